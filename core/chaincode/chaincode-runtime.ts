@@ -1,0 +1,114 @@
+import type { TxSimulator } from '../ledger/tx-simulator';
+
+/** Fabric's chaincode `Response`: status 200 for success, ≥ 400 fails endorsement (500 for a thrown error). */
+export interface ChaincodeResponse {
+  readonly status: number;
+  /** The chaincode's error message, verbatim; '' on success. */
+  readonly message: string;
+  readonly payload: Uint8Array;
+}
+
+/** The event a transaction set with `stub.setEvent` (the last call wins, as in Fabric). */
+export interface ChaincodeEventOut {
+  readonly eventName: string;
+  readonly payload: Uint8Array;
+}
+
+/** What one invocation produced. The read/write set lives in the caller's simulator. */
+export interface ChaincodeResult {
+  readonly response: ChaincodeResponse;
+  readonly event?: ChaincodeEventOut;
+}
+
+/**
+ * One chaincode call, already parsed from the proposal (the runtime does not parse proposals). The
+ * fields are what `ChaincodeStub` exposes to chaincode.
+ */
+export interface ChaincodeInvocation {
+  /** The chaincode name: the state namespace the simulator records under. */
+  readonly chaincodeName: string;
+  readonly channelId: string;
+  readonly txId: string;
+  /** `args[0]` is the function (`contract:function` for contract chaincode). */
+  readonly args: readonly Uint8Array[];
+  readonly transient?: ReadonlyMap<string, Uint8Array>;
+  /** The creator's serialized `msp.SerializedIdentity` bytes. */
+  readonly creator: Uint8Array;
+  /** The `peer.SignedProposal` bytes, as received (for `getSignedProposal`). */
+  readonly signedProposal?: Uint8Array;
+  /** The proposal's channel-header timestamp: identical on every endorser. */
+  readonly timestamp: { readonly seconds: number; readonly nanos: number };
+  /** The proposal binding (SHA-256 of nonce ‖ creator ‖ epoch). */
+  readonly binding?: Uint8Array;
+  /** MSP ID of the endorsing peer (`stub.getMspID()`). */
+  readonly mspId: string;
+  /** True for an `Init` call (`--init-required` chaincode); contract chaincode dispatches both alike. */
+  readonly isInit?: boolean;
+}
+
+/** Per-invocation resource limits. */
+export interface RuntimeLimits {
+  /** Wall-clock budget for one invocation. Default 30 000 (Fabric's execute timeout). */
+  readonly timeoutMs?: number;
+  /** Largest value one `putState` may write. Default 8 MiB. */
+  readonly maxValueBytes?: number;
+  /** Largest key. Default 64 KiB. */
+  readonly maxKeyBytes?: number;
+  /** Most results one unpaged query returns (Fabric `totalQueryLimit`). Default 100 000. */
+  readonly totalQueryLimit?: number;
+}
+
+/**
+ * The narrow object a runtime gets for one invocation (STYLE.md 2): where state is read and written,
+ * how to call another chaincode on the same channel, and the limits that apply.
+ */
+export interface RuntimeSupport {
+  /** Records this transaction's reads and writes; the runtime never commits anything. */
+  readonly simulator: TxSimulator;
+  /**
+   * `stub.invokeChaincode(name, args, channel)`. Called synchronously from inside the sandbox; a
+   * same-channel call must record into the same simulator. A throw reaches chaincode as a rejected
+   * promise with the message.
+   */
+  invokeChaincode(chaincodeName: string, args: readonly Uint8Array[], channelId: string): ChaincodeResponse;
+  readonly limits?: RuntimeLimits;
+}
+
+/** An installed package, as `peer lifecycle chaincode queryinstalled` shows it. */
+export interface InstalledChaincode {
+  readonly packageId: string;
+  readonly label: string;
+}
+
+/**
+ * Runs installed chaincode packages. The endorser calls `invoke` once per proposal (and the
+ * lifecycle calls `install` once per package); implementations must keep serving after any chaincode
+ * failure: hostile chaincode yields a 500 response, never a throw.
+ */
+export interface ChaincodeRuntime {
+  /**
+   * Loads a package (Fabric format, built by the Weft packager) so it can be invoked. Idempotent for
+   * the same bytes. Throws {@link ChaincodeError} for a package it cannot run.
+   */
+  install(packageBytes: Uint8Array): Promise<InstalledChaincode>;
+  /**
+   * Runs one transaction. Chaincode errors, timeouts and memory exhaustion come back as a 500
+   * response; a throw means the runtime itself failed (unknown package ID, closed runtime).
+   */
+  invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult>;
+  /** Releases the package's sandbox. Unknown IDs are ignored. */
+  uninstall(packageId: string): Promise<void>;
+  /** Releases every sandbox; the runtime cannot be used afterwards. Idempotent. */
+  close(): Promise<void>;
+}
+export const ChaincodeRuntime = Symbol('ChaincodeRuntime');
+
+/** Fills in the default limits. */
+export function resolveLimits(limits: RuntimeLimits | undefined): Required<RuntimeLimits> {
+  return {
+    timeoutMs: limits?.timeoutMs ?? 30_000,
+    maxValueBytes: limits?.maxValueBytes ?? 8 * 1024 * 1024,
+    maxKeyBytes: limits?.maxKeyBytes ?? 64 * 1024,
+    totalQueryLimit: limits?.totalQueryLimit ?? 100_000,
+  };
+}

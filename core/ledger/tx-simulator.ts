@@ -1,0 +1,69 @@
+/**
+ * What chaincode execution reads and writes through. The ledger records every call into Fabric's
+ * `KVRWSet` (reads with committed versions, range-query info, writes, metadata writes); the
+ * chaincode runtime calls these synchronously from sandbox callbacks, so every method is sync.
+ *
+ * Semantics are Fabric's: reads see committed state only (never this transaction's own writes),
+ * an empty value written is a delete, the last write to a key wins, keys may not start with U+0000
+ * except composite keys created through the stub.
+ */
+
+/** Committed height of a key: the block and the transaction within it that last wrote it. */
+export interface Version {
+  readonly blockNum: number;
+  readonly txNum: number;
+}
+
+export interface KV {
+  readonly namespace: string;
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+/** One result of a history query, in Fabric's `KeyModification` shape. */
+export interface KeyModification {
+  readonly txId: string;
+  readonly value: Uint8Array;
+  /** Block timestamp: the transaction's channel-header timestamp. */
+  readonly timestamp: { readonly seconds: number; readonly nanos: number };
+  readonly isDelete: boolean;
+}
+
+/** A paged query's metadata, as Fabric's `QueryResponseMetadata`. */
+export interface QueryPage<T> {
+  readonly results: readonly T[];
+  readonly fetchedRecordsCount: number;
+  /** Where the next page starts; '' when the result set is exhausted. */
+  readonly bookmark: string;
+}
+
+/** Read-only access to committed state: used by queries (evaluate) and by {@link TxSimulator}. */
+export interface QueryExecutor {
+  /** Committed value, or undefined when the key does not exist. */
+  getState(namespace: string, key: string): Uint8Array | undefined;
+  getStateMultiple(namespace: string, keys: readonly string[]): (Uint8Array | undefined)[];
+  /** Keys in [startKey, endKey) in byte order; endKey '' means unbounded. */
+  getStateRange(namespace: string, startKey: string, endKey: string): Iterable<KV>;
+  getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV>;
+  /** Rich query: a CouchDB Mango query (JSON text) over JSON values. */
+  executeQuery(namespace: string, query: string): Iterable<KV>;
+  executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV>;
+  /** Key-level metadata (e.g. `VALIDATION_PARAMETER`) by name. */
+  getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined;
+  /** History of a key, newest first. */
+  getHistoryForKey(namespace: string, key: string): Iterable<KeyModification>;
+  /** Releases iterators and read snapshots. Idempotent. */
+  done(): void;
+}
+
+/** A {@link QueryExecutor} that also records writes for one transaction. */
+export interface TxSimulator extends QueryExecutor {
+  setState(namespace: string, key: string, value: Uint8Array): void;
+  deleteState(namespace: string, key: string): void;
+  setStateMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): void;
+  /**
+   * The serialized `rwset.TxReadWriteSet` of everything recorded so far, namespaces sorted, keys
+   * sorted within each: two simulations of the same proposal on the same state give identical bytes.
+   */
+  getTxSimulationResults(): Uint8Array;
+}

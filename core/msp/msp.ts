@@ -1,0 +1,45 @@
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import type { Identity, SigningIdentity } from './identity';
+
+/**
+ * Turns `SerializedIdentity` bytes into an {@link Identity}. Implemented by an MSP (for its own
+ * identities) and by the {@link MspManager} (dispatching on the msp id). Called for every creator
+ * and endorser on every proposal, envelope and block: implementations cache by the exact bytes.
+ */
+export interface IdentityDeserializer {
+  /** Throws `MspError` (`MSP_UNKNOWN`, `MSP_BAD_IDENTITY`, …) when the bytes are not an identity of this deserializer. */
+  deserializeIdentity(serialized: Uint8Array): Identity;
+}
+export const IdentityDeserializer = Symbol('IdentityDeserializer');
+
+/** One organization's membership service provider, configured from a `FabricMSPConfig`. */
+export interface Msp extends IdentityDeserializer {
+  readonly id: string;
+  /** The `FabricMSPConfig` this MSP was built from (root certs, NodeOUs, CRLs, TLS roots). */
+  readonly config: FabricMSPConfig;
+}
+
+/** The channel's MSPs by id: what a channel config's `MSP` values become. */
+export interface MspManager extends IdentityDeserializer {
+  getMsp(mspId: string): Msp | undefined;
+  mspIds(): readonly string[];
+}
+
+/**
+ * The `msp` plugin slot: builds MSPs from channel configuration and loads local signing identities.
+ * Called when a channel config (genesis or update) is applied and when a node starts.
+ */
+export interface MspProvider {
+  /** Builds an MSP from its `FabricMSPConfig`. Throws `MspError` on a config that cannot work (no root CA, bad PEM). */
+  createMsp(config: FabricMSPConfig): Msp;
+  /** Builds a manager over several MSPs; deserialization dispatches on `SerializedIdentity.mspid`. */
+  createManager(msps: readonly Msp[]): MspManager;
+  /**
+   * Loads a local signing identity from a Fabric MSP folder (`signcerts/`, `keystore/`,
+   * `cacerts/`, `config.yaml`). Throws `MspError` naming the missing or unreadable file.
+   */
+  loadSigningIdentity(mspDir: string, mspId: string): SigningIdentity;
+  /** Reads a Fabric MSP folder into the `FabricMSPConfig` a channel config carries (no private keys). */
+  loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig;
+}
+export const MspProvider = Symbol('MspProvider');

@@ -1,0 +1,5 @@
+export * from './slots';
+export * from './plugin';
+export * from './config';
+export * from './plugin-loader';
+export * from './container';

@@ -1,0 +1,37 @@
+import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
+
+/** Concatenates byte arrays into one new array (Fabric's `util.ConcatenateBytes`). */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Byte-wise equality (Fabric's `bytes.Equal`). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+}
+
+/** A protobuf `Timestamp` from a Date (millisecond precision, as the Fabric Gateway client sends). */
+export function toTimestamp(date: Date): Timestamp {
+  return Timestamp.fromDate(date);
+}
+
+/** A Date from a protobuf `Timestamp`, or undefined when absent. */
+export function fromTimestamp(ts: Timestamp | undefined): Date | undefined {
+  if (ts === undefined) return undefined;
+  return new Date(ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6));
+}

@@ -1,0 +1,24 @@
+/** Jest runs TypeScript through swc (legacy decorators + metadata, as tsc emits them). */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/plugins', '<rootDir>/core'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  // inversify 8 ships ESM only; let swc turn it into CommonJS for jest's module runtime.
+  transformIgnorePatterns: ['/node_modules/(?!(inversify|@inversifyjs)/)'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

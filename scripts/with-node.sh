@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# with-node.sh <command...>: run a command under a Node.js that satisfies package.json "engines"
+# (^22.12 || ^24). The system Node is used when it fits; otherwise Node 22 LTS is installed once from
+# the npm registry into a cache folder and put first on PATH. npm_config_nodedir points node-gyp at
+# that Node's own headers: a user npmrc naming another Node's headers would build native addons for
+# the wrong ABI, and they would fail to load.
+set -euo pipefail
+
+fits() { # major.minor of `$1 -v` within ^22.12 || ^24
+  local v; v=$("$1" -v 2>/dev/null) || return 1
+  v=${v#v}; local major=${v%%.*} rest=${v#*.}; local minor=${rest%%.*}
+  { [ "$major" -eq 22 ] && [ "$minor" -ge 12 ]; } || [ "$major" -eq 24 ]
+}
+
+if command -v node >/dev/null 2>&1 && fits node; then
+  nodedir=$(dirname "$(dirname "$(command -v node)")")
+  [ -f "$nodedir/include/node/node_api.h" ] && export npm_config_nodedir="$nodedir"
+else
+  cache="${WEFT_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weft-node}/22"
+  bin="$cache/node_modules/node/bin"
+  if ! [ -x "$bin/node" ] || ! fits "$bin/node"; then
+    echo "with-node: system Node $(node -v 2>/dev/null || echo none) does not satisfy ^22.12 || ^24; installing Node 22 into $cache" >&2
+    mkdir -p "$cache"
+    npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund "node@22" >&2
+  fi
+  export PATH="$bin:$PATH"
+  export npm_config_nodedir="$cache/node_modules/node/node_modules/node-linux-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')"
+fi
+
+# Native addons built under another Node ABI load lazily and fail late: probe them for real and
+# rebuild once when they do not match the Node we are about to use.
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ -d "$here/node_modules/better-sqlite3" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" != 1 ]; then
+  if ! (cd "$here" && node --no-node-snapshot -e "new (require('better-sqlite3'))(':memory:').close(); require('isolated-vm')" >/dev/null 2>&1); then
+    echo "with-node: rebuilding native addons for Node $(node -v)" >&2
+    (cd "$here" && npm rebuild better-sqlite3 isolated-vm >&2)
+  fi
+fi
+export NODE_OPTIONS="--no-node-snapshot ${NODE_OPTIONS:-}"
+exec "$@"
