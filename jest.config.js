@@ -17,8 +17,8 @@ module.exports = {
       },
     ],
   },
-  // inversify 8 ships ESM only; let swc turn it into CommonJS for jest's module runtime.
-  transformIgnorePatterns: ['/node_modules/(?!(inversify|@inversifyjs)/)'],
+  // inversify 8 and @noble (fabric-gateway's curves) ship ESM only; let swc turn it into CommonJS for jest's module runtime.
+  transformIgnorePatterns: ['/node_modules/(?!(inversify|@inversifyjs|@noble)/)'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -55,7 +55,7 @@ export async function writeTar(entries: Iterable<readonly [string, Uint8Array]>)
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
@@ -74,7 +74,7 @@ export async function readTar(bytes: Uint8Array, what: string): Promise<Map<stri
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
       stream.on('end', () => {
         if (header.type === 'file' || header.type === 'contiguous-file') {
           files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
@@ -150,4 +150,12 @@ export async function readChaincodePackage(packageBytes: Uint8Array): Promise<Ch
     throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', 'a node chaincode package must hold src/package.json');
   }
   return { metadata, code, packageId: packageIdOf(metadata.label, packageBytes) };
+}
+
+/** A package's CouchDB index files (`META-INF/statedb/couchdb/indexes/*.json`), for the ledger to declare. */
+export function couchdbIndexes(pkg: ChaincodePackage): { name: string; content: string }[] {
+  const prefix = 'META-INF/statedb/couchdb/indexes/';
+  return [...pkg.code.entries()]
+    .filter(([p]) => p.startsWith(prefix) && p.endsWith('.json') && !p.slice(prefix.length).includes('/'))
+    .map(([p, data]) => ({ name: p.slice(prefix.length), content: Buffer.from(data).toString('utf8') }));
 }

@@ -1,2 +1,4 @@
 export * from './identity';
 export * from './msp';
+export * from './msp-error-code';
+export * from './expiry';

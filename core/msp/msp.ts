@@ -36,7 +36,9 @@ export interface MspProvider {
   createManager(msps: readonly Msp[]): MspManager;
   /**
    * Loads a local signing identity from a Fabric MSP folder (`signcerts/`, `keystore/`,
-   * `cacerts/`, `config.yaml`). Throws `MspError` naming the missing or unreadable file.
+   * `cacerts/`, `config.yaml`), its key preloaded for signing. Called once at node start. The
+   * identity is validated against the folder's own MSP; throws `MspError` naming the missing or
+   * unreadable file, a key that matches no certificate, or the validation rule that failed.
    */
   loadSigningIdentity(mspDir: string, mspId: string): SigningIdentity;
   /** Reads a Fabric MSP folder into the `FabricMSPConfig` a channel config carries (no private keys). */

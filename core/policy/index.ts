@@ -1,1 +1,3 @@
 export * from './policy';
+export * from './policy-expression';
+export * from './implicit-meta-expression';

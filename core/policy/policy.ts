@@ -17,25 +17,37 @@ export type PolicyEvaluation = { readonly satisfied: true } | { readonly satisfi
  */
 export interface Policy {
   /**
-   * Evaluates the policy over signed data. Signatures are verified at most once per call; each
-   * identity satisfies at most one principal (Fabric's rule). Throws only when it cannot decide
-   * (e.g. a plugin fault), never because signatures are bad or missing.
+   * Evaluates the policy over signed data. Each signer identity is deserialized once, a signer
+   * appearing twice counts once, each signature is verified at most once, and each identity
+   * satisfies at most one principal (Fabric's rule). Signatures from identities that do not
+   * deserialize or validate are skipped. Throws only when it cannot decide (e.g. a plugin fault),
+   * never because signatures are bad or missing. Safe to call concurrently and repeatedly.
    */
   evaluate(signedData: readonly SignedData[]): PolicyEvaluation;
 }
 
 /**
- * A channel's policy tree, addressed by absolute path (`/Channel/Application/Writers`,
- * `/Channel/Application/Org1MSP/Endorsement`, …). Rebuilt when a config block changes policies.
+ * A channel's policy tree (Fabric's `policies.Manager`), one manager per config group:
+ * `/Channel`, `/Channel/Application`, `/Channel/Application/Org1MSP`, `/Channel/Orderer`, …
+ * Built once per config block; read for every proposal, broadcast and committed transaction.
  */
 export interface PolicyManager {
-  /** The policy at `path`, or undefined when the tree has no such policy. */
+  /** This manager's group path without the leading slash, e.g. `Channel/Application`. */
+  readonly path: string;
+  /**
+   * The policy at `path`: absolute (`/Channel/Application/Writers`, must lie under this manager)
+   * or relative to this manager (`Application/Writers`, `Writers`). Undefined when the tree has no
+   * such policy (Fabric answers with a reject-all policy there; callers decide what a miss means).
+   */
   getPolicy(path: string): Policy | undefined;
+  /** The manager of a sub-group, by relative path (`Application/Org1MSP`); this manager for `''`. */
+  getManager(path: string): PolicyManager | undefined;
 }
 
 /**
  * The `policy` plugin slot: compiles Fabric policy expressions and policy bytes, and builds a
- * channel's policy tree from its `common.Config`.
+ * channel's policy tree from its `common.Config`. Called when a config block or a chaincode
+ * definition is applied, not per transaction: callers keep the returned policies.
  */
 export interface PolicyProvider {
   /** Compiles `OR('Org1MSP.member', AND(...))` to `SignaturePolicyEnvelope` bytes. Throws `PolicyError` naming the offending token. */
@@ -47,5 +59,11 @@ export interface PolicyProvider {
    * `ImplicitMetaPolicy` ANY/ALL/MAJORITY above. Throws `PolicyError` naming the path that fails.
    */
   newPolicyManager(config: Uint8Array, deserializer: IdentityDeserializer): PolicyManager;
+  /**
+   * A chaincode or collection endorsement policy from `common.ApplicationPolicy` bytes: either an
+   * inline signature policy or a reference into `manager` (`/Channel/Application/Endorsement`).
+   * Throws `PolicyError` on malformed bytes or a reference `manager` cannot resolve.
+   */
+  newApplicationPolicy(applicationPolicy: Uint8Array, manager: PolicyManager, deserializer: IdentityDeserializer): Policy;
 }
 export const PolicyProvider = Symbol('PolicyProvider');

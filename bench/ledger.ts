@@ -1,0 +1,141 @@
+/**
+ * Ledger suite: commits of blocks of 500 transactions, each writing one ~200 B value, on the SQLite
+ * ledger; point reads, 1,000-key range scans and history reads; and how the commit rate holds with
+ * 1M keys in state compared with 10k.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { LedgerManagerImpl, RwSetBuilder, type Ledger } from '../core/ledger';
+import { buildRwSetEnvelope, TestChain } from '../core/ledger/test-blocks';
+import { SqliteLedgerStoreProvider } from '../plugins/ledger-sqlite';
+import { measure, round, type BenchMetric } from './harness';
+
+const TXS_PER_BLOCK = 500;
+const NS = 'bench';
+const VALUE = Buffer.alloc(200, 'v');
+
+const keyOf = (i: number): string => `key${String(i).padStart(8, '0')}`;
+
+/** Deterministic xorshift so runs are comparable. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
+function blindWriteEnvelope(txId: string, key: string): Uint8Array {
+  const b = new RwSetBuilder();
+  b.addWrite(NS, key, VALUE);
+  return buildRwSetEnvelope({ txId, rwset: b.build().serializeBinary(), channelId: 'bench' });
+}
+
+/** Pre-builds `count` blocks of random-key writes in [0, keySpace). */
+function buildBlocks(chain: TestChain, count: number, keySpace: number, random: () => number, tag: string): Block[] {
+  const blocks: Block[] = [];
+  for (let b = 0; b < count; b++) {
+    const envs: Uint8Array[] = [];
+    for (let t = 0; t < TXS_PER_BLOCK; t++) envs.push(blindWriteEnvelope(`${tag}-${b}-${t}`, keyOf(Math.floor(random() * keySpace))));
+    blocks.push(chain.block(envs));
+  }
+  return blocks;
+}
+
+/** Keys [0, n) written directly into the state table, sorted, in one transaction: the fast bulk path. */
+function bulkLoad(file: string, n: number): void {
+  const db = new Database(file);
+  const ins = db.prepare('INSERT INTO state (ns, key, value, block_num, tx_num) VALUES (?, ?, ?, 0, 0)');
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) ins.run(NS, keyOf(i), VALUE);
+  })();
+  db.close();
+}
+
+interface Env {
+  dir: string;
+  manager: LedgerManagerImpl;
+  ledger: Ledger;
+  chain: TestChain;
+}
+
+function open(keys: number): Env {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-ledger-'));
+  const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
+  let manager = new LedgerManagerImpl(provider);
+  const chain = new TestChain();
+  manager.create('bench', chain.block([]));
+  manager.close();
+  bulkLoad(path.join(dir, 'bench.sqlite'), keys);
+  manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+  return { dir, manager, ledger: manager.open('bench'), chain };
+}
+
+function close(env: Env): void {
+  env.manager.close();
+  fs.rmSync(env.dir, { recursive: true, force: true });
+}
+
+/** Commits pre-built blocks; returns blocks per wall second. */
+function commitRate(env: Env, keySpace: number, blocks: number, tag: string): number {
+  const built = buildBlocks(env.chain, blocks, keySpace, rng(42), tag);
+  const start = performance.now();
+  for (const b of built) env.ledger.commit(b);
+  return (blocks * 1000) / (performance.now() - start);
+}
+
+export default async function run(): Promise<BenchMetric[]> {
+  const metrics: BenchMetric[] = [];
+  const small = open(10_000);
+  try {
+    commitRate(small, 10_000, 5, 'warm');
+    const blocksPerS = commitRate(small, 10_000, 40, 'small');
+    metrics.push({ name: 'commit_blocks_per_s', value: round(blocksPerS), unit: 'blocks/s' });
+    metrics.push({ name: 'commit_keys_per_s', value: Math.round(blocksPerS * TXS_PER_BLOCK), unit: 'keys/s' });
+
+    const random = rng(7);
+    const q = small.ledger.newQueryExecutor();
+    const reads = measure(
+      () => {
+        for (let i = 0; i < 100; i++) q.getState(NS, keyOf(Math.floor(random() * 10_000)));
+      },
+      { batch: 100 },
+    );
+    metrics.push({ name: 'point_reads_per_s', value: Math.round(reads.perSecond), unit: 'reads/s' });
+    const scans = measure(() => {
+      let n = 0;
+      for (const kv of q.getStateRange(NS, keyOf(Math.floor(random() * 9_000)), '')) {
+        void kv;
+        if (++n === 1000) break;
+      }
+    });
+    metrics.push({ name: 'range_scans_per_s', value: round(scans.perSecond), unit: 'scans/s (1,000 keys)' });
+    const history = measure(
+      () => {
+        for (let i = 0; i < 100; i++) for (const h of q.getHistoryForKey(NS, keyOf(Math.floor(random() * 10_000)))) void h;
+      },
+      { batch: 100 },
+    );
+    metrics.push({ name: 'history_reads_per_s', value: Math.round(history.perSecond), unit: 'queries/s' });
+    q.done();
+
+    const large = open(1_000_000);
+    try {
+      commitRate(large, 1_000_000, 5, 'warm');
+      const largeRate = commitRate(large, 1_000_000, 40, 'large');
+      const smallRate = commitRate(small, 10_000, 40, 'small2');
+      metrics.push({ name: 'commit_keys_per_s_1m', value: Math.round(largeRate * TXS_PER_BLOCK), unit: 'keys/s' });
+      metrics.push({ name: 'commit_keys_per_s_1m_vs_10k', value: round(largeRate / smallRate, 3), unit: 'ratio (target >= 0.8)' });
+    } finally {
+      close(large);
+    }
+  } finally {
+    close(small);
+  }
+  return metrics;
+}

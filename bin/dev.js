@@ -1,0 +1,11 @@
+#!/usr/bin/env -S node --no-node-snapshot
+// The `weft` CLI straight from the TypeScript sources (no build): compiles .ts on load with the
+// same swc options as jest, and points oclif at cli/commands instead of dist/cli/commands.
+'use strict';
+const path = require('node:path');
+require('../test/support/ts-register.js');
+const root = path.resolve(__dirname, '..');
+const pjson = require('../package.json');
+require('@oclif/core')
+  .execute({ loadOptions: { root, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: './cli/commands' } } } })
+  .catch(require('@oclif/core/handle'));

@@ -1,0 +1,5 @@
+'use strict';
+
+const Hostile = require('./lib/hostile.js');
+
+module.exports.contracts = [Hostile];

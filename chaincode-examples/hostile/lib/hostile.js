@@ -1,0 +1,104 @@
+'use strict';
+
+const { Contract } = require('fabric-contract-api');
+
+// Module state survives between transactions in a reused context, as in a Fabric chaincode process.
+let calls = 0;
+let hoard = [];
+
+class Hostile extends Contract {
+
+    async Ok(ctx) {
+        calls++;
+        await ctx.stub.putState('ok', Buffer.from(ctx.stub.getTxID()));
+        return 'ok';
+    }
+
+    async Calls(ctx) {
+        return calls;
+    }
+
+    async InfiniteLoop(ctx) {
+        for (;;) { /* spin */ }
+    }
+
+    async LoopAfterAwait(ctx) {
+        await ctx.stub.getState('x');
+        for (;;) { /* spin */ }
+    }
+
+    async MemoryBomb(ctx) {
+        for (;;) {
+            hoard.push(new Array(1e6).fill(hoard.length));
+        }
+    }
+
+    async PendingPromise(ctx) {
+        await new Promise(() => { /* never settles */ });
+        return 'unreachable';
+    }
+
+    async OversizedWrite(ctx, megabytes) {
+        const big = 'x'.repeat(parseInt(megabytes) * 1024 * 1024);
+        await ctx.stub.putState('big', Buffer.from(big));
+        return 'written';
+    }
+
+    async Clock(ctx) {
+        return JSON.stringify({
+            now: Date.now(),
+            date: new Date().toISOString(),
+            called: typeof Date(),
+            random: [Math.random(), Math.random()],
+            txDate: ctx.stub.getDateTimestamp().toISOString(),
+        });
+    }
+
+    async Escape(ctx) {
+        const found = {};
+        found.process = typeof process;
+        try {
+            const name = ['f', 's'].join('');
+            require(name);
+            found.require = 'loaded fs';
+        } catch (e) {
+            found.require = 'threw';
+        }
+        found.setTimeout = typeof setTimeout;
+        found.host = typeof __weftHost;
+        try {
+            found.viaFunction = this.constructor.constructor('return typeof process')();
+        } catch (e) {
+            found.viaFunction = 'threw';
+        }
+        return JSON.stringify(found);
+    }
+
+    async Relay(ctx, chaincodeName, fcn, arg) {
+        const response = await ctx.stub.invokeChaincode(chaincodeName, [fcn, arg], '');
+        if (response.status !== 200) {
+            throw new Error(`relay failed: ${response.message}`);
+        }
+        await ctx.stub.putState('relayed', response.payload);
+        return response.payload.toString();
+    }
+
+    async WriteThenPage(ctx) {
+        await ctx.stub.putState('w', Buffer.from('1'));
+        await ctx.stub.getStateByRangeWithPagination('', '', 1, '');
+    }
+
+    async ThrowString(ctx) {
+        throw 'plain string thrown';
+    }
+
+    async BadStubArgs(ctx) {
+        await ctx.stub.putState(42, 'value');
+    }
+
+    async PrivateData(ctx) {
+        await ctx.stub.getPrivateData('collection', 'key');
+    }
+}
+
+module.exports = Hostile;

@@ -1,0 +1,194 @@
+import * as path from 'node:path';
+import type { NetworkSpec, OrdererSpec, PeerOrgSpec, PeerSpec } from './network-spec';
+
+/** One node of the network with every path derived from network.yaml and the directory. */
+export interface NodeLayout {
+  readonly kind: 'peer' | 'orderer';
+  /** Fully qualified: `peer0.org1.example.com`. */
+  readonly id: string;
+  readonly mspId: string;
+  readonly orgDomain: string;
+  /** `host:port` of its gRPC service. */
+  readonly address: string;
+  readonly adminAddress: string | undefined;
+  readonly operationsAddress: string | undefined;
+  /** `organizations/<kind>Organizations/<domain>/<kind>s/<id>` (cryptogen layout). */
+  readonly cryptoDir: string;
+  readonly mspDir: string;
+  readonly tlsDir: string;
+  /** The TLS CA certificate a client trusts to reach this node. */
+  readonly tlsRootCertPath: string;
+  /** `nodes/<id>/`: the node's config file and its data. */
+  readonly nodeDir: string;
+  readonly configFile: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly pidFile: string;
+}
+
+export interface UserLayout {
+  /** `User1@org1.example.com`. */
+  readonly id: string;
+  readonly name: string;
+  readonly mspId: string;
+  readonly org: string;
+  readonly admin: boolean;
+  readonly mspDir: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly tlsCertPath: string;
+  readonly tlsKeyPath: string;
+}
+
+/**
+ * Where everything of a network lives under its directory. Pure path arithmetic: the layout is a
+ * function of network.yaml, so every command finds the same files without a second index.
+ */
+export class NetworkLayout {
+  readonly dir: string;
+
+  constructor(
+    dir: string,
+    readonly spec: NetworkSpec,
+  ) {
+    this.dir = path.resolve(dir);
+  }
+
+  get organizationsDir(): string {
+    return path.join(this.dir, 'organizations');
+  }
+
+  get genesisBlockFile(): string {
+    return path.join(this.dir, 'channel-artifacts', `${this.spec.channel.name}.block`);
+  }
+
+  get packagesDir(): string {
+    return path.join(this.dir, 'packages');
+  }
+
+  ordererOrgDir(): string {
+    return path.join(this.organizationsDir, 'ordererOrganizations', this.spec.ordererOrg.domain);
+  }
+
+  peerOrgDir(org: PeerOrgSpec): string {
+    return path.join(this.organizationsDir, 'peerOrganizations', org.domain);
+  }
+
+  /** The org-level MSP folder (certificates only) that goes into the channel config. */
+  orgMspDir(org: PeerOrgSpec | undefined): string {
+    return path.join(org === undefined ? this.ordererOrgDir() : this.peerOrgDir(org), 'msp');
+  }
+
+  orgTlsCaCert(org: PeerOrgSpec | undefined): string {
+    const domainName = org === undefined ? this.spec.ordererOrg.domain : org.domain;
+    return path.join(org === undefined ? this.ordererOrgDir() : this.peerOrgDir(org), 'tlsca', `tlsca.${domainName}-cert.pem`);
+  }
+
+  orderers(): NodeLayout[] {
+    return this.spec.ordererOrg.orderers.map((o) => this.orderer(o));
+  }
+
+  peers(): NodeLayout[] {
+    return this.spec.orgs.flatMap((org) => org.peers.map((p) => this.peer(org, p)));
+  }
+
+  peersOf(org: PeerOrgSpec): NodeLayout[] {
+    return org.peers.map((p) => this.peer(org, p));
+  }
+
+  nodes(): NodeLayout[] {
+    return [...this.orderers(), ...this.peers()];
+  }
+
+  users(): UserLayout[] {
+    return this.spec.orgs.flatMap((org) => org.users.map((u) => this.user(org, u)));
+  }
+
+  /** An org by name (`Org1`), MSP id (`Org1MSP`) or domain, case-insensitive. */
+  findOrg(ref: string): PeerOrgSpec | undefined {
+    const r = ref.toLowerCase();
+    return this.spec.orgs.find((o) => o.name.toLowerCase() === r || o.mspId.toLowerCase() === r || o.domain === r);
+  }
+
+  user(org: PeerOrgSpec, name: string): UserLayout {
+    const id = `${name}@${org.domain}`;
+    const dir = path.join(this.peerOrgDir(org), 'users', id);
+    return {
+      id,
+      name,
+      mspId: org.mspId,
+      org: org.name,
+      admin: name === 'Admin',
+      mspDir: path.join(dir, 'msp'),
+      certPath: path.join(dir, 'msp', 'signcerts', `${id}-cert.pem`),
+      keyPath: path.join(dir, 'msp', 'keystore', 'priv_sk'),
+      tlsCertPath: path.join(dir, 'tls', 'client.crt'),
+      tlsKeyPath: path.join(dir, 'tls', 'client.key'),
+    };
+  }
+
+  ordererAdmin(): UserLayout {
+    const o = this.spec.ordererOrg;
+    const id = `Admin@${o.domain}`;
+    const dir = path.join(this.ordererOrgDir(), 'users', id);
+    return {
+      id,
+      name: 'Admin',
+      mspId: o.mspId,
+      org: o.name,
+      admin: true,
+      mspDir: path.join(dir, 'msp'),
+      certPath: path.join(dir, 'msp', 'signcerts', `${id}-cert.pem`),
+      keyPath: path.join(dir, 'msp', 'keystore', 'priv_sk'),
+      tlsCertPath: path.join(dir, 'tls', 'client.crt'),
+      tlsKeyPath: path.join(dir, 'tls', 'client.key'),
+    };
+  }
+
+  private orderer(o: OrdererSpec): NodeLayout {
+    const id = `${o.name}.${this.spec.ordererOrg.domain}`;
+    const cryptoDir = path.join(this.ordererOrgDir(), 'orderers', id);
+    return this.node('orderer', id, this.spec.ordererOrg.mspId, this.spec.ordererOrg.domain, cryptoDir, {
+      address: `${o.host}:${o.port}`,
+      adminAddress: `${o.host}:${o.adminPort}`,
+      operationsAddress: undefined,
+    });
+  }
+
+  private peer(org: PeerOrgSpec, p: PeerSpec): NodeLayout {
+    const id = `${p.name}.${org.domain}`;
+    const cryptoDir = path.join(this.peerOrgDir(org), 'peers', id);
+    return this.node('peer', id, org.mspId, org.domain, cryptoDir, {
+      address: `${p.host}:${p.port}`,
+      adminAddress: undefined,
+      operationsAddress: `${p.host}:${p.operationsPort}`,
+    });
+  }
+
+  private node(
+    kind: 'peer' | 'orderer',
+    id: string,
+    mspId: string,
+    orgDomain: string,
+    cryptoDir: string,
+    addresses: { address: string; adminAddress: string | undefined; operationsAddress: string | undefined },
+  ): NodeLayout {
+    const nodeDir = path.join(this.dir, 'nodes', id);
+    return {
+      kind,
+      id,
+      mspId,
+      orgDomain,
+      ...addresses,
+      cryptoDir,
+      mspDir: path.join(cryptoDir, 'msp'),
+      tlsDir: path.join(cryptoDir, 'tls'),
+      tlsRootCertPath: path.join(cryptoDir, 'tls', 'ca.crt'),
+      nodeDir,
+      configFile: path.join(nodeDir, `${kind}.yaml`),
+      dataDir: path.join(nodeDir, 'data'),
+      logFile: path.join(this.dir, 'logs', `${id}.log`),
+      pidFile: path.join(this.dir, 'run', `${id}.pid`),
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../../core/errors';
+import { formatZodIssues } from '../../../core/node/zod-issues';
+import { parseGoDuration } from '../../../core/protocol/go-duration';
+
+/** The file that describes a network: everything else under the directory is derived from it. */
+export const NETWORK_FILE = 'network.yaml';
+
+const port = z.number().int().min(1).max(65535);
+const hostLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a lower-case host label such as peer0');
+const domain = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'a DNS domain such as org1.example.com');
+
+export const OrdererSpec = z
+  .object({
+    /** Host label; the node's name is `<name>.<ordererOrg.domain>`. */
+    name: hostLabel,
+    host: z.string().min(1).default('127.0.0.1'),
+    /** AtomicBroadcast gRPC (Broadcast/Deliver). */
+    port,
+    /** Channel participation API (mutual TLS, orderer org admin). */
+    adminPort: port,
+  })
+  .strict();
+export type OrdererSpec = z.infer<typeof OrdererSpec>;
+
+export const PeerSpec = z
+  .object({
+    name: hostLabel,
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Endorser, Deliver and Gateway gRPC. */
+    port,
+    /** Operations HTTP server: /healthz, /metrics. */
+    operationsPort: port,
+  })
+  .strict();
+export type PeerSpec = z.infer<typeof PeerSpec>;
+
+export const PeerOrgSpec = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an org name such as Org1'),
+    mspId: z.string().min(1),
+    domain,
+    peers: z.array(PeerSpec).min(1, 'an org needs at least one peer'),
+    /** `Admin` is always generated; the others are client identities. */
+    users: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a user name such as User1')).default(['Admin', 'User1']),
+  })
+  .strict();
+export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;
+
+/**
+ * `network.yaml`, the single source of truth of a Weft network. `weft network init` writes it (with
+ * comments); every other command reads it through {@link loadNetworkSpec}.
+ */
+export const NetworkSpec = z
+  .object({
+    version: z.literal(1),
+    tls: z.boolean().default(true),
+    consensus: z.enum(['solo']).default('solo'),
+    channel: z
+      .object({
+        name: z.string().regex(/^[a-z][a-z0-9.-]{0,248}$/, 'a Fabric channel name ([a-z][a-z0-9.-]*)'),
+        batchTimeout: z.string().refine((t) => (parseGoDuration(t) ?? 0) > 0, "a positive Go duration such as '2s' or '250ms'"),
+        maxMessageCount: z.number().int().positive(),
+      })
+      .strict(),
+    ordererOrg: z
+      .object({
+        name: z.string().min(1).default('OrdererOrg'),
+        mspId: z.string().min(1),
+        domain,
+        orderers: z.array(OrdererSpec).min(1, 'a network needs at least one orderer'),
+      })
+      .strict(),
+    orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.consensus === 'solo' && spec.ordererOrg.orderers.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['ordererOrg', 'orderers'], message: `solo consensus runs exactly one orderer, got ${spec.ordererOrg.orderers.length}` });
+    }
+    const seen = new Map<string, string>();
+    const claim = (p: number, who: string, where: (string | number)[]) => {
+      const other = seen.get(`${p}`);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: where, message: `port ${p} is already used by ${other}` });
+      seen.set(`${p}`, who);
+    };
+    spec.ordererOrg.orderers.forEach((o, i) => {
+      claim(o.port, `${o.name} port`, ['ordererOrg', 'orderers', i, 'port']);
+      claim(o.adminPort, `${o.name} adminPort`, ['ordererOrg', 'orderers', i, 'adminPort']);
+    });
+    const mspIds = new Set([spec.ordererOrg.mspId]);
+    spec.orgs.forEach((org, i) => {
+      if (mspIds.has(org.mspId)) ctx.addIssue({ code: 'custom', path: ['orgs', i, 'mspId'], message: `MSP id ${org.mspId} is used twice` });
+      mspIds.add(org.mspId);
+      if (!org.users.includes('Admin')) ctx.addIssue({ code: 'custom', path: ['orgs', i, 'users'], message: 'must include Admin' });
+      org.peers.forEach((p, j) => {
+        claim(p.port, `${p.name}.${org.domain} port`, ['orgs', i, 'peers', j, 'port']);
+        claim(p.operationsPort, `${p.name}.${org.domain} operationsPort`, ['orgs', i, 'peers', j, 'operationsPort']);
+      });
+    });
+  });
+export type NetworkSpec = z.infer<typeof NetworkSpec>;
+
+/** Validates a parsed network.yaml; the error lists every bad path. */
+export function parseNetworkSpec(raw: unknown, where: string, suggestions?: string[]): NetworkSpec {
+  const parsed = NetworkSpec.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError('NETWORK_SPEC_INVALID', formatZodIssues(where, parsed.error.issues), {
+      where,
+      suggestions: suggestions ?? [`fix ${where} (its comments describe every field), or create a fresh one with: weft network init <new-dir>`],
+    });
+  }
+  return parsed.data;
+}
+
+/** Reads `<dir>/network.yaml`. */
+export function loadNetworkSpec(dir: string): NetworkSpec {
+  const file = path.join(dir, NETWORK_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError('NETWORK_NOT_FOUND', `${path.resolve(dir)} is not a Weft network directory: ${NETWORK_FILE} is missing`, {
+      dir,
+      suggestions: ['pass the directory given to `weft network init`', 'create a network with: weft network init <dir>'],
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('NETWORK_SPEC_INVALID', `${file} is not valid YAML: ${(err as Error).message}`, { file });
+  }
+  return parseNetworkSpec(raw, file);
+}

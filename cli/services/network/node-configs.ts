@@ -1,0 +1,92 @@
+import * as path from 'node:path';
+import { parseNodeConfig } from '../../../core/node/config';
+import { toOrdererNodeConfig } from '../../../core/orderer/orderer-config';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+
+/**
+ * The YAML config of each node, derived from network.yaml. Paths are relative to the config file,
+ * so a network directory can be moved as a whole. Every config is validated with the node's own
+ * schema before it is written: a schema change in the peer or orderer shows up here, at init.
+ */
+export function nodeConfigs(layout: NetworkLayout): Map<NodeLayout, Record<string, unknown>> {
+  const out = new Map<NodeLayout, Record<string, unknown>>();
+  for (const node of layout.orderers()) out.set(node, checked(node, ordererConfig(layout, node)));
+  for (const node of layout.peers()) out.set(node, checked(node, peerConfig(layout, node)));
+  return out;
+}
+
+function rel(node: NodeLayout, file: string): string {
+  return path.relative(node.nodeDir, file);
+}
+
+function common(layout: NetworkLayout, node: NodeLayout) {
+  return {
+    id: node.id,
+    kind: node.kind,
+    dataDir: 'data',
+    logLevel: layout.spec.logLevel,
+    msp: { id: node.mspId, dir: rel(node, node.mspDir) },
+  };
+}
+
+function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unknown> {
+  const tlsCert = rel(node, path.join(node.tlsDir, 'server.crt'));
+  const tlsKey = rel(node, path.join(node.tlsDir, 'server.key'));
+  return {
+    ...common(layout, node),
+    plugins: {
+      ledger: { plugin: 'ledger-sqlite', options: {} },
+      ordering: { plugin: 'orderer-solo', options: {} },
+    },
+    orderer: {
+      listenAddress: node.address,
+      tls: { cert: tlsCert, key: tlsKey, clientAuthRequired: false, clientRootCAs: [] },
+      admin: {
+        listenAddress: node.adminAddress,
+        tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] },
+      },
+    },
+  };
+}
+
+function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unknown> {
+  const tls = layout.spec.tls;
+  const others = layout.peers().filter((p) => p.id !== node.id);
+  return {
+    ...common(layout, node),
+    plugins: {
+      ledger: { plugin: 'ledger-sqlite', options: {} },
+      runtime: { plugin: 'runtime-isolated-vm', options: {} },
+    },
+    peer: {
+      listenAddress: node.address,
+      externalAddress: node.address,
+      tls: tls
+        ? {
+            enabled: true,
+            certFile: rel(node, path.join(node.tlsDir, 'server.crt')),
+            keyFile: rel(node, path.join(node.tlsDir, 'server.key')),
+            rootCertFiles: [rel(node, node.tlsRootCertPath)],
+            clientAuthRequired: false,
+          }
+        : { enabled: false },
+      ordererTlsRootCertFiles: [rel(node, layout.orgTlsCaCert(undefined))],
+      gateway: {
+        peers: others.map((p) => ({
+          address: p.address,
+          mspId: p.mspId,
+          ...(tls ? { tlsRootCertFile: rel(node, p.tlsRootCertPath), serverNameOverride: p.id } : {}),
+        })),
+      },
+      operations: { listenAddress: node.operationsAddress },
+    },
+  };
+}
+
+function checked(node: NodeLayout, config: Record<string, unknown>): Record<string, unknown> {
+  const parsed = parseNodeConfig(config, node.nodeDir, `generated config of ${node.id}`);
+  if (node.kind === 'orderer') toOrdererNodeConfig(parsed, `generated config of ${node.id}`);
+  else parsePeerConfig(parsed);
+  return config;
+}

@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ejs from 'ejs';
+import { ConfigError } from '../../../core/errors';
+import { weftRoot } from '../repo-root';
+
+/** `templates/` at the Weft package root. */
+export const TEMPLATES_DIR = path.join(weftRoot(), 'templates');
+
+/** Renders one EJS file of `templates/` with `data`. */
+export function renderTemplate(relPath: string, data: Record<string, unknown>): string {
+  const file = path.join(TEMPLATES_DIR, relPath);
+  return ejs.render(fs.readFileSync(file, 'utf8'), data, { filename: file });
+}
+
+/** One file a tree rendering would write: destination path relative to the target, and contents. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/**
+ * Renders a template folder in memory: `*.ejs` files through EJS (the suffix dropped), other files
+ * copied, and every `__key__` in a path segment replaced by `names[key]`. Nothing touches the disk,
+ * so a failing template never leaves half a project behind.
+ */
+export function renderTree(templateDir: string, data: Record<string, unknown>, names: Record<string, string>): RenderedFile[] {
+  const root = path.join(TEMPLATES_DIR, templateDir);
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError('TEMPLATE_MISSING', `template folder ${root} does not exist`, { template: templateDir });
+  }
+  const out: RenderedFile[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const srcRel = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        walk(srcRel);
+        continue;
+      }
+      const src = path.join(root, srcRel);
+      const destRel = substituteNames(srcRel, names).replace(/\.ejs$/, '');
+      const text = fs.readFileSync(src, 'utf8');
+      out.push({ path: destRel, content: src.endsWith('.ejs') ? ejs.render(text, data, { filename: src }) : text });
+    }
+  };
+  walk('');
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function substituteNames(rel: string, names: Record<string, string>): string {
+  return rel.replace(/__([a-zA-Z]+)__/g, (whole, key: string) => names[key] ?? whole);
+}
+
+/** True when `dir` is absent or an empty directory. */
+export function isEmptyOrAbsent(dir: string): boolean {
+  const stat = fs.statSync(dir, { throwIfNoEntry: false });
+  if (stat === undefined) return true;
+  return stat.isDirectory() && fs.readdirSync(dir).length === 0;
+}
+
+/**
+ * Writes rendered files under `target`, which must be absent or empty (generators never
+ * overwrite). Writes into a temporary sibling and renames it into place, so a failure leaves
+ * nothing behind.
+ */
+export function writeTree(target: string, files: readonly RenderedFile[]): void {
+  const dest = path.resolve(target);
+  if (!isEmptyOrAbsent(dest)) {
+    throw new ConfigError('TARGET_NOT_EMPTY', `${dest} already exists and is not empty; generators never overwrite`, {
+      target: dest,
+      suggestions: ['choose another name or directory', `remove ${dest} first if you mean to replace it`],
+    });
+  }
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(path.dirname(dest), `.${path.basename(dest)}-`));
+  try {
+    for (const f of files) {
+      const full = path.join(tmp, f.path);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, f.content);
+    }
+    if (fs.existsSync(dest)) fs.rmdirSync(dest);
+    fs.renameSync(tmp, dest);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}

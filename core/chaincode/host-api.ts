@@ -1,0 +1,112 @@
+/**
+ * The declared host surface a chaincode sandbox may call (STYLE.md 10). Each entry is synchronous,
+ * takes structured-clonable arguments and returns a {@link HostReply}: the sandbox-side shim turns
+ * `error` into a rejected promise with exactly that message. Shared by the host implementation
+ * (`createHostTable`) and the in-sandbox shim, which imports only these types.
+ */
+
+/** What every host call returns: never a throw across the boundary, never a host stack. */
+export interface HostReply<T> {
+  readonly result?: T;
+  readonly error?: string;
+}
+
+/** A key/value pair as crossed over the boundary. */
+export type HostKV = [key: string, value: Uint8Array];
+
+export interface HostPage {
+  readonly results: HostKV[];
+  readonly fetchedRecordsCount: number;
+  readonly bookmark: string;
+}
+
+export interface HostKeyModification {
+  readonly txId: string;
+  readonly value: Uint8Array;
+  readonly isDelete: boolean;
+  readonly seconds: number;
+  readonly nanos: number;
+}
+
+/** Parsed X.509 fields the sandbox needs for `ClientIdentity` and `crypto.X509Certificate`. */
+export interface HostX509 {
+  /** Fabric's DN form: `/C=US/ST=…/CN=user1`, in certificate order. */
+  readonly subjectDN: string;
+  readonly issuerDN: string;
+  /** Node's multi-line forms (`C=US\nST=…`), as `X509Certificate.subject` shows them. */
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly fingerprint256: string;
+  readonly subjectAltName?: string;
+  /** The raw JSON of the Fabric CA attribute extension (OID 1.2.3.4.5.6.7.8.1), if present. */
+  readonly fabricAttrs?: string;
+  readonly raw: Uint8Array;
+}
+
+export interface HostChaincodeResponse {
+  readonly status: number;
+  readonly message: string;
+  readonly payload: Uint8Array;
+}
+
+/** The outcome the sandbox reports once the transaction's promise settles. */
+export interface SandboxOutcome {
+  readonly status: number;
+  readonly message: string;
+  readonly payload: Uint8Array;
+  readonly event?: { readonly eventName: string; readonly payload: Uint8Array };
+}
+
+/** A decoded `SignedProposal`, in the shape fabric-shim's `getSignedProposal()` returns. */
+export interface HostSignedProposal {
+  readonly signature: Uint8Array;
+  readonly proposal: {
+    readonly header: {
+      readonly signatureHeader: { readonly nonce: Uint8Array; readonly creator: { readonly mspid: string; readonly idBytes: Uint8Array } };
+      readonly channelHeader: Record<string, unknown>;
+    };
+    readonly payload: Uint8Array;
+  };
+}
+
+export interface HostTable {
+  getState(key: string): HostReply<Uint8Array | undefined>;
+  putState(key: string, value: Uint8Array): HostReply<undefined>;
+  deleteState(key: string): HostReply<undefined>;
+  getStateByRange(startKey: string, endKey: string): HostReply<HostKV[]>;
+  getStateByRangeWithPagination(startKey: string, endKey: string, pageSize: number, bookmark: string): HostReply<HostPage>;
+  getQueryResult(query: string): HostReply<HostKV[]>;
+  getQueryResultWithPagination(query: string, pageSize: number, bookmark: string): HostReply<HostPage>;
+  getHistoryForKey(key: string): HostReply<HostKeyModification[]>;
+  getStateValidationParameter(key: string): HostReply<Uint8Array | undefined>;
+  setStateValidationParameter(key: string, policy: Uint8Array): HostReply<undefined>;
+  invokeChaincode(chaincodeName: string, args: Uint8Array[], channel: string): HostReply<HostChaincodeResponse>;
+  getSignedProposal(): HostReply<HostSignedProposal | undefined>;
+  hash(algorithm: string, data: Uint8Array): HostReply<Uint8Array>;
+  x509(pem: string): HostReply<HostX509>;
+  /** Called once per transaction by the sandbox dispatcher when the chaincode's promise settles. */
+  complete(outcome: SandboxOutcome): HostReply<undefined>;
+}
+
+/** Per-transaction data copied into the sandbox at dispatch. */
+export interface SandboxInvocation {
+  readonly txId: string;
+  readonly channelId: string;
+  readonly args: Uint8Array[];
+  readonly transient: [string, Uint8Array][];
+  readonly creatorMspId: string;
+  readonly creatorIdBytes: Uint8Array;
+  readonly seconds: number;
+  readonly nanos: number;
+  /** Hex. */
+  readonly binding: string;
+  readonly mspId: string;
+  readonly isInit: boolean;
+  readonly maxEventBytes: number;
+}
+
+/** Version of the host/sandbox contract: a bundle built for another version is refused at install. */
+export const SANDBOX_ABI = 1;

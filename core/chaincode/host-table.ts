@@ -1,0 +1,282 @@
+/**
+ * The host side of the sandbox surface (STYLE.md 10): one function per {@link HostTable} entry, each
+ * checking its arguments' types and sizes before touching the ledger, and answering `{result}` or
+ * `{error}` — never a throw, never a host stack. Runtime-agnostic: a sandbox plugin wraps each entry
+ * in its own callback type.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
+import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
+import type { ChaincodeInvocation, ChaincodeResponse, RuntimeLimits, RuntimeSupport } from './chaincode-runtime';
+import type { HostKV, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome } from './host-api';
+
+const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
+const MAX_HASH_INPUT = 64 * 1024 * 1024;
+const MAX_QUERY_BYTES = 1024 * 1024;
+const MAX_PAGE_SIZE = 100_000;
+const MAX_PEM_BYTES = 64 * 1024;
+const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
+
+/** One transaction's host-side state; the runtime creates one per invocation. */
+export class HostSession {
+  outcome: SandboxOutcome | undefined;
+  private wrote = false;
+  private paged = false;
+
+  constructor(
+    readonly invocation: ChaincodeInvocation,
+    readonly support: RuntimeSupport,
+    readonly limits: Required<RuntimeLimits>,
+  ) {}
+
+  beforeWrite(): void {
+    if (this.paged) throw new Error('Transaction has already performed a paginated query. Writes are not allowed');
+    this.wrote = true;
+  }
+
+  beforePagedQuery(): void {
+    if (this.wrote) throw new Error('Paginated queries are supported only in a read-only transaction');
+    this.paged = true;
+  }
+}
+
+class ArgError extends Error {}
+
+function str(value: unknown, name: string, maxBytes: number, allowEmpty = true): string {
+  if (typeof value !== 'string') throw new ArgError(`${name} must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (!allowEmpty && value.length === 0) throw new ArgError(`${name} must not be an empty string`);
+  const len = Buffer.byteLength(value, 'utf8');
+  if (len > maxBytes) throw new ArgError(`${name} is ${len} bytes, over the limit of ${maxBytes} bytes`);
+  return value;
+}
+
+function bytes(value: unknown, name: string, maxBytes: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ArgError(`${name} must be bytes, got ${value === null ? 'null' : typeof value}`);
+  if (value.length > maxBytes) throw new ArgError(`${name} is ${value.length} bytes, over the limit of ${maxBytes} bytes`);
+  return value;
+}
+
+function int(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ArgError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+  return value;
+}
+
+function collect(kvs: Iterable<{ key: string; value: Uint8Array }>, limit: number): HostKV[] {
+  const out: HostKV[] = [];
+  for (const kv of kvs) {
+    if (out.length >= limit) break;
+    out.push([kv.key, kv.value]);
+  }
+  return out;
+}
+
+/** `/C=US/ST=…/CN=x` from Node's multi-line DN, `/` in values escaped as jsrsasign does. */
+function fabricDN(multiline: string): string {
+  return multiline
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => `/${l.replace(/\//g, '\\/')}`)
+    .join('');
+}
+
+function derLength(buf: Uint8Array, pos: number): [length: number, next: number] {
+  const first = buf[pos];
+  if (first < 0x80) return [first, pos + 1];
+  const n = first & 0x7f;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + buf[pos + 1 + i];
+  return [len, pos + 1 + n];
+}
+
+/** The raw value of the Fabric CA attribute extension (OID 1.2.3.4.5.6.7.8.1), if present. */
+function fabricAttrs(der: Uint8Array): string | undefined {
+  const oid = Buffer.from([0x06, 0x08, 0x2a, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x01]);
+  const at = Buffer.from(der.buffer, der.byteOffset, der.byteLength).indexOf(oid);
+  if (at < 0) return undefined;
+  let pos = at + oid.length;
+  if (der[pos] === 0x01) pos += 3; // critical BOOLEAN
+  if (der[pos] !== 0x04) return undefined;
+  const [len, start] = derLength(der, pos + 1);
+  return Buffer.from(der.subarray(start, start + len)).toString('utf8');
+}
+
+export function parseX509(pem: string): HostX509 {
+  const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new ArgError('Failed to find start line or end line of the certificate.');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(m[0]);
+  } catch (err) {
+    throw new ArgError(`invalid certificate: ${(err as Error).message}`);
+  }
+  return {
+    subjectDN: fabricDN(cert.subject),
+    issuerDN: fabricDN(cert.issuer),
+    subject: cert.subject,
+    issuer: cert.issuer,
+    serialNumber: cert.serialNumber,
+    validFrom: cert.validFrom,
+    validTo: cert.validTo,
+    fingerprint256: cert.fingerprint256,
+    ...(cert.subjectAltName !== undefined ? { subjectAltName: cert.subjectAltName } : {}),
+    ...(fabricAttrs(cert.raw) !== undefined ? { fabricAttrs: fabricAttrs(cert.raw) } : {}),
+    raw: new Uint8Array(cert.raw),
+  };
+}
+
+function decodeSignedProposal(bytesIn: Uint8Array): HostSignedProposal {
+  const sp = SignedProposal.deserializeBinary(bytesIn);
+  const proposal = Proposal.deserializeBinary(sp.getProposalBytes_asU8());
+  const header = Header.deserializeBinary(proposal.getHeader_asU8());
+  const sigHeader = SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+  const creator = SerializedIdentity.deserializeBinary(sigHeader.getCreator_asU8());
+  const ch = ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  const ts = ch.getTimestamp();
+  return {
+    signature: sp.getSignature_asU8(),
+    proposal: {
+      header: {
+        signatureHeader: { nonce: sigHeader.getNonce_asU8(), creator: { mspid: creator.getMspid(), idBytes: creator.getIdBytes_asU8() } },
+        channelHeader: {
+          type: ch.getType(),
+          version: ch.getVersion(),
+          timestamp: ts ? { seconds: ts.getSeconds(), nanos: ts.getNanos() } : undefined,
+          channelId: ch.getChannelId(),
+          txId: ch.getTxId(),
+          epoch: ch.getEpoch(),
+          extension: ch.getExtension_asU8(),
+          tlsCertHash: ch.getTlsCertHash_asU8(),
+        },
+      },
+      payload: proposal.getPayload_asU8(),
+    },
+  };
+}
+
+/** What the sandbox receives at dispatch: plain, structured-clonable data only. */
+export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<RuntimeLimits>): SandboxInvocation {
+  let creatorMspId = '';
+  let creatorIdBytes: Uint8Array = new Uint8Array(0);
+  try {
+    const id = SerializedIdentity.deserializeBinary(inv.creator);
+    creatorMspId = id.getMspid();
+    creatorIdBytes = id.getIdBytes_asU8();
+  } catch {
+    // An undecodable creator surfaces as ClientIdentity's certificate error, as in Fabric.
+  }
+  return {
+    txId: inv.txId,
+    channelId: inv.channelId,
+    args: inv.args.map((a) => a),
+    transient: inv.transient ? [...inv.transient.entries()] : [],
+    creatorMspId,
+    creatorIdBytes,
+    seconds: inv.timestamp.seconds,
+    nanos: inv.timestamp.nanos,
+    binding: inv.binding ? Buffer.from(inv.binding).toString('hex') : '',
+    mspId: inv.mspId,
+    isInit: inv.isInit === true,
+    maxEventBytes: limits.maxValueBytes,
+  };
+}
+
+/**
+ * Builds the host table over a session getter: the table is created once per sandbox and reads the
+ * current transaction's session on every call, so a call outside a transaction is refused.
+ */
+export function createHostTable(current: () => HostSession | undefined): HostTable {
+  function entry<A extends unknown[], T>(name: string, fn: (s: HostSession, ...args: A) => T): (...args: A) => HostReply<T> {
+    return (...args: A): HostReply<T> => {
+      const session = current();
+      if (session === undefined) return { error: `${name}: no transaction is in progress` };
+      try {
+        return { result: fn(session, ...args) };
+      } catch (err) {
+        return { error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+  }
+  const ns = (s: HostSession): string => s.invocation.chaincodeName;
+  const key = (s: HostSession, k: unknown): string => str(k, 'key', s.limits.maxKeyBytes);
+
+  return {
+    getState: entry('getState', (s, k: string) => s.support.simulator.getState(ns(s), key(s, k))),
+    putState: entry('putState', (s, k: string, v: Uint8Array) => {
+      const kk = str(k, 'key', s.limits.maxKeyBytes, false);
+      const vv = bytes(v, `value for key ${JSON.stringify(kk)}`, s.limits.maxValueBytes);
+      s.beforeWrite();
+      if (vv.length === 0) s.support.simulator.deleteState(ns(s), kk);
+      else s.support.simulator.setState(ns(s), kk, vv);
+      return undefined;
+    }),
+    deleteState: entry('deleteState', (s, k: string) => {
+      const kk = str(k, 'key', s.limits.maxKeyBytes, false);
+      s.beforeWrite();
+      s.support.simulator.deleteState(ns(s), kk);
+      return undefined;
+    }),
+    getStateByRange: entry('getStateByRange', (s, start: string, end: string) =>
+      collect(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), s.limits.totalQueryLimit),
+    ),
+    getStateByRangeWithPagination: entry('getStateByRangeWithPagination', (s, start: string, end: string, pageSize: number, bookmark: string) => {
+      const [a, b, n, bm] = [key(s, start), key(s, end), int(pageSize, 'pageSize', 1, MAX_PAGE_SIZE), key(s, bookmark)];
+      s.beforePagedQuery();
+      const page = s.support.simulator.getStateRangeWithPagination(ns(s), a, b, n, bm);
+      return { results: collect(page.results, n), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+    }),
+    getQueryResult: entry('getQueryResult', (s, query: string) =>
+      collect(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit),
+    ),
+    getQueryResultWithPagination: entry('getQueryResultWithPagination', (s, query: string, pageSize: number, bookmark: string) => {
+      const [q, n, bm] = [str(query, 'query', MAX_QUERY_BYTES), int(pageSize, 'pageSize', 1, MAX_PAGE_SIZE), str(bookmark, 'bookmark', MAX_QUERY_BYTES)];
+      s.beforePagedQuery();
+      const page = s.support.simulator.executeQueryWithPagination(ns(s), q, n, bm);
+      return { results: collect(page.results, n), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+    }),
+    getHistoryForKey: entry('getHistoryForKey', (s, k: string) => {
+      const out = [];
+      for (const m of s.support.simulator.getHistoryForKey(ns(s), key(s, k))) {
+        if (out.length >= s.limits.totalQueryLimit) break;
+        out.push({ txId: m.txId, value: m.value, isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos });
+      }
+      return out;
+    }),
+    getStateValidationParameter: entry('getStateValidationParameter', (s, k: string) => s.support.simulator.getStateMetadata(ns(s), key(s, k))?.[VALIDATION_PARAMETER]),
+    setStateValidationParameter: entry('setStateValidationParameter', (s, k: string, policy: Uint8Array) => {
+      const kk = str(k, 'key', s.limits.maxKeyBytes, false);
+      const ep = bytes(policy, 'endorsement policy', s.limits.maxValueBytes);
+      s.beforeWrite();
+      s.support.simulator.setStateMetadata(ns(s), kk, { [VALIDATION_PARAMETER]: ep });
+      return undefined;
+    }),
+    invokeChaincode: entry('invokeChaincode', (s, name: string, args: Uint8Array[], channel: string): ChaincodeResponse => {
+      const cc = str(name, 'chaincodeName', 256, false);
+      if (!Array.isArray(args) || args.length > 1024) throw new ArgError('args must be an array of at most 1024 byte strings');
+      const a = args.map((x, i) => bytes(x, `args[${i}]`, s.limits.maxValueBytes));
+      const ch = str(channel, 'channel', 256) || s.invocation.channelId;
+      const r = s.support.invokeChaincode(cc, a, ch);
+      return { status: r.status, message: r.message, payload: r.payload };
+    }),
+    getSignedProposal: entry('getSignedProposal', (s) => (s.invocation.signedProposal ? decodeSignedProposal(s.invocation.signedProposal) : undefined)),
+    hash: entry('hash', (_s, algorithm: string, data: Uint8Array) => {
+      const alg = str(algorithm, 'algorithm', 32);
+      if (!HASH_ALGORITHMS.has(alg)) throw new ArgError(`Digest method not supported: ${alg} (use one of ${[...HASH_ALGORITHMS].join(', ')})`);
+      return new Uint8Array(createHash(alg).update(bytes(data, 'data', MAX_HASH_INPUT)).digest());
+    }),
+    x509: entry('x509', (_s, pem: string) => parseX509(str(pem, 'certificate', MAX_PEM_BYTES))),
+    complete: entry('complete', (s, outcome: SandboxOutcome) => {
+      if (s.outcome !== undefined) throw new ArgError('transaction already completed');
+      if (typeof outcome !== 'object' || outcome === null || typeof outcome.status !== 'number') throw new ArgError('outcome must be {status, message, payload}');
+      s.outcome = {
+        status: outcome.status,
+        message: typeof outcome.message === 'string' ? outcome.message : '',
+        payload: outcome.payload instanceof Uint8Array ? outcome.payload : new Uint8Array(0),
+        ...(outcome.event && typeof outcome.event.eventName === 'string' && outcome.event.payload instanceof Uint8Array ? { event: outcome.event } : {}),
+      };
+      return undefined;
+    }),
+  };
+}

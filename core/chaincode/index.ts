@@ -1,0 +1,6 @@
+export * from './chaincode-runtime';
+export * from './chaincode-package';
+export * from './package-store';
+export * from './host-api';
+export * from './host-table';
+export * from './packager';

@@ -1,0 +1,210 @@
+/**
+ * Turns a Fabric-style Node chaincode project into a Weft package: one script bundled with esbuild
+ * (npm dependencies included, so install needs no network), `fabric-contract-api` / `fabric-shim` /
+ * `fabric-shim-api` mapped to Weft's in-sandbox implementation, `META-INF/**` carried over, and the
+ * whole written in Fabric's package format. TypeScript sources are compiled with the TypeScript
+ * compiler so decorator metadata (`design:paramtypes`) is emitted, as `tsc` does for Fabric.
+ *
+ * esbuild and typescript are loaded only when a package is built: importing core stays light.
+ */
+import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import * as path from 'node:path';
+import type * as esbuildTypes from 'esbuild';
+import { ChaincodeError } from '../errors';
+import { packageIdOf, validateLabel, writeChaincodePackage } from './chaincode-package';
+import { SANDBOX_ABI } from './host-api';
+
+export interface PackageChaincodeOptions {
+  /** The chaincode project: a folder holding `package.json` whose `main` exports the contracts. */
+  readonly projectDir: string;
+  /** Fabric label, e.g. `basic_1.0`. */
+  readonly label: string;
+}
+
+export interface BuiltPackage {
+  readonly packageBytes: Uint8Array;
+  readonly packageId: string;
+  readonly label: string;
+  /** The bundled script, for inspection. */
+  readonly bundle: string;
+}
+
+/** The file inside `src/` holding the bundle; `src/package.json`'s `main` points at it. */
+export const BUNDLE_FILE = 'weft-bundle.js';
+
+/** Node built-ins the sandbox offers (the slice chaincode uses), mapped to sandbox modules. */
+const SANDBOX_MODULES: Record<string, string> = {
+  'fabric-contract-api': 'fabric-contract-api',
+  'fabric-shim': 'fabric-shim',
+  'fabric-shim-api': 'fabric-shim',
+  crypto: 'node-crypto',
+  util: 'node-util',
+};
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+function sandboxFile(name: string): string {
+  const base = path.join(__dirname, 'sandbox', name);
+  for (const ext of ['.ts', '.js']) if (fs.existsSync(base + ext)) return base + ext;
+  throw new ChaincodeError('CHAINCODE_PACKAGER_BROKEN', `Weft sandbox module ${base} is missing`);
+}
+
+function readJson(file: string, what: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ChaincodeError('CHAINCODE_BAD_PROJECT', `cannot read ${what} ${file}: ${(err as Error).message}`, { file });
+  }
+}
+
+/** The file to bundle for `main`: the file itself, or its TypeScript source when the project is not built. */
+function resolveEntry(projectDir: string, main: string): string {
+  const direct = path.resolve(projectDir, main);
+  const candidates = [direct, `${direct}.js`, `${direct}.ts`, path.join(direct, 'index.js'), path.join(direct, 'index.ts')];
+  const tsconfigFile = path.join(projectDir, 'tsconfig.json');
+  if (fs.existsSync(tsconfigFile)) {
+    const tsconfig = readJson(tsconfigFile, 'tsconfig');
+    const co = (tsconfig.compilerOptions ?? {}) as { outDir?: string; rootDir?: string };
+    if (co.outDir) {
+      const outDir = path.resolve(projectDir, co.outDir);
+      const rootDir = path.resolve(projectDir, co.rootDir ?? '.');
+      if (direct.startsWith(outDir + path.sep)) {
+        candidates.push(path.join(rootDir, path.relative(outDir, direct)).replace(/\.js$/, '.ts'));
+      }
+    }
+  }
+  const found = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+  if (found === undefined) {
+    throw new ChaincodeError('CHAINCODE_BAD_PROJECT', `package.json main '${main}' does not exist in ${projectDir} (and no TypeScript source was found for it)`, { main });
+  }
+  return found;
+}
+
+function compileTypeScript(file: string, source: string): string {
+  let ts: typeof import('typescript');
+  try {
+    ts = require('typescript') as typeof import('typescript');
+  } catch {
+    throw new ChaincodeError('CHAINCODE_NEEDS_BUILD', `${file} is TypeScript and the typescript compiler is not installed: build the project first (npm run build) and point package.json main at the output`);
+  }
+  const out = ts.transpileModule(source, {
+    fileName: file,
+    reportDiagnostics: true,
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      esModuleInterop: true,
+      useDefineForClassFields: false,
+    },
+  });
+  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    const text = errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ');
+    throw new ChaincodeError('CHAINCODE_COMPILE_FAILED', `TypeScript error in ${file}: ${text}`, { file });
+  }
+  return out.outputText;
+}
+
+function weftPlugin(projectDir: string): esbuildTypes.Plugin {
+  const sandboxDir = path.join(__dirname, 'sandbox');
+  return {
+    name: 'weft-sandbox',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        const spec = args.path;
+        const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
+        if (SANDBOX_MODULES[bare] !== undefined) {
+          return { path: sandboxFile(SANDBOX_MODULES[bare]) };
+        }
+        if (bare === 'buffer') return { path: require.resolve('buffer/') };
+        if (bare === 'reflect-metadata') return { path: require.resolve('reflect-metadata') };
+        if (NODE_BUILTINS.has(spec)) {
+          const from = path.relative(projectDir, args.importer) || args.importer;
+          return {
+            errors: [{ text: `chaincode imports the Node built-in module '${spec}' (from ${from}), which the Weft sandbox does not offer: chaincode may not use I/O, timers or processes` }],
+          };
+        }
+        return undefined;
+      });
+      build.onLoad({ filter: /\.tsx?$/ }, (args) => {
+        if (args.path.startsWith(sandboxDir + path.sep)) return undefined;
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const source = fs.readFileSync(args.path, 'utf8');
+        return { contents: compileTypeScript(args.path, source), loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
+/** Bundles a project into one script (no package written). */
+export async function bundleChaincode(projectDir: string): Promise<{ bundle: string; name: string; version: string }> {
+  const dir = path.resolve(projectDir);
+  const pkgJson = readJson(path.join(dir, 'package.json'), 'package.json');
+  if (typeof pkgJson.main !== 'string' || pkgJson.main === '') {
+    throw new ChaincodeError('CHAINCODE_BAD_PROJECT', "package.json does not contain a 'main' entry for the module", { projectDir: dir });
+  }
+  const entry = resolveEntry(dir, pkgJson.main);
+  let metadata: unknown;
+  for (const rel of ['META-INF/metadata.json', 'contract-metadata/metadata.json']) {
+    const f = path.join(dir, rel);
+    if (fs.existsSync(f)) metadata = readJson(f, 'contract metadata');
+  }
+  const name = typeof pkgJson.name === 'string' ? pkgJson.name : '';
+  const version = typeof pkgJson.version === 'string' ? pkgJson.version : '';
+  const stdin = [
+    `const weft = require(${JSON.stringify(sandboxFile('entry'))});`,
+    `weft.register(() => require(${JSON.stringify(entry)}), ${JSON.stringify({ name, version, metadata })});`,
+  ].join('\n');
+
+  const esbuild = require('esbuild') as typeof esbuildTypes;
+  let result: esbuildTypes.BuildResult;
+  try {
+    result = await esbuild.build({
+      stdin: { contents: stdin, resolveDir: dir, loader: 'js', sourcefile: 'weft-entry.js' },
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'neutral',
+      target: 'es2022',
+      mainFields: ['main', 'module'],
+      conditions: ['require', 'default'],
+      keepNames: true,
+      logLevel: 'silent',
+      legalComments: 'none',
+      plugins: [weftPlugin(dir)],
+    });
+  } catch (err) {
+    const failure = err as { errors?: { text: string }[] };
+    const texts = failure.errors?.map((e) => e.text) ?? [(err as Error).message];
+    const cause = (err as { errors?: { detail?: unknown }[] }).errors?.find((e) => e.detail instanceof ChaincodeError)?.detail;
+    if (cause instanceof ChaincodeError) throw cause;
+    throw new ChaincodeError('CHAINCODE_BUNDLE_FAILED', `cannot bundle chaincode ${dir}: ${texts.join('; ')}`, { projectDir: dir, errors: texts });
+  }
+  const bundle = result.outputFiles?.[0]?.text ?? '';
+  return { bundle, name, version };
+}
+
+function collectFiles(root: string, prefix: string, out: Map<string, Uint8Array>): void {
+  if (!fs.existsSync(root)) return;
+  for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) collectFiles(full, `${prefix}${entry.name}/`, out);
+    else if (entry.isFile()) out.set(`${prefix}${entry.name}`, fs.readFileSync(full));
+  }
+}
+
+/** Builds a Fabric-format package from a chaincode project. Same inputs give the same bytes. */
+export async function packageChaincode(options: PackageChaincodeOptions): Promise<BuiltPackage> {
+  validateLabel(options.label);
+  const { bundle, name, version } = await bundleChaincode(options.projectDir);
+  const code = new Map<string, Uint8Array>();
+  const pkgJson = { name, version, main: BUNDLE_FILE, weft: { abi: SANDBOX_ABI } };
+  code.set('src/package.json', Buffer.from(JSON.stringify(pkgJson, undefined, 2)));
+  code.set(`src/${BUNDLE_FILE}`, Buffer.from(bundle, 'utf8'));
+  collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', code);
+  const packageBytes = await writeChaincodePackage({ path: path.basename(path.resolve(options.projectDir)), type: 'node', label: options.label }, code);
+  return { packageBytes, packageId: packageIdOf(options.label, packageBytes), label: options.label, bundle };
+}

@@ -1,0 +1,248 @@
+/**
+ * fabric-shim 2.5's `ChaincodeStub`, backed by the host table. Semantics and error texts follow
+ * `fabric-shim@2.5.8:lib/stub.js`; read-your-writes, empty-value-as-delete and range re-validation
+ * are the ledger's job, as on a Fabric peer.
+ */
+import { Buffer } from 'buffer';
+import Long from 'long';
+import type { HostSignedProposal, SandboxInvocation } from '../host-api';
+import { host, unwrap } from './host';
+import { asyncIterable, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
+
+const COMPOSITEKEY_NS = '\x00';
+const MIN_UNICODE_RUNE_VALUE = '\u0000';
+const MAX_UNICODE_RUNE_VALUE = '\u{10ffff}';
+const EMPTY_KEY_SUBSTITUTE = '\x01';
+
+/** Thrown by every private-data method until that capability lands. */
+export class NotSupportedError extends Error {
+  readonly code = 'WEFT_NOT_SUPPORTED';
+  constructor(what: string) {
+    super(`${what} is not yet supported by Weft (private data collections are not available)`);
+    this.name = 'NotSupportedError';
+  }
+}
+
+function validateCompositeKeyAttribute(attr: unknown): void {
+  if (!attr || typeof attr !== 'string') throw new Error('object type or attribute not a non-zero length string');
+}
+
+function validateSimpleKeys(...keys: string[]): void {
+  for (const key of keys) {
+    if (key && typeof key === 'string' && key.charAt(0) === COMPOSITEKEY_NS) {
+      throw new Error(`first character of the key [${key}] contains a null character which is not allowed`);
+    }
+  }
+}
+
+function toBytes(value: unknown, what: string): Uint8Array {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new Error(`${what} must be a Buffer or a string, got ${value === null ? 'null' : typeof value}`);
+}
+
+/** Mutable per-transaction state the dispatcher reads back after the call. */
+export interface TxEffects {
+  event?: { eventName: string; payload: Uint8Array };
+}
+
+export class ChaincodeStub {
+  private readonly bufferArgs: Buffer[];
+  private readonly transientMap: Map<string, Buffer>;
+  private readonly txTimestamp: { seconds: Long; nanos: number };
+  private signedProposal: HostSignedProposal | undefined | null = null;
+
+  constructor(
+    private readonly inv: SandboxInvocation,
+    readonly effects: TxEffects,
+  ) {
+    this.bufferArgs = inv.args.map(toBuffer);
+    this.transientMap = new Map(inv.transient.map(([k, v]) => [k, toBuffer(v)]));
+    this.txTimestamp = { seconds: Long.fromNumber(inv.seconds, true), nanos: inv.nanos };
+  }
+
+  getArgs(): string[] {
+    return this.bufferArgs.map((b) => b.toString('utf8'));
+  }
+  getStringArgs(): string[] {
+    return this.getArgs();
+  }
+  getBufferArgs(): Buffer[] {
+    return this.bufferArgs.slice();
+  }
+  getFunctionAndParameters(): { fcn: string; params: string[] } {
+    const values = this.getStringArgs();
+    if (values.length >= 1) return { fcn: values[0], params: values.slice(1) };
+    return { fcn: '', params: [] };
+  }
+  getTxID(): string {
+    return this.inv.txId;
+  }
+  getChannelID(): string {
+    return this.inv.channelId;
+  }
+  getCreator(): { mspid: string; idBytes: Buffer } {
+    return { mspid: this.inv.creatorMspId, idBytes: toBuffer(this.inv.creatorIdBytes) };
+  }
+  getMspID(): string {
+    if (!this.inv.mspId) throw new Error('CORE_PEER_LOCALMSPID is unset in chaincode process');
+    return this.inv.mspId;
+  }
+  getTransient(): Map<string, Buffer> {
+    return new Map(this.transientMap);
+  }
+  getSignedProposal(): HostSignedProposal | undefined {
+    if (this.signedProposal === null) this.signedProposal = unwrap(host().getSignedProposal());
+    return this.signedProposal;
+  }
+  getTxTimestamp(): { seconds: Long; nanos: number } {
+    return this.txTimestamp;
+  }
+  getDateTimestamp(): Date {
+    return new Date(this.txTimestamp.seconds.toNumber() * 1000 + Math.round(this.txTimestamp.nanos / 1000000));
+  }
+  getBinding(): string {
+    return this.inv.binding;
+  }
+
+  async getState(key: string): Promise<Buffer> {
+    const v = unwrap(host().getState(key));
+    return v === undefined ? Buffer.alloc(0) : toBuffer(v);
+  }
+  async putState(key: string, value: Uint8Array | string): Promise<void> {
+    unwrap(host().putState(key, toBytes(value, 'value')));
+  }
+  async deleteState(key: string): Promise<void> {
+    unwrap(host().deleteState(key));
+  }
+  async setStateValidationParameter(key: string, ep: Uint8Array): Promise<void> {
+    unwrap(host().setStateValidationParameter(key, toBytes(ep, 'endorsement policy')));
+  }
+  async getStateValidationParameter(key: string): Promise<Buffer> {
+    const v = unwrap(host().getStateValidationParameter(key));
+    return v === undefined ? Buffer.alloc(0) : toBuffer(v);
+  }
+
+  getStateByRange(startKey: string, endKey: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
+    return asyncIterable(
+      (async () => {
+        const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
+        validateSimpleKeys(start, endKey);
+        return StateQueryIterator.fromHost(unwrap(host().getStateByRange(start, endKey ?? '')));
+      })(),
+    );
+  }
+  getStateByRangeWithPagination(startKey: string, endKey: string, pageSize: number, bookmark?: string): PagedResult {
+    return asyncIterable(
+      (async () => {
+        const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
+        validateSimpleKeys(start, endKey);
+        return paged(unwrap(host().getStateByRangeWithPagination(start, endKey ?? '', pageSize, bookmark ?? '')));
+      })(),
+    );
+  }
+  getQueryResult(query: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
+    return asyncIterable((async () => StateQueryIterator.fromHost(unwrap(host().getQueryResult(query))))());
+  }
+  getQueryResultWithPagination(query: string, pageSize: number, bookmark?: string): PagedResult {
+    return asyncIterable((async () => paged(unwrap(host().getQueryResultWithPagination(query, pageSize, bookmark ?? ''))))());
+  }
+  getHistoryForKey(key: string): Promise<HistoryQueryIterator> & AsyncIterable<KeyModificationResult> {
+    return asyncIterable((async () => HistoryQueryIterator.fromHost(unwrap(host().getHistoryForKey(key))))());
+  }
+
+  async invokeChaincode(chaincodeName: string, args: (string | Uint8Array)[], channel?: string): Promise<{ status: number; message: string; payload: Buffer }> {
+    if (!Array.isArray(args)) throw new Error('args must be an array');
+    const r = unwrap(host().invokeChaincode(chaincodeName, args.map((a) => toBytes(a, 'argument')), channel ?? ''));
+    return { status: r.status, message: r.message, payload: toBuffer(r.payload) };
+  }
+
+  setEvent(name: string, payload: Uint8Array | string): void {
+    if (typeof name !== 'string' || name === '') throw new Error('Event name must be a non-empty string');
+    const bytes = toBytes(payload ?? Buffer.alloc(0), 'event payload');
+    if (bytes.length > this.inv.maxEventBytes) throw new Error(`event payload of ${bytes.length} bytes exceeds the limit of ${this.inv.maxEventBytes} bytes`);
+    this.effects.event = { eventName: name, payload: Uint8Array.from(bytes) };
+  }
+
+  createCompositeKey(objectType: string, attributes: string[]): string {
+    validateCompositeKeyAttribute(objectType);
+    if (!Array.isArray(attributes)) throw new Error('attributes must be an array');
+    let compositeKey = COMPOSITEKEY_NS + objectType + MIN_UNICODE_RUNE_VALUE;
+    for (const attribute of attributes) {
+      validateCompositeKeyAttribute(attribute);
+      compositeKey = compositeKey + attribute + MIN_UNICODE_RUNE_VALUE;
+    }
+    return compositeKey;
+  }
+  splitCompositeKey(compositeKey: string): { objectType: string | null; attributes: string[] } {
+    const result: { objectType: string | null; attributes: string[] } = { objectType: null, attributes: [] };
+    if (compositeKey && compositeKey.length > 1 && compositeKey.charAt(0) === COMPOSITEKEY_NS) {
+      const splitKey = compositeKey.substring(1).split(MIN_UNICODE_RUNE_VALUE);
+      result.objectType = splitKey[0];
+      splitKey.pop();
+      if (splitKey.length > 1) {
+        splitKey.shift();
+        result.attributes = splitKey;
+      }
+    }
+    return result;
+  }
+  getStateByPartialCompositeKey(objectType: string, attributes: string[]): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
+    return asyncIterable(
+      (async () => {
+        const partial = this.createCompositeKey(objectType, attributes);
+        return StateQueryIterator.fromHost(unwrap(host().getStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE)));
+      })(),
+    );
+  }
+  getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark?: string): PagedResult {
+    return asyncIterable(
+      (async () => {
+        const partial = this.createCompositeKey(objectType, attributes);
+        return paged(unwrap(host().getStateByRangeWithPagination(partial, partial + MAX_UNICODE_RUNE_VALUE, pageSize, bookmark ?? '')));
+      })(),
+    );
+  }
+
+  async getPrivateData(_collection: string, _key: string): Promise<Buffer> {
+    throw new NotSupportedError('getPrivateData');
+  }
+  async getPrivateDataHash(_collection: string, _key: string): Promise<Buffer> {
+    throw new NotSupportedError('getPrivateDataHash');
+  }
+  async putPrivateData(_collection: string, _key: string, _value: Uint8Array): Promise<void> {
+    throw new NotSupportedError('putPrivateData');
+  }
+  async deletePrivateData(_collection: string, _key: string): Promise<void> {
+    throw new NotSupportedError('deletePrivateData');
+  }
+  async purgePrivateData(_collection: string, _key: string): Promise<void> {
+    throw new NotSupportedError('purgePrivateData');
+  }
+  async setPrivateDataValidationParameter(_collection: string, _key: string, _ep: Uint8Array): Promise<void> {
+    throw new NotSupportedError('setPrivateDataValidationParameter');
+  }
+  async getPrivateDataValidationParameter(_collection: string, _key: string): Promise<Buffer> {
+    throw new NotSupportedError('getPrivateDataValidationParameter');
+  }
+  async getPrivateDataByRange(_collection: string, _startKey: string, _endKey: string): Promise<StateQueryIterator> {
+    throw new NotSupportedError('getPrivateDataByRange');
+  }
+  async getPrivateDataByPartialCompositeKey(_collection: string, _objectType: string, _attributes: string[]): Promise<StateQueryIterator> {
+    throw new NotSupportedError('getPrivateDataByPartialCompositeKey');
+  }
+  async getPrivateDataQueryResult(_collection: string, _query: string): Promise<StateQueryIterator> {
+    throw new NotSupportedError('getPrivateDataQueryResult');
+  }
+}
+
+type PagedValue = { iterator: StateQueryIterator; metadata: { fetchedRecordsCount: number; bookmark: string } };
+type PagedResult = Promise<PagedValue> & AsyncIterable<KVResult>;
+
+function paged(page: { results: [string, Uint8Array][]; fetchedRecordsCount: number; bookmark: string }): PagedValue {
+  return {
+    iterator: StateQueryIterator.fromHost(page.results),
+    metadata: { fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark },
+  };
+}

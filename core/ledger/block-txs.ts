@@ -1,0 +1,208 @@
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { asBytes, asNumber, asString, bytesField, EMPTY, forEachField } from './proto-reader';
+import type { Version } from './tx-simulator';
+
+/**
+ * The few fields of a block's transactions the ledger needs (txid, type, timestamp, rwset), read
+ * straight from the wire bytes (see proto-reader). The peer has already checked envelopes
+ * structurally and cryptographically (core/protocol); here a decode failure only makes the
+ * transaction invalid, it never throws.
+ */
+export interface KvReadRec {
+  readonly key: string;
+  readonly version: Version | undefined;
+}
+
+export interface KvRangeRec {
+  readonly startKey: string;
+  readonly endKey: string;
+  readonly itrExhausted: boolean;
+  /** undefined when the range carries a Merkle summary instead of raw reads. */
+  readonly rawReads: readonly KvReadRec[] | undefined;
+}
+
+export interface KvWriteRec {
+  readonly key: string;
+  readonly isDelete: boolean;
+  readonly value: Uint8Array;
+}
+
+export interface KvMetadataWriteRec {
+  readonly key: string;
+  readonly entries: readonly { readonly name: string; readonly value: Uint8Array }[];
+}
+
+/** One namespace of a `TxReadWriteSet`: its `KVRWSet` as plain records. */
+export interface NsKvRwSet {
+  readonly namespace: string;
+  readonly reads: readonly KvReadRec[];
+  readonly ranges: readonly KvRangeRec[];
+  readonly writes: readonly KvWriteRec[];
+  readonly metadataWrites: readonly KvMetadataWriteRec[];
+}
+
+export interface LedgerTx {
+  readonly txNum: number;
+  /** '' when the header does not decode. */
+  readonly txId: string;
+  /** `common.HeaderType`, -1 when the header does not decode. */
+  readonly headerType: number;
+  readonly timestamp: { readonly seconds: number; readonly nanos: number };
+  /** Namespaced read/write sets of an endorser transaction; undefined for other types. */
+  readonly rwsets: readonly NsKvRwSet[] | undefined;
+  /** Why the envelope could not be decoded; set → the transaction is invalid (BAD_PAYLOAD). */
+  readonly error?: string;
+}
+
+function decodeVersion(buf: Uint8Array): Version {
+  let blockNum = 0;
+  let txNum = 0;
+  forEachField(buf, (f, v) => {
+    if (f === 1) blockNum = asNumber(v, 'version.block_num');
+    else if (f === 2) txNum = asNumber(v, 'version.tx_num');
+  });
+  return { blockNum, txNum };
+}
+
+function decodeRead(buf: Uint8Array): KvReadRec {
+  let key = '';
+  let version: Version | undefined;
+  forEachField(buf, (f, v) => {
+    if (f === 1) key = asString(v, 'read.key');
+    else if (f === 2) version = decodeVersion(asBytes(v, 'read.version'));
+  });
+  return { key, version };
+}
+
+function decodeRange(buf: Uint8Array): KvRangeRec {
+  let startKey = '';
+  let endKey = '';
+  let itrExhausted = false;
+  let rawReads: KvReadRec[] | undefined;
+  forEachField(buf, (f, v) => {
+    if (f === 1) startKey = asString(v, 'range.start_key');
+    else if (f === 2) endKey = asString(v, 'range.end_key');
+    else if (f === 3) itrExhausted = asNumber(v, 'range.itr_exhausted') !== 0;
+    else if (f === 4) {
+      const reads: KvReadRec[] = [];
+      forEachField(asBytes(v, 'range.raw_reads'), (g, r) => {
+        if (g === 1) reads.push(decodeRead(asBytes(r, 'raw_reads.kv_reads')));
+      });
+      rawReads = reads;
+    } else if (f === 5) rawReads = undefined;
+  });
+  return { startKey, endKey, itrExhausted, rawReads };
+}
+
+function decodeWrite(buf: Uint8Array): KvWriteRec {
+  let key = '';
+  let isDelete = false;
+  let value: Uint8Array = EMPTY;
+  forEachField(buf, (f, v) => {
+    if (f === 1) key = asString(v, 'write.key');
+    else if (f === 2) isDelete = asNumber(v, 'write.is_delete') !== 0;
+    else if (f === 3) value = asBytes(v, 'write.value');
+  });
+  return { key, isDelete, value };
+}
+
+function decodeMetadataWrite(buf: Uint8Array): KvMetadataWriteRec {
+  let key = '';
+  const entries: { name: string; value: Uint8Array }[] = [];
+  forEachField(buf, (f, v) => {
+    if (f === 1) key = asString(v, 'metadata_write.key');
+    else if (f === 2) {
+      let name = '';
+      let value: Uint8Array = EMPTY;
+      forEachField(asBytes(v, 'metadata_write.entries'), (g, e) => {
+        if (g === 1) name = asString(e, 'entry.name');
+        else if (g === 2) value = asBytes(e, 'entry.value');
+      });
+      entries.push({ name, value });
+    }
+  });
+  return { key, entries };
+}
+
+/** Decodes a `KVRWSet`. */
+export function decodeKvRwSet(namespace: string, buf: Uint8Array): NsKvRwSet {
+  const reads: KvReadRec[] = [];
+  const ranges: KvRangeRec[] = [];
+  const writes: KvWriteRec[] = [];
+  const metadataWrites: KvMetadataWriteRec[] = [];
+  forEachField(buf, (f, v) => {
+    if (f === 1) reads.push(decodeRead(asBytes(v, 'kvrwset.reads')));
+    else if (f === 2) ranges.push(decodeRange(asBytes(v, 'kvrwset.range_queries_info')));
+    else if (f === 3) writes.push(decodeWrite(asBytes(v, 'kvrwset.writes')));
+    else if (f === 4) metadataWrites.push(decodeMetadataWrite(asBytes(v, 'kvrwset.metadata_writes')));
+  });
+  return { namespace, reads, ranges, writes, metadataWrites };
+}
+
+/** Decodes a serialized `TxReadWriteSet` (data model KV). */
+export function decodeTxRwSet(buf: Uint8Array): NsKvRwSet[] {
+  const out: NsKvRwSet[] = [];
+  forEachField(buf, (f, v) => {
+    if (f === 1 && asNumber(v, 'rwset.data_model') !== 0) throw new Error(`unsupported rwset data model ${v as number}`);
+    if (f !== 2) return;
+    let namespace = '';
+    let kv: Uint8Array = EMPTY;
+    forEachField(asBytes(v, 'rwset.ns_rwset'), (g, x) => {
+      if (g === 1) namespace = asString(x, 'ns_rwset.namespace');
+      else if (g === 2) kv = asBytes(x, 'ns_rwset.rwset');
+    });
+    out.push(decodeKvRwSet(namespace, kv));
+  });
+  return out;
+}
+
+/** Transaction → its single action → ChaincodeActionPayload → endorsed action → PRP → ChaincodeAction.results. */
+function decodeEndorserRwSets(data: Uint8Array): NsKvRwSet[] {
+  const actions: Uint8Array[] = [];
+  forEachField(data, (f, v) => {
+    if (f === 1) actions.push(asBytes(v, 'transaction.actions'));
+  });
+  if (actions.length !== 1) throw new Error(`expected one transaction action, got ${actions.length}`);
+  const cap = bytesField(actions[0], 2);
+  const endorsed = bytesField(cap, 2);
+  if (endorsed.length === 0) throw new Error('chaincode action payload has no action');
+  const prp = bytesField(endorsed, 1);
+  const action = bytesField(prp, 2);
+  return decodeTxRwSet(bytesField(action, 1));
+}
+
+/** Decodes one envelope of block data at position `txNum`. */
+export function decodeLedgerTx(envelope: Uint8Array, txNum: number): LedgerTx {
+  let txId = '';
+  let headerType = -1;
+  let timestamp = { seconds: 0, nanos: 0 };
+  try {
+    const payload = bytesField(envelope, 1);
+    let header: Uint8Array = EMPTY;
+    let data: Uint8Array = EMPTY;
+    forEachField(payload, (f, v) => {
+      if (f === 1) header = asBytes(v, 'payload.header');
+      else if (f === 2) data = asBytes(v, 'payload.data');
+    });
+    const ch = bytesField(header, 1);
+    if (ch.length === 0) throw new Error('payload has no channel header');
+    headerType = 0;
+    forEachField(ch, (f, v) => {
+      if (f === 1) headerType = asNumber(v, 'channel_header.type');
+      else if (f === 5) txId = asString(v, 'channel_header.tx_id');
+      else if (f === 3) {
+        let seconds = 0;
+        let nanos = 0;
+        forEachField(asBytes(v, 'channel_header.timestamp'), (g, t) => {
+          if (g === 1) seconds = asNumber(t, 'timestamp.seconds');
+          else if (g === 2) nanos = asNumber(t, 'timestamp.nanos');
+        });
+        timestamp = { seconds, nanos };
+      }
+    });
+    const rwsets = headerType === HeaderType.ENDORSER_TRANSACTION ? decodeEndorserRwSets(data) : undefined;
+    return { txNum, txId, headerType, timestamp, rwsets };
+  } catch (e) {
+    return { txNum, txId, headerType, timestamp, rwsets: undefined, error: (e as Error).message };
+  }
+}

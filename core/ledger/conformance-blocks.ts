@@ -1,0 +1,190 @@
+/** Conformance: commit, MVCC, block and transaction queries, history, recovery (jest globals). */
+import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { blockHeaderHash, getTransactionsFilter } from '../protocol/block';
+import { makeFixture, str, utf8, type Fixture } from './conformance-fixture';
+import type { LedgerStoreProvider } from './ledger-store-provider';
+import { LedgerManagerImpl } from './ledger-manager-impl';
+import { RwSetBuilder } from './rwset-builder';
+import { buildRwSetEnvelope } from './test-blocks';
+
+const V = TxValidationCode;
+
+/** Every key of a namespace with its value and version (versions read back from a simulator's range record). */
+export function dumpState(f: Fixture, ns = 'cc'): [string, string | undefined, number, number][] {
+  const sim = f.ledger.newTxSimulator('dump');
+  const values = [...sim.getStateRange(ns, '', '')].map((kv) => str(kv.value));
+  const nsSet = TxReadWriteSet.deserializeBinary(sim.getTxSimulationResults()).getNsRwsetList()[0];
+  const reads = KVRWSet.deserializeBinary(nsSet.getRwset_asU8()).getRangeQueriesInfoList()[0].getRawReads()?.getKvReadsList() ?? [];
+  sim.done();
+  return reads.map((r, i) => [r.getKey(), values[i], r.getVersion()?.getBlockNum() ?? -1, r.getVersion()?.getTxNum() ?? -1]);
+}
+
+export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvider): void {
+  describe('commit and MVCC', () => {
+    let f: Fixture;
+    beforeEach(() => {
+      f = makeFixture(makeProvider, { maxValueSize: 1024 });
+      f.commit([f.tx('seed', (s) => (s.setState('cc', 'a', utf8('1')), s.setState('cc', 'b', utf8('2'))))]);
+    });
+    afterEach(() => f.close());
+
+    it('commits writes with versions (block, tx), stores the filter, indexes txids and blocks', () => {
+      const { block, codes } = f.commit([f.tx('t1', (s) => s.setState('cc', 'x', utf8('X'))), f.tx('t2', (s) => s.setState('cc', 'y', utf8('Y')))]);
+      expect(codes).toEqual([V.VALID, V.VALID]);
+      expect(f.ledger.height()).toBe(2);
+      expect(str(f.ledger.newQueryExecutor().getState('cc', 'y'))).toBe('Y');
+      const stored = f.ledger.getBlockByNumber(1);
+      expect([...getTransactionsFilter(stored!)]).toEqual([0, 0]);
+      expect(Buffer.from(stored!.getHeader()!.serializeBinary()).equals(Buffer.from(block.getHeader()!.serializeBinary()))).toBe(true);
+      expect(f.ledger.getBlockByHash(blockHeaderHash(block.getHeader()!))?.getHeader()?.getNumber()).toBe(1);
+      expect(f.ledger.getBlockByNumber(2)).toBeUndefined();
+      expect(f.ledger.getBlockByHash(new Uint8Array(32))).toBeUndefined();
+      const info = f.ledger.getTransactionById('t2');
+      expect(info && { b: info.blockNum, t: info.txNum, c: info.validationCode }).toEqual({ b: 1, t: 1, c: V.VALID });
+      expect(Buffer.from(info!.envelope).equals(Buffer.from(block.getData()!.getDataList_asU8()[1]))).toBe(true);
+      expect(f.ledger.getTransactionById('nope')).toBeUndefined();
+    });
+
+    it('marks a read of a key written earlier in the block, or of a stale version, MVCC_READ_CONFLICT', () => {
+      const t1 = f.tx('t1', (s) => (s.getState('cc', 'a'), s.setState('cc', 'a', utf8('t1'))));
+      const t2 = f.tx('t2', (s) => (s.getState('cc', 'a'), s.setState('cc', 'a', utf8('t2'))));
+      const t3 = f.tx('t3', (s) => (s.getState('cc', 'b'), s.setState('cc', 'c', utf8('t3'))));
+      expect(f.commit([t1, t2, t3]).codes).toEqual([V.VALID, V.MVCC_READ_CONFLICT, V.VALID]);
+      expect(str(f.ledger.newQueryExecutor().getState('cc', 'a'))).toBe('t1');
+      // Simulated before block 2 touched 'a', committed after: stale.
+      const stale = f.tx('t4', (s) => (s.getState('cc', 'a'), s.setState('cc', 'z', utf8('z'))));
+      f.commit([f.tx('t5', (s) => s.setState('cc', 'a', utf8('t5')))]);
+      expect(f.commit([stale]).codes).toEqual([V.MVCC_READ_CONFLICT]);
+      expect(f.ledger.newQueryExecutor().getState('cc', 'z')).toBeUndefined();
+      expect(f.ledger.getTransactionById('t4')?.validationCode).toBe(V.MVCC_READ_CONFLICT);
+    });
+
+    it('re-executes ranges against earlier writes of the block and committed state', () => {
+      const scanA = f.tx('s1', (s) => {
+        [...s.getStateRange('cc', 'a', 'c')].forEach(() => undefined);
+        s.setState('cc', 'o1', utf8('1'));
+      });
+      const scanB = f.tx('s2', (s) => {
+        [...s.getStateRange('cc', 'a', 'c')].forEach(() => undefined);
+        s.setState('cc', 'o2', utf8('1'));
+      });
+      const partial = f.tx('s3', (s) => (s.getStateRange('cc', 'a', '')[Symbol.iterator]().next(), s.setState('cc', 'o3', utf8('1'))));
+      const insert = f.tx('ins', (s) => s.setState('cc', 'aa', utf8('new')));
+      const outside = f.tx('out', (s) => s.setState('cc', 'zz', utf8('new')));
+      expect(f.commit([scanA, outside, insert, scanB, partial]).codes).toEqual([V.VALID, V.VALID, V.VALID, V.PHANTOM_READ_CONFLICT, V.VALID]);
+      const scanC = f.tx('s4', (s) => {
+        [...s.getStateRange('cc', 'a', 'c')].forEach(() => undefined);
+        s.setState('cc', 'o4', utf8('1'));
+      });
+      const del = f.tx('del', (s) => s.deleteState('cc', 'b'));
+      f.commit([del]);
+      expect(f.commit([scanC]).codes).toEqual([V.PHANTOM_READ_CONFLICT]);
+    });
+
+    it('applies only VALID transactions of the peer codes; undecodable and duplicate txs are invalid', () => {
+      const ok = f.tx('ok', (s) => s.setState('cc', 'k1', utf8('1')));
+      const rejected = f.tx('rej', (s) => s.setState('cc', 'k2', utf8('2')));
+      const garbage = new Uint8Array([0xff, 0xff, 0xff]);
+      const dupInBlock = f.tx('ok', (s) => s.setState('cc', 'k3', utf8('3')));
+      const dupOld = f.tx('seed', (s) => s.setState('cc', 'k4', utf8('4')));
+      const { codes } = f.commit([ok, rejected, garbage, dupInBlock, dupOld], [V.VALID, V.ENDORSEMENT_POLICY_FAILURE, V.VALID, V.VALID, V.VALID]);
+      expect(codes).toEqual([V.VALID, V.ENDORSEMENT_POLICY_FAILURE, V.BAD_PAYLOAD, V.DUPLICATE_TXID, V.DUPLICATE_TXID]);
+      const q = f.ledger.newQueryExecutor();
+      expect(['k1', 'k2', 'k3', 'k4'].map((k) => str(q.getState('cc', k)))).toEqual(['1', undefined, undefined, undefined]);
+      expect(f.ledger.getTransactionById('ok')?.txNum).toBe(0);
+      expect(f.ledger.getTransactionById('rej')?.validationCode).toBe(V.ENDORSEMENT_POLICY_FAILURE);
+      expect(f.ledger.getTransactionById('seed')?.blockNum).toBe(0);
+    });
+
+    it('marks a block write beyond the limits or with a bad key INVALID_WRITESET, other txs unaffected', () => {
+      const raw = (txId: string, key: string, value: Uint8Array): Uint8Array => {
+        const b = new RwSetBuilder();
+        b.addWrite('cc', key, value);
+        return buildRwSetEnvelope({ txId, rwset: b.build().serializeBinary(), channelId: 'ch1' });
+      };
+      const { codes } = f.commit([raw('big', 'big', new Uint8Array(2000)), raw('nul', '\u0000x', utf8('v')), raw('fine', 'fine', utf8('v'))]);
+      expect(codes).toEqual([V.INVALID_WRITESET, V.INVALID_WRITESET, V.VALID]);
+      const q = f.ledger.newQueryExecutor();
+      expect([q.getState('cc', 'big'), str(q.getState('cc', 'fine'))]).toEqual([undefined, 'v']);
+    });
+
+    it('refuses a block out of order or off the chain, writing nothing', () => {
+      const b = f.chain.block([f.tx('late', (s) => s.setState('cc', 'late', utf8('1')))]);
+      const skipped = f.chain.block([f.tx('later', (s) => s.setState('cc', 'later', utf8('1')))]);
+      expect(() => f.ledger.commit(skipped)).toThrow(expect.objectContaining({ code: 'LEDGER_BLOCK_OUT_OF_ORDER' }));
+      b.getHeader()!.setPreviousHash(new Uint8Array(32).fill(9));
+      expect(() => f.ledger.commit(b)).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_BLOCK' }));
+      b.getHeader()!.setPreviousHash(blockHeaderHash(f.ledger.getBlockByNumber(0)!.getHeader()!));
+      b.getHeader()!.setDataHash(new Uint8Array(32));
+      expect(() => f.ledger.commit(b)).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_BLOCK' }));
+      expect(() => f.ledger.commit(b, [0, 0])).toThrow();
+      expect(f.ledger.height()).toBe(1);
+      expect(f.ledger.newQueryExecutor().getState('cc', 'late')).toBeUndefined();
+    });
+
+    it('returns history newest first with tx ids, timestamps and deletes, valid txs only', () => {
+      f.commit([f.tx('h1', (s) => s.setState('cc', 'a', utf8('v1')))]);
+      f.commit([f.tx('h2', (s) => s.deleteState('cc', 'a')), f.tx('h3', (s) => s.setState('cc', 'a', utf8('nope')))], [V.VALID, V.ENDORSEMENT_POLICY_FAILURE]);
+      f.commit([f.tx('h4', (s) => s.setState('cc', 'a', utf8('v4')))]);
+      const h = [...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'a')];
+      expect(h.map((m) => [m.txId, str(m.value), m.isDelete])).toEqual([
+        ['h4', 'v4', false],
+        ['h2', '', true],
+        ['h1', 'v1', false],
+        ['seed', '1', false],
+      ]);
+      expect(h[0].timestamp.seconds).toBeGreaterThan(h[1].timestamp.seconds);
+      expect(h[0].timestamp.nanos).toBeGreaterThan(0);
+      expect([...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'never')]).toEqual([]);
+    });
+
+    it('recovers state and history from the block store on open, and rebuild reproduces them', () => {
+      for (let i = 0; i < 5; i++) f.commit([f.tx(`r${i}`, (s) => (s.setState('cc', `k${i}`, utf8(`v${i}`)), s.deleteState('cc', `k${i - 2}`)))]);
+      f.commit([f.tx('meta', (s) => s.setStateMetadata('cc', 'k4', { VALIDATION_PARAMETER: utf8('p') }))]);
+      const before = dumpState(f);
+      const historyBefore = [...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'k3')];
+      f.ledger.rebuild();
+      expect(dumpState(f)).toEqual(before);
+      expect([...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'k3')]).toEqual(historyBefore);
+      // State and history dropped behind the blocks' back: opening replays them.
+      f.manager.close();
+      const store = f.provider.open('ch1');
+      store.resetStateAndHistory();
+      expect(store.state.savepoint()).toBe(0);
+      store.close();
+      f.reopen();
+      expect(dumpState(f)).toEqual(before);
+      expect(str(f.ledger.newQueryExecutor().getStateMetadata('cc', 'k4')?.VALIDATION_PARAMETER)).toBe('p');
+      expect([...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'k3')]).toEqual(historyBefore);
+      expect(f.ledger.height()).toBe(7);
+      f.commit([f.tx('after', (s) => s.setState('cc', 'after', utf8('1')))]);
+      expect(f.ledger.height()).toBe(8);
+    });
+  });
+
+  describe('ledger manager', () => {
+    let f: Fixture;
+    beforeEach(() => (f = makeFixture(makeProvider)));
+    afterEach(() => f.close());
+
+    it('creates, opens, lists channels and refuses unknown or bad ids', () => {
+      const other = f.manager.create('other.ch-2', f.chain.block([]));
+      expect(other.height()).toBe(1);
+      expect(f.manager.list()).toEqual(['ch1', 'other.ch-2']);
+      expect(f.manager.exists('ch1')).toBe(true);
+      expect(f.manager.exists('nope')).toBe(false);
+      expect(f.manager.open('ch1')).toBe(f.ledger);
+      expect(() => f.manager.open('nope')).toThrow(expect.objectContaining({ code: 'LEDGER_UNKNOWN_CHANNEL' }));
+      expect(() => f.manager.create('ch1')).toThrow(expect.objectContaining({ code: 'LEDGER_CHANNEL_EXISTS' }));
+      expect(() => f.manager.open('../etc')).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_CHANNEL_ID' }));
+      expect(() => f.manager.create('Upper')).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_CHANNEL_ID' }));
+      f.manager.close();
+      const again = new LedgerManagerImpl(makeProvider(f.dir));
+      expect(again.list()).toEqual(['ch1', 'other.ch-2']);
+      expect(again.open('other.ch-2').height()).toBe(1);
+      again.close();
+    });
+  });
+}

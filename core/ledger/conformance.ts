@@ -1,0 +1,22 @@
+/**
+ * The ledger conformance suite: every `ledger` plugin runs it against its {@link LedgerStoreProvider}
+ * (as Fabric's statedb `commontests` are run by each state database). Uses jest globals; not
+ * re-exported from core's index.
+ *
+ *   import { ledgerConformance } from '../../../../core/ledger/conformance';
+ *   ledgerConformance('ledger-sqlite', (dir) => new SqliteLedgerStoreProvider({ rootDir: dir }));
+ */
+import { blockConformance } from './conformance-blocks';
+import { queryConformance } from './conformance-queries';
+import { simulatorConformance } from './conformance-simulator';
+import type { LedgerStoreProvider } from './ledger-store-provider';
+
+export type ProviderFactory = (dir: string) => LedgerStoreProvider;
+
+export function ledgerConformance(name: string, makeProvider: ProviderFactory): void {
+  describe(`ledger conformance: ${name}`, () => {
+    simulatorConformance(makeProvider);
+    blockConformance(makeProvider);
+    queryConformance(makeProvider);
+  });
+}

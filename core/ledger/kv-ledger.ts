@@ -1,0 +1,193 @@
+import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { LedgerError } from '../errors';
+import { blockDataHash, blockHeaderHash, getTransactionsFilter, setTransactionsFilter } from '../protocol/block';
+import { bytesEqual, toHex } from '../protocol/bytes';
+import { decodeLedgerTx, type LedgerTx } from './block-txs';
+import type { CommitResult, IndexFile, Ledger, TransactionInfo } from './ledger';
+import { validateNamespace } from './ledger-keys';
+import type { LedgerOptions } from './ledger-options';
+import type { ChannelLedgerStore } from './ledger-store-provider';
+import { MvccValidator } from './mvcc-validator';
+import { QueryExecutorImpl } from './query-executor-impl';
+import { parseIndexDefinition } from './rich-query';
+import type { QueryExecutor, TxSimulator } from './tx-simulator';
+import { TxSimulatorImpl } from './tx-simulator-impl';
+
+function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
+  return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
+}
+
+function decodeStoredBlock(channelId: string, blockNum: number, bytes: Uint8Array): Block {
+  try {
+    return Block.deserializeBinary(bytes);
+  } catch (e) {
+    throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${blockNum} does not decode: ${(e as Error).message}`, { channelId, blockNum }, { cause: e });
+  }
+}
+
+/**
+ * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
+ * one atomic store commit), Fabric's startup recovery and `rebuild`. The store holds no logic.
+ */
+export class KvLedger implements Ledger {
+  private lastHash: Uint8Array | undefined;
+
+  constructor(
+    readonly channelId: string,
+    private readonly store: ChannelLedgerStore,
+    private readonly options: LedgerOptions,
+    private readonly onClose: () => void = () => undefined,
+  ) {
+    this.recover();
+    this.lastHash = this.hashOf(store.blocks.height() - 1);
+  }
+
+  height(): number {
+    return this.store.blocks.height();
+  }
+
+  getBlockByNumber(blockNum: number): Block | undefined {
+    const bytes = this.store.blocks.getBlockBytes(blockNum);
+    return bytes === undefined ? undefined : decodeStoredBlock(this.channelId, blockNum, bytes);
+  }
+
+  getBlockByHash(hash: Uint8Array): Block | undefined {
+    const num = this.store.blocks.getBlockNumberByHash(hash);
+    return num === undefined ? undefined : this.getBlockByNumber(num);
+  }
+
+  getTransactionById(txId: string): TransactionInfo | undefined {
+    if (typeof txId !== 'string' || txId === '') return undefined;
+    const loc = this.store.blocks.getTxLocation(txId);
+    if (loc === undefined) return undefined;
+    const block = this.getBlockByNumber(loc.blockNum);
+    const envelope = block?.getData()?.getDataList_asU8()[loc.txNum];
+    if (envelope === undefined) {
+      throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: txid index points at block ${loc.blockNum} tx ${loc.txNum}, which does not exist`, {
+        txId,
+        ...loc,
+      });
+    }
+    return { txId, blockNum: loc.blockNum, txNum: loc.txNum, validationCode: loc.validationCode, envelope };
+  }
+
+  newTxSimulator(txId: string): TxSimulator {
+    return new TxSimulatorImpl(txId, this.store.state, this.store.history, this.options);
+  }
+
+  newQueryExecutor(): QueryExecutor {
+    return new QueryExecutorImpl(this.store.state, this.store.history, this.options);
+  }
+
+  commit(block: Block, validationCodes?: readonly number[]): CommitResult {
+    if (!(block instanceof Block)) throw badBlock(this.channelId, 'commit expects a common.Block');
+    const header = block.getHeader();
+    if (header === undefined) throw badBlock(this.channelId, 'block.header is missing');
+    const blockNum = header.getNumber();
+    const height = this.height();
+    if (blockNum !== height) {
+      throw new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${this.channelId}: expected block ${height}, received block ${blockNum}`, {
+        channelId: this.channelId,
+        expected: height,
+        got: blockNum,
+      });
+    }
+    const envelopes = block.getData()?.getDataList_asU8() ?? [];
+    if (this.lastHash !== undefined && !bytesEqual(header.getPreviousHash_asU8(), this.lastHash)) {
+      throw badBlock(this.channelId, `block ${blockNum} previous_hash ${toHex(header.getPreviousHash_asU8())} does not match block ${height - 1} (${toHex(this.lastHash)})`, {
+        blockNum,
+      });
+    }
+    if (!bytesEqual(header.getDataHash_asU8(), blockDataHash(envelopes))) {
+      throw badBlock(this.channelId, `block ${blockNum} data_hash does not match its ${envelopes.length} envelopes`, { blockNum });
+    }
+    const codes = this.initialCodes(block, envelopes.length, validationCodes);
+    const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
+    this.markUndecodableAndDuplicates(txs, codes);
+    const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes);
+    setTransactionsFilter(block, Uint8Array.from(updates.codes));
+    const blockHash = blockHeaderHash(header);
+    this.store.commit({
+      blockNum,
+      blockHash,
+      blockBytes: block.serializeBinary(),
+      txs: txs.map((t) => ({ txId: t.txId, txNum: t.txNum, validationCode: updates.codes[t.txNum] })),
+      state: updates.state,
+      history: updates.history,
+    });
+    this.lastHash = blockHash;
+    return { blockNum, validationCodes: updates.codes };
+  }
+
+  declareIndexes(namespace: string, files: readonly IndexFile[]): void {
+    validateNamespace(namespace);
+    const defs = files.map((f) => parseIndexDefinition(f.content, f.name));
+    for (const d of defs) this.store.state.declareIndex(namespace, d);
+  }
+
+  rebuild(): void {
+    this.store.resetStateAndHistory();
+    this.recover();
+  }
+
+  close(): void {
+    this.store.close();
+    this.onClose();
+  }
+
+  private initialCodes(block: Block, count: number, given: readonly number[] | undefined): number[] {
+    if (given !== undefined) {
+      if (given.length !== count || given.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
+        throw badBlock(this.channelId, `validationCodes must hold ${count} TxValidationCode values (0..255), received ${given.length}`);
+      }
+      return [...given];
+    }
+    const filter = getTransactionsFilter(block);
+    return filter.length === count ? [...filter] : new Array<number>(count).fill(TxValidationCode.VALID);
+  }
+
+  /** Fabric's peer marks these before the ledger sees the block; the ledger re-checks them so its txid index stays first-wins and nothing undecodable applies. */
+  private markUndecodableAndDuplicates(txs: readonly LedgerTx[], codes: number[]): void {
+    const seen = new Set<string>();
+    for (const tx of txs) {
+      if (codes[tx.txNum] !== TxValidationCode.VALID) continue;
+      if (tx.error !== undefined) codes[tx.txNum] = TxValidationCode.BAD_PAYLOAD;
+      else if (tx.headerType === HeaderType.ENDORSER_TRANSACTION && (tx.txId === '' || seen.has(tx.txId) || this.store.blocks.getTxLocation(tx.txId) !== undefined)) {
+        codes[tx.txNum] = TxValidationCode.DUPLICATE_TXID;
+      }
+      if (tx.txId !== '') seen.add(tx.txId);
+    }
+  }
+
+  private hashOf(blockNum: number): Uint8Array | undefined {
+    if (blockNum < 0) return undefined;
+    const bytes = this.store.blocks.getBlockBytes(blockNum);
+    if (bytes === undefined) return undefined;
+    const header = decodeStoredBlock(this.channelId, blockNum, bytes).getHeader();
+    if (header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${blockNum} has no header`, { blockNum });
+    return blockHeaderHash(header);
+  }
+
+  /** Fabric's startup recovery: re-applies stored blocks the state or history has not seen. */
+  private recover(): void {
+    const height = this.store.blocks.height();
+    const stateAt = this.store.state.savepoint();
+    const historyAt = this.store.history.savepoint();
+    for (let n = Math.min(stateAt, historyAt); n < height; n++) {
+      const bytes = this.store.blocks.getBlockBytes(n);
+      if (bytes === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: block ${n} is missing below height ${height}`, { blockNum: n });
+      const block = decodeStoredBlock(this.channelId, n, bytes);
+      const envelopes = block.getData()?.getDataList_asU8() ?? [];
+      const filter = getTransactionsFilter(block);
+      if (filter.length !== envelopes.length) {
+        throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${n} has ${filter.length} validation flags for ${envelopes.length} transactions`, {
+          blockNum: n,
+        });
+      }
+      const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
+      const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true);
+      this.store.applyUpdates(n, n >= stateAt ? updates.state : undefined, n >= historyAt ? updates.history : undefined);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import type { BlockStore, TxIndexEntry } from './block-store';
+import type { HistoryEntry, HistoryStore } from './history-store';
+import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
+
+/** Everything one block changes, committed as one atomic step. */
+export interface BlockCommit {
+  readonly blockNum: number;
+  /** Header hash (SHA-256 of the ASN.1 DER header), for lookups by hash. */
+  readonly blockHash: Uint8Array;
+  /** The serialized `common.Block`, TRANSACTIONS_FILTER included, stored as is. */
+  readonly blockBytes: Uint8Array;
+  readonly txs: readonly TxIndexEntry[];
+  readonly state: readonly StateUpdate[];
+  /** Empty when the history index is disabled. */
+  readonly history: readonly HistoryEntry[];
+}
+
+/**
+ * The storage of one channel's ledger: a block store, a state store and a history store that commit
+ * together. Used only by the core ledger (`KvLedger`), which computes every update; a store never
+ * interprets blocks.
+ */
+export interface ChannelLedgerStore {
+  readonly blocks: BlockStore;
+  readonly state: VersionedStateStore;
+  readonly history: HistoryStore;
+  /**
+   * Appends the block, applies the state updates and history, indexes the txids and advances every
+   * savepoint, all or nothing: after a crash the store shows either the whole block or none of it.
+   * Called once per block, in order (`blockNum` = height); throws `LedgerError` otherwise.
+   */
+  commit(commit: BlockCommit): void;
+  /**
+   * Recovery and rebuild: applies a stored block's state updates and/or history (undefined = that
+   * part is already applied) and advances the matching savepoints to `blockNum + 1`, atomically.
+   */
+  applyUpdates(blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined): void;
+  /** Drops all state, history and declared-index data; savepoints go to 0. Blocks are kept. */
+  resetStateAndHistory(): void;
+  /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
+  close(): void;
+}
+
+/**
+ * The `ledger` plugin slot: storage for channel ledgers, one independent store per channel.
+ * Called by the ledger manager when a channel is created, joined or opened at node start.
+ */
+export interface LedgerStoreProvider {
+  /**
+   * Opens the channel's store, creating it empty when missing. Throws `LedgerError`
+   * `LEDGER_CORRUPT` when existing files are not a ledger of this plugin (foreign or damaged).
+   */
+  open(channelId: string): ChannelLedgerStore;
+  /** Whether a store exists for the channel. */
+  exists(channelId: string): boolean;
+  /** Channel ids with a store, sorted. */
+  list(): string[];
+}
+export const LedgerStoreProvider = Symbol('LedgerStoreProvider');

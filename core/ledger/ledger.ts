@@ -1,0 +1,66 @@
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { QueryExecutor, TxSimulator } from './tx-simulator';
+
+/** A committed transaction: Fabric's `ProcessedTransaction` plus its position. */
+export interface TransactionInfo {
+  readonly txId: string;
+  readonly blockNum: number;
+  readonly txNum: number;
+  /** `TxValidationCode` the committer gave the transaction. */
+  readonly validationCode: number;
+  /** The envelope bytes as stored in the block. */
+  readonly envelope: Uint8Array;
+}
+
+/** The outcome of committing one block. */
+export interface CommitResult {
+  readonly blockNum: number;
+  /** Final `TxValidationCode` per transaction, as written into TRANSACTIONS_FILTER. */
+  readonly validationCodes: readonly number[];
+}
+
+/** A declared index file of a chaincode package (`META-INF/statedb/couchdb/indexes/*.json`). */
+export interface IndexFile {
+  readonly name: string;
+  readonly content: string | Uint8Array;
+}
+
+/** Read side of a channel's chain, for Deliver, `qscc` and the gateway's commit status. */
+export interface BlockQuery {
+  /** Number of committed blocks. */
+  height(): number;
+  /** A committed block (with its TRANSACTIONS_FILTER), or undefined beyond the height. */
+  getBlockByNumber(blockNum: number): Block | undefined;
+  /** The block whose header hash is `hash`, or undefined. */
+  getBlockByHash(hash: Uint8Array): Block | undefined;
+  /** The first transaction committed with this id, or undefined. */
+  getTransactionById(txId: string): TransactionInfo | undefined;
+}
+
+/**
+ * One channel's ledger: blocks, world state and history. Single writer: the channel's committer
+ * calls {@link Ledger.commit} once per block, in order; simulators and query executors may be
+ * created at any time by endorsement and queries. Throws are `LedgerError`s.
+ */
+export interface Ledger extends BlockQuery {
+  readonly channelId: string;
+  /** A simulator for one transaction (endorsement); call `done()` when finished. */
+  newTxSimulator(txId: string): TxSimulator;
+  /** A read-only executor (evaluate, system chaincode queries). */
+  newQueryExecutor(): QueryExecutor;
+  /**
+   * MVCC-validates and commits a block atomically. `validationCodes` are the peer's per-transaction
+   * results (policy, signatures, duplicates); only VALID transactions are MVCC-checked. Without them
+   * the block's TRANSACTIONS_FILTER is used when it has one byte per transaction, else all start VALID.
+   * The final codes are written into the block's TRANSACTIONS_FILTER (the `block` object is updated).
+   * Throws `LEDGER_BLOCK_OUT_OF_ORDER` / `LEDGER_BAD_BLOCK` for a block that cannot be next; then
+   * nothing is written.
+   */
+  commit(block: Block, validationCodes?: readonly number[]): CommitResult;
+  /** Declares a chaincode's CouchDB index files on its namespace (at install / definition). */
+  declareIndexes(namespace: string, files: readonly IndexFile[]): void;
+  /** Drops state and history and replays every block from the block store (Fabric `rebuild-dbs`). */
+  rebuild(): void;
+  /** Closes the underlying store. */
+  close(): void;
+}

@@ -1,0 +1,250 @@
+import { LedgerError } from '../errors';
+import type { HistoryStore } from './history-store';
+import { compareUtf8, validateNamespace, validateReadKey } from './ledger-keys';
+import type { LedgerOptions } from './ledger-options';
+import { parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
+import type { RwSetBuilder, RecordedRange } from './rwset-builder';
+import { decodeStateMetadata } from './state-metadata';
+import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
+import type { VersionedKV, VersionedStateStore } from './versioned-state-store';
+
+/** Rows fetched per store call while iterating: an iterator never holds a cursor open. */
+const CHUNK = 256;
+const BOOKMARK = /^o([0-9]{1,15})$/;
+
+/** The key right after `key` in byte order: ranges resume there. */
+export function nextKey(key: string): string {
+  return key + '\u0000';
+}
+
+function toKV(namespace: string, kv: VersionedKV): KV {
+  return { namespace, key: kv.key, value: kv.value };
+}
+
+function pickField(value: unknown, path: FieldPath): { found: boolean; value?: unknown } {
+  let cur = value;
+  for (const seg of path) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur) || !(seg in cur)) return { found: false };
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return { found: true, value: cur };
+}
+
+/** CouchDB `fields`: a value holding only the named (possibly nested) fields. */
+export function projectFields(value: Uint8Array, fields: readonly FieldPath[] | undefined): Uint8Array {
+  if (fields === undefined || fields.length === 0) return value;
+  const doc: unknown = JSON.parse(Buffer.from(value).toString('utf8'));
+  const out: Record<string, unknown> = {};
+  for (const path of fields) {
+    const got = pickField(doc, path);
+    if (!got.found) continue;
+    let target = out;
+    for (const seg of path.slice(0, -1)) {
+      if (typeof target[seg] !== 'object' || target[seg] === null) target[seg] = {};
+      target = target[seg] as Record<string, unknown>;
+    }
+    target[path[path.length - 1]] = got.value;
+  }
+  return Buffer.from(JSON.stringify(out), 'utf8');
+}
+
+function checkPageSize(pageSize: unknown): number {
+  if (typeof pageSize !== 'number' || !Number.isSafeInteger(pageSize) || pageSize <= 0) {
+    throw new LedgerError('LEDGER_BAD_PAGE_SIZE', `pageSize must be a positive integer, received ${JSON.stringify(pageSize)}`, { pageSize });
+  }
+  return pageSize;
+}
+
+function decodeQueryBookmark(bookmark: string): number {
+  const m = BOOKMARK.exec(bookmark);
+  if (m === null) throw new LedgerError('LEDGER_BAD_BOOKMARK', `bookmark ${JSON.stringify(bookmark)} was not produced by this ledger`, { bookmark });
+  return Number(m[1]);
+}
+
+/**
+ * Read-only access to one channel's committed state. With a {@link RwSetBuilder} it records what it
+ * reads (the simulator's read side), as Fabric's query helper does: point reads and rich-query
+ * results as reads, range queries as `RangeQueryInfo` for phantom checks, history not at all.
+ */
+export class QueryExecutorImpl implements QueryExecutor {
+  protected finished = false;
+  /** Set once a paginated query ran: Fabric then forbids writes in the same transaction. */
+  protected paginated = false;
+
+  constructor(
+    protected readonly state: VersionedStateStore,
+    protected readonly historyStore: HistoryStore,
+    protected readonly options: LedgerOptions,
+    protected readonly recorder?: RwSetBuilder,
+  ) {}
+
+  protected checkOpen(): void {
+    if (this.finished) throw new LedgerError('LEDGER_TX_DONE', 'this query executor or simulator is done; start a new one', {});
+  }
+
+  getState(namespace: string, key: string): Uint8Array | undefined {
+    this.checkOpen();
+    validateNamespace(namespace);
+    validateReadKey(namespace, key, this.options);
+    const vv = this.state.get(namespace, key);
+    this.recorder?.addRead(namespace, key, vv?.version);
+    return vv?.value;
+  }
+
+  getStateMultiple(namespace: string, keys: readonly string[]): (Uint8Array | undefined)[] {
+    if (!Array.isArray(keys)) throw new LedgerError('LEDGER_BAD_KEY', 'keys must be an array of strings', { namespace });
+    return keys.map((k) => this.getState(namespace, k));
+  }
+
+  getStateRange(namespace: string, startKey: string, endKey: string): Iterable<KV> {
+    this.checkRange(namespace, startKey, endKey);
+    const record = this.recorder?.addRange(namespace, startKey, endKey);
+    return this.rangeIterable(namespace, startKey, endKey, this.options.totalQueryLimit, record);
+  }
+
+  getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    this.checkRange(namespace, startKey, endKey);
+    checkPageSize(pageSize);
+    if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
+    this.beforePaginated();
+    // As Fabric on LevelDB: the bookmark is the first key of the next page, '' once exhausted.
+    const from = bookmark !== '' && compareUtf8(bookmark, startKey) > 0 ? bookmark : startKey;
+    if (bookmark !== '') validateReadKey(namespace, bookmark, this.options, 'bookmark');
+    const size = Math.min(pageSize, this.options.totalQueryLimit);
+    const rows = this.state.getRange(namespace, from, endKey, { limit: size + 1 });
+    const page = rows.slice(0, size);
+    const record = this.recorder?.addRange(namespace, from, endKey);
+    if (record !== undefined) {
+      for (const r of page) record.reads.push({ key: r.key, version: r.version });
+      if (rows.length <= size) record.exhausted = true;
+      else if (page.length > 0) record.endKey = page[page.length - 1].key;
+    }
+    return { results: page.map((r) => toKV(namespace, r)), fetchedRecordsCount: page.length, bookmark: rows.length > size ? rows[size].key : '' };
+  }
+
+  executeQuery(namespace: string, query: string): Iterable<KV> {
+    this.checkOpen();
+    validateNamespace(namespace);
+    const q = parseRichQuery(query);
+    const skip = q.skip ?? 0;
+    const limit = Math.min(q.limit ?? this.options.totalQueryLimit, this.options.totalQueryLimit);
+    return this.queryIterable(namespace, q, skip, limit);
+  }
+
+  executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    this.checkOpen();
+    validateNamespace(namespace);
+    const q = parseRichQuery(query);
+    checkPageSize(pageSize);
+    if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
+    this.beforePaginated();
+    const mark = bookmark !== '' ? bookmark : (q.bookmark ?? '');
+    const offset = mark !== '' ? decodeQueryBookmark(mark) : (q.skip ?? 0);
+    const size = Math.min(pageSize, this.options.totalQueryLimit);
+    const rows = this.state.executeQuery(namespace, q, offset, size + 1);
+    const page = rows.slice(0, size);
+    for (const r of page) this.recorder?.addRead(namespace, r.key, r.version);
+    return {
+      results: page.map((r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) })),
+      fetchedRecordsCount: page.length,
+      bookmark: rows.length > size ? `o${offset + size}` : '',
+    };
+  }
+
+  getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined {
+    this.checkOpen();
+    validateNamespace(namespace);
+    validateReadKey(namespace, key, this.options);
+    const vv = this.state.get(namespace, key);
+    this.recorder?.addRead(namespace, key, vv?.version);
+    return decodeStateMetadata(vv?.metadata);
+  }
+
+  getHistoryForKey(namespace: string, key: string): Iterable<KeyModification> {
+    this.checkOpen();
+    validateNamespace(namespace);
+    validateReadKey(namespace, key, this.options);
+    if (!this.options.historyEnabled) {
+      throw new LedgerError('LEDGER_HISTORY_DISABLED', 'history queries need the history index (ledger option historyEnabled)', { namespace, key });
+    }
+    return this.historyStore.getHistory(namespace, key, this.options.totalQueryLimit).map((h) => ({
+      txId: h.txId,
+      value: h.value ?? new Uint8Array(0),
+      timestamp: h.timestamp,
+      isDelete: h.value === undefined,
+    }));
+  }
+
+  done(): void {
+    this.finished = true;
+  }
+
+  protected beforePaginated(): void {
+    this.paginated = true;
+  }
+
+  private checkRange(namespace: string, startKey: string, endKey: string): void {
+    this.checkOpen();
+    validateNamespace(namespace);
+    validateReadKey(namespace, startKey, this.options, 'startKey');
+    validateReadKey(namespace, endKey, this.options, 'endKey');
+  }
+
+  /** Lazily pages through the range; each key handed out is recorded before the caller sees it. */
+  private rangeIterable(namespace: string, startKey: string, endKey: string, max: number, record: RecordedRange | undefined): Iterable<KV> {
+    const self = this;
+    return {
+      *[Symbol.iterator](): Iterator<KV> {
+        let from = startKey;
+        let served = 0;
+        for (;;) {
+          if (self.finished) return;
+          const want = Math.min(CHUNK, max - served);
+          if (want <= 0) return;
+          const rows = self.state.getRange(namespace, from, endKey, { limit: want });
+          for (const r of rows) {
+            if (self.finished) return;
+            if (record !== undefined) {
+              record.reads.push({ key: r.key, version: r.version });
+              record.endKey = r.key;
+            }
+            served++;
+            yield toKV(namespace, r);
+          }
+          if (rows.length < want) {
+            if (record !== undefined) {
+              record.exhausted = true;
+              record.endKey = endKey;
+            }
+            return;
+          }
+          from = nextKey(rows[rows.length - 1].key);
+        }
+      },
+    };
+  }
+
+  private queryIterable(namespace: string, q: RichQuery, skip: number, limit: number): Iterable<KV> {
+    const self = this;
+    return {
+      *[Symbol.iterator](): Iterator<KV> {
+        let offset = skip;
+        let served = 0;
+        for (;;) {
+          if (self.finished) return;
+          const want = Math.min(CHUNK, limit - served);
+          if (want <= 0) return;
+          const rows = self.state.executeQuery(namespace, q, offset, want);
+          for (const r of rows) {
+            if (self.finished) return;
+            self.recorder?.addRead(namespace, r.key, r.version);
+            served++;
+            yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
+          }
+          if (rows.length < want) return;
+          offset += rows.length;
+        }
+      },
+    };
+  }
+}

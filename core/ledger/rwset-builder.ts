@@ -1,0 +1,147 @@
+import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import {
+  KVMetadataEntry,
+  KVMetadataWrite,
+  KVRead,
+  KVRWSet,
+  KVWrite,
+  QueryReads,
+  RangeQueryInfo,
+  Version as VersionPb,
+} from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
+import { compareUtf8 } from './ledger-keys';
+import type { Version } from './tx-simulator';
+
+/** A range query as the simulator saw it, for phantom checks at commit. */
+export interface RecordedRange {
+  readonly startKey: string;
+  /** The requested end while not exhausted only until a key is read; see {@link RangeRecorder}. */
+  endKey: string;
+  exhausted: boolean;
+  readonly reads: { key: string; version: Version | undefined }[];
+}
+
+interface NsSets {
+  reads: Map<string, Version | undefined>;
+  writes: Map<string, Uint8Array | undefined>;
+  metadataWrites: Map<string, Readonly<Record<string, Uint8Array>>>;
+  ranges: RecordedRange[];
+}
+
+
+function versionPb(v: Version): VersionPb {
+  const pb = new VersionPb();
+  pb.setBlockNum(v.blockNum);
+  pb.setTxNum(v.txNum);
+  return pb;
+}
+
+function kvRead(key: string, version: Version | undefined): KVRead {
+  const r = new KVRead();
+  r.setKey(key);
+  if (version !== undefined) r.setVersion(versionPb(version));
+  return r;
+}
+
+/**
+ * Records one transaction's reads, range queries, writes and metadata writes, and serializes them
+ * as Fabric's `TxReadWriteSet` (data model KV) with namespaces and keys sorted, so two simulations
+ * of one proposal over one state give identical bytes. The first read of a key fixes its version;
+ * the last write wins; an empty value is a delete.
+ */
+export class RwSetBuilder {
+  private readonly ns = new Map<string, NsSets>();
+
+  private sets(namespace: string): NsSets {
+    let s = this.ns.get(namespace);
+    if (s === undefined) {
+      s = { reads: new Map(), writes: new Map(), metadataWrites: new Map(), ranges: [] };
+      this.ns.set(namespace, s);
+    }
+    return s;
+  }
+
+  addRead(namespace: string, key: string, version: Version | undefined): void {
+    const reads = this.sets(namespace).reads;
+    if (!reads.has(key)) reads.set(key, version);
+  }
+
+  /** `value` undefined or empty records a delete. */
+  addWrite(namespace: string, key: string, value: Uint8Array | undefined): void {
+    this.sets(namespace).writes.set(key, value === undefined || value.length === 0 ? undefined : value);
+  }
+
+  addMetadataWrite(namespace: string, key: string, metadata: Readonly<Record<string, Uint8Array>>): void {
+    this.sets(namespace).metadataWrites.set(key, metadata);
+  }
+
+  /** Registers a range query; the caller keeps updating the returned record as it iterates. */
+  addRange(namespace: string, startKey: string, endKey: string): RecordedRange {
+    const r: RecordedRange = { startKey, endKey, exhausted: false, reads: [] };
+    this.sets(namespace).ranges.push(r);
+    return r;
+  }
+
+  hasWrites(): boolean {
+    for (const s of this.ns.values()) if (s.writes.size > 0 || s.metadataWrites.size > 0) return true;
+    return false;
+  }
+
+  build(): TxReadWriteSet {
+    const tx = new TxReadWriteSet();
+    tx.setDataModel(TxReadWriteSet.DataModel.KV);
+    const names = [...this.ns.keys()].sort(compareUtf8);
+    tx.setNsRwsetList(
+      names.map((name) => {
+        const s = this.ns.get(name) as NsSets;
+        const kv = new KVRWSet();
+        kv.setReadsList([...s.reads.keys()].sort(compareUtf8).map((k) => kvRead(k, s.reads.get(k))));
+        kv.setRangeQueriesInfoList(
+          s.ranges.map((r) => {
+            const info = new RangeQueryInfo();
+            info.setStartKey(r.startKey);
+            info.setEndKey(r.endKey);
+            info.setItrExhausted(r.exhausted);
+            const raw = new QueryReads();
+            raw.setKvReadsList(r.reads.map((x) => kvRead(x.key, x.version)));
+            info.setRawReads(raw);
+            return info;
+          }),
+        );
+        kv.setWritesList(
+          [...s.writes.keys()].sort(compareUtf8).map((k) => {
+            const w = new KVWrite();
+            w.setKey(k);
+            const v = s.writes.get(k);
+            if (v === undefined) w.setIsDelete(true);
+            else w.setValue(v);
+            return w;
+          }),
+        );
+        kv.setMetadataWritesList(
+          [...s.metadataWrites.keys()].sort(compareUtf8).map((k) => {
+            const m = new KVMetadataWrite();
+            m.setKey(k);
+            const md = s.metadataWrites.get(k) as Record<string, Uint8Array>;
+            m.setEntriesList(
+              Object.keys(md)
+                .sort()
+                .map((n) => {
+                  const e = new KVMetadataEntry();
+                  e.setName(n);
+                  e.setValue(md[n]);
+                  return e;
+                }),
+            );
+            return m;
+          }),
+        );
+        const ns = new NsReadWriteSet();
+        ns.setNamespace(name);
+        ns.setRwset(kv.serializeBinary());
+        return ns;
+      }),
+    );
+    return tx;
+  }
+}

@@ -1,0 +1,82 @@
+import { LedgerError } from '../errors';
+import type { HistoryStore } from './history-store';
+import { validateNamespace, validateValue, validateWriteKey } from './ledger-keys';
+import type { LedgerOptions } from './ledger-options';
+import { QueryExecutorImpl } from './query-executor-impl';
+import { RwSetBuilder } from './rwset-builder';
+import type { TxSimulator } from './tx-simulator';
+import type { VersionedStateStore } from './versioned-state-store';
+
+/**
+ * Simulates one transaction over committed state and records its read/write set. Reads never see
+ * this transaction's writes (Fabric semantics); writes are only recorded, never applied.
+ */
+export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
+  private readonly builder: RwSetBuilder;
+
+  constructor(
+    readonly txId: string,
+    state: VersionedStateStore,
+    history: HistoryStore,
+    options: LedgerOptions,
+  ) {
+    const builder = new RwSetBuilder();
+    super(state, history, options, builder);
+    this.builder = builder;
+  }
+
+  setState(namespace: string, key: string, value: Uint8Array): void {
+    this.checkWrite(namespace, key);
+    validateValue(namespace, key, value, this.options);
+    this.builder.addWrite(namespace, key, value);
+  }
+
+  deleteState(namespace: string, key: string): void {
+    this.checkWrite(namespace, key);
+    this.builder.addWrite(namespace, key, undefined);
+  }
+
+  setStateMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): void {
+    this.checkWrite(namespace, key);
+    if (typeof metadata !== 'object' || metadata === null) {
+      throw new LedgerError('LEDGER_BAD_VALUE', `metadata for key ${JSON.stringify(key)} must be an object of byte arrays`, { namespace, key });
+    }
+    let total = 0;
+    for (const [name, v] of Object.entries(metadata)) {
+      validateValue(namespace, key, v, this.options);
+      total += v.length + name.length;
+    }
+    if (total > this.options.maxValueSize) {
+      throw new LedgerError('LEDGER_VALUE_TOO_LARGE', `metadata for key ${JSON.stringify(key)} is ${total} bytes, the limit is ${this.options.maxValueSize}`, {
+        namespace,
+        key,
+        size: total,
+      });
+    }
+    this.builder.addMetadataWrite(namespace, key, { ...metadata });
+  }
+
+  getTxSimulationResults(): Uint8Array {
+    return this.builder.build().serializeBinary();
+  }
+
+  protected override beforePaginated(): void {
+    if (this.builder.hasWrites()) {
+      throw new LedgerError('LEDGER_PAGINATED_QUERY_IN_WRITE_TX', 'Paginated queries are supported only in a read-only transaction', { txId: this.txId });
+    }
+    super.beforePaginated();
+  }
+
+  private checkWrite(namespace: string, key: string): void {
+    this.checkOpen();
+    validateNamespace(namespace);
+    validateWriteKey(namespace, key, this.options);
+    if (this.paginated) {
+      throw new LedgerError('LEDGER_PAGINATED_QUERY_IN_WRITE_TX', 'Transaction has already performed a paginated query. Writes are not allowed', {
+        txId: this.txId,
+        namespace,
+        key,
+      });
+    }
+  }
+}

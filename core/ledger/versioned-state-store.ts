@@ -1,0 +1,66 @@
+import type { Version } from './tx-simulator';
+import type { IndexDefinition, RichQuery } from './rich-query';
+
+/** A committed value with the height that wrote it and its key-level metadata, if any. */
+export interface VersionedValue {
+  readonly value: Uint8Array;
+  readonly version: Version;
+  /** Encoded key-level metadata ({@link encodeStateMetadata}); undefined when the key has none. */
+  readonly metadata?: Uint8Array;
+}
+
+export interface VersionedKV extends VersionedValue {
+  readonly key: string;
+}
+
+/**
+ * One change to world state, computed by the ledger core from a block's valid transactions.
+ * `value` undefined deletes the key (and its metadata). `metadata` undefined keeps the key's current
+ * metadata, an empty array clears it.
+ */
+export interface StateUpdate {
+  readonly namespace: string;
+  readonly key: string;
+  readonly value: Uint8Array | undefined;
+  readonly version: Version;
+  readonly metadata?: Uint8Array;
+}
+
+/** Options of {@link VersionedStateStore.getRange}. */
+export interface RangeOptions {
+  /** Most rows to return. */
+  readonly limit: number;
+  /** Include `endKey` itself (used to re-execute a range the simulator did not exhaust). */
+  readonly endInclusive?: boolean;
+}
+
+/**
+ * Versioned world state of one channel: what Fabric keeps in its state LevelDB/CouchDB. Writes go
+ * only through {@link ChannelLedgerStore.commit}; this interface is the read side. Called by the
+ * simulator for every chaincode read (keep point reads around 10 µs) and by the MVCC validator.
+ * A throw means the store itself failed (I/O, corruption): callers do not retry.
+ */
+export interface VersionedStateStore {
+  /** The committed value of a key, or undefined when absent. */
+  get(namespace: string, key: string): VersionedValue | undefined;
+  /**
+   * Keys in [startKey, endKey) in UTF-8 byte order (endKey '' = unbounded), at most `limit` rows.
+   * Returns a materialized page, never an open cursor: chaincode interleaves other reads with
+   * iteration, and an open cursor would block the connection.
+   */
+  getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[];
+  /**
+   * A rich (Mango) query over JSON values, rows `skip` .. `skip + limit` of the result ordered by
+   * the query's `sort` then by key. Values that are not JSON objects never match. Throws
+   * `LedgerError` `LEDGER_UNSUPPORTED_QUERY` for a valid query this store cannot run.
+   */
+  executeQuery(namespace: string, query: RichQuery, skip: number, limit: number): VersionedKV[];
+  /**
+   * Declares an index (a chaincode's `META-INF/statedb/couchdb/indexes/*.json`), called when the
+   * chaincode is installed or defined. Idempotent by (namespace, ddoc, name).
+   */
+  declareIndex(namespace: string, index: IndexDefinition): void;
+  /** Number of blocks whose updates are applied: the state is that of height `savepoint()`. */
+  savepoint(): number;
+}
+export const VersionedStateStore = Symbol('VersionedStateStore');

@@ -1,0 +1,149 @@
+import * as http from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError } from '../../errors';
+import { type Logger, rootLogger } from '../logger';
+
+/** A named health check; throwing (or rejecting) marks the node unhealthy with that message. */
+export interface HealthChecker {
+  readonly name: string;
+  check(): void | Promise<void>;
+}
+
+export interface OperationsServerOptions {
+  /** `host:port`; port 0 picks a free port (read it back from {@link OperationsServer.address}). */
+  readonly listenAddress: string;
+  readonly version: string;
+  readonly commit?: string;
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+}
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Fabric's operations service for peers and orderers: `GET /healthz` (200 `{"status":"OK"}` or 503
+ * with the failed checks), `GET /metrics` (Prometheus text), `GET /version`, and `GET|PUT /logspec`.
+ */
+export class OperationsServer {
+  readonly registry: Registry;
+  private readonly checkers: HealthChecker[] = [];
+  private readonly server: http.Server;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: OperationsServerOptions) {
+    this.registry = options.registry ?? new Registry();
+    collectDefaultMetrics({ register: this.registry });
+    this.logger = options.logger ?? rootLogger;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.logger.error({ err }, 'operations request failed');
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      });
+    });
+  }
+
+  addHealthChecker(checker: HealthChecker): void {
+    this.checkers.push(checker);
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = splitHostPort(this.options.listenAddress);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  address(): string {
+    const info = this.server.address() as AddressInfo;
+    return `${info.address}:${info.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://operations');
+    switch (`${req.method} ${url.pathname}`) {
+      case 'GET /healthz':
+        return this.health(res);
+      case 'GET /metrics':
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        res.end(await this.registry.metrics());
+        return;
+      case 'GET /version':
+        return send(res, 200, { Version: this.options.version, CommitSHA: this.options.commit ?? 'development build' });
+      case 'GET /logspec':
+        return send(res, 200, { spec: this.logger.level });
+      case 'PUT /logspec':
+        return this.setLogSpec(req, res);
+      default:
+        return send(res, 404, { error: `no operations endpoint ${req.method} ${url.pathname}` });
+    }
+  }
+
+  private async health(res: http.ServerResponse): Promise<void> {
+    const failed: { component: string; reason: string }[] = [];
+    for (const checker of this.checkers) {
+      try {
+        await checker.check();
+      } catch (err) {
+        failed.push({ component: checker.name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    const time = new Date().toISOString();
+    if (failed.length === 0) send(res, 200, { status: 'OK', time });
+    else send(res, 503, { status: 'Service Unavailable', time, failed_checks: failed });
+  }
+
+  private async setLogSpec(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req, 4096);
+    if (body === undefined) return send(res, 413, { error: 'logspec body is limited to 4096 bytes' });
+    let spec: unknown;
+    try {
+      spec = (JSON.parse(body) as { spec?: unknown }).spec;
+    } catch {
+      return send(res, 400, { error: 'body must be JSON like {"spec":"info"}' });
+    }
+    if (typeof spec !== 'string' || !LEVELS.has(spec)) {
+      return send(res, 400, { error: `spec must be one of ${[...LEVELS].join(', ')}; got ${JSON.stringify(spec)}` });
+    }
+    this.logger.level = spec;
+    res.writeHead(204).end();
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** The body as text, or undefined when it is longer than `limit` bytes (the rest is discarded). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const idx = address.lastIndexOf(':');
+  const host = idx > 0 ? address.slice(0, idx).replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const port = Number(address.slice(idx + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('CONFIG_BAD_ADDRESS', `listen address "${address}" must be host:port with a port from 0 to 65535`, { address });
+  }
+  return { host, port };
+}

@@ -1,0 +1,85 @@
+import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Logger } from 'pino';
+import { OrdererError } from '../errors';
+import { DefaultProtocolLimits } from '../protocol/bounded-decode';
+import { parseEnvelope } from '../protocol/envelope';
+import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
+import type { Registrar } from './registrar';
+
+/** What Broadcast answers for one envelope (`orderer.BroadcastResponse`). */
+export interface BroadcastResult {
+  readonly status: StatusCode;
+  readonly info: string;
+}
+
+export interface BroadcastHandlerOptions {
+  /** Largest envelope accepted before any parsing (the gRPC receive limit is the outer bound). */
+  readonly maxEnvelopeBytes: number;
+  /** Recent transaction ids remembered per channel to reject replays. */
+  readonly replayWindow: number;
+}
+
+/**
+ * Fabric's broadcast handler (`orderer/common/broadcast`): parses the envelope, finds its channel,
+ * runs the channel's ingress checks, and hands the message to the chain. The answer is SUCCESS only
+ * once the chain has made the envelope durable. Transport-agnostic: the gRPC service feeds it bytes.
+ */
+export class BroadcastHandler {
+  private readonly recentTxIds = new Map<string, Map<string, true>>();
+
+  constructor(
+    private readonly registrar: Registrar,
+    private readonly options: BroadcastHandlerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(bytes: Uint8Array): Promise<BroadcastResult> {
+    let reserved: { channel: string; txId: string } | undefined;
+    try {
+      if (bytes.length === 0) throw new OrdererError(IngressErrorCode.BadRequest, 'received an empty envelope');
+      const parsed = parseEnvelope(bytes, { maxBytes: this.options.maxEnvelopeBytes, requireSignature: false });
+      const channelId = parsed.channelHeader.channelId;
+      const entry = this.registrar.require(channelId);
+      const signal = entry.chain.errored();
+      if (signal.aborted) {
+        throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
+      }
+      const message = entry.support.processor.process(parsed);
+      if (message.txId.length > 0) {
+        this.reserveTxId(channelId, message.txId);
+        reserved = { channel: channelId, txId: message.txId };
+      }
+      await entry.chain.waitReady();
+      if (message.kind === 'normal') await entry.chain.order(message.env, message.configSeq);
+      else await entry.chain.configure(message.config, message.configSeq);
+      reserved = undefined;
+      return { status: Status.SUCCESS, info: '' };
+    } catch (err) {
+      if (reserved !== undefined) this.recentTxIds.get(reserved.channel)?.delete(reserved.txId);
+      const status = statusOf(err);
+      if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
+      else this.logger.debug({ status, err: (err as Error).message }, 'broadcast rejected');
+      return { status, info: (err as Error).message };
+    }
+  }
+
+  private reserveTxId(channelId: string, txId: string): void {
+    let seen = this.recentTxIds.get(channelId);
+    if (seen === undefined) {
+      seen = new Map();
+      this.recentTxIds.set(channelId, seen);
+    }
+    if (seen.has(txId)) {
+      throw new OrdererError(IngressErrorCode.BadRequest, `duplicate transaction id ${txId}: this envelope was already broadcast (replay)`, {
+        txId,
+      });
+    }
+    seen.set(txId, true);
+    if (seen.size > this.options.replayWindow) seen.delete(seen.keys().next().value as string);
+  }
+}
+
+export const defaultBroadcastOptions: BroadcastHandlerOptions = {
+  maxEnvelopeBytes: DefaultProtocolLimits.maxEnvelopeBytes,
+  replayWindow: 100_000,
+};

@@ -1,0 +1,42 @@
+import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { OrdererError, WeftError } from '../errors';
+import type { MspManager, MspProvider } from '../msp/msp';
+import type { PolicyManager, PolicyProvider } from '../policy/policy';
+import { readChannelConfig, type ChannelConfig } from './channel-config';
+import { ConfigUpdateValidator } from './config-update';
+
+/**
+ * Everything derived from one channel config (Fabric's channelconfig `Bundle`): the values the
+ * orderer reads, the channel's MSPs and its policy tree. Immutable; a config block replaces it.
+ */
+export interface ChannelResources {
+  readonly config: ChannelConfig;
+  readonly msps: MspManager;
+  readonly policies: PolicyManager;
+  readonly validator: ConfigUpdateValidator;
+}
+
+/** The plugins a channel's resources are built with. */
+export interface ResourceProviders {
+  readonly mspProvider: MspProvider;
+  readonly policyProvider: PolicyProvider;
+}
+
+/** Builds a channel's resources from its config. Throws `OrdererError` ORDERER_BAD_CONFIG naming what failed. */
+export function buildChannelResources(channelId: string, config: Config, providers: ResourceProviders): ChannelResources {
+  const channelConfig = readChannelConfig(channelId, config);
+  try {
+    const msps = providers.mspProvider.createManager(channelConfig.msps.map((c) => providers.mspProvider.createMsp(c)));
+    const policies = providers.policyProvider.newPolicyManager(channelConfig.configBytes, msps);
+    for (const path of ['/Channel/Readers', '/Channel/Writers']) {
+      if (policies.getPolicy(path) === undefined) {
+        throw new OrdererError('ORDERER_BAD_CONFIG', `channel ${channelId} config has no ${path} policy`, { path });
+      }
+    }
+    return { config: channelConfig, msps, policies, validator: new ConfigUpdateValidator(channelId, config, policies) };
+  } catch (err) {
+    if (err instanceof OrdererError) throw err;
+    const code = err instanceof WeftError ? err.code : 'UNKNOWN';
+    throw new OrdererError('ORDERER_BAD_CONFIG', `channel ${channelId} config cannot be used: ${(err as Error).message}`, { cause: code }, { cause: err });
+  }
+}

@@ -1,0 +1,194 @@
+import { Block, HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { OrdererError, WeftError } from '../errors';
+import { assertNotExpired } from '../msp/expiry';
+import { decode } from '../protocol/bounded-decode';
+import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
+import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
+import type { ChannelEntry, Registrar } from './registrar';
+
+/** Where a Deliver request's answers go: blocks (serialized) and one final status. */
+export interface DeliverSink {
+  /** Sends a block; resolves when the transport can take more (flow control). */
+  sendBlock(blockBytes: Uint8Array): Promise<void>;
+  sendStatus(status: StatusCode): void;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Fabric's Deliver handler (`common/deliver/deliver.go`) for the orderer: one SeekInfo request at
+ * a time, authorized by `/Channel/Readers` (re-checked when the config changes, and creator expiry
+ * re-checked per block), streaming stored blocks and then new ones as they are written.
+ */
+export class DeliverHandler {
+  constructor(
+    private readonly registrar: Registrar,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Serves one request to completion; always ends with exactly one `sendStatus`. */
+  async handle(bytes: Uint8Array, sink: DeliverSink): Promise<void> {
+    let status: StatusCode;
+    try {
+      status = await this.deliver(bytes, sink);
+    } catch (err) {
+      status = statusOf(err);
+    }
+    if (!sink.signal.aborted) sink.sendStatus(status);
+  }
+
+  private async deliver(bytes: Uint8Array, sink: DeliverSink): Promise<StatusCode> {
+    if (bytes.length === 0) return Status.BAD_REQUEST;
+    const parsed = parseEnvelope(bytes, { types: [HeaderType.DELIVER_SEEK_INFO] });
+    const entry = this.registrar.require(parsed.channelHeader.channelId);
+    const errored = entry.chain.errored();
+    if (errored.aborted) return Status.SERVICE_UNAVAILABLE;
+
+    const access = new SessionAccess(entry, parsed, this.now);
+    access.evaluate();
+    const seek = decode(SeekInfo, parsed.data, 'envelope.payload.data');
+    const start = seek.getStart();
+    const stop = seek.getStop();
+    if (start === undefined || stop === undefined) {
+      throw new OrdererError(IngressErrorCode.BadRequest, 'seek_info: start and stop are both required');
+    }
+    const failIfNotReady = seek.getBehavior() === SeekInfo.SeekBehavior.FAIL_IF_NOT_READY;
+    const headersOnly = seek.getContentType() === SeekInfo.SeekContentType.HEADER_WITH_SIG;
+    const support = entry.support;
+
+    let number: number;
+    switch (start.getTypeCase()) {
+      case SeekPosition.TypeCase.OLDEST:
+        number = 0;
+        break;
+      case SeekPosition.TypeCase.NEWEST:
+        number = support.height() - 1;
+        break;
+      case SeekPosition.TypeCase.SPECIFIED:
+        number = clamp(start.getSpecified()!.getNumber());
+        if (number > support.height()) return Status.NOT_FOUND;
+        break;
+      case SeekPosition.TypeCase.NEXT_COMMIT:
+        number = support.height();
+        break;
+      default:
+        throw new OrdererError(IngressErrorCode.BadRequest, 'seek_info.start: no position type set');
+    }
+
+    let stopNum: number;
+    switch (stop.getTypeCase()) {
+      case SeekPosition.TypeCase.OLDEST:
+        stopNum = number;
+        break;
+      case SeekPosition.TypeCase.NEWEST:
+        stopNum = start.getTypeCase() === SeekPosition.TypeCase.NEWEST ? number : support.height() - 1;
+        break;
+      case SeekPosition.TypeCase.SPECIFIED:
+        stopNum = clamp(stop.getSpecified()!.getNumber());
+        if (stopNum < number) {
+          throw new OrdererError(IngressErrorCode.BadRequest, `seek_info: start block ${number} is after stop block ${stopNum}`);
+        }
+        break;
+      case SeekPosition.TypeCase.NEXT_COMMIT:
+        stopNum = support.height();
+        break;
+      default:
+        throw new OrdererError(IngressErrorCode.BadRequest, 'seek_info.stop: no position type set');
+    }
+
+    for (;;) {
+      if (failIfNotReady && number > support.height() - 1) return Status.NOT_FOUND;
+      if (number >= support.height()) {
+        const outcome = await waitForBlock(entry, number, errored, sink.signal);
+        if (outcome === 'errored') return Status.SERVICE_UNAVAILABLE;
+        if (outcome === 'cancelled') return Status.INTERNAL_SERVER_ERROR;
+      }
+      access.evaluate();
+      const blockBytes = support.blockBytes(number);
+      if (blockBytes === undefined) return Status.NOT_FOUND;
+      await sink.sendBlock(headersOnly ? stripData(blockBytes) : blockBytes);
+      if (sink.signal.aborted) return Status.INTERNAL_SERVER_ERROR;
+      if (number === stopNum) return Status.SUCCESS;
+      number++;
+    }
+  }
+}
+
+/** Fabric's `SessionAccessControl`: the Readers check, redone when the channel config changes; expiry checked every time. */
+class SessionAccess {
+  private evaluatedAt: number | undefined;
+
+  constructor(
+    private readonly entry: ChannelEntry,
+    private readonly envelope: ParsedEnvelope,
+    private readonly now: () => Date,
+  ) {}
+
+  evaluate(): void {
+    const resources = this.entry.support.resources;
+    const creator = this.envelope.signatureHeader.creator;
+    if (this.evaluatedAt === resources.config.sequence) {
+      this.checkExpiry(creator);
+      return;
+    }
+    let identity;
+    try {
+      identity = resources.msps.deserializeIdentity(creator);
+      identity.validate();
+    } catch (err) {
+      throw forbidden(`deliver client is not a valid identity of this channel: ${(err as Error).message}`, err);
+    }
+    this.checkExpiry(creator);
+    const readers = resources.policies.getPolicy('/Channel/Readers')!;
+    const result = readers.evaluate([envelopeSignedData(this.envelope)]);
+    if (!result.satisfied) throw forbidden(`deliver client does not satisfy /Channel/Readers: ${result.reason}`);
+    this.evaluatedAt = resources.config.sequence;
+  }
+
+  private checkExpiry(creator: Uint8Array): void {
+    try {
+      assertNotExpired(this.entry.support.resources.msps.deserializeIdentity(creator), this.now());
+    } catch (err) {
+      throw forbidden(`deliver client identity expired: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+function forbidden(message: string, cause?: unknown): OrdererError {
+  return new OrdererError(IngressErrorCode.Forbidden, message, cause instanceof WeftError ? { cause: cause.code } : {}, { cause });
+}
+
+/** A uint64 block number as a JS number; values beyond 2^53 (MaxUint64 = "never stop") saturate. */
+function clamp(n: number): number {
+  return Number.isSafeInteger(n) && n >= 0 ? n : NEVER;
+}
+
+function stripData(blockBytes: Uint8Array): Uint8Array {
+  const block = Block.deserializeBinary(blockBytes);
+  block.clearData();
+  return block.serializeBinary();
+}
+
+function waitForBlock(entry: ChannelEntry, number: number, errored: AbortSignal, cancelled: AbortSignal): Promise<'ready' | 'errored' | 'cancelled'> {
+  return new Promise((resolve) => {
+    const done = (outcome: 'ready' | 'errored' | 'cancelled') => {
+      unsubscribe();
+      errored.removeEventListener('abort', onErrored);
+      cancelled.removeEventListener('abort', onCancelled);
+      resolve(outcome);
+    };
+    const onErrored = () => done('errored');
+    const onCancelled = () => done('cancelled');
+    const unsubscribe = entry.support.onBlock((height) => {
+      if (height > number) done('ready');
+    });
+    errored.addEventListener('abort', onErrored);
+    cancelled.addEventListener('abort', onCancelled);
+    if (errored.aborted) done('errored');
+    else if (cancelled.aborted) done('cancelled');
+    else if (entry.support.height() > number) done('ready');
+  });
+}

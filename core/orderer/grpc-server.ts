@@ -1,0 +1,207 @@
+import * as grpc from '@grpc/grpc-js';
+import { AtomicBroadcastService } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
+import type { Logger } from 'pino';
+import type { BroadcastHandler, BroadcastResult } from './broadcast-handler';
+import type { StatusCode } from './broadcast-status';
+import type { DeliverHandler } from './deliver-handler';
+
+/** TLS material of a gRPC listener (PEM bytes). */
+export interface ServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** CAs that client certificates must chain to; required when `clientAuthRequired`. */
+  readonly clientRootCAs: readonly Buffer[];
+  readonly clientAuthRequired: boolean;
+}
+
+export interface GrpcServerOptions {
+  readonly address: string;
+  readonly tls: ServerTls;
+  readonly maxRecvMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+  /** Broadcast envelopes in flight per stream before the stream is paused (pipelining depth). */
+  readonly maxInFlightPerStream: number;
+}
+
+// Requests stay raw bytes so the exact signed bytes reach the handlers and garbage is answered with
+// BAD_REQUEST instead of failing the stream in the deserializer. Responses are encoded by hand
+// (two fields), so stored blocks go out without a decode/re-encode.
+const rawBytes = (b: Buffer): Buffer => b;
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+/** `orderer.BroadcastResponse{status = 1, info = 2}`. */
+export function encodeBroadcastResponse(r: BroadcastResult): Buffer {
+  const info = Buffer.from(r.info, 'utf8');
+  const head = [0x08, ...varint(r.status)];
+  if (info.length === 0) return Buffer.from(head);
+  return Buffer.concat([Buffer.from([...head, 0x12, ...varint(info.length)]), info]);
+}
+
+/** `orderer.DeliverResponse{status = 1 | block = 2}` from a status or stored block bytes. */
+export function encodeDeliverResponse(r: { status: StatusCode } | { block: Uint8Array }): Buffer {
+  if ('status' in r) return Buffer.from([0x08, ...varint(r.status)]);
+  return Buffer.concat([Buffer.from([0x12, ...varint(r.block.length)]), r.block]);
+}
+
+const service: grpc.ServiceDefinition = {
+  broadcast: { ...AtomicBroadcastService.broadcast, requestDeserialize: rawBytes, responseSerialize: rawBytes },
+  deliver: { ...AtomicBroadcastService.deliver, requestDeserialize: rawBytes, responseSerialize: rawBytes },
+} as unknown as grpc.ServiceDefinition;
+
+/** The orderer's gRPC listener serving `orderer.AtomicBroadcast`. */
+export class OrdererGrpcServer {
+  private readonly server: grpc.Server;
+  private readonly streams = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
+  private boundPort: number | undefined;
+
+  constructor(
+    private readonly options: GrpcServerOptions,
+    private readonly broadcast: BroadcastHandler,
+    private readonly deliver: DeliverHandler,
+    private readonly logger: Logger,
+  ) {
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': options.maxRecvMessageBytes,
+      'grpc.max_send_message_length': options.maxSendMessageBytes,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    this.server.addService(service, {
+      broadcast: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.onBroadcast(call),
+      deliver: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.onDeliver(call),
+    });
+  }
+
+  /** The port actually bound (useful with port 0). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('gRPC server is not started');
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    const { tls } = this.options;
+    const creds = grpc.ServerCredentials.createSsl(
+      tls.clientRootCAs.length > 0 ? Buffer.concat(tls.clientRootCAs.flatMap((c) => [c, Buffer.from('\n')])) : null,
+      [{ cert_chain: tls.cert, private_key: tls.key }],
+      tls.clientAuthRequired,
+    );
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(this.options.address, creds, (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const call of this.streams) call.end();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private onBroadcast(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    this.streams.add(call);
+    let tail: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    let paused = false;
+    let closed = false;
+    const max = this.options.maxInFlightPerStream;
+    call.on('data', (bytes: Buffer) => {
+      const result = this.broadcast.handle(bytes);
+      inFlight++;
+      if (inFlight >= max && !paused) {
+        paused = true;
+        call.pause();
+      }
+      // Answers go out in request order, whatever order the checks finish in.
+      tail = tail.then(async () => {
+        const r = await result;
+        inFlight--;
+        if (!closed) call.write(encodeBroadcastResponse(r));
+        if (paused && inFlight <= max / 2) {
+          paused = false;
+          call.resume();
+        }
+      });
+    });
+    call.on('end', () => {
+      void tail.then(() => {
+        closed = true;
+        call.end();
+      });
+    });
+    const drop = () => {
+      closed = true;
+      this.streams.delete(call);
+    };
+    call.on('error', (err) => {
+      this.logger.debug({ err: err.message }, 'broadcast stream error');
+      drop();
+    });
+    call.on('cancelled', drop);
+    call.on('close', drop);
+  }
+
+  private onDeliver(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    this.streams.add(call);
+    const abort = new AbortController();
+    const requests: Buffer[] = [];
+    let serving = false;
+    let ended = false;
+    const sink = {
+      signal: abort.signal,
+      sendStatus: (status: StatusCode) => {
+        call.write(encodeDeliverResponse({ status }));
+      },
+      sendBlock: (block: Uint8Array) =>
+        new Promise<void>((resolve) => {
+          if (abort.signal.aborted) return resolve();
+          if (call.write(encodeDeliverResponse({ block }))) return resolve();
+          const onDrain = () => {
+            abort.signal.removeEventListener('abort', onDrain);
+            call.off('drain', onDrain);
+            resolve();
+          };
+          call.once('drain', onDrain);
+          abort.signal.addEventListener('abort', onDrain);
+        }),
+    };
+    const serve = async () => {
+      if (serving) return;
+      serving = true;
+      while (requests.length > 0 && !abort.signal.aborted) {
+        await this.deliver.handle(requests.shift()!, sink);
+      }
+      serving = false;
+      if (ended && !abort.signal.aborted) call.end();
+    };
+    call.on('data', (bytes: Buffer) => {
+      requests.push(bytes);
+      void serve();
+    });
+    call.on('end', () => {
+      ended = true;
+      if (!serving) call.end();
+    });
+    const drop = () => {
+      abort.abort();
+      this.streams.delete(call);
+    };
+    call.on('error', drop);
+    call.on('cancelled', drop);
+    call.on('close', drop);
+  }
+}

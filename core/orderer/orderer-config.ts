@@ -1,0 +1,97 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+import { loadNodeConfig, type NodeConfig } from '../node/config';
+import { formatZodIssues } from '../node/zod-issues';
+
+const MiB = 1024 * 1024;
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected 'host:port', e.g. 127.0.0.1:7050");
+
+/**
+ * The `orderer:` section of an orderer node's YAML config (beside the common node keys). File paths
+ * are relative to the config file.
+ */
+export const OrdererSection = z
+  .object({
+    /** gRPC listener for AtomicBroadcast (Fabric `General.ListenAddress:ListenPort`). */
+    listenAddress: hostPort.default('127.0.0.1:7050'),
+    /** Server TLS is always on (Fabric `General.TLS`). */
+    tls: z
+      .object({
+        cert: z.string().min(1),
+        key: z.string().min(1),
+        /** Require client certificates chaining to `clientRootCAs` (mutual TLS). */
+        clientAuthRequired: z.boolean().default(false),
+        clientRootCAs: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .refine((t) => !t.clientAuthRequired || t.clientRootCAs.length > 0, 'clientAuthRequired needs at least one clientRootCAs entry'),
+    /** Channel participation API (Fabric `Admin`), always mutual TLS. Omit to disable it. */
+    admin: z
+      .object({
+        listenAddress: hostPort.default('127.0.0.1:7053'),
+        tls: z.object({ cert: z.string().min(1), key: z.string().min(1), clientRootCAs: z.array(z.string().min(1)).min(1) }).strict(),
+        maxRequestBodyBytes: z.number().int().positive().default(MiB),
+      })
+      .strict()
+      .optional(),
+    maxRecvMessageBytes: z.number().int().positive().default(100 * MiB),
+    maxSendMessageBytes: z.number().int().positive().default(100 * MiB),
+    broadcast: z
+      .object({
+        /** Envelopes answered out of one stream's pipeline before reading more. */
+        maxInFlightPerStream: z.number().int().positive().default(1024),
+        /** Recent transaction ids kept per channel to reject replays. */
+        replayWindow: z.number().int().positive().default(100_000),
+      })
+      .strict()
+      .default({ maxInFlightPerStream: 1024, replayWindow: 100_000 }),
+  })
+  .strict();
+export type OrdererSection = z.infer<typeof OrdererSection>;
+
+/** A validated orderer node config: the common node keys plus the `orderer` section with absolute paths. */
+export type OrdererNodeConfig = NodeConfig & { readonly orderer: OrdererSection };
+
+/** Validates the orderer section of an already-loaded node config. Throws `ConfigError` naming the path. */
+export function toOrdererNodeConfig(config: NodeConfig, where = 'orderer config'): OrdererNodeConfig {
+  if (config.kind !== 'orderer') {
+    throw new ConfigError('CONFIG_INVALID', `${where}: kind must be "orderer", got "${config.kind}"`, { path: 'kind' });
+  }
+  const raw = (config as Record<string, unknown>).orderer;
+  const parsed = OrdererSection.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ ...i, path: ['orderer', ...i.path] }));
+    throw new ConfigError('CONFIG_INVALID', formatZodIssues(where, issues), {
+      issues: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    });
+  }
+  const o = parsed.data;
+  const abs = (p: string) => path.resolve(config.baseDir, p);
+  return {
+    ...config,
+    orderer: {
+      ...o,
+      tls: { ...o.tls, cert: abs(o.tls.cert), key: abs(o.tls.key), clientRootCAs: o.tls.clientRootCAs.map(abs) },
+      admin:
+        o.admin === undefined
+          ? undefined
+          : { ...o.admin, tls: { cert: abs(o.admin.tls.cert), key: abs(o.admin.tls.key), clientRootCAs: o.admin.tls.clientRootCAs.map(abs) } },
+    },
+  };
+}
+
+/** Loads and validates an orderer node config file. */
+export function loadOrdererConfig(file: string): OrdererNodeConfig {
+  return toOrdererNodeConfig(loadNodeConfig(file), file);
+}
+
+/** Reads a PEM file named by the config; the error names the config key. */
+export function readConfigFile(file: string, key: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${key}: cannot read ${file}: ${(err as Error).message}`, { path: key, file });
+  }
+}

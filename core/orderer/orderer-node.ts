@@ -1,0 +1,116 @@
+import * as path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Container } from '../di';
+import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
+import { MspProvider } from '../msp/msp';
+import { assembleContainer, type AssembleOptions } from '../node/container';
+import { PolicyProvider } from '../policy/policy';
+import { BroadcastHandler } from './broadcast-handler';
+import { Consenter } from './consenter';
+import { DeliverHandler } from './deliver-handler';
+import { OrdererGrpcServer } from './grpc-server';
+import { readConfigFile, type OrdererNodeConfig } from './orderer-config';
+import { ParticipationApi } from './participation-api';
+import { Registrar } from './registrar';
+
+/** Where a started node listens (ports resolved when the config asked for port 0). */
+export interface OrdererEndpoints {
+  readonly grpcPort: number;
+  readonly adminPort: number | undefined;
+}
+
+/**
+ * An orderer process: the plugins its config names (ledger, ordering, msp, policy), the channel
+ * registrar, the AtomicBroadcast gRPC service and the channel participation API.
+ */
+export class OrdererNode {
+  private container: Container | undefined;
+  private registrar: Registrar | undefined;
+  private grpc: OrdererGrpcServer | undefined;
+  private admin: ParticipationApi | undefined;
+  readonly logger: Logger;
+
+  constructor(
+    readonly config: OrdererNodeConfig,
+    private readonly assembleOptions: Omit<AssembleOptions, 'requiredTokens'> = {},
+  ) {
+    this.logger = pino({ name: config.id, level: config.logLevel });
+  }
+
+  async start(): Promise<OrdererEndpoints> {
+    const { container } = assembleContainer(this.config, {
+      ...this.assembleOptions,
+      requiredTokens: { ledger: LedgerStoreProvider, ordering: Consenter, msp: MspProvider, policy: PolicyProvider },
+    });
+    this.container = container;
+    const mspProvider = container.get<MspProvider>(MspProvider);
+    const policyProvider = container.get<PolicyProvider>(PolicyProvider);
+    const signer = mspProvider.loadSigningIdentity(this.config.msp.dir, this.config.msp.id);
+    this.registrar = new Registrar({
+      ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
+      consenter: container.get<Consenter>(Consenter),
+      providers: { mspProvider, policyProvider },
+      signer,
+      dataDir: path.join(this.config.dataDir, 'orderer'),
+      logger: this.logger,
+    });
+    this.registrar.start();
+
+    const o = this.config.orderer;
+    const broadcast = new BroadcastHandler(this.registrar, { maxEnvelopeBytes: o.maxRecvMessageBytes, replayWindow: o.broadcast.replayWindow }, this.logger);
+    this.grpc = new OrdererGrpcServer(
+      {
+        address: o.listenAddress,
+        tls: {
+          cert: readConfigFile(o.tls.cert, 'orderer.tls.cert'),
+          key: readConfigFile(o.tls.key, 'orderer.tls.key'),
+          clientRootCAs: o.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.tls.clientRootCAs[${i}]`)),
+          clientAuthRequired: o.tls.clientAuthRequired,
+        },
+        maxRecvMessageBytes: o.maxRecvMessageBytes,
+        maxSendMessageBytes: o.maxSendMessageBytes,
+        maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
+      },
+      broadcast,
+      new DeliverHandler(this.registrar),
+      this.logger,
+    );
+    await this.grpc.start();
+
+    if (o.admin !== undefined) {
+      const [host, port] = splitHostPort(o.admin.listenAddress);
+      this.admin = new ParticipationApi(
+        {
+          host,
+          port,
+          cert: readConfigFile(o.admin.tls.cert, 'orderer.admin.tls.cert'),
+          key: readConfigFile(o.admin.tls.key, 'orderer.admin.tls.key'),
+          clientRootCAs: o.admin.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.admin.tls.clientRootCAs[${i}]`)),
+          maxRequestBodyBytes: o.admin.maxRequestBodyBytes,
+        },
+        this.registrar,
+        this.logger,
+      );
+      await this.admin.start();
+    }
+    this.logger.info({ grpc: this.grpc.port, admin: this.admin?.port }, 'orderer started');
+    return { grpcPort: this.grpc.port, adminPort: this.admin?.port };
+  }
+
+  /** Stops listening, halts every chain and closes the ledgers. Idempotent. */
+  async stop(): Promise<void> {
+    await this.admin?.stop();
+    await this.grpc?.stop();
+    await this.registrar?.stop();
+    this.admin = undefined;
+    this.grpc = undefined;
+    this.registrar = undefined;
+    await this.container?.unbindAll();
+    this.container = undefined;
+  }
+}
+
+function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), Number(address.slice(i + 1))];
+}

@@ -1,0 +1,177 @@
+import * as https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { OrdererError, ProtocolError } from '../errors';
+import type { Registrar } from './registrar';
+
+export interface ParticipationApiOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** CAs the admin client certificate must chain to (mutual TLS is always on). */
+  readonly clientRootCAs: readonly Buffer[];
+  /** Fabric `ChannelParticipation.MaxRequestBodySize` (1 MB by default). */
+  readonly maxRequestBodyBytes: number;
+}
+
+const BASE = '/participation/v1/channels';
+
+/**
+ * Fabric's channel participation REST API (`orderer/common/channelparticipation/restapi.go`) over
+ * mutual TLS: GET `/participation/v1/channels` (list), GET `…/{channel}` (info), POST (join with a
+ * multipart `config-block`), DELETE `…/{channel}` (remove). Errors are `{"error": "…"}` with
+ * Fabric's status codes.
+ */
+export class ParticipationApi {
+  private readonly server: https.Server;
+  private boundPort: number | undefined;
+
+  constructor(
+    private readonly options: ParticipationApiOptions,
+    private readonly registrar: Registrar,
+    private readonly logger: Logger,
+  ) {
+    this.server = https.createServer(
+      {
+        cert: options.cert,
+        key: options.key,
+        ca: [...options.clientRootCAs],
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      (req, res) => {
+        this.route(req, res).catch((err: unknown) => {
+          this.logger.error({ err }, 'participation API request failed');
+          if (!res.headersSent) send(res, 500, { error: (err as Error).message });
+        });
+      },
+    );
+  }
+
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('participation API is not started');
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    this.boundPort = typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!(req.socket as TLSSocket).authorized) return send(res, 401, { error: 'client certificate required' });
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const rest = url.pathname === BASE ? '' : url.pathname.startsWith(`${BASE}/`) ? url.pathname.slice(BASE.length + 1) : undefined;
+    if (rest === undefined) return send(res, 404, { error: `no such endpoint: ${url.pathname}` });
+
+    if (rest === '') {
+      if (req.method === 'GET') {
+        return send(res, 200, { systemChannel: null, channels: this.registrar.list() });
+      }
+      if (req.method === 'POST') return this.join(req, res);
+      res.setHeader('Allow', 'GET, POST');
+      return send(res, 405, { error: `invalid request method: ${req.method}` });
+    }
+    const channel = decodeURIComponent(rest);
+    if (channel.includes('/')) return send(res, 404, { error: `no such endpoint: ${url.pathname}` });
+    if (req.method === 'GET') {
+      const info = this.registrar.info(channel);
+      return info === undefined ? send(res, 404, { error: `channel ${channel} does not exist` }) : send(res, 200, info);
+    }
+    if (req.method === 'DELETE') {
+      try {
+        await this.registrar.remove(channel);
+      } catch (err) {
+        if (err instanceof OrdererError && err.code === 'ORDERER_NOT_FOUND') return send(res, 404, { error: err.message });
+        throw err;
+      }
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    res.setHeader('Allow', 'GET, DELETE');
+    return send(res, 405, { error: `invalid request method: ${req.method}` });
+  }
+
+  private async join(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const type = req.headers['content-type'] ?? '';
+    const boundary = /^multipart\/form-data;.*boundary="?([^";]+)"?/i.exec(type)?.[1];
+    if (boundary === undefined) {
+      return send(res, 400, { error: `cannot join: expected Content-Type multipart/form-data with a boundary, got ${JSON.stringify(type)}` });
+    }
+    const body = await readBody(req, this.options.maxRequestBodyBytes);
+    if (body === undefined) {
+      return send(res, 413, { error: `cannot join: request body exceeds ${this.options.maxRequestBodyBytes} bytes` });
+    }
+    const parts = parseMultipart(body, boundary);
+    const block = parts.get('config-block');
+    if (block === undefined) return send(res, 400, { error: 'cannot join: form field "config-block" is missing' });
+    try {
+      const info = this.registrar.join(block);
+      res.setHeader('Location', info.url);
+      return send(res, 201, info);
+    } catch (err) {
+      if (err instanceof OrdererError && err.code === 'ORDERER_JOIN_CONFLICT') return send(res, 405, { error: err.message });
+      if (err instanceof OrdererError || err instanceof ProtocolError) return send(res, 400, { error: `cannot join: ${err.message}` });
+      throw err;
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Fields of a multipart/form-data body by name (values as bytes). */
+export function parseMultipart(body: Buffer, boundary: string): Map<string, Buffer> {
+  const fields = new Map<string, Buffer>();
+  const delimiter = Buffer.from(`--${boundary}`);
+  let pos = body.indexOf(delimiter);
+  while (pos !== -1) {
+    const start = pos + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = body.subarray(start + 2, next - 2); // skip CRLF after the delimiter and before the next
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd !== -1) {
+      const headers = part.subarray(0, headerEnd).toString('utf8');
+      const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(headers)?.[1];
+      if (name !== undefined) fields.set(name, part.subarray(headerEnd + 4));
+    }
+    pos = next;
+  }
+  return fields;
+}

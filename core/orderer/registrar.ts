@@ -1,0 +1,227 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Logger } from 'pino';
+import { OrdererError } from '../errors';
+import type { ChannelLedgerStore, LedgerStoreProvider } from '../ledger/ledger-store-provider';
+import { blockHeaderHash, getLastConfigIndex, parseBlock } from '../protocol/block';
+import type { Signer } from '../protocol/signer';
+import { consenterMetadataOf } from './block-writer';
+import { configEnvelopeFromBlock } from './channel-config';
+import { buildChannelResources, type ResourceProviders } from './channel-resources';
+import { ChannelSupport } from './channel-support';
+import type { Chain, Consenter } from './consenter';
+import { IngressErrorCode } from './broadcast-status';
+
+/** Fabric's channel participation `ChannelInfo` (`orderer/common/types/channelinfo.go`). */
+export interface ChannelInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly consensusRelation: 'consenter' | 'follower' | 'config-tracker';
+  readonly status: 'onboarding' | 'active' | 'inactive' | 'failed';
+  readonly height: number;
+}
+
+/** A served channel: its support (ledger, config, cutter, writer) and its chain. */
+export interface ChannelEntry {
+  readonly support: ChannelSupport;
+  readonly chain: Chain;
+  readonly store: ChannelLedgerStore;
+}
+
+export interface RegistrarDeps {
+  readonly ledgers: LedgerStoreProvider;
+  readonly consenter: Consenter;
+  readonly providers: ResourceProviders;
+  readonly signer: Signer;
+  /** The orderer's own state folder: consenter dirs and the removed-channel list live here. */
+  readonly dataDir: string;
+  readonly logger: Logger;
+}
+
+const CHANNEL_ID = /^[a-z][a-z0-9.-]{0,248}$/;
+const URL_PREFIX = '/participation/v1/channels/';
+
+/**
+ * The channels this orderer serves (Fabric's `multichannel.Registrar`): opens them at start, joins
+ * new ones from a genesis config block, removes them. Broadcast and Deliver look channels up here.
+ */
+export class Registrar {
+  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly failed = new Map<string, string>();
+  private readonly removedFile: string;
+  private removed: Set<string>;
+
+  constructor(private readonly deps: RegistrarDeps) {
+    fs.mkdirSync(deps.dataDir, { recursive: true });
+    this.removedFile = path.join(deps.dataDir, 'removed-channels.json');
+    this.removed = new Set(fs.existsSync(this.removedFile) ? (JSON.parse(fs.readFileSync(this.removedFile, 'utf8')) as string[]) : []);
+  }
+
+  /** Opens and starts every channel with a ledger. A channel that fails to open is listed as failed; the others run. */
+  start(): void {
+    for (const channelId of this.deps.ledgers.list()) {
+      if (this.removed.has(channelId) || this.channels.has(channelId)) continue;
+      try {
+        this.open(channelId);
+      } catch (err) {
+        this.failed.set(channelId, (err as Error).message);
+        this.deps.logger.error({ channel: channelId, err: (err as Error).message }, 'cannot start channel');
+      }
+    }
+  }
+
+  get(channelId: string): ChannelEntry | undefined {
+    return this.channels.get(channelId);
+  }
+
+  /**
+   * The entry for a message's channel, or `OrdererError` ORDERER_NOT_FOUND (Broadcast/Deliver
+   * answer NOT_FOUND).
+   */
+  require(channelId: string): ChannelEntry {
+    const entry = this.channels.get(channelId);
+    if (entry === undefined) {
+      throw new OrdererError(IngressErrorCode.NotFound, `channel ${JSON.stringify(channelId)} does not exist on this orderer`, { channel: channelId });
+    }
+    return entry;
+  }
+
+  list(): { name: string; url: string }[] {
+    return [...this.channels.keys(), ...this.failed.keys()].sort().map((name) => ({ name, url: URL_PREFIX + name }));
+  }
+
+  info(channelId: string): ChannelInfo | undefined {
+    const entry = this.channels.get(channelId);
+    if (entry !== undefined) {
+      const status = entry.chain.errored().aborted ? 'failed' : 'active';
+      return { name: channelId, url: URL_PREFIX + channelId, consensusRelation: 'consenter', status, height: entry.support.height() };
+    }
+    if (this.failed.has(channelId)) return { name: channelId, url: URL_PREFIX + channelId, consensusRelation: 'consenter', status: 'failed', height: 0 };
+    return undefined;
+  }
+
+  /**
+   * Joins a channel from its genesis config block (Fabric's osnadmin join). Throws `OrdererError`
+   * ORDERER_JOIN_CONFLICT when the channel exists, ORDERER_BAD_JOIN_BLOCK when the block is not a
+   * usable genesis config block.
+   */
+  join(blockBytes: Uint8Array): ChannelInfo {
+    const parsed = parseBlock(blockBytes);
+    const { channelId, configEnvelope } = configEnvelopeFromBlock(parsed.block);
+    if (!CHANNEL_ID.test(channelId)) {
+      throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', `channel id ${JSON.stringify(channelId)} is not valid: expected [a-z][a-z0-9.-]{0,248}`);
+    }
+    if (this.channels.has(channelId) || this.failed.has(channelId)) {
+      throw new OrdererError('ORDERER_JOIN_CONFLICT', `cannot join: channel ${channelId} already exists`, { channel: channelId });
+    }
+    if (parsed.number !== 0) {
+      throw new OrdererError(
+        'ORDERER_BAD_JOIN_BLOCK',
+        `cannot join ${channelId} with config block ${parsed.number}: this orderer joins with the genesis block (number 0); onboarding from a later block needs replication from another orderer`,
+        { channel: channelId, number: parsed.number },
+      );
+    }
+    const config = configEnvelope.getConfig();
+    if (config === undefined) throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', 'block.data[0]: the config envelope has no config');
+    // Validates MSPs, policies and orderer values before anything is written.
+    buildChannelResources(channelId, config, this.deps.providers);
+
+    const store = this.deps.ledgers.open(channelId);
+    try {
+      if (store.blocks.height() === 0) {
+        store.commit({ blockNum: 0, blockHash: blockHeaderHash(parsed.block.getHeader()!), blockBytes, txs: [], state: [], history: [] });
+      } else {
+        // A channel removed earlier whose ledger the store plugin kept: resume it if it is the same chain.
+        const existing = store.blocks.getBlockBytes(0)!;
+        if (!Buffer.from(existing).equals(Buffer.from(blockBytes))) {
+          throw new OrdererError('ORDERER_JOIN_CONFLICT', `cannot join ${channelId}: a different ledger for this channel is already on disk`, {
+            channel: channelId,
+          });
+        }
+      }
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    store.close();
+    this.setRemoved(channelId, false);
+    this.open(channelId);
+    this.deps.logger.info({ channel: channelId }, 'joined channel');
+    return this.info(channelId)!;
+  }
+
+  /** Halts and removes a channel; its ledger is deleted when the store plugin supports it. */
+  async remove(channelId: string): Promise<void> {
+    const entry = this.channels.get(channelId);
+    if (entry === undefined && !this.failed.has(channelId)) {
+      throw new OrdererError(IngressErrorCode.NotFound, `channel ${channelId} does not exist on this orderer`, { channel: channelId });
+    }
+    this.channels.delete(channelId);
+    this.failed.delete(channelId);
+    if (entry !== undefined) {
+      await entry.chain.halt();
+      entry.store.close();
+    }
+    const remover = this.deps.ledgers as LedgerStoreProvider & { remove?: (id: string) => void };
+    if (typeof remover.remove === 'function') remover.remove(channelId);
+    else this.setRemoved(channelId, true);
+    fs.rmSync(this.consenterDir(channelId), { recursive: true, force: true });
+    this.deps.logger.info({ channel: channelId }, 'removed channel');
+  }
+
+  /** Halts every chain and closes every ledger. */
+  async stop(): Promise<void> {
+    const entries = [...this.channels.values()];
+    this.channels.clear();
+    await Promise.all(entries.map((e) => e.chain.halt()));
+    for (const e of entries) e.store.close();
+  }
+
+  private open(channelId: string): void {
+    const store = this.deps.ledgers.open(channelId);
+    try {
+      const height = store.blocks.height();
+      if (height === 0) throw new OrdererError('ORDERER_EMPTY_LEDGER', `channel ${channelId} has an empty ledger`);
+      const last = parseBlock(store.blocks.getBlockBytes(height - 1)!, { verifyDataHash: false }).block;
+      const lastConfig = lastConfigBlock(store, last);
+      const config = configEnvelopeFromBlock(lastConfig).configEnvelope.getConfig()!;
+      const resources = buildChannelResources(channelId, config, this.deps.providers);
+      const dir = this.consenterDir(channelId);
+      fs.mkdirSync(dir, { recursive: true });
+      const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger);
+      const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);
+      this.channels.set(channelId, { support, chain, store });
+      chain.start();
+    } catch (err) {
+      this.channels.delete(channelId);
+      store.close();
+      throw err;
+    }
+  }
+
+  private consenterDir(channelId: string): string {
+    return path.join(this.deps.dataDir, 'consenter', channelId);
+  }
+
+  private setRemoved(channelId: string, removed: boolean): void {
+    if (removed === this.removed.has(channelId)) return;
+    if (removed) this.removed.add(channelId);
+    else this.removed.delete(channelId);
+    const tmp = `${this.removedFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify([...this.removed].sort()));
+    fs.renameSync(tmp, this.removedFile);
+  }
+}
+
+function lastConfigBlock(store: ChannelLedgerStore, last: Block): Block {
+  let index = 0;
+  try {
+    index = getLastConfigIndex(last);
+  } catch {
+    index = 0;
+  }
+  const bytes = store.blocks.getBlockBytes(index);
+  if (bytes === undefined) throw new OrdererError('ORDERER_BAD_LEDGER', `last config block ${index} is missing from the ledger`);
+  return parseBlock(bytes, { verifyDataHash: false }).block;
+}

@@ -1,0 +1,118 @@
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import type { LedgerOptions } from '../../ledger/ledger-options';
+import type { LedgerStoreProvider } from '../../ledger/ledger-store-provider';
+import type { MspProvider } from '../../msp/msp';
+import type { Logger } from '../../node/logger';
+import type { PolicyProvider } from '../../policy/policy';
+import { getLastConfigIndex, parseBlock } from '../../protocol/block';
+import { PeerError } from '../peer-error';
+import type { PeerMetrics } from '../peer-metrics';
+import type { BlockValidator } from '../validation/block-validator';
+import { BlockCommitter } from './block-committer';
+import { Channel } from './channel';
+import { type ChannelConfigView, parseConfigBlock } from './channel-config';
+import { type ChannelResources, buildChannelResources } from './channel-resources';
+import { KvPeerLedger } from './kv-peer-ledger';
+
+/** A joined channel with its committer. */
+export interface JoinedChannel {
+  readonly channel: Channel;
+  readonly committer: BlockCommitter;
+}
+
+/** What the channel manager builds channels from. */
+export interface ChannelManagerDeps {
+  readonly ledgers: LedgerStoreProvider;
+  readonly ledgerOptions: LedgerOptions;
+  readonly msp: MspProvider;
+  readonly policy: PolicyProvider;
+  readonly validator: BlockValidator;
+  readonly logger: Logger;
+  readonly metrics?: PeerMetrics;
+  /** Called once per channel opened or joined (the peer starts its block puller there). */
+  readonly onChannel?: (joined: JoinedChannel) => void;
+}
+
+/**
+ * The channels this peer has joined (Fabric's peer channel registry): joins from a genesis config
+ * block (cscc `JoinChain`), reopens every ledger at start with the resources of its last config
+ * block, and hands out channels to the endorser, Deliver and Gateway.
+ */
+export class ChannelManager {
+  private readonly channels = new Map<string, JoinedChannel>();
+
+  constructor(private readonly deps: ChannelManagerDeps) {}
+
+  /** Opens every channel that has a ledger on disk. */
+  openAll(): void {
+    for (const channelId of this.deps.ledgers.list()) {
+      const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions);
+      const height = ledger.height();
+      if (height === 0) {
+        // A join that crashed before the genesis block committed: nothing to resume.
+        ledger.close();
+        continue;
+      }
+      const last = parseBlock(ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
+      let configNum = 0;
+      try {
+        configNum = getLastConfigIndex(last.block);
+      } catch {
+        configNum = 0;
+      }
+      const view = parseConfigBlock(ledger.getBlockBytes(configNum) as Uint8Array);
+      this.register(channelId, ledger, view);
+    }
+  }
+
+  /**
+   * Joins a channel from its genesis (config) block: creates the ledger, commits the block and
+   * starts following the channel. Throws `PeerError` when the block is not a genesis config block or
+   * the channel is already joined.
+   */
+  join(genesisBlock: Uint8Array): Channel {
+    const parsed = parseBlock(genesisBlock);
+    if (parsed.number !== 0) {
+      throw new PeerError('PEER_BAD_GENESIS', `JoinChain needs the channel's genesis block (number 0), got block ${parsed.number}`, { got: parsed.number });
+    }
+    const view = parseConfigBlock(genesisBlock);
+    const channelId = view.channelId;
+    if (this.channels.has(channelId)) {
+      throw new PeerError('PEER_CHANNEL_EXISTS', `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
+    }
+    const resources = this.buildResources(view);
+    const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions);
+    if (ledger.height() === 0) ledger.commit(parsed.block, Uint8Array.of(TxValidationCode.VALID));
+    return this.register(channelId, ledger, view, resources).channel;
+  }
+
+  get(channelId: string): JoinedChannel | undefined {
+    return this.channels.get(channelId);
+  }
+
+  channel(channelId: string): Channel | undefined {
+    return this.channels.get(channelId)?.channel;
+  }
+
+  list(): string[] {
+    return [...this.channels.keys()].sort();
+  }
+
+  close(): void {
+    for (const { channel } of this.channels.values()) channel.ledger.close();
+    this.channels.clear();
+  }
+
+  buildResources(view: ChannelConfigView): ChannelResources {
+    return buildChannelResources(view, this.deps.msp, this.deps.policy);
+  }
+
+  private register(channelId: string, ledger: KvPeerLedger, view: ChannelConfigView, resources?: ChannelResources): JoinedChannel {
+    const channel = new Channel(channelId, ledger, resources ?? this.buildResources(view));
+    const committer = new BlockCommitter(channel, this.deps.validator, (v) => this.buildResources(v), this.deps.logger, this.deps.metrics);
+    const joined = { channel, committer };
+    this.channels.set(channelId, joined);
+    this.deps.onChannel?.(joined);
+    return joined;
+  }
+}

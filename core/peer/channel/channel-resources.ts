@@ -1,0 +1,54 @@
+import { PeerError } from '../peer-error';
+import type { IdentityDeserializer, MspManager, MspProvider } from '../../msp/msp';
+import type { Policy, PolicyManager, PolicyProvider } from '../../policy/policy';
+import type { ChannelConfigView } from './channel-config';
+import { CachingDeserializer } from './caching-deserializer';
+
+/**
+ * Everything a channel's config decides for the peer, rebuilt as a whole on each config block:
+ * the MSPs, the policy tree and the orderer endpoints. Immutable; the channel swaps instances.
+ */
+export interface ChannelResources {
+  readonly config: ChannelConfigView;
+  readonly msps: MspManager;
+  /** Caching deserializer over {@link msps}: every policy of the channel evaluates through it. */
+  readonly deserializer: CachingDeserializer;
+  readonly policies: PolicyManager;
+  /** The policy at an absolute path; throws `PEER_POLICY_MISSING` when the config has none. */
+  policy(path: string): Policy;
+}
+
+/** Builds a channel's resources from its config. Throws `MspError`/`PolicyError` on a config that cannot work. */
+export function buildChannelResources(config: ChannelConfigView, mspProvider: MspProvider, policyProvider: PolicyProvider): ChannelResources {
+  const orgs = [...config.applicationOrgs, ...config.ordererOrgs];
+  const seen = new Set<string>();
+  const msps = [];
+  for (const org of orgs) {
+    if (seen.has(org.mspId)) continue;
+    seen.add(org.mspId);
+    msps.push(mspProvider.createMsp(org.msp));
+  }
+  const manager = mspProvider.createManager(msps);
+  const deserializer = new CachingDeserializer(manager);
+  const policies = policyProvider.newPolicyManager(config.configBytes, deserializer);
+  const cache = new Map<string, Policy>();
+  return {
+    config,
+    msps: manager,
+    deserializer,
+    policies,
+    policy(path: string): Policy {
+      let p = cache.get(path);
+      if (p === undefined) {
+        p = policies.getPolicy(path);
+        if (p === undefined) {
+          throw new PeerError('PEER_POLICY_MISSING', `channel ${config.channelId} has no policy ${path}`, { channelId: config.channelId, path });
+        }
+        cache.set(path, p);
+      }
+      return p;
+    },
+  };
+}
+
+export type { IdentityDeserializer };

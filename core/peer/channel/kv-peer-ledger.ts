@@ -1,0 +1,56 @@
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { TxLocation } from '../../ledger/block-store';
+import { KvLedger } from '../../ledger/kv-ledger';
+import type { LedgerOptions } from '../../ledger/ledger-options';
+import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledger-store-provider';
+import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
+import type { VersionedValue } from '../../ledger/versioned-state-store';
+import type { CommitResult, PeerLedger } from './peer-ledger';
+
+/**
+ * The peer's view of a channel ledger: the core `KvLedger` for simulation and commit, plus direct
+ * reads of its store for the hot paths that must not decode blocks (duplicate txid checks, key
+ * metadata for key-level policies, block bytes for Deliver).
+ */
+export class KvPeerLedger implements PeerLedger {
+  private constructor(
+    private readonly ledger: KvLedger,
+    private readonly store: ChannelLedgerStore,
+  ) {}
+
+  /** Opens (creating when missing) the channel's store and runs the ledger's startup recovery. */
+  static open(provider: LedgerStoreProvider, channelId: string, options: LedgerOptions): KvPeerLedger {
+    const store = provider.open(channelId);
+    return new KvPeerLedger(new KvLedger(channelId, store, options), store);
+  }
+
+  height(): number {
+    return this.ledger.height();
+  }
+  getBlockBytes(blockNum: number): Uint8Array | undefined {
+    return this.store.blocks.getBlockBytes(blockNum);
+  }
+  getBlockNumberByHash(hash: Uint8Array): number | undefined {
+    return this.store.blocks.getBlockNumberByHash(hash);
+  }
+  getTxLocation(txId: string): TxLocation | undefined {
+    return txId === '' ? undefined : this.store.blocks.getTxLocation(txId);
+  }
+  newTxSimulator(txId: string): TxSimulator {
+    return this.ledger.newTxSimulator(txId);
+  }
+  newQueryExecutor(): QueryExecutor {
+    return this.ledger.newQueryExecutor();
+  }
+  getVersionedState(namespace: string, key: string): VersionedValue | undefined {
+    return this.store.state.get(namespace, key);
+  }
+  commit(block: Block, flags: Uint8Array): CommitResult {
+    const result = this.ledger.commit(block, [...flags]);
+    const blockBytes = this.store.blocks.getBlockBytes(result.blockNum) ?? block.serializeBinary();
+    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes };
+  }
+  close(): void {
+    this.ledger.close();
+  }
+}

@@ -1,0 +1,39 @@
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { TxLocation } from '../../ledger/block-store';
+import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
+import type { VersionedValue } from '../../ledger/versioned-state-store';
+
+/** The result of committing one block: the final validation code of every transaction. */
+export interface CommitResult {
+  readonly blockNum: number;
+  /** One `TxValidationCode` per envelope, after MVCC (what TRANSACTIONS_FILTER holds). */
+  readonly flags: Uint8Array;
+  /** The stored block bytes (with the final TRANSACTIONS_FILTER). */
+  readonly blockBytes: Uint8Array;
+}
+
+/**
+ * What the peer needs from one channel's ledger: simulation for the endorser, reads for queries and
+ * policy lookups, and an atomic commit of a block whose policy checks are already done. Adapts the
+ * core ledger; a throw means storage failed (the channel then stops committing).
+ */
+export interface PeerLedger {
+  /** Number of committed blocks. */
+  height(): number;
+  getBlockBytes(blockNum: number): Uint8Array | undefined;
+  getBlockNumberByHash(hash: Uint8Array): number | undefined;
+  getTxLocation(txId: string): TxLocation | undefined;
+  /** A simulator over committed state for one proposal; the caller calls `done()`. */
+  newTxSimulator(txId: string): TxSimulator;
+  /** A read-only executor over committed state; the caller calls `done()`. */
+  newQueryExecutor(): QueryExecutor;
+  /** A committed value with version and metadata (key-level policies), or undefined. */
+  getVersionedState(namespace: string, key: string): VersionedValue | undefined;
+  /**
+   * Runs MVCC over the transactions still marked VALID in `flags` (in block order), writes the
+   * final TRANSACTIONS_FILTER into the block and commits block, state, history and tx index in one
+   * step. Called once per block, in order.
+   */
+  commit(block: Block, flags: Uint8Array): CommitResult;
+  close(): void;
+}

@@ -1,0 +1,113 @@
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import { getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
+import type { Channel, CommittedBlock } from '../channel/channel';
+import { filteredBlockOf } from './filtered-block';
+import { lengthDelimitedField } from './proto-frame';
+import { resolveSeek } from './seek-range';
+
+/** Which `protos.Deliver` method a stream serves. */
+export type DeliverKind = 'block' | 'filtered' | 'private';
+
+/** `common.Status` values Deliver answers with. */
+export const DeliverStatus = { SUCCESS: 200, BAD_REQUEST: 400, FORBIDDEN: 403, NOT_FOUND: 404, SERVICE_UNAVAILABLE: 503 } as const;
+
+/** Where a Deliver request's responses go; `write` resolves when the stream can take more. */
+export interface DeliverSink {
+  write(response: Uint8Array): Promise<void>;
+  /** True once the client has gone (cancelled or closed the stream). */
+  closed(): boolean;
+  /** Resolves when the client goes away. */
+  readonly gone: Promise<void>;
+}
+
+/** `DeliverResponse{status}` bytes. */
+export function statusResponse(status: number): Uint8Array {
+  // field 1 (status), varint wire type
+  const bytes = [0x08];
+  let v = status;
+  while (v >= 0x80) {
+    bytes.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  bytes.push(v);
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * The peer's event service (`protos.Deliver`): for each signed `SeekInfo` envelope, checks the
+ * channel's Readers policy and streams blocks (full, filtered, or with private data) from start to
+ * stop, waiting for new commits, then a status. Stored block bytes are sent as is.
+ */
+export class DeliverService {
+  constructor(private readonly channels: (channelId: string) => Channel | undefined) {}
+
+  /** Serves one request envelope; returns when its range is done or the client left. */
+  async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink): Promise<void> {
+    let env;
+    let seek: SeekInfo;
+    try {
+      env = parseEnvelope(requestBytes, { types: [HeaderType.DELIVER_SEEK_INFO], requireCreator: true, requireSignature: true });
+      seek = SeekInfo.deserializeBinary(env.data);
+    } catch {
+      return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    }
+    const channel = this.channels(env.channelHeader.channelId);
+    if (channel === undefined) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
+    const resources = channel.resources();
+    try {
+      const creator = resources.deserializer.deserializeIdentity(env.signatureHeader.creator);
+      if (creator.expiresAt.getTime() <= Date.now()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
+      if (!resources.policy('/Channel/Application/Readers').evaluate([envelopeSignedData(env)]).satisfied) {
+        return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
+      }
+    } catch {
+      return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
+    }
+    const range = resolveSeek(seek, channel.height());
+    if (range === undefined) return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+
+    for (let n = range.start; n <= range.stop; n++) {
+      if (n >= channel.height()) {
+        if (range.failIfNotReady) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
+        if (!(await waitForHeight(channel, n + 1, sink))) return;
+      }
+      if (sink.closed()) return;
+      const bytes = channel.ledger.getBlockBytes(n);
+      if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
+      await sink.write(responseFor(kind, channel.id, n, bytes));
+    }
+    await sink.write(statusResponse(DeliverStatus.SUCCESS));
+  }
+}
+
+function responseFor(kind: DeliverKind, channelId: string, n: number, bytes: Uint8Array): Uint8Array {
+  if (kind === 'block') return lengthDelimitedField(2, bytes);
+  const block = parseBlock(bytes, { verifyDataHash: false }).block;
+  if (kind === 'filtered') {
+    const committed: CommittedBlock = { number: n, block, bytes, flags: getTransactionsFilter(block) };
+    return lengthDelimitedField(3, filteredBlockOf(channelId, committed).serializeBinary());
+  }
+  const bpd = new BlockAndPrivateData();
+  bpd.setBlock(block);
+  return lengthDelimitedField(4, bpd.serializeBinary());
+}
+
+/** Waits until the channel reaches `height`; false when the client left first. */
+function waitForHeight(channel: Channel, height: number, sink: DeliverSink): Promise<boolean> {
+  if (channel.height() >= height) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const off = channel.onBlock(() => {
+      if (channel.height() >= height) {
+        off();
+        resolve(true);
+      }
+    });
+    void sink.gone.then(() => {
+      off();
+      resolve(false);
+    });
+  });
+}

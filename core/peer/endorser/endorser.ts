@@ -1,0 +1,93 @@
+import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
+import type { TxSimulator } from '../../ledger/tx-simulator';
+import { ERROR_THRESHOLD, buildErrorProposalResponse, buildProposalResponse } from '../../protocol/proposal-response';
+import type { Signer } from '../../protocol/signer';
+import { PeerError } from '../peer-error';
+import type { PeerMetrics } from '../peer-metrics';
+import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
+import { type CheckedProposal, type ProposalCheckSupport, checkProposal } from './proposal-checks';
+
+/** The outcome of a simulation without signing (the Gateway's Evaluate path). */
+export interface SimulationOutcome {
+  readonly checked: CheckedProposal;
+  readonly result: ExecutionResult;
+  /** `TxReadWriteSet` bytes; empty for channel-less calls. */
+  readonly rwset: Uint8Array;
+}
+
+/**
+ * Fabric's endorser (`protos.Endorser/ProcessProposal`): checks the proposal, simulates it and
+ * signs the `ProposalResponse`. Every failure is an answer (status 500 with Fabric's message, or
+ * the chaincode's status ≥ 400 and message verbatim, unendorsed), never a throw, so one bad
+ * proposal never disturbs the next.
+ */
+export class Endorser {
+  constructor(
+    private readonly checks: ProposalCheckSupport,
+    private readonly executor: ChaincodeExecutor,
+    private readonly signer: Signer,
+    private readonly metrics?: PeerMetrics,
+  ) {}
+
+  /** Serves one `SignedProposal`; returns `ProposalResponse` bytes. */
+  async processProposal(signedProposal: Uint8Array): Promise<Uint8Array> {
+    const started = process.hrtime.bigint();
+    let channelId = '';
+    let chaincode = '';
+    let outcome: 'endorsed' | 'failed' | 'rejected' = 'failed';
+    try {
+      const sim = await this.simulate(signedProposal);
+      channelId = sim.checked.proposal.channelId;
+      chaincode = sim.checked.proposal.chaincodeName;
+      const { response, event, version } = sim.result;
+      if (response.status >= ERROR_THRESHOLD) {
+        outcome = 'rejected';
+        return buildErrorProposalResponse(response.status, response.message);
+      }
+      const bytes = buildProposalResponse({
+        proposal: sim.checked.proposal,
+        response,
+        results: sim.rwset,
+        events: event === undefined ? undefined : chaincodeEventBytes(chaincode, sim.checked.proposal.txId, event.eventName, event.payload),
+        chaincodeId: { name: chaincode, version },
+        endorser: this.signer,
+      });
+      outcome = 'endorsed';
+      return bytes;
+    } catch (err) {
+      return buildErrorProposalResponse(500, err instanceof Error ? err.message : String(err));
+    } finally {
+      this.metrics?.observeProposal(channelId, chaincode, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /**
+   * Checks and simulates without signing. Throws `PeerError` for a rejected proposal; a chaincode
+   * failure is a result (status ≥ 400 in `result.response`).
+   */
+  async simulate(signedProposal: Uint8Array): Promise<SimulationOutcome> {
+    const checked = checkProposal(signedProposal, this.checks);
+    const { proposal, channel, creator } = checked;
+    let simulator: TxSimulator | undefined;
+    try {
+      simulator = channel?.ledger.newTxSimulator(proposal.txId);
+      const result = await this.executor.execute(proposal, channel, creator, simulator);
+      const rwset = simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
+      return { checked, result, rwset };
+    } catch (err) {
+      if (err instanceof PeerError) throw err;
+      throw new PeerError('PEER_SIMULATION_FAILED', `error in simulation: ${(err as Error).message}`, { txId: proposal.txId }, { cause: err });
+    } finally {
+      simulator?.done();
+    }
+  }
+}
+
+function chaincodeEventBytes(chaincodeId: string, txId: string, eventName: string, payload: Uint8Array): Uint8Array {
+  const ev = new ChaincodeEvent();
+  ev.setChaincodeId(chaincodeId);
+  ev.setTxId(txId);
+  ev.setEventName(eventName);
+  ev.setPayload(payload);
+  return ev.serializeBinary();
+}

@@ -1,0 +1,113 @@
+import type { Identity } from '../../msp/identity';
+import type { IdentityDeserializer } from '../../msp/msp';
+import { toHex } from '../../protocol/bytes';
+import { type ParsedSignedProposal, parseSignedProposal } from '../../protocol/proposal';
+import type { Channel } from '../channel/channel';
+import { PeerError } from '../peer-error';
+
+/** What the endorser's checks need from the peer. */
+export interface ProposalCheckSupport {
+  /** The local MSP, for channel-less proposals. */
+  readonly localDeserializer: IdentityDeserializer;
+  channel(channelId: string): Channel | undefined;
+  isSystemChaincode(name: string): boolean;
+  /** `peer.authentication.timewindow` in ms. */
+  readonly timeWindowMs: number;
+  now(): number;
+}
+
+/** A proposal that passed Fabric's pre-simulation checks. */
+export interface CheckedProposal {
+  readonly proposal: ParsedSignedProposal;
+  readonly channel: Channel | undefined;
+  readonly creator: Identity;
+}
+
+/**
+ * Fabric's endorser `preProcess`: unpack and validate the header chain (type, creator, nonce,
+ * txid derivation), find the channel, deserialize and validate the creator (MSP chain, expiry),
+ * verify the proposal signature, check the timestamp window, reject a txid already in the ledger,
+ * and for application chaincodes check `/Channel/Application/Writers`. Throws `PeerError` with
+ * Fabric's message text; the endorser answers it as a status-500 response.
+ */
+export function checkProposal(bytes: Uint8Array, support: ProposalCheckSupport): CheckedProposal {
+  let proposal: ParsedSignedProposal;
+  try {
+    proposal = parseSignedProposal(bytes);
+  } catch (err) {
+    throw new PeerError('PEER_BAD_PROPOSAL', `error validating proposal: ${(err as Error).message}`, { cause: (err as Error).message }, { cause: err });
+  }
+  const channelId = proposal.channelId;
+  let channel: Channel | undefined;
+  let deserializer = support.localDeserializer;
+  if (channelId !== '') {
+    channel = support.channel(channelId);
+    if (channel === undefined) throw new PeerError('PEER_UNKNOWN_CHANNEL', `channel '${channelId}' not found`, { channelId });
+    deserializer = channel.resources().deserializer;
+  }
+  const creator = authenticate(proposal, deserializer, channelId);
+  const now = support.now();
+  const ts = proposal.timestamp?.getTime();
+  if (ts === undefined || Math.abs(now - ts) > support.timeWindowMs) {
+    throw new PeerError(
+      'PEER_BAD_TIMESTAMP',
+      `request unauthorized due to incorrect timestamp ${proposal.timestamp?.toISOString() ?? '(none)'}, peer time ${new Date(now).toISOString()}, peer.authentication.timewindow ${support.timeWindowMs / 1000}s`,
+      { txId: proposal.txId },
+    );
+  }
+  if (channel !== undefined) {
+    if (channel.ledger.getTxLocation(proposal.txId) !== undefined) {
+      throw new PeerError('PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
+        txId: proposal.txId,
+      });
+    }
+    if (!support.isSystemChaincode(proposal.chaincodeName)) {
+      const resources = channel.resources();
+      const writers = resources.policy('/Channel/Application/Writers');
+      const signed = { data: proposal.proposalBytes, identity: proposal.creator, signature: proposal.signature };
+      // The signature was verified just above: the policy must not pay for it again.
+      const result = resources.deserializer.withVerified([{ ...signed, valid: true }], () => writers.evaluate([signed]));
+      if (!result.satisfied) {
+        throw new PeerError(
+          'PEER_ACCESS_DENIED',
+          `access denied for [${proposal.chaincodeName}]: [Failed evaluating policy on signed data during check policy on channel [${channelId}] with policy [/Channel/Application/Writers]: [${result.reason}]]`,
+          { channelId, policy: '/Channel/Application/Writers' },
+        );
+      }
+    }
+  }
+  return { proposal, channel, creator };
+}
+
+function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDeserializer, channelId: string): Identity {
+  let creator: Identity;
+  try {
+    creator = deserializer.deserializeIdentity(proposal.creator);
+  } catch (err) {
+    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org unknown, creator is malformed`, {
+      channelId,
+      cause: (err as Error).message,
+    });
+  }
+  try {
+    creator.validate();
+  } catch (err) {
+    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org [${creator.mspId}]: ${(err as Error).message}`, {
+      channelId,
+      mspId: creator.mspId,
+    });
+  }
+  if (creator.expiresAt.getTime() <= Date.now()) {
+    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org [${creator.mspId}]: identity expired ${creator.expiresAt.toISOString()}`, {
+      channelId,
+      mspId: creator.mspId,
+    });
+  }
+  if (!creator.verify(proposal.proposalBytes, proposal.signature)) {
+    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org [${creator.mspId}]: signature is invalid`, {
+      channelId,
+      mspId: creator.mspId,
+    });
+  }
+  return creator;
+}

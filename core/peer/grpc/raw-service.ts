@@ -1,0 +1,44 @@
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+
+const identity = (b: Buffer): Buffer => b;
+const toBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+
+/**
+ * A gRPC method whose request and response travel as raw bytes: the service decodes what it needs
+ * and keeps signed bytes exactly as received (no decode/re-encode between the wire and a signature).
+ */
+function rawMethod(path: string, requestStream: boolean, responseStream: boolean): MethodDefinition<Buffer, Uint8Array> {
+  return {
+    path,
+    requestStream,
+    responseStream,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: toBuffer,
+    responseDeserialize: identity,
+  };
+}
+
+export const EndorserServiceDef = {
+  processProposal: rawMethod('/protos.Endorser/ProcessProposal', false, false),
+} satisfies ServiceDefinition;
+
+export const DeliverServiceDef = {
+  deliver: rawMethod('/protos.Deliver/Deliver', true, true),
+  deliverFiltered: rawMethod('/protos.Deliver/DeliverFiltered', true, true),
+  deliverWithPrivateData: rawMethod('/protos.Deliver/DeliverWithPrivateData', true, true),
+} satisfies ServiceDefinition;
+
+export const GatewayServiceDef = {
+  evaluate: rawMethod('/gateway.Gateway/Evaluate', false, false),
+  endorse: rawMethod('/gateway.Gateway/Endorse', false, false),
+  submit: rawMethod('/gateway.Gateway/Submit', false, false),
+  commitStatus: rawMethod('/gateway.Gateway/CommitStatus', false, false),
+  chaincodeEvents: rawMethod('/gateway.Gateway/ChaincodeEvents', false, true),
+} satisfies ServiceDefinition;
+
+/** The orderer's services, as the peer dials them. */
+export const AtomicBroadcastDef = {
+  broadcast: rawMethod('/orderer.AtomicBroadcast/Broadcast', true, true),
+  deliver: rawMethod('/orderer.AtomicBroadcast/Deliver', true, true),
+} satisfies ServiceDefinition;

@@ -1,0 +1,128 @@
+import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import {
+  ApproveChaincodeDefinitionForMyOrgArgs,
+  CommitChaincodeDefinitionArgs,
+} from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import type { QueryExecutor } from '../../ledger/tx-simulator';
+import { bytesEqual } from '../../protocol/bytes';
+
+/** The `_lifecycle` namespace in world state. */
+export const LIFECYCLE_NAMESPACE = '_lifecycle';
+
+/** Fabric's default endorsement policy reference for a chaincode defined without one. */
+export const DEFAULT_ENDORSEMENT_POLICY_REF = '/Channel/Application/Endorsement';
+/** The channel policy that commits a chaincode definition. */
+export const LIFECYCLE_ENDORSEMENT_POLICY = '/Channel/Application/LifecycleEndorsement';
+
+/** A chaincode definition as committed on a channel (the fields Fabric agrees on). */
+export interface ChaincodeDefinition {
+  readonly name: string;
+  readonly sequence: number;
+  readonly version: string;
+  readonly endorsementPlugin: string;
+  readonly validationPlugin: string;
+  /** `common.ApplicationPolicy` bytes. */
+  readonly validationParameter: Uint8Array;
+  readonly initRequired: boolean;
+}
+
+/**
+ * Key layout (Weft's, not Fabric's private-data layout): the committed definition under
+ * `namespaces/fields/<name>/Definition`, each org's approval under
+ * `approvals/<mspId>/<name>/<sequence>`. Approvals are public state here: Weft has no implicit
+ * private collections yet, and an approval carries nothing secret except the package ID.
+ */
+export function definitionKey(name: string): string {
+  return `namespaces/fields/${name}/Definition`;
+}
+export function approvalKey(mspId: string, name: string, sequence: number): string {
+  return `approvals/${mspId}/${name}/${sequence}`;
+}
+/** The msp id an `approvals/...` key belongs to, or undefined for other keys. */
+export function approvalKeyOrg(key: string): string | undefined {
+  const m = /^approvals\/([^/]+)\//.exec(key);
+  return m?.[1];
+}
+
+export function defaultValidationParameter(): Uint8Array {
+  const ap = new ApplicationPolicy();
+  ap.setChannelConfigPolicyReference(DEFAULT_ENDORSEMENT_POLICY_REF);
+  return ap.serializeBinary();
+}
+
+export function encodeDefinition(d: ChaincodeDefinition): Uint8Array {
+  const m = new CommitChaincodeDefinitionArgs();
+  m.setName(d.name);
+  m.setSequence(d.sequence);
+  m.setVersion(d.version);
+  m.setEndorsementPlugin(d.endorsementPlugin);
+  m.setValidationPlugin(d.validationPlugin);
+  m.setValidationParameter(d.validationParameter);
+  m.setInitRequired(d.initRequired);
+  return m.serializeBinary();
+}
+
+export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
+  const m = CommitChaincodeDefinitionArgs.deserializeBinary(bytes);
+  return {
+    name: m.getName(),
+    sequence: m.getSequence(),
+    version: m.getVersion(),
+    endorsementPlugin: m.getEndorsementPlugin(),
+    validationPlugin: m.getValidationPlugin(),
+    validationParameter: m.getValidationParameter_asU8(),
+    initRequired: m.getInitRequired(),
+  };
+}
+
+/** An org's approval: the definition it agreed to and the package its peers run. */
+export interface Approval {
+  readonly definition: ChaincodeDefinition;
+  /** Undefined when the org approved without a package (`ChaincodeSource.unavailable`). */
+  readonly packageId: string | undefined;
+}
+
+export function encodeApproval(a: ApproveChaincodeDefinitionForMyOrgArgs): Uint8Array {
+  return a.serializeBinary();
+}
+
+export function decodeApproval(bytes: Uint8Array): Approval {
+  const m = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(bytes);
+  const local = m.getSource()?.getLocalPackage();
+  return {
+    definition: {
+      name: m.getName(),
+      sequence: m.getSequence(),
+      version: m.getVersion(),
+      endorsementPlugin: m.getEndorsementPlugin(),
+      validationPlugin: m.getValidationPlugin(),
+      validationParameter: m.getValidationParameter_asU8(),
+        initRequired: m.getInitRequired(),
+    },
+    packageId: local?.getPackageId() || undefined,
+  };
+}
+
+/** Whether two definitions agree on every field Fabric compares (not the package source). */
+export function sameDefinition(a: ChaincodeDefinition, b: ChaincodeDefinition): boolean {
+  return (
+    a.name === b.name &&
+    a.sequence === b.sequence &&
+    a.version === b.version &&
+    a.endorsementPlugin === b.endorsementPlugin &&
+    a.validationPlugin === b.validationPlugin &&
+    bytesEqual(a.validationParameter, b.validationParameter) &&
+    a.initRequired === b.initRequired
+  );
+}
+
+/** The committed definition of a chaincode, read through `reader` (a simulator records the read). */
+export function readDefinition(reader: Pick<QueryExecutor, 'getState'>, name: string): ChaincodeDefinition | undefined {
+  const bytes = reader.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
+  return bytes === undefined || bytes.length === 0 ? undefined : decodeDefinition(bytes);
+}
+
+export function readApproval(reader: Pick<QueryExecutor, 'getState'>, mspId: string, name: string, sequence: number): Approval | undefined {
+  const bytes = reader.getState(LIFECYCLE_NAMESPACE, approvalKey(mspId, name, sequence));
+  return bytes === undefined || bytes.length === 0 ? undefined : decodeApproval(bytes);
+}

@@ -1,0 +1,106 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+import type { NodeConfig } from '../node/config';
+import { formatZodIssues } from '../node/zod-issues';
+
+/** TLS material of a gRPC server or client, as files (PEM). */
+export const TlsFiles = z
+  .object({
+    enabled: z.boolean().default(false),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    /** Roots that client certificates must chain to (server) or the server must chain to (client). */
+    rootCertFiles: z.array(z.string()).default([]),
+    /** Mutual TLS: the server demands a client certificate. */
+    clientAuthRequired: z.boolean().default(false),
+  })
+  .strict();
+export type TlsFiles = z.infer<typeof TlsFiles>;
+
+/**
+ * A peer of the channel known to the Gateway, until discovery exists: where it listens, its org
+ * and the TLS root its certificate chains to. Fabric learns these from gossip membership.
+ */
+export const KnownPeer = z
+  .object({
+    address: z.string().min(1),
+    mspId: z.string().min(1),
+    tlsRootCertFile: z.string().optional(),
+    /** TLS server name override (the cert's SAN), when the address is an IP. */
+    serverNameOverride: z.string().optional(),
+  })
+  .strict();
+export type KnownPeer = z.infer<typeof KnownPeer>;
+
+/** The `peer:` section of a peer node's YAML config (Fabric's `core.yaml` peer section, trimmed). */
+export const PeerSection = z
+  .object({
+    /** gRPC listen address (`peer.listenAddress`); port 0 picks one. */
+    listenAddress: z.string().default('127.0.0.1:7051'),
+    /** The address other nodes and clients reach this peer at (`peer.address`). */
+    externalAddress: z.string().optional(),
+    tls: TlsFiles.default({ enabled: false, rootCertFiles: [], clientAuthRequired: false }),
+    /** TLS roots trusted when dialling orderers, added to those of the channel config. */
+    ordererTlsRootCertFiles: z.array(z.string()).default([]),
+    /** Orderer addresses overriding the channel config's (tests, NAT). */
+    ordererAddressOverrides: z.record(z.string(), z.string()).default({}),
+    /** Goroutine-pool equivalent for block validation (`peer.validatorPoolSize`); 0 = cores. */
+    validatorPoolSize: z.number().int().min(0).default(0),
+    /** Proposal timestamp window (`peer.authentication.timewindow`), ms. */
+    authTimeWindowMs: z.number().int().positive().default(15 * 60 * 1000),
+    gateway: z
+      .object({
+        enabled: z.boolean().default(true),
+        endorsementTimeoutMs: z.number().int().positive().default(30_000),
+        broadcastTimeoutMs: z.number().int().positive().default(30_000),
+        /** Peers of the channel's orgs other than this one. */
+        peers: z.array(KnownPeer).default([]),
+      })
+      .strict()
+      .default({ enabled: true, endorsementTimeoutMs: 30_000, broadcastTimeoutMs: 30_000, peers: [] }),
+    operations: z
+      .object({ listenAddress: z.string().default('127.0.0.1:9443') })
+      .strict()
+      .optional(),
+    /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
+    chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+export type PeerSection = z.infer<typeof PeerSection>;
+
+/** A peer's resolved config: the node config plus its `peer` section with paths made absolute. */
+export interface PeerConfig {
+  readonly node: NodeConfig;
+  readonly peer: PeerSection;
+}
+
+/** Validates the `peer:` section of a node config and resolves its file paths against the config's dir. */
+export function parsePeerConfig(node: NodeConfig): PeerConfig {
+  if (node.kind !== 'peer') {
+    throw new ConfigError('CONFIG_WRONG_KIND', `config for node ${node.id} has kind "${node.kind}", expected "peer"`, { kind: node.kind });
+  }
+  const raw = (node as Record<string, unknown>).peer ?? {};
+  const parsed = PeerSection.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError('CONFIG_INVALID', formatZodIssues('peer section', parsed.error.issues), {
+      where: 'peer',
+      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    });
+  }
+  const p = parsed.data;
+  const abs = (f: string): string => path.resolve(node.baseDir, f);
+  const absOpt = (f: string | undefined): string | undefined => (f === undefined ? undefined : abs(f));
+  const peer: PeerSection = {
+    ...p,
+    validatorPoolSize: p.validatorPoolSize === 0 ? Math.max(1, os.availableParallelism()) : p.validatorPoolSize,
+    tls: { ...p.tls, certFile: absOpt(p.tls.certFile), keyFile: absOpt(p.tls.keyFile), rootCertFiles: p.tls.rootCertFiles.map(abs) },
+    ordererTlsRootCertFiles: p.ordererTlsRootCertFiles.map(abs),
+    gateway: { ...p.gateway, peers: p.gateway.peers.map((kp) => ({ ...kp, tlsRootCertFile: absOpt(kp.tlsRootCertFile) })) },
+  };
+  if (peer.tls.enabled && (peer.tls.certFile === undefined || peer.tls.keyFile === undefined)) {
+    throw new ConfigError('CONFIG_INVALID', 'peer.tls.enabled is true but peer.tls.certFile or peer.tls.keyFile is missing', { where: 'peer.tls' });
+  }
+  return { node, peer };
+}

@@ -1,0 +1,88 @@
+import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
+import { ProcessedTransaction } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { blockHeaderHash, parseBlock } from '../../protocol/block';
+import type { Channel } from '../channel/channel';
+import { PeerError } from '../peer-error';
+import { checkChannelPolicy } from './acl';
+import { type SccInvocation, type SystemChaincode, argString, failure, success } from './system-chaincode';
+
+/**
+ * Fabric's `qscc` ledger queries: GetChainInfo, GetBlockByNumber, GetBlockByHash,
+ * GetTransactionByID, GetBlockByTxID. args[1] names the channel; access needs its Readers.
+ */
+export class Qscc implements SystemChaincode {
+  readonly name = 'qscc';
+
+  constructor(private readonly channels: (channelId: string) => Channel | undefined) {}
+
+  invoke(inv: SccInvocation): Promise<ReturnType<typeof success>> {
+    return Promise.resolve(this.run(inv));
+  }
+
+  private run(inv: SccInvocation): ReturnType<typeof success> {
+    const fn = argString(inv.args, 0);
+    if (inv.args.length < 2) return failure(`Incorrect number of arguments, ${inv.args.length}`);
+    const channelId = argString(inv.args, 1);
+    const channel = this.channels(channelId);
+    if (channel === undefined) return failure(`Invalid chain ID, ${channelId}`);
+    try {
+      checkChannelPolicy(channel, '/Channel/Application/Readers', inv.proposal, `qscc/${fn}`);
+    } catch (err) {
+      return failure(`access denied for [${fn}][${channelId}]: ${(err as Error).message}`, 403);
+    }
+    const ledger = channel.ledger;
+    switch (fn) {
+      case 'GetChainInfo': {
+        const height = ledger.height();
+        const info = new BlockchainInfo();
+        info.setHeight(height);
+        if (height > 0) {
+          const last = parseBlock(ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
+          info.setCurrentblockhash(blockHeaderHash({ number: last.number, previousHash: last.previousHash, dataHash: last.dataHash }));
+          info.setPreviousblockhash(last.previousHash);
+        }
+        return success(info.serializeBinary());
+      }
+      case 'GetBlockByNumber': {
+        const text = argString(inv.args, 2);
+        const num = Number(text);
+        if (text === '' || !Number.isSafeInteger(num) || num < 0) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
+        const bytes = ledger.getBlockBytes(num);
+        return bytes === undefined ? failure(`Failed to get block number ${num}, error entry not found in index`) : success(bytes);
+      }
+      case 'GetBlockByHash': {
+        const hash = inv.args[2];
+        const num = hash === undefined ? undefined : ledger.getBlockNumberByHash(hash);
+        const bytes = num === undefined ? undefined : ledger.getBlockBytes(num);
+        return bytes === undefined ? failure('Failed to get block hash, error entry not found in index') : success(bytes);
+      }
+      case 'GetTransactionByID': {
+        const txId = argString(inv.args, 2);
+        const found = this.txEnvelope(channel, txId);
+        if (found === undefined) return failure(`Failed to get transaction with id ${txId}, error entry not found in index`);
+        const pt = new ProcessedTransaction();
+        pt.setTransactionenvelope(Envelope.deserializeBinary(found.envelope));
+        pt.setValidationcode(found.code);
+        return success(pt.serializeBinary());
+      }
+      case 'GetBlockByTxID': {
+        const txId = argString(inv.args, 2);
+        const loc = txId === '' ? undefined : ledger.getTxLocation(txId);
+        const bytes = loc === undefined ? undefined : ledger.getBlockBytes(loc.blockNum);
+        return bytes === undefined ? failure(`Failed to get block for txID ${txId}, error entry not found in index`) : success(bytes);
+      }
+      default:
+        return failure(`Requested function ${fn} not found.`);
+    }
+  }
+
+  private txEnvelope(channel: Channel, txId: string): { envelope: Uint8Array; code: number } | undefined {
+    const loc = txId === '' ? undefined : channel.ledger.getTxLocation(txId);
+    if (loc === undefined) return undefined;
+    const bytes = channel.ledger.getBlockBytes(loc.blockNum);
+    if (bytes === undefined) throw new PeerError('PEER_LEDGER_CORRUPT', `txid ${txId} indexed in missing block ${loc.blockNum}`, { txId });
+    const envelope = parseBlock(bytes, { verifyDataHash: false }).envelopes[loc.txNum];
+    return envelope === undefined ? undefined : { envelope, code: loc.validationCode };
+  }
+}

@@ -1,0 +1,136 @@
+import type { Policy, PolicyProvider } from '../../policy/policy';
+import { toHex } from '../../protocol/bytes';
+import type { ChannelResources } from '../channel/channel-resources';
+import type { PeerLedger } from '../channel/peer-ledger';
+import {
+  LIFECYCLE_ENDORSEMENT_POLICY,
+  LIFECYCLE_NAMESPACE,
+  approvalKeyOrg,
+  readDefinition,
+} from '../lifecycle/lifecycle-state';
+import { decodeStateMetadata } from '../../ledger/state-metadata';
+import type { NamespaceWrites } from './rwset-writes';
+
+/** Fabric's key-level endorsement policy metadata name. */
+export const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
+
+/** Namespaces no transaction may write (Fabric's `ILLEGAL_WRITESET`). */
+const READ_ONLY_NAMESPACES = new Set(['qscc', 'cscc', 'lscc', 'escc', 'vscc']);
+
+/** One policy a transaction must satisfy, with what it protects (for error messages). */
+export interface RequiredPolicy {
+  readonly policy: Policy;
+  readonly what: string;
+}
+
+export type PolicyRequirement = { readonly ok: true; readonly policies: RequiredPolicy[] } | { readonly ok: false; readonly code: number; readonly reason: string };
+
+const TX_ILLEGAL_WRITESET = 23;
+const TX_ENDORSEMENT_POLICY_FAILURE = 10;
+
+/**
+ * Works out which endorsement policies a transaction's writes must satisfy, as Fabric's default
+ * validation plugin does: a key with a key-level policy (`VALIDATION_PARAMETER` metadata) answers
+ * to that policy; other keys to their chaincode definition's policy; `_lifecycle` writes follow
+ * its rules (an org's approval needs that org, a definition needs `LifecycleEndorsement`).
+ * Policies are compiled once per (channel config, policy bytes) and cached.
+ */
+export class EndorsementPolicies {
+  private readonly compiled = new Map<string, Policy>();
+  private resourcesSeen: ChannelResources | undefined;
+
+  constructor(private readonly policyProvider: PolicyProvider) {}
+
+  /**
+   * `invoked` is the chaincode the transaction header names: a transaction that writes nothing
+   * still needs its policy (Fabric validates the invoked chaincode then).
+   */
+  requirementsFor(writes: readonly NamespaceWrites[], resources: ChannelResources, ledger: PeerLedger, invoked?: string): PolicyRequirement {
+    if (this.resourcesSeen !== resources) {
+      this.compiled.clear();
+      this.resourcesSeen = resources;
+    }
+    const policies: RequiredPolicy[] = [];
+    const effective =
+      writes.length === 0 && invoked !== undefined && !READ_ONLY_NAMESPACES.has(invoked)
+        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: 0, readOnly: true }]
+        : writes;
+    for (const ns of effective) {
+      if (READ_ONLY_NAMESPACES.has(ns.namespace)) {
+        return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `namespace ${ns.namespace} is not writable` };
+      }
+      if (ns.collections > 0) {
+        return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `private data collections (namespace ${ns.namespace}) are not supported` };
+      }
+      if (ns.namespace === LIFECYCLE_NAMESPACE) {
+        if ('readOnly' in ns) continue;
+        const r = this.lifecyclePolicies(ns, resources);
+        if (!r.ok) return r;
+        policies.push(...r.policies);
+        continue;
+      }
+      const definition = readDefinition({ getState: (n, k) => ledger.getVersionedState(n, k)?.value }, ns.namespace);
+      if (definition === undefined) {
+        return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `chaincode ${ns.namespace} is not defined on the channel` };
+      }
+      let needsChaincodePolicy = 'readOnly' in ns;
+      for (const key of new Set([...ns.keys, ...ns.metadataKeys])) {
+        const meta = decodeStateMetadata(ledger.getVersionedState(ns.namespace, key)?.metadata);
+        const vp = meta?.[VALIDATION_PARAMETER];
+        if (vp !== undefined && vp.length > 0) {
+          policies.push({ policy: this.signaturePolicy(vp, resources), what: `key-level policy of ${ns.namespace}/${key}` });
+        } else {
+          needsChaincodePolicy = true;
+        }
+      }
+      if (needsChaincodePolicy) {
+        policies.push({ policy: this.applicationPolicy(definition.validationParameter, resources), what: `endorsement policy of chaincode ${ns.namespace}` });
+      }
+    }
+    return { ok: true, policies };
+  }
+
+  /** The endorsement policy of a chaincode definition (used by the Gateway's planning too). */
+  applicationPolicy(validationParameter: Uint8Array, resources: ChannelResources): Policy {
+    const key = `ap:${toHex(validationParameter)}`;
+    let p = this.compiled.get(key);
+    if (p === undefined) {
+      p = this.policyProvider.newApplicationPolicy(validationParameter, resources.policies, resources.deserializer);
+      this.compiled.set(key, p);
+    }
+    return p;
+  }
+
+  private signaturePolicy(envelope: Uint8Array, resources: ChannelResources): Policy {
+    const key = `sp:${toHex(envelope)}`;
+    let p = this.compiled.get(key);
+    if (p === undefined) {
+      p = this.policyProvider.newSignaturePolicy(envelope, resources.deserializer);
+      this.compiled.set(key, p);
+    }
+    return p;
+  }
+
+  private lifecyclePolicies(ns: NamespaceWrites, resources: ChannelResources): PolicyRequirement {
+    const policies: RequiredPolicy[] = [];
+    const orgs = new Set<string>();
+    let definitions = false;
+    for (const key of [...ns.keys, ...ns.metadataKeys]) {
+      const org = approvalKeyOrg(key);
+      if (org !== undefined) orgs.add(org);
+      else if (key.startsWith('namespaces/')) definitions = true;
+      else return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `_lifecycle key ${JSON.stringify(key)} is not writable` };
+    }
+    for (const org of orgs) {
+      const key = `org:${org}`;
+      let p = this.compiled.get(key);
+      if (p === undefined) {
+        p = this.policyProvider.newSignaturePolicy(this.policyProvider.compileExpression(`OR('${org}.member')`), resources.deserializer);
+        this.compiled.set(key, p);
+      }
+      policies.push({ policy: p, what: `approval of org ${org}` });
+    }
+    if (definitions) policies.push({ policy: resources.policy(LIFECYCLE_ENDORSEMENT_POLICY), what: 'chaincode definition (LifecycleEndorsement)' });
+    return { ok: true, policies };
+  }
+}

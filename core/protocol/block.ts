@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import {
+  Block,
+  BlockData,
+  BlockHeader,
+  BlockMetadata,
+  LastConfig,
+  Metadata,
+  OrdererBlockMetadata,
+} from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ProtocolError } from '../errors';
+import { bytesEqual, toHex } from './bytes';
+import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, badInput, decode, guard, requireMessage } from './bounded-decode';
+import { derInteger, derOctetString, derSequence } from './der';
+
+/** Block metadata slots (`common.BlockMetadataIndex`). Every block carries all five. */
+export const BlockMetadataIndex = {
+  SIGNATURES: 0,
+  /** Deprecated in Fabric (the index now lives in SIGNATURES) but still written by orderers. */
+  LAST_CONFIG: 1,
+  TRANSACTIONS_FILTER: 2,
+  /** Deprecated. */
+  ORDERER: 3,
+  COMMIT_HASH: 4,
+} as const;
+export type BlockMetadataIndex = (typeof BlockMetadataIndex)[keyof typeof BlockMetadataIndex];
+const METADATA_SLOTS = 5;
+
+/** The three hashed fields of a block header. */
+export interface BlockHeaderFields {
+  /** uint64; a bigint for numbers beyond 2^53. */
+  readonly number: number | bigint;
+  readonly previousHash: Uint8Array;
+  readonly dataHash: Uint8Array;
+}
+
+function headerFields(header: BlockHeaderFields | BlockHeader): BlockHeaderFields {
+  if (header instanceof BlockHeader) {
+    return { number: header.getNumber(), previousHash: header.getPreviousHash_asU8(), dataHash: header.getDataHash_asU8() };
+  }
+  return header;
+}
+
+/**
+ * ASN.1 DER SEQUENCE{INTEGER number, OCTET STRING previous_hash, OCTET STRING data_hash}: the bytes
+ * Fabric hashes for a block's identity and that orderers sign (`protoutil.BlockHeaderBytes`).
+ */
+export function blockHeaderBytes(header: BlockHeaderFields | BlockHeader): Uint8Array {
+  const h = headerFields(header);
+  return derSequence(derInteger(h.number), derOctetString(h.previousHash), derOctetString(h.dataHash));
+}
+
+/** SHA-256 of {@link blockHeaderBytes}: the next block's previous_hash. */
+export function blockHeaderHash(header: BlockHeaderFields | BlockHeader): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(blockHeaderBytes(header)).digest());
+}
+
+/** SHA-256 of the concatenated envelopes (Fabric `protoutil.ComputeBlockDataHash`: a flat hash, not a Merkle tree). */
+export function blockDataHash(data: readonly Uint8Array[] | BlockData): Uint8Array {
+  const entries = data instanceof BlockData ? data.getDataList_asU8() : data;
+  const hash = createHash('sha256');
+  for (const entry of entries) hash.update(entry);
+  return new Uint8Array(hash.digest());
+}
+
+/**
+ * A new block (Fabric `protoutil.NewBlock` + data): header {number, previous_hash, data_hash of
+ * `envelopes`}, the envelopes as given, and five empty metadata slots.
+ */
+export function newBlock(number: number, previousHash: Uint8Array, envelopes: readonly Uint8Array[]): Block {
+  if (!Number.isSafeInteger(number) || number < 0) badInput('block.header.number', 'a non-negative safe integer', number);
+  const header = new BlockHeader();
+  header.setNumber(number);
+  header.setPreviousHash(previousHash);
+  header.setDataHash(blockDataHash(envelopes));
+  const data = new BlockData();
+  data.setDataList([...envelopes]);
+  const metadata = new BlockMetadata();
+  metadata.setMetadataList(Array.from({ length: METADATA_SLOTS }, () => new Uint8Array(0)));
+  const block = new Block();
+  block.setHeader(header);
+  block.setData(data);
+  block.setMetadata(metadata);
+  return block;
+}
+
+/** A decoded block with the fields every consumer needs; `block` is the proto for further use. */
+export interface ParsedBlock {
+  readonly bytes: Uint8Array;
+  readonly block: Block;
+  readonly number: number;
+  readonly previousHash: Uint8Array;
+  readonly dataHash: Uint8Array;
+  /** The envelopes, as stored (views into `bytes`). */
+  readonly envelopes: readonly Uint8Array[];
+  /** Always at least five slots (missing ones are empty, as Fabric's `InitBlockMetadata`). */
+  readonly metadata: readonly Uint8Array[];
+}
+
+/** Options of {@link parseBlock}. */
+export interface ParseBlockOptions extends ParseOptions {
+  /** Check header.data_hash against the envelopes; default true. */
+  readonly verifyDataHash?: boolean;
+}
+
+/**
+ * Decodes a `common.Block` within the size bound (100 MiB by default): header required, number a
+ * safe integer, data hash checked unless disabled, metadata padded to five slots (also in `block`).
+ */
+export function parseBlock(bytes: Uint8Array, options: ParseBlockOptions = {}): ParsedBlock {
+  const block = decode(Block, bytes, 'block', options.maxBytes ?? DefaultProtocolLimits.maxBlockBytes);
+  const parts = guard('block', () => {
+    const header = requireMessage(block.getHeader(), 'block.header');
+    const data = block.getData();
+    if (!block.hasMetadata()) block.setMetadata(new BlockMetadata());
+    const md = block.getMetadata() as BlockMetadata;
+    const metadata = md.getMetadataList_asU8();
+    while (metadata.length < METADATA_SLOTS) metadata.push(new Uint8Array(0));
+    md.setMetadataList(metadata);
+    return {
+      number: header.getNumber(),
+      previousHash: header.getPreviousHash_asU8(),
+      dataHash: header.getDataHash_asU8(),
+      envelopes: data?.getDataList_asU8() ?? [],
+      metadata,
+    };
+  });
+  if (!Number.isSafeInteger(parts.number) || parts.number < 0) {
+    throw new ProtocolError(ProtocolErrorCode.BadField, `block.header.number: ${parts.number} is not a safe integer`, {
+      path: 'block.header.number',
+    });
+  }
+  if (options.verifyDataHash ?? true) {
+    const expected = blockDataHash(parts.envelopes);
+    if (!bytesEqual(expected, parts.dataHash)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.BadField,
+        `block.header.data_hash: expected ${toHex(expected)} (SHA-256 of the block's ${parts.envelopes.length} envelopes), got ${toHex(parts.dataHash)}`,
+        { path: 'block.header.data_hash', blockNumber: parts.number },
+      );
+    }
+  }
+  return { bytes, block, ...parts };
+}
+
+/** The block's number (header.number). */
+export function blockNumber(block: Block): number {
+  return guard('block.header', () => requireMessage(block.getHeader(), 'block.header').getNumber());
+}
+
+/** The block's envelopes as bytes. */
+export function blockEnvelopes(block: Block): Uint8Array[] {
+  return guard('block.data', () => block.getData()?.getDataList_asU8() ?? []);
+}
+
+/** Iterates `[index, envelope bytes]` over a block's data. */
+export function* iterateEnvelopes(block: Block): Generator<[number, Uint8Array]> {
+  const envelopes = blockEnvelopes(block);
+  for (let i = 0; i < envelopes.length; i++) yield [i, envelopes[i]];
+}
+
+function metadataOf(block: Block): BlockMetadata {
+  if (!block.hasMetadata()) block.setMetadata(new BlockMetadata());
+  const md = block.getMetadata() as BlockMetadata;
+  const list = md.getMetadataList_asU8();
+  if (list.length < METADATA_SLOTS) {
+    while (list.length < METADATA_SLOTS) list.push(new Uint8Array(0));
+    md.setMetadataList(list);
+  }
+  return md;
+}
+
+/** The raw bytes of metadata slot `index` (empty when unset). */
+export function getBlockMetadata(block: Block, index: BlockMetadataIndex): Uint8Array {
+  return guard(`block.metadata[${index}]`, () => metadataOf(block).getMetadataList_asU8()[index]);
+}
+
+/** Replaces metadata slot `index` with `value`. */
+export function setBlockMetadata(block: Block, index: BlockMetadataIndex, value: Uint8Array): void {
+  const md = metadataOf(block);
+  const list = md.getMetadataList_asU8();
+  list[index] = value;
+  md.setMetadataList(list);
+}
+
+/** The TRANSACTIONS_FILTER slot: one `TxValidationCode` byte per envelope (empty before validation). */
+export function getTransactionsFilter(block: Block): Uint8Array {
+  return getBlockMetadata(block, BlockMetadataIndex.TRANSACTIONS_FILTER);
+}
+
+/** Writes the TRANSACTIONS_FILTER slot; `flags` must have one byte per envelope. */
+export function setTransactionsFilter(block: Block, flags: Uint8Array): void {
+  const count = blockEnvelopes(block).length;
+  if (flags.length !== count) badInput('block.metadata[TRANSACTIONS_FILTER]', `${count} flags (one per envelope)`, flags);
+  setBlockMetadata(block, BlockMetadataIndex.TRANSACTIONS_FILTER, flags);
+}
+
+/** `Metadata{value: LastConfig{index}}` bytes for the (deprecated, still written) LAST_CONFIG slot. */
+export function lastConfigMetadata(index: number): Uint8Array {
+  const lc = new LastConfig();
+  lc.setIndex(index);
+  const md = new Metadata();
+  md.setValue(lc.serializeBinary());
+  return md.serializeBinary();
+}
+
+/**
+ * The last config block number recorded in a block, as Fabric's `GetLastConfigIndexFromBlock`:
+ * from the SIGNATURES slot's `OrdererBlockMetadata`, else from LAST_CONFIG.
+ */
+export function getLastConfigIndex(block: Block): number {
+  const sigPath = 'block.metadata[SIGNATURES]';
+  const sig = decode(Metadata, getBlockMetadata(block, BlockMetadataIndex.SIGNATURES), sigPath);
+  const value = guard(sigPath, () => sig.getValue_asU8());
+  if (value.length > 0) {
+    const obm = decode(OrdererBlockMetadata, value, `${sigPath}.value`);
+    return guard(`${sigPath}.value`, () =>
+      requireMessage(obm.getLastConfig(), `${sigPath}.value.last_config`).getIndex(),
+    );
+  }
+  const lcPath = 'block.metadata[LAST_CONFIG]';
+  const lcMd = decode(Metadata, getBlockMetadata(block, BlockMetadataIndex.LAST_CONFIG), lcPath);
+  const lc = decode(LastConfig, guard(lcPath, () => lcMd.getValue_asU8()), `${lcPath}.value`);
+  return guard(lcPath, () => lc.getIndex());
+}

@@ -1,0 +1,97 @@
+import { ChannelHeader, Envelope, Header, Payload, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { SignedData } from '../policy/policy';
+import { toTimestamp } from './bytes';
+import { DefaultProtocolLimits, ParseOptions, decode, guard, requireBytes, requireMessage } from './bounded-decode';
+import { HeaderRequirements, ParsedChannelHeader, ParsedSignatureHeader, parseHeaderMessage } from './header';
+import type { Signer } from './signer';
+import { computeTxId, newNonce } from './txid';
+
+/** A decoded `common.Envelope` and its `Payload` header; all byte fields are the received bytes. */
+export interface ParsedEnvelope {
+  /** The whole envelope as received. */
+  readonly bytes: Uint8Array;
+  /** `common.Payload` bytes: what the creator signed. */
+  readonly payloadBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly channelHeader: ParsedChannelHeader;
+  readonly signatureHeader: ParsedSignatureHeader;
+  /** `Payload.data`: a `Transaction`, `ConfigEnvelope`, `SeekInfo`, … depending on the header type. */
+  readonly data: Uint8Array;
+}
+
+/** Options of {@link parseEnvelope}. */
+export interface ParseEnvelopeOptions extends ParseOptions, HeaderRequirements {
+  /** Require a non-empty signature (a configtxgen genesis envelope has none). */
+  readonly requireSignature?: boolean;
+  /** Path prefix used in error messages; `envelope` by default (`block.data[3]` inside a block). */
+  readonly path?: string;
+}
+
+/** Decodes an `Envelope` and its payload header; checks per `options`. Does not verify the signature. */
+export function parseEnvelope(bytes: Uint8Array, options: ParseEnvelopeOptions = {}): ParsedEnvelope {
+  const root = options.path ?? 'envelope';
+  requireBytes(bytes, root);
+  const env = decode(Envelope, bytes, root, options.maxBytes ?? DefaultProtocolLimits.maxEnvelopeBytes);
+  const [payloadBytes, signature] = guard(root, () => [env.getPayload_asU8(), env.getSignature_asU8()] as const);
+  requireBytes(payloadBytes, `${root}.payload`);
+  if (options.requireSignature === true) requireBytes(signature, `${root}.signature`);
+  const payload = decode(Payload, payloadBytes, `${root}.payload`);
+  const header = requireMessage(
+    guard(`${root}.payload`, () => payload.getHeader()),
+    `${root}.payload.header`,
+  );
+  const { channelHeader, signatureHeader } = parseHeaderMessage(header, `${root}.payload.header`, options);
+  const data = guard(`${root}.payload`, () => payload.getData_asU8());
+  return { bytes, payloadBytes, signature, channelHeader, signatureHeader, data };
+}
+
+/** The creator's signature over the envelope payload, for a policy check (e.g. `/Channel/Writers`). */
+export function envelopeSignedData(env: ParsedEnvelope): SignedData {
+  return { data: env.payloadBytes, identity: env.signatureHeader.creator, signature: env.signature };
+}
+
+/** Inputs of {@link buildEnvelope}. */
+export interface EnvelopeInput {
+  /** A `common.HeaderType` value. */
+  readonly type: number;
+  readonly channelId: string;
+  /** `Payload.data` bytes. */
+  readonly data: Uint8Array;
+  /** Signs the payload and is the creator; without it the envelope is unsigned with an empty creator (genesis). */
+  readonly signer?: Signer;
+  readonly nonce?: Uint8Array;
+  readonly timestamp?: Date;
+  /** Defaults to hex(SHA-256(nonce ‖ creator)). Pass '' for none. */
+  readonly txId?: string;
+  readonly version?: number;
+  readonly epoch?: number;
+  readonly extension?: Uint8Array;
+}
+
+/** Builds an `Envelope` of any header type (config, config update, deliver seek info, …). */
+export function buildEnvelope(input: EnvelopeInput): Uint8Array {
+  const creator = input.signer?.serialized ?? new Uint8Array(0);
+  const nonce = input.nonce ?? newNonce();
+  const chdr = new ChannelHeader();
+  chdr.setType(input.type);
+  chdr.setVersion(input.version ?? 0);
+  chdr.setTimestamp(toTimestamp(input.timestamp ?? new Date()));
+  chdr.setChannelId(input.channelId);
+  chdr.setTxId(input.txId ?? computeTxId(nonce, creator));
+  chdr.setEpoch(input.epoch ?? 0);
+  if (input.extension !== undefined) chdr.setExtension$(input.extension);
+  const shdr = new SignatureHeader();
+  if (creator.length > 0) shdr.setCreator(creator);
+  shdr.setNonce(nonce);
+  const header = new Header();
+  header.setChannelHeader(chdr.serializeBinary());
+  header.setSignatureHeader(shdr.serializeBinary());
+  const payload = new Payload();
+  payload.setHeader(header);
+  payload.setData(input.data);
+  const payloadBytes = payload.serializeBinary();
+  const env = new Envelope();
+  env.setPayload(payloadBytes);
+  if (input.signer !== undefined) env.setSignature(input.signer.sign(payloadBytes));
+  return env.serializeBinary();
+}

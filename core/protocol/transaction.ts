@@ -1,0 +1,280 @@
+import { Envelope, Header, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ChaincodeHeaderExtension, ChaincodeProposalPayload } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
+import { Endorsement } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
+import {
+  ChaincodeActionPayload,
+  ChaincodeEndorsedAction,
+  Transaction,
+  TransactionAction,
+} from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { ProtocolError } from '../errors';
+import type { SignedData } from '../policy/policy';
+import { bytesEqual, toHex } from './bytes';
+import {
+  ParseOptions,
+  ProtocolErrorCode,
+  decode,
+  guard,
+  requireBytes,
+  requireMessage,
+  requireString,
+} from './bounded-decode';
+import { ParsedEnvelope, envelopeSignedData, parseEnvelope } from './envelope';
+import { ParsedSignatureHeader, checkHeader, headerTypeName, parseSignatureHeader } from './header';
+import { ParsedInvocation, ParsedSignedProposal, parseInvocationSpec } from './proposal';
+import { computeProposalHash } from './proposal-hash';
+import { ParsedEndorsement, ParsedProposalResponse, endorsementSignedData, parseProposalResponse } from './proposal-response';
+import { ParsedProposalResponsePayload, parseProposalResponsePayload } from './proposal-response-payload';
+import type { Signer } from './signer';
+
+/** The single action of an endorser transaction, decoded; byte fields are the received bytes. */
+export interface ParsedTransactionAction {
+  /** The action's `SignatureHeader` (Fabric repeats the payload's signature header here). */
+  readonly signatureHeader: ParsedSignatureHeader;
+  /** `ChaincodeActionPayload` bytes. */
+  readonly payloadBytes: Uint8Array;
+  /** `ChaincodeProposalPayload` bytes without transient data. */
+  readonly chaincodeProposalPayload: Uint8Array;
+  /** `ChaincodeInvocationSpec` bytes. */
+  readonly inputBytes: Uint8Array;
+  readonly invocation: ParsedInvocation;
+  /** The payload every endorser signed, with its `ChaincodeAction` (rwset, events, response, chaincode id). */
+  readonly proposalResponsePayload: ParsedProposalResponsePayload;
+  readonly endorsements: readonly ParsedEndorsement[];
+}
+
+/** A decoded ENDORSER_TRANSACTION envelope. */
+export interface ParsedTransaction extends ParsedEnvelope {
+  readonly channelId: string;
+  readonly txId: string;
+  readonly timestamp: Date | undefined;
+  readonly creator: Uint8Array;
+  readonly nonce: Uint8Array;
+  /** Chaincode named in the channel header extension. */
+  readonly chaincodeName: string;
+  readonly action: ParsedTransactionAction;
+}
+
+/** Options of {@link parseTransactionEnvelope}. */
+export interface ParseTransactionOptions extends ParseOptions {
+  /** Check tx_id = hex(SHA-256(nonce ‖ creator)); default true. */
+  readonly verifyTxId?: boolean;
+  readonly path?: string;
+}
+
+/**
+ * Assembles a signed transaction envelope from a proposal and its endorsements, as Fabric's
+ * `protoutil.CreateSignedTx`: the signer must be the proposal's creator, every response must be
+ * successful with a byte-identical payload, endorsements are de-duplicated by endorser, and the
+ * transient map is stripped. The proposal's header bytes are reused as received. Returns the
+ * `Envelope` bytes. Without a signer the envelope is left unsigned, as the Fabric Gateway's
+ * `prepareTransaction` returns it for the client to sign (`signature` empty).
+ */
+export function buildTransactionEnvelope(
+  proposal: ParsedSignedProposal,
+  responses: readonly (ParsedProposalResponse | Uint8Array)[],
+  signer?: Signer,
+): Uint8Array {
+  if (signer !== undefined && !bytesEqual(signer.serialized, proposal.creator)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.SignerMismatch,
+      'transaction signer must be the proposal creator (signature_header.creator)',
+      { path: 'signer', txId: proposal.txId },
+    );
+  }
+  if (responses.length === 0) {
+    throw new ProtocolError(ProtocolErrorCode.BadResponse, 'at least one proposal response is required', {
+      txId: proposal.txId,
+    });
+  }
+  const parsed = responses.map((r) => (r instanceof Uint8Array ? parseProposalResponse(r) : r));
+  const first = parsed[0].payloadBytes;
+  const endorsements: Endorsement[] = [];
+  const seen = new Set<string>();
+  parsed.forEach((r, i) => {
+    const { status, message } = r.response;
+    if (status < 200 || status >= 400) {
+      throw new ProtocolError(
+        ProtocolErrorCode.BadResponse,
+        `responses[${i}]: proposal response was not successful, status ${status}: ${message}`,
+        { index: i, status, message, txId: proposal.txId },
+      );
+    }
+    if (!bytesEqual(first, r.payloadBytes)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.PayloadMismatch,
+        `responses[${i}].payload differs from responses[0].payload: ProposalResponsePayloads do not match`,
+        { index: i, txId: proposal.txId },
+      );
+    }
+    if (r.endorsement === undefined) return;
+    const key = toHex(r.endorsement.endorser);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const e = new Endorsement();
+    e.setEndorser(r.endorsement.endorser);
+    e.setSignature(r.endorsement.signature);
+    endorsements.push(e);
+  });
+  if (endorsements.length === 0) {
+    throw new ProtocolError(ProtocolErrorCode.BadResponse, 'no endorsements in the proposal responses', {
+      txId: proposal.txId,
+    });
+  }
+
+  const cea = new ChaincodeEndorsedAction();
+  cea.setProposalResponsePayload(first);
+  cea.setEndorsementsList(endorsements);
+  const cap = new ChaincodeActionPayload();
+  cap.setChaincodeProposalPayload(proposal.payloadForTx);
+  cap.setAction(cea);
+  const action = new TransactionAction();
+  action.setHeader(proposal.signatureHeader.bytes);
+  action.setPayload(cap.serializeBinary());
+  const tx = new Transaction();
+  tx.setActionsList([action]);
+
+  const header = new Header();
+  header.setChannelHeader(proposal.channelHeader.bytes);
+  header.setSignatureHeader(proposal.signatureHeader.bytes);
+  const payload = new Payload();
+  payload.setHeader(header);
+  payload.setData(tx.serializeBinary());
+  const payloadBytes = payload.serializeBinary();
+  const env = new Envelope();
+  env.setPayload(payloadBytes);
+  if (signer !== undefined) env.setSignature(signer.sign(payloadBytes));
+  return env.serializeBinary();
+}
+
+/** Decodes and checks an ENDORSER_TRANSACTION envelope (see {@link parseEndorserTransaction}). */
+export function parseTransactionEnvelope(bytes: Uint8Array, options: ParseTransactionOptions = {}): ParsedTransaction {
+  const env = parseEnvelope(bytes, {
+    maxBytes: options.maxBytes,
+    path: options.path,
+    types: [HeaderType.ENDORSER_TRANSACTION],
+    requireSignature: true,
+  });
+  return parseEndorserTransaction(env, options);
+}
+
+/**
+ * Decodes the transaction inside an already parsed ENDORSER_TRANSACTION envelope, with Fabric's
+ * structural checks (`core/common/validation/msgvalidation.go`): creator and nonce present, epoch 0,
+ * tx_id = hex(SHA-256(nonce ‖ creator)) unless `verifyTxId` is false (error code
+ * `PROTOCOL_BAD_TXID`, Fabric's BAD_PROPOSAL_TXID), exactly one action whose signature header has
+ * creator and nonce, and the endorsed proposal hash matching SHA-256(channel header ‖ action header
+ * ‖ chaincode proposal payload). Signatures are not verified.
+ */
+export function parseEndorserTransaction(
+  env: ParsedEnvelope,
+  options: Pick<ParseTransactionOptions, 'verifyTxId' | 'path'> = {},
+): ParsedTransaction {
+  const rootPath = options.path ?? 'envelope';
+  const hPath = `${rootPath}.payload.header`;
+  const chPath = `${hPath}.channel_header`;
+  if (env.channelHeader.type !== HeaderType.ENDORSER_TRANSACTION) {
+    throw new ProtocolError(
+      ProtocolErrorCode.WrongHeaderType,
+      `${chPath}.type: expected ENDORSER_TRANSACTION, got ${headerTypeName(env.channelHeader.type)}`,
+      { path: `${chPath}.type`, got: env.channelHeader.type },
+    );
+  }
+  // Re-run the header checks on the already decoded parts (cheap: no decoding).
+  checkHeader(env.channelHeader, env.signatureHeader, hPath, {
+    requireCreator: true,
+    requireZeroEpoch: true,
+    verifyTxId: options.verifyTxId ?? true,
+  });
+  const extPath = `${chPath}.extension`;
+  const ext = decode(ChaincodeHeaderExtension, requireBytes(env.channelHeader.extension, extPath), extPath);
+  const chaincodeName = requireString(
+    requireMessage(guard(extPath, () => ext.getChaincodeId()), `${extPath}.chaincode_id`).getName(),
+    `${extPath}.chaincode_id.name`,
+  );
+
+  const txPath = `${rootPath}.payload.data`;
+  const tx = decode(Transaction, requireBytes(env.data, txPath), txPath);
+  const actions = guard(txPath, () => tx.getActionsList());
+  if (actions.length !== 1) {
+    throw new ProtocolError(
+      ProtocolErrorCode.BadField,
+      `${txPath}.actions: expected exactly one action, got ${actions.length}`,
+      { path: `${txPath}.actions`, expected: 1, got: actions.length },
+    );
+  }
+  const action = parseAction(actions[0], env, `${txPath}.actions[0]`);
+  return {
+    ...env,
+    channelId: env.channelHeader.channelId,
+    txId: env.channelHeader.txId,
+    timestamp: env.channelHeader.timestamp,
+    creator: env.signatureHeader.creator,
+    nonce: env.signatureHeader.nonce,
+    chaincodeName,
+    action,
+  };
+}
+
+function parseAction(act: TransactionAction, env: ParsedEnvelope, path: string): ParsedTransactionAction {
+  const [headerBytes, payloadBytes] = guard(path, () => [act.getHeader_asU8(), act.getPayload_asU8()] as const);
+  const signatureHeader = parseSignatureHeader(requireBytes(headerBytes, `${path}.header`), `${path}.header`);
+  requireBytes(signatureHeader.creator, `${path}.header.creator`);
+  requireBytes(signatureHeader.nonce, `${path}.header.nonce`);
+
+  const capPath = `${path}.payload`;
+  const cap = decode(ChaincodeActionPayload, requireBytes(payloadBytes, capPath), capPath);
+  const { cppBytes, endorsed } = guard(capPath, () => ({
+    cppBytes: cap.getChaincodeProposalPayload_asU8(),
+    endorsed: cap.getAction(),
+  }));
+  const cppPath = `${capPath}.chaincode_proposal_payload`;
+  requireBytes(cppBytes, cppPath);
+  const cppMsg = decode(ChaincodeProposalPayload, cppBytes, cppPath);
+  const inputBytes = requireBytes(guard(cppPath, () => cppMsg.getInput_asU8()), `${cppPath}.input`);
+  const invocation = parseInvocationSpec(inputBytes, `${cppPath}.input`);
+
+  const actPath = `${capPath}.action`;
+  const cea = requireMessage(endorsed, actPath);
+  const { prpBytes, endorsementMsgs } = guard(actPath, () => ({
+    prpBytes: cea.getProposalResponsePayload_asU8(),
+    endorsementMsgs: cea.getEndorsementsList(),
+  }));
+  const proposalResponsePayload = parseProposalResponsePayload(prpBytes, `${actPath}.proposal_response_payload`);
+  const endorsements = endorsementMsgs.map((e, i) => {
+    const ePath = `${actPath}.endorsements[${i}]`;
+    const parsed = guard(ePath, () => ({ endorser: e.getEndorser_asU8(), signature: e.getSignature_asU8() }));
+    requireBytes(parsed.endorser, `${ePath}.endorser`);
+    requireBytes(parsed.signature, `${ePath}.signature`);
+    return parsed;
+  });
+
+  const expectedHash = computeProposalHash(env.channelHeader.bytes, headerBytes, cppBytes);
+  if (!bytesEqual(expectedHash, proposalResponsePayload.proposalHash)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.BadField,
+      `${actPath}.proposal_response_payload.proposal_hash does not match the transaction's header and proposal payload`,
+      { path: `${actPath}.proposal_response_payload.proposal_hash`, expected: toHex(expectedHash) },
+    );
+  }
+  return {
+    signatureHeader,
+    payloadBytes,
+    chaincodeProposalPayload: cppBytes,
+    inputBytes,
+    invocation,
+    proposalResponsePayload,
+    endorsements,
+  };
+}
+
+/** The creator's signed data over the envelope payload (checked against the channel Writers policy). */
+export function transactionCreatorSignedData(tx: ParsedTransaction): SignedData {
+  return envelopeSignedData(tx);
+}
+
+/** One signed data per endorsement: prp bytes ‖ endorser bytes (checked against the endorsement policy). */
+export function transactionEndorsementSignedData(tx: ParsedTransaction): SignedData[] {
+  const prp = tx.action.proposalResponsePayload.bytes;
+  return tx.action.endorsements.map((e) => endorsementSignedData(prp, e));
+}

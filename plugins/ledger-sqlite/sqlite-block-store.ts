@@ -1,0 +1,53 @@
+import type Database from 'better-sqlite3';
+import type { BlockStore, TxIndexEntry, TxLocation } from '../../core/ledger/block-store';
+import { toBuffer } from './sqlite-bytes';
+
+/** Blocks by number (stored bytes as given) with a hash index, and the first-wins txid index. */
+export class SqliteBlockStore implements BlockStore {
+  private readonly getStmt: Database.Statement;
+  private readonly byHashStmt: Database.Statement;
+  private readonly txStmt: Database.Statement;
+  private readonly insertBlock: Database.Statement;
+  private readonly insertTx: Database.Statement;
+  private blockHeight: number;
+
+  constructor(db: Database.Database) {
+    this.getStmt = db.prepare('SELECT bytes FROM blocks WHERE num = ?').pluck();
+    this.byHashStmt = db.prepare('SELECT num FROM blocks WHERE hash = ? ORDER BY num LIMIT 1').pluck();
+    this.txStmt = db.prepare('SELECT block_num, tx_num, code FROM txids WHERE txid = ?').raw();
+    this.insertBlock = db.prepare('INSERT INTO blocks (num, hash, bytes) VALUES (?, ?, ?)');
+    this.insertTx = db.prepare('INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?, ?, ?, ?)');
+    const max = db.prepare('SELECT max(num) FROM blocks').pluck().get() as number | null;
+    this.blockHeight = max === null ? 0 : max + 1;
+  }
+
+  height(): number {
+    return this.blockHeight;
+  }
+
+  getBlockBytes(blockNum: number): Uint8Array | undefined {
+    if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= this.blockHeight) return undefined;
+    return this.getStmt.get(blockNum) as Buffer | undefined;
+  }
+
+  getBlockNumberByHash(hash: Uint8Array): number | undefined {
+    if (!(hash instanceof Uint8Array)) return undefined;
+    return this.byHashStmt.get(toBuffer(hash)) as number | undefined;
+  }
+
+  getTxLocation(txId: string): TxLocation | undefined {
+    if (typeof txId !== 'string' || txId.length === 0) return undefined;
+    const r = this.txStmt.get(txId) as [number, number, number] | undefined;
+    return r === undefined ? undefined : { blockNum: r[0], txNum: r[1], validationCode: r[2] };
+  }
+
+  /** Appends inside the caller's transaction; {@link afterCommit} publishes the new height. */
+  append(blockNum: number, hash: Uint8Array, bytes: Uint8Array, txs: readonly TxIndexEntry[]): void {
+    this.insertBlock.run(blockNum, toBuffer(hash), toBuffer(bytes));
+    for (const t of txs) if (t.txId !== '') this.insertTx.run(t.txId, blockNum, t.txNum, t.validationCode);
+  }
+
+  afterCommit(blockNum: number): void {
+    this.blockHeight = blockNum + 1;
+  }
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** Options of the SQLite ledger store (the `ledger` slot's `options` in a node config). */
+export const SqliteLedgerOptions = z
+  .object({
+    /** Folder holding one `<channel>.sqlite` file per channel. */
+    rootDir: z.string().min(1),
+    /**
+     * SQLite `synchronous` in WAL mode. NORMAL never loses atomicity on a process crash (only the
+     * last commits on power loss, which the orderer or gossip re-delivers); FULL fsyncs every commit.
+     */
+    synchronous: z.enum(['OFF', 'NORMAL', 'FULL', 'EXTRA']).default('NORMAL'),
+    /** Page cache per channel database, MiB. */
+    cacheSizeMiB: z.number().int().positive().default(64),
+  })
+  .strict();
+export type SqliteLedgerOptions = z.infer<typeof SqliteLedgerOptions>;

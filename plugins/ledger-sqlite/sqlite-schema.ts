@@ -1,0 +1,80 @@
+import type Database from 'better-sqlite3';
+import { LedgerError } from '../../core/errors';
+
+/** `PRAGMA application_id` of a Weft ledger file ('WEFT'), so a foreign SQLite file is refused. */
+export const APPLICATION_ID = 0x57454654;
+export const SCHEMA_VERSION = 1;
+
+/**
+ * One database per channel. Keys are TEXT compared with BINARY collation, i.e. UTF-8 byte order,
+ * Fabric's key order. `j` exposes values that are JSON objects to rich queries and expression
+ * indexes; VIRTUAL, so it costs nothing unless an index or a query reads it.
+ */
+const DDL = `
+CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE blocks (num INTEGER PRIMARY KEY, hash BLOB NOT NULL, bytes BLOB NOT NULL);
+CREATE INDEX blocks_by_hash ON blocks (hash);
+CREATE TABLE txids (txid TEXT PRIMARY KEY, block_num INTEGER NOT NULL, tx_num INTEGER NOT NULL, code INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE state (
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  block_num INTEGER NOT NULL,
+  tx_num INTEGER NOT NULL,
+  metadata BLOB,
+  j TEXT GENERATED ALWAYS AS (
+    CASE WHEN json_valid(CAST(value AS TEXT)) AND json_type(CAST(value AS TEXT)) = 'object' THEN CAST(value AS TEXT) END
+  ) VIRTUAL,
+  PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
+CREATE TABLE history (
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  block_num INTEGER NOT NULL,
+  tx_num INTEGER NOT NULL,
+  txid TEXT NOT NULL,
+  value BLOB,
+  ts_seconds INTEGER NOT NULL,
+  ts_nanos INTEGER NOT NULL,
+  PRIMARY KEY (ns, key, block_num, tx_num)
+) WITHOUT ROWID;
+CREATE TABLE declared_indexes (
+  ns TEXT NOT NULL,
+  ddoc TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sql_name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  PRIMARY KEY (ns, ddoc, name)
+) WITHOUT ROWID;
+`;
+
+function corrupt(file: string, why: string, cause?: unknown): LedgerError {
+  return new LedgerError('LEDGER_CORRUPT', `${file} is not a usable Weft ledger: ${why}`, { file }, { cause });
+}
+
+/**
+ * Creates the schema in an empty database, or checks an existing one is a Weft ledger of this
+ * schema version for `channelId`. Throws `LEDGER_CORRUPT` otherwise.
+ */
+export function initSchema(db: Database.Database, file: string, channelId: string): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+  if (appId === 0 && version === 0 && tables === 0) {
+    db.transaction(() => {
+      db.exec(DDL);
+      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('channel_id', channelId);
+      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('state_savepoint', 0);
+      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('history_savepoint', 0);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+    return;
+  }
+  if (appId !== APPLICATION_ID) throw corrupt(file, `application_id is ${appId}, expected ${APPLICATION_ID} (a SQLite file written by something else)`);
+  if (version !== SCHEMA_VERSION) throw corrupt(file, `schema version ${version}, this build reads version ${SCHEMA_VERSION}`);
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'channel_id'").get() as { value: string } | undefined;
+  if (row?.value !== channelId) throw corrupt(file, `it holds channel ${JSON.stringify(row?.value)}, expected ${JSON.stringify(channelId)}`);
+}
+
+export { corrupt as corruptLedgerError };

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
+import type { RangeOptions, StateUpdate, VersionedKV, VersionedStateStore, VersionedValue } from '../../core/ledger/versioned-state-store';
+import { compileRichQuery, fieldExpr } from './mango-sql';
+import { toBuffer } from './sqlite-bytes';
+
+type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null];
+
+const COLUMNS = 'key, value, block_num, tx_num, metadata';
+const QUERY_CACHE = 256;
+
+function toKV(r: Row): VersionedKV {
+  return r[4] === null
+    ? { key: r[0], value: r[1], version: { blockNum: r[2], txNum: r[3] } }
+    : { key: r[0], value: r[1], version: { blockNum: r[2], txNum: r[3] }, metadata: r[4] };
+}
+
+/** World state in the `state` table; rich queries through JSON1 with compiled, cached statements. */
+export class SqliteStateStore implements VersionedStateStore {
+  private readonly getStmt: Database.Statement;
+  private readonly rangeStmt: Database.Statement;
+  private readonly rangeInclStmt: Database.Statement;
+  private readonly rangeOpenStmt: Database.Statement;
+  private readonly putKeepMeta: Database.Statement;
+  private readonly putWithMeta: Database.Statement;
+  private readonly delStmt: Database.Statement;
+  private readonly savepointStmt: Database.Statement;
+  private readonly queries = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key = ?`).raw();
+    this.rangeStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`).raw();
+    this.rangeInclStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key <= ? ORDER BY key LIMIT ?`).raw();
+    this.rangeOpenStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? ORDER BY key LIMIT ?`).raw();
+    this.putKeepMeta = db.prepare(
+      'INSERT INTO state (ns, key, value, block_num, tx_num) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, block_num = excluded.block_num, tx_num = excluded.tx_num',
+    );
+    this.putWithMeta = db.prepare('INSERT OR REPLACE INTO state (ns, key, value, block_num, tx_num, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+    this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
+    this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
+    db.function('weft_regexp', { deterministic: true }, regexpMatch);
+  }
+
+  get(namespace: string, key: string): VersionedValue | undefined {
+    const r = this.getStmt.get(namespace, key) as Row | undefined;
+    return r === undefined ? undefined : toKV(r);
+  }
+
+  getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[] {
+    const rows = (
+      endKey === ''
+        ? this.rangeOpenStmt.all(namespace, startKey, options.limit)
+        : (options.endInclusive === true ? this.rangeInclStmt : this.rangeStmt).all(namespace, startKey, endKey, options.limit)
+    ) as Row[];
+    return rows.map(toKV);
+  }
+
+  executeQuery(namespace: string, query: RichQuery, skip: number, limit: number): VersionedKV[] {
+    const { sql, params } = compileRichQuery(query);
+    let stmt = this.queries.get(sql);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql).raw();
+      if (this.queries.size >= QUERY_CACHE) this.queries.delete(this.queries.keys().next().value as string);
+      this.queries.set(sql, stmt);
+    }
+    return (stmt.all(namespace, ...params, limit, skip) as Row[]).map(toKV);
+  }
+
+  declareIndex(namespace: string, index: IndexDefinition): void {
+    const ddoc = index.ddoc ?? '';
+    const definition = JSON.stringify(index.fields);
+    const sqlName = 'ix_' + createHash('sha256').update(`${namespace}\u0000${ddoc}\u0000${index.name}\u0000${definition}`).digest('hex').slice(0, 24);
+    const existing = this.db.prepare('SELECT sql_name FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').pluck().get(namespace, ddoc, index.name) as
+      | string
+      | undefined;
+    if (existing === sqlName) return;
+    const columns = ['ns', ...index.fields.map((f) => `${fieldExpr(f.path)}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
+    this.db.transaction(() => {
+      if (existing !== undefined) this.db.exec(`DROP INDEX IF EXISTS ${existing}`);
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns})`);
+      this.db
+        .prepare('INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)')
+        .run(namespace, ddoc, index.name, sqlName, definition);
+    })();
+  }
+
+  savepoint(): number {
+    return Number(this.savepointStmt.get());
+  }
+
+  /** Applies updates; the caller holds the transaction. */
+  apply(updates: readonly StateUpdate[]): void {
+    for (const u of updates) {
+      if (u.value === undefined) this.delStmt.run(u.namespace, u.key);
+      else if (u.metadata === undefined) this.putKeepMeta.run(u.namespace, u.key, toBuffer(u.value), u.version.blockNum, u.version.txNum);
+      else
+        this.putWithMeta.run(
+          u.namespace,
+          u.key,
+          toBuffer(u.value),
+          u.version.blockNum,
+          u.version.txNum,
+          u.metadata.length === 0 ? null : toBuffer(u.metadata),
+        );
+    }
+  }
+}
+
+const regexCache = new Map<string, RegExp>();
+
+/** Deterministic REGEXP for `$regex`: a JS `u` regex, unanchored like CouchDB's. */
+function regexpMatch(pattern: unknown, value: unknown): number {
+  if (typeof pattern !== 'string' || typeof value !== 'string') return 0;
+  let re = regexCache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(pattern, 'u');
+    if (regexCache.size > 1000) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re.test(value) ? 1 : 0;
+}

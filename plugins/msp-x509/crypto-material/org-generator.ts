@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../../core/errors';
+import { CertificateAuthority, type IssuedCertificate } from './certificate-authority';
+import type { NodeOuRole } from './test-org';
+
+const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const DOMAIN = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** One organization to generate, like an entry of cryptogen's `crypto-config.yaml`. */
+export const OrgSpec = z.object({
+  domain: z.string().regex(DOMAIN, 'a DNS domain such as org1.example.com'),
+  mspId: z.string().min(1),
+  kind: z.enum(['peer', 'orderer']),
+  /** Host names without the domain: `peer0` becomes `peer0.<domain>`. Default `peer0` / `orderer`. */
+  nodes: z.array(z.string().regex(HOST_LABEL, 'a host label such as peer0')).optional(),
+  /** User names without the domain; `Admin` gets the admin OU, others the client OU. Default `Admin`, plus `User1` for peer orgs. */
+  users: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a user name such as User1')).optional(),
+  /** Extra subjectAltNames (DNS names or IPs) added to every node TLS certificate. */
+  sans: z.array(z.string().min(1)).default([]),
+  country: z.string().optional(),
+  province: z.string().optional(),
+  locality: z.string().optional(),
+});
+export type OrgSpec = z.input<typeof OrgSpec>;
+
+/** Paths of one generated node or user (`peers/<name>`, `orderers/<name>` or `users/<name>`). */
+export interface GeneratedMember {
+  /** Fully qualified: `peer0.org1.example.com`, `Admin@org1.example.com`. */
+  readonly name: string;
+  readonly role: NodeOuRole;
+  readonly dir: string;
+  readonly mspDir: string;
+  readonly signCertPath: string;
+  readonly keyPath: string;
+  readonly tlsDir: string;
+  readonly tlsCaPath: string;
+  readonly tlsCertPath: string;
+  readonly tlsKeyPath: string;
+}
+
+export interface GeneratedOrg {
+  readonly domain: string;
+  readonly mspId: string;
+  readonly kind: 'peer' | 'orderer';
+  /** `<baseDir>/organizations/{peer,orderer}Organizations/<domain>`. */
+  readonly orgDir: string;
+  /** The org-level MSP folder (no keys): what goes into the channel config. */
+  readonly mspDir: string;
+  readonly caCertPath: string;
+  readonly caKeyPath: string;
+  readonly tlsCaCertPath: string;
+  readonly tlsCaKeyPath: string;
+  /** By short host name (`peer0`). */
+  readonly nodes: Readonly<Record<string, GeneratedMember>>;
+  /** By short user name (`Admin`, `User1`). */
+  readonly users: Readonly<Record<string, GeneratedMember>>;
+}
+
+/** The NodeOUs `config.yaml` cryptogen writes into every MSP folder. */
+export function nodeOusConfigYaml(caCertFile: string): string {
+  const id = (ou: NodeOuRole): Record<string, string> => ({
+    Certificate: `cacerts/${caCertFile}`,
+    OrganizationalUnitIdentifier: ou,
+  });
+  return stringify({
+    NodeOUs: {
+      Enable: true,
+      ClientOUIdentifier: id('client'),
+      PeerOUIdentifier: id('peer'),
+      AdminOUIdentifier: id('admin'),
+      OrdererOUIdentifier: id('orderer'),
+    },
+  });
+}
+
+class Writer {
+  constructor(readonly root: string) {}
+  file(rel: string, content: string, secret = false): string {
+    const full = path.join(this.root, rel);
+    fs.mkdirSync(path.dirname(full), { recursive: true, mode: 0o755 });
+    const mode = secret ? 0o600 : 0o644;
+    fs.writeFileSync(full, content, { mode });
+    fs.chmodSync(full, mode); // the process umask must not loosen (or tighten) what cryptogen writes
+    return rel;
+  }
+}
+
+/**
+ * Generates one organization's crypto material with cryptogen's folder layout under
+ * `<baseDir>/organizations/`. Writes into a temporary sibling folder and renames it into place, so
+ * a failure leaves nothing behind; refuses to overwrite an existing org folder.
+ */
+export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<GeneratedOrg> {
+  const parsed = OrgSpec.safeParse(spec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError('CRYPTO_SPEC_INVALID', `org spec ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+      path: issue.path.join('.'),
+    });
+  }
+  const s = parsed.data;
+  const domain = s.domain;
+  const orgsDir = path.join(baseDir, 'organizations', s.kind === 'peer' ? 'peerOrganizations' : 'ordererOrganizations');
+  const orgDir = path.join(orgsDir, domain);
+  if (fs.existsSync(orgDir)) {
+    throw new ConfigError('CRYPTO_MATERIAL_EXISTS', `${orgDir} already exists; remove it or choose another base directory`, {
+      path: orgDir,
+    });
+  }
+  const nodes = s.nodes ?? [s.kind === 'peer' ? 'peer0' : 'orderer'];
+  const users = s.users ?? (s.kind === 'peer' ? ['Admin', 'User1'] : ['Admin']);
+  const location = { country: s.country, province: s.province, locality: s.locality };
+
+  const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, ...location });
+  const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, ...location });
+  const caFile = `ca.${domain}-cert.pem`;
+  const tlsCaFile = `tlsca.${domain}-cert.pem`;
+  const configYaml = nodeOusConfigYaml(caFile);
+
+  fs.mkdirSync(orgsDir, { recursive: true });
+  const tmpDir = path.join(orgsDir, `.${domain}.tmp-${randomBytes(4).toString('hex')}`);
+  const w = new Writer(tmpDir);
+  const final = (rel: string): string => path.join(orgDir, rel);
+
+  try {
+    w.file(`ca/${caFile}`, ca.certPem);
+    w.file('ca/priv_sk', ca.keyPem, true);
+    w.file(`tlsca/${tlsCaFile}`, tlsCa.certPem);
+    w.file('tlsca/priv_sk', tlsCa.keyPem, true);
+    w.file(`msp/cacerts/${caFile}`, ca.certPem);
+    w.file(`msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
+    w.file('msp/config.yaml', configYaml);
+
+    const member = async (
+      dir: string,
+      name: string,
+      role: NodeOuRole,
+      tlsPrefix: 'server' | 'client',
+      sans: readonly string[] | undefined,
+    ): Promise<GeneratedMember> => {
+      const sign: IssuedCertificate = await ca.issue({ commonName: name, organizationalUnits: [role] });
+      const tls: IssuedCertificate = await tlsCa.issue({ commonName: name, usage: 'tls', subjectAltNames: sans });
+      const signCert = w.file(`${dir}/msp/signcerts/${name}-cert.pem`, sign.certPem);
+      const key = w.file(`${dir}/msp/keystore/priv_sk`, sign.keyPem, true);
+      w.file(`${dir}/msp/cacerts/${caFile}`, ca.certPem);
+      w.file(`${dir}/msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
+      w.file(`${dir}/msp/config.yaml`, configYaml);
+      const tlsCaRel = w.file(`${dir}/tls/ca.crt`, tlsCa.certPem);
+      const tlsCert = w.file(`${dir}/tls/${tlsPrefix}.crt`, tls.certPem);
+      const tlsKey = w.file(`${dir}/tls/${tlsPrefix}.key`, tls.keyPem, true);
+      return {
+        name,
+        role,
+        dir: final(dir),
+        mspDir: final(`${dir}/msp`),
+        signCertPath: final(signCert),
+        keyPath: final(key),
+        tlsDir: final(`${dir}/tls`),
+        tlsCaPath: final(tlsCaRel),
+        tlsCertPath: final(tlsCert),
+        tlsKeyPath: final(tlsKey),
+      };
+    };
+
+    const nodeMembers: Record<string, GeneratedMember> = {};
+    for (const host of nodes) {
+      const fqdn = `${host}.${domain}`;
+      const sans = [...new Set([fqdn, host, 'localhost', '127.0.0.1', ...s.sans])];
+      nodeMembers[host] = await member(`${s.kind}s/${fqdn}`, fqdn, s.kind, 'server', sans);
+    }
+    const userMembers: Record<string, GeneratedMember> = {};
+    for (const user of users) {
+      const name = `${user}@${domain}`;
+      userMembers[user] = await member(`users/${name}`, name, user === 'Admin' ? 'admin' : 'client', 'client', [name]);
+    }
+    fs.renameSync(tmpDir, orgDir);
+    return {
+      domain,
+      mspId: s.mspId,
+      kind: s.kind,
+      orgDir,
+      mspDir: final('msp'),
+      caCertPath: final(`ca/${caFile}`),
+      caKeyPath: final('ca/priv_sk'),
+      tlsCaCertPath: final(`tlsca/${tlsCaFile}`),
+      tlsCaKeyPath: final('tlsca/priv_sk'),
+      nodes: nodeMembers,
+      users: userMembers,
+    };
+  } catch (err) {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Strict DER codec for ECDSA signatures and Fabric's low-S rule. Fabric (bccsp/utils/ecdsa.go)
+ * rejects a signature whose S is above half the curve order, because (r, n−S) is a second valid
+ * signature over the same message; node:crypto neither produces nor checks low-S on its own.
+ */
+
+/** Group orders of the curves the MSP accepts, by OpenSSL curve name. */
+export const CURVE_ORDERS: Readonly<Record<string, bigint>> = {
+  prime256v1: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  secp384r1:
+    0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+};
+
+export interface EcdsaSignature {
+  readonly r: bigint;
+  readonly s: bigint;
+}
+
+function readLength(der: Uint8Array, at: number): { length: number; next: number } | undefined {
+  if (at >= der.length) return undefined;
+  const first = der[at];
+  if (first < 0x80) return { length: first, next: at + 1 };
+  // Signatures are < 256 bytes: only the one-byte long form (0x81) is canonical and needed.
+  if (first !== 0x81 || at + 1 >= der.length || der[at + 1] < 0x80) return undefined;
+  return { length: der[at + 1], next: at + 2 };
+}
+
+function readInteger(der: Uint8Array, at: number): { value: bigint; next: number } | undefined {
+  if (der[at] !== 0x02) return undefined;
+  const len = readLength(der, at + 1);
+  if (!len || len.length === 0 || len.next + len.length > der.length) return undefined;
+  const bytes = der.subarray(len.next, len.next + len.length);
+  if (bytes[0] & 0x80) return undefined; // negative
+  if (bytes.length > 1 && bytes[0] === 0 && !(bytes[1] & 0x80)) return undefined; // non-minimal
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return { value, next: len.next + len.length };
+}
+
+/** Parses `SEQUENCE { INTEGER r, INTEGER s }` in canonical DER; undefined on any deviation. */
+export function parseEcdsaSignature(der: Uint8Array): EcdsaSignature | undefined {
+  if (der.length < 8 || der[0] !== 0x30) return undefined;
+  const seq = readLength(der, 1);
+  if (!seq || seq.next + seq.length !== der.length) return undefined;
+  const r = readInteger(der, seq.next);
+  if (!r) return undefined;
+  const s = readInteger(der, r.next);
+  if (!s || s.next !== der.length) return undefined;
+  if (r.value === 0n || s.value === 0n) return undefined;
+  return { r: r.value, s: s.value };
+}
+
+function integerBytes(value: bigint): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v > 0n) {
+    out.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  }
+  if (out.length === 0) out.push(0);
+  if (out[0] & 0x80) out.unshift(0);
+  return out;
+}
+
+function lengthBytes(length: number): number[] {
+  return length < 0x80 ? [length] : [0x81, length];
+}
+
+export function encodeEcdsaSignature(sig: EcdsaSignature): Uint8Array {
+  const r = integerBytes(sig.r);
+  const s = integerBytes(sig.s);
+  const body = [0x02, ...lengthBytes(r.length), ...r, 0x02, ...lengthBytes(s.length), ...s];
+  return new Uint8Array([0x30, ...lengthBytes(body.length), ...body]);
+}
+
+export function isLowS(sig: EcdsaSignature, order: bigint): boolean {
+  return sig.s <= order >> 1n;
+}
+
+/** Returns the DER signature with S replaced by n−S when S is high; low-S input comes back unchanged. */
+export function toLowS(der: Uint8Array, order: bigint): Uint8Array {
+  const sig = parseEcdsaSignature(der);
+  if (!sig) throw new Error('toLowS: not a canonical DER ECDSA signature');
+  if (isLowS(sig, order)) return der;
+  return encodeEcdsaSignature({ r: sig.r, s: order - sig.s });
+}

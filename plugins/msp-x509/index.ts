@@ -1,0 +1,29 @@
+import module from './msp-x509-module';
+
+export const manifest = {
+  name: 'msp-x509',
+  version: '0.1.0',
+  slots: ['msp'],
+  description: "Fabric's X.509 MSP: NodeOUs, CRLs, low-S ECDSA and Ed25519, plus cryptogen-style crypto material",
+} as const;
+
+export { module };
+export const plugin = { manifest, module };
+
+export { X509Msp, X509MspOptions, type OuIdentifier, type NodeOuRoleName } from './x509-msp';
+export { X509Identity } from './x509-identity';
+export { X509SigningIdentity } from './x509-signing-identity';
+export { MspManagerImpl, type MspManagerOptions } from './msp-manager-impl';
+export { X509MspProvider } from './x509-msp-provider';
+export { loadMspConfig, loadSigningIdentity, MspFolderConfigYaml } from './msp-folder';
+export { mspOptionsFrom } from './msp-x509-module';
+export {
+  parseEcdsaSignature,
+  encodeEcdsaSignature,
+  isLowS,
+  toLowS,
+  CURVE_ORDERS,
+  type EcdsaSignature,
+} from './ecdsa-signature';
+export { signatureProblem, type SignatureProblem } from './signature-check';
+export * from './crypto-material';

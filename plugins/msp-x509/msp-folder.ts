@@ -1,0 +1,179 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  FabricCryptoConfig,
+  FabricMSPConfig,
+  FabricNodeOUs,
+  FabricOUIdentifier,
+} from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { MspError } from '../../core/errors';
+import { MspErrorCode } from '../../core/msp/msp-error-code';
+import { serializeIdentity } from '../../core/protocol/serialized-identity';
+import { X509Msp, type X509MspOptions } from './x509-msp';
+import { X509SigningIdentity } from './x509-signing-identity';
+
+const MAX_FOLDER_FILES = 256;
+const MAX_FILE_BYTES = 1024 * 1024;
+
+const OuIdentifierYaml = z.object({
+  Certificate: z.string().optional(),
+  OrganizationalUnitIdentifier: z.string().min(1),
+});
+
+/** The parts of Fabric's MSP `config.yaml` this MSP reads (`msp/configbuilder.go` Configuration). */
+export const MspFolderConfigYaml = z.object({
+  OrganizationalUnitIdentifiers: z.array(OuIdentifierYaml).optional(),
+  NodeOUs: z
+    .object({
+      Enable: z.boolean().default(false),
+      ClientOUIdentifier: OuIdentifierYaml.optional(),
+      PeerOUIdentifier: OuIdentifierYaml.optional(),
+      AdminOUIdentifier: OuIdentifierYaml.optional(),
+      OrdererOUIdentifier: OuIdentifierYaml.optional(),
+    })
+    .optional(),
+});
+export type MspFolderConfigYaml = z.infer<typeof MspFolderConfigYaml>;
+
+function folderError(code: string, message: string, file: string, cause?: unknown): MspError {
+  return new MspError(code, message, { file }, cause === undefined ? undefined : { cause });
+}
+
+function readFile(file: string): Buffer {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw folderError(MspErrorCode.BadFolder, `${file} cannot be read: ${(err as Error).message}`, file, err);
+  }
+  if (!stat.isFile() || stat.size > MAX_FILE_BYTES) {
+    throw folderError(MspErrorCode.BadFolder, `${file} must be a regular file of at most ${MAX_FILE_BYTES} bytes`, file);
+  }
+  return fs.readFileSync(file);
+}
+
+/** Regular files of `dir` in name order; [] when `dir` is absent and not `required`. */
+function listFiles(dir: string, required: boolean): string[] {
+  if (!fs.existsSync(dir)) {
+    if (required) throw folderError(MspErrorCode.BadFolder, `MSP folder is missing ${path.basename(dir)}/ (${dir})`, dir);
+    return [];
+  }
+  const names = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() || d.isSymbolicLink())
+    .map((d) => d.name)
+    .sort();
+  if (names.length > MAX_FOLDER_FILES) throw folderError(MspErrorCode.BadFolder, `${dir} holds more than ${MAX_FOLDER_FILES} files`, dir);
+  if (required && names.length === 0) throw folderError(MspErrorCode.BadFolder, `${dir} is empty; expected at least one PEM file`, dir);
+  return names.map((n) => path.join(dir, n));
+}
+
+/** Every PEM block of `label` in the files of `dir` (a file may hold a bundle), each as its own bytes. */
+function pemBlocks(dir: string, label: string, required: boolean): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const re = new RegExp(`-----BEGIN ${label}-----[A-Za-z0-9+/=\\s]+?-----END ${label}-----\\n?`, 'g');
+  for (const file of listFiles(dir, required)) {
+    const blocks = readFile(file).toString('latin1').match(re);
+    if (!blocks) throw folderError(MspErrorCode.BadFolder, `${file} holds no "${label}" PEM block`, file);
+    for (const b of blocks) out.push(new Uint8Array(Buffer.from(b.endsWith('\n') ? b : `${b}\n`, 'latin1')));
+  }
+  if (required && out.length === 0) throw folderError(MspErrorCode.BadFolder, `${dir} holds no ${label}`, dir);
+  return out;
+}
+
+function readConfigYaml(mspDir: string): MspFolderConfigYaml | undefined {
+  const file = path.join(mspDir, 'config.yaml');
+  if (!fs.existsSync(file)) return undefined;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFile(file).toString('utf8'));
+  } catch (err) {
+    throw folderError(MspErrorCode.BadFolder, `${file} is not valid YAML: ${(err as Error).message}`, file, err);
+  }
+  const parsed = MspFolderConfigYaml.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw folderError(MspErrorCode.BadFolder, `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, file);
+  }
+  return parsed.data;
+}
+
+function ouIdentifier(mspDir: string, ou: z.infer<typeof OuIdentifierYaml>): FabricOUIdentifier {
+  const id = new FabricOUIdentifier();
+  id.setOrganizationalUnitIdentifier(ou.OrganizationalUnitIdentifier);
+  if (ou.Certificate) id.setCertificate(new Uint8Array(readFile(path.resolve(mspDir, ou.Certificate))));
+  return id;
+}
+
+/**
+ * Reads a Fabric MSP folder (`cacerts/`, `intermediatecerts/`, `admincerts/`, `crls/`,
+ * `tlscacerts/`, `tlsintermediatecerts/`, `config.yaml`) into the `FabricMSPConfig` a channel
+ * config carries. Never reads `keystore/`.
+ */
+export function loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig {
+  const config = new FabricMSPConfig();
+  config.setName(mspId);
+  config.setRootCertsList(pemBlocks(path.join(mspDir, 'cacerts'), 'CERTIFICATE', true));
+  config.setIntermediateCertsList(pemBlocks(path.join(mspDir, 'intermediatecerts'), 'CERTIFICATE', false));
+  config.setAdminsList(pemBlocks(path.join(mspDir, 'admincerts'), 'CERTIFICATE', false));
+  config.setRevocationListList(pemBlocks(path.join(mspDir, 'crls'), 'X509 CRL', false));
+  config.setTlsRootCertsList(pemBlocks(path.join(mspDir, 'tlscacerts'), 'CERTIFICATE', false));
+  config.setTlsIntermediateCertsList(pemBlocks(path.join(mspDir, 'tlsintermediatecerts'), 'CERTIFICATE', false));
+  const crypto = new FabricCryptoConfig();
+  crypto.setSignatureHashFamily('SHA2');
+  crypto.setIdentityIdentifierHashFunction('SHA256');
+  config.setCryptoConfig(crypto);
+  const yaml = readConfigYaml(mspDir);
+  if (yaml?.OrganizationalUnitIdentifiers) {
+    config.setOrganizationalUnitIdentifiersList(yaml.OrganizationalUnitIdentifiers.map((ou) => ouIdentifier(mspDir, ou)));
+  }
+  if (yaml?.NodeOUs) {
+    const n = yaml.NodeOUs;
+    const ous = new FabricNodeOUs();
+    ous.setEnable(n.Enable);
+    if (n.ClientOUIdentifier) ous.setClientOuIdentifier(ouIdentifier(mspDir, n.ClientOUIdentifier));
+    if (n.PeerOUIdentifier) ous.setPeerOuIdentifier(ouIdentifier(mspDir, n.PeerOUIdentifier));
+    if (n.AdminOUIdentifier) ous.setAdminOuIdentifier(ouIdentifier(mspDir, n.AdminOUIdentifier));
+    if (n.OrdererOUIdentifier) ous.setOrdererOuIdentifier(ouIdentifier(mspDir, n.OrdererOUIdentifier));
+    config.setFabricNodeOus(ous);
+  }
+  return config;
+}
+
+function matchesPublicKey(publicKey: KeyObject, privateKey: KeyObject): boolean {
+  const spki = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
+  return Buffer.compare(spki(publicKey), spki(createPublicKey(privateKey))) === 0;
+}
+
+/**
+ * Loads a node's or user's signing identity from its MSP folder: the first certificate in
+ * `signcerts/`, and the key in `keystore/` that matches it (`priv_sk` from cryptogen, `<ski>_sk`
+ * from fabric-ca). The identity is validated against the folder's own MSP before it is returned.
+ */
+export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}): X509SigningIdentity {
+  const msp = new X509Msp(loadMspConfig(mspDir, mspId), options);
+  const [certPem] = pemBlocks(path.join(mspDir, 'signcerts'), 'CERTIFICATE', true);
+  const identity = msp.deserializeIdentity(serializeIdentity(mspId, certPem));
+  const keystore = path.join(mspDir, 'keystore');
+  let key: KeyObject | undefined;
+  for (const file of listFiles(keystore, true)) {
+    let candidate: KeyObject;
+    try {
+      candidate = createPrivateKey(readFile(file));
+    } catch {
+      continue; // not a key (fabric-ca leaves other files here); the mismatch error below names the folder
+    }
+    if (candidate.type === 'private' && matchesPublicKey(identity.certificate.publicKey, candidate)) {
+      key = candidate;
+      break;
+    }
+  }
+  if (key === undefined) {
+    throw folderError(MspErrorCode.KeyMismatch, `${keystore} holds no private key matching the certificate in ${path.join(mspDir, 'signcerts')}`, keystore);
+  }
+  identity.validate();
+  return new X509SigningIdentity(identity, key);
+}

@@ -1,0 +1,29 @@
+import { ContainerModule } from '../../core/di';
+import { ConfigError } from '../../core/errors';
+import { MspProvider } from '../../core/msp/msp';
+import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
+import { X509MspOptions } from './x509-msp';
+import { X509MspProvider } from './x509-msp-provider';
+
+/** Parses `plugins.msp.options` from the node config, naming the offending field on error. */
+export function mspOptionsFrom(raw: Record<string, unknown>): X509MspOptions {
+  const parsed = X509MspOptions.strict().safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = ['plugins', 'msp', 'options', ...issue.path.map(String)].join('.');
+    throw new ConfigError('CONFIG_INVALID', `${where}: ${issue.message} (msp-x509 accepts identityCacheSize and maxIdentityBytes, positive integers)`, {
+      path: where,
+    });
+  }
+  return parsed.data;
+}
+
+/** Binds the X.509 MSP provider to `MspProvider`, with options from the node config when one is bound. */
+export default new ContainerModule(({ bind }) => {
+  bind(MspProvider)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get<NodeConfig>(NodeConfigToken, { optional: true });
+      return new X509MspProvider(config !== undefined ? mspOptionsFrom(slotOptions(config, 'msp')) : {});
+    })
+    .inSingletonScope();
+});

@@ -1,0 +1,106 @@
+import {
+  CombinedPrincipal,
+  MSPIdentityAnonymity,
+  MSPPrincipal,
+  MSPRole,
+  OrganizationUnit,
+} from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
+import { MspError } from '../../core/errors';
+import { MspErrorCode } from '../../core/msp/msp-error-code';
+import type { X509Identity } from './x509-identity';
+
+/** What principal evaluation needs from the MSP (X509Msp provides it). */
+export interface PrincipalContext {
+  readonly id: string;
+  readonly nodeOusEnabled: boolean;
+  /** Listed in the config's `admins` (legacy admincerts). */
+  isListedAdmin(identity: X509Identity): boolean;
+  /** Carries the OU of this NodeOU role (validity is checked separately). */
+  hasNodeOuRole(identity: X509Identity, role: 'client' | 'peer' | 'admin' | 'orderer'): boolean;
+  deserializeIdentity(serialized: Uint8Array): X509Identity;
+}
+
+const MAX_COMBINED_DEPTH = 8;
+
+function decodePrincipal<T>(cls: { deserializeBinary(b: Uint8Array): T; name: string }, bytes: Uint8Array, what: string): T {
+  try {
+    return cls.deserializeBinary(bytes);
+  } catch (err) {
+    throw new MspError(MspErrorCode.BadPrincipal, `MSPPrincipal.principal does not decode as ${what}: ${(err as Error).message}`, { what }, { cause: err });
+  }
+}
+
+/**
+ * Fabric's `SatisfiesPrincipal` (v1.4.2+ MSP): ROLE, ORGANIZATION_UNIT, IDENTITY, ANONYMITY and
+ * COMBINED principals. Returns false where Fabric returns an error about the identity; throws
+ * `MSP_BAD_PRINCIPAL` only when the principal itself is malformed.
+ */
+export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity, principal: MSPPrincipal, depth = 0): boolean {
+  const bytes = principal.getPrincipal_asU8();
+  const C = MSPPrincipal.Classification;
+  switch (principal.getPrincipalClassification()) {
+    case C.ROLE: {
+      const role = decodePrincipal(MSPRole, bytes, 'MSPRole');
+      if (role.getMspIdentifier() !== msp.id) return false;
+      const R = MSPRole.MSPRoleType;
+      switch (role.getRole()) {
+        case R.MEMBER:
+          return identity.isValid();
+        case R.ADMIN:
+          if (msp.isListedAdmin(identity)) return true;
+          return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'admin');
+        case R.CLIENT:
+          return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'client');
+        case R.PEER:
+          return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'peer');
+        case R.ORDERER:
+          return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'orderer');
+        default:
+          throw new MspError(MspErrorCode.BadPrincipal, `MSPRole.role ${role.getRole()} is not a known role (expected MEMBER, ADMIN, CLIENT, PEER or ORDERER)`, {
+            role: role.getRole(),
+          });
+      }
+    }
+    case C.ORGANIZATION_UNIT: {
+      const ou = decodePrincipal(OrganizationUnit, bytes, 'OrganizationUnit');
+      if (ou.getMspIdentifier() !== msp.id || !identity.isValid()) return false;
+      const certifiers = ou.getCertifiersIdentifier_asU8();
+      const issuer = identity.issuingCa().certifiersId;
+      return (
+        identity.organizationalUnits.includes(ou.getOrganizationalUnitIdentifier()) &&
+        certifiers.length === issuer.length &&
+        Buffer.compare(certifiers, issuer) === 0
+      );
+    }
+    case C.IDENTITY: {
+      let other: X509Identity;
+      try {
+        other = msp.deserializeIdentity(bytes);
+      } catch (err) {
+        if (err instanceof MspError) return false;
+        throw err;
+      }
+      return Buffer.compare(other.certificate.der, identity.certificate.der) === 0 && other.isValid();
+    }
+    case C.ANONYMITY: {
+      const anon = decodePrincipal(MSPIdentityAnonymity, bytes, 'MSPIdentityAnonymity');
+      const type = anon.getAnonymityType();
+      if (type === MSPIdentityAnonymity.MSPIdentityAnonymityType.NOMINAL) return true;
+      if (type === MSPIdentityAnonymity.MSPIdentityAnonymityType.ANONYMOUS) return false;
+      throw new MspError(MspErrorCode.BadPrincipal, `MSPIdentityAnonymity.anonymity_type ${type} is unknown`, { type });
+    }
+    case C.COMBINED: {
+      const combined = decodePrincipal(CombinedPrincipal, bytes, 'CombinedPrincipal');
+      const parts = combined.getPrincipalsList();
+      if (parts.length === 0) throw new MspError(MspErrorCode.BadPrincipal, 'CombinedPrincipal has no principals', {});
+      if (depth >= MAX_COMBINED_DEPTH) {
+        throw new MspError(MspErrorCode.BadPrincipal, `CombinedPrincipal nesting exceeds ${MAX_COMBINED_DEPTH} levels`, { depth });
+      }
+      return parts.every((p) => satisfiesPrincipal(msp, identity, p, depth + 1));
+    }
+    default:
+      throw new MspError(MspErrorCode.BadPrincipal, `MSPPrincipal.principal_classification ${principal.getPrincipalClassification()} is unknown`, {
+        classification: principal.getPrincipalClassification(),
+      });
+  }
+}

@@ -1,0 +1,91 @@
+import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
+import { MspError } from '../../core/errors';
+import type { Identity } from '../../core/msp/identity';
+import type { CaEntry } from './ca-store';
+import type { IdentityKeyType, ParsedCertificate } from './parsed-certificate';
+import { SIGNATURE_PROBLEM_TEXT, signatureProblem } from './signature-check';
+
+/** What an identity needs from the MSP that deserialized it. */
+export interface IdentityAuthority {
+  /** Validates against the MSP's roots, CRLs and OU rules; returns the issuing CA or throws `MspError`. */
+  validateIdentity(identity: X509Identity): CaEntry;
+  satisfiesPrincipal(identity: X509Identity, principal: MSPPrincipal): boolean;
+}
+
+type Validation = { readonly issuer: CaEntry } | { readonly error: MspError };
+
+/**
+ * An X.509 identity of one MSP. Built once per distinct `SerializedIdentity` bytes (the MSP caches
+ * it), so the certificate is parsed once and validated at most once.
+ */
+export class X509Identity implements Identity {
+  readonly id: string;
+  readonly expiresAt: Date;
+  readonly organizationalUnits: readonly string[];
+  private validation: Validation | undefined;
+
+  constructor(
+    private readonly authority: IdentityAuthority,
+    readonly mspId: string,
+    readonly serialized: Uint8Array,
+    readonly idBytes: Uint8Array,
+    readonly certificate: ParsedCertificate,
+    readonly keyType: IdentityKeyType,
+  ) {
+    this.id = certificate.id;
+    this.expiresAt = certificate.notAfter;
+    this.organizationalUnits = certificate.organizationalUnits;
+  }
+
+  validate(): void {
+    this.issuingCa();
+  }
+
+  /** True when {@link validate} would not throw. */
+  isValid(): boolean {
+    this.resolveValidation();
+    return this.validation !== undefined && 'issuer' in this.validation;
+  }
+
+  /** The CA of this MSP that issued the identity; throws `MspError` when the identity is invalid. */
+  issuingCa(): CaEntry {
+    const v = this.resolveValidation();
+    if ('error' in v) throw v.error;
+    return v.issuer;
+  }
+
+  verify(message: Uint8Array, signature: Uint8Array): boolean {
+    return signatureProblem(this.certificate.publicKey, this.keyType, message, signature) === undefined;
+  }
+
+  /**
+   * Like {@link verify} but throws `MspError` saying why (`MSP_HIGH_S`, `MSP_MALFORMED_SIGNATURE`,
+   * `MSP_BAD_SIGNATURE`): for error paths that report to a client.
+   */
+  checkSignature(message: Uint8Array, signature: Uint8Array): void {
+    const problem = signatureProblem(this.certificate.publicKey, this.keyType, message, signature);
+    if (problem !== undefined) {
+      throw new MspError(problem, `signature by ${this.mspId} identity ${this.id.slice(0, 16)}… ${SIGNATURE_PROBLEM_TEXT[problem]}`, {
+        mspId: this.mspId,
+        id: this.id,
+        signatureLength: signature.length,
+      });
+    }
+  }
+
+  satisfiesPrincipal(principal: MSPPrincipal): boolean {
+    return this.authority.satisfiesPrincipal(this, principal);
+  }
+
+  private resolveValidation(): Validation {
+    if (this.validation === undefined) {
+      try {
+        this.validation = { issuer: this.authority.validateIdentity(this) };
+      } catch (err) {
+        if (!(err instanceof MspError)) throw err;
+        this.validation = { error: err };
+      }
+    }
+    return this.validation;
+  }
+}

@@ -1,0 +1,31 @@
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import type { Msp, MspManager, MspProvider } from '../../core/msp/msp';
+import { MspManagerImpl } from './msp-manager-impl';
+import { loadMspConfig, loadSigningIdentity } from './msp-folder';
+import { X509Msp, X509MspOptions } from './x509-msp';
+import type { X509SigningIdentity } from './x509-signing-identity';
+
+/** The `msp` slot filled with Fabric's X.509 MSP. Options come from the node config's msp section. */
+export class X509MspProvider implements MspProvider {
+  private readonly options: X509MspOptions;
+
+  constructor(options: X509MspOptions = {}) {
+    this.options = X509MspOptions.parse(options);
+  }
+
+  createMsp(config: FabricMSPConfig): X509Msp {
+    return new X509Msp(config, this.options);
+  }
+
+  createManager(msps: readonly Msp[]): MspManager {
+    return new MspManagerImpl(msps, this.options);
+  }
+
+  loadSigningIdentity(mspDir: string, mspId: string): X509SigningIdentity {
+    return loadSigningIdentity(mspDir, mspId, this.options);
+  }
+
+  loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig {
+    return loadMspConfig(mspDir, mspId);
+  }
+}

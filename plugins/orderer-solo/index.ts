@@ -1,0 +1,13 @@
+import module from './orderer-solo-module';
+
+export const manifest = {
+  name: 'orderer-solo',
+  version: '0.1.0',
+  slots: ['ordering'],
+  description: 'Single-node consenter for development and single-machine networks',
+} as const;
+
+export { module };
+export { SoloConsenter, SoloOptions } from './solo-consenter';
+export { SoloChain, encodeSoloMetadata, decodeSoloMetadata } from './solo-chain';
+export { SoloWal, type WalRecord } from './solo-wal';

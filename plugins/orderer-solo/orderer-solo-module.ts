@@ -1,0 +1,15 @@
+import { ContainerModule } from '../../core/di';
+import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
+import { Consenter } from '../../core/orderer/consenter';
+import { SoloConsenter, type SoloOptions } from './solo-consenter';
+
+/** Binds the solo consenter to `Consenter`, with its options from the node config when one is bound. */
+export default new ContainerModule(({ bind }) => {
+  bind(Consenter)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get<NodeConfig>(NodeConfigToken, { optional: true });
+      const options = config !== undefined ? (slotOptions(config, 'ordering') as Partial<SoloOptions>) : {};
+      return new SoloConsenter(options);
+    })
+    .inSingletonScope();
+});

@@ -1,0 +1,234 @@
+import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Logger } from 'pino';
+import { OrdererError } from '../../core/errors';
+import type { Chain, ConsenterSupport } from '../../core/orderer/consenter';
+import type { SoloWal, WalRecord } from './solo-wal';
+
+type Event =
+  | { readonly type: 'normal' | 'config'; readonly env: Envelope; readonly configSeq: number; readonly index: number }
+  | { readonly type: 'timeout'; readonly generation: number };
+
+/** Consenter metadata of a solo block: the WAL index of the block's last message, u64 big-endian. */
+export function encodeSoloMetadata(index: number): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(index));
+  return b;
+}
+
+export function decodeSoloMetadata(metadata: Uint8Array | undefined): number {
+  if (metadata === undefined || metadata.length !== 8) return 0;
+  return Number(Buffer.from(metadata.buffer, metadata.byteOffset, 8).readBigUInt64BE(0));
+}
+
+export interface SoloChainOptions {
+  /** Accepted messages not yet processed beyond which `order` rejects (back-pressure). */
+  readonly maxQueued: number;
+  /** WAL size beyond which it is emptied once all its records are in blocks. */
+  readonly walTruncateBytes: number;
+}
+
+/**
+ * Fabric's solo chain loop (`orderer/consensus/solo/consensus.go`): messages go through the block
+ * cutter in order, a BatchTimeout timer starts with the first pending message, config messages cut
+ * the pending batch and get a block of their own. Unlike Fabric's solo, a message is acknowledged
+ * only once it is in the WAL, so an acknowledged envelope survives a crash: on restart the WAL
+ * records after the last block's consenter metadata are ordered again.
+ */
+export class SoloChain implements Chain {
+  private readonly abort = new AbortController();
+  private readonly events: Event[] = [];
+  private head = 0;
+  private pumping: Promise<void> | undefined;
+  private started = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerGeneration = 0;
+  /** WAL indexes of the messages pending in the cutter, oldest first (the cutter is FIFO). */
+  private cutterIndexes: number[] = [];
+  private lastProcessedIndex: number;
+  private nextIndex: number;
+
+  constructor(
+    private readonly support: ConsenterSupport,
+    private readonly wal: SoloWal,
+    replay: readonly WalRecord[],
+    lastIncludedIndex: number,
+    private readonly options: SoloChainOptions,
+    private readonly logger: Logger,
+  ) {
+    this.lastProcessedIndex = lastIncludedIndex;
+    let maxIndex = lastIncludedIndex;
+    for (const record of replay) {
+      maxIndex = Math.max(maxIndex, record.index);
+      if (record.index <= lastIncludedIndex) continue;
+      let env: Envelope;
+      try {
+        env = Envelope.deserializeBinary(record.envelope);
+      } catch {
+        this.logger.warn({ channel: support.channelId, index: record.index }, 'skipping unreadable WAL record');
+        continue;
+      }
+      this.events.push({ type: record.kind, env, configSeq: record.configSeq, index: record.index });
+    }
+    this.nextIndex = maxIndex + 1;
+    if (this.events.length > 0) {
+      this.logger.info({ channel: support.channelId, replayed: this.events.length }, 'replaying accepted messages from the WAL');
+    }
+  }
+
+  order(env: Envelope, configSeq: number): Promise<void> {
+    return this.accept('normal', env, configSeq);
+  }
+
+  configure(configEnv: Envelope, configSeq: number): Promise<void> {
+    return this.accept('config', configEnv, configSeq);
+  }
+
+  waitReady(): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.reject(this.abort.signal.reason as Error);
+    return Promise.resolve();
+  }
+
+  errored(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.kick();
+  }
+
+  async halt(): Promise<void> {
+    if (!this.abort.signal.aborted) {
+      this.abort.abort(new OrdererError('ORDERER_HALTED', `chain ${this.support.channelId} was halted`, { channel: this.support.channelId }));
+    }
+    this.stopTimer();
+    await this.pumping;
+    await this.wal.close();
+  }
+
+  private accept(type: 'normal' | 'config', env: Envelope, configSeq: number): Promise<void> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    if (this.events.length - this.head >= this.options.maxQueued) {
+      return Promise.reject(
+        new OrdererError('ORDERER_BUSY', `chain ${this.support.channelId} has ${this.options.maxQueued} messages queued; retry later`, {
+          channel: this.support.channelId,
+        }),
+      );
+    }
+    const index = this.nextIndex++;
+    // Queued at once, in arrival order; the acknowledgement waits for the WAL. A message may reach
+    // a block before its WAL record is durable: either way it is never lost.
+    this.events.push({ type, env, configSeq, index });
+    this.kick();
+    return this.wal.append({ index, kind: type, configSeq, envelope: env.serializeBinary() });
+  }
+
+  private kick(): void {
+    if (!this.started || this.pumping !== undefined || this.abort.signal.aborted) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.head < this.events.length) this.kick();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.head < this.events.length && !this.abort.signal.aborted) {
+        const event = this.events[this.head]!;
+        this.events[this.head++] = undefined as unknown as Event;
+        if (this.head > 4096 && this.head * 2 > this.events.length) {
+          this.events.splice(0, this.head);
+          this.head = 0;
+        }
+        if (event.type === 'timeout') await this.onTimeout(event.generation);
+        else if (event.type === 'normal') await this.onNormal(event.env, event.configSeq, event.index);
+        else await this.onConfig(event.env, event.configSeq, event.index);
+      }
+    } catch (err) {
+      this.logger.error({ channel: this.support.channelId, err }, 'solo chain stopped: block write failed');
+      if (!this.abort.signal.aborted) {
+        this.abort.abort(
+          new OrdererError('ORDERER_CHAIN_FAILED', `chain ${this.support.channelId} failed: ${(err as Error).message}`, {
+            channel: this.support.channelId,
+          }, { cause: err }),
+        );
+      }
+      this.stopTimer();
+    }
+  }
+
+  private async onNormal(env: Envelope, configSeq: number, index: number): Promise<void> {
+    if (configSeq < this.support.sequence()) {
+      try {
+        this.support.processNormalMsg(env);
+      } catch (err) {
+        this.logger.warn({ channel: this.support.channelId, err: (err as Error).message }, 'discarding bad normal message');
+        this.lastProcessedIndex = index;
+        return;
+      }
+    }
+    this.cutterIndexes.push(index);
+    this.lastProcessedIndex = index;
+    const { batches, pending } = this.support.blockCutter().ordered(env);
+    for (const batch of batches) await this.writeBatch(batch);
+    if (this.timer !== undefined && !pending) this.stopTimer();
+    else if (this.timer === undefined && pending) this.startTimer();
+  }
+
+  private async onConfig(env: Envelope, configSeq: number, index: number): Promise<void> {
+    let configEnv = env;
+    if (configSeq < this.support.sequence()) {
+      try {
+        configEnv = this.support.processConfigMsg(env).config;
+      } catch (err) {
+        this.logger.warn({ channel: this.support.channelId, err: (err as Error).message }, 'discarding bad config message');
+        this.lastProcessedIndex = index;
+        return;
+      }
+    }
+    const batch = this.support.blockCutter().cut();
+    if (batch.length > 0) await this.writeBatch(batch);
+    this.lastProcessedIndex = index;
+    const block = this.support.createNextBlock([configEnv]);
+    await this.support.writeConfigBlock(block, encodeSoloMetadata(index));
+    this.stopTimer();
+    this.maybeTruncate();
+  }
+
+  private async onTimeout(generation: number): Promise<void> {
+    if (generation !== this.timerGeneration || this.timer === undefined) return;
+    this.timer = undefined;
+    const batch = this.support.blockCutter().cut();
+    if (batch.length === 0) return;
+    await this.writeBatch(batch);
+  }
+
+  private async writeBatch(batch: readonly Envelope[]): Promise<void> {
+    const indexes = this.cutterIndexes.splice(0, batch.length);
+    const block = this.support.createNextBlock(batch);
+    await this.support.writeBlock(block, encodeSoloMetadata(indexes[indexes.length - 1]!));
+    this.maybeTruncate();
+  }
+
+  private maybeTruncate(): void {
+    if (this.cutterIndexes.length === 0 && this.wal.bytes >= this.options.walTruncateBytes) {
+      this.wal.requestTruncate(this.lastProcessedIndex);
+    }
+  }
+
+  private startTimer(): void {
+    const generation = ++this.timerGeneration;
+    this.timer = setTimeout(() => {
+      this.events.push({ type: 'timeout', generation });
+      this.kick();
+    }, this.support.sharedConfig().batchTimeoutMs);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerGeneration++;
+  }
+}

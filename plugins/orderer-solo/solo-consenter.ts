@@ -1,0 +1,55 @@
+import * as path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { injectable } from '../../core/di';
+import { ConfigError } from '../../core/errors';
+import type { Chain, Consenter, ConsenterSupport } from '../../core/orderer/consenter';
+import { SoloChain, decodeSoloMetadata } from './solo-chain';
+import { SoloWal } from './solo-wal';
+
+/** Options of the `orderer-solo` plugin (node config `plugins.ordering.options`). */
+export const SoloOptions = z
+  .object({
+    /** fdatasync the WAL before acknowledging (off only for throwaway test networks). */
+    syncWal: z.boolean().default(true),
+    /** Accepted-but-unprocessed messages per channel beyond which Broadcast gets SERVICE_UNAVAILABLE. */
+    maxQueued: z.number().int().positive().default(100_000),
+    /** The WAL is emptied once it exceeds this size and every record in it is in a block. */
+    walTruncateBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  })
+  .strict();
+export type SoloOptions = z.infer<typeof SoloOptions>;
+
+let warned = false;
+
+/**
+ * The single-node consenter: one process orders every channel it serves, with no fault
+ * tolerance. For development and single-machine networks.
+ */
+@injectable()
+export class SoloConsenter implements Consenter {
+  private readonly options: SoloOptions;
+  private readonly logger: Logger;
+
+  constructor(options: Partial<SoloOptions> = {}, logger?: Logger) {
+    const parsed = SoloOptions.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ConfigError('CONFIG_INVALID', `orderer-solo options: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
+    }
+    this.options = parsed.data;
+    this.logger = logger ?? pino({ name: 'orderer-solo', level: this.options.logLevel });
+    if (!warned) {
+      warned = true;
+      this.logger.warn('orderer-solo is meant for development and single-machine use: it has no fault tolerance');
+    }
+  }
+
+  handleChain(support: ConsenterSupport, metadata: Uint8Array | undefined): Chain {
+    const { wal, records } = SoloWal.open(path.join(support.consenterDir, 'solo'), this.options.syncWal);
+    return new SoloChain(support, wal, records, decodeSoloMetadata(metadata), this.options, this.logger.child({ channel: support.channelId }));
+  }
+}

@@ -1,0 +1,169 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { OrdererError } from '../../core/errors';
+
+/** One accepted message, as the WAL stores it. */
+export interface WalRecord {
+  /** Position in the chain's accepted stream, 1-based, never reused. */
+  readonly index: number;
+  readonly kind: 'normal' | 'config';
+  readonly configSeq: number;
+  /** The serialized envelope. */
+  readonly envelope: Uint8Array;
+}
+
+// Frame: u32 body length | u32 crc32(body) | body. Body: u8 kind | u32 configSeq | u64 index | envelope.
+const FRAME_HEADER = 8;
+const BODY_HEADER = 13;
+
+/**
+ * An append-only log of the envelopes a solo chain accepted, so that an envelope acknowledged with
+ * SUCCESS survives a crash before its block is written. Appends are group-committed: all records
+ * queued while a write is in flight go out in the next single write + fdatasync.
+ */
+export class SoloWal {
+  private fd: number;
+  private size: number;
+  private queue: { frame: Buffer; index: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private flushing = false;
+  private closed = false;
+  /** Truncation is allowed while the last durable record is at most this index. */
+  private truncateUpTo = 0;
+  private lastDurableIndex = 0;
+
+  private constructor(
+    private readonly file: string,
+    fd: number,
+    size: number,
+    private readonly sync: boolean,
+  ) {
+    this.fd = fd;
+    this.size = size;
+  }
+
+  private get truncateRequested(): boolean {
+    return this.size > 0 && this.truncateUpTo > 0 && this.lastDurableIndex <= this.truncateUpTo;
+  }
+
+  /**
+   * Opens (or creates) the WAL in `dir` and returns the records it holds. A torn record at the
+   * tail (a crash mid-append) is cut off; its append was never acknowledged.
+   */
+  static open(dir: string, sync: boolean): { wal: SoloWal; records: WalRecord[] } {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'solo.wal');
+    const bytes = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    const records: WalRecord[] = [];
+    let offset = 0;
+    while (offset + FRAME_HEADER <= bytes.length) {
+      const len = bytes.readUInt32BE(offset);
+      const crc = bytes.readUInt32BE(offset + 4);
+      const end = offset + FRAME_HEADER + len;
+      if (len < BODY_HEADER || end > bytes.length) break;
+      const body = bytes.subarray(offset + FRAME_HEADER, end);
+      if (crc32(body) !== crc) break;
+      const kindByte = body[0];
+      if (kindByte !== 0 && kindByte !== 1) break;
+      records.push({
+        kind: kindByte === 0 ? 'normal' : 'config',
+        configSeq: body.readUInt32BE(1),
+        index: Number(body.readBigUInt64BE(5)),
+        envelope: Uint8Array.prototype.slice.call(body, BODY_HEADER),
+      });
+      offset = end;
+    }
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    if (offset !== bytes.length) fs.ftruncateSync(fd, offset);
+    const wal = new SoloWal(file, fd, offset, sync);
+    wal.lastDurableIndex = records.length > 0 ? records[records.length - 1]!.index : 0;
+    return { wal, records };
+  }
+
+  /** Bytes currently in the log. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** Appends a record; resolves once it is on disk (fdatasync'd when `sync`). */
+  append(record: WalRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new OrdererError('ORDERER_HALTED', `WAL ${this.file} is closed`));
+    const body = Buffer.allocUnsafe(BODY_HEADER + record.envelope.length);
+    body[0] = record.kind === 'normal' ? 0 : 1;
+    body.writeUInt32BE(record.configSeq >>> 0, 1);
+    body.writeBigUInt64BE(BigInt(record.index), 5);
+    body.set(record.envelope, BODY_HEADER);
+    const frame = Buffer.allocUnsafe(FRAME_HEADER);
+    frame.writeUInt32BE(body.length, 0);
+    frame.writeUInt32BE(crc32(body), 4);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ frame: Buffer.concat([frame, body]), index: record.index, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /**
+   * Empties the log if every durable record has an index ≤ `appliedIndex` (each is in a written
+   * block or was discarded). Runs between group commits; a record appended since is never lost.
+   */
+  requestTruncate(appliedIndex: number): void {
+    this.truncateUpTo = appliedIndex;
+    if (!this.flushing && this.truncateRequested) void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 || this.truncateRequested) {
+        if (this.queue.length === 0) {
+          this.truncateUpTo = 0;
+          await new Promise<void>((resolve) => fs.ftruncate(this.fd, 0, () => resolve()));
+          this.size = 0;
+          continue;
+        }
+        const batch = this.queue;
+        this.queue = [];
+        const data = Buffer.concat(batch.map((b) => b.frame));
+        try {
+          await writeAll(this.fd, data, this.size);
+          if (this.sync) await fdatasync(this.fd);
+          this.size += data.length;
+          this.lastDurableIndex = batch[batch.length - 1]!.index;
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          const error = new OrdererError('ORDERER_WAL_WRITE', `cannot append to WAL ${this.file}: ${(err as Error).message}`, {
+            file: this.file,
+          });
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Rejects nothing already queued: waits for queued appends, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await new Promise((r) => setImmediate(r));
+    fs.closeSync(this.fd);
+  }
+}
+
+function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (offset: number): void => {
+      fs.write(fd, data, offset, data.length - offset, position + offset, (err, written) => {
+        if (err) return reject(err);
+        if (offset + written < data.length) return step(offset + written);
+        resolve();
+      });
+    };
+    step(0);
+  });
+}
+
+function fdatasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+}

@@ -1,0 +1,113 @@
+import { ImplicitMetaPolicy as ImplicitMetaPolicyProto } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import { PolicyError } from '../../core/errors';
+import type { IdentityDeserializer } from '../../core/msp';
+import type { ImplicitMetaRule, PolicyEvaluation, SignedData } from '../../core/policy';
+import { SignatureSet } from './signature-set';
+import type { SignatureSetPolicy } from './signature-set-policy';
+
+/** One child group's sub-policy; `policy` undefined when that group has no such policy. */
+export interface SubPolicy {
+  /** Absolute path, e.g. `/Channel/Application/Org1MSP/Endorsement`, for reasons. */
+  readonly path: string;
+  readonly policy: SignatureSetPolicy | undefined;
+}
+
+const SATISFIED: PolicyEvaluation = Object.freeze({ satisfied: true });
+const RULE_NAMES: Readonly<Record<number, ImplicitMetaRule>> = {
+  [ImplicitMetaPolicyProto.Rule.ANY]: 'ANY',
+  [ImplicitMetaPolicyProto.Rule.ALL]: 'ALL',
+  [ImplicitMetaPolicyProto.Rule.MAJORITY]: 'MAJORITY',
+};
+
+/**
+ * Fabric's `ImplicitMetaPolicy` (`common/policies/implicitmeta.go`): satisfied when `threshold`
+ * of the child groups' `subPolicy` policies are. ANY = 1, ALL = every child, MAJORITY = strict
+ * majority (children / 2 + 1). A child without the sub-policy counts as a child whose policy
+ * fails (Fabric puts a reject policy there). With no children at all the threshold is 0, so the
+ * policy is satisfied by any signature set, even an empty one: Fabric's rule.
+ */
+export class ImplicitMetaPolicy implements SignatureSetPolicy {
+  readonly threshold: number;
+
+  constructor(
+    readonly rule: ImplicitMetaRule,
+    readonly subPolicyName: string,
+    readonly subPolicies: readonly SubPolicy[],
+    readonly deserializer: IdentityDeserializer,
+    /** Where the policy sits (`/Channel/Application/Writers`), for reasons. */
+    readonly name?: string,
+  ) {
+    const count = subPolicies.length;
+    this.threshold = count === 0 ? 0 : rule === 'ANY' ? 1 : rule === 'ALL' ? count : Math.floor(count / 2) + 1;
+  }
+
+  /**
+   * Builds from `ImplicitMetaPolicy` bytes. Throws `PolicyError` (`POLICY_MALFORMED`) for bytes
+   * that do not decode or a rule other than ANY/ALL/MAJORITY (Fabric accepts an unknown rule and
+   * then behaves erratically; refusing the config is the safe reading).
+   */
+  static fromBytes(
+    bytes: Uint8Array,
+    subPoliciesOf: (subPolicy: string) => readonly SubPolicy[],
+    deserializer: IdentityDeserializer,
+    name?: string,
+  ): ImplicitMetaPolicy {
+    const where = name ? ` ${name}` : '';
+    let proto: ImplicitMetaPolicyProto;
+    try {
+      proto = ImplicitMetaPolicyProto.deserializeBinary(bytes);
+    } catch (err) {
+      throw new PolicyError(
+        'POLICY_MALFORMED',
+        `implicit meta policy${where}: ${bytes.length} bytes are not an ImplicitMetaPolicy (${err instanceof Error ? err.message : String(err)})`,
+        { policy: name },
+        { cause: err },
+      );
+    }
+    const rule = RULE_NAMES[proto.getRule()];
+    if (rule === undefined) {
+      throw new PolicyError(
+        'POLICY_MALFORMED',
+        `implicit meta policy${where}: unknown rule ${proto.getRule()}, expected ANY (0), ALL (1) or MAJORITY (2)`,
+        { policy: name, field: 'rule', received: proto.getRule() },
+      );
+    }
+    const subPolicy = proto.getSubPolicy();
+    return new ImplicitMetaPolicy(rule, subPolicy, subPoliciesOf(subPolicy), deserializer, name);
+  }
+
+  evaluate(signedData: readonly SignedData[]): PolicyEvaluation {
+    return this.evaluateSet(new SignatureSet(signedData, this.deserializer));
+  }
+
+  evaluateSet(set: SignatureSet): PolicyEvaluation {
+    let remaining = this.threshold;
+    if (remaining <= 0) return SATISFIED;
+    const failures: string[] = [];
+    const count = this.subPolicies.length;
+    for (let i = 0; i < count; i++) {
+      // Not enough sub-policies left to reach the threshold: the answer is already no.
+      if (remaining > count - i) break;
+      const sub = this.subPolicies[i];
+      if (sub.policy === undefined) {
+        failures.push(`${sub.path}: no such policy`);
+        continue;
+      }
+      const result = sub.policy.evaluateSet(set);
+      if (result.satisfied) {
+        if (--remaining === 0) return SATISFIED;
+      } else {
+        failures.push(`${sub.path}: ${result.reason}`);
+      }
+    }
+    const satisfied = this.threshold - remaining;
+    return {
+      satisfied: false,
+      reason:
+        `implicit policy ${this.name ? `${this.name} ` : ''}(${this.rule} ${this.subPolicyName}) evaluation failed - ` +
+        `${satisfied} sub-policies were satisfied, but this policy requires ${this.threshold} of the ` +
+        `'${this.subPolicyName}' sub-policies to be satisfied` +
+        (failures.length > 0 ? ` [${failures.join(' | ')}]` : ''),
+    };
+  }
+}

@@ -1,0 +1,148 @@
+import ivm from 'isolated-vm';
+import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
+import { SANDBOX_ABI, type HostTable } from '../../core/chaincode/host-api';
+import { createHostTable, HostSession, toSandboxInvocation } from '../../core/chaincode/host-table';
+import { ChaincodeError } from '../../core/errors';
+
+export interface SandboxOptions {
+  readonly memoryLimitMb: number;
+  readonly strict: boolean;
+  readonly limits: Required<RuntimeLimits>;
+}
+
+interface LiveContext {
+  readonly context: ivm.Context;
+  readonly dispatch: ivm.Reference<(inv: unknown) => void>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function failure(message: string): ChaincodeResult {
+  return { response: { status: 500, message, payload: EMPTY } };
+}
+
+/**
+ * One installed chaincode: its isolate, its compiled bundle, and (by default) one context reused
+ * across transactions, as a Fabric chaincode process keeps its contract instances. Runs on the
+ * calling thread: `applySync` keeps host callbacks cheap (STYLE.md 10, dependencies.md §2).
+ */
+export class ChaincodeSandbox {
+  private isolate: ivm.Isolate | undefined;
+  private script: ivm.Script | undefined;
+  private live: LiveContext | undefined;
+  private session: HostSession | undefined;
+  private readonly callbacks: ivm.Callback[];
+  private readonly names: (keyof HostTable)[];
+  /** How many times the isolate was (re)created: visible to tests and metrics. */
+  isolateStarts = 0;
+
+  constructor(
+    readonly packageId: string,
+    private readonly bundle: string,
+    private readonly options: SandboxOptions,
+  ) {
+    const table = createHostTable(() => this.session);
+    this.names = Object.keys(table) as (keyof HostTable)[];
+    this.callbacks = this.names.map((n) => new ivm.Callback(table[n] as (...args: unknown[]) => unknown));
+  }
+
+  /** Creates the isolate and evaluates the bundle once; throws ChaincodeError if the chaincode cannot load. */
+  start(): void {
+    this.ensureIsolate();
+    if (!this.options.strict) this.live = this.createContext();
+    else this.createContext().context.release();
+  }
+
+  invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
+    const limits = { ...this.options.limits, ...(support.limits ?? {}) } as Required<RuntimeLimits>;
+    let ctx: LiveContext;
+    try {
+      this.ensureIsolate();
+      ctx = this.options.strict ? this.createContext() : (this.live ??= this.createContext());
+    } catch (err) {
+      this.reset(true);
+      return failure(err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`);
+    }
+    const session = new HostSession(invocation, support, limits);
+    const outer = this.session;
+    this.session = session;
+    try {
+      ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits)], { timeout: limits.timeoutMs, arguments: { copy: true } });
+    } catch (err) {
+      return this.classify(err, limits);
+    } finally {
+      this.session = outer;
+      if (this.options.strict && !this.isolate?.isDisposed) ctx.context.release();
+    }
+    const outcome = session.outcome;
+    if (outcome === undefined) {
+      // Its continuation could run during a later transaction: the context must not survive.
+      this.reset(false);
+      return failure('chaincode returned a promise that was still pending when the transaction ended (chaincode must not wait on anything but stub calls)');
+    }
+    return { response: { status: outcome.status, message: outcome.message, payload: outcome.payload }, ...(outcome.event ? { event: outcome.event } : {}) };
+  }
+
+  dispose(): void {
+    this.reset(true);
+  }
+
+  private classify(err: unknown, limits: Required<RuntimeLimits>): ChaincodeResult {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.isolate === undefined || this.isolate.isDisposed || /memory limit/i.test(message)) {
+      this.reset(true);
+      return failure(`chaincode exceeded its memory limit of ${this.options.memoryLimitMb} MB; its sandbox was restarted`);
+    }
+    this.reset(false);
+    if (/timed out/i.test(message)) return failure(`timeout expired while executing transaction (limit ${limits.timeoutMs} ms)`);
+    return failure(`chaincode failed: ${message}`);
+  }
+
+  private reset(isolateToo: boolean): void {
+    if (this.live !== undefined && this.isolate !== undefined && !this.isolate.isDisposed) {
+      try {
+        this.live.context.release();
+      } catch {
+        // Already gone with its isolate.
+      }
+    }
+    this.live = undefined;
+    if (isolateToo) {
+      if (this.isolate !== undefined && !this.isolate.isDisposed) this.isolate.dispose();
+      this.isolate = undefined;
+      this.script = undefined;
+    }
+  }
+
+  private ensureIsolate(): void {
+    if (this.isolate !== undefined && !this.isolate.isDisposed) return;
+    this.live = undefined;
+    this.isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
+    this.isolateStarts++;
+    try {
+      this.script = this.isolate.compileScriptSync(this.bundle, { filename: `chaincode:${this.packageId}` });
+    } catch (err) {
+      throw new ChaincodeError('CHAINCODE_LOAD_FAILED', `chaincode ${this.packageId} does not compile: ${(err as Error).message}`, { packageId: this.packageId });
+    }
+  }
+
+  private createContext(): LiveContext {
+    const isolate = this.isolate as ivm.Isolate;
+    const context = isolate.createContextSync();
+    try {
+      const assign = this.names.map((n, i) => `${JSON.stringify(n)}: $${i}`).join(', ');
+      context.evalClosureSync(`globalThis.__weftHost = { ${assign} };`, this.callbacks);
+      (this.script as ivm.Script).runSync(context, { timeout: this.options.limits.timeoutMs });
+      const abi = context.global.getSync('__weftAbi') as unknown;
+      if (abi !== SANDBOX_ABI) {
+        throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `chaincode ${this.packageId} was built for sandbox ABI ${String(abi)}, this runtime speaks ${SANDBOX_ABI}: re-package it`, { packageId: this.packageId });
+      }
+      const dispatch = context.global.getSync('__weftDispatch', { reference: true }) as ivm.Reference<(inv: unknown) => void>;
+      return { context, dispatch };
+    } catch (err) {
+      if (!isolate.isDisposed) context.release();
+      if (err instanceof ChaincodeError) throw err;
+      throw new ChaincodeError('CHAINCODE_LOAD_FAILED', `chaincode ${this.packageId} failed to load: ${(err as Error).message}`, { packageId: this.packageId });
+    }
+  }
+}

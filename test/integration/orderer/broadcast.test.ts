@@ -1,0 +1,140 @@
+import * as fs from 'node:fs';
+import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
+import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
+import { OrdererNode } from '../../../core/orderer/orderer-node';
+import { buildEnvelope } from '../../../core/protocol/envelope';
+import { loadMspConfig, loadSigningIdentity, TestOrg, type TestIdentity } from '../../../plugins/msp-x509';
+import {
+  abClient,
+  adminRequest,
+  broadcast,
+  clientSigner,
+  envelopeTxId,
+  generateMaterial,
+  genesisBlock,
+  seekEnvelope,
+  testIdentitySigner,
+  tmpDir,
+  txEnvelope,
+  waitForTxIds,
+  writeNodeConfig,
+  type Material,
+} from './orderer-fixture';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
+  let dir: string;
+  let m: Material;
+  let node: OrdererNode;
+  let client: AtomicBroadcastClient;
+  let org2: TestOrg;
+  let good: TestIdentity;
+  let expired: TestIdentity;
+  let revoked: TestIdentity;
+  let peerRole: TestIdentity;
+  let foreign: TestIdentity;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-orderer-broadcast-');
+    m = await generateMaterial(dir);
+    org2 = await TestOrg.create({ mspId: 'Org2MSP' });
+    good = await org2.issue('good', { role: 'client' });
+    expired = await org2.issue('expired', { role: 'client', notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) });
+    revoked = await org2.issue('revoked', { role: 'client' });
+    peerRole = await org2.issue('peer9', { role: 'peer' });
+    await org2.revoke(revoked);
+    const evil = await TestOrg.create({ mspId: 'Org2MSP', domain: 'evil.example.com' });
+    foreign = await evil.issue('mallory', { role: 'client' });
+
+    node = new OrdererNode(loadOrdererConfig(writeNodeConfig(m, 'orderer0', { mutualTls: true }).configFile));
+    const { grpcPort, adminPort } = await node.start();
+    client = abClient(m, grpcPort, true);
+    const block = genesisBlock(m, 'ch1', {
+      applicationOrgs: [
+        { mspId: 'Org1MSP', mspConfig: loadMspConfig(m.peerOrg.mspDir, 'Org1MSP') },
+        { mspId: 'Org2MSP', mspConfig: org2.mspConfig() },
+      ],
+      batchSize: { maxMessageCount: 10, absoluteMaxBytes: 64 * 1024, preferredMaxBytes: 32 * 1024 },
+    });
+    const joined = await adminRequest(m, adminPort!, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: block });
+    expect(joined.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await node?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function one(envelope: Uint8Array): Promise<{ status: number; info: string }> {
+    const [answer] = await broadcast(client, [envelope]);
+    return answer!;
+  }
+
+  it('accepts a writer of either org and an orderer identity', async () => {
+    expect(await one(txEnvelope(clientSigner(m), 'ch1'))).toEqual({ status: Status.SUCCESS, info: '' });
+    expect(await one(txEnvelope(testIdentitySigner(good), 'ch1'))).toEqual({ status: Status.SUCCESS, info: '' });
+    const orderer = loadSigningIdentity(m.ordererOrg.nodes.orderer!.mspDir, 'OrdererMSP');
+    expect((await one(txEnvelope(orderer, 'ch1', 100, HeaderType.MESSAGE))).status).toBe(Status.SUCCESS);
+  });
+
+  it.each([
+    ['garbage bytes', () => Buffer.from('definitely not protobuf \xff\xff\xff'), /envelope/],
+    ['an empty envelope', () => Buffer.alloc(0), /empty/],
+    ['a payload without header', () => Buffer.from([0x0a, 0x00]), /payload/],
+    ['a DELIVER_SEEK_INFO envelope', () => seekEnvelope(clientSigner(m), 'ch1', 'oldest', 'newest'), /DELIVER_SEEK_INFO cannot be broadcast/],
+    ['a CONFIG envelope', () => txEnvelope(clientSigner(m), 'ch1', 10, HeaderType.CONFIG), /CONFIG cannot be broadcast/],
+    ['an envelope over AbsoluteMaxBytes', () => txEnvelope(clientSigner(m), 'ch1', 70 * 1024), /exceeds the channel's AbsoluteMaxBytes of 65536/],
+    ['an expired creator', () => txEnvelope(testIdentitySigner(expired), 'ch1'), /expired/],
+  ])('answers BAD_REQUEST to %s, saying why', async (_name, make, info) => {
+    const answer = await one(make());
+    expect(answer.status).toBe(Status.BAD_REQUEST);
+    expect(answer.info).toMatch(info);
+  });
+
+  it('answers NOT_FOUND for an unknown channel', async () => {
+    const answer = await one(txEnvelope(clientSigner(m), 'nosuchchannel'));
+    expect(answer).toEqual({ status: Status.NOT_FOUND, info: 'channel "nosuchchannel" does not exist on this orderer' });
+  });
+
+  it.each([
+    ['a revoked identity', () => testIdentitySigner(revoked), /not valid.*revoked|revoked/i],
+    ['an identity from a foreign CA claiming a channel MSP', () => testIdentitySigner(foreign), /not valid/],
+    ['a peer (not a Writer of its org)', () => testIdentitySigner(peerRole), /\/Channel\/Writers/],
+  ])('answers FORBIDDEN to %s', async (_name, signer, info) => {
+    const answer = await one(txEnvelope(signer(), 'ch1'));
+    expect(answer.status).toBe(Status.FORBIDDEN);
+    expect(answer.info).toMatch(info);
+  });
+
+  it('answers FORBIDDEN to a tampered signature and to an unsigned envelope', async () => {
+    const signer = clientSigner(m);
+    const tampered = { serialized: signer.serialized, sign: (msg: Uint8Array) => signer.sign(Buffer.concat([msg, Buffer.from('x')])) };
+    const bad = await one(txEnvelope(tampered, 'ch1'));
+    expect(bad.status).toBe(Status.FORBIDDEN);
+    expect(bad.info).toMatch(/signature/);
+    const unsigned = buildEnvelope({ type: HeaderType.ENDORSER_TRANSACTION, channelId: 'ch1', data: Buffer.alloc(10) });
+    expect((await one(unsigned)).status).toBe(Status.FORBIDDEN);
+  });
+
+  it('answers BAD_REQUEST to a replayed envelope', async () => {
+    const env = txEnvelope(clientSigner(m), 'ch1');
+    expect((await one(env)).status).toBe(Status.SUCCESS);
+    const replay = await one(env);
+    expect(replay.status).toBe(Status.BAD_REQUEST);
+    expect(replay.info).toMatch(/duplicate transaction id/);
+  });
+
+  it('keeps serving after bad input: answers in order on one stream, then delivers the good ones', async () => {
+    const signer = clientSigner(m);
+    const goodEnvs = [txEnvelope(signer, 'ch1'), txEnvelope(signer, 'ch1')];
+    const answers = await broadcast(client, [Buffer.from('junk'), goodEnvs[0]!, txEnvelope(signer, 'other'), goodEnvs[1]!]);
+    expect(answers.map((a) => a.status)).toEqual([Status.BAD_REQUEST, Status.SUCCESS, Status.NOT_FOUND, Status.SUCCESS]);
+    const found = await waitForTxIds(client, signer, 'ch1', goodEnvs.map(envelopeTxId));
+    expect(found).toHaveLength(2);
+    expect(found.every((n) => n > 0)).toBe(true);
+  });
+});

@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
+import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
+import { OrdererNode } from '../../../core/orderer/orderer-node';
+import type { Signer } from '../../../core/protocol/signer';
+import { TestOrg } from '../../../plugins/msp-x509';
+import {
+  abClient,
+  adminRequest,
+  broadcast,
+  clientSigner,
+  deliver,
+  generateMaterial,
+  genesisBlock,
+  seekEnvelope,
+  testIdentitySigner,
+  tmpDir,
+  txEnvelope,
+  type Material,
+  type Position,
+  writeNodeConfig,
+} from './orderer-fixture';
+
+describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', () => {
+  let dir: string;
+  let m: Material;
+  let node: OrdererNode;
+  let client: AtomicBroadcastClient;
+  let signer: Signer;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-orderer-deliver-');
+    m = await generateMaterial(dir);
+    node = new OrdererNode(loadOrdererConfig(writeNodeConfig(m, 'orderer0').configFile));
+    const { grpcPort, adminPort } = await node.start();
+    client = abClient(m, grpcPort);
+    signer = clientSigner(m);
+    // Blocks are cut by count only (2 per block); the timeout never fires during the test.
+    const block = genesisBlock(m, 'dch', { batchSize: { maxMessageCount: 2, absoluteMaxBytes: 1024 * 1024, preferredMaxBytes: 512 * 1024 }, batchTimeout: '1h' });
+    expect((await adminRequest(m, adminPort!, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: block })).status).toBe(201);
+    const answers = await broadcast(client, Array.from({ length: 6 }, () => txEnvelope(signer, 'dch')));
+    expect(answers.every((a) => a.status === Status.SUCCESS)).toBe(true);
+    await deliver(client, seekEnvelope(signer, 'dch', 3, 3)); // height 4 reached
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await node?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const table: [string, Position, Position, 'block' | 'fail', number[], number][] = [
+    ['oldest → newest', 'oldest', 'newest', 'block', [0, 1, 2, 3], Status.SUCCESS],
+    ['oldest → oldest', 'oldest', 'oldest', 'block', [0], Status.SUCCESS],
+    ['newest → newest', 'newest', 'newest', 'block', [3], Status.SUCCESS],
+    ['specified 1 → specified 2', 1, 2, 'block', [1, 2], Status.SUCCESS],
+    ['specified 2 → newest', 2, 'newest', 'fail', [2, 3], Status.SUCCESS],
+    ['specified 2 → specified 1 (stop before start)', 2, 1, 'block', [], Status.BAD_REQUEST],
+    ['specified 9, beyond the height', 9, 9, 'block', [], Status.NOT_FOUND],
+    ['FAIL_IF_NOT_READY at the next block', 4, 4, 'fail', [], Status.NOT_FOUND],
+    ['FAIL_IF_NOT_READY past the end', 'oldest', 6, 'fail', [0, 1, 2, 3], Status.NOT_FOUND],
+    ['FAIL_IF_NOT_READY next commit', 'next', 'next', 'fail', [], Status.NOT_FOUND],
+  ];
+
+  it.each(table)('%s', async (_name, start, stop, behavior, blocks, status) => {
+    const out = await deliver(client, seekEnvelope(signer, 'dch', start, stop, behavior));
+    expect(out.blocks).toEqual(blocks);
+    expect(out.status).toBe(status);
+  });
+
+  it('HEADER_WITH_SIG sends blocks without their data', async () => {
+    const out = await deliver(client, seekEnvelope(signer, 'dch', 1, 2, 'block', true));
+    expect(out.blocks).toEqual([1, 2]);
+    expect(out.dataCounts).toEqual([0, 0]);
+    const full = await deliver(client, seekEnvelope(signer, 'dch', 1, 2));
+    expect(full.dataCounts).toEqual([2, 2]);
+  });
+
+  it('BLOCK_UNTIL_READY next-commit waits for the next block and streams it as it is written', async () => {
+    const pending = deliver(client, seekEnvelope(signer, 'dch', 'next', 'next'));
+    const streaming = deliver(client, seekEnvelope(signer, 'dch', 'newest', 'max'), 2);
+    // The seek must be registered before the block is cut: order a pair after both streams started.
+    await new Promise((r) => setTimeout(r, 50));
+    await broadcast(client, [txEnvelope(signer, 'dch'), txEnvelope(signer, 'dch')]);
+    const next = await pending;
+    expect(next.status).toBe(Status.SUCCESS);
+    expect(next.blocks).toHaveLength(1);
+    expect((await streaming).blocks).toEqual([next.blocks[0]! - 1, next.blocks[0]!]);
+  });
+
+  it('answers BAD_REQUEST to garbage and to a non-seek envelope, NOT_FOUND to an unknown channel', async () => {
+    expect((await deliver(client, Buffer.from('garbage'))).status).toBe(Status.BAD_REQUEST);
+    expect((await deliver(client, txEnvelope(signer, 'dch', 10, HeaderType.ENDORSER_TRANSACTION))).status).toBe(Status.BAD_REQUEST);
+    expect((await deliver(client, seekEnvelope(signer, 'nochannel', 'oldest', 'newest'))).status).toBe(Status.NOT_FOUND);
+  });
+
+  it('answers FORBIDDEN to a client outside /Channel/Readers and to an expired one', async () => {
+    const outsider = await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('eve');
+    const outsiderOut = await deliver(client, seekEnvelope(testIdentitySigner(outsider), 'dch', 'oldest', 'newest'));
+    expect(outsiderOut).toMatchObject({ blocks: [], status: Status.FORBIDDEN });
+    const tampered = { serialized: signer.serialized, sign: () => new Uint8Array(signer.sign(Buffer.from('other'))) };
+    expect((await deliver(client, seekEnvelope(tampered, 'dch', 'oldest', 'newest'))).status).toBe(Status.FORBIDDEN);
+  });
+});

@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
+import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
+import { OrdererNode } from '../../../core/orderer/orderer-node';
+import { abClient, adminRequest, broadcast, clientSigner, deliver, generateMaterial, genesisBlock, seekEnvelope, tmpDir, txEnvelope, writeNodeConfig, type Material } from './orderer-fixture';
+
+describe('orderer channel participation API (mutual TLS)', () => {
+  let dir: string;
+  let m: Material;
+  let node: OrdererNode;
+  let adminPort: number;
+  let client: AtomicBroadcastClient;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-orderer-participation-');
+    m = await generateMaterial(dir);
+    node = new OrdererNode(loadOrdererConfig(writeNodeConfig(m, 'orderer0').configFile));
+    const endpoints = await node.start();
+    adminPort = endpoints.adminPort!;
+    client = abClient(m, endpoints.grpcPort);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await node?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists no channels before any join', async () => {
+    const res = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
+    expect(res).toEqual({ status: 200, json: { systemChannel: null, channels: [] } });
+  });
+
+  it('refuses a client without a certificate', async () => {
+    await expect(adminRequest(m, adminPort, 'GET', '/participation/v1/channels', undefined, false)).rejects.toThrow();
+  });
+
+  it('joins with a genesis block, lists and shows the channel, and serves it', async () => {
+    const joined = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'alpha') });
+    expect(joined.status).toBe(201);
+    expect(joined.json).toEqual({ name: 'alpha', url: '/participation/v1/channels/alpha', consensusRelation: 'consenter', status: 'active', height: 1 });
+
+    const list = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
+    expect(list.json).toEqual({ systemChannel: null, channels: [{ name: 'alpha', url: '/participation/v1/channels/alpha' }] });
+
+    const signer = clientSigner(m);
+    const answers = await broadcast(client, [txEnvelope(signer, 'alpha')]);
+    expect(answers).toEqual([{ status: Status.SUCCESS, info: '' }]);
+    const out = await deliver(client, seekEnvelope(signer, 'alpha', 'oldest', 1));
+    expect(out).toMatchObject({ blocks: [0, 1], status: Status.SUCCESS });
+
+    const info = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels/alpha');
+    expect(info.json).toMatchObject({ name: 'alpha', status: 'active', height: 2 });
+  });
+
+  it('answers 405 when joining a channel that exists', async () => {
+    const res = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'alpha') });
+    expect(res.status).toBe(405);
+    expect((res.json as { error: string }).error).toMatch(/already exists/);
+  });
+
+  it('answers 400 for a body that is not a config block, and for a missing form field', async () => {
+    const garbage = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: Buffer.from('not a block') });
+    expect(garbage.status).toBe(400);
+    expect((garbage.json as { error: string }).error).toMatch(/cannot join/);
+    const missing = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'other', bytes: genesisBlock(m, 'beta') });
+    expect(missing.status).toBe(400);
+    expect((missing.json as { error: string }).error).toMatch(/config-block/);
+  });
+
+  it('answers 404 for an unknown channel', async () => {
+    expect((await adminRequest(m, adminPort, 'GET', '/participation/v1/channels/nope')).status).toBe(404);
+    expect((await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/nope')).status).toBe(404);
+  });
+
+  it('removes a channel: it disappears from the list and Broadcast answers NOT_FOUND', async () => {
+    await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'gamma') });
+    const removed = await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/gamma');
+    expect(removed.status).toBe(204);
+    const list = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
+    expect((list.json as { channels: { name: string }[] }).channels.map((c) => c.name)).toEqual(['alpha']);
+    const [answer] = await broadcast(client, [txEnvelope(clientSigner(m), 'gamma')]);
+    expect(answer!.status).toBe(Status.NOT_FOUND);
+  });
+});

@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadNodeConfig } from '../../../../core/node/config';
+import { toOrdererNodeConfig } from '../../../../core/orderer/orderer-config';
+import { parsePeerConfig } from '../../../../core/peer/peer-config';
+import { parseConfigBlock } from '../../../../core/protocol/config-parse';
+import { loadSigningIdentity } from '../../../../plugins/msp-x509';
+import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
+import { NetworkLayout } from '../../../../cli/services/network/network-layout';
+import { loadNetworkSpec } from '../../../../cli/services/network/network-spec';
+
+describe('initNetwork', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-init-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes network.yaml, cryptogen-layout material, valid node configs and a genesis block', async () => {
+    const dir = path.join(tmp, 'net');
+    const steps: string[] = [];
+    const result = await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orgs: 3, peersPerOrg: 2, basePort: 20000, batchTimeout: '250ms', maxMessageCount: 7 }, (s) =>
+      steps.push(s),
+    );
+    expect(steps.length).toBeGreaterThan(0);
+    const spec = loadNetworkSpec(dir);
+    expect(spec.orgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP', 'Org3MSP']);
+    expect(spec.orgs[2]!.peers).toHaveLength(2);
+    expect(fs.readFileSync(result.networkFile, 'utf8')).toMatch(/# BatchTimeout/);
+
+    const layout = new NetworkLayout(dir, spec);
+    // cryptogen's folder layout
+    for (const rel of [
+      'organizations/ordererOrganizations/example.com/orderers/orderer.example.com/tls/server.crt',
+      'organizations/peerOrganizations/org3.example.com/peers/peer1.org3.example.com/msp/signcerts/peer1.org3.example.com-cert.pem',
+      'organizations/peerOrganizations/org1.example.com/users/User1@org1.example.com/msp/keystore/priv_sk',
+      'organizations/peerOrganizations/org1.example.com/msp/config.yaml',
+    ]) {
+      expect(fs.existsSync(path.join(dir, rel))).toBe(true);
+    }
+    for (const u of layout.users()) {
+      expect(loadSigningIdentity(u.mspDir, u.mspId).mspId).toBe(u.mspId);
+      expect(fs.existsSync(u.certPath) && fs.existsSync(u.keyPath)).toBe(true);
+    }
+
+    // each node config validates with the node's own schema, and points at existing files
+    for (const node of layout.nodes()) {
+      const config = loadNodeConfig(node.configFile);
+      expect(config.id).toBe(node.id);
+      expect(fs.existsSync(config.msp.dir)).toBe(true);
+      if (node.kind === 'orderer') {
+        const o = toOrdererNodeConfig(config);
+        expect(fs.existsSync(o.orderer.tls.cert)).toBe(true);
+      } else {
+        const p = parsePeerConfig(config);
+        expect(p.peer.listenAddress).toBe(node.address);
+        expect(p.peer.gateway.peers).toHaveLength(layout.peers().length - 1);
+        expect(fs.existsSync(p.peer.tls.certFile!)).toBe(true);
+      }
+    }
+    const ports = layout.nodes().map((n) => n.address);
+    expect(new Set(ports).size).toBe(ports.length);
+
+    const parsed = parseConfigBlock(fs.readFileSync(result.genesisBlock));
+    expect(parsed.channelId).toBe('mychannel');
+    expect(JSON.stringify(parsed)).toContain('Org3MSP');
+  });
+
+  it('turns peer TLS off with tls: false', async () => {
+    const dir = path.join(tmp, 'plain');
+    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, tls: false, basePort: 21000 });
+    const spec = loadNetworkSpec(dir);
+    expect(spec.tls).toBe(false);
+    const peer = new NetworkLayout(dir, spec).peers()[0]!;
+    expect(parsePeerConfig(loadNodeConfig(peer.configFile)).peer.tls.enabled).toBe(false);
+  });
+
+  it('refuses a non-empty directory and leaves it untouched', async () => {
+    fs.writeFileSync(path.join(tmp, 'keep.txt'), 'x');
+    await expect(initNetwork(tmp, DEFAULT_INIT_OPTIONS)).rejects.toMatchObject({ code: 'TARGET_NOT_EMPTY' });
+    expect(fs.readdirSync(tmp)).toEqual(['keep.txt']);
+  });
+
+  it('rejects bad options with the field named and writes nothing', async () => {
+    const dir = path.join(tmp, 'bad');
+    await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, channel: 'Bad_Name' })).rejects.toThrow(/channel\.name/);
+    await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orderers: 3 })).rejects.toThrow(/solo consensus runs exactly one orderer/);
+    await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, batchTimeout: 'soon' })).rejects.toThrow(/batchTimeout/);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('reports a hand-broken network.yaml with the path of the bad field', async () => {
+    const dir = path.join(tmp, 'net');
+    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 22000 });
+    const file = path.join(dir, 'network.yaml');
+    const raw = parseYaml(fs.readFileSync(file, 'utf8')) as { orgs: { peers: { port: number }[] }[] };
+    raw.orgs[1]!.peers[0]!.port = raw.orgs[0]!.peers[0]!.port;
+    fs.writeFileSync(file, JSON.stringify(raw));
+    expect(() => loadNetworkSpec(dir)).toThrow(/orgs\.1\.peers\.0\.port: port \d+ is already used/);
+    expect(() => loadNetworkSpec(tmp)).toThrow(/not a Weft network directory/);
+  });
+});

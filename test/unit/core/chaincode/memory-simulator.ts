@@ -1,0 +1,102 @@
+import type { KeyModification, KV, QueryPage, TxSimulator } from '../../../../core/ledger/tx-simulator';
+
+/**
+ * A tiny in-memory TxSimulator for runtime unit tests: committed state in a sorted map, writes
+ * recorded (never visible to reads), results as JSON. The real ledger is used in integration tests.
+ */
+export class MemoryWorld {
+  readonly state = new Map<string, Uint8Array>();
+  readonly metadata = new Map<string, Record<string, Uint8Array>>();
+  readonly history = new Map<string, KeyModification[]>();
+
+  simulator(txId = 'tx'): MemorySimulator {
+    return new MemorySimulator(this, txId);
+  }
+
+  commit(sim: MemorySimulator, seconds = 0): void {
+    for (const [k, v] of sim.writes) {
+      if (v === undefined) this.state.delete(k);
+      else this.state.set(k, v);
+      const h = this.history.get(k) ?? [];
+      h.unshift({ txId: sim.txId, value: v ?? new Uint8Array(0), isDelete: v === undefined, timestamp: { seconds, nanos: 0 } });
+      this.history.set(k, h);
+    }
+    for (const [k, m] of sim.metaWrites) this.metadata.set(k, m);
+  }
+}
+
+const SEP = '\u0000\u0000';
+const nsKey = (ns: string, key: string): string => `${ns}${SEP}${key}`;
+const cmp = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+export class MemorySimulator implements TxSimulator {
+  readonly writes = new Map<string, Uint8Array | undefined>();
+  readonly metaWrites = new Map<string, Record<string, Uint8Array>>();
+  readonly reads: string[] = [];
+
+  constructor(
+    private readonly world: MemoryWorld,
+    readonly txId: string,
+  ) {}
+
+  getState(namespace: string, key: string): Uint8Array | undefined {
+    this.reads.push(key);
+    return this.world.state.get(nsKey(namespace, key));
+  }
+  getStateMultiple(namespace: string, keys: readonly string[]): (Uint8Array | undefined)[] {
+    return keys.map((k) => this.getState(namespace, k));
+  }
+  private range(namespace: string, startKey: string, endKey: string): KV[] {
+    const out: KV[] = [];
+    for (const [k, value] of this.world.state) {
+      if (!k.startsWith(namespace + SEP)) continue;
+      const key = k.slice(namespace.length + SEP.length);
+      if (cmp(key, startKey) >= 0 && (endKey === '' || cmp(key, endKey) < 0)) out.push({ namespace, key, value });
+    }
+    return out.sort((a, b) => cmp(a.key, b.key));
+  }
+  getStateRange(namespace: string, startKey: string, endKey: string): Iterable<KV> {
+    return this.range(namespace, startKey, endKey);
+  }
+  getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    const all = this.range(namespace, bookmark || startKey, endKey);
+    const results = all.slice(0, pageSize);
+    return { results, fetchedRecordsCount: results.length, bookmark: all.length > pageSize ? all[pageSize].key : '' };
+  }
+  executeQuery(namespace: string, query: string): Iterable<KV> {
+    const selector = (JSON.parse(query) as { selector: Record<string, unknown> }).selector;
+    return this.range(namespace, '', '').filter((kv) => {
+      try {
+        const doc = JSON.parse(Buffer.from(kv.value).toString()) as Record<string, unknown>;
+        return Object.entries(selector).every(([f, v]) => doc[f] === v);
+      } catch {
+        return false;
+      }
+    });
+  }
+  executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    const all = [...this.executeQuery(namespace, query)].filter((kv) => bookmark === '' || cmp(kv.key, bookmark) >= 0);
+    const results = all.slice(0, pageSize);
+    return { results, fetchedRecordsCount: results.length, bookmark: all.length > pageSize ? all[pageSize].key : '' };
+  }
+  getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined {
+    return this.world.metadata.get(nsKey(namespace, key));
+  }
+  getHistoryForKey(namespace: string, key: string): Iterable<KeyModification> {
+    return this.world.history.get(nsKey(namespace, key)) ?? [];
+  }
+  done(): void {}
+  setState(namespace: string, key: string, value: Uint8Array): void {
+    this.writes.set(nsKey(namespace, key), value);
+  }
+  deleteState(namespace: string, key: string): void {
+    this.writes.set(nsKey(namespace, key), undefined);
+  }
+  setStateMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): void {
+    this.metaWrites.set(nsKey(namespace, key), metadata);
+  }
+  getTxSimulationResults(): Uint8Array {
+    const writes = [...this.writes.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, v === undefined ? null : Buffer.from(v).toString('base64')]);
+    return Buffer.from(JSON.stringify({ reads: [...new Set(this.reads)].sort(), writes }));
+  }
+}

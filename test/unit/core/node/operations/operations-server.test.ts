@@ -1,0 +1,54 @@
+import { Counter } from 'prom-client';
+import pino from 'pino';
+import { OperationsServer, splitHostPort } from '../../../../../core/node/operations/operations-server';
+
+describe('operations server', () => {
+  let server: OperationsServer;
+  let base: string;
+  let healthy = true;
+  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: true }));
+
+  beforeAll(async () => {
+    server = new OperationsServer({ listenAddress: '127.0.0.1:0', version: '9.9.9', commit: 'abc123', logger });
+    server.addHealthChecker({ name: 'ledger', check: () => { if (!healthy) throw new Error('disk gone'); } });
+    new Counter({ name: 'weft_test_things_total', help: 'things', registers: [server.registry] }).inc(3);
+    await server.start();
+    base = `http://${server.address()}`;
+  });
+  afterAll(() => server.stop());
+
+  it('reports health and the failed checks', async () => {
+    healthy = true;
+    let res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'OK' });
+    healthy = false;
+    res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ failed_checks: [{ component: 'ledger', reason: 'disk gone' }] });
+  });
+
+  it('serves Prometheus metrics and the version', async () => {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('weft_test_things_total 3');
+    expect(metrics).toContain('process_cpu_user_seconds_total');
+    expect(await (await fetch(`${base}/version`)).json()).toEqual({ Version: '9.9.9', CommitSHA: 'abc123' });
+  });
+
+  it('reads and changes the log level, refusing bad specs', async () => {
+    expect(await (await fetch(`${base}/logspec`)).json()).toEqual({ spec: 'warn' });
+    expect((await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"debug"}' })).status).toBe(204);
+    expect(logger.level).toBe('debug');
+    const bad = await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"loud"}' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain('loud');
+    expect((await fetch(`${base}/logspec`, { method: 'PUT', body: 'x'.repeat(5000) })).status).toBe(413);
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('parses listen addresses and rejects bad ports', () => {
+    expect(splitHostPort('0.0.0.0:9443')).toEqual({ host: '0.0.0.0', port: 9443 });
+    expect(splitHostPort('[::1]:80')).toEqual({ host: '::1', port: 80 });
+    expect(() => splitHostPort('localhost:99999')).toThrow(expect.objectContaining({ code: 'CONFIG_BAD_ADDRESS' }));
+  });
+});
