@@ -81,22 +81,50 @@ function close(env: Env): void {
   fs.rmSync(env.dir, { recursive: true, force: true });
 }
 
-/** Commits pre-built blocks; returns blocks per wall second. */
-function commitRate(env: Env, keySpace: number, blocks: number, tag: string): number {
+/** Commits pre-built blocks; returns blocks per wall second and per second of this process's CPU. */
+function commitRate(env: Env, keySpace: number, blocks: number, tag: string): { wall: number; cpu: number } {
   const built = buildBlocks(env.chain, blocks, keySpace, rng(42), tag);
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (const b of built) env.ledger.commit(b);
-  return (blocks * 1000) / (performance.now() - start);
+  const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: (blocks * 1000) / wallMs, cpu: (blocks * 1000 * 1000) / Math.max(cpu.user + cpu.system, 1) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export default async function run(): Promise<BenchMetric[]> {
   const metrics: BenchMetric[] = [];
   const small = open(10_000);
+  const large = open(1_000_000);
   try {
     commitRate(small, 10_000, 5, 'warm');
-    const blocksPerS = commitRate(small, 10_000, 40, 'small');
-    metrics.push({ name: 'commit_blocks_per_s', value: round(blocksPerS), unit: 'blocks/s' });
-    metrics.push({ name: 'commit_keys_per_s', value: Math.round(blocksPerS * TXS_PER_BLOCK), unit: 'keys/s' });
+    commitRate(large, 1_000_000, 5, 'warm');
+    // Alternate rounds so machine noise (other processes, checkpoints) hits both sizes alike. Rates
+    // per CPU second are the headline (this machine is shared); wall rates are reported beside them.
+    const small_: { wall: number; cpu: number }[] = [];
+    const large_: { wall: number; cpu: number }[] = [];
+    for (let r = 0; r < 5; r++) {
+      small_.push(commitRate(small, 10_000, 12, `small${r}`));
+      large_.push(commitRate(large, 1_000_000, 12, `large${r}`));
+    }
+    const blocksPerS = median(small_.map((x) => x.cpu));
+    const largePerS = median(large_.map((x) => x.cpu));
+    metrics.push({ name: 'commit_blocks_per_s', value: round(blocksPerS), unit: 'blocks/s (per CPU second)' });
+    metrics.push({ name: 'commit_keys_per_s', value: Math.round(blocksPerS * TXS_PER_BLOCK), unit: 'keys/s (per CPU second)' });
+    metrics.push({ name: 'commit_keys_per_s_wall', value: Math.round(median(small_.map((x) => x.wall)) * TXS_PER_BLOCK), unit: 'keys/s (wall)' });
+    metrics.push({ name: 'commit_keys_per_s_1m', value: Math.round(largePerS * TXS_PER_BLOCK), unit: 'keys/s (per CPU second)' });
+    metrics.push({ name: 'commit_keys_per_s_1m_vs_10k', value: round(largePerS / blocksPerS, 3), unit: 'ratio (target >= 0.8)' });
+    metrics.push({
+      name: 'commit_keys_per_s_1m_vs_10k_wall',
+      value: round(median(large_.map((x) => x.wall)) / median(small_.map((x) => x.wall)), 3),
+      unit: 'ratio (wall)',
+    });
+    close(large);
 
     const random = rng(7);
     const q = small.ledger.newQueryExecutor();
@@ -106,7 +134,7 @@ export default async function run(): Promise<BenchMetric[]> {
       },
       { batch: 100 },
     );
-    metrics.push({ name: 'point_reads_per_s', value: Math.round(reads.perSecond), unit: 'reads/s' });
+    metrics.push({ name: 'point_reads_per_s', value: Math.round(reads.perCpuSecond), unit: 'reads/s (per CPU second)' });
     const scans = measure(() => {
       let n = 0;
       for (const kv of q.getStateRange(NS, keyOf(Math.floor(random() * 9_000)), '')) {
@@ -114,28 +142,18 @@ export default async function run(): Promise<BenchMetric[]> {
         if (++n === 1000) break;
       }
     });
-    metrics.push({ name: 'range_scans_per_s', value: round(scans.perSecond), unit: 'scans/s (1,000 keys)' });
+    metrics.push({ name: 'range_scans_per_s', value: round(scans.perCpuSecond), unit: 'scans/s of 1,000 keys (per CPU second)' });
     const history = measure(
       () => {
         for (let i = 0; i < 100; i++) for (const h of q.getHistoryForKey(NS, keyOf(Math.floor(random() * 10_000)))) void h;
       },
       { batch: 100 },
     );
-    metrics.push({ name: 'history_reads_per_s', value: Math.round(history.perSecond), unit: 'queries/s' });
+    metrics.push({ name: 'history_reads_per_s', value: Math.round(history.perCpuSecond), unit: 'queries/s (per CPU second)' });
     q.done();
-
-    const large = open(1_000_000);
-    try {
-      commitRate(large, 1_000_000, 5, 'warm');
-      const largeRate = commitRate(large, 1_000_000, 40, 'large');
-      const smallRate = commitRate(small, 10_000, 40, 'small2');
-      metrics.push({ name: 'commit_keys_per_s_1m', value: Math.round(largeRate * TXS_PER_BLOCK), unit: 'keys/s' });
-      metrics.push({ name: 'commit_keys_per_s_1m_vs_10k', value: round(largeRate / smallRate, 3), unit: 'ratio (target >= 0.8)' });
-    } finally {
-      close(large);
-    }
   } finally {
     close(small);
+    if (fs.existsSync(large.dir)) close(large);
   }
   return metrics;
 }

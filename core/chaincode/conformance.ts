@@ -273,6 +273,13 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       await expectServing();
     });
 
+    test('a stub kept past its transaction cannot write into a later one', async () => {
+      expect(text((await call(id, 'hostile', ['Stash'])).response.payload)).toBe('stashed');
+      const later = await call(id, 'hostile', ['Release'], { commit: false });
+      expect(text(later.response.payload)).toBe('released');
+      expect(Buffer.from(later.rwset).includes(Buffer.from('late'))).toBe(false);
+    });
+
     test('Date and Math.random are the transaction timestamp and a txid-seeded sequence', async () => {
       const a = JSON.parse(text((await call(id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
       const b = JSON.parse(text((await call(id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
@@ -282,13 +289,16 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       expect(a.date).toBe('2023-11-14T22:13:20.123Z');
       expect(a.txDate).toBe('2023-11-14T22:13:20.123Z');
       expect(a.called).toBe('string');
+      expect(a.intl).toBe('11/14/2023');
+      expect(a.weakRef).toBe('undefined');
+      expect(a.local).toEqual(['Tue Nov 14 2023 22:13:20 GMT+0000 (Coordinated Universal Time)', 22, 0, '2020-01-02T03:00:00.000Z']);
       expect(c.now).toBe(1_800_000_000_123);
       expect(c.random).not.toEqual(a.random);
     });
 
     test('no Node, timer or host handle is reachable from chaincode', async () => {
       const r = JSON.parse(text((await call(id, 'hostile', ['Escape'])).response.payload)) as Record<string, string>;
-      expect(r).toEqual({ process: 'undefined', require: 'threw', setTimeout: 'undefined', host: 'undefined', viaFunction: 'undefined' });
+      expect(r).toEqual({ process: 'undefined', require: 'threw', setTimeout: 'undefined', host: 'undefined', dispatch: 'undefined', viaFunction: 'undefined' });
     });
   });
 

@@ -64,11 +64,22 @@ function int(value: unknown, name: string, min: number, max: number): number {
   return value;
 }
 
+/**
+ * A value as it should cross the boundary: structured clone copies a view's whole backing buffer,
+ * and Node Buffers often view a shared pool, so views are narrowed to their own bytes first.
+ */
+function exact(value: Uint8Array): Uint8Array;
+function exact(value: Uint8Array | undefined): Uint8Array | undefined;
+function exact(value: Uint8Array | undefined): Uint8Array | undefined {
+  if (value === undefined || (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength)) return value;
+  return new Uint8Array(value);
+}
+
 function collect(kvs: Iterable<{ key: string; value: Uint8Array }>, limit: number): HostKV[] {
   const out: HostKV[] = [];
   for (const kv of kvs) {
     if (out.length >= limit) break;
-    out.push([kv.key, kv.value]);
+    out.push([kv.key, exact(kv.value)]);
   }
   return out;
 }
@@ -103,7 +114,21 @@ function fabricAttrs(der: Uint8Array): string | undefined {
   return Buffer.from(der.subarray(start, start + len)).toString('utf8');
 }
 
+const x509Cache = new Map<string, HostX509>();
+const X509_CACHE_SIZE = 512;
+
+/** Parses a PEM certificate (cached: creators repeat across transactions and fresh contexts). */
 export function parseX509(pem: string): HostX509 {
+  let info = x509Cache.get(pem);
+  if (info === undefined) {
+    info = parseX509Uncached(pem);
+    if (x509Cache.size >= X509_CACHE_SIZE) x509Cache.delete(x509Cache.keys().next().value as string);
+    x509Cache.set(pem, info);
+  }
+  return info;
+}
+
+function parseX509Uncached(pem: string): HostX509 {
   const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
   if (!m) throw new ArgError('Failed to find start line or end line of the certificate.');
   let cert: X509Certificate;
@@ -163,15 +188,15 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
   try {
     const id = SerializedIdentity.deserializeBinary(inv.creator);
     creatorMspId = id.getMspid();
-    creatorIdBytes = id.getIdBytes_asU8();
+    creatorIdBytes = exact(id.getIdBytes_asU8());
   } catch {
     // An undecodable creator surfaces as ClientIdentity's certificate error, as in Fabric.
   }
   return {
     txId: inv.txId,
     channelId: inv.channelId,
-    args: inv.args.map((a) => a),
-    transient: inv.transient ? [...inv.transient.entries()] : [],
+    args: inv.args.map((a) => exact(a)),
+    transient: inv.transient ? [...inv.transient.entries()].map(([k, v]): [string, Uint8Array] => [k, exact(v)]) : [],
     creatorMspId,
     creatorIdBytes,
     seconds: inv.timestamp.seconds,
@@ -203,7 +228,7 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
   const key = (s: HostSession, k: unknown): string => str(k, 'key', s.limits.maxKeyBytes);
 
   return {
-    getState: entry('getState', (s, k: string) => s.support.simulator.getState(ns(s), key(s, k))),
+    getState: entry('getState', (s, k: string) => exact(s.support.simulator.getState(ns(s), key(s, k)))),
     putState: entry('putState', (s, k: string, v: Uint8Array) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);
       const vv = bytes(v, `value for key ${JSON.stringify(kk)}`, s.limits.maxValueBytes);
@@ -240,11 +265,11 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       const out = [];
       for (const m of s.support.simulator.getHistoryForKey(ns(s), key(s, k))) {
         if (out.length >= s.limits.totalQueryLimit) break;
-        out.push({ txId: m.txId, value: m.value, isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos });
+        out.push({ txId: m.txId, value: exact(m.value), isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos });
       }
       return out;
     }),
-    getStateValidationParameter: entry('getStateValidationParameter', (s, k: string) => s.support.simulator.getStateMetadata(ns(s), key(s, k))?.[VALIDATION_PARAMETER]),
+    getStateValidationParameter: entry('getStateValidationParameter', (s, k: string) => exact(s.support.simulator.getStateMetadata(ns(s), key(s, k))?.[VALIDATION_PARAMETER])),
     setStateValidationParameter: entry('setStateValidationParameter', (s, k: string, policy: Uint8Array) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);
       const ep = bytes(policy, 'endorsement policy', s.limits.maxValueBytes);
@@ -258,7 +283,7 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       const a = args.map((x, i) => bytes(x, `args[${i}]`, s.limits.maxValueBytes));
       const ch = str(channel, 'channel', 256) || s.invocation.channelId;
       const r = s.support.invokeChaincode(cc, a, ch);
-      return { status: r.status, message: r.message, payload: r.payload };
+      return { status: r.status, message: r.message, payload: exact(r.payload) };
     }),
     getSignedProposal: entry('getSignedProposal', (s) => (s.invocation.signedProposal ? decodeSignedProposal(s.invocation.signedProposal) : undefined)),
     hash: entry('hash', (_s, algorithm: string, data: Uint8Array) => {

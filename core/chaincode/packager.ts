@@ -9,10 +9,11 @@
  */
 import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuildTypes from 'esbuild';
 import { ChaincodeError } from '../errors';
-import { packageIdOf, validateLabel, writeChaincodePackage } from './chaincode-package';
+import { packageIdOf, validateLabel, writeChaincodePackage, type ChaincodePackage } from './chaincode-package';
 import { SANDBOX_ABI } from './host-api';
 
 export interface PackageChaincodeOptions {
@@ -84,6 +85,8 @@ function resolveEntry(projectDir: string, main: string): string {
 function compileTypeScript(file: string, source: string): string {
   let ts: typeof import('typescript');
   try {
+    // Loaded on demand: typescript is only needed for unbuilt TypeScript projects.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     ts = require('typescript') as typeof import('typescript');
   } catch {
     throw new ChaincodeError('CHAINCODE_NEEDS_BUILD', `${file} is TypeScript and the typescript compiler is not installed: build the project first (npm run build) and point package.json main at the output`);
@@ -159,6 +162,8 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
     `weft.register(() => require(${JSON.stringify(entry)}), ${JSON.stringify({ name, version, metadata })});`,
   ].join('\n');
 
+  // Loaded on demand so that importing core never loads esbuild.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof esbuildTypes;
   let result: esbuildTypes.BuildResult;
   try {
@@ -207,4 +212,35 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
   collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', code);
   const packageBytes = await writeChaincodePackage({ path: path.basename(path.resolve(options.projectDir)), type: 'node', label: options.label }, code);
   return { packageBytes, packageId: packageIdOf(options.label, packageBytes), label: options.label, bundle };
+}
+
+/**
+ * Bundles a package made by Fabric's own tooling (`peer lifecycle chaincode package`: sources under
+ * `src/`, no `node_modules`), so such packages install unchanged and keep their Fabric package ID.
+ * Works when the chaincode needs nothing beyond fabric-contract-api / fabric-shim and the sandbox's
+ * built-ins; otherwise the error says to package with Weft, which bundles npm dependencies.
+ */
+export async function bundleFabricPackage(pkg: ChaincodePackage): Promise<string> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ccsrc-'));
+  try {
+    for (const [name, data] of pkg.code) {
+      const target = path.join(tmp, name);
+      if (!target.startsWith(tmp + path.sep)) continue;
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, data);
+    }
+    try {
+      return (await bundleChaincode(path.join(tmp, 'src'))).bundle;
+    } catch (err) {
+      const message = err instanceof Error ? err.message.split(tmp + path.sep).join('') : String(err);
+      throw new ChaincodeError(
+        'CHAINCODE_NOT_BUNDLED',
+        `package ${pkg.packageId} holds plain sources that cannot be bundled as they are (${message}); package the project with weft chaincode package, which bundles its npm dependencies`,
+        { packageId: pkg.packageId },
+        { cause: err },
+      );
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }

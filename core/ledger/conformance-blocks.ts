@@ -1,4 +1,5 @@
 /** Conformance: commit, MVCC, block and transaction queries, history, recovery (jest globals). */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -40,6 +41,10 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect(Buffer.from(stored!.getHeader()!.serializeBinary()).equals(Buffer.from(block.getHeader()!.serializeBinary()))).toBe(true);
       expect(f.ledger.getBlockByHash(blockHeaderHash(block.getHeader()!))?.getHeader()?.getNumber()).toBe(1);
       expect(f.ledger.getBlockByNumber(2)).toBeUndefined();
+      const info0 = f.ledger.getBlockchainInfo();
+      expect(info0.height).toBe(2);
+      expect(Buffer.from(info0.currentBlockHash).equals(Buffer.from(blockHeaderHash(block.getHeader()!)))).toBe(true);
+      expect(Buffer.from(info0.previousBlockHash).equals(Buffer.from(block.getHeader()!.getPreviousHash_asU8()))).toBe(true);
       expect(f.ledger.getBlockByHash(new Uint8Array(32))).toBeUndefined();
       const info = f.ledger.getTransactionById('t2');
       expect(info && { b: info.blockNum, t: info.txNum, c: info.validationCode }).toEqual({ b: 1, t: 1, c: V.VALID });
@@ -98,16 +103,18 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect(f.ledger.getTransactionById('seed')?.blockNum).toBe(0);
     });
 
-    it('marks a block write beyond the limits or with a bad key INVALID_WRITESET, other txs unaffected', () => {
+    it('marks a block write with a key Fabric forbids INVALID_WRITESET; size limits apply at endorsement only', () => {
       const raw = (txId: string, key: string, value: Uint8Array): Uint8Array => {
         const b = new RwSetBuilder();
         b.addWrite('cc', key, value);
         return buildRwSetEnvelope({ txId, rwset: b.build().serializeBinary(), channelId: 'ch1' });
       };
+      // Node-configured limits could differ between peers; a block must validate the same everywhere.
       const { codes } = f.commit([raw('big', 'big', new Uint8Array(2000)), raw('nul', '\u0000x', utf8('v')), raw('fine', 'fine', utf8('v'))]);
-      expect(codes).toEqual([V.INVALID_WRITESET, V.INVALID_WRITESET, V.VALID]);
+      expect(codes).toEqual([V.VALID, V.INVALID_WRITESET, V.VALID]);
       const q = f.ledger.newQueryExecutor();
-      expect([q.getState('cc', 'big'), str(q.getState('cc', 'fine'))]).toEqual([undefined, 'v']);
+      expect([q.getState('cc', 'big')?.length, str(q.getState('cc', 'fine'))]).toEqual([2000, 'v']);
+      expect(() => f.ledger.newTxSimulator('again').setState('cc', 'big', new Uint8Array(2000))).toThrow(expect.objectContaining({ code: 'LEDGER_VALUE_TOO_LARGE' }));
     });
 
     it('refuses a block out of order or off the chain, writing nothing', () => {
@@ -119,9 +126,48 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       b.getHeader()!.setPreviousHash(blockHeaderHash(f.ledger.getBlockByNumber(0)!.getHeader()!));
       b.getHeader()!.setDataHash(new Uint8Array(32));
       expect(() => f.ledger.commit(b)).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_BLOCK' }));
-      expect(() => f.ledger.commit(b, [0, 0])).toThrow();
+      expect(() => f.ledger.commit(b, [0, 0])).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_BLOCK' }));
       expect(f.ledger.height()).toBe(1);
       expect(f.ledger.newQueryExecutor().getState('cc', 'late')).toBeUndefined();
+    });
+
+    it('answers bad arguments to every ledger method with undefined or a typed error', () => {
+      const code = (fn: () => unknown): string | undefined => {
+        try {
+          fn();
+        } catch (e) {
+          expect((e as Error).name).toBe('LedgerError');
+          return (e as { code: string }).code;
+        }
+        return undefined;
+      };
+      expect(code(() => f.ledger.commit('block' as never))).toBe('LEDGER_BAD_BLOCK');
+      expect(code(() => f.ledger.commit(f.chain.block([]), [300] as never))).toBe('LEDGER_BAD_BLOCK');
+      for (const n of [-1, 1.5, NaN, '0' as unknown as number]) expect(f.ledger.getBlockByNumber(n)).toBeUndefined();
+      expect(f.ledger.getBlockByHash('hash' as never)).toBeUndefined();
+      expect(f.ledger.getTransactionById(7 as never)).toBeUndefined();
+      expect(f.ledger.getTransactionById('')).toBeUndefined();
+      expect(code(() => f.ledger.declareIndexes('', []))).toBe('LEDGER_BAD_NAMESPACE');
+      expect(code(() => f.ledger.newQueryExecutor().getHistoryForKey('cc', 'k'.repeat(5000)))).toBe('LEDGER_KEY_TOO_LARGE');
+      expect(code(() => f.ledger.newQueryExecutor().getStateRange('cc', 'a', 'b\uDC00'))).toBe('LEDGER_BAD_KEY');
+      expect(f.ledger.height()).toBe(1);
+    });
+
+    it('applies metadata writes of a transaction after its value writes; metadata of a missing key is dropped', () => {
+      f.commit([
+        f.tx('md', (s) => {
+          s.setState('cc', 'fresh', utf8('v'));
+          s.setStateMetadata('cc', 'fresh', { VALIDATION_PARAMETER: utf8('p1') });
+          s.setStateMetadata('cc', 'ghost', { VALIDATION_PARAMETER: utf8('p2') });
+        }),
+      ]);
+      const q = f.ledger.newQueryExecutor();
+      expect(str(q.getStateMetadata('cc', 'fresh')?.VALIDATION_PARAMETER)).toBe('p1');
+      expect(q.getState('cc', 'ghost')).toBeUndefined();
+      expect(q.getStateMetadata('cc', 'ghost')).toBeUndefined();
+      f.commit([f.tx('clear', (s) => s.setStateMetadata('cc', 'fresh', {}))]);
+      expect(f.ledger.newQueryExecutor().getStateMetadata('cc', 'fresh')).toBeUndefined();
+      expect(str(f.ledger.newQueryExecutor().getState('cc', 'fresh'))).toBe('v');
     });
 
     it('returns history newest first with tx ids, timestamps and deletes, valid txs only', () => {
@@ -164,9 +210,24 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
     });
   });
 
+  describe('history index disabled', () => {
+    it('commits without history and refuses history queries with a typed error', () => {
+      const f = makeFixture(makeProvider, { historyEnabled: false });
+      try {
+        f.commit([f.tx('h', (s) => s.setState('cc', 'a', utf8('1')))]);
+        expect(str(f.ledger.newQueryExecutor().getState('cc', 'a'))).toBe('1');
+        expect(() => f.ledger.newQueryExecutor().getHistoryForKey('cc', 'a')).toThrow(expect.objectContaining({ code: 'LEDGER_HISTORY_DISABLED' }));
+      } finally {
+        f.close();
+      }
+    });
+  });
+
   describe('ledger manager', () => {
     let f: Fixture;
-    beforeEach(() => (f = makeFixture(makeProvider)));
+    beforeEach(() => {
+      f = makeFixture(makeProvider);
+    });
     afterEach(() => f.close());
 
     it('creates, opens, lists channels and refuses unknown or bad ids', () => {

@@ -1,4 +1,5 @@
 /** Conformance: ranges, pagination, composite keys and rich queries (jest globals). */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { makeFixture, str, utf8, type Fixture } from './conformance-fixture';
 import { createCompositeKey, partialCompositeKeyRange } from './ledger-keys';
 import type { LedgerStoreProvider } from './ledger-store-provider';
@@ -172,7 +173,7 @@ export function queryConformance(makeProvider: (dir: string) => LedgerStoreProvi
     it('names unsupported operators and refuses malformed selectors with typed errors', () => {
       const err = (query: string): [string, unknown] => {
         try {
-          [...q.executeQuery('cc', query)];
+          keys(q.executeQuery('cc', query));
         } catch (e) {
           return [(e as { code: string }).code, (e as { details: { operator?: string } }).details.operator];
         }

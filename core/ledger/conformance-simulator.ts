@@ -1,4 +1,5 @@
 /** Conformance: the transaction simulator and its read/write set (jest globals). */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { makeFixture, str, utf8, type Fixture } from './conformance-fixture';

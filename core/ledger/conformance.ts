@@ -6,6 +6,7 @@
  *   import { ledgerConformance } from '../../../../core/ledger/conformance';
  *   ledgerConformance('ledger-sqlite', (dir) => new SqliteLedgerStoreProvider({ rootDir: dir }));
  */
+import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
 import { queryConformance } from './conformance-queries';
 import { simulatorConformance } from './conformance-simulator';

@@ -4,7 +4,8 @@ import { LedgerError } from '../errors';
 import { blockDataHash, blockHeaderHash, getTransactionsFilter, setTransactionsFilter } from '../protocol/block';
 import { bytesEqual, toHex } from '../protocol/bytes';
 import { decodeLedgerTx, type LedgerTx } from './block-txs';
-import type { CommitResult, IndexFile, Ledger, TransactionInfo } from './ledger';
+import type { BlockchainInfo, CommitResult, IndexFile, Ledger, TransactionInfo } from './ledger';
+import { bytesField, forEachField } from './proto-reader';
 import { validateNamespace } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import type { ChannelLedgerStore } from './ledger-store-provider';
@@ -26,12 +27,27 @@ function decodeStoredBlock(channelId: string, blockNum: number, bytes: Uint8Arra
   }
 }
 
+/** The `txNum`-th envelope of a serialized block (Block.data = 2, BlockData.data = 1), read without decoding the rest. */
+function envelopeAt(blockBytes: Uint8Array, txNum: number): Uint8Array | undefined {
+  try {
+    let n = 0;
+    let found: Uint8Array | undefined;
+    forEachField(bytesField(blockBytes, 2), (f, v) => {
+      if (f === 1 && n++ === txNum && typeof v !== 'number') found = v;
+    });
+    return found;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
  * one atomic store commit), Fabric's startup recovery and `rebuild`. The store holds no logic.
  */
 export class KvLedger implements Ledger {
   private lastHash: Uint8Array | undefined;
+  private lastPreviousHash: Uint8Array | undefined;
 
   constructor(
     readonly channelId: string,
@@ -40,7 +56,15 @@ export class KvLedger implements Ledger {
     private readonly onClose: () => void = () => undefined,
   ) {
     this.recover();
-    this.lastHash = this.hashOf(store.blocks.height() - 1);
+    const last = store.blocks.height() - 1;
+    const header = last < 0 ? undefined : this.getBlockByNumber(last)?.getHeader();
+    if (last >= 0 && header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${last} has no header`, { blockNum: last });
+    this.lastHash = header === undefined ? undefined : blockHeaderHash(header);
+    this.lastPreviousHash = header?.getPreviousHash_asU8();
+  }
+
+  getBlockchainInfo(): BlockchainInfo {
+    return { height: this.height(), currentBlockHash: this.lastHash ?? new Uint8Array(0), previousBlockHash: this.lastPreviousHash ?? new Uint8Array(0) };
   }
 
   height(): number {
@@ -61,8 +85,8 @@ export class KvLedger implements Ledger {
     if (typeof txId !== 'string' || txId === '') return undefined;
     const loc = this.store.blocks.getTxLocation(txId);
     if (loc === undefined) return undefined;
-    const block = this.getBlockByNumber(loc.blockNum);
-    const envelope = block?.getData()?.getDataList_asU8()[loc.txNum];
+    const bytes = this.store.blocks.getBlockBytes(loc.blockNum);
+    const envelope = bytes === undefined ? undefined : envelopeAt(bytes, loc.txNum);
     if (envelope === undefined) {
       throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: txid index points at block ${loc.blockNum} tx ${loc.txNum}, which does not exist`, {
         txId,
@@ -117,6 +141,7 @@ export class KvLedger implements Ledger {
       history: updates.history,
     });
     this.lastHash = blockHash;
+    this.lastPreviousHash = header.getPreviousHash_asU8();
     return { blockNum, validationCodes: updates.codes };
   }
 
@@ -158,15 +183,6 @@ export class KvLedger implements Ledger {
       }
       if (tx.txId !== '') seen.add(tx.txId);
     }
-  }
-
-  private hashOf(blockNum: number): Uint8Array | undefined {
-    if (blockNum < 0) return undefined;
-    const bytes = this.store.blocks.getBlockBytes(blockNum);
-    if (bytes === undefined) return undefined;
-    const header = decodeStoredBlock(this.channelId, blockNum, bytes).getHeader();
-    if (header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${blockNum} has no header`, { blockNum });
-    return blockHeaderHash(header);
   }
 
   /** Fabric's startup recovery: re-applies stored blocks the state or history has not seen. */

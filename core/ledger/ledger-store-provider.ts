@@ -35,7 +35,7 @@ export interface ChannelLedgerStore {
    * part is already applied) and advances the matching savepoints to `blockNum + 1`, atomically.
    */
   applyUpdates(blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined): void;
-  /** Drops all state, history and declared-index data; savepoints go to 0. Blocks are kept. */
+  /** Drops all state and history; savepoints go to 0. Blocks and declared indexes are kept. */
   resetStateAndHistory(): void;
   /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
   close(): void;

@@ -25,10 +25,20 @@ export interface IndexFile {
   readonly content: string | Uint8Array;
 }
 
+/** Fabric's `common.BlockchainInfo` (what `qscc GetChainInfo` returns). */
+export interface BlockchainInfo {
+  readonly height: number;
+  /** Header hash of the last block; empty when the chain is empty. */
+  readonly currentBlockHash: Uint8Array;
+  /** previous_hash of the last block; empty when the chain is empty. */
+  readonly previousBlockHash: Uint8Array;
+}
+
 /** Read side of a channel's chain, for Deliver, `qscc` and the gateway's commit status. */
 export interface BlockQuery {
   /** Number of committed blocks. */
   height(): number;
+  getBlockchainInfo(): BlockchainInfo;
   /** A committed block (with its TRANSACTIONS_FILTER), or undefined beyond the height. */
   getBlockByNumber(blockNum: number): Block | undefined;
   /** The block whose header hash is `hash`, or undefined. */

@@ -1,13 +1,14 @@
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import type { KvRangeRec, KvReadRec, LedgerTx, NsKvRwSet } from './block-txs';
 import type { HistoryEntry } from './history-store';
-import { compareUtf8, validateNamespace, validateValue, validateWriteKey } from './ledger-keys';
+import { compareUtf8, validateNamespace, validateWriteKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import { encodeStateMetadata } from './state-metadata';
 import type { Version } from './tx-simulator';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
 const EMPTY = new Uint8Array(0);
+const UNLIMITED = { maxKeySize: Number.MAX_SAFE_INTEGER };
 
 /** A key's state after the block's earlier valid transactions. */
 interface Pending {
@@ -88,13 +89,12 @@ export class MvccValidator {
   private check(tx: LedgerTx): number {
     for (const kv of tx.rwsets ?? []) {
       const namespace = kv.namespace;
+      // Only rules every peer applies identically: size limits are node configuration, so they are
+      // enforced when simulating (endorsement); applying them here could split peers' states.
       try {
         validateNamespace(namespace);
-        for (const w of kv.writes) {
-          validateWriteKey(namespace, w.key, this.options);
-          if (!w.isDelete) validateValue(namespace, w.key, w.value, this.options);
-        }
-        for (const m of kv.metadataWrites) validateWriteKey(namespace, m.key, this.options);
+        for (const w of kv.writes) validateWriteKey(namespace, w.key, UNLIMITED);
+        for (const m of kv.metadataWrites) validateWriteKey(namespace, m.key, UNLIMITED);
       } catch {
         return TxValidationCode.INVALID_WRITESET;
       }

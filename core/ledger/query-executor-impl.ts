@@ -192,59 +192,55 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   /** Lazily pages through the range; each key handed out is recorded before the caller sees it. */
   private rangeIterable(namespace: string, startKey: string, endKey: string, max: number, record: RecordedRange | undefined): Iterable<KV> {
-    const self = this;
-    return {
-      *[Symbol.iterator](): Iterator<KV> {
-        let from = startKey;
-        let served = 0;
-        for (;;) {
-          if (self.finished) return;
-          const want = Math.min(CHUNK, max - served);
-          if (want <= 0) return;
-          const rows = self.state.getRange(namespace, from, endKey, { limit: want });
-          for (const r of rows) {
-            if (self.finished) return;
-            if (record !== undefined) {
-              record.reads.push({ key: r.key, version: r.version });
-              record.endKey = r.key;
-            }
-            served++;
-            yield toKV(namespace, r);
-          }
-          if (rows.length < want) {
-            if (record !== undefined) {
-              record.exhausted = true;
-              record.endKey = endKey;
-            }
-            return;
-          }
-          from = nextKey(rows[rows.length - 1].key);
+    return { [Symbol.iterator]: () => this.rangeGenerator(namespace, startKey, endKey, max, record) };
+  }
+
+  private *rangeGenerator(namespace: string, startKey: string, endKey: string, max: number, record: RecordedRange | undefined): Generator<KV> {
+    let from = startKey;
+    let served = 0;
+    for (;;) {
+      const want = Math.min(CHUNK, max - served);
+      if (this.finished || want <= 0) return;
+      const rows = this.state.getRange(namespace, from, endKey, { limit: want });
+      for (const r of rows) {
+        if (this.finished) return;
+        if (record !== undefined) {
+          record.reads.push({ key: r.key, version: r.version });
+          record.endKey = r.key;
         }
-      },
-    };
+        served++;
+        yield toKV(namespace, r);
+      }
+      if (rows.length < want) {
+        if (record !== undefined) {
+          record.exhausted = true;
+          record.endKey = endKey;
+        }
+        return;
+      }
+      from = nextKey(rows[rows.length - 1].key);
+    }
   }
 
   private queryIterable(namespace: string, q: RichQuery, skip: number, limit: number): Iterable<KV> {
-    const self = this;
-    return {
-      *[Symbol.iterator](): Iterator<KV> {
-        let offset = skip;
-        let served = 0;
-        for (;;) {
-          if (self.finished) return;
-          const want = Math.min(CHUNK, limit - served);
-          if (want <= 0) return;
-          const rows = self.state.executeQuery(namespace, q, offset, want);
-          for (const r of rows) {
-            if (self.finished) return;
-            self.recorder?.addRead(namespace, r.key, r.version);
-            served++;
-            yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
-          }
-          if (rows.length < want) return;
-          offset += rows.length;
-        }
-      },
-    };
+    return { [Symbol.iterator]: () => this.queryGenerator(namespace, q, skip, limit) };
+  }
+
+  private *queryGenerator(namespace: string, q: RichQuery, skip: number, limit: number): Generator<KV> {
+    let offset = skip;
+    let served = 0;
+    for (;;) {
+      const want = Math.min(CHUNK, limit - served);
+      if (this.finished || want <= 0) return;
+      const rows = this.state.executeQuery(namespace, q, offset, want);
+      for (const r of rows) {
+        if (this.finished) return;
+        this.recorder?.addRead(namespace, r.key, r.version);
+        served++;
+        yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
+      }
+      if (rows.length < want) return;
+      offset += rows.length;
+    }
   }
 }

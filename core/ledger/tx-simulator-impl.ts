@@ -28,7 +28,8 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
   setState(namespace: string, key: string, value: Uint8Array): void {
     this.checkWrite(namespace, key);
     validateValue(namespace, key, value, this.options);
-    this.builder.addWrite(namespace, key, value);
+    // A copy: the caller may reuse its buffer after the call, the rwset must not change with it.
+    this.builder.addWrite(namespace, key, value.slice());
   }
 
   deleteState(namespace: string, key: string): void {
@@ -53,7 +54,7 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
         size: total,
       });
     }
-    this.builder.addMetadataWrite(namespace, key, { ...metadata });
+    this.builder.addMetadataWrite(namespace, key, Object.fromEntries(Object.entries(metadata).map(([n, v]) => [n, v.slice()])));
   }
 
   getTxSimulationResults(): Uint8Array {

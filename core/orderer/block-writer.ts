@@ -2,6 +2,7 @@ import { type Block, type Envelope, Metadata } from '@hyperledger/fabric-protos/
 import { blockHeaderHash, getLastConfigIndex, newBlock } from '../protocol/block';
 import { parseBlockSignatures, signBlock } from '../protocol/block-signatures';
 import type { Signer } from '../protocol/signer';
+import { envelopeBytes } from './envelope-bytes';
 
 /** Where written blocks go: the channel's block store, seen through the one call the writer needs. */
 export interface BlockAppender {
@@ -40,7 +41,7 @@ export class BlockWriter {
     const block = newBlock(
       this.lastCreated.number + 1,
       this.lastCreated.headerHash,
-      batch.map((env) => env.serializeBinary()),
+      batch.map(envelopeBytes),
     );
     this.lastCreated = { number: this.lastCreated.number + 1, headerHash: blockHeaderHash(block.getHeader()!) };
     return block;

@@ -2,9 +2,10 @@ import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
 import { OrdererError } from '../errors';
 import { DefaultProtocolLimits } from '../protocol/bounded-decode';
-import { parseEnvelope } from '../protocol/envelope';
+import { envelopeSignedData, parseEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
 import type { Registrar } from './registrar';
+import type { SignaturePrecheck } from './signature-precheck';
 
 /** What Broadcast answers for one envelope (`orderer.BroadcastResponse`). */
 export interface BroadcastResult {
@@ -31,9 +32,23 @@ export class BroadcastHandler {
     private readonly registrar: Registrar,
     private readonly options: BroadcastHandlerOptions,
     private readonly logger: Logger,
+    private readonly precheck?: SignaturePrecheck,
   ) {}
 
-  async handle(bytes: Uint8Array): Promise<BroadcastResult> {
+  /**
+   * Handles one envelope. `previous` is the `submitted` promise of the message before it on the same
+   * stream: signatures are checked concurrently, but messages of one stream reach the chain in the
+   * order they were sent. `result` resolves once the chain has made the envelope durable.
+   */
+  handle(bytes: Uint8Array, previous: Promise<void> = Promise.resolve()): { submitted: Promise<void>; result: Promise<BroadcastResult> } {
+    let markSubmitted!: () => void;
+    const submitted = new Promise<void>((resolve) => (markSubmitted = resolve));
+    // A message that fails early still releases its successor only after its own predecessor.
+    const result = this.process(bytes, previous, markSubmitted).finally(() => void previous.then(markSubmitted));
+    return { submitted, result };
+  }
+
+  private async process(bytes: Uint8Array, previous: Promise<void>, markSubmitted: () => void): Promise<BroadcastResult> {
     let reserved: { channel: string; txId: string } | undefined;
     try {
       if (bytes.length === 0) throw new OrdererError(IngressErrorCode.BadRequest, 'received an empty envelope');
@@ -44,14 +59,17 @@ export class BroadcastHandler {
       if (signal.aborted) {
         throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
       }
+      if (this.precheck !== undefined) await this.precheck.check(envelopeSignedData(parsed));
+      await entry.chain.waitReady();
+      await previous;
       const message = entry.support.processor.process(parsed);
       if (message.txId.length > 0) {
         this.reserveTxId(channelId, message.txId);
         reserved = { channel: channelId, txId: message.txId };
       }
-      await entry.chain.waitReady();
-      if (message.kind === 'normal') await entry.chain.order(message.env, message.configSeq);
-      else await entry.chain.configure(message.config, message.configSeq);
+      const ordered = message.kind === 'normal' ? entry.chain.order(message.env, message.configSeq) : entry.chain.configure(message.config, message.configSeq);
+      markSubmitted();
+      await ordered;
       reserved = undefined;
       return { status: Status.SUCCESS, info: '' };
     } catch (err) {

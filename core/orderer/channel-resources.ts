@@ -2,8 +2,9 @@ import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError, WeftError } from '../errors';
 import type { MspManager, MspProvider } from '../msp/msp';
 import type { PolicyManager, PolicyProvider } from '../policy/policy';
-import { readChannelConfig, type ChannelConfig } from './channel-config';
+import { readOrdererConfig, type ChannelConfig } from './channel-config';
 import { ConfigUpdateValidator } from './config-update';
+import type { SignaturePrecheck } from './signature-precheck';
 
 /**
  * Everything derived from one channel config (Fabric's channelconfig `Bundle`): the values the
@@ -20,14 +21,17 @@ export interface ChannelResources {
 export interface ResourceProviders {
   readonly mspProvider: MspProvider;
   readonly policyProvider: PolicyProvider;
+  /** When set, policies see identities whose signatures it verified off the event loop. */
+  readonly precheck?: SignaturePrecheck;
 }
 
 /** Builds a channel's resources from its config. Throws `OrdererError` ORDERER_BAD_CONFIG naming what failed. */
 export function buildChannelResources(channelId: string, config: Config, providers: ResourceProviders): ChannelResources {
-  const channelConfig = readChannelConfig(channelId, config);
+  const channelConfig = readOrdererConfig(channelId, config);
   try {
     const msps = providers.mspProvider.createManager(channelConfig.msps.map((c) => providers.mspProvider.createMsp(c)));
-    const policies = providers.policyProvider.newPolicyManager(channelConfig.configBytes, msps);
+    const deserializer = providers.precheck?.wrap(msps) ?? msps;
+    const policies = providers.policyProvider.newPolicyManager(channelConfig.configBytes, deserializer);
     for (const path of ['/Channel/Readers', '/Channel/Writers']) {
       if (policies.getPolicy(path) === undefined) {
         throw new OrdererError('ORDERER_BAD_CONFIG', `channel ${channelId} config has no ${path} policy`, { path });

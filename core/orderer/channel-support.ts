@@ -5,7 +5,7 @@ import { blockHeaderHash } from '../protocol/block';
 import type { Signer } from '../protocol/signer';
 import { BlockCutterImpl, type BlockCutter } from './block-cutter';
 import { BlockWriter } from './block-writer';
-import { configEnvelopeFromBlock } from './channel-config';
+import { configOfBlock } from './channel-config';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import type { ConsenterSupport, OrdererSharedConfig, ProcessedConfig } from './consenter';
 import { MsgProcessor } from './msg-processor';
@@ -76,9 +76,8 @@ export class ChannelSupport implements ConsenterSupport {
   writeConfigBlock(block: Block, consenterMetadata?: Uint8Array): Promise<void> {
     // The new config takes effect now, before the block lands, as in Fabric: the chain's next
     // message must be checked against it.
-    const { channelId, configEnvelope } = configEnvelopeFromBlock(block);
-    const config = configEnvelope.getConfig();
-    if (channelId !== this.channelId || config === undefined) {
+    const { channelId, config } = configOfBlock(block);
+    if (channelId !== this.channelId) {
       return Promise.reject(new Error(`config block for ${channelId} written to channel ${this.channelId}`));
     }
     this.current = buildChannelResources(this.channelId, config, this.providers);

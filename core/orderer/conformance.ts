@@ -5,7 +5,7 @@
  * isolation, hash chaining, halting, and that every acknowledged envelope is in a block exactly
  * once after a restart. Not re-exported from `core/index` (it needs jest's globals).
  */
-import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,16 +13,18 @@ import { Block, BlockData, BlockHeader, BlockMetadata, Envelope } from '@hyperle
 import { OrdererError } from '../errors';
 import type { Signer } from '../protocol/signer';
 import { blockDataHash, blockHeaderHash } from '../protocol/block';
+import { blockSignatureSignedData, parseBlockSignatures } from '../protocol/block-signatures';
 import { BlockCutterImpl, type BatchSize, type BlockCutter } from './block-cutter';
 import { BlockWriter, consenterMetadataOf } from './block-writer';
 import type { Consenter, ConsenterSupport, OrdererSharedConfig, ProcessedConfig } from './consenter';
 
-/** A throwaway P-256 signer for test blocks. */
-export function testSigner(): Signer {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+/** A throwaway P-256 signer for test blocks; `verify` checks its signatures. */
+export function testSigner(): Signer & { verify(message: Uint8Array, signature: Uint8Array): boolean } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     serialized: Buffer.from('conformance-orderer'),
     sign: (message) => cryptoSign('sha256', message, privateKey),
+    verify: (message, signature) => cryptoVerify('sha256', message, publicKey, signature),
   };
 }
 
@@ -80,6 +82,7 @@ export class MemoryConsenterSupport implements ConsenterSupport {
   revalidateNormal: (env: Envelope) => void = () => undefined;
   /** When true the next block write fails (storage failure). */
   failWrites = false;
+  readonly signer = testSigner();
   private readonly cutter: BlockCutter;
   private readonly writer: BlockWriter;
   private waiters: { height: number; resolve: () => void }[] = [];
@@ -90,7 +93,7 @@ export class MemoryConsenterSupport implements ConsenterSupport {
     this.batchSize = { maxMessageCount: 10, absoluteMaxBytes: 1024 * 1024, preferredMaxBytes: 512 * 1024, ...options.batchSize };
     this.batchTimeoutMs = options.batchTimeoutMs ?? 60_000;
     this.cutter = new BlockCutterImpl(() => this.batchSize);
-    this.writer = new BlockWriter(testSigner(), { append: (block) => this.append(block) }, this.blocks[this.blocks.length - 1]!);
+    this.writer = new BlockWriter(this.signer, { append: (block) => this.append(block) }, this.blocks[this.blocks.length - 1]!);
   }
 
   blockCutter(): BlockCutter {
@@ -209,7 +212,7 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
     });
 
     it('puts a config message alone in its block after cutting the pending batch', async () => {
-      const { support, chain } = open({ batchSize: { maxMessageCount: 100 } });
+      const { support, chain } = open({ batchSize: { maxMessageCount: 100 }, batchTimeoutMs: 20 });
       chain.start();
       await Promise.all([chain.order(testEnvelope('n1'), 0), chain.order(testEnvelope('n2'), 0), chain.configure(testEnvelope('cfg'), 0)]);
       await chain.order(testEnvelope('n3'), 1);
@@ -217,10 +220,12 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
       expect(support.tagsOf(1)).toEqual(['n1', 'n2']);
       expect(support.tagsOf(2)).toEqual(['cfg']);
       expect(support.configSequence).toBe(1);
+      await support.waitForHeight(4);
+      expect(parseBlockSignatures(support.blocks[3]!).lastConfigIndex).toBe(2);
       await chain.halt();
     });
 
-    it('chains blocks: consecutive numbers, previous hash, data hash', async () => {
+    it('chains blocks (numbers, previous hash, data hash) and signs each with its last-config index', async () => {
       const { support, chain } = open({ batchSize: { maxMessageCount: 2 } });
       chain.start();
       await Promise.all(['a', 'b', 'c', 'd'].map((t) => chain.order(testEnvelope(t), 0)));
@@ -231,6 +236,9 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
         expect(header.getNumber()).toBe(n);
         expect(Buffer.from(header.getPreviousHash_asU8())).toEqual(Buffer.from(blockHeaderHash(prev)));
         expect(Buffer.from(header.getDataHash_asU8())).toEqual(Buffer.from(blockDataHash(support.blocks[n]!.getData()!.getDataList_asU8())));
+        const [signed] = blockSignatureSignedData(support.blocks[n]!);
+        expect(support.signer.verify(signed!.data, signed!.signature)).toBe(true);
+        expect(parseBlockSignatures(support.blocks[n]!).lastConfigIndex).toBe(0);
       }
       await chain.halt();
     });

@@ -99,7 +99,7 @@ export class OrdererGrpcServer {
   }
 
   async stop(): Promise<void> {
-    for (const call of this.streams) call.end();
+    for (const call of this.streams) if (!call.writableEnded) call.end();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -115,12 +115,14 @@ export class OrdererGrpcServer {
   private onBroadcast(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
     this.streams.add(call);
     let tail: Promise<void> = Promise.resolve();
+    let lastSubmitted: Promise<void> = Promise.resolve();
     let inFlight = 0;
     let paused = false;
     let closed = false;
     const max = this.options.maxInFlightPerStream;
     call.on('data', (bytes: Buffer) => {
-      const result = this.broadcast.handle(bytes);
+      const { submitted, result } = this.broadcast.handle(bytes, lastSubmitted);
+      lastSubmitted = submitted;
       inFlight++;
       if (inFlight >= max && !paused) {
         paused = true;
@@ -130,7 +132,7 @@ export class OrdererGrpcServer {
       tail = tail.then(async () => {
         const r = await result;
         inFlight--;
-        if (!closed) call.write(encodeBroadcastResponse(r));
+        if (!closed && !call.writableEnded && !call.destroyed) call.write(encodeBroadcastResponse(r));
         if (paused && inFlight <= max / 2) {
           paused = false;
           call.resume();
@@ -139,8 +141,8 @@ export class OrdererGrpcServer {
     });
     call.on('end', () => {
       void tail.then(() => {
+        if (!closed && !call.writableEnded) call.end();
         closed = true;
-        call.end();
       });
     });
     const drop = () => {
@@ -161,14 +163,15 @@ export class OrdererGrpcServer {
     const requests: Buffer[] = [];
     let serving = false;
     let ended = false;
+    const writable = () => !abort.signal.aborted && !call.writableEnded && !call.destroyed;
     const sink = {
       signal: abort.signal,
       sendStatus: (status: StatusCode) => {
-        call.write(encodeDeliverResponse({ status }));
+        if (writable()) call.write(encodeDeliverResponse({ status }));
       },
       sendBlock: (block: Uint8Array) =>
         new Promise<void>((resolve) => {
-          if (abort.signal.aborted) return resolve();
+          if (!writable()) return resolve();
           if (call.write(encodeDeliverResponse({ block }))) return resolve();
           const onDrain = () => {
             abort.signal.removeEventListener('abort', onDrain);
@@ -186,7 +189,7 @@ export class OrdererGrpcServer {
         await this.deliver.handle(requests.shift()!, sink);
       }
       serving = false;
-      if (ended && !abort.signal.aborted) call.end();
+      if (ended && writable()) call.end();
     };
     call.on('data', (bytes: Buffer) => {
       requests.push(bytes);
@@ -194,7 +197,7 @@ export class OrdererGrpcServer {
     });
     call.on('end', () => {
       ended = true;
-      if (!serving) call.end();
+      if (!serving && writable()) call.end();
     });
     const drop = () => {
       abort.abort();

@@ -10,6 +10,7 @@ import type { Signer } from '../protocol/signer';
 import { IngressErrorCode } from './broadcast-status';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import type { ProcessedConfig } from './consenter';
+import { envelopeBytes, rememberEnvelopeBytes } from './envelope-bytes';
 
 /** A broadcast message that passed the ingress checks. */
 export type ProcessedMessage =
@@ -52,12 +53,12 @@ export class MsgProcessor {
 
   /** ConsenterSupport.processNormalMsg: re-runs the filters under the current config. */
   processNormalMsg(env: Envelope): number {
-    return this.applyFilters(parseEnvelope(env.serializeBinary()));
+    return this.applyFilters(parseEnvelope(envelopeBytes(env)));
   }
 
   /** ConsenterSupport.processConfigMsg: re-validates the CONFIG envelope's original update. */
   processConfigMsg(env: Envelope): ProcessedConfig {
-    const parsed = parseEnvelope(env.serializeBinary(), { types: [HeaderType.CONFIG] });
+    const parsed = parseEnvelope(envelopeBytes(env), { types: [HeaderType.CONFIG] });
     const configEnvelope = decode(ConfigEnvelope, parsed.data, 'envelope.payload.data');
     const lastUpdate = configEnvelope.getLastUpdate();
     if (lastUpdate === undefined) throw badRequest('envelope.payload.data.last_update: a CONFIG message must carry its CONFIG_UPDATE');
@@ -127,7 +128,7 @@ export class MsgProcessor {
       txId: '',
     });
     const { absoluteMaxBytes } = nextResources.config.orderer.batchSize;
-    const config = Envelope.deserializeBinary(bytes);
+    const config = rememberEnvelopeBytes(Envelope.deserializeBinary(bytes), bytes);
     const size = config.getPayload_asU8().length + config.getSignature_asU8().length;
     if (size > absoluteMaxBytes) throw badRequest(`the resulting config message is ${size} bytes, over AbsoluteMaxBytes ${absoluteMaxBytes}`);
     return { config, configSeq: seq };
@@ -139,7 +140,7 @@ export function toEnvelope(parsed: ParsedEnvelope): Envelope {
   const env = new Envelope();
   env.setPayload(parsed.payloadBytes);
   env.setSignature(parsed.signature);
-  return env;
+  return rememberEnvelopeBytes(env, parsed.bytes);
 }
 
 function badRequest(message: string, cause?: unknown): OrdererError {

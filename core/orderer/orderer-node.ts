@@ -12,6 +12,7 @@ import { OrdererGrpcServer } from './grpc-server';
 import { readConfigFile, type OrdererNodeConfig } from './orderer-config';
 import { ParticipationApi } from './participation-api';
 import { Registrar } from './registrar';
+import { SignaturePrecheck } from './signature-precheck';
 
 /** Where a started node listens (ports resolved when the config asked for port 0). */
 export interface OrdererEndpoints {
@@ -46,10 +47,11 @@ export class OrdererNode {
     const mspProvider = container.get<MspProvider>(MspProvider);
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const signer = mspProvider.loadSigningIdentity(this.config.msp.dir, this.config.msp.id);
+    const precheck = new SignaturePrecheck();
     this.registrar = new Registrar({
       ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
       consenter: container.get<Consenter>(Consenter),
-      providers: { mspProvider, policyProvider },
+      providers: { mspProvider, policyProvider, precheck },
       signer,
       dataDir: path.join(this.config.dataDir, 'orderer'),
       logger: this.logger,
@@ -57,7 +59,12 @@ export class OrdererNode {
     this.registrar.start();
 
     const o = this.config.orderer;
-    const broadcast = new BroadcastHandler(this.registrar, { maxEnvelopeBytes: o.maxRecvMessageBytes, replayWindow: o.broadcast.replayWindow }, this.logger);
+    const broadcast = new BroadcastHandler(
+      this.registrar,
+      { maxEnvelopeBytes: o.maxRecvMessageBytes, replayWindow: o.broadcast.replayWindow },
+      this.logger,
+      precheck,
+    );
     this.grpc = new OrdererGrpcServer(
       {
         address: o.listenAddress,

@@ -7,7 +7,7 @@ import type { ChannelLedgerStore, LedgerStoreProvider } from '../ledger/ledger-s
 import { blockHeaderHash, getLastConfigIndex, parseBlock } from '../protocol/block';
 import type { Signer } from '../protocol/signer';
 import { consenterMetadataOf } from './block-writer';
-import { configEnvelopeFromBlock } from './channel-config';
+import { configOfBlock } from './channel-config';
 import { buildChannelResources, type ResourceProviders } from './channel-resources';
 import { ChannelSupport } from './channel-support';
 import type { Chain, Consenter } from './consenter';
@@ -108,7 +108,7 @@ export class Registrar {
    */
   join(blockBytes: Uint8Array): ChannelInfo {
     const parsed = parseBlock(blockBytes);
-    const { channelId, configEnvelope } = configEnvelopeFromBlock(parsed.block);
+    const { channelId, config } = configOfBlock(parsed.block);
     if (!CHANNEL_ID.test(channelId)) {
       throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', `channel id ${JSON.stringify(channelId)} is not valid: expected [a-z][a-z0-9.-]{0,248}`);
     }
@@ -122,8 +122,6 @@ export class Registrar {
         { channel: channelId, number: parsed.number },
       );
     }
-    const config = configEnvelope.getConfig();
-    if (config === undefined) throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', 'block.data[0]: the config envelope has no config');
     // Validates MSPs, policies and orderer values before anything is written.
     buildChannelResources(channelId, config, this.deps.providers);
 
@@ -185,7 +183,7 @@ export class Registrar {
       if (height === 0) throw new OrdererError('ORDERER_EMPTY_LEDGER', `channel ${channelId} has an empty ledger`);
       const last = parseBlock(store.blocks.getBlockBytes(height - 1)!, { verifyDataHash: false }).block;
       const lastConfig = lastConfigBlock(store, last);
-      const config = configEnvelopeFromBlock(lastConfig).configEnvelope.getConfig()!;
+      const { config } = configOfBlock(lastConfig);
       const resources = buildChannelResources(channelId, config, this.deps.providers);
       const dir = this.consenterDir(channelId);
       fs.mkdirSync(dir, { recursive: true });

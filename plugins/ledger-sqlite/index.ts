@@ -15,4 +15,4 @@ export { SqliteChannelStore } from './sqlite-channel-store';
 export { SqliteStateStore } from './sqlite-state-store';
 export { SqliteBlockStore } from './sqlite-block-store';
 export { SqliteHistoryStore } from './sqlite-history-store';
-export { compileRichQuery } from './mango-sql';
+export { chooseIndex, compileRichQuery } from './mango-sql';

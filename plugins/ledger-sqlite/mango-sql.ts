@@ -6,8 +6,13 @@ import type { FieldPath, JsonValue, RichQuery, Selector, SortField } from '../..
  * expression is textually identical) built from segments the core parser already restricted to
  * characters that cannot leave a quoted JSON path label or SQL string.
  *
- * Every leaf yields 0 or 1, never NULL (`IS` comparisons), so `$not` and `$nor`-like negations
- * match documents lacking the field, as in CouchDB.
+ * Every leaf yields 0 or 1, never NULL (`IS` comparisons), so `$not` matches documents lacking
+ * the field, as in CouchDB.
+ *
+ * Known differences from CouchDB: strings compare and sort in UTF-8 byte order (CouchDB uses ICU
+ * collation); `$gt`-style operators compare within one type only (strings with strings, numbers
+ * with numbers) instead of CouchDB's cross-type collation; `$regex` is a JavaScript `u` regex
+ * (CouchDB: Erlang PCRE); `$eq` on arrays and objects compares minified JSON, so key order matters.
  */
 export interface CompiledQuery {
   readonly sql: string;
@@ -85,12 +90,41 @@ export function orderBy(sort: readonly SortField[] | undefined): string {
   return terms.join(', ');
 }
 
+/** A declared index as the planner helper sees it: its SQL name and leading field. */
+export interface IndexChoice {
+  readonly sqlName: string;
+  readonly firstField: FieldPath;
+}
+
+function samePath(a: FieldPath, b: FieldPath): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+/** Top-level conjuncts that constrain a field with a comparison SQLite can seek an index on. */
+function seekablePaths(sel: Selector): FieldPath[] {
+  if (sel.op === '$and') return sel.clauses.flatMap(seekablePaths);
+  if (sel.op === '$eq' && (typeof sel.value === 'string' || typeof sel.value === 'number')) return [sel.path];
+  if (sel.op === '$gt' || sel.op === '$gte' || sel.op === '$lt' || sel.op === '$lte') return [sel.path];
+  return [];
+}
+
+/**
+ * The declared index to force for a selector, as CouchDB picks an index whose first field the
+ * selector constrains. Forced because without table statistics SQLite's planner prefers the primary
+ * key's namespace prefix over an expression index it cannot cost.
+ */
+export function chooseIndex(query: RichQuery, indexes: readonly IndexChoice[]): string | undefined {
+  const paths = seekablePaths(query.selector);
+  return indexes.find((ix) => paths.some((p) => samePath(p, ix.firstField)))?.sqlName;
+}
+
 /** `SELECT` of matching rows of one namespace; parameters: ns, selector values, limit, offset. */
-export function compileRichQuery(query: RichQuery): CompiledQuery {
+export function compileRichQuery(query: RichQuery, indexName?: string): CompiledQuery {
   const params: unknown[] = [];
   const where = compile(query.selector, params);
+  const from = indexName === undefined ? 'state' : `state INDEXED BY ${indexName}`;
   const sql =
-    'SELECT key, value, block_num, tx_num, metadata FROM state WHERE ns = ? AND j IS NOT NULL AND ' +
+    `SELECT key, value, block_num, tx_num, metadata FROM ${from} WHERE ns = ? AND j IS NOT NULL AND ` +
     `${where} ORDER BY ${orderBy(query.sort)} LIMIT ? OFFSET ?`;
   return { sql, params };
 }

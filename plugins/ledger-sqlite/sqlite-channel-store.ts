@@ -93,7 +93,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   resetStateAndHistory(): void {
     this.checkOpen();
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM state; DELETE FROM history');
+      this.db.exec('DELETE FROM state; DELETE FROM history; DELETE FROM history_values');
       this.setSavepoint.run(0, 'state_savepoint');
       this.setSavepoint.run(0, 'history_savepoint');
     })();

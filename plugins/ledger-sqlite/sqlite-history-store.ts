@@ -5,19 +5,27 @@ import { toBuffer } from './sqlite-bytes';
 type Row = [blockNum: number, txNum: number, txId: string, value: Buffer | null, seconds: number, nanos: number];
 
 /**
- * Per-key history keyed by (ns, key, block, tx). Unlike Fabric, which re-reads values from the block
- * files, the value is stored in the row: a history read is then one index scan, no block parsing.
+ * Per-key history: the (ns, key, block, tx) index plus values in block order. Unlike Fabric, which
+ * re-reads values from the block files, values are kept, so a history read parses no block.
  */
 export class SqliteHistoryStore implements HistoryStore {
   private readonly getStmt: Database.Statement;
   private readonly insert: Database.Statement;
+  private readonly insertKey: Database.Statement;
   private readonly savepointStmt: Database.Statement;
 
   constructor(db: Database.Database) {
     this.getStmt = db
-      .prepare('SELECT block_num, tx_num, txid, value, ts_seconds, ts_nanos FROM history WHERE ns = ? AND key = ? ORDER BY block_num DESC, tx_num DESC LIMIT ?')
+      .prepare(
+        'SELECT h.block_num, h.tx_num, v.txid, v.value, v.ts_seconds, v.ts_nanos FROM history h JOIN history_values v ' +
+          'ON v.block_num = h.block_num AND v.tx_num = h.tx_num AND v.ns = h.ns AND v.key = h.key ' +
+          'WHERE h.ns = ? AND h.key = ? ORDER BY h.block_num DESC, h.tx_num DESC LIMIT ?',
+      )
       .raw();
-    this.insert = db.prepare('INSERT OR REPLACE INTO history (ns, key, block_num, tx_num, txid, value, ts_seconds, ts_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertKey = db.prepare('INSERT OR REPLACE INTO history (ns, key, block_num, tx_num) VALUES (?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT OR REPLACE INTO history_values (block_num, tx_num, ns, key, txid, value, ts_seconds, ts_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'history_savepoint'").pluck();
   }
 
@@ -40,7 +48,8 @@ export class SqliteHistoryStore implements HistoryStore {
   /** Inserts inside the caller's transaction. */
   apply(entries: readonly HistoryEntry[]): void {
     for (const h of entries) {
-      this.insert.run(h.namespace, h.key, h.blockNum, h.txNum, h.txId, h.value === undefined ? null : toBuffer(h.value), h.timestamp.seconds, h.timestamp.nanos);
+      this.insertKey.run(h.namespace, h.key, h.blockNum, h.txNum);
+      this.insert.run(h.blockNum, h.txNum, h.namespace, h.key, h.txId, h.value === undefined ? null : toBuffer(h.value), h.timestamp.seconds, h.timestamp.nanos);
     }
   }
 }

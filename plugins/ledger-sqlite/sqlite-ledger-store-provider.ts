@@ -43,6 +43,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       db.pragma(`synchronous = ${this.options.synchronous}`);
       db.pragma(`cache_size = -${this.options.cacheSizeMiB * 1024}`);
       db.pragma('temp_store = MEMORY');
+      db.pragma(`wal_autocheckpoint = ${this.options.walAutocheckpointPages}`);
       initSchema(db, file, channelId);
       const store = new SqliteChannelStore(db, channelId, () => this.open_.delete(channelId));
       this.open_.set(channelId, store);
@@ -58,6 +59,18 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
 
   exists(channelId: string): boolean {
     return fs.existsSync(this.file(channelId));
+  }
+
+  /**
+   * Deletes a channel's database (and WAL) for good, e.g. when an orderer leaves a channel. Not part
+   * of {@link LedgerStoreProvider}: callers probe for it. Throws `LEDGER_ALREADY_OPEN` while open.
+   */
+  remove(channelId: string): void {
+    const file = this.file(channelId);
+    if (this.open_.has(channelId)) {
+      throw new LedgerError('LEDGER_ALREADY_OPEN', `close the ledger of channel ${channelId} before removing it`, { channelId });
+    }
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
   }
 
   list(): string[] {

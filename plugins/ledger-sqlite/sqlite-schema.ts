@@ -9,6 +9,10 @@ export const SCHEMA_VERSION = 1;
  * One database per channel. Keys are TEXT compared with BINARY collation, i.e. UTF-8 byte order,
  * Fabric's key order. `j` exposes values that are JSON objects to rich queries and expression
  * indexes; VIRTUAL, so it costs nothing unless an index or a query reads it.
+ *
+ * History is split in two: a narrow (ns, key, block, tx) index, where each block's writes land at
+ * random places (small rows touch few pages), and the values in block order (appends). Storing the
+ * value in the keyed table doubled the pages a commit dirtied.
  */
 const DDL = `
 CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -32,11 +36,18 @@ CREATE TABLE history (
   key TEXT NOT NULL,
   block_num INTEGER NOT NULL,
   tx_num INTEGER NOT NULL,
+  PRIMARY KEY (ns, key, block_num, tx_num)
+) WITHOUT ROWID;
+CREATE TABLE history_values (
+  block_num INTEGER NOT NULL,
+  tx_num INTEGER NOT NULL,
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
   txid TEXT NOT NULL,
   value BLOB,
   ts_seconds INTEGER NOT NULL,
   ts_nanos INTEGER NOT NULL,
-  PRIMARY KEY (ns, key, block_num, tx_num)
+  PRIMARY KEY (block_num, tx_num, ns, key)
 ) WITHOUT ROWID;
 CREATE TABLE declared_indexes (
   ns TEXT NOT NULL,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
 import type { RangeOptions, StateUpdate, VersionedKV, VersionedStateStore, VersionedValue } from '../../core/ledger/versioned-state-store';
-import { compileRichQuery, fieldExpr } from './mango-sql';
+import { chooseIndex, compileRichQuery, fieldExpr, type IndexChoice } from './mango-sql';
 import { toBuffer } from './sqlite-bytes';
 
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null];
@@ -27,6 +27,8 @@ export class SqliteStateStore implements VersionedStateStore {
   private readonly delStmt: Database.Statement;
   private readonly savepointStmt: Database.Statement;
   private readonly queries = new Map<string, Database.Statement>();
+  /** Declared indexes per namespace, for {@link chooseIndex}. */
+  private readonly indexes = new Map<string, IndexChoice[]>();
 
   constructor(private readonly db: Database.Database) {
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key = ?`).raw();
@@ -41,6 +43,24 @@ export class SqliteStateStore implements VersionedStateStore {
     this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
     db.function('weft_regexp', { deterministic: true }, regexpMatch);
+    const declared = db.prepare('SELECT ns, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as { ns: string; sql_name: string; definition: string }[];
+    for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
+  }
+
+  private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields']): void {
+    const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName);
+    list.push({ sqlName, firstField: fields[0].path });
+    this.indexes.set(namespace, list);
+  }
+
+  private prepareQuery(sql: string): Database.Statement {
+    let stmt = this.queries.get(sql);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql).raw();
+      if (this.queries.size >= QUERY_CACHE) this.queries.delete(this.queries.keys().next().value as string);
+      this.queries.set(sql, stmt);
+    }
+    return stmt;
   }
 
   get(namespace: string, key: string): VersionedValue | undefined {
@@ -58,14 +78,18 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   executeQuery(namespace: string, query: RichQuery, skip: number, limit: number): VersionedKV[] {
-    const { sql, params } = compileRichQuery(query);
-    let stmt = this.queries.get(sql);
-    if (stmt === undefined) {
-      stmt = this.db.prepare(sql).raw();
-      if (this.queries.size >= QUERY_CACHE) this.queries.delete(this.queries.keys().next().value as string);
-      this.queries.set(sql, stmt);
+    const index = chooseIndex(query, this.indexes.get(namespace) ?? []);
+    let compiled = compileRichQuery(query, index);
+    let stmt: Database.Statement;
+    try {
+      stmt = this.prepareQuery(compiled.sql);
+    } catch (e) {
+      // INDEXED BY fails to prepare when the planner cannot use that index after all; run unindexed.
+      if (index === undefined) throw e;
+      compiled = compileRichQuery(query);
+      stmt = this.prepareQuery(compiled.sql);
     }
-    return (stmt.all(namespace, ...params, limit, skip) as Row[]).map(toKV);
+    return (stmt.all(namespace, ...compiled.params, limit, skip) as Row[]).map(toKV);
   }
 
   declareIndex(namespace: string, index: IndexDefinition): void {
@@ -79,11 +103,13 @@ export class SqliteStateStore implements VersionedStateStore {
     const columns = ['ns', ...index.fields.map((f) => `${fieldExpr(f.path)}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
     this.db.transaction(() => {
       if (existing !== undefined) this.db.exec(`DROP INDEX IF EXISTS ${existing}`);
+      this.queries.clear();
       this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns})`);
       this.db
         .prepare('INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)')
         .run(namespace, ddoc, index.name, sqlName, definition);
     })();
+    this.remember(namespace, sqlName, index.fields);
   }
 
   savepoint(): number {

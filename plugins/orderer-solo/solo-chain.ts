@@ -2,6 +2,7 @@ import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
 import { OrdererError } from '../../core/errors';
 import type { Chain, ConsenterSupport } from '../../core/orderer/consenter';
+import { envelopeBytes, rememberEnvelopeBytes } from '../../core/orderer/envelope-bytes';
 import type { SoloWal, WalRecord } from './solo-wal';
 
 type Event =
@@ -62,7 +63,7 @@ export class SoloChain implements Chain {
       if (record.index <= lastIncludedIndex) continue;
       let env: Envelope;
       try {
-        env = Envelope.deserializeBinary(record.envelope);
+        env = rememberEnvelopeBytes(Envelope.deserializeBinary(record.envelope), record.envelope);
       } catch {
         this.logger.warn({ channel: support.channelId, index: record.index }, 'skipping unreadable WAL record');
         continue;
@@ -122,7 +123,7 @@ export class SoloChain implements Chain {
     // a block before its WAL record is durable: either way it is never lost.
     this.events.push({ type, env, configSeq, index });
     this.kick();
-    return this.wal.append({ index, kind: type, configSeq, envelope: env.serializeBinary() });
+    return this.wal.append({ index, kind: type, configSeq, envelope: envelopeBytes(env) });
   }
 
   private kick(): void {

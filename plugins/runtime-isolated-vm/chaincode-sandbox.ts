@@ -55,6 +55,10 @@ export class ChaincodeSandbox {
 
   invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
     const limits = { ...this.options.limits, ...(support.limits ?? {}) } as Required<RuntimeLimits>;
+    if (this.session !== undefined) {
+      // Re-entering a running isolate would settle nothing until the outer call returns.
+      return failure(`chaincode ${this.packageId} is already executing transaction ${this.session.invocation.txId}: it cannot be invoked recursively`);
+    }
     let ctx: LiveContext;
     try {
       this.ensureIsolate();
@@ -64,14 +68,13 @@ export class ChaincodeSandbox {
       return failure(err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`);
     }
     const session = new HostSession(invocation, support, limits);
-    const outer = this.session;
     this.session = session;
     try {
       ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits)], { timeout: limits.timeoutMs, arguments: { copy: true } });
     } catch (err) {
       return this.classify(err, limits);
     } finally {
-      this.session = outer;
+      this.session = undefined;
       if (this.options.strict && !this.isolate?.isDisposed) ctx.context.release();
     }
     const outcome = session.outcome;
@@ -138,6 +141,8 @@ export class ChaincodeSandbox {
         throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `chaincode ${this.packageId} was built for sandbox ABI ${String(abi)}, this runtime speaks ${SANDBOX_ABI}: re-package it`, { packageId: this.packageId });
       }
       const dispatch = context.global.getSync('__weftDispatch', { reference: true }) as ivm.Reference<(inv: unknown) => void>;
+      // The reference keeps the dispatcher alive; chaincode code has no business calling it.
+      context.evalSync('delete globalThis.__weftDispatch; delete globalThis.__weftAbi;');
       return { context, dispatch };
     } catch (err) {
       if (!isolate.isDisposed) context.release();

@@ -11,3 +11,6 @@ export { module };
 export { IsolatedVmRuntime } from './isolated-vm-runtime';
 export { IsolatedVmRuntimeOptions } from './isolated-vm-runtime-options';
 export { ChaincodeSandbox } from './chaincode-sandbox';
+
+/** The shape the plugin loader looks for (`module` alone is awkward as a CommonJS export name). */
+export const plugin = { manifest, module };

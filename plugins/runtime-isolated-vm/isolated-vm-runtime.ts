@@ -9,6 +9,7 @@ import {
   type RuntimeSupport,
 } from '../../core/chaincode/chaincode-runtime';
 import { PackageStore } from '../../core/chaincode/package-store';
+import { bundleFabricPackage } from '../../core/chaincode/packager';
 import { SANDBOX_ABI } from '../../core/chaincode/host-api';
 import { ChaincodeError } from '../../core/errors';
 import { ChaincodeSandbox } from './chaincode-sandbox';
@@ -38,18 +39,21 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
     } catch (err) {
       throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `src/package.json is not JSON: ${(err as Error).message}`);
     }
-    const bundle = typeof pkgJson.main === 'string' ? pkg.code.get(`src/${pkgJson.main.replace(/^\.\//, '')}`) : undefined;
-    if (pkgJson.weft?.abi === undefined || bundle === undefined) {
-      throw new ChaincodeError(
-        'CHAINCODE_NOT_BUNDLED',
-        `package ${pkg.packageId} was not built by the Weft packager (src/package.json has no "weft" section or its main is missing): package the project with weft chaincode package`,
-        { packageId: pkg.packageId },
-      );
+    let bundle: string;
+    if (pkgJson.weft === undefined) {
+      // A package from Fabric's own tooling: bundle its sources now (no network needed).
+      bundle = await bundleFabricPackage(pkg);
+    } else {
+      if (pkgJson.weft.abi !== SANDBOX_ABI) {
+        throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `package ${pkg.packageId} targets sandbox ABI ${String(pkgJson.weft.abi)}, this runtime speaks ${SANDBOX_ABI}: re-package it`, { packageId: pkg.packageId });
+      }
+      const bytes = typeof pkgJson.main === 'string' ? pkg.code.get(`src/${pkgJson.main.replace(/^\.\//, '')}`) : undefined;
+      if (bytes === undefined) {
+        throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `package ${pkg.packageId}: src/package.json main ${JSON.stringify(pkgJson.main)} is not in the package`, { packageId: pkg.packageId });
+      }
+      bundle = Buffer.from(bytes).toString('utf8');
     }
-    if (pkgJson.weft.abi !== SANDBOX_ABI) {
-      throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `package ${pkg.packageId} targets sandbox ABI ${String(pkgJson.weft.abi)}, this runtime speaks ${SANDBOX_ABI}: re-package it`, { packageId: pkg.packageId });
-    }
-    const sandbox = new ChaincodeSandbox(pkg.packageId, Buffer.from(bundle).toString('utf8'), {
+    const sandbox = new ChaincodeSandbox(pkg.packageId, bundle, {
       memoryLimitMb: this.options.memoryLimitMb,
       strict: this.options.strict,
       limits: resolveLimits({ timeoutMs: this.options.timeoutMs, maxValueBytes: this.options.maxValueBytes }),

@@ -5,6 +5,7 @@ const { Contract } = require('fabric-contract-api');
 // Module state survives between transactions in a reused context, as in a Fabric chaincode process.
 let calls = 0;
 let hoard = [];
+let stash;
 
 class Hostile extends Contract {
 
@@ -49,6 +50,9 @@ class Hostile extends Contract {
             now: Date.now(),
             date: new Date().toISOString(),
             called: typeof Date(),
+            intl: new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).format(),
+            weakRef: typeof WeakRef,
+            local: [new Date().toString(), new Date().getHours(), new Date().getTimezoneOffset(), new Date(2020, 0, 2, 3).toISOString()],
             random: [Math.random(), Math.random()],
             txDate: ctx.stub.getDateTimestamp().toISOString(),
         });
@@ -66,6 +70,7 @@ class Hostile extends Contract {
         }
         found.setTimeout = typeof setTimeout;
         found.host = typeof __weftHost;
+        found.dispatch = typeof globalThis.__weftDispatch;
         try {
             found.viaFunction = this.constructor.constructor('return typeof process')();
         } catch (e) {
@@ -86,6 +91,19 @@ class Hostile extends Contract {
     async WriteThenPage(ctx) {
         await ctx.stub.putState('w', Buffer.from('1'));
         await ctx.stub.getStateByRangeWithPagination('', '', 1, '');
+    }
+
+    async Stash(ctx) {
+        // A promise left dangling on purpose: its continuation would write with this transaction's stub.
+        new Promise((resolve) => { stash = resolve; }).then(() => ctx.stub.putState('late', Buffer.from('x'))).catch(() => { /* refused */ });
+        return 'stashed';
+    }
+
+    async Release(ctx) {
+        if (stash) {
+            stash();
+        }
+        return 'released';
     }
 
     async ThrowString(ctx) {

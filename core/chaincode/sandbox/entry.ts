@@ -11,7 +11,7 @@ import type { Contract } from './contract';
 import { beginTransaction, installGlobals } from './globals';
 import { host } from './host';
 import { type ChaincodeInterface, type ChaincodeResponse, startedChaincode } from './shim';
-import { ChaincodeStub, type TxEffects } from './stub';
+import { ChaincodeStub, setActiveInvocation, type TxEffects } from './stub';
 
 installGlobals();
 const hostTable = host();
@@ -66,6 +66,7 @@ export function register(loadMain: () => unknown, info: PackageInfo): void {
   g.__weftAbi = SANDBOX_ABI;
   g.__weftDispatch = (inv: SandboxInvocation): void => {
     beginTransaction(inv.seconds * 1000 + Math.floor(inv.nanos / 1e6), inv.txId);
+    setActiveInvocation(inv);
     const effects: TxEffects = {};
     const fnName = inv.isInit ? 'Init' : 'Invoke';
     const run = async (): Promise<ChaincodeResponse> => {
@@ -80,9 +81,11 @@ export function register(loadMain: () => unknown, info: PackageInfo): void {
         } catch (err) {
           outcome = { status: 500, message: errorMessage(err), payload: new Uint8Array(0) };
         }
+        setActiveInvocation(undefined);
         hostTable.complete(outcome);
       },
       (err: unknown) => {
+        setActiveInvocation(undefined);
         hostTable.complete({ status: 500, message: errorMessage(err), payload: new Uint8Array(0) });
       },
     );

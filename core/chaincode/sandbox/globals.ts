@@ -5,6 +5,7 @@
  * chaincode module.
  */
 import { Buffer } from 'buffer';
+import { speedUpBuffer, utf8Decode, utf8Encode, utf8Length } from './utf8';
 
 const g = globalThis as unknown as Record<string, unknown>;
 
@@ -72,6 +73,41 @@ export function beginTransaction(timestampMs: number, txId: string): void {
   seed = seedFrom(txId);
 }
 
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/**
+ * Local time is the host's time zone, which differs between endorsers: make it UTC everywhere
+ * (getters, setters, string forms, and `new Date(y, m, …)`).
+ */
+function pinTimeZoneToUtc(RealDate: DateConstructor): void {
+  const proto = RealDate.prototype as unknown as Record<string, unknown>;
+  for (const name of ['FullYear', 'Month', 'Date', 'Day', 'Hours', 'Minutes', 'Seconds', 'Milliseconds']) {
+    proto[`get${name}`] = proto[`getUTC${name}`];
+    if (name !== 'Day') proto[`set${name}`] = proto[`setUTC${name}`];
+  }
+  proto.getTimezoneOffset = () => 0;
+  const dateString = (d: Date): string => `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${pad(d.getUTCFullYear(), 4)}`;
+  const timeString = (d: Date): string => `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} GMT+0000 (Coordinated Universal Time)`;
+  const valid = (d: Date): boolean => !isNaN(d.getTime());
+  proto.toString = function (this: Date) {
+    return valid(this) ? `${dateString(this)} ${timeString(this)}` : 'Invalid Date';
+  };
+  proto.toDateString = function (this: Date) {
+    return valid(this) ? dateString(this) : 'Invalid Date';
+  };
+  proto.toTimeString = function (this: Date) {
+    return valid(this) ? timeString(this) : 'Invalid Date';
+  };
+  for (const name of ['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString']) {
+    const real = proto[name] as (this: Date, l?: unknown, o?: Record<string, unknown>) => string;
+    proto[name] = function (this: Date, locales?: unknown, options?: Record<string, unknown>) {
+      return real.call(this, locales, { timeZone: 'UTC', ...(options ?? {}) });
+    };
+  }
+}
+
 let installed = false;
 
 export function installGlobals(): void {
@@ -85,140 +121,43 @@ export function installGlobals(): void {
 
   const RealDate = Date;
   RealDate.now = () => nowMs;
+  pinTimeZoneToUtc(RealDate);
   g.Date = new Proxy(RealDate, {
     construct(target, args: unknown[], newTarget) {
-      return Reflect.construct(target, args.length === 0 ? [nowMs] : args, newTarget);
+      if (args.length === 0) return Reflect.construct(target, [nowMs], newTarget);
+      // Component form is local time: UTC here.
+      if (args.length >= 2) return Reflect.construct(target, [RealDate.UTC(...(args as [number, number]))], newTarget);
+      return Reflect.construct(target, args, newTarget);
     },
     apply() {
       return new RealDate(nowMs).toString();
     },
   });
   Math.random = random;
-  for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'SharedArrayBuffer', 'Atomics', 'WebAssembly']) {
+  // Intl formats "now" from the real clock when given no date.
+  const intl = (g.Intl as typeof Intl | undefined)?.DateTimeFormat?.prototype;
+  if (intl !== undefined) {
+    const format = Object.getOwnPropertyDescriptor(intl, 'format')?.get;
+    const formatToParts = intl.formatToParts;
+    if (format !== undefined) {
+      Object.defineProperty(intl, 'format', {
+        configurable: true,
+        get(this: Intl.DateTimeFormat) {
+          const bound = format.call(this) as (d?: Date | number) => string;
+          return (d?: Date | number) => bound(d === undefined ? nowMs : d);
+        },
+      });
+    }
+    intl.formatToParts = function (this: Intl.DateTimeFormat, d?: Date | number) {
+      return formatToParts.call(this, d === undefined ? nowMs : d);
+    };
+  }
+  // Timers and shared memory reach outside the transaction; WeakRef/FinalizationRegistry expose GC timing.
+  for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'WeakRef', 'FinalizationRegistry']) {
     delete g[name];
   }
   if (typeof g.console !== 'object' || g.console === null) {
     const noop = (): void => undefined;
     g.console = { log: noop, info: noop, warn: noop, error: noop, debug: noop, trace: noop };
   }
-}
-
-/** UTF-8 byte length of a JS string (lone surrogates count as U+FFFD, as in Node). */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-/** Encodes into `out` from `offset`; returns bytes written. Feross Buffer builds a JS array per byte instead. */
-export function utf8Encode(s: string, out: Uint8Array, offset: number): number {
-  let p = offset;
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      out[p++] = c;
-      continue;
-    }
-    if (c < 0x800) {
-      out[p++] = 0xc0 | (c >> 6);
-      out[p++] = 0x80 | (c & 0x3f);
-      continue;
-    }
-    if (c >= 0xd800 && c < 0xe000) {
-      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (c < 0xdc00 && (next & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-        out[p++] = 0xf0 | (c >> 18);
-        out[p++] = 0x80 | ((c >> 12) & 0x3f);
-        out[p++] = 0x80 | ((c >> 6) & 0x3f);
-        out[p++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      c = 0xfffd;
-    }
-    out[p++] = 0xe0 | (c >> 12);
-    out[p++] = 0x80 | ((c >> 6) & 0x3f);
-    out[p++] = 0x80 | (c & 0x3f);
-  }
-  return p - offset;
-}
-
-/** Decodes UTF-8 with U+FFFD for malformed sequences, in chunks (no per-byte arrays). */
-export function utf8Decode(b: Uint8Array, start: number, end: number): string {
-  let out = '';
-  const units: number[] = [];
-  const flush = (): void => {
-    out += String.fromCharCode.apply(null, units);
-    units.length = 0;
-  };
-  let i = start;
-  while (i < end) {
-    const b0 = b[i];
-    let cp = 0xfffd;
-    let n = 1;
-    if (b0 < 0x80) cp = b0;
-    else if (b0 >= 0xc2 && b0 < 0xe0 && i + 1 < end && (b[i + 1] & 0xc0) === 0x80) {
-      cp = ((b0 & 0x1f) << 6) | (b[i + 1] & 0x3f);
-      n = 2;
-    } else if (b0 >= 0xe0 && b0 < 0xf0 && i + 2 < end && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80) {
-      const v = ((b0 & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f);
-      if (v >= 0x800 && (v < 0xd800 || v > 0xdfff)) {
-        cp = v;
-        n = 3;
-      }
-    } else if (b0 >= 0xf0 && b0 < 0xf5 && i + 3 < end && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80 && (b[i + 3] & 0xc0) === 0x80) {
-      const v = ((b0 & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) | ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f);
-      if (v >= 0x10000 && v <= 0x10ffff) {
-        cp = v;
-        n = 4;
-      }
-    }
-    if (cp > 0xffff) {
-      cp -= 0x10000;
-      units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
-    } else units.push(cp);
-    i += n;
-    if (units.length >= 4096) flush();
-  }
-  flush();
-  return out;
-}
-
-const isUtf8 = (enc: unknown): boolean => enc === undefined || enc === 'utf8' || enc === 'utf-8' || (typeof enc === 'string' && /^utf-?8$/i.test(enc));
-
-/** Routes Buffer's UTF-8 paths through the encoders above. */
-export function speedUpBuffer(): void {
-  const B = Buffer as unknown as { from: (...a: unknown[]) => Buffer; byteLength: (...a: unknown[]) => number; allocUnsafe(n: number): Buffer };
-  const from = B.from;
-  B.from = function (value: unknown, encOrOffset?: unknown, length?: unknown): Buffer {
-    if (typeof value === 'string' && isUtf8(encOrOffset)) {
-      const buf = B.allocUnsafe(utf8Length(value));
-      utf8Encode(value, buf, 0);
-      return buf;
-    }
-    return from.call(Buffer, value, encOrOffset, length);
-  };
-  const byteLength = B.byteLength;
-  B.byteLength = function (value: unknown, enc?: unknown): number {
-    if (typeof value === 'string' && isUtf8(enc)) return utf8Length(value);
-    return byteLength.call(Buffer, value, enc);
-  };
-  const toString = Buffer.prototype.toString as (this: Buffer, ...a: unknown[]) => string;
-  Buffer.prototype.toString = function (this: Buffer, enc?: unknown, start?: unknown, end?: unknown): string {
-    if (isUtf8(enc)) {
-      const s = start === undefined ? 0 : Math.max(0, Number(start) | 0);
-      const e = end === undefined ? this.length : Math.min(this.length, Number(end) | 0);
-      return s >= e ? '' : utf8Decode(this, s, e);
-    }
-    return toString.call(this, enc, start, end);
-  } as typeof Buffer.prototype.toString;
 }

@@ -4,10 +4,22 @@
  * are the ledger's job, as on a Fabric peer.
  */
 import { Buffer } from 'buffer';
-import Long from 'long';
+import type Long from 'long';
 import type { HostSignedProposal, SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
 import { asyncIterable, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
+
+let LongClass: typeof Long | undefined;
+
+/** `long` is loaded on first use: most transactions never read the timestamp, and strict mode pays per context. */
+function longClass(): typeof Long {
+  if (LongClass === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require('long') as typeof Long & { default?: typeof Long };
+    LongClass = m.default ?? m;
+  }
+  return LongClass;
+}
 
 const COMPOSITEKEY_NS = '\x00';
 const MIN_UNICODE_RUNE_VALUE = '\u0000';
@@ -42,6 +54,13 @@ function toBytes(value: unknown, what: string): Uint8Array {
   throw new Error(`${what} must be a Buffer or a string, got ${value === null ? 'null' : typeof value}`);
 }
 
+let active: SandboxInvocation | undefined;
+
+/** Marks the transaction whose stub may reach the host; the dispatcher sets it per transaction. */
+export function setActiveInvocation(inv: SandboxInvocation | undefined): void {
+  active = inv;
+}
+
 /** Mutable per-transaction state the dispatcher reads back after the call. */
 export interface TxEffects {
   event?: { eventName: string; payload: Uint8Array };
@@ -50,7 +69,7 @@ export interface TxEffects {
 export class ChaincodeStub {
   private readonly bufferArgs: Buffer[];
   private readonly transientMap: Map<string, Buffer>;
-  private readonly txTimestamp: { seconds: Long; nanos: number };
+  private txTimestamp: { seconds: Long; nanos: number } | undefined;
   private signedProposal: HostSignedProposal | undefined | null = null;
 
   constructor(
@@ -59,7 +78,14 @@ export class ChaincodeStub {
   ) {
     this.bufferArgs = inv.args.map(toBuffer);
     this.transientMap = new Map(inv.transient.map(([k, v]) => [k, toBuffer(v)]));
-    this.txTimestamp = { seconds: Long.fromNumber(inv.seconds, true), nanos: inv.nanos };
+  }
+
+  /**
+   * A stub kept past its transaction (a stashed promise resolved later) must not write into
+   * another transaction's read/write set.
+   */
+  private live(): void {
+    if (active !== this.inv) throw new Error(`the stub of transaction ${this.inv.txId} was used after that transaction ended`);
   }
 
   getArgs(): string[] {
@@ -97,29 +123,35 @@ export class ChaincodeStub {
     return this.signedProposal;
   }
   getTxTimestamp(): { seconds: Long; nanos: number } {
+    this.txTimestamp ??= { seconds: longClass().fromNumber(this.inv.seconds, true), nanos: this.inv.nanos };
     return this.txTimestamp;
   }
   getDateTimestamp(): Date {
-    return new Date(this.txTimestamp.seconds.toNumber() * 1000 + Math.round(this.txTimestamp.nanos / 1000000));
+    return new Date(this.inv.seconds * 1000 + Math.round(this.inv.nanos / 1000000));
   }
   getBinding(): string {
     return this.inv.binding;
   }
 
   async getState(key: string): Promise<Buffer> {
+    this.live();
     const v = unwrap(host().getState(key));
     return v === undefined ? Buffer.alloc(0) : toBuffer(v);
   }
   async putState(key: string, value: Uint8Array | string): Promise<void> {
+    this.live();
     unwrap(host().putState(key, toBytes(value, 'value')));
   }
   async deleteState(key: string): Promise<void> {
+    this.live();
     unwrap(host().deleteState(key));
   }
   async setStateValidationParameter(key: string, ep: Uint8Array): Promise<void> {
+    this.live();
     unwrap(host().setStateValidationParameter(key, toBytes(ep, 'endorsement policy')));
   }
   async getStateValidationParameter(key: string): Promise<Buffer> {
+    this.live();
     const v = unwrap(host().getStateValidationParameter(key));
     return v === undefined ? Buffer.alloc(0) : toBuffer(v);
   }
@@ -127,6 +159,7 @@ export class ChaincodeStub {
   getStateByRange(startKey: string, endKey: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
     return asyncIterable(
       (async () => {
+        this.live();
         const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
         validateSimpleKeys(start, endKey);
         return StateQueryIterator.fromHost(unwrap(host().getStateByRange(start, endKey ?? '')));
@@ -136,6 +169,7 @@ export class ChaincodeStub {
   getStateByRangeWithPagination(startKey: string, endKey: string, pageSize: number, bookmark?: string): PagedResult {
     return asyncIterable(
       (async () => {
+        this.live();
         const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
         validateSimpleKeys(start, endKey);
         return paged(unwrap(host().getStateByRangeWithPagination(start, endKey ?? '', pageSize, bookmark ?? '')));
@@ -143,22 +177,24 @@ export class ChaincodeStub {
     );
   }
   getQueryResult(query: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
-    return asyncIterable((async () => StateQueryIterator.fromHost(unwrap(host().getQueryResult(query))))());
+    return asyncIterable((async () => (this.live(), StateQueryIterator.fromHost(unwrap(host().getQueryResult(query)))))());
   }
   getQueryResultWithPagination(query: string, pageSize: number, bookmark?: string): PagedResult {
-    return asyncIterable((async () => paged(unwrap(host().getQueryResultWithPagination(query, pageSize, bookmark ?? ''))))());
+    return asyncIterable((async () => (this.live(), paged(unwrap(host().getQueryResultWithPagination(query, pageSize, bookmark ?? '')))))());
   }
   getHistoryForKey(key: string): Promise<HistoryQueryIterator> & AsyncIterable<KeyModificationResult> {
-    return asyncIterable((async () => HistoryQueryIterator.fromHost(unwrap(host().getHistoryForKey(key))))());
+    return asyncIterable((async () => (this.live(), HistoryQueryIterator.fromHost(unwrap(host().getHistoryForKey(key)))))());
   }
 
   async invokeChaincode(chaincodeName: string, args: (string | Uint8Array)[], channel?: string): Promise<{ status: number; message: string; payload: Buffer }> {
+    this.live();
     if (!Array.isArray(args)) throw new Error('args must be an array');
     const r = unwrap(host().invokeChaincode(chaincodeName, args.map((a) => toBytes(a, 'argument')), channel ?? ''));
     return { status: r.status, message: r.message, payload: toBuffer(r.payload) };
   }
 
   setEvent(name: string, payload: Uint8Array | string): void {
+    this.live();
     if (typeof name !== 'string' || name === '') throw new Error('Event name must be a non-empty string');
     const bytes = toBytes(payload ?? Buffer.alloc(0), 'event payload');
     if (bytes.length > this.inv.maxEventBytes) throw new Error(`event payload of ${bytes.length} bytes exceeds the limit of ${this.inv.maxEventBytes} bytes`);
@@ -191,6 +227,7 @@ export class ChaincodeStub {
   getStateByPartialCompositeKey(objectType: string, attributes: string[]): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
     return asyncIterable(
       (async () => {
+        this.live();
         const partial = this.createCompositeKey(objectType, attributes);
         return StateQueryIterator.fromHost(unwrap(host().getStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE)));
       })(),
@@ -199,6 +236,7 @@ export class ChaincodeStub {
   getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark?: string): PagedResult {
     return asyncIterable(
       (async () => {
+        this.live();
         const partial = this.createCompositeKey(objectType, attributes);
         return paged(unwrap(host().getStateByRangeWithPagination(partial, partial + MAX_UNICODE_RUNE_VALUE, pageSize, bookmark ?? '')));
       })(),

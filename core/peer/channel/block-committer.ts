@@ -1,6 +1,7 @@
 
 import type { Logger } from '../../node/logger';
 import type { ParsedBlock } from '../../protocol/block';
+import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import type { BlockValidator } from '../validation/block-validator';
 import type { Channel } from './channel';
@@ -47,6 +48,14 @@ export class BlockCommitter {
 
   private async commitNow(parsed: ParsedBlock): Promise<void> {
     const started = process.hrtime.bigint();
+    const height = this.channel.height();
+    if (parsed.number !== height) {
+      throw new PeerError('PEER_BLOCK_OUT_OF_ORDER', `channel ${this.channel.id}: block ${parsed.number} cannot be committed at height ${height}`, {
+        channelId: this.channel.id,
+        blockNum: parsed.number,
+        height,
+      });
+    }
     const resources = this.channel.resources();
     const validation = await this.validator.validate(parsed, resources, this.channel.ledger);
     for (const [i, reason] of validation.reasons) {

@@ -49,7 +49,9 @@ export class DeliverService {
     let env;
     let seek: SeekInfo;
     try {
-      env = parseEnvelope(requestBytes, { types: [HeaderType.DELIVER_SEEK_INFO], requireCreator: true, requireSignature: true });
+      // fabric-gateway sends no nonce in seek requests: only the creator and signature are required.
+      env = parseEnvelope(requestBytes, { types: [HeaderType.DELIVER_SEEK_INFO], requireSignature: true });
+      if (env.signatureHeader.creator.length === 0) return await sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
       seek = SeekInfo.deserializeBinary(env.data);
     } catch {
       return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));

@@ -7,15 +7,15 @@ const toBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.fro
  * A gRPC method whose request and response travel as raw bytes: the service decodes what it needs
  * and keeps signed bytes exactly as received (no decode/re-encode between the wire and a signature).
  */
-function rawMethod(path: string, requestStream: boolean, responseStream: boolean): MethodDefinition<Buffer, Uint8Array> {
+function rawMethod(path: string, requestStream: boolean, responseStream: boolean): MethodDefinition<Uint8Array, Uint8Array> {
   return {
     path,
     requestStream,
     responseStream,
-    requestSerialize: identity,
-    requestDeserialize: identity,
+    requestSerialize: toBuffer,
+    requestDeserialize: identity as (b: Buffer) => Uint8Array,
     responseSerialize: toBuffer,
-    responseDeserialize: identity,
+    responseDeserialize: identity as (b: Buffer) => Uint8Array,
   };
 }
 

@@ -177,5 +177,8 @@ describe('chaincode examples on a real SQLite ledger', () => {
     expect(r.rw.hostile.writes.map(([k]) => k)).toEqual(['relayed']);
     const bad = tx('hostile', ['Relay', 'basic', 'ReadAsset', 'nope']);
     expect(bad.response.message).toBe('relay failed: The asset nope does not exist');
+    const self = tx('hostile', ['Relay', 'hostile', 'Ok', 'x']);
+    expect(self.response.message).toMatch(/^relay failed: chaincode hostile_1:[0-9a-f]{64} is already executing transaction itx\d+: it cannot be invoked recursively$/);
+    expect(tx('hostile', ['Ok']).response.status).toBe(200);
   });
 });

@@ -79,9 +79,14 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
 
   it('BLOCK_UNTIL_READY next-commit waits for the next block and streams it as it is written', async () => {
     const pending = deliver(client, seekEnvelope(signer, 'dch', 'next', 'next'));
-    const streaming = deliver(client, seekEnvelope(signer, 'dch', 'newest', 'max'), 2);
-    // The seek must be registered before the block is cut: order a pair after both streams started.
-    await new Promise((r) => setTimeout(r, 50));
+    let registered!: () => void;
+    const firstBlock = new Promise<void>((resolve) => (registered = resolve));
+    const streaming = deliver(client, seekEnvelope(signer, 'dch', 'newest', 'max'), undefined, (ids) => {
+      if (ids.length === 1) registered();
+      return ids.length >= 2;
+    });
+    // Both seeks are in place once the streaming one has its first (current newest) block.
+    await firstBlock;
     await broadcast(client, [txEnvelope(signer, 'dch'), txEnvelope(signer, 'dch')]);
     const next = await pending;
     expect(next.status).toBe(Status.SUCCESS);
@@ -95,7 +100,7 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect((await deliver(client, seekEnvelope(signer, 'nochannel', 'oldest', 'newest'))).status).toBe(Status.NOT_FOUND);
   });
 
-  it('answers FORBIDDEN to a client outside /Channel/Readers and to an expired one', async () => {
+  it('answers FORBIDDEN to a client outside /Channel/Readers and to a bad signature', async () => {
     const outsider = await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('eve');
     const outsiderOut = await deliver(client, seekEnvelope(testIdentitySigner(outsider), 'dch', 'oldest', 'newest'));
     expect(outsiderOut).toMatchObject({ blocks: [], status: Status.FORBIDDEN });

@@ -3,13 +3,15 @@
  * peer org), a genesis block from the protocol layer, a YAML node config, and TLS clients for
  * AtomicBroadcast and the channel participation API.
  */
-import { sign as cryptoSign } from 'node:crypto';
+import { randomBytes, sign as cryptoSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ConfigGroup, ConfigSignature, ConfigUpdate, ConfigUpdateEnvelope, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { BatchSize } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekNextCommit, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { stringify } from 'yaml';
@@ -281,4 +283,64 @@ export async function waitForTxIds(client: AtomicBroadcastClient, signer: Signer
   const want = new Set(wanted);
   const out = await deliver(client, seekEnvelope(signer, channelId, 'oldest', 'max'), undefined, (ids) => ids.flat().filter((t) => want.has(t)).length === want.size);
   return wanted.map((t) => out.blocks[out.txIds.findIndex((ids) => ids.includes(t))]!);
+}
+
+/** Envelope size as the block cutter counts it (payload + signature). */
+export function cutterSize(bytes: Uint8Array): number {
+  const parsed = parseEnvelope(bytes);
+  return parsed.payloadBytes.length + parsed.signature.length;
+}
+
+/**
+ * A CONFIG_UPDATE envelope changing /Channel/Orderer/BatchSize.max_message_count, with the config
+ * update signed by `signers` (the orderer org admin satisfies its Admins mod_policy) and the
+ * envelope signed by `submitter`.
+ */
+export function batchSizeUpdate(
+  channelId: string,
+  batch: { maxMessageCount: number; absoluteMaxBytes: number; preferredMaxBytes: number },
+  signers: readonly Signer[],
+  submitter: Signer,
+  options: { valueVersion?: number; readOrdererVersion?: number } = {},
+): Uint8Array {
+  const value = new BatchSize();
+  value.setMaxMessageCount(batch.maxMessageCount);
+  value.setAbsoluteMaxBytes(batch.absoluteMaxBytes);
+  value.setPreferredMaxBytes(batch.preferredMaxBytes);
+  const configValue = new ConfigValue();
+  configValue.setVersion(options.valueVersion ?? 1);
+  configValue.setModPolicy('Admins');
+  configValue.setValue(value.serializeBinary());
+  const readOrderer = new ConfigGroup();
+  readOrderer.setVersion(options.readOrdererVersion ?? 0);
+  const read = new ConfigGroup();
+  read.getGroupsMap().set('Orderer', readOrderer);
+  const writeOrderer = new ConfigGroup();
+  writeOrderer.setVersion(options.readOrdererVersion ?? 0);
+  writeOrderer.getValuesMap().set('BatchSize', configValue);
+  const write = new ConfigGroup();
+  write.getGroupsMap().set('Orderer', writeOrderer);
+  const update = new ConfigUpdate();
+  update.setChannelId(channelId);
+  update.setReadSet(read);
+  update.setWriteSet(write);
+  const updateBytes = update.serializeBinary();
+  const envelope = new ConfigUpdateEnvelope();
+  envelope.setConfigUpdate(updateBytes);
+  for (const signer of signers) {
+    const header = new SignatureHeader();
+    header.setCreator(signer.serialized);
+    header.setNonce(randomBytes(24));
+    const headerBytes = header.serializeBinary();
+    const sig = new ConfigSignature();
+    sig.setSignatureHeader(headerBytes);
+    sig.setSignature(signer.sign(Buffer.concat([headerBytes, updateBytes])));
+    envelope.addSignatures(sig);
+  }
+  return buildEnvelope({ type: HeaderType.CONFIG_UPDATE, channelId, data: envelope.serializeBinary(), signer: submitter });
+}
+
+/** The orderer org's Admin as a signer. */
+export function ordererAdminSigner(m: Material): Signer {
+  return loadSigningIdentity(m.ordererOrg.users.Admin!.mspDir, 'OrdererMSP');
 }

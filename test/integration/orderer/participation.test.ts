@@ -74,10 +74,18 @@ describe('orderer channel participation API (mutual TLS)', () => {
     expect((await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/nope')).status).toBe(404);
   });
 
-  it('removes a channel: it disappears from the list and Broadcast answers NOT_FOUND', async () => {
+  it('removes a channel: open Deliver streams end SERVICE_UNAVAILABLE, it leaves the list, Broadcast answers NOT_FOUND', async () => {
     await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'gamma') });
+    let registered!: () => void;
+    const streaming = new Promise<void>((resolve) => (registered = resolve));
+    const watcher = deliver(client, seekEnvelope(clientSigner(m), 'gamma', 'oldest', 'max'), undefined, () => {
+      registered();
+      return false;
+    });
+    await streaming;
     const removed = await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/gamma');
     expect(removed.status).toBe(204);
+    expect(await watcher).toMatchObject({ blocks: [0], status: Status.SERVICE_UNAVAILABLE });
     const list = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
     expect((list.json as { channels: { name: string }[] }).channels.map((c) => c.name)).toEqual(['alpha']);
     const [answer] = await broadcast(client, [txEnvelope(clientSigner(m), 'gamma')]);

@@ -58,7 +58,7 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
   };
 
   beforeAll(async () => {
-    for (const name of ['lowlevel', 'typed']) {
+    for (const name of ['lowlevel', 'typed', 'serializer']) {
       ids[name] = (await rt.install((await packageChaincode({ projectDir: path.join(FIXTURES, name), label: name })).packageBytes)).packageId;
     }
   });
@@ -184,5 +184,13 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
     expect(md.components.schemas).toEqual({
       Car: { $id: 'Car', type: 'object', properties: { make: { type: 'string' }, seats: { type: 'number' }, electric: { type: 'boolean' } } },
     });
+  });
+
+  test('custom serializers from the main module; afterTransaction can fail a transaction; unknownTransaction override', async () => {
+    expect(text((await call('serializer', ['Say', '  hi  '])).response.payload)).toBe('HI!');
+    expect((await call('serializer', ['Say', 'boom'])).response.message).toBe('afterTransaction refused the result');
+    const unknown = await call('serializer', ['Whatever']);
+    expect(unknown.response).toEqual({ status: 200, message: '', payload: new Uint8Array(0) });
+    expect([...lastSim.writes.entries()].map(([k, v]) => [k, text(v)])).toEqual([['serializer\u0000\u0000unknown', 'Whatever']]);
   });
 });

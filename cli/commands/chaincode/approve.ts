@@ -1,0 +1,27 @@
+import { Flags } from '@oclif/core';
+import { WeftCommand } from '../../base-command';
+import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
+import { approve, queryCommitted } from '../../services/chaincode/lifecycle';
+import { resolveOrg } from '../../services/chaincode/org-args';
+import { openNetwork } from '../../services/network/network-control';
+
+export default class ChaincodeApprove extends WeftCommand {
+  static override summary = "Approve a chaincode definition for one org (a transaction by the org's Admin).";
+  static override examples = ['<%= config.bin %> chaincode approve ./net --org Org1 --name basic --package-id basic_1.0:ab12… --sequence 1'];
+  static override args = { dir: networkDirArg };
+  static override flags = {
+    ...definitionFlags,
+    org: orgFlag,
+    'package-id': Flags.string({ description: 'installed package to run (see weft chaincode query-installed)', required: true }),
+  };
+
+  async run(): Promise<{ transactionId: string; sequence: number; mspId: string }> {
+    const { args, flags } = await this.parse(ChaincodeApprove);
+    const layout = openNetwork(args.dir);
+    const org = resolveOrg(layout, flags.org);
+    const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
+    const r = await approve(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] }, flags['package-id']);
+    this.log(`${org.mspId} approved ${flags.name} sequence ${sequence} (tx ${r.transactionId})`);
+    return { ...r, sequence, mspId: org.mspId };
+  }
+}

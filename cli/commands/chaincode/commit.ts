@@ -1,0 +1,22 @@
+import { WeftCommand } from '../../base-command';
+import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
+import { commit, queryCommitted } from '../../services/chaincode/lifecycle';
+import { resolveOrg } from '../../services/chaincode/org-args';
+import { openNetwork } from '../../services/network/network-control';
+
+export default class ChaincodeCommit extends WeftCommand {
+  static override summary = 'Commit an approved chaincode definition to the channel (endorsed by every org).';
+  static override examples = ['<%= config.bin %> chaincode commit ./net --name basic --sequence 1'];
+  static override args = { dir: networkDirArg };
+  static override flags = { ...definitionFlags, org: orgFlag };
+
+  async run(): Promise<{ transactionId: string; sequence: number }> {
+    const { args, flags } = await this.parse(ChaincodeCommit);
+    const layout = openNetwork(args.dir);
+    const org = resolveOrg(layout, flags.org);
+    const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
+    const r = await commit(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] });
+    this.log(`committed ${flags.name} sequence ${sequence} (tx ${r.transactionId})`);
+    return { ...r, sequence };
+  }
+}

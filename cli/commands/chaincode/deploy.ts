@@ -1,0 +1,35 @@
+import { Args, Flags } from '@oclif/core';
+import { WeftCommand } from '../../base-command';
+import { definitionFlags, networkDirArg } from '../../common-flags';
+import { deployChaincode, type DeployResult } from '../../services/chaincode/deploy';
+import { openNetwork } from '../../services/network/network-control';
+
+export default class ChaincodeDeploy extends WeftCommand {
+  static override summary = 'Package, install on every peer, approve for every org and commit a chaincode, in one command.';
+  static override examples = [
+    '<%= config.bin %> chaincode deploy ./net chaincode-examples/asset-transfer --name basic',
+    `<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --version 2.0 --policy "OR('Org1MSP.peer','Org2MSP.peer')"`,
+    '<%= config.bin %> chaincode deploy ./net ./basic_1.0.tar.gz --name basic --json',
+  ];
+  static override args = {
+    dir: networkDirArg,
+    source: Args.string({ description: 'chaincode project folder, or a package made by weft chaincode package', required: true }),
+  };
+  static override flags = {
+    ...definitionFlags,
+    label: Flags.string({ description: 'package label when packaging a project (default <name>_<version>)' }),
+  };
+
+  async run(): Promise<DeployResult> {
+    const { args, flags } = await this.parse(ChaincodeDeploy);
+    const result = await deployChaincode(
+      openNetwork(args.dir),
+      args.source,
+      { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], label: flags.label },
+      (m) => this.progress(m),
+    );
+    this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is committed on ${result.installedOn.length} peers`);
+    this.log(`try: weft chaincode query ${args.dir} --name ${result.name} <function> [args...]`);
+    return result;
+  }
+}

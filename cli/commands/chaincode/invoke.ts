@@ -1,0 +1,44 @@
+import { Args, Flags } from '@oclif/core';
+import { WeftCommand } from '../../base-command';
+import { nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
+import { resolveUser } from '../../services/client/client-identity';
+import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
+import { openNetwork } from '../../services/network/network-control';
+
+export default class ChaincodeInvoke extends WeftCommand {
+  static override summary = 'Submit a transaction through the Gateway: endorse, order, wait for commit; print the result and validation code.';
+  static override description = 'Exits non-zero when endorsement fails (with each endorser\'s message verbatim) or when the transaction commits as invalid.';
+  static override strict = false;
+  static override examples = [
+    '<%= config.bin %> chaincode invoke ./net --name basic CreateAsset asset1 blue 5 Tomoko 300',
+    '<%= config.bin %> chaincode invoke ./net --name basic --org Org2 TransferAsset asset1 Brad --json',
+    '<%= config.bin %> chaincode invoke ./net --name private --transient price=100 SetPrice item1',
+  ];
+  static override args = {
+    dir: networkDirArg,
+    function: Args.string({ description: 'transaction function (contract:function for a named contract)', required: true }),
+  };
+  static override flags = {
+    name: nameFlag,
+    org: orgFlag,
+    user: userFlag,
+    transient: transientFlag,
+    'endorsing-orgs': Flags.string({ description: 'only these orgs endorse (MSP IDs, comma separated)' }),
+  };
+
+  async run(): Promise<InvokeResult> {
+    const { args, argv, flags } = await this.parse(ChaincodeInvoke);
+    const layout = openNetwork(args.dir);
+    const rest = (argv as string[]).slice(2);
+    const result = await invokeChaincode(layout, resolveUser(layout, flags.org, flags.user), {
+      chaincode: flags.name,
+      fn: args.function,
+      args: rest,
+      transient: parseTransient(flags.transient),
+      endorsingOrgs: flags['endorsing-orgs']?.split(',').map((s) => s.trim()),
+    });
+    this.log(`${result.validationCode} in block ${result.blockNumber} (tx ${result.transactionId})`);
+    if (result.result !== '') this.log(result.result);
+    return result;
+  }
+}

@@ -1,0 +1,36 @@
+import { Args } from '@oclif/core';
+import { WeftCommand } from '../../base-command';
+import { nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
+import { resolveUser } from '../../services/client/client-identity';
+import { queryChaincode } from '../../services/chaincode/transact';
+import { openNetwork } from '../../services/network/network-control';
+
+export default class ChaincodeQuery extends WeftCommand {
+  static override summary = 'Evaluate a chaincode function on one peer (nothing is ordered or committed) and print the result.';
+  static override strict = false;
+  static override examples = ['<%= config.bin %> chaincode query ./net --name basic ReadAsset asset1', '<%= config.bin %> chaincode query ./net --name basic GetAllAssets --org Org2 --json'];
+  static override args = {
+    dir: networkDirArg,
+    function: Args.string({ description: 'function to evaluate', required: true }),
+  };
+  static override flags = { name: nameFlag, org: orgFlag, user: userFlag, transient: transientFlag };
+
+  async run(): Promise<{ result: string; json?: unknown }> {
+    const { args, argv, flags } = await this.parse(ChaincodeQuery);
+    const layout = openNetwork(args.dir);
+    const { result } = await queryChaincode(layout, resolveUser(layout, flags.org, flags.user), {
+      chaincode: flags.name,
+      fn: args.function,
+      args: (argv as string[]).slice(2),
+      transient: parseTransient(flags.transient),
+    });
+    this.log(result);
+    let json: unknown;
+    try {
+      json = JSON.parse(result);
+    } catch {
+      json = undefined;
+    }
+    return json === undefined ? { result } : { result, json };
+  }
+}

@@ -1,0 +1,24 @@
+import { WeftCommand } from '../../base-command';
+import { networkDirArg } from '../../common-flags';
+import { blockToJson } from '../../services/block/block-json';
+import { fetchBlock } from '../../services/block/block-source';
+import { openNetwork, peerChainInfo } from '../../services/network/network-control';
+
+export default class ChannelInfo extends WeftCommand {
+  static override summary = "Show the channel's height, current block hash and configuration (orgs, orderers, batch settings).";
+  static override examples = ['<%= config.bin %> channel info ./net', '<%= config.bin %> channel info ./net --json'];
+  static override args = { dir: networkDirArg };
+
+  async run(): Promise<{ channel: string; height: number; currentBlockHash: string; configBlock: number; config: unknown }> {
+    const { args } = await this.parse(ChannelInfo);
+    const layout = openNetwork(args.dir);
+    const channel = layout.spec.channel.name;
+    const info = await peerChainInfo(layout, layout.peers()[0]!, channel);
+    const config = await fetchBlock(layout, 'config');
+    const decoded = blockToJson(config.bytes).transactions[0]?.config;
+    this.log(`channel ${channel}: height ${info.height}, current block hash ${info.currentBlockHash}`);
+    this.log(`latest config in block ${config.number}:`);
+    this.log(JSON.stringify(decoded, undefined, 2));
+    return { channel, ...info, configBlock: config.number, config: decoded };
+  }
+}

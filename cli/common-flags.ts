@@ -1,0 +1,30 @@
+import { Args, Flags } from '@oclif/core';
+
+/** Flags and args several commands share. */
+export const networkDirArg = Args.string({ description: 'network directory (made by weft network init)', required: true });
+
+export const orgFlag = Flags.string({ description: 'org acting (name, MSP ID or domain, e.g. Org1); default the first org' });
+export const userFlag = Flags.string({ description: 'user of the org (default User1; Admin for lifecycle commands)' });
+export const nameFlag = Flags.string({ char: 'n', description: 'chaincode name', required: true });
+
+export const definitionFlags = {
+  name: nameFlag,
+  version: Flags.string({ char: 'v', description: 'chaincode version', default: '1.0' }),
+  sequence: Flags.integer({ description: 'definition sequence (default: one more than the committed one)', min: 1 }),
+  policy: Flags.string({ description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (default: the channel's Endorsement policy, a majority of orgs)` }),
+  'init-required': Flags.boolean({ description: 'the chaincode must be initialized (an Init transaction) before other calls', default: false }),
+};
+
+/** `--transient key=value` pairs, repeatable. */
+export const transientFlag = Flags.string({ description: 'transient data entry key=value (repeatable); never written to the ledger', multiple: true });
+
+export function parseTransient(entries: readonly string[] | undefined): Record<string, string> | undefined {
+  if (entries === undefined || entries.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const i = e.indexOf('=');
+    if (i <= 0) throw new Error(`--transient ${e}: expected key=value`);
+    out[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return out;
+}

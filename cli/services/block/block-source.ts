@@ -1,0 +1,46 @@
+import { ConfigError, WeftError } from '../../../core/errors';
+import { getLastConfigIndex } from '../../../core/protocol/block';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { PeerClient } from '../client/peer-client';
+import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import { peerAdmin, peerChainInfo } from '../network/network-control';
+
+/** `newest`, `oldest`, `config` (the latest config block) or a block number. */
+export type BlockRef = 'newest' | 'oldest' | 'config' | number;
+
+export function parseBlockRef(text: string): BlockRef {
+  if (text === 'newest' || text === 'oldest' || text === 'config') return text;
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new ConfigError('BAD_BLOCK_REF', `"${text}" is not a block: expected a number, newest, oldest or config`, {
+    suggestions: ['weft block show <dir> newest', 'weft block show <dir> 0'],
+  });
+}
+
+/**
+ * Reads a committed block from a peer (qscc GetBlockByNumber): the peer's copy carries the
+ * validation flags it wrote, which the orderer's does not.
+ */
+export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = layout.peers()[0]!): Promise<{ number: number; bytes: Uint8Array }> {
+  const channel = layout.spec.channel.name;
+  const { height } = await peerChainInfo(layout, peer, channel);
+  let number: number;
+  if (ref === 'newest') number = height - 1;
+  else if (ref === 'oldest') number = 0;
+  else if (ref === 'config') number = getLastConfigIndex(Block.deserializeBinary(await blockBytes(layout, peer, channel, height - 1)));
+  else number = ref;
+  if (number >= height) {
+    throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} has ${height} blocks (0…${height - 1}) on ${channel}`, {
+      suggestions: [`weft block show ${layout.dir} newest`],
+    });
+  }
+  return { number, bytes: await blockBytes(layout, peer, channel, number) };
+}
+
+async function blockBytes(layout: NetworkLayout, peer: NodeLayout, channel: string, n: number): Promise<Uint8Array> {
+  const client = new PeerClient(peer, layout.spec.tls);
+  try {
+    return await client.call(peerAdmin(layout, peer).signer, channel, 'qscc', ['GetBlockByNumber', channel, String(n)]);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,194 @@
+import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import {
+  ApproveChaincodeDefinitionForMyOrgArgs,
+  ChaincodeSource,
+  CheckCommitReadinessArgs,
+  CheckCommitReadinessResult,
+  CommitChaincodeDefinitionArgs,
+  InstallChaincodeArgs,
+  InstallChaincodeResult,
+  QueryChaincodeDefinitionArgs,
+  QueryChaincodeDefinitionResult,
+  QueryChaincodeDefinitionsArgs,
+  QueryChaincodeDefinitionsResult,
+  QueryInstalledChaincodesArgs,
+  QueryInstalledChaincodesResult,
+} from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { ChaincodeError } from '../../../core/errors';
+import { compilePolicyExpression } from '../../../core/policy/policy-expression';
+import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
+import { GatewaySession } from '../client/gateway-session';
+import { PeerClient } from '../client/peer-client';
+import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import type { PeerOrgSpec } from '../network/network-spec';
+import { gatewayFailure } from './gateway-errors';
+
+const LIFECYCLE = '_lifecycle';
+
+/** A chaincode definition as orgs approve and commit it. */
+export interface ChaincodeDefinition {
+  readonly name: string;
+  readonly version: string;
+  readonly sequence: number;
+  /** A Fabric signature policy expression; undefined = the channel's /Channel/Application/Endorsement. */
+  readonly policy?: string;
+  readonly initRequired: boolean;
+}
+
+export interface InstalledPackage {
+  readonly packageId: string;
+  readonly label: string;
+}
+
+export interface CommittedDefinition {
+  readonly name: string;
+  readonly version: string;
+  readonly sequence: number;
+  readonly initRequired: boolean;
+  readonly approvals?: Record<string, boolean>;
+}
+
+/** `ApplicationPolicy` bytes for a definition, as the Fabric peer CLI builds them. */
+export function validationParameter(policy: string | undefined): Uint8Array {
+  const app = new ApplicationPolicy();
+  if (policy === undefined) app.setChannelConfigPolicyReference('/Channel/Application/Endorsement');
+  else app.setSignaturePolicy(SignaturePolicyEnvelope.deserializeBinary(compilePolicyExpression(policy)));
+  return app.serializeBinary();
+}
+
+export function orgAdmin(layout: NetworkLayout, org: PeerOrgSpec): ClientIdentity {
+  return loadClientIdentity(layout.user(org, 'Admin'));
+}
+
+function orgOf(layout: NetworkLayout, node: NodeLayout): PeerOrgSpec {
+  return layout.spec.orgs.find((o) => o.mspId === node.mspId)!;
+}
+
+async function withPeer<T>(layout: NetworkLayout, peer: NodeLayout, fn: (client: PeerClient) => Promise<T>): Promise<T> {
+  const client = new PeerClient(peer, layout.spec.tls);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** `_lifecycle QueryInstalledChaincodes` on one peer, as its org's Admin. */
+export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise<InstalledPackage[]> {
+  return withPeer(layout, peer, async (c) => {
+    const payload = await c.call(orgAdmin(layout, orgOf(layout, peer)).signer, '', LIFECYCLE, ['QueryInstalledChaincodes', new QueryInstalledChaincodesArgs().serializeBinary()]);
+    return QueryInstalledChaincodesResult.deserializeBinary(payload)
+      .getInstalledChaincodesList()
+      .map((i) => ({ packageId: i.getPackageId(), label: i.getLabel() }));
+  });
+}
+
+/** Installs a package on one peer unless it is there already; returns its package ID. */
+export async function install(layout: NetworkLayout, peer: NodeLayout, packageBytes: Uint8Array, packageId: string): Promise<{ packageId: string; alreadyInstalled: boolean }> {
+  if ((await queryInstalled(layout, peer)).some((p) => p.packageId === packageId)) return { packageId, alreadyInstalled: true };
+  return withPeer(layout, peer, async (c) => {
+    const args = new InstallChaincodeArgs();
+    args.setChaincodeInstallPackage(packageBytes);
+    const payload = await c.call(orgAdmin(layout, orgOf(layout, peer)).signer, '', LIFECYCLE, ['InstallChaincode', args.serializeBinary()]);
+    return { packageId: InstallChaincodeResult.deserializeBinary(payload).getPackageId(), alreadyInstalled: false };
+  });
+}
+
+/** `ApproveChaincodeDefinitionForMyOrg` as a transaction endorsed by the org's own peer, through the Gateway. */
+export async function approve(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition, packageId: string): Promise<{ transactionId: string }> {
+  const args = new ApproveChaincodeDefinitionForMyOrgArgs();
+  args.setName(def.name);
+  args.setVersion(def.version);
+  args.setSequence(def.sequence);
+  args.setEndorsementPlugin('escc');
+  args.setValidationPlugin('vscc');
+  args.setValidationParameter(validationParameter(def.policy));
+  args.setInitRequired(def.initRequired);
+  const source = new ChaincodeSource();
+  const local = new ChaincodeSource.Local();
+  local.setPackageId(packageId);
+  source.setLocalPackage(local);
+  args.setSource(source);
+  return submitLifecycle(layout, org, 'ApproveChaincodeDefinitionForMyOrg', args.serializeBinary(), [org.mspId]);
+}
+
+/** `CheckCommitReadiness` on a peer of `org`: which orgs approved this exact definition. */
+export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
+  const args = new CheckCommitReadinessArgs();
+  args.setName(def.name);
+  args.setVersion(def.version);
+  args.setSequence(def.sequence);
+  args.setEndorsementPlugin('escc');
+  args.setValidationPlugin('vscc');
+  args.setValidationParameter(validationParameter(def.policy));
+  args.setInitRequired(def.initRequired);
+  const peer = layout.peersOf(org)[0]!;
+  return withPeer(layout, peer, async (c) => {
+    const payload = await c.call(orgAdmin(layout, org).signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
+    return Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(payload).getApprovalsMap().toArray()) as Record<string, boolean>;
+  });
+}
+
+/** `CommitChaincodeDefinition`, endorsed by every org's peer (the LifecycleEndorsement policy), through the Gateway. */
+export async function commit(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<{ transactionId: string }> {
+  const args = new CommitChaincodeDefinitionArgs();
+  args.setName(def.name);
+  args.setVersion(def.version);
+  args.setSequence(def.sequence);
+  args.setEndorsementPlugin('escc');
+  args.setValidationPlugin('vscc');
+  args.setValidationParameter(validationParameter(def.policy));
+  args.setInitRequired(def.initRequired);
+  return submitLifecycle(layout, org, 'CommitChaincodeDefinition', args.serializeBinary(), layout.spec.orgs.map((o) => o.mspId));
+}
+
+/** `QueryChaincodeDefinition` (one name) or `QueryChaincodeDefinitions` (all) on a peer of `org`. */
+export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: string | undefined, peer = layout.peersOf(org)[0]!): Promise<CommittedDefinition[]> {
+  const channel = layout.spec.channel.name;
+  return withPeer(layout, peer, async (c) => {
+    const signer = orgAdmin(layout, org).signer;
+    if (name !== undefined) {
+      const args = new QueryChaincodeDefinitionArgs();
+      args.setName(name);
+      const r = await c.propose(signer, channel, LIFECYCLE, ['QueryChaincodeDefinition', args.serializeBinary()]);
+      if (r.response.status >= 400) {
+        if (/not found|not defined|does not exist|no chaincode/i.test(r.response.message)) return [];
+        throw new ChaincodeError('LIFECYCLE_QUERY_FAILED', `QueryChaincodeDefinition ${name} on ${peer.id}: ${r.response.message}`, {});
+      }
+      const d = QueryChaincodeDefinitionResult.deserializeBinary(r.response.payload);
+      return [
+        {
+          name,
+          version: d.getVersion(),
+          sequence: d.getSequence(),
+          initRequired: d.getInitRequired(),
+          approvals: Object.fromEntries(d.getApprovalsMap().toArray()) as Record<string, boolean>,
+        },
+      ];
+    }
+    const payload = await c.call(signer, channel, LIFECYCLE, ['QueryChaincodeDefinitions', new QueryChaincodeDefinitionsArgs().serializeBinary()]);
+    return QueryChaincodeDefinitionsResult.deserializeBinary(payload)
+      .getChaincodeDefinitionsList()
+      .map((d) => ({ name: d.getName(), version: d.getVersion(), sequence: d.getSequence(), initRequired: d.getInitRequired() }));
+  });
+}
+
+async function submitLifecycle(layout: NetworkLayout, org: PeerOrgSpec, fn: string, arg: Uint8Array, endorsingOrganizations: string[]): Promise<{ transactionId: string }> {
+  const session = new GatewaySession(layout, orgAdmin(layout, org));
+  try {
+    const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(LIFECYCLE);
+    const submitted = await contract.submitAsync(fn, { arguments: [arg], endorsingOrganizations });
+    const status = await submitted.getStatus();
+    if (!status.successful) {
+      throw new ChaincodeError('TX_INVALID', `${fn} transaction ${status.transactionId} was committed as invalid (validation code ${status.code})`, {
+        transactionId: status.transactionId,
+        code: status.code,
+      });
+    }
+    return { transactionId: status.transactionId };
+  } catch (err) {
+    throw gatewayFailure(err, `${LIFECYCLE} ${fn}`);
+  } finally {
+    session.close();
+  }
+}

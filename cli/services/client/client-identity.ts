@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import { ConfigError } from '../../../core/errors';
+import type { Signer } from '../../../core/protocol/signer';
+import { loadSigningIdentity } from '../../../plugins/msp-x509';
+import type { NetworkLayout, UserLayout } from '../network/network-layout';
+
+/** A user of the network that can sign: its files and a signer over its key. */
+export interface ClientIdentity {
+  readonly user: UserLayout;
+  readonly signer: Signer;
+  readonly certPem: Buffer;
+  readonly keyPem: Buffer;
+}
+
+/**
+ * Picks `--org` / `--user` from the network (org by name, MSP id or domain; user `Admin`, `User1`…).
+ * The error lists what exists.
+ */
+export function resolveUser(layout: NetworkLayout, org: string | undefined, user: string | undefined, defaultUser = 'User1'): UserLayout {
+  const spec = org === undefined ? layout.spec.orgs[0]! : layout.findOrg(org);
+  if (spec === undefined) {
+    throw new ConfigError('UNKNOWN_ORG', `no org "${org}" in this network; it has ${layout.spec.orgs.map((o) => `${o.name} (${o.mspId})`).join(', ')}`, {
+      suggestions: [`use --org ${layout.spec.orgs[0]!.name}`],
+    });
+  }
+  const name = user ?? defaultUser;
+  const found = spec.users.find((u) => u.toLowerCase() === name.toLowerCase());
+  if (found === undefined) {
+    throw new ConfigError('UNKNOWN_USER', `org ${spec.name} has no user "${name}"; it has ${spec.users.join(', ')}`, {
+      suggestions: [`use --user ${spec.users.find((u) => u !== 'Admin') ?? 'Admin'}`],
+    });
+  }
+  return layout.user(spec, found);
+}
+
+export function loadClientIdentity(user: UserLayout): ClientIdentity {
+  const signer = loadSigningIdentity(user.mspDir, user.mspId);
+  return { user, signer, certPem: fs.readFileSync(user.certPath), keyPem: fs.readFileSync(user.keyPath) };
+}

@@ -1,0 +1,48 @@
+import { createPrivateKey } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, signers, type Gateway } from '@hyperledger/fabric-gateway';
+import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import type { ClientIdentity } from './client-identity';
+import { nodeCredentials } from './peer-client';
+
+/**
+ * A Fabric Gateway connection (the official `@hyperledger/fabric-gateway` client) through a peer
+ * of the identity's org: what applications use, and what the CLI uses for transactions.
+ */
+export class GatewaySession {
+  readonly gateway: Gateway;
+  private readonly client: grpc.Client;
+
+  constructor(
+    layout: NetworkLayout,
+    readonly identity: ClientIdentity,
+    readonly peer: NodeLayout = gatewayPeerFor(layout, identity.user.mspId),
+  ) {
+    this.client = new grpc.Client(peer.address, nodeCredentials(peer, layout.spec.tls), {
+      'grpc.ssl_target_name_override': peer.id,
+      'grpc.default_authority': peer.id,
+    });
+    this.gateway = connect({
+      client: this.client,
+      identity: { mspId: identity.user.mspId, credentials: identity.certPem },
+      signer: signers.newPrivateKeySigner(createPrivateKey(identity.keyPem)),
+      hash: hash.sha256,
+      evaluateOptions: () => ({ deadline: Date.now() + 30_000 }),
+      endorseOptions: () => ({ deadline: Date.now() + 60_000 }),
+      submitOptions: () => ({ deadline: Date.now() + 30_000 }),
+      commitStatusOptions: () => ({ deadline: Date.now() + 120_000 }),
+    });
+  }
+
+  close(): void {
+    this.gateway.close();
+    this.client.close();
+  }
+}
+
+/** The first peer of the org with this MSP ID. */
+export function gatewayPeerFor(layout: NetworkLayout, mspId: string): NodeLayout {
+  const peer = layout.peers().find((p) => p.mspId === mspId);
+  if (peer === undefined) throw new Error(`no peer for ${mspId}`);
+  return peer;
+}

@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { ChaincodeError, WeftError } from '../../../core/errors';
+import { buildProposal, signProposal } from '../../../core/protocol/proposal';
+import { parseProposalResponse, type ParsedProposalResponse } from '../../../core/protocol/proposal-response';
+import type { Signer } from '../../../core/protocol/signer';
+import type { NodeLayout } from '../network/network-layout';
+
+const MAX_MESSAGE = 100 * 1024 * 1024;
+
+/** gRPC channel credentials for a node of the network: TLS with the node's CA, or plaintext. */
+export function nodeCredentials(node: NodeLayout, tls: boolean): grpc.ChannelCredentials {
+  return tls ? grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath)) : grpc.credentials.createInsecure();
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+/**
+ * Talks to one peer's Endorser service with proposals signed by a client identity: what the CLI
+ * needs for system chaincodes (`_lifecycle` install/queries, `cscc`, `qscc`), which are not
+ * transactions.
+ */
+export class PeerClient {
+  private readonly client: grpc.Client;
+
+  constructor(
+    readonly node: NodeLayout,
+    tls: boolean,
+  ) {
+    this.client = new grpc.Client(node.address, nodeCredentials(node, tls), {
+      'grpc.max_receive_message_length': MAX_MESSAGE,
+      'grpc.max_send_message_length': MAX_MESSAGE,
+      // The certificate names the node; dialling 127.0.0.1 must not send an IP as the TLS server name.
+      'grpc.ssl_target_name_override': node.id,
+      'grpc.default_authority': node.id,
+    });
+  }
+
+  /** Sends one signed proposal; returns the parsed response. Throws when the peer is unreachable. */
+  async propose(signer: Signer, channelId: string, chaincodeName: string, args: readonly (string | Uint8Array)[], timeoutMs = 60_000): Promise<ParsedProposalResponse> {
+    const built = buildProposal({
+      channelId,
+      chaincodeName,
+      args: args.map((a) => (typeof a === 'string' ? Buffer.from(a, 'utf8') : a)),
+      creator: signer.serialized,
+    });
+    const signed = signProposal(built.proposalBytes, signer);
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        '/protos.Endorser/ProcessProposal',
+        identity,
+        identity,
+        Buffer.from(signed),
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err, value) => {
+          if (err) {
+            reject(
+              new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer: ${err.details || err.message}`, {
+                peer: this.node.id,
+                suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${this.node.logFile}`],
+              }),
+            );
+          } else resolve(value!);
+        },
+      );
+    });
+    return parseProposalResponse(bytes);
+  }
+
+  /** Like {@link propose}, but a status ≥ 400 throws with the chaincode's message verbatim. */
+  async call(signer: Signer, channelId: string, chaincodeName: string, args: readonly (string | Uint8Array)[]): Promise<Uint8Array> {
+    const r = await this.propose(signer, channelId, chaincodeName, args);
+    if (r.response.status >= 400) {
+      const fn = typeof args[0] === 'string' ? args[0] : '';
+      throw new ChaincodeError('PROPOSAL_FAILED', `${chaincodeName}${fn ? ` ${fn}` : ''} on ${this.node.id} failed (status ${r.response.status}): ${r.response.message}`, {
+        peer: this.node.id,
+        status: r.response.status,
+      });
+    }
+    return r.response.payload;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

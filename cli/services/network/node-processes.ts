@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { WeftError } from '../../../core/errors';
+import { weftRoot } from '../repo-root';
+import type { NodeLayout } from './network-layout';
+
+/**
+ * How a node process is started: the compiled entry under dist/ when the CLI itself runs compiled,
+ * otherwise the TypeScript entry through the swc require hook (development checkout).
+ */
+export function nodeCommand(node: NodeLayout): string[] {
+  const root = weftRoot();
+  const compiled = !__filename.endsWith('.ts');
+  const entry = compiled ? path.join(root, 'dist', 'core', node.kind, 'main.js') : path.join(root, 'core', node.kind, 'main.ts');
+  const hook = compiled ? [] : ['-r', path.join(root, 'test', 'support', 'ts-register.js')];
+  return ['--no-node-snapshot', ...hook, entry, '--config', node.configFile];
+}
+
+export function readPid(node: NodeLayout): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(node.pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of the node's running process, if any (a stale pid file is ignored). */
+export function runningPid(node: NodeLayout): number | undefined {
+  const pid = readPid(node);
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+/** Starts the node in the background, output appended to its log file, pid in its pid file. */
+export function startNode(node: NodeLayout): number {
+  fs.mkdirSync(path.dirname(node.logFile), { recursive: true });
+  fs.mkdirSync(path.dirname(node.pidFile), { recursive: true });
+  const log = fs.openSync(node.logFile, 'a');
+  fs.writeSync(log, `\n--- ${new Date().toISOString()} weft network up: starting ${node.id}\n`);
+  const child = spawn(process.execPath, nodeCommand(node), {
+    cwd: node.nodeDir,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  fs.closeSync(log);
+  if (child.pid === undefined) throw new WeftError('NODE_SPAWN_FAILED', `could not start ${node.id}`, { node: node.id });
+  child.unref();
+  fs.writeFileSync(node.pidFile, `${child.pid}\n`);
+  return child.pid;
+}
+
+/** The last lines of a node's log, for error messages. */
+export function logTail(node: NodeLayout, lines = 15): string {
+  try {
+    return fs.readFileSync(node.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone; removes the pid file. */
+export async function stopNode(node: NodeLayout, graceMs = 10_000): Promise<'stopped' | 'killed' | 'not-running'> {
+  const pid = runningPid(node);
+  if (pid === undefined) {
+    fs.rmSync(node.pidFile, { force: true });
+    return 'not-running';
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      fs.rmSync(node.pidFile, { force: true });
+      return 'stopped';
+    }
+    await sleep(100);
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // exited between the check and the kill
+  }
+  while (isAlive(pid)) await sleep(50);
+  fs.rmSync(node.pidFile, { force: true });
+  return 'killed';
+}
+
+/** GET http://<operations>/healthz: true on 200. */
+export function peerHealthy(node: NodeLayout): Promise<boolean> {
+  if (node.operationsAddress === undefined) return Promise.resolve(false);
+  const i = node.operationsAddress.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const req = http.get(
+      { host: node.operationsAddress!.slice(0, i), port: Number(node.operationsAddress!.slice(i + 1)), path: '/healthz', timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Polls `check` until it returns true, failing fast (with the log tail) when the process dies.
+ */
+export async function waitFor(node: NodeLayout, what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    const pid = readPid(node);
+    if (pid !== undefined && !isAlive(pid)) {
+      throw new WeftError('NODE_EXITED', `${node.id} exited before it was ${what}. Last lines of ${node.logFile}:\n${logTail(node)}`, {
+        node: node.id,
+        suggestions: [`read the whole log: ${node.logFile}`, 'a port may be taken: re-create the network with another --base-port'],
+      });
+    }
+    if (Date.now() > deadline) {
+      throw new WeftError('NODE_TIMEOUT', `${node.id} was not ${what} after ${timeoutMs / 1000}s. Last lines of ${node.logFile}:\n${logTail(node)}`, {
+        node: node.id,
+        suggestions: [`read the whole log: ${node.logFile}`, 'stop everything with: weft network down <dir>'],
+      });
+    }
+    await sleep(150);
+  }
+}

@@ -1,0 +1,147 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { bytesEqual } from '../../protocol/bytes';
+import type { ParsedSignedProposal } from '../../protocol/proposal';
+import { type ParsedProposalResponse, endorsementSignedData, parseProposalResponse } from '../../protocol/proposal-response';
+import type { Channel } from '../channel/channel';
+import type { EndorsementPolicies, RequiredPolicy } from '../validation/endorsement-policies';
+import { rwsetWrites } from '../validation/rwset-writes';
+import type { EndorsingPeer } from './endorser-client';
+import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
+
+/** An endorsement collected from one peer. */
+export interface CollectedEndorsement {
+  readonly peer: EndorsingPeer;
+  readonly response: ParsedProposalResponse;
+}
+
+/**
+ * The Gateway's endorsement step: endorse on this peer first, work out from its read/write set
+ * which policies the transaction must satisfy (the chaincode's policy, key-level policies,
+ * `_lifecycle` rules: the same logic the committer applies), and ask one peer of each further org
+ * until they are satisfied. Every payload must equal the first byte for byte; a mismatch names the
+ * endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's `ErrorDetail`s.
+ */
+export class EndorsementCollector {
+  constructor(private readonly policies: EndorsementPolicies) {}
+
+  async collect(
+    proposal: ParsedSignedProposal,
+    signedProposal: Uint8Array,
+    channel: Channel,
+    local: EndorsingPeer,
+    others: readonly EndorsingPeer[],
+    requestedOrgs: readonly string[],
+    deadline: number,
+  ): Promise<CollectedEndorsement[]> {
+    if (requestedOrgs.length > 0) {
+      const targets = requestedOrgs.map((org) => [local, ...others].find((p) => p.mspId === org));
+      const missing = requestedOrgs.filter((_, i) => targets[i] === undefined);
+      if (missing.length > 0) {
+        throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate chaincode ${proposal.chaincodeName} in channel ${channel.id} for orgs [${missing.join(', ')}]`);
+      }
+      const results = await this.endorseAll(targets as EndorsingPeer[], signedProposal, deadline);
+      return this.compared(results);
+    }
+
+    const first = await this.endorseAll([local], signedProposal, deadline);
+    const collected = this.compared(first);
+    const required = this.requiredPolicies(proposal, collected[0].response, channel);
+    if (this.unsatisfied(required, collected).length === 0) return collected;
+
+    const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
+    const byOrg = new Map<string, EndorsingPeer>();
+    for (const p of others) if (!endorsedOrgs.has(p.mspId) && !byOrg.has(p.mspId)) byOrg.set(p.mspId, p);
+    const more = await this.endorseAll([...byOrg.values()], signedProposal, deadline, true);
+    const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
+    const failing = this.unsatisfied(required, all);
+    if (failing.length > 0) {
+      const details: EndpointError[] = more.filter((r) => r.error !== undefined).map((r) => r.error as EndpointError);
+      throw new GatewayRpcError(
+        GrpcStatus.ABORTED,
+        `failed to collect enough transaction endorsements, see attached details for more info: ${failing.join('; ')}`,
+        details,
+      );
+    }
+    return all;
+  }
+
+  private requiredPolicies(proposal: ParsedSignedProposal, response: ParsedProposalResponse, channel: Channel): RequiredPolicy[] {
+    const results = response.payload?.action.results ?? new Uint8Array(0);
+    const req = this.policies.requirementsFor(rwsetWrites(results), channel.resources(), channel.ledger, proposal.chaincodeName);
+    if (!req.ok) throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, `transaction cannot be endorsed: ${req.reason}`);
+    return req.policies;
+  }
+
+  private unsatisfied(required: readonly RequiredPolicy[], collected: readonly { response: ParsedProposalResponse }[]): string[] {
+    const signed = collected.map((c) => endorsementSignedData(c.response.payloadBytes, c.response.endorsement as NonNullable<ParsedProposalResponse['endorsement']>));
+    const out: string[] = [];
+    for (const { policy, what } of required) {
+      const r = policy.evaluate(signed);
+      if (!r.satisfied) out.push(`${what}: ${r.reason}`);
+    }
+    return out;
+  }
+
+  /** Endorses on each peer in parallel; without `tolerant`, any failure aborts with its details. */
+  private async endorseAll(
+    peers: readonly EndorsingPeer[],
+    signedProposal: Uint8Array,
+    deadline: number,
+    tolerant = false,
+  ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
+    const results = await Promise.all(
+      peers.map(async (peer) => {
+        try {
+          const response = parseProposalResponse(await peer.processProposal(signedProposal, deadline));
+          const { status, message } = response.response;
+          if (status < 200 || status >= 400 || response.endorsement === undefined) {
+            return { peer, response: undefined, error: { address: peer.address, mspId: peer.mspId, message: `chaincode response ${status}, ${message}` } };
+          }
+          return { peer, response };
+        } catch (err) {
+          const message = (err as { details?: string }).details ?? (err as Error).message;
+          return { peer, response: undefined, error: { address: peer.address, mspId: peer.mspId, message } };
+        }
+      }),
+    );
+    const failed = results.filter((r) => r.error !== undefined);
+    if (!tolerant && failed.length > 0) {
+      throw new GatewayRpcError(
+        GrpcStatus.ABORTED,
+        'failed to endorse transaction, see attached details for more info',
+        failed.map((r) => r.error as EndpointError),
+      );
+    }
+    return results as { peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[];
+  }
+
+  /** Checks that every payload equals the first; names the endorsers and the differing part otherwise. */
+  private compared(results: readonly { peer: EndorsingPeer; response: ParsedProposalResponse }[]): CollectedEndorsement[] {
+    const [first, ...rest] = results;
+    for (const r of rest) {
+      if (!bytesEqual(first.response.payloadBytes, r.response.payloadBytes)) {
+        const what = differences(first.response, r.response);
+        const message = `ProposalResponsePayloads do not match: ${first.peer.address} (${first.peer.mspId}) and ${r.peer.address} (${r.peer.mspId}) differ in ${what}`;
+        throw new GatewayRpcError(GrpcStatus.ABORTED, `failed to assemble transaction: ${message}`, [
+          { address: first.peer.address, mspId: first.peer.mspId, message },
+          { address: r.peer.address, mspId: r.peer.mspId, message },
+        ]);
+      }
+    }
+    return results.map((r) => ({ peer: r.peer, response: r.response }));
+  }
+}
+
+function differences(a: ParsedProposalResponse, b: ParsedProposalResponse): string {
+  const pa = a.payload?.action;
+  const pb = b.payload?.action;
+  if (pa === undefined || pb === undefined) return 'payload presence';
+  const out: string[] = [];
+  if (!bytesEqual(a.payload?.proposalHash ?? new Uint8Array(0), b.payload?.proposalHash ?? new Uint8Array(0))) out.push('proposal hash');
+  if (!bytesEqual(pa.results, pb.results)) out.push('read/write set');
+  if (!bytesEqual(pa.events, pb.events)) out.push('chaincode event');
+  if (pa.response.status !== pb.response.status || pa.response.message !== pb.response.message) out.push('chaincode response status/message');
+  if (!bytesEqual(pa.response.payload, pb.response.payload)) out.push('chaincode response payload');
+  if (pa.chaincodeId.name !== pb.chaincodeId.name || pa.chaincodeId.version !== pb.chaincodeId.version) out.push('chaincode id/version');
+  return out.length > 0 ? out.join(', ') : 'encoding';
+}

@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../node/logger';
+import { type DeliverKind, type DeliverService, type DeliverSink } from '../deliver/deliver-service';
+import type { Endorser } from '../endorser/endorser';
+import type { GatewayService } from '../gateway/gateway-service';
+import type { TlsFiles } from '../peer-config';
+import { asServiceError } from './grpc-status';
+import { DeliverServiceDef, EndorserServiceDef, GatewayServiceDef } from './raw-service';
+
+/** The services one peer's gRPC server exposes. */
+export interface PeerServices {
+  readonly endorser: Endorser;
+  readonly deliver: DeliverService;
+  /** Undefined when `peer.gateway.enabled` is false. */
+  readonly gateway: GatewayService | undefined;
+}
+
+type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
+
+/** Server credentials from the peer's TLS files (plaintext when TLS is off). */
+export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
+  if (!tls.enabled) return grpc.ServerCredentials.createInsecure();
+  const roots = tls.rootCertFiles.length > 0 ? Buffer.concat(tls.rootCertFiles.map((f) => Buffer.concat([fs.readFileSync(f), Buffer.from('\n')]))) : null;
+  return grpc.ServerCredentials.createSsl(
+    roots,
+    [{ cert_chain: fs.readFileSync(tls.certFile as string), private_key: fs.readFileSync(tls.keyFile as string) }],
+    tls.clientAuthRequired,
+  );
+}
+
+/**
+ * The peer's gRPC front: `protos.Endorser`, `protos.Deliver` and `gateway.Gateway` on one port,
+ * with raw-bytes codecs so signed bytes are never re-encoded. Handlers never throw into grpc-js:
+ * every failure becomes a status.
+ */
+export class PeerGrpcServer {
+  private readonly server: grpc.Server;
+  private port = 0;
+
+  constructor(
+    private readonly services: PeerServices,
+    private readonly logger: Logger,
+  ) {
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': 100 * 1024 * 1024,
+      'grpc.max_send_message_length': 100 * 1024 * 1024,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    this.server.addService(EndorserServiceDef, {
+      processProposal: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+        services.endorser.processProposal(call.request).then(
+          (res) => cb(null, res),
+          (err: unknown) => cb(asServiceError(err)),
+        );
+      },
+    });
+    this.server.addService(DeliverServiceDef, {
+      deliver: (call: Duplex) => this.deliver(call, 'block'),
+      deliverFiltered: (call: Duplex) => this.deliver(call, 'filtered'),
+      deliverWithPrivateData: (call: Duplex) => this.deliver(call, 'private'),
+    });
+    const gateway = services.gateway;
+    if (gateway !== undefined) {
+      const unary =
+        (fn: (req: Buffer, signal: AbortSignal) => Promise<Uint8Array>) =>
+        (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+          const ac = new AbortController();
+          call.on('cancelled', () => ac.abort());
+          fn(call.request, ac.signal).then(
+            (res) => cb(null, res),
+            (err: unknown) => cb(asServiceError(err)),
+          );
+        };
+      this.server.addService(GatewayServiceDef, {
+        evaluate: unary((r) => gateway.evaluate(r)),
+        endorse: unary((r) => gateway.endorse(r)),
+        submit: unary((r) => gateway.submit(r)),
+        commitStatus: unary((r, s) => gateway.commitStatus(r, s)),
+        chaincodeEvents: (call: grpc.ServerWritableStream<Buffer, Uint8Array>) => {
+          const ac = new AbortController();
+          call.on('cancelled', () => ac.abort());
+          call.on('close', () => ac.abort());
+          gateway
+            .chaincodeEvents(call.request, (res) => writeWithBackpressure(call, res), ac.signal)
+            .then(
+              () => call.end(),
+              (err: unknown) => {
+                if (!ac.signal.aborted) call.destroy(Object.assign(new Error(), asServiceError(err)));
+              },
+            );
+        },
+      });
+    }
+  }
+
+  /** Binds and starts; returns the bound port (useful with port 0). */
+  async start(address: string, tls: TlsFiles): Promise<number> {
+    this.port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, serverCredentials(tls), (err, port) => (err ? reject(err) : resolve(port)));
+    });
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private deliver(call: Duplex, kind: DeliverKind): void {
+    let closed = false;
+    let markGone: () => void = () => undefined;
+    const gone = new Promise<void>((r) => (markGone = r));
+    const close = (): void => {
+      closed = true;
+      markGone();
+    };
+    call.on('cancelled', close);
+    call.on('close', close);
+    call.on('error', close);
+    const sink: DeliverSink = {
+      write: (res) => (closed ? Promise.resolve() : Promise.race([writeWithBackpressure(call, res), gone])),
+      closed: () => closed,
+      gone,
+    };
+    // One request at a time per stream, as Fabric's deliver handler.
+    let chain = Promise.resolve();
+    call.on('data', (req: Buffer) => {
+      chain = chain.then(() =>
+        this.services.deliver.serve(req, kind, sink).catch((err: unknown) => {
+          this.logger.warn({ err }, 'deliver request failed');
+        }),
+      );
+    });
+    call.on('end', () => {
+      void chain.then(() => {
+        if (!closed) call.end();
+      });
+    });
+  }
+}
+
+function writeWithBackpressure(call: { write(chunk: Uint8Array): boolean; once(ev: 'drain', fn: () => void): unknown }, res: Uint8Array): Promise<void> {
+  if (call.write(res)) return Promise.resolve();
+  return new Promise((r) => call.once('drain', () => r()));
+}

@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import type { ChannelManager } from './channel/channel-manager';
+import type { ConfigOrg } from './channel/channel-config';
+import { Broadcaster } from './gateway/broadcaster';
+import { type EndorsingPeer, RemoteEndorser } from './gateway/endorser-client';
+import { type ClientTls, OrdererClient } from './orderer/orderer-client';
+import type { OrdererSource } from './orderer/block-puller';
+import type { PeerConfig } from './peer-config';
+
+/**
+ * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
+ * broadcasts) and the peers of other orgs (for the Gateway's endorsements). Connections are made
+ * once and reused. TLS follows the peer's own setting, trusting the TLS roots the channel config
+ * gives each org, plus configured extra roots; the peer's TLS certificate serves as client
+ * certificate for mutual TLS.
+ */
+export class PeerNetwork implements OrdererSource {
+  private readonly orderers = new Map<string, OrdererClient>();
+  private readonly broadcastersByAddress = new Map<string, Broadcaster>();
+  private readonly endorsersByAddress = new Map<string, RemoteEndorser>();
+  private readonly clientCert: { certChain?: Buffer; privateKey?: Buffer };
+
+  constructor(
+    private readonly config: PeerConfig,
+    private readonly channels: () => ChannelManager,
+  ) {
+    const tls = config.peer.tls;
+    this.clientCert =
+      tls.enabled && tls.certFile !== undefined && tls.keyFile !== undefined
+        ? { certChain: fs.readFileSync(tls.certFile), privateKey: fs.readFileSync(tls.keyFile) }
+        : {};
+  }
+
+  endpoints(channelId: string): string[] {
+    const channel = this.channels().channel(channelId);
+    if (channel === undefined) return [];
+    const overrides = this.config.peer.ordererAddressOverrides;
+    return channel.resources().config.ordererEndpoints.map((a) => overrides[a] ?? a);
+  }
+
+  client(address: string, channelId: string): OrdererClient {
+    let c = this.orderers.get(address);
+    if (c === undefined) {
+      const orgs = this.channels().channel(channelId)?.resources().config.ordererOrgs ?? [];
+      c = new OrdererClient(address, this.tls(orgs, this.config.peer.ordererTlsRootCertFiles));
+      this.orderers.set(address, c);
+    }
+    return c;
+  }
+
+  broadcasters(channelId: string): Broadcaster[] {
+    return this.endpoints(channelId).map((address) => {
+      let b = this.broadcastersByAddress.get(address);
+      if (b === undefined) {
+        b = new Broadcaster(this.client(address, channelId));
+        this.broadcastersByAddress.set(address, b);
+      }
+      return b;
+    });
+  }
+
+  /** Peers of other orgs known for the channel (static config until discovery exists). */
+  endorsers(channelId: string): EndorsingPeer[] {
+    const channel = this.channels().channel(channelId);
+    if (channel === undefined) return [];
+    const appOrgs = channel.resources().config.applicationOrgs;
+    const out: EndorsingPeer[] = [];
+    for (const known of this.config.peer.gateway.peers) {
+      const org = appOrgs.find((o) => o.mspId === known.mspId);
+      if (org === undefined) continue;
+      let e = this.endorsersByAddress.get(known.address);
+      if (e === undefined) {
+        const extra = known.tlsRootCertFile === undefined ? [] : [known.tlsRootCertFile];
+        e = new RemoteEndorser(known.address, known.mspId, { ...this.tls([org], extra), serverNameOverride: known.serverNameOverride });
+        this.endorsersByAddress.set(known.address, e);
+      }
+      out.push(e);
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const b of this.broadcastersByAddress.values()) b.close();
+    for (const e of this.endorsersByAddress.values()) e.close();
+    for (const o of this.orderers.values()) o.close();
+    this.broadcastersByAddress.clear();
+    this.endorsersByAddress.clear();
+    this.orderers.clear();
+  }
+
+  private tls(orgs: readonly ConfigOrg[], extraRootFiles: readonly string[]): ClientTls {
+    if (!this.config.peer.tls.enabled) return {};
+    const roots: Buffer[] = [];
+    for (const org of orgs) {
+      for (const c of [...org.msp.getTlsRootCertsList_asU8(), ...org.msp.getTlsIntermediateCertsList_asU8()]) roots.push(Buffer.from(c), Buffer.from('\n'));
+    }
+    for (const f of extraRootFiles) roots.push(fs.readFileSync(f), Buffer.from('\n'));
+    return { rootCerts: Buffer.concat(roots), ...this.clientCert };
+  }
+}

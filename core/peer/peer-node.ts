@@ -1,0 +1,209 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChaincodeRuntime } from '../chaincode/chaincode-runtime';
+import { PackageStore } from '../chaincode/package-store';
+import { LedgerOptions } from '../ledger/ledger-options';
+import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
+import type { SigningIdentity } from '../msp/identity';
+import { type Msp, MspProvider } from '../msp/msp';
+import { slotOptions } from '../node/config';
+import { assembleContainer } from '../node/container';
+import { type Logger, loggerFor } from '../node/logger';
+import { OperationsServer } from '../node/operations/operations-server';
+import { PolicyProvider } from '../policy/policy';
+import type { JoinedChannel } from './channel/channel-manager';
+import { ChannelManager } from './channel/channel-manager';
+import { DeliverService } from './deliver/deliver-service';
+import { ChaincodeExecutor } from './endorser/chaincode-executor';
+import { Endorser } from './endorser/endorser';
+import { EndorsementCollector } from './gateway/endorsement-collector';
+import type { EndorsingPeer } from './gateway/endorser-client';
+import { GatewayService } from './gateway/gateway-service';
+import { PeerGrpcServer } from './grpc/peer-grpc-server';
+import { ChaincodeInstaller } from './lifecycle/chaincode-installer';
+import { LifecycleScc } from './lifecycle/lifecycle-scc';
+import { BlockPuller } from './orderer/block-puller';
+import type { PeerConfig } from './peer-config';
+import { PeerMetrics } from './peer-metrics';
+import { PeerNetwork } from './peer-network';
+import { Cscc } from './scc/cscc';
+import { Qscc } from './scc/qscc';
+import type { SystemChaincode } from './scc/system-chaincode';
+import { BlockValidator } from './validation/block-validator';
+import { EndorsementPolicies } from './validation/endorsement-policies';
+import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
+
+/** Weft's version as the operations endpoint reports it. */
+export const PEER_VERSION = '0.1.0';
+
+/**
+ * A peer node: local MSP, one ledger per joined channel, the endorser with its system chaincodes,
+ * the committer fed by block pullers, and the Endorser / Deliver / Gateway gRPC services plus the
+ * operations endpoint. Built from a validated {@link PeerConfig}; `start` then `stop`.
+ */
+export class PeerNode {
+  readonly logger: Logger;
+  private readonly channels: ChannelManager;
+  private readonly grpc: PeerGrpcServer;
+  private readonly operations: OperationsServer | undefined;
+  private readonly pullers = new Map<string, BlockPuller>();
+  private readonly network: PeerNetwork;
+  private readonly gateway: GatewayService | undefined;
+  private readonly runtime: ChaincodeRuntime | undefined;
+  private readonly signer: SigningIdentity;
+  private started = false;
+  private boundPort = 0;
+
+  constructor(readonly config: PeerConfig) {
+    const { node, peer } = config;
+    this.logger = loggerFor('peer', { node: node.id });
+    this.logger.level = node.logLevel;
+    const { container } = assembleContainer(node, {
+      requiredTokens: { ledger: LedgerStoreProvider, msp: MspProvider, policy: PolicyProvider, runtime: ChaincodeRuntime },
+    });
+    const mspProvider = container.get<MspProvider>(MspProvider);
+    const policyProvider = container.get<PolicyProvider>(PolicyProvider);
+    const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
+    this.runtime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
+    this.signer = mspProvider.loadSigningIdentity(node.msp.dir, node.msp.id);
+    const localMsp: Msp = mspProvider.createMsp(mspProvider.loadMspConfig(node.msp.dir, node.msp.id));
+    const ledgerOptions = LedgerOptions.parse(pick(slotOptions(node, 'ledger'), Object.keys(LedgerOptions.shape)));
+
+    if (peer.operations !== undefined) {
+      this.operations = new OperationsServer({ listenAddress: peer.operations.listenAddress, version: PEER_VERSION, logger: this.logger });
+    }
+    const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
+
+    const policies = new EndorsementPolicies(policyProvider);
+    const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies);
+    this.network = new PeerNetwork(config, () => this.channels);
+    this.channels = new ChannelManager({
+      ledgers,
+      ledgerOptions,
+      msp: mspProvider,
+      policy: policyProvider,
+      validator,
+      logger: this.logger,
+      metrics,
+      onChannel: (joined) => this.follow(joined),
+    });
+
+    const packages = new PackageStore(path.join(node.dataDir, 'chaincodes'));
+    const sccs = new Map<string, SystemChaincode>();
+    const installer = new ChaincodeInstaller(packages, this.runtime);
+    for (const scc of [
+      new LifecycleScc(node.msp.id, installer),
+      new Qscc((id) => this.channels.channel(id)),
+      new Cscc({
+        localMspId: node.msp.id,
+        channel: (id) => this.channels.channel(id),
+        channelIds: () => this.channels.list(),
+        join: (block) => void this.channels.join(block),
+      }),
+    ]) {
+      sccs.set(scc.name, scc);
+    }
+    const executor = new ChaincodeExecutor({
+      mspId: node.msp.id,
+      runtime: this.runtime,
+      packages,
+      systemChaincode: (name) => sccs.get(name),
+      executeTimeoutMs: peer.chaincodeExecuteTimeoutMs,
+    });
+    const endorser = new Endorser(
+      {
+        localDeserializer: localMsp,
+        channel: (id) => this.channels.channel(id),
+        isSystemChaincode: (name) => sccs.has(name),
+        timeWindowMs: peer.authTimeWindowMs,
+        now: () => Date.now(),
+      },
+      executor,
+      this.signer,
+      metrics,
+    );
+    const local: EndorsingPeer = {
+      address: peer.externalAddress ?? peer.listenAddress,
+      mspId: node.msp.id,
+      processProposal: (signed) => endorser.processProposal(signed),
+    };
+    this.gateway = peer.gateway.enabled
+      ? new GatewayService({
+          endorser,
+          collector: new EndorsementCollector(policies),
+          local,
+          peers: (channelId) => this.network.endorsers(channelId),
+          channel: (id) => this.channels.channel(id),
+          broadcasters: (channelId) => this.network.broadcasters(channelId),
+          endorsementTimeoutMs: peer.gateway.endorsementTimeoutMs,
+          broadcastTimeoutMs: peer.gateway.broadcastTimeoutMs,
+        })
+      : undefined;
+    this.grpc = new PeerGrpcServer({ endorser, deliver: new DeliverService((id) => this.channels.channel(id)), gateway: this.gateway }, this.logger);
+  }
+
+  /** The gRPC port actually bound (useful when the config asks for port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The operations endpoint's `host:port`, when configured. */
+  operationsAddress(): string | undefined {
+    return this.operations?.address();
+  }
+
+  /** Opens the ledgers on disk, starts pulling blocks and serving gRPC and operations. */
+  async start(): Promise<void> {
+    fs.mkdirSync(this.config.node.dataDir, { recursive: true });
+    this.started = true;
+    this.channels.openAll();
+    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls);
+    if (this.operations !== undefined) {
+      this.operations.addHealthChecker({
+        name: 'ledger',
+        check: () => {
+          for (const id of this.channels.list()) this.channels.channel(id)?.height();
+        },
+      });
+      await this.operations.start();
+    }
+    this.logger.info({ port: this.boundPort, channels: this.channels.list() }, 'peer started');
+  }
+
+  /** Joins a channel from its genesis block bytes (what `cscc JoinChain` does). */
+  joinChannel(genesisBlock: Uint8Array): void {
+    this.channels.join(genesisBlock);
+  }
+
+  channelIds(): string[] {
+    return this.channels.list();
+  }
+
+  /** Ledger height of a joined channel (tests, tools). */
+  height(channelId: string): number {
+    return this.channels.channel(channelId)?.height() ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.pullers.values()].map((p) => p.stop()));
+    this.pullers.clear();
+    this.gateway?.close();
+    await this.grpc.stop();
+    await this.operations?.stop();
+    this.network.close();
+    this.channels.close();
+    await this.runtime?.close();
+  }
+
+  private follow(joined: JoinedChannel): void {
+    const puller = new BlockPuller(joined, this.signer, this.network, this.logger);
+    this.pullers.set(joined.channel.id, puller);
+    if (this.started) puller.start();
+  }
+}
+
+function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in obj) out[k] = obj[k];
+  return out;
+}

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '../../..');
+const DEV = path.join(REPO, 'bin', 'dev.js');
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stderr with oclif's line wrapping and ` › ` gutters removed, for matching messages. */
+  readonly message: string;
+}
+
+/** Runs the real `weft` CLI from the TypeScript sources (bin/dev.js) in a child process. */
+export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runNode([DEV, ...args], options);
+}
+
+export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', ...args], {
+      cwd: options.cwd ?? REPO,
+      env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, message: stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ').trim() });
+    });
+  });
+}
+
+/**
+ * What `npm install` of a scaffolded project does offline: its `file:` dependency on Weft and the
+ * test tooling become symlinks in node_modules.
+ */
+export function linkDevDependencies(projectDir: string): void {
+  const links: Record<string, string> = {
+    weft: REPO,
+    jest: path.join(REPO, 'node_modules', 'jest'),
+    '@swc/jest': path.join(REPO, 'node_modules', '@swc', 'jest'),
+    '@swc/core': path.join(REPO, 'node_modules', '@swc', 'core'),
+  };
+  for (const [name, target] of Object.entries(links)) {
+    const link = path.join(projectDir, 'node_modules', name);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(target, link, 'dir');
+  }
+}

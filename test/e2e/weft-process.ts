@@ -1,0 +1,91 @@
+/**
+ * Real Weft node processes for end-to-end tests: each node runs its TypeScript entry through the
+ * ts-register hook, and is ready once it prints its one-line JSON "started" event on stdout.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const REGISTER = path.join(ROOT, 'test', 'support', 'ts-register.js');
+export const ORDERER_MAIN = path.join(ROOT, 'core', 'orderer', 'main.ts');
+export const PEER_MAIN = path.join(ROOT, 'core', 'peer', 'main.ts');
+
+/** A running node process. */
+export class WeftProcess {
+  private stderr = '';
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-8000);
+    });
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Spawns `entry --config configFile` and waits for its started line (rejects if it exits first). */
+  static async start(name: string, entry: string, configFile: string, timeoutMs = 60_000): Promise<WeftProcess> {
+    const child = spawn(process.execPath, ['--no-node-snapshot', '-r', REGISTER, entry, '--config', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn' },
+    });
+    const proc = new WeftProcess(name, child);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms: ${proc.stderr}`)), timeoutMs);
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/"event":"(orderer|peer)-started"/.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void proc.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited with ${code} before starting: ${proc.stderr}`));
+      });
+    });
+    return proc;
+  }
+
+  /** SIGKILL: no shutdown code runs (crash test). */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM and wait; SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Total CPU time (user + system, ms) of the process so far, from /proc (Linux). */
+  cpuMs(): number {
+    return procCpuMs(this.child.pid);
+  }
+
+  logs(): string {
+    return this.stderr;
+  }
+}
+
+/** CPU ms of a live process from `/proc/<pid>/stat` (utime + stime), 0 when unavailable. */
+export function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}

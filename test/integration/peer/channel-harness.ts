@@ -1,0 +1,155 @@
+/**
+ * One channel on a peer, without gRPC: the real MSP, policy and SQLite ledger plugins under the
+ * peer's channel manager and committer, plus builders for endorsed transactions and signed blocks,
+ * so tests can feed any block (well-formed or not) to the committer and read the validation codes.
+ */
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
+import { loggerFor } from '../../../core/node/logger';
+import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
+import { approvalKey, definitionKey, encodeDefinition, defaultValidationParameter, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import { BlockValidator } from '../../../core/peer/validation/block-validator';
+import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
+import { ThreadPoolSignatureVerifier } from '../../../core/peer/validation/signature-verifier';
+import { blockHeaderHash, newBlock, parseBlock } from '../../../core/protocol/block';
+import { signBlock } from '../../../core/protocol/block-signatures';
+import { buildEnvelope } from '../../../core/protocol/envelope';
+import { buildProposal, parseSignedProposal, signProposal } from '../../../core/protocol/proposal';
+import { buildProposalResponse, parseProposalResponse } from '../../../core/protocol/proposal-response';
+import type { Signer } from '../../../core/protocol/signer';
+import { buildTransactionEnvelope } from '../../../core/protocol/transaction';
+import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
+import { X509MspProvider } from '../../../plugins/msp-x509';
+import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
+import { CHANNEL, type Material, genesisBlock, signerOf } from './network-fixture';
+import { KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
+import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+
+export interface Harness {
+  readonly channels: ChannelManager;
+  readonly joined: JoinedChannel;
+  readonly orderer: Signer;
+  readonly peers: readonly [Signer, Signer];
+  readonly users: readonly [Signer, Signer];
+}
+
+export function openHarness(m: Material, ledgerDir: string, genesis: Uint8Array = genesisBlock(m, 7050), policies = new FabricPolicyProvider()): Harness {
+  const mspProvider = new X509MspProvider();
+  const channels = new ChannelManager({
+    ledgers: new SqliteLedgerStoreProvider({ rootDir: ledgerDir }),
+    ledgerOptions: defaultLedgerOptions,
+    msp: mspProvider,
+    policy: policies,
+    validator: new BlockValidator(new ThreadPoolSignatureVerifier(), new EndorsementPolicies(policies)),
+    logger: loggerFor('test'),
+  });
+  channels.openAll();
+  if (channels.channel(CHANNEL) === undefined) channels.join(genesis);
+  return {
+    channels,
+    joined: channels.get(CHANNEL) as JoinedChannel,
+    orderer: mspProvider.loadSigningIdentity(m.ordererOrg.nodes.orderer.mspDir, 'OrdererMSP'),
+    peers: [mspProvider.loadSigningIdentity(m.orgs[0].nodes.peer0.mspDir, 'Org1MSP'), mspProvider.loadSigningIdentity(m.orgs[1].nodes.peer0.mspDir, 'Org2MSP')],
+    users: [signerOf(m.orgs[0]), signerOf(m.orgs[1])],
+  };
+}
+
+/** A `TxReadWriteSet` writing `writes` (namespace → key → value). */
+export function rwset(writes: Record<string, Record<string, Uint8Array>>): Uint8Array {
+  const tx = new TxReadWriteSet();
+  tx.setDataModel(TxReadWriteSet.DataModel.KV);
+  tx.setNsRwsetList(
+    Object.keys(writes)
+      .sort()
+      .map((ns) => {
+        const kv = new KVRWSet();
+        kv.setWritesList(
+          Object.keys(writes[ns])
+            .sort()
+            .map((k) => {
+              const w = new KVWrite();
+              w.setKey(k);
+              w.setValue(writes[ns][k]);
+              return w;
+            }),
+        );
+        const nrw = new NsReadWriteSet();
+        nrw.setNamespace(ns);
+        nrw.setRwset(kv.serializeBinary());
+        return nrw;
+      }),
+  );
+  return tx.serializeBinary();
+}
+
+export interface TxOptions {
+  readonly creator: Signer;
+  readonly endorsers: readonly Signer[];
+  readonly chaincode: string;
+  readonly results: Uint8Array;
+  readonly channelId?: string;
+  readonly txId?: string;
+  readonly nonce?: Uint8Array;
+  /** Signs the envelope with this signer instead of the creator (a forged signature). */
+  readonly envelopeSigner?: Signer;
+}
+
+/** An endorsed transaction envelope, as a client would assemble it. */
+export function endorsedTx(o: TxOptions): { envelope: Uint8Array; txId: string } {
+  const built = buildProposal({
+    channelId: o.channelId ?? CHANNEL,
+    chaincodeName: o.chaincode,
+    args: [Buffer.from('f')],
+    creator: o.creator.serialized,
+    txId: o.txId,
+    nonce: o.nonce,
+  });
+  const proposal = parseSignedProposal(signProposal(built.proposalBytes, o.creator), { verifyTxId: false });
+  const responses = o.endorsers.map((e) =>
+    parseProposalResponse(buildProposalResponse({ proposal, response: { status: 200 }, results: o.results, chaincodeId: { name: o.chaincode, version: '1.0' }, endorser: e })),
+  );
+  const signer = o.envelopeSigner === undefined ? o.creator : { serialized: o.creator.serialized, sign: (m: Uint8Array) => (o.envelopeSigner as Signer).sign(m) };
+  return { envelope: buildTransactionEnvelope(proposal, responses, signer), txId: built.txId };
+}
+
+/** The `_lifecycle` writes that define `name` (policy: the channel's MAJORITY Endorsement) with both orgs' approvals. */
+export function definitionWrites(name: string): Uint8Array {
+  const def = {
+    name,
+    sequence: 1,
+    version: '1.0',
+    endorsementPlugin: 'escc',
+    validationPlugin: 'vscc',
+    validationParameter: defaultValidationParameter(),
+    initRequired: false,
+  };
+  return rwset({ [LIFECYCLE_NAMESPACE]: { [definitionKey(name)]: encodeDefinition(def) } });
+}
+
+export { approvalKey };
+
+/** Builds the next block over `envelopes`, signs it as the orderer and commits it; returns the final flags. */
+export async function commitBlock(h: Harness, envelopes: readonly Uint8Array[]): Promise<number[]> {
+  const channel = h.joined.channel;
+  const height = channel.height();
+  const prev = parseBlock(channel.ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
+  const block = newBlock(height, blockHeaderHash({ number: prev.number, previousHash: prev.previousHash, dataHash: prev.dataHash }), envelopes);
+  signBlock(block, h.orderer, { lastConfigIndex: 0 });
+  let flags: number[] = [];
+  const off = channel.onBlock((b) => {
+    flags = [...b.flags];
+  });
+  try {
+    await h.joined.committer.commit(parseBlock(block.serializeBinary()));
+  } finally {
+    off();
+  }
+  return flags;
+}
+
+/** A signed envelope of an arbitrary header type. */
+export function typedEnvelope(type: number, signer: Signer, channelId = CHANNEL): Uint8Array {
+  return buildEnvelope({ type, channelId, data: new Uint8Array([1, 2, 3]), signer });
+}
+
+export { HeaderType };

@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sign as cryptoSign } from 'node:crypto';
+import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { PackageStore } from '../../../core/chaincode/package-store';
+import { ChaincodeExecutor } from '../../../core/peer/endorser/chaincode-executor';
+import { Endorser } from '../../../core/peer/endorser/endorser';
+import { LIFECYCLE_NAMESPACE, approvalKey } from '../../../core/peer/lifecycle/lifecycle-state';
+import { Qscc } from '../../../core/peer/scc/qscc';
+import { buildProposal, signProposal } from '../../../core/protocol/proposal';
+import { parseProposalResponse } from '../../../core/protocol/proposal-response';
+import type { Signer } from '../../../core/protocol/signer';
+import { ApproveChaincodeDefinitionForMyOrgArgs, ChaincodeSource } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
+import { X509MspProvider } from '../../../plugins/msp-x509';
+import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset } from './channel-harness';
+import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
+
+function signerOfTestIdentity(id: TestIdentity): Signer {
+  const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
+  return {
+    serialized: id.serialized,
+    sign: (message) => {
+      const der = new Uint8Array(cryptoSign('sha256', message, { key: id.privateKey, dsaEncoding: 'der' }));
+      return order === undefined ? der : toLowS(der, order);
+    },
+  };
+}
+
+describe('endorser checks (Fabric ProcessProposal semantics)', () => {
+  let dir: string;
+  let m: Material;
+  let h: Harness;
+  let endorser: Endorser;
+  let expired: Signer;
+  let revoked: Signer;
+  let stranger: Signer;
+  let replay: { nonce: Uint8Array; creator: Signer };
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-peer-endorser-');
+    m = await generateMaterial(dir);
+    const org3 = await TestOrg.create({ mspId: 'Org3MSP' });
+    const past = new Date(Date.now() - 48 * 3600_000);
+    expired = signerOfTestIdentity(await org3.issue('expired', { notBefore: past, notAfter: new Date(Date.now() - 3600_000) }));
+    const revokedId = await org3.issue('revoked');
+    await org3.revoke(revokedId);
+    revoked = signerOfTestIdentity(revokedId);
+    stranger = signerOfTestIdentity(await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('user'));
+    h = openHarness(m, path.join(dir, 'ledgers'), genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
+
+    // `cc` defined (no approval by Org1); `cc2` defined and approved by Org1 with a package not installed here.
+    const approval = new ApproveChaincodeDefinitionForMyOrgArgs();
+    approval.setName('cc2');
+    approval.setSequence(1);
+    approval.setVersion('1.0');
+    const source = new ChaincodeSource();
+    const local = new ChaincodeSource.Local();
+    local.setPackageId('cc2_1:' + 'a'.repeat(64));
+    source.setLocalPackage(local);
+    approval.setSource(source);
+    const nonce = new Uint8Array(24).fill(9);
+    replay = { nonce, creator: h.users[0] };
+    const txs = [
+      endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWrites('cc') }).envelope,
+      endorsedTx({ creator: h.users[1], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWrites('cc2') }).envelope,
+      endorsedTx({
+        creator: h.users[0],
+        endorsers: [h.peers[0]],
+        chaincode: '_lifecycle',
+        results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'cc2', 1)]: approval.serializeBinary() } }),
+      }).envelope,
+      endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { k: Buffer.from('v') } }), nonce }).envelope,
+    ];
+    // Policies are read from committed state: the definitions commit one block before their use.
+    expect(await commitBlock(h, txs.slice(0, 3))).toEqual([TxValidationCode.VALID, TxValidationCode.VALID, TxValidationCode.VALID]);
+    expect(await commitBlock(h, txs.slice(3))).toEqual([TxValidationCode.VALID]);
+
+    const qscc = new Qscc((id) => h.channels.channel(id));
+    const executor = new ChaincodeExecutor({
+      mspId: 'Org1MSP',
+      runtime: undefined,
+      packages: new PackageStore(path.join(dir, 'packages')),
+      systemChaincode: (name) => (name === 'qscc' ? qscc : undefined),
+      executeTimeoutMs: 1000,
+    });
+    const mspProvider = new X509MspProvider();
+    const localMsp = mspProvider.createMsp(mspProvider.loadMspConfig(m.orgs[0].nodes.peer0.mspDir, 'Org1MSP'));
+    endorser = new Endorser(
+      {
+        localDeserializer: localMsp,
+        channel: (id) => h.channels.channel(id),
+        isSystemChaincode: (name) => name === 'qscc',
+        timeWindowMs: 15 * 60_000,
+        now: () => Date.now(),
+      },
+      executor,
+      h.peers[0],
+    );
+  }, 60_000);
+
+  afterAll(() => {
+    h?.channels.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function propose(o: { signer: Signer; chaincode?: string; args?: string[]; channelId?: string; txId?: string; timestamp?: Date; nonce?: Uint8Array; signWith?: Signer }) {
+    const built = buildProposal({
+      channelId: o.channelId ?? CHANNEL,
+      chaincodeName: o.chaincode ?? 'qscc',
+      args: (o.args ?? ['GetChainInfo', CHANNEL]).map((a) => Buffer.from(a)),
+      creator: o.signer.serialized,
+      txId: o.txId,
+      timestamp: o.timestamp,
+      nonce: o.nonce,
+    });
+    return parseProposalResponse(await endorser.processProposal(signProposal(built.proposalBytes, o.signWith ?? o.signer)));
+  }
+
+  it('endorses a valid proposal with a signed response', async () => {
+    const res = await propose({ signer: h.users[1] });
+    expect(res.response.status).toBe(200);
+    expect(res.endorsement?.endorser).toEqual(h.peers[0].serialized);
+    expect(BlockchainInfo.deserializeBinary(res.response.payload).getHeight()).toBe(h.joined.channel.height());
+  });
+
+  it.each([
+    ['garbage bytes', async () => parseProposalResponse(await endorser.processProposal(Buffer.from('garbage'))), /error validating proposal/],
+    ['a txid not derived from nonce and creator', () => propose({ signer: h.users[0], txId: 'ab'.repeat(32) }), /tx_id/],
+    ['an unknown channel', () => propose({ signer: h.users[0], channelId: 'nochannel' }), /channel 'nochannel' not found/],
+    ['an identity of an MSP outside the channel', () => propose({ signer: stranger }), /creator org unknown/],
+    ['an expired certificate', () => propose({ signer: expired }), /access denied: channel \[mychannel\] creator org \[Org3MSP\]/],
+    ['a revoked certificate', () => propose({ signer: revoked }), /access denied: channel \[mychannel\] creator org \[Org3MSP\]/],
+    ['a signature by another key', () => propose({ signer: h.users[0], signWith: h.users[1] }), /signature is invalid/],
+    ['a timestamp outside the 15m window', () => propose({ signer: h.users[0], timestamp: new Date(Date.now() - 20 * 60_000) }), /incorrect timestamp/],
+    ['a replayed transaction id', () => propose({ signer: replay.creator, chaincode: 'cc', args: ['f'], nonce: replay.nonce }), /duplicate transaction found/],
+    ['an undefined chaincode', () => propose({ signer: h.users[0], chaincode: 'nope', args: ['f'] }), /make sure the chaincode nope has been successfully defined on channel mychannel/],
+    ['a chaincode this org has not approved', () => propose({ signer: h.users[0], chaincode: 'cc', args: ['f'] }), /has not yet been approved by this org/],
+    ['an approved chaincode that is not installed', () => propose({ signer: h.users[0], chaincode: 'cc2', args: ['f'] }), /exists, but chaincode is not installed/],
+  ])('answers %s with status 500 and no endorsement', async (_what, run, message) => {
+    const res = await run();
+    expect(res.response.status).toBe(500);
+    expect(res.response.message).toMatch(message);
+    expect(res.endorsement).toBeUndefined();
+  });
+
+  it('answers a qscc error with its status and message, unendorsed, and keeps serving', async () => {
+    const res = await propose({ signer: h.users[0], args: ['GetBlockByNumber', CHANNEL, '999'] });
+    expect(res.response).toMatchObject({ status: 500, message: 'Failed to get block number 999, error entry not found in index' });
+    expect(res.endorsement).toBeUndefined();
+    expect((await propose({ signer: h.users[0] })).response.status).toBe(200);
+  });
+});

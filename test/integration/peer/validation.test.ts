@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { LIFECYCLE_NAMESPACE, approvalKey } from '../../../core/peer/lifecycle/lifecycle-state';
+import { parseBlock } from '../../../core/protocol/block';
+import {
+  HeaderType,
+  type Harness,
+  commitBlock,
+  definitionWrites,
+  endorsedTx,
+  openHarness,
+  rwset,
+  typedEnvelope,
+} from './channel-harness';
+import { type Material, generateMaterial, tmpDir } from './network-fixture';
+
+const b = (s: string): Uint8Array => Buffer.from(s);
+
+describe('committer-side validation (real MSP, policies and SQLite ledger)', () => {
+  let dir: string;
+  let m: Material;
+  let h: Harness;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-peer-validation-');
+    m = await generateMaterial(dir);
+    h = openHarness(m, path.join(dir, 'ledgers'));
+    // Define chaincode `cc` (MAJORITY of Org1, Org2) through _lifecycle, endorsed by both orgs.
+    const def = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWrites('cc') });
+    expect(await commitBlock(h, [def.envelope])).toEqual([TxValidationCode.VALID]);
+  }, 60_000);
+
+  afterAll(() => {
+    h?.channels.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits a transaction endorsed by both orgs as VALID and applies its writes', async () => {
+    const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { k: b('v1') } }) });
+    expect(await commitBlock(h, [tx.envelope])).toEqual([TxValidationCode.VALID]);
+    expect(Buffer.from(h.joined.channel.ledger.getVersionedState('cc', 'k')?.value ?? []).toString()).toBe('v1');
+    expect(h.joined.channel.ledger.getTxLocation(tx.txId)).toMatchObject({ validationCode: TxValidationCode.VALID });
+  });
+
+  it("gives each defect Fabric's validation code, keeps every transaction in the block and applies only valid writes", async () => {
+    const good = endorsedTx({ creator: h.users[1], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { good: b('1') } }) });
+    const oneOrg = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'cc', results: rwset({ cc: { oneorg: b('1') } }) });
+    const forged = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { forged: b('1') } }), envelopeSigner: h.users[1] });
+    const badTxId = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { badtxid: b('1') } }), txId: 'f'.repeat(64) });
+    const otherChannel = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { other: b('1') } }), channelId: 'otherchannel' });
+    const undefinedCc = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'nope', results: rwset({ nope: { x: b('1') } }) });
+    const systemWrite = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'qscc', results: rwset({ qscc: { x: b('1') } }) });
+    const flags = await commitBlock(h, [
+      good.envelope,
+      new Uint8Array(0),
+      Buffer.from('not a protobuf envelope at all'),
+      oneOrg.envelope,
+      forged.envelope,
+      badTxId.envelope,
+      otherChannel.envelope,
+      undefinedCc.envelope,
+      systemWrite.envelope,
+      good.envelope,
+      typedEnvelope(HeaderType.MESSAGE, h.users[0]),
+    ]);
+    expect(flags).toEqual([
+      TxValidationCode.VALID,
+      TxValidationCode.NIL_ENVELOPE,
+      TxValidationCode.BAD_PAYLOAD,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.BAD_CREATOR_SIGNATURE,
+      TxValidationCode.BAD_PROPOSAL_TXID,
+      TxValidationCode.TARGET_CHAIN_NOT_FOUND,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.ILLEGAL_WRITESET,
+      TxValidationCode.DUPLICATE_TXID,
+      TxValidationCode.UNKNOWN_TX_TYPE,
+    ]);
+    const ledger = h.joined.channel.ledger;
+    expect(ledger.getVersionedState('cc', 'good')).toBeDefined();
+    for (const key of ['oneorg', 'forged', 'badtxid', 'other']) expect(ledger.getVersionedState('cc', key)).toBeUndefined();
+
+    // A replay of a committed transaction in a later block is a duplicate.
+    expect(await commitBlock(h, [good.envelope])).toEqual([TxValidationCode.DUPLICATE_TXID]);
+  });
+
+  it('applies _lifecycle write rules: an approval needs its own org, a definition needs LifecycleEndorsement', async () => {
+    const ownApproval = endorsedTx({
+      creator: h.users[0],
+      endorsers: [h.peers[0]],
+      chaincode: '_lifecycle',
+      results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'cc2', 1)]: b('x') } }),
+    });
+    const foreignApproval = endorsedTx({
+      creator: h.users[0],
+      endorsers: [h.peers[0]],
+      chaincode: '_lifecycle',
+      results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org2MSP', 'cc2', 1)]: b('x') } }),
+    });
+    const lonelyDefinition = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: '_lifecycle', results: definitionWrites('cc3') });
+    expect(await commitBlock(h, [ownApproval.envelope, foreignApproval.envelope, lonelyDefinition.envelope])).toEqual([
+      TxValidationCode.VALID,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+    ]);
+  });
+
+  it('runs MVCC in block order after the policy checks: the second writer of a read key conflicts', async () => {
+    const ledger = h.joined.channel.ledger;
+    const sim = ledger.newTxSimulator('t');
+    sim.getState('cc', 'k');
+    sim.setState('cc', 'k', b('v2'));
+    const results = sim.getTxSimulationResults();
+    sim.done();
+    const t1 = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results });
+    const t2 = endorsedTx({ creator: h.users[1], endorsers: h.peers, chaincode: 'cc', results });
+    expect(await commitBlock(h, [t1.envelope, t2.envelope])).toEqual([TxValidationCode.VALID, TxValidationCode.MVCC_READ_CONFLICT]);
+  });
+
+  it('refuses a block out of order without committing anything, and keeps committing', async () => {
+    const before = h.joined.channel.height();
+    const stale = parseBlock(h.joined.channel.ledger.getBlockBytes(1) as Uint8Array);
+    await expect(h.joined.committer.commit(stale)).rejects.toThrow(/cannot be committed at height/);
+    expect(h.joined.channel.height()).toBe(before);
+    const next = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { after: b('1') } }) });
+    expect(await commitBlock(h, [next.envelope])).toEqual([TxValidationCode.VALID]);
+  });
+});

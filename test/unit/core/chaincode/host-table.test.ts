@@ -1,0 +1,83 @@
+import { resolveLimits, type ChaincodeInvocation } from '../../../../core/chaincode/chaincode-runtime';
+import { createHostTable, HostSession, parseX509, toSandboxInvocation } from '../../../../core/chaincode/host-table';
+import { MemoryWorld, type MemorySimulator } from './memory-simulator';
+import { creator, pem } from './fixtures';
+
+const invocation: ChaincodeInvocation = {
+  chaincodeName: 'cc',
+  channelId: 'ch',
+  txId: 'tx1',
+  args: [Buffer.from('fn')],
+  creator: creator('user1'),
+  timestamp: { seconds: 10, nanos: 20 },
+  mspId: 'Org1MSP',
+  binding: Buffer.from([1, 2]),
+};
+
+describe('host table', () => {
+  let world: MemoryWorld;
+  let sim: MemorySimulator;
+  let session: HostSession | undefined;
+  const table = createHostTable(() => session);
+
+  beforeEach(() => {
+    world = new MemoryWorld();
+    world.state.set('cc\u0000\u0000k', Buffer.from('v'));
+    sim = world.simulator();
+    session = new HostSession(invocation, { simulator: sim, invokeChaincode: () => ({ status: 200, message: '', payload: Buffer.from('p') }) }, resolveLimits({ maxValueBytes: 8, maxKeyBytes: 4 }));
+  });
+
+  test('refuses calls outside a transaction', () => {
+    session = undefined;
+    expect(table.getState('k')).toEqual({ error: 'getState: no transaction is in progress' });
+  });
+
+  test('reads and writes go to the namespace of the invoked chaincode; an empty value is a delete', () => {
+    expect(table.getState('k')).toEqual({ result: Buffer.from('v') });
+    expect(table.putState('a', Buffer.from('1'))).toEqual({ result: undefined });
+    expect(table.putState('b', new Uint8Array(0))).toEqual({ result: undefined });
+    expect([...sim.writes.entries()]).toEqual([
+      ['cc\u0000\u0000a', Buffer.from('1')],
+      ['cc\u0000\u0000b', undefined],
+    ]);
+  });
+
+  test('checks argument types and sizes before touching the ledger', () => {
+    expect(table.getState(7 as unknown as string)).toEqual({ error: 'key must be a string, got number' });
+    expect(table.putState('', Buffer.from('x'))).toEqual({ error: 'key must not be an empty string' });
+    expect(table.putState('toolong', Buffer.from('x'))).toEqual({ error: 'key is 7 bytes, over the limit of 4 bytes' });
+    expect(table.putState('a', Buffer.from('123456789'))).toEqual({ error: 'value for key "a" is 9 bytes, over the limit of 8 bytes' });
+    expect(table.putState('a', 'str' as unknown as Uint8Array)).toEqual({ error: 'value for key "a" must be bytes, got string' });
+    expect(table.getStateByRangeWithPagination('a', 'b', 0, '')).toEqual({ error: 'pageSize must be an integer in [1, 100000], got 0' });
+    expect(table.hash('whirlpool', Buffer.from('x')).error).toMatch(/^Digest method not supported: whirlpool/);
+    expect(sim.writes.size).toBe(0);
+  });
+
+  test('paginated queries only in read-only transactions, and no writes after them', () => {
+    expect(table.getStateByRangeWithPagination('', '', 10, '').result?.results).toEqual([['k', Buffer.from('v')]]);
+    expect(table.putState('a', Buffer.from('1'))).toEqual({ error: 'Transaction has already performed a paginated query. Writes are not allowed' });
+  });
+
+  test('complete accepts one outcome per transaction', () => {
+    expect(table.complete({ status: 200, message: '', payload: new Uint8Array(0) })).toEqual({ result: undefined });
+    expect(table.complete({ status: 200, message: '', payload: new Uint8Array(0) })).toEqual({ error: 'transaction already completed' });
+    expect(session?.outcome?.status).toBe(200);
+  });
+
+  test('x509: Fabric DN strings, the CA attribute extension, and the shim\'s error for non-PEM input', () => {
+    const c = parseX509(pem('user1'));
+    expect(c.subjectDN).toBe('/C=US/ST=North Carolina/O=Hyperledger/OU=client/CN=user1');
+    expect(c.issuerDN).toBe('/C=US/ST=North Carolina/L=Durham/O=org1.example.com/CN=ca.org1.example.com');
+    expect(JSON.parse(c.fabricAttrs as string)).toEqual({ attrs: { 'hf.Affiliation': '', 'hf.EnrollmentID': 'user1', 'hf.Type': 'client', role: 'minter' } });
+    expect(parseX509(pem('ca')).fabricAttrs).toBeUndefined();
+    expect(table.x509('junk')).toEqual({ error: 'Failed to find start line or end line of the certificate.' });
+  });
+
+  test('toSandboxInvocation decodes the creator and hex-encodes the binding', () => {
+    const inv = toSandboxInvocation(invocation, resolveLimits(undefined));
+    expect(inv.creatorMspId).toBe('Org1MSP');
+    expect(Buffer.from(inv.creatorIdBytes).toString()).toBe(pem('user1'));
+    expect(inv.binding).toBe('0102');
+    expect(toSandboxInvocation({ ...invocation, creator: Buffer.from([0xff, 0xff]) }, resolveLimits(undefined)).creatorMspId).toBe('');
+  });
+});

@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readChaincodePackage } from '../../../../core/chaincode/chaincode-package';
+import { BUNDLE_FILE, packageChaincode } from '../../../../core/chaincode/packager';
+import { EXAMPLES } from './fixtures';
+
+function project(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-cc-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+describe('packager', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  const mk = (files: Record<string, string>): string => {
+    const d = project(files);
+    dirs.push(d);
+    return d;
+  };
+
+  test('writes a Fabric-format package: metadata.json, src/package.json -> bundle, META-INF carried over', async () => {
+    const built = await packageChaincode({ projectDir: path.join(EXAMPLES, 'marbles'), label: 'marbles_1' });
+    const pkg = await readChaincodePackage(built.packageBytes);
+    expect(pkg.packageId).toBe(built.packageId);
+    expect(pkg.metadata).toEqual({ path: 'marbles', type: 'node', label: 'marbles_1' });
+    expect([...pkg.code.keys()].sort()).toEqual(['META-INF/statedb/couchdb/indexes/indexOwner.json', 'src/package.json', `src/${BUNDLE_FILE}`]);
+    expect(JSON.parse(Buffer.from(pkg.code.get('src/package.json') as Uint8Array).toString())).toEqual({
+      name: 'marbles',
+      version: '1.0.0',
+      main: BUNDLE_FILE,
+      weft: { abi: 1 },
+    });
+  });
+
+  test('packaging is deterministic', async () => {
+    const a = await packageChaincode({ projectDir: path.join(EXAMPLES, 'token-erc20'), label: 't' });
+    const b = await packageChaincode({ projectDir: path.join(EXAMPLES, 'token-erc20'), label: 't' });
+    expect(b.packageId).toBe(a.packageId);
+  });
+
+  test('an unbuilt TypeScript project is compiled from its rootDir with decorator metadata', async () => {
+    const built = await packageChaincode({ projectDir: path.join(EXAMPLES, 'asset-transfer'), label: 'basic' });
+    expect(built.bundle).toContain('__metadata("design:paramtypes"');
+    expect(built.bundle).toContain('class AssetTransferContract');
+  });
+
+  test('a Node built-in the sandbox does not offer fails packaging, naming the import', async () => {
+    await expect(packageChaincode({ projectDir: path.join(EXAMPLES, 'hostile', 'forbidden-import'), label: 'bad' })).rejects.toThrow(
+      "chaincode imports the Node built-in module 'fs' (from index.js), which the Weft sandbox does not offer",
+    );
+    const dir = mk({ 'package.json': '{"name":"x","main":"a.js"}', 'a.js': "require('node:child_process')" });
+    await expect(packageChaincode({ projectDir: dir, label: 'bad' })).rejects.toThrow("Node built-in module 'node:child_process' (from a.js)");
+  });
+
+  test('project errors: no main, missing main file, bad label, TypeScript syntax error', async () => {
+    await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"name":"x"}' }), label: 'x' })).rejects.toThrow(
+      "package.json does not contain a 'main' entry for the module",
+    );
+    await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"main":"dist/nope.js"}' }), label: 'x' })).rejects.toThrow(
+      "package.json main 'dist/nope.js' does not exist",
+    );
+    await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"main":"a.js"}', 'a.js': '' }), label: 'bad label' })).rejects.toThrow(/invalid label/);
+    await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"main":"a.ts"}', 'a.ts': 'export const = ;' }), label: 'x' })).rejects.toThrow(/TypeScript error in/);
+  });
+
+  test('npm dependencies in node_modules are bundled, so install needs no network', async () => {
+    const dir = mk({
+      'package.json': '{"name":"dep","version":"1.0.0","main":"index.js"}',
+      'index.js': "const { Contract } = require('fabric-contract-api'); const pad = require('left-pad'); class C extends Contract { async P(ctx, s) { return pad(s, 5); } } module.exports.contracts = [C];",
+      'node_modules/left-pad/package.json': '{"name":"left-pad","main":"index.js"}',
+      'node_modules/left-pad/index.js': "module.exports = (s, n) => ' '.repeat(Math.max(0, n - s.length)) + s;",
+    });
+    const built = await packageChaincode({ projectDir: dir, label: 'dep' });
+    expect(built.bundle).toContain('node_modules/left-pad/index.js');
+    expect(built.bundle).toContain('.repeat(Math.max(0, n - s.length))');
+  });
+});

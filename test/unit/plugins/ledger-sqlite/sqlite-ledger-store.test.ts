@@ -1,0 +1,162 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { Container } from '../../../../core/di';
+import { LedgerManager, LedgerManagerImpl, RwSetBuilder, parseRichQuery, type Ledger } from '../../../../core/ledger';
+import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
+import { NodeConfigToken, parseNodeConfig } from '../../../../core/node/config';
+import { loadPlugin } from '../../../../core/node/plugin-loader';
+import { chooseIndex, compileRichQuery, manifest, module, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
+
+function write(txId: string, key: string, value: string): Uint8Array {
+  const b = new RwSetBuilder();
+  b.addWrite('cc', key, Buffer.from(value));
+  return buildRwSetEnvelope({ txId, rwset: b.build().serializeBinary(), channelId: 'ch1' });
+}
+
+function indexName(db: Database.Database): string {
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'").pluck().get() as string;
+}
+
+function errorOf(fn: () => unknown): { name?: string; code?: string; message?: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error & { code: string };
+  }
+  return {};
+}
+
+describe('ledger-sqlite store', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-sqlite-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function ledgerWithBlocks(n: number): { manager: LedgerManagerImpl; ledger: Ledger; chain: TestChain } {
+    const manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    const chain = new TestChain();
+    const ledger = manager.create('ch1', chain.block([]));
+    for (let i = 1; i < n; i++) ledger.commit(chain.block([write(`t${i}`, `k${i}`, `v${i}`)]));
+    return { manager, ledger, chain };
+  }
+
+  it('refuses a file that is not SQLite with LEDGER_CORRUPT, at open, without crashing', () => {
+    fs.writeFileSync(path.join(dir, 'ch1.sqlite'), Buffer.alloc(8192, 0x5a));
+    const manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    expect(manager.exists('ch1')).toBe(true);
+    expect(errorOf(() => manager.open('ch1'))).toMatchObject({ name: 'LedgerError', code: 'LEDGER_CORRUPT' });
+  });
+
+  it('refuses a foreign SQLite database and another channel’s ledger', () => {
+    const foreign = new Database(path.join(dir, 'ch1.sqlite'));
+    foreign.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY)');
+    foreign.close();
+    const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
+    expect(errorOf(() => provider.open('ch1'))).toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('application_id') });
+
+    provider.open('ch2').close();
+    fs.copyFileSync(path.join(dir, 'ch2.sqlite'), path.join(dir, 'ch3.sqlite'));
+    expect(errorOf(() => provider.open('ch3'))).toMatchObject({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('"ch2"') });
+  });
+
+  it('refuses a damaged ledger file with a typed error', () => {
+    const { manager } = ledgerWithBlocks(30);
+    manager.close();
+    const file = path.join(dir, 'ch1.sqlite');
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0xee, 4096, bytes.length); // keep the header page, wreck every table page
+    fs.writeFileSync(file, bytes);
+    const err = errorOf(() => new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir })).open('ch1'));
+    expect(err).toMatchObject({ name: 'LedgerError' });
+    expect(['LEDGER_CORRUPT', 'LEDGER_STORE_FAILED']).toContain(err.code);
+  });
+
+  it('writes nothing of a block whose store commit fails half-way', () => {
+    const { manager } = ledgerWithBlocks(2);
+    manager.close();
+    const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
+    const store = provider.open('ch1');
+    const err = errorOf(() =>
+      store.commit({
+        blockNum: 2,
+        blockHash: new Uint8Array(32).fill(2),
+        blockBytes: new Uint8Array([1, 2, 3]),
+        txs: [{ txId: 'half', txNum: 0, validationCode: 0 }],
+        state: [
+          { namespace: 'cc', key: 'first', value: Buffer.from('1'), version: { blockNum: 2, txNum: 0 } },
+          { namespace: undefined as unknown as string, key: 'broken', value: Buffer.from('2'), version: { blockNum: 2, txNum: 0 } },
+        ],
+        history: [],
+      }),
+    );
+    expect(err).toMatchObject({ name: 'LedgerError', code: 'LEDGER_STORE_FAILED' });
+    expect(store.blocks.height()).toBe(2);
+    expect(store.blocks.getBlockBytes(2)).toBeUndefined();
+    expect(store.blocks.getTxLocation('half')).toBeUndefined();
+    expect(store.state.get('cc', 'first')).toBeUndefined();
+    expect(store.state.savepoint()).toBe(2);
+    expect(errorOf(() => store.commit({ blockNum: 5, blockHash: new Uint8Array(32), blockBytes: new Uint8Array(1), txs: [], state: [], history: [] }))).toMatchObject({
+      code: 'LEDGER_BLOCK_OUT_OF_ORDER',
+    });
+    store.close();
+    expect(errorOf(() => store.commit({ blockNum: 2, blockHash: new Uint8Array(32), blockBytes: new Uint8Array(1), txs: [], state: [], history: [] }))).toMatchObject({
+      code: 'LEDGER_CLOSED',
+    });
+  });
+
+  it('keeps one database file per channel in WAL mode with the configured synchronous level', () => {
+    const provider = new SqliteLedgerStoreProvider({ rootDir: dir, synchronous: 'FULL' });
+    provider.open('alpha').close();
+    provider.open('beta').close();
+    expect(provider.list()).toEqual(['alpha', 'beta']);
+    const open = provider.open('beta');
+    expect(errorOf(() => provider.remove('beta'))).toMatchObject({ code: 'LEDGER_ALREADY_OPEN' });
+    open.close();
+    provider.remove('beta');
+    expect([provider.list(), provider.exists('beta')]).toEqual([['alpha'], false]);
+    const db = new Database(path.join(dir, 'alpha.sqlite'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    expect(errorOf(() => new SqliteLedgerStoreProvider({ rootDir: dir, synchronous: 'SOMETIMES' as 'FULL' }))).toMatchObject({ code: 'LEDGER_BAD_OPTIONS' });
+    expect(errorOf(() => provider.open('../escape'))).toMatchObject({ code: 'LEDGER_BAD_CHANNEL_ID' });
+  });
+
+  it('turns declared CouchDB indexes into SQLite expression indexes the rich query plan uses', () => {
+    const { manager, ledger } = ledgerWithBlocks(1);
+    ledger.declareIndexes('cc', [{ name: 'i.json', content: JSON.stringify({ index: { fields: ['docType', 'owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) }]);
+    manager.close();
+    const db = new Database(path.join(dir, 'ch1.sqlite'), { readonly: true });
+    const query = parseRichQuery('{"selector":{"docType":"asset","owner":"bob"}}');
+    const index = chooseIndex(query, [{ sqlName: indexName(db), firstField: ['docType'] }]);
+    expect(chooseIndex(parseRichQuery('{"selector":{"owner":"bob"}}'), [{ sqlName: 'x', firstField: ['docType'] }])).toBeUndefined();
+    const { sql } = compileRichQuery(query, index);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('cc', 'asset', 'bob', 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
+    db.close();
+    expect(plan).toMatch(/USING INDEX ix_/);
+  });
+
+  it('binds LedgerManager and the store provider from the node config', async () => {
+    expect(manifest).toMatchObject({ name: 'ledger-sqlite', slots: ['ledger'] });
+    expect(loadPlugin('ledger-sqlite', process.cwd()).manifest.name).toBe('ledger-sqlite');
+    const config = parseNodeConfig(
+      { id: 'peer0', kind: 'peer', dataDir: dir, msp: { id: 'Org1MSP', dir: 'msp' }, plugins: { ledger: { plugin: 'ledger-sqlite', options: { maxKeySize: 100 } } } },
+      dir,
+    );
+    const container = new Container();
+    container.bind(NodeConfigToken).toConstantValue(config);
+    await container.load(module);
+    const manager = container.get<LedgerManager>(LedgerManager);
+    expect(container.get<LedgerManager>(LedgerManager)).toBe(manager);
+    const ledger = manager.create('ch1');
+    expect(fs.existsSync(path.join(dir, 'ledgers', 'ch1.sqlite'))).toBe(true);
+    expect(errorOf(() => ledger.newTxSimulator('t').setState('cc', 'k'.repeat(101), Buffer.from('v')))).toMatchObject({ code: 'LEDGER_KEY_TOO_LARGE' });
+    manager.close();
+
+    const bad = parseNodeConfig({ ...config, plugins: { ledger: { plugin: 'ledger-sqlite', options: { cacheSize: 1 } } } }, dir);
+    const c2 = new Container();
+    c2.bind(NodeConfigToken).toConstantValue(bad);
+    await c2.load(module);
+    expect(errorOf(() => c2.get(LedgerManager))).toMatchObject({ message: expect.stringContaining('cacheSize') });
+  });
+});
