@@ -64,15 +64,17 @@ interface Env {
   chain: TestChain;
 }
 
+const STORE_OPTIONS = { cacheSizeMiB: Number(process.env.WEFT_BENCH_CACHE ?? 64), mmapSizeMiB: Number(process.env.WEFT_BENCH_MMAP ?? 0) };
+
 function open(keys: number): Env {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-ledger-'));
-  const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
+  const provider = new SqliteLedgerStoreProvider({ rootDir: dir, ...STORE_OPTIONS });
   let manager = new LedgerManagerImpl(provider);
   const chain = new TestChain();
   manager.create('bench', chain.block([]));
   manager.close();
   bulkLoad(path.join(dir, 'bench.sqlite'), keys);
-  manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+  manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir, ...STORE_OPTIONS }));
   return { dir, manager, ledger: manager.open('bench'), chain };
 }
 

@@ -81,7 +81,7 @@ function findUp(name: string): string {
 }
 
 function creatorWithCert(): Uint8Array {
-  const pem = fs.readFileSync(path.join(findUp('test'), 'unit', 'core', 'chaincode', 'fixtures', 'user1.pem'));
+  const pem = fs.readFileSync(findUp('test/unit/core/chaincode/fixtures/user1.pem'));
   const id = new SerializedIdentity();
   id.setMspid('Org1MSP');
   id.setIdBytes(pem);
@@ -98,7 +98,7 @@ export default async function run(): Promise<BenchMetric[]> {
     fs.writeFileSync(path.join(projectDir, 'package.json'), '{"name":"bench","version":"1.0.0","main":"index.js"}');
     fs.writeFileSync(path.join(projectDir, 'index.js'), BENCH_CHAINCODE);
     const benchPkg = await packageChaincode({ projectDir, label: 'bench_1' });
-    const assetPkg = await packageChaincode({ projectDir: path.join(findUp('chaincode-examples'), 'asset-transfer'), label: 'basic_1' });
+    const assetPkg = await packageChaincode({ projectDir: findUp('chaincode-examples/asset-transfer'), label: 'basic_1' });
     const creator = creatorWithCert();
 
     // isolate_start_ms: new isolate + compile + context + bundle evaluation (contract instantiation).

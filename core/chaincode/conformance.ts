@@ -3,6 +3,7 @@
  * by the Weft packager, driven through `ChaincodeRuntime` over the world the caller provides, with
  * Fabric's results, events and error texts. Not re-exported from core: import it from tests only.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { TxSimulator } from '../ledger/tx-simulator';
@@ -30,8 +31,16 @@ export interface RuntimeConformanceSetup {
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
+/** The repository's examples folder, from the source tree or from a build output inside it. */
+function defaultExamplesDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'chaincode-examples', 'asset-transfer'))) return path.join(dir, 'chaincode-examples');
+    if (path.dirname(dir) === dir) throw new Error(`chaincode-examples not found above ${__dirname}: pass examplesDir`);
+  }
+}
+
 export function runtimeConformance(name: string, setup: RuntimeConformanceSetup): void {
-  const examples = setup.examplesDir ?? path.join(__dirname, '../../chaincode-examples');
+  const examples = setup.examplesDir ?? defaultExamplesDir();
   let counter = 0;
 
   function harness(runtime: () => ChaincodeRuntime, world: () => ConformanceWorld) {

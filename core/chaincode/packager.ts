@@ -69,9 +69,11 @@ function resolveEntry(projectDir: string, main: string): string {
     const co = (tsconfig.compilerOptions ?? {}) as { outDir?: string; rootDir?: string };
     if (co.outDir) {
       const outDir = path.resolve(projectDir, co.outDir);
-      const rootDir = path.resolve(projectDir, co.rootDir ?? '.');
       if (direct.startsWith(outDir + path.sep)) {
-        candidates.push(path.join(rootDir, path.relative(outDir, direct)).replace(/\.js$/, '.ts'));
+        // Without rootDir, tsc uses the sources' common root: `src` in Fabric's TypeScript samples.
+        for (const root of co.rootDir !== undefined ? [co.rootDir] : ['src', '.']) {
+          candidates.push(path.join(path.resolve(projectDir, root), path.relative(outDir, direct)).replace(/\.js$/, '.ts'));
+        }
       }
     }
   }

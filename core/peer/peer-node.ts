@@ -16,6 +16,7 @@ import { ChannelManager } from './channel/channel-manager';
 import { DeliverService } from './deliver/deliver-service';
 import { ChaincodeExecutor } from './endorser/chaincode-executor';
 import { Endorser } from './endorser/endorser';
+import { OwnSignatures } from './endorser/own-signatures';
 import { EndorsementCollector } from './gateway/endorsement-collector';
 import type { EndorsingPeer } from './gateway/endorser-client';
 import { GatewayService } from './gateway/gateway-service';
@@ -75,7 +76,8 @@ export class PeerNode {
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
 
     const policies = new EndorsementPolicies(policyProvider);
-    const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies);
+    const own = new OwnSignatures(this.signer);
+    const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
     this.network = new PeerNetwork(config, () => this.channels);
     this.channels = new ChannelManager({
       ledgers,
@@ -119,7 +121,7 @@ export class PeerNode {
         now: () => Date.now(),
       },
       executor,
-      this.signer,
+      own.recordingSigner(),
       metrics,
     );
     const local: EndorsingPeer = {
@@ -130,7 +132,7 @@ export class PeerNode {
     this.gateway = peer.gateway.enabled
       ? new GatewayService({
           endorser,
-          collector: new EndorsementCollector(policies),
+          collector: new EndorsementCollector(policies, own),
           local,
           peers: (channelId) => this.network.endorsers(channelId),
           channel: (id) => this.channels.channel(id),

@@ -16,6 +16,8 @@ export const SqliteLedgerOptions = z
      * blocks (SQLite's default of 1000 pages made commits 2-3x slower).
      */
     walAutocheckpointPages: z.number().int().nonnegative().default(16384),
+    /** Memory-mapped I/O window per channel database, MiB (0 = off); saves a copy per page read. */
+    mmapSizeMiB: z.number().int().nonnegative().default(0),
     /** Page cache per channel database, MiB. */
     cacheSizeMiB: z.number().int().positive().default(64),
   })

@@ -44,6 +44,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       db.pragma(`cache_size = -${this.options.cacheSizeMiB * 1024}`);
       db.pragma('temp_store = MEMORY');
       db.pragma(`wal_autocheckpoint = ${this.options.walAutocheckpointPages}`);
+      db.pragma(`mmap_size = ${this.options.mmapSizeMiB * 1024 * 1024}`);
       initSchema(db, file, channelId);
       const store = new SqliteChannelStore(db, channelId, () => this.open_.delete(channelId));
       this.open_.set(channelId, store);

@@ -88,16 +88,16 @@ export class SoloWal {
   /** Appends a record; resolves once it is on disk (fdatasync'd when `sync`). */
   append(record: WalRecord): Promise<void> {
     if (this.closed) return Promise.reject(new OrdererError('ORDERER_HALTED', `WAL ${this.file} is closed`));
-    const body = Buffer.allocUnsafe(BODY_HEADER + record.envelope.length);
+    const frame = Buffer.allocUnsafe(FRAME_HEADER + BODY_HEADER + record.envelope.length);
+    const body = frame.subarray(FRAME_HEADER);
     body[0] = record.kind === 'normal' ? 0 : 1;
     body.writeUInt32BE(record.configSeq >>> 0, 1);
     body.writeBigUInt64BE(BigInt(record.index), 5);
     body.set(record.envelope, BODY_HEADER);
-    const frame = Buffer.allocUnsafe(FRAME_HEADER);
     frame.writeUInt32BE(body.length, 0);
     frame.writeUInt32BE(crc32(body), 4);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame: Buffer.concat([frame, body]), index: record.index, resolve, reject });
+      this.queue.push({ frame, index: record.index, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -123,7 +123,7 @@ export class SoloWal {
         }
         const batch = this.queue;
         this.queue = [];
-        const data = Buffer.concat(batch.map((b) => b.frame));
+        const data = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((b) => b.frame));
         try {
           await writeAll(this.fd, data, this.size);
           if (this.sync) await fdatasync(this.fd);

@@ -59,7 +59,6 @@ export interface NamespaceRwSetJson {
 /** Bytes as UTF-8 when they are printable text, otherwise as `0x…` hex. */
 function readable(bytes: Uint8Array): string {
   const text = Buffer.from(bytes).toString('utf8');
-  // eslint-disable-next-line no-control-regex
   if (!text.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f]/.test(text)) return text;
   return `0x${toHex(bytes)}`;
 }

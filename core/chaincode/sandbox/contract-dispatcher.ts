@@ -192,8 +192,13 @@ function infoOf(contract: Contract): Record<string, unknown> {
   return info[contract.constructor.name] ?? { title: '', version: '' };
 }
 
+/** The message of whatever chaincode threw; never throws itself (a hostile getter or a Symbol must not hang the tx). */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
-  return String(err);
+  try {
+    if (err instanceof Error) return String(err.message);
+    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+    return String(err);
+  } catch {
+    return 'chaincode threw a value that cannot be converted to a message';
+  }
 }

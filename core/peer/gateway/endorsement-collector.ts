@@ -5,6 +5,7 @@ import { type ParsedProposalResponse, endorsementSignedData, parseProposalRespon
 import type { Channel } from '../channel/channel';
 import type { EndorsementPolicies, RequiredPolicy } from '../validation/endorsement-policies';
 import { rwsetWrites } from '../validation/rwset-writes';
+import type { OwnSignatures } from '../endorser/own-signatures';
 import type { EndorsingPeer } from './endorser-client';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 
@@ -22,7 +23,11 @@ export interface CollectedEndorsement {
  * endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's `ErrorDetail`s.
  */
 export class EndorsementCollector {
-  constructor(private readonly policies: EndorsementPolicies) {}
+  constructor(
+    private readonly policies: EndorsementPolicies,
+    /** This peer's own recent endorsements: not verified again when evaluating the plan. */
+    private readonly ownSignatures?: OwnSignatures,
+  ) {}
 
   async collect(
     proposal: ParsedSignedProposal,
@@ -46,14 +51,14 @@ export class EndorsementCollector {
     const first = await this.endorseAll([local], signedProposal, deadline);
     const collected = this.compared(first);
     const required = this.requiredPolicies(proposal, collected[0].response, channel);
-    if (this.unsatisfied(required, collected).length === 0) return collected;
+    if (this.unsatisfied(required, collected, channel).length === 0) return collected;
 
     const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
     const byOrg = new Map<string, EndorsingPeer>();
     for (const p of others) if (!endorsedOrgs.has(p.mspId) && !byOrg.has(p.mspId)) byOrg.set(p.mspId, p);
     const more = await this.endorseAll([...byOrg.values()], signedProposal, deadline, true);
     const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
-    const failing = this.unsatisfied(required, all);
+    const failing = this.unsatisfied(required, all, channel);
     if (failing.length > 0) {
       const details: EndpointError[] = more.filter((r) => r.error !== undefined).map((r) => r.error as EndpointError);
       throw new GatewayRpcError(
@@ -72,13 +77,16 @@ export class EndorsementCollector {
     return req.policies;
   }
 
-  private unsatisfied(required: readonly RequiredPolicy[], collected: readonly { response: ParsedProposalResponse }[]): string[] {
+  private unsatisfied(required: readonly RequiredPolicy[], collected: readonly { response: ParsedProposalResponse }[], channel: Channel): string[] {
     const signed = collected.map((c) => endorsementSignedData(c.response.payloadBytes, c.response.endorsement as NonNullable<ParsedProposalResponse['endorsement']>));
+    const own = signed.filter((s) => this.ownSignatures?.signedByMe(s.identity, s.data, s.signature) === true).map((s) => ({ ...s, valid: true }));
     const out: string[] = [];
-    for (const { policy, what } of required) {
-      const r = policy.evaluate(signed);
-      if (!r.satisfied) out.push(`${what}: ${r.reason}`);
-    }
+    channel.resources().deserializer.withVerified(own, () => {
+      for (const { policy, what } of required) {
+        const r = policy.evaluate(signed);
+        if (!r.satisfied) out.push(`${what}: ${r.reason}`);
+      }
+    });
     return out;
   }
 

@@ -8,6 +8,7 @@ import { type ParsedEnvelope, parseEnvelope } from '../../protocol/envelope';
 import { computeTxId } from '../../protocol/txid';
 import { type ParsedTransaction, parseEndorserTransaction, transactionEndorsementSignedData } from '../../protocol/transaction';
 import type { VerifiedSignature } from '../channel/caching-deserializer';
+import type { OwnSignatures } from '../endorser/own-signatures';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { PeerLedger } from '../channel/peer-ledger';
 import type { EndorsementPolicies } from './endorsement-policies';
@@ -47,6 +48,8 @@ export class BlockValidator {
   constructor(
     private readonly verifier: SignatureVerifier,
     private readonly policies: EndorsementPolicies,
+    /** This peer's own recent endorsements: they are not verified again. */
+    private readonly ownSignatures?: OwnSignatures,
   ) {}
 
   async validate(block: ParsedBlock, resources: ChannelResources, ledger: PeerLedger): Promise<BlockValidation> {
@@ -72,10 +75,15 @@ export class BlockValidator {
 
     const checks: SignatureCheck[] = [];
     const signed: SignedData[] = [];
+    const table: VerifiedSignature[] = [];
     for (const c of candidates) {
       signed.push({ data: c.env.payloadBytes, identity: c.env.signatureHeader.creator, signature: c.env.signature });
       checks.push({ identity: c.creator, data: c.env.payloadBytes, signature: c.env.signature });
       for (const e of c.endorsements) {
+        if (this.ownSignatures?.signedByMe(e.identity, e.data, e.signature) === true) {
+          table.push({ ...e, valid: true });
+          continue;
+        }
         let id: Identity;
         try {
           id = resources.deserializer.deserializeIdentity(e.identity);
@@ -87,7 +95,7 @@ export class BlockValidator {
       }
     }
     const results = await this.verifier.verifyAll(checks);
-    const table: VerifiedSignature[] = signed.map((s, k) => ({ ...s, valid: results[k] }));
+    signed.forEach((s, k) => table.push({ ...s, valid: results[k] }));
 
     resources.deserializer.withVerified(table, () => {
       const seenTxIds = new Set<string>();

@@ -91,4 +91,17 @@ describe('orderer channel participation API (mutual TLS)', () => {
     const [answer] = await broadcast(client, [txEnvelope(clientSigner(m), 'gamma')]);
     expect(answer!.status).toBe(Status.NOT_FOUND);
   });
+
+  it('deletes a removed channel\'s ledger: rejoining starts a fresh chain', async () => {
+    await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'delta') });
+    expect((await broadcast(client, [txEnvelope(clientSigner(m), 'delta')]))[0]!.status).toBe(Status.SUCCESS);
+    await deliver(client, seekEnvelope(clientSigner(m), 'delta', 1, 1));
+    expect((await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/delta')).status).toBe(204);
+    const again = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', {
+      field: 'config-block',
+      bytes: genesisBlock(m, 'delta', { batchTimeout: '3s' }),
+    });
+    expect(again.status).toBe(201);
+    expect(again.json).toMatchObject({ name: 'delta', height: 1 });
+  });
 });

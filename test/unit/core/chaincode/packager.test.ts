@@ -49,6 +49,16 @@ describe('packager', () => {
     expect(built.bundle).toContain('class AssetTransferContract');
   });
 
+  test('without rootDir, dist/index.js maps to src/index.ts as tsc would emit it', async () => {
+    const dir = mk({
+      'package.json': '{"name":"t","version":"1.0.0","main":"dist/index.js"}',
+      'tsconfig.json': '{"compilerOptions":{"outDir":"dist","experimentalDecorators":true,"emitDecoratorMetadata":true},"include":["./src/**/*"]}',
+      'src/index.ts': "import { Context, Contract, Transaction } from 'fabric-contract-api';\nexport class T extends Contract { @Transaction() async N(ctx: Context, n: number): Promise<number> { return n * 2; } }\nexport const contracts = [T];\n",
+    });
+    const built = await packageChaincode({ projectDir: dir, label: 't' });
+    expect(built.bundle).toMatch(/__metadata\("design:paramtypes", \[[^\]]*fabric_contract_api_1\.Context[^\]]*, Number\]\)/);
+  });
+
   test('a Node built-in the sandbox does not offer fails packaging, naming the import', async () => {
     await expect(packageChaincode({ projectDir: path.join(EXAMPLES, 'hostile', 'forbidden-import'), label: 'bad' })).rejects.toThrow(
       "chaincode imports the Node built-in module 'fs' (from index.js), which the Weft sandbox does not offer",

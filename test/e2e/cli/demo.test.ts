@@ -1,0 +1,19 @@
+import * as fs from 'node:fs';
+import { runCli } from './run-cli';
+
+describe('weft demo', () => {
+  it('runs init → up → deploy → create/read/transfer/query → down and cleans up', async () => {
+    const r = await runCli(['demo', '--json'], { timeoutMs: 180_000 });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { dir: string; steps: { step: string; result: string }[]; events: unknown[] };
+    const step = (prefix: string) => result.steps.find((s) => s.step.startsWith(prefix))?.result;
+    expect(step('deploy asset-transfer')).toMatch(/^basic_1\.0:[0-9a-f]{64}, sequence 1, on 2 peers$/);
+    expect(step('Org2 User1 TransferAsset')).toMatch(/committed in block \d+, returned Tomoko/);
+    expect(JSON.parse(step('ReadAsset asset1 (from Org2)')!).Owner).toBe('Max');
+    expect(JSON.parse(step('GetAllAssets')!).map((a: { ID: string }) => a.ID)).toEqual(['asset1', 'asset2']);
+    expect(step('ReadAsset nope')).toMatch(/The asset nope does not exist/);
+    expect(Array.isArray(result.events)).toBe(true);
+    expect(r.stderr).toMatch(/network down/);
+    expect(fs.existsSync(result.dir)).toBe(false);
+  });
+});

@@ -1,0 +1,127 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findFreePorts } from '../../../cli/services/demo/demo';
+import { runCli, type CliResult } from './run-cli';
+
+/**
+ * The real CLI end to end on a 2-org network: init, up, status --json, deploy a chaincode scaffolded
+ * by `weft new chaincode`, invoke, query, block show, failures with non-zero exits, down.
+ */
+describe('weft network + chaincode (2 orgs, real processes)', () => {
+  let tmp: string;
+  let net: string;
+  let up = false;
+  const json = (r: CliResult): Record<string, unknown> => {
+    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-cli-'));
+    net = path.join(tmp, 'net');
+  });
+  afterAll(async () => {
+    if (up) await runCli(['network', 'down', net, '--grace', '5']);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('init → up → status --json lists every endpoint, identity and height', async () => {
+    const base = await findFreePorts(6);
+    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+    up = true;
+    const upResult = await runCli(['network', 'up', net]);
+    expect(upResult.code).toBe(0);
+    expect(upResult.stderr).toMatch(/joined mychannel/);
+
+    const status = json(await runCli(['network', 'status', net, '--json'])) as {
+      channel: string;
+      up: boolean;
+      orderers: Record<string, unknown>[];
+      peers: Record<string, unknown>[];
+      users: Record<string, unknown>[];
+    };
+    expect(status.channel).toBe('mychannel');
+    expect(status.up).toBe(true);
+    expect(status.orderers).toHaveLength(1);
+    expect(status.peers.map((p) => p.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
+    for (const node of [...status.orderers, ...status.peers]) {
+      expect(node).toEqual(expect.objectContaining({ address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), mspId: expect.any(String), height: 1, healthy: true }));
+      expect(fs.existsSync(node.tlsRootCertPath as string)).toBe(true);
+    }
+    for (const peer of status.peers) expect(peer.operationsAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(status.users.map((u) => u.id)).toEqual(['Admin@org1.example.com', 'User1@org1.example.com', 'Admin@org2.example.com', 'User1@org2.example.com']);
+    for (const u of status.users) {
+      expect(fs.existsSync(u.certPath as string) && fs.existsSync(u.keyPath as string)).toBe(true);
+      expect(u.mspId).toMatch(/^Org[12]MSP$/);
+    }
+    const again = await runCli(['network', 'up', net]);
+    expect(again.code).not.toBe(0);
+    expect(again.message).toMatch(/already up/);
+  });
+
+  it('deploys a scaffolded chaincode, invokes it from two orgs and queries it', async () => {
+    const project = path.join(tmp, 'items');
+    json(await runCli(['new', 'chaincode', 'items', '--dir', project, '--json']));
+    const deployed = json(await runCli(['chaincode', 'deploy', net, project, '--name', 'items', '--policy', "OR('Org1MSP.peer','Org2MSP.peer')", '--json']));
+    expect(deployed).toEqual(expect.objectContaining({ name: 'items', sequence: 1, installedOn: ['peer0.org1.example.com', 'peer0.org2.example.com'] }));
+
+    const created = json(await runCli(['chaincode', 'invoke', net, '--name', 'items', 'Create', 'item1', 'blue', '--json']));
+    expect(created).toEqual(expect.objectContaining({ validationCode: 'VALID', valid: true }));
+    const transferred = json(await runCli(['chaincode', 'invoke', net, '--name', 'items', '--org', 'Org2', 'Transfer', 'item1', 'Org2MSP', '--json']));
+    expect(transferred.result).toBe('Org1MSP');
+    const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', 'Read', 'item1', '--json']));
+    expect(read.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
+
+    const committed = json(await runCli(['chaincode', 'query-committed', net, '--name', 'items', '--json'])) as { definitions: { approvals: unknown }[] };
+    expect(committed.definitions[0]!.approvals).toEqual({ Org1MSP: true, Org2MSP: true });
+    const installed = json(await runCli(['chaincode', 'query-installed', net, '--org', 'Org2', '--json'])) as { peers: { installed: { label: string }[] }[] };
+    expect(installed.peers[0]!.installed.map((p) => p.label)).toContain('items_1.0');
+  });
+
+  it('block show decodes the newest block: rwset, validation code, event', async () => {
+    const block = json(await runCli(['block', 'show', net, 'newest', '--json'])) as { number: number; transactions: Record<string, unknown>[] };
+    const tx = block.transactions[0]!;
+    expect(tx).toEqual(
+      expect.objectContaining({
+        type: 'ENDORSER_TRANSACTION',
+        validationCode: 'VALID',
+        function: 'Transfer',
+        args: ['item1', 'Org2MSP'],
+        chaincode: { name: 'items', version: '1.0' },
+        event: expect.objectContaining({ name: 'Transferred' }),
+      }),
+    );
+    expect(JSON.stringify(tx.rwsets)).toContain('"key":"item1"');
+    const genesis = json(await runCli(['block', 'show', net, '0', '--json'])) as { transactions: { type: string; config: { applicationOrgs: unknown[] } }[] };
+    expect(genesis.transactions[0]!.type).toBe('CONFIG');
+    expect(genesis.transactions[0]!.config.applicationOrgs).toHaveLength(2);
+  });
+
+  it('fails with the chaincode message, a remedy and a non-zero exit, never a stack trace', async () => {
+    const dup = await runCli(['chaincode', 'invoke', net, '--name', 'items', 'Create', 'item1', 'red']);
+    expect(dup.code).not.toBe(0);
+    expect(dup.message).toMatch(/The item item1 already exists/);
+    expect(dup.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
+    const unknown = await runCli(['chaincode', 'query', net, '--name', 'nothing', 'Read', 'x']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.message).toMatch(/not committed on this channel.*weft chaincode deploy/);
+    const badOrg = await runCli(['chaincode', 'query', net, '--name', 'items', '--org', 'Org9', 'Read', 'item1', '--json']);
+    expect(badOrg.code).not.toBe(0);
+    expect(JSON.parse(badOrg.stdout).error.code).toBe('UNKNOWN_ORG');
+  });
+
+  it('channel list/info and network down', async () => {
+    const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { channels: string[] }[] };
+    expect(list.nodes.every((n) => n.channels.includes('mychannel'))).toBe(true);
+    const info = json(await runCli(['channel', 'info', net, '--json']));
+    expect(info.height).toBe(5); // genesis, both approvals (one block), commit, Create, Transfer
+
+    const down = json(await runCli(['network', 'down', net, '--json'])) as { nodes: { result: string }[] };
+    up = false;
+    expect(down.nodes.map((n) => n.result).every((r) => r === 'stopped' || r === 'killed')).toBe(true);
+    const status = json(await runCli(['network', 'status', net, '--json'])) as { up: boolean; peers: { running: boolean }[] };
+    expect(status.up).toBe(false);
+    expect(status.peers.some((p) => p.running)).toBe(false);
+  });
+});

@@ -1,0 +1,31 @@
+import { gatewayFailure } from '../../../../cli/services/chaincode/gateway-errors';
+import { ChaincodeError } from '../../../../core/errors';
+
+describe('gatewayFailure', () => {
+  it('leads with the chaincode message and names the endorser', () => {
+    const err = gatewayFailure(
+      {
+        message: '10 ABORTED: failed to endorse transaction, see attached details for more info',
+        code: 10,
+        details: [{ address: '127.0.0.1:7051', mspId: 'Org1MSP', message: 'chaincode response 500, The asset a1 already exists' }],
+      },
+      'basic CreateAsset',
+    ) as ChaincodeError;
+    expect(err.message).toBe('basic CreateAsset failed: The asset a1 already exists (chaincode status 500, endorser Org1MSP 127.0.0.1:7051)');
+    expect(err.details).toEqual(expect.objectContaining({ chaincodeStatus: 500, chaincodeMessage: 'The asset a1 already exists' }));
+  });
+
+  it('tells an undefined chaincode apart and suggests deploying it', () => {
+    const err = gatewayFailure(
+      { message: '10 ABORTED: x', details: [{ mspId: 'Org1MSP', message: 'chaincode response 500, make sure the chaincode cc has been successfully defined on channel c' }] },
+      'cc f',
+    ) as ChaincodeError;
+    expect(err.message).toMatch(/not committed on this channel/);
+    expect(err.details.suggestions).toEqual(expect.arrayContaining([expect.stringMatching(/weft chaincode deploy/)]));
+  });
+
+  it('points at the network when the peer is unreachable', () => {
+    const err = gatewayFailure({ message: '14 UNAVAILABLE: No connection established', code: 14 }, 'cc f') as ChaincodeError;
+    expect(err.details.suggestions).toEqual(['is the network up? check with: weft network status <dir>']);
+  });
+});
