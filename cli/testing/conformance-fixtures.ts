@@ -8,6 +8,7 @@ import type { MspProvider } from '../../core/msp/msp';
 import type { MspConformanceFixture } from '../../core/msp/conformance';
 import { CURVE_ORDERS, createTestOrg, generateOrg, toLowS, type TestIdentity } from '../../plugins/msp-x509';
 import { weftRoot } from '../services/repo-root';
+import { USER1_PEM, USER2_PEM } from './fixture-certs';
 import { ledgerWorld } from './ledger-world';
 
 /**
@@ -53,12 +54,10 @@ export async function mspConformanceFixture(provider: MspProvider): Promise<MspC
   };
 }
 
-const FIXTURES = path.join(__dirname, 'fixtures');
-
 function creator(user: 'user1' | 'user2', mspId = 'Org1MSP'): Uint8Array {
   const id = new SerializedIdentity();
   id.setMspid(mspId);
-  id.setIdBytes(fs.readFileSync(path.join(FIXTURES, `${user}.pem`)));
+  id.setIdBytes(Buffer.from(user === 'user1' ? USER1_PEM : USER2_PEM));
   return id.serializeBinary();
 }
 

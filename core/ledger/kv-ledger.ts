@@ -105,7 +105,10 @@ export class KvLedger implements Ledger {
   }
 
   commit(block: Block, validationCodes?: readonly number[]): CommitResult {
-    if (!(block instanceof Block)) throw badBlock(this.channelId, 'commit expects a common.Block');
+    // Duck-typed: a block built with another copy of fabric-protos is still a common.Block.
+    if (typeof (block as Partial<Block> | undefined)?.getHeader !== 'function' || typeof block.serializeBinary !== 'function') {
+      throw badBlock(this.channelId, 'commit expects a common.Block');
+    }
     const header = block.getHeader();
     if (header === undefined) throw badBlock(this.channelId, 'block.header is missing');
     const blockNum = header.getNumber();

@@ -18,7 +18,4 @@ export const LedgerOptions = z
   .strict();
 export type LedgerOptions = z.infer<typeof LedgerOptions>;
 
-/** DI token for the node's {@link LedgerOptions} (bound by the node's config assembly). */
-export const LedgerOptionsToken = Symbol('LedgerOptions');
-
 export const defaultLedgerOptions: LedgerOptions = LedgerOptions.parse({});

@@ -3,6 +3,7 @@
  * (`mspConformanceSuite('msp-x509', factory)`), so third-party MSPs get the same checks for free.
  * It uses jest globals and is deliberately not re-exported from `core/index.ts`.
  */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { MSPPrincipal, MSPRole, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspError } from '../errors';

@@ -5,6 +5,7 @@
  * isolation, hash chaining, halting, and that every acknowledged envelope is in a block exactly
  * once after a restart. Not re-exported from `core/index` (it needs jest's globals).
  */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -13,7 +13,11 @@ import { PeerNode } from './peer-node';
  * config rejects with a `ConfigError` naming the field.
  */
 export async function startPeer(configFile: string, options: { handleSignals?: boolean } = {}): Promise<PeerNode> {
-  const node = new PeerNode(parsePeerConfig(loadNodeConfig(configFile)));
+  const config = parsePeerConfig(loadNodeConfig(configFile));
+  // Block validation verifies signatures on libuv's pool: size it like Fabric's validatorPoolSize.
+  // Only effective before the pool's first use, which no synchronous startup step triggers.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.peer.validatorPoolSize));
+  const node = new PeerNode(config);
   await node.start();
   if (options.handleSignals ?? true) {
     let stopping = false;

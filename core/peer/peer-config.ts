@@ -46,7 +46,10 @@ export const PeerSection = z
     ordererTlsRootCertFiles: z.array(z.string()).default([]),
     /** Orderer addresses overriding the channel config's (tests, NAT). */
     ordererAddressOverrides: z.record(z.string(), z.string()).default({}),
-    /** Goroutine-pool equivalent for block validation (`peer.validatorPoolSize`); 0 = cores. */
+    /**
+     * Threads verifying a block's signatures in parallel (`peer.validatorPoolSize`, 0 = cores): the
+     * size of libuv's pool, on which the committer's `crypto.verify` calls run.
+     */
     validatorPoolSize: z.number().int().min(0).default(0),
     /** Proposal timestamp window (`peer.authentication.timewindow`), ms. */
     authTimeWindowMs: z.number().int().positive().default(15 * 60 * 1000),

@@ -3,6 +3,7 @@
  * file calls `policyConformanceSuite('my-plugin', () => new MyPolicyProvider())`. Not re-exported
  * from `core/index.ts`: it needs jest's globals.
  */
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { ApplicationPolicy, SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { PolicyError } from '../errors';

@@ -18,8 +18,11 @@ export const SqliteLedgerOptions = z
     walAutocheckpointPages: z.number().int().nonnegative().default(16384),
     /** Memory-mapped I/O window per channel database, MiB (0 = off); saves a copy per page read. */
     mmapSizeMiB: z.number().int().nonnegative().default(0),
-    /** Page cache per channel database, MiB. */
-    cacheSizeMiB: z.number().int().positive().default(64),
+    /**
+     * Page cache per channel database, MiB (an upper bound; it fills as pages are used). Commits
+     * against 1M keys ran ~25% slower with 64 MiB than with 256 MiB: every dirtied page was a miss.
+     */
+    cacheSizeMiB: z.number().int().positive().default(256),
   })
   .strict();
 export type SqliteLedgerOptions = z.infer<typeof SqliteLedgerOptions>;

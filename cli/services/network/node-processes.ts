@@ -36,10 +36,24 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is this node's process: after a reboot a stale pid file may name an unrelated
+ * process, which must never be signalled. Where /proc exists the command line must name the
+ * node's config file.
+ */
+function isNodeProcess(pid: number, node: NodeLayout): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(node.configFile);
+  } catch {
+    return !fs.existsSync('/proc/self');
+  }
+}
+
 /** The pid of the node's running process, if any (a stale pid file is ignored). */
 export function runningPid(node: NodeLayout): number | undefined {
   const pid = readPid(node);
-  return pid !== undefined && isAlive(pid) ? pid : undefined;
+  return pid !== undefined && isNodeProcess(pid, node) ? pid : undefined;
 }
 
 /** Starts the node in the background, output appended to its log file, pid in its pid file. */
@@ -123,7 +137,7 @@ export async function waitFor(node: NodeLayout, what: string, check: () => Promi
   for (;;) {
     if (await check().catch(() => false)) return;
     const pid = readPid(node);
-    if (pid !== undefined && !isAlive(pid)) {
+    if (pid !== undefined && !isNodeProcess(pid, node)) {
       throw new WeftError('NODE_EXITED', `${node.id} exited before it was ${what}. Last lines of ${node.logFile}:\n${logTail(node)}`, {
         node: node.id,
         suggestions: [`read the whole log: ${node.logFile}`, 'a port may be taken: re-create the network with another --base-port'],

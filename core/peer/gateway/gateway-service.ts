@@ -17,6 +17,7 @@ import {
 import { Response } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import type { SignedData } from '../../policy/policy';
 import { parseSignedProposal } from '../../protocol/proposal';
+import { parseProposalResponse } from '../../protocol/proposal-response';
 import { buildTransactionEnvelope } from '../../protocol/transaction';
 import type { Channel } from '../channel/channel';
 import type { Endorser } from '../endorser/endorser';
@@ -61,24 +62,39 @@ export class GatewayService {
     const signed = req.getProposedTransaction();
     if (signed === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an evaluate request requires a proposal');
     const local = this.support.local;
-    let outcome;
-    try {
-      outcome = await this.support.endorser.simulate(signed.serializeBinary());
-    } catch (err) {
-      const message = (err as Error).message;
-      throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${message}`, [{ address: local.address, mspId: local.mspId, message }]);
+    const targets = req.getTargetOrganizationsList();
+    let response: { status: number; message: string; payload: Uint8Array };
+    let target = local;
+    if (targets.length > 0 && !targets.includes(local.mspId)) {
+      // Evaluate on a peer of a requested org (the client asked for that org's view of the state).
+      const remote = this.support.peers(req.getChannelId()).find((p) => targets.includes(p.mspId));
+      if (remote === undefined) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate in orgs [${targets.join(', ')}]`);
+      target = remote;
+      try {
+        response = parseProposalResponse(await remote.processProposal(signed.serializeBinary(), Date.now() + this.support.endorsementTimeoutMs)).response;
+      } catch (err) {
+        const message = (err as { details?: string }).details ?? (err as Error).message;
+        throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `evaluate call to endorser returned error: ${message}`, [{ address: remote.address, mspId: remote.mspId, message }]);
+      }
+    } else {
+      try {
+        response = (await this.support.endorser.simulate(signed.serializeBinary())).result.response;
+      } catch (err) {
+        const message = (err as Error).message;
+        throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${message}`, [{ address: local.address, mspId: local.mspId, message }]);
+      }
     }
-    const { status, message, payload } = outcome.result.response;
+    const { status, message, payload } = response;
     if (status < 200 || status >= 400) {
       const detail = `chaincode response ${status}, ${message}`;
-      throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${detail}`, [{ address: local.address, mspId: local.mspId, message: detail }]);
+      throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${detail}`, [{ address: target.address, mspId: target.mspId, message: detail }]);
     }
-    const response = new Response();
-    response.setStatus(status);
-    response.setMessage(message);
-    response.setPayload(payload);
+    const result = new Response();
+    result.setStatus(status);
+    result.setMessage(message);
+    result.setPayload(payload);
     const res = new EvaluateResponse();
-    res.setResult(response);
+    res.setResult(result);
     return res.serializeBinary();
   }
 

@@ -86,7 +86,8 @@ export class PeerGrpcServer {
             .then(
               () => call.end(),
               (err: unknown) => {
-                if (!ac.signal.aborted) call.destroy(Object.assign(new Error(), asServiceError(err)));
+                // grpc-js turns an 'error' event on a server stream into the call's final status.
+                if (!ac.signal.aborted) call.emit('error', asServiceError(err));
               },
             );
         },

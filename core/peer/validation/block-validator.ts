@@ -1,4 +1,5 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { ProtocolError } from '../../errors';
 import type { Identity } from '../../msp/identity';
@@ -9,6 +10,7 @@ import { computeTxId } from '../../protocol/txid';
 import { type ParsedTransaction, parseEndorserTransaction, transactionEndorsementSignedData } from '../../protocol/transaction';
 import type { VerifiedSignature } from '../channel/caching-deserializer';
 import type { OwnSignatures } from '../endorser/own-signatures';
+import { viewOfConfig } from '../channel/channel-config';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { PeerLedger } from '../channel/peer-ledger';
 import type { EndorsementPolicies } from './endorsement-policies';
@@ -167,8 +169,25 @@ export class BlockValidator {
       return undefined;
     }
     // Config transactions were validated by the orderer against the config update policies and
-    // are authenticated through the block signature, which the puller has already checked.
-    if (type === HeaderType.CONFIG) return 'config';
+    // are authenticated through the block signature, which the puller has already checked; the
+    // peer still requires the next config sequence, so a replayed or stale config never applies.
+    if (type === HeaderType.CONFIG) {
+      let sequence: number;
+      try {
+        const config = ConfigEnvelope.deserializeBinary(env.data).getConfig();
+        if (config === undefined) throw new Error('config_envelope.config is missing');
+        sequence = viewOfConfig(channelId, config).sequence;
+      } catch (err) {
+        invalid(i, TxValidationCode.INVALID_CONFIG_TRANSACTION, `config envelope does not parse: ${(err as Error).message}`);
+        return undefined;
+      }
+      const expected = resources.config.sequence + 1;
+      if (sequence !== expected) {
+        invalid(i, TxValidationCode.INVALID_CONFIG_TRANSACTION, `config sequence ${sequence} is not the next one (${expected})`);
+        return undefined;
+      }
+      return 'config';
+    }
 
     const { creator: creatorBytes, nonce } = env.signatureHeader;
     if (creatorBytes.length === 0 || nonce.length === 0 || env.signature.length === 0) {

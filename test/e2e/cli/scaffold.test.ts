@@ -47,6 +47,9 @@ describe('weft new', () => {
     expect(again.message).toMatch(/not empty; generators never overwrite/);
     expect(again.stderr).not.toMatch(/\n\s+at /);
     expect(fs.readdirSync(dir)).toEqual(['keep.txt']);
+    const verbose = await runCli(['new', 'chaincode', 'other', '--dir', dir, '--verbose']);
+    expect(verbose.code).not.toBe(0);
+    expect(verbose.stderr).toMatch(/ConfigError: .*\n\s+at /);
     const badName = await runCli(['new', 'chaincode', 'My_Assets', '--dir', path.join(tmp, 'x')]);
     expect(badName.code).not.toBe(0);
     expect(badName.message).toMatch(/try: my-assets/);

@@ -1,6 +1,18 @@
 import * as fs from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
-import { type Gateway, GatewayError } from '@hyperledger/fabric-gateway';
+import { type Gateway, GatewayError, connect, hash, signers } from '@hyperledger/fabric-gateway';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
+import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
+import {
+  CheckCommitReadinessArgs,
+  CheckCommitReadinessResult,
+  QueryChaincodeDefinitionArgs,
+  QueryChaincodeDefinitionResult,
+  QueryInstalledChaincodesResult,
+} from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { ProcessedTransaction, TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { TestOrg } from '../../../plugins/msp-x509';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { loadNodeConfig } from '../../../core/node/config';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
@@ -20,6 +32,9 @@ import {
   install,
   joinOrderer,
   peerClient,
+  propose,
+  rawEndorser,
+  signerOf,
   tmpDir,
   writeOrdererConfig,
   writePeerConfig,
@@ -107,4 +122,108 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     expect(submitErr).toBeInstanceOf(GatewayError);
     expect((submitErr as GatewayError).details[0].message).toContain('no endorsement for you');
   }, 60_000);
+
+  it('answers qscc and cscc queries through the Gateway and the endorser', async () => {
+    const network = gateways[2].getNetwork(CHANNEL);
+    const submitted = await network.getContract('kv').submitAsync('Put', { arguments: ['q', '1'] });
+    const { blockNumber } = await submitted.getStatus();
+    const qscc = network.getContract('qscc');
+    const info = BlockchainInfo.deserializeBinary(await qscc.evaluateTransaction('GetChainInfo', CHANNEL));
+    expect(info.getHeight()).toBe(peers[0].height(CHANNEL));
+    const pt = ProcessedTransaction.deserializeBinary(await qscc.evaluateTransaction('GetTransactionByID', CHANNEL, submitted.getTransactionId()));
+    expect(pt.getValidationcode()).toBe(TxValidationCode.VALID);
+    const block = Block.deserializeBinary(await qscc.evaluateTransaction('GetBlockByTxID', CHANNEL, submitted.getTransactionId()));
+    expect(block.getHeader()?.getNumber()).toBe(Number(blockNumber));
+    const byNumber = await qscc.evaluateTransaction('GetBlockByNumber', CHANNEL, String(blockNumber));
+    expect(Block.deserializeBinary(byNumber).serializeBinary()).toEqual(block.serializeBinary());
+
+    const config = Block.deserializeBinary(await network.getContract('cscc').evaluateTransaction('GetConfigBlock', CHANNEL));
+    expect(config.getHeader()?.getNumber()).toBe(0);
+    const endorser = rawEndorser(m.orgs[0], ports[0]);
+    try {
+      const res = await propose(endorser, signerOf(m.orgs[0]), '', 'cscc', ['GetChannels']);
+      expect(ChannelQueryResponse.deserializeBinary(res.response.payload).getChannelsList().map((c) => c.getChannelId())).toEqual([CHANNEL]);
+      const denied = await propose(endorser, signerOf(m.orgs[0]), '', 'cscc', ['JoinChain', Buffer.from('x')]);
+      expect(denied.response).toMatchObject({ status: 500, message: expect.stringMatching(/access denied for \[cscc\/JoinChain\]/) });
+    } finally {
+      endorser.close();
+    }
+  }, 60_000);
+
+  it('_lifecycle keeps sequences, reports commit readiness and definitions, and lists installed packages', async () => {
+    const lc = gateways[0].getNetwork(CHANNEL).getContract('_lifecycle');
+    const qa = new QueryChaincodeDefinitionArgs();
+    qa.setName('kv');
+    const def = QueryChaincodeDefinitionResult.deserializeBinary(await lc.evaluateTransaction('QueryChaincodeDefinition', qa.serializeBinary()));
+    expect(def.getSequence()).toBe(1);
+    expect(def.getVersion()).toBe('1.0');
+    expect(Object.fromEntries(def.getApprovalsMap().toArray())).toEqual({ Org1MSP: true, Org2MSP: true });
+
+    const details = async (p: Promise<unknown>): Promise<string> => {
+      const err = (await p.catch((e: unknown) => e)) as GatewayError;
+      expect(err).toBeInstanceOf(GatewayError);
+      return err.details.map((d) => d.message).join(' | ');
+    };
+    expect(await details(approve(gateways[0], 'kv', 3, 'kv_1:' + '0'.repeat(64)))).toMatch(/requested sequence is 3, but new definition must be sequence 2/);
+
+    const readiness = async (): Promise<Record<string, boolean>> => {
+      const args = new CheckCommitReadinessArgs();
+      args.setName('kv');
+      args.setVersion('1.0');
+      args.setSequence(2);
+      return Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(await lc.evaluateTransaction('CheckCommitReadiness', args.serializeBinary())).getApprovalsMap().toArray());
+    };
+    expect(await readiness()).toEqual({ Org1MSP: false, Org2MSP: false });
+    await approve(gateways[0], 'kv', 2, 'kv_1:' + '0'.repeat(64));
+    expect(await readiness()).toEqual({ Org1MSP: true, Org2MSP: false });
+    expect(await details(commitDefinition(gateways[0], 'kv', 2))).toMatch(/not agreed to by a majority of orgs: missing approvals from \[Org2MSP\]/);
+
+    const endorser = rawEndorser(m.orgs[0], ports[0]);
+    try {
+      const installed = await propose(endorser, signerOf(m.orgs[0], 'Admin'), '', '_lifecycle', ['QueryInstalledChaincodes', new Uint8Array(0)]);
+      expect(installed.response.status).toBe(200);
+      expect(QueryInstalledChaincodesResult.deserializeBinary(installed.response.payload).getInstalledChaincodesList().map((c) => c.getLabel())).toEqual(['kv_1']);
+      const denied = await propose(endorser, signerOf(m.orgs[0]), '', '_lifecycle', ['QueryInstalledChaincodes', new Uint8Array(0)]);
+      expect(denied.response.message).toMatch(/must be an admin of Org1MSP/);
+    } finally {
+      endorser.close();
+    }
+  }, 60_000);
+
+  it('refuses an identity of an MSP outside the channel on every service', async () => {
+    const outsider = await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('mallory');
+    const gw = connect({
+      client: clients[0],
+      identity: { mspId: 'Org9MSP', credentials: outsider.credentials },
+      signer: signers.newPrivateKeySigner(outsider.privateKey),
+      hash: hash.sha256,
+    });
+    gateways.push(gw);
+    const network = gw.getNetwork(CHANNEL);
+    const err = (await network.getContract('kv').evaluateTransaction('Get', 'a').catch((e: unknown) => e)) as GatewayError;
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err.details[0].message).toMatch(/creator org unknown/);
+    const events = await network.getBlockEvents({ startBlock: 0n });
+    await expect(events[Symbol.asyncIterator]().next()).rejects.toThrow(/403/);
+    events.close();
+    const status = await network.getChaincodeEvents('kv', { startBlock: 0n });
+    await expect(status[Symbol.asyncIterator]().next()).rejects.toThrow(/access denied/);
+    status.close();
+  }, 60_000);
+
+  it('serves /healthz, /version and Prometheus metrics for proposals, blocks and ledger height', async () => {
+    const ops = peers[0].operationsAddress() as string;
+    const get = async (p: string): Promise<{ status: number; text: string }> => {
+      const res = await fetch(`http://${ops}${p}`);
+      return { status: res.status, text: await res.text() };
+    };
+    expect(await get('/healthz')).toMatchObject({ status: 200, text: expect.stringContaining('"status":"OK"') });
+    expect(JSON.parse((await get('/version')).text)).toMatchObject({ Version: expect.any(String) });
+    const metrics = (await get('/metrics')).text;
+    expect(metrics).toContain(`ledger_blockchain_height{channel="${CHANNEL}"} ${peers[0].height(CHANNEL)}`);
+    expect(metrics).toMatch(/endorser_proposals_received\{channel="mychannel",chaincode="kv",outcome="endorsed"\} [1-9]/);
+    expect(metrics).toMatch(/ledger_transactions_committed\{channel="mychannel",validation_code="VALID"\} [1-9]/);
+    expect(metrics).toContain('ledger_block_processing_time_bucket');
+    expect(metrics).toContain('endorser_proposal_duration_bucket');
+  });
 });

@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { LIFECYCLE_NAMESPACE, approvalKey } from '../../../core/peer/lifecycle/lifecycle-state';
+import { Block, Envelope, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { parseBlock } from '../../../core/protocol/block';
+import { TestOrg } from '../../../plugins/msp-x509';
 import {
   HeaderType,
   type Harness,
@@ -13,7 +16,7 @@ import {
   rwset,
   typedEnvelope,
 } from './channel-harness';
-import { type Material, generateMaterial, tmpDir } from './network-fixture';
+import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
 
@@ -126,4 +129,34 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     const next = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { after: b('1') } }) });
     expect(await commitBlock(h, [next.envelope])).toEqual([TxValidationCode.VALID]);
   });
+
+  it('applies a config block: the channel resources follow the new config (a new org joins)', async () => {
+    const org3 = await TestOrg.create({ mspId: 'Org3MSP' });
+    const user3 = await org3.issue('user3');
+    const channel = h.joined.channel;
+    expect(() => channel.resources().deserializer.deserializeIdentity(user3.serialized)).toThrow();
+    const withOrg3 = Block.deserializeBinary(genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
+    const genesisEnvelope = withOrg3.getData()?.getDataList_asU8()[0] as Uint8Array;
+    const configEnvelope = withSequence(genesisEnvelope, 1);
+
+    const other = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { withconfig: b('1') } }) });
+    expect(await commitBlock(h, [configEnvelope, other.envelope])).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION, TxValidationCode.VALID]);
+    expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
+
+    expect(await commitBlock(h, [genesisEnvelope])).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
+    expect(await commitBlock(h, [configEnvelope])).toEqual([TxValidationCode.VALID]);
+    expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP', 'Org3MSP']);
+    expect(channel.resources().deserializer.deserializeIdentity(user3.serialized).mspId).toBe('Org3MSP');
+  });
 });
+
+/** The config envelope with its `Config.sequence` set (what an orderer's config update produces). */
+function withSequence(envelope: Uint8Array, sequence: number): Uint8Array {
+  const env = Envelope.deserializeBinary(envelope);
+  const payload = Payload.deserializeBinary(env.getPayload_asU8());
+  const ce = ConfigEnvelope.deserializeBinary(payload.getData_asU8());
+  ce.getConfig()?.setSequence(sequence);
+  payload.setData(ce.serializeBinary());
+  env.setPayload(payload.serializeBinary());
+  return env.serializeBinary();
+}
