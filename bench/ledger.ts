@@ -1,7 +1,8 @@
 /**
  * Ledger suite: commits of blocks of 500 transactions, each writing one ~200 B value, on the SQLite
  * ledger; point reads, 1,000-key range scans and history reads; and how the commit rate holds with
- * 1M keys in state compared with 10k.
+ * 1M keys in state compared with 10k, for updates of uniformly random existing keys (the headline:
+ * no locality at all) and for new keys appended by 8 clients (Caliper's createAsset).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,15 +37,27 @@ function blindWriteEnvelope(txId: string, key: string): Uint8Array {
   return buildRwSetEnvelope({ txId, rwset: b.build().serializeBinary(), channelId: 'bench' });
 }
 
-/** Pre-builds `count` blocks of random-key writes in [0, keySpace). */
-function buildBlocks(chain: TestChain, count: number, keySpace: number, random: () => number, tag: string): Block[] {
+/** Pre-builds `count` blocks; transaction `t` of block `b` writes `key(b, t)`. */
+function buildBlocks(chain: TestChain, count: number, key: (b: number, t: number) => string, tag: string): Block[] {
   const blocks: Block[] = [];
   for (let b = 0; b < count; b++) {
     const envs: Uint8Array[] = [];
-    for (let t = 0; t < TXS_PER_BLOCK; t++) envs.push(blindWriteEnvelope(`${tag}-${b}-${t}`, keyOf(Math.floor(random() * keySpace))));
+    for (let t = 0; t < TXS_PER_BLOCK; t++) envs.push(blindWriteEnvelope(`${tag}-${b}-${t}`, key(b, t)));
     blocks.push(chain.block(envs));
   }
   return blocks;
+}
+
+/** Updates of existing keys drawn uniformly from [0, keySpace): the workload with the least locality. */
+function randomUpdates(keySpace: number): (b: number, t: number) => string {
+  const random = rng(42);
+  return () => keyOf(Math.floor(random() * keySpace));
+}
+
+let inserted = 0;
+/** New keys, as Caliper's createAsset: 8 clients each appending `asset_<client>_<n>`. */
+function clientInserts(): (b: number, t: number) => string {
+  return (_b, t) => `asset_${t % 8}_${String(inserted++).padStart(10, '0')}`;
 }
 
 /** Keys [0, n) written directly into the state table, sorted, in one transaction: the fast bulk path. */
@@ -101,8 +114,8 @@ function close(env: Env): void {
 }
 
 /** Commits pre-built blocks; returns blocks per wall second and per second of this process's CPU. */
-function commitRate(env: Env, keySpace: number, blocks: number, tag: string): { wall: number; cpu: number } {
-  const built = buildBlocks(env.chain, blocks, keySpace, rng(42), tag);
+function commitRate(env: Env, key: (b: number, t: number) => string, blocks: number, tag: string): { wall: number; cpu: number } {
+  const built = buildBlocks(env.chain, blocks, key, tag);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (const b of built) env.ledger.commit(b);
@@ -123,15 +136,19 @@ export default async function run(): Promise<BenchMetric[]> {
   try {
     warm(small);
     warm(large);
-    commitRate(small, 10_000, 5, 'warm');
-    commitRate(large, 1_000_000, 5, 'warm');
+    commitRate(small, randomUpdates(10_000), 5, 'warm');
+    commitRate(large, randomUpdates(1_000_000), 5, 'warm');
     // Alternate rounds so machine noise (other processes, checkpoints) hits both sizes alike. Rates
     // per CPU second are the headline (this machine is shared); wall rates are reported beside them.
     const small_: { wall: number; cpu: number }[] = [];
     const large_: { wall: number; cpu: number }[] = [];
-    for (let r = 0; r < 5; r++) {
-      small_.push(commitRate(small, 10_000, 12, `small${r}`));
-      large_.push(commitRate(large, 1_000_000, 12, `large${r}`));
+    const smallIns: number[] = [];
+    const largeIns: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      small_.push(commitRate(small, randomUpdates(10_000), 20, `small${r}`));
+      large_.push(commitRate(large, randomUpdates(1_000_000), 20, `large${r}`));
+      smallIns.push(commitRate(small, clientInserts(), 10, `smallIns${r}`).cpu);
+      largeIns.push(commitRate(large, clientInserts(), 10, `largeIns${r}`).cpu);
     }
     const blocksPerS = median(small_.map((x) => x.cpu));
     const largePerS = median(large_.map((x) => x.cpu));
@@ -145,6 +162,8 @@ export default async function run(): Promise<BenchMetric[]> {
       value: round(median(large_.map((x) => x.wall)) / median(small_.map((x) => x.wall)), 3),
       unit: 'ratio (wall)',
     });
+    metrics.push({ name: 'commit_keys_per_s_inserts', value: Math.round(median(smallIns) * TXS_PER_BLOCK), unit: 'keys/s (per CPU second)' });
+    metrics.push({ name: 'commit_keys_per_s_1m_vs_10k_inserts', value: round(median(largeIns) / median(smallIns), 3), unit: 'ratio (new keys)' });
     close(large);
 
     const random = rng(7);

@@ -127,7 +127,7 @@ export class PeerNode {
     const local: EndorsingPeer = {
       address: peer.externalAddress ?? peer.listenAddress,
       mspId: node.msp.id,
-      processProposal: (signed) => endorser.processProposal(signed),
+      processProposal: (signed, _deadline, parsed) => endorser.processProposal(parsed ?? signed),
     };
     this.gateway = peer.gateway.enabled
       ? new GatewayService({

@@ -32,16 +32,21 @@ export function splitLedgerSlotOptions(config: NodeConfig): { store: SqliteLedge
   return { store: store as SqliteLedgerOptions, ledger: ledger as Partial<LedgerOptions> };
 }
 
+function nodeConfig(ctx: { get<T>(id: symbol, options: { optional: true }): T | undefined }): NodeConfig {
+  const config = ctx.get<NodeConfig>(NodeConfigToken, { optional: true });
+  if (config === undefined) {
+    throw new LedgerError('LEDGER_BAD_OPTIONS', 'ledger-sqlite needs the node config (NodeConfigToken) for its dataDir; bind it before resolving the ledger', {});
+  }
+  return config;
+}
+
 /** Fills the `ledger` slot: SQLite stores (one file per channel) under the core ledger manager. */
 export default new ContainerModule(({ bind }) => {
   bind(LedgerStoreProvider)
-    .toDynamicValue((ctx) => new SqliteLedgerStoreProvider(splitLedgerSlotOptions(ctx.get<NodeConfig>(NodeConfigToken)).store))
+    .toDynamicValue((ctx) => new SqliteLedgerStoreProvider(splitLedgerSlotOptions(nodeConfig(ctx)).store))
     .inSingletonScope();
   bind(LedgerManager)
-    .toDynamicValue(
-      (ctx) =>
-        new LedgerManagerImpl(ctx.get<LedgerStoreProvider>(LedgerStoreProvider), splitLedgerSlotOptions(ctx.get<NodeConfig>(NodeConfigToken)).ledger),
-    )
+    .toDynamicValue((ctx) => new LedgerManagerImpl(ctx.get<LedgerStoreProvider>(LedgerStoreProvider), splitLedgerSlotOptions(nodeConfig(ctx)).ledger))
     .inSingletonScope()
     .onDeactivation((m) => (m as LedgerManager).close());
 });

@@ -47,7 +47,9 @@ export class AssetTransferContract extends Contract {
             AppraisedValue: appraisedValue,
         };
         // we insert data in alphabetic order using 'json-stringify-deterministic' and 'sort-keys-recursive'
-        await ctx.stub.putState(id, Buffer.from(stringify(asset)));
+        const assetBuffer = Buffer.from(stringify(asset));
+        ctx.stub.setEvent('CreateAsset', assetBuffer);
+        await ctx.stub.putState(id, assetBuffer);
     }
 
     // ReadAsset returns the asset stored in the world state with given id.
@@ -77,7 +79,9 @@ export class AssetTransferContract extends Contract {
             AppraisedValue: appraisedValue,
         };
         // we insert data in alphabetic order using 'json-stringify-deterministic' and 'sort-keys-recursive'
-        return ctx.stub.putState(id, Buffer.from(stringify(updatedAsset)));
+        const assetBuffer = Buffer.from(stringify(updatedAsset));
+        ctx.stub.setEvent('UpdateAsset', assetBuffer);
+        return ctx.stub.putState(id, assetBuffer);
     }
 
     // DeleteAsset deletes an given asset from the world state.
@@ -87,6 +91,7 @@ export class AssetTransferContract extends Contract {
         if (!exists) {
             throw new Error(`The asset ${id} does not exist`);
         }
+        ctx.stub.setEvent('DeleteAsset', Buffer.from(JSON.stringify({ ID: id })));
         return ctx.stub.deleteState(id);
     }
 
@@ -106,7 +111,9 @@ export class AssetTransferContract extends Contract {
         const oldOwner = asset.Owner;
         asset.Owner = newOwner;
         // we insert data in alphabetic order using 'json-stringify-deterministic' and 'sort-keys-recursive'
-        await ctx.stub.putState(id, Buffer.from(stringify(asset)));
+        const assetBuffer = Buffer.from(stringify(asset));
+        ctx.stub.setEvent('TransferAsset', assetBuffer);
+        await ctx.stub.putState(id, assetBuffer);
         return oldOwner;
     }
 

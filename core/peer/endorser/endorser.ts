@@ -1,5 +1,6 @@
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import type { TxSimulator } from '../../ledger/tx-simulator';
+import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { ERROR_THRESHOLD, buildErrorProposalResponse, buildProposalResponse } from '../../protocol/proposal-response';
 import type { Signer } from '../../protocol/signer';
 import { PeerError } from '../peer-error';
@@ -29,8 +30,8 @@ export class Endorser {
     private readonly metrics?: PeerMetrics,
   ) {}
 
-  /** Serves one `SignedProposal`; returns `ProposalResponse` bytes. */
-  async processProposal(signedProposal: Uint8Array): Promise<Uint8Array> {
+  /** Serves one `SignedProposal` (bytes, or already parsed by the Gateway); returns `ProposalResponse` bytes. */
+  async processProposal(signedProposal: Uint8Array | ParsedSignedProposal): Promise<Uint8Array> {
     const started = process.hrtime.bigint();
     let channelId = '';
     let chaincode = '';
@@ -63,16 +64,19 @@ export class Endorser {
 
   /**
    * Checks and simulates without signing. Throws `PeerError` for a rejected proposal; a chaincode
-   * failure is a result (status ≥ 400 in `result.response`).
+   * failure is a result (status ≥ 400 in `result.response`). `readWriteSet: false` (evaluate) skips
+   * building the read/write set.
    */
-  async simulate(signedProposal: Uint8Array): Promise<SimulationOutcome> {
+  async simulate(signedProposal: Uint8Array | ParsedSignedProposal, options: { readWriteSet?: boolean } = {}): Promise<SimulationOutcome> {
     const checked = checkProposal(signedProposal, this.checks);
     const { proposal, channel, creator } = checked;
     let simulator: TxSimulator | undefined;
     try {
       simulator = channel?.ledger.newTxSimulator(proposal.txId);
       const result = await this.executor.execute(proposal, channel, creator, simulator);
-      const rwset = simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
+      // An evaluation never becomes a transaction: its read/write set is not built.
+      const wanted = options.readWriteSet ?? true;
+      const rwset = wanted && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
       return { checked, result, rwset };
     } catch (err) {
       if (err instanceof PeerError) throw err;

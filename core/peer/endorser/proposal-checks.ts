@@ -30,10 +30,11 @@ export interface CheckedProposal {
  * and for application chaincodes check `/Channel/Application/Writers`. Throws `PeerError` with
  * Fabric's message text; the endorser answers it as a status-500 response.
  */
-export function checkProposal(bytes: Uint8Array, support: ProposalCheckSupport): CheckedProposal {
+export function checkProposal(input: Uint8Array | ParsedSignedProposal, support: ProposalCheckSupport): CheckedProposal {
   let proposal: ParsedSignedProposal;
   try {
-    proposal = parseSignedProposal(bytes);
+    // An already parsed proposal (the Gateway parsed it) passed the same structural checks.
+    proposal = input instanceof Uint8Array ? parseSignedProposal(input) : input;
   } catch (err) {
     throw new PeerError('PEER_BAD_PROPOSAL', `error validating proposal: ${(err as Error).message}`, { cause: (err as Error).message }, { cause: err });
   }

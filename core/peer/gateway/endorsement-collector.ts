@@ -44,11 +44,11 @@ export class EndorsementCollector {
       if (missing.length > 0) {
         throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate chaincode ${proposal.chaincodeName} in channel ${channel.id} for orgs [${missing.join(', ')}]`);
       }
-      const results = await this.endorseAll(targets as EndorsingPeer[], signedProposal, deadline);
+      const results = await this.endorseAll(targets as EndorsingPeer[], signedProposal, deadline, false, proposal);
       return this.compared(results);
     }
 
-    const first = await this.endorseAll([local], signedProposal, deadline);
+    const first = await this.endorseAll([local], signedProposal, deadline, false, proposal);
     const collected = this.compared(first);
     const required = this.requiredPolicies(proposal, collected[0].response, channel);
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
@@ -96,11 +96,12 @@ export class EndorsementCollector {
     signedProposal: Uint8Array,
     deadline: number,
     tolerant = false,
+    parsed?: ParsedSignedProposal,
   ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
     const results = await Promise.all(
       peers.map(async (peer) => {
         try {
-          const response = parseProposalResponse(await peer.processProposal(signedProposal, deadline));
+          const response = parseProposalResponse(await peer.processProposal(signedProposal, deadline, parsed));
           const { status, message } = response.response;
           if (status < 200 || status >= 400 || response.endorsement === undefined) {
             return { peer, response: undefined, error: { address: peer.address, mspId: peer.mspId, message: `chaincode response ${status}, ${message}` } };

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { EndorserServiceDef } from '../grpc/raw-service';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
 
@@ -16,7 +17,8 @@ const EndorserClientCtor = grpc.makeGenericClientConstructor(EndorserServiceDef,
 export interface EndorsingPeer {
   readonly address: string;
   readonly mspId: string;
-  processProposal(signedProposal: Uint8Array, deadline: number): Promise<Uint8Array>;
+  /** `parsed` is the same proposal already decoded: a local peer uses it instead of decoding again. */
+  processProposal(signedProposal: Uint8Array, deadline: number, parsed?: ParsedSignedProposal): Promise<Uint8Array>;
 }
 
 /** A remote peer's `protos.Endorser`, dialled once and reused. */

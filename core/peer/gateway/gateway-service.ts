@@ -78,7 +78,7 @@ export class GatewayService {
       }
     } else {
       try {
-        response = (await this.support.endorser.simulate(signed.serializeBinary())).result.response;
+        response = (await this.support.endorser.simulate(signed.serializeBinary(), { readWriteSet: false })).result.response;
       } catch (err) {
         const message = (err as Error).message;
         throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${message}`, [{ address: local.address, mspId: local.mspId, message }]);

@@ -128,7 +128,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private approve(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'ApproveChaincodeDefinitionForMyOrg');
+    const { sim } = this.onChannel(inv, '/Channel/Application/Writers', 'ApproveChaincodeDefinitionForMyOrg');
     if (inv.creator.mspId !== this.localMspId) {
       throw new PeerError('PEER_ACCESS_DENIED', `an approval for ${this.localMspId} must be submitted by a member of ${this.localMspId}, not ${inv.creator.mspId}`, {});
     }
@@ -155,7 +155,6 @@ export class LifecycleScc implements SystemChaincode {
     const source = args.getSource();
     if (source !== undefined) stored.setSource(source);
     sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.localMspId, def.name, def.sequence), stored.serializeBinary());
-    void channel;
     return success(new ApproveChaincodeDefinitionForMyOrgResult().serializeBinary());
   }
 

@@ -5,6 +5,7 @@ import { parseBlock } from '../../protocol/block';
 import { buildEnvelope } from '../../protocol/envelope';
 import type { Signer } from '../../protocol/signer';
 import type { JoinedChannel } from '../channel/channel-manager';
+import { readLengthDelimitedField } from '../deliver/proto-frame';
 import { headerHashOf, verifyBlock } from '../validation/block-verifier';
 import type { OrdererClient } from './orderer-client';
 
@@ -88,13 +89,13 @@ export class BlockPuller {
       let previousHash: Uint8Array | undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (this.stopped) break;
-        const res = DeliverResponse.deserializeBinary(chunk);
-        const block = res.getBlock();
-        if (block === undefined) {
-          this.logger.info({ address, channel: channel.id, status: res.getStatus() }, 'orderer ended the deliver stream');
+        // DeliverResponse{status = 1 | block = 2}: the block bytes are taken as sent, decoded once.
+        const blockBytes = readLengthDelimitedField(chunk, 2);
+        if (blockBytes === undefined) {
+          this.logger.info({ address, channel: channel.id, status: DeliverResponse.deserializeBinary(chunk).getStatus() }, 'orderer ended the deliver stream');
           break;
         }
-        const parsed = parseBlock(block.serializeBinary());
+        const parsed = parseBlock(blockBytes);
         const expected = channel.height();
         if (parsed.number < expected) continue;
         if (previousHash === undefined && expected > 0) {

@@ -82,6 +82,19 @@ export class InlineSignatureVerifier implements SignatureVerifier {
   }
 }
 
+const halfOrderBytes = new Map<bigint, Uint8Array>();
+
+function bytesOf(value: bigint): Uint8Array {
+  let b = halfOrderBytes.get(value);
+  if (b === undefined) {
+    let hex = value.toString(16);
+    if (hex.length % 2 === 1) hex = `0${hex}`;
+    b = Uint8Array.from(Buffer.from(hex, 'hex'));
+    halfOrderBytes.set(value, b);
+  }
+  return b;
+}
+
 /** Whether a DER ECDSA signature's s is at most half the curve order; false for malformed DER. */
 export function isLowS(der: Uint8Array, halfOrder: bigint): boolean {
   // SEQUENCE { INTEGER r, INTEGER s } with short-form lengths (P-256/P-384 signatures are < 128 bytes).
@@ -93,7 +106,16 @@ export function isLowS(der: Uint8Array, halfOrder: bigint): boolean {
   if (off + 2 > der.length || der[off] !== 0x02) return false;
   const sLen = der[off + 1];
   if (off + 2 + sLen !== der.length || sLen === 0) return false;
-  let s = 0n;
-  for (let i = off + 2; i < der.length; i++) s = (s << 8n) | BigInt(der[i]);
-  return s <= halfOrder;
+  // Compare s and n/2 as unsigned big-endian byte strings (no BigInt on the hot path).
+  let start = off + 2;
+  while (start < der.length - 1 && der[start] === 0) start++;
+  const half = bytesOf(halfOrder);
+  const len = der.length - start;
+  if (len !== half.length) return len < half.length;
+  for (let i = 0; i < len; i++) {
+    const a = der[start + i];
+    const b = half[i];
+    if (a !== b) return a < b;
+  }
+  return true;
 }

@@ -99,6 +99,8 @@ describe('chaincode examples on a real SQLite ledger', () => {
     expect(r.response.status).toBe(200);
     expect(r.rw.basic.reads).toEqual([['asset1', undefined]]);
     expect(r.rw.basic.writes).toEqual([['asset1', '{"AppraisedValue":300,"Color":"blue","ID":"asset1","Owner":"Tomoko","Size":5}']]);
+    expect(r.event?.eventName).toBe('CreateAsset');
+    expect(text(r.event!.payload)).toBe('{"AppraisedValue":300,"Color":"blue","ID":"asset1","Owner":"Tomoko","Size":5}');
     const upd = tx('basic', ['UpdateAsset', 'asset1', 'red', '6', 'Max', '1'], false);
     expect(upd.rw.basic.reads).toEqual([['asset1', '0:0']]);
     const all = tx('basic', ['GetAllAssets'], false);

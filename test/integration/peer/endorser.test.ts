@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sign as cryptoSign } from 'node:crypto';
+import { ChannelHeader, Header, HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
+import { ChaincodeHeaderExtension, Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { PackageStore } from '../../../core/chaincode/package-store';
 import { ChaincodeExecutor } from '../../../core/peer/endorser/chaincode-executor';
@@ -143,6 +145,57 @@ describe('endorser checks (Fabric ProcessProposal semantics)', () => {
     expect(res.response.status).toBe(500);
     expect(res.response.message).toMatch(message);
     expect(res.endorsement).toBeUndefined();
+  });
+
+  describe('malformed header chains', () => {
+    function mutated(
+      mutate: (parts: { proposal: Proposal; header: Header; chdr: ChannelHeader; shdr: SignatureHeader; ext: ChaincodeHeaderExtension }) => void,
+      after: (proposal: Proposal) => void = () => undefined,
+      signer = h.users[0],
+    ): Uint8Array {
+      const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'qscc', args: [Buffer.from('GetChainInfo'), Buffer.from(CHANNEL)], creator: signer.serialized });
+      const proposal = Proposal.deserializeBinary(built.proposalBytes);
+      const header = Header.deserializeBinary(proposal.getHeader_asU8());
+      const chdr = ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+      const shdr = SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+      const ext = ChaincodeHeaderExtension.deserializeBinary(chdr.getExtension_asU8());
+      mutate({ proposal, header, chdr, shdr, ext });
+      chdr.setExtension$(ext.serializeBinary());
+      header.setChannelHeader(chdr.serializeBinary());
+      header.setSignatureHeader(shdr.serializeBinary());
+      proposal.setHeader(header.serializeBinary());
+      after(proposal);
+      return signProposal(proposal.serializeBinary(), signer);
+    }
+
+    it.each([
+      ['a CONFIG header type', (p: Parameters<Parameters<typeof mutated>[0]>[0]) => p.chdr.setType(HeaderType.CONFIG), /channel_header\.type/],
+      ['no nonce', (p: Parameters<Parameters<typeof mutated>[0]>[0]) => p.shdr.setNonce(new Uint8Array(0)), /nonce/],
+      ['no creator', (p: Parameters<Parameters<typeof mutated>[0]>[0]) => p.shdr.setCreator(new Uint8Array(0)), /creator/],
+      ['a creator that is not a SerializedIdentity', (p: Parameters<Parameters<typeof mutated>[0]>[0]) => p.shdr.setCreator(Buffer.from('junk')), /tx_id|creator/],
+      ['no chaincode id in the header extension', (p: Parameters<Parameters<typeof mutated>[0]>[0]) => p.ext.clearChaincodeId(), /channel_header\.extension/],
+      ['a payload that is not a ChaincodeProposalPayload', (p: Parameters<Parameters<typeof mutated>[0]>[0]) => p.proposal.setPayload(Buffer.from([0xff, 0xff, 0xff])), /payload/],
+    ])('rejects a proposal with %s', async (_what, mutate, message) => {
+      const res = parseProposalResponse(await endorser.processProposal(mutated(mutate)));
+      expect(res.response.status).toBe(500);
+      expect(res.response.message).toMatch(message);
+      expect(res.endorsement).toBeUndefined();
+    });
+
+    it('rejects a proposal without a header', async () => {
+      const res = parseProposalResponse(await endorser.processProposal(mutated(() => undefined, (p) => p.setHeader(new Uint8Array(0)))));
+      expect(res.response).toMatchObject({ status: 500, message: expect.stringMatching(/proposal_bytes\.header/) });
+    });
+
+    it('rejects a truncated SignedProposal and an empty signature', async () => {
+      const good = mutated(() => undefined);
+      const truncated = parseProposalResponse(await endorser.processProposal(good.subarray(0, good.length - 10)));
+      expect(truncated.response.status).toBe(500);
+      const sp = SignedProposal.deserializeBinary(good);
+      sp.setSignature(new Uint8Array(0));
+      const unsigned = parseProposalResponse(await endorser.processProposal(sp.serializeBinary()));
+      expect(unsigned.response).toMatchObject({ status: 500, message: expect.stringMatching(/signature/) });
+    });
   });
 
   it('answers a qscc error with its status and message, unendorsed, and keeps serving', async () => {

@@ -148,7 +148,7 @@ export interface PeerFiles {
 }
 
 /** Writes peer `index`'s YAML: TLS on, the other org's peer as a Gateway endorser. */
-export function writePeerConfig(m: Material, index: 0 | 1, ports: readonly [number, number], opsPort: number): PeerFiles {
+export function writePeerConfig(m: Material, index: 0 | 1, ports: readonly [number, number], opsPort: number, options: { mutualTls?: boolean } = {}): PeerFiles {
   const org = m.orgs[index];
   const other = m.orgs[1 - index];
   const node = org.nodes.peer0;
@@ -167,7 +167,12 @@ export function writePeerConfig(m: Material, index: 0 | 1, ports: readonly [numb
       plugins: { ledger: { plugin: 'ledger-sqlite', options: {} }, runtime: { plugin: 'runtime-isolated-vm', options: {} } },
       peer: {
         listenAddress: `127.0.0.1:${ports[index]}`,
-        tls: { enabled: true, certFile: node.tlsCertPath, keyFile: node.tlsKeyPath },
+        tls: {
+          enabled: true,
+          certFile: node.tlsCertPath,
+          keyFile: node.tlsKeyPath,
+          ...(options.mutualTls === true ? { clientAuthRequired: true, rootCertFiles: m.orgs.map((o) => o.tlsCaCertPath) } : {}),
+        },
         operations: { listenAddress: `127.0.0.1:${opsPort}` },
         gateway: { peers: [{ address: `127.0.0.1:${ports[1 - index]}`, mspId: other.mspId }] },
       },
@@ -181,11 +186,15 @@ export function signerOf(org: GeneratedOrg, user = 'User1'): Signer {
   return loadSigningIdentity(org.users[user].mspDir, org.mspId);
 }
 
-/** A TLS gRPC client for a peer of `org`. */
-export function peerClient(org: GeneratedOrg, port: number): grpc.Client {
-  return new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(fs.readFileSync(org.tlsCaCertPath)), {
-    'grpc.ssl_target_name_override': 'localhost',
-  });
+/** A TLS gRPC client for a peer of `org`; with `clientUser`, it presents that user's TLS certificate (mutual TLS). */
+export function peerClient(org: GeneratedOrg, port: number, clientUser?: string): grpc.Client {
+  const user = clientUser === undefined ? undefined : org.users[clientUser];
+  const creds = grpc.credentials.createSsl(
+    fs.readFileSync(org.tlsCaCertPath),
+    user === undefined ? null : fs.readFileSync(user.tlsKeyPath),
+    user === undefined ? null : fs.readFileSync(user.tlsCertPath),
+  );
+  return new grpc.Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'localhost' });
 }
 
 /** The official fabric-gateway client connected to a peer as an org member. */

@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { type Gateway, GatewayError, connect, hash, signers } from '@hyperledger/fabric-gateway';
-import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { SeekInfo, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import { buildEnvelope } from '../../../core/protocol/envelope';
 import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
 import {
@@ -210,6 +213,48 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     await expect(status[Symbol.asyncIterator]().next()).rejects.toThrow(/access denied/);
     status.close();
   }, 60_000);
+
+  it('answers Deliver seek requests: ranges, FAIL_IF_NOT_READY and unknown channels', async () => {
+    const user = signerOf(m.orgs[0]);
+    const position = (n: number | 'oldest'): SeekPosition => {
+      const p = new SeekPosition();
+      if (n === 'oldest') p.setOldest(new SeekOldest());
+      else {
+        const s = new SeekSpecified();
+        s.setNumber(n);
+        p.setSpecified(s);
+      }
+      return p;
+    };
+    const request = (channelId: string, start: number | 'oldest', stop: number, fail = false): Uint8Array => {
+      const seek = new SeekInfo();
+      seek.setStart(position(start));
+      seek.setStop(position(stop));
+      if (fail) seek.setBehavior(SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
+      return buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId, data: seek.serializeBinary(), signer: user });
+    };
+    const deliver = (req: Uint8Array, method = '/protos.Deliver/DeliverFiltered'): Promise<{ blocks: number[]; status: number }> =>
+      new Promise((resolve, reject) => {
+        const call = clients[0].makeBidiStreamRequest(method, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => DeliverResponse.deserializeBinary(b));
+        const blocks: number[] = [];
+        call.on('data', (r: DeliverResponse) => {
+          if (r.hasFilteredBlock()) blocks.push(r.getFilteredBlock()?.getNumber() ?? -1);
+          else if (r.hasBlockAndPrivateData()) blocks.push(r.getBlockAndPrivateData()?.getBlock()?.getHeader()?.getNumber() ?? -1);
+          else {
+            call.end();
+            resolve({ blocks, status: r.getStatus() });
+          }
+        });
+        call.on('error', reject);
+        call.write(req);
+      });
+    expect(await deliver(request(CHANNEL, 'oldest', 1))).toEqual({ blocks: [0, 1], status: 200 });
+    expect(await deliver(request(CHANNEL, 1, 2), '/protos.Deliver/DeliverWithPrivateData')).toEqual({ blocks: [1, 2], status: 200 });
+    const height = peers[0].height(CHANNEL);
+    expect(await deliver(request(CHANNEL, height + 5, height + 6, true))).toEqual({ blocks: [], status: 404 });
+    expect(await deliver(request('nochannel', 0, 1))).toEqual({ blocks: [], status: 404 });
+    expect(await deliver(request(CHANNEL, 3, 1))).toEqual({ blocks: [], status: 400 });
+  });
 
   it('serves /healthz, /version and Prometheus metrics for proposals, blocks and ledger height', async () => {
     const ops = peers[0].operationsAddress() as string;

@@ -4,7 +4,10 @@ import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transactio
 import { LIFECYCLE_NAMESPACE, approvalKey } from '../../../core/peer/lifecycle/lifecycle-state';
 import { Block, Envelope, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { parseBlock } from '../../../core/protocol/block';
+import { headerHashOf, verifyBlock } from '../../../core/peer/validation/block-verifier';
+import { newBlock, parseBlock } from '../../../core/protocol/block';
+import { signBlock } from '../../../core/protocol/block-signatures';
+import type { Signer } from '../../../core/protocol/signer';
 import { TestOrg } from '../../../plugins/msp-x509';
 import {
   HeaderType,
@@ -128,6 +131,23 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     expect(h.joined.channel.height()).toBe(before);
     const next = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { after: b('1') } }) });
     expect(await commitBlock(h, [next.envelope])).toEqual([TxValidationCode.VALID]);
+  });
+
+  it('accepts pulled blocks only when signed under BlockValidation and chained onto the ledger', () => {
+    const channel = h.joined.channel;
+    const height = channel.height();
+    const last = parseBlock(channel.ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
+    const prevHash = headerHashOf(last);
+    const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { pulled: b('1') } }) });
+    const signedBy = (signer: Signer, previous = prevHash) => {
+      const block = newBlock(height, previous, [tx.envelope]);
+      signBlock(block, signer, { lastConfigIndex: 0 });
+      return parseBlock(block.serializeBinary());
+    };
+    expect(() => verifyBlock(signedBy(h.orderer), height, prevHash, channel.resources())).not.toThrow();
+    expect(() => verifyBlock(signedBy(h.users[0]), height, prevHash, channel.resources())).toThrow(/does not satisfy \/Channel\/Orderer\/BlockValidation/);
+    expect(() => verifyBlock(signedBy(h.orderer, new Uint8Array(32)), height, prevHash, channel.resources())).toThrow(/previous_hash/);
+    expect(() => verifyBlock(signedBy(h.orderer), height + 1, prevHash, channel.resources())).toThrow(/expected block/);
   });
 
   it('applies a config block: the channel resources follow the new config (a new org joins)', async () => {

@@ -158,5 +158,8 @@ describe('ledger-sqlite store', () => {
     c2.bind(NodeConfigToken).toConstantValue(bad);
     await c2.load(module);
     expect(errorOf(() => c2.get(LedgerManager))).toMatchObject({ message: expect.stringContaining('cacheSize') });
+    const c3 = new Container();
+    await c3.load(module);
+    expect(errorOf(() => c3.get(LedgerManager))).toMatchObject({ message: expect.stringContaining('NodeConfigToken') });
   });
 });
