@@ -1,12 +1,11 @@
 import type { TxSimulator } from '../ledger/tx-simulator';
+import type { ChaincodeResponse } from '../protocol/proposal-response-payload';
 
-/** Fabric's chaincode `Response`: status 200 for success, ≥ 400 fails endorsement (500 for a thrown error). */
-export interface ChaincodeResponse {
-  readonly status: number;
-  /** The chaincode's error message, verbatim; '' on success. */
-  readonly message: string;
-  readonly payload: Uint8Array;
-}
+/**
+ * Fabric's chaincode `Response` (`peer.Response`): status 200 for success, ≥ 400 fails endorsement
+ * (500 for a thrown error, whose message is carried verbatim).
+ */
+export type { ChaincodeResponse };
 
 /** The event a transaction set with `stub.setEvent` (the last call wins, as in Fabric). */
 export interface ChaincodeEventOut {

@@ -1,58 +1,19 @@
-import { ImplicitMetaPolicy, Policy, SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
-import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
+import { Policy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import type { MspRole } from '../msp/identity';
-
-/** `ImplicitMetaPolicy.Rule` names. */
-export type ImplicitMetaRule = 'ANY' | 'ALL' | 'MAJORITY';
+import { implicitMetaPolicy, type ImplicitMetaRule } from '../policy/implicit-meta-expression';
+import { compilePolicyExpression } from '../policy/policy-expression';
 
 /** A channel config policy: signature policy envelope bytes, or an implicit meta policy. */
 export type ConfigPolicyInput =
   | { readonly type: 'signature'; readonly envelope: Uint8Array }
   | { readonly type: 'implicitMeta'; readonly rule: ImplicitMetaRule; readonly subPolicy: string };
 
-const roleTypes: Record<MspRole, MSPRole.MSPRoleTypeMap[keyof MSPRole.MSPRoleTypeMap]> = {
-  member: MSPRole.MSPRoleType.MEMBER,
-  admin: MSPRole.MSPRoleType.ADMIN,
-  client: MSPRole.MSPRoleType.CLIENT,
-  peer: MSPRole.MSPRoleType.PEER,
-  orderer: MSPRole.MSPRoleType.ORDERER,
-};
-
 /**
- * `OR('<msp>.<role1>', '<msp>.<role2>', …)` as Fabric's policydsl compiles it: one ROLE principal
- * per term in order, rule NOutOf(1, [SignedBy(0), SignedBy(1), …]), version 0. Returns
- * `SignaturePolicyEnvelope` bytes. The full policy language lives in the policy plugin.
+ * `OR('<msp>.<role1>', '<msp>.<role2>', …)` compiled by the policy language exactly as Fabric's
+ * policydsl does (one ROLE principal per term, NOutOf(1, …), version 0): `SignaturePolicyEnvelope` bytes.
  */
 export function anyRolePolicy(mspId: string, roles: readonly MspRole[]): Uint8Array {
-  const envelope = new SignaturePolicyEnvelope();
-  envelope.setVersion(0);
-  const rules = roles.map((role, i) => {
-    const msprole = new MSPRole();
-    msprole.setMspIdentifier(mspId);
-    msprole.setRole(roleTypes[role]);
-    const principal = new MSPPrincipal();
-    principal.setPrincipalClassification(MSPPrincipal.Classification.ROLE);
-    principal.setPrincipal(msprole.serializeBinary());
-    envelope.addIdentities(principal);
-    const signedBy = new SignaturePolicy();
-    signedBy.setSignedBy(i);
-    return signedBy;
-  });
-  const nOutOf = new SignaturePolicy.NOutOf();
-  nOutOf.setN(1);
-  nOutOf.setRulesList(rules);
-  const rule = new SignaturePolicy();
-  rule.setNOutOf(nOutOf);
-  envelope.setRule(rule);
-  return envelope.serializeBinary();
-}
-
-/** `ImplicitMetaPolicy{sub_policy, rule}` bytes, e.g. MAJORITY Admins. */
-export function implicitMetaPolicy(rule: ImplicitMetaRule, subPolicy: string): Uint8Array {
-  const imp = new ImplicitMetaPolicy();
-  imp.setSubPolicy(subPolicy);
-  imp.setRule(ImplicitMetaPolicy.Rule[rule]);
-  return imp.serializeBinary();
+  return compilePolicyExpression(`OR(${roles.map((role) => `'${mspId}.${role}'`).join(', ')})`);
 }
 
 /** A `common.Policy` (type + value) for a config policy input. */
@@ -63,7 +24,7 @@ export function toPolicy(input: ConfigPolicyInput): Policy {
     policy.setValue(input.envelope);
   } else {
     policy.setType(Policy.PolicyType.IMPLICIT_META);
-    policy.setValue(implicitMetaPolicy(input.rule, input.subPolicy));
+    policy.setValue(implicitMetaPolicy(input.rule, input.subPolicy).serializeBinary());
   }
   return policy;
 }
