@@ -14,7 +14,7 @@ fits() { # major.minor of `$1 -v` within ^22.12 || ^24
 
 if command -v node >/dev/null 2>&1 && fits node; then
   nodedir=$(dirname "$(dirname "$(command -v node)")")
-  [ -f "$nodedir/include/node/node_api.h" ] && export npm_config_nodedir="$nodedir"
+  [ -f "$nodedir/include/node/node_api.h" ] && headers="$nodedir"
 else
   cache="${WEFT_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weft-node}/22"
   bin="$cache/node_modules/node/bin"
@@ -24,8 +24,12 @@ else
     npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund "node@22" >&2
   fi
   export PATH="$bin:$PATH"
-  export npm_config_nodedir="$cache/node_modules/node/node_modules/node-linux-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')"
+  headers="$cache/node_modules/node/node_modules/node-linux-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')"
 fi
+# node-gyp reads the headers location from npm's config; only commands that build addons need it
+# (npm warns about the setting on every other command).
+build_env() { [ -n "${headers:-}" ] && export npm_config_nodedir="$headers"; return 0; }
+case " $* " in *" install "*|*" ci "*|*" rebuild "*|*" i "*) build_env ;; esac
 
 # Native addons built under another Node ABI load lazily and fail late: probe them for real and
 # rebuild once when they do not match the Node we are about to use.
@@ -33,7 +37,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 if [ -d "$here/node_modules/better-sqlite3" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" != 1 ]; then
   if ! (cd "$here" && node --no-node-snapshot -e "new (require('better-sqlite3'))(':memory:').close(); require('isolated-vm')" >/dev/null 2>&1); then
     echo "with-node: rebuilding native addons for Node $(node -v)" >&2
-    (cd "$here" && npm rebuild better-sqlite3 isolated-vm >&2)
+    (cd "$here" && build_env && npm rebuild better-sqlite3 isolated-vm >&2)
   fi
 fi
 export NODE_OPTIONS="--no-node-snapshot ${NODE_OPTIONS:-}"

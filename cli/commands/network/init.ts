@@ -22,7 +22,7 @@ export default class NetworkInit extends WeftCommand {
     'max-message-count': Flags.integer({ description: 'BatchSize.MaxMessageCount of the channel', default: DEFAULT_INIT_OPTIONS.maxMessageCount, min: 1 }),
     'base-port': Flags.integer({ description: 'first port; nodes take consecutive ports from here', default: DEFAULT_INIT_OPTIONS.basePort, min: 1024, max: 65000 }),
     tls: Flags.boolean({ description: 'TLS on the peers (--no-tls turns it off; orderers always use TLS)', default: true, allowNo: true }),
-    'log-level': Flags.string({ description: 'log level of every node', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
+    'log-level': Flags.string({ description: 'log level of every node', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn' }),
   };
 
   async run(): Promise<InitResult> {
@@ -39,7 +39,7 @@ export default class NetworkInit extends WeftCommand {
         maxMessageCount: flags['max-message-count'],
         basePort: flags['base-port'],
         tls: flags.tls,
-        logLevel: flags['log-level'] as 'info',
+        logLevel: flags['log-level'] as 'warn',
       },
       (m) => this.progress(m),
     );

@@ -23,7 +23,7 @@ export const InitOptions = z
     maxMessageCount: z.number().int().positive(),
     basePort: z.number().int().min(1024).max(65000),
     tls: z.boolean(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   })
   .strict();
 export type InitOptions = z.input<typeof InitOptions>;

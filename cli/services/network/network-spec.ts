@@ -75,7 +75,7 @@ export const NetworkSpec = z
       })
       .strict(),
     orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   })
   .strict()
   .superRefine((spec, ctx) => {
