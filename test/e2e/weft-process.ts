@@ -11,6 +11,12 @@ const REGISTER = path.join(ROOT, 'test', 'support', 'ts-register.js');
 export const ORDERER_MAIN = path.join(ROOT, 'core', 'orderer', 'main.ts');
 export const PEER_MAIN = path.join(ROOT, 'core', 'peer', 'main.ts');
 
+const live = new Set<ChildProcess>();
+// A test or bench that dies must not leave nodes running: kill what is still alive on exit.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** A running node process. */
 export class WeftProcess {
   private stderr = '';
@@ -23,7 +29,13 @@ export class WeftProcess {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-8000);
     });
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    live.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        live.delete(child);
+        resolve(code);
+      }),
+    );
   }
 
   /** Spawns `entry --config configFile` and waits for its started line (rejects if it exits first). */

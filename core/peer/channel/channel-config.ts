@@ -2,6 +2,7 @@ import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_
 import { OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { Config, ConfigEnvelope, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { ACLs } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
 import { ProtocolError } from '../../errors';
 import { decode, guard, requireBytes } from '../../protocol/bounded-decode';
 import { parseEnvelope } from '../../protocol/envelope';
@@ -27,6 +28,8 @@ export interface ChannelConfigView {
   readonly ordererOrgs: readonly ConfigOrg[];
   /** Every orderer endpoint: per-org `Endpoints` and the legacy channel `OrdererAddresses`. */
   readonly ordererEndpoints: readonly string[];
+  /** The Application group's `ACLs`: resource (`peer/Propose`, `qscc/GetChainInfo`, …) → policy path. */
+  readonly acls: ReadonlyMap<string, string>;
 }
 
 /** True when the block is a config block (a single CONFIG envelope). */
@@ -74,6 +77,17 @@ export function viewOfConfig(channelId: string, config: Config): ChannelConfigVi
     const ordererOrgs = orgsOf(groups.get('Orderer'));
     const endpoints = new Set<string>();
     for (const org of ordererOrgs) for (const e of org.endpoints) endpoints.add(e);
+    const acls = new Map<string, string>();
+    const aclValue = groups.get('Application')?.getValuesMap().get('ACLs');
+    if (aclValue !== undefined) {
+      ACLs.deserializeBinary(aclValue.getValue_asU8())
+        .getAclsMap()
+        .forEach((resource, name) => {
+          const ref = resource.getPolicyRef();
+          // A relative reference names a policy of the Application group, as in Fabric.
+          if (ref !== '') acls.set(name, ref.startsWith('/') ? ref : `/Channel/Application/${ref}`);
+        });
+    }
     const legacy = root.getValuesMap().get('OrdererAddresses');
     if (legacy !== undefined) for (const a of OrdererAddresses.deserializeBinary(legacy.getValue_asU8()).getAddressesList()) endpoints.add(a);
     return {
@@ -83,6 +97,7 @@ export function viewOfConfig(channelId: string, config: Config): ChannelConfigVi
       applicationOrgs,
       ordererOrgs,
       ordererEndpoints: [...endpoints],
+      acls,
     };
   });
 }

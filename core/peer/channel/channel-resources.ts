@@ -1,5 +1,5 @@
 import { PeerError } from '../peer-error';
-import type { IdentityDeserializer, MspManager, MspProvider } from '../../msp/msp';
+import type { MspManager, MspProvider } from '../../msp/msp';
 import type { Policy, PolicyManager, PolicyProvider } from '../../policy/policy';
 import type { ChannelConfigView } from './channel-config';
 import { CachingDeserializer } from './caching-deserializer';
@@ -16,6 +16,11 @@ export interface ChannelResources {
   readonly policies: PolicyManager;
   /** The policy at an absolute path; throws `PEER_POLICY_MISSING` when the config has none. */
   policy(path: string): Policy;
+  /**
+   * The policy path guarding an API resource (`peer/Propose`, `qscc/GetChainInfo`, `event/Block`, …):
+   * the channel config's ACL when it names one, else Fabric's default `fallback`.
+   */
+  aclPolicyPath(resource: string, fallback: string): string;
 }
 
 /** Builds a channel's resources from its config. Throws `MspError`/`PolicyError` on a config that cannot work. */
@@ -37,6 +42,9 @@ export function buildChannelResources(config: ChannelConfigView, mspProvider: Ms
     msps: manager,
     deserializer,
     policies,
+    aclPolicyPath(resource: string, fallback: string): string {
+      return config.acls.get(resource) ?? fallback;
+    },
     policy(path: string): Policy {
       let p = cache.get(path);
       if (p === undefined) {
@@ -51,4 +59,3 @@ export function buildChannelResources(config: ChannelConfigView, mspProvider: Ms
   };
 }
 
-export type { IdentityDeserializer };

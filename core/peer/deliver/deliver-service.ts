@@ -5,7 +5,7 @@ import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
 import type { Channel, CommittedBlock } from '../channel/channel';
 import { filteredBlockOf } from './filtered-block';
-import { lengthDelimitedField } from './proto-frame';
+import { lengthDelimitedField } from '../grpc/proto-frame';
 import { resolveSeek } from './seek-range';
 
 /** Which `protos.Deliver` method a stream serves. */
@@ -62,7 +62,8 @@ export class DeliverService {
     try {
       const creator = resources.deserializer.deserializeIdentity(env.signatureHeader.creator);
       if (creator.expiresAt.getTime() <= Date.now()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
-      if (!resources.policy('/Channel/Application/Readers').evaluate([envelopeSignedData(env)]).satisfied) {
+      const resource = kind === 'filtered' ? 'event/FilteredBlock' : 'event/Block';
+      if (!resources.policy(resources.aclPolicyPath(resource, '/Channel/Application/Readers')).evaluate([envelopeSignedData(env)]).satisfied) {
         return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       }
     } catch {

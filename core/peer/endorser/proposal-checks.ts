@@ -64,15 +64,16 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
     }
     if (!support.isSystemChaincode(proposal.chaincodeName)) {
       const resources = channel.resources();
-      const writers = resources.policy('/Channel/Application/Writers');
+      const policyPath = resources.aclPolicyPath('peer/Propose', '/Channel/Application/Writers');
+      const writers = resources.policy(policyPath);
       const signed = { data: proposal.proposalBytes, identity: proposal.creator, signature: proposal.signature };
       // The signature was verified just above: the policy must not pay for it again.
       const result = resources.deserializer.withVerified([{ ...signed, valid: true }], () => writers.evaluate([signed]));
       if (!result.satisfied) {
         throw new PeerError(
           'PEER_ACCESS_DENIED',
-          `access denied for [${proposal.chaincodeName}]: [Failed evaluating policy on signed data during check policy on channel [${channelId}] with policy [/Channel/Application/Writers]: [${result.reason}]]`,
-          { channelId, policy: '/Channel/Application/Writers' },
+          `access denied for [${proposal.chaincodeName}]: [Failed evaluating policy on signed data during check policy on channel [${channelId}] with policy [${policyPath}]: [${result.reason}]]`,
+          { channelId, policy: policyPath },
         );
       }
     }

@@ -1,12 +1,10 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import {
   ChaincodeEventsRequest,
   ChaincodeEventsResponse,
   CommitStatusRequest,
   CommitStatusResponse,
   EndorseRequest,
-  EndorseResponse,
   EvaluateRequest,
   EvaluateResponse,
   SignedChaincodeEventsRequest,
@@ -20,6 +18,7 @@ import { parseSignedProposal } from '../../protocol/proposal';
 import { parseProposalResponse } from '../../protocol/proposal-response';
 import { buildTransactionEnvelope } from '../../protocol/transaction';
 import type { Channel } from '../channel/channel';
+import { lengthDelimitedField, readLengthDelimitedField } from '../grpc/proto-frame';
 import type { Endorser } from '../endorser/endorser';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 import { PeerError } from '../peer-error';
@@ -126,9 +125,8 @@ export class GatewayService {
     } catch (err) {
       throw new GatewayRpcError(GrpcStatus.ABORTED, `failed to assemble transaction: ${(err as Error).message}`);
     }
-    const res = new EndorseResponse();
-    res.setPreparedTransaction(Envelope.deserializeBinary(envelope));
-    return res.serializeBinary();
+    // EndorseResponse{prepared_transaction = 1}: the envelope goes out as built, not re-encoded.
+    return lengthDelimitedField(1, envelope);
   }
 
   async submit(requestBytes: Uint8Array): Promise<Uint8Array> {
@@ -137,10 +135,11 @@ export class GatewayService {
     if (env === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a submit request requires a transaction');
     if (env.getSignature_asU8().length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'prepared transaction must be signed');
     const channelId = req.getChannelId();
+    // SubmitRequest{prepared_transaction = 3}: forward the envelope bytes exactly as the client sent them.
+    const bytes = readLengthDelimitedField(requestBytes, 3) ?? env.serializeBinary();
     this.requireChannel(channelId);
     const broadcasters = this.support.broadcasters(channelId);
     if (broadcasters.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no orderer nodes available for channel ${channelId}`);
-    const bytes = env.serializeBinary();
     const errors: EndpointError[] = [];
     for (const b of broadcasters) {
       try {

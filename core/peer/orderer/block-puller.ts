@@ -5,7 +5,7 @@ import { parseBlock } from '../../protocol/block';
 import { buildEnvelope } from '../../protocol/envelope';
 import type { Signer } from '../../protocol/signer';
 import type { JoinedChannel } from '../channel/channel-manager';
-import { readLengthDelimitedField } from '../deliver/proto-frame';
+import { readLengthDelimitedField } from '../grpc/proto-frame';
 import { headerHashOf, verifyBlock } from '../validation/block-verifier';
 import type { OrdererClient } from './orderer-client';
 

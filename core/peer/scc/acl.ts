@@ -5,12 +5,13 @@ import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
 
 /**
- * Checks a proposal's signed data against a channel policy (Fabric's `aclmgmt` for resources
- * such as `qscc/GetChainInfo` → `/Channel/Application/Readers`). The creator's signature was
+ * Checks a proposal's signed data against the policy guarding `resource` (Fabric's `aclmgmt`: the
+ * channel config's ACL for `qscc/GetChainInfo` etc., else `defaultPolicy`). The creator's signature was
  * verified by the endorser, so it is not verified again. Throws `PEER_ACCESS_DENIED`.
  */
-export function checkChannelPolicy(channel: Channel, policyPath: string, proposal: ParsedSignedProposal, resource: string): void {
+export function checkChannelPolicy(channel: Channel, defaultPolicy: string, proposal: ParsedSignedProposal, resource: string): void {
   const resources = channel.resources();
+  const policyPath = resources.aclPolicyPath(resource, defaultPolicy);
   const signed = { data: proposal.proposalBytes, identity: proposal.creator, signature: proposal.signature };
   const result = resources.deserializer.withVerified([{ ...signed, valid: true }], () => resources.policy(policyPath).evaluate([signed]));
   if (!result.satisfied) {

@@ -36,8 +36,8 @@ const TX_ENDORSEMENT_POLICY_FAILURE = 10;
  * Policies are compiled once per (channel config, policy bytes) and cached.
  */
 export class EndorsementPolicies {
-  private readonly compiled = new Map<string, Policy>();
-  private resourcesSeen: ChannelResources | undefined;
+  /** Compiled policies per channel config (a new config gets a fresh cache; old ones are collected). */
+  private readonly compiled = new WeakMap<ChannelResources, Map<string, Policy>>();
 
   constructor(private readonly policyProvider: PolicyProvider) {}
 
@@ -46,15 +46,11 @@ export class EndorsementPolicies {
    * still needs its policy (Fabric validates the invoked chaincode then).
    */
   requirementsFor(writes: readonly NamespaceWrites[], resources: ChannelResources, ledger: PeerLedger, invoked?: string): PolicyRequirement {
-    if (this.resourcesSeen !== resources) {
-      this.compiled.clear();
-      this.resourcesSeen = resources;
-    }
     const policies: RequiredPolicy[] = [];
-    const effective =
+    const effective: (NamespaceWrites & { readonly invokedOnly?: boolean })[] =
       writes.length === 0 && invoked !== undefined && !READ_ONLY_NAMESPACES.has(invoked)
-        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: 0, readOnly: true }]
-        : writes;
+        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: 0, invokedOnly: true }]
+        : [...writes];
     for (const ns of effective) {
       if (READ_ONLY_NAMESPACES.has(ns.namespace)) {
         return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `namespace ${ns.namespace} is not writable` };
@@ -63,7 +59,7 @@ export class EndorsementPolicies {
         return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `private data collections (namespace ${ns.namespace}) are not supported` };
       }
       if (ns.namespace === LIFECYCLE_NAMESPACE) {
-        if ('readOnly' in ns) continue;
+        if (ns.invokedOnly === true) continue;
         const r = this.lifecyclePolicies(ns, resources);
         if (!r.ok) return r;
         policies.push(...r.policies);
@@ -73,7 +69,7 @@ export class EndorsementPolicies {
       if (definition === undefined) {
         return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `chaincode ${ns.namespace} is not defined on the channel` };
       }
-      let needsChaincodePolicy = 'readOnly' in ns;
+      let needsChaincodePolicy = ns.invokedOnly === true;
       for (const key of new Set([...ns.keys, ...ns.metadataKeys])) {
         const meta = decodeStateMetadata(ledger.getVersionedState(ns.namespace, key)?.metadata);
         const vp = meta?.[VALIDATION_PARAMETER];
@@ -92,21 +88,25 @@ export class EndorsementPolicies {
 
   /** The endorsement policy of a chaincode definition (used by the Gateway's planning too). */
   applicationPolicy(validationParameter: Uint8Array, resources: ChannelResources): Policy {
-    const key = `ap:${toHex(validationParameter)}`;
-    let p = this.compiled.get(key);
-    if (p === undefined) {
-      p = this.policyProvider.newApplicationPolicy(validationParameter, resources.policies, resources.deserializer);
-      this.compiled.set(key, p);
-    }
-    return p;
+    return this.cached(resources, `ap:${toHex(validationParameter)}`, () =>
+      this.policyProvider.newApplicationPolicy(validationParameter, resources.policies, resources.deserializer),
+    );
   }
 
   private signaturePolicy(envelope: Uint8Array, resources: ChannelResources): Policy {
-    const key = `sp:${toHex(envelope)}`;
-    let p = this.compiled.get(key);
+    return this.cached(resources, `sp:${toHex(envelope)}`, () => this.policyProvider.newSignaturePolicy(envelope, resources.deserializer));
+  }
+
+  private cached(resources: ChannelResources, key: string, compile: () => Policy): Policy {
+    let cache = this.compiled.get(resources);
+    if (cache === undefined) {
+      cache = new Map();
+      this.compiled.set(resources, cache);
+    }
+    let p = cache.get(key);
     if (p === undefined) {
-      p = this.policyProvider.newSignaturePolicy(envelope, resources.deserializer);
-      this.compiled.set(key, p);
+      p = compile();
+      cache.set(key, p);
     }
     return p;
   }
@@ -122,12 +122,9 @@ export class EndorsementPolicies {
       else return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `_lifecycle key ${JSON.stringify(key)} is not writable` };
     }
     for (const org of orgs) {
-      const key = `org:${org}`;
-      let p = this.compiled.get(key);
-      if (p === undefined) {
-        p = this.policyProvider.newSignaturePolicy(this.policyProvider.compileExpression(`OR('${org}.member')`), resources.deserializer);
-        this.compiled.set(key, p);
-      }
+      const p = this.cached(resources, `org:${org}`, () =>
+        this.policyProvider.newSignaturePolicy(this.policyProvider.compileExpression(`OR('${org}.member')`), resources.deserializer),
+      );
       policies.push({ policy: p, what: `approval of org ${org}` });
     }
     if (definitions) policies.push({ policy: resources.policy(LIFECYCLE_ENDORSEMENT_POLICY), what: 'chaincode definition (LifecycleEndorsement)' });

@@ -50,7 +50,11 @@ describe('endorser checks (Fabric ProcessProposal semantics)', () => {
     await org3.revoke(revokedId);
     revoked = signerOfTestIdentity(revokedId);
     stranger = signerOfTestIdentity(await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('user'));
-    h = openHarness(m, path.join(dir, 'ledgers'), genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
+    h = openHarness(
+      m,
+      path.join(dir, 'ledgers'),
+      genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }], { 'qscc/GetBlockByHash': '/Channel/Application/Org2MSP/Readers' }),
+    );
 
     // `cc` defined (no approval by Org1); `cc2` defined and approved by Org1 with a package not installed here.
     const approval = new ApproveChaincodeDefinitionForMyOrgArgs();
@@ -145,6 +149,13 @@ describe('endorser checks (Fabric ProcessProposal semantics)', () => {
     expect(res.response.status).toBe(500);
     expect(res.response.message).toMatch(message);
     expect(res.endorsement).toBeUndefined();
+  });
+
+  it("guards system chaincode functions with the channel config's ACLs", async () => {
+    const denied = await propose({ signer: h.users[0], args: ['GetBlockByHash', CHANNEL, 'no-such-hash'] });
+    expect(denied.response).toMatchObject({ status: 403, message: expect.stringMatching(/\/Channel\/Application\/Org2MSP\/Readers/) });
+    const allowed = await propose({ signer: h.users[1], args: ['GetBlockByHash', CHANNEL, 'no-such-hash'] });
+    expect(allowed.response).toMatchObject({ status: 500, message: 'Failed to get block hash, error entry not found in index' });
   });
 
   describe('malformed header chains', () => {

@@ -21,6 +21,7 @@ import {
   InstallChaincodeResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { stringify } from 'yaml';
+import { DEFAULT_ACLS } from '../../../core/protocol/channel-definition';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
@@ -66,9 +67,11 @@ export function genesisBlock(
   batchTimeout = '100ms',
   channelId = CHANNEL,
   extraOrgs: readonly { mspId: string; mspConfig: FabricMSPConfig }[] = [],
+  aclOverrides: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   return buildConfigBlock({
     channelId,
+    acls: { ...DEFAULT_ACLS, ...aclOverrides },
     applicationOrgs: [...m.orgs.map((o) => ({ mspId: o.mspId, mspConfig: loadMspConfig(o.mspDir, o.mspId) })), ...extraOrgs],
     ordererOrgs: [{ mspId: 'OrdererMSP', mspConfig: loadMspConfig(m.ordererOrg.mspDir, 'OrdererMSP'), endpoints: [`127.0.0.1:${ordererPort}`] }],
     batchSize: { maxMessageCount: 500, absoluteMaxBytes: 10 * 1024 * 1024, preferredMaxBytes: 2 * 1024 * 1024 },

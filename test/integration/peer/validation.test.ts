@@ -8,7 +8,11 @@ import { headerHashOf, verifyBlock } from '../../../core/peer/validation/block-v
 import { newBlock, parseBlock } from '../../../core/protocol/block';
 import { signBlock } from '../../../core/protocol/block-signatures';
 import type { Signer } from '../../../core/protocol/signer';
-import { TestOrg } from '../../../plugins/msp-x509';
+import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
+import { sign as cryptoSign } from 'node:crypto';
+import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
+import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
+import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import {
   HeaderType,
   type Harness,
@@ -150,8 +154,30 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     expect(() => verifyBlock(signedBy(h.orderer), height + 1, prevHash, channel.resources())).toThrow(/expected block/);
   });
 
+  it('applies key-level endorsement policies from state metadata instead of the chaincode policy', async () => {
+    const org1Only = new FabricPolicyProvider().compileExpression("OR('Org1MSP.member')");
+    const setPolicy = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: metadataWrite('cc', 'guarded', org1Only) });
+    expect(await commitBlock(h, [setPolicy.envelope])).toEqual([TxValidationCode.VALID]);
+
+    const byOrg1 = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'cc', results: rwset({ cc: { guarded: b('by org1') } }) });
+    const byOrg2 = endorsedTx({ creator: h.users[1], endorsers: [h.peers[1]], chaincode: 'cc', results: rwset({ cc: { guarded: b('by org2') } }) });
+    // A key without metadata still answers to the chaincode's MAJORITY policy.
+    const plainByOrg1 = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'cc', results: rwset({ cc: { plain: b('x') } }) });
+    expect(await commitBlock(h, [byOrg1.envelope, byOrg2.envelope, plainByOrg1.envelope])).toEqual([
+      TxValidationCode.VALID,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+    ]);
+    expect(Buffer.from(h.joined.channel.ledger.getVersionedState('cc', 'guarded')?.value ?? []).toString()).toBe('by org1');
+  });
+
+  let org3: TestOrg;
+  let revoked3: TestIdentity;
+
   it('applies a config block: the channel resources follow the new config (a new org joins)', async () => {
-    const org3 = await TestOrg.create({ mspId: 'Org3MSP' });
+    org3 = await TestOrg.create({ mspId: 'Org3MSP' });
+    revoked3 = await org3.issue('revoked');
+    await org3.revoke(revoked3);
     const user3 = await org3.issue('user3');
     const channel = h.joined.channel;
     expect(() => channel.resources().deserializer.deserializeIdentity(user3.serialized)).toThrow();
@@ -168,6 +194,14 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP', 'Org3MSP']);
     expect(channel.resources().deserializer.deserializeIdentity(user3.serialized).mspId).toBe('Org3MSP');
   });
+  it("invalidates a revoked creator (the config's CRL) but, as Fabric, not an expired one: expiry is checked at endorsement", async () => {
+    const expiredId = await org3.issue('expired', { notBefore: new Date(Date.now() - 48 * 3600_000), notAfter: new Date(Date.now() - 3600_000) });
+    const tx = (creator: Signer, key: string) => endorsedTx({ creator, endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { [key]: b('1') } }) }).envelope;
+    expect(await commitBlock(h, [tx(testSigner(revoked3), 'r'), tx(testSigner(expiredId), 'e')])).toEqual([
+      TxValidationCode.BAD_CREATOR_SIGNATURE,
+      TxValidationCode.VALID,
+    ]);
+  });
 });
 
 /** The config envelope with its `Config.sequence` set (what an orderer's config update produces). */
@@ -179,4 +213,39 @@ function withSequence(envelope: Uint8Array, sequence: number): Uint8Array {
   payload.setData(ce.serializeBinary());
   env.setPayload(payload.serializeBinary());
   return env.serializeBinary();
+}
+
+/** A read/write set that writes `key` and sets its VALIDATION_PARAMETER metadata (a key-level policy). */
+function metadataWrite(namespace: string, key: string, policy: Uint8Array): Uint8Array {
+  const entry = new KVMetadataEntry();
+  entry.setName('VALIDATION_PARAMETER');
+  entry.setValue(policy);
+  const mw = new KVMetadataWrite();
+  mw.setKey(key);
+  mw.setEntriesList([entry]);
+  const write = new KVWrite();
+  write.setKey(key);
+  write.setValue(Buffer.from('initial'));
+  const kv = new KVRWSet();
+  kv.setWritesList([write]);
+  kv.setMetadataWritesList([mw]);
+  const ns = new NsReadWriteSet();
+  ns.setNamespace(namespace);
+  ns.setRwset(kv.serializeBinary());
+  const tx = new TxReadWriteSet();
+  tx.setDataModel(TxReadWriteSet.DataModel.KV);
+  tx.setNsRwsetList([ns]);
+  return tx.serializeBinary();
+}
+
+/** A signer for a {@link TestOrg} identity (low-S ECDSA, as Fabric requires). */
+function testSigner(id: TestIdentity): Signer {
+  const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
+  return {
+    serialized: id.serialized,
+    sign: (message) => {
+      const der = new Uint8Array(cryptoSign('sha256', message, { key: id.privateKey, dsaEncoding: 'der' }));
+      return order === undefined ? der : toLowS(der, order);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { Block, BlockHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { statusResponse } from '../../../../../core/peer/deliver/deliver-service';
-import { lengthDelimitedField, readLengthDelimitedField } from '../../../../../core/peer/deliver/proto-frame';
+import { lengthDelimitedField, readLengthDelimitedField } from '../../../../../core/peer/grpc/proto-frame';
 
 describe('hand-framed Deliver responses', () => {
   it('wraps stored block bytes as DeliverResponse.block without re-encoding them', () => {
