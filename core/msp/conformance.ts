@@ -139,6 +139,15 @@ export function mspConformanceSuite(name: string, factory: () => Promise<MspConf
       expect(id.verify(MESSAGE, new Uint8Array(71).fill(0x30))).toBe(false);
       const otherSig = await fx.org.members.client.sign(MESSAGE);
       expect(id.verify(MESSAGE, otherSig)).toBe(false);
+      // The thread-pool path gives the same answers, and never rejects.
+      const cases: [Uint8Array, Uint8Array, boolean][] = [
+        [MESSAGE, sig, true],
+        [tamperedMessage, sig, false],
+        [MESSAGE, tamperedSig, false],
+        [MESSAGE, new Uint8Array(), false],
+        [MESSAGE, otherSig, false],
+      ];
+      expect(await Promise.all(cases.map(([m, s]) => id.verifyAsync(m, s)))).toEqual(cases.map(([, , ok]) => ok));
     });
 
     it('evaluates ROLE principals by NodeOU role, and only for its own MSP', () => {

@@ -36,6 +36,14 @@ export interface Identity {
   verify(message: Uint8Array, signature: Uint8Array): boolean;
 
   /**
+   * The same check as {@link verify}, run on libuv's thread pool (Node's asynchronous
+   * `crypto.verify`), so that a block's or a broadcast stream's signatures are verified on every
+   * core while the event loop keeps serving. Called by committers and orderer ingress before the
+   * synchronous policy evaluation. Resolves false for a bad or malformed signature; never rejects.
+   */
+  verifyAsync(message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+
+  /**
    * Whether this identity satisfies the principal (ROLE, ORGANIZATION_UNIT or IDENTITY). Throws
    * `MspError` only when the principal itself is malformed.
    */

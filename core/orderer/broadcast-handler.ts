@@ -59,7 +59,7 @@ export class BroadcastHandler {
       if (signal.aborted) {
         throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
       }
-      if (this.precheck !== undefined) await this.precheck.check(envelopeSignedData(parsed));
+      if (this.precheck !== undefined) await this.precheck.check(envelopeSignedData(parsed), entry.support.resources.msps);
       await entry.chain.waitReady();
       await previous;
       const message = entry.support.processor.process(parsed);

@@ -10,9 +10,9 @@ import type { PeerConfig } from './peer-config';
 /**
  * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
  * broadcasts) and the peers of other orgs (for the Gateway's endorsements). Connections are made
- * once and reused. TLS follows the peer's own setting, trusting the TLS roots the channel config
- * gives each org, plus configured extra roots; the peer's TLS certificate serves as client
- * certificate for mutual TLS.
+ * once and reused. Orderers are dialled with TLS whenever their roots are known; peers with TLS when
+ * this peer serves TLS. Either trusts the TLS roots the channel config gives each org, plus
+ * configured extra roots; the peer's TLS certificate serves as client certificate for mutual TLS.
  */
 export class PeerNetwork implements OrdererSource {
   private readonly orderers = new Map<string, OrdererClient>();
@@ -42,7 +42,8 @@ export class PeerNetwork implements OrdererSource {
     let c = this.orderers.get(address);
     if (c === undefined) {
       const orgs = this.channels().channel(channelId)?.resources().config.ordererOrgs ?? [];
-      c = new OrdererClient(address, this.tls(orgs, this.config.peer.ordererTlsRootCertFiles));
+      // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
+      c = new OrdererClient(address, this.tls(orgs, this.config.peer.ordererTlsRootCertFiles, true));
       this.orderers.set(address, c);
     }
     return c;
@@ -88,13 +89,19 @@ export class PeerNetwork implements OrdererSource {
     this.orderers.clear();
   }
 
-  private tls(orgs: readonly ConfigOrg[], extraRootFiles: readonly string[]): ClientTls {
-    if (!this.config.peer.tls.enabled) return {};
+  /**
+   * Client TLS for dialling nodes of `orgs`. Peers are dialled with TLS when this peer uses TLS (a
+   * network's peers share the setting); `whenRootsKnown` dials with TLS whenever the orgs or the
+   * extra files give roots, with the client certificate only if this peer has one.
+   */
+  private tls(orgs: readonly ConfigOrg[], extraRootFiles: readonly string[], whenRootsKnown = false): ClientTls {
+    if (!this.config.peer.tls.enabled && !whenRootsKnown) return {};
     const roots: Buffer[] = [];
     for (const org of orgs) {
       for (const c of [...org.msp.getTlsRootCertsList_asU8(), ...org.msp.getTlsIntermediateCertsList_asU8()]) roots.push(Buffer.from(c), Buffer.from('\n'));
     }
     for (const f of extraRootFiles) roots.push(fs.readFileSync(f), Buffer.from('\n'));
+    if (roots.length === 0 && !this.config.peer.tls.enabled) return {};
     return { rootCerts: Buffer.concat(roots), ...this.clientCert };
   }
 }

@@ -58,6 +58,10 @@ class ConformanceIdentity implements SigningIdentity {
     }
   }
 
+  verifyAsync(message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return Promise.resolve(this.verify(message, signature));
+  }
+
   sign(message: Uint8Array): Uint8Array {
     if (this.privateKey === undefined) throw new MspError('MSP_NO_KEY', 'identity has no private key', {});
     return new Uint8Array(sign('sha256', message, this.privateKey));

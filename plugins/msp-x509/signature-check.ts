@@ -10,6 +10,24 @@ export type SignatureProblem =
 
 const ED25519_SIGNATURE_BYTES = 64;
 
+type Verification =
+  | { readonly problem: SignatureProblem }
+  | { readonly algorithm: string | null; readonly key: KeyObject | { key: KeyObject; dsaEncoding: 'der' } };
+
+/** The checks that need no crypto: encoding, curve range, low-S. Then how to verify the rest. */
+function prepare(publicKey: KeyObject, keyType: IdentityKeyType, signature: Uint8Array): Verification {
+  if (keyType === 'ed25519') {
+    return signature.length === ED25519_SIGNATURE_BYTES ? { algorithm: null, key: publicKey } : { problem: MspErrorCode.MalformedSignature };
+  }
+  const parsed = parseEcdsaSignature(signature);
+  if (!parsed) return { problem: MspErrorCode.MalformedSignature };
+  const order = CURVE_ORDERS[publicKey.asymmetricKeyDetails?.namedCurve ?? ''];
+  if (order === undefined || parsed.r >= order || parsed.s >= order) return { problem: MspErrorCode.MalformedSignature };
+  if (!isLowS(parsed, order)) return { problem: MspErrorCode.HighS };
+  // Fabric hashes with the MSP's SignatureHashFamily (SHA2 → SHA-256) whatever the curve.
+  return { algorithm: 'sha256', key: { key: publicKey, dsaEncoding: 'der' } };
+}
+
 /**
  * Checks a signature as Fabric's BCCSP does: ECDSA over SHA-256 of the message, canonical DER,
  * low-S only; Ed25519 over the message itself. Returns undefined when valid, else the reason.
@@ -21,17 +39,27 @@ export function signatureProblem(
   message: Uint8Array,
   signature: Uint8Array,
 ): SignatureProblem | undefined {
-  if (keyType === 'ed25519') {
-    if (signature.length !== ED25519_SIGNATURE_BYTES) return MspErrorCode.MalformedSignature;
-    return cryptoVerify(null, message, publicKey, signature) ? undefined : MspErrorCode.BadSignature;
-  }
-  const parsed = parseEcdsaSignature(signature);
-  if (!parsed) return MspErrorCode.MalformedSignature;
-  const order = CURVE_ORDERS[publicKey.asymmetricKeyDetails?.namedCurve ?? ''];
-  if (order === undefined || parsed.r >= order || parsed.s >= order) return MspErrorCode.MalformedSignature;
-  if (!isLowS(parsed, order)) return MspErrorCode.HighS;
-  // Fabric hashes with the MSP's SignatureHashFamily (SHA2 → SHA-256) whatever the curve.
-  return cryptoVerify('sha256', message, { key: publicKey, dsaEncoding: 'der' }, signature) ? undefined : MspErrorCode.BadSignature;
+  const v = prepare(publicKey, keyType, signature);
+  if ('problem' in v) return v.problem;
+  return cryptoVerify(v.algorithm, message, v.key, signature) ? undefined : MspErrorCode.BadSignature;
+}
+
+/** {@link signatureProblem} with the public-key operation on libuv's thread pool. Never rejects. */
+export function signatureProblemAsync(
+  publicKey: KeyObject,
+  keyType: IdentityKeyType,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<SignatureProblem | undefined> {
+  const v = prepare(publicKey, keyType, signature);
+  if ('problem' in v) return Promise.resolve(v.problem);
+  return new Promise((resolve) => {
+    try {
+      cryptoVerify(v.algorithm, message, v.key, signature, (err, ok) => resolve(err === null && ok ? undefined : MspErrorCode.BadSignature));
+    } catch {
+      resolve(MspErrorCode.BadSignature);
+    }
+  });
 }
 
 export const SIGNATURE_PROBLEM_TEXT: Readonly<Record<SignatureProblem, string>> = {

@@ -3,7 +3,7 @@ import { MspError } from '../../core/errors';
 import type { Identity } from '../../core/msp/identity';
 import type { CaEntry } from './ca-store';
 import type { IdentityKeyType, ParsedCertificate } from './parsed-certificate';
-import { SIGNATURE_PROBLEM_TEXT, signatureProblem } from './signature-check';
+import { SIGNATURE_PROBLEM_TEXT, signatureProblem, signatureProblemAsync } from './signature-check';
 
 /** What an identity needs from the MSP that deserialized it. */
 export interface IdentityAuthority {
@@ -56,6 +56,10 @@ export class X509Identity implements Identity {
 
   verify(message: Uint8Array, signature: Uint8Array): boolean {
     return signatureProblem(this.certificate.publicKey, this.keyType, message, signature) === undefined;
+  }
+
+  async verifyAsync(message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return (await signatureProblemAsync(this.certificate.publicKey, this.keyType, message, signature)) === undefined;
   }
 
   /**

@@ -40,7 +40,10 @@ export class WeftProcess {
 
   /** Spawns `entry --config configFile` and waits for its started line (rejects if it exits first). */
   static async start(name: string, entry: string, configFile: string, timeoutMs = 60_000): Promise<WeftProcess> {
-    const child = spawn(process.execPath, ['--no-node-snapshot', '-r', REGISTER, entry, '--config', configFile], {
+    // WEFT_CPU_PROF=<dir>: each node writes a V8 .cpuprofile there when it exits (for profiling benches).
+    const profDir = process.env.WEFT_CPU_PROF;
+    const profFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [];
+    const child = spawn(process.execPath, ['--no-node-snapshot', ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn' },
     });

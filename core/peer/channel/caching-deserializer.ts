@@ -69,6 +69,7 @@ export class CachingDeserializer implements IdentityDeserializer {
         if (hit !== undefined && bytesEqual(hit.data, message) && bytesEqual(hit.identity, identity.serialized)) return hit.valid;
         return identity.verify(message, signature);
       },
+      verifyAsync: (message: Uint8Array, signature: Uint8Array) => identity.verifyAsync(message, signature),
     };
   }
 }

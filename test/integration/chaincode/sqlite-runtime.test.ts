@@ -8,11 +8,11 @@ import { packageChaincode } from '../../../core/chaincode/packager';
 import type { TxSimulator } from '../../../core/ledger/tx-simulator';
 import { IsolatedVmRuntime } from '../../../plugins/runtime-isolated-vm';
 import { creator, EXAMPLES, USER1_ID, USER2_ID } from '../../unit/core/chaincode/fixtures';
-import { sqliteWorld, type SqliteWorld } from './sqlite-world';
+import { ledgerWorld, type LedgerWorld } from '../../../cli/testing/ledger-world';
 
 runtimeConformance('isolated-vm on a SQLite ledger', {
   createRuntime: (options) => new IsolatedVmRuntime(options),
-  createWorld: () => sqliteWorld(),
+  createWorld: () => ledgerWorld(),
   creators: { minter: creator('user1'), other: creator('user2'), org2: creator('user2', 'Org2MSP') },
   ids: { minter: USER1_ID, other: USER2_ID },
 });
@@ -43,7 +43,7 @@ function decode(rwset: Uint8Array): Record<string, DecodedNs> {
 }
 
 describe('chaincode examples on a real SQLite ledger', () => {
-  let world: SqliteWorld;
+  let world: LedgerWorld;
   const rt = new IsolatedVmRuntime({ timeoutMs: 5000 });
   const ids: Record<string, string> = {};
   let n = 0;
@@ -82,7 +82,7 @@ describe('chaincode examples on a real SQLite ledger', () => {
   }
 
   beforeAll(async () => {
-    world = sqliteWorld();
+    world = ledgerWorld();
     for (const [name, dir] of [['marbles', 'marbles'], ['basic', 'asset-transfer'], ['hostile', 'hostile']]) {
       const built = await packageChaincode({ projectDir: path.join(EXAMPLES, dir), label: `${name}_1` });
       ids[name] = (await rt.install(built.packageBytes)).packageId;

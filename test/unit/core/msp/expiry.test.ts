@@ -12,6 +12,7 @@ function identityExpiring(expiresAt: Date): Identity {
     organizationalUnits: ['client'],
     validate: () => undefined,
     verify: () => false,
+    verifyAsync: () => Promise.resolve(false),
     satisfiesPrincipal: (_p: MSPPrincipal) => false,
   };
 }

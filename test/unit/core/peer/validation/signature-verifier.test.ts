@@ -1,39 +1,41 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { isLowS } from '../../../../../core/peer/validation/signature-verifier';
+import { InlineSignatureVerifier, ThreadPoolSignatureVerifier, type SignatureCheck } from '../../../../../core/peer/validation/signature-verifier';
+import { CURVE_ORDERS, X509MspProvider, createTestOrg, encodeEcdsaSignature, parseEcdsaSignature } from '../../../../../plugins/msp-x509';
 
-const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const HALF = N >> 1n;
+describe('committer signature verification', () => {
+  let checks: SignatureCheck[];
+  let expected: boolean[];
 
-function der(r: bigint, s: bigint): Uint8Array {
-  const int = (v: bigint): number[] => {
-    let hex = v.toString(16);
-    if (hex.length % 2 === 1) hex = `0${hex}`;
-    const bytes = [...Buffer.from(hex, 'hex')];
-    if (bytes[0] >= 0x80) bytes.unshift(0);
-    return [0x02, bytes.length, ...bytes];
-  };
-  const body = [...int(r), ...int(s)];
-  return Uint8Array.from([0x30, body.length, ...body]);
-}
-
-describe('isLowS', () => {
-  it('accepts s ≤ n/2 and rejects s > n/2 (Fabric rejects high-S signatures)', () => {
-    expect(isLowS(der(5n, HALF), HALF)).toBe(true);
-    expect(isLowS(der(5n, HALF + 1n), HALF)).toBe(false);
-    expect(isLowS(der(5n, N - 1n), HALF)).toBe(false);
+  beforeAll(async () => {
+    const org = await createTestOrg({ mspId: 'Org1MSP' });
+    const msp = new X509MspProvider().createMsp(org.mspConfig());
+    const peer = await org.issue('peer0.org1.example.com', { role: 'peer' });
+    const ed = await org.issue('User2@org1.example.com', { role: 'client', keyAlgorithm: 'Ed25519' });
+    const peerId = msp.deserializeIdentity(peer.serialized);
+    const edId = msp.deserializeIdentity(ed.serialized);
+    const data = Buffer.from('block 7, transaction 3');
+    const { sign } = await import('node:crypto');
+    const good = sign('sha256', data, { key: peer.privateKey, dsaEncoding: 'der' });
+    const parsed = parseEcdsaSignature(good)!;
+    const order = CURVE_ORDERS.prime256v1!;
+    const low = encodeEcdsaSignature({ r: parsed.r, s: parsed.s > order >> 1n ? order - parsed.s : parsed.s });
+    const high = encodeEcdsaSignature({ r: parsed.r, s: order - (parsed.s > order >> 1n ? order - parsed.s : parsed.s) });
+    const edSig = sign(null, data, ed.privateKey);
+    checks = [
+      { identity: peerId, data, signature: low },
+      { identity: peerId, data, signature: high },
+      { identity: peerId, data: Buffer.from('another message'), signature: low },
+      { identity: peerId, data, signature: new Uint8Array([0x30, 0x02, 0x01]) },
+      { identity: edId, data, signature: edSig },
+      { identity: edId, data, signature: Buffer.from(edSig).fill(0, 0, 8) },
+    ];
+    expected = [true, false, false, false, true, false];
   });
 
-  it('rejects malformed DER', () => {
-    expect(isLowS(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), HALF)).toBe(false);
-    expect(isLowS(new Uint8Array(0), HALF)).toBe(false);
+  it('verifies on the thread pool with Fabric rules: low-S only, canonical DER, Ed25519', async () => {
+    expect(await new ThreadPoolSignatureVerifier().verifyAll(checks)).toEqual(expected);
   });
 
-  it('parses real P-256 signatures', () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    let low = 0;
-    for (let i = 0; i < 40; i++) if (isLowS(sign('sha256', Buffer.from(`m${i}`), privateKey), HALF)) low++;
-    // About half of raw OpenSSL signatures are high-S.
-    expect(low).toBeGreaterThan(0);
-    expect(low).toBeLessThan(40);
+  it('gives the same answers as inline verification', async () => {
+    expect(await new InlineSignatureVerifier().verifyAll(checks)).toEqual(expected);
   });
 });

@@ -1,0 +1,159 @@
+import { sign as cryptoSign } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Block, Envelope, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { SeekInfo, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { DeliverService, type DeliverSink, DeliverStatus } from '../../../core/peer/deliver/deliver-service';
+import { buildEnvelope } from '../../../core/protocol/envelope';
+import type { Signer } from '../../../core/protocol/signer';
+import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
+import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness } from './channel-harness';
+import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
+
+function testSigner(id: TestIdentity): Signer {
+  const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
+  return {
+    serialized: id.serialized,
+    sign: (message) => {
+      const der = new Uint8Array(cryptoSign('sha256', message, { key: id.privateKey, dsaEncoding: 'der' }));
+      return order === undefined ? der : toLowS(der, order);
+    },
+  };
+}
+
+/** The config envelope with its `Config.sequence` set (what an orderer's config update produces). */
+function withSequence(envelope: Uint8Array, sequence: number): Uint8Array {
+  const env = Envelope.deserializeBinary(envelope);
+  const payload = Payload.deserializeBinary(env.getPayload_asU8());
+  const ce = ConfigEnvelope.deserializeBinary(payload.getData_asU8());
+  ce.getConfig()?.setSequence(sequence);
+  payload.setData(ce.serializeBinary());
+  env.setPayload(payload.serializeBinary());
+  return env.serializeBinary();
+}
+
+/** A Deliver stream from block 0 that never stops on its own (stop = max), collected in memory. */
+class Stream {
+  readonly blocks: number[] = [];
+  status: number | undefined;
+  private leave!: () => void;
+  private readonly sink: DeliverSink;
+  readonly done: Promise<void>;
+
+  constructor(service: DeliverService, signer: Signer) {
+    const gone = new Promise<void>((resolve) => (this.leave = resolve));
+    let left = false;
+    void gone.then(() => (left = true));
+    this.sink = {
+      write: async (bytes) => {
+        const r = DeliverResponse.deserializeBinary(bytes);
+        if (r.hasBlock()) this.blocks.push(r.getBlock()?.getHeader()?.getNumber() ?? -1);
+        else this.status = r.getStatus();
+      },
+      closed: () => left,
+      gone,
+    };
+    const start = new SeekPosition();
+    start.setOldest(new SeekOldest());
+    const stop = new SeekPosition();
+    const max = new SeekSpecified();
+    max.setNumber(Number.MAX_SAFE_INTEGER);
+    stop.setSpecified(max);
+    const seek = new SeekInfo();
+    seek.setStart(start);
+    seek.setStop(stop);
+    const request = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer });
+    this.done = service.serve(request, 'block', this.sink);
+  }
+
+  async close(): Promise<void> {
+    this.leave();
+    await this.done;
+  }
+}
+
+/** Lets the stream's pending writes and block waits run. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+describe('Deliver re-checks access while a stream is open (Fabric deliver handler semantics)', () => {
+  let dir: string;
+  let m: Material;
+  let h: Harness;
+  let org3: TestOrg;
+  let clock: number;
+  let service: DeliverService;
+  let block = 0;
+  const nextTx = (): Uint8Array =>
+    endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWrites(`cc${++block}`) }).envelope;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-peer-deliver-auth-');
+    m = await generateMaterial(dir);
+    org3 = await TestOrg.create({ mspId: 'Org3MSP' });
+    h = openHarness(m, path.join(dir, 'ledgers'), genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
+    clock = Date.now();
+    service = new DeliverService((id) => h.channels.channel(id));
+  }, 60_000);
+
+  afterAll(() => {
+    h?.channels.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends a stream with FORBIDDEN once the creator certificate has expired, before the next block', async () => {
+    const notAfter = new Date(Math.floor(clock / 1000) * 1000 + 3600_000);
+    const shortLived = await org3.issue('short-lived', { notBefore: new Date(clock - 3600_000), notAfter });
+    const member = await org3.issue('member');
+    const expiring = new Stream(service, testSigner(shortLived));
+    const lasting = new Stream(service, testSigner(member));
+    await settle();
+    expect(expiring.blocks).toEqual([0]);
+    expect(expiring.status).toBeUndefined();
+
+    expect(await commitBlock(h, [nextTx()])).toEqual([TxValidationCode.VALID]);
+    await settle();
+    expect(expiring.blocks).toEqual([0, 1]);
+
+    clock = notAfter.getTime() + 1000;
+    expect(await commitBlock(h, [nextTx()])).toEqual([TxValidationCode.VALID]);
+    await expiring.done;
+    expect(expiring.blocks).toEqual([0, 1]);
+    expect(expiring.status).toBe(DeliverStatus.FORBIDDEN);
+    await settle();
+    expect(lasting.blocks).toEqual([0, 1, 2]);
+    expect(lasting.status).toBeUndefined();
+    await lasting.close();
+
+    // A new request with the expired certificate is refused up front.
+    const late = new Stream(service, testSigner(shortLived));
+    await late.done;
+    expect(late).toMatchObject({ blocks: [], status: DeliverStatus.FORBIDDEN });
+  });
+
+  it('re-evaluates the ACL when a config block changes it, stopping a stream the new config refuses', async () => {
+    const org1 = new Stream(service, h.users[0]);
+    const org2 = new Stream(service, h.users[1]);
+    await settle();
+    const height = h.joined.channel.height();
+    const upTo = Array.from({ length: height }, (_, i) => i);
+    expect(org1.blocks).toEqual(upTo);
+    expect(org2.blocks).toEqual(upTo);
+
+    // The same config, with `event/Block` now guarded by Org2's Readers only.
+    const next = Block.deserializeBinary(
+      genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }], { 'event/Block': '/Channel/Application/Org2MSP/Readers' }),
+    );
+    const config = withSequence(next.getData()?.getDataList_asU8()[0] as Uint8Array, 1);
+    expect(await commitBlock(h, [config])).toEqual([TxValidationCode.VALID]);
+    await org1.done;
+    expect(org1.blocks).toEqual(upTo);
+    expect(org1.status).toBe(DeliverStatus.FORBIDDEN);
+    await settle();
+    expect(org2.blocks).toEqual([...upTo, height]);
+    expect(org2.status).toBeUndefined();
+    await org2.close();
+  });
+});
