@@ -3,3 +3,4 @@ export * from './plugin';
 export * from './config';
 export * from './plugin-loader';
 export * from './container';
+export * from './slot-service';

@@ -30,6 +30,17 @@ export function toTimestamp(date: Date): Timestamp {
   return Timestamp.fromDate(date);
 }
 
+/** A protobuf `Timestamp`'s two fields, exactly as sent (a Date would drop the sub-millisecond part). */
+export interface TimestampParts {
+  readonly seconds: number;
+  readonly nanos: number;
+}
+
+/** The fields of a protobuf `Timestamp`, or undefined when absent. */
+export function timestampParts(ts: Timestamp | undefined): TimestampParts | undefined {
+  return ts === undefined ? undefined : { seconds: ts.getSeconds(), nanos: ts.getNanos() };
+}
+
 /** A Date from a protobuf `Timestamp`, or undefined when absent. */
 export function fromTimestamp(ts: Timestamp | undefined): Date | undefined {
   if (ts === undefined) return undefined;

@@ -1,6 +1,6 @@
 import { ChannelHeader, Header, HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ProtocolError } from '../errors';
-import { fromTimestamp } from './bytes';
+import { type TimestampParts, fromTimestamp, timestampParts } from './bytes';
 import { ProtocolErrorCode, decode, guard, requireBytes } from './bounded-decode';
 import { computeTxId } from './txid';
 
@@ -13,6 +13,8 @@ export interface ParsedChannelHeader {
   readonly txId: string;
   readonly epoch: number;
   readonly timestamp: Date | undefined;
+  /** The timestamp's seconds and nanos as sent (what chaincode's `getTxTimestamp` returns). */
+  readonly exactTimestamp: TimestampParts | undefined;
   /** Type-specific extension (`ChaincodeHeaderExtension` for endorser transactions). */
   readonly extension: Uint8Array;
   readonly tlsCertHash: Uint8Array;
@@ -63,6 +65,7 @@ export function parseChannelHeader(bytes: Uint8Array, path: string): ParsedChann
     txId: chdr.getTxId(),
     epoch: chdr.getEpoch(),
     timestamp: fromTimestamp(chdr.getTimestamp()),
+    exactTimestamp: timestampParts(chdr.getTimestamp()),
     extension: chdr.getExtension_asU8(),
     tlsCertHash: chdr.getTlsCertHash_asU8(),
   }));

@@ -6,7 +6,7 @@ import {
   Proposal,
   SignedProposal,
 } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import { toTimestamp } from './bytes';
+import { type TimestampParts, toTimestamp } from './bytes';
 import {
   DefaultProtocolLimits,
   ParseOptions,
@@ -76,6 +76,8 @@ export interface ParsedSignedProposal {
   readonly channelId: string;
   readonly txId: string;
   readonly timestamp: Date | undefined;
+  /** The channel header's timestamp as sent, nanos included (the chaincode's `getTxTimestamp`). */
+  readonly exactTimestamp: TimestampParts | undefined;
   readonly creator: Uint8Array;
   readonly nonce: Uint8Array;
   /** From the channel header's `ChaincodeHeaderExtension` (what Fabric routes on). */
@@ -237,6 +239,7 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
     channelId: channelHeader.channelId,
     txId: channelHeader.txId,
     timestamp: channelHeader.timestamp,
+    exactTimestamp: channelHeader.exactTimestamp,
     creator: signatureHeader.creator,
     nonce: signatureHeader.nonce,
     chaincodeName,

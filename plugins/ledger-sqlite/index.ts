@@ -8,6 +8,8 @@ export const manifest = {
 } as const;
 
 export { module };
+/** The shape the plugin loader looks for (`module` alone is awkward as a CommonJS export name). */
+export const plugin = { manifest, module };
 export { splitLedgerSlotOptions } from './ledger-sqlite-module';
 export { SqliteLedgerOptions } from './sqlite-ledger-options';
 export { SqliteLedgerStoreProvider } from './sqlite-ledger-store-provider';

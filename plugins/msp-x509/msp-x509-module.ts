@@ -1,7 +1,9 @@
 import { ContainerModule } from '../../core/di';
 import { ConfigError } from '../../core/errors';
+import { CryptoMaterialGenerator } from '../../core/msp/crypto-material';
 import { MspProvider } from '../../core/msp/msp';
 import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
+import { generateOrg } from './crypto-material/org-generator';
 import { X509MspOptions } from './x509-msp';
 import { X509MspProvider } from './x509-msp-provider';
 
@@ -18,8 +20,14 @@ export function mspOptionsFrom(raw: Record<string, unknown>): X509MspOptions {
   return parsed.data;
 }
 
-/** Binds the X.509 MSP provider to `MspProvider`, with options from the node config when one is bound. */
+/**
+ * Binds the X.509 MSP provider to `MspProvider` (options from the node config when one is bound)
+ * and the cryptogen-layout generator to `CryptoMaterialGenerator`.
+ */
 export default new ContainerModule(({ bind }) => {
+  bind(CryptoMaterialGenerator).toConstantValue({
+    generateOrg: (spec, baseDir) => generateOrg({ ...spec, nodes: spec.nodes && [...spec.nodes], users: spec.users && [...spec.users] }, baseDir),
+  } satisfies CryptoMaterialGenerator);
   bind(MspProvider)
     .toDynamicValue((ctx) => {
       const config = ctx.get<NodeConfig>(NodeConfigToken, { optional: true });

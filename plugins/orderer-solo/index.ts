@@ -8,6 +8,8 @@ export const manifest = {
 } as const;
 
 export { module };
+/** The shape the plugin loader looks for (`module` alone is awkward as a CommonJS export name). */
+export const plugin = { manifest, module };
 export { SoloConsenter, SoloOptions } from './solo-consenter';
 export { SoloChain, encodeSoloMetadata, decodeSoloMetadata } from './solo-chain';
 export { SoloWal, type WalRecord } from './solo-wal';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { ConfigError } from '../../../core/errors';
 import type { Signer } from '../../../core/protocol/signer';
-import { loadSigningIdentity } from '../../../plugins/msp-x509';
+import { mspTooling } from '../msp-tooling';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
 
 /** A user of the network that can sign: its files and a signer over its key. */
@@ -34,6 +34,6 @@ export function resolveUser(layout: NetworkLayout, org: string | undefined, user
 }
 
 export function loadClientIdentity(user: UserLayout): ClientIdentity {
-  const signer = loadSigningIdentity(user.mspDir, user.mspId);
+  const signer = mspTooling().msp.loadSigningIdentity(user.mspDir, user.mspId);
   return { user, signer, certPem: fs.readFileSync(user.certPath), keyPem: fs.readFileSync(user.keyPath) };
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
-import { generateOrg, loadMspConfig } from '../../../plugins/msp-x509';
+import { mspTooling } from '../msp-tooling';
 import { isEmptyOrAbsent, renderTemplate } from '../templates/render-tree';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
@@ -115,12 +115,13 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
     fs.writeFileSync(path.join(target, NETWORK_FILE), text);
 
     onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
-    await generateOrg(
+    const { generator, msp } = mspTooling();
+    await generator.generateOrg(
       { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: spec.ordererOrg.orderers.map((o) => o.name), users: ['Admin'] },
       target,
     );
     for (const org of spec.orgs) {
-      await generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users }, target);
+      await generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users }, target);
     }
 
     onStep('writing node configs');
@@ -135,13 +136,13 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
       channelId: spec.channel.name,
       applicationOrgs: spec.orgs.map((org) => ({
         mspId: org.mspId,
-        mspConfig: loadMspConfig(layout.orgMspDir(org), org.mspId),
+        mspConfig: msp.loadMspConfig(layout.orgMspDir(org), org.mspId),
         anchorPeers: [{ host: org.peers[0]!.host, port: org.peers[0]!.port }],
       })),
       ordererOrgs: [
         {
           mspId: spec.ordererOrg.mspId,
-          mspConfig: loadMspConfig(layout.orgMspDir(undefined), spec.ordererOrg.mspId),
+          mspConfig: msp.loadMspConfig(layout.orgMspDir(undefined), spec.ordererOrg.mspId),
           endpoints: layout.orderers().map((o) => o.address),
         },
       ],

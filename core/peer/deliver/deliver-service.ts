@@ -3,7 +3,9 @@ import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
+import type { SignedData } from '../../policy/policy';
 import type { Channel, CommittedBlock } from '../channel/channel';
+import type { ChannelResources } from '../channel/channel-resources';
 import { filteredBlockOf } from './filtered-block';
 import { lengthDelimitedField } from '../grpc/proto-frame';
 import { resolveSeek } from './seek-range';
@@ -38,11 +40,16 @@ export function statusResponse(status: number): Uint8Array {
 
 /**
  * The peer's event service (`protos.Deliver`): for each signed `SeekInfo` envelope, checks the
- * channel's Readers policy and streams blocks (full, filtered, or with private data) from start to
+ * channel's Readers policy (again before each block when the config changed, and the creator's
+ * certificate expiry before each block) and streams blocks (full, filtered, or with private data) from start to
  * stop, waiting for new commits, then a status. Stored block bytes are sent as is.
  */
 export class DeliverService {
-  constructor(private readonly channels: (channelId: string) => Channel | undefined) {}
+  /** `now` is the clock certificate expiry is checked against (tests pass their own). */
+  constructor(
+    private readonly channels: (channelId: string) => Channel | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Serves one request envelope; returns when its range is done or the client left. */
   async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink): Promise<void> {
@@ -58,17 +65,25 @@ export class DeliverService {
     }
     const channel = this.channels(env.channelHeader.channelId);
     if (channel === undefined) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
-    const resources = channel.resources();
+    let expiresAt: number;
     try {
-      const creator = resources.deserializer.deserializeIdentity(env.signatureHeader.creator);
-      if (creator.expiresAt.getTime() <= Date.now()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
-      const resource = kind === 'filtered' ? 'event/FilteredBlock' : 'event/Block';
-      if (!resources.policy(resources.aclPolicyPath(resource, '/Channel/Application/Readers')).evaluate([envelopeSignedData(env)]).satisfied) {
-        return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
-      }
+      expiresAt = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator).expiresAt.getTime();
     } catch {
       return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     }
+    // Fabric's deliver handler re-checks access before each block: the creator's certificate may
+    // expire mid-stream, and a config block may change the ACL, the Readers policy or the MSPs.
+    const signedData = envelopeSignedData(env);
+    let checkedSequence: number | undefined;
+    const allowed = (): boolean => {
+      if (expiresAt <= this.now()) return false;
+      const resources = channel.resources();
+      if (resources.config.sequence === checkedSequence) return true;
+      if (!readersAllow(resources, kind, signedData)) return false;
+      checkedSequence = resources.config.sequence;
+      return true;
+    };
+    if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     const range = resolveSeek(seek, channel.height());
     if (range === undefined) return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
 
@@ -78,11 +93,22 @@ export class DeliverService {
         if (!(await waitForHeight(channel, n + 1, sink))) return;
       }
       if (sink.closed()) return;
+      if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       const bytes = channel.ledger.getBlockBytes(n);
       if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
       await sink.write(responseFor(kind, channel.id, n, bytes));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
+  }
+}
+
+/** Whether the channel's ACL for the stream kind (default: its Readers policy) admits the request's signer. */
+function readersAllow(resources: ChannelResources, kind: DeliverKind, signedData: SignedData): boolean {
+  const resource = kind === 'filtered' ? 'event/FilteredBlock' : 'event/Block';
+  try {
+    return resources.policy(resources.aclPolicyPath(resource, '/Channel/Application/Readers')).evaluate([signedData]).satisfied;
+  } catch {
+    return false;
   }
 }
 

@@ -95,7 +95,7 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     org3 = await TestOrg.create({ mspId: 'Org3MSP' });
     h = openHarness(m, path.join(dir, 'ledgers'), genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
     clock = Date.now();
-    service = new DeliverService((id) => h.channels.channel(id));
+    service = new DeliverService((id) => h.channels.channel(id), () => clock);
   }, 60_000);
 
   afterAll(() => {
