@@ -95,6 +95,14 @@ export interface ChaincodeRuntime {
    * response; a throw means the runtime itself failed (unknown package ID, closed runtime).
    */
   invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult>;
+  /**
+   * {@link invoke} without the promise, for a chaincode-to-chaincode call: the peer's
+   * `RuntimeSupport.invokeChaincode` runs the callee with it while the caller waits inside its
+   * sandbox, so the callee records into the caller's simulator. Same outcomes as `invoke`; throws
+   * {@link ChaincodeError} `CHAINCODE_NOT_INSTALLED` when the package is not loaded (loading is
+   * asynchronous: the caller loads it with {@link install} and retries later).
+   */
+  invokeSync(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult;
   /** Releases the package's sandbox. Unknown IDs are ignored. */
   uninstall(packageId: string): Promise<void>;
   /** Releases every sandbox; the runtime cannot be used afterwards. Idempotent. */

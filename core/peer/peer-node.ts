@@ -110,6 +110,7 @@ export class PeerNode {
       runtime: this.runtime,
       packages,
       systemChaincode: (name) => sccs.get(name),
+      channel: (id) => this.channels.channel(id),
       executeTimeoutMs: peer.chaincodeExecuteTimeoutMs,
     });
     const endorser = new Endorser(

@@ -1,12 +1,22 @@
-import type { ChaincodeResponse, ChaincodeRuntime, ChaincodeEventOut } from '../../chaincode/chaincode-runtime';
+import type {
+  ChaincodeEventOut,
+  ChaincodeInvocation,
+  ChaincodeResponse,
+  ChaincodeResult,
+  ChaincodeRuntime,
+  RuntimeSupport,
+} from '../../chaincode/chaincode-runtime';
 import type { PackageStore } from '../../chaincode/package-store';
+import { ChaincodeError } from '../../errors';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
-import { readApproval, readDefinition } from '../lifecycle/lifecycle-state';
+import { type ChaincodeDefinition, readApproval, readDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
+import { checkChannelPolicy } from '../scc/acl';
 import type { SystemChaincode } from '../scc/system-chaincode';
+import { checkInitInvocation } from './init-required';
 
 /** What one simulation produced. */
 export interface ExecutionResult {
@@ -22,7 +32,15 @@ export interface ExecutorSupport {
   readonly runtime: ChaincodeRuntime | undefined;
   readonly packages: PackageStore;
   systemChaincode(name: string): SystemChaincode | undefined;
+  /** A joined channel, for chaincode-to-chaincode calls to another channel (none when omitted). */
+  channel?(channelId: string): Channel | undefined;
   readonly executeTimeoutMs: number;
+}
+
+/** A user chaincode as this peer runs it: the committed definition and the package this org approved. */
+interface Target {
+  readonly definition: ChaincodeDefinition;
+  readonly packageId: string;
 }
 
 /**
@@ -30,6 +48,8 @@ export interface ExecutorSupport {
  * approved for the committed definition, in the runtime. The definition is read through the
  * simulator so the transaction depends on it (MVCC invalidates it if the definition changes before
  * commit); this org's approval is read outside the rwset, since every org reads a different key.
+ * Chaincode-to-chaincode calls run the callee synchronously in the same simulator (same channel) or
+ * in a throw-away one (another channel: its writes are dropped), as Fabric's handler does.
  */
 export class ChaincodeExecutor {
   private readonly installed = new Map<string, Promise<void>>();
@@ -46,6 +66,19 @@ export class ChaincodeExecutor {
     if (channel === undefined || simulator === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });
     }
+    const target = this.target(name, channel, simulator);
+    await this.ensureInstalled(target.packageId, name);
+    checkInitInvocation(simulator, name, target.definition, proposal.isInit);
+    const result = await (this.support.runtime as ChaincodeRuntime).invoke(
+      target.packageId,
+      this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
+      this.runtimeSupport(proposal, channel, simulator),
+    );
+    return { response: result.response, event: result.event, version: target.definition.version };
+  }
+
+  /** The committed definition of `name` (read through `simulator`) and the package this org approved for it. */
+  private target(name: string, channel: Channel, simulator: TxSimulator): Target {
     const definition = readDefinition(simulator, name);
     if (definition === undefined) {
       throw new PeerError(
@@ -74,30 +107,85 @@ export class ChaincodeExecutor {
     if (packageId === undefined || this.support.runtime === undefined) {
       throw new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name });
     }
-    await this.ensureInstalled(packageId, name);
-    const result = await this.support.runtime.invoke(
-      packageId,
-      {
-        chaincodeName: name,
-        channelId: channel.id,
-        txId: proposal.txId,
-        args: proposal.args,
-        transient: proposal.transient,
-        creator: proposal.creator,
-        signedProposal: proposal.bytes,
-        timestamp: timestampOf(proposal.timestamp),
-        mspId: this.support.mspId,
-        isInit: proposal.isInit,
-      },
-      {
-        simulator,
-        invokeChaincode: (callee) => {
-          throw new PeerError('PEER_UNSUPPORTED', `chaincode-to-chaincode invocation of ${callee} from ${name} is not supported yet`, { callee });
-        },
-        limits: { timeoutMs: this.support.executeTimeoutMs },
-      },
-    );
-    return { response: result.response, event: result.event, version: definition.version };
+    return { definition, packageId };
+  }
+
+  /** The callee sees the caller's transaction: txid, creator, transient data, timestamp, signed proposal. */
+  private invocation(proposal: ParsedSignedProposal, name: string, channelId: string, args: readonly Uint8Array[], isInit: boolean): ChaincodeInvocation {
+    return {
+      chaincodeName: name,
+      channelId,
+      txId: proposal.txId,
+      args,
+      transient: proposal.transient,
+      creator: proposal.creator,
+      signedProposal: proposal.bytes,
+      timestamp: proposal.exactTimestamp ?? { seconds: 0, nanos: 0 },
+      mspId: this.support.mspId,
+      isInit,
+    };
+  }
+
+  private runtimeSupport(proposal: ParsedSignedProposal, channel: Channel, simulator: TxSimulator): RuntimeSupport {
+    return {
+      simulator,
+      invokeChaincode: (callee, args, channelId) => this.invokeChaincode(proposal, channel, simulator, callee, args, channelId),
+      limits: { timeoutMs: this.support.executeTimeoutMs },
+    };
+  }
+
+  /**
+   * `stub.invokeChaincode` (Fabric's `HandleInvokeChaincode`): the callee must not be a system
+   * chaincode, the proposal must satisfy `peer/ChaincodeToChaincode` on the callee's channel, and the
+   * callee must be defined there, approved by this org, installed here and initialized. Runs while
+   * the caller waits inside its sandbox; a throw reaches the caller as a rejected promise.
+   */
+  private invokeChaincode(
+    proposal: ParsedSignedProposal,
+    channel: Channel,
+    simulator: TxSimulator,
+    callee: string,
+    args: readonly Uint8Array[],
+    channelId: string,
+  ): ChaincodeResponse {
+    if (this.support.systemChaincode(callee) !== undefined) {
+      throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', `system chaincode ${callee} cannot be invoked with a cc2cc invocation`, { chaincode: callee });
+    }
+    const sameChannel = channelId === channel.id;
+    const target = sameChannel ? channel : this.support.channel?.(channelId);
+    if (target === undefined) {
+      throw new PeerError('PEER_UNKNOWN_CHANNEL', `chaincode ${callee} cannot be invoked on channel ${channelId}: this peer has not joined it`, {
+        chaincode: callee,
+        channelId,
+      });
+    }
+    checkChannelPolicy(target, '/Channel/Application/Writers', proposal, 'peer/ChaincodeToChaincode');
+    // Another channel's ledger is only queried: its simulator's results never reach a transaction.
+    const sim = sameChannel ? simulator : target.ledger.newTxSimulator(proposal.txId);
+    try {
+      const { definition, packageId } = this.target(callee, target, sim);
+      checkInitInvocation(sim, callee, definition, false);
+      return this.invokeLoaded(packageId, callee, this.invocation(proposal, callee, target.id, args, false), this.runtimeSupport(proposal, target, sim)).response;
+    } finally {
+      if (!sameChannel) sim.done();
+    }
+  }
+
+  private invokeLoaded(packageId: string, name: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
+    try {
+      return (this.support.runtime as ChaincodeRuntime).invokeSync(packageId, invocation, support);
+    } catch (err) {
+      if (!(err instanceof ChaincodeError) || err.code !== 'CHAINCODE_NOT_INSTALLED') throw err;
+      if (!this.support.packages.list().some((p) => p.packageId === packageId)) {
+        throw new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name, packageId });
+      }
+      // Loading is asynchronous and the caller is waiting synchronously: load it for the next try.
+      this.ensureInstalled(packageId, name).catch(() => undefined);
+      throw new PeerError('PEER_CHAINCODE_LOADING', `chaincode ${name} is installed but was not loaded on this peer yet; it is loading now: retry the transaction`, {
+        chaincode: name,
+        packageId,
+      });
+    }
   }
 
   private ensureInstalled(packageId: string, name: string): Promise<void> {
@@ -120,9 +208,4 @@ export class ChaincodeExecutor {
     }
     return p;
   }
-}
-
-function timestampOf(date: Date | undefined): { seconds: number; nanos: number } {
-  const ms = date?.getTime() ?? 0;
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
 }

@@ -150,8 +150,14 @@ export interface PeerFiles {
   readonly dataDir: string;
 }
 
-/** Writes peer `index`'s YAML: TLS on, the other org's peer as a Gateway endorser. */
-export function writePeerConfig(m: Material, index: 0 | 1, ports: readonly [number, number], opsPort: number, options: { mutualTls?: boolean } = {}): PeerFiles {
+/** Writes peer `index`'s YAML: TLS on (unless `tls: false`), the other org's peer as a Gateway endorser. */
+export function writePeerConfig(
+  m: Material,
+  index: 0 | 1,
+  ports: readonly [number, number],
+  opsPort: number,
+  options: { mutualTls?: boolean; tls?: boolean } = {},
+): PeerFiles {
   const org = m.orgs[index];
   const other = m.orgs[1 - index];
   const node = org.nodes.peer0;
@@ -171,7 +177,7 @@ export function writePeerConfig(m: Material, index: 0 | 1, ports: readonly [numb
       peer: {
         listenAddress: `127.0.0.1:${ports[index]}`,
         tls: {
-          enabled: true,
+          enabled: options.tls ?? true,
           certFile: node.tlsCertPath,
           keyFile: node.tlsKeyPath,
           ...(options.mutualTls === true ? { clientAuthRequired: true, rootCertFiles: m.orgs.map((o) => o.tlsCaCertPath) } : {}),
@@ -215,9 +221,9 @@ export function gatewayFor(org: GeneratedOrg, client: grpc.Client, user = 'User1
   });
 }
 
-/** An endorser client for raw proposals (channel-less `_lifecycle` calls). */
-export function rawEndorser(org: GeneratedOrg, port: number): RemoteEndorser {
-  return new RemoteEndorser(`127.0.0.1:${port}`, org.mspId, { rootCerts: fs.readFileSync(org.tlsCaCertPath), serverNameOverride: 'localhost' });
+/** An endorser client for raw proposals (channel-less `_lifecycle` calls); plaintext with `tls: false`. */
+export function rawEndorser(org: GeneratedOrg, port: number, tls = true): RemoteEndorser {
+  return new RemoteEndorser(`127.0.0.1:${port}`, org.mspId, tls ? { rootCerts: fs.readFileSync(org.tlsCaCertPath), serverNameOverride: 'localhost' } : {});
 }
 
 /** Sends a signed proposal to a peer's endorser and returns the decoded response. */
@@ -239,8 +245,8 @@ export async function propose(
 }
 
 /** `_lifecycle InstallChaincode` on one peer as its org Admin; returns the package ID. */
-export async function install(org: GeneratedOrg, port: number, packageBytes: Uint8Array): Promise<string> {
-  const endorser = rawEndorser(org, port);
+export async function install(org: GeneratedOrg, port: number, packageBytes: Uint8Array, tls = true): Promise<string> {
+  const endorser = rawEndorser(org, port, tls);
   try {
     const args = new InstallChaincodeArgs();
     args.setChaincodeInstallPackage(packageBytes);
@@ -253,11 +259,12 @@ export async function install(org: GeneratedOrg, port: number, packageBytes: Uin
 }
 
 /** Approves `name` at `sequence` for the org of `gateway` (its Admin) with `packageId`. */
-export async function approve(gateway: Gateway, name: string, sequence: number, packageId: string): Promise<void> {
+export async function approve(gateway: Gateway, name: string, sequence: number, packageId: string, initRequired = false): Promise<void> {
   const args = new ApproveChaincodeDefinitionForMyOrgArgs();
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
+  args.setInitRequired(initRequired);
   const source = new ChaincodeSource();
   const local = new ChaincodeSource.Local();
   local.setPackageId(packageId);
@@ -267,15 +274,18 @@ export async function approve(gateway: Gateway, name: string, sequence: number, 
 }
 
 /** Commits `name` at `sequence` (endorsed by both orgs: MAJORITY LifecycleEndorsement). */
-export async function commitDefinition(gateway: Gateway, name: string, sequence: number): Promise<void> {
+export async function commitDefinition(gateway: Gateway, name: string, sequence: number, initRequired = false): Promise<void> {
   const args = new CommitChaincodeDefinitionArgs();
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
+  args.setInitRequired(initRequired);
   await gateway.getNetwork(CHANNEL).getContract('_lifecycle').submitTransaction('CommitChaincodeDefinition', args.serializeBinary());
 }
 
 export const KV_EVENTS_DIR = path.join(__dirname, 'fixtures', 'kv-events');
+/** Test chaincode calling other chaincodes, reporting its transaction timestamp, with an `InitLedger`. */
+export const CALLS_DIR = path.join(__dirname, 'fixtures', 'calls');
 
 /** Polls until `check` passes or `timeoutMs` elapses (then throws the last failure). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000): Promise<T> {
