@@ -12,7 +12,7 @@ export const definitionFlags = {
   version: Flags.string({ char: 'v', description: 'chaincode version', default: '1.0' }),
   sequence: Flags.integer({ description: 'definition sequence (default: one more than the committed one)', min: 1 }),
   policy: Flags.string({ description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (default: the channel's Endorsement policy, a majority of orgs)` }),
-  'init-required': Flags.boolean({ description: 'the chaincode must be initialized (an Init transaction) before other calls', default: false }),
+  'init-required': Flags.boolean({ description: 'the chaincode must be initialized (weft chaincode invoke --is-init) before other calls', default: false }),
 };
 
 /** `--transient key=value` pairs, repeatable. */

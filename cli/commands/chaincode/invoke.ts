@@ -13,6 +13,7 @@ export default class ChaincodeInvoke extends WeftCommand {
     '<%= config.bin %> chaincode invoke ./net --name basic CreateAsset asset1 blue 5 Tomoko 300',
     '<%= config.bin %> chaincode invoke ./net --name basic --org Org2 TransferAsset asset1 Brad --json',
     '<%= config.bin %> chaincode invoke ./net --name private --transient price=100 SetPrice item1',
+    '<%= config.bin %> chaincode invoke ./net --name basic --is-init InitLedger',
   ];
   static override args = {
     dir: networkDirArg,
@@ -24,6 +25,10 @@ export default class ChaincodeInvoke extends WeftCommand {
     user: userFlag,
     transient: transientFlag,
     'endorsing-orgs': Flags.string({ description: 'only these orgs endorse (MSP IDs, comma separated)' }),
+    'is-init': Flags.boolean({
+      description: 'call as the Init of a chaincode deployed with --init-required (Fabric --isInit): once per definition version, before any other call',
+      default: false,
+    }),
   };
 
   async run(): Promise<InvokeResult> {
@@ -36,6 +41,7 @@ export default class ChaincodeInvoke extends WeftCommand {
       args: rest,
       transient: parseTransient(flags.transient),
       endorsingOrgs: flags['endorsing-orgs']?.split(',').map((s) => s.trim()),
+      isInit: flags['is-init'],
     });
     this.log(`${result.validationCode} in block ${result.blockNumber} (tx ${result.transactionId})`);
     if (result.result !== '') this.log(result.result);

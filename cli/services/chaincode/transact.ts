@@ -1,5 +1,9 @@
+import type { SubmittedTransaction } from '@hyperledger/fabric-gateway';
+import { ProposedTransaction } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
+import { SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { ChaincodeError } from '../../../core/errors';
+import { buildProposal } from '../../../core/protocol/proposal';
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
@@ -14,6 +18,8 @@ export interface TransactOptions {
   readonly transient?: Record<string, string>;
   /** Only these orgs endorse (default: the Gateway's plan from the endorsement policy). */
   readonly endorsingOrgs?: readonly string[];
+  /** Call as the `Init` of an `init_required` definition (Fabric's `--isInit`). */
+  readonly isInit?: boolean;
 }
 
 export interface InvokeResult {
@@ -34,11 +40,14 @@ export async function invokeChaincode(layout: NetworkLayout, user: UserLayout, o
   const session = new GatewaySession(layout, loadClientIdentity(user));
   try {
     const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(o.chaincode);
-    const submitted = await contract.submitAsync(o.fn, {
-      arguments: [...o.args],
-      ...(o.transient ? { transientData: transientData(o.transient) } : {}),
-      ...(o.endorsingOrgs ? { endorsingOrganizations: [...o.endorsingOrgs] } : {}),
-    });
+    const submitted =
+      o.isInit === true
+        ? await submitInit(session, layout.spec.channel.name, o)
+        : await contract.submitAsync(o.fn, {
+            arguments: [...o.args],
+            ...(o.transient ? { transientData: transientData(o.transient) } : {}),
+            ...(o.endorsingOrgs ? { endorsingOrganizations: [...o.endorsingOrgs] } : {}),
+          });
     const result = Buffer.from(submitted.getResult()).toString('utf8');
     const status = await submitted.getStatus();
     const validationCode = CODE_NAMES.get(status.code) ?? String(status.code);
@@ -55,6 +64,30 @@ export async function invokeChaincode(layout: NetworkLayout, user: UserLayout, o
   } finally {
     session.close();
   }
+}
+
+/**
+ * The Gateway client cannot set `ChaincodeInput.is_init`: the proposal is built and signed here and
+ * handed to the client's offline-signing path, which endorses and submits it as usual.
+ */
+async function submitInit(session: GatewaySession, channelId: string, o: TransactOptions): Promise<SubmittedTransaction> {
+  const signer = session.identity.signer;
+  const built = buildProposal({
+    channelId,
+    chaincodeName: o.chaincode,
+    args: [o.fn, ...o.args].map((a) => Buffer.from(a, 'utf8')),
+    transient: transientData(o.transient),
+    creator: signer.serialized,
+    isInit: true,
+  });
+  const signed = new SignedProposal();
+  signed.setProposalBytes(built.proposalBytes);
+  const proposed = new ProposedTransaction();
+  proposed.setTransactionId(built.txId);
+  proposed.setProposal(signed);
+  if (o.endorsingOrgs) proposed.setEndorsingOrganizationsList([...o.endorsingOrgs]);
+  const transaction = await session.gateway.newSignedProposal(proposed.serializeBinary(), signer.sign(built.proposalBytes)).endorse();
+  return transaction.submit();
 }
 
 /** Evaluate on one peer: nothing is ordered or committed. */

@@ -38,6 +38,7 @@ import {
 } from './network-fixture';
 
 const utf8 = new TextDecoder();
+const OTHER_CHANNEL = 'otherchannel';
 
 /**
  * A proposal built here rather than by the Gateway client, which cannot set `is_init` or
@@ -83,6 +84,7 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
   const clients: grpc.Client[] = [];
   const gateways: Gateway[] = [];
   let user: Gateway;
+  let org2User: Gateway;
   let userSigner: Signer;
 
   beforeAll(async () => {
@@ -91,20 +93,25 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
     const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const ports: [number, number] = [p0, p1];
     const genesis = genesisBlock(m, ordererPort);
+    // On the other channel only Org2 members may call chaincode from chaincode.
+    const otherGenesis = genesisBlock(m, ordererPort, '100ms', OTHER_CHANNEL, [], { 'peer/ChaincodeToChaincode': '/Channel/Application/Org2MSP/Readers' });
     orderer = new OrdererNode(loadOrdererConfig(writeOrdererConfig(m, ordererPort, adminPort).configFile));
     await orderer.start();
     expect(await joinOrderer(m, adminPort, genesis)).toBe(201);
+    expect(await joinOrderer(m, adminPort, otherGenesis)).toBe(201);
     for (const i of [0, 1] as const) {
       const peer = new PeerNode(parsePeerConfig(loadNodeConfig(writePeerConfig(m, i, ports, await freePort()).configFile)));
       await peer.start();
       peer.joinChannel(genesis);
+      peer.joinChannel(otherGenesis);
       peers.push(peer);
       clients.push(peerClient(m.orgs[i], ports[i]));
     }
     const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
     user = gatewayFor(m.orgs[0], clients[0]);
     userSigner = signerOf(m.orgs[0]);
-    gateways.push(...admins, user);
+    org2User = gatewayFor(m.orgs[1], clients[1]);
+    gateways.push(...admins, user, org2User);
     // Three definitions of the same code; distinct labels make distinct packages (one sandbox each).
     const defs = [
       { name: 'cca', initRequired: false },
@@ -116,6 +123,10 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
       for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes);
       await Promise.all(admins.map((a) => approve(a, def.name, 1, built.packageId, def.initRequired)));
       await commitDefinition(admins[0], def.name, 1, def.initRequired);
+      if (def.name === 'ccb') {
+        await Promise.all(admins.map((a) => approve(a, def.name, 1, built.packageId, false, OTHER_CHANNEL)));
+        await commitDefinition(admins[0], def.name, 1, false, OTHER_CHANNEL);
+      }
     }
   }, 180_000);
 
@@ -149,16 +160,33 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
     // Reads go through the callee too, and the other org's peer committed the same state.
     expect(utf8.decode(await network.getContract('cca').evaluateTransaction('GetVia', 'ccb', 'k1'))).toBe('v1');
     await eventually(() => expect(peers[1].height(CHANNEL)).toBe(peers[0].height(CHANNEL)));
-    const other = gatewayFor(m.orgs[1], clients[1]);
-    gateways.push(other);
-    expect(utf8.decode(await other.getNetwork(CHANNEL).getContract('ccb').evaluateTransaction('Get', 'k1'))).toBe('v1');
+    expect(utf8.decode(await org2User.getNetwork(CHANNEL).getContract('ccb').evaluateTransaction('Get', 'k1'))).toBe('v1');
+  }, 60_000);
+
+  it('runs a callee on another channel as a query (ACL peer/ChaincodeToChaincode there): its answer returns, its writes are dropped', async () => {
+    expect(await detailsOf(user.getNetwork(CHANNEL).getContract('cca').evaluateTransaction('PutViaChannel', 'ccb', OTHER_CHANNEL, 'k2', 'v2'))).toMatch(
+      /access denied for \[peer\/ChaincodeToChaincode\].*Org2MSP\/Readers/,
+    );
+    const network = org2User.getNetwork(CHANNEL);
+    const submitted = await network.getContract('cca').submitAsync('PutViaChannel', { arguments: ['ccb', OTHER_CHANNEL, 'k2', 'v2'] });
+    expect(utf8.decode(submitted.getResult())).toBe('v2');
+    expect((await submitted.getStatus()).code).toBe(TxValidationCode.VALID);
+    const processed = ProcessedTransaction.deserializeBinary(
+      await network.getContract('qscc').evaluateTransaction('GetTransactionByID', CHANNEL, submitted.getTransactionId()),
+    );
+    const tx = parseTransactionEnvelope(processed.getTransactionenvelope()?.serializeBinary() as Uint8Array);
+    expect(rwsetWrites(tx.action.proposalResponsePayload.action.results).map((w) => [w.namespace, w.keys])).toEqual([['cca', ['via/k2']]]);
+    expect(await detailsOf(user.getNetwork(OTHER_CHANNEL).getContract('ccb').evaluateTransaction('Get', 'k2'))).toMatch(/key k2 does not exist/);
+    expect(await detailsOf(network.getContract('ccb').evaluateTransaction('Get', 'k2'))).toMatch(/key k2 does not exist/);
   }, 60_000);
 
   it('fails a call to a chaincode that is not defined, or to a system chaincode, with the reason', async () => {
     const cca = user.getNetwork(CHANNEL).getContract('cca');
     expect(await detailsOf(cca.evaluateTransaction('PutVia', 'nothing', 'k', 'v'))).toMatch(/chaincode nothing not found/);
     expect(await detailsOf(cca.evaluateTransaction('PutVia', 'qscc', 'k', 'v'))).toMatch(/system chaincode qscc cannot be invoked with a cc2cc invocation/);
-    expect(await detailsOf(cca.evaluateTransaction('PutViaChannel', 'ccb', 'otherchannel', 'k', 'v'))).toMatch(/has not joined it/);
+    expect(await detailsOf(cca.evaluateTransaction('PutViaChannel', 'ccb', 'nochannel', 'k', 'v'))).toMatch(/has not joined it/);
+    const org2Cca = org2User.getNetwork(CHANNEL).getContract('cca');
+    expect(await detailsOf(org2Cca.evaluateTransaction('PutViaChannel', 'cca', OTHER_CHANNEL, 'k', 'v'))).toMatch(/chaincode cca not found/);
   }, 60_000);
 
   it('gives chaincode the exact seconds and nanos of the proposal header', async () => {

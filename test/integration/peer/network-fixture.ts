@@ -259,7 +259,7 @@ export async function install(org: GeneratedOrg, port: number, packageBytes: Uin
 }
 
 /** Approves `name` at `sequence` for the org of `gateway` (its Admin) with `packageId`. */
-export async function approve(gateway: Gateway, name: string, sequence: number, packageId: string, initRequired = false): Promise<void> {
+export async function approve(gateway: Gateway, name: string, sequence: number, packageId: string, initRequired = false, channelId = CHANNEL): Promise<void> {
   const args = new ApproveChaincodeDefinitionForMyOrgArgs();
   args.setName(name);
   args.setVersion('1.0');
@@ -270,17 +270,17 @@ export async function approve(gateway: Gateway, name: string, sequence: number, 
   local.setPackageId(packageId);
   source.setLocalPackage(local);
   args.setSource(source);
-  await gateway.getNetwork(CHANNEL).getContract('_lifecycle').submitTransaction('ApproveChaincodeDefinitionForMyOrg', args.serializeBinary());
+  await gateway.getNetwork(channelId).getContract('_lifecycle').submitTransaction('ApproveChaincodeDefinitionForMyOrg', args.serializeBinary());
 }
 
 /** Commits `name` at `sequence` (endorsed by both orgs: MAJORITY LifecycleEndorsement). */
-export async function commitDefinition(gateway: Gateway, name: string, sequence: number, initRequired = false): Promise<void> {
+export async function commitDefinition(gateway: Gateway, name: string, sequence: number, initRequired = false, channelId = CHANNEL): Promise<void> {
   const args = new CommitChaincodeDefinitionArgs();
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
   args.setInitRequired(initRequired);
-  await gateway.getNetwork(CHANNEL).getContract('_lifecycle').submitTransaction('CommitChaincodeDefinition', args.serializeBinary());
+  await gateway.getNetwork(channelId).getContract('_lifecycle').submitTransaction('CommitChaincodeDefinition', args.serializeBinary());
 }
 
 export const KV_EVENTS_DIR = path.join(__dirname, 'fixtures', 'kv-events');

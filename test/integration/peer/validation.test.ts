@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import { LIFECYCLE_NAMESPACE, approvalKey } from '../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE, approvalKey, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { Block, Envelope, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { headerHashOf, verifyBlock } from '../../../core/peer/validation/block-verifier';
@@ -114,6 +115,33 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
     ]);
+  });
+
+  it('checks the endorsement policy of every namespace a transaction writes (chaincode-to-chaincode calls)', async () => {
+    const policy = new ApplicationPolicy();
+    policy.setSignaturePolicy(SignaturePolicyEnvelope.deserializeBinary(new FabricPolicyProvider().compileExpression("OR('Org1MSP.member')")));
+    const definition = encodeDefinition({
+      name: 'org1only',
+      sequence: 1,
+      version: '1.0',
+      endorsementPlugin: 'escc',
+      validationPlugin: 'vscc',
+      validationParameter: policy.serializeBinary(),
+      initRequired: false,
+    });
+    const def = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: rwset({ [LIFECYCLE_NAMESPACE]: { [definitionKey('org1only')]: definition } }) });
+    expect(await commitBlock(h, [def.envelope])).toEqual([TxValidationCode.VALID]);
+
+    const byOrg1 = (results: Uint8Array) => endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'org1only', results }).envelope;
+    expect(
+      await commitBlock(h, [
+        byOrg1(rwset({ org1only: { a: b('1') } })),
+        // The invoked chaincode's policy holds, the callee's (`cc`, MAJORITY) does not.
+        byOrg1(rwset({ org1only: { b: b('1') }, cc: { c2c: b('1') } })),
+        endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'org1only', results: rwset({ org1only: { d: b('1') }, cc: { c2c: b('2') } }) }).envelope,
+      ]),
+    ).toEqual([TxValidationCode.VALID, TxValidationCode.ENDORSEMENT_POLICY_FAILURE, TxValidationCode.VALID]);
+    expect(Buffer.from(h.joined.channel.ledger.getVersionedState('cc', 'c2c')?.value ?? []).toString()).toBe('2');
   });
 
   it('runs MVCC in block order after the policy checks: the second writer of a read key conflicts', async () => {
