@@ -46,6 +46,7 @@ export class PeerNode {
   readonly logger: Logger;
   private readonly channels: ChannelManager;
   private readonly grpc: PeerGrpcServer;
+  private readonly executor: ChaincodeExecutor;
   private readonly operations: OperationsServer | undefined;
   private readonly pullers = new Map<string, BlockPuller>();
   private readonly network: PeerNetwork;
@@ -105,14 +106,14 @@ export class PeerNode {
     ]) {
       sccs.set(scc.name, scc);
     }
-    const executor = new ChaincodeExecutor({
+    const executor = (this.executor = new ChaincodeExecutor({
       mspId: node.msp.id,
       runtime: this.runtime,
       packages,
       systemChaincode: (name) => sccs.get(name),
       channel: (id) => this.channels.channel(id),
       executeTimeoutMs: peer.chaincodeExecuteTimeoutMs,
-    });
+    }));
     const endorser = new Endorser(
       {
         localDeserializer: localMsp,
@@ -160,6 +161,9 @@ export class PeerNode {
     fs.mkdirSync(this.config.node.dataDir, { recursive: true });
     this.started = true;
     this.channels.openAll();
+    for (const { packageId, error } of await this.executor.preloadInstalled()) {
+      this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
+    }
     this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls);
     if (this.operations !== undefined) {
       this.operations.addHealthChecker({

@@ -188,6 +188,23 @@ export class ChaincodeExecutor {
     }
   }
 
+  /**
+   * Loads every installed package into the runtime. Called once at peer start, so a
+   * chaincode-to-chaincode call (which must run synchronously) finds its callee loaded even when
+   * nobody invoked it directly since the restart. Failures are logged by the caller, not thrown.
+   */
+  async preloadInstalled(): Promise<{ packageId: string; error: unknown }[]> {
+    const failures: { packageId: string; error: unknown }[] = [];
+    for (const { packageId, label } of this.support.packages.list()) {
+      try {
+        await this.ensureInstalled(packageId, label);
+      } catch (error) {
+        failures.push({ packageId, error });
+      }
+    }
+    return failures;
+  }
+
   private ensureInstalled(packageId: string, name: string): Promise<void> {
     let p = this.installed.get(packageId);
     if (p === undefined) {

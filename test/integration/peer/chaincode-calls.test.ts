@@ -81,6 +81,7 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
   let m: Material;
   let orderer: OrdererNode;
   const peers: PeerNode[] = [];
+  const peerConfigFiles: string[] = [];
   const clients: grpc.Client[] = [];
   const gateways: Gateway[] = [];
   let user: Gateway;
@@ -100,7 +101,8 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
     expect(await joinOrderer(m, adminPort, genesis)).toBe(201);
     expect(await joinOrderer(m, adminPort, otherGenesis)).toBe(201);
     for (const i of [0, 1] as const) {
-      const peer = new PeerNode(parsePeerConfig(loadNodeConfig(writePeerConfig(m, i, ports, await freePort()).configFile)));
+      peerConfigFiles.push(writePeerConfig(m, i, ports, await freePort()).configFile);
+      const peer = new PeerNode(parsePeerConfig(loadNodeConfig(peerConfigFiles[i])));
       await peer.start();
       peer.joinChannel(genesis);
       peer.joinChannel(otherGenesis);
@@ -222,5 +224,13 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
     expect(await detailsOf(ownProposal(user, userSigner, 'cca', ['InitLedger', 'x'], { isInit: true }).endorse())).toMatch(
       /chaincode 'cca' does not require initialization but called as init/,
     );
+  }, 60_000);
+
+  it('after a restart, a chaincode called only from chaincode answers on the first call (installed packages are preloaded)', async () => {
+    await peers[0].stop();
+    peers[0] = new PeerNode(parsePeerConfig(loadNodeConfig(peerConfigFiles[0])));
+    await peers[0].start();
+    // ccb has not been invoked directly since the restart: the call reaches it only through cca.
+    expect(utf8.decode(await user.getNetwork(CHANNEL).getContract('cca').evaluateTransaction('GetVia', 'ccb', 'k1'))).toBe('v1');
   }, 60_000);
 });
