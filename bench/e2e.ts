@@ -4,7 +4,8 @@
  * `@hyperledger/fabric-gateway` client, as Caliper would drive Fabric. Server CPU is read from
  * `/proc` for every Weft process and divided by committed transactions or answered queries.
  *
- * Knobs (environment): WEFT_BENCH_CONCURRENCY (default 64 clients), WEFT_BENCH_SECONDS (10).
+ * Knobs (environment): WEFT_BENCH_CONCURRENCY (default 64 clients), WEFT_BENCH_SECONDS (10);
+ * WEFT_CPU_PROF=<dir> makes every node write a V8 .cpuprofile there on exit (test/e2e/weft-process.ts).
  */
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { CHANNEL, gatewayFor } from '../test/integration/peer/network-fixture';

@@ -181,17 +181,35 @@ function decodeSignedProposal(bytesIn: Uint8Array): HostSignedProposal {
   };
 }
 
+interface Creator {
+  readonly creatorMspId: string;
+  readonly creatorIdBytes: Uint8Array;
+}
+
+const creatorCache = new Map<string, Creator>();
+const CREATOR_CACHE_SIZE = 512;
+
+/** The creator's MSP id and certificate, decoded once per distinct `SerializedIdentity` bytes (clients repeat). */
+function creatorOf(serialized: Uint8Array): Creator {
+  const key = Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength).toString('latin1');
+  let creator = creatorCache.get(key);
+  if (creator === undefined) {
+    creator = { creatorMspId: '', creatorIdBytes: new Uint8Array(0) };
+    try {
+      const id = SerializedIdentity.deserializeBinary(serialized);
+      creator = { creatorMspId: id.getMspid(), creatorIdBytes: new Uint8Array(id.getIdBytes_asU8()) };
+    } catch {
+      // An undecodable creator surfaces as ClientIdentity's certificate error, as in Fabric.
+    }
+    if (creatorCache.size >= CREATOR_CACHE_SIZE) creatorCache.delete(creatorCache.keys().next().value as string);
+    creatorCache.set(key, creator);
+  }
+  return creator;
+}
+
 /** What the sandbox receives at dispatch: plain, structured-clonable data only. */
 export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<RuntimeLimits>): SandboxInvocation {
-  let creatorMspId = '';
-  let creatorIdBytes: Uint8Array = new Uint8Array(0);
-  try {
-    const id = SerializedIdentity.deserializeBinary(inv.creator);
-    creatorMspId = id.getMspid();
-    creatorIdBytes = exact(id.getIdBytes_asU8());
-  } catch {
-    // An undecodable creator surfaces as ClientIdentity's certificate error, as in Fabric.
-  }
+  const { creatorMspId, creatorIdBytes } = creatorOf(inv.creator);
   return {
     txId: inv.txId,
     channelId: inv.channelId,

@@ -58,7 +58,7 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
   }
 
   getTxSimulationResults(): Uint8Array {
-    return this.builder.build().serializeBinary();
+    return this.builder.buildBytes();
   }
 
   protected override beforePaginated(): void {

@@ -1,10 +1,12 @@
 import { ChannelHeader, Envelope, Header, Payload, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { SignedData } from '../policy/policy';
 import { toTimestamp } from './bytes';
-import { DefaultProtocolLimits, ParseOptions, decode, guard, requireBytes, requireMessage } from './bounded-decode';
-import { HeaderRequirements, ParsedChannelHeader, ParsedSignatureHeader, parseHeaderMessage } from './header';
+import { ProtocolError } from '../errors';
+import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, checkSize, requireBytes, requireMessage } from './bounded-decode';
+import { HeaderRequirements, ParsedChannelHeader, ParsedSignatureHeader, parseHeaderParts } from './header';
 import type { Signer } from './signer';
 import { computeTxId, newNonce } from './txid';
+import { WireReader } from './wire-reader';
 
 /** A decoded `common.Envelope` and its `Payload` header; all byte fields are the received bytes. */
 export interface ParsedEnvelope {
@@ -30,20 +32,44 @@ export interface ParseEnvelopeOptions extends ParseOptions, HeaderRequirements {
 /** Decodes an `Envelope` and its payload header; checks per `options`. Does not verify the signature. */
 export function parseEnvelope(bytes: Uint8Array, options: ParseEnvelopeOptions = {}): ParsedEnvelope {
   const root = options.path ?? 'envelope';
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ProtocolError(ProtocolErrorCode.BadInput, `${root}: expected bytes (Uint8Array), got ${typeof bytes}`, { path: root });
+  }
   requireBytes(bytes, root);
-  const env = decode(Envelope, bytes, root, options.maxBytes ?? DefaultProtocolLimits.maxEnvelopeBytes);
-  const [payloadBytes, signature] = guard(root, () => [env.getPayload_asU8(), env.getSignature_asU8()] as const);
+  checkSize(bytes, options.maxBytes ?? DefaultProtocolLimits.maxEnvelopeBytes, root);
+  // Read from the wire (WireReader): every transaction of every block comes through here.
+  const env = new WireReader(bytes, root, 'Envelope');
+  let payloadBytes = EMPTY;
+  let signature = EMPTY;
+  while (env.next()) {
+    if (env.field === 1) payloadBytes = env.bytes();
+    else if (env.field === 2) signature = env.bytes();
+    else env.skip();
+  }
   requireBytes(payloadBytes, `${root}.payload`);
   if (options.requireSignature === true) requireBytes(signature, `${root}.signature`);
-  const payload = decode(Payload, payloadBytes, `${root}.payload`);
-  const header = requireMessage(
-    guard(`${root}.payload`, () => payload.getHeader()),
-    `${root}.payload.header`,
-  );
-  const { channelHeader, signatureHeader } = parseHeaderMessage(header, `${root}.payload.header`, options);
-  const data = guard(`${root}.payload`, () => payload.getData_asU8());
+  const payload = new WireReader(payloadBytes, `${root}.payload`, 'Payload');
+  let header: Uint8Array | undefined;
+  let data = EMPTY;
+  while (payload.next()) {
+    if (payload.field === 1) header = payload.bytes();
+    else if (payload.field === 2) data = payload.bytes();
+    else payload.skip();
+  }
+  const headerPath = `${root}.payload.header`;
+  const headerReader = new WireReader(requireMessage(header, headerPath), headerPath, 'Header');
+  let chdr = EMPTY;
+  let shdr = EMPTY;
+  while (headerReader.next()) {
+    if (headerReader.field === 1) chdr = headerReader.bytes();
+    else if (headerReader.field === 2) shdr = headerReader.bytes();
+    else headerReader.skip();
+  }
+  const { channelHeader, signatureHeader } = parseHeaderParts(chdr, shdr, headerPath, options);
   return { bytes, payloadBytes, signature, channelHeader, signatureHeader, data };
 }
+
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** The creator's signature over the envelope payload, for a policy check (e.g. `/Channel/Writers`). */
 export function envelopeSignedData(env: ParsedEnvelope): SignedData {

@@ -1,8 +1,9 @@
-import { ChannelHeader, Header, HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { type Header, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ProtocolError } from '../errors';
-import { type TimestampParts, fromTimestamp, timestampParts } from './bytes';
-import { ProtocolErrorCode, decode, guard, requireBytes } from './bounded-decode';
+import type { TimestampParts } from './bytes';
+import { ProtocolErrorCode, guard, requireBytes } from './bounded-decode';
 import { computeTxId } from './txid';
+import { WireReader } from './wire-reader';
 
 /** A decoded `common.ChannelHeader` with the exact bytes it came from. */
 export interface ParsedChannelHeader {
@@ -55,26 +56,85 @@ export function headerTypeName(type: number): string {
 
 /** Decodes a `common.ChannelHeader` at `path`. */
 export function parseChannelHeader(bytes: Uint8Array, path: string): ParsedChannelHeader {
+  requireInput(bytes, path);
   requireBytes(bytes, path);
-  const chdr = decode(ChannelHeader, bytes, path);
-  return guard(path, () => ({
-    bytes,
-    type: chdr.getType(),
-    version: chdr.getVersion(),
-    channelId: chdr.getChannelId(),
-    txId: chdr.getTxId(),
-    epoch: chdr.getEpoch(),
-    timestamp: fromTimestamp(chdr.getTimestamp()),
-    exactTimestamp: timestampParts(chdr.getTimestamp()),
-    extension: chdr.getExtension_asU8(),
-    tlsCertHash: chdr.getTlsCertHash_asU8(),
-  }));
+  // Read from the wire (see WireReader): this runs for every proposal and every envelope.
+  const r = new WireReader(bytes, path, 'ChannelHeader');
+  let type = 0;
+  let version = 0;
+  let channelId = '';
+  let txId = '';
+  let epoch = 0;
+  let exactTimestamp: TimestampParts | undefined;
+  let extension = EMPTY;
+  let tlsCertHash = EMPTY;
+  while (r.next()) {
+    switch (r.field) {
+      case 1:
+        type = r.int32();
+        break;
+      case 2:
+        version = r.int32();
+        break;
+      case 3:
+        exactTimestamp = parseTimestamp(r.bytes(), `${path}.timestamp`);
+        break;
+      case 4:
+        channelId = r.string();
+        break;
+      case 5:
+        txId = r.string();
+        break;
+      case 6:
+        epoch = r.uint();
+        break;
+      case 7:
+        extension = r.bytes();
+        break;
+      case 8:
+        tlsCertHash = r.bytes();
+        break;
+      default:
+        r.skip();
+    }
+  }
+  const timestamp = exactTimestamp === undefined ? undefined : new Date(exactTimestamp.seconds * 1000 + Math.floor(exactTimestamp.nanos / 1e6));
+  return { bytes, type, version, channelId, txId, epoch, timestamp, exactTimestamp, extension, tlsCertHash };
+}
+
+/** `google.protobuf.Timestamp{seconds = 1, nanos = 2}`. */
+function parseTimestamp(bytes: Uint8Array, path: string): TimestampParts {
+  const r = new WireReader(bytes, path, 'Timestamp');
+  let seconds = 0;
+  let nanos = 0;
+  while (r.next()) {
+    if (r.field === 1) seconds = r.int64();
+    else if (r.field === 2) nanos = r.int32();
+    else r.skip();
+  }
+  return { seconds, nanos };
 }
 
 /** Decodes a `common.SignatureHeader` at `path`. */
 export function parseSignatureHeader(bytes: Uint8Array, path: string): ParsedSignatureHeader {
-  const shdr = decode(SignatureHeader, bytes, path);
-  return guard(path, () => ({ bytes, creator: shdr.getCreator_asU8(), nonce: shdr.getNonce_asU8() }));
+  requireInput(bytes, path);
+  const r = new WireReader(bytes, path, 'SignatureHeader');
+  let creator = EMPTY;
+  let nonce = EMPTY;
+  while (r.next()) {
+    if (r.field === 1) creator = r.bytes();
+    else if (r.field === 2) nonce = r.bytes();
+    else r.skip();
+  }
+  return { bytes, creator, nonce };
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+function requireInput(bytes: Uint8Array, path: string): void {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ProtocolError(ProtocolErrorCode.BadInput, `${path}: expected bytes (Uint8Array), got ${typeof bytes}`, { path });
+  }
 }
 
 /**
@@ -95,9 +155,17 @@ export function parseHeaderParts(
 
 /** Decodes a `common.Header` message's bytes (as in `Proposal.header`). */
 export function parseHeaderBytes(bytes: Uint8Array, path: string, req: HeaderRequirements = {}): ParsedHeader {
+  requireInput(bytes, path);
   requireBytes(bytes, path);
-  const header = decode(Header, bytes, path);
-  return parseHeaderMessage(header, path, req);
+  const r = new WireReader(bytes, path, 'Header');
+  let chdr = EMPTY;
+  let shdr = EMPTY;
+  while (r.next()) {
+    if (r.field === 1) chdr = r.bytes();
+    else if (r.field === 2) shdr = r.bytes();
+    else r.skip();
+  }
+  return parseHeaderParts(chdr, shdr, path, req);
 }
 
 /** Checks an already decoded `common.Header` message. */

@@ -1,6 +1,5 @@
-import { ChaincodeAction } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import { ProposalResponsePayload } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
-import { decode, guard, requireBytes, requireMessage } from './bounded-decode';
+import { requireBytes, requireMessage } from './bounded-decode';
+import { WireReader } from './wire-reader';
 
 /** A chaincode's response as carried in `peer.Response`. */
 export interface ChaincodeResponse {
@@ -38,24 +37,73 @@ export interface ParsedProposalResponsePayload {
 /** Decodes `ProposalResponsePayload` bytes and its `ChaincodeAction` at `path`. */
 export function parseProposalResponsePayload(bytes: Uint8Array, path: string): ParsedProposalResponsePayload {
   requireBytes(bytes, path);
-  const prp = decode(ProposalResponsePayload, bytes, path);
-  const proposalHash = requireBytes(prp.getProposalHash_asU8(), `${path}.proposal_hash`);
+  // Read from the wire (WireReader): every endorsement and every committed transaction has one.
+  const prp = new WireReader(bytes, path, 'ProposalResponsePayload');
+  let proposalHash = EMPTY;
+  let extension = EMPTY;
+  while (prp.next()) {
+    if (prp.field === 1) proposalHash = prp.bytes();
+    else if (prp.field === 2) extension = prp.bytes();
+    else prp.skip();
+  }
+  requireBytes(proposalHash, `${path}.proposal_hash`);
   const extPath = `${path}.extension`;
-  const extension = requireBytes(prp.getExtension_asU8(), extPath);
-  const act = decode(ChaincodeAction, extension, extPath);
-  const action = guard(extPath, (): ParsedChaincodeAction => {
-    const ccid = requireMessage(act.getChaincodeId(), `${extPath}.chaincode_id`);
-    const response = act.getResponse();
-    return {
-      results: act.getResults_asU8(),
-      events: act.getEvents_asU8(),
-      response: {
-        status: response?.getStatus() ?? 0,
-        message: response?.getMessage() ?? '',
-        payload: response?.getPayload_asU8() ?? new Uint8Array(0),
-      },
-      chaincodeId: { name: ccid.getName(), version: ccid.getVersion(), path: ccid.getPath() },
-    };
-  });
-  return { bytes, proposalHash, extension, action };
+  requireBytes(extension, extPath);
+  const act = new WireReader(extension, extPath, 'ChaincodeAction');
+  let results = EMPTY;
+  let events = EMPTY;
+  let response: ChaincodeResponse = { status: 0, message: '', payload: EMPTY };
+  let chaincodeId: ChaincodeIdentifier | undefined;
+  while (act.next()) {
+    switch (act.field) {
+      case 1:
+        results = act.bytes();
+        break;
+      case 2:
+        events = act.bytes();
+        break;
+      case 3:
+        response = parseResponse(act.bytes(), `${extPath}.response`);
+        break;
+      case 4:
+        chaincodeId = parseChaincodeId(act.bytes(), `${extPath}.chaincode_id`);
+        break;
+      default:
+        act.skip();
+    }
+  }
+  requireMessage(chaincodeId, `${extPath}.chaincode_id`);
+  return { bytes, proposalHash, extension, action: { results, events, response, chaincodeId: chaincodeId as ChaincodeIdentifier } };
 }
+
+/** `peer.Response{status = 1, message = 2, payload = 3}`. */
+export function parseResponse(bytes: Uint8Array, path: string): ChaincodeResponse {
+  const r = new WireReader(bytes, path, 'Response');
+  let status = 0;
+  let message = '';
+  let payload = EMPTY;
+  while (r.next()) {
+    if (r.field === 1) status = r.int32();
+    else if (r.field === 2) message = r.string();
+    else if (r.field === 3) payload = r.bytes();
+    else r.skip();
+  }
+  return { status, message, payload };
+}
+
+/** `peer.ChaincodeID{path = 1, name = 2, version = 3}`. */
+function parseChaincodeId(bytes: Uint8Array, path: string): ChaincodeIdentifier {
+  const r = new WireReader(bytes, path, 'ChaincodeID');
+  let ccPath = '';
+  let name = '';
+  let version = '';
+  while (r.next()) {
+    if (r.field === 1) ccPath = r.string();
+    else if (r.field === 2) name = r.string();
+    else if (r.field === 3) version = r.string();
+    else r.skip();
+  }
+  return { name, version, path: ccPath };
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);

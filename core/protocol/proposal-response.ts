@@ -1,22 +1,19 @@
-import { ChaincodeID } from '@hyperledger/fabric-protos/lib/peer/chaincode_pb';
-import { ChaincodeAction } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import {
-  Endorsement,
-  ProposalResponse,
-  ProposalResponsePayload,
-  Response,
-} from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
+import { ProposalResponse, Response } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import type { SignedData } from '../policy/policy';
 import { concatBytes } from './bytes';
-import { DefaultProtocolLimits, ParseOptions, badInput, decode, guard, requireBytes } from './bounded-decode';
+import { ProtocolError } from '../errors';
+import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, badInput, checkSize, requireBytes } from './bounded-decode';
 import type { ParsedSignedProposal } from './proposal';
 import {
   ChaincodeIdentifier,
   ChaincodeResponse,
   ParsedProposalResponsePayload,
   parseProposalResponsePayload,
+  parseResponse,
 } from './proposal-response-payload';
 import type { Signer } from './signer';
+import { WireReader } from './wire-reader';
+import { int32Field, lenField, message, stringField } from './wire-writer';
 
 /** Fabric's `shim.ERRORTHRESHOLD`: a chaincode status at or above it is an error, never endorsed. */
 export const ERROR_THRESHOLD = 400;
@@ -71,33 +68,26 @@ export function buildProposalResponse(input: ProposalResponseInput): Uint8Array 
   if (input.response.status >= ERROR_THRESHOLD) {
     badInput('proposal_response.response.status', `a status below ${ERROR_THRESHOLD} to endorse`, input.response.status);
   }
-  const response = toResponse(input.response);
-  const ccid = new ChaincodeID();
-  ccid.setName(input.chaincodeId.name);
-  ccid.setVersion(input.chaincodeId.version);
-  if (input.chaincodeId.path !== undefined) ccid.setPath(input.chaincodeId.path);
-  const action = new ChaincodeAction();
-  action.setResults(input.results);
-  if (input.events !== undefined) action.setEvents(input.events);
-  action.setResponse(response);
-  action.setChaincodeId(ccid);
-  const prp = new ProposalResponsePayload();
-  prp.setProposalHash(input.proposal.proposalHash);
-  prp.setExtension$(action.serializeBinary());
-  const prpBytes = prp.serializeBinary();
+  // Encoded by hand (wire-writer), byte for byte what google-protobuf writes: every endorsement
+  // builds these six messages.
+  const { status, message: text, payload } = input.response;
+  const response = message(int32Field(1, status), stringField(2, text ?? ''), lenField(3, payload ?? EMPTY, true));
+  const { name, version, path } = input.chaincodeId;
+  const ccid = message(stringField(1, path ?? ''), stringField(2, name), stringField(3, version));
+  const action = message(
+    lenField(1, input.results, true),
+    input.events === undefined ? undefined : lenField(2, input.events, true),
+    lenField(3, response, false),
+    lenField(4, ccid, false),
+  );
+  const prpBytes = message(lenField(1, input.proposal.proposalHash, true), lenField(2, action, true));
 
   const endorserBytes = input.endorser.serialized;
-  const endorsement = new Endorsement();
-  endorsement.setEndorser(endorserBytes);
-  endorsement.setSignature(input.endorser.sign(concatBytes(prpBytes, endorserBytes)));
-
-  const pr = new ProposalResponse();
-  pr.setVersion(1);
-  pr.setResponse(response);
-  pr.setPayload(prpBytes);
-  pr.setEndorsement(endorsement);
-  return pr.serializeBinary();
+  const endorsement = message(lenField(1, endorserBytes, true), lenField(2, input.endorser.sign(concatBytes(prpBytes, endorserBytes)), true));
+  return message(int32Field(1, 1), lenField(4, response, false), lenField(5, prpBytes, true), lenField(6, endorsement, false));
 }
+
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** An unendorsed `ProposalResponse` carrying only a status and message (a failed proposal). */
 export function buildErrorProposalResponse(status: number, message: string): Uint8Array {
@@ -112,30 +102,48 @@ export function buildErrorProposalResponse(status: number, message: string): Uin
  */
 export function parseProposalResponse(bytes: Uint8Array, options: ParseOptions = {}): ParsedProposalResponse {
   const root = 'proposal_response';
-  const pr = decode(ProposalResponse, bytes, root, options.maxBytes ?? DefaultProtocolLimits.maxProposalResponseBytes);
-  const { version, response, payloadBytes, endorsementMsg } = guard(root, () => {
-    const r = pr.getResponse();
-    return {
-      version: pr.getVersion(),
-      response: {
-        status: r?.getStatus() ?? 0,
-        message: r?.getMessage() ?? '',
-        payload: r?.getPayload_asU8() ?? new Uint8Array(0),
-      },
-      payloadBytes: pr.getPayload_asU8(),
-      endorsementMsg: pr.getEndorsement(),
-    };
-  });
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ProtocolError(ProtocolErrorCode.BadInput, `${root}: expected bytes (Uint8Array), got ${typeof bytes}`, { path: root });
+  }
+  checkSize(bytes, options.maxBytes ?? DefaultProtocolLimits.maxProposalResponseBytes, root);
+  // Read from the wire (WireReader): the Gateway parses every remote endorsement.
+  const pr = new WireReader(bytes, root, 'ProposalResponse');
+  let version = 0;
+  let response: ChaincodeResponse = { status: 0, message: '', payload: new Uint8Array(0) };
+  let payloadBytes: Uint8Array = new Uint8Array(0);
+  let endorsementBytes: Uint8Array | undefined;
+  while (pr.next()) {
+    switch (pr.field) {
+      case 1:
+        version = pr.int32();
+        break;
+      case 4:
+        response = parseResponse(pr.bytes(), `${root}.response`);
+        break;
+      case 5:
+        payloadBytes = pr.bytes();
+        break;
+      case 6:
+        endorsementBytes = pr.bytes();
+        break;
+      default:
+        pr.skip();
+    }
+  }
   let endorsement: ParsedEndorsement | undefined;
-  if (endorsementMsg !== undefined) {
-    const e = guard(`${root}.endorsement`, () => ({
-      endorser: endorsementMsg.getEndorser_asU8(),
-      signature: endorsementMsg.getSignature_asU8(),
-    }));
-    requireBytes(e.endorser, `${root}.endorsement.endorser`);
-    requireBytes(e.signature, `${root}.endorsement.signature`);
+  if (endorsementBytes !== undefined) {
+    const er = new WireReader(endorsementBytes, `${root}.endorsement`, 'Endorsement');
+    let endorser: Uint8Array = new Uint8Array(0);
+    let signature: Uint8Array = new Uint8Array(0);
+    while (er.next()) {
+      if (er.field === 1) endorser = er.bytes();
+      else if (er.field === 2) signature = er.bytes();
+      else er.skip();
+    }
+    requireBytes(endorser, `${root}.endorsement.endorser`);
+    requireBytes(signature, `${root}.endorsement.signature`);
     requireBytes(payloadBytes, `${root}.payload`);
-    endorsement = e;
+    endorsement = { endorser, signature };
   }
   const payload = payloadBytes.length > 0 ? parseProposalResponsePayload(payloadBytes, `${root}.payload`) : undefined;
   return { bytes, version, response, payloadBytes, payload, endorsement };

@@ -7,12 +7,13 @@ import {
   SignedProposal,
 } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { type TimestampParts, toTimestamp } from './bytes';
+import { ProtocolError } from '../errors';
 import {
   DefaultProtocolLimits,
   ParseOptions,
+  ProtocolErrorCode,
   badInput,
-  decode,
-  guard,
+  checkSize,
   requireBytes,
   requireMessage,
   requireString,
@@ -21,6 +22,7 @@ import { ParsedChannelHeader, ParsedSignatureHeader, parseHeaderBytes } from './
 import { computeProposalHash, proposalPayloadForTx } from './proposal-hash';
 import type { Signer } from './signer';
 import { computeTxId, newNonce } from './txid';
+import { WireReader } from './wire-reader';
 
 /** Transient data: secret inputs for endorsers only, never ordered. */
 export type TransientMap = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
@@ -193,15 +195,16 @@ export function signProposal(proposalBytes: Uint8Array, signer: Signer): Uint8Ar
  */
 export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOptions = {}): ParsedSignedProposal {
   const root = 'signed_proposal';
+  requireInput(bytes, root);
   requireBytes(bytes, root);
-  const signed = decode(SignedProposal, bytes, root, options.maxBytes ?? DefaultProtocolLimits.maxProposalBytes);
-  const proposalBytes = requireBytes(signed.getProposalBytes_asU8(), `${root}.proposal_bytes`);
-  const signature = requireBytes(signed.getSignature_asU8(), `${root}.signature`);
+  checkSize(bytes, options.maxBytes ?? DefaultProtocolLimits.maxProposalBytes, root);
+  // The outer layers are read from the wire (WireReader): this runs for every proposal.
+  const [signedProposalBytes, signatureBytes] = twoBytesFields(bytes, root, 'SignedProposal');
+  const proposalBytes = requireBytes(signedProposalBytes, `${root}.proposal_bytes`);
+  const signature = requireBytes(signatureBytes, `${root}.signature`);
 
   const pPath = `${root}.proposal_bytes`;
-  const proposal = decode(Proposal, proposalBytes, pPath);
-  const headerBytes = proposal.getHeader_asU8();
-  const payloadBytes = proposal.getPayload_asU8();
+  const [headerBytes, payloadBytes] = twoBytesFields(proposalBytes, pPath, 'Proposal');
   const { channelHeader, signatureHeader } = parseHeaderBytes(headerBytes, `${pPath}.header`, {
     types: [HeaderType.ENDORSER_TRANSACTION],
     requireCreator: true,
@@ -210,22 +213,20 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
   });
 
   const extPath = `${pPath}.header.channel_header.extension`;
-  const ext = decode(ChaincodeHeaderExtension, requireBytes(channelHeader.extension, extPath), extPath);
-  const extId = requireMessage(ext.getChaincodeId(), `${extPath}.chaincode_id`);
-  const chaincodeName = requireString(extId.getName(), `${extPath}.chaincode_id.name`);
+  const chaincodeName = headerExtensionChaincodeName(requireBytes(channelHeader.extension, extPath), extPath);
 
   const payloadPath = `${pPath}.payload`;
-  const cpp = decode(ChaincodeProposalPayload, requireBytes(payloadBytes, payloadPath), payloadPath);
+  const cpp = new WireReader(requireBytes(payloadBytes, payloadPath), payloadPath, 'ChaincodeProposalPayload');
+  let cppInput = EMPTY;
+  const transient = new Map<string, Uint8Array>();
+  while (cpp.next()) {
+    if (cpp.field === 1) cppInput = cpp.bytes();
+    else if (cpp.field === 2) readMapEntry(cpp.bytes(), `${payloadPath}.TransientMap`, transient);
+    else cpp.skip();
+  }
   const inputPath = `${payloadPath}.input`;
-  const inputBytes = requireBytes(cpp.getInput_asU8(), inputPath);
+  const inputBytes = requireBytes(cppInput, inputPath);
   const invocation = parseInvocationSpec(inputBytes, inputPath);
-  const transient = guard(`${payloadPath}.TransientMap`, () => {
-    const out = new Map<string, Uint8Array>();
-    cpp.getTransientmapMap().forEach((value, key) => {
-      out.set(key, typeof value === 'string' ? new Uint8Array(Buffer.from(value, 'base64')) : value);
-    });
-    return out;
-  });
 
   const payloadForTx = proposalPayloadForTx(inputBytes);
   return {
@@ -251,6 +252,59 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
   };
 }
 
+function requireInput(bytes: Uint8Array, path: string): void {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ProtocolError(ProtocolErrorCode.BadInput, `${path}: expected bytes (Uint8Array), got ${typeof bytes}`, { path });
+  }
+}
+
+/** Fields 1 and 2 (both bytes) of a message such as `SignedProposal` or `Proposal`; empty when absent. */
+function twoBytesFields(bytes: Uint8Array, path: string, message: string): [Uint8Array, Uint8Array] {
+  const r = new WireReader(bytes, path, message);
+  let first: Uint8Array = EMPTY;
+  let second: Uint8Array = EMPTY;
+  while (r.next()) {
+    if (r.field === 1) first = r.bytes();
+    else if (r.field === 2) second = r.bytes();
+    else r.skip();
+  }
+  return [first, second];
+}
+
+/** `ChaincodeHeaderExtension{chaincode_id = 2: ChaincodeID{name = 2}}`: the chaincode a proposal routes to. */
+export function headerExtensionChaincodeName(bytes: Uint8Array, path: string): string {
+  const r = new WireReader(bytes, path, 'ChaincodeHeaderExtension');
+  let id: Uint8Array | undefined;
+  while (r.next()) {
+    if (r.field === 2) id = r.bytes();
+    else r.skip();
+  }
+  if (id === undefined) requireMessage(undefined, `${path}.chaincode_id`);
+  const idPath = `${path}.chaincode_id`;
+  const idReader = new WireReader(id as Uint8Array, idPath, 'ChaincodeID');
+  let name = '';
+  while (idReader.next()) {
+    if (idReader.field === 2) name = idReader.string();
+    else idReader.skip();
+  }
+  return requireString(name, `${idPath}.name`);
+}
+
+/** One `map<string, bytes>` entry {key = 1, value = 2}; a later entry for a key replaces an earlier one. */
+function readMapEntry(bytes: Uint8Array, path: string, into: Map<string, Uint8Array>): void {
+  const r = new WireReader(bytes, path, 'map entry');
+  let key = '';
+  let value = EMPTY;
+  while (r.next()) {
+    if (r.field === 1) key = r.string();
+    else if (r.field === 2) value = r.bytes();
+    else r.skip();
+  }
+  into.set(key, value);
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
 /** The decoded `ChaincodeInvocationSpec` of a proposal or transaction payload. */
 export interface ParsedInvocation {
   readonly chaincodeType: number;
@@ -260,10 +314,29 @@ export interface ParsedInvocation {
 
 /** Decodes `ChaincodeInvocationSpec` bytes at `path`; spec and input are required (as Fabric). */
 export function parseInvocationSpec(bytes: Uint8Array, path: string): ParsedInvocation {
-  const cis = decode(ChaincodeInvocationSpec, bytes, path);
-  return guard(path, () => {
-    const spec = requireMessage(cis.getChaincodeSpec(), `${path}.chaincode_spec`);
-    const ccInput = requireMessage(spec.getInput(), `${path}.chaincode_spec.input`);
-    return { chaincodeType: spec.getType(), args: ccInput.getArgsList_asU8(), isInit: ccInput.getIsInit() };
-  });
+  const cis = new WireReader(bytes, path, 'ChaincodeInvocationSpec');
+  let specBytes: Uint8Array | undefined;
+  while (cis.next()) {
+    if (cis.field === 1) specBytes = cis.bytes();
+    else cis.skip();
+  }
+  const specPath = `${path}.chaincode_spec`;
+  const spec = new WireReader(requireMessage(specBytes, specPath), specPath, 'ChaincodeSpec');
+  let chaincodeType = 0;
+  let inputBytes: Uint8Array | undefined;
+  while (spec.next()) {
+    if (spec.field === 1) chaincodeType = spec.int32();
+    else if (spec.field === 3) inputBytes = spec.bytes();
+    else spec.skip();
+  }
+  const inputPath = `${specPath}.input`;
+  const input = new WireReader(requireMessage(inputBytes, inputPath), inputPath, 'ChaincodeInput');
+  const args: Uint8Array[] = [];
+  let isInit = false;
+  while (input.next()) {
+    if (input.field === 1) args.push(input.bytes());
+    else if (input.field === 3) isInit = input.uint() !== 0;
+    else input.skip();
+  }
+  return { chaincodeType, args, isInit };
 }

@@ -1,31 +1,17 @@
-import { Envelope, Header, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ChaincodeHeaderExtension, ChaincodeProposalPayload } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import { Endorsement } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
-import {
-  ChaincodeActionPayload,
-  ChaincodeEndorsedAction,
-  Transaction,
-  TransactionAction,
-} from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ProtocolError } from '../errors';
 import type { SignedData } from '../policy/policy';
 import { bytesEqual, toHex } from './bytes';
-import {
-  ParseOptions,
-  ProtocolErrorCode,
-  decode,
-  guard,
-  requireBytes,
-  requireMessage,
-  requireString,
-} from './bounded-decode';
+import { ParseOptions, ProtocolErrorCode, requireBytes, requireMessage } from './bounded-decode';
 import { ParsedEnvelope, envelopeSignedData, parseEnvelope } from './envelope';
 import { ParsedSignatureHeader, checkHeader, headerTypeName, parseSignatureHeader } from './header';
-import { ParsedInvocation, ParsedSignedProposal, parseInvocationSpec } from './proposal';
+import { ParsedInvocation, ParsedSignedProposal, headerExtensionChaincodeName, parseInvocationSpec } from './proposal';
 import { computeProposalHash } from './proposal-hash';
 import { ParsedEndorsement, ParsedProposalResponse, endorsementSignedData, parseProposalResponse } from './proposal-response';
 import { ParsedProposalResponsePayload, parseProposalResponsePayload } from './proposal-response-payload';
 import type { Signer } from './signer';
+import { WireReader } from './wire-reader';
+import { lenField, message } from './wire-writer';
 
 /** The single action of an endorser transaction, decoded; byte fields are the received bytes. */
 export interface ParsedTransactionAction {
@@ -89,15 +75,15 @@ export function buildTransactionEnvelope(
   }
   const parsed = responses.map((r) => (r instanceof Uint8Array ? parseProposalResponse(r) : r));
   const first = parsed[0].payloadBytes;
-  const endorsements: Endorsement[] = [];
+  const endorsements: Uint8Array[] = [];
   const seen = new Set<string>();
   parsed.forEach((r, i) => {
-    const { status, message } = r.response;
+    const { status, message: text } = r.response;
     if (status < 200 || status >= 400) {
       throw new ProtocolError(
         ProtocolErrorCode.BadResponse,
-        `responses[${i}]: proposal response was not successful, status ${status}: ${message}`,
-        { index: i, status, message, txId: proposal.txId },
+        `responses[${i}]: proposal response was not successful, status ${status}: ${text}`,
+        { index: i, status, message: text, txId: proposal.txId },
       );
     }
     if (!bytesEqual(first, r.payloadBytes)) {
@@ -111,10 +97,8 @@ export function buildTransactionEnvelope(
     const key = toHex(r.endorsement.endorser);
     if (seen.has(key)) return;
     seen.add(key);
-    const e = new Endorsement();
-    e.setEndorser(r.endorsement.endorser);
-    e.setSignature(r.endorsement.signature);
-    endorsements.push(e);
+    // ChaincodeEndorsedAction.endorsements = 2: Endorsement{endorser = 1, signature = 2}.
+    endorsements.push(lenField(2, message(lenField(1, r.endorsement.endorser, true), lenField(2, r.endorsement.signature, true)), false) as Uint8Array);
   });
   if (endorsements.length === 0) {
     throw new ProtocolError(ProtocolErrorCode.BadResponse, 'no endorsements in the proposal responses', {
@@ -122,29 +106,15 @@ export function buildTransactionEnvelope(
     });
   }
 
-  const cea = new ChaincodeEndorsedAction();
-  cea.setProposalResponsePayload(first);
-  cea.setEndorsementsList(endorsements);
-  const cap = new ChaincodeActionPayload();
-  cap.setChaincodeProposalPayload(proposal.payloadForTx);
-  cap.setAction(cea);
-  const action = new TransactionAction();
-  action.setHeader(proposal.signatureHeader.bytes);
-  action.setPayload(cap.serializeBinary());
-  const tx = new Transaction();
-  tx.setActionsList([action]);
-
-  const header = new Header();
-  header.setChannelHeader(proposal.channelHeader.bytes);
-  header.setSignatureHeader(proposal.signatureHeader.bytes);
-  const payload = new Payload();
-  payload.setHeader(header);
-  payload.setData(tx.serializeBinary());
-  const payloadBytes = payload.serializeBinary();
-  const env = new Envelope();
-  env.setPayload(payloadBytes);
-  if (signer !== undefined) env.setSignature(signer.sign(payloadBytes));
-  return env.serializeBinary();
+  // Encoded by hand (wire-writer), byte for byte what google-protobuf writes for
+  // Envelope{Payload{Header, Transaction{TransactionAction{ChaincodeActionPayload{ChaincodeEndorsedAction}}}}}.
+  const cea = message(lenField(1, first, true), ...endorsements);
+  const cap = message(lenField(1, proposal.payloadForTx, true), lenField(2, cea, false));
+  const action = message(lenField(1, proposal.signatureHeader.bytes, true), lenField(2, cap, true));
+  const tx = message(lenField(1, action, false));
+  const header = message(lenField(1, proposal.channelHeader.bytes, true), lenField(2, proposal.signatureHeader.bytes, true));
+  const payloadBytes = message(lenField(1, header, false), lenField(2, tx, true));
+  return message(lenField(1, payloadBytes, true), signer === undefined ? undefined : lenField(2, signer.sign(payloadBytes), true));
 }
 
 /** Decodes and checks an ENDORSER_TRANSACTION envelope (see {@link parseEndorserTransaction}). */
@@ -187,15 +157,16 @@ export function parseEndorserTransaction(
     verifyTxId: options.verifyTxId ?? true,
   });
   const extPath = `${chPath}.extension`;
-  const ext = decode(ChaincodeHeaderExtension, requireBytes(env.channelHeader.extension, extPath), extPath);
-  const chaincodeName = requireString(
-    requireMessage(guard(extPath, () => ext.getChaincodeId()), `${extPath}.chaincode_id`).getName(),
-    `${extPath}.chaincode_id.name`,
-  );
+  const chaincodeName = headerExtensionChaincodeName(requireBytes(env.channelHeader.extension, extPath), extPath);
 
+  // Read from the wire (WireReader): every transaction of every block comes through here.
   const txPath = `${rootPath}.payload.data`;
-  const tx = decode(Transaction, requireBytes(env.data, txPath), txPath);
-  const actions = guard(txPath, () => tx.getActionsList());
+  const txReader = new WireReader(requireBytes(env.data, txPath), txPath, 'Transaction');
+  const actions: Uint8Array[] = [];
+  while (txReader.next()) {
+    if (txReader.field === 1) actions.push(txReader.bytes());
+    else txReader.skip();
+  }
   if (actions.length !== 1) {
     throw new ProtocolError(
       ProtocolErrorCode.BadField,
@@ -216,37 +187,43 @@ export function parseEndorserTransaction(
   };
 }
 
-function parseAction(act: TransactionAction, env: ParsedEnvelope, path: string): ParsedTransactionAction {
-  const [headerBytes, payloadBytes] = guard(path, () => [act.getHeader_asU8(), act.getPayload_asU8()] as const);
+function parseAction(actBytes: Uint8Array, env: ParsedEnvelope, path: string): ParsedTransactionAction {
+  const [headerBytes, payloadBytes] = readBytesFields(actBytes, path, 'TransactionAction');
   const signatureHeader = parseSignatureHeader(requireBytes(headerBytes, `${path}.header`), `${path}.header`);
   requireBytes(signatureHeader.creator, `${path}.header.creator`);
   requireBytes(signatureHeader.nonce, `${path}.header.nonce`);
 
   const capPath = `${path}.payload`;
-  const cap = decode(ChaincodeActionPayload, requireBytes(payloadBytes, capPath), capPath);
-  const { cppBytes, endorsed } = guard(capPath, () => ({
-    cppBytes: cap.getChaincodeProposalPayload_asU8(),
-    endorsed: cap.getAction(),
-  }));
+  const cap = new WireReader(requireBytes(payloadBytes, capPath), capPath, 'ChaincodeActionPayload');
+  let cppBytes = EMPTY;
+  let endorsed: Uint8Array | undefined;
+  while (cap.next()) {
+    if (cap.field === 1) cppBytes = cap.bytes();
+    else if (cap.field === 2) endorsed = cap.bytes();
+    else cap.skip();
+  }
   const cppPath = `${capPath}.chaincode_proposal_payload`;
   requireBytes(cppBytes, cppPath);
-  const cppMsg = decode(ChaincodeProposalPayload, cppBytes, cppPath);
-  const inputBytes = requireBytes(guard(cppPath, () => cppMsg.getInput_asU8()), `${cppPath}.input`);
+  const [cppInput] = readBytesFields(cppBytes, cppPath, 'ChaincodeProposalPayload');
+  const inputBytes = requireBytes(cppInput, `${cppPath}.input`);
   const invocation = parseInvocationSpec(inputBytes, `${cppPath}.input`);
 
   const actPath = `${capPath}.action`;
-  const cea = requireMessage(endorsed, actPath);
-  const { prpBytes, endorsementMsgs } = guard(actPath, () => ({
-    prpBytes: cea.getProposalResponsePayload_asU8(),
-    endorsementMsgs: cea.getEndorsementsList(),
-  }));
+  const cea = new WireReader(requireMessage(endorsed, actPath), actPath, 'ChaincodeEndorsedAction');
+  let prpBytes = EMPTY;
+  const endorsementBytes: Uint8Array[] = [];
+  while (cea.next()) {
+    if (cea.field === 1) prpBytes = cea.bytes();
+    else if (cea.field === 2) endorsementBytes.push(cea.bytes());
+    else cea.skip();
+  }
   const proposalResponsePayload = parseProposalResponsePayload(prpBytes, `${actPath}.proposal_response_payload`);
-  const endorsements = endorsementMsgs.map((e, i) => {
+  const endorsements = endorsementBytes.map((e, i) => {
     const ePath = `${actPath}.endorsements[${i}]`;
-    const parsed = guard(ePath, () => ({ endorser: e.getEndorser_asU8(), signature: e.getSignature_asU8() }));
-    requireBytes(parsed.endorser, `${ePath}.endorser`);
-    requireBytes(parsed.signature, `${ePath}.signature`);
-    return parsed;
+    const [endorser, signature] = readBytesFields(e, ePath, 'Endorsement');
+    requireBytes(endorser, `${ePath}.endorser`);
+    requireBytes(signature, `${ePath}.signature`);
+    return { endorser, signature };
   });
 
   const expectedHash = computeProposalHash(env.channelHeader.bytes, headerBytes, cppBytes);
@@ -267,6 +244,21 @@ function parseAction(act: TransactionAction, env: ParsedEnvelope, path: string):
     endorsements,
   };
 }
+
+/** Fields 1 and 2 (both bytes) of a message, empty when absent. */
+function readBytesFields(bytes: Uint8Array, path: string, name: string): [Uint8Array, Uint8Array] {
+  const r = new WireReader(bytes, path, name);
+  let first = EMPTY;
+  let second = EMPTY;
+  while (r.next()) {
+    if (r.field === 1) first = r.bytes();
+    else if (r.field === 2) second = r.bytes();
+    else r.skip();
+  }
+  return [first, second];
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** The creator's signed data over the envelope payload (checked against the channel Writers policy). */
 export function transactionCreatorSignedData(tx: ParsedTransaction): SignedData {

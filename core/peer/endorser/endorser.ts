@@ -1,8 +1,8 @@
-import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { ERROR_THRESHOLD, buildErrorProposalResponse, buildProposalResponse } from '../../protocol/proposal-response';
 import type { Signer } from '../../protocol/signer';
+import { lenField, message, stringField } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
@@ -87,11 +87,7 @@ export class Endorser {
   }
 }
 
+/** `ChaincodeEvent{chaincode_id = 1, tx_id = 2, event_name = 3, payload = 4}`, encoded as google-protobuf does. */
 function chaincodeEventBytes(chaincodeId: string, txId: string, eventName: string, payload: Uint8Array): Uint8Array {
-  const ev = new ChaincodeEvent();
-  ev.setChaincodeId(chaincodeId);
-  ev.setTxId(txId);
-  ev.setEventName(eventName);
-  ev.setPayload(payload);
-  return ev.serializeBinary();
+  return message(stringField(1, chaincodeId), stringField(2, txId), stringField(3, eventName), lenField(4, payload, true));
 }

@@ -1,24 +1,12 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import {
-  ChaincodeEventsRequest,
-  ChaincodeEventsResponse,
-  CommitStatusRequest,
-  CommitStatusResponse,
-  EndorseRequest,
-  EvaluateRequest,
-  EvaluateResponse,
-  SignedChaincodeEventsRequest,
-  SignedCommitStatusRequest,
-  SubmitRequest,
-  SubmitResponse,
-} from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
-import { Response } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
+import { ChaincodeEventsRequest, ChaincodeEventsResponse, SignedChaincodeEventsRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import type { SignedData } from '../../policy/policy';
 import { parseSignedProposal } from '../../protocol/proposal';
 import { parseProposalResponse } from '../../protocol/proposal-response';
 import { buildTransactionEnvelope } from '../../protocol/transaction';
+import { int32Field, lenField as wireLenField, message as wireMessage, stringField, uintField } from '../../protocol/wire-writer';
 import type { Channel } from '../channel/channel';
-import { lengthDelimitedField, readLengthDelimitedField } from '../grpc/proto-frame';
+import { lengthDelimitedField } from '../grpc/proto-frame';
 import type { Endorser } from '../endorser/endorser';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 import { PeerError } from '../peer-error';
@@ -27,6 +15,7 @@ import { ChaincodeEventStream } from './chaincode-event-stream';
 import { CommitWaiter } from './commit-waiter';
 import type { EndorsementCollector } from './endorsement-collector';
 import type { EndorsingPeer } from './endorser-client';
+import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
 
 /** What the Gateway needs from the peer. */
 export interface GatewaySupport {
@@ -57,27 +46,27 @@ export class GatewayService {
   constructor(private readonly support: GatewaySupport) {}
 
   async evaluate(requestBytes: Uint8Array): Promise<Uint8Array> {
-    const req = decodeOr(EvaluateRequest, requestBytes, 'EvaluateRequest');
-    const signed = req.getProposedTransaction();
+    const req = readProposalRequest(requestBytes, 'EvaluateRequest');
+    const signed = req.proposal;
     if (signed === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an evaluate request requires a proposal');
     const local = this.support.local;
-    const targets = req.getTargetOrganizationsList();
+    const targets = req.orgs;
     let response: { status: number; message: string; payload: Uint8Array };
     let target = local;
     if (targets.length > 0 && !targets.includes(local.mspId)) {
       // Evaluate on a peer of a requested org (the client asked for that org's view of the state).
-      const remote = this.support.peers(req.getChannelId()).find((p) => targets.includes(p.mspId));
+      const remote = this.support.peers(req.channelId).find((p) => targets.includes(p.mspId));
       if (remote === undefined) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate in orgs [${targets.join(', ')}]`);
       target = remote;
       try {
-        response = parseProposalResponse(await remote.processProposal(signed.serializeBinary(), Date.now() + this.support.endorsementTimeoutMs)).response;
+        response = parseProposalResponse(await remote.processProposal(signed, Date.now() + this.support.endorsementTimeoutMs)).response;
       } catch (err) {
         const message = (err as { details?: string }).details ?? (err as Error).message;
         throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `evaluate call to endorser returned error: ${message}`, [{ address: remote.address, mspId: remote.mspId, message }]);
       }
     } else {
       try {
-        response = (await this.support.endorser.simulate(signed.serializeBinary(), { readWriteSet: false })).result.response;
+        response = (await this.support.endorser.simulate(signed, { readWriteSet: false })).result.response;
       } catch (err) {
         const message = (err as Error).message;
         throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${message}`, [{ address: local.address, mspId: local.mspId, message }]);
@@ -88,20 +77,14 @@ export class GatewayService {
       const detail = `chaincode response ${status}, ${message}`;
       throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${detail}`, [{ address: target.address, mspId: target.mspId, message: detail }]);
     }
-    const result = new Response();
-    result.setStatus(status);
-    result.setMessage(message);
-    result.setPayload(payload);
-    const res = new EvaluateResponse();
-    res.setResult(result);
-    return res.serializeBinary();
+    // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
+    return wireMessage(wireLenField(1, wireMessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
   }
 
   async endorse(requestBytes: Uint8Array): Promise<Uint8Array> {
-    const req = decodeOr(EndorseRequest, requestBytes, 'EndorseRequest');
-    const signedMsg = req.getProposedTransaction();
-    if (signedMsg === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an endorse request requires a proposal');
-    const signed = signedMsg.serializeBinary();
+    const req = readProposalRequest(requestBytes, 'EndorseRequest');
+    const signed = req.proposal;
+    if (signed === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an endorse request requires a proposal');
     let proposal;
     try {
       proposal = parseSignedProposal(signed);
@@ -116,7 +99,7 @@ export class GatewayService {
       channel,
       this.support.local,
       this.support.peers(channel.id),
-      req.getEndorsingOrganizationsList(),
+      req.orgs,
       deadline,
     );
     let envelope: Uint8Array;
@@ -130,13 +113,12 @@ export class GatewayService {
   }
 
   async submit(requestBytes: Uint8Array): Promise<Uint8Array> {
-    const req = decodeOr(SubmitRequest, requestBytes, 'SubmitRequest');
-    const env = req.getPreparedTransaction();
-    if (env === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a submit request requires a transaction');
-    if (env.getSignature_asU8().length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'prepared transaction must be signed');
-    const channelId = req.getChannelId();
-    // SubmitRequest{prepared_transaction = 3}: forward the envelope bytes exactly as the client sent them.
-    const bytes = readLengthDelimitedField(requestBytes, 3) ?? env.serializeBinary();
+    const req = readSubmitRequest(requestBytes);
+    // The envelope goes to the orderer exactly as the client sent it.
+    const bytes = req.envelope;
+    if (bytes === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a submit request requires a transaction');
+    if (req.signature.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'prepared transaction must be signed');
+    const channelId = req.channelId;
     this.requireChannel(channelId);
     const broadcasters = this.support.broadcasters(channelId);
     if (broadcasters.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no orderer nodes available for channel ${channelId}`);
@@ -144,7 +126,8 @@ export class GatewayService {
     for (const b of broadcasters) {
       try {
         const result = await withTimeout(b.send(bytes), this.support.broadcastTimeoutMs, `broadcast to ${b.address} timed out`);
-        if (result.status === 200) return new SubmitResponse().serializeBinary();
+        // SubmitResponse has no fields: its encoding is empty.
+        if (result.status === 200) return EMPTY;
         const message = `received unsuccessful response from orderer: status=${statusName(result.status)}, info=${result.info}`;
         // A rejected envelope is final (bad request / forbidden); only unavailability moves on.
         if (result.status !== 503) throw new GatewayRpcError(GrpcStatus.ABORTED, message, [{ address: b.address, mspId: '', message }]);
@@ -158,16 +141,12 @@ export class GatewayService {
   }
 
   async commitStatus(requestBytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
-    const signed = decodeOr(SignedCommitStatusRequest, requestBytes, 'SignedCommitStatusRequest');
-    const inner = signed.getRequest_asU8();
-    const req = decodeOr(CommitStatusRequest, inner, 'CommitStatusRequest');
-    const channel = this.requireChannel(req.getChannelId());
-    this.authorize(channel, { data: inner, identity: req.getIdentity_asU8(), signature: signed.getSignature_asU8() });
-    const status = await this.waiter(channel).wait(req.getTransactionId(), signal);
-    const res = new CommitStatusResponse();
-    res.setResult(status.validationCode as Parameters<CommitStatusResponse['setResult']>[0]);
-    res.setBlockNumber(status.blockNumber);
-    return res.serializeBinary();
+    const req = readCommitStatusRequest(requestBytes);
+    const channel = this.requireChannel(req.channelId);
+    this.authorize(channel, { data: req.request, identity: req.identity, signature: req.signature });
+    const status = await this.waiter(channel).wait(req.transactionId, signal);
+    // CommitStatusResponse{result = 1 (TxValidationCode), block_number = 2}, encoded as google-protobuf does.
+    return wireMessage(int32Field(1, status.validationCode), uintField(2, status.blockNumber));
   }
 
   /** Streams `ChaincodeEventsResponse` bytes to `send` until the client leaves (`signal`). */

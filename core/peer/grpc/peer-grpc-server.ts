@@ -63,20 +63,39 @@ export class PeerGrpcServer {
     const gateway = services.gateway;
     if (gateway !== undefined) {
       const unary =
+        (fn: (req: Buffer) => Promise<Uint8Array>) =>
+        (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+          fn(call.request).then(
+            (res) => cb(null, res),
+            (err: unknown) => cb(asServiceError(err)),
+          );
+        };
+      // Only CommitStatus waits on something a client may walk away from. grpc-js emits
+      // 'cancelled' as every call ends, so the abort (and its DOMException) is skipped once answered.
+      const abortable =
         (fn: (req: Buffer, signal: AbortSignal) => Promise<Uint8Array>) =>
         (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
           const ac = new AbortController();
-          call.on('cancelled', () => ac.abort());
+          let answered = false;
+          call.on('cancelled', () => {
+            if (!answered) ac.abort();
+          });
           fn(call.request, ac.signal).then(
-            (res) => cb(null, res),
-            (err: unknown) => cb(asServiceError(err)),
+            (res) => {
+              answered = true;
+              cb(null, res);
+            },
+            (err: unknown) => {
+              answered = true;
+              cb(asServiceError(err));
+            },
           );
         };
       this.server.addService(GatewayServiceDef, {
         evaluate: unary((r) => gateway.evaluate(r)),
         endorse: unary((r) => gateway.endorse(r)),
         submit: unary((r) => gateway.submit(r)),
-        commitStatus: unary((r, s) => gateway.commitStatus(r, s)),
+        commitStatus: abortable((r, s) => gateway.commitStatus(r, s)),
         chaincodeEvents: (call: grpc.ServerWritableStream<Buffer, Uint8Array>) => {
           const ac = new AbortController();
           call.on('cancelled', () => ac.abort());

@@ -1,4 +1,6 @@
-import { ProposalResponse } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
+import { ChaincodeID } from '@hyperledger/fabric-protos/lib/peer/chaincode_pb';
+import { ChaincodeAction } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
+import { Endorsement, ProposalResponse, ProposalResponsePayload, Response } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import {
   ProtocolErrorCode,
   buildErrorProposalResponse,
@@ -21,7 +23,51 @@ function proposal() {
   return parseSignedProposal(signProposal(built.proposalBytes, client));
 }
 
+/** The response as google-protobuf encodes it, for byte comparison with the hand encoder. */
+function referenceResponse(hash: Uint8Array, r: { status: number; message: string; payload?: Uint8Array }, results: Uint8Array, events: Uint8Array | undefined, id: { name: string; version: string; path?: string }, endorser: Uint8Array, signature: Uint8Array): Uint8Array {
+  const response = new Response();
+  response.setStatus(r.status);
+  response.setMessage(r.message);
+  if (r.payload !== undefined) response.setPayload(r.payload);
+  const ccid = new ChaincodeID();
+  ccid.setName(id.name);
+  ccid.setVersion(id.version);
+  if (id.path !== undefined) ccid.setPath(id.path);
+  const action = new ChaincodeAction();
+  action.setResults(results);
+  if (events !== undefined) action.setEvents(events);
+  action.setResponse(response);
+  action.setChaincodeId(ccid);
+  const prp = new ProposalResponsePayload();
+  prp.setProposalHash(hash);
+  prp.setExtension$(action.serializeBinary());
+  const e = new Endorsement();
+  e.setEndorser(endorser);
+  e.setSignature(signature);
+  const pr = new ProposalResponse();
+  pr.setVersion(1);
+  pr.setResponse(response);
+  pr.setPayload(prp.serializeBinary());
+  pr.setEndorsement(e);
+  return pr.serializeBinary();
+}
+
 describe('proposal responses', () => {
+  it('encodes byte for byte as google-protobuf does (negative status, empty and large fields)', () => {
+    const p = proposal();
+    const signature = new Uint8Array(71).fill(3);
+    const fixed = { serialized: peer.serialized, sign: () => signature };
+    const cases = [
+      { r: { status: 200, message: 'OK', payload: utf8('x'.repeat(300)) }, results: utf8('rw'), events: utf8('ev'), id: { name: 'cc', version: '1.0' } },
+      { r: { status: -7, message: '' }, results: new Uint8Array(0), events: undefined, id: { name: 'cc', version: '', path: 'p' } },
+      { r: { status: 0, message: 'ü', payload: new Uint8Array(0) }, results: new Uint8Array(20_000).fill(1), events: new Uint8Array(0), id: { name: 'n', version: 'v' } },
+    ];
+    for (const c of cases) {
+      const built = buildProposalResponse({ proposal: p, response: c.r, results: c.results, events: c.events, chaincodeId: c.id, endorser: fixed });
+      expect(built).toEqual(referenceResponse(p.proposalHash, c.r, c.results, c.events, c.id, peer.serialized, signature));
+    }
+  });
+
   it('build → parse round trips and the endorsement signs payload ‖ endorser', () => {
     const p = proposal();
     const bytes = buildProposalResponse({

@@ -94,8 +94,10 @@ describe('proposals', () => {
     expectProtocolError(() => parseSignedProposal(new Uint8Array(0)), ProtocolErrorCode.MissingField, 'signed_proposal');
     expectProtocolError(() => parseSignedProposal(good.subarray(0, good.length - 5)), ProtocolErrorCode.Malformed, 'signed_proposal');
     expectProtocolError(() => parseSignedProposal(good, { maxBytes: 100 }), ProtocolErrorCode.TooLarge, 'signed_proposal');
-    // Garbage that decodes as an empty message still lacks the required fields.
-    expectProtocolError(() => parseSignedProposal(utf8('hello world garbage')), ProtocolErrorCode.MissingField, 'proposal_bytes');
+    // Garbage is malformed framing (an end-group tag with no group), as Go's proto.Unmarshal says.
+    expectProtocolError(() => parseSignedProposal(utf8('hello world garbage')), ProtocolErrorCode.Malformed, 'signed_proposal');
+    // Well-formed bytes with only unknown fields still lack the required ones.
+    expectProtocolError(() => parseSignedProposal(Uint8Array.from([0x78, 0x01])), ProtocolErrorCode.MissingField, 'proposal_bytes');
 
     const unsigned = new SignedProposal();
     unsigned.setProposalBytes(buildProposal({ channelId: 'c', chaincodeName: 'cc', args: [], creator: signer.serialized }).proposalBytes);

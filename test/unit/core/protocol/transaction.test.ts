@@ -1,5 +1,6 @@
-import { Envelope, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ChaincodeActionPayload, Transaction } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { Envelope, Header, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Endorsement } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
+import { ChaincodeActionPayload, ChaincodeEndorsedAction, Transaction, TransactionAction } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import {
   ProtocolErrorCode,
   buildEnvelope,
@@ -9,6 +10,7 @@ import {
   buildTransactionEnvelope,
   concatBytes,
   parseEndorserTransaction,
+  parseProposalResponse as parseProposalResponseOf,
   parseEnvelope,
   parseSignedProposal,
   parseTransactionEnvelope,
@@ -45,7 +47,49 @@ function respond(p: ReturnType<typeof proposal>, endorser: TestSigner, results =
   });
 }
 
+/** The envelope as google-protobuf encodes it, for byte comparison with the hand encoder. */
+function referenceEnvelope(p: ReturnType<typeof proposal>, prp: Uint8Array, endorsers: TestSigner[], signatures: Uint8Array[], signature?: Uint8Array): Uint8Array {
+  const cea = new ChaincodeEndorsedAction();
+  cea.setProposalResponsePayload(prp);
+  cea.setEndorsementsList(
+    endorsers.map((e, i) => {
+      const m = new Endorsement();
+      m.setEndorser(e.serialized);
+      m.setSignature(signatures[i]);
+      return m;
+    }),
+  );
+  const cap = new ChaincodeActionPayload();
+  cap.setChaincodeProposalPayload(p.payloadForTx);
+  cap.setAction(cea);
+  const action = new TransactionAction();
+  action.setHeader(p.signatureHeader.bytes);
+  action.setPayload(cap.serializeBinary());
+  const tx = new Transaction();
+  tx.setActionsList([action]);
+  const header = new Header();
+  header.setChannelHeader(p.channelHeader.bytes);
+  header.setSignatureHeader(p.signatureHeader.bytes);
+  const payload = new Payload();
+  payload.setHeader(header);
+  payload.setData(tx.serializeBinary());
+  const env = new Envelope();
+  env.setPayload(payload.serializeBinary());
+  if (signature !== undefined) env.setSignature(signature);
+  return env.serializeBinary();
+}
+
 describe('transactions', () => {
+  it('encodes the envelope byte for byte as google-protobuf does, signed or not', () => {
+    const p = proposal();
+    const responses = [parseProposalResponseOf(respond(p, peer1)), parseProposalResponseOf(respond(p, peer2))];
+    const signatures = responses.map((r) => r.endorsement?.signature ?? new Uint8Array(0));
+    const prp = responses[0].payloadBytes;
+    expect(buildTransactionEnvelope(p, responses)).toEqual(referenceEnvelope(p, prp, [peer1, peer2], signatures));
+    const fixed = { serialized: client.serialized, sign: () => new Uint8Array(70).fill(5) };
+    expect(buildTransactionEnvelope(p, responses, fixed)).toEqual(referenceEnvelope(p, prp, [peer1, peer2], signatures, new Uint8Array(70).fill(5)));
+  });
+
   it('build → parse round trips, strips the transient map and gives the signed data', () => {
     const p = proposal();
     const bytes = buildTransactionEnvelope(p, [respond(p, peer1), respond(p, peer2), respond(p, peer1)], client);
