@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { BroadcastHandler, BroadcastResult } from './broadcast-handler';
 import type { StatusCode } from './broadcast-status';
 import type { DeliverHandler } from './deliver-handler';
+import { shutdownGrpcServer } from '../node/grpc-shutdown';
 
 /** TLS material of a gRPC listener (PEM bytes). */
 export interface ServerTls {
@@ -100,16 +101,7 @@ export class OrdererGrpcServer {
 
   async stop(): Promise<void> {
     for (const call of this.streams) if (!call.writableEnded) call.end();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, 2000);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(this.server);
   }
 
   private onBroadcast(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {

@@ -7,6 +7,7 @@ import type { GatewayService } from '../gateway/gateway-service';
 import type { TlsFiles } from '../peer-config';
 import { asServiceError } from './grpc-status';
 import { DeliverServiceDef, EndorserServiceDef, GatewayServiceDef } from './raw-service';
+import { shutdownGrpcServer } from '../../node/grpc-shutdown';
 
 /** The services one peer's gRPC server exposes. */
 export interface PeerServices {
@@ -123,16 +124,7 @@ export class PeerGrpcServer {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, 2000);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(this.server);
   }
 
   private deliver(call: Duplex, kind: DeliverKind): void {

@@ -169,16 +169,7 @@ export class LifecycleScc implements SystemChaincode {
 
   private checkReadiness(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'CheckCommitReadiness');
-    const a = CheckCommitReadinessArgs.deserializeBinary(input);
-    const def = normalized({
-      name: a.getName(),
-      sequence: a.getSequence(),
-      version: a.getVersion(),
-      endorsementPlugin: a.getEndorsementPlugin(),
-      validationPlugin: a.getValidationPlugin(),
-      validationParameter: a.getValidationParameter_asU8(),
-      initRequired: a.getInitRequired(),
-    });
+    const def = normalized(definitionOfArgs(CheckCommitReadinessArgs.deserializeBinary(input)));
     this.checkNextSequence(sim, def);
     const res = new CheckCommitReadinessResult();
     const map = res.getApprovalsMap();
@@ -188,16 +179,7 @@ export class LifecycleScc implements SystemChaincode {
 
   private commit(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'CommitChaincodeDefinition');
-    const a = CommitChaincodeDefinitionArgs.deserializeBinary(input);
-    const def = normalized({
-      name: a.getName(),
-      sequence: a.getSequence(),
-      version: a.getVersion(),
-      endorsementPlugin: a.getEndorsementPlugin(),
-      validationPlugin: a.getValidationPlugin(),
-      validationParameter: a.getValidationParameter_asU8(),
-      initRequired: a.getInitRequired(),
-    });
+    const def = normalized(definitionOfArgs(CommitChaincodeDefinitionArgs.deserializeBinary(input)));
     checkName(def.name);
     this.checkNextSequence(sim, def);
     const approvals = this.approvals(channel, sim, def);
@@ -287,7 +269,13 @@ export class LifecycleScc implements SystemChaincode {
   }
 }
 
-function definitionOfArgs(a: ApproveChaincodeDefinitionForMyOrgArgs): ChaincodeDefinition {
+/** The definition fields that Approve, CheckCommitReadiness and Commit arguments share. */
+type DefinitionArgs = Pick<
+  ApproveChaincodeDefinitionForMyOrgArgs,
+  'getName' | 'getSequence' | 'getVersion' | 'getEndorsementPlugin' | 'getValidationPlugin' | 'getValidationParameter_asU8' | 'getInitRequired'
+>;
+
+function definitionOfArgs(a: DefinitionArgs): ChaincodeDefinition {
   return {
     name: a.getName(),
     sequence: a.getSequence(),
