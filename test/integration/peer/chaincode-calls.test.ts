@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { type Gateway, GatewayError, type Proposal as GatewayProposal } from '@hyperledger/fabric-gateway';
 import { ChannelHeader, Header } from '@hyperledger/fabric-protos/lib/common/common_pb';
@@ -8,8 +7,6 @@ import { ProcessedTransaction, TxValidationCode } from '@hyperledger/fabric-prot
 import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { loadNodeConfig } from '../../../core/node/config';
-import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
-import { OrdererNode } from '../../../core/orderer/orderer-node';
 import { INITIALIZED_KEY } from '../../../core/peer/endorser/init-required';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import { PeerNode } from '../../../core/peer/peer-node';
@@ -23,17 +20,11 @@ import {
   approve,
   commitDefinition,
   eventually,
-  freePort,
   gatewayFor,
-  generateMaterial,
-  genesisBlock,
   install,
-  joinOrderer,
-  peerClient,
   signerOf,
-  tmpDir,
-  writeOrdererConfig,
-  writePeerConfig,
+  startInProcessNetwork,
+  type InProcessNetwork,
   type Material,
 } from './network-fixture';
 
@@ -77,38 +68,25 @@ async function detailsOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('chaincode calls, transaction timestamps and init_required through a 2-org network', () => {
-  let dir: string;
+  let net: InProcessNetwork;
   let m: Material;
-  let orderer: OrdererNode;
-  const peers: PeerNode[] = [];
-  const peerConfigFiles: string[] = [];
-  const clients: grpc.Client[] = [];
-  const gateways: Gateway[] = [];
+  let peers: PeerNode[];
+  let peerConfigFiles: string[];
+  let clients: grpc.Client[];
+  let gateways: Gateway[];
   let user: Gateway;
   let org2User: Gateway;
   let userSigner: Signer;
 
   beforeAll(async () => {
-    dir = tmpDir('weft-peer-calls-');
-    m = await generateMaterial(dir);
-    const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const ports: [number, number] = [p0, p1];
-    const genesis = genesisBlock(m, ordererPort);
-    // On the other channel only Org2 members may call chaincode from chaincode.
-    const otherGenesis = genesisBlock(m, ordererPort, '100ms', OTHER_CHANNEL, [], { 'peer/ChaincodeToChaincode': '/Channel/Application/Org2MSP/Readers' });
-    orderer = new OrdererNode(loadOrdererConfig(writeOrdererConfig(m, ordererPort, adminPort).configFile));
-    await orderer.start();
-    expect(await joinOrderer(m, adminPort, genesis)).toBe(201);
-    expect(await joinOrderer(m, adminPort, otherGenesis)).toBe(201);
-    for (const i of [0, 1] as const) {
-      peerConfigFiles.push(writePeerConfig(m, i, ports, await freePort()).configFile);
-      const peer = new PeerNode(parsePeerConfig(loadNodeConfig(peerConfigFiles[i])));
-      await peer.start();
-      peer.joinChannel(genesis);
-      peer.joinChannel(otherGenesis);
-      peers.push(peer);
-      clients.push(peerClient(m.orgs[i], ports[i]));
-    }
+    net = await startInProcessNetwork({
+      prefix: 'weft-peer-calls-',
+      // On the other channel only Org2 members may call chaincode from chaincode.
+      extraChannels: [{ channelId: OTHER_CHANNEL, aclOverrides: { 'peer/ChaincodeToChaincode': '/Channel/Application/Org2MSP/Readers' } }],
+    });
+    ({ m, peers, clients, gateways } = net);
+    const ports = net.ports;
+    peerConfigFiles = net.peerFiles.map((f) => f.configFile);
     const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
     user = gatewayFor(m.orgs[0], clients[0]);
     userSigner = signerOf(m.orgs[0]);
@@ -132,13 +110,7 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
     }
   }, 180_000);
 
-  afterAll(async () => {
-    for (const g of gateways) g.close();
-    for (const c of clients) c.close();
-    for (const p of peers) await p.stop();
-    await orderer?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => net?.close());
 
   it('a chaincode invoking another on the channel commits both namespaces in one transaction', async () => {
     const network = user.getNetwork(CHANNEL);

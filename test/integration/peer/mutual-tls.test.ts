@@ -3,67 +3,37 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { InstallChaincodeArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { packageChaincode } from '../../../core/chaincode/packager';
-import { loadNodeConfig } from '../../../core/node/config';
-import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
-import { OrdererNode } from '../../../core/orderer/orderer-node';
 import { RemoteEndorser } from '../../../core/peer/gateway/endorser-client';
-import { parsePeerConfig } from '../../../core/peer/peer-config';
-import { PeerNode } from '../../../core/peer/peer-node';
 import {
   CHANNEL,
   KV_EVENTS_DIR,
   approve,
   commitDefinition,
   eventually,
-  freePort,
   gatewayFor,
-  generateMaterial,
-  genesisBlock,
-  joinOrderer,
   peerClient,
   propose,
   signerOf,
-  tmpDir,
-  writeOrdererConfig,
-  writePeerConfig,
+  startInProcessNetwork,
+  type InProcessNetwork,
   type Material,
 } from './network-fixture';
 
 const utf8 = new TextDecoder();
 
 describe('peers with mutual TLS', () => {
-  let dir: string;
+  let net: InProcessNetwork;
   let m: Material;
-  let orderer: OrdererNode;
-  const peers: PeerNode[] = [];
-  const clients: grpc.Client[] = [];
-  const gateways: Gateway[] = [];
+  let clients: grpc.Client[];
+  let gateways: Gateway[];
   let ports: [number, number];
 
   beforeAll(async () => {
-    dir = tmpDir('weft-peer-mtls-');
-    m = await generateMaterial(dir);
-    const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    ports = [p0, p1];
-    const genesis = genesisBlock(m, ordererPort);
-    orderer = new OrdererNode(loadOrdererConfig(writeOrdererConfig(m, ordererPort, adminPort).configFile));
-    await orderer.start();
-    expect(await joinOrderer(m, adminPort, genesis)).toBe(201);
-    for (const i of [0, 1] as const) {
-      const peer = new PeerNode(parsePeerConfig(loadNodeConfig(writePeerConfig(m, i, ports, await freePort(), { mutualTls: true }).configFile)));
-      await peer.start();
-      peer.joinChannel(genesis);
-      peers.push(peer);
-    }
+    net = await startInProcessNetwork({ prefix: 'weft-peer-mtls-', mutualTls: true, clients: false });
+    ({ m, clients, gateways, ports } = net);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const g of gateways) g.close();
-    for (const c of clients) c.close();
-    for (const p of peers) await p.stop();
-    await orderer?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => net?.close());
 
   it('refuses a client without a certificate', async () => {
     const client = peerClient(m.orgs[0], ports[0]);
@@ -96,6 +66,8 @@ describe('peers with mutual TLS', () => {
     await approve(admins[0], 'kv', 1, built.packageId);
     await approve(admins[1], 'kv', 1, built.packageId);
     await eventually(() => commitDefinition(admins[0], 'kv', 1), 30_000);
+    // Each peer commits the definition block on its own; Org2's peer must have it before it endorses.
+    await eventually(() => expect(net.peers[1].height(CHANNEL)).toBe(net.peers[0].height(CHANNEL)));
 
     const user = peerClient(m.orgs[0], ports[0], 'User1');
     clients.push(user);

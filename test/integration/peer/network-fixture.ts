@@ -27,6 +27,11 @@ import { parseProposalResponse } from '../../../core/protocol/proposal-response'
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import type { Signer } from '../../../core/protocol/signer';
 import { RemoteEndorser } from '../../../core/peer/gateway/endorser-client';
+import { loadNodeConfig } from '../../../core/node/config';
+import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
+import { OrdererNode } from '../../../core/orderer/orderer-node';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { PeerNode } from '../../../core/peer/peer-node';
 import { generateOrg, loadMspConfig, loadSigningIdentity, type GeneratedOrg } from '../../../plugins/msp-x509';
 
 export const CHANNEL = 'mychannel';
@@ -281,6 +286,87 @@ export async function commitDefinition(gateway: Gateway, name: string, sequence:
   args.setSequence(sequence);
   args.setInitRequired(initRequired);
   await gateway.getNetwork(channelId).getContract('_lifecycle').submitTransaction('CommitChaincodeDefinition', args.serializeBinary());
+}
+
+export interface InProcessNetworkOptions {
+  /** `mkdtemp` prefix of the network's directory. */
+  readonly prefix: string;
+  /** Peers serve TLS (default) or plaintext; the orderer always serves TLS. */
+  readonly peerTls?: boolean;
+  /** Peers require client certificates (from either org's TLS CA). */
+  readonly mutualTls?: boolean;
+  /** Open one gRPC client per peer (TLS or plaintext, following `peerTls`; default true). */
+  readonly clients?: boolean;
+  /** More channels both peers and the orderer join, after `CHANNEL`. */
+  readonly extraChannels?: readonly { channelId: string; aclOverrides?: Readonly<Record<string, string>> }[];
+}
+
+export interface InProcessNetwork {
+  readonly dir: string;
+  readonly m: Material;
+  readonly orderer: OrdererNode;
+  readonly ordererFiles: OrdererFiles;
+  /** Started and joined; a test may replace an entry (restarting a peer), `close()` stops what is here then. */
+  readonly peers: PeerNode[];
+  readonly peerFiles: readonly [PeerFiles, PeerFiles];
+  readonly ports: [number, number];
+  /** The genesis block of `CHANNEL`, then those of `extraChannels` in order. */
+  readonly geneses: readonly Uint8Array[];
+  /** Closed by `close()`, with whatever tests push here. */
+  readonly clients: grpc.Client[];
+  /** Closed by `close()`, with whatever tests push here. */
+  readonly gateways: Gateway[];
+  /** Closes gateways and clients, stops peers and orderer, removes the directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the network in this process: material, genesis blocks, the orderer joined to every
+ * channel through its participation API, both peers started and joined. If a step fails, what was
+ * started is stopped before the error propagates.
+ */
+export async function startInProcessNetwork(options: InProcessNetworkOptions): Promise<InProcessNetwork> {
+  const dir = tmpDir(options.prefix);
+  const peers: PeerNode[] = [];
+  const clients: grpc.Client[] = [];
+  const gateways: Gateway[] = [];
+  let orderer: OrdererNode | undefined;
+  const close = async (): Promise<void> => {
+    for (const g of gateways) g.close();
+    for (const c of clients) c.close();
+    for (const p of peers) await p.stop();
+    await orderer?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const m = await generateMaterial(dir);
+    const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const ports: [number, number] = [p0, p1];
+    const geneses = [
+      genesisBlock(m, ordererPort),
+      ...(options.extraChannels ?? []).map((c) => genesisBlock(m, ordererPort, '100ms', c.channelId, [], c.aclOverrides)),
+    ];
+    const ordererFiles = writeOrdererConfig(m, ordererPort, adminPort);
+    orderer = new OrdererNode(loadOrdererConfig(ordererFiles.configFile));
+    await orderer.start();
+    for (const block of geneses) expect(await joinOrderer(m, adminPort, block)).toBe(201);
+    const peerFiles: PeerFiles[] = [];
+    const tls = options.peerTls ?? true;
+    for (const i of [0, 1] as const) {
+      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls }));
+      const peer = new PeerNode(parsePeerConfig(loadNodeConfig(peerFiles[i].configFile)));
+      await peer.start();
+      for (const block of geneses) peer.joinChannel(block);
+      peers.push(peer);
+      if (options.clients ?? true) {
+        clients.push(tls ? peerClient(m.orgs[i], ports[i]) : new grpc.Client(`127.0.0.1:${ports[i]}`, grpc.credentials.createInsecure()));
+      }
+    }
+    return { dir, m, orderer, ordererFiles, peers, peerFiles: [peerFiles[0], peerFiles[1]], ports, geneses, clients, gateways, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 export const KV_EVENTS_DIR = path.join(__dirname, 'fixtures', 'kv-events');

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { type Gateway, GatewayError, connect, hash, signers } from '@hyperledger/fabric-gateway';
 import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
@@ -17,70 +16,39 @@ import {
 import { ProcessedTransaction, TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { TestOrg } from '../../../plugins/msp-x509';
 import { packageChaincode } from '../../../core/chaincode/packager';
-import { loadNodeConfig } from '../../../core/node/config';
-import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
-import { OrdererNode } from '../../../core/orderer/orderer-node';
-import { parsePeerConfig } from '../../../core/peer/peer-config';
-import { PeerNode } from '../../../core/peer/peer-node';
+import type { PeerNode } from '../../../core/peer/peer-node';
 import {
   CHANNEL,
   KV_EVENTS_DIR,
   approve,
   commitDefinition,
   eventually,
-  freePort,
   gatewayFor,
-  generateMaterial,
-  genesisBlock,
   install,
-  joinOrderer,
-  peerClient,
   propose,
   rawEndorser,
   signerOf,
-  tmpDir,
-  writeOrdererConfig,
-  writePeerConfig,
+  startInProcessNetwork,
+  type InProcessNetwork,
   type Material,
 } from './network-fixture';
 
 const utf8 = new TextDecoder();
 
 describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORITY)', () => {
-  let dir: string;
+  let net: InProcessNetwork;
   let m: Material;
-  let orderer: OrdererNode;
-  const peers: PeerNode[] = [];
-  const clients: grpc.Client[] = [];
-  const gateways: Gateway[] = [];
+  let peers: PeerNode[];
+  let clients: grpc.Client[];
+  let gateways: Gateway[];
   let ports: [number, number];
 
   beforeAll(async () => {
-    dir = tmpDir('weft-peer-net-');
-    m = await generateMaterial(dir);
-    const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    ports = [p0, p1];
-    const genesis = genesisBlock(m, ordererPort);
-    orderer = new OrdererNode(loadOrdererConfig(writeOrdererConfig(m, ordererPort, adminPort).configFile));
-    await orderer.start();
-    expect(await joinOrderer(m, adminPort, genesis)).toBe(201);
-    for (const i of [0, 1] as const) {
-      const files = writePeerConfig(m, i, ports, await freePort());
-      const peer = new PeerNode(parsePeerConfig(loadNodeConfig(files.configFile)));
-      await peer.start();
-      peer.joinChannel(genesis);
-      peers.push(peer);
-    }
-    for (const i of [0, 1] as const) clients.push(peerClient(m.orgs[i], ports[i]));
+    net = await startInProcessNetwork({ prefix: 'weft-peer-net-' });
+    ({ m, peers, clients, gateways, ports } = net);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const g of gateways) g.close();
-    for (const c of clients) c.close();
-    for (const p of peers) await p.stop();
-    await orderer?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => net?.close());
 
   it('joins both peers to the channel at height 1', () => {
     expect(peers.map((p) => p.channelIds())).toEqual([[CHANNEL], [CHANNEL]]);

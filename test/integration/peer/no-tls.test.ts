@@ -1,27 +1,17 @@
-import * as fs from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { packageChaincode } from '../../../core/chaincode/packager';
-import { loadNodeConfig } from '../../../core/node/config';
-import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
-import { OrdererNode } from '../../../core/orderer/orderer-node';
-import { parsePeerConfig } from '../../../core/peer/peer-config';
-import { PeerNode } from '../../../core/peer/peer-node';
+import type { PeerNode } from '../../../core/peer/peer-node';
 import {
   CHANNEL,
   KV_EVENTS_DIR,
   approve,
   commitDefinition,
   eventually,
-  freePort,
   gatewayFor,
-  generateMaterial,
-  genesisBlock,
   install,
-  joinOrderer,
-  tmpDir,
-  writeOrdererConfig,
-  writePeerConfig,
+  startInProcessNetwork,
+  type InProcessNetwork,
   type Material,
 } from './network-fixture';
 
@@ -33,43 +23,24 @@ const utf8 = new TextDecoder();
  * TLS roots from the channel config (no extra roots configured here).
  */
 describe('a network whose peers run without TLS (the orderer keeps TLS)', () => {
-  let dir: string;
+  let net: InProcessNetwork;
   let m: Material;
-  let orderer: OrdererNode;
-  const peers: PeerNode[] = [];
-  const clients: grpc.Client[] = [];
-  const gateways: Gateway[] = [];
+  let peers: PeerNode[];
+  let clients: grpc.Client[];
+  let gateways: Gateway[];
   let ports: [number, number];
 
   beforeAll(async () => {
-    dir = tmpDir('weft-peer-notls-');
-    m = await generateMaterial(dir);
-    const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    ports = [p0, p1];
-    const genesis = genesisBlock(m, ordererPort);
-    orderer = new OrdererNode(loadOrdererConfig(writeOrdererConfig(m, ordererPort, adminPort).configFile));
-    await orderer.start();
-    expect(await joinOrderer(m, adminPort, genesis)).toBe(201);
-    for (const i of [0, 1] as const) {
-      const files = writePeerConfig(m, i, ports, await freePort(), { tls: false });
-      const config = parsePeerConfig(loadNodeConfig(files.configFile));
+    net = await startInProcessNetwork({ prefix: 'weft-peer-notls-', peerTls: false });
+    ({ m, peers, clients, gateways, ports } = net);
+    for (const peer of peers) {
+      const config = peer.config;
       expect(config.peer.tls.enabled).toBe(false);
       expect(config.peer.ordererTlsRootCertFiles).toEqual([]);
-      const peer = new PeerNode(config);
-      await peer.start();
-      peer.joinChannel(genesis);
-      peers.push(peer);
-      clients.push(new grpc.Client(`127.0.0.1:${ports[i]}`, grpc.credentials.createInsecure()));
     }
   }, 120_000);
 
-  afterAll(async () => {
-    for (const g of gateways) g.close();
-    for (const c of clients) c.close();
-    for (const p of peers) await p.stop();
-    await orderer?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => net?.close());
 
   it('deploys a chaincode and commits a transaction on both peers', async () => {
     const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
