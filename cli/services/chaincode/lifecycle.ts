@@ -22,6 +22,7 @@ import { PeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
+import { type DefinitionSetters, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 
 const LIFECYCLE = '_lifecycle';
 
@@ -94,16 +95,22 @@ export async function install(layout: NetworkLayout, peer: NodeLayout, packageBy
   });
 }
 
+/** The `_lifecycle` message fields of a definition, with Fabric's default plugins. */
+function definitionArgs<T extends DefinitionSetters>(args: T, def: ChaincodeDefinition): T {
+  return writeDefinition(args, {
+    name: def.name,
+    version: def.version,
+    sequence: def.sequence,
+    endorsementPlugin: 'escc',
+    validationPlugin: 'vscc',
+    validationParameter: validationParameter(def.policy),
+    initRequired: def.initRequired,
+  });
+}
+
 /** `ApproveChaincodeDefinitionForMyOrg` as a transaction endorsed by the org's own peer, through the Gateway. */
 export async function approve(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition, packageId: string): Promise<{ transactionId: string }> {
-  const args = new ApproveChaincodeDefinitionForMyOrgArgs();
-  args.setName(def.name);
-  args.setVersion(def.version);
-  args.setSequence(def.sequence);
-  args.setEndorsementPlugin('escc');
-  args.setValidationPlugin('vscc');
-  args.setValidationParameter(validationParameter(def.policy));
-  args.setInitRequired(def.initRequired);
+  const args = definitionArgs(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
   const source = new ChaincodeSource();
   const local = new ChaincodeSource.Local();
   local.setPackageId(packageId);
@@ -114,14 +121,7 @@ export async function approve(layout: NetworkLayout, org: PeerOrgSpec, def: Chai
 
 /** `CheckCommitReadiness` on a peer of `org`: which orgs approved this exact definition. */
 export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
-  const args = new CheckCommitReadinessArgs();
-  args.setName(def.name);
-  args.setVersion(def.version);
-  args.setSequence(def.sequence);
-  args.setEndorsementPlugin('escc');
-  args.setValidationPlugin('vscc');
-  args.setValidationParameter(validationParameter(def.policy));
-  args.setInitRequired(def.initRequired);
+  const args = definitionArgs(new CheckCommitReadinessArgs(), def);
   const peer = layout.peersOf(org)[0]!;
   return withPeer(layout, peer, async (c) => {
     const payload = await c.call(orgAdmin(layout, org).signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
@@ -131,14 +131,7 @@ export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, de
 
 /** `CommitChaincodeDefinition`, endorsed by every org's peer (the LifecycleEndorsement policy), through the Gateway. */
 export async function commit(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<{ transactionId: string }> {
-  const args = new CommitChaincodeDefinitionArgs();
-  args.setName(def.name);
-  args.setVersion(def.version);
-  args.setSequence(def.sequence);
-  args.setEndorsementPlugin('escc');
-  args.setValidationPlugin('vscc');
-  args.setValidationParameter(validationParameter(def.policy));
-  args.setInitRequired(def.initRequired);
+  const args = definitionArgs(new CommitChaincodeDefinitionArgs(), def);
   return submitLifecycle(layout, org, 'CommitChaincodeDefinition', args.serializeBinary(), layout.spec.orgs.map((o) => o.mspId));
 }
 

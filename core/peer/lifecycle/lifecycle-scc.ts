@@ -30,11 +30,13 @@ import {
   LIFECYCLE_NAMESPACE,
   approvalKey,
   defaultValidationParameter,
+  definitionOf,
   definitionKey,
   encodeDefinition,
   readApproval,
   readDefinition,
   sameDefinition,
+  writeDefinition,
 } from './lifecycle-state';
 
 /**
@@ -133,7 +135,7 @@ export class LifecycleScc implements SystemChaincode {
       throw new PeerError('PEER_ACCESS_DENIED', `an approval for ${this.localMspId} must be submitted by a member of ${this.localMspId}, not ${inv.creator.mspId}`, {});
     }
     const args = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(input);
-    const def = normalized(definitionOfArgs(args));
+    const def = normalized(definitionOf(args));
     checkName(def.name);
     const current = readDefinition(sim, def.name);
     const currentSeq = current?.sequence ?? 0;
@@ -144,14 +146,7 @@ export class LifecycleScc implements SystemChaincode {
     } else if (def.sequence !== currentSeq + 1) {
       throw new PeerError('PEER_LIFECYCLE', `requested sequence is ${def.sequence}, but new definition must be sequence ${currentSeq + 1}`, {});
     }
-    const stored = new ApproveChaincodeDefinitionForMyOrgArgs();
-    stored.setName(def.name);
-    stored.setSequence(def.sequence);
-    stored.setVersion(def.version);
-    stored.setEndorsementPlugin(def.endorsementPlugin);
-    stored.setValidationPlugin(def.validationPlugin);
-    stored.setValidationParameter(def.validationParameter);
-    stored.setInitRequired(def.initRequired);
+    const stored = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
     const source = args.getSource();
     if (source !== undefined) stored.setSource(source);
     sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.localMspId, def.name, def.sequence), stored.serializeBinary());
@@ -169,7 +164,7 @@ export class LifecycleScc implements SystemChaincode {
 
   private checkReadiness(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'CheckCommitReadiness');
-    const def = normalized(definitionOfArgs(CheckCommitReadinessArgs.deserializeBinary(input)));
+    const def = normalized(definitionOf(CheckCommitReadinessArgs.deserializeBinary(input)));
     this.checkNextSequence(sim, def);
     const res = new CheckCommitReadinessResult();
     const map = res.getApprovalsMap();
@@ -179,7 +174,7 @@ export class LifecycleScc implements SystemChaincode {
 
   private commit(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'CommitChaincodeDefinition');
-    const def = normalized(definitionOfArgs(CommitChaincodeDefinitionArgs.deserializeBinary(input)));
+    const def = normalized(definitionOf(CommitChaincodeDefinitionArgs.deserializeBinary(input)));
     checkName(def.name);
     this.checkNextSequence(sim, def);
     const approvals = this.approvals(channel, sim, def);
@@ -203,14 +198,7 @@ export class LifecycleScc implements SystemChaincode {
     const approval = readApproval(sim, this.localMspId, a.getName(), seq) ?? readApproval(sim, this.localMspId, a.getName(), seq - 1);
     if (approval === undefined) return failure(`failed to invoke backing implementation of 'QueryApprovedChaincodeDefinition': could not fetch approved chaincode definition (name: '${a.getName()}', sequence: '${a.getSequence()}') on channel '${inv.proposal.channelId}'`);
     const d = approval.definition;
-    const res = new QueryApprovedChaincodeDefinitionResult();
-    res.setSequence(d.sequence);
-    res.setVersion(d.version);
-    res.setEndorsementPlugin(d.endorsementPlugin);
-    res.setValidationPlugin(d.validationPlugin);
-    res.setValidationParameter(d.validationParameter);
-    res.setInitRequired(d.initRequired);
-    return success(res.serializeBinary());
+    return success(writeDefinition(new QueryApprovedChaincodeDefinitionResult(), d).serializeBinary());
   }
 
   private queryDefinition(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
@@ -218,13 +206,7 @@ export class LifecycleScc implements SystemChaincode {
     const name = QueryChaincodeDefinitionArgs.deserializeBinary(input).getName();
     const d = readDefinition(sim, name);
     if (d === undefined) return failure(`namespace ${name} is not defined`, 404);
-    const res = new QueryChaincodeDefinitionResult();
-    res.setSequence(d.sequence);
-    res.setVersion(d.version);
-    res.setEndorsementPlugin(d.endorsementPlugin);
-    res.setValidationPlugin(d.validationPlugin);
-    res.setValidationParameter(d.validationParameter);
-    res.setInitRequired(d.initRequired);
+    const res = writeDefinition(new QueryChaincodeDefinitionResult(), d);
     const map = res.getApprovalsMap();
     for (const [org, ok] of this.approvals(channel, sim, d)) map.set(org, ok);
     return success(res.serializeBinary());
@@ -239,15 +221,7 @@ export class LifecycleScc implements SystemChaincode {
       if (m === null) continue;
       const d = readDefinition(sim, m[1]);
       if (d === undefined) continue;
-      const cd = new QueryChaincodeDefinitionsResult.ChaincodeDefinition();
-      cd.setName(d.name);
-      cd.setSequence(d.sequence);
-      cd.setVersion(d.version);
-      cd.setEndorsementPlugin(d.endorsementPlugin);
-      cd.setValidationPlugin(d.validationPlugin);
-      cd.setValidationParameter(d.validationParameter);
-      cd.setInitRequired(d.initRequired);
-      defs.push(cd);
+      defs.push(writeDefinition(new QueryChaincodeDefinitionsResult.ChaincodeDefinition(), d));
     }
     res.setChaincodeDefinitionsList(defs);
     return success(res.serializeBinary());
@@ -267,24 +241,6 @@ export class LifecycleScc implements SystemChaincode {
     checkChannelPolicy(inv.channel, policy, inv.proposal, `_lifecycle/${fn}`);
     return { channel: inv.channel, sim: inv.simulator };
   }
-}
-
-/** The definition fields that Approve, CheckCommitReadiness and Commit arguments share. */
-type DefinitionArgs = Pick<
-  ApproveChaincodeDefinitionForMyOrgArgs,
-  'getName' | 'getSequence' | 'getVersion' | 'getEndorsementPlugin' | 'getValidationPlugin' | 'getValidationParameter_asU8' | 'getInitRequired'
->;
-
-function definitionOfArgs(a: DefinitionArgs): ChaincodeDefinition {
-  return {
-    name: a.getName(),
-    sequence: a.getSequence(),
-    version: a.getVersion(),
-    endorsementPlugin: a.getEndorsementPlugin(),
-    validationPlugin: a.getValidationPlugin(),
-    validationParameter: a.getValidationParameter_asU8(),
-    initRequired: a.getInitRequired(),
-  };
 }
 
 /** Fabric's defaults: `escc`, `vscc` and the channel's `/Channel/Application/Endorsement` policy. */

@@ -50,20 +50,20 @@ export function defaultValidationParameter(): Uint8Array {
   return ap.serializeBinary();
 }
 
-export function encodeDefinition(d: ChaincodeDefinition): Uint8Array {
-  const m = new CommitChaincodeDefinitionArgs();
-  m.setName(d.name);
-  m.setSequence(d.sequence);
-  m.setVersion(d.version);
-  m.setEndorsementPlugin(d.endorsementPlugin);
-  m.setValidationPlugin(d.validationPlugin);
-  m.setValidationParameter(d.validationParameter);
-  m.setInitRequired(d.initRequired);
-  return m.serializeBinary();
-}
+/** The definition fields every `_lifecycle` argument and result message shares, as getters… */
+export type DefinitionFields = Pick<
+  CommitChaincodeDefinitionArgs,
+  'getName' | 'getSequence' | 'getVersion' | 'getEndorsementPlugin' | 'getValidationPlugin' | 'getValidationParameter_asU8' | 'getInitRequired'
+>;
+/** …and as setters (`QueryChaincodeDefinitionResult` has no name field). */
+export type DefinitionSetters = Pick<
+  CommitChaincodeDefinitionArgs,
+  'setSequence' | 'setVersion' | 'setEndorsementPlugin' | 'setValidationPlugin' | 'setValidationParameter' | 'setInitRequired'
+> &
+  Partial<Pick<CommitChaincodeDefinitionArgs, 'setName'>>;
 
-export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
-  const m = CommitChaincodeDefinitionArgs.deserializeBinary(bytes);
+/** The definition carried by an Approve/CheckCommitReadiness/Commit message (or a stored one). */
+export function definitionOf(m: DefinitionFields): ChaincodeDefinition {
   return {
     name: m.getName(),
     sequence: m.getSequence(),
@@ -73,6 +73,26 @@ export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
     validationParameter: m.getValidationParameter_asU8(),
     initRequired: m.getInitRequired(),
   };
+}
+
+/** Copies a definition into a `_lifecycle` message; returns the message. */
+export function writeDefinition<T extends DefinitionSetters>(m: T, d: ChaincodeDefinition): T {
+  m.setName?.(d.name);
+  m.setSequence(d.sequence);
+  m.setVersion(d.version);
+  m.setEndorsementPlugin(d.endorsementPlugin);
+  m.setValidationPlugin(d.validationPlugin);
+  m.setValidationParameter(d.validationParameter);
+  m.setInitRequired(d.initRequired);
+  return m;
+}
+
+export function encodeDefinition(d: ChaincodeDefinition): Uint8Array {
+  return writeDefinition(new CommitChaincodeDefinitionArgs(), d).serializeBinary();
+}
+
+export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
+  return definitionOf(CommitChaincodeDefinitionArgs.deserializeBinary(bytes));
 }
 
 /** An org's approval: the definition it agreed to and the package its peers run. */
@@ -90,15 +110,7 @@ export function decodeApproval(bytes: Uint8Array): Approval {
   const m = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(bytes);
   const local = m.getSource()?.getLocalPackage();
   return {
-    definition: {
-      name: m.getName(),
-      sequence: m.getSequence(),
-      version: m.getVersion(),
-      endorsementPlugin: m.getEndorsementPlugin(),
-      validationPlugin: m.getValidationPlugin(),
-      validationParameter: m.getValidationParameter_asU8(),
-        initRequired: m.getInitRequired(),
-    },
+    definition: definitionOf(m),
     packageId: local?.getPackageId() || undefined,
   };
 }
