@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { MSPPrincipal, MSPRole, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
+import { MSPPrincipal, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspError } from '../errors';
+import { rolePrincipal } from '../policy/policy-expression';
 import type { MspRole } from './identity';
 import type { Msp, MspProvider } from './msp';
 import { MspErrorCode } from './msp-error-code';
@@ -36,23 +37,7 @@ export interface MspConformanceFixture {
 }
 
 const ROLES: readonly ConformanceRole[] = ['client', 'peer', 'admin', 'orderer'];
-const ROLE_TYPES: Readonly<Record<MspRole, MSPRole.MSPRoleTypeMap[keyof MSPRole.MSPRoleTypeMap]>> = {
-  member: MSPRole.MSPRoleType.MEMBER,
-  admin: MSPRole.MSPRoleType.ADMIN,
-  client: MSPRole.MSPRoleType.CLIENT,
-  peer: MSPRole.MSPRoleType.PEER,
-  orderer: MSPRole.MSPRoleType.ORDERER,
-};
-
-function rolePrincipal(mspId: string, role: MspRole): MSPPrincipal {
-  const r = new MSPRole();
-  r.setMspIdentifier(mspId);
-  r.setRole(ROLE_TYPES[role]);
-  const p = new MSPPrincipal();
-  p.setPrincipalClassification(MSPPrincipal.Classification.ROLE);
-  p.setPrincipal(r.serializeBinary());
-  return p;
-}
+const PRINCIPAL_ROLES: readonly MspRole[] = ['member', 'admin', 'client', 'peer', 'orderer'];
 
 function identityPrincipal(serialized: Uint8Array): MSPPrincipal {
   const p = new MSPPrincipal();
@@ -159,7 +144,7 @@ export function mspConformanceSuite(name: string, factory: () => Promise<MspConf
       };
       for (const role of ROLES) {
         const id = msp.deserializeIdentity(fx.org.members[role].serialized);
-        for (const principalRole of Object.keys(ROLE_TYPES) as MspRole[]) {
+        for (const principalRole of PRINCIPAL_ROLES) {
           expect([role, principalRole, id.satisfiesPrincipal(rolePrincipal(mspId, principalRole))]).toEqual([
             role,
             principalRole,
