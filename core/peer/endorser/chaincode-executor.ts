@@ -12,7 +12,8 @@ import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
-import { type ChaincodeDefinition, readApproval, readDefinition } from '../lifecycle/lifecycle-state';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { type ChaincodeDefinition, readDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from '../scc/acl';
 import type { SystemChaincode } from '../scc/system-chaincode';
@@ -53,6 +54,7 @@ interface Target {
  */
 export class ChaincodeExecutor {
   private readonly installed = new Map<string, Promise<void>>();
+  private readonly lifecycle = new LifecycleCache();
 
   constructor(private readonly support: ExecutorSupport) {}
 
@@ -87,17 +89,9 @@ export class ChaincodeExecutor {
         { chaincode: name, channelId: channel.id },
       );
     }
-    const qe = channel.ledger.newQueryExecutor();
-    let packageId: string | undefined;
-    let approved: boolean;
-    try {
-      const approval = readApproval(qe, this.support.mspId, name, definition.sequence);
-      approved = approval !== undefined;
-      packageId = approval?.packageId;
-    } finally {
-      qe.done();
-    }
-    if (!approved) {
+    const approval = this.lifecycle.approval(channel.ledger, this.support.mspId, name, definition.sequence);
+    const packageId = approval?.packageId;
+    if (approval === undefined) {
       throw new PeerError(
         'PEER_CHAINCODE_NOT_APPROVED',
         `chaincode definition for '${name}' at sequence ${definition.sequence} on channel '${channel.id}' has not yet been approved by this org (${this.support.mspId})`,

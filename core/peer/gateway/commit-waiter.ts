@@ -64,10 +64,10 @@ export class CommitWaiter {
       const list = this.waiters.get(txId);
       if (list === undefined) continue;
       this.waiters.delete(txId);
-      // The first occurrence is the one the txid index keeps (a later duplicate is DUPLICATE_TXID).
-      const loc = this.channel.ledger.getTxLocation(txId);
-      const status = loc ?? { validationCode: block.flags[i], blockNum: block.number };
-      for (const fn of list) fn({ validationCode: status.validationCode, blockNumber: status.blockNum });
+      // The first occurrence in this block is the one the txid index keeps: an earlier block holding
+      // the txid would have answered this waiter already (when it committed, or in `wait`).
+      const status = { validationCode: block.flags[i], blockNumber: block.number };
+      for (const fn of list) fn(status);
     }
   }
 }

@@ -1,13 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
-import { EndorserServiceDef } from '../grpc/raw-service';
+import { decodeEndorseFrame, encodeEndorseFrame } from '../grpc/endorse-stream-frame';
+import { EndorserServiceDef, EndorserStreamDef } from '../grpc/raw-service';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
+
+type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
 interface RawEndorserClient extends grpc.Client {
   processProposal(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
+  processProposals(): RawDuplex;
 }
 
-const EndorserClientCtor = grpc.makeGenericClientConstructor(EndorserServiceDef, 'Endorser') as unknown as new (
+const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef }, 'Endorser') as unknown as new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options: grpc.ChannelOptions,
@@ -21,9 +25,35 @@ export interface EndorsingPeer {
   processProposal(signedProposal: Uint8Array, deadline: number, parsed?: ParsedSignedProposal): Promise<Uint8Array>;
 }
 
-/** A remote peer's `protos.Endorser`, dialled once and reused. */
+interface Pending {
+  readonly signedProposal: Uint8Array;
+  readonly deadline: number;
+  readonly resolve: (res: Uint8Array) => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** One endorsement stream and the proposals sent on it that await an answer, by frame id. */
+interface OpenStream {
+  readonly stream: RawDuplex;
+  readonly pending: Map<number, Pending>;
+}
+
+function grpcError(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata: new grpc.Metadata() });
+}
+
+/**
+ * A remote peer's endorser, dialled once and reused. Proposals go over one long-lived
+ * `weft.peer.EndorserStream` stream, reopened on the next proposal after it breaks; a peer that
+ * does not implement it (a Fabric peer answers UNIMPLEMENTED) is asked through the unary
+ * `protos.Endorser/ProcessProposal` from then on, including for the proposals that were in flight.
+ */
 export class RemoteEndorser implements EndorsingPeer {
   private readonly client: RawEndorserClient;
+  private current: OpenStream | undefined;
+  private nextId = 1;
+  private streaming = true;
 
   constructor(
     readonly address: string,
@@ -35,6 +65,72 @@ export class RemoteEndorser implements EndorsingPeer {
   }
 
   processProposal(signedProposal: Uint8Array, deadline: number): Promise<Uint8Array> {
+    if (!this.streaming) return this.unary(signedProposal, deadline);
+    const open = this.current ?? this.open();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          open.pending.delete(id);
+          reject(grpcError(grpc.status.DEADLINE_EXCEEDED, `no endorsement from ${this.address} before the deadline`));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      open.pending.set(id, { signedProposal, deadline, resolve, reject, timer });
+      open.stream.write(encodeEndorseFrame(id, signedProposal));
+    });
+  }
+
+  close(): void {
+    const open = this.current;
+    this.current = undefined;
+    if (open !== undefined) {
+      failAll(open, grpcError(grpc.status.CANCELLED, `connection to ${this.address} closed`));
+      open.stream.cancel();
+    }
+    this.client.close();
+  }
+
+  private open(): OpenStream {
+    const open: OpenStream = { stream: this.client.processProposals(), pending: new Map() };
+    this.current = open;
+    open.stream.on('data', (bytes: Buffer) => {
+      let frame;
+      try {
+        frame = decodeEndorseFrame(bytes);
+      } catch (err) {
+        this.broken(open, grpcError(grpc.status.INTERNAL, `malformed endorsement frame from ${this.address}: ${(err as Error).message}`));
+        open.stream.cancel();
+        return;
+      }
+      const p = open.pending.get(frame.id);
+      if (p === undefined) return; // Its deadline passed already.
+      open.pending.delete(frame.id);
+      clearTimeout(p.timer);
+      p.resolve(frame.body);
+    });
+    open.stream.on('error', (err: grpc.ServiceError) => this.broken(open, err));
+    open.stream.on('end', () => this.broken(open, grpcError(grpc.status.UNAVAILABLE, `endorsement stream to ${this.address} ended`)));
+    return open;
+  }
+
+  /** A stream failed: the next proposal opens a new one; its proposals in flight fail, or go unary to a Fabric peer. */
+  private broken(open: OpenStream, err: grpc.ServiceError): void {
+    if (this.current === open) this.current = undefined;
+    if (err.code !== grpc.status.UNIMPLEMENTED) {
+      failAll(open, err);
+      return;
+    }
+    this.streaming = false;
+    const retry = [...open.pending.values()];
+    open.pending.clear();
+    for (const p of retry) {
+      clearTimeout(p.timer);
+      this.unary(p.signedProposal, p.deadline).then(p.resolve, p.reject);
+    }
+  }
+
+  private unary(signedProposal: Uint8Array, deadline: number): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.client.processProposal(signedProposal, { deadline }, (err, res) => {
         if (err !== null) reject(err);
@@ -42,8 +138,13 @@ export class RemoteEndorser implements EndorsingPeer {
       });
     });
   }
+}
 
-  close(): void {
-    this.client.close();
+function failAll(open: OpenStream, err: Error): void {
+  const failed = [...open.pending.values()];
+  open.pending.clear();
+  for (const p of failed) {
+    clearTimeout(p.timer);
+    p.reject(err);
   }
 }

@@ -6,7 +6,8 @@ import type { Endorser } from '../endorser/endorser';
 import type { GatewayService } from '../gateway/gateway-service';
 import type { TlsFiles } from '../peer-config';
 import { asServiceError } from './grpc-status';
-import { DeliverServiceDef, EndorserServiceDef, GatewayServiceDef } from './raw-service';
+import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
+import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef } from './raw-service';
 import { shutdownGrpcServer } from '../../node/grpc-shutdown';
 
 /** The services one peer's gRPC server exposes. */
@@ -47,6 +48,8 @@ export class PeerGrpcServer {
       'grpc.max_receive_message_length': 100 * 1024 * 1024,
       'grpc.max_send_message_length': 100 * 1024 * 1024,
       'grpc.keepalive_permit_without_calls': 1,
+      // Channelz bookkeeping costs CPU on every call and nothing here reads it.
+      'grpc.enable_channelz': 0,
     });
     this.server.addService(EndorserServiceDef, {
       processProposal: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
@@ -56,6 +59,7 @@ export class PeerGrpcServer {
         );
       },
     });
+    this.server.addService(EndorserStreamDef, { processProposals: (call: Duplex) => this.endorseStream(call) });
     this.server.addService(DeliverServiceDef, {
       deliver: (call: Duplex) => this.deliver(call, 'block'),
       deliverFiltered: (call: Duplex) => this.deliver(call, 'filtered'),
@@ -125,6 +129,58 @@ export class PeerGrpcServer {
 
   async stop(): Promise<void> {
     await shutdownGrpcServer(this.server);
+  }
+
+  /**
+   * Proposals from another Weft peer's gateway, answered as they complete (possibly out of order).
+   * A frame that does not decode ends the stream with INVALID_ARGUMENT: the sender is broken.
+   */
+  private endorseStream(call: Duplex): void {
+    let closed = false;
+    let inFlight = 0;
+    let ended = false;
+    const finish = (): void => {
+      if (ended && inFlight === 0 && !closed) {
+        closed = true;
+        call.end();
+      }
+    };
+    const close = (): void => {
+      closed = true;
+    };
+    call.on('cancelled', close);
+    call.on('error', close);
+    call.on('data', (req: Buffer) => {
+      let frame;
+      try {
+        frame = decodeEndorseFrame(req);
+      } catch (err) {
+        if (!closed) {
+          closed = true;
+          call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+        }
+        return;
+      }
+      inFlight++;
+      const { id, body } = frame;
+      this.services.endorser.processProposal(body).then(
+        (res) => {
+          inFlight--;
+          if (!closed) call.write(encodeEndorseFrame(id, res));
+          finish();
+        },
+        (err: unknown) => {
+          // The endorser answers every failure; a throw here is a bug, and the caller's deadline ends its wait.
+          inFlight--;
+          this.logger.error({ err }, 'endorser threw instead of answering a proposal');
+          finish();
+        },
+      );
+    });
+    call.on('end', () => {
+      ended = true;
+      finish();
+    });
   }
 
   private deliver(call: Duplex, kind: DeliverKind): void {

@@ -23,6 +23,15 @@ export const EndorserServiceDef = {
   processProposal: rawMethod('/protos.Endorser/ProcessProposal', false, false),
 } satisfies ServiceDefinition;
 
+/**
+ * Weft's peer-to-peer endorsement: one long-lived bidirectional stream per pair of peers instead of
+ * a unary call per proposal (a unary call costs several times a stream message in grpc-js). Frames:
+ * `endorse-stream-frame.ts`. Gateways of other Weft peers use it; Fabric nodes use `protos.Endorser`.
+ */
+export const EndorserStreamDef = {
+  processProposals: rawMethod('/weft.peer.EndorserStream/ProcessProposals', true, true),
+} satisfies ServiceDefinition;
+
 export const DeliverServiceDef = {
   deliver: rawMethod('/protos.Deliver/Deliver', true, true),
   deliverFiltered: rawMethod('/protos.Deliver/DeliverFiltered', true, true),

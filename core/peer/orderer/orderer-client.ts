@@ -19,6 +19,7 @@ export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCr
     'grpc.max_send_message_length': 100 * 1024 * 1024,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.enable_channelz': 0,
   };
   if (tls.rootCerts === undefined) return { credentials: grpc.credentials.createInsecure(), options };
   if (tls.serverNameOverride !== undefined) options['grpc.ssl_target_name_override'] = tls.serverNameOverride;

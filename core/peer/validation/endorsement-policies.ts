@@ -2,12 +2,8 @@ import type { Policy, PolicyProvider } from '../../policy/policy';
 import { toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { PeerLedger } from '../channel/peer-ledger';
-import {
-  LIFECYCLE_ENDORSEMENT_POLICY,
-  LIFECYCLE_NAMESPACE,
-  approvalKeyOrg,
-  readDefinition,
-} from '../lifecycle/lifecycle-state';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE, approvalKeyOrg } from '../lifecycle/lifecycle-state';
 import { decodeStateMetadata } from '../../ledger/state-metadata';
 import type { NamespaceWrites } from './rwset-writes';
 
@@ -38,6 +34,7 @@ const TX_ENDORSEMENT_POLICY_FAILURE = 10;
 export class EndorsementPolicies {
   /** Compiled policies per channel config (a new config gets a fresh cache; old ones are collected). */
   private readonly compiled = new WeakMap<ChannelResources, Map<string, Policy>>();
+  private readonly lifecycle = new LifecycleCache();
 
   constructor(private readonly policyProvider: PolicyProvider) {}
 
@@ -65,7 +62,7 @@ export class EndorsementPolicies {
         policies.push(...r.policies);
         continue;
       }
-      const definition = readDefinition({ getState: (n, k) => ledger.getVersionedState(n, k)?.value }, ns.namespace);
+      const definition = this.lifecycle.definition(ledger, ns.namespace);
       if (definition === undefined) {
         return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `chaincode ${ns.namespace} is not defined on the channel` };
       }

@@ -4,6 +4,9 @@ import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_
 import { SeekInfo, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { buildEnvelope } from '../../../core/protocol/envelope';
+import { buildProposal, signProposal } from '../../../core/protocol/proposal';
+import { parseProposalResponse } from '../../../core/protocol/proposal-response';
+import { decodeEndorseFrame, encodeEndorseFrame } from '../../../core/peer/grpc/endorse-stream-frame';
 import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
 import {
@@ -180,6 +183,39 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     const status = await network.getChaincodeEvents('kv', { startBlock: 0n });
     await expect(status[Symbol.asyncIterator]().next()).rejects.toThrow(/access denied/);
     status.close();
+  }, 60_000);
+
+  it('answers proposals on the peer-to-peer endorsement stream and ends a stream that sends a malformed frame', async () => {
+    const path = '/weft.peer.EndorserStream/ProcessProposals';
+    const raw = (b: Uint8Array): Buffer => Buffer.from(b);
+    const open = (): grpc.ClientDuplexStream<Uint8Array, Buffer> => clients[1].makeBidiStreamRequest(path, raw, (b: Buffer) => b);
+    const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'qscc', args: ['GetChainInfo', CHANNEL].map((a) => Buffer.from(a)), creator: signerOf(m.orgs[1]).serialized });
+    const good = open();
+    const answered = new Promise<Buffer>((resolve, reject) => {
+      good.on('data', resolve);
+      good.on('error', reject);
+    });
+    good.write(encodeEndorseFrame(7, signProposal(built.proposalBytes, signerOf(m.orgs[1]))));
+    const frame = decodeEndorseFrame(await answered);
+    expect(frame.id).toBe(7);
+    expect(parseProposalResponse(frame.body).response.status).toBe(200);
+    good.end();
+
+    const bad = open();
+    const status = await new Promise<grpc.ServiceError>((resolve) => {
+      bad.on('error', resolve);
+      bad.on('data', () => undefined);
+      bad.write(Uint8Array.from([0x12, 0x09, 1]));
+    });
+    expect(status.code).toBe(3); // INVALID_ARGUMENT
+    expect(status.details).toMatch(/EndorseFrame/);
+    // The peer keeps serving: a new stream (through the gateway's own client) gets its answer.
+    const endorser = rawEndorser(m.orgs[1], ports[1]);
+    try {
+      expect((await propose(endorser, signerOf(m.orgs[1]), CHANNEL, 'qscc', ['GetChainInfo', CHANNEL])).response.status).toBe(200);
+    } finally {
+      endorser.close();
+    }
   }, 60_000);
 
   it('answers Deliver seek requests: ranges, FAIL_IF_NOT_READY and unknown channels', async () => {

@@ -1,0 +1,46 @@
+import type { PeerLedger } from '../channel/peer-ledger';
+import { type Approval, type ChaincodeDefinition, readApproval, readDefinition } from './lifecycle-state';
+
+interface AtHeight {
+  readonly height: number;
+  readonly definitions: Map<string, ChaincodeDefinition | undefined>;
+  readonly approvals: Map<string, Approval | undefined>;
+}
+
+/**
+ * Committed `_lifecycle` entries (chaincode definitions, approvals), decoded once per ledger height
+ * instead of read and decoded for every proposal and every transaction validated: they change only
+ * when a block commits, and a cache keyed by the height can never answer from an older state.
+ */
+export class LifecycleCache {
+  private readonly ledgers = new WeakMap<PeerLedger, AtHeight>();
+
+  /** The committed definition of `name`, as the ledger holds it now. */
+  definition(ledger: PeerLedger, name: string): ChaincodeDefinition | undefined {
+    const at = this.at(ledger);
+    if (at.definitions.has(name)) return at.definitions.get(name);
+    const d = readDefinition({ getState: (ns, key) => ledger.getVersionedState(ns, key)?.value }, name);
+    at.definitions.set(name, d);
+    return d;
+  }
+
+  /** `mspId`'s committed approval of `name` at `sequence`. */
+  approval(ledger: PeerLedger, mspId: string, name: string, sequence: number): Approval | undefined {
+    const at = this.at(ledger);
+    const key = `${mspId}\u0000${name}\u0000${sequence}`;
+    if (at.approvals.has(key)) return at.approvals.get(key);
+    const a = readApproval({ getState: (ns, k) => ledger.getVersionedState(ns, k)?.value }, mspId, name, sequence);
+    at.approvals.set(key, a);
+    return a;
+  }
+
+  private at(ledger: PeerLedger): AtHeight {
+    const height = ledger.height();
+    let at = this.ledgers.get(ledger);
+    if (at === undefined || at.height !== height) {
+      at = { height, definitions: new Map(), approvals: new Map() };
+      this.ledgers.set(ledger, at);
+    }
+    return at;
+  }
+}
