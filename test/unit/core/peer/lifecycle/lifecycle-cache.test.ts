@@ -1,0 +1,58 @@
+import type { PeerLedger } from '../../../../../core/peer/channel/peer-ledger';
+import { LifecycleCache } from '../../../../../core/peer/lifecycle/lifecycle-cache';
+import { LIFECYCLE_NAMESPACE, approvalKey, definitionKey, encodeDefinition, defaultValidationParameter } from '../../../../../core/peer/lifecycle/lifecycle-state';
+
+/** A ledger of `_lifecycle` state only, counting reads (a fake is enough for this one class). */
+function fakeLedger(): { ledger: PeerLedger; state: Map<string, Uint8Array>; reads: () => number; commit: () => void } {
+  const state = new Map<string, Uint8Array>();
+  let height = 5;
+  let reads = 0;
+  const ledger = {
+    height: () => height,
+    getVersionedState: (ns: string, key: string) => {
+      reads++;
+      const value = ns === LIFECYCLE_NAMESPACE ? state.get(key) : undefined;
+      return value === undefined ? undefined : { value, version: { blockNum: height - 1, txNum: 0 } };
+    },
+  } as unknown as PeerLedger;
+  return { ledger, state, reads: () => reads, commit: () => height++ };
+}
+
+const definition = (sequence: number) => ({
+  name: 'cc',
+  sequence,
+  version: `v${sequence}`,
+  endorsementPlugin: 'escc',
+  validationPlugin: 'vscc',
+  validationParameter: defaultValidationParameter(),
+  initRequired: false,
+});
+
+describe('LifecycleCache', () => {
+  it('reads a definition once per ledger height and sees the next committed one', () => {
+    const f = fakeLedger();
+    const cache = new LifecycleCache();
+    f.state.set(definitionKey('cc'), encodeDefinition(definition(1)));
+    expect(cache.definition(f.ledger, 'cc')?.sequence).toBe(1);
+    expect(cache.definition(f.ledger, 'cc')?.version).toBe('v1');
+    expect(f.reads()).toBe(1);
+    f.state.set(definitionKey('cc'), encodeDefinition(definition(2)));
+    expect(cache.definition(f.ledger, 'cc')?.sequence).toBe(1); // same height: the state it read is still the committed one
+    f.commit();
+    expect(cache.definition(f.ledger, 'cc')?.sequence).toBe(2);
+    expect(f.reads()).toBe(2);
+  });
+
+  it('remembers that something is absent, until the next block', () => {
+    const f = fakeLedger();
+    const cache = new LifecycleCache();
+    expect(cache.approval(f.ledger, 'Org1MSP', 'cc', 1)).toBeUndefined();
+    expect(cache.approval(f.ledger, 'Org1MSP', 'cc', 1)).toBeUndefined();
+    expect(f.reads()).toBe(1);
+    f.state.set(approvalKey('Org1MSP', 'cc', 1), new Uint8Array(0));
+    f.commit();
+    expect(cache.approval(f.ledger, 'Org1MSP', 'cc', 1)).toBeUndefined(); // an empty value is a deleted key
+    expect(cache.approval(f.ledger, 'Org2MSP', 'cc', 1)).toBeUndefined();
+    expect(f.reads()).toBe(3);
+  });
+});
