@@ -5,6 +5,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import * as fs from 'node:fs';
+import { QueryChaincodeDefinitionArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { packageChaincode } from '../../core/chaincode/packager';
 import {
   CHANNEL,
@@ -111,6 +112,11 @@ export async function deployKv(net: ProcessNetwork): Promise<void> {
     await approve(admins[1], 'kv', 1, built.packageId);
     // Org2's approval is confirmed on Org2's peer; Org1's peer may still be committing that block.
     await eventually(() => commitDefinition(admins[0], 'kv', 1), 30_000);
+    // The commit returns once Org1's peer has the block; Org2's peer must have it too before a
+    // transaction can collect its endorsement.
+    const query = new QueryChaincodeDefinitionArgs();
+    query.setName('kv');
+    await eventually(() => admins[1].getNetwork(CHANNEL).getContract('_lifecycle').evaluateTransaction('QueryChaincodeDefinition', query.serializeBinary()), 30_000);
   } finally {
     for (const g of admins) g.close();
     for (const c of clients) c.close();

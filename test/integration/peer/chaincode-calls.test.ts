@@ -22,6 +22,7 @@ import {
   eventually,
   gatewayFor,
   install,
+  peersInSync,
   signerOf,
   startInProcessNetwork,
   type InProcessNetwork,
@@ -102,10 +103,14 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
       const built = await packageChaincode({ projectDir: CALLS_DIR, label: `${def.name}_1` });
       for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes);
       await Promise.all(admins.map((a) => approve(a, def.name, 1, built.packageId, def.initRequired)));
+      await peersInSync(net.peers);
       await commitDefinition(admins[0], def.name, 1, def.initRequired);
+      await peersInSync(net.peers);
       if (def.name === 'ccb') {
         await Promise.all(admins.map((a) => approve(a, def.name, 1, built.packageId, false, OTHER_CHANNEL)));
+        await peersInSync(net.peers, OTHER_CHANNEL);
         await commitDefinition(admins[0], def.name, 1, false, OTHER_CHANNEL);
+        await peersInSync(net.peers, OTHER_CHANNEL);
       }
     }
   }, 180_000);

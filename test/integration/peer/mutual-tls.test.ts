@@ -9,7 +9,7 @@ import {
   KV_EVENTS_DIR,
   approve,
   commitDefinition,
-  eventually,
+  peersInSync,
   gatewayFor,
   peerClient,
   propose,
@@ -65,9 +65,9 @@ describe('peers with mutual TLS', () => {
     gateways.push(...admins);
     await approve(admins[0], 'kv', 1, built.packageId);
     await approve(admins[1], 'kv', 1, built.packageId);
-    await eventually(() => commitDefinition(admins[0], 'kv', 1), 30_000);
-    // Each peer commits the definition block on its own; Org2's peer must have it before it endorses.
-    await eventually(() => expect(net.peers[1].height(CHANNEL)).toBe(net.peers[0].height(CHANNEL)));
+    await peersInSync(net.peers);
+    await commitDefinition(admins[0], 'kv', 1);
+    await peersInSync(net.peers);
 
     const user = peerClient(m.orgs[0], ports[0], 'User1');
     clients.push(user);

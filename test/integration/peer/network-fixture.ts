@@ -385,3 +385,16 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_
     }
   }
 }
+
+/**
+ * Waits until every peer has committed as many blocks of `channelId` as the first one. A Gateway
+ * submit returns once its own peer commits; the next step often needs the other peers too (a
+ * definition's commit needs every org's approval on the committing peer; an endorsement needs the
+ * definition on the endorsing peer).
+ */
+export function peersInSync(peers: readonly PeerNode[], channelId = CHANNEL): Promise<void> {
+  return eventually(() => {
+    const heights = peers.map((p) => p.height(channelId));
+    if (heights.some((h) => h !== heights[0])) throw new Error(`peers of ${channelId} are at heights ${heights.join(', ')}`);
+  });
+}

@@ -27,6 +27,7 @@ import {
   commitDefinition,
   eventually,
   gatewayFor,
+  peersInSync,
   install,
   propose,
   rawEndorser,
@@ -67,7 +68,9 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     gateways.push(...admins);
     await approve(admins[0], 'kv', 1, built.packageId);
     await approve(admins[1], 'kv', 1, built.packageId);
+    await peersInSync(peers);
     await commitDefinition(admins[0], 'kv', 1);
+    await peersInSync(peers);
 
     const user = gatewayFor(m.orgs[0], clients[0]);
     gateways.push(user);

@@ -10,6 +10,7 @@ import {
   eventually,
   gatewayFor,
   install,
+  peersInSync,
   startInProcessNetwork,
   type InProcessNetwork,
   type Material,
@@ -48,7 +49,9 @@ describe('a network whose peers run without TLS (the orderer keeps TLS)', () => 
     const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
     gateways.push(...admins);
     await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
+    await peersInSync(peers);
     await commitDefinition(admins[0], 'kv', 1);
+    await peersInSync(peers);
 
     const user = gatewayFor(m.orgs[0], clients[0]);
     gateways.push(user);
