@@ -49,7 +49,9 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
       progress(`approved by ${org.mspId} (sequence ${sequence})`);
     }),
   );
-  const approvals = await checkCommitReadiness(layout, firstOrg, def);
+  // Each approval returned once its own org's peer committed it; the committing peers (one per org
+  // endorses the commit) may still be a block behind, so readiness is asked of every org until all agree.
+  const approvals = await readinessOnEveryOrg(layout, def);
   const missing = Object.entries(approvals).filter(([, ok]) => !ok).map(([msp]) => msp);
   if (missing.length > 0) {
     throw new ChaincodeError('NOT_READY', `chaincode ${o.name} sequence ${sequence} is not approved by ${missing.join(', ')}`, {
@@ -78,4 +80,16 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
     approvedBy: layout.spec.orgs.map((x) => x.mspId),
     commitTransactionId: transactionId,
   };
+}
+
+/** Commit readiness as every org's peer sees it, polled for up to 10 s until all of them report every approval. */
+async function readinessOnEveryOrg(layout: NetworkLayout, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const views = await Promise.all(layout.spec.orgs.map((org) => checkCommitReadiness(layout, org, def)));
+    const merged: Record<string, boolean> = {};
+    for (const view of views) for (const [msp, ok] of Object.entries(view)) merged[msp] = (merged[msp] ?? true) && ok;
+    if (Object.values(merged).every(Boolean) || Date.now() > deadline) return merged;
+    await sleep(100);
+  }
 }
