@@ -13,7 +13,7 @@ import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { type ChaincodeDefinition, readDefinition } from '../lifecycle/lifecycle-state';
+import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from '../scc/acl';
 import type { SystemChaincode } from '../scc/system-chaincode';
@@ -81,7 +81,7 @@ export class ChaincodeExecutor {
 
   /** The committed definition of `name` (read through `simulator`) and the package this org approved for it. */
   private target(name: string, channel: Channel, simulator: TxSimulator): Target {
-    const definition = readDefinition(simulator, name);
+    const definition = this.lifecycle.definitionThrough(simulator, name);
     if (definition === undefined) {
       throw new PeerError(
         'PEER_UNKNOWN_CHAINCODE',

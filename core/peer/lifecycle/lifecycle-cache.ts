@@ -1,5 +1,8 @@
 import type { PeerLedger } from '../channel/peer-ledger';
-import { type Approval, type ChaincodeDefinition, readApproval, readDefinition } from './lifecycle-state';
+import type { QueryExecutor } from '../../ledger/tx-simulator';
+import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, decodeDefinition, definitionKey, readApproval, readDefinition } from './lifecycle-state';
+
+const MAX_DECODED = 256;
 
 interface AtHeight {
   readonly height: number;
@@ -14,6 +17,8 @@ interface AtHeight {
  */
 export class LifecycleCache {
   private readonly ledgers = new WeakMap<PeerLedger, AtHeight>();
+  /** Decoded definitions by their stored bytes, for reads that must go through a simulator. */
+  private readonly decoded = new Map<string, ChaincodeDefinition>();
 
   /** The committed definition of `name`, as the ledger holds it now. */
   definition(ledger: PeerLedger, name: string): ChaincodeDefinition | undefined {
@@ -21,6 +26,23 @@ export class LifecycleCache {
     if (at.definitions.has(name)) return at.definitions.get(name);
     const d = readDefinition({ getState: (ns, key) => ledger.getVersionedState(ns, key)?.value }, name);
     at.definitions.set(name, d);
+    return d;
+  }
+
+  /**
+   * The definition of `name` read through `reader` (a simulator records the read, so the
+   * transaction depends on the definition), decoded once per distinct stored value.
+   */
+  definitionThrough(reader: Pick<QueryExecutor, 'getState'>, name: string): ChaincodeDefinition | undefined {
+    const bytes = reader.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
+    if (bytes === undefined || bytes.length === 0) return undefined;
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    let d = this.decoded.get(key);
+    if (d === undefined) {
+      d = decodeDefinition(bytes);
+      if (this.decoded.size >= MAX_DECODED) this.decoded.clear();
+      this.decoded.set(key, d);
+    }
     return d;
   }
 

@@ -55,4 +55,18 @@ describe('LifecycleCache', () => {
     expect(cache.approval(f.ledger, 'Org2MSP', 'cc', 1)).toBeUndefined();
     expect(f.reads()).toBe(3);
   });
+
+  it('reads a definition through a simulator every time, decoding each stored value once', () => {
+    const cache = new LifecycleCache();
+    const stored = new Map([[definitionKey('cc'), encodeDefinition(definition(3))]]);
+    const reads: string[] = [];
+    const reader = { getState: (ns: string, key: string) => (reads.push(`${ns}/${key}`), stored.get(key)) };
+    const first = cache.definitionThrough(reader, 'cc');
+    expect(cache.definitionThrough(reader, 'cc')).toBe(first);
+    expect(first?.version).toBe('v3');
+    expect(reads).toEqual([`${LIFECYCLE_NAMESPACE}/${definitionKey('cc')}`, `${LIFECYCLE_NAMESPACE}/${definitionKey('cc')}`]);
+    stored.set(definitionKey('cc'), encodeDefinition(definition(4)));
+    expect(cache.definitionThrough(reader, 'cc')?.sequence).toBe(4);
+    expect(cache.definitionThrough(reader, 'other')).toBeUndefined();
+  });
 });
