@@ -5,6 +5,7 @@ import type { Signer } from '../../protocol/signer';
 import { lenField, message, stringField } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
+import { BackToBack } from './back-to-back';
 import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
 import { type CheckedProposal, type ProposalCheckSupport, checkProposal } from './proposal-checks';
 
@@ -23,6 +24,9 @@ export interface SimulationOutcome {
  * proposal never disturbs the next.
  */
 export class Endorser {
+  /** Simulations of user chaincode submitted in one event-loop turn run back to back. */
+  private readonly burst = new BackToBack();
+
   constructor(
     private readonly checks: ProposalCheckSupport,
     private readonly executor: ChaincodeExecutor,
@@ -69,14 +73,20 @@ export class Endorser {
    */
   async simulate(signedProposal: Uint8Array | ParsedSignedProposal, options: { readWriteSet?: boolean } = {}): Promise<SimulationOutcome> {
     const checked = checkProposal(signedProposal, this.checks);
+    const { proposal } = checked;
+    const run = (): Promise<SimulationOutcome> => this.run(checked, options.readWriteSet ?? true);
+    // System chaincodes may wait on I/O (install, join): they run on their own, not in a burst.
+    return this.checks.isSystemChaincode(proposal.chaincodeName) ? run() : this.burst.run(run);
+  }
+
+  private async run(checked: CheckedProposal, readWriteSet: boolean): Promise<SimulationOutcome> {
     const { proposal, channel, creator } = checked;
     let simulator: TxSimulator | undefined;
     try {
       simulator = channel?.ledger.newTxSimulator(proposal.txId);
       const result = await this.executor.execute(proposal, channel, creator, simulator);
       // An evaluation never becomes a transaction: its read/write set is not built.
-      const wanted = options.readWriteSet ?? true;
-      const rwset = wanted && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
+      const rwset = readWriteSet && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
       return { checked, result, rwset };
     } catch (err) {
       if (err instanceof PeerError) throw err;
