@@ -67,6 +67,20 @@ export const PeerSection = z
       .object({ listenAddress: z.string().default('127.0.0.1:9443') })
       .strict()
       .optional(),
+    /** `peer.limits.concurrency`: calls in flight per gRPC service (a stream counts as one), 0 = unlimited; Fabric's defaults. */
+    limits: z
+      .object({
+        concurrency: z
+          .object({
+            endorserService: z.number().int().nonnegative().default(2500),
+            deliverService: z.number().int().nonnegative().default(2500),
+            gatewayService: z.number().int().nonnegative().default(500),
+          })
+          .strict()
+          .default({ endorserService: 2500, deliverService: 2500, gatewayService: 500 }),
+      })
+      .strict()
+      .default({ concurrency: { endorserService: 2500, deliverService: 2500, gatewayService: 500 } }),
     /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
     chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),
   })

@@ -143,7 +143,11 @@ export class PeerNode {
           broadcastTimeoutMs: peer.gateway.broadcastTimeoutMs,
         })
       : undefined;
-    this.grpc = new PeerGrpcServer({ endorser, deliver: new DeliverService((id) => this.channels.channel(id)), gateway: this.gateway }, this.logger);
+    this.grpc = new PeerGrpcServer(
+      { endorser, deliver: new DeliverService((id) => this.channels.channel(id)), gateway: this.gateway },
+      this.logger,
+      config.peer.limits.concurrency,
+    );
   }
 
   /** The gRPC port actually bound (useful when the config asks for port 0). */

@@ -5,10 +5,18 @@ import { type DeliverKind, type DeliverService, type DeliverSink } from '../deli
 import type { Endorser } from '../endorser/endorser';
 import type { GatewayService } from '../gateway/gateway-service';
 import type { TlsFiles } from '../peer-config';
+import { ConcurrencyLimit } from './concurrency-limit';
 import { asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
 import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef } from './raw-service';
 import { shutdownGrpcServer } from '../../node/grpc-shutdown';
+
+/** `peer.limits.concurrency`: calls in flight per service (0 = unlimited). */
+export interface ServiceConcurrency {
+  readonly endorserService: number;
+  readonly deliverService: number;
+  readonly gatewayService: number;
+}
 
 /** The services one peer's gRPC server exposes. */
 export interface PeerServices {
@@ -43,7 +51,13 @@ export class PeerGrpcServer {
   constructor(
     private readonly services: PeerServices,
     private readonly logger: Logger,
+    concurrency: ServiceConcurrency = { endorserService: 0, deliverService: 0, gatewayService: 0 },
   ) {
+    // Fabric counts per service; the peer-to-peer endorsement stream shares the endorser's budget.
+    const refused = (l: ConcurrencyLimit): void => logger.warn({ service: l.service, limit: l.limit }, 'too many requests, exceeding concurrency limit');
+    const endorserLimit = new ConcurrencyLimit('/protos.Endorser', concurrency.endorserService, refused);
+    const deliverLimit = new ConcurrencyLimit('/protos.Deliver', concurrency.deliverService, refused);
+    const gatewayLimit = new ConcurrencyLimit('/gateway.Gateway', concurrency.gatewayService, refused);
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': 100 * 1024 * 1024,
       'grpc.max_send_message_length': 100 * 1024 * 1024,
@@ -52,29 +66,29 @@ export class PeerGrpcServer {
       'grpc.enable_channelz': 0,
     });
     this.server.addService(EndorserServiceDef, {
-      processProposal: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+      processProposal: endorserLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
         services.endorser.processProposal(call.request).then(
           (res) => cb(null, res),
           (err: unknown) => cb(asServiceError(err)),
         );
-      },
+      }),
     });
-    this.server.addService(EndorserStreamDef, { processProposals: (call: Duplex) => this.endorseStream(call) });
+    this.server.addService(EndorserStreamDef, { processProposals: endorserLimit.stream((call: Duplex) => this.endorseStream(call)) });
     this.server.addService(DeliverServiceDef, {
-      deliver: (call: Duplex) => this.deliver(call, 'block'),
-      deliverFiltered: (call: Duplex) => this.deliver(call, 'filtered'),
-      deliverWithPrivateData: (call: Duplex) => this.deliver(call, 'private'),
+      deliver: deliverLimit.stream((call: Duplex) => this.deliver(call, 'block')),
+      deliverFiltered: deliverLimit.stream((call: Duplex) => this.deliver(call, 'filtered')),
+      deliverWithPrivateData: deliverLimit.stream((call: Duplex) => this.deliver(call, 'private')),
     });
     const gateway = services.gateway;
     if (gateway !== undefined) {
       const unary =
         (fn: (req: Buffer) => Promise<Uint8Array>) =>
-        (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
-          fn(call.request).then(
-            (res) => cb(null, res),
-            (err: unknown) => cb(asServiceError(err)),
-          );
-        };
+          gatewayLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+            fn(call.request).then(
+              (res) => cb(null, res),
+              (err: unknown) => cb(asServiceError(err)),
+            );
+          });
       // Only CommitStatus waits on something a client may walk away from. grpc-js emits
       // 'cancelled' as every call ends, so the abort (and its DOMException) is skipped once answered.
       const abortable =
@@ -100,8 +114,8 @@ export class PeerGrpcServer {
         evaluate: unary((r) => gateway.evaluate(r)),
         endorse: unary((r) => gateway.endorse(r)),
         submit: unary((r) => gateway.submit(r)),
-        commitStatus: abortable((r, s) => gateway.commitStatus(r, s)),
-        chaincodeEvents: (call: grpc.ServerWritableStream<Buffer, Uint8Array>) => {
+        commitStatus: gatewayLimit.unary(abortable((r, s) => gateway.commitStatus(r, s))),
+        chaincodeEvents: gatewayLimit.stream((call: grpc.ServerWritableStream<Buffer, Uint8Array>) => {
           const ac = new AbortController();
           call.on('cancelled', () => ac.abort());
           call.on('close', () => ac.abort());
@@ -114,7 +128,7 @@ export class PeerGrpcServer {
                 if (!ac.signal.aborted) call.emit('error', asServiceError(err));
               },
             );
-        },
+        }),
       });
     }
   }

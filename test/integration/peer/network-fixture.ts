@@ -161,7 +161,7 @@ export function writePeerConfig(
   index: 0 | 1,
   ports: readonly [number, number],
   opsPort: number,
-  options: { mutualTls?: boolean; tls?: boolean } = {},
+  options: { mutualTls?: boolean; tls?: boolean; peerSection?: Readonly<Record<string, unknown>> } = {},
 ): PeerFiles {
   const org = m.orgs[index];
   const other = m.orgs[1 - index];
@@ -189,6 +189,7 @@ export function writePeerConfig(
         },
         operations: { listenAddress: `127.0.0.1:${opsPort}` },
         gateway: { peers: [{ address: `127.0.0.1:${ports[1 - index]}`, mspId: other.mspId }] },
+        ...options.peerSection,
       },
     }),
   );
@@ -297,6 +298,8 @@ export interface InProcessNetworkOptions {
   readonly mutualTls?: boolean;
   /** Open one gRPC client per peer (TLS or plaintext, following `peerTls`; default true). */
   readonly clients?: boolean;
+  /** More settings of both peers' `peer:` sections (merged over the fixture's). */
+  readonly peerSection?: Readonly<Record<string, unknown>>;
   /** More channels both peers and the orderer join, after `CHANNEL`. */
   readonly extraChannels?: readonly { channelId: string; aclOverrides?: Readonly<Record<string, string>> }[];
 }
@@ -353,7 +356,7 @@ export async function startInProcessNetwork(options: InProcessNetworkOptions): P
     const peerFiles: PeerFiles[] = [];
     const tls = options.peerTls ?? true;
     for (const i of [0, 1] as const) {
-      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls }));
+      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls, peerSection: options.peerSection }));
       const peer = new PeerNode(parsePeerConfig(loadNodeConfig(peerFiles[i].configFile)));
       await peer.start();
       for (const block of geneses) peer.joinChannel(block);
