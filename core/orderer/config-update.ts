@@ -9,6 +9,7 @@ import {
 } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError } from '../errors';
 import { decode, guard } from '../protocol/bounded-decode';
+import { bytesEqual } from '../protocol/bytes';
 import type { PolicyManager, SignedData } from '../policy/policy';
 
 /** One element of a flattened config tree (Fabric configtx's `comparable`). */
@@ -182,6 +183,32 @@ export class ConfigUpdateValidator {
     next.setChannelGroup(rebuild(merged, [], ROOT));
     return next;
   }
+}
+
+/**
+ * Whether two configs hold the same elements (Fabric compares with `proto.Equal`): every group,
+ * value and policy at the same path with the same version, mod_policy and content. Compared
+ * element by element, so two encodings of one config (map entry order) are equal.
+ */
+export function sameConfig(a: Config, b: Config): boolean {
+  if (a.getSequence() !== b.getSequence()) return false;
+  const ra = a.getChannelGroup();
+  const rb = b.getChannelGroup();
+  if (ra === undefined || rb === undefined) return ra === rb;
+  const ma = mapConfig(ra, 'config');
+  const mb = mapConfig(rb, 'config');
+  if (ma.size !== mb.size) return false;
+  for (const [key, x] of ma) {
+    const y = mb.get(key);
+    if (y === undefined || x.version !== y.version || x.modPolicy !== y.modPolicy) return false;
+    if (x.value !== undefined && !bytesEqual(x.value.getValue_asU8(), y.value?.getValue_asU8() ?? new Uint8Array(0))) return false;
+    if (x.policy !== undefined) {
+      const px = x.policy.getPolicy();
+      const py = y.policy?.getPolicy();
+      if (px?.getType() !== py?.getType() || !bytesEqual(px?.getValue_asU8() ?? new Uint8Array(0), py?.getValue_asU8() ?? new Uint8Array(0))) return false;
+    }
+  }
+  return true;
 }
 
 function bad(message: string): OrdererError {

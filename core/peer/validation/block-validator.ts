@@ -13,6 +13,7 @@ import type { OwnSignatures } from '../endorser/own-signatures';
 import { viewOfConfig } from '../channel/channel-config';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { PeerLedger } from '../channel/peer-ledger';
+import { configTransactionProblem } from './config-tx';
 import type { EndorsementPolicies } from './endorsement-policies';
 import { type NamespaceWrites, rwsetWrites } from './rwset-writes';
 import type { SignatureCheck, SignatureVerifier } from './signature-verifier';
@@ -168,13 +169,15 @@ export class BlockValidator {
       invalid(i, TxValidationCode.TARGET_CHAIN_NOT_FOUND, `channel ${JSON.stringify(env.channelHeader.channelId)} is not ${channelId}`);
       return undefined;
     }
-    // Config transactions were validated by the orderer against the config update policies and
-    // are authenticated through the block signature, which the puller has already checked; the
-    // peer still requires the next config sequence, so a replayed or stale config never applies.
+    // Config transactions are re-validated as Fabric's committer does: the next sequence (a replayed
+    // or stale config never applies), and an update that the current config's policies authorize
+    // and that produces exactly the carried config.
     if (type === HeaderType.CONFIG) {
       let sequence: number;
+      let configEnvelope: ConfigEnvelope;
       try {
-        const config = ConfigEnvelope.deserializeBinary(env.data).getConfig();
+        configEnvelope = ConfigEnvelope.deserializeBinary(env.data);
+        const config = configEnvelope.getConfig();
         if (config === undefined) throw new Error('config_envelope.config is missing');
         sequence = viewOfConfig(channelId, config).sequence;
       } catch (err) {
@@ -184,6 +187,11 @@ export class BlockValidator {
       const expected = resources.config.sequence + 1;
       if (sequence !== expected) {
         invalid(i, TxValidationCode.INVALID_CONFIG_TRANSACTION, `config sequence ${sequence} is not the next one (${expected})`);
+        return undefined;
+      }
+      const problem = configTransactionProblem(configEnvelope, resources);
+      if (problem !== undefined) {
+        invalid(i, TxValidationCode.INVALID_CONFIG_TRANSACTION, problem);
         return undefined;
       }
       return 'config';

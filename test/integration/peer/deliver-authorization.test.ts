@@ -1,8 +1,8 @@
 import { sign as cryptoSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Block, Envelope, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { SeekInfo, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -11,7 +11,9 @@ import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
 import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness } from './channel-harness';
-import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
+import { configUpdate, orderedConfigUpdate } from './config-updates';
+import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
+import { parseConfigBlock } from '../../../core/peer/channel/channel-config';
 
 function testSigner(id: TestIdentity): Signer {
   const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
@@ -22,17 +24,6 @@ function testSigner(id: TestIdentity): Signer {
       return order === undefined ? der : toLowS(der, order);
     },
   };
-}
-
-/** The config envelope with its `Config.sequence` set (what an orderer's config update produces). */
-function withSequence(envelope: Uint8Array, sequence: number): Uint8Array {
-  const env = Envelope.deserializeBinary(envelope);
-  const payload = Payload.deserializeBinary(env.getPayload_asU8());
-  const ce = ConfigEnvelope.deserializeBinary(payload.getData_asU8());
-  ce.getConfig()?.setSequence(sequence);
-  payload.setData(ce.serializeBinary());
-  env.setPayload(payload.serializeBinary());
-  return env.serializeBinary();
 }
 
 /** A Deliver stream from block 0 that never stops on its own (stop = max), collected in memory. */
@@ -143,10 +134,15 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     expect(org2.blocks).toEqual(upTo);
 
     // The same config, with `event/Block` now guarded by Org2's Readers only.
-    const next = Block.deserializeBinary(
-      genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }], { 'event/Block': '/Channel/Application/Org2MSP/Readers' }),
+    const resources = h.joined.channel.resources();
+    const current = Config.deserializeBinary(resources.config.configBytes);
+    const next = Config.deserializeBinary(
+      parseConfigBlock(
+        genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }], { 'event/Block': '/Channel/Application/Org2MSP/Readers' }),
+      ).configBytes,
     );
-    const config = withSequence(next.getData()?.getDataList_asU8()[0] as Uint8Array, 1);
+    const admins = [signerOf(m.orgs[0], 'Admin'), signerOf(m.orgs[1], 'Admin')];
+    const config = orderedConfigUpdate(CHANNEL, current, resources.policies, configUpdate(CHANNEL, current, next, admins, admins[0]), h.orderer);
     expect(await commitBlock(h, [config])).toEqual([TxValidationCode.VALID]);
     await org1.done;
     expect(org1.blocks).toEqual(upTo);

@@ -3,10 +3,14 @@ import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { LIFECYCLE_NAMESPACE, approvalKey, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
-import { Block, Envelope, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { parseEnvelope } from '../../../core/protocol/envelope';
+import { configTransactionProblem } from '../../../core/peer/validation/config-tx';
+import { configTransaction, configUpdate, orderedConfigUpdate } from './config-updates';
 import { headerHashOf, verifyBlock } from '../../../core/peer/validation/block-verifier';
 import { newBlock, parseBlock } from '../../../core/protocol/block';
+import { parseConfigBlock } from '../../../core/peer/channel/channel-config';
 import { signBlock } from '../../../core/protocol/block-signatures';
 import type { Signer } from '../../../core/protocol/signer';
 import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
@@ -24,7 +28,7 @@ import {
   rwset,
   typedEnvelope,
 } from './channel-harness';
-import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
+import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
 
@@ -202,26 +206,50 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
   let org3: TestOrg;
   let revoked3: TestIdentity;
 
-  it('applies a config block: the channel resources follow the new config (a new org joins)', async () => {
+  it('applies a config block whose update the admins signed: the channel resources follow the new config (a new org joins)', async () => {
     org3 = await TestOrg.create({ mspId: 'Org3MSP' });
     revoked3 = await org3.issue('revoked');
     await org3.revoke(revoked3);
     const user3 = await org3.issue('user3');
     const channel = h.joined.channel;
     expect(() => channel.resources().deserializer.deserializeIdentity(user3.serialized)).toThrow();
-    const withOrg3 = Block.deserializeBinary(genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
-    const genesisEnvelope = withOrg3.getData()?.getDataList_asU8()[0] as Uint8Array;
-    const configEnvelope = withSequence(genesisEnvelope, 1);
-
+    const current = Config.deserializeBinary(channel.resources().config.configBytes);
+    const withOrg3 = Config.deserializeBinary(parseConfigBlock(genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }])).configBytes);
+    const admins = [signerOf(m.orgs[0], 'Admin'), signerOf(m.orgs[1], 'Admin')];
+    const update = configUpdate(CHANNEL, current, withOrg3, admins, admins[0]);
+    const configTx = orderedConfigUpdate(CHANNEL, current, channel.resources().policies, update, h.orderer);
+    const next = ConfigEnvelope.deserializeBinary(parseEnvelope(configTx).data).getConfig() as Config;
     const other = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { withconfig: b('1') } }) });
-    expect(await commitBlock(h, [configEnvelope, other.envelope])).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION, TxValidationCode.VALID]);
+    expect(await commitBlock(h, [configTx, other.envelope])).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION, TxValidationCode.VALID]);
     expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
 
-    expect(await commitBlock(h, [genesisEnvelope])).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
-    expect(await commitBlock(h, [configEnvelope])).toEqual([TxValidationCode.VALID]);
+    // The whole new config with a bumped sequence but no update behind it; an update one admin
+    // signed (the Application group needs a MAJORITY of org admins); a config the update does not produce.
+    const genesisConfig = withOrg3.clone();
+    genesisConfig.setSequence(1);
+    const oneAdmin = configUpdate(CHANNEL, current, withOrg3, [admins[0]], admins[0]);
+    const tampered = next.clone();
+    tampered.getChannelGroup()?.getGroupsMap().get('Application')?.getGroupsMap().del('Org2MSP');
+    const noUpdate = Buffer.from(new Envelope().serializeBinary());
+    const refused = [
+      [genesisConfig, noUpdate, /last_update/],
+      [next, oneAdmin, /requires \/Channel\/Application\/Admins/],
+      [tampered, update, /did not produce the supplied config result/],
+    ] as const;
+    for (const [config, lastUpdate, why] of refused) {
+      expect(await commitBlock(h, [configTransaction(CHANNEL, config, lastUpdate, h.orderer)])).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
+      const envelope = new ConfigEnvelope();
+      envelope.setConfig(config);
+      envelope.setLastUpdate(Envelope.deserializeBinary(lastUpdate));
+      expect(configTransactionProblem(envelope, channel.resources())).toMatch(why);
+    }
+    expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
+
+    expect(await commitBlock(h, [configTx])).toEqual([TxValidationCode.VALID]);
     expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP', 'Org3MSP']);
     expect(channel.resources().deserializer.deserializeIdentity(user3.serialized).mspId).toBe('Org3MSP');
   });
+
   it("invalidates a revoked creator (the config's CRL) but, as Fabric, not an expired one: expiry is checked at endorsement", async () => {
     const expiredId = await org3.issue('expired', { notBefore: new Date(Date.now() - 48 * 3600_000), notAfter: new Date(Date.now() - 3600_000) });
     const tx = (creator: Signer, key: string) => endorsedTx({ creator, endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { [key]: b('1') } }) }).envelope;
@@ -231,17 +259,6 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     ]);
   });
 });
-
-/** The config envelope with its `Config.sequence` set (what an orderer's config update produces). */
-function withSequence(envelope: Uint8Array, sequence: number): Uint8Array {
-  const env = Envelope.deserializeBinary(envelope);
-  const payload = Payload.deserializeBinary(env.getPayload_asU8());
-  const ce = ConfigEnvelope.deserializeBinary(payload.getData_asU8());
-  ce.getConfig()?.setSequence(sequence);
-  payload.setData(ce.serializeBinary());
-  env.setPayload(payload.serializeBinary());
-  return env.serializeBinary();
-}
 
 /** A read/write set that writes `key` and sets its VALIDATION_PARAMETER metadata (a key-level policy). */
 function metadataWrite(namespace: string, key: string, policy: Uint8Array): Uint8Array {

@@ -1,0 +1,34 @@
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { ConfigUpdateValidator, sameConfig } from '../../orderer/config-update';
+import { parseEnvelope } from '../../protocol/envelope';
+import type { ChannelResources } from '../channel/channel-resources';
+
+/**
+ * Fabric's committer check of a CONFIG transaction (`configtx.Validator.Validate`): its
+ * `last_update` must apply to this peer's current config (read-set versions, each changed element
+ * at version+1, each element's current `mod_policy` satisfied by the update's signatures) and must
+ * produce exactly the config the envelope carries. So a config change needs its admins' signatures
+ * even if an orderer would order a forged one. Returns why it fails, or undefined when it passes.
+ */
+export function configTransactionProblem(envelope: ConfigEnvelope, resources: ChannelResources): string | undefined {
+  const lastUpdate = envelope.getLastUpdate();
+  const config = envelope.getConfig();
+  if (lastUpdate === undefined || config === undefined) return 'a config envelope must carry its config and the last_update that produced it';
+  let update;
+  try {
+    update = parseEnvelope(lastUpdate.serializeBinary(), { path: 'config_envelope.last_update', types: [HeaderType.CONFIG_UPDATE] });
+  } catch (err) {
+    return `config_envelope.last_update: ${(err as Error).message}`;
+  }
+  const channelId = resources.config.channelId;
+  let next: Config;
+  try {
+    next = new ConfigUpdateValidator(channelId, Config.deserializeBinary(resources.config.configBytes), resources.policies).propose(update.data);
+  } catch (err) {
+    return `config_envelope.last_update does not apply to the current config: ${(err as Error).message}`;
+  }
+  if (!sameConfig(next, config)) return 'config_envelope.last_update did not produce the supplied config result';
+  return undefined;
+}
