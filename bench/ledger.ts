@@ -81,6 +81,7 @@ interface Env {
 const STORE_OPTIONS = {
   ...(process.env.WEFT_BENCH_CACHE_MIB !== undefined ? { cacheSizeMiB: Number(process.env.WEFT_BENCH_CACHE_MIB) } : {}),
   ...(process.env.WEFT_BENCH_MMAP_MIB !== undefined ? { mmapSizeMiB: Number(process.env.WEFT_BENCH_MMAP_MIB) } : {}),
+  ...(process.env.WEFT_BENCH_STORE_OPTIONS !== undefined ? (JSON.parse(process.env.WEFT_BENCH_STORE_OPTIONS) as object) : {}),
 };
 
 function open(keys: number): Env {

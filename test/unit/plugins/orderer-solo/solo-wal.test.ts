@@ -60,6 +60,22 @@ describe('SoloWal', () => {
     expect(SoloWal.open(dir, false).records.map((r) => r.index)).toEqual([4]);
   });
 
+  it('group-commits appends that arrive within its window: they become durable together', async () => {
+    const { wal } = SoloWal.open(dir, true, 200);
+    const settled = new Set<number>();
+    const append = (i: number) => wal.append(record(i)).then(() => settled.add(i));
+    const first = append(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const rest = [append(2), append(3)];
+    await first;
+    expect([...settled].sort()).toEqual([1, 2, 3]);
+    await Promise.all(rest);
+    await wal.close();
+    const reopened = SoloWal.open(dir, true);
+    expect(reopened.records.map((r) => r.index)).toEqual([1, 2, 3]);
+    await reopened.wal.close();
+  });
+
   it('rejects appends after close', async () => {
     const { wal } = SoloWal.open(dir, false);
     await wal.close();
