@@ -1,5 +1,4 @@
-import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { WireReader } from '../../protocol/wire-reader';
 
 /** The keys one namespace of a transaction writes (values, deletes or metadata). */
 export interface NamespaceWrites {
@@ -10,21 +9,56 @@ export interface NamespaceWrites {
   readonly collections: number;
 }
 
+/** `key = 1` of a `KVWrite` or `KVMetadataWrite`. */
+function keyOf(bytes: Uint8Array, path: string): string {
+  const r = new WireReader(bytes, path, 'write');
+  let key = '';
+  while (r.next()) {
+    if (r.field === 1) key = r.string();
+    else r.skip();
+  }
+  return key;
+}
+
 /**
  * The written keys of a `TxReadWriteSet`, per namespace (namespaces with only reads are left out:
- * they need no endorsement policy). Throws on bytes that are not a read/write set.
+ * they need no endorsement policy). Read straight from the wire: validation and the Gateway call
+ * this for every transaction. Throws on bytes that are not a read/write set.
  */
 export function rwsetWrites(results: Uint8Array): NamespaceWrites[] {
-  const txrw = TxReadWriteSet.deserializeBinary(results);
   const out: NamespaceWrites[] = [];
-  for (const ns of txrw.getNsRwsetList()) {
-    const kv = KVRWSet.deserializeBinary(ns.getRwset_asU8());
-    const keys = kv.getWritesList().map((w) => w.getKey());
-    const metadataKeys = kv.getMetadataWritesList().map((m) => m.getKey());
-    const collections = ns.getCollectionHashedRwsetList().length;
-    if (keys.length > 0 || metadataKeys.length > 0 || collections > 0) {
-      out.push({ namespace: ns.getNamespace(), keys, metadataKeys, collections });
+  // TxReadWriteSet{data_model = 1, ns_rwset = 2}
+  const tx = new WireReader(results, 'rwset', 'TxReadWriteSet');
+  while (tx.next()) {
+    if (tx.field !== 2) {
+      tx.skip();
+      continue;
     }
+    // NsReadWriteSet{namespace = 1, rwset = 2, collection_hashed_rwset = 3}
+    const ns = new WireReader(tx.bytes(), 'rwset.ns_rwset', 'NsReadWriteSet');
+    let namespace = '';
+    let kv: Uint8Array | undefined;
+    let collections = 0;
+    while (ns.next()) {
+      if (ns.field === 1) namespace = ns.string();
+      else if (ns.field === 2) kv = ns.bytes();
+      else if (ns.field === 3) {
+        ns.bytes();
+        collections++;
+      } else ns.skip();
+    }
+    const keys: string[] = [];
+    const metadataKeys: string[] = [];
+    if (kv !== undefined) {
+      // KVRWSet{reads = 1, range_queries_info = 2, writes = 3, metadata_writes = 4}
+      const set = new WireReader(kv, 'rwset.ns_rwset.rwset', 'KVRWSet');
+      while (set.next()) {
+        if (set.field === 3) keys.push(keyOf(set.bytes(), 'kvrwset.writes'));
+        else if (set.field === 4) metadataKeys.push(keyOf(set.bytes(), 'kvrwset.metadata_writes'));
+        else set.skip();
+      }
+    }
+    if (keys.length > 0 || metadataKeys.length > 0 || collections > 0) out.push({ namespace, keys, metadataKeys, collections });
   }
   return out;
 }
