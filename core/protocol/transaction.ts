@@ -94,7 +94,8 @@ export function buildTransactionEnvelope(
       );
     }
     if (r.endorsement === undefined) return;
-    const key = toHex(r.endorsement.endorser);
+    const e = r.endorsement.endorser;
+    const key = Buffer.from(e.buffer, e.byteOffset, e.length).toString('latin1');
     if (seen.has(key)) return;
     seen.add(key);
     // ChaincodeEndorsedAction.endorsements = 2: Endorsement{endorser = 1, signature = 2}.

@@ -32,8 +32,8 @@ function readInteger(der: Uint8Array, at: number): { value: bigint; next: number
   const bytes = der.subarray(len.next, len.next + len.length);
   if (bytes[0] & 0x80) return undefined; // negative
   if (bytes.length > 1 && bytes[0] === 0 && !(bytes[1] & 0x80)) return undefined; // non-minimal
-  let value = 0n;
-  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  // One BigInt from hex: building it byte by byte allocates a BigInt per byte (every verify runs this).
+  const value = BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'));
   return { value, next: len.next + len.length };
 }
 
