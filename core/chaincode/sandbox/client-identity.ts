@@ -7,31 +7,57 @@ import type { Buffer } from 'buffer';
 import type { ChaincodeStub } from './stub';
 import { parseCertificate } from './x509';
 
+interface Details {
+  readonly id: string;
+  readonly attrs: Readonly<Record<string, string>>;
+}
+
+/** Parsed certificate details by certificate PEM: every transaction of a client builds the same ones. */
+const details = new Map<string, Details>();
+const MAX_DETAILS = 256;
+
+function detailsOf(pem: string): Details {
+  let d = details.get(pem);
+  if (d === undefined) {
+    const cert = parseCertificate(pem);
+    let attrs: Record<string, string> = {};
+    if (cert.fabricAttrs !== undefined) {
+      try {
+        const parsed = JSON.parse(cert.fabricAttrs) as { attrs?: Record<string, string> };
+        if (parsed.attrs && typeof parsed.attrs === 'object') attrs = parsed.attrs;
+      } catch {
+        // A malformed attribute extension means no attributes, as in fabric-shim.
+      }
+    }
+    d = { id: `x509::${cert.subjectDN}::${cert.issuerDN}`, attrs };
+    if (details.size >= MAX_DETAILS) details.delete(details.keys().next().value as string);
+    details.set(pem, d);
+  }
+  return d;
+}
+
+/**
+ * Built for every transaction by the contract dispatcher, as in fabric-contract-api; the
+ * certificate is only decoded when the chaincode asks for the ID or an attribute (most
+ * transactions never do), which is unobservable: the peer has validated the creator already.
+ */
 export class ClientIdentity {
   private readonly mspId: string;
   private readonly idBytes: Buffer;
-  private readonly id: string;
-  private readonly attrs: Record<string, string>;
+  private parsed: Details | undefined;
 
   constructor(readonly stub: ChaincodeStub) {
     const creator = stub.getCreator();
     this.mspId = creator.mspid;
     this.idBytes = creator.idBytes;
-    const cert = parseCertificate(this.idBytes.toString('utf8'));
-    this.id = `x509::${cert.subjectDN}::${cert.issuerDN}`;
-    this.attrs = {};
-    if (cert.fabricAttrs !== undefined) {
-      try {
-        const parsed = JSON.parse(cert.fabricAttrs) as { attrs?: Record<string, string> };
-        if (parsed.attrs && typeof parsed.attrs === 'object') this.attrs = parsed.attrs;
-      } catch {
-        // A malformed attribute extension means no attributes, as in fabric-shim.
-      }
-    }
+  }
+
+  private get details(): Details {
+    return (this.parsed ??= detailsOf(this.idBytes.toString('utf8')));
   }
 
   getID(): string {
-    return this.id;
+    return this.details.id;
   }
   getMSPID(): string {
     return this.mspId;
@@ -40,8 +66,9 @@ export class ClientIdentity {
     return this.idBytes;
   }
   getAttributeValue(attrName: string): string | null {
-    const attr = this.attrs[attrName];
-    return attr ? attr : null;
+    const { attrs } = this.details;
+    const attr = Object.prototype.hasOwnProperty.call(attrs, attrName) ? attrs[attrName] : undefined;
+    return typeof attr === 'string' && attr !== '' ? attr : null;
   }
   assertAttributeValue(attrName: string, attrValue: string): boolean {
     return this.getAttributeValue(attrName) === attrValue;

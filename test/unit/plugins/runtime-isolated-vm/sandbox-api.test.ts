@@ -125,6 +125,7 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
       msp: 'Org1MSP',
       role: 'minter',
       missing: null,
+      inherited: null,
       enrollment: true,
       wrong: false,
       subject: 'C=US\nST=North Carolina\nO=Hyperledger\nOU=client\nCN=user1',
