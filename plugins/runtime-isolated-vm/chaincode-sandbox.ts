@@ -17,6 +17,20 @@ interface LiveContext {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Releases a context and the dispatcher reference into it: the reference alone keeps the whole
+ * context (its copy of the bundle) alive until Node collects the handle, and strict mode makes one
+ * context per transaction, which filled the isolate's heap within a few hundred transactions.
+ */
+function release(ctx: LiveContext): void {
+  try {
+    ctx.dispatch.release();
+    ctx.context.release();
+  } catch {
+    // Already gone with its isolate.
+  }
+}
+
 function failure(message: string): ChaincodeResult {
   return { response: { status: 500, message, payload: EMPTY } };
 }
@@ -50,7 +64,7 @@ export class ChaincodeSandbox {
   start(): void {
     this.ensureIsolate();
     if (!this.options.strict) this.live = this.createContext();
-    else this.createContext().context.release();
+    else release(this.createContext());
   }
 
   invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
@@ -75,7 +89,7 @@ export class ChaincodeSandbox {
       return this.classify(err, limits);
     } finally {
       this.session = undefined;
-      if (this.options.strict && !this.isolate?.isDisposed) ctx.context.release();
+      if (this.options.strict && !this.isolate?.isDisposed) release(ctx);
     }
     const outcome = session.outcome;
     if (outcome === undefined) {
@@ -102,13 +116,7 @@ export class ChaincodeSandbox {
   }
 
   private reset(isolateToo: boolean): void {
-    if (this.live !== undefined && this.isolate !== undefined && !this.isolate.isDisposed) {
-      try {
-        this.live.context.release();
-      } catch {
-        // Already gone with its isolate.
-      }
-    }
+    if (this.live !== undefined && this.isolate !== undefined && !this.isolate.isDisposed) release(this.live);
     this.live = undefined;
     if (isolateToo) {
       if (this.isolate !== undefined && !this.isolate.isDisposed) this.isolate.dispose();

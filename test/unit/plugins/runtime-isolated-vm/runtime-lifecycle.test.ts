@@ -108,6 +108,17 @@ describe('IsolatedVmRuntime lifecycle', () => {
     await rt.close();
   });
 
+  test('strict mode frees each transaction\'s context: hundreds of transactions in a small heap, one isolate', async () => {
+    const rt = new IsolatedVmRuntime({ strict: true, memoryLimitMb: 32 });
+    try {
+      const { packageId } = await rt.install(hostile);
+      for (let i = 0; i < 300; i++) expect(rt.invokeSync(packageId, inv(['Ok']), support()).response.status).toBe(200);
+      expect(rt.isolateStarts(packageId)).toBe(1);
+    } finally {
+      await rt.close();
+    }
+  }, 60_000);
+
   test('packageDir keeps installed packages across restarts', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-rt-'));
     dirs.push(dir);
