@@ -58,7 +58,17 @@ export class ChaincodeExecutor {
 
   constructor(private readonly support: ExecutorSupport) {}
 
-  async execute(proposal: ParsedSignedProposal, channel: Channel | undefined, creator: Identity, simulator: TxSimulator | undefined): Promise<ExecutionResult> {
+  /**
+   * `recordDefinition: false` (an evaluation, whose read set is never used) takes the committed
+   * definition from the cache instead of reading it through the simulator.
+   */
+  async execute(
+    proposal: ParsedSignedProposal,
+    channel: Channel | undefined,
+    creator: Identity,
+    simulator: TxSimulator | undefined,
+    options: { readonly recordDefinition?: boolean } = {},
+  ): Promise<ExecutionResult> {
     const name = proposal.chaincodeName;
     const scc = this.support.systemChaincode(name);
     if (scc !== undefined) {
@@ -68,7 +78,7 @@ export class ChaincodeExecutor {
     if (channel === undefined || simulator === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });
     }
-    const target = this.target(name, channel, simulator);
+    const target = this.target(name, channel, simulator, options.recordDefinition ?? true);
     await this.ensureInstalled(target.packageId, name);
     checkInitInvocation(simulator, name, target.definition, proposal.isInit);
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
@@ -80,8 +90,8 @@ export class ChaincodeExecutor {
   }
 
   /** The committed definition of `name` (read through `simulator`) and the package this org approved for it. */
-  private target(name: string, channel: Channel, simulator: TxSimulator): Target {
-    const definition = this.lifecycle.definitionThrough(simulator, name);
+  private target(name: string, channel: Channel, simulator: TxSimulator, recordDefinition = true): Target {
+    const definition = recordDefinition ? this.lifecycle.definitionThrough(simulator, name) : this.lifecycle.definition(channel.ledger, name);
     if (definition === undefined) {
       throw new PeerError(
         'PEER_UNKNOWN_CHAINCODE',

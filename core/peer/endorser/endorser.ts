@@ -84,7 +84,7 @@ export class Endorser {
     let simulator: TxSimulator | undefined;
     try {
       simulator = channel?.ledger.newTxSimulator(proposal.txId);
-      const result = await this.executor.execute(proposal, channel, creator, simulator);
+      const result = await this.executor.execute(proposal, channel, creator, simulator, { recordDefinition: readWriteSet });
       // An evaluation never becomes a transaction: its read/write set is not built.
       const rwset = readWriteSet && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
       return { checked, result, rwset };
