@@ -174,10 +174,8 @@ export class BlockValidator {
     // and that produces exactly the carried config.
     if (type === HeaderType.CONFIG) {
       let sequence: number;
-      let configEnvelope: ConfigEnvelope;
       try {
-        configEnvelope = ConfigEnvelope.deserializeBinary(env.data);
-        const config = configEnvelope.getConfig();
+        const config = ConfigEnvelope.deserializeBinary(env.data).getConfig();
         if (config === undefined) throw new Error('config_envelope.config is missing');
         sequence = viewOfConfig(channelId, config).sequence;
       } catch (err) {
@@ -189,7 +187,7 @@ export class BlockValidator {
         invalid(i, TxValidationCode.INVALID_CONFIG_TRANSACTION, `config sequence ${sequence} is not the next one (${expected})`);
         return undefined;
       }
-      const problem = configTransactionProblem(configEnvelope, resources);
+      const problem = configTransactionProblem(env.data, resources);
       if (problem !== undefined) {
         invalid(i, TxValidationCode.INVALID_CONFIG_TRANSACTION, problem);
         return undefined;

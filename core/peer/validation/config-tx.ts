@@ -1,8 +1,8 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import type { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ConfigUpdateValidator, sameConfig } from '../../orderer/config-update';
 import { parseEnvelope } from '../../protocol/envelope';
+import { readLengthDelimitedField } from '../grpc/proto-frame';
 import type { ChannelResources } from '../channel/channel-resources';
 
 /**
@@ -10,15 +10,24 @@ import type { ChannelResources } from '../channel/channel-resources';
  * `last_update` must apply to this peer's current config (read-set versions, each changed element
  * at version+1, each element's current `mod_policy` satisfied by the update's signatures) and must
  * produce exactly the config the envelope carries. So a config change needs its admins' signatures
- * even if an orderer would order a forged one. Returns why it fails, or undefined when it passes.
+ * even if an orderer would order a forged one. `configEnvelope` is the `ConfigEnvelope` bytes as
+ * received: the update's signatures are checked over its own bytes, never re-encoded ones. Returns
+ * why it fails, or undefined when it passes.
  */
-export function configTransactionProblem(envelope: ConfigEnvelope, resources: ChannelResources): string | undefined {
-  const lastUpdate = envelope.getLastUpdate();
-  const config = envelope.getConfig();
+export function configTransactionProblem(configEnvelope: Uint8Array, resources: ChannelResources): string | undefined {
+  let config: Config | undefined;
+  let lastUpdate: Uint8Array | undefined;
+  try {
+    config = ConfigEnvelope.deserializeBinary(configEnvelope).getConfig();
+    // ConfigEnvelope{config = 1, last_update = 2}
+    lastUpdate = readLengthDelimitedField(configEnvelope, 2);
+  } catch (err) {
+    return `config envelope does not parse: ${(err as Error).message}`;
+  }
   if (lastUpdate === undefined || config === undefined) return 'a config envelope must carry its config and the last_update that produced it';
   let update;
   try {
-    update = parseEnvelope(lastUpdate.serializeBinary(), { path: 'config_envelope.last_update', types: [HeaderType.CONFIG_UPDATE] });
+    update = parseEnvelope(lastUpdate, { path: 'config_envelope.last_update', types: [HeaderType.CONFIG_UPDATE] });
   } catch (err) {
     return `config_envelope.last_update: ${(err as Error).message}`;
   }

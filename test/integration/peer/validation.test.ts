@@ -241,7 +241,7 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
       const envelope = new ConfigEnvelope();
       envelope.setConfig(config);
       envelope.setLastUpdate(Envelope.deserializeBinary(lastUpdate));
-      expect(configTransactionProblem(envelope, channel.resources())).toMatch(why);
+      expect(configTransactionProblem(envelope.serializeBinary(), channel.resources())).toMatch(why);
     }
     expect(channel.resources().config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
 
