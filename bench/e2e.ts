@@ -22,10 +22,12 @@ interface LoadResult {
   readonly latenciesMs: number[];
   readonly wallMs: number;
   readonly serverCpuMs: number;
+  /** CPU ms of the orderer, the gateway peer and the other peer, in that order. */
+  readonly cpuMsByProcess: readonly number[];
 }
 
-function serverCpuMs(net: ProcessNetwork): number {
-  return [net.orderer, ...net.peers].reduce((sum, p) => sum + p.cpuMs(), 0);
+function cpuMsByProcess(net: ProcessNetwork): number[] {
+  return [net.orderer, ...net.peers].map((p) => p.cpuMs());
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -44,7 +46,7 @@ async function closedLoop(net: ProcessNetwork, op: (worker: number, n: number) =
   const latenciesMs: number[] = [];
   let ok = 0;
   let failed = 0;
-  const cpu0 = serverCpuMs(net);
+  const cpu0 = cpuMsByProcess(net);
   const start = performance.now();
   const end = Date.now() + seconds * 1000;
   await Promise.all(
@@ -62,7 +64,8 @@ async function closedLoop(net: ProcessNetwork, op: (worker: number, n: number) =
     }),
   );
   const wallMs = performance.now() - start;
-  return { ok, failed, latenciesMs: latenciesMs.sort((a, b) => a - b), wallMs, serverCpuMs: serverCpuMs(net) - cpu0 };
+  const byProcess = cpuMsByProcess(net).map((ms, i) => ms - cpu0[i]);
+  return { ok, failed, latenciesMs: latenciesMs.sort((a, b) => a - b), wallMs, serverCpuMs: byProcess.reduce((a, b) => a + b, 0), cpuMsByProcess: byProcess };
 }
 
 async function withNetwork<T>(batchTimeout: string, fn: (net: ProcessNetwork, gateway: Gateway) => Promise<T>): Promise<T> {
@@ -89,6 +92,11 @@ export default async function run(): Promise<BenchMetric[]> {
       { name: 'submit_p95_ms', value: round(percentile(submit.latenciesMs, 95), 1), unit: 'ms' },
       { name: 'submit_p99_ms', value: round(percentile(submit.latenciesMs, 99), 1), unit: 'ms' },
       { name: 'server_cpu_ms_per_tx', value: round(submit.serverCpuMs / Math.max(1, submit.ok), 3), unit: 'ms' },
+      ...['orderer', 'gateway_peer', 'other_peer'].map((who, i) => ({
+        name: `server_cpu_ms_per_tx_${who}`,
+        value: round(submit.cpuMsByProcess[i] / Math.max(1, submit.ok), 3),
+        unit: 'ms',
+      })),
       { name: 'submit_failed', value: submit.failed, unit: 'tx' },
     );
     await contract.submitTransaction('Put', 'query-key', 'query-value');

@@ -14,10 +14,11 @@ export const SoloOptions = z
     syncWal: z.boolean().default(true),
     /**
      * How long the WAL waits after the first unwritten envelope before writing (and syncing) every
-     * envelope queued by then, ms. A burst of Broadcasts then costs one fdatasync, not one each; an
-     * acknowledgement comes that much later (0 = write at once).
+     * envelope queued by then, ms; acknowledgements come that much later. Envelopes that arrive
+     * while a write is in flight always share the next one, so 0 (write at once) is the default: a
+     * 2 ms window measured no CPU saving at ~150 tx/s, where verification dominates.
      */
-    walGroupCommitMs: z.number().min(0).max(100).default(2),
+    walGroupCommitMs: z.number().min(0).max(100).default(0),
     /** Accepted-but-unprocessed messages per channel beyond which Broadcast gets SERVICE_UNAVAILABLE. */
     maxQueued: z.number().int().positive().default(100_000),
     /** The WAL is emptied once it exceeds this size and every record in it is in a block. */
