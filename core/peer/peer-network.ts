@@ -60,24 +60,40 @@ export class PeerNetwork implements OrdererSource {
     });
   }
 
-  /** Peers of other orgs known for the channel (static config until discovery exists). */
+  /**
+   * Peers of other orgs the Gateway may ask to endorse on the channel: those configured in
+   * `peer.gateway.peers`, and for every other org without one there, the anchor peers the channel
+   * config names (Fabric's gateway learns peers through discovery; anchor peers are where its
+   * gossip membership starts). Follows config updates: an org added with anchor peers is reachable.
+   */
   endorsers(channelId: string): EndorsingPeer[] {
     const channel = this.channels().channel(channelId);
     if (channel === undefined) return [];
     const appOrgs = channel.resources().config.applicationOrgs;
     const out: EndorsingPeer[] = [];
+    const covered = new Set<string>();
     for (const known of this.config.peer.gateway.peers) {
       const org = appOrgs.find((o) => o.mspId === known.mspId);
       if (org === undefined) continue;
-      let e = this.endorsersByAddress.get(known.address);
-      if (e === undefined) {
-        const extra = known.tlsRootCertFile === undefined ? [] : [known.tlsRootCertFile];
-        e = new RemoteEndorser(known.address, known.mspId, { ...this.tls([org], extra), serverNameOverride: known.serverNameOverride });
-        this.endorsersByAddress.set(known.address, e);
-      }
-      out.push(e);
+      covered.add(org.mspId);
+      const extra = known.tlsRootCertFile === undefined ? [] : [known.tlsRootCertFile];
+      out.push(this.endorser(known.address, org, extra, known.serverNameOverride));
+    }
+    const self = this.config.node.msp.id;
+    for (const org of appOrgs) {
+      if (org.mspId === self || covered.has(org.mspId)) continue;
+      for (const address of org.anchorPeers) out.push(this.endorser(address, org, []));
     }
     return out;
+  }
+
+  private endorser(address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser {
+    let e = this.endorsersByAddress.get(address);
+    if (e === undefined) {
+      e = new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride });
+      this.endorsersByAddress.set(address, e);
+    }
+    return e;
   }
 
   close(): void {

@@ -2,7 +2,7 @@ import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_
 import { OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { Config, ConfigEnvelope, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { ACLs } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
+import { ACLs, AnchorPeers } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
 import { ProtocolError } from '../../errors';
 import { decode, guard, requireBytes } from '../../protocol/bounded-decode';
 import { parseEnvelope } from '../../protocol/envelope';
@@ -15,6 +15,8 @@ export interface ConfigOrg {
   readonly msp: FabricMSPConfig;
   /** Orderer org `Endpoints` value (`host:port`). */
   readonly endpoints: readonly string[];
+  /** Application org `AnchorPeers` value (`host:port`): peers other orgs' gateways can reach. */
+  readonly anchorPeers: readonly string[];
 }
 
 /** What a peer reads from a channel config block. */
@@ -112,7 +114,10 @@ function orgsOf(group: ConfigGroup | undefined): ConfigOrg[] {
     const msp = FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());
     const endpointsValue = orgGroup.getValuesMap().get('Endpoints');
     const endpoints = endpointsValue === undefined ? [] : OrdererAddresses.deserializeBinary(endpointsValue.getValue_asU8()).getAddressesList();
-    out.push({ name, mspId: msp.getName(), msp, endpoints });
+    const anchorsValue = orgGroup.getValuesMap().get('AnchorPeers');
+    const anchorPeers =
+      anchorsValue === undefined ? [] : AnchorPeers.deserializeBinary(anchorsValue.getValue_asU8()).getAnchorPeersList().map((a) => `${a.getHost()}:${a.getPort()}`);
+    out.push({ name, mspId: msp.getName(), msp, endpoints, anchorPeers });
   });
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return out;

@@ -73,11 +73,20 @@ export function genesisBlock(
   channelId = CHANNEL,
   extraOrgs: readonly { mspId: string; mspConfig: FabricMSPConfig }[] = [],
   aclOverrides: Readonly<Record<string, string>> = {},
+  /** Port of each org's peer, named as that org's anchor peer on 127.0.0.1 (none when omitted). */
+  anchorPorts: readonly number[] = [],
 ): Uint8Array {
   return buildConfigBlock({
     channelId,
     acls: { ...DEFAULT_ACLS, ...aclOverrides },
-    applicationOrgs: [...m.orgs.map((o) => ({ mspId: o.mspId, mspConfig: loadMspConfig(o.mspDir, o.mspId) })), ...extraOrgs],
+    applicationOrgs: [
+      ...m.orgs.map((o, i) => ({
+        mspId: o.mspId,
+        mspConfig: loadMspConfig(o.mspDir, o.mspId),
+        anchorPeers: anchorPorts[i] === undefined ? [] : [{ host: '127.0.0.1', port: anchorPorts[i] }],
+      })),
+      ...extraOrgs,
+    ],
     ordererOrgs: [{ mspId: 'OrdererMSP', mspConfig: loadMspConfig(m.ordererOrg.mspDir, 'OrdererMSP'), endpoints: [`127.0.0.1:${ordererPort}`] }],
     batchSize: { maxMessageCount: 500, absoluteMaxBytes: 10 * 1024 * 1024, preferredMaxBytes: 2 * 1024 * 1024 },
     batchTimeout,
@@ -298,6 +307,8 @@ export interface InProcessNetworkOptions {
   readonly mutualTls?: boolean;
   /** Open one gRPC client per peer (TLS or plaintext, following `peerTls`; default true). */
   readonly clients?: boolean;
+  /** Name each org's peer as its anchor peer in `CHANNEL`'s genesis config. */
+  readonly anchorPeers?: boolean;
   /** More settings of both peers' `peer:` sections (merged over the fixture's). */
   readonly peerSection?: Readonly<Record<string, unknown>>;
   /** More channels both peers and the orderer join, after `CHANNEL`. */
@@ -346,7 +357,7 @@ export async function startInProcessNetwork(options: InProcessNetworkOptions): P
     const [ordererPort, adminPort, p0, p1] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const ports: [number, number] = [p0, p1];
     const geneses = [
-      genesisBlock(m, ordererPort),
+      genesisBlock(m, ordererPort, '100ms', CHANNEL, [], {}, options.anchorPeers === true ? ports : []),
       ...(options.extraChannels ?? []).map((c) => genesisBlock(m, ordererPort, '100ms', c.channelId, [], c.aclOverrides)),
     ];
     const ordererFiles = writeOrdererConfig(m, ordererPort, adminPort);
