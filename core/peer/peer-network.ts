@@ -61,28 +61,32 @@ export class PeerNetwork implements OrdererSource {
   }
 
   /**
-   * Peers of other orgs the Gateway may ask to endorse on the channel: those configured in
-   * `peer.gateway.peers`, and for every other org without one there, the anchor peers the channel
-   * config names (Fabric's gateway learns peers through discovery; anchor peers are where its
-   * gossip membership starts). Follows config updates: an org added with anchor peers is reachable.
+   * Peers of other orgs the Gateway may ask to endorse on the channel, in the order to try them:
+   * those configured in `peer.gateway.peers`, then the anchor peers the channel config names
+   * (Fabric's gateway learns peers through discovery; anchor peers are where its gossip membership
+   * starts). Follows config updates: an org added with anchor peers is reachable.
    */
   endorsers(channelId: string): EndorsingPeer[] {
     const channel = this.channels().channel(channelId);
     if (channel === undefined) return [];
     const appOrgs = channel.resources().config.applicationOrgs;
     const out: EndorsingPeer[] = [];
-    const covered = new Set<string>();
+    const seen = new Set<string>();
     for (const known of this.config.peer.gateway.peers) {
       const org = appOrgs.find((o) => o.mspId === known.mspId);
-      if (org === undefined) continue;
-      covered.add(org.mspId);
+      if (org === undefined || seen.has(known.address)) continue;
+      seen.add(known.address);
       const extra = known.tlsRootCertFile === undefined ? [] : [known.tlsRootCertFile];
       out.push(this.endorser(known.address, org, extra, known.serverNameOverride));
     }
     const self = this.config.node.msp.id;
     for (const org of appOrgs) {
-      if (org.mspId === self || covered.has(org.mspId)) continue;
-      for (const address of org.anchorPeers) out.push(this.endorser(address, org, []));
+      if (org.mspId === self) continue;
+      for (const address of org.anchorPeers) {
+        if (seen.has(address)) continue;
+        seen.add(address);
+        out.push(this.endorser(address, org, []));
+      }
     }
     return out;
   }

@@ -54,9 +54,9 @@ export class EndorsementCollector {
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
 
     const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
-    const byOrg = new Map<string, EndorsingPeer>();
-    for (const p of others) if (!endorsedOrgs.has(p.mspId) && !byOrg.has(p.mspId)) byOrg.set(p.mspId, p);
-    const more = await this.endorseAll([...byOrg.values()], signedProposal, deadline, true);
+    const byOrg = new Map<string, EndorsingPeer[]>();
+    for (const p of others) if (!endorsedOrgs.has(p.mspId)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
+    const more = (await Promise.all([...byOrg.values()].map((candidates) => this.firstEndorsement(candidates, signedProposal, deadline)))).flat();
     const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
     const failing = this.unsatisfied(required, all, channel);
     if (failing.length > 0) {
@@ -94,6 +94,25 @@ export class EndorsementCollector {
       }
     });
     return out;
+  }
+
+  /**
+   * One endorsement from an org: its peers are asked in turn until one endorses (as Fabric's
+   * Gateway moves on to another endorser of the org). Returns that endorsement, or every failure.
+   */
+  private async firstEndorsement(
+    candidates: readonly EndorsingPeer[],
+    signedProposal: Uint8Array,
+    deadline: number,
+  ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
+    const failures: { peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[] = [];
+    for (const peer of candidates) {
+      const [r] = await this.endorseAll([peer], signedProposal, deadline, true);
+      if (r.error === undefined) return [r];
+      failures.push(r);
+      if (Date.now() >= deadline) break;
+    }
+    return failures;
   }
 
   /** Endorses on each peer in parallel; without `tolerant`, any failure aborts with its details. */

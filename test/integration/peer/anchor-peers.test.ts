@@ -4,6 +4,7 @@ import {
   KV_EVENTS_DIR,
   approve,
   commitDefinition,
+  freePort,
   gatewayFor,
   install,
   peersInSync,
@@ -12,6 +13,29 @@ import {
 } from './network-fixture';
 
 const utf8 = new TextDecoder();
+
+/** Installs kv on both peers, approves it for both orgs and commits the definition through Org1's gateway. */
+async function deployKv(net: InProcessNetwork): Promise<void> {
+  const { m, ports, clients, gateways, peers } = net;
+  const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
+  for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes);
+  const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
+  gateways.push(...admins);
+  await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
+  await peersInSync(peers);
+  await commitDefinition(admins[0], 'kv', 1);
+  await peersInSync(peers);
+}
+
+/** Submits through `org`'s gateway, then reads the value back through the other org's gateway. */
+async function putAndRead(net: InProcessNetwork, org: 0 | 1, key: string): Promise<[string, string]> {
+  const writer = gatewayFor(net.m.orgs[org], net.clients[org]);
+  const reader = gatewayFor(net.m.orgs[1 - org], net.clients[1 - org]);
+  net.gateways.push(writer, reader);
+  const written = utf8.decode(await writer.getNetwork(CHANNEL).getContract('kv').submitTransaction('Put', key, `${key}-value`));
+  await peersInSync(net.peers);
+  return [written, utf8.decode(await reader.getNetwork(CHANNEL).getContract('kv').evaluateTransaction('Get', key))];
+}
 
 describe('Gateway endorsers from the channel config (anchor peers, no static peer list)', () => {
   let net: InProcessNetwork;
@@ -23,24 +47,30 @@ describe('Gateway endorsers from the channel config (anchor peers, no static pee
   afterAll(() => net?.close());
 
   it("collects the other org's endorsement from its anchor peer, for the lifecycle and for a transaction", async () => {
-    const { m, ports, clients, gateways, peers } = net;
-    const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
-    for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes);
-    const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
-    gateways.push(...admins);
-    await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
-    await peersInSync(peers);
     // MAJORITY LifecycleEndorsement of two orgs: Org1's gateway needs Org2's peer, known only as an anchor peer.
-    await commitDefinition(admins[0], 'kv', 1);
-    await peersInSync(peers);
+    await deployKv(net);
+    expect(await putAndRead(net, 1, 'anchored')).toEqual(['anchored-value', 'anchored-value']);
+  }, 60_000);
+});
 
-    const user = gatewayFor(m.orgs[1], clients[1]);
-    gateways.push(user);
-    const contract = user.getNetwork(CHANNEL).getContract('kv');
-    expect(utf8.decode(await contract.submitTransaction('Put', 'anchored', 'yes'))).toBe('yes');
-    await peersInSync(peers);
-    const other = gatewayFor(m.orgs[0], clients[0]);
-    gateways.push(other);
-    expect(utf8.decode(await other.getNetwork(CHANNEL).getContract('kv').evaluateTransaction('Get', 'anchored'))).toBe('yes');
+describe('Gateway endorsement moves on to the next peer of an org when one fails', () => {
+  let net: InProcessNetwork;
+
+  beforeAll(async () => {
+    // Both gateways list a peer of the other org that nobody runs, before the anchor peers.
+    const dead = (mspId: string, port: number) => ({ address: `127.0.0.1:${port}`, mspId });
+    const [p1, p2] = [await freePort(), await freePort()];
+    net = await startInProcessNetwork({
+      prefix: 'weft-peer-retry-',
+      anchorPeers: true,
+      peerSection: { gateway: { peers: [dead('Org1MSP', p1), dead('Org2MSP', p2)] } },
+    });
+  }, 120_000);
+
+  afterAll(() => net?.close());
+
+  it('endorses through the anchor peer after the listed peer is unreachable', async () => {
+    await deployKv(net);
+    expect(await putAndRead(net, 0, 'retried')).toEqual(['retried-value', 'retried-value']);
   }, 60_000);
 });
