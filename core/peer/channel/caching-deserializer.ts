@@ -25,25 +25,30 @@ function keyOf(bytes: Uint8Array): string {
  */
 export class CachingDeserializer implements IdentityDeserializer {
   private readonly identities = new Map<string, Identity>();
+  /** The same lookups by byte object: one transaction hands the same creator bytes over several times. */
+  private readonly byObject = new WeakMap<Uint8Array, Identity>();
   private verified = new Map<string, VerifiedSignature>();
 
   constructor(private readonly inner: IdentityDeserializer) {}
 
   deserializeIdentity(serialized: Uint8Array): Identity {
+    let id = this.byObject.get(serialized);
+    if (id !== undefined) return id;
     const key = keyOf(serialized);
-    let id = this.identities.get(key);
+    id = this.identities.get(key);
     if (id === undefined) {
       id = this.wrap(this.inner.deserializeIdentity(serialized));
       if (this.identities.size >= MAX_CACHED_IDENTITIES) this.identities.clear();
       this.identities.set(key, id);
     }
+    this.byObject.set(serialized, id);
     return id;
   }
 
   /** Runs `fn` with `results` consulted before any real verification; the table is dropped afterwards. */
   withVerified<T>(results: readonly VerifiedSignature[], fn: () => T): T {
     const previous = this.verified;
-    const table = new Map(previous);
+    const table = previous.size === 0 ? new Map<string, VerifiedSignature>() : new Map(previous);
     for (const r of results) table.set(keyOf(r.signature), r);
     this.verified = table;
     try {
