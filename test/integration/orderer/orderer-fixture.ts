@@ -3,14 +3,15 @@
  * peer org), a genesis block from the protocol layer, a YAML node config, and TLS clients for
  * AtomicBroadcast and the channel participation API.
  */
-import { randomBytes, sign as cryptoSign } from 'node:crypto';
+import { sign as cryptoSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ConfigGroup, ConfigSignature, ConfigUpdate, ConfigUpdateEnvelope, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ConfigGroup, ConfigUpdate, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { signedConfigUpdate } from '../peer/config-updates';
 import { BatchSize } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekNextCommit, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
@@ -324,20 +325,7 @@ export function batchSizeUpdate(
   update.setChannelId(channelId);
   update.setReadSet(read);
   update.setWriteSet(write);
-  const updateBytes = update.serializeBinary();
-  const envelope = new ConfigUpdateEnvelope();
-  envelope.setConfigUpdate(updateBytes);
-  for (const signer of signers) {
-    const header = new SignatureHeader();
-    header.setCreator(signer.serialized);
-    header.setNonce(randomBytes(24));
-    const headerBytes = header.serializeBinary();
-    const sig = new ConfigSignature();
-    sig.setSignatureHeader(headerBytes);
-    sig.setSignature(signer.sign(Buffer.concat([headerBytes, updateBytes])));
-    envelope.addSignatures(sig);
-  }
-  return buildEnvelope({ type: HeaderType.CONFIG_UPDATE, channelId, data: envelope.serializeBinary(), signer: submitter });
+  return signedConfigUpdate(channelId, update, signers, submitter);
 }
 
 /** The orderer org's Admin as a signer. */

@@ -1,31 +1,6 @@
-import { packageChaincode } from '../../../core/chaincode/packager';
-import {
-  CHANNEL,
-  KV_EVENTS_DIR,
-  approve,
-  commitDefinition,
-  freePort,
-  gatewayFor,
-  install,
-  peersInSync,
-  startInProcessNetwork,
-  type InProcessNetwork,
-} from './network-fixture';
+import { CHANNEL, deployKvInProcess, freePort, gatewayFor, peersInSync, startInProcessNetwork, type InProcessNetwork } from './network-fixture';
 
 const utf8 = new TextDecoder();
-
-/** Installs kv on both peers, approves it for both orgs and commits the definition through Org1's gateway. */
-async function deployKv(net: InProcessNetwork): Promise<void> {
-  const { m, ports, clients, gateways, peers } = net;
-  const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
-  for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes);
-  const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
-  gateways.push(...admins);
-  await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
-  await peersInSync(peers);
-  await commitDefinition(admins[0], 'kv', 1);
-  await peersInSync(peers);
-}
 
 /** Submits through `org`'s gateway, then reads the value back through the other org's gateway. */
 async function putAndRead(net: InProcessNetwork, org: 0 | 1, key: string): Promise<[string, string]> {
@@ -48,7 +23,7 @@ describe('Gateway endorsers from the channel config (anchor peers, no static pee
 
   it("collects the other org's endorsement from its anchor peer, for the lifecycle and for a transaction", async () => {
     // MAJORITY LifecycleEndorsement of two orgs: Org1's gateway needs Org2's peer, known only as an anchor peer.
-    await deployKv(net);
+    await deployKvInProcess(net);
     expect(await putAndRead(net, 1, 'anchored')).toEqual(['anchored-value', 'anchored-value']);
   }, 60_000);
 });
@@ -70,7 +45,7 @@ describe('Gateway endorsement moves on to the next peer of an org when one fails
   afterAll(() => net?.close());
 
   it('endorses through the anchor peer after the listed peer is unreachable', async () => {
-    await deployKv(net);
+    await deployKvInProcess(net);
     expect(await putAndRead(net, 0, 'retried')).toEqual(['retried-value', 'retried-value']);
   }, 60_000);
 });

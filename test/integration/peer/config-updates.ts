@@ -106,17 +106,22 @@ export function configUpdate(channelId: string, current: Config, next: Config, a
   update.setChannelId(channelId);
   update.setReadSet(read);
   update.setWriteSet(write);
+  return signedConfigUpdate(channelId, update, admins, submitter);
+}
+
+/** The CONFIG_UPDATE envelope carrying `update` with a `ConfigSignature` of each of `signers`, submitted by `submitter`. */
+export function signedConfigUpdate(channelId: string, update: ConfigUpdate, signers: readonly Signer[], submitter: Signer): Uint8Array {
   const updateBytes = update.serializeBinary();
   const envelope = new ConfigUpdateEnvelope();
   envelope.setConfigUpdate(updateBytes);
-  for (const admin of admins) {
+  for (const signer of signers) {
     const header = new SignatureHeader();
-    header.setCreator(admin.serialized);
+    header.setCreator(signer.serialized);
     header.setNonce(randomBytes(24));
     const headerBytes = header.serializeBinary();
     const sig = new ConfigSignature();
     sig.setSignatureHeader(headerBytes);
-    sig.setSignature(admin.sign(Buffer.concat([headerBytes, updateBytes])));
+    sig.setSignature(signer.sign(Buffer.concat([headerBytes, updateBytes])));
     envelope.addSignatures(sig);
   }
   return buildEnvelope({ type: HeaderType.CONFIG_UPDATE, channelId, data: envelope.serializeBinary(), signer: submitter });

@@ -21,6 +21,7 @@ import {
   InstallChaincodeResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { stringify } from 'yaml';
+import { packageChaincode } from '../../../core/chaincode/packager';
 import { DEFAULT_ACLS } from '../../../core/protocol/channel-definition';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
@@ -411,4 +412,22 @@ export function peersInSync(peers: readonly PeerNode[], channelId = CHANNEL): Pr
     const heights = peers.map((p) => p.height(channelId));
     if (heights.some((h) => h !== heights[0])) throw new Error(`peers of ${channelId} are at heights ${heights.join(', ')}`);
   });
+}
+
+/**
+ * Deploys the `kv` test chaincode on an in-process network: installs it on both peers (plaintext
+ * with `tls: false`), approves it for both orgs and commits the definition through Org1's gateway,
+ * waiting for both peers at each step. Returns the package ID.
+ */
+export async function deployKvInProcess(net: InProcessNetwork, tls = true): Promise<string> {
+  const { m, ports, clients, gateways, peers } = net;
+  const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
+  for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes, tls);
+  const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
+  gateways.push(...admins);
+  await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
+  await peersInSync(peers);
+  await commitDefinition(admins[0], 'kv', 1);
+  await peersInSync(peers);
+  return built.packageId;
 }

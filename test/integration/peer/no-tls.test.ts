@@ -1,20 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Gateway } from '@hyperledger/fabric-gateway';
-import { packageChaincode } from '../../../core/chaincode/packager';
 import type { PeerNode } from '../../../core/peer/peer-node';
-import {
-  CHANNEL,
-  KV_EVENTS_DIR,
-  approve,
-  commitDefinition,
-  eventually,
-  gatewayFor,
-  install,
-  peersInSync,
-  startInProcessNetwork,
-  type InProcessNetwork,
-  type Material,
-} from './network-fixture';
+import { CHANNEL, deployKvInProcess, eventually, gatewayFor, startInProcessNetwork, type InProcessNetwork, type Material } from './network-fixture';
 
 const utf8 = new TextDecoder();
 
@@ -29,11 +16,10 @@ describe('a network whose peers run without TLS (the orderer keeps TLS)', () => 
   let peers: PeerNode[];
   let clients: grpc.Client[];
   let gateways: Gateway[];
-  let ports: [number, number];
 
   beforeAll(async () => {
     net = await startInProcessNetwork({ prefix: 'weft-peer-notls-', peerTls: false });
-    ({ m, peers, clients, gateways, ports } = net);
+    ({ m, peers, clients, gateways } = net);
     for (const peer of peers) {
       const config = peer.config;
       expect(config.peer.tls.enabled).toBe(false);
@@ -44,14 +30,8 @@ describe('a network whose peers run without TLS (the orderer keeps TLS)', () => 
   afterAll(() => net?.close());
 
   it('deploys a chaincode and commits a transaction on both peers', async () => {
-    const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
-    for (const i of [0, 1] as const) expect(await install(m.orgs[i], ports[i], built.packageBytes, false)).toBe(built.packageId);
-    const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
-    gateways.push(...admins);
-    await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
-    await peersInSync(peers);
-    await commitDefinition(admins[0], 'kv', 1);
-    await peersInSync(peers);
+    // Installs over plaintext: the peers serve no TLS.
+    await deployKvInProcess(net, false);
 
     const user = gatewayFor(m.orgs[0], clients[0]);
     gateways.push(user);
