@@ -54,16 +54,26 @@ export class GatewayService {
     let response: { status: number; message: string; payload: Uint8Array };
     let target = local;
     if (targets.length > 0 && !targets.includes(local.mspId)) {
-      // Evaluate on a peer of a requested org (the client asked for that org's view of the state).
-      const remote = this.support.peers(req.channelId).find((p) => targets.includes(p.mspId));
-      if (remote === undefined) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate in orgs [${targets.join(', ')}]`);
-      target = remote;
-      try {
-        response = parseProposalResponse(await remote.processProposal(signed, Date.now() + this.support.endorsementTimeoutMs)).response;
-      } catch (err) {
-        const message = (err as { details?: string }).details ?? (err as Error).message;
-        throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `evaluate call to endorser returned error: ${message}`, [{ address: remote.address, mspId: remote.mspId, message }]);
+      // Evaluate on a peer of a requested org (the client asked for that org's view of the state),
+      // moving on to the next one when a peer cannot be reached.
+      const candidates = this.support.peers(req.channelId).filter((p) => targets.includes(p.mspId));
+      if (candidates.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate in orgs [${targets.join(', ')}]`);
+      const deadline = Date.now() + this.support.endorsementTimeoutMs;
+      const failures: EndpointError[] = [];
+      let answered: { peer: EndorsingPeer; response: typeof response } | undefined;
+      for (const remote of candidates) {
+        try {
+          answered = { peer: remote, response: parseProposalResponse(await remote.processProposal(signed, deadline)).response };
+          break;
+        } catch (err) {
+          failures.push({ address: remote.address, mspId: remote.mspId, message: (err as { details?: string }).details ?? (err as Error).message });
+        }
       }
+      if (answered === undefined) {
+        throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `evaluate call to endorser returned error: ${failures.map((f) => f.message).join('; ')}`, failures);
+      }
+      target = answered.peer;
+      response = answered.response;
     } else {
       try {
         response = (await this.support.endorser.simulate(signed, { readWriteSet: false })).result.response;

@@ -48,4 +48,11 @@ describe('Gateway endorsement moves on to the next peer of an org when one fails
     await deployKvInProcess(net);
     expect(await putAndRead(net, 0, 'retried')).toEqual(['retried-value', 'retried-value']);
   }, 60_000);
+
+  it("evaluates on the requested org's next peer after the listed one is unreachable", async () => {
+    const gateway = gatewayFor(net.m.orgs[0], net.clients[0]);
+    net.gateways.push(gateway);
+    const result = await gateway.getNetwork(CHANNEL).getContract('kv').evaluate('Get', { arguments: ['retried'], endorsingOrganizations: ['Org2MSP'] });
+    expect(utf8.decode(result)).toBe('retried-value');
+  }, 60_000);
 });
