@@ -1,4 +1,4 @@
-import { BroadcastResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { WireReader } from '../../protocol/wire-reader';
 import type { OrdererClient } from '../orderer/orderer-client';
 
 /** An orderer's answer to one envelope. */
@@ -48,8 +48,7 @@ export class Broadcaster {
       const p = this.pending.shift();
       if (p === undefined) return;
       try {
-        const res = BroadcastResponse.deserializeBinary(chunk);
-        p.resolve({ status: res.getStatus(), info: res.getInfo() });
+        p.resolve(readBroadcastResponse(chunk));
       } catch (err) {
         p.reject(err as Error);
       }
@@ -73,4 +72,17 @@ export class Broadcaster {
     stream?.cancel();
     for (const p of pending) p.reject(err);
   }
+}
+
+/** `BroadcastResponse{status = 1 (common.Status), info = 2}`, read from the wire (one per Submit). */
+function readBroadcastResponse(bytes: Uint8Array): BroadcastResult {
+  const r = new WireReader(bytes, 'broadcast_response', 'BroadcastResponse');
+  let status = 0;
+  let info = '';
+  while (r.next()) {
+    if (r.field === 1) status = r.int32();
+    else if (r.field === 2) info = r.string();
+    else r.skip();
+  }
+  return { status, info };
 }
