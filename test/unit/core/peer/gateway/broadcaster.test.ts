@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { StatusMap } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { BroadcastResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { Broadcaster } from '../../../../../core/peer/gateway/broadcaster';
 import { AtomicBroadcastDef } from '../../../../../core/peer/grpc/raw-service';
@@ -7,7 +8,7 @@ import { OrdererClient } from '../../../../../core/peer/orderer/orderer-client';
 type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
 
 /** A fake orderer on loopback answering each envelope (its text) with `answer(text)`. */
-async function fakeOrderer(answer: (text: string, call: Duplex) => { status: number; info: string } | 'end'): Promise<{ address: string; stop(): void }> {
+async function fakeOrderer(answer: (text: string, call: Duplex) => { status: StatusMap[keyof StatusMap]; info: string } | 'end'): Promise<{ address: string; stop(): void }> {
   const server = new grpc.Server();
   server.addService(AtomicBroadcastDef, {
     broadcast: (call: Duplex) => {
