@@ -1,4 +1,5 @@
-import { CHANNEL, deployKvInProcess, freePort, gatewayFor, peersInSync, startInProcessNetwork, type InProcessNetwork } from './network-fixture';
+import { deployKvInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CHANNEL, freePort, gatewayFor } from './network-fixture';
 
 const utf8 = new TextDecoder();
 

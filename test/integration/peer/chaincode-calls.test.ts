@@ -14,20 +14,8 @@ import { rwsetWrites } from '../../../core/peer/validation/rwset-writes';
 import { buildProposal } from '../../../core/protocol/proposal';
 import type { Signer } from '../../../core/protocol/signer';
 import { parseTransactionEnvelope } from '../../../core/protocol/transaction';
-import {
-  CALLS_DIR,
-  CHANNEL,
-  approve,
-  commitDefinition,
-  eventually,
-  gatewayFor,
-  install,
-  peersInSync,
-  signerOf,
-  startInProcessNetwork,
-  type InProcessNetwork,
-  type Material,
-} from './network-fixture';
+import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CALLS_DIR, CHANNEL, approve, commitDefinition, eventually, gatewayFor, install, signerOf, type Material } from './network-fixture';
 
 const utf8 = new TextDecoder();
 const OTHER_CHANNEL = 'otherchannel';

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { CommitStatusRequest, SignedCommitStatusRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
-import { CHANNEL, eventually, signerOf, startInProcessNetwork, type InProcessNetwork } from './network-fixture';
+import { startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CHANNEL, eventually, signerOf } from './network-fixture';
 
 const raw = (b: Uint8Array): Buffer => Buffer.from(b);
 const same = (b: Buffer): Buffer => b;

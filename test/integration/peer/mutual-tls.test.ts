@@ -4,20 +4,8 @@ import type { Gateway } from '@hyperledger/fabric-gateway';
 import { InstallChaincodeArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { RemoteEndorser } from '../../../core/peer/gateway/endorser-client';
-import {
-  CHANNEL,
-  KV_EVENTS_DIR,
-  approve,
-  commitDefinition,
-  peersInSync,
-  gatewayFor,
-  peerClient,
-  propose,
-  signerOf,
-  startInProcessNetwork,
-  type InProcessNetwork,
-  type Material,
-} from './network-fixture';
+import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CHANNEL, KV_EVENTS_DIR, approve, commitDefinition, gatewayFor, peerClient, propose, signerOf, type Material } from './network-fixture';
 
 const utf8 = new TextDecoder();
 

@@ -20,6 +20,7 @@ import { ProcessedTransaction, TxValidationCode } from '@hyperledger/fabric-prot
 import { TestOrg } from '../../../plugins/msp-x509';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import type { PeerNode } from '../../../core/peer/peer-node';
+import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import {
   CHANNEL,
   KV_EVENTS_DIR,
@@ -27,13 +28,10 @@ import {
   commitDefinition,
   eventually,
   gatewayFor,
-  peersInSync,
   install,
   propose,
   rawEndorser,
   signerOf,
-  startInProcessNetwork,
-  type InProcessNetwork,
   type Material,
 } from './network-fixture';
 

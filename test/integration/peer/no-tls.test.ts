@@ -1,7 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import type { PeerNode } from '../../../core/peer/peer-node';
-import { CHANNEL, deployKvInProcess, eventually, gatewayFor, startInProcessNetwork, type InProcessNetwork, type Material } from './network-fixture';
+import { deployKvInProcess, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CHANNEL, eventually, gatewayFor, type Material } from './network-fixture';
 
 const utf8 = new TextDecoder();
 
