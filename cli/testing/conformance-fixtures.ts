@@ -16,7 +16,8 @@ import { ledgerWorld } from './ledger-world';
  * as the stock plugin with one line (what `weft new plugin` generates).
  */
 
-function signWith(key: KeyObject, message: Uint8Array): Uint8Array {
+/** Low-S SHA-256 ECDSA (or Ed25519) signature with a test identity's key, as a Fabric client makes. */
+export function signWith(key: KeyObject, message: Uint8Array): Uint8Array {
   if (key.asymmetricKeyType === 'ed25519') return new Uint8Array(sign(null, message, key));
   const der = new Uint8Array(sign('sha256', message, { key, dsaEncoding: 'der' }));
   return toLowS(der, CURVE_ORDERS[key.asymmetricKeyDetails?.namedCurve ?? '']!);

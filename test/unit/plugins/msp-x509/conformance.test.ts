@@ -1,4 +1,6 @@
+import { mspConformanceFixture } from '../../../../cli/testing';
 import { mspConformanceSuite } from '../../../../core/msp/conformance';
-import { conformanceFixture } from './fixtures';
+import { X509MspProvider } from '../../../../plugins/msp-x509';
 
-mspConformanceSuite('msp-x509', conformanceFixture);
+// The same fixture generated plugin projects test against (cli/testing).
+mspConformanceSuite('msp-x509', () => mspConformanceFixture(new X509MspProvider()));
