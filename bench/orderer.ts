@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -15,6 +14,7 @@ import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { stringify } from 'yaml';
+import { postConfigBlock } from '../cli/services/client/orderer-admin';
 import { buildConfigBlock } from '../core/protocol/config-block';
 import { buildEnvelope } from '../core/protocol/envelope';
 import type { Signer } from '../core/protocol/signer';
@@ -62,35 +62,15 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function join(ordererOrg: GeneratedOrg, port: number, block: Uint8Array): Promise<number> {
+async function join(ordererOrg: GeneratedOrg, port: number, block: Uint8Array): Promise<number> {
   const admin = ordererOrg.users.Admin!;
-  const boundary = 'bench-boundary';
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="config-block"; filename="b.pb"\r\n\r\n`),
-    Buffer.from(block),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        servername: 'localhost',
-        port,
-        method: 'POST',
-        path: '/participation/v1/channels',
-        ca: fs.readFileSync(ordererOrg.tlsCaCertPath),
-        cert: fs.readFileSync(admin.tlsCertPath),
-        key: fs.readFileSync(admin.tlsKeyPath),
-        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const endpoint = {
+    address: `127.0.0.1:${port}`,
+    ca: fs.readFileSync(ordererOrg.tlsCaCertPath),
+    cert: fs.readFileSync(admin.tlsCertPath),
+    key: fs.readFileSync(admin.tlsKeyPath),
+  };
+  return (await postConfigBlock(endpoint, block)).status;
 }
 
 function seek(signer: Signer, start: SeekPosition, stop: SeekPosition): Buffer {

@@ -12,93 +12,114 @@ export interface ParticipationChannel {
 
 const BASE = '/participation/v1/channels';
 
+/** Where an orderer's participation API listens and the orderer org Admin's TLS material (mutual TLS). */
+export interface ParticipationEndpoint {
+  readonly address: string;
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** Answer of one participation API request: HTTP status and JSON body (a non-JSON body as `{error}`). */
+export interface ParticipationReply {
+  readonly status: number;
+  readonly json: unknown;
+}
+
+/** POSTs `configBlock` as the `config-block` form field: Fabric's `osnadmin channel join`. */
+export function postConfigBlock(endpoint: ParticipationEndpoint, configBlock: Uint8Array, filename = 'config.block'): Promise<ParticipationReply> {
+  const boundary = `weft-${Date.now().toString(16)}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="config-block"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    Buffer.from(configBlock),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return participationRequest(endpoint, 'POST', BASE, body, `multipart/form-data; boundary=${boundary}`);
+}
+
+/** One request to the participation API; rejects only when the orderer cannot be reached. */
+export function participationRequest(endpoint: ParticipationEndpoint, method: string, urlPath: string, body?: Buffer, contentType?: string): Promise<ParticipationReply> {
+  const [host, port] = splitHostPort(endpoint.address);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host,
+        port,
+        method,
+        path: urlPath,
+        ca: endpoint.ca,
+        cert: endpoint.cert,
+        key: endpoint.key,
+        servername: 'localhost',
+        timeout: 10_000,
+        headers: body === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown;
+          try {
+            json = text.length > 0 ? JSON.parse(text) : undefined;
+          } catch {
+            json = { error: text };
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * A client of an orderer's channel participation API (Fabric's `osnadmin channel …`), over mutual
  * TLS as the orderer org's Admin.
  */
 export class OrdererAdminClient {
-  private readonly ca: Buffer;
-  private readonly cert: Buffer;
-  private readonly key: Buffer;
+  private readonly endpoint: ParticipationEndpoint;
 
   constructor(
     readonly node: NodeLayout,
     layout: NetworkLayout,
   ) {
     const admin = layout.ordererAdmin();
-    this.ca = fs.readFileSync(node.tlsRootCertPath);
-    this.cert = fs.readFileSync(admin.tlsCertPath);
-    this.key = fs.readFileSync(admin.tlsKeyPath);
+    this.endpoint = {
+      address: node.adminAddress!,
+      ca: fs.readFileSync(node.tlsRootCertPath),
+      cert: fs.readFileSync(admin.tlsCertPath),
+      key: fs.readFileSync(admin.tlsKeyPath),
+    };
   }
 
   async list(): Promise<ParticipationChannel[]> {
-    const r = await this.request('GET', BASE);
+    const r = await participationRequest(this.endpoint, 'GET', BASE);
     const body = r.json as { channels?: ParticipationChannel[] } | undefined;
     return body?.channels ?? [];
   }
 
   /** The channel's info, or undefined when this orderer is not a member. */
   async info(channel: string): Promise<ParticipationChannel | undefined> {
-    const r = await this.request('GET', `${BASE}/${channel}`);
+    const r = await participationRequest(this.endpoint, 'GET', `${BASE}/${channel}`);
     if (r.status === 404) return undefined;
     if (r.status !== 200) throw this.failure('info', channel, r);
     return r.json as ParticipationChannel;
   }
 
   async join(channel: string, configBlock: Uint8Array): Promise<ParticipationChannel> {
-    const boundary = `weft-${Date.now().toString(16)}`;
-    const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="config-block"; filename="${channel}.block"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-      Buffer.from(configBlock),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const r = await this.request('POST', BASE, body, `multipart/form-data; boundary=${boundary}`);
+    const r = await postConfigBlock(this.endpoint, configBlock, `${channel}.block`);
     if (r.status !== 201 && r.status !== 200) throw this.failure('join', channel, r);
     return r.json as ParticipationChannel;
   }
 
-  private failure(op: string, channel: string, r: { status: number; json: unknown }): OrdererError {
+  private failure(op: string, channel: string, r: ParticipationReply): OrdererError {
     const message = (r.json as { error?: string } | undefined)?.error ?? JSON.stringify(r.json);
     return new OrdererError('PARTICIPATION_FAILED', `orderer ${this.node.id}: ${op} channel ${channel} failed with HTTP ${r.status}: ${message}`, {
       status: r.status,
       suggestions: [`see the orderer's log: ${this.node.logFile}`],
-    });
-  }
-
-  private request(method: string, urlPath: string, body?: Buffer, contentType?: string): Promise<{ status: number; json: unknown }> {
-    const [host, port] = splitHostPort(this.node.adminAddress!);
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        {
-          host,
-          port,
-          method,
-          path: urlPath,
-          ca: this.ca,
-          cert: this.cert,
-          key: this.key,
-          servername: 'localhost',
-          timeout: 10_000,
-          headers: body === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            let json: unknown;
-            try {
-              json = text.length > 0 ? JSON.parse(text) : undefined;
-            } catch {
-              json = { error: text };
-            }
-            resolve({ status: res.statusCode ?? 0, json });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', reject);
-      req.end(body);
     });
   }
 }

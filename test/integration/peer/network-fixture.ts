@@ -6,7 +6,6 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +20,7 @@ import {
   InstallChaincodeResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { stringify } from 'yaml';
+import { postConfigBlock } from '../../../cli/services/client/orderer-admin';
 import { DEFAULT_ACLS } from '../../../core/protocol/channel-definition';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
@@ -121,35 +121,15 @@ export function writeOrdererConfig(m: Material, port: number, adminPort: number)
 }
 
 /** Joins the orderer to a channel through the participation API (orderer Admin's TLS client cert). */
-export function joinOrderer(m: Material, adminPort: number, block: Uint8Array): Promise<number> {
+export async function joinOrderer(m: Material, adminPort: number, block: Uint8Array): Promise<number> {
   const admin = m.ordererOrg.users.Admin;
-  const boundary = 'weft-peer-test';
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="config-block"; filename="block.pb"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-    Buffer.from(block),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: adminPort,
-        method: 'POST',
-        path: '/participation/v1/channels',
-        ca: fs.readFileSync(m.ordererOrg.tlsCaCertPath),
-        servername: 'localhost',
-        cert: fs.readFileSync(admin.tlsCertPath),
-        key: fs.readFileSync(admin.tlsKeyPath),
-        headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': payload.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  const endpoint = {
+    address: `127.0.0.1:${adminPort}`,
+    ca: fs.readFileSync(m.ordererOrg.tlsCaCertPath),
+    cert: fs.readFileSync(admin.tlsCertPath),
+    key: fs.readFileSync(admin.tlsKeyPath),
+  };
+  return (await postConfigBlock(endpoint, block)).status;
 }
 
 export interface PeerFiles {
