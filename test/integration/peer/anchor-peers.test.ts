@@ -1,5 +1,6 @@
+import * as net_ from 'node:net';
 import { deployKvInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
-import { CHANNEL, freePort, gatewayFor } from './network-fixture';
+import { CHANNEL, gatewayFor } from './network-fixture';
 
 const utf8 = new TextDecoder();
 
@@ -31,18 +32,21 @@ describe('Gateway endorsers from the channel config (anchor peers, no static pee
 
 describe('Gateway endorsement moves on to the next peer of an org when one fails', () => {
   let net: InProcessNetwork;
+  // A listener that drops every connection: a listed peer that is down, on a port no other test can take.
+  const dead = net_.createServer((socket) => socket.destroy());
 
   beforeAll(async () => {
-    // Both gateways list a peer of the other org that nobody runs, before the anchor peers.
-    const dead = (mspId: string, port: number) => ({ address: `127.0.0.1:${port}`, mspId });
-    const [p1, p2] = [await freePort(), await freePort()];
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(dead.address() as net_.AddressInfo).port}`;
+    // Both gateways list that peer for the other org, before the anchor peers.
     net = await startInProcessNetwork({
       prefix: 'weft-peer-retry-',
       anchorPeers: true,
-      peerSection: { gateway: { peers: [dead('Org1MSP', p1), dead('Org2MSP', p2)] } },
+      peerSection: { gateway: { peers: [{ address, mspId: 'Org1MSP' }, { address, mspId: 'Org2MSP' }] } },
     });
   }, 120_000);
 
+  afterAll(() => dead.close());
   afterAll(() => net?.close());
 
   it('endorses through the anchor peer after the listed peer is unreachable', async () => {
