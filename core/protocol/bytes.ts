@@ -16,6 +16,8 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 /** Byte-wise equality (Fabric's `bytes.Equal`). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  // memcmp beats the loop once the native call is paid for (identities and hashes are compared often).
+  if (a.length >= 64) return Buffer.compare(a, b) === 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }

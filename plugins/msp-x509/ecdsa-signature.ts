@@ -50,16 +50,11 @@ export function parseEcdsaSignature(der: Uint8Array): EcdsaSignature | undefined
   return { r: r.value, s: s.value };
 }
 
-function integerBytes(value: bigint): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v > 0n) {
-    out.unshift(Number(v & 0xffn));
-    v >>= 8n;
-  }
-  if (out.length === 0) out.push(0);
-  if (out[0] & 0x80) out.unshift(0);
-  return out;
+/** Minimal two's-complement big-endian bytes of a non-negative integer, from one hex string. */
+function integerBytes(value: bigint): Uint8Array {
+  const hex = value.toString(16);
+  const bytes = Buffer.from(hex.length % 2 === 0 ? hex : '0' + hex, 'hex');
+  return bytes[0] & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
 }
 
 function lengthBytes(length: number): number[] {
@@ -69,8 +64,8 @@ function lengthBytes(length: number): number[] {
 export function encodeEcdsaSignature(sig: EcdsaSignature): Uint8Array {
   const r = integerBytes(sig.r);
   const s = integerBytes(sig.s);
-  const body = [0x02, ...lengthBytes(r.length), ...r, 0x02, ...lengthBytes(s.length), ...s];
-  return new Uint8Array([0x30, ...lengthBytes(body.length), ...body]);
+  const body = Buffer.concat([Buffer.of(0x02, ...lengthBytes(r.length)), r, Buffer.of(0x02, ...lengthBytes(s.length)), s]);
+  return new Uint8Array(Buffer.concat([Buffer.of(0x30, ...lengthBytes(body.length)), body]));
 }
 
 export function isLowS(sig: EcdsaSignature, order: bigint): boolean {

@@ -18,13 +18,26 @@ function keyOf(bytes: Uint8Array): string {
 }
 
 /**
+ * A short lookup key for serialized identities (~800 bytes of PEM): the length and the 32 bytes
+ * ending 58 bytes from the end, past PEM's fixed trailer and inside the base64 of the certificate's
+ * own signature, which differs between certificates. A hit is confirmed byte for byte; keying by
+ * the whole text cost 3x as much (a string copy, hash and compare of ~800 characters).
+ */
+function identityKeyOf(bytes: Uint8Array): string {
+  const end = Math.max(0, bytes.length - 58);
+  return `${bytes.length}:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1', Math.max(0, end - 32), end)}`;
+}
+
+/**
  * Wraps the channel's MSP manager: identities are deserialized once per distinct serialized bytes,
  * and signature checks consult a table of results computed in parallel for the block being
  * validated, so a policy evaluation after {@link CachingDeserializer.withVerified} costs no crypto.
  * Identities that fail to deserialize are not cached (the error is re-thrown each time).
  */
 export class CachingDeserializer implements IdentityDeserializer {
-  private readonly identities = new Map<string, Identity>();
+  /** By {@link identityKeyOf}: identities whose keys collide share a bucket. */
+  private readonly identities = new Map<string, Identity[]>();
+  private cachedIdentities = 0;
   /** The same lookups by byte object: one transaction hands the same creator bytes over several times. */
   private readonly byObject = new WeakMap<Uint8Array, Identity>();
   private verified = new Map<string, VerifiedSignature>();
@@ -34,12 +47,19 @@ export class CachingDeserializer implements IdentityDeserializer {
   deserializeIdentity(serialized: Uint8Array): Identity {
     let id = this.byObject.get(serialized);
     if (id !== undefined) return id;
-    const key = keyOf(serialized);
-    id = this.identities.get(key);
+    const key = identityKeyOf(serialized);
+    const bucket = this.identities.get(key);
+    id = bucket?.find((candidate) => bytesEqual(candidate.serialized, serialized));
     if (id === undefined) {
       id = this.wrap(this.inner.deserializeIdentity(serialized));
-      if (this.identities.size >= MAX_CACHED_IDENTITIES) this.identities.clear();
-      this.identities.set(key, id);
+      if (this.cachedIdentities >= MAX_CACHED_IDENTITIES) {
+        this.identities.clear();
+        this.cachedIdentities = 0;
+      }
+      const kept = this.identities.get(key);
+      if (kept === undefined) this.identities.set(key, [id]);
+      else kept.push(id);
+      this.cachedIdentities++;
     }
     this.byObject.set(serialized, id);
     return id;
