@@ -158,6 +158,11 @@ export default async function run(): Promise<BenchMetric[]> {
     metrics.push({ name: 'commit_keys_per_s_wall', value: Math.round(median(small_.map((x) => x.wall)) * TXS_PER_BLOCK), unit: 'keys/s (wall)' });
     metrics.push({ name: 'commit_keys_per_s_1m', value: Math.round(largePerS * TXS_PER_BLOCK), unit: 'keys/s (per CPU second)' });
     metrics.push({ name: 'commit_keys_per_s_1m_vs_10k', value: round(largePerS / blocksPerS, 3), unit: 'ratio (target >= 0.8)' });
+    // Each round's own ratio (its 1M rate over the 10k rate measured just before it): their spread
+    // shows how much of a run-to-run difference in the headline is this machine's noise.
+    const roundRatios = large_.map((l, r) => l.cpu / small_[r].cpu).sort((a, b) => a - b);
+    metrics.push({ name: 'commit_keys_per_s_1m_vs_10k_round_min', value: round(roundRatios[0], 3), unit: 'ratio (lowest of 7 rounds)' });
+    metrics.push({ name: 'commit_keys_per_s_1m_vs_10k_round_max', value: round(roundRatios[roundRatios.length - 1], 3), unit: 'ratio (highest of 7 rounds)' });
     metrics.push({
       name: 'commit_keys_per_s_1m_vs_10k_wall',
       value: round(median(large_.map((x) => x.wall)) / median(small_.map((x) => x.wall)), 3),
