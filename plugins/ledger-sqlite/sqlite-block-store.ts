@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { BlockStore, TxIndexEntry, TxLocation } from '../../core/ledger/block-store';
 import { toBuffer } from './sqlite-bytes';
+import { TxIdFilter } from './txid-filter';
 
 /** Blocks by number (stored bytes as given) with a hash index, and the first-wins txid index. */
 export class SqliteBlockStore implements BlockStore {
@@ -10,6 +11,7 @@ export class SqliteBlockStore implements BlockStore {
   private readonly insertBlock: Database.Statement;
   private readonly insertTx: Database.Statement;
   private blockHeight: number;
+  private readonly txIds: TxIdFilter;
 
   constructor(db: Database.Database) {
     this.getStmt = db.prepare('SELECT bytes FROM blocks WHERE num = ?').pluck();
@@ -19,6 +21,8 @@ export class SqliteBlockStore implements BlockStore {
     this.insertTx = db.prepare('INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?, ?, ?, ?)');
     const max = db.prepare('SELECT max(num) FROM blocks').pluck().get() as number | null;
     this.blockHeight = max === null ? 0 : max + 1;
+    const existing = db.prepare('SELECT count(*) FROM txids').pluck().get() as number;
+    this.txIds = new TxIdFilter(existing, db.prepare('SELECT txid FROM txids').pluck().iterate() as Iterable<string>);
   }
 
   height(): number {
@@ -36,7 +40,7 @@ export class SqliteBlockStore implements BlockStore {
   }
 
   getTxLocation(txId: string): TxLocation | undefined {
-    if (typeof txId !== 'string' || txId.length === 0) return undefined;
+    if (typeof txId !== 'string' || txId.length === 0 || !this.txIds.mightContain(txId)) return undefined;
     const r = this.txStmt.get(txId) as [number, number, number] | undefined;
     return r === undefined ? undefined : { blockNum: r[0], txNum: r[1], validationCode: r[2] };
   }
@@ -44,7 +48,11 @@ export class SqliteBlockStore implements BlockStore {
   /** Appends inside the caller's transaction; {@link afterCommit} publishes the new height. */
   append(blockNum: number, hash: Uint8Array, bytes: Uint8Array, txs: readonly TxIndexEntry[]): void {
     this.insertBlock.run(blockNum, toBuffer(hash), toBuffer(bytes));
-    for (const t of txs) if (t.txId !== '') this.insertTx.run(t.txId, blockNum, t.txNum, t.validationCode);
+    for (const t of txs) {
+      if (t.txId === '') continue;
+      this.insertTx.run(t.txId, blockNum, t.txNum, t.validationCode);
+      this.txIds.add(t.txId);
+    }
   }
 
   afterCommit(blockNum: number): void {

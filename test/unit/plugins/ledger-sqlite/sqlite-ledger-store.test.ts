@@ -72,6 +72,20 @@ describe('ledger-sqlite store', () => {
     expect(['LEDGER_CORRUPT', 'LEDGER_STORE_FAILED']).toContain(err.code);
   });
 
+  it('finds every committed txid after a reopen, and duplicates still count (the txid filter is rebuilt from the index)', () => {
+    const { manager, chain } = ledgerWithBlocks(40);
+    manager.close();
+    const reopened = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    const ledger = reopened.open('ch1');
+    for (let i = 1; i < 40; i++) expect(ledger.getTransactionById(`t${i}`)).toMatchObject({ blockNum: i, txNum: 0, validationCode: 0 });
+    expect(ledger.getTransactionById('t40')).toBeUndefined();
+    ledger.commit(chain.block([write('t7', 'again', 'x'), write('t40', 'k40', 'v40')]));
+    expect(ledger.getTransactionById('t7')).toMatchObject({ blockNum: 7 });
+    expect(ledger.getTransactionById('t40')).toMatchObject({ blockNum: 40, txNum: 1, validationCode: 0 });
+    expect(ledger.newQueryExecutor().getState('cc', 'again')).toBeUndefined(); // t7 was a duplicate
+    reopened.close();
+  });
+
   it('writes nothing of a block whose store commit fails half-way', () => {
     const { manager } = ledgerWithBlocks(2);
     manager.close();
