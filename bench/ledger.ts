@@ -91,7 +91,7 @@ function open(keys: number): Env {
   const chain = new TestChain();
   manager.create('bench', chain.block([]));
   manager.close();
-  bulkLoad(path.join(dir, 'bench.sqlite'), keys);
+  bulkLoad(provider.stateFile('bench'), keys);
   manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir, ...STORE_OPTIONS }));
   return { dir, manager, ledger: manager.open('bench'), chain };
 }

@@ -43,7 +43,7 @@ function envelopeAt(blockBytes: Uint8Array, txNum: number): Uint8Array | undefin
 
 /**
  * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
- * one atomic store commit), Fabric's startup recovery and `rebuild`. The store holds no logic.
+ * one store commit per block), Fabric's startup recovery and `rebuild`. The store holds no logic.
  */
 export class KvLedger implements Ledger {
   private lastHash: Uint8Array | undefined;
@@ -193,6 +193,13 @@ export class KvLedger implements Ledger {
     const height = this.store.blocks.height();
     const stateAt = this.store.state.savepoint();
     const historyAt = this.store.history.savepoint();
+    if (stateAt > height || historyAt > height) {
+      throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: state (at ${stateAt}) or history (at ${historyAt}) is ahead of the block store (height ${height})`, {
+        height,
+        stateSavepoint: stateAt,
+        historySavepoint: historyAt,
+      });
+    }
     for (let n = Math.min(stateAt, historyAt); n < height; n++) {
       const bytes = this.store.blocks.getBlockBytes(n);
       if (bytes === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: block ${n} is missing below height ${height}`, { blockNum: n });

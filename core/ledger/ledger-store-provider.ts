@@ -17,8 +17,8 @@ export interface BlockCommit {
 
 /**
  * The storage of one channel's ledger: a block store, a state store and a history store that commit
- * together. Used only by the core ledger (`KvLedger`), which computes every update; a store never
- * interprets blocks.
+ * together, state and history each recording in a savepoint the height they have applied. Used
+ * only by the core ledger (`KvLedger`), which computes every update; a store never interprets blocks.
  */
 export interface ChannelLedgerStore {
   readonly blocks: BlockStore;
@@ -26,8 +26,11 @@ export interface ChannelLedgerStore {
   readonly history: HistoryStore;
   /**
    * Appends the block, applies the state updates and history, indexes the txids and advances every
-   * savepoint, all or nothing: after a crash the store shows either the whole block or none of it.
-   * Called once per block, in order (`blockNum` = height); throws `LedgerError` otherwise.
+   * savepoint. The block store gets the whole block or none of it; state and history may be left
+   * behind it by a crash (their savepoints say where, never ahead), and `KvLedger` replays the
+   * missing blocks at open, so the ledger shows the whole block or none of it. Input that fails
+   * writes nothing. Called once per block, in order (`blockNum` = height); throws `LedgerError`
+   * otherwise.
    */
   commit(commit: BlockCommit): void;
   /**

@@ -15,43 +15,54 @@ export function storeFailure(what: string, e: unknown): WeftError {
 }
 
 /**
- * One channel's ledger in one SQLite database: block, txids, state, history and savepoints change in
- * one SQLite transaction per block, so a crash leaves either the whole block or nothing.
+ * One channel's ledger in two SQLite databases. A block's commit writes its state updates in an open
+ * transaction of the state database, then commits the block, its txids and history (with the
+ * history savepoint) in one transaction of the block database, then commits the state with the
+ * state savepoint. A crash between the two commits leaves the state one block behind the block
+ * store, which `KvLedger` replays at open, as Fabric's state database lags its block store; the
+ * state is never ahead. Bad input fails before the block commit, so it writes nothing.
  */
 export class SqliteChannelStore implements ChannelLedgerStore {
   readonly blocks: SqliteBlockStore;
   readonly state: SqliteStateStore;
   readonly history: SqliteHistoryStore;
-  private readonly setSavepoint: Database.Statement;
+  private readonly setStateSavepoint: Database.Statement;
+  private readonly setHistorySavepoint: Database.Statement;
   private readonly commitTxn: (c: BlockCommit) => void;
-  private readonly applyTxn: (blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined) => void;
+  private readonly commitBlockTxn: (c: BlockCommit) => void;
+  private readonly applyStateTxn: (blockNum: number, state: readonly StateUpdate[]) => void;
+  private readonly applyHistoryTxn: (blockNum: number, history: readonly HistoryEntry[]) => void;
   private closed = false;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly blocksDb: Database.Database,
+    private readonly stateDb: Database.Database,
     readonly channelId: string,
     private readonly onClose: () => void = () => undefined,
   ) {
-    this.blocks = new SqliteBlockStore(db);
-    this.state = new SqliteStateStore(db);
-    this.history = new SqliteHistoryStore(db);
-    this.setSavepoint = db.prepare('UPDATE meta SET value = ? WHERE name = ?');
-    this.commitTxn = db.transaction((c: BlockCommit) => {
+    this.blocks = new SqliteBlockStore(blocksDb);
+    this.history = new SqliteHistoryStore(blocksDb);
+    this.state = new SqliteStateStore(stateDb);
+    this.setHistorySavepoint = blocksDb.prepare("UPDATE meta SET value = ? WHERE name = 'history_savepoint'");
+    this.setStateSavepoint = stateDb.prepare("UPDATE meta SET value = ? WHERE name = 'state_savepoint'");
+    this.commitBlockTxn = blocksDb.transaction((c: BlockCommit) => {
       this.blocks.append(c.blockNum, c.blockHash, c.blockBytes, c.txs);
-      this.state.apply(c.state);
       this.history.apply(c.history);
-      this.setSavepoint.run(c.blockNum + 1, 'state_savepoint');
-      this.setSavepoint.run(c.blockNum + 1, 'history_savepoint');
+      this.setHistorySavepoint.run(c.blockNum + 1);
     });
-    this.applyTxn = db.transaction((blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined) => {
-      if (state !== undefined) {
-        this.state.apply(state);
-        this.setSavepoint.run(blockNum + 1, 'state_savepoint');
-      }
-      if (history !== undefined) {
-        this.history.apply(history);
-        this.setSavepoint.run(blockNum + 1, 'history_savepoint');
-      }
+    this.commitTxn = stateDb.transaction((c: BlockCommit) => {
+      this.state.apply(c.state);
+      this.setStateSavepoint.run(c.blockNum + 1);
+      this.commitBlockTxn(c);
+      this.blocks.afterCommit(c.blockNum);
+    });
+    this.applyStateTxn = stateDb.transaction((blockNum: number, state: readonly StateUpdate[]) => {
+      this.state.apply(state);
+      this.setStateSavepoint.run(blockNum + 1);
+    });
+    this.applyHistoryTxn = blocksDb.transaction((blockNum: number, history: readonly HistoryEntry[]) => {
+      this.history.apply(history);
+      this.setHistorySavepoint.run(blockNum + 1);
     });
   }
 
@@ -73,9 +84,10 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     try {
       this.commitTxn(c);
     } catch (e) {
+      // If only the state commit failed, the block is stored and the state is behind it: commits
+      // now fail with LEDGER_NOT_RECOVERED until the ledger is reopened, which replays the block.
       throw storeFailure(`commit of block ${c.blockNum} on channel ${this.channelId}`, e);
     }
-    this.blocks.afterCommit(c.blockNum);
   }
 
   applyUpdates(blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined): void {
@@ -84,7 +96,8 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       throw new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${this.channelId}: block ${blockNum} is not in the block store`, { blockNum });
     }
     try {
-      this.applyTxn(blockNum, state, history);
+      if (state !== undefined) this.applyStateTxn(blockNum, state);
+      if (history !== undefined) this.applyHistoryTxn(blockNum, history);
     } catch (e) {
       throw storeFailure(`recovery of block ${blockNum} on channel ${this.channelId}`, e);
     }
@@ -92,17 +105,21 @@ export class SqliteChannelStore implements ChannelLedgerStore {
 
   resetStateAndHistory(): void {
     this.checkOpen();
-    this.db.transaction(() => {
-      this.db.exec('DELETE FROM state; DELETE FROM history; DELETE FROM history_values');
-      this.setSavepoint.run(0, 'state_savepoint');
-      this.setSavepoint.run(0, 'history_savepoint');
+    this.blocksDb.transaction(() => {
+      this.blocksDb.exec('DELETE FROM history; DELETE FROM history_values');
+      this.setHistorySavepoint.run(0);
+    })();
+    this.stateDb.transaction(() => {
+      this.stateDb.exec('DELETE FROM state');
+      this.setStateSavepoint.run(0);
     })();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    this.stateDb.close();
+    this.blocksDb.close();
     this.onClose();
   }
 

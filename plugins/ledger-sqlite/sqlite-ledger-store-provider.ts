@@ -5,13 +5,20 @@ import { LedgerError } from '../../core/errors';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
-import { corruptLedgerError, initSchema } from './sqlite-schema';
+import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
 import { SqliteChannelStore } from './sqlite-channel-store';
 
 const SUFFIX = '.sqlite';
+/** Channel ids have no '_', so no channel's block file can be named like another's state file. */
+const STATE_SUFFIX = '_state.sqlite';
 const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN']);
 
-/** One SQLite file per channel under `rootDir`: `<channelId>.sqlite` (plus its WAL). */
+/**
+ * Two SQLite files per channel under `rootDir` (each with its WAL): `<channelId>.sqlite` holds the
+ * blocks, txid index and history, `<channelId>_state.sqlite` the world state. Separate files give
+ * the state its own page cache, which block bytes and history pages would otherwise evict, and
+ * spare it SQLite's end-of-transaction cache scan that random txid and history inserts trigger.
+ */
 export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   readonly options: SqliteLedgerOptions;
   private readonly open_ = new Map<string, SqliteChannelStore>();
@@ -26,29 +33,48 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     this.options = parsed.data;
   }
 
+  /** The channel's block file (blocks, txids, history); its presence is the channel's existence. */
   file(channelId: string): string {
     return path.join(this.options.rootDir, validateChannelId(channelId) + SUFFIX);
   }
 
+  /** The channel's state file. Deleting it (ledger closed) makes the next open rebuild the state from the blocks. */
+  stateFile(channelId: string): string {
+    return path.join(this.options.rootDir, validateChannelId(channelId) + STATE_SUFFIX);
+  }
+
   open(channelId: string): SqliteChannelStore {
-    const file = this.file(channelId);
+    const blocksFile = this.file(channelId);
+    const stateFile = this.stateFile(channelId);
     if (this.open_.has(channelId)) {
       throw new LedgerError('LEDGER_ALREADY_OPEN', `the ledger of channel ${channelId} is already open in this process`, { channelId });
     }
     fs.mkdirSync(this.options.rootDir, { recursive: true });
+    const blocksDb = this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB);
+    let stateDb: Database.Database;
+    try {
+      stateDb = this.openFile(stateFile, channelId, 'state', this.options.cacheSizeMiB);
+    } catch (e) {
+      blocksDb.close();
+      throw e;
+    }
+    const store = new SqliteChannelStore(blocksDb, stateDb, channelId, () => this.open_.delete(channelId));
+    this.open_.set(channelId, store);
+    return store;
+  }
+
+  private openFile(file: string, channelId: string, kind: LedgerFileKind, cacheSizeMiB: number): Database.Database {
     let db: Database.Database | undefined;
     try {
       db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous}`);
-      db.pragma(`cache_size = -${this.options.cacheSizeMiB * 1024}`);
+      db.pragma(`cache_size = -${cacheSizeMiB * 1024}`);
       db.pragma('temp_store = MEMORY');
       db.pragma(`wal_autocheckpoint = ${this.options.walAutocheckpointPages}`);
       db.pragma(`mmap_size = ${this.options.mmapSizeMiB * 1024 * 1024}`);
-      initSchema(db, file, channelId);
-      const store = new SqliteChannelStore(db, channelId, () => this.open_.delete(channelId));
-      this.open_.set(channelId, store);
-      return store;
+      initSchema(db, file, channelId, kind);
+      return db;
     } catch (e) {
       db?.close();
       if (e instanceof LedgerError) throw e;
@@ -63,15 +89,18 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   }
 
   /**
-   * Deletes a channel's database (and WAL) for good, e.g. when an orderer leaves a channel. Not part
-   * of {@link LedgerStoreProvider}: callers probe for it. Throws `LEDGER_ALREADY_OPEN` while open.
+   * Deletes a channel's databases (and WALs) for good, e.g. when an orderer leaves a channel. Not
+   * part of {@link LedgerStoreProvider}: callers probe for it. Throws `LEDGER_ALREADY_OPEN` while open.
    */
   remove(channelId: string): void {
-    const file = this.file(channelId);
     if (this.open_.has(channelId)) {
       throw new LedgerError('LEDGER_ALREADY_OPEN', `close the ledger of channel ${channelId} before removing it`, { channelId });
     }
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    // State first: if this is interrupted, what is left is a block file, which opens and rebuilds
+    // its state, never a state file without the blocks it came from.
+    for (const file of [this.stateFile(channelId), this.file(channelId)]) {
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    }
   }
 
   list(): string[] {

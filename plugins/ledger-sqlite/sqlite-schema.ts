@@ -3,34 +3,24 @@ import { LedgerError } from '../../core/errors';
 
 /** `PRAGMA application_id` of a Weft ledger file ('WEFT'), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x57454654;
-export const SCHEMA_VERSION = 1;
+/** 2: blocks and history in `<channel>.sqlite`, state in `<channel>_state.sqlite`. */
+export const SCHEMA_VERSION = 2;
+
+/** Which of a channel's two databases a file is, recorded in its `meta` table. */
+export type LedgerFileKind = 'blocks' | 'state';
 
 /**
- * One database per channel. Keys are TEXT compared with BINARY collation, i.e. UTF-8 byte order,
- * Fabric's key order. `j` exposes values that are JSON objects to rich queries and expression
- * indexes; VIRTUAL, so it costs nothing unless an index or a query reads it.
- *
- * History is split in two: a narrow (ns, key, block, tx) index, where each block's writes land at
- * random places (small rows touch few pages), and the values in block order (appends). Storing the
- * value in the keyed table doubled the pages a commit dirtied.
+ * The block file: blocks, the txid index and history, which a block adds to in block order or at
+ * random places (txids, history keys) and never rewrites. History is split in two: a narrow
+ * (ns, key, block, tx) index, where each block's writes land at random places (small rows touch few
+ * pages), and the values in block order (appends). Storing the value in the keyed table doubled the
+ * pages a commit dirtied.
  */
-const DDL = `
+const BLOCKS_DDL = `
 CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE blocks (num INTEGER PRIMARY KEY, hash BLOB NOT NULL, bytes BLOB NOT NULL);
 CREATE INDEX blocks_by_hash ON blocks (hash);
 CREATE TABLE txids (txid TEXT PRIMARY KEY, block_num INTEGER NOT NULL, tx_num INTEGER NOT NULL, code INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE state (
-  ns TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value BLOB NOT NULL,
-  block_num INTEGER NOT NULL,
-  tx_num INTEGER NOT NULL,
-  metadata BLOB,
-  j TEXT GENERATED ALWAYS AS (
-    CASE WHEN json_valid(CAST(value AS TEXT)) AND json_type(CAST(value AS TEXT)) = 'object' THEN CAST(value AS TEXT) END
-  ) VIRTUAL,
-  PRIMARY KEY (ns, key)
-) WITHOUT ROWID;
 CREATE TABLE history (
   ns TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -49,6 +39,27 @@ CREATE TABLE history_values (
   ts_nanos INTEGER NOT NULL,
   PRIMARY KEY (block_num, tx_num, ns, key)
 ) WITHOUT ROWID;
+`;
+
+/**
+ * The state file: world state and declared indexes. Keys are TEXT compared with BINARY collation,
+ * i.e. UTF-8 byte order, Fabric's key order. `j` exposes values that are JSON objects to rich
+ * queries and expression indexes; VIRTUAL, so it costs nothing unless an index or a query reads it.
+ */
+const STATE_DDL = `
+CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE state (
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  block_num INTEGER NOT NULL,
+  tx_num INTEGER NOT NULL,
+  metadata BLOB,
+  j TEXT GENERATED ALWAYS AS (
+    CASE WHEN json_valid(CAST(value AS TEXT)) AND json_type(CAST(value AS TEXT)) = 'object' THEN CAST(value AS TEXT) END
+  ) VIRTUAL,
+  PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
 CREATE TABLE declared_indexes (
   ns TEXT NOT NULL,
   ddoc TEXT NOT NULL,
@@ -59,6 +70,11 @@ CREATE TABLE declared_indexes (
 ) WITHOUT ROWID;
 `;
 
+const LAYOUT: Record<LedgerFileKind, { ddl: string; savepoint: string }> = {
+  blocks: { ddl: BLOCKS_DDL, savepoint: 'history_savepoint' },
+  state: { ddl: STATE_DDL, savepoint: 'state_savepoint' },
+};
+
 function corrupt(file: string, why: string, cause?: unknown): LedgerError {
   return new LedgerError('LEDGER_CORRUPT', `${file} is not a usable Weft ledger: ${why}`, { file }, { cause });
 }
@@ -67,16 +83,17 @@ function corrupt(file: string, why: string, cause?: unknown): LedgerError {
  * Creates the schema in an empty database, or checks an existing one is a Weft ledger of this
  * schema version for `channelId`. Throws `LEDGER_CORRUPT` otherwise.
  */
-export function initSchema(db: Database.Database, file: string, channelId: string): void {
+export function initSchema(db: Database.Database, file: string, channelId: string, kind: LedgerFileKind): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
   const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
   if (appId === 0 && version === 0 && tables === 0) {
     db.transaction(() => {
-      db.exec(DDL);
-      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('channel_id', channelId);
-      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('state_savepoint', 0);
-      db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('history_savepoint', 0);
+      db.exec(LAYOUT[kind].ddl);
+      const meta = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
+      meta.run('channel_id', channelId);
+      meta.run('kind', kind);
+      meta.run(LAYOUT[kind].savepoint, 0);
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
@@ -84,8 +101,11 @@ export function initSchema(db: Database.Database, file: string, channelId: strin
   }
   if (appId !== APPLICATION_ID) throw corrupt(file, `application_id is ${appId}, expected ${APPLICATION_ID} (a SQLite file written by something else)`);
   if (version !== SCHEMA_VERSION) throw corrupt(file, `schema version ${version}, this build reads version ${SCHEMA_VERSION}`);
-  const row = db.prepare("SELECT value FROM meta WHERE name = 'channel_id'").get() as { value: string } | undefined;
-  if (row?.value !== channelId) throw corrupt(file, `it holds channel ${JSON.stringify(row?.value)}, expected ${JSON.stringify(channelId)}`);
+  const meta = db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
+  const holds = meta.get('channel_id');
+  if (holds !== channelId) throw corrupt(file, `it holds channel ${JSON.stringify(holds)}, expected ${JSON.stringify(channelId)}`);
+  const is = meta.get('kind');
+  if (is !== kind) throw corrupt(file, `it is a ${JSON.stringify(is)} database, expected the channel's ${kind} database`);
 }
 
 export { corrupt as corruptLedgerError };

@@ -86,6 +86,78 @@ describe('ledger-sqlite store', () => {
     reopened.close();
   });
 
+  /** Every key's value and history (txids, newest first) in namespace cc. */
+  function contents(ledger: Ledger): unknown {
+    const q = ledger.newQueryExecutor();
+    const keys = [...q.getStateRange('cc', '', '')].map((kv) => kv.key);
+    const out = keys.map((k) => ({ k, v: q.getState('cc', k)?.toString(), h: [...q.getHistoryForKey('cc', k)].map((m) => m.txId) }));
+    q.done();
+    return out;
+  }
+
+  /** The store's own savepoints and height, read without the core ledger's recovery. */
+  function storeHeights(): { blocks: number; state: number; history: number } {
+    const store = new SqliteLedgerStoreProvider({ rootDir: dir }).open('ch1');
+    const heights = { blocks: store.blocks.height(), state: store.state.savepoint(), history: store.history.savepoint() };
+    store.close();
+    return heights;
+  }
+
+  it('replays the last block into a state file left one block behind (a crash between the two commits)', () => {
+    const { manager, chain } = ledgerWithBlocks(6);
+    manager.close();
+    const stateFile = path.join(dir, 'ch1_state.sqlite');
+    const behind = fs.readFileSync(stateFile); // closed cleanly: WAL checkpointed into the file
+    const reopened = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    reopened.open('ch1').commit(chain.block([write('t6', 'k6', 'v6'), write('t7', 'k1', 'changed')]));
+    const expected = contents(reopened.open('ch1'));
+    reopened.close();
+
+    fs.writeFileSync(stateFile, behind);
+    expect(storeHeights()).toEqual({ blocks: 7, state: 6, history: 7 });
+    const recovered = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    const ledger = recovered.open('ch1');
+    expect(contents(ledger)).toEqual(expected);
+    expect(expected).toEqual(expect.arrayContaining([{ k: 'k1', v: 'changed', h: ['t7', 't1'] }]));
+    ledger.commit(chain.block([write('t8', 'k8', 'v8')]));
+    expect(ledger.newQueryExecutor().getState('cc', 'k8')?.toString()).toBe('v8');
+    recovered.close();
+    expect(storeHeights()).toEqual({ blocks: 8, state: 8, history: 8 });
+  });
+
+  it('rebuilds the state from the blocks when the state file is deleted', () => {
+    const { manager, ledger } = ledgerWithBlocks(12);
+    const expected = contents(ledger);
+    manager.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(dir, `ch1_state.sqlite${suffix}`), { force: true });
+    expect(storeHeights()).toEqual({ blocks: 12, state: 0, history: 12 });
+    const reopened = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    expect(contents(reopened.open('ch1'))).toEqual(expected);
+    reopened.close();
+  });
+
+  it('refuses a state file ahead of its block file, and a block file in place of a state file', () => {
+    const { manager, chain } = ledgerWithBlocks(3);
+    manager.close();
+    const blocksFile = path.join(dir, 'ch1.sqlite');
+    const stateFile = path.join(dir, 'ch1_state.sqlite');
+    const olderBlocks = fs.readFileSync(blocksFile);
+    const reopened = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    reopened.open('ch1').commit(chain.block([write('t3', 'k3', 'v3')]));
+    reopened.close();
+
+    fs.writeFileSync(blocksFile, olderBlocks);
+    expect(errorOf(() => new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir })).open('ch1'))).toMatchObject({
+      code: 'LEDGER_CORRUPT',
+      message: expect.stringContaining('ahead of the block store (height 3)'),
+    });
+    fs.copyFileSync(blocksFile, stateFile);
+    expect(errorOf(() => new SqliteLedgerStoreProvider({ rootDir: dir }).open('ch1'))).toMatchObject({
+      code: 'LEDGER_CORRUPT',
+      message: expect.stringContaining(`"blocks" database, expected the channel's state database`),
+    });
+  });
+
   it('writes nothing of a block whose store commit fails half-way', () => {
     const { manager } = ledgerWithBlocks(2);
     manager.close();
@@ -119,19 +191,22 @@ describe('ledger-sqlite store', () => {
     });
   });
 
-  it('keeps one database file per channel in WAL mode with the configured synchronous level', () => {
+  it('keeps a block file and a state file per channel in WAL mode, listed and removed together', () => {
     const provider = new SqliteLedgerStoreProvider({ rootDir: dir, synchronous: 'FULL' });
     provider.open('alpha').close();
     provider.open('beta').close();
+    expect(fs.readdirSync(dir).sort()).toEqual(['alpha.sqlite', 'alpha_state.sqlite', 'beta.sqlite', 'beta_state.sqlite']);
     expect(provider.list()).toEqual(['alpha', 'beta']);
     const open = provider.open('beta');
     expect(errorOf(() => provider.remove('beta'))).toMatchObject({ code: 'LEDGER_ALREADY_OPEN' });
     open.close();
     provider.remove('beta');
-    expect([provider.list(), provider.exists('beta')]).toEqual([['alpha'], false]);
-    const db = new Database(path.join(dir, 'alpha.sqlite'), { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    db.close();
+    expect([provider.list(), provider.exists('beta'), fs.readdirSync(dir).sort()]).toEqual([['alpha'], false, ['alpha.sqlite', 'alpha_state.sqlite']]);
+    for (const file of ['alpha.sqlite', 'alpha_state.sqlite']) {
+      const db = new Database(path.join(dir, file), { readonly: true });
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      db.close();
+    }
     expect(errorOf(() => new SqliteLedgerStoreProvider({ rootDir: dir, synchronous: 'SOMETIMES' as 'FULL' }))).toMatchObject({ code: 'LEDGER_BAD_OPTIONS' });
     expect(errorOf(() => provider.open('../escape'))).toMatchObject({ code: 'LEDGER_BAD_CHANNEL_ID' });
   });
@@ -140,7 +215,7 @@ describe('ledger-sqlite store', () => {
     const { manager, ledger } = ledgerWithBlocks(1);
     ledger.declareIndexes('cc', [{ name: 'i.json', content: JSON.stringify({ index: { fields: ['docType', 'owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) }]);
     manager.close();
-    const db = new Database(path.join(dir, 'ch1.sqlite'), { readonly: true });
+    const db = new Database(path.join(dir, 'ch1_state.sqlite'), { readonly: true });
     const query = parseRichQuery('{"selector":{"docType":"asset","owner":"bob"}}');
     const index = chooseIndex(query, [{ sqlName: indexName(db), firstField: ['docType'] }]);
     expect(chooseIndex(parseRichQuery('{"selector":{"owner":"bob"}}'), [{ sqlName: 'x', firstField: ['docType'] }])).toBeUndefined();
