@@ -135,14 +135,27 @@ export class KvLedger implements Ledger {
     const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes);
     setTransactionsFilter(block, Uint8Array.from(updates.codes));
     const blockHash = blockHeaderHash(header);
-    this.store.commit({
-      blockNum,
-      blockHash,
-      blockBytes: block.serializeBinary(),
-      txs: txs.map((t) => ({ txId: t.txId, txNum: t.txNum, validationCode: updates.codes[t.txNum] })),
-      state: updates.state,
-      history: updates.history,
-    });
+    try {
+      this.store.commit({
+        blockNum,
+        blockHash,
+        blockBytes: block.serializeBinary(),
+        txs: txs.map((t) => ({ txId: t.txId, txNum: t.txNum, validationCode: updates.codes[t.txNum] })),
+        state: updates.state,
+        history: updates.history,
+      });
+    } catch (e) {
+      if (this.store.blocks.height() <= blockNum) throw e;
+      // The block is stored but state or history did not follow (a store that commits them
+      // separately): replay them now, as at open, rather than leave the ledger stuck until a restart.
+      this.lastHash = blockHash;
+      this.lastPreviousHash = header.getPreviousHash_asU8();
+      try {
+        this.recover();
+      } catch {
+        throw e;
+      }
+    }
     this.lastHash = blockHash;
     this.lastPreviousHash = header.getPreviousHash_asU8();
     return { blockNum, validationCodes: updates.codes };

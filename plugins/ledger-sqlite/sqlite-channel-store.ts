@@ -84,8 +84,8 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     try {
       this.commitTxn(c);
     } catch (e) {
-      // If only the state commit failed, the block is stored and the state is behind it: commits
-      // now fail with LEDGER_NOT_RECOVERED until the ledger is reopened, which replays the block.
+      // If only the state commit failed, the block is stored and the state is behind it; KvLedger
+      // sees the new height and replays the block into the state, as it does at open.
       throw storeFailure(`commit of block ${c.blockNum} on channel ${this.channelId}`, e);
     }
   }

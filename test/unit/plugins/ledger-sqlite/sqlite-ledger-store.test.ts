@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { Container } from '../../../../core/di';
 import { LedgerManager, LedgerManagerImpl, RwSetBuilder, parseRichQuery, type Ledger } from '../../../../core/ledger';
+import type { BlockCommit, ChannelLedgerStore, LedgerStoreProvider } from '../../../../core/ledger/ledger-store-provider';
 import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
 import { NodeConfigToken, parseNodeConfig } from '../../../../core/node/config';
 import { loadPlugin } from '../../../../core/node/plugin-loader';
@@ -123,6 +124,54 @@ describe('ledger-sqlite store', () => {
     expect(ledger.newQueryExecutor().getState('cc', 'k8')?.toString()).toBe('v8');
     recovered.close();
     expect(storeHeights()).toEqual({ blocks: 8, state: 8, history: 8 });
+  });
+
+  it('replays the state at once when the state commit fails after the block commit, and stays consistent when it cannot', () => {
+    const real = new SqliteLedgerStoreProvider({ rootDir: dir });
+    let fail: 'state' | 'state and replay' | undefined;
+    // The real store, except that when armed the block commits and the state does not (its writes
+    // are withheld and its savepoint set back through a second connection), as after a failed COMMIT.
+    const provider: LedgerStoreProvider = {
+      exists: (id) => real.exists(id),
+      list: () => real.list(),
+      open: (id) => {
+        const store = real.open(id);
+        return Object.assign(Object.create(store) as ChannelLedgerStore, {
+          commit: (c: BlockCommit) => {
+            if (fail === undefined) return store.commit(c);
+            store.commit({ ...c, state: [] });
+            const side = new Database(real.stateFile(id));
+            side.prepare("UPDATE meta SET value = ? WHERE name = 'state_savepoint'").run(c.blockNum);
+            side.close();
+            throw new Error('disk I/O error');
+          },
+          applyUpdates: (...args: Parameters<ChannelLedgerStore['applyUpdates']>) => {
+            if (fail === 'state and replay') throw new Error('disk I/O error again');
+            store.applyUpdates(...args);
+          },
+        });
+      },
+    };
+    const manager = new LedgerManagerImpl(provider);
+    const chain = new TestChain();
+    const ledger = manager.create('ch1', chain.block([]));
+    ledger.commit(chain.block([write('t1', 'k1', 'v1')]));
+
+    fail = 'state';
+    expect(ledger.commit(chain.block([write('t2', 'k2', 'v2')]))).toMatchObject({ blockNum: 2, validationCodes: [0] });
+    expect(ledger.newQueryExecutor().getState('cc', 'k2')?.toString()).toBe('v2');
+
+    fail = 'state and replay';
+    expect(errorOf(() => ledger.commit(chain.block([write('t3', 'k3', 'v3')])))).toMatchObject({ message: 'disk I/O error' });
+    fail = undefined;
+    expect(ledger.height()).toBe(4);
+    expect(errorOf(() => ledger.commit(chain.block([write('t4', 'k4', 'v4')])))).toMatchObject({ code: 'LEDGER_NOT_RECOVERED' });
+    manager.close();
+
+    const reopened = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir })).open('ch1');
+    expect(['k1', 'k2', 'k3'].map((k) => reopened.newQueryExecutor().getState('cc', k)?.toString())).toEqual(['v1', 'v2', 'v3']);
+    reopened.close();
+    expect(storeHeights()).toEqual({ blocks: 4, state: 4, history: 4 });
   });
 
   it('rebuilds the state from the blocks when the state file is deleted', () => {
