@@ -14,6 +14,20 @@ export function storeFailure(what: string, e: unknown): WeftError {
   return new LedgerError('LEDGER_STORE_FAILED', `${what} failed: ${(e as Error).message}`, { sqliteCode: code }, { cause: e });
 }
 
+/** When the state's WAL is folded back into its database: see `stateWalToDatabaseRatio`. */
+export interface StateWalPolicy {
+  minPages: number;
+  ratio: number;
+}
+
+/** The state grows slowly; its size is re-read every this many blocks (and at open). */
+const WAL_POLICY_EVERY_BLOCKS = 64;
+/**
+ * 512 MiB of 4 KiB pages: bounds the WAL SQLite reads back at open, and the wal-index segments a
+ * page-cache miss searches, for states far larger than their page cache.
+ */
+const STATE_WAL_MAX_PAGES = 131_072;
+
 /**
  * One channel's ledger in two SQLite databases. A block's commit writes its state updates in an open
  * transaction of the state database, then commits the block, its txids and history (with the
@@ -33,12 +47,14 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   private readonly applyStateTxn: (blockNum: number, state: readonly StateUpdate[]) => void;
   private readonly applyHistoryTxn: (blockNum: number, history: readonly HistoryEntry[]) => void;
   private closed = false;
+  private stateWalPages = -1;
 
   constructor(
     private readonly blocksDb: Database.Database,
     private readonly stateDb: Database.Database,
     readonly channelId: string,
-    private readonly onClose: () => void = () => undefined,
+    private readonly onClose: () => void,
+    private readonly stateWal: StateWalPolicy,
   ) {
     this.blocks = new SqliteBlockStore(blocksDb);
     this.history = new SqliteHistoryStore(blocksDb);
@@ -64,6 +80,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       this.history.apply(history);
       this.setHistorySavepoint.run(blockNum + 1);
     });
+    this.applyStateWalPolicy();
   }
 
   commit(c: BlockCommit): void {
@@ -88,6 +105,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       // sees the new height and replays the block into the state, as it does at open.
       throw storeFailure(`commit of block ${c.blockNum} on channel ${this.channelId}`, e);
     }
+    if (c.blockNum % WAL_POLICY_EVERY_BLOCKS === 0) this.applyStateWalPolicy();
   }
 
   applyUpdates(blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined): void {
@@ -101,6 +119,15 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     } catch (e) {
       throw storeFailure(`recovery of block ${blockNum} on channel ${this.channelId}`, e);
     }
+  }
+
+  /** Sets the state's autocheckpoint from its current size (see `stateWalToDatabaseRatio`). */
+  private applyStateWalPolicy(): void {
+    if (this.stateWal.ratio === 0) return;
+    const dbPages = this.stateDb.pragma('page_count', { simple: true }) as number;
+    const pages = Math.max(this.stateWal.minPages, Math.min(STATE_WAL_MAX_PAGES, Math.round(dbPages * this.stateWal.ratio)));
+    if (pages !== this.stateWalPages) this.stateDb.pragma(`wal_autocheckpoint = ${pages}`);
+    this.stateWalPages = pages;
   }
 
   resetStateAndHistory(): void {

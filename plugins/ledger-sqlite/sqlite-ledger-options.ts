@@ -16,6 +16,14 @@ export const SqliteLedgerOptions = z
      * blocks (SQLite's default of 1000 pages made commits 2-3x slower).
      */
     walAutocheckpointPages: z.number().int().nonnegative().default(16384),
+    /**
+     * The state's WAL may grow to this multiple of the state database's size (when that exceeds
+     * `walAutocheckpointPages`, and at most 512 MiB) before a checkpoint folds it back. A
+     * checkpoint writes each distinct page once: with 1M keys updated at random, a WAL of 64 MiB
+     * writes ~440 pages back per block of 500 updates, one as large as the database ~320. 0 turns
+     * this off.
+     */
+    stateWalToDatabaseRatio: z.number().nonnegative().max(16).default(1),
     /** Memory-mapped I/O window per database file, MiB (0 = off); saves a copy per page read. */
     mmapSizeMiB: z.number().int().nonnegative().default(0),
     /**

@@ -58,7 +58,10 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       blocksDb.close();
       throw e;
     }
-    const store = new SqliteChannelStore(blocksDb, stateDb, channelId, () => this.open_.delete(channelId));
+    const store = new SqliteChannelStore(blocksDb, stateDb, channelId, () => this.open_.delete(channelId), {
+      minPages: this.options.walAutocheckpointPages,
+      ratio: this.options.stateWalToDatabaseRatio,
+    });
     this.open_.set(channelId, store);
     return store;
   }

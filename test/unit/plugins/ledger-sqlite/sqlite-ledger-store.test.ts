@@ -260,6 +260,34 @@ describe('ledger-sqlite store', () => {
     expect(errorOf(() => provider.open('../escape'))).toMatchObject({ code: 'LEDGER_BAD_CHANNEL_ID' });
   });
 
+  it('lets the state WAL grow to stateWalToDatabaseRatio times the state database before checkpointing it', () => {
+    const peakWalPages = (ratio: number): number => {
+      const rootDir = path.join(dir, `ratio${ratio}`);
+      const options = { rootDir, walAutocheckpointPages: 1, stateWalToDatabaseRatio: ratio };
+      const chain = new TestChain();
+      const first = new LedgerManagerImpl(new SqliteLedgerStoreProvider(options));
+      const created = first.create('ch1', chain.block([]));
+      for (let i = 1; i <= 40; i++) created.commit(chain.block([write(`a${i}`, `k${i}`, 'x'.repeat(3000))]));
+      first.close();
+      // Reopened, the policy sizes the WAL from the ~45-page database: 4x is ~180 pages.
+      const manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider(options));
+      const ledger = manager.open('ch1');
+      for (let i = 1; i <= 40; i++) ledger.commit(chain.block([write(`b${i}`, `k${i}`, 'y'.repeat(3000))]));
+      // A WAL file keeps its largest size when SQLite restarts it after a checkpoint; closing deletes it.
+      const pages = Math.ceil(fs.statSync(path.join(rootDir, 'ch1_state.sqlite-wal')).size / 4096);
+      const q = ledger.newQueryExecutor();
+      expect(Buffer.from(q.getState('cc', 'k40') ?? []).toString()).toBe('y'.repeat(3000));
+      q.done();
+      manager.close();
+      return pages;
+    };
+    const checkpointedEachBlock = peakWalPages(0);
+    const checkpointedAtFourTimesTheDatabase = peakWalPages(4);
+    expect(checkpointedEachBlock).toBeLessThanOrEqual(10);
+    expect(checkpointedAtFourTimesTheDatabase).toBeGreaterThanOrEqual(80);
+    expect(errorOf(() => new SqliteLedgerStoreProvider({ rootDir: dir, stateWalToDatabaseRatio: -1 }))).toMatchObject({ code: 'LEDGER_BAD_OPTIONS' });
+  });
+
   it('turns declared CouchDB indexes into SQLite expression indexes the rich query plan uses', () => {
     const { manager, ledger } = ledgerWithBlocks(1);
     ledger.declareIndexes('cc', [{ name: 'i.json', content: JSON.stringify({ index: { fields: ['docType', 'owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) }]);
