@@ -121,9 +121,12 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     }
   }
 
-  /** Sets the state's autocheckpoint from its current size (see `stateWalToDatabaseRatio`). */
+  /**
+   * Sets the state's autocheckpoint from its current size (see `stateWalToDatabaseRatio`); never
+   * where `walAutocheckpointPages` 0 turned automatic checkpoints off.
+   */
   private applyStateWalPolicy(): void {
-    if (this.stateWal.ratio === 0) return;
+    if (this.stateWal.ratio === 0 || this.stateWal.minPages === 0) return;
     const dbPages = this.stateDb.pragma('page_count', { simple: true }) as number;
     const pages = Math.max(this.stateWal.minPages, Math.min(STATE_WAL_MAX_PAGES, Math.round(dbPages * this.stateWal.ratio)));
     if (pages !== this.stateWalPages) this.stateDb.pragma(`wal_autocheckpoint = ${pages}`);

@@ -21,7 +21,7 @@ export const SqliteLedgerOptions = z
      * `walAutocheckpointPages`, and at most 512 MiB) before a checkpoint folds it back. A
      * checkpoint writes each distinct page once: with 1M keys updated at random, a WAL of 64 MiB
      * writes ~440 pages back per block of 500 updates, one as large as the database ~320. 0 turns
-     * this off.
+     * this off; so does `walAutocheckpointPages` 0 (no automatic checkpoints at all).
      */
     stateWalToDatabaseRatio: z.number().nonnegative().max(16).default(1),
     /** Memory-mapped I/O window per database file, MiB (0 = off); saves a copy per page read. */
