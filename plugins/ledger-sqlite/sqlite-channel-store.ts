@@ -47,7 +47,6 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   private readonly applyStateTxn: (blockNum: number, state: readonly StateUpdate[]) => void;
   private readonly applyHistoryTxn: (blockNum: number, history: readonly HistoryEntry[]) => void;
   private closed = false;
-  private stateWalPages = -1;
 
   constructor(
     private readonly blocksDb: Database.Database,
@@ -129,8 +128,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     if (this.stateWal.ratio === 0 || this.stateWal.minPages === 0) return;
     const dbPages = this.stateDb.pragma('page_count', { simple: true }) as number;
     const pages = Math.max(this.stateWal.minPages, Math.min(STATE_WAL_MAX_PAGES, Math.round(dbPages * this.stateWal.ratio)));
-    if (pages !== this.stateWalPages) this.stateDb.pragma(`wal_autocheckpoint = ${pages}`);
-    this.stateWalPages = pages;
+    this.stateDb.pragma(`wal_autocheckpoint = ${pages}`);
   }
 
   resetStateAndHistory(): void {
