@@ -44,6 +44,24 @@ export interface ChannelLedgerStore {
   close(): void;
 }
 
+/** One block appended to a {@link ChannelBlockStore}: a {@link BlockCommit} without state or history. */
+export type BlockAppend = Pick<BlockCommit, 'blockNum' | 'blockHash' | 'blockBytes' | 'txs'>;
+
+/**
+ * A channel's blocks and txid index alone, for a node that keeps no world state or history (the
+ * orderer): no state database is created, and no per-block state or history commit is paid.
+ */
+export interface ChannelBlockStore {
+  readonly blocks: BlockStore;
+  /**
+   * Appends the block and indexes its txids, atomically. Called once per block, in order
+   * (`blockNum` = height); throws `LedgerError` otherwise, having written nothing.
+   */
+  append(block: BlockAppend): void;
+  /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
+  close(): void;
+}
+
 /**
  * The `ledger` plugin slot: storage for channel ledgers, one independent store per channel.
  * Called by the ledger manager when a channel is created, joined or opened at node start.
@@ -54,6 +72,12 @@ export interface LedgerStoreProvider {
    * `LEDGER_CORRUPT` when existing files are not a ledger of this plugin (foreign or damaged).
    */
   open(channelId: string): ChannelLedgerStore;
+  /**
+   * Opens only the channel's block store, creating it empty when missing, without touching any
+   * state or history. A ledger appended this way can later be opened with {@link open}, which
+   * finds state and history behind the blocks and replays them. Same errors as {@link open}.
+   */
+  openBlocks(channelId: string): ChannelBlockStore;
   /** Whether a store exists for the channel. */
   exists(channelId: string): boolean;
   /** Channel ids with a store, sorted. */

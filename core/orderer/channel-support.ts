@@ -1,6 +1,6 @@
 import { Block, type Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
-import type { ChannelLedgerStore } from '../ledger/ledger-store-provider';
+import type { ChannelBlockStore } from '../ledger/ledger-store-provider';
 import { blockHeaderHash } from '../protocol/block';
 import type { Signer } from '../protocol/signer';
 import { BlockCutterImpl, type BlockCutter } from './block-cutter';
@@ -25,7 +25,7 @@ export class ChannelSupport implements ConsenterSupport {
 
   constructor(
     readonly channelId: string,
-    private readonly store: ChannelLedgerStore,
+    private readonly store: ChannelBlockStore,
     resources: ChannelResources,
     private readonly providers: ResourceProviders,
     signer: Signer,
@@ -114,14 +114,7 @@ export class ChannelSupport implements ConsenterSupport {
 
   private async append(block: Block): Promise<void> {
     const header = block.getHeader()!;
-    this.store.commit({
-      blockNum: header.getNumber(),
-      blockHash: blockHeaderHash(header),
-      blockBytes: block.serializeBinary(),
-      txs: [],
-      state: [],
-      history: [],
-    });
+    this.store.append({ blockNum: header.getNumber(), blockHash: blockHeaderHash(header), blockBytes: block.serializeBinary(), txs: [] });
     const height = header.getNumber() + 1;
     for (const listener of this.listeners) listener(height);
   }

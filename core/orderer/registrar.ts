@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
 import { OrdererError } from '../errors';
-import type { ChannelLedgerStore, LedgerStoreProvider } from '../ledger/ledger-store-provider';
+import type { ChannelBlockStore, LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { blockHeaderHash, getLastConfigIndex, parseBlock } from '../protocol/block';
 import type { Signer } from '../protocol/signer';
 import { consenterMetadataOf } from './block-writer';
@@ -26,7 +26,7 @@ export interface ChannelInfo {
 export interface ChannelEntry {
   readonly support: ChannelSupport;
   readonly chain: Chain;
-  readonly store: ChannelLedgerStore;
+  readonly store: ChannelBlockStore;
 }
 
 export interface RegistrarDeps {
@@ -125,10 +125,10 @@ export class Registrar {
     // Validates MSPs, policies and orderer values before anything is written.
     buildChannelResources(channelId, config, this.deps.providers);
 
-    const store = this.deps.ledgers.open(channelId);
+    const store = this.deps.ledgers.openBlocks(channelId);
     try {
       if (store.blocks.height() === 0) {
-        store.commit({ blockNum: 0, blockHash: blockHeaderHash(parsed.block.getHeader()!), blockBytes, txs: [], state: [], history: [] });
+        store.append({ blockNum: 0, blockHash: blockHeaderHash(parsed.block.getHeader()!), blockBytes, txs: [] });
       } else {
         // A channel removed earlier whose ledger the store plugin kept: resume it if it is the same chain.
         const existing = store.blocks.getBlockBytes(0)!;
@@ -177,7 +177,7 @@ export class Registrar {
   }
 
   private open(channelId: string): void {
-    const store = this.deps.ledgers.open(channelId);
+    const store = this.deps.ledgers.openBlocks(channelId);
     try {
       const height = store.blocks.height();
       if (height === 0) throw new OrdererError('ORDERER_EMPTY_LEDGER', `channel ${channelId} has an empty ledger`);
@@ -212,7 +212,7 @@ export class Registrar {
   }
 }
 
-function lastConfigBlock(store: ChannelLedgerStore, last: Block): Block {
+function lastConfigBlock(store: ChannelBlockStore, last: Block): Block {
   let index = 0;
   try {
     index = getLastConfigIndex(last);

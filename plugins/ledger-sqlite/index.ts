@@ -14,6 +14,7 @@ export { splitLedgerSlotOptions } from './ledger-sqlite-module';
 export { SqliteLedgerOptions } from './sqlite-ledger-options';
 export { SqliteLedgerStoreProvider } from './sqlite-ledger-store-provider';
 export { SqliteChannelStore } from './sqlite-channel-store';
+export { SqliteChannelBlockStore } from './sqlite-channel-block-store';
 export { SqliteStateStore } from './sqlite-state-store';
 export { SqliteBlockStore } from './sqlite-block-store';
 export { SqliteHistoryStore } from './sqlite-history-store';

@@ -14,6 +14,14 @@ export function storeFailure(what: string, e: unknown): WeftError {
   return new LedgerError('LEDGER_STORE_FAILED', `${what} failed: ${(e as Error).message}`, { sqliteCode: code }, { cause: e });
 }
 
+export function outOfOrderError(channelId: string, expected: number, got: number): LedgerError {
+  return new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${channelId}: expected block ${expected}, received block ${got}`, { channelId, expected, got });
+}
+
+export function closedStoreError(channelId: string): LedgerError {
+  return new LedgerError('LEDGER_CLOSED', `the ledger store of channel ${channelId} is closed`, { channelId });
+}
+
 /** When the state's WAL is folded back into its database: see `stateWalToDatabaseRatio`. */
 export interface StateWalPolicy {
   minPages: number;
@@ -85,13 +93,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   commit(c: BlockCommit): void {
     this.checkOpen();
     const height = this.blocks.height();
-    if (c.blockNum !== height) {
-      throw new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${this.channelId}: expected block ${height}, received block ${c.blockNum}`, {
-        channelId: this.channelId,
-        expected: height,
-        got: c.blockNum,
-      });
-    }
+    if (c.blockNum !== height) throw outOfOrderError(this.channelId, height, c.blockNum);
     if (this.state.savepoint() !== height || this.history.savepoint() !== height) {
       throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: state or history is behind the block store; recover before committing`, {
         channelId: this.channelId,
@@ -152,6 +154,6 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new LedgerError('LEDGER_CLOSED', `the ledger store of channel ${this.channelId} is closed`, { channelId: this.channelId });
+    if (this.closed) throw closedStoreError(this.channelId);
   }
 }

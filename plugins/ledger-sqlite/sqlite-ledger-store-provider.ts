@@ -6,6 +6,7 @@ import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
+import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
 import { SqliteChannelStore } from './sqlite-channel-store';
 
 const SUFFIX = '.sqlite';
@@ -21,7 +22,8 @@ const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN'])
  */
 export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   readonly options: SqliteLedgerOptions;
-  private readonly open_ = new Map<string, SqliteChannelStore>();
+  /** Channels with a store open in this process (either kind). */
+  private readonly open_ = new Set<string>();
 
   constructor(options: Partial<SqliteLedgerOptions> & { rootDir: string }) {
     const parsed = SqliteLedgerOptions.safeParse(options);
@@ -46,9 +48,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   open(channelId: string): SqliteChannelStore {
     const blocksFile = this.file(channelId);
     const stateFile = this.stateFile(channelId);
-    if (this.open_.has(channelId)) {
-      throw new LedgerError('LEDGER_ALREADY_OPEN', `the ledger of channel ${channelId} is already open in this process`, { channelId });
-    }
+    this.checkNotOpen(channelId);
     fs.mkdirSync(this.options.rootDir, { recursive: true });
     const blocksDb = this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB);
     let stateDb: Database.Database;
@@ -62,8 +62,26 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       minPages: this.options.walAutocheckpointPages,
       ratio: this.options.stateWalToDatabaseRatio,
     });
-    this.open_.set(channelId, store);
+    this.open_.add(channelId);
     return store;
+  }
+
+  /** The block file alone: no state file is created or opened (the orderer's ledgers). */
+  openBlocks(channelId: string): SqliteChannelBlockStore {
+    const blocksFile = this.file(channelId);
+    this.checkNotOpen(channelId);
+    fs.mkdirSync(this.options.rootDir, { recursive: true });
+    const store = new SqliteChannelBlockStore(this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB), channelId, () =>
+      this.open_.delete(channelId),
+    );
+    this.open_.add(channelId);
+    return store;
+  }
+
+  private checkNotOpen(channelId: string): void {
+    if (this.open_.has(channelId)) {
+      throw new LedgerError('LEDGER_ALREADY_OPEN', `the ledger of channel ${channelId} is already open in this process`, { channelId });
+    }
   }
 
   private openFile(file: string, channelId: string, kind: LedgerFileKind, cacheSizeMiB: number): Database.Database {

@@ -26,7 +26,7 @@ const repo = path.resolve(__dirname, '../../..');
 
 /** Transaction ids in the channel's ledger file as the killed process left it. */
 function ledgerTxIds(dataDir: string, channelId: string): Set<string> {
-  const store = new SqliteLedgerStoreProvider({ rootDir: path.join(dataDir, 'ledgers') }).open(channelId);
+  const store = new SqliteLedgerStoreProvider({ rootDir: path.join(dataDir, 'ledgers') }).openBlocks(channelId);
   const ids = new Set<string>();
   try {
     for (let n = 0; n < store.blocks.height(); n++) {
@@ -149,6 +149,8 @@ describe('orderer restart continuity (real process, SIGKILL)', () => {
     await kill(first.child);
     client.close();
     const inLedger = ledgerTxIds(dataDir, 'rch');
+    // The orderer keeps blocks only: no world-state database next to them.
+    expect(fs.readdirSync(path.join(dataDir, 'ledgers')).filter((f) => f.endsWith('.sqlite'))).toEqual(['rch.sqlite']);
     const onlyInWal = [...acked].filter((t) => !inLedger.has(t));
     expect(onlyInWal.length).toBeGreaterThan(0);
 

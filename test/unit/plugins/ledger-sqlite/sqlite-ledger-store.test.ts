@@ -6,6 +6,7 @@ import { Container } from '../../../../core/di';
 import { LedgerManager, LedgerManagerImpl, RwSetBuilder, parseRichQuery, type Ledger } from '../../../../core/ledger';
 import type { BlockCommit, ChannelLedgerStore, LedgerStoreProvider } from '../../../../core/ledger/ledger-store-provider';
 import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
+import { blockHeaderHash, setTransactionsFilter } from '../../../../core/protocol/block';
 import { NodeConfigToken, parseNodeConfig } from '../../../../core/node/config';
 import { loadPlugin } from '../../../../core/node/plugin-loader';
 import { chooseIndex, compileRichQuery, manifest, module, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
@@ -134,6 +135,7 @@ describe('ledger-sqlite store', () => {
     const provider: LedgerStoreProvider = {
       exists: (id) => real.exists(id),
       list: () => real.list(),
+      openBlocks: (id) => real.openBlocks(id),
       open: (id) => {
         const store = real.open(id);
         return Object.assign(Object.create(store) as ChannelLedgerStore, {
@@ -258,6 +260,41 @@ describe('ledger-sqlite store', () => {
     }
     expect(errorOf(() => new SqliteLedgerStoreProvider({ rootDir: dir, synchronous: 'SOMETIMES' as 'FULL' }))).toMatchObject({ code: 'LEDGER_BAD_OPTIONS' });
     expect(errorOf(() => provider.open('../escape'))).toMatchObject({ code: 'LEDGER_BAD_CHANNEL_ID' });
+  });
+
+  it('opens a block file alone for a node without state: no state file, ordered appends, and a later full open replays the rest', () => {
+    const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
+    const chain = new TestChain();
+    const blocks = [chain.block([]), chain.block([write('t1', 'k1', 'v1')]), chain.block([write('t2', 'k1', 'v2')])];
+    const store = provider.openBlocks('ch1');
+    expect(errorOf(() => provider.open('ch1'))).toMatchObject({ code: 'LEDGER_ALREADY_OPEN' });
+    for (const b of blocks) {
+      // As a committer stores them: every transaction valid.
+      setTransactionsFilter(b, new Uint8Array(b.getData()!.getDataList().length));
+      const header = b.getHeader()!;
+      store.append({ blockNum: header.getNumber(), blockHash: blockHeaderHash(header), blockBytes: b.serializeBinary(), txs: [] });
+    }
+    expect(errorOf(() => store.append({ blockNum: 5, blockHash: new Uint8Array(32), blockBytes: new Uint8Array(1), txs: [] }))).toMatchObject({
+      code: 'LEDGER_BLOCK_OUT_OF_ORDER',
+    });
+    // A block number already taken is refused before anything is written.
+    expect(errorOf(() => store.append({ blockNum: 2, blockHash: new Uint8Array(32), blockBytes: new Uint8Array(1), txs: [] }))).toMatchObject({
+      code: 'LEDGER_BLOCK_OUT_OF_ORDER',
+    });
+    expect([store.blocks.height(), Buffer.from(store.blocks.getBlockBytes(2)!).equals(Buffer.from(blocks[2].serializeBinary()))]).toEqual([3, true]);
+    store.close();
+    expect(errorOf(() => store.append({ blockNum: 3, blockHash: new Uint8Array(32), blockBytes: new Uint8Array(1), txs: [] }))).toMatchObject({
+      code: 'LEDGER_CLOSED',
+    });
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite'))).toEqual(['ch1.sqlite']);
+    expect(provider.list()).toEqual(['ch1']);
+
+    expect(storeHeights()).toEqual({ blocks: 3, state: 0, history: 0 });
+    const manager = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    const ledger = manager.open('ch1');
+    expect(ledger.newQueryExecutor().getState('cc', 'k1')?.toString()).toBe('v2');
+    expect([...ledger.newQueryExecutor().getHistoryForKey('cc', 'k1')].map((m) => m.txId)).toEqual(['t2', 't1']);
+    manager.close();
   });
 
   it('lets the state WAL grow to stateWalToDatabaseRatio times the state database before checkpointing it', () => {
