@@ -247,5 +247,28 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect(again.open('other.ch-2').height()).toBe(1);
       again.close();
     });
+
+    it('opens a block store alone (the orderer): ordered appends that survive a reopen', () => {
+      const blocks = [f.chain.block([]), f.chain.block([])].map((b) => ({
+        blockNum: b.getHeader()!.getNumber(),
+        blockHash: blockHeaderHash(b.getHeader()!),
+        blockBytes: b.serializeBinary(),
+        txs: [],
+      }));
+      const store = f.provider.openBlocks('ord');
+      for (const b of blocks) store.append(b);
+      expect(() => store.append({ ...blocks[1], blockNum: 5 })).toThrow(expect.objectContaining({ code: 'LEDGER_BLOCK_OUT_OF_ORDER' }));
+      expect(() => store.append(blocks[1])).toThrow(expect.objectContaining({ code: 'LEDGER_BLOCK_OUT_OF_ORDER' }));
+      store.close();
+      expect(() => store.append({ ...blocks[1], blockNum: 2 })).toThrow(expect.objectContaining({ code: 'LEDGER_CLOSED' }));
+      expect(() => f.provider.openBlocks('../etc')).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_CHANNEL_ID' }));
+
+      const again = makeProvider(f.dir).openBlocks('ord');
+      expect(again.blocks.height()).toBe(2);
+      expect(Buffer.from(again.blocks.getBlockBytes(1)!).equals(Buffer.from(blocks[1].blockBytes))).toBe(true);
+      expect(again.blocks.getBlockNumberByHash(blocks[1].blockHash)).toBe(1);
+      again.close();
+      expect(f.provider.list()).toEqual(['ch1', 'ord']);
+    });
   });
 }
