@@ -35,6 +35,17 @@ describe('operations server', () => {
     expect(await (await fetch(`${base}/version`)).json()).toEqual({ Version: '9.9.9', CommitSHA: 'abc123' });
   });
 
+  it('measures event-loop lag, sampled every 100 ms', async () => {
+    await fetch(`${base}/metrics`); // the lag histogram restarts after every scrape
+    // A stall longer than the sampling period: a sample is certainly due during it, and late.
+    const until = Date.now() + 150;
+    while (Date.now() < until);
+    await new Promise((r) => setTimeout(r, 250));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const max = Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(max).toBeGreaterThanOrEqual(0.04);
+  });
+
   it('reads and changes the log level, refusing bad specs', async () => {
     expect(await (await fetch(`${base}/logspec`)).json()).toEqual({ spec: 'warn' });
     expect((await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"debug"}' })).status).toBe(204);
