@@ -10,7 +10,8 @@
  * minute in). The warm-up's own cost is reported beside the steady-state figure, not hidden.
  *
  * Knobs (environment): WEFT_BENCH_CONCURRENCY (default 64 clients), WEFT_BENCH_SECONDS (10);
- * WEFT_CPU_PROF=<dir> makes every node write a V8 .cpuprofile there on exit (test/e2e/weft-process.ts).
+ * WEFT_CPU_PROF=<dir> makes every node write a V8 .cpuprofile there on exit, and WEFT_NODE_FLAGS adds
+ * Node flags to every node (e.g. `--perf-basic-prof` for `perf`), both in test/e2e/weft-process.ts.
  */
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { CHANNEL, gatewayFor } from '../test/integration/peer/network-fixture';

@@ -43,7 +43,9 @@ export class WeftProcess {
     // WEFT_CPU_PROF=<dir>: each node writes a V8 .cpuprofile there when it exits (for profiling benches).
     const profDir = process.env.WEFT_CPU_PROF;
     const profFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, ['--no-node-snapshot', ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
+    // WEFT_NODE_FLAGS="--perf-basic-prof --trace-gc …": extra Node flags for every node, for measuring.
+    const extraFlags = (process.env.WEFT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, ['--no-node-snapshot', ...extraFlags, ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn' },
     });
