@@ -4,6 +4,7 @@ import type { Container } from '../di';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { MspProvider } from '../msp/msp';
 import { assembleContainer, type AssembleOptions } from '../node/container';
+import { EventLoopLoad } from '../node/event-loop-load';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
 import { Consenter } from './consenter';
@@ -47,7 +48,7 @@ export class OrdererNode {
     const mspProvider = container.get<MspProvider>(MspProvider);
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const signer = mspProvider.loadSigningIdentity(this.config.msp.dir, this.config.msp.id);
-    const precheck = new SignaturePrecheck();
+    const precheck = new SignaturePrecheck(new EventLoopLoad());
     this.registrar = new Registrar({
       ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
       consenter: container.get<Consenter>(Consenter),
