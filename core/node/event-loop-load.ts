@@ -7,8 +7,8 @@ export interface LoopLoad {
 
 /**
  * Event-loop utilization over the last completed window (`windowMs`), compared with `threshold`.
- * Handing a 100 µs signature check to libuv's pool costs about as much CPU again (a job, a thread
- * wake-up, a callback), which only pays when the loop has other work to do meanwhile; an orderer
+ * Handing a 100 µs signature check to libuv's pool costs about half as much CPU again (a job, a
+ * thread wake-up, a callback), which only pays when the loop has other work to do meanwhile; an orderer
  * at a few hundred transactions a second is idle 90% of the time.
  */
 export class EventLoopLoad implements LoopLoad {

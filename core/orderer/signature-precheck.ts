@@ -8,7 +8,7 @@ import type { SignedData } from '../policy/policy';
  * synchronous ingress checks, so the ECDSA verification (about 100 µs) runs beside the event loop
  * instead of on it (performance.md, recommendation 2), but only while the loop is busy (`load`).
  * A mostly idle loop verifies inline, in the policy evaluation, which costs less CPU in all: on
- * the 2-org bench about 10% of the orderer's CPU per transaction.
+ * the 2-org bench 2–12% of the orderer's CPU per transaction (four paired runs, about 6% on average).
  *
  * It only ever *adds* a fast path: a signature it verified is reported as valid to the policy
  * evaluation for exactly those byte objects; anything else (an identity that does not
