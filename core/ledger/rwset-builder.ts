@@ -9,7 +9,7 @@ import {
   RangeQueryInfo,
   Version as VersionPb,
 } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { boolField, lenField, message, stringField, uintField } from '../protocol/wire-writer';
+import { boolField, lenField, message, stringField, submessage, uintField, type WireMessage } from '../protocol/wire-writer';
 import { compareUtf8 } from './ledger-keys';
 import type { Version } from './tx-simulator';
 
@@ -156,39 +156,39 @@ export class RwSetBuilder {
     return message(
       ...names.map((name) => {
         const s = this.ns.get(name) as NsSets;
-        const kv = message(
-          ...[...s.reads.keys()].sort(compareUtf8).map((k) => lenField(1, kvReadBytes(k, s.reads.get(k)), false)),
+        const kv = submessage(
+          ...[...s.reads.keys()].sort(compareUtf8).map((k) => lenField(1, kvReadFields(k, s.reads.get(k)), false)),
           ...s.ranges.map((r) =>
             lenField(
               2,
-              message(
+              submessage(
                 stringField(1, r.startKey),
                 stringField(2, r.endKey),
                 boolField(3, r.exhausted),
-                lenField(4, message(...r.reads.map((x) => lenField(1, kvReadBytes(x.key, x.version), false))), false),
+                lenField(4, submessage(...r.reads.map((x) => lenField(1, kvReadFields(x.key, x.version), false))), false),
               ),
               false,
             ),
           ),
           ...[...s.writes.keys()].sort(compareUtf8).map((k) => {
             const v = s.writes.get(k);
-            return lenField(3, message(stringField(1, k), boolField(2, v === undefined), v === undefined ? undefined : lenField(3, v, true)), false);
+            return lenField(3, submessage(stringField(1, k), boolField(2, v === undefined), v === undefined ? undefined : lenField(3, v, true)), false);
           }),
           ...[...s.metadataWrites.keys()].sort(compareUtf8).map((k) => {
             const md = s.metadataWrites.get(k) as Record<string, Uint8Array>;
             const entries = Object.keys(md)
               .sort()
-              .map((n) => lenField(2, message(stringField(1, n), lenField(2, md[n], true)), false));
-            return lenField(4, message(stringField(1, k), ...entries), false);
+              .map((n) => lenField(2, submessage(stringField(1, n), lenField(2, md[n], true)), false));
+            return lenField(4, submessage(stringField(1, k), ...entries), false);
           }),
         );
         // TxReadWriteSet{data_model = 1 (KV = 0, omitted), ns_rwset = 2: NsReadWriteSet{namespace = 1, rwset = 2}}.
-        return lenField(2, message(stringField(1, name), lenField(2, kv, true)), false);
+        return lenField(2, submessage(stringField(1, name), lenField(2, kv, true)), false);
       }),
     );
   }
 }
 
-function kvReadBytes(key: string, version: Version | undefined): Uint8Array {
-  return message(stringField(1, key), version === undefined ? undefined : lenField(2, message(uintField(1, version.blockNum), uintField(2, version.txNum)), false));
+function kvReadFields(key: string, version: Version | undefined): WireMessage {
+  return submessage(stringField(1, key), version === undefined ? undefined : lenField(2, submessage(uintField(1, version.blockNum), uintField(2, version.txNum)), false));
 }

@@ -13,7 +13,7 @@ import {
 } from './proposal-response-payload';
 import type { Signer } from './signer';
 import { WireReader } from './wire-reader';
-import { int32Field, lenField, message, stringField } from './wire-writer';
+import { int32Field, lenField, message, stringField, submessage } from './wire-writer';
 
 /** Fabric's `shim.ERRORTHRESHOLD`: a chaincode status at or above it is an error, never endorsed. */
 export const ERROR_THRESHOLD = 400;
@@ -71,10 +71,10 @@ export function buildProposalResponse(input: ProposalResponseInput): Uint8Array 
   // Encoded by hand (wire-writer), byte for byte what google-protobuf writes: every endorsement
   // builds these six messages.
   const { status, message: text, payload } = input.response;
-  const response = message(int32Field(1, status), stringField(2, text ?? ''), lenField(3, payload ?? EMPTY, true));
+  const response = submessage(int32Field(1, status), stringField(2, text ?? ''), lenField(3, payload ?? EMPTY, true));
   const { name, version, path } = input.chaincodeId;
-  const ccid = message(stringField(1, path ?? ''), stringField(2, name), stringField(3, version));
-  const action = message(
+  const ccid = submessage(stringField(1, path ?? ''), stringField(2, name), stringField(3, version));
+  const action = submessage(
     lenField(1, input.results, true),
     input.events === undefined ? undefined : lenField(2, input.events, true),
     lenField(3, response, false),
@@ -83,7 +83,7 @@ export function buildProposalResponse(input: ProposalResponseInput): Uint8Array 
   const prpBytes = message(lenField(1, input.proposal.proposalHash, true), lenField(2, action, true));
 
   const endorserBytes = input.endorser.serialized;
-  const endorsement = message(lenField(1, endorserBytes, true), lenField(2, input.endorser.sign(concatBytes(prpBytes, endorserBytes)), true));
+  const endorsement = submessage(lenField(1, endorserBytes, true), lenField(2, input.endorser.sign(concatBytes(prpBytes, endorserBytes)), true));
   return message(int32Field(1, 1), lenField(4, response, false), lenField(5, prpBytes, true), lenField(6, endorsement, false));
 }
 

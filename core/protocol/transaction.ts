@@ -11,7 +11,7 @@ import { ParsedEndorsement, ParsedProposalResponse, endorsementSignedData, parse
 import { ParsedProposalResponsePayload, parseProposalResponsePayload } from './proposal-response-payload';
 import type { Signer } from './signer';
 import { WireReader } from './wire-reader';
-import { lenField, message } from './wire-writer';
+import { lenField, message, submessage, type WireField } from './wire-writer';
 
 /** The single action of an endorser transaction, decoded; byte fields are the received bytes. */
 export interface ParsedTransactionAction {
@@ -75,7 +75,7 @@ export function buildTransactionEnvelope(
   }
   const parsed = responses.map((r) => (r instanceof Uint8Array ? parseProposalResponse(r) : r));
   const first = parsed[0].payloadBytes;
-  const endorsements: Uint8Array[] = [];
+  const endorsements: WireField[] = [];
   const seen = new Set<string>();
   parsed.forEach((r, i) => {
     const { status, message: text } = r.response;
@@ -99,7 +99,7 @@ export function buildTransactionEnvelope(
     if (seen.has(key)) return;
     seen.add(key);
     // ChaincodeEndorsedAction.endorsements = 2: Endorsement{endorser = 1, signature = 2}.
-    endorsements.push(lenField(2, message(lenField(1, r.endorsement.endorser, true), lenField(2, r.endorsement.signature, true)), false) as Uint8Array);
+    endorsements.push(lenField(2, submessage(lenField(1, r.endorsement.endorser, true), lenField(2, r.endorsement.signature, true)), false) as WireField);
   });
   if (endorsements.length === 0) {
     throw new ProtocolError(ProtocolErrorCode.BadResponse, 'no endorsements in the proposal responses', {
@@ -109,11 +109,11 @@ export function buildTransactionEnvelope(
 
   // Encoded by hand (wire-writer), byte for byte what google-protobuf writes for
   // Envelope{Payload{Header, Transaction{TransactionAction{ChaincodeActionPayload{ChaincodeEndorsedAction}}}}}.
-  const cea = message(lenField(1, first, true), ...endorsements);
-  const cap = message(lenField(1, proposal.payloadForTx, true), lenField(2, cea, false));
-  const action = message(lenField(1, proposal.signatureHeader.bytes, true), lenField(2, cap, true));
-  const tx = message(lenField(1, action, false));
-  const header = message(lenField(1, proposal.channelHeader.bytes, true), lenField(2, proposal.signatureHeader.bytes, true));
+  const cea = submessage(lenField(1, first, true), ...endorsements);
+  const cap = submessage(lenField(1, proposal.payloadForTx, true), lenField(2, cea, false));
+  const action = submessage(lenField(1, proposal.signatureHeader.bytes, true), lenField(2, cap, true));
+  const tx = submessage(lenField(1, action, false));
+  const header = submessage(lenField(1, proposal.channelHeader.bytes, true), lenField(2, proposal.signatureHeader.bytes, true));
   const payloadBytes = message(lenField(1, header, false), lenField(2, tx, true));
   return message(lenField(1, payloadBytes, true), signer === undefined ? undefined : lenField(2, signer.sign(payloadBytes), true));
 }

@@ -4,7 +4,7 @@ import type { SignedData } from '../../policy/policy';
 import { parseSignedProposal } from '../../protocol/proposal';
 import { parseProposalResponse } from '../../protocol/proposal-response';
 import { buildTransactionEnvelope } from '../../protocol/transaction';
-import { int32Field, lenField as wireLenField, message as wireMessage, stringField, uintField } from '../../protocol/wire-writer';
+import { int32Field, lenField as wireLenField, message as wireMessage, stringField, submessage, uintField } from '../../protocol/wire-writer';
 import type { Channel } from '../channel/channel';
 import { lengthDelimitedField } from '../grpc/proto-frame';
 import type { Endorser } from '../endorser/endorser';
@@ -88,7 +88,7 @@ export class GatewayService {
       throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${detail}`, [{ address: target.address, mspId: target.mspId, message: detail }]);
     }
     // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
-    return wireMessage(wireLenField(1, wireMessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
+    return wireMessage(wireLenField(1, submessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
   }
 
   async endorse(requestBytes: Uint8Array): Promise<Uint8Array> {

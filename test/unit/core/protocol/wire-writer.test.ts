@@ -1,7 +1,7 @@
 import { CommitStatusResponse, EvaluateResponse } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import { Response } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
-import { int32Field, lenField, message, stringField, uintField } from '../../../../core/protocol/wire-writer';
+import { int32Field, lenField, message, stringField, submessage, uintField } from '../../../../core/protocol/wire-writer';
 
 describe('wire-writer', () => {
   it('encodes scalars, strings, bytes and sub-messages as google-protobuf does', () => {
@@ -25,7 +25,7 @@ describe('wire-writer', () => {
       r.setPayload(payload);
       const ref = new EvaluateResponse();
       ref.setResult(r);
-      expect(message(lenField(1, message(int32Field(1, status), stringField(2, text), lenField(3, payload, true)), false))).toEqual(ref.serializeBinary());
+      expect(message(lenField(1, submessage(int32Field(1, status), stringField(2, text), lenField(3, payload, true)), false))).toEqual(ref.serializeBinary());
     }
     const ev = new ChaincodeEvent();
     ev.setChaincodeId('kv');
