@@ -15,6 +15,7 @@ import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab
 import { BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { stringify } from 'yaml';
 import { postConfigBlock } from '../cli/services/client/orderer-admin';
+import { NODE_PROCESS_FLAGS } from '../core/node/node-flags';
 import { buildConfigBlock } from '../core/protocol/config-block';
 import { buildEnvelope } from '../core/protocol/envelope';
 import type { Signer } from '../core/protocol/signer';
@@ -39,7 +40,7 @@ function startOrderer(configFile: string): Promise<Orderer> {
   const ext = path.extname(__filename);
   const main = path.join(__dirname, '..', 'core', 'orderer', `main${ext}`);
   const extra = (process.env.WEFT_BENCH_ORDERER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
-  const args = ['--no-node-snapshot', ...extra, ...(ext === '.ts' ? ['-r', path.join(repo, 'test/support/ts-register.js')] : []), main, '--config', configFile];
+  const args = [...NODE_PROCESS_FLAGS, ...extra, ...(ext === '.ts' ? ['-r', path.join(repo, 'test/support/ts-register.js')] : []), main, '--config', configFile];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: String(os.cpus().length) } });
   return new Promise((resolve, reject) => {
     let out = '';

@@ -1,4 +1,5 @@
-#!/usr/bin/env -S node --no-node-snapshot
+#!/usr/bin/env -S node --no-node-snapshot --initial-old-space-size=128
+// Node flags: as every peer and orderer process gets them (core/node/node-flags.ts), since `weft peer start` runs the node in this process.
 // The `weft` CLI straight from the TypeScript sources (no build): compiles .ts on load with the
 // same swc options as jest, and points oclif at cli/commands instead of dist/cli/commands.
 'use strict';

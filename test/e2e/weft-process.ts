@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NODE_PROCESS_FLAGS } from '../../core/node/node-flags';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REGISTER = path.join(ROOT, 'test', 'support', 'ts-register.js');
@@ -45,7 +46,7 @@ export class WeftProcess {
     const profFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [];
     // WEFT_NODE_FLAGS="--perf-basic-prof --trace-gc …": extra Node flags for every node, for measuring.
     const extraFlags = (process.env.WEFT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, ['--no-node-snapshot', ...extraFlags, ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
+    const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, ...extraFlags, ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn' },
     });

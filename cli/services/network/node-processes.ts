@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { WeftError } from '../../../core/errors';
+import { NODE_PROCESS_FLAGS } from '../../../core/node/node-flags';
 import { weftRoot } from '../repo-root';
 import type { NodeLayout } from './network-layout';
 
@@ -15,7 +16,7 @@ export function nodeCommand(node: NodeLayout): string[] {
   const compiled = !__filename.endsWith('.ts');
   const entry = compiled ? path.join(root, 'dist', 'core', node.kind, 'main.js') : path.join(root, 'core', node.kind, 'main.ts');
   const hook = compiled ? [] : ['-r', path.join(root, 'test', 'support', 'ts-register.js')];
-  return ['--no-node-snapshot', ...hook, entry, '--config', node.configFile];
+  return [...NODE_PROCESS_FLAGS, ...hook, entry, '--config', node.configFile];
 }
 
 export function readPid(node: NodeLayout): number | undefined {

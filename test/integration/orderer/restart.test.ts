@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Block, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { NODE_PROCESS_FLAGS } from '../../../core/node/node-flags';
 import { blockHeaderHash } from '../../../core/protocol/block';
 import { parseEnvelope } from '../../../core/protocol/envelope';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite/sqlite-ledger-store-provider';
@@ -49,7 +50,7 @@ interface Started {
 function startOrderer(configFile: string): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ['--no-node-snapshot', '-r', path.join(repo, 'test/support/ts-register.js'), path.join(repo, 'core/orderer/main.ts'), '--config', configFile],
+    [...NODE_PROCESS_FLAGS, '-r', path.join(repo, 'test/support/ts-register.js'), path.join(repo, 'core/orderer/main.ts'), '--config', configFile],
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
