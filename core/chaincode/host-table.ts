@@ -9,7 +9,7 @@ import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identitie
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import type { ChaincodeInvocation, ChaincodeResponse, RuntimeLimits, RuntimeSupport } from './chaincode-runtime';
-import type { HostKV, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome } from './host-api';
+import { BINARY_STRING_MAX_BYTES, type HostKV, type HostReply, type HostSignedProposal, type HostTable, type HostX509, type SandboxInvocation, type SandboxOutcome, type WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
 const MAX_HASH_INPUT = 64 * 1024 * 1024;
@@ -73,6 +73,14 @@ function exact(value: Uint8Array | undefined): Uint8Array | undefined;
 function exact(value: Uint8Array | undefined): Uint8Array | undefined {
   if (value === undefined || (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength)) return value;
   return new Uint8Array(value);
+}
+
+/** Bytes for the sandbox's hot paths: a binary string when small (see {@link WireBytes}). */
+function wire(value: Uint8Array): WireBytes;
+function wire(value: Uint8Array | undefined): WireBytes | undefined;
+function wire(value: Uint8Array | undefined): WireBytes | undefined {
+  if (value === undefined || value.length > BINARY_STRING_MAX_BYTES) return exact(value);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
 }
 
 function collect(kvs: Iterable<{ key: string; value: Uint8Array }>, limit: number): HostKV[] {
@@ -183,7 +191,7 @@ function decodeSignedProposal(bytesIn: Uint8Array): HostSignedProposal {
 
 interface Creator {
   readonly creatorMspId: string;
-  readonly creatorIdBytes: Uint8Array;
+  readonly creatorIdBytes: WireBytes;
 }
 
 const creatorCache = new Map<string, Creator>();
@@ -194,10 +202,10 @@ function creatorOf(serialized: Uint8Array): Creator {
   const key = Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength).toString('latin1');
   let creator = creatorCache.get(key);
   if (creator === undefined) {
-    creator = { creatorMspId: '', creatorIdBytes: new Uint8Array(0) };
+    creator = { creatorMspId: '', creatorIdBytes: '' };
     try {
       const id = SerializedIdentity.deserializeBinary(serialized);
-      creator = { creatorMspId: id.getMspid(), creatorIdBytes: new Uint8Array(id.getIdBytes_asU8()) };
+      creator = { creatorMspId: id.getMspid(), creatorIdBytes: wire(new Uint8Array(id.getIdBytes_asU8())) };
     } catch {
       // An undecodable creator surfaces as ClientIdentity's certificate error, as in Fabric.
     }
@@ -213,8 +221,8 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
   return {
     txId: inv.txId,
     channelId: inv.channelId,
-    args: inv.args.map((a) => exact(a)),
-    transient: inv.transient ? [...inv.transient.entries()].map(([k, v]): [string, Uint8Array] => [k, exact(v)]) : [],
+    args: inv.args.map((a) => wire(a)),
+    transient: inv.transient ? [...inv.transient.entries()].map(([k, v]): [string, WireBytes] => [k, wire(v)]) : [],
     creatorMspId,
     creatorIdBytes,
     seconds: inv.timestamp.seconds,
@@ -246,7 +254,7 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
   const key = (s: HostSession, k: unknown): string => str(k, 'key', s.limits.maxKeyBytes);
 
   return {
-    getState: entry('getState', (s, k: string) => exact(s.support.simulator.getState(ns(s), key(s, k)))),
+    getState: entry('getState', (s, k: string) => wire(s.support.simulator.getState(ns(s), key(s, k)))),
     putState: entry('putState', (s, k: string, v: Uint8Array) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);
       const vv = bytes(v, `value for key ${JSON.stringify(kk)}`, s.limits.maxValueBytes);

@@ -3,7 +3,7 @@
  * Promise that is also async-iterable, so both `await` + `next()` loops and bare `for await` work.
  */
 import { Buffer } from 'buffer';
-import type { HostKeyModification, HostKV } from '../host-api';
+import type { HostKeyModification, HostKV, WireBytes } from '../host-api';
 
 export interface KVResult {
   key: string;
@@ -21,6 +21,14 @@ export type IteratorResultLike<T> = { value: T; done: false } | { value?: undefi
 
 export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A Buffer of {@link WireBytes}: a binary string (one char per byte) or an array. */
+export function fromWire(bytes: WireBytes): Buffer {
+  if (typeof bytes !== 'string') return toBuffer(bytes);
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes.charCodeAt(i);
+  return out;
 }
 
 class CommonIterator<T> {

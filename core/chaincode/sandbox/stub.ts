@@ -7,7 +7,7 @@ import { Buffer } from 'buffer';
 import type Long from 'long';
 import type { HostSignedProposal, SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
-import { asyncIterable, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
+import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
 
 let LongClass: typeof Long | undefined;
 
@@ -76,8 +76,8 @@ export class ChaincodeStub {
     private readonly inv: SandboxInvocation,
     readonly effects: TxEffects,
   ) {
-    this.bufferArgs = inv.args.map(toBuffer);
-    this.transientMap = new Map(inv.transient.map(([k, v]) => [k, toBuffer(v)]));
+    this.bufferArgs = inv.args.map(fromWire);
+    this.transientMap = new Map(inv.transient.map(([k, v]) => [k, fromWire(v)]));
   }
 
   /**
@@ -109,7 +109,7 @@ export class ChaincodeStub {
     return this.inv.channelId;
   }
   getCreator(): { mspid: string; idBytes: Buffer } {
-    return { mspid: this.inv.creatorMspId, idBytes: toBuffer(this.inv.creatorIdBytes) };
+    return { mspid: this.inv.creatorMspId, idBytes: fromWire(this.inv.creatorIdBytes) };
   }
   getMspID(): string {
     if (!this.inv.mspId) throw new Error('CORE_PEER_LOCALMSPID is unset in chaincode process');
@@ -136,7 +136,7 @@ export class ChaincodeStub {
   async getState(key: string): Promise<Buffer> {
     this.live();
     const v = unwrap(host().getState(key));
-    return v === undefined ? Buffer.alloc(0) : toBuffer(v);
+    return v === undefined ? Buffer.alloc(0) : fromWire(v);
   }
   async putState(key: string, value: Uint8Array | string): Promise<void> {
     this.live();

@@ -1,4 +1,5 @@
 import { resolveLimits, type ChaincodeInvocation } from '../../../../core/chaincode/chaincode-runtime';
+import { BINARY_STRING_MAX_BYTES } from '../../../../core/chaincode/host-api';
 import { createHostTable, HostSession, parseX509, toSandboxInvocation } from '../../../../core/chaincode/host-table';
 import { MemoryWorld, type MemorySimulator } from './memory-simulator';
 import { creator, pem } from './fixtures';
@@ -33,7 +34,7 @@ describe('host table', () => {
   });
 
   test('reads and writes go to the namespace of the invoked chaincode; an empty value is a delete', () => {
-    expect(table.getState('k')).toEqual({ result: Buffer.from('v') });
+    expect(table.getState('k')).toEqual({ result: 'v' });
     expect(table.putState('a', Buffer.from('1'))).toEqual({ result: undefined });
     expect(table.putState('b', new Uint8Array(0))).toEqual({ result: undefined });
     expect([...sim.writes.entries()]).toEqual([
@@ -76,8 +77,21 @@ describe('host table', () => {
   test('toSandboxInvocation decodes the creator and hex-encodes the binding', () => {
     const inv = toSandboxInvocation(invocation, resolveLimits(undefined));
     expect(inv.creatorMspId).toBe('Org1MSP');
-    expect(Buffer.from(inv.creatorIdBytes).toString()).toBe(pem('user1'));
+    expect(inv.creatorIdBytes).toBe(pem('user1'));
     expect(inv.binding).toBe('0102');
     expect(toSandboxInvocation({ ...invocation, creator: Buffer.from([0xff, 0xff]) }, resolveLimits(undefined)).creatorMspId).toBe('');
+  });
+
+  test('small byte strings cross as binary strings, one char per byte; large ones as bytes', () => {
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const large = Buffer.alloc(BINARY_STRING_MAX_BYTES + 1, 0xe9);
+    const inv = toSandboxInvocation({ ...invocation, args: [every, large], transient: new Map([['t', Buffer.from([0, 0xff])]]) }, resolveLimits(undefined));
+    expect(inv.args[0]).toBe(every.toString('latin1'));
+    expect([...Buffer.from(inv.args[0] as string, 'latin1')]).toEqual([...every]);
+    expect(inv.args[1]).toEqual(new Uint8Array(large));
+    expect(inv.transient).toEqual([['t', '\u0000\u00ff']]);
+    world.state.set('cc\u0000\u0000big', large);
+    expect(table.getState('big').result).toEqual(new Uint8Array(large));
+    expect(table.getState('none')).toEqual({ result: undefined });
   });
 });

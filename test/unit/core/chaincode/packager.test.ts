@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readChaincodePackage } from '../../../../core/chaincode/chaincode-package';
+import { SANDBOX_ABI } from '../../../../core/chaincode/host-api';
 import { BUNDLE_FILE, packageChaincode } from '../../../../core/chaincode/packager';
 import { EXAMPLES } from './fixtures';
 
@@ -33,7 +34,7 @@ describe('packager', () => {
       name: 'marbles',
       version: '1.0.0',
       main: BUNDLE_FILE,
-      weft: { abi: 1 },
+      weft: { abi: SANDBOX_ABI },
     });
   });
 

@@ -71,6 +71,13 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
     expect((await call('lowlevel', ['noResponse'])).response.message).toBe('Calling chaincode Invoke() has not called success or error.');
   });
 
+  test('argument bytes reach the stub unchanged, as binary strings (small) or arrays (large)', async () => {
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
+    const large = Buffer.alloc(5000, 0xc3);
+    const r = await probe('args', { args: [Buffer.from('args'), every, large, new Uint8Array(0)] });
+    expect(r.buf).toEqual(['61726773', every.toString('hex'), large.toString('hex'), '']);
+  });
+
   test('transaction information getters', async () => {
     expect(await probe('args')).toEqual({ args: ['args', 'p1'], fp: { fcn: 'args', params: ['p1'] }, buf: ['61726773', '7031'] });
     const info = await probe('info', { transient: new Map([['secret', Buffer.from('s3')]]), binding: Buffer.from([0xab, 0xcd]) });
