@@ -205,7 +205,7 @@ function creatorOf(serialized: Uint8Array): Creator {
     creator = { creatorMspId: '', creatorIdBytes: '' };
     try {
       const id = SerializedIdentity.deserializeBinary(serialized);
-      creator = { creatorMspId: id.getMspid(), creatorIdBytes: wire(new Uint8Array(id.getIdBytes_asU8())) };
+      creator = { creatorMspId: id.getMspid(), creatorIdBytes: wire(id.getIdBytes_asU8()) };
     } catch {
       // An undecodable creator surfaces as ClientIdentity's certificate error, as in Fabric.
     }
