@@ -40,7 +40,7 @@ function nodeConfig(ctx: { get<T>(id: symbol, options: { optional: true }): T | 
   return config;
 }
 
-/** Fills the `ledger` slot: SQLite stores (one file per channel) under the core ledger manager. */
+/** Fills the `ledger` slot: SQLite stores (a block file and a state file per channel) under the core ledger manager. */
 export default new ContainerModule(({ bind }) => {
   bind(LedgerStoreProvider)
     .toDynamicValue((ctx) => new SqliteLedgerStoreProvider(splitLedgerSlotOptions(nodeConfig(ctx)).store))

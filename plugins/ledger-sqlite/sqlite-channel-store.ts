@@ -62,10 +62,11 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     readonly channelId: string,
     private readonly onClose: () => void,
     private readonly stateWal: StateWalPolicy,
+    stateCacheEntries = 0,
   ) {
     this.blocks = new SqliteBlockStore(blocksDb);
     this.history = new SqliteHistoryStore(blocksDb);
-    this.state = new SqliteStateStore(stateDb);
+    this.state = new SqliteStateStore(stateDb, stateCacheEntries);
     this.setHistorySavepoint = blocksDb.prepare("UPDATE meta SET value = ? WHERE name = 'history_savepoint'");
     this.setStateSavepoint = stateDb.prepare("UPDATE meta SET value = ? WHERE name = 'state_savepoint'");
     this.commitBlockTxn = blocksDb.transaction((c: BlockCommit) => {
@@ -139,6 +140,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       this.blocksDb.exec('DELETE FROM history; DELETE FROM history_values');
       this.setHistorySavepoint.run(0);
     })();
+    this.state.clearCache();
     this.stateDb.transaction(() => {
       this.stateDb.exec('DELETE FROM state');
       this.setStateSavepoint.run(0);

@@ -32,6 +32,12 @@ export const SqliteLedgerOptions = z
      */
     cacheSizeMiB: z.number().int().positive().default(256),
     /**
+     * Committed point reads a channel keeps in memory (values ≤ 4 KiB; 0 = off). Chaincode
+     * definitions and key-level policies are read for every proposal and every transaction
+     * validated; a hit costs ~0.1 µs instead of a ~7 µs SQLite read.
+     */
+    stateCacheEntries: z.number().int().nonnegative().max(1_000_000).default(10_000),
+    /**
      * Page cache of a channel's block database (blocks, txids, history), MiB. Kept small: commits
      * only append there, and SQLite scans the whole cache at the end of a transaction in which a
      * B-tree page split reordered pages, which random txid and history inserts do every block.

@@ -58,10 +58,8 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       blocksDb.close();
       throw e;
     }
-    const store = new SqliteChannelStore(blocksDb, stateDb, channelId, () => this.open_.delete(channelId), {
-      minPages: this.options.walAutocheckpointPages,
-      ratio: this.options.stateWalToDatabaseRatio,
-    });
+    const stateWal = { minPages: this.options.walAutocheckpointPages, ratio: this.options.stateWalToDatabaseRatio };
+    const store = new SqliteChannelStore(blocksDb, stateDb, channelId, () => this.open_.delete(channelId), stateWal, this.options.stateCacheEntries);
     this.open_.add(channelId);
     return store;
   }

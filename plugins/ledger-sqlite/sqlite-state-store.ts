@@ -9,6 +9,8 @@ type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadat
 
 const COLUMNS = 'key, value, block_num, tx_num, metadata';
 const QUERY_CACHE = 256;
+/** Larger values are read from SQLite every time, so the cache's memory stays ≤ entries × 4 KiB. */
+const CACHED_VALUE_MAX_BYTES = 4096;
 
 function toKV(r: Row): VersionedKV {
   return r[4] === null
@@ -16,7 +18,16 @@ function toKV(r: Row): VersionedKV {
     : { key: r[0], value: r[1], version: { blockNum: r[2], txNum: r[3] }, metadata: r[4] };
 }
 
-/** World state in the `state` table; rich queries through JSON1 with compiled, cached statements. */
+/**
+ * World state in the `state` table; rich queries through JSON1 with compiled, cached statements.
+ *
+ * Point reads of committed state go through a small cache (`cacheEntries`, 0 = off): every
+ * proposal and every validated transaction reads its chaincode definition, and the key-level
+ * policy of each key it writes, again and again, at ~7 µs a SQLite read. Only what a read outside
+ * any transaction returned is cached, and `apply` drops the keys it writes before they change, so a
+ * write that rolls back leaves nothing stale behind. Cached values are shared: callers never mutate
+ * what `get` returns.
+ */
 export class SqliteStateStore implements VersionedStateStore {
   private readonly getStmt: Database.Statement;
   private readonly rangeStmt: Database.Statement;
@@ -29,8 +40,13 @@ export class SqliteStateStore implements VersionedStateStore {
   private readonly queries = new Map<string, Database.Statement>();
   /** Declared indexes per namespace, for {@link chooseIndex}. */
   private readonly indexes = new Map<string, IndexChoice[]>();
+  /** `ns \u0000 key` → committed value, `null` for an absent key; oldest entries leave first. */
+  private readonly cache = new Map<string, VersionedValue | null>();
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly cacheEntries = 0,
+  ) {
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key = ?`).raw();
     this.rangeStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`).raw();
     this.rangeInclStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key <= ? ORDER BY key LIMIT ?`).raw();
@@ -64,8 +80,26 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   get(namespace: string, key: string): VersionedValue | undefined {
+    if (this.cacheEntries === 0) return this.read(namespace, key);
+    const cacheKey = namespace + '\u0000' + key;
+    const hit = this.cache.get(cacheKey);
+    if (hit !== undefined) return hit ?? undefined;
+    const vv = this.read(namespace, key);
+    if (!this.db.inTransaction && (vv === undefined || vv.value.length <= CACHED_VALUE_MAX_BYTES)) {
+      if (this.cache.size >= this.cacheEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(cacheKey, vv ?? null);
+    }
+    return vv;
+  }
+
+  private read(namespace: string, key: string): VersionedValue | undefined {
     const r = this.getStmt.get(namespace, key) as Row | undefined;
     return r === undefined ? undefined : toKV(r);
+  }
+
+  /** Forgets every cached read: for writes to the `state` table that bypass {@link apply}. */
+  clearCache(): void {
+    this.cache.clear();
   }
 
   getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[] {
@@ -119,6 +153,7 @@ export class SqliteStateStore implements VersionedStateStore {
   /** Applies updates; the caller holds the transaction. */
   apply(updates: readonly StateUpdate[]): void {
     for (const u of updates) {
+      if (this.cache.size > 0) this.cache.delete(u.namespace + '\u0000' + u.key);
       if (u.value === undefined) this.delStmt.run(u.namespace, u.key);
       else if (u.metadata === undefined) this.putKeepMeta.run(u.namespace, u.key, toBuffer(u.value), u.version.blockNum, u.version.txNum);
       else

@@ -242,6 +242,58 @@ describe('ledger-sqlite store', () => {
     });
   });
 
+  it('answers repeated point reads from a cache that commits, failed commits and state resets keep exact', () => {
+    const { manager, ledger, chain } = ledgerWithBlocks(3);
+    const read = (l: Ledger, key: string): string | undefined => l.newQueryExecutor().getState('cc', key)?.toString();
+    const writeBehindItsBack = (key: string, value: string): void => {
+      const side = new Database(path.join(dir, 'ch1_state.sqlite'));
+      side.prepare("UPDATE state SET value = ? WHERE ns = 'cc' AND key = ?").run(Buffer.from(value), key);
+      side.close();
+    };
+    expect([read(ledger, 'k1'), read(ledger, 'fresh')]).toEqual(['v1', undefined]);
+    // A change SQLite sees but the ledger did not make shows only for keys not yet cached.
+    writeBehindItsBack('k1', 'elsewhere');
+    writeBehindItsBack('k2', 'elsewhere');
+    expect([read(ledger, 'k1'), read(ledger, 'k2')]).toEqual(['v1', 'elsewhere']);
+
+    // A commit drops the keys it writes, present or absent before.
+    ledger.commit(chain.block([write('t3', 'k1', 'v1b'), write('t4', 'fresh', 'f')]));
+    expect([read(ledger, 'k1'), read(ledger, 'fresh')]).toEqual(['v1b', 'f']);
+    manager.close();
+
+    // So does a commit that fails half-way: nothing of it is read back.
+    const direct = new SqliteLedgerStoreProvider({ rootDir: dir }).open('ch1');
+    expect(direct.state.get('cc', 'k1')?.value.toString()).toBe('v1b');
+    expect(direct.state.get('cc', 'never')).toBeUndefined();
+    const failed = errorOf(() =>
+      direct.commit({
+        blockNum: 4,
+        blockHash: new Uint8Array(32).fill(4),
+        blockBytes: new Uint8Array([4]),
+        txs: [{ txId: 'half', txNum: 0, validationCode: 0 }],
+        state: [
+          { namespace: 'cc', key: 'k1', value: Buffer.from('rolled back'), version: { blockNum: 4, txNum: 0 } },
+          { namespace: 'cc', key: 'never', value: Buffer.from('rolled back'), version: { blockNum: 4, txNum: 0 } },
+          { namespace: undefined as unknown as string, key: 'broken', value: Buffer.from('x'), version: { blockNum: 4, txNum: 0 } },
+        ],
+        history: [],
+      }),
+    );
+    expect(failed).toMatchObject({ code: 'LEDGER_STORE_FAILED' });
+    expect([direct.state.get('cc', 'k1')?.value.toString(), direct.state.get('cc', 'never')]).toEqual(['v1b', undefined]);
+    // A state reset forgets everything it had cached.
+    direct.resetStateAndHistory();
+    expect(direct.state.get('cc', 'k1')).toBeUndefined();
+    direct.close();
+
+    // With the cache off, every read is SQLite's.
+    const uncached = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir, stateCacheEntries: 0 })).open('ch1');
+    expect(read(uncached, 'k2')).toBe('v2');
+    writeBehindItsBack('k2', 'seen at once');
+    expect(read(uncached, 'k2')).toBe('seen at once');
+    uncached.close();
+  });
+
   it('keeps a block file and a state file per channel in WAL mode, listed and removed together', () => {
     const provider = new SqliteLedgerStoreProvider({ rootDir: dir, synchronous: 'FULL' });
     provider.open('alpha').close();
