@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BlockAppend, ChannelBlockStore } from '../../core/ledger/ledger-store-provider';
+import { NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteBlockStore } from './sqlite-block-store';
 import { closedStoreError, outOfOrderError, storeFailure } from './sqlite-channel-store';
 
@@ -17,6 +18,7 @@ export class SqliteChannelBlockStore implements ChannelBlockStore {
     private readonly db: Database.Database,
     readonly channelId: string,
     private readonly onClose: () => void,
+    readonly writeback: FileWriteback = NO_WRITEBACK,
   ) {
     this.blocks = new SqliteBlockStore(db);
     this.appendTxn = db.transaction((b: BlockAppend) => this.blocks.append(b.blockNum, b.blockHash, b.blockBytes, b.txs));
@@ -27,7 +29,7 @@ export class SqliteChannelBlockStore implements ChannelBlockStore {
     const height = this.blocks.height();
     if (b.blockNum !== height) throw outOfOrderError(this.channelId, height, b.blockNum);
     try {
-      this.appendTxn(b);
+      this.writeback.writing(() => this.appendTxn(b));
     } catch (e) {
       throw storeFailure(`append of block ${b.blockNum} on channel ${this.channelId}`, e);
     }

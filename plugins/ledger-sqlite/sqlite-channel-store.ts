@@ -3,6 +3,7 @@ import { LedgerError, WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
 import type { BlockCommit, ChannelLedgerStore } from '../../core/ledger/ledger-store-provider';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
+import { NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteBlockStore } from './sqlite-block-store';
 import { SqliteHistoryStore } from './sqlite-history-store';
 import { SqliteStateStore } from './sqlite-state-store';
@@ -63,6 +64,8 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     private readonly onClose: () => void,
     private readonly stateWal: StateWalPolicy,
     stateCacheEntries = 0,
+    /** Early writeback of both files' WALs and checkpoints (see `BackgroundWriteback`). */
+    readonly writeback: FileWriteback = NO_WRITEBACK,
   ) {
     this.blocks = new SqliteBlockStore(blocksDb);
     this.history = new SqliteHistoryStore(blocksDb);
@@ -101,7 +104,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       });
     }
     try {
-      this.commitTxn(c);
+      this.writeback.writing(() => this.commitTxn(c));
     } catch (e) {
       // If only the state commit failed, the block is stored and the state is behind it; KvLedger
       // sees the new height and replays the block into the state, as it does at open.
@@ -116,8 +119,10 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       throw new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${this.channelId}: block ${blockNum} is not in the block store`, { blockNum });
     }
     try {
-      if (state !== undefined) this.applyStateTxn(blockNum, state);
-      if (history !== undefined) this.applyHistoryTxn(blockNum, history);
+      this.writeback.writing(() => {
+        if (state !== undefined) this.applyStateTxn(blockNum, state);
+        if (history !== undefined) this.applyHistoryTxn(blockNum, history);
+      });
     } catch (e) {
       throw storeFailure(`recovery of block ${blockNum} on channel ${this.channelId}`, e);
     }

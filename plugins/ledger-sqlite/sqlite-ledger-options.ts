@@ -44,6 +44,12 @@ export const SqliteLedgerOptions = z
      * B-tree page split reordered pages, which random txid and history inserts do every block.
      */
     blockCacheSizeMiB: z.number().int().positive().default(32),
+    /**
+     * Background writeback, MiB (0 = off): a thread fdatasyncs each file's WAL whenever it has grown
+     * by this much, and the database while a checkpoint copies into it, so the checkpoint's own
+     * syncs, inside a commit, find little left to write. Off with `synchronous: OFF`, which never syncs.
+     */
+    writebackEveryMiB: z.number().int().nonnegative().max(1024).default(8),
   })
   .strict();
 export type SqliteLedgerOptions = z.infer<typeof SqliteLedgerOptions>;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { LedgerError } from '../../core/errors';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
+import { BackgroundWriteback, NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
 import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
@@ -24,6 +25,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   readonly options: SqliteLedgerOptions;
   /** Channels with a store open in this process (either kind). */
   private readonly open_ = new Set<string>();
+  private readonly writeback: BackgroundWriteback | undefined;
 
   constructor(options: Partial<SqliteLedgerOptions> & { rootDir: string }) {
     const parsed = SqliteLedgerOptions.safeParse(options);
@@ -33,6 +35,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       });
     }
     this.options = parsed.data;
+    if (this.options.writebackEveryMiB > 0 && this.options.synchronous !== 'OFF') this.writeback = new BackgroundWriteback(this.options.writebackEveryMiB);
   }
 
   /** The channel's block file (blocks, txids, history); its presence is the channel's existence. */
@@ -59,7 +62,16 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       throw e;
     }
     const stateWal = { minPages: this.options.walAutocheckpointPages, ratio: this.options.stateWalToDatabaseRatio };
-    const store = new SqliteChannelStore(blocksDb, stateDb, channelId, () => this.open_.delete(channelId), stateWal, this.options.stateCacheEntries);
+    const writeback = this.track([blocksFile, blocksDb], [stateFile, stateDb]);
+    let store: SqliteChannelStore;
+    try {
+      store = new SqliteChannelStore(blocksDb, stateDb, channelId, this.onClose(channelId, writeback), stateWal, this.options.stateCacheEntries, writeback);
+    } catch (e) {
+      stateDb.close();
+      blocksDb.close();
+      writeback.release();
+      throw e;
+    }
     this.open_.add(channelId);
     return store;
   }
@@ -69,11 +81,24 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     const blocksFile = this.file(channelId);
     this.checkNotOpen(channelId);
     fs.mkdirSync(this.options.rootDir, { recursive: true });
-    const store = new SqliteChannelBlockStore(this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB), channelId, () =>
-      this.open_.delete(channelId),
-    );
+    const db = this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB);
+    const writeback = this.track([blocksFile, db]);
+    const store = new SqliteChannelBlockStore(db, channelId, this.onClose(channelId, writeback), writeback);
     this.open_.add(channelId);
     return store;
+  }
+
+  private track(...files: [string, Database.Database][]): FileWriteback {
+    if (this.writeback === undefined) return NO_WRITEBACK;
+    return this.writeback.track(files.map(([file, db]) => ({ path: file, pageSize: db.pragma('page_size', { simple: true }) as number })));
+  }
+
+  /** Runs once the store's databases have closed; only then may the writeback close its descriptors of them. */
+  private onClose(channelId: string, writeback: FileWriteback): () => void {
+    return () => {
+      writeback.release();
+      this.open_.delete(channelId);
+    };
   }
 
   private checkNotOpen(channelId: string): void {
