@@ -28,13 +28,33 @@ export function readPid(node: NodeLayout): number | undefined {
   }
 }
 
+/**
+ * Whether `pid` names a live process. A node started by an earlier `weft network up` is not our
+ * child, so when it exits it stays a zombie until init reaps it, and `kill(pid, 0)` still succeeds:
+ * where /proc exists, a zombie counts as gone (in a container whose PID 1 never reaps, `network
+ * down` would otherwise wait for it forever).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !exited(pid);
+}
+
+/** The process has exited and waits to be reaped: state Z or X in /proc/<pid>/stat. */
+function exited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // Gone since the signal where /proc exists; without /proc, kill(0) decides.
+    return fs.existsSync('/proc/self/stat');
+  }
+  // "pid (comm) state ...": comm may hold spaces and parentheses, so read after the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /**
