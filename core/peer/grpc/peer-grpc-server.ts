@@ -27,6 +27,9 @@ export interface PeerServices {
 }
 
 type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
+type OpenStream = Duplex | grpc.ServerWritableStream<Buffer, Uint8Array>;
+
+const SHUTTING_DOWN: Partial<grpc.ServiceError> = { code: grpc.status.UNAVAILABLE, details: 'the peer is shutting down' };
 
 /** Server credentials from the peer's TLS files (plaintext when TLS is off). */
 export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
@@ -47,6 +50,8 @@ export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
 export class PeerGrpcServer {
   private readonly server: grpc.Server;
   private port = 0;
+  /** Open streams, each with how it ends when the peer stops (see {@link stop}). */
+  private readonly streams = new Map<OpenStream, () => void>();
 
   constructor(
     private readonly services: PeerServices,
@@ -119,10 +124,17 @@ export class PeerGrpcServer {
           const ac = new AbortController();
           call.on('cancelled', () => ac.abort());
           call.on('close', () => ac.abort());
+          this.track(call, () => {
+            if (ac.signal.aborted) return;
+            ac.abort();
+            call.emit('error', SHUTTING_DOWN);
+          });
           gateway
             .chaincodeEvents(call.request, (res) => writeWithBackpressure(call, res), ac.signal)
             .then(
-              () => call.end(),
+              () => {
+                if (!ac.signal.aborted) call.end();
+              },
               (err: unknown) => {
                 // grpc-js turns an 'error' event on a server stream into the call's final status.
                 if (!ac.signal.aborted) call.emit('error', asServiceError(err));
@@ -141,8 +153,24 @@ export class PeerGrpcServer {
     return this.port;
   }
 
+  /**
+   * Stops taking calls, lets unary calls and the proposals in flight on endorsement streams finish,
+   * and ends the streams that would never end by themselves: Deliver and ChaincodeEvents with
+   * UNAVAILABLE (clients reconnect elsewhere or later), endorsement streams once answered (the other
+   * peer's gateway opens a new one when it next needs this peer). Without that, two peers stopping
+   * together would each hold the other's endorsement stream open until the grace period.
+   */
   async stop(): Promise<void> {
-    await shutdownGrpcServer(this.server);
+    const stopped = shutdownGrpcServer(this.server);
+    for (const end of [...this.streams.values()]) end();
+    await stopped;
+  }
+
+  /** Remembers an open stream and how to end it at {@link stop}, until it closes. */
+  private track(call: OpenStream, end: () => void): void {
+    this.streams.set(call, end);
+    const forget = (): void => void this.streams.delete(call);
+    for (const event of ['close', 'finish', 'cancelled', 'error']) call.once(event, forget);
   }
 
   /**
@@ -164,7 +192,12 @@ export class PeerGrpcServer {
     };
     call.on('cancelled', close);
     call.on('error', close);
+    this.track(call, () => {
+      ended = true;
+      finish();
+    });
     call.on('data', (req: Buffer) => {
+      if (closed) return; // its answer could not be sent
       let frame;
       try {
         frame = decodeEndorseFrame(req);
@@ -208,6 +241,9 @@ export class PeerGrpcServer {
     call.on('cancelled', close);
     call.on('close', close);
     call.on('error', close);
+    this.track(call, () => {
+      if (!closed) call.emit('error', SHUTTING_DOWN);
+    });
     const sink: DeliverSink = {
       write: (res) => (closed ? Promise.resolve() : Promise.race([writeWithBackpressure(call, res), gone])),
       closed: () => closed,

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { type Gateway, GatewayError, connect, hash, signers } from '@hyperledger/fabric-gateway';
 import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { SeekInfo, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { SeekInfo, SeekNewest, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
@@ -19,7 +19,9 @@ import {
 import { ProcessedTransaction, TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { TestOrg } from '../../../plugins/msp-x509';
 import { packageChaincode } from '../../../core/chaincode/packager';
-import type { PeerNode } from '../../../core/peer/peer-node';
+import { loadNodeConfig } from '../../../core/node/config';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { PeerNode } from '../../../core/peer/peer-node';
 import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import {
   CHANNEL,
@@ -276,4 +278,52 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     expect(metrics).toContain('ledger_block_processing_time_bucket');
     expect(metrics).toContain('endorser_proposal_duration_bucket');
   });
+
+  it('stopping a peer ends its open streams: Deliver and ChaincodeEvents with UNAVAILABLE, endorsement streams once answered', async () => {
+    const user = gatewayFor(m.orgs[0], clients[0]);
+    gateways.push(user);
+    // ChaincodeEvents, open once it has delivered an event.
+    const events = await user.getNetwork(CHANNEL).getChaincodeEvents('kv', { startBlock: BigInt(peers[0].height(CHANNEL)) });
+    await user.getNetwork(CHANNEL).getContract('kv').submitTransaction('Put', 'stop', 'soon');
+    const iterator = events[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ eventName: 'Put' });
+    const eventsEnd = iterator.next().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // Deliver from the newest block on, forever: open once the newest block came.
+    const seek = new SeekInfo();
+    const newest = new SeekPosition();
+    newest.setNewest(new SeekNewest());
+    const forever = new SeekSpecified();
+    forever.setNumber(Number.MAX_SAFE_INTEGER);
+    const stop = new SeekPosition();
+    stop.setSpecified(forever);
+    seek.setStart(newest);
+    seek.setStop(stop);
+    const deliver = clients[0].makeBidiStreamRequest('/protos.Deliver/DeliverFiltered', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
+    const deliverEnd = new Promise<grpc.ServiceError>((resolve) => deliver.on('error', resolve));
+    const delivered = new Promise((resolve) => deliver.once('data', resolve));
+    deliver.write(buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer: signerOf(m.orgs[0]) }));
+    await delivered;
+    // A peer-to-peer endorsement stream, open once it has answered a proposal.
+    const endorse = clients[0].makeBidiStreamRequest('/weft.peer.EndorserStream/ProcessProposals', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
+    const endorseEnd = new Promise<grpc.StatusObject>((resolve) => endorse.on('status', resolve));
+    const answered = new Promise((resolve) => endorse.once('data', resolve));
+    const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'qscc', args: ['GetChainInfo', CHANNEL].map((a) => Buffer.from(a)), creator: signerOf(m.orgs[0]).serialized });
+    endorse.write(encodeEndorseFrame(1, signProposal(built.proposalBytes, signerOf(m.orgs[0]))));
+    await answered;
+
+    await peers[0].stop();
+    // Ended by the peer with these statuses, not cut off when a grace period ran out.
+    expect(await deliverEnd).toMatchObject({ code: 14, details: 'the peer is shutting down' });
+    const eventsError = await eventsEnd;
+    expect(eventsError).toBeInstanceOf(GatewayError);
+    expect(eventsError).toMatchObject({ code: 14, message: expect.stringContaining('the peer is shutting down') });
+    expect(await endorseEnd).toMatchObject({ code: 0 });
+
+    peers[0] = new PeerNode(parsePeerConfig(loadNodeConfig(net.peerFiles[0].configFile)));
+    await peers[0].start();
+    expect(utf8.decode(await user.getNetwork(CHANNEL).getContract('kv').evaluateTransaction('Get', 'stop'))).toBe('soon');
+  }, 60_000);
 });
