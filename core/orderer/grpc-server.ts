@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { AtomicBroadcastService } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import type { Logger } from 'pino';
 import type { BroadcastHandler, BroadcastResult } from './broadcast-handler';
@@ -61,7 +62,8 @@ const service: grpc.ServiceDefinition = {
 /** The orderer's gRPC listener serving `orderer.AtomicBroadcast`. */
 export class OrdererGrpcServer {
   private readonly server: grpc.Server;
-  private readonly streams = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
+  /** Open streams, each with how it ends when the orderer stops (see {@link stop}). */
+  private readonly streams = new Map<grpc.ServerDuplexStream<Buffer, Buffer>, () => void>();
   private boundPort: number | undefined;
 
   constructor(
@@ -101,20 +103,38 @@ export class OrdererGrpcServer {
     );
   }
 
+  /**
+   * Stops taking calls and ends every stream: Broadcast once the envelopes it already took are
+   * answered (it reads no more), Deliver with SERVICE_UNAVAILABLE, as Fabric answers a deliver
+   * request on a chain that halts; peers reconnect to another orderer or to this one restarted.
+   */
   async stop(): Promise<void> {
-    for (const call of this.streams) if (!call.writableEnded) call.end();
-    await shutdownGrpcServer(this.server);
+    const stopped = shutdownGrpcServer(this.server);
+    for (const end of [...this.streams.values()]) end();
+    await stopped;
   }
 
   private onBroadcast(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
-    this.streams.add(call);
     let tail: Promise<void> = Promise.resolve();
     let lastSubmitted: Promise<void> = Promise.resolve();
     let inFlight = 0;
     let paused = false;
     let closed = false;
+    let stopping = false;
+    const endAfterAnswers = (): void => {
+      void tail.then(() => {
+        if (!closed && !call.writableEnded) call.end();
+        closed = true;
+      });
+    };
+    this.streams.set(call, () => {
+      stopping = true;
+      call.pause();
+      endAfterAnswers();
+    });
     const max = this.options.maxInFlightPerStream;
     call.on('data', (bytes: Buffer) => {
+      if (stopping) return; // never taken: the client sees the stream end without its answer
       const { submitted, result } = this.broadcast.handle(bytes, lastSubmitted);
       lastSubmitted = submitted;
       inFlight++;
@@ -127,18 +147,13 @@ export class OrdererGrpcServer {
         const r = await result;
         inFlight--;
         if (!closed && !call.writableEnded && !call.destroyed) call.write(encodeBroadcastResponse(r));
-        if (paused && inFlight <= max / 2) {
+        if (paused && !stopping && inFlight <= max / 2) {
           paused = false;
           call.resume();
         }
       });
     });
-    call.on('end', () => {
-      void tail.then(() => {
-        if (!closed && !call.writableEnded) call.end();
-        closed = true;
-      });
-    });
+    call.on('end', endAfterAnswers);
     const drop = () => {
       closed = true;
       this.streams.delete(call);
@@ -152,12 +167,18 @@ export class OrdererGrpcServer {
   }
 
   private onDeliver(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
-    this.streams.add(call);
     const abort = new AbortController();
     const requests: Buffer[] = [];
     let serving = false;
     let ended = false;
     const writable = () => !abort.signal.aborted && !call.writableEnded && !call.destroyed;
+    this.streams.set(call, () => {
+      if (writable()) {
+        call.write(encodeDeliverResponse({ status: Status.SERVICE_UNAVAILABLE }));
+        call.end();
+      }
+      abort.abort();
+    });
     const sink = {
       signal: abort.signal,
       sendStatus: (status: StatusCode) => {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
@@ -106,5 +107,26 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect(outsiderOut).toMatchObject({ blocks: [], status: Status.FORBIDDEN });
     const tampered = { serialized: signer.serialized, sign: () => new Uint8Array(signer.sign(Buffer.from('other'))) };
     expect((await deliver(client, seekEnvelope(tampered, 'dch', 'oldest', 'newest'))).status).toBe(Status.FORBIDDEN);
+  });
+
+  it('stopping the orderer ends open Deliver streams with SERVICE_UNAVAILABLE and Broadcast streams once answered', async () => {
+    let streaming!: () => void;
+    const opened = new Promise<void>((resolve) => (streaming = resolve));
+    const watcher = deliver(client, seekEnvelope(signer, 'dch', 'newest', 'max'), undefined, () => {
+      streaming();
+      return false;
+    });
+    await opened;
+    const call = client.makeBidiStreamRequest('/orderer.AtomicBroadcast/Broadcast', (b: Buffer) => b, (b: Buffer) => b);
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    const answered = new Promise((resolve) => call.once('data', resolve));
+    call.on('end', () => undefined);
+    call.write(Buffer.from(txEnvelope(signer, 'dch')));
+    await answered;
+
+    await node.stop();
+    expect((await watcher).status).toBe(Status.SERVICE_UNAVAILABLE);
+    // The orderer ended the Broadcast stream (OK), though the client never half-closed it.
+    expect((await status).code).toBe(grpc.status.OK);
   });
 });
