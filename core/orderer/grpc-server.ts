@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { BroadcastHandler, BroadcastResult } from './broadcast-handler';
 import type { StatusCode } from './broadcast-status';
 import type { DeliverHandler } from './deliver-handler';
-import { shutdownGrpcServer } from '../node/grpc-shutdown';
+import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
 
 /** TLS material of a gRPC listener (PEM bytes). */
 export interface ServerTls {
@@ -62,8 +62,7 @@ const service: grpc.ServiceDefinition = {
 /** The orderer's gRPC listener serving `orderer.AtomicBroadcast`. */
 export class OrdererGrpcServer {
   private readonly server: grpc.Server;
-  /** Open streams, each with how it ends when the orderer stops (see {@link stop}). */
-  private readonly streams = new Map<grpc.ServerDuplexStream<Buffer, Buffer>, () => void>();
+  private readonly streams = new OpenStreams();
   private boundPort: number | undefined;
 
   constructor(
@@ -109,9 +108,7 @@ export class OrdererGrpcServer {
    * request on a chain that halts; peers reconnect to another orderer or to this one restarted.
    */
   async stop(): Promise<void> {
-    const stopped = shutdownGrpcServer(this.server);
-    for (const end of [...this.streams.values()]) end();
-    await stopped;
+    await shutdownGrpcServer(this.server, this.streams);
   }
 
   private onBroadcast(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
@@ -127,7 +124,7 @@ export class OrdererGrpcServer {
         closed = true;
       });
     };
-    this.streams.set(call, () => {
+    this.streams.track(call, () => {
       stopping = true;
       call.pause();
       endAfterAnswers();
@@ -156,7 +153,6 @@ export class OrdererGrpcServer {
     call.on('end', endAfterAnswers);
     const drop = () => {
       closed = true;
-      this.streams.delete(call);
     };
     call.on('error', (err) => {
       this.logger.debug({ err: err.message }, 'broadcast stream error');
@@ -172,7 +168,7 @@ export class OrdererGrpcServer {
     let serving = false;
     let ended = false;
     const writable = () => !abort.signal.aborted && !call.writableEnded && !call.destroyed;
-    this.streams.set(call, () => {
+    this.streams.track(call, () => {
       if (writable()) {
         call.write(encodeDeliverResponse({ status: Status.SERVICE_UNAVAILABLE }));
         call.end();
@@ -214,10 +210,7 @@ export class OrdererGrpcServer {
       ended = true;
       if (!serving && writable()) call.end();
     });
-    const drop = () => {
-      abort.abort();
-      this.streams.delete(call);
-    };
+    const drop = () => abort.abort();
     call.on('error', drop);
     call.on('cancelled', drop);
     call.on('close', drop);

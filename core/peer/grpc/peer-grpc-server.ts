@@ -9,7 +9,7 @@ import { ConcurrencyLimit } from './concurrency-limit';
 import { asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
 import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef } from './raw-service';
-import { shutdownGrpcServer } from '../../node/grpc-shutdown';
+import { OpenStreams, shutdownGrpcServer } from '../../node/grpc-shutdown';
 
 /** `peer.limits.concurrency`: calls in flight per service (0 = unlimited). */
 export interface ServiceConcurrency {
@@ -27,7 +27,6 @@ export interface PeerServices {
 }
 
 type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
-type OpenStream = Duplex | grpc.ServerWritableStream<Buffer, Uint8Array>;
 
 const SHUTTING_DOWN: Partial<grpc.ServiceError> = { code: grpc.status.UNAVAILABLE, details: 'the peer is shutting down' };
 
@@ -50,8 +49,7 @@ export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
 export class PeerGrpcServer {
   private readonly server: grpc.Server;
   private port = 0;
-  /** Open streams, each with how it ends when the peer stops (see {@link stop}). */
-  private readonly streams = new Map<OpenStream, () => void>();
+  private readonly streams = new OpenStreams();
 
   constructor(
     private readonly services: PeerServices,
@@ -124,7 +122,7 @@ export class PeerGrpcServer {
           const ac = new AbortController();
           call.on('cancelled', () => ac.abort());
           call.on('close', () => ac.abort());
-          this.track(call, () => {
+          this.streams.track(call, () => {
             if (ac.signal.aborted) return;
             ac.abort();
             call.emit('error', SHUTTING_DOWN);
@@ -161,16 +159,7 @@ export class PeerGrpcServer {
    * together would each hold the other's endorsement stream open until the grace period.
    */
   async stop(): Promise<void> {
-    const stopped = shutdownGrpcServer(this.server);
-    for (const end of [...this.streams.values()]) end();
-    await stopped;
-  }
-
-  /** Remembers an open stream and how to end it at {@link stop}, until it closes. */
-  private track(call: OpenStream, end: () => void): void {
-    this.streams.set(call, end);
-    const forget = (): void => void this.streams.delete(call);
-    for (const event of ['close', 'finish', 'cancelled', 'error']) call.once(event, forget);
+    await shutdownGrpcServer(this.server, this.streams);
   }
 
   /**
@@ -192,7 +181,7 @@ export class PeerGrpcServer {
     };
     call.on('cancelled', close);
     call.on('error', close);
-    this.track(call, () => {
+    this.streams.track(call, () => {
       ended = true;
       finish();
     });
@@ -241,7 +230,7 @@ export class PeerGrpcServer {
     call.on('cancelled', close);
     call.on('close', close);
     call.on('error', close);
-    this.track(call, () => {
+    this.streams.track(call, () => {
       if (!closed) call.emit('error', SHUTTING_DOWN);
     });
     const sink: DeliverSink = {
