@@ -14,9 +14,10 @@ function stateOf(pid: number): string | undefined {
 
 describe('isAlive', () => {
   it('counts a running process as alive and an exited, unreaped one (a zombie) as gone', async () => {
-    // `sleep` never waits for children: the backgrounded `true` it inherits from sh stays a zombie
-    // until `sleep` exits, as a node does under a PID 1 that reaps late or never.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // `sleep` never waits for children: the backgrounded `sleep 0.3` it inherits from sh stays a
+    // zombie until `sleep 30` exits, as a node does under a PID 1 that reaps late or never. The child
+    // outlives the `exec`: sh itself may reap a child that exits before it execs (a `true &` did).
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
       for (let i = 0; i < 200 && stateOf(zombie) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
