@@ -1,21 +1,46 @@
 import { bytesEqual } from '../../protocol/bytes';
 import type { Signer } from '../../protocol/signer';
 
-const DEFAULT_CAPACITY = 50_000;
+/** Limits of what {@link OwnSignatures} keeps. */
+export interface OwnSignaturesLimits {
+  /** Signatures kept at most. */
+  readonly entries: number;
+  /** Signed bytes kept at most, in all; a message larger than 1/64 of this is not kept at all. */
+  readonly bytes: number;
+}
+
+/**
+ * 50k endorsements of the usual ~1–2 KiB fit in the byte budget; at a few hundred endorsements a
+ * second that covers minutes, far beyond the seconds from endorsement to commit.
+ */
+const DEFAULT_LIMITS: OwnSignaturesLimits = { entries: 50_000, bytes: 64 * 1024 * 1024 };
 
 /**
  * The endorsement signatures this peer produced recently, so the committer can skip re-verifying
  * its own endorsements when they come back in a block (`performance.md` scenario C). Matching is
  * byte for byte on the signed data and the signature: anything else is verified normally. Never
  * used for other identities: trust does not cross a process boundary.
+ *
+ * Every proposal response is signed, evaluations included, and the signed bytes carry the
+ * chaincode's result: a bound on the count alone would let queries returning large results hold
+ * gigabytes. So the bytes kept are bounded too; what is forgotten is merely verified again.
  */
 export class OwnSignatures {
   private readonly recent = new Map<string, Uint8Array>();
+  private bytes = 0;
+  private readonly largestKept: number;
 
   constructor(
     private readonly signer: Signer,
-    private readonly capacity = DEFAULT_CAPACITY,
-  ) {}
+    private readonly limits: OwnSignaturesLimits = DEFAULT_LIMITS,
+  ) {
+    this.largestKept = Math.floor(limits.bytes / 64);
+  }
+
+  /** The signed bytes currently kept. */
+  get retainedBytes(): number {
+    return this.bytes;
+  }
 
   /** A signer that records what it signs; give it to the endorser. */
   recordingSigner(): Signer {
@@ -23,12 +48,7 @@ export class OwnSignatures {
       serialized: this.signer.serialized,
       sign: (message: Uint8Array): Uint8Array => {
         const signature = this.signer.sign(message);
-        if (this.recent.size >= this.capacity) {
-          // Drop the oldest entry (Map iterates in insertion order).
-          const first = this.recent.keys().next();
-          if (first.done !== true) this.recent.delete(first.value);
-        }
-        this.recent.set(keyOf(signature), message);
+        if (message.length <= this.largestKept) this.remember(keyOf(signature), message);
         return signature;
       },
     };
@@ -39,6 +59,19 @@ export class OwnSignatures {
     if (!bytesEqual(identity, this.signer.serialized)) return false;
     const signed = this.recent.get(keyOf(signature));
     return signed !== undefined && bytesEqual(signed, data);
+  }
+
+  private remember(key: string, message: Uint8Array): void {
+    // Drop the oldest entries (a Map iterates in insertion order) until the new one fits.
+    for (const [oldKey, old] of this.recent) {
+      if (this.recent.size < this.limits.entries && this.bytes + message.length <= this.limits.bytes) break;
+      this.recent.delete(oldKey);
+      this.bytes -= old.length;
+    }
+    const replaced = this.recent.get(key);
+    if (replaced !== undefined) this.bytes -= replaced.length;
+    this.recent.set(key, message);
+    this.bytes += message.length;
   }
 }
 

@@ -14,10 +14,32 @@ describe('OwnSignatures', () => {
   });
 
   it('forgets the oldest signatures beyond its capacity', () => {
-    const own = new OwnSignatures(me, 2);
+    const own = new OwnSignatures(me, { entries: 2, bytes: 1024 });
     const signer = own.recordingSigner();
     const sigs = ['a', 'b', 'c'].map((m) => signer.sign(Buffer.from(m)));
     expect(own.signedByMe(me.serialized, Buffer.from('a'), sigs[0])).toBe(false);
     expect(own.signedByMe(me.serialized, Buffer.from('c'), sigs[2])).toBe(true);
+  });
+
+  it('keeps at most its byte budget of signed data, forgetting the oldest first', () => {
+    const own = new OwnSignatures(me, { entries: 1000, bytes: 640 });
+    const signer = own.recordingSigner();
+    const messages = Array.from({ length: 70 }, (_, i) => Buffer.alloc(10, i));
+    const sigs = messages.map((m) => signer.sign(m));
+    expect(own.retainedBytes).toBe(640);
+    const kept = messages.map((m, i) => own.signedByMe(me.serialized, m, sigs[i]));
+    expect(kept).toEqual([...Array<boolean>(6).fill(false), ...Array<boolean>(64).fill(true)]);
+  });
+
+  it('does not keep a message larger than 1/64 of its budget (a query with a large result)', () => {
+    const own = new OwnSignatures(me, { entries: 1000, bytes: 64 * 100 });
+    const signer = own.recordingSigner();
+    const small = Buffer.from('small');
+    const smallSig = signer.sign(small);
+    const large = Buffer.alloc(101, 1);
+    const largeSig = signer.sign(large);
+    expect(own.signedByMe(me.serialized, large, largeSig)).toBe(false);
+    expect(own.signedByMe(me.serialized, small, smallSig)).toBe(true);
+    expect(own.retainedBytes).toBe(small.length);
   });
 });
