@@ -86,6 +86,18 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     expect(utf8.decode(await other.getNetwork(CHANNEL).getContract('kv').evaluateTransaction('Get', 'a'))).toBe('apple');
   }, 120_000);
 
+  it('submits and reads back a 768 KiB value, which also rides in the event and the result', async () => {
+    const contract = gateways[2].getNetwork(CHANNEL).getContract('kv');
+    // The prepared transaction carries it four times (argument, write, event, result): ~3 MiB,
+    // under the 4 MiB a gRPC client receives by default.
+    const big = 'x'.repeat(768 * 1024 - 7) + 'the end';
+    expect(utf8.decode(await contract.submitTransaction('Put', 'big', big))).toBe(big);
+    expect(utf8.decode(await contract.evaluateTransaction('Get', 'big'))).toBe(big);
+    await eventually(() => expect(peers[1].height(CHANNEL)).toBe(peers[0].height(CHANNEL)));
+    const other = gateways[3].getNetwork(CHANNEL).getContract('kv');
+    expect(utf8.decode(await other.evaluateTransaction('Get', 'big'))).toBe(big);
+  }, 60_000);
+
   it('returns a chaincode error message verbatim in the Gateway error details', async () => {
     const contract = gateways[2].getNetwork(CHANNEL).getContract('kv');
     const err = await contract.evaluateTransaction('Fail', 'the asset is locked').catch((e: unknown) => e);
