@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChaincodeEvent, CloseableAsyncIterable } from '@hyperledger/fabric-gateway';
@@ -9,6 +8,7 @@ import { gatewayFailure } from '../chaincode/gateway-errors';
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import { DEFAULT_INIT_OPTIONS, initNetwork } from '../network/network-init';
+import { findFreePorts } from '../free-ports';
 import { networkDown, networkUp, openNetwork } from '../network/network-control';
 import { weftRoot } from '../repo-root';
 
@@ -24,25 +24,6 @@ export interface DemoResult {
   readonly steps: DemoStep[];
   readonly events: { blockNumber: string; transactionId: string; eventName: string; payload: string }[];
   readonly totalMs: number;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A run of `count` consecutive free ports on 127.0.0.1, starting at a random base. */
-export async function findFreePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new WeftError('NO_FREE_PORTS', `could not find ${count} consecutive free ports`, {});
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findFreePorts } from '../../../cli/services/demo/demo';
+import { findFreePorts } from '../../../cli/services/free-ports';
 import { runCli, type CliResult } from './run-cli';
 
 /**

@@ -6,7 +6,6 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -21,6 +20,7 @@ import {
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { stringify } from 'yaml';
 import { postConfigBlock } from '../../../cli/services/client/orderer-admin';
+import { findFreePorts } from '../../../cli/services/free-ports';
 import { DEFAULT_ACLS } from '../../../core/protocol/channel-definition';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
@@ -48,16 +48,9 @@ export async function generateMaterial(dir: string): Promise<Material> {
   return { dir, ordererOrg, orgs: [org1, org2] };
 }
 
-/** A port free right now on 127.0.0.1 (the genesis block must name the orderer's port). */
+/** A port free right now on 127.0.0.1, outside the kernel's ephemeral range (the genesis block must name the orderer's port). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
+  return findFreePorts(1);
 }
 
 /** The channel's genesis block: two application orgs, MAJORITY Endorsement/LifecycleEndorsement, solo ordering. */
