@@ -116,8 +116,23 @@ export class OrdererGrpcServer {
     let lastSubmitted: Promise<void> = Promise.resolve();
     let inFlight = 0;
     let paused = false;
+    let writeBlocked = false;
     let closed = false;
     let stopping = false;
+    // Reading stops while `maxInFlightPerStream` envelopes are in flight or while the answers are
+    // not being read, and resumes once in flight halves and the answers drain.
+    const max = this.options.maxInFlightPerStream;
+    const gate = (): void => {
+      if (stopping) return;
+      const hold = writeBlocked || inFlight >= max || (paused && inFlight > max / 2);
+      if (hold && !paused) {
+        paused = true;
+        call.pause();
+      } else if (!hold && paused) {
+        paused = false;
+        call.resume();
+      }
+    };
     const endAfterAnswers = (): void => {
       void tail.then(() => {
         if (!closed && !call.writableEnded) call.end();
@@ -129,25 +144,24 @@ export class OrdererGrpcServer {
       call.pause();
       endAfterAnswers();
     });
-    const max = this.options.maxInFlightPerStream;
     call.on('data', (bytes: Buffer) => {
       if (stopping) return; // never taken: the client sees the stream end without its answer
       const { submitted, result } = this.broadcast.handle(bytes, lastSubmitted);
       lastSubmitted = submitted;
       inFlight++;
-      if (inFlight >= max && !paused) {
-        paused = true;
-        call.pause();
-      }
+      gate();
       // Answers go out in request order, whatever order the checks finish in.
       tail = tail.then(async () => {
         const r = await result;
         inFlight--;
-        if (!closed && !call.writableEnded && !call.destroyed) call.write(encodeBroadcastResponse(r));
-        if (paused && !stopping && inFlight <= max / 2) {
-          paused = false;
-          call.resume();
+        if (!closed && !call.writableEnded && !call.destroyed && !call.write(encodeBroadcastResponse(r)) && !writeBlocked) {
+          writeBlocked = true;
+          call.once('drain', () => {
+            writeBlocked = false;
+            gate();
+          });
         }
+        gate();
       });
     });
     call.on('end', endAfterAnswers);
@@ -200,10 +214,14 @@ export class OrdererGrpcServer {
         await this.deliver.handle(requests.shift()!, sink);
       }
       serving = false;
+      if (writable()) call.resume();
       if (ended && writable()) call.end();
     };
+    // The next request is read only once this one is served, as Fabric's deliver handler does, so a
+    // client cannot queue requests without bound: HTTP/2 flow control holds the rest back.
     call.on('data', (bytes: Buffer) => {
       requests.push(bytes);
+      call.pause();
       void serve();
     });
     call.on('end', () => {

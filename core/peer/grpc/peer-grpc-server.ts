@@ -76,7 +76,9 @@ export class PeerGrpcServer {
         );
       }),
     });
-    this.server.addService(EndorserStreamDef, { processProposals: endorserLimit.stream((call: Duplex) => this.endorseStream(call)) });
+    // A stream counts once against the limit; the proposals in flight on it are held to the limit too.
+    const maxInFlight = concurrency.endorserService > 0 ? concurrency.endorserService : Infinity;
+    this.server.addService(EndorserStreamDef, { processProposals: endorserLimit.stream((call: Duplex) => this.endorseStream(call, maxInFlight)) });
     this.server.addService(DeliverServiceDef, {
       deliver: deliverLimit.stream((call: Duplex) => this.deliver(call, 'block')),
       deliverFiltered: deliverLimit.stream((call: Duplex) => this.deliver(call, 'filtered')),
@@ -165,8 +167,12 @@ export class PeerGrpcServer {
   /**
    * Proposals from another Weft peer's gateway, answered as they complete (possibly out of order).
    * A frame that does not decode ends the stream with INVALID_ARGUMENT: the sender is broken.
+   *
+   * The stream stops reading while `maxInFlight` proposals are in flight or while its answers are
+   * not being read (a write buffered past the stream's high-water mark), so HTTP/2 flow control
+   * holds the sender back instead of this peer buffering answers without bound.
    */
-  private endorseStream(call: Duplex): void {
+  private endorseStream(call: Duplex, maxInFlight: number): void {
     let closed = false;
     let inFlight = 0;
     let ended = false;
@@ -175,6 +181,20 @@ export class PeerGrpcServer {
         closed = true;
         call.end();
       }
+    };
+    let writeBlocked = false;
+    const gate = (): void => {
+      const hold = writeBlocked || inFlight >= maxInFlight;
+      if (hold && !call.isPaused()) call.pause();
+      else if (!hold && call.isPaused()) call.resume();
+    };
+    const answer = (frame: Uint8Array): void => {
+      if (closed || call.write(frame) || writeBlocked) return;
+      writeBlocked = true;
+      call.once('drain', () => {
+        writeBlocked = false;
+        gate();
+      });
     };
     const close = (): void => {
       closed = true;
@@ -198,17 +218,20 @@ export class PeerGrpcServer {
         return;
       }
       inFlight++;
+      gate();
       const { id, body } = frame;
       this.services.endorser.processProposal(body).then(
         (res) => {
           inFlight--;
-          if (!closed) call.write(encodeEndorseFrame(id, res));
+          answer(encodeEndorseFrame(id, res));
+          gate();
           finish();
         },
         (err: unknown) => {
           // The endorser answers every failure; a throw here is a bug, and the caller's deadline ends its wait.
           inFlight--;
           this.logger.error({ err }, 'endorser threw instead of answering a proposal');
+          gate();
           finish();
         },
       );
@@ -238,14 +261,20 @@ export class PeerGrpcServer {
       closed: () => closed,
       gone,
     };
-    // One request at a time per stream, as Fabric's deliver handler.
+    // One request at a time per stream, as Fabric's deliver handler: the next request is read only
+    // once this one is served, so a client cannot queue requests without bound (HTTP/2 flow
+    // control holds the rest back).
     let chain = Promise.resolve();
     call.on('data', (req: Buffer) => {
-      chain = chain.then(() =>
-        this.services.deliver.serve(req, kind, sink).catch((err: unknown) => {
+      call.pause();
+      chain = chain
+        .then(() => this.services.deliver.serve(req, kind, sink))
+        .catch((err: unknown) => {
           this.logger.warn({ err }, 'deliver request failed');
-        }),
-      );
+        })
+        .finally(() => {
+          if (!closed) call.resume();
+        });
     });
     call.on('end', () => {
       void chain.then(() => {

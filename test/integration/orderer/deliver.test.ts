@@ -109,6 +109,19 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect((await deliver(client, seekEnvelope(tampered, 'dch', 'oldest', 'newest'))).status).toBe(Status.FORBIDDEN);
   });
 
+  it('reads the next request on a Deliver stream only once the current one is served', async () => {
+    const request = seekEnvelope(signer, 'dch', 'newest', 'max');
+    const call = client.makeBidiStreamRequest('/orderer.AtomicBroadcast/Deliver', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
+    const first = new Promise<Buffer>((resolve) => call.once('data', resolve));
+    call.on('error', () => undefined); // cancelled below
+    // The first request never ends; the orderer must not read (and queue) the thousands behind it.
+    for (let i = 0; i < 3000; i++) call.write(request);
+    await first;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(call.writableLength).toBeGreaterThan(0);
+    call.cancel();
+  });
+
   it('stopping the orderer ends open Deliver streams with SERVICE_UNAVAILABLE and Broadcast streams once answered', async () => {
     let streaming!: () => void;
     const opened = new Promise<void>((resolve) => (streaming = resolve));

@@ -233,6 +233,42 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     }
   }, 60_000);
 
+  it('stops reading an endorsement stream whose answers go unread, and answers everything once they are read', async () => {
+    const ops = peers[1].operationsAddress() as string;
+    const qsccProposals = async (): Promise<number> => {
+      const text = await (await fetch(`http://${ops}/metrics`)).text();
+      return [...text.matchAll(/^endorser_proposals_received\{[^}]*chaincode="qscc"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'qscc', args: ['GetChainInfo', CHANNEL].map((a) => Buffer.from(a)), creator: signerOf(m.orgs[1]).serialized });
+    const signed = signProposal(built.proposalBytes, signerOf(m.orgs[1]));
+    const stream = clients[1].makeBidiStreamRequest('/weft.peer.EndorserStream/ProcessProposals', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
+    const total = 3000;
+    const ids = new Set<number>();
+    const allAnswered = new Promise<void>((resolve, reject) => {
+      stream.on('data', (b: Buffer) => {
+        ids.add(decodeEndorseFrame(b).id);
+        if (ids.size === total) resolve();
+      });
+      stream.on('error', reject);
+    });
+    stream.pause(); // answers are not read until resume()
+    const before = await qsccProposals();
+    for (let id = 1; id <= total; id++) stream.write(encodeEndorseFrame(id, signed));
+    // Once HTTP/2 flow control fills up with unread answers, the peer must stop taking proposals.
+    let last = -1;
+    let now = await qsccProposals();
+    while (now !== last) {
+      last = now;
+      await new Promise((r) => setTimeout(r, 500));
+      now = await qsccProposals();
+    }
+    expect(now - before).toBeLessThan(total / 2);
+    stream.resume();
+    await allAnswered;
+    stream.end();
+    expect(await qsccProposals()).toBe(before + total);
+  }, 60_000);
+
   it('answers Deliver seek requests: ranges, FAIL_IF_NOT_READY and unknown channels', async () => {
     const user = signerOf(m.orgs[0]);
     const position = (n: number | 'oldest'): SeekPosition => {
@@ -273,6 +309,28 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     expect(await deliver(request(CHANNEL, height + 5, height + 6, true))).toEqual({ blocks: [], status: 404 });
     expect(await deliver(request('nochannel', 0, 1))).toEqual({ blocks: [], status: 404 });
     expect(await deliver(request(CHANNEL, 3, 1))).toEqual({ blocks: [], status: 400 });
+  });
+
+  it('reads the next Deliver request on a stream only once the current one is served', async () => {
+    const seek = new SeekInfo();
+    const newest = new SeekPosition();
+    newest.setNewest(new SeekNewest());
+    const never = new SeekPosition();
+    const specified = new SeekSpecified();
+    specified.setNumber(Number.MAX_SAFE_INTEGER);
+    never.setSpecified(specified);
+    seek.setStart(newest);
+    seek.setStop(never);
+    const request = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer: signerOf(m.orgs[0]) });
+    const call = clients[0].makeBidiStreamRequest('/protos.Deliver/Deliver', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => DeliverResponse.deserializeBinary(b));
+    const served = new Promise<DeliverResponse>((resolve) => call.once('data', resolve));
+    call.on('error', () => undefined); // cancelled below
+    // The first request never ends; the peer must not read (and queue) the thousands behind it.
+    for (let i = 0; i < 3000; i++) call.write(request);
+    expect((await served).hasBlock()).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(call.writableLength).toBeGreaterThan(0);
+    call.cancel();
   });
 
   it('serves /healthz, /version and Prometheus metrics for proposals, blocks and ledger height', async () => {
