@@ -10,8 +10,9 @@ export interface OwnSignaturesLimits {
 }
 
 /**
- * 50k endorsements of the usual ~1–2 KiB fit in the byte budget; at a few hundred endorsements a
- * second that covers minutes, far beyond the seconds from endorsement to commit.
+ * For endorsements of the usual ~1.2 KiB the entry limit binds first (about 60 MB kept); at a few
+ * hundred endorsements a second, 50k covers minutes, far beyond the seconds from endorsement to
+ * commit. Larger results fill the byte budget sooner and are forgotten sooner.
  */
 const DEFAULT_LIMITS: OwnSignaturesLimits = { entries: 50_000, bytes: 64 * 1024 * 1024 };
 
