@@ -6,6 +6,7 @@ import type { BroadcastHandler, BroadcastResult } from './broadcast-handler';
 import type { StatusCode } from './broadcast-status';
 import type { DeliverHandler } from './deliver-handler';
 import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
+import { ReadGate } from '../node/read-gate';
 
 /** TLS material of a gRPC listener (PEM bytes). */
 export interface ServerTls {
@@ -114,25 +115,11 @@ export class OrdererGrpcServer {
   private onBroadcast(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
     let tail: Promise<void> = Promise.resolve();
     let lastSubmitted: Promise<void> = Promise.resolve();
-    let inFlight = 0;
-    let paused = false;
-    let writeBlocked = false;
     let closed = false;
     let stopping = false;
-    // Reading stops while `maxInFlightPerStream` envelopes are in flight or while the answers are
-    // not being read, and resumes once in flight halves and the answers drain.
+    // Reads again once the envelopes in flight are down to half the limit.
     const max = this.options.maxInFlightPerStream;
-    const gate = (): void => {
-      if (stopping) return;
-      const hold = writeBlocked || inFlight >= max || (paused && inFlight > max / 2);
-      if (hold && !paused) {
-        paused = true;
-        call.pause();
-      } else if (!hold && paused) {
-        paused = false;
-        call.resume();
-      }
-    };
+    const gate = new ReadGate(call, max, max / 2);
     const endAfterAnswers = (): void => {
       void tail.then(() => {
         if (!closed && !call.writableEnded) call.end();
@@ -141,27 +128,18 @@ export class OrdererGrpcServer {
     };
     this.streams.track(call, () => {
       stopping = true;
-      call.pause();
+      gate.stop();
       endAfterAnswers();
     });
     call.on('data', (bytes: Buffer) => {
       if (stopping) return; // never taken: the client sees the stream end without its answer
       const { submitted, result } = this.broadcast.handle(bytes, lastSubmitted);
       lastSubmitted = submitted;
-      inFlight++;
-      gate();
+      gate.taken();
       // Answers go out in request order, whatever order the checks finish in.
       tail = tail.then(async () => {
         const r = await result;
-        inFlight--;
-        if (!closed && !call.writableEnded && !call.destroyed && !call.write(encodeBroadcastResponse(r)) && !writeBlocked) {
-          writeBlocked = true;
-          call.once('drain', () => {
-            writeBlocked = false;
-            gate();
-          });
-        }
-        gate();
+        gate.answered(closed || call.writableEnded || call.destroyed ? undefined : encodeBroadcastResponse(r));
       });
     });
     call.on('end', endAfterAnswers);

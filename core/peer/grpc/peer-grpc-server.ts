@@ -5,6 +5,7 @@ import { type DeliverKind, type DeliverService, type DeliverSink } from '../deli
 import type { Endorser } from '../endorser/endorser';
 import type { GatewayService } from '../gateway/gateway-service';
 import type { TlsFiles } from '../peer-config';
+import { ReadGate } from '../../node/read-gate';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
@@ -174,27 +175,13 @@ export class PeerGrpcServer {
    */
   private endorseStream(call: Duplex, maxInFlight: number): void {
     let closed = false;
-    let inFlight = 0;
     let ended = false;
+    const gate = new ReadGate(call, maxInFlight);
     const finish = (): void => {
-      if (ended && inFlight === 0 && !closed) {
+      if (ended && gate.inFlight === 0 && !closed) {
         closed = true;
         call.end();
       }
-    };
-    let writeBlocked = false;
-    const gate = (): void => {
-      const hold = writeBlocked || inFlight >= maxInFlight;
-      if (hold && !call.isPaused()) call.pause();
-      else if (!hold && call.isPaused()) call.resume();
-    };
-    const answer = (frame: Uint8Array): void => {
-      if (closed || call.write(frame) || writeBlocked) return;
-      writeBlocked = true;
-      call.once('drain', () => {
-        writeBlocked = false;
-        gate();
-      });
     };
     const close = (): void => {
       closed = true;
@@ -217,21 +204,17 @@ export class PeerGrpcServer {
         }
         return;
       }
-      inFlight++;
-      gate();
+      gate.taken();
       const { id, body } = frame;
       this.services.endorser.processProposal(body).then(
         (res) => {
-          inFlight--;
-          answer(encodeEndorseFrame(id, res));
-          gate();
+          gate.answered(closed ? undefined : encodeEndorseFrame(id, res));
           finish();
         },
         (err: unknown) => {
           // The endorser answers every failure; a throw here is a bug, and the caller's deadline ends its wait.
-          inFlight--;
           this.logger.error({ err }, 'endorser threw instead of answering a proposal');
-          gate();
+          gate.answered(undefined);
           finish();
         },
       );

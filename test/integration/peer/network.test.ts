@@ -22,6 +22,7 @@ import { packageChaincode } from '../../../core/chaincode/packager';
 import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import { PeerNode } from '../../../core/peer/peer-node';
+import { seekEnvelope } from '../orderer/orderer-fixture';
 import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import {
   CHANNEL,
@@ -312,16 +313,7 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
   });
 
   it('reads the next Deliver request on a stream only once the current one is served', async () => {
-    const seek = new SeekInfo();
-    const newest = new SeekPosition();
-    newest.setNewest(new SeekNewest());
-    const never = new SeekPosition();
-    const specified = new SeekSpecified();
-    specified.setNumber(Number.MAX_SAFE_INTEGER);
-    never.setSpecified(specified);
-    seek.setStart(newest);
-    seek.setStop(never);
-    const request = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer: signerOf(m.orgs[0]) });
+    const request = seekEnvelope(signerOf(m.orgs[0]), CHANNEL, 'newest', 'max');
     const call = clients[0].makeBidiStreamRequest('/protos.Deliver/Deliver', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => DeliverResponse.deserializeBinary(b));
     const served = new Promise<DeliverResponse>((resolve) => call.once('data', resolve));
     call.on('error', () => undefined); // cancelled below
