@@ -23,10 +23,10 @@ export class ChaincodeEventStream {
     const height = this.channel.height();
     let next = this.startBlock(height);
     let skipUntil = this.afterTransactionId;
-    const pending: CommittedBlock[] = [];
+    const recent = new RecentBlocks();
     let wake: (() => void) | undefined;
     const off = this.channel.onBlock((b) => {
-      pending.push(b);
+      recent.add(b);
       wake?.();
     });
     const onAbort = (): void => wake?.();
@@ -41,8 +41,7 @@ export class ChaincodeEventStream {
           wake = undefined;
           continue;
         }
-        while (pending.length > 0 && pending[0].number < next) pending.shift();
-        const block = pending.length > 0 && pending[0].number === next ? (pending.shift() as CommittedBlock) : this.stored(next);
+        const block = recent.take(next) ?? this.stored(next);
         const txs = blockTxEvents(block);
         // An afterTransactionId not in the start block skips nothing.
         const from = skipUntil === '' ? 0 : txs.findIndex((t) => t.txId === skipUntil) + 1;
@@ -75,5 +74,30 @@ export class ChaincodeEventStream {
     if (p.hasOldest()) return 0;
     if (p.hasNewest()) return Math.max(0, height - 1);
     return height;
+  }
+}
+
+/**
+ * The blocks committed while a stream was busy, so one that keeps up need not read and parse them
+ * again from the ledger. Only the first `max` are kept: a client that stops reading its events
+ * would otherwise have its stream hold every block committed since; the rest are read back.
+ */
+export class RecentBlocks {
+  private readonly blocks: CommittedBlock[] = [];
+
+  constructor(private readonly max = 4) {}
+
+  get size(): number {
+    return this.blocks.length;
+  }
+
+  add(block: CommittedBlock): void {
+    if (this.blocks.length < this.max) this.blocks.push(block);
+  }
+
+  /** Block `n` if kept, forgetting every kept block before it. */
+  take(n: number): CommittedBlock | undefined {
+    while (this.blocks.length > 0 && this.blocks[0].number < n) this.blocks.shift();
+    return this.blocks[0]?.number === n ? this.blocks.shift() : undefined;
   }
 }
