@@ -156,9 +156,6 @@ export class OrdererGrpcServer {
 
   private onDeliver(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
     const abort = new AbortController();
-    const requests: Buffer[] = [];
-    let serving = false;
-    let ended = false;
     const writable = () => !abort.signal.aborted && !call.writableEnded && !call.destroyed;
     this.streams.track(call, () => {
       if (writable()) {
@@ -185,26 +182,17 @@ export class OrdererGrpcServer {
           abort.signal.addEventListener('abort', onDrain);
         }),
     };
-    const serve = async () => {
-      if (serving) return;
-      serving = true;
-      while (requests.length > 0 && !abort.signal.aborted) {
-        await this.deliver.handle(requests.shift()!, sink);
-      }
-      serving = false;
-      if (writable()) call.resume();
-      if (ended && writable()) call.end();
-    };
-    // The next request is read only once this one is served, as Fabric's deliver handler does, so a
-    // client cannot queue requests without bound: HTTP/2 flow control holds the rest back.
+    // One request at a time, as Fabric's deliver handler: the next is read only once this one is
+    // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest
+    // back). 'end' therefore comes only with no request being served.
     call.on('data', (bytes: Buffer) => {
-      requests.push(bytes);
       call.pause();
-      void serve();
+      void this.deliver.handle(bytes, sink).then(() => {
+        if (writable()) call.resume();
+      });
     });
     call.on('end', () => {
-      ended = true;
-      if (!serving && writable()) call.end();
+      if (writable()) call.end();
     });
     const drop = () => abort.abort();
     call.on('error', drop);

@@ -244,14 +244,13 @@ export class PeerGrpcServer {
       closed: () => closed,
       gone,
     };
-    // One request at a time per stream, as Fabric's deliver handler: the next request is read only
-    // once this one is served, so a client cannot queue requests without bound (HTTP/2 flow
-    // control holds the rest back).
-    let chain = Promise.resolve();
+    // One request at a time, as Fabric's deliver handler: the next is read only once this one is
+    // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest
+    // back). 'end' therefore comes only with no request being served.
     call.on('data', (req: Buffer) => {
       call.pause();
-      chain = chain
-        .then(() => this.services.deliver.serve(req, kind, sink))
+      this.services.deliver
+        .serve(req, kind, sink)
         .catch((err: unknown) => {
           this.logger.warn({ err }, 'deliver request failed');
         })
@@ -260,9 +259,7 @@ export class PeerGrpcServer {
         });
     });
     call.on('end', () => {
-      void chain.then(() => {
-        if (!closed) call.end();
-      });
+      if (!closed) call.end();
     });
   }
 }
