@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { linkDevDependencies, runCli, runNode } from './run-cli';
+import { REPO, linkDevDependencies, runCli, runNode } from './run-cli';
 
 /** Generates each template with the real CLI and runs the generated project's own tests. */
 describe('weft new', () => {
@@ -57,5 +57,15 @@ describe('weft new', () => {
     expect(badSlot.code).not.toBe(0);
     expect(badSlot.message).toMatch(/ledger, ordering, msp, policy, runtime/);
     expect(fs.existsSync(path.join(tmp, 'x')) || fs.existsSync(path.join(tmp, 'y'))).toBe(false);
+  });
+
+  it('resolves relative paths against the directory `npm run weft` was typed in, not the package root', async () => {
+    // npm runs scripts in the package root and passes the caller's directory as INIT_CWD.
+    const npmEnv = { npm_lifecycle_event: 'weft', INIT_CWD: tmp };
+    const r = await runNode([path.join(REPO, 'bin', 'dev.js'), 'new', 'chaincode', 'relative-cc', '--lang', 'js', '--json'], { cwd: REPO, env: npmEnv });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { dir: string }).dir).toBe(path.join(tmp, 'relative-cc'));
+    expect(fs.existsSync(path.join(tmp, 'relative-cc', 'package.json'))).toBe(true);
+    expect(fs.existsSync(path.join(REPO, 'relative-cc'))).toBe(false);
   });
 });
