@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
 import { SLOTS, type Slot } from '../../../core/node/slots';
@@ -35,12 +36,26 @@ function weftDependency(target: string): string {
   return `file:${rel.split(path.sep).join('/')}`;
 }
 
+/**
+ * Weft's own `allowScripts`, as the generated package.json's: npm 11 lists every dependency install
+ * script it was not told about, and a project depending on Weft sees Weft's dependencies too.
+ */
+function allowScripts(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(weftRoot(), 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+  return JSON.stringify(pkg.allowScripts ?? {}, null, 2).replace(/\n/g, '\n  ');
+}
+
 /** `weft new chaincode`: a contract project (TypeScript or JavaScript) with tests run through Weft's runtime. */
 export function scaffoldChaincode(name: string, lang: 'ts' | 'js', dir: string | undefined): ScaffoldResult {
   checkName(name, 'chaincode');
   const target = path.resolve(dir ?? name);
   const dependency = weftDependency(target);
-  const files = renderTree(`chaincode/${lang}`, { name, className: `${pascalCase(name)}Contract`, weftDependency: dependency }, { name });
+  const files = renderTree(`chaincode/${lang}`, {
+    name,
+    className: `${pascalCase(name)}Contract`,
+    weftDependency: dependency,
+    allowScripts: allowScripts(),
+  }, { name });
   writeTree(target, files);
   return { dir: target, files: files.map((f) => f.path), weftDependency: dependency };
 }
@@ -53,7 +68,7 @@ export function scaffoldPlugin(name: string, slot: Slot, dir: string | undefined
   }
   const target = path.resolve(dir ?? name);
   const dependency = weftDependency(target);
-  const files = renderTree('plugin', { name, slot, className: pascalCase(name), weftDependency: dependency }, { name });
+  const files = renderTree('plugin', { name, slot, className: pascalCase(name), weftDependency: dependency, allowScripts: allowScripts() }, { name });
   writeTree(target, files);
   return { dir: target, files: files.map((f) => f.path), weftDependency: dependency };
 }

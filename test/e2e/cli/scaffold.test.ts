@@ -12,9 +12,11 @@ describe('weft new', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   async function generatedTestsPass(dir: string): Promise<void> {
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; allowScripts: unknown };
     // The file: dependency points at this repository, relative to the project.
     expect(path.resolve(dir, pkg.devDependencies.weft!.replace(/^file:/, ''))).toBe(path.resolve(__dirname, '../../..'));
+    // npm 11 warns about every install script no allowScripts entry covers, Weft's dependencies' included.
+    expect(pkg.allowScripts).toEqual((JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { allowScripts: unknown }).allowScripts);
     linkDevDependencies(dir);
     const jest = await runNode([path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '-i'], { cwd: dir, timeoutMs: 240_000 });
     expect(jest.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
