@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { BroadcastResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
@@ -136,5 +137,36 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     const found = await waitForTxIds(client, signer, 'ch1', goodEnvs.map(envelopeTxId));
     expect(found).toHaveLength(2);
     expect(found.every((n) => n > 0)).toBe(true);
+  });
+
+  it('stops reading a Broadcast stream whose client does not read its answers, and answers everything once it does', async () => {
+    // Junk is answered at once (BAD_REQUEST), so only the client's unread answers can hold the stream.
+    const count = 5000;
+    const junk = Buffer.alloc(2048, 'j');
+    const call = client.makeBidiStreamRequest('/orderer.AtomicBroadcast/Broadcast', (b: Buffer) => b, (b: Buffer) => BroadcastResponse.deserializeBinary(b));
+    // Reading once and then no more: grpc-js buffers 16 answers and stops taking them off the wire.
+    call.read(0);
+    for (let i = 0; i < count; i++) call.write(junk);
+    // Wait for the client's send buffer to settle: it drains if the orderer reads everything.
+    let last = -1;
+    for (let waited = 0; waited < 20_000 && call.writableLength !== last; waited += 1000) {
+      last = call.writableLength;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // Once its unread answers fill the stream's window, the orderer reads no more: the writes stay buffered.
+    expect(call.writableLength).toBeGreaterThan(0);
+    const statuses = new Set<number>();
+    let answered = 0;
+    await new Promise<void>((resolve, reject) => {
+      call.on('data', (r: BroadcastResponse) => {
+        statuses.add(r.getStatus());
+        if (++answered === count) call.end();
+      });
+      call.on('error', reject);
+      call.on('end', resolve);
+      call.resume();
+    });
+    expect(answered).toBe(count);
+    expect([...statuses]).toEqual([Status.BAD_REQUEST]);
   });
 });
