@@ -12,7 +12,7 @@ describe('template rendering', () => {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('renders .ejs files, drops the suffix and substitutes __name__ path segments', () => {
-    const files = renderTree('chaincode/ts', { name: 'fish', className: 'FishContract', weftDependency: 'file:..' }, { name: 'fish' });
+    const files = renderTree('chaincode/ts', { name: 'fish', className: 'FishContract', weftDependency: 'file:..', allowScripts: '{}' }, { name: 'fish' });
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'src/fish-contract.ts', 'test/fish-contract.test.ts', 'tsconfig.json']));
     expect(paths.some((p) => p.endsWith('.ejs') || p.includes('__name__'))).toBe(false);
