@@ -4,6 +4,7 @@ import { OrdererError } from '../errors';
 import { DefaultProtocolLimits } from '../protocol/bounded-decode';
 import { envelopeSignedData, parseEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
+import type { BroadcastObserver } from './orderer-metrics';
 import type { Registrar } from './registrar';
 import type { SignaturePrecheck } from './signature-precheck';
 
@@ -33,6 +34,7 @@ export class BroadcastHandler {
     private readonly options: BroadcastHandlerOptions,
     private readonly logger: Logger,
     private readonly precheck?: SignaturePrecheck,
+    private readonly observer?: BroadcastObserver,
   ) {}
 
   /**
@@ -49,12 +51,26 @@ export class BroadcastHandler {
   }
 
   private async process(bytes: Uint8Array, previous: Promise<void>, markSubmitted: () => void): Promise<BroadcastResult> {
+    const result = await this.answer(bytes, previous, markSubmitted);
+    this.observer?.processed(result.channel, result.headerType, result.status);
+    return { status: result.status, info: result.info };
+  }
+
+  private async answer(
+    bytes: Uint8Array,
+    previous: Promise<void>,
+    markSubmitted: () => void,
+  ): Promise<BroadcastResult & { channel: string; headerType: number | undefined }> {
     let reserved: { channel: string; txId: string } | undefined;
+    let channel = '';
+    let headerType: number | undefined;
     try {
       if (bytes.length === 0) throw new OrdererError(IngressErrorCode.BadRequest, 'received an empty envelope');
       const parsed = parseEnvelope(bytes, { maxBytes: this.options.maxEnvelopeBytes, requireSignature: false });
       const channelId = parsed.channelHeader.channelId;
+      headerType = parsed.channelHeader.type;
       const entry = this.registrar.require(channelId);
+      channel = channelId;
       const signal = entry.chain.errored();
       if (signal.aborted) {
         throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
@@ -71,13 +87,13 @@ export class BroadcastHandler {
       markSubmitted();
       await ordered;
       reserved = undefined;
-      return { status: Status.SUCCESS, info: '' };
+      return { status: Status.SUCCESS, info: '', channel, headerType };
     } catch (err) {
       if (reserved !== undefined) this.recentTxIds.get(reserved.channel)?.delete(reserved.txId);
       const status = statusOf(err);
       if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
       else this.logger.debug({ status, err: (err as Error).message }, 'broadcast rejected');
-      return { status, info: (err as Error).message };
+      return { status, info: (err as Error).message, channel, headerType };
     }
   }
 

@@ -36,6 +36,11 @@ export const OrdererSection = z
       })
       .strict()
       .optional(),
+    /** Operations HTTP endpoint (Fabric `Operations.ListenAddress`): /healthz, /metrics, /version, /logspec. Omit to disable it. */
+    operations: z
+      .object({ listenAddress: hostPort.default('127.0.0.1:8443') })
+      .strict()
+      .optional(),
     maxRecvMessageBytes: z.number().int().positive().default(100 * MiB),
     maxSendMessageBytes: z.number().int().positive().default(100 * MiB),
     broadcast: z

@@ -5,12 +5,15 @@ import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { MspProvider } from '../msp/msp';
 import { assembleContainer, type AssembleOptions } from '../node/container';
 import { EventLoopLoad } from '../node/event-loop-load';
+import { OperationsServer } from '../node/operations/operations-server';
+import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
 import { Consenter } from './consenter';
 import { DeliverHandler } from './deliver-handler';
 import { OrdererGrpcServer } from './grpc-server';
 import { readConfigFile, type OrdererNodeConfig } from './orderer-config';
+import { OrdererMetrics } from './orderer-metrics';
 import { ParticipationApi } from './participation-api';
 import { Registrar } from './registrar';
 import { SignaturePrecheck } from './signature-precheck';
@@ -19,6 +22,8 @@ import { SignaturePrecheck } from './signature-precheck';
 export interface OrdererEndpoints {
   readonly grpcPort: number;
   readonly adminPort: number | undefined;
+  /** `host:port` of the operations endpoint, when configured. */
+  readonly operationsAddress: string | undefined;
 }
 
 /**
@@ -30,6 +35,7 @@ export class OrdererNode {
   private registrar: Registrar | undefined;
   private grpc: OrdererGrpcServer | undefined;
   private admin: ParticipationApi | undefined;
+  private operations: OperationsServer | undefined;
   readonly logger: Logger;
 
   constructor(
@@ -60,11 +66,24 @@ export class OrdererNode {
     this.registrar.start();
 
     const o = this.config.orderer;
+    const registrar = this.registrar;
+    if (o.operations !== undefined) {
+      this.operations = new OperationsServer({ listenAddress: o.operations.listenAddress, version: WEFT_VERSION, logger: this.logger });
+      this.operations.addHealthChecker({
+        name: 'channels',
+        check: () => {
+          const failed = registrar.list().filter(({ name }) => registrar.info(name)?.status === 'failed');
+          if (failed.length > 0) throw new Error(`channels not serving: ${failed.map((c) => c.name).join(', ')}`);
+        },
+      });
+    }
+    const metrics = this.operations === undefined ? undefined : new OrdererMetrics(this.operations.registry, registrar);
     const broadcast = new BroadcastHandler(
-      this.registrar,
+      registrar,
       { maxEnvelopeBytes: o.maxRecvMessageBytes, replayWindow: o.broadcast.replayWindow },
       this.logger,
       precheck,
+      metrics,
     );
     this.grpc = new OrdererGrpcServer(
       {
@@ -101,15 +120,19 @@ export class OrdererNode {
       );
       await this.admin.start();
     }
-    this.logger.info({ grpc: this.grpc.port, admin: this.admin?.port }, 'orderer started');
-    return { grpcPort: this.grpc.port, adminPort: this.admin?.port };
+    await this.operations?.start();
+    const operationsAddress = this.operations?.address();
+    this.logger.info({ grpc: this.grpc.port, admin: this.admin?.port, operations: operationsAddress }, 'orderer started');
+    return { grpcPort: this.grpc.port, adminPort: this.admin?.port, operationsAddress };
   }
 
   /** Stops listening, halts every chain and closes the ledgers. Idempotent. */
   async stop(): Promise<void> {
+    await this.operations?.stop();
     await this.admin?.stop();
     await this.grpc?.stop();
     await this.registrar?.stop();
+    this.operations = undefined;
     this.admin = undefined;
     this.grpc = undefined;
     this.registrar = undefined;

@@ -10,6 +10,7 @@ import { slotOptions } from '../node/config';
 import { assembleContainer } from '../node/container';
 import { type Logger, loggerFor } from '../node/logger';
 import { OperationsServer } from '../node/operations/operations-server';
+import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import type { JoinedChannel } from './channel/channel-manager';
 import { ChannelManager } from './channel/channel-manager';
@@ -33,9 +34,6 @@ import type { SystemChaincode } from './scc/system-chaincode';
 import { BlockValidator } from './validation/block-validator';
 import { EndorsementPolicies } from './validation/endorsement-policies';
 import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
-
-/** Weft's version as the operations endpoint reports it. */
-export const PEER_VERSION = '0.1.0';
 
 /**
  * A peer node: local MSP, one ledger per joined channel, the endorser with its system chaincodes,
@@ -72,7 +70,7 @@ export class PeerNode {
     const ledgerOptions = LedgerOptions.parse(pick(slotOptions(node, 'ledger'), Object.keys(LedgerOptions.shape)));
 
     if (peer.operations !== undefined) {
-      this.operations = new OperationsServer({ listenAddress: peer.operations.listenAddress, version: PEER_VERSION, logger: this.logger });
+      this.operations = new OperationsServer({ listenAddress: peer.operations.listenAddress, version: WEFT_VERSION, logger: this.logger });
     }
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
 

@@ -13,7 +13,9 @@ export default class NetworkUp extends WeftCommand {
     const { args } = await this.parse(NetworkUp);
     const result = await networkUp(args.dir, (m) => this.progress(m));
     this.log(`network up, channel ${result.channel}`);
-    for (const o of result.orderers) this.log(`  orderer ${o.id.padEnd(28)} ${o.address}  (admin ${o.adminAddress})`);
+    for (const o of result.orderers) {
+      this.log(`  orderer ${o.id.padEnd(28)} ${o.address}  (admin ${o.adminAddress}${o.operationsAddress ? `, operations ${o.operationsAddress}` : ''})`);
+    }
     for (const p of result.peers) this.log(`  peer    ${p.id.padEnd(28)} ${p.address}  (${p.mspId}, operations ${p.operationsAddress})`);
     this.log(`details for client apps: weft network status ${args.dir} --json`);
     return result;

@@ -45,7 +45,7 @@ export async function runDemo(options: { keep: boolean }, report: (line: string)
   };
   let up = false;
   try {
-    const basePort = await findFreePorts(6);
+    const basePort = await findFreePorts(7);
     await step('init network', async () => {
       const r = await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orgs: 2, batchTimeout: '250ms', basePort, logLevel: 'warn' });
       return `${r.nodes.length} nodes, channel ${r.channel}, in ${r.dir}`;

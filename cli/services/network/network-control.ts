@@ -8,7 +8,7 @@ import { OrdererAdminClient } from '../client/orderer-admin';
 import { PeerClient } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { loadNetworkSpec } from './network-spec';
-import { peerHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
+import { nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export type Progress = (message: string) => void;
 
@@ -49,7 +49,7 @@ export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, cha
 
 export interface UpResult {
   readonly channel: string;
-  readonly orderers: { id: string; address: string; adminAddress: string | undefined }[];
+  readonly orderers: { id: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined }[];
   readonly peers: { id: string; mspId: string; address: string; operationsAddress: string | undefined }[];
 }
 
@@ -81,13 +81,14 @@ export async function networkUp(dir: string, progress: Progress): Promise<UpResu
     for (const orderer of layout.orderers()) {
       const admin = new OrdererAdminClient(orderer, layout);
       await waitFor(orderer, 'serving its admin API', async () => (await admin.list(), true));
+      if (orderer.operationsAddress !== undefined) await waitFor(orderer, 'healthy', () => nodeHealthy(orderer));
       if ((await admin.info(channel)) === undefined) {
         await admin.join(channel, genesis);
         progress(`${orderer.id} joined ${channel}`);
       }
     }
     for (const peer of layout.peers()) {
-      await waitFor(peer, 'healthy', () => peerHealthy(peer));
+      await waitFor(peer, 'healthy', () => nodeHealthy(peer));
       if (!(await peerChannels(layout, peer)).includes(channel)) {
         const client = new PeerClient(peer, layout.spec.tls);
         try {
@@ -104,7 +105,7 @@ export async function networkUp(dir: string, progress: Progress): Promise<UpResu
     progress('all nodes healthy');
     return {
       channel,
-      orderers: layout.orderers().map((o) => ({ id: o.id, address: o.address, adminAddress: o.adminAddress })),
+      orderers: layout.orderers().map((o) => ({ id: o.id, address: o.address, adminAddress: o.adminAddress, operationsAddress: o.operationsAddress })),
       peers: layout.peers().map((p) => ({ id: p.id, mspId: p.mspId, address: p.address, operationsAddress: p.operationsAddress })),
     };
   } catch (err) {
@@ -163,10 +164,10 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout): Promise<Node
     try {
       if (node.kind === 'orderer') {
         const info = await new OrdererAdminClient(node, layout).info(channel);
-        healthy = true;
+        healthy = node.operationsAddress === undefined || (await nodeHealthy(node));
         height = info?.height;
       } else {
-        healthy = await peerHealthy(node);
+        healthy = await nodeHealthy(node);
         height = (await peerChainInfo(layout, node, channel)).height;
       }
     } catch {

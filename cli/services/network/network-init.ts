@@ -76,6 +76,8 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
     peers: Array.from({ length: o.peersPerOrg }, (_, j) => ({ name: `peer${j}`, host: '127.0.0.1', port: take(), operationsPort: take() })),
     users: ['Admin', 'User1'],
   }));
+  // Taken last, so the ports of networks made before orderers had an operations server stay where they were.
+  for (const orderer of orderers) Object.assign(orderer, { operationsPort: take() });
   return parseNetworkSpec(
     {
       version: 1,

@@ -151,7 +151,7 @@ export class NetworkLayout {
     return this.node('orderer', id, this.spec.ordererOrg.mspId, this.spec.ordererOrg.domain, cryptoDir, {
       address: `${o.host}:${o.port}`,
       adminAddress: `${o.host}:${o.adminPort}`,
-      operationsAddress: undefined,
+      operationsAddress: o.operationsPort === undefined ? undefined : `${o.host}:${o.operationsPort}`,
     });
   }
 

@@ -22,6 +22,8 @@ export const OrdererSpec = z
     port,
     /** Channel participation API (mutual TLS, orderer org admin). */
     adminPort: port,
+    /** Operations HTTP server: /healthz, /metrics (optional: networks made before orderers had one lack it). */
+    operationsPort: port.optional(),
   })
   .strict();
 export type OrdererSpec = z.infer<typeof OrdererSpec>;
@@ -91,6 +93,7 @@ export const NetworkSpec = z
     spec.ordererOrg.orderers.forEach((o, i) => {
       claim(o.port, `${o.name} port`, ['ordererOrg', 'orderers', i, 'port']);
       claim(o.adminPort, `${o.name} adminPort`, ['ordererOrg', 'orderers', i, 'adminPort']);
+      if (o.operationsPort !== undefined) claim(o.operationsPort, `${o.name} operationsPort`, ['ordererOrg', 'orderers', i, 'operationsPort']);
     });
     const mspIds = new Set([spec.ordererOrg.mspId]);
     spec.orgs.forEach((org, i) => {

@@ -46,6 +46,7 @@ function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, 
         listenAddress: node.adminAddress,
         tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] },
       },
+      ...(node.operationsAddress === undefined ? {} : { operations: { listenAddress: node.operationsAddress } }),
     },
   };
 }

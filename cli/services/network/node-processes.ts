@@ -134,7 +134,7 @@ export async function stopNode(node: NodeLayout, graceMs = 10_000): Promise<'sto
 }
 
 /** GET http://<operations>/healthz: true on 200. */
-export function peerHealthy(node: NodeLayout): Promise<boolean> {
+export function nodeHealthy(node: NodeLayout): Promise<boolean> {
   if (node.operationsAddress === undefined) return Promise.resolve(false);
   const i = node.operationsAddress.lastIndexOf(':');
   return new Promise((resolve) => {

@@ -27,7 +27,7 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
   });
 
   it('init → up → status --json lists every endpoint, identity and height', async () => {
-    const base = await findFreePorts(6);
+    const base = await findFreePorts(7);
     json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
     up = true;
     const upResult = await runCli(['network', 'up', net]);
@@ -49,7 +49,9 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
       expect(node).toEqual(expect.objectContaining({ address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), mspId: expect.any(String), height: 1, healthy: true }));
       expect(fs.existsSync(node.tlsRootCertPath as string)).toBe(true);
     }
-    for (const peer of status.peers) expect(peer.operationsAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    for (const node of [...status.orderers, ...status.peers]) expect(node.operationsAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    const ordererHealth = await fetch(`http://${status.orderers[0]!.operationsAddress as string}/healthz`);
+    expect(ordererHealth.status).toBe(200);
     expect(status.users.map((u) => u.id)).toEqual(['Admin@org1.example.com', 'User1@org1.example.com', 'Admin@org2.example.com', 'User1@org2.example.com']);
     for (const u of status.users) {
       expect(fs.existsSync(u.certPath as string) && fs.existsSync(u.keyPath as string)).toBe(true);

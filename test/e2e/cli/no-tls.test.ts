@@ -28,7 +28,7 @@ describe('weft network init --no-tls, a chaincode with --init-required (real pro
   });
 
   it('deploys, initializes once with --is-init, commits a transaction and queries it', async () => {
-    const base = await findFreePorts(6);
+    const base = await findFreePorts(7);
     json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--no-tls', '--json']));
     up = true;
     expect((await runCli(['network', 'up', net])).code).toBe(0);

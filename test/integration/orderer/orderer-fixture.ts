@@ -52,7 +52,11 @@ export interface NodeFiles {
 }
 
 /** Writes an orderer node YAML config (ports 0 unless given) and returns its path. */
-export function writeNodeConfig(m: Material, name: string, options: { grpcPort?: number; adminPort?: number; mutualTls?: boolean; syncWal?: boolean } = {}): NodeFiles {
+export function writeNodeConfig(
+  m: Material,
+  name: string,
+  options: { grpcPort?: number; adminPort?: number; mutualTls?: boolean; syncWal?: boolean; operations?: boolean } = {},
+): NodeFiles {
   const node = m.ordererOrg.nodes.orderer!;
   const dataDir = path.join(m.dir, name, 'data');
   const config = {
@@ -77,6 +81,7 @@ export function writeNodeConfig(m: Material, name: string, options: { grpcPort?:
         listenAddress: `127.0.0.1:${options.adminPort ?? 0}`,
         tls: { cert: node.tlsCertPath, key: node.tlsKeyPath, clientRootCAs: [m.ordererOrg.tlsCaCertPath] },
       },
+      ...(options.operations ? { operations: { listenAddress: '127.0.0.1:0' } } : {}),
     },
   };
   fs.mkdirSync(path.join(m.dir, name), { recursive: true });

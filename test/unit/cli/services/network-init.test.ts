@@ -53,6 +53,7 @@ describe('initNetwork', () => {
       if (node.kind === 'orderer') {
         const o = toOrdererNodeConfig(config);
         expect(fs.existsSync(o.orderer.tls.cert)).toBe(true);
+        expect(o.orderer.operations?.listenAddress).toBe(node.operationsAddress);
       } else {
         const p = parsePeerConfig(config);
         expect(p.peer.listenAddress).toBe(node.address);
@@ -60,8 +61,12 @@ describe('initNetwork', () => {
         expect(fs.existsSync(p.peer.tls.certFile!)).toBe(true);
       }
     }
-    const ports = layout.nodes().map((n) => n.address);
+    const ports = layout.nodes().flatMap((n) => [n.address, n.adminAddress, n.operationsAddress].filter((a) => a !== undefined));
+    expect(ports).toHaveLength(1 + 1 + 1 + 6 * 2);
     expect(new Set(ports).size).toBe(ports.length);
+    // The peers keep the ports they had before orderers had an operations server: it is taken last.
+    expect(layout.peers()[0]!.address).toBe('127.0.0.1:20002');
+    expect(layout.orderers()[0]!.operationsAddress).toBe('127.0.0.1:20014');
 
     const parsed = parseConfigBlock(fs.readFileSync(result.genesisBlock));
     expect(parsed.channelId).toBe('mychannel');
@@ -100,5 +105,17 @@ describe('initNetwork', () => {
     fs.writeFileSync(file, JSON.stringify(raw));
     expect(() => loadNetworkSpec(dir)).toThrow(/orgs\.1\.peers\.0\.port: port \d+ is already used/);
     expect(() => loadNetworkSpec(tmp)).toThrow(/not a Weft network directory/);
+  });
+
+  it('loads a network.yaml written before orderers had an operations server', async () => {
+    const dir = path.join(tmp, 'older');
+    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 23000 });
+    const file = path.join(dir, 'network.yaml');
+    const raw = parseYaml(fs.readFileSync(file, 'utf8')) as { ordererOrg: { orderers: { operationsPort?: number }[] } };
+    delete raw.ordererOrg.orderers[0]!.operationsPort;
+    fs.writeFileSync(file, JSON.stringify(raw));
+    const layout = new NetworkLayout(dir, loadNetworkSpec(dir));
+    expect(layout.orderers()[0]!.operationsAddress).toBeUndefined();
+    expect(layout.orderers()[0]!.adminAddress).toBe('127.0.0.1:23001');
   });
 });
