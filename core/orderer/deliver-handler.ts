@@ -3,6 +3,7 @@ import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/a
 import { OrdererError, WeftError } from '../errors';
 import { assertNotExpired } from '../msp/expiry';
 import { decode } from '../protocol/bounded-decode';
+import { deliverHeaderProblem } from '../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
 import type { ChannelEntry, Registrar } from './registrar';
@@ -24,25 +25,33 @@ const NEVER = Number.MAX_SAFE_INTEGER;
  * re-checked per block), streaming stored blocks and then new ones as they are written.
  */
 export class DeliverHandler {
+  /** `timeWindowMs` bounds a request's timestamp (`orderer.authTimeWindowMs`); `now` is the clock (tests pass their own). */
   constructor(
     private readonly registrar: Registrar,
+    private readonly timeWindowMs: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Serves one request to completion; always ends with exactly one `sendStatus`. */
-  async handle(bytes: Uint8Array, sink: DeliverSink): Promise<void> {
+  /**
+   * Serves one request to completion; always ends with exactly one `sendStatus`. `clientCertHash`:
+   * the hash of the connection's client TLS certificate when the orderer requires client
+   * certificates (the request must name it), else undefined.
+   */
+  async handle(bytes: Uint8Array, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<void> {
     let status: StatusCode;
     try {
-      status = await this.deliver(bytes, sink);
+      status = await this.deliver(bytes, sink, clientCertHash);
     } catch (err) {
       status = statusOf(err);
     }
     if (!sink.signal.aborted) sink.sendStatus(status);
   }
 
-  private async deliver(bytes: Uint8Array, sink: DeliverSink): Promise<StatusCode> {
+  private async deliver(bytes: Uint8Array, sink: DeliverSink, clientCertHash: Uint8Array | undefined): Promise<StatusCode> {
     if (bytes.length === 0) return Status.BAD_REQUEST;
     const parsed = parseEnvelope(bytes, { types: [HeaderType.DELIVER_SEEK_INFO] });
+    const problem = deliverHeaderProblem(parsed.channelHeader, { now: this.now().getTime(), timeWindowMs: this.timeWindowMs, clientCertHash });
+    if (problem !== undefined) throw new OrdererError(IngressErrorCode.BadRequest, problem);
     const entry = this.registrar.require(parsed.channelHeader.channelId);
     const errored = entry.chain.errored();
     if (errored.aborted) return Status.SERVICE_UNAVAILABLE;

@@ -6,6 +6,7 @@ import type { BroadcastHandler, BroadcastResult } from './broadcast-handler';
 import type { StatusCode } from './broadcast-status';
 import type { DeliverHandler } from './deliver-handler';
 import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
+import { clientCertificateHash } from '../node/client-certificate';
 import { ReadGate } from '../node/read-gate';
 
 /** TLS material of a gRPC listener (PEM bytes). */
@@ -185,9 +186,10 @@ export class OrdererGrpcServer {
     // One request at a time, as Fabric's deliver handler: the next is read only once this one is
     // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest
     // back). 'end' therefore comes only with no request being served.
+    const clientCertHash = this.options.tls.clientAuthRequired ? clientCertificateHash(call) : undefined;
     call.on('data', (bytes: Buffer) => {
       call.pause();
-      void this.deliver.handle(bytes, sink).then(() => {
+      void this.deliver.handle(bytes, sink, clientCertHash).then(() => {
         if (writable()) call.resume();
       });
     });

@@ -41,6 +41,8 @@ export const OrdererSection = z
       .object({ listenAddress: hostPort.default('127.0.0.1:8443') })
       .strict()
       .optional(),
+    /** How far a Deliver request's timestamp may be from the orderer's clock (Fabric `General.Authentication.TimeWindow`). */
+    authTimeWindowMs: z.number().int().positive().default(15 * 60 * 1000),
     maxRecvMessageBytes: z.number().int().positive().default(100 * MiB),
     maxSendMessageBytes: z.number().int().positive().default(100 * MiB),
     broadcast: z

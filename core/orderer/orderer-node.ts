@@ -99,7 +99,7 @@ export class OrdererNode {
         maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
       },
       broadcast,
-      new DeliverHandler(this.registrar),
+      new DeliverHandler(registrar, o.authTimeWindowMs),
       this.logger,
     );
     await this.grpc.start();

@@ -4,6 +4,7 @@ import type { ConfigOrg } from './channel/channel-config';
 import { Broadcaster } from './gateway/broadcaster';
 import { type EndorsingPeer, RemoteEndorser } from './gateway/endorser-client';
 import { type ClientTls, OrdererClient } from './orderer/orderer-client';
+import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { PeerConfig } from './peer-config';
 
@@ -19,6 +20,7 @@ export class PeerNetwork implements OrdererSource {
   private readonly broadcastersByAddress = new Map<string, Broadcaster>();
   private readonly endorsersByAddress = new Map<string, RemoteEndorser>();
   private readonly clientCert: { certChain?: Buffer; privateKey?: Buffer };
+  readonly clientCertHash: Uint8Array | undefined;
 
   constructor(
     private readonly config: PeerConfig,
@@ -29,6 +31,7 @@ export class PeerNetwork implements OrdererSource {
       tls.enabled && tls.certFile !== undefined && tls.keyFile !== undefined
         ? { certChain: fs.readFileSync(tls.certFile), privateKey: fs.readFileSync(tls.keyFile) }
         : {};
+    this.clientCertHash = this.clientCert.certChain === undefined ? undefined : tlsCertificateHash(this.clientCert.certChain);
   }
 
   endpoints(channelId: string): string[] {

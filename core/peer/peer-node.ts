@@ -142,7 +142,7 @@ export class PeerNode {
         })
       : undefined;
     this.grpc = new PeerGrpcServer(
-      { endorser, deliver: new DeliverService((id) => this.channels.channel(id)), gateway: this.gateway },
+      { endorser, deliver: new DeliverService((id) => this.channels.channel(id), config.peer.authTimeWindowMs), gateway: this.gateway },
       this.logger,
       config.peer.limits.concurrency,
     );

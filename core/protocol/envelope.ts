@@ -92,6 +92,8 @@ export interface EnvelopeInput {
   readonly version?: number;
   readonly epoch?: number;
   readonly extension?: Uint8Array;
+  /** SHA-256 of the client's TLS certificate: binds a Deliver request to its mutual-TLS connection. */
+  readonly tlsCertHash?: Uint8Array;
 }
 
 /** Builds an `Envelope` of any header type (config, config update, deliver seek info, …). */
@@ -106,6 +108,7 @@ export function buildEnvelope(input: EnvelopeInput): Uint8Array {
   chdr.setTxId(input.txId ?? computeTxId(nonce, creator));
   chdr.setEpoch(input.epoch ?? 0);
   if (input.extension !== undefined) chdr.setExtension$(input.extension);
+  if (input.tlsCertHash !== undefined) chdr.setTlsCertHash(input.tlsCertHash);
   const shdr = new SignatureHeader();
   if (creator.length > 0) shdr.setCreator(creator);
   shdr.setNonce(nonce);

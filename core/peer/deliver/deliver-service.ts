@@ -2,6 +2,7 @@ import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { deliverHeaderProblem } from '../../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
 import type { SignedData } from '../../policy/policy';
 import type { Channel, CommittedBlock } from '../channel/channel';
@@ -45,14 +46,22 @@ export function statusResponse(status: number): Uint8Array {
  * stop, waiting for new commits, then a status. Stored block bytes are sent as is.
  */
 export class DeliverService {
-  /** `now` is the clock certificate expiry is checked against (tests pass their own). */
+  /**
+   * `timeWindowMs` bounds a request's timestamp (`peer.authTimeWindowMs`); `now` is the clock it and
+   * certificate expiry are checked against (tests pass their own).
+   */
   constructor(
     private readonly channels: (channelId: string) => Channel | undefined,
+    private readonly timeWindowMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Serves one request envelope; returns when its range is done or the client left. */
-  async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink): Promise<void> {
+  /**
+   * Serves one request envelope; returns when its range is done or the client left.
+   * `clientCertHash`: the hash of the connection's client TLS certificate when the peer requires
+   * client certificates (the request must name it), else undefined.
+   */
+  async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<void> {
     let env;
     let seek: SeekInfo;
     try {
@@ -61,6 +70,9 @@ export class DeliverService {
       if (env.signatureHeader.creator.length === 0) return await sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
       seek = SeekInfo.deserializeBinary(env.data);
     } catch {
+      return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    }
+    if (deliverHeaderProblem(env.channelHeader, { now: this.now(), timeWindowMs: this.timeWindowMs, clientCertHash }) !== undefined) {
       return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
     }
     const channel = this.channels(env.channelHeader.channelId);

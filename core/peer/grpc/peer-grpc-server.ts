@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../node/logger';
+import { clientCertificateHash } from '../../node/client-certificate';
 import { type DeliverKind, type DeliverService, type DeliverSink } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
 import type { GatewayService } from '../gateway/gateway-service';
@@ -51,6 +52,8 @@ export class PeerGrpcServer {
   private readonly server: grpc.Server;
   private port = 0;
   private readonly streams = new OpenStreams();
+  /** Deliver requests must name the client's TLS certificate (Fabric's binding under mutual TLS). */
+  private mutualTls = false;
 
   constructor(
     private readonly services: PeerServices,
@@ -148,6 +151,7 @@ export class PeerGrpcServer {
 
   /** Binds and starts; returns the bound port (useful with port 0). */
   async start(address: string, tls: TlsFiles): Promise<number> {
+    this.mutualTls = tls.enabled && tls.clientAuthRequired;
     this.port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, serverCredentials(tls), (err, port) => (err ? reject(err) : resolve(port)));
     });
@@ -247,10 +251,11 @@ export class PeerGrpcServer {
     // One request at a time, as Fabric's deliver handler: the next is read only once this one is
     // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest
     // back). 'end' therefore comes only with no request being served.
+    const clientCertHash = this.mutualTls ? clientCertificateHash(call) : undefined;
     call.on('data', (req: Buffer) => {
       call.pause();
       this.services.deliver
-        .serve(req, kind, sink)
+        .serve(req, kind, sink, clientCertHash)
         .catch((err: unknown) => {
           this.logger.warn({ err }, 'deliver request failed');
         })

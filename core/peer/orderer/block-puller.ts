@@ -14,6 +14,8 @@ export interface OrdererSource {
   /** Orderer addresses of the channel's current config (with local overrides applied). */
   endpoints(channelId: string): string[];
   client(address: string, channelId: string): OrdererClient;
+  /** SHA-256 of the TLS client certificate presented to orderers: Deliver requests name it (Fabric's mutual-TLS binding). */
+  readonly clientCertHash: Uint8Array | undefined;
 }
 
 const RETRY_MIN_MS = 100;
@@ -128,6 +130,12 @@ export class BlockPuller {
     seek.setStart(position(from));
     seek.setStop(position(Number.MAX_SAFE_INTEGER));
     seek.setBehavior(SeekInfo.SeekBehavior.BLOCK_UNTIL_READY);
-    return buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: this.joined.channel.id, data: seek.serializeBinary(), signer: this.signer });
+    return buildEnvelope({
+      type: HeaderType.DELIVER_SEEK_INFO,
+      channelId: this.joined.channel.id,
+      data: seek.serializeBinary(),
+      signer: this.signer,
+      tlsCertHash: this.source.clientCertHash,
+    });
   }
 }

@@ -12,6 +12,8 @@ import {
   adminRequest,
   broadcast,
   clientSigner,
+  clientTlsCertHash,
+  deliver,
   envelopeTxId,
   generateMaterial,
   genesisBlock,
@@ -134,9 +136,17 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     const goodEnvs = [txEnvelope(signer, 'ch1'), txEnvelope(signer, 'ch1')];
     const answers = await broadcast(client, [Buffer.from('junk'), goodEnvs[0]!, txEnvelope(signer, 'other'), goodEnvs[1]!]);
     expect(answers.map((a) => a.status)).toEqual([Status.BAD_REQUEST, Status.SUCCESS, Status.NOT_FOUND, Status.SUCCESS]);
-    const found = await waitForTxIds(client, signer, 'ch1', goodEnvs.map(envelopeTxId));
+    const found = await waitForTxIds(client, signer, 'ch1', goodEnvs.map(envelopeTxId), clientTlsCertHash(m));
     expect(found).toHaveLength(2);
     expect(found.every((n) => n > 0)).toBe(true);
+  });
+
+  it('answers a Deliver request on this mutual-TLS orderer only when it names the TLS certificate of its connection', async () => {
+    const signer = clientSigner(m);
+    const bound = (tlsCertHash?: Uint8Array) => seekEnvelope(signer, 'ch1', 'oldest', 'oldest', 'block', false, { tlsCertHash });
+    expect((await deliver(client, bound())).status).toBe(Status.BAD_REQUEST);
+    expect((await deliver(client, bound(new Uint8Array(32).fill(1)))).status).toBe(Status.BAD_REQUEST);
+    expect(await deliver(client, bound(clientTlsCertHash(m)))).toMatchObject({ blocks: [0], status: Status.SUCCESS });
   });
 
   it('stops reading a Broadcast stream whose client does not read its answers, and answers everything once it does', async () => {

@@ -101,6 +101,13 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect((await deliver(client, seekEnvelope(signer, 'nochannel', 'oldest', 'newest'))).status).toBe(Status.NOT_FOUND);
   });
 
+  it('answers BAD_REQUEST to a request stamped outside the 15-minute window (a replayed request)', async () => {
+    const at = (minutes: number) => ({ timestamp: new Date(Date.now() + minutes * 60_000) });
+    expect((await deliver(client, seekEnvelope(signer, 'dch', 'oldest', 'oldest', 'block', false, at(-16)))).status).toBe(Status.BAD_REQUEST);
+    expect((await deliver(client, seekEnvelope(signer, 'dch', 'oldest', 'oldest', 'block', false, at(16)))).status).toBe(Status.BAD_REQUEST);
+    expect(await deliver(client, seekEnvelope(signer, 'dch', 'oldest', 'oldest', 'block', false, at(-14)))).toMatchObject({ blocks: [0], status: Status.SUCCESS });
+  });
+
   it('answers FORBIDDEN to a client outside /Channel/Readers and to a bad signature', async () => {
     const outsider = await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('eve');
     const outsiderOut = await deliver(client, seekEnvelope(testIdentitySigner(outsider), 'dch', 'oldest', 'newest'));

@@ -17,6 +17,7 @@ import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab
 import { BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekNextCommit, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { stringify } from 'yaml';
 import { buildConfigBlock, type ChannelDefinitionInput } from '../../../core/protocol';
+import { tlsCertificateHash } from '../../../core/protocol/deliver-request';
 import { buildEnvelope, parseEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { CURVE_ORDERS, generateOrg, loadMspConfig, loadSigningIdentity, toLowS, type GeneratedOrg, type TestIdentity } from '../../../plugins/msp-x509';
@@ -163,13 +164,19 @@ export function seekEnvelope(
   stop: Position,
   behavior: 'block' | 'fail' = 'block',
   headersOnly = false,
+  bound: { tlsCertHash?: Uint8Array; timestamp?: Date } = {},
 ): Uint8Array {
   const seek = new SeekInfo();
   seek.setStart(position(start));
   seek.setStop(position(stop));
   seek.setBehavior(behavior === 'block' ? SeekInfo.SeekBehavior.BLOCK_UNTIL_READY : SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
   if (headersOnly) seek.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
-  return buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId, data: seek.serializeBinary(), signer });
+  return buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId, data: seek.serializeBinary(), signer, ...bound });
+}
+
+/** SHA-256 of the TLS client certificate {@link abClient} presents: what its Deliver requests must name under mutual TLS. */
+export function clientTlsCertHash(m: Material): Uint8Array {
+  return tlsCertificateHash(fs.readFileSync(m.peerOrg.users.User1!.tlsCertPath));
 }
 
 export interface DeliverOutcome {
@@ -285,9 +292,16 @@ export function testIdentitySigner(id: TestIdentity): Signer {
 }
 
 /** Streams the channel from block 0 until every txid in `wanted` was seen; returns the block number of each. */
-export async function waitForTxIds(client: AtomicBroadcastClient, signer: Signer, channelId: string, wanted: readonly string[]): Promise<number[]> {
+export async function waitForTxIds(
+  client: AtomicBroadcastClient,
+  signer: Signer,
+  channelId: string,
+  wanted: readonly string[],
+  tlsCertHash?: Uint8Array,
+): Promise<number[]> {
   const want = new Set(wanted);
-  const out = await deliver(client, seekEnvelope(signer, channelId, 'oldest', 'max'), undefined, (ids) => ids.flat().filter((t) => want.has(t)).length === want.size);
+  const request = seekEnvelope(signer, channelId, 'oldest', 'max', 'block', false, { tlsCertHash });
+  const out = await deliver(client, request, undefined, (ids) => ids.flat().filter((t) => want.has(t)).length === want.size);
   return wanted.map((t) => out.blocks[out.txIds.findIndex((ids) => ids.includes(t))]!);
 }
 

@@ -26,6 +26,9 @@ function testSigner(id: TestIdentity): Signer {
   };
 }
 
+/** The service's clock, which the tests move; requests are stamped with it, as a client in step would stamp them. */
+let clock = Date.now();
+
 /** A Deliver stream from block 0 that never stops on its own (stop = max), collected in memory. */
 class Stream {
   readonly blocks: number[] = [];
@@ -34,7 +37,11 @@ class Stream {
   private readonly sink: DeliverSink;
   readonly done: Promise<void>;
 
-  constructor(service: DeliverService, signer: Signer) {
+  /**
+   * `request`: the timestamp and TLS binding the request carries (default: stamped by `clock`, no
+   * binding); `connectionCertHash`: the client certificate hash of a mutual-TLS connection.
+   */
+  constructor(service: DeliverService, signer: Signer, request: { at?: Date; tlsCertHash?: Uint8Array } = {}, connectionCertHash?: Uint8Array) {
     const gone = new Promise<void>((resolve) => (this.leave = resolve));
     let left = false;
     void gone.then(() => (left = true));
@@ -56,8 +63,8 @@ class Stream {
     const seek = new SeekInfo();
     seek.setStart(start);
     seek.setStop(stop);
-    const request = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer });
-    this.done = service.serve(request, 'block', this.sink);
+    const envelope = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer, timestamp: request.at ?? new Date(clock), tlsCertHash: request.tlsCertHash });
+    this.done = service.serve(envelope, 'block', this.sink, connectionCertHash);
   }
 
   async close(): Promise<void> {
@@ -74,7 +81,6 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
   let m: Material;
   let h: Harness;
   let org3: TestOrg;
-  let clock: number;
   let service: DeliverService;
   let block = 0;
   const nextTx = (): Uint8Array =>
@@ -85,8 +91,7 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     m = await generateMaterial(dir);
     org3 = await TestOrg.create({ mspId: 'Org3MSP' });
     h = openHarness(m, path.join(dir, 'ledgers'), genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
-    clock = Date.now();
-    service = new DeliverService((id) => h.channels.channel(id), () => clock);
+    service = new DeliverService((id) => h.channels.channel(id), 15 * 60_000, () => clock);
   }, 60_000);
 
   afterAll(() => {
@@ -151,5 +156,25 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     expect(org2.blocks).toEqual([...upTo, height]);
     expect(org2.status).toBeUndefined();
     await org2.close();
+  });
+
+  it('answers BAD_REQUEST to a request stamped outside the time window, or not bound to its mutual-TLS connection', async () => {
+    const signer = h.users[1]; // Org2: the config update above left it a reader
+    const served = async (stream: Stream): Promise<{ blocks: number[]; status: number | undefined }> => {
+      await settle();
+      const seen = { blocks: [...stream.blocks], status: stream.status };
+      await stream.close();
+      return seen;
+    };
+    const minutes = (n: number) => new Date(clock + n * 60_000);
+    expect(await served(new Stream(service, signer, { at: minutes(-16) }))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
+    expect(await served(new Stream(service, signer, { at: minutes(16) }))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
+    expect((await served(new Stream(service, signer, { at: minutes(-14) }))).blocks[0]).toBe(0);
+
+    const connection = new Uint8Array(32).fill(7);
+    expect(await served(new Stream(service, signer, {}, connection))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
+    expect(await served(new Stream(service, signer, { tlsCertHash: new Uint8Array(32).fill(8) }, connection))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
+    expect(await served(new Stream(service, signer, { tlsCertHash: connection }, new Uint8Array(0)))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
+    expect((await served(new Stream(service, signer, { tlsCertHash: connection }, connection))).blocks[0]).toBe(0);
   });
 });

@@ -95,7 +95,7 @@ export async function startInProcessNetwork(options: InProcessNetworkOptions): P
       genesisBlock(m, ordererPort, '100ms', CHANNEL, [], {}, options.anchorPeers === true ? ports : []),
       ...(options.extraChannels ?? []).map((c) => genesisBlock(m, ordererPort, '100ms', c.channelId, [], c.aclOverrides)),
     ];
-    const ordererFiles = writeOrdererConfig(m, ordererPort, adminPort);
+    const ordererFiles = writeOrdererConfig(m, ordererPort, adminPort, { mutualTls: options.mutualTls });
     orderer = new OrdererNode(loadOrdererConfig(ordererFiles.configFile));
     await orderer.start();
     for (const block of geneses) expect(await joinOrderer(m, adminPort, block)).toBe(201);

@@ -4,6 +4,7 @@ import type { Gateway } from '@hyperledger/fabric-gateway';
 import { InstallChaincodeArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { RemoteEndorser } from '../../../core/peer/gateway/endorser-client';
+import { tlsCertificateHash } from '../../../core/protocol/deliver-request';
 import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import { CHANNEL, KV_EVENTS_DIR, approve, commitDefinition, gatewayFor, peerClient, propose, signerOf, type Material } from './network-fixture';
 
@@ -65,4 +66,23 @@ describe('peers with mutual TLS', () => {
     await contract.submitTransaction('Put', 'm', 'tls');
     expect(utf8.decode(await contract.evaluateTransaction('Get', 'm'))).toBe('tls');
   }, 120_000);
+
+  it('delivers block events only to a client that names its TLS certificate, as Fabric binds Deliver under mutual TLS', async () => {
+    const user = peerClient(m.orgs[0], ports[0], 'User1');
+    clients.push(user);
+    const firstBlock = async (gateway: Gateway): Promise<bigint> => {
+      const events = await gateway.getNetwork(CHANNEL).getBlockEvents({ startBlock: 0n });
+      try {
+        for await (const block of events) return block.getHeader()!.getNumber() === 0 ? 0n : -1n;
+        return -1n;
+      } finally {
+        events.close();
+      }
+    };
+    const unbound = gatewayFor(m.orgs[0], user);
+    const bound = gatewayFor(m.orgs[0], user, 'User1', tlsCertificateHash(fs.readFileSync(m.orgs[0].users.User1.tlsCertPath)));
+    gateways.push(unbound, bound);
+    await expect(firstBlock(unbound)).rejects.toThrow(/BAD_REQUEST|400/);
+    expect(await firstBlock(bound)).toBe(0n);
+  });
 });

@@ -89,7 +89,8 @@ export interface OrdererFiles {
 }
 
 /** Writes the orderer's YAML (TLS on, admin API on `adminPort`). */
-export function writeOrdererConfig(m: Material, port: number, adminPort: number): OrdererFiles {
+/** `mutualTls`: the orderer requires client certificates from the orgs' TLS CAs (peers present their own). */
+export function writeOrdererConfig(m: Material, port: number, adminPort: number, options: { mutualTls?: boolean } = {}): OrdererFiles {
   const node = m.ordererOrg.nodes.orderer;
   const dir = path.join(m.dir, 'orderer0');
   fs.mkdirSync(dir, { recursive: true });
@@ -105,7 +106,12 @@ export function writeOrdererConfig(m: Material, port: number, adminPort: number)
       plugins: { ledger: { plugin: 'ledger-sqlite', options: {} }, ordering: { plugin: 'orderer-solo', options: { logLevel: 'silent' } } },
       orderer: {
         listenAddress: `127.0.0.1:${port}`,
-        tls: { cert: node.tlsCertPath, key: node.tlsKeyPath, clientAuthRequired: false, clientRootCAs: [] },
+        tls: {
+          cert: node.tlsCertPath,
+          key: node.tlsKeyPath,
+          clientAuthRequired: options.mutualTls === true,
+          clientRootCAs: options.mutualTls === true ? m.orgs.map((o) => o.tlsCaCertPath) : [],
+        },
         admin: { listenAddress: `127.0.0.1:${adminPort}`, tls: { cert: node.tlsCertPath, key: node.tlsKeyPath, clientRootCAs: [m.ordererOrg.tlsCaCertPath] } },
       },
     }),
@@ -190,10 +196,11 @@ export function peerClient(org: GeneratedOrg, port: number, clientUser?: string)
 }
 
 /** The official fabric-gateway client connected to a peer as an org member. */
-export function gatewayFor(org: GeneratedOrg, client: grpc.Client, user = 'User1'): Gateway {
+export function gatewayFor(org: GeneratedOrg, client: grpc.Client, user = 'User1', tlsClientCertificateHash?: Uint8Array): Gateway {
   const member = org.users[user];
   return connect({
     client,
+    ...(tlsClientCertificateHash === undefined ? {} : { tlsClientCertificateHash }),
     identity: { mspId: org.mspId, credentials: fs.readFileSync(member.signCertPath) },
     signer: signers.newPrivateKeySigner(createPrivateKey(fs.readFileSync(member.keyPath))),
     hash: hash.sha256,

@@ -1,0 +1,43 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { bytesEqual, toHex } from './bytes';
+import type { ParsedChannelHeader } from './header';
+
+/** SHA-256 of a certificate's DER: the TLS binding a Deliver request carries (`ChannelHeader.tls_cert_hash`). */
+export function tlsCertificateHash(certificate: Uint8Array | string): Uint8Array {
+  const der = typeof certificate !== 'string' && certificate[0] === 0x30 ? certificate : new X509Certificate(certificate).raw;
+  return new Uint8Array(createHash('sha256').update(der).digest());
+}
+
+/** What a Deliver server requires of a request's channel header. */
+export interface DeliverHeaderRules {
+  /** The server's clock, ms. */
+  readonly now: number;
+  /** How far the request's timestamp may be from `now` (Fabric's authentication `TimeWindow`, 15 min). */
+  readonly timeWindowMs: number;
+  /**
+   * The SHA-256 of the client's TLS certificate when the server requires client certificates (empty
+   * when the client sent none); undefined when it does not, and no binding is checked.
+   */
+  readonly clientCertHash: Uint8Array | undefined;
+}
+
+/**
+ * Fabric's deliver `validateChannelHeader`: the timestamp is present and within the time window,
+ * so a captured request cannot be replayed later, and under mutual TLS the request names the TLS
+ * certificate of the connection it arrives on, so it cannot be replayed from another client's
+ * connection. Returns what is wrong (the server answers BAD_REQUEST), or undefined.
+ */
+export function deliverHeaderProblem(header: ParsedChannelHeader, rules: DeliverHeaderRules): string | undefined {
+  if (header.timestamp === undefined) return 'channel header in envelope must contain timestamp';
+  const skew = Math.abs(rules.now - header.timestamp.getTime());
+  if (skew > rules.timeWindowMs) {
+    return `envelope timestamp ${header.timestamp.toISOString()} is more than ${rules.timeWindowMs} ms apart from current server time ${new Date(rules.now).toISOString()}`;
+  }
+  if (rules.clientCertHash === undefined) return undefined;
+  if (header.tlsCertHash.length === 0) return "client didn't include its TLS cert hash";
+  if (rules.clientCertHash.length === 0) return "client didn't send a TLS certificate";
+  if (!bytesEqual(header.tlsCertHash, rules.clientCertHash)) {
+    return `claimed TLS cert hash is ${toHex(header.tlsCertHash)} but actual TLS cert hash is ${toHex(rules.clientCertHash)}`;
+  }
+  return undefined;
+}
