@@ -1,8 +1,9 @@
-import { Block, HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { OrdererError, WeftError } from '../errors';
 import { assertNotExpired } from '../msp/expiry';
 import { decode } from '../protocol/bounded-decode';
+import { headerWithSignatures } from '../protocol/block';
 import { deliverHeaderProblem } from '../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
@@ -118,7 +119,7 @@ export class DeliverHandler {
       access.evaluate();
       const blockBytes = support.blockBytes(number);
       if (blockBytes === undefined) return Status.NOT_FOUND;
-      await sink.sendBlock(headersOnly ? stripData(blockBytes) : blockBytes);
+      await sink.sendBlock(headersOnly ? headerWithSignatures(blockBytes) : blockBytes);
       if (sink.signal.aborted) return Status.INTERNAL_SERVER_ERROR;
       if (number === stopNum) return Status.SUCCESS;
       number++;
@@ -173,12 +174,6 @@ function forbidden(message: string, cause?: unknown): OrdererError {
 /** A uint64 block number as a JS number; values beyond 2^53 (MaxUint64 = "never stop") saturate. */
 function clamp(n: number): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : NEVER;
-}
-
-function stripData(blockBytes: Uint8Array): Uint8Array {
-  const block = Block.deserializeBinary(blockBytes);
-  block.clearData();
-  return block.serializeBinary();
 }
 
 function waitForBlock(entry: ChannelEntry, number: number, errored: AbortSignal, cancelled: AbortSignal): Promise<'ready' | 'errored' | 'cancelled'> {

@@ -1,7 +1,7 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
-import { getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { getTransactionsFilter, headerWithSignatures, parseBlock } from '../../protocol/block';
 import { deliverHeaderProblem } from '../../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
 import type { SignedData } from '../../policy/policy';
@@ -108,7 +108,7 @@ export class DeliverService {
       if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       const bytes = channel.ledger.getBlockBytes(n);
       if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
-      await sink.write(responseFor(kind, channel.id, n, bytes));
+      await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
   }

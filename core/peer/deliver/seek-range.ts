@@ -7,6 +7,8 @@ export interface SeekRange {
   readonly stop: number;
   readonly failIfNotReady: boolean;
   readonly bestEffort: boolean;
+  /** `HEADER_WITH_SIG`: blocks go out without their transactions (config blocks whole). */
+  readonly headersOnly: boolean;
 }
 
 /** Resolves a `SeekInfo` against the current height, as Fabric's deliver handler; undefined when the range is inverted. */
@@ -19,6 +21,7 @@ export function resolveSeek(seek: SeekInfo, height: number): SeekRange | undefin
     stop: stop >= Number.MAX_SAFE_INTEGER ? Infinity : stop,
     failIfNotReady: seek.getBehavior() === SeekInfo.SeekBehavior.FAIL_IF_NOT_READY,
     bestEffort: seek.getErrorResponse() === SeekInfo.SeekErrorResponse.BEST_EFFORT,
+    headersOnly: seek.getContentType() === SeekInfo.SeekContentType.HEADER_WITH_SIG,
   };
 }
 

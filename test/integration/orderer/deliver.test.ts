@@ -70,10 +70,10 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect(out.status).toBe(status);
   });
 
-  it('HEADER_WITH_SIG sends blocks without their data', async () => {
-    const out = await deliver(client, seekEnvelope(signer, 'dch', 1, 2, 'block', true));
-    expect(out.blocks).toEqual([1, 2]);
-    expect(out.dataCounts).toEqual([0, 0]);
+  it('HEADER_WITH_SIG sends blocks without their data, except config blocks (Fabric IsConfigBlock)', async () => {
+    const out = await deliver(client, seekEnvelope(signer, 'dch', 0, 2, 'block', true));
+    expect(out.blocks).toEqual([0, 1, 2]);
+    expect(out.dataCounts).toEqual([1, 0, 0]);
     const full = await deliver(client, seekEnvelope(signer, 'dch', 1, 2));
     expect(full.dataCounts).toEqual([2, 2]);
   });

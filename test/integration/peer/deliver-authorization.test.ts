@@ -32,6 +32,8 @@ let clock = Date.now();
 /** A Deliver stream from block 0 that never stops on its own (stop = max), collected in memory. */
 class Stream {
   readonly blocks: number[] = [];
+  /** Envelopes in each delivered block. */
+  readonly dataCounts: number[] = [];
   status: number | undefined;
   private leave!: () => void;
   private readonly sink: DeliverSink;
@@ -41,14 +43,22 @@ class Stream {
    * `request`: the timestamp and TLS binding the request carries (default: stamped by `clock`, no
    * binding); `connectionCertHash`: the client certificate hash of a mutual-TLS connection.
    */
-  constructor(service: DeliverService, signer: Signer, request: { at?: Date; tlsCertHash?: Uint8Array } = {}, connectionCertHash?: Uint8Array) {
+  constructor(
+    service: DeliverService,
+    signer: Signer,
+    request: { at?: Date; tlsCertHash?: Uint8Array; headersOnly?: boolean } = {},
+    connectionCertHash?: Uint8Array,
+  ) {
     const gone = new Promise<void>((resolve) => (this.leave = resolve));
     let left = false;
     void gone.then(() => (left = true));
     this.sink = {
       write: async (bytes) => {
         const r = DeliverResponse.deserializeBinary(bytes);
-        if (r.hasBlock()) this.blocks.push(r.getBlock()?.getHeader()?.getNumber() ?? -1);
+        if (r.hasBlock()) {
+          this.blocks.push(r.getBlock()?.getHeader()?.getNumber() ?? -1);
+          this.dataCounts.push(r.getBlock()?.getData()?.getDataList().length ?? 0);
+        }
         else this.status = r.getStatus();
       },
       closed: () => left,
@@ -63,6 +73,7 @@ class Stream {
     const seek = new SeekInfo();
     seek.setStart(start);
     seek.setStop(stop);
+    if (request.headersOnly === true) seek.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
     const envelope = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: CHANNEL, data: seek.serializeBinary(), signer, timestamp: request.at ?? new Date(clock), tlsCertHash: request.tlsCertHash });
     this.done = service.serve(envelope, 'block', this.sink, connectionCertHash);
   }
@@ -176,5 +187,17 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     expect(await served(new Stream(service, signer, { tlsCertHash: new Uint8Array(32).fill(8) }, connection))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
     expect(await served(new Stream(service, signer, { tlsCertHash: connection }, new Uint8Array(0)))).toEqual({ blocks: [], status: DeliverStatus.BAD_REQUEST });
     expect((await served(new Stream(service, signer, { tlsCertHash: connection }, connection))).blocks[0]).toBe(0);
+  });
+
+  it('HEADER_WITH_SIG sends blocks without their transactions, except config blocks', async () => {
+    const full = new Stream(service, h.users[1]);
+    const headers = new Stream(service, h.users[1], { headersOnly: true });
+    await settle();
+    await full.close();
+    await headers.close();
+    expect(headers.blocks).toEqual(full.blocks);
+    expect(full.dataCounts.slice(0, 2)).toEqual([1, 1]);
+    // Block 0 is the genesis config block; block 1 a _lifecycle transaction.
+    expect(headers.dataCounts.slice(0, 2)).toEqual([1, 0]);
   });
 });

@@ -24,9 +24,15 @@ function seek(start: SeekPosition | undefined, stop: SeekPosition | undefined, f
 
 describe('resolveSeek', () => {
   it('resolves oldest, newest, specified and next-commit against the height', () => {
-    expect(resolveSeek(seek(pos('oldest'), pos('newest')), 5)).toEqual({ start: 0, stop: 4, failIfNotReady: false, bestEffort: false });
+    expect(resolveSeek(seek(pos('oldest'), pos('newest')), 5)).toEqual({ start: 0, stop: 4, failIfNotReady: false, bestEffort: false, headersOnly: false });
     expect(resolveSeek(seek(pos(2), pos(3), true), 5)).toMatchObject({ start: 2, stop: 3, failIfNotReady: true });
     expect(resolveSeek(seek(pos('next'), pos(Number.MAX_SAFE_INTEGER)), 5)).toMatchObject({ start: 5, stop: Infinity });
+  });
+
+  it('reads HEADER_WITH_SIG as headers only', () => {
+    const headers = seek(pos('oldest'), pos('newest'));
+    headers.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
+    expect(resolveSeek(headers, 5)).toMatchObject({ headersOnly: true });
   });
 
   it('refuses an inverted range and a missing stop', () => {
