@@ -3,8 +3,7 @@ import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/a
 import { OrdererError, WeftError } from '../errors';
 import { assertNotExpired } from '../msp/expiry';
 import { decode } from '../protocol/bounded-decode';
-import { headerWithSignatures } from '../protocol/block';
-import { deliverHeaderProblem } from '../protocol/deliver-request';
+import { deliverHeaderProblem, headerWithSignatures } from '../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
 import type { ChannelEntry, Registrar } from './registrar';

@@ -4,7 +4,6 @@ import {
   BlockData,
   BlockHeader,
   BlockMetadata,
-  HeaderType,
   LastConfig,
   Metadata,
   OrdererBlockMetadata,
@@ -13,7 +12,6 @@ import { ProtocolError } from '../errors';
 import { bytesEqual, toHex } from './bytes';
 import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, badInput, decode, guard, requireMessage } from './bounded-decode';
 import { derInteger, derOctetString, derSequence } from './der';
-import { parseEnvelope } from './envelope';
 
 /** Block metadata slots (`common.BlockMetadataIndex`). Every block carries all five. */
 export const BlockMetadataIndex = {
@@ -224,25 +222,4 @@ export function getLastConfigIndex(block: Block): number {
   const lcMd = decode(Metadata, getBlockMetadata(block, BlockMetadataIndex.LAST_CONFIG), lcPath);
   const lc = decode(LastConfig, guard(lcPath, () => lcMd.getValue_asU8()), `${lcPath}.value`);
   return guard(lcPath, () => lc.getIndex());
-}
-
-/**
- * A stored block as Deliver's `HEADER_WITH_SIG` content type sends it: header and metadata (with the
- * orderer signatures) without the transactions, except a config block, which keeps its data so a
- * follower can track the channel's config (Fabric's deliver handler, `IsConfigBlock`).
- */
-export function headerWithSignatures(blockBytes: Uint8Array): Uint8Array {
-  const block = Block.deserializeBinary(blockBytes);
-  const data = block.getData()?.getDataList_asU8() ?? [];
-  if (data.length === 1 && isConfigEnvelope(data[0]!)) return blockBytes;
-  block.clearData();
-  return block.serializeBinary();
-}
-
-function isConfigEnvelope(bytes: Uint8Array): boolean {
-  try {
-    return parseEnvelope(bytes, { requireSignature: false }).channelHeader.type === HeaderType.CONFIG;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { bytesEqual, toHex } from './bytes';
+import { isConfigBlock } from './config-parse';
 import type { ParsedChannelHeader } from './header';
 
 /** SHA-256 of a certificate's DER: the TLS binding a Deliver request carries (`ChannelHeader.tls_cert_hash`). */
@@ -40,4 +42,16 @@ export function deliverHeaderProblem(header: ParsedChannelHeader, rules: Deliver
     return `claimed TLS cert hash is ${toHex(header.tlsCertHash)} but actual TLS cert hash is ${toHex(rules.clientCertHash)}`;
   }
   return undefined;
+}
+
+/**
+ * A stored block as Deliver's `HEADER_WITH_SIG` content type sends it: header and metadata (with the
+ * orderer signatures) without the transactions, except a config block, which keeps its data so a
+ * follower can track the channel's config (Fabric's deliver handler, `IsConfigBlock`).
+ */
+export function headerWithSignatures(blockBytes: Uint8Array): Uint8Array {
+  const block = Block.deserializeBinary(blockBytes);
+  if (isConfigBlock(block)) return blockBytes;
+  block.clearData();
+  return block.serializeBinary();
 }

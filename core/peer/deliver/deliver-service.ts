@@ -1,8 +1,8 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
-import { getTransactionsFilter, headerWithSignatures, parseBlock } from '../../protocol/block';
-import { deliverHeaderProblem } from '../../protocol/deliver-request';
+import { getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { deliverHeaderProblem, headerWithSignatures } from '../../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
 import type { SignedData } from '../../policy/policy';
 import type { Channel, CommittedBlock } from '../channel/channel';
