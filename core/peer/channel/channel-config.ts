@@ -34,17 +34,6 @@ export interface ChannelConfigView {
   readonly acls: ReadonlyMap<string, string>;
 }
 
-/** True when the block is a config block (a single CONFIG envelope). */
-export function isConfigBlock(block: Block): boolean {
-  const data = block.getData()?.getDataList_asU8() ?? [];
-  if (data.length !== 1) return false;
-  try {
-    return parseEnvelope(data[0], { path: 'block.data[0]' }).channelHeader.type === HeaderType.CONFIG;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Reads a config block (genesis or update) into a {@link ChannelConfigView}. Throws
  * `ProtocolError` naming the field when the block is not a well-formed config block.
