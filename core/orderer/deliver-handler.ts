@@ -2,6 +2,7 @@ import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common
 import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { OrdererError, WeftError } from '../errors';
 import { assertNotExpired } from '../msp/expiry';
+import { type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../node/operations/deliver-metrics';
 import { decode } from '../protocol/bounded-decode';
 import { deliverHeaderProblem, headerWithSignatures } from '../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
@@ -25,12 +26,20 @@ const NEVER = Number.MAX_SAFE_INTEGER;
  * re-checked per block), streaming stored blocks and then new ones as they are written.
  */
 export class DeliverHandler {
+  private readonly timeWindowMs: number;
+  private readonly now: () => Date;
+  /** Counted when the orderer has an operations endpoint; the gRPC layer counts streams on it too. */
+  readonly metrics: DeliverMetrics | undefined;
+
   /** `timeWindowMs` bounds a request's timestamp (`orderer.authTimeWindowMs`); `now` is the clock (tests pass their own). */
   constructor(
     private readonly registrar: Registrar,
-    private readonly timeWindowMs: number,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => Date },
+  ) {
+    this.timeWindowMs = options.timeWindowMs;
+    this.metrics = options.metrics;
+    this.now = options.now ?? (() => new Date());
+  }
 
   /**
    * Serves one request to completion; always ends with exactly one `sendStatus`. `clientCertHash`:
@@ -38,21 +47,24 @@ export class DeliverHandler {
    * certificates (the request must name it), else undefined.
    */
   async handle(bytes: Uint8Array, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<void> {
+    const request = this.metrics?.request('block') ?? NO_DELIVER_METRICS;
     let status: StatusCode;
     try {
-      status = await this.deliver(bytes, sink, clientCertHash);
+      status = await this.deliver(bytes, sink, clientCertHash, request);
     } catch (err) {
       status = statusOf(err);
     }
+    request.completed(status === Status.SUCCESS);
     if (!sink.signal.aborted) sink.sendStatus(status);
   }
 
-  private async deliver(bytes: Uint8Array, sink: DeliverSink, clientCertHash: Uint8Array | undefined): Promise<StatusCode> {
+  private async deliver(bytes: Uint8Array, sink: DeliverSink, clientCertHash: Uint8Array | undefined, request: DeliverRequestMetrics): Promise<StatusCode> {
     if (bytes.length === 0) return Status.BAD_REQUEST;
     const parsed = parseEnvelope(bytes, { types: [HeaderType.DELIVER_SEEK_INFO] });
     const problem = deliverHeaderProblem(parsed.channelHeader, { now: this.now().getTime(), timeWindowMs: this.timeWindowMs, clientCertHash });
     if (problem !== undefined) throw new OrdererError(IngressErrorCode.BadRequest, problem);
     const entry = this.registrar.require(parsed.channelHeader.channelId);
+    request.channelKnown(parsed.channelHeader.channelId);
     const errored = entry.chain.errored();
     if (errored.aborted) return Status.SERVICE_UNAVAILABLE;
 
@@ -119,6 +131,7 @@ export class DeliverHandler {
       const blockBytes = support.blockBytes(number);
       if (blockBytes === undefined) return Status.NOT_FOUND;
       await sink.sendBlock(headersOnly ? headerWithSignatures(blockBytes) : blockBytes);
+      request.blockSent();
       if (sink.signal.aborted) return Status.INTERNAL_SERVER_ERROR;
       if (number === stopNum) return Status.SUCCESS;
       number++;

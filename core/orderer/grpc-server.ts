@@ -157,6 +157,9 @@ export class OrdererGrpcServer {
 
   private onDeliver(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
     const abort = new AbortController();
+    const metrics = this.deliver.metrics;
+    metrics?.streamOpened();
+    call.once('close', () => metrics?.streamClosed());
     const writable = () => !abort.signal.aborted && !call.writableEnded && !call.destroyed;
     this.streams.track(call, () => {
       if (writable()) {

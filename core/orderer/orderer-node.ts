@@ -6,6 +6,7 @@ import { MspProvider } from '../msp/msp';
 import { assembleContainer, type AssembleOptions } from '../node/container';
 import { EventLoopLoad } from '../node/event-loop-load';
 import { OperationsServer } from '../node/operations/operations-server';
+import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
@@ -99,7 +100,7 @@ export class OrdererNode {
         maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
       },
       broadcast,
-      new DeliverHandler(registrar, o.authTimeWindowMs),
+      new DeliverHandler(registrar, { timeWindowMs: o.authTimeWindowMs, metrics: this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry) }),
       this.logger,
     );
     await this.grpc.start();

@@ -10,6 +10,7 @@ import { slotOptions } from '../node/config';
 import { assembleContainer } from '../node/container';
 import { type Logger, loggerFor } from '../node/logger';
 import { OperationsServer } from '../node/operations/operations-server';
+import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import type { JoinedChannel } from './channel/channel-manager';
@@ -73,6 +74,7 @@ export class PeerNode {
       this.operations = new OperationsServer({ listenAddress: peer.operations.listenAddress, version: WEFT_VERSION, logger: this.logger });
     }
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
+    const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
 
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.signer);
@@ -142,7 +144,7 @@ export class PeerNode {
         })
       : undefined;
     this.grpc = new PeerGrpcServer(
-      { endorser, deliver: new DeliverService((id) => this.channels.channel(id), config.peer.authTimeWindowMs), gateway: this.gateway },
+      { endorser, deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics }), gateway: this.gateway },
       this.logger,
       config.peer.limits.concurrency,
     );

@@ -1,7 +1,9 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { bytesEqual } from '../../protocol/bytes';
 import { deliverHeaderProblem, headerWithSignatures } from '../../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
 import type { SignedData } from '../../policy/policy';
@@ -26,6 +28,9 @@ export interface DeliverSink {
   readonly gone: Promise<void>;
 }
 
+const DATA_TYPES: Record<DeliverKind, DeliverDataType> = { block: 'block', filtered: 'filtered_block', private: 'block_and_pvtdata' };
+const STATUS_TAG = 0x08;
+
 /** `DeliverResponse{status}` bytes. */
 export function statusResponse(status: number): Uint8Array {
   // field 1 (status), varint wire type
@@ -39,6 +44,8 @@ export function statusResponse(status: number): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+const SUCCESS = statusResponse(DeliverStatus.SUCCESS);
+
 /**
  * The peer's event service (`protos.Deliver`): for each signed `SeekInfo` envelope, checks the
  * channel's Readers policy (again before each block when the config changed, and the creator's
@@ -46,15 +53,23 @@ export function statusResponse(status: number): Uint8Array {
  * stop, waiting for new commits, then a status. Stored block bytes are sent as is.
  */
 export class DeliverService {
+  private readonly timeWindowMs: number;
+  private readonly now: () => number;
+  /** Counted when the peer has an operations endpoint; the gRPC layer counts streams on it too. */
+  readonly metrics: DeliverMetrics | undefined;
+
   /**
    * `timeWindowMs` bounds a request's timestamp (`peer.authTimeWindowMs`); `now` is the clock it and
    * certificate expiry are checked against (tests pass their own).
    */
   constructor(
     private readonly channels: (channelId: string) => Channel | undefined,
-    private readonly timeWindowMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => number },
+  ) {
+    this.timeWindowMs = options.timeWindowMs;
+    this.metrics = options.metrics;
+    this.now = options.now ?? Date.now;
+  }
 
   /**
    * Serves one request envelope; returns when its range is done or the client left.
@@ -62,6 +77,26 @@ export class DeliverService {
    * client certificates (the request must name it), else undefined.
    */
   async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<void> {
+    if (this.metrics === undefined) return this.deliver(requestBytes, kind, sink, clientCertHash, NO_DELIVER_METRICS);
+    const request = this.metrics.request(DATA_TYPES[kind]);
+    let answered = false;
+    const counted: DeliverSink = {
+      ...sink,
+      write: (res) => {
+        // A status ends the request (DeliverResponse field 1); anything else carries a block.
+        if (res[0] === STATUS_TAG) {
+          answered = true;
+          request.completed(bytesEqual(res, SUCCESS));
+        } else request.blockSent();
+        return sink.write(res);
+      },
+    };
+    await this.deliver(requestBytes, kind, counted, clientCertHash, request);
+    // The client left before a status (as Fabric counts it: completed, not a success).
+    if (!answered) request.completed(false);
+  }
+
+  private async deliver(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash: Uint8Array | undefined, request: DeliverRequestMetrics): Promise<void> {
     let env;
     let seek: SeekInfo;
     try {
@@ -77,6 +112,7 @@ export class DeliverService {
     }
     const channel = this.channels(env.channelHeader.channelId);
     if (channel === undefined) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
+    request.channelKnown(channel.id);
     let expiresAt: number;
     try {
       expiresAt = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator).expiresAt.getTime();

@@ -233,7 +233,10 @@ export class PeerGrpcServer {
     let closed = false;
     let markGone: () => void = () => undefined;
     const gone = new Promise<void>((r) => (markGone = r));
+    const metrics = this.services.deliver.metrics;
+    metrics?.streamOpened();
     const close = (): void => {
+      if (!closed) metrics?.streamClosed();
       closed = true;
       markGone();
     };

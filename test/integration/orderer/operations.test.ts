@@ -2,7 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
-import { abClient, adminRequest, broadcast, clientSigner, generateMaterial, genesisBlock, tmpDir, txEnvelope, writeNodeConfig, type Material } from './orderer-fixture';
+import {
+  abClient,
+  adminRequest,
+  broadcast,
+  clientSigner,
+  deliver,
+  generateMaterial,
+  genesisBlock,
+  seekEnvelope,
+  tmpDir,
+  txEnvelope,
+  writeNodeConfig,
+  type Material,
+} from './orderer-fixture';
 
 /** The orderer's operations endpoint (Fabric `Operations`): health, Prometheus metrics, version. */
 describe('orderer operations endpoint', () => {
@@ -46,7 +59,17 @@ describe('orderer operations endpoint', () => {
     client.close();
     expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 400]);
 
+    const deliverClient = abClient(m, grpcPort);
+    expect(await deliver(deliverClient, seekEnvelope(signer, 'ch2', 'oldest', 'oldest'))).toMatchObject({ blocks: [0], status: 200 });
+    expect((await deliver(deliverClient, seekEnvelope(signer, 'no-such-channel', 'oldest', 'oldest'))).status).toBe(404);
+    deliverClient.close();
+
     const metrics = (await get(operations, '/metrics')).body;
+    expect(metrics).toContain('deliver_requests_received{channel="ch2",filtered="false",data_type="block"} 1');
+    expect(metrics).toContain('deliver_requests_completed{channel="ch2",filtered="false",data_type="block",success="true"} 1');
+    expect(metrics).toContain('deliver_blocks_sent{channel="ch2",filtered="false",data_type="block"} 1');
+    expect(metrics).toContain('deliver_requests_completed{channel="",filtered="false",data_type="block",success="false"} 1');
+    expect(metrics).toMatch(/deliver_streams_opened 2\n/);
     expect(metrics).toContain('broadcast_processed_count{channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"} 2');
     // An unknown channel is not a label value: any client could mint one per envelope.
     expect(metrics).toContain('broadcast_processed_count{channel="",type="ENDORSER_TRANSACTION",status="NOT_FOUND"} 1');

@@ -102,7 +102,7 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     m = await generateMaterial(dir);
     org3 = await TestOrg.create({ mspId: 'Org3MSP' });
     h = openHarness(m, path.join(dir, 'ledgers'), genesisBlock(m, 7050, '100ms', CHANNEL, [{ mspId: 'Org3MSP', mspConfig: org3.mspConfig() }]));
-    service = new DeliverService((id) => h.channels.channel(id), 15 * 60_000, () => clock);
+    service = new DeliverService((id) => h.channels.channel(id), { timeWindowMs: 15 * 60_000, now: () => clock });
   }, 60_000);
 
   afterAll(() => {

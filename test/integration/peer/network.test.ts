@@ -339,6 +339,12 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     expect(metrics).toMatch(/ledger_transactions_committed\{channel="mychannel",validation_code="VALID"\} [1-9]/);
     expect(metrics).toContain('ledger_block_processing_time_bucket');
     expect(metrics).toContain('endorser_proposal_duration_bucket');
+    // The Deliver tests above ran against this peer: served ranges, an unknown channel, an inverted range.
+    expect(metrics).toMatch(/deliver_requests_completed\{channel="mychannel",filtered="true",data_type="filtered_block",success="true"\} [1-9]/);
+    expect(metrics).toMatch(/deliver_requests_completed\{channel="mychannel",filtered="false",data_type="block_and_pvtdata",success="true"\} [1-9]/);
+    expect(metrics).toMatch(/deliver_requests_completed\{channel="",filtered="true",data_type="filtered_block",success="false"\} [1-9]/);
+    expect(metrics).toMatch(/deliver_blocks_sent\{channel="mychannel",filtered="true",data_type="filtered_block"\} [2-9]/);
+    expect(metrics).toMatch(/deliver_streams_opened [1-9]/);
   });
 
   it('stopping a peer ends its open streams: Deliver and ChaincodeEvents with UNAVAILABLE, endorsement streams once answered', async () => {

@@ -1,0 +1,72 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** Fabric's `data_type` label of Deliver metrics. */
+export type DeliverDataType = 'block' | 'filtered_block' | 'block_and_pvtdata';
+
+/**
+ * Fabric's Deliver metrics (`common/deliver/metrics.go`), shared by peers and orderers: streams
+ * opened and closed, requests received and completed, blocks sent. `channel` is '' until the
+ * request names a channel the node serves, so clients cannot mint label values.
+ */
+export class DeliverMetrics {
+  private readonly opened: Counter;
+  private readonly closed: Counter;
+  private readonly received: Counter<'channel' | 'filtered' | 'data_type'>;
+  private readonly completed: Counter<'channel' | 'filtered' | 'data_type' | 'success'>;
+  private readonly blocks: Counter<'channel' | 'filtered' | 'data_type'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const labelNames = ['channel', 'filtered', 'data_type'] as const;
+    this.opened = new Counter({ name: 'deliver_streams_opened', help: 'Deliver streams opened.', registers });
+    this.closed = new Counter({ name: 'deliver_streams_closed', help: 'Deliver streams closed.', registers });
+    this.received = new Counter({ name: 'deliver_requests_received', help: 'Deliver requests received.', labelNames, registers });
+    this.completed = new Counter({
+      name: 'deliver_requests_completed',
+      help: 'Deliver requests answered with a final status (success = SUCCESS).',
+      labelNames: [...labelNames, 'success'],
+      registers,
+    });
+    this.blocks = new Counter({ name: 'deliver_blocks_sent', help: 'Blocks sent by Deliver.', labelNames, registers });
+  }
+
+  streamOpened(): void {
+    this.opened.inc();
+  }
+
+  streamClosed(): void {
+    this.closed.inc();
+  }
+
+  /** One request's counters: `channelKnown` once the node has found its channel, then blocks and the final status. */
+  request(dataType: DeliverDataType): DeliverRequestMetrics {
+    const labels = { channel: '', filtered: String(dataType === 'filtered_block'), data_type: dataType };
+    let received = false;
+    const receive = (): void => {
+      if (received) return;
+      received = true;
+      this.received.inc(labels);
+    };
+    return {
+      channelKnown: (channel) => {
+        labels.channel = channel;
+        receive();
+      },
+      blockSent: () => this.blocks.inc(labels),
+      completed: (success) => {
+        receive();
+        this.completed.inc({ ...labels, success: String(success) });
+      },
+    };
+  }
+}
+
+/** The counters of one Deliver request. */
+export interface DeliverRequestMetrics {
+  channelKnown(channel: string): void;
+  blockSent(): void;
+  completed(success: boolean): void;
+}
+
+/** For nodes without an operations endpoint. */
+export const NO_DELIVER_METRICS: DeliverRequestMetrics = { channelKnown: () => undefined, blockSent: () => undefined, completed: () => undefined };
