@@ -131,8 +131,8 @@ export class DeliverHandler {
       const blockBytes = support.blockBytes(number);
       if (blockBytes === undefined) return Status.NOT_FOUND;
       await sink.sendBlock(headersOnly ? headerWithSignatures(blockBytes) : blockBytes);
-      request.blockSent();
       if (sink.signal.aborted) return Status.INTERNAL_SERVER_ERROR;
+      request.blockSent();
       if (number === stopNum) return Status.SUCCESS;
       number++;
     }

@@ -87,7 +87,7 @@ export class DeliverService {
         if (res[0] === STATUS_TAG) {
           answered = true;
           request.completed(bytesEqual(res, SUCCESS));
-        } else request.blockSent();
+        } else if (!sink.closed()) request.blockSent();
         return sink.write(res);
       },
     };
