@@ -46,7 +46,21 @@ export class OrdererNode {
     this.logger = pino({ name: config.id, level: config.logLevel });
   }
 
+  /**
+   * Opens the channels and starts every listener. If any part fails (a port in use, an unreadable
+   * certificate), the parts already started are stopped before the error is thrown, so a caller
+   * that handles the failure is not left with a half-started node holding ports and ledgers.
+   */
   async start(): Promise<OrdererEndpoints> {
+    try {
+      return await this.startParts();
+    } catch (err) {
+      await this.stop().catch((stopErr: unknown) => this.logger.warn({ err: stopErr }, 'stopping a node that failed to start'));
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<OrdererEndpoints> {
     const { container } = assembleContainer(this.config, {
       ...this.assembleOptions,
       requiredTokens: { ledger: LedgerStoreProvider, ordering: Consenter, msp: MspProvider, policy: PolicyProvider },

@@ -160,8 +160,20 @@ export class PeerNode {
     return this.operations?.address();
   }
 
-  /** Opens the ledgers on disk, starts pulling blocks and serving gRPC and operations. */
+  /**
+   * Opens the ledgers on disk, starts pulling blocks and serving gRPC and operations. If any part
+   * fails (a port in use, a corrupt ledger), what was started is stopped before the error is thrown.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (err) {
+      await this.stop().catch((stopErr: unknown) => this.logger.warn({ err: stopErr }, 'stopping a node that failed to start'));
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     fs.mkdirSync(this.config.node.dataDir, { recursive: true });
     this.started = true;
     this.channels.openAll();

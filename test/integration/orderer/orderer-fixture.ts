@@ -56,7 +56,7 @@ export interface NodeFiles {
 export function writeNodeConfig(
   m: Material,
   name: string,
-  options: { grpcPort?: number; adminPort?: number; mutualTls?: boolean; syncWal?: boolean; operations?: boolean } = {},
+  options: { grpcPort?: number; adminPort?: number; mutualTls?: boolean; syncWal?: boolean; operations?: boolean; operationsPort?: number } = {},
 ): NodeFiles {
   const node = m.ordererOrg.nodes.orderer!;
   const dataDir = path.join(m.dir, name, 'data');
@@ -82,7 +82,7 @@ export function writeNodeConfig(
         listenAddress: `127.0.0.1:${options.adminPort ?? 0}`,
         tls: { cert: node.tlsCertPath, key: node.tlsKeyPath, clientRootCAs: [m.ordererOrg.tlsCaCertPath] },
       },
-      ...(options.operations ? { operations: { listenAddress: '127.0.0.1:0' } } : {}),
+      ...(options.operations ? { operations: { listenAddress: `127.0.0.1:${options.operationsPort ?? 0}` } } : {}),
     },
   };
   fs.mkdirSync(path.join(m.dir, name), { recursive: true });
