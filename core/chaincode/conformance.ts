@@ -288,6 +288,25 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       expect(text(later.response.payload)).toBe('released');
       expect(Buffer.from(later.rwset).includes(Buffer.from('late'))).toBe(false);
     });
+  });
+
+  // Apart from the hostile suite's tight limits: a first Intl or Date call on a loaded machine can
+  // take longer than its 1 s budget, and these tests are about what chaincode sees, not limits.
+  describe(`${name}: determinism and confinement`, () => {
+    let rt: ChaincodeRuntime;
+    let world: ConformanceWorld;
+    let id: string;
+    const call = harness(() => rt, () => world);
+
+    beforeAll(async () => {
+      rt = setup.createRuntime({});
+      world = setup.createWorld();
+      id = (await rt.install((await packageChaincode({ projectDir: path.join(examples, 'hostile'), label: 'hostile_1' })).packageBytes)).packageId;
+    });
+    afterAll(async () => {
+      await rt.close();
+      world.close();
+    });
 
     test('Date and Math.random are the transaction timestamp and a txid-seeded sequence', async () => {
       const a = JSON.parse(text((await call(id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
