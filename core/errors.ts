@@ -86,3 +86,8 @@ export class ChaincodeError extends WeftError {
 export class OrdererError extends WeftError {
   override readonly name = 'OrdererError';
 }
+
+/** A node's own resources: its data directory in use by another process. */
+export class NodeError extends WeftError {
+  override readonly name = 'NodeError';
+}

@@ -167,9 +167,9 @@ export class KvLedger implements Ledger {
     for (const d of defs) this.store.state.declareIndex(namespace, d);
   }
 
-  rebuild(): void {
+  rebuild(onProgress?: (applied: number, height: number) => void): void {
     this.store.resetStateAndHistory();
-    this.recover();
+    this.recover(onProgress);
   }
 
   close(): void {
@@ -202,7 +202,7 @@ export class KvLedger implements Ledger {
   }
 
   /** Fabric's startup recovery: re-applies stored blocks the state or history has not seen. */
-  private recover(): void {
+  private recover(onProgress?: (applied: number, height: number) => void): void {
     const height = this.store.blocks.height();
     const stateAt = this.store.state.savepoint();
     const historyAt = this.store.history.savepoint();
@@ -227,6 +227,7 @@ export class KvLedger implements Ledger {
       const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
       const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true);
       this.store.applyUpdates(n, n >= stateAt ? updates.state : undefined, n >= historyAt ? updates.history : undefined);
+      onProgress?.(n + 1, height);
     }
   }
 }

@@ -82,5 +82,11 @@ export interface LedgerStoreProvider {
   exists(channelId: string): boolean;
   /** Channel ids with a store, sorted. */
   list(): string[];
+  /**
+   * Deletes a channel's store for good (an orderer leaving a channel, a peer unjoining one). Must
+   * not leave state without the blocks it came from if interrupted. Throws `LedgerError` while the
+   * channel is open. Optional: callers report the operation as unsupported without it.
+   */
+  remove?(channelId: string): void;
 }
 export const LedgerStoreProvider = Symbol('LedgerStoreProvider');

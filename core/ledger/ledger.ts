@@ -69,8 +69,12 @@ export interface Ledger extends BlockQuery {
   commit(block: Block, validationCodes?: readonly number[]): CommitResult;
   /** Declares a chaincode's CouchDB index files on its namespace (at install / definition). */
   declareIndexes(namespace: string, files: readonly IndexFile[]): void;
-  /** Drops state and history and replays every block from the block store (Fabric `rebuild-dbs`). */
-  rebuild(): void;
+  /**
+   * Drops state and history and replays every block from the block store (Fabric `rebuild-dbs`).
+   * `onProgress` hears after each replayed block how many of the ledger's blocks are applied. A
+   * crash part way leaves state and history behind the blocks, and the next open replays the rest.
+   */
+  rebuild(onProgress?: (applied: number, height: number) => void): void;
   /** Closes the underlying store. */
   close(): void;
 }

@@ -5,7 +5,7 @@ import { asWeftPlugin, type WeftPlugin } from './plugin';
 
 /**
  * The plugins that ship with Weft, by name. Each lives in `plugins/<name>/` and is required only
- * when a config names it, so a node that uses another ledger never loads better-sqlite3.
+ * when a config names it, so a node that uses another ledger never loads the SQLite ledger.
  */
 export const STOCK_PLUGINS = [
   'ledger-sqlite',

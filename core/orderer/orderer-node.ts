@@ -4,6 +4,7 @@ import type { Container } from '../di';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { MspProvider } from '../msp/msp';
 import { assembleContainer, type AssembleOptions } from '../node/container';
+import { DataDirLock } from '../node/data-dir-lock';
 import { EventLoopLoad } from '../node/event-loop-load';
 import { OperationsServer } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
@@ -37,6 +38,7 @@ export class OrdererNode {
   private grpc: OrdererGrpcServer | undefined;
   private admin: ParticipationApi | undefined;
   private operations: OperationsServer | undefined;
+  private lock: DataDirLock | undefined;
   readonly logger: Logger;
 
   constructor(
@@ -61,6 +63,7 @@ export class OrdererNode {
   }
 
   private async startParts(): Promise<OrdererEndpoints> {
+    this.lock = DataDirLock.acquire(this.config.dataDir, `orderer ${this.config.id}`);
     const { container } = assembleContainer(this.config, {
       ...this.assembleOptions,
       requiredTokens: { ledger: LedgerStoreProvider, ordering: Consenter, msp: MspProvider, policy: PolicyProvider },
@@ -153,6 +156,8 @@ export class OrdererNode {
     this.registrar = undefined;
     await this.container?.unbindAll();
     this.container = undefined;
+    this.lock?.release();
+    this.lock = undefined;
   }
 }
 

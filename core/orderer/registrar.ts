@@ -161,8 +161,7 @@ export class Registrar {
       await entry.chain.halt();
       entry.store.close();
     }
-    const remover = this.deps.ledgers as LedgerStoreProvider & { remove?: (id: string) => void };
-    if (typeof remover.remove === 'function') remover.remove(channelId);
+    if (this.deps.ledgers.remove !== undefined) this.deps.ledgers.remove(channelId);
     else this.setRemoved(channelId, true);
     fs.rmSync(this.consenterDir(channelId), { recursive: true, force: true });
     this.deps.logger.info({ channel: channelId }, 'removed channel');

@@ -2,7 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
-import type { NodeConfig } from '../node/config';
+import { LedgerOptions } from '../ledger/ledger-options';
+import { type NodeConfig, slotOptions } from '../node/config';
 import { formatZodIssues } from '../node/zod-issues';
 
 /** TLS material of a gRPC server or client, as files (PEM). */
@@ -120,4 +121,10 @@ export function parsePeerConfig(node: NodeConfig): PeerConfig {
     throw new ConfigError('CONFIG_INVALID', 'peer.tls.enabled is true but peer.tls.certFile or peer.tls.keyFile is missing', { where: 'peer.tls' });
   }
   return { node, peer };
+}
+
+/** The core ledger's options (limits, caches), taken from the ledger plugin's options where they are given. */
+export function ledgerOptionsOf(node: NodeConfig): LedgerOptions {
+  const options = slotOptions(node, 'ledger');
+  return LedgerOptions.parse(Object.fromEntries(Object.keys(LedgerOptions.shape).filter((k) => k in options).map((k) => [k, options[k]])));
 }

@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChaincodeRuntime } from '../chaincode/chaincode-runtime';
+import { DataDirLock } from '../node/data-dir-lock';
 import { PackageStore } from '../chaincode/package-store';
-import { LedgerOptions } from '../ledger/ledger-options';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import type { SigningIdentity } from '../msp/identity';
 import { type Msp, MspProvider } from '../msp/msp';
-import { slotOptions } from '../node/config';
 import { assembleContainer } from '../node/container';
 import { type Logger, loggerFor } from '../node/logger';
 import { OperationsServer } from '../node/operations/operations-server';
@@ -26,7 +24,7 @@ import { PeerGrpcServer } from './grpc/peer-grpc-server';
 import { ChaincodeInstaller } from './lifecycle/chaincode-installer';
 import { LifecycleScc } from './lifecycle/lifecycle-scc';
 import { BlockPuller } from './orderer/block-puller';
-import type { PeerConfig } from './peer-config';
+import { ledgerOptionsOf, type PeerConfig } from './peer-config';
 import { PeerMetrics } from './peer-metrics';
 import { PeerNetwork } from './peer-network';
 import { Cscc } from './scc/cscc';
@@ -54,6 +52,7 @@ export class PeerNode {
   private readonly signer: SigningIdentity;
   private started = false;
   private boundPort = 0;
+  private lock: DataDirLock | undefined;
 
   constructor(readonly config: PeerConfig) {
     const { node, peer } = config;
@@ -68,7 +67,7 @@ export class PeerNode {
     this.runtime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
     this.signer = mspProvider.loadSigningIdentity(node.msp.dir, node.msp.id);
     const localMsp: Msp = mspProvider.createMsp(mspProvider.loadMspConfig(node.msp.dir, node.msp.id));
-    const ledgerOptions = LedgerOptions.parse(pick(slotOptions(node, 'ledger'), Object.keys(LedgerOptions.shape)));
+    const ledgerOptions = ledgerOptionsOf(node);
 
     if (peer.operations !== undefined) {
       this.operations = new OperationsServer({ listenAddress: peer.operations.listenAddress, version: WEFT_VERSION, logger: this.logger });
@@ -174,7 +173,7 @@ export class PeerNode {
   }
 
   private async startParts(): Promise<void> {
-    fs.mkdirSync(this.config.node.dataDir, { recursive: true });
+    this.lock = DataDirLock.acquire(this.config.node.dataDir, `peer ${this.config.node.id}`);
     this.started = true;
     this.channels.openAll();
     for (const { packageId, error } of await this.executor.preloadInstalled()) {
@@ -216,6 +215,8 @@ export class PeerNode {
     this.network.close();
     this.channels.close();
     await this.runtime?.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 
   private follow(joined: JoinedChannel): void {
@@ -223,10 +224,4 @@ export class PeerNode {
     this.pullers.set(joined.channel.id, puller);
     if (this.started) puller.start();
   }
-}
-
-function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (k in obj) out[k] = obj[k];
-  return out;
 }

@@ -132,10 +132,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     return fs.existsSync(this.file(channelId));
   }
 
-  /**
-   * Deletes a channel's databases (and WALs) for good, e.g. when an orderer leaves a channel. Not
-   * part of {@link LedgerStoreProvider}: callers probe for it. Throws `LEDGER_ALREADY_OPEN` while open.
-   */
+  /** Deletes a channel's databases (and WALs) for good. Throws `LEDGER_ALREADY_OPEN` while open. */
   remove(channelId: string): void {
     if (this.open_.has(channelId)) {
       throw new LedgerError('LEDGER_ALREADY_OPEN', `close the ledger of channel ${channelId} before removing it`, { channelId });

@@ -12,6 +12,7 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
   let tmp: string;
   let net: string;
   let up = false;
+  const peerConfig = (): string => path.join(net, 'nodes', 'peer0.org1.example.com', 'peer.yaml');
   const json = (r: CliResult): Record<string, unknown> => {
     if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Record<string, unknown>;
@@ -111,6 +112,13 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     const badOrg = await runCli(['chaincode', 'query', net, '--name', 'items', '--org', 'Org9', 'Read', 'item1', '--json']);
     expect(badOrg.code).not.toBe(0);
     expect(JSON.parse(badOrg.stdout).error.code).toBe('UNKNOWN_ORG');
+    // Offline maintenance refuses to touch a running peer's ledgers.
+    const busy = await runCli(['peer', 'rebuild-dbs', '--config', peerConfig(), '--json']);
+    expect(busy.code).not.toBe(0);
+    expect(JSON.parse(busy.stdout).error).toMatchObject({
+      code: 'NODE_DATA_DIR_IN_USE',
+      message: expect.stringMatching(/is in use by peer peer0\.org1\.example\.com \(pid \d+/),
+    });
   });
 
   it('channel list/info and network down', async () => {
@@ -125,5 +133,20 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     const status = json(await runCli(['network', 'status', net, '--json'])) as { up: boolean; peers: { running: boolean }[] };
     expect(status.up).toBe(false);
     expect(status.peers.some((p) => p.running)).toBe(false);
+  });
+
+  it('peer rebuild-dbs and unjoin on a stopped peer; it serves the same state once up again', async () => {
+    const rebuilt = json(await runCli(['peer', 'rebuild-dbs', '--config', peerConfig(), '--json']));
+    expect(rebuilt).toEqual({ channels: [{ channelId: 'mychannel', blocks: 5 }] });
+    const unjoined = json(await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']));
+    expect(unjoined).toEqual({ channelId: 'mychannel', channels: [] });
+    const again = await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']);
+    expect(JSON.parse(again.stdout).error.code).toBe('PEER_UNKNOWN_CHANNEL');
+
+    // Up joins the peer to the channel again; it pulls every block and rebuilds the same state.
+    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    up = true;
+    const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', 'Read', 'item1', '--json']));
+    expect(read.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
   });
 });

@@ -99,4 +99,25 @@ describe('a node that fails to start', () => {
       await peer.stop();
     }
   });
+
+  it('a second node on a data directory in use is refused before it binds anything', async () => {
+    const m = await ordererFixture.generateMaterial(dir);
+    const { configFile } = ordererFixture.writeNodeConfig(m, 'orderer0', { operations: true });
+    const first = new OrdererNode(loadOrdererConfig(configFile));
+    await first.start();
+    const base = await findFreePorts(1);
+    const config = loadOrdererConfig(configFile);
+    const second = new OrdererNode({ ...config, orderer: { ...config.orderer, listenAddress: `127.0.0.1:${base}` } });
+    try {
+      await expect(second.start()).rejects.toMatchObject({
+        code: 'NODE_DATA_DIR_IN_USE',
+        message: expect.stringContaining(`is in use by orderer orderer0.example.com (pid ${process.pid}`),
+      });
+      expect(await isFree(base)).toBe(true);
+    } finally {
+      await first.stop();
+    }
+    await second.start();
+    await second.stop();
+  });
 });

@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { loadNodeConfig } from '../../../core/node/config';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
+import { WeftCommand } from '../../base-command';
+
+export default class PeerUnjoin extends WeftCommand {
+  static override summary = "Remove a stopped peer from a channel, deleting the channel's ledger (Fabric's peer node unjoin).";
+  static override description =
+    "Deletes the channel's blocks, state and history from this peer. Installed chaincode packages stay. The peer must be stopped; " +
+    'once started again it no longer serves or pulls the channel. Joining again later starts from the genesis block.';
+  static override examples = ['<%= config.bin %> peer unjoin --config ./net/nodes/peer0.org1.example.com/peer.yaml --channel mychannel'];
+  static override flags = {
+    config: Flags.string({ char: 'c', description: 'peer config file', required: true }),
+    channel: Flags.string({ description: 'channel to leave', required: true }),
+  };
+
+  async run(): Promise<{ channelId: string; channels: string[] }> {
+    const { flags } = await this.parse(PeerUnjoin);
+    const admin = PeerLedgerAdmin.open(parsePeerConfig(loadNodeConfig(flags.config)), 'weft peer unjoin');
+    try {
+      admin.unjoin(flags.channel);
+      const channels = admin.channels();
+      this.log(`left channel ${flags.channel}; channels still joined: ${channels.length === 0 ? 'none' : channels.join(', ')}`);
+      return { channelId: flags.channel, channels };
+    } finally {
+      admin.close();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Database from 'better-sqlite3';
+import { NodeError } from '../errors';
+
+const LOCK_FILE = 'node.lock';
+const OWNER_FILE = 'node.lock.owner';
+
+/** Who holds a data directory, as its holder wrote it down (for the error a second process gets). */
+export interface DataDirOwner {
+  readonly pid: number;
+  readonly holder: string;
+  readonly since: string;
+}
+
+/**
+ * An exclusive lock on a node's data directory, held from start to stop by a peer or orderer and
+ * by the offline admin commands, so two processes never commit to the same ledgers. Two nodes on
+ * one directory would each append the blocks they pull and write state behind the other's back.
+ *
+ * It is an OS file lock (SQLite's `fcntl` lock on `node.lock` in exclusive locking mode), not a
+ * pid file: the kernel drops it when the process dies, even by SIGKILL, so there is never a stale
+ * lock to break, and it holds across containers that share the directory. SQLite also tracks its
+ * locks per file within a process, so a second in-process holder is refused as well.
+ */
+export class DataDirLock {
+  private constructor(
+    private db: Database.Database | undefined,
+    private readonly ownerFile: string,
+  ) {}
+
+  /**
+   * Takes the lock on `dataDir` (created if missing) for `holder`, a short description such as
+   * `peer peer0.org1.example.com`. Throws `NodeError` `NODE_DATA_DIR_IN_USE`, naming the process
+   * that holds it, when another holder has it.
+   */
+  static acquire(dataDir: string, holder: string): DataDirLock {
+    fs.mkdirSync(dataDir, { recursive: true });
+    // Loaded here rather than at the top: core loads the SQLite addon only for a node that starts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Sqlite = require('better-sqlite3') as typeof Database;
+    const ownerFile = path.join(dataDir, OWNER_FILE);
+    const db = new Sqlite(path.join(dataDir, LOCK_FILE), { timeout: 0 });
+    try {
+      db.pragma('journal_mode = OFF');
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+    } catch (err) {
+      db.close();
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      const owner = readOwner(ownerFile);
+      const by = owner === undefined ? 'another process' : `${owner.holder} (pid ${owner.pid}, since ${owner.since})`;
+      throw new NodeError(
+        'NODE_DATA_DIR_IN_USE',
+        `data directory ${dataDir} is in use by ${by}; stop that process first, or give this node its own dataDir`,
+        {
+          dataDir,
+          ...(owner === undefined ? {} : { owner }),
+          suggestions: [
+            owner === undefined ? 'stop the node that uses this data directory' : `stop process ${owner.pid} (${owner.holder}) first`,
+            'for a network made by weft: weft network down <dir>',
+          ],
+        },
+        { cause: err },
+      );
+    }
+    const owner: DataDirOwner = { pid: process.pid, holder, since: new Date().toISOString() };
+    fs.writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`);
+    return new DataDirLock(db, ownerFile);
+  }
+
+  /** Releases the lock. Idempotent. */
+  release(): void {
+    if (this.db === undefined) return;
+    fs.rmSync(this.ownerFile, { force: true });
+    this.db.close();
+    this.db = undefined;
+  }
+}
+
+function readOwner(file: string): DataDirOwner | undefined {
+  try {
+    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DataDirOwner>;
+    return typeof owner.pid === 'number' && typeof owner.holder === 'string' && typeof owner.since === 'string'
+      ? { pid: owner.pid, holder: owner.holder, since: owner.since }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,99 @@
+import { LedgerError } from '../errors';
+import { KvLedger } from '../ledger/kv-ledger';
+import type { LedgerOptions } from '../ledger/ledger-options';
+import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
+import { assembleContainer } from '../node/container';
+import { DataDirLock } from '../node/data-dir-lock';
+import { ledgerOptionsOf, type PeerConfig } from './peer-config';
+import { PeerError } from './peer-error';
+
+/** What {@link PeerLedgerAdmin.rebuild} did to one channel. */
+export interface RebuiltChannel {
+  readonly channelId: string;
+  /** Blocks replayed into the new state and history (the ledger's height). */
+  readonly blocks: number;
+}
+
+/**
+ * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs` and `peer node
+ * unjoin`: it holds the peer's data-directory lock throughout, so it refuses to run while the peer
+ * (or another admin command) has the directory, and the peer cannot start while it runs. Only the
+ * ledger plugin is loaded; no chaincode runtime, no network.
+ */
+export class PeerLedgerAdmin {
+  private constructor(
+    private readonly ledgers: LedgerStoreProvider,
+    private readonly options: LedgerOptions,
+    private readonly lock: DataDirLock,
+  ) {}
+
+  /** Locks the peer's data directory for `holder` (e.g. `weft peer rebuild-dbs`) and loads its ledger plugin. */
+  static open(config: PeerConfig, holder: string): PeerLedgerAdmin {
+    const { node } = config;
+    const lock = DataDirLock.acquire(node.dataDir, holder);
+    try {
+      const { container } = assembleContainer(
+        { ...node, plugins: { ledger: node.plugins.ledger, msp: node.plugins.msp, policy: node.plugins.policy } },
+        { requiredTokens: { ledger: LedgerStoreProvider } },
+      );
+      return new PeerLedgerAdmin(container.get<LedgerStoreProvider>(LedgerStoreProvider), ledgerOptionsOf(node), lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** The channels this peer has a ledger for, sorted. */
+  channels(): string[] {
+    return this.ledgers.list();
+  }
+
+  /**
+   * Drops the state and history of `channelIds` (every channel when omitted) and rebuilds them from
+   * their blocks, one channel after another. Blocks and the txid index are the source and are not
+   * touched. Throws `PeerError` `PEER_UNKNOWN_CHANNEL` for a channel without a ledger, before any
+   * channel is changed.
+   */
+  rebuild(channelIds?: readonly string[], onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel[] {
+    const targets = channelIds ?? this.channels();
+    for (const id of targets) this.requireChannel(id);
+    return targets.map((channelId) => {
+      const ledger = new KvLedger(channelId, this.ledgers.open(channelId), this.options);
+      try {
+        ledger.rebuild((applied, height) => onProgress?.(channelId, applied, height));
+        return { channelId, blocks: ledger.height() };
+      } finally {
+        ledger.close();
+      }
+    });
+  }
+
+  /**
+   * Removes the peer from `channelId`: its ledger (blocks, state, history) is deleted for good.
+   * Installed chaincode packages are the peer's, not the channel's, and stay. Joining again starts
+   * from the genesis block and pulls every block from the ordering service.
+   */
+  unjoin(channelId: string): void {
+    this.requireChannel(channelId);
+    if (this.ledgers.remove === undefined) {
+      throw new LedgerError('LEDGER_REMOVE_UNSUPPORTED', `the ledger plugin of this peer cannot delete a channel's ledger (no remove())`, { channelId });
+    }
+    this.ledgers.remove(channelId);
+  }
+
+  /** Releases the data-directory lock. Idempotent. */
+  close(): void {
+    this.lock.release();
+  }
+
+  private requireChannel(channelId: string): void {
+    if (!this.ledgers.exists(channelId)) {
+      const joined = this.channels();
+      throw new PeerError(
+        'PEER_UNKNOWN_CHANNEL',
+        `this peer has no ledger for channel ${channelId} (it has: ${joined.length === 0 ? 'none' : joined.join(', ')})`,
+        { channelId, joined },
+      );
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import { loadNodeConfig } from '../../../core/node/config';
+import { parsePeerConfig, type PeerConfig } from '../../../core/peer/peer-config';
+import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
+import { PeerNode } from '../../../core/peer/peer-node';
+import { CHANNEL, freePort, generateMaterial, genesisBlock, tmpDir, writePeerConfig } from './network-fixture';
+
+/**
+ * Offline maintenance of a peer's ledgers (`weft peer rebuild-dbs` / `unjoin`) on a real SQLite
+ * ledger: it refuses a running peer's directory, checks every channel before changing any, and the
+ * peer starts afterwards with what it left.
+ */
+describe('PeerLedgerAdmin', () => {
+  let dir: string;
+  let config: PeerConfig;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-ledger-admin-');
+    const m = await generateMaterial(dir);
+    const [port, opsPort] = [await freePort(), await freePort()];
+    config = parsePeerConfig(loadNodeConfig(writePeerConfig(m, 0, [port, port + 1], opsPort).configFile));
+    const peer = new PeerNode(config);
+    await peer.start();
+    peer.joinChannel(genesisBlock(m, port + 1));
+    peer.joinChannel(genesisBlock(m, port + 1, '100ms', 'other'));
+    await peer.stop();
+  });
+
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is refused while the peer runs, and the peer is refused while it is open', async () => {
+    const peer = new PeerNode(config);
+    await peer.start();
+    try {
+      expect(() => PeerLedgerAdmin.open(config, 'test')).toThrow(expect.objectContaining({ code: 'NODE_DATA_DIR_IN_USE' }));
+    } finally {
+      await peer.stop();
+    }
+    const admin = PeerLedgerAdmin.open(config, 'weft peer rebuild-dbs');
+    try {
+      await expect(new PeerNode(config).start()).rejects.toMatchObject({ code: 'NODE_DATA_DIR_IN_USE', message: expect.stringContaining('weft peer rebuild-dbs') });
+    } finally {
+      admin.close();
+    }
+  });
+
+  it('rebuilds every channel with progress, after checking that each one exists', () => {
+    const admin = PeerLedgerAdmin.open(config, 'test');
+    try {
+      expect(admin.channels()).toEqual([CHANNEL, 'other']);
+      expect(() => admin.rebuild([CHANNEL, 'nope'])).toThrow(expect.objectContaining({ code: 'PEER_UNKNOWN_CHANNEL', message: expect.stringContaining(`it has: ${CHANNEL}, other`) }));
+      const progress: string[] = [];
+      expect(admin.rebuild(undefined, (id, applied, height) => progress.push(`${id} ${applied}/${height}`))).toEqual([
+        { channelId: CHANNEL, blocks: 1 },
+        { channelId: 'other', blocks: 1 },
+      ]);
+      expect(progress).toEqual([`${CHANNEL} 1/1`, 'other 1/1']);
+    } finally {
+      admin.close();
+    }
+  });
+
+  it('unjoins one channel; the peer starts with the others', async () => {
+    const admin = PeerLedgerAdmin.open(config, 'test');
+    try {
+      admin.unjoin('other');
+      expect(admin.channels()).toEqual([CHANNEL]);
+      expect(() => admin.unjoin('other')).toThrow(expect.objectContaining({ code: 'PEER_UNKNOWN_CHANNEL' }));
+    } finally {
+      admin.close();
+    }
+    const peer = new PeerNode(config);
+    await peer.start();
+    try {
+      expect(peer.channelIds()).toEqual([CHANNEL]);
+      expect(peer.height(CHANNEL)).toBe(1);
+    } finally {
+      await peer.stop();
+    }
+  });
+});
