@@ -22,6 +22,17 @@ export function dumpState(f: Fixture, ns = 'cc'): [string, string | undefined, n
   return reads.map((r, i) => [r.getKey(), values[i], r.getVersion()?.getBlockNum() ?? -1, r.getVersion()?.getTxNum() ?? -1]);
 }
 
+/** The code of the `LedgerError` that `fn` throws, or undefined when it does not throw. */
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    expect((e as Error).name).toBe('LedgerError');
+    return (e as { code: string }).code;
+  }
+  return undefined;
+}
+
 export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvider): void {
   describe('commit and MVCC', () => {
     let f: Fixture;
@@ -132,15 +143,6 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
     });
 
     it('answers bad arguments to every ledger method with undefined or a typed error', () => {
-      const code = (fn: () => unknown): string | undefined => {
-        try {
-          fn();
-        } catch (e) {
-          expect((e as Error).name).toBe('LedgerError');
-          return (e as { code: string }).code;
-        }
-        return undefined;
-      };
       expect(code(() => f.ledger.commit('block' as never))).toBe('LEDGER_BAD_BLOCK');
       expect(code(() => f.ledger.commit(f.chain.block([]), [300] as never))).toBe('LEDGER_BAD_BLOCK');
       for (const n of [-1, 1.5, NaN, '0' as unknown as number]) expect(f.ledger.getBlockByNumber(n)).toBeUndefined();
@@ -207,6 +209,40 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect(f.ledger.height()).toBe(7);
       f.commit([f.tx('after', (s) => s.setState('cc', 'after', utf8('1')))]);
       expect(f.ledger.height()).toBe(8);
+    });
+
+    it('rolls back to a block: later blocks, txids, state and history are gone, and the same blocks commit again', () => {
+      const states: ReturnType<typeof dumpState>[] = [];
+      const blocks = [];
+      for (let i = 0; i < 4; i++) {
+        states.push(dumpState(f));
+        blocks.push(f.commit([f.tx(`rb${i}`, (s) => (s.setState('cc', 'k', utf8(`v${i}`)), s.deleteState('cc', `k${i - 1}`), s.setState('cc', `k${i}`, utf8('x'))))]).block);
+      }
+      const fullState = dumpState(f);
+      const height = f.ledger.height();
+      expect(code(() => f.ledger.rollback(height - 1))).toBe('LEDGER_BAD_ROLLBACK');
+      expect(code(() => f.ledger.rollback(-1))).toBe('LEDGER_BAD_ROLLBACK');
+      expect(code(() => f.ledger.rollback(1.5))).toBe('LEDGER_BAD_ROLLBACK');
+      const target = height - 4; // the block of rb0: rb1..rb3 go
+      const refused = code(() => f.ledger.rollback(target));
+      if (refused !== undefined) {
+        expect(refused).toBe('LEDGER_ROLLBACK_UNSUPPORTED');
+        expect(f.ledger.height()).toBe(height);
+        expect(dumpState(f)).toEqual(fullState);
+        return;
+      }
+      expect(f.ledger.height()).toBe(target + 1);
+      expect(dumpState(f)).toEqual(states[1]);
+      expect(f.ledger.getTransactionById('rb0')?.blockNum).toBe(target);
+      expect(f.ledger.getTransactionById('rb1')).toBeUndefined();
+      expect(f.ledger.getBlockByNumber(target + 1)).toBeUndefined();
+      expect([...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'k')].map((m) => m.txId)).toEqual(['rb0']);
+      // The dropped blocks chain onto what is left: committing them again restores the ledger.
+      f.reopen();
+      for (const block of blocks.slice(1)) f.ledger.commit(block);
+      expect(f.ledger.height()).toBe(height);
+      expect(dumpState(f)).toEqual(fullState);
+      expect(f.ledger.getTransactionById('rb3')?.validationCode).toBe(V.VALID);
     });
   });
 

@@ -172,6 +172,31 @@ export class KvLedger implements Ledger {
     this.recover(onProgress);
   }
 
+  rollback(blockNum: number, onProgress?: (applied: number, height: number) => void): void {
+    const newest = this.height() - 1;
+    if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= newest) {
+      throw new LedgerError('LEDGER_BAD_ROLLBACK', `channel ${this.channelId}: a rollback target must be a block below the newest (${newest}), got ${blockNum}`, {
+        channelId: this.channelId,
+        blockNum,
+        newest,
+      });
+    }
+    if (this.store.truncateBlocks === undefined) {
+      throw new LedgerError('LEDGER_ROLLBACK_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot delete blocks, so it cannot roll back`, {
+        channelId: this.channelId,
+      });
+    }
+    // State and history go first: until the blocks are gone, a crash leaves a ledger whose next
+    // open replays all of them, never state ahead of its blocks.
+    this.store.resetStateAndHistory();
+    this.store.truncateBlocks(blockNum + 1);
+    const header = this.getBlockByNumber(blockNum)?.getHeader();
+    if (header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${blockNum} has no header`, { blockNum });
+    this.lastHash = blockHeaderHash(header);
+    this.lastPreviousHash = header.getPreviousHash_asU8();
+    this.recover(onProgress);
+  }
+
   close(): void {
     this.store.close();
     this.onClose();

@@ -40,6 +40,12 @@ export interface ChannelLedgerStore {
   applyUpdates(blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined): void;
   /** Drops all state and history; savepoints go to 0. Blocks and declared indexes are kept. */
   resetStateAndHistory(): void;
+  /**
+   * Rollback: deletes the blocks from `height` on, with the txids they indexed, atomically. Called
+   * only after {@link resetStateAndHistory}, so state and history are never ahead of the blocks;
+   * throws `LedgerError` otherwise. Optional: without it the ledger cannot be rolled back.
+   */
+  truncateBlocks?(height: number): void;
   /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
   close(): void;
 }

@@ -75,6 +75,15 @@ export interface Ledger extends BlockQuery {
    * crash part way leaves state and history behind the blocks, and the next open replays the rest.
    */
   rebuild(onProgress?: (applied: number, height: number) => void): void;
+  /**
+   * Rolls the ledger back to `blockNum` (Fabric `peer node rollback`): blocks after it are deleted
+   * with their txids, and state and history are rebuilt from the blocks that stay. `blockNum` must
+   * be below the newest block. Throws `LEDGER_BAD_ROLLBACK` for any other number and
+   * `LEDGER_ROLLBACK_UNSUPPORTED` when the store cannot delete blocks, in both cases changing
+   * nothing. A crash part way leaves either the whole ledger or the rolled-back one, with state
+   * and history replayed at the next open.
+   */
+  rollback(blockNum: number, onProgress?: (applied: number, height: number) => void): void;
   /** Closes the underlying store. */
   close(): void;
 }

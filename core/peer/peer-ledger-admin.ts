@@ -7,16 +7,16 @@ import { DataDirLock } from '../node/data-dir-lock';
 import { ledgerOptionsOf, type PeerConfig } from './peer-config';
 import { PeerError } from './peer-error';
 
-/** What {@link PeerLedgerAdmin.rebuild} did to one channel. */
+/** A channel's ledger after {@link PeerLedgerAdmin.rebuild}, `rollback` or `reset`. */
 export interface RebuiltChannel {
   readonly channelId: string;
-  /** Blocks replayed into the new state and history (the ledger's height). */
+  /** Blocks replayed into the new state and history: the ledger's height. */
   readonly blocks: number;
 }
 
 /**
- * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs` and `peer node
- * unjoin`: it holds the peer's data-directory lock throughout, so it refuses to run while the peer
+ * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs`, `rollback`,
+ * `reset` and `unjoin`: it holds the peer's data-directory lock throughout, so it refuses to run while the peer
  * (or another admin command) has the directory, and the peer cannot start while it runs. Only the
  * ledger plugin is loaded; no chaincode runtime, no network.
  */
@@ -57,15 +57,39 @@ export class PeerLedgerAdmin {
   rebuild(channelIds?: readonly string[], onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel[] {
     const targets = channelIds ?? this.channels();
     for (const id of targets) this.requireChannel(id);
-    return targets.map((channelId) => {
-      const ledger = new KvLedger(channelId, this.ledgers.open(channelId), this.options);
-      try {
+    return targets.map((channelId) =>
+      this.withLedger(channelId, (ledger) => {
         ledger.rebuild((applied, height) => onProgress?.(channelId, applied, height));
         return { channelId, blocks: ledger.height() };
-      } finally {
-        ledger.close();
-      }
+      }),
+    );
+  }
+
+  /**
+   * Rolls `channelId` back to block `blockNum` (Fabric's `peer node rollback`): later blocks are
+   * deleted and state and history are rebuilt from the rest. Once started, the peer pulls the
+   * deleted blocks from the ordering service again and validates them afresh. Throws
+   * `LEDGER_BAD_ROLLBACK` unless `blockNum` is below the channel's newest block.
+   */
+  rollback(channelId: string, blockNum: number, onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel {
+    this.requireChannel(channelId);
+    return this.withLedger(channelId, (ledger) => {
+      ledger.rollback(blockNum, (applied, height) => onProgress?.(channelId, applied, height));
+      return { channelId, blocks: ledger.height() };
     });
+  }
+
+  /**
+   * Rolls every channel back to its genesis block (Fabric's `peer node reset`); channels that hold
+   * only their genesis block are left as they are.
+   */
+  reset(onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel[] {
+    return this.channels().map((channelId) =>
+      this.withLedger(channelId, (ledger) => {
+        if (ledger.height() > 1) ledger.rollback(0, (applied, height) => onProgress?.(channelId, applied, height));
+        return { channelId, blocks: ledger.height() };
+      }),
+    );
   }
 
   /**
@@ -84,6 +108,15 @@ export class PeerLedgerAdmin {
   /** Releases the data-directory lock. Idempotent. */
   close(): void {
     this.lock.release();
+  }
+
+  private withLedger<T>(channelId: string, work: (ledger: KvLedger) => T): T {
+    const ledger = new KvLedger(channelId, this.ledgers.open(channelId), this.options);
+    try {
+      return work(ledger);
+    } finally {
+      ledger.close();
+    }
   }
 
   private requireChannel(channelId: string): void {

@@ -13,7 +13,7 @@ export class SqliteBlockStore implements BlockStore {
   private blockHeight: number;
   private readonly txIds: TxIdFilter;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.getStmt = db.prepare('SELECT bytes FROM blocks WHERE num = ?').pluck();
     this.byHashStmt = db.prepare('SELECT num FROM blocks WHERE hash = ? ORDER BY num LIMIT 1').pluck();
     this.txStmt = db.prepare('SELECT block_num, tx_num, code FROM txids WHERE txid = ?').raw();
@@ -57,5 +57,15 @@ export class SqliteBlockStore implements BlockStore {
 
   afterCommit(blockNum: number): void {
     this.blockHeight = blockNum + 1;
+  }
+
+  /**
+   * Deletes blocks `height` and up with the txids first seen in them, inside the caller's
+   * transaction; {@link afterCommit} with `height - 1` publishes the new height. The txid filter
+   * keeps the deleted ids as false positives, which only cost a lookup.
+   */
+  truncate(height: number): void {
+    this.db.prepare('DELETE FROM txids WHERE block_num >= ?').run(height);
+    this.db.prepare('DELETE FROM blocks WHERE num >= ?').run(height);
   }
 }

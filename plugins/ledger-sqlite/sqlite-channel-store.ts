@@ -152,6 +152,22 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     })();
   }
 
+  truncateBlocks(height: number): void {
+    this.checkOpen();
+    if (!Number.isSafeInteger(height) || height < 0 || height > this.blocks.height()) {
+      throw new LedgerError('LEDGER_BAD_ROLLBACK', `channel ${this.channelId}: cannot truncate to height ${height} (height is ${this.blocks.height()})`, { height });
+    }
+    if (this.state.savepoint() > height || this.history.savepoint() > height) {
+      throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: reset state and history before truncating blocks under them`, { height });
+    }
+    try {
+      this.blocksDb.transaction(() => this.blocks.truncate(height))();
+    } catch (e) {
+      throw storeFailure(`truncation of channel ${this.channelId} to height ${height}`, e);
+    }
+    this.blocks.afterCommit(height - 1);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -1,11 +1,7 @@
 import { Flags } from '@oclif/core';
-import { loadNodeConfig } from '../../../core/node/config';
-import { parsePeerConfig } from '../../../core/peer/peer-config';
-import { PeerLedgerAdmin, type RebuiltChannel } from '../../../core/peer/peer-ledger-admin';
+import type { RebuiltChannel } from '../../../core/peer/peer-ledger-admin';
 import { WeftCommand } from '../../base-command';
-
-/** At most one progress line a second per channel, plus its last. */
-const PROGRESS_EVERY_MS = 1000;
+import { replayProgress, withPeerLedgers } from '../../services/peer/peer-maintenance';
 
 export default class PeerRebuildDbs extends WeftCommand {
   static override summary = "Rebuild a stopped peer's world state and history from its blocks (Fabric's peer node rebuild-dbs).";
@@ -24,20 +20,9 @@ export default class PeerRebuildDbs extends WeftCommand {
 
   async run(): Promise<{ channels: RebuiltChannel[] }> {
     const { flags } = await this.parse(PeerRebuildDbs);
-    const admin = PeerLedgerAdmin.open(parsePeerConfig(loadNodeConfig(flags.config)), 'weft peer rebuild-dbs');
-    try {
-      let last = 0;
-      const channels = admin.rebuild(flags.channel, (channelId, applied, height) => {
-        const now = Date.now();
-        if (applied < height && now - last < PROGRESS_EVERY_MS) return;
-        last = now;
-        this.progress(`${channelId}: ${applied}/${height} blocks replayed`);
-      });
-      for (const c of channels) this.log(`${c.channelId}: state and history rebuilt from ${c.blocks} blocks`);
-      if (channels.length === 0) this.log('this peer has no channel ledgers');
-      return { channels };
-    } finally {
-      admin.close();
-    }
+    const channels = withPeerLedgers(flags.config, 'weft peer rebuild-dbs', (admin) => admin.rebuild(flags.channel, replayProgress((m) => this.progress(m))));
+    for (const c of channels) this.log(`${c.channelId}: state and history rebuilt from ${c.blocks} blocks`);
+    if (channels.length === 0) this.log('this peer has no channel ledgers');
+    return { channels };
   }
 }

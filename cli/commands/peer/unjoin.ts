@@ -1,8 +1,6 @@
 import { Flags } from '@oclif/core';
-import { loadNodeConfig } from '../../../core/node/config';
-import { parsePeerConfig } from '../../../core/peer/peer-config';
-import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
 import { WeftCommand } from '../../base-command';
+import { withPeerLedgers } from '../../services/peer/peer-maintenance';
 
 export default class PeerUnjoin extends WeftCommand {
   static override summary = "Remove a stopped peer from a channel, deleting the channel's ledger (Fabric's peer node unjoin).";
@@ -17,14 +15,11 @@ export default class PeerUnjoin extends WeftCommand {
 
   async run(): Promise<{ channelId: string; channels: string[] }> {
     const { flags } = await this.parse(PeerUnjoin);
-    const admin = PeerLedgerAdmin.open(parsePeerConfig(loadNodeConfig(flags.config)), 'weft peer unjoin');
-    try {
+    const channels = withPeerLedgers(flags.config, 'weft peer unjoin', (admin) => {
       admin.unjoin(flags.channel);
-      const channels = admin.channels();
-      this.log(`left channel ${flags.channel}; channels still joined: ${channels.length === 0 ? 'none' : channels.join(', ')}`);
-      return { channelId: flags.channel, channels };
-    } finally {
-      admin.close();
-    }
+      return admin.channels();
+    });
+    this.log(`left channel ${flags.channel}; channels still joined: ${channels.length === 0 ? 'none' : channels.join(', ')}`);
+    return { channelId: flags.channel, channels };
   }
 }

@@ -12,7 +12,7 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
   let tmp: string;
   let net: string;
   let up = false;
-  const peerConfig = (): string => path.join(net, 'nodes', 'peer0.org1.example.com', 'peer.yaml');
+  const peerConfig = (org = 'org1'): string => path.join(net, 'nodes', `peer0.${org}.example.com`, 'peer.yaml');
   const json = (r: CliResult): Record<string, unknown> => {
     if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Record<string, unknown>;
@@ -135,18 +135,31 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     expect(status.peers.some((p) => p.running)).toBe(false);
   });
 
-  it('peer rebuild-dbs and unjoin on a stopped peer; it serves the same state once up again', async () => {
+  it('peer rebuild-dbs, rollback, reset and unjoin on stopped peers; up again, both catch up to the same state', async () => {
     const rebuilt = json(await runCli(['peer', 'rebuild-dbs', '--config', peerConfig(), '--json']));
     expect(rebuilt).toEqual({ channels: [{ channelId: 'mychannel', blocks: 5 }] });
+    const tooFar = await runCli(['peer', 'rollback', '--config', peerConfig(), '--channel', 'mychannel', '--block', '4', '--json']);
+    expect(JSON.parse(tooFar.stdout).error.code).toBe('LEDGER_BAD_ROLLBACK');
+    const rolledBack = json(await runCli(['peer', 'rollback', '--config', peerConfig(), '--channel', 'mychannel', '--block', '2', '--json']));
+    expect(rolledBack).toEqual({ channelId: 'mychannel', blocks: 3 });
+    const reset = json(await runCli(['peer', 'reset', '--config', peerConfig('org2'), '--json']));
+    expect(reset).toEqual({ channels: [{ channelId: 'mychannel', blocks: 1 }] });
     const unjoined = json(await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']));
     expect(unjoined).toEqual({ channelId: 'mychannel', channels: [] });
     const again = await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']);
     expect(JSON.parse(again.stdout).error.code).toBe('PEER_UNKNOWN_CHANNEL');
 
-    // Up joins the peer to the channel again; it pulls every block and rebuilds the same state.
+    // Up joins Org1's peer to the channel again; both peers pull the blocks they lack and replay them.
     expect((await runCli(['network', 'up', net])).code).toBe(0);
     up = true;
-    const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', 'Read', 'item1', '--json']));
-    expect(read.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
+    const heights = async (): Promise<unknown[]> => (json(await runCli(['network', 'status', net, '--json'])).peers as { height: unknown }[]).map((p) => p.height);
+    for (let tries = 0; (await heights()).some((h) => h !== 5); tries++) {
+      if (tries === 20) throw new Error(`peers did not catch up to height 5: ${JSON.stringify(await heights())}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const org of ['Org1', 'Org2']) {
+      const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', '--org', org, 'Read', 'item1', '--json']));
+      expect(read.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
+    }
   });
 });

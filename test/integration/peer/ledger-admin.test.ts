@@ -62,6 +62,20 @@ describe('PeerLedgerAdmin', () => {
     }
   });
 
+  it('refuses a rollback that would not drop a block; reset leaves genesis-only channels as they are', () => {
+    const admin = PeerLedgerAdmin.open(config, 'test');
+    try {
+      expect(() => admin.rollback(CHANNEL, 0)).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_ROLLBACK', message: expect.stringContaining('below the newest (0)') }));
+      expect(() => admin.rollback('nope', 0)).toThrow(expect.objectContaining({ code: 'PEER_UNKNOWN_CHANNEL' }));
+      expect(admin.reset()).toEqual([
+        { channelId: CHANNEL, blocks: 1 },
+        { channelId: 'other', blocks: 1 },
+      ]);
+    } finally {
+      admin.close();
+    }
+  });
+
   it('unjoins one channel; the peer starts with the others', async () => {
     const admin = PeerLedgerAdmin.open(config, 'test');
     try {
