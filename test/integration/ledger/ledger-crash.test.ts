@@ -3,7 +3,8 @@
  * WEFT_CRASH_KILLS for a longer run; 30 by default) and checks after each kill that the ledger
  * opens, its height is the last block whose commit completed (the one in flight may or may not have
  * landed, never half of it), every stored block is whole and chained, and state and history equal
- * what a full rebuild from the block store produces.
+ * what a full rebuild from the block store produces. Then kills rollbacks part way, with the same
+ * checks, and a height that is either the old one or the rollback's.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +18,8 @@ import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
 
 const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 30);
 const CHILD = path.join(__dirname, 'fixtures', 'crash-child.js');
+const ROLLBACK_CHILD = path.join(__dirname, 'fixtures', 'rollback-child.js');
+const ROLLBACKS = 8;
 
 interface Run {
   lastReported: number;
@@ -54,6 +57,65 @@ function runAndKill(dir: string, seed: number): Promise<Run> {
   });
 }
 
+/**
+ * Starts a child that rolls the ledger back to `target`, kills it at a random moment after it
+ * starts (before, during or after the rollback); resolves with whether it reported completion.
+ */
+function rollbackAndKill(dir: string, target: number): Promise<{ completed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', ROLLBACK_CHILD, dir, String(target)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    let scheduled = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (!scheduled && out.includes('rolling-back')) {
+        scheduled = true;
+        // Some kills right away, to land near the reset and truncation at the start; most during the replay.
+        setTimeout(() => child.kill('SIGKILL'), Math.random() < 0.25 ? 0 : Math.floor(Math.random() * 250));
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve({ completed: out.includes('rolled-back') });
+      else reject(new Error(`rollback child exited with ${code ?? signal} before the kill:\n${stderr}`));
+    });
+  });
+}
+
+/**
+ * Opens the ledger after a kill and checks it whole: every block there and chained, state and
+ * history savepoints at the height, and state and history equal to a rebuild. Returns the height.
+ */
+function checkRecovered(dir: string): number {
+  const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
+  const store = provider.open('crash');
+  const ledger = new KvLedger('crash', store, defaultLedgerOptions);
+  try {
+    const height = ledger.height();
+    expect(store.state.savepoint()).toBe(height);
+    expect(store.history.savepoint()).toBe(height);
+    let prev: Uint8Array | undefined;
+    for (let n = 0; n < height; n++) {
+      const block = ledger.getBlockByNumber(n);
+      const header = block?.getHeader();
+      expect(header?.getNumber()).toBe(n);
+      if (prev !== undefined) expect(Buffer.from(header!.getPreviousHash_asU8()).equals(Buffer.from(prev))).toBe(true);
+      prev = blockHeaderHash(header!);
+      const envelopes = block!.getData()?.getDataList_asU8() ?? [];
+      expect(getTransactionsFilter(block!)).toHaveLength(envelopes.length);
+    }
+    expect(ledger.getBlockByNumber(height)).toBeUndefined();
+    const recovered = snapshot(store);
+    ledger.rebuild();
+    expect(snapshot(store)).toEqual(recovered);
+    return height;
+  } finally {
+    ledger.close();
+  }
+}
+
 type Snapshot = Record<string, unknown>;
 
 function snapshot(store: ChannelLedgerStore): Snapshot {
@@ -76,40 +138,29 @@ describe('ledger crash safety (SIGKILL during continuous commits)', () => {
   beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-crash-'))));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it(`recovers to the last committed block after ${KILLS} kills, state equal to a rebuild`, async () => {
+  it(`recovers to the last committed block after ${KILLS} kills, and after ${ROLLBACKS} killed rollbacks, state equal to a rebuild`, async () => {
     let heightBefore = 0;
     for (let i = 0; i < KILLS; i++) {
       const run = await runAndKill(dir, i + 1);
       expect(run.ready).toBe(i === 0 ? 1 : heightBefore); // the first run creates the ledger with its genesis block
 
-      const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
-      const store = provider.open('crash');
-      const ledger = new KvLedger('crash', store, defaultLedgerOptions);
-      const height = ledger.height();
+      const height = checkRecovered(dir);
       // Reported blocks are durable; the block in flight at the kill is either whole or absent.
       expect(height - 1).toBeGreaterThanOrEqual(run.lastReported);
       expect(height - 1).toBeLessThanOrEqual(run.lastReported + 1);
-      expect(store.state.savepoint()).toBe(height);
-      expect(store.history.savepoint()).toBe(height);
-
-      let prev: Uint8Array | undefined;
-      for (let n = 0; n < height; n++) {
-        const block = ledger.getBlockByNumber(n);
-        const header = block?.getHeader();
-        expect(header?.getNumber()).toBe(n);
-        if (prev !== undefined) expect(Buffer.from(header!.getPreviousHash_asU8()).equals(Buffer.from(prev))).toBe(true);
-        prev = blockHeaderHash(header!);
-        const envelopes = block!.getData()?.getDataList_asU8() ?? [];
-        expect(getTransactionsFilter(block!)).toHaveLength(envelopes.length);
-      }
-      expect(ledger.getBlockByNumber(height)).toBeUndefined();
-
-      const recovered = snapshot(store);
-      ledger.rebuild();
-      expect(snapshot(store)).toEqual(recovered);
-      ledger.close();
       heightBefore = height;
     }
     expect(heightBefore).toBeGreaterThan(KILLS);
+
+    // Rollbacks killed at random points: the ledger is either as it was or rolled back, never between.
+    for (let i = 0; i < ROLLBACKS; i++) {
+      // Drops 1 to 40 blocks, at most about a quarter of them, so every rollback has a block to drop.
+      const target = heightBefore - 2 - Math.floor(Math.random() * Math.min(40, Math.floor((heightBefore - 2) / 4)));
+      const { completed } = await rollbackAndKill(dir, target);
+      const height = checkRecovered(dir);
+      if (completed) expect(height).toBe(target + 1);
+      else expect([heightBefore, target + 1]).toContain(height);
+      heightBefore = height;
+    }
   }, Math.max(120_000, KILLS * 5_000));
 });
