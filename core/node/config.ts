@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
+import { applyConfigEnv } from './config-env';
 import { type Slot } from './slots';
 import { formatZodIssues } from './zod-issues';
 
@@ -42,6 +43,8 @@ export const NodeConfig = z
 export type NodeConfig = z.infer<typeof NodeConfig> & {
   /** Directory of the file the config came from: plugin paths and relative dirs resolve against it. */
   readonly baseDir: string;
+  /** Config keys (dotted paths) that `WEFT_*` environment variables overrode, for the start log. */
+  readonly overriddenFromEnv?: readonly string[];
 };
 export const NodeConfigToken = Symbol('NodeConfig');
 
@@ -63,8 +66,12 @@ export function parseNodeConfig(raw: unknown, baseDir: string, where = 'node con
   };
 }
 
-/** Reads and validates a node's YAML config file. */
-export function loadNodeConfig(file: string): NodeConfig {
+/**
+ * Reads a node's YAML config file, applies `WEFT_*` environment overrides (see
+ * {@link applyConfigEnv}; `section` describes the node kind's own section so its keys can be
+ * named) and validates the result.
+ */
+export function loadNodeConfig(file: string, options: { section?: z.ZodType; env?: Readonly<Record<string, string | undefined>> } = {}): NodeConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -77,7 +84,9 @@ export function loadNodeConfig(file: string): NodeConfig {
   } catch (err) {
     throw new ConfigError('CONFIG_BAD_YAML', `${file} is not valid YAML: ${(err as Error).message}`, { file }, { cause: err });
   }
-  return parseNodeConfig(raw, path.dirname(path.resolve(file)), file);
+  const { config, overridden } = applyConfigEnv(raw, options.section === undefined ? [NodeConfig] : [NodeConfig, options.section], options.env ?? process.env);
+  const parsed = parseNodeConfig(config, path.dirname(path.resolve(file)), overridden.length === 0 ? file : `${file} (with ${overridden.length} WEFT_* override(s))`);
+  return overridden.length === 0 ? parsed : { ...parsed, overriddenFromEnv: overridden };
 }
 
 /** The options object configured for the plugin in `slot` (empty when the slot is unconfigured). */

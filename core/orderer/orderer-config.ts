@@ -90,8 +90,8 @@ export function toOrdererNodeConfig(config: NodeConfig, where = 'orderer config'
 }
 
 /** Loads and validates an orderer node config file. */
-export function loadOrdererConfig(file: string): OrdererNodeConfig {
-  return toOrdererNodeConfig(loadNodeConfig(file), file);
+export function loadOrdererConfig(file: string, env?: Readonly<Record<string, string | undefined>>): OrdererNodeConfig {
+  return toOrdererNodeConfig(loadNodeConfig(file, { section: z.object({ orderer: OrdererSection }), env }), file);
 }
 
 /** Reads a PEM file named by the config; the error names the config key. */

@@ -140,7 +140,10 @@ export class OrdererNode {
     }
     await this.operations?.start();
     const operationsAddress = this.operations?.address();
-    this.logger.info({ grpc: this.grpc.port, admin: this.admin?.port, operations: operationsAddress }, 'orderer started');
+    this.logger.info(
+      { grpc: this.grpc.port, admin: this.admin?.port, operations: operationsAddress, overriddenFromEnv: this.config.overriddenFromEnv },
+      'orderer started',
+    );
     return { grpcPort: this.grpc.port, adminPort: this.admin?.port, operationsAddress };
   }
 

@@ -3,9 +3,8 @@
  * `weft peer start --config <file>` wraps {@link startPeer}. Prints one JSON line with the bound
  * ports on stdout once listening (scripts and tests wait for it).
  */
-import { loadNodeConfig } from '../node/config';
 import { configFileArg, stopOnSignals } from '../node/node-process';
-import { parsePeerConfig } from './peer-config';
+import { loadPeerConfig } from './peer-config';
 import { PeerNode } from './peer-node';
 
 /**
@@ -14,7 +13,7 @@ import { PeerNode } from './peer-node';
  * config rejects with a `ConfigError` naming the field.
  */
 export async function startPeer(configFile: string, options: { handleSignals?: boolean } = {}): Promise<PeerNode> {
-  const config = parsePeerConfig(loadNodeConfig(configFile));
+  const config = loadPeerConfig(configFile);
   // Block validation verifies signatures on libuv's pool: size it like Fabric's validatorPoolSize.
   // Only effective before the pool's first use, which no synchronous startup step triggers.
   process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.peer.validatorPoolSize));

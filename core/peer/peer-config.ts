@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { LedgerOptions } from '../ledger/ledger-options';
-import { type NodeConfig, slotOptions } from '../node/config';
+import { loadNodeConfig, type NodeConfig, slotOptions } from '../node/config';
 import { formatZodIssues } from '../node/zod-issues';
 
 /** TLS material of a gRPC server or client, as files (PEM). */
@@ -121,6 +121,11 @@ export function parsePeerConfig(node: NodeConfig): PeerConfig {
     throw new ConfigError('CONFIG_INVALID', 'peer.tls.enabled is true but peer.tls.certFile or peer.tls.keyFile is missing', { where: 'peer.tls' });
   }
   return { node, peer };
+}
+
+/** Reads a peer's YAML config file with its `WEFT_*` environment overrides (`WEFT_PEER_LISTENADDRESS`, …) and validates it. */
+export function loadPeerConfig(file: string, env?: Readonly<Record<string, string | undefined>>): PeerConfig {
+  return parsePeerConfig(loadNodeConfig(file, { section: z.object({ peer: PeerSection }), env }));
 }
 
 /** The core ledger's options (limits, caches), taken from the ledger plugin's options where they are given. */

@@ -189,7 +189,7 @@ export class PeerNode {
       });
       await this.operations.start();
     }
-    this.logger.info({ port: this.boundPort, channels: this.channels.list() }, 'peer started');
+    this.logger.info({ port: this.boundPort, channels: this.channels.list(), overriddenFromEnv: this.config.node.overriddenFromEnv }, 'peer started');
   }
 
   /** Joins a channel from its genesis block bytes (what `cscc JoinChain` does). */

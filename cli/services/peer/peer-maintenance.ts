@@ -1,5 +1,4 @@
-import { loadNodeConfig } from '../../../core/node/config';
-import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { loadPeerConfig } from '../../../core/peer/peer-config';
 import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
 
 /** At most one progress line a second per channel, plus its last. */
@@ -10,7 +9,7 @@ const PROGRESS_EVERY_MS = 1000;
  * directory as `holder` (the command, named in the error a starting peer would get).
  */
 export function withPeerLedgers<T>(configFile: string, holder: string, work: (admin: PeerLedgerAdmin) => T): T {
-  const admin = PeerLedgerAdmin.open(parsePeerConfig(loadNodeConfig(configFile)), holder);
+  const admin = PeerLedgerAdmin.open(loadPeerConfig(configFile), holder);
   try {
     return work(admin);
   } finally {
