@@ -6,9 +6,11 @@ export const networkDirArg = Args.string({ description: 'network directory (made
 export const orgFlag = Flags.string({ description: 'org acting (name, MSP ID or domain, e.g. Org1); default the first org' });
 export const userFlag = Flags.string({ description: 'user of the org (default User1; Admin for lifecycle commands)' });
 export const nameFlag = Flags.string({ char: 'n', description: 'chaincode name', required: true });
+export const channelFlag = Flags.string({ description: 'channel to act on (default: the network\'s default channel, `channel` in network.yaml)' });
 
 export const definitionFlags = {
   name: nameFlag,
+  channel: channelFlag,
   version: Flags.string({ char: 'v', description: 'chaincode version', default: '1.0' }),
   sequence: Flags.integer({ description: 'definition sequence (default: one more than the committed one)', min: 1 }),
   policy: Flags.string({ description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (default: the channel's Endorsement policy, a majority of orgs)` }),

@@ -1,18 +1,19 @@
 import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { networkDirArg } from '../../common-flags';
+import { channelFlag, networkDirArg } from '../../common-flags';
 import { blockToJson, type BlockJson } from '../../services/block/block-json';
 import { fetchBlock, parseBlockRef } from '../../services/block/block-source';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class BlockShow extends WeftCommand {
   static override summary = 'Decode a block as readable JSON: header, transactions, read/write sets, validation codes, events.';
   static override examples = ['<%= config.bin %> block show ./net newest', '<%= config.bin %> block show ./net 0', '<%= config.bin %> block show ./net config'];
   static override args = { dir: networkDirArg, block: Args.string({ description: 'block number, newest, oldest or config', required: true }) };
+  static override flags = { channel: channelFlag };
 
   async run(): Promise<BlockJson> {
-    const { args } = await this.parse(BlockShow);
-    const layout = openNetwork(args.dir);
+    const { args, flags } = await this.parse(BlockShow);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const { bytes } = await fetchBlock(layout, parseBlockRef(args.block));
     const json = blockToJson(bytes);
     // The decoded block is the output in both modes; --json prints it compact-free via oclif.

@@ -3,7 +3,7 @@ import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { approve, queryCommitted } from '../../services/chaincode/lifecycle';
 import { resolveOrg } from '../../services/chaincode/org-args';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeApprove extends WeftCommand {
   static override summary = "Approve a chaincode definition for one org (a transaction by the org's Admin).";
@@ -17,7 +17,7 @@ export default class ChaincodeApprove extends WeftCommand {
 
   async run(): Promise<{ transactionId: string; sequence: number; mspId: string }> {
     const { args, flags } = await this.parse(ChaincodeApprove);
-    const layout = openNetwork(args.dir);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
     const r = await approve(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] }, flags['package-id']);

@@ -2,7 +2,7 @@ import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { checkCommitReadiness, queryCommitted } from '../../services/chaincode/lifecycle';
 import { resolveOrg } from '../../services/chaincode/org-args';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeCheckCommitReadiness extends WeftCommand {
   static override summary = 'Show which orgs approved a chaincode definition (it can be committed once enough have).';
@@ -12,7 +12,7 @@ export default class ChaincodeCheckCommitReadiness extends WeftCommand {
 
   async run(): Promise<{ sequence: number; approvals: Record<string, boolean> }> {
     const { args, flags } = await this.parse(ChaincodeCheckCommitReadiness);
-    const layout = openNetwork(args.dir);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
     const approvals = await checkCommitReadiness(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] });

@@ -2,7 +2,7 @@ import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { commit, queryCommitted } from '../../services/chaincode/lifecycle';
 import { resolveOrg } from '../../services/chaincode/org-args';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeCommit extends WeftCommand {
   static override summary = 'Commit an approved chaincode definition to the channel (endorsed by every org).';
@@ -12,7 +12,7 @@ export default class ChaincodeCommit extends WeftCommand {
 
   async run(): Promise<{ transactionId: string; sequence: number }> {
     const { args, flags } = await this.parse(ChaincodeCommit);
-    const layout = openNetwork(args.dir);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
     const r = await commit(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] });

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg } from '../../common-flags';
 import { deployChaincode, type DeployResult } from '../../services/chaincode/deploy';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeDeploy extends WeftCommand {
   static override summary = 'Package, install on every peer, approve for every org and commit a chaincode, in one command.';
@@ -23,7 +23,7 @@ export default class ChaincodeDeploy extends WeftCommand {
   async run(): Promise<DeployResult> {
     const { args, flags } = await this.parse(ChaincodeDeploy);
     const result = await deployChaincode(
-      openNetwork(args.dir),
+      openNetwork(args.dir).forChannel(flags.channel),
       args.source,
       { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], label: flags.label },
       (m) => this.progress(m),

@@ -4,7 +4,7 @@ import { networkDirArg, orgFlag } from '../../common-flags';
 import { resolveOrg } from '../../services/chaincode/org-args';
 import { install } from '../../services/chaincode/lifecycle';
 import { loadOrBuildPackage } from '../../services/chaincode/package-project';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeInstall extends WeftCommand {
   static override summary = "Install a chaincode package on the peers of an org, as the org's Admin.";

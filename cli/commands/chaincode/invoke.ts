@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
+import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeInvoke extends WeftCommand {
   static override summary = 'Submit a transaction through the Gateway: endorse, order, wait for commit; print the result and validation code.';
@@ -21,6 +21,7 @@ export default class ChaincodeInvoke extends WeftCommand {
   };
   static override flags = {
     name: nameFlag,
+    channel: channelFlag,
     org: orgFlag,
     user: userFlag,
     transient: transientFlag,
@@ -33,7 +34,7 @@ export default class ChaincodeInvoke extends WeftCommand {
 
   async run(): Promise<InvokeResult> {
     const { args, argv, flags } = await this.parse(ChaincodeInvoke);
-    const layout = openNetwork(args.dir);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const rest = (argv as string[]).slice(2);
     const result = await invokeChaincode(layout, resolveUser(layout, flags.org, flags.user), {
       chaincode: flags.name,

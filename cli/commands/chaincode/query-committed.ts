@@ -1,19 +1,19 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { networkDirArg, orgFlag } from '../../common-flags';
+import { channelFlag, networkDirArg, orgFlag } from '../../common-flags';
 import { queryCommitted, type CommittedDefinition } from '../../services/chaincode/lifecycle';
 import { resolveOrg } from '../../services/chaincode/org-args';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeQueryCommitted extends WeftCommand {
   static override summary = 'Show the chaincode definitions committed on the channel (one with --name, with its approvals).';
   static override examples = ['<%= config.bin %> chaincode query-committed ./net', '<%= config.bin %> chaincode query-committed ./net --name basic --json'];
   static override args = { dir: networkDirArg };
-  static override flags = { org: orgFlag, name: Flags.string({ char: 'n', description: 'one chaincode' }) };
+  static override flags = { channel: channelFlag, org: orgFlag, name: Flags.string({ char: 'n', description: 'one chaincode' }) };
 
   async run(): Promise<{ definitions: CommittedDefinition[] }> {
     const { args, flags } = await this.parse(ChaincodeQueryCommitted);
-    const layout = openNetwork(args.dir);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const definitions = await queryCommitted(layout, resolveOrg(layout, flags.org), flags.name);
     if (definitions.length === 0) this.log(flags.name ? `chaincode ${flags.name} is not committed on ${layout.spec.channel.name}` : 'no chaincode is committed');
     for (const d of definitions) {

@@ -2,7 +2,7 @@ import { WeftCommand } from '../../base-command';
 import { networkDirArg, orgFlag } from '../../common-flags';
 import { queryInstalled, type InstalledPackage } from '../../services/chaincode/lifecycle';
 import { resolveOrg } from '../../services/chaincode/org-args';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeQueryInstalled extends WeftCommand {
   static override summary = 'List the chaincode packages installed on the peers of an org.';

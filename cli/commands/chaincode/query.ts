@@ -1,9 +1,9 @@
 import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
+import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { queryChaincode } from '../../services/chaincode/transact';
-import { openNetwork } from '../../services/network/network-control';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeQuery extends WeftCommand {
   static override summary = 'Evaluate a chaincode function on one peer (nothing is ordered or committed) and print the result.';
@@ -13,11 +13,11 @@ export default class ChaincodeQuery extends WeftCommand {
     dir: networkDirArg,
     function: Args.string({ description: 'function to evaluate', required: true }),
   };
-  static override flags = { name: nameFlag, org: orgFlag, user: userFlag, transient: transientFlag };
+  static override flags = { name: nameFlag, channel: channelFlag, org: orgFlag, user: userFlag, transient: transientFlag };
 
   async run(): Promise<{ result: string; json?: unknown }> {
     const { args, argv, flags } = await this.parse(ChaincodeQuery);
-    const layout = openNetwork(args.dir);
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
     const { result } = await queryChaincode(layout, resolveUser(layout, flags.org, flags.user), {
       chaincode: flags.name,
       fn: args.function,

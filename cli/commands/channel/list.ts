@@ -1,7 +1,7 @@
 import { WeftCommand } from '../../base-command';
 import { networkDirArg } from '../../common-flags';
 import { OrdererAdminClient } from '../../services/client/orderer-admin';
-import { openNetwork, peerChannels } from '../../services/network/network-control';
+import { openNetwork, peerChannels } from '../../services/network/network-access';
 
 export default class ChannelList extends WeftCommand {
   static override summary = 'List the channels each orderer and peer has joined.';

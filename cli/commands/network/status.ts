@@ -1,18 +1,21 @@
 import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
+import { channelFlag } from '../../common-flags';
 import { networkStatus, type NetworkStatus } from '../../services/network/network-control';
 
 export default class NetworkStatusCommand extends WeftCommand {
   static override summary = 'Show each node (address, MSP, TLS root, operations, height, health) and each user identity.';
   static override description =
-    'With --json, prints everything a client application needs to connect: the channel; every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path.';
+    'With --json, prints everything a client application needs to connect: the channel (and all channels); every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path.';
   static override examples = ['<%= config.bin %> network status ./net', '<%= config.bin %> network status ./net --json'];
   static override args = { dir: Args.string({ description: 'network directory', required: true }) };
+  static override flags = { channel: channelFlag };
 
   async run(): Promise<NetworkStatus> {
-    const { args } = await this.parse(NetworkStatusCommand);
-    const s = await networkStatus(args.dir);
-    this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}, TLS ${s.tls ? 'on' : 'off (peers)'}`);
+    const { args, flags } = await this.parse(NetworkStatusCommand);
+    const s = await networkStatus(args.dir, flags.channel);
+    const others = s.channels.filter((c) => c !== s.channel);
+    this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}${others.length > 0 ? ` (also: ${others.join(', ')})` : ''}, TLS ${s.tls ? 'on' : 'off (peers)'}`);
     for (const n of [...s.orderers, ...s.peers]) {
       const state = !n.running ? 'stopped' : n.healthy ? 'healthy' : 'unhealthy';
       this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${n.height ?? '-'}`);

@@ -12,7 +12,7 @@ export default class NetworkUp extends WeftCommand {
   async run(): Promise<UpResult> {
     const { args } = await this.parse(NetworkUp);
     const result = await networkUp(args.dir, (m) => this.progress(m));
-    this.log(`network up, channel ${result.channel}`);
+    this.log(`network up, ${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')}`);
     for (const o of result.orderers) {
       this.log(`  orderer ${o.id.padEnd(28)} ${o.address}  (admin ${o.adminAddress}${o.operationsAddress ? `, operations ${o.operationsAddress}` : ''})`);
     }

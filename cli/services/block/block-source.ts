@@ -3,7 +3,7 @@ import { getLastConfigIndex } from '../../../core/protocol/block';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { PeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
-import { peerAdmin, peerChainInfo } from '../network/network-control';
+import { peerAdmin, peerChainInfo } from '../network/network-access';
 
 /** `newest`, `oldest`, `config` (the latest config block) or a block number. */
 export type BlockRef = 'newest' | 'oldest' | 'config' | number;

@@ -30,7 +30,11 @@ export function gatewayFailure(err: unknown, what: string): Error {
   let suggestions: string[];
   if (undefinedChaincode) {
     message = `${what} failed: the chaincode is not committed on this channel\n  ${lines.join('\n  ') || e.message}`;
-    suggestions = ['see what is committed: weft chaincode query-committed <dir>', 'deploy it: weft chaincode deploy <dir> <project> --name <name>'];
+    suggestions = [
+      'see what is committed: weft chaincode query-committed <dir> [--channel <channel>]',
+      'deploy it: weft chaincode deploy <dir> <project> --name <name>',
+      'if it is deployed on another channel of the network, name it: --channel <channel>',
+    ];
   } else if (chaincode) {
     const from = details.find((d) => (d.message ?? '').includes(chaincode[2]!));
     message = `${what} failed: ${chaincode[2]} (chaincode status ${chaincode[1]}${from ? `, endorser ${from.mspId} ${from.address}` : ''})`;

@@ -1,62 +1,22 @@
-import * as fs from 'node:fs';
-import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
-import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
 import { WeftError } from '../../../core/errors';
-import { toHex } from '../../../core/protocol/bytes';
-import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { OrdererAdminClient } from '../client/orderer-admin';
-import { PeerClient } from '../client/peer-client';
-import { NetworkLayout, type NodeLayout } from './network-layout';
-import { loadNetworkSpec } from './network-spec';
+import { openNetwork, peerChainInfo, type Progress } from './network-access';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+import { joinEveryNode } from './network-channels';
 import { nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
-
-export type Progress = (message: string) => void;
-
-export function openNetwork(dir: string): NetworkLayout {
-  return new NetworkLayout(dir, loadNetworkSpec(dir));
-}
-
-/** The Admin of the org a peer belongs to (cscc JoinChain needs the peer's local admin). */
-export function peerAdmin(layout: NetworkLayout, peer: NodeLayout): ClientIdentity {
-  const org = layout.spec.orgs.find((o) => o.mspId === peer.mspId)!;
-  return loadClientIdentity(layout.user(org, 'Admin'));
-}
-
-/** Channels a peer has joined (cscc GetChannels). */
-export async function peerChannels(layout: NetworkLayout, peer: NodeLayout): Promise<string[]> {
-  const client = new PeerClient(peer, layout.spec.tls);
-  try {
-    const payload = await client.call(peerAdmin(layout, peer).signer, '', 'cscc', ['GetChannels']);
-    return ChannelQueryResponse.deserializeBinary(payload)
-      .getChannelsList()
-      .map((c) => c.getChannelId());
-  } finally {
-    client.close();
-  }
-}
-
-/** The peer's ledger height and current block hash for a channel (qscc GetChainInfo). */
-export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, channel: string): Promise<{ height: number; currentBlockHash: string }> {
-  const client = new PeerClient(peer, layout.spec.tls);
-  try {
-    const payload = await client.call(peerAdmin(layout, peer).signer, channel, 'qscc', ['GetChainInfo', channel]);
-    const info = BlockchainInfo.deserializeBinary(payload);
-    return { height: info.getHeight(), currentBlockHash: toHex(info.getCurrentblockhash_asU8()) };
-  } finally {
-    client.close();
-  }
-}
 
 export interface UpResult {
   readonly channel: string;
+  /** Every channel of the network, the default one first. */
+  readonly channels: string[];
   readonly orderers: { id: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined }[];
   readonly peers: { id: string; mspId: string; address: string; operationsAddress: string | undefined }[];
 }
 
 /**
  * `weft network up`: starts every node in the background, waits until each serves, joins the
- * orderers (channel participation API) and the peers (cscc JoinChain) to the channel unless they
- * already are, and waits until every peer has the genesis block. On failure everything started
+ * orderers (channel participation API) and the peers (cscc JoinChain) to every channel of the
+ * network unless they already are, and waits until every peer has each genesis block. On failure everything started
  * here is stopped again.
  */
 export async function networkUp(dir: string, progress: Progress): Promise<UpResult> {
@@ -75,36 +35,18 @@ export async function networkUp(dir: string, progress: Progress): Promise<UpResu
       started.push(node);
     }
     progress(`started ${started.length} node processes (logs in ${layout.dir}/logs)`);
-    const genesis = fs.readFileSync(layout.genesisBlockFile);
-    const channel = layout.spec.channel.name;
-
     for (const orderer of layout.orderers()) {
       const admin = new OrdererAdminClient(orderer, layout);
       await waitFor(orderer, 'serving its admin API', async () => (await admin.list(), true));
       if (orderer.operationsAddress !== undefined) await waitFor(orderer, 'healthy', () => nodeHealthy(orderer));
-      if ((await admin.info(channel)) === undefined) {
-        await admin.join(channel, genesis);
-        progress(`${orderer.id} joined ${channel}`);
-      }
     }
-    for (const peer of layout.peers()) {
-      await waitFor(peer, 'healthy', () => nodeHealthy(peer));
-      if (!(await peerChannels(layout, peer)).includes(channel)) {
-        const client = new PeerClient(peer, layout.spec.tls);
-        try {
-          await client.call(peerAdmin(layout, peer).signer, '', 'cscc', ['JoinChain', genesis]);
-        } finally {
-          client.close();
-        }
-        progress(`${peer.id} joined ${channel}`);
-      }
-    }
-    for (const peer of layout.peers()) {
-      await waitFor(peer, `at height ≥ 1 on ${channel}`, async () => (await peerChainInfo(layout, peer, channel)).height >= 1);
-    }
+    for (const peer of layout.peers()) await waitFor(peer, 'healthy', () => nodeHealthy(peer));
+    const channel = layout.spec.channel.name;
+    for (const c of layout.channels()) await joinEveryNode(layout, c.name, progress);
     progress('all nodes healthy');
     return {
       channel,
+      channels: layout.channels().map((c) => c.name),
       orderers: layout.orderers().map((o) => ({ id: o.id, address: o.address, adminAddress: o.adminAddress, operationsAddress: o.operationsAddress })),
       peers: layout.peers().map((p) => ({ id: p.id, mspId: p.mspId, address: p.address, operationsAddress: p.operationsAddress })),
     };
@@ -146,7 +88,10 @@ export interface NodeStatus {
 
 export interface NetworkStatus {
   readonly dir: string;
+  /** The channel asked about (the default one unless `--channel`); `height` below is each node's on it. */
   readonly channel: string;
+  /** Every channel of the network, the default one first. */
+  readonly channels: string[];
   readonly tls: boolean;
   readonly up: boolean;
   readonly genesisBlock: string;
@@ -192,13 +137,14 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout): Promise<Node
 }
 
 /** `weft network status`: what a client application needs to connect, and whether each node is up. */
-export async function networkStatus(dir: string): Promise<NetworkStatus> {
-  const layout = openNetwork(dir);
+export async function networkStatus(dir: string, channel?: string): Promise<NetworkStatus> {
+  const layout = openNetwork(dir).forChannel(channel);
   const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n)));
   const peers = await Promise.all(layout.peers().map((n) => nodeStatus(layout, n)));
   return {
     dir: layout.dir,
     channel: layout.spec.channel.name,
+    channels: layout.channels().map((c) => c.name),
     tls: layout.spec.tls,
     up: [...orderers, ...peers].every((n) => n.running && n.healthy),
     genesisBlock: layout.genesisBlockFile,

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
 import { formatZodIssues } from '../../../core/node/zod-issues';
-import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { mspTooling } from '../msp-tooling';
-import { isEmptyOrAbsent, renderTemplate } from '../templates/render-tree';
+import { isEmptyOrAbsent } from '../templates/render-tree';
+import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
@@ -110,14 +110,13 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
   const existed = fs.existsSync(target);
   fs.mkdirSync(target, { recursive: true });
   try {
-    const text = renderTemplate('network/network.yaml.ejs', spec);
-    // The documented file must say exactly what the spec says: read it back through the schema.
-    const reread = parseNetworkSpec(parseYaml(text), 'rendered network.yaml');
+    // The documented file must say exactly what the spec says: it is read back through the schema.
+    const { text, spec: reread } = renderNetworkFile(spec);
     const layout = new NetworkLayout(target, reread);
     fs.writeFileSync(path.join(target, NETWORK_FILE), text);
 
     onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
-    const { generator, msp } = mspTooling();
+    const { generator } = mspTooling();
     await generator.generateOrg(
       { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: spec.ordererOrg.orderers.map((o) => o.name), users: ['Admin'] },
       target,
@@ -134,26 +133,8 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
     }
 
     onStep(`building the genesis block of channel ${spec.channel.name}`);
-    const block = buildConfigBlock({
-      channelId: spec.channel.name,
-      applicationOrgs: spec.orgs.map((org) => ({
-        mspId: org.mspId,
-        mspConfig: msp.loadMspConfig(layout.orgMspDir(org), org.mspId),
-        anchorPeers: [{ host: org.peers[0]!.host, port: org.peers[0]!.port }],
-      })),
-      ordererOrgs: [
-        {
-          mspId: spec.ordererOrg.mspId,
-          mspConfig: msp.loadMspConfig(layout.orgMspDir(undefined), spec.ordererOrg.mspId),
-          endpoints: layout.orderers().map((o) => o.address),
-        },
-      ],
-      batchSize: { maxMessageCount: spec.channel.maxMessageCount },
-      batchTimeout: spec.channel.batchTimeout,
-      consensusType: { type: spec.consensus },
-    });
     fs.mkdirSync(path.dirname(layout.genesisBlockFile), { recursive: true });
-    fs.writeFileSync(layout.genesisBlockFile, block.serializeBinary());
+    fs.writeFileSync(layout.genesisBlockFile, channelGenesisBlock(layout, reread.channel));
 
     return {
       dir: target,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import type { NetworkSpec, OrdererSpec, PeerOrgSpec, PeerSpec } from './network-spec';
+import { WeftError } from '../../../core/errors';
+import type { ChannelSpec, NetworkSpec, OrdererSpec, PeerOrgSpec, PeerSpec } from './network-spec';
 
 /** One node of the network with every path derived from network.yaml and the directory. */
 export interface NodeLayout {
@@ -58,8 +59,37 @@ export class NetworkLayout {
     return path.join(this.dir, 'organizations');
   }
 
+  /** The genesis block of the layout's channel (see {@link forChannel}). */
   get genesisBlockFile(): string {
-    return path.join(this.dir, 'channel-artifacts', `${this.spec.channel.name}.block`);
+    return this.genesisBlockFileOf(this.spec.channel.name);
+  }
+
+  genesisBlockFileOf(channel: string): string {
+    return path.join(this.dir, 'channel-artifacts', `${channel}.block`);
+  }
+
+  /** Every channel of the network, the default one first. */
+  channels(): ChannelSpec[] {
+    return [this.spec.channel, ...this.spec.otherChannels];
+  }
+
+  /**
+   * The same network seen from `channel` (the default channel when undefined): commands that act on
+   * one channel read `spec.channel` and get this one. Throws `UNKNOWN_CHANNEL` for a channel
+   * network.yaml does not list.
+   */
+  forChannel(channel: string | undefined): NetworkLayout {
+    if (channel === undefined || channel === this.spec.channel.name) return this;
+    const chosen = this.spec.otherChannels.find((c) => c.name === channel);
+    if (chosen === undefined) {
+      const known = this.channels().map((c) => c.name);
+      throw new WeftError('UNKNOWN_CHANNEL', `channel ${channel} is not a channel of this network (it has: ${known.join(', ')})`, {
+        channel,
+        known,
+        suggestions: [`create it with: weft channel create ${this.dir} ${channel}`, `or pick one of: ${known.join(', ')}`],
+      });
+    }
+    return new NetworkLayout(this.dir, { ...this.spec, channel: chosen, otherChannels: this.channels().filter((c) => c !== chosen) });
   }
 
   get packagesDir(): string {

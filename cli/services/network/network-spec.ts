@@ -52,6 +52,15 @@ export const PeerOrgSpec = z
   .strict();
 export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;
 
+export const ChannelSpec = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9.-]{0,248}$/, 'a Fabric channel name ([a-z][a-z0-9.-]*)'),
+    batchTimeout: z.string().refine((t) => (parseGoDuration(t) ?? 0) > 0, "a positive Go duration such as '2s' or '250ms'"),
+    maxMessageCount: z.number().int().positive(),
+  })
+  .strict();
+export type ChannelSpec = z.infer<typeof ChannelSpec>;
+
 /**
  * `network.yaml`, the single source of truth of a Weft network. `weft network init` writes it (with
  * comments); every other command reads it through {@link loadNetworkSpec}.
@@ -61,13 +70,10 @@ export const NetworkSpec = z
     version: z.literal(1),
     tls: z.boolean().default(true),
     consensus: z.enum(['solo']).default('solo'),
-    channel: z
-      .object({
-        name: z.string().regex(/^[a-z][a-z0-9.-]{0,248}$/, 'a Fabric channel name ([a-z][a-z0-9.-]*)'),
-        batchTimeout: z.string().refine((t) => (parseGoDuration(t) ?? 0) > 0, "a positive Go duration such as '2s' or '250ms'"),
-        maxMessageCount: z.number().int().positive(),
-      })
-      .strict(),
+    /** The default channel: made at `weft network up`, used by every command without `--channel`. */
+    channel: ChannelSpec,
+    /** Channels added by `weft channel create`, with the same orgs. */
+    otherChannels: z.array(ChannelSpec).default([]),
     ordererOrg: z
       .object({
         name: z.string().min(1).default('OrdererOrg'),
@@ -84,6 +90,11 @@ export const NetworkSpec = z
     if (spec.consensus === 'solo' && spec.ordererOrg.orderers.length !== 1) {
       ctx.addIssue({ code: 'custom', path: ['ordererOrg', 'orderers'], message: `solo consensus runs exactly one orderer, got ${spec.ordererOrg.orderers.length}` });
     }
+    const names = new Set([spec.channel.name]);
+    spec.otherChannels.forEach((c, i) => {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['otherChannels', i, 'name'], message: `channel ${c.name} is listed twice` });
+      names.add(c.name);
+    });
     const seen = new Map<string, string>();
     const claim = (p: number, who: string, where: (string | number)[]) => {
       const other = seen.get(`${p}`);

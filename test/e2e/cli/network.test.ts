@@ -121,6 +121,35 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     });
   });
 
+  it('channel create: a second channel with its own chaincode and state', async () => {
+    const created = json(await runCli(['channel', 'create', net, 'audit', '--batch-timeout', '250ms', '--json']));
+    expect(created).toMatchObject({ channel: 'audit', nodes: ['orderer.example.com', 'peer0.org1.example.com', 'peer0.org2.example.com'] });
+    expect(fs.readFileSync(path.join(net, 'network.yaml'), 'utf8')).toMatch(/otherChannels:\n {2}- name: audit\n {4}batchTimeout: 250ms/);
+    // Again: already there, nothing left to join; the default channel cannot be created.
+    expect(json(await runCli(['channel', 'create', net, 'audit', '--json']))).toMatchObject({ channel: 'audit' });
+    expect(JSON.parse((await runCli(['channel', 'create', net, 'mychannel', '--json'])).stdout).error.code).toBe('CHANNEL_EXISTS');
+
+    const project = path.join(tmp, 'items');
+    const deployed = json(await runCli(['chaincode', 'deploy', net, project, '--name', 'items', '--channel', 'audit', '--policy', "OR('Org1MSP.peer','Org2MSP.peer')", '--json']));
+    expect(deployed).toEqual(expect.objectContaining({ name: 'items', sequence: 1 }));
+    expect(json(await runCli(['chaincode', 'invoke', net, '--name', 'items', '--channel', 'audit', 'Create', 'item1', 'red', '--json']))).toMatchObject({ valid: true });
+    const onAudit = json(await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'audit', '--org', 'Org2', 'Read', 'item1', '--json']));
+    expect(onAudit.json).toEqual({ ID: 'item1', Owner: 'Org1MSP', Value: 'red' });
+    const onDefault = json(await runCli(['chaincode', 'query', net, '--name', 'items', 'Read', 'item1', '--json']));
+    expect(onDefault.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
+
+    const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { channels: string[] }[] };
+    expect(list.nodes.map((n) => n.channels)).toEqual([
+      ['audit', 'mychannel'],
+      ['audit', 'mychannel'],
+      ['audit', 'mychannel'],
+    ]);
+    const newest = json(await runCli(['block', 'show', net, 'newest', '--channel', 'audit', '--json'])) as { transactions: { channelId: string; validationCode: string }[] };
+    expect(newest.transactions.map((t) => [t.channelId, t.validationCode])).toEqual([['audit', 'VALID']]);
+    const unknown = await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'nope', 'Read', 'item1', '--json']);
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('it has: mychannel, audit') });
+  });
+
   it('channel list/info and network down', async () => {
     const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { channels: string[] }[] };
     expect(list.nodes.every((n) => n.channels.includes('mychannel'))).toBe(true);
@@ -137,29 +166,35 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
 
   it('peer rebuild-dbs, rollback, reset and unjoin on stopped peers; up again, both catch up to the same state', async () => {
     const rebuilt = json(await runCli(['peer', 'rebuild-dbs', '--config', peerConfig(), '--json']));
-    expect(rebuilt).toEqual({ channels: [{ channelId: 'mychannel', blocks: 5 }] });
+    expect(rebuilt).toEqual({ channels: [{ channelId: 'audit', blocks: expect.any(Number) }, { channelId: 'mychannel', blocks: 5 }] });
     const tooFar = await runCli(['peer', 'rollback', '--config', peerConfig(), '--channel', 'mychannel', '--block', '4', '--json']);
     expect(JSON.parse(tooFar.stdout).error.code).toBe('LEDGER_BAD_ROLLBACK');
     const rolledBack = json(await runCli(['peer', 'rollback', '--config', peerConfig(), '--channel', 'mychannel', '--block', '2', '--json']));
     expect(rolledBack).toEqual({ channelId: 'mychannel', blocks: 3 });
     const reset = json(await runCli(['peer', 'reset', '--config', peerConfig('org2'), '--json']));
-    expect(reset).toEqual({ channels: [{ channelId: 'mychannel', blocks: 1 }] });
+    expect(reset).toEqual({ channels: [{ channelId: 'audit', blocks: 1 }, { channelId: 'mychannel', blocks: 1 }] });
     const unjoined = json(await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']));
-    expect(unjoined).toEqual({ channelId: 'mychannel', channels: [] });
+    expect(unjoined).toEqual({ channelId: 'mychannel', channels: ['audit'] });
     const again = await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']);
     expect(JSON.parse(again.stdout).error.code).toBe('PEER_UNKNOWN_CHANNEL');
 
     // Up joins Org1's peer to the channel again; both peers pull the blocks they lack and replay them.
     expect((await runCli(['network', 'up', net])).code).toBe(0);
     up = true;
-    const heights = async (): Promise<unknown[]> => (json(await runCli(['network', 'status', net, '--json'])).peers as { height: unknown }[]).map((p) => p.height);
-    for (let tries = 0; (await heights()).some((h) => h !== 5); tries++) {
-      if (tries === 20) throw new Error(`peers did not catch up to height 5: ${JSON.stringify(await heights())}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    for (const org of ['Org1', 'Org2']) {
-      const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', '--org', org, 'Read', 'item1', '--json']));
-      expect(read.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
+    for (const [channel, value] of [['mychannel', { ID: 'item1', Owner: 'Org2MSP', Value: 'blue' }], ['audit', { ID: 'item1', Owner: 'Org1MSP', Value: 'red' }]] as const) {
+      // Every node at the orderer's height on the channel, then each org's peer serves the same state.
+      const heights = async (): Promise<unknown[]> => {
+        const status = json(await runCli(['network', 'status', net, '--channel', channel, '--json'])) as Record<string, { height?: number }[]>;
+        return [...status.orderers!, ...status.peers!].map((n) => n.height);
+      };
+      for (let tries = 0, h = await heights(); new Set(h).size !== 1; tries++, h = await heights()) {
+        if (tries === 20) throw new Error(`peers did not catch up on ${channel}: ${JSON.stringify(h)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      for (const org of ['Org1', 'Org2']) {
+        const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', channel, '--org', org, 'Read', 'item1', '--json']));
+        expect(read.json).toEqual(value);
+      }
     }
   });
 });

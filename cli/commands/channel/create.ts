@@ -1,0 +1,35 @@
+import { Args, Flags } from '@oclif/core';
+import { WeftCommand } from '../../base-command';
+import { networkDirArg } from '../../common-flags';
+import { openNetwork } from '../../services/network/network-access';
+import { createChannel, type CreateChannelResult } from '../../services/network/network-channels';
+
+export default class ChannelCreate extends WeftCommand {
+  static override summary = 'Create another channel with every org of the network and join every node to it.';
+  static override description =
+    'Builds the channel\'s genesis block (channel-artifacts/<name>.block), lists the channel in network.yaml (otherChannels), ' +
+    'joins every orderer (channel participation API) and every peer (cscc JoinChain), and waits until each peer holds the block. ' +
+    'The network must be up. Other commands act on it with --channel <name>; weft network up rejoins nodes that lack it.';
+  static override examples = [
+    '<%= config.bin %> channel create ./net audit',
+    '<%= config.bin %> channel create ./net audit --batch-timeout 500ms --max-message-count 100',
+    '<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --channel audit',
+  ];
+  static override args = { dir: networkDirArg, name: Args.string({ description: 'channel name ([a-z][a-z0-9.-]*)', required: true }) };
+  static override flags = {
+    'batch-timeout': Flags.string({ description: "BatchTimeout, a Go duration such as 2s or 250ms (default: the default channel's)" }),
+    'max-message-count': Flags.integer({ description: "BatchSize.MaxMessageCount (default: the default channel's)", min: 1 }),
+  };
+
+  async run(): Promise<CreateChannelResult> {
+    const { args, flags } = await this.parse(ChannelCreate);
+    const defaults = openNetwork(args.dir).spec.channel;
+    const result = await createChannel(
+      args.dir,
+      { name: args.name, batchTimeout: flags['batch-timeout'] ?? defaults.batchTimeout, maxMessageCount: flags['max-message-count'] ?? defaults.maxMessageCount },
+      (m) => this.progress(m),
+    );
+    this.log(`channel ${result.channel} created; ${result.nodes.length} nodes joined`);
+    return result;
+  }
+}

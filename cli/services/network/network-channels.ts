@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { WeftError } from '../../../core/errors';
+import { buildConfigBlock } from '../../../core/protocol/config-block';
+import { OrdererAdminClient } from '../client/orderer-admin';
+import { PeerClient } from '../client/peer-client';
+import { mspTooling } from '../msp-tooling';
+import { renderTemplate } from '../templates/render-tree';
+import type { NetworkLayout } from './network-layout';
+import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
+import { waitFor } from './node-processes';
+import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
+
+/** A channel's genesis block: every org of the network, each org's first peer as its anchor peer. */
+export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec): Uint8Array {
+  const { msp } = mspTooling();
+  const { spec } = layout;
+  return buildConfigBlock({
+    channelId: channel.name,
+    applicationOrgs: spec.orgs.map((org) => ({
+      mspId: org.mspId,
+      mspConfig: msp.loadMspConfig(layout.orgMspDir(org), org.mspId),
+      anchorPeers: [{ host: org.peers[0]!.host, port: org.peers[0]!.port }],
+    })),
+    ordererOrgs: [
+      {
+        mspId: spec.ordererOrg.mspId,
+        mspConfig: msp.loadMspConfig(layout.orgMspDir(undefined), spec.ordererOrg.mspId),
+        endpoints: layout.orderers().map((o) => o.address),
+      },
+    ],
+    batchSize: { maxMessageCount: channel.maxMessageCount },
+    batchTimeout: channel.batchTimeout,
+    consensusType: { type: spec.consensus },
+  }).serializeBinary();
+}
+
+/** Renders `spec` as the documented network.yaml, checked by reading it back through the schema. */
+export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: NetworkSpec } {
+  const text = renderTemplate('network/network.yaml.ejs', spec);
+  return { text, spec: parseNetworkSpec(parseYaml(text), 'rendered network.yaml') };
+}
+
+/**
+ * Joins every orderer (channel participation API) and every peer (cscc JoinChain) that has not
+ * joined `channel` yet, from its genesis block file, and waits until every peer holds the block.
+ */
+export async function joinEveryNode(layout: NetworkLayout, channel: string, progress: Progress): Promise<void> {
+  const genesis = fs.readFileSync(layout.genesisBlockFileOf(channel));
+  for (const orderer of layout.orderers()) {
+    const admin = new OrdererAdminClient(orderer, layout);
+    if ((await admin.info(channel)) === undefined) {
+      await admin.join(channel, genesis);
+      progress(`${orderer.id} joined ${channel}`);
+    }
+  }
+  for (const peer of layout.peers()) {
+    if (!(await peerChannels(layout, peer)).includes(channel)) {
+      const client = new PeerClient(peer, layout.spec.tls);
+      try {
+        await client.call(peerAdmin(layout, peer).signer, '', 'cscc', ['JoinChain', genesis]);
+      } finally {
+        client.close();
+      }
+      progress(`${peer.id} joined ${channel}`);
+    }
+  }
+  for (const peer of layout.peers()) {
+    await waitFor(peer, `at height ≥ 1 on ${channel}`, async () => (await peerChainInfo(layout, peer, channel)).height >= 1);
+  }
+}
+
+export interface CreateChannelResult {
+  readonly channel: string;
+  readonly genesisBlock: string;
+  readonly nodes: string[];
+}
+
+/**
+ * `weft channel create`: a new channel with every org of the network. Writes its genesis block,
+ * lists it in network.yaml (`otherChannels`), then joins every orderer and peer. The network must
+ * be up. Run again after a failed join, it joins the nodes still missing from the same block.
+ */
+export async function createChannel(dir: string, channel: ChannelSpec, progress: Progress): Promise<CreateChannelResult> {
+  const layout = openNetwork(dir);
+  const parsed = ChannelSpec.safeParse(channel);
+  if (!parsed.success) {
+    throw new WeftError('CHANNEL_SPEC_INVALID', `channel ${channel.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+      suggestions: ['a channel name is lower case: [a-z][a-z0-9.-]*; a batch timeout is a Go duration such as 2s or 250ms'],
+    });
+  }
+  const known = layout.channels().find((c) => c.name === channel.name);
+  if (known === layout.spec.channel) {
+    throw new WeftError('CHANNEL_EXISTS', `channel ${channel.name} is this network's default channel`, { suggestions: [`see it with: weft channel info ${dir}`] });
+  }
+  const file = layout.genesisBlockFileOf(channel.name);
+  if (known === undefined) {
+    const genesis = channelGenesisBlock(layout, parsed.data);
+    const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, genesis);
+    fs.writeFileSync(path.join(layout.dir, NETWORK_FILE), next.text);
+    progress(`channel ${channel.name}: genesis block written, listed in ${NETWORK_FILE}`);
+  } else {
+    progress(`channel ${channel.name} is already listed in ${NETWORK_FILE}: joining the nodes that lack it`);
+  }
+  const updated = openNetwork(dir).forChannel(channel.name);
+  await joinEveryNode(updated, channel.name, progress);
+  return { channel: channel.name, genesisBlock: file, nodes: updated.nodes().map((n) => n.id) };
+}
