@@ -15,10 +15,10 @@ export interface RebuiltChannel {
 }
 
 /**
- * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs`, `rollback`,
- * `reset` and `unjoin`: it holds the peer's data-directory lock throughout, so it refuses to run while the peer
- * (or another admin command) has the directory, and the peer cannot start while it runs. Only the
- * ledger plugin is loaded; no chaincode runtime, no network.
+ * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs`, `rollback`, `reset`
+ * and `unjoin`: it holds the peer's data-directory lock throughout, so it refuses to run while the
+ * peer (or another admin command) has the directory, and the peer cannot start while it runs. Only
+ * the ledger plugin is loaded; no chaincode runtime, no network.
  */
 export class PeerLedgerAdmin {
   private constructor(

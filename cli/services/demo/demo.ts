@@ -9,8 +9,8 @@ import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import { DEFAULT_INIT_OPTIONS, initNetwork } from '../network/network-init';
 import { findFreePorts } from '../free-ports';
-import { networkDown, networkUp } from '../network/network-control';
 import { openNetwork } from '../network/network-access';
+import { networkDown, networkUp } from '../network/network-control';
 import { weftRoot } from '../repo-root';
 
 export interface DemoStep {

@@ -7,10 +7,10 @@ import { OrdererAdminClient } from '../client/orderer-admin';
 import { PeerClient } from '../client/peer-client';
 import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
+import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
 import { waitFor } from './node-processes';
-import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
 
 /** A channel's genesis block: every org of the network, each org's first peer as its anchor peer. */
 export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec): Uint8Array {
@@ -47,7 +47,18 @@ export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: Netw
  * joined `channel` yet, from its genesis block file, and waits until every peer holds the block.
  */
 export async function joinEveryNode(layout: NetworkLayout, channel: string, progress: Progress): Promise<void> {
-  const genesis = fs.readFileSync(layout.genesisBlockFileOf(channel));
+  const file = layout.genesisBlockFileOf(channel);
+  if (!fs.existsSync(file)) {
+    throw new WeftError('GENESIS_BLOCK_MISSING', `channel ${channel} is listed in ${NETWORK_FILE}, but its genesis block ${file} is missing`, {
+      channel,
+      file,
+      suggestions: [
+        `while a node still serves the channel, fetch block 0 back: weft channel fetch ${layout.dir} 0 --channel ${channel} -o ${file}`,
+        `or remove ${channel} from otherChannels in ${NETWORK_FILE}`,
+      ],
+    });
+  }
+  const genesis = fs.readFileSync(file);
   for (const orderer of layout.orderers()) {
     const admin = new OrdererAdminClient(orderer, layout);
     if ((await admin.info(channel)) === undefined) {
@@ -100,7 +111,10 @@ export async function createChannel(dir: string, channel: ChannelSpec, progress:
     const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, genesis);
-    fs.writeFileSync(path.join(layout.dir, NETWORK_FILE), next.text);
+    // network.yaml is the network's source of truth: replaced whole, never left half written.
+    const networkFile = path.join(layout.dir, NETWORK_FILE);
+    fs.writeFileSync(`${networkFile}.tmp`, next.text);
+    fs.renameSync(`${networkFile}.tmp`, networkFile);
     progress(`channel ${channel.name}: genesis block written, listed in ${NETWORK_FILE}`);
   } else {
     progress(`channel ${channel.name} is already listed in ${NETWORK_FILE}: joining the nodes that lack it`);

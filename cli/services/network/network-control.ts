@@ -1,8 +1,8 @@
 import { WeftError } from '../../../core/errors';
 import { OrdererAdminClient } from '../client/orderer-admin';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
-import type { NetworkLayout, NodeLayout } from './network-layout';
 import { joinEveryNode } from './network-channels';
+import type { NetworkLayout, NodeLayout } from './network-layout';
 import { nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
@@ -16,8 +16,8 @@ export interface UpResult {
 /**
  * `weft network up`: starts every node in the background, waits until each serves, joins the
  * orderers (channel participation API) and the peers (cscc JoinChain) to every channel of the
- * network unless they already are, and waits until every peer has each genesis block. On failure everything started
- * here is stopped again.
+ * network unless they already are, and waits until every peer has each genesis block. On failure
+ * everything started here is stopped again.
  */
 export async function networkUp(dir: string, progress: Progress): Promise<UpResult> {
   const layout = openNetwork(dir);
