@@ -184,7 +184,13 @@ export class PeerNode {
       this.operations.addHealthChecker({
         name: 'ledger',
         check: () => {
-          for (const id of this.channels.list()) this.channels.channel(id)?.height();
+          const stopped: string[] = [];
+          for (const id of this.channels.list()) {
+            this.channels.channel(id)?.height();
+            const failure = this.channels.get(id)?.committer.failure();
+            if (failure !== undefined) stopped.push(`${id} (block ${failure.blockNum}: ${failure.error.message})`);
+          }
+          if (stopped.length > 0) throw new Error(`channels not committing: ${stopped.join('; ')}`);
         },
       });
       await this.operations.start();

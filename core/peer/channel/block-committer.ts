@@ -16,7 +16,7 @@ import type { ChannelResources } from './channel-resources';
  */
 export class BlockCommitter {
   private tail: Promise<void> = Promise.resolve();
-  private failed: Error | undefined;
+  private failed: { blockNum: number; error: Error } | undefined;
   private queued = 0;
 
   constructor(
@@ -27,6 +27,14 @@ export class BlockCommitter {
     private readonly metrics?: PeerMetrics,
   ) {}
 
+  /**
+   * The block that failed to commit and why, once the committer has stopped (a storage failure
+   * such as a full disk). A restart resumes from the ledger, which holds the last whole block.
+   */
+  failure(): { blockNum: number; error: Error } | undefined {
+    return this.failed;
+  }
+
   /** Blocks waiting to be committed (the puller slows down when this grows). */
   backlog(): number {
     return this.queued;
@@ -36,7 +44,7 @@ export class BlockCommitter {
     this.queued++;
     const run = this.tail.then(async () => {
       try {
-        if (this.failed !== undefined) throw this.failed;
+        if (this.failed !== undefined) throw this.failed.error;
         await this.commitNow(block);
       } finally {
         this.queued--;
@@ -65,8 +73,8 @@ export class BlockCommitter {
     try {
       result = this.channel.ledger.commit(parsed.block, validation.flags);
     } catch (err) {
-      this.failed = err as Error;
-      this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing');
+      this.failed = { blockNum: parsed.number, error: err as Error };
+      this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing until the peer restarts');
       throw err;
     }
     if (validation.configIndex !== undefined) {

@@ -56,6 +56,11 @@ export class BlockPuller {
   private async run(): Promise<void> {
     let delay = RETRY_MIN_MS;
     while (!this.stopped) {
+      if (this.joined.committer.failure() !== undefined) {
+        // Nothing pulled now could be committed: the peer reports the channel unhealthy until restarted.
+        this.logger.error({ channel: this.joined.channel.id }, 'stopped pulling blocks: the channel can no longer commit');
+        break;
+      }
       const endpoints = this.source.endpoints(this.joined.channel.id);
       if (endpoints.length === 0) {
         this.logger.warn({ channel: this.joined.channel.id }, 'channel config names no orderer endpoints');
