@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # with-node.sh <command...>: run a command under a Node.js that satisfies package.json "engines"
 # (^22.12 || ^24). The system Node is used when it fits; otherwise Node 22 LTS is installed once from
-# the npm registry into a cache folder and put first on PATH. npm_config_nodedir points node-gyp at
-# that Node's own headers: a user npmrc naming another Node's headers would build native addons for
-# the wrong ABI, and they would fail to load.
+# the npm registry into a cache folder and put first on PATH. WEFT_NODE_MAJOR=22|24 asks for that
+# major from the cache even when the system Node fits (CI runs the suite on both). npm_config_nodedir
+# points node-gyp at that Node's own headers: a user npmrc naming another Node's headers would build
+# native addons for the wrong ABI, and they would fail to load.
 set -euo pipefail
 
 fits() { # major.minor of `$1 -v` within ^22.12 || ^24
@@ -12,16 +13,22 @@ fits() { # major.minor of `$1 -v` within ^22.12 || ^24
   { [ "$major" -eq 22 ] && [ "$minor" -ge 12 ]; } || [ "$major" -eq 24 ]
 }
 
-if command -v node >/dev/null 2>&1 && fits node; then
+want=${WEFT_NODE_MAJOR:-}
+case "$want" in ''|22|24) ;; *) echo "with-node: WEFT_NODE_MAJOR must be 22 or 24, got $want" >&2; exit 2 ;; esac
+is_major() { local v; v=$("$1" -v 2>/dev/null) || return 1; v=${v#v}; [ "${v%%.*}" = "$2" ]; }
+
+if [ -z "$want" ] && command -v node >/dev/null 2>&1 && fits node; then
   nodedir=$(dirname "$(dirname "$(command -v node)")")
   [ -f "$nodedir/include/node/node_api.h" ] && headers="$nodedir"
 else
-  cache="${WEFT_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weft-node}/22"
+  major=${want:-22}
+  cache="${WEFT_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weft-node}/$major"
   bin="$cache/node_modules/node/bin"
-  if ! [ -x "$bin/node" ] || ! fits "$bin/node"; then
-    echo "with-node: system Node $(node -v 2>/dev/null || echo none) does not satisfy ^22.12 || ^24; installing Node 22 into $cache" >&2
+  if ! [ -x "$bin/node" ] || ! fits "$bin/node" || ! is_major "$bin/node" "$major"; then
+    if [ -n "$want" ]; then echo "with-node: installing Node $major into $cache (WEFT_NODE_MAJOR)" >&2
+    else echo "with-node: system Node $(node -v 2>/dev/null || echo none) does not satisfy ^22.12 || ^24; installing Node 22 into $cache" >&2; fi
     mkdir -p "$cache"
-    npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund "node@22" >&2
+    npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund "node@$major" >&2
   fi
   export PATH="$bin:$PATH"
   headers="$cache/node_modules/node/node_modules/node-linux-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')"
