@@ -6,6 +6,7 @@ export const networkDirArg = Args.string({ description: 'network directory (made
 export const orgFlag = Flags.string({ description: 'org acting (name, MSP ID or domain, e.g. Org1); default the first org' });
 export const userFlag = Flags.string({ description: 'user of the org (default User1; Admin for lifecycle commands)' });
 export const nameFlag = Flags.string({ char: 'n', description: 'chaincode name', required: true });
+export const peerConfigFlag = Flags.string({ char: 'c', description: 'peer config file', required: true });
 export const channelFlag = Flags.string({ description: 'channel to act on (default: the network\'s default channel, `channel` in network.yaml)' });
 
 export const definitionFlags = {

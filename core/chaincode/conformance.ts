@@ -74,6 +74,26 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
     };
   }
 
+  /**
+   * A runtime with `limits` and one example chaincode installed, set up and closed around the
+   * describe block that calls this; `installed.id` is its package ID once the block runs.
+   */
+  function withInstalled(example: string, label: string, limits: { timeoutMs?: number; memoryLimitMb?: number }) {
+    const installed = { id: '' };
+    let rt: ChaincodeRuntime;
+    let world: ConformanceWorld;
+    beforeAll(async () => {
+      rt = setup.createRuntime(limits);
+      world = setup.createWorld();
+      installed.id = (await rt.install((await packageChaincode({ projectDir: path.join(examples, example), label })).packageBytes)).packageId;
+    });
+    afterAll(async () => {
+      await rt.close();
+      world.close();
+    });
+    return { installed, call: harness(() => rt, () => world) };
+  }
+
   describe(`${name}: asset-transfer (TypeScript, decorators)`, () => {
     let rt: ChaincodeRuntime;
     let world: ConformanceWorld;
@@ -176,59 +196,46 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
   });
 
   describe(`${name}: token-erc20 (JavaScript, no decorators)`, () => {
-    let rt: ChaincodeRuntime;
-    let world: ConformanceWorld;
-    let id: string;
-    const call = harness(() => rt, () => world);
-
-    beforeAll(async () => {
-      rt = setup.createRuntime({});
-      world = setup.createWorld();
-      id = (await rt.install((await packageChaincode({ projectDir: path.join(examples, 'token-erc20'), label: 'token_1' })).packageBytes)).packageId;
-    });
-    afterAll(async () => {
-      await rt.close();
-      world.close();
-    });
+    const { installed, call } = withInstalled('token-erc20', 'token_1', {});
 
     test('client identity gates Initialize and Mint; getID is Fabric\'s x509:: string', async () => {
-      expect((await call(id, 'token', ['Initialize', 'Gold', 'GLD', '2'], { creator: setup.creators.org2 })).response.message).toBe(
+      expect((await call(installed.id, 'token', ['Initialize', 'Gold', 'GLD', '2'], { creator: setup.creators.org2 })).response.message).toBe(
         'client is not authorized to initialize contract',
       );
-      expect((await call(id, 'token', ['Mint', '10'])).response.message).toBe(
+      expect((await call(installed.id, 'token', ['Mint', '10'])).response.message).toBe(
         'contract options need to be set before calling any function, call Initialize() to initialize contract',
       );
-      expect(text((await call(id, 'token', ['Initialize', 'Gold', 'GLD', '2'])).response.payload)).toBe('true');
-      expect(text((await call(id, 'token', ['ClientAccountID'])).response.payload)).toBe(setup.ids.minter);
+      expect(text((await call(installed.id, 'token', ['Initialize', 'Gold', 'GLD', '2'])).response.payload)).toBe('true');
+      expect(text((await call(installed.id, 'token', ['ClientAccountID'])).response.payload)).toBe(setup.ids.minter);
     });
 
     test('Mint and Transfer emit the Transfer event and move balances under composite keys', async () => {
-      const mint = await call(id, 'token', ['Mint', '1000']);
+      const mint = await call(installed.id, 'token', ['Mint', '1000']);
       expect(mint.response.status).toBe(200);
       expect(mint.event?.eventName).toBe('Transfer');
       expect(JSON.parse(text(mint.event?.payload ?? new Uint8Array()))).toEqual({ from: '0x0', to: setup.ids.minter, value: 1000 });
-      const tr = await call(id, 'token', ['Transfer', setup.ids.other, '250']);
+      const tr = await call(installed.id, 'token', ['Transfer', setup.ids.other, '250']);
       expect(text(tr.response.payload)).toBe('true');
       expect(JSON.parse(text(tr.event?.payload ?? new Uint8Array()))).toEqual({ from: setup.ids.minter, to: setup.ids.other, value: 250 });
-      expect(text((await call(id, 'token', ['BalanceOf', setup.ids.minter])).response.payload)).toBe('750');
-      expect(text((await call(id, 'token', ['ClientAccountBalance'], { creator: setup.creators.other })).response.payload)).toBe('250');
-      expect(text((await call(id, 'token', ['TotalSupply'])).response.payload)).toBe('1000');
-      expect(text((await call(id, 'token', ['Decimals', 'extra'])).response.payload)).toBe('2');
+      expect(text((await call(installed.id, 'token', ['BalanceOf', setup.ids.minter])).response.payload)).toBe('750');
+      expect(text((await call(installed.id, 'token', ['ClientAccountBalance'], { creator: setup.creators.other })).response.payload)).toBe('250');
+      expect(text((await call(installed.id, 'token', ['TotalSupply'])).response.payload)).toBe('1000');
+      expect(text((await call(installed.id, 'token', ['Decimals', 'extra'])).response.payload)).toBe('2');
     });
 
     test('allowances: Approve event, TransferFrom, errors', async () => {
-      const ap = await call(id, 'token', ['Approve', setup.ids.other, '100']);
+      const ap = await call(installed.id, 'token', ['Approve', setup.ids.other, '100']);
       expect(ap.event?.eventName).toBe('Approval');
-      expect(text((await call(id, 'token', ['Allowance', setup.ids.minter, setup.ids.other])).response.payload)).toBe('100');
-      const tf = await call(id, 'token', ['TransferFrom', setup.ids.minter, setup.ids.other, '150'], { creator: setup.creators.other });
+      expect(text((await call(installed.id, 'token', ['Allowance', setup.ids.minter, setup.ids.other])).response.payload)).toBe('100');
+      const tf = await call(installed.id, 'token', ['TransferFrom', setup.ids.minter, setup.ids.other, '150'], { creator: setup.creators.other });
       expect(tf.response.message).toBe('The spender does not have enough allowance to spend.');
       expect(tf.event).toBeUndefined();
-      expect((await call(id, 'token', ['Transfer', setup.ids.minter, '1'])).response.message).toBe('cannot transfer to and from same client account');
+      expect((await call(installed.id, 'token', ['Transfer', setup.ids.minter, '1'])).response.message).toBe('cannot transfer to and from same client account');
     });
 
     test('inferred transactions expose public helpers, as Fabric does', async () => {
-      expect((await call(id, 'token', ['add', '1'])).response.message).toBe('Math: addition overflow occurred [object Object] + 1');
-      const md = JSON.parse(text((await call(id, 'token', ['org.hyperledger.fabric:GetMetadata'])).response.payload)) as {
+      expect((await call(installed.id, 'token', ['add', '1'])).response.message).toBe('Math: addition overflow occurred [object Object] + 1');
+      const md = JSON.parse(text((await call(installed.id, 'token', ['org.hyperledger.fabric:GetMetadata'])).response.payload)) as {
         contracts: Record<string, { transactions: { name: string; tags?: string[]; parameters?: unknown[] }[] }>;
       };
       const txs = md.contracts.TokenERC20Contract.transactions;
@@ -246,23 +253,10 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
   });
 
   describe(`${name}: hostile chaincode`, () => {
-    let rt: ChaincodeRuntime;
-    let world: ConformanceWorld;
-    let id: string;
-    const call = harness(() => rt, () => world);
-
-    beforeAll(async () => {
-      rt = setup.createRuntime({ timeoutMs: 1000, memoryLimitMb: 64 });
-      world = setup.createWorld();
-      id = (await rt.install((await packageChaincode({ projectDir: path.join(examples, 'hostile'), label: 'hostile_1' })).packageBytes)).packageId;
-    });
-    afterAll(async () => {
-      await rt.close();
-      world.close();
-    });
+    const { installed, call } = withInstalled('hostile', 'hostile_1', { timeoutMs: 1000, memoryLimitMb: 64 });
 
     async function expectServing(): Promise<void> {
-      const ok = await call(id, 'hostile', ['Ok'], { commit: false });
+      const ok = await call(installed.id, 'hostile', ['Ok'], { commit: false });
       expect(ok.response).toEqual({ status: 200, message: '', payload: new Uint8Array(Buffer.from('ok')) });
     }
 
@@ -276,15 +270,15 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       ['BadStubArgs', [], /^key must be a string, got number$/],
       ['PrivateData', [], /getPrivateData is not yet supported/],
     ])('%s ends in a clean 500 and the runtime serves the next transaction', async (fn, args, message) => {
-      const r = await call(id, 'hostile', [fn, ...args]);
+      const r = await call(installed.id, 'hostile', [fn, ...args]);
       expect(r.response.status).toBe(500);
       expect(r.response.message).toMatch(message);
       await expectServing();
     });
 
     test('a stub kept past its transaction cannot write into a later one', async () => {
-      expect(text((await call(id, 'hostile', ['Stash'])).response.payload)).toBe('stashed');
-      const later = await call(id, 'hostile', ['Release'], { commit: false });
+      expect(text((await call(installed.id, 'hostile', ['Stash'])).response.payload)).toBe('stashed');
+      const later = await call(installed.id, 'hostile', ['Release'], { commit: false });
       expect(text(later.response.payload)).toBe('released');
       expect(Buffer.from(later.rwset).includes(Buffer.from('late'))).toBe(false);
     });
@@ -293,25 +287,12 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
   // Apart from the hostile suite's tight limits: a first Intl or Date call on a loaded machine can
   // take longer than its 1 s budget, and these tests are about what chaincode sees, not limits.
   describe(`${name}: determinism and confinement`, () => {
-    let rt: ChaincodeRuntime;
-    let world: ConformanceWorld;
-    let id: string;
-    const call = harness(() => rt, () => world);
-
-    beforeAll(async () => {
-      rt = setup.createRuntime({});
-      world = setup.createWorld();
-      id = (await rt.install((await packageChaincode({ projectDir: path.join(examples, 'hostile'), label: 'hostile_1' })).packageBytes)).packageId;
-    });
-    afterAll(async () => {
-      await rt.close();
-      world.close();
-    });
+    const { installed, call } = withInstalled('hostile', 'hostile_1', {});
 
     test('Date and Math.random are the transaction timestamp and a txid-seeded sequence', async () => {
-      const a = JSON.parse(text((await call(id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
-      const b = JSON.parse(text((await call(id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
-      const c = JSON.parse(text((await call(id, 'hostile', ['Clock'], { txId: 'clock-2', seconds: 1_800_000_000, commit: false })).response.payload)) as Record<string, unknown>;
+      const a = JSON.parse(text((await call(installed.id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
+      const b = JSON.parse(text((await call(installed.id, 'hostile', ['Clock'], { txId: 'clock-1', commit: false })).response.payload)) as Record<string, unknown>;
+      const c = JSON.parse(text((await call(installed.id, 'hostile', ['Clock'], { txId: 'clock-2', seconds: 1_800_000_000, commit: false })).response.payload)) as Record<string, unknown>;
       expect(a).toEqual(b);
       expect(a.now).toBe(1_700_000_000_123);
       expect(a.date).toBe('2023-11-14T22:13:20.123Z');
@@ -325,7 +306,7 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
     });
 
     test('no Node, timer or host handle is reachable from chaincode', async () => {
-      const r = JSON.parse(text((await call(id, 'hostile', ['Escape'])).response.payload)) as Record<string, string>;
+      const r = JSON.parse(text((await call(installed.id, 'hostile', ['Escape'])).response.payload)) as Record<string, string>;
       expect(r).toEqual({ process: 'undefined', require: 'threw', setTimeout: 'undefined', host: 'undefined', dispatch: 'undefined', viaFunction: 'undefined' });
     });
   });

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { RebuiltChannel } from '../../../core/peer/peer-ledger-admin';
 import { WeftCommand } from '../../base-command';
+import { peerConfigFlag } from '../../common-flags';
 import { replayProgress, withPeerLedgers } from '../../services/peer/peer-maintenance';
 
 export default class PeerRebuildDbs extends WeftCommand {
@@ -14,7 +15,7 @@ export default class PeerRebuildDbs extends WeftCommand {
     '<%= config.bin %> peer rebuild-dbs --config ./net/nodes/peer0.org1.example.com/peer.yaml --channel mychannel --json',
   ];
   static override flags = {
-    config: Flags.string({ char: 'c', description: 'peer config file', required: true }),
+    config: peerConfigFlag,
     channel: Flags.string({ description: 'only this channel (repeatable; default every channel)', multiple: true }),
   };
 

@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core';
 import type { RebuiltChannel } from '../../../core/peer/peer-ledger-admin';
 import { WeftCommand } from '../../base-command';
+import { peerConfigFlag } from '../../common-flags';
 import { replayProgress, withPeerLedgers } from '../../services/peer/peer-maintenance';
 
 export default class PeerReset extends WeftCommand {
@@ -9,7 +9,7 @@ export default class PeerReset extends WeftCommand {
     'Rolls every channel back to block 0. Once started again, the peer pulls all blocks from the ordering service and validates ' +
     'them afresh, rebuilding its ledgers from what the orderers hold. The peer must be stopped.';
   static override examples = ['<%= config.bin %> peer reset --config ./net/nodes/peer0.org1.example.com/peer.yaml'];
-  static override flags = { config: Flags.string({ char: 'c', description: 'peer config file', required: true }) };
+  static override flags = { config: peerConfigFlag };
 
   async run(): Promise<{ channels: RebuiltChannel[] }> {
     const { flags } = await this.parse(PeerReset);

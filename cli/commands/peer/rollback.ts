@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { RebuiltChannel } from '../../../core/peer/peer-ledger-admin';
 import { WeftCommand } from '../../base-command';
+import { peerConfigFlag } from '../../common-flags';
 import { replayProgress, withPeerLedgers } from '../../services/peer/peer-maintenance';
 
 export default class PeerRollback extends WeftCommand {
@@ -10,7 +11,7 @@ export default class PeerRollback extends WeftCommand {
     'Once started again, the peer pulls the deleted blocks from the ordering service and validates them afresh. The peer must be stopped.';
   static override examples = ['<%= config.bin %> peer rollback --config ./net/nodes/peer0.org1.example.com/peer.yaml --channel mychannel --block 3'];
   static override flags = {
-    config: Flags.string({ char: 'c', description: 'peer config file', required: true }),
+    config: peerConfigFlag,
     channel: Flags.string({ description: 'channel to roll back', required: true }),
     block: Flags.integer({ char: 'b', description: 'number of the block to keep as the newest (below the current newest)', required: true, min: 0 }),
   };

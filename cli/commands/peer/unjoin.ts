@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
+import { peerConfigFlag } from '../../common-flags';
 import { withPeerLedgers } from '../../services/peer/peer-maintenance';
 
 export default class PeerUnjoin extends WeftCommand {
@@ -9,7 +10,7 @@ export default class PeerUnjoin extends WeftCommand {
     'once started again it no longer serves or pulls the channel. Joining again later starts from the genesis block.';
   static override examples = ['<%= config.bin %> peer unjoin --config ./net/nodes/peer0.org1.example.com/peer.yaml --channel mychannel'];
   static override flags = {
-    config: Flags.string({ char: 'c', description: 'peer config file', required: true }),
+    config: peerConfigFlag,
     channel: Flags.string({ description: 'channel to leave', required: true }),
   };
 
