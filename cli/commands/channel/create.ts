@@ -5,20 +5,22 @@ import { openNetwork } from '../../services/network/network-access';
 import { createChannel, type CreateChannelResult } from '../../services/network/network-channels';
 
 export default class ChannelCreate extends WeftCommand {
-  static override summary = 'Create another channel with every org of the network and join every node to it.';
+  static override summary = 'Create another channel, with every org of the network or those named by --orgs, and join their nodes to it.';
   static override description =
     'Builds the channel\'s genesis block (channel-artifacts/<name>.block), lists the channel in network.yaml (otherChannels), ' +
-    'joins every orderer (channel participation API) and every peer (cscc JoinChain), and waits until each peer holds the block. ' +
+    "joins every orderer (channel participation API) and the member orgs' peers (cscc JoinChain), and waits until each holds the block. " +
     'The network must be up. Other commands act on it with --channel <name>; weft network up rejoins nodes that lack it.';
   static override examples = [
     '<%= config.bin %> channel create ./net audit',
     '<%= config.bin %> channel create ./net audit --batch-timeout 500ms --max-message-count 100',
+    '<%= config.bin %> channel create ./net org1-only --orgs Org1',
     '<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --channel audit',
   ];
   static override args = { dir: networkDirArg, name: Args.string({ description: 'channel name ([a-z][a-z0-9.-]*)', required: true }) };
   static override flags = {
     'batch-timeout': Flags.string({ description: "BatchTimeout, a Go duration such as 2s or 250ms (default: the default channel's)" }),
     'max-message-count': Flags.integer({ description: "BatchSize.MaxMessageCount (default: the default channel's)", min: 1 }),
+    orgs: Flags.string({ description: 'member orgs, comma-separated names or MSP IDs (default: every org)' }),
   };
 
   async run(): Promise<CreateChannelResult> {
@@ -26,7 +28,12 @@ export default class ChannelCreate extends WeftCommand {
     const defaults = openNetwork(args.dir).spec.channel;
     const result = await createChannel(
       args.dir,
-      { name: args.name, batchTimeout: flags['batch-timeout'] ?? defaults.batchTimeout, maxMessageCount: flags['max-message-count'] ?? defaults.maxMessageCount },
+      {
+        name: args.name,
+        batchTimeout: flags['batch-timeout'] ?? defaults.batchTimeout,
+        maxMessageCount: flags['max-message-count'] ?? defaults.maxMessageCount,
+        ...(flags.orgs === undefined ? {} : { orgs: flags.orgs.split(',').map((o) => o.trim()).filter((o) => o !== '') }),
+      },
       (m) => this.progress(m),
     );
     this.log(`channel ${result.channel} created; ${result.nodes.length} nodes joined`);

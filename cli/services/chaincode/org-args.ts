@@ -1,11 +1,16 @@
 import { ConfigError } from '../../../core/errors';
-import type { NetworkLayout } from '../network/network-layout';
+import { NetworkLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 
 /** `--org` (name, MSP ID or domain) to the org's spec; the first org when absent. */
 export function resolveOrg(layout: NetworkLayout, ref: string | undefined): PeerOrgSpec {
   if (ref === undefined) return layout.spec.orgs[0]!;
   const org = layout.findOrg(ref);
+  if (org === undefined && new NetworkLayout(layout.dir, layout.networkSpec).findOrg(ref) !== undefined) {
+    throw new ConfigError('ORG_NOT_IN_CHANNEL', `org "${ref}" is not a member of channel ${layout.spec.channel.name}; its orgs are ${layout.spec.orgs.map((o) => o.name).join(', ')}`, {
+      suggestions: [`use --org ${layout.spec.orgs[0]!.name}`, 'or pick another channel with --channel'],
+    });
+  }
   if (org === undefined) {
     throw new ConfigError('UNKNOWN_ORG', `no org "${ref}" in this network; it has ${layout.spec.orgs.map((o) => `${o.name} (${o.mspId})`).join(', ')}`, {
       suggestions: [`use --org ${layout.spec.orgs[0]!.name}`],

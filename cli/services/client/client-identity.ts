@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { ConfigError } from '../../../core/errors';
 import type { Signer } from '../../../core/protocol/signer';
+import { resolveOrg } from '../chaincode/org-args';
 import { mspTooling } from '../msp-tooling';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
 
@@ -17,12 +18,7 @@ export interface ClientIdentity {
  * The error lists what exists.
  */
 export function resolveUser(layout: NetworkLayout, org: string | undefined, user: string | undefined, defaultUser = 'User1'): UserLayout {
-  const spec = org === undefined ? layout.spec.orgs[0]! : layout.findOrg(org);
-  if (spec === undefined) {
-    throw new ConfigError('UNKNOWN_ORG', `no org "${org}" in this network; it has ${layout.spec.orgs.map((o) => `${o.name} (${o.mspId})`).join(', ')}`, {
-      suggestions: [`use --org ${layout.spec.orgs[0]!.name}`],
-    });
-  }
+  const spec = resolveOrg(layout, org);
   const name = user ?? defaultUser;
   const found = spec.users.find((u) => u.toLowerCase() === name.toLowerCase());
   if (found === undefined) {

@@ -3,16 +3,17 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { WeftError } from '../../../core/errors';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
+import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
 import { PeerClient } from '../client/peer-client';
 import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
-import type { NetworkLayout } from './network-layout';
+import { NetworkLayout } from './network-layout';
 import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
 import { waitFor } from './node-processes';
 
-/** A channel's genesis block: every org of the network, each org's first peer as its anchor peer. */
+/** A channel's genesis block: the layout's orgs, each org's first peer as its anchor peer. */
 export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec): Uint8Array {
   const { msp } = mspTooling();
   const { spec } = layout;
@@ -43,8 +44,9 @@ export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: Netw
 }
 
 /**
- * Joins every orderer (channel participation API) and every peer (cscc JoinChain) that has not
- * joined `channel` yet, from its genesis block file, and waits until every peer holds the block.
+ * Joins every orderer (channel participation API) and every peer of the layout (pass
+ * `forChannel(channel)`: the member orgs' peers) that has not joined `channel` yet, from its
+ * genesis block file, and waits until each of those peers holds the block.
  */
 export async function joinEveryNode(layout: NetworkLayout, channel: string, progress: Progress): Promise<void> {
   const file = layout.genesisBlockFileOf(channel);
@@ -89,12 +91,14 @@ export interface CreateChannelResult {
 }
 
 /**
- * `weft channel create`: a new channel with every org of the network. Writes its genesis block,
- * lists it in network.yaml (`otherChannels`), then joins every orderer and peer. The network must
- * be up. Run again after a failed join, it joins the nodes still missing from the same block.
+ * `weft channel create`: a new channel with every org of the network, or the orgs `channel.orgs`
+ * names (name, MSP ID or domain). Writes its genesis block, lists it in network.yaml
+ * (`otherChannels`), then joins every orderer and the member orgs' peers. The network must be up.
+ * Run again after a failed join, it joins the nodes still missing from the same block.
  */
-export async function createChannel(dir: string, channel: ChannelSpec, progress: Progress): Promise<CreateChannelResult> {
+export async function createChannel(dir: string, requested: ChannelSpec, progress: Progress): Promise<CreateChannelResult> {
   const layout = openNetwork(dir);
+  const channel = { ...requested, ...(requested.orgs === undefined ? {} : { orgs: memberNames(layout, requested.orgs) }) };
   const parsed = ChannelSpec.safeParse(channel);
   if (!parsed.success) {
     throw new WeftError('CHANNEL_SPEC_INVALID', `channel ${channel.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
@@ -107,7 +111,8 @@ export async function createChannel(dir: string, channel: ChannelSpec, progress:
   }
   const file = layout.genesisBlockFileOf(channel.name);
   if (known === undefined) {
-    const genesis = channelGenesisBlock(layout, parsed.data);
+    const members = parsed.data.orgs === undefined ? layout.spec.orgs : layout.spec.orgs.filter((o) => parsed.data.orgs!.includes(o.name));
+    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, { ...layout.spec, orgs: members }), parsed.data);
     const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, genesis);
@@ -122,4 +127,10 @@ export async function createChannel(dir: string, channel: ChannelSpec, progress:
   const updated = openNetwork(dir).forChannel(channel.name);
   await joinEveryNode(updated, channel.name, progress);
   return { channel: channel.name, genesisBlock: file, nodes: updated.nodes().map((n) => n.id) };
+}
+
+/** Org references (name, MSP ID or domain) as the org names network.yaml uses, each once, in network order. */
+function memberNames(layout: NetworkLayout, refs: readonly string[]): string[] {
+  const names = new Set(refs.map((ref) => resolveOrg(layout, ref).name));
+  return layout.spec.orgs.filter((o) => names.has(o.name)).map((o) => o.name);
 }

@@ -42,7 +42,7 @@ export async function networkUp(dir: string, progress: Progress): Promise<UpResu
     }
     for (const peer of layout.peers()) await waitFor(peer, 'healthy', () => nodeHealthy(peer));
     const channel = layout.spec.channel.name;
-    for (const c of layout.channels()) await joinEveryNode(layout, c.name, progress);
+    for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress);
     progress('all nodes healthy');
     return {
       channel,

@@ -51,6 +51,8 @@ export class NetworkLayout {
   constructor(
     dir: string,
     readonly spec: NetworkSpec,
+    /** The whole network's spec: `spec` narrowed to one channel's orgs comes from {@link forChannel}. */
+    readonly networkSpec: NetworkSpec = spec,
   ) {
     this.dir = path.resolve(dir);
   }
@@ -75,7 +77,8 @@ export class NetworkLayout {
 
   /**
    * The same network seen from `channel` (the default channel when undefined): commands that act on
-   * one channel read `spec.channel` and get this one. Throws `UNKNOWN_CHANNEL` for a channel
+   * one channel read `spec.channel` and get this one, and `spec.orgs` holds only its member orgs,
+   * so their peers and users are all the layout lists. Throws `UNKNOWN_CHANNEL` for a channel
    * network.yaml does not list.
    */
   forChannel(channel: string | undefined): NetworkLayout {
@@ -89,7 +92,9 @@ export class NetworkLayout {
         suggestions: [`create it with: weft channel create ${this.dir} ${channel}`, `or pick one of: ${known.join(', ')}`],
       });
     }
-    return new NetworkLayout(this.dir, { ...this.spec, channel: chosen, otherChannels: this.channels().filter((c) => c !== chosen) });
+    const members = chosen.orgs === undefined ? this.networkSpec.orgs : this.networkSpec.orgs.filter((o) => chosen.orgs!.includes(o.name));
+    const spec = { ...this.networkSpec, orgs: members, channel: chosen, otherChannels: this.channels().filter((c) => c !== chosen) };
+    return new NetworkLayout(this.dir, spec, this.networkSpec);
   }
 
   get packagesDir(): string {

@@ -57,6 +57,8 @@ export const ChannelSpec = z
     name: z.string().regex(/^[a-z][a-z0-9.-]{0,248}$/, 'a Fabric channel name ([a-z][a-z0-9.-]*)'),
     batchTimeout: z.string().refine((t) => (parseGoDuration(t) ?? 0) > 0, "a positive Go duration such as '2s' or '250ms'"),
     maxMessageCount: z.number().int().positive(),
+    /** Member orgs by name (`otherChannels` only; default every org): only their peers join. */
+    orgs: z.array(z.string()).min(1, 'a channel needs at least one org').optional(),
   })
   .strict();
 export type ChannelSpec = z.infer<typeof ChannelSpec>;
@@ -91,9 +93,14 @@ export const NetworkSpec = z
       ctx.addIssue({ code: 'custom', path: ['ordererOrg', 'orderers'], message: `solo consensus runs exactly one orderer, got ${spec.ordererOrg.orderers.length}` });
     }
     const names = new Set([spec.channel.name]);
+    if (spec.channel.orgs !== undefined) ctx.addIssue({ code: 'custom', path: ['channel', 'orgs'], message: 'the default channel has every org; leave orgs out' });
+    const orgNames = new Set(spec.orgs.map((o) => o.name));
     spec.otherChannels.forEach((c, i) => {
       if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['otherChannels', i, 'name'], message: `channel ${c.name} is listed twice` });
       names.add(c.name);
+      for (const o of c.orgs ?? []) {
+        if (!orgNames.has(o)) ctx.addIssue({ code: 'custom', path: ['otherChannels', i, 'orgs'], message: `no org named ${o} (orgs: ${[...orgNames].join(', ')})` });
+      }
     });
     const seen = new Map<string, string>();
     const claim = (p: number, who: string, where: (string | number)[]) => {

@@ -138,16 +138,27 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     const onDefault = json(await runCli(['chaincode', 'query', net, '--name', 'items', 'Read', 'item1', '--json']));
     expect(onDefault.json).toEqual({ ID: 'item1', Owner: 'Org2MSP', Value: 'blue' });
 
+    // A channel of Org1 alone: Org2's peer never joins it, and Org2 cannot act on it.
+    const org1only = json(await runCli(['channel', 'create', net, 'org1only', '--orgs', 'Org1MSP', '--batch-timeout', '250ms', '--json']));
+    expect(org1only).toMatchObject({ channel: 'org1only', nodes: ['orderer.example.com', 'peer0.org1.example.com'] });
+    expect(fs.readFileSync(path.join(net, 'network.yaml'), 'utf8')).toMatch(/- name: org1only\n(.*\n){2} {4}orgs: \[Org1\]/);
+    expect(json(await runCli(['chaincode', 'deploy', net, project, '--name', 'items', '--channel', 'org1only', '--json']))).toMatchObject({
+      installedOn: ['peer0.org1.example.com'],
+    });
+    expect(json(await runCli(['chaincode', 'invoke', net, '--name', 'items', '--channel', 'org1only', 'Create', 'item1', 'green', '--json']))).toMatchObject({ valid: true });
+    const outsider = await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'org1only', '--org', 'Org2', 'Read', 'item1', '--json']);
+    expect(JSON.parse(outsider.stdout).error.code).toBe('ORG_NOT_IN_CHANNEL');
+
     const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { channels: string[] }[] };
     expect(list.nodes.map((n) => n.channels)).toEqual([
-      ['audit', 'mychannel'],
-      ['audit', 'mychannel'],
+      ['audit', 'mychannel', 'org1only'],
+      ['audit', 'mychannel', 'org1only'],
       ['audit', 'mychannel'],
     ]);
     const newest = json(await runCli(['block', 'show', net, 'newest', '--channel', 'audit', '--json'])) as { transactions: { channelId: string; validationCode: string }[] };
     expect(newest.transactions.map((t) => [t.channelId, t.validationCode])).toEqual([['audit', 'VALID']]);
     const unknown = await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'nope', 'Read', 'item1', '--json']);
-    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('it has: mychannel, audit') });
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('it has: mychannel, audit, org1only') });
   });
 
   it('channel list/info and network down', async () => {
@@ -166,7 +177,13 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
 
   it('peer rebuild-dbs, rollback, reset and unjoin on stopped peers; up again, both catch up to the same state', async () => {
     const rebuilt = json(await runCli(['peer', 'rebuild-dbs', '--config', peerConfig(), '--json']));
-    expect(rebuilt).toEqual({ channels: [{ channelId: 'audit', blocks: expect.any(Number) }, { channelId: 'mychannel', blocks: 5 }] });
+    expect(rebuilt).toEqual({
+      channels: [
+        { channelId: 'audit', blocks: expect.any(Number) },
+        { channelId: 'mychannel', blocks: 5 },
+        { channelId: 'org1only', blocks: expect.any(Number) },
+      ],
+    });
     const tooFar = await runCli(['peer', 'rollback', '--config', peerConfig(), '--channel', 'mychannel', '--block', '4', '--json']);
     expect(JSON.parse(tooFar.stdout).error.code).toBe('LEDGER_BAD_ROLLBACK');
     const rolledBack = json(await runCli(['peer', 'rollback', '--config', peerConfig(), '--channel', 'mychannel', '--block', '2', '--json']));
@@ -174,14 +191,19 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     const reset = json(await runCli(['peer', 'reset', '--config', peerConfig('org2'), '--json']));
     expect(reset).toEqual({ channels: [{ channelId: 'audit', blocks: 1 }, { channelId: 'mychannel', blocks: 1 }] });
     const unjoined = json(await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']));
-    expect(unjoined).toEqual({ channelId: 'mychannel', channels: ['audit'] });
+    expect(unjoined).toEqual({ channelId: 'mychannel', channels: ['audit', 'org1only'] });
     const again = await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']);
     expect(JSON.parse(again.stdout).error.code).toBe('PEER_UNKNOWN_CHANNEL');
 
     // Up joins Org1's peer to the channel again; both peers pull the blocks they lack and replay them.
     expect((await runCli(['network', 'up', net])).code).toBe(0);
     up = true;
-    for (const [channel, value] of [['mychannel', { ID: 'item1', Owner: 'Org2MSP', Value: 'blue' }], ['audit', { ID: 'item1', Owner: 'Org1MSP', Value: 'red' }]] as const) {
+    const items = [
+      ['mychannel', { ID: 'item1', Owner: 'Org2MSP', Value: 'blue' }, ['Org1', 'Org2']],
+      ['audit', { ID: 'item1', Owner: 'Org1MSP', Value: 'red' }, ['Org1', 'Org2']],
+      ['org1only', { ID: 'item1', Owner: 'Org1MSP', Value: 'green' }, ['Org1']],
+    ] as const;
+    for (const [channel, value, orgs] of items) {
       // Every node at the orderer's height on the channel, then each org's peer serves the same state.
       const heights = async (): Promise<unknown[]> => {
         const status = json(await runCli(['network', 'status', net, '--channel', channel, '--json'])) as Record<string, { height?: number }[]>;
@@ -191,7 +213,7 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
         if (tries === 20) throw new Error(`peers did not catch up on ${channel}: ${JSON.stringify(h)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
-      for (const org of ['Org1', 'Org2']) {
+      for (const org of orgs) {
         const read = json(await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', channel, '--org', org, 'Read', 'item1', '--json']));
         expect(read.json).toEqual(value);
       }
