@@ -118,4 +118,33 @@ describe('initNetwork', () => {
     expect(layout.orderers()[0]!.operationsAddress).toBeUndefined();
     expect(layout.orderers()[0]!.adminAddress).toBe('127.0.0.1:23001');
   });
+
+  it('checks the channels of network.yaml; forChannel narrows a layout to a channel\'s member orgs', async () => {
+    const dir = path.join(tmp, 'channels');
+    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 24000 });
+    const file = path.join(dir, 'network.yaml');
+    const raw = parseYaml(fs.readFileSync(file, 'utf8')) as { channel: Record<string, unknown>; otherChannels: Record<string, unknown>[] };
+    expect(raw.otherChannels).toEqual([]);
+    const write = (change: (r: typeof raw) => void): void => {
+      const copy = structuredClone(raw);
+      change(copy);
+      fs.writeFileSync(file, JSON.stringify(copy));
+    };
+    write((r) => r.otherChannels.push({ name: 'mychannel', batchTimeout: '1s', maxMessageCount: 10 }));
+    expect(() => loadNetworkSpec(dir)).toThrow(/otherChannels\.0\.name: channel mychannel is listed twice/);
+    write((r) => r.otherChannels.push({ name: 'b', batchTimeout: '1s', maxMessageCount: 10, orgs: ['Org9'] }));
+    expect(() => loadNetworkSpec(dir)).toThrow(/otherChannels\.0\.orgs: no org named Org9 \(orgs: Org1, Org2\)/);
+    write((r) => (r.channel.orgs = ['Org1']));
+    expect(() => loadNetworkSpec(dir)).toThrow(/channel\.orgs: the default channel has every org/);
+
+    write((r) => r.otherChannels.push({ name: 'b', batchTimeout: '1s', maxMessageCount: 10, orgs: ['Org2'] }));
+    const layout = new NetworkLayout(dir, loadNetworkSpec(dir));
+    const b = layout.forChannel('b');
+    expect(b.spec.channel.name).toBe('b');
+    expect(b.peers().map((p) => p.id)).toEqual(['peer0.org2.example.com']);
+    expect(b.channels().map((c) => c.name)).toEqual(['b', 'mychannel']);
+    expect(b.forChannel('mychannel').peers()).toHaveLength(2);
+    expect(b.genesisBlockFile).toBe(path.join(dir, 'channel-artifacts', 'b.block'));
+    expect(() => layout.forChannel('nope')).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('it has: mychannel, b') }));
+  });
 });
