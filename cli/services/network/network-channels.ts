@@ -111,9 +111,8 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   }
   const file = layout.genesisBlockFileOf(channel.name);
   if (known === undefined) {
-    const members = parsed.data.orgs === undefined ? layout.spec.orgs : layout.spec.orgs.filter((o) => parsed.data.orgs!.includes(o.name));
-    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, { ...layout.spec, orgs: members }), parsed.data);
     const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
+    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, next.spec).forChannel(channel.name), parsed.data);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, genesis);
     // network.yaml is the network's source of truth: replaced whole, never left half written.
