@@ -65,12 +65,15 @@ export class DeliverHandler {
     if (problem !== undefined) throw new OrdererError(IngressErrorCode.BadRequest, problem);
     const entry = this.registrar.require(parsed.channelHeader.channelId);
     request.channelKnown(parsed.channelHeader.channelId);
-    const errored = entry.chain.errored();
-    if (errored.aborted) return Status.SERVICE_UNAVAILABLE;
+    const seek = decode(SeekInfo, parsed.data, 'envelope.payload.data');
+    // Fabric's deliverBlocks: a STRICT request ends when the chain fails; a BEST_EFFORT one (an
+    // orderer catching up from another) keeps reading what is stored, until the channel closes.
+    const ended =
+      seek.getErrorResponse() === SeekInfo.SeekErrorResponse.BEST_EFFORT ? entry.closed : AbortSignal.any([entry.chain.errored(), entry.closed]);
+    if (ended.aborted) return Status.SERVICE_UNAVAILABLE;
 
     const access = new SessionAccess(entry, parsed, this.now);
     access.evaluate();
-    const seek = decode(SeekInfo, parsed.data, 'envelope.payload.data');
     const start = seek.getStart();
     const stop = seek.getStop();
     if (start === undefined || stop === undefined) {
@@ -121,10 +124,11 @@ export class DeliverHandler {
     }
 
     for (;;) {
+      if (entry.closed.aborted) return Status.SERVICE_UNAVAILABLE;
       if (failIfNotReady && number > support.height() - 1) return Status.NOT_FOUND;
       if (number >= support.height()) {
-        const outcome = await waitForBlock(entry, number, errored, sink.signal);
-        if (outcome === 'errored') return Status.SERVICE_UNAVAILABLE;
+        const outcome = await waitForBlock(entry, number, ended, sink.signal);
+        if (outcome === 'ended') return Status.SERVICE_UNAVAILABLE;
         if (outcome === 'cancelled') return Status.INTERNAL_SERVER_ERROR;
       }
       access.evaluate();
@@ -188,22 +192,22 @@ function clamp(n: number): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : NEVER;
 }
 
-function waitForBlock(entry: ChannelEntry, number: number, errored: AbortSignal, cancelled: AbortSignal): Promise<'ready' | 'errored' | 'cancelled'> {
+function waitForBlock(entry: ChannelEntry, number: number, ended: AbortSignal, cancelled: AbortSignal): Promise<'ready' | 'ended' | 'cancelled'> {
   return new Promise((resolve) => {
-    const done = (outcome: 'ready' | 'errored' | 'cancelled') => {
+    const done = (outcome: 'ready' | 'ended' | 'cancelled') => {
       unsubscribe();
-      errored.removeEventListener('abort', onErrored);
+      ended.removeEventListener('abort', onEnded);
       cancelled.removeEventListener('abort', onCancelled);
       resolve(outcome);
     };
-    const onErrored = () => done('errored');
+    const onEnded = () => done('ended');
     const onCancelled = () => done('cancelled');
     const unsubscribe = entry.support.onBlock((height) => {
       if (height > number) done('ready');
     });
-    errored.addEventListener('abort', onErrored);
+    ended.addEventListener('abort', onEnded);
     cancelled.addEventListener('abort', onCancelled);
-    if (errored.aborted) done('errored');
+    if (ended.aborted) done('ended');
     else if (cancelled.aborted) done('cancelled');
     else if (entry.support.height() > number) done('ready');
   });

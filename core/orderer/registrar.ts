@@ -27,6 +27,12 @@ export interface ChannelEntry {
   readonly support: ChannelSupport;
   readonly chain: Chain;
   readonly store: ChannelBlockStore;
+  /**
+   * Aborted when the channel is removed or the orderer stops. Unlike `chain.errored()`, which also
+   * aborts when the chain fails, the stored blocks stay readable until this: Deliver's BEST_EFFORT
+   * streams keep serving them through a chain failure and end only here.
+   */
+  readonly closed: AbortSignal;
 }
 
 export interface RegistrarDeps {
@@ -47,7 +53,7 @@ const URL_PREFIX = '/participation/v1/channels/';
  * new ones from a genesis config block, removes them. Broadcast and Deliver look channels up here.
  */
 export class Registrar {
-  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly channels = new Map<string, ChannelEntry & { readonly closing: AbortController }>();
   private readonly failed = new Map<string, string>();
   private readonly removedFile: string;
   private removed: Set<string>;
@@ -158,6 +164,7 @@ export class Registrar {
     this.channels.delete(channelId);
     this.failed.delete(channelId);
     if (entry !== undefined) {
+      entry.closing.abort();
       await entry.chain.halt();
       entry.store.close();
     }
@@ -171,6 +178,7 @@ export class Registrar {
   async stop(): Promise<void> {
     const entries = [...this.channels.values()];
     this.channels.clear();
+    for (const e of entries) e.closing.abort();
     await Promise.all(entries.map((e) => e.chain.halt()));
     for (const e of entries) e.store.close();
   }
@@ -188,7 +196,8 @@ export class Registrar {
       fs.mkdirSync(dir, { recursive: true });
       const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger);
       const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);
-      this.channels.set(channelId, { support, chain, store });
+      const closing = new AbortController();
+      this.channels.set(channelId, { support, chain, store, closing, closed: closing.signal });
       chain.start();
     } catch (err) {
       this.channels.delete(channelId);

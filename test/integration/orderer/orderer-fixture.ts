@@ -164,13 +164,15 @@ export function seekEnvelope(
   stop: Position,
   behavior: 'block' | 'fail' = 'block',
   headersOnly = false,
-  bound: { tlsCertHash?: Uint8Array; timestamp?: Date } = {},
+  options: { tlsCertHash?: Uint8Array; timestamp?: Date; bestEffort?: boolean } = {},
 ): Uint8Array {
+  const { bestEffort, ...bound } = options;
   const seek = new SeekInfo();
   seek.setStart(position(start));
   seek.setStop(position(stop));
   seek.setBehavior(behavior === 'block' ? SeekInfo.SeekBehavior.BLOCK_UNTIL_READY : SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
   if (headersOnly) seek.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
+  if (bestEffort === true) seek.setErrorResponse(SeekInfo.SeekErrorResponse.BEST_EFFORT);
   return buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId, data: seek.serializeBinary(), signer, ...bound });
 }
 
