@@ -68,9 +68,8 @@ export class DeliverHandler {
     const seek = decode(SeekInfo, parsed.data, 'envelope.payload.data');
     // Fabric's deliverBlocks: a STRICT request ends when the chain fails; a BEST_EFFORT one (an
     // orderer catching up from another) keeps reading what is stored, until the channel closes.
-    const ended =
-      seek.getErrorResponse() === SeekInfo.SeekErrorResponse.BEST_EFFORT ? entry.closed : AbortSignal.any([entry.chain.errored(), entry.closed]);
-    if (ended.aborted) return Status.SERVICE_UNAVAILABLE;
+    const endsOn = seek.getErrorResponse() === SeekInfo.SeekErrorResponse.BEST_EFFORT ? [entry.closed] : [entry.chain.errored(), entry.closed];
+    if (endsOn.some((s) => s.aborted)) return Status.SERVICE_UNAVAILABLE;
 
     const access = new SessionAccess(entry, parsed, this.now);
     access.evaluate();
@@ -127,7 +126,7 @@ export class DeliverHandler {
       if (entry.closed.aborted) return Status.SERVICE_UNAVAILABLE;
       if (failIfNotReady && number > support.height() - 1) return Status.NOT_FOUND;
       if (number >= support.height()) {
-        const outcome = await waitForBlock(entry, number, ended, sink.signal);
+        const outcome = await waitForBlock(entry, number, endsOn, sink.signal);
         if (outcome === 'ended') return Status.SERVICE_UNAVAILABLE;
         if (outcome === 'cancelled') return Status.INTERNAL_SERVER_ERROR;
       }
@@ -192,11 +191,12 @@ function clamp(n: number): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : NEVER;
 }
 
-function waitForBlock(entry: ChannelEntry, number: number, ended: AbortSignal, cancelled: AbortSignal): Promise<'ready' | 'ended' | 'cancelled'> {
+/** Until block `number` is stored, one of `endsOn` aborts, or the client goes away. */
+function waitForBlock(entry: ChannelEntry, number: number, endsOn: readonly AbortSignal[], cancelled: AbortSignal): Promise<'ready' | 'ended' | 'cancelled'> {
   return new Promise((resolve) => {
     const done = (outcome: 'ready' | 'ended' | 'cancelled') => {
       unsubscribe();
-      ended.removeEventListener('abort', onEnded);
+      for (const s of endsOn) s.removeEventListener('abort', onEnded);
       cancelled.removeEventListener('abort', onCancelled);
       resolve(outcome);
     };
@@ -205,9 +205,9 @@ function waitForBlock(entry: ChannelEntry, number: number, ended: AbortSignal, c
     const unsubscribe = entry.support.onBlock((height) => {
       if (height > number) done('ready');
     });
-    ended.addEventListener('abort', onEnded);
+    for (const s of endsOn) s.addEventListener('abort', onEnded);
     cancelled.addEventListener('abort', onCancelled);
-    if (ended.aborted) done('ended');
+    if (endsOn.some((s) => s.aborted)) done('ended');
     else if (cancelled.aborted) done('cancelled');
     else if (entry.support.height() > number) done('ready');
   });
