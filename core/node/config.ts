@@ -93,3 +93,12 @@ export function loadNodeConfig(file: string, options: { section?: z.ZodType; env
 export function slotOptions(config: NodeConfig, slot: Slot): Record<string, unknown> {
   return config.plugins[slot]?.options ?? {};
 }
+
+/** Reads a PEM file named by the config; the error names the config key. */
+export function readConfigFile(file: string, key: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${key}: cannot read ${file}: ${(err as Error).message}`, { path: key, file });
+  }
+}

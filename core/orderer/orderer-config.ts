@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
@@ -7,6 +6,17 @@ import { formatZodIssues } from '../node/zod-issues';
 
 const MiB = 1024 * 1024;
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected 'host:port', e.g. 127.0.0.1:7050");
+
+/** A server's TLS material as files: its certificate and key, and the roots client certificates must chain to. */
+const ServerTlsFiles = z
+  .object({
+    cert: z.string().min(1),
+    key: z.string().min(1),
+    /** Require client certificates chaining to `clientRootCAs` (mutual TLS). */
+    clientAuthRequired: z.boolean().default(false),
+    clientRootCAs: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
 
 /**
  * The `orderer:` section of an orderer node's YAML config (beside the common node keys). File paths
@@ -17,16 +27,7 @@ export const OrdererSection = z
     /** gRPC listener for AtomicBroadcast (Fabric `General.ListenAddress:ListenPort`). */
     listenAddress: hostPort.default('127.0.0.1:7050'),
     /** Server TLS is always on (Fabric `General.TLS`). */
-    tls: z
-      .object({
-        cert: z.string().min(1),
-        key: z.string().min(1),
-        /** Require client certificates chaining to `clientRootCAs` (mutual TLS). */
-        clientAuthRequired: z.boolean().default(false),
-        clientRootCAs: z.array(z.string().min(1)).default([]),
-      })
-      .strict()
-      .refine((t) => !t.clientAuthRequired || t.clientRootCAs.length > 0, 'clientAuthRequired needs at least one clientRootCAs entry'),
+    tls: ServerTlsFiles.refine((t) => !t.clientAuthRequired || t.clientRootCAs.length > 0, 'clientAuthRequired needs at least one clientRootCAs entry'),
     /** Channel participation API (Fabric `Admin`), always mutual TLS. Omit to disable it. */
     admin: z
       .object({
@@ -38,7 +39,13 @@ export const OrdererSection = z
       .optional(),
     /** Operations HTTP endpoint (Fabric `Operations.ListenAddress`): /healthz, /metrics, /version, /logspec. Omit to disable it. */
     operations: z
-      .object({ listenAddress: hostPort.default('127.0.0.1:8443') })
+      .object({
+        listenAddress: hostPort.default('127.0.0.1:8443'),
+        /** Fabric `Operations.TLS`: HTTPS; /metrics and /logspec then need a client certificate chaining to `clientRootCAs`. */
+        tls: ServerTlsFiles.extend({
+          clientRootCAs: z.array(z.string().min(1)).min(1, 'needs at least one root: /metrics and /logspec accept only client certificates that chain to one'),
+        }).optional(),
+      })
       .strict()
       .optional(),
     /** How far a Deliver request's timestamp may be from the orderer's clock (Fabric `General.Authentication.TimeWindow`). */
@@ -76,15 +83,14 @@ export function toOrdererNodeConfig(config: NodeConfig, where = 'orderer config'
   }
   const o = parsed.data;
   const abs = (p: string) => path.resolve(config.baseDir, p);
+  const absTls = <T extends { cert: string; key: string; clientRootCAs: string[] }>(t: T): T => ({ ...t, cert: abs(t.cert), key: abs(t.key), clientRootCAs: t.clientRootCAs.map(abs) });
   return {
     ...config,
     orderer: {
       ...o,
-      tls: { ...o.tls, cert: abs(o.tls.cert), key: abs(o.tls.key), clientRootCAs: o.tls.clientRootCAs.map(abs) },
-      admin:
-        o.admin === undefined
-          ? undefined
-          : { ...o.admin, tls: { cert: abs(o.admin.tls.cert), key: abs(o.admin.tls.key), clientRootCAs: o.admin.tls.clientRootCAs.map(abs) } },
+      tls: absTls(o.tls),
+      admin: o.admin === undefined ? undefined : { ...o.admin, tls: absTls(o.admin.tls) },
+      operations: o.operations?.tls === undefined ? o.operations : { ...o.operations, tls: absTls(o.operations.tls) },
     },
   };
 }
@@ -92,13 +98,4 @@ export function toOrdererNodeConfig(config: NodeConfig, where = 'orderer config'
 /** Loads and validates an orderer node config file. */
 export function loadOrdererConfig(file: string, env?: Readonly<Record<string, string | undefined>>): OrdererNodeConfig {
   return toOrdererNodeConfig(loadNodeConfig(file, { section: z.object({ orderer: OrdererSection }), env }), file);
-}
-
-/** Reads a PEM file named by the config; the error names the config key. */
-export function readConfigFile(file: string, key: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${key}: cannot read ${file}: ${(err as Error).message}`, { path: key, file });
-  }
 }

@@ -3,10 +3,11 @@ import pino, { type Logger } from 'pino';
 import type { Container } from '../di';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { MspProvider } from '../msp/msp';
+import { readConfigFile } from '../node/config';
 import { assembleContainer, type AssembleOptions } from '../node/container';
 import { DataDirLock } from '../node/data-dir-lock';
 import { EventLoopLoad } from '../node/event-loop-load';
-import { OperationsServer } from '../node/operations/operations-server';
+import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
@@ -14,7 +15,7 @@ import { BroadcastHandler } from './broadcast-handler';
 import { Consenter } from './consenter';
 import { DeliverHandler } from './deliver-handler';
 import { OrdererGrpcServer } from './grpc-server';
-import { readConfigFile, type OrdererNodeConfig } from './orderer-config';
+import type { OrdererNodeConfig } from './orderer-config';
 import { OrdererMetrics } from './orderer-metrics';
 import { ParticipationApi } from './participation-api';
 import { Registrar } from './registrar';
@@ -86,7 +87,13 @@ export class OrdererNode {
     const o = this.config.orderer;
     const registrar = this.registrar;
     if (o.operations !== undefined) {
-      this.operations = new OperationsServer({ listenAddress: o.operations.listenAddress, version: WEFT_VERSION, logger: this.logger });
+      const tls = o.operations.tls;
+      this.operations = new OperationsServer({
+        listenAddress: o.operations.listenAddress,
+        version: WEFT_VERSION,
+        logger: this.logger,
+        ...(tls !== undefined && { tls: readOperationsTls('orderer.operations.tls', tls, { cert: 'cert', key: 'key', clientRootCAs: 'clientRootCAs' }) }),
+      });
       this.operations.addHealthChecker({
         name: 'channels',
         check: () => {

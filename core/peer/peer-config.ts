@@ -65,7 +65,11 @@ export const PeerSection = z
       .strict()
       .default({ enabled: true, endorsementTimeoutMs: 30_000, broadcastTimeoutMs: 30_000, peers: [] }),
     operations: z
-      .object({ listenAddress: z.string().default('127.0.0.1:9443') })
+      .object({
+        listenAddress: z.string().default('127.0.0.1:9443'),
+        /** Fabric `operations.tls`: HTTPS; /metrics and /logspec then need a client certificate chaining to `rootCertFiles`. */
+        tls: TlsFiles.optional(),
+      })
       .strict()
       .optional(),
     /** `peer.limits.concurrency`: calls in flight per gRPC service (a stream counts as one), 0 = unlimited; Fabric's defaults. */
@@ -110,15 +114,25 @@ export function parsePeerConfig(node: NodeConfig): PeerConfig {
   const p = parsed.data;
   const abs = (f: string): string => path.resolve(node.baseDir, f);
   const absOpt = (f: string | undefined): string | undefined => (f === undefined ? undefined : abs(f));
+  const absTls = (t: TlsFiles): TlsFiles => ({ ...t, certFile: absOpt(t.certFile), keyFile: absOpt(t.keyFile), rootCertFiles: t.rootCertFiles.map(abs) });
   const peer: PeerSection = {
     ...p,
     validatorPoolSize: p.validatorPoolSize === 0 ? Math.max(1, os.availableParallelism()) : p.validatorPoolSize,
-    tls: { ...p.tls, certFile: absOpt(p.tls.certFile), keyFile: absOpt(p.tls.keyFile), rootCertFiles: p.tls.rootCertFiles.map(abs) },
+    tls: absTls(p.tls),
     ordererTlsRootCertFiles: p.ordererTlsRootCertFiles.map(abs),
     gateway: { ...p.gateway, peers: p.gateway.peers.map((kp) => ({ ...kp, tlsRootCertFile: absOpt(kp.tlsRootCertFile) })) },
+    operations: p.operations?.tls === undefined ? p.operations : { ...p.operations, tls: absTls(p.operations.tls) },
   };
   if (peer.tls.enabled && (peer.tls.certFile === undefined || peer.tls.keyFile === undefined)) {
     throw new ConfigError('CONFIG_INVALID', 'peer.tls.enabled is true but peer.tls.certFile or peer.tls.keyFile is missing', { where: 'peer.tls' });
+  }
+  const opsTls = peer.operations?.tls;
+  if (opsTls?.enabled === true && (opsTls.certFile === undefined || opsTls.keyFile === undefined || opsTls.rootCertFiles.length === 0)) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'peer.operations.tls.enabled is true but certFile, keyFile or rootCertFiles is missing (/metrics and /logspec accept only client certificates that chain to rootCertFiles)',
+      { where: 'peer.operations.tls' },
+    );
   }
   return { node, peer };
 }

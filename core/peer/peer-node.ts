@@ -7,7 +7,7 @@ import type { SigningIdentity } from '../msp/identity';
 import { type Msp, MspProvider } from '../msp/msp';
 import { assembleContainer } from '../node/container';
 import { type Logger, loggerFor } from '../node/logger';
-import { OperationsServer } from '../node/operations/operations-server';
+import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
@@ -70,7 +70,19 @@ export class PeerNode {
     const ledgerOptions = ledgerOptionsOf(node);
 
     if (peer.operations !== undefined) {
-      this.operations = new OperationsServer({ listenAddress: peer.operations.listenAddress, version: WEFT_VERSION, logger: this.logger });
+      const tls = peer.operations.tls;
+      this.operations = new OperationsServer({
+        listenAddress: peer.operations.listenAddress,
+        version: WEFT_VERSION,
+        logger: this.logger,
+        ...(tls?.enabled === true && {
+          tls: readOperationsTls(
+            'peer.operations.tls',
+            { cert: tls.certFile!, key: tls.keyFile!, clientRootCAs: tls.rootCertFiles, clientAuthRequired: tls.clientAuthRequired },
+            { cert: 'certFile', key: 'keyFile', clientRootCAs: 'rootCertFiles' },
+          ),
+        }),
+      });
     }
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);

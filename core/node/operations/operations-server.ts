@@ -1,7 +1,10 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { type AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../../errors';
+import { readConfigFile } from '../config';
 import { type Logger, rootLogger } from '../logger';
 
 /** A named health check; throwing (or rejecting) marks the node unhealthy with that message. */
@@ -10,9 +13,38 @@ export interface HealthChecker {
   check(): void | Promise<void>;
 }
 
+/** Fabric's `operations.tls`: PEM material, read from the files the node config names. */
+export interface OperationsTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Roots that client certificates must chain to. */
+  readonly clientRootCAs: readonly Buffer[];
+  /** Demand a client certificate in the TLS handshake, for every resource. */
+  readonly clientAuthRequired: boolean;
+}
+
+/**
+ * Reads the operations TLS files a node config names; an unreadable one is a `ConfigError` naming
+ * its key, `<at>.<name>` (the field names differ between peer and orderer configs, as in Fabric).
+ */
+export function readOperationsTls(
+  at: string,
+  files: { readonly cert: string; readonly key: string; readonly clientRootCAs: readonly string[]; readonly clientAuthRequired: boolean },
+  names: { readonly cert: string; readonly key: string; readonly clientRootCAs: string },
+): OperationsTls {
+  return {
+    cert: readConfigFile(files.cert, `${at}.${names.cert}`),
+    key: readConfigFile(files.key, `${at}.${names.key}`),
+    clientRootCAs: files.clientRootCAs.map((f, i) => readConfigFile(f, `${at}.${names.clientRootCAs}[${i}]`)),
+    clientAuthRequired: files.clientAuthRequired,
+  };
+}
+
 export interface OperationsServerOptions {
   /** `host:port`; port 0 picks a free port (read it back from {@link OperationsServer.address}). */
   readonly listenAddress: string;
+  /** Serve HTTPS; `/metrics` and `/logspec` then need a valid client certificate, as in Fabric. */
+  readonly tls?: OperationsTls;
   readonly version: string;
   readonly commit?: string;
   readonly registry?: Registry;
@@ -26,11 +58,14 @@ const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'sil
 /**
  * Fabric's operations service for peers and orderers: `GET /healthz` (200 `{"status":"OK"}` or 503
  * with the failed checks), `GET /metrics` (Prometheus text), `GET /version`, and `GET|PUT /logspec`.
+ * With TLS, as in Fabric (`core/operations/system.go`), `/healthz` and `/version` stay open to any
+ * client (liveness probes), while `/metrics` and `/logspec` answer 401 to a client without a
+ * certificate that chains to `clientRootCAs`; `clientAuthRequired` demands one in the handshake.
  */
 export class OperationsServer {
   readonly registry: Registry;
   private readonly checkers: HealthChecker[] = [];
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
   private readonly logger: Logger;
 
   constructor(private readonly options: OperationsServerOptions) {
@@ -40,12 +75,22 @@ export class OperationsServer {
     // nanosecond, just sampled ten times a second.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.logger = options.logger ?? rootLogger;
-    this.server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => {
         this.logger.error({ err }, 'operations request failed');
         if (!res.headersSent) send(res, 500, { error: 'internal error' });
       });
-    });
+    };
+    const tls = options.tls;
+    this.server =
+      tls === undefined
+        ? http.createServer(handler)
+        : https.createServer(
+            // Always ask for a certificate, so the secured resources can check one; refuse the
+            // handshake without one only when every resource needs it.
+            { cert: tls.cert, key: tls.key, ca: [...tls.clientRootCAs], requestCert: true, rejectUnauthorized: tls.clientAuthRequired },
+            handler,
+          );
   }
 
   addHealthChecker(checker: HealthChecker): void {
@@ -75,6 +120,9 @@ export class OperationsServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://operations');
+    if (this.options.tls !== undefined && (url.pathname === '/metrics' || url.pathname === '/logspec') && !(req.socket as TLSSocket).authorized) {
+      return send(res, 401, { error: `${url.pathname} needs a client certificate issued by one of this node's operations client root CAs` });
+    }
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /healthz':
         return this.health(res);

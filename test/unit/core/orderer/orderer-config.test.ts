@@ -27,6 +27,19 @@ describe('orderer config', () => {
     expect(bad({ tls: { cert: 'c', key: 'k', clientAuthRequired: true } })).toThrow(/clientRootCAs/);
     expect(bad({ tls: { cert: 'c', key: 'k' }, admin: { tls: { cert: 'c', key: 'k', clientRootCAs: [] } } })).toThrow(/orderer\.admin\.tls\.clientRootCAs/);
     expect(bad({ tls: { cert: 'c', key: 'k' }, surprise: 1 })).toThrow(ConfigError);
+    expect(bad({ tls: { cert: 'c', key: 'k' }, operations: { tls: { cert: 'c', key: 'k', clientRootCAs: [] } } })).toThrow(
+      /orderer\.operations\.tls\.clientRootCAs: needs at least one root/,
+    );
+  });
+
+  it('resolves the operations TLS files against the config file folder', () => {
+    const config = toOrdererNodeConfig(
+      parseNodeConfig({ ...base, orderer: { tls: { cert: 'c', key: 'k' }, operations: { tls: { cert: 'tls/ops.crt', key: 'tls/ops.key', clientRootCAs: ['ca.pem'] } } } }, '/etc/weft'),
+    );
+    expect(config.orderer.operations).toEqual({
+      listenAddress: '127.0.0.1:8443',
+      tls: { cert: '/etc/weft/tls/ops.crt', key: '/etc/weft/tls/ops.key', clientRootCAs: ['/etc/weft/ca.pem'], clientAuthRequired: false },
+    });
   });
 
   it('refuses a peer config', () => {

@@ -1,0 +1,30 @@
+import { ConfigError } from '../../../../core/errors';
+import { parseNodeConfig } from '../../../../core/node/config';
+import { parsePeerConfig } from '../../../../core/peer/peer-config';
+
+const base = {
+  id: 'peer0',
+  kind: 'peer',
+  dataDir: './data',
+  msp: { id: 'Org1MSP', dir: './msp' },
+  plugins: { ledger: { plugin: 'ledger-sqlite' }, runtime: { plugin: 'runtime-isolated-vm' } },
+};
+const peerWith = (peer: unknown) => parsePeerConfig(parseNodeConfig({ ...base, peer }, '/etc/weft'));
+
+describe('peer config: operations.tls', () => {
+  it('resolves its files against the config file folder', () => {
+    const config = peerWith({ operations: { listenAddress: '0.0.0.0:9443', tls: { enabled: true, certFile: 'tls/server.crt', keyFile: 'tls/server.key', rootCertFiles: ['tls/ca.crt'] } } });
+    expect(config.peer.operations).toEqual({
+      listenAddress: '0.0.0.0:9443',
+      tls: { enabled: true, certFile: '/etc/weft/tls/server.crt', keyFile: '/etc/weft/tls/server.key', rootCertFiles: ['/etc/weft/tls/ca.crt'], clientAuthRequired: false },
+    });
+  });
+
+  it('refuses TLS turned on without a certificate, key or client roots, naming what is missing', () => {
+    for (const tls of [{ enabled: true, keyFile: 'k', rootCertFiles: ['r'] }, { enabled: true, certFile: 'c', keyFile: 'k' }]) {
+      expect(() => peerWith({ operations: { tls } })).toThrow(ConfigError);
+      expect(() => peerWith({ operations: { tls } })).toThrow(/peer\.operations\.tls\.enabled is true but certFile, keyFile or rootCertFiles is missing/);
+    }
+    expect(peerWith({ operations: { tls: { enabled: false } } }).peer.operations?.tls?.enabled).toBe(false);
+  });
+});
