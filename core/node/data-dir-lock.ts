@@ -5,6 +5,7 @@ import { NodeError } from '../errors';
 
 const LOCK_FILE = 'node.lock';
 const OWNER_FILE = 'node.lock.owner';
+const PROBE_PATIENCE_MS = 1000;
 
 /** Who holds a data directory, as its holder wrote it down (for the error a second process gets). */
 export interface DataDirOwner {
@@ -24,6 +25,13 @@ export interface DataDirOwner {
  * locks per file within a process, so a second in-process holder is refused as well.
  */
 export class DataDirLock {
+  /**
+   * Every lock this process holds. A better-sqlite3 connection that is garbage-collected closes,
+   * and the kernel then frees the directory: a lock is held until `release()`, not until the last
+   * reference to it is dropped.
+   */
+  private static readonly held = new Set<DataDirLock>();
+
   private constructor(
     private db: Database.Database | undefined,
     private readonly ownerFile: string,
@@ -40,7 +48,8 @@ export class DataDirLock {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Sqlite = require('better-sqlite3') as typeof Database;
     const ownerFile = path.join(dataDir, OWNER_FILE);
-    const db = new Sqlite(path.join(dataDir, LOCK_FILE), { timeout: 0 });
+    // A moment's patience: `holderOf` (weft network status, up, down) takes the lock briefly.
+    const db = new Sqlite(path.join(dataDir, LOCK_FILE), { timeout: PROBE_PATIENCE_MS });
     try {
       db.pragma('journal_mode = OFF');
       db.pragma('locking_mode = EXCLUSIVE');
@@ -66,7 +75,34 @@ export class DataDirLock {
     }
     const owner: DataDirOwner = { pid: process.pid, holder, since: new Date().toISOString() };
     fs.writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`);
-    return new DataDirLock(db, ownerFile);
+    const lock = new DataDirLock(db, ownerFile);
+    DataDirLock.held.add(lock);
+    return lock;
+  }
+
+  /**
+   * Who holds `dataDir` right now, without taking it: the holder's own record when the lock is
+   * held, `undefined` when it is free (or the directory was never locked). A record left behind by
+   * a killed holder is not believed, because the lock itself went with that process.
+   */
+  static holderOf(dataDir: string): DataDirOwner | undefined {
+    const ownerFile = path.join(dataDir, OWNER_FILE);
+    // Only a directory with a holder's record needs the lock tried: that keeps the probe, which
+    // holds the lock for a moment, away from directories a node may be starting on.
+    const owner = readOwner(ownerFile);
+    if (owner === undefined || !fs.existsSync(path.join(dataDir, LOCK_FILE))) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Sqlite = require('better-sqlite3') as typeof Database;
+    const db = new Sqlite(path.join(dataDir, LOCK_FILE), { timeout: 0, fileMustExist: true });
+    try {
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+      return undefined;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      return owner;
+    } finally {
+      db.close();
+    }
   }
 
   /** Releases the lock. Idempotent. */
@@ -75,6 +111,7 @@ export class DataDirLock {
     fs.rmSync(this.ownerFile, { force: true });
     this.db.close();
     this.db = undefined;
+    DataDirLock.held.delete(this);
   }
 }
 

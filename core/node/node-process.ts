@@ -29,6 +29,22 @@ export function stopOnSignals(node: StoppableNode, kind: string): void {
 }
 
 /**
+ * Sends the process's warnings to the node's structured log instead of Node's raw lines on stderr.
+ * One is expected and harmless: grpc-js hands a target's IP address to TLS as the server name, which
+ * Node flags as DEP0123 when a node dials another by IP. The certificates name their IPs, so
+ * verification is unaffected; it is logged at debug.
+ */
+export function logProcessWarnings(logger: Logger): void {
+  // Node prints warnings from a 'warning' listener of its own; this one replaces it.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    const entry = { code: warning.code, warning: warning.name };
+    if (warning.code === 'DEP0123') logger.debug(entry, warning.message);
+    else logger.warn(entry, warning.message);
+  });
+}
+
+/**
  * The `--config <file>` (or `--config=<file>`) argument of a node process. Exits with usage help
  * when it is missing, so a process started wrongly says why instead of failing later.
  */

@@ -3,12 +3,13 @@
  * `weft orderer start --config <file>` wraps {@link runOrderer}. Prints one JSON line with the bound
  * ports on stdout once listening (scripts and tests wait for it).
  */
-import { configFileArg, stopOnSignals } from '../node/node-process';
+import { configFileArg, logProcessWarnings, stopOnSignals } from '../node/node-process';
 import { loadOrdererConfig } from './orderer-config';
 import { OrdererNode } from './orderer-node';
 
 export async function runOrderer(configFile: string): Promise<OrdererNode> {
   const node = new OrdererNode(loadOrdererConfig(configFile));
+  logProcessWarnings(node.logger);
   const endpoints = await node.start();
   process.stdout.write(`${JSON.stringify({ event: 'orderer-started', ...endpoints })}\n`);
   stopOnSignals(node, 'orderer');

@@ -3,7 +3,7 @@
  * `weft peer start --config <file>` wraps {@link startPeer}. Prints one JSON line with the bound
  * ports on stdout once listening (scripts and tests wait for it).
  */
-import { configFileArg, stopOnSignals } from '../node/node-process';
+import { configFileArg, logProcessWarnings, stopOnSignals } from '../node/node-process';
 import { loadPeerConfig } from './peer-config';
 import { PeerNode } from './peer-node';
 
@@ -18,6 +18,7 @@ export async function startPeer(configFile: string, options: { handleSignals?: b
   // Only effective before the pool's first use, which no synchronous startup step triggers.
   process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.peer.validatorPoolSize));
   const node = new PeerNode(config);
+  logProcessWarnings(node.logger);
   await node.start();
   if (options.handleSignals ?? true) stopOnSignals(node, 'peer');
   return node;

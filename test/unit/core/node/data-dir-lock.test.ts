@@ -8,10 +8,13 @@ import { DataDirLock } from '../../../../core/node/data-dir-lock';
 const REGISTER = path.resolve(__dirname, '../../../support/ts-register.js');
 const MODULE = path.resolve(__dirname, '../../../../core/node/data-dir-lock');
 
-/** A separate process that takes the lock and holds it until killed; resolves once it holds it. */
+/**
+ * A separate process that takes the lock, drops its reference and collects garbage, then holds it
+ * until killed; resolves once it holds it.
+ */
 function holdInChild(dir: string): Promise<ChildProcess> {
-  const script = `require(${JSON.stringify(MODULE)}).DataDirLock.acquire(${JSON.stringify(dir)}, 'peer in child'); console.log('held'); setInterval(() => {}, 60000);`;
-  const child = spawn(process.execPath, ['--no-node-snapshot', '-r', REGISTER, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const script = `require(${JSON.stringify(MODULE)}).DataDirLock.acquire(${JSON.stringify(dir)}, 'peer in child'); gc(); console.log('held'); setInterval(() => {}, 60000);`;
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', '-r', REGISTER, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -67,7 +70,7 @@ describe('DataDirLock', () => {
     expect(fs.existsSync(path.join(nested, 'node.lock'))).toBe(true);
   });
 
-  it('is held across processes and dropped by the kernel when the holder is killed', async () => {
+  it('is held across processes until released, references dropped or not, and dropped by the kernel when the holder is killed', async () => {
     const child = await holdInChild(dir);
     try {
       const err = refusal(dir);
@@ -79,5 +82,25 @@ describe('DataDirLock', () => {
     // No stale lock to break: the owner file is left behind, but the lock went with the process.
     expect(fs.existsSync(path.join(dir, 'node.lock.owner'))).toBe(true);
     DataDirLock.acquire(dir, 'after the crash').release();
+  });
+
+  it('holderOf names the holder without taking the lock, and does not believe a killed holder\'s record', async () => {
+    expect(DataDirLock.holderOf(dir)).toBeUndefined();
+    const own = DataDirLock.acquire(dir, 'peer peer0.org1.example.com');
+    expect(DataDirLock.holderOf(dir)).toMatchObject({ pid: process.pid, holder: 'peer peer0.org1.example.com' });
+    expect(refusal(dir).code).toBe('NODE_DATA_DIR_IN_USE');
+    own.release();
+    expect(DataDirLock.holderOf(dir)).toBeUndefined();
+
+    const child = await holdInChild(dir);
+    try {
+      expect(DataDirLock.holderOf(dir)).toMatchObject({ pid: child.pid, holder: 'peer in child' });
+      expect(refusal(dir).code).toBe('NODE_DATA_DIR_IN_USE');
+    } finally {
+      await killed(child);
+    }
+    expect(fs.existsSync(path.join(dir, 'node.lock.owner'))).toBe(true);
+    expect(DataDirLock.holderOf(dir)).toBeUndefined();
+    DataDirLock.acquire(dir, 'after the probe').release();
   });
 });
