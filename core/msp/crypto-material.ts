@@ -8,6 +8,11 @@ export interface OrgMaterialSpec {
   readonly nodes?: readonly string[];
   /** `Admin` gets the admin role, others the client role; defaults `Admin` (+ `User1` for peer orgs). */
   readonly users?: readonly string[];
+  /**
+   * More names for a node's TLS certificate, by host label (cryptogen's per-node `SANS`): the host
+   * name or IP address other machines reach it at.
+   */
+  readonly nodeSans?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Where an organization's generated material landed. */

@@ -26,7 +26,16 @@ export function mspOptionsFrom(raw: Record<string, unknown>): X509MspOptions {
  */
 export default new ContainerModule(({ bind }) => {
   bind(CryptoMaterialGenerator).toConstantValue({
-    generateOrg: (spec, baseDir) => generateOrg({ ...spec, nodes: spec.nodes && [...spec.nodes], users: spec.users && [...spec.users] }, baseDir),
+    generateOrg: (spec, baseDir) =>
+      generateOrg(
+        {
+          ...spec,
+          nodes: spec.nodes && [...spec.nodes],
+          users: spec.users && [...spec.users],
+          nodeSans: spec.nodeSans && Object.fromEntries(Object.entries(spec.nodeSans).map(([host, sans]) => [host, [...sans]])),
+        },
+        baseDir,
+      ),
   } satisfies CryptoMaterialGenerator);
   bind(MspProvider)
     .toDynamicValue((ctx) => {

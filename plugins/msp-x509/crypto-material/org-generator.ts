@@ -21,6 +21,8 @@ export const OrgSpec = z.object({
   users: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a user name such as User1')).optional(),
   /** Extra subjectAltNames (DNS names or IPs) added to every node TLS certificate. */
   sans: z.array(z.string().min(1)).default([]),
+  /** Extra subjectAltNames for one node's TLS certificate, by host label. */
+  nodeSans: z.record(z.string(), z.array(z.string().min(1))).default({}),
   country: z.string().optional(),
   province: z.string().optional(),
   locality: z.string().optional(),
@@ -113,6 +115,10 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   }
   const nodes = s.nodes ?? [s.kind === 'peer' ? 'peer0' : 'orderer'];
   const users = s.users ?? (s.kind === 'peer' ? ['Admin', 'User1'] : ['Admin']);
+  const stray = Object.keys(s.nodeSans).find((host) => !nodes.includes(host));
+  if (stray !== undefined) {
+    throw new ConfigError('CRYPTO_SPEC_INVALID', `org spec nodeSans.${stray}: no node ${stray} in ${domain} (nodes: ${nodes.join(', ')})`, { path: `nodeSans.${stray}` });
+  }
   const location = { country: s.country, province: s.province, locality: s.locality };
 
   const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, ...location });
@@ -169,7 +175,7 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
     const nodeMembers: Record<string, GeneratedMember> = {};
     for (const host of nodes) {
       const fqdn = `${host}.${domain}`;
-      const sans = [...new Set([fqdn, host, 'localhost', '127.0.0.1', ...s.sans])];
+      const sans = [...new Set([fqdn, host, 'localhost', '127.0.0.1', ...s.sans, ...(s.nodeSans[host] ?? [])])];
       nodeMembers[host] = await member(`${s.kind}s/${fqdn}`, fqdn, s.kind, 'server', sans);
     }
     const userMembers: Record<string, GeneratedMember> = {};

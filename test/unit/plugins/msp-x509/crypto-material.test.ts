@@ -24,7 +24,10 @@ describe('generateOrg (cryptogen layout)', () => {
 
   beforeAll(async () => {
     dir = tempDir('gen');
-    peerOrg = await generateOrg({ domain: 'org1.example.com', mspId: 'Org1MSP', kind: 'peer', nodes: ['peer0', 'peer1'], users: ['Admin', 'User1'] }, dir);
+    peerOrg = await generateOrg(
+      { domain: 'org1.example.com', mspId: 'Org1MSP', kind: 'peer', nodes: ['peer0', 'peer1'], users: ['Admin', 'User1'], nodeSans: { peer1: ['10.0.0.7', 'vm7.internal'] } },
+      dir,
+    );
     ordererOrg = await generateOrg({ domain: 'example.com', mspId: 'OrdererMSP', kind: 'orderer', sans: ['orderer.internal'] }, dir);
   });
 
@@ -140,6 +143,11 @@ describe('generateOrg (cryptogen layout)', () => {
     expect(tls.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(tls.keyUsage).toEqual(expect.arrayContaining(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']));
     expect(cert(ordererOrg.nodes.orderer.tlsCertPath).subjectAltName).toContain('DNS:orderer.internal');
+    // A node's own SANs go on its certificate only.
+    const peer1 = cert(peerOrg.nodes.peer1.tlsCertPath);
+    expect(peer1.subjectAltName?.split(', ')).toEqual(['DNS:peer1.org1.example.com', 'DNS:peer1', 'DNS:localhost', 'IP Address:127.0.0.1', 'IP Address:10.0.0.7', 'DNS:vm7.internal']);
+    expect(peer1.checkIP('10.0.0.7')).toBe('10.0.0.7');
+    expect(tls.checkIP('10.0.0.7')).toBeUndefined();
     expect(cert(peerOrg.nodes.peer0.tlsCertPath).checkIssued(cert(peerOrg.caCertPath))).toBe(false);
   });
 
@@ -167,6 +175,11 @@ describe('generateOrg (cryptogen layout)', () => {
     const bad = generateOrg({ domain: 'not a domain', mspId: 'X', kind: 'peer' }, dir);
     await expect(bad).rejects.toBeInstanceOf(ConfigError);
     await expect(bad).rejects.toMatchObject({ code: 'CRYPTO_SPEC_INVALID', details: { path: 'domain' } });
+    await expect(generateOrg({ domain: 'org9.example.com', mspId: 'Org9MSP', kind: 'peer', nodeSans: { peer7: ['10.0.0.7'] } }, dir)).rejects.toMatchObject({
+      code: 'CRYPTO_SPEC_INVALID',
+      message: expect.stringContaining('no node peer7 in org9.example.com (nodes: peer0)'),
+    });
+    expect(fs.existsSync(path.join(dir, 'organizations', 'peerOrganizations', 'org9.example.com'))).toBe(false);
   });
 });
 
