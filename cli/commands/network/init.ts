@@ -1,18 +1,26 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { DEFAULT_INIT_OPTIONS, initNetwork, type InitResult } from '../../services/network/network-init';
+import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, type InitResult } from '../../services/network/network-init';
+import { isLoopbackHost } from '../../services/network/node-hosts';
 
 export default class NetworkInit extends WeftCommand {
-  static override summary = 'Create a network directory: network.yaml, crypto material, node configs and the genesis block.';
+  static override summary = 'Create a network directory: network.yaml, crypto material, node configs and genesis blocks.';
   static override description =
-    'Writes <dir>/network.yaml (the single source of truth, documented inline), crypto material in cryptogen\'s layout under organizations/, each node\'s config under nodes/, and the channel\'s genesis block under channel-artifacts/. Refuses a directory that is not empty. Start the network with `weft network up <dir>`.';
+    'Writes <dir>/network.yaml (the single source of truth, documented inline), crypto material in cryptogen\'s layout under organizations/, each node\'s config under nodes/, and each channel\'s genesis block under channel-artifacts/. Refuses a directory that is not empty. Start the network with `weft network up <dir>`.';
   static override examples = [
     '<%= config.bin %> network init ./net',
     '<%= config.bin %> network init ./net --orgs 3 --channel trade --batch-timeout 500ms',
     '<%= config.bin %> network init ./net --base-port 17050 --no-tls --json',
+    '<%= config.bin %> network init ./net --from my-network.yaml',
+    '<%= config.bin %> network init ./net --host orderer.example.com=10.0.0.10 --host peer0.org1.example.com=10.0.0.11 --host peer0.org2.example.com=vm2.internal',
   ];
   static override args = { dir: Args.string({ description: 'directory to create (must be absent or empty)', required: true }) };
   static override flags = {
+    from: Flags.string({
+      description:
+        'a network.yaml written by hand (copy one that init wrote: its comments describe every field): org names, MSP IDs, domains, peers, users, hosts, ports and channels as it says. Replaces every other shape flag',
+      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'host', 'log-level'],
+    }),
     orgs: Flags.integer({ description: 'number of peer organizations', default: DEFAULT_INIT_OPTIONS.orgs, min: 1, max: 50 }),
     'peers-per-org': Flags.integer({ description: 'peers in each organization', default: DEFAULT_INIT_OPTIONS.peersPerOrg, min: 1, max: 20 }),
     orderers: Flags.integer({ description: 'number of orderers (solo: exactly 1)', default: DEFAULT_INIT_OPTIONS.orderers, min: 1, max: 9 }),
@@ -22,30 +30,35 @@ export default class NetworkInit extends WeftCommand {
     'max-message-count': Flags.integer({ description: 'BatchSize.MaxMessageCount of the channel', default: DEFAULT_INIT_OPTIONS.maxMessageCount, min: 1 }),
     'base-port': Flags.integer({ description: 'first port; nodes take consecutive ports from here', default: DEFAULT_INIT_OPTIONS.basePort, min: 1024, max: 65000 }),
     tls: Flags.boolean({ description: 'TLS on the peers (--no-tls turns it off; orderers always use TLS)', default: true, allowNo: true }),
+    host: Flags.string({
+      description:
+        'where other machines reach the nodes: <host> for every node, <node>=<host> for one (repeatable; DNS name or IPv4 address; default 127.0.0.1). Certificates name the host; a node away from loopback listens on every interface and serves its operations endpoint over TLS',
+      multiple: true,
+    }),
     'log-level': Flags.string({ description: 'log level of every node', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn' }),
   };
 
   async run(): Promise<InitResult> {
     const { args, flags } = await this.parse(NetworkInit);
-    const result = await initNetwork(
-      args.dir,
-      {
-        orgs: flags.orgs,
-        peersPerOrg: flags['peers-per-org'],
-        orderers: flags.orderers,
-        consensus: flags.consensus as 'solo',
-        channel: flags.channel,
-        batchTimeout: flags['batch-timeout'],
-        maxMessageCount: flags['max-message-count'],
-        basePort: flags['base-port'],
-        tls: flags.tls,
-        logLevel: flags['log-level'] as 'warn',
-      },
-      (m) => this.progress(m),
-    );
-    this.log(`network created in ${result.dir} (channel ${result.channel})`);
+    const progress = (m: string) => this.progress(m);
+    const options = {
+      orgs: flags.orgs,
+      peersPerOrg: flags['peers-per-org'],
+      orderers: flags.orderers,
+      consensus: flags.consensus as 'solo',
+      channel: flags.channel,
+      batchTimeout: flags['batch-timeout'],
+      maxMessageCount: flags['max-message-count'],
+      basePort: flags['base-port'],
+      tls: flags.tls,
+      logLevel: flags['log-level'] as 'warn',
+      hosts: flags.host ?? [],
+    };
+    const result = flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress) : await initNetwork(args.dir, options, progress);
+    this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);
-    this.log(`next: weft network up ${args.dir}`);
+    const spread = result.nodes.some((n) => !isLoopbackHost(n.address.slice(0, n.address.lastIndexOf(':'))));
+    this.log(spread ? `next: copy ${args.dir} to each host, then run weft network up ${args.dir} on each` : `next: weft network up ${args.dir}`);
     return result;
   }
 }

@@ -17,7 +17,8 @@ export default class NetworkStatusCommand extends WeftCommand {
     const others = s.channels.filter((c) => c !== s.channel);
     this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}${others.length > 0 ? ` (also: ${others.join(', ')})` : ''}, TLS ${s.tls ? 'on' : 'off (peers)'}`);
     for (const n of [...s.orderers, ...s.peers]) {
-      const state = !n.running ? 'stopped' : n.healthy ? 'healthy' : 'unhealthy';
+      // A node on another host has no process here to see: only whether it answers.
+      const state = !n.running ? (n.onThisMachine ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
       this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${n.height ?? '-'}`);
     }
     for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${u.certPath}`);

@@ -1,18 +1,26 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { networkUp, type UpResult } from '../../services/network/network-control';
 
 export default class NetworkUp extends WeftCommand {
-  static override summary = 'Start every node of a network in the background and join them to the channel.';
+  static override summary = "Start a network's nodes in the background and join them to its channels.";
   static override description =
-    'Starts each orderer and peer as a background process (logs in <dir>/logs, pid files in <dir>/run), joins the orderers through the channel participation API and the peers through cscc JoinChain, waits until all are healthy, and prints the endpoints. Stop with `weft network down <dir>`.';
-  static override examples = ['<%= config.bin %> network up ./net', '<%= config.bin %> network up ./net --json'];
+    "Starts each orderer and peer whose host (network.yaml) is this machine as a background process (logs in <dir>/logs, pid files in <dir>/run), joins the orderers through the channel participation API and the peers through cscc JoinChain, waits until all are healthy, and prints the endpoints. On a network spread over several hosts (`weft network init --host`), copy the directory to each host and run `up` there. Stop with `weft network down <dir>`.";
+  static override examples = [
+    '<%= config.bin %> network up ./net',
+    '<%= config.bin %> network up ./net --json',
+    '<%= config.bin %> network up ./net --node orderer.example.com --node peer0.org1.example.com',
+  ];
   static override args = { dir: Args.string({ description: 'network directory (made by weft network init)', required: true }) };
+  static override flags = {
+    node: Flags.string({ description: 'start this node (repeatable) rather than every node whose host is this machine', multiple: true }),
+  };
 
   async run(): Promise<UpResult> {
-    const { args } = await this.parse(NetworkUp);
-    const result = await networkUp(args.dir, (m) => this.progress(m));
-    this.log(`network up, ${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')}`);
+    const { args, flags } = await this.parse(NetworkUp);
+    const result = await networkUp(args.dir, (m) => this.progress(m), flags.node);
+    const some = result.nodes.length < result.orderers.length + result.peers.length;
+    this.log(`network up${some ? ` here (${result.nodes.join(', ')})` : ''}, ${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')}`);
     for (const o of result.orderers) {
       this.log(`  orderer ${o.id.padEnd(28)} ${o.address}  (admin ${o.adminAddress}${o.operationsAddress ? `, operations ${o.operationsAddress}` : ''})`);
     }

@@ -9,7 +9,7 @@ import { PeerClient } from '../client/peer-client';
 import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
-import { NetworkLayout } from './network-layout';
+import { NetworkLayout, type NodeLayout } from './network-layout';
 import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
 import { waitFor } from './node-processes';
 
@@ -46,9 +46,11 @@ export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: Netw
 /**
  * Joins every orderer (channel participation API) and every peer of the layout (pass
  * `forChannel(channel)`: the member orgs' peers) that has not joined `channel` yet, from its
- * genesis block file, and waits until each of those peers holds the block.
+ * genesis block file, and waits until each of those peers holds the block. `among` limits it to
+ * those nodes (the ones `network up` runs on this machine).
  */
-export async function joinEveryNode(layout: NetworkLayout, channel: string, progress: Progress): Promise<void> {
+export async function joinEveryNode(layout: NetworkLayout, channel: string, progress: Progress, among?: ReadonlySet<string>): Promise<void> {
+  const picked = <T extends NodeLayout>(nodes: T[]): T[] => nodes.filter((n) => among === undefined || among.has(n.id));
   const file = layout.genesisBlockFileOf(channel);
   if (!fs.existsSync(file)) {
     throw new WeftError('GENESIS_BLOCK_MISSING', `channel ${channel} is listed in ${NETWORK_FILE}, but its genesis block ${file} is missing`, {
@@ -61,14 +63,14 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
     });
   }
   const genesis = fs.readFileSync(file);
-  for (const orderer of layout.orderers()) {
+  for (const orderer of picked(layout.orderers())) {
     const admin = new OrdererAdminClient(orderer, layout);
     if ((await admin.info(channel)) === undefined) {
       await admin.join(channel, genesis);
       progress(`${orderer.id} joined ${channel}`);
     }
   }
-  for (const peer of layout.peers()) {
+  for (const peer of picked(layout.peers())) {
     if (!(await peerChannels(layout, peer)).includes(channel)) {
       const client = new PeerClient(peer, layout.spec.tls);
       try {
@@ -79,7 +81,7 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
       progress(`${peer.id} joined ${channel}`);
     }
   }
-  for (const peer of layout.peers()) {
+  for (const peer of picked(layout.peers())) {
     await waitFor(peer, `at height ≥ 1 on ${channel}`, async () => (await peerChainInfo(layout, peer, channel)).height >= 1);
   }
 }

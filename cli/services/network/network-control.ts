@@ -3,50 +3,60 @@ import { OrdererAdminClient } from '../client/orderer-admin';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
 import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
+import { assertNoDrift } from './node-drift';
+import { isThisMachine } from './node-hosts';
+import { assertDataDirFree, assertStillRunning, nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
   readonly channel: string;
   /** Every channel of the network, the default one first. */
   readonly channels: string[];
+  /** The nodes this run looks after: those on this machine, or those `--node` named. */
+  readonly nodes: string[];
   readonly orderers: { id: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined }[];
   readonly peers: { id: string; mspId: string; address: string; operationsAddress: string | undefined }[];
 }
 
 /**
- * `weft network up`: starts every node in the background, waits until each serves, joins the
- * orderers (channel participation API) and the peers (cscc JoinChain) to every channel of the
- * network unless they already are, and waits until every peer has each genesis block. On failure
- * everything started here is stopped again.
+ * `weft network up`: starts the network's nodes that run on this machine (or those `only` names)
+ * in the background, waits until each serves, joins those orderers (channel participation API)
+ * and peers (cscc JoinChain) to every channel of the network unless they already are, and waits
+ * until each of those peers has each genesis block. On a network spread over several hosts, each
+ * host runs `up` for its own nodes. On failure everything started here is stopped again.
  */
-export async function networkUp(dir: string, progress: Progress): Promise<UpResult> {
+export async function networkUp(dir: string, progress: Progress, only?: readonly string[]): Promise<UpResult> {
   const layout = openNetwork(dir);
-  const running = layout.nodes().filter((n) => runningPid(n) !== undefined);
-  if (running.length === layout.nodes().length) {
-    throw new WeftError('NETWORK_ALREADY_UP', `the network in ${layout.dir} is already up`, {
+  const here = await nodesHere(layout, only);
+  const stopped = here.filter((n) => runningPid(n) === undefined);
+  if (stopped.length === 0) {
+    const what = here.length === layout.nodes().length ? `the network in ${layout.dir} is` : `${here.map((n) => n.id).join(', ')} ${here.length === 1 ? 'is' : 'are'}`;
+    throw new WeftError('NETWORK_ALREADY_UP', `${what} already up`, {
       suggestions: [`see it with: weft network status ${dir}`, `restart it with: weft network down ${dir} && weft network up ${dir}`],
     });
   }
+  assertNoDrift(layout, stopped);
+  for (const node of stopped) assertDataDirFree(node);
   const started: NodeLayout[] = [];
   try {
-    for (const node of layout.nodes()) {
-      if (runningPid(node) !== undefined) continue;
+    for (const node of stopped) {
       startNode(node);
       started.push(node);
     }
     progress(`started ${started.length} node processes (logs in ${layout.dir}/logs)`);
-    for (const orderer of layout.orderers()) {
+    for (const orderer of here.filter((n) => n.kind === 'orderer')) {
       const admin = new OrdererAdminClient(orderer, layout);
       await waitFor(orderer, 'serving its admin API', async () => (await admin.list(), true));
       if (orderer.operationsAddress !== undefined) await waitFor(orderer, 'healthy', () => nodeHealthy(orderer));
     }
-    for (const peer of layout.peers()) await waitFor(peer, 'healthy', () => nodeHealthy(peer));
-    const channel = layout.spec.channel.name;
-    for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress);
-    progress('all nodes healthy');
+    for (const peer of here.filter((n) => n.kind === 'peer')) await waitFor(peer, 'healthy', () => nodeHealthy(peer));
+    const ids = new Set(here.map((n) => n.id));
+    for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
+    assertStillRunning(started);
+    progress(here.length === layout.nodes().length ? 'all nodes healthy' : `${here.length} of the network's ${layout.nodes().length} nodes healthy on this machine`);
     return {
-      channel,
+      channel: layout.spec.channel.name,
       channels: layout.channels().map((c) => c.name),
+      nodes: here.map((n) => n.id),
       orderers: layout.orderers().map((o) => ({ id: o.id, address: o.address, adminAddress: o.adminAddress, operationsAddress: o.operationsAddress })),
       peers: layout.peers().map((p) => ({ id: p.id, mspId: p.mspId, address: p.address, operationsAddress: p.operationsAddress })),
     };
@@ -56,14 +66,50 @@ export async function networkUp(dir: string, progress: Progress): Promise<UpResu
   }
 }
 
+/** Whether each host of the network is this machine. */
+async function hostsHere(layout: NetworkLayout): Promise<Map<string, boolean>> {
+  const local = new Map<string, boolean>();
+  for (const host of new Set(layout.nodes().map((n) => n.host))) local.set(host, await isThisMachine(host));
+  return local;
+}
+
+/** The nodes of `all` that `ids` names (`--node`), in network order; an unknown name is an error. */
+function namedNodes(layout: NetworkLayout, all: readonly NodeLayout[], ids: readonly string[]): NodeLayout[] {
+  const unknown = ids.filter((id) => !all.some((n) => n.id === id));
+  if (unknown.length > 0) {
+    throw new WeftError('UNKNOWN_NODE', `the network has no node ${unknown.join(', ')}; its nodes: ${layout.nodes().map((n) => n.id).join(', ')}`, {
+      suggestions: [`list them with: weft network status ${layout.dir}`],
+    });
+  }
+  return all.filter((n) => ids.includes(n.id));
+}
+
+/** The nodes `only` names, or by default those whose host is this machine. */
+async function nodesHere(layout: NetworkLayout, only: readonly string[] | undefined): Promise<NodeLayout[]> {
+  const all = layout.nodes();
+  if (only !== undefined && only.length > 0) return namedNodes(layout, all, only);
+  const local = await hostsHere(layout);
+  const here = all.filter((n) => local.get(n.host));
+  if (here.length === 0) {
+    throw new WeftError('NO_NODES_HERE', `none of the network's nodes runs on this machine (their hosts: ${[...local.keys()].join(', ')})`, {
+      suggestions: ['run weft network up on the hosts network.yaml names, or pick nodes with --node <name>'],
+    });
+  }
+  return here;
+}
+
 export interface DownResult {
   readonly nodes: { id: string; result: 'stopped' | 'killed' | 'not-running' }[];
 }
 
-/** `weft network down`: SIGTERM to every node (peers first), SIGKILL after `graceMs`. */
-export async function networkDown(dir: string, graceMs: number, progress: Progress): Promise<DownResult> {
+/**
+ * `weft network down`: SIGTERM to every node running on this machine (peers first), or to those
+ * `only` names, SIGKILL after `graceMs`.
+ */
+export async function networkDown(dir: string, graceMs: number, progress: Progress, only?: readonly string[]): Promise<DownResult> {
   const layout = openNetwork(dir);
-  const order = [...layout.peers(), ...layout.orderers()];
+  const peersFirst = [...layout.peers(), ...layout.orderers()];
+  const order = only !== undefined && only.length > 0 ? namedNodes(layout, peersFirst, only) : peersFirst;
   const results = await Promise.all(order.map(async (n) => ({ id: n.id, result: await stopNode(n, graceMs) })));
   for (const r of results) if (r.result !== 'not-running') progress(`${r.id} ${r.result}`);
   return { nodes: results };
@@ -76,9 +122,13 @@ export interface NodeStatus {
   readonly address: string;
   readonly adminAddress?: string;
   readonly operationsAddress?: string;
+  /** Whether the operations endpoint serves HTTPS (a node away from loopback). */
+  readonly operationsTls?: boolean;
   readonly tlsRootCertPath: string;
   readonly configFile: string;
   readonly logFile: string;
+  /** Whether its host is this machine; a node elsewhere has no pid here and counts as running when it answers. */
+  readonly onThisMachine: boolean;
   readonly pid?: number;
   readonly running: boolean;
   readonly healthy: boolean;
@@ -100,12 +150,12 @@ export interface NetworkStatus {
   readonly users: { id: string; mspId: string; org: string; admin: boolean; certPath: string; keyPath: string; mspDir: string; tlsCertPath: string; tlsKeyPath: string }[];
 }
 
-async function nodeStatus(layout: NetworkLayout, node: NodeLayout): Promise<NodeStatus> {
-  const pid = runningPid(node);
+async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine: boolean): Promise<NodeStatus> {
+  const pid = onThisMachine ? runningPid(node) : undefined;
   const channel = layout.spec.channel.name;
   let healthy = false;
   let height: number | undefined;
-  if (pid !== undefined) {
+  if (pid !== undefined || !onThisMachine) {
     try {
       if (node.kind === 'orderer') {
         const info = await new OrdererAdminClient(node, layout).info(channel);
@@ -125,12 +175,13 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout): Promise<Node
     mspId: node.mspId,
     address: node.address,
     ...(node.adminAddress ? { adminAddress: node.adminAddress } : {}),
-    ...(node.operationsAddress ? { operationsAddress: node.operationsAddress } : {}),
+    ...(node.operationsAddress ? { operationsAddress: node.operationsAddress, operationsTls: node.operationsTls } : {}),
     tlsRootCertPath: node.tlsRootCertPath,
     configFile: node.configFile,
     logFile: node.logFile,
+    onThisMachine,
     ...(pid !== undefined ? { pid } : {}),
-    running: pid !== undefined,
+    running: pid !== undefined || (!onThisMachine && healthy),
     healthy,
     ...(height !== undefined ? { height } : {}),
   };
@@ -139,8 +190,9 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout): Promise<Node
 /** `weft network status`: what a client application needs to connect, and whether each node is up. */
 export async function networkStatus(dir: string, channel?: string): Promise<NetworkStatus> {
   const layout = openNetwork(dir).forChannel(channel);
-  const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n)));
-  const peers = await Promise.all(layout.peers().map((n) => nodeStatus(layout, n)));
+  const local = await hostsHere(layout);
+  const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
+  const peers = await Promise.all(layout.peers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
   return {
     dir: layout.dir,
     channel: layout.spec.channel.name,

@@ -8,7 +8,7 @@ import { mspTooling } from '../msp-tooling';
 import { isEmptyOrAbsent } from '../templates/render-tree';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
+import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
 
 /** What `weft network init` accepts (its flags). */
@@ -24,6 +24,8 @@ export const InitOptions = z
     basePort: z.number().int().min(1024).max(65000),
     tls: z.boolean(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+    /** `--host` values: `<host>` for every node, `<node>=<host>` for one (e.g. `peer0.org1.example.com=10.0.0.12`). */
+    hosts: z.array(z.string()).default([]),
   })
   .strict();
 export type InitOptions = z.input<typeof InitOptions>;
@@ -45,6 +47,8 @@ export interface InitResult {
   readonly networkFile: string;
   readonly genesisBlock: string;
   readonly channel: string;
+  /** Every channel, the default one first. */
+  readonly channels: string[];
   readonly nodes: { id: string; kind: string; address: string; configFile: string }[];
   readonly users: { id: string; mspId: string }[];
 }
@@ -69,6 +73,7 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
     port: take(),
     adminPort: take(),
   }));
+  const ordererDomain = 'example.com';
   const orgs = Array.from({ length: o.orgs }, (_, i) => ({
     name: `Org${i + 1}`,
     mspId: `Org${i + 1}MSP`,
@@ -78,13 +83,18 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
   }));
   // Taken last, so the ports of networks made before orderers had an operations server stay where they were.
   for (const orderer of orderers) Object.assign(orderer, { operationsPort: take() });
+  const nodes = new Map<string, { host: string }>([
+    ...orderers.map((n) => [`${n.name}.${ordererDomain}`, n] as const),
+    ...orgs.flatMap((org) => org.peers.map((n) => [`${n.name}.${org.domain}`, n] as const)),
+  ]);
+  assignHosts(nodes, o.hosts);
   return parseNetworkSpec(
     {
       version: 1,
       tls: o.tls,
       consensus: o.consensus,
       channel: { name: o.channel, batchTimeout: o.batchTimeout, maxMessageCount: o.maxMessageCount },
-      ordererOrg: { name: 'OrdererOrg', mspId: 'OrdererMSP', domain: 'example.com', orderers },
+      ordererOrg: { name: 'OrdererOrg', mspId: 'OrdererMSP', domain: ordererDomain, orderers },
       orgs,
       logLevel: o.logLevel,
     },
@@ -94,11 +104,51 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
 }
 
 /**
+ * Applies `--host` values: one without `=` sets every node's host, `<node>=<host>` one node's
+ * (winning over the first). Hosts are checked by network.yaml's schema afterwards.
+ */
+function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values: readonly string[]): void {
+  const everyNode = values.filter((v) => !v.includes('='));
+  if (everyNode.length > 1) {
+    throw new ConfigError('INIT_OPTIONS_INVALID', `--host without a node name sets every node's host, and was given ${everyNode.length} times (${everyNode.join(', ')})`, {
+      suggestions: ['name the node for each other host: --host peer0.org1.example.com=10.0.0.12'],
+    });
+  }
+  for (const node of nodes.values()) if (everyNode[0] !== undefined) node.host = everyNode[0];
+  for (const value of values.filter((v) => v.includes('='))) {
+    const [id, host] = [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)];
+    const node = nodes.get(id);
+    if (node === undefined) {
+      throw new ConfigError('INIT_OPTIONS_INVALID', `--host ${value}: the network has no node ${id} (its nodes: ${[...nodes.keys()].join(', ')})`, {
+        suggestions: ['use a node name from the list, as in: --host peer0.org1.example.com=10.0.0.12'],
+      });
+    }
+    node.host = host;
+  }
+}
+
+/**
  * `weft network init`: network.yaml (documented, validated by reading it back), crypto material in
- * cryptogen's layout, every node's config and the channel's genesis block. Refuses a non-empty
+ * cryptogen's layout, every node's config and each channel's genesis block. Refuses a non-empty
  * directory; on failure removes everything it wrote.
  */
 export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}): Promise<InitResult> {
+  return createNetwork(dir, () => specFromOptions(options), onStep);
+}
+
+/**
+ * `weft network init --from <file>`: the same from a network.yaml written by hand (Fabric's
+ * crypto-config.yaml and configtx.yaml in one): org names, MSP IDs, domains, peers, users, hosts,
+ * ports and channels as it says.
+ */
+export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}): Promise<InitResult> {
+  const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
+  const spec = () =>
+    readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
+  return createNetwork(dir, spec, onStep);
+}
+
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -106,7 +156,7 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
       suggestions: ['choose a new directory: weft network init <new-dir>', `or remove the old network first (weft network down ${dir} && rm -rf ${dir})`],
     });
   }
-  const spec = specFromOptions(options);
+  const spec = specOf();
   const existed = fs.existsSync(target);
   fs.mkdirSync(target, { recursive: true });
   try {
@@ -117,12 +167,18 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
 
     onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
     const { generator } = mspTooling();
+    // Each node's TLS certificate also names the host other machines reach it at.
+    const hostSans = (nodes: readonly { name: string; host: string }[]) => Object.fromEntries(nodes.map((n) => [n.name, [n.host]]));
+    const { orderers } = spec.ordererOrg;
     await generator.generateOrg(
-      { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: spec.ordererOrg.orderers.map((o) => o.name), users: ['Admin'] },
+      { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers) },
       target,
     );
     for (const org of spec.orgs) {
-      await generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users }, target);
+      await generator.generateOrg(
+        { domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers) },
+        target,
+      );
     }
 
     onStep('writing node configs');
@@ -132,15 +188,19 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
       fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by weft network init\n${stringify(config)}`);
     }
 
-    onStep(`building the genesis block of channel ${spec.channel.name}`);
-    fs.mkdirSync(path.dirname(layout.genesisBlockFile), { recursive: true });
-    fs.writeFileSync(layout.genesisBlockFile, channelGenesisBlock(layout, reread.channel));
+    for (const channel of layout.channels()) {
+      onStep(`building the genesis block of channel ${channel.name}`);
+      const file = layout.genesisBlockFileOf(channel.name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
+    }
 
     return {
       dir: target,
       networkFile: path.join(target, NETWORK_FILE),
       genesisBlock: layout.genesisBlockFile,
       channel: spec.channel.name,
+      channels: layout.channels().map((c) => c.name),
       nodes: layout.nodes().map((n) => ({ id: n.id, kind: n.kind, address: n.address, configFile: n.configFile })),
       users: layout.users().map((u) => ({ id: u.id, mspId: u.mspId })),
     };

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { WeftError } from '../../../core/errors';
 import type { ChannelSpec, NetworkSpec, OrdererSpec, PeerOrgSpec, PeerSpec } from './network-spec';
+import { isLoopbackHost } from './node-hosts';
 
 /** One node of the network with every path derived from network.yaml and the directory. */
 export interface NodeLayout {
@@ -9,10 +10,17 @@ export interface NodeLayout {
   readonly id: string;
   readonly mspId: string;
   readonly orgDomain: string;
+  /** Where other machines reach it (network.yaml's `host`). */
+  readonly host: string;
   /** `host:port` of its gRPC service. */
   readonly address: string;
   readonly adminAddress: string | undefined;
   readonly operationsAddress: string | undefined;
+  /**
+   * Whether its operations endpoint serves HTTPS: on a host away from loopback, where it listens on
+   * every interface, /metrics and /logspec then need a client certificate of its org's TLS CA.
+   */
+  readonly operationsTls: boolean;
   /** `organizations/<kind>Organizations/<domain>/<kind>s/<id>` (cryptogen layout). */
   readonly cryptoDir: string;
   readonly mspDir: string;
@@ -184,6 +192,7 @@ export class NetworkLayout {
     const id = `${o.name}.${this.spec.ordererOrg.domain}`;
     const cryptoDir = path.join(this.ordererOrgDir(), 'orderers', id);
     return this.node('orderer', id, this.spec.ordererOrg.mspId, this.spec.ordererOrg.domain, cryptoDir, {
+      host: o.host,
       address: `${o.host}:${o.port}`,
       adminAddress: `${o.host}:${o.adminPort}`,
       operationsAddress: o.operationsPort === undefined ? undefined : `${o.host}:${o.operationsPort}`,
@@ -194,6 +203,7 @@ export class NetworkLayout {
     const id = `${p.name}.${org.domain}`;
     const cryptoDir = path.join(this.peerOrgDir(org), 'peers', id);
     return this.node('peer', id, org.mspId, org.domain, cryptoDir, {
+      host: p.host,
       address: `${p.host}:${p.port}`,
       adminAddress: undefined,
       operationsAddress: `${p.host}:${p.operationsPort}`,
@@ -206,7 +216,7 @@ export class NetworkLayout {
     mspId: string,
     orgDomain: string,
     cryptoDir: string,
-    addresses: { address: string; adminAddress: string | undefined; operationsAddress: string | undefined },
+    addresses: { host: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined },
   ): NodeLayout {
     const nodeDir = path.join(this.dir, 'nodes', id);
     return {
@@ -215,6 +225,7 @@ export class NetworkLayout {
       mspId,
       orgDomain,
       ...addresses,
+      operationsTls: !isLoopbackHost(addresses.host),
       cryptoDir,
       mspDir: path.join(cryptoDir, 'msp'),
       tlsDir: path.join(cryptoDir, 'tls'),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
+import { NodeHost } from './node-hosts';
 
 /** The file that describes a network: everything else under the directory is derived from it. */
 export const NETWORK_FILE = 'network.yaml';
@@ -17,7 +18,8 @@ export const OrdererSpec = z
   .object({
     /** Host label; the node's name is `<name>.<ordererOrg.domain>`. */
     name: hostLabel,
-    host: z.string().min(1).default('127.0.0.1'),
+    /** Where other machines reach the node (DNS name or IPv4 address); 127.0.0.1 for a one-machine network. */
+    host: NodeHost.default('127.0.0.1'),
     /** AtomicBroadcast gRPC (Broadcast/Deliver). */
     port,
     /** Channel participation API (mutual TLS, orderer org admin). */
@@ -31,7 +33,8 @@ export type OrdererSpec = z.infer<typeof OrdererSpec>;
 export const PeerSpec = z
   .object({
     name: hostLabel,
-    host: z.string().min(1).default('127.0.0.1'),
+    /** Where other machines reach the node (DNS name or IPv4 address); 127.0.0.1 for a one-machine network. */
+    host: NodeHost.default('127.0.0.1'),
     /** Endorser, Deliver and Gateway gRPC. */
     port,
     /** Operations HTTP server: /healthz, /metrics. */
@@ -113,10 +116,25 @@ export const NetworkSpec = z
       claim(o.adminPort, `${o.name} adminPort`, ['ordererOrg', 'orderers', i, 'adminPort']);
       if (o.operationsPort !== undefined) claim(o.operationsPort, `${o.name} operationsPort`, ['ordererOrg', 'orderers', i, 'operationsPort']);
     });
+    // Names that commands (--org, --node) and the crypto material's folders tell orgs and nodes apart by.
+    const once = (taken: Set<string>, value: string, where: (string | number)[], what: string) => {
+      if (taken.has(value)) ctx.addIssue({ code: 'custom', path: where, message: `${what} ${value} is used twice` });
+      taken.add(value);
+    };
+    const orderers = new Set<string>();
+    spec.ordererOrg.orderers.forEach((o, i) => once(orderers, o.name, ['ordererOrg', 'orderers', i, 'name'], 'orderer name'));
     const mspIds = new Set([spec.ordererOrg.mspId]);
+    const orgNamesSeen = new Set<string>();
+    const domains = new Set([spec.ordererOrg.domain]);
     spec.orgs.forEach((org, i) => {
       if (mspIds.has(org.mspId)) ctx.addIssue({ code: 'custom', path: ['orgs', i, 'mspId'], message: `MSP id ${org.mspId} is used twice` });
       mspIds.add(org.mspId);
+      once(orgNamesSeen, org.name, ['orgs', i, 'name'], 'org name');
+      once(domains, org.domain, ['orgs', i, 'domain'], 'domain');
+      const peers = new Set<string>();
+      org.peers.forEach((p, j) => once(peers, p.name, ['orgs', i, 'peers', j, 'name'], 'peer name'));
+      const users = new Set<string>();
+      org.users.forEach((u, j) => once(users, u, ['orgs', i, 'users', j], 'user name'));
       if (!org.users.includes('Admin')) ctx.addIssue({ code: 'custom', path: ['orgs', i, 'users'], message: 'must include Admin' });
       org.peers.forEach((p, j) => {
         claim(p.port, `${p.name}.${org.domain} port`, ['orgs', i, 'peers', j, 'port']);
@@ -140,15 +158,23 @@ export function parseNetworkSpec(raw: unknown, where: string, suggestions?: stri
 
 /** Reads `<dir>/network.yaml`. */
 export function loadNetworkSpec(dir: string): NetworkSpec {
-  const file = path.join(dir, NETWORK_FILE);
+  return readNetworkSpecFile(
+    path.join(dir, NETWORK_FILE),
+    () =>
+      new ConfigError('NETWORK_NOT_FOUND', `${path.resolve(dir)} is not a Weft network directory: ${NETWORK_FILE} is missing`, {
+        dir,
+        suggestions: ['pass the directory given to `weft network init`', 'create a network with: weft network init <dir>'],
+      }),
+  );
+}
+
+/** Reads and checks a network.yaml file; `missing` is the error when it cannot be read, `suggestions` the remedies when it is invalid. */
+export function readNetworkSpecFile(file: string, missing: () => ConfigError, suggestions?: string[]): NetworkSpec {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError('NETWORK_NOT_FOUND', `${path.resolve(dir)} is not a Weft network directory: ${NETWORK_FILE} is missing`, {
-      dir,
-      suggestions: ['pass the directory given to `weft network init`', 'create a network with: weft network init <dir>'],
-    });
+    throw missing();
   }
   let raw: unknown;
   try {
@@ -156,5 +182,5 @@ export function loadNetworkSpec(dir: string): NetworkSpec {
   } catch (err) {
     throw new ConfigError('NETWORK_SPEC_INVALID', `${file} is not valid YAML: ${(err as Error).message}`, { file });
   }
-  return parseNetworkSpec(raw, file);
+  return parseNetworkSpec(raw, file, suggestions);
 }

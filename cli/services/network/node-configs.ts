@@ -3,6 +3,7 @@ import { parseNodeConfig } from '../../../core/node/config';
 import { toOrdererNodeConfig } from '../../../core/orderer/orderer-config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import type { NetworkLayout, NodeLayout } from './network-layout';
+import { listenAddressFor } from './node-hosts';
 
 /**
  * The YAML config of each node, derived from network.yaml. Paths are relative to the config file,
@@ -40,13 +41,18 @@ function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, 
       ordering: { plugin: 'orderer-solo', options: {} },
     },
     orderer: {
-      listenAddress: node.address,
+      listenAddress: listenAddressFor(node.address),
       tls: { cert: tlsCert, key: tlsKey, clientAuthRequired: false, clientRootCAs: [] },
       admin: {
-        listenAddress: node.adminAddress,
+        listenAddress: listenAddressFor(node.adminAddress!),
         tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] },
       },
-      ...(node.operationsAddress === undefined ? {} : { operations: { listenAddress: node.operationsAddress } }),
+      ...(node.operationsAddress !== undefined && {
+        operations: {
+          listenAddress: listenAddressFor(node.operationsAddress),
+          ...(node.operationsTls && { tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] } }),
+        },
+      }),
     },
   };
 }
@@ -61,7 +67,7 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
       runtime: { plugin: 'runtime-isolated-vm', options: {} },
     },
     peer: {
-      listenAddress: node.address,
+      listenAddress: listenAddressFor(node.address),
       externalAddress: node.address,
       tls: tls
         ? {
@@ -80,7 +86,17 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
           ...(tls ? { tlsRootCertFile: rel(node, p.tlsRootCertPath), serverNameOverride: p.id } : {}),
         })),
       },
-      operations: { listenAddress: node.operationsAddress },
+      operations: {
+        listenAddress: listenAddressFor(node.operationsAddress!),
+        ...(node.operationsTls && {
+          tls: {
+            enabled: true,
+            certFile: rel(node, path.join(node.tlsDir, 'server.crt')),
+            keyFile: rel(node, path.join(node.tlsDir, 'server.key')),
+            rootCertFiles: [rel(node, node.tlsRootCertPath)],
+          },
+        }),
+      },
     },
   };
 }

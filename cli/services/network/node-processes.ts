@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { WeftError } from '../../../core/errors';
+import { DataDirLock } from '../../../core/node/data-dir-lock';
 import { NODE_PROCESS_FLAGS } from '../../../core/node/node-flags';
 import { weftRoot } from '../repo-root';
 import type { NodeLayout } from './network-layout';
@@ -71,10 +74,35 @@ function isNodeProcess(pid: number, node: NodeLayout): boolean {
   }
 }
 
-/** The pid of the node's running process, if any (a stale pid file is ignored). */
+/**
+ * The pid of the node's running process, if any: the one `weft network up` started (a stale pid
+ * file is ignored), or one started another way, such as `weft peer start --config …` by hand, which
+ * holds the node's data directory. So status sees it, up leaves it be and down stops it.
+ */
 export function runningPid(node: NodeLayout): number | undefined {
   const pid = readPid(node);
-  return pid !== undefined && isNodeProcess(pid, node) ? pid : undefined;
+  if (pid !== undefined && isNodeProcess(pid, node)) return pid;
+  const holder = DataDirLock.holderOf(node.dataDir);
+  return holder !== undefined && holder.holder === nodeHolder(node) && isAlive(holder.pid) ? holder.pid : undefined;
+}
+
+/** How a running node names itself as its data directory's holder. */
+function nodeHolder(node: NodeLayout): string {
+  return `${node.kind} ${node.id}`;
+}
+
+/**
+ * Refuses to start a node whose data directory something other than the node holds, such as
+ * `weft peer rebuild-dbs`: the node would only exit on the lock.
+ */
+export function assertDataDirFree(node: NodeLayout): void {
+  const holder = DataDirLock.holderOf(node.dataDir);
+  if (holder === undefined || holder.holder === nodeHolder(node)) return;
+  throw new WeftError('NODE_DATA_DIR_IN_USE', `${node.id} cannot start: its data directory ${node.dataDir} is in use by ${holder.holder} (pid ${holder.pid}, since ${holder.since})`, {
+    node: node.id,
+    owner: holder,
+    suggestions: [`let ${holder.holder} finish, or stop process ${holder.pid}, then run weft network up again`],
+  });
 }
 
 /** Starts the node in the background, output appended to its log file, pid in its pid file. */
@@ -133,18 +161,25 @@ export async function stopNode(node: NodeLayout, graceMs = 10_000): Promise<'sto
   return 'killed';
 }
 
-/** GET http://<operations>/healthz: true on 200. */
+/**
+ * GET /healthz on the node's operations endpoint (HTTPS where it serves TLS, trusting its org's TLS
+ * CA for its node name, as the CLI's gRPC clients do): true on 200.
+ */
 export function nodeHealthy(node: NodeLayout): Promise<boolean> {
   if (node.operationsAddress === undefined) return Promise.resolve(false);
   const i = node.operationsAddress.lastIndexOf(':');
+  const target = { host: node.operationsAddress.slice(0, i), port: Number(node.operationsAddress.slice(i + 1)), path: '/healthz', timeout: 2000 };
   return new Promise((resolve) => {
-    const req = http.get(
-      { host: node.operationsAddress!.slice(0, i), port: Number(node.operationsAddress!.slice(i + 1)), path: '/healthz', timeout: 2000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
+    const answered = (res: http.IncomingMessage): void => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    };
+    const req = node.operationsTls
+      ? https.get(
+          { ...target, ca: fs.readFileSync(node.tlsRootCertPath), servername: node.id, checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert) },
+          answered,
+        )
+      : http.get(target, answered);
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
   });
@@ -158,12 +193,7 @@ export async function waitFor(node: NodeLayout, what: string, check: () => Promi
   for (;;) {
     if (await check().catch(() => false)) return;
     const pid = readPid(node);
-    if (pid !== undefined && !isNodeProcess(pid, node)) {
-      throw new WeftError('NODE_EXITED', `${node.id} exited before it was ${what}. Last lines of ${node.logFile}:\n${logTail(node)}`, {
-        node: node.id,
-        suggestions: [`read the whole log: ${node.logFile}`, 'a port may be taken: re-create the network with another --base-port'],
-      });
-    }
+    if (pid !== undefined && !isNodeProcess(pid, node)) throw exitedError(node, `before it was ${what}`);
     if (Date.now() > deadline) {
       throw new WeftError('NODE_TIMEOUT', `${node.id} was not ${what} after ${timeoutMs / 1000}s. Last lines of ${node.logFile}:\n${logTail(node)}`, {
         node: node.id,
@@ -172,4 +202,20 @@ export async function waitFor(node: NodeLayout, what: string, check: () => Promi
     }
     await sleep(150);
   }
+}
+
+/**
+ * Throws if a node started by this command has exited since. A process of another network on the
+ * same ports answers the checks `waitFor` makes, while the node started here exits, unable to bind.
+ */
+export function assertStillRunning(nodes: readonly NodeLayout[]): void {
+  const gone = nodes.find((n) => runningPid(n) === undefined);
+  if (gone !== undefined) throw exitedError(gone, 'after it started');
+}
+
+function exitedError(node: NodeLayout, when: string): WeftError {
+  return new WeftError('NODE_EXITED', `${node.id} exited ${when}. Last lines of ${node.logFile}:\n${logTail(node)}`, {
+    node: node.id,
+    suggestions: [`read the whole log: ${node.logFile}`, 'a port may be taken: re-create the network with another --base-port'],
+  });
 }

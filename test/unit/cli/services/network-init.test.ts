@@ -1,13 +1,14 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadNodeConfig } from '../../../../core/node/config';
 import { toOrdererNodeConfig } from '../../../../core/orderer/orderer-config';
 import { parsePeerConfig } from '../../../../core/peer/peer-config';
 import { parseConfigBlock } from '../../../../core/protocol/config-parse';
 import { loadSigningIdentity } from '../../../../plugins/msp-x509';
-import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
+import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile } from '../../../../cli/services/network/network-init';
 import { NetworkLayout } from '../../../../cli/services/network/network-layout';
 import { loadNetworkSpec } from '../../../../cli/services/network/network-spec';
 
@@ -80,6 +81,106 @@ describe('initNetwork', () => {
     expect(spec.tls).toBe(false);
     const peer = new NetworkLayout(dir, spec).peers()[0]!;
     expect(parsePeerConfig(loadNodeConfig(peer.configFile)).peer.tls.enabled).toBe(false);
+  });
+
+  it('places nodes on the hosts --host names: certificates, listen and advertised addresses, the genesis block', async () => {
+    const dir = path.join(tmp, 'hosts');
+    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 24000, hosts: ['10.1.2.3', 'peer0.org2.example.com=vm2.internal', 'orderer.example.com=127.0.0.5'] });
+    const layout = new NetworkLayout(dir, loadNetworkSpec(dir));
+    const [org1, org2] = layout.peers();
+    expect(layout.nodes().map((n) => n.host)).toEqual(['127.0.0.5', '10.1.2.3', 'vm2.internal']);
+
+    // A loopback host keeps its own address; any other listens on every interface and advertises its host.
+    const orderer = toOrdererNodeConfig(loadNodeConfig(layout.orderers()[0]!.configFile));
+    expect(orderer.orderer.listenAddress).toBe('127.0.0.5:24000');
+    expect(orderer.orderer.admin?.listenAddress).toBe('127.0.0.5:24001');
+    const peer = parsePeerConfig(loadNodeConfig(org1!.configFile));
+    expect(peer.peer).toMatchObject({ listenAddress: '0.0.0.0:24002', externalAddress: '10.1.2.3:24002', operations: { listenAddress: '0.0.0.0:24003' } });
+    // Listening on every interface, its operations endpoint serves TLS: /metrics and /logspec for its org's TLS client certificates.
+    expect(peer.peer.operations?.tls).toEqual({
+      enabled: true,
+      certFile: path.join(org1!.tlsDir, 'server.crt'),
+      keyFile: path.join(org1!.tlsDir, 'server.key'),
+      rootCertFiles: [org1!.tlsRootCertPath],
+      clientAuthRequired: false,
+    });
+    expect(orderer.orderer.operations?.tls).toBeUndefined();
+    expect(peer.peer.gateway.peers.map((p) => p.address)).toEqual(['vm2.internal:24004']);
+
+    const tlsCert = (node: typeof org1) => new X509Certificate(fs.readFileSync(path.join(node!.tlsDir, 'server.crt')));
+    expect(tlsCert(org1).checkIP('10.1.2.3')).toBe('10.1.2.3');
+    expect(tlsCert(org2).checkHost('vm2.internal')).toBe('vm2.internal');
+    expect(tlsCert(org1).checkHost('vm2.internal')).toBeUndefined();
+    expect(tlsCert(layout.orderers()[0]).checkIP('127.0.0.5')).toBe('127.0.0.5');
+
+    // Peers find the orderer, and each other's anchor peers, at these hosts through the channel config.
+    const config = JSON.stringify(parseConfigBlock(fs.readFileSync(layout.genesisBlockFile)));
+    expect(config).toContain('127.0.0.5:24000');
+    expect(config).toContain('vm2.internal');
+  });
+
+  it('rejects --host values it cannot place, writing nothing', async () => {
+    const dir = path.join(tmp, 'badhosts');
+    const init = (hosts: string[]) => initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 25000, hosts });
+    await expect(init(['10.0.0.1', '10.0.0.2'])).rejects.toMatchObject({ code: 'INIT_OPTIONS_INVALID', message: expect.stringContaining('given 2 times') });
+    await expect(init(['peer9.org1.example.com=10.0.0.1'])).rejects.toMatchObject({
+      message: expect.stringContaining('no node peer9.org1.example.com (its nodes: orderer.example.com, peer0.org1.example.com, peer0.org2.example.com)'),
+    });
+    await expect(init(['peer0.org1.example.com=not_a host'])).rejects.toThrow(/orgs\.0\.peers\.0\.host: a DNS name or an IPv4 address/);
+    await expect(init(['::1'])).rejects.toThrow(/host: a DNS name or an IPv4 address \(for IPv6, use a DNS name\)/);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('init --from builds a hand-written network.yaml: its org names, domains, users, hosts and channels', async () => {
+    const file = path.join(tmp, 'my-network.yaml');
+    const peer = (name: string, port: number, host?: string) => ({ name, ...(host ? { host } : {}), port, operationsPort: port + 1 });
+    const spec = {
+      version: 1,
+      channel: { name: 'trade', batchTimeout: '500ms', maxMessageCount: 10 },
+      otherChannels: [{ name: 'audit', batchTimeout: '1s', maxMessageCount: 5, orgs: ['Acme'] }],
+      ordererOrg: { name: 'Ordering', mspId: 'OrderingMSP', domain: 'ordering.test', orderers: [{ name: 'osn1', port: 26000, adminPort: 26001, operationsPort: 26002 }] },
+      orgs: [
+        { name: 'Acme', mspId: 'AcmeMSP', domain: 'acme.test', peers: [peer('p0', 26010), peer('p1', 26012)], users: ['Admin', 'Alice'] },
+        { name: 'Beta', mspId: 'BetaMSP', domain: 'beta.test', peers: [peer('p0', 26020, 'beta.internal')] },
+      ],
+    };
+    fs.writeFileSync(file, stringifyYaml(spec));
+    const dir = path.join(tmp, 'from');
+    const result = await initNetworkFromFile(dir, file);
+    expect(result.channels).toEqual(['trade', 'audit']);
+    expect(result.nodes.map((n) => [n.id, n.address])).toEqual([
+      ['osn1.ordering.test', '127.0.0.1:26000'],
+      ['p0.acme.test', '127.0.0.1:26010'],
+      ['p1.acme.test', '127.0.0.1:26012'],
+      ['p0.beta.test', 'beta.internal:26020'],
+    ]);
+    expect(result.users.map((u) => u.id)).toEqual(['Admin@acme.test', 'Alice@acme.test', 'Admin@beta.test', 'User1@beta.test']);
+
+    const layout = new NetworkLayout(dir, loadNetworkSpec(dir));
+    expect(loadSigningIdentity(layout.users()[1]!.mspDir, 'AcmeMSP').mspId).toBe('AcmeMSP');
+    expect(new X509Certificate(fs.readFileSync(path.join(layout.peers()[2]!.tlsDir, 'server.crt'))).checkHost('beta.internal')).toBe('beta.internal');
+    // Each channel's genesis block has its member orgs only.
+    const members = (channel: string) => parseConfigBlock(fs.readFileSync(layout.genesisBlockFileOf(channel))).applicationOrgs.map((o) => o.mspId);
+    expect(members('trade')).toEqual(['AcmeMSP', 'BetaMSP']);
+    expect(members('audit')).toEqual(['AcmeMSP']);
+    expect(loadNetworkSpec(dir).otherChannels).toEqual([{ name: 'audit', batchTimeout: '1s', maxMessageCount: 5, orgs: ['Acme'] }]);
+  });
+
+  it('init --from refuses a network.yaml that names an org, domain or node twice, or that cannot be read, writing nothing', async () => {
+    const file = path.join(tmp, 'twice.yaml');
+    const org = (name: string, domain: string, mspId: string, port: number) => ({ name, mspId, domain, peers: [{ name: 'peer0', port, operationsPort: port + 1 }] });
+    const write = (orgs: unknown[], orderers = [{ name: 'orderer', port: 27000, adminPort: 27001 }]) =>
+      fs.writeFileSync(file, stringifyYaml({ version: 1, channel: { name: 'c', batchTimeout: '1s', maxMessageCount: 1 }, ordererOrg: { mspId: 'OMSP', domain: 'o.test', orderers }, orgs }));
+    const dir = path.join(tmp, 'never');
+    write([org('A', 'a.test', 'AMSP', 27010), org('A', 'b.test', 'BMSP', 27020)]);
+    await expect(initNetworkFromFile(dir, file)).rejects.toThrow(/orgs\.1\.name: org name A is used twice/);
+    await expect(initNetworkFromFile(dir, file)).rejects.toMatchObject({ code: 'NETWORK_SPEC_INVALID', details: { suggestions: [expect.stringContaining('start from a network.yaml that weft network init wrote')] } });
+    write([org('A', 'a.test', 'AMSP', 27010), org('B', 'a.test', 'BMSP', 27020)]);
+    await expect(initNetworkFromFile(dir, file)).rejects.toThrow(/orgs\.1\.domain: domain a\.test is used twice/);
+    write([{ ...org('A', 'a.test', 'AMSP', 27010), peers: [{ name: 'peer0', port: 27010, operationsPort: 27011 }, { name: 'peer0', port: 27012, operationsPort: 27013 }] }]);
+    await expect(initNetworkFromFile(dir, file)).rejects.toThrow(/orgs\.0\.peers\.1\.name: peer name peer0 is used twice/);
+    await expect(initNetworkFromFile(dir, path.join(tmp, 'absent.yaml'))).rejects.toMatchObject({ code: 'NETWORK_SPEC_NOT_FOUND' });
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   it('refuses a non-empty directory and leaves it untouched', async () => {
