@@ -66,8 +66,13 @@ describe('Deliver BEST_EFFORT on a failed chain', () => {
       expect(stored).toMatchObject({ blocks: [0, 1], status: Status.SUCCESS });
 
       // A follower's stream waits past the stored blocks; removing the channel ends it.
-      const following = deliver(client, seekEnvelope(signer, 'ch1', 'oldest', 'max', 'block', false, { bestEffort: true }));
-      await new Promise((r) => setTimeout(r, 500));
+      let storedSeen!: () => void;
+      const waitingPastStored = new Promise<void>((resolve) => (storedSeen = resolve));
+      const following = deliver(client, seekEnvelope(signer, 'ch1', 'oldest', 'max', 'block', false, { bestEffort: true }), undefined, (txIds) => {
+        if (txIds.length === 2) storedSeen();
+        return false;
+      });
+      await waitingPastStored;
       expect((await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/ch1')).status).toBe(204);
       expect(await following).toMatchObject({ blocks: [0, 1], status: Status.SERVICE_UNAVAILABLE });
     } finally {

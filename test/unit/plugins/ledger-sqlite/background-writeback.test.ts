@@ -84,7 +84,7 @@ describe('ledger-sqlite background writeback', () => {
     const store = provider.stores[0]!;
     for (let b = 0; b < 6; b++) ledger.commit(block(chain, 100, 1_000_000)); // ~0.4 MB of state WAL per block
     await until('WAL syncs', () => store.writeback.syncs().wal >= 3);
-    await new Promise((r) => setTimeout(r, 100)); // its last look after the last commit
+    await new Promise((r) => setTimeout(r, 500)); // its last look after the last commit, with room for a loaded host
     expect(store.writeback.syncs().database).toBe(0);
     const walSyncs = store.writeback.syncs().wal;
     // ~7 MB of WAL in all (values in the state, the blocks and the history), synced every 1 MiB.

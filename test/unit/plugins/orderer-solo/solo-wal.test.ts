@@ -61,7 +61,7 @@ describe('SoloWal', () => {
   });
 
   it('group-commits appends that arrive within its window: they become durable together', async () => {
-    const { wal } = SoloWal.open(dir, true, 200);
+    const { wal } = SoloWal.open(dir, true, 1000); // a window wide enough that a loaded host still fits the next two appends in it
     const settled = new Set<number>();
     const append = (i: number) => wal.append(record(i)).then(() => settled.add(i));
     const first = append(1);
