@@ -5,7 +5,7 @@ import { deployChaincode, type DeployResult } from '../../services/chaincode/dep
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeDeploy extends WeftCommand {
-  static override summary = 'Package, install on every peer, approve for every org and commit a chaincode, in one command.';
+  static override summary = 'Package, install, approve and commit a chaincode in one command, as every org whose keys the network directory holds.';
   static override examples = [
     '<%= config.bin %> chaincode deploy ./net chaincode-examples/asset-transfer --name basic',
     `<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --version 2.0 --policy "OR('Org1MSP.peer','Org2MSP.peer')"`,
@@ -28,7 +28,12 @@ export default class ChaincodeDeploy extends WeftCommand {
       { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], label: flags.label },
       (m) => this.progress(m),
     );
-    this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is committed on ${result.installedOn.length} peers`);
+    if (!result.committed) {
+      this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is approved by ${result.approvedBy.join(', ')}; waiting for ${result.waitingFor.join(', ')}`);
+      this.log(`next, on ${result.waitingFor.length === 1 ? 'its host' : 'their hosts'}: weft chaincode deploy <dir> <same source> --name ${result.name} --version ${result.version} --sequence ${result.sequence}`);
+      return result;
+    }
+    this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is committed; installed here on ${result.installedOn.join(', ')}`);
     this.log(`try: weft chaincode query ${args.dir} --name ${result.name} <function> [args...]`);
     return result;
   }

@@ -2,7 +2,7 @@ import { WeftCommand } from '../../base-command';
 import { channelFlag, networkDirArg } from '../../common-flags';
 import { blockToJson } from '../../services/block/block-json';
 import { fetchBlock } from '../../services/block/block-source';
-import { openNetwork, peerChainInfo } from '../../services/network/network-access';
+import { openNetwork, peerChainInfo, readingPeer } from '../../services/network/network-access';
 
 export default class ChannelInfo extends WeftCommand {
   static override summary = "Show the channel's height, current block hash and configuration (orgs, orderers, batch settings).";
@@ -14,7 +14,7 @@ export default class ChannelInfo extends WeftCommand {
     const { args, flags } = await this.parse(ChannelInfo);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const channel = layout.spec.channel.name;
-    const info = await peerChainInfo(layout, layout.peers()[0]!, channel);
+    const info = await peerChainInfo(layout, readingPeer(layout), channel);
     const config = await fetchBlock(layout, 'config');
     const decoded = blockToJson(config.bytes).transactions[0]?.config;
     this.log(`channel ${channel}: height ${info.height}, current block hash ${info.currentBlockHash}`);

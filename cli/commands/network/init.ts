@@ -58,7 +58,7 @@ export default class NetworkInit extends WeftCommand {
     this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);
     const spread = result.nodes.some((n) => !isLoopbackHost(n.address.slice(0, n.address.lastIndexOf(':'))));
-    this.log(spread ? `next: copy ${args.dir} to each host, then run weft network up ${args.dir} on each` : `next: weft network up ${args.dir}`);
+    this.log(spread ? `next: give each host a copy of ${args.dir} (weft network export ${args.dir} <out> --org <org> holds one org's keys only), then run weft network up there` : `next: weft network up ${args.dir}`);
     return result;
   }
 }

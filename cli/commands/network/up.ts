@@ -5,7 +5,7 @@ import { networkUp, type UpResult } from '../../services/network/network-control
 export default class NetworkUp extends WeftCommand {
   static override summary = "Start a network's nodes in the background and join them to its channels.";
   static override description =
-    "Starts each orderer and peer whose host (network.yaml) is this machine as a background process (logs in <dir>/logs, pid files in <dir>/run), joins the orderers through the channel participation API and the peers through cscc JoinChain, waits until all are healthy, and prints the endpoints. On a network spread over several hosts (`weft network init --host`), copy the directory to each host and run `up` there. Stop with `weft network down <dir>`.";
+    "Starts each orderer and peer whose host (network.yaml) is this machine, and whose keys the directory holds, as a background process (logs in <dir>/logs, pid files in <dir>/run), joins the orderers through the channel participation API and the peers through cscc JoinChain, waits until all are healthy, and prints the endpoints. On a network spread over several hosts (`weft network init --host`), give each host a copy (`weft network export --org` for one with its orgs' keys only) and run `up` there. Stop with `weft network down <dir>`.";
   static override examples = [
     '<%= config.bin %> network up ./net',
     '<%= config.bin %> network up ./net --json',

@@ -3,7 +3,7 @@ import { getLastConfigIndex } from '../../../core/protocol/block';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { PeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
-import { peerAdmin, peerChainInfo } from '../network/network-access';
+import { channelReader, peerChainInfo, readingPeer } from '../network/network-access';
 
 /** `newest`, `oldest`, `config` (the latest config block) or a block number. */
 export type BlockRef = 'newest' | 'oldest' | 'config' | number;
@@ -20,7 +20,7 @@ export function parseBlockRef(text: string): BlockRef {
  * Reads a committed block from a peer (qscc GetBlockByNumber): the peer's copy carries the
  * validation flags it wrote, which the orderer's does not.
  */
-export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = layout.peers()[0]!): Promise<{ number: number; bytes: Uint8Array }> {
+export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = readingPeer(layout)): Promise<{ number: number; bytes: Uint8Array }> {
   const channel = layout.spec.channel.name;
   const { height } = await peerChainInfo(layout, peer, channel);
   let number: number;
@@ -39,7 +39,7 @@ export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: Nod
 async function blockBytes(layout: NetworkLayout, peer: NodeLayout, channel: string, n: number): Promise<Uint8Array> {
   const client = new PeerClient(peer, layout.spec.tls);
   try {
-    return await client.call(peerAdmin(layout, peer).signer, channel, 'qscc', ['GetBlockByNumber', channel, String(n)]);
+    return await client.call(channelReader(layout, peer, channel).signer, channel, 'qscc', ['GetBlockByNumber', channel, String(n)]);
   } finally {
     client.close();
   }

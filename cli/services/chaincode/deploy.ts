@@ -1,5 +1,7 @@
 import { ChaincodeError } from '../../../core/errors';
 import type { NetworkLayout } from '../network/network-layout';
+import type { PeerOrgSpec } from '../network/network-spec';
+import { orgsWithKeysHere } from '../network/org-keys';
 import { approve, checkCommitReadiness, commit, install, queryCommitted, type ChaincodeDefinition } from './lifecycle';
 import { loadOrBuildPackage } from './package-project';
 
@@ -19,40 +21,59 @@ export interface DeployResult {
   readonly sequence: number;
   readonly packageId: string;
   readonly installedOn: string[];
+  /** The orgs this run approved for: those whose keys this directory holds. */
   readonly approvedBy: string[];
-  readonly commitTransactionId: string;
+  /** Whether the definition is committed; false while orgs whose keys are elsewhere have yet to approve. */
+  readonly committed: boolean;
+  /** The orgs whose approval is missing, when not committed: each runs the same deploy on its own host. */
+  readonly waitingFor: string[];
+  readonly commitTransactionId?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * `weft chaincode deploy`: package (unless given a package file) → install on every peer →
- * approve for every org → check commit readiness → commit → wait until every peer sees the
- * definition. What Fabric's `network.sh deployCC` does in a dozen peer commands.
+ * `weft chaincode deploy`: package (unless given a package file) → install on the peers → approve
+ * for the orgs → check commit readiness → commit → wait until every peer sees the definition. What
+ * Fabric's `network.sh deployCC` does in a dozen peer commands. It acts as the orgs whose keys this
+ * directory holds: all of them in the directory init made; in an org's export (`weft network
+ * export`) only that org, which installs and approves, and the last org to approve commits.
  */
 export async function deployChaincode(layout: NetworkLayout, source: string, o: DeployOptions, progress: (m: string) => void): Promise<DeployResult> {
+  const orgs = orgsWithKeysHere(layout);
+  if (orgs.length === 0) {
+    throw new ChaincodeError('NO_ORG_KEYS_HERE', `this network directory holds no Admin key of channel ${layout.spec.channel.name}'s orgs (${layout.spec.orgs.map((x) => x.mspId).join(', ')})`, {
+      suggestions: ['deploy from a directory that holds a member org\'s keys'],
+    });
+  }
   const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`);
   progress(`packaged ${pkg.packageId}`);
-  const peers = layout.peers();
+  const peers = orgs.flatMap((org) => layout.peersOf(org));
   await Promise.all(peers.map((p) => install(layout, p, pkg.bytes, pkg.packageId)));
   progress(`installed on ${peers.map((p) => p.id).join(', ')}`);
 
-  const firstOrg = layout.spec.orgs[0]!;
+  const firstOrg = orgs[0]!;
   const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
   const sequence = o.sequence ?? (committed === undefined ? 1 : committed.sequence + 1);
   const def: ChaincodeDefinition = { name: o.name, version: o.version, sequence, policy: o.policy, initRequired: o.initRequired };
+  const result = { name: o.name, version: o.version, sequence, packageId: pkg.packageId, installedOn: peers.map((p) => p.id), approvedBy: orgs.map((x) => x.mspId) };
 
   // Each org's approval is its own transaction; submitted together they share one block.
   await Promise.all(
-    layout.spec.orgs.map(async (org) => {
+    orgs.map(async (org) => {
       await approve(layout, org, def, pkg.packageId);
       progress(`approved by ${org.mspId} (sequence ${sequence})`);
     }),
   );
   // Each approval returned once its own org's peer committed it; the committing peers (one per org
-  // endorses the commit) may still be a block behind, so readiness is asked of every org until all agree.
-  const approvals = await readinessOnEveryOrg(layout, def);
+  // endorses the commit) may still be a block behind, so readiness is asked of each org here until all agree.
+  const approvals = await readinessOn(layout, orgs, def);
   const missing = Object.entries(approvals).filter(([, ok]) => !ok).map(([msp]) => msp);
+  const elsewhere = missing.filter((msp) => !orgs.some((x) => x.mspId === msp));
+  if (missing.length > 0 && missing.length === elsewhere.length) {
+    progress(`waiting for ${elsewhere.join(', ')} to approve: run the same deploy on ${elsewhere.length === 1 ? 'its host' : 'their hosts'}; the last org to approve commits`);
+    return { ...result, committed: false, waitingFor: elsewhere };
+  }
   if (missing.length > 0) {
     throw new ChaincodeError('NOT_READY', `chaincode ${o.name} sequence ${sequence} is not approved by ${missing.join(', ')}`, {
       approvals,
@@ -62,34 +83,30 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   const { transactionId } = await commit(layout, firstOrg, def);
   progress(`committed in transaction ${transactionId}`);
 
-  // The Gateway returned once its own peer committed; wait for the others before reporting success.
-  for (const peer of peers) {
-    const org = layout.spec.orgs.find((x) => x.mspId === peer.mspId)!;
+  // The Gateway returned once its own peer committed; wait for the others (any member may ask: Readers).
+  for (const peer of layout.peers()) {
     const deadline = Date.now() + 30_000;
-    while ((await queryCommitted(layout, org, o.name, peer))[0]?.sequence !== sequence) {
+    while ((await queryCommitted(layout, firstOrg, o.name, peer))[0]?.sequence !== sequence) {
       if (Date.now() > deadline) throw new ChaincodeError('COMMIT_NOT_SEEN', `${peer.id} has not seen ${o.name} sequence ${sequence} after 30 s`, { peer: peer.id });
       await sleep(100);
     }
   }
-  return {
-    name: o.name,
-    version: o.version,
-    sequence,
-    packageId: pkg.packageId,
-    installedOn: peers.map((p) => p.id),
-    approvedBy: layout.spec.orgs.map((x) => x.mspId),
-    commitTransactionId: transactionId,
-  };
+  return { ...result, committed: true, waitingFor: [], commitTransactionId: transactionId };
 }
 
-/** Commit readiness as every org's peer sees it, polled for up to 10 s until all of them report every approval. */
-async function readinessOnEveryOrg(layout: NetworkLayout, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
+/**
+ * Commit readiness as the peers of `orgs` see it, polled for up to 10 s until they report every
+ * approval, or at least those of `orgs` (the others may come later, from their own hosts).
+ */
+async function readinessOn(layout: NetworkLayout, orgs: readonly PeerOrgSpec[], def: ChaincodeDefinition): Promise<Record<string, boolean>> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const views = await Promise.all(layout.spec.orgs.map((org) => checkCommitReadiness(layout, org, def)));
+    const views = await Promise.all(orgs.map((org) => checkCommitReadiness(layout, org, def)));
     const merged: Record<string, boolean> = {};
     for (const view of views) for (const [msp, ok] of Object.entries(view)) merged[msp] = (merged[msp] ?? true) && ok;
     if (Object.values(merged).every(Boolean) || Date.now() > deadline) return merged;
+    // With orgs elsewhere, done once every org here sees each approval made here.
+    if (orgs.length < layout.spec.orgs.length && orgs.every((org) => merged[org.mspId] === true)) return merged;
     await sleep(100);
   }
 }

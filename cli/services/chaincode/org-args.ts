@@ -1,10 +1,11 @@
 import { ConfigError } from '../../../core/errors';
 import { NetworkLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
+import { orgsWithKeysHere } from '../network/org-keys';
 
-/** `--org` (name, MSP ID or domain) to the org's spec; the first org when absent. */
+/** `--org` (name, MSP ID or domain) to the org's spec; when absent, the first org whose keys this directory holds. */
 export function resolveOrg(layout: NetworkLayout, ref: string | undefined): PeerOrgSpec {
-  if (ref === undefined) return layout.spec.orgs[0]!;
+  if (ref === undefined) return orgsWithKeysHere(layout)[0] ?? layout.spec.orgs[0]!;
   const org = layout.findOrg(ref);
   if (org === undefined && new NetworkLayout(layout.dir, layout.networkSpec).findOrg(ref) !== undefined) {
     throw new ConfigError('ORG_NOT_IN_CHANNEL', `org "${ref}" is not a member of channel ${layout.spec.channel.name}; its orgs are ${layout.spec.orgs.map((o) => o.name).join(', ')}`, {

@@ -4,6 +4,7 @@ import type { Signer } from '../../../core/protocol/signer';
 import { resolveOrg } from '../chaincode/org-args';
 import { mspTooling } from '../msp-tooling';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
+import { keyHere, keyNotHere } from '../network/org-keys';
 
 /** A user of the network that can sign: its files and a signer over its key. */
 export interface ClientIdentity {
@@ -29,7 +30,9 @@ export function resolveUser(layout: NetworkLayout, org: string | undefined, user
   return layout.user(spec, found);
 }
 
+/** The user's signer; `KEY_NOT_HERE` when this directory does not hold its key (an export for other orgs). */
 export function loadClientIdentity(user: UserLayout): ClientIdentity {
+  if (!keyHere(user.keyPath)) throw keyNotHere(user, user.keyPath);
   const signer = mspTooling().msp.loadSigningIdentity(user.mspDir, user.mspId);
   return { user, signer, certPem: fs.readFileSync(user.certPath), keyPem: fs.readFileSync(user.keyPath) };
 }

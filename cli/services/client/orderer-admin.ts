@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { OrdererError } from '../../../core/errors';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import { keyHere, keyNotHere } from '../network/org-keys';
 
 export interface ParticipationChannel {
   readonly name: string;
@@ -87,6 +88,7 @@ export class OrdererAdminClient {
     layout: NetworkLayout,
   ) {
     const admin = layout.ordererAdmin();
+    if (!keyHere(admin.tlsKeyPath)) throw keyNotHere(admin, admin.tlsKeyPath);
     this.endpoint = {
       address: node.adminAddress!,
       ca: fs.readFileSync(node.tlsRootCertPath),

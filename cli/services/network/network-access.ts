@@ -4,6 +4,7 @@ import { toHex } from '../../../core/protocol/bytes';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { PeerClient } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
+import { keyHere, orgsWithKeysHere } from './org-keys';
 import { loadNetworkSpec } from './network-spec';
 
 export type Progress = (message: string) => void;
@@ -31,11 +32,28 @@ export async function peerChannels(layout: NetworkLayout, peer: NodeLayout): Pro
   }
 }
 
+/**
+ * An identity that may read `channel` on any of its peers (its Readers): the peer's own org Admin
+ * when its key is here, else the Admin of another member org whose key is (an exported directory).
+ */
+export function channelReader(layout: NetworkLayout, peer: NodeLayout, channel: string): ClientIdentity {
+  const own = layout.networkSpec.orgs.find((o) => o.mspId === peer.mspId)!;
+  if (keyHere(layout.user(own, 'Admin').keyPath)) return loadClientIdentity(layout.user(own, 'Admin'));
+  const member = orgsWithKeysHere(layout.forChannel(channel))[0];
+  return loadClientIdentity(layout.user(member ?? own, 'Admin'));
+}
+
+/** The peer a command reads from by default: the first of the first org whose keys are here. */
+export function readingPeer(layout: NetworkLayout): NodeLayout {
+  const org = orgsWithKeysHere(layout)[0];
+  return org === undefined ? layout.peers()[0]! : layout.peersOf(org)[0]!;
+}
+
 /** The peer's ledger height and current block hash for a channel (qscc GetChainInfo). */
 export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, channel: string): Promise<{ height: number; currentBlockHash: string }> {
   const client = new PeerClient(peer, layout.spec.tls);
   try {
-    const payload = await client.call(peerAdmin(layout, peer).signer, channel, 'qscc', ['GetChainInfo', channel]);
+    const payload = await client.call(channelReader(layout, peer, channel).signer, channel, 'qscc', ['GetChainInfo', channel]);
     const info = BlockchainInfo.deserializeBinary(payload);
     return { height: info.getHeight(), currentBlockHash: toHex(info.getCurrentblockhash_asU8()) };
   } finally {

@@ -10,7 +10,8 @@ import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
+import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { keyHere, keyNotHere } from './org-keys';
 import { waitFor } from './node-processes';
 
 /** A channel's genesis block: the layout's orgs, each org's first peer as its anchor peer. */
@@ -111,6 +112,7 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   if (known === layout.spec.channel) {
     throw new WeftError('CHANNEL_EXISTS', `channel ${channel.name} is this network's default channel`, { suggestions: [`see it with: weft channel info ${dir}`] });
   }
+  assertJoinKeysHere(layout, channel.orgs === undefined ? layout.spec.orgs : layout.spec.orgs.filter((o) => channel.orgs!.includes(o.name)));
   const file = layout.genesisBlockFileOf(channel.name);
   if (known === undefined) {
     const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
@@ -128,6 +130,16 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   const updated = openNetwork(dir).forChannel(channel.name);
   await joinEveryNode(updated, channel.name, progress);
   return { channel: channel.name, genesisBlock: file, nodes: updated.nodes().map((n) => n.id) };
+}
+
+/**
+ * Creating a channel joins every orderer and every member org's peers: it acts as the orderer org's
+ * Admin and each member's. Checked before anything is written, so an org's export refuses at once.
+ */
+function assertJoinKeysHere(layout: NetworkLayout, members: readonly PeerOrgSpec[]): void {
+  const admins = [layout.ordererAdmin(), ...members.map((o) => layout.user(o, 'Admin'))];
+  const missing = admins.find((a) => !keyHere(a.keyPath) || !keyHere(a.tlsKeyPath));
+  if (missing !== undefined) throw keyNotHere(missing, keyHere(missing.keyPath) ? missing.tlsKeyPath : missing.keyPath);
 }
 
 /** Org references (name, MSP ID or domain) as the org names network.yaml uses, each once, in network order. */

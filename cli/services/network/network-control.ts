@@ -5,6 +5,7 @@ import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
 import { isThisMachine } from './node-hosts';
+import { keyHere, nodeKeysHere, ordererAdminHere } from './org-keys';
 import { assertDataDirFree, assertStillRunning, nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
@@ -84,15 +85,33 @@ function namedNodes(layout: NetworkLayout, all: readonly NodeLayout[], ids: read
   return all.filter((n) => ids.includes(n.id));
 }
 
-/** The nodes `only` names, or by default those whose host is this machine. */
+/**
+ * The nodes `only` names, or by default those whose host is this machine and whose keys this
+ * directory holds (a `weft network export` copy runs its own orgs' nodes only).
+ */
 async function nodesHere(layout: NetworkLayout, only: readonly string[] | undefined): Promise<NodeLayout[]> {
   const all = layout.nodes();
-  if (only !== undefined && only.length > 0) return namedNodes(layout, all, only);
+  if (only !== undefined && only.length > 0) {
+    const named = namedNodes(layout, all, only);
+    const keyless = named.filter((n) => !nodeKeysHere(layout, n));
+    if (keyless.length > 0) {
+      throw new WeftError('NODE_KEYS_NOT_HERE', `this network directory holds no keys for ${keyless.map((n) => `${n.id} (${n.mspId})`).join(', ')}`, {
+        nodes: keyless.map((n) => n.id),
+        suggestions: [`run it from a directory that holds its org's keys: weft network export ${layout.dir} <out> --org ${keyless[0]!.mspId}`],
+      });
+    }
+    return named;
+  }
   const local = await hostsHere(layout);
-  const here = all.filter((n) => local.get(n.host));
+  const onThisMachine = all.filter((n) => local.get(n.host));
+  const here = onThisMachine.filter((n) => nodeKeysHere(layout, n));
   if (here.length === 0) {
-    throw new WeftError('NO_NODES_HERE', `none of the network's nodes runs on this machine (their hosts: ${[...local.keys()].join(', ')})`, {
-      suggestions: ['run weft network up on the hosts network.yaml names, or pick nodes with --node <name>'],
+    const why =
+      onThisMachine.length === 0
+        ? `none of the network's nodes runs on this machine (their hosts: ${[...local.keys()].join(', ')})`
+        : `this network directory holds the keys of none of the nodes on this machine (${onThisMachine.map((n) => n.id).join(', ')})`;
+    throw new WeftError('NO_NODES_HERE', why, {
+      suggestions: ['run weft network up on the hosts network.yaml names, from a directory with their orgs\' keys, or pick nodes with --node <name>'],
     });
   }
   return here;
@@ -127,7 +146,10 @@ export interface NodeStatus {
   readonly tlsRootCertPath: string;
   readonly configFile: string;
   readonly logFile: string;
-  /** Whether its host is this machine; a node elsewhere has no pid here and counts as running when it answers. */
+  /**
+   * Whether its host is this machine. A node elsewhere, or one whose keys this directory does not
+   * hold (run from another org's directory), has no pid here and counts as running when it answers.
+   */
   readonly onThisMachine: boolean;
   readonly pid?: number;
   readonly running: boolean;
@@ -151,15 +173,20 @@ export interface NetworkStatus {
 }
 
 async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine: boolean): Promise<NodeStatus> {
-  const pid = onThisMachine ? runningPid(node) : undefined;
+  // A node this directory holds no keys for runs from another org's directory, even on this machine:
+  // like a node on another host, it has no pid here and counts as running when it answers.
+  const runFromHere = onThisMachine && nodeKeysHere(layout, node);
+  const pid = runFromHere ? runningPid(node) : undefined;
   const channel = layout.spec.channel.name;
   let healthy = false;
   let height: number | undefined;
-  if (pid !== undefined || !onThisMachine) {
+  if (pid !== undefined || !runFromHere) {
     try {
       if (node.kind === 'orderer') {
-        const info = await new OrdererAdminClient(node, layout).info(channel);
-        healthy = node.operationsAddress === undefined || (await nodeHealthy(node));
+        // Without the orderer Admin's key (a peer org's export), its health is all there is to ask.
+        const admin = ordererAdminHere(layout) ? new OrdererAdminClient(node, layout) : undefined;
+        const info = await admin?.info(channel);
+        healthy = node.operationsAddress === undefined ? admin !== undefined : await nodeHealthy(node);
         height = info?.height;
       } else {
         healthy = await nodeHealthy(node);
@@ -181,7 +208,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     logFile: node.logFile,
     onThisMachine,
     ...(pid !== undefined ? { pid } : {}),
-    running: pid !== undefined || (!onThisMachine && healthy),
+    running: pid !== undefined || (!runFromHere && healthy),
     healthy,
     ...(height !== undefined ? { height } : {}),
   };
@@ -202,7 +229,8 @@ export async function networkStatus(dir: string, channel?: string): Promise<Netw
     genesisBlock: layout.genesisBlockFile,
     orderers,
     peers,
-    users: layout.users().map((u) => ({
+    // Those that can sign from here: in an exported directory, its own orgs' users.
+    users: layout.users().filter((u) => keyHere(u.keyPath)).map((u) => ({
       id: u.id,
       mspId: u.mspId,
       org: u.org,

@@ -1,0 +1,118 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../../../core/errors';
+import { isEmptyOrAbsent } from '../templates/render-tree';
+import { openNetwork, type Progress } from './network-access';
+import type { NetworkLayout } from './network-layout';
+import { NETWORK_FILE } from './network-spec';
+
+export interface ExportResult {
+  readonly dir: string;
+  /** MSP IDs of the orgs whose keys the directory holds. */
+  readonly orgs: string[];
+  /** The nodes whose config and keys it holds: the ones to run from it. */
+  readonly nodes: string[];
+  /** Private keys copied, and private keys left behind (other orgs' and every CA's). */
+  readonly keysCopied: number;
+  readonly keysLeftOut: number;
+}
+
+interface OrgRef {
+  readonly mspId: string;
+  /** Its folder under organizations/, whose keys go along. */
+  readonly dir: string;
+}
+
+/** A private key by cryptogen's names: an MSP keystore entry, a CA's `priv_sk`, a TLS `*.key`. */
+function isPrivateKey(file: string): boolean {
+  return path.basename(path.dirname(file)) === 'keystore' || path.basename(file) === 'priv_sk' || file.endsWith('.key');
+}
+
+/** A CA's own signing key (`ca/priv_sk`, `tlsca/priv_sk`): nodes and clients never need it. */
+function isCaKey(file: string): boolean {
+  return ['ca', 'tlsca'].includes(path.basename(path.dirname(file)));
+}
+
+/** `--org` values (peer orgs and the orderer org, by name, MSP ID or domain) to orgs; unknown ones are an error. */
+function resolveOrgs(layout: NetworkLayout, refs: readonly string[]): OrgRef[] {
+  const orderer = layout.spec.ordererOrg;
+  const all: (OrgRef & { names: string[] })[] = [
+    { mspId: orderer.mspId, dir: layout.ordererOrgDir(), names: [orderer.name, orderer.mspId, orderer.domain] },
+    ...layout.spec.orgs.map((o) => ({ mspId: o.mspId, dir: layout.peerOrgDir(o), names: [o.name, o.mspId, o.domain] })),
+  ];
+  if (refs.length === 0) {
+    throw new ConfigError('NO_ORG_GIVEN', 'name the orgs whose keys the directory takes with --org (repeatable)', {
+      suggestions: [`one of: ${all.map((o) => o.mspId).join(', ')}`],
+    });
+  }
+  return refs.map((ref) => {
+    const found = all.find((o) => o.names.some((n) => n.toLowerCase() === ref.toLowerCase()));
+    if (found === undefined) {
+      throw new ConfigError('UNKNOWN_ORG', `no org "${ref}" in this network; it has ${all.map((o) => `${o.names[0]} (${o.mspId})`).join(', ')}`, {
+        suggestions: [`use --org ${all[1]?.mspId ?? all[0]!.mspId}`],
+      });
+    }
+    return { mspId: found.mspId, dir: found.dir };
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+/**
+ * `weft network export`: a copy of the network directory for the hosts of some orgs. It holds
+ * network.yaml, the genesis blocks, every org's certificates (what a node needs to verify the others
+ * and dial them over TLS), and the private keys and node configs of the named orgs only: no other
+ * org's keys and no CA's key. Each org then keeps its keys to itself, as in a Fabric network.
+ * Written into a temporary sibling and renamed into place, so a failure leaves nothing behind.
+ */
+export function exportNetwork(dir: string, out: string, orgRefs: readonly string[], progress: Progress): ExportResult {
+  const layout = openNetwork(dir);
+  const orgs = resolveOrgs(layout, orgRefs);
+  const dest = path.resolve(out);
+  if (!isEmptyOrAbsent(dest)) {
+    throw new ConfigError('TARGET_NOT_EMPTY', `${dest} already exists and is not empty; export never overwrites`, {
+      target: dest,
+      suggestions: ['choose another directory', `remove ${dest} first if you mean to replace it`],
+    });
+  }
+  if (dest === layout.dir || dest.startsWith(layout.dir + path.sep)) {
+    throw new ConfigError('TARGET_INSIDE_NETWORK', `${dest} is inside the network directory ${layout.dir}; export to a directory beside it`, { target: dest });
+  }
+  const mspIds = new Set(orgs.map((o) => o.mspId));
+  const keyDirs = orgs.map((o) => o.dir + path.sep);
+  const nodes = layout.nodes().filter((n) => mspIds.has(n.mspId));
+
+  let keysCopied = 0;
+  let keysLeftOut = 0;
+  const blocks = layout.channels().map((c) => layout.genesisBlockFileOf(c.name)).filter((f) => fs.existsSync(f));
+  const picked: string[] = [path.join(layout.dir, NETWORK_FILE), ...blocks];
+  for (const file of filesUnder(layout.organizationsDir)) {
+    if (!isPrivateKey(file)) picked.push(file);
+    else if (!isCaKey(file) && keyDirs.some((d) => file.startsWith(d))) {
+      picked.push(file);
+      keysCopied++;
+    } else keysLeftOut++;
+  }
+  picked.push(...nodes.map((n) => n.configFile));
+
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(path.dirname(dest), `.${path.basename(dest)}-`));
+  try {
+    for (const file of picked) {
+      const target = path.join(tmp, path.relative(layout.dir, file));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.copyFileSync(file, target);
+      // Keys stay 0600; every other file keeps its mode too.
+      fs.chmodSync(target, fs.statSync(file).mode & 0o777);
+    }
+    if (fs.existsSync(dest)) fs.rmdirSync(dest);
+    fs.renameSync(tmp, dest);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  progress(`wrote ${dest}: ${[...mspIds].join(', ')} keys (${keysCopied}), every org's certificates, ${nodes.length} node configs`);
+  return { dir: dest, orgs: [...mspIds], nodes: nodes.map((n) => n.id), keysCopied, keysLeftOut };
+}

@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../../../core/errors';
+import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
+import type { PeerOrgSpec } from './network-spec';
+
+/**
+ * Which private keys a network directory holds. `weft network init` writes every org's; a directory
+ * from `weft network export` holds only its orgs' keys, so commands act as the orgs whose keys are
+ * here and say so when asked to act as another.
+ */
+
+/** Whether the file at `keyPath` is here; a missing key is how an exported directory looks. */
+export function keyHere(keyPath: string): boolean {
+  return fs.existsSync(keyPath);
+}
+
+/** Whether this directory holds the keys `node` runs with: its signing key, and its TLS key when TLS is on. */
+export function nodeKeysHere(layout: NetworkLayout, node: NodeLayout): boolean {
+  const keystore = path.join(node.mspDir, 'keystore');
+  const signing = fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
+  return signing && (!layout.spec.tls || keyHere(path.join(node.tlsDir, 'server.key')));
+}
+
+/** The peer orgs whose Admin can sign from this directory, in network order. */
+export function orgsWithKeysHere(layout: NetworkLayout): PeerOrgSpec[] {
+  return layout.spec.orgs.filter((org) => keyHere(layout.user(org, 'Admin').keyPath));
+}
+
+/** Whether the orderer org's Admin (channel participation API, over mutual TLS) can act from here. */
+export function ordererAdminHere(layout: NetworkLayout): boolean {
+  const admin = layout.ordererAdmin();
+  return keyHere(admin.keyPath) && keyHere(admin.tlsKeyPath);
+}
+
+/** The typed error for acting as a user whose key this directory does not hold. */
+export function keyNotHere(user: Pick<UserLayout, 'id' | 'mspId'>, keyPath: string): ConfigError {
+  return new ConfigError('KEY_NOT_HERE', `this network directory holds no private key for ${user.id} (${user.mspId}): ${keyPath} is absent`, {
+    user: user.id,
+    mspId: user.mspId,
+    file: keyPath,
+    suggestions: [`run this where ${user.mspId}'s keys are: the directory weft network init made, or one weft network export made with --org ${user.mspId}`],
+  });
+}

@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findFreePorts } from '../../../cli/services/free-ports';
+import { REPO, runCli, type CliResult } from './run-cli';
+
+interface NodeStatus {
+  id: string;
+  running: boolean;
+  healthy: boolean;
+  height?: number;
+}
+
+/**
+ * Each org runs its part of the network from its own directory (`weft network export`), holding
+ * its own keys and no other org's, as Fabric orgs do. Org1's directory also holds the orderer
+ * org's keys; Org2's holds Org2's only. Every node is a real process; the directories share
+ * nothing but the network's public material.
+ */
+describe('weft network export: one directory per org (real processes)', () => {
+  let tmp: string;
+  let net: string;
+  let org1: string;
+  let org2: string;
+  const json = (r: CliResult): Record<string, unknown> => {
+    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const errorOf = (r: CliResult): { code: string; message: string } => {
+    expect(r.code).not.toBe(0);
+    return (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+  };
+  const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-orgdirs-'));
+    net = path.join(tmp, 'net');
+    org1 = path.join(tmp, 'org1');
+    org2 = path.join(tmp, 'org2');
+    const base = await findFreePorts(7);
+    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+  });
+  afterAll(async () => {
+    for (const dir of [org2, org1]) await runCli(['network', 'down', dir, '--grace', '5']);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("export writes each org's directory; up there starts the nodes whose keys it holds", async () => {
+    const one = json(await runCli(['network', 'export', net, org1, '--org', 'Org1MSP', '--org', 'OrdererMSP', '--json']));
+    expect(one).toMatchObject({ orgs: ['Org1MSP', 'OrdererMSP'], nodes: ['orderer.example.com', 'peer0.org1.example.com'] });
+    const two = json(await runCli(['network', 'export', net, org2, '--org', 'Org2', '--json']));
+    expect(two).toMatchObject({ orgs: ['Org2MSP'], nodes: ['peer0.org2.example.com'] });
+
+    expect(errorOf(await runCli(['network', 'up', org2, '--node', 'peer0.org1.example.com', '--json']))).toMatchObject({
+      code: 'NODE_KEYS_NOT_HERE',
+      message: expect.stringContaining('peer0.org1.example.com (Org1MSP)'),
+    });
+    expect(json(await runCli(['network', 'up', org1, '--json'])).nodes).toEqual(['orderer.example.com', 'peer0.org1.example.com']);
+    expect(json(await runCli(['network', 'up', org2, '--json'])).nodes).toEqual(['peer0.org2.example.com']);
+
+    // Org2 sees the whole network: peers' heights through its own Admin (a channel reader), the
+    // orderer's health only (its participation API takes the orderer org's Admin).
+    const s = json(await runCli(['network', 'status', org2, '--json'])) as { orderers: NodeStatus[]; peers: NodeStatus[]; users: { id: string }[] };
+    expect(s.orderers.map((n) => [n.id, n.running, n.healthy, n.height])).toEqual([['orderer.example.com', true, true, undefined]]);
+    expect(s.peers.map((n) => [n.id, n.running, n.healthy, n.height])).toEqual([
+      ['peer0.org1.example.com', true, true, 1],
+      ['peer0.org2.example.com', true, true, 1],
+    ]);
+    expect(s.users.map((u) => u.id)).toEqual(['Admin@org2.example.com', 'User1@org2.example.com']);
+  });
+
+  it('deploy approves for the orgs whose keys are here; the last org to approve commits', async () => {
+    const first = json(await runCli(['chaincode', 'deploy', org1, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
+    expect(first).toMatchObject({ sequence: 1, installedOn: ['peer0.org1.example.com'], approvedBy: ['Org1MSP'], committed: false, waitingFor: ['Org2MSP'] });
+    const second = json(await runCli(['chaincode', 'deploy', org2, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
+    expect(second).toMatchObject({ sequence: 1, installedOn: ['peer0.org2.example.com'], approvedBy: ['Org2MSP'], committed: true, waitingFor: [] });
+    expect(second.commitTransactionId).toMatch(/^[0-9a-f]{64}$/);
+  }, 400_000);
+
+  it("transacts as each org from its own directory, and refuses to sign as another org", async () => {
+    // Both orgs endorse (the default policy); each signs from its own directory.
+    json(await runCli(['chaincode', 'invoke', org2, '--name', 'basic', 'CreateAsset', 'a1', 'red', '5', 'Tom', '100', '--json']));
+    const read = json(await runCli(['chaincode', 'query', org1, '--name', 'basic', 'ReadAsset', 'a1', '--json']));
+    expect(read.json).toMatchObject({ ID: 'a1', Owner: 'Tom' });
+    // Reading commands ask the directory's own org's peer, as its own Admin.
+    const info = json(await runCli(['channel', 'info', org2, '--json'])) as { height: number; configBlock: number };
+    expect(info.height).toBeGreaterThanOrEqual(5); // genesis, two approvals, the commit, CreateAsset
+    expect(info.configBlock).toBe(0);
+    const list = json(await runCli(['channel', 'list', org2, '--json'])) as { nodes: unknown[] };
+    expect(list.nodes).toEqual([{ id: 'peer0.org2.example.com', kind: 'peer', channels: ['mychannel'] }]);
+
+    expect(errorOf(await runCli(['chaincode', 'invoke', org2, '--name', 'basic', '--org', 'Org1', 'CreateAsset', 'a2', 'blue', '1', 'Ann', '1', '--json']))).toMatchObject({
+      code: 'KEY_NOT_HERE',
+      message: expect.stringContaining('User1@org1.example.com (Org1MSP)'),
+    });
+    expect(errorOf(await runCli(['channel', 'create', org2, 'second', '--json']))).toMatchObject({ code: 'KEY_NOT_HERE', message: expect.stringContaining('Admin@example.com (OrdererMSP)') });
+    expect(fs.readFileSync(path.join(org2, 'network.yaml'), 'utf8')).not.toContain('second');
+  });
+
+  it("down in Org2's directory stops Org2's node only", async () => {
+    const down = json(await runCli(['network', 'down', org2, '--json'])) as { nodes: { id: string; result: string }[] };
+    expect(down.nodes.filter((n) => n.result !== 'not-running').map((n) => n.id)).toEqual(['peer0.org2.example.com']);
+    const s = json(await runCli(['network', 'status', org1, '--json'])) as { orderers: NodeStatus[]; peers: NodeStatus[] };
+    expect([...s.orderers, ...s.peers].map((n) => [n.id, n.running])).toEqual([
+      ['orderer.example.com', true],
+      ['peer0.org1.example.com', true],
+      ['peer0.org2.example.com', false],
+    ]);
+  });
+});
