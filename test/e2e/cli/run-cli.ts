@@ -14,13 +14,16 @@ export interface CliResult {
 }
 
 /** Runs the real `weft` CLI from the TypeScript sources (bin/dev.js) in a child process. */
-export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; netns?: string } = {}): Promise<CliResult> {
   return runNode([DEV, ...args], options);
 }
 
-export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** Runs Node with `args`; inside network namespace `netns` (a host of ../netns-hosts.ts) when given. */
+export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; netns?: string } = {}): Promise<CliResult> {
+  const node = [process.execPath, '--no-node-snapshot', ...args];
+  const [command, ...rest] = options.netns === undefined ? node : ['ip', 'netns', 'exec', options.netns, ...node];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', ...args], {
+    const child = spawn(command!, rest, {
       cwd: options.cwd ?? REPO,
       env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NetnsHosts } from '../netns-hosts';
+import { REPO, runCli, type CliResult } from './run-cli';
+
+interface NodeStatus {
+  id: string;
+  running: boolean;
+  healthy: boolean;
+  onThisMachine: boolean;
+  height?: number;
+}
+
+/**
+ * A network on three hosts that share nothing but a LAN: each host is a network namespace with its
+ * own address, and the orderer org, Org1 and Org2 each run their nodes there from their own
+ * directory (`weft network export`), holding their own keys only. Nodes listen on the default
+ * ports on every host, as on real machines; every connection between them crosses the bridge.
+ */
+describe('weft network on three hosts (network namespaces, real processes)', () => {
+  let hosts: NetnsHosts;
+  let tmp: string;
+  const dirs: Record<'orderer' | 'org1' | 'org2', string> = { orderer: '', org1: '', org2: '' };
+  const on = { orderer: '', org1: '', org2: '' };
+  const json = (r: CliResult): Record<string, unknown> => {
+    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
+
+  beforeAll(async () => {
+    hosts = NetnsHosts.create(3);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-netns-'));
+    const net = path.join(tmp, 'net');
+    const [h1, h2, h3] = hosts.hosts;
+    [on.orderer, on.org1, on.org2] = [h1!.ns, h2!.ns, h3!.ns];
+    const placed = [`orderer.example.com=${h1!.address}`, `peer0.org1.example.com=${h2!.address}`, `peer0.org2.example.com=${h3!.address}`];
+    json(await runCli(['network', 'init', net, '--batch-timeout', '250ms', ...placed.flatMap((h) => ['--host', h]), '--json']));
+    for (const [who, org] of [['orderer', 'OrdererMSP'], ['org1', 'Org1MSP'], ['org2', 'Org2MSP']] as const) {
+      dirs[who] = path.join(tmp, who);
+      json(await runCli(['network', 'export', net, dirs[who], '--org', org, '--json']));
+    }
+  });
+  afterAll(async () => {
+    for (const who of ['org2', 'org1', 'orderer'] as const) await runCli(['network', 'down', dirs[who], '--grace', '5'], { netns: on[who] });
+    hosts.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('each host starts its own nodes from its own directory; status sees every host', async () => {
+    const misplaced = await runCli(['network', 'up', dirs.orderer, '--json'], { netns: on.org1 });
+    expect(JSON.parse(misplaced.stdout).error).toMatchObject({ code: 'NO_NODES_HERE' });
+
+    expect(json(await runCli(['network', 'up', dirs.orderer, '--json'], { netns: on.orderer })).nodes).toEqual(['orderer.example.com']);
+    expect(json(await runCli(['network', 'up', dirs.org1, '--json'], { netns: on.org1 })).nodes).toEqual(['peer0.org1.example.com']);
+    expect(json(await runCli(['network', 'up', dirs.org2, '--json'], { netns: on.org2 })).nodes).toEqual(['peer0.org2.example.com']);
+
+    const s = json(await runCli(['network', 'status', dirs.org2, '--json'], { netns: on.org2 })) as { orderers: NodeStatus[]; peers: NodeStatus[] };
+    expect([...s.orderers, ...s.peers].map((n) => [n.id, n.onThisMachine, n.running, n.healthy, n.height])).toEqual([
+      ['orderer.example.com', false, true, true, undefined],
+      ['peer0.org1.example.com', false, true, true, 1],
+      ['peer0.org2.example.com', true, true, true, 1],
+    ]);
+  });
+
+  it('deploys from each org host in turn and commits transactions endorsed across hosts', async () => {
+    const first = json(await runCli(['chaincode', 'deploy', dirs.org1, project, '--name', 'basic', '--json'], { netns: on.org1, timeoutMs: 180_000 }));
+    expect(first).toMatchObject({ committed: false, waitingFor: ['Org2MSP'] });
+    const second = json(await runCli(['chaincode', 'deploy', dirs.org2, project, '--name', 'basic', '--json'], { netns: on.org2, timeoutMs: 180_000 }));
+    expect(second).toMatchObject({ committed: true, approvedBy: ['Org2MSP'] });
+
+    json(await runCli(['chaincode', 'invoke', dirs.org2, '--name', 'basic', 'CreateAsset', 'a1', 'red', '5', 'Tom', '100', '--json'], { netns: on.org2 }));
+    // Org1's peer received the block from the orderer's host and reads the asset on its own.
+    let read: Record<string, unknown> | undefined;
+    for (let tries = 0; read === undefined && tries < 40; tries++) {
+      const r = await runCli(['chaincode', 'query', dirs.org1, '--name', 'basic', 'ReadAsset', 'a1', '--json'], { netns: on.org1 });
+      if (r.code === 0) read = JSON.parse(r.stdout) as Record<string, unknown>;
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(read?.json).toMatchObject({ ID: 'a1', Color: 'red', Owner: 'Tom' });
+  }, 400_000);
+});
