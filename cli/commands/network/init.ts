@@ -19,7 +19,7 @@ export default class NetworkInit extends WeftCommand {
     from: Flags.string({
       description:
         'a network.yaml written by hand (copy one that init wrote: its comments describe every field): org names, MSP IDs, domains, peers, users, hosts, ports and channels as it says. Replaces every other shape flag',
-      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'host', 'log-level'],
+      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'mutual-tls', 'host', 'log-level'],
     }),
     orgs: Flags.integer({ description: 'number of peer organizations', default: DEFAULT_INIT_OPTIONS.orgs, min: 1, max: 50 }),
     'peers-per-org': Flags.integer({ description: 'peers in each organization', default: DEFAULT_INIT_OPTIONS.peersPerOrg, min: 1, max: 20 }),
@@ -30,6 +30,7 @@ export default class NetworkInit extends WeftCommand {
     'max-message-count': Flags.integer({ description: 'BatchSize.MaxMessageCount of the channel', default: DEFAULT_INIT_OPTIONS.maxMessageCount, min: 1 }),
     'base-port': Flags.integer({ description: 'first port; nodes take consecutive ports from here', default: DEFAULT_INIT_OPTIONS.basePort, min: 1024, max: 65000 }),
     tls: Flags.boolean({ description: 'TLS on the peers (--no-tls turns it off; orderers always use TLS)', default: true, allowNo: true }),
+    'mutual-tls': Flags.boolean({ description: "mutual TLS: every node takes only clients with a certificate of a network org's TLS CA (users present their tls/client.crt)", default: false }),
     host: Flags.string({
       description:
         'where other machines reach the nodes: <host> for every node, <node>=<host> for one (repeatable; DNS name or IPv4 address; default 127.0.0.1). Certificates name the host; a node away from loopback listens on every interface and serves its operations endpoint over TLS',
@@ -51,6 +52,7 @@ export default class NetworkInit extends WeftCommand {
       maxMessageCount: flags['max-message-count'],
       basePort: flags['base-port'],
       tls: flags.tls,
+      mutualTls: flags['mutual-tls'],
       logLevel: flags['log-level'] as 'warn',
       hosts: flags.host ?? [],
     };

@@ -15,7 +15,7 @@ export default class NetworkStatusCommand extends WeftCommand {
     const { args, flags } = await this.parse(NetworkStatusCommand);
     const s = await networkStatus(args.dir, flags.channel);
     const others = s.channels.filter((c) => c !== s.channel);
-    this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}${others.length > 0 ? ` (also: ${others.join(', ')})` : ''}, TLS ${s.tls ? 'on' : 'off (peers)'}`);
+    this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}${others.length > 0 ? ` (also: ${others.join(', ')})` : ''}, TLS ${s.tls ? (s.mutualTls ? 'on, mutual' : 'on') : 'off (peers)'}`);
     for (const n of [...s.orderers, ...s.peers]) {
       // A node on another host has no process here to see: only whether it answers.
       const state = !n.running ? (n.onThisMachine ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';

@@ -18,7 +18,7 @@ import { ChaincodeError } from '../../../core/errors';
 import { compilePolicyExpression } from '../../../core/policy/policy-expression';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
-import { PeerClient } from '../client/peer-client';
+import { PeerClient, transportFor } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
@@ -65,8 +65,9 @@ function orgOf(layout: NetworkLayout, node: NodeLayout): PeerOrgSpec {
   return layout.spec.orgs.find((o) => o.mspId === node.mspId)!;
 }
 
-async function withPeer<T>(layout: NetworkLayout, peer: NodeLayout, fn: (client: PeerClient) => Promise<T>): Promise<T> {
-  const client = new PeerClient(peer, layout.spec.tls);
+/** A client of `peer` for acting as `identity` (whose TLS client certificate it presents under mutual TLS). */
+async function withPeer<T>(layout: NetworkLayout, peer: NodeLayout, identity: ClientIdentity, fn: (client: PeerClient) => Promise<T>): Promise<T> {
+  const client = new PeerClient(peer, transportFor(layout.spec, identity.user));
   try {
     return await fn(client);
   } finally {
@@ -76,8 +77,9 @@ async function withPeer<T>(layout: NetworkLayout, peer: NodeLayout, fn: (client:
 
 /** `_lifecycle QueryInstalledChaincodes` on one peer, as its org's Admin. */
 export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise<InstalledPackage[]> {
-  return withPeer(layout, peer, async (c) => {
-    const payload = await c.call(orgAdmin(layout, orgOf(layout, peer)).signer, '', LIFECYCLE, ['QueryInstalledChaincodes', new QueryInstalledChaincodesArgs().serializeBinary()]);
+  const admin = orgAdmin(layout, orgOf(layout, peer));
+  return withPeer(layout, peer, admin, async (c) => {
+    const payload = await c.call(admin.signer, '', LIFECYCLE, ['QueryInstalledChaincodes', new QueryInstalledChaincodesArgs().serializeBinary()]);
     return QueryInstalledChaincodesResult.deserializeBinary(payload)
       .getInstalledChaincodesList()
       .map((i) => ({ packageId: i.getPackageId(), label: i.getLabel() }));
@@ -87,10 +89,11 @@ export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise
 /** Installs a package on one peer unless it is there already; returns its package ID. */
 export async function install(layout: NetworkLayout, peer: NodeLayout, packageBytes: Uint8Array, packageId: string): Promise<{ packageId: string; alreadyInstalled: boolean }> {
   if ((await queryInstalled(layout, peer)).some((p) => p.packageId === packageId)) return { packageId, alreadyInstalled: true };
-  return withPeer(layout, peer, async (c) => {
+  const admin = orgAdmin(layout, orgOf(layout, peer));
+  return withPeer(layout, peer, admin, async (c) => {
     const args = new InstallChaincodeArgs();
     args.setChaincodeInstallPackage(packageBytes);
-    const payload = await c.call(orgAdmin(layout, orgOf(layout, peer)).signer, '', LIFECYCLE, ['InstallChaincode', args.serializeBinary()]);
+    const payload = await c.call(admin.signer, '', LIFECYCLE, ['InstallChaincode', args.serializeBinary()]);
     return { packageId: InstallChaincodeResult.deserializeBinary(payload).getPackageId(), alreadyInstalled: false };
   });
 }
@@ -123,8 +126,9 @@ export async function approve(layout: NetworkLayout, org: PeerOrgSpec, def: Chai
 export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
   const args = definitionArgs(new CheckCommitReadinessArgs(), def);
   const peer = layout.peersOf(org)[0]!;
-  return withPeer(layout, peer, async (c) => {
-    const payload = await c.call(orgAdmin(layout, org).signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
+  const admin = orgAdmin(layout, org);
+  return withPeer(layout, peer, admin, async (c) => {
+    const payload = await c.call(admin.signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
     return Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(payload).getApprovalsMap().toArray()) as Record<string, boolean>;
   });
 }
@@ -138,8 +142,9 @@ export async function commit(layout: NetworkLayout, org: PeerOrgSpec, def: Chain
 /** `QueryChaincodeDefinition` (one name) or `QueryChaincodeDefinitions` (all) on a peer of `org`. */
 export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: string | undefined, peer = layout.peersOf(org)[0]!): Promise<CommittedDefinition[]> {
   const channel = layout.spec.channel.name;
-  return withPeer(layout, peer, async (c) => {
-    const signer = orgAdmin(layout, org).signer;
+  const admin = orgAdmin(layout, org);
+  return withPeer(layout, peer, admin, async (c) => {
+    const signer = admin.signer;
     if (name !== undefined) {
       const args = new QueryChaincodeDefinitionArgs();
       args.setName(name);

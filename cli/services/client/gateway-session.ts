@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway } from '@hyperledger/fabric-gateway';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { ClientIdentity } from './client-identity';
-import { nodeCredentials } from './peer-client';
+import { nodeCredentials, transportFor } from './peer-client';
 
 /**
  * A Fabric Gateway connection (the official `@hyperledger/fabric-gateway` client) through a peer
@@ -18,7 +18,7 @@ export class GatewaySession {
     readonly identity: ClientIdentity,
     readonly peer: NodeLayout = gatewayPeerFor(layout, identity.user.mspId),
   ) {
-    this.client = new grpc.Client(peer.address, nodeCredentials(peer, layout.spec.tls), {
+    this.client = new grpc.Client(peer.address, nodeCredentials(peer, transportFor(layout.spec, identity.user)), {
       'grpc.ssl_target_name_override': peer.id,
       'grpc.default_authority': peer.id,
     });

@@ -4,13 +4,28 @@ import { ChaincodeError, WeftError } from '../../../core/errors';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse, type ParsedProposalResponse } from '../../../core/protocol/proposal-response';
 import type { Signer } from '../../../core/protocol/signer';
-import type { NodeLayout } from '../network/network-layout';
+import type { NodeLayout, UserLayout } from '../network/network-layout';
+import type { NetworkSpec } from '../network/network-spec';
 
 const MAX_MESSAGE = 100 * 1024 * 1024;
 
-/** gRPC channel credentials for a node of the network: TLS with the node's CA, or plaintext. */
-export function nodeCredentials(node: NodeLayout, tls: boolean): grpc.ChannelCredentials {
-  return tls ? grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath)) : grpc.credentials.createInsecure();
+/** How the CLI dials a node: over TLS or not, and under mutual TLS with which client certificate. */
+export interface NodeTransport {
+  readonly tls: boolean;
+  /** The TLS client certificate and key presented when the network requires mutual TLS. */
+  readonly client?: { readonly certPath: string; readonly keyPath: string };
+}
+
+/** The transport for acting as `user`: under mutual TLS it presents the user's `tls/client.crt`. */
+export function transportFor(spec: Pick<NetworkSpec, 'tls' | 'mutualTls'>, user: Pick<UserLayout, 'tlsCertPath' | 'tlsKeyPath'>): NodeTransport {
+  return { tls: spec.tls, ...(spec.mutualTls && { client: { certPath: user.tlsCertPath, keyPath: user.tlsKeyPath } }) };
+}
+
+/** gRPC channel credentials for a node of the network: TLS with the node's CA (and a client certificate), or plaintext. */
+export function nodeCredentials(node: NodeLayout, transport: NodeTransport): grpc.ChannelCredentials {
+  if (!transport.tls) return grpc.credentials.createInsecure();
+  const client = transport.client;
+  return grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath), client && fs.readFileSync(client.keyPath), client && fs.readFileSync(client.certPath));
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -25,9 +40,9 @@ export class PeerClient {
 
   constructor(
     readonly node: NodeLayout,
-    tls: boolean,
+    transport: NodeTransport,
   ) {
-    this.client = new grpc.Client(node.address, nodeCredentials(node, tls), {
+    this.client = new grpc.Client(node.address, nodeCredentials(node, transport), {
       'grpc.max_receive_message_length': MAX_MESSAGE,
       'grpc.max_send_message_length': MAX_MESSAGE,
       // The certificate names the node; dialling 127.0.0.1 must not send an IP as the TLS server name.

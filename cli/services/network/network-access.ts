@@ -2,7 +2,7 @@ import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb'
 import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
 import { toHex } from '../../../core/protocol/bytes';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
-import { PeerClient } from '../client/peer-client';
+import { PeerClient, transportFor } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { keyHere, orgsWithKeysHere } from './org-keys';
 import { loadNetworkSpec } from './network-spec';
@@ -21,9 +21,10 @@ export function peerAdmin(layout: NetworkLayout, peer: NodeLayout): ClientIdenti
 
 /** Channels a peer has joined (cscc GetChannels). */
 export async function peerChannels(layout: NetworkLayout, peer: NodeLayout): Promise<string[]> {
-  const client = new PeerClient(peer, layout.spec.tls);
+  const admin = peerAdmin(layout, peer);
+  const client = new PeerClient(peer, transportFor(layout.spec, admin.user));
   try {
-    const payload = await client.call(peerAdmin(layout, peer).signer, '', 'cscc', ['GetChannels']);
+    const payload = await client.call(admin.signer, '', 'cscc', ['GetChannels']);
     return ChannelQueryResponse.deserializeBinary(payload)
       .getChannelsList()
       .map((c) => c.getChannelId());
@@ -51,9 +52,10 @@ export function readingPeer(layout: NetworkLayout): NodeLayout {
 
 /** The peer's ledger height and current block hash for a channel (qscc GetChainInfo). */
 export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, channel: string): Promise<{ height: number; currentBlockHash: string }> {
-  const client = new PeerClient(peer, layout.spec.tls);
+  const reader = channelReader(layout, peer, channel);
+  const client = new PeerClient(peer, transportFor(layout.spec, reader.user));
   try {
-    const payload = await client.call(channelReader(layout, peer, channel).signer, channel, 'qscc', ['GetChainInfo', channel]);
+    const payload = await client.call(reader.signer, channel, 'qscc', ['GetChainInfo', channel]);
     const info = BlockchainInfo.deserializeBinary(payload);
     return { height: info.getHeight(), currentBlockHash: toHex(info.getCurrentblockhash_asU8()) };
   } finally {

@@ -5,7 +5,7 @@ import { WeftError } from '../../../core/errors';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
-import { PeerClient } from '../client/peer-client';
+import { PeerClient, transportFor } from '../client/peer-client';
 import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
@@ -73,9 +73,10 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
   }
   for (const peer of picked(layout.peers())) {
     if (!(await peerChannels(layout, peer)).includes(channel)) {
-      const client = new PeerClient(peer, layout.spec.tls);
+      const admin = peerAdmin(layout, peer);
+      const client = new PeerClient(peer, transportFor(layout.spec, admin.user));
       try {
-        await client.call(peerAdmin(layout, peer).signer, '', 'cscc', ['JoinChain', genesis]);
+        await client.call(admin.signer, '', 'cscc', ['JoinChain', genesis]);
       } finally {
         client.close();
       }

@@ -165,6 +165,8 @@ export interface NetworkStatus {
   /** Every channel of the network, the default one first. */
   readonly channels: string[];
   readonly tls: boolean;
+  /** Whether nodes take only clients that present a TLS client certificate (a user's `tlsCertPath`/`tlsKeyPath`). */
+  readonly mutualTls: boolean;
   readonly up: boolean;
   readonly genesisBlock: string;
   readonly orderers: NodeStatus[];
@@ -225,6 +227,7 @@ export async function networkStatus(dir: string, channel?: string): Promise<Netw
     channel: layout.spec.channel.name,
     channels: layout.channels().map((c) => c.name),
     tls: layout.spec.tls,
+    mutualTls: layout.spec.mutualTls,
     up: [...orderers, ...peers].every((n) => n.running && n.healthy),
     genesisBlock: layout.genesisBlockFile,
     orderers,

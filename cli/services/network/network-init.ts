@@ -23,6 +23,7 @@ export const InitOptions = z
     maxMessageCount: z.number().int().positive(),
     basePort: z.number().int().min(1024).max(65000),
     tls: z.boolean(),
+    mutualTls: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
     /** `--host` values: `<host>` for every node, `<node>=<host>` for one (e.g. `peer0.org1.example.com=10.0.0.12`). */
     hosts: z.array(z.string()).default([]),
@@ -92,6 +93,7 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
     {
       version: 1,
       tls: o.tls,
+      mutualTls: o.mutualTls,
       consensus: o.consensus,
       channel: { name: o.channel, batchTimeout: o.batchTimeout, maxMessageCount: o.maxMessageCount },
       ordererOrg: { name: 'OrdererOrg', mspId: 'OrdererMSP', domain: ordererDomain, orderers },

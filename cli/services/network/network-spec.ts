@@ -74,6 +74,8 @@ export const NetworkSpec = z
   .object({
     version: z.literal(1),
     tls: z.boolean().default(true),
+    /** Mutual TLS: every node's gRPC endpoint takes only clients with a certificate of a network org's TLS CA. */
+    mutualTls: z.boolean().default(false),
     consensus: z.enum(['solo']).default('solo'),
     /** The default channel: made at `weft network up`, used by every command without `--channel`. */
     channel: ChannelSpec,
@@ -92,6 +94,7 @@ export const NetworkSpec = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    if (spec.mutualTls && !spec.tls) ctx.addIssue({ code: 'custom', path: ['mutualTls'], message: 'mutual TLS needs tls: true' });
     if (spec.consensus === 'solo' && spec.ordererOrg.orderers.length !== 1) {
       ctx.addIssue({ code: 'custom', path: ['ordererOrg', 'orderers'], message: `solo consensus runs exactly one orderer, got ${spec.ordererOrg.orderers.length}` });
     }

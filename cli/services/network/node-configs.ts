@@ -42,7 +42,12 @@ function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, 
     },
     orderer: {
       listenAddress: listenAddressFor(node.address),
-      tls: { cert: tlsCert, key: tlsKey, clientAuthRequired: false, clientRootCAs: [] },
+      tls: {
+        cert: tlsCert,
+        key: tlsKey,
+        clientAuthRequired: layout.spec.mutualTls,
+        clientRootCAs: layout.spec.mutualTls ? networkTlsCas(layout, node, true) : [],
+      },
       admin: {
         listenAddress: listenAddressFor(node.adminAddress!),
         tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] },
@@ -74,8 +79,9 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
             enabled: true,
             certFile: rel(node, path.join(node.tlsDir, 'server.crt')),
             keyFile: rel(node, path.join(node.tlsDir, 'server.key')),
-            rootCertFiles: [rel(node, node.tlsRootCertPath)],
-            clientAuthRequired: false,
+            // Under mutual TLS, clients of every peer org (users, and peers endorsing for each other).
+            rootCertFiles: layout.spec.mutualTls ? networkTlsCas(layout, node, false) : [rel(node, node.tlsRootCertPath)],
+            clientAuthRequired: layout.spec.mutualTls,
           }
         : { enabled: false },
       ordererTlsRootCertFiles: [rel(node, layout.orgTlsCaCert(undefined))],
@@ -99,6 +105,16 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
       },
     },
   };
+}
+
+/**
+ * The TLS CAs of the network's peer orgs (and of the orderer org when `withOrdererOrg`): the roots a
+ * node's client certificates must chain to under mutual TLS. An orderer serves peers and the
+ * orderer org's own clients; a peer serves peer orgs' users and peers.
+ */
+function networkTlsCas(layout: NetworkLayout, node: NodeLayout, withOrdererOrg: boolean): string[] {
+  const orgs = [...(withOrdererOrg ? [undefined] : []), ...layout.networkSpec.orgs];
+  return orgs.map((org) => rel(node, layout.orgTlsCaCert(org)));
 }
 
 function checked(node: NodeLayout, config: Record<string, unknown>): Record<string, unknown> {

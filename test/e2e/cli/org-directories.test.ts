@@ -1,8 +1,28 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { findFreePorts } from '../../../cli/services/free-ports';
+import { TestOrg } from '../../../plugins/msp-x509/crypto-material/test-org';
 import { REPO, runCli, type CliResult } from './run-cli';
+
+/**
+ * Opens an HTTP/2 connection over TLS to a node's gRPC port: 'ok' once the server's first frame
+ * arrives (it took the client), else the error that ended the connection.
+ */
+function handshake(address: string, servername: string, ca: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<string> {
+  const i = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)), ca, servername, ALPNProtocols: ['h2'], ...client });
+    socket.once('secureConnect', () => socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+    socket.once('data', () => {
+      socket.destroy();
+      resolve('ok');
+    });
+    socket.once('error', (err) => resolve(err.message));
+    socket.once('close', () => resolve('closed'));
+  });
+}
 
 interface NodeStatus {
   id: string;
@@ -15,7 +35,8 @@ interface NodeStatus {
  * Each org runs its part of the network from its own directory (`weft network export`), holding
  * its own keys and no other org's, as Fabric orgs do. Org1's directory also holds the orderer
  * org's keys; Org2's holds Org2's only. Every node is a real process; the directories share
- * nothing but the network's public material.
+ * nothing but the network's public material. The network runs with mutual TLS (`--mutual-tls`):
+ * every connection, node to node and CLI to node, presents a client certificate.
  */
 describe('weft network export: one directory per org (real processes)', () => {
   let tmp: string;
@@ -38,7 +59,7 @@ describe('weft network export: one directory per org (real processes)', () => {
     org1 = path.join(tmp, 'org1');
     org2 = path.join(tmp, 'org2');
     const base = await findFreePorts(7);
-    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--mutual-tls', '--json']));
   });
   afterAll(async () => {
     for (const dir of [org2, org1]) await runCli(['network', 'down', dir, '--grace', '5']);
@@ -67,6 +88,27 @@ describe('weft network export: one directory per org (real processes)', () => {
       ['peer0.org2.example.com', true, true, 1],
     ]);
     expect(s.users.map((u) => u.id)).toEqual(['Admin@org2.example.com', 'User1@org2.example.com']);
+    expect((s as unknown as { mutualTls: boolean }).mutualTls).toBe(true);
+  });
+
+  it("under mutual TLS a node refuses a client without a certificate of a network org's TLS CA", async () => {
+    const s = json(await runCli(['network', 'status', org2, '--json'])) as {
+      orderers: { id: string; address: string; tlsRootCertPath: string }[];
+      peers: { id: string; address: string; tlsRootCertPath: string }[];
+      users: { tlsCertPath: string; tlsKeyPath: string }[];
+    };
+    const user = s.users[0]!;
+    const clientCert = { cert: fs.readFileSync(user.tlsCertPath), key: fs.readFileSync(user.tlsKeyPath) };
+    const stranger = await TestOrg.create({ mspId: 'StrangerMSP' });
+    const intruder = await stranger.issue('intruder');
+    const strangerCert = { cert: Buffer.from(intruder.certPem), key: Buffer.from(intruder.keyPem) };
+    for (const node of [s.orderers[0]!, s.peers[0]!]) {
+      const ca = fs.readFileSync(node.tlsRootCertPath);
+      // The TLS handshake ends the connection (an alert or a close) before any HTTP/2 frame.
+      expect(await handshake(node.address, node.id, ca)).not.toBe('ok');
+      expect(await handshake(node.address, node.id, ca, strangerCert)).not.toBe('ok');
+      expect(await handshake(node.address, node.id, ca, clientCert)).toBe('ok');
+    }
   });
 
   it('deploy approves for the orgs whose keys are here; the last org to approve commits', async () => {

@@ -83,6 +83,31 @@ describe('initNetwork', () => {
     expect(parsePeerConfig(loadNodeConfig(peer.configFile)).peer.tls.enabled).toBe(false);
   });
 
+  it("with mutualTls every node requires client certificates of the network orgs' TLS CAs", async () => {
+    const dir = path.join(tmp, 'mtls');
+    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orgs: 3, mutualTls: true, basePort: 21000 });
+    const spec = loadNetworkSpec(dir);
+    expect(spec.mutualTls).toBe(true);
+    const layout = new NetworkLayout(dir, spec);
+    const peerOrgCas = spec.orgs.map((o) => layout.orgTlsCaCert(o));
+    const peer = parsePeerConfig(loadNodeConfig(layout.peers()[2]!.configFile)).peer.tls;
+    expect(peer.clientAuthRequired).toBe(true);
+    expect(peer.rootCertFiles).toEqual(peerOrgCas);
+    const orderer = toOrdererNodeConfig(loadNodeConfig(layout.orderers()[0]!.configFile)).orderer.tls;
+    expect(orderer.clientAuthRequired).toBe(true);
+    expect(orderer.clientRootCAs).toEqual([layout.orgTlsCaCert(undefined), ...peerOrgCas]);
+
+    // Off by default; and it needs TLS.
+    const oneWay = path.join(tmp, 'one-way');
+    await initNetwork(oneWay, { ...DEFAULT_INIT_OPTIONS, basePort: 21000 });
+    const oneWayLayout = new NetworkLayout(oneWay, loadNetworkSpec(oneWay));
+    expect(oneWayLayout.spec.mutualTls).toBe(false);
+    expect(parsePeerConfig(loadNodeConfig(oneWayLayout.peers()[0]!.configFile)).peer.tls.clientAuthRequired).toBe(false);
+    expect(toOrdererNodeConfig(loadNodeConfig(oneWayLayout.orderers()[0]!.configFile)).orderer.tls.clientAuthRequired).toBe(false);
+    await expect(initNetwork(path.join(tmp, 'mtls-plain'), { ...DEFAULT_INIT_OPTIONS, tls: false, mutualTls: true })).rejects.toThrow(/mutualTls: mutual TLS needs tls: true/);
+    expect(fs.existsSync(path.join(tmp, 'mtls-plain'))).toBe(false);
+  });
+
   it('places nodes on the hosts --host names: certificates, listen and advertised addresses, the genesis block', async () => {
     const dir = path.join(tmp, 'hosts');
     await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 24000, hosts: ['10.1.2.3', 'peer0.org2.example.com=vm2.internal', 'orderer.example.com=127.0.0.5'] });
