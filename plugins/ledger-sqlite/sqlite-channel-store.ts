@@ -171,6 +171,9 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // No try/finally: a connection that failed to close may still hold its POSIX locks, and closing
+    // the writeback's descriptors of the same files (onClose) would drop them; they stay open, and
+    // the channel stays marked open.
     this.stateDb.close();
     this.blocksDb.close();
     this.onClose();
