@@ -1,7 +1,7 @@
 import { ConfigError, WeftError } from '../../../core/errors';
 import { getLastConfigIndex } from '../../../core/protocol/block';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { PeerClient, transportFor } from '../client/peer-client';
+import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { channelReader, peerChainInfo, readingPeer } from '../network/network-access';
 
@@ -38,10 +38,5 @@ export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: Nod
 
 async function blockBytes(layout: NetworkLayout, peer: NodeLayout, channel: string, n: number): Promise<Uint8Array> {
   const reader = channelReader(layout, peer, channel);
-  const client = new PeerClient(peer, transportFor(layout.spec, reader.user));
-  try {
-    return await client.call(reader.signer, channel, 'qscc', ['GetBlockByNumber', channel, String(n)]);
-  } finally {
-    client.close();
-  }
+  return withPeerClient(layout.spec, peer, reader, (c) => c.call(reader.signer, channel, 'qscc', ['GetBlockByNumber', channel, String(n)]));
 }

@@ -18,7 +18,7 @@ import { ChaincodeError } from '../../../core/errors';
 import { compilePolicyExpression } from '../../../core/policy/policy-expression';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
-import { PeerClient, transportFor } from '../client/peer-client';
+import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
@@ -65,20 +65,10 @@ function orgOf(layout: NetworkLayout, node: NodeLayout): PeerOrgSpec {
   return layout.spec.orgs.find((o) => o.mspId === node.mspId)!;
 }
 
-/** A client of `peer` for acting as `identity` (whose TLS client certificate it presents under mutual TLS). */
-async function withPeer<T>(layout: NetworkLayout, peer: NodeLayout, identity: ClientIdentity, fn: (client: PeerClient) => Promise<T>): Promise<T> {
-  const client = new PeerClient(peer, transportFor(layout.spec, identity.user));
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
-
 /** `_lifecycle QueryInstalledChaincodes` on one peer, as its org's Admin. */
 export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise<InstalledPackage[]> {
   const admin = orgAdmin(layout, orgOf(layout, peer));
-  return withPeer(layout, peer, admin, async (c) => {
+  return withPeerClient(layout.spec, peer, admin, async (c) => {
     const payload = await c.call(admin.signer, '', LIFECYCLE, ['QueryInstalledChaincodes', new QueryInstalledChaincodesArgs().serializeBinary()]);
     return QueryInstalledChaincodesResult.deserializeBinary(payload)
       .getInstalledChaincodesList()
@@ -90,7 +80,7 @@ export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise
 export async function install(layout: NetworkLayout, peer: NodeLayout, packageBytes: Uint8Array, packageId: string): Promise<{ packageId: string; alreadyInstalled: boolean }> {
   if ((await queryInstalled(layout, peer)).some((p) => p.packageId === packageId)) return { packageId, alreadyInstalled: true };
   const admin = orgAdmin(layout, orgOf(layout, peer));
-  return withPeer(layout, peer, admin, async (c) => {
+  return withPeerClient(layout.spec, peer, admin, async (c) => {
     const args = new InstallChaincodeArgs();
     args.setChaincodeInstallPackage(packageBytes);
     const payload = await c.call(admin.signer, '', LIFECYCLE, ['InstallChaincode', args.serializeBinary()]);
@@ -127,7 +117,7 @@ export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, de
   const args = definitionArgs(new CheckCommitReadinessArgs(), def);
   const peer = layout.peersOf(org)[0]!;
   const admin = orgAdmin(layout, org);
-  return withPeer(layout, peer, admin, async (c) => {
+  return withPeerClient(layout.spec, peer, admin, async (c) => {
     const payload = await c.call(admin.signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
     return Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(payload).getApprovalsMap().toArray()) as Record<string, boolean>;
   });
@@ -143,7 +133,7 @@ export async function commit(layout: NetworkLayout, org: PeerOrgSpec, def: Chain
 export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: string | undefined, peer = layout.peersOf(org)[0]!): Promise<CommittedDefinition[]> {
   const channel = layout.spec.channel.name;
   const admin = orgAdmin(layout, org);
-  return withPeer(layout, peer, admin, async (c) => {
+  return withPeerClient(layout.spec, peer, admin, async (c) => {
     const signer = admin.signer;
     if (name !== undefined) {
       const args = new QueryChaincodeDefinitionArgs();

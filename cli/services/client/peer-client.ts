@@ -100,3 +100,21 @@ export class PeerClient {
     this.client.close();
   }
 }
+
+/**
+ * Runs `fn` with a client of `peer` for acting as `identity` (whose TLS client certificate it
+ * presents under mutual TLS), and closes the client afterwards.
+ */
+export async function withPeerClient<T>(
+  spec: Pick<NetworkSpec, 'tls' | 'mutualTls'>,
+  peer: NodeLayout,
+  identity: { readonly user: Pick<UserLayout, 'tlsCertPath' | 'tlsKeyPath'> },
+  fn: (client: PeerClient) => Promise<T>,
+): Promise<T> {
+  const client = new PeerClient(peer, transportFor(spec, identity.user));
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}

@@ -2,7 +2,7 @@ import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb'
 import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
 import { toHex } from '../../../core/protocol/bytes';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
-import { PeerClient, transportFor } from '../client/peer-client';
+import { withPeerClient } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { keyHere, orgsWithKeysHere } from './org-keys';
 import { loadNetworkSpec } from './network-spec';
@@ -22,15 +22,10 @@ export function peerAdmin(layout: NetworkLayout, peer: NodeLayout): ClientIdenti
 /** Channels a peer has joined (cscc GetChannels). */
 export async function peerChannels(layout: NetworkLayout, peer: NodeLayout): Promise<string[]> {
   const admin = peerAdmin(layout, peer);
-  const client = new PeerClient(peer, transportFor(layout.spec, admin.user));
-  try {
-    const payload = await client.call(admin.signer, '', 'cscc', ['GetChannels']);
-    return ChannelQueryResponse.deserializeBinary(payload)
-      .getChannelsList()
-      .map((c) => c.getChannelId());
-  } finally {
-    client.close();
-  }
+  const payload = await withPeerClient(layout.spec, peer, admin, (c) => c.call(admin.signer, '', 'cscc', ['GetChannels']));
+  return ChannelQueryResponse.deserializeBinary(payload)
+    .getChannelsList()
+    .map((c) => c.getChannelId());
 }
 
 /**
@@ -53,12 +48,7 @@ export function readingPeer(layout: NetworkLayout): NodeLayout {
 /** The peer's ledger height and current block hash for a channel (qscc GetChainInfo). */
 export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, channel: string): Promise<{ height: number; currentBlockHash: string }> {
   const reader = channelReader(layout, peer, channel);
-  const client = new PeerClient(peer, transportFor(layout.spec, reader.user));
-  try {
-    const payload = await client.call(reader.signer, channel, 'qscc', ['GetChainInfo', channel]);
-    const info = BlockchainInfo.deserializeBinary(payload);
-    return { height: info.getHeight(), currentBlockHash: toHex(info.getCurrentblockhash_asU8()) };
-  } finally {
-    client.close();
-  }
+  const payload = await withPeerClient(layout.spec, peer, reader, (c) => c.call(reader.signer, channel, 'qscc', ['GetChainInfo', channel]));
+  const info = BlockchainInfo.deserializeBinary(payload);
+  return { height: info.getHeight(), currentBlockHash: toHex(info.getCurrentblockhash_asU8()) };
 }

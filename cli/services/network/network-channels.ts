@@ -5,7 +5,7 @@ import { WeftError } from '../../../core/errors';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
-import { PeerClient, transportFor } from '../client/peer-client';
+import { withPeerClient } from '../client/peer-client';
 import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
@@ -74,12 +74,7 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
   for (const peer of picked(layout.peers())) {
     if (!(await peerChannels(layout, peer)).includes(channel)) {
       const admin = peerAdmin(layout, peer);
-      const client = new PeerClient(peer, transportFor(layout.spec, admin.user));
-      try {
-        await client.call(admin.signer, '', 'cscc', ['JoinChain', genesis]);
-      } finally {
-        client.close();
-      }
+      await withPeerClient(layout.spec, peer, admin, (c) => c.call(admin.signer, '', 'cscc', ['JoinChain', genesis]));
       progress(`${peer.id} joined ${channel}`);
     }
   }
