@@ -17,11 +17,12 @@ export default class NetworkStatusCommand extends WeftCommand {
     const others = s.channels.filter((c) => c !== s.channel);
     this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}${others.length > 0 ? ` (also: ${others.join(', ')})` : ''}, TLS ${s.tls ? (s.mutualTls ? 'on, mutual' : 'on') : 'off (peers)'}`);
     for (const n of [...s.orderers, ...s.peers]) {
-      // A node on another host has no process here to see: only whether it answers.
-      const state = !n.running ? (n.onThisMachine ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
+      // A node on another host, or run from another org's directory, has no process here to see: only whether it answers.
+      const state = !n.running ? (n.onThisMachine && n.keysHere ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
       this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${n.height ?? '-'}`);
     }
     for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${u.certPath}`);
+    this.log(`  keys here: ${s.orgKeysHere.length > 0 ? s.orgKeysHere.join(', ') : 'none (certificates only)'}`);
     return s;
   }
 }

@@ -5,7 +5,7 @@ import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
 import { isThisMachine } from './node-hosts';
-import { keyHere, nodeKeysHere, ordererAdminHere } from './org-keys';
+import { keyHere, nodeKeysHere, ordererAdminHere, orgsWithKeysHere } from './org-keys';
 import { assertDataDirFree, assertStillRunning, nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
@@ -97,7 +97,7 @@ async function nodesHere(layout: NetworkLayout, only: readonly string[] | undefi
     if (keyless.length > 0) {
       throw new WeftError('NODE_KEYS_NOT_HERE', `this network directory holds no keys for ${keyless.map((n) => `${n.id} (${n.mspId})`).join(', ')}`, {
         nodes: keyless.map((n) => n.id),
-        suggestions: [`run it from a directory that holds its org's keys: weft network export ${layout.dir} <out> --org ${keyless[0]!.mspId}`],
+        suggestions: [`run it from a directory that holds ${keyless[0]!.mspId}'s keys: the one weft network init made, or its export with --org ${keyless[0]!.mspId}`],
       });
     }
     return named;
@@ -151,6 +151,8 @@ export interface NodeStatus {
    * hold (run from another org's directory), has no pid here and counts as running when it answers.
    */
   readonly onThisMachine: boolean;
+  /** Whether this directory holds the node's keys, so that `up` here runs it. */
+  readonly keysHere: boolean;
   readonly pid?: number;
   readonly running: boolean;
   readonly healthy: boolean;
@@ -164,6 +166,8 @@ export interface NetworkStatus {
   readonly channel: string;
   /** Every channel of the network, the default one first. */
   readonly channels: string[];
+  /** The orgs (MSP IDs) whose Admin keys this directory holds: all of them, or an export's. */
+  readonly orgKeysHere: string[];
   readonly tls: boolean;
   /** Whether nodes take only clients that present a TLS client certificate (a user's `tlsCertPath`/`tlsKeyPath`). */
   readonly mutualTls: boolean;
@@ -209,6 +213,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     configFile: node.configFile,
     logFile: node.logFile,
     onThisMachine,
+    keysHere: nodeKeysHere(layout, node),
     ...(pid !== undefined ? { pid } : {}),
     running: pid !== undefined || (!runFromHere && healthy),
     healthy,
@@ -218,7 +223,8 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
 
 /** `weft network status`: what a client application needs to connect, and whether each node is up. */
 export async function networkStatus(dir: string, channel?: string): Promise<NetworkStatus> {
-  const layout = openNetwork(dir).forChannel(channel);
+  const whole = openNetwork(dir);
+  const layout = whole.forChannel(channel);
   const local = await hostsHere(layout);
   const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
   const peers = await Promise.all(layout.peers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
@@ -226,6 +232,7 @@ export async function networkStatus(dir: string, channel?: string): Promise<Netw
     dir: layout.dir,
     channel: layout.spec.channel.name,
     channels: layout.channels().map((c) => c.name),
+    orgKeysHere: [...(ordererAdminHere(layout) ? [layout.spec.ordererOrg.mspId] : []), ...orgsWithKeysHere(whole).map((o) => o.mspId)],
     tls: layout.spec.tls,
     mutualTls: layout.spec.mutualTls,
     up: [...orderers, ...peers].every((n) => n.running && n.healthy),

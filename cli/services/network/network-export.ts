@@ -5,6 +5,7 @@ import { isEmptyOrAbsent } from '../templates/render-tree';
 import { openNetwork, type Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
+import { ordererAdminHere, orgsWithKeysHere } from './org-keys';
 
 export interface ExportResult {
   readonly dir: string;
@@ -50,6 +51,12 @@ function resolveOrgs(layout: NetworkLayout, refs: readonly string[]): OrgRef[] {
     if (found === undefined) {
       throw new ConfigError('UNKNOWN_ORG', `no org "${ref}" in this network; it has ${all.map((o) => `${o.names[0]} (${o.mspId})`).join(', ')}`, {
         suggestions: [`use --org ${all[1]?.mspId ?? all[0]!.mspId}`],
+      });
+    }
+    const keys = found.mspId === orderer.mspId ? ordererAdminHere(layout) : orgsWithKeysHere(layout).some((o) => o.mspId === found.mspId);
+    if (!keys) {
+      throw new ConfigError('ORG_KEYS_NOT_HERE', `${layout.dir} holds no keys of ${found.mspId} to export`, {
+        suggestions: [`export from the directory weft network init made, or one that holds ${found.mspId}'s keys`],
       });
     }
     return { mspId: found.mspId, dir: found.dir };

@@ -88,7 +88,8 @@ describe('weft network export: one directory per org (real processes)', () => {
       ['peer0.org2.example.com', true, true, 1],
     ]);
     expect(s.users.map((u) => u.id)).toEqual(['Admin@org2.example.com', 'User1@org2.example.com']);
-    expect((s as unknown as { mutualTls: boolean }).mutualTls).toBe(true);
+    expect(s).toMatchObject({ mutualTls: true, orgKeysHere: ['Org2MSP'] });
+    expect([...s.orderers, ...s.peers].map((n) => (n as unknown as { keysHere: boolean }).keysHere)).toEqual([false, false, true]);
   });
 
   it("under mutual TLS a node refuses a client without a certificate of a network org's TLS CA", async () => {

@@ -94,6 +94,12 @@ describe('network export', () => {
     expect(() => exportNetwork(net, out, ['Org9'], () => undefined)).toThrow(expect.objectContaining({ code: 'UNKNOWN_ORG', message: expect.stringContaining('Org3 (Org3MSP)') }));
     expect(() => exportNetwork(net, out, [], () => undefined)).toThrow(expect.objectContaining({ code: 'NO_ORG_GIVEN' }));
     expect(() => exportNetwork(net, path.join(net, 'copy'), ['Org1'], () => undefined)).toThrow(expect.objectContaining({ code: 'TARGET_INSIDE_NETWORK' }));
+    // An export holds only its orgs' keys: exporting another org from it has nothing to copy.
+    const org2 = path.join(tmp, 'org2-source');
+    exportNetwork(net, org2, ['Org2'], () => undefined);
+    expect(() => exportNetwork(org2, out, ['Org1'], () => undefined)).toThrow(expect.objectContaining({ code: 'ORG_KEYS_NOT_HERE', message: expect.stringContaining('no keys of Org1MSP') }));
+    expect(() => exportNetwork(org2, out, ['OrdererMSP'], () => undefined)).toThrow(expect.objectContaining({ code: 'ORG_KEYS_NOT_HERE' }));
+    expect(exportNetwork(org2, path.join(tmp, 'org2-again'), ['Org2'], () => undefined).keysCopied).toBeGreaterThan(0);
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'keep'), 'mine');
     expect(() => exportNetwork(net, out, ['Org1'], () => undefined)).toThrow(expect.objectContaining({ code: 'TARGET_NOT_EMPTY' }));
