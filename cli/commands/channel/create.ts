@@ -8,7 +8,8 @@ export default class ChannelCreate extends WeftCommand {
   static override summary = 'Create another channel, with every org of the network or those named by --orgs, and join their nodes to it.';
   static override description =
     'Builds the channel\'s genesis block (channel-artifacts/<name>.block), lists the channel in network.yaml (otherChannels), ' +
-    "joins every orderer (channel participation API) and the member orgs' peers (cscc JoinChain), and waits until each holds the block. " +
+    "joins every orderer (channel participation API) and the peers of the member orgs whose keys the directory holds (cscc JoinChain), and waits until each holds the block; " +
+    'an org whose keys are elsewhere (weft network export) joins its peers on its host with weft channel join and the block. ' +
     'The network must be up. Other commands act on it with --channel <name>; weft network up rejoins nodes that lack it.';
   static override examples = [
     '<%= config.bin %> channel create ./net audit',
@@ -37,6 +38,9 @@ export default class ChannelCreate extends WeftCommand {
       (m) => this.progress(m),
     );
     this.log(`channel ${result.channel} created; ${result.nodes.length} nodes joined`);
+    if (result.waitingFor.length > 0) {
+      this.log(`next, on the hosts of ${result.waitingFor.join(', ')}: copy ${result.genesisBlock} there, then weft channel join <dir> <that file>`);
+    }
     return result;
   }
 }

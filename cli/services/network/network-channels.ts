@@ -10,8 +10,8 @@ import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
-import { keyHere, keyNotHere } from './org-keys';
+import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
+import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 import { waitFor } from './node-processes';
 
 /** A channel's genesis block: the layout's orgs, each org's first peer as its anchor peer. */
@@ -36,6 +36,13 @@ export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec)
     batchTimeout: channel.batchTimeout,
     consensusType: { type: spec.consensus },
   }).serializeBinary();
+}
+
+/** network.yaml is the network's source of truth: replaced whole, never left half written. */
+export function replaceNetworkFile(dir: string, text: string): void {
+  const networkFile = path.join(dir, NETWORK_FILE);
+  fs.writeFileSync(`${networkFile}.tmp`, text);
+  fs.renameSync(`${networkFile}.tmp`, networkFile);
 }
 
 /** Renders `spec` as the documented network.yaml, checked by reading it back through the schema. */
@@ -86,14 +93,19 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
 export interface CreateChannelResult {
   readonly channel: string;
   readonly genesisBlock: string;
+  /** The nodes joined (or found joined): every orderer, and the peers of the member orgs whose keys are here. */
   readonly nodes: string[];
+  /** Member orgs whose keys are elsewhere: each joins its peers on its own host with `weft channel join`. */
+  readonly waitingFor: string[];
 }
 
 /**
  * `weft channel create`: a new channel with every org of the network, or the orgs `channel.orgs`
  * names (name, MSP ID or domain). Writes its genesis block, lists it in network.yaml
- * (`otherChannels`), then joins every orderer and the member orgs' peers. The network must be up.
- * Run again after a failed join, it joins the nodes still missing from the same block.
+ * (`otherChannels`), then joins every orderer and the peers of the member orgs whose keys are here;
+ * an org whose keys are elsewhere joins its own peers with `weft channel join` and the block. Acts
+ * as the orderer org's Admin, so it needs that key. The network must be up. Run again after a
+ * failed join, it joins the nodes still missing from the same block.
  */
 export async function createChannel(dir: string, requested: ChannelSpec, progress: Progress): Promise<CreateChannelResult> {
   const layout = openNetwork(dir);
@@ -108,34 +120,31 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   if (known === layout.spec.channel) {
     throw new WeftError('CHANNEL_EXISTS', `channel ${channel.name} is this network's default channel`, { suggestions: [`see it with: weft channel info ${dir}`] });
   }
-  assertJoinKeysHere(layout, channel.orgs === undefined ? layout.spec.orgs : layout.spec.orgs.filter((o) => channel.orgs!.includes(o.name)));
+  assertOrdererAdminHere(layout);
   const file = layout.genesisBlockFileOf(channel.name);
   if (known === undefined) {
     const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
     const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, next.spec).forChannel(channel.name), parsed.data);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, genesis);
-    // network.yaml is the network's source of truth: replaced whole, never left half written.
-    const networkFile = path.join(layout.dir, NETWORK_FILE);
-    fs.writeFileSync(`${networkFile}.tmp`, next.text);
-    fs.renameSync(`${networkFile}.tmp`, networkFile);
+    replaceNetworkFile(layout.dir, next.text);
     progress(`channel ${channel.name}: genesis block written, listed in ${NETWORK_FILE}`);
   } else {
     progress(`channel ${channel.name} is already listed in ${NETWORK_FILE}: joining the nodes that lack it`);
   }
   const updated = openNetwork(dir).forChannel(channel.name);
-  await joinEveryNode(updated, channel.name, progress);
-  return { channel: channel.name, genesisBlock: file, nodes: updated.nodes().map((n) => n.id) };
+  const here = orgsWithKeysHere(updated);
+  const nodes = [...updated.orderers(), ...here.flatMap((org) => updated.peersOf(org))];
+  await joinEveryNode(updated, channel.name, progress, new Set(nodes.map((n) => n.id)));
+  const waitingFor = updated.spec.orgs.filter((org) => !here.includes(org)).map((org) => org.mspId);
+  if (waitingFor.length > 0) progress(`${waitingFor.join(', ')} join their peers on their hosts: copy ${file} there and run weft channel join <dir> <that file>`);
+  return { channel: channel.name, genesisBlock: file, nodes: nodes.map((n) => n.id), waitingFor };
 }
 
-/**
- * Creating a channel joins every orderer and every member org's peers: it acts as the orderer org's
- * Admin and each member's. Checked before anything is written, so an org's export refuses at once.
- */
-function assertJoinKeysHere(layout: NetworkLayout, members: readonly PeerOrgSpec[]): void {
-  const admins = [layout.ordererAdmin(), ...members.map((o) => layout.user(o, 'Admin'))];
-  const missing = admins.find((a) => !keyHere(a.keyPath) || !keyHere(a.tlsKeyPath));
-  if (missing !== undefined) throw keyNotHere(missing, keyHere(missing.keyPath) ? missing.tlsKeyPath : missing.keyPath);
+/** Creating a channel joins the orderers as the orderer org's Admin: checked before anything is written. */
+function assertOrdererAdminHere(layout: NetworkLayout): void {
+  const admin = layout.ordererAdmin();
+  for (const key of [admin.keyPath, admin.tlsKeyPath]) if (!keyHere(key)) throw keyNotHere(admin, key);
 }
 
 /** Org references (name, MSP ID or domain) as the org names network.yaml uses, each once, in network order. */

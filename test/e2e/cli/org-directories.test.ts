@@ -140,6 +140,23 @@ describe('weft network export: one directory per org (real processes)', () => {
     expect(fs.readFileSync(path.join(org2, 'network.yaml'), 'utf8')).not.toContain('second');
   });
 
+  it("creates a channel from the orderer org's directory; Org2 joins its peer from the genesis block", async () => {
+    const created = json(await runCli(['channel', 'create', org1, 'second', '--json'])) as { genesisBlock: string };
+    expect(created).toMatchObject({ channel: 'second', nodes: ['orderer.example.com', 'peer0.org1.example.com'], waitingFor: ['Org2MSP'] });
+    // Copied to Org2's host, as an org would receive it.
+    const block = path.join(tmp, 'second.block');
+    fs.copyFileSync(created.genesisBlock, block);
+    const joined = json(await runCli(['channel', 'join', org2, block, '--json']));
+    expect(joined).toMatchObject({ channel: 'second', nodes: ['peer0.org2.example.com'] });
+    expect(fs.readFileSync(path.join(org2, 'network.yaml'), 'utf8')).toContain('name: second');
+    const list = json(await runCli(['channel', 'list', org2, '--json'])) as { nodes: { channels: string[] }[] };
+    expect(list.nodes[0]!.channels.sort()).toEqual(['mychannel', 'second']);
+    const info = json(await runCli(['channel', 'info', org2, '--channel', 'second', '--json']));
+    expect(info).toMatchObject({ channel: 'second', height: 1 });
+    // Joining again changes nothing.
+    expect(json(await runCli(['channel', 'join', org2, block, '--json']))).toMatchObject({ nodes: ['peer0.org2.example.com'] });
+  });
+
   it("down in Org2's directory stops Org2's node only", async () => {
     const down = json(await runCli(['network', 'down', org2, '--json'])) as { nodes: { id: string; result: string }[] };
     expect(down.nodes.filter((n) => n.result !== 'not-running').map((n) => n.id)).toEqual(['peer0.org2.example.com']);

@@ -1,0 +1,97 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { ConfigError, WeftError } from '../../../core/errors';
+import { parseConfigBlock, type ParsedConfigBlock } from '../../../core/protocol/config-parse';
+import { mspTooling } from '../msp-tooling';
+import { openNetwork, type Progress } from './network-access';
+import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
+import type { NetworkLayout } from './network-layout';
+import { NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
+import { orgsWithKeysHere } from './org-keys';
+
+export interface JoinChannelResult {
+  readonly channel: string;
+  readonly genesisBlock: string;
+  /** The peers joined (or found joined): those of the member orgs whose keys are here. */
+  readonly nodes: string[];
+}
+
+/** The block's channel as network.yaml lists it, after checking the block belongs to this network. */
+function channelOfBlock(layout: NetworkLayout, file: string, bytes: Uint8Array): { channel: ChannelSpec; members: PeerOrgSpec[] } {
+  const invalid = (why: string) => new ConfigError('CHANNEL_BLOCK_INVALID', `${file}: ${why}`, { file, suggestions: ['use the genesis block weft channel create wrote: channel-artifacts/<channel>.block'] });
+  let block: Block;
+  let config: ParsedConfigBlock;
+  try {
+    block = Block.deserializeBinary(bytes);
+    config = parseConfigBlock(block);
+  } catch (err) {
+    throw invalid(`not a channel configuration block (${(err as Error).message})`);
+  }
+  if (block.getHeader()?.getNumber() !== 0) throw invalid(`block ${block.getHeader()?.getNumber()} of channel ${config.channelId}, not its genesis block`);
+  const { msp } = mspTooling();
+  const sameRoots = (mspId: string, dir: string): boolean => {
+    const ours = msp.loadMspConfig(dir, mspId).getRootCertsList_asU8();
+    const theirs = config.msps.get(mspId)?.getRootCertsList_asU8() ?? [];
+    return ours.length === theirs.length && ours.every((c, i) => Buffer.from(c).equals(theirs[i]!));
+  };
+  const ordererOrg = layout.spec.ordererOrg;
+  if (!config.ordererOrgs.some((o) => o.mspId === ordererOrg.mspId) || !sameRoots(ordererOrg.mspId, layout.orgMspDir(undefined))) {
+    throw invalid(`channel ${config.channelId} is not ordered by this network's ${ordererOrg.mspId}`);
+  }
+  const members = config.applicationOrgs.map((a) => {
+    const org = layout.spec.orgs.find((o) => o.mspId === a.mspId);
+    if (org === undefined || !sameRoots(org.mspId, layout.orgMspDir(org))) throw invalid(`channel ${config.channelId} has member ${a.mspId}, which is not an org of this network`);
+    return org;
+  });
+  const all = members.length === layout.spec.orgs.length;
+  return {
+    channel: {
+      name: config.channelId,
+      batchTimeout: config.batchTimeout,
+      maxMessageCount: config.batchSize.maxMessageCount,
+      ...(all ? {} : { orgs: members.map((o) => o.name) }),
+    },
+    members,
+  };
+}
+
+/**
+ * `weft channel join`: joins this directory's peers to a channel another org created, from its
+ * genesis block (Fabric's `peer channel join -b`). Checks that the block is a genesis block of this
+ * network (its orderer org and members, by their CA certificates), stores it in channel-artifacts/,
+ * lists the channel in network.yaml so that `weft network up` rejoins after a reset, then joins the
+ * peers of the member orgs whose keys are here. Run again, it joins the peers still missing.
+ */
+export async function joinChannel(dir: string, blockFile: string, progress: Progress): Promise<JoinChannelResult> {
+  const layout = openNetwork(dir);
+  if (!fs.statSync(blockFile, { throwIfNoEntry: false })?.isFile()) {
+    throw new ConfigError('CHANNEL_BLOCK_MISSING', `no block file ${blockFile}`, { file: blockFile, suggestions: ['copy channel-artifacts/<channel>.block from the directory where weft channel create ran'] });
+  }
+  const bytes = fs.readFileSync(blockFile);
+  const { channel, members } = channelOfBlock(layout, blockFile, bytes);
+  const here = orgsWithKeysHere(layout).filter((o) => members.includes(o));
+  if (here.length === 0) {
+    throw new WeftError('NO_MEMBER_KEYS_HERE', `channel ${channel.name}'s members (${members.map((o) => o.mspId).join(', ')}) have no Admin key in ${layout.dir}`, {
+      suggestions: ["join from a member org's directory"],
+    });
+  }
+  const file = layout.genesisBlockFileOf(channel.name);
+  const listed = layout.channels().find((c) => c.name === channel.name);
+  if (fs.existsSync(file) && !fs.readFileSync(file).equals(bytes)) {
+    throw new ConfigError('CHANNEL_BLOCK_DIFFERS', `${file} already holds another genesis block of channel ${channel.name}`, { file, suggestions: [`compare the two blocks: weft block show`] });
+  }
+  if (listed === undefined) {
+    const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, channel] });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, bytes);
+    replaceNetworkFile(layout.dir, next.text);
+    progress(`channel ${channel.name}: genesis block stored, listed in ${NETWORK_FILE}`);
+  } else if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, bytes);
+  }
+  const updated = openNetwork(dir).forChannel(channel.name);
+  const peers = here.flatMap((org) => updated.peersOf(updated.spec.orgs.find((o) => o.mspId === org.mspId)!));
+  await joinEveryNode(updated, channel.name, progress, new Set(peers.map((p) => p.id)));
+  return { channel: channel.name, genesisBlock: file, nodes: peers.map((p) => p.id) };
+}
