@@ -181,7 +181,8 @@ export interface NetworkStatus {
 async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine: boolean): Promise<NodeStatus> {
   // A node this directory holds no keys for runs from another org's directory, even on this machine:
   // like a node on another host, it has no pid here and counts as running when it answers.
-  const runFromHere = onThisMachine && nodeKeysHere(layout, node);
+  const keysHere = nodeKeysHere(layout, node);
+  const runFromHere = onThisMachine && keysHere;
   const pid = runFromHere ? runningPid(node) : undefined;
   const channel = layout.spec.channel.name;
   let healthy = false;
@@ -213,7 +214,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     configFile: node.configFile,
     logFile: node.logFile,
     onThisMachine,
-    keysHere: nodeKeysHere(layout, node),
+    keysHere,
     ...(pid !== undefined ? { pid } : {}),
     running: pid !== undefined || (!runFromHere && healthy),
     healthy,
