@@ -71,7 +71,10 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   const missing = Object.entries(approvals).filter(([, ok]) => !ok).map(([msp]) => msp);
   const elsewhere = missing.filter((msp) => !orgs.some((x) => x.mspId === msp));
   if (missing.length > 0 && missing.length === elsewhere.length) {
-    progress(`waiting for ${elsewhere.join(', ')} to approve: run the same deploy on ${elsewhere.length === 1 ? 'its host' : 'their hosts'}; the last org to approve commits`);
+    progress(
+      `waiting for ${elsewhere.join(', ')} to approve this definition (an approval of another version, policy or sequence does not count): ` +
+        `run the same deploy on ${elsewhere.length === 1 ? 'its host' : 'their hosts'}; the last org to approve commits`,
+    );
     return { ...result, committed: false, waitingFor: elsewhere };
   }
   if (missing.length > 0) {
