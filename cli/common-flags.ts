@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, type Interfaces } from '@oclif/core';
 
 /** Flags and args several commands share. */
 export const networkDirArg = Args.string({ description: 'network directory (made by weft network init)', required: true });
@@ -30,4 +30,16 @@ export function parseTransient(entries: readonly string[] | undefined): Record<s
     out[e.slice(0, i)] = e.slice(i + 1);
   }
   return out;
+}
+
+/**
+ * The positional arguments after the first `skip`, in the order given. oclif's `argv` for a
+ * non-strict command reorders repeated values (`a 1 b 1` comes back as `a 1 1 b`), so chaincode
+ * arguments are read from its `raw` tokens, which keep the command line's order.
+ */
+export function positionalsAfter(raw: Interfaces.ParserOutput['raw'], skip: number): string[] {
+  return raw
+    .filter((t) => t.type === 'arg')
+    .map((t) => t.input)
+    .slice(skip);
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
+import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
 import { openNetwork } from '../../services/network/network-access';
@@ -33,9 +33,9 @@ export default class ChaincodeInvoke extends WeftCommand {
   };
 
   async run(): Promise<InvokeResult> {
-    const { args, argv, flags } = await this.parse(ChaincodeInvoke);
+    const { args, raw, flags } = await this.parse(ChaincodeInvoke);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
-    const rest = (argv as string[]).slice(2);
+    const rest = positionalsAfter(raw, 2);
     const result = await invokeChaincode(layout, resolveUser(layout, flags.org, flags.user), {
       chaincode: flags.name,
       fn: args.function,

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, transientFlag, userFlag } from '../../common-flags';
+import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { queryChaincode } from '../../services/chaincode/transact';
 import { openNetwork } from '../../services/network/network-access';
@@ -16,12 +16,12 @@ export default class ChaincodeQuery extends WeftCommand {
   static override flags = { name: nameFlag, channel: channelFlag, org: orgFlag, user: userFlag, transient: transientFlag };
 
   async run(): Promise<{ result: string; json?: unknown }> {
-    const { args, argv, flags } = await this.parse(ChaincodeQuery);
+    const { args, raw, flags } = await this.parse(ChaincodeQuery);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const { result } = await queryChaincode(layout, resolveUser(layout, flags.org, flags.user), {
       chaincode: flags.name,
       fn: args.function,
-      args: (argv as string[]).slice(2),
+      args: positionalsAfter(raw, 2),
       transient: parseTransient(flags.transient),
     });
     this.log(result);

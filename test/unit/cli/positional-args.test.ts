@@ -1,0 +1,21 @@
+import { Args, Flags, Parser } from '@oclif/core';
+import { positionalsAfter } from '../../../cli/common-flags';
+
+describe('chaincode arguments from the command line', () => {
+  const parse = (argv: string[]) =>
+    Parser.parse(argv, {
+      strict: false,
+      args: { dir: Args.string({ required: true }), function: Args.string({ required: true }) },
+      flags: { name: Flags.string(), org: Flags.string(), json: Flags.boolean() },
+    });
+
+  it('keeps the order given, repeated values included, with flags anywhere between them', async () => {
+    const { raw } = await parse(['./net', '--name', 'basic', 'CreateAsset', 'a2', 'blue', '1', '--org', 'Org2', 'Ann', '1', '--json']);
+    expect(positionalsAfter(raw, 2)).toEqual(['a2', 'blue', '1', 'Ann', '1']);
+  });
+
+  it('passes values that look like flags after --, and empty strings', async () => {
+    const { raw } = await parse(['./net', '--name', 'basic', 'Put', '', 'x', '--', '--json', 'x']);
+    expect(positionalsAfter(raw, 2)).toEqual(['', 'x', '--json', 'x']);
+  });
+});
