@@ -42,6 +42,14 @@ export class NetnsHosts {
     return net;
   }
 
+  /**
+   * Unplugs host `index` from the bridge (`connected` false) or plugs it back: its packets are
+   * dropped in between, as when a cable or a switch port fails, so connections see no reset.
+   */
+  setLink(index: number, connected: boolean): void {
+    ip('-n', `${this.prefix}-sw`, 'link', 'set', `${this.prefix}p${index}`, connected ? 'up' : 'down');
+  }
+
   /** Kills whatever still runs in the hosts, then removes them with their interfaces. */
   destroy(): void {
     const names = new Set([`${this.prefix}-sw`, ...this.hosts.map((h) => h.ns)]);

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { openNetwork } from '../../../cli/services/network/network-access';
 import { NetnsHosts } from '../netns-hosts';
 import { REPO, runCli, type CliResult } from './run-cli';
 
@@ -41,6 +43,11 @@ describe('weft network on three hosts (network namespaces, real processes)', () 
       dirs[who] = path.join(tmp, who);
       json(await runCli(['network', 'export', net, dirs[who], '--org', org, '--json']));
     }
+    // Org1's Gateway gives up on an unreachable endorser after 3 s rather than Fabric's 30 s.
+    const org1Peer = path.join(dirs.org1, 'nodes', 'peer0.org1.example.com', 'peer.yaml');
+    const config = parseYaml(fs.readFileSync(org1Peer, 'utf8')) as { peer: { gateway: Record<string, unknown> } };
+    config.peer.gateway.endorsementTimeoutMs = 3000;
+    fs.writeFileSync(org1Peer, stringifyYaml(config));
   });
   afterAll(async () => {
     for (const who of ['org2', 'org1', 'orderer'] as const) await runCli(['network', 'down', dirs[who], '--grace', '5'], { netns: on[who] });
@@ -80,4 +87,34 @@ describe('weft network on three hosts (network namespaces, real processes)', () 
     }
     expect(read?.json).toMatchObject({ ID: 'a1', Color: 'red', Owner: 'Tom' });
   }, 400_000);
+
+  it("a host cut off from the others fails endorsements it is needed for, and serves again once reconnected", async () => {
+    hosts.setLink(2, false); // Org2's host
+    try {
+      const cut = await runCli(['chaincode', 'invoke', dirs.org1, '--name', 'basic', 'CreateAsset', 'a2', 'blue', '1', 'Ann', '1', '--json'], { netns: on.org1 });
+      expect(cut.code).not.toBe(0);
+      // Org1's Gateway waits out its endorsement timeout for Org2's peer and names it.
+      const org2Peer = openNetwork(dirs.org1).peers()[1]!.address;
+      expect(JSON.parse(cut.stdout).error).toMatchObject({
+        code: 'GATEWAY_FAILED',
+        details: { endorsers: [`Org2MSP ${org2Peer}: no endorsement from ${org2Peer} before the deadline`] },
+      });
+    } finally {
+      hosts.setLink(2, true);
+    }
+    // The same connections carry on once packets flow again: both orgs endorse, and Org2's peer gets the block.
+    let committed: CliResult | undefined;
+    for (let tries = 0; committed?.code !== 0 && tries < 20; tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+      committed = await runCli(['chaincode', 'invoke', dirs.org1, '--name', 'basic', 'CreateAsset', 'a2', 'blue', '1', 'Ann', '1', '--json'], { netns: on.org1 });
+    }
+    expect(committed?.code).toBe(0);
+    let read: Record<string, unknown> | undefined;
+    for (let tries = 0; read === undefined && tries < 40; tries++) {
+      const r = await runCli(['chaincode', 'query', dirs.org2, '--name', 'basic', 'ReadAsset', 'a2', '--json'], { netns: on.org2 });
+      if (r.code === 0) read = JSON.parse(r.stdout) as Record<string, unknown>;
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(read?.json).toMatchObject({ ID: 'a2', Owner: 'Ann' });
+  }, 120_000);
 });
