@@ -14,8 +14,8 @@ describe('chaincode arguments from the command line', () => {
     expect(positionalsAfter(raw, 2)).toEqual(['a2', 'blue', '1', 'Ann', '1']);
   });
 
-  it('passes values that look like flags after --, and empty strings', async () => {
-    const { raw } = await parse(['./net', '--name', 'basic', 'Put', '', 'x', '--', '--json', 'x']);
-    expect(positionalsAfter(raw, 2)).toEqual(['', 'x', '--json', 'x']);
+  it('passes negative numbers, empty strings, and values that look like flags after --', async () => {
+    const { raw } = await parse(['./net', '--name', 'basic', 'Put', '', '-5', '--', '--json', 'x']);
+    expect(positionalsAfter(raw, 2)).toEqual(['', '-5', '--json', 'x']);
   });
 });
