@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import { isEmptyOrAbsent } from '../templates/render-tree';
+import { isEmptyOrAbsent, writeTree } from '../templates/render-tree';
 import { openNetwork, type Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
@@ -72,7 +72,7 @@ function filesUnder(dir: string): string[] {
  * network.yaml, the genesis blocks, every org's certificates (what a node needs to verify the others
  * and dial them over TLS), and the private keys and node configs of the named orgs only: no other
  * org's keys and no CA's key. Each org then keeps its keys to itself, as in a Fabric network.
- * Written into a temporary sibling and renamed into place, so a failure leaves nothing behind.
+ * Written through writeTree (a temporary sibling renamed into place): a failure leaves nothing behind.
  */
 export function exportNetwork(dir: string, out: string, orgRefs: readonly string[], progress: Progress): ExportResult {
   const layout = openNetwork(dir);
@@ -104,22 +104,11 @@ export function exportNetwork(dir: string, out: string, orgRefs: readonly string
   }
   picked.push(...nodes.map((n) => n.configFile));
 
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(path.dirname(dest), `.${path.basename(dest)}-`));
-  try {
-    for (const file of picked) {
-      const target = path.join(tmp, path.relative(layout.dir, file));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.copyFileSync(file, target);
-      // Keys stay 0600; every other file keeps its mode too.
-      fs.chmodSync(target, fs.statSync(file).mode & 0o777);
-    }
-    if (fs.existsSync(dest)) fs.rmdirSync(dest);
-    fs.renameSync(tmp, dest);
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  // Keys stay 0600; every other file keeps its mode too.
+  writeTree(
+    dest,
+    picked.map((file) => ({ path: path.relative(layout.dir, file), content: fs.readFileSync(file), mode: fs.statSync(file).mode & 0o777 })),
+  );
   progress(`wrote ${dest}: ${[...mspIds].join(', ')} keys (${keysCopied}), every org's certificates, ${nodes.length} node configs`);
   return { dir: dest, orgs: [...mspIds], nodes: nodes.map((n) => n.id), keysCopied, keysLeftOut };
 }

@@ -13,9 +13,16 @@ export function renderTemplate(relPath: string, data: Record<string, unknown>): 
   return ejs.render(fs.readFileSync(file, 'utf8'), data, { filename: file });
 }
 
-/** One file a tree rendering would write: destination path relative to the target, and contents. */
-export interface RenderedFile {
+/** One file {@link writeTree} writes: destination path relative to the target, and contents. */
+export interface TreeFile {
   readonly path: string;
+  readonly content: string | Uint8Array;
+  /** Permission bits (0600 for a private key); the default leaves them to the umask. */
+  readonly mode?: number;
+}
+
+/** One file a tree rendering would write. */
+export interface RenderedFile extends TreeFile {
   readonly content: string;
 }
 
@@ -63,7 +70,7 @@ export function isEmptyOrAbsent(dir: string): boolean {
  * overwrite). Writes into a temporary sibling and renames it into place, so a failure leaves
  * nothing behind.
  */
-export function writeTree(target: string, files: readonly RenderedFile[]): void {
+export function writeTree(target: string, files: readonly TreeFile[]): void {
   const dest = path.resolve(target);
   if (!isEmptyOrAbsent(dest)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${dest} already exists and is not empty; generators never overwrite`, {
@@ -77,7 +84,7 @@ export function writeTree(target: string, files: readonly RenderedFile[]): void 
     for (const f of files) {
       const full = path.join(tmp, f.path);
       fs.mkdirSync(path.dirname(full), { recursive: true });
-      fs.writeFileSync(full, f.content);
+      fs.writeFileSync(full, f.content, f.mode === undefined ? {} : { mode: f.mode });
     }
     if (fs.existsSync(dest)) fs.rmdirSync(dest);
     fs.renameSync(tmp, dest);
