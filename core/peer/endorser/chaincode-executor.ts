@@ -19,11 +19,14 @@ import { checkChannelPolicy } from '../scc/acl';
 import type { SystemChaincode } from '../scc/system-chaincode';
 import { checkInitInvocation } from './init-required';
 
+/** Fabric's `scc.SysCCVersion`: the version a system chaincode's endorsed action carries (validation refuses an empty one). */
+export const SYSTEM_CHAINCODE_VERSION = 'syscc';
+
 /** What one simulation produced. */
 export interface ExecutionResult {
   readonly response: ChaincodeResponse;
   readonly event?: ChaincodeEventOut;
-  /** `ChaincodeID.version` for the endorsed action: the definition's version ('' for system chaincodes). */
+  /** `ChaincodeID.version` for the endorsed action: the definition's version (Fabric's `syscc` for system chaincodes). */
   readonly version: string;
 }
 
@@ -73,7 +76,7 @@ export class ChaincodeExecutor {
     const scc = this.support.systemChaincode(name);
     if (scc !== undefined) {
       const response = await scc.invoke({ channel, args: proposal.args, creator, proposal, simulator });
-      return { response, version: '' };
+      return { response, version: SYSTEM_CHAINCODE_VERSION };
     }
     if (channel === undefined || simulator === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });

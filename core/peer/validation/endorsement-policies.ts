@@ -23,6 +23,7 @@ export type PolicyRequirement = { readonly ok: true; readonly policies: Required
 
 const TX_ILLEGAL_WRITESET = 23;
 const TX_ENDORSEMENT_POLICY_FAILURE = 10;
+const TX_INVALID_CHAINCODE = 25;
 
 /**
  * Works out which endorsement policies a transaction's writes must satisfy, as Fabric's default
@@ -39,14 +40,15 @@ export class EndorsementPolicies {
   constructor(private readonly policyProvider: PolicyProvider) {}
 
   /**
-   * `invoked` is the chaincode the transaction header names: a transaction that writes nothing
-   * still needs its policy (Fabric validates the invoked chaincode then).
+   * `invoked` is the chaincode the transaction header names: its policy always applies, as in
+   * Fabric's dispatcher, even when the transaction writes only other chaincodes' namespaces or
+   * nothing at all.
    */
   requirementsFor(writes: readonly NamespaceWrites[], resources: ChannelResources, ledger: PeerLedger, invoked?: string): PolicyRequirement {
     const policies: RequiredPolicy[] = [];
     const effective: (NamespaceWrites & { readonly invokedOnly?: boolean })[] =
-      writes.length === 0 && invoked !== undefined && !READ_ONLY_NAMESPACES.has(invoked)
-        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: 0, invokedOnly: true }]
+      invoked !== undefined && !READ_ONLY_NAMESPACES.has(invoked) && !writes.some((w) => w.namespace === invoked)
+        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: 0, invokedOnly: true }, ...writes]
         : [...writes];
     for (const ns of effective) {
       if (READ_ONLY_NAMESPACES.has(ns.namespace)) {
@@ -64,7 +66,7 @@ export class EndorsementPolicies {
       }
       const definition = this.lifecycle.definition(ledger, ns.namespace);
       if (definition === undefined) {
-        return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `chaincode ${ns.namespace} is not defined on the channel` };
+        return { ok: false, code: TX_INVALID_CHAINCODE, reason: `chaincode ${ns.namespace} is not defined on the channel` };
       }
       let needsChaincodePolicy = ns.invokedOnly === true;
       for (const key of new Set([...ns.keys, ...ns.metadataKeys])) {

@@ -1,3 +1,5 @@
+import { ProtocolError } from '../../errors';
+import { ProtocolErrorCode } from '../../protocol/bounded-decode';
 import { WireReader } from '../../protocol/wire-reader';
 
 /** The keys one namespace of a transaction writes (values, deletes or metadata). */
@@ -7,6 +9,13 @@ export interface NamespaceWrites {
   readonly metadataKeys: readonly string[];
   /** Private data collections touched (hashed rwsets): not supported by Weft yet. */
   readonly collections: number;
+}
+
+/** A read/write set names a namespace twice (Fabric's ILLEGAL_WRITESET). */
+export class DuplicateNamespaceError extends ProtocolError {
+  constructor(readonly namespace: string) {
+    super(ProtocolErrorCode.BadField, `rwset.ns_rwset: namespace ${JSON.stringify(namespace)} appears twice`, { path: 'rwset.ns_rwset', namespace });
+  }
 }
 
 /** `key = 1` of a `KVWrite` or `KVMetadataWrite`. */
@@ -23,10 +32,12 @@ function keyOf(bytes: Uint8Array, path: string): string {
 /**
  * The written keys of a `TxReadWriteSet`, per namespace (namespaces with only reads are left out:
  * they need no endorsement policy). Read straight from the wire: validation and the Gateway call
- * this for every transaction. Throws on bytes that are not a read/write set.
+ * this for every transaction. Throws on bytes that are not a read/write set, and
+ * {@link DuplicateNamespaceError} on a namespace named twice.
  */
 export function rwsetWrites(results: Uint8Array): NamespaceWrites[] {
   const out: NamespaceWrites[] = [];
+  const seen = new Set<string>();
   // TxReadWriteSet{data_model = 1, ns_rwset = 2}
   const tx = new WireReader(results, 'rwset', 'TxReadWriteSet');
   while (tx.next()) {
@@ -47,6 +58,8 @@ export function rwsetWrites(results: Uint8Array): NamespaceWrites[] {
         collections++;
       } else ns.skip();
     }
+    if (seen.has(namespace)) throw new DuplicateNamespaceError(namespace);
+    seen.add(namespace);
     const keys: string[] = [];
     const metadataKeys: string[] = [];
     if (kv !== undefined) {

@@ -82,15 +82,15 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     expect(flags).toEqual([
       TxValidationCode.VALID,
       TxValidationCode.NIL_ENVELOPE,
-      TxValidationCode.BAD_PAYLOAD,
+      TxValidationCode.INVALID_OTHER_REASON,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.BAD_CREATOR_SIGNATURE,
       TxValidationCode.BAD_PROPOSAL_TXID,
       TxValidationCode.TARGET_CHAIN_NOT_FOUND,
-      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.INVALID_CHAINCODE,
       TxValidationCode.ILLEGAL_WRITESET,
       TxValidationCode.DUPLICATE_TXID,
-      TxValidationCode.UNKNOWN_TX_TYPE,
+      TxValidationCode.BAD_COMMON_HEADER,
     ]);
     const ledger = h.joined.channel.ledger;
     expect(ledger.getVersionedState('cc', 'good')).toBeDefined();
