@@ -69,7 +69,10 @@ export class PeerClient {
         new grpc.Metadata(),
         { deadline: Date.now() + timeoutMs },
         (err, value) => {
-          if (err) {
+          if (err?.code === grpc.status.UNKNOWN) {
+            // The peer refused the proposal before running it (Fabric's endorser answers those with an error).
+            reject(new WeftError('PROPOSAL_REJECTED', `peer ${this.node.id} refused the proposal: ${err.details}`, { peer: this.node.id }));
+          } else if (err) {
             reject(
               new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer: ${err.details || err.message}`, {
                 peer: this.node.id,

@@ -7,7 +7,7 @@ import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import { BackToBack } from './back-to-back';
 import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
-import { type CheckedProposal, type ProposalCheckSupport, checkProposal } from './proposal-checks';
+import { type CheckedProposal, type ProposalCheckSupport, ProposalRejectedError, checkProposal } from './proposal-checks';
 
 /** The outcome of a simulation without signing (the Gateway's Evaluate path). */
 export interface SimulationOutcome {
@@ -34,8 +34,13 @@ export class Endorser {
     private readonly metrics?: PeerMetrics,
   ) {}
 
-  /** Serves one `SignedProposal` (bytes, or already parsed by the Gateway); returns `ProposalResponse` bytes. */
-  async processProposal(signedProposal: Uint8Array | ParsedSignedProposal): Promise<Uint8Array> {
+  /**
+   * Serves one `SignedProposal` (bytes, or already parsed by the Gateway); returns `ProposalResponse`
+   * bytes. A proposal the checks refuse is a status-500 response too, unless `rejectionsThrow`
+   * (the `protos.Endorser` service: Fabric answers those with a gRPC error) makes it throw the
+   * {@link ProposalRejectedError}.
+   */
+  async processProposal(signedProposal: Uint8Array | ParsedSignedProposal, options: { readonly rejectionsThrow?: boolean } = {}): Promise<Uint8Array> {
     const started = process.hrtime.bigint();
     let channelId = '';
     let chaincode = '';
@@ -60,6 +65,7 @@ export class Endorser {
       outcome = 'endorsed';
       return bytes;
     } catch (err) {
+      if (options.rejectionsThrow === true && err instanceof ProposalRejectedError) throw err;
       return buildErrorProposalResponse(500, err instanceof Error ? err.message : String(err));
     } finally {
       this.metrics?.observeProposal(channelId, chaincode, outcome, Number(process.hrtime.bigint() - started) / 1e9);

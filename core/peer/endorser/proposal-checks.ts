@@ -16,6 +16,12 @@ export interface ProposalCheckSupport {
   now(): number;
 }
 
+/**
+ * A proposal refused by Fabric's pre-simulation checks (`UnpackProposal`, `preProcess`, the auth
+ * filters): Fabric's endorser answers these with a gRPC error rather than a status-500 response.
+ */
+export class ProposalRejectedError extends PeerError {}
+
 /** A proposal that passed Fabric's pre-simulation checks. */
 export interface CheckedProposal {
   readonly proposal: ParsedSignedProposal;
@@ -27,8 +33,9 @@ export interface CheckedProposal {
  * Fabric's endorser `preProcess`: unpack and validate the header chain (type, creator, nonce,
  * txid derivation), find the channel, deserialize and validate the creator (MSP chain, expiry),
  * verify the proposal signature, check the timestamp window, reject a txid already in the ledger,
- * and for application chaincodes check `/Channel/Application/Writers`. Throws `PeerError` with
- * Fabric's message text; the endorser answers it as a status-500 response.
+ * and for application chaincodes check `/Channel/Application/Writers`. Throws
+ * {@link ProposalRejectedError} with Fabric's message text, except for an unknown channel, which
+ * Fabric answers with a status-500 response (a plain `PeerError`).
  */
 export function checkProposal(input: Uint8Array | ParsedSignedProposal, support: ProposalCheckSupport): CheckedProposal {
   let proposal: ParsedSignedProposal;
@@ -36,7 +43,7 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
     // An already parsed proposal (the Gateway parsed it) passed the same structural checks.
     proposal = input instanceof Uint8Array ? parseSignedProposal(input) : input;
   } catch (err) {
-    throw new PeerError('PEER_BAD_PROPOSAL', `error validating proposal: ${(err as Error).message}`, { cause: (err as Error).message }, { cause: err });
+    throw new ProposalRejectedError('PEER_BAD_PROPOSAL', `error validating proposal: ${(err as Error).message}`, { cause: (err as Error).message }, { cause: err });
   }
   const channelId = proposal.channelId;
   let channel: Channel | undefined;
@@ -50,7 +57,7 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
   const now = support.now();
   const ts = proposal.timestamp?.getTime();
   if (ts === undefined || Math.abs(now - ts) > support.timeWindowMs) {
-    throw new PeerError(
+    throw new ProposalRejectedError(
       'PEER_BAD_TIMESTAMP',
       `request unauthorized due to incorrect timestamp ${proposal.timestamp?.toISOString() ?? '(none)'}, peer time ${new Date(now).toISOString()}, peer.authentication.timewindow ${support.timeWindowMs / 1000}s`,
       { txId: proposal.txId },
@@ -58,7 +65,7 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
   }
   if (channel !== undefined) {
     if (channel.ledger.getTxLocation(proposal.txId) !== undefined) {
-      throw new PeerError('PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
+      throw new ProposalRejectedError('PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
         txId: proposal.txId,
       });
     }
@@ -70,7 +77,7 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
       // The signature was verified just above: the policy must not pay for it again.
       const result = resources.deserializer.withVerified([{ ...signed, valid: true }], () => writers.evaluate([signed]));
       if (!result.satisfied) {
-        throw new PeerError(
+        throw new ProposalRejectedError(
           'PEER_ACCESS_DENIED',
           `access denied for [${proposal.chaincodeName}]: [Failed evaluating policy on signed data during check policy on channel [${channelId}] with policy [${policyPath}]: [${result.reason}]]`,
           { channelId, policy: policyPath },
@@ -86,7 +93,7 @@ function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDese
   try {
     creator = deserializer.deserializeIdentity(proposal.creator);
   } catch (err) {
-    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org unknown, creator is malformed`, {
+    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org unknown, creator is malformed`, {
       channelId,
       cause: (err as Error).message,
     });
@@ -94,19 +101,19 @@ function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDese
   try {
     creator.validate();
   } catch (err) {
-    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org [${creator.mspId}]: ${(err as Error).message}`, {
+    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: ${(err as Error).message}`, {
       channelId,
       mspId: creator.mspId,
     });
   }
   if (creator.expiresAt.getTime() <= Date.now()) {
-    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org [${creator.mspId}]: identity expired ${creator.expiresAt.toISOString()}`, {
+    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: proposal client identity expired (${creator.expiresAt.toISOString()})`, {
       channelId,
       mspId: creator.mspId,
     });
   }
   if (!creator.verify(proposal.proposalBytes, proposal.signature)) {
-    throw new PeerError('PEER_ACCESS_DENIED', `access denied: channel [${channelId}] creator org [${creator.mspId}]: signature is invalid`, {
+    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: signature is invalid`, {
       channelId,
       mspId: creator.mspId,
     });

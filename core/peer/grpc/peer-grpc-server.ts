@@ -4,11 +4,12 @@ import type { Logger } from '../../node/logger';
 import { clientCertificateHash } from '../../node/client-certificate';
 import { type DeliverKind, type DeliverService, type DeliverSink } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
+import { ProposalRejectedError } from '../endorser/proposal-checks';
 import type { GatewayService } from '../gateway/gateway-service';
 import type { TlsFiles } from '../peer-config';
 import { ReadGate } from '../../node/read-gate';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { asServiceError } from './grpc-status';
+import { GrpcStatus, asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
 import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef } from './raw-service';
 import { OpenStreams, shutdownGrpcServer } from '../../node/grpc-shutdown';
@@ -74,9 +75,10 @@ export class PeerGrpcServer {
     });
     this.server.addService(EndorserServiceDef, {
       processProposal: endorserLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
-        services.endorser.processProposal(call.request).then(
+        services.endorser.processProposal(call.request, { rejectionsThrow: true }).then(
           (res) => cb(null, res),
-          (err: unknown) => cb(asServiceError(err)),
+          // grpc-go's status for a plain error, which is what Fabric's endorser returns.
+          (err: unknown) => cb(err instanceof ProposalRejectedError ? { code: GrpcStatus.UNKNOWN, details: err.message } : asServiceError(err)),
         );
       }),
     });
