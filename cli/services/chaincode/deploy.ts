@@ -2,7 +2,7 @@ import { ChaincodeError } from '../../../core/errors';
 import type { NetworkLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { orgsWithKeysHere } from '../network/org-keys';
-import { approve, checkCommitReadiness, commit, install, queryCommitted, type ChaincodeDefinition } from './lifecycle';
+import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, type ChaincodeDefinition } from './lifecycle';
 import { loadOrBuildPackage } from './package-project';
 
 export interface DeployOptions {
@@ -23,6 +23,11 @@ export interface DeployResult {
   readonly installedOn: string[];
   /** The orgs this run approved for: those whose keys this directory holds. */
   readonly approvedBy: string[];
+  /**
+   * Those of {@link approvedBy} that had already approved this definition with this package (an
+   * earlier run): no approval was submitted for them, as re-approving unchanged content is refused.
+   */
+  readonly alreadyApproved: string[];
   /** Whether the definition is committed; false while orgs whose keys are elsewhere have yet to approve. */
   readonly committed: boolean;
   /** The orgs whose approval is missing, when not committed: each runs the same deploy on its own host. */
@@ -56,15 +61,32 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
   const sequence = o.sequence ?? (committed === undefined ? 1 : committed.sequence + 1);
   const def: ChaincodeDefinition = { name: o.name, version: o.version, sequence, policy: o.policy, initRequired: o.initRequired };
-  const result = { name: o.name, version: o.version, sequence, packageId: pkg.packageId, installedOn: peers.map((p) => p.id), approvedBy: orgs.map((x) => x.mspId) };
 
-  // Each org's approval is its own transaction; submitted together they share one block.
+  // Each org's approval is its own transaction; submitted together they share one block. An org
+  // that approved this very definition and package before (a re-run) is skipped: the peer refuses
+  // to approve unchanged content again.
+  const alreadyApproved: string[] = [];
   await Promise.all(
     orgs.map(async (org) => {
+      if (await hasApproved(layout, org, def, pkg.packageId)) {
+        alreadyApproved.push(org.mspId);
+        progress(`already approved by ${org.mspId} (sequence ${sequence}, package ${pkg.packageId})`);
+        return;
+      }
       await approve(layout, org, def, pkg.packageId);
       progress(`approved by ${org.mspId} (sequence ${sequence})`);
     }),
   );
+  alreadyApproved.sort();
+  const result = {
+    name: o.name,
+    version: o.version,
+    sequence,
+    packageId: pkg.packageId,
+    installedOn: peers.map((p) => p.id),
+    approvedBy: orgs.map((x) => x.mspId),
+    alreadyApproved,
+  };
   // Each approval returned once its own org's peer committed it; the committing peers (one per org
   // endorses the commit) may still be a block behind, so readiness is asked of each org here until all agree.
   const approvals = await readinessOn(layout, orgs, def);

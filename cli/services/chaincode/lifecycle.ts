@@ -7,6 +7,8 @@ import {
   CommitChaincodeDefinitionArgs,
   InstallChaincodeArgs,
   InstallChaincodeResult,
+  QueryApprovedChaincodeDefinitionArgs,
+  QueryApprovedChaincodeDefinitionResult,
   QueryChaincodeDefinitionArgs,
   QueryChaincodeDefinitionResult,
   QueryChaincodeDefinitionsArgs,
@@ -22,7 +24,7 @@ import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
-import { type DefinitionSetters, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { type ChaincodeDefinition as StoredDefinition, type DefinitionSetters, sameDefinition, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 
 const LIFECYCLE = '_lifecycle';
 
@@ -88,9 +90,9 @@ export async function install(layout: NetworkLayout, peer: NodeLayout, packageBy
   });
 }
 
-/** The `_lifecycle` message fields of a definition, with Fabric's default plugins. */
-function definitionArgs<T extends DefinitionSetters>(args: T, def: ChaincodeDefinition): T {
-  return writeDefinition(args, {
+/** A definition as `_lifecycle` stores it, with Fabric's default plugins. */
+function lifecycleDefinition(def: ChaincodeDefinition): StoredDefinition {
+  return {
     name: def.name,
     version: def.version,
     sequence: def.sequence,
@@ -98,7 +100,12 @@ function definitionArgs<T extends DefinitionSetters>(args: T, def: ChaincodeDefi
     validationPlugin: 'vscc',
     validationParameter: validationParameter(def.policy),
     initRequired: def.initRequired,
-  });
+  };
+}
+
+/** The `_lifecycle` message fields of a definition. */
+function definitionArgs<T extends DefinitionSetters>(args: T, def: ChaincodeDefinition): T {
+  return writeDefinition(args, lifecycleDefinition(def));
 }
 
 /** `ApproveChaincodeDefinitionForMyOrg` as a transaction endorsed by the org's own peer, through the Gateway. */
@@ -110,6 +117,39 @@ export async function approve(layout: NetworkLayout, org: PeerOrgSpec, def: Chai
   source.setLocalPackage(local);
   args.setSource(source);
   return submitLifecycle(layout, org, 'ApproveChaincodeDefinitionForMyOrg', args.serializeBinary(), [org.mspId]);
+}
+
+/**
+ * Whether `org` has already approved exactly `def` with package `packageId` (`QueryApprovedChaincodeDefinition`
+ * at `def.sequence` on the org's first peer, as its Admin). Re-approving it would be refused as
+ * "unchanged content", as in Fabric.
+ */
+export function hasApproved(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition, packageId: string): Promise<boolean> {
+  const args = new QueryApprovedChaincodeDefinitionArgs();
+  args.setName(def.name);
+  args.setSequence(def.sequence);
+  const peer = layout.peersOf(org)[0]!;
+  const admin = orgAdmin(layout, org);
+  return withPeerClient(layout.spec, peer, admin, async (c) => {
+    const r = await c.propose(admin.signer, layout.spec.channel.name, LIFECYCLE, ['QueryApprovedChaincodeDefinition', args.serializeBinary()]);
+    if (r.response.status >= 400) {
+      if (/could not fetch approved chaincode definition/.test(r.response.message)) return false;
+      throw new ChaincodeError('LIFECYCLE_QUERY_FAILED', `QueryApprovedChaincodeDefinition ${def.name} sequence ${def.sequence} on ${peer.id}: ${r.response.message}`, {
+        peer: peer.id,
+      });
+    }
+    const a = QueryApprovedChaincodeDefinitionResult.deserializeBinary(r.response.payload);
+    const approved: StoredDefinition = {
+      name: def.name,
+      version: a.getVersion(),
+      sequence: a.getSequence(),
+      endorsementPlugin: a.getEndorsementPlugin(),
+      validationPlugin: a.getValidationPlugin(),
+      validationParameter: a.getValidationParameter_asU8(),
+      initRequired: a.getInitRequired(),
+    };
+    return sameDefinition(approved, lifecycleDefinition(def)) && a.getSource()?.getLocalPackage()?.getPackageId() === packageId;
+  });
 }
 
 /** `CheckCommitReadiness` on a peer of `org`: which orgs approved this exact definition. */

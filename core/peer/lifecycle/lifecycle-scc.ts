@@ -1,6 +1,7 @@
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ApproveChaincodeDefinitionForMyOrgResult,
+  ChaincodeSource,
   CheckCommitReadinessArgs,
   CheckCommitReadinessResult,
   CommitChaincodeDefinitionArgs,
@@ -25,11 +26,11 @@ import { PeerError } from '../peer-error';
 import { checkChannelPolicy, checkLocalAdmin } from '../scc/acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from '../scc/system-chaincode';
 import type { ChaincodeInstaller } from './chaincode-installer';
+import { checkApprovalChange, checkApprovalSequence, checkNextSequence, rejectCollections, validateDefinitionInput, withDefaults } from './lifecycle-rules';
 import {
   type ChaincodeDefinition,
   LIFECYCLE_NAMESPACE,
   approvalKey,
-  defaultValidationParameter,
   definitionOf,
   definitionKey,
   encodeDefinition,
@@ -38,6 +39,9 @@ import {
   sameDefinition,
   writeDefinition,
 } from './lifecycle-state';
+
+/** Fabric's default ACL of the channel-scoped `_lifecycle` functions (`defaultaclprovider.go`). */
+const WRITERS = '/Channel/Application/Writers';
 
 /**
  * Fabric 2.x's `_lifecycle` system chaincode: install and query packages on this peer, approve a
@@ -130,25 +134,17 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private approve(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    const { sim } = this.onChannel(inv, '/Channel/Application/Writers', 'ApproveChaincodeDefinitionForMyOrg');
-    if (inv.creator.mspId !== this.localMspId) {
-      throw new PeerError('PEER_ACCESS_DENIED', `an approval for ${this.localMspId} must be submitted by a member of ${this.localMspId}, not ${inv.creator.mspId}`, {});
-    }
+    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/ApproveChaincodeDefinitionForMyOrg');
+    const { channel, sim } = this.onChannel(inv, 'ApproveChaincodeDefinitionForMyOrg');
     const args = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(input);
-    const def = normalized(definitionOf(args));
-    checkName(def.name);
-    const current = readDefinition(sim, def.name);
-    const currentSeq = current?.sequence ?? 0;
-    if (def.sequence === currentSeq && current !== undefined) {
-      if (!sameDefinition(current, def)) {
-        throw new PeerError('PEER_LIFECYCLE', `attempted to redefine the current committed sequence (${currentSeq}) for namespace ${def.name} with different parameters`, {});
-      }
-    } else if (def.sequence !== currentSeq + 1) {
-      throw new PeerError('PEER_LIFECYCLE', `requested sequence is ${def.sequence}, but new definition must be sequence ${currentSeq + 1}`, {});
-    }
+    validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections());
+    const committed = readDefinition(sim, args.getName());
+    checkApprovalSequence(args.getSequence(), committed?.sequence ?? 0);
+    const def = withDefaults(definitionOf(args), channel);
+    const packageId = args.getSource()?.getLocalPackage()?.getPackageId() ?? '';
+    checkApprovalChange(def, packageId, committed, readApproval(sim, this.localMspId, def.name, def.sequence));
     const stored = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
-    const source = args.getSource();
-    if (source !== undefined) stored.setSource(source);
+    stored.setSource(chaincodeSource(packageId));
     sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.localMspId, def.name, def.sequence), stored.serializeBinary());
     return success(new ApproveChaincodeDefinitionForMyOrgResult().serializeBinary());
   }
@@ -162,47 +158,68 @@ export class LifecycleScc implements SystemChaincode {
     return out;
   }
 
+  /** Fabric's `CheckCommitReadiness`: the next sequence, defaults filled in, each org's approval. */
+  private readiness(channel: Channel, sim: TxSimulator, args: CheckCommitReadinessArgs | CommitChaincodeDefinitionArgs): { def: ChaincodeDefinition; approvals: Map<string, boolean> } {
+    checkNextSequence(args.getSequence(), readDefinition(sim, args.getName())?.sequence ?? 0);
+    const def = withDefaults(definitionOf(args), channel);
+    return { def, approvals: this.approvals(channel, sim, def) };
+  }
+
   private checkReadiness(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'CheckCommitReadiness');
-    const def = normalized(definitionOf(CheckCommitReadinessArgs.deserializeBinary(input)));
-    this.checkNextSequence(sim, def);
+    const { channel, sim } = this.onChannel(inv, 'CheckCommitReadiness', WRITERS);
+    const args = CheckCommitReadinessArgs.deserializeBinary(input);
+    rejectCollections(args.getCollections());
+    const { approvals } = this.readiness(channel, sim, args);
     const res = new CheckCommitReadinessResult();
     const map = res.getApprovalsMap();
-    for (const [org, ok] of this.approvals(channel, sim, def)) map.set(org, ok);
+    for (const [org, ok] of approvals) map.set(org, ok);
     return success(res.serializeBinary());
   }
 
+  /**
+   * Only this peer's own org must have approved (Fabric's rule): the other orgs' approvals count
+   * through the channel's `LifecycleEndorsement` policy when the transaction is validated.
+   */
   private commit(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    const { channel, sim } = this.onChannel(inv, '/Channel/Application/Writers', 'CommitChaincodeDefinition');
-    const def = normalized(definitionOf(CommitChaincodeDefinitionArgs.deserializeBinary(input)));
-    checkName(def.name);
-    this.checkNextSequence(sim, def);
-    const approvals = this.approvals(channel, sim, def);
+    const { channel, sim } = this.onChannel(inv, 'CommitChaincodeDefinition', WRITERS);
+    const args = CommitChaincodeDefinitionArgs.deserializeBinary(input);
+    validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections());
+    const { def, approvals } = this.readiness(channel, sim, args);
     if (approvals.get(this.localMspId) !== true) {
-      throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.localMspId})`, {});
-    }
-    const agreed = [...approvals.values()].filter(Boolean).length;
-    if (agreed * 2 <= approvals.size) {
-      const missing = [...approvals].filter(([, ok]) => !ok).map(([org]) => org);
-      throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by a majority of orgs: missing approvals from [${missing.join(', ')}]`, {});
+      throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.localMspId})`, { mspId: this.localMspId });
     }
     sim.setState(LIFECYCLE_NAMESPACE, definitionKey(def.name), encodeDefinition(def));
     return success(new CommitChaincodeDefinitionResult().serializeBinary());
   }
 
+  /**
+   * Fabric's `QueryApprovedChaincodeDefinition`: sequence 0 means the committed sequence, or the
+   * next one when this org has approved it; any other sequence is looked up as given.
+   */
   private queryApproved(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    const { sim } = this.onChannel(inv, '/Channel/Application/Readers', 'QueryApprovedChaincodeDefinition');
+    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/QueryApprovedChaincodeDefinition');
+    const { sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinition');
     const a = QueryApprovedChaincodeDefinitionArgs.deserializeBinary(input);
+    const name = a.getName();
     let seq = a.getSequence();
-    if (seq === 0) seq = (readDefinition(sim, a.getName())?.sequence ?? 0) + 1;
-    const approval = readApproval(sim, this.localMspId, a.getName(), seq) ?? readApproval(sim, this.localMspId, a.getName(), seq - 1);
-    if (approval === undefined) return failure(`failed to invoke backing implementation of 'QueryApprovedChaincodeDefinition': could not fetch approved chaincode definition (name: '${a.getName()}', sequence: '${a.getSequence()}') on channel '${inv.proposal.channelId}'`);
-    const d = approval.definition;
-    return success(writeDefinition(new QueryApprovedChaincodeDefinitionResult(), d).serializeBinary());
+    if (seq === 0) {
+      seq = readDefinition(sim, name)?.sequence ?? 0;
+      if (readApproval(sim, this.localMspId, name, seq + 1) !== undefined) seq += 1;
+    }
+    const approval = readApproval(sim, this.localMspId, name, seq);
+    if (approval === undefined) {
+      throw new PeerError('PEER_LIFECYCLE', `could not fetch approved chaincode definition (name: '${name}', sequence: '${seq}') on channel '${inv.proposal.channelId}'`, {
+        name,
+        sequence: seq,
+      });
+    }
+    const res = writeDefinition(new QueryApprovedChaincodeDefinitionResult(), approval.definition);
+    res.setSource(chaincodeSource(approval.packageId ?? ''));
+    return success(res.serializeBinary());
   }
 
   private queryDefinition(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    const { channel, sim } = this.onChannel(inv, '/Channel/Application/Readers', 'QueryChaincodeDefinition');
+    const { channel, sim } = this.onChannel(inv, 'QueryChaincodeDefinition', WRITERS);
     const name = QueryChaincodeDefinitionArgs.deserializeBinary(input).getName();
     const d = readDefinition(sim, name);
     if (d === undefined) return failure(`namespace ${name} is not defined`, 404);
@@ -213,7 +230,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private queryDefinitions(inv: SccInvocation): ChaincodeResponse {
-    const { sim } = this.onChannel(inv, '/Channel/Application/Readers', 'QueryChaincodeDefinitions');
+    const { sim } = this.onChannel(inv, 'QueryChaincodeDefinitions', WRITERS);
     const res = new QueryChaincodeDefinitionsResult();
     const defs: QueryChaincodeDefinitionsResult.ChaincodeDefinition[] = [];
     for (const kv of sim.getStateRange(LIFECYCLE_NAMESPACE, 'namespaces/fields/', 'namespaces/fields0')) {
@@ -227,38 +244,28 @@ export class LifecycleScc implements SystemChaincode {
     return success(res.serializeBinary());
   }
 
-  private checkNextSequence(sim: TxSimulator, def: ChaincodeDefinition): void {
-    const currentSeq = readDefinition(sim, def.name)?.sequence ?? 0;
-    if (def.sequence !== currentSeq + 1) {
-      throw new PeerError('PEER_LIFECYCLE', `requested sequence is ${def.sequence}, but new definition must be sequence ${currentSeq + 1}`, {});
-    }
-  }
-
-  private onChannel(inv: SccInvocation, policy: string, fn: string): { channel: Channel; sim: TxSimulator } {
+  /**
+   * The channel and simulator of a channel-bound call; with `defaultPolicy`, the creator must also
+   * satisfy the channel ACL for `_lifecycle/<fn>` (the config's, else `defaultPolicy`).
+   */
+  private onChannel(inv: SccInvocation, fn: string, defaultPolicy?: string): { channel: Channel; sim: TxSimulator } {
     if (inv.channel === undefined || inv.simulator === undefined) {
       throw new PeerError('PEER_LIFECYCLE', `${fn} must be invoked on a channel`, {});
     }
-    checkChannelPolicy(inv.channel, policy, inv.proposal, `_lifecycle/${fn}`);
+    if (defaultPolicy !== undefined) checkChannelPolicy(inv.channel, defaultPolicy, inv.proposal, `_lifecycle/${fn}`);
     return { channel: inv.channel, sim: inv.simulator };
   }
 }
 
-/** Fabric's defaults: `escc`, `vscc` and the channel's `/Channel/Application/Endorsement` policy. */
-function normalized(d: ChaincodeDefinition): ChaincodeDefinition {
-  return {
-    ...d,
-    endorsementPlugin: d.endorsementPlugin || 'escc',
-    validationPlugin: d.validationPlugin || 'vscc',
-    validationParameter: d.validationParameter.length > 0 ? d.validationParameter : defaultValidationParameter(),
-  };
-}
-
-const NAME = /^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/;
-
-function checkName(name: string): void {
-  if (!NAME.test(name) || name.startsWith('_')) {
-    throw new PeerError('PEER_LIFECYCLE', `invalid chaincode name '${name}'. Names must start with a letter or number, and can only consist of letters, numbers, underscores and hyphens`, {
-      name,
-    });
+/** Where an org's peers find the chaincode: a local package, or `unavailable` when `packageId` is ''. */
+function chaincodeSource(packageId: string): ChaincodeSource {
+  const source = new ChaincodeSource();
+  if (packageId === '') {
+    source.setUnavailable(new ChaincodeSource.Unavailable());
+  } else {
+    const local = new ChaincodeSource.Local();
+    local.setPackageId(packageId);
+    source.setLocalPackage(local);
   }
+  return source;
 }

@@ -114,9 +114,13 @@ describe('weft network export: one directory per org (real processes)', () => {
 
   it('deploy approves for the orgs whose keys are here; the last org to approve commits', async () => {
     const first = json(await runCli(['chaincode', 'deploy', org1, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
-    expect(first).toMatchObject({ sequence: 1, installedOn: ['peer0.org1.example.com'], approvedBy: ['Org1MSP'], committed: false, waitingFor: ['Org2MSP'] });
+    expect(first).toMatchObject({ sequence: 1, installedOn: ['peer0.org1.example.com'], approvedBy: ['Org1MSP'], alreadyApproved: [], committed: false, waitingFor: ['Org2MSP'] });
+    // Running it again is safe: Org1's approval of this definition and package is on the ledger, so
+    // none is submitted (the peer would refuse one with unchanged content).
+    const again = json(await runCli(['chaincode', 'deploy', org1, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
+    expect(again).toMatchObject({ sequence: 1, packageId: first.packageId, alreadyApproved: ['Org1MSP'], committed: false, waitingFor: ['Org2MSP'] });
     const second = json(await runCli(['chaincode', 'deploy', org2, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
-    expect(second).toMatchObject({ sequence: 1, installedOn: ['peer0.org2.example.com'], approvedBy: ['Org2MSP'], committed: true, waitingFor: [] });
+    expect(second).toMatchObject({ sequence: 1, installedOn: ['peer0.org2.example.com'], approvedBy: ['Org2MSP'], alreadyApproved: [], committed: true, waitingFor: [] });
     expect(second.commitTransactionId).toMatch(/^[0-9a-f]{64}$/);
   }, 400_000);
 

@@ -141,7 +141,11 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
   }, 60_000);
 
   it('_lifecycle keeps sequences, reports commit readiness and definitions, and lists installed packages', async () => {
-    const lc = gateways[0].getNetwork(CHANNEL).getContract('_lifecycle');
+    // Approving takes an Admin of the peer's own org (Fabric's local Admins policy).
+    const admin = gatewayFor(m.orgs[0], clients[0], 'Admin');
+    const user = gatewayFor(m.orgs[0], clients[0]);
+    gateways.push(admin, user);
+    const lc = admin.getNetwork(CHANNEL).getContract('_lifecycle');
     const qa = new QueryChaincodeDefinitionArgs();
     qa.setName('kv');
     const def = QueryChaincodeDefinitionResult.deserializeBinary(await lc.evaluateTransaction('QueryChaincodeDefinition', qa.serializeBinary()));
@@ -154,7 +158,10 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
       expect(err).toBeInstanceOf(GatewayError);
       return err.details.map((d) => d.message).join(' | ');
     };
-    expect(await details(approve(gateways[0], 'kv', 3, 'kv_1:' + '0'.repeat(64)))).toMatch(/requested sequence is 3, but new definition must be sequence 2/);
+    expect(await details(approve(admin, 'kv', 3, 'kv_1:' + '0'.repeat(64)))).toMatch(/requested sequence 3 is larger than the next available sequence number 2/);
+    expect(await details(approve(user, 'kv', 2, 'kv_1:' + '0'.repeat(64)))).toMatch(
+      /access denied for \[_lifecycle\/ApproveChaincodeDefinitionForMyOrg\]: the creator must be an admin of Org1MSP/,
+    );
 
     const readiness = async (): Promise<Record<string, boolean>> => {
       const args = new CheckCommitReadinessArgs();
@@ -164,9 +171,10 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
       return Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(await lc.evaluateTransaction('CheckCommitReadiness', args.serializeBinary())).getApprovalsMap().toArray());
     };
     expect(await readiness()).toEqual({ Org1MSP: false, Org2MSP: false });
-    await approve(gateways[0], 'kv', 2, 'kv_1:' + '0'.repeat(64));
+    await approve(admin, 'kv', 2, 'kv_1:' + '0'.repeat(64));
     expect(await readiness()).toEqual({ Org1MSP: true, Org2MSP: false });
-    expect(await details(commitDefinition(gateways[0], 'kv', 2))).toMatch(/not agreed to by a majority of orgs: missing approvals from \[Org2MSP\]/);
+    // Org1's peer endorses (its own org approved); Org2's, needed for MAJORITY, refuses.
+    expect(await details(commitDefinition(admin, 'kv', 2))).toMatch(/chaincode definition not agreed to by this org \(Org2MSP\)/);
 
     const endorser = rawEndorser(m.orgs[0], ports[0]);
     try {
