@@ -11,7 +11,7 @@ import type { Channel, CommittedBlock } from '../channel/channel';
 import type { ChannelResources } from '../channel/channel-resources';
 import { filteredBlockOf } from './filtered-block';
 import { lengthDelimitedField } from '../grpc/proto-frame';
-import { resolveSeek } from './seek-range';
+import { isRefusal, resolveSeek } from './seek-range';
 
 /** Which `protos.Deliver` method a stream serves. */
 export type DeliverKind = 'block' | 'filtered' | 'private';
@@ -57,6 +57,8 @@ export class DeliverService {
   private readonly now: () => number;
   /** Counted when the peer has an operations endpoint; the gRPC layer counts streams on it too. */
   readonly metrics: DeliverMetrics | undefined;
+  /** One per stream (keyed by its `sink.gone`), shared by every block wait on it: see {@link goneSignal}. */
+  private readonly goneSignals = new WeakMap<Promise<void>, AbortSignal>();
 
   /**
    * `timeWindowMs` bounds a request's timestamp (`peer.authTimeWindowMs`); `now` is the clock it and
@@ -133,12 +135,12 @@ export class DeliverService {
     };
     if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     const range = resolveSeek(seek, channel.height());
-    if (range === undefined) return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    if (isRefusal(range)) return sink.write(statusResponse(range.status));
 
     for (let n = range.start; n <= range.stop; n++) {
       if (n >= channel.height()) {
         if (range.failIfNotReady) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
-        if (!(await waitForHeight(channel, n + 1, sink))) return;
+        if (!(await waitForHeight(channel, n + 1, this.goneSignal(sink.gone)))) return;
       }
       if (sink.closed()) return;
       if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
@@ -147,6 +149,22 @@ export class DeliverService {
       await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
+  }
+
+  /**
+   * `gone` as an AbortSignal, made once per stream: a promise reaction cannot be removed, so
+   * subscribing to `gone` at every block wait would leave one callback per block for as long as
+   * the stream lives. Waits add and remove abort listeners on this signal instead.
+   */
+  private goneSignal(gone: Promise<void>): AbortSignal {
+    let signal = this.goneSignals.get(gone);
+    if (signal === undefined) {
+      const controller = new AbortController();
+      void gone.then(() => controller.abort());
+      signal = controller.signal;
+      this.goneSignals.set(gone, signal);
+    }
+    return signal;
   }
 }
 
@@ -172,19 +190,23 @@ function responseFor(kind: DeliverKind, channelId: string, n: number, bytes: Uin
   return lengthDelimitedField(4, bpd.serializeBinary());
 }
 
-/** Waits until the channel reaches `height`; false when the client left first. */
-function waitForHeight(channel: Channel, height: number, sink: DeliverSink): Promise<boolean> {
+/**
+ * Waits until the channel reaches `height`; false when the client left first (`gone`). Holds one
+ * block listener and one abort listener while it waits, both removed when it ends.
+ */
+function waitForHeight(channel: Channel, height: number, gone: AbortSignal): Promise<boolean> {
   if (channel.height() >= height) return Promise.resolve(true);
+  if (gone.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const off = channel.onBlock(() => {
-      if (channel.height() >= height) {
-        off();
-        resolve(true);
-      }
-    });
-    void sink.gone.then(() => {
+    const end = (reached: boolean): void => {
       off();
-      resolve(false);
+      gone.removeEventListener('abort', left);
+      resolve(reached);
+    };
+    const left = (): void => end(false);
+    const off = channel.onBlock(() => {
+      if (channel.height() >= height) end(true);
     });
+    gone.addEventListener('abort', left);
   });
 }

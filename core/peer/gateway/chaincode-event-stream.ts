@@ -1,15 +1,25 @@
-import type { SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import type { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import type { Channel, CommittedBlock } from '../channel/channel';
 import { blockTxEvents } from '../deliver/filtered-block';
+import { GatewayRpcError } from '../grpc/grpc-status';
 
 /**
- * The Gateway's chaincode event stream (Fabric `gateway/event/chaincodeiterator.go`): from a start
- * block, every block's events of one chaincode from **valid** transactions, in order; in the start
- * block, events up to and including `afterTransactionId` are skipped, so a client resuming from a
- * checkpoint sees no gap and no duplicate.
+ * The Gateway's chaincode event stream (Fabric `internal/pkg/gateway/chaincodeevents.go` over
+ * `gateway/event/chaincodeiterator.go`): from a start block, every block's events of one chaincode
+ * from **valid** transactions, in order.
+ *
+ * With `afterTransactionId` (a client resuming from a checkpoint), as Fabric's
+ * `chaincodeEventsStartBlock` and `chaincodeEventMatcher`: when the ledger has that transaction,
+ * the stream starts at its block whatever the requested start; either way, every event is
+ * skipped until the event emitted by that transaction (of any chaincode) has gone by, so the
+ * client sees no duplicate and no gap.
+ *
+ * The start position is NextCommit, Specified or none (NextCommit); Oldest and Newest are
+ * INVALID_ARGUMENT, as in Fabric, unless the transaction was found (Fabric does not look at it then).
  */
 export class ChaincodeEventStream {
   constructor(
@@ -19,10 +29,10 @@ export class ChaincodeEventStream {
     private readonly afterTransactionId: string,
   ) {}
 
+  /** Throws {@link GatewayRpcError} (INVALID_ARGUMENT) for a start position Fabric does not accept, before emitting anything. */
   async run(emit: (blockNumber: number, events: ChaincodeEvent[]) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const height = this.channel.height();
-    let next = this.startBlock(height);
-    let skipUntil = this.afterTransactionId;
+    let next = this.startBlock();
+    let passed = this.afterTransactionId === '';
     const recent = new RecentBlocks();
     let wake: (() => void) | undefined;
     const off = this.channel.onBlock((b) => {
@@ -42,15 +52,15 @@ export class ChaincodeEventStream {
           continue;
         }
         const block = recent.take(next) ?? this.stored(next);
-        const txs = blockTxEvents(block);
-        // An afterTransactionId not in the start block skips nothing.
-        const from = skipUntil === '' ? 0 : txs.findIndex((t) => t.txId === skipUntil) + 1;
-        skipUntil = '';
         const events: ChaincodeEvent[] = [];
-        for (const tx of txs.slice(from)) {
-          if (tx.validationCode === TxValidationCode.VALID && tx.event !== undefined && tx.event.getChaincodeId() === this.chaincodeId) {
-            events.push(tx.event);
+        for (const tx of blockTxEvents(block)) {
+          const event = tx.event;
+          if (tx.validationCode !== TxValidationCode.VALID || event === undefined) continue;
+          if (!passed) {
+            passed = event.getTxId() === this.afterTransactionId;
+            continue;
           }
+          if (event.getChaincodeId() === this.chaincodeId) events.push(event);
         }
         if (events.length > 0) await emit(block.number, events);
         next++;
@@ -67,13 +77,22 @@ export class ChaincodeEventStream {
     return { number: n, block, bytes, flags: getTransactionsFilter(block) };
   }
 
-  private startBlock(height: number): number {
-    const p = this.start;
-    if (p === undefined) return height;
-    if (p.hasSpecified()) return p.getSpecified()?.getNumber() ?? height;
-    if (p.hasOldest()) return 0;
-    if (p.hasNewest()) return Math.max(0, height - 1);
-    return height;
+  private startBlock(): number {
+    if (this.afterTransactionId !== '') {
+      const found = this.channel.ledger.getTxLocation(this.afterTransactionId);
+      if (found !== undefined) return found.blockNum;
+    }
+    const type = this.start?.getTypeCase() ?? SeekPosition.TypeCase.TYPE_NOT_SET;
+    switch (type) {
+      case SeekPosition.TypeCase.TYPE_NOT_SET:
+      case SeekPosition.TypeCase.NEXT_COMMIT:
+        return this.channel.height();
+      case SeekPosition.TypeCase.SPECIFIED:
+        return this.start?.getSpecified()?.getNumber() ?? 0;
+      default:
+        // Fabric's message names the Go type of the position (`%T`): *orderer.SeekPosition_Oldest, …
+        throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `invalid start position type: *orderer.SeekPosition_${type === SeekPosition.TypeCase.OLDEST ? 'Oldest' : 'Newest'}`);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ChaincodeEventsRequest, ChaincodeEventsResponse, SignedChaincodeEventsRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import type { SignedData } from '../../policy/policy';
-import { parseSignedProposal } from '../../protocol/proposal';
-import { parseProposalResponse } from '../../protocol/proposal-response';
+import { type ParsedSignedProposal, parseSignedProposal } from '../../protocol/proposal';
+import { type ParsedProposalResponse, parseProposalResponse } from '../../protocol/proposal-response';
 import { buildTransactionEnvelope } from '../../protocol/transaction';
 import { int32Field, lenField as wireLenField, message as wireMessage, stringField, submessage, uintField } from '../../protocol/wire-writer';
 import type { Channel } from '../channel/channel';
@@ -16,6 +16,7 @@ import { CommitWaiter } from './commit-waiter';
 import type { EndorsementCollector } from './endorsement-collector';
 import type { EndorsingPeer } from './endorser-client';
 import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
+import { type ResponseStatus, localFailureStatus, responseStatus, unreachableStatus } from './response-status';
 
 /** What the Gateway needs from the peer. */
 export interface GatewaySupport {
@@ -45,50 +46,41 @@ export class GatewayService {
 
   constructor(private readonly support: GatewaySupport) {}
 
+  /**
+   * Fabric's `Evaluate` (`internal/pkg/gateway/evaluate.go`): this org's peers first (this one
+   * first), then the other target orgs' peers, moving on while an answer says another peer may do
+   * better (`responseStatus`). A proposal with transient data and no target orgs stays in this org.
+   */
   async evaluate(requestBytes: Uint8Array): Promise<Uint8Array> {
     const req = readProposalRequest(requestBytes, 'EvaluateRequest');
     const signed = req.proposal;
-    if (signed === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an evaluate request requires a proposal');
+    if (signed === undefined || signed.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'failed to unpack transaction proposal: a signed proposal is required');
+    let proposal: ParsedSignedProposal;
+    try {
+      proposal = parseSignedProposal(signed);
+    } catch (err) {
+      throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `failed to unpack transaction proposal: ${(err as Error).message}`);
+    }
     const local = this.support.local;
-    const targets = req.orgs;
-    let response: { status: number; message: string; payload: Uint8Array };
-    let target = local;
-    if (targets.length > 0 && !targets.includes(local.mspId)) {
-      // Evaluate on a peer of a requested org (the client asked for that org's view of the state),
-      // moving on to the next one when a peer cannot be reached.
-      const candidates = this.support.peers(req.channelId).filter((p) => targets.includes(p.mspId));
-      if (candidates.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate in orgs [${targets.join(', ')}]`);
-      const deadline = Date.now() + this.support.endorsementTimeoutMs;
-      const failures: EndpointError[] = [];
-      let answered: { peer: EndorsingPeer; response: typeof response } | undefined;
-      for (const remote of candidates) {
-        try {
-          answered = { peer: remote, response: parseProposalResponse(await remote.processProposal(signed, deadline)).response };
-          break;
-        } catch (err) {
-          failures.push({ address: remote.address, mspId: remote.mspId, message: (err as { details?: string }).details ?? (err as Error).message });
-        }
-      }
-      if (answered === undefined) {
-        throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `evaluate call to endorser returned error: ${failures.map((f) => f.message).join('; ')}`, failures);
-      }
-      target = answered.peer;
-      response = answered.response;
-    } else {
-      try {
-        response = (await this.support.endorser.simulate(signed, { readWriteSet: false })).result.response;
-      } catch (err) {
-        const message = (err as Error).message;
-        throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${message}`, [{ address: local.address, mspId: local.mspId, message }]);
-      }
+    const orgs = req.orgs.length === 0 && proposal.transient.size > 0 ? [local.mspId] : req.orgs;
+    const candidates = this.evaluators(proposal.channelId, orgs);
+    if (candidates.length === 0) {
+      throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, `no peers available to evaluate chaincode ${proposal.chaincodeName} in channel ${proposal.channelId}`);
     }
-    const { status, message, payload } = response;
-    if (status < 200 || status >= 400) {
-      const detail = `chaincode response ${status}, ${message}`;
-      throw new GatewayRpcError(GrpcStatus.ABORTED, `evaluate call to endorser returned error: ${detail}`, [{ address: target.address, mspId: target.mspId, message: detail }]);
+    const details: EndpointError[] = [];
+    let code = GrpcStatus.UNAVAILABLE;
+    for (const peer of candidates) {
+      const answer = peer === local ? await this.evaluateLocally(proposal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs);
+      if (answer.result !== undefined) {
+        const { status, message, payload } = answer.result;
+        // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
+        return wireMessage(wireLenField(1, submessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
+      }
+      details.push({ address: peer.address, mspId: peer.mspId, message: answer.status.message });
+      code = answer.status.code;
+      if (!answer.status.retry) throw new GatewayRpcError(code, `evaluate call to endorser returned error: ${answer.status.message}`, details);
     }
-    // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
-    return wireMessage(wireLenField(1, submessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
+    throw new GatewayRpcError(code, 'failed to evaluate transaction, see attached details for more info', details);
   }
 
   async endorse(requestBytes: Uint8Array): Promise<Uint8Array> {
@@ -122,50 +114,65 @@ export class GatewayService {
     return lengthDelimitedField(1, envelope);
   }
 
+  /**
+   * Fabric's `Submit` for a non-BFT channel (`internal/pkg/gateway/submit.go` `submitNonBFT`): the
+   * envelope goes to one orderer after another until one accepts it; a 4xx answer (the envelope
+   * is at fault) is final (ABORTED), anything else moves on, ending UNAVAILABLE.
+   */
   async submit(requestBytes: Uint8Array): Promise<Uint8Array> {
     const req = readSubmitRequest(requestBytes);
     // The envelope goes to the orderer exactly as the client sent it.
     const bytes = req.envelope;
-    if (bytes === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a submit request requires a transaction');
+    if (bytes === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a prepared transaction is required');
     if (req.signature.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'prepared transaction must be signed');
     const channelId = req.channelId;
-    this.requireChannel(channelId);
+    if (this.support.channel(channelId) === undefined) {
+      throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, `failed to get config for channel [${channelId}]: could not get last config for channel ${channelId}`);
+    }
     const broadcasters = this.support.broadcasters(channelId);
-    if (broadcasters.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no orderer nodes available for channel ${channelId}`);
+    if (broadcasters.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, 'no orderer nodes available');
     const errors: EndpointError[] = [];
     for (const b of broadcasters) {
+      let result;
       try {
-        const result = await withTimeout(b.send(bytes), this.support.broadcastTimeoutMs, `broadcast to ${b.address} timed out`);
-        // SubmitResponse has no fields: its encoding is empty.
-        if (result.status === 200) return EMPTY;
-        const message = `received unsuccessful response from orderer: status=${statusName(result.status)}, info=${result.info}`;
-        // A rejected envelope is final (bad request / forbidden); only unavailability moves on.
-        if (result.status !== 503) throw new GatewayRpcError(GrpcStatus.ABORTED, message, [{ address: b.address, mspId: '', message }]);
-        errors.push({ address: b.address, mspId: '', message });
+        result = await withTimeout(b.send(bytes), this.support.broadcastTimeoutMs, `broadcast to ${b.address} timed out`);
       } catch (err) {
-        if (err instanceof GatewayRpcError) throw err;
         errors.push({ address: b.address, mspId: '', message: (err as Error).message });
+        continue;
       }
+      // SubmitResponse has no fields: its encoding is empty.
+      if (result.status === 200) return EMPTY;
+      const message = `received unsuccessful response from orderer: status=${statusName(result.status)}, info=${result.info}`;
+      if (result.status >= 400 && result.status < 500) throw new GatewayRpcError(GrpcStatus.ABORTED, message, [{ address: b.address, mspId: '', message }]);
+      errors.push({ address: b.address, mspId: '', message });
     }
     throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, 'no orderers could successfully process transaction', errors);
   }
 
+  /** Fabric's `CommitStatus` (`internal/pkg/gateway/commitstatus.go`): checks the request, then the `gateway/CommitStatus` ACL. */
   async commitStatus(requestBytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     const req = readCommitStatusRequest(requestBytes);
-    const channel = this.requireChannel(req.channelId);
-    this.authorize(channel, { data: req.request, identity: req.identity, signature: req.signature });
+    if (req.request.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a commit status request is required');
+    if (req.identity.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'no identity provided');
+    if (req.channelId === '') throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'no channel ID provided');
+    if (req.transactionId === '') throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'transaction ID should not be empty');
+    const channel = this.authorize(req.channelId, 'gateway/CommitStatus', { data: req.request, identity: req.identity, signature: req.signature });
     const status = await this.waiter(channel).wait(req.transactionId, signal);
     // CommitStatusResponse{result = 1 (TxValidationCode), block_number = 2}, encoded as google-protobuf does.
     return wireMessage(int32Field(1, status.validationCode), uintField(2, status.blockNumber));
   }
 
-  /** Streams `ChaincodeEventsResponse` bytes to `send` until the client leaves (`signal`). */
+  /**
+   * Fabric's `ChaincodeEvents` (`internal/pkg/gateway/chaincodeevents.go`): checks the
+   * `gateway/ChaincodeEvents` ACL, then streams `ChaincodeEventsResponse` bytes to `send` until
+   * the client leaves (`signal`).
+   */
   async chaincodeEvents(requestBytes: Uint8Array, send: (res: Uint8Array) => Promise<void>, signal: AbortSignal): Promise<void> {
     const signed = decodeOr(SignedChaincodeEventsRequest, requestBytes, 'SignedChaincodeEventsRequest');
     const inner = signed.getRequest_asU8();
+    if (inner.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a chaincode events request is required');
     const req = decodeOr(ChaincodeEventsRequest, inner, 'ChaincodeEventsRequest');
-    const channel = this.requireChannel(req.getChannelId());
-    this.authorize(channel, { data: inner, identity: req.getIdentity_asU8(), signature: signed.getSignature_asU8() });
+    const channel = this.authorize(req.getChannelId(), 'gateway/ChaincodeEvents', { data: inner, identity: req.getIdentity_asU8(), signature: signed.getSignature_asU8() });
     const stream = new ChaincodeEventStream(channel, req.getChaincodeId(), req.getStartPosition(), req.getAfterTransactionId());
     await stream.run(async (blockNumber, events) => {
       const res = new ChaincodeEventsResponse();
@@ -173,6 +180,29 @@ export class GatewayService {
       res.setEventsList(events);
       await send(res.serializeBinary());
     }, signal);
+  }
+
+  /** Fabric's `registry.evaluator`: this org's peers (this one first) when targeted, then the other targeted orgs' peers. */
+  private evaluators(channelId: string, orgs: readonly string[]): EndorsingPeer[] {
+    if (this.support.channel(channelId) === undefined) return [];
+    const local = this.support.local;
+    const targeted = (mspId: string): boolean => orgs.length === 0 || orgs.includes(mspId);
+    const peers = this.support.peers(channelId);
+    const own = targeted(local.mspId) ? [local, ...peers.filter((p) => p.mspId === local.mspId && p !== local)] : [];
+    return [...own, ...peers.filter((p) => p.mspId !== local.mspId && targeted(p.mspId))];
+  }
+
+  /** Simulates on this peer without signing: the chaincode's response, or how the endorser failed. */
+  private async evaluateLocally(proposal: ParsedSignedProposal): Promise<EvaluateAnswer> {
+    let response: EvaluateResult;
+    try {
+      response = (await this.support.endorser.simulate(proposal, { readWriteSet: false })).result.response;
+    } catch (err) {
+      return { status: localFailureStatus(err) };
+    }
+    // The chaincode answered (Fabric's endorser sends a payload with any chaincode status >= 500).
+    const status = responseStatus(response, true);
+    return status.code === GrpcStatus.OK ? { status, result: response } : { status };
   }
 
   close(): void {
@@ -195,23 +225,63 @@ export class GatewayService {
     return channel;
   }
 
-  private authorize(channel: Channel, signed: SignedData): void {
+  /**
+   * Fabric's `CheckACL(resource, channel, signedData)`: the channel's ACL for `resource` (default
+   * `/Channel/Application/Readers`) must admit the signer; PERMISSION_DENIED with Fabric's
+   * message otherwise, also for a channel this peer does not have. Returns the channel.
+   */
+  private authorize(channelId: string, resource: string, signed: SignedData): Channel {
+    if (channelId === '') throw new GatewayRpcError(GrpcStatus.PERMISSION_DENIED, 'Invalid channel ID name during check policy on signed data. Name must be different from nil.');
+    const channel = this.support.channel(channelId);
+    if (channel === undefined) throw new GatewayRpcError(GrpcStatus.PERMISSION_DENIED, `Failed to get policy manager for channel [${channelId}]`);
     const resources = channel.resources();
-    let ok = false;
-    let reason = '';
+    const policyPath = resources.aclPolicyPath(resource, '/Channel/Application/Readers');
+    let reason: string | undefined;
     try {
       const id = resources.deserializer.deserializeIdentity(signed.identity);
-      if (id.expiresAt.getTime() <= Date.now()) reason = 'identity expired';
+      if (id.expiresAt.getTime() <= Date.now()) reason = `identity expired ${id.expiresAt.toISOString()}`;
       else {
-        const r = resources.policy('/Channel/Application/Readers').evaluate([signed]);
-        ok = r.satisfied;
+        const r = resources.policy(policyPath).evaluate([signed]);
         if (!r.satisfied) reason = r.reason;
       }
     } catch (err) {
       reason = err instanceof PeerError ? err.message : (err as Error).message;
     }
-    if (!ok) throw new GatewayRpcError(GrpcStatus.PERMISSION_DENIED, `access denied on channel ${channel.id}: ${reason}`);
+    if (reason !== undefined) {
+      throw new GatewayRpcError(
+        GrpcStatus.PERMISSION_DENIED,
+        `Failed evaluating policy on signed data during check policy on channel [${channelId}] with policy [${policyPath}]: [${reason}]`,
+      );
+    }
+    return channel;
   }
+}
+
+/** The `peer.Response` an evaluation returns. */
+interface EvaluateResult {
+  readonly status: number;
+  readonly message: string;
+  readonly payload: Uint8Array;
+}
+
+/** One endorser's answer to an evaluation: a result, or a failure and whether to try another. */
+interface EvaluateAnswer {
+  readonly status: ResponseStatus;
+  readonly result?: EvaluateResult;
+}
+
+async function evaluateRemotely(peer: EndorsingPeer, signed: Uint8Array, deadline: number): Promise<EvaluateAnswer> {
+  let parsed: ParsedProposalResponse;
+  try {
+    parsed = parseProposalResponse(await peer.processProposal(signed, deadline));
+  } catch (err) {
+    return { status: unreachableStatus(err) };
+  }
+  const status = responseStatus(parsed.response, parsed.payloadBytes.length > 0);
+  if (status.code !== GrpcStatus.OK) return { status };
+  // As Fabric, the result is the chaincode action's payload (what the endorser signed) when there is one.
+  const payload = parsed.payload?.action.response.payload ?? parsed.response.payload;
+  return { status, result: { ...parsed.response, payload } };
 }
 
 function decodeOr<T>(cls: { deserializeBinary(b: Uint8Array): T }, bytes: Uint8Array, what: string): T {

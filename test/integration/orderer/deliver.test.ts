@@ -19,9 +19,9 @@ import {
   tmpDir,
   txEnvelope,
   type Material,
-  type Position,
   writeNodeConfig,
 } from './orderer-fixture';
+import type { Position } from '../../support/seek-position';
 
 describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', () => {
   let dir: string;

@@ -14,7 +14,8 @@ import { ConfigGroup, ConfigUpdate, ConfigValue } from '@hyperledger/fabric-prot
 import { signedConfigUpdate } from '../peer/config-updates';
 import { BatchSize } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
-import { BroadcastResponse, DeliverResponse, SeekInfo, SeekNewest, SeekNextCommit, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { BroadcastResponse, DeliverResponse, SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { type Position, seekPosition } from '../../support/seek-position';
 import { stringify } from 'yaml';
 import { buildConfigBlock, type ChannelDefinitionInput } from '../../../core/protocol';
 import { tlsCertificateHash } from '../../../core/protocol/deliver-request';
@@ -140,22 +141,6 @@ export function broadcast(client: AtomicBroadcastClient, envelopes: readonly Uin
   });
 }
 
-export type Position = 'oldest' | 'newest' | 'next' | number | 'max';
-
-function position(p: Position): SeekPosition {
-  const pos = new SeekPosition();
-  if (p === 'oldest') pos.setOldest(new SeekOldest());
-  else if (p === 'newest') pos.setNewest(new SeekNewest());
-  else if (p === 'next') pos.setNextCommit(new SeekNextCommit());
-  else {
-    const s = new SeekSpecified();
-    // MaxUint64 as Fabric clients send it for "never stop" (jspb writes the number as a uint64).
-    s.setNumber(p === 'max' ? Number.MAX_SAFE_INTEGER * 2048 : p);
-    pos.setSpecified(s);
-  }
-  return pos;
-}
-
 /** A signed DELIVER_SEEK_INFO envelope. */
 export function seekEnvelope(
   signer: Signer,
@@ -168,8 +153,8 @@ export function seekEnvelope(
 ): Uint8Array {
   const { bestEffort, ...bound } = options;
   const seek = new SeekInfo();
-  seek.setStart(position(start));
-  seek.setStop(position(stop));
+  seek.setStart(seekPosition(start));
+  seek.setStop(seekPosition(stop));
   seek.setBehavior(behavior === 'block' ? SeekInfo.SeekBehavior.BLOCK_UNTIL_READY : SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
   if (headersOnly) seek.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
   if (bestEffort === true) seek.setErrorResponse(SeekInfo.SeekErrorResponse.BEST_EFFORT);

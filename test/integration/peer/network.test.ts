@@ -205,7 +205,7 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     await expect(events[Symbol.asyncIterator]().next()).rejects.toThrow(/403/);
     events.close();
     const status = await network.getChaincodeEvents('kv', { startBlock: 0n });
-    await expect(status[Symbol.asyncIterator]().next()).rejects.toThrow(/access denied/);
+    await expect(status[Symbol.asyncIterator]().next()).rejects.toThrow(/PERMISSION_DENIED: Failed evaluating policy on signed data during check policy on channel \[mychannel\]/);
     status.close();
   }, 60_000);
 

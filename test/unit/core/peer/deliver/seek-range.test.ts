@@ -1,18 +1,6 @@
-import { SeekInfo, SeekNewest, SeekNextCommit, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { seekPosition } from '../../../../support/seek-position';
 import { resolveSeek } from '../../../../../core/peer/deliver/seek-range';
-
-function pos(p: 'oldest' | 'newest' | 'next' | number): SeekPosition {
-  const out = new SeekPosition();
-  if (p === 'oldest') out.setOldest(new SeekOldest());
-  else if (p === 'newest') out.setNewest(new SeekNewest());
-  else if (p === 'next') out.setNextCommit(new SeekNextCommit());
-  else {
-    const s = new SeekSpecified();
-    s.setNumber(p);
-    out.setSpecified(s);
-  }
-  return out;
-}
 
 function seek(start: SeekPosition | undefined, stop: SeekPosition | undefined, failIfNotReady = false): SeekInfo {
   const s = new SeekInfo();
@@ -24,19 +12,45 @@ function seek(start: SeekPosition | undefined, stop: SeekPosition | undefined, f
 
 describe('resolveSeek', () => {
   it('resolves oldest, newest, specified and next-commit against the height', () => {
-    expect(resolveSeek(seek(pos('oldest'), pos('newest')), 5)).toEqual({ start: 0, stop: 4, failIfNotReady: false, bestEffort: false, headersOnly: false });
-    expect(resolveSeek(seek(pos(2), pos(3), true), 5)).toMatchObject({ start: 2, stop: 3, failIfNotReady: true });
-    expect(resolveSeek(seek(pos('next'), pos(Number.MAX_SAFE_INTEGER)), 5)).toMatchObject({ start: 5, stop: Infinity });
+    expect(resolveSeek(seek(seekPosition('oldest'), seekPosition('newest')), 5)).toEqual({ start: 0, stop: 4, failIfNotReady: false, bestEffort: false, headersOnly: false });
+    expect(resolveSeek(seek(seekPosition(2), seekPosition(3), true), 5)).toMatchObject({ start: 2, stop: 3, failIfNotReady: true });
+    expect(resolveSeek(seek(seekPosition('next'), seekPosition(Number.MAX_SAFE_INTEGER)), 5)).toMatchObject({ start: 5, stop: Infinity });
   });
 
   it('reads HEADER_WITH_SIG as headers only', () => {
-    const headers = seek(pos('oldest'), pos('newest'));
+    const headers = seek(seekPosition('oldest'), seekPosition('newest'));
     headers.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
     expect(resolveSeek(headers, 5)).toMatchObject({ headersOnly: true });
   });
 
   it('refuses an inverted range and a missing stop', () => {
-    expect(resolveSeek(seek(pos(4), pos(2)), 5)).toBeUndefined();
-    expect(resolveSeek(seek(pos(1), undefined), 5)).toBeUndefined();
+    expect(resolveSeek(seek(seekPosition(4), seekPosition(2)), 5)).toMatchObject({ status: 400 });
+    expect(resolveSeek(seek(seekPosition(1), undefined), 5)).toMatchObject({ status: 400 });
+  });
+
+  // Fabric common/deliver/deliver.go: `if seekInfo.Start == nil || seekInfo.Stop == nil` → BAD_REQUEST.
+  it('refuses a missing start (BAD_REQUEST), not reading it as Newest', () => {
+    expect(resolveSeek(seek(undefined, seekPosition('newest')), 5)).toEqual({ status: 400, reason: 'seek_info: missing start' });
+  });
+
+  // The peer's fileledger.Iterator: a Specified start beyond the height, or no type, is NOT_FOUND.
+  it('answers NOT_FOUND for a start beyond the height or with no position type', () => {
+    expect(resolveSeek(seek(seekPosition(6), seekPosition(9)), 5)).toMatchObject({ status: 404 });
+    expect(resolveSeek(seek(seekPosition(5), seekPosition(9)), 5)).toMatchObject({ start: 5, stop: 9 });
+    expect(resolveSeek(seek(new SeekPosition(), seekPosition(9)), 5)).toMatchObject({ status: 404 });
+  });
+
+  // deliver.go: `case *ab.SeekPosition_Oldest: stopNum = number` (the start block itself).
+  it('reads a stop of Oldest as the start block: exactly one block', () => {
+    expect(resolveSeek(seek(seekPosition(3), seekPosition('oldest')), 5)).toMatchObject({ start: 3, stop: 3 });
+    expect(resolveSeek(seek(seekPosition('newest'), seekPosition('oldest')), 5)).toMatchObject({ start: 4, stop: 4 });
+    expect(resolveSeek(seek(seekPosition('next'), seekPosition('oldest')), 5)).toMatchObject({ start: 5, stop: 5 });
+  });
+
+  // deliver.go stops on `stopNum == block.Header.Number`: a Newest stop below the start never matches.
+  it('reads a Newest stop below the start as no stop, and Newest to Newest as one block', () => {
+    expect(resolveSeek(seek(seekPosition('next'), seekPosition('newest')), 5)).toMatchObject({ start: 5, stop: Infinity });
+    expect(resolveSeek(seek(seekPosition('newest'), seekPosition('newest')), 5)).toMatchObject({ start: 4, stop: 4 });
+    expect(resolveSeek(seek(seekPosition(1), new SeekPosition()), 5)).toMatchObject({ status: 400 });
   });
 });
