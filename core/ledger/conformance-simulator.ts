@@ -113,6 +113,12 @@ export function simulatorConformance(makeProvider: (dir: string) => LedgerStoreP
       expect(code(() => sim.executeQuery('cc', '{"selector":{"a":{"$size":2}}}'))).toBe('LEDGER_UNSUPPORTED_OPERATOR');
       expect(code(() => sim.executeQuery('cc', 'not json'))).toBe('LEDGER_BAD_QUERY');
       expect(code(() => sim.getStateRangeWithPagination('cc', '', '', 0, ''))).toBe('LEDGER_BAD_PAGE_SIZE');
+      expect(code(() => f.ledger.newTxSimulator(null as unknown as string))).toBe('LEDGER_BAD_TXID');
+      expect(code(() => f.ledger.newTxSimulator(''))).toBe('LEDGER_BAD_TXID');
+      const ok = { name: 'ok.json', content: '{"index":{"fields":["a"]},"name":"ok"}' };
+      for (const files of [null, 'x', [null], [ok, { name: 'n' }], [{ name: 1, content: '{}' }]]) {
+        expect(code(() => f.ledger.declareIndexes('cc', files as never))).toBe('LEDGER_BAD_QUERY');
+      }
       sim.setState('cc', '\u0000asset\u0000k1\u0000', utf8('composite ok'));
       expect(decodeRwSet(sim.getTxSimulationResults())[0].kv.getWritesList().map((w) => w.getKey())).toEqual(['\u0000asset\u0000k1\u0000']);
       sim.done();

@@ -8,6 +8,7 @@
  */
 import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
+import { mangoConformance } from './conformance-mango';
 import { queryConformance } from './conformance-queries';
 import { simulatorConformance } from './conformance-simulator';
 import type { LedgerStoreProvider } from './ledger-store-provider';
@@ -19,5 +20,6 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     simulatorConformance(makeProvider);
     blockConformance(makeProvider);
     queryConformance(makeProvider);
+    mangoConformance(makeProvider);
   });
 }

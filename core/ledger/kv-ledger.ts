@@ -19,6 +19,14 @@ function badBlock(channelId: string, message: string, details: Record<string, un
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
 }
 
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.slice(0, 64)) : typeof v;
+}
+
+function badIndexFiles(namespace: string, message: string, index?: number): LedgerError {
+  return new LedgerError('LEDGER_BAD_QUERY', `declareIndexes(${JSON.stringify(namespace)}): ${message}`, { namespace, argument: 'files', index });
+}
+
 function decodeStoredBlock(channelId: string, blockNum: number, bytes: Uint8Array): Block {
   try {
     return Block.deserializeBinary(bytes);
@@ -97,6 +105,11 @@ export class KvLedger implements Ledger {
   }
 
   newTxSimulator(txId: string): TxSimulator {
+    if (typeof txId !== 'string' || txId === '') {
+      throw new LedgerError('LEDGER_BAD_TXID', `channel ${this.channelId}: newTxSimulator(txId) needs the transaction's id, a non-empty string; received ${describe(txId)}`, {
+        channelId: this.channelId,
+      });
+    }
     return new TxSimulatorImpl(txId, this.store.state, this.store.history, this.options);
   }
 
@@ -163,7 +176,14 @@ export class KvLedger implements Ledger {
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
     validateNamespace(namespace);
-    const defs = files.map((f) => parseIndexDefinition(f.content, f.name));
+    if (!Array.isArray(files)) throw badIndexFiles(namespace, `files must be an array of {name, content}, received ${describe(files)}`);
+    const defs = (files as unknown[]).map((f, i) => {
+      const file = f as Partial<IndexFile> | null;
+      if (typeof file !== 'object' || file === null || typeof file.name !== 'string' || !(typeof file.content === 'string' || file.content instanceof Uint8Array)) {
+        throw badIndexFiles(namespace, `files[${i}] must be {name: string, content: string | Uint8Array}, received ${describe(f)}`, i);
+      }
+      return parseIndexDefinition(file.content, file.name);
+    });
     for (const d of defs) this.store.state.declareIndex(namespace, d);
   }
 

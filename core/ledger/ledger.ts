@@ -54,7 +54,10 @@ export interface BlockQuery {
  */
 export interface Ledger extends BlockQuery {
   readonly channelId: string;
-  /** A simulator for one transaction (endorsement); call `done()` when finished. */
+  /**
+   * A simulator for one transaction (endorsement); call `done()` when finished. Throws
+   * `LEDGER_BAD_TXID` unless `txId` is a non-empty string.
+   */
   newTxSimulator(txId: string): TxSimulator;
   /** A read-only executor (evaluate, system chaincode queries). */
   newQueryExecutor(): QueryExecutor;
@@ -67,7 +70,10 @@ export interface Ledger extends BlockQuery {
    * nothing is written.
    */
   commit(block: Block, validationCodes?: readonly number[]): CommitResult;
-  /** Declares a chaincode's CouchDB index files on its namespace (at install / definition). */
+  /**
+   * Declares a chaincode's CouchDB index files on its namespace (at install / definition). Throws
+   * `LEDGER_BAD_QUERY` for files that are not `{name, content}` or do not parse, declaring none.
+   */
   declareIndexes(namespace: string, files: readonly IndexFile[]): void;
   /**
    * Drops state and history and replays every block from the block store (Fabric `rebuild-dbs`).

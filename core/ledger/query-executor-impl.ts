@@ -2,7 +2,7 @@ import { LedgerError } from '../errors';
 import type { HistoryStore } from './history-store';
 import { compareUtf8, validateNamespace, validateReadKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
-import { parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
+import { arrayIndex, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
 import { decodeStateMetadata } from './state-metadata';
 import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
@@ -21,13 +21,24 @@ function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
 }
 
+/** CouchDB's mango_doc:get_field: properties of objects, integer segments into arrays (`tags.0`). */
 function pickField(value: unknown, path: FieldPath): { found: boolean; value?: unknown } {
   let cur = value;
   for (const seg of path) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur) || !(seg in cur)) return { found: false };
-    cur = (cur as Record<string, unknown>)[seg];
+    if (Array.isArray(cur)) {
+      const i = arrayIndex(seg);
+      if (!isElementIndex(i) || i >= cur.length) return { found: false };
+      cur = cur[i] as unknown;
+    } else if (typeof cur === 'object' && cur !== null && Object.hasOwn(cur, seg)) {
+      cur = (cur as Record<string, unknown>)[seg];
+    } else return { found: false };
   }
   return { found: true, value: cur };
+}
+
+/** Sets an own property, even one named `__proto__`. */
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** CouchDB `fields`: a value holding only the named (possibly nested) fields. */
@@ -38,12 +49,13 @@ export function projectFields(value: Uint8Array, fields: readonly FieldPath[] | 
   for (const path of fields) {
     const got = pickField(doc, path);
     if (!got.found) continue;
+    // As CouchDB's set_field on the projection: missing levels become objects ({"tags": {"0": "x"}}).
     let target = out;
     for (const seg of path.slice(0, -1)) {
-      if (typeof target[seg] !== 'object' || target[seg] === null) target[seg] = {};
+      if (!Object.hasOwn(target, seg) || typeof target[seg] !== 'object' || target[seg] === null) define(target, seg, {});
       target = target[seg] as Record<string, unknown>;
     }
-    target[path[path.length - 1]] = got.value;
+    define(target, path[path.length - 1], got.value);
   }
   return Buffer.from(JSON.stringify(out), 'utf8');
 }
@@ -126,9 +138,10 @@ export class QueryExecutorImpl implements QueryExecutor {
     this.checkOpen();
     validateNamespace(namespace);
     const q = parseRichQuery(query);
-    const skip = q.skip ?? 0;
-    const limit = Math.min(q.limit ?? this.options.totalQueryLimit, this.options.totalQueryLimit);
-    return this.queryIterable(namespace, q, skip, limit);
+    // As Fabric's CouchDB state database (applyAdditionalQueryOptions in statecouchdb.go): a
+    // non-paginated query's "limit" is replaced ("This will override any limit passed in the
+    // query"), so a chaincode that sets one gets every match up to totalQueryLimit, here as there.
+    return this.queryIterable(namespace, q, q.skip ?? 0, this.options.totalQueryLimit);
   }
 
   executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {

@@ -14,9 +14,11 @@ export type Selector =
   | { readonly op: ComparisonOp; readonly path: FieldPath; readonly value: JsonValue }
   | { readonly op: '$in' | '$nin'; readonly path: FieldPath; readonly values: readonly JsonValue[] }
   | { readonly op: '$exists'; readonly path: FieldPath; readonly exists: boolean }
-  | { readonly op: '$regex'; readonly path: FieldPath; readonly pattern: string }
+  | RegexSelector
   | { readonly op: '$and' | '$or'; readonly clauses: readonly Selector[] }
-  | { readonly op: '$not'; readonly clause: Selector };
+  /** Negation is pushed into the leaves at parse time (see {@link negate}); only `$regex` has no negated form. */
+  | { readonly op: '$not'; readonly clause: RegexSelector };
+export type RegexSelector = { readonly op: '$regex'; readonly path: FieldPath; readonly pattern: string };
 
 export interface SortField {
   readonly path: FieldPath;
@@ -46,6 +48,9 @@ const IGNORED_TOP_LEVEL = new Set(['use_index', 'execution_stats', 'r', 'conflic
 const SEGMENT = /^[^"'\\.[\]*\u0000-\u001f]+$/;
 const MAX_QUERY_BYTES = 1024 * 1024;
 const MAX_DEPTH = 32;
+/** Each array-index segment doubles the SQL a store generates for the path (array or object?). */
+const MAX_INDEX_SEGMENTS = 8;
+const INTEGER_SEGMENT = /^[+-]?[0-9]+$/;
 
 function bad(message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_QUERY', message, details);
@@ -53,6 +58,20 @@ function bad(message: string, details: Record<string, unknown> = {}): LedgerErro
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * How CouchDB reads a path segment when the value at that point is an array (mango_doc:get_field):
+ * `undefined` when the segment is not an integer (the path then goes nowhere), else the index,
+ * which may still be negative or too large for any array.
+ */
+export function arrayIndex(segment: string): number | undefined {
+  return INTEGER_SEGMENT.test(segment) ? Number(segment) + 0 : undefined;
+}
+
+/** True when `index` (from {@link arrayIndex}) can address an element of an array. */
+export function isElementIndex(index: number | undefined): index is number {
+  return index !== undefined && Number.isSafeInteger(index) && index >= 0 && index < 2 ** 31;
 }
 
 export function parseFieldPath(field: unknown, where: string): FieldPath {
@@ -65,6 +84,9 @@ export function parseFieldPath(field: unknown, where: string): FieldPath {
         field,
       });
     }
+  }
+  if (segments.slice(1).filter((s) => arrayIndex(s) !== undefined).length > MAX_INDEX_SEGMENTS) {
+    throw bad(`${where}: field ${JSON.stringify(field)} has more than ${MAX_INDEX_SEGMENTS} integer (array index) segments`, { where, field });
   }
   return segments;
 }
@@ -102,9 +124,8 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
     case '$gte':
     case '$lt':
     case '$lte':
-      if (typeof arg !== 'string' && typeof arg !== 'number') {
-        throw new LedgerError('LEDGER_UNSUPPORTED_QUERY', `${at}: ordering comparisons take a string or a number, received ${JSON.stringify(arg)}`, { operator: op, where });
-      }
+      // Any JSON value: CouchDB compares across types by its collation (null < false < true <
+      // numbers < strings < arrays < objects).
       return { op, path, value: checkJson(arg, at, depth) };
     case '$in':
     case '$nin':
@@ -123,7 +144,7 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
       return { op, path, pattern: arg };
     case '$not':
       if (!isPlainObject(arg)) throw bad(`${at}: expected an object of operators`, { operator: op });
-      return { op: '$not', clause: parseFieldValue(path, arg, at, depth + 1) };
+      return negate(parseFieldValue(path, arg, at, depth + 1));
     default:
       throw unsupported(op, where);
   }
@@ -154,7 +175,7 @@ function parseSelector(sel: unknown, where: string, depth: number): Selector {
       if (!Array.isArray(v) || v.length === 0) throw bad(`${where}.${k}: expected a non-empty array of selectors`, { operator: k });
       clauses.push({ op: k, clauses: v.map((s, i) => parseSelector(s, `${where}.${k}[${i}]`, depth + 1)) });
     } else if (k === '$not') {
-      clauses.push({ op: '$not', clause: parseSelector(v, `${where}.$not`, depth + 1) });
+      clauses.push(negate(parseSelector(v, `${where}.$not`, depth + 1)));
     } else if (k.startsWith('$')) {
       throw unsupported(k, where);
     } else {
@@ -163,6 +184,43 @@ function parseSelector(sel: unknown, where: string, depth: number): Selector {
   }
   return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
 }
+
+/**
+ * CouchDB's `norm_negations` (mango_selector.erl): a negation moves down to the field conditions,
+ * by De Morgan through `$and`/`$or` and by flipping each operator ($eq/$ne, $gt/$lte, $gte/$lt,
+ * $in/$nin, $exists true/false); two negations cancel. So a negated condition still needs its field
+ * to exist, as every condition but `$exists: false` does: `{"$not": {"color": "red"}}` is
+ * `{"color": {"$ne": "red"}}` and does not match a document without `color`. `$regex` has no
+ * negated form and keeps a `$not`, which matches any present value the pattern does not.
+ * `sel` is already normalized (parsing is bottom-up), so the result is too.
+ */
+export function negate(sel: Selector): Selector {
+  switch (sel.op) {
+    case '$and':
+      return { op: '$or', clauses: sel.clauses.map(negate) };
+    case '$or':
+      return { op: '$and', clauses: sel.clauses.map(negate) };
+    case '$not':
+      return sel.clause;
+    case '$eq':
+    case '$ne':
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return { op: NEGATED[sel.op], path: sel.path, value: sel.value };
+    case '$in':
+      return { op: '$nin', path: sel.path, values: sel.values };
+    case '$nin':
+      return { op: '$in', path: sel.path, values: sel.values };
+    case '$exists':
+      return { op: '$exists', path: sel.path, exists: !sel.exists };
+    case '$regex':
+      return { op: '$not', clause: sel };
+  }
+}
+
+const NEGATED = { $eq: '$ne', $ne: '$eq', $gt: '$lte', $lte: '$gt', $gte: '$lt', $lt: '$gte' } as const;
 
 function parseSort(v: unknown, where: string): SortField[] {
   if (!Array.isArray(v)) throw bad(`${where}: expected an array of field names or {field: "asc"|"desc"}`);

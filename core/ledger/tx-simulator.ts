@@ -45,7 +45,12 @@ export interface QueryExecutor {
   /** Keys in [startKey, endKey) in byte order; endKey '' means unbounded. */
   getStateRange(namespace: string, startKey: string, endKey: string): Iterable<KV>;
   getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV>;
-  /** Rich query: a CouchDB Mango query (JSON text) over JSON values. */
+  /**
+   * Rich query: a CouchDB Mango query (JSON text) over JSON values, matched as CouchDB matches.
+   * Like Fabric on CouchDB, a `limit` in the query is ignored: every match, up to the ledger's
+   * `totalQueryLimit`. Malformed or unsupported queries throw `LEDGER_BAD_QUERY` /
+   * `LEDGER_UNSUPPORTED_OPERATOR`.
+   */
   executeQuery(namespace: string, query: string): Iterable<KV>;
   executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV>;
   /** Key-level metadata (e.g. `VALIDATION_PARAMETER`) by name. */

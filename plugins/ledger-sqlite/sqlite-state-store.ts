@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
 import type { RangeOptions, StateUpdate, VersionedKV, VersionedStateStore, VersionedValue } from '../../core/ledger/versioned-state-store';
+import { couchCollationKeyOfJson } from './couch-collation';
 import { chooseIndex, compileRichQuery, fieldExpr, type IndexChoice } from './mango-sql';
 import { toBuffer } from './sqlite-bytes';
 
@@ -59,6 +60,7 @@ export class SqliteStateStore implements VersionedStateStore {
     this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
     db.function('weft_regexp', { deterministic: true }, regexpMatch);
+    db.function('weft_couch_key', { deterministic: true }, couchCollationKeyOfJson);
     const declared = db.prepare('SELECT ns, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as { ns: string; sql_name: string; definition: string }[];
     for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
   }

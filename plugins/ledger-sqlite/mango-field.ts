@@ -1,0 +1,69 @@
+import { arrayIndex, isElementIndex, type FieldPath } from '../../core/ledger/rich-query';
+
+/**
+ * SQL expressions for a Mango field of the `j` column, resolved as CouchDB's mango_doc:get_field
+ * does: a segment names an object's property or, when the value so far is an array and the segment
+ * an integer, an element (`tags.0`). JSON paths are literals (an expression index only matches a
+ * query whose expression is textually identical) built from segments the core parser restricted to
+ * characters that cannot leave a quoted JSON path label or SQL string.
+ */
+export interface FieldSql {
+  /** `json_type`: 'null' 'true' 'false' 'integer' 'real' 'text' 'array' 'object', NULL if absent. */
+  readonly type: string;
+  /** `json_extract`: the SQL value (booleans as 0/1, arrays and objects as JSON text). */
+  readonly value: string;
+}
+
+/**
+ * Builds an expression over the path's JSON path text. A path with integer segments branches on
+ * whether the value before each such segment is an array (`$."tags"[0]`) or not (`$."tags"."0"`),
+ * so every path has one expression, usable in an index. The root is an object: a first segment is
+ * always a property.
+ */
+function resolve(path: FieldPath, leaf: (jsonPath: string) => string): string {
+  const go = (prefix: string, i: number): string => {
+    if (i === path.length) return leaf(prefix);
+    const seg = path[i];
+    const asProperty = go(`${prefix}."${seg}"`, i + 1);
+    const index = i === 0 ? undefined : arrayIndex(seg);
+    if (index === undefined) return asProperty;
+    const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : 'NULL';
+    return `CASE json_type(j, '${prefix}') WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
+  };
+  return go('$', 0);
+}
+
+export function fieldExpr(path: FieldPath): string {
+  return resolve(path, (p) => `json_extract(j, '${p}')`);
+}
+
+export function fieldSql(path: FieldPath): FieldSql {
+  return { type: resolve(path, (p) => `json_type(j, '${p}')`), value: fieldExpr(path) };
+}
+
+/**
+ * `$exists: false` in CouchDB matches only when a property on the path is missing from an object
+ * (`not_found`); a path that runs into a scalar or past an array's end is a `bad_path`, which fails
+ * every condition, this one included.
+ */
+export function notFoundSql(path: FieldPath): string {
+  const go = (prefix: string, i: number): string => {
+    if (i === path.length) return '0';
+    const seg = path[i];
+    const child = `${prefix}."${seg}"`;
+    const asProperty = `(json_type(j, '${child}') IS NULL OR ${go(child, i + 1)})`;
+    if (i === 0) return asProperty;
+    const index = arrayIndex(seg);
+    const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : '0';
+    return `(CASE json_type(j, '${prefix}') WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
+  };
+  return go('$', 0);
+}
+
+/** CouchDB's collation rank of a JSON type: null 0, false 1, true 2, number 3, string 4, array 5, object 6; NULL if absent. */
+export function rankSql(type: string): string {
+  return (
+    `(CASE ${type} WHEN 'null' THEN 0 WHEN 'false' THEN 1 WHEN 'true' THEN 2 WHEN 'integer' THEN 3 WHEN 'real' THEN 3 ` +
+    `WHEN 'text' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 END)`
+  );
+}
