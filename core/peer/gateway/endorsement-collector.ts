@@ -22,6 +22,9 @@ export interface CollectedEndorsement {
  * until they are satisfied. Every payload must equal the first byte for byte; a mismatch names the
  * endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's `ErrorDetail`s.
  */
+/** How Fabric's lifecycle (and Weft's) says a peer lacks the chaincode a definition names. */
+const NOT_INSTALLED = 'but chaincode is not installed';
+
 export class EndorsementCollector {
   constructor(
     private readonly policies: EndorsementPolicies,
@@ -48,15 +51,14 @@ export class EndorsementCollector {
       return this.compared(results);
     }
 
-    const first = await this.endorseAll([local], signedProposal, deadline, false, proposal);
-    const collected = this.compared(first);
+    const collected = [await this.firstEndorsement(proposal, signedProposal, local, others, deadline)];
     const required = this.requiredPolicies(proposal, collected[0].response, channel);
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
 
     const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
     const byOrg = new Map<string, EndorsingPeer[]>();
     for (const p of others) if (!endorsedOrgs.has(p.mspId)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
-    const more = (await Promise.all([...byOrg.values()].map((candidates) => this.firstEndorsement(candidates, signedProposal, deadline)))).flat();
+    const more = (await Promise.all([...byOrg.values()].map((candidates) => this.inTurn(candidates, signedProposal, deadline)))).flat();
     const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
     const failing = this.unsatisfied(required, all, channel);
     if (failing.length > 0) {
@@ -97,22 +99,60 @@ export class EndorsementCollector {
   }
 
   /**
-   * One endorsement from an org: its peers are asked in turn until one endorses (as Fabric's
-   * Gateway moves on to another endorser of the org). Returns that endorsement, or every failure.
+   * Fabric's `planFromFirstEndorser`: the first endorsement, whose read/write set decides which
+   * policies apply, comes from this org (this peer, then the org's other peers). Only when no peer
+   * of this org has the chaincode installed (Fabric's discovery finds no local endorser) does a peer
+   * of another org go first, and not for a proposal with transient data, which must not leave the
+   * org unasked. Failures are ABORTED with every endorser's detail.
    */
   private async firstEndorsement(
+    proposal: ParsedSignedProposal,
+    signedProposal: Uint8Array,
+    local: EndorsingPeer,
+    others: readonly EndorsingPeer[],
+    deadline: number,
+  ): Promise<CollectedEndorsement> {
+    const failures: EndpointError[] = [];
+    const firstOf = async (candidates: readonly EndorsingPeer[]): Promise<CollectedEndorsement | undefined> => {
+      for (const r of await this.inTurn(candidates, signedProposal, deadline, proposal)) {
+        if (r.error === undefined) return { peer: r.peer, response: r.response };
+        failures.push(r.error);
+      }
+      return undefined;
+    };
+    const own = await firstOf([local, ...others.filter((p) => p.mspId === local.mspId && p !== local)]);
+    if (own !== undefined) return own;
+    if (failures.every((f) => f.message.includes(NOT_INSTALLED))) {
+      if (proposal.transient.size > 0) {
+        throw new GatewayRpcError(
+          GrpcStatus.FAILED_PRECONDITION,
+          "no endorsers found in the gateway's organization; retry specifying endorsing organization(s) to protect transient data",
+          failures,
+        );
+      }
+      const elsewhere = await firstOf(others.filter((p) => p.mspId !== local.mspId));
+      if (elsewhere !== undefined) return elsewhere;
+    }
+    throw new GatewayRpcError(GrpcStatus.ABORTED, 'failed to endorse transaction, see attached details for more info', failures);
+  }
+
+  /**
+   * Asks the candidates in turn until one endorses (as Fabric's Gateway moves on to another
+   * endorser of a group). Returns that endorsement last, after every failure before it.
+   */
+  private async inTurn(
     candidates: readonly EndorsingPeer[],
     signedProposal: Uint8Array,
     deadline: number,
+    parsed?: ParsedSignedProposal,
   ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
-    const failures: { peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[] = [];
+    const out: { peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[] = [];
     for (const peer of candidates) {
-      const [r] = await this.endorseAll([peer], signedProposal, deadline, true);
-      if (r.error === undefined) return [r];
-      failures.push(r);
-      if (Date.now() >= deadline) break;
+      const [r] = await this.endorseAll([peer], signedProposal, deadline, true, parsed);
+      out.push(r);
+      if (r.error === undefined || Date.now() >= deadline) break;
     }
-    return failures;
+    return out;
   }
 
   /** Endorses on each peer in parallel; without `tolerant`, any failure aborts with its details. */

@@ -63,3 +63,49 @@ describe('EndorsementCollector (target organizations given)', () => {
     await expect(collector.collect(proposal, signed, channel, peer('Org1MSP', 'rw'), [], ['Org3MSP'], Date.now() + 1000)).rejects.toThrow(/no peers available .* \[Org3MSP\]/);
   });
 });
+
+describe('EndorsementCollector (first endorser, as Fabric planFromFirstEndorser)', () => {
+  const policies = { requirementsFor: () => ({ ok: true, policies: [] }) } as unknown as EndorsementPolicies;
+  const planned = new EndorsementCollector(policies);
+  const anyChannel = { id: 'ch', ledger: {}, resources: () => ({ deserializer: { withVerified: (_: unknown, f: () => void) => f() } }) } as unknown as Channel;
+  const notInstalled = "chaincode definition for 'cc' exists, but chaincode is not installed";
+  const failing = (address: string, mspId: string, message: string, calls: string[]): EndorsingPeer => ({
+    address,
+    mspId,
+    processProposal: () => (calls.push(address), Promise.resolve(buildErrorProposalResponse(500, message))),
+  });
+  const counted = (p: EndorsingPeer, calls: string[]): EndorsingPeer => ({ ...p, processProposal: (...a) => (calls.push(p.address), p.processProposal(...a)) });
+
+  it("asks this org's other peers, then another org's, when no peer of this org has the chaincode installed", async () => {
+    const calls: string[] = [];
+    const local = failing('peer0.org1:7051', 'Org1MSP', notInstalled, calls);
+    const sibling = failing('peer1.org1:7051', 'Org1MSP', notInstalled, calls);
+    const got = await planned.collect(proposal, signed, anyChannel, local, [counted(peer('Org2MSP', ''), calls), sibling], [], Date.now() + 1000);
+    expect(got.map((g) => g.peer.mspId)).toEqual(['Org2MSP']);
+    expect(calls).toEqual(['peer0.org1:7051', 'peer1.org1:7051', 'peer0.org2msp:7051']);
+  });
+
+  it('keeps a proposal with transient data in this org (FAILED_PRECONDITION)', async () => {
+    const calls: string[] = [];
+    const withTransient = signProposal(
+      buildProposal({ channelId: 'ch', chaincodeName: 'cc', args: [Buffer.from('f')], creator: client.serialized, transient: { secret: Buffer.from('s') } }).proposalBytes,
+      client,
+    );
+    const local = failing('peer0.org1:7051', 'Org1MSP', notInstalled, calls);
+    const err = (await planned
+      .collect(parseSignedProposal(withTransient), withTransient, anyChannel, local, [counted(peer('Org2MSP', 'rw'), calls)], [], Date.now() + 1000)
+      .catch((e: unknown) => e)) as GatewayRpcError;
+    expect(err).toMatchObject({ code: 9, message: "no endorsers found in the gateway's organization; retry specifying endorsing organization(s) to protect transient data" });
+    expect(calls).toEqual(['peer0.org1:7051']);
+  });
+
+  it("ends ABORTED with every detail when this org's peers fail for another reason, asking no other org", async () => {
+    const calls: string[] = [];
+    const local = failing('peer0.org1:7051', 'Org1MSP', 'asset X is locked', calls);
+    const sibling = failing('peer1.org1:7051', 'Org1MSP', notInstalled, calls);
+    const err = (await planned.collect(proposal, signed, anyChannel, local, [sibling, counted(peer('Org2MSP', 'rw'), calls)], [], Date.now() + 1000).catch((e: unknown) => e)) as GatewayRpcError;
+    expect(err).toMatchObject({ code: 10, message: 'failed to endorse transaction, see attached details for more info' });
+    expect(err.details.map((d) => d.message)).toEqual(['chaincode response 500, asset X is locked', `chaincode response 500, ${notInstalled}`]);
+    expect(calls).toEqual(['peer0.org1:7051', 'peer1.org1:7051']);
+  });
+});
