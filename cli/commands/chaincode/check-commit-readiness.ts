@@ -10,13 +10,20 @@ export default class ChaincodeCheckCommitReadiness extends WeftCommand {
   static override args = { dir: networkDirArg };
   static override flags = { ...definitionFlags, org: orgFlag };
 
-  async run(): Promise<{ sequence: number; approvals: Record<string, boolean> }> {
+  async run(): Promise<{ sequence: number; approvals: Record<string, boolean>; mismatches: Record<string, string[]> }> {
     const { args, flags } = await this.parse(ChaincodeCheckCommitReadiness);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
-    const approvals = await checkCommitReadiness(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] });
-    for (const [msp, ok] of Object.entries(approvals)) this.log(`${msp}: ${ok}`);
-    return { sequence, approvals };
+    const { approvals, mismatches } = await checkCommitReadiness(layout, org, {
+      name: flags.name,
+      version: flags.version,
+      sequence,
+      policy: flags.policy,
+      initRequired: flags['init-required'],
+    });
+    // As Fabric's `peer lifecycle chaincode checkcommitreadiness --inspect`.
+    for (const [msp, ok] of Object.entries(approvals)) this.log(`${msp}: ${ok}${mismatches[msp] === undefined ? '' : ` (mismatch: [${mismatches[msp].join(', ')}])`}`);
+    return { sequence, approvals, mismatches };
   }
 }

@@ -126,7 +126,7 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
 async function readinessOn(layout: NetworkLayout, orgs: readonly PeerOrgSpec[], def: ChaincodeDefinition): Promise<Record<string, boolean>> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const views = await Promise.all(orgs.map((org) => checkCommitReadiness(layout, org, def)));
+    const views = (await Promise.all(orgs.map((org) => checkCommitReadiness(layout, org, def)))).map((r) => r.approvals);
     const merged: Record<string, boolean> = {};
     for (const view of views) for (const [msp, ok] of Object.entries(view)) merged[msp] = (merged[msp] ?? true) && ok;
     if (Object.values(merged).every(Boolean) || Date.now() > deadline) return merged;

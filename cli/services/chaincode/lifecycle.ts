@@ -152,14 +152,24 @@ export function hasApproved(layout: NetworkLayout, org: PeerOrgSpec, def: Chainc
   });
 }
 
+/** What `CheckCommitReadiness` reports: each org's approval, and for the others what differs (Fabric's field names). */
+export interface CommitReadiness {
+  readonly approvals: Record<string, boolean>;
+  readonly mismatches: Record<string, string[]>;
+}
+
 /** `CheckCommitReadiness` on a peer of `org`: which orgs approved this exact definition. */
-export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
+export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<CommitReadiness> {
   const args = definitionArgs(new CheckCommitReadinessArgs(), def);
   const peer = layout.peersOf(org)[0]!;
   const admin = orgAdmin(layout, org);
   return withPeerClient(layout.spec, peer, admin, async (c) => {
     const payload = await c.call(admin.signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
-    return Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(payload).getApprovalsMap().toArray()) as Record<string, boolean>;
+    const result = CheckCommitReadinessResult.deserializeBinary(payload);
+    // forEach, not toArray: toArray gives a message-valued map's values as raw arrays.
+    const mismatches: Record<string, string[]> = {};
+    result.getMismatchesMap().forEach((m, msp) => (mismatches[msp] = m.getItemsList()));
+    return { approvals: Object.fromEntries(result.getApprovalsMap().toArray()) as Record<string, boolean>, mismatches };
   });
 }
 

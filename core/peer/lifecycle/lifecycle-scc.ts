@@ -12,6 +12,7 @@ import {
   InstallChaincodeResult,
   QueryApprovedChaincodeDefinitionArgs,
   QueryApprovedChaincodeDefinitionResult,
+  QueryApprovedChaincodeDefinitionsResult,
   QueryChaincodeDefinitionArgs,
   QueryChaincodeDefinitionResult,
   QueryChaincodeDefinitionsResult,
@@ -28,15 +29,18 @@ import { type SccInvocation, type SystemChaincode, argString, failure, success }
 import type { ChaincodeInstaller } from './chaincode-installer';
 import { checkApprovalChange, checkApprovalSequence, checkNextSequence, rejectCollections, validateDefinitionInput, withDefaults } from './lifecycle-rules';
 import {
+  type Approval,
   type ChaincodeDefinition,
   LIFECYCLE_NAMESPACE,
   approvalKey,
+  approvalsPrefix,
+  decodeApproval,
+  definitionMismatches,
   definitionOf,
   definitionKey,
   encodeDefinition,
   readApproval,
   readDefinition,
-  sameDefinition,
   writeDefinition,
 } from './lifecycle-state';
 
@@ -78,6 +82,8 @@ export class LifecycleScc implements SystemChaincode {
           return this.commit(inv, input);
         case 'QueryApprovedChaincodeDefinition':
           return this.queryApproved(inv, input);
+        case 'QueryApprovedChaincodeDefinitions':
+          return this.queryAllApproved(inv);
         case 'QueryChaincodeDefinition':
           return this.queryDefinition(inv, input);
         case 'QueryChaincodeDefinitions':
@@ -149,30 +155,47 @@ export class LifecycleScc implements SystemChaincode {
     return success(new ApproveChaincodeDefinitionForMyOrgResult().serializeBinary());
   }
 
-  private approvals(channel: Channel, sim: TxSimulator, def: ChaincodeDefinition): Map<string, boolean> {
-    const out = new Map<string, boolean>();
+  /**
+   * Each channel org's approval of `def` (Fabric's `QueryOrgApprovals`), and for an org that has not
+   * approved it, which parts differ: `ChaincodeParameters` when the org approved nothing at that
+   * sequence, else `EndorsementInfo` (version, endorsement plugin, init required) and/or
+   * `ValidationInfo` (validation plugin and parameter), Fabric's field names.
+   */
+  private approvals(channel: Channel, sim: TxSimulator, def: ChaincodeDefinition): { approvals: Map<string, boolean>; mismatches: Map<string, string[]> } {
+    const approvals = new Map<string, boolean>();
+    const mismatches = new Map<string, string[]>();
     for (const org of channel.resources().config.applicationOrgs) {
-      const a = readApproval(sim, org.mspId, def.name, def.sequence);
-      out.set(org.mspId, a !== undefined && sameDefinition(a.definition, def));
+      const differs = definitionMismatches(readApproval(sim, org.mspId, def.name, def.sequence)?.definition, def);
+      approvals.set(org.mspId, differs.length === 0);
+      if (differs.length > 0) mismatches.set(org.mspId, differs);
     }
-    return out;
+    return { approvals, mismatches };
   }
 
   /** Fabric's `CheckCommitReadiness`: the next sequence, defaults filled in, each org's approval. */
-  private readiness(channel: Channel, sim: TxSimulator, args: CheckCommitReadinessArgs | CommitChaincodeDefinitionArgs): { def: ChaincodeDefinition; approvals: Map<string, boolean> } {
+  private readiness(
+    channel: Channel,
+    sim: TxSimulator,
+    args: CheckCommitReadinessArgs | CommitChaincodeDefinitionArgs,
+  ): { def: ChaincodeDefinition; approvals: Map<string, boolean>; mismatches: Map<string, string[]> } {
     checkNextSequence(args.getSequence(), readDefinition(sim, args.getName())?.sequence ?? 0);
     const def = withDefaults(definitionOf(args), channel);
-    return { def, approvals: this.approvals(channel, sim, def) };
+    return { def, ...this.approvals(channel, sim, def) };
   }
 
   private checkReadiness(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'CheckCommitReadiness', WRITERS);
     const args = CheckCommitReadinessArgs.deserializeBinary(input);
     rejectCollections(args.getCollections());
-    const { approvals } = this.readiness(channel, sim, args);
+    const { approvals, mismatches } = this.readiness(channel, sim, args);
     const res = new CheckCommitReadinessResult();
     const map = res.getApprovalsMap();
     for (const [org, ok] of approvals) map.set(org, ok);
+    for (const [org, items] of mismatches) {
+      const m = new CheckCommitReadinessResult.Mismatches();
+      m.setItemsList(items);
+      res.getMismatchesMap().set(org, m);
+    }
     return success(res.serializeBinary());
   }
 
@@ -218,6 +241,27 @@ export class LifecycleScc implements SystemChaincode {
     return success(res.serializeBinary());
   }
 
+  /** Fabric's `QueryApprovedChaincodeDefinitions`: every definition this org approved on the channel, by name and sequence. */
+  private queryAllApproved(inv: SccInvocation): ChaincodeResponse {
+    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/QueryApprovedChaincodeDefinitions');
+    const { sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinitions');
+    const prefix = approvalsPrefix(this.localMspId);
+    const approved: Approval[] = [];
+    for (const kv of sim.getStateRange(LIFECYCLE_NAMESPACE, prefix, `${prefix.slice(0, -1)}0`)) {
+      if (kv.value.length > 0) approved.push(decodeApproval(kv.value));
+    }
+    approved.sort((a, b) => (a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : a.definition.sequence - b.definition.sequence));
+    const res = new QueryApprovedChaincodeDefinitionsResult();
+    res.setApprovedChaincodeDefinitionsList(
+      approved.map((a) => {
+        const d = writeDefinition(new QueryApprovedChaincodeDefinitionsResult.ApprovedChaincodeDefinition(), a.definition);
+        d.setSource(chaincodeSource(a.packageId ?? ''));
+        return d;
+      }),
+    );
+    return success(res.serializeBinary());
+  }
+
   private queryDefinition(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'QueryChaincodeDefinition', WRITERS);
     const name = QueryChaincodeDefinitionArgs.deserializeBinary(input).getName();
@@ -225,7 +269,7 @@ export class LifecycleScc implements SystemChaincode {
     if (d === undefined) return failure(`namespace ${name} is not defined`, 404);
     const res = writeDefinition(new QueryChaincodeDefinitionResult(), d);
     const map = res.getApprovalsMap();
-    for (const [org, ok] of this.approvals(channel, sim, d)) map.set(org, ok);
+    for (const [org, ok] of this.approvals(channel, sim, d).approvals) map.set(org, ok);
     return success(res.serializeBinary());
   }
 

@@ -36,7 +36,11 @@ export function definitionKey(name: string): string {
   return `namespaces/fields/${name}/Definition`;
 }
 export function approvalKey(mspId: string, name: string, sequence: number): string {
-  return `approvals/${mspId}/${name}/${sequence}`;
+  return `${approvalsPrefix(mspId)}${name}/${sequence}`;
+}
+/** The start of every approval key of one org (its range ends at the prefix with '/' raised to '0'). */
+export function approvalsPrefix(mspId: string): string {
+  return `approvals/${mspId}/`;
 }
 /** The msp id an `approvals/...` key belongs to, or undefined for other keys. */
 export function approvalKeyOrg(key: string): string | undefined {
@@ -117,15 +121,21 @@ export function decodeApproval(bytes: Uint8Array): Approval {
 
 /** Whether two definitions agree on every field Fabric compares (not the package source). */
 export function sameDefinition(a: ChaincodeDefinition, b: ChaincodeDefinition): boolean {
-  return (
-    a.name === b.name &&
-    a.sequence === b.sequence &&
-    a.version === b.version &&
-    a.endorsementPlugin === b.endorsementPlugin &&
-    a.validationPlugin === b.validationPlugin &&
-    bytesEqual(a.validationParameter, b.validationParameter) &&
-    a.initRequired === b.initRequired
-  );
+  return a.name === b.name && a.sequence === b.sequence && definitionMismatches(a, b).length === 0;
+}
+
+/**
+ * The parts of `approved` that differ from `def`, named as Fabric's `IsSerialized` names them:
+ * `ChaincodeParameters` when nothing was approved, else `EndorsementInfo` (version, endorsement
+ * plugin, init required) and `ValidationInfo` (validation plugin and parameter). Collections are
+ * never part of a Weft definition, so they never differ.
+ */
+export function definitionMismatches(approved: ChaincodeDefinition | undefined, def: ChaincodeDefinition): string[] {
+  if (approved === undefined) return ['ChaincodeParameters'];
+  const out: string[] = [];
+  if (approved.version !== def.version || approved.endorsementPlugin !== def.endorsementPlugin || approved.initRequired !== def.initRequired) out.push('EndorsementInfo');
+  if (approved.validationPlugin !== def.validationPlugin || !bytesEqual(approved.validationParameter, def.validationParameter)) out.push('ValidationInfo');
+  return out;
 }
 
 /** The committed definition of a chaincode, read through `reader` (a simulator records the read). */

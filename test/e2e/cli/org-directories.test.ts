@@ -119,6 +119,14 @@ describe('weft network export: one directory per org (real processes)', () => {
     // none is submitted (the peer would refuse one with unchanged content).
     const again = json(await runCli(['chaincode', 'deploy', org1, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
     expect(again).toMatchObject({ sequence: 1, packageId: first.packageId, alreadyApproved: ['Org1MSP'], committed: false, waitingFor: ['Org2MSP'] });
+    // Readiness names what differs, as Fabric's checkcommitreadiness --inspect: Org2 approved nothing, and Org1 another version.
+    expect(json(await runCli(['chaincode', 'check-commit-readiness', org1, '--name', 'basic', '--sequence', '1', '--json']))).toEqual({
+      sequence: 1,
+      approvals: { Org1MSP: true, Org2MSP: false },
+      mismatches: { Org2MSP: ['ChaincodeParameters'] },
+    });
+    const other = await runCli(['chaincode', 'check-commit-readiness', org1, '--name', 'basic', '--sequence', '1', '--version', '9.9']);
+    expect(other.stdout).toContain('Org1MSP: false (mismatch: [EndorsementInfo])');
     const second = json(await runCli(['chaincode', 'deploy', org2, project, '--name', 'basic', '--json'], { timeoutMs: 180_000 }));
     expect(second).toMatchObject({ sequence: 1, installedOn: ['peer0.org2.example.com'], approvedBy: ['Org2MSP'], alreadyApproved: [], committed: true, waitingFor: [] });
     expect(second.commitTransactionId).toMatch(/^[0-9a-f]{64}$/);

@@ -4,9 +4,12 @@ import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ChaincodeSource,
   CheckCommitReadinessArgs,
+  CheckCommitReadinessResult,
   CommitChaincodeDefinitionArgs,
   QueryApprovedChaincodeDefinitionArgs,
   QueryApprovedChaincodeDefinitionResult,
+  QueryApprovedChaincodeDefinitionsArgs,
+  QueryApprovedChaincodeDefinitionsResult,
   QueryChaincodeDefinitionArgs,
   QueryChaincodeDefinitionResult,
   QueryChaincodeDefinitionsArgs,
@@ -175,6 +178,34 @@ describe('_lifecycle rules, as Fabric applies them (2 orgs, MAJORITY unless said
     await submit(admins[0], 'ApproveChaincodeDefinitionForMyOrg', approveArgs({ name: 'rules', sequence: 1 }));
     expect((await queryApproved('rules', 1)).getSource()?.hasUnavailable()).toBe(true);
     await submit(admins[0], 'ApproveChaincodeDefinitionForMyOrg', approveArgs({ name: 'rules', sequence: 1, packageId: PKG_A }));
+  });
+
+  it("CheckCommitReadiness names what differs from each org's approval; QueryApprovedChaincodeDefinitions lists this org's approvals", async () => {
+    await submit(admins[0], 'ApproveChaincodeDefinitionForMyOrg', approveArgs({ name: 'inspect', sequence: 1, version: '1.0', packageId: PKG_A }));
+    const readiness = async (d: Def): Promise<{ approvals: Record<string, boolean>; mismatches: Record<string, string[]> }> => {
+      const r = await onOrg1(org1Admin, 'CheckCommitReadiness', fill(new CheckCommitReadinessArgs(), d).serializeBinary());
+      expect(r.response.status).toBe(200);
+      const res = CheckCommitReadinessResult.deserializeBinary(r.response.payload);
+      const mismatches: Record<string, string[]> = {};
+      res.getMismatchesMap().forEach((m, org) => (mismatches[org] = m.getItemsList()));
+      return { approvals: Object.fromEntries(res.getApprovalsMap().toArray()), mismatches };
+    };
+    expect(await readiness({ name: 'inspect', sequence: 1 })).toEqual({ approvals: { Org1MSP: true, Org2MSP: false }, mismatches: { Org2MSP: ['ChaincodeParameters'] } });
+    expect(await readiness({ name: 'inspect', sequence: 1, version: '2.0' })).toEqual({
+      approvals: { Org1MSP: false, Org2MSP: false },
+      mismatches: { Org1MSP: ['EndorsementInfo'], Org2MSP: ['ChaincodeParameters'] },
+    });
+
+    const listed = async (signer: Signer): Promise<string[]> => {
+      const r = await onOrg1(signer, 'QueryApprovedChaincodeDefinitions', new QueryApprovedChaincodeDefinitionsArgs().serializeBinary());
+      if (r.response.status !== 200) throw new Error(r.response.message);
+      return QueryApprovedChaincodeDefinitionsResult.deserializeBinary(r.response.payload)
+        .getApprovedChaincodeDefinitionsList()
+        .map((d) => `${d.getName()}#${d.getSequence()} ${d.getVersion()} ${d.getSource()?.getLocalPackage()?.getPackageId() ?? 'unavailable'}`);
+    };
+    expect(await listed(org1Admin)).toEqual(expect.arrayContaining([`inspect#1 1.0 ${PKG_A}`]));
+    expect((await listed(org1Admin)).every((d) => !d.startsWith('solo#'))).toBe(true); // another channel's approval
+    await expect(listed(signerOf(net.m.orgs[0]))).rejects.toThrow(/access denied for \[_lifecycle\/QueryApprovedChaincodeDefinitions\]: the creator must be an admin of Org1MSP/);
   });
 
   it("commits once this org approved: MAJORITY LifecycleEndorsement still needs Org2, whose peer refuses without Org2's approval", async () => {
