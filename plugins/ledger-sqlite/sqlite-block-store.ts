@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { BlockStore, TxIndexEntry, TxLocation } from '../../core/ledger/block-store';
 import { toBuffer } from './sqlite-bytes';
+import { sqliteFailure } from './sqlite-failure';
 import { TxIdFilter } from './txid-filter';
 
 /** Blocks by number (stored bytes as given) with a hash index, and the first-wins txid index. */
@@ -31,17 +32,30 @@ export class SqliteBlockStore implements BlockStore {
 
   getBlockBytes(blockNum: number): Uint8Array | undefined {
     if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= this.blockHeight) return undefined;
-    return this.getStmt.get(blockNum) as Buffer | undefined;
+    try {
+      return this.getStmt.get(blockNum) as Buffer | undefined;
+    } catch (e) {
+      throw sqliteFailure(`read of block ${blockNum}`, e, { blockNum });
+    }
   }
 
   getBlockNumberByHash(hash: Uint8Array): number | undefined {
     if (!(hash instanceof Uint8Array)) return undefined;
-    return this.byHashStmt.get(toBuffer(hash)) as number | undefined;
+    try {
+      return this.byHashStmt.get(toBuffer(hash)) as number | undefined;
+    } catch (e) {
+      throw sqliteFailure('block lookup by hash', e);
+    }
   }
 
   getTxLocation(txId: string): TxLocation | undefined {
     if (typeof txId !== 'string' || txId.length === 0 || !this.txIds.mightContain(txId)) return undefined;
-    const r = this.txStmt.get(txId) as [number, number, number] | undefined;
+    let r: [number, number, number] | undefined;
+    try {
+      r = this.txStmt.get(txId) as [number, number, number] | undefined;
+    } catch (e) {
+      throw sqliteFailure('txid lookup', e, { txId });
+    }
     return r === undefined ? undefined : { blockNum: r[0], txNum: r[1], validationCode: r[2] };
   }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { LedgerError, WeftError } from '../../core/errors';
+import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
 import type { BlockCommit, ChannelLedgerStore } from '../../core/ledger/ledger-store-provider';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
@@ -7,12 +7,11 @@ import { NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteBlockStore } from './sqlite-block-store';
 import { SqliteHistoryStore } from './sqlite-history-store';
 import { SqliteStateStore } from './sqlite-state-store';
+import { sqliteFailure } from './sqlite-failure';
 
-/** Wraps a SQLite failure (disk full, I/O error) in a `LedgerError`; ledger errors pass through. */
+/** Wraps a SQLite failure of a write in a `LedgerError` (see {@link sqliteFailure}); ledger errors pass through. */
 export function storeFailure(what: string, e: unknown): WeftError {
-  if (e instanceof WeftError) return e;
-  const code = (e as { code?: string }).code;
-  return new LedgerError('LEDGER_STORE_FAILED', `${what} failed: ${(e as Error).message}`, { sqliteCode: code }, { cause: e });
+  return sqliteFailure(what, e);
 }
 
 export function outOfOrderError(channelId: string, expected: number, got: number): LedgerError {

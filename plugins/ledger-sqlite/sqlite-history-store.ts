@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryStore } from '../../core/ledger/history-store';
 import { toBuffer } from './sqlite-bytes';
+import { sqliteFailure } from './sqlite-failure';
 
 type Row = [blockNum: number, txNum: number, txId: string, value: Buffer | null, seconds: number, nanos: number];
 
@@ -30,7 +31,13 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   getHistory(namespace: string, key: string, limit: number): HistoryEntry[] {
-    return (this.getStmt.all(namespace, key, limit) as Row[]).map((r) => ({
+    let rows: Row[];
+    try {
+      rows = this.getStmt.all(namespace, key, limit) as Row[];
+    } catch (e) {
+      throw sqliteFailure('history read', e, { namespace, key });
+    }
+    return rows.map((r) => ({
       namespace,
       key,
       blockNum: r[0],
@@ -42,7 +49,11 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   savepoint(): number {
-    return Number(this.savepointStmt.get());
+    try {
+      return Number(this.savepointStmt.get());
+    } catch (e) {
+      throw sqliteFailure('history savepoint read', e);
+    }
   }
 
   /** Inserts inside the caller's transaction. */

@@ -9,6 +9,7 @@ import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
 import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
 import { SqliteChannelStore } from './sqlite-channel-store';
+import { sqliteFailure } from './sqlite-failure';
 
 const SUFFIX = '.sqlite';
 /** Channel ids have no '_', so no channel's block file can be named like another's state file. */
@@ -70,7 +71,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       stateDb.close();
       blocksDb.close();
       writeback.release();
-      throw e;
+      throw sqliteFailure(`open of channel ${channelId}`, e, { channelId });
     }
     this.open_.add(channelId);
     return store;
@@ -83,7 +84,14 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     fs.mkdirSync(this.options.rootDir, { recursive: true });
     const db = this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB);
     const writeback = this.track([blocksFile, db]);
-    const store = new SqliteChannelBlockStore(db, channelId, this.onClose(channelId, writeback), writeback);
+    let store: SqliteChannelBlockStore;
+    try {
+      store = new SqliteChannelBlockStore(db, channelId, this.onClose(channelId, writeback), writeback);
+    } catch (e) {
+      db.close();
+      writeback.release();
+      throw sqliteFailure(`open of channel ${channelId}`, e, { channelId });
+    }
     this.open_.add(channelId);
     return store;
   }

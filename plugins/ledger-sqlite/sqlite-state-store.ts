@@ -5,6 +5,7 @@ import type { RangeOptions, StateUpdate, VersionedKV, VersionedStateStore, Versi
 import { couchCollationKeyOfJson } from './couch-collation';
 import { chooseIndex, compileRichQuery, fieldExpr, type IndexChoice } from './mango-sql';
 import { toBuffer } from './sqlite-bytes';
+import { sqliteFailure } from './sqlite-failure';
 
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null];
 
@@ -95,7 +96,12 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   private read(namespace: string, key: string): VersionedValue | undefined {
-    const r = this.getStmt.get(namespace, key) as Row | undefined;
+    let r: Row | undefined;
+    try {
+      r = this.getStmt.get(namespace, key) as Row | undefined;
+    } catch (e) {
+      throw sqliteFailure('state read', e, { namespace, key });
+    }
     return r === undefined ? undefined : toKV(r);
   }
 
@@ -105,11 +111,16 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[] {
-    const rows = (
-      endKey === ''
-        ? this.rangeOpenStmt.all(namespace, startKey, options.limit)
-        : (options.endInclusive === true ? this.rangeInclStmt : this.rangeStmt).all(namespace, startKey, endKey, options.limit)
-    ) as Row[];
+    let rows: Row[];
+    try {
+      rows = (
+        endKey === ''
+          ? this.rangeOpenStmt.all(namespace, startKey, options.limit)
+          : (options.endInclusive === true ? this.rangeInclStmt : this.rangeStmt).all(namespace, startKey, endKey, options.limit)
+      ) as Row[];
+    } catch (e) {
+      throw sqliteFailure('state range read', e, { namespace, startKey, endKey });
+    }
     return rows.map(toKV);
   }
 
@@ -125,7 +136,13 @@ export class SqliteStateStore implements VersionedStateStore {
       compiled = compileRichQuery(query);
       stmt = this.prepareQuery(compiled.sql);
     }
-    return (stmt.all(namespace, ...compiled.params, limit, skip) as Row[]).map(toKV);
+    let rows: Row[];
+    try {
+      rows = stmt.all(namespace, ...compiled.params, limit, skip) as Row[];
+    } catch (e) {
+      throw sqliteFailure('rich query', e, { namespace });
+    }
+    return rows.map(toKV);
   }
 
   declareIndex(namespace: string, index: IndexDefinition): void {
@@ -149,7 +166,11 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   savepoint(): number {
-    return Number(this.savepointStmt.get());
+    try {
+      return Number(this.savepointStmt.get());
+    } catch (e) {
+      throw sqliteFailure('state savepoint read', e);
+    }
   }
 
   /** Applies updates; the caller holds the transaction. */

@@ -74,6 +74,20 @@ describe('ledger-sqlite store', () => {
     expect(['LEDGER_CORRUPT', 'LEDGER_STORE_FAILED']).toContain(err.code);
   });
 
+  it('reports damage found after open, when a read first touches a bad page, as LEDGER_CORRUPT', () => {
+    const { manager } = ledgerWithBlocks(600);
+    manager.close();
+    const file = path.join(dir, 'ch1_state.sqlite');
+    const bytes = fs.readFileSync(file);
+    const middle = Math.floor(bytes.length / 4096 / 2) * 4096;
+    bytes.fill(0xee, middle, middle + 4 * 4096); // the header and schema pages stay intact
+    fs.writeFileSync(file, bytes);
+    const ledger = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir })).open('ch1');
+    expect(ledger.height()).toBe(600);
+    const err = errorOf(() => [...ledger.newQueryExecutor().getStateRange('cc', '', '')]);
+    expect(err).toMatchObject({ name: 'LedgerError', code: 'LEDGER_CORRUPT', message: expect.stringMatching(/^state range read failed: the ledger file is damaged \(SQLITE_CORRUPT/) });
+  });
+
   it('finds every committed txid after a reopen, and duplicates still count (the txid filter is rebuilt from the index)', () => {
     const { manager, chain } = ledgerWithBlocks(40);
     manager.close();
