@@ -42,13 +42,21 @@ export class EndorsementCollector {
     deadline: number,
   ): Promise<CollectedEndorsement[]> {
     if (requestedOrgs.length > 0) {
-      const targets = requestedOrgs.map((org) => [local, ...others].find((p) => p.mspId === org));
-      const missing = requestedOrgs.filter((_, i) => targets[i] === undefined);
-      if (missing.length > 0) {
-        throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `no peers available to evaluate chaincode ${proposal.chaincodeName} in channel ${channel.id} for orgs [${missing.join(', ')}]`);
+      // Fabric's planForOrgs: each named org's peers (this one first), asked in turn until one endorses.
+      const orgs = [...new Set(requestedOrgs)];
+      const groups = orgs.map((org) => [local, ...others.filter((p) => p !== local)].filter((p) => p.mspId === org));
+      const missing = orgs.filter((_, i) => groups[i].length === 0);
+      if (missing.length > 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `failed to find any endorsing peers for org(s): ${missing.join(', ')}`);
+      const results = (await Promise.all(groups.map((peers) => this.inTurn(peers, signedProposal, deadline, proposal)))).flat();
+      const endorsed = results.filter((r) => r.error === undefined);
+      if (endorsed.length < orgs.length) {
+        throw new GatewayRpcError(
+          GrpcStatus.ABORTED,
+          'failed to collect enough transaction endorsements, see attached details for more info',
+          results.filter((r) => r.error !== undefined).map((r) => r.error as EndpointError),
+        );
       }
-      const results = await this.endorseAll(targets as EndorsingPeer[], signedProposal, deadline, false, proposal);
-      return this.compared(results);
+      return this.compared(endorsed);
     }
 
     const collected = [await this.firstEndorsement(proposal, signedProposal, local, others, deadline)];

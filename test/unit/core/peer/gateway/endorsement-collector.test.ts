@@ -59,8 +59,17 @@ describe('EndorsementCollector (target organizations given)', () => {
     expect(err.details).toEqual([{ address: 'peer0.org2:7051', mspId: 'Org2MSP', message: 'chaincode response 500, asset X is locked' }]);
   });
 
+  it("asks a named org's next peer when one fails, and counts the org once", async () => {
+    const failing: EndorsingPeer = { address: 'peer0.org2:7051', mspId: 'Org2MSP', processProposal: () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE'), { details: 'connection refused' })) };
+    const got = await collector.collect(proposal, signed, channel, peer('Org1MSP', 'rw'), [failing, peer('Org2MSP', 'rw')], ['Org1MSP', 'Org2MSP', 'Org2MSP'], Date.now() + 1000);
+    expect(got.map((g) => g.peer.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
+  });
+
   it('refuses an org it knows no peer of', async () => {
-    await expect(collector.collect(proposal, signed, channel, peer('Org1MSP', 'rw'), [], ['Org3MSP'], Date.now() + 1000)).rejects.toThrow(/no peers available .* \[Org3MSP\]/);
+    await expect(collector.collect(proposal, signed, channel, peer('Org1MSP', 'rw'), [], ['Org3MSP'], Date.now() + 1000)).rejects.toMatchObject({
+      code: 14,
+      message: 'failed to find any endorsing peers for org(s): Org3MSP',
+    });
   });
 });
 
