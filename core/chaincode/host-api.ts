@@ -33,6 +33,16 @@ export interface HostPage {
   readonly bookmark: string;
 }
 
+/**
+ * One batch of an open query iterator, as Fabric's `QueryResponse`: while `hasMore`, the sandbox
+ * asks for the next batch with `queryStateNext(id)`.
+ */
+export interface HostQueryBatch<T> {
+  readonly id: string;
+  readonly results: T[];
+  readonly hasMore: boolean;
+}
+
 export interface HostKeyModification {
   readonly txId: string;
   readonly value: Uint8Array;
@@ -89,11 +99,19 @@ export interface HostTable {
   getState(key: string): HostReply<WireBytes | undefined>;
   putState(key: string, value: Uint8Array): HostReply<undefined>;
   deleteState(key: string): HostReply<undefined>;
+  /** ABI 2 bundles: every result in one reply. ABI 3 uses {@link HostTable.openStateByRange}. */
   getStateByRange(startKey: string, endKey: string): HostReply<HostKV[]>;
   getStateByRangeWithPagination(startKey: string, endKey: string, pageSize: number, bookmark: string): HostReply<HostPage>;
+  /** ABI 2 bundles; ABI 3 uses {@link HostTable.openQueryResult}. */
   getQueryResult(query: string): HostReply<HostKV[]>;
   getQueryResultWithPagination(query: string, pageSize: number, bookmark: string): HostReply<HostPage>;
+  /** ABI 2 bundles; ABI 3 uses {@link HostTable.openHistoryForKey}. */
   getHistoryForKey(key: string): HostReply<HostKeyModification[]>;
+  openStateByRange(startKey: string, endKey: string): HostReply<HostQueryBatch<HostKV>>;
+  openQueryResult(query: string): HostReply<HostQueryBatch<HostKV>>;
+  openHistoryForKey(key: string): HostReply<HostQueryBatch<HostKeyModification>>;
+  queryStateNext(id: string): HostReply<HostQueryBatch<unknown>>;
+  queryStateClose(id: string): HostReply<undefined>;
   getStateValidationParameter(key: string): HostReply<Uint8Array | undefined>;
   setStateValidationParameter(key: string, policy: Uint8Array): HostReply<undefined>;
   invokeChaincode(chaincodeName: string, args: Uint8Array[], channel: string): HostReply<HostChaincodeResponse>;
@@ -122,7 +140,12 @@ export interface SandboxInvocation {
 }
 
 /**
- * Version of the host/sandbox contract: a bundle built for another version is refused at install.
+ * Version of the host/sandbox contract that `weft chaincode package` builds bundles for.
  * 2: invocation bytes and `getState` results are {@link WireBytes}.
+ * 3: range, rich and history queries are iterators answered in Fabric's batches (`open…`,
+ *    `queryStateNext`, `queryStateClose`), so a range records exactly the reads a Fabric peer would.
  */
-export const SANDBOX_ABI = 2;
+export const SANDBOX_ABI = 3;
+
+/** Bundle versions the runtime still runs: ABI 2 packages keep working (their queries return everything at once). */
+export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3];

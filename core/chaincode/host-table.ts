@@ -9,7 +9,9 @@ import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identitie
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import type { ChaincodeInvocation, ChaincodeResponse, RuntimeLimits, RuntimeSupport } from './chaincode-runtime';
-import { BINARY_STRING_MAX_BYTES, type HostKV, type HostReply, type HostSignedProposal, type HostTable, type HostX509, type SandboxInvocation, type SandboxOutcome, type WireBytes } from './host-api';
+import type { KeyModification } from '../ledger/tx-simulator';
+import { OpenQueries } from './host-queries';
+import { BINARY_STRING_MAX_BYTES, type HostKeyModification, type HostKV, type HostReply, type HostSignedProposal, type HostTable, type HostX509, type SandboxInvocation, type SandboxOutcome, type WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
 const MAX_HASH_INPUT = 64 * 1024 * 1024;
@@ -21,6 +23,7 @@ const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
 /** One transaction's host-side state; the runtime creates one per invocation. */
 export class HostSession {
   outcome: SandboxOutcome | undefined;
+  readonly queries: OpenQueries;
   private wrote = false;
   private paged = false;
 
@@ -28,7 +31,9 @@ export class HostSession {
     readonly invocation: ChaincodeInvocation,
     readonly support: RuntimeSupport,
     readonly limits: Required<RuntimeLimits>,
-  ) {}
+  ) {
+    this.queries = new OpenQueries(limits.totalQueryLimit);
+  }
 
   beforeWrite(): void {
     if (this.paged) throw new Error('Transaction has already performed a paginated query. Writes are not allowed');
@@ -83,11 +88,19 @@ function wire(value: Uint8Array | undefined): WireBytes | undefined {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
 }
 
-function collect(kvs: Iterable<{ key: string; value: Uint8Array }>, limit: number): HostKV[] {
-  const out: HostKV[] = [];
-  for (const kv of kvs) {
+function hostKV(kv: { key: string; value: Uint8Array }): HostKV {
+  return [kv.key, exact(kv.value)];
+}
+
+function hostModification(m: KeyModification): HostKeyModification {
+  return { txId: m.txId, value: exact(m.value), isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos };
+}
+
+function collect<T, H>(items: Iterable<T>, limit: number, toHost: (item: T) => H): H[] {
+  const out: H[] = [];
+  for (const item of items) {
     if (out.length >= limit) break;
-    out.push([kv.key, exact(kv.value)]);
+    out.push(toHost(item));
   }
   return out;
 }
@@ -270,31 +283,29 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       return undefined;
     }),
     getStateByRange: entry('getStateByRange', (s, start: string, end: string) =>
-      collect(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), s.limits.totalQueryLimit),
+      collect(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), s.limits.totalQueryLimit, hostKV),
     ),
     getStateByRangeWithPagination: entry('getStateByRangeWithPagination', (s, start: string, end: string, pageSize: number, bookmark: string) => {
       const [a, b, n, bm] = [key(s, start), key(s, end), int(pageSize, 'pageSize', 1, MAX_PAGE_SIZE), key(s, bookmark)];
       s.beforePagedQuery();
       const page = s.support.simulator.getStateRangeWithPagination(ns(s), a, b, n, bm);
-      return { results: collect(page.results, n), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+      return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
     }),
     getQueryResult: entry('getQueryResult', (s, query: string) =>
-      collect(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit),
+      collect(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit, hostKV),
     ),
     getQueryResultWithPagination: entry('getQueryResultWithPagination', (s, query: string, pageSize: number, bookmark: string) => {
       const [q, n, bm] = [str(query, 'query', MAX_QUERY_BYTES), int(pageSize, 'pageSize', 1, MAX_PAGE_SIZE), str(bookmark, 'bookmark', MAX_QUERY_BYTES)];
       s.beforePagedQuery();
       const page = s.support.simulator.executeQueryWithPagination(ns(s), q, n, bm);
-      return { results: collect(page.results, n), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+      return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
     }),
-    getHistoryForKey: entry('getHistoryForKey', (s, k: string) => {
-      const out = [];
-      for (const m of s.support.simulator.getHistoryForKey(ns(s), key(s, k))) {
-        if (out.length >= s.limits.totalQueryLimit) break;
-        out.push({ txId: m.txId, value: exact(m.value), isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos });
-      }
-      return out;
-    }),
+    getHistoryForKey: entry('getHistoryForKey', (s, k: string) => collect(s.support.simulator.getHistoryForKey(ns(s), key(s, k)), s.limits.totalQueryLimit, hostModification)),
+    openStateByRange: entry('openStateByRange', (s, start: string, end: string) => s.queries.start(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), hostKV)),
+    openQueryResult: entry('openQueryResult', (s, query: string) => s.queries.start(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), hostKV)),
+    openHistoryForKey: entry('openHistoryForKey', (s, k: string) => s.queries.start(s.support.simulator.getHistoryForKey(ns(s), key(s, k)), hostModification)),
+    queryStateNext: entry('queryStateNext', (s, id: string) => s.queries.next(str(id, 'id', 64))),
+    queryStateClose: entry('queryStateClose', (s, id: string) => (s.queries.close(str(id, 'id', 64)), undefined)),
     getStateValidationParameter: entry('getStateValidationParameter', (s, k: string) => exact(s.support.simulator.getStateMetadata(ns(s), key(s, k))?.[VALIDATION_PARAMETER])),
     setStateValidationParameter: entry('setStateValidationParameter', (s, k: string, policy: Uint8Array) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);

@@ -1,5 +1,6 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { asBytes, asNumber, asString, bytesField, EMPTY, forEachField } from './proto-reader';
+import type { MerkleSummary } from './range-query-hashing';
 import type { Version } from './tx-simulator';
 
 /**
@@ -17,8 +18,10 @@ export interface KvRangeRec {
   readonly startKey: string;
   readonly endKey: string;
   readonly itrExhausted: boolean;
-  /** undefined when the range carries a Merkle summary instead of raw reads. */
-  readonly rawReads: readonly KvReadRec[] | undefined;
+  /** Empty when the range recorded no reads, or a Merkle summary instead. */
+  readonly rawReads: readonly KvReadRec[];
+  /** Set when the range had more results than the summary's `maxDegree` (Fabric's `reads_merkle_hashes`). */
+  readonly merkle: MerkleSummary | undefined;
 }
 
 export interface KvWriteRec {
@@ -78,7 +81,8 @@ function decodeRange(buf: Uint8Array): KvRangeRec {
   let startKey = '';
   let endKey = '';
   let itrExhausted = false;
-  let rawReads: KvReadRec[] | undefined;
+  let rawReads: KvReadRec[] = [];
+  let merkle: MerkleSummary | undefined;
   forEachField(buf, (f, v) => {
     if (f === 1) startKey = asString(v, 'range.start_key');
     else if (f === 2) endKey = asString(v, 'range.end_key');
@@ -89,9 +93,25 @@ function decodeRange(buf: Uint8Array): KvRangeRec {
         if (g === 1) reads.push(decodeRead(asBytes(r, 'raw_reads.kv_reads')));
       });
       rawReads = reads;
-    } else if (f === 5) rawReads = undefined;
+      merkle = undefined;
+    } else if (f === 5) {
+      merkle = decodeMerkleSummary(asBytes(v, 'range.reads_merkle_hashes'));
+      rawReads = [];
+    }
   });
-  return { startKey, endKey, itrExhausted, rawReads };
+  return { startKey, endKey, itrExhausted, rawReads, merkle };
+}
+
+function decodeMerkleSummary(buf: Uint8Array): MerkleSummary {
+  let maxDegree = 0;
+  let maxLevel = 0;
+  const maxLevelHashes: Uint8Array[] = [];
+  forEachField(buf, (f, v) => {
+    if (f === 1) maxDegree = asNumber(v, 'merkle.max_degree');
+    else if (f === 2) maxLevel = asNumber(v, 'merkle.max_level');
+    else if (f === 3) maxLevelHashes.push(asBytes(v, 'merkle.max_level_hashes'));
+  });
+  return { maxDegree, maxLevel, maxLevelHashes };
 }
 
 function decodeWrite(buf: Uint8Array): KvWriteRec {

@@ -12,14 +12,16 @@ import { buildRwSetEnvelope } from './test-blocks';
 
 const V = TxValidationCode;
 
-/** Every key of a namespace with its value and version (versions read back from a simulator's range record). */
+/** Every key of a namespace with its value and version (versions read back from a simulator's read set). */
 export function dumpState(f: Fixture, ns = 'cc'): [string, string | undefined, number, number][] {
   const sim = f.ledger.newTxSimulator('dump');
-  const values = [...sim.getStateRange(ns, '', '')].map((kv) => str(kv.value));
+  const kvs = [...sim.getStateRange(ns, '', '')];
+  // Point reads record each key's version in the read set, which a long range would only hash.
+  for (const kv of kvs) sim.getState(ns, kv.key);
   const nsSet = TxReadWriteSet.deserializeBinary(sim.getTxSimulationResults()).getNsRwsetList()[0];
-  const reads = KVRWSet.deserializeBinary(nsSet.getRwset_asU8()).getRangeQueriesInfoList()[0].getRawReads()?.getKvReadsList() ?? [];
+  const reads = nsSet === undefined ? [] : KVRWSet.deserializeBinary(nsSet.getRwset_asU8()).getReadsList();
   sim.done();
-  return reads.map((r, i) => [r.getKey(), values[i], r.getVersion()?.getBlockNum() ?? -1, r.getVersion()?.getTxNum() ?? -1]);
+  return reads.map((r, i) => [r.getKey(), str(kvs[i].value), r.getVersion()?.getBlockNum() ?? -1, r.getVersion()?.getTxNum() ?? -1]);
 }
 
 /** The code of the `LedgerError` that `fn` throws, or undefined when it does not throw. */

@@ -10,6 +10,7 @@ import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
 import { mangoConformance } from './conformance-mango';
 import { queryConformance } from './conformance-queries';
+import { rangeConformance } from './conformance-ranges';
 import { simulatorConformance } from './conformance-simulator';
 import type { LedgerStoreProvider } from './ledger-store-provider';
 
@@ -20,6 +21,7 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     simulatorConformance(makeProvider);
     blockConformance(makeProvider);
     queryConformance(makeProvider);
+    rangeConformance(makeProvider);
     mangoConformance(makeProvider);
   });
 }

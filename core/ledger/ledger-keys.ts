@@ -165,3 +165,8 @@ export function compareUtf8(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/** The key right after `key` in byte order: ranges resume there. */
+export function nextKey(key: string): string {
+  return key + '\u0000';
+}

@@ -1,13 +1,16 @@
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import type { KvRangeRec, KvReadRec, LedgerTx, NsKvRwSet } from './block-txs';
+import type { KvRangeRec, LedgerTx, NsKvRwSet } from './block-txs';
 import type { HistoryEntry } from './history-store';
-import { compareUtf8, validateNamespace, validateWriteKey } from './ledger-keys';
+import { compareUtf8, nextKey, validateNamespace, validateWriteKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
+import { merkleSummaryMatches, type RangeRead } from './range-query-hashing';
 import { encodeStateMetadata } from './state-metadata';
 import type { Version } from './tx-simulator';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
 const EMPTY = new Uint8Array(0);
+/** Stored rows read per query while re-executing a long range. */
+const RANGE_CHUNK = 256;
 const UNLIMITED = { maxKeySize: Number.MAX_SAFE_INTEGER };
 
 /** A key's state after the block's earlier valid transactions. */
@@ -26,7 +29,7 @@ export interface BlockUpdates {
   readonly history: HistoryEntry[];
 }
 
-function sameVersion(a: Version | undefined, read: KvReadRec): boolean {
+function sameVersion(a: Version | undefined, read: { readonly version: Version | undefined }): boolean {
   const v = read.version;
   if (a === undefined || v === undefined) return a === undefined && v === undefined;
   return a.blockNum === v.blockNum && a.txNum === v.txNum;
@@ -110,34 +113,53 @@ export class MvccValidator {
     return TxValidationCode.VALID;
   }
 
-  /** Re-executes a recorded range over committed state + this block's earlier writes. */
+  /**
+   * Fabric's `validateRangeQuery`: re-executes the recorded range over committed state plus this
+   * block's earlier writes and compares it with the raw reads (same keys, same versions, nothing
+   * more) or, for a range of more than `maxDegree` results, with the Merkle summary.
+   */
   private rangeUnchanged(namespace: string, rq: KvRangeRec): boolean {
-    // Weft records raw reads only; a Merkle summary (from another implementation) cannot be re-checked here, so it fails safe.
-    if (rq.rawReads === undefined) return false;
-    const reads = rq.rawReads;
-    const start = rq.startKey;
-    const end = rq.endKey;
-    const inclusive = !rq.itrExhausted;
-    const inRange = (k: string): boolean => compareUtf8(k, start) >= 0 && (end === '' || (inclusive ? compareUtf8(k, end) <= 0 : compareUtf8(k, end) < 0));
+    if (rq.merkle !== undefined) return merkleSummaryMatches(rq.merkle, this.combinedRange(namespace, rq, RANGE_CHUNK));
+    const current = this.combinedRange(namespace, rq, rq.rawReads.length + 1)[Symbol.iterator]();
+    for (const read of rq.rawReads) {
+      const next = current.next();
+      if (next.done === true || next.value.key !== read.key || !sameVersion(next.value.version, read)) return false;
+    }
+    return current.next().done === true;
+  }
+
+  /**
+   * The range's keys in order as of this point in the block (Fabric's `combinedIterator`): stored
+   * rows, read `firstChunk` then {@link RANGE_CHUNK} at a time, merged with this block's pending
+   * writes, deleted keys left out. A range the simulator stopped early includes its end key.
+   */
+  private *combinedRange(namespace: string, rq: KvRangeRec, firstChunk: number): Generator<RangeRead> {
+    const { startKey, endKey } = rq;
+    const endInclusive = !rq.itrExhausted;
+    const inRange = (k: string): boolean => compareUtf8(k, startKey) >= 0 && (endKey === '' || (endInclusive ? compareUtf8(k, endKey) <= 0 : compareUtf8(k, endKey) < 0));
     const pendingNs = this.pending.get(namespace);
-    const pendingIn = pendingNs === undefined ? [] : [...pendingNs.entries()].filter(([k]) => inRange(k));
-    const limit = reads.length + 1 + pendingIn.length;
-    const rows = this.state.getRange(namespace, start, end, { limit, endInclusive: inclusive });
-    const truncated = rows.length === limit;
-    const lastStored = rows.length > 0 ? rows[rows.length - 1].key : undefined;
-    const merged = new Map<string, Version>();
-    for (const r of rows) merged.set(r.key, r.version);
-    for (const [k, p] of pendingIn) {
-      if (truncated && lastStored !== undefined && compareUtf8(k, lastStored) > 0) continue;
-      if (p.value === undefined) merged.delete(k);
-      else merged.set(k, p.version);
+    const pending = pendingNs === undefined ? [] : [...pendingNs.entries()].filter(([k]) => inRange(k)).sort(([a], [b]) => compareUtf8(a, b));
+    let p = 0;
+    let from = startKey;
+    let limit = firstChunk + pending.length;
+    for (;;) {
+      const rows = this.state.getRange(namespace, from, endKey, { limit, endInclusive });
+      for (const row of rows) {
+        for (; p < pending.length && compareUtf8(pending[p][0], row.key) < 0; p++) {
+          if (pending[p][1].value !== undefined) yield { key: pending[p][0], version: pending[p][1].version };
+        }
+        if (p < pending.length && pending[p][0] === row.key) {
+          if (pending[p][1].value !== undefined) yield { key: row.key, version: pending[p][1].version };
+          p++;
+        } else yield { key: row.key, version: row.version };
+      }
+      if (rows.length < limit) break;
+      from = nextKey(rows[rows.length - 1].key);
+      limit = RANGE_CHUNK;
     }
-    const keys = [...merged.keys()].sort(compareUtf8);
-    if (keys.length < reads.length) return false;
-    for (let i = 0; i < reads.length; i++) {
-      if (keys[i] !== reads[i].key || !sameVersion(merged.get(keys[i]), reads[i])) return false;
+    for (; p < pending.length; p++) {
+      if (pending[p][1].value !== undefined) yield { key: pending[p][0], version: pending[p][1].version };
     }
-    return keys.length === reads.length;
   }
 
   private apply(tx: LedgerTx, history: HistoryEntry[]): void {

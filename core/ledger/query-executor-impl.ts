@@ -1,6 +1,6 @@
 import { LedgerError } from '../errors';
 import type { HistoryStore } from './history-store';
-import { compareUtf8, validateNamespace, validateReadKey } from './ledger-keys';
+import { compareUtf8, nextKey, validateNamespace, validateReadKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import { arrayIndex, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
@@ -11,11 +11,6 @@ import type { VersionedKV, VersionedStateStore } from './versioned-state-store';
 /** Rows fetched per store call while iterating: an iterator never holds a cursor open. */
 const CHUNK = 256;
 const BOOKMARK = /^o([0-9]{1,15})$/;
-
-/** The key right after `key` in byte order: ranges resume there. */
-export function nextKey(key: string): string {
-  return key + '\u0000';
-}
 
 function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
@@ -110,7 +105,7 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   getStateRange(namespace: string, startKey: string, endKey: string): Iterable<KV> {
     this.checkRange(namespace, startKey, endKey);
-    const record = this.recorder?.addRange(namespace, startKey, endKey);
+    const record = this.recorder?.addRange(namespace, startKey);
     return this.rangeIterable(namespace, startKey, endKey, this.options.totalQueryLimit, record);
   }
 
@@ -125,11 +120,18 @@ export class QueryExecutorImpl implements QueryExecutor {
     const size = Math.min(pageSize, this.options.totalQueryLimit);
     const rows = this.state.getRange(namespace, from, endKey, { limit: size + 1 });
     const page = rows.slice(0, size);
-    const record = this.recorder?.addRange(namespace, from, endKey);
+    const record = this.recorder?.addRange(namespace, from);
     if (record !== undefined) {
-      for (const r of page) record.reads.push({ key: r.key, version: r.version });
-      if (rows.length <= size) record.exhausted = true;
-      else if (page.length > 0) record.endKey = page[page.length - 1].key;
+      // Fabric's handler stops after `size` results without asking for one more, so a page that
+      // ends exactly at the range's end is not "exhausted" there either.
+      for (const r of page) {
+        record.reads.push({ key: r.key, version: r.version });
+        record.endKey = r.key;
+      }
+      if (page.length < size) {
+        record.exhausted = true;
+        record.endKey = endKey;
+      }
     }
     return { results: page.map((r) => toKV(namespace, r)), fetchedRecordsCount: page.length, bookmark: rows.length > size ? rows[size].key : '' };
   }

@@ -6,17 +6,19 @@ import {
   KVRWSet,
   KVWrite,
   QueryReads,
+  QueryReadsMerkleSummary,
   RangeQueryInfo,
   Version as VersionPb,
 } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { boolField, lenField, message, stringField, submessage, uintField, type WireMessage } from '../protocol/wire-writer';
+import { boolField, type LenField, lenField, message, stringField, submessage, uintField } from '../protocol/wire-writer';
 import { compareUtf8 } from './ledger-keys';
+import { kvReadFields, rangeReadsInfo, type RangeReadsInfo } from './range-query-hashing';
 import type { Version } from './tx-simulator';
 
 /** A range query as the simulator saw it, for phantom checks at commit. */
 export interface RecordedRange {
   readonly startKey: string;
-  /** The requested end while not exhausted only until a key is read; see {@link RangeRecorder}. */
+  /** See {@link RwSetBuilder.addRange}. */
   endKey: string;
   exhausted: boolean;
   readonly reads: { key: string; version: Version | undefined }[];
@@ -76,9 +78,13 @@ export class RwSetBuilder {
     this.sets(namespace).metadataWrites.set(key, metadata);
   }
 
-  /** Registers a range query; the caller keeps updating the returned record as it iterates. */
-  addRange(namespace: string, startKey: string, endKey: string): RecordedRange {
-    const r: RecordedRange = { startKey, endKey, exhausted: false, reads: [] };
+  /**
+   * Registers a range query; the caller keeps updating the returned record as it iterates. As in
+   * Fabric's `resultsItr`, the end key is empty until a result is read, then the last key read,
+   * and the requested end once the range is exhausted.
+   */
+  addRange(namespace: string, startKey: string): RecordedRange {
+    const r: RecordedRange = { startKey, endKey: '', exhausted: false, reads: [] };
     this.sets(namespace).ranges.push(r);
     return r;
   }
@@ -98,14 +104,22 @@ export class RwSetBuilder {
         const kv = new KVRWSet();
         kv.setReadsList([...s.reads.keys()].sort(compareUtf8).map((k) => kvRead(k, s.reads.get(k))));
         kv.setRangeQueriesInfoList(
-          s.ranges.map((r) => {
+          recordedRanges(s.ranges).map(([r, reads]) => {
             const info = new RangeQueryInfo();
             info.setStartKey(r.startKey);
             info.setEndKey(r.endKey);
             info.setItrExhausted(r.exhausted);
-            const raw = new QueryReads();
-            raw.setKvReadsList(r.reads.map((x) => kvRead(x.key, x.version)));
-            info.setRawReads(raw);
+            if (reads.merkle !== undefined) {
+              const m = new QueryReadsMerkleSummary();
+              m.setMaxDegree(reads.merkle.maxDegree);
+              m.setMaxLevel(reads.merkle.maxLevel);
+              m.setMaxLevelHashesList([...reads.merkle.maxLevelHashes]);
+              info.setReadsMerkleHashes(m);
+            } else if (reads.rawReads.length > 0) {
+              const raw = new QueryReads();
+              raw.setKvReadsList(reads.rawReads.map((x) => kvRead(x.key, x.version)));
+              info.setRawReads(raw);
+            }
             return info;
           }),
         );
@@ -158,17 +172,8 @@ export class RwSetBuilder {
         const s = this.ns.get(name) as NsSets;
         const kv = submessage(
           ...[...s.reads.keys()].sort(compareUtf8).map((k) => lenField(1, kvReadFields(k, s.reads.get(k)), false)),
-          ...s.ranges.map((r) =>
-            lenField(
-              2,
-              submessage(
-                stringField(1, r.startKey),
-                stringField(2, r.endKey),
-                boolField(3, r.exhausted),
-                lenField(4, submessage(...r.reads.map((x) => lenField(1, kvReadFields(x.key, x.version), false))), false),
-              ),
-              false,
-            ),
+          ...recordedRanges(s.ranges).map(([r, reads]) =>
+            lenField(2, submessage(stringField(1, r.startKey), stringField(2, r.endKey), boolField(3, r.exhausted), readsInfoField(reads)), false),
           ),
           ...[...s.writes.keys()].sort(compareUtf8).map((k) => {
             const v = s.writes.get(k);
@@ -189,6 +194,28 @@ export class RwSetBuilder {
   }
 }
 
-function kvReadFields(key: string, version: Version | undefined): WireMessage {
-  return submessage(stringField(1, key), version === undefined ? undefined : lenField(2, submessage(uintField(1, version.blockNum), uintField(2, version.txNum)), false));
+/**
+ * The ranges as Fabric's `RWSetBuilder.AddToRangeQuerySet` keeps them: one per (start, end,
+ * exhausted), the first recorded, each with the reads info Fabric's simulator gives it.
+ */
+function recordedRanges(ranges: readonly RecordedRange[]): [RecordedRange, RangeReadsInfo][] {
+  const seen = new Set<string>();
+  const out: [RecordedRange, RangeReadsInfo][] = [];
+  for (const r of ranges) {
+    const id = JSON.stringify([r.startKey, r.endKey, r.exhausted]);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push([r, rangeReadsInfo(r.reads)]);
+  }
+  return out;
+}
+
+/** `raw_reads = 4` or `reads_merkle_hashes = 5`; neither when the range read nothing (Fabric sets raw reads only if there are some). */
+function readsInfoField(reads: RangeReadsInfo): LenField | undefined {
+  if (reads.merkle !== undefined) {
+    const m = reads.merkle;
+    return lenField(5, submessage(uintField(1, m.maxDegree), uintField(2, m.maxLevel), ...m.maxLevelHashes.map((h) => lenField(3, h, false))), false);
+  }
+  if (reads.rawReads.length === 0) return undefined;
+  return lenField(4, submessage(...reads.rawReads.map((x) => lenField(1, kvReadFields(x.key, x.version), false))), false);
 }

@@ -1,6 +1,6 @@
 import ivm from 'isolated-vm';
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
-import { SANDBOX_ABI, type HostTable } from '../../core/chaincode/host-api';
+import { SUPPORTED_SANDBOX_ABIS, type HostTable } from '../../core/chaincode/host-api';
 import { createHostTable, HostSession, toSandboxInvocation } from '../../core/chaincode/host-table';
 import { ChaincodeError } from '../../core/errors';
 
@@ -145,8 +145,8 @@ export class ChaincodeSandbox {
       context.evalClosureSync(`globalThis.__weftHost = { ${assign} };`, this.callbacks);
       (this.script as ivm.Script).runSync(context, { timeout: this.options.limits.timeoutMs });
       const abi = context.global.getSync('__weftAbi') as unknown;
-      if (abi !== SANDBOX_ABI) {
-        throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `chaincode ${this.packageId} was built for sandbox ABI ${String(abi)}, this runtime speaks ${SANDBOX_ABI}: re-package it`, { packageId: this.packageId });
+      if (!SUPPORTED_SANDBOX_ABIS.includes(abi as number)) {
+        throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `chaincode ${this.packageId} was built for sandbox ABI ${String(abi)}, this runtime runs ABI ${SUPPORTED_SANDBOX_ABIS.join(' or ')}: re-package it`, { packageId: this.packageId });
       }
       const dispatch = context.global.getSync('__weftDispatch', { reference: true }) as ivm.Reference<(inv: unknown) => void>;
       // The reference keeps the dispatcher alive; chaincode code has no business calling it.

@@ -10,7 +10,7 @@ import {
 } from '../../core/chaincode/chaincode-runtime';
 import { PackageStore } from '../../core/chaincode/package-store';
 import { bundleFabricPackage } from '../../core/chaincode/packager';
-import { SANDBOX_ABI } from '../../core/chaincode/host-api';
+import { SUPPORTED_SANDBOX_ABIS } from '../../core/chaincode/host-api';
 import { ChaincodeError } from '../../core/errors';
 import { ChaincodeSandbox } from './chaincode-sandbox';
 import { IsolatedVmRuntimeOptions } from './isolated-vm-runtime-options';
@@ -44,8 +44,8 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       // A package from Fabric's own tooling: bundle its sources now (no network needed).
       bundle = await bundleFabricPackage(pkg);
     } else {
-      if (pkgJson.weft.abi !== SANDBOX_ABI) {
-        throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `package ${pkg.packageId} targets sandbox ABI ${String(pkgJson.weft.abi)}, this runtime speaks ${SANDBOX_ABI}: re-package it`, { packageId: pkg.packageId });
+      if (!SUPPORTED_SANDBOX_ABIS.includes(pkgJson.weft.abi as number)) {
+        throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `package ${pkg.packageId} targets sandbox ABI ${String(pkgJson.weft.abi)}, this runtime runs ABI ${SUPPORTED_SANDBOX_ABIS.join(' or ')}: re-package it`, { packageId: pkg.packageId });
       }
       const bytes = typeof pkgJson.main === 'string' ? pkg.code.get(`src/${pkgJson.main.replace(/^\.\//, '')}`) : undefined;
       if (bytes === undefined) {

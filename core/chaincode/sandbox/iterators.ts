@@ -1,9 +1,12 @@
 /**
- * fabric-shim's query iterators over results the host returned in one call. Query methods return a
- * Promise that is also async-iterable, so both `await` + `next()` loops and bare `for await` work.
+ * fabric-shim's query iterators. Results come from the host in Fabric's batches: the iterator asks
+ * for the next batch when one runs out (QUERY_STATE_NEXT) and releases the host's iterator on
+ * close (QUERY_STATE_CLOSE). Query methods return a Promise that is also async-iterable, so both
+ * `await` + `next()` loops and bare `for await` work.
  */
 import { Buffer } from 'buffer';
-import type { HostKeyModification, HostKV, WireBytes } from '../host-api';
+import type { HostKeyModification, HostKV, HostQueryBatch, WireBytes } from '../host-api';
+import { host, unwrap } from './host';
 
 export interface KVResult {
   key: string;
@@ -31,32 +34,64 @@ export function fromWire(bytes: WireBytes): Buffer {
   return out;
 }
 
-class CommonIterator<T> {
+class CommonIterator<T, H> {
+  private results: T[] = [];
   private index = 0;
+  private id = '';
+  private hasMore = false;
   private closed = false;
-  constructor(private readonly items: T[]) {}
+
+  protected constructor(
+    first: HostQueryBatch<H>,
+    private readonly convert: (item: H) => T,
+  ) {
+    this.load(first);
+  }
 
   async next(): Promise<IteratorResultLike<T>> {
-    if (this.closed || this.index >= this.items.length) return { done: true };
-    return { value: this.items[this.index++], done: false };
+    for (;;) {
+      if (this.closed) return { done: true };
+      if (this.index < this.results.length) return { value: this.results[this.index++], done: false };
+      if (!this.hasMore) return { done: true };
+      this.load(unwrap(host().queryStateNext(this.id)) as HostQueryBatch<H>);
+    }
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    if (this.hasMore) unwrap(host().queryStateClose(this.id));
+  }
+
+  private load(batch: HostQueryBatch<H>): void {
+    this.results = batch.results.map(this.convert);
+    this.index = 0;
+    this.id = batch.id;
+    this.hasMore = batch.hasMore;
   }
 }
 
-export class StateQueryIterator extends CommonIterator<KVResult> {
+/** Results that came whole (a page, or an ABI 2 style reply): one batch, nothing more to ask for. */
+function whole<H>(results: H[]): HostQueryBatch<H> {
+  return { id: '', results, hasMore: false };
+}
+
+const toKVResult = ([key, value]: HostKV): KVResult => ({ key, value: toBuffer(value) });
+const toModification = (m: HostKeyModification): KeyModificationResult => ({ txId: m.txId, value: toBuffer(m.value), isDelete: m.isDelete, timestamp: { seconds: m.seconds, nanos: m.nanos } });
+
+export class StateQueryIterator extends CommonIterator<KVResult, HostKV> {
+  static fromBatch(first: HostQueryBatch<HostKV>): StateQueryIterator {
+    return new StateQueryIterator(first, toKVResult);
+  }
+
   static fromHost(results: HostKV[]): StateQueryIterator {
-    return new StateQueryIterator(results.map(([key, value]) => ({ key, value: toBuffer(value) })));
+    return new StateQueryIterator(whole(results), toKVResult);
   }
 }
 
-export class HistoryQueryIterator extends CommonIterator<KeyModificationResult> {
-  static fromHost(results: HostKeyModification[]): HistoryQueryIterator {
-    return new HistoryQueryIterator(
-      results.map((m) => ({ txId: m.txId, value: toBuffer(m.value), isDelete: m.isDelete, timestamp: { seconds: m.seconds, nanos: m.nanos } })),
-    );
+export class HistoryQueryIterator extends CommonIterator<KeyModificationResult, HostKeyModification> {
+  static fromBatch(first: HostQueryBatch<HostKeyModification>): HistoryQueryIterator {
+    return new HistoryQueryIterator(first, toModification);
   }
 }
 

@@ -162,7 +162,7 @@ export class ChaincodeStub {
         this.live();
         const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
         validateSimpleKeys(start, endKey);
-        return StateQueryIterator.fromHost(unwrap(host().getStateByRange(start, endKey ?? '')));
+        return StateQueryIterator.fromBatch(unwrap(host().openStateByRange(start, endKey ?? '')));
       })(),
     );
   }
@@ -177,13 +177,13 @@ export class ChaincodeStub {
     );
   }
   getQueryResult(query: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
-    return asyncIterable((async () => (this.live(), StateQueryIterator.fromHost(unwrap(host().getQueryResult(query)))))());
+    return asyncIterable((async () => (this.live(), StateQueryIterator.fromBatch(unwrap(host().openQueryResult(query)))))());
   }
   getQueryResultWithPagination(query: string, pageSize: number, bookmark?: string): PagedResult {
     return asyncIterable((async () => (this.live(), paged(unwrap(host().getQueryResultWithPagination(query, pageSize, bookmark ?? '')))))());
   }
   getHistoryForKey(key: string): Promise<HistoryQueryIterator> & AsyncIterable<KeyModificationResult> {
-    return asyncIterable((async () => (this.live(), HistoryQueryIterator.fromHost(unwrap(host().getHistoryForKey(key)))))());
+    return asyncIterable((async () => (this.live(), HistoryQueryIterator.fromBatch(unwrap(host().openHistoryForKey(key)))))());
   }
 
   async invokeChaincode(chaincodeName: string, args: (string | Uint8Array)[], channel?: string): Promise<{ status: number; message: string; payload: Buffer }> {
@@ -229,7 +229,7 @@ export class ChaincodeStub {
       (async () => {
         this.live();
         const partial = this.createCompositeKey(objectType, attributes);
-        return StateQueryIterator.fromHost(unwrap(host().getStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE)));
+        return StateQueryIterator.fromBatch(unwrap(host().openStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE)));
       })(),
     );
   }

@@ -8,9 +8,10 @@ describe('block transaction decoding (wire reader)', () => {
     const b = new RwSetBuilder();
     b.addRead('cc', 'r1', { blockNum: 2 ** 40, txNum: 3 });
     b.addRead('cc', 'r0', undefined);
-    const range = b.addRange('cc', 'a', 'z');
+    const range = b.addRange('cc', 'a');
     range.reads.push({ key: 'b', version: { blockNum: 1, txNum: 0 } });
     range.exhausted = true;
+    range.endKey = 'z';
     b.addWrite('cc', 'w1', Buffer.from('value'));
     b.addWrite('cc', 'w0', new Uint8Array(0));
     b.addMetadataWrite('cc', 'w1', { VALIDATION_PARAMETER: Buffer.from('p') });
@@ -27,7 +28,7 @@ describe('block transaction decoding (wire reader)', () => {
       { key: 'r0', version: undefined },
       { key: 'r1', version: { blockNum: 2 ** 40, txNum: 3 } },
     ]);
-    expect(cc.ranges).toEqual([{ startKey: 'a', endKey: 'z', itrExhausted: true, rawReads: [{ key: 'b', version: { blockNum: 1, txNum: 0 } }] }]);
+    expect(cc.ranges).toEqual([{ startKey: 'a', endKey: 'z', itrExhausted: true, rawReads: [{ key: 'b', version: { blockNum: 1, txNum: 0 } }], merkle: undefined }]);
     expect(cc.writes.map((w) => [w.key, w.isDelete, Buffer.from(w.value).toString()])).toEqual([
       ['w0', true, ''],
       ['w1', false, 'value'],

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readChaincodePackage, writeChaincodePackage } from '../../../../core/chaincode/chaincode-package';
 import { ChaincodeRuntime, type ChaincodeInvocation, type RuntimeSupport } from '../../../../core/chaincode/chaincode-runtime';
-import { SANDBOX_ABI } from '../../../../core/chaincode/host-api';
+import { SUPPORTED_SANDBOX_ABIS } from '../../../../core/chaincode/host-api';
 import { packageChaincode } from '../../../../core/chaincode/packager';
 import { Container } from '../../../../core/di';
 import { ChaincodeError } from '../../../../core/errors';
@@ -91,9 +91,9 @@ describe('IsolatedVmRuntime lifecycle', () => {
   test('packages for another ABI, or failing at load, are refused at install', async () => {
     const rt = new IsolatedVmRuntime();
     const abi = await repack(hostile, (c) => c.set('src/package.json', Buffer.from('{"main":"weft-bundle.js","weft":{"abi":99}}')));
-    await expect(rt.install(abi)).rejects.toThrow(new RegExp(`targets sandbox ABI 99, this runtime speaks ${SANDBOX_ABI}: re-package it`));
+    await expect(rt.install(abi)).rejects.toThrow(new RegExp(`targets sandbox ABI 99, this runtime runs ABI ${SUPPORTED_SANDBOX_ABIS.join(' or ')}: re-package it`));
     // A package from an older Weft build passed bytes to its sandbox in another form.
-    const older = await repack(hostile, (c) => c.set('src/package.json', Buffer.from(`{"main":"weft-bundle.js","weft":{"abi":${SANDBOX_ABI - 1}}}`)));
+    const older = await repack(hostile, (c) => c.set('src/package.json', Buffer.from(`{"main":"weft-bundle.js","weft":{"abi":${Math.min(...SUPPORTED_SANDBOX_ABIS) - 1}}}`)));
     await expect(rt.install(older)).rejects.toMatchObject({ code: 'CHAINCODE_ABI_MISMATCH' });
     const throwing = await repack(hostile, (c) => c.set('src/weft-bundle.js', Buffer.from('throw new Error("boom at load")')));
     await expect(rt.install(throwing)).rejects.toThrow(/failed to load: boom at load/);
