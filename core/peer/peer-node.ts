@@ -145,7 +145,7 @@ export class PeerNode {
     this.gateway = peer.gateway.enabled
       ? new GatewayService({
           endorser,
-          collector: new EndorsementCollector(policies, own),
+          collector: new EndorsementCollector(policies),
           local,
           peers: (channelId) => this.network.endorsers(channelId),
           channel: (id) => this.channels.channel(id),

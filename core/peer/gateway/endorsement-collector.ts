@@ -5,7 +5,6 @@ import { type ParsedProposalResponse, endorsementSignedData, parseProposalRespon
 import type { Channel } from '../channel/channel';
 import type { EndorsementPolicies, RequiredPolicy } from '../validation/endorsement-policies';
 import { rwsetWrites } from '../validation/rwset-writes';
-import type { OwnSignatures } from '../endorser/own-signatures';
 import type { EndorsingPeer } from './endorser-client';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 
@@ -26,11 +25,7 @@ export interface CollectedEndorsement {
 const NOT_INSTALLED = 'but chaincode is not installed';
 
 export class EndorsementCollector {
-  constructor(
-    private readonly policies: EndorsementPolicies,
-    /** Unused since planning verifies no signature (see {@link unsatisfied}); kept for callers. */
-    _ownSignatures?: OwnSignatures,
-  ) {}
+  constructor(private readonly policies: EndorsementPolicies) {}
 
   async collect(
     proposal: ParsedSignedProposal,
