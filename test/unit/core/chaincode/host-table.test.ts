@@ -59,6 +59,20 @@ describe('host table', () => {
     expect(table.putState('a', Buffer.from('1'))).toEqual({ error: 'Transaction has already performed a paginated query. Writes are not allowed' });
   });
 
+  test('queries: whole results for ABI 2 bundles, batches with next/close for ABI 3', () => {
+    for (let i = 0; i < 150; i++) world.state.set(`cc\u0000\u0000r${String(i).padStart(3, '0')}`, Buffer.from(`${i}`));
+    expect(table.getStateByRange('r', 's').result).toHaveLength(150);
+    const first = table.openStateByRange('r', 's').result!;
+    expect([first.results.length, first.results[0], first.hasMore]).toEqual([100, ['r000', Buffer.from('0')], true]);
+    const second = table.queryStateNext(first.id).result!;
+    expect([second.results.length, second.results[49][0], second.hasMore]).toEqual([50, 'r149', false]);
+    expect(table.queryStateNext(first.id)).toEqual({ error: 'query iterator not found' });
+    const other = table.openStateByRange('r', 's').result!;
+    expect(table.queryStateClose(other.id)).toEqual({ result: undefined });
+    expect(table.queryStateNext(other.id)).toEqual({ error: 'query iterator not found' });
+    expect(table.queryStateNext(7 as unknown as string)).toEqual({ error: 'id must be a string, got number' });
+  });
+
   test('complete accepts one outcome per transaction', () => {
     expect(table.complete({ status: 200, message: '', payload: new Uint8Array(0) })).toEqual({ result: undefined });
     expect(table.complete({ status: 200, message: '', payload: new Uint8Array(0) })).toEqual({ error: 'transaction already completed' });
