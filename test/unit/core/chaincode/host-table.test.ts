@@ -1,5 +1,5 @@
 import { resolveLimits, type ChaincodeInvocation } from '../../../../core/chaincode/chaincode-runtime';
-import { BINARY_STRING_MAX_BYTES } from '../../../../core/chaincode/host-api';
+import { BINARY_STRING_MAX_BYTES, type HostKV } from '../../../../core/chaincode/host-api';
 import { createHostTable, HostSession, parseX509, toSandboxInvocation } from '../../../../core/chaincode/host-table';
 import { MemoryWorld, type MemorySimulator } from './memory-simulator';
 import { creator, pem } from './fixtures';
@@ -65,7 +65,7 @@ describe('host table', () => {
     const first = table.openStateByRange('r', 's').result!;
     expect([first.results.length, first.results[0], first.hasMore]).toEqual([100, ['r000', Buffer.from('0')], true]);
     const second = table.queryStateNext(first.id).result!;
-    expect([second.results.length, second.results[49][0], second.hasMore]).toEqual([50, 'r149', false]);
+    expect([second.results.length, (second.results[49] as HostKV)[0], second.hasMore]).toEqual([50, 'r149', false]);
     expect(table.queryStateNext(first.id)).toEqual({ error: 'query iterator not found' });
     const other = table.openStateByRange('r', 's').result!;
     expect(table.queryStateClose(other.id)).toEqual({ result: undefined });
