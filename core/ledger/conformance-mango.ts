@@ -112,5 +112,27 @@ export function mangoConformance(makeProvider: (dir: string) => LedgerStoreProvi
       const page = f.ledger.newQueryExecutor().executeQueryWithPagination('mixed', JSON.stringify({ selector: {}, limit: 1 }), 3, '');
       expect(page.results.map((r) => r.key)).toEqual(['a', 'b', 'c']);
     });
+
+    it('runs $regex as CouchDB does: PCRE on the UTF-8 bytes, ASCII case folding, unsupported syntax refused', () => {
+      const names = { r1: 'Zoë', r2: 'zoe', r3: 'ZOË', r4: 'line\n', r5: `${'a'.repeat(40)}!` };
+      f.commit([f.tx('regex', (s) => Object.entries(names).forEach(([k, name]) => s.setState('regex', k, utf8(JSON.stringify({ name })))))]);
+      const query = (pattern: string): string[] =>
+        [...f.ledger.newQueryExecutor().executeQuery('regex', JSON.stringify({ selector: { name: { $regex: pattern } } }))].map((kv) => kv.key);
+      expect(query('(?i)^zo')).toEqual(['r1', 'r2', 'r3']);
+      expect(query('^zo.$')).toEqual(['r2']); // ë is two bytes
+      expect(query('^Zo..$')).toEqual(['r1']);
+      expect(query('(?i)zoë')).toEqual(['r1']); // only ASCII folds: Ë is not ë
+      expect(query('^line$')).toEqual(['r4']); // $ also matches before a final newline
+      expect(query('^(a+)+!$')).toEqual(['r5']);
+      expect(query('^(a+)+$')).toEqual([]); // catastrophic on r5: gives up at the step limit, a non-match
+      let refused: unknown;
+      try {
+        query('(?<=a+)x');
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).toMatchObject({ code: 'LEDGER_BAD_QUERY', details: { operator: '$regex', offset: 0 } });
+      expect((refused as Error).message).toContain('lookbehind assertion is not fixed length');
+    });
   });
 }

@@ -1,4 +1,5 @@
 import { LedgerError } from '../errors';
+import { CouchRegex, CouchRegexSyntaxError } from './couch-regex';
 
 /**
  * CouchDB Mango queries, parsed and checked in core so every state store sees the same validated
@@ -137,9 +138,10 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
     case '$regex':
       if (typeof arg !== 'string') throw bad(`${at}: expected a pattern string, received ${JSON.stringify(arg)}`, { operator: op });
       try {
-        new RegExp(arg, 'u');
+        CouchRegex.compile(arg);
       } catch (e) {
-        throw bad(`${at}: invalid regular expression ${JSON.stringify(arg)}: ${(e as Error).message}`, { operator: op });
+        if (!(e instanceof CouchRegexSyntaxError)) throw e;
+        throw bad(`${at}: invalid regular expression ${JSON.stringify(arg)}: ${e.message}`, { operator: op, offset: e.offset });
       }
       return { op, path, pattern: arg };
     case '$not':

@@ -13,9 +13,11 @@ export { fieldExpr } from './mango-field';
  * objects), so `{"$lt": 4}` also matches null and booleans. Values are always bound parameters.
  * Every condition yields 0 or 1, never NULL.
  *
+ * `$regex` runs CouchDB's PCRE dialect on the value's UTF-8 bytes (core/ledger/couch-regex.ts).
+ *
  * Known differences from CouchDB: strings compare and sort in UTF-8 byte order (CouchDB uses ICU
- * collation); `$regex` is a JavaScript `u` regex (CouchDB: Erlang PCRE); objects compare property
- * by property in JavaScript's order, which puts integer-like keys first.
+ * collation); objects compare property by property in JavaScript's order, which puts integer-like
+ * keys first.
  */
 export interface CompiledQuery {
   readonly sql: string;

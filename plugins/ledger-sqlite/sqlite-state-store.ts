@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { CouchRegex } from '../../core/ledger/couch-regex';
 import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
 import type { RangeOptions, StateUpdate, VersionedKV, VersionedStateStore, VersionedValue } from '../../core/ledger/versioned-state-store';
 import { couchCollationKeyOfJson } from './couch-collation';
@@ -192,16 +193,23 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 }
 
-const regexCache = new Map<string, RegExp>();
+const regexCache = new Map<string, CouchRegex | undefined>();
 
-/** Deterministic REGEXP for `$regex`: a JS `u` regex, unanchored like CouchDB's. */
+/** Deterministic REGEXP for `$regex`, with CouchDB's semantics (core/ledger/couch-regex.ts). */
 function regexpMatch(pattern: unknown, value: unknown): number {
   if (typeof pattern !== 'string' || typeof value !== 'string') return 0;
-  let re = regexCache.get(pattern);
-  if (re === undefined) {
-    re = new RegExp(pattern, 'u');
+  if (!regexCache.has(pattern)) {
     if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
+    regexCache.set(pattern, compileOrUndefined(pattern));
   }
-  return re.test(value) ? 1 : 0;
+  return regexCache.get(pattern)?.test(value) === true ? 1 : 0;
+}
+
+/** The query parser already refused bad patterns; one that slips through matches nothing, as in CouchDB. */
+function compileOrUndefined(pattern: string): CouchRegex | undefined {
+  try {
+    return CouchRegex.compile(pattern);
+  } catch {
+    return undefined;
+  }
 }
