@@ -1,4 +1,3 @@
-import { sign as cryptoSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
@@ -9,22 +8,12 @@ import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transactio
 import { DeliverService, type DeliverSink, DeliverStatus } from '../../../core/peer/deliver/deliver-service';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
-import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
+import { TestOrg } from '../../../plugins/msp-x509';
 import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness } from './channel-harness';
 import { configUpdate, orderedConfigUpdate } from './config-updates';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
+import { testIdentitySigner } from '../orderer/orderer-fixture';
 import { parseConfigBlock } from '../../../core/peer/channel/channel-config';
-
-function testSigner(id: TestIdentity): Signer {
-  const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
-  return {
-    serialized: id.serialized,
-    sign: (message) => {
-      const der = new Uint8Array(cryptoSign('sha256', message, { key: id.privateKey, dsaEncoding: 'der' }));
-      return order === undefined ? der : toLowS(der, order);
-    },
-  };
-}
 
 /** The service's clock, which the tests move; requests are stamped with it, as a client in step would stamp them. */
 let clock = Date.now();
@@ -114,8 +103,8 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     const notAfter = new Date(Math.floor(clock / 1000) * 1000 + 3600_000);
     const shortLived = await org3.issue('short-lived', { notBefore: new Date(clock - 3600_000), notAfter });
     const member = await org3.issue('member');
-    const expiring = new Stream(service, testSigner(shortLived));
-    const lasting = new Stream(service, testSigner(member));
+    const expiring = new Stream(service, testIdentitySigner(shortLived));
+    const lasting = new Stream(service, testIdentitySigner(member));
     await settle();
     expect(expiring.blocks).toEqual([0]);
     expect(expiring.status).toBeUndefined();
@@ -135,7 +124,7 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     await lasting.close();
 
     // A new request with the expired certificate is refused up front.
-    const late = new Stream(service, testSigner(shortLived));
+    const late = new Stream(service, testIdentitySigner(shortLived));
     await late.done;
     expect(late).toMatchObject({ blocks: [], status: DeliverStatus.FORBIDDEN });
   });

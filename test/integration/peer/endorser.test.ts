@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sign as cryptoSign } from 'node:crypto';
 import { ChannelHeader, Header, HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { ChaincodeHeaderExtension, Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
@@ -14,21 +13,11 @@ import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
 import type { Signer } from '../../../core/protocol/signer';
 import { ApproveChaincodeDefinitionForMyOrgArgs, ChaincodeSource } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
-import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
+import { TestOrg } from '../../../plugins/msp-x509';
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
-
-function signerOfTestIdentity(id: TestIdentity): Signer {
-  const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
-  return {
-    serialized: id.serialized,
-    sign: (message) => {
-      const der = new Uint8Array(cryptoSign('sha256', message, { key: id.privateKey, dsaEncoding: 'der' }));
-      return order === undefined ? der : toLowS(der, order);
-    },
-  };
-}
+import { testIdentitySigner } from '../orderer/orderer-fixture';
 
 describe('endorser checks (Fabric ProcessProposal semantics)', () => {
   let dir: string;
@@ -45,11 +34,11 @@ describe('endorser checks (Fabric ProcessProposal semantics)', () => {
     m = await generateMaterial(dir);
     const org3 = await TestOrg.create({ mspId: 'Org3MSP' });
     const past = new Date(Date.now() - 48 * 3600_000);
-    expired = signerOfTestIdentity(await org3.issue('expired', { notBefore: past, notAfter: new Date(Date.now() - 3600_000) }));
+    expired = testIdentitySigner(await org3.issue('expired', { notBefore: past, notAfter: new Date(Date.now() - 3600_000) }));
     const revokedId = await org3.issue('revoked');
     await org3.revoke(revokedId);
-    revoked = signerOfTestIdentity(revokedId);
-    stranger = signerOfTestIdentity(await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('user'));
+    revoked = testIdentitySigner(revokedId);
+    stranger = testIdentitySigner(await (await TestOrg.create({ mspId: 'Org9MSP' })).issue('user'));
     h = openHarness(
       m,
       path.join(dir, 'ledgers'),

@@ -13,8 +13,7 @@ import { newBlock, parseBlock } from '../../../core/protocol/block';
 import { parseConfigBlock } from '../../../core/peer/channel/channel-config';
 import { signBlock } from '../../../core/protocol/block-signatures';
 import type { Signer } from '../../../core/protocol/signer';
-import { CURVE_ORDERS, TestOrg, type TestIdentity, toLowS } from '../../../plugins/msp-x509';
-import { sign as cryptoSign } from 'node:crypto';
+import { TestOrg, type TestIdentity } from '../../../plugins/msp-x509';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
@@ -29,6 +28,7 @@ import {
   typedEnvelope,
 } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
+import { testIdentitySigner } from '../orderer/orderer-fixture';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
 
@@ -253,7 +253,7 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
   it("invalidates a revoked creator (the config's CRL) but, as Fabric, not an expired one: expiry is checked at endorsement", async () => {
     const expiredId = await org3.issue('expired', { notBefore: new Date(Date.now() - 48 * 3600_000), notAfter: new Date(Date.now() - 3600_000) });
     const tx = (creator: Signer, key: string) => endorsedTx({ creator, endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { [key]: b('1') } }) }).envelope;
-    expect(await commitBlock(h, [tx(testSigner(revoked3), 'r'), tx(testSigner(expiredId), 'e')])).toEqual([
+    expect(await commitBlock(h, [tx(testIdentitySigner(revoked3), 'r'), tx(testIdentitySigner(expiredId), 'e')])).toEqual([
       TxValidationCode.BAD_CREATOR_SIGNATURE,
       TxValidationCode.VALID,
     ]);
@@ -283,14 +283,3 @@ function metadataWrite(namespace: string, key: string, policy: Uint8Array): Uint
   return tx.serializeBinary();
 }
 
-/** A signer for a {@link TestOrg} identity (low-S ECDSA, as Fabric requires). */
-function testSigner(id: TestIdentity): Signer {
-  const order = CURVE_ORDERS[id.privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
-  return {
-    serialized: id.serialized,
-    sign: (message) => {
-      const der = new Uint8Array(cryptoSign('sha256', message, { key: id.privateKey, dsaEncoding: 'der' }));
-      return order === undefined ? der : toLowS(der, order);
-    },
-  };
-}
