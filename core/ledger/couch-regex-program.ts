@@ -1,4 +1,4 @@
-import { CouchRegexSyntaxError, type AssertKind, type ByteSet, type RegexNode } from './couch-regex-tree';
+import { charBytes, CouchRegexSyntaxError, type AssertKind, type ByteSet, type RegexNode } from './couch-regex-tree';
 
 /**
  * A parsed `$regex` compiled to instructions for the backtracking machine in couch-regex.ts, which
@@ -173,19 +173,16 @@ class Compiler {
 function singleByte(node: RegexNode): ByteSet | undefined {
   if (node.kind === 'set') return node.bytes;
   if (node.kind === 'alt') return singleByteUnion(node.branches);
-  if (node.kind !== 'char') return undefined;
-  const set = new Uint8Array(256);
-  set[node.byte] = set[node.otherCase] = 1;
-  return set;
+  return node.kind === 'char' ? charBytes(node) : undefined;
 }
 
 /** `a|b|[xy]` matches one byte from a set, so it runs as that set. */
 function singleByteUnion(branches: readonly RegexNode[]): ByteSet | undefined {
-  if (!branches.every((b) => b.kind === 'char' || b.kind === 'set')) return undefined;
   const union = new Uint8Array(256);
   for (const b of branches) {
-    if (b.kind === 'char') union[b.byte] = union[b.otherCase] = 1;
-    else if (b.kind === 'set') for (let i = 0; i < 256; i++) union[i] |= b.bytes[i];
+    const bytes = b.kind === 'char' ? charBytes(b) : b.kind === 'set' ? b.bytes : undefined;
+    if (bytes === undefined) return undefined;
+    for (let i = 0; i < 256; i++) union[i] |= bytes[i];
   }
   return union;
 }

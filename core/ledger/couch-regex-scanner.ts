@@ -55,7 +55,6 @@ function foldCase(set: ByteSet): ByteSet {
   return out;
 }
 
-
 export abstract class PatternScanner {
   protected pos = 0;
 
@@ -173,7 +172,7 @@ export abstract class PatternScanner {
   }
 
   /** One byte, a set (`\d`), or undefined for `\E`. */
-  protected classMember(): number | ByteSet | undefined {
+  private classMember(): number | ByteSet | undefined {
     const c = this.src[this.pos++];
     if (c !== code('\\')) return c;
     const at = this.pos - 1;

@@ -33,6 +33,13 @@ export interface ParsedRegex {
   readonly matchLimit: number | undefined;
 }
 
+/** The bytes a `char` node matches: its byte and, under `(?i)`, the other ASCII case. */
+export function charBytes(node: { readonly byte: number; readonly otherCase: number }): ByteSet {
+  const set = new Uint8Array(256);
+  set[node.byte] = set[node.otherCase] = 1;
+  return set;
+}
+
 export class CouchRegexSyntaxError extends Error {
   constructor(
     message: string,

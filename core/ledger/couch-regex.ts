@@ -1,6 +1,6 @@
 import { compileProgram, type Instruction, type Program } from './couch-regex-program';
 import { parseCouchRegex } from './couch-regex-parser';
-import type { AssertKind, ByteSet, RegexNode } from './couch-regex-tree';
+import { charBytes, type AssertKind, type ByteSet, type RegexNode } from './couch-regex-tree';
 
 export { CouchRegexSyntaxError } from './couch-regex-tree';
 
@@ -373,11 +373,8 @@ function startRule(root: RegexNode): StartRule {
 
 function firstBytes(node: RegexNode): ByteSet | undefined {
   switch (node.kind) {
-    case 'char': {
-      const set = new Uint8Array(256);
-      set[node.byte] = set[node.otherCase] = 1;
-      return set;
-    }
+    case 'char':
+      return charBytes(node);
     case 'set':
       return node.bytes;
     case 'seq':
