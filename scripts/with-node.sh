@@ -47,5 +47,11 @@ if [ -d "$here/node_modules/better-sqlite3" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" !=
     (cd "$here" && build_env && npm rebuild better-sqlite3 isolated-vm >&2)
   fi
 fi
+# The ICU collation addon (native/icu-collation, Node-API, so not tied to one Node ABI) is built by
+# `npm ci`'s install script; a checkout installed before the addon existed builds it here once.
+if [ -d "$here/node_modules" ] && ! [ -f "$here/native/icu-collation/build/Release/icu_collation.node" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" != 1 ]; then
+  echo "with-node: building native/icu-collation" >&2
+  (cd "$here" && build_env && npm run -s install >&2)
+fi
 export NODE_OPTIONS="--no-node-snapshot ${NODE_OPTIONS:-}"
 exec "$@"

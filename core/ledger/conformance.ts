@@ -10,6 +10,7 @@ import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
 import { mangoConformance } from './conformance-mango';
 import { queryConformance } from './conformance-queries';
+import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
 import { simulatorConformance } from './conformance-simulator';
 import type { LedgerStoreProvider } from './ledger-store-provider';
@@ -23,5 +24,6 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     queryConformance(makeProvider);
     rangeConformance(makeProvider);
     mangoConformance(makeProvider);
+    queryPagingConformance(makeProvider);
   });
 }

@@ -10,7 +10,6 @@ import type { VersionedKV, VersionedStateStore } from './versioned-state-store';
 
 /** Rows fetched per store call while iterating: an iterator never holds a cursor open. */
 const CHUNK = 256;
-const BOOKMARK = /^o([0-9]{1,15})$/;
 
 function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
@@ -60,12 +59,6 @@ function checkPageSize(pageSize: unknown): number {
     throw new LedgerError('LEDGER_BAD_PAGE_SIZE', `pageSize must be a positive integer, received ${JSON.stringify(pageSize)}`, { pageSize });
   }
   return pageSize;
-}
-
-function decodeQueryBookmark(bookmark: string): number {
-  const m = BOOKMARK.exec(bookmark);
-  if (m === null) throw new LedgerError('LEDGER_BAD_BOOKMARK', `bookmark ${JSON.stringify(bookmark)} was not produced by this ledger`, { bookmark });
-  return Number(m[1]);
 }
 
 /**
@@ -153,16 +146,17 @@ export class QueryExecutorImpl implements QueryExecutor {
     checkPageSize(pageSize);
     if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
     this.beforePaginated();
+    // The bookmark is the position of the page's last row, so the next page starts right after it
+    // without passing over the rows before it again (CouchDB's bookmarks work the same way).
     const mark = bookmark !== '' ? bookmark : (q.bookmark ?? '');
-    const offset = mark !== '' ? decodeQueryBookmark(mark) : (q.skip ?? 0);
     const size = Math.min(pageSize, this.options.totalQueryLimit);
-    const rows = this.state.executeQuery(namespace, q, offset, size + 1);
-    const page = rows.slice(0, size);
+    const result = this.state.executeQuery(namespace, q, { skip: q.skip ?? 0, limit: size + 1, ...(mark !== '' ? { after: mark } : {}) });
+    const page = result.rows.slice(0, size);
     for (const r of page) this.recorder?.addRead(namespace, r.key, r.version);
     return {
       results: page.map((r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) })),
       fetchedRecordsCount: page.length,
-      bookmark: rows.length > size ? `o${offset + size}` : '',
+      bookmark: result.rows.length > size ? result.positionOf(size - 1) : '',
     };
   }
 
@@ -241,13 +235,14 @@ export class QueryExecutorImpl implements QueryExecutor {
     return { [Symbol.iterator]: () => this.queryGenerator(namespace, q, skip, limit) };
   }
 
+  /** Chunks that each continue from the last row's position: a long result costs one pass, not one per chunk. */
   private *queryGenerator(namespace: string, q: RichQuery, skip: number, limit: number): Generator<KV> {
-    let offset = skip;
+    let after: string | undefined;
     let served = 0;
     for (;;) {
       const want = Math.min(CHUNK, limit - served);
       if (this.finished || want <= 0) return;
-      const rows = this.state.executeQuery(namespace, q, offset, want);
+      const { rows, positionOf } = this.state.executeQuery(namespace, q, { skip, limit: want, ...(after !== undefined ? { after } : {}) });
       for (const r of rows) {
         if (this.finished) return;
         this.recorder?.addRead(namespace, r.key, r.version);
@@ -255,7 +250,7 @@ export class QueryExecutorImpl implements QueryExecutor {
         yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
       }
       if (rows.length < want) return;
-      offset += rows.length;
+      after = positionOf(rows.length - 1);
     }
   }
 }

@@ -34,6 +34,27 @@ export interface RangeOptions {
   readonly endInclusive?: boolean;
 }
 
+/** Options of {@link VersionedStateStore.executeQuery}. */
+export interface RichQueryOptions {
+  /** Rows of the result to pass over first (the query's `skip`); applies only without `after`. */
+  readonly skip: number;
+  /** Most rows to return. */
+  readonly limit: number;
+  /** Start right after the row this position names (from {@link RichQueryRows.positionOf}; a client's bookmark). */
+  readonly after?: string;
+}
+
+/** Rows of a rich query's result, and where each sits in it. */
+export interface RichQueryRows {
+  readonly rows: VersionedKV[];
+  /**
+   * The opaque position of `rows[i]`: {@link RichQueryOptions.after} with it continues right after
+   * that row, without passing over the rows before it again, and without skipping or repeating
+   * rows when commits in between added or removed others.
+   */
+  positionOf(i: number): string;
+}
+
 /**
  * Versioned world state of one channel: what Fabric keeps in its state LevelDB/CouchDB. Writes go
  * only through {@link ChannelLedgerStore.commit}; this interface is the read side. Called by the
@@ -50,11 +71,12 @@ export interface VersionedStateStore {
    */
   getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[];
   /**
-   * A rich (Mango) query over JSON values, rows `skip` .. `skip + limit` of the result ordered by
-   * the query's `sort` then by key. Values that are not JSON objects never match. Throws
-   * `LedgerError` `LEDGER_UNSUPPORTED_QUERY` for a valid query this store cannot run.
+   * A rich (Mango) query over JSON values: up to `limit` rows of the result ordered by the query's
+   * `sort` then by key, from `after` or else past the first `skip`. Values that are not JSON
+   * objects never match. Throws `LedgerError` `LEDGER_UNSUPPORTED_QUERY` for a valid query this
+   * store cannot run, `LEDGER_BAD_BOOKMARK` for an `after` it did not produce for this query's sort.
    */
-  executeQuery(namespace: string, query: RichQuery, skip: number, limit: number): VersionedKV[];
+  executeQuery(namespace: string, query: RichQuery, options: RichQueryOptions): RichQueryRows;
   /**
    * Declares an index (a chaincode's `META-INF/statedb/couchdb/indexes/*.json`), called when the
    * chaincode is installed or defined. Idempotent by (namespace, ddoc, name).

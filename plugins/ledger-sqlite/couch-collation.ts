@@ -1,14 +1,16 @@
 import type { JsonValue } from '../../core/ledger/rich-query';
+import { icuSortKey } from './icu-root-collator';
 
 /**
  * Byte strings that sort, by plain byte comparison, as CouchDB collates JSON values
- * (couch_ejson_compare.erl): null < false < true < numbers < strings < arrays < objects; arrays
- * element by element, a shorter prefix first; objects property by property in document order, key
- * then value. Strings compare in UTF-8 byte order, not ICU's collation (a documented difference).
+ * (couch_ejson_compare.erl): null < false < true < numbers < strings < arrays < objects; numbers
+ * numerically; strings by ICU's root collator (lowercase before uppercase, punctuation before
+ * digits before letters, accents after base letters: "a" < "A" < "á" < "b"); arrays element by
+ * element, a shorter prefix first; objects property by property in document order, key then value.
+ * Two values CouchDB calls equal (`1` and `1.0`, strings ICU calls equal) have equal keys.
  *
- * SQLite compares numbers and strings natively; this key is for arrays and objects, whose
- * `json_extract` text would otherwise compare as text (`[10]` before `[9]`), and for their
- * equality (`[1]` equals `[1.0]`, as in CouchDB).
+ * Rich queries compare, sort and index fields through this key (`weft_couch_key`), so SQLite's
+ * byte comparison of BLOBs does CouchDB's collation.
  */
 const NULL = 0x01;
 const FALSE = 0x02;
@@ -22,20 +24,22 @@ const END = 0x00;
 const PROPERTY = 0x01;
 
 function pushString(out: number[], s: string): void {
-  // 0x00 is escaped as 0x00 0xFF and the string ends with 0x00 0x00, so a string sorts before any
-  // longer string it is a prefix of, whatever follows it.
-  for (const b of Buffer.from(s, 'utf8')) {
-    out.push(b);
-    if (b === 0) out.push(0xff);
-  }
-  out.push(0, 0);
+  // An ICU sort key has no 0 byte, so a 0 ends it: a string whose key is a prefix of another's
+  // sorts first, whatever follows either.
+  for (const b of icuSortKey(s)) out.push(b);
+  out.push(0);
+}
+
+/** A double as 8 bytes that compare as the numbers do: sign bit flipped, all bits if negative. */
+function writeNumber(out: Buffer, offset: number, n: number): void {
+  out.writeDoubleBE(n === 0 ? 0 : n, offset); // -0 equals 0 in CouchDB
+  if (out[offset] & 0x80) for (let i = offset; i < offset + 8; i++) out[i] = ~out[i] & 0xff;
+  else out[offset] |= 0x80;
 }
 
 function pushNumber(out: number[], n: number): void {
-  const bytes = Buffer.alloc(8);
-  bytes.writeDoubleBE(n === 0 ? 0 : n); // -0 equals 0 in CouchDB
-  if (bytes[0] & 0x80) for (let i = 0; i < 8; i++) bytes[i] = ~bytes[i] & 0xff;
-  else bytes[0] |= 0x80;
+  const bytes = Buffer.allocUnsafe(8);
+  writeNumber(bytes, 0, n);
   out.push(...bytes);
 }
 
@@ -70,11 +74,50 @@ export function couchCollationKey(v: JsonValue): Buffer {
   return Buffer.from(out);
 }
 
-/**
- * SQL function `weft_couch_key(json_type, json_extract)`: the key of an array or object, NULL for
- * any other type. Takes the type because SQLite may evaluate both sides of an AND.
- */
-export function couchCollationKeyOfJson(type: unknown, text: unknown): Buffer | null {
-  if ((type !== 'array' && type !== 'object') || typeof text !== 'string') return null;
-  return couchCollationKey(JSON.parse(text) as JsonValue);
+const KEY_OF_NULL = Buffer.from([NULL]);
+const KEY_OF_FALSE = Buffer.from([FALSE]);
+const KEY_OF_TRUE = Buffer.from([TRUE]);
+
+/** `couchCollationKey` of a number or a string without the general walk: a rich query computes one per row. */
+function numberKey(n: number): Buffer {
+  const out = Buffer.allocUnsafe(9);
+  out[0] = NUMBER;
+  writeNumber(out, 1, n);
+  return out;
 }
+
+function stringKey(s: string): Buffer {
+  const sortKey = icuSortKey(s);
+  const out = Buffer.allocUnsafe(sortKey.length + 2);
+  out[0] = STRING;
+  sortKey.copy(out, 1);
+  out[sortKey.length + 1] = 0;
+  return out;
+}
+
+/**
+ * SQL function `weft_couch_key(json_type, json_extract)` of a field: its key, NULL when the field is
+ * absent (no type). Takes the type because `json_extract` gives SQL values (true is 1, an array is
+ * JSON text) that only the type tells apart.
+ */
+export function couchCollationKeyOfJson(type: unknown, value: unknown): Buffer | null {
+  switch (type) {
+    case 'null':
+      return KEY_OF_NULL;
+    case 'false':
+      return KEY_OF_FALSE;
+    case 'true':
+      return KEY_OF_TRUE;
+    case 'integer':
+    case 'real':
+      return typeof value === 'number' || typeof value === 'bigint' ? numberKey(Number(value)) : null;
+    case 'text':
+      return typeof value === 'string' ? stringKey(value) : null;
+    case 'array':
+    case 'object':
+      return typeof value === 'string' ? couchCollationKey(JSON.parse(value) as JsonValue) : null;
+    default:
+      return null;
+  }
+}
+

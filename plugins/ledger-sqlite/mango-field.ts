@@ -33,7 +33,7 @@ function resolve(path: FieldPath, leaf: (jsonPath: string) => string): string {
   return go('$', 0);
 }
 
-export function fieldExpr(path: FieldPath): string {
+function fieldExpr(path: FieldPath): string {
   return resolve(path, (p) => `json_extract(j, '${p}')`);
 }
 
@@ -58,12 +58,4 @@ export function notFoundSql(path: FieldPath): string {
     return `(CASE json_type(j, '${prefix}') WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
   };
   return go('$', 0);
-}
-
-/** CouchDB's collation rank of a JSON type: null 0, false 1, true 2, number 3, string 4, array 5, object 6; NULL if absent. */
-export function rankSql(type: string): string {
-  return (
-    `(CASE ${type} WHEN 'null' THEN 0 WHEN 'false' THEN 1 WHEN 'true' THEN 2 WHEN 'integer' THEN 3 WHEN 'real' THEN 3 ` +
-    `WHEN 'text' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 END)`
-  );
 }

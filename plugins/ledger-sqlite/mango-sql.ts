@@ -1,99 +1,50 @@
 import type { FieldPath, JsonValue, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
 import { couchCollationKey } from './couch-collation';
-import { fieldSql, notFoundSql, rankSql, type FieldSql } from './mango-field';
-
-export { fieldExpr } from './mango-field';
+import { fieldSql, notFoundSql, type FieldSql } from './mango-field';
+import type { QueryPosition } from './query-position';
 
 /**
  * Translates a parsed Mango selector to a SQLite JSON1 condition over the `j` column, with CouchDB's
  * matching rules (mango_selector.erl): every condition but `$exists: false` needs its field to
  * exist (the core parser already pushed `$not` down into the leaves); `$in`/`$nin` match any element
- * of an array-valued field while `$eq`/`$ne` compare whole values; ordering operators and `sort`
- * follow CouchDB's collation across types (null < false < true < numbers < strings < arrays <
- * objects), so `{"$lt": 4}` also matches null and booleans. Values are always bound parameters.
- * Every condition yields 0 or 1, never NULL.
+ * of an array-valued field while `$eq`/`$ne` compare whole values. Comparisons and `sort` go
+ * through the field's CouchDB collation key (`weft_couch_key`, couch-collation.ts): across types
+ * null < false < true < numbers < strings < arrays < objects, so `{"$lt": 4}` also matches null and
+ * booleans; strings by ICU's root collator, so `{"$gt": "a"}` matches "B" and `{"$eq": "a"}` also
+ * what ICU calls equal to "a". Declared indexes are over the same keys, so every comparison can
+ * seek one. Values are always bound parameters. Every condition yields 0 or 1, never NULL.
  *
  * `$regex` runs CouchDB's PCRE dialect on the value's UTF-8 bytes (core/ledger/couch-regex.ts).
  *
- * Known differences from CouchDB: strings compare and sort in UTF-8 byte order (CouchDB uses ICU
- * collation); objects compare property by property in JavaScript's order, which puts integer-like
- * keys first.
+ * Known differences from CouchDB: objects compare property by property in JavaScript's order, which
+ * puts integer-like keys first; numbers compare as doubles.
  */
 export interface CompiledQuery {
   readonly sql: string;
   readonly params: unknown[];
 }
 
-const SQL_OP = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
-type OrderOp = keyof typeof SQL_OP;
+const SQL_OP = { $eq: 'IS', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
+type CompareOp = keyof typeof SQL_OP;
 
-function rankOf(v: JsonValue): number {
-  if (v === null) return 0;
-  if (v === false) return 1;
-  if (v === true) return 2;
-  if (typeof v === 'number') return 3;
-  if (typeof v === 'string') return 4;
-  return Array.isArray(v) ? 5 : 6;
-}
-
-/** Arrays and objects compare through their collation key (`weft_couch_key`); see couch-collation.ts. */
-function keyOf(f: FieldSql): string {
+/** The field's collation key: NULL exactly when the field is absent. */
+export function keyOf(f: FieldSql): string {
   return `weft_couch_key(${f.type}, ${f.value})`;
 }
 
-function equals(f: FieldSql, value: JsonValue, params: unknown[]): string {
-  if (value === null) return `(${f.type} IS 'null')`;
-  if (value === true) return `(${f.type} IS 'true')`;
-  if (value === false) return `(${f.type} IS 'false')`;
-  if (typeof value === 'string') {
-    params.push(value);
-    return `(${f.type} IS 'text' AND ${f.value} = ?)`;
-  }
-  if (typeof value === 'number') {
-    params.push(value);
-    return `((${f.type} IS 'integer' OR ${f.type} IS 'real') AND ${f.value} = ?)`;
-  }
-  params.push(couchCollationKey(value));
-  return `(${f.type} IS '${Array.isArray(value) ? 'array' : 'object'}' AND ${keyOf(f)} = ?)`;
-}
-
 /**
- * A superset of `$gt`/`$gte` a `json_extract` index can seek: SQLite orders numbers below text, and
- * array and object text starts with '[' or '{'. There is none for `$lt`/`$lte`, whose matches
- * include null, which the index holds as SQL NULL below every number.
+ * `$eq` with `IS`, which is 0, not NULL, for an absent field; the orderings add a type test for that
+ * (a key is NULL only when the type is). Both forms seek an index on the key.
  */
-function seekTerm(f: FieldSql, op: OrderOp, value: JsonValue, params: unknown[]): string | undefined {
-  if (op === '$lt' || op === '$lte') return undefined;
-  if (typeof value === 'number' || (typeof value === 'string' && value < '[')) {
-    params.push(value);
-    return `${f.value} ${SQL_OP[op]} ?`;
-  }
-  if (typeof value === 'string') return `${f.value} >= '['`;
-  return undefined;
-}
-
-function ordering(f: FieldSql, op: OrderOp, value: JsonValue, params: unknown[]): string {
-  const seek = seekTerm(f, op, value, params);
-  const r = rankOf(value);
-  let sameRank: string;
-  if (r <= 2) sameRank = op === '$gte' || op === '$lte' ? '1' : '0';
-  else if (r <= 4) {
-    params.push(value);
-    sameRank = `${f.value} ${SQL_OP[op]} ?`;
-  } else {
-    params.push(couchCollationKey(value));
-    sameRank = `${keyOf(f)} ${SQL_OP[op]} ?`;
-  }
-  const rank = rankSql(f.type);
-  const cross = op === '$gt' || op === '$gte' ? '>' : '<';
-  const exact = `(${f.type} IS NOT NULL AND (${rank} ${cross} ${r} OR (${rank} = ${r} AND ${sameRank})))`;
-  return seek === undefined ? exact : `(${seek} AND ${exact})`;
+function compare(f: FieldSql, op: CompareOp, value: JsonValue, params: unknown[]): string {
+  params.push(couchCollationKey(value));
+  return op === '$eq' ? `(${keyOf(f)} IS ?)` : `(${keyOf(f)} ${SQL_OP[op]} ? AND ${f.type} IS NOT NULL)`;
 }
 
 /** CouchDB `$in`: for an array-valued field, any element equal to any value; else the value itself. */
 function anyOf(f: FieldSql, values: readonly JsonValue[], params: unknown[]): string {
   if (values.length === 0) return '0';
-  const any = (g: FieldSql): string => `(${values.map((v) => equals(g, v, params)).join(' OR ')})`;
+  const any = (g: FieldSql): string => `(${values.map((v) => compare(g, '$eq', v, params)).join(' OR ')})`;
   const inArray = `EXISTS (SELECT 1 FROM json_each(${f.value}) AS e WHERE ${any({ type: 'e.type', value: 'e.value' })})`;
   return `(CASE WHEN ${f.type} IS 'array' THEN ${inArray} ELSE ${any(f)} END)`;
 }
@@ -114,16 +65,15 @@ function compile(sel: Selector, params: unknown[]): string {
       return `(${f.type} IS NOT NULL AND NOT ${regex(f, sel.clause.pattern, params)})`;
     }
     case '$eq':
-      return equals(fieldSql(sel.path), sel.value, params);
-    case '$ne': {
-      const f = fieldSql(sel.path);
-      return `(${f.type} IS NOT NULL AND NOT ${equals(f, sel.value, params)})`;
-    }
     case '$gt':
     case '$gte':
     case '$lt':
     case '$lte':
-      return ordering(fieldSql(sel.path), sel.op, sel.value, params);
+      return compare(fieldSql(sel.path), sel.op, sel.value, params);
+    case '$ne': {
+      const f = fieldSql(sel.path);
+      return `(${f.type} IS NOT NULL AND NOT ${compare(f, '$eq', sel.value, params)})`;
+    }
     case '$in':
       return anyOf(fieldSql(sel.path), sel.values, params);
     case '$nin': {
@@ -137,17 +87,9 @@ function compile(sel: Selector, params: unknown[]): string {
   }
 }
 
-/**
- * CouchDB collation: by type rank, then within the type (numbers numerically, strings by UTF-8
- * bytes, arrays and objects by their collation key). Documents without the field come first
- * ascending, last descending; ties by key.
- */
+/** By each field's collation key; documents without the field come first ascending, last descending; ties by key. */
 export function orderBy(sort: readonly SortField[] | undefined): string {
-  const terms = (sort ?? []).flatMap((s) => {
-    const f = fieldSql(s.path);
-    const dir = s.direction === 'desc' ? 'DESC' : 'ASC';
-    return [`${rankSql(f.type)} ${dir}`, `coalesce(${keyOf(f)}, ${f.value}) ${dir}`];
-  });
+  const terms = (sort ?? []).map((s) => `${keyOf(fieldSql(s.path))} ${s.direction === 'desc' ? 'DESC' : 'ASC'}`);
   terms.push('key ASC');
   return terms.join(', ');
 }
@@ -164,10 +106,18 @@ function samePath(a: FieldPath, b: FieldPath): boolean {
 
 /** Top-level conjuncts that constrain a field with a comparison SQLite can seek an index on. */
 function seekablePaths(sel: Selector): FieldPath[] {
-  if (sel.op === '$and') return sel.clauses.flatMap(seekablePaths);
-  if (sel.op === '$eq' && (typeof sel.value === 'string' || typeof sel.value === 'number')) return [sel.path];
-  if ((sel.op === '$gt' || sel.op === '$gte') && (typeof sel.value === 'string' || typeof sel.value === 'number')) return [sel.path];
-  return [];
+  switch (sel.op) {
+    case '$and':
+      return sel.clauses.flatMap(seekablePaths);
+    case '$eq':
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return [sel.path];
+    default:
+      return [];
+  }
 }
 
 /**
@@ -180,13 +130,46 @@ export function chooseIndex(query: RichQuery, indexes: readonly IndexChoice[]): 
   return indexes.find((ix) => paths.some((p) => samePath(p, ix.firstField)))?.sqlName;
 }
 
-/** `SELECT` of matching rows of one namespace; parameters: ns, selector values, limit, offset. */
-export function compileRichQuery(query: RichQuery, indexName?: string): CompiledQuery {
+/**
+ * Rows after `position` in the order of {@link orderBy}: a later key in the first sort field that
+ * differs, or the same keys and a later state key. Absent fields (NULL keys) come first ascending
+ * and last descending. For an ascending first field, a plain range on it lets an index seek.
+ */
+function afterSql(sort: readonly SortField[], position: QueryPosition, params: unknown[]): string {
+  const go = (i: number): string => {
+    if (i === sort.length) {
+      params.push(position.key);
+      return 'key > ?';
+    }
+    const k = keyOf(fieldSql(sort[i].path));
+    const last = position.sortKeys[i];
+    const desc = sort[i].direction === 'desc';
+    if (last === null) return desc ? `(${k} IS NULL AND ${go(i + 1)})` : `(${k} IS NOT NULL OR ${go(i + 1)})`;
+    params.push(last);
+    const beyond = desc ? `${k} < ? OR ${k} IS NULL` : `${k} > ?`;
+    params.push(last);
+    return `(${beyond} OR (${k} = ? AND ${go(i + 1)}))`;
+  };
+  const first = sort[0];
+  const last = position.sortKeys[0];
+  if (first === undefined || first.direction === 'desc' || last === null) return go(0);
+  params.push(last);
+  return `${keyOf(fieldSql(first.path))} >= ? AND ${go(0)}`;
+}
+
+/**
+ * `SELECT` of matching rows of one namespace, each with its sort fields' keys after its columns;
+ * parameters: ns, selector values (and position), limit, offset.
+ */
+export function compileRichQuery(query: RichQuery, indexName?: string, after?: QueryPosition): CompiledQuery {
   const params: unknown[] = [];
-  const where = compile(query.selector, params);
+  const sort = query.sort ?? [];
+  let where = compile(query.selector, params);
+  if (after !== undefined) where += ` AND ${afterSql(sort, after, params)}`;
   const from = indexName === undefined ? 'state' : `state INDEXED BY ${indexName}`;
+  const sortKeys = sort.map((s) => `, ${keyOf(fieldSql(s.path))}`).join('');
   const sql =
-    `SELECT key, value, block_num, tx_num, metadata FROM ${from} WHERE ns = ? AND j IS NOT NULL AND ` +
-    `${where} ORDER BY ${orderBy(query.sort)} LIMIT ? OFFSET ?`;
+    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ns = ? AND j IS NOT NULL AND ` +
+    `${where} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`;
   return { sql, params };
 }

@@ -2,16 +2,34 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CouchRegex } from '../../core/ledger/couch-regex';
 import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
-import type { RangeOptions, StateUpdate, VersionedKV, VersionedStateStore, VersionedValue } from '../../core/ledger/versioned-state-store';
+import type {
+  RangeOptions,
+  RichQueryOptions,
+  RichQueryRows,
+  StateUpdate,
+  VersionedKV,
+  VersionedStateStore,
+  VersionedValue,
+} from '../../core/ledger/versioned-state-store';
 import { couchCollationKeyOfJson } from './couch-collation';
-import { chooseIndex, compileRichQuery, fieldExpr, type IndexChoice } from './mango-sql';
+import { icuCollatorVersion } from './icu-root-collator';
+import { fieldSql } from './mango-field';
+import { chooseIndex, compileRichQuery, keyOf, type IndexChoice } from './mango-sql';
+import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
 
-type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null];
+/** A state row; a rich query's rows go on with the collation keys of the query's sort fields. */
+type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null, ...sortKeys: (Buffer | null)[]];
 
 const COLUMNS = 'key, value, block_num, tx_num, metadata';
 const QUERY_CACHE = 256;
+/**
+ * What declared indexes hold: CouchDB collation keys (couch-collation.ts) under one ICU collator
+ * version. When it changes (a Node.js release with another ICU, or a new key format), the stored
+ * keys no longer sort as the function computes them, so every declared index is built again.
+ */
+const KEY_FORMAT = 'couch-key-1';
 /** Larger values are read from SQLite every time, so the cache's memory stays ≤ entries × 4 KiB. */
 const CACHED_VALUE_MAX_BYTES = 4096;
 
@@ -50,6 +68,9 @@ export class SqliteStateStore implements VersionedStateStore {
     private readonly db: Database.Database,
     private readonly cacheEntries = 0,
   ) {
+    // Before any statement that writes `state`: its declared indexes call these functions.
+    db.function('weft_regexp', { deterministic: true }, regexpMatch);
+    db.function('weft_couch_key', { deterministic: true }, couchCollationKeyOfJson);
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key = ?`).raw();
     this.rangeStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`).raw();
     this.rangeInclStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key <= ? ORDER BY key LIMIT ?`).raw();
@@ -61,10 +82,30 @@ export class SqliteStateStore implements VersionedStateStore {
     this.putWithMeta = db.prepare('INSERT OR REPLACE INTO state (ns, key, value, block_num, tx_num, metadata) VALUES (?, ?, ?, ?, ?, ?)');
     this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
-    db.function('weft_regexp', { deterministic: true }, regexpMatch);
-    db.function('weft_couch_key', { deterministic: true }, couchCollationKeyOfJson);
+    this.rebuildIndexesOnNewCollation();
     const declared = db.prepare('SELECT ns, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as { ns: string; sql_name: string; definition: string }[];
     for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
+  }
+
+  /** Builds every declared index again when the collation its keys were stored under has changed (see {@link KEY_FORMAT}). */
+  private rebuildIndexesOnNewCollation(): void {
+    const collation = `${KEY_FORMAT} icu-root ${icuCollatorVersion()}`;
+    const stored = this.db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get() as string | undefined;
+    if (stored === collation) return;
+    const declared = this.db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes').all() as {
+      ns: string;
+      ddoc: string;
+      name: string;
+      sql_name: string;
+      definition: string;
+    }[];
+    this.db.transaction(() => {
+      for (const d of declared) {
+        this.db.exec(`DROP INDEX IF EXISTS ${d.sql_name}`);
+        this.createIndex(d.ns, { ddoc: d.ddoc, name: d.name, fields: JSON.parse(d.definition) as IndexDefinition['fields'] });
+      }
+      this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('collation', ?)").run(collation);
+    })();
   }
 
   private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields']): void {
@@ -125,44 +166,54 @@ export class SqliteStateStore implements VersionedStateStore {
     return rows.map(toKV);
   }
 
-  executeQuery(namespace: string, query: RichQuery, skip: number, limit: number): VersionedKV[] {
+  executeQuery(namespace: string, query: RichQuery, options: RichQueryOptions): RichQueryRows {
+    const sortFields = query.sort?.length ?? 0;
+    const after = options.after === undefined ? undefined : decodePosition(options.after, sortFields);
     const index = chooseIndex(query, this.indexes.get(namespace) ?? []);
-    let compiled = compileRichQuery(query, index);
+    let compiled = compileRichQuery(query, index, after);
     let stmt: Database.Statement;
     try {
       stmt = this.prepareQuery(compiled.sql);
     } catch (e) {
       // INDEXED BY fails to prepare when the planner cannot use that index after all; run unindexed.
       if (index === undefined) throw e;
-      compiled = compileRichQuery(query);
+      compiled = compileRichQuery(query, undefined, after);
       stmt = this.prepareQuery(compiled.sql);
     }
     let rows: Row[];
     try {
-      rows = stmt.all(namespace, ...compiled.params, limit, skip) as Row[];
+      rows = stmt.all(namespace, ...compiled.params, options.limit, after === undefined ? options.skip : 0) as Row[];
     } catch (e) {
       throw sqliteFailure('rich query', e, { namespace });
     }
-    return rows.map(toKV);
+    return {
+      rows: rows.map(toKV),
+      positionOf: (i) => encodePosition({ key: rows[i][0], sortKeys: rows[i].slice(5) as (Buffer | null)[] }),
+    };
   }
 
   declareIndex(namespace: string, index: IndexDefinition): void {
     const ddoc = index.ddoc ?? '';
-    const definition = JSON.stringify(index.fields);
-    const sqlName = 'ix_' + createHash('sha256').update(`${namespace}\u0000${ddoc}\u0000${index.name}\u0000${definition}`).digest('hex').slice(0, 24);
     const existing = this.db.prepare('SELECT sql_name FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').pluck().get(namespace, ddoc, index.name) as
       | string
       | undefined;
-    if (existing === sqlName) return;
-    const columns = ['ns', ...index.fields.map((f) => `${fieldExpr(f.path)}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
+    if (existing === indexSqlName(namespace, ddoc, index)) return;
     this.db.transaction(() => {
       if (existing !== undefined) this.db.exec(`DROP INDEX IF EXISTS ${existing}`);
-      this.queries.clear();
-      this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns})`);
-      this.db
-        .prepare('INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)')
-        .run(namespace, ddoc, index.name, sqlName, definition);
+      this.createIndex(namespace, index);
     })();
+  }
+
+  /** Creates the index over the fields' collation keys and records it; the caller holds the transaction. */
+  private createIndex(namespace: string, index: IndexDefinition): void {
+    const ddoc = index.ddoc ?? '';
+    const sqlName = indexSqlName(namespace, ddoc, index);
+    const columns = ['ns', ...index.fields.map((f) => `${keyOf(fieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
+    this.queries.clear();
+    this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns})`);
+    this.db
+      .prepare('INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)')
+      .run(namespace, ddoc, index.name, sqlName, JSON.stringify(index.fields));
     this.remember(namespace, sqlName, index.fields);
   }
 
@@ -191,6 +242,12 @@ export class SqliteStateStore implements VersionedStateStore {
         );
     }
   }
+}
+
+/** The SQL name of a declared index: a hash of what it is, so a changed definition gets a new index. */
+function indexSqlName(namespace: string, ddoc: string, index: IndexDefinition): string {
+  const what = `${KEY_FORMAT}\u0000${namespace}\u0000${ddoc}\u0000${index.name}\u0000${JSON.stringify(index.fields)}`;
+  return 'ix_' + createHash('sha256').update(what).digest('hex').slice(0, 24);
 }
 
 const regexCache = new Map<string, CouchRegex | undefined>();

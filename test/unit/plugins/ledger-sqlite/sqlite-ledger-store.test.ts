@@ -3,22 +3,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { Container } from '../../../../core/di';
-import { LedgerManager, LedgerManagerImpl, RwSetBuilder, parseRichQuery, type Ledger } from '../../../../core/ledger';
+import { LedgerManager, LedgerManagerImpl, RwSetBuilder, type Ledger } from '../../../../core/ledger';
 import type { BlockCommit, ChannelLedgerStore, LedgerStoreProvider } from '../../../../core/ledger/ledger-store-provider';
 import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
 import { blockHeaderHash, setTransactionsFilter } from '../../../../core/protocol/block';
 import { NodeConfigToken, parseNodeConfig } from '../../../../core/node/config';
 import { loadPlugin } from '../../../../core/node/plugin-loader';
-import { chooseIndex, compileRichQuery, manifest, module, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
+import { manifest, module, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
 
 function write(txId: string, key: string, value: string): Uint8Array {
   const b = new RwSetBuilder();
   b.addWrite('cc', key, Buffer.from(value));
   return buildRwSetEnvelope({ txId, rwset: b.build().serializeBinary(), channelId: 'ch1' });
-}
-
-function indexName(db: Database.Database): string {
-  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'").pluck().get() as string;
 }
 
 function errorOf(fn: () => unknown): { name?: string; code?: string; message?: string } {
@@ -394,20 +390,6 @@ describe('ledger-sqlite store', () => {
     // walAutocheckpointPages 0 turns automatic checkpoints off, and the ratio leaves them off.
     expect(peakWalPages(1, 0)).toBeGreaterThanOrEqual(110);
     expect(errorOf(() => new SqliteLedgerStoreProvider({ rootDir: dir, stateWalToDatabaseRatio: -1 }))).toMatchObject({ code: 'LEDGER_BAD_OPTIONS' });
-  });
-
-  it('turns declared CouchDB indexes into SQLite expression indexes the rich query plan uses', () => {
-    const { manager, ledger } = ledgerWithBlocks(1);
-    ledger.declareIndexes('cc', [{ name: 'i.json', content: JSON.stringify({ index: { fields: ['docType', 'owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) }]);
-    manager.close();
-    const db = new Database(path.join(dir, 'ch1_state.sqlite'), { readonly: true });
-    const query = parseRichQuery('{"selector":{"docType":"asset","owner":"bob"}}');
-    const index = chooseIndex(query, [{ sqlName: indexName(db), firstField: ['docType'] }]);
-    expect(chooseIndex(parseRichQuery('{"selector":{"owner":"bob"}}'), [{ sqlName: 'x', firstField: ['docType'] }])).toBeUndefined();
-    const { sql } = compileRichQuery(query, index);
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('cc', 'asset', 'bob', 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
-    db.close();
-    expect(plan).toMatch(/USING INDEX ix_/);
   });
 
   it('binds LedgerManager and the store provider from the node config', async () => {

@@ -1,0 +1,89 @@
+/**
+ * Conformance: long rich-query results and their bookmarks (jest globals). A result read in chunks
+ * or pages is the whole result once, in order, whatever the sort directions, ties and absent fields,
+ * and a bookmark continues after its row even when commits in between moved the rows before it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeFixture, utf8, type Fixture } from './conformance-fixture';
+import type { LedgerStoreProvider } from './ledger-store-provider';
+import type { KV, QueryPage } from './tx-simulator';
+
+/** More documents than one internal chunk of a query (256), with ties, mixed types and absent fields. */
+const COUNT = 700;
+const doc = (i: number): object => (i % 10 === 0 ? { name: `n${i}` } : { name: `n${i}`, rank: i % 7 === 0 ? `r${i % 3}` : i % 5, tag: i % 2 === 0 ? 'even' : 'odd' });
+
+export function queryPagingConformance(makeProvider: (dir: string) => LedgerStoreProvider): void {
+  describe('rich queries: long results and bookmarks', () => {
+    let f: Fixture;
+    const keys = (query: object): string[] => [...f.ledger.newQueryExecutor().executeQuery('docs', JSON.stringify(query))].map((kv) => kv.key);
+    const page = (query: object, size: number, bookmark: string): QueryPage<KV> => f.ledger.newQueryExecutor().executeQueryWithPagination('docs', JSON.stringify(query), size, bookmark);
+    const allPages = (query: object, size: number): string[] => {
+      const out: string[] = [];
+      let bookmark = '';
+      do {
+        const p = page(query, size, bookmark);
+        out.push(...p.results.map((r) => r.key));
+        bookmark = p.bookmark;
+      } while (bookmark !== '');
+      return out;
+    };
+    beforeAll(() => {
+      f = makeFixture(makeProvider);
+      const key = (i: number): string => `d${String(i).padStart(4, '0')}`;
+      f.commit([f.tx('docs', (s) => Array.from({ length: COUNT }, (_, i) => s.setState('docs', key(i), utf8(JSON.stringify(doc(i))))))]);
+    });
+    afterAll(() => f.close());
+
+    it('returns a result longer than a chunk whole and in order, sorted or not', () => {
+      const all = keys({ selector: {} });
+      expect(all).toHaveLength(COUNT);
+      expect(all).toEqual([...all].sort());
+      const sorted = keys({ selector: {}, sort: [{ rank: 'desc' }, { tag: 'asc' }] });
+      expect(new Set(sorted).size).toBe(COUNT);
+      // rank desc: strings r2 > r1 > r0 above numbers 4..0, absent last; tag asc within; key asc within that.
+      const rankOf = (k: string): number => {
+        const d = doc(Number(k.slice(1))) as { rank?: number | string; tag?: string };
+        const r = d.rank === undefined ? -1 : typeof d.rank === 'string' ? 10 + Number(d.rank.slice(1)) : d.rank;
+        return r * 10 + (d.tag === 'odd' ? 0 : 1);
+      };
+      const expected = [...sorted].sort((a, b) => rankOf(b) - rankOf(a) || (a < b ? -1 : 1));
+      expect(sorted).toEqual(expected);
+      expect(keys({ selector: { rank: { $gte: 2 } }, sort: [{ rank: 'asc' }] })).toHaveLength(keys({ selector: { rank: { $gte: 2 } } }).length);
+    });
+
+    it('pages through every row once with bookmarks, in the order of the whole result', () => {
+      for (const query of [{ selector: { tag: 'even' } }, { selector: {}, sort: [{ rank: 'asc' }] }, { selector: {}, sort: [{ rank: 'desc' }, { tag: 'desc' }] }]) {
+        expect(allPages(query, 97)).toEqual(keys(query));
+      }
+      const skipped = { selector: { tag: 'odd' }, skip: 5 };
+      expect(allPages(skipped, 50)).toEqual(keys({ selector: { tag: 'odd' } }).slice(5));
+    });
+
+    it('continues after the bookmark’s row when a commit in between adds rows before it', () => {
+      const query = { selector: {}, sort: [{ name: 'asc' }] };
+      const first = page(query, 10, '');
+      const last = first.results[first.results.length - 1].key;
+      f.commit([f.tx('insert-before', (s) => s.setState('docs', 'a-new', utf8(JSON.stringify({ name: 'a' }))))]);
+      const second = page(query, 10, first.bookmark);
+      const all = keys(query);
+      expect(all[0]).toBe('a-new');
+      expect(second.results.map((r) => r.key)).toEqual(all.slice(all.indexOf(last) + 1, all.indexOf(last) + 11));
+    });
+
+    it('refuses a bookmark it did not produce for the query, with LEDGER_BAD_BOOKMARK', () => {
+      const sortedMark = page({ selector: {}, sort: [{ rank: 'asc' }] }, 3, '').bookmark;
+      const code = (bookmark: string, query: object = { selector: {} }): unknown => {
+        try {
+          page(query, 3, bookmark);
+        } catch (e) {
+          return (e as { code?: string }).code;
+        }
+        return 'no error';
+      };
+      expect(code(sortedMark)).toBe('LEDGER_BAD_BOOKMARK'); // two sort keys where the query has one (the key)
+      expect(code('not a bookmark!')).toBe('LEDGER_BAD_BOOKMARK');
+      expect(code(Buffer.from('{"x":1}').toString('base64url'))).toBe('LEDGER_BAD_BOOKMARK');
+      expect(code(sortedMark, { selector: {}, sort: [{ rank: 'asc' }] })).toBe('no error');
+    });
+  });
+}

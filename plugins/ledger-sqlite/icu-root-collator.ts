@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LedgerError } from '../../core/errors';
+
+/**
+ * ICU's root collator, as CouchDB collates strings (couch_ejson_compare.c: `ucol_open("")`, default
+ * attributes), through native/icu-collation: a small Node-API addon that calls the ICU the node
+ * binary itself exports, so Weft and Node agree on one ICU and the collation changes only with it.
+ */
+interface IcuAddon {
+  open(symbolSuffix: string): string;
+  sortKey(text: string): Buffer;
+}
+
+const ADDON = path.join('native', 'icu-collation', 'build', 'Release', 'icu_collation.node');
+
+let loaded: { addon: IcuAddon; version: string } | undefined;
+
+/** The addon from the package root: two levels up from this file in a checkout, three in `dist/`. */
+function findAddon(): string | undefined {
+  for (let dir = __dirname, up = 0; up < 4; up++, dir = path.dirname(dir)) {
+    const file = path.join(dir, ADDON);
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+function unavailable(message: string, cause?: unknown): LedgerError {
+  return new LedgerError('LEDGER_COLLATION_UNAVAILABLE', `ICU collation for rich queries is unavailable: ${message}`, { addon: ADDON }, { cause });
+}
+
+function load(): { addon: IcuAddon; version: string } {
+  if (loaded !== undefined) return loaded;
+  const file = findAddon();
+  if (file === undefined) throw unavailable(`${ADDON} is not built; run \`npm run install\` (node-gyp) in the Weft package`);
+  let addon: IcuAddon;
+  try {
+    const module_ = { exports: {} };
+    process.dlopen(module_, file);
+    addon = module_.exports as IcuAddon;
+  } catch (e) {
+    throw unavailable(`cannot load ${file}: ${(e as Error).message}`, e);
+  }
+  // ICU renames its C symbols per major version (ucol_open_78); a build without renaming has none.
+  const major = (process.versions.icu ?? '').split('.')[0];
+  let version: string | undefined;
+  let lastError: unknown;
+  for (const suffix of major === '' ? [''] : [`_${major}`, '']) {
+    try {
+      version = addon.open(suffix);
+      break;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  if (version === undefined) throw unavailable(`Node.js ${process.version} (ICU ${process.versions.icu ?? 'none'}): ${(lastError as Error).message}`, lastError);
+  loaded = { addon, version };
+  return loaded;
+}
+
+/** The root collator's version (`ucol_getVersion`): sort keys stored under one version are stale under another. */
+export function icuCollatorVersion(): string {
+  return load().version;
+}
+
+/**
+ * The root collator's sort key of `text`: two strings compare as their keys do byte for byte, equal
+ * keys meaning equal strings to ICU (and so to CouchDB's `$eq`). No byte of a key is 0.
+ */
+export function icuSortKey(text: string): Buffer {
+  return load().addon.sortKey(text);
+}

@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { LedgerManagerImpl, parseRichQuery, RwSetBuilder, type Ledger } from '../../../../core/ledger';
+import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
+import { chooseIndex, compileRichQuery, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
+import { couchCollationKeyOfJson } from '../../../../plugins/ledger-sqlite/couch-collation';
+
+const OWNERS = ['bob', 'Alice', 'alice', 'carol', 'Bob', 'dave', '_system'];
+const INDEX = { name: 'i.json', content: JSON.stringify({ index: { fields: ['docType', 'owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) };
+
+function assets(): Uint8Array {
+  const b = new RwSetBuilder();
+  OWNERS.forEach((owner, i) => b.addWrite('cc', `asset${i}`, Buffer.from(JSON.stringify({ docType: 'asset', owner }))));
+  b.addWrite('cc', 'other', Buffer.from(JSON.stringify({ docType: 'other', owner: 'bob' })));
+  return buildRwSetEnvelope({ txId: 'seed', rwset: b.build().serializeBinary(), channelId: 'ch1' });
+}
+
+describe('ledger-sqlite declared indexes', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-sqlite-ix-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const stateFile = (): string => path.join(dir, 'ch1_state.sqlite');
+  const openManager = (): LedgerManagerImpl => new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+  const owners = (ledger: Ledger, selector: object, extra: object = {}): string[] =>
+    [...ledger.newQueryExecutor().executeQuery('cc', JSON.stringify({ selector, ...extra }))].map((kv) => (JSON.parse(kv.value.toString()) as { owner: string }).owner);
+
+  /** The state file opened beside the ledger, with the function its indexes are built on. */
+  function rawState(readonly = true): Database.Database {
+    const db = new Database(stateFile(), { readonly });
+    db.function('weft_couch_key', { deterministic: true }, couchCollationKeyOfJson);
+    return db;
+  }
+
+  const indexNames = (db: Database.Database): string[] => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'").pluck().all() as string[];
+
+  function plan(db: Database.Database, query: string, params: unknown[]): string {
+    const parsed = parseRichQuery(query);
+    const { sql, params: bound } = compileRichQuery(parsed, chooseIndex(parsed, [{ sqlName: indexNames(db)[0], firstField: ['docType'] }]));
+    expect(bound).toHaveLength(params.length);
+    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('cc', ...bound, 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
+  }
+
+  function seeded(): { manager: LedgerManagerImpl; ledger: Ledger } {
+    const manager = openManager();
+    const chain = new TestChain();
+    const ledger = manager.create('ch1', chain.block([]));
+    ledger.commit(chain.block([assets()]));
+    return { manager, ledger };
+  }
+
+  it('index the fields’ CouchDB collation keys, so equality, ranges on strings and sorts all use them', () => {
+    const { manager, ledger } = seeded();
+    const unindexed = owners(ledger, { docType: 'asset', owner: { $lt: 'c' } }, { sort: [{ docType: 'asc' }, { owner: 'asc' }] });
+    ledger.declareIndexes('cc', [INDEX]);
+    expect(owners(ledger, { docType: 'asset', owner: { $lt: 'c' } }, { sort: [{ docType: 'asc' }, { owner: 'asc' }] })).toEqual(unindexed);
+    expect(unindexed).toEqual(['_system', 'alice', 'Alice', 'bob', 'Bob']);
+    manager.close();
+
+    const db = rawState();
+    expect(indexNames(db)).toHaveLength(1);
+    expect(plan(db, '{"selector":{"docType":"asset","owner":"bob"}}', ['asset', 'bob'])).toMatch(/USING INDEX ix_\w+ \(ns=\? AND <expr>=\? AND <expr>=\?\)/);
+    expect(plan(db, '{"selector":{"docType":"asset","owner":{"$lt":"c"}}}', ['asset', 'c'])).toMatch(/USING INDEX ix_\w+ \(ns=\? AND <expr>=\? AND <expr><\?\)/);
+    const sorted = plan(db, '{"selector":{"docType":{"$gt":null}},"sort":[{"docType":"asc"},{"owner":"asc"}]}', [null]);
+    expect(sorted).toMatch(/USING INDEX ix_/);
+    expect(sorted).not.toMatch(/TEMP B-TREE/);
+    db.close();
+    expect(chooseIndex(parseRichQuery('{"selector":{"owner":"bob"}}'), [{ sqlName: 'x', firstField: ['docType'] }])).toBeUndefined();
+  });
+
+  it('rebuild an index made before collation keys (json_extract) when the ledger opens, with its results in ICU order', () => {
+    const { manager, ledger } = seeded();
+    ledger.declareIndexes('cc', [INDEX]);
+    manager.close();
+    // Make the file what an earlier Weft wrote: the index over raw json_extract, no collation mark.
+    const old = rawState(false);
+    const current = indexNames(old)[0];
+    old.exec(`DROP INDEX ${current}`);
+    old.exec(`CREATE INDEX ix_old ON state (ns, json_extract(j, '$."docType"'), json_extract(j, '$."owner"'))`);
+    old.prepare("UPDATE declared_indexes SET sql_name = 'ix_old'").run();
+    old.prepare("DELETE FROM meta WHERE name = 'collation'").run();
+    old.close();
+
+    const reopened = openManager();
+    expect(owners(reopened.open('ch1'), { docType: 'asset' }, { sort: [{ docType: 'asc' }, { owner: 'asc' }] })).toEqual(['_system', 'alice', 'Alice', 'bob', 'Bob', 'carol', 'dave']);
+    reopened.close();
+    const db = rawState();
+    expect(indexNames(db)).toEqual([current]);
+    expect(db.prepare('SELECT sql_name FROM declared_indexes').pluck().all()).toEqual([current]);
+    expect(db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get()).toMatch(/^couch-key-1 icu-root \d+\.\d+\.\d+\.\d+$/);
+    expect(plan(db, '{"selector":{"docType":"asset","owner":"bob"}}', ['asset', 'bob'])).toMatch(/USING INDEX /);
+    db.close();
+  });
+
+  it('rebuild every declared index when the ICU collator version the keys were stored under differs', () => {
+    const { manager, ledger } = seeded();
+    ledger.declareIndexes('cc', [INDEX]);
+    manager.close();
+    const other = rawState(false);
+    const name = indexNames(other)[0];
+    const stored = other.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get() as string;
+    // Another ICU's keys would sort differently; the missing index shows the open built it again.
+    other.prepare("UPDATE meta SET value = 'couch-key-1 icu-root 0.0.0.0' WHERE name = 'collation'").run();
+    other.exec(`DROP INDEX ${name}`);
+    other.close();
+
+    const reopened = openManager();
+    reopened.open('ch1');
+    reopened.close();
+    const db = rawState();
+    expect(indexNames(db)).toEqual([name]);
+    expect(db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get()).toBe(stored);
+    db.close();
+  });
+});
