@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { JsonValue } from '../../../../core/ledger/rich-query';
 import { couchCollationKey, couchCollationKeyOfJson } from '../../../../plugins/ledger-sqlite/couch-collation';
@@ -108,5 +110,23 @@ describe('CouchDB collation keys', () => {
     expect(couchCollationKeyOfJson('object', '{"b":2,"a":1}')).toEqual(couchCollationKey({ b: 2, a: 1 }));
     expect(couchCollationKeyOfJson(null, null)).toBeNull();
     expect(couchCollationKeyOfJson('text', 3)).toBeNull();
+  });
+
+  it('fail with LEDGER_COLLATION_UNAVAILABLE, naming the Node and ICU, where the node binary has no such ICU functions', () => {
+    // A child process whose Node claims an ICU whose versioned symbols (ucol_open_1) do not exist.
+    const root = path.resolve(__dirname, '../../../..');
+    const script = `
+      Object.defineProperty(process.versions, 'icu', { value: '1.0', configurable: true });
+      const { SqliteLedgerStoreProvider } = require('./plugins/ledger-sqlite');
+      const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'weft-icu-'));
+      try { new SqliteLedgerStoreProvider({ rootDir: dir }).open('ch1'); process.stdout.write('opened'); }
+      catch (e) { process.stdout.write(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }
+      finally { require('node:fs').rmSync(dir, { recursive: true, force: true }); }`;
+    const run = spawnSync(process.execPath, ['--no-node-snapshot', '-r', './test/support/ts-register.js', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(run.stdout === '' ? run.stderr : JSON.parse(run.stdout)).toMatchObject({
+      name: 'LedgerError',
+      code: 'LEDGER_COLLATION_UNAVAILABLE',
+      message: expect.stringMatching(/ICU 1\.0.*exports no ICU collation functions/),
+    });
   });
 });
