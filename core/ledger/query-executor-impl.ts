@@ -1,6 +1,6 @@
 import { LedgerError } from '../errors';
 import type { HistoryStore } from './history-store';
-import { compareUtf8, nextKey, validateNamespace, validateReadKey } from './ledger-keys';
+import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import { arrayIndex, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
@@ -107,8 +107,9 @@ export class QueryExecutorImpl implements QueryExecutor {
     checkPageSize(pageSize);
     if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
     this.beforePaginated();
-    // As Fabric on LevelDB: the bookmark is the first key of the next page, '' once exhausted.
-    const from = bookmark !== '' && compareUtf8(bookmark, startKey) > 0 ? bookmark : startKey;
+    // As Fabric on LevelDB: the bookmark is the first key of the next page, '' once exhausted, and
+    // the page starts at it whatever the start key (core/chaincode/handler.go HandleGetStateByRange).
+    const from = bookmark !== '' ? bookmark : startKey;
     if (bookmark !== '') validateReadKey(namespace, bookmark, this.options, 'bookmark');
     const size = Math.min(pageSize, this.options.totalQueryLimit);
     const rows = this.state.getRange(namespace, from, endKey, { limit: size + 1 });
