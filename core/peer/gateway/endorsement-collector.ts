@@ -21,6 +21,13 @@ export interface CollectedEndorsement {
  * until they are satisfied. Every payload must equal the first byte for byte; a mismatch names the
  * endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's `ErrorDetail`s.
  */
+/** The first endorsement, and the peers (with their errors) that failed before it. */
+interface FirstEndorsement {
+  readonly endorsement: CollectedEndorsement;
+  readonly failed: ReadonlySet<EndorsingPeer>;
+  readonly failures: readonly EndpointError[];
+}
+
 /** How Fabric's lifecycle (and Weft's) says a peer lacks the chaincode a definition names. */
 const NOT_INSTALLED = 'but chaincode is not installed';
 
@@ -54,18 +61,20 @@ export class EndorsementCollector {
       return this.compared(endorsed);
     }
 
-    const collected = [await this.firstEndorsement(proposal, signedProposal, local, others, deadline)];
-    const required = this.requiredPolicies(proposal, collected[0].response, channel);
+    const first = await this.firstEndorsement(proposal, signedProposal, local, others, deadline);
+    const collected = [first.endorsement];
+    const required = this.requiredPolicies(proposal, first.endorsement.response, channel);
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
 
+    // Peers that already failed the first endorsement (this org's, when none has the chaincode) are not asked again.
     const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
     const byOrg = new Map<string, EndorsingPeer[]>();
-    for (const p of others) if (!endorsedOrgs.has(p.mspId)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
+    for (const p of others) if (!endorsedOrgs.has(p.mspId) && !first.failed.has(p)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
     const more = (await Promise.all([...byOrg.values()].map((candidates) => this.inTurn(candidates, signedProposal, deadline)))).flat();
     const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
     const failing = this.unsatisfied(required, all, channel);
     if (failing.length > 0) {
-      const details: EndpointError[] = more.filter((r) => r.error !== undefined).map((r) => r.error as EndpointError);
+      const details: EndpointError[] = [...first.failures, ...more.filter((r) => r.error !== undefined).map((r) => r.error as EndpointError)];
       throw new GatewayRpcError(
         GrpcStatus.ABORTED,
         `failed to collect enough transaction endorsements, see attached details for more info: ${failing.join('; ')}`,
@@ -106,7 +115,8 @@ export class EndorsementCollector {
    * policies apply, comes from this org (this peer, then the org's other peers). Only when no peer
    * of this org has the chaincode installed (Fabric's discovery finds no local endorser) does a peer
    * of another org go first, and not for a proposal with transient data, which must not leave the
-   * org unasked. Failures are ABORTED with every endorser's detail.
+   * org unasked. Failures are ABORTED with every endorser's detail; with an endorsement, the peers
+   * that failed before it come back too, so that planning does not ask them again.
    */
   private async firstEndorsement(
     proposal: ParsedSignedProposal,
@@ -114,12 +124,14 @@ export class EndorsementCollector {
     local: EndorsingPeer,
     others: readonly EndorsingPeer[],
     deadline: number,
-  ): Promise<CollectedEndorsement> {
+  ): Promise<FirstEndorsement> {
     const failures: EndpointError[] = [];
-    const firstOf = async (candidates: readonly EndorsingPeer[]): Promise<CollectedEndorsement | undefined> => {
+    const failed = new Set<EndorsingPeer>();
+    const firstOf = async (candidates: readonly EndorsingPeer[]): Promise<FirstEndorsement | undefined> => {
       for (const r of await this.inTurn(candidates, signedProposal, deadline, proposal)) {
-        if (r.error === undefined) return { peer: r.peer, response: r.response };
+        if (r.error === undefined) return { endorsement: { peer: r.peer, response: r.response }, failed, failures };
         failures.push(r.error);
+        failed.add(r.peer);
       }
       return undefined;
     };

@@ -117,4 +117,23 @@ describe('EndorsementCollector (first endorser, as Fabric planFromFirstEndorser)
     expect(err.details.map((d) => d.message)).toEqual(['chaincode response 500, asset X is locked', `chaincode response 500, ${notInstalled}`]);
     expect(calls).toEqual(['peer0.org1:7051', 'peer1.org1:7051']);
   });
+
+  it('does not ask again, when planning further endorsers, the peers that had no chaincode for the first endorsement', async () => {
+    const twoOrgs = { requirementsFor: () => ({ ok: true, policies: [{ what: 'cc', policy: { evaluate: (sd: unknown[]) => ({ satisfied: sd.length >= 2, reason: 'needs 2 orgs' }) } }] }) };
+    const needsTwo = new EndorsementCollector(twoOrgs as unknown as EndorsementPolicies);
+    const calls: string[] = [];
+    const local = failing('peer0.org1:7051', 'Org1MSP', notInstalled, calls);
+    const sibling = failing('peer1.org1:7051', 'Org1MSP', notInstalled, calls);
+    const org2 = counted(peer('Org2MSP', ''), calls);
+    const got = await needsTwo.collect(proposal, signed, anyChannel, local, [local, sibling, org2, counted(peer('Org3MSP', ''), calls)], [], Date.now() + 1000);
+    expect(got.map((g) => g.peer.mspId)).toEqual(['Org2MSP', 'Org3MSP']);
+    expect(calls).toEqual(['peer0.org1:7051', 'peer1.org1:7051', 'peer0.org2msp:7051', 'peer0.org3msp:7051']);
+
+    // With no third org the policy stays unmet; the details still say why this org could not endorse.
+    calls.length = 0;
+    const err = (await needsTwo.collect(proposal, signed, anyChannel, local, [sibling, org2], [], Date.now() + 1000).catch((e: unknown) => e)) as GatewayRpcError;
+    expect(err).toMatchObject({ code: 10, message: expect.stringContaining('cc: needs 2 orgs') });
+    expect(err.details.map((d) => d.address)).toEqual(['peer0.org1:7051', 'peer1.org1:7051']);
+    expect(calls).toEqual(['peer0.org1:7051', 'peer1.org1:7051', 'peer0.org2msp:7051']);
+  });
 });
