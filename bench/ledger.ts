@@ -14,6 +14,7 @@ import { LedgerManagerImpl, RwSetBuilder, type Ledger } from '../core/ledger';
 import { buildRwSetEnvelope, TestChain } from '../core/ledger/test-blocks';
 import { SqliteLedgerStoreProvider } from '../plugins/ledger-sqlite';
 import { measure, round, type BenchMetric } from './harness';
+import { seededRandom } from '../test/support/seeded-random';
 
 const TXS_PER_BLOCK = 500;
 /** At least this many rounds of updates: enough that the 1M ledger's state WAL cycles three times. */
@@ -25,17 +26,6 @@ const NS = 'bench';
 const VALUE = Buffer.alloc(200, 'v');
 
 const keyOf = (i: number): string => `key${String(i).padStart(8, '0')}`;
-
-/** Deterministic xorshift so runs are comparable. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 function blindWriteEnvelope(txId: string, key: string): Uint8Array {
   const b = new RwSetBuilder();
@@ -52,7 +42,7 @@ function buildBlock(chain: TestChain, key: (t: number) => string, tag: string): 
 
 /** Updates of existing keys drawn uniformly from [0, keySpace): the workload with the least locality. */
 function randomUpdates(keySpace: number): (t: number) => string {
-  const random = rng(42);
+  const random = seededRandom(42);
   return () => keyOf(Math.floor(random() * keySpace));
 }
 
@@ -268,7 +258,7 @@ export default async function run(): Promise<BenchMetric[]> {
     metrics.push({ name: 'commit_keys_per_s_1m_vs_10k_inserts', value: round(total(largeIns).cpu / total(smallIns).cpu, 3), unit: 'ratio (new keys)' });
     close(large);
 
-    const random = rng(7);
+    const random = seededRandom(7);
     const pointReads = (ledger: Ledger): number => {
       const reader = ledger.newQueryExecutor();
       const r = measure(

@@ -1,18 +1,8 @@
 import { utf8Decode, utf8Encode, utf8Length } from '../../../../core/chaincode/sandbox/utf8';
-
-/** Deterministic xorshift so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+import { seededRandom } from '../../../support/seeded-random';
 
 describe('sandbox UTF-8 codec agrees with Node', () => {
-  const rand = rng(42);
+  const rand = seededRandom(42);
 
   test('encoding: ASCII, multi-byte, astral and lone surrogates', () => {
     const samples = ['', 'abc', 'héllo €𝄞', '\ud800', 'a\udc00b', '\ud83d\ude00\ud83d', 'x'.repeat(5000)];

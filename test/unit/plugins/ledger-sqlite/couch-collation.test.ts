@@ -4,20 +4,10 @@ import { describe, expect, it } from '@jest/globals';
 import type { JsonValue } from '../../../../core/ledger/rich-query';
 import { couchCollationKey, couchCollationKeyOfJson } from '../../../../plugins/ledger-sqlite/couch-collation';
 import { icuCollatorVersion, icuSortKey } from '../../../../plugins/ledger-sqlite/icu-root-collator';
+import { seededRandom } from '../../../support/seeded-random';
 
 const compare = (a: JsonValue, b: JsonValue): number => Buffer.compare(couchCollationKey(a), couchCollationKey(b));
 const sorted = <T extends JsonValue>(values: readonly T[]): T[] => [...values].sort(compare);
-
-/** xorshift, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 describe('CouchDB collation keys', () => {
   it('order the values of CouchDB’s own view collation test (test/elixir/test/view_collation_test.exs)', () => {
@@ -68,7 +58,7 @@ describe('CouchDB collation keys', () => {
   it('compare strings exactly as ICU’s root collation does (Intl.Collator("en") has no tailoring)', () => {
     const root = new Intl.Collator('en', { sensitivity: 'variant' });
     const alphabet = [...'aAbBzZ09 -_~.,éÉèñÑçøßæÆŒœ中文日本Ωωж€$@\t'];
-    const random = rng(20261123);
+    const random = seededRandom(20261123);
     const word = (): string => Array.from({ length: Math.floor(random() * 7) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
     const mismatches: string[] = [];
     for (let i = 0; i < 20_000; i++) {
