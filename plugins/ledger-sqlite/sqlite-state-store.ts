@@ -22,6 +22,15 @@ import { sqliteFailure } from './sqlite-failure';
 /** A state row; a rich query's rows go on with the collation keys of the query's sort fields. */
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null, ...sortKeys: (Buffer | null)[]];
 
+/** A row of `declared_indexes`. */
+interface DeclaredRow {
+  ns: string;
+  ddoc: string;
+  name: string;
+  sql_name: string;
+  definition: string;
+}
+
 const COLUMNS = 'key, value, block_num, tx_num, metadata';
 const QUERY_CACHE = 256;
 /**
@@ -82,23 +91,20 @@ export class SqliteStateStore implements VersionedStateStore {
     this.putWithMeta = db.prepare('INSERT OR REPLACE INTO state (ns, key, value, block_num, tx_num, metadata) VALUES (?, ?, ?, ?, ?, ?)');
     this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
-    this.rebuildIndexesOnNewCollation();
-    const declared = db.prepare('SELECT ns, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as { ns: string; sql_name: string; definition: string }[];
-    for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
+    const declared = db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as DeclaredRow[];
+    if (!this.rebuildIndexesOnNewCollation(declared)) {
+      for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
+    }
   }
 
-  /** Builds every declared index again when the collation its keys were stored under has changed (see {@link KEY_FORMAT}). */
-  private rebuildIndexesOnNewCollation(): void {
+  /**
+   * Builds every declared index again when the collation its keys were stored under has changed
+   * (see {@link KEY_FORMAT}); returns whether it did (then the indexes are remembered already).
+   */
+  private rebuildIndexesOnNewCollation(declared: readonly DeclaredRow[]): boolean {
     const collation = `${KEY_FORMAT} icu-root ${icuCollatorVersion()}`;
     const stored = this.db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get() as string | undefined;
-    if (stored === collation) return;
-    const declared = this.db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes').all() as {
-      ns: string;
-      ddoc: string;
-      name: string;
-      sql_name: string;
-      definition: string;
-    }[];
+    if (stored === collation) return false;
     this.db.transaction(() => {
       for (const d of declared) {
         this.db.exec(`DROP INDEX IF EXISTS ${d.sql_name}`);
@@ -106,6 +112,7 @@ export class SqliteStateStore implements VersionedStateStore {
       }
       this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('collation', ?)").run(collation);
     })();
+    return true;
   }
 
   private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields']): void {
