@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { NetnsHost } from '../netns-hosts';
 
 export const REPO = path.resolve(__dirname, '../../..');
 const DEV = path.join(REPO, 'bin', 'dev.js');
@@ -14,14 +15,14 @@ export interface CliResult {
 }
 
 /** Runs the real `weft` CLI from the TypeScript sources (bin/dev.js) in a child process. */
-export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; netns?: string } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; host?: NetnsHost } = {}): Promise<CliResult> {
   return runNode([DEV, ...args], options);
 }
 
-/** Runs Node with `args`; inside network namespace `netns` (a host of ../netns-hosts.ts) when given. */
-export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; netns?: string } = {}): Promise<CliResult> {
+/** Runs Node with `args`; on `host` (one of ../netns-hosts.ts) when given. */
+export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; host?: NetnsHost } = {}): Promise<CliResult> {
   const node = [process.execPath, '--no-node-snapshot', ...args];
-  const [command, ...rest] = options.netns === undefined ? node : ['ip', 'netns', 'exec', options.netns, ...node];
+  const [command, ...rest] = options.host === undefined ? node : [...options.host.run, ...node];
   return new Promise((resolve, reject) => {
     const child = spawn(command!, rest, {
       cwd: options.cwd ?? REPO,
