@@ -36,7 +36,9 @@ fi
 # node-gyp reads the headers location from npm's config; only commands that build addons need it
 # (npm warns about the setting on every other command).
 build_env() { [ -n "${headers:-}" ] && export npm_config_nodedir="$headers"; return 0; }
-case " $* " in *" install "*|*" ci "*|*" rebuild "*|*" i "*) build_env ;; esac
+# Tests that build native/icu-collation from source read the headers from here.
+if [ -n "${headers:-}" ]; then export WEFT_NODE_HEADERS="$headers"; fi
+case " $* " in *" install "*|*" ci "*|*" rebuild "*|*" i "*|*"icu-collation/install.js"*) build_env ;; esac
 
 # Native addons built under another Node ABI load lazily and fail late: probe them for real and
 # rebuild once when they do not match the Node we are about to use.
@@ -47,9 +49,12 @@ if [ -d "$here/node_modules/better-sqlite3" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" !=
     (cd "$here" && build_env && npm rebuild better-sqlite3 isolated-vm >&2)
   fi
 fi
-# The ICU collation addon (native/icu-collation, Node-API, so not tied to one Node ABI) is built by
-# `npm ci`'s install script; a checkout installed before the addon existed builds it here once.
-if [ -d "$here/node_modules" ] && ! [ -f "$here/native/icu-collation/build/Release/icu_collation.node" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" != 1 ]; then
+# The ICU collation addon (native/icu-collation, Node-API, so not tied to one Node ABI) is chosen by
+# `npm ci`'s install script: the platform's prebuilt binary, else a build from source. A checkout
+# installed before the addon existed, on a platform without a prebuilt one, builds it here once.
+icu=$here/native/icu-collation
+if [ -d "$here/node_modules" ] && ! [ -f "$icu/build/Release/icu_collation.node" ] && [ "${WEFT_SKIP_ABI_CHECK:-}" != 1 ] \
+  && ! [ -f "$icu/prebuilds/$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')/icu_collation.node" ]; then
   echo "with-node: building native/icu-collation" >&2
   (cd "$here" && build_env && npm run -s install >&2)
 fi

@@ -14,6 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#if defined(__GLIBC__) && defined(__x86_64__)
+/* The prebuilt linux-x64 binary (prebuilds/) must load on glibc before 2.34 too, where dlsym lives
+   in libdl at version GLIBC_2.2.5; newer glibc keeps that version in libc for old binaries. */
+__asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
+#endif
+
 typedef struct UCollator UCollator;
 typedef UCollator *(*ucol_open_fn)(const char *locale, int *status);
 typedef int32_t (*ucol_getSortKey_fn)(const UCollator *coll, const uint16_t *source, int32_t length, uint8_t *result, int32_t capacity);

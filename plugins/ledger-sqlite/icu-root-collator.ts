@@ -12,27 +12,29 @@ interface IcuAddon {
   sortKey(text: string): Buffer;
 }
 
-const ADDON = path.join('native', 'icu-collation', 'build', 'Release', 'icu_collation.node');
+const ADDON_DIR = path.join('native', 'icu-collation');
+/** A build from source (`WEFT_BUILD_FROM_SOURCE=1 npm install`) first, else the platform's prebuilt binary. */
+const ADDON_FILES = [path.join('build', 'Release', 'icu_collation.node'), path.join('prebuilds', `${process.platform}-${process.arch}`, 'icu_collation.node')];
 
 let loaded: { addon: IcuAddon; version: string } | undefined;
 
 /** The addon from the package root: two levels up from this file in a checkout, three in `dist/`. */
 function findAddon(): string | undefined {
   for (let dir = __dirname, up = 0; up < 4; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, ADDON);
-    if (fs.existsSync(file)) return file;
+    const file = ADDON_FILES.map((f) => path.join(dir, ADDON_DIR, f)).find((f) => fs.existsSync(f));
+    if (file !== undefined) return file;
   }
   return undefined;
 }
 
 function unavailable(message: string, cause?: unknown): LedgerError {
-  return new LedgerError('LEDGER_COLLATION_UNAVAILABLE', `ICU collation for rich queries is unavailable: ${message}`, { addon: ADDON }, { cause });
+  return new LedgerError('LEDGER_COLLATION_UNAVAILABLE', `ICU collation for rich queries is unavailable: ${message}`, { addon: ADDON_DIR }, { cause });
 }
 
 function load(): { addon: IcuAddon; version: string } {
   if (loaded !== undefined) return loaded;
   const file = findAddon();
-  if (file === undefined) throw unavailable(`${ADDON} is not built; run \`npm run install\` (node-gyp) in the Weft package`);
+  if (file === undefined) throw unavailable(`no prebuilt ${ADDON_DIR} binary for ${process.platform}-${process.arch} and none built; run \`npm run install\` (node-gyp) in the Weft package`);
   let addon: IcuAddon;
   try {
     const module_ = { exports: {} };
