@@ -7,7 +7,7 @@ import { LedgerError } from '../../core/errors';
  * attributes), through native/icu-collation: a small Node-API addon that calls the ICU the node
  * binary itself exports, so Weft and Node agree on one ICU and the collation changes only with it.
  */
-interface IcuAddon {
+export interface IcuAddon {
   open(symbolSuffix: string): string;
   sortKey(text: string): Buffer;
 }
@@ -35,6 +35,12 @@ function load(): { addon: IcuAddon; version: string } {
   if (loaded !== undefined) return loaded;
   const file = findAddon();
   if (file === undefined) throw unavailable(`no prebuilt ${ADDON_DIR} binary for ${process.platform}-${process.arch} and none built; run \`npm run install\` (node-gyp) in the Weft package`);
+  loaded = openAddon(file);
+  return loaded;
+}
+
+/** Loads one addon binary and opens the root collator of this Node's ICU through it; exported for the install test. */
+export function openAddon(file: string): { addon: IcuAddon; version: string } {
   let addon: IcuAddon;
   try {
     const module_ = { exports: {} };
@@ -56,8 +62,7 @@ function load(): { addon: IcuAddon; version: string } {
     }
   }
   if (version === undefined) throw unavailable(`Node.js ${process.version} (ICU ${process.versions.icu ?? 'none'}): ${(lastError as Error).message}`, lastError);
-  loaded = { addon, version };
-  return loaded;
+  return { addon, version };
 }
 
 /** The root collator's version (`ucol_getVersion`): sort keys stored under one version are stale under another. */

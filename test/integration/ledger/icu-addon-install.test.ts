@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { openAddon } from '../../../plugins/ledger-sqlite/icu-root-collator';
 
 /**
  * native/icu-collation's install step, run for real on a copy of the addon's folder: the committed
@@ -11,19 +12,6 @@ import * as path from 'node:path';
 const SOURCE = path.resolve(__dirname, '../../../native/icu-collation');
 const PREBUILT = path.join('prebuilds', `${process.platform}-${process.arch}`, 'icu_collation.node');
 const BUILT = path.join('build', 'Release', 'icu_collation.node');
-
-interface IcuAddon {
-  open(symbolSuffix: string): string;
-  sortKey(text: string): Buffer;
-}
-
-/** Loads an addon binary and opens the root collator of this Node's ICU; returns it with the collator version. */
-function load(file: string): { addon: IcuAddon; version: string } {
-  const module_ = { exports: {} };
-  process.dlopen(module_, file);
-  const addon = module_.exports as IcuAddon;
-  return { addon, version: addon.open(`_${(process.versions.icu ?? '').split('.')[0]}`) };
-}
 
 /** Headers of the running Node for node-gyp (offline: it must not try to download them); scripts/with-node.sh names them. */
 function nodeHeaders(): string {
@@ -69,8 +57,8 @@ describe('ICU collation addon install', () => {
   it('builds from source when asked, giving the prebuilt binary\'s sort keys and collator version', () => {
     const run = install(dir, { WEFT_BUILD_FROM_SOURCE: '1' });
     expect(run.status).toBe(0);
-    const built = load(path.join(dir, BUILT));
-    const prebuilt = load(path.join(dir, PREBUILT));
+    const built = openAddon(path.join(dir, BUILT));
+    const prebuilt = openAddon(path.join(dir, PREBUILT));
     expect(built.version).toBe(prebuilt.version);
     const samples = ['', 'a', 'A', 'á', 'b', 'Zed', 'alice', 'Bob', '日本語', '😀', 'e\u0301', 'é', '-1', '10', '9'];
     for (const s of samples) expect(built.addon.sortKey(s).toString('hex')).toBe(prebuilt.addon.sortKey(s).toString('hex'));
@@ -80,7 +68,7 @@ describe('ICU collation addon install', () => {
     fs.writeFileSync(path.join(dir, PREBUILT), 'not an ELF file');
     const run = install(dir);
     expect(run.status).toBe(0);
-    const { addon } = load(path.join(dir, BUILT));
+    const { addon } = openAddon(path.join(dir, BUILT));
     // ICU's order, not code-point order: lowercase before uppercase, both before the next letter.
     expect(['b', 'A', 'a'].sort((x, y) => Buffer.compare(addon.sortKey(x), addon.sortKey(y)))).toEqual(['a', 'A', 'b']);
   });
