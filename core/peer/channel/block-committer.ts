@@ -84,8 +84,8 @@ export class BlockCommitter {
         this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'config block committed but its config cannot be applied');
       }
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.metrics?.observeCommit(this.channel.id, result.blockNum + 1, result.flags, seconds);
+    const total = Number(process.hrtime.bigint() - started) / 1e9;
+    this.metrics?.observeCommit(this.channel.id, result.blockNum + 1, result.flags, validation.kinds, { ...result.seconds, total });
     this.channel.publish({
       number: result.blockNum,
       block: parsed.block,

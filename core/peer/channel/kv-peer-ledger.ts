@@ -48,7 +48,7 @@ export class KvPeerLedger implements PeerLedger {
   commit(block: Block, flags: Uint8Array): CommitResult {
     const result = this.ledger.commit(block, [...flags]);
     const blockBytes = this.store.blocks.getBlockBytes(result.blockNum) ?? block.serializeBinary();
-    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes };
+    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes, seconds: result.seconds };
   }
   close(): void {
     this.ledger.close();

@@ -10,6 +10,8 @@ export interface CommitResult {
   readonly flags: Uint8Array;
   /** The stored block bytes (with the final TRANSACTIONS_FILTER). */
   readonly blockBytes: Uint8Array;
+  /** MVCC and the store's atomic commit, timed for Fabric's ledger metrics (see the core ledger's `CommitResult`). */
+  readonly seconds: { readonly processing: number; readonly storageCommit: number };
 }
 
 /**

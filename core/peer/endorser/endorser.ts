@@ -4,7 +4,7 @@ import { ERROR_THRESHOLD, buildErrorProposalResponse, buildProposalResponse } fr
 import type { Signer } from '../../protocol/signer';
 import { lenField, message, stringField } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
-import type { PeerMetrics } from '../peer-metrics';
+import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metrics';
 import { BackToBack } from './back-to-back';
 import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
 import { type CheckedProposal, type ProposalCheckSupport, ProposalRejectedError, checkProposal } from './proposal-checks';
@@ -41,19 +41,17 @@ export class Endorser {
    * {@link ProposalRejectedError}.
    */
   async processProposal(signedProposal: Uint8Array | ParsedSignedProposal, options: { readonly rejectionsThrow?: boolean } = {}): Promise<Uint8Array> {
-    const started = process.hrtime.bigint();
-    let channelId = '';
-    let chaincode = '';
-    let outcome: 'endorsed' | 'failed' | 'rejected' = 'failed';
+    const meter = this.metrics?.proposal();
+    let outcome: ProposalOutcome = 'simulation-failed';
     try {
-      const sim = await this.simulate(signedProposal);
-      channelId = sim.checked.proposal.channelId;
-      chaincode = sim.checked.proposal.chaincodeName;
+      const sim = await this.checkAndRun(signedProposal, true, meter);
+      const chaincode = sim.checked.proposal.chaincodeName;
       const { response, event, version } = sim.result;
       if (response.status >= ERROR_THRESHOLD) {
-        outcome = 'rejected';
+        outcome = 'chaincode-error';
         return buildErrorProposalResponse(response.status, response.message);
       }
+      outcome = 'endorsement-failed';
       const bytes = buildProposalResponse({
         proposal: sim.checked.proposal,
         response,
@@ -62,25 +60,45 @@ export class Endorser {
         chaincodeId: { name: chaincode, version },
         endorser: this.signer,
       });
-      outcome = 'endorsed';
+      outcome = 'success';
       return bytes;
     } catch (err) {
       if (options.rejectionsThrow === true && err instanceof ProposalRejectedError) throw err;
       return buildErrorProposalResponse(500, err instanceof Error ? err.message : String(err));
     } finally {
-      this.metrics?.observeProposal(channelId, chaincode, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      meter?.finished(outcome);
     }
   }
 
   /**
    * Checks and simulates without signing. Throws `PeerError` for a rejected proposal; a chaincode
    * failure is a result (status ≥ 400 in `result.response`). `readWriteSet: false` (evaluate) skips
-   * building the read/write set.
+   * building the read/write set. Counted in the endorser metrics as Fabric's Gateway counts an
+   * evaluation (it sends it to the endorser's ProcessProposal).
    */
   async simulate(signedProposal: Uint8Array | ParsedSignedProposal, options: { readWriteSet?: boolean } = {}): Promise<SimulationOutcome> {
-    const checked = checkProposal(signedProposal, this.checks);
+    const meter = this.metrics?.proposal();
+    let outcome: ProposalOutcome = 'simulation-failed';
+    try {
+      const sim = await this.checkAndRun(signedProposal, options.readWriteSet ?? true, meter);
+      outcome = sim.result.response.status >= ERROR_THRESHOLD ? 'chaincode-error' : 'success';
+      return sim;
+    } finally {
+      meter?.finished(outcome);
+    }
+  }
+
+  private checkAndRun(signedProposal: Uint8Array | ParsedSignedProposal, readWriteSet: boolean, meter: ProposalMeter | undefined): Promise<SimulationOutcome> {
+    let checked: CheckedProposal;
+    try {
+      checked = checkProposal(signedProposal, this.checks);
+    } catch (err) {
+      if (err instanceof ProposalRejectedError) meter?.rejected(err);
+      throw err;
+    }
     const { proposal } = checked;
-    const run = (): Promise<SimulationOutcome> => this.run(checked, options.readWriteSet ?? true);
+    meter?.checked(proposal.channelId, proposal.chaincodeName);
+    const run = (): Promise<SimulationOutcome> => this.run(checked, readWriteSet);
     // System chaincodes may wait on I/O (install, join): they run on their own, not in a burst.
     return this.checks.isSystemChaincode(proposal.chaincodeName) ? run() : this.burst.run(run);
   }

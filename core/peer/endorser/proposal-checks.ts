@@ -16,11 +16,24 @@ export interface ProposalCheckSupport {
   now(): number;
 }
 
+/** Which of Fabric's pre-simulation checks refused a proposal (each has its own endorser metric). */
+export type RejectingCheck = 'validation' | 'duplicate' | 'acl';
+
 /**
  * A proposal refused by Fabric's pre-simulation checks (`UnpackProposal`, `preProcess`, the auth
  * filters): Fabric's endorser answers these with a gRPC error rather than a status-500 response.
  */
-export class ProposalRejectedError extends PeerError {}
+export class ProposalRejectedError extends PeerError {
+  constructor(
+    readonly check: RejectingCheck,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, details, options);
+  }
+}
 
 /** A proposal that passed Fabric's pre-simulation checks. */
 export interface CheckedProposal {
@@ -43,7 +56,7 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
     // An already parsed proposal (the Gateway parsed it) passed the same structural checks.
     proposal = input instanceof Uint8Array ? parseSignedProposal(input) : input;
   } catch (err) {
-    throw new ProposalRejectedError('PEER_BAD_PROPOSAL', `error validating proposal: ${(err as Error).message}`, { cause: (err as Error).message }, { cause: err });
+    throw new ProposalRejectedError('validation', 'PEER_BAD_PROPOSAL', `error validating proposal: ${(err as Error).message}`, { cause: (err as Error).message }, { cause: err });
   }
   const channelId = proposal.channelId;
   let channel: Channel | undefined;
@@ -58,6 +71,7 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
   const ts = proposal.timestamp?.getTime();
   if (ts === undefined || Math.abs(now - ts) > support.timeWindowMs) {
     throw new ProposalRejectedError(
+      'validation',
       'PEER_BAD_TIMESTAMP',
       `request unauthorized due to incorrect timestamp ${proposal.timestamp?.toISOString() ?? '(none)'}, peer time ${new Date(now).toISOString()}, peer.authentication.timewindow ${support.timeWindowMs / 1000}s`,
       { txId: proposal.txId },
@@ -65,8 +79,10 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
   }
   if (channel !== undefined) {
     if (channel.ledger.getTxLocation(proposal.txId) !== undefined) {
-      throw new ProposalRejectedError('PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
+      throw new ProposalRejectedError('duplicate', 'PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
         txId: proposal.txId,
+        channelId,
+        chaincode: proposal.chaincodeName,
       });
     }
     if (!support.isSystemChaincode(proposal.chaincodeName)) {
@@ -78,9 +94,10 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
       const result = resources.deserializer.withVerified([{ ...signed, valid: true }], () => writers.evaluate([signed]));
       if (!result.satisfied) {
         throw new ProposalRejectedError(
+          'acl',
           'PEER_ACCESS_DENIED',
           `access denied for [${proposal.chaincodeName}]: [Failed evaluating policy on signed data during check policy on channel [${channelId}] with policy [${policyPath}]: [${result.reason}]]`,
-          { channelId, policy: policyPath },
+          { channelId, chaincode: proposal.chaincodeName, policy: policyPath },
         );
       }
     }
@@ -93,7 +110,7 @@ function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDese
   try {
     creator = deserializer.deserializeIdentity(proposal.creator);
   } catch (err) {
-    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org unknown, creator is malformed`, {
+    throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org unknown, creator is malformed`, {
       channelId,
       cause: (err as Error).message,
     });
@@ -101,19 +118,19 @@ function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDese
   try {
     creator.validate();
   } catch (err) {
-    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: ${(err as Error).message}`, {
+    throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: ${(err as Error).message}`, {
       channelId,
       mspId: creator.mspId,
     });
   }
   if (creator.expiresAt.getTime() <= Date.now()) {
-    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: proposal client identity expired (${creator.expiresAt.toISOString()})`, {
+    throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: proposal client identity expired (${creator.expiresAt.toISOString()})`, {
       channelId,
       mspId: creator.mspId,
     });
   }
   if (!creator.verify(proposal.proposalBytes, proposal.signature)) {
-    throw new ProposalRejectedError('PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: signature is invalid`, {
+    throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: signature is invalid`, {
       channelId,
       mspId: creator.mspId,
     });

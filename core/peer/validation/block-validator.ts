@@ -10,6 +10,9 @@ import type { EndorsementPolicies } from './endorsement-policies';
 import type { NamespaceWrites } from './rwset-writes';
 import type { SignatureCheck, SignatureVerifier } from './signature-verifier';
 import { type CheckedEnvelope, type Defect, checkEnvelope } from './transaction-checks';
+import { headerTypeName } from '../../protocol/header';
+
+const UNKNOWN = 'unknown';
 
 /** What validation decided for a block (before MVCC). */
 export interface BlockValidation {
@@ -21,6 +24,17 @@ export interface BlockValidation {
   readonly reasons: ReadonlyMap<number, string>;
   /** The channel-header txid of each envelope ('' when the envelope does not parse). */
   readonly txIds: readonly string[];
+  /** What each envelope is, for Fabric's `ledger_transaction_count` labels. */
+  readonly kinds: readonly TxKind[];
+}
+
+/**
+ * Fabric's `TxStatInfo` labels: the channel header's type, and the `name:version` of the chaincode
+ * the endorsed action names; 'unknown' where the envelope did not decode that far.
+ */
+export interface TxKind {
+  readonly type: string;
+  readonly chaincode: string;
 }
 
 /**
@@ -50,14 +64,18 @@ export class BlockValidator {
     };
     const checked: CheckedEnvelope[] = [];
     const txIds = new Array<string>(n).fill('');
+    const kinds = new Array<TxKind>(n);
     for (let i = 0; i < n; i++) {
       const c = checkEnvelope(block.envelopes[i], i, resources);
       if ('env' in c) {
         checked.push(c);
         txIds[i] = c.env.channelHeader.txId;
+        const id = c.tx?.action.proposalResponsePayload.action.chaincodeId;
+        kinds[i] = { type: headerTypeName(c.env.channelHeader.type), chaincode: id === undefined ? UNKNOWN : `${id.name}:${id.version}` };
       } else {
         invalid(i, c);
         txIds[i] = c.txId;
+        kinds[i] = { type: c.headerType === undefined ? UNKNOWN : headerTypeName(c.headerType), chaincode: UNKNOWN };
       }
     }
 
@@ -88,7 +106,7 @@ export class BlockValidator {
     });
     markDuplicateTxIds(flags, txIds, reasons);
     const configIndex = n === 1 && checked[0]?.config === true && flags[0] === TxValidationCode.VALID ? 0 : undefined;
-    return { flags, configIndex, reasons, txIds };
+    return { flags, configIndex, reasons, txIds, kinds };
   }
 
   /** Verifies every creator and endorsement signature of the block in one parallel batch; returns the table of results. */

@@ -20,9 +20,10 @@ export interface Defect {
   readonly reason: string;
 }
 
-/** An envelope refused before its signature could be checked; `txId` when its header decoded. */
+/** An envelope refused before its signature could be checked; `txId` and `headerType` when its header decoded. */
 export interface RefusedEnvelope extends Defect {
   readonly txId: string;
+  readonly headerType?: number;
 }
 
 /**
@@ -69,7 +70,7 @@ export function checkEnvelope(bytes: Uint8Array, index: number, resources: Chann
     return { ...defect(envelopeDefectCode(err, path), (err as Error).message), txId: '' };
   }
   const { channelHeader: ch, signatureHeader: sh } = env;
-  const refuse = (code: number, reason: string): RefusedEnvelope => ({ code, reason, txId: ch.txId });
+  const refuse = (code: number, reason: string): RefusedEnvelope => ({ code, reason, txId: ch.txId, headerType: ch.type });
   if (!ACCEPTED_TYPES.has(ch.type)) return refuse(TxValidationCode.BAD_COMMON_HEADER, `invalid header type ${headerTypeName(ch.type)}`);
   if (ch.epoch !== 0) return refuse(TxValidationCode.BAD_COMMON_HEADER, `invalid epoch in the channel header: expected 0, got ${ch.epoch}`);
   if (sh.nonce.length === 0) return refuse(TxValidationCode.BAD_COMMON_HEADER, 'the signature header has no nonce');

@@ -8,6 +8,7 @@ import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
 import { loggerFor } from '../../../core/node/logger';
 import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
 import { approvalKey, definitionKey, encodeDefinition, defaultValidationParameter, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import type { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { BlockValidator } from '../../../core/peer/validation/block-validator';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { ThreadPoolSignatureVerifier } from '../../../core/peer/validation/signature-verifier';
@@ -33,7 +34,13 @@ export interface Harness {
   readonly users: readonly [Signer, Signer];
 }
 
-export function openHarness(m: Material, ledgerDir: string, genesis: Uint8Array = genesisBlock(m, 7050), policies = new FabricPolicyProvider()): Harness {
+export function openHarness(
+  m: Material,
+  ledgerDir: string,
+  genesis: Uint8Array = genesisBlock(m, 7050),
+  policies = new FabricPolicyProvider(),
+  metrics?: PeerMetrics,
+): Harness {
   const mspProvider = new X509MspProvider();
   const channels = new ChannelManager({
     ledgers: new SqliteLedgerStoreProvider({ rootDir: ledgerDir }),
@@ -42,6 +49,7 @@ export function openHarness(m: Material, ledgerDir: string, genesis: Uint8Array 
     policy: policies,
     validator: new BlockValidator(new ThreadPoolSignatureVerifier(), new EndorsementPolicies(policies)),
     logger: loggerFor('test'),
+    metrics,
   });
   channels.openAll();
   if (channels.channel(CHANNEL) === undefined) channels.join(genesis);

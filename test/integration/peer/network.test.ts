@@ -246,7 +246,7 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     const ops = peers[1].operationsAddress() as string;
     const qsccProposals = async (): Promise<number> => {
       const text = await (await fetch(`http://${ops}/metrics`)).text();
-      return [...text.matchAll(/^endorser_proposals_received\{[^}]*chaincode="qscc"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return [...text.matchAll(/^endorser_proposal_duration_count\{[^}]*chaincode="qscc"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     };
     const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'qscc', args: ['GetChainInfo', CHANNEL].map((a) => Buffer.from(a)), creator: signerOf(m.orgs[1]).serialized });
     const signed = signProposal(built.proposalBytes, signerOf(m.orgs[1]));
@@ -343,8 +343,8 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     expect(JSON.parse((await get('/version')).text)).toMatchObject({ Version: expect.any(String) });
     const metrics = (await get('/metrics')).text;
     expect(metrics).toContain(`ledger_blockchain_height{channel="${CHANNEL}"} ${peers[0].height(CHANNEL)}`);
-    expect(metrics).toMatch(/endorser_proposals_received\{channel="mychannel",chaincode="kv",outcome="endorsed"\} [1-9]/);
-    expect(metrics).toMatch(/ledger_transactions_committed\{channel="mychannel",validation_code="VALID"\} [1-9]/);
+    expect(metrics).toMatch(/endorser_proposal_duration_count\{channel="mychannel",chaincode="kv",success="true"\} [1-9]/);
+    expect(metrics).toMatch(/ledger_transaction_count\{channel="mychannel",transaction_type="ENDORSER_TRANSACTION",chaincode="kv:1.0",validation_code="VALID"\} [1-9]/);
     expect(metrics).toContain('ledger_block_processing_time_bucket');
     expect(metrics).toContain('endorser_proposal_duration_bucket');
     // The Deliver tests above ran against this peer: served ranges, an unknown channel, an inverted range.

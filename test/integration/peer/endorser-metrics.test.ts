@@ -1,0 +1,107 @@
+import { GatewayError } from '@hyperledger/fabric-gateway';
+import { ProposedTransaction } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
+import { packageChaincode } from '../../../core/chaincode/packager';
+import { buildProposal, signProposal } from '../../../core/protocol/proposal';
+import { parseProposalResponse } from '../../../core/protocol/proposal-response';
+import type { Signer } from '../../../core/protocol/signer';
+import { X509MspProvider } from '../../../plugins/msp-x509';
+import { sample } from '../../support/prometheus-text';
+import { type InProcessNetwork, peersInSync, startInProcessNetwork } from './in-process-network';
+import { CHANNEL, KV_EVENTS_DIR, approve, commitDefinition, eventually, gatewayFor, install, rawEndorser, signerOf } from './network-fixture';
+
+/**
+ * The message of a refused proposal: the peer-to-peer endorsement stream answers a refusal with a
+ * status-500 response where `protos.Endorser` would fail the call.
+ */
+async function refusal(answer: Promise<Uint8Array>): Promise<string> {
+  const response = parseProposalResponse(await answer).response;
+  expect(response.status).toBe(500);
+  return response.message;
+}
+
+/** The endorser's Fabric metrics of one peer, read from its operations endpoint. */
+async function endorserMetrics(net: InProcessNetwork, peer: number): Promise<(name: string, labels?: Record<string, string>) => number> {
+  const text = await (await fetch(`http://${net.peers[peer].operationsAddress() as string}/metrics`)).text();
+  return (name, labels) => sample(text, name, labels);
+}
+
+describe("a peer's endorser metrics count as Fabric's endorser does (in-process 2-org network, TLS)", () => {
+  let net: InProcessNetwork;
+
+  beforeAll(async () => {
+    net = await startInProcessNetwork({ prefix: 'weft-peer-endorser-metrics-' });
+    const { m, ports, clients, peers } = net;
+    const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
+    await install(m.orgs[0], ports[0], built.packageBytes);
+    await install(m.orgs[1], ports[1], built.packageBytes);
+    const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
+    net.gateways.push(...admins);
+    await approve(admins[0], 'kv', 1, built.packageId);
+    await approve(admins[1], 'kv', 1, built.packageId);
+    await peersInSync(peers);
+    await commitDefinition(admins[0], 'kv', 1);
+    await peersInSync(peers);
+  }, 120_000);
+
+  afterAll(() => net?.close());
+
+  it('counts successes, chaincode errors, simulation failures and each refused check, with durations for what passed the checks', async () => {
+    const { m, ports, clients } = net;
+    const user = gatewayFor(m.orgs[0], clients[0]);
+    net.gateways.push(user);
+    const contract = user.getNetwork(CHANNEL).getContract('kv');
+    const kv = { channel: CHANNEL, chaincode: 'kv' };
+    const before = await endorserMetrics(net, 0);
+    const otherBefore = await endorserMetrics(net, 1);
+
+    // One submit (endorsed here and on the other org's peer) and one evaluate: two successes.
+    const proposal = contract.newProposal('Put', { arguments: ['metered', '1'] });
+    const submitted = await (await proposal.endorse()).submit();
+    expect((await submitted.getStatus()).successful).toBe(true);
+    await contract.evaluateTransaction('Get', 'metered');
+    // A chaincode error (fabric-contract-api answers a thrown error with status 500).
+    await expect(contract.evaluateTransaction('Fail', 'no')).rejects.toBeInstanceOf(GatewayError);
+    // A chaincode this channel does not define: the simulation fails.
+    await expect(user.getNetwork(CHANNEL).getContract('nothing').evaluateTransaction('Get', 'x')).rejects.toBeInstanceOf(GatewayError);
+
+    const endorser = rawEndorser(m.orgs[0], ports[0]);
+    try {
+      // The committed proposal again: a duplicate transaction id.
+      const replayed = ProposedTransaction.deserializeBinary(proposal.getBytes()).getProposal()?.serializeBinary() as Uint8Array;
+      expect(await refusal(endorser.processProposal(replayed, Date.now() + 30_000))).toMatch(/duplicate transaction found/);
+      // A signature that does not verify: initial validation fails.
+      const user1 = signerOf(m.orgs[0]);
+      const forger: Signer = { serialized: user1.serialized, sign: (msg) => signerOf(m.orgs[1]).sign(msg) };
+      const forged = buildProposal({ channelId: CHANNEL, chaincodeName: 'kv', args: [Buffer.from('Get'), Buffer.from('metered')], creator: forger.serialized });
+      expect(await refusal(endorser.processProposal(signProposal(forged.proposalBytes, forger), Date.now() + 30_000))).toMatch(/signature is invalid/);
+      // A peer identity is a member of its org but not one of the channel's Writers: the ACL refuses it.
+      const peerIdentity = new X509MspProvider().loadSigningIdentity(m.orgs[0].nodes.peer0.mspDir, m.orgs[0].mspId);
+      const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'kv', args: [Buffer.from('Get'), Buffer.from('metered')], creator: peerIdentity.serialized });
+      expect(await refusal(endorser.processProposal(signProposal(built.proposalBytes, peerIdentity), Date.now() + 30_000))).toMatch(/access denied for \[kv\]/);
+    } finally {
+      endorser.close();
+    }
+
+    const after = await endorserMetrics(net, 0);
+    const delta = (name: string, labels?: Record<string, string>): number => after(name, labels) - before(name, labels);
+    expect(delta('endorser_proposals_received')).toBe(7);
+    expect(delta('endorser_successful_proposals')).toBe(2);
+    expect(delta('endorser_proposal_duration_count', { ...kv, success: 'true' })).toBe(2);
+    expect(delta('endorser_endorsement_failures', { ...kv, chaincodeerror: 'true' })).toBe(1);
+    expect(delta('endorser_proposal_duration_count', { ...kv, success: 'false' })).toBe(1);
+    expect(delta('endorser_proposal_simulation_failures', { channel: CHANNEL, chaincode: 'nothing' })).toBe(1);
+    expect(delta('endorser_proposal_duration_count', { channel: CHANNEL, chaincode: 'nothing', success: 'false' })).toBe(1);
+    expect(delta('endorser_duplicate_transaction_failures', kv)).toBe(1);
+    expect(delta('endorser_proposal_validation_failures')).toBe(1);
+    expect(delta('endorser_proposal_acl_failures', kv)).toBe(1);
+
+    // The other org's peer endorsed the submit (over the peer-to-peer stream) and nothing else succeeded there.
+    const other = await endorserMetrics(net, 1);
+    expect(other('endorser_successful_proposals') - otherBefore('endorser_successful_proposals')).toBe(1);
+    // Its commit may trail this peer's by a moment.
+    await eventually(async () => {
+      const committed = await endorserMetrics(net, 1);
+      expect(committed('ledger_transaction_count', { channel: CHANNEL, transaction_type: 'ENDORSER_TRANSACTION', chaincode: 'kv:1.0', validation_code: 'VALID' })).toBe(1);
+    });
+  }, 60_000);
+});
