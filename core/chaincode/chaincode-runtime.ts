@@ -71,6 +71,44 @@ export interface RuntimeSupport {
    */
   invokeChaincode(chaincodeName: string, args: readonly Uint8Array[], channelId: string): ChaincodeResponse;
   readonly limits?: RuntimeLimits;
+  /** Where this invocation's Fabric chaincode metrics go; absent when the peer exports none (then nothing is timed). */
+  readonly metrics?: ChaincodeMeter;
+}
+
+/**
+ * The `ChaincodeMessage` type Fabric's peer handler counts a shim request under
+ * (`chaincode_shim_requests_*{type}`): each host call that a fabric-shim would send to the peer.
+ */
+export type ShimRequestType =
+  | 'GET_STATE'
+  | 'PUT_STATE'
+  | 'DEL_STATE'
+  | 'GET_STATE_BY_RANGE'
+  | 'GET_QUERY_RESULT'
+  | 'GET_HISTORY_FOR_KEY'
+  | 'QUERY_STATE_NEXT'
+  | 'QUERY_STATE_CLOSE'
+  | 'GET_STATE_METADATA'
+  | 'PUT_STATE_METADATA'
+  | 'INVOKE_CHAINCODE';
+
+/**
+ * Fabric's handler metrics (`core/chaincode/metrics.go` `HandlerMetrics`) of one chaincode package
+ * on one channel. The peer hands one to every invocation in {@link RuntimeSupport.metrics}; the
+ * same object serves every invocation of that package on that channel.
+ */
+export interface ChaincodeMeter {
+  /** The counters of one request type; the host table calls it once per shim request. */
+  shimRequest(type: ShimRequestType): ShimRequestMeter;
+  /** The runtime calls it when an invocation (Init or Invoke) is stopped by its time limit. */
+  executeTimeout(): void;
+}
+
+/** One shim request type's counters: `received` as the request starts, `completed` once as it ends. */
+export interface ShimRequestMeter {
+  received(): void;
+  /** `success` is false when the request was answered with an error; `seconds` is its duration. */
+  completed(success: boolean, seconds: number): void;
 }
 
 /** An installed package, as `peer lifecycle chaincode queryinstalled` shows it. */
@@ -87,7 +125,9 @@ export interface InstalledChaincode {
 export interface ChaincodeRuntime {
   /**
    * Loads a package (Fabric format, built by the Weft packager) so it can be invoked. Idempotent for
-   * the same bytes. Throws {@link ChaincodeError} for a package it cannot run.
+   * the same bytes. Throws {@link ChaincodeError} for a package it cannot run, with code
+   * `CHAINCODE_LOAD_TIMEOUT` when the chaincode did not finish loading within its time limit (the
+   * peer counts those as Fabric's launch timeouts, not launch failures).
    */
   install(packageBytes: Uint8Array): Promise<InstalledChaincode>;
   /**

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { TxSimulator } from '../ledger/tx-simulator';
-import type { ChaincodeInvocation, ChaincodeResult, ChaincodeRuntime, RuntimeSupport } from './chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeMeter, ChaincodeResult, ChaincodeRuntime, RuntimeSupport } from './chaincode-runtime';
 import { packageChaincode } from './packager';
 
 /** A channel's state as the suite needs it: simulators over committed state, and commit. */
@@ -48,13 +48,14 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       packageId: string,
       chaincodeName: string,
       args: string[],
-      opts: { commit?: boolean; creator?: Uint8Array; txId?: string; seconds?: number; transient?: Map<string, Uint8Array> } = {},
+      opts: { commit?: boolean; creator?: Uint8Array; txId?: string; seconds?: number; transient?: Map<string, Uint8Array>; metrics?: ChaincodeMeter } = {},
     ): Promise<ChaincodeResult & { rwset: Uint8Array }> {
       const txId = opts.txId ?? `tx${++counter}`;
       const simulator = world().simulator(txId);
       const support: RuntimeSupport = {
         simulator,
         invokeChaincode: () => ({ status: 500, message: 'invokeChaincode is not wired in this suite', payload: new Uint8Array(0) }),
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
       };
       const invocation: ChaincodeInvocation = {
         chaincodeName,
@@ -273,6 +274,28 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       const r = await call(installed.id, 'hostile', [fn, ...args]);
       expect(r.response.status).toBe(500);
       expect(r.response.message).toMatch(message);
+      await expectServing();
+    });
+
+    test('reports each shim request and an invocation stopped by its time limit to the peer\'s metrics, and nothing else', async () => {
+      const events: string[] = [];
+      const metrics: ChaincodeMeter = {
+        shimRequest: (type) => ({ received: () => events.push(`received ${type}`), completed: (success) => events.push(`completed ${type} ${String(success)}`) }),
+        executeTimeout: () => events.push('execute timeout'),
+      };
+      await call(installed.id, 'hostile', ['Ok'], { commit: false, metrics });
+      await call(installed.id, 'hostile', ['BadStubArgs'], { metrics });
+      await call(installed.id, 'hostile', ['LoopAfterAwait'], { metrics });
+      await call(installed.id, 'hostile', ['MemoryBomb'], { metrics });
+      expect(events).toEqual([
+        'received PUT_STATE',
+        'completed PUT_STATE true',
+        'received PUT_STATE',
+        'completed PUT_STATE false',
+        'received GET_STATE',
+        'completed GET_STATE true',
+        'execute timeout',
+      ]);
       await expectServing();
     });
 

@@ -8,7 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import type { ChaincodeInvocation, ChaincodeResponse, RuntimeLimits, RuntimeSupport } from './chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeResponse, RuntimeLimits, RuntimeSupport, ShimRequestType } from './chaincode-runtime';
 import type { KeyModification } from '../ledger/tx-simulator';
 import { OpenQueries } from './host-queries';
 import { BINARY_STRING_MAX_BYTES, type HostKeyModification, type HostKV, type HostReply, type HostSignedProposal, type HostTable, type HostX509, type SandboxInvocation, type SandboxOutcome, type WireBytes } from './host-api';
@@ -19,6 +19,31 @@ const MAX_QUERY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 100_000;
 const MAX_PEM_BYTES = 64 * 1024;
 const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
+
+/**
+ * The message a fabric-shim sends to the peer for each host call, as Fabric's handler counts it:
+ * paginated and partial-composite-key queries are GET_STATE_BY_RANGE / GET_QUERY_RESULT with
+ * metadata, validation parameters are state metadata. The other entries (signed proposal, hashing,
+ * certificate parsing, completion) are answered inside a Fabric chaincode process and not counted.
+ */
+export const SHIM_REQUEST_TYPES: Readonly<Partial<Record<keyof HostTable, ShimRequestType>>> = {
+  getState: 'GET_STATE',
+  putState: 'PUT_STATE',
+  deleteState: 'DEL_STATE',
+  getStateByRange: 'GET_STATE_BY_RANGE',
+  getStateByRangeWithPagination: 'GET_STATE_BY_RANGE',
+  openStateByRange: 'GET_STATE_BY_RANGE',
+  getQueryResult: 'GET_QUERY_RESULT',
+  getQueryResultWithPagination: 'GET_QUERY_RESULT',
+  openQueryResult: 'GET_QUERY_RESULT',
+  getHistoryForKey: 'GET_HISTORY_FOR_KEY',
+  openHistoryForKey: 'GET_HISTORY_FOR_KEY',
+  queryStateNext: 'QUERY_STATE_NEXT',
+  queryStateClose: 'QUERY_STATE_CLOSE',
+  getStateValidationParameter: 'GET_STATE_METADATA',
+  setStateValidationParameter: 'PUT_STATE_METADATA',
+  invokeChaincode: 'INVOKE_CHAINCODE',
+};
 
 /** One transaction's host-side state; the runtime creates one per invocation. */
 export class HostSession {
@@ -252,15 +277,26 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
  * current transaction's session on every call, so a call outside a transaction is refused.
  */
 export function createHostTable(current: () => HostSession | undefined): HostTable {
-  function entry<A extends unknown[], T>(name: string, fn: (s: HostSession, ...args: A) => T): (...args: A) => HostReply<T> {
-    return (...args: A): HostReply<T> => {
-      const session = current();
-      if (session === undefined) return { error: `${name}: no transaction is in progress` };
+  function entry<A extends unknown[], T>(name: keyof HostTable, fn: (s: HostSession, ...args: A) => T): (...args: A) => HostReply<T> {
+    const call = (session: HostSession, args: A): HostReply<T> => {
       try {
         return { result: fn(session, ...args) };
       } catch (err) {
         return { error: err instanceof Error ? err.message : String(err) };
       }
+    };
+    const type = SHIM_REQUEST_TYPES[name];
+    return (...args: A): HostReply<T> => {
+      const session = current();
+      if (session === undefined) return { error: `${name}: no transaction is in progress` };
+      // Every transaction makes a few of these calls: without metrics, nothing is timed or counted.
+      const meter = type === undefined ? undefined : session.support.metrics?.shimRequest(type);
+      if (meter === undefined) return call(session, args);
+      meter.received();
+      const started = performance.now();
+      const reply = call(session, args);
+      meter.completed(reply.error === undefined, (performance.now() - started) / 1000);
+      return reply;
     };
   }
   const ns = (s: HostSession): string => s.invocation.chaincodeName;

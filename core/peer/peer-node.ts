@@ -14,6 +14,7 @@ import { PolicyProvider } from '../policy/policy';
 import type { JoinedChannel } from './channel/channel-manager';
 import { ChannelManager } from './channel/channel-manager';
 import { DeliverService } from './deliver/deliver-service';
+import { ChaincodeMetrics } from './chaincode-metrics';
 import { ChaincodeExecutor } from './endorser/chaincode-executor';
 import { Endorser } from './endorser/endorser';
 import { OwnSignatures } from './endorser/own-signatures';
@@ -86,6 +87,7 @@ export class PeerNode {
     }
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
+    const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry);
 
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.signer);
@@ -104,7 +106,8 @@ export class PeerNode {
 
     const packages = new PackageStore(path.join(node.dataDir, 'chaincodes'));
     const sccs = new Map<string, SystemChaincode>();
-    const installer = new ChaincodeInstaller(packages, this.runtime);
+    // Installs load through the executor, so an install and the first proposal share one launch.
+    const installer = new ChaincodeInstaller(packages, this.runtime === undefined ? undefined : (packageId, label) => this.executor.load(packageId, label));
     for (const scc of [
       new LifecycleScc(node.msp.id, installer),
       new Qscc((id) => this.channels.channel(id)),
@@ -124,6 +127,7 @@ export class PeerNode {
       systemChaincode: (name) => sccs.get(name),
       channel: (id) => this.channels.channel(id),
       executeTimeoutMs: peer.chaincodeExecuteTimeoutMs,
+      metrics: chaincodeMetrics,
     }));
     const endorser = new Endorser(
       {

@@ -86,7 +86,7 @@ export class ChaincodeSandbox {
     try {
       ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits)], { timeout: limits.timeoutMs, arguments: { copy: true } });
     } catch (err) {
-      return this.classify(err, limits);
+      return this.classify(err, limits, support);
     } finally {
       this.session = undefined;
       if (this.options.strict && !this.isolate?.isDisposed) release(ctx);
@@ -104,14 +104,17 @@ export class ChaincodeSandbox {
     this.reset(true);
   }
 
-  private classify(err: unknown, limits: Required<RuntimeLimits>): ChaincodeResult {
+  private classify(err: unknown, limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {
     const message = err instanceof Error ? err.message : String(err);
     if (this.isolate === undefined || this.isolate.isDisposed || /memory limit/i.test(message)) {
       this.reset(true);
       return failure(`chaincode exceeded its memory limit of ${this.options.memoryLimitMb} MB; its sandbox was restarted`);
     }
     this.reset(false);
-    if (/timed out/i.test(message)) return failure(`timeout expired while executing transaction (limit ${limits.timeoutMs} ms)`);
+    if (/timed out/i.test(message)) {
+      support.metrics?.executeTimeout();
+      return failure(`timeout expired while executing transaction (limit ${limits.timeoutMs} ms)`);
+    }
     return failure(`chaincode failed: ${message}`);
   }
 
@@ -155,7 +158,10 @@ export class ChaincodeSandbox {
     } catch (err) {
       if (!isolate.isDisposed) context.release();
       if (err instanceof ChaincodeError) throw err;
-      throw new ChaincodeError('CHAINCODE_LOAD_FAILED', `chaincode ${this.packageId} failed to load: ${(err as Error).message}`, { packageId: this.packageId });
+      const message = (err as Error).message;
+      // Top-level code that never returns: the chaincode never became ready, as a Fabric launch timeout.
+      const code = /timed out/i.test(message) ? 'CHAINCODE_LOAD_TIMEOUT' : 'CHAINCODE_LOAD_FAILED';
+      throw new ChaincodeError(code, `chaincode ${this.packageId} failed to load: ${message}`, { packageId: this.packageId });
     }
   }
 }

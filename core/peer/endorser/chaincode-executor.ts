@@ -8,6 +8,7 @@ import type {
 } from '../../chaincode/chaincode-runtime';
 import type { PackageStore } from '../../chaincode/package-store';
 import { ChaincodeError } from '../../errors';
+import type { ChaincodeMetrics, LaunchOutcome } from '../chaincode-metrics';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
@@ -39,6 +40,8 @@ export interface ExecutorSupport {
   /** A joined channel, for chaincode-to-chaincode calls to another channel (none when omitted). */
   channel?(channelId: string): Channel | undefined;
   readonly executeTimeoutMs: number;
+  /** Fabric's chaincode metrics; absent when the peer has no operations endpoint. */
+  readonly metrics?: ChaincodeMetrics;
 }
 
 /** A user chaincode as this peer runs it: the committed definition and the package this org approved. */
@@ -82,12 +85,12 @@ export class ChaincodeExecutor {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });
     }
     const target = this.target(name, channel, simulator, options.recordDefinition ?? true);
-    await this.ensureInstalled(target.packageId, name);
+    await this.load(target.packageId, name);
     checkInitInvocation(simulator, name, target.definition, proposal.isInit);
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
       target.packageId,
       this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
-      this.runtimeSupport(proposal, channel, simulator),
+      this.runtimeSupport(proposal, channel, simulator, target.packageId),
     );
     return { response: result.response, event: result.event, version: target.definition.version };
   }
@@ -133,11 +136,12 @@ export class ChaincodeExecutor {
     };
   }
 
-  private runtimeSupport(proposal: ParsedSignedProposal, channel: Channel, simulator: TxSimulator): RuntimeSupport {
+  private runtimeSupport(proposal: ParsedSignedProposal, channel: Channel, simulator: TxSimulator, packageId: string): RuntimeSupport {
     return {
       simulator,
       invokeChaincode: (callee, args, channelId) => this.invokeChaincode(proposal, channel, simulator, callee, args, channelId),
       limits: { timeoutMs: this.support.executeTimeoutMs },
+      metrics: this.support.metrics?.meter(channel.id, packageId),
     };
   }
 
@@ -172,7 +176,7 @@ export class ChaincodeExecutor {
     try {
       const { definition, packageId } = this.target(callee, target, sim);
       checkInitInvocation(sim, callee, definition, false);
-      return this.invokeLoaded(packageId, callee, this.invocation(proposal, callee, target.id, args, false), this.runtimeSupport(proposal, target, sim)).response;
+      return this.invokeLoaded(packageId, callee, this.invocation(proposal, callee, target.id, args, false), this.runtimeSupport(proposal, target, sim, packageId)).response;
     } finally {
       if (!sameChannel) sim.done();
     }
@@ -187,7 +191,7 @@ export class ChaincodeExecutor {
         throw new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name, packageId });
       }
       // Loading is asynchronous and the caller is waiting synchronously: load it for the next try.
-      this.ensureInstalled(packageId, name).catch(() => undefined);
+      this.load(packageId, name).catch(() => undefined);
       throw new PeerError('PEER_CHAINCODE_LOADING', `chaincode ${name} is installed but was not loaded on this peer yet; it is loading now: retry the transaction`, {
         chaincode: name,
         packageId,
@@ -204,7 +208,7 @@ export class ChaincodeExecutor {
     const failures: { packageId: string; error: unknown }[] = [];
     for (const { packageId, label } of this.support.packages.list()) {
       try {
-        await this.ensureInstalled(packageId, label);
+        await this.load(packageId, label);
       } catch (error) {
         failures.push({ packageId, error });
       }
@@ -212,7 +216,13 @@ export class ChaincodeExecutor {
     return failures;
   }
 
-  private ensureInstalled(packageId: string, name: string): Promise<void> {
+  /**
+   * Loads an installed package into the runtime once (Fabric's chaincode launch): every load goes
+   * through here — at start, on first use, for a waiting chaincode-to-chaincode call and at
+   * `_lifecycle` install — so each is counted once in the launch metrics. Concurrent callers share
+   * one load; a failed one is retried by the next caller. `name` only words the not-installed error.
+   */
+  load(packageId: string, name: string): Promise<void> {
     let p = this.installed.get(packageId);
     if (p === undefined) {
       p = (async () => {
@@ -225,11 +235,31 @@ export class ChaincodeExecutor {
             packageId,
           });
         }
-        await (this.support.runtime as ChaincodeRuntime).install(bytes);
+        await this.launch(packageId, bytes);
       })();
       this.installed.set(packageId, p);
       p.catch(() => this.installed.delete(packageId));
     }
     return p;
+  }
+
+  private async launch(packageId: string, bytes: Uint8Array): Promise<void> {
+    const runtime = this.support.runtime as ChaincodeRuntime;
+    const metrics = this.support.metrics;
+    if (metrics === undefined) {
+      await runtime.install(bytes);
+      return;
+    }
+    const started = performance.now();
+    let outcome: LaunchOutcome = 'failure';
+    try {
+      await runtime.install(bytes);
+      outcome = 'success';
+    } catch (err) {
+      if (err instanceof ChaincodeError && err.code === 'CHAINCODE_LOAD_TIMEOUT') outcome = 'timeout';
+      throw err;
+    } finally {
+      metrics.launched(packageId, (performance.now() - started) / 1000, outcome);
+    }
   }
 }

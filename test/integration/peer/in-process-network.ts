@@ -46,6 +46,8 @@ export interface InProcessNetworkOptions {
   readonly anchorPeers?: boolean;
   /** More settings of both peers' `peer:` sections (merged over the fixture's). */
   readonly peerSection?: Readonly<Record<string, unknown>>;
+  /** Both peers' `plugins.runtime.options` (the isolated-vm runtime's; none by default). */
+  readonly runtimeOptions?: Readonly<Record<string, unknown>>;
   /** More channels both peers and the orderer join, after `CHANNEL`. */
   readonly extraChannels?: readonly { channelId: string; aclOverrides?: Readonly<Record<string, string>> }[];
 }
@@ -102,7 +104,7 @@ export async function startInProcessNetwork(options: InProcessNetworkOptions): P
     const peerFiles: PeerFiles[] = [];
     const tls = options.peerTls ?? true;
     for (const i of [0, 1] as const) {
-      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls, peerSection: options.peerSection }));
+      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls, peerSection: options.peerSection, runtimeOptions: options.runtimeOptions }));
       const peer = new PeerNode(parsePeerConfig(loadNodeConfig(peerFiles[i].configFile)));
       await peer.start();
       for (const block of geneses) peer.joinChannel(block);

@@ -144,7 +144,7 @@ export function writePeerConfig(
   index: 0 | 1,
   ports: readonly [number, number],
   opsPort: number,
-  options: { mutualTls?: boolean; tls?: boolean; peerSection?: Readonly<Record<string, unknown>> } = {},
+  options: { mutualTls?: boolean; tls?: boolean; peerSection?: Readonly<Record<string, unknown>>; runtimeOptions?: Readonly<Record<string, unknown>> } = {},
 ): PeerFiles {
   const org = m.orgs[index];
   const other = m.orgs[1 - index];
@@ -161,7 +161,7 @@ export function writePeerConfig(
       dataDir,
       logLevel: 'silent',
       msp: { id: org.mspId, dir: node.mspDir },
-      plugins: { ledger: { plugin: 'ledger-sqlite', options: {} }, runtime: { plugin: 'runtime-isolated-vm', options: {} } },
+      plugins: { ledger: { plugin: 'ledger-sqlite', options: {} }, runtime: { plugin: 'runtime-isolated-vm', options: options.runtimeOptions ?? {} } },
       peer: {
         listenAddress: `127.0.0.1:${ports[index]}`,
         tls: {

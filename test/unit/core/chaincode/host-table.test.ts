@@ -1,6 +1,6 @@
-import { resolveLimits, type ChaincodeInvocation } from '../../../../core/chaincode/chaincode-runtime';
+import { resolveLimits, type ChaincodeInvocation, type ChaincodeMeter } from '../../../../core/chaincode/chaincode-runtime';
 import { BINARY_STRING_MAX_BYTES, type HostKV } from '../../../../core/chaincode/host-api';
-import { createHostTable, HostSession, parseX509, toSandboxInvocation } from '../../../../core/chaincode/host-table';
+import { createHostTable, HostSession, parseX509, SHIM_REQUEST_TYPES, toSandboxInvocation } from '../../../../core/chaincode/host-table';
 import { MemoryWorld, type MemorySimulator } from './memory-simulator';
 import { creator, pem } from './fixtures';
 
@@ -107,5 +107,36 @@ describe('host table', () => {
     world.state.set('cc\u0000\u0000big', large);
     expect(table.getState('big').result).toEqual(new Uint8Array(large));
     expect(table.getState('none')).toEqual({ result: undefined });
+  });
+
+  test("meters each shim request under Fabric's message type, with its outcome; local helpers are not shim requests", () => {
+    const events: string[] = [];
+    const meter: ChaincodeMeter = {
+      shimRequest: (type) => ({
+        received: () => events.push(`received ${type}`),
+        completed: (success, seconds) => events.push(`completed ${type} ${String(success)} ${typeof seconds === 'number' && seconds >= 0 ? 'timed' : 'untimed'}`),
+      }),
+      executeTimeout: () => events.push('timeout'),
+    };
+    session = new HostSession(invocation, { simulator: sim, invokeChaincode: () => ({ status: 200, message: '', payload: Buffer.from('p') }), metrics: meter }, resolveLimits({ maxKeyBytes: 4 }));
+    table.getState('k');
+    table.putState('', Buffer.from('x'));
+    table.getStateByRangeWithPagination('a', 'b', 10, '');
+    table.invokeChaincode('other', [Buffer.from('f')], '');
+    table.hash('sha256', Buffer.from('x'));
+    table.complete({ status: 200, message: '', payload: new Uint8Array(0) });
+    expect(events).toEqual([
+      'received GET_STATE',
+      'completed GET_STATE true timed',
+      'received PUT_STATE',
+      'completed PUT_STATE false timed',
+      'received GET_STATE_BY_RANGE',
+      'completed GET_STATE_BY_RANGE true timed',
+      'received INVOKE_CHAINCODE',
+      'completed INVOKE_CHAINCODE true timed',
+    ]);
+    // Every host entry is either a Fabric shim request or one of the helpers a Fabric shim answers itself.
+    const unmetered = Object.keys(table).filter((name) => !(name in SHIM_REQUEST_TYPES));
+    expect(unmetered.sort()).toEqual(['complete', 'getSignedProposal', 'hash', 'x509']);
   });
 });
