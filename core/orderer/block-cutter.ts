@@ -1,4 +1,5 @@
 import type { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { DurationObserver } from './channel-metrics';
 
 /** The channel's `BatchSize` config value, as Fabric's `orderer.BatchSize`. */
 export interface BatchSize {
@@ -35,19 +36,27 @@ export function messageSizeBytes(env: Envelope): number {
 
 /**
  * Fabric's receiver. Batch parameters are read on every message through `batchSize()`, so a
- * config block changing BatchSize takes effect for the next message, as in Fabric.
+ * config block changing BatchSize takes effect for the next message, as in Fabric. With `fill`,
+ * every batch cut with messages is observed as Fabric's `blockcutter_block_fill_duration`: the time
+ * since its first message was ordered (0 for an oversized message batched alone).
  */
 export class BlockCutterImpl implements BlockCutter {
   private pendingBatch: Envelope[] = [];
   private pendingBatchSizeBytes = 0;
+  /** `performance.now()` when the pending batch got its first message; kept only with `fill`. */
+  private pendingSince = 0;
 
-  constructor(private readonly batchSize: () => BatchSize) {}
+  constructor(
+    private readonly batchSize: () => BatchSize,
+    private readonly fill?: DurationObserver,
+  ) {}
 
   get pendingCount(): number {
     return this.pendingBatch.length;
   }
 
   ordered(env: Envelope): { batches: Envelope[][]; pending: boolean } {
+    if (this.fill !== undefined && this.pendingBatch.length === 0) this.pendingSince = performance.now();
     const batchSize = this.batchSize();
     const batches: Envelope[][] = [];
     const size = messageSizeBytes(env);
@@ -56,11 +65,13 @@ export class BlockCutterImpl implements BlockCutter {
       // Oversized: the pending batch goes first, then this message alone.
       if (this.pendingBatch.length > 0) batches.push(this.cut());
       batches.push([env]);
+      this.fill?.observe(0);
       return { batches, pending: false };
     }
 
     if (this.pendingBatchSizeBytes + size > batchSize.preferredMaxBytes) {
       batches.push(this.cut());
+      if (this.fill !== undefined) this.pendingSince = performance.now();
     }
 
     this.pendingBatch.push(env);
@@ -75,6 +86,7 @@ export class BlockCutterImpl implements BlockCutter {
   }
 
   cut(): Envelope[] {
+    if (this.fill !== undefined && this.pendingBatch.length > 0) this.fill.observe((performance.now() - this.pendingSince) / 1000);
     const batch = this.pendingBatch;
     this.pendingBatch = [];
     this.pendingBatchSizeBytes = 0;

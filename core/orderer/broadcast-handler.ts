@@ -4,7 +4,7 @@ import { OrdererError } from '../errors';
 import { DefaultProtocolLimits } from '../protocol/bounded-decode';
 import { envelopeSignedData, parseEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
-import type { BroadcastObserver } from './orderer-metrics';
+import type { BroadcastObserver, BroadcastTracker } from './broadcast-metrics';
 import type { Registrar } from './registrar';
 import type { SignaturePrecheck } from './signature-precheck';
 
@@ -51,8 +51,9 @@ export class BroadcastHandler {
   }
 
   private async process(bytes: Uint8Array, previous: Promise<void>, markSubmitted: () => void): Promise<BroadcastResult> {
-    const result = await this.answer(bytes, previous, markSubmitted);
-    this.observer?.processed(result.channel, result.headerType, result.status);
+    const tracker = this.observer?.begin();
+    const result = await this.answer(bytes, previous, markSubmitted, tracker);
+    tracker?.end(result.channel, result.headerType, result.status);
     return { status: result.status, info: result.info };
   }
 
@@ -60,6 +61,7 @@ export class BroadcastHandler {
     bytes: Uint8Array,
     previous: Promise<void>,
     markSubmitted: () => void,
+    tracker: BroadcastTracker | undefined,
   ): Promise<BroadcastResult & { channel: string; headerType: number | undefined }> {
     let reserved: { channel: string; txId: string } | undefined;
     let channel = '';
@@ -76,13 +78,17 @@ export class BroadcastHandler {
         throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
       }
       if (this.precheck !== undefined) await this.precheck.check(envelopeSignedData(parsed), entry.support.resources.msps);
+      tracker?.enter('ready');
       await entry.chain.waitReady();
+      tracker?.enter('queued');
       await previous;
+      tracker?.enter('validate');
       const message = entry.support.processor.process(parsed);
       if (message.txId.length > 0) {
         this.reserveTxId(channelId, message.txId);
         reserved = { channel: channelId, txId: message.txId };
       }
+      tracker?.enter('enqueue');
       const ordered = message.kind === 'normal' ? entry.chain.order(message.env, message.configSeq) : entry.chain.configure(message.config, message.configSeq);
       markSubmitted();
       await ordered;

@@ -1,37 +1,24 @@
-import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { BroadcastMetrics, type BroadcastObserver, type BroadcastTracker } from './broadcast-metrics';
 import type { Registrar } from './registrar';
-
-const HEADER_TYPE_NAMES = new Map(Object.entries(HeaderType).map(([name, value]) => [value, name]));
-const STATUS_NAMES = new Map(Object.entries(Status).map(([name, value]) => [value, name]));
 
 /** Fabric's `participation_status` values. */
 const PARTICIPATION_STATUS = { inactive: 0, active: 1, onboarding: 2, failed: 3 } as const;
 
-/** What Broadcast reports about each envelope it answered. */
-export interface BroadcastObserver {
-  /** `channel` is '' unless the orderer serves it (and unknown header types are UNKNOWN), so clients cannot mint label values. */
-  processed(channel: string, headerType: number | undefined, status: number): void;
-}
-
 /**
- * The orderer's Prometheus metrics, named after Fabric's orderer metrics: envelopes answered by
- * Broadcast, and per channel its height and participation status (read from the registrar at
- * scrape time, so nothing is kept in step on the block path).
+ * The orderer's Prometheus metrics, named after Fabric's orderer metrics: Broadcast's
+ * ({@link BroadcastMetrics}), and per channel its height and participation status (read from the
+ * registrar at scrape time, so nothing is kept in step on the block path). The block cutter's and
+ * block store's are `ChannelMetrics`, which the registrar needs before this exists.
  */
 export class OrdererMetrics implements BroadcastObserver {
-  private readonly broadcasts: Counter<'channel' | 'type' | 'status'>;
+  private readonly broadcast: BroadcastMetrics;
 
   constructor(registry: Registry, registrar: Registrar) {
-    this.broadcasts = new Counter({
-      name: 'broadcast_processed_count',
-      help: 'Envelopes answered by Broadcast, by channel, header type and status.',
-      labelNames: ['channel', 'type', 'status'],
-      registers: [registry],
-    });
+    this.broadcast = new BroadcastMetrics(registry);
     new Gauge({
       name: 'ledger_blockchain_height',
-      help: 'Block height of each channel this orderer serves.',
+      help: 'Height of the chain in blocks.',
       labelNames: ['channel'],
       registers: [registry],
       collect() {
@@ -41,7 +28,7 @@ export class OrdererMetrics implements BroadcastObserver {
     });
     new Gauge({
       name: 'participation_status',
-      help: 'Channel participation status: 0 inactive, 1 active, 2 onboarding, 3 failed.',
+      help: 'The channel participation status of the node: 0 if inactive, 1 if active, 2 if onboarding, 3 if failed.',
       labelNames: ['channel'],
       registers: [registry],
       collect() {
@@ -54,8 +41,7 @@ export class OrdererMetrics implements BroadcastObserver {
     });
   }
 
-  processed(channel: string, headerType: number | undefined, status: number): void {
-    const type = headerType === undefined ? '' : (HEADER_TYPE_NAMES.get(headerType) ?? 'UNKNOWN');
-    this.broadcasts.inc({ channel, type, status: STATUS_NAMES.get(status) ?? 'UNKNOWN' });
+  begin(): BroadcastTracker {
+    return this.broadcast.begin();
   }
 }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Container } from '../di';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { MspProvider } from '../msp/msp';
@@ -12,6 +13,7 @@ import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
+import { ChannelMetrics } from './channel-metrics';
 import { Consenter } from './consenter';
 import { DeliverHandler } from './deliver-handler';
 import { OrdererGrpcServer } from './grpc-server';
@@ -74,6 +76,8 @@ export class OrdererNode {
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const signer = mspProvider.loadSigningIdentity(this.config.msp.dir, this.config.msp.id);
     const precheck = new SignaturePrecheck(new EventLoopLoad());
+    // Channels open with their metrics, before the operations server that serves this registry exists.
+    const registry = this.config.orderer.operations === undefined ? undefined : new Registry();
     this.registrar = new Registrar({
       ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
       consenter: container.get<Consenter>(Consenter),
@@ -81,6 +85,7 @@ export class OrdererNode {
       signer,
       dataDir: path.join(this.config.dataDir, 'orderer'),
       logger: this.logger,
+      ...(registry !== undefined && { metrics: new ChannelMetrics(registry) }),
     });
     this.registrar.start();
 
@@ -92,6 +97,7 @@ export class OrdererNode {
         listenAddress: o.operations.listenAddress,
         version: WEFT_VERSION,
         logger: this.logger,
+        registry,
         ...(tls !== undefined && { tls: readOperationsTls('orderer.operations.tls', tls, { cert: 'cert', key: 'key', clientRootCAs: 'clientRootCAs' }) }),
       });
       this.operations.addHealthChecker({

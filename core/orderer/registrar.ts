@@ -8,6 +8,7 @@ import { blockHeaderHash, getLastConfigIndex, parseBlock } from '../protocol/blo
 import type { Signer } from '../protocol/signer';
 import { consenterMetadataOf } from './block-writer';
 import { configOfBlock } from './channel-config';
+import { timed, type ChannelMetrics } from './channel-metrics';
 import { buildChannelResources, type ResourceProviders } from './channel-resources';
 import { ChannelSupport } from './channel-support';
 import type { Chain, Consenter } from './consenter';
@@ -43,6 +44,8 @@ export interface RegistrarDeps {
   /** The orderer's own state folder: consenter dirs and the removed-channel list live here. */
   readonly dataDir: string;
   readonly logger: Logger;
+  /** Block cutter and block store metrics of every channel; none when the orderer has no operations endpoint. */
+  readonly metrics?: ChannelMetrics;
 }
 
 const CHANNEL_ID = /^[a-z][a-z0-9.-]{0,248}$/;
@@ -134,7 +137,10 @@ export class Registrar {
     const store = this.deps.ledgers.openBlocks(channelId);
     try {
       if (store.blocks.height() === 0) {
-        store.append({ blockNum: 0, blockHash: blockHeaderHash(parsed.block.getHeader()!), blockBytes, txs: [] });
+        // Fabric's block store times the genesis block's commit like any other.
+        timed(this.deps.metrics?.blockStorageCommit(channelId), () =>
+          store.append({ blockNum: 0, blockHash: blockHeaderHash(parsed.block.getHeader()!), blockBytes, txs: [] }),
+        );
       } else {
         // A channel removed earlier whose ledger the store plugin kept: resume it if it is the same chain.
         const existing = store.blocks.getBlockBytes(0)!;
@@ -194,7 +200,7 @@ export class Registrar {
       const resources = buildChannelResources(channelId, config, this.deps.providers);
       const dir = this.consenterDir(channelId);
       fs.mkdirSync(dir, { recursive: true });
-      const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger);
+      const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics);
       const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);
       const closing = new AbortController();
       this.channels.set(channelId, { support, chain, store, closing, closed: closing.signal });

@@ -18,16 +18,16 @@ export class DeliverMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const labelNames = ['channel', 'filtered', 'data_type'] as const;
-    this.opened = new Counter({ name: 'deliver_streams_opened', help: 'Deliver streams opened.', registers });
-    this.closed = new Counter({ name: 'deliver_streams_closed', help: 'Deliver streams closed.', registers });
-    this.received = new Counter({ name: 'deliver_requests_received', help: 'Deliver requests received.', labelNames, registers });
+    this.opened = new Counter({ name: 'deliver_streams_opened', help: 'The number of GRPC streams that have been opened for the deliver service.', registers });
+    this.closed = new Counter({ name: 'deliver_streams_closed', help: 'The number of GRPC streams that have been closed for the deliver service.', registers });
+    this.received = new Counter({ name: 'deliver_requests_received', help: 'The number of deliver requests that have been received.', labelNames, registers });
     this.completed = new Counter({
       name: 'deliver_requests_completed',
-      help: 'Deliver requests answered with a final status (success = SUCCESS).',
+      help: 'The number of deliver requests that have been completed.',
       labelNames: [...labelNames, 'success'],
       registers,
     });
-    this.blocks = new Counter({ name: 'deliver_blocks_sent', help: 'Blocks sent by Deliver.', labelNames, registers });
+    this.blocks = new Counter({ name: 'deliver_blocks_sent', help: 'The number of blocks sent by the deliver service.', labelNames, registers });
   }
 
   streamOpened(): void {

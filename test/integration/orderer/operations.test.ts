@@ -5,11 +5,14 @@ import { OrdererNode } from '../../../core/orderer/orderer-node';
 import {
   abClient,
   adminRequest,
+  batchSizeUpdate,
   broadcast,
   clientSigner,
   deliver,
+  envelopeTxId,
   generateMaterial,
   genesisBlock,
+  ordererAdminSigner,
   seekEnvelope,
   tmpDir,
   txEnvelope,
@@ -28,6 +31,12 @@ describe('orderer operations endpoint', () => {
   async function get(address: string, route: string): Promise<{ status: number; body: string }> {
     const res = await fetch(`http://${address}${route}`);
     return { status: res.status, body: await res.text() };
+  }
+
+  /** A histogram's `_count` for exactly these labels, or undefined when the series does not exist. */
+  function histogramCount(metrics: string, name: string, labels: string): number | undefined {
+    const line = metrics.split('\n').find((l) => l.startsWith(`${name}_count{${labels}} `));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
   }
 
   async function start(): Promise<{ grpcPort: number; adminPort: number; operations: string }> {
@@ -74,6 +83,17 @@ describe('orderer operations endpoint', () => {
     // An unknown channel is not a label value: any client could mint one per envelope.
     expect(metrics).toContain('broadcast_processed_count{channel="",type="ENDORSER_TRANSACTION",status="NOT_FOUND"} 1');
     expect(metrics).toContain('broadcast_processed_count{channel="",type="",status="BAD_REQUEST"} 1');
+    // Fabric times validation of every envelope, and enqueueing only of those that passed it.
+    expect(metrics).toContain('# HELP broadcast_validate_duration The time to validate a transaction in seconds.');
+    expect(metrics).toContain('# HELP broadcast_enqueue_duration The time to enqueue a transaction in seconds.');
+    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(2);
+    expect(histogramCount(metrics, 'broadcast_enqueue_duration', 'channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(2);
+    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="ENDORSER_TRANSACTION",status="NOT_FOUND"')).toBe(1);
+    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="",status="BAD_REQUEST"')).toBe(1);
+    expect(metrics).not.toMatch(/^broadcast_enqueue_duration_count\{[^}]*status="(NOT_FOUND|BAD_REQUEST)"/m);
+    // The genesis block written when ch2 was joined is its only block so far.
+    expect(histogramCount(metrics, 'ledger_blockstorage_commit_time', 'channel="ch2"')).toBe(1);
+    expect(metrics).toContain('ledger_blockstorage_commit_time_bucket{le="0.015",channel="ch2"} ');
     expect(metrics).toMatch(/ledger_blockchain_height\{channel="ch2"\} 1\n/);
     expect(metrics).toMatch(/ledger_blockchain_height\{channel="ch1"\} [12]\n/);
     expect(metrics).toContain('participation_status{channel="ch1"} 1');
@@ -81,6 +101,57 @@ describe('orderer operations endpoint', () => {
 
     expect(await get(operations, '/healthz')).toMatchObject({ status: 200 });
     expect(JSON.parse((await get(operations, '/version')).body)).toMatchObject({ Version: expect.any(String) });
+  });
+
+  it('times Broadcast validation and enqueueing by outcome, block filling per block cut and block commits', async () => {
+    await node.stop();
+    const { grpcPort, adminPort, operations } = await start();
+    const batch = { maxMessageCount: 2, absoluteMaxBytes: 1024 * 1024, preferredMaxBytes: 4096 };
+    const joined = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'ch3', { batchSize: batch }) });
+    expect(joined.status).toBe(201);
+    const client = abClient(m, grpcPort);
+    const signer = clientSigner(m);
+    const admin = ordererAdminSigner(m);
+    // tx3 is over PreferredMaxBytes: a block of its own, which Fabric records as filled in no time.
+    const txs = Array.from({ length: 8 }, (_, i) => txEnvelope(signer, 'ch3', i === 3 ? 5000 : 256));
+    const answers = await broadcast(client, [
+      txs[0]!,
+      txs[1]!,
+      txs[2]!,
+      txs[0]!, // replay
+      batchSizeUpdate('ch3', { ...batch, maxMessageCount: 3 }, [signer], signer), // not the orderer admin
+      batchSizeUpdate('ch3', { ...batch, maxMessageCount: 3 }, [admin], admin), // cuts [tx2], then a config block
+      ...txs.slice(3),
+      txEnvelope(signer, 'ch3', 16, 99), // no such header type
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 400, 403, 200, 200, 200, 200, 200, 200, 400]);
+
+    const txIds = new Set(txs.map(envelopeTxId));
+    const lastTxId = envelopeTxId(txs[7]!);
+    const chain = await deliver(client, seekEnvelope(signer, 'ch3', 'oldest', 'max'), undefined, (ids) => ids.some((b) => b.includes(lastTxId)));
+    client.close();
+    const blocksWithTxs = chain.txIds.filter((ids) => ids.some((id) => txIds.has(id))).length;
+    // MaxMessageCount, the config update and tx3's size force at least [tx0 tx1] [tx2] [tx3] [tx4 tx5 tx6] [tx7].
+    expect(blocksWithTxs).toBeGreaterThanOrEqual(5);
+
+    const metrics = (await get(operations, '/metrics')).body;
+    const count = (name: string, labels: string): number | undefined => histogramCount(metrics, name, labels);
+    for (const name of ['broadcast_validate_duration', 'broadcast_enqueue_duration']) {
+      expect(count(name, 'channel="ch3",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(8);
+      expect(count(name, 'channel="ch3",type="CONFIG_UPDATE",status="SUCCESS"')).toBe(1);
+    }
+    expect(count('broadcast_validate_duration', 'channel="ch3",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"')).toBe(1);
+    expect(count('broadcast_validate_duration', 'channel="ch3",type="CONFIG_UPDATE",status="FORBIDDEN"')).toBe(1);
+    expect(count('broadcast_validate_duration', 'channel="ch3",type="UNKNOWN",status="BAD_REQUEST"')).toBe(1);
+    expect(metrics).not.toMatch(/^broadcast_enqueue_duration_count\{channel="ch3",[^}]*status="(BAD_REQUEST|FORBIDDEN)"/m);
+    expect(metrics).toContain('broadcast_processed_count{channel="ch3",type="UNKNOWN",status="BAD_REQUEST"} 1');
+
+    expect(metrics).toContain('# HELP blockcutter_block_fill_duration The time from first transaction enqueuing to the block being cut in seconds.');
+    expect(count('blockcutter_block_fill_duration', 'channel="ch3"')).toBe(blocksWithTxs);
+    // Every block of the chain, the genesis block written on join and the config block included.
+    expect(chain.blocks).toHaveLength(blocksWithTxs + 2);
+    expect(count('ledger_blockstorage_commit_time', 'channel="ch3"')).toBe(chain.blocks.length);
+    expect(metrics).toContain('# HELP ledger_blockstorage_commit_time Time taken in seconds for committing the block to storage.');
   });
 
   it('is unhealthy, naming the channel, when a channel cannot be served', async () => {

@@ -109,3 +109,37 @@ describe('BlockCutterImpl (Fabric blockcutter)', () => {
     expect(cutter.ordered(env('b', 10)).batches.map((b) => b.map(tag))).toEqual([['a', 'b']]);
   });
 });
+
+describe('BlockCutterImpl fill duration (Fabric blockcutter_block_fill_duration)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('observes every batch cut with messages, from its first message, and 0 for an oversized message alone', () => {
+    const observed: number[] = [];
+    const batchSize: BatchSize = { maxMessageCount: 2, absoluteMaxBytes: 10_000, preferredMaxBytes: 100 };
+    const cutter = new BlockCutterImpl(() => batchSize, { observe: (s) => observed.push(s) });
+    cutter.ordered(env('a', 10));
+    jest.advanceTimersByTime(30);
+    cutter.ordered(env('b', 10)); // count → [a b] after 30 ms
+    jest.advanceTimersByTime(10);
+    cutter.ordered(env('c', 60));
+    jest.advanceTimersByTime(20);
+    cutter.ordered(env('d', 60)); // overflow → [c] after 20 ms; d starts the next batch now
+    jest.advanceTimersByTime(5);
+    cutter.ordered(env('big', 500)); // → [d] after 5 ms, then [big] in no time
+    expect(cutter.cut()).toEqual([]); // an empty cut (timer or config message with nothing pending) is no block
+    cutter.ordered(env('e', 10));
+    jest.advanceTimersByTime(200);
+    expect(cutter.cut().map(tag)).toEqual(['e']); // the BatchTimeout cut
+    expect(observed.map((s) => Math.round(s * 1000))).toEqual([30, 20, 5, 0, 200]);
+  });
+
+  it('reads no clock without an observer', () => {
+    const now = jest.spyOn(performance, 'now');
+    const cutter = new BlockCutterImpl(() => ({ maxMessageCount: 1, absoluteMaxBytes: 10_000, preferredMaxBytes: 100 }));
+    cutter.ordered(env('a', 10));
+    cutter.ordered(env('big', 500));
+    expect(now).not.toHaveBeenCalled();
+    now.mockRestore();
+  });
+});
