@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { AtomicBroadcastService } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import type { Logger } from 'pino';
@@ -25,6 +26,8 @@ export interface GrpcServerOptions {
   readonly maxSendMessageBytes: number;
   /** Broadcast envelopes in flight per stream before the stream is paused (pipelining depth). */
   readonly maxInFlightPerStream: number;
+  /** Fabric's gRPC server metrics; none (no interceptor on the call path) without an operations endpoint. */
+  readonly metrics?: GrpcServerMetrics;
 }
 
 // Requests stay raw bytes so the exact signed bytes reach the handlers and garbage is answered with
@@ -79,6 +82,7 @@ export class OrdererGrpcServer {
       'grpc.keepalive_permit_without_calls': 1,
       // Channelz bookkeeping costs CPU on every message and nothing here reads it.
       'grpc.enable_channelz': 0,
+      ...(options.metrics !== undefined && { interceptors: [options.metrics.interceptor] }),
     });
     this.server.addService(service, {
       broadcast: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.onBroadcast(call),

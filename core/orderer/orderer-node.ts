@@ -10,6 +10,7 @@ import { DataDirLock } from '../node/data-dir-lock';
 import { EventLoopLoad } from '../node/event-loop-load';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
+import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
@@ -128,6 +129,7 @@ export class OrdererNode {
         maxRecvMessageBytes: o.maxRecvMessageBytes,
         maxSendMessageBytes: o.maxSendMessageBytes,
         maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
+        ...(this.operations !== undefined && { metrics: new GrpcServerMetrics(this.operations.registry) }),
       },
       broadcast,
       new DeliverHandler(registrar, { timeWindowMs: o.authTimeWindowMs, metrics: this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry) }),

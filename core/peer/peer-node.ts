@@ -9,6 +9,7 @@ import { assembleContainer } from '../node/container';
 import { type Logger, loggerFor } from '../node/logger';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
+import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
 import type { JoinedChannel } from './channel/channel-manager';
@@ -162,6 +163,7 @@ export class PeerNode {
       { endorser, deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics }), gateway: this.gateway },
       this.logger,
       config.peer.limits.concurrency,
+      this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry),
     );
   }
 

@@ -13,6 +13,7 @@ import { GrpcStatus, asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
 import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef } from './raw-service';
 import { OpenStreams, shutdownGrpcServer } from '../../node/grpc-shutdown';
+import type { GrpcServerMetrics } from '../../node/operations/grpc-server-metrics';
 
 /** `peer.limits.concurrency`: calls in flight per service (0 = unlimited). */
 export interface ServiceConcurrency {
@@ -60,6 +61,8 @@ export class PeerGrpcServer {
     private readonly services: PeerServices,
     private readonly logger: Logger,
     concurrency: ServiceConcurrency = { endorserService: 0, deliverService: 0, gatewayService: 0 },
+    /** Fabric's gRPC server metrics; none (no interceptor on the call path) without an operations endpoint. */
+    metrics?: GrpcServerMetrics,
   ) {
     // Fabric counts per service; the peer-to-peer endorsement stream shares the endorser's budget.
     const refused = (l: ConcurrencyLimit): void => logger.warn({ service: l.service, limit: l.limit }, 'too many requests, exceeding concurrency limit');
@@ -72,6 +75,7 @@ export class PeerGrpcServer {
       'grpc.keepalive_permit_without_calls': 1,
       // Channelz bookkeeping costs CPU on every call and nothing here reads it.
       'grpc.enable_channelz': 0,
+      ...(metrics !== undefined && { interceptors: [metrics.interceptor] }),
     });
     this.server.addService(EndorserServiceDef, {
       processProposal: endorserLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { sample } from '../../support/prometheus-text';
 import * as path from 'node:path';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
@@ -152,6 +153,16 @@ describe('orderer operations endpoint', () => {
     expect(chain.blocks).toHaveLength(blocksWithTxs + 2);
     expect(count('ledger_blockstorage_commit_time', 'channel="ch3"')).toBe(chain.blocks.length);
     expect(metrics).toContain('# HELP ledger_blockstorage_commit_time Time taken in seconds for committing the block to storage.');
+
+    // Fabric's gRPC server metrics of the restarted orderer: one Broadcast stream of 12 envelopes and
+    // 12 answers, one Deliver stream with one request.
+    const broadcastCall = { service: 'orderer_AtomicBroadcast', method: 'Broadcast' };
+    const deliverCall = { service: 'orderer_AtomicBroadcast', method: 'Deliver' };
+    expect(sample(metrics, 'grpc_server_stream_requests_received', broadcastCall)).toBe(1);
+    expect(sample(metrics, 'grpc_server_stream_messages_received', broadcastCall)).toBe(12);
+    expect(sample(metrics, 'grpc_server_stream_messages_sent', broadcastCall)).toBe(12);
+    expect(sample(metrics, 'grpc_server_stream_requests_received', deliverCall)).toBe(1);
+    expect(sample(metrics, 'grpc_server_stream_messages_received', deliverCall)).toBe(1);
   });
 
   it('is unhealthy, naming the channel, when a channel cannot be served', async () => {

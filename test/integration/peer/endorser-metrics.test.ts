@@ -95,6 +95,18 @@ describe("a peer's endorser metrics count as Fabric's endorser does (in-process 
     expect(delta('endorser_proposal_validation_failures')).toBe(1);
     expect(delta('endorser_proposal_acl_failures', kv)).toBe(1);
 
+    // Every call went through Fabric's gRPC server metrics, labelled as Fabric's interceptors label them.
+    const gateway = (method: string): Record<string, string> => ({ service: 'gateway_Gateway', method });
+    for (const method of ['Endorse', 'Submit', 'CommitStatus']) {
+      expect(delta('grpc_server_unary_requests_received', gateway(method))).toBe(1);
+      expect(delta('grpc_server_unary_requests_completed', { ...gateway(method), code: 'OK' })).toBe(1);
+    }
+    expect(delta('grpc_server_unary_requests_received', gateway('Evaluate'))).toBe(3);
+    expect(delta('grpc_server_unary_requests_completed', { ...gateway('Evaluate'), code: 'OK' })).toBe(1);
+    const stream = { service: 'weft_peer_EndorserStream', method: 'ProcessProposals' };
+    expect(delta('grpc_server_stream_messages_received', stream)).toBe(3);
+    expect(delta('grpc_server_stream_messages_sent', stream)).toBe(3);
+
     // The other org's peer endorsed the submit (over the peer-to-peer stream) and nothing else succeeded there.
     const other = await endorserMetrics(net, 1);
     expect(other('endorser_successful_proposals') - otherBefore('endorser_successful_proposals')).toBe(1);
