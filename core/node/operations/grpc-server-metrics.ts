@@ -69,53 +69,33 @@ export class GrpcServerMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const cells = (stream: boolean): MethodCell[] => [...this.cells.values()].filter((c) => c.stream === stream);
-    const counter = (name: string, help: string, withCode: boolean, take: (c: MethodCell, add: (value: number, code?: number) => void) => void, stream: boolean): void => {
+    // Each counter drains one count of the cells of its kind (unary or stream) into prom-client.
+    type Count = 'received' | 'messagesReceived' | 'messagesSent';
+    const counter = (name: string, help: string, stream: boolean, count: Count | 'completed'): void => {
       new Counter({
         name,
         help,
-        labelNames: withCode ? ['service', 'method', 'code'] : ['service', 'method'],
+        labelNames: count === 'completed' ? ['service', 'method', 'code'] : ['service', 'method'],
         registers,
         collect(this: Counter<string>) {
           for (const cell of cells(stream)) {
-            take(cell, (value, code) => {
-              if (value > 0) this.inc(code === undefined ? cell.labels : { ...cell.labels, code: grpcCodeName(code) }, value);
-            });
+            if (count === 'completed') {
+              for (const [code, n] of cell.completed) this.inc({ ...cell.labels, code: grpcCodeName(code) }, n);
+              cell.completed.clear();
+            } else if (cell[count] > 0) {
+              this.inc(cell.labels, cell[count]);
+              cell[count] = 0;
+            }
           }
         },
       });
     };
-    const completed = (c: MethodCell, add: (value: number, code?: number) => void): void => {
-      for (const [code, n] of c.completed) add(n, code);
-      c.completed.clear();
-    };
-    const received = (c: MethodCell, add: (value: number) => void): void => {
-      add(c.received);
-      c.received = 0;
-    };
-    counter('grpc_server_unary_requests_received', 'The number of unary requests received.', false, received, false);
-    counter('grpc_server_unary_requests_completed', 'The number of unary requests completed.', true, completed, false);
-    counter('grpc_server_stream_requests_received', 'The number of stream requests received.', false, received, true);
-    counter('grpc_server_stream_requests_completed', 'The number of stream requests completed.', true, completed, true);
-    counter(
-      'grpc_server_stream_messages_received',
-      'The number of stream messages received.',
-      false,
-      (c, add) => {
-        add(c.messagesReceived);
-        c.messagesReceived = 0;
-      },
-      true,
-    );
-    counter(
-      'grpc_server_stream_messages_sent',
-      'The number of stream messages sent.',
-      false,
-      (c, add) => {
-        add(c.messagesSent);
-        c.messagesSent = 0;
-      },
-      true,
-    );
+    counter('grpc_server_unary_requests_received', 'The number of unary requests received.', false, 'received');
+    counter('grpc_server_unary_requests_completed', 'The number of unary requests completed.', false, 'completed');
+    counter('grpc_server_stream_requests_received', 'The number of stream requests received.', true, 'received');
+    counter('grpc_server_stream_requests_completed', 'The number of stream requests completed.', true, 'completed');
+    counter('grpc_server_stream_messages_received', 'The number of stream messages received.', true, 'messagesReceived');
+    counter('grpc_server_stream_messages_sent', 'The number of stream messages sent.', true, 'messagesSent');
     this.unaryDuration = new HotPathHistogram('grpc_server_unary_request_duration', 'The time to complete a unary request.', registry);
     this.streamDuration = new HotPathHistogram('grpc_server_stream_request_duration', 'The time to complete a stream request.', registry);
   }

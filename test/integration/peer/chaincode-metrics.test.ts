@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { labelSets, sample } from '../../support/prometheus-text';
-import { type InProcessNetwork, peersInSync, startInProcessNetwork } from './in-process-network';
-import { CHANNEL, approve, commitDefinition, gatewayFor, install, propose, rawEndorser, signerOf } from './network-fixture';
+import { type InProcessNetwork, deployChaincodeInProcess, startInProcessNetwork } from './in-process-network';
+import { CHANNEL, install, propose, rawEndorser, signerOf } from './network-fixture';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -27,17 +27,7 @@ describe("a peer's chaincode metrics count as Fabric's handler and launcher do (
       // Bounds how long a package may take to load (its top-level code), for the launch timeout below.
       runtimeOptions: { timeoutMs: 2000 },
     });
-    const { m, ports, clients, peers } = net;
-    const built = await packageChaincode({ projectDir: path.join(FIXTURES, 'metered'), label: 'metered_1' });
-    packageId = built.packageId;
-    await install(m.orgs[0], ports[0], built.packageBytes);
-    await install(m.orgs[1], ports[1], built.packageBytes);
-    const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
-    net.gateways.push(...admins);
-    await Promise.all(admins.map((a) => approve(a, 'metered', 1, packageId)));
-    await peersInSync(peers);
-    await commitDefinition(admins[0], 'metered', 1);
-    await peersInSync(peers);
+    packageId = await deployChaincodeInProcess(net, { projectDir: path.join(FIXTURES, 'metered'), label: 'metered_1', name: 'metered' });
   }, 120_000);
 
   afterAll(() => net?.close());

@@ -1,13 +1,12 @@
 import { GatewayError } from '@hyperledger/fabric-gateway';
 import { ProposedTransaction } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
-import { packageChaincode } from '../../../core/chaincode/packager';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
 import type { Signer } from '../../../core/protocol/signer';
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { sample } from '../../support/prometheus-text';
-import { type InProcessNetwork, peersInSync, startInProcessNetwork } from './in-process-network';
-import { CHANNEL, KV_EVENTS_DIR, approve, commitDefinition, eventually, gatewayFor, install, rawEndorser, signerOf } from './network-fixture';
+import { type InProcessNetwork, deployKvInProcess, startInProcessNetwork } from './in-process-network';
+import { CHANNEL, eventually, gatewayFor, rawEndorser, signerOf } from './network-fixture';
 
 /**
  * The message of a refused proposal: the peer-to-peer endorsement stream answers a refusal with a
@@ -30,17 +29,7 @@ describe("a peer's endorser metrics count as Fabric's endorser does (in-process 
 
   beforeAll(async () => {
     net = await startInProcessNetwork({ prefix: 'weft-peer-endorser-metrics-' });
-    const { m, ports, clients, peers } = net;
-    const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
-    await install(m.orgs[0], ports[0], built.packageBytes);
-    await install(m.orgs[1], ports[1], built.packageBytes);
-    const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
-    net.gateways.push(...admins);
-    await approve(admins[0], 'kv', 1, built.packageId);
-    await approve(admins[1], 'kv', 1, built.packageId);
-    await peersInSync(peers);
-    await commitDefinition(admins[0], 'kv', 1);
-    await peersInSync(peers);
+    await deployKvInProcess(net);
   }, 120_000);
 
   afterAll(() => net?.close());

@@ -134,19 +134,28 @@ export function peersInSync(peers: readonly PeerNode[], channelId = CHANNEL): Pr
 }
 
 /**
- * Deploys the `kv` test chaincode on an in-process network: installs it on both peers (plaintext
- * with `tls: false`), approves it for both orgs and commits the definition through Org1's gateway,
- * waiting for both peers at each step. Returns the package ID.
+ * Deploys a test chaincode on an in-process network: installs it on both peers (plaintext with
+ * `tls: false`), approves it for both orgs and commits the definition (sequence 1) through Org1's
+ * gateway, waiting for both peers at each step. Returns the package ID.
  */
-export async function deployKvInProcess(net: InProcessNetwork, tls = true): Promise<string> {
+export async function deployChaincodeInProcess(
+  net: InProcessNetwork,
+  chaincode: { readonly projectDir: string; readonly label: string; readonly name: string },
+  tls = true,
+): Promise<string> {
   const { m, ports, clients, gateways, peers } = net;
-  const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_1' });
+  const built = await packageChaincode({ projectDir: chaincode.projectDir, label: chaincode.label });
   for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes, tls);
   const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
   gateways.push(...admins);
-  await Promise.all(admins.map((a) => approve(a, 'kv', 1, built.packageId)));
+  await Promise.all(admins.map((a) => approve(a, chaincode.name, 1, built.packageId)));
   await peersInSync(peers);
-  await commitDefinition(admins[0], 'kv', 1);
+  await commitDefinition(admins[0], chaincode.name, 1);
   await peersInSync(peers);
   return built.packageId;
+}
+
+/** {@link deployChaincodeInProcess} of the `kv` test chaincode. */
+export function deployKvInProcess(net: InProcessNetwork, tls = true): Promise<string> {
+  return deployChaincodeInProcess(net, { projectDir: KV_EVENTS_DIR, label: 'kv_1', name: 'kv' }, tls);
 }
