@@ -1,3 +1,4 @@
+import { PolicyError } from '../../errors';
 import type { Policy, PolicyProvider } from '../../policy/policy';
 import { toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
@@ -24,6 +25,26 @@ export type PolicyRequirement = { readonly ok: true; readonly policies: Required
 const TX_ILLEGAL_WRITESET = 23;
 const TX_ENDORSEMENT_POLICY_FAILURE = 10;
 const TX_INVALID_CHAINCODE = 25;
+
+/**
+ * A policy from ledger state that does not compile (bytes a chaincode stored with
+ * `setStateValidationParameter`, or a definition's validation parameter) or names a policy the
+ * channel lacks. Every peer reads the same bytes and fails the same way, so, as Fabric's policy
+ * evaluator does, the transaction fails ENDORSEMENT_POLICY_FAILURE and the channel goes on; a throw
+ * would stop every peer's commits at that block.
+ */
+function compiled(compile: () => Policy): Policy | PolicyError {
+  try {
+    return compile();
+  } catch (err) {
+    if (err instanceof PolicyError) return err;
+    throw err;
+  }
+}
+
+function unusable(what: string, err: PolicyError): PolicyRequirement {
+  return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what} cannot be used: ${err.message}` };
+}
 
 /**
  * Works out which endorsement policies a transaction's writes must satisfy, as Fabric's default
@@ -73,13 +94,19 @@ export class EndorsementPolicies {
         const meta = decodeStateMetadata(ledger.getVersionedState(ns.namespace, key)?.metadata);
         const vp = meta?.[VALIDATION_PARAMETER];
         if (vp !== undefined && vp.length > 0) {
-          policies.push({ policy: this.signaturePolicy(vp, resources), what: `key-level policy of ${ns.namespace}/${key}` });
+          const what = `key-level policy of ${ns.namespace}/${key}`;
+          const policy = compiled(() => this.signaturePolicy(vp, resources));
+          if (!(policy instanceof PolicyError)) policies.push({ policy, what });
+          else return unusable(what, policy);
         } else {
           needsChaincodePolicy = true;
         }
       }
       if (needsChaincodePolicy) {
-        policies.push({ policy: this.applicationPolicy(definition.validationParameter, resources), what: `endorsement policy of chaincode ${ns.namespace}` });
+        const what = `endorsement policy of chaincode ${ns.namespace}`;
+        const policy = compiled(() => this.applicationPolicy(definition.validationParameter, resources));
+        if (!(policy instanceof PolicyError)) policies.push({ policy, what });
+        else return unusable(what, policy);
       }
     }
     return { ok: true, policies };

@@ -203,6 +203,19 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     expect(Buffer.from(h.joined.channel.ledger.getVersionedState('cc', 'guarded')?.value ?? []).toString()).toBe('by org1');
   });
 
+  it('fails writes to a key whose stored key-level policy does not parse ENDORSEMENT_POLICY_FAILURE, and the channel goes on', async () => {
+    // A chaincode may store any bytes with setStateValidationParameter; Fabric's shim does not check them.
+    const junk = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: metadataWrite('cc', 'junk-policy', b('not a policy')) });
+    expect(await commitBlock(h, [junk.envelope])).toEqual([TxValidationCode.VALID]);
+
+    const write = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { 'junk-policy': b('w') } }) });
+    const elsewhere = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { 'other-key': b('w') } }) });
+    const height = h.joined.channel.height();
+    expect(await commitBlock(h, [write.envelope, elsewhere.envelope])).toEqual([TxValidationCode.ENDORSEMENT_POLICY_FAILURE, TxValidationCode.VALID]);
+    expect(h.joined.channel.height()).toBe(height + 1);
+    expect(Buffer.from(h.joined.channel.ledger.getVersionedState('cc', 'junk-policy')?.value ?? []).toString()).toBe('initial');
+  });
+
   let org3: TestOrg;
   let revoked3: TestIdentity;
 
