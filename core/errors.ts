@@ -47,6 +47,20 @@ export class WeftError extends Error {
   }
 }
 
+/**
+ * The most characters of error text a node puts on the wire. gRPC carries a status message (and
+ * Fabric's `ErrorDetail`s) in HTTP/2 headers, which clients cap at 8–16 KiB: a message quoting a
+ * client's oversized field (a 70 kB channel id) would make the client reset the stream instead of
+ * reading the error.
+ */
+export const MAX_WIRE_ERROR_TEXT = 1024;
+
+/** `text`, cut to {@link MAX_WIRE_ERROR_TEXT} characters with a note of how much was left out. */
+export function wireErrorText(text: string): string {
+  if (text.length <= MAX_WIRE_ERROR_TEXT) return text;
+  return `${text.slice(0, MAX_WIRE_ERROR_TEXT)}… (${text.length - MAX_WIRE_ERROR_TEXT} more characters)`;
+}
+
 /** Bad bytes on the wire or in storage: truncated protobuf, wrong header type, oversized field. */
 export class ProtocolError extends WeftError {
   override readonly name = 'ProtocolError';

@@ -1,6 +1,6 @@
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
-import { OrdererError } from '../errors';
+import { OrdererError, wireErrorText } from '../errors';
 import { DefaultProtocolLimits } from '../protocol/bounded-decode';
 import { envelopeSignedData, parseEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
@@ -99,7 +99,7 @@ export class BroadcastHandler {
       const status = statusOf(err);
       if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
       else this.logger.debug({ status, err: (err as Error).message }, 'broadcast rejected');
-      return { status, info: (err as Error).message, channel, headerType };
+      return { status, info: wireErrorText((err as Error).message), channel, headerType };
     }
   }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../node/logger';
+import { wireErrorText } from '../../errors';
 import { clientCertificateHash } from '../../node/client-certificate';
 import { type DeliverKind, type DeliverService, type DeliverSink } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
@@ -82,7 +83,7 @@ export class PeerGrpcServer {
         services.endorser.processProposal(call.request, { rejectionsThrow: true }).then(
           (res) => cb(null, res),
           // grpc-go's status for a plain error, which is what Fabric's endorser returns.
-          (err: unknown) => cb(err instanceof ProposalRejectedError ? { code: GrpcStatus.UNKNOWN, details: err.message } : asServiceError(err)),
+          (err: unknown) => cb(err instanceof ProposalRejectedError ? { code: GrpcStatus.UNKNOWN, details: wireErrorText(err.message) } : asServiceError(err)),
         );
       }),
     });
@@ -210,7 +211,7 @@ export class PeerGrpcServer {
       } catch (err) {
         if (!closed) {
           closed = true;
-          call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+          call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: wireErrorText((err as Error).message) });
         }
         return;
       }
