@@ -6,6 +6,7 @@ import type { Identity } from '../msp/identity';
 import { decode } from '../protocol/bounded-decode';
 import { buildEnvelope, envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
 import { headerTypeName } from '../protocol/header';
+import { configSuccessionProblem } from '../protocol/config-succession';
 import type { Signer } from '../protocol/signer';
 import { IngressErrorCode } from './broadcast-status';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
@@ -113,9 +114,8 @@ export class MsgProcessor {
     } catch (err) {
       throw badRequest(`the updated config would be unusable: ${(err as Error).message}`, err);
     }
-    const before = resources.config.orderer.consensusType;
-    const after = nextResources.config.orderer.consensusType;
-    if (before !== after) throw badRequest(`ConsensusType cannot change from ${before} to ${after} on a running channel`);
+    const succession = configSuccessionProblem(resources.config.config, next);
+    if (succession !== undefined) throw badRequest(`config update is not compatible: ${succession}`);
 
     const configEnvelope = new ConfigEnvelope();
     configEnvelope.setConfig(next);

@@ -19,3 +19,4 @@ export * from './config-policies';
 export * from './channel-definition';
 export * from './config-block';
 export * from './config-parse';
+export * from './config-succession';

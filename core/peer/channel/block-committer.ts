@@ -1,9 +1,11 @@
-
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { Logger } from '../../node/logger';
+import { configSuccessionProblem } from '../../protocol/config-succession';
 import type { ParsedBlock } from '../../protocol/block';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
-import type { BlockValidator } from '../validation/block-validator';
+import type { BlockValidation, BlockValidator } from '../validation/block-validator';
 import type { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import type { ChannelResources } from './channel-resources';
@@ -54,6 +56,28 @@ export class BlockCommitter {
     return run;
   }
 
+  /**
+   * The resources of the block's config transaction, when it validated, built before the commit: a
+   * config whose MSPs or policies cannot be built, or that may not follow the current one (Fabric's
+   * `ValidateNew`), fails INVALID_CONFIG_TRANSACTION, as Fabric's committer refuses a config it
+   * cannot make a bundle of. Committed VALID, it would leave this peer
+   * on its old config until a restart, and then unable to open the channel at all.
+   */
+  private configResources(parsed: ParsedBlock, validation: BlockValidation): ChannelResources | undefined {
+    const index = validation.configIndex;
+    if (index === undefined) return undefined;
+    try {
+      const view = parseConfigBlock(parsed.bytes);
+      const succession = configSuccessionProblem(Config.deserializeBinary(this.channel.resources().config.configBytes), Config.deserializeBinary(view.configBytes));
+      if (succession !== undefined) throw new PeerError('PEER_BAD_CONFIG', `config update is not compatible: ${succession}`, { blockNum: parsed.number });
+      return this.rebuildResources(view);
+    } catch (err) {
+      validation.flags[index] = TxValidationCode.INVALID_CONFIG_TRANSACTION;
+      this.logger.warn({ err, channel: this.channel.id, block: parsed.number, tx: index }, 'config transaction invalid: its config cannot be applied');
+      return undefined;
+    }
+  }
+
   private async commitNow(parsed: ParsedBlock): Promise<void> {
     const started = process.hrtime.bigint();
     const height = this.channel.height();
@@ -66,6 +90,7 @@ export class BlockCommitter {
     }
     const resources = this.channel.resources();
     const validation = await this.validator.validate(parsed, resources, this.channel.ledger);
+    const nextResources = this.configResources(parsed, validation);
     for (const [i, reason] of validation.reasons) {
       this.logger.debug({ channel: this.channel.id, block: parsed.number, tx: i, code: validation.flags[i], reason }, 'transaction invalid');
     }
@@ -77,13 +102,7 @@ export class BlockCommitter {
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing until the peer restarts');
       throw err;
     }
-    if (validation.configIndex !== undefined) {
-      try {
-        this.channel.updateResources(this.rebuildResources(parseConfigBlock(result.blockBytes)));
-      } catch (err) {
-        this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'config block committed but its config cannot be applied');
-      }
-    }
+    if (nextResources !== undefined) this.channel.updateResources(nextResources);
     const total = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics?.observeCommit(this.channel.id, result.blockNum + 1, result.flags, validation.kinds, { ...result.seconds, total });
     this.channel.publish({

@@ -4,7 +4,7 @@ import type { LedgerStoreProvider } from '../../ledger/ledger-store-provider';
 import type { MspProvider } from '../../msp/msp';
 import type { Logger } from '../../node/logger';
 import type { PolicyProvider } from '../../policy/policy';
-import { getLastConfigIndex, parseBlock } from '../../protocol/block';
+import { getLastConfigIndex, getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import type { BlockValidator } from '../validation/block-validator';
@@ -13,6 +13,31 @@ import { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import { type ChannelResources, buildChannelResources } from './channel-resources';
 import { KvPeerLedger } from './kv-peer-ledger';
+
+/** The LAST_CONFIG index a block's orderer metadata names (0 when it names none). */
+function lastConfigOf(ledger: KvPeerLedger, blockNum: number): number {
+  try {
+    return getLastConfigIndex(parseBlock(ledger.getBlockBytes(blockNum) as Uint8Array, { verifyDataHash: false }).block);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The newest config block whose config transaction this peer committed VALID: the orderer's
+ * LAST_CONFIG names the newest config it ordered, and one the peer refused (its config could not
+ * be applied here) is skipped back to the config before it, the one the peer ran with.
+ */
+function lastValidConfig(ledger: KvPeerLedger, height: number): number {
+  let configNum = lastConfigOf(ledger, height - 1);
+  while (configNum > 0) {
+    const flags = getTransactionsFilter(parseBlock(ledger.getBlockBytes(configNum) as Uint8Array, { verifyDataHash: false }).block);
+    if (flags[0] === TxValidationCode.VALID) break;
+    const previous = lastConfigOf(ledger, configNum - 1);
+    configNum = previous < configNum ? previous : 0;
+  }
+  return configNum;
+}
 
 /** A joined channel with its committer. */
 export interface JoinedChannel {
@@ -53,13 +78,7 @@ export class ChannelManager {
         ledger.close();
         continue;
       }
-      const last = parseBlock(ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
-      let configNum = 0;
-      try {
-        configNum = getLastConfigIndex(last.block);
-      } catch {
-        configNum = 0;
-      }
+      const configNum = lastValidConfig(ledger, height);
       const view = parseConfigBlock(ledger.getBlockBytes(configNum) as Uint8Array);
       this.register(channelId, ledger, view);
     }

@@ -3,7 +3,10 @@ import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
+import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import type { Signer } from '../../../core/protocol/signer';
+import { configUpdate } from '../peer/config-updates';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import {
   abClient,
   adminRequest,
@@ -33,12 +36,15 @@ describe('block cutting end to end (Broadcast → blocks → Deliver), with a co
   let client: AtomicBroadcastClient;
   let signer: Signer;
   let base: number;
+  let adminPort: number;
 
   beforeAll(async () => {
     dir = tmpDir('weft-orderer-cutting-');
     m = await generateMaterial(dir);
     node = new OrdererNode(loadOrdererConfig(writeNodeConfig(m, 'orderer0').configFile));
-    const { grpcPort, adminPort } = await node.start();
+    const endpoints = await node.start();
+    const grpcPort = endpoints.grpcPort;
+    adminPort = endpoints.adminPort as number;
     client = abClient(m, grpcPort);
     signer = clientSigner(m);
     base = cutterSize(txEnvelope(signer, 'cut', 0));
@@ -46,7 +52,7 @@ describe('block cutting end to end (Broadcast → blocks → Deliver), with a co
       batchSize: { maxMessageCount: 3, absoluteMaxBytes: ABSOLUTE, preferredMaxBytes: PREFERRED },
       batchTimeout: '300ms',
     });
-    expect((await adminRequest(m, adminPort!, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: block })).status).toBe(201);
+    expect((await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: block })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -111,4 +117,27 @@ describe('block cutting end to end (Broadcast → blocks → Deliver), with a co
     expect(noChange!.status).toBe(Status.BAD_REQUEST);
     expect(noChange!.info).toMatch(/must go to version 2, got 1/);
   });
+
+  it('refuses a config update every admin signed when the new config may not follow the current one (Fabric ValidateNew)', async () => {
+    const admins = [ordererAdminSigner(m), clientSigner(m, 'Admin')];
+    const genesis = genesisBlock(m, 'succession');
+    expect((await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesis })).status).toBe(201);
+    const current = parseConfigBlock(genesis).config;
+    const noApplication = current.clone();
+    noApplication.getChannelGroup()?.getGroupsMap().del('Application');
+    const renamed = current.clone();
+    const org = renamed.getChannelGroup()?.getGroupsMap().get('Application')?.getGroupsMap();
+    const [orgName] = [...(org?.keys() ?? [])];
+    const mspValue = org?.get(orgName)?.getValuesMap().get('MSP');
+    const msp = MSPConfig.deserializeBinary(mspValue?.getValue_asU8() ?? new Uint8Array(0));
+    const fabricMsp = FabricMSPConfig.deserializeBinary(msp.getConfig_asU8());
+    fabricMsp.setName('RenamedMSP');
+    msp.setConfig(fabricMsp.serializeBinary());
+    mspValue?.setValue(msp.serializeBinary());
+    const answers = await broadcast(client, [configUpdate('succession', current, noApplication, admins, admins[0]), configUpdate('succession', current, renamed, admins, admins[0])]);
+    expect(answers.map((a) => a.status)).toEqual([Status.BAD_REQUEST, Status.BAD_REQUEST]);
+    expect(answers[0].info).toMatch(/not compatible: current config has application section, but new config does not/);
+    expect(answers[1].info).toMatch(new RegExp(`not compatible: application org ${orgName} attempted to change MSP ID from Org1MSP to RenamedMSP`));
+  });
 });
+

@@ -136,13 +136,16 @@ export function definitionWrites(name: string): Uint8Array {
 
 export { approvalKey };
 
-/** Builds the next block over `envelopes`, signs it as the orderer and commits it; returns the final flags. */
-export async function commitBlock(h: Harness, envelopes: readonly Uint8Array[]): Promise<number[]> {
+/**
+ * Builds the next block over `envelopes`, signs it as the orderer (naming `lastConfigIndex` as the
+ * newest config block, as an orderer does) and commits it; returns the final flags.
+ */
+export async function commitBlock(h: Harness, envelopes: readonly Uint8Array[], lastConfigIndex = 0): Promise<number[]> {
   const channel = h.joined.channel;
   const height = channel.height();
   const prev = parseBlock(channel.ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
   const block = newBlock(height, blockHeaderHash({ number: prev.number, previousHash: prev.previousHash, dataHash: prev.dataHash }), envelopes);
-  signBlock(block, h.orderer, { lastConfigIndex: 0 });
+  signBlock(block, h.orderer, { lastConfigIndex });
   let flags: number[] = [];
   const off = channel.onBlock((b) => {
     flags = [...b.flags];

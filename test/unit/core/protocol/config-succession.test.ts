@@ -1,0 +1,66 @@
+import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
+import { type ChannelDefinitionInput, buildConfigBlock, configSuccessionProblem, parseConfigBlock } from '../../../../core/protocol';
+import { utf8 } from './test-signer';
+
+function mspConfig(name: string): FabricMSPConfig {
+  const c = new FabricMSPConfig();
+  c.setName(name);
+  c.setRootCertsList([utf8(`-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`)]);
+  return c;
+}
+
+const definition: ChannelDefinitionInput = {
+  channelId: 'mychannel',
+  applicationOrgs: [{ mspId: 'Org1MSP', mspConfig: mspConfig('Org1MSP') }],
+  ordererOrgs: [{ mspId: 'OrdererMSP', name: 'OrdererOrg', mspConfig: mspConfig('OrdererMSP'), endpoints: ['orderer.example.com:7050'] }],
+  consensusType: { type: 'solo' },
+};
+
+const current = (): Config => parseConfigBlock(buildConfigBlock(definition)).config;
+const groups = (c: Config) => (c.getChannelGroup() as ConfigGroup).getGroupsMap();
+const changed = (edit: (c: Config) => void): Config => {
+  const c = current();
+  edit(c);
+  return c;
+};
+
+function setMspId(org: ConfigGroup | undefined, mspId: string): void {
+  const value = org?.getValuesMap().get('MSP') as ConfigValue;
+  const msp = MSPConfig.deserializeBinary(value.getValue_asU8());
+  msp.setConfig(mspConfig(mspId).serializeBinary());
+  value.setValue(msp.serializeBinary());
+}
+
+describe('configSuccessionProblem (Fabric Bundle.ValidateNew)', () => {
+  it('lets a config follow with changed values, new orgs and dropped orgs', () => {
+    const next = changed((c) => {
+      groups(c).get('Application')?.getGroupsMap().del('Org1MSP');
+      const org2 = new ConfigGroup();
+      groups(c).get('Application')?.getGroupsMap().set('Org2MSP', org2);
+      groups(c).get('Orderer')?.getValuesMap().get('BatchTimeout')?.setValue(utf8('ignored by this check'));
+    });
+    expect(configSuccessionProblem(current(), next)).toBeUndefined();
+  });
+
+  it.each([
+    ['dropping the Orderer group', (c: Config) => groups(c).del('Orderer'), /current config has orderer section, but new config does not/],
+    ['dropping the Application group', (c: Config) => groups(c).del('Application'), /current config has application section, but new config does not/],
+    [
+      'changing the consensus type',
+      (c: Config) => {
+        const type = new ConsensusType();
+        type.setType('etcdraft');
+        groups(c).get('Orderer')?.getValuesMap().get('ConsensusType')?.setValue(type.serializeBinary());
+      },
+      /attempted to change consensus type from solo to etcdraft/,
+    ],
+    ['renaming an application org MSP', (c: Config) => setMspId(groups(c).get('Application')?.getGroupsMap().get('Org1MSP'), 'Other'), /application org Org1MSP attempted to change MSP ID from Org1MSP to Other/],
+    ['renaming an orderer org MSP', (c: Config) => setMspId(groups(c).get('Orderer')?.getGroupsMap().get('OrdererOrg'), 'Other'), /orderer org OrdererOrg attempted to change MSP ID from OrdererMSP to Other/],
+    ['adding a Consortiums group', (c: Config) => groups(c).set('Consortiums', new ConfigGroup()), /current config has no consortiums section, but new config does/],
+  ])('refuses %s', (_what, edit, why) => {
+    expect(configSuccessionProblem(current(), changed(edit))).toMatch(why);
+  });
+});
