@@ -64,6 +64,15 @@ export function checkSize(bytes: Uint8Array, maxBytes: number, path: string): vo
 }
 
 /**
+ * Why google-protobuf gave up. It decodes protobuf groups by recursion, so a run of start-group
+ * tags (a field of 'k' bytes is one) overflows the stack: that is bad input, and says so.
+ */
+export function decodeFailure(err: unknown): string {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return 'groups or messages nested too deeply';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
  * Decodes `bytes` as `cls`, turning any google-protobuf exception into a {@link ProtocolError}
  * naming `path`. The result's bytes fields are views into `bytes` (no copy): callers keep the
  * exact bytes that were signed without re-serializing.
@@ -78,11 +87,13 @@ export function decode<T extends Message>(cls: MessageClass<T>, bytes: Uint8Arra
   try {
     return cls.deserializeBinary(bytes);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = decodeFailure(err);
+    // Generated classes are anonymous functions; only a named one is worth naming.
+    const as = cls.name === '' ? '' : ` as ${cls.name}`;
     throw new ProtocolError(
       ProtocolErrorCode.Malformed,
-      `${path}: cannot decode ${bytes.length} bytes as ${cls.name}: ${reason}`,
-      { path, message: cls.name, length: bytes.length, reason },
+      `${path}: cannot decode ${bytes.length} bytes${as}: ${reason}`,
+      { path, ...(cls.name !== '' && { message: cls.name }), length: bytes.length, reason },
       { cause: err },
     );
   }
@@ -94,7 +105,7 @@ export function guard<T>(path: string, fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = decodeFailure(err);
     throw new ProtocolError(ProtocolErrorCode.Malformed, `${path}: ${reason}`, { path, reason }, { cause: err });
   }
 }
