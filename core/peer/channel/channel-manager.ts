@@ -5,6 +5,7 @@ import type { MspProvider } from '../../msp/msp';
 import type { Logger } from '../../node/logger';
 import type { PolicyProvider } from '../../policy/policy';
 import { getLastConfigIndex, getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { isConfigBlock } from '../../protocol/config-parse';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import type { BlockValidator } from '../validation/block-validator';
@@ -24,19 +25,20 @@ function lastConfigOf(ledger: KvPeerLedger, blockNum: number): number {
 }
 
 /**
- * The newest config block whose config transaction this peer committed VALID: the orderer's
- * LAST_CONFIG names the newest config it ordered, and one the peer refused (its config could not
- * be applied here) is skipped back to the config before it, the one the peer ran with.
+ * The newest config block whose config transaction this peer committed VALID. The orderer's
+ * LAST_CONFIG names the newest config it ordered; one the peer refused (its config could not be
+ * applied here), or an index that is not a config block at all (a faulty orderer's metadata), is
+ * skipped back to the config before it, the one the peer ran with. Each step goes strictly down.
  */
 function lastValidConfig(ledger: KvPeerLedger, height: number): number {
-  let configNum = lastConfigOf(ledger, height - 1);
-  while (configNum > 0) {
-    const flags = getTransactionsFilter(parseBlock(ledger.getBlockBytes(configNum) as Uint8Array, { verifyDataHash: false }).block);
-    if (flags[0] === TxValidationCode.VALID) break;
-    const previous = lastConfigOf(ledger, configNum - 1);
-    configNum = previous < configNum ? previous : 0;
+  let candidate = Math.min(lastConfigOf(ledger, height - 1), height - 1);
+  while (candidate > 0) {
+    const bytes = ledger.getBlockBytes(candidate) as Uint8Array;
+    const block = parseBlock(bytes, { verifyDataHash: false }).block;
+    if (isConfigBlock(block) && getTransactionsFilter(block)[0] === TxValidationCode.VALID) return candidate;
+    candidate = Math.min(lastConfigOf(ledger, candidate - 1), candidate - 1);
   }
-  return configNum;
+  return 0;
 }
 
 /** A joined channel with its committer. */

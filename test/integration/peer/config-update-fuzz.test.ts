@@ -100,6 +100,9 @@ describe('config updates with random changes', () => {
     for (const p of peers) expect(await commitBlock(p, [refused], height)).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
     const tx = endorsedTx({ creator: peers[0].users[0], endorsers: peers[0].peers, chaincode: 'kv', results: rwset({ kv: { last: Buffer.from('v') } }) });
     expect(await commitBlock(peers[0], [tx.envelope], height)).toEqual([TxValidationCode.VALID]);
+    // And a faulty orderer's LAST_CONFIG naming a block that does not exist.
+    const stray = endorsedTx({ creator: peers[0].users[0], endorsers: peers[0].peers, chaincode: 'kv', results: rwset({ kv: { stray: Buffer.from('v') } }) });
+    expect(await commitBlock(peers[0], [stray.envelope], height + 1000)).toEqual([TxValidationCode.VALID]);
 
     const running = peers[0].joined.channel.resources().config;
     peers[0].channels.close();
