@@ -14,6 +14,7 @@ import { QueryExecutorImpl } from './query-executor-impl';
 import { parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { TxSimulatorImpl } from './tx-simulator-impl';
+import { decodeFailure } from '../protocol/bounded-decode';
 
 function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
@@ -31,7 +32,7 @@ function decodeStoredBlock(channelId: string, blockNum: number, bytes: Uint8Arra
   try {
     return Block.deserializeBinary(bytes);
   } catch (e) {
-    throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${blockNum} does not decode: ${(e as Error).message}`, { channelId, blockNum }, { cause: e });
+    throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${blockNum} does not decode: ${decodeFailure(e)}`, { channelId, blockNum }, { cause: e });
   }
 }
 

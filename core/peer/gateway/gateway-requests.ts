@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { WireReader } from '../../protocol/wire-reader';
 import { GatewayRpcError } from '../grpc/grpc-status';
+import { decodeFailure } from '../../protocol/bounded-decode';
 
 /**
  * The Gateway's per-transaction requests read straight from the wire: each is decoded once per
@@ -103,6 +104,6 @@ function wire<T>(what: string, read: () => T): T {
   try {
     return read();
   } catch (err) {
-    throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `${what} does not decode: ${(err as Error).message}`);
+    throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `${what} does not decode: ${decodeFailure(err)}`);
   }
 }

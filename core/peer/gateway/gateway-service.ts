@@ -17,6 +17,7 @@ import type { EndorsementCollector } from './endorsement-collector';
 import type { EndorsingPeer } from './endorser-client';
 import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
 import { type ResponseStatus, localFailureStatus, responseStatus, unreachableStatus } from './response-status';
+import { decodeFailure } from '../../protocol/bounded-decode';
 
 /** What the Gateway needs from the peer. */
 export interface GatewaySupport {
@@ -288,7 +289,7 @@ function decodeOr<T>(cls: { deserializeBinary(b: Uint8Array): T }, bytes: Uint8A
   try {
     return cls.deserializeBinary(bytes);
   } catch (err) {
-    throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `${what} does not decode: ${(err as Error).message}`);
+    throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `${what} does not decode: ${decodeFailure(err)}`);
   }
 }
 

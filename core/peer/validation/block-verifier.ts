@@ -3,6 +3,7 @@ import { blockSignatureSignedData } from '../../protocol/block-signatures';
 import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
 import { PeerError } from '../peer-error';
+import { decodeFailure } from '../../protocol/bounded-decode';
 
 /** Fabric's orderer signature policy for blocks. */
 export const BLOCK_VALIDATION_POLICY = '/Channel/Orderer/BlockValidation';
@@ -33,7 +34,7 @@ export function verifyBlock(block: ParsedBlock, expectedNumber: number, previous
   try {
     signed = blockSignatureSignedData(block.block);
   } catch (err) {
-    throw new PeerError('PEER_BLOCK_BAD_SIGNATURE', `channel ${channelId}: block ${block.number} signatures do not parse: ${(err as Error).message}`, {
+    throw new PeerError('PEER_BLOCK_BAD_SIGNATURE', `channel ${channelId}: block ${block.number} signatures do not parse: ${decodeFailure(err)}`, {
       channelId,
       blockNum: block.number,
     });

@@ -4,6 +4,7 @@ import { ConfigUpdateValidator, sameConfig } from '../../orderer/config-update';
 import { parseEnvelope } from '../../protocol/envelope';
 import { readLengthDelimitedField } from '../grpc/proto-frame';
 import type { ChannelResources } from '../channel/channel-resources';
+import { decodeFailure } from '../../protocol/bounded-decode';
 
 /**
  * Fabric's committer check of a CONFIG transaction (`configtx.Validator.Validate`): its
@@ -22,7 +23,7 @@ export function configTransactionProblem(configEnvelope: Uint8Array, resources: 
     // ConfigEnvelope{config = 1, last_update = 2}
     lastUpdate = readLengthDelimitedField(configEnvelope, 2);
   } catch (err) {
-    return `config envelope does not parse: ${(err as Error).message}`;
+    return `config envelope does not parse: ${decodeFailure(err)}`;
   }
   if (lastUpdate === undefined || config === undefined) return 'a config envelope must carry its config and the last_update that produced it';
   let update;

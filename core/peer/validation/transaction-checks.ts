@@ -13,6 +13,7 @@ import { viewOfConfig } from '../channel/channel-config';
 import type { ChannelResources } from '../channel/channel-resources';
 import { configTransactionProblem } from './config-tx';
 import { DuplicateNamespaceError, type NamespaceWrites, rwsetWrites } from './rwset-writes';
+import { decodeFailure } from '../../protocol/bounded-decode';
 
 /** What is wrong with a transaction, as the validation code Fabric gives it. */
 export interface Defect {
@@ -128,7 +129,7 @@ function dispatchChecks(tx: ParsedTransaction): { writes?: NamespaceWrites[]; di
   try {
     writes = rwsetWrites(action.results);
   } catch (err) {
-    if (!(err instanceof DuplicateNamespaceError)) return { dispatch: defect(TxValidationCode.BAD_RWSET, `read/write set does not parse: ${(err as Error).message}`) };
+    if (!(err instanceof DuplicateNamespaceError)) return { dispatch: defect(TxValidationCode.BAD_RWSET, `read/write set does not parse: ${decodeFailure(err)}`) };
     duplicate = err.namespace;
   }
   const name = tx.chaincodeName;
@@ -174,7 +175,7 @@ function configDefect(env: ParsedEnvelope, resources: ChannelResources): Defect 
     if (config === undefined) throw new Error('config_envelope.config is missing');
     sequence = viewOfConfig(resources.config.channelId, config).sequence;
   } catch (err) {
-    return defect(TxValidationCode.INVALID_CONFIG_TRANSACTION, `config envelope does not parse: ${(err as Error).message}`);
+    return defect(TxValidationCode.INVALID_CONFIG_TRANSACTION, `config envelope does not parse: ${decodeFailure(err)}`);
   }
   const expected = resources.config.sequence + 1;
   if (sequence !== expected) return defect(TxValidationCode.INVALID_CONFIG_TRANSACTION, `config sequence ${sequence} is not the next one (${expected})`);

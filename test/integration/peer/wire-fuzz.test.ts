@@ -10,7 +10,7 @@ import { seededRandom } from '../../support/seeded-random';
 import { type InProcessNetwork, deployKvInProcess, peersInSync, startInProcessNetwork } from './in-process-network';
 import { CHANNEL, propose, rawEndorser, signerOf } from './network-fixture';
 
-const CALLS = 240;
+const CALLS = 300;
 /** What a JavaScript fault looks like when it leaks into an error message. */
 const INTERNAL_FAULT = /TypeError|RangeError|ReferenceError|SyntaxError|is not a function|Cannot read properties|INTERNAL_SERVER_ERROR|Maximum call stack/;
 /** Deliver's `common.Status` values for a request it refuses or finishes: SUCCESS, BAD_REQUEST, FORBIDDEN, NOT_FOUND. */
@@ -35,10 +35,10 @@ describe("a peer's gRPC services under mutated requests", () => {
 
   afterAll(() => net?.close());
 
-  const unary = (method: string, request: Uint8Array): Promise<Buffer> =>
+  const unary = (method: string, request: Uint8Array, deadlineMs = 20_000): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       const id = (b: Uint8Array): Buffer => Buffer.from(b);
-      net.clients[0].makeUnaryRequest(method, id, id, Buffer.from(request), new Metadata(), { deadline: Date.now() + 20_000 }, (err, res) =>
+      net.clients[0].makeUnaryRequest(method, id, id, Buffer.from(request), new Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
         err ? reject(err) : resolve(res as Buffer),
       );
     });
@@ -75,6 +75,25 @@ describe("a peer's gRPC services under mutated requests", () => {
     }
   });
 
+  /** Opens a ChaincodeEvents stream and reports how it ended, or 'streaming' if it is still open after 300 ms. */
+  const eventsOutcome = (request: Uint8Array): Promise<string | ServiceError> =>
+    new Promise((resolve) => {
+      const call = net.clients[0].makeServerStreamRequest('/gateway.Gateway/ChaincodeEvents', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(request));
+      const timer = setTimeout(() => {
+        resolve('streaming');
+        call.cancel();
+      }, 300);
+      call.on('data', () => undefined);
+      call.on('error', (err: ServiceError) => {
+        clearTimeout(timer);
+        resolve(err.code === GrpcStatus.CANCELLED ? 'streaming' : err);
+      });
+      call.on('end', () => {
+        clearTimeout(timer);
+        resolve('ended');
+      });
+    });
+
   it(`answers ${CALLS} mutated requests without a fault, and both peers judge what reached the orderer alike`, async () => {
     const user = signerOf(net.m.orgs[0]);
     const rnd = seededRandom(0xf022);
@@ -93,11 +112,17 @@ describe("a peer's gRPC services under mutated requests", () => {
       record(what, `refused ${e.code}`);
     };
 
+    const committed = await net.gateways[0].getNetwork(CHANNEL).getContract('kv').submitAsync('Put', { arguments: ['committed', 'yes'] });
+    await committed.getStatus();
+    const signedRequest = (request: Uint8Array): Uint8Array => writeFields([bytesField(1, request), bytesField(2, user.sign(request))]);
+    const statusRequest = signedRequest(writeFields([bytesField(1, committed.getTransactionId()), bytesField(2, CHANNEL), bytesField(3, user.serialized)]));
+    // ChaincodeEventsRequest{channel_id, chaincode_id, identity, start_position = SeekPosition{oldest}}
+    const eventsRequest = signedRequest(writeFields([bytesField(1, CHANNEL), bytesField(2, 'kv'), bytesField(3, user.serialized), bytesField(4, writeFields([bytesField(2, new Uint8Array(0))]))]));
     for (let i = 0; i < CALLS; i++) {
       const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'kv', args: ['Put', `k${i % 7}`, `v${i}`].map((a) => Buffer.from(a)), creator: user.serialized });
       const signed = signProposal(built.proposalBytes, user);
       const gatewayRequest = (proposal: Uint8Array): Uint8Array => writeFields([bytesField(1, built.txId), bytesField(2, CHANNEL), bytesField(3, proposal)]);
-      const kind = pick(['endorser', 'evaluate', 'endorse', 'submit', 'deliver'] as const);
+      const kind = pick(['endorser', 'evaluate', 'endorse', 'submit', 'deliver', 'status', 'events'] as const);
       try {
         if (kind === 'endorser') await unary('/protos.Endorser/ProcessProposal', mutateAt(signed, PROPOSAL_LAYERS));
         else if (kind === 'evaluate' || kind === 'endorse') {
@@ -107,6 +132,14 @@ describe("a peer's gRPC services under mutated requests", () => {
           const endorsed = EndorseResponse.deserializeBinary(await unary('/gateway.Gateway/Endorse', gatewayRequest(signed)));
           const prepared = mutateAt((endorsed.getPreparedTransaction() as NonNullable<ReturnType<EndorseResponse['getPreparedTransaction']>>).serializeBinary(), TRANSACTION_LAYERS);
           await unary('/gateway.Gateway/Submit', writeFields([bytesField(1, built.txId), bytesField(2, CHANNEL), bytesField(3, prepared)]));
+        } else if (kind === 'status') {
+          // A valid request for a transaction nobody committed waits for it: the short deadline ends that.
+          await unary('/gateway.Gateway/CommitStatus', mutateAt(statusRequest, [[], [1]]), 500);
+        } else if (kind === 'events') {
+          const outcome = await eventsOutcome(mutateAt(eventsRequest, [[], [1], [1, 4]]));
+          if (typeof outcome !== 'string') refusal(kind, outcome);
+          else record(kind, outcome);
+          continue;
         } else {
           const seek = mutateAt(seekEnvelope(user, CHANNEL, pick(['oldest', 'newest'] as const), 'newest', 'fail'), [[], [1], [1, 1, 1], [1, 1, 2], [1, 2], [1, 2, 1], [1, 2, 2]]);
           const status = await deliverStatus(pick(['/protos.Deliver/Deliver', '/protos.Deliver/DeliverFiltered']), seek);
@@ -122,11 +155,12 @@ describe("a peer's gRPC services under mutated requests", () => {
     }
     expect(faults).toEqual([]);
     // The mutations were both refused and let through, on every service.
-    for (const kind of ['endorser', 'evaluate', 'endorse', 'submit']) {
+    for (const kind of ['endorser', 'evaluate', 'endorse', 'submit', 'status']) {
       expect(outcomes.get(`${kind} answered`) ?? 0).toBeGreaterThan(0);
       expect([...outcomes.keys()].some((k) => k.startsWith(`${kind} refused`))).toBe(true);
     }
     expect([...outcomes.keys()].filter((k) => k.startsWith('deliver status')).length).toBeGreaterThanOrEqual(2);
+    expect([...outcomes.keys()].filter((k) => k.startsWith('events ')).length).toBeGreaterThanOrEqual(2);
 
     // The peer still endorses and commits, and both peers decided every block alike.
     const gateway = net.gateways[0];
