@@ -60,8 +60,8 @@ export class BlockCommitter {
    * The resources of the block's config transaction, when it validated, built before the commit: a
    * config whose MSPs or policies cannot be built, or that may not follow the current one (Fabric's
    * `ValidateNew`), fails INVALID_CONFIG_TRANSACTION, as Fabric's committer refuses a config it
-   * cannot make a bundle of. Committed VALID, it would leave this peer
-   * on its old config until a restart, and then unable to open the channel at all.
+   * cannot make a bundle of (Fabric's then stops the channel). Committed VALID, it would leave this
+   * peer on its old config until a restart, and then unable to open the channel at all.
    */
   private configResources(parsed: ParsedBlock, validation: BlockValidation): ChannelResources | undefined {
     const index = validation.configIndex;
