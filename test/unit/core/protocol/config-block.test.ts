@@ -2,7 +2,7 @@ import { Envelope, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/co
 import { Config, ConfigEnvelope, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ImplicitMetaPolicy, Policy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
-import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { BatchSize } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { ConfigError } from '../../../../core/errors';
 import {
@@ -24,14 +24,8 @@ import {
   parseGoDuration,
 } from '../../../../core/protocol';
 import { expectProtocolError } from './expect-protocol-error';
+import { mspConfig } from './msp-config-fixture';
 import { utf8 } from './test-signer';
-
-function mspConfig(name: string): FabricMSPConfig {
-  const c = new FabricMSPConfig();
-  c.setName(name);
-  c.setRootCertsList([utf8(`-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`)]);
-  return c;
-}
 
 const definition: ChannelDefinitionInput = {
   channelId: 'mychannel',

@@ -1,16 +1,10 @@
 import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { type ChannelDefinitionInput, buildConfigBlock, configSuccessionProblem, parseConfigBlock } from '../../../../core/protocol';
+import { mspConfig } from './msp-config-fixture';
 import { utf8 } from './test-signer';
-
-function mspConfig(name: string): FabricMSPConfig {
-  const c = new FabricMSPConfig();
-  c.setName(name);
-  c.setRootCertsList([utf8(`-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`)]);
-  return c;
-}
 
 const definition: ChannelDefinitionInput = {
   channelId: 'mychannel',
