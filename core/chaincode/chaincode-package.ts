@@ -74,6 +74,8 @@ export async function readTar(bytes: Uint8Array, what: string): Promise<Map<stri
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
+      // A tar cut short inside an entry errors that entry's stream: unheard, it would end the process.
+      stream.on('error', reject);
       stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
       stream.on('end', () => {
         if (header.type === 'file' || header.type === 'contiguous-file') {

@@ -10,6 +10,7 @@ import {
   writeTar,
 } from '../../../../core/chaincode/chaincode-package';
 import { ChaincodeError } from '../../../../core/errors';
+import { seededRandom } from '../../../support/seeded-random';
 
 const code = new Map<string, Uint8Array>([
   ['src/package.json', Buffer.from('{"name":"x","main":"index.js"}')],
@@ -65,4 +66,43 @@ describe('chaincode package format', () => {
     await expect(readChaincodePackage(badLabel)).rejects.toBeInstanceOf(ChaincodeError);
     expect(() => parsePackageId('nohash')).toThrow(/expected <label>:<64 hex digits>/);
   });
+
+  test('refuses a tar cut short inside an entry, at either layer, with CHAINCODE_BAD_PACKAGE', async () => {
+    const metadata = Buffer.from('{"type":"node","label":"x_1"}');
+    const codeTarGz = gzipSync(await writeTar([...code.entries()]));
+    const outer = await writeTar([['metadata.json', metadata], ['code.tar.gz', codeTarGz]]);
+    // 512 header bytes and a few of code.tar.gz's data: the entry's stream ends early.
+    const cutOuter = gzipSync(outer.subarray(0, 1024 + 512 + 20));
+    await expect(readChaincodePackage(cutOuter)).rejects.toMatchObject({ code: 'CHAINCODE_BAD_PACKAGE', message: expect.stringMatching(/chaincode package is not a valid tar archive/) });
+    const innerTar = await writeTar([...code.entries()]);
+    const cutInner = gzipSync(await writeTar([['metadata.json', metadata], ['code.tar.gz', gzipSync(innerTar.subarray(0, 512 + 10))]]));
+    await expect(readChaincodePackage(cutInner)).rejects.toMatchObject({ code: 'CHAINCODE_BAD_PACKAGE', message: expect.stringMatching(/code.tar.gz is not a valid tar archive/) });
+  });
+
+  test('reads or refuses with CHAINCODE_BAD_PACKAGE 300 randomly damaged packages', async () => {
+    const rnd = seededRandom(0x7a2);
+    const metadata = Buffer.from('{"type":"node","label":"x_1"}');
+    const innerTar = await writeTar([...code.entries()]);
+    const damage = (b: Uint8Array): Uint8Array => {
+      const out = Buffer.from(b);
+      const at = Math.floor(rnd() * out.length);
+      if (rnd() < 0.4) return out.subarray(0, at);
+      for (let i = 0; i < 4; i++) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256);
+      return out;
+    };
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const inner = rnd() < 0.5 ? damage(innerTar) : innerTar;
+      const outer = await writeTar([['metadata.json', metadata], ['code.tar.gz', gzipSync(inner)]]);
+      const pkg = rnd() < 0.5 ? gzipSync(damage(outer)) : damage(gzipSync(outer));
+      outcomes.add(
+        await readChaincodePackage(pkg).then(
+          () => 'read',
+          (err: unknown) => (err instanceof ChaincodeError ? err.code : `untyped: ${String(err)}`),
+        ),
+      );
+    }
+    expect([...outcomes].filter((o) => o !== 'read')).toEqual(['CHAINCODE_BAD_PACKAGE']);
+  });
 });
+
