@@ -142,7 +142,7 @@ describe("a peer's gRPC services under mutated requests", () => {
           continue;
         } else {
           const seek = mutateAt(seekEnvelope(user, CHANNEL, pick(['oldest', 'newest'] as const), 'newest', 'fail'), [[], [1], [1, 1, 1], [1, 1, 2], [1, 2], [1, 2, 1], [1, 2, 2]]);
-          const status = await deliverStatus(pick(['/protos.Deliver/Deliver', '/protos.Deliver/DeliverFiltered']), seek);
+          const status = await deliverStatus(pick(['/protos.Deliver/Deliver', '/protos.Deliver/DeliverFiltered', '/protos.Deliver/DeliverWithPrivateData']), seek);
           if (typeof status !== 'number') refusal(kind, status);
           else if (!DELIVER_ANSWERS.includes(status)) faults.push(`deliver ended with status ${status}`);
           else record(kind, `status ${status}`);
