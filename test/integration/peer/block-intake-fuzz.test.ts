@@ -8,7 +8,7 @@ import { blockDataHash, newBlock, parseBlock } from '../../../core/protocol/bloc
 import { signBlock } from '../../../core/protocol/block-signatures';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset } from './channel-harness';
+import { endorsedTx, type Harness, openHarness, openPeerPair, PEER_PAIR_DIRS, rwset } from './channel-harness';
 import { type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 
 const BLOCKS = 200;
@@ -32,9 +32,7 @@ describe('block intake from an orderer that sends mutated, signed blocks', () =>
     dir = tmpDir('weft-block-fuzz-');
     m = await generateMaterial(dir);
     genesis = genesisBlock(m, 7050);
-    peers = [openHarness(m, path.join(dir, 'a'), genesis), openHarness(m, path.join(dir, 'b'), genesis)];
-    const definition = endorsedTx({ creator: peers[0].users[0], endorsers: peers[0].peers, chaincode: '_lifecycle', results: definitionWrites('kv') });
-    for (const p of peers) await commitBlock(p, [definition.envelope]);
+    peers = await openPeerPair(m, dir, genesis);
   }, 60_000);
 
   afterAll(() => {
@@ -102,7 +100,7 @@ describe('block intake from an orderer that sends mutated, signed blocks', () =>
     const [height, sequence] = [peers[0].joined.channel.height(), peers[0].joined.channel.resources().config.sequence];
     expect(peers[1].joined.channel.height()).toBe(height);
     peers[0].channels.close();
-    peers[0] = openHarness(m, path.join(dir, 'a'), genesis);
+    peers[0] = openHarness(m, path.join(dir, PEER_PAIR_DIRS[0]), genesis);
     expect(peers[0].joined.channel.height()).toBe(height);
     expect(peers[0].joined.channel.resources().config.sequence).toBe(sequence);
   }, 120_000);

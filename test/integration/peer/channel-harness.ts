@@ -3,7 +3,9 @@
  * peer's channel manager and committer, plus builders for endorsed transactions and signed blocks,
  * so tests can feed any block (well-formed or not) to the committer and read the validation codes.
  */
+import * as path from 'node:path';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
 import { loggerFor } from '../../../core/node/logger';
 import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
@@ -164,3 +166,20 @@ export function typedEnvelope(type: number, signer: Signer, channelId = CHANNEL)
 }
 
 export { HeaderType };
+
+/** Where {@link openPeerPair} keeps each peer's ledgers: `dir/a` and `dir/b`. */
+export const PEER_PAIR_DIRS = ['a', 'b'] as const;
+
+/**
+ * Two peers' channels on one genesis block, ledgers under `dir/a` and `dir/b`, with chaincode `kv`
+ * defined (MAJORITY) on both: what the fuzz tests feed alike and compare.
+ */
+export async function openPeerPair(m: Material, dir: string, genesis: Uint8Array): Promise<Harness[]> {
+  const peers = PEER_PAIR_DIRS.map((d) => openHarness(m, path.join(dir, d), genesis));
+  const definition = endorsedTx({ creator: peers[0].users[0], endorsers: peers[0].peers, chaincode: '_lifecycle', results: definitionWrites('kv') });
+  for (const p of peers) {
+    const flags = await commitBlock(p, [definition.envelope]);
+    if (flags[0] !== TxValidationCode.VALID) throw new Error(`defining kv failed with code ${flags[0]}`);
+  }
+  return peers;
+}

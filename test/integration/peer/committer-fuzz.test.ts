@@ -8,7 +8,7 @@ import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { TRANSACTION_LAYERS, resignEndorsements, resignSigned } from '../../support/fuzz-signing';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness } from './channel-harness';
+import { commitBlock, endorsedTx, type Harness, openPeerPair, PEER_PAIR_DIRS } from './channel-harness';
 import { type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 
 const BLOCKS = 24;
@@ -89,11 +89,7 @@ describe('the committer under mutated, re-signed transactions', () => {
   beforeAll(async () => {
     dir = tmpDir('weft-committer-fuzz-');
     m = await generateMaterial(dir);
-    const genesis = genesisBlock(m, 7050);
-    peers = [openHarness(m, path.join(dir, 'a'), genesis), openHarness(m, path.join(dir, 'b'), genesis)];
-    const h = peers[0];
-    const definition = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWrites('kv') });
-    for (const p of peers) expect(await commitBlock(p, [definition.envelope])).toEqual([TxValidationCode.VALID]);
+    peers = await openPeerPair(m, dir, genesisBlock(m, 7050));
   }, 60_000);
 
   afterAll(() => {
@@ -131,9 +127,9 @@ describe('the committer under mutated, re-signed transactions', () => {
       }
     }
     expect(peers.map((p) => p.joined.channel.height())).toEqual([BLOCKS + 2, BLOCKS + 2]);
-    const rows = stateRows(path.join(dir, 'a'));
+    const rows = stateRows(path.join(dir, PEER_PAIR_DIRS[0]));
     expect(rows.length).toBeGreaterThan(0);
-    expect(stateRows(path.join(dir, 'b'))).toEqual(rows);
+    expect(stateRows(path.join(dir, PEER_PAIR_DIRS[1]))).toEqual(rows);
     // The mutations reach many different checks, and valid transactions still commit among them.
     expect(seen.get(TxValidationCode.VALID) ?? 0).toBeGreaterThan(BLOCKS);
     expect([...seen.keys()].length).toBeGreaterThanOrEqual(10);

@@ -6,7 +6,7 @@ import { ConfigUpdateValidator } from '../../../core/orderer/config-update';
 import { parseEnvelope } from '../../../core/protocol/envelope';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset } from './channel-harness';
+import { commitBlock, endorsedTx, type Harness, openHarness, openPeerPair, PEER_PAIR_DIRS, rwset } from './channel-harness';
 import { configTransaction, configUpdate } from './config-updates';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 
@@ -30,9 +30,7 @@ describe('config updates with random changes', () => {
     dir = tmpDir('weft-config-fuzz-');
     m = await generateMaterial(dir);
     genesis = genesisBlock(m, 7050);
-    peers = [openHarness(m, path.join(dir, 'a'), genesis), openHarness(m, path.join(dir, 'b'), genesis)];
-    const definition = endorsedTx({ creator: peers[0].users[0], endorsers: peers[0].peers, chaincode: '_lifecycle', results: definitionWrites('kv') });
-    for (const p of peers) expect(await commitBlock(p, [definition.envelope])).toEqual([TxValidationCode.VALID]);
+    peers = await openPeerPair(m, dir, genesis);
   }, 60_000);
 
   afterAll(() => {
@@ -106,7 +104,7 @@ describe('config updates with random changes', () => {
 
     const running = peers[0].joined.channel.resources().config;
     peers[0].channels.close();
-    peers[0] = openHarness(m, path.join(dir, 'a'), genesis);
+    peers[0] = openHarness(m, path.join(dir, PEER_PAIR_DIRS[0]), genesis);
     const reopened = peers[0].joined.channel.resources().config;
     expect(reopened.sequence).toBe(running.sequence);
     expect(Buffer.from(reopened.configBytes).equals(Buffer.from(running.configBytes))).toBe(true);
