@@ -4,11 +4,11 @@ import { LedgerError } from '../errors';
 import { blockDataHash, blockHeaderHash, getTransactionsFilter, setTransactionsFilter } from '../protocol/block';
 import { bytesEqual, toHex } from '../protocol/bytes';
 import { decodeLedgerTx, type LedgerTx } from './block-txs';
-import type { BlockchainInfo, CommitResult, IndexFile, Ledger, TransactionInfo } from './ledger';
+import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
 import { bytesField, forEachField } from './proto-reader';
 import { validateNamespace } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
-import type { ChannelLedgerStore } from './ledger-store-provider';
+import type { ChannelLedgerStore, StoreCommitSeconds } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
 import { QueryExecutorImpl } from './query-executor-impl';
 import { parseIndexDefinition } from './rich-query';
@@ -151,8 +151,9 @@ export class KvLedger implements Ledger {
     setTransactionsFilter(block, Uint8Array.from(updates.codes));
     const blockHash = blockHeaderHash(header);
     const processed = performance.now();
+    let stored: StoreCommitSeconds | void = undefined;
     try {
-      this.store.commit({
+      stored = this.store.commit({
         blockNum,
         blockHash,
         blockBytes: block.serializeBinary(),
@@ -174,7 +175,11 @@ export class KvLedger implements Ledger {
     }
     this.lastHash = blockHash;
     this.lastPreviousHash = header.getPreviousHash_asU8();
-    return { blockNum, validationCodes: updates.codes, seconds: { processing: (processed - started) / 1000, storageCommit: (performance.now() - processed) / 1000 } };
+    const processing = (processed - started) / 1000;
+    const seconds: CommitSeconds = stored
+      ? { processing, storageCommit: stored.blocks, stateCommit: stored.state }
+      : { processing, storageCommit: (performance.now() - processed) / 1000 };
+    return { blockNum, validationCodes: updates.codes, seconds };
   }
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {

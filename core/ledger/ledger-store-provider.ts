@@ -16,6 +16,17 @@ export interface BlockCommit {
 }
 
 /**
+ * Where a store's commit of one block spent its time, in seconds, for Fabric's two ledger commit
+ * metrics (`ledger_blockstorage_and_pvtdata_commit_time`, `ledger_statedb_commit_time`).
+ */
+export interface StoreCommitSeconds {
+  /** Writing the block, its txid index and history. */
+  readonly blocks: number;
+  /** Writing the state updates. */
+  readonly state: number;
+}
+
+/**
  * The storage of one channel's ledger: a block store, a state store and a history store that commit
  * together, state and history each recording in a savepoint the height they have applied. Used
  * only by the core ledger (`KvLedger`), which computes every update; a store never interprets blocks.
@@ -30,9 +41,10 @@ export interface ChannelLedgerStore {
    * behind it by a crash (their savepoints say where, never ahead), and `KvLedger` replays the
    * missing blocks at open, so the ledger shows the whole block or none of it. Input that fails
    * writes nothing. Called once per block, in order (`blockNum` = height); throws `LedgerError`
-   * otherwise.
+   * otherwise. A store that can tell its block part from its state part returns their times;
+   * otherwise the ledger reports the whole commit as the block store's.
    */
-  commit(commit: BlockCommit): void;
+  commit(commit: BlockCommit): StoreCommitSeconds | void;
   /**
    * Recovery and rebuild: applies a stored block's state updates and/or history (undefined = that
    * part is already applied) and advances the matching savepoints to `blockNum + 1`, atomically.

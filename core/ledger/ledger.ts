@@ -12,6 +12,13 @@ export interface TransactionInfo {
   readonly envelope: Uint8Array;
 }
 
+/** See {@link CommitResult.seconds}. */
+export interface CommitSeconds {
+  readonly processing: number;
+  readonly storageCommit: number;
+  readonly stateCommit?: number;
+}
+
 /** The outcome of committing one block. */
 export interface CommitResult {
   readonly blockNum: number;
@@ -19,10 +26,12 @@ export interface CommitResult {
   readonly validationCodes: readonly number[];
   /**
    * Where the commit's time went, for Fabric's ledger metrics: `processing` checked the block and ran
-   * MVCC (Fabric's `ledger_block_processing_time`); `storageCommit` wrote block, state, history and
-   * txid index in the store's one atomic step.
+   * MVCC (`ledger_block_processing_time`); `storageCommit` wrote the block, its txid index and history
+   * (`ledger_blockstorage_and_pvtdata_commit_time`), and `stateCommit` the state updates
+   * (`ledger_statedb_commit_time`); a store that does not tell the two apart leaves `stateCommit`
+   * out and counts it in `storageCommit`.
    */
-  readonly seconds: { readonly processing: number; readonly storageCommit: number };
+  readonly seconds: CommitSeconds;
 }
 
 /** A declared index file of a chaincode package (`META-INF/statedb/couchdb/indexes/*.json`). */

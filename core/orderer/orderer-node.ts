@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import pino, { type Logger } from 'pino';
+import { loggerFor, type Logger } from '../node/logger';
 import { Registry } from 'prom-client';
 import type { Container } from '../di';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
@@ -49,7 +49,8 @@ export class OrdererNode {
     readonly config: OrdererNodeConfig,
     private readonly assembleOptions: Omit<AssembleOptions, 'requiredTokens'> = {},
   ) {
-    this.logger = pino({ name: config.id, level: config.logLevel });
+    this.logger = loggerFor('orderer', { node: config.id });
+    this.logger.level = config.logLevel;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CommitSeconds } from '../ledger/ledger';
 import type { ProposalRejectedError } from './endorser/proposal-checks';
 import type { TxKind } from './validation/block-validator';
 
@@ -81,6 +82,7 @@ export class PeerMetrics {
   private readonly txCount: Counter<'channel' | 'transaction_type' | 'chaincode' | 'validation_code'>;
   private readonly blockProcessing: Histogram<'channel'>;
   private readonly storageCommit: Histogram<'channel'>;
+  private readonly stateCommit: Histogram<'channel'>;
   private readonly commitDuration: Histogram<'channel'>;
   private readonly height: Gauge<'channel'>;
   private readonly blocks: Counter<'channel'>;
@@ -135,11 +137,16 @@ export class PeerMetrics {
       buckets: LEDGER_BUCKETS,
       registers,
     });
-    // Fabric writes the block store and then the state database; Weft writes block, state, history
-    // and txid index in one atomic step, timed here (there is no separate `ledger_statedb_commit_time`).
     this.storageCommit = new Histogram({
       name: 'ledger_blockstorage_and_pvtdata_commit_time',
       help: 'Time taken in seconds for committing the block and private data to storage.',
+      labelNames: channel,
+      buckets: LEDGER_BUCKETS,
+      registers,
+    });
+    this.stateCommit = new Histogram({
+      name: 'ledger_statedb_commit_time',
+      help: 'Time taken in seconds for committing block changes to state db.',
       labelNames: channel,
       buckets: LEDGER_BUCKETS,
       registers,
@@ -187,7 +194,7 @@ export class PeerMetrics {
     height: number,
     flags: Uint8Array,
     kinds: readonly TxKind[],
-    seconds: { readonly processing: number; readonly storageCommit: number; readonly total: number },
+    seconds: CommitSeconds & { readonly total: number },
   ): void {
     const counts = new Map<string, { kind: TxKind; code: number; n: number }>();
     for (let i = 0; i < flags.length; i++) {
@@ -205,6 +212,7 @@ export class PeerMetrics {
     }
     this.blockProcessing.observe({ channel }, seconds.processing);
     this.storageCommit.observe({ channel }, seconds.storageCommit);
+    if (seconds.stateCommit !== undefined) this.stateCommit.observe({ channel }, seconds.stateCommit);
     this.commitDuration.observe({ channel }, seconds.total);
     this.height.set({ channel }, height);
     this.blocks.inc({ channel });

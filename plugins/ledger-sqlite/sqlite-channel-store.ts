@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
-import type { BlockCommit, ChannelLedgerStore } from '../../core/ledger/ledger-store-provider';
+import type { BlockCommit, ChannelLedgerStore, StoreCommitSeconds } from '../../core/ledger/ledger-store-provider';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
 import { NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteBlockStore } from './sqlite-block-store';
@@ -55,6 +55,8 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   private readonly applyStateTxn: (blockNum: number, state: readonly StateUpdate[]) => void;
   private readonly applyHistoryTxn: (blockNum: number, history: readonly HistoryEntry[]) => void;
   private closed = false;
+  /** The block file's part of the last commit, measured inside the state transaction around it. */
+  private blockCommitMs = 0;
 
   constructor(
     private readonly blocksDb: Database.Database,
@@ -79,7 +81,9 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     this.commitTxn = stateDb.transaction((c: BlockCommit) => {
       this.state.apply(c.state);
       this.setStateSavepoint.run(c.blockNum + 1);
+      const blockStarted = performance.now();
       this.commitBlockTxn(c);
+      this.blockCommitMs = performance.now() - blockStarted;
       this.blocks.afterCommit(c.blockNum);
     });
     this.applyStateTxn = stateDb.transaction((blockNum: number, state: readonly StateUpdate[]) => {
@@ -93,7 +97,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     this.applyStateWalPolicy();
   }
 
-  commit(c: BlockCommit): void {
+  commit(c: BlockCommit): StoreCommitSeconds {
     this.checkOpen();
     const height = this.blocks.height();
     if (c.blockNum !== height) throw outOfOrderError(this.channelId, height, c.blockNum);
@@ -102,6 +106,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
         channelId: this.channelId,
       });
     }
+    const started = performance.now();
     try {
       this.writeback.writing(() => this.commitTxn(c));
     } catch (e) {
@@ -109,7 +114,9 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       // sees the new height and replays the block into the state, as it does at open.
       throw storeFailure(`commit of block ${c.blockNum} on channel ${this.channelId}`, e);
     }
+    const totalMs = performance.now() - started;
     if (c.blockNum % WAL_POLICY_EVERY_BLOCKS === 0) this.applyStateWalPolicy();
+    return { blocks: this.blockCommitMs / 1000, state: (totalMs - this.blockCommitMs) / 1000 };
   }
 
   applyUpdates(blockNum: number, state: readonly StateUpdate[] | undefined, history: readonly HistoryEntry[] | undefined): void {

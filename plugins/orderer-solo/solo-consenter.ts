@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import pino, { type Logger } from 'pino';
+import { loggerFor, type Logger } from '../../core/node/logger';
 import { z } from 'zod';
 import { injectable } from '../../core/di';
 import { ConfigError } from '../../core/errors';
@@ -48,7 +48,11 @@ export class SoloConsenter implements Consenter {
       });
     }
     this.options = parsed.data;
-    this.logger = logger ?? pino({ name: 'orderer-solo', level: this.options.logLevel });
+    if (logger === undefined) {
+      logger = loggerFor('orderer.solo');
+      logger.level = this.options.logLevel;
+    }
+    this.logger = logger;
     if (!warned) {
       warned = true;
       this.logger.warn('orderer-solo is meant for development and single-machine use: it has no fault tolerance');

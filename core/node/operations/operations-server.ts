@@ -2,10 +2,10 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../../errors';
 import { readConfigFile } from '../config';
-import { type Logger, rootLogger } from '../logger';
+import { type Logger, logEntriesWritten, rootLogger } from '../logger';
 
 /** A named health check; throwing (or rejecting) marks the node unhealthy with that message. */
 export interface HealthChecker {
@@ -74,6 +74,7 @@ export class OperationsServer {
     // woke an idle node 100 times a second (about 1% of a core each). Lag is still measured to the
     // nanosecond, just sampled ten times a second.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    registerProcessMetrics(this.registry, options.version);
     this.logger = options.logger ?? rootLogger;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => {
@@ -170,6 +171,31 @@ export class OperationsServer {
     this.logger.level = spec;
     res.writeHead(204).end();
   }
+}
+
+/**
+ * Fabric's process-wide metrics: `fabric_version` (here Weft's version, value 1) and the log entry
+ * counters. Fabric checks an entry against the logging spec and then writes it; pino drops an entry
+ * of a disabled level before any hook runs, so both count the entries written, which is what
+ * Fabric's two counters also agree on under a single logging level.
+ */
+function registerProcessMetrics(registry: Registry, version: string): void {
+  const registers = [registry];
+  new Gauge({ name: 'fabric_version', help: 'The active version of Fabric.', labelNames: ['version'], registers }).set({ version }, 1);
+  const logCounter = (name: string, help: string): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: ['level'],
+      registers,
+      collect(this: Counter<string>) {
+        this.reset();
+        for (const [level, n] of logEntriesWritten) this.inc({ level }, n);
+      },
+    });
+  };
+  logCounter('logging_entries_checked', 'Number of log entries checked against the active logging level');
+  logCounter('logging_entries_written', 'Number of log entries that are written');
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,6 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { TxLocation } from '../../ledger/block-store';
+import type { CommitSeconds } from '../../ledger/ledger';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 
@@ -10,8 +11,8 @@ export interface CommitResult {
   readonly flags: Uint8Array;
   /** The stored block bytes (with the final TRANSACTIONS_FILTER). */
   readonly blockBytes: Uint8Array;
-  /** MVCC and the store's atomic commit, timed for Fabric's ledger metrics (see the core ledger's `CommitResult`). */
-  readonly seconds: { readonly processing: number; readonly storageCommit: number };
+  /** MVCC and the store's commit, timed for Fabric's ledger metrics (see the core ledger's `CommitResult`). */
+  readonly seconds: CommitSeconds;
 }
 
 /**

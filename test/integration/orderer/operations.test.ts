@@ -98,6 +98,8 @@ describe('orderer operations endpoint', () => {
     expect(metrics).toMatch(/ledger_blockchain_height\{channel="ch2"\} 1\n/);
     expect(metrics).toMatch(/ledger_blockchain_height\{channel="ch1"\} [12]\n/);
     expect(metrics).toContain('participation_status{channel="ch1"} 1');
+    // A solo orderer is its channels' one consenter.
+    expect(metrics).toContain('participation_consensus_relation{channel="ch1"} 1');
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
 
     expect(await get(operations, '/healthz')).toMatchObject({ status: 200 });
@@ -178,5 +180,6 @@ describe('orderer operations endpoint', () => {
     const metrics = (await get(operations, '/metrics')).body;
     expect(metrics).toContain('participation_status{channel="ch2"} 3');
     expect(metrics).toContain('participation_status{channel="ch1"} 1');
+    expect(metrics).toContain('participation_consensus_relation{channel="ch2"} 1');
   });
 });

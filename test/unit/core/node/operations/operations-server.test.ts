@@ -1,12 +1,13 @@
 import { Counter } from 'prom-client';
 import pino from 'pino';
+import { countingLogEntries } from '../../../../../core/node/logger';
 import { OperationsServer, splitHostPort } from '../../../../../core/node/operations/operations-server';
 
 describe('operations server', () => {
   let server: OperationsServer;
   let base: string;
   let healthy = true;
-  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: true }));
+  const logger = pino({ level: 'warn', hooks: countingLogEntries }, pino.destination({ dest: '/dev/null', sync: true }));
 
   beforeAll(async () => {
     server = new OperationsServer({ listenAddress: '127.0.0.1:0', version: '9.9.9', commit: 'abc123', logger });
@@ -33,6 +34,23 @@ describe('operations server', () => {
     expect(metrics).toContain('weft_test_things_total 3');
     expect(metrics).toContain('process_cpu_user_seconds_total');
     expect(await (await fetch(`${base}/version`)).json()).toEqual({ Version: '9.9.9', CommitSHA: 'abc123' });
+  });
+
+  it('reports its version and counts log entries written, by level', async () => {
+    const sample = (metrics: string, name: string, level: string): number =>
+      Number(new RegExp(`^${name}\\{level="${level}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    const before = await (await fetch(`${base}/metrics`)).text();
+    expect(before).toContain('fabric_version{version="9.9.9"} 1');
+    logger.warn('one');
+    logger.child({ component: 'x' }).warn('two');
+    logger.error('three');
+    logger.info('below the level: neither checked nor written');
+    const after = await (await fetch(`${base}/metrics`)).text();
+    for (const name of ['logging_entries_checked', 'logging_entries_written']) {
+      expect(sample(after, name, 'warn') - sample(before, name, 'warn')).toBe(2);
+      expect(sample(after, name, 'error') - sample(before, name, 'error')).toBe(1);
+      expect(sample(after, name, 'info') - sample(before, name, 'info')).toBe(0);
+    }
   });
 
   it('measures event-loop lag, sampled every 100 ms', async () => {
