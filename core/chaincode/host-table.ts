@@ -94,6 +94,10 @@ function int(value: unknown, name: string, min: number, max: number): number {
   return value;
 }
 
+function isInt32(value: number): boolean {
+  return Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff;
+}
+
 /**
  * A value as it should cross the boundary: structured clone copies a view's whole backing buffer,
  * and Node Buffers often view a shared pool, so views are narrowed to their own bytes first.
@@ -368,11 +372,23 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
     complete: entry('complete', (s, outcome: SandboxOutcome) => {
       if (s.outcome !== undefined) throw new ArgError('transaction already completed');
       if (typeof outcome !== 'object' || outcome === null || typeof outcome.status !== 'number') throw new ArgError('outcome must be {status, message, payload}');
+      const message = typeof outcome.message === 'string' ? outcome.message : '';
+      // `Response.status` is an int32: anything else would be signed as some other number, or not encode.
+      if (!isInt32(outcome.status)) {
+        s.outcome = { status: 500, message: `chaincode returned status ${String(outcome.status)}, which is not a 32-bit integer${message ? `: ${message}` : ''}`, payload: new Uint8Array(0) };
+        return undefined;
+      }
+      const event = outcome.event;
+      // The stub enforces the event limit; chaincode shares its isolate, so the host checks again.
+      if (event && event.payload instanceof Uint8Array && event.payload.length > s.limits.maxValueBytes) {
+        s.outcome = { status: 500, message: `event payload of ${event.payload.length} bytes exceeds the limit of ${s.limits.maxValueBytes} bytes`, payload: new Uint8Array(0) };
+        return undefined;
+      }
       s.outcome = {
         status: outcome.status,
-        message: typeof outcome.message === 'string' ? outcome.message : '',
+        message,
         payload: outcome.payload instanceof Uint8Array ? outcome.payload : new Uint8Array(0),
-        ...(outcome.event && typeof outcome.event.eventName === 'string' && outcome.event.payload instanceof Uint8Array ? { event: outcome.event } : {}),
+        ...(event && typeof event.eventName === 'string' && event.payload instanceof Uint8Array ? { event } : {}),
       };
       return undefined;
     }),

@@ -30,12 +30,16 @@ function asBytes(payload: unknown): Uint8Array {
 }
 
 function toOutcome(resp: ChaincodeResponse | undefined, effects: TxEffects, fnName: string): SandboxOutcome {
-  if (!resp || typeof resp.status !== 'number') {
+  // fabric-shim's test is `!resp || !resp.status`: a status of 0 or NaN is no answer; a numeric
+  // string reaches the peer as its number (protobufjs encodes it so).
+  const raw: unknown = resp?.status;
+  const status = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (!resp || typeof status !== 'number' || !status) {
     return { status: 500, message: `Calling chaincode ${fnName}() has not called success or error.`, payload: new Uint8Array(0) };
   }
-  const ok = resp.status < 400;
+  const ok = status < 400;
   return {
-    status: resp.status,
+    status,
     message: resp.message === undefined || resp.message === null ? '' : typeof resp.message === 'string' ? resp.message : errorMessage(resp.message),
     payload: asBytes(resp.payload),
     ...(ok && effects.event ? { event: effects.event } : {}),

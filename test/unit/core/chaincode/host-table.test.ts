@@ -79,6 +79,23 @@ describe('host table', () => {
     expect(session?.outcome?.status).toBe(200);
   });
 
+  test('complete turns a status that is not an int32 into a 500 naming it, whatever the sandbox sends', () => {
+    for (const [status, shown] of [[2 ** 31, '2147483648'], [-(2 ** 31) - 1, '-2147483649'], [NaN, 'NaN'], [0.5, '0.5']] as const) {
+      session = new HostSession(invocation, { simulator: sim, invokeChaincode: () => ({ status: 200, message: '', payload: new Uint8Array(0) }) }, resolveLimits({}));
+      expect(table.complete({ status, message: '', payload: Buffer.from('dropped') })).toEqual({ result: undefined });
+      expect(session.outcome).toEqual({ status: 500, message: `chaincode returned status ${shown}, which is not a 32-bit integer`, payload: new Uint8Array(0) });
+    }
+    session = new HostSession(invocation, { simulator: sim, invokeChaincode: () => ({ status: 200, message: '', payload: new Uint8Array(0) }) }, resolveLimits({}));
+    table.complete({ status: -(2 ** 31), message: 'lowest', payload: new Uint8Array(0) });
+    expect(session.outcome).toMatchObject({ status: -(2 ** 31), message: 'lowest' });
+  });
+
+  test('complete refuses an event over the value limit even if the sandbox let it through', () => {
+    // The session's limits allow 8-byte values.
+    expect(table.complete({ status: 200, message: '', payload: new Uint8Array(0), event: { eventName: 'e', payload: new Uint8Array(9) } })).toEqual({ result: undefined });
+    expect(session?.outcome).toEqual({ status: 500, message: 'event payload of 9 bytes exceeds the limit of 8 bytes', payload: new Uint8Array(0) });
+  });
+
   test('x509: Fabric DN strings, the CA attribute extension, and the shim\'s error for non-PEM input', () => {
     const c = parseX509(pem('user1'));
     expect(c.subjectDN).toBe('/C=US/ST=North Carolina/O=Hyperledger/OU=client/CN=user1');

@@ -71,6 +71,19 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
     expect((await call('lowlevel', ['noResponse'])).response.message).toBe('Calling chaincode Invoke() has not called success or error.');
   });
 
+  test("a hand-built response's status: fabric-shim's falsy test, numeric strings, and only 32-bit integers", async () => {
+    const status = async (name: string) => (await call('lowlevel', ['status', name])).response;
+    const noAnswer = { status: 500, message: 'Calling chaincode Invoke() has not called success or error.', payload: new Uint8Array(0) };
+    expect(await status('zero')).toEqual(noAnswer);
+    expect(await status('nan')).toEqual(noAnswer);
+    expect(await status('text')).toEqual({ status: 200, message: 'hand-built', payload: Buffer.from('p') });
+    expect(await status('negative')).toMatchObject({ status: -5, message: 'hand-built' });
+    expect(await status('conflict')).toMatchObject({ status: 409, message: 'hand-built' });
+    for (const [name, shown] of [['fraction', '1.5'], ['huge', '1099511627776'], ['infinite', 'Infinity']]) {
+      expect(await status(name)).toEqual({ status: 500, message: `chaincode returned status ${shown}, which is not a 32-bit integer: hand-built`, payload: new Uint8Array(0) });
+    }
+  });
+
   test('argument bytes reach the stub unchanged, as binary strings (small) or arrays (large)', async () => {
     const every = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
     const large = Buffer.alloc(5000, 0xc3);
