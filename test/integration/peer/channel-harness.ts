@@ -43,6 +43,9 @@ export function openHarness(
   policies = new FabricPolicyProvider(),
   metrics?: PeerMetrics,
 ): Harness {
+  // The fuzz tests feed configs a peer refuses and logs at warn; only errors are worth showing here.
+  const harnessLogger = loggerFor('test');
+  harnessLogger.level = 'error';
   const mspProvider = new X509MspProvider();
   const channels = new ChannelManager({
     ledgers: new SqliteLedgerStoreProvider({ rootDir: ledgerDir }),
@@ -50,7 +53,7 @@ export function openHarness(
     msp: mspProvider,
     policy: policies,
     validator: new BlockValidator(new ThreadPoolSignatureVerifier(), new EndorsementPolicies(policies)),
-    logger: loggerFor('test'),
+    logger: harnessLogger,
     metrics,
   });
   channels.openAll();
