@@ -71,6 +71,14 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
     expect((await call('lowlevel', ['noResponse'])).response.message).toBe('Calling chaincode Invoke() has not called success or error.');
   });
 
+  test('a stub argument that cannot leave the sandbox is named, not quoted (a function would quote its source)', async () => {
+    expect((await probe('uncopyable')).errors).toEqual([
+      'getState: argument 1 is a function, which cannot be passed to the peer',
+      'getState: argument 1 is a symbol, which cannot be passed to the peer',
+      'getState: argument 1 is an object that cannot be copied (it holds functions or symbols, or is a proxy), which cannot be passed to the peer',
+    ]);
+  });
+
   test("a hand-built response's status: fabric-shim's falsy test, numeric strings, and only 32-bit integers", async () => {
     const status = async (name: string) => (await call('lowlevel', ['status', name])).response;
     const noAnswer = { status: 500, message: 'Calling chaincode Invoke() has not called success or error.', payload: new Uint8Array(0) };
