@@ -28,9 +28,10 @@ function guarded(raw: HostTable): HostTable {
     out[name] = (...args: unknown[]): unknown => {
       try {
         return fn(...args);
-      } catch {
+      } catch (err) {
         const plain = args.findIndex((a) => typeof a === 'function' || typeof a === 'symbol');
         const at = plain >= 0 ? plain : args.findIndex((a) => typeof a === 'object' && a !== null);
+        if (at < 0) throw err;
         throw new Error(`${name}: argument ${at + 1} is ${describe(args[at])}, which cannot be passed to the peer`);
       }
     };
