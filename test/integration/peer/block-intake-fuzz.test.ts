@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ProtocolError } from '../../../core/errors';
@@ -8,8 +7,7 @@ import { blockDataHash, newBlock, parseBlock } from '../../../core/protocol/bloc
 import { signBlock } from '../../../core/protocol/block-signatures';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { endorsedTx, type Harness, openHarness, openPeerPair, PEER_PAIR_DIRS, rwset } from './channel-harness';
-import { type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
+import { endorsedTx, type Harness, openHarness, PEER_PAIR_DIRS, rwset, usePeerPair } from './channel-harness';
 
 const BLOCKS = 200;
 /** Block, header, data, metadata, the metadata's slots. */
@@ -23,22 +21,7 @@ const LAYERS = [[], [1], [2], [3], [3, 1]];
  * restart reopens the ledger at the same height and config.
  */
 describe('block intake from an orderer that sends mutated, signed blocks', () => {
-  let dir: string;
-  let m: Material;
-  let genesis: Uint8Array;
-  let peers: Harness[];
-
-  beforeAll(async () => {
-    dir = tmpDir('weft-block-fuzz-');
-    m = await generateMaterial(dir);
-    genesis = genesisBlock(m, 7050);
-    peers = await openPeerPair(m, dir, genesis);
-  }, 60_000);
-
-  afterAll(() => {
-    for (const p of peers ?? []) p.channels.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const pair = usePeerPair('weft-block-fuzz-');
 
   /** Verifies and commits `bytes` on one peer as its block puller would; returns the flags, or the refusal's code. */
   async function intake(p: Harness, bytes: Uint8Array): Promise<string> {
@@ -64,6 +47,7 @@ describe('block intake from an orderer that sends mutated, signed blocks', () =>
   }
 
   it(`refuses or commits ${BLOCKS} mutated blocks alike on two peers, and reopens where it was`, async () => {
+    const { dir, m, genesis, peers } = pair;
     const h = peers[0];
     const rnd = seededRandom(0xb10c);
     const outcomes = new Set<string>();

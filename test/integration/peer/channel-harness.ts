@@ -3,6 +3,7 @@
  * peer's channel manager and committer, plus builders for endorsed transactions and signed blocks,
  * so tests can feed any block (well-formed or not) to the committer and read the validation codes.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -24,7 +25,7 @@ import { buildTransactionEnvelope } from '../../../core/protocol/transaction';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
-import { CHANNEL, type Material, genesisBlock, signerOf } from './network-fixture';
+import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 import { KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 
@@ -185,4 +186,31 @@ export async function openPeerPair(m: Material, dir: string, genesis: Uint8Array
     if (flags[0] !== TxValidationCode.VALID) throw new Error(`defining kv failed with code ${flags[0]}`);
   }
   return peers;
+}
+
+/** A suite's {@link openPeerPair}: its directory, material, genesis block and the two peers. */
+export interface PeerPair {
+  dir: string;
+  m: Material;
+  genesis: Uint8Array;
+  peers: Harness[];
+}
+
+/**
+ * Opens a peer pair in a fresh temporary directory (named from `prefix`) before the suite's tests,
+ * and closes and deletes it after them; the fields are set once `beforeAll` has run.
+ */
+export function usePeerPair(prefix: string): PeerPair {
+  const pair = {} as PeerPair;
+  beforeAll(async () => {
+    pair.dir = tmpDir(prefix);
+    pair.m = await generateMaterial(pair.dir);
+    pair.genesis = genesisBlock(pair.m, 7050);
+    pair.peers = await openPeerPair(pair.m, pair.dir, pair.genesis);
+  }, 60_000);
+  afterAll(() => {
+    for (const p of pair.peers ?? []) p.channels.close();
+    if (pair.dir !== undefined) fs.rmSync(pair.dir, { recursive: true, force: true });
+  });
+  return pair;
 }

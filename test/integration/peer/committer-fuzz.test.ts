@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVRead, KVWrite, QueryReads, RangeQueryInfo, Version } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
@@ -8,8 +7,7 @@ import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { TRANSACTION_LAYERS, resignEndorsements, resignSigned } from '../../support/fuzz-signing';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { commitBlock, endorsedTx, type Harness, openPeerPair, PEER_PAIR_DIRS } from './channel-harness';
-import { type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
+import { commitBlock, endorsedTx, type Harness, PEER_PAIR_DIRS, usePeerPair } from './channel-harness';
 
 const BLOCKS = 24;
 const TXS_PER_BLOCK = 20;
@@ -82,22 +80,10 @@ function stateRows(ledgerDir: string): unknown[] {
  * a validation code, and both peers must decide the same codes and end with the same state.
  */
 describe('the committer under mutated, re-signed transactions', () => {
-  let dir: string;
-  let m: Material;
-  let peers: Harness[];
-
-  beforeAll(async () => {
-    dir = tmpDir('weft-committer-fuzz-');
-    m = await generateMaterial(dir);
-    peers = await openPeerPair(m, dir, genesisBlock(m, 7050));
-  }, 60_000);
-
-  afterAll(() => {
-    for (const p of peers ?? []) p.channels.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const pair = usePeerPair('weft-committer-fuzz-');
 
   it(`commits ${BLOCKS} blocks of ${TXS_PER_BLOCK} transactions, most of them mutated, with the same codes and state on both peers`, async () => {
+    const { dir, peers } = pair;
     const h = peers[0];
     const rnd = seededRandom(0x5eed);
     const policy = new FabricPolicyProvider().compileExpression("OR('Org1MSP.member')");

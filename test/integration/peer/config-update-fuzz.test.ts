@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -6,9 +5,9 @@ import { ConfigUpdateValidator } from '../../../core/orderer/config-update';
 import { parseEnvelope } from '../../../core/protocol/envelope';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { commitBlock, endorsedTx, type Harness, openHarness, openPeerPair, PEER_PAIR_DIRS, rwset } from './channel-harness';
+import { commitBlock, endorsedTx, openHarness, PEER_PAIR_DIRS, rwset, usePeerPair } from './channel-harness';
 import { configTransaction, configUpdate } from './config-updates';
-import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
+import { CHANNEL, signerOf } from './network-fixture';
 
 const UPDATES = 150;
 
@@ -21,24 +20,10 @@ const UPDATES = 150;
  * ordinary transactions, and a restart must bring back the config the peer was running with.
  */
 describe('config updates with random changes', () => {
-  let dir: string;
-  let m: Material;
-  let genesis: Uint8Array;
-  let peers: Harness[];
-
-  beforeAll(async () => {
-    dir = tmpDir('weft-config-fuzz-');
-    m = await generateMaterial(dir);
-    genesis = genesisBlock(m, 7050);
-    peers = await openPeerPair(m, dir, genesis);
-  }, 60_000);
-
-  afterAll(() => {
-    for (const p of peers ?? []) p.channels.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const pair = usePeerPair('weft-config-fuzz-');
 
   it(`commits ${UPDATES} mutated config updates alike on two peers, applying only configs that work, and reopens on the running config`, async () => {
+    const { dir, m, genesis, peers } = pair;
     const admins = [signerOf(m.orgs[0], 'Admin'), signerOf(m.orgs[1], 'Admin'), signerOf(m.ordererOrg, 'Admin')];
     const rnd = seededRandom(0xc0f1);
     const count = { valid: 0, unusable: 0, refusedByUpdateRules: 0 };
