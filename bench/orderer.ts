@@ -163,9 +163,9 @@ export default async function run(): Promise<BenchMetric[]> {
         id: 'orderer.example.com',
         kind: 'orderer',
         dataDir: path.join(dir, 'data'),
-        logLevel: 'warn',
+        logLevel: 'warn:orderer.consensus.solo=error',
         msp: { id: 'OrdererMSP', dir: node.mspDir },
-        plugins: { ledger: { plugin: 'ledger-sqlite' }, ordering: { plugin: 'orderer-solo', options: { logLevel: 'error' } } },
+        plugins: { ledger: { plugin: 'ledger-sqlite' }, ordering: { plugin: 'orderer-solo', options: {} } },
         orderer: {
           listenAddress: '127.0.0.1:0',
           tls: { cert: node.tlsCertPath, key: node.tlsKeyPath },

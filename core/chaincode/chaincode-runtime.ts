@@ -73,6 +73,33 @@ export interface RuntimeSupport {
   readonly limits?: RuntimeLimits;
   /** Where this invocation's Fabric chaincode metrics go; absent when the peer exports none (then nothing is timed). */
   readonly metrics?: ChaincodeMeter;
+  /** Where the chaincode's log entries go (`console.*`, `shim.newLogger`, `ctx.logging`); absent: nowhere. */
+  readonly log?: ChaincodeLog;
+}
+
+/** Levels of a chaincode log entry, lowest first (winston's `verbose`/`debug`/`silly` are `debug`). */
+export const CHAINCODE_LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type ChaincodeLogLevel = (typeof CHAINCODE_LOG_LEVELS)[number];
+
+export interface ChaincodeLogEntry {
+  readonly level: ChaincodeLogLevel;
+  /** The chaincode-side logger: `console`, a `shim.newLogger` name, or `<contract>:<name>` from `ctx.logging`. */
+  readonly logger: string;
+  readonly message: string;
+  readonly channelId: string;
+  readonly txId: string;
+}
+
+/**
+ * A chaincode's log, as a Fabric peer attaches a chaincode container's output to its own log. The
+ * runtime reads {@link ChaincodeLog.level} at each invocation and lets the sandbox drop lower
+ * entries before they cross the boundary, so a chaincode that logs at a level that is off costs
+ * next to nothing.
+ */
+export interface ChaincodeLog {
+  /** The lowest level written now; undefined when none is. */
+  readonly level: ChaincodeLogLevel | undefined;
+  write(entry: ChaincodeLogEntry): void;
 }
 
 /**

@@ -118,6 +118,12 @@ export interface HostTable {
   getSignedProposal(): HostReply<HostSignedProposal | undefined>;
   hash(algorithm: string, data: Uint8Array): HostReply<Uint8Array>;
   x509(pem: string): HostReply<HostX509>;
+  /**
+   * One chaincode log entry (ABI 4); the sandbox sends only entries at or above
+   * {@link SandboxInvocation.logLevel}. Never an error for the chaincode: entries over the
+   * transaction's budget are dropped.
+   */
+  log(level: string, logger: string, message: string): HostReply<undefined>;
   /** Called once per transaction by the sandbox dispatcher when the chaincode's promise settles. */
   complete(outcome: SandboxOutcome): HostReply<undefined>;
 }
@@ -137,6 +143,11 @@ export interface SandboxInvocation {
   readonly mspId: string;
   readonly isInit: boolean;
   readonly maxEventBytes: number;
+  /**
+   * Index into `CHAINCODE_LOG_LEVELS` of the lowest level the peer writes; the length of that list
+   * when it writes none (ABI 4).
+   */
+  readonly logLevel: number;
 }
 
 /**
@@ -144,8 +155,9 @@ export interface SandboxInvocation {
  * 2: invocation bytes and `getState` results are {@link WireBytes}.
  * 3: range, rich and history queries are iterators answered in Fabric's batches (`open…`,
  *    `queryStateNext`, `queryStateClose`), so a range records exactly the reads a Fabric peer would.
+ * 4: chaincode log entries go to the host's `log`, filtered in the sandbox at the invocation's `logLevel`.
  */
-export const SANDBOX_ABI = 3;
+export const SANDBOX_ABI = 4;
 
-/** Bundle versions the runtime still runs: ABI 2 packages keep working (their queries return everything at once). */
-export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3];
+/** Bundle versions the runtime still runs: ABI 2 packages keep working (their queries return everything at once), ABI 2 and 3 packages log nothing. */
+export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3, 4];

@@ -8,9 +8,10 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import type { ChaincodeInvocation, ChaincodeResponse, RuntimeLimits, RuntimeSupport, ShimRequestType } from './chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimits, RuntimeSupport, ShimRequestType } from './chaincode-runtime';
 import type { KeyModification } from '../ledger/tx-simulator';
 import { OpenQueries } from './host-queries';
+import { logThreshold, TransactionLog } from './host-log';
 import { BINARY_STRING_MAX_BYTES, type HostKeyModification, type HostKV, type HostReply, type HostSignedProposal, type HostTable, type HostX509, type SandboxInvocation, type SandboxOutcome, type WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
@@ -24,7 +25,7 @@ const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
  * The message a fabric-shim sends to the peer for each host call, as Fabric's handler counts it:
  * paginated and partial-composite-key queries are GET_STATE_BY_RANGE / GET_QUERY_RESULT with
  * metadata, validation parameters are state metadata. The other entries (signed proposal, hashing,
- * certificate parsing, completion) are answered inside a Fabric chaincode process and not counted.
+ * certificate parsing, logging, completion) are answered inside a Fabric chaincode process and not counted.
  */
 export const SHIM_REQUEST_TYPES: Readonly<Partial<Record<keyof HostTable, ShimRequestType>>> = {
   getState: 'GET_STATE',
@@ -49,6 +50,7 @@ export const SHIM_REQUEST_TYPES: Readonly<Partial<Record<keyof HostTable, ShimRe
 export class HostSession {
   outcome: SandboxOutcome | undefined;
   readonly queries: OpenQueries;
+  readonly log: TransactionLog;
   private wrote = false;
   private paged = false;
 
@@ -58,6 +60,7 @@ export class HostSession {
     readonly limits: Required<RuntimeLimits>,
   ) {
     this.queries = new OpenQueries(limits.totalQueryLimit);
+    this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId);
   }
 
   beforeWrite(): void {
@@ -258,7 +261,7 @@ function creatorOf(serialized: Uint8Array): Creator {
 }
 
 /** What the sandbox receives at dispatch: plain, structured-clonable data only. */
-export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<RuntimeLimits>): SandboxInvocation {
+export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<RuntimeLimits>, log?: ChaincodeLog): SandboxInvocation {
   const { creatorMspId, creatorIdBytes } = creatorOf(inv.creator);
   return {
     txId: inv.txId,
@@ -273,6 +276,7 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
     mspId: inv.mspId,
     isInit: inv.isInit === true,
     maxEventBytes: limits.maxValueBytes,
+    logLevel: logThreshold(log),
   };
 }
 
@@ -369,6 +373,7 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       return new Uint8Array(createHash(alg).update(bytes(data, 'data', MAX_HASH_INPUT)).digest());
     }),
     x509: entry('x509', (_s, pem: string) => parseX509(str(pem, 'certificate', MAX_PEM_BYTES))),
+    log: entry('log', (s, level: string, logger: string, message: string) => (s.log.write(level, logger, message), undefined)),
     complete: entry('complete', (s, outcome: SandboxOutcome) => {
       if (s.outcome !== undefined) throw new ArgError('transaction already completed');
       if (typeof outcome !== 'object' || outcome === null || typeof outcome.status !== 'number') throw new ArgError('outcome must be {status, message, payload}');

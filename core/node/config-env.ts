@@ -99,7 +99,7 @@ function setPath(raw: Record<string, unknown>, segments: readonly string[], sche
 /**
  * Applies `WEFT_<PATH>` environment variables to a node config as read from YAML, before it is
  * validated: `WEFT_PEER_LISTENADDRESS=0.0.0.0:7051` sets `peer.listenAddress`, `WEFT_LOGLEVEL`
- * sets `logLevel`, `WEFT_PLUGINS_LEDGER_OPTIONS_SYNCHRONOUS` a plugin option the file names. Path
+ * (or Fabric's `FABRIC_LOGGING_SPEC`) sets `logLevel`, `WEFT_PLUGINS_LEDGER_OPTIONS_SYNCHRONOUS` a plugin option the file names. Path
  * parts are the config keys, upper-cased, joined by `_`; values are converted to the key's type
  * (numbers, `true`/`false`, YAML for lists and maps). `schemas` describe the config (the node's
  * own keys and its kind's section). Returns the new config and the paths overridden, sorted.
@@ -119,6 +119,13 @@ export function applyConfigEnv(
     if (segments.some((s) => s === '')) continue;
     const path = setPath(config, segments, schemas, value);
     if (path !== undefined) overridden.push(path);
+  }
+  // Fabric's own variable for the logging spec, so a Fabric operator's setting carries over;
+  // `WEFT_LOGLEVEL`, the more specific, wins when both are set.
+  const fabricSpec = env.FABRIC_LOGGING_SPEC;
+  if (fabricSpec !== undefined && !overridden.includes('logLevel')) {
+    (config as Record<string, unknown>).logLevel = fabricSpec;
+    overridden.push('logLevel');
   }
   return { config, overridden: overridden.sort() };
 }

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { applyConfigEnv } from './config-env';
+import { logSpecProblem } from './log-spec';
 import { type Slot } from './slots';
 import { formatZodIssues } from './zod-issues';
 
@@ -17,7 +18,17 @@ export const PluginRef = z.object({
 });
 export type PluginRef = z.infer<typeof PluginRef>;
 
-export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/**
+ * A Fabric logging spec (`FABRIC_LOGGING_SPEC`): one level (`info`) or levels per logger
+ * (`warn:gateway,committer=debug`); see {@link LogSpec}.
+ */
+export const LogSpecText = z
+  .string()
+  .max(4096)
+  .superRefine((spec, ctx) => {
+    const problem = logSpecProblem(spec);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** The parts of a node's YAML config that core itself reads; node kinds add their own sections. */
 export const NodeConfig = z
@@ -28,7 +39,8 @@ export const NodeConfig = z
     /** Where the node keeps ledgers, packages and state; relative paths are resolved against the config file. */
     dataDir: z.string().min(1),
     msp: z.object({ id: z.string().min(1), dir: z.string().min(1) }),
-    logLevel: LogLevel.default('warn'),
+    /** The node's logging spec; `FABRIC_LOGGING_SPEC` or `WEFT_LOGLEVEL` in the environment overrides it. */
+    logLevel: LogSpecText.default('warn'),
     plugins: z
       .object({
         ledger: PluginRef.optional(),
@@ -85,7 +97,7 @@ export function loadNodeConfig(file: string, options: { section?: z.ZodType; env
     throw new ConfigError('CONFIG_BAD_YAML', `${file} is not valid YAML: ${(err as Error).message}`, { file }, { cause: err });
   }
   const { config, overridden } = applyConfigEnv(raw, options.section === undefined ? [NodeConfig] : [NodeConfig, options.section], options.env ?? process.env);
-  const parsed = parseNodeConfig(config, path.dirname(path.resolve(file)), overridden.length === 0 ? file : `${file} (with ${overridden.length} WEFT_* override(s))`);
+  const parsed = parseNodeConfig(config, path.dirname(path.resolve(file)), overridden.length === 0 ? file : `${file} (with ${overridden.length} environment override(s))`);
   return overridden.length === 0 ? parsed : { ...parsed, overriddenFromEnv: overridden };
 }
 

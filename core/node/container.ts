@@ -1,6 +1,7 @@
 import { Container } from '../di';
 import { PluginError } from '../errors';
 import { type NodeConfig, NodeConfigToken } from './config';
+import { type NodeLogging, NodeLoggingToken } from './logger';
 import { type WeftPlugin, pluginFills } from './plugin';
 import { loadPlugin } from './plugin-loader';
 import { SLOTS, type Slot } from './slots';
@@ -13,6 +14,8 @@ export interface AssembleOptions {
   readonly requiredTokens?: SlotTokens;
   /** Plugins to use instead of resolving a slot's config reference (tests, embedding). */
   readonly overrides?: Partial<Record<Slot, WeftPlugin>>;
+  /** The node's loggers, bound to {@link NodeLoggingToken} for plugins that log. */
+  readonly logging?: NodeLogging;
 }
 
 export interface AssembledNode {
@@ -28,6 +31,7 @@ export interface AssembledNode {
 export function assembleContainer(config: NodeConfig, options: AssembleOptions = {}): AssembledNode {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(NodeConfigToken).toConstantValue(config);
+  if (options.logging !== undefined) container.bind(NodeLoggingToken).toConstantValue(options.logging);
   const plugins: Partial<Record<Slot, WeftPlugin>> = {};
   const loaded = new Set<WeftPlugin['module']>();
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loggerFor, type Logger } from '../node/logger';
+import { NodeLogging, type Logger } from '../node/logger';
 import { Registry } from 'prom-client';
 import type { Container } from '../di';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
@@ -43,14 +43,15 @@ export class OrdererNode {
   private admin: ParticipationApi | undefined;
   private operations: OperationsServer | undefined;
   private lock: DataDirLock | undefined;
+  readonly logging: NodeLogging;
   readonly logger: Logger;
 
   constructor(
     readonly config: OrdererNodeConfig,
     private readonly assembleOptions: Omit<AssembleOptions, 'requiredTokens'> = {},
   ) {
-    this.logger = loggerFor('orderer', { node: config.id });
-    this.logger.level = config.logLevel;
+    this.logging = new NodeLogging(config.logLevel, { node: config.id });
+    this.logger = this.logging.logger('orderer.common.server');
   }
 
   /**
@@ -71,6 +72,7 @@ export class OrdererNode {
     this.lock = DataDirLock.acquire(this.config.dataDir, `orderer ${this.config.id}`);
     const { container } = assembleContainer(this.config, {
       ...this.assembleOptions,
+      logging: this.logging,
       requiredTokens: { ledger: LedgerStoreProvider, ordering: Consenter, msp: MspProvider, policy: PolicyProvider },
     });
     this.container = container;
@@ -86,7 +88,7 @@ export class OrdererNode {
       providers: { mspProvider, policyProvider, precheck },
       signer,
       dataDir: path.join(this.config.dataDir, 'orderer'),
-      logger: this.logger,
+      logger: this.logging.logger('orderer.common.multichannel'),
       ...(registry !== undefined && { metrics: new ChannelMetrics(registry) }),
     });
     this.registrar.start();
@@ -98,7 +100,7 @@ export class OrdererNode {
       this.operations = new OperationsServer({
         listenAddress: o.operations.listenAddress,
         version: WEFT_VERSION,
-        logger: this.logger,
+        logging: this.logging,
         registry,
         ...(tls !== undefined && { tls: readOperationsTls('orderer.operations.tls', tls, { cert: 'cert', key: 'key', clientRootCAs: 'clientRootCAs' }) }),
       });
@@ -114,7 +116,7 @@ export class OrdererNode {
     const broadcast = new BroadcastHandler(
       registrar,
       { maxEnvelopeBytes: o.maxRecvMessageBytes, replayWindow: o.broadcast.replayWindow },
-      this.logger,
+      this.logging.logger('orderer.common.broadcast'),
       precheck,
       metrics,
     );
@@ -134,7 +136,7 @@ export class OrdererNode {
       },
       broadcast,
       new DeliverHandler(registrar, { timeWindowMs: o.authTimeWindowMs, metrics: this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry) }),
-      this.logger,
+      this.logging.logger('comm.grpc.server'),
     );
     await this.grpc.start();
 
@@ -150,7 +152,7 @@ export class OrdererNode {
           maxRequestBodyBytes: o.admin.maxRequestBodyBytes,
         },
         this.registrar,
-        this.logger,
+        this.logging.logger('orderer.common.channelparticipation'),
       );
       await this.admin.start();
     }

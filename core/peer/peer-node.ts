@@ -6,7 +6,7 @@ import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import type { SigningIdentity } from '../msp/identity';
 import { type Msp, MspProvider } from '../msp/msp';
 import { assembleContainer } from '../node/container';
-import { type Logger, loggerFor } from '../node/logger';
+import { type Logger, NodeLogging } from '../node/logger';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
@@ -16,6 +16,7 @@ import type { JoinedChannel } from './channel/channel-manager';
 import { ChannelManager } from './channel/channel-manager';
 import { DeliverService } from './deliver/deliver-service';
 import { ChaincodeMetrics } from './chaincode-metrics';
+import { ChaincodeLogs } from './endorser/chaincode-logs';
 import { ChaincodeExecutor } from './endorser/chaincode-executor';
 import { Endorser } from './endorser/endorser';
 import { OwnSignatures } from './endorser/own-signatures';
@@ -42,12 +43,14 @@ import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
  * operations endpoint. Built from a validated {@link PeerConfig}; `start` then `stop`.
  */
 export class PeerNode {
+  readonly logging: NodeLogging;
   readonly logger: Logger;
   private readonly channels: ChannelManager;
   private readonly grpc: PeerGrpcServer;
   private readonly executor: ChaincodeExecutor;
   private readonly operations: OperationsServer | undefined;
   private readonly pullers = new Map<string, BlockPuller>();
+  private readonly pullerLogger: Logger;
   private readonly network: PeerNetwork;
   private readonly gateway: GatewayService | undefined;
   private readonly runtime: ChaincodeRuntime | undefined;
@@ -58,9 +61,11 @@ export class PeerNode {
 
   constructor(readonly config: PeerConfig) {
     const { node, peer } = config;
-    this.logger = loggerFor('peer', { node: node.id });
-    this.logger.level = node.logLevel;
+    this.logging = new NodeLogging(node.logLevel, { node: node.id });
+    this.logger = this.logging.logger('nodeCmd');
+    this.pullerLogger = this.logging.logger('peer.blocksprovider');
     const { container } = assembleContainer(node, {
+      logging: this.logging,
       requiredTokens: { ledger: LedgerStoreProvider, msp: MspProvider, policy: PolicyProvider, runtime: ChaincodeRuntime },
     });
     const mspProvider = container.get<MspProvider>(MspProvider);
@@ -76,7 +81,7 @@ export class PeerNode {
       this.operations = new OperationsServer({
         listenAddress: peer.operations.listenAddress,
         version: WEFT_VERSION,
-        logger: this.logger,
+        logging: this.logging,
         ...(tls?.enabled === true && {
           tls: readOperationsTls(
             'peer.operations.tls',
@@ -100,7 +105,7 @@ export class PeerNode {
       msp: mspProvider,
       policy: policyProvider,
       validator,
-      logger: this.logger,
+      logger: this.logging.logger('committer'),
       metrics,
       onChannel: (joined) => this.follow(joined),
     });
@@ -129,6 +134,7 @@ export class PeerNode {
       channel: (id) => this.channels.channel(id),
       executeTimeoutMs: peer.chaincodeExecuteTimeoutMs,
       metrics: chaincodeMetrics,
+      logs: new ChaincodeLogs(this.logging),
     }));
     const endorser = new Endorser(
       {
@@ -161,7 +167,7 @@ export class PeerNode {
       : undefined;
     this.grpc = new PeerGrpcServer(
       { endorser, deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics }), gateway: this.gateway },
-      this.logger,
+      this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
       this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry),
     );
@@ -244,7 +250,7 @@ export class PeerNode {
   }
 
   private follow(joined: JoinedChannel): void {
-    const puller = new BlockPuller(joined, this.signer, this.network, this.logger);
+    const puller = new BlockPuller(joined, this.signer, this.network, this.pullerLogger);
     this.pullers.set(joined.channel.id, puller);
     if (this.started) puller.start();
   }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loggerFor, type Logger } from '../../core/node/logger';
+import { NodeLogging, type Logger } from '../../core/node/logger';
 import { z } from 'zod';
 import { injectable } from '../../core/di';
 import { ConfigError } from '../../core/errors';
@@ -23,12 +23,19 @@ export const SoloOptions = z
     maxQueued: z.number().int().positive().default(100_000),
     /** The WAL is emptied once it exceeds this size and every record in it is in a block. */
     walTruncateBytes: z.number().int().positive().default(64 * 1024 * 1024),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+    /**
+     * Level of the consenter's logs when it runs outside a node (tests, embedding). In a node the
+     * node's logging spec governs them (`orderer.consensus.solo=debug`) and this is ignored.
+     */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   })
   .strict();
 export type SoloOptions = z.infer<typeof SoloOptions>;
 
 let warned = false;
+
+/** Fabric's name for its solo consenter's logger. */
+const LOGGER = 'orderer.consensus.solo';
 
 /**
  * The single-node consenter: one process orders every channel it serves, with no fault
@@ -37,9 +44,10 @@ let warned = false;
 @injectable()
 export class SoloConsenter implements Consenter {
   private readonly options: SoloOptions;
+  private readonly logging: NodeLogging;
   private readonly logger: Logger;
 
-  constructor(options: Partial<SoloOptions> = {}, logger?: Logger) {
+  constructor(options: Partial<SoloOptions> = {}, logging?: NodeLogging) {
     const parsed = SoloOptions.safeParse(options);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -48,11 +56,11 @@ export class SoloConsenter implements Consenter {
       });
     }
     this.options = parsed.data;
-    if (logger === undefined) {
-      logger = loggerFor('orderer.solo');
-      logger.level = this.options.logLevel;
+    this.logging = logging ?? new NodeLogging(this.options.logLevel ?? 'warn');
+    this.logger = this.logging.logger(LOGGER);
+    if (logging !== undefined && this.options.logLevel !== undefined) {
+      this.logger.warn({ logLevel: this.options.logLevel }, `orderer-solo option logLevel is ignored in a node: set the node's logLevel to a spec such as "warn:${LOGGER}=${this.options.logLevel}"`);
     }
-    this.logger = logger;
     if (!warned) {
       warned = true;
       this.logger.warn('orderer-solo is meant for development and single-machine use: it has no fault tolerance');
@@ -61,6 +69,6 @@ export class SoloConsenter implements Consenter {
 
   handleChain(support: ConsenterSupport, metadata: Uint8Array | undefined): Chain {
     const { wal, records } = SoloWal.open(path.join(support.consenterDir, 'solo'), this.options.syncWal, this.options.walGroupCommitMs);
-    return new SoloChain(support, wal, records, decodeSoloMetadata(metadata), this.options, this.logger.child({ channel: support.channelId }));
+    return new SoloChain(support, wal, records, decodeSoloMetadata(metadata), this.options, this.logging.logger(LOGGER, { channel: support.channelId }));
   }
 }

@@ -84,7 +84,7 @@ export class ChaincodeSandbox {
     const session = new HostSession(invocation, support, limits);
     this.session = session;
     try {
-      ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits)], { timeout: limits.timeoutMs, arguments: { copy: true } });
+      ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: limits.timeoutMs, arguments: { copy: true } });
     } catch (err) {
       return this.classify(err, limits, support);
     } finally {

@@ -18,7 +18,8 @@ describe('fabric-gateway client against a 2-org network of Weft processes', () =
   let gateway: Gateway;
 
   beforeAll(async () => {
-    net = await startProcessNetwork({ batchTimeout: '1s' });
+    // Fabric's variable, read by a Weft peer as its logging spec: the file says `silent`.
+    net = await startProcessNetwork({ batchTimeout: '1s', peerEnv: { FABRIC_LOGGING_SPEC: 'silent:peer.chaincode.kv=info' } });
     client = net.client(0);
     gateway = gatewayFor(net.m.orgs[0], client);
   }, 240_000);
@@ -42,6 +43,21 @@ describe('fabric-gateway client against a 2-org network of Weft processes', () =
     } finally {
       gateway2.close();
       client2.close();
+    }
+  }, 60_000);
+
+  it("writes the chaincode's log entries to each endorsing peer's log, under the spec FABRIC_LOGGING_SPEC gives", async () => {
+    const contract = gateway.getNetwork(CHANNEL).getContract('kv');
+    const commit = await contract.submitAsync('Put', { arguments: ['logged-key', 'v'] });
+    await commit.getStatus();
+    for (const peer of net.peers) {
+      const entries = peer.stderrTail
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      // The spec silences everything but the chaincode's own logger.
+      expect(entries.find((e) => e.msg === 'put logged-key')).toMatchObject({ level: 30, component: 'peer.chaincode.kv', channel: CHANNEL, txId: commit.getTransactionId(), logger: 'KvEvents' });
+      expect(entries.filter((e) => e.component !== 'peer.chaincode.kv')).toEqual([]);
     }
   }, 60_000);
 

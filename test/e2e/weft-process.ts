@@ -21,6 +21,11 @@ process.once('exit', () => {
 /** A running node process. */
 export class WeftProcess {
   private stderr = '';
+
+  /** The last 8,000 characters the process wrote to stderr (its log). */
+  get stderrTail(): string {
+    return this.stderr;
+  }
   private exited: Promise<number | null>;
 
   private constructor(
@@ -40,7 +45,7 @@ export class WeftProcess {
   }
 
   /** Spawns `entry --config configFile` and waits for its started line (rejects if it exits first). */
-  static async start(name: string, entry: string, configFile: string, timeoutMs = 60_000): Promise<WeftProcess> {
+  static async start(name: string, entry: string, configFile: string, timeoutMs = 60_000, env: Readonly<Record<string, string>> = {}): Promise<WeftProcess> {
     // WEFT_CPU_PROF=<dir>: each node writes a V8 .cpuprofile there when it exits (for profiling benches).
     const profDir = process.env.WEFT_CPU_PROF;
     const profFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [];
@@ -48,7 +53,7 @@ export class WeftProcess {
     const extraFlags = (process.env.WEFT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, ...extraFlags, ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn' },
+      env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn', ...env },
     });
     const proc = new WeftProcess(name, child);
     await new Promise<void>((resolve, reject) => {

@@ -36,7 +36,7 @@ export default class NetworkInit extends WeftCommand {
         'where other machines reach the nodes: <host> for every node, <node>=<host> for one (repeatable; DNS name or IPv4 address; default 127.0.0.1). Certificates name the host; a node away from loopback listens on every interface and serves its operations endpoint over TLS',
       multiple: true,
     }),
-    'log-level': Flags.string({ description: 'log level of every node', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn' }),
+    'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:gateway=debug)', default: 'warn' }),
   };
 
   async run(): Promise<InitResult> {
@@ -53,7 +53,7 @@ export default class NetworkInit extends WeftCommand {
       basePort: flags['base-port'],
       tls: flags.tls,
       mutualTls: flags['mutual-tls'],
-      logLevel: flags['log-level'] as 'warn',
+      logLevel: flags['log-level'],
       hosts: flags.host ?? [],
     };
     const result = flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress) : await initNetwork(args.dir, options, progress);

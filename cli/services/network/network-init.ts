@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
+import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { mspTooling } from '../msp-tooling';
 import { isEmptyOrAbsent } from '../templates/render-tree';
@@ -24,7 +25,7 @@ export const InitOptions = z
     basePort: z.number().int().min(1024).max(65000),
     tls: z.boolean(),
     mutualTls: z.boolean().default(false),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+    logLevel: LogSpecText.default('warn'),
     /** `--host` values: `<host>` for every node, `<node>=<host>` for one (e.g. `peer0.org1.example.com=10.0.0.12`). */
     hosts: z.array(z.string()).default([]),
   })

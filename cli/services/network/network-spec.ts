@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
+import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import { NodeHost } from './node-hosts';
@@ -90,7 +91,8 @@ export const NetworkSpec = z
       })
       .strict(),
     orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+    /** Every node's logging spec: a level, or Fabric's per-logger form (`warn:gateway=debug`). */
+    logLevel: LogSpecText.default('warn'),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -7,8 +7,9 @@ import { Buffer } from 'buffer';
 import type { ParameterMetadata, Schema, TransactionMetadata } from './annotations';
 import { ClientIdentity } from './client-identity';
 import { Contract } from './contract';
-import type { Context, ContextLogging, ContractLogger } from './context';
+import type { Context, ContextLogging } from './context';
 import { JSONSerializer } from './json-serializer';
+import { getLogger, setLevel } from './logging';
 import { ChaincodeResponse, Shim } from './shim';
 import type { ChaincodeStub } from './stub';
 import { validate } from './validator';
@@ -48,8 +49,10 @@ class SystemContract extends Contract {
   }
 }
 
-const noopLogger: ContractLogger = { info() {}, debug() {}, warn() {}, error() {}, verbose() {} };
-const logging: ContextLogging = { setLevel() {}, getLogger: () => noopLogger };
+/** fabric-contract-api's `ctx.logging`: loggers named after the contract, `<contract>:<name>` for a named one. */
+function contractLogging(contractName: string): ContextLogging {
+  return { setLevel, getLogger: (name?: string) => getLogger(name ? `${contractName}:${name}` : contractName) };
+}
 
 export class ChaincodeFromContract {
   private readonly implementations = new Map<string, Contract>();
@@ -128,7 +131,7 @@ export class ChaincodeFromContract {
       const ctx = contract.createContext() as Context;
       ctx.setChaincodeStub(stub);
       ctx.setClientIdentity(new ClientIdentity(stub));
-      ctx.logging = logging;
+      ctx.logging = contractLogging(contractName);
 
       const tx = descriptor?.transactions.find((t) => t.name === fn);
       if (!tx) {

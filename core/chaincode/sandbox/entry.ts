@@ -10,6 +10,7 @@ import { ChaincodeFromContract, errorMessage, type ChaincodeMetadata, type Seria
 import type { Contract } from './contract';
 import { beginTransaction, installGlobals } from './globals';
 import { host } from './host';
+import { beginLogging } from './logging';
 import { type ChaincodeInterface, type ChaincodeResponse, startedChaincode } from './shim';
 import { ChaincodeStub, setActiveInvocation, type TxEffects } from './stub';
 
@@ -70,6 +71,7 @@ export function register(loadMain: () => unknown, info: PackageInfo): void {
   g.__weftAbi = SANDBOX_ABI;
   g.__weftDispatch = (inv: SandboxInvocation): void => {
     beginTransaction(inv.seconds * 1000 + Math.floor(inv.nanos / 1e6), inv.txId);
+    beginLogging(inv.logLevel);
     setActiveInvocation(inv);
     const effects: TxEffects = {};
     const fnName = inv.isInit ? 'Init' : 'Invoke';

@@ -5,6 +5,7 @@
  * chaincode module.
  */
 import { Buffer } from 'buffer';
+import { chaincodeConsole } from './logging';
 import { speedUpBuffer, utf8Decode, utf8Encode, utf8Length } from './utf8';
 
 const g = globalThis as unknown as Record<string, unknown>;
@@ -156,8 +157,6 @@ export function installGlobals(): void {
   for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'WeakRef', 'FinalizationRegistry']) {
     delete g[name];
   }
-  if (typeof g.console !== 'object' || g.console === null) {
-    const noop = (): void => undefined;
-    g.console = { log: noop, info: noop, warn: noop, error: noop, debug: noop, trace: noop };
-  }
+  // An isolate has no console of its own; this one writes to the peer's log.
+  g.console = chaincodeConsole();
 }

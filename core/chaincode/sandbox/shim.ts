@@ -3,6 +3,7 @@
  * with the Weft dispatcher instead of dialing a peer.
  */
 import { Buffer } from 'buffer';
+import { type ChaincodeLogger, getLogger } from './logging';
 import type { ChaincodeStub } from './stub';
 
 export interface ChaincodeResponse {
@@ -25,9 +26,6 @@ export function startedChaincode(): ChaincodeInterface | undefined {
   return started;
 }
 
-const noop = (): void => undefined;
-const logger = { info: noop, debug: noop, warn: noop, error: noop, verbose: noop, level: 'info' };
-
 export class Shim {
   static start(chaincode: ChaincodeInterface): void {
     if (typeof chaincode !== 'object' || chaincode === null) throw new Error('Missing required argument: chaincode');
@@ -49,7 +47,8 @@ export class Shim {
     return { status: RESPONSE_CODE.ERROR, message: msg };
   }
 
-  static newLogger(_name?: string): typeof logger {
-    return logger;
+  /** fabric-shim's: a winston-like logger, `shim` when unnamed; its entries reach the peer's log. */
+  static newLogger(name?: string): ChaincodeLogger {
+    return getLogger(name || 'shim');
   }
 }

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../../errors';
 import { readConfigFile } from '../config';
-import { type Logger, logEntriesWritten, rootLogger } from '../logger';
+import { type Logger, logEntriesWritten, NodeLogging } from '../logger';
 
 /** A named health check; throwing (or rejecting) marks the node unhealthy with that message. */
 export interface HealthChecker {
@@ -48,12 +48,11 @@ export interface OperationsServerOptions {
   readonly version: string;
   readonly commit?: string;
   readonly registry?: Registry;
-  readonly logger?: Logger;
+  /** The node's loggers, whose spec `/logspec` reads and sets; a server of its own has one at `warn`. */
+  readonly logging?: NodeLogging;
 }
 
 const EVENT_LOOP_SAMPLE_MS = 100;
-
-const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
  * Fabric's operations service for peers and orderers: `GET /healthz` (200 `{"status":"OK"}` or 503
@@ -66,6 +65,7 @@ export class OperationsServer {
   readonly registry: Registry;
   private readonly checkers: HealthChecker[] = [];
   private readonly server: http.Server | https.Server;
+  private readonly logging: NodeLogging;
   private readonly logger: Logger;
 
   constructor(private readonly options: OperationsServerOptions) {
@@ -75,7 +75,8 @@ export class OperationsServer {
     // nanosecond, just sampled ten times a second.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     registerProcessMetrics(this.registry, options.version);
-    this.logger = options.logger ?? rootLogger;
+    this.logging = options.logging ?? new NodeLogging('warn');
+    this.logger = this.logging.logger('operations.runner');
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => {
         this.logger.error({ err }, 'operations request failed');
@@ -134,7 +135,7 @@ export class OperationsServer {
       case 'GET /version':
         return send(res, 200, { Version: this.options.version, CommitSHA: this.options.commit ?? 'development build' });
       case 'GET /logspec':
-        return send(res, 200, { spec: this.logger.level });
+        return send(res, 200, { spec: this.logging.spec });
       case 'PUT /logspec':
         return this.setLogSpec(req, res);
       default:
@@ -163,12 +164,15 @@ export class OperationsServer {
     try {
       spec = (JSON.parse(body) as { spec?: unknown }).spec;
     } catch {
-      return send(res, 400, { error: 'body must be JSON like {"spec":"info"}' });
+      return send(res, 400, { error: 'body must be JSON like {"spec":"info:gateway=debug"}' });
     }
-    if (typeof spec !== 'string' || !LEVELS.has(spec)) {
-      return send(res, 400, { error: `spec must be one of ${[...LEVELS].join(', ')}; got ${JSON.stringify(spec)}` });
+    if (typeof spec !== 'string') return send(res, 400, { error: `spec must be a string like "info:gateway=debug"; got ${JSON.stringify(spec)}` });
+    try {
+      this.logging.activate(spec);
+    } catch (err) {
+      return send(res, 400, { error: (err as Error).message });
     }
-    this.logger.level = spec;
+    this.logger.info({ spec: this.logging.spec }, 'logging spec changed');
     res.writeHead(204).end();
   }
 }

@@ -9,6 +9,7 @@ import type {
 import type { PackageStore } from '../../chaincode/package-store';
 import { ChaincodeError } from '../../errors';
 import type { ChaincodeMetrics, LaunchOutcome } from '../chaincode-metrics';
+import type { ChaincodeLogs } from './chaincode-logs';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
@@ -42,6 +43,8 @@ export interface ExecutorSupport {
   readonly executeTimeoutMs: number;
   /** Fabric's chaincode metrics; absent when the peer has no operations endpoint. */
   readonly metrics?: ChaincodeMetrics;
+  /** Where chaincode log entries go; absent: they are dropped inside the sandbox. */
+  readonly logs?: ChaincodeLogs;
 }
 
 /** A user chaincode as this peer runs it: the committed definition and the package this org approved. */
@@ -90,7 +93,7 @@ export class ChaincodeExecutor {
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
       target.packageId,
       this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
-      this.runtimeSupport(proposal, channel, simulator, target.packageId),
+      this.runtimeSupport(proposal, name, channel, simulator, target.packageId),
     );
     return { response: result.response, event: result.event, version: target.definition.version };
   }
@@ -136,12 +139,13 @@ export class ChaincodeExecutor {
     };
   }
 
-  private runtimeSupport(proposal: ParsedSignedProposal, channel: Channel, simulator: TxSimulator, packageId: string): RuntimeSupport {
+  private runtimeSupport(proposal: ParsedSignedProposal, chaincodeName: string, channel: Channel, simulator: TxSimulator, packageId: string): RuntimeSupport {
     return {
       simulator,
       invokeChaincode: (callee, args, channelId) => this.invokeChaincode(proposal, channel, simulator, callee, args, channelId),
       limits: { timeoutMs: this.support.executeTimeoutMs },
       metrics: this.support.metrics?.meter(channel.id, packageId),
+      log: this.support.logs?.of(chaincodeName),
     };
   }
 
@@ -176,7 +180,7 @@ export class ChaincodeExecutor {
     try {
       const { definition, packageId } = this.target(callee, target, sim);
       checkInitInvocation(sim, callee, definition, false);
-      return this.invokeLoaded(packageId, callee, this.invocation(proposal, callee, target.id, args, false), this.runtimeSupport(proposal, target, sim, packageId)).response;
+      return this.invokeLoaded(packageId, callee, this.invocation(proposal, callee, target.id, args, false), this.runtimeSupport(proposal, callee, target, sim, packageId)).response;
     } finally {
       if (!sameChannel) sim.done();
     }

@@ -69,7 +69,7 @@ export function writeNodeConfig(
     msp: { id: 'OrdererMSP', dir: node.mspDir },
     plugins: {
       ledger: { plugin: 'ledger-sqlite', options: {} },
-      ordering: { plugin: 'orderer-solo', options: { syncWal: options.syncWal ?? true, logLevel: 'silent' } },
+      ordering: { plugin: 'orderer-solo', options: { syncWal: options.syncWal ?? true } },
     },
     orderer: {
       listenAddress: `127.0.0.1:${options.grpcPort ?? 0}`,

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
-import { loggerFor } from '../../../core/node/logger';
+import { NodeLogging } from '../../../core/node/logger';
 import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
 import { approvalKey, definitionKey, encodeDefinition, defaultValidationParameter, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
 import type { PeerMetrics } from '../../../core/peer/peer-metrics';
@@ -45,8 +45,7 @@ export function openHarness(
   metrics?: PeerMetrics,
 ): Harness {
   // The fuzz tests feed configs a peer refuses and logs at warn; only errors are worth showing here.
-  const harnessLogger = loggerFor('test');
-  harnessLogger.level = 'error';
+  const harnessLogger = new NodeLogging('error').logger('committer');
   const mspProvider = new X509MspProvider();
   const channels = new ChannelManager({
     ledgers: new SqliteLedgerStoreProvider({ rootDir: ledgerDir }),

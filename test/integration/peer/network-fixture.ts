@@ -103,7 +103,7 @@ export function writeOrdererConfig(m: Material, port: number, adminPort: number,
       dataDir: path.join(dir, 'data'),
       logLevel: 'silent',
       msp: { id: 'OrdererMSP', dir: node.mspDir },
-      plugins: { ledger: { plugin: 'ledger-sqlite', options: {} }, ordering: { plugin: 'orderer-solo', options: { logLevel: 'silent' } } },
+      plugins: { ledger: { plugin: 'ledger-sqlite', options: {} }, ordering: { plugin: 'orderer-solo', options: {} } },
       orderer: {
         listenAddress: `127.0.0.1:${port}`,
         tls: {

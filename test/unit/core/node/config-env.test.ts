@@ -72,6 +72,13 @@ describe('WEFT_* config overrides', () => {
     expect(config).toEqual(peerFile());
   });
 
+  it("takes Fabric's FABRIC_LOGGING_SPEC as the logging spec, with WEFT_LOGLEVEL winning when both are set", () => {
+    const fabric = applyConfigEnv(peerFile(), PEER_SCHEMAS, { FABRIC_LOGGING_SPEC: 'info:gateway=debug' });
+    expect(fabric).toMatchObject({ config: { logLevel: 'info:gateway=debug' }, overridden: ['logLevel'] });
+    const both = applyConfigEnv(peerFile(), PEER_SCHEMAS, { FABRIC_LOGGING_SPEC: 'info:gateway=debug', WEFT_LOGLEVEL: 'error' });
+    expect(both).toMatchObject({ config: { logLevel: 'error' }, overridden: ['logLevel'] });
+  });
+
   it('loads through the node loaders: a peer and an orderer take their own keys; a bad value names its field', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-config-env-'));
     try {
@@ -85,6 +92,9 @@ describe('WEFT_* config overrides', () => {
       expect(peer.node.overriddenFromEnv).toEqual(['dataDir', 'peer.listenAddress', 'peer.tls.certFile']);
       expect(() => loadPeerConfig(file, { WEFT_PEER_AUTHTIMEWINDOWMS: 'soon' })).toThrow(
         expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/authTimeWindowMs/) }),
+      );
+      expect(() => loadPeerConfig(file, { FABRIC_LOGGING_SPEC: 'info:gossip=chatty' })).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/logLevel: invalid logging spec "info:gossip=chatty": unknown level/) }),
       );
 
       const ordererFile = path.join(dir, 'orderer.yaml');

@@ -1,16 +1,18 @@
 import { Counter } from 'prom-client';
 import pino from 'pino';
-import { countingLogEntries } from '../../../../../core/node/logger';
+import { countingLogEntries, NodeLogging } from '../../../../../core/node/logger';
 import { OperationsServer, splitHostPort } from '../../../../../core/node/operations/operations-server';
 
 describe('operations server', () => {
   let server: OperationsServer;
   let base: string;
   let healthy = true;
-  const logger = pino({ level: 'warn', hooks: countingLogEntries }, pino.destination({ dest: '/dev/null', sync: true }));
+  const logging = new NodeLogging('warn', {}, pino({ hooks: countingLogEntries }, pino.destination({ dest: '/dev/null', sync: true })));
+  const logger = logging.logger('test');
+  const gossip = logging.logger('gossip.state');
 
   beforeAll(async () => {
-    server = new OperationsServer({ listenAddress: '127.0.0.1:0', version: '9.9.9', commit: 'abc123', logger });
+    server = new OperationsServer({ listenAddress: '127.0.0.1:0', version: '9.9.9', commit: 'abc123', logging });
     server.addHealthChecker({ name: 'ledger', check: () => { if (!healthy) throw new Error('disk gone'); } });
     new Counter({ name: 'weft_test_things_total', help: 'things', registers: [server.registry] }).inc(3);
     await server.start();
@@ -64,13 +66,25 @@ describe('operations server', () => {
     expect(max).toBeGreaterThanOrEqual(0.04);
   });
 
-  it('reads and changes the log level, refusing bad specs', async () => {
+  it('reads and changes the logging spec in Fabric syntax, refusing bad specs and changing nothing then', async () => {
     expect(await (await fetch(`${base}/logspec`)).json()).toEqual({ spec: 'warn' });
-    expect((await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"debug"}' })).status).toBe(204);
-    expect(logger.level).toBe('debug');
-    const bad = await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"loud"}' });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toContain('loud');
+    expect((await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"error:gossip=debug"}' })).status).toBe(204);
+    expect([logger.level, gossip.level]).toEqual(['error', 'debug']);
+    expect(await (await fetch(`${base}/logspec`)).json()).toEqual({ spec: 'gossip=debug:error' });
+    for (const [spec, blamed] of [
+      ['loud', 'unknown level'],
+      ['info:=debug', 'no logger named'],
+      ['info:gossip..state=debug', 'bad logger name'],
+      ['a=b=debug', "more than one '='"],
+    ]) {
+      const bad = await fetch(`${base}/logspec`, { method: 'PUT', body: JSON.stringify({ spec }) });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toContain(blamed);
+    }
+    expect((await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":7}' })).status).toBe(400);
+    expect([logger.level, gossip.level]).toEqual(['error', 'debug']);
+    expect((await fetch(`${base}/logspec`, { method: 'PUT', body: '{"spec":"warn"}' })).status).toBe(204);
+    expect([logger.level, gossip.level]).toEqual(['warn', 'warn']);
     expect((await fetch(`${base}/logspec`, { method: 'PUT', body: 'x'.repeat(5000) })).status).toBe(413);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });

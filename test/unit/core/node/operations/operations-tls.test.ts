@@ -1,5 +1,6 @@
 import * as https from 'node:https';
 import pino from 'pino';
+import { NodeLogging } from '../../../../../core/node/logger';
 import { OperationsServer, type OperationsTls } from '../../../../../core/node/operations/operations-server';
 import { CertificateAuthority } from '../../../../../plugins/msp-x509';
 
@@ -26,7 +27,7 @@ function request(address: string, path: string, ca: string, client?: Pem, init: 
 }
 
 describe('operations server over TLS', () => {
-  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: true }));
+  const logging = new NodeLogging('warn', {}, pino(pino.destination({ dest: '/dev/null', sync: true })));
   let ca: CertificateAuthority;
   let server: Pem;
   let client: Pem;
@@ -35,7 +36,7 @@ describe('operations server over TLS', () => {
 
   async function start(clientAuthRequired: boolean): Promise<string> {
     const tls: OperationsTls = { cert: Buffer.from(server.certPem), key: Buffer.from(server.keyPem), clientRootCAs: [Buffer.from(ca.certPem)], clientAuthRequired };
-    const ops = new OperationsServer({ listenAddress: '127.0.0.1:0', version: '1.0.0', logger, tls });
+    const ops = new OperationsServer({ listenAddress: '127.0.0.1:0', version: '1.0.0', logging, tls });
     await ops.start();
     started.push(ops);
     return ops.address();
@@ -65,9 +66,9 @@ describe('operations server over TLS', () => {
     }
     expect((await request(address, '/metrics', ca.certPem, client)).body).toContain('process_cpu_user_seconds_total');
     expect((await request(address, '/logspec', ca.certPem, client, { method: 'PUT', body: '{"spec":"error"}' })).status).toBe(204);
-    expect(logger.level).toBe('error');
+    expect(logging.spec).toBe('error');
     expect((await request(address, '/logspec', ca.certPem, stranger, { method: 'PUT', body: '{"spec":"debug"}' })).status).toBe(401);
-    expect(logger.level).toBe('error');
+    expect(logging.spec).toBe('error');
   });
 
   it('with clientAuthRequired, refuses the handshake of a client without a certificate, for every resource', async () => {

@@ -1,0 +1,50 @@
+import { CHAINCODE_LOG_LEVELS, type ChaincodeLog, type ChaincodeLogLevel } from './chaincode-runtime';
+
+/** Most entries one transaction may log: a chaincode looping over `console.log` must not fill the peer's disk. */
+export const MAX_LOG_ENTRIES_PER_TX = 1000;
+/** Longest message kept, in UTF-16 code units; the rest is cut with a note of how much. */
+export const MAX_LOG_MESSAGE_CHARS = 4096;
+const MAX_LOGGER_NAME_CHARS = 128;
+
+/** The threshold the sandbox filters at: the index of the sink's level, or past the end when it writes nothing. */
+export function logThreshold(log: ChaincodeLog | undefined): number {
+  const level = log?.level;
+  return level === undefined ? CHAINCODE_LOG_LEVELS.length : CHAINCODE_LOG_LEVELS.indexOf(level);
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/**
+ * One transaction's chaincode log entries on their way to the peer's log: each is checked against
+ * the sink's level again (the sandbox is the chaincode's own isolate), cut to size, and counted
+ * against the transaction's budget. Logging never fails a transaction, so nothing here throws.
+ */
+export class TransactionLog {
+  private written = 0;
+
+  constructor(
+    private readonly sink: ChaincodeLog | undefined,
+    private readonly channelId: string,
+    private readonly txId: string,
+  ) {}
+
+  write(level: unknown, logger: unknown, message: unknown): void {
+    const sink = this.sink;
+    if (sink === undefined || this.written > MAX_LOG_ENTRIES_PER_TX) return;
+    const at = CHAINCODE_LOG_LEVELS.indexOf(level as ChaincodeLogLevel);
+    if (at < 0 || at < logThreshold(sink)) return;
+    const entry = { channelId: this.channelId, txId: this.txId };
+    if (++this.written > MAX_LOG_ENTRIES_PER_TX) {
+      sink.write({ ...entry, level: 'warn', logger: 'weft', message: `chaincode wrote more than ${MAX_LOG_ENTRIES_PER_TX} log entries in this transaction; the rest are dropped` });
+      return;
+    }
+    sink.write({
+      ...entry,
+      level: CHAINCODE_LOG_LEVELS[at]!,
+      logger: cut(typeof logger === 'string' ? logger : 'console', MAX_LOGGER_NAME_CHARS),
+      message: cut(typeof message === 'string' ? message : String(message), MAX_LOG_MESSAGE_CHARS),
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Chaincode logging inside the sandbox: `console.*`, fabric-shim's `newLogger` and
+ * fabric-contract-api's `ctx.logging` all end in the host's `log`, which writes to the peer's log
+ * as a Fabric peer writes a chaincode container's output. Entries below the invocation's threshold
+ * never cross the boundary. Logging changes nothing the transaction returns or writes.
+ */
+import { host } from './host';
+import { format } from './format';
+
+/** The host's level names, lowest first (`CHAINCODE_LOG_LEVELS`). */
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const DEBUG = 0;
+const INFO = 1;
+const WARN = 2;
+const ERROR = 3;
+/** A message is cut here before it crosses; the host cuts again at its own limit. */
+const MAX_MESSAGE_CHARS = 8192;
+
+/** Off until a transaction sets it: module-level code runs with no transaction to log under. */
+let threshold: number = LEVELS.length;
+
+/** Called at dispatch with the invocation's `logLevel`. */
+export function beginLogging(level: number): void {
+  threshold = typeof level === 'number' ? level : LEVELS.length;
+}
+
+function emit(level: number, logger: string, args: unknown[]): void {
+  if (level < threshold) return;
+  let message: string;
+  try {
+    message = format(...(args as [unknown, ...unknown[]]));
+  } catch {
+    message = '[log arguments that cannot be formatted]';
+  }
+  if (message.length > MAX_MESSAGE_CHARS) message = message.slice(0, MAX_MESSAGE_CHARS);
+  host().log(LEVELS[level]!, logger, message);
+}
+
+/** The sandbox's `console`: Node's methods, each writing one entry under the logger `console`. */
+export function chaincodeConsole(): Record<string, (...args: unknown[]) => void> {
+  const at =
+    (level: number) =>
+    (...args: unknown[]): void =>
+      emit(level, 'console', args);
+  return { log: at(INFO), info: at(INFO), debug: at(DEBUG), trace: at(DEBUG), warn: at(WARN), error: at(ERROR), dir: at(INFO) };
+}
+
+/** winston's npm levels, most severe first, onto the host's. */
+const WINSTON: Readonly<Record<string, [rank: number, level: number]>> = {
+  error: [0, ERROR],
+  warn: [1, WARN],
+  info: [2, INFO],
+  http: [3, DEBUG],
+  verbose: [4, DEBUG],
+  debug: [5, DEBUG],
+  silly: [6, DEBUG],
+};
+
+/** Fabric's level names onto winston's, as fabric-shim's `levelMapping` (anything else is `info`). */
+function winstonLevel(level: unknown): string {
+  switch (typeof level === 'string' ? level.toUpperCase() : '') {
+    case 'CRITICAL':
+    case 'ERROR':
+      return 'error';
+    case 'WARNING':
+      return 'warn';
+    case 'DEBUG':
+      return 'debug';
+    default:
+      return 'info';
+  }
+}
+
+/**
+ * The logger fabric-shim's `newLogger` and fabric-contract-api's `ctx.logging.getLogger` return:
+ * winston's level methods and its `level` (default `info`) filtering them, as in a chaincode
+ * process; the peer's logging spec then decides what reaches its log.
+ */
+export class ChaincodeLogger {
+  level = 'info';
+
+  constructor(readonly name: string) {}
+
+  error(...args: unknown[]): void {
+    this.log('error', ...args);
+  }
+  warn(...args: unknown[]): void {
+    this.log('warn', ...args);
+  }
+  info(...args: unknown[]): void {
+    this.log('info', ...args);
+  }
+  verbose(...args: unknown[]): void {
+    this.log('verbose', ...args);
+  }
+  debug(...args: unknown[]): void {
+    this.log('debug', ...args);
+  }
+  silly(...args: unknown[]): void {
+    this.log('silly', ...args);
+  }
+
+  /** winston's `logger.log(level, message, ...meta)`. */
+  log(level: unknown, ...args: unknown[]): void {
+    const entry = WINSTON[String(level)];
+    const limit = WINSTON[this.level]?.[0] ?? WINSTON.info![0];
+    if (entry === undefined || entry[0] > limit) return;
+    emit(entry[1], this.name, args);
+  }
+}
+
+const loggers = new Map<string, ChaincodeLogger>();
+let defaultLevel = 'info';
+
+/** fabric-shim's `Logger.getLogger(name)`: one logger per name. */
+export function getLogger(name: string): ChaincodeLogger {
+  let logger = loggers.get(name);
+  if (logger === undefined) {
+    logger = new ChaincodeLogger(name);
+    loggers.set(name, logger);
+  }
+  // fabric-shim resets the level on every lookup to the last `setLevel` (its environment variable).
+  logger.level = defaultLevel;
+  return logger;
+}
+
+/** fabric-shim's `Logger.setLevel` (`ctx.logging.setLevel`): Fabric's level names, applied to every logger, present and future. */
+export function setLevel(level: unknown): void {
+  defaultLevel = winstonLevel(level);
+  for (const logger of loggers.values()) logger.level = defaultLevel;
+}
