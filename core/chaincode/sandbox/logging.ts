@@ -36,13 +36,38 @@ function emit(level: number, logger: string, args: unknown[]): void {
   host().log(LEVELS[level]!, logger, message);
 }
 
-/** The sandbox's `console`: Node's methods, each writing one entry under the logger `console`. */
+/**
+ * The sandbox's `console`: Node's methods, each writing one entry under the logger `console`.
+ * Timers and counters would need a clock or state across calls, so they do nothing.
+ */
 export function chaincodeConsole(): Record<string, (...args: unknown[]) => void> {
   const at =
     (level: number) =>
     (...args: unknown[]): void =>
       emit(level, 'console', args);
-  return { log: at(INFO), info: at(INFO), debug: at(DEBUG), trace: at(DEBUG), warn: at(WARN), error: at(ERROR), dir: at(INFO) };
+  const nothing = (): void => undefined;
+  return {
+    log: at(INFO),
+    info: at(INFO),
+    debug: at(DEBUG),
+    trace: at(DEBUG),
+    warn: at(WARN),
+    error: at(ERROR),
+    dir: at(INFO),
+    dirxml: at(INFO),
+    table: at(INFO),
+    assert: (condition?: unknown, ...args: unknown[]) => {
+      if (!condition) emit(ERROR, 'console', ['Assertion failed', ...args]);
+    },
+    group: at(INFO),
+    groupCollapsed: at(INFO),
+    groupEnd: nothing,
+    time: nothing,
+    timeEnd: nothing,
+    timeLog: nothing,
+    count: nothing,
+    countReset: nothing,
+  };
 }
 
 /** winston's npm levels, most severe first, onto the host's. */

@@ -96,10 +96,13 @@ describe('chaincode logging through the isolated-vm sandbox', () => {
     expect(entries[0]!.message).toMatch(/more characters\)$/);
   });
 
-  it('logs arguments that cannot be serialized without failing the transaction', async () => {
+  it("logs arguments that cannot be serialized, and Node's other console methods, without failing the transaction", async () => {
     level = 'info';
     const { result } = await call(['logs:Odd']);
     expect(result.response.status).toBe(200);
-    expect(lines()).toEqual(['info console: cyclic [object Object]', 'info console: Symbol(s) undefined null 7', 'info console: [log arguments that cannot be formatted]']);
+    expect(lines()).toEqual(['info console: cyclic [object Object]', 'info console: Symbol(s) undefined null 7', 'info console: [log arguments that cannot be formatted]',
+      'error console: Assertion failed arithmetic broke',
+      'info console: grouped',
+    ]);
   });
 });
