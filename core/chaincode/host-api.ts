@@ -24,6 +24,14 @@ export type WireBytes = string | Uint8Array;
 /** Largest value sent as a binary string (see {@link WireBytes}). */
 export const BINARY_STRING_MAX_BYTES = 4096;
 
+/** Longest chaincode log message, in UTF-16 code units: the sandbox cuts longer ones, noting how much it left out. */
+export const MAX_LOG_MESSAGE_CHARS = 4096;
+
+/** `text` cut to `max` characters, with a note of how many were left out. */
+export function cutLogText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 /** A key/value pair as crossed over the boundary. */
 export type HostKV = [key: string, value: Uint8Array];
 

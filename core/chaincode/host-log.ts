@@ -1,19 +1,16 @@
 import { CHAINCODE_LOG_LEVELS, type ChaincodeLog, type ChaincodeLogLevel } from './chaincode-runtime';
+import { cutLogText, MAX_LOG_MESSAGE_CHARS } from './host-api';
 
 /** Most entries one transaction may log: a chaincode looping over `console.log` must not fill the peer's disk. */
 export const MAX_LOG_ENTRIES_PER_TX = 1000;
-/** Longest message kept, in UTF-16 code units; the rest is cut with a note of how much. */
-export const MAX_LOG_MESSAGE_CHARS = 4096;
 const MAX_LOGGER_NAME_CHARS = 128;
+/** Room for the note the sandbox appends to a message it cut. */
+const CUT_NOTE_CHARS = 64;
 
 /** The threshold the sandbox filters at: the index of the sink's level, or past the end when it writes nothing. */
 export function logThreshold(log: ChaincodeLog | undefined): number {
   const level = log?.level;
   return level === undefined ? CHAINCODE_LOG_LEVELS.length : CHAINCODE_LOG_LEVELS.indexOf(level);
-}
-
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
 /**
@@ -43,8 +40,9 @@ export class TransactionLog {
     sink.write({
       ...entry,
       level: CHAINCODE_LOG_LEVELS[at]!,
-      logger: cut(typeof logger === 'string' ? logger : 'console', MAX_LOGGER_NAME_CHARS),
-      message: cut(typeof message === 'string' ? message : String(message), MAX_LOG_MESSAGE_CHARS),
+      logger: cutLogText(typeof logger === 'string' ? logger : 'console', MAX_LOGGER_NAME_CHARS),
+      // The sandbox has cut the message already; this bounds what a sandbox that did not could send.
+      message: cutLogText(typeof message === 'string' ? message : String(message), MAX_LOG_MESSAGE_CHARS + CUT_NOTE_CHARS),
     });
   }
 }

@@ -20,7 +20,7 @@ export type PluginRef = z.infer<typeof PluginRef>;
 
 /**
  * A Fabric logging spec (`FABRIC_LOGGING_SPEC`): one level (`info`) or levels per logger
- * (`warn:gateway,committer=debug`); see {@link LogSpec}.
+ * (`warn:committer,peer.blocksprovider=debug`); see {@link LogSpec}.
  */
 export const LogSpecText = z
   .string()

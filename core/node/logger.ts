@@ -42,8 +42,8 @@ export const NodeLoggingToken = Symbol('NodeLogging');
 
 /**
  * One node's named loggers under one logging spec. Every logger a node makes comes from here, named
- * as Fabric names its counterpart (`gateway`, `committer.txvalidator`, `orderer.common.broadcast`),
- * so a Fabric operator's spec (`info:gateway=debug`) means the same on a Weft node. The name is the
+ * as Fabric names its counterpart (`committer`, `peer.blocksprovider`, `orderer.common.broadcast`),
+ * so a Fabric operator's spec (`info:committer=debug`) means the same on a Weft node. The name is the
  * `component` field of each entry. {@link NodeLogging.activate} re-levels every logger made so far;
  * two nodes in one process keep separate specs.
  */

@@ -36,7 +36,7 @@ export default class NetworkInit extends WeftCommand {
         'where other machines reach the nodes: <host> for every node, <node>=<host> for one (repeatable; DNS name or IPv4 address; default 127.0.0.1). Certificates name the host; a node away from loopback listens on every interface and serves its operations endpoint over TLS',
       multiple: true,
     }),
-    'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:gateway=debug)', default: 'warn' }),
+    'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:committer=debug)', default: 'warn' }),
   };
 
   async run(): Promise<InitResult> {

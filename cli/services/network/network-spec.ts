@@ -91,7 +91,7 @@ export const NetworkSpec = z
       })
       .strict(),
     orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),
-    /** Every node's logging spec: a level, or Fabric's per-logger form (`warn:gateway=debug`). */
+    /** Every node's logging spec: a level, or Fabric's per-logger form (`warn:committer=debug`). */
     logLevel: LogSpecText.default('warn'),
   })
   .strict()

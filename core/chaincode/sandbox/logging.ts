@@ -4,8 +4,9 @@
  * as a Fabric peer writes a chaincode container's output. Entries below the invocation's threshold
  * never cross the boundary. Logging changes nothing the transaction returns or writes.
  */
-import { host } from './host';
+import { cutLogText, MAX_LOG_MESSAGE_CHARS } from '../host-api';
 import { format } from './format';
+import { host } from './host';
 
 /** The host's level names, lowest first (`CHAINCODE_LOG_LEVELS`). */
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -13,8 +14,6 @@ const DEBUG = 0;
 const INFO = 1;
 const WARN = 2;
 const ERROR = 3;
-/** A message is cut here before it crosses; the host cuts again at its own limit. */
-const MAX_MESSAGE_CHARS = 8192;
 
 /** Off until a transaction sets it: module-level code runs with no transaction to log under. */
 let threshold: number = LEVELS.length;
@@ -32,8 +31,7 @@ function emit(level: number, logger: string, args: unknown[]): void {
   } catch {
     message = '[log arguments that cannot be formatted]';
   }
-  if (message.length > MAX_MESSAGE_CHARS) message = message.slice(0, MAX_MESSAGE_CHARS);
-  host().log(LEVELS[level]!, logger, message);
+  host().log(LEVELS[level]!, logger, cutLogText(message, MAX_LOG_MESSAGE_CHARS));
 }
 
 /**
@@ -71,7 +69,7 @@ export function chaincodeConsole(): Record<string, (...args: unknown[]) => void>
 }
 
 /** winston's npm levels, most severe first, onto the host's. */
-const WINSTON: Readonly<Record<string, [rank: number, level: number]>> = {
+const WINSTON: Readonly<Record<string, readonly [rank: number, level: number]>> = {
   error: [0, ERROR],
   warn: [1, WARN],
   info: [2, INFO],
@@ -80,6 +78,10 @@ const WINSTON: Readonly<Record<string, [rank: number, level: number]>> = {
   debug: [5, DEBUG],
   silly: [6, DEBUG],
 };
+
+function winstonEntry(level: unknown): readonly [rank: number, level: number] | undefined {
+  return typeof level === 'string' && Object.hasOwn(WINSTON, level) ? WINSTON[level] : undefined;
+}
 
 /** Fabric's level names onto winston's, as fabric-shim's `levelMapping` (anything else is `info`). */
 function winstonLevel(level: unknown): string {
@@ -127,8 +129,8 @@ export class ChaincodeLogger {
 
   /** winston's `logger.log(level, message, ...meta)`. */
   log(level: unknown, ...args: unknown[]): void {
-    const entry = WINSTON[String(level)];
-    const limit = WINSTON[this.level]?.[0] ?? WINSTON.info![0];
+    const entry = winstonEntry(level);
+    const limit = (winstonEntry(this.level) ?? WINSTON.info!)[0];
     if (entry === undefined || entry[0] > limit) return;
     emit(entry[1], this.name, args);
   }

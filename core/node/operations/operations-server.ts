@@ -164,9 +164,9 @@ export class OperationsServer {
     try {
       spec = (JSON.parse(body) as { spec?: unknown }).spec;
     } catch {
-      return send(res, 400, { error: 'body must be JSON like {"spec":"info:gateway=debug"}' });
+      return send(res, 400, { error: 'body must be JSON like {"spec":"info:committer=debug"}' });
     }
-    if (typeof spec !== 'string') return send(res, 400, { error: `spec must be a string like "info:gateway=debug"; got ${JSON.stringify(spec)}` });
+    if (typeof spec !== 'string') return send(res, 400, { error: `spec must be a string like "info:committer=debug"; got ${JSON.stringify(spec)}` });
     try {
       this.logging.activate(spec);
     } catch (err) {

@@ -1,21 +1,8 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { ConfigError } from '../../../../core/errors';
 import { LogSpec } from '../../../../core/node/log-spec';
 import { NodeLogging } from '../../../../core/node/logger';
 import { ChaincodeLogs } from '../../../../core/peer/endorser/chaincode-logs';
-
-/** A pino logger whose entries land, parsed, in `lines`. */
-function captured(): { base: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { base: pino(stream), lines };
-}
+import { capturedLog } from '../../../support/captured-log';
 
 describe('LogSpec (Fabric logging spec)', () => {
   it('gives each logger the level of the longest listed dot-prefix of its name, else the bare level', () => {
@@ -67,7 +54,7 @@ describe('LogSpec (Fabric logging spec)', () => {
 
 describe('NodeLogging', () => {
   it('levels each named logger by the spec, re-levels them all on activate, and changes nothing on a bad spec', () => {
-    const { base, lines } = captured();
+    const { base, lines } = capturedLog();
     const logging = new NodeLogging('warn:committer=debug', { node: 'peer0' }, base);
     const committer = logging.logger('committer');
     const gateway = logging.logger('gateway', { extra: 1 });
@@ -88,7 +75,7 @@ describe('NodeLogging', () => {
   });
 
   it('keeps two nodes in one process apart', () => {
-    const { base } = captured();
+    const { base } = capturedLog();
     const a = new NodeLogging('warn', { node: 'a' }, base);
     const b = new NodeLogging('warn', { node: 'b' }, base);
     const [la, lb] = [a.logger('gateway'), b.logger('gateway')];
@@ -99,7 +86,7 @@ describe('NodeLogging', () => {
 
 describe('ChaincodeLogs', () => {
   it("puts each chaincode's entries under peer.chaincode.<name>, at the level the node's spec gives that name", () => {
-    const { base, lines } = captured();
+    const { base, lines } = capturedLog();
     const logging = new NodeLogging('warn:peer.chaincode.basic=debug', { node: 'peer0' }, base);
     const logs = new ChaincodeLogs(logging);
     expect(logs.of('basic')).toBe(logs.of('basic'));
