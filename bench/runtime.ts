@@ -67,6 +67,28 @@ class NullSimulator implements TxSimulator {
   getTxSimulationResults(): Uint8Array {
     return new Uint8Array(0);
   }
+  getPrivateData(): Uint8Array | undefined {
+    return NullSimulator.VALUE;
+  }
+  getPrivateDataHash(): Uint8Array | undefined {
+    return undefined;
+  }
+  getPrivateDataMetadata(): Record<string, Uint8Array> | undefined {
+    return undefined;
+  }
+  getPrivateDataRange(): Iterable<KV> {
+    return [];
+  }
+  executeQueryOnPrivateData(): Iterable<KV> {
+    return [];
+  }
+  setPrivateData(): void {}
+  deletePrivateData(): void {}
+  purgePrivateData(): void {}
+  setPrivateDataMetadata(): void {}
+  getPrivateSimulationResults(): Uint8Array | undefined {
+    return undefined;
+  }
 }
 
 function findUp(name: string): string {

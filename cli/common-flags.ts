@@ -16,6 +16,13 @@ export const definitionFlags = {
   sequence: Flags.integer({ description: 'definition sequence (default: one more than the committed one)', min: 1 }),
   policy: Flags.string({ description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (default: the channel's Endorsement policy, a majority of orgs)` }),
   'init-required': Flags.boolean({ description: 'the chaincode must be initialized (weft chaincode invoke --is-init) before other calls', default: false }),
+  'collections-config': Flags.file({
+    helpValue: '<file>',
+    description:
+      "private data collections: a JSON file in the format of Fabric's `peer lifecycle chaincode approveformyorg --collections-config` " +
+      '(an array of {name, policy, requiredPeerCount, maxPeerCount, blockToLive, memberOnlyRead, memberOnlyWrite, endorsementPolicy}); ' +
+      'every org must approve the same collections',
+  }),
 };
 
 /** `--transient key=value` pairs, repeatable. */

@@ -105,6 +105,7 @@ export interface ChaincodeLog {
 /**
  * The `ChaincodeMessage` type Fabric's peer handler counts a shim request under
  * (`chaincode_shim_requests_*{type}`): each host call that a fabric-shim would send to the peer.
+ * Private data calls are the state types with the collection set, except the two of their own.
  */
 export type ShimRequestType =
   | 'GET_STATE'
@@ -117,6 +118,8 @@ export type ShimRequestType =
   | 'QUERY_STATE_CLOSE'
   | 'GET_STATE_METADATA'
   | 'PUT_STATE_METADATA'
+  | 'GET_PRIVATE_DATA_HASH'
+  | 'PURGE_PRIVATE_DATA'
   | 'INVOKE_CHAINCODE';
 
 /**

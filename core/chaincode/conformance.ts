@@ -269,7 +269,6 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       ['OversizedWrite', ['9'], /over the limit of 8388608 bytes/],
       ['ThrowString', [], /^plain string thrown$/],
       ['BadStubArgs', [], /^key must be a string, got number$/],
-      ['PrivateData', [], /getPrivateData is not yet supported/],
     ])('%s ends in a clean 500 and the runtime serves the next transaction', async (fn, args, message) => {
       const r = await call(installed.id, 'hostile', [fn, ...args]);
       expect(r.response.status).toBe(500);

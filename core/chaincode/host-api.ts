@@ -122,6 +122,23 @@ export interface HostTable {
   queryStateClose(id: string): HostReply<undefined>;
   getStateValidationParameter(key: string): HostReply<Uint8Array | undefined>;
   setStateValidationParameter(key: string, policy: Uint8Array): HostReply<undefined>;
+  /**
+   * Private data (ABI 5), the stub's methods of the same names. `collection` is a non-empty name;
+   * the simulator and the peer decide whether it exists and whether the creator may use it. Every
+   * one is refused in `Init`, as Fabric's handler refuses them.
+   */
+  getPrivateData(collection: string, key: string): HostReply<WireBytes | undefined>;
+  /** SHA-256 of the committed value, which peers outside the collection hold too. */
+  getPrivateDataHash(collection: string, key: string): HostReply<WireBytes | undefined>;
+  /** An empty value is a delete, as for {@link HostTable.putState}. */
+  putPrivateData(collection: string, key: string, value: Uint8Array): HostReply<undefined>;
+  deletePrivateData(collection: string, key: string): HostReply<undefined>;
+  purgePrivateData(collection: string, key: string): HostReply<undefined>;
+  getPrivateDataValidationParameter(collection: string, key: string): HostReply<Uint8Array | undefined>;
+  setPrivateDataValidationParameter(collection: string, key: string, policy: Uint8Array): HostReply<undefined>;
+  /** A private range in batches, continued with `queryStateNext` / `queryStateClose` as {@link HostTable.openStateByRange}. */
+  openPrivateDataByRange(collection: string, startKey: string, endKey: string): HostReply<HostQueryBatch<HostKV>>;
+  openPrivateDataQueryResult(collection: string, query: string): HostReply<HostQueryBatch<HostKV>>;
   invokeChaincode(chaincodeName: string, args: Uint8Array[], channel: string): HostReply<HostChaincodeResponse>;
   getSignedProposal(): HostReply<HostSignedProposal | undefined>;
   hash(algorithm: string, data: Uint8Array): HostReply<Uint8Array>;
@@ -164,8 +181,13 @@ export interface SandboxInvocation {
  * 3: range, rich and history queries are iterators answered in Fabric's batches (`open…`,
  *    `queryStateNext`, `queryStateClose`), so a range records exactly the reads a Fabric peer would.
  * 4: chaincode log entries go to the host's `log`, filtered in the sandbox at the invocation's `logLevel`.
+ * 5: the stub's private data methods call the host's private data entries.
  */
-export const SANDBOX_ABI = 4;
+export const SANDBOX_ABI = 5;
 
-/** Bundle versions the runtime still runs: ABI 2 packages keep working (their queries return everything at once), ABI 2 and 3 packages log nothing. */
-export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3, 4];
+/**
+ * Bundle versions the runtime still runs: ABI 2 packages keep working (their queries return
+ * everything at once), ABI 2 and 3 packages log nothing, and packages before ABI 5 throw their own
+ * "not yet supported" error from every private data method, since they carry their stub with them.
+ */
+export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3, 4, 5];

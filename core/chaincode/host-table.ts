@@ -8,23 +8,24 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimits, RuntimeSupport, ShimRequestType } from './chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimits, ShimRequestType } from './chaincode-runtime';
 import type { KeyModification } from '../ledger/tx-simulator';
-import { OpenQueries } from './host-queries';
-import { logThreshold, TransactionLog } from './host-log';
-import { BINARY_STRING_MAX_BYTES, type HostKeyModification, type HostKV, type HostReply, type HostSignedProposal, type HostTable, type HostX509, type SandboxInvocation, type SandboxOutcome, type WireBytes } from './host-api';
+import { logThreshold } from './host-log';
+import { ArgError, bytes, exact, hostKV, int, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
+import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
+import type { HostEntry, HostSession } from './host-session';
+import type { HostKeyModification, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome, WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
 const MAX_HASH_INPUT = 64 * 1024 * 1024;
-const MAX_QUERY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 100_000;
 const MAX_PEM_BYTES = 64 * 1024;
-const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
 
 /**
  * The message a fabric-shim sends to the peer for each host call, as Fabric's handler counts it:
  * paginated and partial-composite-key queries are GET_STATE_BY_RANGE / GET_QUERY_RESULT with
- * metadata, validation parameters are state metadata. The other entries (signed proposal, hashing,
+ * metadata, validation parameters are state metadata, private data calls are state messages with
+ * the collection set (see `host-private-data.ts`). The other entries (signed proposal, hashing,
  * certificate parsing, logging, completion) are answered inside a Fabric chaincode process and not counted.
  */
 export const SHIM_REQUEST_TYPES: Readonly<Partial<Record<keyof HostTable, ShimRequestType>>> = {
@@ -44,84 +45,11 @@ export const SHIM_REQUEST_TYPES: Readonly<Partial<Record<keyof HostTable, ShimRe
   getStateValidationParameter: 'GET_STATE_METADATA',
   setStateValidationParameter: 'PUT_STATE_METADATA',
   invokeChaincode: 'INVOKE_CHAINCODE',
+  ...PRIVATE_DATA_SHIM_REQUEST_TYPES,
 };
-
-/** One transaction's host-side state; the runtime creates one per invocation. */
-export class HostSession {
-  outcome: SandboxOutcome | undefined;
-  readonly queries: OpenQueries;
-  readonly log: TransactionLog;
-  private wrote = false;
-  private paged = false;
-
-  constructor(
-    readonly invocation: ChaincodeInvocation,
-    readonly support: RuntimeSupport,
-    readonly limits: Required<RuntimeLimits>,
-  ) {
-    this.queries = new OpenQueries(limits.totalQueryLimit);
-    this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId);
-  }
-
-  beforeWrite(): void {
-    if (this.paged) throw new Error('Transaction has already performed a paginated query. Writes are not allowed');
-    this.wrote = true;
-  }
-
-  beforePagedQuery(): void {
-    if (this.wrote) throw new Error('Paginated queries are supported only in a read-only transaction');
-    this.paged = true;
-  }
-}
-
-class ArgError extends Error {}
-
-function str(value: unknown, name: string, maxBytes: number, allowEmpty = true): string {
-  if (typeof value !== 'string') throw new ArgError(`${name} must be a string, got ${value === null ? 'null' : typeof value}`);
-  if (!allowEmpty && value.length === 0) throw new ArgError(`${name} must not be an empty string`);
-  const len = Buffer.byteLength(value, 'utf8');
-  if (len > maxBytes) throw new ArgError(`${name} is ${len} bytes, over the limit of ${maxBytes} bytes`);
-  return value;
-}
-
-function bytes(value: unknown, name: string, maxBytes: number): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new ArgError(`${name} must be bytes, got ${value === null ? 'null' : typeof value}`);
-  if (value.length > maxBytes) throw new ArgError(`${name} is ${value.length} bytes, over the limit of ${maxBytes} bytes`);
-  return value;
-}
-
-function int(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-  return value;
-}
 
 function isInt32(value: number): boolean {
   return Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff;
-}
-
-/**
- * A value as it should cross the boundary: structured clone copies a view's whole backing buffer,
- * and Node Buffers often view a shared pool, so views are narrowed to their own bytes first.
- */
-function exact(value: Uint8Array): Uint8Array;
-function exact(value: Uint8Array | undefined): Uint8Array | undefined;
-function exact(value: Uint8Array | undefined): Uint8Array | undefined {
-  if (value === undefined || (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength)) return value;
-  return new Uint8Array(value);
-}
-
-/** Bytes for the sandbox's hot paths: a binary string when small (see {@link WireBytes}). */
-function wire(value: Uint8Array): WireBytes;
-function wire(value: Uint8Array | undefined): WireBytes | undefined;
-function wire(value: Uint8Array | undefined): WireBytes | undefined {
-  if (value === undefined || value.length > BINARY_STRING_MAX_BYTES) return exact(value);
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
-}
-
-function hostKV(kv: { key: string; value: Uint8Array }): HostKV {
-  return [kv.key, exact(kv.value)];
 }
 
 function hostModification(m: KeyModification): HostKeyModification {
@@ -285,7 +213,7 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
  * current transaction's session on every call, so a call outside a transaction is refused.
  */
 export function createHostTable(current: () => HostSession | undefined): HostTable {
-  function entry<A extends unknown[], T>(name: keyof HostTable, fn: (s: HostSession, ...args: A) => T): (...args: A) => HostReply<T> {
+  const entry: HostEntry = <A extends unknown[], T>(name: keyof HostTable, fn: (s: HostSession, ...args: A) => T): ((...args: A) => HostReply<T>) => {
     const call = (session: HostSession, args: A): HostReply<T> => {
       try {
         return { result: fn(session, ...args) };
@@ -306,8 +234,8 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       meter.completed(reply.error === undefined, (performance.now() - started) / 1000);
       return reply;
     };
-  }
-  const ns = (s: HostSession): string => s.invocation.chaincodeName;
+  };
+  const ns = (s: HostSession): string => s.namespace;
   const key = (s: HostSession, k: unknown): string => str(k, 'key', s.limits.maxKeyBytes);
 
   return {
@@ -358,6 +286,7 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       s.support.simulator.setStateMetadata(ns(s), kk, { [VALIDATION_PARAMETER]: ep });
       return undefined;
     }),
+    ...privateDataEntries(entry),
     invokeChaincode: entry('invokeChaincode', (s, name: string, args: Uint8Array[], channel: string): ChaincodeResponse => {
       const cc = str(name, 'chaincodeName', 256, false);
       if (!Array.isArray(args) || args.length > 1024) throw new ArgError('args must be an array of at most 1024 byte strings');

@@ -1,5 +1,5 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { asBytes, asNumber, asString, bytesField, EMPTY, forEachField } from './proto-reader';
+import { asBytes, asNumber, asString, bytesField, EMPTY, type FieldValue, forEachField } from './proto-reader';
 import type { MerkleSummary } from './range-query-hashing';
 import type { Version } from './tx-simulator';
 
@@ -35,6 +35,34 @@ export interface KvMetadataWriteRec {
   readonly entries: readonly { readonly name: string; readonly value: Uint8Array }[];
 }
 
+/** A private key as the public rwset names it: by the SHA-256 of the key. */
+export interface HashedReadRec {
+  readonly keyHash: Uint8Array;
+  readonly version: Version | undefined;
+}
+
+export interface HashedWriteRec {
+  readonly keyHash: Uint8Array;
+  readonly isDelete: boolean;
+  readonly valueHash: Uint8Array;
+  readonly isPurge: boolean;
+}
+
+export interface HashedMetadataWriteRec {
+  readonly keyHash: Uint8Array;
+  readonly entries: readonly { readonly name: string; readonly value: Uint8Array }[];
+}
+
+/** A `CollectionHashedReadWriteSet`: one private data collection's hashed reads and writes. */
+export interface CollHashedRwSet {
+  readonly collection: string;
+  readonly reads: readonly HashedReadRec[];
+  readonly writes: readonly HashedWriteRec[];
+  readonly metadataWrites: readonly HashedMetadataWriteRec[];
+  /** SHA-256 of the collection's private `KVRWSet`; empty when the transaction wrote nothing to it. */
+  readonly pvtRwsetHash: Uint8Array;
+}
+
 /** One namespace of a `TxReadWriteSet`: its `KVRWSet` as plain records. */
 export interface NsKvRwSet {
   readonly namespace: string;
@@ -42,6 +70,7 @@ export interface NsKvRwSet {
   readonly ranges: readonly KvRangeRec[];
   readonly writes: readonly KvWriteRec[];
   readonly metadataWrites: readonly KvMetadataWriteRec[];
+  readonly collections: readonly CollHashedRwSet[];
 }
 
 export interface LedgerTx {
@@ -126,26 +155,80 @@ function decodeWrite(buf: Uint8Array): KvWriteRec {
   return { key, isDelete, value };
 }
 
+function decodeMetadataEntry(v: FieldValue): { name: string; value: Uint8Array } {
+  let name = '';
+  let value: Uint8Array = EMPTY;
+  forEachField(asBytes(v, 'metadata_write.entries'), (g, e) => {
+    if (g === 1) name = asString(e, 'entry.name');
+    else if (g === 2) value = asBytes(e, 'entry.value');
+  });
+  return { name, value };
+}
+
 function decodeMetadataWrite(buf: Uint8Array): KvMetadataWriteRec {
   let key = '';
   const entries: { name: string; value: Uint8Array }[] = [];
   forEachField(buf, (f, v) => {
     if (f === 1) key = asString(v, 'metadata_write.key');
-    else if (f === 2) {
-      let name = '';
-      let value: Uint8Array = EMPTY;
-      forEachField(asBytes(v, 'metadata_write.entries'), (g, e) => {
-        if (g === 1) name = asString(e, 'entry.name');
-        else if (g === 2) value = asBytes(e, 'entry.value');
-      });
-      entries.push({ name, value });
-    }
+    else if (f === 2) entries.push(decodeMetadataEntry(v));
   });
   return { key, entries };
 }
 
+/** Decodes a `HashedRWSet`. */
+function decodeHashedRwSet(buf: Uint8Array): Pick<CollHashedRwSet, 'reads' | 'writes' | 'metadataWrites'> {
+  const reads: HashedReadRec[] = [];
+  const writes: HashedWriteRec[] = [];
+  const metadataWrites: HashedMetadataWriteRec[] = [];
+  forEachField(buf, (f, v) => {
+    if (f === 1) {
+      let keyHash: Uint8Array = EMPTY;
+      let version: Version | undefined;
+      forEachField(asBytes(v, 'hashed_reads'), (g, x) => {
+        if (g === 1) keyHash = asBytes(x, 'hashed_read.key_hash');
+        else if (g === 2) version = decodeVersion(asBytes(x, 'hashed_read.version'));
+      });
+      reads.push({ keyHash, version });
+    } else if (f === 2) {
+      let keyHash: Uint8Array = EMPTY;
+      let isDelete = false;
+      let valueHash: Uint8Array = EMPTY;
+      let isPurge = false;
+      forEachField(asBytes(v, 'hashed_writes'), (g, x) => {
+        if (g === 1) keyHash = asBytes(x, 'hashed_write.key_hash');
+        else if (g === 2) isDelete = asNumber(x, 'hashed_write.is_delete') !== 0;
+        else if (g === 3) valueHash = asBytes(x, 'hashed_write.value_hash');
+        else if (g === 4) isPurge = asNumber(x, 'hashed_write.is_purge') !== 0;
+      });
+      writes.push({ keyHash, isDelete, valueHash, isPurge });
+    } else if (f === 3) {
+      let keyHash: Uint8Array = EMPTY;
+      const entries: { name: string; value: Uint8Array }[] = [];
+      forEachField(asBytes(v, 'metadata_writes'), (g, x) => {
+        if (g === 1) keyHash = asBytes(x, 'metadata_write_hash.key_hash');
+        else if (g === 2) entries.push(decodeMetadataEntry(x));
+      });
+      metadataWrites.push({ keyHash, entries });
+    }
+  });
+  return { reads, writes, metadataWrites };
+}
+
+/** Decodes a `CollectionHashedReadWriteSet`. */
+function decodeCollHashedRwSet(buf: Uint8Array): CollHashedRwSet {
+  let collection = '';
+  let hashed: Uint8Array = EMPTY;
+  let pvtRwsetHash: Uint8Array = EMPTY;
+  forEachField(buf, (f, v) => {
+    if (f === 1) collection = asString(v, 'collection_hashed_rwset.collection_name');
+    else if (f === 2) hashed = asBytes(v, 'collection_hashed_rwset.hashed_rwset');
+    else if (f === 3) pvtRwsetHash = asBytes(v, 'collection_hashed_rwset.pvt_rwset_hash');
+  });
+  return { collection, ...decodeHashedRwSet(hashed), pvtRwsetHash };
+}
+
 /** Decodes a `KVRWSet`. */
-export function decodeKvRwSet(namespace: string, buf: Uint8Array): NsKvRwSet {
+export function decodeKvRwSet(namespace: string, buf: Uint8Array, collections: readonly CollHashedRwSet[] = []): NsKvRwSet {
   const reads: KvReadRec[] = [];
   const ranges: KvRangeRec[] = [];
   const writes: KvWriteRec[] = [];
@@ -156,7 +239,7 @@ export function decodeKvRwSet(namespace: string, buf: Uint8Array): NsKvRwSet {
     else if (f === 3) writes.push(decodeWrite(asBytes(v, 'kvrwset.writes')));
     else if (f === 4) metadataWrites.push(decodeMetadataWrite(asBytes(v, 'kvrwset.metadata_writes')));
   });
-  return { namespace, reads, ranges, writes, metadataWrites };
+  return { namespace, reads, ranges, writes, metadataWrites, collections };
 }
 
 /** Decodes a serialized `TxReadWriteSet` (data model KV). */
@@ -167,11 +250,13 @@ export function decodeTxRwSet(buf: Uint8Array): NsKvRwSet[] {
     if (f !== 2) return;
     let namespace = '';
     let kv: Uint8Array = EMPTY;
+    const collections: CollHashedRwSet[] = [];
     forEachField(asBytes(v, 'rwset.ns_rwset'), (g, x) => {
       if (g === 1) namespace = asString(x, 'ns_rwset.namespace');
       else if (g === 2) kv = asBytes(x, 'ns_rwset.rwset');
+      else if (g === 3) collections.push(decodeCollHashedRwSet(asBytes(x, 'ns_rwset.collection_hashed_rwset')));
     });
-    out.push(decodeKvRwSet(namespace, kv));
+    out.push(decodeKvRwSet(namespace, kv, collections));
   });
   return out;
 }

@@ -16,3 +16,4 @@ export * from './block-txs';
 export * from './mvcc-validator';
 export * from './kv-ledger';
 export * from './ledger-manager-impl';
+export * from './private-data';

@@ -15,6 +15,7 @@ import { parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeFailure } from '../protocol/bounded-decode';
+import { type BlockPvtData, groupByTx, KEEP_FOREVER, type PrivateDataPolicy } from './private-data';
 
 function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
@@ -63,6 +64,7 @@ export class KvLedger implements Ledger {
     private readonly store: ChannelLedgerStore,
     private readonly options: LedgerOptions,
     private readonly onClose: () => void = () => undefined,
+    private readonly pvtPolicy: PrivateDataPolicy = KEEP_FOREVER,
   ) {
     this.recover();
     const last = store.blocks.height() - 1;
@@ -118,7 +120,7 @@ export class KvLedger implements Ledger {
     return new QueryExecutorImpl(this.store.state, this.store.history, this.options);
   }
 
-  commit(block: Block, validationCodes?: readonly number[]): CommitResult {
+  commit(block: Block, validationCodes?: readonly number[], pvtData?: BlockPvtData): CommitResult {
     const started = performance.now();
     // Duck-typed: a block built with another copy of fabric-protos is still a common.Block.
     if (typeof (block as Partial<Block> | undefined)?.getHeader !== 'function' || typeof block.serializeBinary !== 'function') {
@@ -147,7 +149,7 @@ export class KvLedger implements Ledger {
     const codes = this.initialCodes(block, envelopes.length, validationCodes);
     const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
     this.markUndecodableAndDuplicates(txs, codes);
-    const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes);
+    const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes, false, { data: pvtData, policy: this.pvtPolicy });
     setTransactionsFilter(block, Uint8Array.from(updates.codes));
     const blockHash = blockHeaderHash(header);
     const processed = performance.now();
@@ -160,6 +162,7 @@ export class KvLedger implements Ledger {
         txs: txs.map((t) => ({ txId: t.txId, txNum: t.txNum, validationCode: updates.codes[t.txNum] })),
         state: updates.state,
         history: updates.history,
+        pvtData: updates.pvtData,
       });
     } catch (e) {
       if (this.store.blocks.height() <= blockNum) throw e;
@@ -179,7 +182,11 @@ export class KvLedger implements Ledger {
     const seconds: CommitSeconds = stored
       ? { processing, storageCommit: stored.blocks, stateCommit: stored.state }
       : { processing, storageCommit: (performance.now() - processed) / 1000 };
-    return { blockNum, validationCodes: updates.codes, seconds };
+    return { blockNum, validationCodes: updates.codes, seconds, pvtMissing: updates.pvtMissing };
+  }
+
+  getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
+    return Number.isSafeInteger(blockNum) && blockNum >= 0 && blockNum < this.height() ? groupByTx(this.store.pvtData(blockNum)) : new Map();
   }
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
@@ -278,7 +285,7 @@ export class KvLedger implements Ledger {
         });
       }
       const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
-      const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true);
+      const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true, { data: groupByTx(this.store.pvtData(n)), policy: this.pvtPolicy });
       this.store.applyUpdates(n, n >= stateAt ? updates.state : undefined, n >= historyAt ? updates.history : undefined);
       onProgress?.(n + 1, height);
     }

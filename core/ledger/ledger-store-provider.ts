@@ -1,5 +1,6 @@
 import type { BlockStore, TxIndexEntry } from './block-store';
 import type { HistoryEntry, HistoryStore } from './history-store';
+import type { StoredPvtCollection } from './private-data';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
 /** Everything one block changes, committed as one atomic step. */
@@ -13,6 +14,11 @@ export interface BlockCommit {
   readonly state: readonly StateUpdate[];
   /** Empty when the history index is disabled. */
   readonly history: readonly HistoryEntry[];
+  /**
+   * This peer's private data applied with the block, kept with it for replay. The commit of block
+   * `n` also drops every stored collection whose `expiringBlock` is `n` or below.
+   */
+  readonly pvtData?: readonly StoredPvtCollection[];
 }
 
 /**
@@ -45,6 +51,8 @@ export interface ChannelLedgerStore {
    * otherwise the ledger reports the whole commit as the block store's.
    */
   commit(commit: BlockCommit): StoreCommitSeconds | void;
+  /** The private data stored with a committed block ({@link BlockCommit.pvtData}) and not expired; empty when none. */
+  pvtData(blockNum: number): readonly StoredPvtCollection[];
   /**
    * Recovery and rebuild: applies a stored block's state updates and/or history (undefined = that
    * part is already applied) and advances the matching savepoints to `blockNum + 1`, atomically.

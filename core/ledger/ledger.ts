@@ -1,4 +1,5 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { BlockPvtData, MissingPvtData } from './private-data';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 
 /** A committed transaction: Fabric's `ProcessedTransaction` plus its position. */
@@ -32,6 +33,8 @@ export interface CommitResult {
    * out and counts it in `storageCommit`.
    */
   readonly seconds: CommitSeconds;
+  /** Collections of valid transactions whose private values were not given (or not with the endorsed hash): only their hashes were applied. */
+  readonly pvtMissing?: readonly MissingPvtData[];
 }
 
 /** A declared index file of a chaincode package (`META-INF/statedb/couchdb/indexes/*.json`). */
@@ -82,9 +85,13 @@ export interface Ledger extends BlockQuery {
    * the block's TRANSACTIONS_FILTER is used when it has one byte per transaction, else all start VALID.
    * The final codes are written into the block's TRANSACTIONS_FILTER (the `block` object is updated).
    * Throws `LEDGER_BLOCK_OUT_OF_ORDER` / `LEDGER_BAD_BLOCK` for a block that cannot be next; then
-   * nothing is written.
+   * nothing is written. `pvtData` is this peer's private data for the block's transactions: each
+   * collection's values are applied where their hash is the one the transaction carries (else they
+   * are missing here, and only the hashes are applied), and kept with the block for replay.
    */
-  commit(block: Block, validationCodes?: readonly number[]): CommitResult;
+  commit(block: Block, validationCodes?: readonly number[], pvtData?: BlockPvtData): CommitResult;
+  /** The private data committed with a block (`TxPvtReadWriteSet` bytes by transaction number); empty when none or beyond the height. */
+  getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
   /**
    * Declares a chaincode's CouchDB index files on its namespace (at install / definition). Throws
    * `LEDGER_BAD_QUERY` for files that are not `{name, content}` or do not parse, declaring none.

@@ -1,10 +1,13 @@
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import type { KvRangeRec, LedgerTx, NsKvRwSet } from './block-txs';
+import type { CollHashedRwSet, KvRangeRec, LedgerTx, NsKvRwSet } from './block-txs';
 import type { HistoryEntry } from './history-store';
 import { compareUtf8, nextKey, validateNamespace, validateWriteKey } from './ledger-keys';
+import { hashedNamespace, isDerivedNamespace, type MissingPvtData, type StoredPvtCollection, validateCollection } from './private-data';
+import { toHex } from '../protocol/bytes';
 import type { LedgerOptions } from './ledger-options';
 import { merkleSummaryMatches, type RangeRead } from './range-query-hashing';
-import { encodeStateMetadata } from './state-metadata';
+import { applyMetadataWrite, type Pending } from './pending-state';
+import { PvtApplier, type PvtInput } from './pvt-applier';
 import type { Version } from './tx-simulator';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
@@ -13,13 +16,6 @@ const EMPTY = new Uint8Array(0);
 const RANGE_CHUNK = 256;
 const UNLIMITED = { maxKeySize: Number.MAX_SAFE_INTEGER };
 
-/** A key's state after the block's earlier valid transactions. */
-interface Pending {
-  value: Uint8Array | undefined;
-  version: Version;
-  /** undefined: keep the stored metadata. */
-  metadata: Uint8Array | undefined;
-}
 
 /** What a block's valid transactions change. */
 export interface BlockUpdates {
@@ -27,6 +23,9 @@ export interface BlockUpdates {
   readonly codes: number[];
   readonly state: StateUpdate[];
   readonly history: HistoryEntry[];
+  /** The private data applied: what the store keeps to replay it. */
+  readonly pvtData: readonly StoredPvtCollection[];
+  readonly pvtMissing: readonly MissingPvtData[];
 }
 
 function sameVersion(a: Version | undefined, read: { readonly version: Version | undefined }): boolean {
@@ -45,13 +44,18 @@ function sameVersion(a: Version | undefined, read: { readonly version: Version |
  */
 export class MvccValidator {
   private readonly pending = new Map<string, Map<string, Pending>>();
+  private readonly pvt: PvtApplier;
 
   private constructor(
     private readonly state: VersionedStateStore,
     private readonly options: LedgerOptions,
     private readonly blockNum: number,
-  ) {}
+    pvt: PvtInput | undefined,
+  ) {
+    this.pvt = new PvtApplier(blockNum, pvt, (namespace) => this.pendingNs(namespace), (namespace, key) => this.current(namespace, key));
+  }
 
+  /** `pvt`: this peer's private data for the block and the channel's collection policy; without it no private value is applied (hashes still are). */
   static validate(
     state: VersionedStateStore,
     options: LedgerOptions,
@@ -59,8 +63,9 @@ export class MvccValidator {
     txs: readonly LedgerTx[],
     codes: readonly number[],
     replay = false,
+    pvt?: PvtInput,
   ): BlockUpdates {
-    return new MvccValidator(state, options, blockNum).run(txs, codes, replay);
+    return new MvccValidator(state, options, blockNum, pvt).run(txs, codes, replay);
   }
 
   private run(txs: readonly LedgerTx[], initial: readonly number[], replay: boolean): BlockUpdates {
@@ -75,11 +80,23 @@ export class MvccValidator {
       }
       this.apply(tx, history);
     }
+    this.pvt.renewMetadataOnlyVersions();
+    // After the block's transactions, as Fabric's purge manager: a key rewritten in this block is no longer the one that expires.
+    this.pvt.expire(this.state);
     const state: StateUpdate[] = [];
     for (const [namespace, keys] of this.pending) {
       for (const [key, p] of keys) state.push({ namespace, key, value: p.value, version: p.version, metadata: p.metadata });
     }
-    return { codes, state, history: this.options.historyEnabled ? history : [] };
+    return { codes, state, history: this.options.historyEnabled ? history : [], pvtData: this.pvt.applied, pvtMissing: this.pvt.missing };
+  }
+
+  private pendingNs(namespace: string): Map<string, Pending> {
+    let ns = this.pending.get(namespace);
+    if (ns === undefined) {
+      ns = new Map();
+      this.pending.set(namespace, ns);
+    }
+    return ns;
   }
 
   private current(namespace: string, key: string): Pending | { value: Uint8Array | undefined; version: Version | undefined } {
@@ -96,8 +113,10 @@ export class MvccValidator {
       // enforced when simulating (endorsement); applying them here could split peers' states.
       try {
         validateNamespace(namespace);
+        if (isDerivedNamespace(namespace)) return TxValidationCode.INVALID_WRITESET;
         for (const w of kv.writes) validateWriteKey(namespace, w.key, UNLIMITED);
         for (const m of kv.metadataWrites) validateWriteKey(namespace, m.key, UNLIMITED);
+        for (const c of kv.collections) validateCollection(namespace, c.collection);
       } catch {
         return TxValidationCode.INVALID_WRITESET;
       }
@@ -109,8 +128,23 @@ export class MvccValidator {
       for (const rq of kv.ranges) {
         if (!this.rangeUnchanged(namespace, rq)) return TxValidationCode.PHANTOM_READ_CONFLICT;
       }
+      for (const c of kv.collections) {
+        if (!this.hashedReadsUnchanged(namespace, c)) return TxValidationCode.MVCC_READ_CONFLICT;
+      }
     }
     return TxValidationCode.VALID;
+  }
+
+  /** Fabric's `validateKVReadHash`: each hashed read's version against committed hashed state plus this block's earlier writes. */
+  private hashedReadsUnchanged(namespace: string, c: CollHashedRwSet): boolean {
+    const hashedNs = hashedNamespace(namespace, c.collection);
+    const pendingNs = this.pending.get(hashedNs);
+    for (const read of c.reads) {
+      const key = toHex(read.keyHash);
+      if (pendingNs?.has(key) === true) return false;
+      if (!sameVersion(this.state.get(hashedNs, key)?.version, read)) return false;
+    }
+    return true;
   }
 
   /**
@@ -166,11 +200,8 @@ export class MvccValidator {
     const version = { blockNum: this.blockNum, txNum: tx.txNum };
     for (const kv of tx.rwsets ?? []) {
       const namespace = kv.namespace;
-      let ns = this.pending.get(namespace);
-      if (ns === undefined) {
-        ns = new Map();
-        this.pending.set(namespace, ns);
-      }
+      const ns = this.pendingNs(namespace);
+      if (kv.collections.length > 0) this.pvt.apply(tx.txNum, namespace, kv.collections);
       for (const w of kv.writes) {
         const key = w.key;
         const value = w.isDelete ? undefined : w.value;
@@ -186,13 +217,6 @@ export class MvccValidator {
   }
 
   private applyMetadata(namespace: string, ns: Map<string, Pending>, kv: NsKvRwSet, version: Version): void {
-    for (const m of kv.metadataWrites) {
-      const key = m.key;
-      const cur = this.current(namespace, key);
-      if (cur.value === undefined) continue; // metadata of a missing key is not kept, as in Fabric
-      const entries: Record<string, Uint8Array> = {};
-      for (const e of m.entries) entries[e.name] = e.value;
-      ns.set(key, { value: cur.value, version, metadata: encodeStateMetadata(entries) });
-    }
+    for (const m of kv.metadataWrites) applyMetadataWrite(ns, m.key, this.current(namespace, m.key), m.entries, version);
   }
 }

@@ -1,12 +1,13 @@
 import { LedgerError } from '../errors';
 import type { HistoryStore } from './history-store';
 import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
+import { hashedKey, hashedNamespace, isDerivedNamespace, pvtNamespace, validateCollection } from './private-data';
 import type { LedgerOptions } from './ledger-options';
 import { arrayIndex, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
 import { decodeStateMetadata } from './state-metadata';
 import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
-import type { VersionedKV, VersionedStateStore } from './versioned-state-store';
+import type { VersionedKV, VersionedStateStore, VersionedValue } from './versioned-state-store';
 
 /** Rows fetched per store call while iterating: an iterator never holds a cursor open. */
 const CHUNK = 256;
@@ -54,6 +55,23 @@ export function projectFields(value: Uint8Array, fields: readonly FieldPath[] | 
   return Buffer.from(JSON.stringify(out), 'utf8');
 }
 
+/** A chaincode's own namespace: never one of the derived private/hashed namespaces, which only the private data methods reach. */
+export function publicNamespace(namespace: unknown): string {
+  const ns = validateNamespace(namespace);
+  if (isDerivedNamespace(ns)) {
+    throw new LedgerError('LEDGER_BAD_NAMESPACE', `namespace ${JSON.stringify(ns)} holds '$$', which only private data collections' derived namespaces use`, { namespace: ns });
+  }
+  return ns;
+}
+
+function mapIterable<T, U>(source: Iterable<T>, fn: (t: T) => U): Iterable<U> {
+  return {
+    *[Symbol.iterator]() {
+      for (const t of source) yield fn(t);
+    },
+  };
+}
+
 function checkPageSize(pageSize: unknown): number {
   if (typeof pageSize !== 'number' || !Number.isSafeInteger(pageSize) || pageSize <= 0) {
     throw new LedgerError('LEDGER_BAD_PAGE_SIZE', `pageSize must be a positive integer, received ${JSON.stringify(pageSize)}`, { pageSize });
@@ -84,7 +102,7 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   getState(namespace: string, key: string): Uint8Array | undefined {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     validateReadKey(namespace, key, this.options);
     const vv = this.state.get(namespace, key);
     this.recorder?.addRead(namespace, key, vv?.version);
@@ -132,7 +150,7 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   executeQuery(namespace: string, query: string): Iterable<KV> {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     const q = parseRichQuery(query);
     // As Fabric's CouchDB state database (applyAdditionalQueryOptions in statecouchdb.go): a
     // non-paginated query's "limit" is replaced ("This will override any limit passed in the
@@ -142,7 +160,7 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     const q = parseRichQuery(query);
     checkPageSize(pageSize);
     if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
@@ -163,7 +181,7 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     validateReadKey(namespace, key, this.options);
     const vv = this.state.get(namespace, key);
     this.recorder?.addRead(namespace, key, vv?.version);
@@ -172,7 +190,7 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   getHistoryForKey(namespace: string, key: string): Iterable<KeyModification> {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     validateReadKey(namespace, key, this.options);
     if (!this.options.historyEnabled) {
       throw new LedgerError('LEDGER_HISTORY_DISABLED', 'history queries need the history index (ledger option historyEnabled)', { namespace, key });
@@ -185,6 +203,48 @@ export class QueryExecutorImpl implements QueryExecutor {
     }));
   }
 
+  getPrivateData(namespace: string, collection: string, key: string): Uint8Array | undefined {
+    const hashed = this.hashedRead(namespace, collection, key);
+    if (hashed === undefined) return undefined;
+    const pvt = this.state.get(pvtNamespace(namespace, collection), key);
+    if (pvt === undefined || pvt.version.blockNum !== hashed.version.blockNum || pvt.version.txNum !== hashed.version.txNum) {
+      // Fabric's words: the channel committed the key, but this peer does not hold the value it committed.
+      const v = (x: { blockNum: number; txNum: number } | undefined): string => (x === undefined ? 'nil' : `{BlockNum: ${x.blockNum}, TxNum: ${x.txNum}}`);
+      throw new LedgerError(
+        'LEDGER_PVT_DATA_UNAVAILABLE',
+        `private data matching public hash version is not available. Public hash version = ${v(hashed.version)}, Private data version = ${v(pvt?.version)}`,
+        { namespace, collection, key },
+      );
+    }
+    return pvt.value;
+  }
+
+  getPrivateDataHash(namespace: string, collection: string, key: string): Uint8Array | undefined {
+    return this.hashedRead(namespace, collection, key)?.value;
+  }
+
+  getPrivateDataMetadata(namespace: string, collection: string, key: string): Record<string, Uint8Array> | undefined {
+    return decodeStateMetadata(this.hashedRead(namespace, collection, key)?.metadata);
+  }
+
+  getPrivateDataRange(namespace: string, collection: string, startKey: string, endKey: string): Iterable<KV> {
+    this.checkCollection(namespace, collection);
+    validateReadKey(namespace, startKey, this.options, 'startKey');
+    validateReadKey(namespace, endKey, this.options, 'endKey');
+    this.beforePvtQuery();
+    const pvtNs = pvtNamespace(namespace, collection);
+    const rows = this.rangeIterable(pvtNs, startKey, endKey, this.options.totalQueryLimit, undefined);
+    return mapIterable(rows, (kv) => ({ namespace, key: kv.key, value: kv.value }));
+  }
+
+  executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV> {
+    this.checkCollection(namespace, collection);
+    const q = parseRichQuery(query);
+    this.beforePvtQuery();
+    const rows = this.queryIterable(pvtNamespace(namespace, collection), q, q.skip ?? 0, this.options.totalQueryLimit, false);
+    return mapIterable(rows, (kv) => ({ namespace, key: kv.key, value: kv.value }));
+  }
+
   done(): void {
     this.finished = true;
   }
@@ -193,9 +253,27 @@ export class QueryExecutorImpl implements QueryExecutor {
     this.paginated = true;
   }
 
+  /** Called before a query of private values, whose results no rwset records. */
+  protected beforePvtQuery(): void {}
+
+  protected checkCollection(namespace: string, collection: string): void {
+    this.checkOpen();
+    publicNamespace(namespace);
+    validateCollection(namespace, collection);
+  }
+
+  /** The committed hash of a private key (every peer has it), recorded as the transaction's hashed read. */
+  private hashedRead(namespace: string, collection: string, key: string): VersionedValue | undefined {
+    this.checkCollection(namespace, collection);
+    validateReadKey(namespace, key, this.options);
+    const vv = this.state.get(hashedNamespace(namespace, collection), hashedKey(key));
+    this.recorder?.addHashedRead(namespace, collection, key, vv?.version);
+    return vv;
+  }
+
   private checkRange(namespace: string, startKey: string, endKey: string): void {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     validateReadKey(namespace, startKey, this.options, 'startKey');
     validateReadKey(namespace, endKey, this.options, 'endKey');
   }
@@ -232,12 +310,12 @@ export class QueryExecutorImpl implements QueryExecutor {
     }
   }
 
-  private queryIterable(namespace: string, q: RichQuery, skip: number, limit: number): Iterable<KV> {
-    return { [Symbol.iterator]: () => this.queryGenerator(namespace, q, skip, limit) };
+  private queryIterable(namespace: string, q: RichQuery, skip: number, limit: number, record = true): Iterable<KV> {
+    return { [Symbol.iterator]: () => this.queryGenerator(namespace, q, skip, limit, record) };
   }
 
   /** Chunks that each continue from the last row's position: a long result costs one pass, not one per chunk. */
-  private *queryGenerator(namespace: string, q: RichQuery, skip: number, limit: number): Generator<KV> {
+  private *queryGenerator(namespace: string, q: RichQuery, skip: number, limit: number, record: boolean): Generator<KV> {
     let after: string | undefined;
     let served = 0;
     for (;;) {
@@ -246,7 +324,7 @@ export class QueryExecutorImpl implements QueryExecutor {
       const { rows, positionOf } = this.state.executeQuery(namespace, q, { skip, limit: want, ...(after !== undefined ? { after } : {}) });
       for (const r of rows) {
         if (this.finished) return;
-        this.recorder?.addRead(namespace, r.key, r.version);
+        if (record) this.recorder?.addRead(namespace, r.key, r.version);
         served++;
         yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
       }

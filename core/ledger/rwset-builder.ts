@@ -1,4 +1,4 @@
-import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { CollectionHashedReadWriteSet, NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import {
   KVMetadataEntry,
   KVMetadataWrite,
@@ -12,6 +12,7 @@ import {
 } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { boolField, type LenField, lenField, message, stringField, submessage, uintField } from '../protocol/wire-writer';
 import { compareUtf8 } from './ledger-keys';
+import { sha256 } from './private-data';
 import { kvReadFields, rangeReadsInfo, type RangeReadsInfo } from './range-query-hashing';
 import type { Version } from './tx-simulator';
 
@@ -29,6 +30,22 @@ interface NsSets {
   writes: Map<string, Uint8Array | undefined>;
   metadataWrites: Map<string, Readonly<Record<string, Uint8Array>>>;
   ranges: RecordedRange[];
+  collections: Map<string, CollSets>;
+}
+
+/** One private data collection's records: reads and metadata writes go only into the hashed rwset. */
+interface CollSets {
+  hashedReads: Map<string, Version | undefined>;
+  /** `value` undefined: a delete; `purge`: Fabric 2.5's purge (a delete that also drops the key's private history). */
+  pvtWrites: Map<string, { value: Uint8Array | undefined; purge: boolean }>;
+  metadataWrites: Map<string, Readonly<Record<string, Uint8Array>>>;
+}
+
+/** A collection as it goes on the wire: its hashed rwset and, when it wrote anything, its private `KVRWSet`. */
+interface BuiltCollection {
+  readonly name: string;
+  readonly hashed: Uint8Array;
+  readonly pvt: Uint8Array | undefined;
 }
 
 
@@ -58,7 +75,7 @@ export class RwSetBuilder {
   private sets(namespace: string): NsSets {
     let s = this.ns.get(namespace);
     if (s === undefined) {
-      s = { reads: new Map(), writes: new Map(), metadataWrites: new Map(), ranges: [] };
+      s = { reads: new Map(), writes: new Map(), metadataWrites: new Map(), ranges: [], collections: new Map() };
       this.ns.set(namespace, s);
     }
     return s;
@@ -89,9 +106,59 @@ export class RwSetBuilder {
     return r;
   }
 
+  private coll(namespace: string, collection: string): CollSets {
+    const colls = this.sets(namespace).collections;
+    let c = colls.get(collection);
+    if (c === undefined) {
+      c = { hashedReads: new Map(), pvtWrites: new Map(), metadataWrites: new Map() };
+      colls.set(collection, c);
+    }
+    return c;
+  }
+
+  addHashedRead(namespace: string, collection: string, key: string, version: Version | undefined): void {
+    const reads = this.coll(namespace, collection).hashedReads;
+    if (!reads.has(key)) reads.set(key, version);
+  }
+
+  /** `value` undefined or empty records a delete. */
+  addPvtWrite(namespace: string, collection: string, key: string, value: Uint8Array | undefined): void {
+    this.coll(namespace, collection).pvtWrites.set(key, { value: value === undefined || value.length === 0 ? undefined : value, purge: false });
+  }
+
+  addPvtPurge(namespace: string, collection: string, key: string): void {
+    this.coll(namespace, collection).pvtWrites.set(key, { value: undefined, purge: true });
+  }
+
+  addHashedMetadataWrite(namespace: string, collection: string, key: string, metadata: Readonly<Record<string, Uint8Array>>): void {
+    this.coll(namespace, collection).metadataWrites.set(key, metadata);
+  }
+
   hasWrites(): boolean {
-    for (const s of this.ns.values()) if (s.writes.size > 0 || s.metadataWrites.size > 0) return true;
+    for (const s of this.ns.values()) {
+      if (s.writes.size > 0 || s.metadataWrites.size > 0) return true;
+      for (const c of s.collections.values()) if (c.pvtWrites.size > 0 || c.metadataWrites.size > 0) return true;
+    }
     return false;
+  }
+
+  /**
+   * `TxPvtReadWriteSet` bytes of the private writes (namespaces and collections sorted, as Fabric's
+   * builder sorts them), or undefined when no collection wrote anything.
+   */
+  buildPvtBytes(): Uint8Array | undefined {
+    const nsFields: LenField[] = [];
+    for (const name of [...this.ns.keys()].sort(compareUtf8)) {
+      const colls = builtCollections(this.ns.get(name) as NsSets).filter((c) => c.pvt !== undefined);
+      if (colls.length === 0) continue;
+      const field = lenField(
+        2,
+        submessage(stringField(1, name), ...colls.map((c) => lenField(2, submessage(stringField(1, c.name), lenField(2, c.pvt as Uint8Array, true)), false))),
+        false,
+      );
+      nsFields.push(field as LenField);
+    }
+    return nsFields.length === 0 ? undefined : message(...nsFields);
   }
 
   build(): TxReadWriteSet {
@@ -154,6 +221,15 @@ export class RwSetBuilder {
         const ns = new NsReadWriteSet();
         ns.setNamespace(name);
         ns.setRwset(kv.serializeBinary());
+        ns.setCollectionHashedRwsetList(
+          builtCollections(s).map((c) => {
+            const h = new CollectionHashedReadWriteSet();
+            h.setCollectionName(c.name);
+            h.setHashedRwset(c.hashed);
+            if (c.pvt !== undefined) h.setPvtRwsetHash(sha256(c.pvt));
+            return h;
+          }),
+        );
         return ns;
       }),
     );
@@ -187,8 +263,12 @@ export class RwSetBuilder {
             return lenField(4, submessage(stringField(1, k), ...entries), false);
           }),
         );
-        // TxReadWriteSet{data_model = 1 (KV = 0, omitted), ns_rwset = 2: NsReadWriteSet{namespace = 1, rwset = 2}}.
-        return lenField(2, submessage(stringField(1, name), lenField(2, kv, true)), false);
+        // TxReadWriteSet{data_model = 1 (KV = 0, omitted), ns_rwset = 2: NsReadWriteSet{namespace = 1, rwset = 2,
+        // collection_hashed_rwset = 3: {collection_name = 1, hashed_rwset = 2, pvt_rwset_hash = 3}}}.
+        const colls = builtCollections(s).map((c) =>
+          lenField(3, submessage(stringField(1, c.name), lenField(2, c.hashed, true), c.pvt === undefined ? undefined : lenField(3, sha256(c.pvt), true)), false),
+        );
+        return lenField(2, submessage(stringField(1, name), lenField(2, kv, true), ...colls), false);
       }),
     );
   }
@@ -218,4 +298,54 @@ function readsInfoField(reads: RangeReadsInfo): LenField | undefined {
   }
   if (reads.rawReads.length === 0) return undefined;
   return lenField(4, submessage(...reads.rawReads.map((x) => lenField(1, kvReadFields(x.key, x.version), false))), false);
+}
+
+/** A namespace's collections, sorted by name: each one's hashed rwset and private `KVRWSet` bytes. */
+function builtCollections(s: NsSets): BuiltCollection[] {
+  return [...s.collections.keys()].sort(compareUtf8).map((name) => {
+    const c = s.collections.get(name) as CollSets;
+    const writeKeys = [...c.pvtWrites.keys()].sort(compareUtf8);
+    const metadataKeys = [...c.metadataWrites.keys()].sort(compareUtf8);
+    // KVRWSet{writes = 3: KVWrite{key = 1, is_delete = 2, value = 3}, metadata_writes = 4: KVMetadataWrite{key = 1}}: a
+    // private rwset holds writes, and as Fabric's the keys of metadata writes without their entries (those go with the
+    // hash), so a peer holding the value can move it to the version the metadata write gives the hashed key.
+    const pvt =
+      writeKeys.length === 0 && metadataKeys.length === 0
+        ? undefined
+        : message(
+            ...writeKeys.map((k) => {
+              const w = c.pvtWrites.get(k) as { value: Uint8Array | undefined };
+              return lenField(3, submessage(stringField(1, k), boolField(2, w.value === undefined), w.value === undefined ? undefined : lenField(3, w.value, true)), false);
+            }),
+            ...metadataKeys.map((k) => lenField(4, submessage(stringField(1, k)), false)),
+          );
+    // HashedRWSet{hashed_reads = 1: KVReadHash{key_hash = 1, version = 2}, hashed_writes = 2: KVWriteHash{key_hash = 1,
+    // is_delete = 2, value_hash = 3, is_purge = 4}, metadata_writes = 3: KVMetadataWriteHash{key_hash = 1, entries = 2}}.
+    const hashed = message(
+      ...[...c.hashedReads.keys()].sort(compareUtf8).map((k) => {
+        const v = c.hashedReads.get(k);
+        return lenField(
+          1,
+          submessage(lenField(1, sha256(k), true), v === undefined ? undefined : lenField(2, submessage(uintField(1, v.blockNum), uintField(2, v.txNum)), false)),
+          false,
+        );
+      }),
+      ...writeKeys.map((k) => {
+        const w = c.pvtWrites.get(k) as { value: Uint8Array | undefined; purge: boolean };
+        return lenField(
+          2,
+          submessage(lenField(1, sha256(k), true), boolField(2, w.value === undefined), w.value === undefined ? undefined : lenField(3, sha256(w.value), true), boolField(4, w.purge)),
+          false,
+        );
+      }),
+      ...metadataKeys.map((k) => {
+        const md = c.metadataWrites.get(k) as Record<string, Uint8Array>;
+        const entries = Object.keys(md)
+          .sort()
+          .map((n) => lenField(2, submessage(stringField(1, n), lenField(2, md[n], true)), false));
+        return lenField(3, submessage(lenField(1, sha256(k), true), ...entries), false);
+      }),
+    );
+    return { name, hashed, pvt };
+  });
 }

@@ -1,8 +1,9 @@
 import { LedgerError } from '../errors';
 import type { HistoryStore } from './history-store';
-import { validateNamespace, validateValue, validateWriteKey } from './ledger-keys';
+import { validateValue, validateWriteKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
-import { QueryExecutorImpl } from './query-executor-impl';
+import { validateCollection } from './private-data';
+import { publicNamespace, QueryExecutorImpl } from './query-executor-impl';
 import { RwSetBuilder } from './rwset-builder';
 import type { TxSimulator } from './tx-simulator';
 import type { VersionedStateStore } from './versioned-state-store';
@@ -13,6 +14,7 @@ import type { VersionedStateStore } from './versioned-state-store';
  */
 export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
   private readonly builder: RwSetBuilder;
+  private pvtQueried = false;
 
   constructor(
     readonly txId: string,
@@ -39,6 +41,55 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
 
   setStateMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): void {
     this.checkWrite(namespace, key);
+    this.builder.addMetadataWrite(namespace, key, this.checkMetadata(namespace, key, metadata));
+  }
+
+  setPrivateData(namespace: string, collection: string, key: string, value: Uint8Array): void {
+    this.checkPvtWrite(namespace, collection, key);
+    validateValue(namespace, key, value, this.options);
+    this.builder.addPvtWrite(namespace, collection, key, value.slice());
+  }
+
+  deletePrivateData(namespace: string, collection: string, key: string): void {
+    this.checkPvtWrite(namespace, collection, key);
+    this.builder.addPvtWrite(namespace, collection, key, undefined);
+  }
+
+  purgePrivateData(namespace: string, collection: string, key: string): void {
+    this.checkPvtWrite(namespace, collection, key);
+    this.builder.addPvtPurge(namespace, collection, key);
+  }
+
+  setPrivateDataMetadata(namespace: string, collection: string, key: string, metadata: Record<string, Uint8Array>): void {
+    this.checkPvtWrite(namespace, collection, key);
+    this.builder.addHashedMetadataWrite(namespace, collection, key, this.checkMetadata(namespace, key, metadata));
+  }
+
+  getTxSimulationResults(): Uint8Array {
+    return this.builder.buildBytes();
+  }
+
+  getPrivateSimulationResults(): Uint8Array | undefined {
+    return this.builder.buildPvtBytes();
+  }
+
+  protected override beforePaginated(): void {
+    if (this.builder.hasWrites()) {
+      throw new LedgerError('LEDGER_PAGINATED_QUERY_IN_WRITE_TX', 'Paginated queries are supported only in a read-only transaction', { txId: this.txId });
+    }
+    super.beforePaginated();
+  }
+
+  /** Fabric's `checkBeforePvtdataQueries`: private range and rich query results are not recorded, so they cannot back writes. */
+  protected override beforePvtQuery(): void {
+    if (this.builder.hasWrites()) {
+      throw new LedgerError('LEDGER_PVT_QUERY_IN_WRITE_TX', 'Queries on pvt data is supported only in a read-only transaction', { txId: this.txId });
+    }
+    this.pvtQueried = true;
+  }
+
+  /** A copy of valid metadata: the caller may reuse its buffers after the call. */
+  private checkMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): Record<string, Uint8Array> {
     if (typeof metadata !== 'object' || metadata === null) {
       throw new LedgerError('LEDGER_BAD_VALUE', `metadata for key ${JSON.stringify(key)} must be an object of byte arrays`, { namespace, key });
     }
@@ -54,24 +105,25 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
         size: total,
       });
     }
-    this.builder.addMetadataWrite(namespace, key, Object.fromEntries(Object.entries(metadata).map(([n, v]) => [n, v.slice()])));
+    return Object.fromEntries(Object.entries(metadata).map(([n, v]) => [n, v.slice()]));
   }
 
-  getTxSimulationResults(): Uint8Array {
-    return this.builder.buildBytes();
-  }
-
-  protected override beforePaginated(): void {
-    if (this.builder.hasWrites()) {
-      throw new LedgerError('LEDGER_PAGINATED_QUERY_IN_WRITE_TX', 'Paginated queries are supported only in a read-only transaction', { txId: this.txId });
-    }
-    super.beforePaginated();
+  private checkPvtWrite(namespace: string, collection: string, key: string): void {
+    this.checkWrite(namespace, key);
+    validateCollection(namespace, collection);
   }
 
   private checkWrite(namespace: string, key: string): void {
     this.checkOpen();
-    validateNamespace(namespace);
+    publicNamespace(namespace);
     validateWriteKey(namespace, key, this.options);
+    if (this.pvtQueried) {
+      throw new LedgerError('LEDGER_PVT_QUERY_IN_WRITE_TX', 'Transaction has already performed queries on pvt data. Writes are not allowed', {
+        txId: this.txId,
+        namespace,
+        key,
+      });
+    }
     if (this.paginated) {
       throw new LedgerError('LEDGER_PAGINATED_QUERY_IN_WRITE_TX', 'Transaction has already performed a paginated query. Writes are not allowed', {
         txId: this.txId,

@@ -57,6 +57,24 @@ export interface QueryExecutor {
   getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined;
   /** History of a key, newest first. */
   getHistoryForKey(namespace: string, key: string): Iterable<KeyModification>;
+  /**
+   * A private data collection's committed value of `key` (this peer's copy), recorded as a hashed
+   * read. Undefined when the key has no committed hash. Throws `LEDGER_PVT_DATA_UNAVAILABLE` when
+   * the channel committed a hash of the key but this peer does not hold the matching value (it is
+   * not a member of the collection, or never received the data).
+   */
+  getPrivateData(namespace: string, collection: string, key: string): Uint8Array | undefined;
+  /** SHA-256 of the committed private value, which every peer of the channel holds; recorded as a hashed read. */
+  getPrivateDataHash(namespace: string, collection: string, key: string): Uint8Array | undefined;
+  /** Key-level metadata of a private key (kept with its hash, so every peer has it); recorded as a hashed read. */
+  getPrivateDataMetadata(namespace: string, collection: string, key: string): Record<string, Uint8Array> | undefined;
+  /**
+   * This peer's private values in [startKey, endKey). As in Fabric these reads are not recorded,
+   * so a simulator refuses writes after one (and refuses one after a write).
+   */
+  getPrivateDataRange(namespace: string, collection: string, startKey: string, endKey: string): Iterable<KV>;
+  /** A rich query over this peer's private values; recorded and restricted as {@link getPrivateDataRange}. */
+  executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV>;
   /** Releases iterators and read snapshots. Idempotent. */
   done(): void;
 }
@@ -66,9 +84,21 @@ export interface TxSimulator extends QueryExecutor {
   setState(namespace: string, key: string, value: Uint8Array): void;
   deleteState(namespace: string, key: string): void;
   setStateMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): void;
+  /** Records a private write: the value goes to the private rwset, its hash to the public one. An empty value is a delete. */
+  setPrivateData(namespace: string, collection: string, key: string, value: Uint8Array): void;
+  deletePrivateData(namespace: string, collection: string, key: string): void;
+  /** Fabric 2.5's purge: deletes the key and, on every peer, the private data history of it. */
+  purgePrivateData(namespace: string, collection: string, key: string): void;
+  setPrivateDataMetadata(namespace: string, collection: string, key: string, metadata: Record<string, Uint8Array>): void;
   /**
    * The serialized `rwset.TxReadWriteSet` of everything recorded so far, namespaces sorted, keys
    * sorted within each: two simulations of the same proposal on the same state give identical bytes.
    */
   getTxSimulationResults(): Uint8Array;
+  /**
+   * The serialized `rwset.TxPvtReadWriteSet` of the private writes (what the endorser keeps in its
+   * transient store and never puts in a response), or undefined when there are none. Call after
+   * {@link getTxSimulationResults}, whose collection hashes cover exactly these bytes.
+   */
+  getPrivateSimulationResults(): Uint8Array | undefined;
 }

@@ -106,6 +106,7 @@ export class PeerNode {
       policy: policyProvider,
       validator,
       logger: this.logging.logger('committer'),
+      localMspId: node.msp.id,
       metrics,
       onChannel: (joined) => this.follow(joined),
     });

@@ -2,10 +2,12 @@ import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
 import type { BlockCommit, ChannelLedgerStore, StoreCommitSeconds } from '../../core/ledger/ledger-store-provider';
+import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
 import { NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteBlockStore } from './sqlite-block-store';
 import { SqliteHistoryStore } from './sqlite-history-store';
+import { SqlitePvtDataStore } from './sqlite-pvt-data-store';
 import { SqliteStateStore } from './sqlite-state-store';
 import { sqliteFailure } from './sqlite-failure';
 
@@ -48,6 +50,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   readonly blocks: SqliteBlockStore;
   readonly state: SqliteStateStore;
   readonly history: SqliteHistoryStore;
+  private readonly pvt: SqlitePvtDataStore;
   private readonly setStateSavepoint: Database.Statement;
   private readonly setHistorySavepoint: Database.Statement;
   private readonly commitTxn: (c: BlockCommit) => void;
@@ -70,11 +73,13 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   ) {
     this.blocks = new SqliteBlockStore(blocksDb);
     this.history = new SqliteHistoryStore(blocksDb);
+    this.pvt = new SqlitePvtDataStore(blocksDb);
     this.state = new SqliteStateStore(stateDb, stateCacheEntries);
     this.setHistorySavepoint = blocksDb.prepare("UPDATE meta SET value = ? WHERE name = 'history_savepoint'");
     this.setStateSavepoint = stateDb.prepare("UPDATE meta SET value = ? WHERE name = 'state_savepoint'");
     this.commitBlockTxn = blocksDb.transaction((c: BlockCommit) => {
       this.blocks.append(c.blockNum, c.blockHash, c.blockBytes, c.txs);
+      this.pvt.append(c.blockNum, c.pvtData);
       this.history.apply(c.history);
       this.setHistorySavepoint.run(c.blockNum + 1);
     });
@@ -134,6 +139,11 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     }
   }
 
+  pvtData(blockNum: number): StoredPvtCollection[] {
+    this.checkOpen();
+    return this.pvt.get(blockNum);
+  }
+
   /**
    * Sets the state's autocheckpoint from its current size (see `stateWalToDatabaseRatio`); never
    * where `walAutocheckpointPages` 0 turned automatic checkpoints off.
@@ -167,7 +177,10 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: reset state and history before truncating blocks under them`, { height });
     }
     try {
-      this.blocksDb.transaction(() => this.blocks.truncate(height))();
+      this.blocksDb.transaction(() => {
+        this.pvt.truncate(height);
+        this.blocks.truncate(height);
+      })();
     } catch (e) {
       throw storeFailure(`truncation of channel ${this.channelId} to height ${height}`, e);
     }

@@ -3,11 +3,32 @@ import { LedgerError } from '../../core/errors';
 
 /** `PRAGMA application_id` of a Weft ledger file ('WEFT'), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x57454654;
-/** 2: blocks and history in `<channel>.sqlite`, state in `<channel>_state.sqlite`. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: blocks and history in `<channel>.sqlite`, state in `<channel>_state.sqlite`.
+ * 3: the block file keeps each block's private data (`pvt_data`); a version 2 file is upgraded at open.
+ */
+export const SCHEMA_VERSION = 3;
 
 /** Which of a channel's two databases a file is, recorded in its `meta` table. */
 export type LedgerFileKind = 'blocks' | 'state';
+
+/**
+ * The private data this peer committed with each block, one collection of one transaction per row:
+ * it is in no block, so recovery and rebuild replay it from here, as Fabric's from its pvtdata store,
+ * and a collection's rows go when its `blockToLive` runs out (`expiring_block`, 0: never).
+ */
+const PVT_DATA_DDL = `
+CREATE TABLE pvt_data (
+  block_num INTEGER NOT NULL,
+  tx_num INTEGER NOT NULL,
+  ns TEXT NOT NULL,
+  coll TEXT NOT NULL,
+  rwset BLOB NOT NULL,
+  expiring_block INTEGER NOT NULL,
+  PRIMARY KEY (block_num, tx_num, ns, coll)
+) WITHOUT ROWID;
+CREATE INDEX pvt_data_expiry ON pvt_data (expiring_block) WHERE expiring_block > 0;
+`;
 
 /**
  * The block file: blocks, the txid index and history, which a block adds to in block order or at
@@ -39,6 +60,7 @@ CREATE TABLE history_values (
   ts_nanos INTEGER NOT NULL,
   PRIMARY KEY (block_num, tx_num, ns, key)
 ) WITHOUT ROWID;
+${PVT_DATA_DDL}
 `;
 
 /**
@@ -100,12 +122,18 @@ export function initSchema(db: Database.Database, file: string, channelId: strin
     return;
   }
   if (appId !== APPLICATION_ID) throw corrupt(file, `application_id is ${appId}, expected ${APPLICATION_ID} (a SQLite file written by something else)`);
-  if (version !== SCHEMA_VERSION) throw corrupt(file, `schema version ${version}, this build reads version ${SCHEMA_VERSION}`);
+  if (version !== SCHEMA_VERSION && version !== 2) throw corrupt(file, `schema version ${version}, this build reads version ${SCHEMA_VERSION}`);
   const meta = db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
   const holds = meta.get('channel_id');
   if (holds !== channelId) throw corrupt(file, `it holds channel ${JSON.stringify(holds)}, expected ${JSON.stringify(channelId)}`);
   const is = meta.get('kind');
   if (is !== kind) throw corrupt(file, `it is a ${JSON.stringify(is)} database, expected the channel's ${kind} database`);
+  if (version === 2) {
+    db.transaction(() => {
+      if (kind === 'blocks') db.exec(PVT_DATA_DDL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  }
 }
 
 export { corrupt as corruptLedgerError };

@@ -1,7 +1,8 @@
 import ivm from 'isolated-vm';
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
 import { SUPPORTED_SANDBOX_ABIS, type HostTable } from '../../core/chaincode/host-api';
-import { createHostTable, HostSession, toSandboxInvocation } from '../../core/chaincode/host-table';
+import { createHostTable, toSandboxInvocation } from '../../core/chaincode/host-table';
+import { HostSession } from '../../core/chaincode/host-session';
 import { ChaincodeError } from '../../core/errors';
 
 export interface SandboxOptions {

@@ -113,10 +113,6 @@ class Hostile extends Contract {
     async BadStubArgs(ctx) {
         await ctx.stub.putState(42, 'value');
     }
-
-    async PrivateData(ctx) {
-        await ctx.stub.getPrivateData('collection', 'key');
-    }
 }
 
 module.exports = Hostile;

@@ -1,6 +1,7 @@
 import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { checkCommitReadiness, queryCommitted } from '../../services/chaincode/lifecycle';
+import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { resolveOrg } from '../../services/chaincode/org-args';
 import { openNetwork } from '../../services/network/network-access';
 
@@ -12,6 +13,7 @@ export default class ChaincodeCheckCommitReadiness extends WeftCommand {
 
   async run(): Promise<{ sequence: number; approvals: Record<string, boolean>; mismatches: Record<string, string[]> }> {
     const { args, flags } = await this.parse(ChaincodeCheckCommitReadiness);
+    const collections = loadCollectionsConfig(flags['collections-config']);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
@@ -21,6 +23,7 @@ export default class ChaincodeCheckCommitReadiness extends WeftCommand {
       sequence,
       policy: flags.policy,
       initRequired: flags['init-required'],
+      collections,
     });
     // As Fabric's `peer lifecycle chaincode checkcommitreadiness --inspect`.
     for (const [msp, ok] of Object.entries(approvals)) this.log(`${msp}: ${ok}${mismatches[msp] === undefined ? '' : ` (mismatch: [${mismatches[msp].join(', ')}])`}`);

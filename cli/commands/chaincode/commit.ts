@@ -1,6 +1,7 @@
 import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { commit, queryCommitted } from '../../services/chaincode/lifecycle';
+import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { resolveOrg } from '../../services/chaincode/org-args';
 import { openNetwork } from '../../services/network/network-access';
 
@@ -12,10 +13,11 @@ export default class ChaincodeCommit extends WeftCommand {
 
   async run(): Promise<{ transactionId: string; sequence: number }> {
     const { args, flags } = await this.parse(ChaincodeCommit);
+    const collections = loadCollectionsConfig(flags['collections-config']);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
-    const r = await commit(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'] });
+    const r = await commit(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'], collections });
     this.log(`committed ${flags.name} sequence ${sequence} (tx ${r.transactionId})`);
     return { ...r, sequence };
   }

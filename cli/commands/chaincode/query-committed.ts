@@ -6,7 +6,7 @@ import { resolveOrg } from '../../services/chaincode/org-args';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeQueryCommitted extends WeftCommand {
-  static override summary = 'Show the chaincode definitions committed on the channel (one with --name, with its approvals).';
+  static override summary = 'Show the chaincode definitions committed on the channel (one with --name, with its approvals), with their private data collections.';
   static override examples = ['<%= config.bin %> chaincode query-committed ./net', '<%= config.bin %> chaincode query-committed ./net --name basic --json'];
   static override args = { dir: networkDirArg };
   static override flags = { channel: channelFlag, org: orgFlag, name: Flags.string({ char: 'n', description: 'one chaincode' }) };
@@ -18,7 +18,8 @@ export default class ChaincodeQueryCommitted extends WeftCommand {
     if (definitions.length === 0) this.log(flags.name ? `chaincode ${flags.name} is not committed on ${layout.spec.channel.name}` : 'no chaincode is committed');
     for (const d of definitions) {
       const approvals = d.approvals ? `  approvals: ${Object.entries(d.approvals).map(([m, ok]) => `${m}=${ok}`).join(', ')}` : '';
-      this.log(`${d.name}  version ${d.version}  sequence ${d.sequence}${d.initRequired ? '  init required' : ''}${approvals}`);
+      const collections = d.collections.length > 0 ? `  collections: ${d.collections.map((c) => c.name).join(', ')}` : '';
+      this.log(`${d.name}  version ${d.version}  sequence ${d.sequence}${d.initRequired ? '  init required' : ''}${collections}${approvals}`);
     }
     return { definitions };
   }

@@ -1,3 +1,4 @@
+import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import { ChaincodeError } from '../../../core/errors';
 import type { NetworkLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
@@ -12,6 +13,8 @@ export interface DeployOptions {
   readonly sequence?: number;
   readonly policy?: string;
   readonly initRequired: boolean;
+  /** Private data collections (`--collections-config`); undefined: none. */
+  readonly collections?: CollectionConfigPackage;
   readonly label?: string;
 }
 
@@ -60,7 +63,7 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   const firstOrg = orgs[0]!;
   const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
   const sequence = o.sequence ?? (committed === undefined ? 1 : committed.sequence + 1);
-  const def: ChaincodeDefinition = { name: o.name, version: o.version, sequence, policy: o.policy, initRequired: o.initRequired };
+  const def: ChaincodeDefinition = { name: o.name, version: o.version, sequence, policy: o.policy, initRequired: o.initRequired, collections: o.collections };
 
   // Each org's approval is its own transaction; submitted together they share one block. An org
   // that approved this very definition and package before (a re-run) is skipped: the peer refuses
@@ -94,7 +97,7 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   const elsewhere = missing.filter((msp) => !orgs.some((x) => x.mspId === msp));
   if (missing.length > 0 && missing.length === elsewhere.length) {
     progress(
-      `waiting for ${elsewhere.join(', ')} to approve this definition (an approval of another version, policy or sequence does not count): ` +
+      `waiting for ${elsewhere.join(', ')} to approve this definition (an approval of another version, policy, collections config or sequence does not count): ` +
         `run the same deploy on ${elsewhere.length === 1 ? 'its host' : 'their hosts'}; the last org to approve commits`,
     );
     return { ...result, committed: false, waitingFor: elsewhere };

@@ -1,4 +1,5 @@
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ChaincodeSource,
@@ -17,6 +18,7 @@ import {
   QueryInstalledChaincodesResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { ChaincodeError } from '../../../core/errors';
+import { describeCollections, principalMspId } from '../../../core/peer/lifecycle/collections';
 import { compilePolicyExpression } from '../../../core/policy/policy-expression';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
@@ -24,7 +26,7 @@ import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
-import { type ChaincodeDefinition as StoredDefinition, type DefinitionSetters, sameDefinition, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { type ChaincodeDefinition as StoredDefinition, type DefinitionSetters, definitionOf, sameDefinition, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 
 const LIFECYCLE = '_lifecycle';
 
@@ -36,6 +38,8 @@ export interface ChaincodeDefinition {
   /** A Fabric signature policy expression; undefined = the channel's /Channel/Application/Endorsement. */
   readonly policy?: string;
   readonly initRequired: boolean;
+  /** Private data collections (`--collections-config`); undefined or empty: none. */
+  readonly collections?: CollectionConfigPackage;
 }
 
 export interface InstalledPackage {
@@ -48,7 +52,23 @@ export interface CommittedDefinition {
   readonly version: string;
   readonly sequence: number;
   readonly initRequired: boolean;
+  /** Its private data collections, in definition order (empty when it has none). */
+  readonly collections: CommittedCollection[];
   readonly approvals?: Record<string, boolean>;
+}
+
+/** A collection of a committed definition, with the field names of the collections config file. */
+export interface CommittedCollection {
+  readonly name: string;
+  /** MSP ids named by its member orgs policy. */
+  readonly memberOrgs: readonly string[];
+  readonly requiredPeerCount: number;
+  readonly maxPeerCount: number;
+  readonly blockToLive: number;
+  readonly memberOnlyRead: boolean;
+  readonly memberOnlyWrite: boolean;
+  /** Its own endorsement policy: a channel policy path, or the MSP ids a signature policy names. Absent: the chaincode's applies. */
+  readonly endorsementPolicy?: { readonly channelConfigPolicy: string } | { readonly signaturePolicyOrgs: readonly string[] };
 }
 
 /** `ApplicationPolicy` bytes for a definition, as the Fabric peer CLI builds them. */
@@ -100,6 +120,8 @@ function lifecycleDefinition(def: ChaincodeDefinition): StoredDefinition {
     validationPlugin: 'vscc',
     validationParameter: validationParameter(def.policy),
     initRequired: def.initRequired,
+    collections: describeCollections(def.collections),
+    collectionsBytes: def.collections?.serializeBinary() ?? new Uint8Array(0),
   };
 }
 
@@ -139,15 +161,7 @@ export function hasApproved(layout: NetworkLayout, org: PeerOrgSpec, def: Chainc
       });
     }
     const a = QueryApprovedChaincodeDefinitionResult.deserializeBinary(r.response.payload);
-    const approved: StoredDefinition = {
-      name: def.name,
-      version: a.getVersion(),
-      sequence: a.getSequence(),
-      endorsementPlugin: a.getEndorsementPlugin(),
-      validationPlugin: a.getValidationPlugin(),
-      validationParameter: a.getValidationParameter_asU8(),
-      initRequired: a.getInitRequired(),
-    };
+    const approved: StoredDefinition = { ...definitionOf(a), name: def.name };
     return sameDefinition(approved, lifecycleDefinition(def)) && a.getSource()?.getLocalPackage()?.getPackageId() === packageId;
   });
 }
@@ -200,6 +214,7 @@ export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: st
           version: d.getVersion(),
           sequence: d.getSequence(),
           initRequired: d.getInitRequired(),
+          collections: committedCollections(d.getCollections()),
           approvals: Object.fromEntries(d.getApprovalsMap().toArray()) as Record<string, boolean>,
         },
       ];
@@ -207,8 +222,34 @@ export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: st
     const payload = await c.call(signer, channel, LIFECYCLE, ['QueryChaincodeDefinitions', new QueryChaincodeDefinitionsArgs().serializeBinary()]);
     return QueryChaincodeDefinitionsResult.deserializeBinary(payload)
       .getChaincodeDefinitionsList()
-      .map((d) => ({ name: d.getName(), version: d.getVersion(), sequence: d.getSequence(), initRequired: d.getInitRequired() }));
+      .map((d) => ({
+        name: d.getName(),
+        version: d.getVersion(),
+        sequence: d.getSequence(),
+        initRequired: d.getInitRequired(),
+        collections: committedCollections(d.getCollections()),
+      }));
   });
+}
+
+function committedCollections(pkg: CollectionConfigPackage | undefined): CommittedCollection[] {
+  return describeCollections(pkg).map((c) => ({
+    name: c.name,
+    memberOrgs: c.memberMspIds,
+    requiredPeerCount: c.requiredPeerCount,
+    maxPeerCount: c.maximumPeerCount,
+    blockToLive: c.blockToLive,
+    memberOnlyRead: c.memberOnlyRead,
+    memberOnlyWrite: c.memberOnlyWrite,
+    ...(c.endorsementPolicy === undefined ? {} : { endorsementPolicy: endorsementPolicyOf(c.endorsementPolicy) }),
+  }));
+}
+
+function endorsementPolicyOf(bytes: Uint8Array): NonNullable<CommittedCollection['endorsementPolicy']> {
+  const policy = ApplicationPolicy.deserializeBinary(bytes);
+  const envelope = policy.getSignaturePolicy();
+  if (envelope === undefined) return { channelConfigPolicy: policy.getChannelConfigPolicyReference() };
+  return { signaturePolicyOrgs: [...new Set(envelope.getIdentitiesList().flatMap((p) => principalMspId(p) ?? []))] };
 }
 
 async function submitLifecycle(layout: NetworkLayout, org: PeerOrgSpec, fn: string, arg: Uint8Array, endorsingOrganizations: string[]): Promise<{ transactionId: string }> {

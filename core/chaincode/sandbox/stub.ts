@@ -26,17 +26,17 @@ const MIN_UNICODE_RUNE_VALUE = '\u0000';
 const MAX_UNICODE_RUNE_VALUE = '\u{10ffff}';
 const EMPTY_KEY_SUBSTITUTE = '\x01';
 
-/** Thrown by every private-data method until that capability lands. */
-export class NotSupportedError extends Error {
-  readonly code = 'WEFT_NOT_SUPPORTED';
-  constructor(what: string) {
-    super(`${what} is not yet supported by Weft (private data collections are not available)`);
-    this.name = 'NotSupportedError';
-  }
-}
-
 function validateCompositeKeyAttribute(attr: unknown): void {
   if (!attr || typeof attr !== 'string') throw new Error('object type or attribute not a non-zero length string');
+}
+
+/** fabric-shim's checks on a private data call's collection and key, in its order and words. */
+function validateCollection(collection: unknown): void {
+  if (!collection || typeof collection !== 'string') throw new Error('collection must be a valid string');
+}
+function validateCollectionAndKey(collection: unknown, key: unknown): void {
+  validateCollection(collection);
+  if (!key || typeof key !== 'string') throw new Error('key must be a valid string');
 }
 
 function validateSimpleKeys(...keys: string[]): void {
@@ -243,38 +243,89 @@ export class ChaincodeStub {
     );
   }
 
-  async getPrivateData(_collection: string, _key: string): Promise<Buffer> {
-    throw new NotSupportedError('getPrivateData');
+  async getPrivateData(collection: string, key: string): Promise<Buffer> {
+    validateCollectionAndKey(collection, key);
+    this.live();
+    const v = unwrap(host().getPrivateData(collection, key));
+    return v === undefined ? Buffer.alloc(0) : fromWire(v);
   }
-  async getPrivateDataHash(_collection: string, _key: string): Promise<Buffer> {
-    throw new NotSupportedError('getPrivateDataHash');
+  async getPrivateDataHash(collection: string, key: string): Promise<Buffer> {
+    validateCollectionAndKey(collection, key);
+    this.live();
+    const v = unwrap(host().getPrivateDataHash(collection, key));
+    return v === undefined ? Buffer.alloc(0) : fromWire(v);
   }
-  async putPrivateData(_collection: string, _key: string, _value: Uint8Array): Promise<void> {
-    throw new NotSupportedError('putPrivateData');
+  async putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void> {
+    validateCollectionAndKey(collection, key);
+    if (!value) throw new Error('value must be valid');
+    this.live();
+    unwrap(host().putPrivateData(collection, key, toBytes(value, 'value')));
   }
-  async deletePrivateData(_collection: string, _key: string): Promise<void> {
-    throw new NotSupportedError('deletePrivateData');
+  async deletePrivateData(collection: string, key: string): Promise<void> {
+    validateCollectionAndKey(collection, key);
+    this.live();
+    unwrap(host().deletePrivateData(collection, key));
   }
-  async purgePrivateData(_collection: string, _key: string): Promise<void> {
-    throw new NotSupportedError('purgePrivateData');
+  async purgePrivateData(collection: string, key: string): Promise<void> {
+    validateCollectionAndKey(collection, key);
+    this.live();
+    unwrap(host().purgePrivateData(collection, key));
   }
-  async setPrivateDataValidationParameter(_collection: string, _key: string, _ep: Uint8Array): Promise<void> {
-    throw new NotSupportedError('setPrivateDataValidationParameter');
+  /** fabric-shim checks nothing here, and the peer takes an empty collection to mean public state. */
+  async setPrivateDataValidationParameter(collection: string, key: string, ep: Uint8Array): Promise<void> {
+    this.live();
+    const policy = toBytes(ep, 'endorsement policy');
+    unwrap(collection === '' ? host().setStateValidationParameter(key, policy) : host().setPrivateDataValidationParameter(collection, key, policy));
   }
-  async getPrivateDataValidationParameter(_collection: string, _key: string): Promise<Buffer> {
-    throw new NotSupportedError('getPrivateDataValidationParameter');
+  /** As {@link setPrivateDataValidationParameter}; an absent policy is an empty Buffer, as for public state. */
+  async getPrivateDataValidationParameter(collection: string, key: string): Promise<Buffer> {
+    this.live();
+    const v = unwrap(collection === '' ? host().getStateValidationParameter(key) : host().getPrivateDataValidationParameter(collection, key));
+    return v === undefined ? Buffer.alloc(0) : toBuffer(v);
   }
-  async getPrivateDataByRange(_collection: string, _startKey: string, _endKey: string): Promise<StateQueryIterator> {
-    throw new NotSupportedError('getPrivateDataByRange');
+
+  /*
+   * fabric-shim counts the private queries' arguments (`arguments.length`), and resolves them to
+   * `{iterator}` rather than to the iterator its typings promise: chaincode that runs on Fabric
+   * reads `.iterator` or uses `for await` on the call, so both must work here, and nothing else.
+   */
+  getPrivateDataByRange(collection: string, startKey: string, endKey: string): PrivateQueryResult {
+    const argc = arguments.length;
+    return asyncIterable(
+      (async () => {
+        if (argc !== 3) throw new Error('getPrivateDataByRange requires three arguments, collection, startKey and endKey');
+        validateCollection(collection);
+        this.live();
+        return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataByRange(collection, startKey || EMPTY_KEY_SUBSTITUTE, endKey ?? ''))) };
+      })(),
+    );
   }
-  async getPrivateDataByPartialCompositeKey(_collection: string, _objectType: string, _attributes: string[]): Promise<StateQueryIterator> {
-    throw new NotSupportedError('getPrivateDataByPartialCompositeKey');
+  getPrivateDataByPartialCompositeKey(collection: string, objectType: string, attributes: string[]): PrivateQueryResult {
+    const argc = arguments.length;
+    return asyncIterable(
+      (async () => {
+        if (argc !== 3) throw new Error('getPrivateDataByPartialCompositeKey requires three arguments, collection, objectType and attributes');
+        validateCollection(collection);
+        const partial = this.createCompositeKey(objectType, attributes);
+        this.live();
+        return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataByRange(collection, partial, partial + MAX_UNICODE_RUNE_VALUE))) };
+      })(),
+    );
   }
-  async getPrivateDataQueryResult(_collection: string, _query: string): Promise<StateQueryIterator> {
-    throw new NotSupportedError('getPrivateDataQueryResult');
+  getPrivateDataQueryResult(collection: string, query: string): PrivateQueryResult {
+    const argc = arguments.length;
+    return asyncIterable(
+      (async () => {
+        if (argc !== 2) throw new Error('getPrivateDataQueryResult requires two arguments, collection and query');
+        validateCollection(collection);
+        this.live();
+        return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataQueryResult(collection, query))) };
+      })(),
+    );
   }
 }
 
+type PrivateQueryResult = Promise<{ iterator: StateQueryIterator }> & AsyncIterable<KVResult>;
 type PagedValue = { iterator: StateQueryIterator; metadata: { fetchedRecordsCount: number; bookmark: string } };
 type PagedResult = Promise<PagedValue> & AsyncIterable<KVResult>;
 

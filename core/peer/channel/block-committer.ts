@@ -9,6 +9,8 @@ import type { BlockValidation, BlockValidator } from '../validation/block-valida
 import type { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import type { ChannelResources } from './channel-resources';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { missingForMember, pvtDataForBlock } from '../privdata/block-pvt-data';
 
 /**
  * Commits one channel's blocks strictly in order: validation (parallel signature checks, policies),
@@ -20,12 +22,14 @@ export class BlockCommitter {
   private tail: Promise<void> = Promise.resolve();
   private failed: { blockNum: number; error: Error } | undefined;
   private queued = 0;
+  private readonly lifecycle = new LifecycleCache();
 
   constructor(
     private readonly channel: Channel,
     private readonly validator: BlockValidator,
     private readonly rebuildResources: (view: ChannelConfigView) => ChannelResources,
     private readonly logger: Logger,
+    private readonly localMspId: string,
     private readonly metrics?: PeerMetrics,
   ) {}
 
@@ -94,13 +98,23 @@ export class BlockCommitter {
     for (const [i, reason] of validation.reasons) {
       this.logger.debug({ channel: this.channel.id, block: parsed.number, tx: i, code: validation.flags[i], reason }, 'transaction invalid');
     }
+    const pvtSource = { transient: this.channel.transient, localMspId: this.localMspId, definition: (cc: string) => this.lifecycle.definition(this.channel.ledger, cc) };
+    const txIds = validation.txIds ?? [];
     let result;
     try {
-      result = this.channel.ledger.commit(parsed.block, validation.flags);
+      const pvt = pvtDataForBlock(pvtSource, txIds, [...validation.flags].map((f) => f === TxValidationCode.VALID));
+      result = this.channel.ledger.commit(parsed.block, validation.flags, pvt);
     } catch (err) {
       this.failed = { blockNum: parsed.number, error: err as Error };
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing until the peer restarts');
       throw err;
+    }
+    this.channel.transient.purge(txIds, result.blockNum + 1);
+    for (const m of missingForMember(pvtSource, result.pvtMissing)) {
+      this.logger.warn(
+        { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
+        'private data missing: this peer is a member of the collection but did not endorse the transaction, so it holds only the hashes',
+      );
     }
     if (nextResources !== undefined) this.channel.updateResources(nextResources);
     const total = Number(process.hrtime.bigint() - started) / 1e9;

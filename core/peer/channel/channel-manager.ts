@@ -55,6 +55,8 @@ export interface ChannelManagerDeps {
   readonly policy: PolicyProvider;
   readonly validator: BlockValidator;
   readonly logger: Logger;
+  /** This peer's org: it stores the private data of the collections the org is a member of. */
+  readonly localMspId: string;
   readonly metrics?: PeerMetrics;
   /** Called once per channel opened or joined (the peer starts its block puller there). */
   readonly onChannel?: (joined: JoinedChannel) => void;
@@ -130,7 +132,7 @@ export class ChannelManager {
 
   private register(channelId: string, ledger: KvPeerLedger, view: ChannelConfigView, resources?: ChannelResources): JoinedChannel {
     const channel = new Channel(channelId, ledger, resources ?? this.buildResources(view));
-    const committer = new BlockCommitter(channel, this.deps.validator, (v) => this.buildResources(v), this.deps.logger, this.deps.metrics);
+    const committer = new BlockCommitter(channel, this.deps.validator, (v) => this.buildResources(v), this.deps.logger, this.deps.localMspId, this.deps.metrics);
     const joined = { channel, committer };
     this.channels.set(channelId, joined);
     this.deps.onChannel?.(joined);

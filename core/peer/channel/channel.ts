@@ -1,6 +1,7 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { ChannelResources } from './channel-resources';
 import type { PeerLedger } from './peer-ledger';
+import { TransientStore } from '../privdata/transient-store';
 
 /** A block as committed on this peer: its proto (with final flags) and stored bytes. */
 export interface CommittedBlock {
@@ -22,6 +23,8 @@ export type BlockListener = (block: CommittedBlock) => void;
 export class Channel {
   private current: ChannelResources;
   private readonly listeners = new Set<BlockListener>();
+  /** Private rwsets this peer endorsed, until their transactions commit. */
+  readonly transient = new TransientStore();
 
   constructor(
     readonly id: string,

@@ -6,6 +6,8 @@ import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledge
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 import type { CommitResult, PeerLedger } from './peer-ledger';
+import type { BlockPvtData } from '../../ledger/private-data';
+import { LifecycleBlockToLive } from '../privdata/block-to-live';
 
 /**
  * The peer's view of a channel ledger: the core `KvLedger` for simulation and commit, plus direct
@@ -21,7 +23,7 @@ export class KvPeerLedger implements PeerLedger {
   /** Opens (creating when missing) the channel's store and runs the ledger's startup recovery. */
   static open(provider: LedgerStoreProvider, channelId: string, options: LedgerOptions): KvPeerLedger {
     const store = provider.open(channelId);
-    return new KvPeerLedger(new KvLedger(channelId, store, options), store);
+    return new KvPeerLedger(new KvLedger(channelId, store, options, undefined, new LifecycleBlockToLive(store.state)), store);
   }
 
   height(): number {
@@ -45,10 +47,13 @@ export class KvPeerLedger implements PeerLedger {
   getVersionedState(namespace: string, key: string): VersionedValue | undefined {
     return this.store.state.get(namespace, key);
   }
-  commit(block: Block, flags: Uint8Array): CommitResult {
-    const result = this.ledger.commit(block, [...flags]);
+  commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult {
+    const result = this.ledger.commit(block, [...flags], pvtData);
     const blockBytes = this.store.blocks.getBlockBytes(result.blockNum) ?? block.serializeBinary();
-    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes, seconds: result.seconds };
+    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes, seconds: result.seconds, pvtMissing: result.pvtMissing };
+  }
+  getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
+    return this.ledger.getPrivateDataByBlock(blockNum);
   }
   close(): void {
     this.ledger.close();

@@ -1,6 +1,7 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { TxLocation } from '../../ledger/block-store';
 import type { CommitSeconds } from '../../ledger/ledger';
+import type { BlockPvtData, MissingPvtData } from '../../ledger/private-data';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 
@@ -13,6 +14,8 @@ export interface CommitResult {
   readonly blockBytes: Uint8Array;
   /** MVCC and the store's commit, timed for Fabric's ledger metrics (see the core ledger's `CommitResult`). */
   readonly seconds: CommitSeconds;
+  /** Collections of valid transactions whose private values the commit did not get. */
+  readonly pvtMissing?: readonly MissingPvtData[];
 }
 
 /**
@@ -35,8 +38,11 @@ export interface PeerLedger {
   /**
    * Runs MVCC over the transactions still marked VALID in `flags` (in block order), writes the
    * final TRANSACTIONS_FILTER into the block and commits block, state, history and tx index in one
-   * step. Called once per block, in order.
+   * step, with this peer's private data of the block (`TxPvtReadWriteSet` bytes by transaction
+   * number). Called once per block, in order.
    */
-  commit(block: Block, flags: Uint8Array): CommitResult;
+  commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult;
+  /** The private data this peer committed with a block, by transaction number. */
+  getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
   close(): void;
 }

@@ -1,6 +1,10 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { isMember } from '../privdata/block-pvt-data';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { bytesEqual } from '../../protocol/bytes';
@@ -59,6 +63,7 @@ export class DeliverService {
   readonly metrics: DeliverMetrics | undefined;
   /** One per stream (keyed by its `sink.gone`), shared by every block wait on it: see {@link goneSignal}. */
   private readonly goneSignals = new WeakMap<Promise<void>, AbortSignal>();
+  private readonly lifecycle = new LifecycleCache();
 
   /**
    * `timeWindowMs` bounds a request's timestamp (`peer.authTimeWindowMs`); `now` is the clock it and
@@ -116,8 +121,11 @@ export class DeliverService {
     if (channel === undefined) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
     request.channelKnown(channel.id);
     let expiresAt: number;
+    let mspId: string;
     try {
-      expiresAt = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator).expiresAt.getTime();
+      const creator = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator);
+      expiresAt = creator.expiresAt.getTime();
+      mspId = creator.mspId;
     } catch {
       return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     }
@@ -146,9 +154,24 @@ export class DeliverService {
       if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       const bytes = channel.ledger.getBlockBytes(n);
       if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
-      await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes));
+      const pvt = kind === 'private' && !range.headersOnly ? this.privateDataFor(channel, n, mspId) : undefined;
+      await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes, pvt));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
+  }
+
+  /**
+   * Fabric's `DeliverWithPrivateData` filter: of the private data this peer committed with block
+   * `n`, the collections whose member orgs include the requester's, by transaction number.
+   */
+  private privateDataFor(channel: Channel, n: number, mspId: string): Map<number, TxPvtReadWriteSet> {
+    const out = new Map<number, TxPvtReadWriteSet>();
+    const requester = { localMspId: mspId, definition: (cc: string) => this.lifecycle.definition(channel.ledger, cc) };
+    for (const [txNum, bytes] of channel.ledger.getPrivateDataByBlock(n)) {
+      const eligible = decodeTxPvtRwSet(bytes).filter((c) => isMember(requester, c.namespace, c.collection));
+      if (eligible.length > 0) out.set(txNum, TxPvtReadWriteSet.deserializeBinary(encodeTxPvtRwSet(eligible)));
+    }
+    return out;
   }
 
   /**
@@ -178,7 +201,7 @@ function readersAllow(resources: ChannelResources, kind: DeliverKind, signedData
   }
 }
 
-function responseFor(kind: DeliverKind, channelId: string, n: number, bytes: Uint8Array): Uint8Array {
+function responseFor(kind: DeliverKind, channelId: string, n: number, bytes: Uint8Array, pvt?: ReadonlyMap<number, TxPvtReadWriteSet>): Uint8Array {
   if (kind === 'block') return lengthDelimitedField(2, bytes);
   const block = parseBlock(bytes, { verifyDataHash: false }).block;
   if (kind === 'filtered') {
@@ -187,6 +210,8 @@ function responseFor(kind: DeliverKind, channelId: string, n: number, bytes: Uin
   }
   const bpd = new BlockAndPrivateData();
   bpd.setBlock(block);
+  const map = bpd.getPrivateDataMapMap();
+  for (const [txNum, set] of pvt ?? []) map.set(txNum, set);
   return lengthDelimitedField(4, bpd.serializeBinary());
 }
 

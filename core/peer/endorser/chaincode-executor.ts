@@ -20,6 +20,7 @@ import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from '../scc/acl';
 import type { SystemChaincode } from '../scc/system-chaincode';
 import { checkInitInvocation } from './init-required';
+import { CollectionCheckedSimulator } from '../privdata/collection-access';
 
 /** Fabric's `scc.SysCCVersion`: the version a system chaincode's endorsed action carries (validation refuses an empty one). */
 export const SYSTEM_CHAINCODE_VERSION = 'syscc';
@@ -93,7 +94,7 @@ export class ChaincodeExecutor {
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
       target.packageId,
       this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
-      this.runtimeSupport(proposal, name, channel, simulator, target.packageId),
+      this.runtimeSupport(proposal, creator.mspId, name, channel, this.collectionChecked(simulator, channel, creator.mspId), target.packageId),
     );
     return { response: result.response, event: result.event, version: target.definition.version };
   }
@@ -139,10 +140,26 @@ export class ChaincodeExecutor {
     };
   }
 
-  private runtimeSupport(proposal: ParsedSignedProposal, chaincodeName: string, channel: Channel, simulator: TxSimulator, packageId: string): RuntimeSupport {
+  /** The simulator chaincode gets: private data calls checked against the channel's collection definitions. */
+  private collectionChecked(simulator: TxSimulator, channel: Channel, creatorMspId: string): TxSimulator {
+    return new CollectionCheckedSimulator(simulator, {
+      channelId: channel.id,
+      creatorMspId,
+      definition: (chaincode) => this.lifecycle.definition(channel.ledger, chaincode),
+    });
+  }
+
+  private runtimeSupport(
+    proposal: ParsedSignedProposal,
+    creatorMspId: string,
+    chaincodeName: string,
+    channel: Channel,
+    simulator: TxSimulator,
+    packageId: string,
+  ): RuntimeSupport {
     return {
       simulator,
-      invokeChaincode: (callee, args, channelId) => this.invokeChaincode(proposal, channel, simulator, callee, args, channelId),
+      invokeChaincode: (callee, args, channelId) => this.invokeChaincode(proposal, creatorMspId, channel, simulator, callee, args, channelId),
       limits: { timeoutMs: this.support.executeTimeoutMs },
       metrics: this.support.metrics?.meter(channel.id, packageId),
       log: this.support.logs?.of(chaincodeName),
@@ -157,6 +174,7 @@ export class ChaincodeExecutor {
    */
   private invokeChaincode(
     proposal: ParsedSignedProposal,
+    creatorMspId: string,
     channel: Channel,
     simulator: TxSimulator,
     callee: string,
@@ -176,11 +194,16 @@ export class ChaincodeExecutor {
     }
     checkChannelPolicy(target, '/Channel/Application/Writers', proposal, 'peer/ChaincodeToChaincode');
     // Another channel's ledger is only queried: its simulator's results never reach a transaction.
-    const sim = sameChannel ? simulator : target.ledger.newTxSimulator(proposal.txId);
+    const sim = sameChannel ? simulator : this.collectionChecked(target.ledger.newTxSimulator(proposal.txId), target, creatorMspId);
     try {
       const { definition, packageId } = this.target(callee, target, sim);
       checkInitInvocation(sim, callee, definition, false);
-      return this.invokeLoaded(packageId, callee, this.invocation(proposal, callee, target.id, args, false), this.runtimeSupport(proposal, callee, target, sim, packageId)).response;
+      return this.invokeLoaded(
+        packageId,
+        callee,
+        this.invocation(proposal, callee, target.id, args, false),
+        this.runtimeSupport(proposal, creatorMspId, callee, target, sim, packageId),
+      ).response;
     } finally {
       if (!sameChannel) sim.done();
     }

@@ -111,6 +111,9 @@ export class Endorser {
       const result = await this.executor.execute(proposal, channel, creator, simulator, { recordDefinition: readWriteSet });
       // An evaluation never becomes a transaction: its read/write set is not built.
       const rwset = readWriteSet && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
+      // Fabric's endorser hands the private rwset to its transient store (and gossip), never to the client.
+      const pvt = rwset.length > 0 ? simulator?.getPrivateSimulationResults() : undefined;
+      if (pvt !== undefined && channel !== undefined) channel.transient.persist(proposal.txId, pvt, channel.height());
       return { checked, result, rwset };
     } catch (err) {
       if (err instanceof PeerError) throw err;

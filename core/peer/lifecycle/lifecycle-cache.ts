@@ -1,5 +1,6 @@
 import type { PeerLedger } from '../channel/peer-ledger';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
+import { type CollectionDefinition, collectionOf } from './collections';
 import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, decodeDefinition, definitionKey, readApproval, readDefinition } from './lifecycle-state';
 
 const MAX_DECODED = 256;
@@ -44,6 +45,16 @@ export class LifecycleCache {
       this.decoded.set(key, d);
     }
     return d;
+  }
+
+  /**
+   * Collection `collection` of chaincode `name` as committed now (Fabric's `CollectionInfo`): an
+   * explicit collection of the definition or an org's implicit one; undefined when the chaincode
+   * is not defined or has no such collection.
+   */
+  collection(ledger: PeerLedger, name: string, collection: string): CollectionDefinition | undefined {
+    const d = this.definition(ledger, name);
+    return d === undefined ? undefined : collectionOf(d, collection);
   }
 
   /** `mspId`'s committed approval of `name` at `sequence`. */

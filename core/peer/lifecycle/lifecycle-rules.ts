@@ -1,7 +1,9 @@
 import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
-import { toHex } from '../../protocol/bytes';
+import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
+import { checkCollectionsAgainstCommitted, checkCollectionsOnChannel } from './collection-rules';
+import { parseCollections } from './collections';
 import { type Approval, type ChaincodeDefinition, DEFAULT_ENDORSEMENT_POLICY_REF, defaultValidationParameter } from './lifecycle-state';
 
 /**
@@ -22,9 +24,16 @@ function lifecycleError(message: string, details: Record<string, unknown> = {}):
 
 /**
  * Fabric's `validateInput` for Approve and Commit: a valid name that is not a system chaincode's,
- * a valid version, and (Weft has no private data) no collections.
+ * a valid version, and collections Fabric accepts on this channel that keep every collection of
+ * the `committed` definition (whatever sequence is being defined).
  */
-export function validateDefinitionInput(name: string, version: string, collections: CollectionConfigPackage | undefined): void {
+export function validateDefinitionInput(
+  name: string,
+  version: string,
+  collections: CollectionConfigPackage | undefined,
+  channel: Channel,
+  committed: ChaincodeDefinition | undefined,
+): void {
   const invalid = (message: string, details: Record<string, unknown>): PeerError => lifecycleError(`error validating chaincode definition: ${message}`, details);
   if (!NAME.test(name)) {
     throw invalid(`invalid chaincode name '${name}'. Names can only consist of alphanumerics, '_', and '-' and can only begin with alphanumerics`, { name });
@@ -33,21 +42,14 @@ export function validateDefinitionInput(name: string, version: string, collectio
   if (!VERSION.test(version)) {
     throw invalid(`invalid chaincode version '${version}'. Versions can only consist of alphanumerics, '_', '-', '+', and '.'`, { version });
   }
-  rejectCollections(collections, 'error validating chaincode definition: ');
-}
-
-/**
- * Weft keeps no private data: a definition with collections would be committed without them and
- * its chaincode's private reads and writes would fail later, so it is refused up front.
- */
-export function rejectCollections(collections: CollectionConfigPackage | undefined, prefix = ''): void {
-  const count = collections?.getConfigList().length ?? 0;
-  if (count === 0) return;
-  throw lifecycleError(
-    `${prefix}collections: Weft does not support private data collections, but the definition's collection config package holds ${count} collection(s); ` +
-      'define the chaincode without collections',
-    { field: 'collections', count },
-  );
+  try {
+    const proposed = parseCollections(collections);
+    checkCollectionsOnChannel(proposed, channel);
+    checkCollectionsAgainstCommitted(proposed, committed?.collections ?? []);
+  } catch (err) {
+    if (err instanceof PeerError && err.code === 'PEER_LIFECYCLE') throw invalid(err.message, err.details);
+    throw err;
+  }
 }
 
 /** Fabric's sequence rules for an approval: the committed sequence (unchanged) or the next one. */
@@ -101,6 +103,7 @@ export function parameterMismatch(expected: ChaincodeDefinition, passed: Chainco
   if (toHex(expected.validationParameter) !== toHex(passed.validationParameter)) {
     return `expected ValidationParameter '${toHex(expected.validationParameter)}' does not match passed ValidationParameter '${toHex(passed.validationParameter)}'`;
   }
+  if (!bytesEqual(expected.collectionsBytes, passed.collectionsBytes)) return 'Collections do not match';
   return undefined;
 }
 

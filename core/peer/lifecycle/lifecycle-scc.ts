@@ -1,3 +1,4 @@
+import { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ApproveChaincodeDefinitionForMyOrgResult,
@@ -27,10 +28,11 @@ import { PeerError } from '../peer-error';
 import { checkChannelPolicy, checkLocalAdmin } from '../scc/acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from '../scc/system-chaincode';
 import type { ChaincodeInstaller } from './chaincode-installer';
-import { checkApprovalChange, checkApprovalSequence, checkNextSequence, rejectCollections, validateDefinitionInput, withDefaults } from './lifecycle-rules';
+import { checkApprovalChange, checkApprovalSequence, checkNextSequence, validateDefinitionInput, withDefaults } from './lifecycle-rules';
 import {
   type Approval,
   type ChaincodeDefinition,
+  type DefinitionSetters,
   LIFECYCLE_NAMESPACE,
   approvalKey,
   approvalsPrefix,
@@ -143,8 +145,8 @@ export class LifecycleScc implements SystemChaincode {
     checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/ApproveChaincodeDefinitionForMyOrg');
     const { channel, sim } = this.onChannel(inv, 'ApproveChaincodeDefinitionForMyOrg');
     const args = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(input);
-    validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections());
     const committed = readDefinition(sim, args.getName());
+    validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
     checkApprovalSequence(args.getSequence(), committed?.sequence ?? 0);
     const def = withDefaults(definitionOf(args), channel);
     const packageId = args.getSource()?.getLocalPackage()?.getPackageId() ?? '';
@@ -158,8 +160,8 @@ export class LifecycleScc implements SystemChaincode {
   /**
    * Each channel org's approval of `def` (Fabric's `QueryOrgApprovals`), and for an org that has not
    * approved it, which parts differ: `ChaincodeParameters` when the org approved nothing at that
-   * sequence, else `EndorsementInfo` (version, endorsement plugin, init required) and/or
-   * `ValidationInfo` (validation plugin and parameter), Fabric's field names.
+   * sequence, else `EndorsementInfo` (version, endorsement plugin, init required),
+   * `ValidationInfo` (validation plugin and parameter) and/or `Collections`, Fabric's field names.
    */
   private approvals(channel: Channel, sim: TxSimulator, def: ChaincodeDefinition): { approvals: Map<string, boolean>; mismatches: Map<string, string[]> } {
     const approvals = new Map<string, boolean>();
@@ -172,13 +174,17 @@ export class LifecycleScc implements SystemChaincode {
     return { approvals, mismatches };
   }
 
-  /** Fabric's `CheckCommitReadiness`: the next sequence, defaults filled in, each org's approval. */
+  /**
+   * Fabric's `CheckCommitReadiness`: the next sequence, defaults filled in, each org's approval.
+   * Collections are compared, not validated (Fabric validates them only at Approve and Commit).
+   */
   private readiness(
     channel: Channel,
     sim: TxSimulator,
     args: CheckCommitReadinessArgs | CommitChaincodeDefinitionArgs,
+    committed = readDefinition(sim, args.getName()),
   ): { def: ChaincodeDefinition; approvals: Map<string, boolean>; mismatches: Map<string, string[]> } {
-    checkNextSequence(args.getSequence(), readDefinition(sim, args.getName())?.sequence ?? 0);
+    checkNextSequence(args.getSequence(), committed?.sequence ?? 0);
     const def = withDefaults(definitionOf(args), channel);
     return { def, ...this.approvals(channel, sim, def) };
   }
@@ -186,7 +192,6 @@ export class LifecycleScc implements SystemChaincode {
   private checkReadiness(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'CheckCommitReadiness', WRITERS);
     const args = CheckCommitReadinessArgs.deserializeBinary(input);
-    rejectCollections(args.getCollections());
     const { approvals, mismatches } = this.readiness(channel, sim, args);
     const res = new CheckCommitReadinessResult();
     const map = res.getApprovalsMap();
@@ -206,8 +211,9 @@ export class LifecycleScc implements SystemChaincode {
   private commit(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'CommitChaincodeDefinition', WRITERS);
     const args = CommitChaincodeDefinitionArgs.deserializeBinary(input);
-    validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections());
-    const { def, approvals } = this.readiness(channel, sim, args);
+    const committed = readDefinition(sim, args.getName());
+    validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
+    const { def, approvals } = this.readiness(channel, sim, args, committed);
     if (approvals.get(this.localMspId) !== true) {
       throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.localMspId})`, { mspId: this.localMspId });
     }
@@ -236,7 +242,7 @@ export class LifecycleScc implements SystemChaincode {
         sequence: seq,
       });
     }
-    const res = writeDefinition(new QueryApprovedChaincodeDefinitionResult(), approval.definition);
+    const res = writeResult(new QueryApprovedChaincodeDefinitionResult(), approval.definition);
     res.setSource(chaincodeSource(approval.packageId ?? ''));
     return success(res.serializeBinary());
   }
@@ -254,7 +260,7 @@ export class LifecycleScc implements SystemChaincode {
     const res = new QueryApprovedChaincodeDefinitionsResult();
     res.setApprovedChaincodeDefinitionsList(
       approved.map((a) => {
-        const d = writeDefinition(new QueryApprovedChaincodeDefinitionsResult.ApprovedChaincodeDefinition(), a.definition);
+        const d = writeResult(new QueryApprovedChaincodeDefinitionsResult.ApprovedChaincodeDefinition(), a.definition);
         d.setSource(chaincodeSource(a.packageId ?? ''));
         return d;
       }),
@@ -267,7 +273,7 @@ export class LifecycleScc implements SystemChaincode {
     const name = QueryChaincodeDefinitionArgs.deserializeBinary(input).getName();
     const d = readDefinition(sim, name);
     if (d === undefined) return failure(`namespace ${name} is not defined`, 404);
-    const res = writeDefinition(new QueryChaincodeDefinitionResult(), d);
+    const res = writeResult(new QueryChaincodeDefinitionResult(), d);
     const map = res.getApprovalsMap();
     for (const [org, ok] of this.approvals(channel, sim, d).approvals) map.set(org, ok);
     return success(res.serializeBinary());
@@ -282,7 +288,7 @@ export class LifecycleScc implements SystemChaincode {
       if (m === null) continue;
       const d = readDefinition(sim, m[1]);
       if (d === undefined) continue;
-      defs.push(writeDefinition(new QueryChaincodeDefinitionsResult.ChaincodeDefinition(), d));
+      defs.push(writeResult(new QueryChaincodeDefinitionsResult.ChaincodeDefinition(), d));
     }
     res.setChaincodeDefinitionsList(defs);
     return success(res.serializeBinary());
@@ -299,6 +305,16 @@ export class LifecycleScc implements SystemChaincode {
     if (defaultPolicy !== undefined) checkChannelPolicy(inv.channel, defaultPolicy, inv.proposal, `_lifecycle/${fn}`);
     return { channel: inv.channel, sim: inv.simulator };
   }
+}
+
+/**
+ * A definition in a query result. Fabric's results always carry a collection config package (an
+ * empty one for a definition without collections), and clients print what they get.
+ */
+function writeResult<T extends DefinitionSetters>(m: T, d: ChaincodeDefinition): T {
+  writeDefinition(m, d);
+  if (d.collectionsBytes.length === 0) m.setCollections(new CollectionConfigPackage());
+  return m;
 }
 
 /** Where an org's peers find the chaincode: a local package, or `unavailable` when `packageId` is ''. */

@@ -1,10 +1,12 @@
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   CommitChaincodeDefinitionArgs,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
 import { bytesEqual } from '../../protocol/bytes';
+import { type CollectionDefinition, describeCollections } from './collections';
 
 /** The `_lifecycle` namespace in world state. */
 export const LIFECYCLE_NAMESPACE = '_lifecycle';
@@ -24,13 +26,23 @@ export interface ChaincodeDefinition {
   /** `common.ApplicationPolicy` bytes. */
   readonly validationParameter: Uint8Array;
   readonly initRequired: boolean;
+  /** The private data collections, in package order. */
+  readonly collections: readonly CollectionDefinition[];
+  /**
+   * The `CollectionConfigPackage` as this peer serializes it (empty when there are no collections):
+   * what is stored and compared, as Fabric compares the marshalled package.
+   */
+  readonly collectionsBytes: Uint8Array;
 }
+
+/** A definition to write into a message: without `collectionsBytes`, one without collections. */
+export type DefinitionInput = Omit<ChaincodeDefinition, 'collections' | 'collectionsBytes'> & Partial<Pick<ChaincodeDefinition, 'collectionsBytes'>>;
 
 /**
  * Key layout (Weft's, not Fabric's private-data layout): the committed definition under
  * `namespaces/fields/<name>/Definition`, each org's approval under
- * `approvals/<mspId>/<name>/<sequence>`. Approvals are public state here: Weft has no implicit
- * private collections yet, and an approval carries nothing secret except the package ID.
+ * `approvals/<mspId>/<name>/<sequence>`. Approvals are public state here, not private data in each
+ * org's implicit collection as in Fabric: an approval carries nothing secret except the package ID.
  */
 export function definitionKey(name: string): string {
   return `namespaces/fields/${name}/Definition`;
@@ -54,33 +66,48 @@ export function defaultValidationParameter(): Uint8Array {
   return ap.serializeBinary();
 }
 
-/** The definition fields every `_lifecycle` argument and result message shares, as getters… */
+/**
+ * The definition fields every `_lifecycle` argument and result message shares, as getters
+ * (`QueryApprovedChaincodeDefinitionResult` and `QueryChaincodeDefinitionResult` have no name)…
+ */
 export type DefinitionFields = Pick<
   CommitChaincodeDefinitionArgs,
-  'getName' | 'getSequence' | 'getVersion' | 'getEndorsementPlugin' | 'getValidationPlugin' | 'getValidationParameter_asU8' | 'getInitRequired'
->;
-/** …and as setters (`QueryChaincodeDefinitionResult` has no name field). */
+  'getSequence' | 'getVersion' | 'getEndorsementPlugin' | 'getValidationPlugin' | 'getValidationParameter_asU8' | 'getInitRequired' | 'getCollections'
+> &
+  Partial<Pick<CommitChaincodeDefinitionArgs, 'getName'>>;
+/** …and as setters. */
 export type DefinitionSetters = Pick<
   CommitChaincodeDefinitionArgs,
-  'setSequence' | 'setVersion' | 'setEndorsementPlugin' | 'setValidationPlugin' | 'setValidationParameter' | 'setInitRequired'
+  'setSequence' | 'setVersion' | 'setEndorsementPlugin' | 'setValidationPlugin' | 'setValidationParameter' | 'setInitRequired' | 'setCollections'
 > &
   Partial<Pick<CommitChaincodeDefinitionArgs, 'setName'>>;
 
-/** The definition carried by an Approve/CheckCommitReadiness/Commit message (or a stored one). */
+/**
+ * The definition carried by an Approve/CheckCommitReadiness/Commit message (or a stored one; ''
+ * as the name of a message without one). Collections are described, not validated: Fabric's
+ * CheckCommitReadiness compares whatever it is given, and Approve and Commit validate first.
+ */
 export function definitionOf(m: DefinitionFields): ChaincodeDefinition {
+  const collections = m.getCollections();
   return {
-    name: m.getName(),
+    name: m.getName?.() ?? '',
     sequence: m.getSequence(),
     version: m.getVersion(),
     endorsementPlugin: m.getEndorsementPlugin(),
     validationPlugin: m.getValidationPlugin(),
     validationParameter: m.getValidationParameter_asU8(),
     initRequired: m.getInitRequired(),
+    collections: describeCollections(collections),
+    collectionsBytes: collections?.serializeBinary() ?? new Uint8Array(0),
   };
 }
 
-/** Copies a definition into a `_lifecycle` message; returns the message. */
-export function writeDefinition<T extends DefinitionSetters>(m: T, d: ChaincodeDefinition): T {
+/**
+ * Copies a definition into a `_lifecycle` message; returns the message. A definition without
+ * collections leaves the package unset, so its bytes are those of a definition from before
+ * collections existed.
+ */
+export function writeDefinition<T extends DefinitionSetters>(m: T, d: DefinitionInput): T {
   m.setName?.(d.name);
   m.setSequence(d.sequence);
   m.setVersion(d.version);
@@ -88,10 +115,11 @@ export function writeDefinition<T extends DefinitionSetters>(m: T, d: ChaincodeD
   m.setValidationPlugin(d.validationPlugin);
   m.setValidationParameter(d.validationParameter);
   m.setInitRequired(d.initRequired);
+  if (d.collectionsBytes !== undefined && d.collectionsBytes.length > 0) m.setCollections(CollectionConfigPackage.deserializeBinary(d.collectionsBytes));
   return m;
 }
 
-export function encodeDefinition(d: ChaincodeDefinition): Uint8Array {
+export function encodeDefinition(d: DefinitionInput): Uint8Array {
   return writeDefinition(new CommitChaincodeDefinitionArgs(), d).serializeBinary();
 }
 
@@ -127,14 +155,15 @@ export function sameDefinition(a: ChaincodeDefinition, b: ChaincodeDefinition): 
 /**
  * The parts of `approved` that differ from `def`, named as Fabric's `IsSerialized` names them:
  * `ChaincodeParameters` when nothing was approved, else `EndorsementInfo` (version, endorsement
- * plugin, init required) and `ValidationInfo` (validation plugin and parameter). Collections are
- * never part of a Weft definition, so they never differ.
+ * plugin, init required), `ValidationInfo` (validation plugin and parameter) and `Collections`
+ * (the marshalled packages differ; none and an empty package are the same).
  */
 export function definitionMismatches(approved: ChaincodeDefinition | undefined, def: ChaincodeDefinition): string[] {
   if (approved === undefined) return ['ChaincodeParameters'];
   const out: string[] = [];
   if (approved.version !== def.version || approved.endorsementPlugin !== def.endorsementPlugin || approved.initRequired !== def.initRequired) out.push('EndorsementInfo');
   if (approved.validationPlugin !== def.validationPlugin || !bytesEqual(approved.validationParameter, def.validationParameter)) out.push('ValidationInfo');
+  if (!bytesEqual(approved.collectionsBytes, def.collectionsBytes)) out.push('Collections');
   return out;
 }
 

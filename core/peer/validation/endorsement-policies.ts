@@ -6,7 +6,10 @@ import type { PeerLedger } from '../channel/peer-ledger';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE, approvalKeyOrg } from '../lifecycle/lifecycle-state';
 import { decodeStateMetadata } from '../../ledger/state-metadata';
-import type { NamespaceWrites } from './rwset-writes';
+import type { CollectionWrites, NamespaceWrites } from './rwset-writes';
+import { collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId } from '../lifecycle/collections';
+import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import { hashedNamespace } from '../../ledger/private-data';
 
 /** Fabric's key-level endorsement policy metadata name. */
 export const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
@@ -42,7 +45,7 @@ function compiled(compile: () => Policy): Policy | PolicyError {
   }
 }
 
-function unusable(what: string, err: PolicyError): PolicyRequirement {
+function unusable(what: string, err: PolicyError): PolicyRequirement & { ok: false } {
   return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what} cannot be used: ${err.message}` };
 }
 
@@ -69,16 +72,14 @@ export class EndorsementPolicies {
     const policies: RequiredPolicy[] = [];
     const effective: (NamespaceWrites & { readonly invokedOnly?: boolean })[] =
       invoked !== undefined && !READ_ONLY_NAMESPACES.has(invoked) && !writes.some((w) => w.namespace === invoked)
-        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: 0, invokedOnly: true }, ...writes]
+        ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: [], invokedOnly: true }, ...writes]
         : [...writes];
     for (const ns of effective) {
       if (READ_ONLY_NAMESPACES.has(ns.namespace)) {
         return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `namespace ${ns.namespace} is not writable` };
       }
-      if (ns.collections > 0) {
-        return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `private data collections (namespace ${ns.namespace}) are not supported` };
-      }
       if (ns.namespace === LIFECYCLE_NAMESPACE) {
+        if (ns.collections.length > 0) return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `${LIFECYCLE_NAMESPACE} has no private data collections` };
         if (ns.invokedOnly === true) continue;
         const r = this.lifecyclePolicies(ns, resources);
         if (!r.ok) return r;
@@ -102,6 +103,12 @@ export class EndorsementPolicies {
           needsChaincodePolicy = true;
         }
       }
+      for (const coll of ns.collections) {
+        const r = this.collectionPolicies(ns.namespace, coll, definition, resources, ledger);
+        if (!r.ok) return r;
+        policies.push(...r.policies);
+        if (r.needsChaincodePolicy) needsChaincodePolicy = true;
+      }
       if (needsChaincodePolicy) {
         const what = `endorsement policy of chaincode ${ns.namespace}`;
         const policy = compiled(() => this.applicationPolicy(definition.validationParameter, resources));
@@ -110,6 +117,45 @@ export class EndorsementPolicies {
       }
     }
     return { ok: true, policies };
+  }
+
+  /**
+   * Fabric's rules for a collection's writes: the collection must be defined for the chaincode (or
+   * be an implicit org collection of the channel); a key with a key-level policy (kept with its
+   * hash) answers to it, other keys to the collection's endorsement policy, or, without one, to the
+   * chaincode's.
+   */
+  private collectionPolicies(
+    namespace: string,
+    coll: CollectionWrites,
+    definition: ChaincodeDefinition,
+    resources: ChannelResources,
+    ledger: PeerLedger,
+  ): (PolicyRequirement & { readonly ok: false }) | { readonly ok: true; readonly policies: RequiredPolicy[]; readonly needsChaincodePolicy: boolean } {
+    const policies: RequiredPolicy[] = [];
+    const collection = collectionOf(definition, coll.collection);
+    const implicitOrg = implicitCollectionMspId(coll.collection);
+    const own = implicitOrg !== undefined ? implicitCollectionEndorsementPolicy(resources, implicitOrg) : collection?.endorsementPolicy;
+    if (collection === undefined || (implicitOrg !== undefined && own === undefined)) {
+      return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `collection ${coll.collection} is not defined for chaincode ${namespace}` };
+    }
+    let needsCollectionPolicy = false;
+    const hashedNs = hashedNamespace(namespace, coll.collection);
+    for (const keyHash of new Set([...coll.keyHashes, ...coll.metadataKeyHashes])) {
+      const vp = decodeStateMetadata(ledger.getVersionedState(hashedNs, keyHash)?.metadata)?.[VALIDATION_PARAMETER];
+      if (vp !== undefined && vp.length > 0) {
+        const what = `key-level policy of ${namespace}/${coll.collection}/<hash ${keyHash.slice(0, 16)}…>`;
+        const policy = compiled(() => this.signaturePolicy(vp, resources));
+        if (policy instanceof PolicyError) return unusable(what, policy);
+        policies.push({ policy, what });
+      } else needsCollectionPolicy = true;
+    }
+    if (!needsCollectionPolicy || own === undefined) return { ok: true, policies, needsChaincodePolicy: needsCollectionPolicy };
+    const what = `endorsement policy of collection ${coll.collection} of chaincode ${namespace}`;
+    const policy = compiled(() => this.applicationPolicy(own, resources));
+    if (policy instanceof PolicyError) return unusable(what, policy);
+    policies.push({ policy, what });
+    return { ok: true, policies, needsChaincodePolicy: false };
   }
 
   /** The endorsement policy of a chaincode definition (used by the Gateway's planning too). */

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../../errors';
 import { ProtocolErrorCode } from '../../protocol/bounded-decode';
+import { toHex } from '../../protocol/bytes';
 import { WireReader } from '../../protocol/wire-reader';
 
 /** The keys one namespace of a transaction writes (values, deletes or metadata). */
@@ -7,8 +8,46 @@ export interface NamespaceWrites {
   readonly namespace: string;
   readonly keys: readonly string[];
   readonly metadataKeys: readonly string[];
-  /** Private data collections touched (hashed rwsets): not supported by Weft yet. */
-  readonly collections: number;
+  /** Private data collections the transaction touched (its hashed rwsets), with the hashes of the keys it wrote. */
+  readonly collections: readonly CollectionWrites[];
+}
+
+/** The private keys one collection's hashed rwset writes, by the hex SHA-256 of each key. */
+export interface CollectionWrites {
+  readonly collection: string;
+  readonly keyHashes: readonly string[];
+  readonly metadataKeyHashes: readonly string[];
+}
+
+/** `CollectionHashedReadWriteSet{collection_name = 1, hashed_rwset = 2: HashedRWSet{hashed_writes = 2, metadata_writes = 3}}`. */
+function collectionWrites(bytes: Uint8Array): CollectionWrites {
+  const r = new WireReader(bytes, 'rwset.ns_rwset.collection_hashed_rwset', 'CollectionHashedReadWriteSet');
+  let collection = '';
+  const keyHashes: string[] = [];
+  const metadataKeyHashes: string[] = [];
+  while (r.next()) {
+    if (r.field === 1) collection = r.string();
+    else if (r.field === 2) {
+      const h = new WireReader(r.bytes(), 'collection_hashed_rwset.hashed_rwset', 'HashedRWSet');
+      while (h.next()) {
+        if (h.field === 2) keyHashes.push(toHex(keyHashOf(h.bytes(), 'hashed_rwset.hashed_writes')));
+        else if (h.field === 3) metadataKeyHashes.push(toHex(keyHashOf(h.bytes(), 'hashed_rwset.metadata_writes')));
+        else h.skip();
+      }
+    } else r.skip();
+  }
+  return { collection, keyHashes, metadataKeyHashes };
+}
+
+/** `key_hash = 1` of a `KVWriteHash` or `KVMetadataWriteHash`. */
+function keyHashOf(bytes: Uint8Array, path: string): Uint8Array {
+  const r = new WireReader(bytes, path, 'write');
+  let hash: Uint8Array = new Uint8Array(0);
+  while (r.next()) {
+    if (r.field === 1) hash = r.bytes();
+    else r.skip();
+  }
+  return hash;
 }
 
 /** A read/write set names a namespace twice (Fabric's ILLEGAL_WRITESET). */
@@ -49,14 +88,12 @@ export function rwsetWrites(results: Uint8Array): NamespaceWrites[] {
     const ns = new WireReader(tx.bytes(), 'rwset.ns_rwset', 'NsReadWriteSet');
     let namespace = '';
     let kv: Uint8Array | undefined;
-    let collections = 0;
+    const collections: CollectionWrites[] = [];
     while (ns.next()) {
       if (ns.field === 1) namespace = ns.string();
       else if (ns.field === 2) kv = ns.bytes();
-      else if (ns.field === 3) {
-        ns.bytes();
-        collections++;
-      } else ns.skip();
+      else if (ns.field === 3) collections.push(collectionWrites(ns.bytes()));
+      else ns.skip();
     }
     if (seen.has(namespace)) throw new DuplicateNamespaceError(namespace);
     seen.add(namespace);
@@ -71,7 +108,7 @@ export function rwsetWrites(results: Uint8Array): NamespaceWrites[] {
         else set.skip();
       }
     }
-    if (keys.length > 0 || metadataKeys.length > 0 || collections > 0) out.push({ namespace, keys, metadataKeys, collections });
+    if (keys.length > 0 || metadataKeys.length > 0 || collections.length > 0) out.push({ namespace, keys, metadataKeys, collections });
   }
   return out;
 }

@@ -129,9 +129,26 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     expect(json(await runCli(['channel', 'create', net, 'audit', '--json']))).toMatchObject({ channel: 'audit' });
     expect(JSON.parse((await runCli(['channel', 'create', net, 'mychannel', '--json'])).stdout).error.code).toBe('CHANNEL_EXISTS');
 
+    // On this channel the chaincode is defined with private data collections (Fabric's collections JSON).
     const project = path.join(tmp, 'items');
-    const deployed = json(await runCli(['chaincode', 'deploy', net, project, '--name', 'items', '--channel', 'audit', '--policy', "OR('Org1MSP.peer','Org2MSP.peer')", '--json']));
+    const collections = path.join(tmp, 'collections.json');
+    fs.writeFileSync(collections, JSON.stringify([{ name: 'shared', policy: "OR('Org1MSP.member','Org2MSP.member')", maxPeerCount: 1, requiredPeerCount: 0, blockToLive: 0, memberOnlyRead: true }]));
+    const badCollections = path.join(tmp, 'bad-collections.json');
+    fs.writeFileSync(badCollections, JSON.stringify([{ name: 'shared', policy: "OR('Org1MSP.member')", requiredPeerCount: 2, maxPeerCount: -1 }]));
+    const refused = await runCli(['chaincode', 'deploy', net, project, '--name', 'items', '--channel', 'audit', '--collections-config', badCollections, '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'COLLECTIONS_CONFIG_INVALID', details: { file: badCollections, field: 'collections[0].maxPeerCount' } });
+    const deployed = json(
+      await runCli(['chaincode', 'deploy', net, project, '--name', 'items', '--channel', 'audit', '--policy', "OR('Org1MSP.peer','Org2MSP.peer')", '--collections-config', collections, '--json']),
+    );
     expect(deployed).toEqual(expect.objectContaining({ name: 'items', sequence: 1 }));
+    const definition = json(await runCli(['chaincode', 'query-committed', net, '--name', 'items', '--channel', 'audit', '--json'])) as { definitions: Record<string, unknown>[] };
+    expect(definition.definitions).toEqual([
+      expect.objectContaining({
+        approvals: { Org1MSP: true, Org2MSP: true },
+        collections: [{ name: 'shared', memberOrgs: ['Org1MSP', 'Org2MSP'], requiredPeerCount: 0, maxPeerCount: 1, blockToLive: 0, memberOnlyRead: true, memberOnlyWrite: false }],
+      }),
+    ]);
     expect(json(await runCli(['chaincode', 'invoke', net, '--name', 'items', '--channel', 'audit', 'Create', 'item1', 'red', '--json']))).toMatchObject({ valid: true });
     const onAudit = json(await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'audit', '--org', 'Org2', 'Read', 'item1', '--json']));
     expect(onAudit.json).toEqual({ ID: 'item1', Owner: 'Org1MSP', Value: 'red' });

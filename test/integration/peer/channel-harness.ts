@@ -54,6 +54,7 @@ export function openHarness(
     policy: policies,
     validator: new BlockValidator(new ThreadPoolSignatureVerifier(), new EndorsementPolicies(policies)),
     logger: harnessLogger,
+    localMspId: 'Org1MSP',
     metrics,
   });
   channels.openAll();

@@ -1,3 +1,4 @@
+import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 /**
  * A 2-org network in this process for peer integration tests: the orderer joined through its
  * participation API, both peers started and joined, a gRPC client per peer; plus the steps most
@@ -140,7 +141,7 @@ export function peersInSync(peers: readonly PeerNode[], channelId = CHANNEL): Pr
  */
 export async function deployChaincodeInProcess(
   net: InProcessNetwork,
-  chaincode: { readonly projectDir: string; readonly label: string; readonly name: string },
+  chaincode: { readonly projectDir: string; readonly label: string; readonly name: string; readonly collections?: CollectionConfigPackage },
   tls = true,
 ): Promise<string> {
   const { m, ports, clients, gateways, peers } = net;
@@ -148,9 +149,9 @@ export async function deployChaincodeInProcess(
   for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes, tls);
   const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
   gateways.push(...admins);
-  await Promise.all(admins.map((a) => approve(a, chaincode.name, 1, built.packageId)));
+  await Promise.all(admins.map((a) => approve(a, chaincode.name, 1, built.packageId, false, CHANNEL, chaincode.collections)));
   await peersInSync(peers);
-  await commitDefinition(admins[0], chaincode.name, 1);
+  await commitDefinition(admins[0], chaincode.name, 1, false, CHANNEL, chaincode.collections);
   await peersInSync(peers);
   return built.packageId;
 }

@@ -1,3 +1,4 @@
+import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 /**
  * A real 2-org Weft network on 127.0.0.1 for peer tests: cryptogen-style material (an orderer org
  * and two peer orgs), a genesis block from the protocol layer (MAJORITY endorsement), node YAML
@@ -249,8 +250,17 @@ export async function install(org: GeneratedOrg, port: number, packageBytes: Uin
 }
 
 /** Approves `name` at `sequence` for the org of `gateway` (its Admin) with `packageId`. */
-export async function approve(gateway: Gateway, name: string, sequence: number, packageId: string, initRequired = false, channelId = CHANNEL): Promise<void> {
+export async function approve(
+  gateway: Gateway,
+  name: string,
+  sequence: number,
+  packageId: string,
+  initRequired = false,
+  channelId = CHANNEL,
+  collections?: CollectionConfigPackage,
+): Promise<void> {
   const args = new ApproveChaincodeDefinitionForMyOrgArgs();
+  if (collections !== undefined) args.setCollections(collections);
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
@@ -264,8 +274,16 @@ export async function approve(gateway: Gateway, name: string, sequence: number, 
 }
 
 /** Commits `name` at `sequence` (endorsed by both orgs: MAJORITY LifecycleEndorsement). */
-export async function commitDefinition(gateway: Gateway, name: string, sequence: number, initRequired = false, channelId = CHANNEL): Promise<void> {
+export async function commitDefinition(
+  gateway: Gateway,
+  name: string,
+  sequence: number,
+  initRequired = false,
+  channelId = CHANNEL,
+  collections?: CollectionConfigPackage,
+): Promise<void> {
   const args = new CommitChaincodeDefinitionArgs();
+  if (collections !== undefined) args.setCollections(collections);
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
@@ -277,6 +295,8 @@ export async function commitDefinition(gateway: Gateway, name: string, sequence:
 export const KV_EVENTS_DIR = path.join(__dirname, 'fixtures', 'kv-events');
 /** Test chaincode calling other chaincodes, reporting its transaction timestamp, with an `InitLedger`. */
 export const CALLS_DIR = path.join(__dirname, 'fixtures', 'calls');
+/** Test chaincode reading and writing private data collections, values as transient data. */
+export const PRIVATE_DIR = path.join(__dirname, 'fixtures', 'private');
 
 /** Polls until `check` passes or `timeoutMs` elapses (then throws the last failure). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000): Promise<T> {

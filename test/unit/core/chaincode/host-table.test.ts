@@ -1,6 +1,7 @@
 import { resolveLimits, type ChaincodeInvocation, type ChaincodeMeter } from '../../../../core/chaincode/chaincode-runtime';
 import { BINARY_STRING_MAX_BYTES, type HostKV } from '../../../../core/chaincode/host-api';
-import { createHostTable, HostSession, parseX509, SHIM_REQUEST_TYPES, toSandboxInvocation } from '../../../../core/chaincode/host-table';
+import { createHostTable, parseX509, SHIM_REQUEST_TYPES, toSandboxInvocation } from '../../../../core/chaincode/host-table';
+import { HostSession } from '../../../../core/chaincode/host-session';
 import { MemoryWorld, type MemorySimulator } from './memory-simulator';
 import { creator, pem } from './fixtures';
 

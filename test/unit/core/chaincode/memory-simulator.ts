@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { KeyModification, KV, QueryPage, TxSimulator } from '../../../../core/ledger/tx-simulator';
 
 /**
  * A tiny in-memory TxSimulator for runtime unit tests: committed state in a sorted map, writes
- * recorded (never visible to reads), results as JSON. The real ledger is used in integration tests.
+ * recorded (never visible to reads), results as JSON. Private data lives in derived namespaces as
+ * the real ledger lays it out (`<ns>$$p<collection>` values, `<ns>$$h<collection>` metadata), and a
+ * commit applies it as on a peer that is a member of every collection. The real ledger is used in
+ * integration tests.
  */
 export class MemoryWorld {
   readonly state = new Map<string, Uint8Array>();
@@ -26,6 +30,9 @@ export class MemoryWorld {
 }
 
 const SEP = '\u0000\u0000';
+const pvtNs = (ns: string, collection: string): string => `${ns}$$p${collection}`;
+const hashedNs = (ns: string, collection: string): string => `${ns}$$h${collection}`;
+const isPvt = (nsAndKey: string): boolean => nsAndKey.slice(0, nsAndKey.indexOf(SEP)).includes('$$p');
 const nsKey = (ns: string, key: string): string => `${ns}${SEP}${key}`;
 const cmp = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -33,6 +40,7 @@ export class MemorySimulator implements TxSimulator {
   readonly writes = new Map<string, Uint8Array | undefined>();
   readonly metaWrites = new Map<string, Record<string, Uint8Array>>();
   readonly reads: string[] = [];
+  readonly purges: string[] = [];
 
   constructor(
     private readonly world: MemoryWorld,
@@ -95,8 +103,47 @@ export class MemorySimulator implements TxSimulator {
   setStateMetadata(namespace: string, key: string, metadata: Record<string, Uint8Array>): void {
     this.metaWrites.set(nsKey(namespace, key), metadata);
   }
+  getPrivateData(namespace: string, collection: string, key: string): Uint8Array | undefined {
+    this.reads.push(`${collection}/${key}`);
+    return this.world.state.get(nsKey(pvtNs(namespace, collection), key));
+  }
+  getPrivateDataHash(namespace: string, collection: string, key: string): Uint8Array | undefined {
+    const value = this.getPrivateData(namespace, collection, key);
+    return value === undefined ? undefined : createHash('sha256').update(value).digest();
+  }
+  getPrivateDataMetadata(namespace: string, collection: string, key: string): Record<string, Uint8Array> | undefined {
+    return this.world.metadata.get(nsKey(hashedNs(namespace, collection), key));
+  }
+  getPrivateDataRange(namespace: string, collection: string, startKey: string, endKey: string): Iterable<KV> {
+    return this.range(pvtNs(namespace, collection), startKey, endKey).map((kv) => ({ ...kv, namespace }));
+  }
+  executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV> {
+    return [...this.executeQuery(pvtNs(namespace, collection), query)].map((kv) => ({ ...kv, namespace }));
+  }
+  setPrivateData(namespace: string, collection: string, key: string, value: Uint8Array): void {
+    this.writes.set(nsKey(pvtNs(namespace, collection), key), value.length === 0 ? undefined : value);
+  }
+  deletePrivateData(namespace: string, collection: string, key: string): void {
+    this.writes.set(nsKey(pvtNs(namespace, collection), key), undefined);
+  }
+  purgePrivateData(namespace: string, collection: string, key: string): void {
+    this.deletePrivateData(namespace, collection, key);
+    this.purges.push(`${collection}/${key}`);
+  }
+  setPrivateDataMetadata(namespace: string, collection: string, key: string, metadata: Record<string, Uint8Array>): void {
+    this.metaWrites.set(nsKey(hashedNs(namespace, collection), key), metadata);
+  }
   getTxSimulationResults(): Uint8Array {
-    const writes = [...this.writes.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, v === undefined ? null : Buffer.from(v).toString('base64')]);
-    return Buffer.from(JSON.stringify({ reads: [...new Set(this.reads)].sort(), writes }));
+    return this.results(false);
+  }
+  getPrivateSimulationResults(): Uint8Array | undefined {
+    return [...this.writes.keys()].some(isPvt) ? this.results(true) : undefined;
+  }
+  private results(pvt: boolean): Uint8Array {
+    const writes = [...this.writes.entries()]
+      .filter(([k]) => isPvt(k) === pvt)
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([k, v]) => [k, v === undefined ? null : Buffer.from(v).toString('base64')]);
+    return Buffer.from(JSON.stringify(pvt ? { writes, purges: this.purges } : { reads: [...new Set(this.reads)].sort(), writes }));
   }
 }

@@ -1,6 +1,7 @@
 import type { PeerLedger } from '../../../../../core/peer/channel/peer-ledger';
 import { LifecycleCache } from '../../../../../core/peer/lifecycle/lifecycle-cache';
 import { LIFECYCLE_NAMESPACE, approvalKey, definitionKey, encodeDefinition, defaultValidationParameter } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { collectionPackage } from '../../../../support/lifecycle-collections';
 
 /** A ledger of `_lifecycle` state only, counting reads (a fake is enough for this one class). */
 function fakeLedger(): { ledger: PeerLedger; state: Map<string, Uint8Array>; reads: () => number; commit: () => void } {
@@ -40,6 +41,17 @@ describe('LifecycleCache', () => {
     expect(cache.definition(f.ledger, 'cc')?.sequence).toBe(1); // same height: the state it read is still the committed one
     f.commit();
     expect(cache.definition(f.ledger, 'cc')?.sequence).toBe(2);
+    expect(f.reads()).toBe(2);
+  });
+
+  it("answers a committed chaincode's explicit and implicit collections, and nothing for an undefined chaincode", () => {
+    const f = fakeLedger();
+    const cache = new LifecycleCache();
+    f.state.set(definitionKey('cc'), encodeDefinition({ ...definition(1), collectionsBytes: collectionPackage({ name: 'secrets', blockToLive: 7 }).serializeBinary() }));
+    expect(cache.collection(f.ledger, 'cc', 'secrets')?.blockToLive).toBe(7);
+    expect(cache.collection(f.ledger, 'cc', '_implicit_org_Org2MSP')?.memberMspIds).toEqual(['Org2MSP']);
+    expect(cache.collection(f.ledger, 'cc', 'other')).toBeUndefined();
+    expect(cache.collection(f.ledger, 'nocc', '_implicit_org_Org2MSP')).toBeUndefined();
     expect(f.reads()).toBe(2);
   });
 

@@ -23,6 +23,8 @@ const def = (over: Partial<ChaincodeDefinition> = {}): ChaincodeDefinition => ({
   validationPlugin: 'vscc',
   validationParameter: defaultValidationParameter(),
   initRequired: false,
+  collections: [],
+  collectionsBytes: new Uint8Array(0),
   ...over,
 });
 

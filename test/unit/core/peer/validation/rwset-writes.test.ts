@@ -1,6 +1,8 @@
 import { KVMetadataWrite, KVRead, KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { CollectionHashedReadWriteSet, NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { rwsetWrites } from '../../../../../core/peer/validation/rwset-writes';
+import { RwSetBuilder } from '../../../../../core/ledger/rwset-builder';
+import { sha256 } from '../../../../../core/ledger/private-data';
 
 function ns(namespace: string, build: (kv: KVRWSet) => void, collections = 0): NsReadWriteSet {
   const kv = new KVRWSet();
@@ -25,6 +27,26 @@ const write = (key: string, del = false): KVWrite => {
 };
 
 describe('rwsetWrites (read from the wire)', () => {
+  it('lists the hashes of the private keys each collection writes', () => {
+    const b = new RwSetBuilder();
+    b.addPvtWrite('cc', 'secrets', 'k1', Buffer.from('v'));
+    b.addPvtPurge('cc', 'secrets', 'k2');
+    b.addHashedRead('cc', 'other', 'r', undefined);
+    b.addHashedMetadataWrite('cc', 'other', 'm', { VALIDATION_PARAMETER: Buffer.from('p') });
+    const hex = (k: string): string => Buffer.from(sha256(k)).toString('hex');
+    expect(rwsetWrites(b.buildBytes())).toEqual([
+      {
+        namespace: 'cc',
+        keys: [],
+        metadataKeys: [],
+        collections: [
+          { collection: 'other', keyHashes: [], metadataKeyHashes: [hex('m')] },
+          { collection: 'secrets', keyHashes: [hex('k1'), hex('k2')], metadataKeyHashes: [] },
+        ],
+      },
+    ]);
+  });
+
   it('lists written, deleted and metadata keys per namespace, skipping read-only namespaces', () => {
     const tx = new TxReadWriteSet();
     tx.setDataModel(TxReadWriteSet.DataModel.KV);
@@ -45,9 +67,17 @@ describe('rwsetWrites (read from the wire)', () => {
       ns('ünïcode', (kv) => kv.addWrites(write('κλειδί\u0000x'))),
     ]);
     expect(rwsetWrites(tx.serializeBinary())).toEqual([
-      { namespace: 'cc', keys: ['a', 'b'], metadataKeys: ['c'], collections: 0 },
-      { namespace: 'private', keys: [], metadataKeys: [], collections: 2 },
-      { namespace: 'ünïcode', keys: ['κλειδί\u0000x'], metadataKeys: [], collections: 0 },
+      { namespace: 'cc', keys: ['a', 'b'], metadataKeys: ['c'], collections: [] },
+      {
+        namespace: 'private',
+        keys: [],
+        metadataKeys: [],
+        collections: [
+          { collection: 'c0', keyHashes: [], metadataKeyHashes: [] },
+          { collection: 'c1', keyHashes: [], metadataKeyHashes: [] },
+        ],
+      },
+      { namespace: 'ünïcode', keys: ['κλειδί\u0000x'], metadataKeys: [], collections: [] },
     ]);
   });
 

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { LedgerError } from '../errors';
+import { toHex } from '../protocol/bytes';
+import { lenField, message, stringField, submessage } from '../protocol/wire-writer';
+import { asBytes, asString, EMPTY, forEachField } from './proto-reader';
+
+/**
+ * Private data collections in world state, laid out as Fabric's state database lays them out: a
+ * collection's values under the derived namespace `<ns>$$p<collection>` (only on peers that hold
+ * them) and their hashes under `<ns>$$h<collection>` (on every peer, keyed by the hex SHA-256 of the
+ * key), both at the version of the transaction that wrote them. `$` cannot occur in a chaincode or
+ * collection name, so the derived namespaces never collide with a chaincode's own.
+ */
+
+const PVT_SEPARATOR = '$$p';
+const HASHED_SEPARATOR = '$$h';
+
+export function pvtNamespace(namespace: string, collection: string): string {
+  return `${namespace}${PVT_SEPARATOR}${collection}`;
+}
+
+export function hashedNamespace(namespace: string, collection: string): string {
+  return `${namespace}${HASHED_SEPARATOR}${collection}`;
+}
+
+/** Whether a namespace is one of the derived private/hashed ones, which a public rwset may not name. */
+export function isDerivedNamespace(namespace: string): boolean {
+  return namespace.includes('$$');
+}
+
+export function sha256(data: Uint8Array | string): Uint8Array {
+  return createHash('sha256').update(data).digest();
+}
+
+/** The hashed-state key of a private key: hex of the SHA-256 of its UTF-8 bytes. */
+export function hashedKey(key: string): string {
+  return toHex(sha256(key));
+}
+
+/**
+ * Collection names as Fabric's `ValidateCollectionName` allows them, plus its implicit org
+ * collections (`_implicit_org_<mspId>`).
+ */
+const COLLECTION_NAME = /^[A-Za-z0-9-]+$|^_implicit_org_[A-Za-z0-9.-]+$/;
+
+export function validateCollection(namespace: string, collection: unknown): string {
+  if (typeof collection !== 'string' || collection.length === 0) {
+    throw new LedgerError('LEDGER_BAD_COLLECTION', `collection must be a non-empty string (namespace ${namespace}), received ${JSON.stringify(collection)}`, { namespace });
+  }
+  if (!COLLECTION_NAME.test(collection)) {
+    throw new LedgerError('LEDGER_BAD_COLLECTION', `collection name ${JSON.stringify(collection)} (namespace ${namespace}) may hold only letters, digits and '-'`, {
+      namespace,
+      collection,
+    });
+  }
+  return collection;
+}
+
+/**
+ * What the ledger needs to know of a channel's collections to keep every peer's hashed state the
+ * same: how long each collection's data lives. Read from committed state (a collection's
+ * `blockToLive` is fixed when it is defined), so recovery replays expiries as the commits did.
+ */
+export interface PrivateDataPolicy {
+  /** Blocks a collection's data is kept after the block that wrote it; 0 keeps it forever. */
+  blockToLive(namespace: string, collection: string): number;
+}
+
+export const KEEP_FOREVER: PrivateDataPolicy = { blockToLive: () => 0 };
+
+/** One collection's private writes as an endorser produced them. */
+export interface CollectionPvtRwSet {
+  readonly namespace: string;
+  readonly collection: string;
+  /** The serialized `KVRWSet` whose SHA-256 the public rwset carries as `pvt_rwset_hash`. */
+  readonly rwset: Uint8Array;
+}
+
+/**
+ * The collections of a serialized `rwset.TxPvtReadWriteSet`. Throws `LEDGER_BAD_PVT_DATA` for bytes
+ * that do not decode.
+ */
+export function decodeTxPvtRwSet(bytes: Uint8Array): CollectionPvtRwSet[] {
+  const out: CollectionPvtRwSet[] = [];
+  try {
+    forEachField(bytes, (f, v) => {
+      if (f !== 2) return;
+      let namespace = '';
+      const colls: { collection: string; rwset: Uint8Array }[] = [];
+      forEachField(asBytes(v, 'pvt.ns_pvt_rwset'), (g, x) => {
+        if (g === 1) namespace = asString(x, 'ns_pvt_rwset.namespace');
+        else if (g === 2) {
+          let collection = '';
+          let rwset: Uint8Array = EMPTY;
+          forEachField(asBytes(x, 'ns_pvt_rwset.collection_pvt_rwset'), (h, y) => {
+            if (h === 1) collection = asString(y, 'collection_pvt_rwset.collection_name');
+            else if (h === 2) rwset = asBytes(y, 'collection_pvt_rwset.rwset');
+          });
+          colls.push({ collection, rwset });
+        }
+      });
+      for (const c of colls) out.push({ namespace, ...c });
+    });
+  } catch (e) {
+    throw new LedgerError('LEDGER_BAD_PVT_DATA', `private data does not decode as a TxPvtReadWriteSet: ${(e as Error).message}`, {});
+  }
+  return out;
+}
+
+/** `TxPvtReadWriteSet{ns_pvt_rwset = 2: {namespace = 1, collection_pvt_rwset = 2: {collection_name = 1, rwset = 2}}}`, namespaces in the order given. */
+export function encodeTxPvtRwSet(collections: readonly CollectionPvtRwSet[]): Uint8Array {
+  const byNs = new Map<string, CollectionPvtRwSet[]>();
+  for (const c of collections) byNs.set(c.namespace, [...(byNs.get(c.namespace) ?? []), c]);
+  return message(
+    ...[...byNs].map(([namespace, colls]) =>
+      lenField(2, submessage(stringField(1, namespace), ...colls.map((c) => lenField(2, submessage(stringField(1, c.collection), lenField(2, c.rwset, true)), false))), false),
+    ),
+  );
+}
+
+/** A collection of a valid transaction whose private values this commit did not get (or got with the wrong hash). */
+export interface MissingPvtData {
+  readonly txNum: number;
+  readonly namespace: string;
+  readonly collection: string;
+}
+
+/**
+ * One collection's private writes as a store keeps them with their block: verified against the
+ * transaction's hash when committed, and dropped with the commit of `expiringBlock` (0: never).
+ */
+export interface StoredPvtCollection extends CollectionPvtRwSet {
+  readonly txNum: number;
+  readonly expiringBlock: number;
+}
+
+/** Stored collections regrouped as `TxPvtReadWriteSet` bytes by transaction number. */
+export function groupByTx(stored: readonly StoredPvtCollection[]): Map<number, Uint8Array> {
+  const byTx = new Map<number, StoredPvtCollection[]>();
+  for (const c of stored) byTx.set(c.txNum, [...(byTx.get(c.txNum) ?? []), c]);
+  return new Map([...byTx].map(([txNum, colls]) => [txNum, encodeTxPvtRwSet(colls)]));
+}
+
+/** This peer's private data for a block: `TxPvtReadWriteSet` bytes by transaction number. */
+export type BlockPvtData = ReadonlyMap<number, Uint8Array>;
+
+/**
+ * The state key under which a private key's expiry is scheduled: the block whose commit purges it
+ * (zero-padded, so a block's entries form one range), then the collection and the key hash.
+ */
+export const EXPIRY_NAMESPACE = '$$expiry';
+
+export function expiryKey(blockNum: number, namespace: string, collection: string, keyHash: string): string {
+  return `${expiryBlockPrefix(blockNum)}${JSON.stringify([namespace, collection, keyHash])}`;
+}
+
+export function expiryBlockPrefix(blockNum: number): string {
+  return `${String(blockNum).padStart(16, '0')}/`;
+}
+
+export function parseExpiryKey(key: string): { namespace: string; collection: string; keyHash: string } {
+  const [namespace, collection, keyHash] = JSON.parse(key.slice(key.indexOf('/') + 1)) as [string, string, string];
+  return { namespace, collection, keyHash };
+}

@@ -1,0 +1,184 @@
+import { toHex, bytesEqual } from '../protocol/bytes';
+import { type CollHashedRwSet, decodeKvRwSet, type KvWriteRec, type NsKvRwSet } from './block-txs';
+import { nextKey } from './ledger-keys';
+import { applyMetadataWrite, type Pending } from './pending-state';
+import {
+  type BlockPvtData,
+  type CollectionPvtRwSet,
+  type MissingPvtData,
+  decodeTxPvtRwSet,
+  EXPIRY_NAMESPACE,
+  expiryBlockPrefix,
+  expiryKey,
+  hashedNamespace,
+  parseExpiryKey,
+  type PrivateDataPolicy,
+  type StoredPvtCollection,
+  pvtNamespace,
+  sha256,
+} from './private-data';
+import type { Version } from './tx-simulator';
+import type { VersionedStateStore } from './versioned-state-store';
+
+const EMPTY = new Uint8Array(0);
+/** Expiry entries read per store call. */
+const EXPIRY_CHUNK = 512;
+
+/** What a block's commit knows of private data. */
+export interface PvtInput {
+  /** This peer's private data for the block's transactions; absent: it holds none. */
+  readonly data?: BlockPvtData;
+  readonly policy: PrivateDataPolicy;
+}
+
+/** What an expiry entry remembers: the version that scheduled it and, where this peer held the value, the plain key. */
+interface ExpiryEntry {
+  readonly b: number;
+  readonly t: number;
+  readonly k?: string;
+}
+
+type Current = (namespace: string, key: string) => { value: Uint8Array | undefined; version: Version | undefined };
+
+/**
+ * The private data half of a block's commit (Fabric's `pvtstatepurgemgmt` and the pvt part of its
+ * state updates): every valid transaction's hashed writes go to hashed state on every peer; its
+ * private values go to private state where this peer holds them and their hash matches the one the
+ * transaction was endorsed with, at the same version; a collection with a `blockToLive` schedules
+ * each written key's expiry, and the commit of the expiring block deletes both unless a later
+ * transaction rewrote the key.
+ */
+export class PvtApplier {
+  /** The private data applied: what the store keeps with the block, each collection until it expires. */
+  readonly applied: StoredPvtCollection[] = [];
+  /** Collections whose transaction wrote private values this peer did not get. */
+  readonly missing: MissingPvtData[] = [];
+  private readonly decoded = new Map<number, CollectionPvtRwSet[]>();
+  private readonly policy: PrivateDataPolicy;
+  /** Private keys whose metadata this block wrote: see {@link renewMetadataOnlyVersions}. */
+  private readonly metadataKeys: { namespace: string; collection: string; key: string }[] = [];
+
+  constructor(
+    private readonly blockNum: number,
+    private readonly input: PvtInput | undefined,
+    private readonly pendingNs: (namespace: string) => Map<string, Pending>,
+    private readonly current: Current,
+  ) {
+    this.policy = input?.policy ?? { blockToLive: () => 0 };
+  }
+
+  apply(txNum: number, namespace: string, collections: readonly CollHashedRwSet[]): void {
+    const version = { blockNum: this.blockNum, txNum };
+    for (const c of collections) {
+      const hashedNs = hashedNamespace(namespace, c.collection);
+      const hashed = this.pendingNs(hashedNs);
+      const btl = this.policy.blockToLive(namespace, c.collection);
+      const pvt = this.privateRwSet(txNum, namespace, c, btl > 0 ? this.blockNum + btl + 1 : 0);
+      if (pvt === undefined && c.pvtRwsetHash.length > 0) this.missing.push({ txNum, namespace, collection: c.collection });
+      const values = pvt?.writes;
+      for (const w of c.writes) {
+        const key = toHex(w.keyHash);
+        const del = w.isDelete || w.valueHash.length === 0;
+        const prev = hashed.get(key);
+        // As public keys: a put keeps the key's metadata unless an earlier transaction of this block deleted it.
+        const metadata = del ? undefined : prev === undefined ? undefined : prev.value === undefined ? EMPTY : prev.metadata;
+        hashed.set(key, { value: del ? undefined : w.valueHash, version, metadata });
+        const plain = values?.get(key);
+        if (plain !== undefined) this.pendingNs(pvtNamespace(namespace, c.collection)).set(plain.key, { value: del ? undefined : plain.value, version, metadata: undefined });
+        if (!del && btl > 0) {
+          const entry: ExpiryEntry = plain === undefined ? { b: version.blockNum, t: txNum } : { b: version.blockNum, t: txNum, k: plain.key };
+          this.pendingNs(EXPIRY_NAMESPACE).set(expiryKey(this.blockNum + btl + 1, namespace, c.collection, key), {
+            value: Buffer.from(JSON.stringify(entry)),
+            version,
+            metadata: undefined,
+          });
+        }
+      }
+      for (const m of c.metadataWrites) {
+        const key = toHex(m.keyHash);
+        applyMetadataWrite(hashed, key, this.current(hashedNs, key), m.entries, version);
+      }
+      for (const key of pvt?.metadataKeys ?? []) this.metadataKeys.push({ namespace, collection: c.collection, key });
+    }
+  }
+
+  /**
+   * Fabric's `incrementPvtdataVersionIfNeeded`: a metadata-only write moves the hashed key to a new
+   * version, and a private value that still matches the hash moves with it; otherwise reads would
+   * take the held value for a stale one.
+   */
+  renewMetadataOnlyVersions(): void {
+    for (const { namespace, collection, key } of this.metadataKeys) {
+      const hashed = this.pendingNs(hashedNamespace(namespace, collection)).get(toHex(sha256(key)));
+      if (hashed?.value === undefined) continue;
+      const pvtNs = pvtNamespace(namespace, collection);
+      const latest = this.current(pvtNs, key);
+      if (latest.value === undefined || latest.version === undefined) continue;
+      if (latest.version.blockNum === hashed.version.blockNum && latest.version.txNum === hashed.version.txNum) continue;
+      if (bytesEqual(sha256(latest.value), hashed.value)) this.pendingNs(pvtNs).set(key, { value: latest.value, version: hashed.version, metadata: undefined });
+    }
+  }
+
+  /** Deletes the hashed and private keys whose lifetime ends with this block, and their expiry entries. */
+  expire(state: VersionedStateStore): void {
+    const prefix = expiryBlockPrefix(this.blockNum);
+    const end = `${prefix.slice(0, -1)}0`;
+    const gone = { value: undefined, version: { blockNum: this.blockNum, txNum: 0 }, metadata: undefined };
+    let from = prefix;
+    for (;;) {
+      const rows = state.getRange(EXPIRY_NAMESPACE, from, end, { limit: EXPIRY_CHUNK });
+      for (const row of rows) {
+        const { namespace, collection, keyHash } = parseExpiryKey(row.key);
+        const entry = JSON.parse(Buffer.from(row.value).toString('utf8')) as ExpiryEntry;
+        const scheduled = (v: Version | undefined): boolean => v !== undefined && v.blockNum === entry.b && v.txNum === entry.t;
+        const hashedNs = hashedNamespace(namespace, collection);
+        if (scheduled(this.current(hashedNs, keyHash).version)) this.pendingNs(hashedNs).set(keyHash, gone);
+        if (entry.k !== undefined) {
+          const pvtNs = pvtNamespace(namespace, collection);
+          if (scheduled(this.current(pvtNs, entry.k).version)) this.pendingNs(pvtNs).set(entry.k, gone);
+        }
+        this.pendingNs(EXPIRY_NAMESPACE).set(row.key, gone);
+      }
+      if (rows.length < EXPIRY_CHUNK) return;
+      from = nextKey(rows[rows.length - 1].key);
+    }
+  }
+
+  /**
+   * The collection's private writes by key hash and the keys of its metadata writes, when this peer
+   * holds the transaction's private data for it and its hash is the one endorsed; undefined otherwise
+   * (the values are missing here).
+   */
+  private privateRwSet(
+    txNum: number,
+    namespace: string,
+    c: CollHashedRwSet,
+    expiringBlock: number,
+  ): { writes: Map<string, KvWriteRec>; metadataKeys: string[] } | undefined {
+    if (c.pvtRwsetHash.length === 0) return undefined;
+    const bytes = this.input?.data?.get(txNum);
+    if (bytes === undefined) return undefined;
+    let colls = this.decoded.get(txNum);
+    if (colls === undefined) {
+      try {
+        colls = decodeTxPvtRwSet(bytes);
+      } catch {
+        colls = [];
+      }
+      this.decoded.set(txNum, colls);
+    }
+    const mine = colls.find((x) => x.namespace === namespace && x.collection === c.collection);
+    if (mine === undefined || !bytesEqual(sha256(mine.rwset), c.pvtRwsetHash)) return undefined;
+    let rwset: NsKvRwSet;
+    try {
+      rwset = decodeKvRwSet(namespace, mine.rwset);
+    } catch {
+      return undefined;
+    }
+    this.applied.push({ ...mine, txNum, expiringBlock });
+    return {
+      writes: new Map(rwset.writes.map((w) => [toHex(sha256(w.key)), w.isDelete ? { ...w, value: EMPTY } : w])),
+      metadataKeys: rwset.metadataWrites.map((m) => m.key),
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData } from '../../ledger/private-data';
+import { collectionOf } from '../lifecycle/collections';
+import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import type { TransientStore } from './transient-store';
+
+/** What the committer knows when it gathers a block's private data. */
+export interface PvtDataSource {
+  readonly transient: TransientStore;
+  /** This peer's org: only collections it is a member of are stored here. */
+  readonly localMspId: string;
+  definition(chaincode: string): ChaincodeDefinition | undefined;
+}
+
+/** Whether this peer's org is a member of the collection (an undefined collection: no). */
+export function isMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, namespace: string, collection: string): boolean {
+  const definition = source.definition(namespace);
+  const c = definition === undefined ? undefined : collectionOf(definition, collection);
+  return c !== undefined && c.memberMspIds.includes(source.localMspId);
+}
+
+/**
+ * Fabric's coordinator step before a commit: the private data of the block's valid transactions
+ * that this peer endorsed (from its transient store), restricted to the collections its org is a
+ * member of, by transaction number. The ledger applies each collection whose hash matches.
+ */
+export function pvtDataForBlock(source: PvtDataSource, txIds: readonly string[], validFlags: readonly boolean[]): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  if (source.transient.size === 0) return out;
+  txIds.forEach((txId, txNum) => {
+    if (!validFlags[txNum] || txId === '') return;
+    const bytes = source.transient.get(txId);
+    if (bytes === undefined) return;
+    let colls: CollectionPvtRwSet[];
+    try {
+      colls = decodeTxPvtRwSet(bytes);
+    } catch {
+      return;
+    }
+    const mine = colls.filter((c) => isMember(source, c.namespace, c.collection));
+    if (mine.length === colls.length) out.set(txNum, bytes);
+    else if (mine.length > 0) out.set(txNum, encodeTxPvtRwSet(mine));
+  });
+  return out;
+}
+
+/** The missing collections this peer should have held (its org is a member). */
+export function missingForMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, missing: readonly MissingPvtData[] | undefined): MissingPvtData[] {
+  return (missing ?? []).filter((m) => isMember(source, m.namespace, m.collection));
+}

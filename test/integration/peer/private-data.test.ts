@@ -1,0 +1,136 @@
+import type * as grpc from '@grpc/grpc-js';
+import { type Contract, type Gateway, GatewayError } from '@hyperledger/fabric-gateway';
+import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import type { Signer } from '../../../core/protocol/signer';
+import { seekEnvelope } from '../orderer/orderer-fixture';
+import { sha256 } from '../../../core/ledger/private-data';
+import { collectionPackage } from '../../support/lifecycle-collections';
+import { deployChaincodeInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CHANNEL, PRIVATE_DIR, gatewayFor, signerOf } from './network-fixture';
+
+const utf8 = new TextDecoder();
+/**
+ * Both orgs hold `shared`; only Org1 holds `org1only`. All are read only by clients of member orgs.
+ * `adminsign` has its own endorsement policy, which no peer satisfies.
+ */
+const COLLECTIONS = collectionPackage({ name: 'shared' }, { name: 'org1only', policy: "OR('Org1MSP.member')" }, { name: 'adminsign', endorsement: "OR('Org1MSP.admin')" });
+
+async function failureOf(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GatewayError);
+  return [(err as GatewayError).message, ...(err as GatewayError).details.map((d) => d.message)].join(' | ');
+}
+
+/** The collections `DeliverWithPrivateData` sends `signer` with block `blockNum`, as `<tx>:<chaincode>/<collection>`. */
+function deliveredCollections(client: grpc.Client, signer: Signer, blockNum: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const call = client.makeBidiStreamRequest('/protos.Deliver/DeliverWithPrivateData', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => DeliverResponse.deserializeBinary(b));
+    const seen: string[] = [];
+    call.on('data', (r: DeliverResponse) => {
+      const bpd = r.getBlockAndPrivateData();
+      if (bpd === undefined) {
+        call.end();
+        resolve(seen);
+        return;
+      }
+      bpd.getPrivateDataMapMap().forEach((set, txNum) => {
+        for (const ns of set.getNsPvtRwsetList()) for (const c of ns.getCollectionPvtRwsetList()) seen.push(`${txNum}:${ns.getNamespace()}/${c.getCollectionName()}`);
+      });
+    });
+    call.on('error', reject);
+    call.write(seekEnvelope(signer, CHANNEL, blockNum, blockNum));
+  });
+}
+
+describe('private data collections through a 2-org network and the Fabric Gateway client', () => {
+  let net: InProcessNetwork;
+  /** Org1's and Org2's users, each on its own org's peer. */
+  let org1: Contract;
+  let org2: Contract;
+  /** Org1's user on Org2's peer, which does not hold `org1only`. */
+  let org1OnPeer2: Contract;
+
+  const put = (contract: Contract, collection: string, key: string, value: string): Promise<Uint8Array> =>
+    contract.submit('Put', { arguments: [collection, key], transientData: { value: Buffer.from(value) } });
+  const get = async (contract: Contract, collection: string, key: string): Promise<string> => utf8.decode(await contract.evaluateTransaction('Get', collection, key));
+
+  beforeAll(async () => {
+    net = await startInProcessNetwork({ prefix: 'weft-peer-pvt-' });
+    await deployChaincodeInProcess(net, { projectDir: PRIVATE_DIR, label: 'private_1', name: 'private', collections: COLLECTIONS });
+    const gateway = (org: 0 | 1, client: 0 | 1): Gateway => {
+      const g = gatewayFor(net.m.orgs[org], net.clients[client]);
+      net.gateways.push(g);
+      return g;
+    };
+    org1 = gateway(0, 0).getNetwork(CHANNEL).getContract('private');
+    org2 = gateway(1, 1).getNetwork(CHANNEL).getContract('private');
+    org1OnPeer2 = gateway(0, 1).getNetwork(CHANNEL).getContract('private');
+  }, 120_000);
+
+  afterAll(() => net?.close());
+
+  it('stores a private value on every member peer and puts only its hash in the block', async () => {
+    await put(org1, 'shared', 'asset1', 'secret-one');
+    await peersInSync(net.peers);
+    expect(await get(org1, 'shared', 'asset1')).toBe('secret-one');
+    expect(await get(org2, 'shared', 'asset1')).toBe('secret-one');
+    expect(utf8.decode(await org2.evaluateTransaction('Hash', 'shared', 'asset1'))).toBe(Buffer.from(sha256('secret-one')).toString('hex'));
+
+    const qscc = gatewayFor(net.m.orgs[0], net.clients[0]).getNetwork(CHANNEL).getContract('qscc');
+    const height = net.peers[0].height(CHANNEL);
+    const block = Buffer.from(await qscc.evaluateTransaction('GetBlockByNumber', CHANNEL, String(height - 1)));
+    expect(block.includes(Buffer.from(sha256('secret-one')))).toBe(true);
+    expect(block.includes(Buffer.from('secret-one'))).toBe(false);
+  });
+
+  it('keeps an org’s collection on its own peers: others hold the hash, and non-members may not read it', async () => {
+    await put(org1, 'org1only', 'deal', 'org1-terms');
+    await peersInSync(net.peers);
+    expect(await get(org1, 'org1only', 'deal')).toBe('org1-terms');
+    expect(await failureOf(get(org2, 'org1only', 'deal'))).toContain('tx creator does not have read access permission on privatedata in chaincodeName:private collectionName: org1only');
+    // Org2's peer committed the transaction but never stored the value, and says so.
+    expect(utf8.decode(await org1OnPeer2.evaluateTransaction('Hash', 'org1only', 'deal'))).toBe(Buffer.from(sha256('org1-terms')).toString('hex'));
+    expect(await failureOf(get(org1OnPeer2, 'org1only', 'deal'))).toContain('private data matching public hash version is not available');
+
+    // DeliverWithPrivateData sends the values only to members of the collection, and only from a peer that holds them.
+    const blockNum = net.peers[0].height(CHANNEL) - 1;
+    expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[0]), blockNum)).toEqual(['0:private/org1only']);
+    expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[1]), blockNum)).toEqual([]);
+    expect(await deliveredCollections(net.clients[1], signerOf(net.m.orgs[0]), blockNum)).toEqual([]);
+  });
+
+  it('validates writes to a collection against its own endorsement policy instead of the chaincode’s', async () => {
+    // Both peers endorse (the chaincode's MAJORITY), but the write's policy is the collection's, which wants an admin:
+    // the Gateway checks the endorsements against it, as the committers would, and submits nothing.
+    const endorsing = org1.newProposal('Put', { arguments: ['adminsign', 'k'], transientData: { value: Buffer.from('v') } }).endorse();
+    expect(await failureOf(endorsing)).toContain("endorsement policy of collection adminsign of chaincode private: signature set did not satisfy policy OR('Org1MSP.admin')");
+    expect(await failureOf(get(org1, 'adminsign', 'k'))).toContain('adminsign/k does not exist');
+  });
+
+  it('refuses a collection the chaincode did not define', async () => {
+    expect(await failureOf(put(org1, 'nosuch', 'k', 'v'))).toContain('collection nosuch is not defined for chaincode private');
+  });
+
+  it('lists, deletes and conflict-checks private keys', async () => {
+    await put(org1, 'shared', 'asset2', 'two');
+    await peersInSync(net.peers);
+    expect(JSON.parse(utf8.decode(await org2.evaluateTransaction('Keys', 'shared')))).toEqual(['asset1', 'asset2']);
+    await org1.submitTransaction('Delete', 'shared', 'asset2');
+    await peersInSync(net.peers);
+    expect(JSON.parse(utf8.decode(await org1.evaluateTransaction('Keys', 'shared')))).toEqual(['asset1']);
+    expect(await failureOf(get(org2, 'shared', 'asset2'))).toContain('shared/asset2 does not exist');
+
+    // Two read-modify-writes of one private key endorsed on the same state: the second fails MVCC at commit.
+    const first = await org1.newProposal('Bump', { arguments: ['shared', 'counter'] }).endorse();
+    const second = await org1.newProposal('Bump', { arguments: ['shared', 'counter'] }).endorse();
+    expect((await (await first.submit()).getStatus()).successful).toBe(true);
+    const status = await (await second.submit()).getStatus();
+    expect(status.successful).toBe(false);
+    expect(status.code).toBe(11); // MVCC_READ_CONFLICT
+    await peersInSync(net.peers);
+    expect(await get(org2, 'shared', 'counter')).toBe('1');
+  });
+});

@@ -1,0 +1,299 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { defaultLedgerOptions, KvLedger, type PrivateDataPolicy, RwSetBuilder, sha256, type TxSimulator } from '../../../../core/ledger';
+import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
+import { decodeTxRwSet } from '../../../../core/ledger/block-txs';
+import { SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
+
+const CC = 'cc';
+const COLL = 'secrets';
+
+/** The same block as a fresh object: a commit writes its validation codes into the block it is given. */
+function copy(block: Block): Block {
+  return Block.deserializeBinary(block.serializeBinary());
+}
+
+function errorOf(fn: () => unknown): { code?: string; message?: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error & { code: string };
+  }
+  return {};
+}
+
+describe('private data in the SQLite ledger', () => {
+  let dir: string;
+  let chain: TestChain;
+  let genesis: Block;
+  let ledgers: KvLedger[];
+  let txn = 0;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-pvt-'));
+    chain = new TestChain();
+    genesis = chain.block([]);
+    ledgers = [];
+  });
+  afterEach(() => {
+    for (const l of ledgers) l.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A ledger of its own channel file (`name`), with the genesis block committed. */
+  function open(name: string, policy?: PrivateDataPolicy, withGenesis = true): KvLedger {
+    const store = new SqliteLedgerStoreProvider({ rootDir: path.join(dir, name) }).open('ch1');
+    const ledger = new KvLedger('ch1', store, defaultLedgerOptions, undefined, policy);
+    if (withGenesis && ledger.height() === 0) ledger.commit(copy(genesis));
+    ledgers.push(ledger);
+    return ledger;
+  }
+
+  /** Simulates on `ledger`, returning the envelope and the private rwset it produced. */
+  function simulate(ledger: KvLedger, body: (sim: TxSimulator) => void): { envelope: Uint8Array; pvt: Uint8Array | undefined; rwset: Uint8Array } {
+    const txId = `tx${txn++}`;
+    const sim = ledger.newTxSimulator(txId);
+    body(sim);
+    const rwset = sim.getTxSimulationResults();
+    const pvt = sim.getPrivateSimulationResults();
+    sim.done();
+    return { envelope: buildRwSetEnvelope({ txId, rwset, channelId: 'ch1' }), pvt, rwset };
+  }
+
+  function read(ledger: KvLedger, key: string): string | undefined {
+    const q = ledger.newQueryExecutor();
+    try {
+      const v = q.getPrivateData(CC, COLL, key);
+      return v === undefined ? undefined : Buffer.from(v).toString();
+    } finally {
+      q.done();
+    }
+  }
+
+  function hashOf(ledger: KvLedger, key: string): Uint8Array | undefined {
+    const q = ledger.newQueryExecutor();
+    const h = q.getPrivateDataHash(CC, COLL, key);
+    q.done();
+    return h;
+  }
+
+  it('commits a private value where the peer holds it, and only its hash into the block', () => {
+    const member = open('member');
+    const other = open('other');
+    const tx = simulate(member, (sim) => sim.setPrivateData(CC, COLL, 'k1', Buffer.from('secret-value')));
+    expect(tx.pvt).toBeDefined();
+    expect(Buffer.from(tx.envelope).includes(Buffer.from('secret-value'))).toBe(false);
+    const [ns] = decodeTxRwSet(tx.rwset);
+    expect(ns.collections[0]).toMatchObject({ collection: COLL, pvtRwsetHash: expect.any(Uint8Array) });
+    expect(Buffer.from(ns.collections[0].writes[0].keyHash)).toEqual(Buffer.from(sha256('k1')));
+    // The private rwset is Fabric's TxPvtReadWriteSet, and the public one carries the hash of its collection's KVRWSet.
+    const pvt = TxPvtReadWriteSet.deserializeBinary(tx.pvt as Uint8Array);
+    const coll = pvt.getNsPvtRwsetList()[0].getCollectionPvtRwsetList()[0];
+    expect(coll.getCollectionName()).toBe(COLL);
+    expect(Buffer.from(sha256(coll.getRwset_asU8()))).toEqual(Buffer.from(ns.collections[0].pvtRwsetHash));
+
+    const block = chain.block([tx.envelope]);
+    expect(member.commit(block, undefined, new Map([[0, tx.pvt as Uint8Array]])).validationCodes).toEqual([TxValidationCode.VALID]);
+    expect(other.commit(copy(block)).validationCodes).toEqual([TxValidationCode.VALID]);
+
+    expect(read(member, 'k1')).toBe('secret-value');
+    expect(Buffer.from(hashOf(member, 'k1') as Uint8Array)).toEqual(Buffer.from(sha256('secret-value')));
+    // A peer without the data has the same hash, and says plainly that it lacks the value.
+    expect(Buffer.from(hashOf(other, 'k1') as Uint8Array)).toEqual(Buffer.from(sha256('secret-value')));
+    expect(errorOf(() => read(other, 'k1'))).toMatchObject({
+      code: 'LEDGER_PVT_DATA_UNAVAILABLE',
+      message: expect.stringContaining('private data matching public hash version is not available'),
+    });
+    expect(read(other, 'missing')).toBeUndefined();
+    expect(member.getPrivateDataByBlock(1).get(0)).toEqual(tx.pvt);
+    expect(other.getPrivateDataByBlock(1).size).toBe(0);
+  });
+
+  it('ignores private data whose hash is not the one the transaction was endorsed with', () => {
+    const ledger = open('a');
+    const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k1', Buffer.from('real')));
+    const forged = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k1', Buffer.from('forged')));
+    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, forged.pvt as Uint8Array]]));
+    expect(errorOf(() => read(ledger, 'k1')).code).toBe('LEDGER_PVT_DATA_UNAVAILABLE');
+    expect(ledger.getPrivateDataByBlock(1).size).toBe(0);
+  });
+
+  it('checks hashed reads for MVCC conflicts, within the block and against committed state', () => {
+    const ledger = open('a');
+    const seed = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v0')));
+    ledger.commit(chain.block([seed.envelope]), undefined, new Map([[0, seed.pvt as Uint8Array]]));
+    const bump = (v: string) =>
+      simulate(ledger, (sim) => {
+        expect(Buffer.from(sim.getPrivateData(CC, COLL, 'k') as Uint8Array).toString()).toBe('v0');
+        sim.setPrivateData(CC, COLL, 'k', Buffer.from(v));
+      });
+    const a = bump('v1');
+    const b = bump('v2');
+    const stale = bump('v3');
+    const result = ledger.commit(
+      chain.block([a.envelope, b.envelope]),
+      undefined,
+      new Map([
+        [0, a.pvt as Uint8Array],
+        [1, b.pvt as Uint8Array],
+      ]),
+    );
+    expect(result.validationCodes).toEqual([TxValidationCode.VALID, TxValidationCode.MVCC_READ_CONFLICT]);
+    expect(read(ledger, 'k')).toBe('v1');
+    expect(ledger.commit(chain.block([stale.envelope])).validationCodes).toEqual([TxValidationCode.MVCC_READ_CONFLICT]);
+    // Only the valid transaction's private data is kept.
+    expect([...ledger.getPrivateDataByBlock(2).keys()]).toEqual([0]);
+  });
+
+  it('keeps private range and rich queries out of transactions that write', () => {
+    const ledger = open('a');
+    const sim = ledger.newTxSimulator('q1');
+    sim.setPrivateData(CC, COLL, 'k', Buffer.from('v'));
+    expect(errorOf(() => sim.getPrivateDataRange(CC, COLL, '', ''))).toMatchObject({ code: 'LEDGER_PVT_QUERY_IN_WRITE_TX' });
+    sim.done();
+    const reader = ledger.newTxSimulator('q2');
+    expect([...reader.getPrivateDataRange(CC, COLL, '', '')]).toEqual([]);
+    expect(errorOf(() => reader.setState(CC, 'k', Buffer.from('v')))).toMatchObject({
+      code: 'LEDGER_PVT_QUERY_IN_WRITE_TX',
+      message: 'Transaction has already performed queries on pvt data. Writes are not allowed',
+    });
+    reader.done();
+  });
+
+  it('serves range and rich queries over the private values, and never lets a public call reach them', () => {
+    const ledger = open('a');
+    const tx = simulate(ledger, (sim) => {
+      sim.setPrivateData(CC, COLL, 'a', Buffer.from('{"color":"red"}'));
+      sim.setPrivateData(CC, COLL, 'b', Buffer.from('{"color":"blue"}'));
+      sim.setState(CC, 'public', Buffer.from('x'));
+    });
+    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    const q = ledger.newQueryExecutor();
+    expect([...q.getPrivateDataRange(CC, COLL, '', '')].map((kv) => [kv.namespace, kv.key])).toEqual([
+      [CC, 'a'],
+      [CC, 'b'],
+    ]);
+    expect([...q.executeQueryOnPrivateData(CC, COLL, '{"selector":{"color":"blue"}}')].map((kv) => kv.key)).toEqual(['b']);
+    expect([...q.getStateRange(CC, '', '')].map((kv) => kv.key)).toEqual(['public']);
+    expect(errorOf(() => q.getState(`${CC}$$p${COLL}`, 'a'))).toMatchObject({ code: 'LEDGER_BAD_NAMESPACE' });
+    expect(errorOf(() => q.getPrivateData(CC, 'bad name', 'a'))).toMatchObject({ code: 'LEDGER_BAD_COLLECTION' });
+    q.done();
+  });
+
+  it('expires a collection’s data after blockToLive blocks, unless a later transaction rewrote it', () => {
+    const policy: PrivateDataPolicy = { blockToLive: (ns, coll) => (ns === CC && coll === COLL ? 2 : 0) };
+    const member = open('member', policy);
+    const other = open('other', policy);
+    const commitBoth = (envelopes: Uint8Array[], pvt = new Map<number, Uint8Array>()) => {
+      const block = chain.block(envelopes);
+      member.commit(block, undefined, pvt);
+      other.commit(copy(block));
+    };
+    const w = (key: string, v: string) => simulate(member, (sim) => sim.setPrivateData(CC, COLL, key, Buffer.from(v)));
+    const a = w('short', 'x');
+    const b = w('renewed', 'y');
+    commitBoth([a.envelope, b.envelope], new Map([[0, a.pvt as Uint8Array], [1, b.pvt as Uint8Array]])); // block 1: expires at block 4
+    const renew = w('renewed', 'y2');
+    commitBoth([renew.envelope], new Map([[0, renew.pvt as Uint8Array]])); // block 2: 'renewed' now expires at block 5
+    commitBoth([]); // block 3
+    expect(read(member, 'short')).toBe('x');
+    expect(member.getPrivateDataByBlock(1).size).toBe(2);
+    commitBoth([]); // block 4
+    expect(read(member, 'short')).toBeUndefined();
+    // Gone from the block file too: a rebuild cannot bring expired values back.
+    expect(member.getPrivateDataByBlock(1).size).toBe(0);
+    expect(member.getPrivateDataByBlock(2).size).toBe(1);
+    expect(hashOf(member, 'short')).toBeUndefined();
+    expect(hashOf(other, 'short')).toBeUndefined();
+    expect(read(member, 'renewed')).toBe('y2');
+    commitBoth([]); // block 5
+    expect(read(member, 'renewed')).toBeUndefined();
+    expect(hashOf(other, 'renewed')).toBeUndefined();
+    member.rebuild();
+    expect(read(member, 'renewed')).toBeUndefined();
+    expect(hashOf(member, 'short')).toBeUndefined();
+  });
+
+  it('marks a block’s transaction INVALID_WRITESET when its public rwset names a derived private namespace', () => {
+    const ledger = open('a');
+    const b = new RwSetBuilder();
+    b.addWrite(`${CC}$$p${COLL}`, 'k', Buffer.from('smuggled'));
+    const envelope = buildRwSetEnvelope({ txId: 'smuggler', rwset: b.buildBytes(), channelId: 'ch1' });
+    expect(ledger.commit(chain.block([envelope])).validationCodes).toEqual([TxValidationCode.INVALID_WRITESET]);
+    expect(read(ledger, 'k')).toBeUndefined();
+  });
+
+  it('purges and deletes a key on every peer', () => {
+    const ledger = open('a');
+    const put = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
+    ledger.commit(chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
+    const purge = simulate(ledger, (sim) => sim.purgePrivateData(CC, COLL, 'k'));
+    const [ns] = decodeTxRwSet(purge.rwset);
+    expect(ns.collections[0].writes[0]).toMatchObject({ isDelete: true, isPurge: true });
+    ledger.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
+    expect(read(ledger, 'k')).toBeUndefined();
+    expect(hashOf(ledger, 'k')).toBeUndefined();
+  });
+
+  it('keeps key-level metadata with the hash, where every peer can read it', () => {
+    const ledger = open('a');
+    const put = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
+    ledger.commit(chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
+    const md = simulate(ledger, (sim) => sim.setPrivateDataMetadata(CC, COLL, 'k', { VALIDATION_PARAMETER: Buffer.from('policy') }));
+    // As Fabric's: the private rwset names the key (not the entries), so the held value follows the hash to its new version.
+    expect(Buffer.from(md.pvt as Uint8Array).includes(Buffer.from('policy'))).toBe(false);
+    ledger.commit(chain.block([md.envelope]), undefined, new Map([[0, md.pvt as Uint8Array]]));
+    const q = ledger.newQueryExecutor();
+    expect(Buffer.from(q.getPrivateDataMetadata(CC, COLL, 'k')?.VALIDATION_PARAMETER as Uint8Array).toString()).toBe('policy');
+    expect(read(ledger, 'k')).toBe('v');
+    q.done();
+  });
+
+  it('replays private data from the block file when state is rebuilt or recovered', () => {
+    const ledger = open('a', undefined);
+    const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('kept')));
+    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    ledger.rebuild();
+    expect(read(ledger, 'k')).toBe('kept');
+    ledger.close();
+    ledgers = [];
+    // State one block behind its blocks, as a crash between the two files' commits leaves it.
+    const state = new Database(path.join(dir, 'a', 'ch1_state.sqlite'));
+    state.exec("DELETE FROM state WHERE ns LIKE 'cc$$%'; UPDATE meta SET value = 1 WHERE name = 'state_savepoint'");
+    state.close();
+    expect(read(open('a', undefined, false), 'k')).toBe('kept');
+  });
+
+  it('drops a rolled-back block’s private data with it', () => {
+    const ledger = open('a');
+    const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
+    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    ledger.commit(chain.block([]));
+    ledger.rollback(0);
+    expect(ledger.getPrivateDataByBlock(1).size).toBe(0);
+    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'), { readonly: true });
+    expect(blocks.prepare('SELECT count(*) FROM pvt_data').pluck().get()).toBe(0);
+    blocks.close();
+  });
+
+  it('upgrades a schema version 2 ledger in place', () => {
+    const ledger = open('a');
+    ledger.commit(chain.block([]));
+    ledger.close();
+    ledgers = [];
+    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'));
+    blocks.exec('DROP TABLE pvt_data');
+    blocks.pragma('user_version = 2');
+    blocks.close();
+    const reopened = open('a', undefined, false);
+    expect(reopened.height()).toBe(2);
+    const tx = simulate(reopened, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
+    reopened.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    expect(read(reopened, 'k')).toBe('v');
+  });
+});
