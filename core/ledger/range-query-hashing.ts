@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { lenField, message, stringField, submessage, uintField, type WireMessage } from '../protocol/wire-writer';
+import { sha256 } from './private-data';
 import type { Version } from './tx-simulator';
 
 /**
@@ -31,10 +31,6 @@ export function kvReadFields(key: string, version: Version | undefined): WireMes
 /** `QueryReads{kv_reads = 1}` as Go's `proto.Marshal` writes it: the bytes Fabric hashes. */
 function queryReadsBytes(reads: readonly RangeRead[]): Uint8Array {
   return message(...reads.map((r) => lenField(1, kvReadFields(r.key, r.version), false)));
-}
-
-function sha256(data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(data).digest();
 }
 
 function combinedHash(hashes: readonly Uint8Array[]): Uint8Array {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashedNamespace, pvtNamespace, sha256 } from '../../../../core/ledger/private-data';
 import type { KeyModification, KV, QueryPage, TxSimulator } from '../../../../core/ledger/tx-simulator';
 
 /**
@@ -30,8 +30,8 @@ export class MemoryWorld {
 }
 
 const SEP = '\u0000\u0000';
-const pvtNs = (ns: string, collection: string): string => `${ns}$$p${collection}`;
-const hashedNs = (ns: string, collection: string): string => `${ns}$$h${collection}`;
+const pvtNs = pvtNamespace;
+const hashedNs = hashedNamespace;
 const isPvt = (nsAndKey: string): boolean => nsAndKey.slice(0, nsAndKey.indexOf(SEP)).includes('$$p');
 const nsKey = (ns: string, key: string): string => `${ns}${SEP}${key}`;
 const cmp = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -109,7 +109,7 @@ export class MemorySimulator implements TxSimulator {
   }
   getPrivateDataHash(namespace: string, collection: string, key: string): Uint8Array | undefined {
     const value = this.getPrivateData(namespace, collection, key);
-    return value === undefined ? undefined : createHash('sha256').update(value).digest();
+    return value === undefined ? undefined : Buffer.from(sha256(value));
   }
   getPrivateDataMetadata(namespace: string, collection: string, key: string): Record<string, Uint8Array> | undefined {
     return this.world.metadata.get(nsKey(hashedNs(namespace, collection), key));
