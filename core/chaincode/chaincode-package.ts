@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { ChaincodeError } from '../errors';
+import { parseIndexDefinition } from '../ledger/rich-query';
 
 /** `metadata.json` at the root of a Fabric chaincode package. */
 export interface ChaincodePackageMetadata {
@@ -154,10 +155,62 @@ export async function readChaincodePackage(packageBytes: Uint8Array): Promise<Ch
   return { metadata, code, packageId: packageIdOf(metadata.label, packageBytes) };
 }
 
-/** A package's CouchDB index files (`META-INF/statedb/couchdb/indexes/*.json`), for the ledger to declare. */
-export function couchdbIndexes(pkg: ChaincodePackage): { name: string; content: string }[] {
-  const prefix = 'META-INF/statedb/couchdb/indexes/';
-  return [...pkg.code.entries()]
-    .filter(([p]) => p.startsWith(prefix) && p.endsWith('.json') && !p.slice(prefix.length).includes('/'))
-    .map(([p, data]) => ({ name: p.slice(prefix.length), content: Buffer.from(data).toString('utf8') }));
+const STATEDB = 'META-INF/statedb/couchdb/';
+/** Collection names as Fabric allows them in a package's index path (`ccmetadata.AllowedCharsCollectionName`). */
+const CHAINCODE_DIR = /^indexes\/([^/]+\.json)$/;
+const COLLECTION_DIR = /^collections\/([A-Za-z0-9_-]+)\/indexes\/([^/]+\.json)$/;
+
+/**
+ * Checks a `META-INF/statedb/…` file of a chaincode project as Fabric's packager does
+ * (`ccmetadata.ValidateMetadataFile`): only index files, in the chaincode's or a collection's
+ * `indexes` directory, each a valid index definition. Throws `CHAINCODE_BAD_INDEX` naming the file.
+ */
+export function checkStateDbFile(path: string, data: Uint8Array): void {
+  const rest = path.startsWith(STATEDB) ? path.slice(STATEDB.length) : undefined;
+  const isIndexPath = rest !== undefined && (CHAINCODE_DIR.test(rest) || COLLECTION_DIR.test(rest));
+  if (!isIndexPath) {
+    throw new ChaincodeError(
+      'CHAINCODE_BAD_INDEX',
+      `metadata file ${path} is not supported: index files go in META-INF/statedb/couchdb/indexes/*.json or META-INF/statedb/couchdb/collections/<collection>/indexes/*.json`,
+      { file: path },
+    );
+  }
+  try {
+    parseIndexDefinition(Buffer.from(data).toString('utf8'), path);
+  } catch (err) {
+    throw new ChaincodeError('CHAINCODE_BAD_INDEX', `not a valid index definition: ${(err as Error).message}`, { file: path });
+  }
+}
+
+/** A package's CouchDB index files: the chaincode's own and each collection's. */
+export interface StateDbIndexes {
+  /** `META-INF/statedb/couchdb/indexes/*.json`, by file name. */
+  readonly chaincode: { name: string; content: string }[];
+  /** `META-INF/statedb/couchdb/collections/<collection>/indexes/*.json`, by collection. */
+  readonly collections: ReadonlyMap<string, { name: string; content: string }[]>;
+}
+
+/**
+ * The index files of a package, for the ledger to declare, each list in file name order: Fabric
+ * creates them in that order so that two files naming the same index end the same on every peer.
+ */
+export function stateDbIndexes(pkg: ChaincodePackage): StateDbIndexes {
+  const chaincode: { name: string; content: string }[] = [];
+  const collections = new Map<string, { name: string; content: string }[]>();
+  for (const [p, data] of [...pkg.code.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!p.startsWith(STATEDB)) continue;
+    const rest = p.slice(STATEDB.length);
+    const content = Buffer.from(data).toString('utf8');
+    const own = CHAINCODE_DIR.exec(rest);
+    if (own !== null) {
+      chaincode.push({ name: own[1] as string, content });
+      continue;
+    }
+    const m = COLLECTION_DIR.exec(rest);
+    if (m === null) continue;
+    const list = collections.get(m[1] as string) ?? [];
+    list.push({ name: m[2] as string, content });
+    collections.set(m[1] as string, list);
+  }
+  return { chaincode, collections };
 }

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuildTypes from 'esbuild';
 import { ChaincodeError } from '../errors';
-import { packageIdOf, validateLabel, writeChaincodePackage, type ChaincodePackage } from './chaincode-package';
+import { checkStateDbFile, packageIdOf, validateLabel, writeChaincodePackage, type ChaincodePackage } from './chaincode-package';
 import { SANDBOX_ABI } from './host-api';
 
 export interface PackageChaincodeOptions {
@@ -194,9 +194,11 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
   return { bundle, name, version };
 }
 
+/** Collects a project's META-INF files; hidden ones are left out, as Fabric's packager leaves them. */
 function collectFiles(root: string, prefix: string, out: Map<string, Uint8Array>): void {
   if (!fs.existsSync(root)) return;
   for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith('.')) continue;
     const full = path.join(root, entry.name);
     if (entry.isDirectory()) collectFiles(full, `${prefix}${entry.name}/`, out);
     else if (entry.isFile()) out.set(`${prefix}${entry.name}`, fs.readFileSync(full));
@@ -206,12 +208,16 @@ function collectFiles(root: string, prefix: string, out: Map<string, Uint8Array>
 /** Builds a Fabric-format package from a chaincode project. Same inputs give the same bytes. */
 export async function packageChaincode(options: PackageChaincodeOptions): Promise<BuiltPackage> {
   validateLabel(options.label);
+  const metaInf = new Map<string, Uint8Array>();
+  collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', metaInf);
+  for (const [file, data] of metaInf) if (file.startsWith('META-INF/statedb/')) checkStateDbFile(file, data);
   const { bundle, name, version } = await bundleChaincode(options.projectDir);
-  const code = new Map<string, Uint8Array>();
   const pkgJson = { name, version, main: BUNDLE_FILE, weft: { abi: SANDBOX_ABI } };
-  code.set('src/package.json', Buffer.from(JSON.stringify(pkgJson, undefined, 2)));
-  code.set(`src/${BUNDLE_FILE}`, Buffer.from(bundle, 'utf8'));
-  collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', code);
+  const code = new Map<string, Uint8Array>([
+    ['src/package.json', Buffer.from(JSON.stringify(pkgJson, undefined, 2))],
+    [`src/${BUNDLE_FILE}`, Buffer.from(bundle, 'utf8')],
+    ...metaInf,
+  ]);
   const packageBytes = await writeChaincodePackage({ path: path.basename(path.resolve(options.projectDir)), type: 'node', label: options.label }, code);
   return { packageBytes, packageId: packageIdOf(options.label, packageBytes), label: options.label, bundle };
 }

@@ -12,6 +12,7 @@ import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { PolicyProvider } from '../policy/policy';
+import type { Channel } from './channel/channel';
 import type { JoinedChannel } from './channel/channel-manager';
 import { ChannelManager } from './channel/channel-manager';
 import { DeliverService } from './deliver/deliver-service';
@@ -24,6 +25,7 @@ import { EndorsementCollector } from './gateway/endorsement-collector';
 import type { EndorsingPeer } from './gateway/endorser-client';
 import { GatewayService } from './gateway/gateway-service';
 import { PeerGrpcServer } from './grpc/peer-grpc-server';
+import { ChaincodeIndexes } from './lifecycle/chaincode-indexes';
 import { ChaincodeInstaller } from './lifecycle/chaincode-installer';
 import { LifecycleScc } from './lifecycle/lifecycle-scc';
 import { BlockPuller } from './orderer/block-puller';
@@ -50,6 +52,7 @@ export class PeerNode {
   private readonly executor: ChaincodeExecutor;
   private readonly operations: OperationsServer | undefined;
   private readonly pullers = new Map<string, BlockPuller>();
+  private readonly indexes: ChaincodeIndexes;
   private readonly pullerLogger: Logger;
   private readonly network: PeerNetwork;
   private readonly gateway: GatewayService | undefined;
@@ -114,7 +117,14 @@ export class PeerNode {
     const packages = new PackageStore(path.join(node.dataDir, 'chaincodes'));
     const sccs = new Map<string, SystemChaincode>();
     // Installs load through the executor, so an install and the first proposal share one launch.
-    const installer = new ChaincodeInstaller(packages, this.runtime === undefined ? undefined : (packageId, label) => this.executor.load(packageId, label));
+    this.indexes = new ChaincodeIndexes(node.msp.id, packages, this.logging.logger('lifecycle'));
+    const installer = new ChaincodeInstaller(
+      packages,
+      this.runtime === undefined ? undefined : (packageId, label) => this.executor.load(packageId, label),
+      async () => {
+        await Promise.all(this.channels.list().map((id) => this.indexes.refresh(this.channels.channel(id) as Channel)));
+      },
+    );
     for (const scc of [
       new LifecycleScc(node.msp.id, installer),
       new Qscc((id) => this.channels.channel(id)),
@@ -244,6 +254,7 @@ export class PeerNode {
     await this.grpc.stop();
     await this.operations?.stop();
     this.network.close();
+    await this.indexes.idle();
     this.channels.close();
     await this.runtime?.close();
     this.lock?.release();
@@ -254,5 +265,10 @@ export class PeerNode {
     const puller = new BlockPuller(joined, this.signer, this.network, this.pullerLogger);
     this.pullers.set(joined.channel.id, puller);
     if (this.started) puller.start();
+    const { channel } = joined;
+    channel.onBlock((b) => {
+      if (b.lifecycleChanged === true) void this.indexes.refresh(channel);
+    });
+    void this.indexes.refresh(channel);
   }
 }

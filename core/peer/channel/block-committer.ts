@@ -10,6 +10,7 @@ import type { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import type { ChannelResources } from './channel-resources';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 import { missingForMember, pvtDataForBlock } from '../privdata/block-pvt-data';
 
 /**
@@ -125,6 +126,7 @@ export class BlockCommitter {
       bytes: result.blockBytes,
       flags: result.flags,
       txIds: validation.txIds,
+      lifecycleChanged: validation.kinds.some((k, i) => result.flags[i] === TxValidationCode.VALID && k.chaincode.startsWith(`${LIFECYCLE_NAMESPACE}:`)),
     });
   }
 }

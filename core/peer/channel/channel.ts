@@ -12,6 +12,8 @@ export interface CommittedBlock {
   readonly flags: Uint8Array;
   /** The txid of each envelope ('' for one that does not parse); undefined when not computed. */
   readonly txIds?: readonly string[];
+  /** A valid `_lifecycle` transaction is in the block: chaincode definitions or approvals may have changed. */
+  readonly lifecycleChanged?: boolean;
 }
 
 export type BlockListener = (block: CommittedBlock) => void;

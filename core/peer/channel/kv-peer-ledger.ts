@@ -1,6 +1,7 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { TxLocation } from '../../ledger/block-store';
 import { KvLedger } from '../../ledger/kv-ledger';
+import type { IndexFile } from '../../ledger/ledger';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledger-store-provider';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
@@ -54,6 +55,9 @@ export class KvPeerLedger implements PeerLedger {
   }
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
     return this.ledger.getPrivateDataByBlock(blockNum);
+  }
+  declareIndexes(namespace: string, files: readonly IndexFile[]): void {
+    this.ledger.declareIndexes(namespace, files);
   }
   close(): void {
     this.ledger.close();

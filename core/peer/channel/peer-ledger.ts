@@ -1,6 +1,6 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { TxLocation } from '../../ledger/block-store';
-import type { CommitSeconds } from '../../ledger/ledger';
+import type { CommitSeconds, IndexFile } from '../../ledger/ledger';
 import type { BlockPvtData, MissingPvtData } from '../../ledger/private-data';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
@@ -44,5 +44,10 @@ export interface PeerLedger {
   commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult;
   /** The private data this peer committed with a block, by transaction number. */
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
+  /**
+   * Declares CouchDB index files over `namespace` (a chaincode's, or a collection's private values
+   * namespace); idempotent. Throws `LedgerError` naming the file when one is not a valid index.
+   */
+  declareIndexes(namespace: string, files: readonly IndexFile[]): void;
   close(): void;
 }

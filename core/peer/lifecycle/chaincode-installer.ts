@@ -16,10 +16,13 @@ export class ChaincodeInstaller {
     private readonly packages: PackageStore,
     /** Absent on a peer without a chaincode runtime: packages are only stored. */
     private readonly loadPackage: LoadPackage | undefined,
+    /** Runs once the package is stored (the peer declares its indexes where it is now invocable). */
+    private readonly afterInstall?: (installed: InstalledChaincode) => Promise<void>,
   ) {}
 
   async install(packageBytes: Uint8Array): Promise<InstalledChaincode> {
     const installed = await this.packages.save(packageBytes);
+    await this.afterInstall?.(installed);
     if (this.loadPackage !== undefined) await this.loadPackage(installed.packageId, installed.label);
     return installed;
   }

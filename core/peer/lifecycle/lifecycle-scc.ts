@@ -40,6 +40,7 @@ import {
   definitionMismatches,
   definitionOf,
   definitionKey,
+  definedNames,
   encodeDefinition,
   readApproval,
   readDefinition,
@@ -283,10 +284,8 @@ export class LifecycleScc implements SystemChaincode {
     const { sim } = this.onChannel(inv, 'QueryChaincodeDefinitions', WRITERS);
     const res = new QueryChaincodeDefinitionsResult();
     const defs: QueryChaincodeDefinitionsResult.ChaincodeDefinition[] = [];
-    for (const kv of sim.getStateRange(LIFECYCLE_NAMESPACE, 'namespaces/fields/', 'namespaces/fields0')) {
-      const m = /^namespaces\/fields\/(.+)\/Definition$/.exec(kv.key);
-      if (m === null) continue;
-      const d = readDefinition(sim, m[1]);
+    for (const name of definedNames(sim)) {
+      const d = readDefinition(sim, name);
       if (d === undefined) continue;
       defs.push(writeResult(new QueryChaincodeDefinitionsResult.ChaincodeDefinition(), d));
     }

@@ -173,6 +173,16 @@ export function readDefinition(reader: Pick<QueryExecutor, 'getState'>, name: st
   return bytes === undefined || bytes.length === 0 ? undefined : decodeDefinition(bytes);
 }
 
+/** The names of every chaincode defined on the channel, in key order, read through `reader`. */
+export function definedNames(reader: Pick<QueryExecutor, 'getStateRange'>): string[] {
+  const names: string[] = [];
+  for (const kv of reader.getStateRange(LIFECYCLE_NAMESPACE, 'namespaces/fields/', 'namespaces/fields0')) {
+    const m = /^namespaces\/fields\/(.+)\/Definition$/.exec(kv.key);
+    if (m !== null) names.push(m[1] as string);
+  }
+  return names;
+}
+
 export function readApproval(reader: Pick<QueryExecutor, 'getState'>, mspId: string, name: string, sequence: number): Approval | undefined {
   const bytes = reader.getState(LIFECYCLE_NAMESPACE, approvalKey(mspId, name, sequence));
   return bytes === undefined || bytes.length === 0 ? undefined : decodeApproval(bytes);

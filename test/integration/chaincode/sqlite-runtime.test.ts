@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { couchdbIndexes, readChaincodePackage } from '../../../core/chaincode/chaincode-package';
+import { readChaincodePackage, stateDbIndexes } from '../../../core/chaincode/chaincode-package';
 import type { ChaincodeInvocation, ChaincodeResponse, ChaincodeResult, RuntimeSupport } from '../../../core/chaincode/chaincode-runtime';
 import { runtimeConformance } from '../../../core/chaincode/conformance';
 import { packageChaincode } from '../../../core/chaincode/packager';
@@ -86,7 +86,7 @@ describe('chaincode examples on a real SQLite ledger', () => {
     for (const [name, dir] of [['marbles', 'marbles'], ['basic', 'asset-transfer'], ['hostile', 'hostile']]) {
       const built = await packageChaincode({ projectDir: path.join(EXAMPLES, dir), label: `${name}_1` });
       ids[name] = (await rt.install(built.packageBytes)).packageId;
-      world.ledger.declareIndexes(name, couchdbIndexes(await readChaincodePackage(built.packageBytes)));
+      world.ledger.declareIndexes(name, stateDbIndexes(await readChaincodePackage(built.packageBytes)).chaincode);
     }
   });
   afterAll(async () => {

@@ -297,6 +297,8 @@ export const KV_EVENTS_DIR = path.join(__dirname, 'fixtures', 'kv-events');
 export const CALLS_DIR = path.join(__dirname, 'fixtures', 'calls');
 /** Test chaincode reading and writing private data collections, values as transient data. */
 export const PRIVATE_DIR = path.join(__dirname, 'fixtures', 'private');
+/** Test chaincode with CouchDB index files in META-INF (its own, a collection's, an undefined collection's) and rich queries. */
+export const INDEXED_DIR = path.join(__dirname, 'fixtures', 'indexed');
 
 /** Polls until `check` passes or `timeoutMs` elapses (then throws the last failure). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000): Promise<T> {

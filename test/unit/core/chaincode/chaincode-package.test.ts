@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
-  couchdbIndexes,
   packageIdOf,
   parsePackageId,
   readChaincodePackage,
+  stateDbIndexes,
   validateLabel,
   writeChaincodePackage,
   writeTar,
@@ -34,8 +34,25 @@ describe('chaincode package format', () => {
     expect(pkg.packageId).toBe(id);
     expect(pkg.metadata).toEqual({ path: 'basic', type: 'node', label: 'basic_1.0' });
     expect([...pkg.code.keys()].sort()).toEqual([...code.keys()].sort());
-    expect(couchdbIndexes(pkg)).toEqual([{ name: 'indexOwner.json', content: '{"index":{"fields":["owner"]}}' }]);
+    expect(stateDbIndexes(pkg)).toEqual({ chaincode: [{ name: 'indexOwner.json', content: '{"index":{"fields":["owner"]}}' }], collections: new Map() });
     expect(parsePackageId(id)).toEqual({ label: 'basic_1.0', hash: id.split(':')[1] });
+  });
+
+  test("index files: the chaincode's and each collection's, in file name order; other META-INF files are not indexes", async () => {
+    const files = new Map<string, Uint8Array>([
+      ...code,
+      ['META-INF/statedb/couchdb/indexes/aByColor.json', Buffer.from('{"index":{"fields":["color"]}}')],
+      ['META-INF/statedb/couchdb/indexes/nested/deep.json', Buffer.from('{}')],
+      ['META-INF/statedb/couchdb/collections/shared/indexes/z.json', Buffer.from('{"z":1}')],
+      ['META-INF/statedb/couchdb/collections/shared/indexes/a.json', Buffer.from('{"a":1}')],
+      ['META-INF/statedb/couchdb/collections/bad name/indexes/x.json', Buffer.from('{}')],
+      ['META-INF/statedb/couchdb/collections/other/x.json', Buffer.from('{}')],
+      ['META-INF/metadata.json', Buffer.from('{}')],
+    ]);
+    const pkg = await readChaincodePackage(await writeChaincodePackage({ path: 'p', type: 'node', label: 'l' }, files));
+    const found = stateDbIndexes(pkg);
+    expect(found.chaincode.map((f) => f.name)).toEqual(['aByColor.json', 'indexOwner.json']);
+    expect([...found.collections].map(([c, list]) => [c, list.map((f) => `${f.name}=${f.content}`)])).toEqual([['shared', ['a.json={"a":1}', 'z.json={"z":1}']]]);
   });
 
   test('the same inputs give the same bytes (no timestamps leak in)', async () => {

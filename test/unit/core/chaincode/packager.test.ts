@@ -38,6 +38,33 @@ describe('packager', () => {
     });
   });
 
+  test("META-INF index files are checked as Fabric's packager checks them; hidden files are left out", async () => {
+    const base = { 'package.json': '{"name":"t","version":"1.0.0","main":"index.js"}', 'index.js': 'module.exports.contracts = [];' };
+    const built = await packageChaincode({
+      projectDir: mk({
+        ...base,
+        'META-INF/statedb/couchdb/indexes/byOwner.json': '{"index":{"fields":["owner"]},"name":"byOwner"}',
+        'META-INF/statedb/couchdb/collections/shared/indexes/p.json': '{"index":{"fields":["owner"]},"name":"p"}',
+        'META-INF/statedb/couchdb/indexes/.DS_Store': 'junk',
+      }),
+      label: 't',
+    });
+    expect([...(await readChaincodePackage(built.packageBytes)).code.keys()].filter((k) => k.startsWith('META-INF/')).sort()).toEqual([
+      'META-INF/statedb/couchdb/collections/shared/indexes/p.json',
+      'META-INF/statedb/couchdb/indexes/byOwner.json',
+    ]);
+    const refusal = async (files: Record<string, string>): Promise<unknown> => packageChaincode({ projectDir: mk({ ...base, ...files }), label: 't' }).then(() => undefined, (e: unknown) => e);
+    expect(await refusal({ 'META-INF/statedb/couchdb/indexes/bad.json': '{"index":{"fields":[]},"name":"bad"}' })).toMatchObject({
+      code: 'CHAINCODE_BAD_INDEX',
+      message: 'not a valid index definition: META-INF/statedb/couchdb/indexes/bad.json: index.fields must not be empty',
+      details: { file: 'META-INF/statedb/couchdb/indexes/bad.json' },
+    });
+    expect(await refusal({ 'META-INF/statedb/couchdb/indexes/notjson.json': 'nope' })).toMatchObject({ code: 'CHAINCODE_BAD_INDEX' });
+    for (const misplaced of ['META-INF/statedb/couchdb/byOwner.json', 'META-INF/statedb/couchdb/indexes/byOwner.txt', 'META-INF/statedb/leveldb/indexes/x.json', 'META-INF/statedb/couchdb/collections/a b/indexes/x.json']) {
+      expect(await refusal({ [misplaced]: '{"index":{"fields":["owner"]},"name":"x"}' })).toMatchObject({ code: 'CHAINCODE_BAD_INDEX', details: { file: misplaced } });
+    }
+  });
+
   test('packaging is deterministic', async () => {
     const a = await packageChaincode({ projectDir: path.join(EXAMPLES, 'token-erc20'), label: 't' });
     const b = await packageChaincode({ projectDir: path.join(EXAMPLES, 'token-erc20'), label: 't' });
