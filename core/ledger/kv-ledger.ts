@@ -163,6 +163,7 @@ export class KvLedger implements Ledger {
         state: updates.state,
         history: updates.history,
         pvtData: updates.pvtData,
+        pvtPurges: updates.pvtPurges,
       });
     } catch (e) {
       if (this.store.blocks.height() <= blockNum) throw e;
@@ -285,7 +286,11 @@ export class KvLedger implements Ledger {
         });
       }
       const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
-      const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true, { data: groupByTx(this.store.pvtData(n)), policy: this.pvtPolicy });
+      const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true, {
+        data: groupByTx(this.store.pvtData(n)),
+        policy: this.pvtPolicy,
+        fromStore: true,
+      });
       this.store.applyUpdates(n, n >= stateAt ? updates.state : undefined, n >= historyAt ? updates.history : undefined);
       onProgress?.(n + 1, height);
     }

@@ -1,6 +1,7 @@
 import type { BlockStore, TxIndexEntry } from './block-store';
 import type { HistoryEntry, HistoryStore } from './history-store';
 import type { StoredPvtCollection } from './private-data';
+import type { PvtPurge } from './pvt-purge';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
 /** Everything one block changes, committed as one atomic step. */
@@ -19,6 +20,12 @@ export interface BlockCommit {
    * `n` also drops every stored collection whose `expiringBlock` is `n` or below.
    */
   readonly pvtData?: readonly StoredPvtCollection[];
+  /**
+   * Keys the block's valid transactions purged: after storing `pvtData`, the commit takes each
+   * key's writes out of every stored collection at or below the purging transaction's height
+   * (`withoutPvtKey`), dropping a collection left empty.
+   */
+  readonly pvtPurges?: readonly PvtPurge[];
 }
 
 /**

@@ -8,6 +8,7 @@ import type { LedgerOptions } from './ledger-options';
 import { merkleSummaryMatches, type RangeRead } from './range-query-hashing';
 import { applyMetadataWrite, type Pending } from './pending-state';
 import { PvtApplier, type PvtInput } from './pvt-applier';
+import type { PvtPurge } from './pvt-purge';
 import type { Version } from './tx-simulator';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
@@ -26,6 +27,8 @@ export interface BlockUpdates {
   /** The private data applied: what the store keeps to replay it. */
   readonly pvtData: readonly StoredPvtCollection[];
   readonly pvtMissing: readonly MissingPvtData[];
+  /** Keys the block's valid transactions purged (see {@link PvtPurge}). */
+  readonly pvtPurges: readonly PvtPurge[];
 }
 
 function sameVersion(a: Version | undefined, read: { readonly version: Version | undefined }): boolean {
@@ -87,7 +90,7 @@ export class MvccValidator {
     for (const [namespace, keys] of this.pending) {
       for (const [key, p] of keys) state.push({ namespace, key, value: p.value, version: p.version, metadata: p.metadata });
     }
-    return { codes, state, history: this.options.historyEnabled ? history : [], pvtData: this.pvt.applied, pvtMissing: this.pvt.missing };
+    return { codes, state, history: this.options.historyEnabled ? history : [], pvtData: this.pvt.applied, pvtMissing: this.pvt.missing, pvtPurges: this.pvt.purges };
   }
 
   private pendingNs(namespace: string): Map<string, Pending> {

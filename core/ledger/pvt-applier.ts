@@ -17,6 +17,7 @@ import {
   pvtNamespace,
   sha256,
 } from './private-data';
+import type { PvtPurge } from './pvt-purge';
 import type { Version } from './tx-simulator';
 import type { VersionedStateStore } from './versioned-state-store';
 
@@ -29,6 +30,12 @@ export interface PvtInput {
   /** This peer's private data for the block's transactions; absent: it holds none. */
   readonly data?: BlockPvtData;
   readonly policy: PrivateDataPolicy;
+  /**
+   * The data comes from this ledger's own store (recovery, rebuild): it was verified when its block
+   * committed, and a purge may since have taken keys out of a collection, so its hash no longer
+   * matches the block's and is not checked.
+   */
+  readonly fromStore?: boolean;
 }
 
 /** What an expiry entry remembers: the version that scheduled it and, where this peer held the value, the plain key. */
@@ -53,6 +60,8 @@ export class PvtApplier {
   readonly applied: StoredPvtCollection[] = [];
   /** Collections whose transaction wrote private values this peer did not get. */
   readonly missing: MissingPvtData[] = [];
+  /** Keys valid transactions purged, for the store to drop from earlier blocks' private data. */
+  readonly purges: PvtPurge[] = [];
   private readonly decoded = new Map<number, CollectionPvtRwSet[]>();
   private readonly policy: PrivateDataPolicy;
   /** Private keys whose metadata this block wrote: see {@link renewMetadataOnlyVersions}. */
@@ -79,6 +88,7 @@ export class PvtApplier {
       for (const w of c.writes) {
         const key = toHex(w.keyHash);
         const del = w.isDelete || w.valueHash.length === 0;
+        if (w.isPurge) this.purges.push({ namespace, collection: c.collection, keyHash: key, blockNum: this.blockNum, txNum });
         const prev = hashed.get(key);
         // As public keys: a put keeps the key's metadata unless an earlier transaction of this block deleted it.
         const metadata = del ? undefined : prev === undefined ? undefined : prev.value === undefined ? EMPTY : prev.metadata;
@@ -168,7 +178,7 @@ export class PvtApplier {
       this.decoded.set(txNum, colls);
     }
     const mine = colls.find((x) => x.namespace === namespace && x.collection === c.collection);
-    if (mine === undefined || !bytesEqual(sha256(mine.rwset), c.pvtRwsetHash)) return undefined;
+    if (mine === undefined || (this.input?.fromStore !== true && !bytesEqual(sha256(mine.rwset), c.pvtRwsetHash))) return undefined;
     let rwset: NsKvRwSet;
     try {
       rwset = decodeKvRwSet(namespace, mine.rwset);

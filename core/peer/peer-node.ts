@@ -111,6 +111,7 @@ export class PeerNode {
       logger: this.logging.logger('committer'),
       localMspId: node.msp.id,
       metrics,
+      transientDir: path.join(node.dataDir, 'transient'),
       onChannel: (joined) => this.follow(joined),
     });
 

@@ -79,7 +79,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     this.setStateSavepoint = stateDb.prepare("UPDATE meta SET value = ? WHERE name = 'state_savepoint'");
     this.commitBlockTxn = blocksDb.transaction((c: BlockCommit) => {
       this.blocks.append(c.blockNum, c.blockHash, c.blockBytes, c.txs);
-      this.pvt.append(c.blockNum, c.pvtData);
+      this.pvt.append(c.blockNum, c.pvtData, c.pvtPurges);
       this.history.apply(c.history);
       this.setHistorySavepoint.run(c.blockNum + 1);
     });

@@ -1,24 +1,78 @@
 import type Database from 'better-sqlite3';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
+import { type PvtPurge, pvtWrittenKeyHashes, withoutPvtKey } from '../../core/ledger/pvt-purge';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
 
-/** Each block's private data, in the block file: written, and expired, in the block's own transaction. */
+/**
+ * Each block's private data, in the block file: written, purged and expired in a block's own
+ * transaction. `pvt_keys` indexes the rows by the hashes of the keys they write, so a purge finds
+ * the few rows holding its key instead of reading the collection's whole history.
+ */
 export class SqlitePvtDataStore {
   private readonly insert: Database.Statement;
+  private readonly insertKey: Database.Statement;
   private readonly byBlock: Database.Statement;
+  private readonly expireKeys: Database.Statement;
   private readonly expire: Database.Statement;
+  private readonly rowsWithKey: Database.Statement;
+  private readonly rowRwset: Database.Statement;
+  private readonly updateRow: Database.Statement;
+  private readonly deleteRow: Database.Statement;
+  private readonly deleteRowKeys: Database.Statement;
+  private readonly deleteKey: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare('INSERT INTO pvt_data (block_num, tx_num, ns, coll, rwset, expiring_block) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertKey = db.prepare('INSERT OR IGNORE INTO pvt_keys (ns, coll, key_hash, block_num, tx_num) VALUES (?, ?, ?, ?, ?)');
     this.byBlock = db.prepare('SELECT tx_num, ns, coll, rwset, expiring_block FROM pvt_data WHERE block_num = ? ORDER BY tx_num, ns, coll').raw();
+    this.expireKeys = db.prepare(
+      'DELETE FROM pvt_keys WHERE (block_num, tx_num, ns, coll) IN (SELECT block_num, tx_num, ns, coll FROM pvt_data WHERE expiring_block > 0 AND expiring_block <= ?)',
+    );
     this.expire = db.prepare('DELETE FROM pvt_data WHERE expiring_block > 0 AND expiring_block <= ?');
+    this.rowsWithKey = db
+      .prepare('SELECT block_num, tx_num FROM pvt_keys WHERE ns = ? AND coll = ? AND key_hash = ? AND (block_num < ? OR (block_num = ? AND tx_num <= ?))')
+      .raw();
+    this.rowRwset = db.prepare('SELECT rwset FROM pvt_data WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?').pluck();
+    this.updateRow = db.prepare('UPDATE pvt_data SET rwset = ? WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
+    this.deleteRow = db.prepare('DELETE FROM pvt_data WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
+    this.deleteRowKeys = db.prepare('DELETE FROM pvt_keys WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
+    this.deleteKey = db.prepare('DELETE FROM pvt_keys WHERE ns = ? AND coll = ? AND key_hash = ? AND block_num = ? AND tx_num = ?');
   }
 
-  /** Inside the caller's transaction: stores the block's collections and drops those whose life ends with it. */
-  append(blockNum: number, data: readonly StoredPvtCollection[] | undefined): void {
-    for (const c of data ?? []) this.insert.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
+  /**
+   * Inside the caller's transaction: stores the block's collections, takes purged keys out of every
+   * stored collection up to their purging transaction (this block's included), and drops the
+   * collections whose life ends with this block.
+   */
+  append(blockNum: number, data: readonly StoredPvtCollection[] | undefined, purges: readonly PvtPurge[] | undefined): void {
+    for (const c of data ?? []) {
+      this.insert.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
+      this.index(blockNum, c.txNum, c.namespace, c.collection, c.rwset);
+    }
+    for (const p of purges ?? []) this.purge(p);
+    this.expireKeys.run(blockNum);
     this.expire.run(blockNum);
+  }
+
+  /** Indexes a stored row by the keys it writes. */
+  index(blockNum: number, txNum: number, namespace: string, collection: string, rwset: Uint8Array): void {
+    for (const h of pvtWrittenKeyHashes(rwset)) this.insertKey.run(namespace, collection, h, blockNum, txNum);
+  }
+
+  private purge(p: PvtPurge): void {
+    const rows = this.rowsWithKey.all(p.namespace, p.collection, p.keyHash, p.blockNum, p.blockNum, p.txNum) as [number, number][];
+    for (const [blockNum, txNum] of rows) {
+      const rwset = this.rowRwset.get(blockNum, txNum, p.namespace, p.collection) as Buffer | undefined;
+      const rest = rwset === undefined ? undefined : withoutPvtKey(rwset, p.keyHash);
+      if (rest === undefined) {
+        this.deleteRow.run(blockNum, txNum, p.namespace, p.collection);
+        this.deleteRowKeys.run(blockNum, txNum, p.namespace, p.collection);
+      } else {
+        this.updateRow.run(toBuffer(rest), blockNum, txNum, p.namespace, p.collection);
+        this.deleteKey.run(p.namespace, p.collection, p.keyHash, blockNum, txNum);
+      }
+    }
   }
 
   get(blockNum: number): StoredPvtCollection[] {
@@ -37,6 +91,7 @@ export class SqlitePvtDataStore {
 
   /** Inside the caller's transaction, with the blocks it belongs to. */
   truncate(height: number): void {
+    this.db.prepare('DELETE FROM pvt_keys WHERE block_num >= ?').run(height);
     this.db.prepare('DELETE FROM pvt_data WHERE block_num >= ?').run(height);
   }
 }

@@ -1,13 +1,16 @@
 import type Database from 'better-sqlite3';
 import { LedgerError } from '../../core/errors';
+import { pvtWrittenKeyHashes } from '../../core/ledger/pvt-purge';
 
 /** `PRAGMA application_id` of a Weft ledger file ('WEFT'), so a foreign SQLite file is refused. */
 export const APPLICATION_ID = 0x57454654;
 /**
  * 2: blocks and history in `<channel>.sqlite`, state in `<channel>_state.sqlite`.
- * 3: the block file keeps each block's private data (`pvt_data`); a version 2 file is upgraded at open.
+ * 3: the block file keeps each block's private data (`pvt_data`).
+ * 4: `pvt_keys` indexes that data by key hash, for purges.
+ * Files of versions 2 and 3 are upgraded at open.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Which of a channel's two databases a file is, recorded in its `meta` table. */
 export type LedgerFileKind = 'blocks' | 'state';
@@ -28,6 +31,19 @@ CREATE TABLE pvt_data (
   PRIMARY KEY (block_num, tx_num, ns, coll)
 ) WITHOUT ROWID;
 CREATE INDEX pvt_data_expiry ON pvt_data (expiring_block) WHERE expiring_block > 0;
+`;
+
+/** Which stored private data rows write which key (by its hex SHA-256): a purge's lookup. */
+const PVT_KEYS_DDL = `
+CREATE TABLE pvt_keys (
+  ns TEXT NOT NULL,
+  coll TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  block_num INTEGER NOT NULL,
+  tx_num INTEGER NOT NULL,
+  PRIMARY KEY (ns, coll, key_hash, block_num, tx_num)
+) WITHOUT ROWID;
+CREATE INDEX pvt_keys_by_row ON pvt_keys (block_num, tx_num, ns, coll);
 `;
 
 /**
@@ -61,6 +77,7 @@ CREATE TABLE history_values (
   PRIMARY KEY (block_num, tx_num, ns, key)
 ) WITHOUT ROWID;
 ${PVT_DATA_DDL}
+${PVT_KEYS_DDL}
 `;
 
 /**
@@ -122,18 +139,30 @@ export function initSchema(db: Database.Database, file: string, channelId: strin
     return;
   }
   if (appId !== APPLICATION_ID) throw corrupt(file, `application_id is ${appId}, expected ${APPLICATION_ID} (a SQLite file written by something else)`);
-  if (version !== SCHEMA_VERSION && version !== 2) throw corrupt(file, `schema version ${version}, this build reads version ${SCHEMA_VERSION}`);
+  if (version !== SCHEMA_VERSION && version !== 2 && version !== 3) throw corrupt(file, `schema version ${version}, this build reads version ${SCHEMA_VERSION}`);
   const meta = db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
   const holds = meta.get('channel_id');
   if (holds !== channelId) throw corrupt(file, `it holds channel ${JSON.stringify(holds)}, expected ${JSON.stringify(channelId)}`);
   const is = meta.get('kind');
   if (is !== kind) throw corrupt(file, `it is a ${JSON.stringify(is)} database, expected the channel's ${kind} database`);
-  if (version === 2) {
+  if (version < SCHEMA_VERSION) {
     db.transaction(() => {
-      if (kind === 'blocks') db.exec(PVT_DATA_DDL);
+      if (kind === 'blocks') {
+        if (version === 2) db.exec(PVT_DATA_DDL);
+        indexStoredPvtKeys(db);
+      }
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
+}
+
+/** Creates `pvt_keys` over the private data already stored (upgrades from version 3). */
+function indexStoredPvtKeys(db: Database.Database): void {
+  db.exec(PVT_KEYS_DDL);
+  const insert = db.prepare('INSERT OR IGNORE INTO pvt_keys (ns, coll, key_hash, block_num, tx_num) VALUES (?, ?, ?, ?, ?)');
+  // Read whole before writing: better-sqlite3 refuses writes while an iterator is open.
+  const rows = db.prepare('SELECT block_num, tx_num, ns, coll, rwset FROM pvt_data').raw().all() as [number, number, string, string, Buffer][];
+  for (const [blockNum, txNum, ns, coll, rwset] of rows) for (const h of pvtWrittenKeyHashes(rwset)) insert.run(ns, coll, h, blockNum, txNum);
 }
 
 export { corrupt as corruptLedgerError };

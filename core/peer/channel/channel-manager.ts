@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { LedgerStoreProvider } from '../../ledger/ledger-store-provider';
@@ -14,6 +15,7 @@ import { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import { type ChannelResources, buildChannelResources } from './channel-resources';
 import { KvPeerLedger } from './kv-peer-ledger';
+import { TransientStore } from '../privdata/transient-store';
 
 /** The LAST_CONFIG index a block's orderer metadata names (0 when it names none). */
 function lastConfigOf(ledger: KvPeerLedger, blockNum: number): number {
@@ -58,6 +60,11 @@ export interface ChannelManagerDeps {
   /** This peer's org: it stores the private data of the collections the org is a member of. */
   readonly localMspId: string;
   readonly metrics?: PeerMetrics;
+  /**
+   * Where each channel's transient store lives (`<dir>/<channelId>.sqlite`), so private data this
+   * peer endorsed survives a restart before its block commits; in memory when absent.
+   */
+  readonly transientDir?: string;
   /** Called once per channel opened or joined (the peer starts its block puller there). */
   readonly onChannel?: (joined: JoinedChannel) => void;
 }
@@ -122,7 +129,10 @@ export class ChannelManager {
   }
 
   close(): void {
-    for (const { channel } of this.channels.values()) channel.ledger.close();
+    for (const { channel } of this.channels.values()) {
+      channel.ledger.close();
+      channel.transient.close();
+    }
     this.channels.clear();
   }
 
@@ -131,7 +141,14 @@ export class ChannelManager {
   }
 
   private register(channelId: string, ledger: KvPeerLedger, view: ChannelConfigView, resources?: ChannelResources): JoinedChannel {
-    const channel = new Channel(channelId, ledger, resources ?? this.buildResources(view));
+    let transient: TransientStore;
+    try {
+      transient = this.deps.transientDir === undefined ? TransientStore.inMemory() : TransientStore.open(path.join(this.deps.transientDir, `${channelId}.sqlite`));
+    } catch (err) {
+      ledger.close();
+      throw err;
+    }
+    const channel = new Channel(channelId, ledger, resources ?? this.buildResources(view), transient);
     const committer = new BlockCommitter(channel, this.deps.validator, (v) => this.buildResources(v), this.deps.logger, this.deps.localMspId, this.deps.metrics);
     const joined = { channel, committer };
     this.channels.set(channelId, joined);

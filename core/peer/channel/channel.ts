@@ -25,13 +25,12 @@ export type BlockListener = (block: CommittedBlock) => void;
 export class Channel {
   private current: ChannelResources;
   private readonly listeners = new Set<BlockListener>();
-  /** Private rwsets this peer endorsed, until their transactions commit. */
-  readonly transient = new TransientStore();
-
   constructor(
     readonly id: string,
     readonly ledger: PeerLedger,
     resources: ChannelResources,
+    /** Private rwsets this peer endorsed, until their transactions commit. */
+    readonly transient: TransientStore = TransientStore.inMemory(),
   ) {
     this.current = resources;
   }

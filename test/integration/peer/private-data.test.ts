@@ -1,6 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { type Contract, type Gateway, GatewayError } from '@hyperledger/fabric-gateway';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
+import { loadNodeConfig } from '../../../core/node/config';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { PeerNode } from '../../../core/peer/peer-node';
 import type { Signer } from '../../../core/protocol/signer';
 import { seekEnvelope } from '../orderer/orderer-fixture';
 import { sha256 } from '../../../core/ledger/private-data';
@@ -100,6 +103,35 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
     expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[0]), blockNum)).toEqual(['0:private/org1only']);
     expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[1]), blockNum)).toEqual([]);
     expect(await deliveredCollections(net.clients[1], signerOf(net.m.orgs[0]), blockNum)).toEqual([]);
+  });
+
+  it('purges a key from state and from the private data every peer kept with earlier blocks', async () => {
+    await put(org1, 'shared', 'forget-me', 'personal');
+    await peersInSync(net.peers);
+    const written = net.peers[0].height(CHANNEL) - 1;
+    for (const client of [0, 1] as const) {
+      expect(await deliveredCollections(net.clients[client], signerOf(net.m.orgs[client]), written)).toEqual(['0:private/shared']);
+    }
+    await org1.submitTransaction('Purge', 'shared', 'forget-me');
+    await peersInSync(net.peers);
+    expect(await failureOf(get(org2, 'shared', 'forget-me'))).toContain('shared/forget-me does not exist');
+    expect(utf8.decode(await org1.evaluateTransaction('Hash', 'shared', 'forget-me'))).toBe('');
+    for (const client of [0, 1] as const) {
+      expect(await deliveredCollections(net.clients[client], signerOf(net.m.orgs[client]), written)).toEqual([]);
+    }
+  });
+
+  it('keeps what a peer endorsed through its restart before the transaction commits', async () => {
+    const endorsed = await org1.newProposal('Put', { arguments: ['shared', 'restart-safe'], transientData: { value: Buffer.from('durable') } }).endorse();
+    // Org2's peer endorsed too, and holds the values only in its transient store: restart it before the transaction is ordered.
+    await net.peers[1].stop();
+    net.peers[1] = new PeerNode(parsePeerConfig(loadNodeConfig(net.peerFiles[1].configFile)));
+    await net.peers[1].start();
+    expect((await (await endorsed.submit()).getStatus()).successful).toBe(true);
+    await peersInSync(net.peers);
+    expect(await get(org2, 'shared', 'restart-safe')).toBe('durable');
+    await org1.submitTransaction('Delete', 'shared', 'restart-safe');
+    await peersInSync(net.peers);
   });
 
   it('validates writes to a collection against its own endorsement policy instead of the chaincode’s', async () => {

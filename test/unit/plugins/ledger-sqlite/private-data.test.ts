@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { defaultLedgerOptions, KvLedger, type PrivateDataPolicy, RwSetBuilder, sha256, type TxSimulator } from '../../../../core/ledger';
 import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
@@ -208,6 +209,9 @@ describe('private data in the SQLite ledger', () => {
     // Gone from the block file too: a rebuild cannot bring expired values back.
     expect(member.getPrivateDataByBlock(1).size).toBe(0);
     expect(member.getPrivateDataByBlock(2).size).toBe(1);
+    const blocks = new Database(path.join(dir, 'member', 'ch1.sqlite'), { readonly: true });
+    expect(blocks.prepare('SELECT block_num FROM pvt_keys').pluck().all()).toEqual([2]);
+    blocks.close();
     expect(hashOf(member, 'short')).toBeUndefined();
     expect(hashOf(other, 'short')).toBeUndefined();
     expect(read(member, 'renewed')).toBe('y2');
@@ -238,6 +242,42 @@ describe('private data in the SQLite ledger', () => {
     ledger.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
     expect(read(ledger, 'k')).toBeUndefined();
     expect(hashOf(ledger, 'k')).toBeUndefined();
+  });
+
+  /** Each stored collection of block `blockNum`, as `<tx>:<written keys>`. */
+  function storedKeys(ledger: KvLedger, blockNum: number): string[] {
+    return [...ledger.getPrivateDataByBlock(blockNum)].map(([txNum, bytes]) => {
+      const keys = TxPvtReadWriteSet.deserializeBinary(bytes)
+        .getNsPvtRwsetList()
+        .flatMap((ns) => ns.getCollectionPvtRwsetList().flatMap((c) => KVRWSet.deserializeBinary(c.getRwset_asU8()).getWritesList().map((w) => w.getKey())));
+      return `${txNum}:${keys.join(',')}`;
+    });
+  }
+
+  it('purges a key from the private data stored with every earlier block, and the rest survives a rebuild', () => {
+    const ledger = open('a');
+    const both = simulate(ledger, (sim) => {
+      sim.setPrivateData(CC, COLL, 'k', Buffer.from('first'));
+      sim.setPrivateData(CC, COLL, 'other', Buffer.from('stays'));
+    });
+    ledger.commit(chain.block([both.envelope]), undefined, new Map([[0, both.pvt as Uint8Array]]));
+    const again = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('second')));
+    ledger.commit(chain.block([again.envelope]), undefined, new Map([[0, again.pvt as Uint8Array]]));
+    expect([storedKeys(ledger, 1), storedKeys(ledger, 2)]).toEqual([['0:k,other'], ['0:k']]);
+
+    const purge = simulate(ledger, (sim) => sim.purgePrivateData(CC, COLL, 'k'));
+    ledger.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
+    expect([storedKeys(ledger, 1), storedKeys(ledger, 2), storedKeys(ledger, 3)]).toEqual([['0:other'], [], []]);
+    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'), { readonly: true });
+    expect(blocks.prepare('SELECT coll, key_hash, block_num FROM pvt_keys').raw().all()).toEqual([[COLL, Buffer.from(sha256('other')).toString('hex'), 1]]);
+    blocks.close();
+
+    // A later write of the key is not touched by the earlier purge.
+    const later = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('third')));
+    ledger.commit(chain.block([later.envelope]), undefined, new Map([[0, later.pvt as Uint8Array]]));
+    // The stored data no longer hashes to the blocks' pvt_rwset_hash; replay trusts its own store.
+    ledger.rebuild();
+    expect([read(ledger, 'k'), read(ledger, 'other'), storedKeys(ledger, 4)]).toEqual(['third', 'stays', ['0:k']]);
   });
 
   it('keeps key-level metadata with the hash, where every peer can read it', () => {
@@ -287,7 +327,7 @@ describe('private data in the SQLite ledger', () => {
     ledger.close();
     ledgers = [];
     const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'));
-    blocks.exec('DROP TABLE pvt_data');
+    blocks.exec('DROP TABLE pvt_data; DROP TABLE pvt_keys');
     blocks.pragma('user_version = 2');
     blocks.close();
     const reopened = open('a', undefined, false);
@@ -295,5 +335,21 @@ describe('private data in the SQLite ledger', () => {
     const tx = simulate(reopened, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
     reopened.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
     expect(read(reopened, 'k')).toBe('v');
+  });
+
+  it('upgrades a schema version 3 ledger in place, indexing the private data it holds for purges', () => {
+    const ledger = open('a');
+    const put = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
+    ledger.commit(chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
+    ledger.close();
+    ledgers = [];
+    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'));
+    blocks.exec('DROP TABLE pvt_keys');
+    blocks.pragma('user_version = 3');
+    blocks.close();
+    const reopened = open('a', undefined, false);
+    const purge = simulate(reopened, (sim) => sim.purgePrivateData(CC, COLL, 'k'));
+    reopened.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
+    expect(reopened.getPrivateDataByBlock(1).size).toBe(0);
   });
 });
