@@ -16,6 +16,13 @@ export interface HarnessResult {
   readonly event?: { readonly name: string; readonly payload: string };
 }
 
+/** A call's arguments and transient data, named as the Fabric Gateway client's `ProposalOptions`. */
+export interface CallOptions {
+  readonly arguments?: readonly string[];
+  /** Private values for the chaincode (`getTransient()`), never in the transaction. */
+  readonly transientData?: Readonly<Record<string, string | Uint8Array>>;
+}
+
 export interface HarnessOptions {
   /** Chaincode name (the state namespace); default `mycc`. */
   readonly name?: string;
@@ -29,6 +36,11 @@ export interface HarnessOptions {
  * transaction's writes when it succeeds; `evaluate` never commits. Used by the tests `weft new
  * chaincode` generates.
  */
+function succeeded(fn: string, result: HarnessResult): HarnessResult {
+  if (result.status >= 400) throw new ChaincodeError('CHAINCODE_FAILED', result.message, { status: result.status, function: fn });
+  return result;
+}
+
 export class ChaincodeHarness {
   private counter = 0;
   private seconds = 1_700_000_000;
@@ -51,22 +63,31 @@ export class ChaincodeHarness {
     return new ChaincodeHarness(runtime, ledgerWorld(opts.channelId), installed.packageId, user.serialized, opts);
   }
 
-  /** Invokes and, when the chaincode answers 200, commits the writes. Throws on an error response. */
-  async submit(fn: string, ...args: string[]): Promise<HarnessResult> {
-    const result = await this.call(fn, args, true);
-    if (result.status >= 400) throw new ChaincodeError('CHAINCODE_FAILED', result.message, { status: result.status, function: fn });
-    return result;
+  /**
+   * Invokes and, when the chaincode answers 200, commits the writes (private data collections'
+   * values included, as on a member peer that endorsed). Throws on an error response.
+   */
+  submit(fn: string, ...args: string[]): Promise<HarnessResult> {
+    return this.submitWith(fn, { arguments: args });
+  }
+
+  /** {@link submit} with transient data. */
+  async submitWith(fn: string, options: CallOptions): Promise<HarnessResult> {
+    return succeeded(fn, await this.call(fn, options.arguments ?? [], true, options.transientData));
   }
 
   /** Invokes without committing. Throws on an error response. */
-  async evaluate(fn: string, ...args: string[]): Promise<HarnessResult> {
-    const result = await this.call(fn, args, false);
-    if (result.status >= 400) throw new ChaincodeError('CHAINCODE_FAILED', result.message, { status: result.status, function: fn });
-    return result;
+  evaluate(fn: string, ...args: string[]): Promise<HarnessResult> {
+    return this.evaluateWith(fn, { arguments: args });
+  }
+
+  /** {@link evaluate} with transient data. */
+  async evaluateWith(fn: string, options: CallOptions): Promise<HarnessResult> {
+    return succeeded(fn, await this.call(fn, options.arguments ?? [], false, options.transientData));
   }
 
   /** Invokes without committing and returns the response whatever its status. */
-  async call(fn: string, args: readonly string[], commit = false): Promise<HarnessResult> {
+  async call(fn: string, args: readonly string[], commit = false, transientData?: CallOptions['transientData']): Promise<HarnessResult> {
     const txId = `tx${++this.counter}`;
     const simulator = this.world.simulator(txId);
     const support: RuntimeSupport = {
@@ -83,6 +104,7 @@ export class ChaincodeHarness {
         creator: this.creator,
         timestamp: { seconds: this.seconds++, nanos: 0 },
         mspId: this.options.mspId,
+        ...(transientData === undefined ? {} : { transient: new Map(Object.entries(transientData).map(([k, v]) => [k, typeof v === 'string' ? Buffer.from(v, 'utf8') : v])) }),
       },
       support,
     );

@@ -7,7 +7,7 @@ import { LedgerManagerImpl } from '../../core/ledger/ledger-manager-impl';
 import { buildRwSetEnvelope, TestChain } from '../../core/ledger/test-blocks';
 import { SqliteLedgerStoreProvider } from '../../plugins/ledger-sqlite';
 
-/** A real SQLite channel ledger in a temporary folder: each commit is one block holding the transaction. */
+/** A real SQLite channel ledger in a temporary folder: each commit is one block holding the transaction and its private data. */
 export interface LedgerWorld extends ConformanceWorld {
   readonly ledger: Ledger;
 }
@@ -22,9 +22,11 @@ export function ledgerWorld(channelId = 'mychannel'): LedgerWorld {
   return {
     ledger,
     simulator: (txId) => ledger.newTxSimulator(txId),
-    commit(_simulator, rwset, txId) {
+    commit(simulator, rwset, txId) {
       const env = buildRwSetEnvelope({ txId, rwset, channelId, timestamp: { seconds: seconds++, nanos: 0 } });
-      const result = ledger.commit(chain.block([env]));
+      // As on a member peer that endorsed the transaction: its private values commit with the hashes.
+      const pvt = simulator.getPrivateSimulationResults();
+      const result = ledger.commit(chain.block([env]), undefined, pvt === undefined ? undefined : new Map([[0, pvt]]));
       if (result.validationCodes[0] !== 0) throw new Error(`transaction ${txId} was invalidated with code ${result.validationCodes[0]}`);
     },
     close() {
