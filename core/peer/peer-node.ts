@@ -147,6 +147,7 @@ export class PeerNode {
       executeTimeoutMs: peer.chaincodeExecuteTimeoutMs,
       metrics: chaincodeMetrics,
       logs: new ChaincodeLogs(this.logging),
+      policies,
     }));
     const endorser = new Endorser(
       {
@@ -178,7 +179,7 @@ export class PeerNode {
         })
       : undefined;
     this.grpc = new PeerGrpcServer(
-      { endorser, deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics }), gateway: this.gateway },
+      { endorser, deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics, policies }), gateway: this.gateway },
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
       this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry),

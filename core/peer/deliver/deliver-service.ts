@@ -4,7 +4,9 @@ import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_
 import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { isMember } from '../privdata/block-pvt-data';
+import { collectionOf } from '../lifecycle/collections';
+import { signerIsMember } from '../privdata/collection-membership';
+import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { bytesEqual } from '../../protocol/bytes';
@@ -64,6 +66,8 @@ export class DeliverService {
   /** One per stream (keyed by its `sink.gone`), shared by every block wait on it: see {@link goneSignal}. */
   private readonly goneSignals = new WeakMap<Promise<void>, AbortSignal>();
   private readonly lifecycle = new LifecycleCache();
+  /** Compiles collections' member orgs policies; absent: collection membership is by MSP id. */
+  private readonly policies: Pick<EndorsementPolicies, 'signaturePolicy'> | undefined;
 
   /**
    * `timeWindowMs` bounds a request's timestamp (`peer.authTimeWindowMs`); `now` is the clock it and
@@ -71,8 +75,9 @@ export class DeliverService {
    */
   constructor(
     private readonly channels: (channelId: string) => Channel | undefined,
-    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => number },
+    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => number; policies?: Pick<EndorsementPolicies, 'signaturePolicy'> },
   ) {
+    this.policies = options.policies;
     this.timeWindowMs = options.timeWindowMs;
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
@@ -154,7 +159,7 @@ export class DeliverService {
       if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       const bytes = channel.ledger.getBlockBytes(n);
       if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
-      const pvt = kind === 'private' && !range.headersOnly ? this.privateDataFor(channel, n, mspId) : undefined;
+      const pvt = kind === 'private' && !range.headersOnly ? this.privateDataFor(channel, n, signedData, mspId) : undefined;
       await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes, pvt));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
@@ -162,13 +167,18 @@ export class DeliverService {
 
   /**
    * Fabric's `DeliverWithPrivateData` filter: of the private data this peer committed with block
-   * `n`, the collections whose member orgs include the requester's, by transaction number.
+   * `n`, the collections whose member orgs policy the requester satisfies, by transaction number.
    */
-  private privateDataFor(channel: Channel, n: number, mspId: string): Map<number, TxPvtReadWriteSet> {
+  private privateDataFor(channel: Channel, n: number, signed: SignedData, mspId: string): Map<number, TxPvtReadWriteSet> {
     const out = new Map<number, TxPvtReadWriteSet>();
-    const requester = { localMspId: mspId, definition: (cc: string) => this.lifecycle.definition(channel.ledger, cc) };
+    const resources = channel.resources();
+    const member = (namespace: string, name: string): boolean => {
+      const definition = this.lifecycle.definition(channel.ledger, namespace);
+      const c = definition === undefined ? undefined : collectionOf(definition, name);
+      return c !== undefined && signerIsMember(this.policies, resources, c, signed, mspId);
+    };
     for (const [txNum, bytes] of channel.ledger.getPrivateDataByBlock(n)) {
-      const eligible = decodeTxPvtRwSet(bytes).filter((c) => isMember(requester, c.namespace, c.collection));
+      const eligible = decodeTxPvtRwSet(bytes).filter((c) => member(c.namespace, c.collection));
       if (eligible.length > 0) out.set(txNum, TxPvtReadWriteSet.deserializeBinary(encodeTxPvtRwSet(eligible)));
     }
     return out;

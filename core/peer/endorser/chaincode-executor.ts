@@ -20,6 +20,8 @@ import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from '../scc/acl';
 import type { SystemChaincode } from '../scc/system-chaincode';
 import { checkInitInvocation } from './init-required';
+import { signerIsMember } from '../privdata/collection-membership';
+import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { CollectionCheckedSimulator } from '../privdata/collection-access';
 
 /** Fabric's `scc.SysCCVersion`: the version a system chaincode's endorsed action carries (validation refuses an empty one). */
@@ -46,6 +48,8 @@ export interface ExecutorSupport {
   readonly metrics?: ChaincodeMetrics;
   /** Where chaincode log entries go; absent: they are dropped inside the sandbox. */
   readonly logs?: ChaincodeLogs;
+  /** Compiles collections' member orgs policies; absent: collection membership is by MSP id. */
+  readonly policies?: Pick<EndorsementPolicies, 'signaturePolicy'>;
 }
 
 /** A user chaincode as this peer runs it: the committed definition and the package this org approved. */
@@ -94,7 +98,7 @@ export class ChaincodeExecutor {
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
       target.packageId,
       this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
-      this.runtimeSupport(proposal, creator.mspId, name, channel, this.collectionChecked(simulator, channel, creator.mspId), target.packageId),
+      this.runtimeSupport(proposal, creator.mspId, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId),
     );
     return { response: result.response, event: result.event, version: target.definition.version };
   }
@@ -141,10 +145,12 @@ export class ChaincodeExecutor {
   }
 
   /** The simulator chaincode gets: private data calls checked against the channel's collection definitions. */
-  private collectionChecked(simulator: TxSimulator, channel: Channel, creatorMspId: string): TxSimulator {
+  private collectionChecked(simulator: TxSimulator, channel: Channel, proposal: ParsedSignedProposal, creatorMspId: string): TxSimulator {
+    const signed = { data: proposal.proposalBytes, identity: proposal.creator, signature: proposal.signature };
     return new CollectionCheckedSimulator(simulator, {
       channelId: channel.id,
       creatorMspId,
+      isMember: (collection) => signerIsMember(this.support.policies, channel.resources(), collection, signed, creatorMspId),
       definition: (chaincode) => this.lifecycle.definition(channel.ledger, chaincode),
     });
   }
@@ -194,7 +200,7 @@ export class ChaincodeExecutor {
     }
     checkChannelPolicy(target, '/Channel/Application/Writers', proposal, 'peer/ChaincodeToChaincode');
     // Another channel's ledger is only queried: its simulator's results never reach a transaction.
-    const sim = sameChannel ? simulator : this.collectionChecked(target.ledger.newTxSimulator(proposal.txId), target, creatorMspId);
+    const sim = sameChannel ? simulator : this.collectionChecked(target.ledger.newTxSimulator(proposal.txId), target, proposal, creatorMspId);
     try {
       const { definition, packageId } = this.target(callee, target, sim);
       checkInitInvocation(sim, callee, definition, false);

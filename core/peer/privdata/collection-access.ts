@@ -8,6 +8,8 @@ export interface CollectionAccessContext {
   readonly channelId: string;
   /** MSP id of the proposal's creator (the client). */
   readonly creatorMspId: string;
+  /** Whether the creator satisfies the collection's member orgs policy. */
+  isMember(collection: CollectionDefinition): boolean;
   /** The committed definition of a chaincode on the channel. */
   definition(chaincode: string): ChaincodeDefinition | undefined;
 }
@@ -15,8 +17,8 @@ export interface CollectionAccessContext {
 /**
  * The chaincode handler's private data checks (Fabric's `checkReadAccess` / `checkWriteAccess`) in
  * front of a simulator: a collection must be defined for the chaincode, a member-only-read
- * collection is read only for a client of a member org, a member-only-write one written only for
- * one. Everything else passes straight through, so cc2cc callees sharing the simulator are checked
+ * collection is read only by a member (a creator who satisfies its member orgs policy), a
+ * member-only-write one written only by one. Everything else passes straight through, so cc2cc callees sharing the simulator are checked
  * against their own definitions. A refusal reaches the chaincode as a rejected promise.
  */
 export class CollectionCheckedSimulator implements TxSimulator {
@@ -37,6 +39,18 @@ export class CollectionCheckedSimulator implements TxSimulator {
     return c;
   }
 
+  /** Per collection, as the first check decided: the creator does not change within a proposal. */
+  private readonly membership = new Map<CollectionDefinition, boolean>();
+
+  private isMember(c: CollectionDefinition): boolean {
+    let member = this.membership.get(c);
+    if (member === undefined) {
+      member = this.context.isMember(c);
+      this.membership.set(c, member);
+    }
+    return member;
+  }
+
   private checkRead(namespace: string, name: string): void {
     this.checkAccess(namespace, name, 'read');
   }
@@ -48,7 +62,7 @@ export class CollectionCheckedSimulator implements TxSimulator {
   private checkAccess(namespace: string, name: string, access: 'read' | 'write'): void {
     const c = this.collection(namespace, name);
     const memberOnly = access === 'read' ? c.memberOnlyRead : c.memberOnlyWrite;
-    if (memberOnly && !c.memberMspIds.includes(this.context.creatorMspId)) {
+    if (memberOnly && !this.isMember(c)) {
       throw new PeerError('PEER_COLLECTION_ACCESS', `tx creator does not have ${access} access permission on privatedata in chaincodeName:${namespace} collectionName: ${name}`, {
         chaincode: namespace,
         collection: name,

@@ -165,7 +165,8 @@ export class EndorsementPolicies {
     );
   }
 
-  private signaturePolicy(envelope: Uint8Array, resources: ChannelResources): Policy {
+  /** A `SignaturePolicyEnvelope` (a collection's member orgs or endorsement policy), compiled once per channel config. */
+  signaturePolicy(envelope: Uint8Array, resources: ChannelResources): Policy {
     return this.cached(resources, `sp:${toHex(envelope)}`, () => this.policyProvider.newSignaturePolicy(envelope, resources.deserializer));
   }
 

@@ -5,6 +5,7 @@ import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import { PeerNode } from '../../../core/peer/peer-node';
 import type { Signer } from '../../../core/protocol/signer';
+import { loadSigningIdentity } from '../../../plugins/msp-x509';
 import { seekEnvelope } from '../orderer/orderer-fixture';
 import { sha256 } from '../../../core/ledger/private-data';
 import { collectionPackage } from '../../support/lifecycle-collections';
@@ -16,7 +17,12 @@ const utf8 = new TextDecoder();
  * Both orgs hold `shared`; only Org1 holds `org1only`. All are read only by clients of member orgs.
  * `adminsign` has its own endorsement policy, which no peer satisfies.
  */
-const COLLECTIONS = collectionPackage({ name: 'shared' }, { name: 'org1only', policy: "OR('Org1MSP.member')" }, { name: 'adminsign', endorsement: "OR('Org1MSP.admin')" });
+const COLLECTIONS = collectionPackage(
+  { name: 'shared' },
+  { name: 'org1only', policy: "OR('Org1MSP.member')" },
+  { name: 'adminsign', endorsement: "OR('Org1MSP.admin')" },
+  { name: 'peersonly', policy: "OR('Org1MSP.peer', 'Org2MSP.peer')" },
+);
 
 async function failureOf(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
@@ -132,6 +138,16 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
     expect(await get(org2, 'shared', 'restart-safe')).toBe('durable');
     await org1.submitTransaction('Delete', 'shared', 'restart-safe');
     await peersInSync(net.peers);
+  });
+
+  it('judges membership by the member orgs policy, roles included: a peers-only collection is not read by clients', async () => {
+    await put(org1, 'peersonly', 'p', 'for-peers');
+    await peersInSync(net.peers);
+    expect(await failureOf(get(org1, 'peersonly', 'p'))).toContain('tx creator does not have read access permission on privatedata in chaincodeName:private collectionName: peersonly');
+    const blockNum = net.peers[0].height(CHANNEL) - 1;
+    expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[0]), blockNum)).toEqual([]);
+    const peerIdentity = loadSigningIdentity(net.m.orgs[0].nodes.peer0.mspDir, net.m.orgs[0].mspId);
+    expect(await deliveredCollections(net.clients[0], peerIdentity, blockNum)).toEqual(['0:private/peersonly']);
   });
 
   it('validates writes to a collection against its own endorsement policy instead of the chaincode’s', async () => {

@@ -24,6 +24,7 @@ function checkedFor(creatorMspId: string): CollectionCheckedSimulator {
   return new CollectionCheckedSimulator(new MemoryWorld().simulator(), {
     channelId: 'ch1',
     creatorMspId,
+    isMember: (c) => c.memberMspIds.includes(creatorMspId),
     definition: (cc) => (cc === 'cc' ? def : undefined),
   });
 }
