@@ -18,8 +18,9 @@ export interface CollectionAccessContext {
  * The chaincode handler's private data checks (Fabric's `checkReadAccess` / `checkWriteAccess`) in
  * front of a simulator: a collection must be defined for the chaincode, a member-only-read
  * collection is read only by a member (a creator who satisfies its member orgs policy), a
- * member-only-write one written only by one. Everything else passes straight through, so cc2cc callees sharing the simulator are checked
- * against their own definitions. A refusal reaches the chaincode as a rejected promise.
+ * member-only-write one written only by one. Everything else passes straight through, so cc2cc
+ * callees sharing the simulator are checked against their own definitions. A refusal reaches the
+ * chaincode as a rejected promise.
  */
 export class CollectionCheckedSimulator implements TxSimulator {
   constructor(
