@@ -1,6 +1,6 @@
 import type { BlockStore, TxIndexEntry } from './block-store';
 import type { HistoryEntry, HistoryStore } from './history-store';
-import type { StoredPvtCollection } from './private-data';
+import type { AppliedPvtCollection, StoredPvtCollection } from './private-data';
 import type { PvtPurge } from './pvt-purge';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
@@ -19,7 +19,7 @@ export interface BlockCommit {
    * This peer's private data applied with the block, kept with it for replay. The commit of block
    * `n` also drops every stored collection whose `expiringBlock` is `n` or below.
    */
-  readonly pvtData?: readonly StoredPvtCollection[];
+  readonly pvtData?: readonly AppliedPvtCollection[];
   /**
    * Keys the block's valid transactions purged: after storing `pvtData`, the commit takes each
    * key's writes out of every stored collection at or below the purging transaction's height

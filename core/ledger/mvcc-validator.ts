@@ -2,7 +2,7 @@ import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transactio
 import type { CollHashedRwSet, KvRangeRec, LedgerTx, NsKvRwSet } from './block-txs';
 import type { HistoryEntry } from './history-store';
 import { compareUtf8, nextKey, validateNamespace, validateWriteKey } from './ledger-keys';
-import { hashedNamespace, isDerivedNamespace, type MissingPvtData, type StoredPvtCollection, validateCollection } from './private-data';
+import { hashedNamespace, isDerivedNamespace, type AppliedPvtCollection, type MissingPvtData, validateCollection } from './private-data';
 import { toHex } from '../protocol/bytes';
 import type { LedgerOptions } from './ledger-options';
 import { merkleSummaryMatches, type RangeRead } from './range-query-hashing';
@@ -25,7 +25,7 @@ export interface BlockUpdates {
   readonly state: StateUpdate[];
   readonly history: HistoryEntry[];
   /** The private data applied: what the store keeps to replay it. */
-  readonly pvtData: readonly StoredPvtCollection[];
+  readonly pvtData: readonly AppliedPvtCollection[];
   readonly pvtMissing: readonly MissingPvtData[];
   /** Keys the block's valid transactions purged (see {@link PvtPurge}). */
   readonly pvtPurges: readonly PvtPurge[];

@@ -134,6 +134,11 @@ export interface StoredPvtCollection extends CollectionPvtRwSet {
   readonly expiringBlock: number;
 }
 
+/** A collection a commit applied, as it hands it to the store: with the hex SHA-256 of each key it writes (the purge index). */
+export interface AppliedPvtCollection extends StoredPvtCollection {
+  readonly keyHashes: readonly string[];
+}
+
 /** Stored collections regrouped as `TxPvtReadWriteSet` bytes by transaction number. */
 export function groupByTx(stored: readonly StoredPvtCollection[]): Map<number, Uint8Array> {
   const byTx = new Map<number, StoredPvtCollection[]>();

@@ -3,6 +3,7 @@ import { type CollHashedRwSet, decodeKvRwSet, type KvWriteRec, type NsKvRwSet } 
 import { nextKey } from './ledger-keys';
 import { applyMetadataWrite, type Pending } from './pending-state';
 import {
+  type AppliedPvtCollection,
   type BlockPvtData,
   type CollectionPvtRwSet,
   type MissingPvtData,
@@ -13,7 +14,6 @@ import {
   hashedNamespace,
   parseExpiryKey,
   type PrivateDataPolicy,
-  type StoredPvtCollection,
   pvtNamespace,
   sha256,
 } from './private-data';
@@ -57,7 +57,7 @@ type Current = (namespace: string, key: string) => { value: Uint8Array | undefin
  */
 export class PvtApplier {
   /** The private data applied: what the store keeps with the block, each collection until it expires. */
-  readonly applied: StoredPvtCollection[] = [];
+  readonly applied: AppliedPvtCollection[] = [];
   /** Collections whose transaction wrote private values this peer did not get. */
   readonly missing: MissingPvtData[] = [];
   /** Keys valid transactions purged, for the store to drop from earlier blocks' private data. */
@@ -185,10 +185,8 @@ export class PvtApplier {
     } catch {
       return undefined;
     }
-    this.applied.push({ ...mine, txNum, expiringBlock });
-    return {
-      writes: new Map(rwset.writes.map((w) => [toHex(sha256(w.key)), w.isDelete ? { ...w, value: EMPTY } : w])),
-      metadataKeys: rwset.metadataWrites.map((m) => m.key),
-    };
+    const writes = new Map(rwset.writes.map((w) => [toHex(sha256(w.key)), w.isDelete ? { ...w, value: EMPTY } : w]));
+    this.applied.push({ ...mine, txNum, expiringBlock, keyHashes: [...writes.keys()] });
+    return { writes, metadataKeys: rwset.metadataWrites.map((m) => m.key) };
   }
 }

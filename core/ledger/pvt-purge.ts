@@ -32,7 +32,7 @@ function writtenKey(write: Uint8Array): string {
   return key;
 }
 
-/** The hex SHA-256 of every key a collection's private `KVRWSet` writes, for a store's purge index. */
+/** The hex SHA-256 of every key a collection's private `KVRWSet` writes: a store indexes data it kept before it had a purge index. */
 export function pvtWrittenKeyHashes(rwset: Uint8Array): string[] {
   const out: string[] = [];
   forEachField(rwset, (f, v) => {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { StoredPvtCollection } from '../../core/ledger/private-data';
-import { type PvtPurge, pvtWrittenKeyHashes, withoutPvtKey } from '../../core/ledger/pvt-purge';
+import type { AppliedPvtCollection, StoredPvtCollection } from '../../core/ledger/private-data';
+import { type PvtPurge, withoutPvtKey } from '../../core/ledger/pvt-purge';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
 
@@ -45,19 +45,14 @@ export class SqlitePvtDataStore {
    * stored collection up to their purging transaction (this block's included), and drops the
    * collections whose life ends with this block.
    */
-  append(blockNum: number, data: readonly StoredPvtCollection[] | undefined, purges: readonly PvtPurge[] | undefined): void {
+  append(blockNum: number, data: readonly AppliedPvtCollection[] | undefined, purges: readonly PvtPurge[] | undefined): void {
     for (const c of data ?? []) {
       this.insert.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
-      this.index(blockNum, c.txNum, c.namespace, c.collection, c.rwset);
+      for (const h of c.keyHashes) this.insertKey.run(c.namespace, c.collection, h, blockNum, c.txNum);
     }
     for (const p of purges ?? []) this.purge(p);
     this.expireKeys.run(blockNum);
     this.expire.run(blockNum);
-  }
-
-  /** Indexes a stored row by the keys it writes. */
-  index(blockNum: number, txNum: number, namespace: string, collection: string, rwset: Uint8Array): void {
-    for (const h of pvtWrittenKeyHashes(rwset)) this.insertKey.run(namespace, collection, h, blockNum, txNum);
   }
 
   private purge(p: PvtPurge): void {

@@ -4,7 +4,6 @@ import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_
 import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { collectionOf } from '../lifecycle/collections';
 import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
@@ -173,8 +172,7 @@ export class DeliverService {
     const out = new Map<number, TxPvtReadWriteSet>();
     const resources = channel.resources();
     const member = (namespace: string, name: string): boolean => {
-      const definition = this.lifecycle.definition(channel.ledger, namespace);
-      const c = definition === undefined ? undefined : collectionOf(definition, name);
+      const c = this.lifecycle.collection(channel.ledger, namespace, name);
       return c !== undefined && signerIsMember(this.policies, resources, c, signed, mspId);
     };
     for (const [txNum, bytes] of channel.ledger.getPrivateDataByBlock(n)) {
