@@ -8,7 +8,7 @@ export interface NamespaceWrites {
   readonly namespace: string;
   readonly keys: readonly string[];
   readonly metadataKeys: readonly string[];
-  /** Private data collections the transaction touched (its hashed rwsets), with the hashes of the keys it wrote. */
+  /** Private data collections the transaction wrote (values, deletes, purges or metadata), with the hashes of the keys. */
   readonly collections: readonly CollectionWrites[];
 }
 
@@ -92,8 +92,11 @@ export function rwsetWrites(results: Uint8Array): NamespaceWrites[] {
     while (ns.next()) {
       if (ns.field === 1) namespace = ns.string();
       else if (ns.field === 2) kv = ns.bytes();
-      else if (ns.field === 3) collections.push(collectionWrites(ns.bytes()));
-      else ns.skip();
+      else if (ns.field === 3) {
+        // A collection only read (hashes) writes nothing: Fabric's txWritesToNamespace skips it.
+        const c = collectionWrites(ns.bytes());
+        if (c.keyHashes.length > 0 || c.metadataKeyHashes.length > 0) collections.push(c);
+      } else ns.skip();
     }
     if (seen.has(namespace)) throw new DuplicateNamespaceError(namespace);
     seen.add(namespace);

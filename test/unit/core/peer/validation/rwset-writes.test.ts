@@ -32,6 +32,7 @@ describe('rwsetWrites (read from the wire)', () => {
     b.addPvtWrite('cc', 'secrets', 'k1', Buffer.from('v'));
     b.addPvtPurge('cc', 'secrets', 'k2');
     b.addHashedRead('cc', 'other', 'r', undefined);
+    b.addHashedRead('cc', 'onlyread', 'r', undefined);
     b.addHashedMetadataWrite('cc', 'other', 'm', { VALIDATION_PARAMETER: Buffer.from('p') });
     const hex = (k: string): string => Buffer.from(sha256(k)).toString('hex');
     expect(rwsetWrites(b.buildBytes())).toEqual([
@@ -47,7 +48,7 @@ describe('rwsetWrites (read from the wire)', () => {
     ]);
   });
 
-  it('lists written, deleted and metadata keys per namespace, skipping read-only namespaces', () => {
+  it('lists written, deleted and metadata keys per namespace, skipping namespaces and collections only read', () => {
     const tx = new TxReadWriteSet();
     tx.setDataModel(TxReadWriteSet.DataModel.KV);
     tx.setNsRwsetList([
@@ -68,15 +69,6 @@ describe('rwsetWrites (read from the wire)', () => {
     ]);
     expect(rwsetWrites(tx.serializeBinary())).toEqual([
       { namespace: 'cc', keys: ['a', 'b'], metadataKeys: ['c'], collections: [] },
-      {
-        namespace: 'private',
-        keys: [],
-        metadataKeys: [],
-        collections: [
-          { collection: 'c0', keyHashes: [], metadataKeyHashes: [] },
-          { collection: 'c1', keyHashes: [], metadataKeyHashes: [] },
-        ],
-      },
       { namespace: 'ünïcode', keys: ['κλειδί\u0000x'], metadataKeys: [], collections: [] },
     ]);
   });
