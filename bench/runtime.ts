@@ -12,7 +12,7 @@ import type { ChaincodeInvocation, RuntimeSupport } from '../core/chaincode/chai
 import { packageChaincode } from '../core/chaincode/packager';
 import { LedgerManagerImpl, RwSetBuilder } from '../core/ledger';
 import { buildRwSetEnvelope, TestChain } from '../core/ledger/test-blocks';
-import type { KeyModification, KV, QueryPage, TxSimulator } from '../core/ledger/tx-simulator';
+import type { KeyModification, KV, QueryPage, SimulationFootprint, TxSimulator } from '../core/ledger/tx-simulator';
 import { SqliteLedgerStoreProvider } from '../plugins/ledger-sqlite';
 import { IsolatedVmRuntime } from '../plugins/runtime-isolated-vm';
 import { measure, round, type BenchMetric } from './harness';
@@ -88,6 +88,9 @@ class NullSimulator implements TxSimulator {
   setPrivateDataMetadata(): void {}
   getPrivateSimulationResults(): Uint8Array | undefined {
     return undefined;
+  }
+  getSimulationFootprint(): SimulationFootprint {
+    return { namespaces: [], writes: [], privateReads: [] };
   }
 }
 

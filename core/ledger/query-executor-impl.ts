@@ -205,7 +205,11 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   getPrivateData(namespace: string, collection: string, key: string): Uint8Array | undefined {
     const hashed = this.hashedRead(namespace, collection, key);
-    if (hashed === undefined) return undefined;
+    if (hashed === undefined) {
+      // Fabric counts a read of an absent key as a private read too: the transaction depends on it.
+      this.recorder?.addPrivateRead(namespace, collection);
+      return undefined;
+    }
     const pvt = this.state.get(pvtNamespace(namespace, collection), key);
     if (pvt === undefined || pvt.version.blockNum !== hashed.version.blockNum || pvt.version.txNum !== hashed.version.txNum) {
       // Fabric's words: the channel committed the key, but this peer does not hold the value it committed.
@@ -216,6 +220,7 @@ export class QueryExecutorImpl implements QueryExecutor {
         { namespace, collection, key },
       );
     }
+    this.recorder?.addPrivateRead(namespace, collection);
     return pvt.value;
   }
 

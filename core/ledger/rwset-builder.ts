@@ -39,6 +39,15 @@ interface CollSets {
   /** `value` undefined: a delete; `purge`: Fabric 2.5's purge (a delete that also drops the key's private history). */
   pvtWrites: Map<string, { value: Uint8Array | undefined; purge: boolean }>;
   metadataWrites: Map<string, Readonly<Record<string, Uint8Array>>>;
+  /** A private value of the collection was read (not only its hash): Fabric's `PrivateReads`. */
+  privateRead: boolean;
+}
+
+/** A key a transaction writes (value, delete, purge or metadata); `collection` '' for public state. */
+export interface WrittenKey {
+  readonly namespace: string;
+  readonly collection: string;
+  readonly key: string;
 }
 
 /** A collection as it goes on the wire: its hashed rwset and, when it wrote anything, its private `KVRWSet`. */
@@ -110,7 +119,7 @@ export class RwSetBuilder {
     const colls = this.sets(namespace).collections;
     let c = colls.get(collection);
     if (c === undefined) {
-      c = { hashedReads: new Map(), pvtWrites: new Map(), metadataWrites: new Map() };
+      c = { hashedReads: new Map(), pvtWrites: new Map(), metadataWrites: new Map(), privateRead: false };
       colls.set(collection, c);
     }
     return c;
@@ -119,6 +128,11 @@ export class RwSetBuilder {
   addHashedRead(namespace: string, collection: string, key: string, version: Version | undefined): void {
     const reads = this.coll(namespace, collection).hashedReads;
     if (!reads.has(key)) reads.set(key, version);
+  }
+
+  /** Marks that a private value of the collection was read (after its {@link addHashedRead}). */
+  addPrivateRead(namespace: string, collection: string): void {
+    this.coll(namespace, collection).privateRead = true;
   }
 
   /** `value` undefined or empty records a delete. */
@@ -140,6 +154,38 @@ export class RwSetBuilder {
       for (const c of s.collections.values()) if (c.pvtWrites.size > 0 || c.metadataWrites.size > 0) return true;
     }
     return false;
+  }
+
+  /** The namespaces recorded (those of the read/write set), sorted. */
+  namespaces(): string[] {
+    return [...this.ns.keys()].sort(compareUtf8);
+  }
+
+  /** Every written key, once, in namespace, collection ('' first) and key order. */
+  writtenKeys(): WrittenKey[] {
+    const out: WrittenKey[] = [];
+    const add = (namespace: string, collection: string, keys: Iterable<string>): void => {
+      for (const key of [...new Set(keys)].sort(compareUtf8)) out.push({ namespace, collection, key });
+    };
+    for (const namespace of this.namespaces()) {
+      const s = this.ns.get(namespace) as NsSets;
+      add(namespace, '', [...s.writes.keys(), ...s.metadataWrites.keys()]);
+      for (const collection of [...s.collections.keys()].sort(compareUtf8)) {
+        const c = s.collections.get(collection) as CollSets;
+        add(namespace, collection, [...c.pvtWrites.keys(), ...c.metadataWrites.keys()]);
+      }
+    }
+    return out;
+  }
+
+  /** The collections a private value was read from, in namespace and collection order. */
+  privateReads(): { namespace: string; collection: string }[] {
+    return this.namespaces().flatMap((namespace) =>
+      [...(this.ns.get(namespace) as NsSets).collections]
+        .filter(([, c]) => c.privateRead)
+        .map(([collection]) => ({ namespace, collection }))
+        .sort((a, b) => compareUtf8(a.collection, b.collection)),
+    );
   }
 
   /**

@@ -2,10 +2,11 @@ import { LedgerError } from '../errors';
 import type { HistoryStore } from './history-store';
 import { validateValue, validateWriteKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
-import { validateCollection } from './private-data';
+import { hashedKey, hashedNamespace, validateCollection } from './private-data';
 import { publicNamespace, QueryExecutorImpl } from './query-executor-impl';
 import { RwSetBuilder } from './rwset-builder';
-import type { TxSimulator } from './tx-simulator';
+import { decodeStateMetadata } from './state-metadata';
+import type { SimulationFootprint, TxSimulator } from './tx-simulator';
 import type { VersionedStateStore } from './versioned-state-store';
 
 /**
@@ -71,6 +72,14 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
 
   getPrivateSimulationResults(): Uint8Array | undefined {
     return this.builder.buildPvtBytes();
+  }
+
+  getSimulationFootprint(): SimulationFootprint {
+    const writes = this.builder.writtenKeys().map(({ namespace, collection, key }) => {
+      const stored = collection === '' ? this.state.get(namespace, key) : this.state.get(hashedNamespace(namespace, collection), hashedKey(key));
+      return { namespace, collection, key, metadata: decodeStateMetadata(stored?.metadata) };
+    });
+    return { namespaces: this.builder.namespaces(), writes, privateReads: this.builder.privateReads() };
   }
 
   protected override beforePaginated(): void {

@@ -79,6 +79,27 @@ export interface QueryExecutor {
   done(): void;
 }
 
+/**
+ * What a simulation touched beyond its read/write set's bytes, from which an endorser builds
+ * Fabric's `ChaincodeInterest` (Fabric's `TxSimulationResults.PrivateReads` and `WritesetMetadata`).
+ */
+export interface SimulationFootprint {
+  /** The namespaces of the read/write set, sorted. */
+  readonly namespaces: readonly string[];
+  /**
+   * Every written key, once, with its committed metadata (a private key's is kept with its hash);
+   * `collection` is '' for public state.
+   */
+  readonly writes: readonly {
+    readonly namespace: string;
+    readonly collection: string;
+    readonly key: string;
+    readonly metadata: Readonly<Record<string, Uint8Array>> | undefined;
+  }[];
+  /** Collections whose private values (not only hashes) the transaction read. */
+  readonly privateReads: readonly { readonly namespace: string; readonly collection: string }[];
+}
+
 /** A {@link QueryExecutor} that also records writes for one transaction. */
 export interface TxSimulator extends QueryExecutor {
   setState(namespace: string, key: string, value: Uint8Array): void;
@@ -101,4 +122,6 @@ export interface TxSimulator extends QueryExecutor {
    * {@link getTxSimulationResults}, whose collection hashes cover exactly these bytes.
    */
   getPrivateSimulationResults(): Uint8Array | undefined;
+  /** See {@link SimulationFootprint}; read from committed state when called. */
+  getSimulationFootprint(): SimulationFootprint;
 }

@@ -12,6 +12,7 @@ import {
   parseResponse,
 } from './proposal-response-payload';
 import type { Signer } from './signer';
+import { type ChaincodeInterest, chaincodeInterestMessage, parseChaincodeInterest } from './chaincode-interest';
 import { WireReader } from './wire-reader';
 import { int32Field, lenField, message, stringField, submessage } from './wire-writer';
 
@@ -29,6 +30,8 @@ export interface ProposalResponseInput {
   readonly events?: Uint8Array;
   readonly chaincodeId: ChaincodeIdentifier;
   readonly endorser: Signer;
+  /** What the simulation says the transaction must be endorsed for (unsigned, field 7). */
+  readonly interest?: ChaincodeInterest;
 }
 
 /** An endorsement: the endorser's identity and its signature over payload ‖ endorser. */
@@ -48,6 +51,8 @@ export interface ParsedProposalResponse {
   readonly payload: ParsedProposalResponsePayload | undefined;
   /** Undefined for an error response. */
   readonly endorsement: ParsedEndorsement | undefined;
+  /** What the endorser's simulation says the transaction must be endorsed for; undefined when it sent none. */
+  readonly interest: ChaincodeInterest | undefined;
 }
 
 function toResponse(r: ProposalResponseInput['response']): Response {
@@ -84,7 +89,13 @@ export function buildProposalResponse(input: ProposalResponseInput): Uint8Array 
 
   const endorserBytes = input.endorser.serialized;
   const endorsement = submessage(lenField(1, endorserBytes, true), lenField(2, input.endorser.sign(concatBytes(prpBytes, endorserBytes)), true));
-  return message(int32Field(1, 1), lenField(4, response, false), lenField(5, prpBytes, true), lenField(6, endorsement, false));
+  return message(
+    int32Field(1, 1),
+    lenField(4, response, false),
+    lenField(5, prpBytes, true),
+    lenField(6, endorsement, false),
+    input.interest === undefined ? undefined : lenField(7, chaincodeInterestMessage(input.interest), false),
+  );
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -112,6 +123,7 @@ export function parseProposalResponse(bytes: Uint8Array, options: ParseOptions =
   let response: ChaincodeResponse = { status: 0, message: '', payload: new Uint8Array(0) };
   let payloadBytes: Uint8Array = new Uint8Array(0);
   let endorsementBytes: Uint8Array | undefined;
+  let interest: ChaincodeInterest | undefined;
   while (pr.next()) {
     switch (pr.field) {
       case 1:
@@ -125,6 +137,9 @@ export function parseProposalResponse(bytes: Uint8Array, options: ParseOptions =
         break;
       case 6:
         endorsementBytes = pr.bytes();
+        break;
+      case 7:
+        interest = parseChaincodeInterest(pr.bytes(), `${root}.interest`);
         break;
       default:
         pr.skip();
@@ -146,7 +161,7 @@ export function parseProposalResponse(bytes: Uint8Array, options: ParseOptions =
     endorsement = { endorser, signature };
   }
   const payload = payloadBytes.length > 0 ? parseProposalResponsePayload(payloadBytes, `${root}.payload`) : undefined;
-  return { bytes, version, response, payloadBytes, payload, endorsement };
+  return { bytes, version, response, payloadBytes, payload, endorsement, interest };
 }
 
 /** The signed data of an endorsement: payload bytes ‖ endorser bytes, as Fabric's VSCC checks it. */

@@ -5,7 +5,9 @@ import type { Signer } from '../../protocol/signer';
 import { lenField, message, stringField } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metrics';
+import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
 import { BackToBack } from './back-to-back';
+import { buildChaincodeInterest } from './chaincode-interest';
 import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
 import { type CheckedProposal, type ProposalCheckSupport, ProposalRejectedError, checkProposal } from './proposal-checks';
 
@@ -15,6 +17,8 @@ export interface SimulationOutcome {
   readonly result: ExecutionResult;
   /** `TxReadWriteSet` bytes; empty for channel-less calls. */
   readonly rwset: Uint8Array;
+  /** What the transaction must be endorsed for; undefined when no read/write set was built. */
+  readonly interest?: ChaincodeInterest;
 }
 
 /**
@@ -59,6 +63,7 @@ export class Endorser {
         events: event === undefined ? undefined : chaincodeEventBytes(chaincode, sim.checked.proposal.txId, event.eventName, event.payload),
         chaincodeId: { name: chaincode, version },
         endorser: this.signer,
+        interest: sim.interest,
       });
       outcome = 'success';
       return bytes;
@@ -114,7 +119,9 @@ export class Endorser {
       // Fabric's endorser hands the private rwset to its transient store (and gossip), never to the client.
       const pvt = rwset.length > 0 ? simulator?.getPrivateSimulationResults() : undefined;
       if (pvt !== undefined && channel !== undefined) channel.transient.persist(proposal.txId, pvt, channel.height());
-      return { checked, result, rwset };
+      const isSystem = (name: string): boolean => this.checks.isSystemChaincode(name);
+      const interest = rwset.length > 0 ? buildChaincodeInterest((simulator as TxSimulator).getSimulationFootprint(), isSystem) : undefined;
+      return { checked, result, rwset, interest };
     } catch (err) {
       if (err instanceof PeerError) throw err;
       throw new PeerError('PEER_SIMULATION_FAILED', `error in simulation: ${(err as Error).message}`, { txId: proposal.txId }, { cause: err });

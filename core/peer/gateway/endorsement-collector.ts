@@ -5,6 +5,8 @@ import { type ParsedProposalResponse, endorsementSignedData, parseProposalRespon
 import type { Channel } from '../channel/channel';
 import type { EndorsementPolicies, RequiredPolicy } from '../validation/endorsement-policies';
 import { rwsetWrites } from '../validation/rwset-writes';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { collectionEndorsers, transientDataRefusal } from './collection-endorsers';
 import type { EndorsingPeer } from './endorser-client';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 
@@ -14,13 +16,6 @@ export interface CollectedEndorsement {
   readonly response: ParsedProposalResponse;
 }
 
-/**
- * The Gateway's endorsement step: endorse on this peer first, work out from its read/write set
- * which policies the transaction must satisfy (the chaincode's policy, key-level policies,
- * `_lifecycle` rules: the same logic the committer applies), and ask one peer of each further org
- * until they are satisfied. Every payload must equal the first byte for byte; a mismatch names the
- * endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's `ErrorDetail`s.
- */
 /** The first endorsement, and the peers (with their errors) that failed before it. */
 interface FirstEndorsement {
   readonly endorsement: CollectedEndorsement;
@@ -31,7 +26,19 @@ interface FirstEndorsement {
 /** How Fabric's lifecycle (and Weft's) says a peer lacks the chaincode a definition names. */
 const NOT_INSTALLED = 'but chaincode is not installed';
 
+/**
+ * The Gateway's endorsement step: endorse on this peer first, work out from its read/write set
+ * which policies the transaction must satisfy (the chaincode's policy, key-level policies,
+ * `_lifecycle` rules: the same logic the committer applies), and ask one peer of each further org
+ * until they are satisfied. The first endorsement's chaincode interest says which orgs may be
+ * asked when the transaction reads private data or carries transient data
+ * ({@link collectionEndorsers}). Every payload must equal the first byte for byte; a mismatch
+ * names the endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's
+ * `ErrorDetail`s.
+ */
 export class EndorsementCollector {
+  private readonly lifecycle = new LifecycleCache();
+
   constructor(private readonly policies: EndorsementPolicies) {}
 
   async collect(
@@ -66,15 +73,28 @@ export class EndorsementCollector {
     const required = this.requiredPolicies(proposal, first.endorsement.response, channel);
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
 
-    // Peers that already failed the first endorsement (this org's, when none has the chaincode) are not asked again.
+    // Peers that already failed the first endorsement (this org's, when none has the chaincode) are
+    // not asked again, nor are orgs outside the collections the transaction's privacy confines it to.
     const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
+    const confined = collectionEndorsers(first.endorsement.response.interest, proposal.transient.size > 0, (cc, coll) =>
+      this.lifecycle.collection(channel.ledger, cc, coll),
+    );
     const byOrg = new Map<string, EndorsingPeer[]>();
-    for (const p of others) if (!endorsedOrgs.has(p.mspId) && !first.failed.has(p)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
+    let excluded = false;
+    for (const p of others) {
+      if (endorsedOrgs.has(p.mspId) || first.failed.has(p)) continue;
+      if (confined.admits(p.mspId)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
+      else excluded = true;
+    }
     const more = (await Promise.all([...byOrg.values()].map((candidates) => this.inTurn(candidates, signedProposal, deadline)))).flat();
     const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
     const failing = this.unsatisfied(required, all, channel);
     if (failing.length > 0) {
       const details: EndpointError[] = [...first.failures, ...more.filter((r) => r.error !== undefined).map((r) => r.error as EndpointError)];
+      // Every org allowed endorsed, and only orgs the transient data must not reach could do better.
+      if (excluded && confined.protectedCollections.length > 0 && more.every((r) => r.error === undefined)) {
+        throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, transientDataRefusal(confined.protectedCollections));
+      }
       throw new GatewayRpcError(
         GrpcStatus.ABORTED,
         `failed to collect enough transaction endorsements, see attached details for more info: ${failing.join('; ')}`,

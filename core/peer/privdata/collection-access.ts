@@ -1,4 +1,4 @@
-import type { KV, KeyModification, QueryPage, TxSimulator } from '../../ledger/tx-simulator';
+import type { KV, KeyModification, QueryPage, SimulationFootprint, TxSimulator } from '../../ledger/tx-simulator';
 import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
@@ -147,6 +147,9 @@ export class CollectionCheckedSimulator implements TxSimulator {
   }
   getPrivateSimulationResults(): Uint8Array | undefined {
     return this.inner.getPrivateSimulationResults();
+  }
+  getSimulationFootprint(): SimulationFootprint {
+    return this.inner.getSimulationFootprint();
   }
   done(): void {
     this.inner.done();

@@ -10,7 +10,10 @@ import { seekEnvelope } from '../orderer/orderer-fixture';
 import { sha256 } from '../../../core/ledger/private-data';
 import { collectionPackage } from '../../support/lifecycle-collections';
 import { deployChaincodeInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
-import { CHANNEL, PRIVATE_DIR, gatewayFor, signerOf } from './network-fixture';
+import { CHANNEL, PRIVATE_DIR, gatewayFor, rawEndorser, signerOf } from './network-fixture';
+import { buildProposal, signProposal } from '../../../core/protocol/proposal';
+import { parseProposalResponse } from '../../../core/protocol/proposal-response';
+import { sample } from '../../support/prometheus-text';
 
 const utf8 = new TextDecoder();
 /**
@@ -23,6 +26,12 @@ const COLLECTIONS = collectionPackage(
   { name: 'adminsign', endorsement: "OR('Org1MSP.admin')" },
   { name: 'peersonly', policy: "OR('Org1MSP.peer', 'Org2MSP.peer')" },
 );
+
+/** A peer's Prometheus samples, read from its operations endpoint. */
+async function peerMetrics(net: InProcessNetwork, peer: number): Promise<(name: string) => number> {
+  const text = await (await fetch(`http://${net.peers[peer].operationsAddress() as string}/metrics`)).text();
+  return (name) => sample(text, name);
+}
 
 async function failureOf(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
@@ -64,6 +73,9 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
 
   const put = (contract: Contract, collection: string, key: string, value: string): Promise<Uint8Array> =>
     contract.submit('Put', { arguments: [collection, key], transientData: { value: Buffer.from(value) } });
+  /** A put the client has both orgs endorse, trusting Org2 with the transient data whether or not it holds the collection. */
+  const putByBoth = (contract: Contract, collection: string, key: string, value: string): Promise<Uint8Array> =>
+    contract.submit('Put', { arguments: [collection, key], transientData: { value: Buffer.from(value) }, endorsingOrganizations: ['Org1MSP', 'Org2MSP'] });
   const get = async (contract: Contract, collection: string, key: string): Promise<string> => utf8.decode(await contract.evaluateTransaction('Get', collection, key));
 
   beforeAll(async () => {
@@ -95,8 +107,58 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
     expect(block.includes(Buffer.from('secret-one'))).toBe(false);
   });
 
+  it('keeps transient data for a collection among its members unless the client names the endorsing orgs', async () => {
+    // Only Org1 holds org1only, and the chaincode's MAJORITY needs Org2 too: as Fabric's Gateway, refuse
+    // before the transient data reaches Org2's peer.
+    const received = async (): Promise<number> => (await peerMetrics(net, 1))('endorser_proposals_received');
+    const before = await received();
+    const refused = await failureOf(put(org1, 'org1only', 'terms', 'org1-terms'));
+    expect(refused).toContain(
+      'requires endorsement from organisation(s) that are not in the distribution policy of the private data collection(s): [org1only]; retry specifying trusted endorsing organizations to protect transient data',
+    );
+    expect(await received()).toBe(before);
+    // A collection both orgs hold is endorsed by both, transient data and all.
+    await put(org1, 'shared', 'both', 'for-both');
+    expect(await received()).toBe(before + 1);
+    // A client that trusts Org2 with the data names the orgs itself, as Fabric's private data sample does.
+    await putByBoth(org1, 'org1only', 'terms', 'org1-terms');
+    expect(await received()).toBe(before + 2);
+    await peersInSync(net.peers);
+  });
+
+  it('asks only collection members to endorse a transaction that read a private value; hash reads need no membership', async () => {
+    const received = async (): Promise<number> => (await peerMetrics(net, 1))('endorser_proposals_received');
+    const before = await received();
+    // Bump reads org1only's value: Org2's peer does not hold it, so it is not asked, and MAJORITY cannot be met.
+    expect(await failureOf(org1.submitTransaction('Bump', 'org1only', 'n'))).toContain('failed to collect enough transaction endorsements');
+    expect(await received()).toBe(before);
+    // A hash read is not a private read: Org2's peer holds the hash and endorses.
+    expect(utf8.decode(await org1.submitTransaction('Hash', 'org1only', 'terms'))).toBe(Buffer.from(sha256('org1-terms')).toString('hex'));
+    expect(await received()).toBe(before + 1);
+    // Hash reads alone write nothing, so the chaincode's policy applies (Fabric's FAB-9473): one org's endorsement is not enough.
+    const alone = await org1.newProposal('Hash', { arguments: ['org1only', 'terms'], endorsingOrganizations: ['Org1MSP'] }).endorse();
+    expect(await (await alone.submit()).getStatus()).toMatchObject({ successful: false, code: 10 }); // ENDORSEMENT_POLICY_FAILURE
+
+    // The endorser's ChaincodeInterest says so on the wire (ProposalResponse.interest).
+    const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
+    try {
+      const client = signerOf(net.m.orgs[0]);
+      const interestOf = async (fn: string, collection: string): Promise<unknown> => {
+        const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'private', args: [fn, collection, 'terms'].map((a) => Buffer.from(a)), creator: client.serialized });
+        const response = parseProposalResponse(await endorser.processProposal(signProposal(built.proposalBytes, client), Date.now() + 30_000));
+        return response.interest?.chaincodes.map((c) => ({ name: c.name, collections: c.collections, noPrivateReads: c.noPrivateReads }));
+      };
+      expect(await interestOf('Bump', 'org1only')).toEqual([
+        { name: 'private', collections: ['org1only'], noPrivateReads: false },
+      ]);
+      expect(await interestOf('Hash', 'org1only')).toEqual([{ name: 'private', collections: [], noPrivateReads: false }]);
+    } finally {
+      endorser.close();
+    }
+  });
+
   it('keeps an org’s collection on its own peers: others hold the hash, and non-members may not read it', async () => {
-    await put(org1, 'org1only', 'deal', 'org1-terms');
+    await putByBoth(org1, 'org1only', 'deal', 'org1-terms');
     await peersInSync(net.peers);
     expect(await get(org1, 'org1only', 'deal')).toBe('org1-terms');
     expect(await failureOf(get(org2, 'org1only', 'deal'))).toContain('tx creator does not have read access permission on privatedata in chaincodeName:private collectionName: org1only');
@@ -165,10 +227,10 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
   it('lists, deletes and conflict-checks private keys', async () => {
     await put(org1, 'shared', 'asset2', 'two');
     await peersInSync(net.peers);
-    expect(JSON.parse(utf8.decode(await org2.evaluateTransaction('Keys', 'shared')))).toEqual(['asset1', 'asset2']);
+    expect(JSON.parse(utf8.decode(await org2.evaluateTransaction('Keys', 'shared')))).toEqual(['asset1', 'asset2', 'both']);
     await org1.submitTransaction('Delete', 'shared', 'asset2');
     await peersInSync(net.peers);
-    expect(JSON.parse(utf8.decode(await org1.evaluateTransaction('Keys', 'shared')))).toEqual(['asset1']);
+    expect(JSON.parse(utf8.decode(await org1.evaluateTransaction('Keys', 'shared')))).toEqual(['asset1', 'both']);
     expect(await failureOf(get(org2, 'shared', 'asset2'))).toContain('shared/asset2 does not exist');
 
     // Two read-modify-writes of one private key endorsed on the same state: the second fails MVCC at commit.

@@ -1,5 +1,5 @@
 import { hashedNamespace, pvtNamespace, sha256 } from '../../../../core/ledger/private-data';
-import type { KeyModification, KV, QueryPage, TxSimulator } from '../../../../core/ledger/tx-simulator';
+import type { KeyModification, KV, QueryPage, SimulationFootprint, TxSimulator } from '../../../../core/ledger/tx-simulator';
 
 /**
  * A tiny in-memory TxSimulator for runtime unit tests: committed state in a sorted map, writes
@@ -138,6 +138,9 @@ export class MemorySimulator implements TxSimulator {
   }
   getPrivateSimulationResults(): Uint8Array | undefined {
     return [...this.writes.keys()].some(isPvt) ? this.results(true) : undefined;
+  }
+  getSimulationFootprint(): SimulationFootprint {
+    return { namespaces: [], writes: [], privateReads: [] };
   }
   private results(pvt: boolean): Uint8Array {
     const writes = [...this.writes.entries()]

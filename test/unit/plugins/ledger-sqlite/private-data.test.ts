@@ -294,6 +294,44 @@ describe('private data in the SQLite ledger', () => {
     q.done();
   });
 
+  it("reports a simulation's footprint: written keys with their committed metadata, and the collections a private value was read from", () => {
+    const ledger = open('a');
+    const seed = simulate(ledger, (sim) => {
+      sim.setPrivateData(CC, COLL, 'held', Buffer.from('v'));
+      sim.setState(CC, 'guarded', Buffer.from('g'));
+      sim.setStateMetadata(CC, 'guarded', { VALIDATION_PARAMETER: Buffer.from('public-policy') });
+    });
+    ledger.commit(chain.block([seed.envelope]), undefined, new Map([[0, seed.pvt as Uint8Array]]));
+    const md = simulate(ledger, (sim) => sim.setPrivateDataMetadata(CC, COLL, 'held', { VALIDATION_PARAMETER: Buffer.from('private-policy') }));
+    ledger.commit(chain.block([md.envelope]), undefined, new Map([[0, md.pvt as Uint8Array]]));
+
+    const sim = ledger.newTxSimulator('footprint');
+    expect(Buffer.from(sim.getPrivateData(CC, COLL, 'held') as Uint8Array).toString()).toBe('v');
+    expect(sim.getPrivateData(CC, 'absent', 'none')).toBeUndefined();
+    sim.getPrivateDataHash(CC, 'hashonly', 'held');
+    sim.getState('other', 'x');
+    sim.setState(CC, 'guarded', Buffer.from('g2'));
+    sim.setState(CC, 'plain', Buffer.from('p'));
+    sim.deletePrivateData(CC, COLL, 'held');
+    sim.purgePrivateData(CC, 'absent', 'gone');
+    const policy = (s: string) => ({ VALIDATION_PARAMETER: Buffer.from(s) });
+    expect(sim.getSimulationFootprint()).toEqual({
+      namespaces: [CC, 'other'],
+      writes: [
+        { namespace: CC, collection: '', key: 'guarded', metadata: policy('public-policy') },
+        { namespace: CC, collection: '', key: 'plain', metadata: undefined },
+        { namespace: CC, collection: 'absent', key: 'gone', metadata: undefined },
+        { namespace: CC, collection: COLL, key: 'held', metadata: policy('private-policy') },
+      ],
+      // A read of an absent key counts (the transaction depends on it); a hash read does not.
+      privateReads: [
+        { namespace: CC, collection: 'absent' },
+        { namespace: CC, collection: COLL },
+      ],
+    });
+    sim.done();
+  });
+
   it('replays private data from the block file when state is rebuilt or recovered', () => {
     const ledger = open('a', undefined);
     const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('kept')));
