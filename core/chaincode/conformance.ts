@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { TxSimulator } from '../ledger/tx-simulator';
-import type { ChaincodeInvocation, ChaincodeMeter, ChaincodeResult, ChaincodeRuntime, RuntimeSupport } from './chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeMeter, ChaincodeRuntime, RuntimeSupport } from './chaincode-runtime';
+import { type ConformanceCall, privateDataConformance } from './conformance-private-data';
 import { packageChaincode } from './packager';
 
 /** A channel's state as the suite needs it: simulators over committed state, and commit. */
@@ -43,13 +44,8 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
   const examples = setup.examplesDir ?? defaultExamplesDir();
   let counter = 0;
 
-  function harness(runtime: () => ChaincodeRuntime, world: () => ConformanceWorld) {
-    return async function call(
-      packageId: string,
-      chaincodeName: string,
-      args: string[],
-      opts: { commit?: boolean; creator?: Uint8Array; txId?: string; seconds?: number; transient?: Map<string, Uint8Array>; metrics?: ChaincodeMeter } = {},
-    ): Promise<ChaincodeResult & { rwset: Uint8Array }> {
+  function harness(runtime: () => ChaincodeRuntime, world: () => ConformanceWorld): ConformanceCall {
+    return async function call(packageId, chaincodeName, args, opts = {}) {
       const txId = opts.txId ?? `tx${++counter}`;
       const simulator = world().simulator(txId);
       const support: RuntimeSupport = {
@@ -64,7 +60,7 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
         args: args.map((a) => Buffer.from(a, 'utf8')),
         creator: opts.creator ?? setup.creators.minter,
         timestamp: { seconds: opts.seconds ?? 1_700_000_000, nanos: 123_000_000 },
-        mspId: 'Org1MSP',
+        mspId: opts.mspId ?? 'Org1MSP',
         ...(opts.transient ? { transient: opts.transient } : {}),
       };
       const result = await runtime().invoke(packageId, invocation, support);
@@ -252,6 +248,8 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       });
     });
   });
+
+  privateDataConformance(name, setup.creators, setup.ids, () => withInstalled('private-assets', 'private_1', {}));
 
   describe(`${name}: hostile chaincode`, () => {
     const { installed, call } = withInstalled('hostile', 'hostile_1', { timeoutMs: 1000, memoryLimitMb: 64 });
