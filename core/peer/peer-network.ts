@@ -7,6 +7,7 @@ import { type ClientTls, OrdererClient } from './orderer/orderer-client';
 import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { PeerConfig } from './peer-config';
+import type { PvtPeer } from './privdata/pvt-distributor';
 
 /**
  * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
@@ -70,10 +71,19 @@ export class PeerNetwork implements OrdererSource {
    * starts). Follows config updates: an org added with anchor peers is reachable.
    */
   endorsers(channelId: string): EndorsingPeer[] {
+    return this.remotePeers(channelId);
+  }
+
+  /** The same peers, as targets of this peer's private data pushes. */
+  pvtPeers(channelId: string): PvtPeer[] {
+    return this.remotePeers(channelId);
+  }
+
+  private remotePeers(channelId: string): RemoteEndorser[] {
     const channel = this.channels().channel(channelId);
     if (channel === undefined) return [];
     const appOrgs = channel.resources().config.applicationOrgs;
-    const out: EndorsingPeer[] = [];
+    const out: RemoteEndorser[] = [];
     const seen = new Set<string>();
     for (const known of this.config.peer.gateway.peers) {
       const org = appOrgs.find((o) => o.mspId === known.mspId);

@@ -27,6 +27,7 @@ import { GatewayService } from './gateway/gateway-service';
 import { PeerGrpcServer } from './grpc/peer-grpc-server';
 import { ChaincodeIndexes } from './lifecycle/chaincode-indexes';
 import { ChaincodeInstaller } from './lifecycle/chaincode-installer';
+import { LifecycleCache } from './lifecycle/lifecycle-cache';
 import { LifecycleScc } from './lifecycle/lifecycle-scc';
 import { BlockPuller } from './orderer/block-puller';
 import { ledgerOptionsOf, type PeerConfig } from './peer-config';
@@ -38,6 +39,11 @@ import type { SystemChaincode } from './scc/system-chaincode';
 import { BlockValidator } from './validation/block-validator';
 import { EndorsementPolicies } from './validation/endorsement-policies';
 import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
+import { PvtDistributor } from './privdata/pvt-distributor';
+import { PvtPushReceiver } from './privdata/pvt-receiver';
+
+/** Fabric's `peer.gossip.pvtData.pushAckTimeout` default: how long required private data pushes are awaited. */
+const PUSH_ACK_TIMEOUT_MS = 3000;
 
 /**
  * A peer node: local MSP, one ledger per joined channel, the endorser with its system chaincodes,
@@ -149,6 +155,7 @@ export class PeerNode {
       logs: new ChaincodeLogs(this.logging),
       policies,
     }));
+    const lifecycle = new LifecycleCache();
     const endorser = new Endorser(
       {
         localDeserializer: localMsp,
@@ -160,6 +167,13 @@ export class PeerNode {
       executor,
       own.recordingSigner(),
       metrics,
+      new PvtDistributor({
+        peers: (channelId) => this.network.pvtPeers(channelId),
+        collection: (channel, chaincode, collection) => lifecycle.collection(channel.ledger, chaincode, collection),
+        signer: this.signer,
+        pushAckTimeoutMs: PUSH_ACK_TIMEOUT_MS,
+        logger: this.logging.logger('gossip.privdata'),
+      }),
     );
     const local: EndorsingPeer = {
       address: peer.externalAddress ?? peer.listenAddress,
@@ -179,7 +193,12 @@ export class PeerNode {
         })
       : undefined;
     this.grpc = new PeerGrpcServer(
-      { endorser, deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics, policies }), gateway: this.gateway },
+      {
+        endorser,
+        deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics, policies }),
+        gateway: this.gateway,
+        privateData: new PvtPushReceiver((id) => this.channels.channel(id), node.msp.id),
+      },
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
       this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry),

@@ -6,6 +6,7 @@ import { lenField, message, stringField } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metrics';
 import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
+import type { Channel } from '../channel/channel';
 import { BackToBack } from './back-to-back';
 import { buildChaincodeInterest } from './chaincode-interest';
 import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
@@ -19,6 +20,13 @@ export interface SimulationOutcome {
   readonly rwset: Uint8Array;
   /** What the transaction must be endorsed for; undefined when no read/write set was built. */
   readonly interest?: ChaincodeInterest;
+  /** The private writes (`TxPvtReadWriteSet`) and the channel height they were simulated at. */
+  readonly pvt?: { readonly bytes: Uint8Array; readonly height: number };
+}
+
+/** Pushes an endorsement's private data to the collections' other member peers (Fabric's gossip distributor). */
+export interface PrivateDataDistributor {
+  distribute(channel: Channel, txId: string, pvt: Uint8Array, height: number): Promise<void>;
 }
 
 /**
@@ -36,6 +44,7 @@ export class Endorser {
     private readonly executor: ChaincodeExecutor,
     private readonly signer: Signer,
     private readonly metrics?: PeerMetrics,
+    private readonly distributor?: PrivateDataDistributor,
   ) {}
 
   /**
@@ -55,6 +64,10 @@ export class Endorser {
         outcome = 'chaincode-error';
         return buildErrorProposalResponse(response.status, response.message);
       }
+      // As Fabric's endorser: the private data is disseminated before the endorsement is signed,
+      // and a collection whose required peers cannot be reached fails the proposal.
+      const channel = sim.checked.channel;
+      if (sim.pvt !== undefined && channel !== undefined) await this.distributor?.distribute(channel, sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
       outcome = 'endorsement-failed';
       const bytes = buildProposalResponse({
         proposal: sim.checked.proposal,
@@ -117,11 +130,12 @@ export class Endorser {
       // An evaluation never becomes a transaction: its read/write set is not built.
       const rwset = readWriteSet && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
       // Fabric's endorser hands the private rwset to its transient store (and gossip), never to the client.
-      const pvt = rwset.length > 0 ? simulator?.getPrivateSimulationResults() : undefined;
-      if (pvt !== undefined && channel !== undefined) channel.transient.persist(proposal.txId, pvt, channel.height());
+      const pvtBytes = rwset.length > 0 ? simulator?.getPrivateSimulationResults() : undefined;
+      const pvt = pvtBytes !== undefined && channel !== undefined ? { bytes: pvtBytes, height: channel.height() } : undefined;
+      if (pvt !== undefined) channel?.transient.persist(proposal.txId, pvt.bytes, pvt.height);
       const isSystem = (name: string): boolean => this.checks.isSystemChaincode(name);
       const interest = rwset.length > 0 ? buildChaincodeInterest((simulator as TxSimulator).getSimulationFootprint(), isSystem) : undefined;
-      return { checked, result, rwset, interest };
+      return { checked, result, rwset, interest, pvt };
     } catch (err) {
       if (err instanceof PeerError) throw err;
       throw new PeerError('PEER_SIMULATION_FAILED', `error in simulation: ${(err as Error).message}`, { txId: proposal.txId }, { cause: err });

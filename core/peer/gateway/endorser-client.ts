@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { decodeEndorseFrame, encodeEndorseFrame } from '../grpc/endorse-stream-frame';
-import { EndorserServiceDef, EndorserStreamDef } from '../grpc/raw-service';
+import { EndorserServiceDef, EndorserStreamDef, PrivateDataServiceDef } from '../grpc/raw-service';
+import type { PvtPeer } from '../privdata/pvt-distributor';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
@@ -9,9 +10,10 @@ type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 interface RawEndorserClient extends grpc.Client {
   processProposal(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
   processProposals(): RawDuplex;
+  push(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
 }
 
-const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef }, 'Endorser') as unknown as new (
+const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef, ...PrivateDataServiceDef }, 'Endorser') as unknown as new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options: grpc.ChannelOptions,
@@ -48,8 +50,9 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
  * `weft.peer.EndorserStream` stream, reopened on the next proposal after it breaks; a peer that
  * does not implement it (a Fabric peer answers UNIMPLEMENTED) is asked through the unary
  * `protos.Endorser/ProcessProposal` from then on, including for the proposals that were in flight.
+ * The same connection carries the private data this peer pushes to it (`weft.peer.PrivateData`).
  */
-export class RemoteEndorser implements EndorsingPeer {
+export class RemoteEndorser implements EndorsingPeer, PvtPeer {
   private readonly client: RawEndorserClient;
   private current: OpenStream | undefined;
   private nextId = 1;
@@ -78,6 +81,12 @@ export class RemoteEndorser implements EndorsingPeer {
       );
       open.pending.set(id, { signedProposal, deadline, resolve, reject, timer });
       open.stream.write(encodeEndorseFrame(id, signedProposal));
+    });
+  }
+
+  pushPrivateData(signedPush: Uint8Array, deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.push(signedPush, { deadline }, (err) => (err === null ? resolve() : reject(err)));
     });
   }
 

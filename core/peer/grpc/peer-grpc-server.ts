@@ -12,7 +12,8 @@ import { ReadGate } from '../../node/read-gate';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
-import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef } from './raw-service';
+import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, PrivateDataServiceDef } from './raw-service';
+import type { PvtPushReceiver } from '../privdata/pvt-receiver';
 import { OpenStreams, shutdownGrpcServer } from '../../node/grpc-shutdown';
 import type { GrpcServerMetrics } from '../../node/operations/grpc-server-metrics';
 
@@ -29,10 +30,13 @@ export interface PeerServices {
   readonly deliver: DeliverService;
   /** Undefined when `peer.gateway.enabled` is false. */
   readonly gateway: GatewayService | undefined;
+  /** Private data other peers push after endorsing (`weft.peer.PrivateData`). */
+  readonly privateData?: PvtPushReceiver;
 }
 
 type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
 
+const EMPTY = new Uint8Array(0);
 const SHUTTING_DOWN: Partial<grpc.ServiceError> = { code: grpc.status.UNAVAILABLE, details: 'the peer is shutting down' };
 
 /** Server credentials from the peer's TLS files (plaintext when TLS is off). */
@@ -90,6 +94,19 @@ export class PeerGrpcServer {
     // A stream counts once against the limit; the proposals in flight on it are held to the limit too.
     const maxInFlight = concurrency.endorserService > 0 ? concurrency.endorserService : Infinity;
     this.server.addService(EndorserStreamDef, { processProposals: endorserLimit.stream((call: Duplex) => this.endorseStream(call, maxInFlight)) });
+    const privateData = services.privateData;
+    if (privateData !== undefined) {
+      this.server.addService(PrivateDataServiceDef, {
+        push: endorserLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+          try {
+            privateData.receive(call.request);
+            cb(null, EMPTY);
+          } catch (err) {
+            cb(asServiceError(err));
+          }
+        }),
+      });
+    }
     this.server.addService(DeliverServiceDef, {
       deliver: deliverLimit.stream((call: Duplex) => this.deliver(call, 'block')),
       deliverFiltered: deliverLimit.stream((call: Duplex) => this.deliver(call, 'filtered')),

@@ -32,6 +32,14 @@ export const EndorserStreamDef = {
   processProposals: rawMethod('/weft.peer.EndorserStream/ProcessProposals', true, true),
 } satisfies ServiceDefinition;
 
+/**
+ * Weft's private data dissemination between peers (Fabric peers use gossip): a signed
+ * `SignedPvtPush` (`core/peer/privdata/pvt-push.ts`) answered with an empty message once stored.
+ */
+export const PrivateDataServiceDef = {
+  push: rawMethod('/weft.peer.PrivateData/Push', false, false),
+} satisfies ServiceDefinition;
+
 export const DeliverServiceDef = {
   deliver: rawMethod('/protos.Deliver/Deliver', true, true),
   deliverFiltered: rawMethod('/protos.Deliver/DeliverFiltered', true, true),

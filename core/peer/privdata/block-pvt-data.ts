@@ -12,7 +12,7 @@ export interface PvtDataSource {
 }
 
 /** Whether this peer's org is a member of the collection (an undefined collection: no). */
-function isMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, namespace: string, collection: string): boolean {
+export function isMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, namespace: string, collection: string): boolean {
   const definition = source.definition(namespace);
   const c = definition === undefined ? undefined : collectionOf(definition, collection);
   return c !== undefined && c.memberMspIds.includes(source.localMspId);

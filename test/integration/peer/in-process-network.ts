@@ -141,7 +141,14 @@ export function peersInSync(peers: readonly PeerNode[], channelId = CHANNEL): Pr
  */
 export async function deployChaincodeInProcess(
   net: InProcessNetwork,
-  chaincode: { readonly projectDir: string; readonly label: string; readonly name: string; readonly collections?: CollectionConfigPackage },
+  chaincode: {
+    readonly projectDir: string;
+    readonly label: string;
+    readonly name: string;
+    readonly collections?: CollectionConfigPackage;
+    /** A signature policy expression; the channel's default endorsement policy when omitted. */
+    readonly policy?: string;
+  },
   tls = true,
 ): Promise<string> {
   const { m, ports, clients, gateways, peers } = net;
@@ -149,9 +156,9 @@ export async function deployChaincodeInProcess(
   for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes, tls);
   const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
   gateways.push(...admins);
-  await Promise.all(admins.map((a) => approve(a, chaincode.name, 1, built.packageId, false, CHANNEL, chaincode.collections)));
+  await Promise.all(admins.map((a) => approve(a, chaincode.name, 1, built.packageId, false, CHANNEL, chaincode.collections, chaincode.policy)));
   await peersInSync(peers);
-  await commitDefinition(admins[0], chaincode.name, 1, false, CHANNEL, chaincode.collections);
+  await commitDefinition(admins[0], chaincode.name, 1, false, CHANNEL, chaincode.collections, chaincode.policy);
   await peersInSync(peers);
   return built.packageId;
 }

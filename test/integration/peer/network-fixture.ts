@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { connect, type Gateway, hash, signers } from '@hyperledger/fabric-gateway';
+import { connect, type Gateway, GatewayError, hash, signers } from '@hyperledger/fabric-gateway';
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ChaincodeSource,
@@ -22,6 +22,7 @@ import {
 import { stringify } from 'yaml';
 import { postConfigBlock } from '../../../cli/services/client/orderer-admin';
 import { findFreePorts } from '../../../cli/services/free-ports';
+import { validationParameter } from '../../../cli/services/chaincode/lifecycle';
 import { DEFAULT_ACLS } from '../../../core/protocol/channel-definition';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
@@ -258,9 +259,11 @@ export async function approve(
   initRequired = false,
   channelId = CHANNEL,
   collections?: CollectionConfigPackage,
+  policy?: string,
 ): Promise<void> {
   const args = new ApproveChaincodeDefinitionForMyOrgArgs();
   if (collections !== undefined) args.setCollections(collections);
+  if (policy !== undefined) args.setValidationParameter(validationParameter(policy));
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
@@ -281,9 +284,11 @@ export async function commitDefinition(
   initRequired = false,
   channelId = CHANNEL,
   collections?: CollectionConfigPackage,
+  policy?: string,
 ): Promise<void> {
   const args = new CommitChaincodeDefinitionArgs();
   if (collections !== undefined) args.setCollections(collections);
+  if (policy !== undefined) args.setValidationParameter(validationParameter(policy));
   args.setName(name);
   args.setVersion('1.0');
   args.setSequence(sequence);
@@ -311,4 +316,14 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/** The message of a Gateway call that must fail, with each endpoint's detail, joined by ' | '. */
+export async function failureOf(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GatewayError);
+  return [(err as GatewayError).message, ...(err as GatewayError).details.map((d) => d.message)].join(' | ');
 }

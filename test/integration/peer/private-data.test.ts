@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { type Contract, type Gateway, GatewayError } from '@hyperledger/fabric-gateway';
+import { type Contract, type Gateway } from '@hyperledger/fabric-gateway';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
@@ -10,7 +10,7 @@ import { seekEnvelope } from '../orderer/orderer-fixture';
 import { sha256 } from '../../../core/ledger/private-data';
 import { collectionPackage } from '../../support/lifecycle-collections';
 import { deployChaincodeInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
-import { CHANNEL, PRIVATE_DIR, gatewayFor, rawEndorser, signerOf } from './network-fixture';
+import { CHANNEL, failureOf, PRIVATE_DIR, gatewayFor, rawEndorser, signerOf } from './network-fixture';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
 import { sample } from '../../support/prometheus-text';
@@ -25,21 +25,14 @@ const COLLECTIONS = collectionPackage(
   { name: 'org1only', policy: "OR('Org1MSP.member')" },
   { name: 'adminsign', endorsement: "OR('Org1MSP.admin')" },
   { name: 'peersonly', policy: "OR('Org1MSP.peer', 'Org2MSP.peer')" },
+  { name: 'needstwo', requiredPeerCount: 2, maximumPeerCount: 2 },
+  { name: 'needsone', requiredPeerCount: 1, maximumPeerCount: 1 },
 );
 
 /** A peer's Prometheus samples, read from its operations endpoint. */
 async function peerMetrics(net: InProcessNetwork, peer: number): Promise<(name: string) => number> {
   const text = await (await fetch(`http://${net.peers[peer].operationsAddress() as string}/metrics`)).text();
   return (name) => sample(text, name);
-}
-
-async function failureOf(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return [(err as GatewayError).message, ...(err as GatewayError).details.map((d) => d.message)].join(' | ');
 }
 
 /** The collections `DeliverWithPrivateData` sends `signer` with block `blockNum`, as `<tx>:<chaincode>/<collection>`. */
@@ -218,6 +211,17 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
     const endorsing = org1.newProposal('Put', { arguments: ['adminsign', 'k'], transientData: { value: Buffer.from('v') } }).endorse();
     expect(await failureOf(endorsing)).toContain("endorsement policy of collection adminsign of chaincode private: signature set did not satisfy policy OR('Org1MSP.admin')");
     expect(await failureOf(get(org1, 'adminsign', 'k'))).toContain('adminsign/k does not exist');
+  });
+
+  it('fails an endorsement whose collection needs more member peers than the endorser can reach, as Fabric', async () => {
+    // Org1's peer knows one other member peer (Org2's): a collection that must reach two cannot be endorsed.
+    expect(await failureOf(put(org1, 'needstwo', 'k', 'v'))).toMatch(
+      /failed to distribute private collection, txID [0-9a-f]{64}, channel mychannel: required to disseminate to at least 2 peers, but know of only 1 eligible peers/,
+    );
+    // One required peer is reachable, and acknowledges before the endorsement is returned.
+    await put(org1, 'needsone', 'k', 'v');
+    await peersInSync(net.peers);
+    expect(await get(org2, 'needsone', 'k')).toBe('v');
   });
 
   it('refuses a collection the chaincode did not define', async () => {

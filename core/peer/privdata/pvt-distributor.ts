@@ -1,0 +1,104 @@
+import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
+import type { Logger } from '../../node/logger';
+import type { Signer } from '../../protocol/signer';
+import type { Channel } from '../channel/channel';
+import type { CollectionDefinition } from '../lifecycle/collections';
+import { PeerError } from '../peer-error';
+import { signPvtPush } from './pvt-push';
+
+/** A peer that private data can be pushed to (another Weft peer this one knows on the channel). */
+export interface PvtPeer {
+  readonly address: string;
+  readonly mspId: string;
+  /** Sends a signed push (`weft.peer.PrivateData/Push`); rejects when it is not acknowledged by `deadline`. */
+  pushPrivateData(signedPush: Uint8Array, deadline: number): Promise<void>;
+}
+
+export interface PvtDistributorSupport {
+  /** The other peers of the channel this peer can reach. */
+  peers(channelId: string): readonly PvtPeer[];
+  /** A collection as the channel's committed chaincode definition gives it. */
+  collection(channel: Channel, chaincode: string, collection: string): CollectionDefinition | undefined;
+  /** This peer's signing identity: receivers accept pushes from peers of the channel only. */
+  readonly signer: Signer;
+  /** Fabric's `peer.gossip.pvtData.pushAckTimeout`: how long a required acknowledgement is awaited. */
+  readonly pushAckTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** One collection's data for one peer; `required` when it counts towards `requiredPeerCount`. */
+interface Plan {
+  readonly collection: CollectionPvtRwSet;
+  readonly peer: PvtPeer;
+  readonly required: boolean;
+}
+
+/**
+ * Fabric's private data distributor (gossip/privdata/distributor.go) without gossip: after an
+ * endorsement, each collection's private writes are pushed to up to `maximumPeerCount` known peers
+ * of its member orgs (one per org first, then the rest), of which the first `requiredPeerCount`
+ * must acknowledge before the endorsement is returned; the others are sent without waiting. Each
+ * peer gets one signed push holding only its collections. The peers known are those of other
+ * orgs the Gateway knows (`peer.gateway.peers` and anchor peers).
+ */
+export class PvtDistributor {
+  /** Rotates which of an org's peers is chosen first, as Fabric picks at random. */
+  private turn = 0;
+
+  constructor(private readonly support: PvtDistributorSupport) {}
+
+  /** Throws `PEER_PVT_DISSEMINATION` with Fabric's message when a collection's required peers cannot be reached. */
+  async distribute(channel: Channel, txId: string, pvt: Uint8Array, height: number): Promise<void> {
+    const plans = this.plan(channel, txId, decodeTxPvtRwSet(pvt));
+    if (plans.length === 0) return;
+    const byPeer = new Map<PvtPeer, Plan[]>();
+    for (const p of plans) byPeer.set(p.peer, [...(byPeer.get(p.peer) ?? []), p]);
+    const deadline = Date.now() + this.support.pushAckTimeoutMs;
+    const failedRequired = await Promise.all(
+      [...byPeer].map(async ([peer, mine]) => {
+        const push = signPvtPush({ channelId: channel.id, txId, height, pvt: encodeTxPvtRwSet(mine.map((p) => p.collection)) }, this.support.signer);
+        const sent = peer.pushPrivateData(push, deadline).then(
+          () => undefined,
+          (err: unknown) => {
+            this.support.logger.warn({ txId, channel: channel.id, peer: peer.address, err: (err as Error).message }, 'private data push failed');
+            return err;
+          },
+        );
+        const required = mine.filter((p) => p.required).length;
+        if (required === 0) return 0;
+        return (await sent) === undefined ? 0 : required;
+      }),
+    );
+    const failed = failedRequired.reduce((a, b) => a + b, 0);
+    if (failed > 0) throw failure(txId, channel.id, `Failed disseminating ${failed} out of ${plans.length} private dissemination plans`);
+  }
+
+  private plan(channel: Channel, txId: string, collections: readonly CollectionPvtRwSet[]): Plan[] {
+    const peers = this.support.peers(channel.id);
+    const plans: Plan[] = [];
+    const turn = this.turn++;
+    for (const collection of collections) {
+      const def = this.support.collection(channel, collection.namespace, collection.collection);
+      if (def === undefined) continue;
+      const eligible = peers.filter((p) => def.memberMspIds.includes(p.mspId));
+      if (eligible.length < def.requiredPeerCount) {
+        throw failure(txId, channel.id, `required to disseminate to at least ${def.requiredPeerCount} peers, but know of only ${eligible.length} eligible peers`);
+      }
+      selected(eligible, def.maximumPeerCount, turn).forEach((peer, i) => plans.push({ collection, peer, required: i < def.requiredPeerCount }));
+    }
+    return plans;
+  }
+}
+
+/** Up to `max` of `eligible`: one peer of each org first (the `turn`-th of its peers), then the others in order. */
+function selected(eligible: readonly PvtPeer[], max: number, turn: number): PvtPeer[] {
+  const byOrg = new Map<string, PvtPeer[]>();
+  for (const p of eligible) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
+  const first = [...byOrg.values()].map((peers) => peers[turn % peers.length]);
+  const rest = eligible.filter((p) => !first.includes(p));
+  return [...first, ...rest].slice(0, Math.max(0, max));
+}
+
+function failure(txId: string, channelId: string, reason: string): PeerError {
+  return new PeerError('PEER_PVT_DISSEMINATION', `failed to distribute private collection, txID ${txId}, channel ${channelId}: ${reason}`, { txId, channel: channelId });
+}

@@ -1,0 +1,75 @@
+import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
+import type { Identity } from '../../msp/identity';
+import { rolePrincipal } from '../../policy/policy-expression';
+import type { Channel } from '../channel/channel';
+import { GatewayRpcError, GrpcStatus } from '../grpc/grpc-status';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { isMember } from './block-pvt-data';
+import { readPvtPush } from './pvt-push';
+
+const bad = (message: string): GatewayRpcError => new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, message);
+const denied = (message: string): GatewayRpcError => new GatewayRpcError(GrpcStatus.PERMISSION_DENIED, message);
+
+/**
+ * The receiving side of private data dissemination (`weft.peer.PrivateData/Push`): a push from a
+ * peer of the channel (a valid identity of a channel MSP with the peer role, whose signature
+ * verifies) goes into this peer's transient store, restricted to the collections this peer's org
+ * is a member of. It is applied when the transaction commits, and only if its hash is the one in
+ * the block, so a push can add data but never change what commits. Failures are
+ * `GatewayRpcError`s naming what was wrong.
+ */
+export class PvtPushReceiver {
+  private readonly lifecycle = new LifecycleCache();
+
+  constructor(
+    private readonly channel: (id: string) => Channel | undefined,
+    private readonly localMspId: string,
+  ) {}
+
+  /** Stores a push; returns how many collections were kept (none when this org is a member of none). */
+  receive(bytes: Uint8Array): number {
+    let signed;
+    try {
+      signed = readPvtPush(bytes);
+    } catch (err) {
+      throw bad(`malformed private data push: ${(err as Error).message}`);
+    }
+    const { push } = signed;
+    if (push.channelId === '' || push.txId === '') throw bad('a private data push must name its channel and transaction');
+    const channel = this.channel(push.channelId);
+    if (channel === undefined) throw new GatewayRpcError(GrpcStatus.NOT_FOUND, `channel ${push.channelId} is not joined by this peer`);
+    const sender = this.sender(channel, push.creator);
+    if (!sender.verify(signed.payload, signed.signature)) throw denied(`the signature of the private data push from ${sender.mspId} does not verify`);
+    let collections: CollectionPvtRwSet[];
+    try {
+      collections = decodeTxPvtRwSet(push.pvt);
+    } catch (err) {
+      throw bad(`the private data pushed for transaction ${push.txId} is not a TxPvtReadWriteSet: ${(err as Error).message}`);
+    }
+    const source = { localMspId: this.localMspId, definition: (cc: string) => this.lifecycle.definition(channel.ledger, cc) };
+    const mine = collections.filter((c) => isMember(source, c.namespace, c.collection));
+    if (mine.length === 0) return 0;
+    // What this peer endorsed itself stays: a push only adds the collections it lacks.
+    const held = channel.transient.get(push.txId);
+    const kept = held === undefined ? [] : decodeTxPvtRwSet(held);
+    const added = mine.filter((c) => !kept.some((k) => k.namespace === c.namespace && k.collection === c.collection));
+    if (added.length === 0) return 0;
+    // Retention counts from this peer's height: a pushed height is the sender's word.
+    channel.transient.persist(push.txId, encodeTxPvtRwSet([...kept, ...added]), channel.height());
+    return added.length;
+  }
+
+  private sender(channel: Channel, creator: Uint8Array): Identity {
+    let identity: Identity;
+    try {
+      identity = channel.resources().deserializer.deserializeIdentity(creator);
+      identity.validate();
+    } catch (err) {
+      throw denied(`the sender of a private data push is not a valid identity on channel ${channel.id}: ${(err as Error).message}`);
+    }
+    if (!identity.satisfiesPrincipal(rolePrincipal(identity.mspId, 'peer'))) {
+      throw denied(`the sender of a private data push is not a peer of ${identity.mspId}`);
+    }
+    return identity;
+  }
+}
