@@ -88,6 +88,16 @@ export const PeerSection = z
       .default({ concurrency: { endorserService: 2500, deliverService: 2500, gatewayService: 500 } }),
     /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
     chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),
+    /** Fabric's `peer.gossip.pvtData`, for Weft's private data pushes and transient store. */
+    privateData: z
+      .object({
+        /** How long an endorsement waits for the acknowledgements a collection's `requiredPeerCount` needs (`pushAckTimeout`), ms. */
+        pushAckTimeoutMs: z.number().int().positive().default(3000),
+        /** Blocks an uncommitted transaction's private data is kept (`transientstoreMaxBlockRetention`). */
+        transientStoreMaxBlockRetention: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000 }),
   })
   .strict();
 export type PeerSection = z.infer<typeof PeerSection>;

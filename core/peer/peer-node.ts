@@ -42,9 +42,6 @@ import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
 import { PvtDistributor } from './privdata/pvt-distributor';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
 
-/** Fabric's `peer.gossip.pvtData.pushAckTimeout` default: how long required private data pushes are awaited. */
-const PUSH_ACK_TIMEOUT_MS = 3000;
-
 /**
  * A peer node: local MSP, one ledger per joined channel, the endorser with its system chaincodes,
  * the committer fed by block pullers, and the Endorser / Deliver / Gateway gRPC services plus the
@@ -118,6 +115,7 @@ export class PeerNode {
       localMspId: node.msp.id,
       metrics,
       transientDir: path.join(node.dataDir, 'transient'),
+      transientRetention: peer.privateData.transientStoreMaxBlockRetention,
       onChannel: (joined) => this.follow(joined),
     });
 
@@ -171,7 +169,7 @@ export class PeerNode {
         peers: (channelId) => this.network.pvtPeers(channelId),
         collection: (channel, chaincode, collection) => lifecycle.collection(channel.ledger, chaincode, collection),
         signer: this.signer,
-        pushAckTimeoutMs: PUSH_ACK_TIMEOUT_MS,
+        pushAckTimeoutMs: peer.privateData.pushAckTimeoutMs,
         logger: this.logging.logger('gossip.privdata'),
       }),
     );

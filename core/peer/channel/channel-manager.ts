@@ -65,6 +65,8 @@ export interface ChannelManagerDeps {
    * peer endorsed survives a restart before its block commits; in memory when absent.
    */
   readonly transientDir?: string;
+  /** Blocks an uncommitted transaction's private data is kept (Fabric's `transientstoreMaxBlockRetention`, 1000). */
+  readonly transientRetention?: number;
   /** Called once per channel opened or joined (the peer starts its block puller there). */
   readonly onChannel?: (joined: JoinedChannel) => void;
 }
@@ -143,7 +145,9 @@ export class ChannelManager {
   private register(channelId: string, ledger: KvPeerLedger, view: ChannelConfigView, resources?: ChannelResources): JoinedChannel {
     let transient: TransientStore;
     try {
-      transient = this.deps.transientDir === undefined ? TransientStore.inMemory() : TransientStore.open(path.join(this.deps.transientDir, `${channelId}.sqlite`));
+      const retention = this.deps.transientRetention;
+      transient =
+        this.deps.transientDir === undefined ? TransientStore.inMemory(retention) : TransientStore.open(path.join(this.deps.transientDir, `${channelId}.sqlite`), retention);
     } catch (err) {
       ledger.close();
       throw err;
