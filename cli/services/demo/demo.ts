@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { ChaincodeEvent, CloseableAsyncIterable } from '@hyperledger/fabric-gateway';
 import { WeftError } from '../../../core/errors';
 import { deployChaincode } from '../chaincode/deploy';
+import { privateDataSteps } from './demo-private-data';
 import { gatewayFailure } from '../chaincode/gateway-errors';
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
@@ -30,7 +31,8 @@ export interface DemoResult {
 /**
  * `weft demo`: a 2-org network in a temporary directory (BatchTimeout 250 ms), brought up, the
  * asset-transfer chaincode deployed, assets created, read, transferred and listed through the
- * Fabric Gateway while chaincode events are collected, and the network brought down.
+ * Fabric Gateway while chaincode events are collected, then private data between the two orgs
+ * ({@link privateDataSteps}), and the network brought down.
  */
 export async function runDemo(options: { keep: boolean }, report: (line: string) => void): Promise<DemoResult> {
   const started = Date.now();
@@ -100,6 +102,7 @@ export async function runDemo(options: { keep: boolean }, report: (line: string)
             return gatewayFailure(err, 'ReadAsset').message;
           }
         });
+        await privateDataSteps(layout, step, (name) => [network.getContract(name), session2.gateway.getNetwork(layout.spec.channel.name).getContract(name)]);
       } finally {
         stream.close();
         await listening;

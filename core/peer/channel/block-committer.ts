@@ -114,7 +114,7 @@ export class BlockCommitter {
     for (const m of missingForMember(pvtSource, result.pvtMissing)) {
       this.logger.warn(
         { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
-        'private data missing: this peer is a member of the collection but did not endorse the transaction, so it holds only the hashes',
+        'private data missing: this peer is a member of the collection but neither endorsed the transaction nor was sent its private data, so it holds only the hashes',
       );
     }
     if (nextResources !== undefined) this.channel.updateResources(nextResources);
