@@ -95,9 +95,11 @@ export const PeerSection = z
         pushAckTimeoutMs: z.number().int().positive().default(3000),
         /** Blocks an uncommitted transaction's private data is kept (`transientstoreMaxBlockRetention`). */
         transientStoreMaxBlockRetention: z.number().int().positive().default(1000),
+        /** How long a commit keeps asking other peers for private data this peer lacks (`pullRetryThreshold`), ms. */
+        pullRetryThresholdMs: z.number().int().nonnegative().default(60_000),
       })
       .strict()
-      .default({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000 }),
+      .default({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000, pullRetryThresholdMs: 60_000 }),
   })
   .strict();
 export type PeerSection = z.infer<typeof PeerSection>;

@@ -8,6 +8,7 @@ import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
+import type { PvtSource } from './privdata/pvt-puller';
 
 /**
  * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
@@ -74,8 +75,8 @@ export class PeerNetwork implements OrdererSource {
     return this.remotePeers(channelId);
   }
 
-  /** The same peers, as targets of this peer's private data pushes. */
-  pvtPeers(channelId: string): PvtPeer[] {
+  /** The same peers, as targets of this peer's private data pushes and sources of its pulls. */
+  pvtPeers(channelId: string): (PvtPeer & PvtSource)[] {
     return this.remotePeers(channelId);
   }
 

@@ -40,6 +40,7 @@ import { BlockValidator } from './validation/block-validator';
 import { EndorsementPolicies } from './validation/endorsement-policies';
 import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
 import { PvtDistributor } from './privdata/pvt-distributor';
+import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
 
 /**
@@ -116,6 +117,13 @@ export class PeerNode {
       metrics,
       transientDir: path.join(node.dataDir, 'transient'),
       transientRetention: peer.privateData.transientStoreMaxBlockRetention,
+      pvtPuller: new PvtPuller({
+        peers: (channelId) => this.network.pvtPeers(channelId),
+        signer: this.signer,
+        tlsCertHash: this.network.clientCertHash,
+        pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
+        logger: this.logging.logger('gossip.privdata'),
+      }),
       onChannel: (joined) => this.follow(joined),
     });
 

@@ -1,5 +1,8 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { SeekInfo, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { buildEnvelope } from './envelope';
+import type { Signer } from './signer';
 import { bytesEqual, toHex } from './bytes';
 import { isConfigBlock } from './config-parse';
 import type { ParsedChannelHeader } from './header';
@@ -54,4 +57,30 @@ export function headerWithSignatures(blockBytes: Uint8Array): Uint8Array {
   if (isConfigBlock(block)) return blockBytes;
   block.clearData();
   return block.serializeBinary();
+}
+
+/**
+ * A signed `DELIVER_SEEK_INFO` envelope asking for blocks `start`…`stop` (`stop` undefined: no end),
+ * as Fabric's Deliver clients send it: waiting for blocks not yet written (`BLOCK_UNTIL_READY`), or
+ * with `failIfNotReady` answered NOT_FOUND at once.
+ */
+export function buildSeekEnvelope(input: { channelId: string; start: number; stop?: number; failIfNotReady?: boolean; signer: Signer; tlsCertHash?: Uint8Array }): Uint8Array {
+  const position = (n: number): SeekPosition => {
+    const s = new SeekSpecified();
+    s.setNumber(n);
+    const p = new SeekPosition();
+    p.setSpecified(s);
+    return p;
+  };
+  const seek = new SeekInfo();
+  seek.setStart(position(input.start));
+  seek.setStop(position(input.stop ?? Number.MAX_SAFE_INTEGER));
+  seek.setBehavior(input.failIfNotReady === true ? SeekInfo.SeekBehavior.FAIL_IF_NOT_READY : SeekInfo.SeekBehavior.BLOCK_UNTIL_READY);
+  return buildEnvelope({
+    type: HeaderType.DELIVER_SEEK_INFO,
+    channelId: input.channelId,
+    data: seek.serializeBinary(),
+    signer: input.signer,
+    tlsCertHash: input.tlsCertHash,
+  });
 }

@@ -11,7 +11,8 @@ import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import type { ChannelResources } from './channel-resources';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
-import { missingForMember, pvtDataForBlock } from '../privdata/block-pvt-data';
+import { missingForMember, pvtDataForBlock, wantedPvtData } from '../privdata/block-pvt-data';
+import type { PvtPuller } from '../privdata/pvt-puller';
 
 /**
  * Commits one channel's blocks strictly in order: validation (parallel signature checks, policies),
@@ -32,6 +33,8 @@ export class BlockCommitter {
     private readonly logger: Logger,
     private readonly localMspId: string,
     private readonly metrics?: PeerMetrics,
+    /** Asks other peers for the private data this peer should store but lacks, before each commit. */
+    private readonly pvtPuller?: Pick<PvtPuller, 'pull'>,
   ) {}
 
   /**
@@ -101,9 +104,19 @@ export class BlockCommitter {
     }
     const pvtSource = { transient: this.channel.transient, localMspId: this.localMspId, definition: (cc: string) => this.lifecycle.definition(this.channel.ledger, cc) };
     const txIds = validation.txIds ?? [];
+    const valid = [...validation.flags].map((f) => f === TxValidationCode.VALID);
+    const pvt = pvtDataForBlock(pvtSource, txIds, valid);
+    if (this.pvtPuller !== undefined) {
+      const wanted = wantedPvtData(pvtSource, validation.pvtWrites, valid, pvt);
+      // Best effort: whatever goes wrong asking other peers, the block commits with what this peer has.
+      if (wanted.length > 0) {
+        await this.pvtPuller.pull(this.channel.id, parsed.number, wanted, pvt).catch((err: unknown) => {
+          this.logger.warn({ err, channel: this.channel.id, block: parsed.number }, 'pulling missing private data failed');
+        });
+      }
+    }
     let result;
     try {
-      const pvt = pvtDataForBlock(pvtSource, txIds, [...validation.flags].map((f) => f === TxValidationCode.VALID));
       result = this.channel.ledger.commit(parsed.block, validation.flags, pvt);
     } catch (err) {
       this.failed = { blockNum: parsed.number, error: err as Error };
@@ -114,7 +127,7 @@ export class BlockCommitter {
     for (const m of missingForMember(pvtSource, result.pvtMissing)) {
       this.logger.warn(
         { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
-        'private data missing: this peer is a member of the collection but neither endorsed the transaction nor was sent its private data, so it holds only the hashes',
+        'private data missing: this peer is a member of the collection but did not endorse the transaction, was not sent its private data and could not pull it, so it holds only the hashes',
       );
     }
     if (nextResources !== undefined) this.channel.updateResources(nextResources);

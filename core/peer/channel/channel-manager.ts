@@ -16,6 +16,7 @@ import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import { type ChannelResources, buildChannelResources } from './channel-resources';
 import { KvPeerLedger } from './kv-peer-ledger';
 import { TransientStore } from '../privdata/transient-store';
+import type { PvtPuller } from '../privdata/pvt-puller';
 
 /** The LAST_CONFIG index a block's orderer metadata names (0 when it names none). */
 function lastConfigOf(ledger: KvPeerLedger, blockNum: number): number {
@@ -67,6 +68,8 @@ export interface ChannelManagerDeps {
   readonly transientDir?: string;
   /** Blocks an uncommitted transaction's private data is kept (Fabric's `transientstoreMaxBlockRetention`, 1000). */
   readonly transientRetention?: number;
+  /** Asks other peers for missing private data before each commit; none: commit without it. */
+  readonly pvtPuller?: Pick<PvtPuller, 'pull'>;
   /** Called once per channel opened or joined (the peer starts its block puller there). */
   readonly onChannel?: (joined: JoinedChannel) => void;
 }
@@ -153,7 +156,15 @@ export class ChannelManager {
       throw err;
     }
     const channel = new Channel(channelId, ledger, resources ?? this.buildResources(view), transient);
-    const committer = new BlockCommitter(channel, this.deps.validator, (v) => this.buildResources(v), this.deps.logger, this.deps.localMspId, this.deps.metrics);
+    const committer = new BlockCommitter(
+      channel,
+      this.deps.validator,
+      (v) => this.buildResources(v),
+      this.deps.logger,
+      this.deps.localMspId,
+      this.deps.metrics,
+      this.deps.pvtPuller,
+    );
     const joined = { channel, committer };
     this.channels.set(channelId, joined);
     this.deps.onChannel?.(joined);

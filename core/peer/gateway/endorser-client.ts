@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { decodeEndorseFrame, encodeEndorseFrame } from '../grpc/endorse-stream-frame';
-import { EndorserServiceDef, EndorserStreamDef, PrivateDataServiceDef } from '../grpc/raw-service';
+import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, PrivateDataServiceDef } from '../grpc/raw-service';
+import { blockPrivateData } from '../privdata/block-and-private-data';
 import type { PvtPeer } from '../privdata/pvt-distributor';
+import type { PvtSource } from '../privdata/pvt-puller';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
@@ -11,9 +13,10 @@ interface RawEndorserClient extends grpc.Client {
   processProposal(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
   processProposals(): RawDuplex;
   push(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
+  deliverWithPrivateData(options: grpc.CallOptions): RawDuplex;
 }
 
-const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef, ...PrivateDataServiceDef }, 'Endorser') as unknown as new (
+const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef, ...PrivateDataServiceDef, ...DeliverServiceDef }, 'Endorser') as unknown as new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options: grpc.ChannelOptions,
@@ -50,9 +53,10 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
  * `weft.peer.EndorserStream` stream, reopened on the next proposal after it breaks; a peer that
  * does not implement it (a Fabric peer answers UNIMPLEMENTED) is asked through the unary
  * `protos.Endorser/ProcessProposal` from then on, including for the proposals that were in flight.
- * The same connection carries the private data this peer pushes to it (`weft.peer.PrivateData`).
+ * The same connection carries the private data this peer pushes to it (`weft.peer.PrivateData`)
+ * and the private data this peer pulls from it (`protos.Deliver/DeliverWithPrivateData`).
  */
-export class RemoteEndorser implements EndorsingPeer, PvtPeer {
+export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource {
   private readonly client: RawEndorserClient;
   private current: OpenStream | undefined;
   private nextId = 1;
@@ -87,6 +91,35 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer {
   pushPrivateData(signedPush: Uint8Array, deadline: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.push(signedPush, { deadline }, (err) => (err === null ? resolve() : reject(err)));
+    });
+  }
+
+  /**
+   * The private data this peer's `DeliverWithPrivateData` sends for the one block `seekEnvelope`
+   * asks for (filtered by the peer to what the envelope's signer may see), by transaction number.
+   * Rejects when the block does not come by `deadline`.
+   */
+  privateDataOfBlock(seekEnvelope: Uint8Array, deadline: number): Promise<Map<number, Uint8Array>> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.deliverWithPrivateData({ deadline });
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        fn();
+        call.cancel();
+      };
+      call.on('data', (chunk: Buffer) => {
+        try {
+          const found = blockPrivateData(chunk);
+          if (found !== undefined) settle(() => resolve(found));
+        } catch (err) {
+          settle(() => reject(err as Error));
+        }
+      });
+      call.on('error', (err: Error) => settle(() => reject(err)));
+      call.on('end', () => settle(() => reject(grpcError(grpc.status.UNAVAILABLE, `${this.address} ended DeliverWithPrivateData without the block`))));
+      call.write(seekEnvelope);
     });
   }
 

@@ -1,8 +1,7 @@
-import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { DeliverResponse, SeekInfo, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { DeliverResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import type { Logger } from '../../node/logger';
 import { parseBlock } from '../../protocol/block';
-import { buildEnvelope } from '../../protocol/envelope';
+import { buildSeekEnvelope } from '../../protocol/deliver-request';
 import type { Signer } from '../../protocol/signer';
 import type { JoinedChannel } from '../channel/channel-manager';
 import { readLengthDelimitedField } from '../grpc/proto-frame';
@@ -124,23 +123,6 @@ export class BlockPuller {
   }
 
   private seekEnvelope(from: number): Uint8Array {
-    const position = (n: number): SeekPosition => {
-      const s = new SeekSpecified();
-      s.setNumber(n);
-      const p = new SeekPosition();
-      p.setSpecified(s);
-      return p;
-    };
-    const seek = new SeekInfo();
-    seek.setStart(position(from));
-    seek.setStop(position(Number.MAX_SAFE_INTEGER));
-    seek.setBehavior(SeekInfo.SeekBehavior.BLOCK_UNTIL_READY);
-    return buildEnvelope({
-      type: HeaderType.DELIVER_SEEK_INFO,
-      channelId: this.joined.channel.id,
-      data: seek.serializeBinary(),
-      signer: this.signer,
-      tlsCertHash: this.source.clientCertHash,
-    });
+    return buildSeekEnvelope({ channelId: this.joined.channel.id, start: from, signer: this.signer, tlsCertHash: this.source.clientCertHash });
   }
 }

@@ -1,6 +1,7 @@
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData } from '../../ledger/private-data';
 import { collectionOf } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import type { WantedPvt } from './pvt-puller';
 import type { TransientStore } from './transient-store';
 
 /** What the committer knows when it gathers a block's private data. */
@@ -46,4 +47,39 @@ export function pvtDataForBlock(source: PvtDataSource, txIds: readonly string[],
 /** The missing collections this peer should have held (its org is a member). */
 export function missingForMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, missing: readonly MissingPvtData[] | undefined): MissingPvtData[] {
   return (missing ?? []).filter((m) => isMember(source, m.namespace, m.collection));
+}
+
+/**
+ * The collections the block's valid transactions wrote that this peer's org should store but that
+ * `have` (what {@link pvtDataForBlock} found) lacks: what a commit asks other peers for.
+ */
+export function wantedPvtData(
+  source: Pick<PvtDataSource, 'localMspId' | 'definition'>,
+  pvtWrites: readonly (readonly { readonly namespace: string; readonly collection: string }[] | undefined)[],
+  validFlags: readonly boolean[],
+  have: ReadonlyMap<number, Uint8Array>,
+): WantedPvt[] {
+  const out: WantedPvt[] = [];
+  pvtWrites.forEach((written, txNum) => {
+    if (written === undefined || !validFlags[txNum]) return;
+    let held: CollectionPvtRwSet[] | undefined;
+    for (const { namespace, collection } of written) {
+      const definition = source.definition(namespace);
+      const c = definition === undefined ? undefined : collectionOf(definition, collection);
+      if (c === undefined || !c.memberMspIds.includes(source.localMspId)) continue;
+      held ??= heldCollections(have.get(txNum));
+      if (held.some((h) => h.namespace === namespace && h.collection === collection)) continue;
+      out.push({ txNum, namespace, collection, memberMspIds: c.memberMspIds });
+    }
+  });
+  return out;
+}
+
+function heldCollections(bytes: Uint8Array | undefined): CollectionPvtRwSet[] {
+  if (bytes === undefined) return [];
+  try {
+    return decodeTxPvtRwSet(bytes);
+  } catch {
+    return [];
+  }
 }

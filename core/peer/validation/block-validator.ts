@@ -26,6 +26,8 @@ export interface BlockValidation {
   readonly txIds: readonly string[];
   /** What each envelope is, for Fabric's `ledger_transaction_count` labels. */
   readonly kinds: readonly TxKind[];
+  /** The private data collections each envelope writes (undefined: none), for the committer to gather their values. */
+  readonly pvtWrites: readonly (readonly { readonly namespace: string; readonly collection: string }[] | undefined)[];
 }
 
 /**
@@ -65,11 +67,13 @@ export class BlockValidator {
     const checked: CheckedEnvelope[] = [];
     const txIds = new Array<string>(n).fill('');
     const kinds = new Array<TxKind>(n);
+    const pvtWrites = new Array<{ namespace: string; collection: string }[] | undefined>(n);
     for (let i = 0; i < n; i++) {
       const c = checkEnvelope(block.envelopes[i], i, resources);
       if ('env' in c) {
         checked.push(c);
         txIds[i] = c.env.channelHeader.txId;
+        for (const ns of c.writes ?? []) for (const { collection } of ns.collections) (pvtWrites[i] ??= []).push({ namespace: ns.namespace, collection });
         const id = c.tx?.action.proposalResponsePayload.action.chaincodeId;
         kinds[i] = { type: headerTypeName(c.env.channelHeader.type), chaincode: id === undefined ? UNKNOWN : `${id.name}:${id.version}` };
       } else {
@@ -106,7 +110,7 @@ export class BlockValidator {
     });
     markDuplicateTxIds(flags, txIds, reasons);
     const configIndex = n === 1 && checked[0]?.config === true && flags[0] === TxValidationCode.VALID ? 0 : undefined;
-    return { flags, configIndex, reasons, txIds, kinds };
+    return { flags, configIndex, reasons, txIds, kinds, pvtWrites };
   }
 
   /** Verifies every creator and endorsement signature of the block in one parallel batch; returns the table of results. */

@@ -7,6 +7,9 @@ import { CHANNEL, failureOf, gatewayFor, rawEndorser, signerOf } from './network
 import { encodeTxPvtRwSet } from '../../../core/ledger/private-data';
 import { signPvtPush } from '../../../core/peer/privdata/pvt-push';
 import { loadSigningIdentity } from '../../../plugins/msp-x509';
+import { loadNodeConfig } from '../../../core/node/config';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { PeerNode } from '../../../core/peer/peer-node';
 
 const utf8 = new TextDecoder();
 const EXAMPLE = path.join(EXAMPLES, 'private-assets');
@@ -80,6 +83,16 @@ describe('the private-assets example on a 2-org network: private data reaches me
     await org2.submit('DeleteAsset', { transientData: { asset_delete: json({ assetID: 'asset1' }) } });
     await peersInSync(net.peers);
     expect(await failureOf(org1.evaluateTransaction('ReadAsset', 'asset1'))).toContain('asset1 does not exist');
+  });
+
+  it('a member peer that was down when the asset was created pulls its private data from another peer as it catches up', async () => {
+    await net.peers[1].stop();
+    // Org1's push to Org2's peer fails: it is best effort (requiredPeerCount 0), so the endorsement does not.
+    await org1.submit('CreateAsset', { transientData: { asset_properties: json({ assetID: 'asset3', color: 'white', size: 1, appraisedValue: 10 }) } });
+    net.peers[1] = new PeerNode(parsePeerConfig(loadNodeConfig(net.peerFiles[1].configFile)));
+    await net.peers[1].start();
+    await peersInSync(net.peers);
+    expect((JSON.parse(utf8.decode(await org2.evaluateTransaction('ReadAsset', 'asset3'))) as { color: string }).color).toBe('white');
   });
 
   it('takes pushes only from peers of the channel, signed, for a joined channel', async () => {

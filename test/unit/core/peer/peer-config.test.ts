@@ -31,8 +31,8 @@ describe('peer config: operations.tls', () => {
 
 describe('peer config: privateData (Fabric’s peer.gossip.pvtData)', () => {
   it("takes Fabric's defaults, and refuses a timeout that is not a positive number of ms, naming the key", () => {
-    expect(peerWith({}).peer.privateData).toEqual({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000 });
-    expect(peerWith({ privateData: { pushAckTimeoutMs: 500 } }).peer.privateData).toEqual({ pushAckTimeoutMs: 500, transientStoreMaxBlockRetention: 1000 });
+    expect(peerWith({}).peer.privateData).toEqual({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000, pullRetryThresholdMs: 60_000 });
+    expect(peerWith({ privateData: { pushAckTimeoutMs: 500 } }).peer.privateData).toEqual({ pushAckTimeoutMs: 500, transientStoreMaxBlockRetention: 1000, pullRetryThresholdMs: 60_000 });
     expect(() => peerWith({ privateData: { pushAckTimeoutMs: 0 } })).toThrow(/privateData\.pushAckTimeoutMs/);
     expect(() => peerWith({ privateData: { pushAckTimout: 500 } })).toThrow(/pushAckTimout/);
   });
