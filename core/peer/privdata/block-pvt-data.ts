@@ -1,5 +1,5 @@
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData } from '../../ledger/private-data';
-import { collectionOf } from '../lifecycle/collections';
+import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import type { WantedPvt } from './pvt-puller';
 import type { TransientStore } from './transient-store';
@@ -14,9 +14,14 @@ export interface PvtDataSource {
 
 /** Whether this peer's org is a member of the collection (an undefined collection: no). */
 export function isMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, namespace: string, collection: string): boolean {
+  return memberCollection(source, namespace, collection) !== undefined;
+}
+
+/** The collection, when this peer's org is one of its members. */
+function memberCollection(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, namespace: string, collection: string): CollectionDefinition | undefined {
   const definition = source.definition(namespace);
   const c = definition === undefined ? undefined : collectionOf(definition, collection);
-  return c !== undefined && c.memberMspIds.includes(source.localMspId);
+  return c !== undefined && c.memberMspIds.includes(source.localMspId) ? c : undefined;
 }
 
 /**
@@ -64,9 +69,8 @@ export function wantedPvtData(
     if (written === undefined || !validFlags[txNum]) return;
     let held: CollectionPvtRwSet[] | undefined;
     for (const { namespace, collection } of written) {
-      const definition = source.definition(namespace);
-      const c = definition === undefined ? undefined : collectionOf(definition, collection);
-      if (c === undefined || !c.memberMspIds.includes(source.localMspId)) continue;
+      const c = memberCollection(source, namespace, collection);
+      if (c === undefined) continue;
       held ??= heldCollections(have.get(txNum));
       if (held.some((h) => h.namespace === namespace && h.collection === collection)) continue;
       out.push({ txNum, namespace, collection, memberMspIds: c.memberMspIds });
