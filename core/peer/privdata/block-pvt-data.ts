@@ -1,6 +1,7 @@
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData } from '../../ledger/private-data';
 import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import type { PvtWrite } from '../validation/block-validator';
 import type { WantedPvt } from './pvt-puller';
 import type { TransientStore } from './transient-store';
 
@@ -60,7 +61,7 @@ export function missingForMember(source: Pick<PvtDataSource, 'localMspId' | 'def
  */
 export function wantedPvtData(
   source: Pick<PvtDataSource, 'localMspId' | 'definition'>,
-  pvtWrites: readonly (readonly { readonly namespace: string; readonly collection: string }[] | undefined)[],
+  pvtWrites: readonly (readonly PvtWrite[] | undefined)[],
   validFlags: readonly boolean[],
   have: ReadonlyMap<number, Uint8Array>,
 ): WantedPvt[] {
@@ -68,12 +69,12 @@ export function wantedPvtData(
   pvtWrites.forEach((written, txNum) => {
     if (written === undefined || !validFlags[txNum]) return;
     let held: CollectionPvtRwSet[] | undefined;
-    for (const { namespace, collection } of written) {
+    for (const { namespace, collection, pvtRwsetHash } of written) {
       const c = memberCollection(source, namespace, collection);
       if (c === undefined) continue;
       held ??= heldCollections(have.get(txNum));
       if (held.some((h) => h.namespace === namespace && h.collection === collection)) continue;
-      out.push({ txNum, namespace, collection, memberMspIds: c.memberMspIds });
+      out.push({ txNum, namespace, collection, pvtRwsetHash, memberMspIds: c.memberMspIds });
     }
   });
   return out;

@@ -1,4 +1,5 @@
-import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
+import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, sha256 } from '../../ledger/private-data';
+import { bytesEqual } from '../../protocol/bytes';
 import type { Logger } from '../../node/logger';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
 import type { Signer } from '../../protocol/signer';
@@ -28,6 +29,8 @@ export interface WantedPvt {
   readonly txNum: number;
   readonly namespace: string;
   readonly collection: string;
+  /** SHA-256 the values must have (the block's `pvt_rwset_hash`). */
+  readonly pvtRwsetHash: Uint8Array;
   /** Orgs whose peers may hold it. */
   readonly memberMspIds: readonly string[];
 }
@@ -42,8 +45,8 @@ const RETRIED_STATUSES = new Set([404, 503]);
  * `DeliverWithPrivateData`: the private data this peer should store but neither endorsed nor was
  * pushed is asked of the member orgs' peers it knows, all at once, for the block being committed.
  * A peer that has not committed the block yet, or cannot be reached, is asked again until
- * `pullTimeoutMs`; one that answers with the block, or refuses, is not asked again. What arrives is added to
- * `have`; the ledger stores only collections that hash to the block's hashes. A peer restarted
+ * `pullTimeoutMs`; one that answers with the block, or refuses, is not asked again. Values are
+ * taken only when they hash to the block's hash, as Fabric's fetcher checks them. A peer restarted
  * after missing pushes recovers the private data of the blocks it catches up on this way.
  */
 export class PvtPuller {
@@ -82,14 +85,17 @@ export class PvtPuller {
   }
 }
 
-/** Moves `m`'s collection from a source's answer into `have`; false when the answer lacks it. */
+/**
+ * Moves `m`'s collection from a source's answer into `have`; false when the answer lacks it or its
+ * values do not hash to the block's hash (then other peers are still asked).
+ */
 function take(got: ReadonlyMap<number, Uint8Array>, m: WantedPvt, have: Map<number, Uint8Array>): boolean {
   const bytes = got.get(m.txNum);
   if (bytes === undefined) return false;
   let found: CollectionPvtRwSet | undefined;
   let held: CollectionPvtRwSet[];
   try {
-    found = decodeTxPvtRwSet(bytes).find((c) => c.namespace === m.namespace && c.collection === m.collection);
+    found = decodeTxPvtRwSet(bytes).find((c) => c.namespace === m.namespace && c.collection === m.collection && bytesEqual(sha256(c.rwset), m.pvtRwsetHash));
     const mine = have.get(m.txNum);
     held = mine === undefined ? [] : decodeTxPvtRwSet(mine);
   } catch {

@@ -27,7 +27,14 @@ export interface BlockValidation {
   /** What each envelope is, for Fabric's `ledger_transaction_count` labels. */
   readonly kinds: readonly TxKind[];
   /** The private data collections each envelope writes (undefined: none), for the committer to gather their values. */
-  readonly pvtWrites: readonly (readonly { readonly namespace: string; readonly collection: string }[] | undefined)[];
+  readonly pvtWrites: readonly (readonly PvtWrite[] | undefined)[];
+}
+
+/** A private data collection a transaction writes, with the hash its values must match. */
+export interface PvtWrite {
+  readonly namespace: string;
+  readonly collection: string;
+  readonly pvtRwsetHash: Uint8Array;
 }
 
 /**
@@ -67,13 +74,13 @@ export class BlockValidator {
     const checked: CheckedEnvelope[] = [];
     const txIds = new Array<string>(n).fill('');
     const kinds = new Array<TxKind>(n);
-    const pvtWrites = new Array<{ namespace: string; collection: string }[] | undefined>(n);
+    const pvtWrites = new Array<PvtWrite[] | undefined>(n);
     for (let i = 0; i < n; i++) {
       const c = checkEnvelope(block.envelopes[i], i, resources);
       if ('env' in c) {
         checked.push(c);
         txIds[i] = c.env.channelHeader.txId;
-        for (const ns of c.writes ?? []) for (const { collection } of ns.collections) (pvtWrites[i] ??= []).push({ namespace: ns.namespace, collection });
+        for (const ns of c.writes ?? []) for (const { collection, pvtRwsetHash } of ns.collections) (pvtWrites[i] ??= []).push({ namespace: ns.namespace, collection, pvtRwsetHash });
         const id = c.tx?.action.proposalResponsePayload.action.chaincodeId;
         kinds[i] = { type: headerTypeName(c.env.channelHeader.type), chaincode: id === undefined ? UNKNOWN : `${id.name}:${id.version}` };
       } else {

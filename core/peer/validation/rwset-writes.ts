@@ -17,16 +17,23 @@ export interface CollectionWrites {
   readonly collection: string;
   readonly keyHashes: readonly string[];
   readonly metadataKeyHashes: readonly string[];
+  /** SHA-256 of the collection's private `KVRWSet`, which a member peer's values must match. */
+  readonly pvtRwsetHash: Uint8Array;
 }
 
-/** `CollectionHashedReadWriteSet{collection_name = 1, hashed_rwset = 2: HashedRWSet{hashed_writes = 2, metadata_writes = 3}}`. */
+/**
+ * `CollectionHashedReadWriteSet{collection_name = 1, hashed_rwset = 2: HashedRWSet{hashed_writes = 2,
+ * metadata_writes = 3}, pvt_rwset_hash = 3}`.
+ */
 function collectionWrites(bytes: Uint8Array): CollectionWrites {
   const r = new WireReader(bytes, 'rwset.ns_rwset.collection_hashed_rwset', 'CollectionHashedReadWriteSet');
   let collection = '';
   const keyHashes: string[] = [];
   const metadataKeyHashes: string[] = [];
+  let pvtRwsetHash: Uint8Array = new Uint8Array(0);
   while (r.next()) {
     if (r.field === 1) collection = r.string();
+    else if (r.field === 3) pvtRwsetHash = r.bytes();
     else if (r.field === 2) {
       const h = new WireReader(r.bytes(), 'collection_hashed_rwset.hashed_rwset', 'HashedRWSet');
       while (h.next()) {
@@ -36,7 +43,7 @@ function collectionWrites(bytes: Uint8Array): CollectionWrites {
       }
     } else r.skip();
   }
-  return { collection, keyHashes, metadataKeyHashes };
+  return { collection, keyHashes, metadataKeyHashes, pvtRwsetHash };
 }
 
 /** `key_hash = 1` of a `KVWriteHash` or `KVMetadataWriteHash`. */

@@ -3,7 +3,7 @@ import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { BlockAndPrivateData, DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../../../../core/ledger/private-data';
+import { decodeTxPvtRwSet, encodeTxPvtRwSet, sha256 } from '../../../../../core/ledger/private-data';
 import { blockPrivateData } from '../../../../../core/peer/privdata/block-and-private-data';
 import { PeerError } from '../../../../../core/peer/peer-error';
 import { type PvtSource, PvtPuller, type WantedPvt } from '../../../../../core/peer/privdata/pvt-puller';
@@ -11,7 +11,13 @@ import { type PvtSource, PvtPuller, type WantedPvt } from '../../../../../core/p
 const signer = { serialized: Buffer.from('peer0.org2'), sign: () => Buffer.from('sig') };
 const pvt = (...names: string[]): Uint8Array => encodeTxPvtRwSet(names.map((collection) => ({ namespace: 'cc', collection, rwset: Buffer.from(`rw-${collection}`) })));
 const names = (bytes: Uint8Array | undefined): string[] => (bytes === undefined ? [] : decodeTxPvtRwSet(bytes).map((c) => c.collection));
-const want = (txNum: number, collection: string, memberMspIds: string[]): WantedPvt => ({ txNum, namespace: 'cc', collection, memberMspIds });
+const want = (txNum: number, collection: string, memberMspIds: string[]): WantedPvt => ({
+  txNum,
+  namespace: 'cc',
+  collection,
+  pvtRwsetHash: sha256(`rw-${collection}`),
+  memberMspIds,
+});
 
 /** A source answering from a script: an Error is a failed call (not ready, unreachable), a map a delivered block. */
 function source(address: string, mspId: string, answers: (Error | Map<number, Uint8Array>)[]): PvtSource & { calls: number } {
@@ -47,6 +53,16 @@ describe('the private data puller (Fabric’s coordinator fetch, over DeliverWit
     expect(have.size).toBe(0);
     expect(without.calls).toBe(1);
     expect(down.calls).toBeGreaterThan(1);
+  });
+
+  it('takes values only when they hash to the block’s hash, and then asks the other peers', async () => {
+    const forged = encodeTxPvtRwSet([{ namespace: 'cc', collection: 'ab', rwset: Buffer.from('forged') }]);
+    const liar = source('b1', 'OrgB', [new Map([[0, forged]])]);
+    const honest = source('a1', 'OrgA', [new Error('NOT_FOUND'), new Map([[0, pvt('ab')]])]);
+    const have = new Map<number, Uint8Array>();
+    await puller([liar, honest]).pull('ch', 5, [want(0, 'ab', ['OrgA', 'OrgB'])], have);
+    expect(decodeTxPvtRwSet(have.get(0) as Uint8Array).map((c) => Buffer.from(c.rwset).toString())).toEqual(['rw-ab']);
+    expect([liar.calls, honest.calls]).toEqual([1, 2]);
   });
 
   it('does not ask again a peer that refuses (403), which no retry would change', async () => {

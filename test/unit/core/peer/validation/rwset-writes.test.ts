@@ -2,7 +2,7 @@ import { KVMetadataWrite, KVRead, KVRWSet, KVWrite } from '@hyperledger/fabric-p
 import { CollectionHashedReadWriteSet, NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { rwsetWrites } from '../../../../../core/peer/validation/rwset-writes';
 import { RwSetBuilder } from '../../../../../core/ledger/rwset-builder';
-import { sha256 } from '../../../../../core/ledger/private-data';
+import { decodeTxPvtRwSet, sha256 } from '../../../../../core/ledger/private-data';
 
 function ns(namespace: string, build: (kv: KVRWSet) => void, collections = 0): NsReadWriteSet {
   const kv = new KVRWSet();
@@ -35,14 +35,20 @@ describe('rwsetWrites (read from the wire)', () => {
     b.addHashedRead('cc', 'onlyread', 'r', undefined);
     b.addHashedMetadataWrite('cc', 'other', 'm', { VALIDATION_PARAMETER: Buffer.from('p') });
     const hex = (k: string): string => Buffer.from(sha256(k)).toString('hex');
-    expect(rwsetWrites(b.buildBytes())).toEqual([
+    const bytes = b.buildBytes();
+    // Each collection carries the hash its private KVRWSet must have.
+    const pvtHash = (collection: string): Uint8Array => {
+      const c = decodeTxPvtRwSet(b.buildPvtBytes() as Uint8Array).find((x) => x.collection === collection);
+      return c === undefined ? new Uint8Array(0) : sha256(c.rwset);
+    };
+    expect(rwsetWrites(bytes)).toEqual([
       {
         namespace: 'cc',
         keys: [],
         metadataKeys: [],
         collections: [
-          { collection: 'other', keyHashes: [], metadataKeyHashes: [hex('m')] },
-          { collection: 'secrets', keyHashes: [hex('k1'), hex('k2')], metadataKeyHashes: [] },
+          { collection: 'other', keyHashes: [], metadataKeyHashes: [hex('m')], pvtRwsetHash: pvtHash('other') },
+          { collection: 'secrets', keyHashes: [hex('k1'), hex('k2')], metadataKeyHashes: [], pvtRwsetHash: pvtHash('secrets') },
         ],
       },
     ]);
