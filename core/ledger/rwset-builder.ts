@@ -14,7 +14,7 @@ import { boolField, type LenField, lenField, message, stringField, submessage, u
 import { compareUtf8 } from './ledger-keys';
 import { sha256 } from './private-data';
 import { kvReadFields, rangeReadsInfo, type RangeReadsInfo } from './range-query-hashing';
-import type { Version } from './tx-simulator';
+import type { Version, WrittenKey } from './tx-simulator';
 
 /** A range query as the simulator saw it, for phantom checks at commit. */
 export interface RecordedRange {
@@ -41,13 +41,6 @@ interface CollSets {
   metadataWrites: Map<string, Readonly<Record<string, Uint8Array>>>;
   /** A private value of the collection was read (not only its hash): Fabric's `PrivateReads`. */
   privateRead: boolean;
-}
-
-/** A key a transaction writes (value, delete, purge or metadata); `collection` '' for public state. */
-export interface WrittenKey {
-  readonly namespace: string;
-  readonly collection: string;
-  readonly key: string;
 }
 
 /** A collection as it goes on the wire: its hashed rwset and, when it wrote anything, its private `KVRWSet`. */

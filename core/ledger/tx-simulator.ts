@@ -79,6 +79,13 @@ export interface QueryExecutor {
   done(): void;
 }
 
+/** A key a transaction writes (value, delete, purge or metadata); `collection` '' for public state. */
+export interface WrittenKey {
+  readonly namespace: string;
+  readonly collection: string;
+  readonly key: string;
+}
+
 /**
  * What a simulation touched beyond its read/write set's bytes, from which an endorser builds
  * Fabric's `ChaincodeInterest` (Fabric's `TxSimulationResults.PrivateReads` and `WritesetMetadata`).
@@ -90,12 +97,7 @@ export interface SimulationFootprint {
    * Every written key, once, with its committed metadata (a private key's is kept with its hash);
    * `collection` is '' for public state.
    */
-  readonly writes: readonly {
-    readonly namespace: string;
-    readonly collection: string;
-    readonly key: string;
-    readonly metadata: Readonly<Record<string, Uint8Array>> | undefined;
-  }[];
+  readonly writes: readonly (WrittenKey & { readonly metadata: Readonly<Record<string, Uint8Array>> | undefined })[];
   /** Collections whose private values (not only hashes) the transaction read. */
   readonly privateReads: readonly { readonly namespace: string; readonly collection: string }[];
 }

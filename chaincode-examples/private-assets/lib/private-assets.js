@@ -106,13 +106,7 @@ class PrivateAssets extends Contract {
         const assetID = requireString(transfer, 'assetID', 'asset_owner');
         const buyerMSP = requireString(transfer, 'buyerMSP', 'asset_owner');
         const mspId = await this._requireOwnOrgPeer(ctx);
-        const asset = await this._readJson(ctx, ASSETS, assetID);
-        if (!asset) {
-            throw new Error(`${assetID} does not exist`);
-        }
-        if (asset.owner !== ctx.clientIdentity.getID()) {
-            throw new Error(`submitting client is not the owner of asset ${assetID}`);
-        }
+        const asset = await this._ownedBy(ctx, assetID);
         const agreementKey = ctx.stub.createCompositeKey(AGREEMENT, [assetID]);
         const buyer = await ctx.stub.getPrivateData(ASSETS, agreementKey);
         if (!buyer || buyer.length === 0) {

@@ -26,8 +26,8 @@ export class PvtPushReceiver {
     private readonly localMspId: string,
   ) {}
 
-  /** Stores a push; returns how many collections were kept (none when this org is a member of none). */
-  receive(bytes: Uint8Array): number {
+  /** Stores a push's collections of this org (none when it is a member of none). */
+  receive(bytes: Uint8Array): void {
     let signed;
     try {
       signed = readPvtPush(bytes);
@@ -48,15 +48,14 @@ export class PvtPushReceiver {
     }
     const source = { localMspId: this.localMspId, definition: (cc: string) => this.lifecycle.definition(channel.ledger, cc) };
     const mine = collections.filter((c) => isMember(source, c.namespace, c.collection));
-    if (mine.length === 0) return 0;
+    if (mine.length === 0) return;
     // What this peer endorsed itself stays: a push only adds the collections it lacks.
     const held = channel.transient.get(push.txId);
     const kept = held === undefined ? [] : decodeTxPvtRwSet(held);
     const added = mine.filter((c) => !kept.some((k) => k.namespace === c.namespace && k.collection === c.collection));
-    if (added.length === 0) return 0;
+    if (added.length === 0) return;
     // Retention counts from this peer's height: a pushed height is the sender's word.
     channel.transient.persist(push.txId, encodeTxPvtRwSet([...kept, ...added]), channel.height());
-    return added.length;
   }
 
   private sender(channel: Channel, creator: Uint8Array): Identity {
