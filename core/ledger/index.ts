@@ -17,3 +17,4 @@ export * from './mvcc-validator';
 export * from './kv-ledger';
 export * from './ledger-manager-impl';
 export * from './private-data';
+export * from './pvt-reconcile';

@@ -6,7 +6,7 @@ import { bytesEqual, toHex } from '../protocol/bytes';
 import { decodeLedgerTx, type LedgerTx } from './block-txs';
 import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
 import { bytesField, forEachField } from './proto-reader';
-import { validateNamespace } from './ledger-keys';
+import { nextKey, validateNamespace } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import type { ChannelLedgerStore, StoreCommitSeconds } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
@@ -15,7 +15,18 @@ import { parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeFailure } from '../protocol/bounded-decode';
-import { type BlockPvtData, groupByTx, KEEP_FOREVER, type PrivateDataPolicy } from './private-data';
+import {
+  type BlockPvtData,
+  groupByTx,
+  KEEP_FOREVER,
+  MISSING_NAMESPACE,
+  type MissingPvtData,
+  type MissingPvtEntry,
+  missingKey,
+  parseMissingEntry,
+  type PrivateDataPolicy,
+} from './private-data';
+import { type OldPvtDataResult, oldPvtDataUpdates } from './pvt-reconcile';
 
 function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
@@ -188,6 +199,36 @@ export class KvLedger implements Ledger {
 
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
     return Number.isSafeInteger(blockNum) && blockNum >= 0 && blockNum < this.height() ? groupByTx(this.store.pvtData(blockNum)) : new Map();
+  }
+
+  missingPvtData(limit: number, after?: MissingPvtData & { readonly blockNum: number }): MissingPvtEntry[] {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: missingPvtData(limit) needs a positive integer, received ${describe(limit)}`, {
+        channelId: this.channelId,
+        argument: 'limit',
+      });
+    }
+    const start = after === undefined ? '' : nextKey(missingKey(after.blockNum, after.txNum, after.namespace, after.collection));
+    return this.store.state.getRange(MISSING_NAMESPACE, start, '', { limit }).map((r) => parseMissingEntry(r.key, r.value));
+  }
+
+  commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult {
+    if (this.store.commitOldPvtData === undefined) {
+      throw new LedgerError('LEDGER_RECONCILE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot store private data of committed blocks`, { channelId: this.channelId });
+    }
+    const height = this.height();
+    for (const blockNum of data.keys()) {
+      if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= height) {
+        throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: private data for block ${blockNum}, which is not committed (height ${height})`, {
+          channelId: this.channelId,
+          argument: 'data',
+          blockNum,
+        });
+      }
+    }
+    const updates = oldPvtDataUpdates(this.store.state, height, data);
+    if (updates.state.length > 0 || updates.pvtData.length > 0) this.store.commitOldPvtData({ state: updates.state, pvtData: updates.pvtData });
+    return { reconciled: updates.reconciled, ignored: updates.ignored };
   }
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {

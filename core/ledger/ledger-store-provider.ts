@@ -2,6 +2,7 @@ import type { BlockStore, TxIndexEntry } from './block-store';
 import type { HistoryEntry, HistoryStore } from './history-store';
 import type { AppliedPvtCollection, StoredPvtCollection } from './private-data';
 import type { PvtPurge } from './pvt-purge';
+import type { OldPvtCollection } from './pvt-reconcile';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
 /** Everything one block changes, committed as one atomic step. */
@@ -60,6 +61,14 @@ export interface ChannelLedgerStore {
   commit(commit: BlockCommit): StoreCommitSeconds | void;
   /** The private data stored with a committed block ({@link BlockCommit.pvtData}) and not expired; empty when none. */
   pvtData(blockNum: number): readonly StoredPvtCollection[];
+  /**
+   * Reconciliation: applies the state updates, then stores the collections with the committed
+   * blocks they belong to (replacing a stored collection of the same transaction), without moving
+   * any savepoint. Each part is atomic; a crash between them leaves the values in state but not
+   * kept with their block, which only a replay notices, and it records them missing again. Optional:
+   * without it the ledger cannot take late private data.
+   */
+  commitOldPvtData?(update: { readonly state: readonly StateUpdate[]; readonly pvtData: readonly OldPvtCollection[] }): void;
   /**
    * Recovery and rebuild: applies a stored block's state updates and/or history (undefined = that
    * part is already applied) and advances the matching savepoints to `blockNum + 1`, atomically.

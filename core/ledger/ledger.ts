@@ -1,5 +1,6 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import type { BlockPvtData, MissingPvtData } from './private-data';
+import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from './private-data';
+import type { OldPvtDataResult } from './pvt-reconcile';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 
 /** A committed transaction: Fabric's `ProcessedTransaction` plus its position. */
@@ -92,6 +93,22 @@ export interface Ledger extends BlockQuery {
   commit(block: Block, validationCodes?: readonly number[], pvtData?: BlockPvtData): CommitResult;
   /** The private data committed with a block (`TxPvtReadWriteSet` bytes by transaction number); empty when none or beyond the height. */
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
+  /**
+   * Collections of committed transactions whose values this peer should hold but lacks (recorded
+   * at commit where the collection policy's `eligible` said so), most recent blocks first, at most
+   * `limit`, from after the entry `after` when given (paging). Throws `LEDGER_BAD_ARGUMENT` unless
+   * `limit` is a positive integer.
+   */
+  missingPvtData(limit: number, after?: MissingPvtData & { readonly blockNum: number }): MissingPvtEntry[];
+  /**
+   * Reconciliation (Fabric's `CommitPvtDataOfOldBlocks`): takes late private data for committed
+   * blocks (`TxPvtReadWriteSet` bytes by transaction number, by block). A collection is taken only
+   * when it is recorded missing and hashes to the block's hash; the rest is reported ignored. Its
+   * values reach state where their keys have not moved on since, and it is kept with its block.
+   * Throws `LEDGER_BAD_ARGUMENT` for a block at or beyond the height (nothing is taken), and
+   * `LEDGER_RECONCILE_UNSUPPORTED` when the store cannot keep late private data.
+   */
+  commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult;
   /**
    * Declares a chaincode's CouchDB index files on its namespace (at install / definition). Throws
    * `LEDGER_BAD_QUERY` for files that are not `{name, content}` or do not parse, declaring none.

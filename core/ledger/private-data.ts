@@ -64,6 +64,11 @@ export function validateCollection(namespace: string, collection: unknown): stri
 export interface PrivateDataPolicy {
   /** Blocks a collection's data is kept after the block that wrote it; 0 keeps it forever. */
   blockToLive(namespace: string, collection: string): number;
+  /**
+   * Whether this peer should hold the collection's values (its org is a member): a commit that
+   * lacks them records them as missing, for reconciliation. Absent: every collection.
+   */
+  eligible?(namespace: string, collection: string): boolean;
 }
 
 export const KEEP_FOREVER: PrivateDataPolicy = { blockToLive: () => 0 };
@@ -163,7 +168,69 @@ export function expiryBlockPrefix(blockNum: number): string {
   return `${String(blockNum).padStart(16, '0')}/`;
 }
 
+/**
+ * What an expiry entry remembers: the version that scheduled it and, where this peer held the value,
+ * the plain key; `m` marks the entry that drops a missing record instead of a key.
+ */
+export interface ExpiryEntry {
+  readonly b: number;
+  readonly t: number;
+  readonly k?: string;
+  readonly m?: true;
+}
+
+export function expiryEntryValue(entry: ExpiryEntry): Uint8Array {
+  return Buffer.from(JSON.stringify(entry));
+}
+
 export function parseExpiryKey(key: string): { namespace: string; collection: string; keyHash: string } {
   const [namespace, collection, keyHash] = JSON.parse(key.slice(key.indexOf('/') + 1)) as [string, string, string];
   return { namespace, collection, keyHash };
+}
+
+/**
+ * The state key recording a collection's private values that a valid transaction wrote and this
+ * peer should hold but lacks (Fabric's missing pvtdata entries): the block counted down from the
+ * largest safe integer and zero-padded, so the most recent blocks come first in key order.
+ */
+export const MISSING_NAMESPACE = '$$missing';
+
+const MISSING_BLOCK_DIGITS = 16;
+
+export function missingKey(blockNum: number, txNum: number, namespace: string, collection: string): string {
+  return `${String(Number.MAX_SAFE_INTEGER - blockNum).padStart(MISSING_BLOCK_DIGITS, '0')}/${JSON.stringify([txNum, namespace, collection])}`;
+}
+
+/** The record's value: the hash the values must have (hex) and the block whose commit expires them (0: never). */
+export interface MissingRecord {
+  readonly h: string;
+  readonly e: number;
+}
+
+/** A collection this peer should hold for a committed transaction but lacks. */
+export interface MissingPvtEntry extends MissingPvtData {
+  readonly blockNum: number;
+  /** SHA-256 the collection's `KVRWSet` must have (the block's `pvt_rwset_hash`). */
+  readonly pvtRwsetHash: Uint8Array;
+  /** The block whose commit drops the collection's values (0: kept forever). */
+  readonly expiringBlock: number;
+}
+
+export function parseMissingEntry(key: string, value: Uint8Array): MissingPvtEntry {
+  const slash = key.indexOf('/');
+  const [txNum, namespace, collection] = JSON.parse(key.slice(slash + 1)) as [number, string, string];
+  const record = JSON.parse(Buffer.from(value).toString('utf8')) as MissingRecord;
+  return {
+    blockNum: Number.MAX_SAFE_INTEGER - Number(key.slice(0, slash)),
+    txNum,
+    namespace,
+    collection,
+    pvtRwsetHash: Buffer.from(record.h, 'hex'),
+    expiringBlock: record.e,
+  };
+}
+
+/** The key-hash slot of the expiry entry that drops a missing record with its collection's data. */
+export function missingExpiryKeyHash(blockNum: number, txNum: number): string {
+  return `missing/${blockNum}/${txNum}`;
 }

@@ -10,8 +10,14 @@ import {
   decodeTxPvtRwSet,
   EXPIRY_NAMESPACE,
   expiryBlockPrefix,
+  type ExpiryEntry,
+  expiryEntryValue,
   expiryKey,
   hashedNamespace,
+  MISSING_NAMESPACE,
+  missingExpiryKeyHash,
+  missingKey,
+  type MissingRecord,
   parseExpiryKey,
   type PrivateDataPolicy,
   pvtNamespace,
@@ -36,13 +42,6 @@ export interface PvtInput {
    * matches the block's and is not checked.
    */
   readonly fromStore?: boolean;
-}
-
-/** What an expiry entry remembers: the version that scheduled it and, where this peer held the value, the plain key. */
-interface ExpiryEntry {
-  readonly b: number;
-  readonly t: number;
-  readonly k?: string;
 }
 
 type Current = (namespace: string, key: string) => { value: Uint8Array | undefined; version: Version | undefined };
@@ -82,8 +81,9 @@ export class PvtApplier {
       const hashedNs = hashedNamespace(namespace, c.collection);
       const hashed = this.pendingNs(hashedNs);
       const btl = this.policy.blockToLive(namespace, c.collection);
-      const pvt = this.privateRwSet(txNum, namespace, c, btl > 0 ? this.blockNum + btl + 1 : 0);
-      if (pvt === undefined && c.pvtRwsetHash.length > 0) this.missing.push({ txNum, namespace, collection: c.collection });
+      const expiringBlock = btl > 0 ? this.blockNum + btl + 1 : 0;
+      const pvt = this.privateRwSet(txNum, namespace, c, expiringBlock);
+      if (pvt === undefined && c.pvtRwsetHash.length > 0) this.recordMissing(txNum, namespace, c, expiringBlock);
       const values = pvt?.writes;
       for (const w of c.writes) {
         const key = toHex(w.keyHash);
@@ -97,11 +97,7 @@ export class PvtApplier {
         if (plain !== undefined) this.pendingNs(pvtNamespace(namespace, c.collection)).set(plain.key, { value: del ? undefined : plain.value, version, metadata: undefined });
         if (!del && btl > 0) {
           const entry: ExpiryEntry = plain === undefined ? { b: version.blockNum, t: txNum } : { b: version.blockNum, t: txNum, k: plain.key };
-          this.pendingNs(EXPIRY_NAMESPACE).set(expiryKey(this.blockNum + btl + 1, namespace, c.collection, key), {
-            value: Buffer.from(JSON.stringify(entry)),
-            version,
-            metadata: undefined,
-          });
+          this.pendingNs(EXPIRY_NAMESPACE).set(expiryKey(expiringBlock, namespace, c.collection, key), { value: expiryEntryValue(entry), version, metadata: undefined });
         }
       }
       for (const m of c.metadataWrites) {
@@ -110,6 +106,25 @@ export class PvtApplier {
       }
       for (const key of pvt?.metadataKeys ?? []) this.metadataKeys.push({ namespace, collection: c.collection, key });
     }
+  }
+
+  /**
+   * A collection whose values this commit lacks: reported, and recorded in state for reconciliation
+   * when this peer should hold it, the record expiring with the data.
+   */
+  private recordMissing(txNum: number, namespace: string, c: CollHashedRwSet, expiringBlock: number): void {
+    this.missing.push({ txNum, namespace, collection: c.collection });
+    if (this.policy.eligible?.(namespace, c.collection) === false) return;
+    const version = { blockNum: this.blockNum, txNum };
+    const record: MissingRecord = { h: toHex(c.pvtRwsetHash), e: expiringBlock };
+    this.pendingNs(MISSING_NAMESPACE).set(missingKey(this.blockNum, txNum, namespace, c.collection), { value: Buffer.from(JSON.stringify(record)), version, metadata: undefined });
+    if (expiringBlock === 0) return;
+    const scheduled: ExpiryEntry = { b: this.blockNum, t: txNum, m: true };
+    this.pendingNs(EXPIRY_NAMESPACE).set(expiryKey(expiringBlock, namespace, c.collection, missingExpiryKeyHash(this.blockNum, txNum)), {
+      value: expiryEntryValue(scheduled),
+      version,
+      metadata: undefined,
+    });
   }
 
   /**
@@ -140,6 +155,11 @@ export class PvtApplier {
       for (const row of rows) {
         const { namespace, collection, keyHash } = parseExpiryKey(row.key);
         const entry = JSON.parse(Buffer.from(row.value).toString('utf8')) as ExpiryEntry;
+        this.pendingNs(EXPIRY_NAMESPACE).set(row.key, gone);
+        if (entry.m === true) {
+          this.pendingNs(MISSING_NAMESPACE).set(missingKey(entry.b, entry.t, namespace, collection), gone);
+          continue;
+        }
         const scheduled = (v: Version | undefined): boolean => v !== undefined && v.blockNum === entry.b && v.txNum === entry.t;
         const hashedNs = hashedNamespace(namespace, collection);
         if (scheduled(this.current(hashedNs, keyHash).version)) this.pendingNs(hashedNs).set(keyHash, gone);
@@ -147,7 +167,6 @@ export class PvtApplier {
           const pvtNs = pvtNamespace(namespace, collection);
           if (scheduled(this.current(pvtNs, entry.k).version)) this.pendingNs(pvtNs).set(entry.k, gone);
         }
-        this.pendingNs(EXPIRY_NAMESPACE).set(row.key, gone);
       }
       if (rows.length < EXPIRY_CHUNK) return;
       from = nextKey(rows[rows.length - 1].key);

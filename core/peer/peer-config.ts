@@ -97,9 +97,25 @@ export const PeerSection = z
         transientStoreMaxBlockRetention: z.number().int().positive().default(1000),
         /** How long a commit keeps asking other peers for private data this peer lacks (`pullRetryThreshold`), ms. */
         pullRetryThresholdMs: z.number().int().nonnegative().default(60_000),
+        /** Whether committed blocks' missing private data is asked of other peers later (`reconciliationEnabled`). */
+        reconciliationEnabled: z.boolean().default(true),
+        /** Between two reconciliation rounds (`reconcileSleepInterval`), ms. */
+        reconcileSleepIntervalMs: z.number().int().positive().default(60_000),
+        /** Missing collections asked for per round (`reconcileBatchSize`). */
+        reconcileBatchSize: z.number().int().positive().default(10),
+        /** How long a collection no peer gave is left out of the rounds (`deprioritizedDataReconcilerInterval`), ms. */
+        deprioritizedDataReconcilerIntervalMs: z.number().int().positive().default(3_600_000),
       })
       .strict()
-      .default({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000, pullRetryThresholdMs: 60_000 }),
+      .default({
+        pushAckTimeoutMs: 3000,
+        transientStoreMaxBlockRetention: 1000,
+        pullRetryThresholdMs: 60_000,
+        reconciliationEnabled: true,
+        reconcileSleepIntervalMs: 60_000,
+        reconcileBatchSize: 10,
+        deprioritizedDataReconcilerIntervalMs: 3_600_000,
+      }),
   })
   .strict();
 export type PeerSection = z.infer<typeof PeerSection>;

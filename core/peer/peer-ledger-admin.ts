@@ -6,6 +6,7 @@ import { assembleContainer } from '../node/container';
 import { DataDirLock } from '../node/data-dir-lock';
 import { ledgerOptionsOf, type PeerConfig } from './peer-config';
 import { PeerError } from './peer-error';
+import { LifecycleCollectionPolicy } from './privdata/collection-policy';
 
 /** A channel's ledger after {@link PeerLedgerAdmin.rebuild}, `rollback` or `reset`. */
 export interface RebuiltChannel {
@@ -25,6 +26,7 @@ export class PeerLedgerAdmin {
     private readonly ledgers: LedgerStoreProvider,
     private readonly options: LedgerOptions,
     private readonly lock: DataDirLock,
+    private readonly localMspId: string,
   ) {}
 
   /** Locks the peer's data directory for `holder` (e.g. `weft peer rebuild-dbs`) and loads its ledger plugin. */
@@ -36,7 +38,7 @@ export class PeerLedgerAdmin {
         { ...node, plugins: { ledger: node.plugins.ledger, msp: node.plugins.msp, policy: node.plugins.policy } },
         { requiredTokens: { ledger: LedgerStoreProvider } },
       );
-      return new PeerLedgerAdmin(container.get<LedgerStoreProvider>(LedgerStoreProvider), ledgerOptionsOf(node), lock);
+      return new PeerLedgerAdmin(container.get<LedgerStoreProvider>(LedgerStoreProvider), ledgerOptionsOf(node), lock, node.msp.id);
     } catch (err) {
       lock.release();
       throw err;
@@ -111,7 +113,10 @@ export class PeerLedgerAdmin {
   }
 
   private withLedger<T>(channelId: string, work: (ledger: KvLedger) => T): T {
-    const ledger = new KvLedger(channelId, this.ledgers.open(channelId), this.options);
+    const store = this.ledgers.open(channelId);
+    // The peer's own collection policy, so a rebuild expires private data and records what is
+    // missing exactly as the peer's commits did.
+    const ledger = new KvLedger(channelId, store, this.options, undefined, new LifecycleCollectionPolicy(store.state, this.localMspId));
     try {
       return work(ledger);
     } finally {

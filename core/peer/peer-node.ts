@@ -42,6 +42,10 @@ import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
 import { PvtDistributor } from './privdata/pvt-distributor';
 import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
+import { PvtReconciler, reconcilerChannel } from './privdata/pvt-reconciler';
+
+/** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
+const RECONCILE_PULL_TIMEOUT_MS = 2_000;
 
 /**
  * A peer node: local MSP, one ledger per joined channel, the endorser with its system chaincodes,
@@ -56,6 +60,8 @@ export class PeerNode {
   private readonly executor: ChaincodeExecutor;
   private readonly operations: OperationsServer | undefined;
   private readonly pullers = new Map<string, BlockPuller>();
+  private readonly reconcilers = new Map<string, PvtReconciler>();
+  private readonly pvtPuller: PvtPuller;
   private readonly indexes: ChaincodeIndexes;
   private readonly pullerLogger: Logger;
   private readonly network: PeerNetwork;
@@ -117,13 +123,13 @@ export class PeerNode {
       metrics,
       transientDir: path.join(node.dataDir, 'transient'),
       transientRetention: peer.privateData.transientStoreMaxBlockRetention,
-      pvtPuller: new PvtPuller({
+      pvtPuller: (this.pvtPuller = new PvtPuller({
         peers: (channelId) => this.network.pvtPeers(channelId),
         signer: this.signer,
         tlsCertHash: this.network.clientCertHash,
         pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
         logger: this.logging.logger('gossip.privdata'),
-      }),
+      })),
       onChannel: (joined) => this.follow(joined),
     });
 
@@ -275,8 +281,9 @@ export class PeerNode {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.pullers.values()].map((p) => p.stop()));
+    await Promise.all([...this.pullers.values(), ...this.reconcilers.values()].map((p) => p.stop()));
     this.pullers.clear();
+    this.reconcilers.clear();
     this.gateway?.close();
     await this.grpc.stop();
     await this.operations?.stop();
@@ -292,6 +299,18 @@ export class PeerNode {
     const puller = new BlockPuller(joined, this.signer, this.network, this.pullerLogger);
     this.pullers.set(joined.channel.id, puller);
     if (this.started) puller.start();
+    const { privateData } = this.config.peer;
+    if (privateData.reconciliationEnabled) {
+      const reconciler = new PvtReconciler(reconcilerChannel(joined, this.config.node.msp.id), this.pvtPuller, {
+        intervalMs: privateData.reconcileSleepIntervalMs,
+        batchSize: privateData.reconcileBatchSize,
+        deprioritizedMs: privateData.deprioritizedDataReconcilerIntervalMs,
+        pullTimeoutMs: RECONCILE_PULL_TIMEOUT_MS,
+        logger: this.logging.logger('gossip.privdata'),
+      });
+      this.reconcilers.set(joined.channel.id, reconciler);
+      reconciler.start();
+    }
     const { channel } = joined;
     channel.onBlock((b) => {
       if (b.lifecycleChanged === true) void this.indexes.refresh(channel);

@@ -3,6 +3,7 @@ import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
 import type { BlockCommit, ChannelLedgerStore, StoreCommitSeconds } from '../../core/ledger/ledger-store-provider';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
+import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
 import { NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteBlockStore } from './sqlite-block-store';
@@ -57,6 +58,8 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   private readonly commitBlockTxn: (c: BlockCommit) => void;
   private readonly applyStateTxn: (blockNum: number, state: readonly StateUpdate[]) => void;
   private readonly applyHistoryTxn: (blockNum: number, history: readonly HistoryEntry[]) => void;
+  private readonly oldPvtStateTxn: (state: readonly StateUpdate[]) => void;
+  private readonly oldPvtDataTxn: (pvtData: readonly OldPvtCollection[]) => void;
   private closed = false;
   /** The block file's part of the last commit, measured inside the state transaction around it. */
   private blockCommitMs = 0;
@@ -99,6 +102,10 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       this.history.apply(history);
       this.setHistorySavepoint.run(blockNum + 1);
     });
+    this.oldPvtStateTxn = stateDb.transaction((state: readonly StateUpdate[]) => this.state.apply(state));
+    this.oldPvtDataTxn = blocksDb.transaction((pvtData: readonly OldPvtCollection[]) => {
+      for (const c of pvtData) this.pvt.store(c.blockNum, c);
+    });
     this.applyStateWalPolicy();
   }
 
@@ -136,6 +143,23 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       });
     } catch (e) {
       throw storeFailure(`recovery of block ${blockNum} on channel ${this.channelId}`, e);
+    }
+  }
+
+  commitOldPvtData(update: { readonly state: readonly StateUpdate[]; readonly pvtData: readonly OldPvtCollection[] }): void {
+    this.checkOpen();
+    const height = this.blocks.height();
+    const beyond = update.pvtData.find((c) => c.blockNum >= height);
+    if (beyond !== undefined) {
+      throw new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${this.channelId}: private data for block ${beyond.blockNum}, which is not committed`, { blockNum: beyond.blockNum });
+    }
+    try {
+      this.writeback.writing(() => {
+        this.oldPvtStateTxn(update.state);
+        this.oldPvtDataTxn(update.pvtData);
+      });
+    } catch (e) {
+      throw storeFailure(`late private data on channel ${this.channelId}`, e);
     }
   }
 

@@ -11,6 +11,7 @@ import { sqliteFailure } from './sqlite-failure';
  */
 export class SqlitePvtDataStore {
   private readonly insert: Database.Statement;
+  private readonly replace: Database.Statement;
   private readonly insertKey: Database.Statement;
   private readonly byBlock: Database.Statement;
   private readonly expireKeys: Database.Statement;
@@ -24,6 +25,7 @@ export class SqlitePvtDataStore {
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare('INSERT INTO pvt_data (block_num, tx_num, ns, coll, rwset, expiring_block) VALUES (?, ?, ?, ?, ?, ?)');
+    this.replace = db.prepare('INSERT OR REPLACE INTO pvt_data (block_num, tx_num, ns, coll, rwset, expiring_block) VALUES (?, ?, ?, ?, ?, ?)');
     this.insertKey = db.prepare('INSERT OR IGNORE INTO pvt_keys (ns, coll, key_hash, block_num, tx_num) VALUES (?, ?, ?, ?, ?)');
     this.byBlock = db.prepare('SELECT tx_num, ns, coll, rwset, expiring_block FROM pvt_data WHERE block_num = ? ORDER BY tx_num, ns, coll').raw();
     this.expireKeys = db.prepare(
@@ -53,6 +55,13 @@ export class SqlitePvtDataStore {
     for (const p of purges ?? []) this.purge(p);
     this.expireKeys.run(blockNum);
     this.expire.run(blockNum);
+  }
+
+  /** Inside the caller's transaction: keeps a collection with an already committed block (reconciliation), in place of any stored for the same transaction. */
+  store(blockNum: number, c: AppliedPvtCollection): void {
+    this.deleteRowKeys.run(blockNum, c.txNum, c.namespace, c.collection);
+    this.replace.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
+    for (const h of c.keyHashes) this.insertKey.run(c.namespace, c.collection, h, blockNum, c.txNum);
   }
 
   private purge(p: PvtPurge): void {

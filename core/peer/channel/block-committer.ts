@@ -50,6 +50,22 @@ export class BlockCommitter {
     return this.queued;
   }
 
+  /**
+   * Runs `work` on the commit queue, between two blocks' commits: the ledger has one writer. Rejects
+   * with the failure once the committer has stopped.
+   */
+  exclusive<T>(work: () => T): Promise<T> {
+    const run = this.tail.then(() => {
+      if (this.failed !== undefined) throw this.failed.error;
+      return work();
+    });
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   commit(block: ParsedBlock): Promise<void> {
     this.queued++;
     const run = this.tail.then(async () => {
@@ -127,7 +143,7 @@ export class BlockCommitter {
     for (const m of missingForMember(pvtSource, result.pvtMissing)) {
       this.logger.warn(
         { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
-        'private data missing: this peer is a member of the collection but did not endorse the transaction, was not sent its private data and could not pull it, so it holds only the hashes',
+        'private data missing: this peer is a member of the collection but did not endorse the transaction, was not sent its private data and could not pull it, so it holds only the hashes until a reconciliation round gets the values',
       );
     }
     if (nextResources !== undefined) this.channel.updateResources(nextResources);

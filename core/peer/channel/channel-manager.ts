@@ -87,7 +87,7 @@ export class ChannelManager {
   /** Opens every channel that has a ledger on disk. */
   openAll(): void {
     for (const channelId of this.deps.ledgers.list()) {
-      const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions);
+      const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);
       const height = ledger.height();
       if (height === 0) {
         // A join that crashed before the genesis block committed: nothing to resume.
@@ -116,7 +116,7 @@ export class ChannelManager {
       throw new PeerError('PEER_CHANNEL_EXISTS', `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
     }
     const resources = this.buildResources(view);
-    const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions);
+    const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);
     if (ledger.height() === 0) ledger.commit(parsed.block, Uint8Array.of(TxValidationCode.VALID));
     return this.register(channelId, ledger, view, resources).channel;
   }

@@ -7,8 +7,9 @@ import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledge
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 import type { CommitResult, PeerLedger } from './peer-ledger';
-import type { BlockPvtData } from '../../ledger/private-data';
-import { LifecycleBlockToLive } from '../privdata/block-to-live';
+import type { BlockPvtData, MissingPvtEntry } from '../../ledger/private-data';
+import type { OldPvtDataResult } from '../../ledger/pvt-reconcile';
+import { LifecycleCollectionPolicy } from '../privdata/collection-policy';
 
 /**
  * The peer's view of a channel ledger: the core `KvLedger` for simulation and commit, plus direct
@@ -21,10 +22,13 @@ export class KvPeerLedger implements PeerLedger {
     private readonly store: ChannelLedgerStore,
   ) {}
 
-  /** Opens (creating when missing) the channel's store and runs the ledger's startup recovery. */
-  static open(provider: LedgerStoreProvider, channelId: string, options: LedgerOptions): KvPeerLedger {
+  /**
+   * Opens (creating when missing) the channel's store and runs the ledger's startup recovery;
+   * `localMspId` decides which collections' missing values are recorded for reconciliation.
+   */
+  static open(provider: LedgerStoreProvider, channelId: string, options: LedgerOptions, localMspId: string): KvPeerLedger {
     const store = provider.open(channelId);
-    return new KvPeerLedger(new KvLedger(channelId, store, options, undefined, new LifecycleBlockToLive(store.state)), store);
+    return new KvPeerLedger(new KvLedger(channelId, store, options, undefined, new LifecycleCollectionPolicy(store.state, localMspId)), store);
   }
 
   height(): number {
@@ -55,6 +59,12 @@ export class KvPeerLedger implements PeerLedger {
   }
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
     return this.ledger.getPrivateDataByBlock(blockNum);
+  }
+  missingPvtData(limit: number, after?: MissingPvtEntry): MissingPvtEntry[] {
+    return this.ledger.missingPvtData(limit, after);
+  }
+  commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult {
+    return this.ledger.commitPvtDataOfOldBlocks(data);
   }
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
     this.ledger.declareIndexes(namespace, files);

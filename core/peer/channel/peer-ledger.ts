@@ -1,7 +1,8 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { TxLocation } from '../../ledger/block-store';
 import type { CommitSeconds, IndexFile } from '../../ledger/ledger';
-import type { BlockPvtData, MissingPvtData } from '../../ledger/private-data';
+import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from '../../ledger/private-data';
+import type { OldPvtDataResult } from '../../ledger/pvt-reconcile';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 
@@ -44,6 +45,10 @@ export interface PeerLedger {
   commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult;
   /** The private data this peer committed with a block, by transaction number. */
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
+  /** Collections of this peer's orgs that committed transactions wrote and it lacks, most recent blocks first (the core ledger's `missingPvtData`). */
+  missingPvtData(limit: number, after?: MissingPvtEntry): MissingPvtEntry[];
+  /** Takes late private data of committed blocks (the core ledger's `commitPvtDataOfOldBlocks`); called on the channel's commit queue. */
+  commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult;
   /**
    * Declares CouchDB index files over `namespace` (a chaincode's, or a collection's private values
    * namespace); idempotent. Throws `LedgerError` naming the file when one is not a valid index.

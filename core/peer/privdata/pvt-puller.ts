@@ -52,11 +52,12 @@ const RETRIED_STATUSES = new Set([404, 503]);
 export class PvtPuller {
   constructor(private readonly support: PvtPullerSupport) {}
 
-  async pull(channelId: string, blockNum: number, wanted: readonly WantedPvt[], have: Map<number, Uint8Array>): Promise<void> {
+  /** `timeoutMs`: how long to keep asking (the commit's `pullTimeoutMs` unless given). */
+  async pull(channelId: string, blockNum: number, wanted: readonly WantedPvt[], have: Map<number, Uint8Array>, timeoutMs = this.support.pullTimeoutMs): Promise<void> {
     let missing = [...wanted];
     const sources = this.support.peers(channelId).filter((p) => missing.some((m) => m.memberMspIds.includes(p.mspId)));
     if (sources.length === 0) return;
-    const deadline = Date.now() + this.support.pullTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     const seek = buildSeekEnvelope({ channelId, start: blockNum, stop: blockNum, failIfNotReady: true, signer: this.support.signer, tlsCertHash: this.support.tlsCertHash });
     const ask = async (source: PvtSource): Promise<void> => {
       while (missing.some((m) => m.memberMspIds.includes(source.mspId)) && Date.now() < deadline) {

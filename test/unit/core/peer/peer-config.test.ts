@@ -31,9 +31,24 @@ describe('peer config: operations.tls', () => {
 
 describe('peer config: privateData (Fabric’s peer.gossip.pvtData)', () => {
   it("takes Fabric's defaults, and refuses a timeout that is not a positive number of ms, naming the key", () => {
-    expect(peerWith({}).peer.privateData).toEqual({ pushAckTimeoutMs: 3000, transientStoreMaxBlockRetention: 1000, pullRetryThresholdMs: 60_000 });
-    expect(peerWith({ privateData: { pushAckTimeoutMs: 500 } }).peer.privateData).toEqual({ pushAckTimeoutMs: 500, transientStoreMaxBlockRetention: 1000, pullRetryThresholdMs: 60_000 });
+    const defaults = {
+      pushAckTimeoutMs: 3000,
+      transientStoreMaxBlockRetention: 1000,
+      pullRetryThresholdMs: 60_000,
+      reconciliationEnabled: true,
+      reconcileSleepIntervalMs: 60_000,
+      reconcileBatchSize: 10,
+      deprioritizedDataReconcilerIntervalMs: 3_600_000,
+    };
+    expect(peerWith({}).peer.privateData).toEqual(defaults);
+    expect(peerWith({ privateData: { pushAckTimeoutMs: 500 } }).peer.privateData).toEqual({ ...defaults, pushAckTimeoutMs: 500 });
+    expect(peerWith({ privateData: { reconciliationEnabled: false, reconcileBatchSize: 50 } }).peer.privateData).toEqual({
+      ...defaults,
+      reconciliationEnabled: false,
+      reconcileBatchSize: 50,
+    });
     expect(() => peerWith({ privateData: { pushAckTimeoutMs: 0 } })).toThrow(/privateData\.pushAckTimeoutMs/);
+    expect(() => peerWith({ privateData: { reconcileSleepIntervalMs: -1 } })).toThrow(/privateData\.reconcileSleepIntervalMs/);
     expect(() => peerWith({ privateData: { pushAckTimout: 500 } })).toThrow(/pushAckTimout/);
   });
 });

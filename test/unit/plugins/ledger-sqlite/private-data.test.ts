@@ -1,87 +1,16 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import { defaultLedgerOptions, KvLedger, type PrivateDataPolicy, RwSetBuilder, sha256, type TxSimulator } from '../../../../core/ledger';
-import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
+import { type KvLedger, type PrivateDataPolicy, RwSetBuilder, sha256 } from '../../../../core/ledger';
+import { buildRwSetEnvelope } from '../../../../core/ledger/test-blocks';
 import { decodeTxRwSet } from '../../../../core/ledger/block-txs';
-import { SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
-
-const CC = 'cc';
-const COLL = 'secrets';
-
-/** The same block as a fresh object: a commit writes its validation codes into the block it is given. */
-function copy(block: Block): Block {
-  return Block.deserializeBinary(block.serializeBinary());
-}
-
-function errorOf(fn: () => unknown): { code?: string; message?: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error & { code: string };
-  }
-  return {};
-}
+import { CC, COLL, copy, errorOf, usePvtLedgerFixture } from './pvt-ledger-fixture';
 
 describe('private data in the SQLite ledger', () => {
-  let dir: string;
-  let chain: TestChain;
-  let genesis: Block;
-  let ledgers: KvLedger[];
-  let txn = 0;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-pvt-'));
-    chain = new TestChain();
-    genesis = chain.block([]);
-    ledgers = [];
-  });
-  afterEach(() => {
-    for (const l of ledgers) l.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** A ledger of its own channel file (`name`), with the genesis block committed. */
-  function open(name: string, policy?: PrivateDataPolicy, withGenesis = true): KvLedger {
-    const store = new SqliteLedgerStoreProvider({ rootDir: path.join(dir, name) }).open('ch1');
-    const ledger = new KvLedger('ch1', store, defaultLedgerOptions, undefined, policy);
-    if (withGenesis && ledger.height() === 0) ledger.commit(copy(genesis));
-    ledgers.push(ledger);
-    return ledger;
-  }
-
-  /** Simulates on `ledger`, returning the envelope and the private rwset it produced. */
-  function simulate(ledger: KvLedger, body: (sim: TxSimulator) => void): { envelope: Uint8Array; pvt: Uint8Array | undefined; rwset: Uint8Array } {
-    const txId = `tx${txn++}`;
-    const sim = ledger.newTxSimulator(txId);
-    body(sim);
-    const rwset = sim.getTxSimulationResults();
-    const pvt = sim.getPrivateSimulationResults();
-    sim.done();
-    return { envelope: buildRwSetEnvelope({ txId, rwset, channelId: 'ch1' }), pvt, rwset };
-  }
-
-  function read(ledger: KvLedger, key: string): string | undefined {
-    const q = ledger.newQueryExecutor();
-    try {
-      const v = q.getPrivateData(CC, COLL, key);
-      return v === undefined ? undefined : Buffer.from(v).toString();
-    } finally {
-      q.done();
-    }
-  }
-
-  function hashOf(ledger: KvLedger, key: string): Uint8Array | undefined {
-    const q = ledger.newQueryExecutor();
-    const h = q.getPrivateDataHash(CC, COLL, key);
-    q.done();
-    return h;
-  }
+  const f = usePvtLedgerFixture();
+  const { open, simulate, read, hashOf } = f;
 
   it('commits a private value where the peer holds it, and only its hash into the block', () => {
     const member = open('member');
@@ -98,7 +27,7 @@ describe('private data in the SQLite ledger', () => {
     expect(coll.getCollectionName()).toBe(COLL);
     expect(Buffer.from(sha256(coll.getRwset_asU8()))).toEqual(Buffer.from(ns.collections[0].pvtRwsetHash));
 
-    const block = chain.block([tx.envelope]);
+    const block = f.chain.block([tx.envelope]);
     expect(member.commit(block, undefined, new Map([[0, tx.pvt as Uint8Array]])).validationCodes).toEqual([TxValidationCode.VALID]);
     expect(other.commit(copy(block)).validationCodes).toEqual([TxValidationCode.VALID]);
 
@@ -119,7 +48,7 @@ describe('private data in the SQLite ledger', () => {
     const ledger = open('a');
     const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k1', Buffer.from('real')));
     const forged = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k1', Buffer.from('forged')));
-    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, forged.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([tx.envelope]), undefined, new Map([[0, forged.pvt as Uint8Array]]));
     expect(errorOf(() => read(ledger, 'k1')).code).toBe('LEDGER_PVT_DATA_UNAVAILABLE');
     expect(ledger.getPrivateDataByBlock(1).size).toBe(0);
   });
@@ -127,7 +56,7 @@ describe('private data in the SQLite ledger', () => {
   it('checks hashed reads for MVCC conflicts, within the block and against committed state', () => {
     const ledger = open('a');
     const seed = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v0')));
-    ledger.commit(chain.block([seed.envelope]), undefined, new Map([[0, seed.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([seed.envelope]), undefined, new Map([[0, seed.pvt as Uint8Array]]));
     const bump = (v: string) =>
       simulate(ledger, (sim) => {
         expect(Buffer.from(sim.getPrivateData(CC, COLL, 'k') as Uint8Array).toString()).toBe('v0');
@@ -137,7 +66,7 @@ describe('private data in the SQLite ledger', () => {
     const b = bump('v2');
     const stale = bump('v3');
     const result = ledger.commit(
-      chain.block([a.envelope, b.envelope]),
+      f.chain.block([a.envelope, b.envelope]),
       undefined,
       new Map([
         [0, a.pvt as Uint8Array],
@@ -146,7 +75,7 @@ describe('private data in the SQLite ledger', () => {
     );
     expect(result.validationCodes).toEqual([TxValidationCode.VALID, TxValidationCode.MVCC_READ_CONFLICT]);
     expect(read(ledger, 'k')).toBe('v1');
-    expect(ledger.commit(chain.block([stale.envelope])).validationCodes).toEqual([TxValidationCode.MVCC_READ_CONFLICT]);
+    expect(ledger.commit(f.chain.block([stale.envelope])).validationCodes).toEqual([TxValidationCode.MVCC_READ_CONFLICT]);
     // Only the valid transaction's private data is kept.
     expect([...ledger.getPrivateDataByBlock(2).keys()]).toEqual([0]);
   });
@@ -173,7 +102,7 @@ describe('private data in the SQLite ledger', () => {
       sim.setPrivateData(CC, COLL, 'b', Buffer.from('{"color":"blue"}'));
       sim.setState(CC, 'public', Buffer.from('x'));
     });
-    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
     const q = ledger.newQueryExecutor();
     expect([...q.getPrivateDataRange(CC, COLL, '', '')].map((kv) => [kv.namespace, kv.key])).toEqual([
       [CC, 'a'],
@@ -191,7 +120,7 @@ describe('private data in the SQLite ledger', () => {
     const member = open('member', policy);
     const other = open('other', policy);
     const commitBoth = (envelopes: Uint8Array[], pvt = new Map<number, Uint8Array>()) => {
-      const block = chain.block(envelopes);
+      const block = f.chain.block(envelopes);
       member.commit(block, undefined, pvt);
       other.commit(copy(block));
     };
@@ -209,7 +138,7 @@ describe('private data in the SQLite ledger', () => {
     // Gone from the block file too: a rebuild cannot bring expired values back.
     expect(member.getPrivateDataByBlock(1).size).toBe(0);
     expect(member.getPrivateDataByBlock(2).size).toBe(1);
-    const blocks = new Database(path.join(dir, 'member', 'ch1.sqlite'), { readonly: true });
+    const blocks = new Database(path.join(f.dir, 'member', 'ch1.sqlite'), { readonly: true });
     expect(blocks.prepare('SELECT block_num FROM pvt_keys').pluck().all()).toEqual([2]);
     blocks.close();
     expect(hashOf(member, 'short')).toBeUndefined();
@@ -228,18 +157,18 @@ describe('private data in the SQLite ledger', () => {
     const b = new RwSetBuilder();
     b.addWrite(`${CC}$$p${COLL}`, 'k', Buffer.from('smuggled'));
     const envelope = buildRwSetEnvelope({ txId: 'smuggler', rwset: b.buildBytes(), channelId: 'ch1' });
-    expect(ledger.commit(chain.block([envelope])).validationCodes).toEqual([TxValidationCode.INVALID_WRITESET]);
+    expect(ledger.commit(f.chain.block([envelope])).validationCodes).toEqual([TxValidationCode.INVALID_WRITESET]);
     expect(read(ledger, 'k')).toBeUndefined();
   });
 
   it('purges and deletes a key on every peer', () => {
     const ledger = open('a');
     const put = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
-    ledger.commit(chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
     const purge = simulate(ledger, (sim) => sim.purgePrivateData(CC, COLL, 'k'));
     const [ns] = decodeTxRwSet(purge.rwset);
     expect(ns.collections[0].writes[0]).toMatchObject({ isDelete: true, isPurge: true });
-    ledger.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
     expect(read(ledger, 'k')).toBeUndefined();
     expect(hashOf(ledger, 'k')).toBeUndefined();
   });
@@ -260,21 +189,21 @@ describe('private data in the SQLite ledger', () => {
       sim.setPrivateData(CC, COLL, 'k', Buffer.from('first'));
       sim.setPrivateData(CC, COLL, 'other', Buffer.from('stays'));
     });
-    ledger.commit(chain.block([both.envelope]), undefined, new Map([[0, both.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([both.envelope]), undefined, new Map([[0, both.pvt as Uint8Array]]));
     const again = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('second')));
-    ledger.commit(chain.block([again.envelope]), undefined, new Map([[0, again.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([again.envelope]), undefined, new Map([[0, again.pvt as Uint8Array]]));
     expect([storedKeys(ledger, 1), storedKeys(ledger, 2)]).toEqual([['0:k,other'], ['0:k']]);
 
     const purge = simulate(ledger, (sim) => sim.purgePrivateData(CC, COLL, 'k'));
-    ledger.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
     expect([storedKeys(ledger, 1), storedKeys(ledger, 2), storedKeys(ledger, 3)]).toEqual([['0:other'], [], []]);
-    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'), { readonly: true });
+    const blocks = new Database(path.join(f.dir, 'a', 'ch1.sqlite'), { readonly: true });
     expect(blocks.prepare('SELECT coll, key_hash, block_num FROM pvt_keys').raw().all()).toEqual([[COLL, Buffer.from(sha256('other')).toString('hex'), 1]]);
     blocks.close();
 
     // A later write of the key is not touched by the earlier purge.
     const later = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('third')));
-    ledger.commit(chain.block([later.envelope]), undefined, new Map([[0, later.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([later.envelope]), undefined, new Map([[0, later.pvt as Uint8Array]]));
     // The stored data no longer hashes to the blocks' pvt_rwset_hash; replay trusts its own store.
     ledger.rebuild();
     expect([read(ledger, 'k'), read(ledger, 'other'), storedKeys(ledger, 4)]).toEqual(['third', 'stays', ['0:k']]);
@@ -283,11 +212,11 @@ describe('private data in the SQLite ledger', () => {
   it('keeps key-level metadata with the hash, where every peer can read it', () => {
     const ledger = open('a');
     const put = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
-    ledger.commit(chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
     const md = simulate(ledger, (sim) => sim.setPrivateDataMetadata(CC, COLL, 'k', { VALIDATION_PARAMETER: Buffer.from('policy') }));
     // As Fabric's: the private rwset names the key (not the entries), so the held value follows the hash to its new version.
     expect(Buffer.from(md.pvt as Uint8Array).includes(Buffer.from('policy'))).toBe(false);
-    ledger.commit(chain.block([md.envelope]), undefined, new Map([[0, md.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([md.envelope]), undefined, new Map([[0, md.pvt as Uint8Array]]));
     const q = ledger.newQueryExecutor();
     expect(Buffer.from(q.getPrivateDataMetadata(CC, COLL, 'k')?.VALIDATION_PARAMETER as Uint8Array).toString()).toBe('policy');
     expect(read(ledger, 'k')).toBe('v');
@@ -301,9 +230,9 @@ describe('private data in the SQLite ledger', () => {
       sim.setState(CC, 'guarded', Buffer.from('g'));
       sim.setStateMetadata(CC, 'guarded', { VALIDATION_PARAMETER: Buffer.from('public-policy') });
     });
-    ledger.commit(chain.block([seed.envelope]), undefined, new Map([[0, seed.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([seed.envelope]), undefined, new Map([[0, seed.pvt as Uint8Array]]));
     const md = simulate(ledger, (sim) => sim.setPrivateDataMetadata(CC, COLL, 'held', { VALIDATION_PARAMETER: Buffer.from('private-policy') }));
-    ledger.commit(chain.block([md.envelope]), undefined, new Map([[0, md.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([md.envelope]), undefined, new Map([[0, md.pvt as Uint8Array]]));
 
     const sim = ledger.newTxSimulator('footprint');
     expect(Buffer.from(sim.getPrivateData(CC, COLL, 'held') as Uint8Array).toString()).toBe('v');
@@ -335,13 +264,12 @@ describe('private data in the SQLite ledger', () => {
   it('replays private data from the block file when state is rebuilt or recovered', () => {
     const ledger = open('a', undefined);
     const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('kept')));
-    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
     ledger.rebuild();
     expect(read(ledger, 'k')).toBe('kept');
-    ledger.close();
-    ledgers = [];
+    f.closeAll();
     // State one block behind its blocks, as a crash between the two files' commits leaves it.
-    const state = new Database(path.join(dir, 'a', 'ch1_state.sqlite'));
+    const state = new Database(path.join(f.dir, 'a', 'ch1_state.sqlite'));
     state.exec("DELETE FROM state WHERE ns LIKE 'cc$$%'; UPDATE meta SET value = 1 WHERE name = 'state_savepoint'");
     state.close();
     expect(read(open('a', undefined, false), 'k')).toBe('kept');
@@ -350,44 +278,42 @@ describe('private data in the SQLite ledger', () => {
   it('drops a rolled-back block’s private data with it', () => {
     const ledger = open('a');
     const tx = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
-    ledger.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
-    ledger.commit(chain.block([]));
+    ledger.commit(f.chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    ledger.commit(f.chain.block([]));
     ledger.rollback(0);
     expect(ledger.getPrivateDataByBlock(1).size).toBe(0);
-    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'), { readonly: true });
+    const blocks = new Database(path.join(f.dir, 'a', 'ch1.sqlite'), { readonly: true });
     expect(blocks.prepare('SELECT count(*) FROM pvt_data').pluck().get()).toBe(0);
     blocks.close();
   });
 
   it('upgrades a schema version 2 ledger in place', () => {
     const ledger = open('a');
-    ledger.commit(chain.block([]));
-    ledger.close();
-    ledgers = [];
-    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'));
+    ledger.commit(f.chain.block([]));
+    f.closeAll();
+    const blocks = new Database(path.join(f.dir, 'a', 'ch1.sqlite'));
     blocks.exec('DROP TABLE pvt_data; DROP TABLE pvt_keys');
     blocks.pragma('user_version = 2');
     blocks.close();
     const reopened = open('a', undefined, false);
     expect(reopened.height()).toBe(2);
     const tx = simulate(reopened, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
-    reopened.commit(chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
+    reopened.commit(f.chain.block([tx.envelope]), undefined, new Map([[0, tx.pvt as Uint8Array]]));
     expect(read(reopened, 'k')).toBe('v');
   });
 
   it('upgrades a schema version 3 ledger in place, indexing the private data it holds for purges', () => {
     const ledger = open('a');
     const put = simulate(ledger, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('v')));
-    ledger.commit(chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
-    ledger.close();
-    ledgers = [];
-    const blocks = new Database(path.join(dir, 'a', 'ch1.sqlite'));
+    ledger.commit(f.chain.block([put.envelope]), undefined, new Map([[0, put.pvt as Uint8Array]]));
+    f.closeAll();
+    const blocks = new Database(path.join(f.dir, 'a', 'ch1.sqlite'));
     blocks.exec('DROP TABLE pvt_keys');
     blocks.pragma('user_version = 3');
     blocks.close();
     const reopened = open('a', undefined, false);
     const purge = simulate(reopened, (sim) => sim.purgePrivateData(CC, COLL, 'k'));
-    reopened.commit(chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
+    reopened.commit(f.chain.block([purge.envelope]), undefined, new Map([[0, purge.pvt as Uint8Array]]));
     expect(reopened.getPrivateDataByBlock(1).size).toBe(0);
   });
 });

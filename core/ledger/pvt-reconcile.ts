@@ -1,0 +1,152 @@
+import { bytesEqual } from '../protocol/bytes';
+import { decodeKvRwSet, type NsKvRwSet } from './block-txs';
+import {
+  type AppliedPvtCollection,
+  type BlockPvtData,
+  type CollectionPvtRwSet,
+  decodeTxPvtRwSet,
+  EXPIRY_NAMESPACE,
+  type ExpiryEntry,
+  expiryEntryValue,
+  expiryKey,
+  hashedKey,
+  hashedNamespace,
+  MISSING_NAMESPACE,
+  missingExpiryKeyHash,
+  missingKey,
+  type MissingPvtEntry,
+  parseMissingEntry,
+  pvtNamespace,
+  sha256,
+} from './private-data';
+import { pvtWrittenKeyHashes, withoutPvtKey } from './pvt-purge';
+import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
+
+/** A collection's late private values, stored with the committed block that wrote them. */
+export interface OldPvtCollection extends AppliedPvtCollection {
+  readonly blockNum: number;
+}
+
+/** Why a collection offered for an old block was not taken. */
+export type OldPvtIgnoredReason = 'not-missing' | 'hash-mismatch' | 'expired' | 'undecodable';
+
+export interface OldPvtIgnored {
+  readonly blockNum: number;
+  readonly txNum: number;
+  readonly namespace: string;
+  readonly collection: string;
+  readonly reason: OldPvtIgnoredReason;
+}
+
+/** What late private data changes: Fabric's `CommitPvtDataOfOldBlocks`, prepared for one store step. */
+export interface OldPvtDataUpdates {
+  readonly state: StateUpdate[];
+  readonly pvtData: OldPvtCollection[];
+  /** The missing collections whose values were taken. */
+  readonly reconciled: MissingPvtEntry[];
+  readonly ignored: OldPvtIgnored[];
+}
+
+/** What {@link Ledger.commitPvtDataOfOldBlocks} reports. */
+export type OldPvtDataResult = Pick<OldPvtDataUpdates, 'reconciled' | 'ignored'>;
+
+type StateReader = Pick<VersionedStateStore, 'get'>;
+
+/**
+ * The updates that take late private data for committed blocks (reconciliation). A collection is
+ * taken only when this peer recorded it as missing, and only with the hash the transaction was
+ * endorsed with. Each private value goes to state where the key's hashed value is still that
+ * value's hash, at the hashed key's version; a key written, deleted or purged since keeps its
+ * newer state, and its old value is left out of what the store keeps too, since a purge cannot be
+ * told from a rewrite here. The missing record goes, and so does its expiry entry; a key's expiry
+ * entry learns the plain key, so the collection's expiry drops the value as a commit would have.
+ */
+export function oldPvtDataUpdates(state: StateReader, height: number, data: ReadonlyMap<number, BlockPvtData>): OldPvtDataUpdates {
+  const out: OldPvtDataUpdates = { state: [], pvtData: [], reconciled: [], ignored: [] };
+  const taken = new Set<string>();
+  for (const [blockNum, txs] of data) {
+    for (const [txNum, bytes] of txs) {
+      let collections: CollectionPvtRwSet[];
+      try {
+        collections = decodeTxPvtRwSet(bytes);
+      } catch {
+        out.ignored.push({ blockNum, txNum, namespace: '', collection: '', reason: 'undecodable' });
+        continue;
+      }
+      for (const c of collections) {
+        const key = missingKey(blockNum, txNum, c.namespace, c.collection);
+        const record = taken.has(key) ? undefined : state.get(MISSING_NAMESPACE, key);
+        const ignore = (reason: OldPvtIgnoredReason): void => {
+          out.ignored.push({ blockNum, txNum, namespace: c.namespace, collection: c.collection, reason });
+        };
+        if (record === undefined) {
+          ignore('not-missing');
+          continue;
+        }
+        const entry = parseMissingEntry(key, record.value);
+        if (!bytesEqual(sha256(c.rwset), entry.pvtRwsetHash)) {
+          ignore('hash-mismatch');
+          continue;
+        }
+        taken.add(key);
+        dropRecord(out.state, entry);
+        if (entry.expiringBlock > 0 && entry.expiringBlock < height) {
+          ignore('expired');
+          continue;
+        }
+        let rwset: NsKvRwSet;
+        try {
+          rwset = decodeKvRwSet(c.namespace, c.rwset);
+        } catch {
+          ignore('undecodable');
+          continue;
+        }
+        const kept = takeValues(state, out.state, entry, rwset, c.rwset);
+        if (kept !== undefined) out.pvtData.push({ ...c, rwset: kept, blockNum, txNum, expiringBlock: entry.expiringBlock, keyHashes: pvtWrittenKeyHashes(kept) });
+        out.reconciled.push(entry);
+      }
+    }
+  }
+  return out;
+}
+
+/** The missing record and, where the collection expires, the expiry entry that would drop it. */
+function dropRecord(updates: StateUpdate[], entry: MissingPvtEntry): void {
+  const version = { blockNum: entry.blockNum, txNum: entry.txNum };
+  updates.push({ namespace: MISSING_NAMESPACE, key: missingKey(entry.blockNum, entry.txNum, entry.namespace, entry.collection), value: undefined, version });
+  if (entry.expiringBlock === 0) return;
+  const marker = expiryKey(entry.expiringBlock, entry.namespace, entry.collection, missingExpiryKeyHash(entry.blockNum, entry.txNum));
+  updates.push({ namespace: EXPIRY_NAMESPACE, key: marker, value: undefined, version });
+}
+
+/**
+ * Puts the collection's still-current values into private state (see {@link oldPvtDataUpdates}) and
+ * returns the `KVRWSet` the store keeps: the given bytes without the writes of keys that have
+ * moved on; undefined when none is left.
+ */
+function takeValues(state: StateReader, updates: StateUpdate[], entry: MissingPvtEntry, rwset: NsKvRwSet, bytes: Uint8Array): Uint8Array | undefined {
+  const hashedNs = hashedNamespace(entry.namespace, entry.collection);
+  const pvtNs = pvtNamespace(entry.namespace, entry.collection);
+  let kept: Uint8Array | undefined = bytes;
+  for (const w of rwset.writes) {
+    if (w.isDelete) continue;
+    const keyHash = hashedKey(w.key);
+    const current = state.get(hashedNs, keyHash);
+    if (current === undefined || !bytesEqual(current.value, sha256(w.value))) {
+      kept = kept === undefined ? undefined : withoutPvtKey(kept, keyHash);
+      continue;
+    }
+    updates.push({ namespace: pvtNs, key: w.key, value: w.value, version: current.version });
+    if (entry.expiringBlock > 0) learnPlainKey(state, updates, entry, keyHash, w.key);
+  }
+  return kept;
+}
+
+function learnPlainKey(state: StateReader, updates: StateUpdate[], entry: MissingPvtEntry, keyHash: string, key: string): void {
+  const at = expiryKey(entry.expiringBlock, entry.namespace, entry.collection, keyHash);
+  const scheduled = state.get(EXPIRY_NAMESPACE, at);
+  if (scheduled === undefined) return;
+  const e = JSON.parse(Buffer.from(scheduled.value).toString('utf8')) as ExpiryEntry;
+  if (e.b !== entry.blockNum || e.t !== entry.txNum) return;
+  updates.push({ namespace: EXPIRY_NAMESPACE, key: at, value: expiryEntryValue({ b: e.b, t: e.t, k: key }), version: scheduled.version });
+}
