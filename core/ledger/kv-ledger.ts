@@ -26,7 +26,7 @@ import {
   parseMissingEntry,
   type PrivateDataPolicy,
 } from './private-data';
-import { type OldPvtDataResult, oldPvtDataUpdates } from './pvt-reconcile';
+import { eligibilityUpdates, ineligibleCollections, type OldPvtDataResult, oldPvtDataUpdates, type PvtCollectionName } from './pvt-reconcile';
 
 function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
@@ -202,20 +202,25 @@ export class KvLedger implements Ledger {
   }
 
   missingPvtData(limit: number, after?: MissingPvtData & { readonly blockNum: number }): MissingPvtEntry[] {
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: missingPvtData(limit) needs a positive integer, received ${describe(limit)}`, {
-        channelId: this.channelId,
-        argument: 'limit',
-      });
-    }
+    this.checkLimit('missingPvtData', limit);
     const start = after === undefined ? '' : nextKey(missingKey(after.blockNum, after.txNum, after.namespace, after.collection));
     return this.store.state.getRange(MISSING_NAMESPACE, start, '', { limit }).map((r) => parseMissingEntry(r.key, r.value));
   }
 
+  ineligiblePvtCollections(): PvtCollectionName[] {
+    return ineligibleCollections(this.store.state);
+  }
+
+  markPvtEligible(collection: PvtCollectionName, limit: number): number {
+    this.checkLimit('markPvtEligible', limit);
+    const updates = eligibilityUpdates(this.store.state, collection, limit);
+    const commit = this.oldPvtCommit();
+    if (updates.length > 0) commit({ state: updates, pvtData: [] });
+    return updates.length / 2;
+  }
+
   commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult {
-    if (this.store.commitOldPvtData === undefined) {
-      throw new LedgerError('LEDGER_RECONCILE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot store private data of committed blocks`, { channelId: this.channelId });
-    }
+    const commit = this.oldPvtCommit();
     const height = this.height();
     for (const blockNum of data.keys()) {
       if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= height) {
@@ -227,7 +232,7 @@ export class KvLedger implements Ledger {
       }
     }
     const updates = oldPvtDataUpdates(this.store.state, height, data);
-    if (updates.state.length > 0 || updates.pvtData.length > 0) this.store.commitOldPvtData({ state: updates.state, pvtData: updates.pvtData });
+    if (updates.state.length > 0 || updates.pvtData.length > 0) commit({ state: updates.state, pvtData: updates.pvtData });
     return { reconciled: updates.reconciled, ignored: updates.ignored };
   }
 
@@ -277,6 +282,24 @@ export class KvLedger implements Ledger {
   close(): void {
     this.store.close();
     this.onClose();
+  }
+
+  private checkLimit(method: string, limit: number): void {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: ${method}(limit) needs a positive integer, received ${describe(limit)}`, {
+        channelId: this.channelId,
+        argument: 'limit',
+      });
+    }
+  }
+
+  /** The store's `commitOldPvtData`; throws `LEDGER_RECONCILE_UNSUPPORTED` when it has none. */
+  private oldPvtCommit(): NonNullable<ChannelLedgerStore['commitOldPvtData']> {
+    const commit = this.store.commitOldPvtData?.bind(this.store);
+    if (commit === undefined) {
+      throw new LedgerError('LEDGER_RECONCILE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot store private data of committed blocks`, { channelId: this.channelId });
+    }
+    return commit;
   }
 
   private initialCodes(block: Block, count: number, given: readonly number[] | undefined): number[] {

@@ -1,6 +1,6 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from './private-data';
-import type { OldPvtDataResult } from './pvt-reconcile';
+import type { OldPvtDataResult, PvtCollectionName } from './pvt-reconcile';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 
 /** A committed transaction: Fabric's `ProcessedTransaction` plus its position. */
@@ -109,6 +109,16 @@ export interface Ledger extends BlockQuery {
    * `LEDGER_RECONCILE_UNSUPPORTED` when the store cannot keep late private data.
    */
   commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult;
+  /** The collections with records of values this peer lacks from before its org was a member (the policy's `eligible` said no at commit). */
+  ineligiblePvtCollections(): PvtCollectionName[];
+  /**
+   * Once this peer's org is a member of `collection`: moves up to `limit` of its records from
+   * before into those {@link missingPvtData} reads (Fabric's `ProcessCollsEligibilityEnabled`), so
+   * reconciliation asks for them too; returns how many moved (fewer than `limit`: all have).
+   * Throws `LEDGER_BAD_ARGUMENT` unless `limit` is a positive integer, `LEDGER_RECONCILE_UNSUPPORTED`
+   * as {@link commitPvtDataOfOldBlocks}.
+   */
+  markPvtEligible(collection: PvtCollectionName, limit: number): number;
   /**
    * Declares a chaincode's CouchDB index files on its namespace (at install / definition). Throws
    * `LEDGER_BAD_QUERY` for files that are not `{name, content}` or do not parse, declaring none.

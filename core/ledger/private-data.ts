@@ -230,6 +230,29 @@ export function parseMissingEntry(key: string, value: Uint8Array): MissingPvtEnt
   };
 }
 
+/**
+ * Records of collections this peer's org was not a member of when their block committed (Fabric's
+ * ineligible missing data), kept apart so they never hold up reconciliation: keyed by collection
+ * first, so the records of a collection that later takes this org in form one range, then moved.
+ */
+export const INELIGIBLE_NAMESPACE = '$$missing-ineligible';
+
+/** The range of one collection's ineligible records. */
+export function ineligiblePrefix(namespace: string, collection: string): string {
+  return `${JSON.stringify([namespace, collection])}/`;
+}
+
+export function ineligibleKey(blockNum: number, txNum: number, namespace: string, collection: string): string {
+  return `${ineligiblePrefix(namespace, collection)}${String(blockNum).padStart(MISSING_BLOCK_DIGITS, '0')}/${txNum}`;
+}
+
+export function parseIneligibleKey(key: string): MissingPvtData & { readonly blockNum: number } {
+  const txAt = key.lastIndexOf('/');
+  const blockAt = key.lastIndexOf('/', txAt - 1);
+  const [namespace, collection] = JSON.parse(key.slice(0, blockAt)) as [string, string];
+  return { namespace, collection, blockNum: Number(key.slice(blockAt + 1, txAt)), txNum: Number(key.slice(txAt + 1)) };
+}
+
 /** The key-hash slot of the expiry entry that drops a missing record with its collection's data. */
 export function missingExpiryKeyHash(blockNum: number, txNum: number): string {
   return `missing/${blockNum}/${txNum}`;

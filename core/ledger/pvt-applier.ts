@@ -14,6 +14,8 @@ import {
   expiryEntryValue,
   expiryKey,
   hashedNamespace,
+  INELIGIBLE_NAMESPACE,
+  ineligibleKey,
   MISSING_NAMESPACE,
   missingExpiryKeyHash,
   missingKey,
@@ -109,15 +111,20 @@ export class PvtApplier {
   }
 
   /**
-   * A collection whose values this commit lacks: reported, and recorded in state for reconciliation
-   * when this peer should hold it, the record expiring with the data.
+   * A collection whose values this commit lacks: reported, and recorded in state, the record
+   * expiring with the data. A collection this peer should hold is recorded for reconciliation;
+   * another apart, until its org becomes a member.
    */
   private recordMissing(txNum: number, namespace: string, c: CollHashedRwSet, expiringBlock: number): void {
     this.missing.push({ txNum, namespace, collection: c.collection });
-    if (this.policy.eligible?.(namespace, c.collection) === false) return;
     const version = { blockNum: this.blockNum, txNum };
     const record: MissingRecord = { h: toHex(c.pvtRwsetHash), e: expiringBlock };
-    this.pendingNs(MISSING_NAMESPACE).set(missingKey(this.blockNum, txNum, namespace, c.collection), { value: Buffer.from(JSON.stringify(record)), version, metadata: undefined });
+    const value = { value: Buffer.from(JSON.stringify(record)), version, metadata: undefined };
+    if (this.policy.eligible?.(namespace, c.collection) === false) {
+      this.pendingNs(INELIGIBLE_NAMESPACE).set(ineligibleKey(this.blockNum, txNum, namespace, c.collection), value);
+    } else {
+      this.pendingNs(MISSING_NAMESPACE).set(missingKey(this.blockNum, txNum, namespace, c.collection), value);
+    }
     if (expiringBlock === 0) return;
     const scheduled: ExpiryEntry = { b: this.blockNum, t: txNum, m: true };
     this.pendingNs(EXPIRY_NAMESPACE).set(expiryKey(expiringBlock, namespace, c.collection, missingExpiryKeyHash(this.blockNum, txNum)), {
@@ -157,7 +164,9 @@ export class PvtApplier {
         const entry = JSON.parse(Buffer.from(row.value).toString('utf8')) as ExpiryEntry;
         this.pendingNs(EXPIRY_NAMESPACE).set(row.key, gone);
         if (entry.m === true) {
+          // Whichever of the two the record is in (it may have moved since).
           this.pendingNs(MISSING_NAMESPACE).set(missingKey(entry.b, entry.t, namespace, collection), gone);
+          this.pendingNs(INELIGIBLE_NAMESPACE).set(ineligibleKey(entry.b, entry.t, namespace, collection), gone);
           continue;
         }
         const scheduled = (v: Version | undefined): boolean => v !== undefined && v.blockNum === entry.b && v.txNum === entry.t;

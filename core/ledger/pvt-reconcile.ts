@@ -11,10 +11,14 @@ import {
   expiryKey,
   hashedKey,
   hashedNamespace,
+  INELIGIBLE_NAMESPACE,
+  ineligiblePrefix,
   MISSING_NAMESPACE,
+  type MissingPvtData,
   missingExpiryKeyHash,
   missingKey,
   type MissingPvtEntry,
+  parseIneligibleKey,
   parseMissingEntry,
   pvtNamespace,
   sha256,
@@ -51,6 +55,42 @@ export interface OldPvtDataUpdates {
 export type OldPvtDataResult = Pick<OldPvtDataUpdates, 'reconciled' | 'ignored'>;
 
 type StateReader = Pick<VersionedStateStore, 'get'>;
+
+/** A collection of a chaincode (namespace). */
+export type PvtCollectionName = Pick<MissingPvtData, 'namespace' | 'collection'>;
+
+/** The end (exclusive) of the range of keys starting with `prefix`, which ends in '/'. */
+function rangeEnd(prefix: string): string {
+  return `${prefix.slice(0, -1)}0`;
+}
+
+/** The collections with ineligible records (see `INELIGIBLE_NAMESPACE`), found by skipping from one collection's range to the next. */
+export function ineligibleCollections(state: Pick<VersionedStateStore, 'getRange'>): PvtCollectionName[] {
+  const out: PvtCollectionName[] = [];
+  for (let start = ''; ; ) {
+    const [row] = state.getRange(INELIGIBLE_NAMESPACE, start, '', { limit: 1 });
+    if (row === undefined) return out;
+    const { namespace, collection } = parseIneligibleKey(row.key);
+    out.push({ namespace, collection });
+    start = rangeEnd(ineligiblePrefix(namespace, collection));
+  }
+}
+
+/**
+ * The updates that move up to `limit` of a collection's ineligible records to the records
+ * reconciliation reads (Fabric's `ProcessCollsEligibilityEnabled`), once this peer's org has become
+ * a member: what the collection's transactions wrote before is then asked for too.
+ */
+export function eligibilityUpdates(state: Pick<VersionedStateStore, 'getRange'>, { namespace, collection }: PvtCollectionName, limit: number): StateUpdate[] {
+  const prefix = ineligiblePrefix(namespace, collection);
+  return state.getRange(INELIGIBLE_NAMESPACE, prefix, rangeEnd(prefix), { limit }).flatMap((row) => {
+    const { blockNum, txNum } = parseIneligibleKey(row.key);
+    return [
+      { namespace: INELIGIBLE_NAMESPACE, key: row.key, value: undefined, version: row.version },
+      { namespace: MISSING_NAMESPACE, key: missingKey(blockNum, txNum, namespace, collection), value: row.value, version: row.version },
+    ];
+  });
+}
 
 /**
  * The updates that take late private data for committed blocks (reconciliation). A collection is

@@ -8,7 +8,7 @@ import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 import type { CommitResult, PeerLedger } from './peer-ledger';
 import type { BlockPvtData, MissingPvtEntry } from '../../ledger/private-data';
-import type { OldPvtDataResult } from '../../ledger/pvt-reconcile';
+import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
 import { LifecycleCollectionPolicy } from '../privdata/collection-policy';
 
 /**
@@ -65,6 +65,12 @@ export class KvPeerLedger implements PeerLedger {
   }
   commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult {
     return this.ledger.commitPvtDataOfOldBlocks(data);
+  }
+  ineligiblePvtCollections(): PvtCollectionName[] {
+    return this.ledger.ineligiblePvtCollections();
+  }
+  markPvtEligible(collection: PvtCollectionName, limit: number): number {
+    return this.ledger.markPvtEligible(collection, limit);
   }
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
     this.ledger.declareIndexes(namespace, files);

@@ -2,7 +2,7 @@ import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { TxLocation } from '../../ledger/block-store';
 import type { CommitSeconds, IndexFile } from '../../ledger/ledger';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from '../../ledger/private-data';
-import type { OldPvtDataResult } from '../../ledger/pvt-reconcile';
+import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 
@@ -49,6 +49,10 @@ export interface PeerLedger {
   missingPvtData(limit: number, after?: MissingPvtEntry): MissingPvtEntry[];
   /** Takes late private data of committed blocks (the core ledger's `commitPvtDataOfOldBlocks`); called on the channel's commit queue. */
   commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult;
+  /** Collections with records from before this peer's org was a member (the core ledger's `ineligiblePvtCollections`). */
+  ineligiblePvtCollections(): PvtCollectionName[];
+  /** Moves such records to the reconciled ones (the core ledger's `markPvtEligible`); called on the channel's commit queue. */
+  markPvtEligible(collection: PvtCollectionName, limit: number): number;
   /**
    * Declares CouchDB index files over `namespace` (a chaincode's, or a collection's private values
    * namespace); idempotent. Throws `LedgerError` naming the file when one is not a valid index.

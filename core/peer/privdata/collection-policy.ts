@@ -1,7 +1,7 @@
 import type { PrivateDataPolicy } from '../../ledger/private-data';
 import type { VersionedStateStore } from '../../ledger/versioned-state-store';
 import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
-import { readDefinition } from '../lifecycle/lifecycle-state';
+import { type ChaincodeDefinition, decodeDefinition, definitionKey, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 
 /**
  * A channel's collections as the ledger's commit needs them, from the chaincode definitions in
@@ -9,10 +9,12 @@ import { readDefinition } from '../lifecycle/lifecycle-state';
  * it lacks of a member collection is recorded missing, for reconciliation). Fabric forbids changing
  * `blockToLive` once a collection is defined, so a value found once holds for good, also while
  * recovery replays older blocks; a collection not (yet) defined is read again next time. Membership
- * can change with a definition, so it is read each time (only for a collection a commit lacks).
+ * can change with a definition, so each question reads the definition's key again, decoding it
+ * only when its version changed.
  */
 export class LifecycleCollectionPolicy implements PrivateDataPolicy {
   private readonly known = new Map<string, number>();
+  private readonly definitions = new Map<string, { blockNum: number; txNum: number; definition: ChaincodeDefinition }>();
 
   constructor(
     private readonly state: Pick<VersionedStateStore, 'get'>,
@@ -35,7 +37,13 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
   }
 
   private collection(namespace: string, collection: string): CollectionDefinition | undefined {
-    const definition = readDefinition({ getState: (ns, key) => this.state.get(ns, key)?.value }, namespace);
-    return definition === undefined ? undefined : collectionOf(definition, collection);
+    const stored = this.state.get(LIFECYCLE_NAMESPACE, definitionKey(namespace));
+    if (stored === undefined || stored.value.length === 0) return undefined;
+    let cached = this.definitions.get(namespace);
+    if (cached === undefined || cached.blockNum !== stored.version.blockNum || cached.txNum !== stored.version.txNum) {
+      cached = { ...stored.version, definition: decodeDefinition(stored.value) };
+      this.definitions.set(namespace, cached);
+    }
+    return collectionOf(cached.definition, collection);
   }
 }

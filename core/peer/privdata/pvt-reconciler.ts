@@ -1,5 +1,5 @@
 import type { BlockPvtData, MissingPvtEntry } from '../../ledger/private-data';
-import type { OldPvtDataResult } from '../../ledger/pvt-reconcile';
+import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
 import type { Logger } from '../../node/logger';
 import type { JoinedChannel } from '../channel/channel-manager';
 import type { PeerLedger } from '../channel/peer-ledger';
@@ -9,11 +9,13 @@ import type { PvtPuller, WantedPvt } from './pvt-puller';
 /** One channel as the reconciler sees it. */
 export interface ReconcilerChannel {
   readonly id: string;
-  readonly ledger: Pick<PeerLedger, 'height' | 'missingPvtData'>;
+  readonly ledger: Pick<PeerLedger, 'height' | 'missingPvtData' | 'ineligiblePvtCollections'>;
   /** The orgs whose peers should hold the collection now (its current definition); undefined: this peer's org is not one of them. */
   members(namespace: string, collection: string): readonly string[] | undefined;
   /** Commits late private data on the channel's commit queue (the ledger has one writer). */
   commitOld(data: ReadonlyMap<number, BlockPvtData>): Promise<OldPvtDataResult>;
+  /** Moves up to `limit` records of a collection this peer's org has joined to the reconciled ones, on the commit queue; resolves with how many moved. */
+  markEligible(collection: PvtCollectionName, limit: number): Promise<number>;
 }
 
 export interface PvtReconcilerOptions {
@@ -33,6 +35,8 @@ export interface PvtReconcilerOptions {
 const PAGE = 256;
 /** Records a round looks at before it stops looking: bounds a round over many records that are not this peer's to get. */
 const SCAN_LIMIT = 10_000;
+/** Records moved per commit-queue turn when this peer's org joins a collection: block commits wait no longer than this takes. */
+const ELIGIBILITY_CHUNK = 1_000;
 
 /** A joined channel as the reconciler sees it, for a peer of `localMspId`. */
 export function reconcilerChannel(joined: JoinedChannel, localMspId: string): ReconcilerChannel {
@@ -46,6 +50,7 @@ export function reconcilerChannel(joined: JoinedChannel, localMspId: string): Re
       return members?.includes(localMspId) === true ? members : undefined;
     },
     commitOld: (data) => committer.exclusive(() => channel.ledger.commitPvtDataOfOldBlocks(data)),
+    markEligible: (collection, limit) => committer.exclusive(() => channel.ledger.markPvtEligible(collection, limit)),
   };
 }
 
@@ -58,9 +63,10 @@ function entryId(e: MissingPvtEntry): string {
  * channel's missing records (collections committed transactions wrote that this peer's org should
  * hold, but whose values it never got: it was down when they were pushed, and the commit's own pull
  * gave up), most recent blocks first, asks the member orgs' peers for up to `batchSize` of them
- * through the puller, and commits what hashes right into the old blocks. A collection no peer
- * gave is left out of rounds for `deprioritizedMs`, so the ones behind it are reached; one whose
- * org membership this peer lost stays recorded but is not asked for.
+ * through the puller (the blocks at once), and commits what hashes right into the old blocks. A
+ * collection no peer gave is left out of rounds for `deprioritizedMs`, so the ones behind it are
+ * reached; one whose org membership this peer lost stays recorded but is not asked for. Records of
+ * collections the org was not a member of when they were written join the rounds once it is.
  */
 export class PvtReconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -91,17 +97,20 @@ export class PvtReconciler {
 
   /** One round; resolves with the number of collections reconciled. */
   async reconcile(): Promise<number> {
+    await this.takeUpJoinedCollections();
     const chosen = this.choose();
     if (chosen.length === 0) return 0;
     const byBlock = new Map<number, MissingPvtEntry[]>();
     for (const e of chosen) byBlock.set(e.blockNum, [...(byBlock.get(e.blockNum) ?? []), e]);
     const got = new Map<number, Map<number, Uint8Array>>();
-    for (const [blockNum, entries] of byBlock) {
-      const wanted: WantedPvt[] = entries.map((e) => ({ ...e, memberMspIds: this.channel.members(e.namespace, e.collection) ?? [] }));
-      const have = new Map<number, Uint8Array>();
-      await this.puller.pull(this.channel.id, blockNum, wanted, have, this.options.pullTimeoutMs);
-      if (have.size > 0) got.set(blockNum, have);
-    }
+    await Promise.all(
+      [...byBlock].map(async ([blockNum, entries]) => {
+        const wanted: WantedPvt[] = entries.map((e) => ({ ...e, memberMspIds: this.channel.members(e.namespace, e.collection) ?? [] }));
+        const have = new Map<number, Uint8Array>();
+        await this.puller.pull(this.channel.id, blockNum, wanted, have, this.options.pullTimeoutMs);
+        if (have.size > 0) got.set(blockNum, have);
+      }),
+    );
     const result = got.size === 0 ? { reconciled: [], ignored: [] } : await this.channel.commitOld(got);
     const done = new Set(result.reconciled.map(entryId));
     const retryAt = this.now() + this.options.deprioritizedMs;
@@ -113,6 +122,20 @@ export class PvtReconciler {
     if (result.reconciled.length > 0) this.options.logger.info(counts, 'reconciled missing private data of committed blocks');
     else this.options.logger.debug(counts, 'no peer gave the missing private data asked for');
     return result.reconciled.length;
+  }
+
+  /**
+   * The records of collections this peer's org was not a member of when they were written, for
+   * each collection it is a member of now, join those a round asks for: Fabric reconciles what a
+   * newly eligible peer missed before.
+   */
+  private async takeUpJoinedCollections(): Promise<void> {
+    for (const collection of this.channel.ledger.ineligiblePvtCollections()) {
+      if (this.channel.members(collection.namespace, collection.collection) === undefined) continue;
+      let moved = 0;
+      for (let n = ELIGIBILITY_CHUNK; n === ELIGIBILITY_CHUNK; moved += n) n = await this.channel.markEligible(collection, ELIGIBILITY_CHUNK);
+      this.options.logger.info({ channel: this.channel.id, ...collection, records: moved }, 'this peer’s org is a member of the collection now: its earlier private data will be reconciled');
+    }
   }
 
   /** Up to `batchSize` records to ask for: this peer's org is a member, not expired, not deprioritized. */

@@ -94,19 +94,37 @@ describe('reconciling private data of committed blocks (SQLite ledger)', () => {
     expect(errorOf(() => read(late, 'k')).code).toBe('LEDGER_PVT_DATA_UNAVAILABLE');
   });
 
-  it('records nothing for a collection the policy says this peer should not hold', () => {
-    const notMine: PrivateDataPolicy = { blockToLive: () => 0, eligible: (_ns, coll) => coll !== COLL };
+  it('keeps a collection this peer was not a member of apart, and reconciles it once it is', () => {
+    let joined = false;
+    const policy: PrivateDataPolicy = { blockToLive: () => 0, eligible: (_ns, coll) => coll !== COLL || joined };
     const member = open('member');
-    const late = open('late', notMine);
+    const late = open('late', policy);
     const blockNum = commitWithout(member, late, (sim) => {
-      sim.setPrivateData(CC, COLL, 'k', Buffer.from('not for late'));
+      sim.setPrivateData(CC, COLL, 'k', Buffer.from('not for late yet'));
       sim.setPrivateData(CC, 'mine', 'k', Buffer.from('for late'));
     });
+    const second = commitWithout(member, late, (sim) => sim.setPrivateData(CC, COLL, 'k2', Buffer.from('later')));
     expect(late.missingPvtData(10).map((e) => e.collection)).toEqual(['mine']);
+    expect(late.ineligiblePvtCollections()).toEqual([{ namespace: CC, collection: COLL }]);
     const result = late.commitPvtDataOfOldBlocks(new Map([[blockNum, member.getPrivateDataByBlock(blockNum)]]));
     expect(result.reconciled.map((e) => e.collection)).toEqual(['mine']);
     expect(result.ignored).toEqual([expect.objectContaining({ collection: COLL, reason: 'not-missing' })]);
     expect(read(late, 'k', 'mine')).toBe('for late');
+
+    // The org joins the collection: its records move, a chunk at a time, and what it wrote before is taken.
+    joined = true;
+    expect(late.markPvtEligible({ namespace: CC, collection: COLL }, 1)).toBe(1);
+    expect(late.markPvtEligible({ namespace: CC, collection: COLL }, 1)).toBe(1);
+    expect(late.markPvtEligible({ namespace: CC, collection: COLL }, 1)).toBe(0);
+    expect(late.ineligiblePvtCollections()).toEqual([]);
+    expect(late.missingPvtData(10).map((e) => [e.blockNum, e.collection])).toEqual([
+      [second, COLL],
+      [blockNum, COLL],
+    ]);
+    late.commitPvtDataOfOldBlocks(new Map([blockNum, second].map((n) => [n, member.getPrivateDataByBlock(n)])));
+    expect([read(late, 'k'), read(late, 'k2')]).toEqual(['not for late yet', 'later']);
+    expect(late.missingPvtData(10)).toEqual([]);
+    expect(errorOf(() => late.markPvtEligible({ namespace: CC, collection: COLL }, 0)).code).toBe('LEDGER_BAD_ARGUMENT');
   });
 
   it('leaves keys written, deleted or purged since at their newer state, and out of the stored block', () => {
@@ -133,18 +151,19 @@ describe('reconciling private data of committed blocks (SQLite ledger)', () => {
     const member = open('member', btl);
     const late = open('late', btl);
     const early = open('early', btl);
+    const outsider = open('outsider', { ...btl, eligible: () => false });
     const tx = simulate(member, (sim) => sim.setPrivateData(CC, COLL, 'k', Buffer.from('short-lived')));
     const block = f.chain.block([tx.envelope]);
     member.commit(block, undefined, new Map([[0, tx.pvt as Uint8Array]]));
-    late.commit(copy(block));
-    early.commit(copy(block));
+    for (const l of [late, early, outsider]) l.commit(copy(block));
     const blockNum = late.height() - 1;
     expect(late.missingPvtData(10)).toEqual([expect.objectContaining({ blockNum, expiringBlock: blockNum + 3 })]);
+    expect(outsider.ineligiblePvtCollections()).toEqual([{ namespace: CC, collection: COLL }]);
     expect(late.commitPvtDataOfOldBlocks(new Map([[blockNum, member.getPrivateDataByBlock(blockNum)]])).reconciled).toHaveLength(1);
     expect(read(late, 'k')).toBe('short-lived');
     for (let n = 0; n < 3; n++) {
       const empty = f.chain.block([]);
-      for (const l of [member, late, early]) l.commit(copy(empty));
+      for (const l of [member, late, early, outsider]) l.commit(copy(empty));
     }
     // As on the member, the value is gone with its hash, from the state file too; `early` never got
     // it, and its record went with the data.
@@ -158,5 +177,6 @@ describe('reconciling private data of committed blocks (SQLite ledger)', () => {
     }
     const reopened = open('early', btl, false);
     expect(reopened.missingPvtData(10)).toEqual([]);
+    expect(open('outsider', btl, false).ineligiblePvtCollections()).toEqual([]);
   });
 });

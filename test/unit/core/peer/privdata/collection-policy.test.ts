@@ -5,16 +5,14 @@ import { collectionPackage, type CollectionSpec } from '../../../../support/life
 
 /** Committed state holding `_lifecycle` definitions of chaincodes, as a channel's state does. */
 function stateWith(): { get(ns: string, key: string): VersionedValue | undefined; define(name: string, sequence: number, ...collections: CollectionSpec[]): void } {
-  const values = new Map<string, Uint8Array>();
+  const values = new Map<string, VersionedValue>();
+  let blockNum = 0;
   return {
-    get: (ns, key) => {
-      const value = ns === LIFECYCLE_NAMESPACE ? values.get(key) : undefined;
-      return value === undefined ? undefined : { value, version: { blockNum: 1, txNum: 0 } };
-    },
+    get: (ns, key) => (ns === LIFECYCLE_NAMESPACE ? values.get(key) : undefined),
     define(name, sequence, ...collections) {
-      values.set(
-        definitionKey(name),
-        encodeDefinition({
+      values.set(definitionKey(name), {
+        version: { blockNum: ++blockNum, txNum: 0 },
+        value: encodeDefinition({
           name,
           sequence,
           version: '1',
@@ -24,7 +22,7 @@ function stateWith(): { get(ns: string, key: string): VersionedValue | undefined
           initRequired: false,
           collectionsBytes: collectionPackage(...collections).serializeBinary(),
         }),
-      );
+      });
     },
   };
 }

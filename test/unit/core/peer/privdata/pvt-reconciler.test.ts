@@ -18,13 +18,19 @@ const id = (e: { blockNum?: number; txNum: number; collection: string }, blockNu
  * A channel whose ledger holds `records` (most recent first, as the ledger keeps them) and whose
  * commit takes every offered collection that is still recorded.
  */
-function channelOf(records: MissingPvtEntry[], height = 100): ReconcilerChannel & { records: MissingPvtEntry[]; commits: number } {
+function channelOf(
+  records: MissingPvtEntry[],
+  height = 100,
+  ineligible: MissingPvtEntry[] = [],
+): ReconcilerChannel & { records: MissingPvtEntry[]; ineligible: MissingPvtEntry[]; commits: number } {
   const ch = {
     id: 'ch',
     records,
+    ineligible,
     commits: 0,
     ledger: {
       height: () => height,
+      ineligiblePvtCollections: () => [...new Set(ch.ineligible.map((r) => r.collection))].map((collection) => ({ namespace: 'cc', collection })),
       missingPvtData(limit: number, after?: MissingPvtEntry) {
         const from = after === undefined ? 0 : ch.records.findIndex((r) => id(r) === id(after)) + 1;
         return ch.records.slice(from, from + limit);
@@ -39,6 +45,12 @@ function channelOf(records: MissingPvtEntry[], height = 100): ReconcilerChannel 
       const reconciled = ch.records.filter((r) => offered.has(id(r)));
       ch.records = ch.records.filter((r) => !reconciled.includes(r));
       return Promise.resolve({ reconciled, ignored: [] });
+    },
+    markEligible({ collection }: { collection: string }, limit: number): Promise<number> {
+      const moved = ch.ineligible.filter((r) => r.collection === collection).slice(0, limit);
+      ch.ineligible = ch.ineligible.filter((r) => !moved.includes(r));
+      ch.records = [...ch.records, ...moved].sort((a, b) => b.blockNum - a.blockNum);
+      return Promise.resolve(moved.length);
     },
   };
   return ch;
@@ -88,6 +100,20 @@ describe('the private data reconciler (Fabric’s reconciler)', () => {
     now += options.deprioritizedMs;
     await reconciler.reconcile();
     expect(puller.asked.map((a) => a.blockNum)).toEqual([3, 2, 1, 3, 2]);
+  });
+
+  it('asks too for what a collection wrote before this peer’s org joined it, and not for a collection it has not joined', async () => {
+    const before = Array.from({ length: 1_500 }, (_, i) => entry(2_000 - i, 'joined'));
+    const channel = channelOf([entry(3_000, 'a')], 5_000, [...before, entry(7, 'theirs')]);
+    const puller = pullerWith(new Set(['3000/0/a', '2000/0/joined']));
+    expect(await new PvtReconciler(channel, puller, options).reconcile()).toBe(2);
+    expect(puller.asked.map((a) => [a.blockNum, a.wanted.map((w) => w.collection)])).toEqual([
+      [3000, ['a']],
+      [2000, ['joined']],
+      [1999, ['joined']],
+    ]);
+    expect(channel.ineligible.map((r) => id(r))).toEqual(['7/0/theirs']);
+    expect(channel.records).toHaveLength(1_499);
   });
 
   it('pages past many records it cannot ask for', async () => {
