@@ -157,11 +157,17 @@ function afterSql(sort: readonly SortField[], position: QueryPosition, params: u
   return `${keyOf(fieldSql(first.path))} >= ? AND ${go(0)}`;
 }
 
+/** `text` as an SQL string literal. */
+export function sqlText(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 /**
- * `SELECT` of matching rows of one namespace, each with its sort fields' keys after its columns;
- * parameters: ns, selector values (and position), limit, offset.
+ * `SELECT` of matching rows of `namespace`, each with its sort fields' keys after its columns;
+ * parameters: selector values (and position), limit, offset. The namespace is a literal, not a
+ * parameter: only then may the planner use a declared index, which covers its namespace alone.
  */
-export function compileRichQuery(query: RichQuery, indexName?: string, after?: QueryPosition): CompiledQuery {
+export function compileRichQuery(namespace: string, query: RichQuery, indexName?: string, after?: QueryPosition): CompiledQuery {
   const params: unknown[] = [];
   const sort = query.sort ?? [];
   let where = compile(query.selector, params);
@@ -169,7 +175,7 @@ export function compileRichQuery(query: RichQuery, indexName?: string, after?: Q
   const from = indexName === undefined ? 'state' : `state INDEXED BY ${indexName}`;
   const sortKeys = sort.map((s) => `, ${keyOf(fieldSql(s.path))}`).join('');
   const sql =
-    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ns = ? AND j IS NOT NULL AND ` +
+    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ns = ${sqlText(namespace)} AND j IS NOT NULL AND ` +
     `${where} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`;
   return { sql, params };
 }

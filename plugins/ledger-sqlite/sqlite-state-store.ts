@@ -14,7 +14,7 @@ import type {
 import { couchCollationKeyOfJson } from './couch-collation';
 import { icuCollatorVersion } from './icu-root-collator';
 import { fieldSql } from './mango-field';
-import { chooseIndex, compileRichQuery, keyOf, type IndexChoice } from './mango-sql';
+import { chooseIndex, compileRichQuery, keyOf, type IndexChoice, sqlText } from './mango-sql';
 import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
@@ -35,10 +35,12 @@ const COLUMNS = 'key, value, block_num, tx_num, metadata';
 const QUERY_CACHE = 256;
 /**
  * What declared indexes hold: CouchDB collation keys (couch-collation.ts) under one ICU collator
- * version. When it changes (a Node.js release with another ICU, or a new key format), the stored
- * keys no longer sort as the function computes them, so every declared index is built again.
+ * version, each index over its own namespace's rows only (a partial index, so another chaincode's
+ * writes neither compute its keys nor update it). When the collator changes (a Node.js release
+ * with another ICU) or this format does, every declared index is built again: stored keys no
+ * longer sort as the function computes them, or the index covers the wrong rows.
  */
-const KEY_FORMAT = 'couch-key-1';
+const INDEX_FORMAT = 'couch-key-1 ns-partial';
 /** Larger values are read from SQLite every time, so the cache's memory stays ≤ entries × 4 KiB. */
 const CACHED_VALUE_MAX_BYTES = 4096;
 
@@ -92,17 +94,18 @@ export class SqliteStateStore implements VersionedStateStore {
     this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
     const declared = db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as DeclaredRow[];
-    if (!this.rebuildIndexesOnNewCollation(declared)) {
+    if (!this.rebuildIndexesOnNewFormat(declared)) {
       for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
     }
   }
 
   /**
    * Builds every declared index again when the collation its keys were stored under has changed
-   * (see {@link KEY_FORMAT}); returns whether it did (then the indexes are remembered already).
+   * or the index format (see {@link INDEX_FORMAT}); returns whether it did (then the indexes are
+   * remembered already).
    */
-  private rebuildIndexesOnNewCollation(declared: readonly DeclaredRow[]): boolean {
-    const collation = `${KEY_FORMAT} icu-root ${icuCollatorVersion()}`;
+  private rebuildIndexesOnNewFormat(declared: readonly DeclaredRow[]): boolean {
+    const collation = `${INDEX_FORMAT} icu-root ${icuCollatorVersion()}`;
     const stored = this.db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get() as string | undefined;
     if (stored === collation) return false;
     this.db.transaction(() => {
@@ -177,19 +180,19 @@ export class SqliteStateStore implements VersionedStateStore {
     const sortFields = query.sort?.length ?? 0;
     const after = options.after === undefined ? undefined : decodePosition(options.after, sortFields);
     const index = chooseIndex(query, this.indexes.get(namespace) ?? []);
-    let compiled = compileRichQuery(query, index, after);
+    let compiled = compileRichQuery(namespace, query, index, after);
     let stmt: Database.Statement;
     try {
       stmt = this.prepareQuery(compiled.sql);
     } catch (e) {
       // INDEXED BY fails to prepare when the planner cannot use that index after all; run unindexed.
       if (index === undefined) throw e;
-      compiled = compileRichQuery(query, undefined, after);
+      compiled = compileRichQuery(namespace, query, undefined, after);
       stmt = this.prepareQuery(compiled.sql);
     }
     let rows: Row[];
     try {
-      rows = stmt.all(namespace, ...compiled.params, options.limit, after === undefined ? options.skip : 0) as Row[];
+      rows = stmt.all(...compiled.params, options.limit, after === undefined ? options.skip : 0) as Row[];
     } catch (e) {
       throw sqliteFailure('rich query', e, { namespace });
     }
@@ -215,9 +218,11 @@ export class SqliteStateStore implements VersionedStateStore {
   private createIndex(namespace: string, index: IndexDefinition): void {
     const ddoc = index.ddoc ?? '';
     const sqlName = indexSqlName(namespace, ddoc, index);
+    // `ns` stays the first column, constant as it is here: with the state key after the fields, the
+    // index then gives the query's order (fields, then key) without a sort.
     const columns = ['ns', ...index.fields.map((f) => `${keyOf(fieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
     this.queries.clear();
-    this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns})`);
+    this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`);
     this.db
       .prepare('INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)')
       .run(namespace, ddoc, index.name, sqlName, JSON.stringify(index.fields));
@@ -253,7 +258,7 @@ export class SqliteStateStore implements VersionedStateStore {
 
 /** The SQL name of a declared index: a hash of what it is, so a changed definition gets a new index. */
 function indexSqlName(namespace: string, ddoc: string, index: IndexDefinition): string {
-  const what = `${KEY_FORMAT}\u0000${namespace}\u0000${ddoc}\u0000${index.name}\u0000${JSON.stringify(index.fields)}`;
+  const what = `${INDEX_FORMAT}\u0000${namespace}\u0000${ddoc}\u0000${index.name}\u0000${JSON.stringify(index.fields)}`;
   return 'ix_' + createHash('sha256').update(what).digest('hex').slice(0, 24);
 }
 

@@ -41,17 +41,17 @@ describe('ledger-sqlite declared indexes', () => {
 
   function plan(db: Database.Database, query: string, params: unknown[]): string {
     const parsed = parseRichQuery(query);
-    const { sql, params: bound } = compileRichQuery(parsed, chooseIndex(parsed, [{ sqlName: indexNames(db)[0], firstField: ['docType'] }]));
+    const { sql, params: bound } = compileRichQuery('cc', parsed, chooseIndex(parsed, [{ sqlName: indexNames(db)[0], firstField: ['docType'] }]));
     expect(bound).toHaveLength(params.length);
-    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('cc', ...bound, 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
+    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...bound, 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
   }
 
-  function seeded(): { manager: LedgerManagerImpl; ledger: Ledger } {
+  function seeded(): { manager: LedgerManagerImpl; ledger: Ledger; chain: TestChain } {
     const manager = openManager();
     const chain = new TestChain();
     const ledger = manager.create('ch1', chain.block([]));
     ledger.commit(chain.block([assets()]));
-    return { manager, ledger };
+    return { manager, ledger, chain };
   }
 
   it('index the fields’ CouchDB collation keys, so equality, ranges on strings and sorts all use them', () => {
@@ -92,8 +92,24 @@ describe('ledger-sqlite declared indexes', () => {
     const db = rawState();
     expect(indexNames(db)).toEqual([current]);
     expect(db.prepare('SELECT sql_name FROM declared_indexes').pluck().all()).toEqual([current]);
-    expect(db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get()).toMatch(/^couch-key-1 icu-root \d+\.\d+\.\d+\.\d+$/);
+    expect(db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get()).toMatch(/^couch-key-1 ns-partial icu-root \d+\.\d+\.\d+\.\d+$/);
     expect(plan(db, '{"selector":{"docType":"asset","owner":"bob"}}', ['asset', 'bob'])).toMatch(/USING INDEX /);
+    db.close();
+  });
+
+  it('hold their own namespace’s rows only, so another chaincode’s writes do not maintain them', () => {
+    const { manager, ledger, chain } = seeded();
+    ledger.declareIndexes('cc', [INDEX]);
+    const b = new RwSetBuilder();
+    for (let i = 0; i < 50; i++) b.addWrite('othercc', `doc${i}`, Buffer.from(JSON.stringify({ docType: 'asset', owner: 'bob' })));
+    ledger.commit(chain.block([buildRwSetEnvelope({ txId: 'elsewhere', rwset: b.build().serializeBinary(), channelId: 'ch1' })]));
+    expect(owners(ledger, { docType: 'asset', owner: 'bob' })).toEqual(['bob']);
+    manager.close();
+    const db = rawState();
+    const [name] = indexNames(db);
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(name)).toMatch(/ WHERE ns = 'cc'$/);
+    // `cc`'s 8 documents, not the 50 of `othercc`.
+    expect(db.prepare("SELECT sum(ncell) FROM dbstat WHERE name = ? AND pagetype = 'leaf'").pluck().get(name)).toBe(OWNERS.length + 1);
     db.close();
   });
 
