@@ -1,4 +1,11 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { defaultLedgerOptions, KvLedger, RwSetBuilder } from '../../../core/ledger';
+import { buildRwSetEnvelope, TestChain } from '../../../core/ledger/test-blocks';
+import { definitionKey, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import { LifecycleCollectionPolicy } from '../../../core/peer/privdata/collection-policy';
+import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
+import { collectionPackage } from '../../support/lifecycle-collections';
 import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig, type PeerConfig } from '../../../core/peer/peer-config';
 import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
@@ -92,6 +99,59 @@ describe('PeerLedgerAdmin', () => {
       expect(peer.height(CHANNEL)).toBe(1);
     } finally {
       await peer.stop();
+    }
+  });
+
+  it('rebuilds private data state as the peer committed it: a collection expires by its blockToLive', () => {
+    // Blocks committed through the peer's own collection policy, as its committer would: a
+    // definition whose collection lives 1 block, a private write, then blocks until it expires.
+    const provider = new SqliteLedgerStoreProvider({ rootDir: path.join(config.node.dataDir, 'ledgers') });
+    const store = provider.open(CHANNEL);
+    const ledger = new KvLedger(CHANNEL, store, defaultLedgerOptions, undefined, new LifecycleCollectionPolicy(store.state, 'Org1MSP'));
+    const chain = TestChain.after(ledger.getBlockByNumber(ledger.height() - 1));
+    const definition = encodeDefinition({
+      name: 'cc',
+      sequence: 1,
+      version: '1',
+      endorsementPlugin: 'escc',
+      validationPlugin: 'vscc',
+      validationParameter: new Uint8Array(0),
+      initRequired: false,
+      collectionsBytes: collectionPackage({ name: 'short', blockToLive: 1 }).serializeBinary(),
+    });
+    const define = new RwSetBuilder();
+    define.addWrite(LIFECYCLE_NAMESPACE, definitionKey('cc'), definition);
+    ledger.commit(chain.block([buildRwSetEnvelope({ txId: 'define', rwset: define.buildBytes(), channelId: CHANNEL })]));
+    const sim = ledger.newTxSimulator('write');
+    sim.setPrivateData('cc', 'short', 'k', Buffer.from('brief'));
+    const rwset = sim.getTxSimulationResults();
+    const pvt = sim.getPrivateSimulationResults() as Uint8Array;
+    sim.done();
+    ledger.commit(chain.block([buildRwSetEnvelope({ txId: 'write', rwset, channelId: CHANNEL })]), undefined, new Map([[0, pvt]]));
+    const hashOf = (l: KvLedger): Uint8Array | undefined => {
+      const q = l.newQueryExecutor();
+      try {
+        return q.getPrivateDataHash('cc', 'short', 'k');
+      } finally {
+        q.done();
+      }
+    };
+    expect(hashOf(ledger)).toBeDefined();
+    for (let i = 0; i < 2; i++) ledger.commit(chain.block([]));
+    expect(hashOf(ledger)).toBeUndefined();
+    ledger.close();
+
+    const admin = PeerLedgerAdmin.open(config, 'test');
+    try {
+      admin.rebuild([CHANNEL]);
+    } finally {
+      admin.close();
+    }
+    const rebuilt = new KvLedger(CHANNEL, provider.open(CHANNEL), defaultLedgerOptions);
+    try {
+      expect(hashOf(rebuilt)).toBeUndefined();
+    } finally {
+      rebuilt.close();
     }
   });
 });
