@@ -11,7 +11,7 @@ import type { LedgerOptions } from './ledger-options';
 import type { ChannelLedgerStore, StoreCommitSeconds } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
 import { QueryExecutorImpl } from './query-executor-impl';
-import { parseIndexDefinition } from './rich-query';
+import { type IndexDefinition, parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeFailure } from '../protocol/bounded-decode';
@@ -237,16 +237,28 @@ export class KvLedger implements Ledger {
   }
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
+    for (const d of this.indexDefinitions(namespace, files)) this.store.state.declareIndex(namespace, d);
+  }
+
+  async declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void> {
+    const { state } = this.store;
+    for (const d of this.indexDefinitions(namespace, files)) {
+      if (state.declareIndexInBackground === undefined) state.declareIndex(namespace, d);
+      else await state.declareIndexInBackground(namespace, d);
+    }
+  }
+
+  /** The index files' definitions; throws `LEDGER_BAD_QUERY` naming the first that is not a valid index, before any is declared. */
+  private indexDefinitions(namespace: string, files: readonly IndexFile[]): IndexDefinition[] {
     validateNamespace(namespace);
     if (!Array.isArray(files)) throw badIndexFiles(namespace, `files must be an array of {name, content}, received ${describe(files)}`);
-    const defs = (files as unknown[]).map((f, i) => {
+    return (files as unknown[]).map((f, i) => {
       const file = f as Partial<IndexFile> | null;
       if (typeof file !== 'object' || file === null || typeof file.name !== 'string' || !(typeof file.content === 'string' || file.content instanceof Uint8Array)) {
         throw badIndexFiles(namespace, `files[${i}] must be {name: string, content: string | Uint8Array}, received ${describe(f)}`, i);
       }
       return parseIndexDefinition(file.content, file.name);
     });
-    for (const d of defs) this.store.state.declareIndex(namespace, d);
   }
 
   rebuild(onProgress?: (applied: number, height: number) => void): void {

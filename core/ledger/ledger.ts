@@ -125,6 +125,11 @@ export interface Ledger extends BlockQuery {
    */
   declareIndexes(namespace: string, files: readonly IndexFile[]): void;
   /**
+   * {@link declareIndexes}, with each index built without holding the caller's thread where the
+   * store can (a worker thread). The caller keeps this ledger's commits out until it settles.
+   */
+  declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void>;
+  /**
    * Drops state and history and replays every block from the block store (Fabric `rebuild-dbs`).
    * `onProgress` hears after each replayed block how many of the ledger's blocks are applied. A
    * crash part way leaves state and history behind the blocks, and the next open replays the rest.

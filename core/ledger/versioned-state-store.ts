@@ -82,6 +82,12 @@ export interface VersionedStateStore {
    * chaincode is installed or defined. Idempotent by (namespace, ddoc, name).
    */
   declareIndex(namespace: string, index: IndexDefinition): void;
+  /**
+   * {@link declareIndex} without holding the caller's thread while the index is built (a store that
+   * builds elsewhere, such as a worker thread). The caller keeps the store's commits out until it
+   * settles. Optional: without it the ledger declares in place.
+   */
+  declareIndexInBackground?(namespace: string, index: IndexDefinition): Promise<void>;
   /** Number of blocks whose updates are applied: the state is that of height `savepoint()`. */
   savepoint(): number;
 }

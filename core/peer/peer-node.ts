@@ -136,7 +136,10 @@ export class PeerNode {
     const packages = new PackageStore(path.join(node.dataDir, 'chaincodes'));
     const sccs = new Map<string, SystemChaincode>();
     // Installs load through the executor, so an install and the first proposal share one launch.
-    this.indexes = new ChaincodeIndexes(node.msp.id, packages, this.logging.logger('lifecycle'));
+    this.indexes = new ChaincodeIndexes(node.msp.id, packages, this.logging.logger('lifecycle'), (channel, work) => {
+      const committer = this.channels.get(channel.id)?.committer;
+      return committer === undefined ? work() : committer.exclusive(work);
+    });
     const installer = new ChaincodeInstaller(
       packages,
       this.runtime === undefined ? undefined : (packageId, label) => this.executor.load(packageId, label),

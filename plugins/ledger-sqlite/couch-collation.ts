@@ -1,6 +1,17 @@
 import type { JsonValue } from '../../core/ledger/rich-query';
 import { icuSortKey } from './icu-root-collator';
 
+export interface CouchCollation {
+  /** The key of a JSON value. */
+  couchCollationKey(v: JsonValue): Buffer;
+  /**
+   * SQL function `weft_couch_key(json_type, json_extract)` of a field: its key, NULL when the field
+   * is absent (no type). Takes the type because `json_extract` gives SQL values (true is 1, an array
+   * is JSON text) that only the type tells apart.
+   */
+  couchCollationKeyOfJson(type: unknown, value: unknown): Buffer | null;
+}
+
 /**
  * Byte strings that sort, by plain byte comparison, as CouchDB collates JSON values
  * (couch_ejson_compare.erl): null < false < true < numbers < strings < arrays < objects; numbers
@@ -11,113 +22,118 @@ import { icuSortKey } from './icu-root-collator';
  *
  * Rich queries compare, sort and index fields through this key (`weft_couch_key`), so SQLite's
  * byte comparison of BLOBs does CouchDB's collation.
+ *
+ * `icuKey` is ICU's root collator. The function refers to nothing outside its body but `Buffer`,
+ * `JSON` and `Object`: a worker thread that builds an index evaluates its source (index-builder.ts).
  */
-const NULL = 0x01;
-const FALSE = 0x02;
-const TRUE = 0x03;
-const NUMBER = 0x04;
-const STRING = 0x05;
-const ARRAY = 0x06;
-const OBJECT = 0x07;
-/** Ends an array or object: below every type tag and the property marker. */
-const END = 0x00;
-const PROPERTY = 0x01;
+export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation {
+  const NULL = 0x01;
+  const FALSE = 0x02;
+  const TRUE = 0x03;
+  const NUMBER = 0x04;
+  const STRING = 0x05;
+  const ARRAY = 0x06;
+  const OBJECT = 0x07;
+  /** Ends an array or object: below every type tag and the property marker. */
+  const END = 0x00;
+  const PROPERTY = 0x01;
 
-function pushString(out: number[], s: string): void {
-  // An ICU sort key has no 0 byte, so a 0 ends it: a string whose key is a prefix of another's
-  // sorts first, whatever follows either.
-  for (const b of icuSortKey(s)) out.push(b);
-  out.push(0);
-}
+  function pushString(out: number[], s: string): void {
+    // An ICU sort key has no 0 byte, so a 0 ends it: a string whose key is a prefix of another's
+    // sorts first, whatever follows either.
+    for (const b of icuKey(s)) out.push(b);
+    out.push(0);
+  }
 
-/** A double as 8 bytes that compare as the numbers do: sign bit flipped, all bits if negative. */
-function writeNumber(out: Buffer, offset: number, n: number): void {
-  out.writeDoubleBE(n === 0 ? 0 : n, offset); // -0 equals 0 in CouchDB
-  if (out[offset] & 0x80) for (let i = offset; i < offset + 8; i++) out[i] = ~out[i] & 0xff;
-  else out[offset] |= 0x80;
-}
+  /** A double as 8 bytes that compare as the numbers do: sign bit flipped, all bits if negative. */
+  function writeNumber(out: Buffer, offset: number, n: number): void {
+    out.writeDoubleBE(n === 0 ? 0 : n, offset); // -0 equals 0 in CouchDB
+    if (out[offset] & 0x80) for (let i = offset; i < offset + 8; i++) out[i] = ~out[i] & 0xff;
+    else out[offset] |= 0x80;
+  }
 
-function pushNumber(out: number[], n: number): void {
-  const bytes = Buffer.allocUnsafe(8);
-  writeNumber(bytes, 0, n);
-  out.push(...bytes);
-}
+  function pushNumber(out: number[], n: number): void {
+    const bytes = Buffer.allocUnsafe(8);
+    writeNumber(bytes, 0, n);
+    out.push(...bytes);
+  }
 
-function push(out: number[], v: JsonValue): void {
-  if (v === null) out.push(NULL);
-  else if (v === false) out.push(FALSE);
-  else if (v === true) out.push(TRUE);
-  else if (typeof v === 'number') {
-    out.push(NUMBER);
-    pushNumber(out, v);
-  } else if (typeof v === 'string') {
-    out.push(STRING);
-    pushString(out, v);
-  } else if (Array.isArray(v)) {
-    out.push(ARRAY);
-    for (const e of v as readonly JsonValue[]) push(out, e);
-    out.push(END);
-  } else {
-    out.push(OBJECT);
-    for (const [k, e] of Object.entries(v)) {
-      out.push(PROPERTY);
-      pushString(out, k);
-      push(out, e);
+  function push(out: number[], v: JsonValue): void {
+    if (v === null) out.push(NULL);
+    else if (v === false) out.push(FALSE);
+    else if (v === true) out.push(TRUE);
+    else if (typeof v === 'number') {
+      out.push(NUMBER);
+      pushNumber(out, v);
+    } else if (typeof v === 'string') {
+      out.push(STRING);
+      pushString(out, v);
+    } else if (Array.isArray(v)) {
+      out.push(ARRAY);
+      for (const e of v as readonly JsonValue[]) push(out, e);
+      out.push(END);
+    } else {
+      out.push(OBJECT);
+      for (const [k, e] of Object.entries(v)) {
+        out.push(PROPERTY);
+        pushString(out, k);
+        push(out, e);
+      }
+      out.push(END);
     }
-    out.push(END);
   }
-}
 
-export function couchCollationKey(v: JsonValue): Buffer {
-  const out: number[] = [];
-  push(out, v);
-  return Buffer.from(out);
-}
-
-const KEY_OF_NULL = Buffer.from([NULL]);
-const KEY_OF_FALSE = Buffer.from([FALSE]);
-const KEY_OF_TRUE = Buffer.from([TRUE]);
-
-/** `couchCollationKey` of a number or a string without the general walk: a rich query computes one per row. */
-function numberKey(n: number): Buffer {
-  const out = Buffer.allocUnsafe(9);
-  out[0] = NUMBER;
-  writeNumber(out, 1, n);
-  return out;
-}
-
-function stringKey(s: string): Buffer {
-  const sortKey = icuSortKey(s);
-  const out = Buffer.allocUnsafe(sortKey.length + 2);
-  out[0] = STRING;
-  sortKey.copy(out, 1);
-  out[sortKey.length + 1] = 0;
-  return out;
-}
-
-/**
- * SQL function `weft_couch_key(json_type, json_extract)` of a field: its key, NULL when the field is
- * absent (no type). Takes the type because `json_extract` gives SQL values (true is 1, an array is
- * JSON text) that only the type tells apart.
- */
-export function couchCollationKeyOfJson(type: unknown, value: unknown): Buffer | null {
-  switch (type) {
-    case 'null':
-      return KEY_OF_NULL;
-    case 'false':
-      return KEY_OF_FALSE;
-    case 'true':
-      return KEY_OF_TRUE;
-    case 'integer':
-    case 'real':
-      return typeof value === 'number' || typeof value === 'bigint' ? numberKey(Number(value)) : null;
-    case 'text':
-      return typeof value === 'string' ? stringKey(value) : null;
-    case 'array':
-    case 'object':
-      return typeof value === 'string' ? couchCollationKey(JSON.parse(value) as JsonValue) : null;
-    default:
-      return null;
+  function couchCollationKey(v: JsonValue): Buffer {
+    const out: number[] = [];
+    push(out, v);
+    return Buffer.from(out);
   }
+
+  const KEY_OF_NULL = Buffer.from([NULL]);
+  const KEY_OF_FALSE = Buffer.from([FALSE]);
+  const KEY_OF_TRUE = Buffer.from([TRUE]);
+
+  /** `couchCollationKey` of a number or a string without the general walk: a rich query computes one per row. */
+  function numberKey(n: number): Buffer {
+    const out = Buffer.allocUnsafe(9);
+    out[0] = NUMBER;
+    writeNumber(out, 1, n);
+    return out;
+  }
+
+  function stringKey(s: string): Buffer {
+    const sortKey = icuKey(s);
+    const out = Buffer.allocUnsafe(sortKey.length + 2);
+    out[0] = STRING;
+    sortKey.copy(out, 1);
+    out[sortKey.length + 1] = 0;
+    return out;
+  }
+
+  function couchCollationKeyOfJson(type: unknown, value: unknown): Buffer | null {
+    switch (type) {
+      case 'null':
+        return KEY_OF_NULL;
+      case 'false':
+        return KEY_OF_FALSE;
+      case 'true':
+        return KEY_OF_TRUE;
+      case 'integer':
+      case 'real':
+        return typeof value === 'number' || typeof value === 'bigint' ? numberKey(Number(value)) : null;
+      case 'text':
+        return typeof value === 'string' ? stringKey(value) : null;
+      case 'array':
+      case 'object':
+        return typeof value === 'string' ? couchCollationKey(JSON.parse(value) as JsonValue) : null;
+      default:
+        return null;
+    }
+  }
+
+  return { couchCollationKey, couchCollationKeyOfJson };
 }
 
+const collation = couchCollation((text) => icuSortKey(text));
+export const couchCollationKey = collation.couchCollationKey;
+export const couchCollationKeyOfJson = collation.couchCollationKeyOfJson;

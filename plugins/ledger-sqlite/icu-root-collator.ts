@@ -16,7 +16,15 @@ const ADDON_DIR = path.join('native', 'icu-collation');
 /** A build from source (`WEFT_BUILD_FROM_SOURCE=1 npm install`) first, else the platform's prebuilt binary. */
 const ADDON_FILES = [path.join('build', 'Release', 'icu_collation.node'), path.join('prebuilds', `${process.platform}-${process.arch}`, 'icu_collation.node')];
 
-let loaded: { addon: IcuAddon; version: string } | undefined;
+/** A loaded addon: its file and the ICU symbol suffix it opened with, which a worker thread needs to load it again. */
+export interface LoadedIcu {
+  readonly addon: IcuAddon;
+  readonly version: string;
+  readonly file: string;
+  readonly suffix: string;
+}
+
+let loaded: LoadedIcu | undefined;
 
 /** The addon from the package root: two levels up from this file in a checkout, three in `dist/`. */
 function findAddon(): string | undefined {
@@ -31,7 +39,7 @@ function unavailable(message: string, cause?: unknown): LedgerError {
   return new LedgerError('LEDGER_COLLATION_UNAVAILABLE', `ICU collation for rich queries is unavailable: ${message}`, { addon: ADDON_DIR }, { cause });
 }
 
-function load(): { addon: IcuAddon; version: string } {
+function load(): LoadedIcu {
   if (loaded !== undefined) return loaded;
   const file = findAddon();
   if (file === undefined) throw unavailable(`no prebuilt ${ADDON_DIR} binary for ${process.platform}-${process.arch} and none built; run \`npm run install\` (node-gyp) in the Weft package`);
@@ -40,7 +48,7 @@ function load(): { addon: IcuAddon; version: string } {
 }
 
 /** Loads one addon binary and opens the root collator of this Node's ICU through it; exported for the install test. */
-export function openAddon(file: string): { addon: IcuAddon; version: string } {
+export function openAddon(file: string): LoadedIcu {
   let addon: IcuAddon;
   try {
     const module_ = { exports: {} };
@@ -52,17 +60,25 @@ export function openAddon(file: string): { addon: IcuAddon; version: string } {
   // ICU renames its C symbols per major version (ucol_open_78); a build without renaming has none.
   const major = (process.versions.icu ?? '').split('.')[0];
   let version: string | undefined;
+  let opened = '';
   let lastError: unknown;
   for (const suffix of major === '' ? [''] : [`_${major}`, '']) {
     try {
       version = addon.open(suffix);
+      opened = suffix;
       break;
     } catch (e) {
       lastError = e;
     }
   }
   if (version === undefined) throw unavailable(`Node.js ${process.version} (ICU ${process.versions.icu ?? 'none'}): ${(lastError as Error).message}`, lastError);
-  return { addon, version };
+  return { addon, version, file, suffix: opened };
+}
+
+/** Where the addon is and how it opened: a worker thread loads it the same way. */
+export function icuAddonLocation(): { file: string; suffix: string } {
+  const { file, suffix } = load();
+  return { file, suffix };
 }
 
 /** The root collator's version (`ucol_getVersion`): sort keys stored under one version are stale under another. */

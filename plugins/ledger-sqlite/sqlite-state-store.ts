@@ -18,6 +18,7 @@ import { chooseIndex, compileRichQuery, keyOf, type IndexChoice, sqlText } from 
 import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
+import { buildInWorker } from './index-builder';
 
 /** A state row; a rich query's rows go on with the collation keys of the query's sort fields. */
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null, ...sortKeys: (Buffer | null)[]];
@@ -109,9 +110,13 @@ export class SqliteStateStore implements VersionedStateStore {
     const stored = this.db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get() as string | undefined;
     if (stored === collation) return false;
     this.db.transaction(() => {
+      const forget = this.db.prepare('DELETE FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?');
       for (const d of declared) {
         this.db.exec(`DROP INDEX IF EXISTS ${d.sql_name}`);
-        this.createIndex(d.ns, { ddoc: d.ddoc, name: d.name, fields: JSON.parse(d.definition) as IndexDefinition['fields'] });
+        forget.run(d.ns, d.ddoc, d.name);
+        const index: IndexDefinition = { ddoc: d.ddoc, name: d.name, fields: JSON.parse(d.definition) as IndexDefinition['fields'] };
+        for (const sql of this.indexPlan(d.ns, index)?.statements ?? []) this.db.exec(sql);
+        this.remember(d.ns, indexSqlName(d.ns, d.ddoc, index), index.fields);
       }
       this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('collation', ?)").run(collation);
     })();
@@ -119,6 +124,7 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields']): void {
+    this.queries.clear();
     const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName);
     list.push({ sqlName, firstField: fields[0].path });
     this.indexes.set(namespace, list);
@@ -203,30 +209,49 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   declareIndex(namespace: string, index: IndexDefinition): void {
+    const plan = this.indexPlan(namespace, index);
+    if (plan === undefined) return;
+    this.db.transaction(() => {
+      for (const sql of plan.statements) this.db.exec(sql);
+    })();
+    this.remember(namespace, plan.sqlName, index.fields);
+  }
+
+  /**
+   * {@link declareIndex} with SQLite's build on a connection of its own in a worker thread (see
+   * `buildInWorker`): the caller must keep this store's commits out until it settles. Queries use
+   * the index once it is built.
+   */
+  async declareIndexInBackground(namespace: string, index: IndexDefinition): Promise<void> {
+    const plan = this.indexPlan(namespace, index);
+    if (plan === undefined) return;
+    await buildInWorker(this.db.name, plan.statements);
+    this.remember(namespace, plan.sqlName, index.fields);
+  }
+
+  /**
+   * The statements that (re)create a declared index over the fields' collation keys and record it,
+   * dropping the one it replaces; undefined when this very index is declared already.
+   */
+  private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; statements: string[] } | undefined {
     const ddoc = index.ddoc ?? '';
     const existing = this.db.prepare('SELECT sql_name FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').pluck().get(namespace, ddoc, index.name) as
       | string
       | undefined;
-    if (existing === indexSqlName(namespace, ddoc, index)) return;
-    this.db.transaction(() => {
-      if (existing !== undefined) this.db.exec(`DROP INDEX IF EXISTS ${existing}`);
-      this.createIndex(namespace, index);
-    })();
-  }
-
-  /** Creates the index over the fields' collation keys and records it; the caller holds the transaction. */
-  private createIndex(namespace: string, index: IndexDefinition): void {
-    const ddoc = index.ddoc ?? '';
     const sqlName = indexSqlName(namespace, ddoc, index);
+    if (existing === sqlName) return undefined;
     // `ns` stays the first column, constant as it is here: with the state key after the fields, the
     // index then gives the query's order (fields, then key) without a sort.
     const columns = ['ns', ...index.fields.map((f) => `${keyOf(fieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
-    this.queries.clear();
-    this.db.exec(`CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`);
-    this.db
-      .prepare('INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)')
-      .run(namespace, ddoc, index.name, sqlName, JSON.stringify(index.fields));
-    this.remember(namespace, sqlName, index.fields);
+    const record = [namespace, ddoc, index.name, sqlName, JSON.stringify(index.fields)].map(sqlText).join(', ');
+    return {
+      sqlName,
+      statements: [
+        ...(existing === undefined ? [] : [`DROP INDEX IF EXISTS ${existing}`]),
+        `CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`,
+        `INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (${record})`,
+      ],
+    };
   }
 
   savepoint(): number {

@@ -54,7 +54,7 @@ export class BlockCommitter {
    * Runs `work` on the commit queue, between two blocks' commits: the ledger has one writer. Rejects
    * with the failure once the committer has stopped.
    */
-  exclusive<T>(work: () => T): Promise<T> {
+  exclusive<T>(work: () => T | Promise<T>): Promise<T> {
     const run = this.tail.then(() => {
       if (this.failed !== undefined) throw this.failed.error;
       return work();

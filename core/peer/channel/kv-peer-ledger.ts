@@ -75,6 +75,9 @@ export class KvPeerLedger implements PeerLedger {
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
     this.ledger.declareIndexes(namespace, files);
   }
+  declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void> {
+    return this.ledger.declareIndexesInBackground(namespace, files);
+  }
   close(): void {
     this.ledger.close();
   }

@@ -58,5 +58,7 @@ export interface PeerLedger {
    * namespace); idempotent. Throws `LedgerError` naming the file when one is not a valid index.
    */
   declareIndexes(namespace: string, files: readonly IndexFile[]): void;
+  /** {@link declareIndexes} with the build off the node's thread where the store can; call it on the channel's commit queue. */
+  declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void>;
   close(): void;
 }

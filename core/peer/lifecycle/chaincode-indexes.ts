@@ -34,6 +34,11 @@ export class ChaincodeIndexes {
     private readonly localMspId: string,
     private readonly packages: InstalledPackages,
     private readonly logger: Logger,
+    /**
+     * Runs an index build on the channel's commit queue: the build writes the state file from
+     * another thread, so no commit may write it meanwhile. Default: right away (nothing commits).
+     */
+    private readonly onCommitQueue: (channel: Channel, work: () => Promise<void>) => Promise<void> = (_channel, work) => work(),
   ) {}
 
   /**
@@ -70,7 +75,7 @@ export class ChaincodeIndexes {
         }
         parsed.set(c.packageId, indexes);
       }
-      this.declare(channel, c.name, c.name, indexes.chaincode);
+      await this.declare(channel, c.name, c.name, indexes.chaincode);
       for (const [collection, files] of indexes.collections) {
         if (!c.collections.includes(collection)) {
           this.logger.error(
@@ -79,7 +84,7 @@ export class ChaincodeIndexes {
           );
           continue;
         }
-        this.declare(channel, c.name, pvtNamespace(c.name, collection), files);
+        await this.declare(channel, c.name, pvtNamespace(c.name, collection), files);
       }
       declared.set(c.name, stamp);
     }
@@ -102,10 +107,11 @@ export class ChaincodeIndexes {
     }
   }
 
-  private declare(channel: Channel, chaincode: string, namespace: string, files: readonly IndexFile[]): void {
+  /** Builds off the node's thread, on the commit queue: a large index takes seconds to build. */
+  private async declare(channel: Channel, chaincode: string, namespace: string, files: readonly IndexFile[]): Promise<void> {
     for (const file of files) {
       try {
-        channel.ledger.declareIndexes(namespace, [file]);
+        await this.onCommitQueue(channel, () => channel.ledger.declareIndexesInBackground(namespace, [file]));
         this.logger.info({ channel: channel.id, chaincode, namespace, file: file.name }, 'chaincode index declared');
       } catch (err) {
         this.logger.error({ err, channel: channel.id, chaincode, namespace, file: file.name }, 'chaincode index not declared');

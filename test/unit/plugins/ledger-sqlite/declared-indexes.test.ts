@@ -7,6 +7,7 @@ import { LedgerManagerImpl, parseRichQuery, RwSetBuilder, type Ledger } from '..
 import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
 import { chooseIndex, compileRichQuery, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
 import { couchCollationKeyOfJson } from '../../../../plugins/ledger-sqlite/couch-collation';
+import { buildInWorker } from '../../../../plugins/ledger-sqlite/index-builder';
 
 const OWNERS = ['bob', 'Alice', 'alice', 'carol', 'Bob', 'dave', '_system'];
 const INDEX = { name: 'i.json', content: JSON.stringify({ index: { fields: ['docType', 'owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) };
@@ -111,6 +112,43 @@ describe('ledger-sqlite declared indexes', () => {
     // `cc`'s 8 documents, not the 50 of `othercc`.
     expect(db.prepare("SELECT sum(ncell) FROM dbstat WHERE name = ? AND pagetype = 'leaf'").pluck().get(name)).toBe(OWNERS.length + 1);
     db.close();
+  });
+
+  it('build in a worker thread: the event loop turns meanwhile, and queries use the index once built', async () => {
+    const { manager } = seeded();
+    manager.close();
+    const bulk = new Database(stateFile());
+    const put = bulk.prepare('INSERT INTO state (ns, key, value, block_num, tx_num) VALUES (?, ?, ?, 1, 0)');
+    bulk.transaction(() => {
+      for (let i = 0; i < 100_000; i++) put.run('cc', `bulk${i}`, Buffer.from(JSON.stringify({ docType: 'bulk', owner: `owner${i % 997}` })));
+    })();
+    bulk.close();
+    const reopened = openManager();
+    const again = reopened.open('ch1');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    try {
+      await again.declareIndexesInBackground('cc', [INDEX]);
+    } finally {
+      clearInterval(ticker);
+    }
+    // Built on this thread, the index would have held the event loop for the whole build: no tick.
+    expect(ticks).toBeGreaterThan(2);
+    expect(owners(again, { docType: 'asset', owner: { $lt: 'c' } }, { sort: [{ docType: 'asc' }, { owner: 'asc' }] })).toEqual(['_system', 'alice', 'Alice', 'bob', 'Bob']);
+    await again.declareIndexesInBackground('cc', [INDEX]);
+    reopened.close();
+    const db = rawState();
+    expect(indexNames(db)).toHaveLength(1);
+    expect(db.prepare('SELECT count(*) FROM declared_indexes').pluck().get()).toBe(1);
+    expect(plan(db, '{"selector":{"docType":"asset","owner":"bob"}}', ['asset', 'bob'])).toMatch(/USING INDEX ix_/);
+    db.close();
+  });
+
+  it('report a build the worker could not do as a typed error', async () => {
+    await expect(buildInWorker(path.join(dir, 'no-such-dir', 'x.sqlite'), ['CREATE TABLE t (x)'])).rejects.toMatchObject({
+      code: 'LEDGER_STORE_FAILED',
+      message: expect.stringContaining('building a declared index failed: '),
+    });
   });
 
   it('rebuild every declared index when the ICU collator version the keys were stored under differs', () => {
