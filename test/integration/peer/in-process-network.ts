@@ -163,6 +163,13 @@ export async function deployChaincodeInProcess(
   return built.packageId;
 }
 
+/** A Gateway connection for `org`'s User1 through the client of peer `via` (its own org's by default), closed with the network. */
+export function gatewayOn(net: InProcessNetwork, org: 0 | 1, via: 0 | 1 = org): Gateway {
+  const g = gatewayFor(net.m.orgs[org], net.clients[via]);
+  net.gateways.push(g);
+  return g;
+}
+
 /** {@link deployChaincodeInProcess} of the `kv` test chaincode. */
 export function deployKvInProcess(net: InProcessNetwork, tls = true): Promise<string> {
   return deployChaincodeInProcess(net, { projectDir: KV_EVENTS_DIR, label: 'kv_1', name: 'kv' }, tls);

@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { loadCollectionsConfig } from '../../../cli/services/chaincode/collections-config';
 import { EXAMPLES } from '../../unit/core/chaincode/fixtures';
-import { deployChaincodeInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
-import { CHANNEL, eventually, failureOf, gatewayFor, rawEndorser, signerOf } from './network-fixture';
+import { deployChaincodeInProcess, gatewayOn, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { CHANNEL, eventually, failureOf, rawEndorser, signerOf } from './network-fixture';
 import { encodeTxPvtRwSet } from '../../../core/ledger/private-data';
 import { signPvtPush } from '../../../core/peer/privdata/pvt-push';
 import { loadSigningIdentity } from '../../../plugins/msp-x509';
@@ -35,13 +35,8 @@ describe('the private-assets example on a 2-org network: private data reaches me
       collections: loadCollectionsConfig(path.join(EXAMPLE, 'collections_config.json')),
       policy: "OR('Org1MSP.peer', 'Org2MSP.peer')",
     });
-    const contract = (org: 0 | 1): Contract => {
-      const g = gatewayFor(net.m.orgs[org], net.clients[org]);
-      net.gateways.push(g);
-      return g.getNetwork(CHANNEL).getContract('private');
-    };
-    org1 = contract(0);
-    org2 = contract(1);
+    org1 = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('private');
+    org2 = gatewayOn(net, 1).getNetwork(CHANNEL).getContract('private');
   }, 120_000);
 
   afterAll(() => net?.close());

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { EXAMPLES } from '../../unit/core/chaincode/fixtures';
 import { BOTH_ORGS, collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
-import { deployChaincodeInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { deployChaincodeInProcess, gatewayOn, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import { approve, CHANNEL, commitDefinition, eventually, failureOf, gatewayFor } from './network-fixture';
 
 const utf8 = new TextDecoder();
@@ -29,13 +29,8 @@ describe('an org that joins a collection later gets the private data written bef
       collections: collectionPackage(assets("OR('Org1MSP.member')")),
       policy: POLICY,
     });
-    const contract = (org: 0 | 1): Contract => {
-      const g = gatewayFor(net.m.orgs[org], net.clients[org]);
-      net.gateways.push(g);
-      return g.getNetwork(CHANNEL).getContract('private');
-    };
-    org1 = contract(0);
-    org2 = contract(1);
+    org1 = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('private');
+    org2 = gatewayOn(net, 1).getNetwork(CHANNEL).getContract('private');
   }, 120_000);
 
   afterAll(() => net?.close());

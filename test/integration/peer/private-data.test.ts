@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { type Contract, type Gateway } from '@hyperledger/fabric-gateway';
+import type { Contract } from '@hyperledger/fabric-gateway';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
@@ -9,7 +9,7 @@ import { loadSigningIdentity } from '../../../plugins/msp-x509';
 import { seekEnvelope } from '../orderer/orderer-fixture';
 import { sha256 } from '../../../core/ledger/private-data';
 import { collectionPackage } from '../../support/lifecycle-collections';
-import { deployChaincodeInProcess, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
+import { deployChaincodeInProcess, gatewayOn, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import { CHANNEL, failureOf, PRIVATE_DIR, gatewayFor, rawEndorser, signerOf } from './network-fixture';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
@@ -74,14 +74,9 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
   beforeAll(async () => {
     net = await startInProcessNetwork({ prefix: 'weft-peer-pvt-' });
     await deployChaincodeInProcess(net, { projectDir: PRIVATE_DIR, label: 'private_1', name: 'private', collections: COLLECTIONS });
-    const gateway = (org: 0 | 1, client: 0 | 1): Gateway => {
-      const g = gatewayFor(net.m.orgs[org], net.clients[client]);
-      net.gateways.push(g);
-      return g;
-    };
-    org1 = gateway(0, 0).getNetwork(CHANNEL).getContract('private');
-    org2 = gateway(1, 1).getNetwork(CHANNEL).getContract('private');
-    org1OnPeer2 = gateway(0, 1).getNetwork(CHANNEL).getContract('private');
+    org1 = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('private');
+    org2 = gatewayOn(net, 1).getNetwork(CHANNEL).getContract('private');
+    org1OnPeer2 = gatewayOn(net, 0, 1).getNetwork(CHANNEL).getContract('private');
   }, 120_000);
 
   afterAll(() => net?.close());
