@@ -123,9 +123,10 @@ export class SqliteStateStore implements VersionedStateStore {
     return true;
   }
 
-  private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields']): void {
+  /** Lets queries use a built index, in place of the one it `replaced` (dropped with its build). */
+  private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields'], replaced?: string): void {
     this.queries.clear();
-    const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName);
+    const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName && ix.sqlName !== replaced);
     list.push({ sqlName, firstField: fields[0].path });
     this.indexes.set(namespace, list);
   }
@@ -214,7 +215,7 @@ export class SqliteStateStore implements VersionedStateStore {
     this.db.transaction(() => {
       for (const sql of plan.statements) this.db.exec(sql);
     })();
-    this.remember(namespace, plan.sqlName, index.fields);
+    this.remember(namespace, plan.sqlName, index.fields, plan.replaced);
   }
 
   /**
@@ -226,14 +227,14 @@ export class SqliteStateStore implements VersionedStateStore {
     const plan = this.indexPlan(namespace, index);
     if (plan === undefined) return;
     await buildInWorker(this.db.name, plan.statements);
-    this.remember(namespace, plan.sqlName, index.fields);
+    this.remember(namespace, plan.sqlName, index.fields, plan.replaced);
   }
 
   /**
    * The statements that (re)create a declared index over the fields' collation keys and record it,
    * dropping the one it replaces; undefined when this very index is declared already.
    */
-  private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; statements: string[] } | undefined {
+  private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; replaced?: string; statements: string[] } | undefined {
     const ddoc = index.ddoc ?? '';
     const existing = this.db.prepare('SELECT sql_name FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').pluck().get(namespace, ddoc, index.name) as
       | string
@@ -246,6 +247,7 @@ export class SqliteStateStore implements VersionedStateStore {
     const record = [namespace, ddoc, index.name, sqlName, JSON.stringify(index.fields)].map(sqlText).join(', ');
     return {
       sqlName,
+      replaced: existing,
       statements: [
         ...(existing === undefined ? [] : [`DROP INDEX IF EXISTS ${existing}`]),
         `CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`,

@@ -144,6 +144,21 @@ describe('ledger-sqlite declared indexes', () => {
     db.close();
   });
 
+  it('replace an index declared again under its name with other fields, in place or in the background', async () => {
+    const { manager, ledger } = seeded();
+    const byOwnerOnly = { name: 'i.json', content: JSON.stringify({ index: { fields: ['owner'] }, ddoc: 'd', name: 'byOwner', type: 'json' }) };
+    ledger.declareIndexes('cc', [INDEX]);
+    await ledger.declareIndexesInBackground('cc', [byOwnerOnly]);
+    expect(owners(ledger, { owner: { $gt: 'b' } }, { sort: [{ owner: 'asc' }] })).toEqual(['bob', 'bob', 'Bob', 'carol', 'dave']);
+    ledger.declareIndexes('cc', [INDEX]);
+    expect(owners(ledger, { docType: 'asset', owner: 'bob' })).toEqual(['bob']);
+    manager.close();
+    const db = rawState();
+    expect(indexNames(db)).toHaveLength(1);
+    expect(db.prepare('SELECT definition FROM declared_indexes').pluck().all()).toEqual([JSON.stringify([{ path: ['docType'], direction: 'asc' }, { path: ['owner'], direction: 'asc' }])]);
+    db.close();
+  });
+
   it('report a build the worker could not do as a typed error', async () => {
     await expect(buildInWorker(path.join(dir, 'no-such-dir', 'x.sqlite'), ['CREATE TABLE t (x)'])).rejects.toMatchObject({
       code: 'LEDGER_STORE_FAILED',
