@@ -94,7 +94,7 @@ export const PeerSection = z
         /** How long an endorsement waits for the acknowledgements a collection's `requiredPeerCount` needs (`pushAckTimeout`), ms. */
         pushAckTimeoutMs: z.number().int().positive().default(3000),
         /** Blocks an uncommitted transaction's private data is kept (`transientstoreMaxBlockRetention`). */
-        transientStoreMaxBlockRetention: z.number().int().positive().default(1000),
+        transientStoreMaxBlockRetention: z.number().int().positive().default(20_000),
         /** How long a commit keeps asking other peers for private data this peer lacks (`pullRetryThreshold`), ms. */
         pullRetryThresholdMs: z.number().int().nonnegative().default(60_000),
         /** Whether committed blocks' missing private data is asked of other peers later (`reconciliationEnabled`). */
@@ -109,7 +109,7 @@ export const PeerSection = z
       .strict()
       .default({
         pushAckTimeoutMs: 3000,
-        transientStoreMaxBlockRetention: 1000,
+        transientStoreMaxBlockRetention: 20_000,
         pullRetryThresholdMs: 60_000,
         reconciliationEnabled: true,
         reconcileSleepIntervalMs: 60_000,

@@ -66,7 +66,7 @@ export interface ChannelManagerDeps {
    * peer endorsed survives a restart before its block commits; in memory when absent.
    */
   readonly transientDir?: string;
-  /** Blocks an uncommitted transaction's private data is kept (Fabric's `transientstoreMaxBlockRetention`, 1000). */
+  /** Blocks an uncommitted transaction's private data is kept (Fabric's `transientstoreMaxBlockRetention`, 20000). */
   readonly transientRetention?: number;
   /** Asks other peers for missing private data before each commit; none: commit without it. */
   readonly pvtPuller?: Pick<PvtPuller, 'pull'>;

@@ -42,7 +42,7 @@ export class TransientStore {
   }
 
   /** A store kept only in memory. */
-  static inMemory(maxBlockRetention = 1000): TransientStore {
+  static inMemory(maxBlockRetention = 20_000): TransientStore {
     return new TransientStore(undefined, maxBlockRetention);
   }
 
@@ -50,7 +50,7 @@ export class TransientStore {
    * Opens (creating when missing) the store in `file`, owner-only: it holds private values. Throws
    * `PEER_TRANSIENT_STORE` when the file cannot be used.
    */
-  static open(file: string, maxBlockRetention = 1000): TransientStore {
+  static open(file: string, maxBlockRetention = 20_000): TransientStore {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     // Loaded here rather than at the top: core loads the SQLite addon only for a node that starts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

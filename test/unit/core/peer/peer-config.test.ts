@@ -33,7 +33,7 @@ describe('peer config: privateData (Fabric’s peer.gossip.pvtData)', () => {
   it("takes Fabric's defaults, and refuses a timeout that is not a positive number of ms, naming the key", () => {
     const defaults = {
       pushAckTimeoutMs: 3000,
-      transientStoreMaxBlockRetention: 1000,
+      transientStoreMaxBlockRetention: 20_000,
       pullRetryThresholdMs: 60_000,
       reconciliationEnabled: true,
       reconcileSleepIntervalMs: 60_000,
