@@ -86,6 +86,8 @@ export class PeerMetrics {
   private readonly commitDuration: Histogram<'channel'>;
   private readonly height: Gauge<'channel'>;
   private readonly blocks: Counter<'channel'>;
+  private readonly reconciliation: Histogram<'channel'>;
+  private readonly pvtPull: Histogram<'channel'>;
   private readonly chaincodeLabels = new Map<string, Set<string>>();
 
   constructor(registry: Registry) {
@@ -154,6 +156,23 @@ export class PeerMetrics {
     this.commitDuration = new Histogram({ name: 'gossip_state_commit_duration', help: 'Time it takes to commit a block in seconds', labelNames: channel, registers });
     this.height = new Gauge({ name: 'ledger_blockchain_height', help: 'Height of the chain in blocks.', labelNames: channel, registers });
     this.blocks = new Counter({ name: 'ledger_blocks_committed', help: 'Blocks committed (Weft).', labelNames: channel, registers });
+    this.reconciliation = new Histogram({
+      name: 'gossip_privdata_reconciliation_duration',
+      help: 'Time it takes for reconciliation to complete (in seconds)',
+      labelNames: channel,
+      registers,
+    });
+    this.pvtPull = new Histogram({ name: 'gossip_privdata_pull_duration', help: 'Time it takes to pull a missing private data element (in seconds)', labelNames: channel, registers });
+  }
+
+  /** One reconciliation round of a channel, whatever it found. */
+  observeReconciliation(channel: string, seconds: number): void {
+    this.reconciliation.observe({ channel }, seconds);
+  }
+
+  /** One pull of a block's missing private data from other peers (at commit or in a reconciliation round). */
+  observePvtPull(channel: string, seconds: number): void {
+    this.pvtPull.observe({ channel }, seconds);
   }
 
   /** Counts a proposal's arrival; its meter records how it ends. */

@@ -62,6 +62,7 @@ export class PeerNode {
   private readonly pullers = new Map<string, BlockPuller>();
   private readonly reconcilers = new Map<string, PvtReconciler>();
   private readonly pvtPuller: PvtPuller;
+  private readonly metrics: PeerMetrics | undefined;
   private readonly indexes: ChaincodeIndexes;
   private readonly pullerLogger: Logger;
   private readonly network: PeerNetwork;
@@ -104,7 +105,7 @@ export class PeerNode {
         }),
       });
     }
-    const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
+    const metrics = (this.metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry));
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
     const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry);
 
@@ -129,6 +130,7 @@ export class PeerNode {
         tlsCertHash: this.network.clientCertHash,
         pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
         logger: this.logging.logger('gossip.privdata'),
+        metrics,
       })),
       onChannel: (joined) => this.follow(joined),
     });
@@ -310,6 +312,7 @@ export class PeerNode {
         deprioritizedMs: privateData.deprioritizedDataReconcilerIntervalMs,
         pullTimeoutMs: RECONCILE_PULL_TIMEOUT_MS,
         logger: this.logging.logger('gossip.privdata'),
+        metrics: this.metrics,
       });
       this.reconcilers.set(joined.channel.id, reconciler);
       reconciler.start();

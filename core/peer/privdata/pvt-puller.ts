@@ -4,6 +4,7 @@ import type { Logger } from '../../node/logger';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
 import type { Signer } from '../../protocol/signer';
 import { PeerError } from '../peer-error';
+import type { PeerMetrics } from '../peer-metrics';
 
 /** A peer whose `DeliverWithPrivateData` can give a committed block's private data. */
 export interface PvtSource {
@@ -22,6 +23,8 @@ export interface PvtPullerSupport {
   /** Fabric's `peer.gossip.pvtData.pullRetryThreshold`: how long a commit waits for missing private data. */
   readonly pullTimeoutMs: number;
   readonly logger: Logger;
+  /** Fabric's `gossip_privdata_pull_duration`. */
+  readonly metrics?: Pick<PeerMetrics, 'observePvtPull'>;
 }
 
 /** A collection a transaction of the block wrote, which this peer's org should store but does not hold. */
@@ -57,6 +60,7 @@ export class PvtPuller {
     let missing = [...wanted];
     const sources = this.support.peers(channelId).filter((p) => missing.some((m) => m.memberMspIds.includes(p.mspId)));
     if (sources.length === 0) return;
+    const started = performance.now();
     const deadline = Date.now() + timeoutMs;
     const seek = buildSeekEnvelope({ channelId, start: blockNum, stop: blockNum, failIfNotReady: true, signer: this.support.signer, tlsCertHash: this.support.tlsCertHash });
     const ask = async (source: PvtSource): Promise<void> => {
@@ -80,6 +84,7 @@ export class PvtPuller {
       }
     };
     await Promise.all(sources.map(ask));
+    this.support.metrics?.observePvtPull(channelId, (performance.now() - started) / 1000);
     if (missing.length < wanted.length) {
       this.support.logger.info({ channel: channelId, block: blockNum, pulled: wanted.length - missing.length, missing: missing.length }, 'pulled missing private data from other peers');
     }

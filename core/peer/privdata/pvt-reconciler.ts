@@ -3,6 +3,7 @@ import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-recon
 import type { Logger } from '../../node/logger';
 import type { JoinedChannel } from '../channel/channel-manager';
 import type { PeerLedger } from '../channel/peer-ledger';
+import type { PeerMetrics } from '../peer-metrics';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import type { PvtPuller, WantedPvt } from './pvt-puller';
 
@@ -28,6 +29,8 @@ export interface PvtReconcilerOptions {
   /** How long one block's private data is asked for in a round, ms. */
   readonly pullTimeoutMs: number;
   readonly logger: Logger;
+  /** Fabric's `gossip_privdata_reconciliation_duration`. */
+  readonly metrics?: Pick<PeerMetrics, 'observeReconciliation'>;
   readonly now?: () => number;
 }
 
@@ -62,11 +65,12 @@ function entryId(e: MissingPvtEntry): string {
  * Fabric's private data reconciler (gossip/privdata/reconcile.go): every `intervalMs` it reads the
  * channel's missing records (collections committed transactions wrote that this peer's org should
  * hold, but whose values it never got: it was down when they were pushed, and the commit's own pull
- * gave up), most recent blocks first, asks the member orgs' peers for up to `batchSize` of them
- * through the puller (the blocks at once), and commits what hashes right into the old blocks. A
- * collection no peer gave is left out of rounds for `deprioritizedMs`, so the ones behind it are
- * reached; one whose org membership this peer lost stays recorded but is not asked for. Records of
- * collections the org was not a member of when they were written join the rounds once it is.
+ * gave up), most recent blocks first, `batchSize` at a time; asks the member orgs' peers for each
+ * batch through the puller (its blocks at once), and commits what hashes right into the old blocks.
+ * A collection no peer gave is left out of rounds for `deprioritizedMs`, so a round ends and the
+ * next reaches the records behind it; one whose org membership this peer lost stays recorded but is
+ * not asked for. Records of collections the org was not a member of when they were written join
+ * the rounds once it is.
  */
 export class PvtReconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -95,11 +99,32 @@ export class PvtReconciler {
     await this.running;
   }
 
-  /** One round; resolves with the number of collections reconciled. */
+  /**
+   * One round, as Fabric's reconciliation cycle: batch after batch while peers give data. A batch
+   * that gets nothing ends the round (waiting out unreachable peers batch after batch could take
+   * hours); being deprioritized, its records leave the next round to start past them. Resolves
+   * with the number of collections reconciled.
+   */
   async reconcile(): Promise<number> {
+    const started = performance.now();
     await this.takeUpJoinedCollections();
-    const chosen = this.choose();
-    if (chosen.length === 0) return 0;
+    let reconciled = 0;
+    let unavailable = 0;
+    for (let chosen = this.choose(); chosen.length > 0 && !this.stopped; chosen = this.choose()) {
+      const taken = await this.reconcileBatch(chosen);
+      reconciled += taken;
+      unavailable += chosen.length - taken;
+      if (taken === 0) break;
+    }
+    this.options.metrics?.observeReconciliation(this.channel.id, (performance.now() - started) / 1000);
+    const counts = { channel: this.channel.id, reconciled, unavailable };
+    if (reconciled > 0) this.options.logger.info(counts, 'reconciled missing private data of committed blocks');
+    else if (unavailable > 0) this.options.logger.debug(counts, 'no peer gave the missing private data asked for');
+    return reconciled;
+  }
+
+  /** Asks for one batch and commits what comes; what did not is deprioritized. Resolves with the number taken. */
+  private async reconcileBatch(chosen: readonly MissingPvtEntry[]): Promise<number> {
     const byBlock = new Map<number, MissingPvtEntry[]>();
     for (const e of chosen) byBlock.set(e.blockNum, [...(byBlock.get(e.blockNum) ?? []), e]);
     const got = new Map<number, Map<number, Uint8Array>>();
@@ -118,9 +143,6 @@ export class PvtReconciler {
       if (done.has(entryId(e))) this.deprioritized.delete(entryId(e));
       else this.deprioritized.set(entryId(e), retryAt);
     }
-    const counts = { channel: this.channel.id, reconciled: result.reconciled.length, unavailable: chosen.length - result.reconciled.length };
-    if (result.reconciled.length > 0) this.options.logger.info(counts, 'reconciled missing private data of committed blocks');
-    else this.options.logger.debug(counts, 'no peer gave the missing private data asked for');
     return result.reconciled.length;
   }
 

@@ -10,6 +10,7 @@ import { loadSigningIdentity } from '../../../plugins/msp-x509';
 import { loadNodeConfig } from '../../../core/node/config';
 import { type PeerConfig, parsePeerConfig } from '../../../core/peer/peer-config';
 import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
+import { sample } from '../../support/prometheus-text';
 import { PeerNode } from '../../../core/peer/peer-node';
 
 const utf8 = new TextDecoder();
@@ -111,6 +112,10 @@ describe('the private-assets example on a 2-org network: private data reaches me
     const seen = await eventually(async () => JSON.parse(utf8.decode(await org2.evaluateTransaction('ReadAsset', 'asset4'))) as { color: string });
     expect(seen.color).toBe('green');
     expect(net.peers[1].height(CHANNEL)).toBe(height);
+    // Fabric's metrics of both: the commit's pull that gave up, and the rounds.
+    const metrics = await (await fetch(`http://${net.peers[1].operationsAddress() as string}/metrics`)).text();
+    expect(sample(metrics, 'gossip_privdata_pull_duration_count', { channel: CHANNEL })).toBeGreaterThan(0);
+    expect(sample(metrics, 'gossip_privdata_reconciliation_duration_count', { channel: CHANNEL })).toBeGreaterThan(0);
 
     // The values are kept with their block: a rebuild of Org2's state replays them (no round runs
     // in this peer's first minute).

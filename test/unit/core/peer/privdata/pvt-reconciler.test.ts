@@ -72,21 +72,26 @@ function pullerWith(available: Set<string>) {
 const options = { intervalMs: 10, batchSize: 3, deprioritizedMs: 60_000, pullTimeoutMs: 1234, logger: pino({ level: 'silent' }) };
 
 describe('the private data reconciler (Fabric’s reconciler)', () => {
-  it('asks for a batch of the most recent records this peer’s org should hold, block by block, and commits what it gets', async () => {
+  it('asks batch by batch for the most recent records this peer’s org should hold, block by block, and commits what it gets', async () => {
     const channel = channelOf([entry(9, 'theirs'), entry(8, 'a', 90), entry(8, 'b'), entry(7, 'expired', 60), entry(5, 'c'), entry(2, 'd')], 80);
     const puller = pullerWith(new Set(['8/0/a', '5/0/c']));
-    expect(await new PvtReconciler(channel, puller, options).reconcile()).toBe(2);
-    // Not a member of 'theirs'; 'expired' went with block 60; the batch ends before block 2.
+    const rounds: string[] = [];
+    const metrics = { observeReconciliation: (ch: string, seconds: number) => rounds.push(`${ch} ${seconds >= 0}`) };
+    expect(await new PvtReconciler(channel, puller, { ...options, metrics }).reconcile()).toBe(2);
+    // Not a member of 'theirs'; 'expired' went with block 60; block 2 comes in the second batch.
     expect(puller.asked.map((a) => [a.blockNum, a.wanted.map((w) => w.collection), a.timeoutMs])).toEqual([
       [8, ['a', 'b'], 1234],
       [5, ['c'], 1234],
+      [2, ['d'], 1234],
     ]);
     expect(puller.asked[0].wanted[0]).toMatchObject({ txNum: 0, memberMspIds: ['Org1MSP', 'Org2MSP'], pvtRwsetHash: Buffer.alloc(32, 8) });
     expect(channel.records.map((r) => id(r))).toEqual(['9/0/theirs', '8/0/b', '7/0/expired', '2/0/d']);
+    // The second batch got nothing, so there was nothing to commit.
     expect(channel.commits).toBe(1);
+    expect(rounds).toEqual(['ch true']);
   });
 
-  it('leaves what no peer gave out of rounds until the deprioritized interval has passed, so older records are reached', async () => {
+  it('ends a round at a batch no peer gave anything of, and leaves it out of rounds until the deprioritized interval has passed', async () => {
     let now = 1_000;
     const channel = channelOf([entry(3, 'a'), entry(2, 'b'), entry(1, 'c')]);
     const puller = pullerWith(new Set(['1/0/c']));
@@ -107,11 +112,13 @@ describe('the private data reconciler (Fabric’s reconciler)', () => {
     const channel = channelOf([entry(3_000, 'a')], 5_000, [...before, entry(7, 'theirs')]);
     const puller = pullerWith(new Set(['3000/0/a', '2000/0/joined']));
     expect(await new PvtReconciler(channel, puller, options).reconcile()).toBe(2);
-    expect(puller.asked.map((a) => [a.blockNum, a.wanted.map((w) => w.collection)])).toEqual([
+    expect(puller.asked.slice(0, 3).map((a) => [a.blockNum, a.wanted.map((w) => w.collection)])).toEqual([
       [3000, ['a']],
       [2000, ['joined']],
       [1999, ['joined']],
     ]);
+    // The round went on to a second batch, which got nothing and ended it.
+    expect(puller.asked.map((a) => a.blockNum)).toEqual([3000, 2000, 1999, 1998, 1997, 1996]);
     expect(channel.ineligible.map((r) => id(r))).toEqual(['7/0/theirs']);
     expect(channel.records).toHaveLength(1_499);
   });
