@@ -60,7 +60,7 @@ export const OrdererSection = z
         replayWindow: z.number().int().positive().default(100_000),
       })
       .strict()
-      .default({ maxInFlightPerStream: 1024, replayWindow: 100_000 }),
+      .prefault({}),
   })
   .strict();
 export type OrdererSection = z.infer<typeof OrdererSection>;

@@ -42,7 +42,8 @@ export const PeerSection = z
     listenAddress: z.string().default('127.0.0.1:7051'),
     /** The address other nodes and clients reach this peer at (`peer.address`). */
     externalAddress: z.string().optional(),
-    tls: TlsFiles.default({ enabled: false, rootCertFiles: [], clientAuthRequired: false }),
+    // `.prefault({})` parses `{}` through the object's schema: its fields' own defaults are the only copy.
+    tls: TlsFiles.prefault({}),
     /** TLS roots trusted when dialling orderers, added to those of the channel config. */
     ordererTlsRootCertFiles: z.array(z.string()).default([]),
     /** Orderer addresses overriding the channel config's (tests, NAT). */
@@ -63,7 +64,7 @@ export const PeerSection = z
         peers: z.array(KnownPeer).default([]),
       })
       .strict()
-      .default({ enabled: true, endorsementTimeoutMs: 30_000, broadcastTimeoutMs: 30_000, peers: [] }),
+      .prefault({}),
     operations: z
       .object({
         listenAddress: z.string().default('127.0.0.1:9443'),
@@ -82,10 +83,10 @@ export const PeerSection = z
             gatewayService: z.number().int().nonnegative().default(500),
           })
           .strict()
-          .default({ endorserService: 2500, deliverService: 2500, gatewayService: 500 }),
+          .prefault({}),
       })
       .strict()
-      .default({ concurrency: { endorserService: 2500, deliverService: 2500, gatewayService: 500 } }),
+      .prefault({}),
     /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
     chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),
     /** Fabric's `peer.gossip.pvtData`, for Weft's private data pushes and transient store. */
@@ -107,15 +108,7 @@ export const PeerSection = z
         deprioritizedDataReconcilerIntervalMs: z.number().int().positive().default(3_600_000),
       })
       .strict()
-      .default({
-        pushAckTimeoutMs: 3000,
-        transientStoreMaxBlockRetention: 20_000,
-        pullRetryThresholdMs: 60_000,
-        reconciliationEnabled: true,
-        reconcileSleepIntervalMs: 60_000,
-        reconcileBatchSize: 10,
-        deprioritizedDataReconcilerIntervalMs: 3_600_000,
-      }),
+      .prefault({}),
   })
   .strict();
 export type PeerSection = z.infer<typeof PeerSection>;

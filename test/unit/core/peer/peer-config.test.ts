@@ -11,6 +11,16 @@ const base = {
 };
 const peerWith = (peer: unknown) => parsePeerConfig(parseNodeConfig({ ...base, peer }, '/etc/weft'));
 
+describe('peer config: sections left out', () => {
+  it("take every field's own default", () => {
+    const { peer } = peerWith({});
+    expect(peer.tls).toEqual({ enabled: false, rootCertFiles: [], clientAuthRequired: false });
+    expect(peer.gateway).toEqual({ enabled: true, endorsementTimeoutMs: 30_000, broadcastTimeoutMs: 30_000, peers: [] });
+    expect(peer.limits).toEqual({ concurrency: { endorserService: 2500, deliverService: 2500, gatewayService: 500 } });
+    expect(peerWith({ limits: {} }).peer.limits.concurrency.gatewayService).toBe(500);
+  });
+});
+
 describe('peer config: operations.tls', () => {
   it('resolves its files against the config file folder', () => {
     const config = peerWith({ operations: { listenAddress: '0.0.0.0:9443', tls: { enabled: true, certFile: 'tls/server.crt', keyFile: 'tls/server.key', rootCertFiles: ['tls/ca.crt'] } } });
