@@ -9,6 +9,7 @@
 import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
 import { mangoConformance } from './conformance-mango';
+import { mangoDocumentsConformance } from './conformance-mango-documents';
 import { queryConformance } from './conformance-queries';
 import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
@@ -24,6 +25,7 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     queryConformance(makeProvider);
     rangeConformance(makeProvider);
     mangoConformance(makeProvider);
+    mangoDocumentsConformance(makeProvider);
     queryPagingConformance(makeProvider);
   });
 }

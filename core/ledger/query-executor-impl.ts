@@ -3,7 +3,7 @@ import type { HistoryStore } from './history-store';
 import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
 import { hashedKey, hashedNamespace, isDerivedNamespace, pvtNamespace, validateCollection } from './private-data';
 import type { LedgerOptions } from './ledger-options';
-import { arrayIndex, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
+import { arrayIndex, DOC_ID_FIELD, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
 import { decodeStateMetadata } from './state-metadata';
 import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
@@ -36,12 +36,26 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** CouchDB `fields`: a value holding only the named (possibly nested) fields. */
+/** The value as a CouchDB document's fields: a JSON object, or for any other value none. */
+function documentFields(value: Uint8Array): unknown {
+  try {
+    const doc: unknown = JSON.parse(Buffer.from(value).toString('utf8'));
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? doc : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * CouchDB `fields`: a value holding only the named (possibly nested) fields. A value that is not a
+ * JSON object has none, so it projects to `{}`, and `_id` is left out, as Fabric does.
+ */
 export function projectFields(value: Uint8Array, fields: readonly FieldPath[] | undefined): Uint8Array {
   if (fields === undefined || fields.length === 0) return value;
-  const doc: unknown = JSON.parse(Buffer.from(value).toString('utf8'));
+  const doc = documentFields(value);
   const out: Record<string, unknown> = {};
   for (const path of fields) {
+    if (path[0] === DOC_ID_FIELD) continue;
     const got = pickField(doc, path);
     if (!got.found) continue;
     // As CouchDB's set_field on the projection: missing levels become objects ({"tags": {"0": "x"}}).

@@ -34,6 +34,16 @@ export interface RichQuery {
   readonly limit?: number;
   readonly skip?: number;
   readonly bookmark?: string;
+  /** `use_index`: the index the query asks for (see mango-index-use.ts). */
+  readonly useIndex?: IndexRef;
+  /** `allow_fallback` (default true): whether a query may run without the index it asked for. */
+  readonly allowFallback?: boolean;
+}
+
+/** A declared index named by a query: its design document (without `_design/`) and optionally its name. */
+export interface IndexRef {
+  readonly ddoc: string;
+  readonly name?: string;
 }
 
 /** A declared index in CouchDB's index JSON format. */
@@ -41,10 +51,21 @@ export interface IndexDefinition {
   readonly ddoc: string | undefined;
   readonly name: string;
   readonly fields: readonly SortField[];
+  /** `partial_filter_selector`: the index holds only the documents it matches. */
+  readonly partialFilter?: PartialFilter;
 }
 
+export interface PartialFilter {
+  /** As declared, kept to store and compare the definition. */
+  readonly source: JsonValue;
+  readonly selector: Selector;
+}
+
+/** The field CouchDB gives every document: in a Fabric state database, the key. */
+export const DOC_ID_FIELD = '_id';
+
 const SUPPORTED = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$regex', '$and', '$or', '$not']);
-const IGNORED_TOP_LEVEL = new Set(['use_index', 'execution_stats', 'r', 'conflicts', 'update', 'stable', 'stale']);
+const IGNORED_TOP_LEVEL = new Set(['execution_stats', 'r', 'conflicts', 'update', 'stable', 'stale']);
 /** No quotes, backslashes, brackets, dots or control characters: a segment goes into a JSON path literal. */
 const SEGMENT = /^[^"'\\.[\]*\u0000-\u001f]+$/;
 const MAX_QUERY_BYTES = 1024 * 1024;
@@ -263,6 +284,8 @@ export function parseRichQuery(text: unknown): RichQuery {
   let limit: number | undefined;
   let skip: number | undefined;
   let bookmark: string | undefined;
+  let useIndex: IndexRef | undefined;
+  let allowFallback: boolean | undefined;
   for (const [k, v] of Object.entries(q)) {
     if (k === 'selector' || IGNORED_TOP_LEVEL.has(k)) continue;
     if (k === 'fields') {
@@ -274,9 +297,40 @@ export function parseRichQuery(text: unknown): RichQuery {
     else if (k === 'bookmark') {
       if (typeof v !== 'string') throw bad('bookmark: expected a string');
       bookmark = v;
-    } else throw bad(`query has an unknown field ${JSON.stringify(k)}; expected selector, fields, sort, limit, skip, bookmark, use_index`, { field: k });
+    } else if (k === 'use_index') useIndex = parseUseIndex(v);
+    else if (k === 'allow_fallback') {
+      if (typeof v !== 'boolean') throw bad(`allow_fallback: expected true or false, received ${JSON.stringify(v)}`, { field: k });
+      allowFallback = v;
+    } else throw bad(`query has an unknown field ${JSON.stringify(k)}; expected selector, fields, sort, limit, skip, bookmark, use_index, allow_fallback`, { field: k });
   }
-  return { selector: parseSelector(q.selector, 'selector', 0), fields, sort, limit, skip, bookmark };
+  const query: RichQuery = { selector: parseSelector(q.selector, 'selector', 0), fields, sort, limit, skip, bookmark };
+  return { ...query, ...(useIndex === undefined ? {} : { useIndex }), ...(allowFallback === undefined ? {} : { allowFallback }) };
+}
+
+const DESIGN_PREFIX = '_design/';
+
+/** A design document id without its `_design/` prefix, as `use_index` and index files may spell it either way. */
+export function designDocName(ddoc: string): string {
+  return ddoc.startsWith(DESIGN_PREFIX) ? ddoc.slice(DESIGN_PREFIX.length) : ddoc;
+}
+
+/**
+ * CouchDB's `use_index` (mango_opts:validate_use_index): `"ddoc"`, `"ddoc/name"` (each with or
+ * without `_design/`), `["ddoc"]` or `["ddoc", "name"]`; null, `""` and `[]` ask for nothing.
+ */
+function parseUseIndex(v: unknown): IndexRef | undefined {
+  const invalid = (): LedgerError =>
+    bad(`use_index: expected "<design doc>", "<design doc>/<index name>" or an array of one or two names, received ${JSON.stringify(v)}`, { field: 'use_index' });
+  if (v === null || v === '' || (Array.isArray(v) && v.length === 0)) return undefined;
+  let parts: unknown[];
+  if (typeof v === 'string') {
+    parts = v.split('/');
+    if (parts[0] === '_design') parts = parts.slice(1);
+  } else if (Array.isArray(v)) parts = v;
+  else throw invalid();
+  if (parts.length < 1 || parts.length > 2 || parts.some((p) => typeof p !== 'string' || p === '')) throw invalid();
+  const [ddoc, name] = parts as string[];
+  return name === undefined ? { ddoc: designDocName(ddoc) } : { ddoc: designDocName(ddoc), name };
 }
 
 /** Parses a CouchDB index file: `{"index": {"fields": [...]}, "ddoc": "...", "name": "...", "type": "json"}`. */
@@ -287,8 +341,20 @@ export function parseIndexDefinition(text: unknown, fileName = 'index'): IndexDe
   if (typeof d.name !== 'string' || d.name.length === 0) throw bad(`${fileName}: name must be a non-empty string`, { field: 'name' });
   if (d.ddoc !== undefined && (typeof d.ddoc !== 'string' || d.ddoc.length === 0)) throw bad(`${fileName}: ddoc must be a non-empty string`, { field: 'ddoc' });
   if (!isPlainObject(d.index)) throw bad(`${fileName}: index must be an object with "fields"`, { field: 'index' });
-  if (d.index.partial_filter_selector !== undefined) throw unsupported('partial_filter_selector', fileName);
   const fields = parseSort(d.index.fields, `${fileName}.index.fields`);
   if (fields.length === 0) throw bad(`${fileName}: index.fields must not be empty`, { field: 'index.fields' });
-  return { ddoc: d.ddoc as string | undefined, name: d.name, fields };
+  const partialFilter = parsePartialFilter(d.index, fileName);
+  return { ddoc: d.ddoc as string | undefined, name: d.name, fields, ...(partialFilter === undefined ? {} : { partialFilter }) };
+}
+
+/** `partial_filter_selector`, or the older `selector` CouchDB still reads (mango_idx:get_partial_filter_selector); `{}` is none. */
+function parsePartialFilter(index: Record<string, unknown>, fileName: string): PartialFilter | undefined {
+  const key = index.partial_filter_selector !== undefined ? 'partial_filter_selector' : 'selector';
+  return partialFilterFrom(index[key], `${fileName}.index.${key}`);
+}
+
+/** A partial filter from its declared JSON (`where` names it in errors); `undefined` and `{}` are none. */
+export function partialFilterFrom(source: unknown, where: string): PartialFilter | undefined {
+  if (source === undefined || (isPlainObject(source) && Object.keys(source).length === 0)) return undefined;
+  return { source: checkJson(source, where, 0), selector: parseSelector(source, where, 0) };
 }

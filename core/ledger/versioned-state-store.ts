@@ -72,8 +72,9 @@ export interface VersionedStateStore {
   getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[];
   /**
    * A rich (Mango) query over JSON values: up to `limit` rows of the result ordered by the query's
-   * `sort` then by key, from `after` or else past the first `skip`. Values that are not JSON
-   * objects never match. Throws `LedgerError` `LEDGER_UNSUPPORTED_QUERY` for a valid query this
+   * `sort` then by key, from `after` or else past the first `skip`. Documents are Fabric's on
+   * CouchDB: `_id` is the key, a value that is not a JSON object has no fields, and the query
+   * answers what CouchDB's index would (mango-index-use.ts `selectorToRun`). Throws `LedgerError` `LEDGER_UNSUPPORTED_QUERY` for a valid query this
    * store cannot run, `LEDGER_BAD_BOOKMARK` for an `after` it did not produce for this query's sort.
    */
   executeQuery(namespace: string, query: RichQuery, options: RichQueryOptions): RichQueryRows;

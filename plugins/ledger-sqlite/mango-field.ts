@@ -1,3 +1,4 @@
+import { isDocId, isInsideDocId } from '../../core/ledger/mango-index-use';
 import { arrayIndex, isElementIndex, type FieldPath } from '../../core/ledger/rich-query';
 
 /**
@@ -37,7 +38,13 @@ function fieldExpr(path: FieldPath): string {
   return resolve(path, (p) => `json_extract(j, '${p}')`);
 }
 
+/** `_id` is the key, a string every document has; a path into it goes nowhere. */
+const DOC_ID: FieldSql = { type: "'text'", value: 'key' };
+const NOWHERE: FieldSql = { type: 'NULL', value: 'NULL' };
+
 export function fieldSql(path: FieldPath): FieldSql {
+  if (isDocId(path)) return DOC_ID;
+  if (isInsideDocId(path)) return NOWHERE;
   return { type: resolve(path, (p) => `json_type(j, '${p}')`), value: fieldExpr(path) };
 }
 
@@ -47,6 +54,7 @@ export function fieldSql(path: FieldPath): FieldSql {
  * every condition, this one included.
  */
 export function notFoundSql(path: FieldPath): string {
+  if (isDocId(path) || isInsideDocId(path)) return '0';
   const go = (prefix: string, i: number): string => {
     if (i === path.length) return '0';
     const seg = path[i];

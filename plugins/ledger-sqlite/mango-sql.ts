@@ -1,4 +1,5 @@
-import type { FieldPath, JsonValue, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
+import { isDocId } from '../../core/ledger/mango-index-use';
+import { DOC_ID_FIELD, type FieldPath, type JsonValue, type RichQuery, type Selector, type SortField } from '../../core/ledger/rich-query';
 import { couchCollationKey } from './couch-collation';
 import { fieldSql, notFoundSql, type FieldSql } from './mango-field';
 import type { QueryPosition } from './query-position';
@@ -15,6 +16,10 @@ import type { QueryPosition } from './query-position';
  * seek one. Values are always bound parameters. Every condition yields 0 or 1, never NULL.
  *
  * `$regex` runs CouchDB's PCRE dialect on the value's UTF-8 bytes (core/ledger/couch-regex.ts).
+ *
+ * Documents are as Fabric's CouchDB state database makes them: `_id` is the key, and a value that
+ * is not a JSON object (bytes, a JSON array or scalar) is a document without fields, stored as an
+ * attachment there, which `{}`, `$exists: false` and conditions on `_id` match.
  *
  * Known differences from CouchDB: objects compare property by property in JavaScript's order, which
  * puts integer-like keys first; numbers compare as doubles.
@@ -39,6 +44,19 @@ export function keyOf(f: FieldSql): string {
 function compare(f: FieldSql, op: CompareOp, value: JsonValue, params: unknown[]): string {
   params.push(couchCollationKey(value));
   return op === '$eq' ? `(${keyOf(f)} IS ?)` : `(${keyOf(f)} ${SQL_OP[op]} ? AND ${f.type} IS NOT NULL)`;
+}
+
+/**
+ * A comparison of `_id`, as CouchDB runs it on `_all_docs`: a key range in byte order (raw
+ * collation) whose rows must also match by CouchDB collation, so `$eq` is the key itself. Against
+ * a value of another type only the collation counts, which orders every string after it or before
+ * it. The byte range seeks the primary key.
+ */
+function compareDocId(op: CompareOp, value: JsonValue, params: unknown[]): string {
+  if (typeof value !== 'string') return compare(fieldSql([DOC_ID_FIELD]), op, value, params);
+  params.push(value);
+  if (op === '$eq') return '(key = ?)';
+  return `(key ${SQL_OP[op]} ? AND ${compare(fieldSql([DOC_ID_FIELD]), op, value, params)})`;
 }
 
 /** CouchDB `$in`: for an array-valued field, any element equal to any value; else the value itself. */
@@ -69,7 +87,7 @@ function compile(sel: Selector, params: unknown[]): string {
     case '$gte':
     case '$lt':
     case '$lte':
-      return compare(fieldSql(sel.path), sel.op, sel.value, params);
+      return isDocId(sel.path) ? compareDocId(sel.op, sel.value, params) : compare(fieldSql(sel.path), sel.op, sel.value, params);
     case '$ne': {
       const f = fieldSql(sel.path);
       return `(${f.type} IS NOT NULL AND NOT ${compare(f, '$eq', sel.value, params)})`;
@@ -87,9 +105,22 @@ function compile(sel: Selector, params: unknown[]): string {
   }
 }
 
-/** By each field's collation key; documents without the field come first ascending, last descending; ties by key. */
+/**
+ * What a sort field orders by: its collation key, or for `_id` the key's bytes, the raw order of
+ * CouchDB's `_all_docs`, which serves a sort on `_id`.
+ */
+function sortKeyOf(path: FieldPath): string {
+  return isDocId(path) ? 'CAST(key AS BLOB)' : keyOf(fieldSql(path));
+}
+
+/**
+ * By each field's sort key ({@link sortKeyOf}), then the key. Documents without a sort field
+ * (NULL) would come first ascending and last descending, but a sorted query answers only those
+ * that have its sort fields (mango-index-use.ts).
+ */
 export function orderBy(sort: readonly SortField[] | undefined): string {
-  const terms = (sort ?? []).map((s) => `${keyOf(fieldSql(s.path))} ${s.direction === 'desc' ? 'DESC' : 'ASC'}`);
+  // `key` orders as its bytes do, and as itself it lets the primary key give the order.
+  const terms = (sort ?? []).map((s) => `${isDocId(s.path) ? 'key' : sortKeyOf(s.path)} ${s.direction === 'desc' ? 'DESC' : 'ASC'}`);
   terms.push('key ASC');
   return terms.join(', ');
 }
@@ -104,7 +135,10 @@ function samePath(a: FieldPath, b: FieldPath): boolean {
   return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
-/** Top-level conjuncts that constrain a field with a comparison SQLite can seek an index on. */
+/**
+ * Top-level conjuncts that constrain a field with a comparison SQLite can seek an index on; not
+ * `_id`, whose comparisons seek the primary key (see {@link compareDocId}).
+ */
 function seekablePaths(sel: Selector): FieldPath[] {
   switch (sel.op) {
     case '$and':
@@ -114,7 +148,7 @@ function seekablePaths(sel: Selector): FieldPath[] {
     case '$gte':
     case '$lt':
     case '$lte':
-      return [sel.path];
+      return isDocId(sel.path) ? [] : [sel.path];
     default:
       return [];
   }
@@ -141,7 +175,7 @@ function afterSql(sort: readonly SortField[], position: QueryPosition, params: u
       params.push(position.key);
       return 'key > ?';
     }
-    const k = keyOf(fieldSql(sort[i].path));
+    const k = sortKeyOf(sort[i].path);
     const last = position.sortKeys[i];
     const desc = sort[i].direction === 'desc';
     if (last === null) return desc ? `(${k} IS NULL AND ${go(i + 1)})` : `(${k} IS NOT NULL OR ${go(i + 1)})`;
@@ -154,7 +188,7 @@ function afterSql(sort: readonly SortField[], position: QueryPosition, params: u
   const last = position.sortKeys[0];
   if (first === undefined || first.direction === 'desc' || last === null) return go(0);
   params.push(last);
-  return `${keyOf(fieldSql(first.path))} >= ? AND ${go(0)}`;
+  return `${sortKeyOf(first.path)} >= ? AND ${go(0)}`;
 }
 
 /** `text` as an SQL string literal. */
@@ -173,9 +207,9 @@ export function compileRichQuery(namespace: string, query: RichQuery, indexName?
   let where = compile(query.selector, params);
   if (after !== undefined) where += ` AND ${afterSql(sort, after, params)}`;
   const from = indexName === undefined ? 'state' : `state INDEXED BY ${indexName}`;
-  const sortKeys = sort.map((s) => `, ${keyOf(fieldSql(s.path))}`).join('');
+  const sortKeys = sort.map((s) => `, ${sortKeyOf(s.path)}`).join('');
   const sql =
-    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ns = ${sqlText(namespace)} AND j IS NOT NULL AND ` +
+    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ns = ${sqlText(namespace)} AND ` +
     `${where} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`;
   return { sql, params };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CouchRegex } from '../../core/ledger/couch-regex';
-import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
+import { selectorToRun } from '../../core/ledger/mango-index-use';
+import { partialFilterFrom, type IndexDefinition, type RichQuery } from '../../core/ledger/rich-query';
 import type {
   RangeOptions,
   RichQueryOptions,
@@ -22,6 +23,30 @@ import { buildInWorker } from './index-builder';
 
 /** A state row; a rich query's rows go on with the collation keys of the query's sort fields. */
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null, ...sortKeys: (Buffer | null)[]];
+
+/** A declared index as queries see it. */
+interface DeclaredIndex extends IndexChoice {
+  readonly definition: IndexDefinition;
+}
+
+/**
+ * `declared_indexes.definition`: the fields, or with a partial filter `{fields, partial_filter_selector}`.
+ * The filter only decides what a query that asks for the index by `use_index` answers
+ * (mango-index-use.ts); the SQLite index itself covers the whole namespace, so a query's own
+ * conditions always decide which rows it returns.
+ */
+function storedDefinition(index: IndexDefinition): string {
+  return JSON.stringify(index.partialFilter === undefined ? index.fields : { fields: index.fields, partial_filter_selector: index.partialFilter.source });
+}
+
+function definitionOf(row: DeclaredRow): IndexDefinition {
+  const stored = JSON.parse(row.definition) as unknown;
+  const ddoc = row.ddoc === '' ? undefined : row.ddoc;
+  if (Array.isArray(stored)) return { ddoc, name: row.name, fields: stored as IndexDefinition['fields'] };
+  const { fields, partial_filter_selector: source } = stored as { fields: IndexDefinition['fields']; partial_filter_selector: unknown };
+  const partialFilter = partialFilterFrom(source, `declared index ${row.ddoc}/${row.name} of ${row.ns}`);
+  return { ddoc, name: row.name, fields, ...(partialFilter === undefined ? {} : { partialFilter }) };
+}
 
 /** A row of `declared_indexes`. */
 interface DeclaredRow {
@@ -71,8 +96,8 @@ export class SqliteStateStore implements VersionedStateStore {
   private readonly delStmt: Database.Statement;
   private readonly savepointStmt: Database.Statement;
   private readonly queries = new Map<string, Database.Statement>();
-  /** Declared indexes per namespace, for {@link chooseIndex}. */
-  private readonly indexes = new Map<string, IndexChoice[]>();
+  /** Declared indexes per namespace, for {@link chooseIndex} and `use_index`. */
+  private readonly indexes = new Map<string, DeclaredIndex[]>();
   /** `ns \u0000 key` → committed value, `null` for an absent key; oldest entries leave first. */
   private readonly cache = new Map<string, VersionedValue | null>();
 
@@ -96,7 +121,7 @@ export class SqliteStateStore implements VersionedStateStore {
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
     const declared = db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as DeclaredRow[];
     if (!this.rebuildIndexesOnNewFormat(declared)) {
-      for (const d of declared) this.remember(d.ns, d.sql_name, JSON.parse(d.definition) as IndexDefinition['fields']);
+      for (const d of declared) this.remember(d.ns, d.sql_name, definitionOf(d));
     }
   }
 
@@ -114,9 +139,9 @@ export class SqliteStateStore implements VersionedStateStore {
       for (const d of declared) {
         this.db.exec(`DROP INDEX IF EXISTS ${d.sql_name}`);
         forget.run(d.ns, d.ddoc, d.name);
-        const index: IndexDefinition = { ddoc: d.ddoc, name: d.name, fields: JSON.parse(d.definition) as IndexDefinition['fields'] };
+        const index = definitionOf(d);
         for (const sql of this.indexPlan(d.ns, index)?.statements ?? []) this.db.exec(sql);
-        this.remember(d.ns, indexSqlName(d.ns, d.ddoc, index), index.fields);
+        this.remember(d.ns, indexSqlName(d.ns, d.ddoc, index), index);
       }
       this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('collation', ?)").run(collation);
     })();
@@ -124,10 +149,10 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   /** Lets queries use a built index, in place of the one it `replaced` (dropped with its build). */
-  private remember(namespace: string, sqlName: string, fields: IndexDefinition['fields'], replaced?: string): void {
+  private remember(namespace: string, sqlName: string, definition: IndexDefinition, replaced?: string): void {
     this.queries.clear();
     const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName && ix.sqlName !== replaced);
-    list.push({ sqlName, firstField: fields[0].path });
+    list.push({ sqlName, firstField: definition.fields[0].path, definition });
     this.indexes.set(namespace, list);
   }
 
@@ -186,15 +211,17 @@ export class SqliteStateStore implements VersionedStateStore {
   executeQuery(namespace: string, query: RichQuery, options: RichQueryOptions): RichQueryRows {
     const sortFields = query.sort?.length ?? 0;
     const after = options.after === undefined ? undefined : decodePosition(options.after, sortFields);
-    const index = chooseIndex(query, this.indexes.get(namespace) ?? []);
-    let compiled = compileRichQuery(namespace, query, index, after);
+    const declared = this.indexes.get(namespace) ?? [];
+    const run: RichQuery = { ...query, selector: selectorToRun(query, declared.map((d) => d.definition)) };
+    const index = chooseIndex(run, declared);
+    let compiled = compileRichQuery(namespace, run, index, after);
     let stmt: Database.Statement;
     try {
       stmt = this.prepareQuery(compiled.sql);
     } catch (e) {
       // INDEXED BY fails to prepare when the planner cannot use that index after all; run unindexed.
       if (index === undefined) throw e;
-      compiled = compileRichQuery(namespace, query, undefined, after);
+      compiled = compileRichQuery(namespace, run, undefined, after);
       stmt = this.prepareQuery(compiled.sql);
     }
     let rows: Row[];
@@ -215,7 +242,7 @@ export class SqliteStateStore implements VersionedStateStore {
     this.db.transaction(() => {
       for (const sql of plan.statements) this.db.exec(sql);
     })();
-    this.remember(namespace, plan.sqlName, index.fields, plan.replaced);
+    this.remember(namespace, plan.sqlName, index, plan.replaced);
   }
 
   /**
@@ -227,31 +254,34 @@ export class SqliteStateStore implements VersionedStateStore {
     const plan = this.indexPlan(namespace, index);
     if (plan === undefined) return;
     await buildInWorker(this.db.name, plan.statements);
-    this.remember(namespace, plan.sqlName, index.fields, plan.replaced);
+    this.remember(namespace, plan.sqlName, index, plan.replaced);
   }
 
   /**
    * The statements that (re)create a declared index over the fields' collation keys and record it,
-   * dropping the one it replaces; undefined when this very index is declared already.
+   * dropping the one it replaces; undefined when this very index is declared already. A change of
+   * its partial filter alone only records it: the SQLite index does not depend on it.
    */
   private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; replaced?: string; statements: string[] } | undefined {
     const ddoc = index.ddoc ?? '';
-    const existing = this.db.prepare('SELECT sql_name FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').pluck().get(namespace, ddoc, index.name) as
-      | string
+    const row = this.db.prepare('SELECT sql_name, definition FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').get(namespace, ddoc, index.name) as
+      | { sql_name: string; definition: string }
       | undefined;
+    const existing = row?.sql_name;
     const sqlName = indexSqlName(namespace, ddoc, index);
-    if (existing === sqlName) return undefined;
+    const record = [namespace, ddoc, index.name, sqlName, storedDefinition(index)].map(sqlText).join(', ');
+    const recordIt = `INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (${record})`;
+    if (existing === sqlName) return row?.definition === storedDefinition(index) ? undefined : { sqlName, statements: [recordIt] };
     // `ns` stays the first column, constant as it is here: with the state key after the fields, the
     // index then gives the query's order (fields, then key) without a sort.
     const columns = ['ns', ...index.fields.map((f) => `${keyOf(fieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
-    const record = [namespace, ddoc, index.name, sqlName, JSON.stringify(index.fields)].map(sqlText).join(', ');
     return {
       sqlName,
       replaced: existing,
       statements: [
         ...(existing === undefined ? [] : [`DROP INDEX IF EXISTS ${existing}`]),
         `CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`,
-        `INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (${record})`,
+        recordIt,
       ],
     };
   }

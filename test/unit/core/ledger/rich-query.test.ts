@@ -1,10 +1,10 @@
 import { parseIndexDefinition, parseRichQuery } from '../../../../core/ledger/rich-query';
 
-const err = (fn: () => unknown): { code?: string; details?: Record<string, unknown> } => {
+const err = (fn: () => unknown): { code?: string; message?: string; details?: Record<string, unknown> } => {
   try {
     fn();
   } catch (e) {
-    return e as { code: string; details: Record<string, unknown> };
+    return e as { code: string; message: string; details: Record<string, unknown> };
   }
   return {};
 };
@@ -61,7 +61,7 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
     });
   });
 
-  it('parses fields, sort, limit, skip, bookmark and ignores use_index', () => {
+  it('parses fields, sort, limit, skip, bookmark and use_index', () => {
     const q = parseRichQuery(
       Buffer.from(JSON.stringify({ selector: {}, fields: ['a', 'b.c'], sort: ['a', { b: 'desc' }], limit: 5, skip: 2, bookmark: 'o3', use_index: '_design/x' })),
     );
@@ -75,7 +75,24 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
       limit: 5,
       skip: 2,
       bookmark: 'o3',
+      useIndex: { ddoc: 'x' },
     });
+  });
+
+  it('reads use_index in each of CouchDB’s spellings, and allow_fallback', () => {
+    const useIndex = (v: unknown): unknown => parseRichQuery(JSON.stringify({ selector: {}, use_index: v })).useIndex;
+    expect(useIndex('d')).toEqual({ ddoc: 'd' });
+    expect(useIndex('_design/d')).toEqual({ ddoc: 'd' });
+    expect(useIndex('d/n')).toEqual({ ddoc: 'd', name: 'n' });
+    expect(useIndex('_design/d/n')).toEqual({ ddoc: 'd', name: 'n' });
+    expect(useIndex(['_design/d', 'n'])).toEqual({ ddoc: 'd', name: 'n' });
+    expect(useIndex(['d'])).toEqual({ ddoc: 'd' });
+    for (const none of [null, '', []]) expect(useIndex(none)).toBeUndefined();
+    for (const bad of ['a/b/c', ['a', 'b', 'c'], ['a', 1], 7, { ddoc: 'd' }, ['', 'n']]) {
+      expect(err(() => useIndex(bad))).toMatchObject({ code: 'LEDGER_BAD_QUERY', details: { field: 'use_index' } });
+    }
+    expect(parseRichQuery('{"selector":{},"allow_fallback":false}').allowFallback).toBe(false);
+    expect(err(() => parseRichQuery('{"selector":{},"allow_fallback":"no"}')).code).toBe('LEDGER_BAD_QUERY');
   });
 
   it('names unsupported operators and rejects malformed input with typed errors', () => {
@@ -116,7 +133,15 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
         { path: ['size'], direction: 'desc' },
       ],
     });
-    expect(err(() => parseIndexDefinition('{"index":{"fields":["a"],"partial_filter_selector":{}},"name":"n"}')).code).toBe('LEDGER_UNSUPPORTED_OPERATOR');
+    expect(parseIndexDefinition('{"index":{"fields":["a"],"partial_filter_selector":{"s":{"$ne":"x"}}},"name":"n"}').partialFilter).toEqual({
+      source: { s: { $ne: 'x' } },
+      selector: { op: '$ne', path: ['s'], value: 'x' },
+    });
+    // CouchDB's older spelling, and an empty filter, which filters nothing.
+    expect(parseIndexDefinition('{"index":{"fields":["a"],"selector":{"s":1}},"name":"n"}').partialFilter?.source).toEqual({ s: 1 });
+    expect(parseIndexDefinition('{"index":{"fields":["a"],"partial_filter_selector":{}},"name":"n"}').partialFilter).toBeUndefined();
+    expect(err(() => parseIndexDefinition('{"index":{"fields":["a"],"partial_filter_selector":{"s":{"$size":1}}},"name":"n"}')).code).toBe('LEDGER_UNSUPPORTED_OPERATOR');
+    expect(err(() => parseIndexDefinition('{"index":{"fields":["a"],"partial_filter_selector":[]},"name":"n"}', 'x.json')).message).toMatch(/x\.json\.index\.partial_filter_selector/);
     expect(err(() => parseIndexDefinition('{"index":{"fields":["a"]}}', 'x.json')).code).toBe('LEDGER_BAD_QUERY');
   });
 });

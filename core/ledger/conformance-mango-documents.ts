@@ -1,0 +1,110 @@
+/**
+ * Conformance: rich queries see the documents Fabric's CouchDB state database holds (jest globals):
+ * `_id` is the key, a value that is not a JSON object is a document without fields, and an index's
+ * `partial_filter_selector` decides what a query that names the index with `use_index` answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeFixture, str, utf8, type Fixture } from './conformance-fixture';
+import type { LedgerStoreProvider } from './ledger-store-provider';
+
+const NS = 'docs';
+/** Keys chosen so byte order and CouchDB's collation disagree: 'B' < 'a' in bytes, 'a' < 'B' in ICU. */
+const DOCS: Record<string, string> = {
+  B1: '{"status":"archived","type":"user","n":1}',
+  a1: '{"status":"active","type":"user","n":2}',
+  a2: '{"status":"archived","type":"user","n":3}',
+  a3: '{"type":"user","n":4}',
+  b1: '{"status":"active","type":"admin","n":5}',
+  raw: '\u00ff not json',
+};
+
+export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerStoreProvider): void {
+  describe('rich queries: _id, documents without fields, partial indexes and use_index', () => {
+    let f: Fixture;
+    const run = (query: object): string[] => [...f.ledger.newQueryExecutor().executeQuery(NS, JSON.stringify(query))].map((kv) => kv.key);
+    const failure = (query: object): { code?: string; message?: string } => {
+      try {
+        run(query);
+      } catch (e) {
+        return e as { code?: string; message?: string };
+      }
+      return {};
+    };
+    beforeAll(() => {
+      f = makeFixture(makeProvider);
+      f.commit([f.tx('seed', (s) => Object.entries(DOCS).forEach(([k, v]) => s.setState(NS, k, utf8(v))))]);
+      f.ledger.declareIndexes(NS, [
+        {
+          name: 'notArchived.json',
+          content: JSON.stringify({ index: { fields: ['type'], partial_filter_selector: { status: { $ne: 'archived' } } }, ddoc: 'notArchivedDoc', name: 'notArchived', type: 'json' }),
+        },
+        { name: 'byN.json', content: JSON.stringify({ index: { fields: ['n'] }, ddoc: 'byNDoc', name: 'byN', type: 'json' }) },
+      ]);
+    });
+    afterAll(() => f.close());
+
+    it('reads _id as the key: exact $eq, ranges as _all_docs runs them, $regex, $in, and a sort in byte order', () => {
+      expect(run({ selector: { _id: 'a1' } })).toEqual(['a1']);
+      expect(run({ selector: { _id: { $gt: null } } })).toEqual(['B1', 'a1', 'a2', 'a3', 'b1', 'raw']);
+      // A byte range that must also hold by collation: 'B1' is above 'a' by collation but below it in bytes.
+      expect(run({ selector: { _id: { $gt: 'a' } } })).toEqual(['a1', 'a2', 'a3', 'b1', 'raw']);
+      expect(run({ selector: { _id: { $lt: 'a2' } } })).toEqual(['a1']);
+      expect(run({ selector: { _id: { $regex: '^a' }, status: 'active' } })).toEqual(['a1']);
+      expect(run({ selector: { _id: { $in: ['a3', 'b1', 'zz'] } } })).toEqual(['a3', 'b1']);
+      expect(run({ selector: { _id: { $exists: false } } })).toEqual([]);
+      expect(run({ selector: { '_id.x': { $exists: false } } })).toEqual([]);
+      expect(run({ selector: { type: 'user' }, sort: [{ _id: 'desc' }] })).toEqual(['a3', 'a2', 'a1', 'B1']);
+    });
+
+    it('treats a value that is not a JSON object as a document without fields, projected to {}', () => {
+      expect(run({ selector: { type: { $exists: false } } })).toEqual(['raw']);
+      expect(run({ selector: { n: { $gt: 0 } } })).toEqual(['B1', 'a1', 'a2', 'a3', 'b1']);
+      const projected = [...f.ledger.newQueryExecutor().executeQuery(NS, JSON.stringify({ selector: { _id: { $in: ['raw', 'a1'] } }, fields: ['_id', 'n'] }))];
+      expect(projected.map((kv) => [kv.key, str(kv.value)])).toEqual([
+        ['a1', '{"n":2}'],
+        ['raw', '{}'],
+      ]);
+      const whole = [...f.ledger.newQueryExecutor().executeQuery(NS, JSON.stringify({ selector: { _id: 'raw' } }))];
+      expect(str(whole[0].value)).toBe(DOCS.raw);
+    });
+
+    it('applies a partial index’s filter only when use_index names it and it can serve the query', () => {
+      const all = ['B1', 'a1', 'a2', 'a3'];
+      expect(run({ selector: { type: 'user' } })).toEqual(all); // CouchDB never picks a partial index itself
+      // As every condition but $exists: false, the filter's $ne needs its field: a3, without a status, is not in the index.
+      expect(run({ selector: { type: 'user' }, use_index: 'notArchivedDoc' })).toEqual(['a1']);
+      expect(run({ selector: { type: 'user' }, use_index: ['_design/notArchivedDoc', 'notArchived'] })).toEqual(['a1']);
+      expect(run({ selector: { type: 'user' }, sort: ['type'], use_index: '_design/notArchivedDoc/notArchived' })).toEqual(['a1']);
+      // Not usable: the selector does not require the indexed field, or the sort does not follow it.
+      expect(run({ selector: { n: { $gt: 0 } }, use_index: 'notArchivedDoc' })).toEqual([...all, 'b1']);
+      expect(run({ selector: { type: 'user' }, sort: ['n'], use_index: 'notArchivedDoc' })).toEqual(['B1', 'a1', 'a2', 'a3']);
+      // A usable index without a filter, or a name that is not declared, changes nothing.
+      expect(run({ selector: { n: { $lt: 3 } }, use_index: 'byNDoc' })).toEqual(['B1', 'a1']);
+      expect(run({ selector: { type: 'user' }, use_index: 'notArchivedDoc/otherName' })).toEqual(all);
+    });
+
+    it('refuses, with allow_fallback false, a query whose use_index names no index that can serve it', () => {
+      expect(run({ selector: { type: 'user' }, use_index: 'notArchivedDoc', allow_fallback: false })).toEqual(['a1']);
+      for (const query of [
+        { selector: { n: { $gt: 0 } }, use_index: 'notArchivedDoc', allow_fallback: false },
+        { selector: { type: 'user' }, use_index: 'missing', allow_fallback: false },
+      ]) {
+        expect(failure(query)).toMatchObject({ code: 'LEDGER_BAD_QUERY', message: expect.stringMatching(/use_index: _design\/\w+ is not a declared index/) });
+      }
+    });
+
+    it('keeps a partial filter across a reopen, and takes a changed one when the index is declared again', () => {
+      f.reopen();
+      expect(run({ selector: { type: 'user' }, use_index: 'notArchivedDoc' })).toEqual(['a1']);
+      f.ledger.declareIndexes(NS, [
+        {
+          name: 'notArchived.json',
+          content: JSON.stringify({ index: { fields: ['type'], partial_filter_selector: { status: 'archived' } }, ddoc: 'notArchivedDoc', name: 'notArchived', type: 'json' }),
+        },
+      ]);
+      expect(run({ selector: { type: 'user' }, use_index: 'notArchivedDoc' })).toEqual(['B1', 'a2']);
+      f.reopen();
+      expect(run({ selector: { type: 'user' }, use_index: 'notArchivedDoc' })).toEqual(['B1', 'a2']);
+    });
+  });
+}
