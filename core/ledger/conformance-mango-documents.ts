@@ -43,14 +43,20 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
     });
     afterAll(() => f.close());
 
-    it('reads _id as the key: exact $eq, ranges as _all_docs runs them, $regex, $in, and a sort in byte order', () => {
+    it('reads _id as the key, compared by its bytes (CouchDB’s raw collation), and sorts it so', () => {
       expect(run({ selector: { _id: 'a1' } })).toEqual(['a1']);
+      // Raw collation puts a string above every value of another type.
       expect(run({ selector: { _id: { $gt: null } } })).toEqual(['B1', 'a1', 'a2', 'a3', 'b1', 'raw']);
-      // A byte range that must also hold by collation: 'B1' is above 'a' by collation but below it in bytes.
+      expect(run({ selector: { _id: { $lt: 5 } } })).toEqual([]);
+      expect(run({ selector: { _id: { $ne: 5 } } })).toHaveLength(6);
+      // 'B1' is above 'a' by CouchDB's collation of field values but below it in bytes.
       expect(run({ selector: { _id: { $gt: 'a' } } })).toEqual(['a1', 'a2', 'a3', 'b1', 'raw']);
-      expect(run({ selector: { _id: { $lt: 'a2' } } })).toEqual(['a1']);
+      expect(run({ selector: { _id: { $lt: 'a2' } } })).toEqual(['B1', 'a1']);
       expect(run({ selector: { _id: { $regex: '^a' }, status: 'active' } })).toEqual(['a1']);
-      expect(run({ selector: { _id: { $in: ['a3', 'b1', 'zz'] } } })).toEqual(['a3', 'b1']);
+      expect(run({ selector: { _id: { $in: ['a3', 'b1', 'zz', 1] } } })).toEqual(['a3', 'b1']);
+      expect(run({ selector: { _id: { $nin: ['a3', 'b1', 'B1', 'raw'] } } })).toEqual(['a1', 'a2']);
+      expect(run({ selector: { _id: { $ne: 'b1' }, type: 'admin' } })).toEqual([]);
+      expect(run({ selector: { _id: 'A1' } })).toEqual([]); // no collation equality: bytes only
       expect(run({ selector: { _id: { $exists: false } } })).toEqual([]);
       expect(run({ selector: { '_id.x': { $exists: false } } })).toEqual([]);
       expect(run({ selector: { type: 'user' }, sort: [{ _id: 'desc' }] })).toEqual(['a3', 'a2', 'a1', 'B1']);
@@ -66,6 +72,13 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
       ]);
       const whole = [...f.ledger.newQueryExecutor().executeQuery(NS, JSON.stringify({ selector: { _id: 'raw' } }))];
       expect(str(whole[0].value)).toBe(DOCS.raw);
+    });
+
+    it('projects numbers with the digits they were written with: an integer beyond 2^53 stays exact', () => {
+      f.commit([f.tx('numbers', (s) => s.setState('numbers', 'n1', utf8('{"big":9007199254740993,"f":1.50,"e":1e3,"o":{"x":2}}')))]);
+      const query = { selector: { big: { $gt: 0 } }, fields: ['big', 'f', 'e', 'big.x', 'o.x'] };
+      const [kv] = [...f.ledger.newQueryExecutor().executeQuery('numbers', JSON.stringify(query))];
+      expect(str(kv.value)).toBe('{"big":9007199254740993,"f":1.50,"e":1e3,"o":{"x":2}}');
     });
 
     it('applies a partial index’s filter only when use_index names it and it can serve the query', () => {

@@ -16,6 +16,18 @@ function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
 }
 
+/** V8's JSON.parse source text access (Node 21+), which TypeScript's lib does not declare yet. */
+const JSON_WITH_SOURCE = JSON as unknown as {
+  parse(text: string, reviver: (key: string, value: unknown, context: { readonly source?: string }) => unknown): unknown;
+  rawJSON(text: string): unknown;
+  isRawJSON(value: unknown): boolean;
+};
+
+/** Numbers keep the text they were written with, so an integer beyond 2^53 comes back exact, as from CouchDB. */
+function keepNumberText(_key: string, value: unknown, context: { readonly source?: string }): unknown {
+  return typeof value === 'number' && context.source !== undefined ? JSON_WITH_SOURCE.rawJSON(context.source) : value;
+}
+
 /** CouchDB's mango_doc:get_field: properties of objects, integer segments into arrays (`tags.0`). */
 function pickField(value: unknown, path: FieldPath): { found: boolean; value?: unknown } {
   let cur = value;
@@ -24,7 +36,7 @@ function pickField(value: unknown, path: FieldPath): { found: boolean; value?: u
       const i = arrayIndex(seg);
       if (!isElementIndex(i) || i >= cur.length) return { found: false };
       cur = cur[i] as unknown;
-    } else if (typeof cur === 'object' && cur !== null && Object.hasOwn(cur, seg)) {
+    } else if (typeof cur === 'object' && cur !== null && !JSON_WITH_SOURCE.isRawJSON(cur) && Object.hasOwn(cur, seg)) {
       cur = (cur as Record<string, unknown>)[seg];
     } else return { found: false };
   }
@@ -39,7 +51,7 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
 /** The value as a CouchDB document's fields: a JSON object, or for any other value none. */
 function documentFields(value: Uint8Array): unknown {
   try {
-    const doc: unknown = JSON.parse(Buffer.from(value).toString('utf8'));
+    const doc = JSON_WITH_SOURCE.parse(Buffer.from(value).toString('utf8'), keepNumberText);
     return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? doc : {};
   } catch {
     return {};

@@ -1,5 +1,5 @@
 import { isDocId } from '../../core/ledger/mango-index-use';
-import { DOC_ID_FIELD, type FieldPath, type JsonValue, type RichQuery, type Selector, type SortField } from '../../core/ledger/rich-query';
+import type { FieldPath, JsonValue, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
 import { couchCollationKey } from './couch-collation';
 import { fieldSql, notFoundSql, type FieldSql } from './mango-field';
 import type { QueryPosition } from './query-position';
@@ -47,16 +47,34 @@ function compare(f: FieldSql, op: CompareOp, value: JsonValue, params: unknown[]
 }
 
 /**
- * A comparison of `_id`, as CouchDB runs it on `_all_docs`: a key range in byte order (raw
- * collation) whose rows must also match by CouchDB collation, so `$eq` is the key itself. Against
- * a value of another type only the collation counts, which orders every string after it or before
- * it. The byte range seeks the primary key.
+ * A condition on `_id`, which CouchDB matches by raw collation (mango_selector:match compares `_id`
+ * with mango_json:cmp_raw, as `_all_docs` orders): the key's bytes, and a string above a value of
+ * any other type. Each seeks the primary key. Undefined for the conditions other fields share.
  */
-function compareDocId(op: CompareOp, value: JsonValue, params: unknown[]): string {
-  if (typeof value !== 'string') return compare(fieldSql([DOC_ID_FIELD]), op, value, params);
-  params.push(value);
-  if (op === '$eq') return '(key = ?)';
-  return `(key ${SQL_OP[op]} ? AND ${compare(fieldSql([DOC_ID_FIELD]), op, value, params)})`;
+function docIdCondition(sel: Selector, params: unknown[]): string | undefined {
+  switch (sel.op) {
+    case '$eq':
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      if (typeof sel.value !== 'string') return sel.op === '$gt' || sel.op === '$gte' ? '1' : '0';
+      params.push(sel.value);
+      return `(key ${SQL_OP[sel.op]} ?)`;
+    case '$ne':
+      if (typeof sel.value !== 'string') return '1';
+      params.push(sel.value);
+      return '(key IS NOT ?)';
+    case '$in':
+    case '$nin': {
+      const keys = sel.values.filter((v) => typeof v === 'string');
+      if (keys.length === 0) return sel.op === '$in' ? '0' : '1';
+      params.push(...keys);
+      return `(key ${sel.op === '$in' ? 'IN' : 'NOT IN'} (${keys.map(() => '?').join(', ')}))`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** CouchDB `$in`: for an array-valued field, any element equal to any value; else the value itself. */
@@ -73,6 +91,10 @@ function regex(f: FieldSql, pattern: string, params: unknown[]): string {
 }
 
 function compile(sel: Selector, params: unknown[]): string {
+  if ('path' in sel && isDocId(sel.path)) {
+    const sql = docIdCondition(sel, params);
+    if (sql !== undefined) return sql;
+  }
   switch (sel.op) {
     case '$and':
     case '$or':
@@ -87,7 +109,7 @@ function compile(sel: Selector, params: unknown[]): string {
     case '$gte':
     case '$lt':
     case '$lte':
-      return isDocId(sel.path) ? compareDocId(sel.op, sel.value, params) : compare(fieldSql(sel.path), sel.op, sel.value, params);
+      return compare(fieldSql(sel.path), sel.op, sel.value, params);
     case '$ne': {
       const f = fieldSql(sel.path);
       return `(${f.type} IS NOT NULL AND NOT ${compare(f, '$eq', sel.value, params)})`;
@@ -105,10 +127,7 @@ function compile(sel: Selector, params: unknown[]): string {
   }
 }
 
-/**
- * What a sort field orders by: its collation key, or for `_id` the key's bytes, the raw order of
- * CouchDB's `_all_docs`, which serves a sort on `_id`.
- */
+/** What a sort field orders by: its collation key, or for `_id` the key's bytes (raw collation). */
 function sortKeyOf(path: FieldPath): string {
   return isDocId(path) ? 'CAST(key AS BLOB)' : keyOf(fieldSql(path));
 }
@@ -137,7 +156,7 @@ function samePath(a: FieldPath, b: FieldPath): boolean {
 
 /**
  * Top-level conjuncts that constrain a field with a comparison SQLite can seek an index on; not
- * `_id`, whose comparisons seek the primary key (see {@link compareDocId}).
+ * `_id`, whose comparisons seek the primary key (see {@link docIdCondition}).
  */
 function seekablePaths(sel: Selector): FieldPath[] {
   switch (sel.op) {
