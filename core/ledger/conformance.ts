@@ -10,6 +10,7 @@ import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
 import { mangoConformance } from './conformance-mango';
 import { mangoDocumentsConformance } from './conformance-mango-documents';
+import { mangoOperatorsConformance } from './conformance-mango-operators';
 import { queryConformance } from './conformance-queries';
 import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
@@ -26,6 +27,7 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     rangeConformance(makeProvider);
     mangoConformance(makeProvider);
     mangoDocumentsConformance(makeProvider);
+    mangoOperatorsConformance(makeProvider);
     queryPagingConformance(makeProvider);
   });
 }

@@ -16,36 +16,58 @@ export interface FieldSql {
 }
 
 /**
+ * Where a path starts: the document (the `j` column), or what `$elemMatch` and its kind iterate
+ * (an element of an array, a member name of an object), whose conditions are relative to it.
+ */
+export interface FieldRoot {
+  /** SQL for the root's JSON text, NULL when it has no fields (a scalar). */
+  readonly json: string;
+  /** The root itself as a field, for an empty path. */
+  readonly self: FieldSql;
+  /** False for the document, which is an object: its first segment is always a property. */
+  readonly mayBeArray: boolean;
+}
+
+export const DOCUMENT: FieldRoot = { json: 'j', self: { type: 'NULL', value: 'NULL' }, mayBeArray: false };
+
+/** An element of an array that `json_each` walks as `alias`. */
+export function elementRoot(alias: string): FieldRoot {
+  const self = { type: `${alias}.type`, value: `${alias}.value` };
+  return { json: `(CASE WHEN ${alias}.type IN ('object', 'array') THEN ${alias}.value END)`, self, mayBeArray: true };
+}
+
+/** A member name of an object that `json_each` walks as `alias`: a string, without fields. */
+export function memberNameRoot(alias: string): FieldRoot {
+  return { json: 'NULL', self: { type: "'text'", value: `${alias}.key` }, mayBeArray: false };
+}
+
+/**
  * Builds an expression over the path's JSON path text. A path with integer segments branches on
  * whether the value before each such segment is an array (`$."tags"[0]`) or not (`$."tags"."0"`),
- * so every path has one expression, usable in an index. The root is an object: a first segment is
- * always a property.
+ * so every path has one expression, usable in an index.
  */
-function resolve(path: FieldPath, leaf: (jsonPath: string) => string): string {
+function resolve(path: FieldPath, root: FieldRoot, leaf: (jsonPath: string) => string): string {
   const go = (prefix: string, i: number): string => {
     if (i === path.length) return leaf(prefix);
     const seg = path[i];
     const asProperty = go(`${prefix}."${seg}"`, i + 1);
-    const index = i === 0 ? undefined : arrayIndex(seg);
+    const index = i === 0 && !root.mayBeArray ? undefined : arrayIndex(seg);
     if (index === undefined) return asProperty;
     const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : 'NULL';
-    return `CASE json_type(j, '${prefix}') WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
+    return `CASE json_type(${root.json}, '${prefix}') WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
   };
   return go('$', 0);
-}
-
-function fieldExpr(path: FieldPath): string {
-  return resolve(path, (p) => `json_extract(j, '${p}')`);
 }
 
 /** `_id` is the key, a string every document has; a path into it goes nowhere. */
 const DOC_ID: FieldSql = { type: "'text'", value: 'key' };
 const NOWHERE: FieldSql = { type: 'NULL', value: 'NULL' };
 
-export function fieldSql(path: FieldPath): FieldSql {
-  if (isDocId(path)) return DOC_ID;
-  if (isInsideDocId(path)) return NOWHERE;
-  return { type: resolve(path, (p) => `json_type(j, '${p}')`), value: fieldExpr(path) };
+export function fieldSql(path: FieldPath, root: FieldRoot = DOCUMENT): FieldSql {
+  if (root === DOCUMENT && isDocId(path)) return DOC_ID;
+  if (root === DOCUMENT && isInsideDocId(path)) return NOWHERE;
+  if (path.length === 0) return root.self;
+  return { type: resolve(path, root, (p) => `json_type(${root.json}, '${p}')`), value: resolve(path, root, (p) => `json_extract(${root.json}, '${p}')`) };
 }
 
 /**
@@ -53,17 +75,17 @@ export function fieldSql(path: FieldPath): FieldSql {
  * (`not_found`); a path that runs into a scalar or past an array's end is a `bad_path`, which fails
  * every condition, this one included.
  */
-export function notFoundSql(path: FieldPath): string {
-  if (isDocId(path) || isInsideDocId(path)) return '0';
+export function notFoundSql(path: FieldPath, root: FieldRoot = DOCUMENT): string {
+  if (path.length === 0 || (root === DOCUMENT && (isDocId(path) || isInsideDocId(path)))) return '0';
   const go = (prefix: string, i: number): string => {
     if (i === path.length) return '0';
     const seg = path[i];
     const child = `${prefix}."${seg}"`;
-    const asProperty = `(json_type(j, '${child}') IS NULL OR ${go(child, i + 1)})`;
-    if (i === 0) return asProperty;
+    const asProperty = `(json_type(${root.json}, '${child}') IS NULL OR ${go(child, i + 1)})`;
+    if (i === 0 && root === DOCUMENT) return asProperty;
     const index = arrayIndex(seg);
     const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : '0';
-    return `(CASE json_type(j, '${prefix}') WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
+    return `(CASE json_type(${root.json}, '${prefix}') WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
   };
   return go('$', 0);
 }

@@ -1,7 +1,7 @@
 import { isDocId } from '../../core/ledger/mango-index-use';
-import type { FieldPath, JsonValue, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
+import type { FieldPath, JsonValue, MatchOp, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
 import { couchCollationKey } from './couch-collation';
-import { fieldSql, notFoundSql, type FieldSql } from './mango-field';
+import { DOCUMENT, elementRoot, fieldSql, memberNameRoot, notFoundSql, type FieldRoot, type FieldSql } from './mango-field';
 import type { QueryPosition } from './query-position';
 
 /**
@@ -90,8 +90,64 @@ function regex(f: FieldSql, pattern: string, params: unknown[]): string {
   return `(${f.type} IS 'text' AND weft_regexp(?, ${f.value}))`;
 }
 
-function compile(sel: Selector, params: unknown[]): string {
-  if ('path' in sel && isDocId(sel.path)) {
+/** CouchDB's `$type` names (mango_json:type) as SQLite JSON types. */
+const JSON_TYPES: Readonly<Record<string, readonly string[]>> = {
+  null: ['null'],
+  boolean: ['true', 'false'],
+  number: ['integer', 'real'],
+  string: ['text'],
+  array: ['array'],
+  object: ['object'],
+};
+
+function typeIs(f: FieldSql, type: string): string {
+  const types = Object.hasOwn(JSON_TYPES, type) ? JSON_TYPES[type] : [];
+  return types.length === 0 ? '0' : `(${f.type} IS NOT NULL AND ${f.type} IN (${types.map(sqlText).join(', ')}))`;
+}
+
+/** Erlang's exact term equality (`lists:member`), on an element `json_each` walks as `alias`. */
+function sameTerm(alias: string, v: JsonValue, params: unknown[]): string {
+  if (v === null || typeof v === 'boolean') return `(${alias}.type = '${String(v)}')`;
+  if (typeof v === 'string' || typeof v === 'number') {
+    params.push(v);
+    return `(${alias}.type = '${typeof v === 'string' ? 'text' : Number.isInteger(v) ? 'integer' : 'real'}' AND ${alias}.value = ?)`;
+  }
+  params.push(JSON.stringify(v));
+  return `(${alias}.type = '${Array.isArray(v) ? 'array' : 'object'}' AND json(${alias}.value) = json(?))`;
+}
+
+/**
+ * CouchDB `$all`: an array field holding each value (exactly, as `lists:member`), or one equal to
+ * the only value when that value is an array. `json_each` and `json_array_length` only ever see
+ * JSON text: the CASE tests the type first.
+ */
+function allOf(f: FieldSql, values: readonly JsonValue[], params: unknown[]): string {
+  if (values.length === 0) return '0';
+  const members = values.map((v) => `EXISTS (SELECT 1 FROM json_each(${f.value}) AS e WHERE ${sameTerm('e', v, params)})`).join(' AND ');
+  let whole = '';
+  if (values.length === 1 && Array.isArray(values[0])) {
+    params.push(couchCollationKey(values[0]));
+    whole = ` OR ${keyOf(f)} IS ?`;
+  }
+  return `(CASE WHEN ${f.type} IS 'array' THEN (${members}${whole}) ELSE 0 END)`;
+}
+
+/** `$elemMatch`, `$allMatch`, `$keyMapMatch`: the clause on each element (member name), walked as `m<depth>`. */
+function matchEach(sel: Extract<Selector, { op: MatchOp }>, f: FieldSql, params: unknown[], depth: number): string {
+  const alias = `m${depth + 1}`;
+  const each = `json_each(${f.value}) AS ${alias}`;
+  if (sel.op === '$keyMapMatch') {
+    const onName = compile(sel.clause, params, memberNameRoot(alias), depth + 1);
+    return `(CASE WHEN ${f.type} IS 'object' THEN EXISTS (SELECT 1 FROM ${each} WHERE ${onName}) ELSE 0 END)`;
+  }
+  const onElement = compile(sel.clause, params, elementRoot(alias), depth + 1);
+  if (sel.op === '$elemMatch') return `(CASE WHEN ${f.type} IS 'array' THEN EXISTS (SELECT 1 FROM ${each} WHERE ${onElement}) ELSE 0 END)`;
+  return `(CASE WHEN ${f.type} IS 'array' THEN json_array_length(${f.value}) > 0 AND NOT EXISTS (SELECT 1 FROM ${each} WHERE NOT ${onElement}) ELSE 0 END)`;
+}
+
+/** `sel` as SQL over `root`, the document or what a `$elemMatch` walks `depth` levels down. */
+function compile(sel: Selector, params: unknown[], root: FieldRoot = DOCUMENT, depth = 0): string {
+  if ('path' in sel && root === DOCUMENT && isDocId(sel.path)) {
     const sql = docIdCondition(sel, params);
     if (sql !== undefined) return sql;
   }
@@ -99,31 +155,48 @@ function compile(sel: Selector, params: unknown[]): string {
     case '$and':
     case '$or':
       if (sel.clauses.length === 0) return sel.op === '$and' ? '1' : '0';
-      return `(${sel.clauses.map((c) => compile(c, params)).join(sel.op === '$and' ? ' AND ' : ' OR ')})`;
-    case '$not': {
-      const f = fieldSql(sel.clause.path);
-      return `(${f.type} IS NOT NULL AND NOT ${regex(f, sel.clause.pattern, params)})`;
-    }
+      return `(${sel.clauses.map((c) => compile(c, params, root, depth)).join(sel.op === '$and' ? ' AND ' : ' OR ')})`;
+    case '$not':
+      return `(${fieldSql(sel.clause.path, root).type} IS NOT NULL AND NOT ${compile(sel.clause, params, root, depth)})`;
     case '$eq':
     case '$gt':
     case '$gte':
     case '$lt':
     case '$lte':
-      return compare(fieldSql(sel.path), sel.op, sel.value, params);
+      return compare(fieldSql(sel.path, root), sel.op, sel.value, params);
     case '$ne': {
-      const f = fieldSql(sel.path);
+      const f = fieldSql(sel.path, root);
       return `(${f.type} IS NOT NULL AND NOT ${compare(f, '$eq', sel.value, params)})`;
     }
     case '$in':
-      return anyOf(fieldSql(sel.path), sel.values, params);
+      return anyOf(fieldSql(sel.path, root), sel.values, params);
     case '$nin': {
-      const f = fieldSql(sel.path);
+      const f = fieldSql(sel.path, root);
       return `(${f.type} IS NOT NULL AND NOT ${anyOf(f, sel.values, params)})`;
     }
     case '$exists':
-      return sel.exists ? `(${fieldSql(sel.path).type} IS NOT NULL)` : notFoundSql(sel.path);
+      return sel.exists ? `(${fieldSql(sel.path, root).type} IS NOT NULL)` : notFoundSql(sel.path, root);
     case '$regex':
-      return regex(fieldSql(sel.path), sel.pattern, params);
+      return regex(fieldSql(sel.path, root), sel.pattern, params);
+    case '$type':
+      return typeIs(fieldSql(sel.path, root), sel.type);
+    case '$size': {
+      const f = fieldSql(sel.path, root);
+      params.push(sel.size);
+      return `(CASE WHEN ${f.type} IS 'array' THEN json_array_length(${f.value}) = ? ELSE 0 END)`;
+    }
+    case '$mod': {
+      // Integers only, as Erlang's `rem`, whose remainder takes the dividend's sign, as SQLite's `%`.
+      const f = fieldSql(sel.path, root);
+      params.push(sel.divisor, sel.remainder);
+      return `(CASE WHEN ${f.type} IS 'integer' THEN ${f.value} % ? = ? ELSE 0 END)`;
+    }
+    case '$all':
+      return allOf(fieldSql(sel.path, root), sel.values, params);
+    case '$elemMatch':
+    case '$allMatch':
+    case '$keyMapMatch':
+      return matchEach(sel, fieldSql(sel.path, root), params, depth);
   }
 }
 

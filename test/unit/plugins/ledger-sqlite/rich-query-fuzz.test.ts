@@ -30,19 +30,25 @@ function generators(rnd: () => number) {
       ? pick([[1, 2], 'text', 7, null])
       : Object.fromEntries(['n', 'color', 'nested', 'tags', 'k'].filter(() => rnd() < 0.8).map((f) => [f, f === 'nested' && rnd() < 0.7 ? { x: value(1), y: value(1) } : value()]));
   const condition = (depth: number): unknown => {
-    // A few operators outside Weft's subset, which must be refused by name.
-    const op = rnd() < 0.03 ? pick(['$size', '$type', '$mod', '$elemMatch', '$all']) : pick(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$regex', '$not', 'plain']);
+    // A few operators outside CouchDB 3.3's set, which must be refused by name.
+    const op =
+      rnd() < 0.03
+        ? pick(['$beginsWith', '$text', '$where'])
+        : pick(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$all', '$exists', '$regex', '$not', '$size', '$type', '$mod', '$elemMatch', '$allMatch', '$keyMapMatch', 'plain']);
     if (op === 'plain') return scalar();
     if (op === '$in' || op === '$nin' || op === '$all') return { [op]: Array.from({ length: Math.floor(rnd() * 3) }, scalar) };
     if (op === '$exists') return { $exists: rnd() < 0.5 };
     if (op === '$regex') return { $regex: pick(['^a', 'b$', '(?i)red', '.*', '[', 'a|b', '^\\d+$']) };
     if (op === '$not') return depth > 2 ? { $eq: 1 } : { $not: condition(depth + 1) };
-    if (op === '$mod') return { $mod: [3, 1] };
-    return { [op]: op === '$elemMatch' ? { $gt: 0 } : scalar() };
+    if (op === '$size') return { $size: Math.floor(rnd() * 3) };
+    if (op === '$type') return { $type: pick(['null', 'boolean', 'number', 'string', 'array', 'object', 'integer']) };
+    if (op === '$mod') return { $mod: [pick([2, 3, -3]), pick([0, 1, -1])] };
+    if (op === '$elemMatch' || op === '$allMatch' || op === '$keyMapMatch') return { [op]: depth > 2 ? { $gt: 0 } : rnd() < 0.5 ? condition(depth + 1) : selector(depth + 1) };
+    return { [op]: scalar() };
   };
   const selector = (depth = 0): Record<string, unknown> => {
     const r = rnd();
-    if (depth < 2 && r < 0.15) return { [pick(['$and', '$or'])]: [selector(depth + 1), selector(depth + 1)] };
+    if (depth < 2 && r < 0.15) return { [pick(['$and', '$or', '$nor'])]: [selector(depth + 1), selector(depth + 1)] };
     if (depth < 2 && r < 0.2) return { $not: selector(depth + 1) };
     return Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => [pick(FIELDS), condition(depth)]));
   };

@@ -1,0 +1,74 @@
+/**
+ * Conformance: the Mango operators beyond comparisons match as CouchDB's mango_selector:match does
+ * (jest globals): `$elemMatch`, `$allMatch`, `$keyMapMatch`, `$size`, `$type`, `$mod`, `$all`,
+ * `$nor`, and `$not` around the operators without a negated form.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeFixture, utf8, type Fixture } from './conformance-fixture';
+import type { LedgerStoreProvider } from './ledger-store-provider';
+
+const DOCS: Record<string, string> = {
+  s1: '{"scores":[80,85,90],"items":[{"sku":"a","qty":2},{"sku":"b","qty":5}],"n":7,"kind":"x","meta":{"red":1,"blue":2}}',
+  s2: '{"scores":[70,95],"items":[{"sku":"a","qty":9}],"n":-7,"kind":3,"meta":{"green":1}}',
+  s3: '{"scores":[],"items":[],"n":7.0,"kind":null,"meta":{}}',
+  s4: '{"scores":[82],"items":[{"sku":"c"}],"n":"7","kind":true,"meta":[1]}',
+  s5: '{"scores":"80","n":12,"kind":["x"],"meta":"red"}',
+  zz: 'bytes',
+};
+
+export function mangoOperatorsConformance(makeProvider: (dir: string) => LedgerStoreProvider): void {
+  describe('rich queries: CouchDB’s array, type and arithmetic operators', () => {
+    let f: Fixture;
+    const run = (selector: object): string[] => [...f.ledger.newQueryExecutor().executeQuery('ops', JSON.stringify({ selector }))].map((kv) => kv.key);
+    beforeAll(() => {
+      f = makeFixture(makeProvider);
+      f.commit([f.tx('seed', (s) => Object.entries(DOCS).forEach(([k, v]) => s.setState('ops', k, utf8(v))))]);
+    });
+    afterAll(() => f.close());
+
+    it('matches $elemMatch against one element at a time, $allMatch against every element of a non-empty array', () => {
+      expect(run({ scores: { $elemMatch: { $gte: 80, $lt: 85 } } })).toEqual(['s1', 's4']);
+      // Both conditions on the same element: s1 has an "a" and a quantity above 3, but not in one item.
+      expect(run({ items: { $elemMatch: { sku: 'a', qty: { $gt: 3 } } } })).toEqual(['s2']);
+      expect(run({ items: { $elemMatch: { qty: { $exists: false } } } })).toEqual(['s4']);
+      expect(run({ items: { $elemMatch: { $or: [{ sku: 'c' }, { qty: { $gt: 8 } }] } } })).toEqual(['s2', 's4']);
+      expect(run({ scores: { $elemMatch: { $eq: 80 } } })).toEqual(['s1']); // s5's "80" is no array
+      expect(run({ scores: { $allMatch: { $gte: 80 } } })).toEqual(['s1', 's4']); // not s3: empty
+      expect(run({ items: { $allMatch: { qty: { $exists: true } } } })).toEqual(['s1', 's2']);
+    });
+
+    it('matches $keyMapMatch against the member names of an object', () => {
+      expect(run({ meta: { $keyMapMatch: { $eq: 'red' } } })).toEqual(['s1']);
+      expect(run({ meta: { $keyMapMatch: { $regex: '^g' } } })).toEqual(['s2']);
+    });
+
+    it('matches $size, $type and $mod as CouchDB: arrays only, JSON type names, integers only', () => {
+      expect(run({ scores: { $size: 2 } })).toEqual(['s2']);
+      expect(run({ scores: { $size: 0 } })).toEqual(['s3']);
+      expect(['string', 'number', 'null', 'boolean', 'array'].map((type) => run({ kind: { $type: type } }))).toEqual([['s1'], ['s2'], ['s3'], ['s4'], ['s5']]);
+      expect(run({ meta: { $type: 'object' } })).toEqual(['s1', 's2', 's3']);
+      expect(run({ kind: { $type: 'integer' } })).toEqual([]);
+      // 7.0 is a float and "7" a string; the remainder takes the dividend's sign.
+      expect(run({ n: { $mod: [5, 2] } })).toEqual(['s1', 's5']);
+      expect(run({ n: { $mod: [5, -2] } })).toEqual(['s2']);
+      expect(run({ n: { $mod: [-5, 2] } })).toEqual(['s1', 's5']);
+    });
+
+    it('matches $all by exact membership, or an array equal to the only value given', () => {
+      expect(run({ scores: { $all: [80, 90] } })).toEqual(['s1']);
+      expect(run({ scores: { $all: [80] } })).toEqual(['s1']);
+      expect(run({ scores: { $all: [80, 70] } })).toEqual([]);
+      expect(run({ items: { $all: [{ sku: 'a', qty: 9 }] } })).toEqual(['s2']);
+      expect(run({ kind: { $all: [['x']] } })).toEqual(['s5']);
+      expect(run({ scores: { $all: [] } })).toEqual([]);
+    });
+
+    it('negates: $nor is none of its clauses, and $not keeps the operators without a negated form', () => {
+      // kind != "x" and n <= 10, each needing its field; "7" is a string, above every number.
+      expect(run({ $nor: [{ kind: 'x' }, { n: { $gt: 10 } }] })).toEqual(['s2', 's3']);
+      expect(run({ scores: { $not: { $size: 2 } } })).toEqual(['s1', 's3', 's4', 's5']);
+      expect(run({ $not: { items: { $elemMatch: { sku: 'a' } } } })).toEqual(['s3', 's4']);
+      expect(run({ $nor: [{ $nor: [{ kind: { $type: 'string' } }] }] })).toEqual(['s1']);
+    });
+  });
+}

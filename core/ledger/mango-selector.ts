@@ -1,0 +1,247 @@
+import { LedgerError } from '../errors';
+import { CouchRegex, CouchRegexSyntaxError } from './couch-regex';
+
+/**
+ * CouchDB Mango selectors (mango_selector.erl), parsed and normalized in core so every state store
+ * sees the same validated tree and every malformed selector fails the same way. The operators are
+ * CouchDB 3.3's, the version Fabric 2.5 and 3 run against, but `$text` (text indexes).
+ */
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+/** A nested field, split on '.': `owner.address.city` → ['owner', 'address', 'city']. */
+export type FieldPath = readonly string[];
+
+export type ComparisonOp = '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte';
+export type RegexSelector = { readonly op: '$regex'; readonly path: FieldPath; readonly pattern: string };
+/**
+ * `$elemMatch` (some element of an array), `$allMatch` (every element of a non-empty array) and
+ * `$keyMapMatch` (some member name of an object) match `clause` against each element or name:
+ * its paths start there, and an empty path is the element or name itself.
+ */
+export type MatchOp = '$elemMatch' | '$allMatch' | '$keyMapMatch';
+/** Conditions without a negated form: a negation keeps them, under `$not`. */
+export type UnnegatedSelector =
+  | RegexSelector
+  | { readonly op: '$type'; readonly path: FieldPath; readonly type: string }
+  | { readonly op: '$size'; readonly path: FieldPath; readonly size: number }
+  | { readonly op: '$mod'; readonly path: FieldPath; readonly divisor: number; readonly remainder: number }
+  | { readonly op: '$all'; readonly path: FieldPath; readonly values: readonly JsonValue[] }
+  | { readonly op: MatchOp; readonly path: FieldPath; readonly clause: Selector };
+export type Selector =
+  | { readonly op: ComparisonOp; readonly path: FieldPath; readonly value: JsonValue }
+  | { readonly op: '$in' | '$nin'; readonly path: FieldPath; readonly values: readonly JsonValue[] }
+  | { readonly op: '$exists'; readonly path: FieldPath; readonly exists: boolean }
+  | UnnegatedSelector
+  | { readonly op: '$and' | '$or'; readonly clauses: readonly Selector[] }
+  /** Negation is pushed into the leaves at parse time (see {@link negate}). */
+  | { readonly op: '$not'; readonly clause: UnnegatedSelector };
+
+const SUPPORTED = new Set(
+  '$eq $ne $gt $gte $lt $lte $in $nin $exists $type $size $mod $regex $all $elemMatch $allMatch $keyMapMatch $and $or $not $nor'.split(' '),
+);
+/** No quotes, backslashes, brackets, dots or control characters: a segment goes into a JSON path literal. */
+const SEGMENT = /^[^"'\\.[\]*\u0000-\u001f]+$/;
+export const MAX_DEPTH = 32;
+/** Each array-index segment doubles the SQL a store generates for the path (array or object?). */
+const MAX_INDEX_SEGMENTS = 8;
+const INTEGER_SEGMENT = /^[+-]?[0-9]+$/;
+
+export function bad(message: string, details: Record<string, unknown> = {}): LedgerError {
+  return new LedgerError('LEDGER_BAD_QUERY', message, details);
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * How CouchDB reads a path segment when the value at that point is an array (mango_doc:get_field):
+ * `undefined` when the segment is not an integer (the path then goes nowhere), else the index,
+ * which may still be negative or too large for any array.
+ */
+export function arrayIndex(segment: string): number | undefined {
+  return INTEGER_SEGMENT.test(segment) ? Number(segment) + 0 : undefined;
+}
+
+/** True when `index` (from {@link arrayIndex}) can address an element of an array. */
+export function isElementIndex(index: number | undefined): index is number {
+  return index !== undefined && Number.isSafeInteger(index) && index >= 0 && index < 2 ** 31;
+}
+
+export function parseFieldPath(field: unknown, where: string): FieldPath {
+  if (typeof field !== 'string' || field.length === 0) throw bad(`${where}: field name must be a non-empty string, received ${JSON.stringify(field)}`, { where });
+  const segments = field.split('.');
+  for (const s of segments) {
+    if (!SEGMENT.test(s) || s.startsWith('$')) {
+      throw bad(`${where}: field ${JSON.stringify(field)} has an unsupported segment ${JSON.stringify(s)} (no empty segments, quotes, backslashes, brackets, '*' or leading '$')`, {
+        where,
+        field,
+      });
+    }
+  }
+  if (segments.slice(1).filter((s) => arrayIndex(s) !== undefined).length > MAX_INDEX_SEGMENTS) {
+    throw bad(`${where}: field ${JSON.stringify(field)} has more than ${MAX_INDEX_SEGMENTS} integer (array index) segments`, { where, field });
+  }
+  return segments;
+}
+
+export function checkJson(v: unknown, where: string, depth: number): JsonValue {
+  if (depth > MAX_DEPTH) throw bad(`${where}: value nested deeper than ${MAX_DEPTH}`);
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw bad(`${where}: number must be finite`);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => checkJson(x, where, depth + 1));
+  if (isPlainObject(v)) {
+    for (const x of Object.values(v)) checkJson(x, where, depth + 1);
+    return v as JsonValue;
+  }
+  throw bad(`${where}: unexpected ${typeof v}`);
+}
+
+function unsupported(op: string, where: string): LedgerError {
+  return new LedgerError(
+    'LEDGER_UNSUPPORTED_OPERATOR',
+    `${where}: operator ${op} is not supported; supported operators: ${[...SUPPORTED].join(' ')}`,
+    { operator: op, where },
+  );
+}
+
+function expected(at: string, op: string, what: string, arg: unknown): LedgerError {
+  return bad(`${at}: expected ${what}, received ${JSON.stringify(arg)}`, { operator: op });
+}
+
+function parseOperator(path: FieldPath, op: string, arg: unknown, where: string, depth: number): Selector {
+  const at = `${where}.${op}`;
+  switch (op) {
+    case '$eq':
+    case '$ne':
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      // Any JSON value: CouchDB compares across types by its collation (null < false < true <
+      // numbers < strings < arrays < objects).
+      return { op, path, value: checkJson(arg, at, depth) };
+    case '$in':
+    case '$nin':
+    case '$all':
+      if (!Array.isArray(arg)) throw expected(at, op, 'an array', arg);
+      return { op, path, values: arg.map((v) => checkJson(v, at, depth + 1)) };
+    case '$exists':
+      if (typeof arg !== 'boolean') throw expected(at, op, 'true or false', arg);
+      return { op, path, exists: arg };
+    case '$type':
+      if (typeof arg !== 'string') throw expected(at, op, 'a type name', arg);
+      return { op, path, type: arg };
+    case '$size':
+      if (typeof arg !== 'number' || !Number.isSafeInteger(arg) || arg < 0) throw expected(at, op, 'a non-negative integer', arg);
+      return { op, path, size: arg };
+    case '$mod': {
+      const [divisor, remainder] = Array.isArray(arg) && arg.length === 2 ? (arg as unknown[]) : [];
+      if (typeof divisor !== 'number' || typeof remainder !== 'number' || !Number.isSafeInteger(divisor) || !Number.isSafeInteger(remainder) || divisor === 0) {
+        throw expected(at, op, '[divisor, remainder], integers with a divisor other than 0', arg);
+      }
+      return { op, path, divisor, remainder };
+    }
+    case '$regex':
+      if (typeof arg !== 'string') throw expected(at, op, 'a pattern string', arg);
+      try {
+        CouchRegex.compile(arg);
+      } catch (e) {
+        if (!(e instanceof CouchRegexSyntaxError)) throw e;
+        throw bad(`${at}: invalid regular expression ${JSON.stringify(arg)}: ${e.message}`, { operator: op, offset: e.offset });
+      }
+      return { op, path, pattern: arg };
+    case '$elemMatch':
+    case '$allMatch':
+    case '$keyMapMatch':
+      if (!isPlainObject(arg)) throw expected(at, op, 'a selector object', arg);
+      return { op, path, clause: parseSelector(arg, at, depth + 1, true) };
+    case '$not':
+      if (!isPlainObject(arg)) throw expected(at, op, 'an object of operators', arg);
+      return negate(parseFieldValue(path, arg, at, depth + 1));
+    default:
+      throw unsupported(op, where);
+  }
+}
+
+/** The condition on one field: an operator object, a nested sub-selector, or implicit equality. */
+function parseFieldValue(path: FieldPath, v: unknown, where: string, depth: number): Selector {
+  if (depth > MAX_DEPTH) throw bad(`${where}: selector nested deeper than ${MAX_DEPTH}`);
+  if (!isPlainObject(v) || Object.keys(v).length === 0) return { op: '$eq', path, value: checkJson(v, where, depth) };
+  const keys = Object.keys(v);
+  const ops = keys.filter((k) => k.startsWith('$'));
+  if (ops.length > 0 && ops.length !== keys.length) {
+    throw bad(`${where}: mixes operators (${ops.join(', ')}) with field names`, { where });
+  }
+  const clauses: Selector[] =
+    ops.length > 0
+      ? keys.map((op) => parseOperator(path, op, v[op], where, depth + 1))
+      : keys.map((k) => parseFieldValue([...path, ...parseFieldPath(k, where)], v[k], `${where}.${k}`, depth + 1));
+  return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
+}
+
+/**
+ * A selector object. `relative` for the argument of `$elemMatch` and its kind, where an operator
+ * beside the logical ones applies to the element itself (`{"$elemMatch": {"$gt": 80}}`).
+ */
+export function parseSelector(sel: unknown, where: string, depth: number, relative = false): Selector {
+  if (!isPlainObject(sel)) throw bad(`${where}: selector must be a JSON object, received ${JSON.stringify(sel)}`, { where });
+  if (depth > MAX_DEPTH) throw bad(`${where}: selector nested deeper than ${MAX_DEPTH}`);
+  const clauses: Selector[] = [];
+  for (const [k, v] of Object.entries(sel)) {
+    if (k === '$and' || k === '$or' || k === '$nor') {
+      if (!Array.isArray(v) || v.length === 0) throw bad(`${where}.${k}: expected a non-empty array of selectors`, { operator: k });
+      const parsed = v.map((s, i) => parseSelector(s, `${where}.${k}[${i}]`, depth + 1, relative));
+      // $nor is CouchDB's "none of": the conjunction of the negations (norm_negations).
+      clauses.push(k === '$nor' ? { op: '$and', clauses: parsed.map(negate) } : { op: k, clauses: parsed });
+    } else if (k === '$not') {
+      clauses.push(negate(parseSelector(v, `${where}.$not`, depth + 1, relative)));
+    } else if (k.startsWith('$')) {
+      if (!relative) throw unsupported(k, where);
+      clauses.push(parseOperator([], k, v, where, depth + 1));
+    } else {
+      clauses.push(parseFieldValue(parseFieldPath(k, where), v, `${where}.${k}`, depth + 1));
+    }
+  }
+  return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
+}
+
+/**
+ * CouchDB's `norm_negations` (mango_selector.erl): a negation moves down to the field conditions,
+ * by De Morgan through `$and`/`$or` and by flipping each operator ($eq/$ne, $gt/$lte, $gte/$lt,
+ * $in/$nin, $exists true/false); two negations cancel. So a negated condition still needs its field
+ * to exist, as every condition but `$exists: false` does: `{"$not": {"color": "red"}}` is
+ * `{"color": {"$ne": "red"}}` and does not match a document without `color`. The operators without
+ * a negated form keep a `$not`, which matches any present value the condition does not.
+ * `sel` is already normalized (parsing is bottom-up), so the result is too.
+ */
+export function negate(sel: Selector): Selector {
+  switch (sel.op) {
+    case '$and':
+      return { op: '$or', clauses: sel.clauses.map(negate) };
+    case '$or':
+      return { op: '$and', clauses: sel.clauses.map(negate) };
+    case '$not':
+      return sel.clause;
+    case '$eq':
+    case '$ne':
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return { op: NEGATED[sel.op], path: sel.path, value: sel.value };
+    case '$in':
+      return { op: '$nin', path: sel.path, values: sel.values };
+    case '$nin':
+      return { op: '$in', path: sel.path, values: sel.values };
+    case '$exists':
+      return { op: '$exists', path: sel.path, exists: !sel.exists };
+    default:
+      return { op: '$not', clause: sel };
+  }
+}
+
+const NEGATED = { $eq: '$ne', $ne: '$eq', $gt: '$lte', $lte: '$gt', $gte: '$lt', $lt: '$gte' } as const;
