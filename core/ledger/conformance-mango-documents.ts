@@ -81,6 +81,25 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
       expect(str(kv.value)).toBe('{"big":9007199254740993,"f":1.50,"e":1e3,"o":{"x":2}}');
     });
 
+    it('compares integers beyond 2^53 exactly, in selectors, sorts and declared indexes', () => {
+      const amounts: Record<string, string> = { i992: '9007199254740992', i993: '9007199254740993', i994: '9007199254740994', f: '9007199254740993.0', max: '9223372036854775807' };
+      f.commit([f.tx('amounts', (s) => Object.entries(amounts).forEach(([k, v]) => s.setState('amounts', k, utf8(`{"v":${v},"a":[${v}]}`))))]);
+      const keys = (query: string): string[] => [...f.ledger.newQueryExecutor().executeQuery('amounts', query)].map((kv) => kv.key);
+      const check = (): void => {
+        // 9007199254740993.0 is a float, which CouchDB rounds to 2^53 as JSON does.
+        expect(keys('{"selector":{"v":9007199254740993}}')).toEqual(['i993']);
+        expect(keys('{"selector":{"v":{"$gt":9007199254740992}}}')).toEqual(['i993', 'i994', 'max']);
+        expect(keys('{"selector":{"v":{"$lte":9007199254740992}}}')).toEqual(['f', 'i992']);
+        expect(keys('{"selector":{"a":[9007199254740993]}}')).toEqual(['i993']);
+        expect(keys('{"selector":{"a":{"$all":[9007199254740993]}}}')).toEqual(['i993']);
+        expect(keys('{"selector":{"v":{"$in":[9223372036854775807,1]}}}')).toEqual(['max']);
+        expect(keys('{"selector":{"v":{"$gt":0}},"sort":[{"v":"desc"}]}')).toEqual(['max', 'i994', 'i993', 'f', 'i992']);
+      };
+      check();
+      f.ledger.declareIndexes('amounts', [{ name: 'byV.json', content: '{"index":{"fields":["v"]},"ddoc":"byV","name":"byV","type":"json"}' }]);
+      check();
+    });
+
     it('applies a partial index’s filter only when use_index names it and it can serve the query', () => {
       const all = ['B1', 'a1', 'a2', 'a3'];
       expect(run({ selector: { type: 'user' } })).toEqual(all); // CouchDB never picks a partial index itself

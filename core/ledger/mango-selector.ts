@@ -7,7 +7,8 @@ import { CouchRegex, CouchRegexSyntaxError } from './couch-regex';
  * CouchDB 3.3's, the version Fabric 2.5 and 3 run against, but `$text` (text indexes).
  */
 
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+/** An integer beyond 2^53 is a `bigint`, exact, as CouchDB compares it (see {@link parseJsonKeepingIntegers}). */
+export type JsonValue = string | number | bigint | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 /** A nested field, split on '.': `owner.address.city` → ['owner', 'address', 'city']. */
 export type FieldPath = readonly string[];
 
@@ -69,25 +70,47 @@ export function isElementIndex(index: number | undefined): index is number {
 }
 
 export function parseFieldPath(field: unknown, where: string): FieldPath {
-  if (typeof field !== 'string' || field.length === 0) throw bad(`${where}: field name must be a non-empty string, received ${JSON.stringify(field)}`, { where });
+  if (typeof field !== 'string' || field.length === 0) throw bad(`${where}: field name must be a non-empty string, received ${jsonText(field)}`, { where });
   const segments = field.split('.');
   for (const s of segments) {
     if (!SEGMENT.test(s) || s.startsWith('$')) {
-      throw bad(`${where}: field ${JSON.stringify(field)} has an unsupported segment ${JSON.stringify(s)} (no empty segments, quotes, backslashes, brackets, '*' or leading '$')`, {
+      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, quotes, backslashes, brackets, '*' or leading '$')`, {
         where,
         field,
       });
     }
   }
   if (segments.slice(1).filter((s) => arrayIndex(s) !== undefined).length > MAX_INDEX_SEGMENTS) {
-    throw bad(`${where}: field ${JSON.stringify(field)} has more than ${MAX_INDEX_SEGMENTS} integer (array index) segments`, { where, field });
+    throw bad(`${where}: field ${jsonText(field)} has more than ${MAX_INDEX_SEGMENTS} integer (array index) segments`, { where, field });
   }
   return segments;
 }
 
+/** V8's JSON source text access (Node 21+), which TypeScript's lib does not declare yet. */
+const JSON_WITH_SOURCE = JSON as unknown as {
+  parse(text: string, reviver: (key: string, value: unknown, context?: { readonly source?: string }) => unknown): unknown;
+  rawJSON(text: string): unknown;
+};
+
+/**
+ * JSON text with its integers beyond 2^53 as exact BigInts (up to 30 digits, past any int64), as
+ * CouchDB keeps them; every other number is a double, as in CouchDB.
+ */
+export function parseJsonKeepingIntegers(text: string): unknown {
+  return JSON_WITH_SOURCE.parse(text, (_key, value, context) => {
+    const source = context?.source;
+    return typeof value === 'number' && !Number.isSafeInteger(value) && source !== undefined && /^-?[0-9]{1,30}$/.test(source) ? BigInt(source) : value;
+  });
+}
+
+/** `JSON.stringify` that writes a BigInt's digits. */
+export function jsonText(v: unknown): string {
+  return JSON.stringify(v, (_key, x: unknown) => (typeof x === 'bigint' ? JSON_WITH_SOURCE.rawJSON(x.toString()) : x)) ?? String(v);
+}
+
 export function checkJson(v: unknown, where: string, depth: number): JsonValue {
   if (depth > MAX_DEPTH) throw bad(`${where}: value nested deeper than ${MAX_DEPTH}`);
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw bad(`${where}: number must be finite`);
     return v;
@@ -109,7 +132,7 @@ function unsupported(op: string, where: string): LedgerError {
 }
 
 function expected(at: string, op: string, what: string, arg: unknown): LedgerError {
-  return bad(`${at}: expected ${what}, received ${JSON.stringify(arg)}`, { operator: op });
+  return bad(`${at}: expected ${what}, received ${jsonText(arg)}`, { operator: op });
 }
 
 function parseOperator(path: FieldPath, op: string, arg: unknown, where: string, depth: number): Selector {
@@ -151,7 +174,7 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
         CouchRegex.compile(arg);
       } catch (e) {
         if (!(e instanceof CouchRegexSyntaxError)) throw e;
-        throw bad(`${at}: invalid regular expression ${JSON.stringify(arg)}: ${e.message}`, { operator: op, offset: e.offset });
+        throw bad(`${at}: invalid regular expression ${jsonText(arg)}: ${e.message}`, { operator: op, offset: e.offset });
       }
       return { op, path, pattern: arg };
     case '$elemMatch':
@@ -188,7 +211,7 @@ function parseFieldValue(path: FieldPath, v: unknown, where: string, depth: numb
  * beside the logical ones applies to the element itself (`{"$elemMatch": {"$gt": 80}}`).
  */
 export function parseSelector(sel: unknown, where: string, depth: number, relative = false): Selector {
-  if (!isPlainObject(sel)) throw bad(`${where}: selector must be a JSON object, received ${JSON.stringify(sel)}`, { where });
+  if (!isPlainObject(sel)) throw bad(`${where}: selector must be a JSON object, received ${jsonText(sel)}`, { where });
   if (depth > MAX_DEPTH) throw bad(`${where}: selector nested deeper than ${MAX_DEPTH}`);
   const clauses: Selector[] = [];
   for (const [k, v] of Object.entries(sel)) {

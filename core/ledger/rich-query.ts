@@ -1,5 +1,5 @@
 import type { LedgerError } from '../errors';
-import { bad, checkJson, isPlainObject, parseFieldPath, parseSelector, type FieldPath, type JsonValue, type Selector } from './mango-selector';
+import { bad, checkJson, isPlainObject, jsonText, parseFieldPath, parseJsonKeepingIntegers, parseSelector, type FieldPath, type JsonValue, type Selector } from './mango-selector';
 
 /**
  * CouchDB Mango queries, parsed and checked in core so every state store sees the same validated
@@ -61,15 +61,15 @@ function parseSort(v: unknown, where: string): SortField[] {
     if (typeof item === 'string') return { path: parseFieldPath(item, `${where}[${i}]`), direction: 'asc' as const };
     if (isPlainObject(item) && Object.keys(item).length === 1) {
       const [field, dir] = Object.entries(item)[0];
-      if (dir !== 'asc' && dir !== 'desc') throw bad(`${where}[${i}]: direction must be "asc" or "desc", received ${JSON.stringify(dir)}`);
+      if (dir !== 'asc' && dir !== 'desc') throw bad(`${where}[${i}]: direction must be "asc" or "desc", received ${jsonText(dir)}`);
       return { path: parseFieldPath(field, `${where}[${i}]`), direction: dir };
     }
-    throw bad(`${where}[${i}]: expected a field name or {field: "asc"|"desc"}, received ${JSON.stringify(item)}`);
+    throw bad(`${where}[${i}]: expected a field name or {field: "asc"|"desc"}, received ${jsonText(item)}`);
   });
 }
 
 function nonNegativeInt(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${where}: expected a non-negative integer, received ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${where}: expected a non-negative integer, received ${jsonText(v)}`);
   return v;
 }
 
@@ -78,7 +78,7 @@ function parseJsonText(text: unknown, what: string): unknown {
   if (s === undefined) throw bad(`${what} must be JSON text, received ${typeof text}`);
   if (s.length > MAX_QUERY_BYTES) throw bad(`${what} is ${s.length} characters, the limit is ${MAX_QUERY_BYTES}`);
   try {
-    return JSON.parse(s);
+    return parseJsonKeepingIntegers(s);
   } catch (e) {
     throw bad(`${what} is not valid JSON: ${(e as Error).message}`);
   }
@@ -109,9 +109,9 @@ export function parseRichQuery(text: unknown): RichQuery {
       bookmark = v;
     } else if (k === 'use_index') useIndex = parseUseIndex(v);
     else if (k === 'allow_fallback') {
-      if (typeof v !== 'boolean') throw bad(`allow_fallback: expected true or false, received ${JSON.stringify(v)}`, { field: k });
+      if (typeof v !== 'boolean') throw bad(`allow_fallback: expected true or false, received ${jsonText(v)}`, { field: k });
       allowFallback = v;
-    } else throw bad(`query has an unknown field ${JSON.stringify(k)}; expected selector, fields, sort, limit, skip, bookmark, use_index, allow_fallback`, { field: k });
+    } else throw bad(`query has an unknown field ${jsonText(k)}; expected selector, fields, sort, limit, skip, bookmark, use_index, allow_fallback`, { field: k });
   }
   const query: RichQuery = { selector: parseSelector(q.selector, 'selector', 0), fields, sort, limit, skip, bookmark };
   return { ...query, ...(useIndex === undefined ? {} : { useIndex }), ...(allowFallback === undefined ? {} : { allowFallback }) };
@@ -130,7 +130,7 @@ export function designDocName(ddoc: string): string {
  */
 function parseUseIndex(v: unknown): IndexRef | undefined {
   const invalid = (): LedgerError =>
-    bad(`use_index: expected "<design doc>", "<design doc>/<index name>" or an array of one or two names, received ${JSON.stringify(v)}`, { field: 'use_index' });
+    bad(`use_index: expected "<design doc>", "<design doc>/<index name>" or an array of one or two names, received ${jsonText(v)}`, { field: 'use_index' });
   if (v === null || v === '' || (Array.isArray(v) && v.length === 0)) return undefined;
   let parts: unknown[];
   if (typeof v === 'string') {
@@ -147,7 +147,7 @@ function parseUseIndex(v: unknown): IndexRef | undefined {
 export function parseIndexDefinition(text: unknown, fileName = 'index'): IndexDefinition {
   const d = parseJsonText(text, fileName);
   if (!isPlainObject(d)) throw bad(`${fileName}: index definition must be a JSON object`);
-  if (d.type !== undefined && d.type !== 'json') throw bad(`${fileName}: type must be "json", received ${JSON.stringify(d.type)}`, { field: 'type' });
+  if (d.type !== undefined && d.type !== 'json') throw bad(`${fileName}: type must be "json", received ${jsonText(d.type)}`, { field: 'type' });
   if (typeof d.name !== 'string' || d.name.length === 0) throw bad(`${fileName}: name must be a non-empty string`, { field: 'name' });
   if (d.ddoc !== undefined && (typeof d.ddoc !== 'string' || d.ddoc.length === 0)) throw bad(`${fileName}: ddoc must be a non-empty string`, { field: 'ddoc' });
   if (!isPlainObject(d.index)) throw bad(`${fileName}: index must be an object with "fields"`, { field: 'index' });

@@ -23,8 +23,9 @@ export interface CouchCollation {
  * Rich queries compare, sort and index fields through this key (`weft_couch_key`), so SQLite's
  * byte comparison of BLOBs does CouchDB's collation.
  *
- * `icuKey` is ICU's root collator. The function refers to nothing outside its body but `Buffer`,
- * `JSON` and `Object`: a worker thread that builds an index evaluates its source (index-builder.ts).
+ * `icuKey` is ICU's root collator. The function refers to nothing outside its body but globals
+ * (`Buffer`, `JSON`, `BigInt`...): a worker thread that builds an index evaluates its source
+ * (index-builder.ts). Integers reach `weft_couch_key` as BigInts (`safeIntegers`), exact to 2^63.
  */
 export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation {
   const NULL = 0x01;
@@ -46,23 +47,53 @@ export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation
   }
 
   /** A double as 8 bytes that compare as the numbers do: sign bit flipped, all bits if negative. */
-  function writeNumber(out: Buffer, offset: number, n: number): void {
+  function writeDouble(out: Buffer, offset: number, n: number): void {
     out.writeDoubleBE(n === 0 ? 0 : n, offset); // -0 equals 0 in CouchDB
     if (out[offset] & 0x80) for (let i = offset; i < offset + 8; i++) out[i] = ~out[i] & 0xff;
     else out[offset] |= 0x80;
   }
 
-  function pushNumber(out: number[], n: number): void {
-    const bytes = Buffer.allocUnsafe(8);
-    writeNumber(bytes, 0, n);
-    out.push(...bytes);
+  const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+  /** Keeps an integer beyond 2^53 exact: the difference from its nearest double, within ±2^63. */
+  const DELTA_LIMIT = 1n << 63n;
+
+  /**
+   * A number, exactly, as CouchDB compares them (an integer beyond 2^53 against a double too): its
+   * nearest double's 8 bytes (rounding is monotonic), then the difference from it, 0x80 for none,
+   * else 0x81 or 0x7f and 8 bytes; returns where it ended.
+   */
+  function writeNumber(out: Buffer, offset: number, n: number | bigint): number {
+    if (typeof n === 'bigint' && n >= -MAX_SAFE && n <= MAX_SAFE) n = Number(n);
+    const nearest = Number(n);
+    writeDouble(out, offset, nearest);
+    const delta = typeof n === 'bigint' && Number.isFinite(nearest) ? n - BigInt(nearest) : 0n;
+    if (delta === 0n || delta >= DELTA_LIMIT || delta < -DELTA_LIMIT) {
+      out[offset + 8] = 0x80;
+      return offset + 9;
+    }
+    out[offset + 8] = delta > 0n ? 0x81 : 0x7f;
+    out.writeBigUInt64BE(delta > 0n ? delta : delta + DELTA_LIMIT, offset + 9);
+    return offset + 17;
+  }
+
+  function pushNumber(out: number[], n: number | bigint): void {
+    const bytes = Buffer.allocUnsafe(17);
+    out.push(...bytes.subarray(0, writeNumber(bytes, 0, n)));
+  }
+
+  /** JSON text with its integers beyond 2^53 (up to 30 digits, past any int64) as exact BigInts. */
+  function parseJson(text: string): unknown {
+    const withSource = JSON as unknown as { parse(text: string, reviver: (key: string, value: unknown, context?: { source?: string }) => unknown): unknown };
+    return withSource.parse(text, (_key, value, context) =>
+      typeof value === 'number' && !Number.isSafeInteger(value) && /^-?[0-9]{1,30}$/.test(context?.source ?? '') ? BigInt(context?.source ?? '') : value,
+    );
   }
 
   function push(out: number[], v: JsonValue): void {
     if (v === null) out.push(NULL);
     else if (v === false) out.push(FALSE);
     else if (v === true) out.push(TRUE);
-    else if (typeof v === 'number') {
+    else if (typeof v === 'number' || typeof v === 'bigint') {
       out.push(NUMBER);
       pushNumber(out, v);
     } else if (typeof v === 'string') {
@@ -94,11 +125,10 @@ export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation
   const KEY_OF_TRUE = Buffer.from([TRUE]);
 
   /** `couchCollationKey` of a number or a string without the general walk: a rich query computes one per row. */
-  function numberKey(n: number): Buffer {
-    const out = Buffer.allocUnsafe(9);
+  function numberKey(n: number | bigint): Buffer {
+    const out = Buffer.allocUnsafe(18);
     out[0] = NUMBER;
-    writeNumber(out, 1, n);
-    return out;
+    return out.subarray(0, writeNumber(out, 1, n));
   }
 
   function stringKey(s: string): Buffer {
@@ -120,12 +150,12 @@ export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation
         return KEY_OF_TRUE;
       case 'integer':
       case 'real':
-        return typeof value === 'number' || typeof value === 'bigint' ? numberKey(Number(value)) : null;
+        return typeof value === 'number' || typeof value === 'bigint' ? numberKey(value) : null;
       case 'text':
         return typeof value === 'string' ? stringKey(value) : null;
       case 'array':
       case 'object':
-        return typeof value === 'string' ? couchCollationKey(JSON.parse(value) as JsonValue) : null;
+        return typeof value === 'string' ? couchCollationKey(parseJson(value) as JsonValue) : null;
       default:
         return null;
     }

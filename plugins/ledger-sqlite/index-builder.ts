@@ -58,7 +58,7 @@ function indexBuildThread(collationOf: (icuKey: (text: string) => Buffer) => { c
     const Database = require(request.sqlite) as typeof import('better-sqlite3');
     const db = new Database(request.file, { timeout: request.busyTimeoutMs });
     try {
-      db.function('weft_couch_key', { deterministic: true }, collation.couchCollationKeyOfJson);
+      db.function('weft_couch_key', { deterministic: true, safeIntegers: true }, collation.couchCollationKeyOfJson);
       db.transaction(() => {
         for (const sql of request.statements) db.exec(sql);
       })();

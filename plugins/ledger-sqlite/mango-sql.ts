@@ -1,4 +1,5 @@
 import { isDocId } from '../../core/ledger/mango-index-use';
+import { jsonText } from '../../core/ledger/mango-selector';
 import type { FieldPath, JsonValue, MatchOp, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
 import { couchCollationKey } from './couch-collation';
 import { DOCUMENT, elementRoot, fieldSql, memberNameRoot, notFoundSql, type FieldRoot, type FieldSql } from './mango-field';
@@ -22,7 +23,7 @@ import type { QueryPosition } from './query-position';
  * attachment there, which `{}`, `$exists: false` and conditions on `_id` match.
  *
  * Known differences from CouchDB: objects compare property by property in JavaScript's order, which
- * puts integer-like keys first; numbers compare as doubles.
+ * puts integer-like keys first; integers beyond 2^63 in documents compare as doubles.
  */
 export interface CompiledQuery {
   readonly sql: string;
@@ -105,14 +106,19 @@ function typeIs(f: FieldSql, type: string): string {
   return types.length === 0 ? '0' : `(${f.type} IS NOT NULL AND ${f.type} IN (${types.map(sqlText).join(', ')}))`;
 }
 
+const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
 /** Erlang's exact term equality (`lists:member`), on an element `json_each` walks as `alias`. */
 function sameTerm(alias: string, v: JsonValue, params: unknown[]): string {
   if (v === null || typeof v === 'boolean') return `(${alias}.type = '${String(v)}')`;
-  if (typeof v === 'string' || typeof v === 'number') {
+  // SQLite holds no integer beyond 64 bits exactly, so no element can be one.
+  if (typeof v === 'bigint' && (v < INT64.min || v > INT64.max)) return '0';
+  if (typeof v !== 'object') {
     params.push(v);
-    return `(${alias}.type = '${typeof v === 'string' ? 'text' : Number.isInteger(v) ? 'integer' : 'real'}' AND ${alias}.value = ?)`;
+    const type = typeof v === 'string' ? 'text' : typeof v === 'bigint' || Number.isInteger(v) ? 'integer' : 'real';
+    return `(${alias}.type = '${type}' AND ${alias}.value = ?)`;
   }
-  params.push(JSON.stringify(v));
+  params.push(jsonText(v));
   return `(${alias}.type = '${Array.isArray(v) ? 'array' : 'object'}' AND json(${alias}.value) = json(?))`;
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CouchRegex } from '../../core/ledger/couch-regex';
 import { selectorToRun } from '../../core/ledger/mango-index-use';
+import { jsonText, parseJsonKeepingIntegers } from '../../core/ledger/mango-selector';
 import { partialFilterFrom, type IndexDefinition, type RichQuery } from '../../core/ledger/rich-query';
 import type {
   RangeOptions,
@@ -36,11 +37,11 @@ interface DeclaredIndex extends IndexChoice {
  * conditions always decide which rows it returns.
  */
 function storedDefinition(index: IndexDefinition): string {
-  return JSON.stringify(index.partialFilter === undefined ? index.fields : { fields: index.fields, partial_filter_selector: index.partialFilter.source });
+  return jsonText(index.partialFilter === undefined ? index.fields : { fields: index.fields, partial_filter_selector: index.partialFilter.source });
 }
 
 function definitionOf(row: DeclaredRow): IndexDefinition {
-  const stored = JSON.parse(row.definition) as unknown;
+  const stored = parseJsonKeepingIntegers(row.definition);
   const ddoc = row.ddoc === '' ? undefined : row.ddoc;
   if (Array.isArray(stored)) return { ddoc, name: row.name, fields: stored as IndexDefinition['fields'] };
   const { fields, partial_filter_selector: source } = stored as { fields: IndexDefinition['fields']; partial_filter_selector: unknown };
@@ -66,7 +67,7 @@ const QUERY_CACHE = 256;
  * with another ICU) or this format does, every declared index is built again: stored keys no
  * longer sort as the function computes them, or the index covers the wrong rows.
  */
-const INDEX_FORMAT = 'couch-key-1 ns-partial';
+const INDEX_FORMAT = 'couch-key-2 ns-partial';
 /** Larger values are read from SQLite every time, so the cache's memory stays ≤ entries × 4 KiB. */
 const CACHED_VALUE_MAX_BYTES = 4096;
 
@@ -107,7 +108,7 @@ export class SqliteStateStore implements VersionedStateStore {
   ) {
     // Before any statement that writes `state`: its declared indexes call these functions.
     db.function('weft_regexp', { deterministic: true }, regexpMatch);
-    db.function('weft_couch_key', { deterministic: true }, couchCollationKeyOfJson);
+    db.function('weft_couch_key', { deterministic: true, safeIntegers: true }, couchCollationKeyOfJson);
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key = ?`).raw();
     this.rangeStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`).raw();
     this.rangeInclStmt = db.prepare(`SELECT ${COLUMNS} FROM state WHERE ns = ? AND key >= ? AND key <= ? ORDER BY key LIMIT ?`).raw();

@@ -88,6 +88,29 @@ describe('CouchDB collation keys', () => {
     expect(compare(-0, 0)).toBe(0);
   });
 
+  it('order integers beyond 2^53 exactly, against each other and against doubles', () => {
+    const two53 = 2 ** 53;
+    // 2^53 + 1 is no double: it sits strictly between the doubles 2^53 and 2^53 + 2.
+    expect(sorted([two53 + 2, 9007199254740993n, two53, 9007199254740991n, -9007199254740993n, -two53])).toEqual([
+      -9007199254740993n,
+      -two53,
+      9007199254740991n,
+      two53,
+      9007199254740993n,
+      two53 + 2,
+    ]);
+    expect(compare(9007199254740992n, two53)).toBe(0);
+    expect(compare(9223372036854775807n, 2 ** 63)).toBeLessThan(0);
+    expect(compare(-9223372036854775808n, -(2 ** 63))).toBe(0);
+    expect(compare(123456789012345678901234567890n, 123456789012345678901234567891n)).toBeLessThan(0);
+    expect(compare([9007199254740993n, 'a'], [9007199254740993n, 'b'])).toBeLessThan(0);
+    expect(couchCollationKeyOfJson('integer', 9007199254740993n)).toEqual(couchCollationKey(9007199254740993n));
+    expect(couchCollationKeyOfJson('array', '[9007199254740993]')).toEqual(couchCollationKey([9007199254740993n]));
+    expect(couchCollationKeyOfJson('object', '{"n":-9007199254740993,"f":9007199254740993.0}')).toEqual(
+      couchCollationKey({ n: -9007199254740993n, f: 9007199254740992 }),
+    );
+  });
+
   it('compute a field’s key from SQLite’s json_type and json_extract, NULL for an absent field', () => {
     expect(couchCollationKeyOfJson('null', null)).toEqual(couchCollationKey(null));
     expect(couchCollationKeyOfJson('true', 1)).toEqual(couchCollationKey(true));
