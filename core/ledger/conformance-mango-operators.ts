@@ -35,6 +35,8 @@ export function mangoOperatorsConformance(makeProvider: (dir: string) => LedgerS
       expect(run({ scores: { $elemMatch: { $eq: 80 } } })).toEqual(['s1']); // s5's "80" is no array
       expect(run({ scores: { $allMatch: { $gte: 80 } } })).toEqual(['s1', 's4']); // not s3: empty
       expect(run({ items: { $allMatch: { qty: { $exists: true } } } })).toEqual(['s1', 's2']);
+      expect(run({ scores: { $elemMatch: {} } })).toEqual([]);
+      expect(run({ scores: { $not: { $allMatch: {} } } })).toEqual(['s1', 's2', 's3', 's4', 's5']);
     });
 
     it('matches $keyMapMatch against the member names of an object', () => {

@@ -181,6 +181,8 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
     case '$allMatch':
     case '$keyMapMatch':
       if (!isPlainObject(arg)) throw expected(at, op, 'a selector object', arg);
+      // CouchDB matches nothing with an empty one: its match/3 has no clause for `{}` and the error counts as no match.
+      if (Object.keys(arg).length === 0) return { op, path, clause: { op: '$or', clauses: [] } };
       return { op, path, clause: parseSelector(arg, at, depth + 1, true) };
     case '$not':
       if (!isPlainObject(arg)) throw expected(at, op, 'an object of operators', arg);
