@@ -97,6 +97,8 @@ const JSON_WITH_SOURCE = JSON as unknown as {
  * CouchDB keeps them; every other number is a double, as in CouchDB.
  */
 export function parseJsonKeepingIntegers(text: string): unknown {
+  // Only sixteen digits in a row can be such an integer; a reviver makes a parse about twice as slow.
+  if (!/[0-9]{16}/.test(text)) return JSON.parse(text);
   return JSON_WITH_SOURCE.parse(text, (_key, value, context) => {
     const source = context?.source;
     return typeof value === 'number' && !Number.isSafeInteger(value) && source !== undefined && /^-?[0-9]{1,30}$/.test(source) ? BigInt(source) : value;

@@ -53,7 +53,6 @@ export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation
     else out[offset] |= 0x80;
   }
 
-  const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
   /** Keeps an integer beyond 2^53 exact: the difference from its nearest double, within ±2^63. */
   const DELTA_LIMIT = 1n << 63n;
 
@@ -63,8 +62,8 @@ export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation
    * else 0x81 or 0x7f and 8 bytes; returns where it ended.
    */
   function writeNumber(out: Buffer, offset: number, n: number | bigint): number {
-    if (typeof n === 'bigint' && n >= -MAX_SAFE && n <= MAX_SAFE) n = Number(n);
     const nearest = Number(n);
+    if (Number.isSafeInteger(nearest)) n = nearest; // then exact: most integers, and cheaper than BigInt comparisons
     writeDouble(out, offset, nearest);
     const delta = typeof n === 'bigint' && Number.isFinite(nearest) ? n - BigInt(nearest) : 0n;
     if (delta === 0n || delta >= DELTA_LIMIT || delta < -DELTA_LIMIT) {
@@ -81,8 +80,13 @@ export function couchCollation(icuKey: (text: string) => Buffer): CouchCollation
     out.push(...bytes.subarray(0, writeNumber(bytes, 0, n)));
   }
 
+  /** Sixteen digits in a row: only then can the text hold an integer beyond 2^53. */
+  const LONG_DIGITS = /[0-9]{16}/;
+
   /** JSON text with its integers beyond 2^53 (up to 30 digits, past any int64) as exact BigInts. */
   function parseJson(text: string): unknown {
+    // A reviver doubles the cost of a parse: rich queries parse every array or object field they compare.
+    if (!LONG_DIGITS.test(text)) return JSON.parse(text);
     const withSource = JSON as unknown as { parse(text: string, reviver: (key: string, value: unknown, context?: { source?: string }) => unknown): unknown };
     return withSource.parse(text, (_key, value, context) =>
       typeof value === 'number' && !Number.isSafeInteger(value) && /^-?[0-9]{1,30}$/.test(context?.source ?? '') ? BigInt(context?.source ?? '') : value,
