@@ -194,19 +194,16 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
   }
 }
 
-/** The condition on one field: an operator object, a nested sub-selector, or implicit equality. */
+/**
+ * The condition on one field: an object of operators and nested fields, all of which must hold
+ * (CouchDB's norm_ops: `{"a": {"$gt": 1, "b": 2}}` is `a > 1` and `a.b = 2`), or implicit equality.
+ */
 function parseFieldValue(path: FieldPath, v: unknown, where: string, depth: number): Selector {
   if (depth > MAX_DEPTH) throw bad(`${where}: selector nested deeper than ${MAX_DEPTH}`);
   if (!isPlainObject(v) || Object.keys(v).length === 0) return { op: '$eq', path, value: checkJson(v, where, depth) };
-  const keys = Object.keys(v);
-  const ops = keys.filter((k) => k.startsWith('$'));
-  if (ops.length > 0 && ops.length !== keys.length) {
-    throw bad(`${where}: mixes operators (${ops.join(', ')}) with field names`, { where });
-  }
-  const clauses: Selector[] =
-    ops.length > 0
-      ? keys.map((op) => parseOperator(path, op, v[op], where, depth + 1))
-      : keys.map((k) => parseFieldValue([...path, ...parseFieldPath(k, where)], v[k], `${where}.${k}`, depth + 1));
+  const clauses = Object.keys(v).map((k) =>
+    k.startsWith('$') ? parseOperator(path, k, v[k], where, depth + 1) : parseFieldValue([...path, ...parseFieldPath(k, where)], v[k], `${where}.${k}`, depth + 1),
+  );
   return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
 }
 

@@ -21,6 +21,14 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
       ],
     });
     expect(parseRichQuery('{"selector":{"a":{"$not":{"$in":[1,2]}}}}').selector).toEqual({ op: '$nin', path: ['a'], values: [1, 2] });
+    // Operators beside field names, as CouchDB reads them: a > 1 and a.b = 2.
+    expect(parseRichQuery('{"selector":{"a":{"$gt":1,"b":2}}}').selector).toEqual({
+      op: '$and',
+      clauses: [
+        { op: '$gt', path: ['a'], value: 1 },
+        { op: '$eq', path: ['a', 'b'], value: 2 },
+      ],
+    });
     expect(parseRichQuery('{"selector":{"$or":[{"a":null},{"b":{"$exists":true}}]}}').selector).toEqual({
       op: '$or',
       clauses: [
@@ -109,7 +117,6 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
       '{"selector":{"a":{"$in":1}}}',
       '{"selector":{"a":{"$exists":"yes"}}}',
       '{"selector":{"a":{"$regex":"[" }}}',
-      '{"selector":{"a":{"$eq":1,"b":2}}}',
       '{"selector":{"$and":[]}}',
       '{"selector":{"a..b":1}}',
       '{"selector":{"a\\"b":1}}',
