@@ -126,6 +126,12 @@ describe('chaincode examples on a real SQLite ledger', () => {
     const sorted = JSON.stringify({ selector: { docType: 'marble', owner: 'tom' }, sort: [{ size: 'desc' }], use_index: ['_design/indexOwnerDoc', 'indexOwner'] });
     const q = JSON.parse(text(tx('marbles', ['queryMarbles', sorted], false).response.payload)) as { Key: string }[];
     expect(q.map((m) => m.Key)).toEqual(['marble2', 'marble1', 'marble4']);
+    const query = (selector: object): string[] =>
+      (JSON.parse(text(tx('marbles', ['queryMarbles', JSON.stringify({ selector })], false).response.payload)) as { Key: string }[]).map((m) => m.Key);
+    // As on CouchDB: _id is the key, and the color~name entries (value "\u0000", not JSON) are documents without fields.
+    expect(query({ _id: { $regex: '^marble[12]$' } })).toEqual(['marble1', 'marble2']);
+    expect(query({ docType: { $exists: false } })).toEqual(['\u0000color~name\u0000blue\u0000marble1\u0000', '\u0000color~name\u0000blue\u0000marble3\u0000', '\u0000color~name\u0000green\u0000marble4\u0000', '\u0000color~name\u0000red\u0000marble2\u0000']);
+    expect(query({ $nor: [{ owner: 'tom' }, { size: { $lt: 20 } }] })).toEqual(['marble3']);
     const p1 = JSON.parse(text(tx('marbles', ['queryMarblesWithPagination', JSON.stringify({ selector: { owner: 'tom' } }), '2', ''], false).response.payload)) as {
       results: { Key: string }[];
       fetchedRecordsCount: number;
