@@ -100,6 +100,21 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
       check();
     });
 
+    it('finds every string ICU calls equal to a plain one, ignorable characters and all, with or without an index', () => {
+      const colors = ['red', 'red\u0000', 'red\u0001', 'Red', 'réd', 're', '"red"'];
+      f.commit([f.tx('colors', (s) => colors.forEach((c, i) => s.setState('colors', `c${i}`, utf8(JSON.stringify({ c, o: { c } })))))]);
+      const query = (selector: object): string[] => [...f.ledger.newQueryExecutor().executeQuery('colors', JSON.stringify({ selector }))].map((kv) => colors[Number(kv.key.slice(1))]);
+      const check = (): void => {
+        expect(query({ c: 'red' })).toEqual(['red', 'red\u0000', 'red\u0001']);
+        expect(query({ 'o.c': { $in: ['red', 'x'] } })).toEqual(['red', 'red\u0000', 'red\u0001']);
+        expect(query({ c: { $ne: 'red' } })).toEqual(['Red', 'réd', 're', '"red"']);
+        expect(query({ o: { c: 'Red' } })).toEqual(['Red']);
+      };
+      check();
+      f.ledger.declareIndexes('colors', [{ name: 'byC.json', content: '{"index":{"fields":["c"]},"ddoc":"byC","name":"byC","type":"json"}' }]);
+      check();
+    });
+
     it('applies a partial index’s filter only when use_index names it and it can serve the query', () => {
       const all = ['B1', 'a1', 'a2', 'a3'];
       expect(run({ selector: { type: 'user' } })).toEqual(all); // CouchDB never picks a partial index itself

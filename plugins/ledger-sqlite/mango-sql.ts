@@ -42,9 +42,25 @@ export function keyOf(f: FieldSql): string {
  * `$eq` with `IS`, which is 0, not NULL, for an absent field; the orderings add a type test for that
  * (a key is NULL only when the type is). Both forms seek an index on the key.
  */
-function compare(f: FieldSql, op: CompareOp, value: JsonValue, params: unknown[]): string {
+function compare(f: FieldSql, op: CompareOp, value: JsonValue, params: unknown[], seek = true): string {
+  if (op === '$eq' && !seek && typeof value === 'string' && PLAIN_ASCII.test(value)) return equalsPlainString(f, value, params);
   params.push(couchCollationKey(value));
   return op === '$eq' ? `(${keyOf(f)} IS ?)` : `(${keyOf(f)} ${SQL_OP[op]} ? AND ${f.type} IS NOT NULL)`;
+}
+
+/** Printable ASCII, which ICU's root collation tells apart at every strength a string of it differs. */
+const PLAIN_ASCII = /^[ -~]*$/;
+
+/**
+ * `$eq` of a printable-ASCII string where no index is to be sought: a string ICU calls equal to it
+ * is that very string, or holds some other character (an ignorable one such as U+0000, another
+ * form of a letter), and only then is its collation key worth computing, about 2.5 µs a row.
+ */
+function equalsPlainString(f: FieldSql, value: string, params: unknown[]): string {
+  params.push(value, couchCollationKey(value));
+  // GLOB finds a character outside space..tilde but stops at U+0000, which only counting finds.
+  const other = `(${f.value} GLOB '*[^ -~]*' OR length(${f.value}) < length(CAST(${f.value} AS BLOB)))`;
+  return `(${f.type} IS 'text' AND (${f.value} = ? OR (${other} AND ${keyOf(f)} IS ?)))`;
 }
 
 /**
@@ -81,7 +97,7 @@ function docIdCondition(sel: Selector, params: unknown[]): string | undefined {
 /** CouchDB `$in`: for an array-valued field, any element equal to any value; else the value itself. */
 function anyOf(f: FieldSql, values: readonly JsonValue[], params: unknown[]): string {
   if (values.length === 0) return '0';
-  const any = (g: FieldSql): string => `(${values.map((v) => compare(g, '$eq', v, params)).join(' OR ')})`;
+  const any = (g: FieldSql): string => `(${values.map((v) => compare(g, '$eq', v, params, false)).join(' OR ')})`;
   const inArray = `EXISTS (SELECT 1 FROM json_each(${f.value}) AS e WHERE ${any({ type: 'e.type', value: 'e.value' })})`;
   return `(CASE WHEN ${f.type} IS 'array' THEN ${inArray} ELSE ${any(f)} END)`;
 }
@@ -151,8 +167,11 @@ function matchEach(sel: Extract<Selector, { op: MatchOp }>, f: FieldSql, params:
   return `(CASE WHEN ${f.type} IS 'array' THEN json_array_length(${f.value}) > 0 AND NOT EXISTS (SELECT 1 FROM ${each} WHERE NOT ${onElement}) ELSE 0 END)`;
 }
 
-/** `sel` as SQL over `root`, the document or what a `$elemMatch` walks `depth` levels down. */
-function compile(sel: Selector, params: unknown[], root: FieldRoot = DOCUMENT, depth = 0): string {
+/**
+ * `sel` as SQL over `root`, the document or what a `$elemMatch` walks `depth` levels down.
+ * Comparisons of `indexed` fields keep the form the forced index seeks.
+ */
+function compile(sel: Selector, params: unknown[], root: FieldRoot = DOCUMENT, depth = 0, indexed: readonly FieldPath[] = []): string {
   if ('path' in sel && root === DOCUMENT && isDocId(sel.path)) {
     const sql = docIdCondition(sel, params);
     if (sql !== undefined) return sql;
@@ -161,7 +180,7 @@ function compile(sel: Selector, params: unknown[], root: FieldRoot = DOCUMENT, d
     case '$and':
     case '$or':
       if (sel.clauses.length === 0) return sel.op === '$and' ? '1' : '0';
-      return `(${sel.clauses.map((c) => compile(c, params, root, depth)).join(sel.op === '$and' ? ' AND ' : ' OR ')})`;
+      return `(${sel.clauses.map((c) => compile(c, params, root, depth, indexed)).join(sel.op === '$and' ? ' AND ' : ' OR ')})`;
     case '$not':
       return `(${fieldSql(sel.clause.path, root).type} IS NOT NULL AND NOT ${compile(sel.clause, params, root, depth)})`;
     case '$eq':
@@ -169,10 +188,10 @@ function compile(sel: Selector, params: unknown[], root: FieldRoot = DOCUMENT, d
     case '$gte':
     case '$lt':
     case '$lte':
-      return compare(fieldSql(sel.path, root), sel.op, sel.value, params);
+      return compare(fieldSql(sel.path, root), sel.op, sel.value, params, root === DOCUMENT && indexed.some((p) => samePath(p, sel.path)));
     case '$ne': {
       const f = fieldSql(sel.path, root);
-      return `(${f.type} IS NOT NULL AND NOT ${compare(f, '$eq', sel.value, params)})`;
+      return `(${f.type} IS NOT NULL AND NOT ${compare(f, '$eq', sel.value, params, false)})`;
     }
     case '$in':
       return anyOf(fieldSql(sel.path, root), sel.values, params);
@@ -227,6 +246,8 @@ export function orderBy(sort: readonly SortField[] | undefined): string {
 export interface IndexChoice {
   readonly sqlName: string;
   readonly firstField: FieldPath;
+  /** All its fields, whose comparisons keep the form it seeks (only the first when absent). */
+  readonly paths?: readonly FieldPath[];
 }
 
 function samePath(a: FieldPath, b: FieldPath): boolean {
@@ -257,9 +278,9 @@ function seekablePaths(sel: Selector): FieldPath[] {
  * selector constrains. Forced because without table statistics SQLite's planner prefers the primary
  * key's namespace prefix over an expression index it cannot cost.
  */
-export function chooseIndex(query: RichQuery, indexes: readonly IndexChoice[]): string | undefined {
+export function chooseIndex<T extends IndexChoice>(query: RichQuery, indexes: readonly T[]): T | undefined {
   const paths = seekablePaths(query.selector);
-  return indexes.find((ix) => paths.some((p) => samePath(p, ix.firstField)))?.sqlName;
+  return indexes.find((ix) => paths.some((p) => samePath(p, ix.firstField)));
 }
 
 /**
@@ -294,20 +315,47 @@ export function sqlText(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** Whether a condition of the selector is on `_id`, the key, which the primary key seeks. */
+function onDocId(sel: Selector): boolean {
+  switch (sel.op) {
+    case '$and':
+    case '$or':
+      return sel.clauses.some(onDocId);
+    case '$not':
+      return isDocId(sel.clause.path);
+    default:
+      return isDocId(sel.path);
+  }
+}
+
 /**
  * `SELECT` of matching rows of `namespace`, each with its sort fields' keys after its columns;
  * parameters: selector values (and position), limit, offset. The namespace is a literal, not a
  * parameter: only then may the planner use a declared index, which covers its namespace alone.
+ *
+ * A query no index serves reads the namespace's rows through a subquery that SQLite runs as a
+ * co-routine (`LIMIT -1 OFFSET 0` keeps it from being flattened), so each row's `j` is computed
+ * once rather than once per mention: a third of the CPU of a scan that compares a few fields. It
+ * yields rows in key order, so the outer query needs no sort for it, and a bookmark of an unsorted
+ * query still seeks the primary key. Not for `_id` conditions, which seek the primary key too.
  */
-export function compileRichQuery(namespace: string, query: RichQuery, indexName?: string, after?: QueryPosition): CompiledQuery {
-  const params: unknown[] = [];
+export function compileRichQuery(namespace: string, query: RichQuery, index?: IndexChoice, after?: QueryPosition): CompiledQuery {
   const sort = query.sort ?? [];
-  let where = compile(query.selector, params);
-  if (after !== undefined) where += ` AND ${afterSql(sort, after, params)}`;
-  const from = indexName === undefined ? 'state' : `state INDEXED BY ${indexName}`;
+  const scan = index === undefined && !onDocId(query.selector);
+  const params: unknown[] = [];
+  let where = compile(query.selector, params, DOCUMENT, 0, index?.paths ?? (index === undefined ? [] : [index.firstField]));
+  const ns = sqlText(namespace);
+  let from = index === undefined ? 'state' : `state INDEXED BY ${index.sqlName}`;
+  let first: unknown[] = [];
+  if (scan) {
+    const resume = after !== undefined && sort.length === 0 ? ' AND key > ?' : '';
+    if (resume !== '') first = [after?.key];
+    from = `(SELECT key, value, block_num, tx_num, metadata, j FROM state WHERE ns = ${ns}${resume} ORDER BY key LIMIT -1 OFFSET 0)`;
+  }
+  if (after !== undefined && first.length === 0) where += ` AND ${afterSql(sort, after, params)}`;
   const sortKeys = sort.map((s) => `, ${sortKeyOf(s.path)}`).join('');
   const sql =
-    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ns = ${sqlText(namespace)} AND ` +
+    `SELECT key, value, block_num, tx_num, metadata${sortKeys} FROM ${from} WHERE ${scan ? '' : `ns = ${ns} AND `}` +
     `${where} ORDER BY ${orderBy(sort)} LIMIT ? OFFSET ?`;
-  return { sql, params };
+  return { sql, params: [...first, ...params] };
 }

@@ -153,7 +153,7 @@ export class SqliteStateStore implements VersionedStateStore {
   private remember(namespace: string, sqlName: string, definition: IndexDefinition, replaced?: string): void {
     this.queries.clear();
     const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName && ix.sqlName !== replaced);
-    list.push({ sqlName, firstField: definition.fields[0].path, definition });
+    list.push({ sqlName, firstField: definition.fields[0].path, paths: definition.fields.map((f) => f.path), definition });
     this.indexes.set(namespace, list);
   }
 

@@ -42,7 +42,7 @@ describe('ledger-sqlite declared indexes', () => {
 
   function plan(db: Database.Database, query: string, params: unknown[]): string {
     const parsed = parseRichQuery(query);
-    const { sql, params: bound } = compileRichQuery('cc', parsed, chooseIndex(parsed, [{ sqlName: indexNames(db)[0], firstField: ['docType'] }]));
+    const { sql, params: bound } = compileRichQuery('cc', parsed, chooseIndex(parsed, [{ sqlName: indexNames(db)[0], firstField: ['docType'], paths: [['docType'], ['owner']] }]));
     expect(bound).toHaveLength(params.length);
     return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...bound, 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
   }
