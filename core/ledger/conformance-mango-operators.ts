@@ -39,6 +39,21 @@ export function mangoOperatorsConformance(makeProvider: (dir: string) => LedgerS
       expect(run({ scores: { $not: { $allMatch: {} } } })).toEqual(['s1', 's2', 's3', 's4', 's5']);
     });
 
+    it('nests: a $elemMatch inside a $elemMatch walks the inner arrays, and paths index elements', () => {
+      f.commit([
+        f.tx('grids', (s) => {
+          s.setState('grids', 'g1', utf8('{"grid":[[1,2],[3,4]],"rows":[{"cells":[{"v":1}]},{"cells":[{"v":9}]}]}'));
+          s.setState('grids', 'g2', utf8('{"grid":[[1,2],[0]],"rows":[{"cells":[{"v":2}]}]}'));
+        }),
+      ]);
+      const grids = (selector: object): string[] => [...f.ledger.newQueryExecutor().executeQuery('grids', JSON.stringify({ selector }))].map((kv) => kv.key);
+      expect(grids({ grid: { $elemMatch: { $elemMatch: { $gt: 3 } } } })).toEqual(['g1']);
+      expect(grids({ grid: { $elemMatch: { $allMatch: { $lt: 1 } } } })).toEqual(['g2']);
+      expect(grids({ grid: { $elemMatch: { '1': 4 } } })).toEqual(['g1']);
+      expect(grids({ rows: { $elemMatch: { cells: { $elemMatch: { v: { $gt: 5 } } } } } })).toEqual(['g1']);
+      expect(grids({ rows: { $allMatch: { 'cells.0.v': { $lt: 5 } } } })).toEqual(['g2']);
+    });
+
     it('matches $keyMapMatch against the member names of an object', () => {
       expect(run({ meta: { $keyMapMatch: { $eq: 'red' } } })).toEqual(['s1']);
       expect(run({ meta: { $keyMapMatch: { $regex: '^g' } } })).toEqual(['s2']);
