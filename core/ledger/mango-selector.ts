@@ -87,9 +87,10 @@ export function parseFieldPath(field: unknown, where: string): FieldPath {
 }
 
 /** V8's JSON source text access (Node 21+), which TypeScript's lib does not declare yet. */
-const JSON_WITH_SOURCE = JSON as unknown as {
+export const JSON_WITH_SOURCE = JSON as unknown as {
   parse(text: string, reviver: (key: string, value: unknown, context?: { readonly source?: string }) => unknown): unknown;
   rawJSON(text: string): unknown;
+  isRawJSON(value: unknown): boolean;
 };
 
 /**

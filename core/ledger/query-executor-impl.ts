@@ -3,6 +3,7 @@ import type { HistoryStore } from './history-store';
 import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
 import { hashedKey, hashedNamespace, isDerivedNamespace, pvtNamespace, validateCollection } from './private-data';
 import type { LedgerOptions } from './ledger-options';
+import { JSON_WITH_SOURCE } from './mango-selector';
 import { arrayIndex, DOC_ID_FIELD, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
 import { decodeStateMetadata } from './state-metadata';
@@ -16,16 +17,9 @@ function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
 }
 
-/** V8's JSON.parse source text access (Node 21+), which TypeScript's lib does not declare yet. */
-const JSON_WITH_SOURCE = JSON as unknown as {
-  parse(text: string, reviver: (key: string, value: unknown, context: { readonly source?: string }) => unknown): unknown;
-  rawJSON(text: string): unknown;
-  isRawJSON(value: unknown): boolean;
-};
-
 /** Numbers keep the text they were written with, so an integer beyond 2^53 comes back exact, as from CouchDB. */
-function keepNumberText(_key: string, value: unknown, context: { readonly source?: string }): unknown {
-  return typeof value === 'number' && context.source !== undefined ? JSON_WITH_SOURCE.rawJSON(context.source) : value;
+function keepNumberText(_key: string, value: unknown, context?: { readonly source?: string }): unknown {
+  return typeof value === 'number' && context?.source !== undefined ? JSON_WITH_SOURCE.rawJSON(context.source) : value;
 }
 
 /** CouchDB's mango_doc:get_field: properties of objects, integer segments into arrays (`tags.0`). */
