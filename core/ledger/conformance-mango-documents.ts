@@ -115,6 +115,30 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
       check();
     });
 
+    it('reads a backslash-escaped dot as part of a field name, in selectors, sorts, fields and indexes', () => {
+      const hosts: Record<string, object> = {
+        h1: { 'example.com': { port: 80 }, example: { com: { port: 1 } }, 'a[0]*': 'x' },
+        h2: { 'example.com': { port: 443 } },
+        h3: { example: { com: { port: 443 } } },
+      };
+      f.commit([f.tx('hosts', (s) => Object.entries(hosts).forEach(([k, v]) => s.setState('hosts', k, utf8(JSON.stringify(v)))))]);
+      const query = (q: object): string[] => [...f.ledger.newQueryExecutor().executeQuery('hosts', JSON.stringify(q))].map((kv) => kv.key);
+      const check = (): void => {
+        // mango_util:parse_field: "example\\.com.port" is ["example.com", "port"], "example.com.port" ["example", "com", "port"].
+        expect(query({ selector: { 'example\\.com.port': { $gt: 100 } } })).toEqual(['h2']);
+        expect(query({ selector: { 'example.com.port': { $gt: 100 } } })).toEqual(['h3']);
+        expect(query({ selector: { 'example\\.com': { port: { $gte: 80 } } }, sort: [{ 'example\\.com.port': 'desc' }] })).toEqual(['h2', 'h1']);
+        expect(query({ selector: { 'a[0]*': 'x' } })).toEqual(['h1']);
+      };
+      check();
+      f.ledger.declareIndexes('hosts', [{ name: 'port.json', content: JSON.stringify({ index: { fields: ['example\\.com.port'] }, ddoc: 'byPort', name: 'byPort', type: 'json' }) }]);
+      check();
+      const [h1] = [...f.ledger.newQueryExecutor().executeQuery('hosts', JSON.stringify({ selector: { _id: 'h1' }, fields: ['example\\.com.port', 'example.com'] }))];
+      expect(JSON.parse(str(h1.value) as string)).toEqual({ 'example.com': { port: 80 }, example: { com: { port: 1 } } });
+      expect(failure({ selector: { 'example..com': 1 } })).toMatchObject({ code: 'LEDGER_BAD_QUERY', message: expect.stringMatching(/unsupported segment ""/) });
+      expect(failure({ selector: { 'say"hi': 1 } })).toMatchObject({ code: 'LEDGER_BAD_QUERY', message: expect.stringMatching(/unsupported segment/) });
+    });
+
     it('applies a partial index’s filter only when use_index names it and it can serve the query', () => {
       const all = ['B1', 'a1', 'a2', 'a3'];
       expect(run({ selector: { type: 'user' } })).toEqual(all); // CouchDB never picks a partial index itself

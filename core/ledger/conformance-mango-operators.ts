@@ -1,7 +1,8 @@
 /**
  * Conformance: the Mango operators beyond comparisons match as CouchDB's mango_selector:match does
  * (jest globals): `$elemMatch`, `$allMatch`, `$keyMapMatch`, `$size`, `$type`, `$mod`, `$all`,
- * `$nor`, and `$not` around the operators without a negated form.
+ * `$nor`, and `$not` around the operators without a negated form; `$and`, `$or` and `$nor` on one
+ * field, and empty ones, as CouchDB's normalization and mango_cursor read them.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeFixture, utf8, type Fixture } from './conformance-fixture';
@@ -86,6 +87,35 @@ export function mangoOperatorsConformance(makeProvider: (dir: string) => LedgerS
       expect(run({ scores: { $not: { $size: 2 } } })).toEqual(['s1', 's3', 's4', 's5']);
       expect(run({ $not: { items: { $elemMatch: { sku: 'a' } } } })).toEqual(['s3', 's4']);
       expect(run({ $nor: [{ $nor: [{ kind: { $type: 'string' } }] }] })).toEqual(['s1']);
+    });
+
+    it('takes $and, $or and $nor inside a field’s condition, the field carried into each clause', () => {
+      expect(run({ n: { $or: [-7, { $gt: 10 }] } })).toEqual(['s2', 's4', 's5']); // "7" is a string, above every number
+      expect(run({ n: { $and: [{ $type: 'number' }, { $gte: 7 }] } })).toEqual(['s1', 's3', 's5']);
+      expect(run({ n: { $nor: [7, { $type: 'string' }] } })).toEqual(['s2', 's5']);
+      expect(run({ n: { $not: { $or: [7, -7] } } })).toEqual(['s4', 's5']);
+      // A clause may name nested fields: meta.red = 1, or meta itself an array.
+      expect(run({ meta: { $or: [{ red: 1 }, { $type: 'array' }] } })).toEqual(['s1', 's4']);
+      expect(run({ items: { $elemMatch: { qty: { $or: [2, 9] } } } })).toEqual(['s1', 's2']);
+      expect(() => run({ n: { $or: 7 } })).toThrow(/selector\.n\.\$or: expected an array of conditions, received 7/);
+    });
+
+    it('answers a selector that is only an empty $and, $or or $nor with nothing, and takes one beside other conditions as always true', () => {
+      // mango_cursor:maybe_noop_range: the whole selector normalizes to an empty combination.
+      for (const nothing of [{ $or: [] }, { $and: [] }, { $nor: [] }, { n: { $or: [] } }, { meta: { red: { $and: [] } } }, { $not: { $or: [] } }, { n: { $not: { $nor: [] } } }]) {
+        expect({ selector: nothing, keys: run(nothing) }).toEqual({ selector: nothing, keys: [] });
+      }
+      // mango_selector:match: an empty combination matches, and so does its negation.
+      const all = ['s1', 's2', 's3', 's4', 's5', 'zz'];
+      expect(run({ $and: [{ $or: [] }] })).toEqual(all);
+      expect(run({ $or: [{ $and: [] }, { n: 12 }] })).toEqual(all);
+      expect(run({ $and: [{ $not: { $or: [] } }] })).toEqual(all);
+      expect(run({ $not: { $and: [{ $nor: [] }] } })).toEqual(all);
+      expect(run({ n: 7, $or: [] })).toEqual(['s1', 's3']);
+      expect(run({ kind: { $in: [3, null] }, $nor: [] })).toEqual(['s2', 's3']);
+      expect(run({ n: { $gt: 0, $and: [] } })).toEqual(['s1', 's3', 's4', 's5']);
+      // Inside $elemMatch it holds for any element: arrays that have one.
+      expect(run({ scores: { $elemMatch: { $or: [] } } })).toEqual(['s1', 's2', 's4']);
     });
   });
 }

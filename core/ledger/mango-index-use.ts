@@ -60,7 +60,8 @@ export function requestedIndex(query: RichQuery, declared: readonly IndexDefinit
   return usable.sort((a, b) => a.fields.length - b.fields.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
 }
 
-const pathKey = (path: FieldPath): string => path.join('.');
+/** A path as one string, a dot inside a segment escaped so `["a.b"]` and `["a", "b"]` stay apart. */
+const pathKey = (path: FieldPath): string => path.map((s) => s.replaceAll('.', '\\.')).join('.');
 
 /**
  * mango_idx_view:is_usable: every indexed field but the sort fields (and `_id`) must be one the

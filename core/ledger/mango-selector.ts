@@ -33,19 +33,34 @@ export type Selector =
   | { readonly op: '$in' | '$nin'; readonly path: FieldPath; readonly values: readonly JsonValue[] }
   | { readonly op: '$exists'; readonly path: FieldPath; readonly exists: boolean }
   | UnnegatedSelector
-  | { readonly op: '$and' | '$or'; readonly clauses: readonly Selector[] }
+  /**
+   * `vacuous`: an empty `$and`, `$or` or `$nor` as a query gives it. It matches everything, as in
+   * CouchDB (mango_selector:match), and so does its negation: CouchDB's negate turns it into the
+   * other empty combination, which matches everything too. An internal `$or` without `vacuous`
+   * and without clauses (the empty `$elemMatch`) matches nothing.
+   */
+  | { readonly op: '$and' | '$or'; readonly clauses: readonly Selector[]; readonly vacuous?: true }
   /** Negation is pushed into the leaves at parse time (see {@link negate}). */
   | { readonly op: '$not'; readonly clause: UnnegatedSelector };
 
 const SUPPORTED = new Set(
   '$eq $ne $gt $gte $lt $lte $in $nin $exists $type $size $mod $regex $all $elemMatch $allMatch $keyMapMatch $and $or $not $nor'.split(' '),
 );
-/** No quotes, backslashes, brackets, dots or control characters: a segment goes into a JSON path literal. */
-const SEGMENT = /^[^"'\\.[\]*\u0000-\u001f]+$/;
+/**
+ * No quotes or control characters: a segment goes into a quoted JSON path label (`$."a.b"`) inside
+ * an SQL string literal, and SQLite ends the label at the next `"`.
+ */
+const SEGMENT = /^[^"'\u0000-\u001f]+$/;
+/** A dot no backslash escapes: where mango_util:parse_field splits a field name. */
+const UNESCAPED_DOT = /(?<!\\)\./;
 export const MAX_DEPTH = 32;
 /** Each array-index segment doubles the SQL a store generates for the path (array or object?). */
 const MAX_INDEX_SEGMENTS = 8;
 const INTEGER_SEGMENT = /^[+-]?[0-9]+$/;
+
+/** An empty `$and`, `$or` or `$nor` (see {@link Selector}). */
+const VACUOUS: Selector = { op: '$and', clauses: [], vacuous: true };
+const COMBINATIONS = new Set(['$and', '$or', '$nor']);
 
 export function bad(message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_QUERY', message, details);
@@ -71,10 +86,11 @@ export function isElementIndex(index: number | undefined): index is number {
 
 export function parseFieldPath(field: unknown, where: string): FieldPath {
   if (typeof field !== 'string' || field.length === 0) throw bad(`${where}: field name must be a non-empty string, received ${jsonText(field)}`, { where });
-  const segments = field.split('.');
+  // CouchDB's mango_util:parse_field: `a\.b` (JSON "a\\.b") is the one field "a.b"; every backslash is then dropped.
+  const segments = field.includes('\\') ? field.split(UNESCAPED_DOT).map((s) => s.replaceAll('\\', '')) : field.split('.');
   for (const s of segments) {
     if (!SEGMENT.test(s) || s.startsWith('$')) {
-      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, quotes, backslashes, brackets, '*' or leading '$')`, {
+      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, quotes, control characters or leading '$')`, {
         where,
         field,
       });
@@ -190,6 +206,12 @@ function parseOperator(path: FieldPath, op: string, arg: unknown, where: string,
     case '$not':
       if (!isPlainObject(arg)) throw expected(at, op, 'an object of operators', arg);
       return negate(parseFieldValue(path, arg, at, depth + 1));
+    case '$and':
+    case '$or':
+    case '$nor':
+      // Conditions on this field (norm_fields pushes the field down into each): {"a": {"$or": [1, {"$gt": 5}]}}.
+      if (!Array.isArray(arg)) throw expected(at, op, 'an array of conditions', arg);
+      return combination(op, arg.map((c, i) => parseFieldValue(path, c, `${at}[${i}]`, depth + 1)));
     default:
       throw unsupported(op, where);
   }
@@ -218,13 +240,12 @@ export function parseSelector(sel: unknown, where: string, depth: number, relati
   const clauses: Selector[] = [];
   for (const [k, v] of Object.entries(sel)) {
     if (k === '$and' || k === '$or' || k === '$nor') {
-      if (!Array.isArray(v) || v.length === 0) throw bad(`${where}.${k}: expected a non-empty array of selectors`, { operator: k });
-      const parsed = v.map((s, i) => parseSelector(s, `${where}.${k}[${i}]`, depth + 1, relative));
-      // $nor is CouchDB's "none of": the conjunction of the negations (norm_negations).
-      clauses.push(k === '$nor' ? { op: '$and', clauses: parsed.map(negate) } : { op: k, clauses: parsed });
+      if (!Array.isArray(v)) throw bad(`${where}.${k}: expected an array of selectors, received ${jsonText(v)}`, { operator: k });
+      clauses.push(combination(k, v.map((s, i) => parseSelector(s, `${where}.${k}[${i}]`, depth + 1, relative))));
     } else if (k === '$not') {
       clauses.push(negate(parseSelector(v, `${where}.$not`, depth + 1, relative)));
     } else if (k.startsWith('$')) {
+      if (!relative && SUPPORTED.has(k)) throw bad(`${where}: ${k} must apply to a field, as in {"<field>": {"${k}": ...}}`, { operator: k, where });
       if (!relative) throw unsupported(k, where);
       clauses.push(parseOperator([], k, v, where, depth + 1));
     } else {
@@ -232,6 +253,31 @@ export function parseSelector(sel: unknown, where: string, depth: number, relati
     }
   }
   return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
+}
+
+/** `$and`, `$or` or `$nor` of parsed clauses; `$nor` is CouchDB's "none of": the conjunction of the negations (norm_negations). */
+function combination(op: '$and' | '$or' | '$nor', clauses: Selector[]): Selector {
+  if (clauses.length === 0) return VACUOUS;
+  return op === '$nor' ? { op: '$and', clauses: clauses.map(negate) } : { op, clauses };
+}
+
+/**
+ * Whether CouchDB answers a query with this selector with nothing at all: when the whole selector
+ * normalizes to an empty `$and` or `$or` (`{"$or": []}`, `{"$nor": []}`, `{"a": {"$and": []}}`,
+ * `{"$not": {"$or": []}}`), mango_cursor:maybe_noop_range makes its index range empty, though the
+ * same combination beside other conditions matches everything (`{"age": 22, "$or": []}` is
+ * `{"age": 22}`). norm_fields carries a field down through a one-key condition, and a negation
+ * turns one empty combination into the other.
+ */
+export function selectsNothing(sel: unknown): boolean {
+  if (!isPlainObject(sel)) return false;
+  const keys = Object.keys(sel);
+  if (keys.length !== 1) return false;
+  const [k] = keys;
+  const v = sel[k];
+  if (COMBINATIONS.has(k)) return Array.isArray(v) && v.length === 0;
+  if (k === '$not' || !k.startsWith('$')) return selectsNothing(v);
+  return false;
 }
 
 /**
@@ -244,6 +290,7 @@ export function parseSelector(sel: unknown, where: string, depth: number, relati
  * `sel` is already normalized (parsing is bottom-up), so the result is too.
  */
 export function negate(sel: Selector): Selector {
+  if (sel.op === '$and' && sel.vacuous) return sel;
   switch (sel.op) {
     case '$and':
       return { op: '$or', clauses: sel.clauses.map(negate) };

@@ -1,5 +1,5 @@
 import type { LedgerError } from '../errors';
-import { bad, checkJson, isPlainObject, jsonText, parseFieldPath, parseJsonKeepingIntegers, parseSelector, type FieldPath, type JsonValue, type Selector } from './mango-selector';
+import { bad, checkJson, isPlainObject, jsonText, parseFieldPath, parseJsonKeepingIntegers, parseSelector, selectsNothing, type FieldPath, type JsonValue, type Selector } from './mango-selector';
 
 /**
  * CouchDB Mango queries, parsed and checked in core so every state store sees the same validated
@@ -52,6 +52,8 @@ export interface PartialFilter {
 /** The field CouchDB gives every document: in a Fabric state database, the key. */
 export const DOC_ID_FIELD = '_id';
 
+/** The selector of a query CouchDB answers with nothing (see {@link selectsNothing}). */
+const NOTHING: Selector = { op: '$or', clauses: [] };
 const IGNORED_TOP_LEVEL = new Set(['execution_stats', 'r', 'conflicts', 'update', 'stable', 'stale']);
 const MAX_QUERY_BYTES = 1024 * 1024;
 
@@ -113,7 +115,8 @@ export function parseRichQuery(text: unknown): RichQuery {
       allowFallback = v;
     } else throw bad(`query has an unknown field ${jsonText(k)}; expected selector, fields, sort, limit, skip, bookmark, use_index, allow_fallback`, { field: k });
   }
-  const query: RichQuery = { selector: parseSelector(q.selector, 'selector', 0), fields, sort, limit, skip, bookmark };
+  const selector = parseSelector(q.selector, 'selector', 0);
+  const query: RichQuery = { selector: selectsNothing(q.selector) ? NOTHING : selector, fields, sort, limit, skip, bookmark };
   return { ...query, ...(useIndex === undefined ? {} : { useIndex }), ...(allowFallback === undefined ? {} : { allowFallback }) };
 }
 

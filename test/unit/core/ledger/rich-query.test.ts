@@ -117,7 +117,9 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
       '{"selector":{"a":{"$in":1}}}',
       '{"selector":{"a":{"$exists":"yes"}}}',
       '{"selector":{"a":{"$regex":"[" }}}',
-      '{"selector":{"$and":[]}}',
+      '{"selector":{"$and":{}}}',
+      '{"selector":{"a":{"$or":1}}}',
+      '{"selector":{"$gt":1}}',
       '{"selector":{"a..b":1}}',
       '{"selector":{"a\\"b":1}}',
       '{"selector":{},"sort":[{"a":"up"}]}',
@@ -128,6 +130,8 @@ describe('rich query parsing (CouchDB Mango subset)', () => {
       expect(err(() => parseRichQuery(bad)).code).toBe('LEDGER_BAD_QUERY');
     }
     expect(err(() => parseRichQuery(`{"selector":{"a${'.0'.repeat(9)}":1}}`)).code).toBe('LEDGER_BAD_QUERY');
+    // An operator that needs a field is not called unsupported.
+    expect(err(() => parseRichQuery('{"selector":{"$gt":1}}')).message).toBe('selector: $gt must apply to a field, as in {"<field>": {"$gt": ...}}');
     const deep = '{"selector":' + '{"$not":'.repeat(40) + '{"a":1}' + '}'.repeat(40) + '}';
     expect(err(() => parseRichQuery(deep)).code).toBe('LEDGER_BAD_QUERY');
   });

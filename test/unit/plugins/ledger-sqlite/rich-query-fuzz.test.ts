@@ -34,7 +34,7 @@ function generators(rnd: () => number) {
     const op =
       rnd() < 0.03
         ? pick(['$beginsWith', '$text', '$where'])
-        : pick(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$all', '$exists', '$regex', '$not', '$size', '$type', '$mod', '$elemMatch', '$allMatch', '$keyMapMatch', 'plain']);
+        : pick(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$all', '$exists', '$regex', '$not', '$size', '$type', '$mod', '$elemMatch', '$allMatch', '$keyMapMatch', '$or', '$and', '$nor', 'plain']);
     if (op === 'plain') return scalar();
     if (op === '$in' || op === '$nin' || op === '$all') return { [op]: Array.from({ length: Math.floor(rnd() * 3) }, scalar) };
     if (op === '$exists') return { $exists: rnd() < 0.5 };
@@ -43,12 +43,14 @@ function generators(rnd: () => number) {
     if (op === '$size') return { $size: Math.floor(rnd() * 3) };
     if (op === '$type') return { $type: pick(['null', 'boolean', 'number', 'string', 'array', 'object', 'integer']) };
     if (op === '$mod') return { $mod: [pick([2, 3, -3]), pick([0, 1, -1])] };
+    // Combinations of one field's conditions, now and then empty.
+    if (op === '$or' || op === '$and' || op === '$nor') return { [op]: depth > 2 ? [] : Array.from({ length: Math.floor(rnd() * 3) }, () => condition(depth + 1)) };
     if (op === '$elemMatch' || op === '$allMatch' || op === '$keyMapMatch') return { [op]: depth > 2 ? { $gt: 0 } : rnd() < 0.5 ? condition(depth + 1) : selector(depth + 1) };
     return { [op]: scalar() };
   };
   const selector = (depth = 0): Record<string, unknown> => {
     const r = rnd();
-    if (depth < 2 && r < 0.15) return { [pick(['$and', '$or', '$nor'])]: [selector(depth + 1), selector(depth + 1)] };
+    if (depth < 2 && r < 0.15) return { [pick(['$and', '$or', '$nor'])]: Array.from({ length: rnd() < 0.1 ? 0 : 1 + Math.floor(rnd() * 2) }, () => selector(depth + 1)) };
     if (depth < 2 && r < 0.2) return { $not: selector(depth + 1) };
     return Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => [pick(FIELDS), condition(depth)]));
   };
