@@ -9,6 +9,7 @@
 import { describe } from '@jest/globals';
 import { blockConformance } from './conformance-blocks';
 import { mangoConformance } from './conformance-mango';
+import { mangoCouchCasesConformance } from './conformance-mango-couch-cases';
 import { mangoDocumentsConformance } from './conformance-mango-documents';
 import { mangoOperatorsConformance } from './conformance-mango-operators';
 import { queryConformance } from './conformance-queries';
@@ -28,6 +29,7 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     mangoConformance(makeProvider);
     mangoDocumentsConformance(makeProvider);
     mangoOperatorsConformance(makeProvider);
+    mangoCouchCasesConformance(makeProvider);
     queryPagingConformance(makeProvider);
   });
 }

@@ -89,8 +89,8 @@ export function parseFieldPath(field: unknown, where: string): FieldPath {
   // CouchDB's mango_util:parse_field: `a\.b` (JSON "a\\.b") is the one field "a.b"; every backslash is then dropped.
   const segments = field.includes('\\') ? field.split(UNESCAPED_DOT).map((s) => s.replaceAll('\\', '')) : field.split('.');
   for (const s of segments) {
-    if (!SEGMENT.test(s) || s.startsWith('$')) {
-      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, quotes, control characters or leading '$')`, {
+    if (!SEGMENT.test(s)) {
+      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, quotes or control characters)`, {
         where,
         field,
       });
