@@ -25,6 +25,7 @@ const ARRAYS: Record<string, object> = {
   m3: { bang: { emptybang: [] } },
   k1: { foo: { aa: 'bar', bb: 'bang' } },
   k2: { foo: { cc: 'bar', bb: 'bang' } },
+  f1: { big: [1e300, 2] },
 };
 
 const KEYS: Record<string, object> = {
@@ -77,6 +78,8 @@ export function mangoCouchCasesConformance(makeProvider: (dir: string) => Ledger
       expect(keys('arrays', { selector: { bang: { $allMatch: { foo: { $mod: [2, 1] }, bar: { $mod: [2, 0] } } } } })).toEqual(['e1', 'm1']);
       expect(keys('arrays', { selector: { bang: { emptybang: { $allMatch: { foo: { $eq: 2 } } } } } })).toEqual([]);
       expect(keys('arrays', { selector: { foo: { $keyMapMatch: { $eq: 'aa' } } } })).toEqual(['k1']);
+      // $all is lists:member: 1e300 is a float in the document and in the query alike.
+      expect(keys('arrays', { selector: { big: { $all: [1e300, 2] } } })).toEqual(['f1']);
     });
 
     it('reads field names with escaped dots, $, brackets and private-use characters', () => {

@@ -131,7 +131,8 @@ function sameTerm(alias: string, v: JsonValue, params: unknown[]): string {
   if (typeof v === 'bigint' && (v < INT64.min || v > INT64.max)) return '0';
   if (typeof v !== 'object') {
     params.push(v);
-    const type = typeof v === 'string' ? 'text' : typeof v === 'bigint' || Number.isInteger(v) ? 'integer' : 'real';
+    // A JSON number beyond 2^53 that parsed to a double, not a BigInt, was written as a float (1e300).
+    const type = typeof v === 'string' ? 'text' : typeof v === 'bigint' || Number.isSafeInteger(v) ? 'integer' : 'real';
     return `(${alias}.type = '${type}' AND ${alias}.value = ?)`;
   }
   params.push(jsonText(v));
