@@ -115,9 +115,9 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
       check();
     });
 
-    it('reads a backslash-escaped dot as part of a field name, in selectors, sorts, fields and indexes', () => {
+    it('reads a backslash-escaped dot as part of a field name, and quotes, in selectors, sorts, fields and indexes', () => {
       const hosts: Record<string, object> = {
-        h1: { 'example.com': { port: 80 }, example: { com: { port: 1 } }, 'a[0]*': 'x' },
+        h1: { 'example.com': { port: 80 }, example: { com: { port: 1 } }, 'a[0]*': 'x', "owner's": 'ann' },
         h2: { 'example.com': { port: 443 } },
         h3: { example: { com: { port: 443 } } },
       };
@@ -129,9 +129,13 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
         expect(query({ selector: { 'example.com.port': { $gt: 100 } } })).toEqual(['h3']);
         expect(query({ selector: { 'example\\.com': { port: { $gte: 80 } } }, sort: [{ 'example\\.com.port': 'desc' }] })).toEqual(['h2', 'h1']);
         expect(query({ selector: { 'a[0]*': 'x' } })).toEqual(['h1']);
+        expect(query({ selector: { "owner's": { $gt: 'a' } }, sort: ["owner's"] })).toEqual(['h1']);
       };
       check();
-      f.ledger.declareIndexes('hosts', [{ name: 'port.json', content: JSON.stringify({ index: { fields: ['example\\.com.port'] }, ddoc: 'byPort', name: 'byPort', type: 'json' }) }]);
+      f.ledger.declareIndexes('hosts', [
+        { name: 'port.json', content: JSON.stringify({ index: { fields: ['example\\.com.port'] }, ddoc: 'byPort', name: 'byPort', type: 'json' }) },
+        { name: 'owner.json', content: JSON.stringify({ index: { fields: ["owner's"] }, ddoc: 'byOwner', name: 'byOwner', type: 'json' }) },
+      ]);
       check();
       const [h1] = [...f.ledger.newQueryExecutor().executeQuery('hosts', JSON.stringify({ selector: { _id: 'h1' }, fields: ['example\\.com.port', 'example.com'] }))];
       expect(JSON.parse(str(h1.value) as string)).toEqual({ 'example.com': { port: 80 }, example: { com: { port: 1 } } });

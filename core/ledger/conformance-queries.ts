@@ -189,7 +189,9 @@ export function queryConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect(err('{"selector":{"a":{"$in":"x"}}}')[0]).toBe('LEDGER_BAD_QUERY');
       expect(err('{"selector":{"a":{"$regex":"("}}}')[0]).toBe('LEDGER_BAD_QUERY');
       expect(err('{"selector":[]}')[0]).toBe('LEDGER_BAD_QUERY');
-      expect(err('{"selector":{"a'.concat("'", '; DROP TABLE state; --":1}}'))[0]).toBe('LEDGER_BAD_QUERY');
+      // A quote in a field name stays data (CouchDB takes any such name): the table is still there after.
+      expect(err('{"selector":{"a'.concat("'", '; DROP TABLE state; --":1}}'))[0]).toBe('none');
+      expect(run({ selector: { "a'; DROP TABLE state; --": { $exists: false } } }).length).toBeGreaterThan(0);
       expect(err('{"selector":{},"limit":-1}')[0]).toBe('LEDGER_BAD_QUERY');
       expect(err('{"selector":{},"bogus":1}')[0]).toBe('LEDGER_BAD_QUERY');
       expect(run({ selector: { owner: "x' OR 1=1 --" } })).toEqual([]);

@@ -47,10 +47,10 @@ const SUPPORTED = new Set(
   '$eq $ne $gt $gte $lt $lte $in $nin $exists $type $size $mod $regex $all $elemMatch $allMatch $keyMapMatch $and $or $not $nor'.split(' '),
 );
 /**
- * No quotes or control characters: a segment goes into a quoted JSON path label (`$."a.b"`) inside
- * an SQL string literal, and SQLite ends the label at the next `"`.
+ * No double quotes or control characters: a segment goes into a quoted JSON path label (`$."a.b"`),
+ * which SQLite ends at the next `"`.
  */
-const SEGMENT = /^[^"'\u0000-\u001f]+$/;
+const SEGMENT = /^[^"\u0000-\u001f]+$/;
 /** A dot no backslash escapes: where mango_util:parse_field splits a field name. */
 const UNESCAPED_DOT = /(?<!\\)\./;
 export const MAX_DEPTH = 32;
@@ -90,7 +90,7 @@ export function parseFieldPath(field: unknown, where: string): FieldPath {
   const segments = field.includes('\\') ? field.split(UNESCAPED_DOT).map((s) => s.replaceAll('\\', '')) : field.split('.');
   for (const s of segments) {
     if (!SEGMENT.test(s)) {
-      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, quotes or control characters)`, {
+      throw bad(`${where}: field ${jsonText(field)} has an unsupported segment ${jsonText(s)} (no empty segments, double quotes or control characters)`, {
         where,
         field,
       });

@@ -6,7 +6,7 @@ import { arrayIndex, isElementIndex, type FieldPath } from '../../core/ledger/ri
  * does: a segment names an object's property or, when the value so far is an array and the segment
  * an integer, an element (`tags.0`). JSON paths are literals (an expression index only matches a
  * query whose expression is textually identical) built from segments the core parser restricted to
- * characters that cannot leave a quoted JSON path label or SQL string.
+ * characters that cannot leave a quoted JSON path label (no `"`), in SQL strings that double `'`.
  */
 export interface FieldSql {
   /** `json_type`: 'null' 'true' 'false' 'integer' 'real' 'text' 'array' 'object', NULL if absent. */
@@ -41,6 +41,11 @@ export function memberNameRoot(alias: string): FieldRoot {
   return { json: 'NULL', self: { type: "'text'", value: `${alias}.key` }, mayBeArray: false };
 }
 
+/** A JSON path as an SQL string literal: a segment may hold a quote (`owner's`). */
+function pathLiteral(jsonPath: string): string {
+  return `'${jsonPath.replaceAll("'", "''")}'`;
+}
+
 /**
  * Builds an expression over the path's JSON path text. A path with integer segments branches on
  * whether the value before each such segment is an array (`$."tags"[0]`) or not (`$."tags"."0"`),
@@ -54,7 +59,7 @@ function resolve(path: FieldPath, root: FieldRoot, leaf: (jsonPath: string) => s
     const index = i === 0 && !root.mayBeArray ? undefined : arrayIndex(seg);
     if (index === undefined) return asProperty;
     const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : 'NULL';
-    return `CASE json_type(${root.json}, '${prefix}') WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
+    return `CASE json_type(${root.json}, ${pathLiteral(prefix)}) WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
   };
   return go('$', 0);
 }
@@ -67,7 +72,10 @@ export function fieldSql(path: FieldPath, root: FieldRoot = DOCUMENT): FieldSql 
   if (root === DOCUMENT && isDocId(path)) return DOC_ID;
   if (root === DOCUMENT && isInsideDocId(path)) return NOWHERE;
   if (path.length === 0) return root.self;
-  return { type: resolve(path, root, (p) => `json_type(${root.json}, '${p}')`), value: resolve(path, root, (p) => `json_extract(${root.json}, '${p}')`) };
+  return {
+    type: resolve(path, root, (p) => `json_type(${root.json}, ${pathLiteral(p)})`),
+    value: resolve(path, root, (p) => `json_extract(${root.json}, ${pathLiteral(p)})`),
+  };
 }
 
 /**
@@ -81,11 +89,11 @@ export function notFoundSql(path: FieldPath, root: FieldRoot = DOCUMENT): string
     if (i === path.length) return '0';
     const seg = path[i];
     const child = `${prefix}."${seg}"`;
-    const asProperty = `(json_type(${root.json}, '${child}') IS NULL OR ${go(child, i + 1)})`;
+    const asProperty = `(json_type(${root.json}, ${pathLiteral(child)}) IS NULL OR ${go(child, i + 1)})`;
     if (i === 0 && root === DOCUMENT) return asProperty;
     const index = arrayIndex(seg);
     const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : '0';
-    return `(CASE json_type(${root.json}, '${prefix}') WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
+    return `(CASE json_type(${root.json}, ${pathLiteral(prefix)}) WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
   };
   return go('$', 0);
 }

@@ -4,10 +4,10 @@
  */
 
 export const DOCS = 300;
-export const INDEXES = [['n'], ['color'], ['n', 'color'], ['nested.x'], ['k', 'n'], ['_id']];
+export const INDEXES = [['n'], ['color'], ['n', 'color'], ['nested.x'], ['k', 'n'], ['_id'], ["it's"], ['n\\.x']];
 export const SORTS = [...INDEXES, ['n', '_id']];
-/** `n\.x` is the field named "n.x", `nested.$y` the field "$y" of `nested` (mango_util:parse_field). */
-const FIELDS = ['n', 'color', 'nested.x', 'nested.y', 'tags', 'tags.0', 'k', 'missing', 'nested', '_id', '_id.x', 'n\\.x', 'nested.$y'];
+/** `n\.x` is the field named "n.x", `nested.$y` the field "$y" of `nested` (mango_util:parse_field); `it's` puts a quote in SQL. */
+const FIELDS = ['n', 'color', 'nested.x', 'nested.y', 'tags', 'tags.0', 'k', 'missing', 'nested', '_id', '_id.x', 'n\\.x', 'nested.$y', "it's"];
 /** Key prefixes that byte order and CouchDB's collation order differently. */
 const KEY_PREFIXES = ['k', 'K', 'a', 'B', 'é', '10', '9'];
 /** Strings ICU orders in ways byte order does not: case, accents, expansions, NUL, astral planes. */
@@ -29,7 +29,7 @@ export function generators(rnd: () => number) {
     rnd() < 0.08
       ? pick([[1, 2], 'text', 7, null])
       : Object.fromEntries(
-          ['n', 'color', 'nested', 'tags', 'k', 'n.x'].filter(() => rnd() < 0.8).map((f) => [f, f === 'nested' && rnd() < 0.7 ? { x: value(1), y: value(1), $y: value(1) } : value()]),
+          ['n', 'color', 'nested', 'tags', 'k', 'n.x', "it's"].filter(() => rnd() < 0.8).map((f) => [f, f === 'nested' && rnd() < 0.7 ? { x: value(1), y: value(1), $y: value(1) } : value()]),
         );
   const condition = (depth: number): unknown => {
     // A few operators outside CouchDB 3.3's set, which must be refused by name.
