@@ -152,6 +152,9 @@ export function mangoDocumentsConformance(makeProvider: (dir: string) => LedgerS
       expect(run({ selector: { type: 'user' }, sort: ['type'], use_index: '_design/notArchivedDoc/notArchived' })).toEqual(['a1']);
       // Not usable: the selector does not require the indexed field, or the sort does not follow it.
       expect(run({ selector: { n: { $gt: 0 } }, use_index: 'notArchivedDoc' })).toEqual([...all, 'b1']);
+      // has_required_fields: an empty $or covers every field, an empty $and none; what the index holds is then the answer.
+      expect(run({ selector: { n: { $gt: 0 }, $or: [] }, use_index: 'notArchivedDoc' })).toEqual(['a1', 'b1']);
+      expect(run({ selector: { n: { $gt: 0 }, $and: [] }, use_index: 'notArchivedDoc' })).toEqual([...all, 'b1']);
       expect(run({ selector: { type: 'user' }, sort: ['n'], use_index: 'notArchivedDoc' })).toEqual(['B1', 'a1', 'a2', 'a3']);
       // A usable index without a filter, or a name that is not declared, changes nothing.
       expect(run({ selector: { n: { $lt: 3 } }, use_index: 'byNDoc' })).toEqual(['B1', 'a1']);

@@ -9,7 +9,8 @@ import { DOC_ID_FIELD, designDocName, type FieldPath, type IndexDefinition, type
  * - a sorted query answers only documents that have every sort field, since CouchDB sorts by
  *   reading an index on them (`_id`, the key, every document has);
  * - when `use_index` names a declared index that can serve the query ({@link isUsable}), the query
- *   answers only documents that index holds, so its partial filter joins the selector. An index
+ *   answers only documents that index holds, so its fields' existence and its partial filter join
+ *   the selector. An index
  *   that cannot serve it is passed over, as CouchDB falls back to another, or the query is refused
  *   when it set `allow_fallback` to false. CouchDB never picks a partial index on its own.
  *
@@ -21,8 +22,12 @@ export function selectorToRun(query: RichQuery, declared: readonly IndexDefiniti
   for (const s of query.sort ?? []) {
     if (!isDocId(s.path)) clauses.push({ op: '$exists', path: s.path, exists: true });
   }
-  const filter = requestedIndex(query, declared)?.partialFilter;
-  if (filter !== undefined) clauses.push(filter.selector);
+  const index = requestedIndex(query, declared);
+  // The index holds only documents with every field it indexes: is_usable lets an empty `$or` stand for them.
+  for (const f of index?.fields ?? []) {
+    if (!isDocId(f.path)) clauses.push({ op: '$exists', path: f.path, exists: true });
+  }
+  if (index?.partialFilter !== undefined) clauses.push(index.partialFilter.selector);
   return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
 }
 

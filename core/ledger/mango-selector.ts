@@ -34,10 +34,11 @@ export type Selector =
   | { readonly op: '$exists'; readonly path: FieldPath; readonly exists: boolean }
   | UnnegatedSelector
   /**
-   * `vacuous`: an empty `$and`, `$or` or `$nor` as a query gives it. It matches everything, as in
-   * CouchDB (mango_selector:match), and so does its negation: CouchDB's negate turns it into the
-   * other empty combination, which matches everything too. An internal `$or` without `vacuous`
-   * and without clauses (the empty `$elemMatch`) matches nothing.
+   * `vacuous`: an empty `$and` or `$or` as a query gives it (`$nor: []` is `$and: []`). Either
+   * matches everything, as in CouchDB (mango_selector:match), and a negation turns one into the
+   * other; only mango_idx's has_required_fields tells them apart (an empty `$or` covers every
+   * field). An internal `$or` without `vacuous` and without clauses (the empty `$elemMatch`)
+   * matches nothing.
    */
   | { readonly op: '$and' | '$or'; readonly clauses: readonly Selector[]; readonly vacuous?: true }
   /** Negation is pushed into the leaves at parse time (see {@link negate}). */
@@ -58,8 +59,8 @@ export const MAX_DEPTH = 32;
 const MAX_INDEX_SEGMENTS = 8;
 const INTEGER_SEGMENT = /^[+-]?[0-9]+$/;
 
-/** An empty `$and`, `$or` or `$nor` (see {@link Selector}). */
-const VACUOUS: Selector = { op: '$and', clauses: [], vacuous: true };
+/** An empty `$and` or `$or` a query wrote (see {@link Selector}). */
+const VACUOUS = { $and: { op: '$and', clauses: [], vacuous: true }, $or: { op: '$or', clauses: [], vacuous: true } } as const;
 const COMBINATIONS = new Set(['$and', '$or', '$nor']);
 
 export function bad(message: string, details: Record<string, unknown> = {}): LedgerError {
@@ -257,7 +258,7 @@ export function parseSelector(sel: unknown, where: string, depth: number, relati
 
 /** `$and`, `$or` or `$nor` of parsed clauses; `$nor` is CouchDB's "none of": the conjunction of the negations (norm_negations). */
 function combination(op: '$and' | '$or' | '$nor', clauses: Selector[]): Selector {
-  if (clauses.length === 0) return VACUOUS;
+  if (clauses.length === 0) return op === '$or' ? VACUOUS.$or : VACUOUS.$and;
   return op === '$nor' ? { op: '$and', clauses: clauses.map(negate) } : { op, clauses };
 }
 
@@ -290,7 +291,7 @@ export function selectsNothing(sel: unknown): boolean {
  * `sel` is already normalized (parsing is bottom-up), so the result is too.
  */
 export function negate(sel: Selector): Selector {
-  if (sel.op === '$and' && sel.vacuous) return sel;
+  if ((sel.op === '$and' || sel.op === '$or') && sel.vacuous) return sel.op === '$and' ? VACUOUS.$or : VACUOUS.$and;
   switch (sel.op) {
     case '$and':
       return { op: '$or', clauses: sel.clauses.map(negate) };

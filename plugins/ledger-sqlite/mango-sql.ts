@@ -180,7 +180,7 @@ function compile(sel: Selector, params: unknown[], root: FieldRoot = DOCUMENT, d
   switch (sel.op) {
     case '$and':
     case '$or':
-      if (sel.clauses.length === 0) return sel.op === '$and' ? '1' : '0';
+      if (sel.clauses.length === 0) return sel.op === '$and' || sel.vacuous ? '1' : '0';
       return `(${sel.clauses.map((c) => compile(c, params, root, depth, indexed)).join(sel.op === '$and' ? ' AND ' : ' OR ')})`;
     case '$not':
       return `(${fieldSql(sel.clause.path, root).type} IS NOT NULL AND NOT ${compile(sel.clause, params, root, depth)})`;

@@ -130,7 +130,7 @@ function matches(sel: Selector, root: unknown, key: string | undefined): boolean
     case '$and':
       return sel.clauses.every((c) => matches(c, root, key));
     case '$or':
-      return sel.clauses.some((c) => matches(c, root, key));
+      return sel.vacuous === true || sel.clauses.some((c) => matches(c, root, key));
     case '$not': {
       const v = getField(root, sel.clause.path, key);
       return v !== NOT_FOUND && v !== BAD_PATH && !matchesValue(sel.clause, v, key !== undefined && sel.clause.path[0] === '_id');
