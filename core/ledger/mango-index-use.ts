@@ -23,9 +23,13 @@ export function selectorToRun(query: RichQuery, declared: readonly IndexDefiniti
     if (!isDocId(s.path)) clauses.push({ op: '$exists', path: s.path, exists: true });
   }
   const index = requestedIndex(query, declared);
-  // The index holds only documents with every field it indexes: is_usable lets an empty `$or` stand for them.
-  for (const f of index?.fields ?? []) {
-    if (!isDocId(f.path)) clauses.push({ op: '$exists', path: f.path, exists: true });
+  // The index holds only documents with every field it indexes. The selector requires them all, but
+  // is_usable also lets an empty `$or` stand for them: those fields must then exist.
+  if (index !== undefined) {
+    const byKey = new Map(index.fields.map((f) => [pathKey(f.path), f.path]));
+    for (const key of notRequired(query.selector, new Set(byKey.keys()), false)) {
+      if (key !== DOC_ID_FIELD) clauses.push({ op: '$exists', path: byKey.get(key)!, exists: true });
+    }
   }
   if (index?.partialFilter !== undefined) clauses.push(index.partialFilter.selector);
   return clauses.length === 1 ? clauses[0] : { op: '$and', clauses };
@@ -83,14 +87,16 @@ export function isUsable(index: IndexDefinition, selector: Selector, sortPaths: 
 /**
  * mango_selector:has_required_fields, as the fields it leaves uncovered: a field condition covers
  * its field unless it is `$exists: false`; an `$and` covers what any clause covers, an `$or` what
- * every clause covers.
+ * every clause covers, so an empty one covers everything, unless `vacuousOrCovers` is false: then
+ * the result is the fields a document may lack and still match.
  */
-function notRequired(sel: Selector, fields: ReadonlySet<string>): Set<string> {
+function notRequired(sel: Selector, fields: ReadonlySet<string>, vacuousOrCovers = true): Set<string> {
   switch (sel.op) {
     case '$and':
-      return sel.clauses.reduce((left, c) => notRequired(c, left), new Set(fields));
+      return sel.clauses.reduce((left, c) => notRequired(c, left, vacuousOrCovers), new Set(fields));
     case '$or':
-      return new Set(sel.clauses.flatMap((c) => [...notRequired(c, fields)]));
+      if (sel.vacuous && !vacuousOrCovers) return new Set(fields);
+      return new Set(sel.clauses.flatMap((c) => [...notRequired(c, fields, vacuousOrCovers)]));
     case '$not':
       return without(fields, sel.clause.path);
     case '$exists':
