@@ -9,10 +9,10 @@ import { DOC_ID_FIELD, designDocName, type FieldPath, type IndexDefinition, type
  * - a sorted query answers only documents that have every sort field, since CouchDB sorts by
  *   reading an index on them (`_id`, the key, every document has);
  * - when `use_index` names a declared index that can serve the query ({@link isUsable}), the query
- *   answers only documents that index holds, so its fields' existence and its partial filter join
- *   the selector. An index
- *   that cannot serve it is passed over, as CouchDB falls back to another, or the query is refused
- *   when it set `allow_fallback` to false. CouchDB never picks a partial index on its own.
+ *   answers only documents that index holds, so its partial filter joins the selector (and the
+ *   existence of any indexed field only an empty `$or` covered). An index that cannot serve it is
+ *   passed over, as CouchDB falls back to another, or the query is refused when it set
+ *   `allow_fallback` to false. CouchDB never picks a partial index on its own.
  *
  * Weft needs no index to run a query, so it does not refuse a sort that no declared index serves,
  * as CouchDB does ("No index exists for this sort").
