@@ -1,22 +1,16 @@
 import * as path from 'node:path';
-import type { Contract } from '@hyperledger/fabric-gateway';
-import { WeftError } from '../../../core/errors';
+import type { Contract, Gateway } from '@hyperledger/fabric-gateway';
 import { loadCollectionsConfig } from '../chaincode/collections-config';
 import { deployChaincode } from '../chaincode/deploy';
 import type { NetworkLayout } from '../network/network-layout';
 import { weftRoot } from '../repo-root';
+import { committedEverywhere } from './committed-everywhere';
 
 type Step = (name: string, fn: () => Promise<string>) => Promise<string>;
 
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
-async function submit(contract: Contract, fn: string, transient: Record<string, Uint8Array>): Promise<string> {
-  const tx = await contract.submitAsync(fn, { transientData: transient });
-  const status = await tx.getStatus();
-  if (!status.successful) throw new WeftError('TX_INVALID', `${fn} committed as invalid (code ${status.code})`, {});
-  return `committed in block ${status.blockNumber}`;
-}
 
 /**
  * The demo's private data part: the `private-assets` example, deployed with its collections so
@@ -24,7 +18,16 @@ async function submit(contract: Contract, fn: string, transient: Record<string, 
  * (which holds it because Org1's peer pushed it), agreed on by Org2 and transferred by Org1, the
  * two orgs' appraisals compared by hash. Values travel as transient data only.
  */
-export async function privateDataSteps(layout: NetworkLayout, step: Step, contracts: (name: string) => [Contract, Contract]): Promise<void> {
+export async function privateDataSteps(
+  layout: NetworkLayout,
+  step: Step,
+  gateways: readonly Gateway[],
+  contracts: (name: string) => [Contract, Contract],
+): Promise<void> {
+  const submit = async (contract: Contract, fn: string, transient: Record<string, Uint8Array>): Promise<string> => {
+    const tx = await contract.submitAsync(fn, { transientData: transient });
+    return `committed in block ${(await committedEverywhere(tx, gateways, fn)).blockNumber}`;
+  };
   const example = path.join(weftRoot(), 'chaincode-examples', 'private-assets');
   const [org1, org2] = layout.spec.orgs.map((o) => o.mspId);
   await step('deploy private-assets as "private" (collections, each org endorses alone)', async () => {

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChaincodeEvent, CloseableAsyncIterable } from '@hyperledger/fabric-gateway';
-import { WeftError } from '../../../core/errors';
 import { deployChaincode } from '../chaincode/deploy';
+import { committedEverywhere } from './committed-everywhere';
 import { privateDataSteps } from './demo-private-data';
 import { gatewayFailure } from '../chaincode/gateway-errors';
 import { loadClientIdentity } from '../client/client-identity';
@@ -80,10 +80,10 @@ export async function runDemo(options: { keep: boolean }, report: (line: string)
         }
       })().catch(() => undefined);
       const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+      const gateways = [session.gateway, session2.gateway];
       const submit = async (c: typeof contract, fn: string, ...args: string[]): Promise<string> => {
         const tx = await c.submitAsync(fn, { arguments: args });
-        const status = await tx.getStatus();
-        if (!status.successful) throw new WeftError('TX_INVALID', `${fn} committed as invalid (code ${status.code})`, {});
+        const status = await committedEverywhere(tx, gateways, fn);
         const out = text(tx.getResult());
         return `committed in block ${status.blockNumber}${out ? `, returned ${out}` : ''}`;
       };
@@ -102,7 +102,7 @@ export async function runDemo(options: { keep: boolean }, report: (line: string)
             return gatewayFailure(err, 'ReadAsset').message;
           }
         });
-        await privateDataSteps(layout, step, (name) => [network.getContract(name), session2.gateway.getNetwork(layout.spec.channel.name).getContract(name)]);
+        await privateDataSteps(layout, step, gateways, (name) => [network.getContract(name), session2.gateway.getNetwork(layout.spec.channel.name).getContract(name)]);
       } finally {
         stream.close();
         await listening;
