@@ -41,9 +41,9 @@ export function memberNameRoot(alias: string): FieldRoot {
   return { json: 'NULL', self: { type: "'text'", value: `${alias}.key` }, mayBeArray: false };
 }
 
-/** A JSON path as an SQL string literal: a segment may hold a quote (`owner's`). */
-function pathLiteral(jsonPath: string): string {
-  return `'${jsonPath.replaceAll("'", "''")}'`;
+/** `text` as an SQL string literal; a JSON path's segment may hold a quote (`owner's`). */
+export function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /**
@@ -59,7 +59,7 @@ function resolve(path: FieldPath, root: FieldRoot, leaf: (jsonPath: string) => s
     const index = i === 0 && !root.mayBeArray ? undefined : arrayIndex(seg);
     if (index === undefined) return asProperty;
     const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : 'NULL';
-    return `CASE json_type(${root.json}, ${pathLiteral(prefix)}) WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
+    return `CASE json_type(${root.json}, ${sqlText(prefix)}) WHEN 'array' THEN ${asElement} ELSE ${asProperty} END`;
   };
   return go('$', 0);
 }
@@ -73,8 +73,8 @@ export function fieldSql(path: FieldPath, root: FieldRoot = DOCUMENT): FieldSql 
   if (root === DOCUMENT && isInsideDocId(path)) return NOWHERE;
   if (path.length === 0) return root.self;
   return {
-    type: resolve(path, root, (p) => `json_type(${root.json}, ${pathLiteral(p)})`),
-    value: resolve(path, root, (p) => `json_extract(${root.json}, ${pathLiteral(p)})`),
+    type: resolve(path, root, (p) => `json_type(${root.json}, ${sqlText(p)})`),
+    value: resolve(path, root, (p) => `json_extract(${root.json}, ${sqlText(p)})`),
   };
 }
 
@@ -89,11 +89,11 @@ export function notFoundSql(path: FieldPath, root: FieldRoot = DOCUMENT): string
     if (i === path.length) return '0';
     const seg = path[i];
     const child = `${prefix}."${seg}"`;
-    const asProperty = `(json_type(${root.json}, ${pathLiteral(child)}) IS NULL OR ${go(child, i + 1)})`;
+    const asProperty = `(json_type(${root.json}, ${sqlText(child)}) IS NULL OR ${go(child, i + 1)})`;
     if (i === 0 && root === DOCUMENT) return asProperty;
     const index = arrayIndex(seg);
     const asElement = isElementIndex(index) ? go(`${prefix}[${index}]`, i + 1) : '0';
-    return `(CASE json_type(${root.json}, ${pathLiteral(prefix)}) WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
+    return `(CASE json_type(${root.json}, ${sqlText(prefix)}) WHEN 'object' THEN ${asProperty} WHEN 'array' THEN ${asElement} ELSE 0 END)`;
   };
   return go('$', 0);
 }

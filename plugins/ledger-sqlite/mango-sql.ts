@@ -2,7 +2,7 @@ import { isDocId } from '../../core/ledger/mango-index-use';
 import { jsonText } from '../../core/ledger/mango-selector';
 import type { FieldPath, JsonValue, MatchOp, RichQuery, Selector, SortField } from '../../core/ledger/rich-query';
 import { couchCollationKey } from './couch-collation';
-import { DOCUMENT, elementRoot, fieldSql, memberNameRoot, notFoundSql, type FieldRoot, type FieldSql } from './mango-field';
+import { DOCUMENT, elementRoot, fieldSql, memberNameRoot, notFoundSql, sqlText, type FieldRoot, type FieldSql } from './mango-field';
 import type { QueryPosition } from './query-position';
 
 /**
@@ -311,10 +311,6 @@ function afterSql(sort: readonly SortField[], position: QueryPosition, params: u
   return `${sortKeyOf(first.path)} >= ? AND ${go(0)}`;
 }
 
-/** `text` as an SQL string literal. */
-export function sqlText(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
 
 /** Whether a condition of the selector is on `_id`, the key, which the primary key seeks. */
 function onDocId(sel: Selector): boolean {

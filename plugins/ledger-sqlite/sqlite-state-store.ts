@@ -15,8 +15,8 @@ import type {
 } from '../../core/ledger/versioned-state-store';
 import { couchCollationKeyOfJson } from './couch-collation';
 import { icuCollatorVersion } from './icu-root-collator';
-import { fieldSql } from './mango-field';
-import { chooseIndex, compileRichQuery, keyOf, type IndexChoice, sqlText } from './mango-sql';
+import { fieldSql, sqlText } from './mango-field';
+import { chooseIndex, compileRichQuery, keyOf, type IndexChoice } from './mango-sql';
 import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
