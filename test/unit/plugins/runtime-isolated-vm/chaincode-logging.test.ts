@@ -49,7 +49,7 @@ describe('chaincode logging through the isolated-vm sandbox', () => {
     expect(result.response.status).toBe(200);
     expect(lines()).toEqual([
       'debug console: console debug d',
-      'info console: console log 42 {"n":1}',
+      'info console: console log 42 { n: 1 }',
       'warn console: console warn',
       'error console: console error',
       'info asset: shim info',
@@ -100,10 +100,18 @@ describe('chaincode logging through the isolated-vm sandbox', () => {
     level = 'info';
     const { result } = await call(['logs:Odd']);
     expect(result.response.status).toBe(200);
+    const stackLines = (entry: ChaincodeLogEntry | undefined): string[] => (entry?.message ?? '').split('\n');
+    const failure = stackLines(entries[4]);
+    expect(failure[0]).toBe('failed: RangeError: out of stock');
+    // The stack reaches the peer's log; its frames point into the package's bundle.
+    expect(failure[1]).toMatch(/^ {4}at Logs\.Odd \(chaincode:logging_1:[0-9a-f]{64}:\d+:\d+\)$/);
+    entries.splice(4, 1);
     expect(lines()).toEqual([
-      'info console: cyclic [object Object]',
-      'info console: Symbol(s) undefined null 7',
+      'info console: cyclic <ref *1> { self: [Circular *1] }',
+      'info console: Symbol(s) undefined null 7n',
+      'info console: { toJSON: [Function: toJSON], toString: [Function: toString] }',
       'info console: [log arguments that cannot be formatted]',
+      "error odd: as winston { code: 7 } <Buffer 68 69>",
       'warn odd: through log()',
       'error console: Assertion failed arithmetic broke',
       'info console: grouped',
