@@ -16,6 +16,11 @@ export abstract class WeftCommand extends Command {
 
   private started = Date.now();
 
+  /** A warning on stderr: something worked, but not quite as asked. */
+  protected warning(message: string): void {
+    process.stderr.write(`warning: ${message}\n`);
+  }
+
   /** One progress line on stderr (stdout stays clean for `--json` and piping). */
   protected progress(message: string): void {
     const seconds = ((Date.now() - this.started) / 1000).toFixed(1);

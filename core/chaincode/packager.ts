@@ -29,6 +29,8 @@ export interface BuiltPackage {
   readonly label: string;
   /** The bundled script, for inspection. */
   readonly bundle: string;
+  /** What the packager noticed and let through: imports of Node built-ins the sandbox does not offer. */
+  readonly warnings: readonly string[];
 }
 
 /** The file inside `src/` holding the bundle; `src/package.json`'s `main` points at it. */
@@ -44,6 +46,18 @@ const SANDBOX_MODULES: Record<string, string> = {
 };
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+/** The esbuild namespace of the modules standing in for built-ins the sandbox does not offer. */
+const UNAVAILABLE = 'weft-unavailable-builtin';
+
+/**
+ * The stand-in for a built-in the sandbox does not offer: requiring it throws, with the code Node
+ * gives a missing module, so dependencies that try it and fall back (protobufjs's optional `fs`,
+ * `debug`'s Node-only branch) work, and chaincode that needs it fails to load, naming it.
+ */
+function unavailableModule(name: string): string {
+  const message = `the Node built-in module '${name}' is not available in chaincode: the Weft sandbox offers no I/O, timers or processes`;
+  return `const e = new Error(${JSON.stringify(message)}); e.code = 'MODULE_NOT_FOUND'; throw e;`;
+}
 
 function sandboxFile(name: string): string {
   const base = path.join(__dirname, 'sandbox', name);
@@ -129,11 +143,14 @@ function weftPlugin(projectDir: string): esbuildTypes.Plugin {
         if (NODE_BUILTINS.has(spec)) {
           const from = path.relative(projectDir, args.importer) || args.importer;
           return {
-            errors: [{ text: `chaincode imports the Node built-in module '${spec}' (from ${from}), which the Weft sandbox does not offer: chaincode may not use I/O, timers or processes` }],
+            path: bare,
+            namespace: UNAVAILABLE,
+            warnings: [{ text: `${from} imports the Node built-in module '${spec}', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)` }],
           };
         }
         return undefined;
       });
+      build.onLoad({ filter: /.*/, namespace: UNAVAILABLE }, (args) => ({ contents: unavailableModule(args.path), loader: 'js' }));
       build.onLoad({ filter: /\.tsx?$/ }, (args) => {
         if (args.path.startsWith(sandboxDir + path.sep)) return undefined;
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
@@ -145,7 +162,7 @@ function weftPlugin(projectDir: string): esbuildTypes.Plugin {
 }
 
 /** Bundles a project into one script (no package written). */
-export async function bundleChaincode(projectDir: string): Promise<{ bundle: string; name: string; version: string }> {
+export async function bundleChaincode(projectDir: string): Promise<{ bundle: string; name: string; version: string; warnings: string[] }> {
   const dir = path.resolve(projectDir);
   const pkgJson = readJson(path.join(dir, 'package.json'), 'package.json');
   if (typeof pkgJson.main !== 'string' || pkgJson.main === '') {
@@ -191,7 +208,7 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
     throw new ChaincodeError('CHAINCODE_BUNDLE_FAILED', `cannot bundle chaincode ${dir}: ${texts.join('; ')}`, { projectDir: dir, errors: texts });
   }
   const bundle = result.outputFiles?.[0]?.text ?? '';
-  return { bundle, name, version };
+  return { bundle, name, version, warnings: [...new Set(result.warnings.filter((w) => w.pluginName === 'weft-sandbox').map((w) => w.text))] };
 }
 
 /** Collects a project's META-INF files; hidden ones are left out, as Fabric's packager leaves them. */
@@ -211,7 +228,7 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
   const metaInf = new Map<string, Uint8Array>();
   collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', metaInf);
   for (const [file, data] of metaInf) if (file.startsWith('META-INF/statedb/')) checkStateDbFile(file, data);
-  const { bundle, name, version } = await bundleChaincode(options.projectDir);
+  const { bundle, name, version, warnings } = await bundleChaincode(options.projectDir);
   const pkgJson = { name, version, main: BUNDLE_FILE, weft: { abi: SANDBOX_ABI } };
   const code = new Map<string, Uint8Array>([
     ['src/package.json', Buffer.from(JSON.stringify(pkgJson, undefined, 2))],
@@ -219,7 +236,7 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
     ...metaInf,
   ]);
   const packageBytes = await writeChaincodePackage({ path: path.basename(path.resolve(options.projectDir)), type: 'node', label: options.label }, code);
-  return { packageBytes, packageId: packageIdOf(options.label, packageBytes), label: options.label, bundle };
+  return { packageBytes, packageId: packageIdOf(options.label, packageBytes), label: options.label, bundle, warnings };
 }
 
 /**

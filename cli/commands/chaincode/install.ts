@@ -23,6 +23,7 @@ export default class ChaincodeInstall extends WeftCommand {
     const layout = openNetwork(args.dir);
     const org = resolveOrg(layout, flags.org);
     const pkg = await loadOrBuildPackage(args.source, flags.label);
+    pkg.warnings.forEach((w) => this.warning(w));
     const peers = [];
     for (const peer of layout.peersOf(org)) {
       const r = await install(layout, peer, pkg.bytes, pkg.packageId);

@@ -19,6 +19,7 @@ export default class ChaincodePackage extends WeftCommand {
   async run(): Promise<PackagedChaincode> {
     const { args, flags } = await this.parse(ChaincodePackage);
     const result = await packageProject(args.project, flags.label, flags.output);
+    result.warnings.forEach((w) => this.warning(w));
     this.log(`${result.file} (${result.bytes} bytes)`);
     this.log(`package ID: ${result.packageId}`);
     return result;

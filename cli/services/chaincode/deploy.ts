@@ -56,6 +56,7 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   }
   const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`);
   progress(`packaged ${pkg.packageId}`);
+  for (const w of pkg.warnings) progress(`warning: ${w}`);
   const peers = orgs.flatMap((org) => layout.peersOf(org));
   await Promise.all(peers.map((p) => install(layout, p, pkg.bytes, pkg.packageId)));
   progress(`installed on ${peers.map((p) => p.id).join(', ')}`);

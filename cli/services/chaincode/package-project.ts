@@ -9,6 +9,8 @@ export interface PackagedChaincode {
   readonly label: string;
   readonly packageId: string;
   readonly bytes: number;
+  /** What the packager let through and you should know: imports of Node built-ins that throw in the sandbox. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -27,11 +29,11 @@ export async function packageProject(projectDir: string, label: string, output: 
   const file = path.resolve(output ?? `${label}.tar.gz`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, built.packageBytes);
-  return { file, label, packageId: built.packageId, bytes: built.packageBytes.length };
+  return { file, label, packageId: built.packageId, bytes: built.packageBytes.length, warnings: built.warnings };
 }
 
 /** Reads a package file (`.tar.gz`), or packages a project folder in memory; returns bytes and ID. */
-export async function loadOrBuildPackage(source: string, label: string): Promise<{ bytes: Uint8Array; packageId: string; label: string }> {
+export async function loadOrBuildPackage(source: string, label: string): Promise<{ bytes: Uint8Array; packageId: string; label: string; warnings: readonly string[] }> {
   const full = path.resolve(source);
   const stat = fs.statSync(full, { throwIfNoEntry: false });
   if (stat === undefined) {
@@ -42,9 +44,9 @@ export async function loadOrBuildPackage(source: string, label: string): Promise
   if (stat.isFile()) {
     const bytes = fs.readFileSync(full);
     const pkg = await readChaincodePackage(bytes);
-    return { bytes, packageId: pkg.packageId, label: pkg.metadata.label };
+    return { bytes, packageId: pkg.packageId, label: pkg.metadata.label, warnings: [] };
   }
   const built = await packageChaincode({ projectDir: full, label });
-  return { bytes: built.packageBytes, packageId: built.packageId, label };
+  return { bytes: built.packageBytes, packageId: built.packageId, label, warnings: built.warnings };
 }
 

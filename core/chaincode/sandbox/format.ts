@@ -230,6 +230,8 @@ export function inspect(value: unknown, options?: InspectOptions): string {
   const depth = options?.depth === null ? Infinity : typeof options?.depth === 'number' ? options.depth : DEFAULT_DEPTH;
   return new Inspector(depth).value(value, 0);
 }
+/** The symbol an object's own rendering goes under, as `util.inspect.custom`. */
+inspect.custom = CUSTOM;
 
 /** Whether `%s` prints `String(value)`: a primitive, or an object with a `toString` of its own making. */
 function stringifies(value: unknown): boolean {

@@ -6,6 +6,7 @@
  */
 import { Buffer } from 'buffer';
 import { chaincodeConsole } from './logging';
+import { structuredClone } from './structured-clone';
 import { speedUpBuffer, utf8Decode, utf8Encode, utf8Length } from './utf8';
 
 const g = globalThis as unknown as Record<string, unknown>;
@@ -154,9 +155,15 @@ export function installGlobals(): void {
     };
   }
   // Timers and shared memory reach outside the transaction; WeakRef/FinalizationRegistry expose GC timing.
-  for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'WeakRef', 'FinalizationRegistry']) {
+  for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'WeakRef', 'FinalizationRegistry']) {
     delete g[name];
   }
+  // A microtask runs within the transaction, as any promise continuation does.
+  g.queueMicrotask = (callback: unknown): void => {
+    if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
+    void Promise.resolve().then(callback as () => void);
+  };
+  g.structuredClone = structuredClone;
   // An isolate has no console of its own; this one writes to the peer's log.
   g.console = chaincodeConsole();
 }

@@ -87,12 +87,23 @@ describe('packager', () => {
     expect(built.bundle).toMatch(/__metadata\("design:paramtypes", \[[^\]]*fabric_contract_api_1\.Context[^\]]*, Number\]\)/);
   });
 
-  test('a Node built-in the sandbox does not offer fails packaging, naming the import', async () => {
-    await expect(packageChaincode({ projectDir: path.join(EXAMPLES, 'hostile', 'forbidden-import'), label: 'bad' })).rejects.toThrow(
-      "chaincode imports the Node built-in module 'fs' (from index.js), which the Weft sandbox does not offer",
-    );
-    const dir = mk({ 'package.json': '{"name":"x","main":"a.js"}', 'a.js': "require('node:child_process')" });
-    await expect(packageChaincode({ projectDir: dir, label: 'bad' })).rejects.toThrow("Node built-in module 'node:child_process' (from a.js)");
+  test('a Node built-in the sandbox does not offer packages with a warning naming the import, and stands in as a module that throws', async () => {
+    const built = await packageChaincode({ projectDir: path.join(EXAMPLES, 'hostile', 'forbidden-import'), label: 'bad' });
+    expect(built.warnings).toEqual([
+      "index.js imports the Node built-in module 'fs', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)",
+    ]);
+    expect(built.bundle).toContain("the Node built-in module 'fs' is not available in chaincode");
+    const dir = mk({ 'package.json': '{"name":"x","main":"a.js"}', 'a.js': "require('node:child_process'); require('child_process'); require('./b')", 'b.js': "require('child_process')" });
+    const twice = await packageChaincode({ projectDir: dir, label: 'x' });
+    expect(twice.warnings).toEqual([
+      "a.js imports the Node built-in module 'node:child_process', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)",
+      "a.js imports the Node built-in module 'child_process', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)",
+      "b.js imports the Node built-in module 'child_process', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)",
+    ]);
+    // One stand-in per module, however many files import it.
+    expect(twice.bundle.split("the Node built-in module 'child_process' is not available").length - 1).toBe(1);
+    const clean = await packageChaincode({ projectDir: path.join(EXAMPLES, 'marbles'), label: 'marbles_1' });
+    expect(clean.warnings).toEqual([]);
   });
 
   test('project errors: no main, missing main file, bad label, TypeScript syntax error', async () => {

@@ -102,6 +102,33 @@ describe('IsolatedVmRuntime lifecycle', () => {
     await rt.close();
   });
 
+  test('a built-in the sandbox does not offer throws when required: chaincode that needs it fails to install, chaincode that falls back runs', async () => {
+    const rt = new IsolatedVmRuntime();
+    const needsFs = (await packageChaincode({ projectDir: path.join(EXAMPLES, 'hostile', 'forbidden-import'), label: 'bad_1' })).packageBytes;
+    await expect(rt.install(needsFs)).rejects.toMatchObject({
+      code: 'CHAINCODE_LOAD_FAILED',
+      message: expect.stringContaining("failed to load: the Node built-in module 'fs' is not available in chaincode"),
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-optional-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"optional","version":"1.0.0","main":"index.js"}');
+    fs.writeFileSync(
+      path.join(dir, 'index.js'),
+      [
+        "const { Contract } = require('fabric-contract-api');",
+        // protobufjs's pattern: use fs when there is one.
+        "let fsModule = null; let why = '';",
+        "try { fsModule = require('fs'); } catch (err) { why = err.code; }",
+        "class Optional extends Contract { async Probe() { return `${fsModule === null} ${why}`; } }",
+        'module.exports.contracts = [Optional];',
+      ].join('\n'),
+    );
+    const { packageId } = await rt.install((await packageChaincode({ projectDir: dir, label: 'optional_1' })).packageBytes);
+    const r = await rt.invoke(packageId, { ...inv(['Probe']), chaincodeName: 'optional' }, support());
+    expect(Buffer.from(r.response.payload).toString()).toBe('true MODULE_NOT_FOUND');
+    await rt.close();
+  });
+
   test('memory exhaustion restarts the isolate and the chaincode keeps serving', async () => {
     const rt = new IsolatedVmRuntime({ memoryLimitMb: 32 });
     const { packageId } = await rt.install(hostile);

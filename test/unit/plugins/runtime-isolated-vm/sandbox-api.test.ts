@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import * as path from 'node:path';
 import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
@@ -177,6 +178,33 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
       random: 'crypto.randomBytes is not available in chaincode: it would make endorsements non-deterministic',
     });
     expect(await probe('missing')).toEqual({ isBuffer: true, length: 0 });
+  });
+
+  test("util, crypto and the globals npm dependencies use behave as Node's", async () => {
+    const hmac = (alg: string, key: string | Buffer): string => createHmac(alg, key).update('message').update(Buffer.from([0, 255])).digest('hex');
+    expect(await probe('builtins')).toEqual({
+      hmac: ['sha1', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256'].map((alg) => [hmac(alg, 'key'), hmac(alg, Buffer.alloc(200, 7))]),
+      copied: createHash('sha256').update('abc').digest('hex'),
+      original: createHash('sha256').update('ab').digest('hex'),
+      equal: [true, false],
+      hashes: true,
+      failures: [
+        'RangeError: Input buffers must have the same byte length',
+        'Error: Invalid digest: nope',
+        'DataCloneError: Symbol(x) could not be cloned.',
+        'Error: crypto.randomFillSync is not available in chaincode: it would make endorsements non-deterministic',
+      ],
+      inherits: ['hi', true],
+      doubled: 42,
+      rejected: 'negative',
+      viaCallback: [null, 2],
+      types: [true, true, true, true, false],
+      deprecate: 'still works',
+      debuglog: false,
+      custom: 'mine',
+      clone: [true, true, true, 0, [1, 2], '/x/g'],
+      micro: 'ran',
+    });
   });
 
   test('typed contract: @Object argument inflated to its class, boolean conversion, hooks and custom context', async () => {
