@@ -27,7 +27,8 @@ class Hash {
 
   update(data: string | Uint8Array, encoding?: BufferEncoding): this {
     if (this.done) throw new Error('Digest already called');
-    this.chunks.push(toBuffer(data, encoding));
+    // A copy: Node hashes at update, so a caller may reuse its buffer for the next chunk.
+    this.chunks.push(Buffer.from(toBuffer(data, encoding)));
     return this;
   }
 

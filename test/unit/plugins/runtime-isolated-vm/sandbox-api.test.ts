@@ -186,6 +186,7 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
       hmac: ['sha1', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256'].map((alg) => [hmac(alg, 'key'), hmac(alg, Buffer.alloc(200, 7))]),
       copied: createHash('sha256').update('abc').digest('hex'),
       original: createHash('sha256').update('ab').digest('hex'),
+      chunked: createHash('sha256').update('xyzw').digest('hex'),
       equal: [true, false],
       hashes: true,
       failures: [
