@@ -19,6 +19,8 @@ module.exports = {
   },
   // inversify 8 and @noble (fabric-gateway's curves) ship ESM only; let swc turn it into CommonJS for jest's module runtime.
   transformIgnorePatterns: ['/node_modules/(?!(inversify|@inversifyjs|@noble)/)'],
+  // Each worker takes its ports from a range of its own (see the file).
+  setupFiles: ['<rootDir>/test/support/worker-port-range.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
