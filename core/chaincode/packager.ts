@@ -43,7 +43,29 @@ const SANDBOX_MODULES: Record<string, string> = {
   'fabric-shim-api': 'fabric-shim',
   crypto: 'node-crypto',
   util: 'node-util',
+  url: 'node-url',
+  assert: 'node-assert',
+  'assert/strict': 'node-assert-strict',
 };
+
+/**
+ * Node built-ins whose npm ports (those browserify ships) are plain JavaScript, mapped to the
+ * package; the trailing slash makes `require.resolve` find the package, not Node's own module.
+ */
+const NPM_PORTS: Record<string, string> = {
+  buffer: 'buffer/',
+  events: 'events/',
+  path: 'path-browserify',
+  'path/posix': 'path-browserify',
+  punycode: 'punycode/',
+  string_decoder: 'string_decoder/',
+};
+
+/**
+ * Globals Node has and an isolate lacks, given to the bundle only where its code names them
+ * (esbuild's `inject` drops the module when nothing refers to it), as whatwg-url's tables are large.
+ */
+const URL_GLOBALS = 'url-globals';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** The esbuild namespace of the modules standing in for built-ins the sandbox does not offer. */
@@ -138,7 +160,9 @@ function weftPlugin(projectDir: string): esbuildTypes.Plugin {
         if (SANDBOX_MODULES[bare] !== undefined) {
           return { path: sandboxFile(SANDBOX_MODULES[bare]) };
         }
-        if (bare === 'buffer') return { path: require.resolve('buffer/') };
+        if (NPM_PORTS[bare] !== undefined) return { path: require.resolve(NPM_PORTS[bare]) };
+        // Side-effect free, so that an unused `inject` leaves it out of the bundle.
+        if (spec === 'whatwg-url' && args.importer === sandboxFile(URL_GLOBALS)) return { path: require.resolve('whatwg-url'), sideEffects: false };
         if (bare === 'reflect-metadata') return { path: require.resolve('reflect-metadata') };
         if (NODE_BUILTINS.has(spec)) {
           const from = path.relative(projectDir, args.importer) || args.importer;
@@ -198,6 +222,7 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
       keepNames: true,
       logLevel: 'silent',
       legalComments: 'none',
+      inject: [sandboxFile(URL_GLOBALS)],
       plugins: [weftPlugin(dir)],
     });
   } catch (err) {

@@ -60,7 +60,9 @@ class Hostile extends Contract {
 
     async Escape(ctx) {
         const found = {};
-        found.process = typeof process;
+        // A bundler's `process` shim is fine; Node's own (exit, pid, dlopen, hrtime) is an escape.
+        const kind = (p) => (p === undefined ? 'undefined' : ['exit', 'pid', 'dlopen', 'hrtime', 'kill'].some((k) => p[k] !== undefined) ? 'node' : 'shim');
+        found.process = kind(typeof process === 'undefined' ? undefined : process);
         try {
             const name = ['f', 's'].join('');
             require(name);
@@ -72,7 +74,7 @@ class Hostile extends Contract {
         found.host = typeof __weftHost;
         found.dispatch = typeof globalThis.__weftDispatch;
         try {
-            found.viaFunction = this.constructor.constructor('return typeof process')();
+            found.viaFunction = kind(this.constructor.constructor('return typeof process === "undefined" ? undefined : process')());
         } catch (e) {
             found.viaFunction = 'threw';
         }

@@ -80,7 +80,7 @@ function functionBase(fn: (...args: unknown[]) => unknown): string {
   return `[${kind}${fn.name ? `: ${fn.name}` : ' (anonymous)'}]`;
 }
 
-function keyText(key: string | symbol): string {
+export function keyText(key: string | symbol): string {
   return typeof key === 'symbol' ? `[${key.toString()}]` : IDENTIFIER.test(key) ? key : quote(key);
 }
 

@@ -1,11 +1,12 @@
 /**
- * Installs what Node chaincode expects to find globally (Buffer, TextEncoder/TextDecoder) and makes
- * the realm deterministic: `Date` reads the transaction timestamp, `Math.random` is seeded from the
- * transaction ID, and nothing can schedule work outside the transaction. Evaluated before any
- * chaincode module.
+ * Installs what Node chaincode expects to find globally (Buffer, TextEncoder/TextDecoder, a
+ * bundler's `process`) and makes the realm deterministic: `Date` reads the transaction timestamp,
+ * `Math.random` is seeded from the transaction ID, and nothing can schedule work outside the
+ * transaction. Evaluated before any chaincode module.
  */
 import { Buffer } from 'buffer';
 import { chaincodeConsole } from './logging';
+import { sandboxProcess } from './process';
 import { structuredClone } from './structured-clone';
 import { speedUpBuffer, utf8Decode, utf8Encode, utf8Length } from './utf8';
 
@@ -120,6 +121,8 @@ export function installGlobals(): void {
   g.TextEncoder = WeftTextEncoder;
   g.TextDecoder = WeftTextDecoder;
   g.global = globalThis;
+  // Web workers' name for the global object, which bundled libraries look for when there is no `window`.
+  g.self = globalThis;
 
   const RealDate = Date;
   RealDate.now = () => nowMs;
@@ -165,5 +168,7 @@ export function installGlobals(): void {
   };
   g.structuredClone = structuredClone;
   // An isolate has no console of its own; this one writes to the peer's log.
-  g.console = chaincodeConsole();
+  const console = chaincodeConsole();
+  g.console = console;
+  g.process = sandboxProcess((message) => console.warn(message));
 }

@@ -106,6 +106,22 @@ describe('packager', () => {
     expect(clean.warnings).toEqual([]);
   });
 
+  test('npm ports of events, path, string_decoder and punycode, and the url and assert modules, package without a warning; URL comes only where code names it', async () => {
+    const ported = mk({
+      'package.json': '{"name":"x","main":"a.js"}',
+      'a.js': "require('events'); require('node:path'); require('path/posix'); require('string_decoder'); require('punycode'); require('assert'); require('assert/strict'); require('node:url')",
+    });
+    expect((await packageChaincode({ projectDir: ported, label: 'x' })).warnings).toEqual([]);
+    // whatwg-url's tables run to hundreds of kilobytes: a bundle that never names URL goes without them.
+    const plain = await packageChaincode({ projectDir: mk({ 'package.json': '{"name":"x","main":"a.js"}', 'a.js': 'module.exports = { contracts: [] }' }), label: 'x' });
+    const withUrl = await packageChaincode({ projectDir: mk({ 'package.json': '{"name":"x","main":"a.js"}', 'a.js': "module.exports = { href: () => new URL('http://h/').href }" }), label: 'x' });
+    const withParams = await packageChaincode({ projectDir: mk({ 'package.json': '{"name":"x","main":"a.js"}', 'a.js': 'module.exports = (q) => new URLSearchParams(q)' }), label: 'x' });
+    expect(plain.bundle).not.toMatch(/whatwg-url|tr46/);
+    expect(withUrl.bundle).toMatch(/whatwg-url/);
+    expect(withParams.bundle).toMatch(/whatwg-url/);
+    expect(withUrl.bundle.length - plain.bundle.length).toBeGreaterThan(100_000);
+  });
+
   test('project errors: no main, missing main file, bad label, TypeScript syntax error', async () => {
     await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"name":"x"}' }), label: 'x' })).rejects.toThrow(
       "package.json does not contain a 'main' entry for the module",

@@ -1,0 +1,364 @@
+/**
+ * Node's `assert` for chaincode: the same functions, comparisons, `AssertionError` fields and, for
+ * single-value failures, the same messages. Where Node quotes the failing expression's source or
+ * prints a multi-line diff, this quotes the value on one line: the sandbox cannot read its own source.
+ */
+import { isDeepLooseEqual, isDeepStrictEqual } from './deep-equal';
+import { inspect, keyText } from './format';
+
+interface AssertionErrorOptions {
+  message?: unknown;
+  actual?: unknown;
+  expected?: unknown;
+  operator?: string;
+}
+
+/**
+ * A value as Node's assertion messages print it (`compact: false, sorted: true`): arrays, plain
+ * objects, class instances, Maps and Sets one entry per line, entries of all but arrays sorted.
+ * Anything else, and a value holding a cycle (Node marks those `<ref *1>`), as `inspect` prints it.
+ */
+function block(value: unknown): string {
+  return hasCycle(value, []) ? inspect(value) : blockLines(value, '');
+}
+
+function hasCycle(value: unknown, stack: object[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (stack.includes(value)) return true;
+  stack.push(value);
+  const children = value instanceof Map ? [...value].flat() : value instanceof Set ? [...value] : Object.values(value);
+  const found = children.some((child) => hasCycle(child, stack));
+  stack.pop();
+  return found;
+}
+
+function isContainer(value: object): boolean {
+  if (Array.isArray(value) || value instanceof Map || value instanceof Set) return true;
+  const special = value instanceof Date || value instanceof RegExp || value instanceof Error || value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof Promise;
+  return !special && Object.getOwnPropertySymbols(value).length === 0;
+}
+
+function blockLines(value: unknown, indent: string): string {
+  if (typeof value !== 'object' || value === null || !isContainer(value)) return inspect(value);
+  const inner = `${indent}  `;
+  const render = (v: unknown): string => blockLines(v, inner);
+  let prefix = '';
+  let entries: string[];
+  if (Array.isArray(value)) {
+    entries = value.map(render);
+  } else {
+    if (value instanceof Map) {
+      prefix = `Map(${value.size}) `;
+      entries = [...value].map(([k, v]) => `${render(k)} => ${render(v)}`);
+    } else if (value instanceof Set) {
+      prefix = `Set(${value.size}) `;
+      entries = [...value].map(render);
+    } else {
+      const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+      const name = proto?.constructor?.name;
+      prefix = proto === null ? '[Object: null prototype] ' : name && name !== 'Object' ? `${name} ` : '';
+      entries = Object.keys(value).map((k) => `${keyText(k)}: ${render((value as Record<string, unknown>)[k])}`);
+    }
+    entries.sort();
+  }
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  return entries.length === 0 ? `${prefix}${open}${close}` : `${prefix}${open}\n${entries.map((e) => inner + e).join(',\n')}\n${indent}${close}`;
+}
+
+/** Node prints `a !== b` when both fit in this many characters (quotes left out), and a diff otherwise. */
+const MAX_SHORT_LENGTH = 12;
+/** Beyond this many lines a side, the diff is the two values whole rather than a line-by-line one. */
+const MAX_DIFF_LINES = 500;
+
+/** Node's `createErrDiff`: the message of a failed `strictEqual` / `deepStrictEqual`. */
+function comparison(actual: unknown, expected: unknown, operator: string, custom: string | undefined): string {
+  const [a, e] = [block(actual), block(expected)];
+  const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
+  const bothObjects = isObject(actual) && isObject(expected);
+  if (operator === 'strictEqual' && (bothObjects || (typeof actual === 'function' && typeof expected === 'function')) && a === e) {
+    return `${custom ?? 'Values have same structure but are not reference-equal:'}\n\n${a}\n`;
+  }
+  const head = custom ?? (operator === 'strictEqual' ? 'Expected values to be strictly equal:' : 'Expected values to be strictly deep-equal:');
+  const [aLines, eLines] = [a.split('\n'), e.split('\n')];
+  if ((aLines.length > 1 || eLines.length > 1) && bothObjects) {
+    const { text, skipped } = printDiff(diffOps(aLines, eLines));
+    return `${head}\n+ actual - expected${skipped ? '\n... Skipped lines' : ''}\n\n${text}\n`;
+  }
+  const length = a.length + e.length - (typeof actual === 'string' ? 2 : 0) - (typeof expected === 'string' ? 2 : 0);
+  if (length <= MAX_SHORT_LENGTH && (actual !== 0 || expected !== 0)) return `${head}\n\n${a} !== ${e}\n`;
+  // A caret under the first differing character, when the two share more than a string's opening quote.
+  let common = 0;
+  while (common < a.length && a[common] === e[common]) common++;
+  const shared = common > (typeof actual === 'string' ? 1 : 0) && typeof actual === typeof expected;
+  return `${head}\n+ actual - expected\n\n+ ${a}\n- ${e}${shared ? `\n${' '.repeat(common + 2)}^` : ''}\n`;
+}
+
+/** Common lines Node prints around a difference before it collapses the rest. */
+const CONTEXT_LINES = 5;
+
+type DiffOp = ['nop' | 'insert' | 'delete', string];
+
+/** Line diff of the actual value's lines against the expected's (longest common subsequence), actual lines first in a change. */
+function diffOps(a: string[], e: string[]): DiffOp[] {
+  if (a.length > MAX_DIFF_LINES || e.length > MAX_DIFF_LINES) return [...a.map((l): DiffOp => ['insert', l]), ...e.map((l): DiffOp => ['delete', l])];
+  // Filled from the ends so the walk below goes forwards.
+  const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(e.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = e.length - 1; j >= 0; j--) lcs[i]![j] = a[i] === e[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  }
+  const ops: DiffOp[] = [];
+  const inserts: DiffOp[] = [];
+  const deletes: DiffOp[] = [];
+  const flush = (): void => {
+    ops.push(...inserts.splice(0), ...deletes.splice(0));
+  };
+  let [i, j] = [0, 0];
+  while (i < a.length || j < e.length) {
+    if (i < a.length && j < e.length && a[i] === e[j]) {
+      flush();
+      ops.push(['nop', a[i++]!]);
+      j++;
+    } else if (j >= e.length || (i < a.length && lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      inserts.push(['insert', a[i++]!]);
+    } else {
+      deletes.push(['delete', e[j++]!]);
+    }
+  }
+  flush();
+  return ops;
+}
+
+/**
+ * Node's `printMyersDiff`: up to five common lines after each change; a longer run before the next
+ * change becomes `...` and its last line; common lines after the last change are dropped.
+ */
+function printDiff(ops: DiffOp[]): { text: string; skipped: boolean } {
+  const out: string[] = [];
+  let skipped = false;
+  let quiet = 0;
+  ops.forEach(([op, line], k) => {
+    if (k > 0 && ops[k - 1]![0] === 'nop' && op !== 'nop') {
+      if (quiet === CONTEXT_LINES + 1) out.push(`  ${ops[k - 1]![1]}`);
+      else if (quiet === CONTEXT_LINES + 2) out.push(`  ${ops[k - 2]![1]}`, `  ${ops[k - 1]![1]}`);
+      else if (quiet >= CONTEXT_LINES + 3) {
+        out.push('...', `  ${ops[k - 1]![1]}`);
+        skipped = true;
+      }
+      quiet = 0;
+    }
+    if (op === 'insert') out.push(`+ ${line}`);
+    else if (op === 'delete') out.push(`- ${line}`);
+    else if (quiet++ < CONTEXT_LINES) out.push(`  ${line}`);
+  });
+  return { text: out.join('\n').trimEnd(), skipped };
+}
+
+/** Node cuts a value longer than this in a loose comparison's message. */
+const MAX_LOOSE_CHARS = 512;
+
+const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+
+/** The message Node's AssertionError writes for an operator when given none. */
+function generatedMessage(actual: unknown, expected: unknown, operator: string | undefined): string {
+  const [a, e] = [block(actual), block(expected)];
+  switch (operator) {
+    case 'notStrictEqual':
+    case 'notDeepStrictEqual': {
+      const reference = operator === 'notStrictEqual' && ((typeof actual === 'object' && actual !== null) || typeof actual === 'function');
+      const head = reference ? 'Expected "actual" not to be reference-equal to:' : operator === 'notStrictEqual' ? 'Expected "actual" to be strictly unequal to:' : 'Expected "actual" not to be strictly deep-equal to:';
+      if (a.includes('\n')) return `${head}\n\n${a}\n`;
+      return `${head}${a.length > 5 ? '\n\n' : ' '}${a}`;
+    }
+    case 'deepEqual':
+      return `Expected values to be loosely deep-equal:\n\n${cut(a, MAX_LOOSE_CHARS)}\n\nshould loosely deep-equal\n\n${cut(e, MAX_LOOSE_CHARS)}`;
+    case 'notDeepEqual':
+      if (a === e) return cut(`Expected "actual" not to be loosely deep-equal to:\n\n${a}`, 2 * MAX_LOOSE_CHARS);
+      return `Expected values not to be loosely deep-equal:\n\n${cut(a, MAX_LOOSE_CHARS)}\n\nshould not loosely deep-equal\n\n${cut(e, MAX_LOOSE_CHARS)}`;
+    default:
+      return `${cut(a, MAX_LOOSE_CHARS)} ${operator ?? 'fail'} ${cut(e, MAX_LOOSE_CHARS)}`;
+  }
+}
+
+const GENERATED = Symbol('generated message');
+
+class AssertionError extends Error {
+  override readonly name = 'AssertionError';
+  readonly code = 'ERR_ASSERTION';
+  readonly actual: unknown;
+  readonly expected: unknown;
+  readonly operator: string | undefined;
+  readonly generatedMessage: boolean;
+
+  constructor(options: AssertionErrorOptions & { [GENERATED]?: string }) {
+    const { actual, expected, operator } = options;
+    const custom = options.message === undefined || options.message === null || options.message === '' ? undefined : String(options.message);
+    const generated = options[GENERATED];
+    super(
+      operator === 'strictEqual' || operator === 'deepStrictEqual'
+        ? comparison(actual, expected, operator, custom)
+        : (custom ?? generated ?? generatedMessage(actual, expected, operator)),
+    );
+    this.actual = actual;
+    this.expected = expected;
+    this.operator = operator;
+    this.generatedMessage = custom === undefined;
+  }
+}
+
+type Message = string | Error | undefined;
+
+/** Throws `message` itself when it is an Error, as Node does; else an AssertionError. */
+function fail(message: Message, details: AssertionErrorOptions, generated?: string): never {
+  if (message instanceof Error) throw message;
+  throw new AssertionError({ ...details, message, [GENERATED]: generated });
+}
+
+function ok(value: unknown, message?: Message, argumentCount?: number): void {
+  if (value) return;
+  const generated = argumentCount === 0 ? 'No value argument passed to `assert.ok()`' : `The expression evaluated to a falsy value:\n\n  assert.ok(${inspect(value)})\n`;
+  fail(message, { actual: value, expected: true, operator: '==' }, generated);
+}
+
+function assert(...args: [unknown?, Message?]): void {
+  ok(args[0], args[1], args.length);
+}
+
+const comparisons = {
+  ok: (...args: [unknown?, Message?]): void => ok(args[0], args[1], args.length),
+  equal(actual: unknown, expected: unknown, message?: Message): void {
+    if (!(actual == expected || (Number.isNaN(actual) && Number.isNaN(expected)))) fail(message, { actual, expected, operator: '==' });
+  },
+  notEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (actual == expected || (Number.isNaN(actual) && Number.isNaN(expected))) fail(message, { actual, expected, operator: '!=' });
+  },
+  strictEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (!Object.is(actual, expected)) fail(message, { actual, expected, operator: 'strictEqual' });
+  },
+  notStrictEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (Object.is(actual, expected)) fail(message, { actual, expected, operator: 'notStrictEqual' });
+  },
+  deepEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (!isDeepLooseEqual(actual, expected)) fail(message, { actual, expected, operator: 'deepEqual' });
+  },
+  notDeepEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (isDeepLooseEqual(actual, expected)) fail(message, { actual, expected, operator: 'notDeepEqual' });
+  },
+  deepStrictEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (!isDeepStrictEqual(actual, expected)) fail(message, { actual, expected, operator: 'deepStrictEqual' });
+  },
+  notDeepStrictEqual(actual: unknown, expected: unknown, message?: Message): void {
+    if (isDeepStrictEqual(actual, expected)) fail(message, { actual, expected, operator: 'notDeepStrictEqual' });
+  },
+  match(actual: unknown, expected: RegExp, message?: Message): void {
+    if (!(typeof actual === 'string' && expected.test(actual))) fail(message, { actual, expected, operator: 'match' }, mismatch(actual, expected, 'did not match'));
+  },
+  doesNotMatch(actual: unknown, expected: RegExp, message?: Message): void {
+    if (!(typeof actual === 'string' && !expected.test(actual))) fail(message, { actual, expected, operator: 'doesNotMatch' }, mismatch(actual, expected, 'was expected to not match'));
+  },
+  fail(message?: Message): never {
+    return fail(message, { operator: 'fail' }, 'Failed');
+  },
+  ifError(value: unknown): void {
+    if (value === null || value === undefined) return;
+    const text = value instanceof Error ? value.message : inspect(value);
+    throw new AssertionError({ message: `ifError got unwanted exception: ${text}`, actual: value, expected: null, operator: 'ifError' });
+  },
+  throws(fn: () => unknown, expected?: unknown, message?: Message): void {
+    const thrown = caught(fn);
+    if (thrown === NOTHING) return missing('throws', 'exception', expected, message);
+    checkExpected(thrown, expected, 'throws', message);
+  },
+  doesNotThrow(fn: () => unknown, expected?: unknown, message?: Message): void {
+    const thrown = caught(fn);
+    if (thrown !== NOTHING) unwanted(thrown, 'doesNotThrow', 'exception', expected, message);
+  },
+  async rejects(promiseOrFn: Promise<unknown> | (() => Promise<unknown>), expected?: unknown, message?: Message): Promise<void> {
+    const rejection = await settled(promiseOrFn);
+    if (rejection === NOTHING) return missing('rejects', 'rejection', expected, message);
+    checkExpected(rejection, expected, 'rejects', message);
+  },
+  async doesNotReject(promiseOrFn: Promise<unknown> | (() => Promise<unknown>), expected?: unknown, message?: Message): Promise<void> {
+    const rejection = await settled(promiseOrFn);
+    if (rejection !== NOTHING) unwanted(rejection, 'doesNotReject', 'rejection', expected, message);
+  },
+};
+
+function mismatch(actual: unknown, expected: RegExp, verb: string): string {
+  return typeof actual === 'string'
+    ? `The input ${verb} the regular expression ${inspect(expected)}. Input:\n\n${inspect(actual)}\n`
+    : `The "string" argument must be of type string. Received type ${typeof actual} (${inspect(actual)})`;
+}
+
+const NOTHING = Symbol('nothing thrown');
+
+function caught(fn: () => unknown): unknown {
+  if (typeof fn !== 'function') throw new TypeError(`The "fn" argument must be of type function. Received ${inspect(fn)}`);
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return NOTHING;
+}
+
+async function settled(promiseOrFn: Promise<unknown> | (() => Promise<unknown>)): Promise<unknown> {
+  try {
+    await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
+  } catch (err) {
+    return err;
+  }
+  return NOTHING;
+}
+
+function missing(operator: string, what: string, expected: unknown, message: Message): never {
+  // `throws(fn, 'text')`: a string second argument is the message.
+  const text = typeof expected === 'string' ? expected : message;
+  const named = (expected as { name?: unknown } | null | undefined)?.name;
+  const name = (typeof expected === 'function' || typeof expected === 'object') && typeof named === 'string' && named !== '' ? ` (${named})` : '';
+  const suffix = typeof text === 'string' ? `: ${text}` : '.';
+  if (text instanceof Error) throw text;
+  throw new AssertionError({ message: `Missing expected ${what}${name}${suffix}`, actual: undefined, expected, operator });
+}
+
+function unwanted(thrown: unknown, operator: string, what: string, expected: unknown, message: Message): never {
+  const text = typeof expected === 'string' ? expected : message;
+  const detail = typeof text === 'string' ? `: ${text}` : '.';
+  const actualMessage = thrown instanceof Error ? thrown.message : inspect(thrown);
+  throw new AssertionError({ message: `Got unwanted ${what}${detail}\nActual message: "${actualMessage}"`, actual: thrown, expected, operator });
+}
+
+/** Node's rules for the `error` argument of `throws` / `rejects`: a class, a RegExp, a validation function or an object of properties. */
+function checkExpected(thrown: unknown, expected: unknown, operator: string, message: Message): void {
+  if (expected === undefined || typeof expected === 'string') return;
+  if (expected instanceof RegExp) {
+    if (expected.test(String(thrown))) return;
+    fail(message, { actual: thrown, expected, operator }, mismatch(String(thrown), expected, 'did not match'));
+  }
+  if (typeof expected === 'function') {
+    if (expected.prototype !== undefined && thrown instanceof (expected as new () => unknown)) return;
+    if (Error.isPrototypeOf(expected) || expected === Error) {
+      const received = thrown instanceof Error ? thrown.constructor.name : inspect(thrown);
+      fail(message, { actual: thrown, expected, operator }, `The error is expected to be an instance of "${expected.name}". Received "${received}"\n\nError message:\n\n${thrown instanceof Error ? thrown.message : inspect(thrown)}`);
+    }
+    if ((expected as (e: unknown) => unknown).call({}, thrown) === true) return;
+    fail(message, { actual: thrown, expected, operator }, `The ${expected.name ? `"${expected.name}" validation function` : 'validation function'} is expected to return "true". Received ${inspect(false)}`);
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    for (const key of Object.keys(expected)) {
+      const want = (expected as Record<string, unknown>)[key];
+      const got = (thrown as Record<string, unknown> | null)?.[key];
+      const matches = want instanceof RegExp && typeof got === 'string' ? want.test(got) : isDeepStrictEqual(got, want);
+      if (!matches) fail(message, { actual: thrown, expected, operator }, `Expected values to be strictly deep-equal:\n+ actual - expected\n\n+ ${key}: ${inspect(got)}\n- ${key}: ${inspect(want)}\n`);
+    }
+  }
+}
+
+const strictApi = { ...comparisons, equal: comparisons.strictEqual, notEqual: comparisons.notStrictEqual, deepEqual: comparisons.deepStrictEqual, notDeepEqual: comparisons.notDeepStrictEqual };
+
+/** `assert.strict` / `require('assert/strict')`: the same functions with `equal` meaning `strictEqual`, and so on. */
+const strict = Object.assign((...args: [unknown?, Message?]) => ok(args[0], args[1], args.length), strictApi, { AssertionError });
+const legacy = Object.assign(assert, comparisons, { AssertionError, strict });
+Object.assign(strict, { strict });
+
+// `module.exports = assert`, as Node's: `require('assert')` must be callable.
+export = legacy;
