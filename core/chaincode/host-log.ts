@@ -25,6 +25,8 @@ export class TransactionLog {
     private readonly sink: ChaincodeLog | undefined,
     private readonly channelId: string,
     private readonly txId: string,
+    /** Names source files in place of bundle positions in stack traces (the package's source map). */
+    private readonly mapStacks: (text: string) => string = (text) => text,
   ) {}
 
   write(level: unknown, logger: unknown, message: unknown): void {
@@ -42,7 +44,7 @@ export class TransactionLog {
       level: CHAINCODE_LOG_LEVELS[at]!,
       logger: cutLogText(typeof logger === 'string' ? logger : 'console', MAX_LOGGER_NAME_CHARS),
       // The sandbox has cut the message already; this bounds what a sandbox that did not could send.
-      message: cutLogText(typeof message === 'string' ? message : String(message), MAX_LOG_MESSAGE_CHARS + CUT_NOTE_CHARS),
+      message: this.mapStacks(cutLogText(typeof message === 'string' ? message : String(message), MAX_LOG_MESSAGE_CHARS + CUT_NOTE_CHARS)),
     });
   }
 }

@@ -21,9 +21,10 @@ export class HostSession {
     readonly invocation: ChaincodeInvocation,
     readonly support: RuntimeSupport,
     readonly limits: Required<RuntimeLimits>,
+    mapStacks?: (text: string) => string,
   ) {
     this.queries = new OpenQueries(limits.totalQueryLimit);
-    this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId);
+    this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId, mapStacks);
   }
 
   /** The state namespace of the invoked chaincode, which every read and write goes to. */

@@ -35,6 +35,8 @@ export interface BuiltPackage {
 
 /** The file inside `src/` holding the bundle; `src/package.json`'s `main` points at it. */
 export const BUNDLE_FILE = 'weft-bundle.js';
+/** Beside the bundle: its source map, which the runtime uses to name project files in chaincode stack traces. */
+export const SOURCE_MAP_SUFFIX = '.map';
 
 /** Node built-ins the sandbox offers (the slice chaincode uses), mapped to sandbox modules. */
 const SANDBOX_MODULES: Record<string, string> = {
@@ -66,6 +68,42 @@ const NPM_PORTS: Record<string, string> = {
  * (esbuild's `inject` drops the module when nothing refers to it), as whatwg-url's tables are large.
  */
 const URL_GLOBALS = 'url-globals';
+/** How the bundle's generated entry names the sandbox's own entry module. */
+const SANDBOX_ENTRY = 'weft-sandbox-entry';
+
+/** The directory holding Weft's `core/` (the repository, or the installed package). */
+const WEFT_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * Where esbuild names a module by its path relative to the project: the comment opening it, and the
+ * key of its CommonJS / lazy-ESM wrapper.
+ */
+const MODULE_PATH = /^( {2}\/\/ | {4}")(\.\.\/[^"\s]+)/gm;
+
+/**
+ * The bundle with each module outside the project named in a way that does not depend on where the
+ * project or Weft sit on this machine: `weft/…` for Weft's own files, `node_modules/…` for a
+ * package hoisted above the project. Without it, the same project packaged from another checkout
+ * got another package ID.
+ */
+function stableModulePaths(bundle: string, projectDir: string): string {
+  return bundle.replace(MODULE_PATH, (_whole, lead: string, rel: string) => `${lead}${stablePath(rel, projectDir)}`);
+}
+
+/** A path relative to the project, as {@link stableModulePaths} names it. */
+function stablePath(rel: string, projectDir: string): string {
+  if (!rel.startsWith('../')) return rel;
+  const abs = path.resolve(projectDir, rel);
+  if (abs.startsWith(WEFT_ROOT + path.sep)) return `weft/${path.relative(WEFT_ROOT, abs).split(path.sep).join('/')}`;
+  const at = abs.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  return at < 0 ? rel : abs.slice(at + 1).split(path.sep).join('/');
+}
+
+/** The bundle's source map with its `sources` named as {@link stableModulePaths} names modules. */
+function stableSourceMap(text: string, projectDir: string): string {
+  const map = JSON.parse(text) as { sources: string[] };
+  map.sources = map.sources.map((source) => stablePath(source, projectDir));
+  return JSON.stringify(map);
+}
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** The esbuild namespace of the modules standing in for built-ins the sandbox does not offer. */
@@ -160,6 +198,7 @@ function weftPlugin(projectDir: string): esbuildTypes.Plugin {
         if (SANDBOX_MODULES[bare] !== undefined) {
           return { path: sandboxFile(SANDBOX_MODULES[bare]) };
         }
+        if (spec === SANDBOX_ENTRY) return { path: sandboxFile('entry') };
         if (NPM_PORTS[bare] !== undefined) return { path: require.resolve(NPM_PORTS[bare]) };
         // Side-effect free, so that an unused `inject` leaves it out of the bundle.
         if (spec === 'whatwg-url' && args.importer === sandboxFile(URL_GLOBALS)) return { path: require.resolve('whatwg-url'), sideEffects: false };
@@ -186,7 +225,16 @@ function weftPlugin(projectDir: string): esbuildTypes.Plugin {
 }
 
 /** Bundles a project into one script (no package written). */
-export async function bundleChaincode(projectDir: string): Promise<{ bundle: string; name: string; version: string; warnings: string[] }> {
+export interface ChaincodeBundle {
+  readonly bundle: string;
+  /** Source map v3 of the bundle, without the sources' text. */
+  readonly sourceMap: string;
+  readonly name: string;
+  readonly version: string;
+  readonly warnings: string[];
+}
+
+export async function bundleChaincode(projectDir: string): Promise<ChaincodeBundle> {
   const dir = path.resolve(projectDir);
   const pkgJson = readJson(path.join(dir, 'package.json'), 'package.json');
   if (typeof pkgJson.main !== 'string' || pkgJson.main === '') {
@@ -200,9 +248,11 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
   }
   const name = typeof pkgJson.name === 'string' ? pkgJson.name : '';
   const version = typeof pkgJson.version === 'string' ? pkgJson.version : '';
+  // Both paths as the plugin and the project name them, not as this machine does: the source map
+  // records columns on these lines, and a longer path would shift them.
   const stdin = [
-    `const weft = require(${JSON.stringify(sandboxFile('entry'))});`,
-    `weft.register(() => require(${JSON.stringify(entry)}), ${JSON.stringify({ name, version, metadata })});`,
+    `const weft = require(${JSON.stringify(SANDBOX_ENTRY)});`,
+    `weft.register(() => require(${JSON.stringify(`./${path.relative(dir, entry).split(path.sep).join('/')}`)}), ${JSON.stringify({ name, version, metadata })});`,
   ].join('\n');
 
   // Loaded on demand so that importing core never loads esbuild.
@@ -212,6 +262,12 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
   try {
     result = await esbuild.build({
       stdin: { contents: stdin, resolveDir: dir, loader: 'js', sourcefile: 'weft-entry.js' },
+      // Paths in the bundle are relative to the project, whichever directory the packager runs in.
+      absWorkingDir: dir,
+      outfile: path.join(dir, BUNDLE_FILE),
+      // Line and column only: the project's source text stays out of the package.
+      sourcemap: 'external',
+      sourcesContent: false,
       bundle: true,
       write: false,
       format: 'iife',
@@ -232,8 +288,10 @@ export async function bundleChaincode(projectDir: string): Promise<{ bundle: str
     if (cause instanceof ChaincodeError) throw cause;
     throw new ChaincodeError('CHAINCODE_BUNDLE_FAILED', `cannot bundle chaincode ${dir}: ${texts.join('; ')}`, { projectDir: dir, errors: texts });
   }
-  const bundle = result.outputFiles?.[0]?.text ?? '';
-  return { bundle, name, version, warnings: [...new Set(result.warnings.filter((w) => w.pluginName === 'weft-sandbox').map((w) => w.text))] };
+  const outputs = result.outputFiles ?? [];
+  const bundle = stableModulePaths(outputs.find((f) => !f.path.endsWith(SOURCE_MAP_SUFFIX))?.text ?? '', dir);
+  const sourceMap = stableSourceMap(outputs.find((f) => f.path.endsWith(SOURCE_MAP_SUFFIX))?.text ?? '{"version":3,"sources":[],"mappings":""}', dir);
+  return { bundle, sourceMap, name, version, warnings: [...new Set(result.warnings.filter((w) => w.pluginName === 'weft-sandbox').map((w) => w.text))] };
 }
 
 /** Collects a project's META-INF files; hidden ones are left out, as Fabric's packager leaves them. */
@@ -253,11 +311,12 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
   const metaInf = new Map<string, Uint8Array>();
   collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', metaInf);
   for (const [file, data] of metaInf) if (file.startsWith('META-INF/statedb/')) checkStateDbFile(file, data);
-  const { bundle, name, version, warnings } = await bundleChaincode(options.projectDir);
+  const { bundle, sourceMap, name, version, warnings } = await bundleChaincode(options.projectDir);
   const pkgJson = { name, version, main: BUNDLE_FILE, weft: { abi: SANDBOX_ABI } };
   const code = new Map<string, Uint8Array>([
     ['src/package.json', Buffer.from(JSON.stringify(pkgJson, undefined, 2))],
     [`src/${BUNDLE_FILE}`, Buffer.from(bundle, 'utf8')],
+    [`src/${BUNDLE_FILE}${SOURCE_MAP_SUFFIX}`, Buffer.from(sourceMap, 'utf8')],
     ...metaInf,
   ]);
   const packageBytes = await writeChaincodePackage({ path: path.basename(path.resolve(options.projectDir)), type: 'node', label: options.label }, code);
@@ -270,7 +329,7 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
  * Works when the chaincode needs nothing beyond fabric-contract-api / fabric-shim and the sandbox's
  * built-ins; otherwise the error says to package with Weft, which bundles npm dependencies.
  */
-export async function bundleFabricPackage(pkg: ChaincodePackage): Promise<string> {
+export async function bundleFabricPackage(pkg: ChaincodePackage): Promise<ChaincodeBundle> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ccsrc-'));
   try {
     for (const [name, data] of pkg.code) {
@@ -280,7 +339,7 @@ export async function bundleFabricPackage(pkg: ChaincodePackage): Promise<string
       fs.writeFileSync(target, data);
     }
     try {
-      return (await bundleChaincode(path.join(tmp, 'src'))).bundle;
+      return await bundleChaincode(path.join(tmp, 'src'));
     } catch (err) {
       const message = err instanceof Error ? err.message.split(tmp + path.sep).join('') : String(err);
       throw new ChaincodeError(

@@ -3,9 +3,12 @@ import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSuppor
 import { SUPPORTED_SANDBOX_ABIS, type HostTable } from '../../core/chaincode/host-api';
 import { createHostTable, toSandboxInvocation } from '../../core/chaincode/host-table';
 import { HostSession } from '../../core/chaincode/host-session';
+import { StackSourceMap } from '../../core/chaincode/stack-source-map';
 import { ChaincodeError } from '../../core/errors';
 
 export interface SandboxOptions {
+  /** The bundle's source map, when the package carries one. */
+  readonly sourceMap?: string;
   readonly memoryLimitMb: number;
   readonly strict: boolean;
   readonly limits: Required<RuntimeLimits>;
@@ -48,6 +51,7 @@ export class ChaincodeSandbox {
   private session: HostSession | undefined;
   private readonly callbacks: ivm.Callback[];
   private readonly names: (keyof HostTable)[];
+  private readonly stacks: StackSourceMap | undefined;
   /** How many times the isolate was (re)created: visible to tests and metrics. */
   isolateStarts = 0;
 
@@ -59,6 +63,12 @@ export class ChaincodeSandbox {
     const table = createHostTable(() => this.session);
     this.names = Object.keys(table) as (keyof HostTable)[];
     this.callbacks = this.names.map((n) => new ivm.Callback(table[n] as (...args: unknown[]) => unknown));
+    this.stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
+  }
+
+  /** The name V8 gives the bundle in stack frames. */
+  private get scriptName(): string {
+    return `chaincode:${this.packageId}`;
   }
 
   /** Creates the isolate and evaluates the bundle once; throws ChaincodeError if the chaincode cannot load. */
@@ -82,7 +92,7 @@ export class ChaincodeSandbox {
       this.reset(true);
       return failure(err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`);
     }
-    const session = new HostSession(invocation, support, limits);
+    const session = new HostSession(invocation, support, limits, this.stacks && ((text) => this.stacks!.rewrite(text)));
     this.session = session;
     try {
       ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: limits.timeoutMs, arguments: { copy: true } });
@@ -135,7 +145,7 @@ export class ChaincodeSandbox {
     this.isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
     this.isolateStarts++;
     try {
-      this.script = this.isolate.compileScriptSync(this.bundle, { filename: `chaincode:${this.packageId}` });
+      this.script = this.isolate.compileScriptSync(this.bundle, { filename: this.scriptName });
     } catch (err) {
       throw new ChaincodeError('CHAINCODE_LOAD_FAILED', `chaincode ${this.packageId} does not compile: ${(err as Error).message}`, { packageId: this.packageId });
     }
@@ -162,7 +172,9 @@ export class ChaincodeSandbox {
       const message = (err as Error).message;
       // Top-level code that never returns: the chaincode never became ready, as a Fabric launch timeout.
       const code = /timed out/i.test(message) ? 'CHAINCODE_LOAD_TIMEOUT' : 'CHAINCODE_LOAD_FAILED';
-      throw new ChaincodeError(code, `chaincode ${this.packageId} failed to load: ${message}`, { packageId: this.packageId });
+      const stack = (err as Error).stack;
+      const at = stack === undefined ? undefined : this.stacks?.origin(stack);
+      throw new ChaincodeError(code, `chaincode ${this.packageId} failed to load: ${message}${at === undefined ? '' : ` (at ${at})`}`, { packageId: this.packageId });
     }
   }
 }

@@ -9,7 +9,7 @@ import {
   type RuntimeSupport,
 } from '../../core/chaincode/chaincode-runtime';
 import { PackageStore } from '../../core/chaincode/package-store';
-import { bundleFabricPackage } from '../../core/chaincode/packager';
+import { bundleFabricPackage, SOURCE_MAP_SUFFIX } from '../../core/chaincode/packager';
 import { SUPPORTED_SANDBOX_ABIS } from '../../core/chaincode/host-api';
 import { ChaincodeError } from '../../core/errors';
 import { ChaincodeSandbox } from './chaincode-sandbox';
@@ -40,20 +40,26 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `src/package.json is not JSON: ${(err as Error).message}`);
     }
     let bundle: string;
+    let sourceMap: string | undefined;
     if (pkgJson.weft === undefined) {
       // A package from Fabric's own tooling: bundle its sources now (no network needed).
-      bundle = await bundleFabricPackage(pkg);
+      ({ bundle, sourceMap } = await bundleFabricPackage(pkg));
     } else {
       if (!SUPPORTED_SANDBOX_ABIS.includes(pkgJson.weft.abi as number)) {
         throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `package ${pkg.packageId} targets sandbox ABI ${String(pkgJson.weft.abi)}, this runtime runs ABI ${SUPPORTED_SANDBOX_ABIS.join(' or ')}: re-package it`, { packageId: pkg.packageId });
       }
-      const bytes = typeof pkgJson.main === 'string' ? pkg.code.get(`src/${pkgJson.main.replace(/^\.\//, '')}`) : undefined;
+      const mainFile = typeof pkgJson.main === 'string' ? `src/${pkgJson.main.replace(/^\.\//, '')}` : undefined;
+      const bytes = mainFile === undefined ? undefined : pkg.code.get(mainFile);
       if (bytes === undefined) {
         throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `package ${pkg.packageId}: src/package.json main ${JSON.stringify(pkgJson.main)} is not in the package`, { packageId: pkg.packageId });
       }
       bundle = Buffer.from(bytes).toString('utf8');
+      const map = pkg.code.get(`${mainFile as string}${SOURCE_MAP_SUFFIX}`);
+      // Packages made before source maps carry none: their stacks name bundle lines.
+      if (map !== undefined) sourceMap = Buffer.from(map).toString('utf8');
     }
     const sandbox = new ChaincodeSandbox(pkg.packageId, bundle, {
+      sourceMap,
       memoryLimitMb: this.options.memoryLimitMb,
       strict: this.options.strict,
       limits: resolveLimits({ timeoutMs: this.options.timeoutMs, maxValueBytes: this.options.maxValueBytes }),

@@ -1,7 +1,8 @@
 /**
- * Node's `assert` for chaincode: the same functions, comparisons, `AssertionError` fields and, for
- * single-value failures, the same messages. Where Node quotes the failing expression's source or
- * prints a multi-line diff, this quotes the value on one line: the sandbox cannot read its own source.
+ * Node's `assert` for chaincode: the same functions, comparisons, `AssertionError` fields and
+ * messages, values printed as Node's assertion messages print them and failed deep comparisons as
+ * its line diff. Where Node quotes the failing expression's source (`assert(x)`), this quotes the
+ * value: the sandbox cannot read its own source.
  */
 import { isDeepLooseEqual, isDeepStrictEqual } from './deep-equal';
 import { inspect, keyText } from './format';
@@ -19,7 +20,12 @@ interface AssertionErrorOptions {
  * Anything else, and a value holding a cycle (Node marks those `<ref *1>`), as `inspect` prints it.
  */
 function block(value: unknown): string {
-  return hasCycle(value, []) ? inspect(value) : blockLines(value, '');
+  try {
+    return hasCycle(value, []) ? inspect(value) : blockLines(value, '');
+  } catch {
+    // A getter that throws: inspect never calls getters.
+    return inspect(value);
+  }
 }
 
 function hasCycle(value: unknown, stack: object[]): boolean {
@@ -34,7 +40,7 @@ function hasCycle(value: unknown, stack: object[]): boolean {
 
 function isContainer(value: object): boolean {
   if (Array.isArray(value) || value instanceof Map || value instanceof Set) return true;
-  const special = value instanceof Date || value instanceof RegExp || value instanceof Error || value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof Promise;
+  const special = [Date, RegExp, Error, ArrayBuffer, Promise, WeakMap, WeakSet, Number, String, Boolean].some((Kind) => value instanceof Kind) || ArrayBuffer.isView(value);
   return !special && Object.getOwnPropertySymbols(value).length === 0;
 }
 

@@ -29,7 +29,12 @@ describe('packager', () => {
     const pkg = await readChaincodePackage(built.packageBytes);
     expect(pkg.packageId).toBe(built.packageId);
     expect(pkg.metadata).toEqual({ path: 'marbles', type: 'node', label: 'marbles_1' });
-    expect([...pkg.code.keys()].sort()).toEqual(['META-INF/statedb/couchdb/indexes/indexOwner.json', 'src/package.json', `src/${BUNDLE_FILE}`]);
+    expect([...pkg.code.keys()].sort()).toEqual(['META-INF/statedb/couchdb/indexes/indexOwner.json', 'src/package.json', `src/${BUNDLE_FILE}`, `src/${BUNDLE_FILE}.map`]);
+    // The map names the project's files relative to it and Weft's as weft/…, and carries no source text.
+    const map = JSON.parse(Buffer.from(pkg.code.get(`src/${BUNDLE_FILE}.map`) as Uint8Array).toString()) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources).toEqual(expect.arrayContaining(['index.js', 'weft/core/chaincode/sandbox/stub.ts']));
+    expect(map.sources.filter((s) => s.startsWith('../'))).toEqual([]);
+    expect(map.sourcesContent).toBeUndefined();
     expect(JSON.parse(Buffer.from(pkg.code.get('src/package.json') as Uint8Array).toString())).toEqual({
       name: 'marbles',
       version: '1.0.0',
@@ -65,10 +70,21 @@ describe('packager', () => {
     }
   });
 
-  test('packaging is deterministic', async () => {
+  test('packaging is deterministic, wherever the project and the packager sit', async () => {
     const a = await packageChaincode({ projectDir: path.join(EXAMPLES, 'token-erc20'), label: 't' });
     const b = await packageChaincode({ projectDir: path.join(EXAMPLES, 'token-erc20'), label: 't' });
     expect(b.packageId).toBe(a.packageId);
+    // The same files at another depth from Weft's own: esbuild names modules by relative path.
+    // metadata.json names the project's directory, so both copies keep its name.
+    const near = path.join(mk({}), 'token-erc20');
+    const far = path.join(mk({}), 'x', 'y', 'z', 'token-erc20');
+    for (const dir of [near, far]) fs.cpSync(path.join(EXAMPLES, 'token-erc20'), dir, { recursive: true });
+    const [c, d] = [await packageChaincode({ projectDir: near, label: 't' }), await packageChaincode({ projectDir: far, label: 't' })];
+    expect(d.packageId).toBe(c.packageId);
+    expect(c.packageId).toBe(a.packageId);
+    expect(c.bundle).toMatch(/^ {2}\/\/ weft\/core\/chaincode\/sandbox\/stub\.ts$/m);
+    expect(c.bundle).not.toMatch(/^ {2}\/\/ \.\.\/|^ {4}"\.\.\//m);
+    expect(d.bundle).toBe(c.bundle);
   });
 
   test('an unbuilt TypeScript project is compiled from its rootDir with decorator metadata', async () => {
