@@ -224,7 +224,6 @@ function weftPlugin(projectDir: string): esbuildTypes.Plugin {
   };
 }
 
-/** Bundles a project into one script (no package written). */
 export interface ChaincodeBundle {
   readonly bundle: string;
   /** Source map v3 of the bundle, without the sources' text. */
@@ -234,6 +233,7 @@ export interface ChaincodeBundle {
   readonly warnings: string[];
 }
 
+/** Bundles a project into one script (no package written). */
 export async function bundleChaincode(projectDir: string): Promise<ChaincodeBundle> {
   const dir = path.resolve(projectDir);
   const pkgJson = readJson(path.join(dir, 'package.json'), 'package.json');
