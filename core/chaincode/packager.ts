@@ -60,6 +60,7 @@ const NPM_PORTS: Record<string, string> = {
   path: 'path-browserify',
   'path/posix': 'path-browserify',
   punycode: 'punycode/',
+  stream: 'stream-browserify',
   string_decoder: 'string_decoder/',
 };
 

@@ -29,7 +29,7 @@ describe("Node built-ins in the sandbox behave as Node's own", () => {
     return JSON.parse(Buffer.from(r.response.payload).toString('utf8')) as unknown;
   }
 
-  test('events, path, string_decoder, punycode, url, URL, URLSearchParams and assert give the results Node gives', async () => {
+  test('events, stream, path, string_decoder, punycode, url, URL, URLSearchParams and assert give the results Node gives', async () => {
     // In a Node process of its own: under jest, errors made in the test's realm fail Node's `instanceof Error`.
     const script = `require(${JSON.stringify(path.join(FIXTURE, 'probe.js'))}).probeBuiltins().then((r) => process.stdout.write(JSON.stringify(r)))`;
     const inNode = JSON.parse(execFileSync(process.execPath, ['--no-deprecation', '-e', script], { encoding: 'utf8' })) as unknown;
