@@ -48,3 +48,32 @@ export class TransactionLog {
     });
   }
 }
+
+/**
+ * What chaincode logs while its module loads, outside any transaction (as a Fabric chaincode
+ * process prints at startup): kept, at most {@link MAX_LOG_ENTRIES_PER_TX} entries, until the first
+ * transaction with a log writes them there with no transaction ID. Only the first load records:
+ * a restarted isolate, or strict mode's context per transaction, would repeat them.
+ */
+export class LoadLog {
+  private readonly entries: [level: unknown, logger: unknown, message: unknown][] = [];
+  private recording = true;
+
+  get isRecording(): boolean {
+    return this.recording;
+  }
+
+  record(level: unknown, logger: unknown, message: unknown): void {
+    if (this.recording && this.entries.length < MAX_LOG_ENTRIES_PER_TX) this.entries.push([level, logger, message]);
+  }
+
+  stopRecording(): void {
+    this.recording = false;
+  }
+
+  flush(sink: ChaincodeLog | undefined, channelId: string, mapStacks?: (text: string) => string): void {
+    if (sink === undefined || this.entries.length === 0) return;
+    const log = new TransactionLog(sink, channelId, '', mapStacks);
+    for (const [level, logger, message] of this.entries.splice(0)) log.write(level, logger, message);
+  }
+}

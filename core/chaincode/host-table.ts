@@ -212,7 +212,17 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
  * Builds the host table over a session getter: the table is created once per sandbox and reads the
  * current transaction's session on every call, so a call outside a transaction is refused.
  */
-export function createHostTable(current: () => HostSession | undefined): HostTable {
+export function createHostTable(
+  current: () => HostSession | undefined,
+  /** Where a log entry goes when no transaction is running: the chaincode's module is loading. */
+  logOutsideTransaction?: (level: unknown, logger: unknown, message: unknown) => void,
+): HostTable {
+  const log = (level: unknown, logger: unknown, message: unknown): HostReply<undefined> => {
+    const session = current();
+    if (session === undefined) logOutsideTransaction?.(level, logger, message);
+    else session.log.write(level, logger, message);
+    return { result: undefined };
+  };
   const entry: HostEntry = <A extends unknown[], T>(name: keyof HostTable, fn: (s: HostSession, ...args: A) => T): ((...args: A) => HostReply<T>) => {
     const call = (session: HostSession, args: A): HostReply<T> => {
       try {
@@ -302,7 +312,7 @@ export function createHostTable(current: () => HostSession | undefined): HostTab
       return new Uint8Array(createHash(alg).update(bytes(data, 'data', MAX_HASH_INPUT)).digest());
     }),
     x509: entry('x509', (_s, pem: string) => parseX509(str(pem, 'certificate', MAX_PEM_BYTES))),
-    log: entry('log', (s, level: string, logger: string, message: string) => (s.log.write(level, logger, message), undefined)),
+    log,
     complete: entry('complete', (s, outcome: SandboxOutcome) => {
       if (s.outcome !== undefined) throw new ArgError('transaction already completed');
       if (typeof outcome !== 'object' || outcome === null || typeof outcome.status !== 'number') throw new ArgError('outcome must be {status, message, payload}');

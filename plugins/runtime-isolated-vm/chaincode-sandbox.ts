@@ -2,6 +2,7 @@ import ivm from 'isolated-vm';
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
 import { SUPPORTED_SANDBOX_ABIS, type HostTable } from '../../core/chaincode/host-api';
 import { createHostTable, toSandboxInvocation } from '../../core/chaincode/host-table';
+import { LoadLog } from '../../core/chaincode/host-log';
 import { HostSession } from '../../core/chaincode/host-session';
 import { StackSourceMap } from '../../core/chaincode/stack-source-map';
 import { ChaincodeError } from '../../core/errors';
@@ -52,6 +53,7 @@ export class ChaincodeSandbox {
   private readonly callbacks: ivm.Callback[];
   private readonly names: (keyof HostTable)[];
   private readonly stacks: StackSourceMap | undefined;
+  private readonly loadLog = new LoadLog();
   /** How many times the isolate was (re)created: visible to tests and metrics. */
   isolateStarts = 0;
 
@@ -60,7 +62,10 @@ export class ChaincodeSandbox {
     private readonly bundle: string,
     private readonly options: SandboxOptions,
   ) {
-    const table = createHostTable(() => this.session);
+    const table = createHostTable(
+      () => this.session,
+      (level, logger, message) => this.loadLog.record(level, logger, message),
+    );
     this.names = Object.keys(table) as (keyof HostTable)[];
     this.callbacks = this.names.map((n) => new ivm.Callback(table[n] as (...args: unknown[]) => unknown));
     this.stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
@@ -74,8 +79,12 @@ export class ChaincodeSandbox {
   /** Creates the isolate and evaluates the bundle once; throws ChaincodeError if the chaincode cannot load. */
   start(): void {
     this.ensureIsolate();
-    if (!this.options.strict) this.live = this.createContext();
-    else release(this.createContext());
+    try {
+      if (!this.options.strict) this.live = this.createContext();
+      else release(this.createContext());
+    } finally {
+      this.loadLog.stopRecording();
+    }
   }
 
   invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
@@ -92,7 +101,9 @@ export class ChaincodeSandbox {
       this.reset(true);
       return failure(err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`);
     }
-    const session = new HostSession(invocation, support, limits, this.stacks && ((text) => this.stacks!.rewrite(text)));
+    const mapStacks = this.stacks && ((text: string): string => this.stacks!.rewrite(text));
+    this.loadLog.flush(support.log, invocation.channelId, mapStacks);
+    const session = new HostSession(invocation, support, limits, mapStacks);
     this.session = session;
     try {
       ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: limits.timeoutMs, arguments: { copy: true } });
@@ -156,7 +167,9 @@ export class ChaincodeSandbox {
     const context = isolate.createContextSync();
     try {
       const assign = this.names.map((n, i) => `${JSON.stringify(n)}: $${i}`).join(', ');
-      context.evalClosureSync(`globalThis.__weftHost = { ${assign} };`, this.callbacks);
+      // Every level: the load log keeps what the first transaction's log level lets through.
+      const loadLevel = this.loadLog.isRecording ? ' globalThis.__weftLoadLogLevel = 0;' : '';
+      context.evalClosureSync(`globalThis.__weftHost = { ${assign} };${loadLevel}`, this.callbacks);
       (this.script as ivm.Script).runSync(context, { timeout: this.options.limits.timeoutMs });
       const abi = context.global.getSync('__weftAbi') as unknown;
       if (!SUPPORTED_SANDBOX_ABIS.includes(abi as number)) {

@@ -15,8 +15,18 @@ const INFO = 1;
 const WARN = 2;
 const ERROR = 3;
 
-/** Off until a transaction sets it: module-level code runs with no transaction to log under. */
-let threshold: number = LEVELS.length;
+/**
+ * Off until a transaction sets it, unless the runtime asks for what module-level code logs while
+ * loading (a runtime that does not leaves no such global, and those entries are dropped).
+ */
+let threshold: number = loadThreshold();
+
+function loadThreshold(): number {
+  const g = globalThis as { __weftLoadLogLevel?: unknown };
+  const level = g.__weftLoadLogLevel;
+  delete g.__weftLoadLogLevel;
+  return typeof level === 'number' ? level : LEVELS.length;
+}
 
 /** Called at dispatch with the invocation's `logLevel`. */
 export function beginLogging(level: number): void {
