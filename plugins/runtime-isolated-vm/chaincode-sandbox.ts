@@ -176,8 +176,9 @@ export class ChaincodeSandbox {
         throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `chaincode ${this.packageId} was built for sandbox ABI ${String(abi)}, this runtime runs ABI ${SUPPORTED_SANDBOX_ABIS.join(' or ')}: re-package it`, { packageId: this.packageId });
       }
       const dispatch = context.global.getSync('__weftDispatch', { reference: true }) as ivm.Reference<(inv: unknown) => void>;
-      // The reference keeps the dispatcher alive; chaincode code has no business calling it.
-      context.evalSync('delete globalThis.__weftDispatch; delete globalThis.__weftAbi;');
+      // The reference keeps the dispatcher alive; chaincode code has no business calling it. A bundle
+      // from before load logs leaves their level behind.
+      context.evalSync('delete globalThis.__weftDispatch; delete globalThis.__weftAbi; delete globalThis.__weftLoadLogLevel;');
       return { context, dispatch };
     } catch (err) {
       if (!isolate.isDisposed) context.release();
