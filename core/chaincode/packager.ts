@@ -46,6 +46,8 @@ const SANDBOX_MODULES: Record<string, string> = {
   crypto: 'node-crypto',
   util: 'node-util',
   url: 'node-url',
+  os: 'node-os',
+  tty: 'node-tty',
   assert: 'node-assert',
   'assert/strict': 'node-assert-strict',
 };

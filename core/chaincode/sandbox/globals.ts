@@ -111,6 +111,20 @@ function pinTimeZoneToUtc(RealDate: DateConstructor): void {
   }
 }
 
+/** What `setImmediate` returns: `clearImmediate` takes it; ref/unref mean nothing without an event loop. */
+class Immediate {
+  cleared = false;
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  hasRef(): boolean {
+    return true;
+  }
+}
+
 let installed = false;
 
 export function installGlobals(): void {
@@ -161,6 +175,19 @@ export function installGlobals(): void {
   for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'WeakRef', 'FinalizationRegistry']) {
     delete g[name];
   }
+  // "As soon as the current work is done", with no delay to honour: a microtask, so it still runs
+  // within the transaction (winston's console transport reports each entry through it).
+  g.setImmediate = (callback: unknown, ...args: unknown[]): Immediate => {
+    if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
+    const immediate = new Immediate();
+    void Promise.resolve().then(() => {
+      if (!immediate.cleared) (callback as (...a: unknown[]) => void)(...args);
+    });
+    return immediate;
+  };
+  g.clearImmediate = (immediate: unknown): void => {
+    if (immediate instanceof Immediate) immediate.cleared = true;
+  };
   // A microtask runs within the transaction, as any promise continuation does.
   g.queueMicrotask = (callback: unknown): void => {
     if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');

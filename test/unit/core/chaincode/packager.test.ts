@@ -122,10 +122,10 @@ describe('packager', () => {
     expect(clean.warnings).toEqual([]);
   });
 
-  test('npm ports of events, stream, path, string_decoder and punycode, and the url and assert modules, package without a warning; URL comes only where code names it', async () => {
+  test('npm ports of events, stream, path, string_decoder and punycode, and the url, assert, os and tty modules, package without a warning; URL comes only where code names it', async () => {
     const ported = mk({
       'package.json': '{"name":"x","main":"a.js"}',
-      'a.js': "require('events'); require('stream'); require('node:path'); require('path/posix'); require('string_decoder'); require('punycode'); require('assert'); require('assert/strict'); require('node:url')",
+      'a.js': "require('events'); require('stream'); require('os'); require('tty'); require('node:path'); require('path/posix'); require('string_decoder'); require('punycode'); require('assert'); require('assert/strict'); require('node:url')",
     });
     expect((await packageChaincode({ projectDir: ported, label: 'x' })).warnings).toEqual([]);
     // whatwg-url's tables run to hundreds of kilobytes: a bundle that never names URL goes without them.
