@@ -52,6 +52,8 @@ export class ChaincodeSandbox {
   private session: HostSession | undefined;
   private readonly callbacks: ivm.Callback[];
   private readonly names: (keyof HostTable)[];
+  /** Names project files in place of bundle positions in stack traces; undefined without a source map. */
+  private readonly mapStacks: ((text: string) => string) | undefined;
   private readonly stacks: StackSourceMap | undefined;
   private readonly loadLog = new LoadLog();
   /** How many times the isolate was (re)created: visible to tests and metrics. */
@@ -68,7 +70,9 @@ export class ChaincodeSandbox {
     );
     this.names = Object.keys(table) as (keyof HostTable)[];
     this.callbacks = this.names.map((n) => new ivm.Callback(table[n] as (...args: unknown[]) => unknown));
-    this.stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
+    const stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
+    this.stacks = stacks;
+    this.mapStacks = stacks && ((text: string): string => stacks.rewrite(text));
   }
 
   /** The name V8 gives the bundle in stack frames. */
@@ -101,9 +105,8 @@ export class ChaincodeSandbox {
       this.reset(true);
       return failure(err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`);
     }
-    const mapStacks = this.stacks && ((text: string): string => this.stacks!.rewrite(text));
-    this.loadLog.flush(support.log, invocation.channelId, mapStacks);
-    const session = new HostSession(invocation, support, limits, mapStacks);
+    this.loadLog.flush(support.log, invocation.channelId, this.mapStacks);
+    const session = new HostSession(invocation, support, limits, this.mapStacks);
     this.session = session;
     try {
       ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: limits.timeoutMs, arguments: { copy: true } });
