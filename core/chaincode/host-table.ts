@@ -210,7 +210,8 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
 
 /**
  * Builds the host table over a session getter: the table is created once per sandbox and reads the
- * current transaction's session on every call, so a call outside a transaction is refused.
+ * current transaction's session on every call, so a call outside a transaction is refused (a log
+ * entry then goes to `logOutsideTransaction`: the module is loading).
  */
 export function createHostTable(
   current: () => HostSession | undefined,

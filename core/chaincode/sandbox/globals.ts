@@ -6,6 +6,7 @@
  */
 import { Buffer } from 'buffer';
 import { chaincodeConsole } from './logging';
+import { runSoon } from './microtask';
 import { sandboxProcess } from './process';
 import { structuredClone } from './structured-clone';
 import { speedUpBuffer, utf8Decode, utf8Encode, utf8Length } from './utf8';
@@ -178,21 +179,15 @@ export function installGlobals(): void {
   // "As soon as the current work is done", with no delay to honour: a microtask, so it still runs
   // within the transaction (winston's console transport reports each entry through it).
   g.setImmediate = (callback: unknown, ...args: unknown[]): Immediate => {
-    if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
     const immediate = new Immediate();
-    void Promise.resolve().then(() => {
-      if (!immediate.cleared) (callback as (...a: unknown[]) => void)(...args);
-    });
+    runSoon(callback, args, () => immediate.cleared);
     return immediate;
   };
   g.clearImmediate = (immediate: unknown): void => {
     if (immediate instanceof Immediate) immediate.cleared = true;
   };
   // A microtask runs within the transaction, as any promise continuation does.
-  g.queueMicrotask = (callback: unknown): void => {
-    if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
-    void Promise.resolve().then(callback as () => void);
-  };
+  g.queueMicrotask = (callback: unknown): void => runSoon(callback);
   g.structuredClone = structuredClone;
   // An isolate has no console of its own; this one writes to the peer's log.
   const console = chaincodeConsole();

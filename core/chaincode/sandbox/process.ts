@@ -5,6 +5,8 @@
  * undefined as in a peer's chaincode container. Nothing here tells one peer from another: no pid,
  * clock, memory figures or exit.
  */
+import { runSoon } from './microtask';
+
 type Listener = (...args: unknown[]) => unknown;
 
 export function sandboxProcess(warn: (message: string) => void): Record<string, unknown> {
@@ -17,11 +19,8 @@ export function sandboxProcess(warn: (message: string) => void): Record<string, 
     version: '',
     versions: {},
     release: { name: 'weft-chaincode' },
-    nextTick(callback: Listener, ...args: unknown[]): void {
-      if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
-      // Node runs the tick queue before promise jobs; here both are microtasks, still within the transaction.
-      void Promise.resolve().then(() => callback(...args));
-    },
+    // Node runs the tick queue before promise jobs; here both are microtasks, still within the transaction.
+    nextTick: (callback: unknown, ...args: unknown[]): void => runSoon(callback, args),
     cwd: () => '/',
     chdir(): never {
       throw new Error('process.chdir is not available in chaincode');
