@@ -26,7 +26,8 @@ export const definitionFlags = {
 };
 
 /** `--transient key=value` pairs, repeatable. */
-export const transientFlag = Flags.string({ description: 'transient data entry key=value (repeatable); never written to the ledger', multiple: true });
+// One entry per flag: a greedy flag would take the function name and its arguments after it as entries.
+export const transientFlag = Flags.string({ description: 'transient data entry key=value (repeat the flag for more); never written to the ledger', multiple: true, multipleNonGreedy: true });
 
 export function parseTransient(entries: readonly string[] | undefined): Record<string, string> | undefined {
   if (entries === undefined || entries.length === 0) return undefined;

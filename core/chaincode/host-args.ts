@@ -29,7 +29,7 @@ export function bytes(value: unknown, name: string, maxBytes: number): Uint8Arra
 
 export function int(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+    throw new ArgError(`${name} must be an integer in [${min}, ${max}], got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
   return value;
 }

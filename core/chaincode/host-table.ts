@@ -56,6 +56,16 @@ function hostModification(m: KeyModification): HostKeyModification {
   return { txId: m.txId, value: exact(m.value), isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos };
 }
 
+/**
+ * A page's size as a peer takes QueryMetadata's. 0 means no page limit (it reaches the host only with
+ * a bookmark: without one the sandbox runs the query unpaginated), so the query limit caps the page,
+ * as in Fabric's `calculateTotalReturnLimit`.
+ */
+function pageLimit(s: HostSession, pageSize: unknown): number {
+  const n = int(pageSize, 'pageSize', 0, MAX_PAGE_SIZE);
+  return n === 0 ? Math.min(s.limits.totalQueryLimit, MAX_PAGE_SIZE) : n;
+}
+
 function collect<T, H>(items: Iterable<T>, limit: number, toHost: (item: T) => H): H[] {
   const out: H[] = [];
   for (const item of items) {
@@ -269,7 +279,7 @@ export function createHostTable(
       collect(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), s.limits.totalQueryLimit, hostKV),
     ),
     getStateByRangeWithPagination: entry('getStateByRangeWithPagination', (s, start: string, end: string, pageSize: number, bookmark: string) => {
-      const [a, b, n, bm] = [key(s, start), key(s, end), int(pageSize, 'pageSize', 1, MAX_PAGE_SIZE), key(s, bookmark)];
+      const [a, b, n, bm] = [key(s, start), key(s, end), pageLimit(s, pageSize), key(s, bookmark)];
       s.beforePagedQuery();
       const page = s.support.simulator.getStateRangeWithPagination(ns(s), a, b, n, bm);
       return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
@@ -278,7 +288,7 @@ export function createHostTable(
       collect(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit, hostKV),
     ),
     getQueryResultWithPagination: entry('getQueryResultWithPagination', (s, query: string, pageSize: number, bookmark: string) => {
-      const [q, n, bm] = [str(query, 'query', MAX_QUERY_BYTES), int(pageSize, 'pageSize', 1, MAX_PAGE_SIZE), str(bookmark, 'bookmark', MAX_QUERY_BYTES)];
+      const [q, n, bm] = [str(query, 'query', MAX_QUERY_BYTES), pageLimit(s, pageSize), str(bookmark, 'bookmark', MAX_QUERY_BYTES)];
       s.beforePagedQuery();
       const page = s.support.simulator.executeQueryWithPagination(ns(s), q, n, bm);
       return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };

@@ -12,7 +12,7 @@ export default class NetworkDown extends WeftCommand {
   static override args = { dir: Args.string({ description: 'network directory', required: true }) };
   static override flags = {
     grace: Flags.integer({ description: 'seconds to wait for a clean stop before SIGKILL', default: 10, min: 0 }),
-    node: Flags.string({ description: 'stop only this node (repeatable)', multiple: true }),
+    node: Flags.string({ description: 'stop only this node (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<DownResult> {

@@ -13,7 +13,7 @@ export default class NetworkUp extends WeftCommand {
   ];
   static override args = { dir: Args.string({ description: 'network directory (made by weft network init)', required: true }) };
   static override flags = {
-    node: Flags.string({ description: 'start this node (repeatable) rather than every node whose host is this machine', multiple: true }),
+    node: Flags.string({ description: 'start this node (repeatable) rather than every node whose host is this machine', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<UpResult> {

@@ -16,7 +16,7 @@ export default class PeerRebuildDbs extends WeftCommand {
   ];
   static override flags = {
     config: peerConfigFlag,
-    channel: Flags.string({ description: 'only this channel (repeatable; default every channel)', multiple: true }),
+    channel: Flags.string({ description: 'only this channel (repeatable; default every channel)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<{ channels: RebuiltChannel[] }> {

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'buffer';
 import type Long from 'long';
-import type { HostSignedProposal, SandboxInvocation } from '../host-api';
+import type { HostKV, HostPage, HostQueryBatch, HostReply, HostSignedProposal, SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
 import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
 
@@ -172,7 +172,10 @@ export class ChaincodeStub {
         this.live();
         const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
         validateSimpleKeys(start, endKey);
-        return paged(unwrap(host().getStateByRangeWithPagination(start, endKey ?? '', pageSize, bookmark ?? '')));
+        return pagedQuery(pageSize, bookmark, {
+          whole: () => host().openStateByRange(start, endKey ?? ''),
+          page: (size, mark) => host().getStateByRangeWithPagination(start, endKey ?? '', size, mark),
+        });
       })(),
     );
   }
@@ -180,7 +183,15 @@ export class ChaincodeStub {
     return asyncIterable((async () => (this.live(), StateQueryIterator.fromBatch(unwrap(host().openQueryResult(query)))))());
   }
   getQueryResultWithPagination(query: string, pageSize: number, bookmark?: string): PagedResult {
-    return asyncIterable((async () => (this.live(), paged(unwrap(host().getQueryResultWithPagination(query, pageSize, bookmark ?? '')))))());
+    return asyncIterable(
+      (async () => {
+        this.live();
+        return pagedQuery(pageSize, bookmark, {
+          whole: () => host().openQueryResult(query),
+          page: (size, mark) => host().getQueryResultWithPagination(query, size, mark),
+        });
+      })(),
+    );
   }
   getHistoryForKey(key: string): Promise<HistoryQueryIterator> & AsyncIterable<KeyModificationResult> {
     return asyncIterable((async () => (this.live(), HistoryQueryIterator.fromBatch(unwrap(host().openHistoryForKey(key)))))());
@@ -238,7 +249,10 @@ export class ChaincodeStub {
       (async () => {
         this.live();
         const partial = this.createCompositeKey(objectType, attributes);
-        return paged(unwrap(host().getStateByRangeWithPagination(partial, partial + MAX_UNICODE_RUNE_VALUE, pageSize, bookmark ?? '')));
+        return pagedQuery(pageSize, bookmark, {
+          whole: () => host().openStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE),
+          page: (size, mark) => host().getStateByRangeWithPagination(partial, partial + MAX_UNICODE_RUNE_VALUE, size, mark),
+        });
       })(),
     );
   }
@@ -326,10 +340,27 @@ export class ChaincodeStub {
 }
 
 type PrivateQueryResult = Promise<{ iterator: StateQueryIterator }> & AsyncIterable<KVResult>;
-type PagedValue = { iterator: StateQueryIterator; metadata: { fetchedRecordsCount: number; bookmark: string } };
+/** `metadata` is absent when the peer did not paginate, as in fabric-shim (its handler sets it only from a response that carries it). */
+type PagedValue = { iterator: StateQueryIterator; metadata?: { fetchedRecordsCount: number; bookmark: string } };
 type PagedResult = Promise<PagedValue> & AsyncIterable<KVResult>;
 
-function paged(page: { results: [string, Uint8Array][]; fetchedRecordsCount: number; bookmark: string }): PagedValue {
+/**
+ * A paginated query as fabric-shim sends one. The shim writes `pageSize` into QueryMetadata's int32
+ * field, whose encoder takes a numeric string as its number: chaincode that passes a transaction
+ * argument straight through (fabric-samples' ledger-queries does) gets the page it asked for. And a
+ * peer takes a page size of 0 with no bookmark as no pagination at all (Fabric's
+ * `isMetadataSetForPagination`): every result, no metadata, and the transaction may still write.
+ */
+function pagedQuery(
+  pageSize: unknown,
+  bookmark: string | undefined,
+  query: { whole: () => HostReply<HostQueryBatch<HostKV>>; page: (pageSize: number, bookmark: string) => HostReply<HostPage> },
+): PagedValue {
+  const size = typeof pageSize === 'string' && /^\s*[+-]?\d+\s*$/.test(pageSize) ? Number(pageSize) : pageSize;
+  const mark = bookmark ?? '';
+  if (size === 0 && mark === '') return { iterator: StateQueryIterator.fromBatch(unwrap(query.whole())) };
+  // Anything but an integer goes on as given: the host's check names what is wrong with it.
+  const page = unwrap(query.page(size as number, mark));
   return {
     iterator: StateQueryIterator.fromHost(page.results),
     metadata: { fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark },

@@ -22,6 +22,12 @@ describe('query iterators in Fabric batches', () => {
   let n = 0;
 
   function run(args: string[], commit = false): { result: Record<string, unknown>; kv: KVRWSet | undefined } {
+    const { result, kv } = attempt(args, commit);
+    expect(result.status).toBe(200);
+    return { result: JSON.parse(Buffer.from(result.payload).toString()) as Record<string, unknown>, kv };
+  }
+
+  function attempt(args: string[], commit = false): { result: ChaincodeResult['response']; kv: KVRWSet | undefined } {
     const txId = `q${++n}`;
     const simulator = world.simulator(txId);
     const r: ChaincodeResult = rt.invokeSync(
@@ -31,10 +37,9 @@ describe('query iterators in Fabric batches', () => {
     );
     const rwset = simulator.getTxSimulationResults();
     simulator.done();
-    expect(r.response).toMatchObject({ status: 200 });
-    if (commit) world.commit(simulator, rwset, txId);
+    if (commit && r.response.status === 200) world.commit(simulator, rwset, txId);
     const ns = TxReadWriteSet.deserializeBinary(rwset).getNsRwsetList()[0];
-    return { result: JSON.parse(Buffer.from(r.response.payload).toString()) as Record<string, unknown>, kv: ns && KVRWSet.deserializeBinary(ns.getRwset_asU8()) };
+    return { result: r.response, kv: ns && KVRWSet.deserializeBinary(ns.getRwset_asU8()) };
   }
 
   const ranges = (kv: KVRWSet | undefined): unknown[] =>
@@ -87,6 +92,25 @@ describe('query iterators in Fabric batches', () => {
     expect(r.result).toMatchObject({ count: 10, last: key(9) });
     expect(r.kv!.getReadsList().map((x) => x.getKey())).toEqual(Array.from({ length: 101 }, (_, i) => key(i)));
     expect(run(['rich', '1000']).kv!.getReadsList()).toHaveLength(250);
+  });
+
+  it("takes a page size as the shim's int32 field does: a numeric string is its number", () => {
+    expect(run(['pagedRange', key(0), key(9), '3', '']).result).toEqual({ count: 3, first: key(0), last: key(2), metadata: { fetchedRecordsCount: 3, bookmark: key(3) } });
+    expect(run(['pagedRange', key(0), key(9), ' 2 ', key(3)]).result).toEqual({ count: 2, first: key(3), last: key(4), metadata: { fetchedRecordsCount: 2, bookmark: key(5) } });
+    expect(run(['pagedRich', '2', '']).result).toMatchObject({ count: 2, first: key(0), last: key(1), metadata: { fetchedRecordsCount: 2 } });
+    run(['put', '\u0000pair\u0000a\u00001\u0000', 'x'], true);
+    run(['put', '\u0000pair\u0000a\u00002\u0000', 'y'], true);
+    expect(run(['pagedComposite', '1']).result).toMatchObject({ count: 1, first: '\u0000pair\u0000a\u00001\u0000', metadata: { fetchedRecordsCount: 1 } });
+    expect(attempt(['pagedRange', key(0), key(9), '2.5', '']).result).toMatchObject({ status: 500, message: 'pageSize must be an integer in [0, 100000], got "2.5"' });
+    expect(attempt(['pagedRange', key(0), key(9), 'ten', '']).result.message).toBe('pageSize must be an integer in [0, 100000], got "ten"');
+  });
+
+  it('runs a page size of 0 with no bookmark unpaginated, as a Fabric peer does: every result, no metadata, writes allowed', () => {
+    expect(run(['pagedRange', 'k', 'l', '0', '']).result).toEqual({ count: 250, first: key(0), last: key(249), metadata: 'none' });
+    expect(run(['pagedRich', '0', '']).result).toMatchObject({ count: 250, metadata: 'none' });
+    const { kv } = run(['pagedThenPut', '0']);
+    expect(kv!.getWritesList().map((w) => w.getKey())).toEqual(['after']);
+    expect(attempt(['pagedThenPut', '1']).result.message).toBe('Transaction has already performed a paginated query. Writes are not allowed');
   });
 
   it('pages history across batches, newest first', () => {

@@ -1,5 +1,5 @@
 import { Args, Flags, Parser } from '@oclif/core';
-import { positionalsAfter } from '../../../cli/common-flags';
+import { parseTransient, positionalsAfter, transientFlag } from '../../../cli/common-flags';
 
 describe('chaincode arguments from the command line', () => {
   const parse = (argv: string[]) =>
@@ -17,5 +17,16 @@ describe('chaincode arguments from the command line', () => {
   it('passes negative numbers, empty strings, and values that look like flags after --', async () => {
     const { raw } = await parse(['./net', '--name', 'basic', 'Put', '', '-5', '--', '--json', 'x']);
     expect(positionalsAfter(raw, 2)).toEqual(['', '-5', '--json', 'x']);
+  });
+
+  it('takes one transient entry per --transient, so the function and its arguments may follow it', async () => {
+    const { raw, flags, args } = await Parser.parse(['./net', '--transient', 'price=100', 'SetPrice', 'item1', '--transient', 'note=a=b'], {
+      strict: false,
+      args: { dir: Args.string({ required: true }), function: Args.string({ required: true }) },
+      flags: { transient: transientFlag },
+    });
+    expect(args.function).toBe('SetPrice');
+    expect(positionalsAfter(raw, 2)).toEqual(['item1']);
+    expect(parseTransient(flags.transient)).toEqual({ price: '100', note: 'a=b' });
   });
 });

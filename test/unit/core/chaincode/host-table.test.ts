@@ -50,9 +50,18 @@ describe('host table', () => {
     expect(table.putState('toolong', Buffer.from('x'))).toEqual({ error: 'key is 7 bytes, over the limit of 4 bytes' });
     expect(table.putState('a', Buffer.from('123456789'))).toEqual({ error: 'value for key "a" is 9 bytes, over the limit of 8 bytes' });
     expect(table.putState('a', 'str' as unknown as Uint8Array)).toEqual({ error: 'value for key "a" must be bytes, got string' });
-    expect(table.getStateByRangeWithPagination('a', 'b', 0, '')).toEqual({ error: 'pageSize must be an integer in [1, 100000], got 0' });
+    expect(table.getStateByRangeWithPagination('a', 'b', -1, '')).toEqual({ error: 'pageSize must be an integer in [0, 100000], got -1' });
+    expect(table.getQueryResultWithPagination('{}', 'two' as unknown as number, '')).toEqual({ error: 'pageSize must be an integer in [0, 100000], got "two"' });
     expect(table.hash('whirlpool', Buffer.from('x')).error).toMatch(/^Digest method not supported: whirlpool/);
     expect(sim.writes.size).toBe(0);
+  });
+
+  test('a page size of 0 with a bookmark is a page without a size limit: the query limit caps it', () => {
+    session = new HostSession(invocation, { simulator: sim, invokeChaincode: () => ({ status: 200, message: '', payload: Buffer.from('p') }) }, resolveLimits({ totalQueryLimit: 3 }));
+    for (const k of ['a', 'b', 'c', 'd', 'e']) world.state.set(`cc\u0000\u0000${k}`, Buffer.from(k));
+    const page = table.getStateByRangeWithPagination('a', 'z', 0, 'b').result!;
+    expect(page.results.map(([k]) => k)).toEqual(['b', 'c', 'd']);
+    expect([page.fetchedRecordsCount, page.bookmark]).toEqual([3, 'e']);
   });
 
   test('paginated queries only in read-only transactions, and no writes after them', () => {
