@@ -15,9 +15,10 @@ import type * as esbuildTypes from 'esbuild';
 import { ChaincodeError } from '../errors';
 import { checkStateDbFile, packageIdOf, validateLabel, writeChaincodePackage, type ChaincodePackage } from './chaincode-package';
 import { SANDBOX_ABI } from './host-api';
+import { projectEntry, readProjectJson } from './project-entry';
 
 export interface PackageChaincodeOptions {
-  /** The chaincode project: a folder holding `package.json` whose `main` exports the contracts. */
+  /** The chaincode project: a folder holding `package.json`, whose `main` exports the contracts or whose start script runs `node <file>`. */
   readonly projectDir: string;
   /** Fabric label, e.g. `basic_1.0`. */
   readonly label: string;
@@ -128,39 +129,6 @@ function sandboxFile(name: string): string {
   throw new ChaincodeError('CHAINCODE_PACKAGER_BROKEN', `Weft sandbox module ${base} is missing`);
 }
 
-function readJson(file: string, what: string): Record<string, unknown> {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new ChaincodeError('CHAINCODE_BAD_PROJECT', `cannot read ${what} ${file}: ${(err as Error).message}`, { file });
-  }
-}
-
-/** The file to bundle for `main`: the file itself, or its TypeScript source when the project is not built. */
-function resolveEntry(projectDir: string, main: string): string {
-  const direct = path.resolve(projectDir, main);
-  const candidates = [direct, `${direct}.js`, `${direct}.ts`, path.join(direct, 'index.js'), path.join(direct, 'index.ts')];
-  const tsconfigFile = path.join(projectDir, 'tsconfig.json');
-  if (fs.existsSync(tsconfigFile)) {
-    const tsconfig = readJson(tsconfigFile, 'tsconfig');
-    const co = (tsconfig.compilerOptions ?? {}) as { outDir?: string; rootDir?: string };
-    if (co.outDir) {
-      const outDir = path.resolve(projectDir, co.outDir);
-      if (direct.startsWith(outDir + path.sep)) {
-        // Without rootDir, tsc uses the sources' common root: `src` in Fabric's TypeScript samples.
-        for (const root of co.rootDir !== undefined ? [co.rootDir] : ['src', '.']) {
-          candidates.push(path.join(path.resolve(projectDir, root), path.relative(outDir, direct)).replace(/\.js$/, '.ts'));
-        }
-      }
-    }
-  }
-  const found = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
-  if (found === undefined) {
-    throw new ChaincodeError('CHAINCODE_BAD_PROJECT', `package.json main '${main}' does not exist in ${projectDir} (and no TypeScript source was found for it)`, { main });
-  }
-  return found;
-}
-
 function compileTypeScript(file: string, source: string): string {
   let ts: typeof import('typescript');
   try {
@@ -239,15 +207,12 @@ export interface ChaincodeBundle {
 /** Bundles a project into one script (no package written). */
 export async function bundleChaincode(projectDir: string): Promise<ChaincodeBundle> {
   const dir = path.resolve(projectDir);
-  const pkgJson = readJson(path.join(dir, 'package.json'), 'package.json');
-  if (typeof pkgJson.main !== 'string' || pkgJson.main === '') {
-    throw new ChaincodeError('CHAINCODE_BAD_PROJECT', "package.json does not contain a 'main' entry for the module", { projectDir: dir });
-  }
-  const entry = resolveEntry(dir, pkgJson.main);
+  const pkgJson = readProjectJson(path.join(dir, 'package.json'), 'package.json');
+  const entry = projectEntry(dir, pkgJson);
   let metadata: unknown;
   for (const rel of ['META-INF/metadata.json', 'contract-metadata/metadata.json']) {
     const f = path.join(dir, rel);
-    if (fs.existsSync(f)) metadata = readJson(f, 'contract metadata');
+    if (fs.existsSync(f)) metadata = readProjectJson(f, 'contract metadata');
   }
   const name = typeof pkgJson.name === 'string' ? pkgJson.name : '';
   const version = typeof pkgJson.version === 'string' ? pkgJson.version : '';

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { readChaincodePackage } from '../../../../core/chaincode/chaincode-package';
 import { SANDBOX_ABI } from '../../../../core/chaincode/host-api';
 import { BUNDLE_FILE, packageChaincode } from '../../../../core/chaincode/packager';
+import { nodeScriptOf } from '../../../../core/chaincode/project-entry';
 import { EXAMPLES } from './fixtures';
 
 function project(files: Record<string, string>): string {
@@ -138,9 +139,29 @@ describe('packager', () => {
     expect(withUrl.bundle.length - plain.bundle.length).toBeGreaterThan(100_000);
   });
 
+  test("the file that runs is the one Fabric's npm start runs: the start script's node <file>, else main", async () => {
+    const entryOf = async (pkg: object): Promise<string | undefined> => {
+      const built = await packageChaincode({ projectDir: mk({ 'package.json': JSON.stringify(pkg), 'a.js': 'A_FILE();', 'b.js': 'B_FILE();' }), label: 'x' });
+      return ['A_FILE', 'B_FILE'].find((f) => built.bundle.includes(f));
+    };
+    expect(await entryOf({ scripts: { start: 'node b.js' } })).toBe('B_FILE');
+    expect(await entryOf({ main: 'a.js', scripts: { start: 'set -x && node --max-old-space-size=512 b.js --peer.address x' } })).toBe('B_FILE');
+    expect(await entryOf({ main: 'a.js', scripts: { start: 'fabric-chaincode-node start' } })).toBe('A_FILE');
+    expect(await entryOf({ main: 'a.js' })).toBe('A_FILE');
+    await expect(entryOf({ scripts: { start: 'node c.js' } })).rejects.toThrow("the start script's 'c.js' does not exist");
+  });
+
+  test('nodeScriptOf reads the file a start script hands to node', () => {
+    expect(nodeScriptOf('node abstore.js')).toBe('abstore.js');
+    expect(nodeScriptOf('npm run build; node -r ts-node/register --trace-warnings src/app.ts')).toBe('src/app.ts');
+    expect(nodeScriptOf('fabric-chaincode-node start')).toBeUndefined();
+    expect(nodeScriptOf('node --version')).toBeUndefined();
+    expect(nodeScriptOf('nodemon app.js')).toBeUndefined();
+  });
+
   test('project errors: no main, missing main file, bad label, TypeScript syntax error', async () => {
     await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"name":"x"}' }), label: 'x' })).rejects.toThrow(
-      "package.json does not contain a 'main' entry for the module",
+      "package.json does not contain a 'main' entry for the module (nor a start script that runs 'node <file>')",
     );
     await expect(packageChaincode({ projectDir: mk({ 'package.json': '{"main":"dist/nope.js"}' }), label: 'x' })).rejects.toThrow(
       "package.json main 'dist/nope.js' does not exist",
