@@ -18,7 +18,8 @@ export interface TransactionMetadata {
   tag?: string[];
   tags?: string[];
   parameters?: ParameterMetadata[];
-  returns?: { name: string; schema: Schema };
+  /** The return type's schema itself, as fabric-contract-api has stored it since 1.4 (before, `[{ name: 'success', schema }]`). */
+  returns?: Schema;
 }
 
 type Ctor = { new (...args: never[]): unknown; name: string; prototype: object };
@@ -120,7 +121,7 @@ export function Transaction(commit = true) {
 export function Returns(returnType: unknown) {
   return (target: object, propertyKey: string): void => {
     const transactions = transactionsOf(target);
-    upsert(transactions, propertyKey, { returns: { name: 'success', schema: generateSchema(returnType) } });
+    upsert(transactions, propertyKey, { returns: generateSchema(returnType) });
     Reflect.defineMetadata('fabric:transactions', transactions, target);
   };
 }
@@ -142,24 +143,25 @@ export function Param(paramName: string, paramType: unknown, description?: strin
 function ObjectDecorator(opts?: { discriminator?: unknown }) {
   return (constructor: Ctor): void => {
     const objects = (Reflect.getMetadata('fabric:objects', realm) as Record<string, Schema> | undefined) ?? {};
+    // Inherited when the class declares no property of its own, as in fabric-contract-api.
     const properties = (Reflect.getMetadata('fabric:object-properties', constructor.prototype) as Record<string, Schema> | undefined) ?? {};
-    const parent = Object.getPrototypeOf(constructor.prototype) as { constructor: Ctor } | null;
-    const parentName = parent?.constructor?.name;
-    const schema: Schema =
-      parentName && parentName !== 'Object' && objects[parentName]
-        ? { $id: constructor.name, allOf: [{ $ref: `${parentName}` }, { type: 'object', properties }], cnstr: constructor }
-        : { $id: constructor.name, type: 'object', properties, cnstr: constructor };
-    if (opts?.discriminator !== undefined) schema.discriminator = opts.discriminator;
-    objects[constructor.name] = schema;
+    const supertype = (Object.getPrototypeOf(constructor.prototype) as { constructor: Ctor }).constructor.name;
+    if (supertype === 'Object') {
+      objects[constructor.name] = { $id: constructor.name, type: 'object', cnstr: constructor, properties };
+      if (opts?.discriminator) objects[constructor.name].discriminator = { propertyName: opts.discriminator };
+    } else {
+      objects[constructor.name] = { $id: constructor.name, cnstr: constructor, allOf: [{ type: 'object', properties }, { $ref: supertype }] };
+    }
     Reflect.defineMetadata('fabric:objects', objects, realm);
   };
 }
 
 export function Property(name?: string, type?: unknown) {
   return (target: object, propertyKey: string): void => {
-    const properties = (Reflect.getMetadata('fabric:object-properties', target) as Record<string, Schema> | undefined) ?? {};
-    const propName = name ?? propertyKey;
-    const propType = type ?? Reflect.getMetadata('design:type', target, propertyKey);
+    // A class's own properties only: a subclass's must not land in its parent's schema.
+    const properties = (Reflect.getOwnMetadata('fabric:object-properties', target) as Record<string, Schema> | undefined) ?? {};
+    // fabric-contract-api takes the name and type given only when both are.
+    const [propName, propType] = name && type ? [name, type] : [propertyKey, Reflect.getMetadata('design:type', target, propertyKey)];
     properties[propName] = generateSchema(propType, false);
     Reflect.defineMetadata('fabric:object-properties', properties, target);
   };

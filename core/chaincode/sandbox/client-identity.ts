@@ -42,9 +42,10 @@ function detailsOf(pem: string): Details {
  * transactions never do), which is unobservable: the peer has validated the creator already.
  */
 export class ClientIdentity {
-  private readonly mspId: string;
-  private readonly idBytes: Buffer;
+  readonly mspId: string;
+  readonly idBytes: Buffer;
   private parsed: Details | undefined;
+  private ownAttrs: Record<string, string> | undefined;
 
   constructor(readonly stub: ChaincodeStub) {
     const creator = stub.getCreator();
@@ -54,6 +55,16 @@ export class ClientIdentity {
 
   private get details(): Details {
     return (this.parsed ??= detailsOf(this.idBytes.toString('utf8')));
+  }
+
+  /** fabric-shim's public field, which chaincode reads directly (`new ClientIdentity(stub).id`). */
+  get id(): string {
+    return this.details.id;
+  }
+
+  /** fabric-shim's public field: this identity's own copy, so a chaincode that changes it changes no other transaction's. */
+  get attrs(): Record<string, string> {
+    return (this.ownAttrs ??= { ...this.details.attrs });
   }
 
   getID(): string {
@@ -66,7 +77,7 @@ export class ClientIdentity {
     return this.idBytes;
   }
   getAttributeValue(attrName: string): string | null {
-    const { attrs } = this.details;
+    const { attrs } = this;
     const attr = Object.prototype.hasOwnProperty.call(attrs, attrName) ? attrs[attrName] : undefined;
     return typeof attr === 'string' && attr !== '' ? attr : null;
   }

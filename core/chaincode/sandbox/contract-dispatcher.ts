@@ -142,7 +142,9 @@ export class ChaincodeFromContract {
       await contract.beforeTransaction(ctx);
       const result = await contract.aroundTransaction(ctx, fn, parameters);
       await contract.afterTransaction(ctx, result);
-      return Shim.success(this.serializer.toBuffer(result, tx.returns?.schema ?? {}));
+      // fabric-shim hands the serializer `returns.schema`, a field @Returns has not set since 1.4: the
+      // declared return type never reaches it, so a value of another type goes out as it is.
+      return Shim.success(this.serializer.toBuffer(result, (tx.returns as { schema?: Schema } | undefined)?.schema));
     } catch (err) {
       return Shim.error(errorMessage(err));
     }

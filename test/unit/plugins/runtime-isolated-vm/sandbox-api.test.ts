@@ -158,7 +158,11 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
       enrollment: true,
       wrong: false,
       subject: 'C=US\nST=North Carolina\nO=Hyperledger\nOU=client\nCN=user1',
+      fields: { mspId: 'Org1MSP', id: USER1_ID, role: 'minter', idBytes: true },
+      changedRole: 'changed',
+      nextRole: 'minter',
     });
+    expect(await probe('identityTwice')).toEqual({ changedRole: 'changed', nextRole: 'minter' });
     expect(pem('user1')).toContain('BEGIN CERTIFICATE');
   });
 
@@ -219,10 +223,11 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
     });
   });
 
-  test('typed contract: validation and serialization errors use fabric-contract-api texts', async () => {
+  test('typed contract: validation errors use fabric-contract-api texts; a result is not checked against @Returns', async () => {
     expect((await call('typed', ['Register', '{"make":"VW","seats":"four"}', 'true'])).response.message).toBe('Unable to validate parameter due to ["should be number"]');
     expect((await call('typed', ['Register', '{"make":"VW"}', 'yes'])).response.message).toBe('fromBuffer could not convert data to boolean');
-    expect((await call('typed', ['cars:WrongReturn'])).response.message).toBe('Returned value is string does not match schema type of number');
+    // As in fabric-contract-api since 1.4: @Returns describes the result in the metadata but does not check it.
+    expect((await call('typed', ['cars:WrongReturn'])).response).toEqual({ status: 200, message: '', payload: Buffer.from('seven') });
     expect((await call('typed', ['Hidden'])).response.message).toBe("You've asked to invoke a function that does not exist: Hidden");
     expect(text((await call('typed', ['Many', '["a","b"]'])).response.payload)).toBe('["A","B"]');
     expect((await call('typed', ['Nothing'])).response).toEqual({ status: 200, message: '', payload: new Uint8Array(0) });
@@ -237,11 +242,18 @@ describe('the in-sandbox fabric-shim and fabric-contract-api', () => {
     expect(md.info).toEqual({ version: '2.0.0', title: 'typed' });
     expect(md.contracts.cars.contractInstance).toEqual({ name: 'cars', default: true });
     expect(md.contracts.cars.info).toEqual({ title: 'Cars', description: 'typed parameters', name: 'CarContract', version: '2' });
-    expect(md.contracts.cars.transactions.map((t) => t.name)).toEqual(['Register', 'Many', 'WrongReturn', 'Nothing']);
+    expect(md.contracts.cars.transactions.map((t) => t.name)).toEqual(['Register', 'Many', 'Haul', 'WrongReturn', 'Nothing']);
     expect(md.contracts.cars.transactions[1].parameters).toEqual([{ name: 'ids', description: 'the ids', schema: { type: 'array', items: { type: 'string' } } }]);
+    expect(md.contracts.cars.transactions[3]).toMatchObject({ name: 'WrongReturn', returns: { type: 'number' } });
     expect(md.components.schemas).toEqual({
       Car: { $id: 'Car', type: 'object', properties: { make: { type: 'string' }, seats: { type: 'number' }, electric: { type: 'boolean' } } },
+      // fabric-contract-api's shape for a subclass: its own properties, then its parent.
+      Truck: { $id: 'Truck', allOf: [{ type: 'object', properties: { axles: { type: 'number' }, load: { type: 'number' } } }, { $ref: 'Car' }] },
     });
+    const hauled = await call('typed', ['Haul', '{"make":"MAN","axles":3}']);
+    expect(JSON.parse(text(hauled.response.payload))).toEqual({ truck: { make: 'MAN', seats: 4, electric: false, axles: 3, load: 0 }, isTruck: true });
+    expect((await call('typed', ['Haul', '{"make":"MAN","axles":"three"}'])).response.message).toBe('Unable to validate parameter due to ["should be number"]');
+    expect((await call('typed', ['Haul', '{"make":7}'])).response.message).toBe('Unable to validate parameter due to ["should be string"]');
   });
 
   test('custom serializers from the main module; afterTransaction can fail a transaction; unknownTransaction override', async () => {
