@@ -129,7 +129,8 @@ function sandboxFile(name: string): string {
   throw new ChaincodeError('CHAINCODE_PACKAGER_BROKEN', `Weft sandbox module ${base} is missing`);
 }
 
-function compileTypeScript(file: string, source: string): string {
+/** How the packager compiles a TypeScript chaincode file: as tsc does for Fabric, decorator metadata included. */
+export function compileTypeScript(file: string, source: string): string {
   let ts: typeof import('typescript');
   try {
     // Loaded on demand: typescript is only needed for unbuilt TypeScript projects.

@@ -8,14 +8,14 @@ import type { ParameterMetadata, Schema, TransactionMetadata } from './annotatio
 import { ClientIdentity } from './client-identity';
 import { Contract } from './contract';
 import type { Context, ContextLogging } from './context';
-import { JSONSerializer } from './json-serializer';
+import { JSONSerializer, type FullSchema } from './json-serializer';
 import { getLogger, setLevel } from './logging';
 import { ChaincodeResponse, Shim } from './shim';
 import type { ChaincodeStub } from './stub';
 import { validate } from './validator';
 
 type ContractClass = new () => Contract;
-type Serializer = { toBuffer(r: unknown, s?: Schema, p?: string): Buffer | undefined; fromBuffer(d: Buffer, s?: Schema, p?: string): { value: unknown; validateData?: unknown } };
+type Serializer = { toBuffer(r: unknown, s?: Schema, p?: string): Buffer | undefined; fromBuffer(d: Buffer, s: FullSchema, p?: string): { value: unknown; validateData?: unknown } };
 
 export interface SerializerConfig {
   transaction?: string;
@@ -59,6 +59,7 @@ export class ChaincodeFromContract {
   private readonly defaultContractName: string;
   readonly metadata: ChaincodeMetadata;
   private readonly serializer: Serializer;
+  private readonly schemas: Record<string, Schema>;
 
   constructor(contractClasses: ContractClass[], serializers: SerializerConfig, suppliedMetadata: Partial<ChaincodeMetadata> | undefined, title: string, version: string) {
     const classes = [...contractClasses, SystemContract as unknown as ContractClass];
@@ -89,6 +90,8 @@ export class ChaincodeFromContract {
       if (missing.length > 0) throw new Error(JSON.stringify(missing));
     }
     this.metadata = this.buildMetadata(supplied, title, version);
+    // The live object schemas, constructors included, as fabric-shim's DataMarshall gets them; supplied metadata has none.
+    this.schemas = supplied.components?.schemas ?? (Reflect.getMetadata('fabric:objects', globalThis) as Record<string, Schema> | undefined) ?? {};
     (this.implementations.get('org.hyperledger.fabric') as SystemContract)._setMetadata(JSON.parse(JSON.stringify(this.metadata)));
   }
 
@@ -146,7 +149,7 @@ export class ChaincodeFromContract {
       // declared return type never reaches it, so a value of another type goes out as it is.
       return Shim.success(this.serializer.toBuffer(result, (tx.returns as { schema?: Schema } | undefined)?.schema));
     } catch (err) {
-      return Shim.error(errorMessage(err));
+      return Shim.error(thrownMessage(err));
     }
   }
 
@@ -165,8 +168,9 @@ export class ChaincodeFromContract {
     }
     return expected.map((p: ParameterMetadata, i) => {
       if (!p.schema.type && !p.schema.$ref) throw new Error(`Incorrect type information ${JSON.stringify(p.schema)}`);
-      const { value, validateData } = this.serializer.fromBuffer(args[i], p.schema);
-      const errors = validate(validateData === undefined ? value : validateData, p.schema, this.metadata.components.schemas);
+      const { value, validateData } = this.serializer.fromBuffer(args[i], { properties: { prop: p.schema }, components: { schemas: this.schemas } });
+      // fabric-shim validates `validateData`, which its own JSONSerializer never returns: the converted value is what is checked.
+      const errors = validate(validateData ? validateData : value, p.schema, this.schemas);
       if (errors.length > 0) throw new Error(`Unable to validate parameter due to ${JSON.stringify(errors)}`);
       return value;
     });
@@ -195,6 +199,21 @@ function transactionsOf(contract: Contract, skip: string[]): TransactionMetadata
 function infoOf(contract: Contract): Record<string, unknown> {
   const info = (Reflect.getMetadata('fabric:info', globalThis) as Record<string, Record<string, unknown>> | undefined) ?? {};
   return info[contract.constructor.name] ?? { title: '', version: '' };
+}
+
+/**
+ * fabric-contract-api answers `shim.error(error.message)`: a thrown value's `message`, and '' for a
+ * value without one (a string, say). A thrown undefined or null leaves a Fabric peer waiting for its
+ * execute timeout, since the dispatcher itself fails; here the transaction fails at once.
+ */
+function thrownMessage(err: unknown): string {
+  if (err === undefined || err === null) return `chaincode threw ${String(err)}`;
+  try {
+    const message = (err as { message?: unknown }).message;
+    return message === undefined || message === null ? '' : errorMessage(message);
+  } catch {
+    return errorMessage(err);
+  }
 }
 
 /** The message of whatever chaincode threw; never throws itself (a hostile getter or a Symbol must not hang the tx). */

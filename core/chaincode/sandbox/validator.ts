@@ -8,8 +8,9 @@ import type { Schema } from './annotations';
 function typeOk(value: unknown, type: string): boolean {
   switch (type) {
     case 'string': return typeof value === 'string';
-    case 'number': return typeof value === 'number' && isFinite(value);
-    case 'integer': return typeof value === 'number' && Number.isInteger(value);
+    // AJV 6 without strictNumbers: NaN and Infinity are numbers; Infinity is even an integer.
+    case 'number': return typeof value === 'number';
+    case 'integer': return typeof value === 'number' && !(value % 1) && value === value;
     case 'boolean': return typeof value === 'boolean';
     case 'array': return Array.isArray(value);
     case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
