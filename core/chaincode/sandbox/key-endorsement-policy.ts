@@ -85,7 +85,8 @@ export class KeyEndorsementPolicy {
   getPolicy(): Buffer {
     const mspIds = this.listOrgs().sort();
     const rules = mspIds.map((_, i) => bytesField(2, intField(1, i)));
-    const nOutOf = [...intField(1, mspIds.length), ...rules.flat()];
+    // proto3 leaves out n = 0 (no orgs), as fabric-shim's encoder does; signed_by sits in a oneof, so its 0 stays.
+    const nOutOf = [...(mspIds.length > 0 ? intField(1, mspIds.length) : []), ...rules.flat()];
     const rule = bytesField(2, nOutOf);
     const identities = mspIds.map((msp) => {
       const role = [...bytesField(1, [...Buffer.from(msp, 'utf8')]), ...(this.orgs[msp] ? intField(2, this.orgs[msp]) : [])];

@@ -127,7 +127,8 @@ export class ChaincodeStub {
     return this.txTimestamp;
   }
   getDateTimestamp(): Date {
-    return new Date(this.inv.seconds * 1000 + Math.round(this.inv.nanos / 1000000));
+    // As google-protobuf's Timestamp.toDate: the sub-millisecond part is dropped, not rounded.
+    return new Date(this.inv.seconds * 1000 + this.inv.nanos / 1000000);
   }
   getBinding(): string {
     return this.inv.binding;
