@@ -5,6 +5,19 @@ import { KeyEndorsementPolicy } from './key-endorsement-policy';
 import { RESPONSE_CODE, Shim } from './shim';
 import { ChaincodeStub } from './stub';
 
+/** fabric-shim's base class for low-level chaincode (`class Chaincode extends shim.ChaincodeInterface`); its methods answer nothing. */
+export class ChaincodeInterface {
+  async Init(_stub: ChaincodeStub): Promise<unknown> {
+    return undefined;
+  }
+  async Invoke(_stub: ChaincodeStub): Promise<unknown> {
+    return undefined;
+  }
+}
+
+// fabric-shim's stub module exports the class with the codes on it: `shim.ChaincodeStub.RESPONSE_CODE`.
+Object.assign(ChaincodeStub, { RESPONSE_CODE });
+
 export { ChaincodeStub, ChaincodeStub as Stub, ClientIdentity, KeyEndorsementPolicy, RESPONSE_CODE, Shim };
 export const Iterators = { StateQueryIterator, HistoryQueryIterator };
 export { StateQueryIterator, HistoryQueryIterator };
@@ -14,4 +27,4 @@ export const success = Shim.success;
 export const error = Shim.error;
 export const newLogger = Shim.newLogger;
 // `const shim = require('fabric-shim'); shim.start(...)` and `import shim from 'fabric-shim'` both work.
-export default Object.assign(Shim, { ChaincodeStub, Stub: ChaincodeStub, ClientIdentity, KeyEndorsementPolicy, RESPONSE_CODE, Iterators, Shim });
+export default Object.assign(Shim, { ChaincodeStub, Stub: ChaincodeStub, ClientIdentity, KeyEndorsementPolicy, RESPONSE_CODE, Iterators, Shim, ChaincodeInterface, StateQueryIterator, HistoryQueryIterator });

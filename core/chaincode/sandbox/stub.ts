@@ -84,7 +84,7 @@ export class ChaincodeStub {
    * A stub kept past its transaction (a stashed promise resolved later) must not write into
    * another transaction's read/write set.
    */
-  private live(): void {
+  #live(): void {
     if (active !== this.inv) throw new Error(`the stub of transaction ${this.inv.txId} was used after that transaction ended`);
   }
 
@@ -135,24 +135,24 @@ export class ChaincodeStub {
   }
 
   async getState(key: string): Promise<Buffer> {
-    this.live();
+    this.#live();
     const v = unwrap(host().getState(key));
     return v === undefined ? Buffer.alloc(0) : fromWire(v);
   }
   async putState(key: string, value: Uint8Array | string): Promise<void> {
-    this.live();
+    this.#live();
     unwrap(host().putState(key, toBytes(value, 'value')));
   }
   async deleteState(key: string): Promise<void> {
-    this.live();
+    this.#live();
     unwrap(host().deleteState(key));
   }
   async setStateValidationParameter(key: string, ep: Uint8Array): Promise<void> {
-    this.live();
+    this.#live();
     unwrap(host().setStateValidationParameter(key, toBytes(ep, 'endorsement policy')));
   }
   async getStateValidationParameter(key: string): Promise<Buffer> {
-    this.live();
+    this.#live();
     const v = unwrap(host().getStateValidationParameter(key));
     return v === undefined ? Buffer.alloc(0) : toBuffer(v);
   }
@@ -160,7 +160,7 @@ export class ChaincodeStub {
   getStateByRange(startKey: string, endKey: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
     return asyncIterable(
       (async () => {
-        this.live();
+        this.#live();
         const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
         validateSimpleKeys(start, endKey);
         return StateQueryIterator.fromBatch(unwrap(host().openStateByRange(start, endKey ?? '')));
@@ -170,7 +170,7 @@ export class ChaincodeStub {
   getStateByRangeWithPagination(startKey: string, endKey: string, pageSize: number, bookmark?: string): PagedResult {
     return asyncIterable(
       (async () => {
-        this.live();
+        this.#live();
         const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
         validateSimpleKeys(start, endKey);
         return pagedQuery(pageSize, bookmark, {
@@ -181,12 +181,12 @@ export class ChaincodeStub {
     );
   }
   getQueryResult(query: string): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
-    return asyncIterable((async () => (this.live(), StateQueryIterator.fromBatch(unwrap(host().openQueryResult(query)))))());
+    return asyncIterable((async () => (this.#live(), StateQueryIterator.fromBatch(unwrap(host().openQueryResult(query)))))());
   }
   getQueryResultWithPagination(query: string, pageSize: number, bookmark?: string): PagedResult {
     return asyncIterable(
       (async () => {
-        this.live();
+        this.#live();
         return pagedQuery(pageSize, bookmark, {
           whole: () => host().openQueryResult(query),
           page: (size, mark) => host().getQueryResultWithPagination(query, size, mark),
@@ -195,18 +195,18 @@ export class ChaincodeStub {
     );
   }
   getHistoryForKey(key: string): Promise<HistoryQueryIterator> & AsyncIterable<KeyModificationResult> {
-    return asyncIterable((async () => (this.live(), HistoryQueryIterator.fromBatch(unwrap(host().openHistoryForKey(key)))))());
+    return asyncIterable((async () => (this.#live(), HistoryQueryIterator.fromBatch(unwrap(host().openHistoryForKey(key)))))());
   }
 
   async invokeChaincode(chaincodeName: string, args: (string | Uint8Array)[], channel?: string): Promise<{ status: number; message: string; payload: Buffer }> {
-    this.live();
+    this.#live();
     if (!Array.isArray(args)) throw new Error('args must be an array');
     const r = unwrap(host().invokeChaincode(chaincodeName, args.map((a) => toBytes(a, 'argument')), channel ?? ''));
     return { status: r.status, message: r.message, payload: toBuffer(r.payload) };
   }
 
   setEvent(name: string, payload: Uint8Array | string): void {
-    this.live();
+    this.#live();
     if (typeof name !== 'string' || name === '') throw new Error('Event name must be a non-empty string');
     const bytes = toBytes(payload ?? Buffer.alloc(0), 'event payload');
     if (bytes.length > this.inv.maxEventBytes) throw new Error(`event payload of ${bytes.length} bytes exceeds the limit of ${this.inv.maxEventBytes} bytes`);
@@ -239,7 +239,7 @@ export class ChaincodeStub {
   getStateByPartialCompositeKey(objectType: string, attributes: string[]): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
     return asyncIterable(
       (async () => {
-        this.live();
+        this.#live();
         const partial = this.createCompositeKey(objectType, attributes);
         return StateQueryIterator.fromBatch(unwrap(host().openStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE)));
       })(),
@@ -248,7 +248,7 @@ export class ChaincodeStub {
   getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark?: string): PagedResult {
     return asyncIterable(
       (async () => {
-        this.live();
+        this.#live();
         const partial = this.createCompositeKey(objectType, attributes);
         return pagedQuery(pageSize, bookmark, {
           whole: () => host().openStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE),
@@ -260,41 +260,41 @@ export class ChaincodeStub {
 
   async getPrivateData(collection: string, key: string): Promise<Buffer> {
     validateCollectionAndKey(collection, key);
-    this.live();
+    this.#live();
     const v = unwrap(host().getPrivateData(collection, key));
     return v === undefined ? Buffer.alloc(0) : fromWire(v);
   }
   async getPrivateDataHash(collection: string, key: string): Promise<Buffer> {
     validateCollectionAndKey(collection, key);
-    this.live();
+    this.#live();
     const v = unwrap(host().getPrivateDataHash(collection, key));
     return v === undefined ? Buffer.alloc(0) : fromWire(v);
   }
   async putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void> {
     validateCollectionAndKey(collection, key);
     if (!value) throw new Error('value must be valid');
-    this.live();
+    this.#live();
     unwrap(host().putPrivateData(collection, key, toBytes(value, 'value')));
   }
   async deletePrivateData(collection: string, key: string): Promise<void> {
     validateCollectionAndKey(collection, key);
-    this.live();
+    this.#live();
     unwrap(host().deletePrivateData(collection, key));
   }
   async purgePrivateData(collection: string, key: string): Promise<void> {
     validateCollectionAndKey(collection, key);
-    this.live();
+    this.#live();
     unwrap(host().purgePrivateData(collection, key));
   }
   /** fabric-shim checks nothing here, and the peer takes an empty collection to mean public state. */
   async setPrivateDataValidationParameter(collection: string, key: string, ep: Uint8Array): Promise<void> {
-    this.live();
+    this.#live();
     const policy = toBytes(ep, 'endorsement policy');
     unwrap(collection === '' ? host().setStateValidationParameter(key, policy) : host().setPrivateDataValidationParameter(collection, key, policy));
   }
   /** As {@link setPrivateDataValidationParameter}; an absent policy is an empty Buffer, as for public state. */
   async getPrivateDataValidationParameter(collection: string, key: string): Promise<Buffer> {
-    this.live();
+    this.#live();
     const v = unwrap(collection === '' ? host().getStateValidationParameter(key) : host().getPrivateDataValidationParameter(collection, key));
     return v === undefined ? Buffer.alloc(0) : toBuffer(v);
   }
@@ -310,7 +310,7 @@ export class ChaincodeStub {
       (async () => {
         if (argc !== 3) throw new Error('getPrivateDataByRange requires three arguments, collection, startKey and endKey');
         validateCollection(collection);
-        this.live();
+        this.#live();
         return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataByRange(collection, startKey || EMPTY_KEY_SUBSTITUTE, endKey ?? ''))) };
       })(),
     );
@@ -322,7 +322,7 @@ export class ChaincodeStub {
         if (argc !== 3) throw new Error('getPrivateDataByPartialCompositeKey requires three arguments, collection, objectType and attributes');
         validateCollection(collection);
         const partial = this.createCompositeKey(objectType, attributes);
-        this.live();
+        this.#live();
         return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataByRange(collection, partial, partial + MAX_UNICODE_RUNE_VALUE))) };
       })(),
     );
@@ -333,7 +333,7 @@ export class ChaincodeStub {
       (async () => {
         if (argc !== 2) throw new Error('getPrivateDataQueryResult requires two arguments, collection and query');
         validateCollection(collection);
-        this.live();
+        this.#live();
         return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataQueryResult(collection, query))) };
       })(),
     );
