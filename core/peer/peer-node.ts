@@ -207,6 +207,7 @@ export class PeerNode {
           broadcasters: (channelId) => this.network.broadcasters(channelId),
           endorsementTimeoutMs: peer.gateway.endorsementTimeoutMs,
           broadcastTimeoutMs: peer.gateway.broadcastTimeoutMs,
+          isSystemChaincode: (name) => sccs.has(name),
         })
       : undefined;
     this.grpc = new PeerGrpcServer(

@@ -9,7 +9,8 @@ interface GatewayErrorLike {
 }
 
 const CHAINCODE_RESPONSE = /chaincode response (\d+), ([\s\S]*)$/;
-const UNDEFINED_CHAINCODE = /has been successfully defined|chaincode \S+ not found|not defined/;
+// The peer's words, then the Gateway's, which asks no peer about a chaincode the channel has not defined.
+const UNDEFINED_CHAINCODE = /has been successfully defined|chaincode \S+ not found|not defined|No metadata was found for chaincode|no peers available to evaluate chaincode/;
 
 /**
  * Turns a fabric-gateway error (EndorseError, SubmitError, CommitError, CommitStatusError) into a

@@ -6,6 +6,7 @@ import { type ParsedProposalResponse, parseProposalResponse } from '../../protoc
 import { buildTransactionEnvelope } from '../../protocol/transaction';
 import { int32Field, lenField as wireLenField, message as wireMessage, stringField, submessage, uintField } from '../../protocol/wire-writer';
 import type { Channel } from '../channel/channel';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { lengthDelimitedField } from '../grpc/proto-frame';
 import type { Endorser } from '../endorser/endorser';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
@@ -32,6 +33,8 @@ export interface GatewaySupport {
   broadcasters(channelId: string): readonly Broadcaster[];
   readonly endorsementTimeoutMs: number;
   readonly broadcastTimeoutMs: number;
+  /** System chaincodes need no definition to be evaluated or endorsed. */
+  isSystemChaincode(name: string): boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -44,6 +47,7 @@ const noSignature = (creator: Uint8Array) => ({ serialized: creator, sign: () =>
  */
 export class GatewayService {
   private readonly waiters = new Map<Channel, CommitWaiter>();
+  private readonly lifecycle = new LifecycleCache();
 
   constructor(private readonly support: GatewaySupport) {}
 
@@ -64,7 +68,7 @@ export class GatewayService {
     }
     const local = this.support.local;
     const orgs = req.orgs.length === 0 && proposal.transient.size > 0 ? [local.mspId] : req.orgs;
-    const candidates = this.evaluators(proposal.channelId, orgs);
+    const candidates = this.defined(proposal) ? this.evaluators(proposal.channelId, orgs) : [];
     if (candidates.length === 0) {
       throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, `no peers available to evaluate chaincode ${proposal.chaincodeName} in channel ${proposal.channelId}`);
     }
@@ -95,6 +99,14 @@ export class GatewayService {
       throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, (err as Error).message);
     }
     const channel = this.requireChannel(proposal.channelId);
+    if (!this.defined(proposal)) {
+      // Fabric finds no peer with the chaincode before asking any (planForOrgs, then discovery).
+      if (req.orgs.length > 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `failed to find any endorsing peers for org(s): ${req.orgs.join(', ')}`);
+      throw new GatewayRpcError(
+        GrpcStatus.FAILED_PRECONDITION,
+        `no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode ${proposal.chaincodeName} in channel ${proposal.channelId}`,
+      );
+    }
     const deadline = Date.now() + this.support.endorsementTimeoutMs;
     const collected = await this.support.collector.collect(
       proposal,
@@ -184,6 +196,13 @@ export class GatewayService {
   }
 
   /** Fabric's `registry.evaluator`: this org's peers (this one first) when targeted, then the other targeted orgs' peers. */
+  /** Whether the proposal's chaincode is one the channel's peers can run: a system chaincode, or one with a committed definition. */
+  private defined(proposal: ParsedSignedProposal): boolean {
+    if (this.support.isSystemChaincode(proposal.chaincodeName)) return true;
+    const channel = this.support.channel(proposal.channelId);
+    return channel !== undefined && this.lifecycle.definition(channel.ledger, proposal.chaincodeName) !== undefined;
+  }
+
   private evaluators(channelId: string, orgs: readonly string[]): EndorsingPeer[] {
     if (this.support.channel(channelId) === undefined) return [];
     const local = this.support.local;

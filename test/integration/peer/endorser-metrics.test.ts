@@ -50,16 +50,19 @@ describe("a peer's endorser metrics count as Fabric's endorser does (in-process 
     await contract.evaluateTransaction('Get', 'metered');
     // A chaincode error (fabric-contract-api answers a thrown error with status 500).
     await expect(contract.evaluateTransaction('Fail', 'no')).rejects.toBeInstanceOf(GatewayError);
-    // A chaincode this channel does not define: the simulation fails.
-    await expect(user.getNetwork(CHANNEL).getContract('nothing').evaluateTransaction('Get', 'x')).rejects.toBeInstanceOf(GatewayError);
+    // A chaincode this channel does not define: the Gateway, as Fabric's, asks no endorser about it.
+    await expect(user.getNetwork(CHANNEL).getContract('nothing').evaluateTransaction('Get', 'x')).rejects.toMatchObject({ code: 9 });
 
     const endorser = rawEndorser(m.orgs[0], ports[0]);
     try {
+      // Asked directly, the endorser's simulation of an undefined chaincode fails.
+      const user1 = signerOf(m.orgs[0]);
+      const nothing = buildProposal({ channelId: CHANNEL, chaincodeName: 'nothing', args: [Buffer.from('Get'), Buffer.from('x')], creator: user1.serialized });
+      expect(await refusal(endorser.processProposal(signProposal(nothing.proposalBytes, user1), Date.now() + 30_000))).toMatch(/chaincode nothing not found/);
       // The committed proposal again: a duplicate transaction id.
       const replayed = ProposedTransaction.deserializeBinary(proposal.getBytes()).getProposal()?.serializeBinary() as Uint8Array;
       expect(await refusal(endorser.processProposal(replayed, Date.now() + 30_000))).toMatch(/duplicate transaction found/);
       // A signature that does not verify: initial validation fails.
-      const user1 = signerOf(m.orgs[0]);
       const forger: Signer = { serialized: user1.serialized, sign: (msg) => signerOf(m.orgs[1]).sign(msg) };
       const forged = buildProposal({ channelId: CHANNEL, chaincodeName: 'kv', args: [Buffer.from('Get'), Buffer.from('metered')], creator: forger.serialized });
       expect(await refusal(endorser.processProposal(signProposal(forged.proposalBytes, forger), Date.now() + 30_000))).toMatch(/signature is invalid/);
@@ -93,8 +96,8 @@ describe("a peer's endorser metrics count as Fabric's endorser does (in-process 
     expect(delta('grpc_server_unary_requests_received', gateway('Evaluate'))).toBe(3);
     expect(delta('grpc_server_unary_requests_completed', { ...gateway('Evaluate'), code: 'OK' })).toBe(1);
     const stream = { service: 'weft_peer_EndorserStream', method: 'ProcessProposals' };
-    expect(delta('grpc_server_stream_messages_received', stream)).toBe(3);
-    expect(delta('grpc_server_stream_messages_sent', stream)).toBe(3);
+    expect(delta('grpc_server_stream_messages_received', stream)).toBe(4);
+    expect(delta('grpc_server_stream_messages_sent', stream)).toBe(4);
 
     // The other org's peer endorsed the submit (over the peer-to-peer stream) and nothing else succeeded there.
     const other = await endorserMetrics(net, 1);

@@ -50,6 +50,7 @@ const gateway = (harness: Harness): GatewayService =>
     broadcasters: () => [],
     endorsementTimeoutMs: 1000,
     broadcastTimeoutMs: 1000,
+    isSystemChaincode: () => false,
   });
 
 /**

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { CommitStatusRequest, EvaluateRequest, EvaluateResponse, SignedCommitStatusRequest, SubmitRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
+import { CommitStatusRequest, EndorseRequest, EvaluateRequest, EvaluateResponse, SignedCommitStatusRequest, SubmitRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import { SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import type { Endorser } from '../../../core/peer/endorser/endorser';
@@ -38,6 +38,9 @@ beforeAll(async () => {
   h = openHarness(m, path.join(dir, 'ledgers'));
   const acls = { 'gateway/CommitStatus': '/Channel/Application/Admins', 'gateway/ChaincodeEvents': '/Channel/Application/Admins' };
   strict = openHarness(m, path.join(dir, 'strict'), genesisBlock(m, 7050, '100ms', CHANNEL, [], acls));
+  // The chaincode every proposal here names: the Gateway asks no peer about one the channel has not defined.
+  const define = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWrites('kv') });
+  expect(await commitBlock(h, [define.envelope])).toEqual([TxValidationCode.VALID]);
 }, 60_000);
 
 afterAll(() => {
@@ -50,7 +53,7 @@ const local: EndorsingPeer = { address: 'peer0.org1:7051', mspId: 'Org1MSP', pro
 
 function gateway(
   harness: Harness,
-  options: { simulate?: Simulate; peers?: EndorsingPeer[]; orderers?: ((env: Uint8Array) => Promise<BroadcastResult>)[] } = {},
+  options: { simulate?: Simulate; peers?: EndorsingPeer[]; orderers?: ((env: Uint8Array) => Promise<BroadcastResult>)[]; systemChaincode?: string } = {},
 ): GatewayService {
   const simulate = options.simulate ?? (() => Promise.resolve({ status: 200, message: '', payload: utf8.encode('local') }));
   return new GatewayService({
@@ -62,6 +65,7 @@ function gateway(
     broadcasters: () => (options.orderers ?? []).map((send, i) => ({ address: `orderer${i}:7050`, send }) as unknown as Broadcaster),
     endorsementTimeoutMs: 1000,
     broadcastTimeoutMs: 1000,
+    isSystemChaincode: (name) => name === options.systemChaincode,
   });
 }
 
@@ -78,9 +82,9 @@ function remote(address: string, mspId: string, answer: (p: ParsedSignedProposal
   return peer;
 }
 
-function evaluateRequest(options: { channelId?: string; orgs?: string[]; transient?: Record<string, Uint8Array> } = {}): Uint8Array {
+function evaluateRequest(options: { channelId?: string; orgs?: string[]; transient?: Record<string, Uint8Array>; chaincode?: string } = {}): Uint8Array {
   const signer = h.users[0];
-  const built = buildProposal({ channelId: options.channelId ?? CHANNEL, chaincodeName: 'kv', args: [utf8.encode('Get')], creator: signer.serialized, transient: options.transient });
+  const built = buildProposal({ channelId: options.channelId ?? CHANNEL, chaincodeName: options.chaincode ?? 'kv', args: [utf8.encode('Get')], creator: signer.serialized, transient: options.transient });
   const req = new EvaluateRequest();
   req.setChannelId(options.channelId ?? CHANNEL);
   req.setProposedTransaction(SignedProposal.deserializeBinary(signProposal(built.proposalBytes, signer)));
@@ -170,7 +174,38 @@ describe('Evaluate: Fabric responseStatus codes, retrying only where another pee
       message: 'failed to unpack transaction proposal: a signed proposal is required',
     });
   });
+
+  it('asks no peer about a chaincode the channel has not defined, answering with Fabric codes and texts', async () => {
+    const asked = remote('peer0.org2:9051', 'Org2MSP', async (p) => endorsed(p, 'remote'));
+    const gw = gateway(h, { simulate: () => Promise.reject(new Error('the local peer was asked')), peers: [asked] });
+    await expect(gw.evaluate(evaluateRequest({ chaincode: 'nope' }))).rejects.toMatchObject({
+      code: GrpcStatus.FAILED_PRECONDITION,
+      message: 'no peers available to evaluate chaincode nope in channel mychannel',
+    });
+    await expect(gw.endorse(endorseRequest('nope'))).rejects.toMatchObject({
+      code: GrpcStatus.FAILED_PRECONDITION,
+      message: 'no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode nope in channel mychannel',
+    });
+    await expect(gw.endorse(endorseRequest('nope', ['Org2MSP']))).rejects.toMatchObject({
+      code: GrpcStatus.UNAVAILABLE,
+      message: 'failed to find any endorsing peers for org(s): Org2MSP',
+    });
+    expect(asked.calls).toBe(0);
+    // A system chaincode needs no definition.
+    expect(resultOf(await gateway(h, { systemChaincode: 'qscc' }).evaluate(evaluateRequest({ chaincode: 'qscc' })))).toBe('local');
+  });
 });
+
+function endorseRequest(chaincode: string, orgs: string[] = []): Uint8Array {
+  const signer = h.users[0];
+  const built = buildProposal({ channelId: CHANNEL, chaincodeName: chaincode, args: [utf8.encode('Put')], creator: signer.serialized });
+  const req = new EndorseRequest();
+  req.setTransactionId(built.txId);
+  req.setChannelId(CHANNEL);
+  req.setProposedTransaction(SignedProposal.deserializeBinary(signProposal(built.proposalBytes, signer)));
+  req.setEndorsingOrganizationsList(orgs);
+  return req.serializeBinary();
+}
 
 function submitRequest(channelId = CHANNEL): Uint8Array {
   const env = new Envelope();

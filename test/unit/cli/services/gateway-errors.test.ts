@@ -22,6 +22,12 @@ describe('gatewayFailure', () => {
     ) as ChaincodeError;
     expect(err.message).toMatch(/not committed on this channel/);
     expect(err.details.suggestions).toEqual(expect.arrayContaining([expect.stringMatching(/weft chaincode deploy/)]));
+    for (const message of [
+      '9 FAILED_PRECONDITION: no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode cc in channel c',
+      '9 FAILED_PRECONDITION: no peers available to evaluate chaincode cc in channel c',
+    ]) {
+      expect(gatewayFailure({ message, code: 9 }, 'cc f').message).toMatch(/not committed on this channel/);
+    }
   });
 
   it('points at the network when the peer is unreachable', () => {
