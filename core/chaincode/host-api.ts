@@ -91,16 +91,33 @@ export interface SandboxOutcome {
   readonly event?: { readonly eventName: string; readonly payload: Uint8Array };
 }
 
-/** A decoded `SignedProposal`, in the shape fabric-shim's `getSignedProposal()` returns. */
+/**
+ * A decoded `SignedProposal` as plain data; the sandbox dresses its parts as the google-protobuf
+ * messages fabric-shim's `getSignedProposal()` returns. `creatorBytes` and `decodedPayload` came
+ * with sandbox ABI 5's hosts; a bundle from before reads only the rest.
+ */
 export interface HostSignedProposal {
   readonly signature: Uint8Array;
   readonly proposal: {
     readonly header: {
-      readonly signatureHeader: { readonly nonce: Uint8Array; readonly creator: { readonly mspid: string; readonly idBytes: Uint8Array } };
-      readonly channelHeader: Record<string, unknown>;
+      readonly signatureHeader: { readonly nonce: Uint8Array; readonly creator: { readonly mspid: string; readonly idBytes: Uint8Array }; readonly creatorBytes?: Uint8Array };
+      readonly channelHeader: HostChannelHeader;
     };
     readonly payload: Uint8Array;
+    /** The `ChaincodeProposalPayload` the payload bytes hold. */
+    readonly decodedPayload?: { readonly input: Uint8Array; readonly transientMap: readonly (readonly [string, Uint8Array])[] };
   };
+}
+
+export interface HostChannelHeader {
+  readonly type: number;
+  readonly version: number;
+  readonly timestamp: { readonly seconds: number; readonly nanos: number } | undefined;
+  readonly channelId: string;
+  readonly txId: string;
+  readonly epoch: number;
+  readonly extension: Uint8Array;
+  readonly tlsCertHash: Uint8Array;
 }
 
 export interface HostTable {

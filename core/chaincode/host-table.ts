@@ -7,7 +7,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
+import { ChaincodeProposalPayload, Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimits, ShimRequestType } from './chaincode-runtime';
 import type { KeyModification } from '../ledger/tx-simulator';
 import { logThreshold } from './host-log';
@@ -143,6 +143,15 @@ function parseX509Uncached(pem: string): HostX509 {
   };
 }
 
+/** A proposal payload's transient map in its wire order, values as bytes (google-protobuf may hold them base64-encoded). */
+function transientEntries(payload: ChaincodeProposalPayload): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = [];
+  payload.getTransientmapMap().forEach((value: Uint8Array | string, key: string) => {
+    out.push([key, typeof value === 'string' ? Buffer.from(value, 'base64') : value]);
+  });
+  return out;
+}
+
 function decodeSignedProposal(bytesIn: Uint8Array): HostSignedProposal {
   const sp = SignedProposal.deserializeBinary(bytesIn);
   const proposal = Proposal.deserializeBinary(sp.getProposalBytes_asU8());
@@ -151,11 +160,12 @@ function decodeSignedProposal(bytesIn: Uint8Array): HostSignedProposal {
   const creator = SerializedIdentity.deserializeBinary(sigHeader.getCreator_asU8());
   const ch = ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
   const ts = ch.getTimestamp();
+  const payload = ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8());
   return {
     signature: sp.getSignature_asU8(),
     proposal: {
       header: {
-        signatureHeader: { nonce: sigHeader.getNonce_asU8(), creator: { mspid: creator.getMspid(), idBytes: creator.getIdBytes_asU8() } },
+        signatureHeader: { nonce: sigHeader.getNonce_asU8(), creator: { mspid: creator.getMspid(), idBytes: creator.getIdBytes_asU8() }, creatorBytes: sigHeader.getCreator_asU8() },
         channelHeader: {
           type: ch.getType(),
           version: ch.getVersion(),
@@ -168,6 +178,7 @@ function decodeSignedProposal(bytesIn: Uint8Array): HostSignedProposal {
         },
       },
       payload: proposal.getPayload_asU8(),
+      decodedPayload: { input: payload.getInput_asU8(), transientMap: transientEntries(payload) },
     },
   };
 }

@@ -5,9 +5,10 @@
  */
 import { Buffer } from 'buffer';
 import type Long from 'long';
-import type { HostKV, HostPage, HostQueryBatch, HostReply, HostSignedProposal, SandboxInvocation } from '../host-api';
+import type { HostKV, HostPage, HostQueryBatch, HostReply, SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
 import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
+import { fabricSignedProposal, type FabricSignedProposal } from './signed-proposal';
 
 let LongClass: typeof Long | undefined;
 
@@ -70,7 +71,7 @@ export class ChaincodeStub {
   private readonly bufferArgs: Buffer[];
   private readonly transientMap: Map<string, Buffer>;
   private txTimestamp: { seconds: Long; nanos: number } | undefined;
-  private signedProposal: HostSignedProposal | undefined | null = null;
+  private signedProposal: FabricSignedProposal | undefined | null = null;
 
   constructor(
     private readonly inv: SandboxInvocation,
@@ -118,8 +119,11 @@ export class ChaincodeStub {
   getTransient(): Map<string, Buffer> {
     return new Map(this.transientMap);
   }
-  getSignedProposal(): HostSignedProposal | undefined {
-    if (this.signedProposal === null) this.signedProposal = unwrap(host().getSignedProposal());
+  getSignedProposal(): FabricSignedProposal | undefined {
+    if (this.signedProposal === null) {
+      const sp = unwrap(host().getSignedProposal());
+      this.signedProposal = sp === undefined ? undefined : fabricSignedProposal(sp);
+    }
     return this.signedProposal;
   }
   getTxTimestamp(): { seconds: Long; nanos: number } {

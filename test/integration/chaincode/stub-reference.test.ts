@@ -29,9 +29,12 @@ function signedProposal(): Uint8Array {
   ts.setSeconds(TIMESTAMP.seconds);
   ts.setNanos(TIMESTAMP.nanos);
   const ch = new ChannelHeader();
+  ch.setType(3);
+  ch.setVersion(1);
   ch.setChannelId('mychannel');
   ch.setTxId('tx-ref');
   ch.setTimestamp(ts);
+  ch.setExtension$(Buffer.from('chaincode header extension'));
   const sh = new SignatureHeader();
   sh.setCreator(creator('user1'));
   sh.setNonce(NONCE);
@@ -39,6 +42,7 @@ function signedProposal(): Uint8Array {
   header.setChannelHeader(ch.serializeBinary());
   header.setSignatureHeader(sh.serializeBinary());
   const payload = new ChaincodeProposalPayload();
+  payload.setInput(Buffer.from('an invocation spec'));
   for (const [k, v] of TRANSIENT) payload.getTransientmapMap().set(k, v);
   const proposal = new Proposal();
   proposal.setHeader(header.serializeBinary());
