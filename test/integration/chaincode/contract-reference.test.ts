@@ -15,11 +15,11 @@ interface Answer {
   threw?: string;
 }
 
-const PROJECT = path.join(__dirname, 'fixtures', 'contract-reference');
+const FIXTURES = path.join(__dirname, 'fixtures');
 const REPO = path.join(__dirname, '..', '..', '..');
 
-/** Every call, with the arguments a client would send: typed conversions, validation, dispatch, results, errors. */
-const CALLS: string[][] = [
+/** Every call to the decorated TypeScript contracts, as a client would send it: typed conversions, validation, dispatch, results, errors. */
+const DECORATED: string[][] = [
   ['typed:Register', '{"make":"VW","engine":{"litres":2}}', ' TRUE '],
   ['Register', '{"make":"VW"}', 'false'],
   ['Register', '{"make":"VW","seats":"four"}', 'true'],
@@ -77,11 +77,34 @@ const CALLS: string[][] = [
   ['org.hyperledger.fabric:GetMetadata'],
 ];
 
+/** Calls to JavaScript chaincode whose types come from META-INF/metadata.json (no constructors: objects stay plain). */
+const FROM_METADATA_FILE: string[][] = [
+  ['Place', '{"title":"Dune","pages":412}', '3'],
+  ['Place', '{"title":"Dune","pages":41.5}', '3'],
+  ['Place', '{"pages":1}', '3'],
+  ['Place', '{"title":"Dune","extra":1}', '3'],
+  ['Place', '{"title":"Dune","tags":["a",2]}', '3'],
+  // Left out: a Buffer-shaped JSON object for an object parameter. It becomes a Buffer, and AJV then
+  // objects to every enumerable member of Buffer.prototype, which Node's Buffer has more of.
+  ['Titles', '["a","b"]'],
+  ['Titles', '[1]'],
+  ['Weigh', '2'],
+  ['Weigh', '2.5'],
+  ['Weigh', '0'],
+  ['Flag', 'TRUE'],
+  ['Flag', '1'],
+  ['Untyped', 'x', 'y'],
+  ['Untyped', 'only'],
+  ['NotInMetadata'],
+  ['shelf:Place', '{"title":"T"}', '1'],
+  ['org.hyperledger.fabric:GetMetadata'],
+];
+
 /** The same calls through fabric-shim 2.5's ChaincodeFromContract, in a separate Node process. */
-function referenceAnswers(): Answer[] {
+function referenceAnswers(project: string, calls: string[][]): Answer[] {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'weft-contract-ref-')), 'answers.json');
-  const run = spawnSync(process.execPath, ['-r', path.join(REPO, 'test', 'support', 'ts-register.js'), path.join(REPO, 'test', 'support', 'fabric-contract-reference.js'), PROJECT, out], {
-    input: JSON.stringify({ pem: pem('user1'), calls: CALLS }),
+  const run = spawnSync(process.execPath, ['-r', path.join(REPO, 'test', 'support', 'ts-register.js'), path.join(REPO, 'test', 'support', 'fabric-contract-reference.js'), project, out], {
+    input: JSON.stringify({ pem: pem('user1'), calls }),
     encoding: 'utf8',
     env: { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: 'critical' },
   });
@@ -91,16 +114,20 @@ function referenceAnswers(): Answer[] {
   return answers;
 }
 
-describe("the sandbox's fabric-contract-api answers every call as fabric-contract-api 2.5 does", () => {
+describe.each([
+  ['decorated TypeScript contracts', 'contract-reference', DECORATED],
+  ['JavaScript with a metadata file', 'contract-reference-metadata', FROM_METADATA_FILE],
+])("the sandbox's fabric-contract-api answers as fabric-contract-api 2.5 does: %s", (_what, fixture, calls) => {
+  const project = path.join(FIXTURES, fixture);
   const rt = new IsolatedVmRuntime({ timeoutMs: 5000 });
   const world = new MemoryWorld();
   const weft: Answer[] = [];
   let reference: Answer[] = [];
 
   beforeAll(async () => {
-    reference = referenceAnswers();
-    const { packageId } = await rt.install((await packageChaincode({ projectDir: PROJECT, label: 'reference' })).packageBytes);
-    for (const args of CALLS) {
+    reference = referenceAnswers(project, calls);
+    const { packageId } = await rt.install((await packageChaincode({ projectDir: project, label: 'reference' })).packageBytes);
+    for (const args of calls) {
       const r = await rt.invoke(
         packageId,
         { chaincodeName: 'reference', channelId: 'mychannel', txId: 'tx-1', args: args.map((a) => Buffer.from(a)), creator: creator('user1'), timestamp: { seconds: 1_700_000_000, nanos: 0 }, mspId: 'PeerOrgMSP' },
@@ -113,21 +140,21 @@ describe("the sandbox's fabric-contract-api answers every call as fabric-contrac
 
   const readable = (answers: Answer[]) =>
     answers.map((a, i) => {
-      const call = CALLS[i].join(' | ');
+      const call = calls[i].join(' | ');
       if (a.threw !== undefined) return { call, threw: a.threw };
       return { call, status: a.status, message: a.message, payload: Buffer.from(a.payload, 'base64').toString('utf8') };
     });
 
   test('status, message and payload of every call', () => {
-    expect(reference).toHaveLength(CALLS.length);
-    const metadata = CALLS.length - 1;
+    expect(reference).toHaveLength(calls.length);
+    const metadata = calls.length - 1;
     // Where Fabric's dispatcher throws, its peer answers nothing until the execute timeout; Weft fails the call at once.
     const mine = weft.map((a, i) => (reference[i].threw !== undefined && a.status === 500 && a.message !== '' ? reference[i] : a));
     expect(readable(mine).slice(0, metadata)).toEqual(readable(reference).slice(0, metadata));
   });
 
   test('the metadata GetMetadata returns', () => {
-    const last = CALLS.length - 1;
+    const last = calls.length - 1;
     expect(reference[last].status).toBe(200);
     expect(JSON.parse(Buffer.from(weft[last].payload, 'base64').toString('utf8'))).toEqual(JSON.parse(Buffer.from(reference[last].payload, 'base64').toString('utf8')));
   });
