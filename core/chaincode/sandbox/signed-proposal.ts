@@ -19,7 +19,7 @@ function bytesGetters(name: string, bytes: Bytes, suffix = ''): Record<string, (
 
 const b64 = (bytes: Bytes): string => Buffer.from(bytes).toString('base64');
 
-function timestampMessage(ts: { seconds: number; nanos: number }) {
+export function timestampMessage(ts: { seconds: number; nanos: number }) {
   return {
     ...ts,
     getSeconds: () => ts.seconds,
@@ -92,3 +92,4 @@ export function fabricSignedProposal(sp: HostSignedProposal) {
 }
 
 export type FabricSignedProposal = ReturnType<typeof fabricSignedProposal>;
+export type TimestampMessage = ReturnType<typeof timestampMessage>;

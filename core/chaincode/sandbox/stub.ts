@@ -8,7 +8,7 @@ import type Long from 'long';
 import type { HostKV, HostPage, HostQueryBatch, HostReply, SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
 import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
-import { fabricSignedProposal, type FabricSignedProposal } from './signed-proposal';
+import { fabricSignedProposal, type FabricSignedProposal, timestampMessage, type TimestampMessage } from './signed-proposal';
 
 let LongClass: typeof Long | undefined;
 
@@ -26,6 +26,8 @@ const COMPOSITEKEY_NS = '\x00';
 const MIN_UNICODE_RUNE_VALUE = '\u0000';
 const MAX_UNICODE_RUNE_VALUE = '\u{10ffff}';
 const EMPTY_KEY_SUBSTITUTE = '\x01';
+/** fabric-shim's metadata key of a key-level endorsement policy. */
+const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
 
 function validateCompositeKeyAttribute(attr: unknown): void {
   if (!attr || typeof attr !== 'string') throw new Error('object type or attribute not a non-zero length string');
@@ -68,10 +70,10 @@ export interface TxEffects {
 }
 
 export class ChaincodeStub {
-  private readonly bufferArgs: Buffer[];
-  private readonly transientMap: Map<string, Buffer>;
-  private txTimestamp: { seconds: Long; nanos: number } | undefined;
-  private signedProposal: FabricSignedProposal | undefined | null = null;
+  readonly bufferArgs: Buffer[];
+  readonly transientMap: Map<string, Buffer>;
+  #txTimestamp: { seconds: Long; nanos: number } | undefined;
+  #signedProposal: FabricSignedProposal | undefined | null = null;
 
   constructor(
     private readonly inv: SandboxInvocation,
@@ -79,6 +81,33 @@ export class ChaincodeStub {
   ) {
     this.bufferArgs = inv.args.map(fromWire);
     this.transientMap = new Map(inv.transient.map(([k, v]) => [k, fromWire(v)]));
+  }
+
+  // fabric-shim's stub fields, which chaincode also reads directly (`ctx.stub.txId`).
+  get txId(): string {
+    return this.inv.txId;
+  }
+  get channel_id(): string {
+    return this.inv.channelId;
+  }
+  get args(): string[] {
+    return this.getArgs();
+  }
+  get creator(): { mspid: string; idBytes: Buffer } {
+    return this.getCreator();
+  }
+  get binding(): string {
+    return this.inv.binding;
+  }
+  get validationParameterMetakey(): string {
+    return VALIDATION_PARAMETER;
+  }
+  /** A google-protobuf Timestamp in fabric-shim; `getTxTimestamp()` answers with a Long. */
+  get txTimestamp(): TimestampMessage {
+    return timestampMessage({ seconds: this.inv.seconds, nanos: this.inv.nanos });
+  }
+  get signedProposal(): FabricSignedProposal | undefined {
+    return this.getSignedProposal();
   }
 
   /**
@@ -120,15 +149,15 @@ export class ChaincodeStub {
     return new Map(this.transientMap);
   }
   getSignedProposal(): FabricSignedProposal | undefined {
-    if (this.signedProposal === null) {
+    if (this.#signedProposal === null) {
       const sp = unwrap(host().getSignedProposal());
-      this.signedProposal = sp === undefined ? undefined : fabricSignedProposal(sp);
+      this.#signedProposal = sp === undefined ? undefined : fabricSignedProposal(sp);
     }
-    return this.signedProposal;
+    return this.#signedProposal;
   }
   getTxTimestamp(): { seconds: Long; nanos: number } {
-    this.txTimestamp ??= { seconds: longClass().fromNumber(this.inv.seconds, true), nanos: this.inv.nanos };
-    return this.txTimestamp;
+    this.#txTimestamp ??= { seconds: longClass().fromNumber(this.inv.seconds, true), nanos: this.inv.nanos };
+    return this.#txTimestamp;
   }
   getDateTimestamp(): Date {
     // As google-protobuf's Timestamp.toDate: the sub-millisecond part is dropped, not rounded.
