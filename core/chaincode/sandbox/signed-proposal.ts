@@ -19,6 +19,7 @@ function bytesGetters(name: string, bytes: Bytes, suffix = ''): Record<string, (
 
 const b64 = (bytes: Bytes): string => Buffer.from(bytes).toString('base64');
 
+/** google-protobuf's Timestamp; `toDate` drops the sub-millisecond part, it does not round it. */
 export function timestampMessage(ts: { seconds: number; nanos: number }) {
   return {
     ...ts,

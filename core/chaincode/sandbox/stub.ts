@@ -160,8 +160,7 @@ export class ChaincodeStub {
     return this.#txTimestamp;
   }
   getDateTimestamp(): Date {
-    // As google-protobuf's Timestamp.toDate: the sub-millisecond part is dropped, not rounded.
-    return new Date(this.inv.seconds * 1000 + this.inv.nanos / 1000000);
+    return this.txTimestamp.toDate();
   }
   getBinding(): string {
     return this.inv.binding;
