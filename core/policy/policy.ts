@@ -1,4 +1,5 @@
 import type { IdentityDeserializer } from '../msp/msp';
+import type { PrincipalSet } from './principal-sets';
 
 /** One signature over some data, as Fabric's `protoutil.SignedData`: the bytes exactly as signed. */
 export interface SignedData {
@@ -24,6 +25,14 @@ export interface Policy {
    * never because signatures are bad or missing. Safe to call concurrently and repeatedly.
    */
   evaluate(signedData: readonly SignedData[]): PolicyEvaluation;
+
+  /**
+   * Fabric's policy inquiry (`InquireablePolicy.SatisfiedBy`; implicit meta policies through
+   * `Converter`): the combinations of principals whose signers together satisfy the policy, for
+   * service discovery's endorsement layouts. Empty when nothing can satisfy it; absent or undefined when the
+   * plugin cannot enumerate its policies (discovery then has no layout for them).
+   */
+  principalSets?(): readonly PrincipalSet[] | undefined;
 }
 
 /**

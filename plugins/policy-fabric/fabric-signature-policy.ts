@@ -1,7 +1,7 @@
 import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { PolicyError } from '../../core/errors';
-import { MAX_POLICY_DEPTH } from '../../core/policy';
+import { MAX_POLICY_DEPTH, type PrincipalSet, gatePrincipalSets } from '../../core/policy';
 import type { Identity, IdentityDeserializer } from '../../core/msp';
 import type { PolicyEvaluation, SignedData } from '../../core/policy';
 import { describePrincipal, describeSignaturePolicy } from './describe-signature-policy';
@@ -27,6 +27,7 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
   /** identity → per principal index: 0 unknown, 1 satisfies, 2 does not. Identities are immutable. */
   private readonly satisfiesCache = new WeakMap<Identity, Uint8Array>();
   private text: string | undefined;
+  private sets: readonly PrincipalSet[] | undefined;
 
   /**
    * Compiles `envelope`. Throws `PolicyError` (`POLICY_MALFORMED`) for a missing rule, an unknown
@@ -55,6 +56,24 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
     if (set.deserializer !== this.deserializer) set = new SignatureSet(set.signedData, this.deserializer);
     if (this.evaluator(set, new Uint8Array(set.size))) return SATISFIED;
     return { satisfied: false, reason: this.explain(set) };
+  }
+
+  /**
+   * Every combination of the envelope's principals that satisfies the rule (Fabric's
+   * `inquireableSignaturePolicy.SatisfiedBy`); none when some combination would be empty, as there.
+   */
+  principalSets(): readonly PrincipalSet[] {
+    if (this.sets === undefined) {
+      const sets = this.setsOf(this.envelope.getRule() as SignaturePolicy);
+      this.sets = sets.some((s) => s.length === 0) ? [] : sets;
+    }
+    return this.sets;
+  }
+
+  private setsOf(rule: SignaturePolicy): PrincipalSet[] {
+    if (rule.getTypeCase() === SignaturePolicy.TypeCase.SIGNED_BY) return [[this.principals[rule.getSignedBy()] as MSPPrincipal]];
+    const gate = rule.getNOutOf() as SignaturePolicy.NOutOf;
+    return gatePrincipalSets(gate.getN(), gate.getRulesList().map((r) => this.setsOf(r)));
   }
 
   /** The policy in Fabric's language, e.g. `OutOf(2, 'Org1MSP.peer', 'Org2MSP.peer')`. */

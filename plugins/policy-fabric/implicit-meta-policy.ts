@@ -1,7 +1,7 @@
 import { ImplicitMetaPolicy as ImplicitMetaPolicyProto } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { PolicyError } from '../../core/errors';
 import type { IdentityDeserializer } from '../../core/msp';
-import type { ImplicitMetaRule, PolicyEvaluation, SignedData } from '../../core/policy';
+import { type ImplicitMetaRule, type PolicyEvaluation, type PrincipalSet, type SignedData, gatePrincipalSets } from '../../core/policy';
 import { SignatureSet } from './signature-set';
 import type { SignatureSetPolicy } from './signature-set-policy';
 
@@ -74,6 +74,22 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
     }
     const subPolicy = proto.getSubPolicy();
     return new ImplicitMetaPolicy(rule, subPolicy, subPoliciesOf(subPolicy), deserializer, name);
+  }
+
+  /**
+   * The principal sets of the signature policy Fabric converts this one to (`Convert`: an
+   * `n`-out-of gate over the sub-policies, `n` the threshold). A missing sub-policy contributes no
+   * set; undefined when a sub-policy cannot enumerate its own.
+   */
+  principalSets(): readonly PrincipalSet[] | undefined {
+    const children: (readonly PrincipalSet[])[] = [];
+    for (const sub of this.subPolicies) {
+      const sets = sub.policy === undefined ? [] : sub.policy.principalSets?.();
+      if (sets === undefined) return undefined;
+      children.push(sets);
+    }
+    const sets = gatePrincipalSets(this.threshold, children);
+    return sets.some((s) => s.length === 0) ? [] : sets;
   }
 
   evaluate(signedData: readonly SignedData[]): PolicyEvaluation {
