@@ -87,6 +87,19 @@ export const PeerSection = z
       })
       .strict()
       .prefault({}),
+    /** Fabric's `peer.discovery`: the `discovery.Discovery` service and the membership it reports. */
+    discovery: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Local peer queries from any member of this peer's org, not only its admins (`orgMembersAllowedAccess`). */
+        orgMembersAllowedAccess: z.boolean().default(false),
+        /** How often this peer signs its membership messages anew and asks the peers it knows for theirs (`peer.gossip.aliveTimeInterval`), ms. */
+        membershipIntervalMs: z.number().int().positive().default(5000),
+        /** How long a peer stays a member without a newer message (`peer.gossip.aliveExpirationTimeout`), ms. */
+        membershipExpiryMs: z.number().int().positive().default(25_000),
+      })
+      .strict()
+      .prefault({}),
     /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
     chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),
     /** Fabric's `peer.gossip.pvtData`, for Weft's private data pushes and transient store. */

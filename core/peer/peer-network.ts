@@ -10,6 +10,13 @@ import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
 import type { PvtSource } from './privdata/pvt-puller';
 
+/** A peer learned through membership exchange: where it listens, its org and its ledger height on the channel. */
+export interface LearnedPeer {
+  readonly endpoint: string;
+  readonly mspId: string;
+  readonly ledgerHeight: number;
+}
+
 /**
  * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
  * broadcasts) and the peers of other orgs (for the Gateway's endorsements). Connections are made
@@ -27,6 +34,8 @@ export class PeerNetwork implements OrdererSource {
   constructor(
     private readonly config: PeerConfig,
     private readonly channels: () => ChannelManager,
+    /** The channel's peers learned through membership exchange (service discovery's view), besides the configured ones. */
+    private readonly learned: (channelId: string) => readonly LearnedPeer[] = () => [],
   ) {
     const tls = config.peer.tls;
     this.clientCert =
@@ -67,12 +76,22 @@ export class PeerNetwork implements OrdererSource {
 
   /**
    * Peers of other orgs the Gateway may ask to endorse on the channel, in the order to try them:
-   * those configured in `peer.gateway.peers`, then the anchor peers the channel config names
-   * (Fabric's gateway learns peers through discovery; anchor peers are where its gossip membership
-   * starts). Follows config updates: an org added with anchor peers is reachable.
+   * those configured in `peer.gateway.peers`, then the anchor peers the channel config names, then
+   * the peers learned from them by membership exchange, at the endpoints they announce (Fabric's
+   * gateway learns peers through discovery; anchor peers are where its gossip membership starts),
+   * highest ledger height first. Follows config updates: an org added with anchor peers is reachable.
    */
   endorsers(channelId: string): EndorsingPeer[] {
-    return this.remotePeers(channelId);
+    const learned = this.learned(channelId);
+    if (learned.length === 0) return this.remotePeers(channelId);
+    // Fabric's Gateway tries the peers with the highest ledger height first: a lagging peer would
+    // endorse on stale state. Peers not heard from lately (down, or not Weft) go last, in order.
+    const heights = new Map(learned.map((p) => [p.endpoint, p.ledgerHeight]));
+    const height = (p: RemoteEndorser): number => heights.get(p.address) ?? -1;
+    return this.remotePeers(channelId, learned)
+      .map((p, i) => ({ p, i }))
+      .sort((a, b) => height(b.p) - height(a.p) || a.i - b.i)
+      .map(({ p }) => p);
   }
 
   /** The same peers, as targets of this peer's private data pushes and sources of its pulls. */
@@ -80,7 +99,12 @@ export class PeerNetwork implements OrdererSource {
     return this.remotePeers(channelId);
   }
 
-  private remotePeers(channelId: string): RemoteEndorser[] {
+  /** The same peers, as those this peer exchanges membership with. */
+  membershipPeers(channelId: string): RemoteEndorser[] {
+    return this.remotePeers(channelId);
+  }
+
+  private remotePeers(channelId: string, learned = this.learned(channelId)): RemoteEndorser[] {
     const channel = this.channels().channel(channelId);
     if (channel === undefined) return [];
     const appOrgs = channel.resources().config.applicationOrgs;
@@ -101,6 +125,12 @@ export class PeerNetwork implements OrdererSource {
         seen.add(address);
         out.push(this.endorser(address, org, []));
       }
+    }
+    for (const peer of learned) {
+      const org = appOrgs.find((o) => o.mspId === peer.mspId);
+      if (org === undefined || peer.endpoint === '' || seen.has(peer.endpoint)) continue;
+      seen.add(peer.endpoint);
+      out.push(this.endorser(peer.endpoint, org, []));
     }
     return out;
   }

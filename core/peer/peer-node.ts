@@ -43,6 +43,7 @@ import { PvtDistributor } from './privdata/pvt-distributor';
 import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
 import { PvtReconciler, reconcilerChannel } from './privdata/pvt-reconciler';
+import { type PeerDiscovery, peerDiscovery } from './discovery/peer-discovery';
 
 /** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
 const RECONCILE_PULL_TIMEOUT_MS = 2_000;
@@ -69,6 +70,7 @@ export class PeerNode {
   private readonly gateway: GatewayService | undefined;
   private readonly runtime: ChaincodeRuntime | undefined;
   private readonly signer: SigningIdentity;
+  private readonly discovery: PeerDiscovery;
   private started = false;
   private boundPort = 0;
   private lock: DataDirLock | undefined;
@@ -112,7 +114,7 @@ export class PeerNode {
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.signer);
     const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
-    this.network = new PeerNetwork(config, () => this.channels);
+    this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId));
     this.channels = new ChannelManager({
       ledgers,
       ledgerOptions,
@@ -210,12 +212,26 @@ export class PeerNode {
           isSystemChaincode: (name) => sccs.has(name),
         })
       : undefined;
+    this.discovery = peerDiscovery({
+      config: peer.discovery,
+      signer: this.signer,
+      localMsp,
+      endpoint: () => this.advertisedAddress(),
+      channels: () => this.channels.list().flatMap((id) => this.channels.channel(id) ?? []),
+      channel: (id) => this.channels.channel(id),
+      network: this.network,
+      packages,
+      policies,
+      logger: this.logging.logger('discovery'),
+    });
     this.grpc = new PeerGrpcServer(
       {
         endorser,
         deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics, policies }),
         gateway: this.gateway,
         privateData: new PvtPushReceiver((id) => this.channels.channel(id), node.msp.id),
+        discovery: this.discovery.service,
+        membership: this.discovery.exchange,
       },
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
@@ -226,6 +242,13 @@ export class PeerNode {
   /** The gRPC port actually bound (useful when the config asks for port 0). */
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Where other nodes and clients reach this peer: `peer.externalAddress`, else the listen address with the bound port. */
+  advertisedAddress(): string {
+    const { externalAddress, listenAddress } = this.config.peer;
+    if (externalAddress !== undefined) return externalAddress;
+    return this.boundPort === 0 ? listenAddress : listenAddress.replace(/:\d+$/, `:${this.boundPort}`);
   }
 
   /** The operations endpoint's `host:port`, when configured. */
@@ -254,6 +277,7 @@ export class PeerNode {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
     this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls);
+    this.discovery.exchange.start();
     if (this.operations !== undefined) {
       this.operations.addHealthChecker({
         name: 'ledger',
@@ -290,6 +314,7 @@ export class PeerNode {
     await Promise.all([...this.pullers.values(), ...this.reconcilers.values()].map((p) => p.stop()));
     this.pullers.clear();
     this.reconcilers.clear();
+    await this.discovery.exchange.stop();
     this.gateway?.close();
     await this.grpc.stop();
     await this.operations?.stop();

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { decodeEndorseFrame, encodeEndorseFrame } from '../grpc/endorse-stream-frame';
-import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, PrivateDataServiceDef } from '../grpc/raw-service';
+import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, MembershipServiceDef, PrivateDataServiceDef } from '../grpc/raw-service';
 import { blockPrivateData } from '../privdata/block-and-private-data';
 import type { PvtPeer } from '../privdata/pvt-distributor';
 import type { PvtSource } from '../privdata/pvt-puller';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
+import type { MembershipPeer } from '../discovery/membership-exchange';
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
@@ -13,10 +14,11 @@ interface RawEndorserClient extends grpc.Client {
   processProposal(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
   processProposals(): RawDuplex;
   push(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
+  exchange(request: Uint8Array, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall;
   deliverWithPrivateData(options: grpc.CallOptions): RawDuplex;
 }
 
-const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef, ...PrivateDataServiceDef, ...DeliverServiceDef }, 'Endorser') as unknown as new (
+const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServiceDef, ...EndorserStreamDef, ...PrivateDataServiceDef, ...DeliverServiceDef, ...MembershipServiceDef }, 'Endorser') as unknown as new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options: grpc.ChannelOptions,
@@ -53,10 +55,11 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
  * `weft.peer.EndorserStream` stream, reopened on the next proposal after it breaks; a peer that
  * does not implement it (a Fabric peer answers UNIMPLEMENTED) is asked through the unary
  * `protos.Endorser/ProcessProposal` from then on, including for the proposals that were in flight.
- * The same connection carries the private data this peer pushes to it (`weft.peer.PrivateData`)
- * and the private data this peer pulls from it (`protos.Deliver/DeliverWithPrivateData`).
+ * The same connection carries the private data this peer pushes to it (`weft.peer.PrivateData`),
+ * the private data this peer pulls from it (`protos.Deliver/DeliverWithPrivateData`) and the
+ * membership they exchange (`weft.peer.Membership`).
  */
-export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource {
+export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, MembershipPeer {
   private readonly client: RawEndorserClient;
   private current: OpenStream | undefined;
   private nextId = 1;
@@ -91,6 +94,12 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource {
   pushPrivateData(signedPush: Uint8Array, deadline: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.push(signedPush, { deadline }, (err) => (err === null ? resolve() : reject(err)));
+    });
+  }
+
+  exchangeMembership(announcement: Uint8Array, deadline: number): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.client.exchange(announcement, { deadline }, (err, res) => (err === null && res !== undefined ? resolve(res) : reject(err ?? new Error('no response'))));
     });
   }
 

@@ -12,7 +12,9 @@ import { ReadGate } from '../../node/read-gate';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
-import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, PrivateDataServiceDef } from './raw-service';
+import { DeliverServiceDef, DiscoveryServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, MembershipServiceDef, PrivateDataServiceDef } from './raw-service';
+import { DiscoveryRequestError, type DiscoveryService } from '../discovery/discovery-service';
+import type { MembershipExchange } from '../discovery/membership-exchange';
 import type { PvtPushReceiver } from '../privdata/pvt-receiver';
 import { OpenStreams, shutdownGrpcServer } from '../../node/grpc-shutdown';
 import type { GrpcServerMetrics } from '../../node/operations/grpc-server-metrics';
@@ -32,6 +34,10 @@ export interface PeerServices {
   readonly gateway: GatewayService | undefined;
   /** Private data other peers push after endorsing (`weft.peer.PrivateData`). */
   readonly privateData?: PvtPushReceiver;
+  /** Undefined when `peer.discovery.enabled` is false. */
+  readonly discovery?: DiscoveryService;
+  /** Membership other peers exchange with this one (`weft.peer.Membership`), for discovery. */
+  readonly membership?: MembershipExchange;
 }
 
 type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
@@ -51,7 +57,7 @@ export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
 }
 
 /**
- * The peer's gRPC front: `protos.Endorser`, `protos.Deliver` and `gateway.Gateway` on one port,
+ * The peer's gRPC front: `protos.Endorser`, `protos.Deliver`, `gateway.Gateway` and `discovery.Discovery` (with Weft's peer-to-peer services) on one port,
  * with raw-bytes codecs so signed bytes are never re-encoded. Handlers never throw into grpc-js:
  * every failure becomes a status.
  */
@@ -107,6 +113,19 @@ export class PeerGrpcServer {
         }),
       });
     }
+    const { discovery, membership } = services;
+    // Fabric answers a malformed or unauthenticated request with a plain error: grpc-go's UNKNOWN.
+    const discoveryCall =
+      (fn: (req: Uint8Array, clientCertHash: Uint8Array | undefined) => Uint8Array) =>
+      (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+        try {
+          cb(null, fn(call.request, this.mutualTls ? clientCertificateHash(call) : undefined));
+        } catch (err) {
+          cb({ code: GrpcStatus.UNKNOWN, details: wireErrorText(err instanceof DiscoveryRequestError ? err.message : `failed parsing request: ${(err as Error).message}`) });
+        }
+      };
+    if (discovery !== undefined) this.server.addService(DiscoveryServiceDef, { discover: discoveryCall((r, h) => discovery.discover(r, h)) });
+    if (membership !== undefined) this.server.addService(MembershipServiceDef, { exchange: discoveryCall((r) => membership.answer(r)) });
     this.server.addService(DeliverServiceDef, {
       deliver: deliverLimit.stream((call: Duplex) => this.deliver(call, 'block')),
       deliverFiltered: deliverLimit.stream((call: Duplex) => this.deliver(call, 'filtered')),

@@ -40,6 +40,19 @@ export const PrivateDataServiceDef = {
   push: rawMethod('/weft.peer.PrivateData/Push', false, false),
 } satisfies ServiceDefinition;
 
+/** Fabric's service discovery. */
+export const DiscoveryServiceDef = {
+  discover: rawMethod('/discovery.Discovery/Discover', false, false),
+} satisfies ServiceDefinition;
+
+/**
+ * Weft's membership exchange between peers (Fabric peers gossip): a peer's own signed messages as
+ * a `discovery.Peers`, answered by a `discovery.Response` (`core/peer/discovery/membership-exchange.ts`).
+ */
+export const MembershipServiceDef = {
+  exchange: rawMethod('/weft.peer.Membership/Exchange', false, false),
+} satisfies ServiceDefinition;
+
 export const DeliverServiceDef = {
   deliver: rawMethod('/protos.Deliver/Deliver', true, true),
   deliverFiltered: rawMethod('/protos.Deliver/DeliverFiltered', true, true),

@@ -4,7 +4,7 @@ import type { IndexFile } from '../../ledger/ledger';
 import { pvtNamespace } from '../../ledger/private-data';
 import type { Logger } from '../../node/logger';
 import type { Channel } from '../channel/channel';
-import { definedNames, readApproval, readDefinition } from './lifecycle-state';
+import { approvedChaincodes } from './lifecycle-state';
 
 /** What the index deployer reads: installed packages and their bytes. */
 export interface InstalledPackages {
@@ -58,7 +58,7 @@ export class ChaincodeIndexes {
 
   private async deployChannel(channel: Channel): Promise<void> {
     const installed = new Set(this.packages.list().map((p) => p.packageId));
-    const wanted = this.invocable(channel).filter((c) => installed.has(c.packageId));
+    const wanted = approvedChaincodes(channel.ledger, this.localMspId).filter((c) => installed.has(c.packageId));
     const declared = this.declared.get(channel.id) ?? new Map<string, string>();
     this.declared.set(channel.id, declared);
     const parsed = new Map<string, StateDbIndexes>();
@@ -87,23 +87,6 @@ export class ChaincodeIndexes {
         await this.declare(channel, c.name, pvtNamespace(c.name, collection), files);
       }
       declared.set(c.name, stamp);
-    }
-  }
-
-  /** The chaincodes of `channel` defined and approved by this org with a package, as committed now. */
-  private invocable(channel: Channel): { name: string; packageId: string; collections: string[] }[] {
-    const reader = channel.ledger.newQueryExecutor();
-    try {
-      const out: { name: string; packageId: string; collections: string[] }[] = [];
-      for (const name of definedNames(reader)) {
-        const definition = readDefinition(reader, name);
-        if (definition === undefined) continue;
-        const packageId = readApproval(reader, this.localMspId, name, definition.sequence)?.packageId;
-        if (packageId !== undefined) out.push({ name, packageId, collections: definition.collections.map((c) => c.name) });
-      }
-      return out;
-    } finally {
-      reader.done();
     }
   }
 

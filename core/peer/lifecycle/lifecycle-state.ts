@@ -187,3 +187,31 @@ export function readApproval(reader: Pick<QueryExecutor, 'getState'>, mspId: str
   const bytes = reader.getState(LIFECYCLE_NAMESPACE, approvalKey(mspId, name, sequence));
   return bytes === undefined || bytes.length === 0 ? undefined : decodeApproval(bytes);
 }
+
+/** A chaincode defined on a channel that an org approved, at the committed sequence, with a package. */
+export interface ApprovedChaincode {
+  readonly name: string;
+  readonly sequence: number;
+  readonly packageId: string;
+  readonly collections: readonly string[];
+}
+
+/**
+ * The chaincodes defined on `ledger`'s channel whose committed definition `mspId` approved with a
+ * package, as committed now (Fabric's `isChaincodeInvocable`, less the installation check).
+ */
+export function approvedChaincodes(ledger: { newQueryExecutor(): QueryExecutor }, mspId: string): ApprovedChaincode[] {
+  const reader = ledger.newQueryExecutor();
+  try {
+    const out: ApprovedChaincode[] = [];
+    for (const name of definedNames(reader)) {
+      const definition = readDefinition(reader, name);
+      if (definition === undefined) continue;
+      const packageId = readApproval(reader, mspId, name, definition.sequence)?.packageId;
+      if (packageId !== undefined) out.push({ name, sequence: definition.sequence, packageId, collections: definition.collections.map((c) => c.name) });
+    }
+    return out;
+  } finally {
+    reader.done();
+  }
+}

@@ -47,6 +47,8 @@ export interface InProcessNetworkOptions {
   readonly anchorPeers?: boolean;
   /** More settings of both peers' `peer:` sections (merged over the fixture's). */
   readonly peerSection?: Readonly<Record<string, unknown>>;
+  /** More settings of each peer's own `peer:` section (merged over `peerSection`). */
+  readonly perPeerSection?: readonly [Readonly<Record<string, unknown>>, Readonly<Record<string, unknown>>];
   /** Both peers' `plugins.runtime.options` (the isolated-vm runtime's; none by default). */
   readonly runtimeOptions?: Readonly<Record<string, unknown>>;
   /** More channels both peers and the orderer join, after `CHANNEL`. */
@@ -105,7 +107,7 @@ export async function startInProcessNetwork(options: InProcessNetworkOptions): P
     const peerFiles: PeerFiles[] = [];
     const tls = options.peerTls ?? true;
     for (const i of [0, 1] as const) {
-      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls, peerSection: options.peerSection, runtimeOptions: options.runtimeOptions }));
+      peerFiles.push(writePeerConfig(m, i, ports, await freePort(), { tls, mutualTls: options.mutualTls, peerSection: { ...options.peerSection, ...options.perPeerSection?.[i] }, runtimeOptions: options.runtimeOptions }));
       const peer = new PeerNode(parsePeerConfig(loadNodeConfig(peerFiles[i].configFile)));
       await peer.start();
       for (const block of geneses) peer.joinChannel(block);

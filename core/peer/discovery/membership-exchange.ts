@@ -1,0 +1,137 @@
+import { Peer, Peers, Response } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
+import type { Logger } from '../../node/logger';
+import { bytesEqual, toHex } from '../../protocol/bytes';
+import type { Channel } from '../channel/channel';
+import { errorResult, membersResult } from './discovery-results';
+import { channelMac, pkiIdOf, readStateInfo } from './gossip-messages';
+import type { Membership } from './membership';
+
+/** A peer this one exchanges membership with. */
+export interface MembershipPeer {
+  readonly address: string;
+  /** Sends this peer's own `discovery.Peers`; resolves with the `discovery.Response` bytes. */
+  exchangeMembership(announcement: Uint8Array, deadline: number): Promise<Uint8Array>;
+}
+
+export interface MembershipExchangeOptions {
+  readonly membership: Membership;
+  readonly channels: () => readonly Channel[];
+  /** The peers to ask about `channel`: the configured and anchor peers, and the members learned. */
+  readonly peers: (channel: Channel) => readonly MembershipPeer[];
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+const ACCESS_DENIED = 'access denied';
+
+/**
+ * How peers learn each other's signed membership messages without gossip
+ * (`weft.peer.Membership/Exchange`). Every interval this peer sends each peer it knows on a channel
+ * what it says of itself there (a `discovery.Peers`: its identity, alive message and state info per
+ * channel the two share) and gets back the members that peer knows there (a `discovery.Response`,
+ * one result per entry sent). The answering peer takes the sender's messages first: an entry
+ * whose messages are not authentic (signed by a peer of one of the channel's orgs, the channel
+ * found by its state info's MAC) is answered `access denied`. So a peer learns those that ask it as
+ * well as those it asks.
+ */
+export class MembershipExchange {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: MembershipExchangeOptions) {}
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    const tick = (): void => {
+      this.running ??= this.exchangeOnce().finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, this.options.intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One round: tells every known peer about this one on the channels they share, and takes what it knows. */
+  async exchangeOnce(): Promise<void> {
+    const { membership, logger } = this.options;
+    const byAddress = new Map<string, { peer: MembershipPeer; channels: Channel[] }>();
+    for (const channel of this.options.channels()) {
+      for (const peer of this.options.peers(channel)) {
+        if (peer.address === membership.endpoint) continue;
+        const entry = byAddress.get(peer.address) ?? { peer, channels: [] };
+        entry.channels.push(channel);
+        byAddress.set(peer.address, entry);
+      }
+    }
+    const deadline = Date.now() + this.options.intervalMs;
+    await Promise.all(
+      [...byAddress.values()].map(async ({ peer, channels }) => {
+        try {
+          const res = Response.deserializeBinary(await peer.exchangeMembership(this.announcement(channels), deadline));
+          res.getResultsList().forEach((result, i) => {
+            const channel = channels[i];
+            const members = result.getMembers();
+            if (channel === undefined || members === undefined) return;
+            members.getPeersByOrgMap().forEach((peers) => {
+              for (const p of peers.getPeersList()) {
+                const refused = membership.accept(channel, p.getIdentity_asU8(), p.getMembershipInfo(), p.getStateInfo());
+                if (refused !== undefined) logger.debug({ from: peer.address, channel: channel.id, refused }, 'membership message refused');
+              }
+            });
+          });
+        } catch (err) {
+          logger.debug({ peer: peer.address, err: (err as Error).message }, 'membership exchange failed');
+        }
+      }),
+    );
+  }
+
+  /** Answers another peer's announcement. Throws when the bytes are not a `discovery.Peers`. */
+  answer(bytes: Uint8Array): Uint8Array {
+    const { membership } = this.options;
+    const response = new Response();
+    for (const entry of Peers.deserializeBinary(bytes).getPeersList()) {
+      const channel = this.channelOf(entry);
+      const refused = channel === undefined ? 'no channel' : membership.accept(channel, entry.getIdentity_asU8(), entry.getMembershipInfo(), entry.getStateInfo());
+      if (channel === undefined || refused !== undefined) {
+        this.options.logger.debug({ refused }, 'membership exchange refused');
+        response.addResults(errorResult(ACCESS_DENIED));
+        continue;
+      }
+      const sender = toHex(pkiIdOf(entry.getIdentity_asU8()));
+      response.addResults(membersResult(membership.members(channel).filter((m) => m.pkiId !== sender)));
+    }
+    return response.serializeBinary();
+  }
+
+  /** The joined channel an entry's state info is bound to (by its MAC, which hides the channel's name). */
+  private channelOf(entry: Peer): Channel | undefined {
+    const stateInfo = entry.getStateInfo();
+    if (stateInfo === undefined) return undefined;
+    try {
+      const mac = readStateInfo(stateInfo).channelMac;
+      const pkiId = pkiIdOf(entry.getIdentity_asU8());
+      return this.options.channels().find((c) => bytesEqual(channelMac(pkiId, c.id), mac));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private announcement(channels: readonly Channel[]): Uint8Array {
+    const peers = new Peers();
+    for (const channel of channels) {
+      const self = this.options.membership.self(channel);
+      const p = new Peer();
+      p.setIdentity(self.identity);
+      p.setMembershipInfo(self.alive);
+      p.setStateInfo(self.stateInfo);
+      peers.addPeers(p);
+    }
+    return peers.serializeBinary();
+  }
+}

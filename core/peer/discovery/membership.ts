@@ -1,0 +1,231 @@
+import type { Envelope } from '@hyperledger/fabric-protos/lib/gossip/message_pb';
+import type { Identity, SigningIdentity } from '../../msp/identity';
+import { rolePrincipal } from '../../policy/policy-expression';
+import { bytesEqual, toHex } from '../../protocol/bytes';
+import type { Channel } from '../channel/channel';
+import type { DiscoveredPeer } from './discovery-results';
+import {
+  type AnnouncedChaincode,
+  type GossipTime,
+  channelMac,
+  isNewer,
+  pkiIdOf,
+  readAlive,
+  readStateInfo,
+  signAlive,
+  signStateInfo,
+} from './gossip-messages';
+
+/** One peer of a channel as service discovery describes it. */
+export interface ChannelMember extends DiscoveredPeer {
+  /** Hex PKI-ID. */
+  readonly pkiId: string;
+  readonly endpoint: string;
+  readonly stateInfo: Envelope;
+  readonly ledgerHeight: number;
+  readonly chaincodes: readonly AnnouncedChaincode[];
+}
+
+/** What this peer announces on a channel. */
+export interface LocalState {
+  readonly ledgerHeight: number;
+  readonly chaincodes: readonly AnnouncedChaincode[];
+}
+
+export interface MembershipOptions {
+  readonly signer: SigningIdentity;
+  /** The address other nodes and clients reach this peer at (known once the server is bound). */
+  readonly endpoint: () => string;
+  /** How often this peer's messages are signed anew (Fabric's `peer.gossip.aliveTimeInterval`). */
+  readonly intervalMs: number;
+  /** How long a peer stays a member without a newer message (Fabric's `aliveExpirationTimeout`). */
+  readonly expiryMs: number;
+  /** This peer's height and runnable chaincodes on a channel. */
+  readonly localState: (channel: Channel) => LocalState;
+  readonly now?: () => number;
+}
+
+interface Stamped {
+  readonly env: Envelope;
+  readonly time: GossipTime;
+  readonly receivedAt: number;
+}
+
+interface RemotePeer {
+  readonly identity: Uint8Array;
+  readonly mspId: string;
+  endpoint: string;
+  alive: Stamped;
+  readonly states: Map<string, Stamped & { readonly ledgerHeight: number; readonly chaincodes: readonly AnnouncedChaincode[] }>;
+}
+
+interface OwnState {
+  readonly env: Envelope;
+  readonly signedAt: number;
+  readonly state: LocalState;
+}
+
+/**
+ * This peer's view of the channels' peers, for service discovery: its own alive and state info
+ * messages, signed again each interval (so that their timestamps show it is alive), and the
+ * messages of other peers, relayed to it by {@link MembershipExchange}. A message about another
+ * peer is taken only from a valid peer identity of one of the channel's application orgs, signed
+ * by that peer, newer than the one held; a peer without a newer message for `expiryMs` drops out,
+ * as in Fabric's gossip membership.
+ */
+export class Membership {
+  readonly pkiId: Uint8Array;
+  private readonly pkiHex: string;
+  private readonly now: () => number;
+  private readonly incNum: number;
+  private seqNum = 0;
+  private ownAlive: { env: Envelope; signedAt: number } | undefined;
+  private readonly ownStates = new Map<string, OwnState>();
+  private readonly remote = new Map<string, RemotePeer>();
+
+  constructor(private readonly options: MembershipOptions) {
+    this.now = options.now ?? Date.now;
+    this.pkiId = pkiIdOf(options.signer.serialized);
+    this.pkiHex = toHex(this.pkiId);
+    this.incNum = this.now();
+  }
+
+  get endpoint(): string {
+    return this.options.endpoint();
+  }
+
+  /** This peer's alive message, signed anew once per interval. */
+  selfAlive(): Envelope {
+    const now = this.now();
+    if (this.ownAlive === undefined || now - this.ownAlive.signedAt >= this.options.intervalMs) {
+      this.ownAlive = { env: signAlive(this.options.signer, this.pkiId, this.endpoint, this.nextTime()), signedAt: now };
+    }
+    return this.ownAlive.env;
+  }
+
+  /** This peer as a member of `channel`, its state info signed anew when the state changes or once per interval. */
+  self(channel: Channel): ChannelMember {
+    const now = this.now();
+    let own = this.ownStates.get(channel.id);
+    if (own === undefined || now - own.signedAt >= this.options.intervalMs || own.state.ledgerHeight !== channel.height()) {
+      const state = this.options.localState(channel);
+      const env = signStateInfo(this.options.signer, this.pkiId, channel.id, this.nextTime(), state.ledgerHeight, state.chaincodes);
+      own = { env, signedAt: now, state };
+      this.ownStates.set(channel.id, own);
+    }
+    const { signer } = this.options;
+    return {
+      pkiId: this.pkiHex,
+      identity: signer.serialized,
+      mspId: signer.mspId,
+      endpoint: this.endpoint,
+      alive: this.selfAlive(),
+      stateInfo: own.env,
+      ...own.state,
+    };
+  }
+
+  /** The channel's members this peer knows to be alive, itself first. */
+  members(channel: Channel): ChannelMember[] {
+    return [this.self(channel), ...this.others(channel)];
+  }
+
+  /** The channel's other members known to be alive (nothing is signed: cheap enough for every request). */
+  others(channel: Channel): ChannelMember[] {
+    const out: ChannelMember[] = [];
+    const oldest = this.now() - this.options.expiryMs;
+    const orgs = new Set(channel.resources().config.applicationOrgs.map((o) => o.mspId));
+    for (const [pkiId, peer] of this.remote) {
+      if (peer.alive.receivedAt < oldest) {
+        this.remote.delete(pkiId);
+        continue;
+      }
+      const state = peer.states.get(channel.id);
+      if (state === undefined || state.receivedAt < oldest || !orgs.has(peer.mspId)) continue;
+      out.push({
+        pkiId,
+        identity: peer.identity,
+        mspId: peer.mspId,
+        endpoint: peer.endpoint,
+        alive: peer.alive.env,
+        stateInfo: state.env,
+        ledgerHeight: state.ledgerHeight,
+        chaincodes: state.chaincodes,
+      });
+    }
+    return out;
+  }
+
+  /** Every peer known to be alive, whatever its channels, itself first, with alive messages only (a local peers query). */
+  alivePeers(): DiscoveredPeer[] {
+    const { signer } = this.options;
+    const out: DiscoveredPeer[] = [{ identity: signer.serialized, mspId: signer.mspId, alive: this.selfAlive() }];
+    const oldest = this.now() - this.options.expiryMs;
+    for (const peer of this.remote.values()) {
+      if (peer.alive.receivedAt >= oldest) out.push({ identity: peer.identity, mspId: peer.mspId, alive: peer.alive.env });
+    }
+    return out;
+  }
+
+  /**
+   * Takes the messages of a member of `channel`, relayed by another peer or sent by the member
+   * itself. Returns why they were refused, or undefined when they are authentic: signed by a valid
+   * peer identity of one of the channel's application orgs (checked unless they are the very bytes
+   * held). Only messages newer than those held are kept.
+   */
+  accept(channel: Channel, identityBytes: Uint8Array, alive: Envelope | undefined, stateInfo: Envelope | undefined): string | undefined {
+    if (alive === undefined) return 'no alive message';
+    let pkiId: Uint8Array;
+    let identity: Identity;
+    try {
+      pkiId = pkiIdOf(identityBytes);
+      identity = channel.resources().deserializer.deserializeIdentity(identityBytes);
+      identity.validate();
+    } catch (err) {
+      return `not a valid identity on channel ${channel.id}: ${(err as Error).message}`;
+    }
+    const pkiHex = toHex(pkiId);
+    if (pkiHex === this.pkiHex) return 'this peer itself';
+    if (!channel.resources().config.applicationOrgs.some((o) => o.mspId === identity.mspId)) return `${identity.mspId} is not an application org of channel ${channel.id}`;
+    if (!identity.satisfiesPrincipal(rolePrincipal(identity.mspId, 'peer'))) return `not a peer of ${identity.mspId}`;
+    let read;
+    let state;
+    try {
+      read = readAlive(alive);
+      state = stateInfo === undefined ? undefined : readStateInfo(stateInfo);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (!bytesEqual(read.pkiId, pkiId)) return 'the alive message names another PKI-ID';
+    if (state !== undefined && (!bytesEqual(state.pkiId, pkiId) || !bytesEqual(state.channelMac, channelMac(pkiId, channel.id)))) {
+      return `the state info is not of this peer on channel ${channel.id}`;
+    }
+    let peer = this.remote.get(pkiHex);
+    if (!isHeld(peer?.alive.env, alive) && !identity.verify(alive.getPayload_asU8(), alive.getSignature_asU8())) return 'the alive message signature does not verify';
+    const held = peer?.states.get(channel.id);
+    if (stateInfo !== undefined && !isHeld(held?.env, stateInfo) && !identity.verify(stateInfo.getPayload_asU8(), stateInfo.getSignature_asU8())) {
+      return 'the state info signature does not verify';
+    }
+    const now = this.now();
+    if (peer === undefined) {
+      peer = { identity: identityBytes, mspId: identity.mspId, endpoint: read.endpoint, alive: { env: alive, time: read.time, receivedAt: now }, states: new Map() };
+      this.remote.set(pkiHex, peer);
+    } else if (isNewer(read.time, peer.alive.time)) {
+      peer.alive = { env: alive, time: read.time, receivedAt: now };
+      peer.endpoint = read.endpoint;
+    }
+    if (stateInfo !== undefined && state !== undefined && (held === undefined || isNewer(state.time, held.time))) {
+      peer.states.set(channel.id, { env: stateInfo, time: state.time, receivedAt: now, ledgerHeight: state.ledgerHeight, chaincodes: state.chaincodes });
+    }
+    return undefined;
+  }
+
+  private nextTime(): GossipTime {
+    return { incNum: this.incNum, seqNum: ++this.seqNum };
+  }
+}
+
+/** Whether `env` is the very message held (same payload and signature): no need to verify it again. */
+function isHeld(held: Envelope | undefined, env: Envelope): boolean {
+  return held !== undefined && bytesEqual(held.getPayload_asU8(), env.getPayload_asU8()) && bytesEqual(held.getSignature_asU8(), env.getSignature_asU8());
+}

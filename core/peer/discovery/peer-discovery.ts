@@ -1,0 +1,87 @@
+import type { InstalledPackages } from '../lifecycle/chaincode-indexes';
+import type { IdentityDeserializer } from '../../msp/msp';
+import type { SigningIdentity } from '../../msp/identity';
+import type { Logger } from '../../node/logger';
+import type { Channel } from '../channel/channel';
+import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import { LIFECYCLE_NAMESPACE, approvedChaincodes } from '../lifecycle/lifecycle-state';
+import type { PeerSection } from '../peer-config';
+import type { LearnedPeer, PeerNetwork } from '../peer-network';
+import type { EndorsementPolicies } from '../validation/endorsement-policies';
+import { DiscoveryService } from './discovery-service';
+import { EndorsementAnalyzer } from './endorsement-analyzer';
+import type { AnnouncedChaincode } from './gossip-messages';
+import { Membership } from './membership';
+import { MembershipExchange } from './membership-exchange';
+
+export interface PeerDiscoveryDeps {
+  readonly config: PeerSection['discovery'];
+  readonly signer: SigningIdentity;
+  readonly localMsp: IdentityDeserializer;
+  /** The address this peer announces: other peers and clients reach it there. */
+  readonly endpoint: () => string;
+  readonly channels: () => readonly Channel[];
+  readonly channel: (id: string) => Channel | undefined;
+  readonly network: PeerNetwork;
+  readonly packages: Pick<InstalledPackages, 'list'>;
+  readonly policies: EndorsementPolicies;
+  readonly logger: Logger;
+}
+
+/** A peer's service discovery: its membership view, the exchange that fills it, and the `Discover` service (undefined when disabled). */
+export interface PeerDiscovery {
+  readonly exchange: MembershipExchange;
+  readonly service: DiscoveryService | undefined;
+  /** The other peers of a channel known alive, where they listen. */
+  learned(channelId: string): LearnedPeer[];
+}
+
+/**
+ * Wires discovery for a peer. Each channel announces its height and the chaincodes this peer can
+ * run there, as Fabric's gossip does: every chaincode defined on the channel whose committed
+ * definition this org approved with a package that is installed here, at its sequence, and
+ * `_lifecycle`.
+ */
+export function peerDiscovery(deps: PeerDiscoveryDeps): PeerDiscovery {
+  const { config, signer } = deps;
+  const localState = (channel: Channel): { ledgerHeight: number; chaincodes: AnnouncedChaincode[] } => {
+    const installed = new Set(deps.packages.list().map((p) => p.packageId));
+    const chaincodes = approvedChaincodes(channel.ledger, signer.mspId)
+      .filter((c) => installed.has(c.packageId))
+      .map((c) => ({ name: c.name, version: String(c.sequence) }));
+    return { ledgerHeight: channel.height(), chaincodes: [...chaincodes, { name: LIFECYCLE_NAMESPACE, version: '1' }] };
+  };
+  const membership = new Membership({
+    signer,
+    endpoint: deps.endpoint,
+    intervalMs: config.membershipIntervalMs,
+    expiryMs: config.membershipExpiryMs,
+    localState,
+  });
+  const exchange = new MembershipExchange({
+    membership,
+    channels: deps.channels,
+    peers: (channel) => deps.network.membershipPeers(channel.id),
+    intervalMs: config.membershipIntervalMs,
+    logger: deps.logger,
+  });
+  const service = config.enabled
+    ? new DiscoveryService({
+        channel: deps.channel,
+        membership,
+        analyzer: new EndorsementAnalyzer(deps.policies, new LifecycleCache()),
+        localMsp: deps.localMsp,
+        localMspId: signer.mspId,
+        orgMembersAllowedAccess: config.orgMembersAllowedAccess,
+        logger: deps.logger,
+      })
+    : undefined;
+  return {
+    exchange,
+    service,
+    learned: (channelId) => {
+      const channel = deps.channel(channelId);
+      return channel === undefined ? [] : membership.others(channel).map((m) => ({ endpoint: m.endpoint, mspId: m.mspId, ledgerHeight: m.ledgerHeight }));
+    },
+  };
+}
