@@ -99,6 +99,27 @@ export class PeerClient {
     return r.response.payload;
   }
 
+  /** Sends a `discovery.SignedRequest`; resolves with the `discovery.Response` bytes. */
+  discover(signedRequest: Uint8Array, timeoutMs = 30_000): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        '/discovery.Discovery/Discover',
+        identity,
+        identity,
+        Buffer.from(signedRequest),
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err, value) => {
+          if (err?.code === grpc.status.UNKNOWN) {
+            reject(new WeftError('DISCOVERY_REFUSED', `peer ${this.node.id} refused the discovery request: ${err.details}`, { peer: this.node.id }));
+          } else if (err) {
+            reject(new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the discovery request: ${err.details || err.message}`, { peer: this.node.id }));
+          } else resolve(value!);
+        },
+      );
+    });
+  }
+
   close(): void {
     this.client.close();
   }

@@ -2,7 +2,7 @@ import { Peer, Peers, Response } from '@hyperledger/fabric-protos/lib/discovery/
 import type { Logger } from '../../node/logger';
 import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
-import { errorResult, membersResult } from './discovery-results';
+import { errorResult, membersResult, peersMessage } from './discovery-results';
 import { channelMac, pkiIdOf, readStateInfo } from './gossip-messages';
 import type { Membership } from './membership';
 
@@ -123,15 +123,6 @@ export class MembershipExchange {
   }
 
   private announcement(channels: readonly Channel[]): Uint8Array {
-    const peers = new Peers();
-    for (const channel of channels) {
-      const self = this.options.membership.self(channel);
-      const p = new Peer();
-      p.setIdentity(self.identity);
-      p.setMembershipInfo(self.alive);
-      p.setStateInfo(self.stateInfo);
-      peers.addPeers(p);
-    }
-    return peers.serializeBinary();
+    return peersMessage(channels.map((c) => this.options.membership.self(c))).serializeBinary();
   }
 }

@@ -61,6 +61,8 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
  */
 export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, MembershipPeer {
   private readonly client: RawEndorserClient;
+  private readonly tls: ClientTls;
+  private membershipClient: RawEndorserClient | undefined;
   private current: OpenStream | undefined;
   private nextId = 1;
   private streaming = true;
@@ -70,6 +72,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     readonly mspId: string,
     tls: ClientTls,
   ) {
+    this.tls = tls;
     const { credentials, options } = clientCredentials(tls);
     this.client = new EndorserClientCtor(address, credentials, options);
   }
@@ -97,9 +100,19 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     });
   }
 
+  /**
+   * Membership goes over a connection of its own: its periodic calls to a peer that is down must
+   * not hold the endorsement connection in reconnect backoff (grpc-js fails calls fast meanwhile),
+   * or the first proposal after the peer returns would fail.
+   */
   exchangeMembership(announcement: Uint8Array, deadline: number): Promise<Uint8Array> {
+    if (this.membershipClient === undefined) {
+      const { credentials, options } = clientCredentials(this.tls);
+      this.membershipClient = new EndorserClientCtor(this.address, credentials, { ...options, 'grpc.use_local_subchannel_pool': 1 });
+    }
+    const client = this.membershipClient;
     return new Promise((resolve, reject) => {
-      this.client.exchange(announcement, { deadline }, (err, res) => (err === null && res !== undefined ? resolve(res) : reject(err ?? new Error('no response'))));
+      client.exchange(announcement, { deadline }, (err, res) => (err === null && res !== undefined ? resolve(res) : reject(err ?? new Error('no response'))));
     });
   }
 
@@ -140,6 +153,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
       open.stream.cancel();
     }
     this.client.close();
+    this.membershipClient?.close();
   }
 
   private open(): OpenStream {

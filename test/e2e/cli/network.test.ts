@@ -184,6 +184,21 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     const info = json(await runCli(['channel', 'info', net, '--json']));
     expect(info.height).toBe(5); // genesis, both approvals (one block), commit, Create, Transfer
 
+    // Service discovery as an SDK sees it: Org2's peer as Org1's peer last heard from it (within a round).
+    type Discovered = { peers: { mspId: string; ledgerHeight: number; chaincodes: string[] }[]; endorsers: { layouts: Record<string, number>[]; groups: Record<string, { mspId: string }[]> } };
+    let discovered = json(await runCli(['channel', 'discover', net, '--chaincode', 'items', '--json'])) as Discovered;
+    for (let tries = 0; discovered.peers.some((p) => p.ledgerHeight !== 5) && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 500));
+      discovered = json(await runCli(['channel', 'discover', net, '--chaincode', 'items', '--json'])) as Discovered;
+    }
+    expect(discovered.peers.map((p) => [p.mspId, p.ledgerHeight, p.chaincodes])).toEqual([
+      ['Org1MSP', 5, ['items@1', '_lifecycle@1']],
+      ['Org2MSP', 5, ['items@1', '_lifecycle@1']],
+    ]);
+    // OR('Org1MSP.peer','Org2MSP.peer'): either org's peer alone.
+    const orgOf = (group: string): string | undefined => discovered.endorsers.groups[group]?.[0]?.mspId;
+    expect(discovered.endorsers.layouts.map((l) => Object.entries(l).map(([g, n]) => [orgOf(g), n]))).toEqual([[['Org1MSP', 1]], [['Org2MSP', 1]]]);
+
     const down = json(await runCli(['network', 'down', net, '--json'])) as { nodes: { result: string }[] };
     up = false;
     expect(down.nodes.map((n) => n.result).every((r) => r === 'stopped' || r === 'killed')).toBe(true);
