@@ -195,7 +195,6 @@ export class GatewayService {
     }, signal);
   }
 
-  /** Fabric's `registry.evaluator`: this org's peers (this one first) when targeted, then the other targeted orgs' peers. */
   /** Whether the proposal's chaincode is one the channel's peers can run: a system chaincode, or one with a committed definition. */
   private defined(proposal: ParsedSignedProposal): boolean {
     if (this.support.isSystemChaincode(proposal.chaincodeName)) return true;
@@ -203,6 +202,7 @@ export class GatewayService {
     return channel !== undefined && this.lifecycle.definition(channel.ledger, proposal.chaincodeName) !== undefined;
   }
 
+  /** Fabric's `registry.evaluator`: this org's peers (this one first) when targeted, then the other targeted orgs' peers. */
   private evaluators(channelId: string, orgs: readonly string[]): EndorsingPeer[] {
     if (this.support.channel(channelId) === undefined) return [];
     const local = this.support.local;
