@@ -43,7 +43,7 @@ import { PvtDistributor } from './privdata/pvt-distributor';
 import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
 import { PvtReconciler, reconcilerChannel } from './privdata/pvt-reconciler';
-import { type PeerDiscovery, peerDiscovery } from './discovery/peer-discovery';
+import { type PeerDiscovery, announcedAddressProblem, peerDiscovery } from './discovery/peer-discovery';
 
 /** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
 const RECONCILE_PULL_TIMEOUT_MS = 2_000;
@@ -278,6 +278,8 @@ export class PeerNode {
     }
     this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls);
     this.discovery.exchange.start();
+    const announced = announcedAddressProblem(this.config.peer.externalAddress, this.config.peer.listenAddress);
+    if (announced !== undefined) this.logger.warn(announced);
     if (this.operations !== undefined) {
       this.operations.addHealthChecker({
         name: 'ledger',

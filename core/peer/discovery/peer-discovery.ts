@@ -85,3 +85,15 @@ export function peerDiscovery(deps: PeerDiscoveryDeps): PeerDiscovery {
     },
   };
 }
+
+/**
+ * Why the address a peer announces cannot be dialled, when it cannot: a listen address on every
+ * interface (`0.0.0.0`, `::`) without `peer.externalAddress` is announced as is, and clients that
+ * discover the peer would dial it. Undefined when the address is usable.
+ */
+export function announcedAddressProblem(externalAddress: string | undefined, listenAddress: string): string | undefined {
+  if (externalAddress !== undefined) return undefined;
+  const host = listenAddress.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  if (host !== '' && host !== '0.0.0.0' && host !== '::') return undefined;
+  return `peer.listenAddress ${listenAddress} listens on every interface and peer.externalAddress is not set: service discovery announces an address other peers and clients cannot dial; set peer.externalAddress`;
+}
