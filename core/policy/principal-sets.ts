@@ -13,28 +13,36 @@ export type PrincipalSet = readonly MSPPrincipal[];
  */
 export const MAX_PRINCIPAL_SETS = 10_000;
 
+/** Bound on the principals of all sets of one policy together: a policy of many leaves cannot fill memory. */
+export const MAX_PRINCIPALS = 200_000;
+
 /**
  * The principal sets of an `n`-out-of gate whose children have `children` sets each: for every
  * choice of `threshold` children, in order, every way to take one set from each, concatenated
  * (Fabric's tree permutation in `inquire.SatisfiedBy`). Children are dropped from the end while the
  * choices exceed {@link MAX_PRINCIPAL_SETS} (Fabric drops random ones, which makes the answer vary
- * between calls). A threshold of 0 gives one empty set; more than the children gives none.
+ * between calls), and no more sets are made past {@link MAX_PRINCIPAL_SETS} sets or
+ * {@link MAX_PRINCIPALS} principals. A threshold of 0 gives one empty set; more than the children
+ * gives none.
  */
 export function gatePrincipalSets(threshold: number, children: readonly (readonly PrincipalSet[])[]): PrincipalSet[] {
   let count = children.length;
   while (count > 0 && binomialExceeds(count, threshold, MAX_PRINCIPAL_SETS)) count--;
   const out: PrincipalSet[] = [];
   const chosen: number[] = [];
+  let principals = 0;
+  const full = (): boolean => out.length >= MAX_PRINCIPAL_SETS || principals >= MAX_PRINCIPALS;
   const product = (at: number, acc: PrincipalSet): void => {
-    if (out.length >= MAX_PRINCIPAL_SETS) return;
+    if (full()) return;
     if (at === chosen.length) {
       out.push(acc);
+      principals += acc.length;
       return;
     }
     for (const set of children[chosen[at] as number] as readonly PrincipalSet[]) product(at + 1, [...acc, ...set]);
   };
   const choose = (from: number): void => {
-    if (out.length >= MAX_PRINCIPAL_SETS) return;
+    if (full()) return;
     if (chosen.length === threshold) {
       product(0, []);
       return;

@@ -3,6 +3,7 @@ import { ChaincodeInterest } from '@hyperledger/fabric-protos/lib/peer/proposal_
 import type { IdentityDeserializer } from '../../msp/msp';
 import type { Logger } from '../../node/logger';
 import { rolePrincipal } from '../../policy/policy-expression';
+import { decode } from '../../protocol/bounded-decode';
 import { bytesEqual } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import type { ChannelConfigView } from '../channel/channel-config';
@@ -45,7 +46,7 @@ export class DiscoveryService {
    * the peer requires one. Throws `DiscoveryRequestError` for a request Fabric refuses whole.
    */
   discover(bytes: Uint8Array, clientCertHash?: Uint8Array): Uint8Array {
-    const signed = SignedRequest.deserializeBinary(bytes);
+    const signed = decode(SignedRequest, bytes, 'signed_request');
     const request = parseRequest(signed.getPayload_asU8(), clientCertHash);
     const identity = request.getAuthentication()?.getClientIdentity_asU8() as Uint8Array;
     const response = new Response();
@@ -128,7 +129,7 @@ export class DiscoveryService {
 export function parseRequest(payload: Uint8Array, clientCertHash: Uint8Array | undefined): Request {
   let request: Request;
   try {
-    request = Request.deserializeBinary(payload);
+    request = decode(Request, payload, 'signed_request.payload');
   } catch (err) {
     throw new DiscoveryRequestError(`failed parsing request: ${(err as Error).message}`);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { AliveMessage, Chaincode, Envelope, GossipMessage, Member, PeerTime, Properties, StateInfo } from '@hyperledger/fabric-protos/lib/gossip/message_pb';
 import type { SigningIdentity } from '../../msp/identity';
+import { decode } from '../../protocol/bounded-decode';
 import { concatBytes } from '../../protocol/bytes';
 
 /**
@@ -20,7 +21,7 @@ export interface GossipTime {
 
 /** Fabric's PKI-ID of a peer: SHA-256 of its MSP id followed by its certificate bytes (`GetPKIidOfCert`). */
 export function pkiIdOf(serializedIdentity: Uint8Array): Uint8Array {
-  const id = SerializedIdentity.deserializeBinary(serializedIdentity);
+  const id = decode(SerializedIdentity, serializedIdentity, 'identity');
   return new Uint8Array(
     createHash('sha256')
       .update(concatBytes(new TextEncoder().encode(id.getMspid()), id.getIdBytes_asU8()))
@@ -116,7 +117,7 @@ function timeOf(t: PeerTime | undefined): GossipTime {
 
 /** The alive message an envelope carries; throws when it carries none. */
 export function readAlive(env: Envelope): ReadAlive {
-  const alive = GossipMessage.deserializeBinary(env.getPayload_asU8()).getAliveMsg();
+  const alive = decode(GossipMessage, env.getPayload_asU8(), 'membership_info.payload').getAliveMsg();
   const member = alive?.getMembership();
   if (alive === undefined || member === undefined) throw new Error('the envelope holds no alive message with a membership');
   return { pkiId: member.getPkiId_asU8(), endpoint: member.getEndpoint(), time: timeOf(alive.getTimestamp()) };
@@ -124,7 +125,7 @@ export function readAlive(env: Envelope): ReadAlive {
 
 /** The state info an envelope carries; throws when it carries none. */
 export function readStateInfo(env: Envelope): ReadStateInfo {
-  const info = GossipMessage.deserializeBinary(env.getPayload_asU8()).getStateInfo();
+  const info = decode(GossipMessage, env.getPayload_asU8(), 'state_info.payload').getStateInfo();
   if (info === undefined) throw new Error('the envelope holds no state info message');
   const props = info.getProperties();
   return {

@@ -1,5 +1,6 @@
 import { Peer, Peers, Response } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
 import type { Logger } from '../../node/logger';
+import { decode } from '../../protocol/bounded-decode';
 import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import { errorResult, membersResult, peersMessage } from './discovery-results';
@@ -95,7 +96,7 @@ export class MembershipExchange {
   answer(bytes: Uint8Array): Uint8Array {
     const { membership } = this.options;
     const response = new Response();
-    for (const entry of Peers.deserializeBinary(bytes).getPeersList()) {
+    for (const entry of decode(Peers, bytes, 'peers').getPeersList()) {
       const channel = this.channelOf(entry);
       const refused = channel === undefined ? 'no channel' : membership.accept(channel, entry.getIdentity_asU8(), entry.getMembershipInfo(), entry.getStateInfo());
       if (channel === undefined || refused !== undefined) {

@@ -14,6 +14,9 @@ export interface ComparablePrincipal {
 
 type ComparableSet = readonly ComparablePrincipal[];
 
+/** Bound on the pairs of sets one merge compares. */
+const MAX_MERGED_PAIRS = 250_000;
+
 /** Undefined for a principal Fabric cannot compare (anonymity, combined) or bytes that do not decode. */
 export function comparable(principal: MSPPrincipal): ComparablePrincipal | undefined {
   const bytes = principal.getPrincipal_asU8();
@@ -155,6 +158,10 @@ export function mergePolicies(policies: readonly (readonly PrincipalSet[])[]): P
       comparableSets.push(c);
     }
     if (comparableSets.length === 0) throw new Error('endorsement policy cannot be satisfied');
+    // Merging compares every pair of sets: bounded, so that a client's key policies cannot hold the peer.
+    if (merged !== undefined && merged.length * comparableSets.length > MAX_MERGED_PAIRS) {
+      throw new Error(`the policies have too many principal combinations to merge (${merged.length} × ${comparableSets.length})`);
+    }
     merged = merged === undefined ? comparableSets : merge(merged, comparableSets);
   }
   return (merged as ComparableSet[]).map((s) => s.map((c) => c.principal));

@@ -1,6 +1,10 @@
 import { Metadata, type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { EndorseResponse } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
+import { Response } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
+import { GossipMessage } from '@hyperledger/fabric-protos/lib/gossip/message_pb';
+import { pkiIdOf, signAlive, signStateInfo } from '../../../core/peer/discovery/gossip-messages';
+import { loadSigningIdentity } from '../../../plugins/msp-x509';
 import { getTransactionsFilter } from '../../../core/protocol/block';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { seekEnvelope } from '../orderer/orderer-fixture';
@@ -8,7 +12,7 @@ import { PROPOSAL_LAYERS, TRANSACTION_LAYERS, resignSigned } from '../../support
 import { type WireField, mutateMessage, rewriteAt, writeFields } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
 import { type InProcessNetwork, deployKvInProcess, peersInSync, startInProcessNetwork } from './in-process-network';
-import { CHANNEL, propose, rawEndorser, signerOf } from './network-fixture';
+import { CHANNEL, eventually, propose, rawEndorser, signerOf } from './network-fixture';
 
 const CALLS = 300;
 /** What a JavaScript fault looks like when it leaks into an error message. */
@@ -184,5 +188,79 @@ describe("a peer's gRPC services under mutated requests", () => {
     expect(b).toEqual(a);
     // Some mutated transactions reached the blocks, and were marked invalid there.
     expect(a.some((flags) => /[1-9a-f]/.test(flags))).toBe(true);
+  }, 180_000);
+
+  it(`answers ${CALLS} mutated discovery requests and membership announcements without a fault, and lists only the real peers after`, async () => {
+    const user = signerOf(net.m.orgs[0]);
+    const rnd = seededRandom(0xd15c);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const faults: string[] = [];
+    const outcomes = new Map<string, number>();
+    const record = (what: string, outcome: string): void => void outcomes.set(`${what} ${outcome}`, (outcomes.get(`${what} ${outcome}`) ?? 0) + 1);
+    // Request{authentication = 1 {client_identity = 1}, queries = 2 {channel = 1, config_query = 2, peer_query = 3, cc_query = 4, local_peers = 5}}
+    const ccInterest = writeFields([bytesField(1, writeFields([bytesField(1, 'kv')]))]);
+    const query = (field: number, body: Uint8Array, channel = CHANNEL): Uint8Array => writeFields([bytesField(1, channel), bytesField(field, body)]);
+    const request = writeFields([
+      bytesField(1, writeFields([bytesField(1, user.serialized)])),
+      bytesField(2, query(2, new Uint8Array(0))),
+      bytesField(2, query(3, new Uint8Array(0))),
+      bytesField(2, query(4, writeFields([bytesField(1, ccInterest)]))),
+      bytesField(2, query(5, new Uint8Array(0), '')),
+    ]);
+    const signedRequest = writeFields([bytesField(1, request), bytesField(2, user.sign(request))]);
+    // What Org2's peer announces of itself (older than what it really sent, so never kept):
+    // Peers{peers = 1 {state_info = 1, membership_info = 2, identity = 3}}
+    const org2Peer = loadSigningIdentity(net.m.orgs[1].nodes.peer0.mspDir, 'Org2MSP');
+    const pkiId = pkiIdOf(org2Peer.serialized);
+    const announcement = writeFields([
+      bytesField(
+        1,
+        writeFields([
+          bytesField(1, signStateInfo(org2Peer, pkiId, CHANNEL, { incNum: 1, seqNum: 1 }, 1, []).serializeBinary()),
+          bytesField(2, signAlive(org2Peer, pkiId, `127.0.0.1:${net.ports[1]}`, { incNum: 1, seqNum: 1 }).serializeBinary()),
+          bytesField(3, org2Peer.serialized),
+        ]),
+      ),
+    ]);
+    const endpointsListed = async (): Promise<string[]> => {
+      const peers = Response.deserializeBinary(await unary('/discovery.Discovery/Discover', signedRequest)).getResultsList()[1]?.getMembers()?.getPeersByOrgMap();
+      return [...(peers?.values() ?? [])]
+        .flatMap((p) => p.getPeersList())
+        .map((x) => GossipMessage.deserializeBinary(x.getMembershipInfo()?.getPayload_asU8() ?? new Uint8Array()).getAliveMsg()?.getMembership()?.getEndpoint() ?? '')
+        .sort();
+    };
+    const real = [`127.0.0.1:${net.ports[0]}`, `127.0.0.1:${net.ports[1]}`].sort();
+    await eventually(async () => expect(await endpointsListed()).toEqual(real));
+    for (let i = 0; i < CALLS; i++) {
+      const discovery = rnd() < 0.6;
+      const what = discovery ? 'discover' : 'exchange';
+      let message: Uint8Array;
+      if (discovery) {
+        const layer = pick([[], [1], [1, 1], [1, 2], [1, 2, 4], [1, 2, 4, 1, 1]]);
+        const mutated = layer.length === 0 ? mutateMessage(signedRequest, rnd) : rewriteAt(signedRequest, layer, (b) => mutateMessage(b, rnd, 0.5));
+        message = rnd() < 0.85 ? resignSigned(mutated, user) : mutated;
+      } else {
+        const layer = pick([[], [1], [1, 1], [1, 2], [1, 3], [1, 1, 1], [1, 2, 1], [1, 2, 2]]);
+        message = layer.length === 0 ? mutateMessage(announcement, rnd) : rewriteAt(announcement, layer, (b) => mutateMessage(b, rnd, 0.5));
+      }
+      try {
+        const res = Response.deserializeBinary(await unary(discovery ? '/discovery.Discovery/Discover' : '/weft.peer.Membership/Exchange', message));
+        const errors = res.getResultsList().flatMap((r) => r.getError()?.getContent() ?? []);
+        const leaked = errors.find((e) => INTERNAL_FAULT.test(e));
+        if (leaked !== undefined) faults.push(`${what}: ${leaked}`);
+        record(what, errors.length === res.getResultsList().length ? 'all refused' : 'answered');
+      } catch (err) {
+        const e = err as ServiceError;
+        if (typeof e.code !== 'number' || e.code === GrpcStatus.INTERNAL || !e.details || INTERNAL_FAULT.test(e.details)) faults.push(`${what}: ${e.code} ${e.details ?? String(err)}`);
+        record(what, `refused ${e.code}`);
+      }
+    }
+    expect(faults).toEqual([]);
+    expect(outcomes.get('discover answered') ?? 0).toBeGreaterThan(0);
+    expect([...outcomes.keys()].some((k) => k.startsWith('discover refused') || k === 'discover all refused')).toBe(true);
+    expect((outcomes.get('exchange all refused') ?? 0) + [...outcomes.keys()].filter((k) => k.startsWith('exchange refused')).length).toBeGreaterThan(0);
+
+    // Nothing mutated got in: the peers listed are the two real ones, where they listen.
+    expect(await endpointsListed()).toEqual(real);
   }, 180_000);
 });

@@ -47,6 +47,11 @@ describe('merging the principal sets of several policies (Fabric inquire.Merge)'
     expect(canonical(mergePolicies([[[m(1), m(2)]], [[m(1)], [m(2)]]]))).toEqual(canonical([[m(1), m(2)]]));
   });
 
+  it('refuses to merge more combinations than a bound, rather than hold the peer', () => {
+    const many = (org: number): PrincipalSet[] => Array.from({ length: 600 }, (_, i) => [p(org), m(i + 10)]);
+    expect(() => mergePolicies([many(1), many(2)])).toThrow('the policies have too many principal combinations to merge (600 × 600)');
+  });
+
   it('refuses a policy without sets, and nothing to merge', () => {
     expect(() => mergePolicies([[[m(1)]], []])).toThrow('endorsement policy cannot be satisfied');
     expect(() => mergePolicies([])).toThrow('no principal sets remained after filtering');
