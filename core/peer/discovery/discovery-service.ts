@@ -49,20 +49,31 @@ export class DiscoveryService {
     const signed = decode(SignedRequest, bytes, 'signed_request');
     const request = parseRequest(signed.getPayload_asU8(), clientCertHash);
     const identity = request.getAuthentication()?.getClientIdentity_asU8() as Uint8Array;
+    // An SDK asks for config, peers and endorsers at once: the signer is checked once per scope.
+    const eligible = new Map<string, boolean>();
+    const isEligible = (channel: Channel | undefined): boolean => {
+      const scope = channel?.id ?? '';
+      let ok = eligible.get(scope);
+      if (ok === undefined) {
+        ok = channel === undefined ? this.isLocalEligible(signed, identity) : this.isWriter(channel, signed, identity);
+        eligible.set(scope, ok);
+      }
+      return ok;
+    };
     const response = new Response();
-    for (const q of request.getQueriesList()) response.addResults(this.answer(q, signed, identity));
+    for (const q of request.getQueriesList()) response.addResults(this.answer(q, isEligible));
     return response.serializeBinary();
   }
 
-  private answer(q: Query, signed: SignedRequest, identity: Uint8Array): QueryResult {
+  private answer(q: Query, isEligible: (channel: Channel | undefined) => boolean): QueryResult {
     const channelId = q.getChannel();
     if (channelId === '') {
-      if (!this.isLocalEligible(signed, identity)) return errorResult(ACCESS_DENIED);
+      if (!isEligible(undefined)) return errorResult(ACCESS_DENIED);
       if (q.getLocalPeers() === undefined) return errorResult('unknown or missing request type');
       return membersResult(this.options.membership.alivePeers());
     }
     const channel = this.options.channel(channelId);
-    if (channel === undefined || !this.isWriter(channel, signed, identity)) return errorResult(ACCESS_DENIED);
+    if (channel === undefined || !isEligible(channel)) return errorResult(ACCESS_DENIED);
     try {
       if (q.getConfigQuery() !== undefined) return configResult(channel.resources().config);
       if (q.getPeerQuery() !== undefined) return this.peersResult(channel, q.getPeerQuery()?.getFilter());
