@@ -6,6 +6,7 @@ import { type EndorsingPeer, RemoteEndorser } from './gateway/endorser-client';
 import { type ClientTls, OrdererClient } from './orderer/orderer-client';
 import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
+import type { Logger } from '../node/logger';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
 import type { PvtSource } from './privdata/pvt-puller';
@@ -18,6 +19,23 @@ export interface LearnedPeer {
 }
 
 /**
+ * How long a connection to a peer is kept once it is no longer among the peers to dial (a learned
+ * peer that expired or moved): well beyond the Gateway's endorsement timeout, so a call under way
+ * keeps its connection.
+ */
+const IDLE_PEER_MS = 120_000;
+/**
+ * Most peer connections held: past it, the least recently dialled is closed. Far above the peers
+ * of real channels; it bounds what a peer announcing a new endpoint with each message can cost.
+ */
+const MAX_PEER_CONNECTIONS = 1024;
+
+interface PeerConnection {
+  readonly endorser: RemoteEndorser;
+  usedAt: number;
+}
+
+/**
  * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
  * broadcasts) and the peers of other orgs (for the Gateway's endorsements). Connections are made
  * once and reused. Orderers are dialled with TLS whenever their roots are known; peers with TLS when
@@ -27,7 +45,9 @@ export interface LearnedPeer {
 export class PeerNetwork implements OrdererSource {
   private readonly orderers = new Map<string, OrdererClient>();
   private readonly broadcastersByAddress = new Map<string, Broadcaster>();
-  private readonly endorsersByAddress = new Map<string, RemoteEndorser>();
+  private readonly endorsersByAddress = new Map<string, PeerConnection>();
+  private sweptAt = Date.now();
+  private readonly unusable = new Set<string>();
   private readonly clientCert: { certChain?: Buffer; privateKey?: Buffer };
   readonly clientCertHash: Uint8Array | undefined;
 
@@ -36,6 +56,7 @@ export class PeerNetwork implements OrdererSource {
     private readonly channels: () => ChannelManager,
     /** The channel's peers learned through membership exchange (service discovery's view), besides the configured ones. */
     private readonly learned: (channelId: string) => readonly LearnedPeer[] = () => [],
+    private readonly logger?: Logger,
   ) {
     const tls = config.peer.tls;
     this.clientCert =
@@ -107,46 +128,74 @@ export class PeerNetwork implements OrdererSource {
   private remotePeers(channelId: string, learned = this.learned(channelId)): RemoteEndorser[] {
     const channel = this.channels().channel(channelId);
     if (channel === undefined) return [];
+    this.sweep();
     const appOrgs = channel.resources().config.applicationOrgs;
     const out: RemoteEndorser[] = [];
     const seen = new Set<string>();
+    const add = (address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): void => {
+      seen.add(address);
+      const e = this.endorser(address, org, extraRootFiles, serverNameOverride);
+      if (e !== undefined) out.push(e);
+    };
     for (const known of this.config.peer.gateway.peers) {
       const org = appOrgs.find((o) => o.mspId === known.mspId);
       if (org === undefined || seen.has(known.address)) continue;
-      seen.add(known.address);
-      const extra = known.tlsRootCertFile === undefined ? [] : [known.tlsRootCertFile];
-      out.push(this.endorser(known.address, org, extra, known.serverNameOverride));
+      add(known.address, org, known.tlsRootCertFile === undefined ? [] : [known.tlsRootCertFile], known.serverNameOverride);
     }
     const self = this.config.node.msp.id;
     for (const org of appOrgs) {
       if (org.mspId === self) continue;
-      for (const address of org.anchorPeers) {
-        if (seen.has(address)) continue;
-        seen.add(address);
-        out.push(this.endorser(address, org, []));
-      }
+      for (const address of org.anchorPeers) if (!seen.has(address)) add(address, org, []);
     }
     for (const peer of learned) {
       const org = appOrgs.find((o) => o.mspId === peer.mspId);
-      if (org === undefined || peer.endpoint === '' || seen.has(peer.endpoint)) continue;
-      seen.add(peer.endpoint);
-      out.push(this.endorser(peer.endpoint, org, []));
+      if (org !== undefined && peer.endpoint !== '' && !seen.has(peer.endpoint)) add(peer.endpoint, org, []);
     }
     return out;
   }
 
-  private endorser(address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser {
-    let e = this.endorsersByAddress.get(address);
-    if (e === undefined) {
-      e = new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride });
-      this.endorsersByAddress.set(address, e);
+  /** The connection to the peer at `address`; undefined (logged once) when gRPC cannot make one for that address. */
+  private endorser(address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser | undefined {
+    const now = Date.now();
+    let c = this.endorsersByAddress.get(address);
+    if (c === undefined) {
+      try {
+        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride }), usedAt: now };
+      } catch (err) {
+        if (!this.unusable.has(address)) this.logger?.warn({ address, mspId: org.mspId, err: (err as Error).message }, 'cannot dial this peer address');
+        this.unusable.add(address);
+        return undefined;
+      }
+      this.endorsersByAddress.set(address, c);
+      if (this.endorsersByAddress.size > MAX_PEER_CONNECTIONS) this.closeLeastRecentlyUsed();
     }
-    return e;
+    c.usedAt = now;
+    return c.endorser;
+  }
+
+  private closeLeastRecentlyUsed(): void {
+    let oldest: [string, PeerConnection] | undefined;
+    for (const entry of this.endorsersByAddress) if (oldest === undefined || entry[1].usedAt < oldest[1].usedAt) oldest = entry;
+    if (oldest === undefined) return;
+    oldest[1].endorser.close();
+    this.endorsersByAddress.delete(oldest[0]);
+  }
+
+  /** Closes the connections to peers no longer dialled (learned peers that expired or announced another endpoint). */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.sweptAt < IDLE_PEER_MS / 4) return;
+    this.sweptAt = now;
+    for (const [address, c] of this.endorsersByAddress) {
+      if (now - c.usedAt < IDLE_PEER_MS) continue;
+      c.endorser.close();
+      this.endorsersByAddress.delete(address);
+    }
   }
 
   close(): void {
     for (const b of this.broadcastersByAddress.values()) b.close();
-    for (const e of this.endorsersByAddress.values()) e.close();
+    for (const c of this.endorsersByAddress.values()) c.endorser.close();
     for (const o of this.orderers.values()) o.close();
     this.broadcastersByAddress.clear();
     this.endorsersByAddress.clear();

@@ -114,7 +114,7 @@ export class PeerNode {
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.signer);
     const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
-    this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId));
+    this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId), this.logging.logger('comm.peers'));
     this.channels = new ChannelManager({
       ledgers,
       ledgerOptions,

@@ -1,7 +1,7 @@
 import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { PolicyError } from '../../core/errors';
-import { MAX_POLICY_DEPTH, type PrincipalSet, gatePrincipalSets } from '../../core/policy';
+import { type LeveledPrincipalSet, MAX_POLICY_DEPTH, type PrincipalSet, gatePrincipalSets, leafPrincipalSets, principalsOf } from '../../core/policy';
 import type { Identity, IdentityDeserializer } from '../../core/msp';
 import type { PolicyEvaluation, SignedData } from '../../core/policy';
 import { describePrincipal, describeSignaturePolicy } from './describe-signature-policy';
@@ -27,7 +27,7 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
   /** identity → per principal index: 0 unknown, 1 satisfies, 2 does not. Identities are immutable. */
   private readonly satisfiesCache = new WeakMap<Identity, Uint8Array>();
   private text: string | undefined;
-  private sets: readonly PrincipalSet[] | undefined;
+  private sets: readonly LeveledPrincipalSet[] | undefined;
 
   /**
    * Compiles `envelope`. Throws `PolicyError` (`POLICY_MALFORMED`) for a missing rule, an unknown
@@ -63,6 +63,10 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
    * `inquireableSignaturePolicy.SatisfiedBy`); none when some combination would be empty, as there.
    */
   principalSets(): readonly PrincipalSet[] {
+    return principalsOf(this.leveledPrincipalSets());
+  }
+
+  leveledPrincipalSets(): readonly LeveledPrincipalSet[] {
     if (this.sets === undefined) {
       const sets = this.setsOf(this.envelope.getRule() as SignaturePolicy);
       this.sets = sets.some((s) => s.length === 0) ? [] : sets;
@@ -70,8 +74,8 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
     return this.sets;
   }
 
-  private setsOf(rule: SignaturePolicy): PrincipalSet[] {
-    if (rule.getTypeCase() === SignaturePolicy.TypeCase.SIGNED_BY) return [[this.principals[rule.getSignedBy()] as MSPPrincipal]];
+  private setsOf(rule: SignaturePolicy): LeveledPrincipalSet[] {
+    if (rule.getTypeCase() === SignaturePolicy.TypeCase.SIGNED_BY) return leafPrincipalSets(this.principals[rule.getSignedBy()] as MSPPrincipal);
     const gate = rule.getNOutOf() as SignaturePolicy.NOutOf;
     return gatePrincipalSets(gate.getN(), gate.getRulesList().map((r) => this.setsOf(r)));
   }

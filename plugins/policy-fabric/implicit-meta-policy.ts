@@ -1,7 +1,7 @@
 import { ImplicitMetaPolicy as ImplicitMetaPolicyProto } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { PolicyError } from '../../core/errors';
 import type { IdentityDeserializer } from '../../core/msp';
-import { type ImplicitMetaRule, type PolicyEvaluation, type PrincipalSet, type SignedData, gatePrincipalSets } from '../../core/policy';
+import { type ImplicitMetaRule, type LeveledPrincipalSet, type PolicyEvaluation, type PrincipalSet, type SignedData, gatePrincipalSets, principalsOf } from '../../core/policy';
 import { SignatureSet } from './signature-set';
 import type { SignatureSetPolicy } from './signature-set-policy';
 
@@ -82,9 +82,14 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
    * set; undefined when a sub-policy cannot enumerate its own.
    */
   principalSets(): readonly PrincipalSet[] | undefined {
-    const children: (readonly PrincipalSet[])[] = [];
+    const sets = this.leveledPrincipalSets();
+    return sets === undefined ? undefined : principalsOf(sets);
+  }
+
+  leveledPrincipalSets(): readonly LeveledPrincipalSet[] | undefined {
+    const children: (readonly LeveledPrincipalSet[])[] = [];
     for (const sub of this.subPolicies) {
-      const sets = sub.policy === undefined ? [] : sub.policy.principalSets?.();
+      const sets = sub.policy === undefined ? [] : sub.policy.leveledPrincipalSets();
       if (sets === undefined) return undefined;
       children.push(sets);
     }

@@ -1,5 +1,5 @@
 import type { IdentityDeserializer } from '../../core/msp';
-import type { Policy, PolicyEvaluation } from '../../core/policy';
+import type { LeveledPrincipalSet, Policy, PolicyEvaluation } from '../../core/policy';
 import type { SignatureSet } from './signature-set';
 
 /**
@@ -12,4 +12,6 @@ export interface SignatureSetPolicy extends Policy {
   readonly deserializer: IdentityDeserializer;
   /** Evaluates over `set` (built by the caller with the same deserializer, else rebuilt). */
   evaluateSet(set: SignatureSet): PolicyEvaluation;
+  /** {@link Policy.principalSets} with each principal's depth, so an implicit meta policy over this one orders its sets as Fabric does. */
+  leveledPrincipalSets(): readonly LeveledPrincipalSet[] | undefined;
 }

@@ -25,6 +25,11 @@ export interface MembershipExchangeOptions {
 
 const ACCESS_DENIED = 'access denied';
 
+/** Largest announcement taken: an entry (identity and two signed messages) is a few KiB, one per channel the sender shares. */
+const MAX_ANNOUNCEMENT_BYTES = 4 * 1024 * 1024;
+/** Most entries taken in one announcement (one per channel the two peers share). */
+const MAX_ANNOUNCED_CHANNELS = 1000;
+
 /**
  * How peers learn each other's signed membership messages without gossip
  * (`weft.peer.Membership/Exchange`). Every interval this peer sends each peer it knows on a channel
@@ -44,7 +49,9 @@ export class MembershipExchange {
   start(): void {
     if (this.timer !== undefined) return;
     const tick = (): void => {
-      this.running ??= this.exchangeOnce().finally(() => (this.running = undefined));
+      this.running ??= this.exchangeOnce()
+        .catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message }, 'membership exchange round failed'))
+        .finally(() => (this.running = undefined));
     };
     this.timer = setInterval(tick, this.options.intervalMs);
     this.timer.unref();
@@ -62,7 +69,14 @@ export class MembershipExchange {
     const { membership, logger } = this.options;
     const byAddress = new Map<string, { peer: MembershipPeer; channels: Channel[] }>();
     for (const channel of this.options.channels()) {
-      for (const peer of this.options.peers(channel)) {
+      let peers: readonly MembershipPeer[];
+      try {
+        peers = this.options.peers(channel);
+      } catch (err) {
+        logger.warn({ channel: channel.id, err: (err as Error).message }, 'cannot list the peers to exchange membership with');
+        continue;
+      }
+      for (const peer of peers) {
         if (peer.address === membership.endpoint) continue;
         const entry = byAddress.get(peer.address) ?? { peer, channels: [] };
         entry.channels.push(channel);
@@ -92,31 +106,48 @@ export class MembershipExchange {
     );
   }
 
-  /** Answers another peer's announcement. Throws when the bytes are not a `discovery.Peers`. */
+  /**
+   * Answers another peer's announcement: its own messages, one entry per channel the two share.
+   * The entries must all be of one peer and name each channel once, and their messages must be
+   * current (newer than those held, or the very ones held while the sender is alive): an old
+   * message replayed by someone else is refused. Throws when the bytes are not a `discovery.Peers`.
+   */
   answer(bytes: Uint8Array): Uint8Array {
     const { membership } = this.options;
     const response = new Response();
-    for (const entry of decode(Peers, bytes, 'peers').getPeersList()) {
-      const channel = this.channelOf(entry);
-      const refused = channel === undefined ? 'no channel' : membership.accept(channel, entry.getIdentity_asU8(), entry.getMembershipInfo(), entry.getStateInfo());
-      if (channel === undefined || refused !== undefined) {
-        this.options.logger.debug({ refused }, 'membership exchange refused');
+    const answered = new Set<Channel>();
+    const entries = decode(Peers, bytes, 'peers', MAX_ANNOUNCEMENT_BYTES).getPeersList();
+    if (entries.length > MAX_ANNOUNCED_CHANNELS) throw new Error(`peers: ${entries.length} entries, at most ${MAX_ANNOUNCED_CHANNELS} taken`);
+    let sender: string | undefined;
+    for (const entry of entries) {
+      const pkiId = entryPkiId(entry);
+      sender ??= pkiId === undefined ? undefined : toHex(pkiId);
+      const outcome = pkiId === undefined || toHex(pkiId) !== sender ? 'not the announcing peer' : this.authenticate(entry, pkiId, answered);
+      if (typeof outcome === 'string') {
+        this.options.logger.debug({ refused: outcome }, 'membership exchange refused');
         response.addResults(errorResult(ACCESS_DENIED));
         continue;
       }
-      const sender = toHex(pkiIdOf(entry.getIdentity_asU8()));
-      response.addResults(membersResult(membership.members(channel).filter((m) => m.pkiId !== sender)));
+      answered.add(outcome);
+      response.addResults(membersResult(membership.relayable(outcome).filter((m) => m.pkiId !== sender)));
     }
     return response.serializeBinary();
   }
 
+  /** The channel an entry of the announcement authenticates its sender on, or why it does not. */
+  private authenticate(entry: Peer, pkiId: Uint8Array, answered: ReadonlySet<Channel>): Channel | string {
+    const channel = this.channelOf(entry, pkiId);
+    if (channel === undefined) return 'no channel';
+    if (answered.has(channel)) return 'a channel announced twice';
+    return this.options.membership.accept(channel, entry.getIdentity_asU8(), entry.getMembershipInfo(), entry.getStateInfo(), { current: true }) ?? channel;
+  }
+
   /** The joined channel an entry's state info is bound to (by its MAC, which hides the channel's name). */
-  private channelOf(entry: Peer): Channel | undefined {
+  private channelOf(entry: Peer, pkiId: Uint8Array): Channel | undefined {
     const stateInfo = entry.getStateInfo();
     if (stateInfo === undefined) return undefined;
     try {
       const mac = readStateInfo(stateInfo).channelMac;
-      const pkiId = pkiIdOf(entry.getIdentity_asU8());
       return this.options.channels().find((c) => bytesEqual(channelMac(pkiId, c.id), mac));
     } catch {
       return undefined;
@@ -125,5 +156,14 @@ export class MembershipExchange {
 
   private announcement(channels: readonly Channel[]): Uint8Array {
     return peersMessage(channels.map((c) => this.options.membership.self(c))).serializeBinary();
+  }
+}
+
+/** The PKI-ID of an entry's identity; undefined when it does not decode. */
+function entryPkiId(entry: Peer): Uint8Array | undefined {
+  try {
+    return pkiIdOf(entry.getIdentity_asU8());
+  } catch {
+    return undefined;
   }
 }

@@ -2,6 +2,7 @@ import type { Envelope } from '@hyperledger/fabric-protos/lib/gossip/message_pb'
 import type { Identity, SigningIdentity } from '../../msp/identity';
 import { rolePrincipal } from '../../policy/policy-expression';
 import { bytesEqual, toHex } from '../../protocol/bytes';
+import { isHostPort } from '../../protocol/host-port';
 import type { Channel } from '../channel/channel';
 import type { DiscoveredPeer } from './discovery-results';
 import {
@@ -59,6 +60,30 @@ interface RemotePeer {
   readonly states: Map<string, Stamped & { readonly ledgerHeight: number; readonly chaincodes: readonly AnnouncedChaincode[] }>;
 }
 
+/** What is remembered of a peer that expired: its last alive timestamp, so that its old messages cannot bring it back. */
+interface Tombstone {
+  readonly time: GossipTime;
+  readonly diedAt: number;
+}
+
+/** How many expiry periods an expired peer's tombstone is kept (Fabric keeps alive messages `msgExpirationFactor` (20) times the expiry). */
+const TOMBSTONE_EXPIRIES = 20;
+
+/**
+ * How many intervals old a held message may be and still be relayed: a live peer's messages are
+ * renewed every interval or two, so only a dead peer's are older (relaying them would pass it on).
+ */
+const RELAY_INTERVALS = 3;
+
+/** How strictly {@link Membership.accept} judges messages. */
+export interface AcceptOptions {
+  /**
+   * The messages authenticate their sender (a membership exchange): they must be newer than those
+   * held, or the very ones held while the peer is alive, so an old message replayed is refused.
+   */
+  readonly current?: boolean;
+}
+
 interface OwnState {
   readonly env: Envelope;
   readonly signedAt: number;
@@ -82,6 +107,7 @@ export class Membership {
   private ownAlive: { env: Envelope; signedAt: number } | undefined;
   private readonly ownStates = new Map<string, OwnState>();
   private readonly remote = new Map<string, RemotePeer>();
+  private readonly dead = new Map<string, Tombstone>();
 
   constructor(private readonly options: MembershipOptions) {
     this.now = options.now ?? Date.now;
@@ -132,16 +158,25 @@ export class Membership {
 
   /** The channel's other members known to be alive (nothing is signed: cheap enough for every request). */
   others(channel: Channel): ChannelMember[] {
+    return this.othersSince(channel, this.now() - this.options.expiryMs);
+  }
+
+  /**
+   * The channel's members to tell another peer about, itself first: those whose messages were
+   * renewed lately. A dead peer's last messages are not passed on, so peers do not keep handing a
+   * dead peer back to each other.
+   */
+  relayable(channel: Channel): ChannelMember[] {
+    return [this.self(channel), ...this.othersSince(channel, this.now() - RELAY_INTERVALS * this.options.intervalMs)];
+  }
+
+  private othersSince(channel: Channel, oldest: number): ChannelMember[] {
+    this.expire();
     const out: ChannelMember[] = [];
-    const oldest = this.now() - this.options.expiryMs;
     const orgs = new Set(channel.resources().config.applicationOrgs.map((o) => o.mspId));
     for (const [pkiId, peer] of this.remote) {
-      if (peer.alive.receivedAt < oldest) {
-        this.remote.delete(pkiId);
-        continue;
-      }
       const state = peer.states.get(channel.id);
-      if (state === undefined || state.receivedAt < oldest || !orgs.has(peer.mspId)) continue;
+      if (peer.alive.receivedAt < oldest || state === undefined || state.receivedAt < oldest || !orgs.has(peer.mspId)) continue;
       out.push({
         pkiId,
         identity: peer.identity,
@@ -156,14 +191,25 @@ export class Membership {
     return out;
   }
 
+  /** Drops the peers without a newer alive message for `expiryMs`, keeping a tombstone of each for a while. */
+  private expire(): void {
+    const now = this.now();
+    const oldest = now - this.options.expiryMs;
+    for (const [pkiId, peer] of this.remote) {
+      if (peer.alive.receivedAt >= oldest) continue;
+      this.remote.delete(pkiId);
+      this.dead.set(pkiId, { time: peer.alive.time, diedAt: now });
+    }
+    const forgotten = now - TOMBSTONE_EXPIRIES * this.options.expiryMs;
+    for (const [pkiId, tomb] of this.dead) if (tomb.diedAt < forgotten) this.dead.delete(pkiId);
+  }
+
   /** Every peer known to be alive, whatever its channels, itself first, with alive messages only (a local peers query). */
   alivePeers(): DiscoveredPeer[] {
     const { signer } = this.options;
     const out: DiscoveredPeer[] = [{ identity: signer.serialized, mspId: signer.mspId, alive: this.selfAlive() }];
-    const oldest = this.now() - this.options.expiryMs;
-    for (const peer of this.remote.values()) {
-      if (peer.alive.receivedAt >= oldest) out.push({ identity: peer.identity, mspId: peer.mspId, alive: peer.alive.env });
-    }
+    this.expire();
+    for (const peer of this.remote.values()) out.push({ identity: peer.identity, mspId: peer.mspId, alive: peer.alive.env });
     return out;
   }
 
@@ -171,9 +217,10 @@ export class Membership {
    * Takes the messages of a member of `channel`, relayed by another peer or sent by the member
    * itself. Returns why they were refused, or undefined when they are authentic: signed by a valid
    * peer identity of one of the channel's application orgs (checked unless they are the very bytes
-   * held). Only messages newer than those held are kept.
+   * held) and announcing a dialable endpoint (or none). Only messages newer than those held are
+   * kept; a peer that expired comes back only with an alive message newer than its last.
    */
-  accept(channel: Channel, identityBytes: Uint8Array, alive: Envelope | undefined, stateInfo: Envelope | undefined): string | undefined {
+  accept(channel: Channel, identityBytes: Uint8Array, alive: Envelope | undefined, stateInfo: Envelope | undefined, options: AcceptOptions = {}): string | undefined {
     if (alive === undefined) return 'no alive message';
     let pkiId: Uint8Array;
     let identity: Identity;
@@ -197,17 +244,29 @@ export class Membership {
       return (err as Error).message;
     }
     if (!bytesEqual(read.pkiId, pkiId)) return 'the alive message names another PKI-ID';
+    // Every peer dials the endpoints it learns: one it cannot parse must not get that far.
+    if (read.endpoint !== '' && !isHostPort(read.endpoint)) return `the alive message announces endpoint ${JSON.stringify(read.endpoint.slice(0, 300))}, not host:port`;
     if (state !== undefined && (!bytesEqual(state.pkiId, pkiId) || !bytesEqual(state.channelMac, channelMac(pkiId, channel.id)))) {
       return `the state info is not of this peer on channel ${channel.id}`;
     }
+    this.expire();
     let peer = this.remote.get(pkiHex);
-    if (!isHeld(peer?.alive.env, alive) && !identity.verify(alive.getPayload_asU8(), alive.getSignature_asU8())) return 'the alive message signature does not verify';
+    const tomb = peer === undefined ? this.dead.get(pkiHex) : undefined;
+    if (tomb !== undefined && !isNewer(read.time, tomb.time)) return 'an old alive message of a peer that expired';
     const held = peer?.states.get(channel.id);
+    if (options.current === true) {
+      if (peer !== undefined && !isNewer(read.time, peer.alive.time) && !isHeld(peer.alive.env, alive)) return 'an alive message older than the one held';
+      if (state !== undefined && held !== undefined && !isNewer(state.time, held.time) && !isHeld(held.env, stateInfo as Envelope)) {
+        return 'a state info older than the one held';
+      }
+    }
+    if (!isHeld(peer?.alive.env, alive) && !identity.verify(alive.getPayload_asU8(), alive.getSignature_asU8())) return 'the alive message signature does not verify';
     if (stateInfo !== undefined && !isHeld(held?.env, stateInfo) && !identity.verify(stateInfo.getPayload_asU8(), stateInfo.getSignature_asU8())) {
       return 'the state info signature does not verify';
     }
     const now = this.now();
     if (peer === undefined) {
+      this.dead.delete(pkiHex);
       peer = { identity: identityBytes, mspId: identity.mspId, endpoint: read.endpoint, alive: { env: alive, time: read.time, receivedAt: now }, states: new Map() };
       this.remote.set(pkiHex, peer);
     } else if (isNewer(read.time, peer.alive.time)) {

@@ -1,11 +1,13 @@
 import { MSPPrincipal, MSPRole, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import type { PrincipalSet } from '../../policy/principal-sets';
-import { bytesEqual } from '../../protocol/bytes';
+import { bytesEqual, toHex } from '../../protocol/bytes';
 
 /** A principal decoded once, so that principals can be compared (Fabric's `inquire.ComparablePrincipal`). */
 export interface ComparablePrincipal {
   readonly principal: MSPPrincipal;
+  /** Classification and bytes: equal keys, equal principals. */
+  readonly key: string;
   readonly mspId: string;
   readonly role?: number;
   readonly ou?: { readonly id: string; readonly certifiers: Uint8Array };
@@ -14,25 +16,63 @@ export interface ComparablePrincipal {
 
 type ComparableSet = readonly ComparablePrincipal[];
 
-/** Bound on the pairs of sets one merge compares. */
+/** Bound on the pairs of sets one merge makes (what it holds in memory before reducing them). */
 const MAX_MERGED_PAIRS = 250_000;
+
+/**
+ * Bound on the work of one merge of policies, in principals compared: a client's key policies can
+ * make Fabric's pairwise `Reduce` take hours, and here it would hold the peer's only thread. A
+ * merge of realistic policies takes well under a million; this bound, a few hundred milliseconds.
+ */
+const MAX_MERGE_WORK = 50_000_000;
+/** What one subset check costs beyond its principals, in the same units. */
+const SUBSET_CHECK_OVERHEAD = 8;
+
+/** One merge's work so far, stopped at {@link MAX_MERGE_WORK}, and each set's distinct principals as sorted numbers (for `IsSubset`). */
+class MergeWork {
+  private spent = 0;
+  private readonly ids = new Map<string, number>();
+  private readonly supports = new WeakMap<ComparableSet, Int32Array>();
+
+  charge(units: number): void {
+    this.spent += units;
+    if (this.spent > MAX_MERGE_WORK) throw new Error('the policies have too many principal combinations to merge');
+  }
+
+  support(set: ComparableSet): Int32Array {
+    let support = this.supports.get(set);
+    if (support === undefined) {
+      const ids = new Set<number>();
+      for (const p of set) {
+        let id = this.ids.get(p.key);
+        if (id === undefined) this.ids.set(p.key, (id = this.ids.size));
+        ids.add(id);
+      }
+      support = Int32Array.from(ids).sort();
+      this.supports.set(set, support);
+    }
+    return support;
+  }
+}
 
 /** Undefined for a principal Fabric cannot compare (anonymity, combined) or bytes that do not decode. */
 export function comparable(principal: MSPPrincipal): ComparablePrincipal | undefined {
   const bytes = principal.getPrincipal_asU8();
   try {
-    switch (principal.getPrincipalClassification()) {
+    const classification = principal.getPrincipalClassification();
+    const key = `${classification}:${toHex(bytes)}`;
+    switch (classification) {
       case MSPPrincipal.Classification.ROLE: {
         const r = MSPRole.deserializeBinary(bytes);
-        return { principal, mspId: r.getMspIdentifier(), role: r.getRole() };
+        return { principal, key, mspId: r.getMspIdentifier(), role: r.getRole() };
       }
       case MSPPrincipal.Classification.ORGANIZATION_UNIT: {
         const ou = OrganizationUnit.deserializeBinary(bytes);
-        return { principal, mspId: ou.getMspIdentifier(), ou: { id: ou.getOrganizationalUnitIdentifier(), certifiers: ou.getCertifiersIdentifier_asU8() } };
+        return { principal, key, mspId: ou.getMspIdentifier(), ou: { id: ou.getOrganizationalUnitIdentifier(), certifiers: ou.getCertifiersIdentifier_asU8() } };
       }
       case MSPPrincipal.Classification.IDENTITY: {
         const id = SerializedIdentity.deserializeBinary(bytes);
-        return { principal, mspId: id.getMspid(), idBytes: id.getIdBytes_asU8() };
+        return { principal, key, mspId: id.getMspid(), idBytes: id.getIdBytes_asU8() };
       }
       default:
         return undefined;
@@ -63,26 +103,28 @@ export function isA(a: ComparablePrincipal, b: ComparablePrincipal): boolean {
   return false;
 }
 
-function equal(a: ComparablePrincipal, b: ComparablePrincipal): boolean {
-  return (
-    a.mspId === b.mspId &&
-    a.principal.getPrincipalClassification() === b.principal.getPrincipalClassification() &&
-    bytesEqual(a.principal.getPrincipal_asU8(), b.principal.getPrincipal_asU8())
-  );
-}
-
-/** Every principal of `a` has an equal one in `b`, plurality aside (Fabric's `IsSubset`). */
-function isSubset(a: ComparableSet, b: ComparableSet): boolean {
-  return a.every((p) => b.some((q) => equal(p, q)));
+/** Whether the sorted distinct principals `a` are among `b` (Fabric's `IsSubset`, which ignores plurality). */
+function isSubsetSupport(a: Int32Array, b: Int32Array, work: MergeWork): boolean {
+  work.charge(a.length + b.length + SUBSET_CHECK_OVERHEAD);
+  if (a.length > b.length) return false;
+  let j = 0;
+  for (const id of a) {
+    while (j < b.length && (b[j] as number) < id) j++;
+    if (b[j] !== id) return false;
+    j++;
+  }
+  return true;
 }
 
 /** Every principal of `a` is implied by one of `b`: a signer set satisfying `b` satisfies `a` (`IsContainedIn`). */
-function isContainedIn(a: ComparableSet, b: ComparableSet): boolean {
+function isContainedIn(a: ComparableSet, b: ComparableSet, work: MergeWork): boolean {
+  work.charge(a.length * b.length);
   return a.every((p) => b.some((q) => isA(q, p)));
 }
 
 /** `containing` plus the principals of `contained` it does not already cover, each cover used once (`MergeWithPlurality`). */
-function mergeWithPlurality(contained: ComparableSet, containing: ComparableSet): ComparableSet {
+function mergeWithPlurality(contained: ComparableSet, containing: ComparableSet, work: MergeWork): ComparableSet {
+  work.charge(contained.length * containing.length + containing.length);
   const used = new Set<number>();
   const added: ComparablePrincipal[] = [];
   for (const p of contained) {
@@ -94,35 +136,75 @@ function mergeWithPlurality(contained: ComparableSet, containing: ComparableSet)
 }
 
 /** Removes every set that contains another, until none does (Fabric's `Reduce`). */
-function reduce(sets: readonly ComparableSet[]): ComparableSet[] {
+function reduce(sets: readonly ComparableSet[], work: MergeWork): ComparableSet[] {
   let current = [...sets];
   for (;;) {
-    const next = current.filter((s1, i) => {
-      let containing = false;
-      current.forEach((s2, j) => {
-        if (i === j) return;
-        if (isSubset(s2, s1)) containing = true;
-        if (isSubset(s1, s2) && i < j) containing = false;
-      });
-      return !containing;
-    });
+    const next = reduceOnce(current, work);
     if (next.length === current.length) return next;
     current = next;
   }
 }
 
 /**
+ * One pass of Fabric's `reduce`, with its outcome: set `i` is dropped when, over every other set `j`
+ * in order, the last one that bears on it says so: a subset of it does (`IsSubset(s2, s1)`),
+ * unless it is also a superset at a higher index (`IsSubset(s1, s2) && i < j`). Fabric compares
+ * every pair of sets; the outcome depends only on the sets' distinct principals and indices, so
+ * here sets with the same principals are compared once, as a group.
+ */
+function reduceOnce(sets: readonly ComparableSet[], work: MergeWork): ComparableSet[] {
+  const byPrincipals = new Map<string, number[]>();
+  sets.forEach((set, i) => {
+    const key = work.support(set).join(',');
+    const group = byPrincipals.get(key);
+    if (group === undefined) byPrincipals.set(key, [i]);
+    else group.push(i);
+  });
+  // Groups by their number of distinct principals: only a smaller group can be a strict subset of a larger one.
+  const groups = [...byPrincipals.values()];
+  const supports = groups.map((g) => work.support(sets[g[0] as number] as ComparableSet));
+  const bySize = groups.map((_, a) => a).sort((a, b) => (supports[a] as Int32Array).length - (supports[b] as Int32Array).length);
+  const last = (g: readonly number[]): number => g[g.length - 1] as number;
+  // The highest index of a set that is a strict subset, and of one that is a strict superset, of each group.
+  const subsetAt = groups.map(() => -1);
+  const supersetAt = groups.map(() => -1);
+  let larger = 0;
+  bySize.forEach((a) => {
+    const sa = supports[a] as Int32Array;
+    while (larger < bySize.length && (supports[bySize[larger] as number] as Int32Array).length <= sa.length) larger++;
+    for (let k = larger; k < bySize.length; k++) {
+      const b = bySize[k] as number;
+      if (!isSubsetSupport(sa, supports[b] as Int32Array, work)) continue;
+      subsetAt[b] = Math.max(subsetAt[b] as number, last(groups[a] as number[]));
+      supersetAt[a] = Math.max(supersetAt[a] as number, last(groups[b] as number[]));
+    }
+  });
+  const drop = new Set<number>();
+  groups.forEach((g, a) => {
+    for (const i of g) {
+      // The last set bearing on `i`, and whether it drops it: a strict subset does; a strict
+      // superset at a higher index keeps it; a set with the same principals drops it from before it, keeps it from after.
+      const same = i === last(g) ? (g.length > 1 ? (g[g.length - 2] as number) : -1) : last(g);
+      const superset = (supersetAt[a] as number) > i ? (supersetAt[a] as number) : -1;
+      const decisive = Math.max(subsetAt[a] as number, same, superset);
+      if (decisive >= 0 && (decisive === subsetAt[a] || (decisive === same && same < i))) drop.add(i);
+    }
+  });
+  return sets.filter((_, i) => !drop.has(i));
+}
+
+/**
  * Sets each satisfying both policies `s1` and `s2` were derived from (Fabric's `inquire.Merge`):
  * a set of one side contained in a set of the other merges with it; the rest combine pairwise.
  */
-function merge(s1: readonly ComparableSet[], s2: readonly ComparableSet[]): ComparableSet[] {
+function merge(s1: readonly ComparableSet[], s2: readonly ComparableSet[], work: MergeWork): ComparableSet[] {
   const containedIn = (a: readonly ComparableSet[], b: readonly ComparableSet[]): Map<number, number[]> => {
     const m = new Map<number, number[]>();
-    a.forEach((x, i) => b.forEach((y, j) => isContainedIn(x, y) && m.set(i, [...(m.get(i) ?? []), j])));
+    a.forEach((x, i) => b.forEach((y, j) => isContainedIn(x, y, work) && m.set(i, [...(m.get(i) ?? []), j])));
     return m;
   };
   const pairs = (a: readonly ComparableSet[], m: Map<number, number[]>, b: readonly ComparableSet[]): ComparableSet[] =>
-    [...m].flatMap(([i, js]) => js.map((j) => mergeWithPlurality(a[i] as ComparableSet, b[j] as ComparableSet)));
+    [...m].flatMap(([i, js]) => js.map((j) => mergeWithPlurality(a[i] as ComparableSet, b[j] as ComparableSet, work)));
   const without = (a: readonly ComparableSet[], indices: Iterable<number>): ComparableSet[] => {
     const drop = new Set(indices);
     return a.filter((_, i) => !drop.has(i));
@@ -137,9 +219,9 @@ function merge(s1: readonly ComparableSet[], s2: readonly ComparableSet[]): Comp
   left = without(left, [...twoInOne.values()].flat());
   right = without(right, [...oneInTwo.values()].flat());
   if (left.length > 0 && right.length > 0) {
-    for (const x of left) for (const y of right) res.push(mergeWithPlurality(x, y));
+    for (const x of left) for (const y of right) res.push(mergeWithPlurality(x, y, work));
   }
-  return reduce(res);
+  return reduce(res, work);
 }
 
 /**
@@ -150,6 +232,7 @@ function merge(s1: readonly ComparableSet[], s2: readonly ComparableSet[]): Comp
 export function mergePolicies(policies: readonly (readonly PrincipalSet[])[]): PrincipalSet[] {
   if (policies.length === 0) throw new Error('no principal sets remained after filtering');
   let merged: ComparableSet[] | undefined;
+  const work = new MergeWork();
   for (const sets of policies) {
     const comparableSets: ComparableSet[] = [];
     for (const s of sets) {
@@ -158,11 +241,20 @@ export function mergePolicies(policies: readonly (readonly PrincipalSet[])[]): P
       comparableSets.push(c);
     }
     if (comparableSets.length === 0) throw new Error('endorsement policy cannot be satisfied');
-    // Merging compares every pair of sets: bounded, so that a client's key policies cannot hold the peer.
     if (merged !== undefined && merged.length * comparableSets.length > MAX_MERGED_PAIRS) {
       throw new Error(`the policies have too many principal combinations to merge (${merged.length} × ${comparableSets.length})`);
     }
-    merged = merged === undefined ? comparableSets : merge(merged, comparableSets);
+    merged = merged === undefined ? comparableSets : merge(merged, comparableSets, work);
   }
   return (merged as ComparableSet[]).map((s) => s.map((c) => c.principal));
+}
+
+/** Fabric's `Reduce` over plain principal sets (what {@link mergePolicies} ends each merge with). */
+export function reducePrincipalSets(sets: readonly PrincipalSet[]): PrincipalSet[] {
+  const comparableSets = sets.map((s) => {
+    const c = comparableSet(s);
+    if (c === undefined) throw new Error('failed creating a comparable principal set');
+    return c;
+  });
+  return reduce(comparableSets, new MergeWork()).map((s) => s.map((c) => c.principal));
 }

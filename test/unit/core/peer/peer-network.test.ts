@@ -2,9 +2,11 @@ import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_p
 import type { ChannelManager } from '../../../../core/peer/channel/channel-manager';
 import { type LearnedPeer, PeerNetwork } from '../../../../core/peer/peer-network';
 import { PeerSection, type PeerConfig } from '../../../../core/peer/peer-config';
+import type { Logger } from '../../../../core/node/logger';
+import { RemoteEndorser } from '../../../../core/peer/gateway/endorser-client';
 
 /** A plaintext peer of Org1 that lists two Org2 peers, on a channel of three orgs (no anchor peers). */
-function network(learned: readonly LearnedPeer[]): PeerNetwork {
+function network(learned: readonly LearnedPeer[] | (() => readonly LearnedPeer[]), logger?: Logger): PeerNetwork {
   const peer = PeerSection.parse({
     gateway: { peers: [{ address: 'a:1', mspId: 'Org2MSP' }, { address: 'b:1', mspId: 'Org2MSP' }] },
   });
@@ -12,7 +14,7 @@ function network(learned: readonly LearnedPeer[]): PeerNetwork {
   const org = (mspId: string) => ({ name: mspId, mspId, msp: new FabricMSPConfig(), endpoints: [], anchorPeers: [] });
   const channel = { resources: () => ({ config: { applicationOrgs: [org('Org1MSP'), org('Org2MSP'), org('Org3MSP')] } }) };
   const channels = { channel: (id: string) => (id === 'ch' ? channel : undefined) } as unknown as ChannelManager;
-  return new PeerNetwork(config, () => channels, () => learned);
+  return new PeerNetwork(config, () => channels, typeof learned === 'function' ? learned : () => learned, logger);
 }
 
 describe('PeerNetwork endorsers', () => {
@@ -32,5 +34,59 @@ describe('PeerNetwork endorsers', () => {
     expect(net.endorsers('ch').map((p) => `${p.address} ${p.mspId}`)).toEqual(['c:1 Org3MSP', 'b:1 Org2MSP', 'a:1 Org2MSP']);
     expect(net.pvtPeers('ch').map((p) => p.address)).toEqual(['a:1', 'b:1', 'c:1']);
     net.close();
+  });
+
+  it('skip (and log once) an address gRPC cannot dial, instead of failing every request of the channel', () => {
+    const warnings: unknown[] = [];
+    const logger = { warn: (o: unknown) => warnings.push(o) } as unknown as Logger;
+    // grpc-js throws on constructing a client for a dns: target whose authority is not an IP address.
+    const net = network([{ endpoint: 'dns://x/y:7051', mspId: 'Org3MSP', ledgerHeight: 3 }], logger);
+    expect(net.endorsers('ch').map((p) => p.address)).toEqual(['a:1', 'b:1']);
+    expect(net.membershipPeers('ch').map((p) => p.address)).toEqual(['a:1', 'b:1']);
+    expect(warnings).toEqual([expect.objectContaining({ address: 'dns://x/y:7051', mspId: 'Org3MSP' })]);
+    net.close();
+  });
+
+  it('close the connections of learned peers that are no longer dialled (expired, or announcing another endpoint)', () => {
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      let learned: LearnedPeer[] = [{ endpoint: 'c:1', mspId: 'Org3MSP', ledgerHeight: 1 }];
+      const net = network(() => learned);
+      const first = net.endorsers('ch').find((p) => p.address === 'c:1') as unknown as { close(): void };
+      const closed = jest.spyOn(first, 'close');
+      // The peer moves: c:2 is dialled from now on, c:1 is not.
+      learned = [{ endpoint: 'c:2', mspId: 'Org3MSP', ledgerHeight: 1 }];
+      for (const later of [60_000, 59_000]) {
+        now += later;
+        expect(net.endorsers('ch').map((p) => p.address)).toEqual(['c:2', 'a:1', 'b:1']);
+      }
+      expect(closed).not.toHaveBeenCalled();
+      now += 31_000;
+      net.endorsers('ch');
+      expect(closed).toHaveBeenCalledTimes(1);
+      // Dialled again, it gets a new connection.
+      learned = [{ endpoint: 'c:1', mspId: 'Org3MSP', ledgerHeight: 1 }];
+      expect(net.endorsers('ch').find((p) => p.address === 'c:1')).not.toBe(first);
+      net.close();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('hold at most 1024 connections: a peer announcing a new endpoint with each message costs no more', () => {
+    const closed = jest.spyOn(RemoteEndorser.prototype, 'close');
+    try {
+      let port = 0;
+      const net = network(() => [{ endpoint: `c:${++port}`, mspId: 'Org3MSP', ledgerHeight: 1 }]);
+      for (let i = 0; i < 1100; i++) net.endorsers('ch');
+      // 1,100 endpoints and the two configured peers: the 78 dialled longest ago are closed, and the configured ones stay.
+      expect(closed).toHaveBeenCalledTimes(1100 + 2 - 1024);
+      expect(net.endorsers('ch').map((p) => p.address)).toEqual(['c:1101', 'a:1', 'b:1']);
+      expect(closed).toHaveBeenCalledTimes(1101 + 2 - 1024);
+      net.close();
+    } finally {
+      closed.mockRestore();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
-import { type PrincipalSet, gatePrincipalSets, MAX_PRINCIPAL_SETS, rolePrincipal } from '../../../../core/policy';
+import { type PrincipalSet, gatePrincipalSets, leafPrincipalSets, MAX_PRINCIPAL_SETS, principalsOf, rolePrincipal } from '../../../../core/policy';
 import { sampleChannelConfig } from '../../../../core/policy/conformance-config';
 import { ConformanceMsp } from '../../../../core/policy/conformance-msp';
 import { FabricPolicyManager, FabricPolicyProvider, ImplicitMetaPolicy } from '../../../../plugins/policy-fabric';
@@ -34,9 +34,21 @@ describe('principal sets of Fabric policies (service discovery inquiry)', () => 
     expect(sets("AND('Org1MSP.peer', 'Org1MSP.peer')")).toEqual([['Org1MSP.peer', 'Org1MSP.peer']]);
   });
 
+  it("lists each set's principals breadth first, as Fabric's principalsOfTree walks the permuted tree", () => {
+    // The shallow principal comes first whatever its place among the gate's rules.
+    expect(sets("AND(OR('Org1MSP.member', 'Org2MSP.member'), 'Org1MSP.peer')")).toEqual([
+      ['Org1MSP.peer', 'Org1MSP.member'],
+      ['Org1MSP.peer', 'Org2MSP.member'],
+    ]);
+    expect(sets("AND(AND('Org1MSP.admin', OR('Org2MSP.peer', 'Org3MSP.peer')), 'Org1MSP.member', AND('Org2MSP.admin', 'Org3MSP.admin'))")).toEqual([
+      ['Org1MSP.member', 'Org1MSP.admin', 'Org2MSP.admin', 'Org3MSP.admin', 'Org2MSP.peer'],
+      ['Org1MSP.member', 'Org1MSP.admin', 'Org2MSP.admin', 'Org3MSP.admin', 'Org3MSP.peer'],
+    ]);
+  });
+
   it('has no set for a policy nothing satisfies, nor for one an empty signature set satisfies', () => {
     expect(sets("OutOf(3, 'Org1MSP.peer', 'Org2MSP.peer')")).toEqual([]);
-    expect(text(gatePrincipalSets(0, [[[rolePrincipal('Org1MSP', 'peer')]]]))).toEqual([[]]);
+    expect(text(principalsOf(gatePrincipalSets(0, [leafPrincipalSets(rolePrincipal('Org1MSP', 'peer'))])))).toEqual([[]]);
   });
 
   it("converts an implicit meta policy as Fabric's Convert does: threshold-out-of its sub-policies", () => {
@@ -56,7 +68,7 @@ describe('principal sets of Fabric policies (service discovery inquiry)', () => 
   });
 
   it('stops at a bound instead of enumerating an exploding policy', () => {
-    const principals = Array.from({ length: 40 }, (_, i) => [[rolePrincipal(`Org${i}MSP`, 'peer')]]);
+    const principals = Array.from({ length: 40 }, (_, i) => leafPrincipalSets(rolePrincipal(`Org${i}MSP`, 'peer')));
     const out = gatePrincipalSets(20, principals);
     expect(out.length).toBeGreaterThan(0);
     expect(out.length).toBeLessThanOrEqual(MAX_PRINCIPAL_SETS);

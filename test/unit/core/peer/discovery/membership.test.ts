@@ -73,4 +73,55 @@ describe('Membership (what discovery knows of the channel peers)', () => {
     expect(org1.accept(channel, fresh.identity, forged, fresh.stateInfo)).toBe('the alive message signature does not verify');
     expect(org1.accept(channel, fresh.identity, undefined, fresh.stateInfo)).toBe('no alive message');
   });
+
+  it('keeps an expired peer out: its last messages relayed again are refused until it signs newer ones', () => {
+    const org3 = member(msp.createIdentity('Org1MSP', 'peer'), 'peer1.org1:7051');
+    const last = org3.self(channel);
+    expect(org1.accept(channel, last.identity, last.alive, last.stateInfo)).toBeUndefined();
+    now += EXPIRY + 1;
+    expect(org1.others(channel).map((m) => m.endpoint)).not.toContain('peer1.org1:7051');
+    // A peer one round behind (or one that kept them) passes the same messages on: Fabric's gossip keeps the peer dead.
+    expect(org1.accept(channel, last.identity, last.alive, last.stateInfo)).toBe('an old alive message of a peer that expired');
+    expect(org1.others(channel).map((m) => m.endpoint)).not.toContain('peer1.org1:7051');
+    const back = org3.self(channel);
+    expect(org1.accept(channel, back.identity, back.alive, back.stateInfo)).toBeUndefined();
+    expect(org1.others(channel).map((m) => m.endpoint)).toContain('peer1.org1:7051');
+  });
+
+  it('passes on only the members whose messages were renewed lately', () => {
+    const quiet = member(msp.createIdentity('Org2MSP', 'peer'), 'peer1.org2:7051');
+    const q = quiet.self(channel);
+    org1.accept(channel, q.identity, q.alive, q.stateInfo);
+    expect(org1.relayable(channel).map((m) => m.endpoint)).toContain('peer1.org2:7051');
+    now += 3 * INTERVAL + 1;
+    // Still a member (not expired), but a dead peer's last messages are not handed on.
+    expect(org1.others(channel).map((m) => m.endpoint)).toContain('peer1.org2:7051');
+    const relayed = org1.relayable(channel).map((m) => m.endpoint);
+    expect(relayed[0]).toBe('peer0.org1:7051');
+    expect(relayed).not.toContain('peer1.org2:7051');
+  });
+
+  it('refuses an announced endpoint that is not host:port (every peer would dial it)', () => {
+    for (const endpoint of ['dns://x/y:7051', 'peer0 org2:7051', 'peer0.org2', 'peer0.org2:99999', 'http://peer0.org2:7051']) {
+      const odd = member(msp.createIdentity('Org2MSP', 'peer'), endpoint).self(channel);
+      expect(org1.accept(channel, odd.identity, odd.alive, odd.stateInfo)).toBe(`the alive message announces endpoint ${JSON.stringify(endpoint)}, not host:port`);
+    }
+    for (const endpoint of ['peer0.org2:7051', '10.0.0.7:7051', '[::1]:7051', 'peer_0:1', '']) {
+      const fine = member(msp.createIdentity('Org2MSP', 'peer'), endpoint).self(channel);
+      expect(org1.accept(channel, fine.identity, fine.alive, fine.stateInfo)).toBeUndefined();
+    }
+  });
+
+  it('as authentication of a sender, takes only its current messages: newer than those held, or the very ones held', () => {
+    const sender = member(msp.createIdentity('Org2MSP', 'peer'), 'peer2.org2:7051');
+    const old = sender.self(channel);
+    now += INTERVAL;
+    const current = sender.self(channel);
+    expect(org1.accept(channel, current.identity, current.alive, current.stateInfo, { current: true })).toBeUndefined();
+    expect(org1.accept(channel, current.identity, current.alive, current.stateInfo, { current: true })).toBeUndefined();
+    expect(org1.accept(channel, old.identity, old.alive, old.stateInfo, { current: true })).toBe('an alive message older than the one held');
+    expect(org1.accept(channel, old.identity, current.alive, old.stateInfo, { current: true })).toBe('a state info older than the one held');
+    // Relayed, the same old messages are authentic, merely not kept.
+    expect(org1.accept(channel, old.identity, old.alive, old.stateInfo)).toBeUndefined();
+  });
 });
