@@ -4,7 +4,6 @@ import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_princi
 import type { ChaincodeCall, ChaincodeInterest } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import type { Identity } from '../../msp/identity';
 import type { Policy, PrincipalSet } from '../../policy';
-import { toHex } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import { type CollectionDefinition, collectionOf, implicitCollectionMspId } from '../lifecycle/collections';
 import type { LifecycleCache } from '../lifecycle/lifecycle-cache';
@@ -12,7 +11,7 @@ import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE } from '../lifecycle/
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { peersMessage } from './discovery-results';
 import type { ChannelMember } from './membership';
-import { mergePolicies } from './principal-merge';
+import { mergePolicies, principalKey } from './principal-merge';
 
 /** What discovery knows of a chaincode on a channel (Fabric's `chaincode.Metadata`). */
 interface ChaincodeMetadata {
@@ -40,7 +39,7 @@ export class EndorsementAnalyzer {
   /** The endorsement descriptor of `interest`; throws with Fabric's message when there is none. */
   descriptor(channel: Channel, interest: ChaincodeInterest, members: readonly ChannelMember[]): EndorsementDescriptor {
     const calls = interest.getChaincodesList();
-    const { authorized, withChaincode } = this.peersByCriteria(channel, calls, members);
+    const { authorized, withChaincode, identities } = this.peersByCriteria(channel, calls, members);
     const principalSets = this.principalSets(channel, calls);
 
     const groups = new Map<string, { name: string; principal: MSPPrincipal }>();
@@ -50,7 +49,6 @@ export class EndorsementAnalyzer {
         if (!groups.has(key)) groups.set(key, { name: `G${groups.size}`, principal: p });
       }
     }
-    const identities = identitiesOf(channel, authorized);
     const satisfying = new Map<string, ChannelMember[]>();
     for (const { name, principal } of groups.values()) {
       satisfying.set(
@@ -96,16 +94,17 @@ export class EndorsementAnalyzer {
   /**
    * The channel members a chaincode call chain may be endorsed by (Fabric's `peersByCriteria`):
    * `authorized`, the members of every collection the calls read, and among the channel's members
-   * the PKI-IDs of those running every chaincode at its committed sequence. With
-   * `requireChaincode`, `authorized` holds only those.
+   * the PKI-IDs of those running every chaincode at its committed sequence, and the members'
+   * identities by PKI-ID. With `requireChaincode`, `authorized` holds only those running them.
    */
   peersByCriteria(
     channel: Channel,
     calls: readonly ChaincodeCall[],
     members: readonly ChannelMember[],
     requireChaincode = false,
-  ): { authorized: ChannelMember[]; withChaincode: Set<string> } {
-    if (calls.length === 0) return { authorized: [...members], withChaincode: new Set(members.map((m) => m.pkiId)) };
+  ): { authorized: ChannelMember[]; withChaincode: Set<string>; identities: Map<string, Identity> } {
+    const identities = identitiesOf(channel, members);
+    if (calls.length === 0) return { authorized: [...members], withChaincode: new Set(members.map((m) => m.pkiId)), identities };
     const metadata: ChaincodeMetadata[] = [];
     const collectionPrincipals: (readonly MSPPrincipal[])[] = [];
     for (const call of calls) {
@@ -122,13 +121,12 @@ export class EndorsementAnalyzer {
     const withChaincode = new Set(
       members.filter((m) => metadata.every((md) => m.chaincodes.some((c) => c.name === md.name && c.version === md.version))).map((m) => m.pkiId),
     );
-    const identities = identitiesOf(channel, members);
     const authorized = members.filter(
       (m) =>
         (!requireChaincode || withChaincode.has(m.pkiId)) &&
         collectionPrincipals.every((principals) => principals.some((p) => satisfies(identities.get(m.pkiId), p))),
     );
-    return { authorized, withChaincode };
+    return { authorized, withChaincode, identities };
   }
 
   /** Fabric's `computePrincipalSets`: each chaincode's policies (the chaincode's, then its collections'), key-level policies merged as one, all merged. */
@@ -222,6 +220,3 @@ function satisfies(identity: Identity | undefined, principal: MSPPrincipal): boo
   }
 }
 
-function principalKey(p: MSPPrincipal): string {
-  return `${p.getPrincipalClassification()}:${toHex(p.getPrincipal_asU8())}`;
-}

@@ -121,8 +121,9 @@ export class MembershipExchange {
     let sender: string | undefined;
     for (const entry of entries) {
       const pkiId = entryPkiId(entry);
-      sender ??= pkiId === undefined ? undefined : toHex(pkiId);
-      const outcome = pkiId === undefined || toHex(pkiId) !== sender ? 'not the announcing peer' : this.authenticate(entry, pkiId, answered);
+      const hex = pkiId === undefined ? undefined : toHex(pkiId);
+      sender ??= hex;
+      const outcome = pkiId === undefined || hex !== sender ? 'not the announcing peer' : this.authenticate(entry, pkiId, answered);
       if (typeof outcome === 'string') {
         this.options.logger.debug({ refused: outcome }, 'membership exchange refused');
         response.addResults(errorResult(ACCESS_DENIED));

@@ -55,13 +55,17 @@ class MergeWork {
   }
 }
 
+/** Classification and bytes as one string: equal keys, equal principals. */
+export function principalKey(principal: MSPPrincipal): string {
+  return `${principal.getPrincipalClassification()}:${toHex(principal.getPrincipal_asU8())}`;
+}
+
 /** Undefined for a principal Fabric cannot compare (anonymity, combined) or bytes that do not decode. */
 export function comparable(principal: MSPPrincipal): ComparablePrincipal | undefined {
   const bytes = principal.getPrincipal_asU8();
   try {
-    const classification = principal.getPrincipalClassification();
-    const key = `${classification}:${toHex(bytes)}`;
-    switch (classification) {
+    const key = principalKey(principal);
+    switch (principal.getPrincipalClassification()) {
       case MSPPrincipal.Classification.ROLE: {
         const r = MSPRole.deserializeBinary(bytes);
         return { principal, key, mspId: r.getMspIdentifier(), role: r.getRole() };
