@@ -33,6 +33,7 @@ import { BlockPuller } from './orderer/block-puller';
 import { ledgerOptionsOf, type PeerConfig } from './peer-config';
 import { PeerMetrics } from './peer-metrics';
 import { PeerNetwork } from './peer-network';
+import { LocalPolicies } from './scc/acl';
 import { Cscc } from './scc/cscc';
 import { Qscc } from './scc/qscc';
 import type { SystemChaincode } from './scc/system-chaincode';
@@ -151,11 +152,12 @@ export class PeerNode {
         await Promise.all(this.channels.list().map((id) => this.indexes.refresh(this.channels.channel(id) as Channel)));
       },
     );
+    const localPolicies = new LocalPolicies(localMsp, node.msp.id);
     for (const scc of [
-      new LifecycleScc(node.msp.id, installer),
+      new LifecycleScc(localPolicies, installer),
       new Qscc((id) => this.channels.channel(id)),
       new Cscc({
-        localMspId: node.msp.id,
+        local: localPolicies,
         channel: (id) => this.channels.channel(id),
         channelIds: () => this.channels.list(),
         join: (block) => void this.channels.join(block),

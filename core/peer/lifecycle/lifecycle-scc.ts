@@ -25,7 +25,7 @@ import type { ChaincodeResponse } from '../../chaincode/chaincode-runtime';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
-import { checkChannelPolicy, checkLocalAdmin } from '../scc/acl';
+import { type LocalPolicies, checkChannelPolicy } from '../scc/acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from '../scc/system-chaincode';
 import type { ChaincodeInstaller } from './chaincode-installer';
 import { checkApprovalChange, checkApprovalSequence, checkNextSequence, validateDefinitionInput, withDefaults } from './lifecycle-rules';
@@ -60,7 +60,7 @@ export class LifecycleScc implements SystemChaincode {
   readonly name = LIFECYCLE_NAMESPACE;
 
   constructor(
-    private readonly localMspId: string,
+    private readonly local: LocalPolicies,
     private readonly installer: ChaincodeInstaller,
   ) {}
 
@@ -100,7 +100,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private async install(inv: SccInvocation, input: Uint8Array): Promise<ChaincodeResponse> {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/InstallChaincode');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/InstallChaincode');
     const args = InstallChaincodeArgs.deserializeBinary(input);
     const installed = await this.installer.install(args.getChaincodeInstallPackage_asU8());
     const res = new InstallChaincodeResult();
@@ -110,7 +110,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private queryInstalled(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/QueryInstalledChaincode');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/QueryInstalledChaincode');
     const id = QueryInstalledChaincodeArgs.deserializeBinary(input).getPackageId();
     const found = this.installer.list().find((c) => c.packageId === id);
     if (found === undefined) return failure(`failed to invoke backing implementation of 'QueryInstalledChaincode': could not load '${id}': chaincode install package '${id}' not found`);
@@ -121,7 +121,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private queryAllInstalled(inv: SccInvocation): ChaincodeResponse {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/QueryInstalledChaincodes');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/QueryInstalledChaincodes');
     const res = new QueryInstalledChaincodesResult();
     res.setInstalledChaincodesList(
       this.installer.list().map((c) => {
@@ -135,7 +135,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private getPackage(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/GetInstalledChaincodePackage');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/GetInstalledChaincodePackage');
     const id = GetInstalledChaincodePackageArgs.deserializeBinary(input).getPackageId();
     const res = new GetInstalledChaincodePackageResult();
     res.setChaincodeInstallPackage(this.installer.load(id));
@@ -143,7 +143,7 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private approve(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/ApproveChaincodeDefinitionForMyOrg');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/ApproveChaincodeDefinitionForMyOrg');
     const { channel, sim } = this.onChannel(inv, 'ApproveChaincodeDefinitionForMyOrg');
     const args = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(input);
     const committed = readDefinition(sim, args.getName());
@@ -151,10 +151,10 @@ export class LifecycleScc implements SystemChaincode {
     checkApprovalSequence(args.getSequence(), committed?.sequence ?? 0);
     const def = withDefaults(definitionOf(args), channel);
     const packageId = args.getSource()?.getLocalPackage()?.getPackageId() ?? '';
-    checkApprovalChange(def, packageId, committed, readApproval(sim, this.localMspId, def.name, def.sequence));
+    checkApprovalChange(def, packageId, committed, readApproval(sim, this.local.mspId, def.name, def.sequence));
     const stored = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
     stored.setSource(chaincodeSource(packageId));
-    sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.localMspId, def.name, def.sequence), stored.serializeBinary());
+    sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.local.mspId, def.name, def.sequence), stored.serializeBinary());
     return success(new ApproveChaincodeDefinitionForMyOrgResult().serializeBinary());
   }
 
@@ -215,8 +215,8 @@ export class LifecycleScc implements SystemChaincode {
     const committed = readDefinition(sim, args.getName());
     validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
     const { def, approvals } = this.readiness(channel, sim, args, committed);
-    if (approvals.get(this.localMspId) !== true) {
-      throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.localMspId})`, { mspId: this.localMspId });
+    if (approvals.get(this.local.mspId) !== true) {
+      throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.local.mspId})`, { mspId: this.local.mspId });
     }
     sim.setState(LIFECYCLE_NAMESPACE, definitionKey(def.name), encodeDefinition(def));
     return success(new CommitChaincodeDefinitionResult().serializeBinary());
@@ -227,16 +227,16 @@ export class LifecycleScc implements SystemChaincode {
    * next one when this org has approved it; any other sequence is looked up as given.
    */
   private queryApproved(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/QueryApprovedChaincodeDefinition');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/QueryApprovedChaincodeDefinition');
     const { sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinition');
     const a = QueryApprovedChaincodeDefinitionArgs.deserializeBinary(input);
     const name = a.getName();
     let seq = a.getSequence();
     if (seq === 0) {
       seq = readDefinition(sim, name)?.sequence ?? 0;
-      if (readApproval(sim, this.localMspId, name, seq + 1) !== undefined) seq += 1;
+      if (readApproval(sim, this.local.mspId, name, seq + 1) !== undefined) seq += 1;
     }
-    const approval = readApproval(sim, this.localMspId, name, seq);
+    const approval = readApproval(sim, this.local.mspId, name, seq);
     if (approval === undefined) {
       throw new PeerError('PEER_LIFECYCLE', `could not fetch approved chaincode definition (name: '${name}', sequence: '${seq}') on channel '${inv.proposal.channelId}'`, {
         name,
@@ -250,9 +250,9 @@ export class LifecycleScc implements SystemChaincode {
 
   /** Fabric's `QueryApprovedChaincodeDefinitions`: every definition this org approved on the channel, by name and sequence. */
   private queryAllApproved(inv: SccInvocation): ChaincodeResponse {
-    checkLocalAdmin(inv.creator, this.localMspId, '_lifecycle/QueryApprovedChaincodeDefinitions');
+    this.local.checkAdmin(inv.proposal, '_lifecycle/QueryApprovedChaincodeDefinitions');
     const { sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinitions');
-    const prefix = approvalsPrefix(this.localMspId);
+    const prefix = approvalsPrefix(this.local.mspId);
     const approved: Approval[] = [];
     for (const kv of sim.getStateRange(LIFECYCLE_NAMESPACE, prefix, `${prefix.slice(0, -1)}0`)) {
       if (kv.value.length > 0) approved.push(decodeApproval(kv.value));

@@ -1,5 +1,6 @@
 import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import type { Identity } from '../../msp/identity';
+import type { IdentityDeserializer } from '../../msp/msp';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
@@ -33,22 +34,45 @@ function rolePrincipal(mspId: string, role: number): MSPPrincipal {
   return p;
 }
 
-/** The creator must be an admin of this peer's own MSP (Fabric's local `Admins` policy). */
-export function checkLocalAdmin(creator: Identity, localMspId: string, resource: string): void {
-  if (creator.mspId !== localMspId || !creator.satisfiesPrincipal(rolePrincipal(localMspId, MSPRole.MSPRoleType.ADMIN))) {
-    throw new PeerError('PEER_ACCESS_DENIED', `access denied for [${resource}]: the creator must be an admin of ${localMspId} (creator is of ${creator.mspId})`, {
-      resource,
-      mspId: creator.mspId,
-    });
-  }
-}
+/**
+ * Fabric's channel-less ("p-type") ACLs: installing and listing chaincode packages, approving for
+ * this org, joining and listing channels. The creator is deserialized by the peer's own MSP whatever
+ * channel the proposal names (Fabric's `CheckPolicyNoChannel`): a channel's config may define this
+ * org's MSP id with another CA, and its admins must not administer this peer. The proposal's
+ * signature was verified by the endorser over the same certificate, so it is not verified again.
+ */
+export class LocalPolicies {
+  constructor(
+    private readonly msp: IdentityDeserializer,
+    readonly mspId: string,
+  ) {}
 
-/** The creator must be a member of this peer's own MSP (Fabric's local `Members` policy). */
-export function checkLocalMember(creator: Identity, localMspId: string, resource: string): void {
-  if (creator.mspId !== localMspId) {
-    throw new PeerError('PEER_ACCESS_DENIED', `access denied for [${resource}]: the creator must be a member of ${localMspId} (creator is of ${creator.mspId})`, {
-      resource,
-      mspId: creator.mspId,
-    });
+  /** The creator must be an admin of this peer's MSP (Fabric's local `Admins` policy). */
+  checkAdmin(proposal: ParsedSignedProposal, resource: string): void {
+    this.check(proposal, resource, 'Admins', MSPRole.MSPRoleType.ADMIN);
+  }
+
+  /** The creator must be a member of this peer's MSP (Fabric's local `Members` policy). */
+  checkMember(proposal: ParsedSignedProposal, resource: string): void {
+    this.check(proposal, resource, 'Members', MSPRole.MSPRoleType.MEMBER);
+  }
+
+  private check(proposal: ParsedSignedProposal, resource: string, policy: string, role: number): void {
+    const required = `access denied for [${resource}]: the creator must be ${role === MSPRole.MSPRoleType.ADMIN ? 'an admin' : 'a member'} of ${this.mspId}`;
+    let creator: Identity;
+    try {
+      creator = this.msp.deserializeIdentity(proposal.creator);
+    } catch (err) {
+      throw new PeerError('PEER_ACCESS_DENIED', `${required} (the local MSP refused the creator: ${(err as Error).message})`, { resource, policy });
+    }
+    if (!creator.satisfiesPrincipal(rolePrincipal(this.mspId, role))) {
+      let reason = 'not in that role';
+      try {
+        creator.validate();
+      } catch (err) {
+        reason = `the local MSP does not validate the creator: ${(err as Error).message}`;
+      }
+      throw new PeerError('PEER_ACCESS_DENIED', `${required} (${reason})`, { resource, policy, mspId: creator.mspId });
+    }
   }
 }

@@ -3,12 +3,13 @@ import { ChannelInfo, ChannelQueryResponse } from '@hyperledger/fabric-protos/li
 import { getLastConfigIndex, parseBlock } from '../../protocol/block';
 import { parseEnvelope } from '../../protocol/envelope';
 import type { Channel } from '../channel/channel';
-import { checkChannelPolicy, checkLocalAdmin, checkLocalMember } from './acl';
+import { type LocalPolicies, checkChannelPolicy } from './acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from './system-chaincode';
 
 /** What `cscc` needs from the peer. */
 export interface CsccSupport {
-  readonly localMspId: string;
+  /** The peer's own MSP, for JoinChain and GetChannels. */
+  readonly local: LocalPolicies;
   channel(channelId: string): Channel | undefined;
   channelIds(): string[];
   /** Joins from a genesis block; throws with the reason the join failed. */
@@ -30,14 +31,14 @@ export class Cscc implements SystemChaincode {
     try {
       switch (fn) {
         case 'JoinChain': {
-          checkLocalAdmin(inv.creator, this.support.localMspId, 'cscc/JoinChain');
+          this.support.local.checkAdmin(inv.proposal, 'cscc/JoinChain');
           const block = inv.args[1];
           if (block === undefined || block.length === 0) return failure('Cannot join the channel <nil> configuration block provided');
           this.support.join(block);
           return success();
         }
         case 'GetChannels': {
-          checkLocalMember(inv.creator, this.support.localMspId, 'cscc/GetChannels');
+          this.support.local.checkMember(inv.proposal, 'cscc/GetChannels');
           const res = new ChannelQueryResponse();
           res.setChannelsList(
             this.support.channelIds().map((id) => {

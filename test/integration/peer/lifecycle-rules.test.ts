@@ -139,7 +139,7 @@ describe('_lifecycle rules, as Fabric applies them (2 orgs, MAJORITY unless said
     const approve = await onOrg1(user, 'ApproveChaincodeDefinitionForMyOrg', approveArgs({ name: 'rules', sequence: 1, packageId: PKG_A }));
     expect(approve.response.message).toMatch(/access denied for \[_lifecycle\/ApproveChaincodeDefinitionForMyOrg\]: the creator must be an admin of Org1MSP/);
     const otherOrg = await onOrg1(signerOf(net.m.orgs[1], 'Admin'), 'ApproveChaincodeDefinitionForMyOrg', approveArgs({ name: 'rules', sequence: 1, packageId: PKG_A }));
-    expect(otherOrg.response.message).toMatch(/must be an admin of Org1MSP \(creator is of Org2MSP\)/);
+    expect(otherOrg.response.message).toMatch(/must be an admin of Org1MSP \(the local MSP refused the creator: identity belongs to MSP "Org2MSP", expected "Org1MSP"\)/);
     const query = await onOrg1(user, 'QueryApprovedChaincodeDefinition', queryApprovedArgs('rules', 0));
     expect(query.response.message).toMatch(/access denied for \[_lifecycle\/QueryApprovedChaincodeDefinition\]: the creator must be an admin of Org1MSP/);
   });
