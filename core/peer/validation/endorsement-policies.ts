@@ -7,7 +7,7 @@ import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE, approvalKeyOrg } from '../lifecycle/lifecycle-state';
 import { decodeStateMetadata } from '../../ledger/state-metadata';
 import type { CollectionWrites, NamespaceWrites } from './rwset-writes';
-import { collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId } from '../lifecycle/collections';
+import { anyMemberOf, collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { hashedNamespace } from '../../ledger/private-data';
 
@@ -195,9 +195,8 @@ export class EndorsementPolicies {
       else return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `_lifecycle key ${JSON.stringify(key)} is not writable` };
     }
     for (const org of orgs) {
-      const p = this.cached(resources, `org:${org}`, () =>
-        this.policyProvider.newSignaturePolicy(this.policyProvider.compileExpression(`OR('${org}.member')`), resources.deserializer),
-      );
+      // Built, not parsed: the org comes from a key any writer chose (`approvals/x')/…` is no expression).
+      const p = this.cached(resources, `org:${org}`, () => this.policyProvider.newSignaturePolicy(anyMemberOf(org).serializeBinary(), resources.deserializer));
       policies.push({ policy: p, what: `approval of org ${org}` });
     }
     if (definitions) policies.push({ policy: resources.policy(LIFECYCLE_ENDORSEMENT_POLICY), what: 'chaincode definition (LifecycleEndorsement)' });

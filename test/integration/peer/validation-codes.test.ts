@@ -248,4 +248,16 @@ describe("committer-side validation codes: every field of the header chain and F
     const bothWrite = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { K: b('by both') } }) });
     expect(await commitBlock(h, [failedChange.envelope, bothWrite.envelope])).toEqual([TxValidationCode.ENDORSEMENT_POLICY_FAILURE, TxValidationCode.VALID]);
   });
+
+  it("fails an approval under an org name no policy could name, and commits the block (the org is part of a key any writer chose)", async () => {
+    const approval = (org: string): Uint8Array =>
+      endorsedTx({ creator: h.users[0], endorsers: [h.users[0]], chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [`approvals/${org}/cc/9`]: b('v') } }) }).envelope;
+    const height = h.joined.channel.height();
+    expect(await commitBlock(h, [approval("x')"), approval('NoSuchMSP'), approval('Org1MSP')])).toEqual([
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.VALID,
+    ]);
+    expect(h.joined.channel.height()).toBe(height + 1);
+  });
 });
