@@ -318,6 +318,7 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
       expect(a.now).toBe(1_700_000_000_123);
       expect(a.date).toBe('2023-11-14T22:13:20.123Z');
       expect(a.txDate).toBe('2023-11-14T22:13:20.123Z');
+      expect(a.viaConstructor).toBe(1_700_000_000_123);
       expect(a.called).toBe('string');
       expect(a.intl).toBe('11/14/2023');
       expect(a.weakRef).toBe('undefined');

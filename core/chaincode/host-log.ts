@@ -39,14 +39,20 @@ export class TransactionLog {
       sink.write({ ...entry, level: 'warn', logger: 'weft', message: `chaincode wrote more than ${MAX_LOG_ENTRIES_PER_TX} log entries in this transaction; the rest are dropped` });
       return;
     }
-    sink.write({
-      ...entry,
-      level: CHAINCODE_LOG_LEVELS[at]!,
-      logger: cutLogText(typeof logger === 'string' ? logger : 'console', MAX_LOGGER_NAME_CHARS),
-      // The sandbox has cut the message already; this bounds what a sandbox that did not could send.
-      message: this.mapStacks(cutLogText(typeof message === 'string' ? message : String(message), MAX_LOG_MESSAGE_CHARS + CUT_NOTE_CHARS)),
-    });
+    sink.write({ ...entry, level: CHAINCODE_LOG_LEVELS[at]!, logger: loggerName(logger), message: this.mapStacks(messageText(message)) });
   }
+}
+
+function loggerName(logger: unknown): string {
+  return cutLogText(typeof logger === 'string' ? logger : 'console', MAX_LOGGER_NAME_CHARS);
+}
+
+/**
+ * The sandbox cuts messages to {@link MAX_LOG_MESSAGE_CHARS} already; the note's room bounds what a
+ * sandbox that did not (any bundle can call the host) could send without cutting theirs twice.
+ */
+function messageText(message: unknown, max = MAX_LOG_MESSAGE_CHARS + CUT_NOTE_CHARS): string {
+  return cutLogText(typeof message === 'string' ? message : String(message), max);
 }
 
 /**
@@ -56,7 +62,7 @@ export class TransactionLog {
  * a restarted isolate, or strict mode's context per transaction, would repeat them.
  */
 export class LoadLog {
-  private readonly entries: [level: unknown, logger: unknown, message: unknown][] = [];
+  private readonly entries: [level: ChaincodeLogLevel, logger: string, message: string][] = [];
   private recording = true;
 
   get isRecording(): boolean {
@@ -64,7 +70,9 @@ export class LoadLog {
   }
 
   record(level: unknown, logger: unknown, message: unknown): void {
-    if (this.recording && this.entries.length < MAX_LOG_ENTRIES_PER_TX) this.entries.push([level, logger, message]);
+    // Kept as cut as a transaction's entries would be: held until a transaction comes, maybe never.
+    if (!this.recording || this.entries.length >= MAX_LOG_ENTRIES_PER_TX || !CHAINCODE_LOG_LEVELS.includes(level as ChaincodeLogLevel)) return;
+    this.entries.push([level as ChaincodeLogLevel, loggerName(logger), messageText(message, MAX_LOG_MESSAGE_CHARS)]);
   }
 
   stopRecording(): void {

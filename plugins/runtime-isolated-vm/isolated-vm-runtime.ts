@@ -24,6 +24,10 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
 
   constructor(options: IsolatedVmRuntimeOptions = {}) {
     this.options = IsolatedVmRuntimeOptions.parse(options);
+    // Isolates share the process's time zone, and a date string without an offset
+    // (`Date.parse('2024-01-01T00:00')`) is local time: UTC on every peer, as in Fabric's
+    // chaincode containers. Node applies a change of TZ at once (the peer logs epoch times).
+    if (process.env.TZ !== 'UTC') process.env.TZ = 'UTC';
     this.store = this.options.packageDir !== undefined ? new PackageStore(this.options.packageDir) : undefined;
   }
 

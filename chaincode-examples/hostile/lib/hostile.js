@@ -55,6 +55,24 @@ class Hostile extends Contract {
             local: [new Date().toString(), new Date().getHours(), new Date().getTimezoneOffset(), new Date(2020, 0, 2, 3).toISOString()],
             random: [Math.random(), Math.random()],
             txDate: ctx.stub.getDateTimestamp().toISOString(),
+            viaConstructor: new (new Date().constructor)().getTime(),
+        });
+    }
+
+    // What the host's time zone and locale (TZ, LANG) could change.
+    async Locale(ctx) {
+        const resolved = Intl.DateTimeFormat().resolvedOptions();
+        return JSON.stringify({
+            locale: resolved.locale,
+            timeZone: resolved.timeZone,
+            parsed: [Date.parse('2024-01-01T00:00:00'), new Date('2024-01-01 00:00').getTime()],
+            number: (1234567.891).toLocaleString(),
+            date: new Date(0).toLocaleString(),
+            dateNoZone: new Date(0).toLocaleTimeString(undefined, { timeZone: undefined }),
+            upper: 'i'.toLocaleUpperCase(),
+            sorted: ['z', 'ä', 'a', 'Z', 'å'].sort((a, b) => a.localeCompare(b)),
+            list: new Intl.ListFormat().format(['a', 'b']),
+            sameCtor: new Intl.NumberFormat().constructor === Intl.NumberFormat,
         });
     }
 

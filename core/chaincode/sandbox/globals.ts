@@ -5,6 +5,7 @@
  * transaction. Evaluated before any chaincode module.
  */
 import { Buffer } from 'buffer';
+import { pinLocale } from './locale';
 import { chaincodeConsole } from './logging';
 import { runSoon } from './microtask';
 import { sandboxProcess } from './process';
@@ -83,7 +84,8 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /**
  * Local time is the host's time zone, which differs between endorsers: make it UTC everywhere
- * (getters, setters, string forms, and `new Date(y, m, …)`).
+ * (getters, setters, string forms, and `new Date(y, m, …)`; the `toLocale…` forms in `locale.ts`).
+ * Strings without an offset parse as local time: the runtime runs its process in UTC for those.
  */
 function pinTimeZoneToUtc(RealDate: DateConstructor): void {
   const proto = RealDate.prototype as unknown as Record<string, unknown>;
@@ -104,12 +106,6 @@ function pinTimeZoneToUtc(RealDate: DateConstructor): void {
   proto.toTimeString = function (this: Date) {
     return valid(this) ? timeString(this) : 'Invalid Date';
   };
-  for (const name of ['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString']) {
-    const real = proto[name] as (this: Date, l?: unknown, o?: Record<string, unknown>) => string;
-    proto[name] = function (this: Date, locales?: unknown, options?: Record<string, unknown>) {
-      return real.call(this, locales, { timeZone: 'UTC', ...(options ?? {}) });
-    };
-  }
 }
 
 /** What `setImmediate` returns: `clearImmediate` takes it; ref/unref mean nothing without an event loop. */
@@ -153,6 +149,9 @@ export function installGlobals(): void {
       return new RealDate(nowMs).toString();
     },
   });
+  // `new (new Date().constructor)()` must not reach the real clock.
+  Object.defineProperty(RealDate.prototype, 'constructor', { value: g.Date, writable: true, configurable: true });
+  pinLocale(g, RealDate);
   Math.random = random;
   // Intl formats "now" from the real clock when given no date.
   const intl = (g.Intl as typeof Intl | undefined)?.DateTimeFormat?.prototype;
