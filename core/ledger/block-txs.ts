@@ -1,5 +1,6 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { asBytes, asNumber, asString, bytesField, EMPTY, type FieldValue, forEachField } from './proto-reader';
+import { LEN, type MessageBytes, VARINT, WireReader } from '../protocol/wire-reader';
+import { EMPTY } from './proto-reader';
 import type { MerkleSummary } from './range-query-hashing';
 import type { Version } from './tx-simulator';
 
@@ -86,194 +87,290 @@ export interface LedgerTx {
   readonly error?: string;
 }
 
-function decodeVersion(buf: Uint8Array): Version {
+function decodeVersion(bytes: MessageBytes): Version {
+  const r = new WireReader(bytes, 'ledger.version', 'Version');
   let blockNum = 0;
   let txNum = 0;
-  forEachField(buf, (f, v) => {
-    if (f === 1) blockNum = asNumber(v, 'version.block_num');
-    else if (f === 2) txNum = asNumber(v, 'version.tx_num');
-  });
+  while (r.next()) {
+    if (r.has(1, VARINT)) blockNum = r.uint();
+    else if (r.has(2, VARINT)) txNum = r.uint();
+    else r.skip();
+  }
   return { blockNum, txNum };
 }
 
-function decodeRead(buf: Uint8Array): KvReadRec {
+/** `KVRead{key = 1, version = 2}`. */
+function decodeRead(bytes: Uint8Array): KvReadRec {
+  const r = new WireReader(bytes, 'ledger.kv_read', 'KVRead');
   let key = '';
-  let version: Version | undefined;
-  forEachField(buf, (f, v) => {
-    if (f === 1) key = asString(v, 'read.key');
-    else if (f === 2) version = decodeVersion(asBytes(v, 'read.version'));
-  });
-  return { key, version };
+  // A message: its occurrences merge; present (the key existed) once any occurs.
+  let version: MessageBytes | undefined;
+  while (r.next()) {
+    if (r.has(1, LEN)) key = r.string();
+    else if (r.has(2, LEN)) version = r.message(version);
+    else r.skip();
+  }
+  return { key, version: version === undefined ? undefined : decodeVersion(version) };
 }
 
-function decodeRange(buf: Uint8Array): KvRangeRec {
+/**
+ * `RangeQueryInfo{start_key = 1, end_key = 2, itr_exhausted = 3, oneof reads_info {raw_reads = 4,
+ * reads_merkle_hashes = 5}}`. As protobuf-go decodes a oneof: another occurrence of the member set
+ * merges into it, the other member replaces it.
+ */
+function decodeRange(bytes: Uint8Array): KvRangeRec {
+  const r = new WireReader(bytes, 'ledger.range_query_info', 'RangeQueryInfo');
   let startKey = '';
   let endKey = '';
   let itrExhausted = false;
+  let member = 0;
+  let readsInfo: MessageBytes | undefined;
+  while (r.next()) {
+    if (r.has(1, LEN)) startKey = r.string();
+    else if (r.has(2, LEN)) endKey = r.string();
+    else if (r.has(3, VARINT)) itrExhausted = r.uint() !== 0;
+    else if (r.has(4, LEN) || r.has(5, LEN)) {
+      readsInfo = r.message(member === r.field ? readsInfo : undefined);
+      member = r.field;
+    } else r.skip();
+  }
   let rawReads: KvReadRec[] = [];
   let merkle: MerkleSummary | undefined;
-  forEachField(buf, (f, v) => {
-    if (f === 1) startKey = asString(v, 'range.start_key');
-    else if (f === 2) endKey = asString(v, 'range.end_key');
-    else if (f === 3) itrExhausted = asNumber(v, 'range.itr_exhausted') !== 0;
-    else if (f === 4) {
-      const reads: KvReadRec[] = [];
-      forEachField(asBytes(v, 'range.raw_reads'), (g, r) => {
-        if (g === 1) reads.push(decodeRead(asBytes(r, 'raw_reads.kv_reads')));
-      });
-      rawReads = reads;
-      merkle = undefined;
-    } else if (f === 5) {
-      merkle = decodeMerkleSummary(asBytes(v, 'range.reads_merkle_hashes'));
-      rawReads = [];
+  if (member === 4 && readsInfo !== undefined) {
+    const q = new WireReader(readsInfo, 'ledger.range_query_info.raw_reads', 'QueryReads');
+    while (q.next()) {
+      if (q.has(1, LEN)) rawReads.push(decodeRead(q.bytes()));
+      else q.skip();
     }
-  });
+  } else if (member === 5 && readsInfo !== undefined) {
+    merkle = decodeMerkleSummary(readsInfo);
+    rawReads = [];
+  }
   return { startKey, endKey, itrExhausted, rawReads, merkle };
 }
 
-function decodeMerkleSummary(buf: Uint8Array): MerkleSummary {
+/** `QueryReadsMerkleSummary{max_degree = 1 (uint32), max_level = 2 (uint32), max_level_hashes = 3}`. */
+function decodeMerkleSummary(bytes: MessageBytes): MerkleSummary {
+  const r = new WireReader(bytes, 'ledger.range_query_info.reads_merkle_hashes', 'QueryReadsMerkleSummary');
   let maxDegree = 0;
   let maxLevel = 0;
   const maxLevelHashes: Uint8Array[] = [];
-  forEachField(buf, (f, v) => {
-    if (f === 1) maxDegree = asNumber(v, 'merkle.max_degree');
-    else if (f === 2) maxLevel = asNumber(v, 'merkle.max_level');
-    else if (f === 3) maxLevelHashes.push(asBytes(v, 'merkle.max_level_hashes'));
-  });
+  while (r.next()) {
+    if (r.has(1, VARINT)) maxDegree = r.uint32();
+    else if (r.has(2, VARINT)) maxLevel = r.uint32();
+    else if (r.has(3, LEN)) maxLevelHashes.push(r.bytes());
+    else r.skip();
+  }
   return { maxDegree, maxLevel, maxLevelHashes };
 }
 
-function decodeWrite(buf: Uint8Array): KvWriteRec {
+/** `KVWrite{key = 1, is_delete = 2, value = 3}`. */
+function decodeWrite(bytes: Uint8Array): KvWriteRec {
+  const r = new WireReader(bytes, 'ledger.kv_write', 'KVWrite');
   let key = '';
   let isDelete = false;
   let value: Uint8Array = EMPTY;
-  forEachField(buf, (f, v) => {
-    if (f === 1) key = asString(v, 'write.key');
-    else if (f === 2) isDelete = asNumber(v, 'write.is_delete') !== 0;
-    else if (f === 3) value = asBytes(v, 'write.value');
-  });
+  while (r.next()) {
+    if (r.has(1, LEN)) key = r.string();
+    else if (r.has(2, VARINT)) isDelete = r.uint() !== 0;
+    else if (r.has(3, LEN)) value = r.bytes();
+    else r.skip();
+  }
   return { key, isDelete, value };
 }
 
-function decodeMetadataEntry(v: FieldValue): { name: string; value: Uint8Array } {
+/** `KVMetadataEntry{name = 1, value = 2}`. */
+function decodeMetadataEntry(bytes: Uint8Array): { name: string; value: Uint8Array } {
+  const r = new WireReader(bytes, 'ledger.metadata_entry', 'KVMetadataEntry');
   let name = '';
   let value: Uint8Array = EMPTY;
-  forEachField(asBytes(v, 'metadata_write.entries'), (g, e) => {
-    if (g === 1) name = asString(e, 'entry.name');
-    else if (g === 2) value = asBytes(e, 'entry.value');
-  });
+  while (r.next()) {
+    if (r.has(1, LEN)) name = r.string();
+    else if (r.has(2, LEN)) value = r.bytes();
+    else r.skip();
+  }
   return { name, value };
 }
 
-function decodeMetadataWrite(buf: Uint8Array): KvMetadataWriteRec {
+/** `KVMetadataWrite{key = 1, entries = 2}`. */
+function decodeMetadataWrite(bytes: Uint8Array): KvMetadataWriteRec {
+  const r = new WireReader(bytes, 'ledger.kv_metadata_write', 'KVMetadataWrite');
   let key = '';
   const entries: { name: string; value: Uint8Array }[] = [];
-  forEachField(buf, (f, v) => {
-    if (f === 1) key = asString(v, 'metadata_write.key');
-    else if (f === 2) entries.push(decodeMetadataEntry(v));
-  });
+  while (r.next()) {
+    if (r.has(1, LEN)) key = r.string();
+    else if (r.has(2, LEN)) entries.push(decodeMetadataEntry(r.bytes()));
+    else r.skip();
+  }
   return { key, entries };
 }
 
-/** Decodes a `HashedRWSet`. */
-function decodeHashedRwSet(buf: Uint8Array): Pick<CollHashedRwSet, 'reads' | 'writes' | 'metadataWrites'> {
+/** `KVReadHash{key_hash = 1, version = 2}`. */
+function decodeHashedRead(bytes: Uint8Array): HashedReadRec {
+  const r = new WireReader(bytes, 'ledger.kv_read_hash', 'KVReadHash');
+  let keyHash: Uint8Array = EMPTY;
+  let version: MessageBytes | undefined;
+  while (r.next()) {
+    if (r.has(1, LEN)) keyHash = r.bytes();
+    else if (r.has(2, LEN)) version = r.message(version);
+    else r.skip();
+  }
+  return { keyHash, version: version === undefined ? undefined : decodeVersion(version) };
+}
+
+/** `KVWriteHash{key_hash = 1, is_delete = 2, value_hash = 3, is_purge = 4}`. */
+function decodeHashedWrite(bytes: Uint8Array): HashedWriteRec {
+  const r = new WireReader(bytes, 'ledger.kv_write_hash', 'KVWriteHash');
+  let keyHash: Uint8Array = EMPTY;
+  let isDelete = false;
+  let valueHash: Uint8Array = EMPTY;
+  let isPurge = false;
+  while (r.next()) {
+    if (r.has(1, LEN)) keyHash = r.bytes();
+    else if (r.has(2, VARINT)) isDelete = r.uint() !== 0;
+    else if (r.has(3, LEN)) valueHash = r.bytes();
+    else if (r.has(4, VARINT)) isPurge = r.uint() !== 0;
+    else r.skip();
+  }
+  return { keyHash, isDelete, valueHash, isPurge };
+}
+
+/** `KVMetadataWriteHash{key_hash = 1, entries = 2}`. */
+function decodeHashedMetadataWrite(bytes: Uint8Array): HashedMetadataWriteRec {
+  const r = new WireReader(bytes, 'ledger.kv_metadata_write_hash', 'KVMetadataWriteHash');
+  let keyHash: Uint8Array = EMPTY;
+  const entries: { name: string; value: Uint8Array }[] = [];
+  while (r.next()) {
+    if (r.has(1, LEN)) keyHash = r.bytes();
+    else if (r.has(2, LEN)) entries.push(decodeMetadataEntry(r.bytes()));
+    else r.skip();
+  }
+  return { keyHash, entries };
+}
+
+/** `HashedRWSet{hashed_reads = 1, hashed_writes = 2, metadata_writes = 3}`. */
+function decodeHashedRwSet(bytes: Uint8Array): Pick<CollHashedRwSet, 'reads' | 'writes' | 'metadataWrites'> {
+  const r = new WireReader(bytes, 'ledger.hashed_rwset', 'HashedRWSet');
   const reads: HashedReadRec[] = [];
   const writes: HashedWriteRec[] = [];
   const metadataWrites: HashedMetadataWriteRec[] = [];
-  forEachField(buf, (f, v) => {
-    if (f === 1) {
-      let keyHash: Uint8Array = EMPTY;
-      let version: Version | undefined;
-      forEachField(asBytes(v, 'hashed_reads'), (g, x) => {
-        if (g === 1) keyHash = asBytes(x, 'hashed_read.key_hash');
-        else if (g === 2) version = decodeVersion(asBytes(x, 'hashed_read.version'));
-      });
-      reads.push({ keyHash, version });
-    } else if (f === 2) {
-      let keyHash: Uint8Array = EMPTY;
-      let isDelete = false;
-      let valueHash: Uint8Array = EMPTY;
-      let isPurge = false;
-      forEachField(asBytes(v, 'hashed_writes'), (g, x) => {
-        if (g === 1) keyHash = asBytes(x, 'hashed_write.key_hash');
-        else if (g === 2) isDelete = asNumber(x, 'hashed_write.is_delete') !== 0;
-        else if (g === 3) valueHash = asBytes(x, 'hashed_write.value_hash');
-        else if (g === 4) isPurge = asNumber(x, 'hashed_write.is_purge') !== 0;
-      });
-      writes.push({ keyHash, isDelete, valueHash, isPurge });
-    } else if (f === 3) {
-      let keyHash: Uint8Array = EMPTY;
-      const entries: { name: string; value: Uint8Array }[] = [];
-      forEachField(asBytes(v, 'metadata_writes'), (g, x) => {
-        if (g === 1) keyHash = asBytes(x, 'metadata_write_hash.key_hash');
-        else if (g === 2) entries.push(decodeMetadataEntry(x));
-      });
-      metadataWrites.push({ keyHash, entries });
-    }
-  });
+  while (r.next()) {
+    if (r.has(1, LEN)) reads.push(decodeHashedRead(r.bytes()));
+    else if (r.has(2, LEN)) writes.push(decodeHashedWrite(r.bytes()));
+    else if (r.has(3, LEN)) metadataWrites.push(decodeHashedMetadataWrite(r.bytes()));
+    else r.skip();
+  }
   return { reads, writes, metadataWrites };
 }
 
-/** Decodes a `CollectionHashedReadWriteSet`. */
-function decodeCollHashedRwSet(buf: Uint8Array): CollHashedRwSet {
+/** `CollectionHashedReadWriteSet{collection_name = 1, hashed_rwset = 2 (bytes), pvt_rwset_hash = 3}`. */
+function decodeCollHashedRwSet(bytes: Uint8Array): CollHashedRwSet {
+  const r = new WireReader(bytes, 'ledger.collection_hashed_rwset', 'CollectionHashedReadWriteSet');
   let collection = '';
   let hashed: Uint8Array = EMPTY;
   let pvtRwsetHash: Uint8Array = EMPTY;
-  forEachField(buf, (f, v) => {
-    if (f === 1) collection = asString(v, 'collection_hashed_rwset.collection_name');
-    else if (f === 2) hashed = asBytes(v, 'collection_hashed_rwset.hashed_rwset');
-    else if (f === 3) pvtRwsetHash = asBytes(v, 'collection_hashed_rwset.pvt_rwset_hash');
-  });
+  while (r.next()) {
+    if (r.has(1, LEN)) collection = r.string();
+    else if (r.has(2, LEN)) hashed = r.bytes();
+    else if (r.has(3, LEN)) pvtRwsetHash = r.bytes();
+    else r.skip();
+  }
   return { collection, ...decodeHashedRwSet(hashed), pvtRwsetHash };
 }
 
-/** Decodes a `KVRWSet`. */
-export function decodeKvRwSet(namespace: string, buf: Uint8Array, collections: readonly CollHashedRwSet[] = []): NsKvRwSet {
+/** Decodes a `KVRWSet{reads = 1, range_queries_info = 2, writes = 3, metadata_writes = 4}`. */
+export function decodeKvRwSet(namespace: string, bytes: Uint8Array, collections: readonly CollHashedRwSet[] = []): NsKvRwSet {
+  const r = new WireReader(bytes, 'ledger.kvrwset', 'KVRWSet');
   const reads: KvReadRec[] = [];
   const ranges: KvRangeRec[] = [];
   const writes: KvWriteRec[] = [];
   const metadataWrites: KvMetadataWriteRec[] = [];
-  forEachField(buf, (f, v) => {
-    if (f === 1) reads.push(decodeRead(asBytes(v, 'kvrwset.reads')));
-    else if (f === 2) ranges.push(decodeRange(asBytes(v, 'kvrwset.range_queries_info')));
-    else if (f === 3) writes.push(decodeWrite(asBytes(v, 'kvrwset.writes')));
-    else if (f === 4) metadataWrites.push(decodeMetadataWrite(asBytes(v, 'kvrwset.metadata_writes')));
-  });
+  while (r.next()) {
+    if (r.has(1, LEN)) reads.push(decodeRead(r.bytes()));
+    else if (r.has(2, LEN)) ranges.push(decodeRange(r.bytes()));
+    else if (r.has(3, LEN)) writes.push(decodeWrite(r.bytes()));
+    else if (r.has(4, LEN)) metadataWrites.push(decodeMetadataWrite(r.bytes()));
+    else r.skip();
+  }
   return { namespace, reads, ranges, writes, metadataWrites, collections };
 }
 
-/** Decodes a serialized `TxReadWriteSet` (data model KV). */
-export function decodeTxRwSet(buf: Uint8Array): NsKvRwSet[] {
+/**
+ * Decodes a serialized `TxReadWriteSet{data_model = 1, ns_rwset = 2}` whole, as Fabric's
+ * `rwsetutil.TxRwSet.FromProtoBytes` does (every namespace's `KVRWSet` and every collection's
+ * `HashedRWSet`); throws where that fails. The data model is not checked, as in Fabric.
+ */
+export function decodeTxRwSet(bytes: Uint8Array): NsKvRwSet[] {
   const out: NsKvRwSet[] = [];
-  forEachField(buf, (f, v) => {
-    if (f === 1 && asNumber(v, 'rwset.data_model') !== 0) throw new Error(`unsupported rwset data model ${v as number}`);
-    if (f !== 2) return;
+  const r = new WireReader(bytes, 'ledger.rwset', 'TxReadWriteSet');
+  while (r.next()) {
+    if (!r.has(2, LEN)) {
+      r.skip();
+      continue;
+    }
+    // NsReadWriteSet{namespace = 1, rwset = 2 (bytes), collection_hashed_rwset = 3}
+    const ns = new WireReader(r.bytes(), 'ledger.ns_rwset', 'NsReadWriteSet');
     let namespace = '';
     let kv: Uint8Array = EMPTY;
     const collections: CollHashedRwSet[] = [];
-    forEachField(asBytes(v, 'rwset.ns_rwset'), (g, x) => {
-      if (g === 1) namespace = asString(x, 'ns_rwset.namespace');
-      else if (g === 2) kv = asBytes(x, 'ns_rwset.rwset');
-      else if (g === 3) collections.push(decodeCollHashedRwSet(asBytes(x, 'ns_rwset.collection_hashed_rwset')));
-    });
+    while (ns.next()) {
+      if (ns.has(1, LEN)) namespace = ns.string();
+      else if (ns.has(2, LEN)) kv = ns.bytes();
+      else if (ns.has(3, LEN)) collections.push(decodeCollHashedRwSet(ns.bytes()));
+      else ns.skip();
+    }
     out.push(decodeKvRwSet(namespace, kv, collections));
-  });
+  }
   return out;
 }
 
-/** Transaction → its single action → ChaincodeActionPayload → endorsed action → PRP → ChaincodeAction.results. */
+/** The last occurrence of bytes field `field` of a message, or an empty view. */
+function lastBytes(bytes: MessageBytes, field: number, path: string, name: string): Uint8Array {
+  const r = new WireReader(bytes, path, name);
+  let out: Uint8Array = EMPTY;
+  while (r.next()) {
+    if (r.has(field, LEN)) out = r.bytes();
+    else r.skip();
+  }
+  return out;
+}
+
+/**
+ * Transaction → its single action → ChaincodeActionPayload → endorsed action → PRP →
+ * ChaincodeAction.results, read as protobuf-go reads them (the validator's decoding): the
+ * occurrences of `ChaincodeActionPayload.action` merge.
+ */
 function decodeEndorserRwSets(data: Uint8Array): NsKvRwSet[] {
+  const tx = new WireReader(data, 'ledger.transaction', 'Transaction');
   const actions: Uint8Array[] = [];
-  forEachField(data, (f, v) => {
-    if (f === 1) actions.push(asBytes(v, 'transaction.actions'));
-  });
+  while (tx.next()) {
+    if (tx.has(1, LEN)) actions.push(tx.bytes());
+    else tx.skip();
+  }
   if (actions.length !== 1) throw new Error(`expected one transaction action, got ${actions.length}`);
-  const cap = bytesField(actions[0], 2);
-  const endorsed = bytesField(cap, 2);
-  if (endorsed.length === 0) throw new Error('chaincode action payload has no action');
-  const prp = bytesField(endorsed, 1);
-  const action = bytesField(prp, 2);
-  return decodeTxRwSet(bytesField(action, 1));
+  const cap = new WireReader(lastBytes(actions[0], 2, 'ledger.transaction.actions', 'TransactionAction'), 'ledger.chaincode_action_payload', 'ChaincodeActionPayload');
+  let endorsed: MessageBytes | undefined;
+  while (cap.next()) {
+    if (cap.has(2, LEN)) endorsed = cap.message(endorsed);
+    else cap.skip();
+  }
+  if (endorsed === undefined) throw new Error('chaincode action payload has no action');
+  const prp = lastBytes(endorsed, 1, 'ledger.chaincode_endorsed_action', 'ChaincodeEndorsedAction');
+  const action = lastBytes(prp, 2, 'ledger.proposal_response_payload', 'ProposalResponsePayload');
+  return decodeTxRwSet(lastBytes(action, 1, 'ledger.chaincode_action', 'ChaincodeAction'));
+}
+
+/** `google.protobuf.Timestamp{seconds = 1, nanos = 2}`. */
+function decodeTimestamp(bytes: MessageBytes): { seconds: number; nanos: number } {
+  const r = new WireReader(bytes, 'ledger.channel_header.timestamp', 'Timestamp');
+  let seconds = 0;
+  let nanos = 0;
+  while (r.next()) {
+    if (r.has(1, VARINT)) seconds = r.int64();
+    else if (r.has(2, VARINT)) nanos = r.int32();
+    else r.skip();
+  }
+  return { seconds, nanos };
 }
 
 /** Decodes one envelope of block data at position `txNum`. */
@@ -282,29 +379,27 @@ export function decodeLedgerTx(envelope: Uint8Array, txNum: number): LedgerTx {
   let headerType = -1;
   let timestamp = { seconds: 0, nanos: 0 };
   try {
-    const payload = bytesField(envelope, 1);
-    let header: Uint8Array = EMPTY;
+    const payload = new WireReader(lastBytes(envelope, 1, 'ledger.envelope', 'Envelope'), 'ledger.payload', 'Payload');
+    // Payload.header is a message: its occurrences merge.
+    let header: MessageBytes | undefined;
     let data: Uint8Array = EMPTY;
-    forEachField(payload, (f, v) => {
-      if (f === 1) header = asBytes(v, 'payload.header');
-      else if (f === 2) data = asBytes(v, 'payload.data');
-    });
-    const ch = bytesField(header, 1);
+    while (payload.next()) {
+      if (payload.has(1, LEN)) header = payload.message(header);
+      else if (payload.has(2, LEN)) data = payload.bytes();
+      else payload.skip();
+    }
+    const ch = header === undefined ? EMPTY : lastBytes(header, 1, 'ledger.header', 'Header');
     if (ch.length === 0) throw new Error('payload has no channel header');
     headerType = 0;
-    forEachField(ch, (f, v) => {
-      if (f === 1) headerType = asNumber(v, 'channel_header.type');
-      else if (f === 5) txId = asString(v, 'channel_header.tx_id');
-      else if (f === 3) {
-        let seconds = 0;
-        let nanos = 0;
-        forEachField(asBytes(v, 'channel_header.timestamp'), (g, t) => {
-          if (g === 1) seconds = asNumber(t, 'timestamp.seconds');
-          else if (g === 2) nanos = asNumber(t, 'timestamp.nanos');
-        });
-        timestamp = { seconds, nanos };
-      }
-    });
+    const r = new WireReader(ch, 'ledger.channel_header', 'ChannelHeader');
+    let time: MessageBytes | undefined;
+    while (r.next()) {
+      if (r.has(1, VARINT)) headerType = r.int32();
+      else if (r.has(3, LEN)) time = r.message(time);
+      else if (r.has(5, LEN)) txId = r.string();
+      else r.skip();
+    }
+    if (time !== undefined) timestamp = decodeTimestamp(time);
     const rwsets = headerType === HeaderType.ENDORSER_TRANSACTION ? decodeEndorserRwSets(data) : undefined;
     return { txNum, txId, headerType, timestamp, rwsets };
   } catch (e) {

@@ -4,7 +4,7 @@
  * five fields of them, read here as views into the block's bytes. Any malformed input throws (a
  * `ProtocolError` or an `Error`), which the caller turns into an invalid transaction.
  */
-import { WireReader } from '../protocol/wire-reader';
+import { LEN, VARINT, WireReader } from '../protocol/wire-reader';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -13,25 +13,27 @@ export type FieldValue = number | Uint8Array;
 
 /**
  * Calls `visit(fieldNumber, value)` for every field of a message, in wire order, framing read by
- * the protocol's {@link WireReader}. Fixed 32/64-bit fields are skipped (the ledger reads none).
+ * the protocol's {@link WireReader} (protobuf-go's rules). Fixed 32/64-bit fields and groups are
+ * skipped (the ledger reads none). A visitor should treat a value of the wrong kind for its field
+ * as an unknown field, as protobuf-go does.
  */
 export function forEachField(buf: Uint8Array, visit: (field: number, value: FieldValue) => void): void {
   const reader = new WireReader(buf, 'ledger', 'message');
   while (reader.next()) {
-    if (reader.wire === 0) visit(reader.field, reader.uint());
-    else if (reader.wire === 2) visit(reader.field, reader.bytes());
+    if (reader.wire === VARINT) visit(reader.field, reader.uint());
+    else if (reader.wire === LEN) visit(reader.field, reader.bytes());
     else reader.skip();
   }
 }
 
-/** The last occurrence of a length-delimited field (proto3: last one wins), or an empty view. */
+/**
+ * The last occurrence of a length-delimited field (proto3: last one wins), or an empty view. An
+ * occurrence with another wire type is an unknown field to protobuf-go, and is passed over.
+ */
 export function bytesField(buf: Uint8Array, field: number): Uint8Array {
   let out: Uint8Array = EMPTY;
   forEachField(buf, (f, v) => {
-    if (f === field) {
-      if (typeof v === 'number') throw new Error(`field ${field}: expected bytes, got a varint`);
-      out = v;
-    }
+    if (f === field && typeof v !== 'number') out = v;
   });
   return out;
 }

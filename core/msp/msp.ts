@@ -23,6 +23,12 @@ export interface Msp extends IdentityDeserializer {
 export interface MspManager extends IdentityDeserializer {
   getMsp(mspId: string): Msp | undefined;
   mspIds(): readonly string[];
+  /**
+   * Fabric's `IsWellFormed`, which gossip applies to the identities peers announce: stricter than
+   * deserialization (one canonical encoding per certificate), so that one certificate cannot stand
+   * for several members. Throws `MspError` naming what is not well formed.
+   */
+  isWellFormed(serialized: Uint8Array): void;
 }
 
 /**

@@ -6,7 +6,7 @@ import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, checkSize, requ
 import { HeaderRequirements, ParsedChannelHeader, ParsedSignatureHeader, parseHeaderParts } from './header';
 import type { Signer } from './signer';
 import { computeTxId, newNonce } from './txid';
-import { WireReader } from './wire-reader';
+import { LEN, type MessageBytes, WireReader } from './wire-reader';
 
 /** A decoded `common.Envelope` and its `Payload` header; all byte fields are the received bytes. */
 export interface ParsedEnvelope {
@@ -42,18 +42,19 @@ export function parseEnvelope(bytes: Uint8Array, options: ParseEnvelopeOptions =
   let payloadBytes = EMPTY;
   let signature = EMPTY;
   while (env.next()) {
-    if (env.field === 1) payloadBytes = env.bytes();
-    else if (env.field === 2) signature = env.bytes();
+    if (env.has(1, LEN)) payloadBytes = env.bytes();
+    else if (env.has(2, LEN)) signature = env.bytes();
     else env.skip();
   }
   requireBytes(payloadBytes, `${root}.payload`);
   if (options.requireSignature === true) requireBytes(signature, `${root}.signature`);
   const payload = new WireReader(payloadBytes, `${root}.payload`, 'Payload');
-  let header: Uint8Array | undefined;
+  // Payload.header is a message: its occurrences merge (a client may split one into several).
+  let header: MessageBytes | undefined;
   let data = EMPTY;
   while (payload.next()) {
-    if (payload.field === 1) header = payload.bytes();
-    else if (payload.field === 2) data = payload.bytes();
+    if (payload.has(1, LEN)) header = payload.message(header);
+    else if (payload.has(2, LEN)) data = payload.bytes();
     else payload.skip();
   }
   const headerPath = `${root}.payload.header`;
@@ -61,8 +62,8 @@ export function parseEnvelope(bytes: Uint8Array, options: ParseEnvelopeOptions =
   let chdr = EMPTY;
   let shdr = EMPTY;
   while (headerReader.next()) {
-    if (headerReader.field === 1) chdr = headerReader.bytes();
-    else if (headerReader.field === 2) shdr = headerReader.bytes();
+    if (headerReader.has(1, LEN)) chdr = headerReader.bytes();
+    else if (headerReader.has(2, LEN)) shdr = headerReader.bytes();
     else headerReader.skip();
   }
   const { channelHeader, signatureHeader } = parseHeaderParts(chdr, shdr, headerPath, options);

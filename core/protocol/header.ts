@@ -3,7 +3,7 @@ import { ProtocolError } from '../errors';
 import type { TimestampParts } from './bytes';
 import { ProtocolErrorCode, guard, requireBytes } from './bounded-decode';
 import { computeTxId } from './txid';
-import { WireReader } from './wire-reader';
+import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
 
 /** A decoded `common.ChannelHeader` with the exact bytes it came from. */
 export interface ParsedChannelHeader {
@@ -65,51 +65,33 @@ export function parseChannelHeader(bytes: Uint8Array, path: string): ParsedChann
   let channelId = '';
   let txId = '';
   let epoch = 0;
-  let exactTimestamp: TimestampParts | undefined;
   let extension = EMPTY;
   let tlsCertHash = EMPTY;
+  let timestampBytes: MessageBytes | undefined;
   while (r.next()) {
-    switch (r.field) {
-      case 1:
-        type = r.int32();
-        break;
-      case 2:
-        version = r.int32();
-        break;
-      case 3:
-        exactTimestamp = parseTimestamp(r.bytes(), `${path}.timestamp`);
-        break;
-      case 4:
-        channelId = r.string();
-        break;
-      case 5:
-        txId = r.string();
-        break;
-      case 6:
-        epoch = r.uint();
-        break;
-      case 7:
-        extension = r.bytes();
-        break;
-      case 8:
-        tlsCertHash = r.bytes();
-        break;
-      default:
-        r.skip();
-    }
+    if (r.has(1, VARINT)) type = r.int32();
+    else if (r.has(2, VARINT)) version = r.int32();
+    else if (r.has(3, LEN)) timestampBytes = r.message(timestampBytes);
+    else if (r.has(4, LEN)) channelId = r.string();
+    else if (r.has(5, LEN)) txId = r.string();
+    else if (r.has(6, VARINT)) epoch = r.uint();
+    else if (r.has(7, LEN)) extension = r.bytes();
+    else if (r.has(8, LEN)) tlsCertHash = r.bytes();
+    else r.skip();
   }
+  const exactTimestamp = timestampBytes === undefined ? undefined : parseTimestamp(timestampBytes, `${path}.timestamp`);
   const timestamp = exactTimestamp === undefined ? undefined : new Date(exactTimestamp.seconds * 1000 + Math.floor(exactTimestamp.nanos / 1e6));
   return { bytes, type, version, channelId, txId, epoch, timestamp, exactTimestamp, extension, tlsCertHash };
 }
 
 /** `google.protobuf.Timestamp{seconds = 1, nanos = 2}`. */
-function parseTimestamp(bytes: Uint8Array, path: string): TimestampParts {
+function parseTimestamp(bytes: MessageBytes, path: string): TimestampParts {
   const r = new WireReader(bytes, path, 'Timestamp');
   let seconds = 0;
   let nanos = 0;
   while (r.next()) {
-    if (r.field === 1) seconds = r.int64();
-    else if (r.field === 2) nanos = r.int32();
+    if (r.has(1, VARINT)) seconds = r.int64();
+    else if (r.has(2, VARINT)) nanos = r.int32();
     else r.skip();
   }
   return { seconds, nanos };
@@ -122,8 +104,8 @@ export function parseSignatureHeader(bytes: Uint8Array, path: string): ParsedSig
   let creator = EMPTY;
   let nonce = EMPTY;
   while (r.next()) {
-    if (r.field === 1) creator = r.bytes();
-    else if (r.field === 2) nonce = r.bytes();
+    if (r.has(1, LEN)) creator = r.bytes();
+    else if (r.has(2, LEN)) nonce = r.bytes();
     else r.skip();
   }
   return { bytes, creator, nonce };
@@ -161,8 +143,8 @@ export function parseHeaderBytes(bytes: Uint8Array, path: string, req: HeaderReq
   let chdr = EMPTY;
   let shdr = EMPTY;
   while (r.next()) {
-    if (r.field === 1) chdr = r.bytes();
-    else if (r.field === 2) shdr = r.bytes();
+    if (r.has(1, LEN)) chdr = r.bytes();
+    else if (r.has(2, LEN)) shdr = r.bytes();
     else r.skip();
   }
   return parseHeaderParts(chdr, shdr, path, req);

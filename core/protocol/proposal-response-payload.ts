@@ -1,5 +1,5 @@
 import { requireBytes, requireMessage } from './bounded-decode';
-import { WireReader } from './wire-reader';
+import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
 
 /** A chaincode's response as carried in `peer.Response`. */
 export interface ChaincodeResponse {
@@ -34,73 +34,72 @@ export interface ParsedProposalResponsePayload {
   readonly action: ParsedChaincodeAction;
 }
 
-/** Decodes `ProposalResponsePayload` bytes and its `ChaincodeAction` at `path`. */
-export function parseProposalResponsePayload(bytes: Uint8Array, path: string): ParsedProposalResponsePayload {
-  requireBytes(bytes, path);
+/** `ProposalResponsePayload{proposal_hash = 1, extension = 2}`, both bytes; empty when absent. */
+export function proposalResponsePayloadFields(bytes: Uint8Array, path: string): { proposalHash: Uint8Array; extension: Uint8Array } {
   // Read from the wire (WireReader): every endorsement and every committed transaction has one.
   const prp = new WireReader(bytes, path, 'ProposalResponsePayload');
   let proposalHash = EMPTY;
   let extension = EMPTY;
   while (prp.next()) {
-    if (prp.field === 1) proposalHash = prp.bytes();
-    else if (prp.field === 2) extension = prp.bytes();
+    if (prp.has(1, LEN)) proposalHash = prp.bytes();
+    else if (prp.has(2, LEN)) extension = prp.bytes();
     else prp.skip();
   }
+  return { proposalHash, extension };
+}
+
+/**
+ * Decodes `ProposalResponsePayload` bytes and its `ChaincodeAction` at `path`. An empty extension
+ * decodes as an empty `ChaincodeAction` (as protobuf-go does), which then lacks its chaincode id.
+ */
+export function parseProposalResponsePayload(bytes: Uint8Array, path: string): ParsedProposalResponsePayload {
+  requireBytes(bytes, path);
+  const { proposalHash, extension } = proposalResponsePayloadFields(bytes, path);
   requireBytes(proposalHash, `${path}.proposal_hash`);
   const extPath = `${path}.extension`;
-  requireBytes(extension, extPath);
   const act = new WireReader(extension, extPath, 'ChaincodeAction');
   let results = EMPTY;
   let events = EMPTY;
-  let response: ChaincodeResponse = { status: 0, message: '', payload: EMPTY };
-  let chaincodeId: ChaincodeIdentifier | undefined;
+  // response and chaincode_id are messages: their occurrences merge.
+  let responseBytes: MessageBytes | undefined;
+  let chaincodeIdBytes: MessageBytes | undefined;
   while (act.next()) {
-    switch (act.field) {
-      case 1:
-        results = act.bytes();
-        break;
-      case 2:
-        events = act.bytes();
-        break;
-      case 3:
-        response = parseResponse(act.bytes(), `${extPath}.response`);
-        break;
-      case 4:
-        chaincodeId = parseChaincodeId(act.bytes(), `${extPath}.chaincode_id`);
-        break;
-      default:
-        act.skip();
-    }
+    if (act.has(1, LEN)) results = act.bytes();
+    else if (act.has(2, LEN)) events = act.bytes();
+    else if (act.has(3, LEN)) responseBytes = act.message(responseBytes);
+    else if (act.has(4, LEN)) chaincodeIdBytes = act.message(chaincodeIdBytes);
+    else act.skip();
   }
-  requireMessage(chaincodeId, `${extPath}.chaincode_id`);
-  return { bytes, proposalHash, extension, action: { results, events, response, chaincodeId: chaincodeId as ChaincodeIdentifier } };
+  const response = responseBytes === undefined ? { status: 0, message: '', payload: EMPTY } : parseResponse(responseBytes, `${extPath}.response`);
+  const chaincodeId = parseChaincodeId(requireMessage(chaincodeIdBytes, `${extPath}.chaincode_id`), `${extPath}.chaincode_id`);
+  return { bytes, proposalHash, extension, action: { results, events, response, chaincodeId } };
 }
 
 /** `peer.Response{status = 1, message = 2, payload = 3}`. */
-export function parseResponse(bytes: Uint8Array, path: string): ChaincodeResponse {
+export function parseResponse(bytes: MessageBytes, path: string): ChaincodeResponse {
   const r = new WireReader(bytes, path, 'Response');
   let status = 0;
   let message = '';
   let payload = EMPTY;
   while (r.next()) {
-    if (r.field === 1) status = r.int32();
-    else if (r.field === 2) message = r.string();
-    else if (r.field === 3) payload = r.bytes();
+    if (r.has(1, VARINT)) status = r.int32();
+    else if (r.has(2, LEN)) message = r.string();
+    else if (r.has(3, LEN)) payload = r.bytes();
     else r.skip();
   }
   return { status, message, payload };
 }
 
 /** `peer.ChaincodeID{path = 1, name = 2, version = 3}`. */
-function parseChaincodeId(bytes: Uint8Array, path: string): ChaincodeIdentifier {
+function parseChaincodeId(bytes: MessageBytes, path: string): ChaincodeIdentifier {
   const r = new WireReader(bytes, path, 'ChaincodeID');
   let ccPath = '';
   let name = '';
   let version = '';
   while (r.next()) {
-    if (r.field === 1) ccPath = r.string();
-    else if (r.field === 2) name = r.string();
-    else if (r.field === 3) version = r.string();
+    if (r.has(1, LEN)) ccPath = r.string();
+    else if (r.has(2, LEN)) name = r.string();
+    else if (r.has(3, LEN)) version = r.string();
     else r.skip();
   }
   return { name, version, path: ccPath };

@@ -13,8 +13,8 @@ import {
 } from './proposal-response-payload';
 import type { Signer } from './signer';
 import { type ChaincodeInterest, chaincodeInterestMessage, parseChaincodeInterest } from './chaincode-interest';
-import { WireReader } from './wire-reader';
-import { int32Field, lenField, message, stringField, submessage } from './wire-writer';
+import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
+import { type WireMessage, int32Field, lenField, message, stringField, submessage } from './wire-writer';
 
 /** Fabric's `shim.ERRORTHRESHOLD`: a chaincode status at or above it is an error, never endorsed. */
 export const ERROR_THRESHOLD = 400;
@@ -73,8 +73,37 @@ export function buildProposalResponse(input: ProposalResponseInput): Uint8Array 
   if (input.response.status >= ERROR_THRESHOLD) {
     badInput('proposal_response.response.status', `a status below ${ERROR_THRESHOLD} to endorse`, input.response.status);
   }
-  // Encoded by hand (wire-writer), byte for byte what google-protobuf writes: every endorsement
-  // builds these six messages.
+  const { response, prpBytes } = responsePayload(input);
+  const endorserBytes = input.endorser.serialized;
+  const endorsement = submessage(lenField(1, endorserBytes, true), lenField(2, input.endorser.sign(concatBytes(prpBytes, endorserBytes)), true));
+  return message(
+    int32Field(1, 1),
+    lenField(4, response, false),
+    lenField(5, prpBytes, true),
+    lenField(6, endorsement, false),
+    input.interest === undefined ? undefined : lenField(7, chaincodeInterestMessage(input.interest), false),
+  );
+}
+
+/**
+ * The unendorsed `ProposalResponse` Fabric's endorser answers a chaincode status ≥ 500 with: the
+ * response, the payload (so gateways tell the chaincode's error from the peer's own failures, which
+ * carry none) and the interest. A status from 400 to 499 carries only the response.
+ */
+export function buildChaincodeErrorResponse(input: Omit<ProposalResponseInput, 'endorser'>): Uint8Array {
+  if (input.response.status < ERROR_STATUS) return buildErrorProposalResponse(input.response.status, input.response.message ?? '');
+  const { response, prpBytes } = responsePayload(input);
+  return message(lenField(4, response, false), lenField(5, prpBytes, true), input.interest === undefined ? undefined : lenField(7, chaincodeInterestMessage(input.interest), false));
+}
+
+/** Fabric's `shim.ERROR`. */
+const ERROR_STATUS = 500;
+
+/**
+ * The `Response` and `ProposalResponsePayload` bytes, encoded by hand (wire-writer) byte for byte
+ * as google-protobuf writes them: every endorsement builds these messages.
+ */
+function responsePayload(input: Omit<ProposalResponseInput, 'endorser'>): { response: WireMessage; prpBytes: Uint8Array } {
   const { status, message: text, payload } = input.response;
   const response = submessage(int32Field(1, status), stringField(2, text ?? ''), lenField(3, payload ?? EMPTY, true));
   const { name, version, path } = input.chaincodeId;
@@ -85,17 +114,7 @@ export function buildProposalResponse(input: ProposalResponseInput): Uint8Array 
     lenField(3, response, false),
     lenField(4, ccid, false),
   );
-  const prpBytes = message(lenField(1, input.proposal.proposalHash, true), lenField(2, action, true));
-
-  const endorserBytes = input.endorser.serialized;
-  const endorsement = submessage(lenField(1, endorserBytes, true), lenField(2, input.endorser.sign(concatBytes(prpBytes, endorserBytes)), true));
-  return message(
-    int32Field(1, 1),
-    lenField(4, response, false),
-    lenField(5, prpBytes, true),
-    lenField(6, endorsement, false),
-    input.interest === undefined ? undefined : lenField(7, chaincodeInterestMessage(input.interest), false),
-  );
+  return { response, prpBytes: message(lenField(1, input.proposal.proposalHash, true), lenField(2, action, true)) };
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -122,37 +141,27 @@ export function parseProposalResponse(bytes: Uint8Array, options: ParseOptions =
   let version = 0;
   let response: ChaincodeResponse = { status: 0, message: '', payload: new Uint8Array(0) };
   let payloadBytes: Uint8Array = new Uint8Array(0);
-  let endorsementBytes: Uint8Array | undefined;
+  let endorsementBytes: MessageBytes | undefined;
+  let responseBytes: MessageBytes | undefined;
   let interest: ChaincodeInterest | undefined;
   while (pr.next()) {
-    switch (pr.field) {
-      case 1:
-        version = pr.int32();
-        break;
-      case 4:
-        response = parseResponse(pr.bytes(), `${root}.response`);
-        break;
-      case 5:
-        payloadBytes = pr.bytes();
-        break;
-      case 6:
-        endorsementBytes = pr.bytes();
-        break;
-      case 7:
-        interest = parseChaincodeInterest(pr.bytes(), `${root}.interest`);
-        break;
-      default:
-        pr.skip();
-    }
+    if (pr.has(1, VARINT)) version = pr.int32();
+    else if (pr.has(4, LEN)) responseBytes = pr.message(responseBytes);
+    else if (pr.has(5, LEN)) payloadBytes = pr.bytes();
+    else if (pr.has(6, LEN)) endorsementBytes = pr.message(endorsementBytes);
+    // The chaincode interest (a planning hint, never validated): the last one is taken.
+    else if (pr.has(7, LEN)) interest = parseChaincodeInterest(pr.bytes(), `${root}.interest`);
+    else pr.skip();
   }
+  if (responseBytes !== undefined) response = parseResponse(responseBytes, `${root}.response`);
   let endorsement: ParsedEndorsement | undefined;
   if (endorsementBytes !== undefined) {
     const er = new WireReader(endorsementBytes, `${root}.endorsement`, 'Endorsement');
     let endorser: Uint8Array = new Uint8Array(0);
     let signature: Uint8Array = new Uint8Array(0);
     while (er.next()) {
-      if (er.field === 1) endorser = er.bytes();
-      else if (er.field === 2) signature = er.bytes();
+      if (er.has(1, LEN)) endorser = er.bytes();
+      else if (er.has(2, LEN)) signature = er.bytes();
       else er.skip();
     }
     requireBytes(endorser, `${root}.endorsement.endorser`);

@@ -22,7 +22,7 @@ import { ParsedChannelHeader, ParsedSignatureHeader, parseHeaderBytes } from './
 import { computeProposalHash, proposalPayloadForTx } from './proposal-hash';
 import type { Signer } from './signer';
 import { computeTxId, newNonce } from './txid';
-import { WireReader } from './wire-reader';
+import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
 
 /** Transient data: secret inputs for endorsers only, never ordered. */
 export type TransientMap = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
@@ -220,8 +220,8 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
   let cppInput = EMPTY;
   const transient = new Map<string, Uint8Array>();
   while (cpp.next()) {
-    if (cpp.field === 1) cppInput = cpp.bytes();
-    else if (cpp.field === 2) readMapEntry(cpp.bytes(), `${payloadPath}.TransientMap`, transient);
+    if (cpp.has(1, LEN)) cppInput = cpp.bytes();
+    else if (cpp.has(2, LEN)) readMapEntry(cpp.bytes(), `${payloadPath}.TransientMap`, transient);
     else cpp.skip();
   }
   const inputPath = `${payloadPath}.input`;
@@ -264,8 +264,8 @@ function twoBytesFields(bytes: Uint8Array, path: string, message: string): [Uint
   let first: Uint8Array = EMPTY;
   let second: Uint8Array = EMPTY;
   while (r.next()) {
-    if (r.field === 1) first = r.bytes();
-    else if (r.field === 2) second = r.bytes();
+    if (r.has(1, LEN)) first = r.bytes();
+    else if (r.has(2, LEN)) second = r.bytes();
     else r.skip();
   }
   return [first, second];
@@ -274,17 +274,18 @@ function twoBytesFields(bytes: Uint8Array, path: string, message: string): [Uint
 /** `ChaincodeHeaderExtension{chaincode_id = 2: ChaincodeID{name = 2}}`: the chaincode a proposal routes to. */
 export function headerExtensionChaincodeName(bytes: Uint8Array, path: string): string {
   const r = new WireReader(bytes, path, 'ChaincodeHeaderExtension');
-  let id: Uint8Array | undefined;
+  let id: MessageBytes | undefined;
   while (r.next()) {
-    if (r.field === 2) id = r.bytes();
+    if (r.has(2, LEN)) id = r.message(id);
     else r.skip();
   }
-  if (id === undefined) requireMessage(undefined, `${path}.chaincode_id`);
   const idPath = `${path}.chaincode_id`;
-  const idReader = new WireReader(id as Uint8Array, idPath, 'ChaincodeID');
+  const idReader = new WireReader(requireMessage(id, idPath), idPath, 'ChaincodeID');
   let name = '';
   while (idReader.next()) {
-    if (idReader.field === 2) name = idReader.string();
+    // path = 1 and version = 3 are strings too: protobuf-go refuses them when not UTF-8.
+    if (idReader.has(2, LEN)) name = idReader.string();
+    else if (idReader.has(1, LEN) || idReader.has(3, LEN)) idReader.string();
     else idReader.skip();
   }
   return requireString(name, `${idPath}.name`);
@@ -296,8 +297,8 @@ function readMapEntry(bytes: Uint8Array, path: string, into: Map<string, Uint8Ar
   let key = '';
   let value = EMPTY;
   while (r.next()) {
-    if (r.field === 1) key = r.string();
-    else if (r.field === 2) value = r.bytes();
+    if (r.has(1, LEN)) key = r.string();
+    else if (r.has(2, LEN)) value = r.bytes();
     else r.skip();
   }
   into.set(key, value);
@@ -314,19 +315,21 @@ export interface ParsedInvocation {
 
 /** Decodes `ChaincodeInvocationSpec` bytes at `path`; spec and input are required (as Fabric). */
 export function parseInvocationSpec(bytes: Uint8Array, path: string): ParsedInvocation {
+  // chaincode_spec and its input are messages: their occurrences merge. Only endorsers read this
+  // (a committer never does), so the fields Weft does not use are not decoded.
   const cis = new WireReader(bytes, path, 'ChaincodeInvocationSpec');
-  let specBytes: Uint8Array | undefined;
+  let specBytes: MessageBytes | undefined;
   while (cis.next()) {
-    if (cis.field === 1) specBytes = cis.bytes();
+    if (cis.has(1, LEN)) specBytes = cis.message(specBytes);
     else cis.skip();
   }
   const specPath = `${path}.chaincode_spec`;
   const spec = new WireReader(requireMessage(specBytes, specPath), specPath, 'ChaincodeSpec');
   let chaincodeType = 0;
-  let inputBytes: Uint8Array | undefined;
+  let inputBytes: MessageBytes | undefined;
   while (spec.next()) {
-    if (spec.field === 1) chaincodeType = spec.int32();
-    else if (spec.field === 3) inputBytes = spec.bytes();
+    if (spec.has(1, VARINT)) chaincodeType = spec.int32();
+    else if (spec.has(3, LEN)) inputBytes = spec.message(inputBytes);
     else spec.skip();
   }
   const inputPath = `${specPath}.input`;
@@ -334,8 +337,8 @@ export function parseInvocationSpec(bytes: Uint8Array, path: string): ParsedInvo
   const args: Uint8Array[] = [];
   let isInit = false;
   while (input.next()) {
-    if (input.field === 1) args.push(input.bytes());
-    else if (input.field === 3) isInit = input.uint() !== 0;
+    if (input.has(1, LEN)) args.push(input.bytes());
+    else if (input.has(3, VARINT)) isInit = input.uint() !== 0;
     else input.skip();
   }
   return { chaincodeType, args, isInit };

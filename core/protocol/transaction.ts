@@ -8,9 +8,9 @@ import { ParsedSignatureHeader, checkHeader, headerTypeName, parseSignatureHeade
 import { ParsedInvocation, ParsedSignedProposal, headerExtensionChaincodeName, parseInvocationSpec } from './proposal';
 import { computeProposalHash } from './proposal-hash';
 import { ParsedEndorsement, ParsedProposalResponse, endorsementSignedData, parseProposalResponse } from './proposal-response';
-import { ParsedProposalResponsePayload, parseProposalResponsePayload } from './proposal-response-payload';
+import { ParsedProposalResponsePayload, parseProposalResponsePayload, proposalResponsePayloadFields } from './proposal-response-payload';
 import type { Signer } from './signer';
-import { WireReader } from './wire-reader';
+import { LEN, type MessageBytes, WireReader } from './wire-reader';
 import { lenField, message, submessage, type WireField } from './wire-writer';
 
 /** The single action of an endorser transaction, decoded; byte fields are the received bytes. */
@@ -21,8 +21,13 @@ export interface ParsedTransactionAction {
   readonly payloadBytes: Uint8Array;
   /** `ChaincodeProposalPayload` bytes without transient data. */
   readonly chaincodeProposalPayload: Uint8Array;
-  /** `ChaincodeInvocationSpec` bytes. */
+  /**
+   * `ChaincodeInvocationSpec` bytes, decoded on access: Fabric's committer never parses the
+   * proposal payload (it only hashes it), so validation must not depend on it. Throws
+   * `ProtocolError` when the payload does not decode.
+   */
   readonly inputBytes: Uint8Array;
+  /** The decoded invocation (decoded on access, see {@link inputBytes}). */
   readonly invocation: ParsedInvocation;
   /** The payload every endorser signed, with its `ChaincodeAction` (rwset, events, response, chaincode id). */
   readonly proposalResponsePayload: ParsedProposalResponsePayload;
@@ -165,7 +170,7 @@ export function parseEndorserTransaction(
   const txReader = new WireReader(requireBytes(env.data, txPath), txPath, 'Transaction');
   const actions: Uint8Array[] = [];
   while (txReader.next()) {
-    if (txReader.field === 1) actions.push(txReader.bytes());
+    if (txReader.has(1, LEN)) actions.push(txReader.bytes());
     else txReader.skip();
   }
   if (actions.length !== 1) {
@@ -197,50 +202,55 @@ function parseAction(actBytes: Uint8Array, env: ParsedEnvelope, path: string): P
   const capPath = `${path}.payload`;
   const cap = new WireReader(requireBytes(payloadBytes, capPath), capPath, 'ChaincodeActionPayload');
   let cppBytes = EMPTY;
-  let endorsed: Uint8Array | undefined;
+  // ChaincodeActionPayload.action is a message: its occurrences merge, endorsements accumulate.
+  let endorsed: MessageBytes | undefined;
   while (cap.next()) {
-    if (cap.field === 1) cppBytes = cap.bytes();
-    else if (cap.field === 2) endorsed = cap.bytes();
+    if (cap.has(1, LEN)) cppBytes = cap.bytes();
+    else if (cap.has(2, LEN)) endorsed = cap.message(endorsed);
     else cap.skip();
   }
   const cppPath = `${capPath}.chaincode_proposal_payload`;
+  // Fabric hashes these bytes (GetProposalHash2 refuses none) and never decodes them at commit.
   requireBytes(cppBytes, cppPath);
-  const [cppInput] = readBytesFields(cppBytes, cppPath, 'ChaincodeProposalPayload');
-  const inputBytes = requireBytes(cppInput, `${cppPath}.input`);
-  const invocation = parseInvocationSpec(inputBytes, `${cppPath}.input`);
 
   const actPath = `${capPath}.action`;
   const cea = new WireReader(requireMessage(endorsed, actPath), actPath, 'ChaincodeEndorsedAction');
   let prpBytes = EMPTY;
   const endorsementBytes: Uint8Array[] = [];
   while (cea.next()) {
-    if (cea.field === 1) prpBytes = cea.bytes();
-    else if (cea.field === 2) endorsementBytes.push(cea.bytes());
+    if (cea.has(1, LEN)) prpBytes = cea.bytes();
+    else if (cea.has(2, LEN)) endorsementBytes.push(cea.bytes());
     else cea.skip();
   }
-  const proposalResponsePayload = parseProposalResponsePayload(prpBytes, `${actPath}.proposal_response_payload`);
+  // msgvalidation checks the proposal hash before the dispatcher decodes the ChaincodeAction, so a
+  // wrong hash is INVALID_ENDORSER_TRANSACTION whatever the action holds.
+  const prpPath = `${actPath}.proposal_response_payload`;
+  const expectedHash = computeProposalHash(env.channelHeader.bytes, headerBytes, cppBytes);
+  if (!bytesEqual(expectedHash, proposalResponsePayloadFields(prpBytes, prpPath).proposalHash)) {
+    throw new ProtocolError(ProtocolErrorCode.BadField, `${prpPath}.proposal_hash does not match the transaction's header and proposal payload`, {
+      path: `${prpPath}.proposal_hash`,
+      expected: toHex(expectedHash),
+    });
+  }
+  const proposalResponsePayload = parseProposalResponsePayload(prpBytes, prpPath);
+  // An empty endorser or signature is not a structural defect for Fabric's committer: the policy
+  // skips an endorsement whose identity does not deserialize or whose signature does not verify.
   const endorsements = endorsementBytes.map((e, i) => {
-    const ePath = `${actPath}.endorsements[${i}]`;
-    const [endorser, signature] = readBytesFields(e, ePath, 'Endorsement');
-    requireBytes(endorser, `${ePath}.endorser`);
-    requireBytes(signature, `${ePath}.signature`);
+    const [endorser, signature] = readBytesFields(e, `${actPath}.endorsements[${i}]`, 'Endorsement');
     return { endorser, signature };
   });
 
-  const expectedHash = computeProposalHash(env.channelHeader.bytes, headerBytes, cppBytes);
-  if (!bytesEqual(expectedHash, proposalResponsePayload.proposalHash)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.BadField,
-      `${actPath}.proposal_response_payload.proposal_hash does not match the transaction's header and proposal payload`,
-      { path: `${actPath}.proposal_response_payload.proposal_hash`, expected: toHex(expectedHash) },
-    );
-  }
   return {
     signatureHeader,
     payloadBytes,
     chaincodeProposalPayload: cppBytes,
-    inputBytes,
-    invocation,
+    get inputBytes(): Uint8Array {
+      const [cppInput] = readBytesFields(cppBytes, cppPath, 'ChaincodeProposalPayload');
+      return requireBytes(cppInput, `${cppPath}.input`);
+    },
+    get invocation(): ParsedInvocation {
+      return parseInvocationSpec(this.inputBytes, `${cppPath}.input`);
+    },
     proposalResponsePayload,
     endorsements,
   };
@@ -252,8 +262,8 @@ function readBytesFields(bytes: Uint8Array, path: string, name: string): [Uint8A
   let first = EMPTY;
   let second = EMPTY;
   while (r.next()) {
-    if (r.field === 1) first = r.bytes();
-    else if (r.field === 2) second = r.bytes();
+    if (r.has(1, LEN)) first = r.bytes();
+    else if (r.has(2, LEN)) second = r.bytes();
     else r.skip();
   }
   return [first, second];

@@ -1,46 +1,99 @@
 import { ProtocolError } from '../errors';
 import { ProtocolErrorCode } from './bounded-decode';
 
+/** Wire types (protobuf encoding spec). */
+export const VARINT = 0;
+export const FIXED64 = 1;
+export const LEN = 2;
+const START_GROUP = 3;
+const END_GROUP = 4;
+export const FIXED32 = 5;
+
+/** Largest field number protobuf allows (2^29 - 1); protobuf-go refuses a message with a bigger one. */
+const MAX_FIELD_NUMBER = 536870911;
+/** protobuf-go's `DefaultRecursionLimit` for nested groups of an unknown field. */
+const GROUP_DEPTH_LIMIT = 10000;
+
 /**
- * A protobuf wire-format cursor for the hot decoders (headers on every proposal and envelope).
- * google-protobuf builds a message object per (sub)message through shared, megamorphic reader code,
- * which in a busy peer costs tens of µs per object; reading the few fields a parser needs straight
- * from the bytes is several times cheaper. Semantics follow proto3 as google-protobuf decodes it:
- * unknown fields are skipped, the last occurrence of a scalar field wins, bytes fields are views
- * into the input (no copy). Malformed framing throws `PROTOCOL_MALFORMED` naming `path`.
+ * A singular embedded message as it arrived: one occurrence, or every occurrence in wire order when
+ * the field was repeated. protobuf-go merges repeated occurrences of a singular message field (the
+ * later ones are decoded into the same message), so a decoder reads all of them, each framed on its
+ * own, with {@link WireReader}. The common single occurrence costs no allocation.
+ */
+export type MessageBytes = Uint8Array | readonly Uint8Array[];
+
+/**
+ * A protobuf wire-format cursor for the hot decoders (headers on every proposal and envelope, the
+ * transactions of every block). google-protobuf builds a message object per (sub)message through
+ * shared, megamorphic reader code, which in a busy peer costs tens of µs per object; reading the
+ * few fields a parser needs straight from the bytes is several times cheaper.
+ *
+ * It decodes as protobuf-go (`internal/impl/decode.go`), which is what a Fabric peer runs, so both
+ * accept and refuse the same bytes: a known field with an unexpected wire type is an unknown field
+ * (decoders test {@link has} and {@link skip} the rest), groups are skipped whole, field numbers
+ * above 2^29-1, overflowing varints, stray END_GROUP tags and invalid UTF-8 in a string fail, the
+ * last occurrence of a scalar, string or bytes field wins, and the occurrences of a message field
+ * are merged ({@link message}). Bytes fields are views into the input (no copy). Malformed input
+ * throws `PROTOCOL_MALFORMED` naming `path`.
  */
 export class WireReader {
+  private buf: Uint8Array;
   private pos = 0;
+  /** The occurrences of a merged message, when there is more than one; `buf` is `segments[segment]`. */
+  private readonly segments: readonly Uint8Array[] | undefined;
+  private segment = 0;
   /** Field number of the field just read by {@link next}. */
   field = 0;
   /** Wire type of the field just read by {@link next}. */
   wire = 0;
 
   constructor(
-    private readonly buf: Uint8Array,
+    bytes: MessageBytes,
     private readonly path: string,
-    private readonly message: string,
-  ) {}
+    /** The message type's name, for errors. */
+    private readonly typeName: string,
+  ) {
+    if (bytes instanceof Uint8Array) {
+      this.buf = bytes;
+      this.segments = undefined;
+    } else {
+      this.buf = bytes.length > 0 ? bytes[0] : EMPTY;
+      this.segments = bytes;
+    }
+  }
 
   /** Advances to the next field's tag; false at the end of the message. */
   next(): boolean {
-    if (this.pos >= this.buf.length) return false;
+    if (this.pos >= this.buf.length && !this.nextSegment()) return false;
     const tag = this.varint();
+    // tag >> 3 > MAX_FIELD_NUMBER exactly when tag >= 2^32 (and a larger varint is inexact as a number).
+    if (tag >= (MAX_FIELD_NUMBER + 1) * 8) this.fail(`field number above ${MAX_FIELD_NUMBER}`);
     this.field = Math.floor(tag / 8);
     this.wire = tag % 8;
     if (this.field === 0) this.fail('field number 0');
+    if (this.wire === END_GROUP) this.fail(`field ${this.field}: END_GROUP without a group`);
     return true;
+  }
+
+  /** Whether the field just read is `field` with wire type `wire`; any other wire type makes it an unknown field. */
+  has(field: number, wire: number): boolean {
+    return this.field === field && this.wire === wire;
   }
 
   /** The current field as an unsigned varint (exact up to 2^53, as google-protobuf's numbers). */
   uint(): number {
-    this.expectWire(0);
+    this.expectWire(VARINT);
     return this.varint();
   }
 
-  /** The current field as an `int32` (negative values are sign-extended 10-byte varints). */
+  /** The current field as a `uint32`: the varint's low 32 bits, as protobuf-go's `uint32(v)`. */
+  uint32(): number {
+    return this.int32() >>> 0;
+  }
+
+  /** The current field as an `int32`: the varint's low 32 bits, signed. */
   int32(): number {
-    this.expectWire(0);
+    this.expectWire(VARINT);
     const start = this.pos;
     const v = this.varint();
     // The low 32 bits decide an int32, whatever the varint's length.
@@ -49,7 +102,7 @@ export class WireReader {
 
   /** The current field as an `int64` number (google-protobuf's default JS type for int64). */
   int64(): number {
-    this.expectWire(0);
+    this.expectWire(VARINT);
     const start = this.pos;
     const v = this.varint();
     return v >= 2 ** 63 ? signed64(this.buf, start) : v;
@@ -57,7 +110,7 @@ export class WireReader {
 
   /** The current length-delimited field as a view into the input. */
   bytes(): Uint8Array {
-    this.expectWire(2);
+    this.expectWire(LEN);
     const len = this.varint();
     const end = this.pos + len;
     if (end > this.buf.length) this.fail(`field ${this.field}: length ${len} runs past the end`);
@@ -66,29 +119,85 @@ export class WireReader {
     return out;
   }
 
+  /** The current field as a proto3 `string`: valid UTF-8, as protobuf-go requires. */
   string(): string {
     const b = this.bytes();
-    return b.length === 0 ? '' : utf8.decode(b);
+    if (b.length === 0) return '';
+    try {
+      return utf8.decode(b);
+    } catch {
+      return this.fail(`field ${this.field}: string is not valid UTF-8`);
+    }
   }
 
-  /** Skips the current field's value. */
+  /**
+   * The current field as one more occurrence of a singular message field: appended to `previous`
+   * (the occurrences read so far, undefined before the first), to be decoded together.
+   */
+  message(previous: MessageBytes | undefined): MessageBytes {
+    const b = this.bytes();
+    if (previous === undefined) return b;
+    return previous instanceof Uint8Array ? [previous, b] : [...previous, b];
+  }
+
+  /** Skips the current field's value (groups whole, as protowire.ConsumeFieldValue). */
   skip(): void {
     switch (this.wire) {
-      case 0:
+      case VARINT:
         this.varint();
         return;
-      case 1:
+      case FIXED64:
         this.advance(8);
         return;
-      case 2:
+      case LEN:
         this.bytes();
         return;
-      case 5:
+      case START_GROUP:
+        this.skipGroup(this.field);
+        return;
+      case FIXED32:
         this.advance(4);
         return;
       default:
-        this.fail(`field ${this.field}: unsupported wire type ${this.wire}`);
+        this.fail(`field ${this.field}: reserved wire type ${this.wire}`);
     }
+  }
+
+  /** Skips to the END_GROUP of `field`, through nested groups; the group must close in this occurrence. */
+  private skipGroup(field: number): void {
+    const open = [field];
+    while (open.length > 0) {
+      if (this.pos >= this.buf.length) this.fail(`field ${field}: group is not closed`);
+      const tag = this.varint();
+      // Inside a group protowire.ConsumeTag takes numbers 1..2^31-1.
+      const num = Math.floor(tag / 8);
+      const wire = tag % 8;
+      if (num < 1 || num > 2 ** 31 - 1) this.fail(`field ${field}: group holds field number ${num}`);
+      if (wire === END_GROUP) {
+        if (open.pop() !== num) this.fail(`field ${field}: END_GROUP of field ${num} closes another group`);
+      } else if (wire === START_GROUP) {
+        if (open.length > GROUP_DEPTH_LIMIT) this.fail(`field ${field}: groups nested deeper than ${GROUP_DEPTH_LIMIT}`);
+        open.push(num);
+      } else if (wire === VARINT) this.varint();
+      else if (wire === FIXED64) this.advance(8);
+      else if (wire === FIXED32) this.advance(4);
+      else if (wire === LEN) {
+        const len = this.varint();
+        if (this.pos + len > this.buf.length) this.fail(`field ${num}: length ${len} runs past the end`);
+        this.pos += len;
+      } else this.fail(`field ${num}: reserved wire type ${wire}`);
+    }
+  }
+
+  private nextSegment(): boolean {
+    const segments = this.segments;
+    if (segments === undefined) return false;
+    while (this.segment + 1 < segments.length) {
+      this.buf = segments[++this.segment];
+      this.pos = 0;
+      if (this.buf.length > 0) return true;
+    }
+    return false;
   }
 
   private advance(n: number): void {
@@ -100,12 +209,14 @@ export class WireReader {
     if (this.wire !== wire) this.fail(`field ${this.field}: wire type ${this.wire}, expected ${wire}`);
   }
 
+  /** protowire.ConsumeVarint: at most 10 bytes, and the 10th may only carry bit 63. */
   private varint(): number {
     let value = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.buf.length) this.fail('truncated varint');
       const b = this.buf[this.pos++];
+      if (i === 9 && b > 1) this.fail('varint overflows 64 bits');
       value += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) return value;
       mul *= 128;
@@ -114,16 +225,17 @@ export class WireReader {
   }
 
   private fail(reason: string): never {
-    throw new ProtocolError(ProtocolErrorCode.Malformed, `${this.path}: cannot decode ${this.buf.length} bytes as ${this.message}: ${reason}`, {
+    throw new ProtocolError(ProtocolErrorCode.Malformed, `${this.path}: cannot decode ${this.buf.length} bytes as ${this.typeName}: ${reason}`, {
       path: this.path,
-      message: this.message,
+      message: this.typeName,
       length: this.buf.length,
       reason,
     });
   }
 }
 
-const utf8 = new TextDecoder('utf-8');
+const EMPTY = new Uint8Array(0);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The low 32 bits of the varint at `start`, as a signed int32. */
 function lowInt32(buf: Uint8Array, start: number): number {

@@ -10,7 +10,8 @@ export const manifest = {
 export { module };
 export const plugin = { manifest, module };
 
-export { X509Msp, X509MspOptions, type OuIdentifier, type NodeOuRoleName } from './x509-msp';
+export { X509Msp, X509MspOptions, assertWellFormedIdentity, type OuIdentifier, type NodeOuRoleName } from './x509-msp';
+export { goPemDecode, type GoPemBlock } from './go-pem';
 export { X509Identity } from './x509-identity';
 export { X509SigningIdentity } from './x509-signing-identity';
 export { MspManagerImpl, type MspManagerOptions } from './msp-manager-impl';

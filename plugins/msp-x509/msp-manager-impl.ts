@@ -1,10 +1,10 @@
-import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { MspError } from '../../core/errors';
 import type { Identity } from '../../core/msp/identity';
 import type { Msp, MspManager } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
-import { decode } from '../../core/protocol/bounded-decode';
 import { BoundedCache } from './bounded-cache';
+import { readSerializedIdentity } from './serialized-identity-reader';
+import { assertWellFormedIdentity } from './x509-msp';
 
 export interface MspManagerOptions {
   readonly identityCacheSize?: number;
@@ -40,16 +40,19 @@ export class MspManagerImpl implements MspManager {
     return [...this.byId.keys()];
   }
 
+  /**
+   * Fabric's `mspManagerImpl.IsWellFormed` (the gossip-only strict PEM check, see
+   * `X509Msp.isWellFormed`); every MSP of this plugin applies the same rules.
+   */
+  isWellFormed(serialized: Uint8Array): void {
+    assertWellFormedIdentity(serialized, this.maxIdentityBytes);
+  }
+
   deserializeIdentity(serialized: Uint8Array): Identity {
     const key = BoundedCache.keyOf(serialized);
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    let mspId: string;
-    try {
-      mspId = decode(SerializedIdentity, serialized, 'serialized_identity', this.maxIdentityBytes).getMspid();
-    } catch (err) {
-      throw new MspError(MspErrorCode.BadIdentity, `SerializedIdentity bytes do not decode: ${(err as Error).message}`, { length: serialized.length }, { cause: err });
-    }
+    const { mspId } = readSerializedIdentity(serialized, this.maxIdentityBytes);
     const msp = this.byId.get(mspId);
     if (msp === undefined) {
       throw new MspError(

@@ -1,7 +1,9 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
-import { CURVE_ORDERS } from './ecdsa-signature';
+import * as pkijs from 'pkijs';
+import { CURVE_ORDERS, encodeEcdsaSignature, parseEcdsaSignature } from './ecdsa-signature';
+import { type GoPemBlock, goPemDecode } from './go-pem';
 
 /** The key types an identity may have (Fabric: ECDSA P-256/P-384, and Ed25519 from v3). */
 export type IdentityKeyType = 'ecdsa' | 'ed25519';
@@ -22,36 +24,76 @@ export interface ParsedCertificate {
 
 export const MAX_CERTIFICATE_PEM_BYTES = 64 * 1024;
 
-const PEM_BLOCK = /^\s*-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END \1-----\s*$/;
-
 /**
- * Parses `id_bytes` as Fabric does (`pem.Decode` then `x509.ParseCertificate`), but stricter: one
- * PEM block of type CERTIFICATE and nothing else (Fabric's `IsWellFormed`). `field` names the input
- * in errors.
+ * Parses certificate PEM as Fabric's MSP does everywhere but gossip (`deserializeIdentityInternal`,
+ * `getCertFromPem`): Go's `pem.Decode` (the first block of any type; text before it skipped, what
+ * follows it ignored, headers allowed) then `x509.ParseCertificate` (DER with nothing after the
+ * certificate). Creators, endorsers and the MSP's own config certificates all go through this, so
+ * it must accept what a Fabric peer accepts. `field` names the input in errors.
  */
 export function parsePemCertificate(pem: Uint8Array, field: string): ParsedCertificate {
+  return parseDecodedBlock(decodePem(pem, field), field);
+}
+
+/**
+ * Fabric's `IsWellFormed`, which gossip alone applies to a peer's identity: the PEM block must be
+ * the whole input after any leading text, of type CERTIFICATE (or none), and an ECDSA-signed
+ * certificate must carry its signature in canonical DER. Throws MSP_BAD_PEM naming the rule.
+ */
+export function parseWellFormedPemCertificate(pem: Uint8Array, field: string): ParsedCertificate {
+  const block = decodePem(pem, field);
+  if (block.rest.length > 0) throw badPem(field, `${block.rest.length} bytes follow the PEM block`);
+  if (block.type !== 'CERTIFICATE' && block.type !== '') throw badPem(field, `the PEM block is of type "${block.type}"; expected CERTIFICATE or none`);
+  const cert = parseDecodedBlock(block, field);
+  let parsed: pkijs.Certificate;
+  try {
+    parsed = pkijs.Certificate.fromBER(cert.der);
+  } catch (err) {
+    throw new MspError(MspErrorCode.BadPem, `${field}: the certificate does not parse (${(err as Error).message})`, { field }, { cause: err });
+  }
+  if (ECDSA_SIGNATURE_ALGORITHMS.has(parsed.signatureAlgorithm.algorithmId) && !isCanonicalEcdsaSignature(parsed.signatureValue.valueBlock.valueHexView)) {
+    throw badPem(field, "the certificate's ECDSA signature is not in canonical DER");
+  }
+  return cert;
+}
+
+/** ecdsa-with-SHA1/256/384/512: Fabric's `isECDSASignedCert`. */
+const ECDSA_SIGNATURE_ALGORITHMS = new Set(['1.2.840.10045.4.1', '1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4']);
+
+/** Fabric's `isIdentitySignedInCanonicalForm`: the bytes equal the DER re-encoding of their (r, s), both positive. */
+function isCanonicalEcdsaSignature(sig: Uint8Array): boolean {
+  const rs = parseEcdsaSignature(sig);
+  return rs !== undefined && Buffer.compare(encodeEcdsaSignature(rs), sig) === 0;
+}
+
+function badPem(field: string, why: string): MspError {
+  return new MspError(MspErrorCode.BadPem, `${field}: ${why}`, { field });
+}
+
+function decodePem(pem: Uint8Array, field: string): GoPemBlock {
   if (pem.length === 0 || pem.length > MAX_CERTIFICATE_PEM_BYTES) {
     throw new MspError(MspErrorCode.BadPem, `${field}: expected a PEM certificate of 1..${MAX_CERTIFICATE_PEM_BYTES} bytes, got ${pem.length}`, {
       field,
       length: pem.length,
     });
   }
-  const text = Buffer.from(pem.buffer, pem.byteOffset, pem.length).toString('latin1');
-  const match = PEM_BLOCK.exec(text);
-  if (!match || match[1] !== 'CERTIFICATE') {
-    throw new MspError(
-      MspErrorCode.BadPem,
-      `${field}: expected exactly one "-----BEGIN CERTIFICATE-----" PEM block, got ${match ? `a "${match[1]}" block` : 'no well-formed PEM block'}`,
-      { field },
-    );
-  }
-  const der = Buffer.from(match[2].replace(/\s+/g, ''), 'base64');
+  const block = goPemDecode(pem);
+  if (block === undefined) throw badPem(field, 'no PEM block decodes (expected "-----BEGIN CERTIFICATE-----", base64, "-----END CERTIFICATE-----")');
+  return block;
+}
+
+function parseDecodedBlock(block: GoPemBlock, field: string): ParsedCertificate {
+  const der = block.bytes;
+  // node:crypto would also take PEM text here; Go's parser takes only a DER SEQUENCE.
+  if (der.length === 0 || der[0] !== 0x30) throw badPem(field, `the "${block.type}" PEM block does not hold a DER certificate`);
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
   } catch (err) {
-    throw new MspError(MspErrorCode.BadPem, `${field}: the PEM block does not hold a valid X.509 certificate (${(err as Error).message})`, { field }, { cause: err });
+    throw new MspError(MspErrorCode.BadPem, `${field}: the "${block.type}" PEM block does not hold a valid X.509 certificate (${(err as Error).message})`, { field }, { cause: err });
   }
+  // OpenSSL stops after the certificate; Go's x509.ParseCertificate fails with "trailing data".
+  if (x509.raw.length !== der.length) throw badPem(field, `${der.length - x509.raw.length} bytes follow the certificate's DER inside the PEM block`);
   return fromX509(x509, der);
 }
 

@@ -1,15 +1,14 @@
-import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import type { FabricMSPConfig, FabricOUIdentifier } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { z } from 'zod';
 import { MspError } from '../../core/errors';
 import type { Msp } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
-import { decode } from '../../core/protocol/bounded-decode';
 import { BoundedCache } from './bounded-cache';
 import { CaStore, type CaEntry } from './ca-store';
-import { identityKeyType, parsePemCertificate } from './parsed-certificate';
+import { identityKeyType, parsePemCertificate, parseWellFormedPemCertificate } from './parsed-certificate';
 import { satisfiesPrincipal, type PrincipalContext } from './principal-check';
+import { readSerializedIdentity } from './serialized-identity-reader';
 import { X509Identity, type IdentityAuthority } from './x509-identity';
 
 export const X509MspOptions = z.object({
@@ -44,6 +43,8 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   readonly nodeOusEnabled: boolean;
   private readonly cas: CaStore;
   private readonly nodeOus: Partial<Record<NodeOuRoleName, OuIdentifier>> = {};
+  /** Role OUs by name; when two roles share a name the later (client, peer, admin, orderer) wins, as in Fabric's `validOUs` map. */
+  private readonly nodeOuByName = new Map<string, OuIdentifier>();
   private readonly ouIdentifiers: readonly OuIdentifier[];
   private readonly admins: ReadonlySet<string>;
   private readonly cache: BoundedCache<X509Identity>;
@@ -90,7 +91,11 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
         ['orderer', nodeOus.getOrdererOuIdentifier()],
       ];
       for (const [role, ou] of roles) {
-        if (ou && ou.getOrganizationalUnitIdentifier() !== '') this.nodeOus[role] = this.ouIdentifier(ou, `fabric_node_ous.${role}_ou_identifier`, false);
+        if (ou && ou.getOrganizationalUnitIdentifier() !== '') {
+          const id = this.ouIdentifier(ou, `fabric_node_ous.${role}_ou_identifier`, false);
+          this.nodeOus[role] = id;
+          this.nodeOuByName.set(id.ou, id);
+        }
       }
     }
     this.ouIdentifiers = config
@@ -121,23 +126,25 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     const key = BoundedCache.keyOf(serialized);
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    let sid: SerializedIdentity;
-    try {
-      sid = decode(SerializedIdentity, serialized, 'serialized_identity', this.maxIdentityBytes);
-    } catch (err) {
-      throw new MspError(MspErrorCode.BadIdentity, `SerializedIdentity bytes do not decode: ${(err as Error).message}`, { length: serialized.length }, { cause: err });
-    }
-    const mspId = sid.getMspid();
+    const { mspId, idBytes } = readSerializedIdentity(serialized, this.maxIdentityBytes);
     if (mspId === '') throw new MspError(MspErrorCode.BadIdentity, 'SerializedIdentity.mspid is empty', { length: serialized.length });
     if (mspId !== this.id) {
       throw new MspError(MspErrorCode.IdMismatch, `identity belongs to MSP "${mspId}", expected "${this.id}"`, { expected: this.id, received: mspId });
     }
-    const idBytes = sid.getIdBytes_asU8();
     const cert = parsePemCertificate(idBytes, `SerializedIdentity.id_bytes of MSP ${mspId}`);
     const keyType = identityKeyType(cert.publicKey, `certificate of ${mspId} identity`);
     const identity = new X509Identity(this, mspId, serialized.slice(), idBytes.slice(), cert, keyType);
     this.cache.set(key, identity);
     return identity;
+  }
+
+  /**
+   * Fabric's `IsWellFormed`: stricter PEM rules than {@link deserializeIdentity} (no bytes after the
+   * block, type CERTIFICATE, canonical ECDSA signature). Fabric applies it only to identities gossip
+   * learns, never to a transaction's creator or endorsers; throws MSP_BAD_PEM or MSP_BAD_IDENTITY.
+   */
+  isWellFormed(serialized: Uint8Array): void {
+    assertWellFormedIdentity(serialized, this.maxIdentityBytes);
   }
 
   /** @see IdentityAuthority.validateIdentity — called once per identity; the identity caches the outcome. */
@@ -176,33 +183,35 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     return issuer;
   }
 
+  /**
+   * Fabric's `validateIdentityOUsV142`: the OU identifiers the MSP lists apply first, whether or not
+   * NodeOUs are enabled (`validateIdentityOUsV1`); then, with NodeOUs, exactly one role OU.
+   */
   private validateOus(identity: X509Identity, issuer: CaEntry): void {
     const ous = identity.organizationalUnits;
     const details = { mspId: this.id, id: identity.id, organizationalUnits: ous };
-    if (this.nodeOusEnabled) {
-      let count = 0;
-      for (const ou of ous) {
-        const nodeOu = Object.values(this.nodeOus).find((n) => n.ou === ou);
-        if (!nodeOu) continue;
-        if (nodeOu.certifiersId !== undefined && !sameBytes(nodeOu.certifiersId, issuer.certifiersId)) {
-          throw new MspError(MspErrorCode.NodeOu, `MSP ${this.id}: NodeOU "${ou}" is certified by another CA than the one the MSP names for it`, details);
-        }
-        count++;
-      }
-      if (count !== 1) {
-        throw new MspError(
-          MspErrorCode.NodeOu,
-          `MSP ${this.id}: identity must carry exactly one of the NodeOU roles (${Object.values(this.nodeOus).map((n) => n.ou).join(', ')}), found ${count} in OUs [${ous.join(', ')}]`,
-          details,
-        );
-      }
-      return;
-    }
     if (this.ouIdentifiers.length > 0) {
       const ok = ous.some((ou) => this.ouIdentifiers.some((id) => id.ou === ou && id.certifiersId !== undefined && sameBytes(id.certifiersId, issuer.certifiersId)));
       if (!ok) {
         throw new MspError(MspErrorCode.OrganizationalUnit, `MSP ${this.id}: none of the identity's OUs [${ous.join(', ')}] is an organizational unit of this MSP`, details);
       }
+    }
+    if (!this.nodeOusEnabled) return;
+    let count = 0;
+    for (const ou of ous) {
+      const nodeOu = this.nodeOuByName.get(ou);
+      if (!nodeOu) continue;
+      if (nodeOu.certifiersId !== undefined && !sameBytes(nodeOu.certifiersId, issuer.certifiersId)) {
+        throw new MspError(MspErrorCode.NodeOu, `MSP ${this.id}: NodeOU "${ou}" is certified by another CA than the one the MSP names for it`, details);
+      }
+      count++;
+    }
+    if (count !== 1) {
+      throw new MspError(
+        MspErrorCode.NodeOu,
+        `MSP ${this.id}: identity must carry exactly one of the NodeOU roles (${Object.values(this.nodeOus).map((n) => n.ou).join(', ')}), found ${count} in OUs [${ous.join(', ')}]`,
+        details,
+      );
     }
   }
 
@@ -220,4 +229,10 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   satisfiesPrincipal(identity: X509Identity, principal: MSPPrincipal): boolean {
     return satisfiesPrincipal(this, identity, principal);
   }
+}
+
+/** Fabric's `IsWellFormed` over `SerializedIdentity` bytes; it does not depend on the MSP (Fabric's manager asks any one). */
+export function assertWellFormedIdentity(serialized: Uint8Array, maxIdentityBytes = 64 * 1024): void {
+  const { mspId, idBytes } = readSerializedIdentity(serialized, maxIdentityBytes);
+  parseWellFormedPemCertificate(idBytes, `SerializedIdentity.id_bytes of MSP ${mspId}`);
 }

@@ -226,6 +226,7 @@ export class Membership {
     let identity: Identity;
     try {
       pkiId = pkiIdOf(identityBytes);
+      channel.resources().msps.isWellFormed(identityBytes);
       identity = channel.resources().deserializer.deserializeIdentity(identityBytes);
       identity.validate();
     } catch (err) {

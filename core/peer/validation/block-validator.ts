@@ -177,20 +177,28 @@ function markDuplicateTxIds(flags: Uint8Array, txIds: readonly string[], reasons
 }
 
 /**
- * Fabric's key-level validation parameter dependencies (`statebased/vpmanagerimpl.go`): a
- * transaction that writes a key whose metadata an earlier transaction of the same block changed,
- * and that passed its policy checks, fails ENDORSEMENT_POLICY_FAILURE; the policy it was endorsed
- * against may no longer be the key's policy.
+ * Fabric's key-level validation parameter dependencies (`statebased/vpmanagerimpl.go`
+ * `ExtractValidationParameterDependency`): a transaction that writes a key (or its metadata) whose
+ * metadata an earlier transaction of the same block changed, and that passed its policy checks,
+ * fails ENDORSEMENT_POLICY_FAILURE; the policy it was endorsed against may no longer be the key's
+ * policy. Private keys count too, by (namespace, collection, key hash), as Fabric records
+ * `HashedRwSet.MetadataWrites` and `checkSBAndCCEP` consults them for every hashed write.
  */
 class PolicyDependencies {
-  private readonly metadataChanged = new Set<string>();
+  /** `namespace \0 key` of public keys. */
+  private readonly publicChanged = new Set<string>();
+  /** `namespace \0 collection \0 hex key hash` of private keys; kept apart because a public key may contain NULs. */
+  private readonly privateChanged = new Set<string>();
 
   conflict(writes: readonly NamespaceWrites[]): Defect | undefined {
-    if (this.metadataChanged.size === 0) return undefined;
+    if (this.publicChanged.size === 0 && this.privateChanged.size === 0) return undefined;
     for (const ns of writes) {
       for (const key of [...ns.keys, ...ns.metadataKeys]) {
-        if (this.metadataChanged.has(`${ns.namespace}\0${key}`)) {
-          return { code: TxValidationCode.ENDORSEMENT_POLICY_FAILURE, reason: `the validation parameter of ${ns.namespace}/${key} was updated by an earlier transaction in this block` };
+        if (this.publicChanged.has(`${ns.namespace}\0${key}`)) return updated(`${ns.namespace}/${key}`);
+      }
+      for (const coll of ns.collections) {
+        for (const hash of [...coll.keyHashes, ...coll.metadataKeyHashes]) {
+          if (this.privateChanged.has(`${ns.namespace}\0${coll.collection}\0${hash}`)) return updated(`${ns.namespace}/${coll.collection}/<hash ${hash.slice(0, 16)}…>`);
         }
       }
     }
@@ -198,6 +206,13 @@ class PolicyDependencies {
   }
 
   record(writes: readonly NamespaceWrites[]): void {
-    for (const ns of writes) for (const key of ns.metadataKeys) this.metadataChanged.add(`${ns.namespace}\0${key}`);
+    for (const ns of writes) {
+      for (const key of ns.metadataKeys) this.publicChanged.add(`${ns.namespace}\0${key}`);
+      for (const coll of ns.collections) for (const hash of coll.metadataKeyHashes) this.privateChanged.add(`${ns.namespace}\0${coll.collection}\0${hash}`);
+    }
   }
+}
+
+function updated(what: string): Defect {
+  return { code: TxValidationCode.ENDORSEMENT_POLICY_FAILURE, reason: `the validation parameter of ${what} was updated by an earlier transaction in this block` };
 }

@@ -14,9 +14,6 @@ import { hashedNamespace } from '../../ledger/private-data';
 /** Fabric's key-level endorsement policy metadata name. */
 export const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
 
-/** Namespaces no transaction may write (Fabric's `ILLEGAL_WRITESET`). */
-const READ_ONLY_NAMESPACES = new Set(['qscc', 'cscc', 'lscc', 'escc', 'vscc']);
-
 /** One policy a transaction must satisfy, with what it protects (for error messages). */
 export interface RequiredPolicy {
   readonly policy: Policy;
@@ -45,6 +42,17 @@ function compiled(compile: () => Policy): Policy | PolicyError {
   }
 }
 
+/**
+ * `/Channel/Application/LifecycleEndorsement`. A channel config without it (one upgraded from v1.x)
+ * fails the transaction ENDORSEMENT_POLICY_FAILURE, as Fabric's policy manager answers a missing
+ * policy with one that rejects; a throw here would stop the channel at this block.
+ */
+function lifecycleEndorsement(resources: ChannelResources, what: string): PolicyRequirement {
+  const policy = resources.policies.getPolicy(LIFECYCLE_ENDORSEMENT_POLICY);
+  if (policy === undefined) return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what}: channel has no policy ${LIFECYCLE_ENDORSEMENT_POLICY}` };
+  return { ok: true, policies: [{ policy, what }] };
+}
+
 function unusable(what: string, err: PolicyError): PolicyRequirement & { ok: false } {
   return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what} cannot be used: ${err.message}` };
 }
@@ -64,23 +72,29 @@ export class EndorsementPolicies {
   constructor(private readonly policyProvider: PolicyProvider) {}
 
   /**
-   * `invoked` is the chaincode the transaction header names: its policy always applies, as in
-   * Fabric's dispatcher, even when the transaction writes only other chaincodes' namespaces or
-   * nothing at all.
+   * `invoked` is the chaincode the transaction header names: it is validated as every written
+   * namespace is, as in Fabric's dispatcher (`wrNamespace[ccID] = true`), even when the
+   * transaction writes only other chaincodes' namespaces or nothing at all. A namespace with no
+   * chaincode definition fails INVALID_CHAINCODE; that includes the system chaincodes (`qscc`,
+   * `cscc`, `lscc`, …), which Fabric's lookup (`_lifecycle`, then legacy `lscc` state) does not
+   * find either. `_lifecycle` is defined, with `LifecycleEndorsement` as its chaincode policy.
    */
   requirementsFor(writes: readonly NamespaceWrites[], resources: ChannelResources, ledger: PeerLedger, invoked?: string): PolicyRequirement {
     const policies: RequiredPolicy[] = [];
     const effective: (NamespaceWrites & { readonly invokedOnly?: boolean })[] =
-      invoked !== undefined && !READ_ONLY_NAMESPACES.has(invoked) && !writes.some((w) => w.namespace === invoked)
+      invoked !== undefined && !writes.some((w) => w.namespace === invoked)
         ? [{ namespace: invoked, keys: [], metadataKeys: [], collections: [], invokedOnly: true }, ...writes]
         : [...writes];
     for (const ns of effective) {
-      if (READ_ONLY_NAMESPACES.has(ns.namespace)) {
-        return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `namespace ${ns.namespace} is not writable` };
-      }
       if (ns.namespace === LIFECYCLE_NAMESPACE) {
         if (ns.collections.length > 0) return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `${LIFECYCLE_NAMESPACE} has no private data collections` };
-        if (ns.invokedOnly === true) continue;
+        // Fabric's CheckCCEPIfNoEPChecked: no write of its own checked a policy, so the chaincode's applies.
+        if (ns.invokedOnly === true) {
+          const r = lifecycleEndorsement(resources, `${LIFECYCLE_NAMESPACE} invoked without writes (LifecycleEndorsement)`);
+          if (!r.ok) return r;
+          policies.push(...r.policies);
+          continue;
+        }
         const r = this.lifecyclePolicies(ns, resources);
         if (!r.ok) return r;
         policies.push(...r.policies);
@@ -199,7 +213,11 @@ export class EndorsementPolicies {
       const p = this.cached(resources, `org:${org}`, () => this.policyProvider.newSignaturePolicy(anyMemberOf(org).serializeBinary(), resources.deserializer));
       policies.push({ policy: p, what: `approval of org ${org}` });
     }
-    if (definitions) policies.push({ policy: resources.policy(LIFECYCLE_ENDORSEMENT_POLICY), what: 'chaincode definition (LifecycleEndorsement)' });
+    if (definitions) {
+      const r = lifecycleEndorsement(resources, 'chaincode definition (LifecycleEndorsement)');
+      if (!r.ok) return r;
+      policies.push(...r.policies);
+    }
     return { ok: true, policies };
   }
 }

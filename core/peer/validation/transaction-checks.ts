@@ -8,7 +8,7 @@ import { type ParsedEnvelope, parseEnvelope } from '../../protocol/envelope';
 import { headerTypeName } from '../../protocol/header';
 import { type ParsedTransaction, parseEndorserTransaction, transactionEndorsementSignedData } from '../../protocol/transaction';
 import { computeTxId } from '../../protocol/txid';
-import { WireReader } from '../../protocol/wire-reader';
+import { LEN, WireReader } from '../../protocol/wire-reader';
 import { viewOfConfig } from '../channel/channel-config';
 import type { ChannelResources } from '../channel/channel-resources';
 import { configTransactionProblem } from './config-tx';
@@ -157,7 +157,9 @@ function chaincodeOfEvent(bytes: Uint8Array): string {
   const r = new WireReader(bytes, 'chaincode_event', 'ChaincodeEvent');
   let id = '';
   while (r.next()) {
-    if (r.field === 1) id = r.string();
+    if (r.has(1, LEN)) id = r.string();
+    // tx_id and event_name are strings too: protobuf-go refuses the event when they are not UTF-8.
+    else if (r.has(2, LEN) || r.has(3, LEN)) r.string();
     else r.skip();
   }
   return id;
@@ -190,7 +192,10 @@ function envelopeDefectCode(err: unknown, root: string): number {
   if (path === root) return TxValidationCode.INVALID_OTHER_REASON;
   // An absent payload decodes in Fabric as one without a header.
   if (path === `${root}.payload`) return err.code === 'PROTOCOL_MISSING_FIELD' ? TxValidationCode.BAD_COMMON_HEADER : TxValidationCode.BAD_PAYLOAD;
-  if (path.startsWith(`${root}.payload.header`)) return TxValidationCode.BAD_COMMON_HEADER;
+  // The Header message is part of the Payload: when its framing fails, UnmarshalPayload fails
+  // (BAD_PAYLOAD); an absent one, or header bytes that do not decode, fail validateCommonHeader.
+  if (path === `${root}.payload.header`) return err.code === 'PROTOCOL_MISSING_FIELD' ? TxValidationCode.BAD_COMMON_HEADER : TxValidationCode.BAD_PAYLOAD;
+  if (path.startsWith(`${root}.payload.header.`)) return TxValidationCode.BAD_COMMON_HEADER;
   return TxValidationCode.BAD_PAYLOAD;
 }
 
@@ -198,14 +203,17 @@ function envelopeDefectCode(err: unknown, root: string): number {
 function transactionDefectCode(err: unknown): number {
   if (!(err instanceof ProtocolError)) return TxValidationCode.INVALID_OTHER_REASON;
   const path = String(err.details.path ?? '');
-  if (path.endsWith('channel_header.extension.chaincode_id.name')) return TxValidationCode.INVALID_CHAINCODE;
-  if (path.endsWith('channel_header.extension.chaincode_id')) return TxValidationCode.INVALID_OTHER_REASON;
+  // An absent chaincode id (or name) is the dispatcher's finding; one that does not decode fails
+  // the whole extension or action, as protobuf-go unmarshals them in one piece.
+  const missing = err.code === 'PROTOCOL_MISSING_FIELD';
+  if (missing && path.endsWith('channel_header.extension.chaincode_id.name')) return TxValidationCode.INVALID_CHAINCODE;
+  if (missing && path.endsWith('channel_header.extension.chaincode_id')) return TxValidationCode.INVALID_OTHER_REASON;
   if (path.endsWith('channel_header.extension')) {
     // An empty extension decodes in Fabric as one without a chaincode id.
     return err.code === 'PROTOCOL_MISSING_FIELD' ? TxValidationCode.INVALID_OTHER_REASON : TxValidationCode.BAD_HEADER_EXTENSION;
   }
   if (path.includes('channel_header.extension')) return TxValidationCode.BAD_HEADER_EXTENSION;
-  if (path.includes('proposal_response_payload.extension.chaincode_id')) return TxValidationCode.INVALID_OTHER_REASON;
+  if (missing && path.endsWith('proposal_response_payload.extension.chaincode_id')) return TxValidationCode.INVALID_OTHER_REASON;
   if (path.includes('proposal_response_payload.extension')) return TxValidationCode.BAD_RESPONSE_PAYLOAD;
   return TxValidationCode.INVALID_ENDORSER_TRANSACTION;
 }

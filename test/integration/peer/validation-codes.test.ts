@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChannelHeader, Envelope, Header, Payload, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { createHash } from 'node:crypto';
+import { HashedRWSet, KVMetadataEntry, KVMetadataWrite, KVMetadataWriteHash, KVRWSet, KVWrite, KVWriteHash } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
+import { CollectionHashedReadWriteSet, NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import { ProposalResponsePayload } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import { ChaincodeActionPayload, ChaincodeEndorsedAction, Transaction, TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -109,9 +110,7 @@ function write(key: string, value: string): KVWrite {
 
 /** Writes `key` and sets its key-level endorsement policy. */
 function keyPolicyWrite(namespace: string, key: string, policy: Uint8Array): Uint8Array {
-  const entry = new KVMetadataEntry();
-  entry.setName('VALIDATION_PARAMETER');
-  entry.setValue(policy);
+  const entry = validationParameter(policy);
   const meta = new KVMetadataWrite();
   meta.setKey(key);
   meta.setEntriesList([entry]);
@@ -119,6 +118,39 @@ function keyPolicyWrite(namespace: string, key: string, policy: Uint8Array): Uin
   kv.setWritesList([write(key, 'guarded')]);
   kv.setMetadataWritesList([meta]);
   return txRwset(nsRwset(namespace, kv));
+}
+
+const sha256 = (s: string | Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(s).digest());
+
+function validationParameter(policy: Uint8Array): KVMetadataEntry {
+  const entry = new KVMetadataEntry();
+  entry.setName('VALIDATION_PARAMETER');
+  entry.setValue(policy);
+  return entry;
+}
+
+/** A hashed write of private key `key` in `collection` of `cc` and/or a key-level policy for it. */
+function privateWrite(collection: string, key: string, o: { value?: string; policy?: Uint8Array }): Uint8Array {
+  const hashed = new HashedRWSet();
+  if (o.value !== undefined) {
+    const w = new KVWriteHash();
+    w.setKeyHash(sha256(key));
+    w.setValueHash(sha256(o.value));
+    hashed.setHashedWritesList([w]);
+  }
+  if (o.policy !== undefined) {
+    const m = new KVMetadataWriteHash();
+    m.setKeyHash(sha256(key));
+    m.setEntriesList([validationParameter(o.policy)]);
+    hashed.setMetadataWritesList([m]);
+  }
+  const coll = new CollectionHashedReadWriteSet();
+  coll.setCollectionName(collection);
+  coll.setHashedRwset(hashed.serializeBinary());
+  coll.setPvtRwsetHash(sha256(`pvt ${o.value ?? ''}`));
+  const ns = nsRwset('cc', new KVRWSet());
+  ns.setCollectionHashedRwsetList([coll]);
+  return txRwset(ns);
 }
 
 describe("committer-side validation codes: every field of the header chain and Fabric's dispatcher checks", () => {
@@ -259,5 +291,44 @@ describe("committer-side validation codes: every field of the header chain and F
       TxValidationCode.VALID,
     ]);
     expect(h.joined.channel.height()).toBe(height + 1);
+  });
+
+  it("fails a private write whose key-level policy an earlier transaction of the block changed (hashed metadata writes are dependencies too)", async () => {
+    const coll = '_implicit_org_Org1MSP';
+    const org1 = policies.compileExpression("OR('Org1MSP.member')");
+    const both = policies.compileExpression("AND('Org1MSP.member', 'Org2MSP.member')");
+    const guard = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: privateWrite(coll, 'secret', { value: 'v0', policy: org1 }) });
+    expect(await commitBlock(h, [guard.envelope])).toEqual([TxValidationCode.VALID]);
+
+    const tighten = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'cc', results: privateWrite(coll, 'secret', { policy: both }) });
+    const blindWrite = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'cc', results: privateWrite(coll, 'secret', { value: 'v1' }) });
+    const otherKey = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: 'cc', results: privateWrite(coll, 'other', { value: 'v1' }) });
+    // Fabric: ValidationParameterUpdatedError for the private key written after its policy changed.
+    expect(await commitBlock(h, [tighten.envelope, blindWrite.envelope, otherKey.envelope])).toEqual([
+      TxValidationCode.VALID,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.VALID,
+    ]);
+  });
+
+  it('validates an invoked system chaincode as Fabric does: _lifecycle needs LifecycleEndorsement, the others have no definition', async () => {
+    const oneOrg = [h.peers[0]];
+    const cases: Record<string, [Uint8Array, number]> = {
+      // A query response submitted as a transaction: Fabric's CheckCCEPIfNoEPChecked evaluates LifecycleEndorsement.
+      lifecycleQuery: [endorsedTx({ creator: h.users[0], endorsers: oneOrg, chaincode: LIFECYCLE_NAMESPACE, results: rwset({}) }).envelope, TxValidationCode.ENDORSEMENT_POLICY_FAILURE],
+      lifecycleQueryMajority: [endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: LIFECYCLE_NAMESPACE, results: rwset({}) }).envelope, TxValidationCode.VALID],
+      lifecycleInvokedWritesCc: [endorsedTx({ creator: h.users[0], endorsers: oneOrg, chaincode: LIFECYCLE_NAMESPACE, results: rwset({ org1only: { viaLifecycle: b('1') } }) }).envelope, TxValidationCode.ENDORSEMENT_POLICY_FAILURE],
+      // Neither _lifecycle nor legacy lscc state defines these: GetInfoForValidate fails.
+      qsccQuery: [endorsedTx({ creator: h.users[0], endorsers: oneOrg, chaincode: 'qscc', results: rwset({}) }).envelope, TxValidationCode.INVALID_CHAINCODE],
+      csccQuery: [endorsedTx({ creator: h.users[0], endorsers: oneOrg, chaincode: 'cscc', results: rwset({}) }).envelope, TxValidationCode.INVALID_CHAINCODE],
+      qsccWritesCc: [endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'qscc', results: rwset({ cc: { viaQscc: b('v') } }) }).envelope, TxValidationCode.INVALID_CHAINCODE],
+      lsccWrite: [endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ lscc: { k: b('v') } }) }).envelope, TxValidationCode.INVALID_CHAINCODE],
+      vsccWrite: [endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ vscc: { k: b('v') } }) }).envelope, TxValidationCode.INVALID_CHAINCODE],
+    };
+    const flags = await commitBlock(h, Object.values(cases).map(([env]) => env));
+    expect(Object.fromEntries(Object.keys(cases).map((k, i) => [k, codeName(flags[i])]))).toEqual(
+      Object.fromEntries(Object.entries(cases).map(([k, [, code]]) => [k, codeName(code)])),
+    );
+    expect(h.joined.channel.ledger.getVersionedState('cc', 'viaQscc')).toBeUndefined();
   });
 });

@@ -88,7 +88,8 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
       TxValidationCode.BAD_PROPOSAL_TXID,
       TxValidationCode.TARGET_CHAIN_NOT_FOUND,
       TxValidationCode.INVALID_CHAINCODE,
-      TxValidationCode.ILLEGAL_WRITESET,
+      // qscc has no chaincode definition: Fabric's dispatcher gives INVALID_CHAINCODE (v20 has no read-only namespace rule).
+      TxValidationCode.INVALID_CHAINCODE,
       TxValidationCode.DUPLICATE_TXID,
       TxValidationCode.BAD_COMMON_HEADER,
     ]);

@@ -89,8 +89,9 @@ describe('header wire decoding', () => {
     const good = channelHeader((h) => h.setChannelId('mychannel'));
     expectProtocolError(() => parseChannelHeader(good.subarray(0, good.length - 2), 'env.channel_header'), ProtocolErrorCode.Malformed, 'env.channel_header');
     expectProtocolError(() => parseChannelHeader(Uint8Array.from([0x08, 0xff]), 'x'), ProtocolErrorCode.Malformed, 'truncated varint');
-    expectProtocolError(() => parseChannelHeader(Uint8Array.from([0x20, 0x01]), 'x'), ProtocolErrorCode.Malformed, 'wire type');
-    expectProtocolError(() => parseSignatureHeader(Uint8Array.from([0x1b, 0x00]), 's'), ProtocolErrorCode.Malformed, 'unsupported wire type');
+    expectProtocolError(() => parseSignatureHeader(Uint8Array.from([0x1b, 0x08, 0x01]), 's'), ProtocolErrorCode.Malformed, 'group is not closed');
+    expectProtocolError(() => parseSignatureHeader(Uint8Array.from([0x1c]), 's'), ProtocolErrorCode.Malformed, 'END_GROUP');
+    expectProtocolError(() => parseSignatureHeader(Uint8Array.from([0x0e, 0x00]), 's'), ProtocolErrorCode.Malformed, 'reserved wire type');
     expectProtocolError(() => parseHeaderBytes(Uint8Array.from([0x00]), 'hdr'), ProtocolErrorCode.Malformed, 'field number 0');
     expectProtocolError(() => parseChannelHeader(new Uint8Array(0), 'x'), ProtocolErrorCode.MissingField, 'x');
   });

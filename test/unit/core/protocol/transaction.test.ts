@@ -178,7 +178,8 @@ describe('transactions', () => {
       cap.setChaincodeProposalPayload(Uint8Array.of(0x0a, 0x02, 0x0a, 0x00));
       action.setPayload(cap.serializeBinary());
     });
-    expectProtocolError(() => parseTransactionEnvelope(tampered), ProtocolErrorCode.MissingField, 'chaincode_spec.input');
+    // The committer never decodes the proposal payload: a changed one only breaks the proposal hash.
+    expectProtocolError(() => parseTransactionEnvelope(tampered), ProtocolErrorCode.BadField, 'proposal_hash');
     const noEndorsedAction = reassemble((tx) => {
       const action = tx.getActionsList()[0];
       const cap = ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());

@@ -55,13 +55,14 @@ describe('X509Msp hostile inputs', () => {
     msp = new X509Msp(org.mspConfig());
   });
 
-  it('rejects id_bytes that are not one PEM certificate with MSP_BAD_PEM', async () => {
+  it('rejects id_bytes in which pem.Decode and x509.ParseCertificate find no certificate with MSP_BAD_PEM', async () => {
     const good = await org.issue('pem-user');
     const cases: string[] = [
       'not a pem at all',
       good.keyPem, // a PEM, but of a private key
       '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', // base64 of garbage DER
-      good.certPem + good.certPem, // trailing second block
+      `text${good.certPem}`, // BEGIN neither first nor after a line break
+      good.certPem.replace('END CERTIFICATE', 'END CERT'), // END of another type
       good.certPem.replace(/[A-Za-z0-9]{10}\n/, '!!!!!!!!!!\n'),
     ];
     for (const pem of cases) expect(codeOf(() => msp.deserializeIdentity(serializeIdentity('Org1MSP', pem)))).toBe(MspErrorCode.BadPem);
@@ -253,6 +254,21 @@ describe('X509Msp hostile inputs', () => {
     const ops = await plain.issue('ops', { organizationalUnits: ['operations'] });
     expect(() => ouMsp.deserializeIdentity(eng.serialized).validate()).not.toThrow();
     expect(codeOf(() => ouMsp.deserializeIdentity(ops.serialized).validate())).toBe(MspErrorCode.OrganizationalUnit);
+  });
+
+  it('enforces OrganizationalUnitIdentifiers when NodeOUs are on too, before the NodeOU role (validateIdentityOUsV142)', async () => {
+    const config = org.mspConfig();
+    const id = new FabricOUIdentifier();
+    id.setOrganizationalUnitIdentifier('dept1');
+    id.setCertificate(new TextEncoder().encode(org.ca.certPem));
+    config.setOrganizationalUnitIdentifiersList([id]);
+    const ouMsp = new X509Msp(config);
+    const inDept = await org.issue('dept1-client', { organizationalUnits: ['client', 'dept1'] });
+    const outsider = await org.issue('no-dept-client', { organizationalUnits: ['client'] });
+    const noRole = await org.issue('dept1-no-role', { organizationalUnits: ['dept1'] });
+    expect(() => ouMsp.deserializeIdentity(inDept.serialized).validate()).not.toThrow();
+    expect(codeOf(() => ouMsp.deserializeIdentity(outsider.serialized).validate())).toBe(MspErrorCode.OrganizationalUnit);
+    expect(codeOf(() => ouMsp.deserializeIdentity(noRole.serialized).validate())).toBe(MspErrorCode.NodeOu);
   });
 
   it('rejects configs that cannot work with MSP_BAD_CONFIG / MSP_BAD_CRL', async () => {

@@ -7,10 +7,17 @@ import { type ChannelMember, Membership } from '../../../../../core/peer/discove
 import { MembershipExchange, type MembershipPeer } from '../../../../../core/peer/discovery/membership-exchange';
 
 const INTERVAL = 1000;
+/** The MSP manager's gossip check; identities in `notWellFormed` fail it. */
+const notWellFormed = new Set<string>();
+const wellFormed = {
+  isWellFormed: (serialized: Uint8Array): void => {
+    if (notWellFormed.has(Buffer.from(serialized).toString('hex'))) throw new Error('the identity is not well formed');
+  },
+};
 const EXPIRY = 5000;
 
 function fakeChannel(id: string, msp: ConformanceMsp): Channel {
-  return { id, height: () => 5, resources: () => ({ deserializer: msp, config: { applicationOrgs: ['Org1MSP', 'Org2MSP', 'Org3MSP'].map((mspId) => ({ mspId })) } }) } as unknown as Channel;
+  return { id, height: () => 5, resources: () => ({ deserializer: msp, msps: wellFormed, config: { applicationOrgs: ['Org1MSP', 'Org2MSP', 'Org3MSP'].map((mspId) => ({ mspId })) } }) } as unknown as Channel;
 }
 
 const entry = (m: ChannelMember): Peer => {

@@ -6,11 +6,18 @@ import { readAlive, readStateInfo } from '../../../../../core/peer/discovery/gos
 import { Membership } from '../../../../../core/peer/discovery/membership';
 
 const INTERVAL = 1000;
+/** The MSP manager's gossip check; identities in `notWellFormed` fail it. */
+const notWellFormed = new Set<string>();
+const wellFormed = {
+  isWellFormed: (serialized: Uint8Array): void => {
+    if (notWellFormed.has(Buffer.from(serialized).toString('hex'))) throw new Error('the identity is not well formed');
+  },
+};
 const EXPIRY = 5000;
 
 /** The parts of a channel membership reads: its id, height, MSPs and application orgs. */
 function fakeChannel(id: string, msp: ConformanceMsp, orgs: readonly string[], height: () => number): Channel {
-  return { id, height, resources: () => ({ deserializer: msp, config: { applicationOrgs: orgs.map((mspId) => ({ mspId })) } }) } as unknown as Channel;
+  return { id, height, resources: () => ({ deserializer: msp, msps: wellFormed, config: { applicationOrgs: orgs.map((mspId) => ({ mspId })) } }) } as unknown as Channel;
 }
 
 describe('Membership (what discovery knows of the channel peers)', () => {
@@ -72,6 +79,10 @@ describe('Membership (what discovery knows of the channel peers)', () => {
     forged.setSignature(msp.createIdentity('Org2MSP', 'peer').sign(fresh.alive.getPayload_asU8()));
     expect(org1.accept(channel, fresh.identity, forged, fresh.stateInfo)).toBe('the alive message signature does not verify');
     expect(org1.accept(channel, fresh.identity, undefined, fresh.stateInfo)).toBe('no alive message');
+    // Gossip's IsWellFormed: one certificate cannot stand for several members.
+    notWellFormed.add(Buffer.from(fresh.identity).toString('hex'));
+    expect(org1.accept(channel, fresh.identity, fresh.alive, fresh.stateInfo)).toBe('not a valid identity on channel ch: the identity is not well formed');
+    notWellFormed.clear();
   });
 
   it('keeps an expired peer out: its last messages relayed again are refused until it signs newer ones', () => {
