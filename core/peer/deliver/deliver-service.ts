@@ -8,7 +8,6 @@ import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
-import { bytesEqual } from '../../protocol/bytes';
 import { deliverHeaderProblem, headerWithSignatures } from '../../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
 import type { SignedData } from '../../policy/policy';
@@ -49,7 +48,15 @@ export function statusResponse(status: number): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-const SUCCESS = statusResponse(DeliverStatus.SUCCESS);
+/** The status of a `DeliverResponse{status}` made by {@link statusResponse}. */
+function statusOf(response: Uint8Array): number {
+  let value = 0;
+  for (let i = 1, shift = 0; i < response.length; i++, shift += 7) {
+    value += (response[i]! & 0x7f) * 2 ** shift;
+    if ((response[i]! & 0x80) === 0) break;
+  }
+  return value;
+}
 
 /**
  * The peer's event service (`protos.Deliver`): for each signed `SeekInfo` envelope, checks the
@@ -83,28 +90,29 @@ export class DeliverService {
   }
 
   /**
-   * Serves one request envelope; returns when its range is done or the client left.
-   * `clientCertHash`: the hash of the connection's client TLS certificate when the peer requires
-   * client certificates (the request must name it), else undefined.
+   * Serves one request envelope; returns when its range is done or the client left, with the
+   * status it answered (undefined when the client left first): Fabric ends the stream after any
+   * status but SUCCESS. `clientCertHash`: the hash of the connection's client TLS certificate when
+   * the peer requires client certificates (the request must name it), else undefined.
    */
-  async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<void> {
-    if (this.metrics === undefined) return this.deliver(requestBytes, kind, sink, clientCertHash, NO_DELIVER_METRICS);
-    const request = this.metrics.request(DATA_TYPES[kind]);
-    let answered = false;
-    const counted: DeliverSink = {
+  async serve(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<number | undefined> {
+    const request = this.metrics?.request(DATA_TYPES[kind]) ?? NO_DELIVER_METRICS;
+    let status: number | undefined;
+    const watched: DeliverSink = {
       ...sink,
       write: (res) => {
         // A status ends the request (DeliverResponse field 1); anything else carries a block.
         if (res[0] === STATUS_TAG) {
-          answered = true;
-          request.completed(bytesEqual(res, SUCCESS));
+          status = statusOf(res);
+          request.completed(status === DeliverStatus.SUCCESS);
         } else if (!sink.closed()) request.blockSent();
         return sink.write(res);
       },
     };
-    await this.deliver(requestBytes, kind, counted, clientCertHash, request);
+    await this.deliver(requestBytes, kind, watched, clientCertHash, request);
     // The client left before a status (as Fabric counts it: completed, not a success).
-    if (!answered) request.completed(false);
+    if (status === undefined) request.completed(false);
+    return status;
   }
 
   private async deliver(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash: Uint8Array | undefined, request: DeliverRequestMetrics): Promise<void> {
@@ -114,7 +122,6 @@ export class DeliverService {
       // fabric-gateway sends no nonce in seek requests: only the creator and signature are required.
       env = parseEnvelope(requestBytes, { types: [HeaderType.DELIVER_SEEK_INFO], requireSignature: true });
       if (env.signatureHeader.creator.length === 0) return await sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
-      seek = SeekInfo.deserializeBinary(env.data);
     } catch {
       return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
     }
@@ -124,6 +131,12 @@ export class DeliverService {
     const channel = this.channels(env.channelHeader.channelId);
     if (channel === undefined) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
     request.channelKnown(channel.id);
+    // After the channel, as Fabric's deliverBlocks: an unknown channel is NOT_FOUND whatever the seek.
+    try {
+      seek = SeekInfo.deserializeBinary(env.data);
+    } catch {
+      return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    }
     let expiresAt: number;
     let mspId: string;
     try {

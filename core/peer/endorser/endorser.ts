@@ -1,6 +1,6 @@
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
-import { ERROR_THRESHOLD, buildErrorProposalResponse, buildProposalResponse } from '../../protocol/proposal-response';
+import { ERROR_THRESHOLD, buildChaincodeErrorResponse, buildErrorProposalResponse, buildProposalResponse } from '../../protocol/proposal-response';
 import type { Signer } from '../../protocol/signer';
 import { lenField, message, stringField } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
@@ -62,7 +62,7 @@ export class Endorser {
       const { response, event, version } = sim.result;
       if (response.status >= ERROR_THRESHOLD) {
         outcome = 'chaincode-error';
-        return buildErrorProposalResponse(response.status, response.message);
+        return buildChaincodeErrorResponse({ proposal: sim.checked.proposal, response, results: sim.rwset, chaincodeId: { name: chaincode, version }, interest: sim.interest });
       }
       // As Fabric's endorser: the private data is disseminated before the endorsement is signed,
       // and a collection whose required peers cannot be reached fails the proposal.

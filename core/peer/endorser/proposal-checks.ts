@@ -43,9 +43,10 @@ export interface CheckedProposal {
 }
 
 /**
- * Fabric's endorser `preProcess`: unpack and validate the header chain (type, creator, nonce,
- * txid derivation), find the channel, deserialize and validate the creator (MSP chain, expiry),
- * verify the proposal signature, check the timestamp window, reject a txid already in the ledger,
+ * Fabric's auth filters and endorser `preProcess`: unpack and validate the header chain (type,
+ * creator, nonce, txid derivation), find the channel, refuse an expired creator and a timestamp
+ * outside the window (the filters), deserialize and validate the creator (MSP chain), verify the
+ * proposal signature, reject a txid already in the ledger,
  * and for application chaincodes check `/Channel/Application/Writers`. Throws
  * {@link ProposalRejectedError} with Fabric's message text, except for an unknown channel, which
  * Fabric answers with a status-500 response (a plain `PeerError`).
@@ -66,17 +67,9 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
     if (channel === undefined) throw new PeerError('PEER_UNKNOWN_CHANNEL', `channel '${channelId}' not found`, { channelId });
     deserializer = channel.resources().deserializer;
   }
+  checkExpiry(proposal, deserializer, support.now());
+  checkTimeWindow(proposal, support);
   const creator = authenticate(proposal, deserializer, channelId);
-  const now = support.now();
-  const ts = proposal.timestamp?.getTime();
-  if (ts === undefined || Math.abs(now - ts) > support.timeWindowMs) {
-    throw new ProposalRejectedError(
-      'validation',
-      'PEER_BAD_TIMESTAMP',
-      `request unauthorized due to incorrect timestamp ${proposal.timestamp?.toISOString() ?? '(none)'}, peer time ${new Date(now).toISOString()}, peer.authentication.timewindow ${support.timeWindowMs / 1000}s`,
-      { txId: proposal.txId },
-    );
-  }
   if (channel !== undefined) {
     if (channel.ledger.getTxLocation(proposal.txId) !== undefined) {
       throw new ProposalRejectedError('duplicate', 'PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
@@ -105,6 +98,49 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
   return { proposal, channel, creator };
 }
 
+/**
+ * Fabric's `ExpirationCheck` auth filter, in front of the endorser: an expired creator certificate
+ * is refused before anything else looks at it, with the filter's bare text (the Gateway tries
+ * another peer, as for any error without a response). A creator that does not even deserialize is
+ * left for {@link authenticate} to name.
+ */
+function checkExpiry(proposal: ParsedSignedProposal, deserializer: IdentityDeserializer, now: number): void {
+  let expiresAt: Date;
+  try {
+    expiresAt = deserializer.deserializeIdentity(proposal.creator).expiresAt;
+  } catch {
+    return;
+  }
+  if (expiresAt.getTime() < now) {
+    throw new ProposalRejectedError('validation', 'PEER_IDENTITY_EXPIRED', 'proposal client identity expired', { expiredAt: expiresAt.toISOString() });
+  }
+}
+
+/** Fabric's `TimeWindowCheck` auth filter, next after {@link checkExpiry}, with its text. */
+function checkTimeWindow(proposal: ParsedSignedProposal, support: ProposalCheckSupport): void {
+  const now = support.now();
+  const ts = proposal.timestamp?.getTime();
+  if (ts !== undefined && Math.abs(now - ts) <= support.timeWindowMs) return;
+  // Go's time.RFC3339 and Duration.String().
+  const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  throw new ProposalRejectedError(
+    'validation',
+    'PEER_BAD_TIMESTAMP',
+    `request unauthorized due to incorrect timestamp ${ts === undefined ? '0001-01-01T00:00:00Z' : rfc3339(ts)}, peer time ${rfc3339(now)}, peer.authentication.timewindow ${goDuration(support.timeWindowMs)}`,
+    { txId: proposal.txId },
+  );
+}
+
+/** Go's `time.Duration.String()` for whole milliseconds: `15m0s`, `1h0m0s`, `2.5s`, `500ms`. */
+function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
+}
+
 function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDeserializer, channelId: string): Identity {
   let creator: Identity;
   try {
@@ -119,12 +155,6 @@ function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDese
     creator.validate();
   } catch (err) {
     throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: ${(err as Error).message}`, {
-      channelId,
-      mspId: creator.mspId,
-    });
-  }
-  if (creator.expiresAt.getTime() <= Date.now()) {
-    throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org [${creator.mspId}]: proposal client identity expired (${creator.expiresAt.toISOString()})`, {
       channelId,
       mspId: creator.mspId,
     });

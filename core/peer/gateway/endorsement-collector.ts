@@ -9,6 +9,7 @@ import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { collectionEndorsers, transientDataRefusal } from './collection-endorsers';
 import type { EndorsingPeer } from './endorser-client';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
+import { responseStatus } from './response-status';
 
 /** An endorsement collected from one peer. */
 export interface CollectedEndorsement {
@@ -204,7 +205,9 @@ export class EndorsementCollector {
           const response = parseProposalResponse(await peer.processProposal(signedProposal, deadline, parsed));
           const { status, message } = response.response;
           if (status < 200 || status >= 400 || response.endorsement === undefined) {
-            return { peer, response: undefined, error: { address: peer.address, mspId: peer.mspId, message: `chaincode response ${status}, ${message}` } };
+            // Fabric's responseStatus: a 500 without a payload is the peer's own failure, named bare.
+            const failed = status >= 200 && status < 400 ? `chaincode response ${status}, ${message}` : responseStatus(response.response, response.payloadBytes.length > 0).message;
+            return { peer, response: undefined, error: { address: peer.address, mspId: peer.mspId, message: failed } };
           }
           return { peer, response };
         } catch (err) {

@@ -66,6 +66,11 @@ export class GatewayService {
     } catch (err) {
       throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `failed to unpack transaction proposal: ${(err as Error).message}`);
     }
+    // Fabric's texts and codes: the proposal names no channel; the gateway has no config for it.
+    if (proposal.channelId === '') throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'failed to unpack transaction proposal: no channel id provided');
+    if (this.support.channel(proposal.channelId) === undefined) {
+      throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `failed to get config for channel [${proposal.channelId}]: could not get last config for channel ${proposal.channelId}`);
+    }
     const local = this.support.local;
     const orgs = req.orgs.length === 0 && proposal.transient.size > 0 ? [local.mspId] : req.orgs;
     const candidates = this.defined(proposal) ? this.evaluators(proposal.channelId, orgs) : [];
@@ -98,9 +103,9 @@ export class GatewayService {
     } catch (err) {
       throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, (err as Error).message);
     }
-    const channel = this.requireChannel(proposal.channelId);
-    if (!this.defined(proposal)) {
-      // Fabric finds no peer with the chaincode before asking any (planForOrgs, then discovery).
+    const channel = this.support.channel(proposal.channelId);
+    if (channel === undefined || !this.defined(proposal)) {
+      // Fabric finds no peer with the chaincode (or the channel) before asking any (planForOrgs, then discovery).
       if (req.orgs.length > 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `failed to find any endorsing peers for org(s): ${req.orgs.join(', ')}`);
       throw new GatewayRpcError(
         GrpcStatus.FAILED_PRECONDITION,
@@ -237,12 +242,6 @@ export class GatewayService {
       this.waiters.set(channel, w);
     }
     return w;
-  }
-
-  private requireChannel(channelId: string): Channel {
-    const channel = this.support.channel(channelId);
-    if (channel === undefined) throw new GatewayRpcError(GrpcStatus.NOT_FOUND, `channel '${channelId}' not found`);
-    return channel;
   }
 
   /**

@@ -38,7 +38,14 @@ export function unreachableStatus(err: unknown): ResponseStatus {
  * returns these with an error besides the response, which the Gateway reports as
  * FAILED_PRECONDITION: the client's proposal is at fault, no other peer would accept it.
  */
-const PRE_PROCESS_CODES: ReadonlySet<string> = new Set(['PEER_BAD_PROPOSAL', 'PEER_BAD_TIMESTAMP', 'PEER_DUPLICATE_TXID', 'PEER_ACCESS_DENIED']);
+const PRE_PROCESS_CODES: ReadonlySet<string> = new Set(['PEER_BAD_PROPOSAL', 'PEER_DUPLICATE_TXID', 'PEER_ACCESS_DENIED']);
+
+/**
+ * Refusals of Fabric's auth filters (expired creator, timestamp outside the window), which stand
+ * in front of the endorser and answer with an error and no response at all: UNAVAILABLE, as for
+ * an unreachable peer, and another peer is asked.
+ */
+const AUTH_FILTER_CODES: ReadonlySet<string> = new Set(['PEER_IDENTITY_EXPIRED', 'PEER_BAD_TIMESTAMP']);
 
 /**
  * This peer's endorser threw instead of answering: a rejected proposal is FAILED_PRECONDITION
@@ -48,5 +55,6 @@ const PRE_PROCESS_CODES: ReadonlySet<string> = new Set(['PEER_BAD_PROPOSAL', 'PE
 export function localFailureStatus(err: unknown): ResponseStatus {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof WeftError && PRE_PROCESS_CODES.has(err.code)) return { code: GrpcStatus.FAILED_PRECONDITION, message, retry: false };
+  if (err instanceof WeftError && AUTH_FILTER_CODES.has(err.code)) return { code: GrpcStatus.UNAVAILABLE, message, retry: true };
   return { code: GrpcStatus.ABORTED, message, retry: true };
 }

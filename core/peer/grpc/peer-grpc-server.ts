@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../node/logger';
 import { wireErrorText } from '../../errors';
 import { clientCertificateHash } from '../../node/client-certificate';
-import { type DeliverKind, type DeliverService, type DeliverSink } from '../deliver/deliver-service';
+import { type DeliverKind, type DeliverService, type DeliverSink, DeliverStatus } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
 import { ProposalRejectedError } from '../endorser/proposal-checks';
 import type { GatewayService } from '../gateway/gateway-service';
@@ -176,8 +176,13 @@ export class PeerGrpcServer {
             ac.abort();
             call.emit('error', SHUTTING_DOWN);
           });
+          // A client that stopped reading and then left never drains the stream: a write waits
+          // for that or for the client leaving, or the stream (its block listener, its buffered
+          // blocks) would be held until the peer stops.
+          const gone = new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
+          const send = (res: Uint8Array): Promise<void> => (ac.signal.aborted ? Promise.resolve() : Promise.race([writeWithBackpressure(call, res), gone]));
           gateway
-            .chaincodeEvents(call.request, (res) => writeWithBackpressure(call, res), ac.signal)
+            .chaincodeEvents(call.request, send, ac.signal)
             .then(
               () => {
                 if (!ac.signal.aborted) call.end();
@@ -300,14 +305,18 @@ export class PeerGrpcServer {
     const clientCertHash = this.mutualTls ? clientCertificateHash(call) : undefined;
     call.on('data', (req: Buffer) => {
       call.pause();
-      this.services.deliver
-        .serve(req, kind, sink, clientCertHash)
-        .catch((err: unknown) => {
+      this.services.deliver.serve(req, kind, sink, clientCertHash).then(
+        (status) => {
+          if (closed) return;
+          // Fabric's deliver handler returns after any status but SUCCESS: the stream ends (OK).
+          if (status === undefined || status === DeliverStatus.SUCCESS) call.resume();
+          else call.end();
+        },
+        (err: unknown) => {
           this.logger.warn({ err }, 'deliver request failed');
-        })
-        .finally(() => {
           if (!closed) call.resume();
-        });
+        },
+      );
     });
     call.on('end', () => {
       if (!closed) call.end();

@@ -46,8 +46,9 @@ export class Qscc implements SystemChaincode {
       }
       case 'GetBlockByNumber': {
         const text = argString(inv.args, 2);
-        const num = Number(text);
-        if (text === '' || !Number.isSafeInteger(num) || num < 0) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
+        // strconv.ParseUint(text, 10, 64): decimal digits only ('0x10', '1e3' and ' 5' are refused).
+        const num = /^\d+$/.test(text) ? Number(text) : NaN;
+        if (!Number.isSafeInteger(num)) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
         const bytes = ledger.getBlockBytes(num);
         return bytes === undefined ? failure(`Failed to get block number ${num}, error entry not found in index`) : success(bytes);
       }

@@ -26,7 +26,7 @@ class Stream {
   status: number | undefined;
   private leave!: () => void;
   private readonly sink: DeliverSink;
-  readonly done: Promise<void>;
+  readonly done: Promise<number | undefined>;
 
   /**
    * `request`: the timestamp and TLS binding the request carries (default: stamped by `clock`, no

@@ -76,7 +76,7 @@ class Client {
     };
   }
 
-  serve(req: Uint8Array): Promise<void> {
+  serve(req: Uint8Array): Promise<number | undefined> {
     return service.serve(req, 'block', this.sink);
   }
 

@@ -163,10 +163,18 @@ describe('Evaluate: Fabric responseStatus codes, retrying only where another pee
     expect(other.calls).toBe(0);
   });
 
-  it('answers FAILED_PRECONDITION when no peer can evaluate on the channel, INVALID_ARGUMENT without a proposal', async () => {
+  it("answers as Fabric's gateway when the channel is unknown or unnamed, no peer can evaluate, or there is no proposal", async () => {
     await expect(gateway(h).evaluate(evaluateRequest({ channelId: 'nochannel' }))).rejects.toMatchObject({
+      code: GrpcStatus.UNAVAILABLE,
+      message: 'failed to get config for channel [nochannel]: could not get last config for channel nochannel',
+    });
+    await expect(gateway(h).evaluate(evaluateRequest({ channelId: '' }))).rejects.toMatchObject({
+      code: GrpcStatus.INVALID_ARGUMENT,
+      message: 'failed to unpack transaction proposal: no channel id provided',
+    });
+    await expect(gateway(h).endorse(endorseRequest('kv', [], 'nochannel'))).rejects.toMatchObject({
       code: GrpcStatus.FAILED_PRECONDITION,
-      message: 'no peers available to evaluate chaincode kv in channel nochannel',
+      message: 'no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode kv in channel nochannel',
     });
     await expect(gateway(h).evaluate(evaluateRequest({ orgs: ['Org3MSP'] }))).rejects.toMatchObject({ code: GrpcStatus.FAILED_PRECONDITION });
     await expect(gateway(h).evaluate(new EvaluateRequest().serializeBinary())).rejects.toMatchObject({
@@ -196,12 +204,12 @@ describe('Evaluate: Fabric responseStatus codes, retrying only where another pee
   });
 });
 
-function endorseRequest(chaincode: string, orgs: string[] = []): Uint8Array {
+function endorseRequest(chaincode: string, orgs: string[] = [], channelId = CHANNEL): Uint8Array {
   const signer = h.users[0];
-  const built = buildProposal({ channelId: CHANNEL, chaincodeName: chaincode, args: [utf8.encode('Put')], creator: signer.serialized });
+  const built = buildProposal({ channelId, chaincodeName: chaincode, args: [utf8.encode('Put')], creator: signer.serialized });
   const req = new EndorseRequest();
   req.setTransactionId(built.txId);
-  req.setChannelId(CHANNEL);
+  req.setChannelId(channelId);
   req.setProposedTransaction(SignedProposal.deserializeBinary(signProposal(built.proposalBytes, signer)));
   req.setEndorsingOrganizationsList(orgs);
   return req.serializeBinary();

@@ -3,6 +3,7 @@ import { ChaincodeAction } from '@hyperledger/fabric-protos/lib/peer/proposal_pb
 import { Endorsement, ProposalResponse, ProposalResponsePayload, Response } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import {
   ProtocolErrorCode,
+  buildChaincodeErrorResponse,
   buildErrorProposalResponse,
   buildProposal,
   buildProposalResponse,
@@ -113,6 +114,23 @@ describe('proposal responses', () => {
     expect(r.response.message).toBe('chaincode failed');
     expect(r.endorsement).toBeUndefined();
     expect(r.payload).toBeUndefined();
+  });
+
+  it("answers a chaincode's status ≥ 500 as Fabric's endorser: the response and its payload, unendorsed; 400–499 the response only", () => {
+    const p = proposal();
+    const input = { proposal: p, response: { status: 500, message: 'asset locked' }, results: utf8('rwset'), chaincodeId: { name: 'cc', version: '1' } };
+    const bytes = buildChaincodeErrorResponse(input);
+    const reference = ProposalResponse.deserializeBinary(referenceResponse(p.proposalHash, { status: 500, message: 'asset locked' }, utf8('rwset'), undefined, input.chaincodeId, new Uint8Array(0), new Uint8Array(0)));
+    reference.setVersion(0);
+    reference.clearEndorsement();
+    expect(Buffer.from(bytes).equals(Buffer.from(reference.serializeBinary()))).toBe(true);
+    const r = parseProposalResponse(bytes);
+    expect(r.response).toMatchObject({ status: 500, message: 'asset locked' });
+    expect(r.payloadBytes.length).toBeGreaterThan(0);
+    expect(r.endorsement).toBeUndefined();
+    const notFound = parseProposalResponse(buildChaincodeErrorResponse({ ...input, response: { status: 404, message: 'no such asset' } }));
+    expect(notFound.payloadBytes.length).toBe(0);
+    expect(notFound.response).toMatchObject({ status: 404, message: 'no such asset' });
   });
 
   it('rejects an endorsement without payload, truncated and oversized input', () => {

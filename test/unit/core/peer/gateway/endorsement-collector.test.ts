@@ -5,7 +5,7 @@ import { GatewayRpcError } from '../../../../../core/peer/grpc/grpc-status';
 import type { Channel } from '../../../../../core/peer/channel/channel';
 import type { EndorsementPolicies } from '../../../../../core/peer/validation/endorsement-policies';
 import { buildProposal, parseSignedProposal, signProposal } from '../../../../../core/protocol/proposal';
-import { buildErrorProposalResponse, buildProposalResponse } from '../../../../../core/protocol/proposal-response';
+import { buildChaincodeErrorResponse, buildErrorProposalResponse, buildProposalResponse } from '../../../../../core/protocol/proposal-response';
 import { serializeIdentity } from '../../../../../core/protocol/serialized-identity';
 
 function signer(name: string) {
@@ -35,6 +35,10 @@ function peer(mspId: string, results: string, payload = 'ok'): EndorsingPeer {
   };
 }
 
+/** A chaincode's own error, as Fabric's endorser answers a status ≥ 500: with the payload. */
+const chaincodeError = (message: string): Uint8Array =>
+  buildChaincodeErrorResponse({ proposal, response: { status: 500, message }, results: new Uint8Array(0), chaincodeId: { name: 'cc', version: '1' } });
+
 const channel = { id: 'ch' } as Channel;
 const collector = new EndorsementCollector({} as EndorsementPolicies);
 
@@ -53,10 +57,13 @@ describe('EndorsementCollector (target organizations given)', () => {
     expect(err.details.map((d) => d.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
   });
 
-  it("reports an endorser's chaincode error verbatim in the details", async () => {
-    const failing: EndorsingPeer = { address: 'peer0.org2:7051', mspId: 'Org2MSP', processProposal: () => Promise.resolve(buildErrorProposalResponse(500, 'asset X is locked')) };
+  it("reports an endorser's chaincode error verbatim in the details, and a peer's own failure bare, as Fabric's responseStatus", async () => {
+    const failing: EndorsingPeer = { address: 'peer0.org2:7051', mspId: 'Org2MSP', processProposal: () => Promise.resolve(chaincodeError('asset X is locked')) };
     const err = (await collector.collect(proposal, signed, channel, peer('Org1MSP', 'rw'), [failing], ['Org1MSP', 'Org2MSP'], Date.now() + 1000).catch((e: unknown) => e)) as GatewayRpcError;
     expect(err.details).toEqual([{ address: 'peer0.org2:7051', mspId: 'Org2MSP', message: 'chaincode response 500, asset X is locked' }]);
+    const refusing: EndorsingPeer = { address: 'peer0.org2:7051', mspId: 'Org2MSP', processProposal: () => Promise.resolve(buildErrorProposalResponse(500, 'error validating proposal: access denied')) };
+    const refused = (await collector.collect(proposal, signed, channel, peer('Org1MSP', 'rw'), [refusing], ['Org1MSP', 'Org2MSP'], Date.now() + 1000).catch((e: unknown) => e)) as GatewayRpcError;
+    expect(refused.details).toEqual([{ address: 'peer0.org2:7051', mspId: 'Org2MSP', message: 'error validating proposal: access denied' }]);
   });
 
   it("asks a named org's next peer when one fails, and counts the org once", async () => {
@@ -78,10 +85,11 @@ describe('EndorsementCollector (first endorser, as Fabric planFromFirstEndorser)
   const planned = new EndorsementCollector(policies);
   const anyChannel = { id: 'ch', ledger: {}, resources: () => ({ deserializer: { withVerified: (_: unknown, f: () => void) => f() } }) } as unknown as Channel;
   const notInstalled = "chaincode definition for 'cc' exists, but chaincode is not installed";
-  const failing = (address: string, mspId: string, message: string, calls: string[]): EndorsingPeer => ({
+  // The peer's own failure (no payload), or with `byChaincode` the chaincode's error (a payload).
+  const failing = (address: string, mspId: string, message: string, calls: string[], byChaincode = false): EndorsingPeer => ({
     address,
     mspId,
-    processProposal: () => (calls.push(address), Promise.resolve(buildErrorProposalResponse(500, message))),
+    processProposal: () => (calls.push(address), Promise.resolve(byChaincode ? chaincodeError(message) : buildErrorProposalResponse(500, message))),
   });
   const counted = (p: EndorsingPeer, calls: string[]): EndorsingPeer => ({ ...p, processProposal: (...a) => (calls.push(p.address), p.processProposal(...a)) });
 
@@ -110,11 +118,11 @@ describe('EndorsementCollector (first endorser, as Fabric planFromFirstEndorser)
 
   it("ends ABORTED with every detail when this org's peers fail for another reason, asking no other org", async () => {
     const calls: string[] = [];
-    const local = failing('peer0.org1:7051', 'Org1MSP', 'asset X is locked', calls);
+    const local = failing('peer0.org1:7051', 'Org1MSP', 'asset X is locked', calls, true);
     const sibling = failing('peer1.org1:7051', 'Org1MSP', notInstalled, calls);
     const err = (await planned.collect(proposal, signed, anyChannel, local, [sibling, counted(peer('Org2MSP', 'rw'), calls)], [], Date.now() + 1000).catch((e: unknown) => e)) as GatewayRpcError;
     expect(err).toMatchObject({ code: 10, message: 'failed to endorse transaction, see attached details for more info' });
-    expect(err.details.map((d) => d.message)).toEqual(['chaincode response 500, asset X is locked', `chaincode response 500, ${notInstalled}`]);
+    expect(err.details.map((d) => d.message)).toEqual(['chaincode response 500, asset X is locked', notInstalled]);
     expect(calls).toEqual(['peer0.org1:7051', 'peer1.org1:7051']);
   });
 

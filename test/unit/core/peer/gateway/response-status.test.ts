@@ -36,8 +36,12 @@ describe('responseStatus', () => {
   });
 
   it("reports this peer's rejection of a proposal as FAILED_PRECONDITION and a failure while running it as ABORTED", () => {
-    for (const code of ['PEER_BAD_PROPOSAL', 'PEER_BAD_TIMESTAMP', 'PEER_DUPLICATE_TXID', 'PEER_ACCESS_DENIED']) {
+    for (const code of ['PEER_BAD_PROPOSAL', 'PEER_DUPLICATE_TXID', 'PEER_ACCESS_DENIED']) {
       expect(localFailureStatus(new PeerError(code, 'invalid signature'))).toEqual({ code: GrpcStatus.FAILED_PRECONDITION, message: 'invalid signature', retry: false });
+    }
+    // Fabric's auth filters answer with no response at all: UNAVAILABLE, another peer is asked.
+    for (const code of ['PEER_IDENTITY_EXPIRED', 'PEER_BAD_TIMESTAMP']) {
+      expect(localFailureStatus(new PeerError(code, 'proposal client identity expired'))).toEqual({ code: GrpcStatus.UNAVAILABLE, message: 'proposal client identity expired', retry: true });
     }
     expect(localFailureStatus(new PeerError('PEER_UNKNOWN_CHAINCODE', 'make sure the chaincode cc has been successfully defined'))).toMatchObject({
       code: GrpcStatus.ABORTED,
