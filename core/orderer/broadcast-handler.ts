@@ -77,7 +77,12 @@ export class BroadcastHandler {
       if (signal.aborted) {
         throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
       }
-      if (this.precheck !== undefined) await this.precheck.check(envelopeSignedData(parsed), entry.support.resources.msps);
+      if (this.precheck !== undefined) {
+        // Fabric's size rule runs before its signature filter: an envelope over AbsoluteMaxBytes is
+        // refused before anything hashes it (it may be as large as the gRPC receive limit).
+        entry.support.processor.checkSize(parsed);
+        await this.precheck.check(envelopeSignedData(parsed), entry.support.resources.msps);
+      }
       tracker?.enter('ready');
       await entry.chain.waitReady();
       tracker?.enter('queued');

@@ -2,6 +2,7 @@ import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { OrdererError, WeftError } from '../errors';
+import { unsupportedCapability, type CapabilityNames } from '../protocol/capabilities';
 import { parseConfigBlock, readChannelConfig } from '../protocol/config-parse';
 import type { OrdererSharedConfig } from './consenter';
 
@@ -15,6 +16,16 @@ export interface ChannelConfig {
   readonly orderer: OrdererSharedConfig;
   /** Every org MSP of the Application and Orderer groups (one per msp id). */
   readonly msps: readonly FabricMSPConfig[];
+  /** The capabilities the config requires; the channel and orderer levels are all supported. */
+  readonly capabilities: CapabilityNames;
+}
+
+/**
+ * Fabric's orderer `ConsensusTypeMigration` capability (orderer V1_4_2 or V2_0): without it a
+ * channel has no maintenance mode, so its ConsensusType.state must stay NORMAL.
+ */
+export function consensusTypeMigration(config: ChannelConfig): boolean {
+  return config.capabilities.orderer.some((name) => name === 'V1_4_2' || name === 'V2_0');
 }
 
 /** The channel id and `Config` of a config block (its single CONFIG envelope). Throws `ProtocolError` naming the field. */
@@ -25,7 +36,8 @@ export function configOfBlock(block: Block): { channelId: string; config: Config
 
 /**
  * Reads the orderer values and MSPs of a channel config through the protocol layer. Throws
- * `OrdererError` ORDERER_BAD_CONFIG naming the config path that is missing or wrong.
+ * `OrdererError` ORDERER_BAD_CONFIG naming the config path that is missing or wrong, or the
+ * channel or orderer capability it requires and Weft does not support (Fabric's `checkResources`).
  */
 export function readOrdererConfig(channelId: string, config: Config): ChannelConfig {
   try {
@@ -33,6 +45,10 @@ export function readOrdererConfig(channelId: string, config: Config): ChannelCon
     if (parsed.unsupportedMsps.length > 0) {
       const first = parsed.unsupportedMsps[0]!;
       throw new OrdererError('ORDERER_BAD_CONFIG', `${first.path} has MSP type ${first.type}; only FABRIC (0) MSPs are supported`, { path: first.path });
+    }
+    const unsupported = unsupportedCapability(parsed.capabilities, ['channel', 'orderer']);
+    if (unsupported !== undefined) {
+      throw new OrdererError('ORDERER_BAD_CONFIG', unsupported.message, { path: unsupported.path, capability: unsupported.name });
     }
     return {
       channelId,
@@ -44,8 +60,10 @@ export function readOrdererConfig(channelId: string, config: Config): ChannelCon
         batchTimeoutMs: parsed.batchTimeoutMs,
         consensusType: parsed.consensusType.type,
         consensusMetadata: parsed.consensusType.metadata,
+        consensusState: parsed.consensusType.state,
       },
       msps: [...parsed.msps.values()],
+      capabilities: parsed.capabilities,
     };
   } catch (err) {
     if (err instanceof OrdererError) throw err;

@@ -18,6 +18,7 @@ import { MsgProcessor } from './msg-processor';
  */
 export class ChannelSupport implements ConsenterSupport {
   readonly processor: MsgProcessor;
+  readonly genesisBlockHash: Uint8Array;
   private current: ChannelResources;
   private readonly cutter: BlockCutter;
   private readonly writer: BlockWriter;
@@ -40,6 +41,7 @@ export class ChannelSupport implements ConsenterSupport {
     this.commitTime = metrics?.blockStorageCommit(channelId);
     const last = this.block(this.height() - 1);
     if (last === undefined) throw new Error(`channel ${channelId} has an empty ledger`);
+    this.genesisBlockHash = blockHeaderHash(this.block(0)!.getHeader()!);
     this.writer = new BlockWriter(signer, { append: (block) => this.append(block) }, last);
     this.processor = new MsgProcessor(channelId, () => this.current, providers, signer);
   }

@@ -55,10 +55,28 @@ function mapConfig(root: ConfigGroup, where: string): Map<string, Element> {
   return out;
 }
 
+/** Fabric `validateConfigID`: 1-249 of [a-zA-Z0-9.-], not "." or "..". */
+function legalName(name: string): boolean {
+  return name.length > 0 && name.length <= 249 && NAME.test(name) && name !== '.' && name !== '..';
+}
+
 function checkName(name: string, where: string): void {
-  if (name.length === 0 || name.length > 249 || !NAME.test(name) || name === '.' || name === '..') {
+  if (!legalName(name)) {
     throw bad(`${where}: illegal element name ${JSON.stringify(name)} (expected 1-249 of [a-zA-Z0-9.-], not "." or "..")`);
   }
+}
+
+/**
+ * Why a `mod_policy` cannot name a policy (Fabric `validateModPolicy`), or undefined: it must be
+ * set, and each `/`-separated element of it (after one leading `/`) a legal element name. An
+ * element whose mod_policy names no possible policy could never be changed again.
+ */
+export function modPolicyProblem(modPolicy: string): string | undefined {
+  if (modPolicy.length === 0) return 'mod_policy is not set';
+  const elements = (modPolicy.startsWith('/') ? modPolicy.slice(1) : modPolicy).split('/');
+  const i = elements.findIndex((e) => !legalName(e));
+  if (i === -1) return undefined;
+  return `mod_policy ${JSON.stringify(modPolicy)}: path element ${i} (${JSON.stringify(elements[i])}) is invalid (expected 1-249 of [a-zA-Z0-9.-], not "." or "..")`;
 }
 
 /** Rebuilds a group tree from the flattened map (Fabric `configMapToConfig`): children named by each group, contents from the map. */
@@ -124,8 +142,8 @@ export class ConfigUpdateValidator {
 
   /**
    * Validates the update: channel id, read-set versions equal to the current ones, every changed
-   * element at exactly version+1 (new ones at 0) and its current `mod_policy` satisfied by the
-   * collected signatures. Returns the next config (sequence + 1). Throws `OrdererError` with code
+   * element with a well-formed `mod_policy`, at exactly version+1 (new ones at 0), and its current
+   * `mod_policy` satisfied by the collected signatures. Returns the next config (sequence + 1). Throws `OrdererError` with code
    * `ORDERER_BAD_CONFIG_UPDATE` or `ORDERER_FORBIDDEN` saying which element failed.
    */
   propose(updateEnvelopeBytes: Uint8Array): Config {
@@ -155,7 +173,8 @@ export class ConfigUpdateValidator {
 
     const signedData = configUpdateSignedData(envelope);
     for (const [key, el] of delta) {
-      if (el.modPolicy.length === 0) throw bad(`write set: ${key} has an empty mod_policy`);
+      const modPolicy = modPolicyProblem(el.modPolicy);
+      if (modPolicy !== undefined) throw bad(`write set: invalid mod_policy for element ${key}: ${modPolicy}`, { element: key, modPolicy: el.modPolicy });
       const existing = this.current.get(key);
       if (existing === undefined) {
         if (el.version !== 0) throw bad(`write set: ${key} is new and must be at version 0, got ${el.version}`);
@@ -211,6 +230,6 @@ export function sameConfig(a: Config, b: Config): boolean {
   return true;
 }
 
-function bad(message: string): OrdererError {
-  return new OrdererError('ORDERER_BAD_CONFIG_UPDATE', message);
+function bad(message: string, details: Record<string, unknown> = {}): OrdererError {
+  return new OrdererError('ORDERER_BAD_CONFIG_UPDATE', message, details);
 }

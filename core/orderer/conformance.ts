@@ -2,8 +2,9 @@
  * The conformance suite every `ordering` plugin runs (STYLE.md 14): `describeConsenterConformance`
  * drives a {@link Consenter} through an in-memory {@link ConsenterSupport} built from the real
  * block cutter and block writer, and checks the seam's contract: Fabric's cutting rules, config
- * isolation, hash chaining, halting, and that every acknowledged envelope is in a block exactly
- * once after a restart. Not re-exported from `core/index` (it needs jest's globals).
+ * isolation, hash chaining, halting, that every acknowledged envelope is in a block exactly once
+ * after a restart, and never in another chain that later uses the same consenter directory. Not
+ * re-exported from `core/index` (it needs jest's globals).
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
@@ -43,9 +44,9 @@ export function envelopeTag(data: Uint8Array): string {
   return Buffer.from(Envelope.deserializeBinary(data).getPayload_asU8()).toString().split('|')[0]!;
 }
 
-/** A genesis block holding one envelope, as a fresh channel's chain starts. */
-export function testGenesisBlock(): Block {
-  const data = [testEnvelope('genesis').serializeBinary()];
+/** A genesis block holding one envelope, as a fresh channel's chain starts; another `tag` makes another chain. */
+export function testGenesisBlock(tag = 'genesis'): Block {
+  const data = [testEnvelope(tag).serializeBinary()];
   const header = new BlockHeader();
   header.setNumber(0);
   header.setDataHash(blockDataHash(data));
@@ -75,6 +76,7 @@ export interface MemorySupportOptions {
 export class MemoryConsenterSupport implements ConsenterSupport {
   readonly channelId = 'conformance';
   readonly consenterDir: string;
+  readonly genesisBlockHash: Uint8Array;
   readonly blocks: Block[];
   configSequence = 0;
   batchSize: BatchSize;
@@ -91,6 +93,7 @@ export class MemoryConsenterSupport implements ConsenterSupport {
   constructor(options: MemorySupportOptions) {
     this.consenterDir = options.consenterDir;
     this.blocks = options.blocks ?? [testGenesisBlock()];
+    this.genesisBlockHash = blockHeaderHash(this.blocks[0]!.getHeader()!);
     this.batchSize = { maxMessageCount: 10, absoluteMaxBytes: 1024 * 1024, preferredMaxBytes: 512 * 1024, ...options.batchSize };
     this.batchTimeoutMs = options.batchTimeoutMs ?? 60_000;
     this.cutter = new BlockCutterImpl(() => this.batchSize);
@@ -101,7 +104,7 @@ export class MemoryConsenterSupport implements ConsenterSupport {
     return this.cutter;
   }
   sharedConfig(): OrdererSharedConfig {
-    return { batchSize: this.batchSize, batchTimeoutMs: this.batchTimeoutMs, consensusType: 'test', consensusMetadata: new Uint8Array(0) };
+    return { batchSize: this.batchSize, batchTimeoutMs: this.batchTimeoutMs, consensusType: 'test', consensusMetadata: new Uint8Array(0), consensusState: 0 };
   }
   sequence(): number {
     return this.configSequence;
@@ -293,6 +296,22 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
       await second.support.waitForHeight(4);
       const ordered = second.support.blocks.slice(1).flatMap((_, i) => second.support.tagsOf(i + 1));
       expect(ordered).toEqual([...tags, 'after']);
+      await second.chain.halt();
+    });
+
+    it('never orders what another chain left in its directory (a channel re-created under the same name)', async () => {
+      const first = open({ batchSize: { maxMessageCount: 100 } });
+      first.chain.start();
+      // Acknowledged, still pending in the cutter when the chain stops: replayed on a restart of this chain.
+      await Promise.all(['old1', 'old2'].map((t) => first.chain.order(testEnvelope(t), 0)));
+      await first.chain.halt();
+
+      const second = open({ batchSize: { maxMessageCount: 1 }, blocks: [testGenesisBlock('another-chain')] });
+      second.chain.start();
+      await second.chain.order(testEnvelope('new'), 0);
+      await second.support.waitForHeight(2);
+      // A replay would have ordered old1 first: replayed messages go ahead of new ones.
+      expect(second.support.tagsOf(1)).toEqual(['new']);
       await second.chain.halt();
     });
   });

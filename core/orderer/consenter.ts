@@ -10,7 +10,16 @@ export interface OrdererSharedConfig {
   readonly consensusType: string;
   /** `ConsensusType.metadata`: consenter-specific options (opaque to core). */
   readonly consensusMetadata: Uint8Array;
+  /**
+   * `ConsensusType.state`: {@link ConsensusState.Normal}, or {@link ConsensusState.Maintenance}
+   * while operators have frozen the channel (Broadcast then refuses normal transactions). Kept as
+   * the raw enum value: Fabric does not validate it either.
+   */
+  readonly consensusState: number;
 }
+
+/** Values of Fabric's `orderer.ConsensusType.State`. */
+export const ConsensusState = { Normal: 0, Maintenance: 1 } as const;
 
 /** A config envelope after processing, with the config sequence it was validated against. */
 export interface ProcessedConfig {
@@ -30,6 +39,12 @@ export interface ConsenterSupport {
    * It exists, and survives restarts; it is removed when the channel is removed.
    */
   readonly consenterDir: string;
+  /**
+   * The header hash of the channel's block 0: it names this incarnation of the channel. A consenter
+   * binds its durable state to it, so that state an earlier channel of the same name left behind
+   * (a removal cut short by a crash) is never ordered into this one.
+   */
+  readonly genesisBlockHash: Uint8Array;
   /** The channel's block cutter; the chain loop is its only caller. */
   blockCutter(): BlockCutter;
   /** Ordering parameters of the current config; re-read after every config block. */
@@ -101,6 +116,12 @@ export interface Chain {
  * cannot be served (the registrar marks it failed; other channels carry on).
  */
 export interface Consenter {
+  /**
+   * The `ConsensusType.type` values this consenter orders (`solo`). The registrar refuses to join,
+   * and fails to open, a channel whose config names another type, as Fabric's registrar finds no
+   * consenter for it.
+   */
+  readonly consensusTypes: readonly string[];
   handleChain(support: ConsenterSupport, metadata: Uint8Array | undefined): Chain;
 }
 export const Consenter = Symbol('Consenter');

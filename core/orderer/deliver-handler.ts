@@ -7,6 +7,7 @@ import { decode } from '../protocol/bounded-decode';
 import { deliverHeaderProblem, headerWithSignatures } from '../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
+import { ConsensusState } from './consenter';
 import type { ChannelEntry, Registrar } from './registrar';
 
 /** Where a Deliver request's answers go: blocks (serialized) and one final status. */
@@ -22,8 +23,9 @@ const NEVER = Number.MAX_SAFE_INTEGER;
 
 /**
  * Fabric's Deliver handler (`common/deliver/deliver.go`) for the orderer: one SeekInfo request at
- * a time, authorized by `/Channel/Readers` (re-checked when the config changes, and creator expiry
- * re-checked per block), streaming stored blocks and then new ones as they are written.
+ * a time, authorized by `/Channel/Readers` (`/Channel/Orderer/Readers` while the channel is in
+ * maintenance; re-checked when the config changes, and creator expiry re-checked per block),
+ * streaming stored blocks and then new ones as they are written.
  */
 export class DeliverHandler {
   private readonly timeWindowMs: number;
@@ -167,9 +169,12 @@ class SessionAccess {
       throw forbidden(`deliver client is not a valid identity of this channel: ${(err as Error).message}`, err);
     }
     this.checkExpiry(creator);
-    const readers = resources.policies.getPolicy('/Channel/Readers')!;
+    // Fabric's SigFilter for Deliver: in maintenance only the orderer orgs' readers are served.
+    const path = resources.config.orderer.consensusState === ConsensusState.Maintenance ? '/Channel/Orderer/Readers' : '/Channel/Readers';
+    const readers = resources.policies.getPolicy(path);
+    if (readers === undefined) throw forbidden(`channel ${resources.config.channelId} has no ${path} policy to authorize the deliver client with`);
     const result = readers.evaluate([envelopeSignedData(this.envelope)]);
-    if (!result.satisfied) throw forbidden(`deliver client does not satisfy /Channel/Readers: ${result.reason}`);
+    if (!result.satisfied) throw forbidden(`deliver client does not satisfy ${path}: ${result.reason}`);
     this.evaluatedAt = resources.config.sequence;
   }
 

@@ -9,9 +9,11 @@ import { headerTypeName } from '../protocol/header';
 import { configSuccessionProblem } from '../protocol/config-succession';
 import type { Signer } from '../protocol/signer';
 import { IngressErrorCode } from './broadcast-status';
+import { consensusTypeMigration } from './channel-config';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
-import type { ProcessedConfig } from './consenter';
+import { ConsensusState, type ProcessedConfig } from './consenter';
 import { envelopeBytes, rememberEnvelopeBytes } from './envelope-bytes';
+import { consensusStateName, maintenanceProblem } from './maintenance-filter';
 
 /** A broadcast message that passed the ingress checks. */
 export type ProcessedMessage =
@@ -23,9 +25,11 @@ const NORMAL_TYPES: readonly number[] = [HeaderType.ENDORSER_TRANSACTION, Header
 /**
  * Fabric's standard channel message processor (`msgprocessor/standardchannel.go`): the ingress
  * filters, in Fabric's order — empty, expired creator, size against AbsoluteMaxBytes, then the
- * signature filter (`/Channel/Writers`, which verifies the creator's signature) — and config update
- * processing into a signed CONFIG envelope. Failures are `OrdererError`s whose code maps to a
- * Fabric status (`statusOf`); their messages say what was wrong.
+ * signature filter (`/Channel/Writers`, or `/Channel/Orderer/Writers` while the channel is in
+ * maintenance; it verifies the creator's signature) — and config update processing into a signed
+ * CONFIG envelope, which passes the same filters and the maintenance filter before it is ordered.
+ * Normal messages are refused while the channel is in maintenance. Failures are `OrdererError`s
+ * whose code maps to a Fabric status (`statusOf`); their messages say what was wrong.
  */
 export class MsgProcessor {
   constructor(
@@ -48,13 +52,26 @@ export class MsgProcessor {
         `envelope.payload.header.channel_header.type: ${headerTypeName(type)} cannot be broadcast; expected ENDORSER_TRANSACTION, MESSAGE or CONFIG_UPDATE`,
       );
     }
-    const configSeq = this.applyFilters(parsed);
+    const configSeq = this.processNormal(parsed);
     return { kind: 'normal', env: toEnvelope(parsed), configSeq, txId: parsed.channelHeader.txId };
   }
 
-  /** ConsenterSupport.processNormalMsg: re-runs the filters under the current config. */
+  /** ConsenterSupport.processNormalMsg: re-runs the checks under the current config. */
   processNormalMsg(env: Envelope): number {
-    return this.applyFilters(parseEnvelope(envelopeBytes(env)));
+    return this.processNormal(parseEnvelope(envelopeBytes(env)));
+  }
+
+  /**
+   * The size filter alone: throws BAD_REQUEST when the envelope's payload and signature exceed the
+   * channel's AbsoluteMaxBytes. Broadcast runs it before it verifies any signature, as Fabric runs
+   * its size rule before the signature filter, so an oversized envelope costs no hashing.
+   */
+  checkSize(parsed: ParsedEnvelope): void {
+    const { absoluteMaxBytes } = this.resources().config.orderer.batchSize;
+    const size = parsed.payloadBytes.length + parsed.signature.length;
+    if (size > absoluteMaxBytes) {
+      throw badRequest(`message payload is ${size} bytes and exceeds the channel's AbsoluteMaxBytes of ${absoluteMaxBytes}`);
+    }
   }
 
   /** ConsenterSupport.processConfigMsg: re-validates the CONFIG envelope's original update. */
@@ -66,13 +83,23 @@ export class MsgProcessor {
     return this.processConfigUpdate(parseEnvelope(lastUpdate.serializeBinary(), { types: [HeaderType.CONFIG_UPDATE] }));
   }
 
+  /** Fabric `ProcessNormalMsg`: no normal message is ordered while the channel is in maintenance. */
+  private processNormal(parsed: ParsedEnvelope): number {
+    const { config } = this.resources();
+    const state = config.orderer.consensusState;
+    if (consensusTypeMigration(config) && state !== ConsensusState.Normal) {
+      throw new OrdererError(
+        IngressErrorCode.Unavailable,
+        `normal transactions are rejected: channel ${this.channelId} is in maintenance mode (/Channel/Orderer/ConsensusType state ${consensusStateName(state)})`,
+        { channel: this.channelId, state },
+      );
+    }
+    return this.applyFilters(parsed);
+  }
+
   private applyFilters(parsed: ParsedEnvelope): number {
     const resources = this.resources();
-    const { absoluteMaxBytes } = resources.config.orderer.batchSize;
-    const size = parsed.payloadBytes.length + parsed.signature.length;
-    if (size > absoluteMaxBytes) {
-      throw badRequest(`message payload is ${size} bytes and exceeds the channel's AbsoluteMaxBytes of ${absoluteMaxBytes}`);
-    }
+    this.checkSize(parsed);
     const creator = parsed.signatureHeader.creator;
     if (creator.length === 0) throw forbidden('envelope.payload.header.signature_header.creator is empty: the message is not signed by anyone');
     let identity: Identity;
@@ -91,14 +118,18 @@ export class MsgProcessor {
     } catch (err) {
       throw forbidden(`creator identity is not valid: ${(err as Error).message}`, err);
     }
-    const writers = resources.policies.getPolicy('/Channel/Writers')!;
+    // Fabric's SigFilter: in maintenance only the orderer orgs' writers may submit (config updates
+    // for the migration); everyone else is shut out.
+    const path = resources.config.orderer.consensusState === ConsensusState.Maintenance ? '/Channel/Orderer/Writers' : '/Channel/Writers';
+    const writers = resources.policies.getPolicy(path);
+    if (writers === undefined) throw forbidden(`channel ${this.channelId} has no ${path} policy to authorize the message with`);
     const result = writers.evaluate([envelopeSignedData(parsed)]);
     if (!result.satisfied) {
       // The policy verifies the signature; tell a bad signature apart from a non-writer only on failure.
       if (!identity.verify(parsed.payloadBytes, parsed.signature)) {
         throw forbidden(`the creator's signature over the payload does not verify (identity ${identity.mspId})`);
       }
-      throw forbidden(`creator of MSP ${identity.mspId} does not satisfy /Channel/Writers: ${result.reason}`);
+      throw forbidden(`creator of MSP ${identity.mspId} does not satisfy ${path}: ${result.reason}`);
     }
     return resources.config.sequence;
   }
@@ -112,7 +143,9 @@ export class MsgProcessor {
     try {
       nextResources = buildChannelResources(this.channelId, next, this.providers);
     } catch (err) {
-      throw badRequest(`the updated config would be unusable: ${(err as Error).message}`, err);
+      // Fabric words a capability this binary lacks as an incompatibility, not a broken config.
+      const incompatible = err instanceof WeftError && err.details.capability !== undefined;
+      throw badRequest(`${incompatible ? 'config update is not compatible' : 'the updated config would be unusable'}: ${(err as Error).message}`, err);
     }
     const succession = configSuccessionProblem(resources.config.config, next);
     if (succession !== undefined) throw badRequest(`config update is not compatible: ${succession}`);
@@ -127,11 +160,24 @@ export class MsgProcessor {
       signer: this.signer,
       txId: '',
     });
-    const { absoluteMaxBytes } = nextResources.config.orderer.batchSize;
-    const config = rememberEnvelopeBytes(Envelope.deserializeBinary(bytes), bytes);
-    const size = config.getPayload_asU8().length + config.getSignature_asU8().length;
-    if (size > absoluteMaxBytes) throw badRequest(`the resulting config message is ${size} bytes, over AbsoluteMaxBytes ${absoluteMaxBytes}`);
-    return { config, configSeq: seq };
+    this.finalChecks(bytes);
+    const maintenance = maintenanceProblem(resources.config, nextResources.config, parsed.data);
+    if (maintenance !== undefined) throw badRequest(`config update did not pass maintenance checks: ${maintenance}`);
+    return { config: rememberEnvelopeBytes(Envelope.deserializeBinary(bytes), bytes), configSeq: seq };
+  }
+
+  /**
+   * Fabric re-applies the ingress filters of the *current* config to the CONFIG envelope it just
+   * signed: the size rule, so the message fits the consenter as configured now (not as the update
+   * would configure it), and the signature filter, which checks the orderer's own identity.
+   */
+  private finalChecks(configEnvelope: Uint8Array): void {
+    try {
+      this.applyFilters(parseEnvelope(configEnvelope, { types: [HeaderType.CONFIG] }));
+    } catch (err) {
+      if (!(err instanceof OrdererError)) throw err;
+      throw new OrdererError(err.code, `the CONFIG message built from this update did not pass final checks: ${err.message}`, err.details, { cause: err });
+    }
   }
 }
 

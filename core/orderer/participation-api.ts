@@ -17,12 +17,14 @@ export interface ParticipationApiOptions {
 }
 
 const BASE = '/participation/v1/channels';
+/** Fabric answers 409 Conflict to a join or remove of a channel whose removal is under way. */
+const PENDING_REMOVAL = 'ORDERER_PENDING_REMOVAL';
 
 /**
  * Fabric's channel participation REST API (`orderer/common/channelparticipation/restapi.go`) over
  * mutual TLS: GET `/participation/v1/channels` (list), GET `…/{channel}` (info), POST (join with a
  * multipart `config-block`), DELETE `…/{channel}` (remove). Errors are `{"error": "…"}` with
- * Fabric's status codes.
+ * Fabric's status codes (409 to a join or remove while the channel's removal is under way).
  */
 export class ParticipationApi {
   private readonly server: https.Server;
@@ -98,6 +100,7 @@ export class ParticipationApi {
         await this.registrar.remove(channel);
       } catch (err) {
         if (err instanceof OrdererError && err.code === 'ORDERER_NOT_FOUND') return send(res, 404, { error: err.message });
+        if (err instanceof OrdererError && err.code === PENDING_REMOVAL) return send(res, 409, { error: err.message });
         throw err;
       }
       res.writeHead(204);
@@ -127,6 +130,7 @@ export class ParticipationApi {
       return send(res, 201, info);
     } catch (err) {
       if (err instanceof OrdererError && err.code === 'ORDERER_JOIN_CONFLICT') return send(res, 405, { error: err.message });
+      if (err instanceof OrdererError && err.code === PENDING_REMOVAL) return send(res, 409, { error: err.message });
       if (err instanceof OrdererError || err instanceof ProtocolError) return send(res, 400, { error: `cannot join: ${err.message}` });
       throw err;
     }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { Logger } from 'pino';
 import { OrdererError } from '../errors';
 import type { ChannelBlockStore, LedgerStoreProvider } from '../ledger/ledger-store-provider';
@@ -58,6 +59,8 @@ const URL_PREFIX = '/participation/v1/channels/';
 export class Registrar {
   private readonly channels = new Map<string, ChannelEntry & { readonly closing: AbortController }>();
   private readonly failed = new Map<string, string>();
+  /** Channels whose `remove` is under way: joining one now would race its deletion (Fabric `pendingRemoval`). */
+  private readonly removing = new Set<string>();
   private readonly removedFile: string;
   private removed: Set<string>;
 
@@ -112,14 +115,20 @@ export class Registrar {
 
   /**
    * Joins a channel from its genesis config block (Fabric's osnadmin join). Throws `OrdererError`
-   * ORDERER_JOIN_CONFLICT when the channel exists, ORDERER_BAD_JOIN_BLOCK when the block is not a
-   * usable genesis config block.
+   * ORDERER_JOIN_CONFLICT when the channel exists, ORDERER_PENDING_REMOVAL while it is being
+   * removed, ORDERER_BAD_JOIN_BLOCK (or ORDERER_BAD_CONFIG, from the config itself) when the block
+   * is not a usable genesis config block for this orderer.
    */
   join(blockBytes: Uint8Array): ChannelInfo {
     const parsed = parseBlock(blockBytes);
     const { channelId, config } = configOfBlock(parsed.block);
     if (!CHANNEL_ID.test(channelId)) {
       throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', `channel id ${JSON.stringify(channelId)} is not valid: expected [a-z][a-z0-9.-]{0,248}`);
+    }
+    if (this.removing.has(channelId)) {
+      throw new OrdererError('ORDERER_PENDING_REMOVAL', `cannot join ${channelId}: the channel is being removed; retry once its removal completes`, {
+        channel: channelId,
+      });
     }
     if (this.channels.has(channelId) || this.failed.has(channelId)) {
       throw new OrdererError('ORDERER_JOIN_CONFLICT', `cannot join: channel ${channelId} already exists`, { channel: channelId });
@@ -131,12 +140,18 @@ export class Registrar {
         { channel: channelId, number: parsed.number },
       );
     }
-    // Validates MSPs, policies and orderer values before anything is written.
-    buildChannelResources(channelId, config, this.deps.providers);
+    // Validates MSPs, policies, orderer values and capabilities before anything is written.
+    const resources = buildChannelResources(channelId, config, this.deps.providers);
+    const problem = joinConfigProblem(config) ?? this.unservedConsensusType(resources.config.orderer.consensusType);
+    if (problem !== undefined) throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', `channel ${channelId}: ${problem}`, { channel: channelId });
 
     const store = this.deps.ledgers.openBlocks(channelId);
     try {
       if (store.blocks.height() === 0) {
+        // A fresh chain: consenter state under this name is an earlier channel's, left by a removal
+        // a crash cut short. Cleared before the genesis block lands, so no restart can open the new
+        // ledger with it.
+        fs.rmSync(this.consenterDir(channelId), { recursive: true, force: true });
         // Fabric's block store times the genesis block's commit like any other.
         timed(this.deps.metrics?.blockStorageCommit(channelId), () =>
           store.append({ blockNum: 0, blockHash: blockHeaderHash(parsed.block.getHeader()!), blockBytes, txs: [] }),
@@ -161,22 +176,38 @@ export class Registrar {
     return this.info(channelId)!;
   }
 
-  /** Halts and removes a channel; its ledger is deleted when the store plugin supports it. */
+  /**
+   * Halts and removes a channel; its ledger is deleted when the store plugin supports it. Throws
+   * `OrdererError` ORDERER_NOT_FOUND for an unknown channel, ORDERER_PENDING_REMOVAL when a removal
+   * of it is already under way.
+   */
   async remove(channelId: string): Promise<void> {
+    if (this.removing.has(channelId)) {
+      throw new OrdererError('ORDERER_PENDING_REMOVAL', `cannot remove ${channelId}: its removal is already under way`, { channel: channelId });
+    }
     const entry = this.channels.get(channelId);
     if (entry === undefined && !this.failed.has(channelId)) {
       throw new OrdererError(IngressErrorCode.NotFound, `channel ${channelId} does not exist on this orderer`, { channel: channelId });
     }
-    this.channels.delete(channelId);
-    this.failed.delete(channelId);
-    if (entry !== undefined) {
-      entry.closing.abort();
-      await entry.chain.halt();
-      entry.store.close();
+    this.removing.add(channelId);
+    try {
+      this.channels.delete(channelId);
+      this.failed.delete(channelId);
+      if (entry !== undefined) {
+        entry.closing.abort();
+        await entry.chain.halt();
+        entry.store.close();
+      }
+      // Consenter state first: a crash between the two steps then leaves a ledger without consenter
+      // state, which reopens as the same channel (minus messages not yet in a block, which the
+      // removal was dropping anyway), never consenter state without its ledger, which a later
+      // channel of this name could take for its own.
+      fs.rmSync(this.consenterDir(channelId), { recursive: true, force: true });
+      if (this.deps.ledgers.remove !== undefined) this.deps.ledgers.remove(channelId);
+      else this.setRemoved(channelId, true);
+    } finally {
+      this.removing.delete(channelId);
     }
-    if (this.deps.ledgers.remove !== undefined) this.deps.ledgers.remove(channelId);
-    else this.setRemoved(channelId, true);
-    fs.rmSync(this.consenterDir(channelId), { recursive: true, force: true });
     this.deps.logger.info({ channel: channelId }, 'removed channel');
   }
 
@@ -198,6 +229,8 @@ export class Registrar {
       const lastConfig = lastConfigBlock(store, last);
       const { config } = configOfBlock(lastConfig);
       const resources = buildChannelResources(channelId, config, this.deps.providers);
+      const unserved = this.unservedConsensusType(resources.config.orderer.consensusType);
+      if (unserved !== undefined) throw new OrdererError('ORDERER_BAD_CONFIG', `cannot open channel ${channelId}: ${unserved}`, { channel: channelId });
       const dir = this.consenterDir(channelId);
       fs.mkdirSync(dir, { recursive: true });
       const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics);
@@ -212,6 +245,13 @@ export class Registrar {
     }
   }
 
+  /** Why this orderer's consenter cannot order a channel of `type` (Fabric: no consenter for it), or undefined. */
+  private unservedConsensusType(type: string): string | undefined {
+    const served = this.deps.consenter.consensusTypes;
+    if (served.includes(type)) return undefined;
+    return `/Channel/Orderer/ConsensusType names consensus type ${JSON.stringify(type)}, but this orderer's consenter orders ${served.map((t) => JSON.stringify(t)).join(', ')} only`;
+  }
+
   private consenterDir(channelId: string): string {
     return path.join(this.deps.dataDir, 'consenter', channelId);
   }
@@ -224,6 +264,17 @@ export class Registrar {
     fs.writeFileSync(tmp, JSON.stringify([...this.removed].sort()));
     fs.renameSync(tmp, this.removedFile);
   }
+}
+
+/**
+ * Fabric's `ValidateJoinBlock` channel-type rules: an application channel, not a system channel.
+ * Returns why `config` cannot be joined, or undefined.
+ */
+function joinConfigProblem(config: Config): string | undefined {
+  const groups = config.getChannelGroup()?.getGroupsMap();
+  if (groups?.get('Consortiums') !== undefined) return 'invalid config: it contains a /Channel/Consortiums group (a system channel), which is not supported';
+  if (groups?.get('Application') === undefined) return 'invalid config: it must contain an application config (/Channel/Application is missing)';
+  return undefined;
 }
 
 function lastConfigBlock(store: ChannelBlockStore, last: Block): Block {

@@ -1,5 +1,5 @@
 import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { Capabilities, HashingAlgorithm, OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
+import { HashingAlgorithm, OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { Config, ConfigEnvelope, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { BatchSize, BatchTimeout, ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
@@ -7,6 +7,7 @@ import { ACLs, AnchorPeers } from '@hyperledger/fabric-protos/lib/peer/configura
 import type { Message } from 'google-protobuf';
 import { ProtocolError } from '../errors';
 import { blockEnvelopes, parseBlock } from './block';
+import { capabilityNames } from './capabilities';
 import { DefaultProtocolLimits, MessageClass, ParseOptions, ProtocolErrorCode, decode, guard, requireMessage } from './bounded-decode';
 import { ParsedEnvelope, parseEnvelope } from './envelope';
 import { parseGoDuration } from './go-duration';
@@ -72,12 +73,6 @@ function requiredValue<T extends Message>(group: ConfigGroup, key: string, group
   const v = value(group, key, groupPath, cls);
   if (v === undefined) throw bad(ProtocolErrorCode.MissingField, `${groupPath}/${key}`, 'is missing');
   return v;
-}
-
-function capabilityNames(group: ConfigGroup | undefined, path: string): string[] {
-  if (group === undefined) return [];
-  const caps = value(group, 'Capabilities', path, Capabilities);
-  return caps === undefined ? [] : guard(`${path}/Capabilities`, () => [...caps.getCapabilitiesMap().keys()].sort());
 }
 
 /** An org's FABRIC MSP config, or its MSP type when it is another kind (idemix = 1). */

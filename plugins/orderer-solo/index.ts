@@ -12,4 +12,4 @@ export { module };
 export const plugin = { manifest, module };
 export { SoloConsenter, SoloOptions } from './solo-consenter';
 export { SoloChain, encodeSoloMetadata, decodeSoloMetadata } from './solo-chain';
-export { SoloWal, type WalRecord } from './solo-wal';
+export { SoloWal, type OpenedWal, type WalRecord } from './solo-wal';

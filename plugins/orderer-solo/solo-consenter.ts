@@ -43,6 +43,7 @@ const LOGGER = 'orderer.consensus.solo';
  */
 @injectable()
 export class SoloConsenter implements Consenter {
+  readonly consensusTypes: readonly string[] = ['solo'];
   private readonly options: SoloOptions;
   private readonly logging: NodeLogging;
   private readonly logger: Logger;
@@ -68,7 +69,10 @@ export class SoloConsenter implements Consenter {
   }
 
   handleChain(support: ConsenterSupport, metadata: Uint8Array | undefined): Chain {
-    const { wal, records } = SoloWal.open(path.join(support.consenterDir, 'solo'), this.options.syncWal, this.options.walGroupCommitMs);
-    return new SoloChain(support, wal, records, decodeSoloMetadata(metadata), this.options, this.logging.logger(LOGGER, { channel: support.channelId }));
+    const logger = this.logging.logger(LOGGER, { channel: support.channelId });
+    const dir = path.join(support.consenterDir, 'solo');
+    const { wal, records, discarded } = SoloWal.open(dir, this.options.syncWal, this.options.walGroupCommitMs, support.genesisBlockHash);
+    if (discarded !== undefined) logger.warn({ dir, reason: discarded }, 'discarded a WAL left by another chain of this channel name: its messages are not ordered');
+    return new SoloChain(support, wal, records, decodeSoloMetadata(metadata), this.options, logger);
   }
 }

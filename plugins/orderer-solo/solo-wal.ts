@@ -13,14 +13,26 @@ export interface WalRecord {
   readonly envelope: Uint8Array;
 }
 
+/** What {@link SoloWal.open} found. */
+export interface OpenedWal {
+  readonly wal: SoloWal;
+  /** The records to replay, oldest first. */
+  readonly records: WalRecord[];
+  /** Why the file found there was thrown away unread (another chain's log), when it was. */
+  readonly discarded?: string;
+}
+
+// File: header | frames. Header: "WEFTWAL1" | u8 chain id length | chain id (the genesis block hash).
 // Frame: u32 body length | u32 crc32(body) | body. Body: u8 kind | u32 configSeq | u64 index | envelope.
+const MAGIC = Buffer.from('WEFTWAL1');
 const FRAME_HEADER = 8;
 const BODY_HEADER = 13;
 
 /**
  * An append-only log of the envelopes a solo chain accepted, so that an envelope acknowledged with
  * SUCCESS survives a crash before its block is written. Appends are group-committed: all records
- * queued while a write is in flight go out in the next single write + fdatasync.
+ * queued while a write is in flight go out in the next single write + fdatasync. The log is bound
+ * to one chain by a header naming it.
  */
 export class SoloWal {
   private fd: number;
@@ -35,6 +47,8 @@ export class SoloWal {
   private constructor(
     private readonly file: string,
     fd: number,
+    /** Length of the file header, which truncation keeps. */
+    private readonly headerBytes: number,
     size: number,
     private readonly sync: boolean,
     private readonly groupCommitMs: number,
@@ -44,46 +58,43 @@ export class SoloWal {
   }
 
   private get truncateRequested(): boolean {
-    return this.size > 0 && this.truncateUpTo > 0 && this.lastDurableIndex <= this.truncateUpTo;
+    return this.size > this.headerBytes && this.truncateUpTo > 0 && this.lastDurableIndex <= this.truncateUpTo;
   }
 
   /**
-   * Opens (or creates) the WAL in `dir` and returns the records it holds. A torn record at the
-   * tail (a crash mid-append) is cut off; its append was never acknowledged.
+   * Opens (or creates) the WAL in `dir` for the chain `chainId` names (its genesis block hash) and
+   * returns the records it holds. A file whose header names another chain is discarded unread and
+   * started afresh: its records were accepted by an earlier channel of the same name and must never
+   * be ordered into this one. A log from before headers (frames from byte 0) is this chain's, as
+   * the registrar then kept one log per channel: it is rewritten with the header, records kept. A
+   * torn record at the tail (a crash mid-append) is cut off; its append was never acknowledged.
    */
-  static open(dir: string, sync: boolean, groupCommitMs = 0): { wal: SoloWal; records: WalRecord[] } {
+  static open(dir: string, sync: boolean, groupCommitMs = 0, chainId: Uint8Array = new Uint8Array(0)): OpenedWal {
+    if (chainId.length > 255) throw new OrdererError('ORDERER_WAL_CHAIN_ID', `WAL chain id is ${chainId.length} bytes; at most 255 fit its header`, { dir });
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'solo.wal');
-    const bytes = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
-    const records: WalRecord[] = [];
-    let offset = 0;
-    while (offset + FRAME_HEADER <= bytes.length) {
-      const len = bytes.readUInt32BE(offset);
-      const crc = bytes.readUInt32BE(offset + 4);
-      const end = offset + FRAME_HEADER + len;
-      if (len < BODY_HEADER || end > bytes.length) break;
-      const body = bytes.subarray(offset + FRAME_HEADER, end);
-      if (crc32(body) !== crc) break;
-      const kindByte = body[0];
-      if (kindByte !== 0 && kindByte !== 1) break;
-      records.push({
-        kind: kindByte === 0 ? 'normal' : 'config',
-        configSeq: body.readUInt32BE(1),
-        index: Number(body.readBigUInt64BE(5)),
-        envelope: Uint8Array.prototype.slice.call(body, BODY_HEADER),
-      });
-      offset = end;
-    }
+    const header = Buffer.concat([MAGIC, Buffer.from([chainId.length]), chainId]);
+    let bytes: Buffer = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    if (bytes.length > 0 && !bytes.subarray(0, MAGIC.length).equals(MAGIC)) bytes = withHeader(file, bytes, header, sync);
+    const discarded = bytes.length === 0 ? undefined : headerProblem(bytes, header);
+    const { records, end } = bytes.length === 0 || discarded !== undefined ? { records: [], end: 0 } : readFrames(bytes, header.length);
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    if (offset !== bytes.length) fs.ftruncateSync(fd, offset);
-    const wal = new SoloWal(file, fd, offset, sync, groupCommitMs);
+    if (end === 0) {
+      // New, or another chain's: the header goes down before any record can.
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, header, 0, header.length, 0);
+      if (sync) fs.fdatasyncSync(fd);
+    } else if (end !== bytes.length) {
+      fs.ftruncateSync(fd, end);
+    }
+    const wal = new SoloWal(file, fd, header.length, Math.max(end, header.length), sync, groupCommitMs);
     wal.lastDurableIndex = records.length > 0 ? records[records.length - 1]!.index : 0;
-    return { wal, records };
+    return { wal, records, ...(discarded !== undefined && { discarded }) };
   }
 
-  /** Bytes currently in the log. */
+  /** Bytes of records currently in the log. */
   get bytes(): number {
-    return this.size;
+    return this.size - this.headerBytes;
   }
 
   /** Appends a record; resolves once it is on disk (fdatasync'd when `sync`). */
@@ -126,8 +137,8 @@ export class SoloWal {
       while (this.queue.length > 0 || this.truncateRequested) {
         if (this.queue.length === 0) {
           this.truncateUpTo = 0;
-          await new Promise<void>((resolve) => fs.ftruncate(this.fd, 0, () => resolve()));
-          this.size = 0;
+          await new Promise<void>((resolve) => fs.ftruncate(this.fd, this.headerBytes, () => resolve()));
+          this.size = this.headerBytes;
           continue;
         }
         const batch = this.queue;
@@ -175,4 +186,65 @@ function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
 
 function fdatasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * Rewrites a log from before headers as `header` followed by its whole records (atomically: a
+ * crash leaves either file whole), so that its acknowledged envelopes are still ordered.
+ */
+function withHeader(file: string, legacy: Buffer, header: Buffer, sync: boolean): Buffer {
+  const { end } = readFrames(legacy, 0);
+  const upgraded = Buffer.concat([header, legacy.subarray(0, end)]);
+  const temp = `${file}.upgrade`;
+  const fd = fs.openSync(temp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, upgraded, 0, upgraded.length, 0);
+    if (sync) fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
+  if (sync) {
+    const dir = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+  }
+  return upgraded;
+}
+
+/** Why `bytes` is not a log of the chain `header` names, or undefined when it is. */
+function headerProblem(bytes: Buffer, header: Buffer): string | undefined {
+  if (bytes.length < MAGIC.length || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'it has no Weft WAL header';
+  if (bytes.length >= header.length && bytes.subarray(0, header.length).equals(header)) return undefined;
+  const length = bytes[MAGIC.length] ?? 0;
+  const other = bytes.subarray(MAGIC.length + 1, MAGIC.length + 1 + length).toString('hex');
+  const mine = header.subarray(MAGIC.length + 1).toString('hex');
+  return `its header names chain ${other || '(none)'}, this chain is ${mine || '(none)'}`;
+}
+
+/** The whole records from `start` on, and where the last one ends (a torn or corrupt tail is left out). */
+function readFrames(bytes: Buffer, start: number): { records: WalRecord[]; end: number } {
+  const records: WalRecord[] = [];
+  let offset = start;
+  while (offset + FRAME_HEADER <= bytes.length) {
+    const len = bytes.readUInt32BE(offset);
+    const crc = bytes.readUInt32BE(offset + 4);
+    const end = offset + FRAME_HEADER + len;
+    if (len < BODY_HEADER || end > bytes.length) break;
+    const body = bytes.subarray(offset + FRAME_HEADER, end);
+    if (crc32(body) !== crc) break;
+    const kindByte = body[0];
+    if (kindByte !== 0 && kindByte !== 1) break;
+    records.push({
+      kind: kindByte === 0 ? 'normal' : 'config',
+      configSeq: body.readUInt32BE(1),
+      index: Number(body.readBigUInt64BE(5)),
+      envelope: Uint8Array.prototype.slice.call(body, BODY_HEADER),
+    });
+    offset = end;
+  }
+  return { records, end: offset };
 }

@@ -1,6 +1,7 @@
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { Logger } from '../../node/logger';
+import { requiredCapabilities, unsupportedCapability } from '../../protocol/capabilities';
 import { configSuccessionProblem } from '../../protocol/config-succession';
 import type { ParsedBlock } from '../../protocol/block';
 import { PeerError } from '../peer-error';
@@ -82,18 +83,26 @@ export class BlockCommitter {
 
   /**
    * The resources of the block's config transaction, when it validated, built before the commit: a
-   * config whose MSPs or policies cannot be built, or that may not follow the current one (Fabric's
-   * `ValidateNew`), fails INVALID_CONFIG_TRANSACTION, as Fabric's committer refuses a config it
-   * cannot make a bundle of (Fabric's then stops the channel). Committed VALID, it would leave this
-   * peer on its old config until a restart, and then unable to open the channel at all.
+   * config whose MSPs or policies cannot be built, that may not follow the current one (Fabric's
+   * `ValidateNew`), or that requires a channel or application capability this peer does not
+   * support fails INVALID_CONFIG_TRANSACTION. Fabric's committer refuses all of these too, and then
+   * stops the channel (`capabilitiesSupportedOrPanic` for capabilities); Weft's keeps it going on
+   * the current config. Committed VALID, a config that cannot be built would leave this peer on its
+   * old config until a restart, and then unable to open the channel at all; one requiring an
+   * unsupported capability would have the peer claim rules it does not implement.
    */
   private configResources(parsed: ParsedBlock, validation: BlockValidation): ChannelResources | undefined {
     const index = validation.configIndex;
     if (index === undefined) return undefined;
     try {
       const view = parseConfigBlock(parsed.bytes);
-      const succession = configSuccessionProblem(Config.deserializeBinary(this.channel.resources().config.configBytes), Config.deserializeBinary(view.configBytes));
+      const config = Config.deserializeBinary(view.configBytes);
+      const succession = configSuccessionProblem(Config.deserializeBinary(this.channel.resources().config.configBytes), config);
       if (succession !== undefined) throw new PeerError('PEER_BAD_CONFIG', `config update is not compatible: ${succession}`, { blockNum: parsed.number });
+      const unsupported = unsupportedCapability(requiredCapabilities(config), ['channel', 'application']);
+      if (unsupported !== undefined) {
+        throw new PeerError('PEER_UNSUPPORTED_CAPABILITY', unsupported.message, { blockNum: parsed.number, path: unsupported.path, capability: unsupported.name });
+      }
       return this.rebuildResources(view);
     } catch (err) {
       validation.flags[index] = TxValidationCode.INVALID_CONFIG_TRANSACTION;

@@ -9,15 +9,16 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ConfigGroup, ConfigUpdate, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { type Block, HeaderType, Metadata } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { type Config, ConfigEnvelope, ConfigGroup, ConfigUpdate, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { signedConfigUpdate } from '../peer/config-updates';
 import { BatchSize } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { BroadcastResponse, DeliverResponse, SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { type Position, seekPosition } from '../../support/seek-position';
 import { stringify } from 'yaml';
-import { buildConfigBlock, type ChannelDefinitionInput } from '../../../core/protocol';
+import { BlockMetadataIndex, buildConfigBlock, lastConfigMetadata, newBlock, setBlockMetadata, type ChannelDefinitionInput } from '../../../core/protocol';
+import { ordererBlockMetadataValue } from '../../../core/protocol/block-signatures';
 import { tlsCertificateHash } from '../../../core/protocol/deliver-request';
 import { buildEnvelope, parseEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
@@ -46,6 +47,19 @@ export function genesisBlock(m: Material, channelId: string, overrides: Partial<
     consensusType: { type: 'solo' },
     ...overrides,
   }).serializeBinary();
+}
+
+/** A genesis block (as configtxgen writes one) carrying `config` as it is, for configs the definition builder would not produce. */
+export function configBlockOf(channelId: string, config: Config): Uint8Array {
+  const configEnvelope = new ConfigEnvelope();
+  configEnvelope.setConfig(config);
+  const envelope = buildEnvelope({ type: HeaderType.CONFIG, channelId, data: configEnvelope.serializeBinary(), version: 1 });
+  const block = newBlock(0, new Uint8Array(0), [envelope]);
+  setBlockMetadata(block, BlockMetadataIndex.LAST_CONFIG, lastConfigMetadata(0));
+  const signatures = new Metadata();
+  signatures.setValue(ordererBlockMetadataValue(0));
+  setBlockMetadata(block, BlockMetadataIndex.SIGNATURES, signatures.serializeBinary());
+  return block.serializeBinary();
 }
 
 export interface NodeFiles {
@@ -213,6 +227,21 @@ export function deliver(
       if (!done) reject(err);
     });
     call.write(Buffer.from(request));
+  });
+}
+
+/** Block `number` of the channel, once it is written (BLOCK_UNTIL_READY), read by `signer`. */
+export function fetchBlock(client: AtomicBroadcastClient, signer: Signer, channelId: string, number: number): Promise<Block> {
+  return new Promise((resolve, reject) => {
+    const call = client.makeBidiStreamRequest('/orderer.AtomicBroadcast/Deliver', (b: Buffer) => b, (b: Buffer) => DeliverResponse.deserializeBinary(b));
+    call.on('data', (r: DeliverResponse) => {
+      call.cancel();
+      if (r.hasBlock()) resolve(r.getBlock()!);
+      else reject(new Error(`deliver of block ${number} of ${channelId} answered status ${r.getStatus()}`));
+    });
+    // Cancelling after the block ends the call with an error: the promise is settled by then.
+    call.on('error', reject);
+    call.write(Buffer.from(seekEnvelope(signer, channelId, number, number)));
   });
 }
 

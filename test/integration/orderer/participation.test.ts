@@ -3,7 +3,22 @@ import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
-import { abClient, adminRequest, broadcast, clientSigner, deliver, generateMaterial, genesisBlock, seekEnvelope, tmpDir, txEnvelope, writeNodeConfig, type Material } from './orderer-fixture';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
+import {
+  abClient,
+  adminRequest,
+  broadcast,
+  clientSigner,
+  configBlockOf,
+  deliver,
+  generateMaterial,
+  genesisBlock,
+  seekEnvelope,
+  tmpDir,
+  txEnvelope,
+  writeNodeConfig,
+  type Material,
+} from './orderer-fixture';
 
 describe('orderer channel participation API (mutual TLS)', () => {
   let dir: string;
@@ -67,6 +82,24 @@ describe('orderer channel participation API (mutual TLS)', () => {
     const missing = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'other', bytes: genesisBlock(m, 'beta') });
     expect(missing.status).toBe(400);
     expect((missing.json as { error: string }).error).toMatch(/config-block/);
+  });
+
+  it('answers 400 to a join block for another consensus type or without an Application group, as Fabric does', async () => {
+    const raft = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', {
+      field: 'config-block',
+      bytes: genesisBlock(m, 'raft', { consensusType: { type: 'etcdraft' } }),
+    });
+    expect(raft.status).toBe(400);
+    expect((raft.json as { error: string }).error).toBe(
+      'cannot join: channel raft: /Channel/Orderer/ConsensusType names consensus type "etcdraft", but this orderer\'s consenter orders "solo" only',
+    );
+    const config = parseConfigBlock(genesisBlock(m, 'noapp')).config;
+    config.getChannelGroup()!.getGroupsMap().del('Application');
+    const noApp = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: configBlockOf('noapp', config) });
+    expect(noApp.status).toBe(400);
+    expect((noApp.json as { error: string }).error).toMatch(/must contain an application config/);
+    const list = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
+    expect((list.json as { channels: { name: string }[] }).channels.map((c) => c.name)).toEqual(['alpha']);
   });
 
   it('answers 404 for an unknown channel', async () => {

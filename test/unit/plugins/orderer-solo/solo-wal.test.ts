@@ -76,6 +76,31 @@ describe('SoloWal', () => {
     await reopened.wal.close();
   });
 
+  it("discards another chain's log unread, and keeps a log from before headers with its records", async () => {
+    const chain = Buffer.alloc(32, 1);
+    const { wal } = SoloWal.open(dir, true, 0, chain);
+    await wal.append(record(1));
+    await wal.append(record(2));
+    await wal.close();
+    const other = SoloWal.open(dir, true, 0, Buffer.alloc(32, 2));
+    expect(other.records).toEqual([]);
+    expect(other.discarded).toMatch(/names chain 0101.*this chain is 0202/);
+    await other.wal.append(record(7));
+    await other.wal.close();
+    // A log as written before headers: the same frames from byte 0.
+    const file = path.join(dir, 'solo.wal');
+    const headerBytes = 8 + 1 + 32;
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(headerBytes));
+    const upgraded = SoloWal.open(dir, true, 0, Buffer.alloc(32, 2));
+    expect(upgraded.discarded).toBeUndefined();
+    expect(upgraded.records.map((r) => [r.index, Buffer.from(r.envelope).toString()])).toEqual([[7, 'env-7']]);
+    await upgraded.wal.close();
+    expect(fs.readFileSync(file).subarray(0, 8).toString()).toBe('WEFTWAL1');
+    const again = SoloWal.open(dir, true, 0, Buffer.alloc(32, 2));
+    expect(again.records.map((r) => r.index)).toEqual([7]);
+    await again.wal.close();
+  });
+
   it('rejects appends after close', async () => {
     const { wal } = SoloWal.open(dir, false);
     await wal.close();

@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Capabilities, Capability } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { configTransactionProblem } from '../../../core/peer/validation/config-tx';
+import { parseEnvelope } from '../../../core/protocol/envelope';
+import { commitBlock, openHarness, type Harness } from './channel-harness';
+import { configTransaction, configUpdate, orderedConfigUpdate } from './config-updates';
+import { CHANNEL, generateMaterial, signerOf, tmpDir, type Material } from './network-fixture';
+
+/**
+ * Config updates a peer refuses although every admin signed them, as a faulty orderer would order
+ * them: one requiring a capability the peer does not support (Fabric's peer refuses it too,
+ * `capabilitiesSupportedOrPanic`; it checks the channel and application levels, not the
+ * orderer's), and one setting a mod_policy that cannot name a policy (Fabric `validateModPolicy`).
+ */
+describe('config update rules on the peer', () => {
+  let dir: string;
+  let m: Material;
+  let h: Harness;
+
+  beforeAll(async () => {
+    dir = tmpDir('weft-config-capabilities-');
+    m = await generateMaterial(dir);
+    h = openHarness(m, path.join(dir, 'ledgers'));
+  }, 60_000);
+
+  afterAll(() => {
+    h?.channels.close();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const admins = () => [signerOf(m.orgs[0], 'Admin'), signerOf(m.orgs[1], 'Admin'), signerOf(m.ordererOrg, 'Admin')];
+
+  /** Orders and commits an update setting the Capabilities value of `group` ('' = /Channel) to `names`. */
+  async function setCapabilities(group: '' | 'Application' | 'Orderer', names: readonly string[]): Promise<number> {
+    const channel = h.joined.channel;
+    const current = Config.deserializeBinary(channel.resources().config.configBytes);
+    const next = current.clone();
+    const root = next.getChannelGroup()!;
+    const target = group === '' ? root : root.getGroupsMap().get(group)!;
+    const caps = new Capabilities();
+    for (const name of names) caps.getCapabilitiesMap().set(name, new Capability());
+    target.getValuesMap().get('Capabilities')!.setValue(caps.serializeBinary());
+    const signers = admins();
+    const update = configUpdate(CHANNEL, current, next, signers, signers[0]!);
+    const height = channel.height();
+    const [code] = await commitBlock(h, [orderedConfigUpdate(CHANNEL, current, channel.resources().policies, update, h.orderer)], height);
+    return code!;
+  }
+
+  it.each([
+    ['a channel capability no Fabric release has', '', ['V3_0', 'V9_9']],
+    ['a misspelt application capability', 'Application', ['V2_6']],
+  ] as const)('refuses %s: INVALID_CONFIG_TRANSACTION, the config stays', async (_what, group, names) => {
+    const before = h.joined.channel.resources().config.sequence;
+    expect(await setCapabilities(group, names)).toBe(TxValidationCode.INVALID_CONFIG_TRANSACTION);
+    expect(h.joined.channel.resources().config.sequence).toBe(before);
+  });
+
+  it('applies a config requiring supported capabilities, and leaves orderer capabilities to the orderer', async () => {
+    const before = h.joined.channel.resources().config.sequence;
+    expect(await setCapabilities('Application', ['V2_0', 'V2_5'])).toBe(TxValidationCode.VALID);
+    expect(await setCapabilities('Orderer', ['V9_9'])).toBe(TxValidationCode.VALID);
+    expect(h.joined.channel.resources().config.sequence).toBe(before + 2);
+  });
+
+  it('refuses a config update setting a mod_policy that cannot name a policy', async () => {
+    const channel = h.joined.channel;
+    const current = Config.deserializeBinary(channel.resources().config.configBytes);
+    const next = current.clone();
+    next.getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap().get('BatchTimeout')!.setModPolicy('No Such/Policy!');
+    const signers = admins();
+    const update = configUpdate(CHANNEL, current, next, signers, signers[0]!);
+    // What an orderer that skipped the check would order: the config the update produces.
+    const ordered = next.clone();
+    ordered.setSequence(current.getSequence() + 1);
+    const timeout = ordered.getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap().get('BatchTimeout')!;
+    timeout.setVersion(timeout.getVersion() + 1);
+    const configTx = configTransaction(CHANNEL, ordered, update, h.orderer);
+    expect(configTransactionProblem(parseEnvelope(configTx).data, channel.resources())).toMatch(
+      /invalid mod_policy for element \[Value\] \/Channel\/Orderer\/BatchTimeout: mod_policy "No Such\/Policy!": path element 0/,
+    );
+    expect(await commitBlock(h, [configTx], channel.height())).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
+    expect(channel.resources().config.sequence).toBe(current.getSequence());
+  });
+});
