@@ -1,4 +1,5 @@
 import type { TxSimulator } from '../ledger/tx-simulator';
+import { DEFAULT_MAX_TRANSACTION_BYTES } from './host-budget';
 import type { ChaincodeResponse } from '../protocol/proposal-response-payload';
 
 /**
@@ -55,6 +56,15 @@ export interface RuntimeLimits {
   readonly maxKeyBytes?: number;
   /** Most results one unpaged query returns (Fabric `totalQueryLimit`). Default 100 000. */
   readonly totalQueryLimit?: number;
+  /**
+   * Most bytes one transaction may make the peer hold for it outside the chaincode's isolate: its
+   * write set (keys, values, metadata, private data; a rewrite replaces what it rewrites), the query
+   * results its open iterators hold pulled ahead, and its response payload and event. Chaincode-to-
+   * chaincode callees recording into the same simulator count against the same total. A call that
+   * would pass it fails with an error naming the limit. Default 100 MiB, Fabric's gRPC message
+   * limit, which bounds the same proposal response there.
+   */
+  readonly maxTransactionBytes?: number;
 }
 
 /**
@@ -187,5 +197,6 @@ export function resolveLimits(limits: RuntimeLimits | undefined): Required<Runti
     maxValueBytes: limits?.maxValueBytes ?? 8 * 1024 * 1024,
     maxKeyBytes: limits?.maxKeyBytes ?? 64 * 1024,
     totalQueryLimit: limits?.totalQueryLimit ?? 100_000,
+    maxTransactionBytes: limits?.maxTransactionBytes ?? DEFAULT_MAX_TRANSACTION_BYTES,
   };
 }

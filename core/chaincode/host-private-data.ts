@@ -7,6 +7,7 @@
 import type { ShimRequestType } from './chaincode-runtime';
 import type { HostTable } from './host-api';
 import { bytes, exact, hostKV, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
+import { utf8Bytes } from './host-budget';
 import type { HostEntry, HostSession } from './host-session';
 
 /**
@@ -50,6 +51,11 @@ function collectionOf(s: HostSession, collection: unknown): string {
   return str(collection, 'collection', MAX_COLLECTION_BYTES, false);
 }
 
+/** What a private write holds in the peer: the collection's name, the key and the value (its hash and the key's are small). */
+function written(collection: string, key: string, valueBytes: number): number {
+  return utf8Bytes(collection) + utf8Bytes(key) + valueBytes;
+}
+
 function keyOf(s: HostSession, key: unknown, name = 'key', allowEmpty = true): string {
   return str(key, name, s.limits.maxKeyBytes, allowEmpty);
 }
@@ -62,21 +68,20 @@ export function privateDataEntries(entry: HostEntry): PrivateDataEntries {
     putPrivateData: entry('putPrivateData', (s, c: string, k: string, v: Uint8Array) => {
       const [cc, kk] = [collectionOf(s, c), keyOf(s, k, 'key', false)];
       const vv = bytes(v, `value for key ${JSON.stringify(kk)}`, s.limits.maxValueBytes);
-      s.beforeWrite();
-      if (vv.length === 0) s.support.simulator.deletePrivateData(s.namespace, cc, kk);
-      else s.support.simulator.setPrivateData(s.namespace, cc, kk, vv);
+      s.write('putPrivateData', 'private', { collection: cc, key: kk }, written(cc, kk, vv.length), () => {
+        if (vv.length === 0) s.support.simulator.deletePrivateData(s.namespace, cc, kk);
+        else s.support.simulator.setPrivateData(s.namespace, cc, kk, vv);
+      });
       return undefined;
     }),
     deletePrivateData: entry('deletePrivateData', (s, c: string, k: string) => {
       const [cc, kk] = [collectionOf(s, c), keyOf(s, k, 'key', false)];
-      s.beforeWrite();
-      s.support.simulator.deletePrivateData(s.namespace, cc, kk);
+      s.write('deletePrivateData', 'private', { collection: cc, key: kk }, written(cc, kk, 0), () => s.support.simulator.deletePrivateData(s.namespace, cc, kk));
       return undefined;
     }),
     purgePrivateData: entry('purgePrivateData', (s, c: string, k: string) => {
       const [cc, kk] = [collectionOf(s, c), keyOf(s, k, 'key', false)];
-      s.beforeWrite();
-      s.support.simulator.purgePrivateData(s.namespace, cc, kk);
+      s.write('purgePrivateData', 'purge', { collection: cc, key: kk }, written(cc, kk, 0), () => s.support.simulator.purgePrivateData(s.namespace, cc, kk));
       return undefined;
     }),
     getPrivateDataValidationParameter: entry('getPrivateDataValidationParameter', (s, c: string, k: string) =>
@@ -85,17 +90,18 @@ export function privateDataEntries(entry: HostEntry): PrivateDataEntries {
     setPrivateDataValidationParameter: entry('setPrivateDataValidationParameter', (s, c: string, k: string, policy: Uint8Array) => {
       const [cc, kk] = [collectionOf(s, c), keyOf(s, k, 'key', false)];
       const ep = bytes(policy, 'endorsement policy', s.limits.maxValueBytes);
-      s.beforeWrite();
-      s.support.simulator.setPrivateDataMetadata(s.namespace, cc, kk, { [VALIDATION_PARAMETER]: ep });
+      s.write('setPrivateDataValidationParameter', 'private-metadata', { collection: cc, key: kk }, written(cc, kk, ep.length), () =>
+        s.support.simulator.setPrivateDataMetadata(s.namespace, cc, kk, { [VALIDATION_PARAMETER]: ep }),
+      );
       return undefined;
     }),
     openPrivateDataByRange: entry('openPrivateDataByRange', (s, c: string, start: string, end: string) => {
       const [cc, a, b] = [collectionOf(s, c), keyOf(s, start, 'startKey'), keyOf(s, end, 'endKey')];
-      return s.queries.start(s.support.simulator.getPrivateDataRange(s.namespace, cc, a, b), hostKV);
+      return s.queries.start(() => s.support.simulator.getPrivateDataRange(s.namespace, cc, a, b), hostKV);
     }),
     openPrivateDataQueryResult: entry('openPrivateDataQueryResult', (s, c: string, query: string) => {
       const [cc, q] = [collectionOf(s, c), str(query, 'query', MAX_QUERY_BYTES)];
-      return s.queries.start(s.support.simulator.executeQueryOnPrivateData(s.namespace, cc, q), hostKV);
+      return s.queries.start(() => s.support.simulator.executeQueryOnPrivateData(s.namespace, cc, q), hostKV);
     }),
   };
 }

@@ -7,12 +7,39 @@ import type { HostQueryBatch } from './host-api';
  */
 export const QUERY_BATCH_SIZE = 100;
 
+/**
+ * Most query iterators one transaction may hold open at once. Fabric sets none: its handler closes
+ * a transaction's iterators when the transaction ends, and each costs the peer a LevelDB iterator.
+ * Here each holds a ledger iterator and a result pulled ahead in the peer's heap, and a chaincode
+ * that opened iterators in a loop and dropped them kept nothing in its own heap, so no memory limit
+ * stopped it. Chaincode that reads its iterators to the end (which closes them) or closes them
+ * holds a handful; a few hundred leaves room for any that nests queries.
+ */
+export const MAX_OPEN_QUERIES = 256;
+
+/** Where an open query's result pulled ahead is counted while it waits for the next batch. */
+export interface HeldBytes {
+  /** Counts `bytes` more, or throws (the transaction's byte limit), naming `what`. */
+  hold(bytes: number, what: () => string): void;
+  release(bytes: number): void;
+}
+
 interface OpenQuery {
   readonly results: Iterator<unknown>;
   readonly toHost: (item: never) => unknown;
   /** The result pulled past the last full batch, sent first in the next one. */
   pending: unknown[];
+  /** What {@link pending} counts against the transaction's byte limit. */
+  pendingBytes: number;
   returned: number;
+}
+
+/** The bytes a ledger result holds: its value, and its key or transaction ID (a KV or a key modification). */
+function resultBytes(item: unknown): number {
+  if (typeof item !== 'object' || item === null) return 0;
+  const { value, key, txId } = item as { value?: unknown; key?: unknown; txId?: unknown };
+  const text = typeof key === 'string' ? key : typeof txId === 'string' ? txId : '';
+  return (value instanceof Uint8Array ? value.byteLength : 0) + text.length;
 }
 
 /**
@@ -25,12 +52,22 @@ export class OpenQueries {
   private readonly open = new Map<string, OpenQuery>();
   private lastId = 0;
 
-  constructor(private readonly totalLimit: number) {}
+  constructor(
+    private readonly totalLimit: number,
+    private readonly held?: HeldBytes,
+    private readonly maxOpen = MAX_OPEN_QUERIES,
+  ) {}
 
-  /** Opens an iterator over `results` and answers its first batch. */
-  start<T, H>(results: Iterable<T>, toHost: (item: T) => H): HostQueryBatch<H> {
+  /**
+   * Opens an iterator over what `query` returns and answers its first batch. `query` runs only if
+   * the transaction may open another iterator: a refused one leaves nothing in the read set.
+   */
+  start<T, H>(query: () => Iterable<T>, toHost: (item: T) => H): HostQueryBatch<H> {
+    if (this.open.size >= this.maxOpen) {
+      throw new Error(`this transaction already holds ${this.maxOpen} open query iterators, the most it may: close the iterators it no longer reads (iterator.close()) before opening more`);
+    }
     const id = String(++this.lastId);
-    this.open.set(id, { results: results[Symbol.iterator](), toHost: toHost as (item: never) => unknown, pending: [], returned: 0 });
+    this.open.set(id, { results: query()[Symbol.iterator](), toHost: toHost as (item: never) => unknown, pending: [], pendingBytes: 0, returned: 0 });
     return this.next(id) as HostQueryBatch<H>;
   }
 
@@ -40,6 +77,8 @@ export class OpenQueries {
     if (q === undefined) throw new Error('query iterator not found');
     const batch = q.pending;
     q.pending = [];
+    this.held?.release(q.pendingBytes);
+    q.pendingBytes = 0;
     for (;;) {
       if (q.returned >= this.totalLimit) return this.finish(id, batch);
       const r = q.results.next();
@@ -47,7 +86,7 @@ export class OpenQueries {
       q.returned++;
       const item = q.toHost(r.value as never);
       if (batch.length === QUERY_BATCH_SIZE) {
-        q.pending = [item];
+        this.holdAhead(id, q, item, resultBytes(r.value));
         return { id, results: batch, hasMore: true };
       }
       batch.push(item);
@@ -56,8 +95,38 @@ export class OpenQueries {
 
   /** Closes an iterator (QUERY_STATE_CLOSE); closing one already closed is not an error, as in Fabric. */
   close(id: string): void {
-    this.open.get(id)?.results.return?.();
+    const q = this.open.get(id);
+    if (q === undefined) return;
     this.open.delete(id);
+    this.held?.release(q.pendingBytes);
+    q.pending = [];
+    q.results.return?.();
+  }
+
+  /**
+   * Closes every iterator still open: the runtime calls it when the transaction ends, as Fabric's
+   * handler closes a transaction's iterators (`TransactionContext.CloseQueryIterators`).
+   */
+  closeAll(): void {
+    for (const id of [...this.open.keys()]) {
+      try {
+        this.close(id);
+      } catch {
+        // A ledger iterator that fails to close is the ledger's to report; the others still close.
+      }
+    }
+  }
+
+  /** Keeps `item` for the next batch, counted against the transaction's byte limit; closes the iterator if it does not fit. */
+  private holdAhead(id: string, q: OpenQuery, item: unknown, bytes: number): void {
+    try {
+      this.held?.hold(bytes, () => 'a query result pulled ahead for the next batch');
+    } catch (err) {
+      this.close(id);
+      throw err;
+    }
+    q.pending = [item];
+    q.pendingBytes = bytes;
   }
 
   private finish(id: string, batch: unknown[]): HostQueryBatch<unknown> {

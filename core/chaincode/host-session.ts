@@ -1,5 +1,6 @@
 import type { ChaincodeInvocation, RuntimeLimits, RuntimeSupport } from './chaincode-runtime';
 import type { HostReply, HostTable, SandboxOutcome } from './host-api';
+import { TransactionBytes, type WriteAt, type WriteSlot } from './host-budget';
 import { TransactionLog } from './host-log';
 import { OpenQueries } from './host-queries';
 
@@ -9,11 +10,16 @@ import { OpenQueries } from './host-queries';
  */
 export type HostEntry = <A extends unknown[], T>(name: keyof HostTable, fn: (s: HostSession, ...args: A) => T) => (...args: A) => HostReply<T>;
 
-/** One transaction's host-side state; the runtime creates one per invocation. */
+/** Longest key quoted in an error. */
+const MAX_QUOTED_KEY = 100;
+
+/** One transaction's host-side state; the runtime creates one per invocation and closes it when the invocation ends. */
 export class HostSession {
   outcome: SandboxOutcome | undefined;
   readonly queries: OpenQueries;
   readonly log: TransactionLog;
+  /** What the transaction holds in the peer, shared with chaincode-to-chaincode callees recording into the same simulator. */
+  readonly bytes: TransactionBytes;
   private wrote = false;
   private paged = false;
 
@@ -23,7 +29,11 @@ export class HostSession {
     readonly limits: Required<RuntimeLimits>,
     mapStacks?: (text: string) => string,
   ) {
-    this.queries = new OpenQueries(limits.totalQueryLimit);
+    this.bytes = TransactionBytes.of(support.simulator);
+    this.queries = new OpenQueries(limits.totalQueryLimit, {
+      hold: (n, what) => this.bytes.hold(n, limits.maxTransactionBytes, what),
+      release: (n) => this.bytes.release(n),
+    });
     this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId, mapStacks);
   }
 
@@ -40,5 +50,23 @@ export class HostSession {
   beforePagedQuery(): void {
     if (this.wrote) throw new Error('Paginated queries are supported only in a read-only transaction');
     this.paged = true;
+  }
+
+  /**
+   * Makes a write (`apply`, the simulator's) of `bytes` to the invoked chaincode's namespace if the
+   * transaction stays within `maxTransactionBytes`; else throws, naming the call and the key.
+   */
+  write(call: keyof HostTable, slot: WriteSlot, at: Omit<WriteAt, 'namespace'>, bytes: number, apply: () => void): void {
+    this.beforeWrite();
+    const what = (): string => {
+      const key = at.key.length > MAX_QUOTED_KEY ? `${at.key.slice(0, MAX_QUOTED_KEY)}…` : at.key;
+      return `${call} of key ${JSON.stringify(key)}${at.collection === undefined ? '' : ` in collection ${JSON.stringify(at.collection)}`}`;
+    };
+    this.bytes.write(slot, { ...at, namespace: this.namespace }, bytes, this.limits.maxTransactionBytes, what, apply);
+  }
+
+  /** Ends the session: closes every query iterator the transaction left open, as Fabric's handler does at transaction end. */
+  close(): void {
+    this.queries.closeAll();
   }
 }

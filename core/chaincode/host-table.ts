@@ -10,6 +10,7 @@ import { ChannelHeader, Header, SignatureHeader } from '@hyperledger/fabric-prot
 import { ChaincodeProposalPayload, Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimits, ShimRequestType } from './chaincode-runtime';
 import type { KeyModification } from '../ledger/tx-simulator';
+import { utf8Bytes } from './host-budget';
 import { logThreshold } from './host-log';
 import { ArgError, bytes, exact, hostKV, int, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
 import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
@@ -275,15 +276,15 @@ export function createHostTable(
     putState: entry('putState', (s, k: string, v: Uint8Array) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);
       const vv = bytes(v, `value for key ${JSON.stringify(kk)}`, s.limits.maxValueBytes);
-      s.beforeWrite();
-      if (vv.length === 0) s.support.simulator.deleteState(ns(s), kk);
-      else s.support.simulator.setState(ns(s), kk, vv);
+      s.write('putState', 'state', { key: kk }, utf8Bytes(kk) + vv.length, () => {
+        if (vv.length === 0) s.support.simulator.deleteState(ns(s), kk);
+        else s.support.simulator.setState(ns(s), kk, vv);
+      });
       return undefined;
     }),
     deleteState: entry('deleteState', (s, k: string) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);
-      s.beforeWrite();
-      s.support.simulator.deleteState(ns(s), kk);
+      s.write('deleteState', 'state', { key: kk }, utf8Bytes(kk), () => s.support.simulator.deleteState(ns(s), kk));
       return undefined;
     }),
     getStateByRange: entry('getStateByRange', (s, start: string, end: string) =>
@@ -305,17 +306,25 @@ export function createHostTable(
       return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
     }),
     getHistoryForKey: entry('getHistoryForKey', (s, k: string) => collect(s.support.simulator.getHistoryForKey(ns(s), key(s, k)), s.limits.totalQueryLimit, hostModification)),
-    openStateByRange: entry('openStateByRange', (s, start: string, end: string) => s.queries.start(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), hostKV)),
-    openQueryResult: entry('openQueryResult', (s, query: string) => s.queries.start(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), hostKV)),
-    openHistoryForKey: entry('openHistoryForKey', (s, k: string) => s.queries.start(s.support.simulator.getHistoryForKey(ns(s), key(s, k)), hostModification)),
+    openStateByRange: entry('openStateByRange', (s, start: string, end: string) => {
+      const [a, b] = [key(s, start), key(s, end)];
+      return s.queries.start(() => s.support.simulator.getStateRange(ns(s), a, b), hostKV);
+    }),
+    openQueryResult: entry('openQueryResult', (s, query: string) => {
+      const q = str(query, 'query', MAX_QUERY_BYTES);
+      return s.queries.start(() => s.support.simulator.executeQuery(ns(s), q), hostKV);
+    }),
+    openHistoryForKey: entry('openHistoryForKey', (s, k: string) => {
+      const kk = key(s, k);
+      return s.queries.start(() => s.support.simulator.getHistoryForKey(ns(s), kk), hostModification);
+    }),
     queryStateNext: entry('queryStateNext', (s, id: string) => s.queries.next(str(id, 'id', 64))),
     queryStateClose: entry('queryStateClose', (s, id: string) => (s.queries.close(str(id, 'id', 64)), undefined)),
     getStateValidationParameter: entry('getStateValidationParameter', (s, k: string) => exact(s.support.simulator.getStateMetadata(ns(s), key(s, k))?.[VALIDATION_PARAMETER])),
     setStateValidationParameter: entry('setStateValidationParameter', (s, k: string, policy: Uint8Array) => {
       const kk = str(k, 'key', s.limits.maxKeyBytes, false);
       const ep = bytes(policy, 'endorsement policy', s.limits.maxValueBytes);
-      s.beforeWrite();
-      s.support.simulator.setStateMetadata(ns(s), kk, { [VALIDATION_PARAMETER]: ep });
+      s.write('setStateValidationParameter', 'metadata', { key: kk }, utf8Bytes(kk) + ep.length, () => s.support.simulator.setStateMetadata(ns(s), kk, { [VALIDATION_PARAMETER]: ep }));
       return undefined;
     }),
     ...privateDataEntries(entry),
@@ -350,12 +359,15 @@ export function createHostTable(
         s.outcome = { status: 500, message: `event payload of ${event.payload.length} bytes exceeds the limit of ${s.limits.maxValueBytes} bytes`, payload: new Uint8Array(0) };
         return undefined;
       }
-      s.outcome = {
-        status: outcome.status,
-        message,
-        payload: outcome.payload instanceof Uint8Array ? outcome.payload : new Uint8Array(0),
-        ...(event && typeof event.eventName === 'string' && event.payload instanceof Uint8Array ? { event } : {}),
-      };
+      const payload = outcome.payload instanceof Uint8Array ? outcome.payload : new Uint8Array(0);
+      const kept = event && typeof event.eventName === 'string' && event.payload instanceof Uint8Array ? event : undefined;
+      try {
+        s.bytes.check(payload.length + (kept === undefined ? 0 : utf8Bytes(kept.eventName) + kept.payload.length), s.limits.maxTransactionBytes, () => 'the response payload and event');
+      } catch (err) {
+        s.outcome = { status: 500, message: (err as Error).message, payload: new Uint8Array(0) };
+        return undefined;
+      }
+      s.outcome = { status: outcome.status, message, payload, ...(kept !== undefined ? { event: kept } : {}) };
       return undefined;
     }),
   };

@@ -15,6 +15,7 @@ import type * as esbuildTypes from 'esbuild';
 import { ChaincodeError } from '../errors';
 import { checkStateDbFile, packageIdOf, validateLabel, writeChaincodePackage, type ChaincodePackage } from './chaincode-package';
 import { SANDBOX_ABI } from './host-api';
+import { CONFINED_RESOLVE_EXTENSIONS, PackageConfinement } from './package-confinement';
 import { projectEntry, readProjectJson } from './project-entry';
 
 export interface PackageChaincodeOptions {
@@ -159,32 +160,47 @@ export function compileTypeScript(file: string, source: string): string {
   return out.outputText;
 }
 
-function weftPlugin(projectDir: string): esbuildTypes.Plugin {
+/** The Weft module a bare import stands for (the sandbox's own modules, npm ports, built-ins it lacks), if any. */
+function weftModule(args: esbuildTypes.OnResolveArgs, projectDir: string): esbuildTypes.OnResolveResult | undefined {
+  const spec = args.path;
+  if (!/^[^./]/.test(spec)) return undefined;
+  const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
+  if (SANDBOX_MODULES[bare] !== undefined) {
+    return { path: sandboxFile(SANDBOX_MODULES[bare]) };
+  }
+  if (spec === SANDBOX_ENTRY) return { path: sandboxFile('entry') };
+  if (NPM_PORTS[bare] !== undefined) return { path: require.resolve(NPM_PORTS[bare]) };
+  // Side-effect free, so that an unused `inject` leaves it out of the bundle.
+  if (spec === 'whatwg-url' && args.importer === sandboxFile(URL_GLOBALS)) return { path: require.resolve('whatwg-url'), sideEffects: false };
+  if (bare === 'reflect-metadata') return { path: require.resolve('reflect-metadata') };
+  if (NODE_BUILTINS.has(spec)) {
+    const from = path.relative(projectDir, args.importer) || args.importer;
+    return {
+      path: bare,
+      namespace: UNAVAILABLE,
+      warnings: [{ text: `${from} imports the Node built-in module '${spec}', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)` }],
+    };
+  }
+  return undefined;
+}
+
+/** With `confinement`, every import of the project's own files is held to it (a package's sources, bundled at install). */
+function weftPlugin(projectDir: string, confinement: PackageConfinement | undefined): esbuildTypes.Plugin {
   const sandboxDir = path.join(__dirname, 'sandbox');
   return {
     name: 'weft-sandbox',
     setup(build) {
-      build.onResolve({ filter: /^[^./]/ }, (args) => {
-        const spec = args.path;
-        const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
-        if (SANDBOX_MODULES[bare] !== undefined) {
-          return { path: sandboxFile(SANDBOX_MODULES[bare]) };
+      // Unconfined, only bare imports can name a Weft module; confined, every import is checked.
+      build.onResolve({ filter: confinement === undefined ? /^[^./]/ : /.*/ }, (args) => {
+        const mapped = weftModule(args, projectDir);
+        if (mapped !== undefined) {
+          if (mapped.namespace === undefined) confinement?.mapped(mapped.path as string);
+          return mapped;
         }
-        if (spec === SANDBOX_ENTRY) return { path: sandboxFile('entry') };
-        if (NPM_PORTS[bare] !== undefined) return { path: require.resolve(NPM_PORTS[bare]) };
-        // Side-effect free, so that an unused `inject` leaves it out of the bundle.
-        if (spec === 'whatwg-url' && args.importer === sandboxFile(URL_GLOBALS)) return { path: require.resolve('whatwg-url'), sideEffects: false };
-        if (bare === 'reflect-metadata') return { path: require.resolve('reflect-metadata') };
-        if (NODE_BUILTINS.has(spec)) {
-          const from = path.relative(projectDir, args.importer) || args.importer;
-          return {
-            path: bare,
-            namespace: UNAVAILABLE,
-            warnings: [{ text: `${from} imports the Node built-in module '${spec}', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)` }],
-          };
-        }
-        return undefined;
+        return confinement?.resolve(build, args);
       });
+      // First, so that nothing loads from the package that the confinement would refuse.
+      if (confinement !== undefined) build.onLoad({ filter: /.*/ }, (args) => (confinement.checkLoad(args), undefined));
       build.onLoad({ filter: /.*/, namespace: UNAVAILABLE }, (args) => ({ contents: unavailableModule(args.path), loader: 'js' }));
       build.onLoad({ filter: /\.tsx?$/ }, (args) => {
         if (args.path.startsWith(sandboxDir + path.sep)) return undefined;
@@ -205,9 +221,14 @@ export interface ChaincodeBundle {
   readonly warnings: string[];
 }
 
-/** Bundles a project into one script (no package written). */
-export async function bundleChaincode(projectDir: string): Promise<ChaincodeBundle> {
+/**
+ * Bundles a project into one script (no package written). With `confineTo`, nothing outside that
+ * directory is read on the project's behalf (see `package-confinement.ts`): for a package's sources
+ * bundled on the peer at install, where the package's author, not the peer's admin, wrote them.
+ */
+export async function bundleChaincode(projectDir: string, confineTo?: string): Promise<ChaincodeBundle> {
   const dir = path.resolve(projectDir);
+  const confinement = confineTo === undefined ? undefined : new PackageConfinement(confineTo);
   const pkgJson = readProjectJson(path.join(dir, 'package.json'), 'package.json');
   const entry = projectEntry(dir, pkgJson);
   let metadata: unknown;
@@ -248,7 +269,10 @@ export async function bundleChaincode(projectDir: string): Promise<ChaincodeBund
       logLevel: 'silent',
       legalComments: 'none',
       inject: [sandboxFile(URL_GLOBALS)],
-      plugins: [weftPlugin(dir)],
+      plugins: [weftPlugin(dir, confinement)],
+      // Confined: no NODE_PATH, no implicit extensions esbuild would load as anything but code, and
+      // the inputs listed, for the check after the build.
+      ...(confinement === undefined ? {} : { nodePaths: [], resolveExtensions: [...CONFINED_RESOLVE_EXTENSIONS], metafile: true }),
     });
   } catch (err) {
     const failure = err as { errors?: { text: string }[] };
@@ -257,6 +281,7 @@ export async function bundleChaincode(projectDir: string): Promise<ChaincodeBund
     if (cause instanceof ChaincodeError) throw cause;
     throw new ChaincodeError('CHAINCODE_BUNDLE_FAILED', `cannot bundle chaincode ${dir}: ${texts.join('; ')}`, { projectDir: dir, errors: texts });
   }
+  if (confinement !== undefined) confinement.checkInputs(result.metafile as esbuildTypes.Metafile, dir, [UNAVAILABLE]);
   const outputs = result.outputFiles ?? [];
   const bundle = stableModulePaths(outputs.find((f) => !f.path.endsWith(SOURCE_MAP_SUFFIX))?.text ?? '', dir);
   const sourceMap = stableSourceMap(outputs.find((f) => f.path.endsWith(SOURCE_MAP_SUFFIX))?.text ?? '{"version":3,"sources":[],"mappings":""}', dir);
@@ -297,9 +322,11 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
  * `src/`, no `node_modules`), so such packages install unchanged and keep their Fabric package ID.
  * Works when the chaincode needs nothing beyond fabric-contract-api / fabric-shim and the sandbox's
  * built-ins; otherwise the error says to package with Weft, which bundles npm dependencies.
+ * The sources are unpacked into a fresh directory under `workDir`, and nothing outside that
+ * directory is read on their behalf: an import leading out of it fails `CHAINCODE_FORBIDDEN_IMPORT`.
  */
-export async function bundleFabricPackage(pkg: ChaincodePackage): Promise<ChaincodeBundle> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ccsrc-'));
+export async function bundleFabricPackage(pkg: ChaincodePackage, workDir: string = os.tmpdir()): Promise<ChaincodeBundle> {
+  const tmp = fs.mkdtempSync(path.join(workDir, 'weft-ccsrc-'));
   try {
     for (const [name, data] of pkg.code) {
       const target = path.join(tmp, name);
@@ -308,8 +335,12 @@ export async function bundleFabricPackage(pkg: ChaincodePackage): Promise<Chainc
       fs.writeFileSync(target, data);
     }
     try {
-      return await bundleChaincode(path.join(tmp, 'src'));
+      return await bundleChaincode(path.join(tmp, 'src'), tmp);
     } catch (err) {
+      // The package's own doing, not a dependency missing: no use packaging it another way.
+      if (err instanceof ChaincodeError && err.code === 'CHAINCODE_FORBIDDEN_IMPORT') {
+        throw new ChaincodeError(err.code, `package ${pkg.packageId} cannot be installed: ${err.message}`, { packageId: pkg.packageId, ...err.details }, { cause: err });
+      }
       const message = err instanceof Error ? err.message.split(tmp + path.sep).join('') : String(err);
       throw new ChaincodeError(
         'CHAINCODE_NOT_BUNDLED',

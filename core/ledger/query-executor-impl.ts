@@ -10,8 +10,20 @@ import { decodeStateMetadata } from './state-metadata';
 import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
 import type { VersionedKV, VersionedStateStore, VersionedValue } from './versioned-state-store';
 
-/** Rows fetched per store call while iterating: an iterator never holds a cursor open. */
-const CHUNK = 256;
+/**
+ * Rows fetched per store call while iterating (an iterator never holds a cursor open): first what
+ * the chaincode host's first batch pulls (Fabric's 100 results and the one that shows there are
+ * more), then what each later batch pulls. An iterator hands each row out and forgets it, so one
+ * a chaincode leaves open between batches holds no rows fetched but not handed out; with chunks of
+ * 256, each open iterator held ~155 of them, values included, for as long as it stayed open.
+ */
+const FIRST_CHUNK = 101;
+const CHUNK = 100;
+
+/** A chunk's rows in the order `pop` hands them out: a generator keeps none of them once handed out. */
+function handOut(rows: readonly VersionedKV[]): VersionedKV[] {
+  return rows.slice().reverse();
+}
 
 function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
@@ -311,11 +323,13 @@ export class QueryExecutorImpl implements QueryExecutor {
   private *rangeGenerator(namespace: string, startKey: string, endKey: string, max: number, record: RecordedRange | undefined): Generator<KV> {
     let from = startKey;
     let served = 0;
-    for (;;) {
-      const want = Math.min(CHUNK, max - served);
+    for (let chunk = FIRST_CHUNK; ; chunk = CHUNK) {
+      const want = Math.min(chunk, max - served);
       if (this.finished || want <= 0) return;
-      const rows = this.state.getRange(namespace, from, endKey, { limit: want });
-      for (const r of rows) {
+      const rows = handOut(this.state.getRange(namespace, from, endKey, { limit: want }));
+      const fetched = rows.length;
+      const lastKey = fetched > 0 ? rows[0].key : '';
+      for (let r = rows.pop(); r !== undefined; r = rows.pop()) {
         if (this.finished) return;
         if (record !== undefined) {
           record.reads.push({ key: r.key, version: r.version });
@@ -324,14 +338,14 @@ export class QueryExecutorImpl implements QueryExecutor {
         served++;
         yield toKV(namespace, r);
       }
-      if (rows.length < want) {
+      if (fetched < want) {
         if (record !== undefined) {
           record.exhausted = true;
           record.endKey = endKey;
         }
         return;
       }
-      from = nextKey(rows[rows.length - 1].key);
+      from = nextKey(lastKey);
     }
   }
 
@@ -343,18 +357,30 @@ export class QueryExecutorImpl implements QueryExecutor {
   private *queryGenerator(namespace: string, q: RichQuery, skip: number, limit: number, record: boolean): Generator<KV> {
     let after: string | undefined;
     let served = 0;
-    for (;;) {
-      const want = Math.min(CHUNK, limit - served);
+    for (let chunk = FIRST_CHUNK; ; chunk = CHUNK) {
+      const want = Math.min(chunk, limit - served);
       if (this.finished || want <= 0) return;
-      const { rows, positionOf } = this.state.executeQuery(namespace, q, { skip, limit: want, ...(after !== undefined ? { after } : {}) });
-      for (const r of rows) {
+      const fetchedRows = this.queryChunk(namespace, q, skip, want, after);
+      const rows = fetchedRows.rows;
+      const fetched = rows.length;
+      after = fetchedRows.after;
+      for (let r = rows.pop(); r !== undefined; r = rows.pop()) {
         if (this.finished) return;
         if (record) this.recorder?.addRead(namespace, r.key, r.version);
         served++;
         yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
       }
-      if (rows.length < want) return;
-      after = positionOf(rows.length - 1);
+      if (fetched < want) return;
     }
+  }
+
+  /**
+   * One chunk of a rich query's rows to hand out, and the position after its last row when it is
+   * full. The position is taken here, not when the next chunk is due: `positionOf` may hold the
+   * store's own copy of the rows, values included.
+   */
+  private queryChunk(namespace: string, q: RichQuery, skip: number, want: number, after: string | undefined): { rows: VersionedKV[]; after: string | undefined } {
+    const result = this.state.executeQuery(namespace, q, { skip, limit: want, ...(after !== undefined ? { after } : {}) });
+    return { rows: handOut(result.rows), after: result.rows.length === want ? result.positionOf(want - 1) : undefined };
   }
 }

@@ -40,6 +40,11 @@ function failure(message: string): ChaincodeResult {
   return { response: { status: 500, message, payload: EMPTY } };
 }
 
+function timeoutFailure(limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {
+  support.metrics?.executeTimeout();
+  return failure(`timeout expired while executing transaction (limit ${limits.timeoutMs} ms)`);
+}
+
 /**
  * One installed chaincode: its isolate, its compiled bundle, and (by default) one context reused
  * across transactions, as a Fabric chaincode process keeps its contract instances. Runs on the
@@ -84,8 +89,8 @@ export class ChaincodeSandbox {
   start(): void {
     this.ensureIsolate();
     try {
-      if (!this.options.strict) this.live = this.createContext();
-      else release(this.createContext());
+      if (!this.options.strict) this.live = this.createContext(this.options.limits.timeoutMs);
+      else release(this.createContext(this.options.limits.timeoutMs));
     } finally {
       this.loadLog.stopRecording();
     }
@@ -97,23 +102,38 @@ export class ChaincodeSandbox {
       // Re-entering a running isolate would settle nothing until the outer call returns.
       return failure(`chaincode ${this.packageId} is already executing transaction ${this.session.invocation.txId}: it cannot be invoked recursively`);
     }
+    // One deadline for the whole invocation: the bundle's top level, when the context has to be
+    // (re)created first, takes from the transaction's time, not a budget of its own on top.
+    const deadline = performance.now() + limits.timeoutMs;
     let ctx: LiveContext;
     try {
       this.ensureIsolate();
-      ctx = this.options.strict ? this.createContext() : (this.live ??= this.createContext());
+      ctx = this.options.strict ? this.createContext(limits.timeoutMs) : (this.live ??= this.createContext(limits.timeoutMs));
     } catch (err) {
+      if (err instanceof ChaincodeError && err.code === 'CHAINCODE_LOAD_TIMEOUT') {
+        this.reset(false);
+        return timeoutFailure(limits, support);
+      }
       this.reset(true);
       return failure(err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`);
+    }
+    // isolated-vm reads a timeout of 0 as none at all.
+    const remaining = Math.floor(deadline - performance.now());
+    if (remaining < 1) {
+      if (this.options.strict) release(ctx);
+      return timeoutFailure(limits, support);
     }
     this.loadLog.flush(support.log, invocation.channelId, this.mapStacks);
     const session = new HostSession(invocation, support, limits, this.mapStacks);
     this.session = session;
     try {
-      ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: limits.timeoutMs, arguments: { copy: true } });
+      ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: remaining, arguments: { copy: true } });
     } catch (err) {
       return this.classify(err, limits, support);
     } finally {
       this.session = undefined;
+      // What the chaincode left open ends with its transaction, as Fabric's handler closes a transaction's iterators.
+      session.close();
       if (this.options.strict && !this.isolate?.isDisposed) release(ctx);
     }
     const outcome = session.outcome;
@@ -136,10 +156,7 @@ export class ChaincodeSandbox {
       return failure(`chaincode exceeded its memory limit of ${this.options.memoryLimitMb} MB; its sandbox was restarted`);
     }
     this.reset(false);
-    if (/timed out/i.test(message)) {
-      support.metrics?.executeTimeout();
-      return failure(`timeout expired while executing transaction (limit ${limits.timeoutMs} ms)`);
-    }
+    if (/timed out/i.test(message)) return timeoutFailure(limits, support);
     return failure(`chaincode failed: ${message}`);
   }
 
@@ -165,7 +182,8 @@ export class ChaincodeSandbox {
     }
   }
 
-  private createContext(): LiveContext {
+  /** A fresh context with the bundle evaluated in it, its top level given `timeoutMs`. */
+  private createContext(timeoutMs: number): LiveContext {
     const isolate = this.isolate as ivm.Isolate;
     const context = isolate.createContextSync();
     try {
@@ -173,7 +191,7 @@ export class ChaincodeSandbox {
       // Every level: the load log keeps what the first transaction's log level lets through.
       const loadLevel = this.loadLog.isRecording ? ' globalThis.__weftLoadLogLevel = 0;' : '';
       context.evalClosureSync(`globalThis.__weftHost = { ${assign} };${loadLevel}`, this.callbacks);
-      (this.script as ivm.Script).runSync(context, { timeout: this.options.limits.timeoutMs });
+      (this.script as ivm.Script).runSync(context, { timeout: timeoutMs });
       const abi = context.global.getSync('__weftAbi') as unknown;
       if (!SUPPORTED_SANDBOX_ABIS.includes(abi as number)) {
         throw new ChaincodeError('CHAINCODE_ABI_MISMATCH', `chaincode ${this.packageId} was built for sandbox ABI ${String(abi)}, this runtime runs ABI ${SUPPORTED_SANDBOX_ABIS.join(' or ')}: re-package it`, { packageId: this.packageId });

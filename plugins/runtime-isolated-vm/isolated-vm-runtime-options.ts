@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_TRANSACTION_BYTES } from '../../core/chaincode/host-budget';
 
 /** Options of the isolated-vm runtime (node config `plugins.runtime.options`). */
 export const IsolatedVmRuntimeOptions = z
@@ -11,6 +12,12 @@ export const IsolatedVmRuntimeOptions = z
     strict: z.boolean().default(false),
     /** Largest value one putState may write, in bytes. */
     maxValueBytes: z.number().int().positive().default(8 * 1024 * 1024),
+    /**
+     * Most bytes one transaction may make the peer hold for it: its write set, the query results
+     * its open iterators hold pulled ahead, its response and event, chaincode-to-chaincode callees
+     * included (see `RuntimeLimits.maxTransactionBytes`). Default 100 MiB, Fabric's gRPC message limit.
+     */
+    maxTransactionBytes: z.number().int().positive().default(DEFAULT_MAX_TRANSACTION_BYTES),
     /** Where installed packages are kept (`<label>.<hash>.tar.gz`); none = in memory only. */
     packageDir: z.string().optional(),
   })

@@ -66,7 +66,7 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       sourceMap,
       memoryLimitMb: this.options.memoryLimitMb,
       strict: this.options.strict,
-      limits: resolveLimits({ timeoutMs: this.options.timeoutMs, maxValueBytes: this.options.maxValueBytes }),
+      limits: resolveLimits({ timeoutMs: this.options.timeoutMs, maxValueBytes: this.options.maxValueBytes, maxTransactionBytes: this.options.maxTransactionBytes }),
     });
     try {
       sandbox.start();

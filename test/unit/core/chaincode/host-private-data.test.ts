@@ -133,6 +133,25 @@ describe('host table: private data entries', () => {
     expect(table.openPrivateDataQueryResult('coll', '{}')).toEqual({ error: 'executeQueryOnPrivateData: collection coll is not defined for chaincode cc' });
   });
 
+  test('private writes, deletes, purges and validation parameters count against maxTransactionBytes; a refused write is not made', () => {
+    session = new HostSession(invocation, { simulator: sim, invokeChaincode: () => ({ status: 500, message: '', payload: new Uint8Array(0) }) }, resolveLimits({ maxValueBytes: 8, maxKeyBytes: 8, maxTransactionBytes: 40 }));
+    // Each counts the collection's name, the key and the value: 4 + 1 + 8.
+    expect(table.putPrivateData('coll', 'a', Buffer.from('12345678'))).toEqual({ result: undefined });
+    expect(table.setPrivateDataValidationParameter('coll', 'a', Buffer.from('12345678'))).toEqual({ result: undefined });
+    // A rewrite replaces what the key held: still 26 bytes.
+    expect(table.putPrivateData('coll', 'a', Buffer.from('87654321'))).toEqual({ result: undefined });
+    expect(table.purgePrivateData('coll', 'p')).toEqual({ result: undefined });
+    expect(table.deletePrivateData('coll', 'd')).toEqual({ result: undefined });
+    expect(table.putPrivateData('coll', 'b', Buffer.from('12345678'))).toEqual({
+      error: 'putPrivateData of key "b" in collection "coll" would bring what this transaction holds in the peer (its writes, query results pulled ahead, response and event) to 49 bytes, over the limit of 40 bytes (maxTransactionBytes)',
+    });
+    expect(sim.writes.has(pvtKey('coll', 'b'))).toBe(false);
+    // Made a delete, the key counts without its value (36 - 8): room for a smaller write.
+    expect(table.putPrivateData('coll', 'a', new Uint8Array(0))).toEqual({ result: undefined });
+    expect(table.putPrivateData('coll', 'b', Buffer.from('1234'))).toEqual({ result: undefined });
+    expect(session.bytes.total).toBe(37);
+  });
+
   test("meters each call under the ChaincodeMessage type a fabric-shim sends for it", () => {
     const events: string[] = [];
     const metrics: ChaincodeMeter = {

@@ -136,6 +136,25 @@ describe('host table', () => {
     expect(table.getState('none')).toEqual({ result: undefined });
   });
 
+  test('writes count against maxTransactionBytes, key and value, a rewrite replacing what it rewrites; the response and event too', () => {
+    const support = { simulator: sim, invokeChaincode: () => ({ status: 200, message: '', payload: Buffer.from('p') }) };
+    session = new HostSession(invocation, support, resolveLimits({ maxValueBytes: 8, maxKeyBytes: 4, maxTransactionBytes: 24 }));
+    expect(table.putState('a', Buffer.from('12345678'))).toEqual({ result: undefined });
+    expect(table.setStateValidationParameter('a', Buffer.from('1234567'))).toEqual({ result: undefined });
+    expect(table.putState('a', Buffer.from('87654321'))).toEqual({ result: undefined });
+    expect(table.deleteState('b')).toEqual({ result: undefined });
+    expect(table.putState('c', Buffer.from('12345678')).error).toBe(
+      'putState of key "c" would bring what this transaction holds in the peer (its writes, query results pulled ahead, response and event) to 27 bytes, over the limit of 24 bytes (maxTransactionBytes)',
+    );
+    expect(sim.writes.has('cc\u0000\u0000c')).toBe(false);
+    // A second invocation recording into the same simulator (a chaincode-to-chaincode callee) shares the total.
+    const callee = new HostSession({ ...invocation, chaincodeName: 'other' }, support, resolveLimits({ maxTransactionBytes: 24 }));
+    expect(callee.bytes.total).toBe(18);
+    session = callee;
+    expect(table.complete({ status: 200, message: '', payload: Buffer.from('1234567') })).toEqual({ result: undefined });
+    expect(callee.outcome).toMatchObject({ status: 500, message: expect.stringMatching(/^the response payload and event would bring .* to 25 bytes, over the limit of 24 bytes/) });
+  });
+
   test("meters each shim request under Fabric's message type, with its outcome; local helpers are not shim requests", () => {
     const events: string[] = [];
     const meter: ChaincodeMeter = {
