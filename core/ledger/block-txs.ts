@@ -1,4 +1,5 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { parseTimestamp } from '../protocol/header';
 import { LEN, type MessageBytes, VARINT, WireReader } from '../protocol/wire-reader';
 import { EMPTY } from './proto-reader';
 import type { MerkleSummary } from './range-query-hashing';
@@ -360,19 +361,6 @@ function decodeEndorserRwSets(data: Uint8Array): NsKvRwSet[] {
   return decodeTxRwSet(lastBytes(action, 1, 'ledger.chaincode_action', 'ChaincodeAction'));
 }
 
-/** `google.protobuf.Timestamp{seconds = 1, nanos = 2}`. */
-function decodeTimestamp(bytes: MessageBytes): { seconds: number; nanos: number } {
-  const r = new WireReader(bytes, 'ledger.channel_header.timestamp', 'Timestamp');
-  let seconds = 0;
-  let nanos = 0;
-  while (r.next()) {
-    if (r.has(1, VARINT)) seconds = r.int64();
-    else if (r.has(2, VARINT)) nanos = r.int32();
-    else r.skip();
-  }
-  return { seconds, nanos };
-}
-
 /** Decodes one envelope of block data at position `txNum`. */
 export function decodeLedgerTx(envelope: Uint8Array, txNum: number): LedgerTx {
   let txId = '';
@@ -399,7 +387,7 @@ export function decodeLedgerTx(envelope: Uint8Array, txNum: number): LedgerTx {
       else if (r.has(5, LEN)) txId = r.string();
       else r.skip();
     }
-    if (time !== undefined) timestamp = decodeTimestamp(time);
+    if (time !== undefined) timestamp = parseTimestamp(time, 'ledger.channel_header.timestamp');
     const rwsets = headerType === HeaderType.ENDORSER_TRANSACTION ? decodeEndorserRwSets(data) : undefined;
     return { txNum, txId, headerType, timestamp, rwsets };
   } catch (e) {

@@ -85,7 +85,7 @@ export function parseChannelHeader(bytes: Uint8Array, path: string): ParsedChann
 }
 
 /** `google.protobuf.Timestamp{seconds = 1, nanos = 2}`. */
-function parseTimestamp(bytes: MessageBytes, path: string): TimestampParts {
+export function parseTimestamp(bytes: MessageBytes, path: string): TimestampParts {
   const r = new WireReader(bytes, path, 'Timestamp');
   let seconds = 0;
   let nanos = 0;

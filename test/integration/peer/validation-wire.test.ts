@@ -8,25 +8,10 @@ import { computeProposalHash } from '../../../core/protocol/proposal-hash';
 import type { Signer } from '../../../core/protocol/signer';
 import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset } from './channel-harness';
 import { type Material, generateMaterial, tmpDir } from './network-fixture';
+import { cat, len, tag, vint } from '../../support/raw-protobuf';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
 const codeName = (c: number): string => Object.entries(TxValidationCode).find(([, v]) => v === c)?.[0] ?? String(c);
-
-// Raw protobuf encoding, to build what google-protobuf will not: repeated singular fields, wrong wire types, groups.
-const varint = (v: number | bigint): number[] => {
-  let x = BigInt(v);
-  const out: number[] = [];
-  while (x >= 128n) {
-    out.push(Number(x & 127n) | 0x80);
-    x >>= 7n;
-  }
-  out.push(Number(x));
-  return out;
-};
-const cat = (...parts: (Uint8Array | number[])[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
-const tag = (field: number, wire: number): number[] => varint((BigInt(field) << 3n) | BigInt(wire));
-const len = (field: number, bytes: Uint8Array): Uint8Array => cat(tag(field, 2), varint(bytes.length), bytes);
-const vint = (field: number, v: number | bigint): Uint8Array => cat(tag(field, 0), varint(v));
 
 /** The parts of an endorsed transaction, to be re-assembled in shapes honest clients do not send. */
 interface TxParts {

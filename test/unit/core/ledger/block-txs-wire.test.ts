@@ -1,19 +1,6 @@
 import { decodeKvRwSet, decodeTxRwSet } from '../../../../core/ledger/block-txs';
+import { cat, len, varint, vint } from '../../../support/raw-protobuf';
 
-// Raw protobuf encoding, to build what google-protobuf never writes (repeated singular messages, wrong wire types).
-const varint = (v: number | bigint): number[] => {
-  let x = BigInt(v);
-  const out: number[] = [];
-  while (x >= 128n) {
-    out.push(Number(x & 127n) | 0x80);
-    x >>= 7n;
-  }
-  out.push(Number(x));
-  return out;
-};
-const cat = (...parts: (Uint8Array | number[])[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
-const len = (field: number, bytes: Uint8Array): Uint8Array => cat(varint((field << 3) | 2), varint(bytes.length), bytes);
-const vint = (field: number, v: number | bigint): Uint8Array => cat(varint(field << 3), varint(v));
 const b = (s: string): Uint8Array => Buffer.from(s);
 
 /** The ledger reads a rwset as protobuf-go does (Fabric's rwsetutil), so it agrees with Fabric's MVCC on every input. */

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../../../../core/errors';
 import { LEN, type MessageBytes, VARINT, WireReader } from '../../../../core/protocol/wire-reader';
+import { tag, varint } from '../../../support/raw-protobuf';
 
 /*
  * The cases below are protobuf-go's own decoding vectors (proto/testmessages_test.go,
@@ -8,17 +9,6 @@ import { LEN, type MessageBytes, VARINT, WireReader } from '../../../../core/pro
  * Weft's protocol decoders are, so a divergence from protobuf-go shows up here first.
  */
 
-const varint = (v: number | bigint): number[] => {
-  let x = BigInt(v);
-  const out: number[] = [];
-  while (x >= 128n) {
-    out.push(Number(x & 127n) | 0x80);
-    x >>= 7n;
-  }
-  out.push(Number(x));
-  return out;
-};
-const tag = (field: number, wire: number): number[] => varint((BigInt(field) << 3n) | BigInt(wire));
 const lengthPrefixed = (...parts: number[][]): number[] => {
   const body = parts.flat();
   return [...varint(body.length), ...body];
