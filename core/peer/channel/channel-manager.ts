@@ -1,11 +1,13 @@
 import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { LedgerStoreProvider } from '../../ledger/ledger-store-provider';
 import type { MspProvider } from '../../msp/msp';
 import type { Logger } from '../../node/logger';
 import type { PolicyProvider } from '../../policy/policy';
 import { getLastConfigIndex, getTransactionsFilter, parseBlock } from '../../protocol/block';
+import { requiredCapabilities, unsupportedCapability } from '../../protocol/capabilities';
 import { isConfigBlock } from '../../protocol/config-parse';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
@@ -115,6 +117,9 @@ export class ChannelManager {
     if (this.channels.has(channelId)) {
       throw new PeerError('PEER_CHANNEL_EXISTS', `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
     }
+    // Fabric's JoinChain refuses a channel whose config this peer could not run (capabilitiesSupportedOrPanic).
+    const unsupported = unsupportedCapability(requiredCapabilities(Config.deserializeBinary(view.configBytes)), ['channel', 'application']);
+    if (unsupported !== undefined) throw new PeerError('PEER_UNSUPPORTED_CAPABILITY', unsupported.message, { channelId, path: unsupported.path, capability: unsupported.name });
     const resources = this.buildResources(view);
     const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);
     if (ledger.height() === 0) ledger.commit(parsed.block, Uint8Array.of(TxValidationCode.VALID));

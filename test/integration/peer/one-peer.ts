@@ -46,9 +46,15 @@ export async function startOnePeer(prefix: string): Promise<OnePeer> {
   };
 }
 
-/** A channel's genesis block (solo) with the given application orgs. */
-export function channelGenesis(net: Pick<OnePeer, 'm' | 'ordererPort'>, channelId: string, orgs: readonly ChannelOrg[]): Uint8Array {
+/** A channel's genesis block (solo) with the given application orgs (and capabilities, Fabric 3's by default). */
+export function channelGenesis(
+  net: Pick<OnePeer, 'm' | 'ordererPort'>,
+  channelId: string,
+  orgs: readonly ChannelOrg[],
+  capabilities?: { channel: string; orderer: string; application: string },
+): Uint8Array {
   return buildConfigBlock({
+    ...(capabilities !== undefined && { capabilities }),
     channelId,
     acls: DEFAULT_ACLS,
     applicationOrgs: orgs.map((o) => ({ ...o, anchorPeers: [] })),

@@ -49,6 +49,16 @@ describe("a peer's answers to clients, as Fabric's", () => {
     }
   });
 
+  it('refuses to join a channel whose config requires a capability it does not support, as Fabric JoinChain', () => {
+    const genesis = channelGenesis(net, 'future', net.orgs, { channel: 'V3_0', orderer: 'V2_0', application: 'V9_9' });
+    expect(() => net.peer.joinChannel(genesis)).toThrow(
+      expect.objectContaining({ code: 'PEER_UNSUPPORTED_CAPABILITY', message: expect.stringMatching(/^config requires unsupported application capabilities: Application capability V9_9 is required but not supported/) }),
+    );
+    expect(net.peer.channelIds()).not.toContain('future');
+    net.peer.joinChannel(channelGenesis(net, 'present', net.orgs));
+    expect(net.peer.channelIds()).toContain('present');
+  });
+
   function seekOldest(): Uint8Array {
     const start = new SeekPosition();
     start.setOldest(new SeekOldest());
