@@ -142,7 +142,7 @@ export function implicitCollectionEndorsementPolicy(resources: ChannelResources,
 }
 
 /** Fabric's `SignedByMspMember` (and `SignedByAnyMember` of one org): one signature of any member. */
-export function anyMemberOf(mspId: string): SignaturePolicyEnvelope {
+function anyMemberOf(mspId: string): SignaturePolicyEnvelope {
   const envelope = new SignaturePolicyEnvelope();
   envelope.setVersion(0);
   envelope.setRule(nOutOf(1, [signedBy(0)]));

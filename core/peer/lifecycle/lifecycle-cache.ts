@@ -1,7 +1,7 @@
 import type { PeerLedger } from '../channel/peer-ledger';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
 import { type CollectionDefinition, collectionOf } from './collections';
-import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, decodeDefinition, definitionKey, readApproval, readDefinition } from './lifecycle-state';
+import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, definitionIn, definitionKey, readApproval, readDefinition } from './lifecycle-state';
 
 const MAX_DECODED = 256;
 
@@ -40,7 +40,8 @@ export class LifecycleCache {
     const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
     let d = this.decoded.get(key);
     if (d === undefined) {
-      d = decodeDefinition(bytes);
+      d = definitionIn(bytes);
+      if (d === undefined) return undefined;
       if (this.decoded.size >= MAX_DECODED) this.decoded.clear();
       this.decoded.set(key, d);
     }

@@ -36,7 +36,7 @@ import {
   LIFECYCLE_NAMESPACE,
   approvalKey,
   approvalsPrefix,
-  decodeApproval,
+  approvalIn,
   definitionMismatches,
   definitionOf,
   definitionKey,
@@ -65,8 +65,11 @@ export class LifecycleScc implements SystemChaincode {
   ) {}
 
   async invoke(inv: SccInvocation): Promise<ChaincodeResponse> {
+    // Fabric's SCC.Invoke: a function name and one serialized argument message, exactly.
+    if (inv.args.length === 0) return failure('lifecycle scc must be invoked with arguments');
+    if (inv.args.length !== 2) return failure(`lifecycle scc operations require exactly two arguments but received ${inv.args.length}`);
     const fn = argString(inv.args, 0);
-    const input = inv.args[1] ?? new Uint8Array(0);
+    const input = inv.args[1] as Uint8Array;
     try {
       switch (fn) {
         case 'InstallChaincode':
@@ -255,7 +258,8 @@ export class LifecycleScc implements SystemChaincode {
     const prefix = approvalsPrefix(this.local.mspId);
     const approved: Approval[] = [];
     for (const kv of sim.getStateRange(LIFECYCLE_NAMESPACE, prefix, `${prefix.slice(0, -1)}0`)) {
-      if (kv.value.length > 0) approved.push(decodeApproval(kv.value));
+      const approval = kv.value.length > 0 ? approvalIn(kv.value) : undefined;
+      if (approval !== undefined) approved.push(approval);
     }
     approved.sort((a, b) => (a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : a.definition.sequence - b.definition.sequence));
     const res = new QueryApprovedChaincodeDefinitionsResult();

@@ -127,6 +127,31 @@ export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
   return definitionOf(CommitChaincodeDefinitionArgs.deserializeBinary(bytes));
 }
 
+/*
+ * What stored `_lifecycle` bytes hold, or undefined when they hold none. Validation checks who
+ * wrote an approval or a definition, not what: bytes that do not decode are no approval and no
+ * definition (as Fabric, comparing hashes, would find none), and must not make every later read
+ * throw (a proposal, commit readiness, discovery).
+ */
+
+/** The definition stored `bytes` hold, or undefined. */
+export function definitionIn(bytes: Uint8Array): ChaincodeDefinition | undefined {
+  try {
+    return decodeDefinition(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The approval stored `bytes` hold, or undefined. */
+export function approvalIn(bytes: Uint8Array): Approval | undefined {
+  try {
+    return decodeApproval(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An org's approval: the definition it agreed to and the package its peers run. */
 export interface Approval {
   readonly definition: ChaincodeDefinition;
@@ -170,7 +195,7 @@ export function definitionMismatches(approved: ChaincodeDefinition | undefined, 
 /** The committed definition of a chaincode, read through `reader` (a simulator records the read). */
 export function readDefinition(reader: Pick<QueryExecutor, 'getState'>, name: string): ChaincodeDefinition | undefined {
   const bytes = reader.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
-  return bytes === undefined || bytes.length === 0 ? undefined : decodeDefinition(bytes);
+  return bytes === undefined || bytes.length === 0 ? undefined : definitionIn(bytes);
 }
 
 /** The names of every chaincode defined on the channel, in key order, read through `reader`. */
@@ -185,7 +210,7 @@ export function definedNames(reader: Pick<QueryExecutor, 'getStateRange'>): stri
 
 export function readApproval(reader: Pick<QueryExecutor, 'getState'>, mspId: string, name: string, sequence: number): Approval | undefined {
   const bytes = reader.getState(LIFECYCLE_NAMESPACE, approvalKey(mspId, name, sequence));
-  return bytes === undefined || bytes.length === 0 ? undefined : decodeApproval(bytes);
+  return bytes === undefined || bytes.length === 0 ? undefined : approvalIn(bytes);
 }
 
 /** A chaincode defined on a channel that an org approved, at the committed sequence, with a package. */

@@ -1,7 +1,7 @@
 import type { PrivateDataPolicy } from '../../ledger/private-data';
 import type { VersionedStateStore } from '../../ledger/versioned-state-store';
 import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
-import { type ChaincodeDefinition, decodeDefinition, definitionKey, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
+import { type ChaincodeDefinition, definitionIn, definitionKey, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 
 /**
  * A channel's collections as the ledger's commit needs them, from the chaincode definitions in
@@ -41,7 +41,9 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
     if (stored === undefined || stored.value.length === 0) return undefined;
     let cached = this.definitions.get(namespace);
     if (cached === undefined || cached.blockNum !== stored.version.blockNum || cached.txNum !== stored.version.txNum) {
-      cached = { ...stored.version, definition: decodeDefinition(stored.value) };
+      const definition = definitionIn(stored.value);
+      if (definition === undefined) return undefined;
+      cached = { ...stored.version, definition };
       this.definitions.set(namespace, cached);
     }
     return collectionOf(cached.definition, collection);

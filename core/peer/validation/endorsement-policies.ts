@@ -7,7 +7,7 @@ import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE, approvalKeyOrg } from '../lifecycle/lifecycle-state';
 import { decodeStateMetadata } from '../../ledger/state-metadata';
 import type { CollectionWrites, NamespaceWrites } from './rwset-writes';
-import { anyMemberOf, collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId } from '../lifecycle/collections';
+import { collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { hashedNamespace } from '../../ledger/private-data';
 
@@ -209,9 +209,15 @@ export class EndorsementPolicies {
       else return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `_lifecycle key ${JSON.stringify(key)} is not writable` };
     }
     for (const org of orgs) {
-      // Built, not parsed: the org comes from a key any writer chose (`approvals/x')/…` is no expression).
-      const p = this.cached(resources, `org:${org}`, () => this.policyProvider.newSignaturePolicy(anyMemberOf(org).serializeBinary(), resources.deserializer));
-      policies.push({ policy: p, what: `approval of org ${org}` });
+      // Fabric's approvals are writes to the org's implicit collection of `_lifecycle`: they need the
+      // org's own Endorsement policy (its peers, usually), not any member's signature. The org
+      // comes from a key any writer chose: one that is no application org of the channel fails.
+      const what = `approval of org ${org}`;
+      const bytes = implicitCollectionEndorsementPolicy(resources, org);
+      if (bytes === undefined) return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what}: no org found in channel with MSPID ${org}` };
+      const policy = compiled(() => this.applicationPolicy(bytes, resources));
+      if (policy instanceof PolicyError) return unusable(what, policy);
+      policies.push({ policy, what });
     }
     if (definitions) {
       const r = lifecycleEndorsement(resources, 'chaincode definition (LifecycleEndorsement)');

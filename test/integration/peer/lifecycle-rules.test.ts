@@ -134,6 +134,19 @@ describe('_lifecycle rules, as Fabric applies them (2 orgs, MAJORITY unless said
     await net?.close();
   });
 
+  it('takes a function name and exactly one argument message, as Fabric SCC.Invoke', async () => {
+    expect((await propose(endorsers[0], org1Admin, CHANNEL, '_lifecycle', [])).response).toMatchObject({ status: 500, message: 'lifecycle scc must be invoked with arguments' });
+    expect((await propose(endorsers[0], org1Admin, CHANNEL, '_lifecycle', ['QueryChaincodeDefinitions'])).response).toMatchObject({
+      status: 500,
+      message: 'lifecycle scc operations require exactly two arguments but received 1',
+    });
+    expect((await propose(endorsers[0], org1Admin, CHANNEL, '_lifecycle', ['QueryChaincodeDefinitions', new Uint8Array(0), 'x'])).response).toMatchObject({
+      status: 500,
+      message: 'lifecycle scc operations require exactly two arguments but received 3',
+    });
+    expect((await propose(endorsers[0], org1Admin, CHANNEL, '_lifecycle', ['QueryChaincodeDefinitions', new Uint8Array(0)])).response.status).toBe(200);
+  });
+
   it("approving and querying approvals take an Admin of the peer's own org", async () => {
     const user = signerOf(net.m.orgs[0]);
     const approve = await onOrg1(user, 'ApproveChaincodeDefinitionForMyOrg', approveArgs({ name: 'rules', sequence: 1, packageId: PKG_A }));

@@ -14,7 +14,7 @@ import { buildTransactionEnvelope } from '../../../core/protocol/transaction';
 import { TestOrg } from '../../../plugins/msp-x509';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { testIdentitySigner } from '../orderer/orderer-fixture';
-import { LIFECYCLE_NAMESPACE, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE, approvalKey, approvedChaincodes, definitionKey, encodeDefinition, readApproval } from '../../../core/peer/lifecycle/lifecycle-state';
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
@@ -281,16 +281,30 @@ describe("committer-side validation codes: every field of the header chain and F
     expect(await commitBlock(h, [failedChange.envelope, bothWrite.envelope])).toEqual([TxValidationCode.ENDORSEMENT_POLICY_FAILURE, TxValidationCode.VALID]);
   });
 
-  it("fails an approval under an org name no policy could name, and commits the block (the org is part of a key any writer chose)", async () => {
-    const approval = (org: string): Uint8Array =>
-      endorsedTx({ creator: h.users[0], endorsers: [h.users[0]], chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [`approvals/${org}/cc/9`]: b('v') } }) }).envelope;
+  it("takes an org's approval only under the org's Endorsement policy (its peers), as Fabric's implicit collection, and never stops on the org a key names", async () => {
+    const approval = (org: string, endorser: Signer): Uint8Array =>
+      endorsedTx({ creator: h.users[0], endorsers: [endorser], chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [`approvals/${org}/cc/9`]: b('v') } }) }).envelope;
     const height = h.joined.channel.height();
-    expect(await commitBlock(h, [approval("x')"), approval('NoSuchMSP'), approval('Org1MSP')])).toEqual([
+    expect(await commitBlock(h, [approval("x')", h.peers[0]), approval('NoSuchMSP', h.peers[0]), approval('Org1MSP', h.users[0]), approval('Org1MSP', h.peers[1]), approval('Org1MSP', h.peers[0])])).toEqual([
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      // An Org1 client is a member of Org1, not one of its peers; Org2's peer is not Org1's.
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.VALID,
     ]);
     expect(h.joined.channel.height()).toBe(height + 1);
+    // Validation checks who wrote an approval, not what: bytes that hold none are no approval, and
+    // reading them throws nowhere (discovery, commit readiness, proposals).
+    const garbage = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'cc', 1)]: Uint8Array.of(0xff, 0xff, 0xff) } }) });
+    expect(await commitBlock(h, [garbage.envelope])).toEqual([TxValidationCode.VALID]);
+    const reader = h.joined.channel.ledger.newQueryExecutor();
+    try {
+      expect(readApproval(reader, 'Org1MSP', 'cc', 1)).toBeUndefined();
+    } finally {
+      reader.done();
+    }
+    expect(approvedChaincodes(h.joined.channel.ledger, 'Org1MSP')).toEqual([]);
   });
 
   it("fails a private write whose key-level policy an earlier transaction of the block changed (hashed metadata writes are dependencies too)", async () => {
