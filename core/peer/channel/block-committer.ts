@@ -2,7 +2,7 @@ import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transactio
 import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { Logger } from '../../node/logger';
 import { requiredCapabilities, unsupportedCapability } from '../../protocol/capabilities';
-import { configSuccessionProblem } from '../../protocol/config-succession';
+import { allowsConsensusTypeMigration, configSuccessionProblem } from '../../protocol/config-succession';
 import type { ParsedBlock } from '../../protocol/block';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
@@ -97,7 +97,9 @@ export class BlockCommitter {
     try {
       const view = parseConfigBlock(parsed.bytes);
       const config = Config.deserializeBinary(view.configBytes);
-      const succession = configSuccessionProblem(Config.deserializeBinary(this.channel.resources().config.configBytes), config);
+      const current = Config.deserializeBinary(this.channel.resources().config.configBytes);
+      // A peer follows whatever consensus the channel's orderers run, as Fabric's peers do.
+      const succession = configSuccessionProblem(current, config, { consensusTypeChange: allowsConsensusTypeMigration(current) });
       if (succession !== undefined) throw new PeerError('PEER_BAD_CONFIG', `config update is not compatible: ${succession}`, { blockNum: parsed.number });
       const unsupported = unsupportedCapability(requiredCapabilities(config), ['channel', 'application']);
       if (unsupported !== undefined) {

@@ -39,6 +39,12 @@ export function configTransactionProblem(configEnvelope: Uint8Array, resources: 
   } catch (err) {
     return `config_envelope.last_update does not apply to the current config: ${(err as Error).message}`;
   }
-  if (!sameConfig(next, config)) return 'config_envelope.last_update did not produce the supplied config result';
+  // A carried config the comparison cannot walk (an illegal element name, nesting too deep) is a
+  // defect of this transaction, not a reason to stop committing the channel.
+  try {
+    if (!sameConfig(next, config)) return 'config_envelope.last_update did not produce the supplied config result';
+  } catch (err) {
+    return `config_envelope.config: ${(err as Error).message}`;
+  }
   return undefined;
 }

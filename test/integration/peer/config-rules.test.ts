@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Capabilities, Capability } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
-import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { BatchTimeout, ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { configTransactionProblem } from '../../../core/peer/validation/config-tx';
 import { parseEnvelope } from '../../../core/protocol/envelope';
@@ -66,6 +67,21 @@ describe('config update rules on the peer', () => {
     expect(h.joined.channel.resources().config.sequence).toBe(before + 2);
   });
 
+  it("follows a consensus type migration the channel's admins signed (Fabric 3's Raft to BFT), as Fabric's peers do on V1_4_2+ channels", async () => {
+    const channel = h.joined.channel;
+    const current = Config.deserializeBinary(channel.resources().config.configBytes);
+    const next = current.clone();
+    const value = next.getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap().get('ConsensusType')!;
+    const type = ConsensusType.deserializeBinary(value.getValue_asU8());
+    type.setType('etcdraft');
+    value.setValue(type.serializeBinary());
+    const signers = admins();
+    const update = configUpdate(CHANNEL, current, next, signers, signers[0]!);
+    const before = channel.resources().config.sequence;
+    expect(await commitBlock(h, [orderedConfigUpdate(CHANNEL, current, channel.resources().policies, update, h.orderer)], channel.height())).toEqual([TxValidationCode.VALID]);
+    expect(channel.resources().config.sequence).toBe(before + 1);
+  });
+
   it('refuses a config update setting a mod_policy that cannot name a policy', async () => {
     const channel = h.joined.channel;
     const current = Config.deserializeBinary(channel.resources().config.configBytes);
@@ -84,5 +100,25 @@ describe('config update rules on the peer', () => {
     );
     expect(await commitBlock(h, [configTx], channel.height())).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
     expect(channel.resources().config.sequence).toBe(current.getSequence());
+  });
+
+  it('marks invalid, and keeps committing, a config transaction whose carried config cannot be compared (an illegal element name)', async () => {
+    const channel = h.joined.channel;
+    const current = Config.deserializeBinary(channel.resources().config.configBytes);
+    const next = current.clone();
+    const batchTimeout = new BatchTimeout();
+    batchTimeout.setTimeout('3s');
+    next.getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap().get('BatchTimeout')!.setValue(batchTimeout.serializeBinary());
+    const signers = admins();
+    const update = configUpdate(CHANNEL, current, next, signers, signers[0]!);
+    // What a faulty orderer could carry: the update's result plus a group no config may name.
+    const ordered = next.clone();
+    ordered.setSequence(current.getSequence() + 1);
+    const timeout = ordered.getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap().get('BatchTimeout')!;
+    timeout.setVersion(timeout.getVersion() + 1);
+    ordered.getChannelGroup()!.getGroupsMap().set('not a name!', new ConfigGroup());
+    const configTx = configTransaction(CHANNEL, ordered, update, h.orderer);
+    expect(configTransactionProblem(parseEnvelope(configTx).data, channel.resources())).toMatch(/^config_envelope\.config: /);
+    expect(await commitBlock(h, [configTx], channel.height())).toEqual([TxValidationCode.INVALID_CONFIG_TRANSACTION]);
   });
 });

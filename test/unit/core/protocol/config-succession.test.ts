@@ -2,7 +2,7 @@ import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
-import { type ChannelDefinitionInput, buildConfigBlock, configSuccessionProblem, parseConfigBlock } from '../../../../core/protocol';
+import { type ChannelDefinitionInput, allowsConsensusTypeMigration, buildConfigBlock, configSuccessionProblem, parseConfigBlock } from '../../../../core/protocol';
 import { mspConfig } from './msp-config-fixture';
 import { utf8 } from './test-signer';
 
@@ -56,5 +56,30 @@ describe('configSuccessionProblem (Fabric Bundle.ValidateNew)', () => {
     ['adding a Consortiums group', (c: Config) => groups(c).set('Consortiums', new ConfigGroup()), /current config has no consortiums section, but new config does/],
   ])('refuses %s', (_what, edit, why) => {
     expect(configSuccessionProblem(current(), changed(edit))).toMatch(why);
+  });
+
+  const withCapabilities = (channel: string, orderers = definition.ordererOrgs): Config =>
+    parseConfigBlock(buildConfigBlock({ ...definition, ordererOrgs: orderers, capabilities: { channel, orderer: 'V2_0', application: 'V2_5' } })).config;
+
+  it("lets peers follow a consensus type migration where the channel's capabilities allow one (Fabric's ConsensusTypeMigration)", () => {
+    const toRaft = (c: Config): Config => {
+      const type = new ConsensusType();
+      type.setType('etcdraft');
+      groups(c).get('Orderer')?.getValuesMap().get('ConsensusType')?.setValue(type.serializeBinary());
+      return c;
+    };
+    for (const channel of ['V1_4_2', 'V2_0', 'V3_0']) {
+      expect(allowsConsensusTypeMigration(withCapabilities(channel))).toBe(true);
+      expect(configSuccessionProblem(withCapabilities(channel), toRaft(withCapabilities(channel)), { consensusTypeChange: true })).toBeUndefined();
+    }
+    expect(allowsConsensusTypeMigration(withCapabilities('V1_3'))).toBe(false);
+  });
+
+  it('refuses moving a channel to V3_0 while an orderer org names no endpoints of its own', () => {
+    const noEndpoints = [{ ...definition.ordererOrgs[0]!, endpoints: [] }];
+    expect(configSuccessionProblem(withCapabilities('V2_0', noEndpoints), withCapabilities('V3_0', noEndpoints))).toBe('illegal orderer config update detected: endpoints of org OrdererOrg are missing');
+    expect(configSuccessionProblem(withCapabilities('V2_0'), withCapabilities('V3_0'))).toBeUndefined();
+    // Already at V3_0: nothing moves, nothing is checked (Fabric's isOldV3).
+    expect(configSuccessionProblem(withCapabilities('V3_0', noEndpoints), withCapabilities('V3_0', noEndpoints))).toBeUndefined();
   });
 });
