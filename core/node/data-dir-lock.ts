@@ -43,7 +43,10 @@ export class DataDirLock {
    * that holds it, when another holder has it.
    */
   static acquire(dataDir: string, holder: string): DataDirLock {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // The ledgers under it hold private data collections in the clear (as the transient store,
+    // which is 0600, does before commit): only the node's own user may enter.
+    if ((fs.statSync(dataDir).mode & 0o077) !== 0) fs.chmodSync(dataDir, 0o700);
     // Loaded here rather than at the top: core loads the SQLite addon only for a node that starts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Sqlite = require('better-sqlite3') as typeof Database;

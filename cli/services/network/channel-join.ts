@@ -7,7 +7,7 @@ import { mspTooling } from '../msp-tooling';
 import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
+import { ChannelSpec, NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { orgsWithKeysHere } from './org-keys';
 
 export interface JoinChannelResult {
@@ -28,6 +28,9 @@ function channelOfBlock(layout: NetworkLayout, file: string, bytes: Uint8Array):
   } catch (err) {
     throw invalid(`not a channel configuration block (${(err as Error).message})`);
   }
+  // The block is unsigned and its channel ID goes into network.yaml and a file name: it must be a channel name.
+  const name = ChannelSpec.shape.name.safeParse(config.channelId);
+  if (!name.success) throw invalid(`channel_header.channel_id ${JSON.stringify(config.channelId.slice(0, 300))} is not a Fabric channel name ([a-z][a-z0-9.-]*, at most 249 characters)`);
   if (block.getHeader()?.getNumber() !== 0) throw invalid(`block ${block.getHeader()?.getNumber()} of channel ${config.channelId}, not its genesis block`);
   const { msp } = mspTooling();
   const sameRoots = (mspId: string, dir: string): boolean => {

@@ -107,9 +107,14 @@ export function assertDataDirFree(node: NodeLayout): void {
 
 /** Starts the node in the background, output appended to its log file, pid in its pid file. */
 export function startNode(node: NodeLayout): number {
-  fs.mkdirSync(path.dirname(node.logFile), { recursive: true });
+  // Logs carry what chaincode prints (arguments, transient fields): the operator's eyes only.
+  fs.mkdirSync(path.dirname(node.logFile), { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.dirname(node.pidFile), { recursive: true });
-  const log = fs.openSync(node.logFile, 'a');
+  if (!fs.existsSync(node.configFile)) {
+    throw new WeftError('NODE_SPAWN_FAILED', `could not start ${node.id}: its config ${node.configFile} is missing (was weft network init interrupted?)`, { node: node.id });
+  }
+  const log = fs.openSync(node.logFile, 'a', 0o600);
+  fs.fchmodSync(log, 0o600); // a log made before this rule
   fs.writeSync(log, `\n--- ${new Date().toISOString()} weft network up: starting ${node.id}\n`);
   const child = spawn(process.execPath, nodeCommand(node), {
     cwd: node.nodeDir,

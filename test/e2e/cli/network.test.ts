@@ -53,6 +53,11 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     for (const node of [...status.orderers, ...status.peers]) expect(node.operationsAddress).toMatch(/^127\.0\.0\.1:\d+$/);
     const ordererHealth = await fetch(`http://${status.orderers[0]!.operationsAddress as string}/healthz`);
     expect(ordererHealth.status).toBe(200);
+    // Ledgers (private data in the clear) and logs (what chaincode prints) are the operator's alone.
+    const logs = path.join(net, 'logs');
+    expect(fs.statSync(logs).mode & 0o777).toBe(0o700);
+    for (const f of fs.readdirSync(logs)) expect(fs.statSync(path.join(logs, f)).mode & 0o777).toBe(0o600);
+    for (const id of fs.readdirSync(path.join(net, 'nodes'))) expect(fs.statSync(path.join(net, 'nodes', id, 'data')).mode & 0o777).toBe(0o700);
     expect(status.users.map((u) => u.id)).toEqual(['Admin@org1.example.com', 'User1@org1.example.com', 'Admin@org2.example.com', 'User1@org2.example.com']);
     for (const u of status.users) {
       expect(fs.existsSync(u.certPath as string) && fs.existsSync(u.keyPath as string)).toBe(true);

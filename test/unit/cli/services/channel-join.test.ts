@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Block, ChannelHeader, Envelope, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { joinChannel } from '../../../../cli/services/network/channel-join';
 import { openNetwork } from '../../../../cli/services/network/network-access';
 import { channelGenesisBlock } from '../../../../cli/services/network/network-channels';
 import { exportNetwork } from '../../../../cli/services/network/network-export';
 import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
 import { NetworkLayout } from '../../../../cli/services/network/network-layout';
+import { blockDataHash } from '../../../../core/protocol/block';
 
 /** Every refusal happens before the network is asked anything: these need no running node. */
 describe('channel join refuses a block that is not for this directory, writing nothing', () => {
@@ -52,4 +54,28 @@ describe('channel join refuses a block that is not for this directory, writing n
     expect(await refusal(org3, file)).toMatchObject({ code: 'NO_MEMBER_KEYS_HERE', message: expect.stringContaining('Org1MSP, Org2MSP') });
     expect(fs.existsSync(path.join(org3, 'channel-artifacts', 'pair.block'))).toBe(false);
   });
+
+  it('a channel ID that is no channel name (it would go into network.yaml and a file name)', async () => {
+    // A genesis block is unsigned: anyone with the orgs' public certificates can make one.
+    const honest = channelGenesisBlock(openNetwork(net), { name: 'audit', batchTimeout: '2s', maxMessageCount: 10 });
+    const crafted = path.join(tmp, 'crafted.block');
+    fs.writeFileSync(crafted, withChannelId(honest, 'audit\n  - name: phantom # /../../../outside'));
+    expect(await refusal(net, crafted)).toMatchObject({ code: 'CHANNEL_BLOCK_INVALID', message: expect.stringContaining('is not a Fabric channel name') });
+    expect(fs.existsSync(path.join(tmp, 'outside.block'))).toBe(false);
+  });
 });
+
+/** The block with its channel header's channel_id replaced (data hash recomputed; a genesis block carries no signature to break). */
+function withChannelId(bytes: Uint8Array, channelId: string): Uint8Array {
+  const block = Block.deserializeBinary(bytes);
+  const env = Envelope.deserializeBinary(block.getData()!.getDataList_asU8()[0]!);
+  const payload = Payload.deserializeBinary(env.getPayload_asU8());
+  const header = payload.getHeader()!;
+  const ch = ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  ch.setChannelId(channelId);
+  header.setChannelHeader(ch.serializeBinary());
+  env.setPayload(payload.serializeBinary());
+  block.getData()!.setDataList([env.serializeBinary()]);
+  block.getHeader()!.setDataHash(blockDataHash(block.getData()!));
+  return block.serializeBinary();
+}

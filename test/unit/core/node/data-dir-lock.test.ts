@@ -64,10 +64,17 @@ describe('DataDirLock', () => {
     again.release();
   });
 
-  it('creates a missing directory', () => {
+  it('creates a missing directory, and keeps it to its owner (its ledgers hold private data)', () => {
     const nested = path.join(dir, 'a', 'b');
     DataDirLock.acquire(nested, 'peer').release();
     expect(fs.existsSync(path.join(nested, 'node.lock'))).toBe(true);
+    expect(fs.statSync(nested).mode & 0o777).toBe(0o700);
+    // A directory made before this rule, open to others, is closed at the next start.
+    const open = path.join(dir, 'open');
+    fs.mkdirSync(open, { mode: 0o755 });
+    fs.chmodSync(open, 0o755);
+    DataDirLock.acquire(open, 'peer').release();
+    expect(fs.statSync(open).mode & 0o777).toBe(0o700);
   });
 
   it('is held across processes until released, references dropped or not, and dropped by the kernel when the holder is killed', async () => {
