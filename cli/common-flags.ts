@@ -1,4 +1,5 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
+import { ConfigError } from '../core/errors';
 
 /** Flags and args several commands share. */
 export const networkDirArg = Args.string({ description: 'network directory (made by weft network init)', required: true });
@@ -34,7 +35,7 @@ export function parseTransient(entries: readonly string[] | undefined): Record<s
   const out: Record<string, string> = {};
   for (const e of entries) {
     const i = e.indexOf('=');
-    if (i <= 0) throw new Error(`--transient ${e}: expected key=value`);
+    if (i <= 0) throw new ConfigError('BAD_TRANSIENT', `--transient ${e}: expected key=value`, { field: '--transient', value: e });
     out[e.slice(0, i)] = e.slice(i + 1);
   }
   return out;

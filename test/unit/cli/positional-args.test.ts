@@ -28,5 +28,6 @@ describe('chaincode arguments from the command line', () => {
     expect(args.function).toBe('SetPrice');
     expect(positionalsAfter(raw, 2)).toEqual(['item1']);
     expect(parseTransient(flags.transient)).toEqual({ price: '100', note: 'a=b' });
+    expect(() => parseTransient(['price'])).toThrow(expect.objectContaining({ code: 'BAD_TRANSIENT', details: { field: '--transient', value: 'price' } }));
   });
 });
