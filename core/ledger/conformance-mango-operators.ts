@@ -100,6 +100,21 @@ export function mangoOperatorsConformance(makeProvider: (dir: string) => LedgerS
       expect(() => run({ n: { $or: 7 } })).toThrow(/selector\.n\.\$or: expected an array of conditions, received 7/);
     });
 
+    it('answers $in, $nin, $or, $and and $all with thousands of members, as CouchDB does (a batch lookup by id list)', () => {
+      const many = (n: number, from = 1000): number[] => Array.from({ length: n }, (_, i) => from + i);
+      // Array-valued fields match by element: s5's kind ["x"] holds "x".
+      expect(run({ kind: { $in: [...many(2500), 'x', null] } })).toEqual(['s1', 's3', 's5']);
+      expect(run({ n: { $in: [...many(2500), 7] } })).toEqual(['s1', 's3']);
+      expect(run({ n: { $nin: [...many(2500), 7] } })).toEqual(['s2', 's4', 's5']);
+      expect(run({ $or: [...many(2500).map((i) => ({ n: i })), { n: 12 }, { kind: 3 }] })).toEqual(['s2', 's5']);
+      expect(run({ $and: [...many(2500).map((i) => ({ n: { $ne: i } })), { kind: 'x' }] })).toEqual(['s1']);
+      expect(run({ scores: { $all: [...many(1500).map(() => 80), 90] } })).toEqual(['s1']);
+      // More ids than SQLite binds values (32766), as one JSON array.
+      const ids = [...Array.from({ length: 40_000 }, (_, i) => `id${i}`), 's2', 's4'];
+      expect(run({ _id: { $in: ids } })).toEqual(['s2', 's4']);
+      expect(run({ $or: ids.map((id) => ({ _id: id })) })).toEqual(['s2', 's4']);
+    });
+
     it('answers a selector that is only an empty $and, $or or $nor with nothing, and takes one beside other conditions as always true', () => {
       // mango_cursor:maybe_noop_range: the whole selector normalizes to an empty combination.
       for (const nothing of [{ $or: [] }, { $and: [] }, { $nor: [] }, { n: { $or: [] } }, { meta: { red: { $and: [] } } }, { $not: { $or: [] } }, { n: { $not: { $nor: [] } } }]) {

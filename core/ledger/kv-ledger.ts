@@ -198,7 +198,9 @@ export class KvLedger implements Ledger {
   }
 
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
-    return Number.isSafeInteger(blockNum) && blockNum >= 0 && blockNum < this.height() ? groupByTx(this.store.pvtData(blockNum)) : new Map();
+    if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= this.height()) return new Map();
+    // A collection a purge emptied is kept for replay only: it holds nothing to give another peer.
+    return groupByTx(this.store.pvtData(blockNum).filter((c) => c.rwset.length > 0));
   }
 
   missingPvtData(limit: number, after?: MissingPvtData & { readonly blockNum: number }): MissingPvtEntry[] {
@@ -215,7 +217,7 @@ export class KvLedger implements Ledger {
     this.checkLimit('markPvtEligible', limit);
     const updates = eligibilityUpdates(this.store.state, collection, limit);
     const commit = this.oldPvtCommit();
-    if (updates.length > 0) commit({ state: updates, pvtData: [] });
+    if (updates.length > 0) commit({ state: updates, pvtData: [], resolved: [] });
     return updates.length / 2;
   }
 
@@ -232,7 +234,8 @@ export class KvLedger implements Ledger {
       }
     }
     const updates = oldPvtDataUpdates(this.store.state, height, data);
-    if (updates.state.length > 0 || updates.pvtData.length > 0) commit({ state: updates.state, pvtData: updates.pvtData });
+    const { state, pvtData, resolved } = updates;
+    if (state.length > 0 || pvtData.length > 0 || resolved.length > 0) commit({ state, pvtData, resolved });
     return { reconciled: updates.reconciled, ignored: updates.ignored };
   }
 

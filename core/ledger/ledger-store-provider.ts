@@ -24,7 +24,9 @@ export interface BlockCommit {
   /**
    * Keys the block's valid transactions purged: after storing `pvtData`, the commit takes each
    * key's writes out of every stored collection at or below the purging transaction's height
-   * (`withoutPvtKey`), dropping a collection left empty.
+   * (`withoutPvtKey`). A collection left with nothing is kept with an empty rwset until it expires,
+   * so a replay knows this peer held it and records nothing missing, as Fabric's pvtdata store keeps
+   * purged data's entries and filters their writes.
    */
   readonly pvtPurges?: readonly PvtPurge[];
 }
@@ -38,6 +40,15 @@ export interface StoreCommitSeconds {
   readonly blocks: number;
   /** Writing the state updates. */
   readonly state: number;
+}
+
+/** What reconciliation stores, in this order (see {@link ChannelLedgerStore.commitOldPvtData}). */
+export interface OldPvtCommit {
+  /** The late private values, and expiry entries that learn their plain keys. */
+  readonly state: readonly StateUpdate[];
+  readonly pvtData: readonly OldPvtCollection[];
+  /** Deletes the missing records (and their expiry entries) of the collections taken: last. */
+  readonly resolved: readonly StateUpdate[];
 }
 
 /**
@@ -59,16 +70,21 @@ export interface ChannelLedgerStore {
    * otherwise the ledger reports the whole commit as the block store's.
    */
   commit(commit: BlockCommit): StoreCommitSeconds | void;
-  /** The private data stored with a committed block ({@link BlockCommit.pvtData}) and not expired; empty when none. */
+  /**
+   * The private data stored with a committed block ({@link BlockCommit.pvtData}, and late data) and
+   * not expired, collections a purge emptied included (with an empty rwset); empty when none.
+   */
   pvtData(blockNum: number): readonly StoredPvtCollection[];
   /**
-   * Reconciliation: applies the state updates, then stores the collections with the committed
-   * blocks they belong to (replacing a stored collection of the same transaction), without moving
-   * any savepoint. Each part is atomic; a crash between them leaves the values in state but not
-   * kept with their block, which only a replay notices, and it records them missing again. Optional:
-   * without it the ledger cannot take late private data.
+   * Reconciliation, in three steps, each atomic, without moving any savepoint: applies `state` (the
+   * late private values), stores `pvtData` with the committed blocks it belongs to (replacing a
+   * stored collection of the same transaction), then applies `resolved` (the missing records the
+   * data resolves, which are in the state). A record goes last, once what it asks for is kept, as
+   * Fabric drops its missing-data entries with the data in its pvtdata store: a crash before that
+   * leaves it, the reconciler fetches the data again, and the same steps are repeated (the values
+   * and stored rows come out the same). Optional: without it the ledger cannot take late private data.
    */
-  commitOldPvtData?(update: { readonly state: readonly StateUpdate[]; readonly pvtData: readonly OldPvtCollection[] }): void;
+  commitOldPvtData?(update: OldPvtCommit): void;
   /**
    * Recovery and rebuild: applies a stored block's state updates and/or history (undefined = that
    * part is already applied) and advances the matching savepoints to `blockNum + 1`, atomically.

@@ -55,7 +55,11 @@ const SEGMENT = /^[^"\u0000-\u001f]+$/;
 /** A dot no backslash escapes: where mango_util:parse_field splits a field name. */
 const UNESCAPED_DOT = /(?<!\\)\./;
 export const MAX_DEPTH = 32;
-/** Each array-index segment doubles the SQL a store generates for the path (array or object?). */
+/**
+ * A store may spell a path out with both readings of each array-index segment (array or object?),
+ * doubling its SQL per segment, as the SQLite store does for declared indexes' fields: this bounds
+ * that for a field name. Nested field objects join names, so a query's path may hold more.
+ */
 const MAX_INDEX_SEGMENTS = 8;
 const INTEGER_SEGMENT = /^[+-]?[0-9]+$/;
 

@@ -133,6 +133,8 @@ export interface MissingPvtData {
 /**
  * One collection's private writes as a store keeps them with their block: verified against the
  * transaction's hash when committed, and dropped with the commit of `expiringBlock` (0: never).
+ * An empty `rwset` is a collection this peer held whose every write has gone since (purged, or
+ * rewritten before reconciliation brought it): replay treats it as held, nobody is served it.
  */
 export interface StoredPvtCollection extends CollectionPvtRwSet {
   readonly txNum: number;

@@ -42,10 +42,12 @@ export interface OldPvtIgnored {
   readonly reason: OldPvtIgnoredReason;
 }
 
-/** What late private data changes: Fabric's `CommitPvtDataOfOldBlocks`, prepared for one store step. */
+/** What late private data changes: Fabric's `CommitPvtDataOfOldBlocks`, prepared for the store (see `OldPvtCommit`). */
 export interface OldPvtDataUpdates {
   readonly state: StateUpdate[];
   readonly pvtData: OldPvtCollection[];
+  /** The missing records the data resolves, and their expiry entries: removed once the data is stored. */
+  readonly resolved: StateUpdate[];
   /** The missing collections whose values were taken. */
   readonly reconciled: MissingPvtEntry[];
   readonly ignored: OldPvtIgnored[];
@@ -55,6 +57,9 @@ export interface OldPvtDataUpdates {
 export type OldPvtDataResult = Pick<OldPvtDataUpdates, 'reconciled' | 'ignored'>;
 
 type StateReader = Pick<VersionedStateStore, 'get'>;
+
+/** A collection's rwset with no write left (see `BlockCommit.pvtPurges`). */
+const EMPTIED = new Uint8Array(0);
 
 /** A collection of a chaincode (namespace). */
 export type PvtCollectionName = Pick<MissingPvtData, 'namespace' | 'collection'>;
@@ -98,11 +103,12 @@ export function eligibilityUpdates(state: Pick<VersionedStateStore, 'getRange'>,
  * endorsed with. Each private value goes to state where the key's hashed value is still that
  * value's hash, at the hashed key's version; a key written, deleted or purged since keeps its
  * newer state, and its old value is left out of what the store keeps too, since a purge cannot be
- * told from a rewrite here. The missing record goes, and so does its expiry entry; a key's expiry
+ * told from a rewrite here (a collection left with nothing is kept emptied). The missing record
+ * goes, after the data is stored, and so does its expiry entry; a key's expiry
  * entry learns the plain key, so the collection's expiry drops the value as a commit would have.
  */
 export function oldPvtDataUpdates(state: StateReader, height: number, data: ReadonlyMap<number, BlockPvtData>): OldPvtDataUpdates {
-  const out: OldPvtDataUpdates = { state: [], pvtData: [], reconciled: [], ignored: [] };
+  const out: OldPvtDataUpdates = { state: [], pvtData: [], resolved: [], reconciled: [], ignored: [] };
   const taken = new Set<string>();
   for (const [blockNum, txs] of data) {
     for (const [txNum, bytes] of txs) {
@@ -129,7 +135,7 @@ export function oldPvtDataUpdates(state: StateReader, height: number, data: Read
           continue;
         }
         taken.add(key);
-        dropRecord(out.state, entry);
+        dropRecord(out.resolved, entry);
         if (entry.expiringBlock > 0 && entry.expiringBlock < height) {
           ignore('expired');
           continue;
@@ -141,8 +147,10 @@ export function oldPvtDataUpdates(state: StateReader, height: number, data: Read
           ignore('undecodable');
           continue;
         }
-        const kept = takeValues(state, out.state, entry, rwset, c.rwset);
-        if (kept !== undefined) out.pvtData.push({ ...c, rwset: kept, blockNum, txNum, expiringBlock: entry.expiringBlock, keyHashes: pvtWrittenKeyHashes(kept) });
+        // Stored even when no write is left (emptied, as a purge leaves one): a replay then knows
+        // this peer took the collection and records nothing missing.
+        const kept = takeValues(state, out.state, entry, rwset, c.rwset) ?? EMPTIED;
+        out.pvtData.push({ ...c, rwset: kept, blockNum, txNum, expiringBlock: entry.expiringBlock, keyHashes: pvtWrittenKeyHashes(kept) });
         out.reconciled.push(entry);
       }
     }

@@ -18,4 +18,4 @@ export { SqliteChannelBlockStore } from './sqlite-channel-block-store';
 export { SqliteStateStore } from './sqlite-state-store';
 export { SqliteBlockStore } from './sqlite-block-store';
 export { SqliteHistoryStore } from './sqlite-history-store';
-export { chooseIndex, compileRichQuery } from './mango-sql';
+export { chooseIndex, compileRichQuery } from './mango-query';

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
-import type { BlockCommit, ChannelLedgerStore, StoreCommitSeconds } from '../../core/ledger/ledger-store-provider';
+import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, StoreCommitSeconds } from '../../core/ledger/ledger-store-provider';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
@@ -146,7 +146,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     }
   }
 
-  commitOldPvtData(update: { readonly state: readonly StateUpdate[]; readonly pvtData: readonly OldPvtCollection[] }): void {
+  commitOldPvtData(update: OldPvtCommit): void {
     this.checkOpen();
     const height = this.blocks.height();
     const beyond = update.pvtData.find((c) => c.blockNum >= height);
@@ -154,9 +154,12 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       throw new LedgerError('LEDGER_BLOCK_OUT_OF_ORDER', `channel ${this.channelId}: private data for block ${beyond.blockNum}, which is not committed`, { blockNum: beyond.blockNum });
     }
     try {
+      // The missing records go last, in a state transaction of their own: until the block file
+      // holds the data, a crash must leave them for the reconciler to ask again.
       this.writeback.writing(() => {
-        this.oldPvtStateTxn(update.state);
-        this.oldPvtDataTxn(update.pvtData);
+        if (update.state.length > 0) this.oldPvtStateTxn(update.state);
+        if (update.pvtData.length > 0) this.oldPvtDataTxn(update.pvtData);
+        if (update.resolved.length > 0) this.oldPvtStateTxn(update.resolved);
       });
     } catch (e) {
       throw storeFailure(`late private data on channel ${this.channelId}`, e);

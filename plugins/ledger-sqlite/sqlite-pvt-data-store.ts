@@ -4,6 +4,9 @@ import { type PvtPurge, withoutPvtKey } from '../../core/ledger/pvt-purge';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
 
+/** The rwset of a collection whose every write a purge took (see `BlockCommit.pvtPurges`). */
+const EMPTIED = Buffer.alloc(0);
+
 /**
  * Each block's private data, in the block file: written, purged and expired in a block's own
  * transaction. `pvt_keys` indexes the rows by the hashes of the keys they write, so a purge finds
@@ -19,7 +22,6 @@ export class SqlitePvtDataStore {
   private readonly rowsWithKey: Database.Statement;
   private readonly rowRwset: Database.Statement;
   private readonly updateRow: Database.Statement;
-  private readonly deleteRow: Database.Statement;
   private readonly deleteRowKeys: Database.Statement;
   private readonly deleteKey: Database.Statement;
 
@@ -37,7 +39,6 @@ export class SqlitePvtDataStore {
       .raw();
     this.rowRwset = db.prepare('SELECT rwset FROM pvt_data WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?').pluck();
     this.updateRow = db.prepare('UPDATE pvt_data SET rwset = ? WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
-    this.deleteRow = db.prepare('DELETE FROM pvt_data WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
     this.deleteRowKeys = db.prepare('DELETE FROM pvt_keys WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
     this.deleteKey = db.prepare('DELETE FROM pvt_keys WHERE ns = ? AND coll = ? AND key_hash = ? AND block_num = ? AND tx_num = ?');
   }
@@ -70,7 +71,9 @@ export class SqlitePvtDataStore {
       const rwset = this.rowRwset.get(blockNum, txNum, p.namespace, p.collection) as Buffer | undefined;
       const rest = rwset === undefined ? undefined : withoutPvtKey(rwset, p.keyHash);
       if (rest === undefined) {
-        this.deleteRow.run(blockNum, txNum, p.namespace, p.collection);
+        // Kept, emptied, until it expires: a replay (rebuild, rollback) then treats the collection
+        // as held, not as missing data to ask other peers for.
+        this.updateRow.run(EMPTIED, blockNum, txNum, p.namespace, p.collection);
         this.deleteRowKeys.run(blockNum, txNum, p.namespace, p.collection);
       } else {
         this.updateRow.run(toBuffer(rest), blockNum, txNum, p.namespace, p.collection);

@@ -18,7 +18,9 @@ export type LedgerFileKind = 'blocks' | 'state';
 /**
  * The private data this peer committed with each block, one collection of one transaction per row:
  * it is in no block, so recovery and rebuild replay it from here, as Fabric's from its pvtdata store,
- * and a collection's rows go when its `blockToLive` runs out (`expiring_block`, 0: never).
+ * and a collection's rows go when its `blockToLive` runs out (`expiring_block`, 0: never). A row
+ * whose every write was purged stays with an empty `rwset` (no schema change: older files simply
+ * hold none), so a replay knows the peer held it.
  */
 const PVT_DATA_DDL = `
 CREATE TABLE pvt_data (

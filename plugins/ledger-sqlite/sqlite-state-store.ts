@@ -15,8 +15,9 @@ import type {
 } from '../../core/ledger/versioned-state-store';
 import { couchCollationKeyOfJson } from './couch-collation';
 import { icuCollatorVersion } from './icu-root-collator';
-import { fieldSql, sqlText } from './mango-field';
-import { chooseIndex, compileRichQuery, keyOf, type IndexChoice } from './mango-sql';
+import { indexableFieldSql, sqlText } from './mango-field';
+import { chooseIndex, compileRichQuery, type CompiledQuery, type IndexChoice } from './mango-query';
+import { isBudgetError, keyOf } from './mango-sql';
 import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
@@ -61,6 +62,12 @@ interface DeclaredRow {
 const COLUMNS = 'key, value, block_num, tx_num, metadata';
 const QUERY_CACHE = 256;
 /**
+ * The cached statements' SQL, at most: a query may take up to `MAX_QUERY_SQL_BYTES`, and 256 of
+ * those would hold hundreds of MB. Most are under 2 KB; one that seeks an index on a path with
+ * integer segments spells that path out, tens of KB.
+ */
+const QUERY_CACHE_BYTES = 4 * 1024 * 1024;
+/**
  * What declared indexes hold: CouchDB collation keys (couch-collation.ts) under one ICU collator
  * version, each index over its own namespace's rows only (a partial index, so another chaincode's
  * writes neither compute its keys nor update it). When the collator changes (a Node.js release
@@ -97,6 +104,8 @@ export class SqliteStateStore implements VersionedStateStore {
   private readonly delStmt: Database.Statement;
   private readonly savepointStmt: Database.Statement;
   private readonly queries = new Map<string, Database.Statement>();
+  /** The length of the SQL of {@link queries}. */
+  private cachedBytes = 0;
   /** Declared indexes per namespace, for {@link chooseIndex} and `use_index`. */
   private readonly indexes = new Map<string, DeclaredIndex[]>();
   /** `ns \u0000 key` → committed value, `null` for an absent key; oldest entries leave first. */
@@ -152,6 +161,7 @@ export class SqliteStateStore implements VersionedStateStore {
   /** Lets queries use a built index, in place of the one it `replaced` (dropped with its build). */
   private remember(namespace: string, sqlName: string, definition: IndexDefinition, replaced?: string): void {
     this.queries.clear();
+    this.cachedBytes = 0;
     const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName && ix.sqlName !== replaced);
     list.push({ sqlName, firstField: definition.fields[0].path, paths: definition.fields.map((f) => f.path), definition });
     this.indexes.set(namespace, list);
@@ -161,8 +171,14 @@ export class SqliteStateStore implements VersionedStateStore {
     let stmt = this.queries.get(sql);
     if (stmt === undefined) {
       stmt = this.db.prepare(sql).raw();
-      if (this.queries.size >= QUERY_CACHE) this.queries.delete(this.queries.keys().next().value as string);
+      if (sql.length > QUERY_CACHE_BYTES / 4) return stmt;
+      while (this.queries.size >= QUERY_CACHE || this.cachedBytes + sql.length > QUERY_CACHE_BYTES) {
+        const oldest = this.queries.keys().next().value as string;
+        this.queries.delete(oldest);
+        this.cachedBytes -= oldest.length;
+      }
       this.queries.set(sql, stmt);
+      this.cachedBytes += sql.length;
     }
     return stmt;
   }
@@ -214,8 +230,17 @@ export class SqliteStateStore implements VersionedStateStore {
     const after = options.after === undefined ? undefined : decodePosition(options.after, sortFields);
     const declared = this.indexes.get(namespace) ?? [];
     const run: RichQuery = { ...query, selector: selectorToRun(query, declared.map((d) => d.definition)) };
-    const index = chooseIndex(run, declared);
-    let compiled = compileRichQuery(namespace, run, index, after);
+    let index = chooseIndex(run, declared);
+    let compiled: CompiledQuery;
+    try {
+      compiled = compileRichQuery(namespace, run, index, after);
+    } catch (e) {
+      // An index's fields are spelled out in full (up to 2^8 alternatives a path), which may not fit
+      // where the compact form does; the index only makes the query faster.
+      if (index === undefined || !isBudgetError(e)) throw e;
+      index = undefined;
+      compiled = compileRichQuery(namespace, run, undefined, after);
+    }
     let stmt: Database.Statement;
     try {
       stmt = this.prepareQuery(compiled.sql);
@@ -275,7 +300,7 @@ export class SqliteStateStore implements VersionedStateStore {
     if (existing === sqlName) return row?.definition === storedDefinition(index) ? undefined : { sqlName, statements: [recordIt] };
     // `ns` stays the first column, constant as it is here: with the state key after the fields, the
     // index then gives the query's order (fields, then key) without a sort.
-    const columns = ['ns', ...index.fields.map((f) => `${keyOf(fieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
+    const columns = ['ns', ...index.fields.map((f) => `${keyOf(indexableFieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
     return {
       sqlName,
       replaced: existing,

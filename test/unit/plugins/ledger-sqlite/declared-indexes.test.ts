@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { LedgerManagerImpl, parseRichQuery, RwSetBuilder, type Ledger } from '../../../../core/ledger';
 import { buildRwSetEnvelope, TestChain } from '../../../../core/ledger/test-blocks';
 import { chooseIndex, compileRichQuery, SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
+import { isBudgetError } from '../../../../plugins/ledger-sqlite/mango-sql';
 import { couchCollationKeyOfJson } from '../../../../plugins/ledger-sqlite/couch-collation';
 import { buildInWorker } from '../../../../plugins/ledger-sqlite/index-builder';
 
@@ -156,6 +157,39 @@ describe('ledger-sqlite declared indexes', () => {
     const db = rawState();
     expect(indexNames(db)).toHaveLength(1);
     expect(db.prepare('SELECT definition FROM declared_indexes').pluck().all()).toEqual([JSON.stringify([{ path: ['docType'], direction: 'asc' }, { path: ['owner'], direction: 'asc' }])]);
+    db.close();
+  });
+
+  it('seek an index on a path with 8 integer segments, and are left when spelling that path out would pass the SQL budget', () => {
+    const { manager, ledger, chain } = seeded();
+    const field = 'a.0.0.0.0.0.0.0.0';
+    const b = new RwSetBuilder();
+    // Eight arrays deep, the innermost holding the document's number.
+    for (let i = 0; i < 10; i++) b.addWrite('cc', `deep${i}`, Buffer.from(JSON.stringify({ a: [...'01234567'].reduce<unknown>((v) => [v], i) })));
+    ledger.commit(chain.block([buildRwSetEnvelope({ txId: 'deep', rwset: b.build().serializeBinary(), channelId: 'ch1' })]));
+    ledger.declareIndexes('cc', [{ name: 'deep.json', content: JSON.stringify({ index: { fields: [field] }, ddoc: 'deep', name: 'deep', type: 'json' }) }]);
+    const keys = (query: object): string[] => [...ledger.newQueryExecutor().executeQuery('cc', JSON.stringify(query))].map((kv) => kv.key);
+    const ranged = { selector: { [field]: { $gt: 5 } }, sort: [{ [field]: 'asc' }] };
+    expect(keys(ranged)).toEqual(['deep6', 'deep7', 'deep8', 'deep9']);
+    // Each seek of the index spells out its 2^8 alternatives: twenty pass the budget, so the query runs without it.
+    const many = { selector: { $and: Array.from({ length: 20 }, (_, i) => ({ [field]: { $gt: i - 20 } })) } };
+    expect(keys(many)).toEqual(Array.from({ length: 10 }, (_, i) => `deep${i}`));
+    manager.close();
+
+    const db = rawState();
+    const choice = { sqlName: indexNames(db)[0], firstField: field.split('.'), paths: [field.split('.')] };
+    const parsed = parseRichQuery(JSON.stringify(ranged));
+    const { sql, params } = compileRichQuery('cc', parsed, chooseIndex(parsed, [choice]));
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params, 10, 0) as { detail: string }[]).map((r) => r.detail).join('\n');
+    expect(plan).toMatch(/USING INDEX ix_\w+ \(ns=\? AND <expr>>\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    let refusal: unknown;
+    try {
+      compileRichQuery('cc', parseRichQuery(JSON.stringify(many)), choice);
+    } catch (e) {
+      refusal = e;
+    }
+    expect(isBudgetError(refusal)).toBe(true);
     db.close();
   });
 

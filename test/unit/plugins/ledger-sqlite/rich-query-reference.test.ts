@@ -195,3 +195,70 @@ describe('rich queries against a reference matcher written from CouchDB’s mang
     expect(matched).toBeGreaterThan(QUERIES / 4);
   });
 });
+
+/**
+ * Paths with several integer segments through documents where arrays and objects with integer-like
+ * member names take turns, which the store reads through a walk rather than every alternative, and
+ * sets of values (`$in`, `$or`, `$nor`), which it binds as one array: each against the same reference.
+ */
+describe('rich queries on deep integer paths and large value sets against the reference matcher', () => {
+  const QUERIES = 300;
+  let f: Fixture;
+  const documents: { key: string; fields: Record<string, unknown> }[] = [];
+  const rnd = seededRandom(0xdee9);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const SCALARS = [null, true, 0, 1, 2, -1, 2.5, 'a', 'A', 'b', 'z\u0000', 'é', '', [], {}];
+  const node = (depth: number): unknown => {
+    if (depth === 0 || rnd() < 0.15) return pick(SCALARS);
+    if (rnd() < 0.5) return Array.from({ length: Math.floor(rnd() * 3) }, () => node(depth - 1));
+    return Object.fromEntries(['0', '1', 'x'].filter(() => rnd() < 0.6).map((k) => [k, node(depth - 1)]));
+  };
+  const path = (): string => ['a', ...Array.from({ length: 2 + Math.floor(rnd() * 5) }, () => pick(['0', '0', '1', 'x', '-1']))].join('.');
+  const values = (): unknown[] => Array.from({ length: pick([1, 2, 5, 40]) }, () => (rnd() < 0.3 ? pick(SCALARS) : Math.floor(rnd() * 3000)));
+  const condition = (depth = 0): unknown => {
+    switch (pick(['$eq', '$in', '$nin', '$or', '$nor', '$exists', '$type', '$size', '$gt', '$all', '$elemMatch'])) {
+      case '$eq':
+        return pick(SCALARS);
+      case '$in':
+      case '$nin':
+      case '$all':
+        return { [pick(['$in', '$nin', '$all'])]: values() };
+      case '$or':
+      case '$nor':
+        return { [pick(['$or', '$nor'])]: values().map((v) => (rnd() < 0.8 ? v : { $gt: v })) };
+      case '$exists':
+        return { $exists: rnd() < 0.5 };
+      case '$type':
+        return { $type: pick(['null', 'number', 'string', 'array', 'object']) };
+      case '$size':
+        return { $size: Math.floor(rnd() * 3) };
+      case '$gt':
+        return { [pick(['$gt', '$lte'])]: pick(SCALARS) };
+      default:
+        return { $elemMatch: depth > 0 ? { $gt: 0 } : { [path().slice(2)]: condition(depth + 1) } };
+    }
+  };
+
+  beforeAll(() => {
+    f = makeFixture((dir) => new SqliteLedgerStoreProvider({ rootDir: dir }));
+    const texts = Array.from({ length: 200 }, () => JSON.stringify({ a: node(6) }));
+    texts.forEach((t, i) => documents.push({ key: docKey(i), fields: parseDocument(t) }));
+    f.commit([f.tx('seed', (s) => texts.forEach((t, i) => s.setState('cc', docKey(i), utf8(t))))]);
+  });
+
+  afterAll(() => f?.close());
+
+  it(`answers ${QUERIES} selectors with the documents the reference matches`, () => {
+    let matched = 0;
+    for (let i = 0; i < QUERIES; i++) {
+      const selector = rnd() < 0.2 ? { $or: [{ [path()]: condition() }, { [path()]: condition() }] } : { [path()]: condition() };
+      const text = JSON.stringify({ selector });
+      const keys = [...f.ledger.newQueryExecutor().executeQuery('cc', text)].map((kv) => kv.key);
+      const query = parseRichQuery(text);
+      const expected = documents.filter((d) => matches(query.selector, d.fields, d.key)).map((d) => d.key);
+      expect({ query: text.slice(0, 300), keys: [...keys].sort() }).toEqual({ query: text.slice(0, 300), keys: expected.sort() });
+      if (expected.length > 0) matched++;
+    }
+    expect(matched).toBeGreaterThan(QUERIES / 4);
+  });
+});
