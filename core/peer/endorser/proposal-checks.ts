@@ -67,9 +67,16 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
     if (channel === undefined) throw new PeerError('PEER_UNKNOWN_CHANNEL', `channel '${channelId}' not found`, { channelId });
     deserializer = channel.resources().deserializer;
   }
-  checkExpiry(proposal, deserializer, support.now());
+  // Deserialized once for the expiry filter and the endorser's own checks after it.
+  let identity: Identity | Error;
+  try {
+    identity = deserializer.deserializeIdentity(proposal.creator);
+  } catch (err) {
+    identity = err as Error;
+  }
+  if (!(identity instanceof Error)) checkExpiry(identity, support.now());
   checkTimeWindow(proposal, support);
-  const creator = authenticate(proposal, deserializer, channelId);
+  const creator = authenticate(proposal, identity, channelId);
   if (channel !== undefined) {
     if (channel.ledger.getTxLocation(proposal.txId) !== undefined) {
       throw new ProposalRejectedError('duplicate', 'PEER_DUPLICATE_TXID', `duplicate transaction found [${proposal.txId}]. Creator [${toHex(proposal.creator)}]`, {
@@ -104,13 +111,8 @@ export function checkProposal(input: Uint8Array | ParsedSignedProposal, support:
  * another peer, as for any error without a response). A creator that does not even deserialize is
  * left for {@link authenticate} to name.
  */
-function checkExpiry(proposal: ParsedSignedProposal, deserializer: IdentityDeserializer, now: number): void {
-  let expiresAt: Date;
-  try {
-    expiresAt = deserializer.deserializeIdentity(proposal.creator).expiresAt;
-  } catch {
-    return;
-  }
+function checkExpiry(creator: Identity, now: number): void {
+  const expiresAt = creator.expiresAt;
   if (expiresAt.getTime() < now) {
     throw new ProposalRejectedError('validation', 'PEER_IDENTITY_EXPIRED', 'proposal client identity expired', { expiredAt: expiresAt.toISOString() });
   }
@@ -141,14 +143,12 @@ function goDuration(ms: number): string {
   return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
 }
 
-function authenticate(proposal: ParsedSignedProposal, deserializer: IdentityDeserializer, channelId: string): Identity {
-  let creator: Identity;
-  try {
-    creator = deserializer.deserializeIdentity(proposal.creator);
-  } catch (err) {
+/** The endorser's creator checks, on the creator as deserialized (or the reason it did not deserialize). */
+function authenticate(proposal: ParsedSignedProposal, creator: Identity | Error, channelId: string): Identity {
+  if (creator instanceof Error) {
     throw new ProposalRejectedError('validation', 'PEER_ACCESS_DENIED', `error validating proposal: access denied: channel [${channelId}] creator org unknown, creator is malformed`, {
       channelId,
-      cause: (err as Error).message,
+      cause: creator.message,
     });
   }
   try {
