@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HostQueryBatch } from './host-api';
 
 /**
@@ -17,6 +18,15 @@ export const QUERY_BATCH_SIZE = 100;
  */
 export const MAX_OPEN_QUERIES = 256;
 
+/**
+ * The prefix of the query iterator ids one transaction hands out: the same on every peer that
+ * simulates it (a hash of its channel and transaction ID, which chaincode already sees), and
+ * different between transactions, so an id kept from one never names another's iterator.
+ */
+export function transactionScope(channelId: string, txId: string): string {
+  return `${createHash('sha256').update(channelId).update('\u0000').update(txId).digest('hex').slice(0, 16)}.`;
+}
+
 /** Where an open query's result pulled ahead is counted while it waits for the next batch. */
 export interface HeldBytes {
   /** Counts `bytes` more, or throws (the transaction's byte limit), naming `what`. */
@@ -35,7 +45,7 @@ interface OpenQuery {
 }
 
 /** The bytes a ledger result holds: its value, and its key or transaction ID (a KV or a key modification). */
-function resultBytes(item: unknown): number {
+export function resultBytes(item: unknown): number {
   if (typeof item !== 'object' || item === null) return 0;
   const { value, key, txId } = item as { value?: unknown; key?: unknown; txId?: unknown };
   const text = typeof key === 'string' ? key : typeof txId === 'string' ? txId : '';
@@ -52,10 +62,19 @@ export class OpenQueries {
   private readonly open = new Map<string, OpenQuery>();
   private lastId = 0;
 
+  /**
+   * `scope` prefixes every id this transaction hands out. The sandbox's context outlives
+   * transactions, so chaincode can keep an iterator (and its id) in module scope; with ids counted
+   * from 1 in every transaction, a kept iterator's `next()` or `close()` reached the iterator a
+   * later transaction had opened at the same position. {@link transactionScope} makes ids differ
+   * between transactions the same way on every peer: chaincode can read them, so they must be
+   * deterministic.
+   */
   constructor(
     private readonly totalLimit: number,
     private readonly held?: HeldBytes,
     private readonly maxOpen = MAX_OPEN_QUERIES,
+    private readonly scope = '',
   ) {}
 
   /**
@@ -66,37 +85,41 @@ export class OpenQueries {
     if (this.open.size >= this.maxOpen) {
       throw new Error(`this transaction already holds ${this.maxOpen} open query iterators, the most it may: close the iterators it no longer reads (iterator.close()) before opening more`);
     }
-    const id = String(++this.lastId);
+    const id = `${this.scope}${++this.lastId}`;
     this.open.set(id, { results: query()[Symbol.iterator](), toHost: toHost as (item: never) => unknown, pending: [], pendingBytes: 0, returned: 0 });
     return this.next(id) as HostQueryBatch<H>;
   }
 
-  /** The next batch of an open iterator (fabric-shim's QUERY_STATE_NEXT). */
+  /**
+   * The next batch of an open iterator (fabric-shim's QUERY_STATE_NEXT). A ledger failure closes
+   * the iterator: it cannot go on, and it would count against {@link MAX_OPEN_QUERIES} until the
+   * transaction ended.
+   */
   next(id: string): HostQueryBatch<unknown> {
     const q = this.open.get(id);
-    if (q === undefined) throw new Error('query iterator not found');
-    const batch = q.pending;
-    q.pending = [];
-    this.held?.release(q.pendingBytes);
-    q.pendingBytes = 0;
-    for (;;) {
-      if (q.returned >= this.totalLimit) return this.finish(id, batch);
-      const r = q.results.next();
-      if (r.done === true) return this.finish(id, batch);
-      q.returned++;
-      const item = q.toHost(r.value as never);
-      if (batch.length === QUERY_BATCH_SIZE) {
-        this.holdAhead(id, q, item, resultBytes(r.value));
-        return { id, results: batch, hasMore: true };
+    if (q === undefined) throw new Error(this.notFound(id));
+    try {
+      return this.batch(id, q);
+    } catch (err) {
+      try {
+        this.close(id);
+      } catch {
+        // The ledger's first error says what went wrong; one from closing after it would not.
       }
-      batch.push(item);
+      throw err;
     }
   }
 
-  /** Closes an iterator (QUERY_STATE_CLOSE); closing one already closed is not an error, as in Fabric. */
+  /**
+   * Closes an iterator (QUERY_STATE_CLOSE); closing one this transaction already closed is not an
+   * error, as in Fabric. One another transaction opened is: a Fabric peer finds no context for it.
+   */
   close(id: string): void {
     const q = this.open.get(id);
-    if (q === undefined) return;
+    if (q === undefined) {
+      if (!this.isOwn(id)) throw new Error(this.notFound(id));
+      return;
+    }
     this.open.delete(id);
     this.held?.release(q.pendingBytes);
     q.pending = [];
@@ -117,6 +140,15 @@ export class OpenQueries {
     }
   }
 
+  private isOwn(id: string): boolean {
+    return id.startsWith(this.scope);
+  }
+
+  private notFound(id: string): string {
+    if (this.isOwn(id)) return 'query iterator not found';
+    return `query iterator not found: iterator ${JSON.stringify(id)} was not opened by this transaction (an iterator can be read only in the transaction that opened it)`;
+  }
+
   /** Keeps `item` for the next batch, counted against the transaction's byte limit; closes the iterator if it does not fit. */
   private holdAhead(id: string, q: OpenQuery, item: unknown, bytes: number): void {
     try {
@@ -127,6 +159,26 @@ export class OpenQueries {
     }
     q.pending = [item];
     q.pendingBytes = bytes;
+  }
+
+  /** Fabric's `BuildQueryResponse`: the held-ahead result, then pulled ones, until a batch is full or the results end. */
+  private batch(id: string, q: OpenQuery): HostQueryBatch<unknown> {
+    const batch = q.pending;
+    q.pending = [];
+    this.held?.release(q.pendingBytes);
+    q.pendingBytes = 0;
+    for (;;) {
+      if (q.returned >= this.totalLimit) return this.finish(id, batch);
+      const r = q.results.next();
+      if (r.done === true) return this.finish(id, batch);
+      q.returned++;
+      const item = q.toHost(r.value as never);
+      if (batch.length === QUERY_BATCH_SIZE) {
+        this.holdAhead(id, q, item, resultBytes(r.value));
+        return { id, results: batch, hasMore: true };
+      }
+      batch.push(item);
+    }
   }
 
   private finish(id: string, batch: unknown[]): HostQueryBatch<unknown> {

@@ -2,7 +2,7 @@ import type { ChaincodeInvocation, RuntimeLimits, RuntimeSupport } from './chain
 import type { HostReply, HostTable, SandboxOutcome } from './host-api';
 import { TransactionBytes, type WriteAt, type WriteSlot } from './host-budget';
 import { TransactionLog } from './host-log';
-import { OpenQueries } from './host-queries';
+import { OpenQueries, MAX_OPEN_QUERIES, transactionScope } from './host-queries';
 
 /**
  * Wraps one host function as a {@link HostTable} entry: it runs against the current transaction's
@@ -30,10 +30,15 @@ export class HostSession {
     mapStacks?: (text: string) => string,
   ) {
     this.bytes = TransactionBytes.of(support.simulator);
-    this.queries = new OpenQueries(limits.totalQueryLimit, {
-      hold: (n, what) => this.bytes.hold(n, limits.maxTransactionBytes, what),
-      release: (n) => this.bytes.release(n),
-    });
+    this.queries = new OpenQueries(
+      limits.totalQueryLimit,
+      {
+        hold: (n, what) => this.bytes.hold(n, limits.maxTransactionBytes, what),
+        release: (n) => this.bytes.release(n),
+      },
+      MAX_OPEN_QUERIES,
+      transactionScope(invocation.channelId, invocation.txId),
+    );
     this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId, mapStacks);
   }
 

@@ -12,6 +12,7 @@ import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimit
 import type { KeyModification } from '../ledger/tx-simulator';
 import { utf8Bytes } from './host-budget';
 import { logThreshold } from './host-log';
+import { resultBytes } from './host-queries';
 import { ArgError, bytes, exact, hostKV, int, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
 import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
 import type { HostEntry, HostSession } from './host-session';
@@ -67,10 +68,24 @@ function pageLimit(s: HostSession, pageSize: unknown): number {
   return n === 0 ? Math.min(s.limits.totalQueryLimit, MAX_PAGE_SIZE) : n;
 }
 
-function collect<T, H>(items: Iterable<T>, limit: number, toHost: (item: T) => H): H[] {
+/** The host calls that answer a whole query at once, which only ABI 2 bundles make. */
+const WHOLE_REPLIES: ReadonlySet<keyof HostTable> = new Set(['getStateByRange', 'getQueryResult', 'getHistoryForKey']);
+
+/**
+ * A query's results in one reply (ABI 2 bundles' whole queries, and pages), at most `limit`. The
+ * reply is built in the peer's heap before it is copied into the sandbox, so it counts against the
+ * transaction's byte limit as it grows: `totalQueryLimit` values of up to `maxValueBytes` each
+ * could otherwise make the host hold gigabytes for one call. It is not kept, so it is checked, not held.
+ */
+function collect<T, H>(s: HostSession, call: keyof HostTable, items: Iterable<T>, limit: number, toHost: (item: T) => H): H[] {
   const out: H[] = [];
+  let bytes = 0;
+  const what = (): string =>
+    WHOLE_REPLIES.has(call) ? `the results of ${call}, which a chaincode packaged for sandbox ABI 2 receives all at once (re-package it to read them in batches),` : `the page of ${call}`;
   for (const item of items) {
     if (out.length >= limit) break;
+    bytes += resultBytes(item);
+    s.bytes.check(bytes, s.limits.maxTransactionBytes, what);
     out.push(toHost(item));
   }
   return out;
@@ -288,24 +303,24 @@ export function createHostTable(
       return undefined;
     }),
     getStateByRange: entry('getStateByRange', (s, start: string, end: string) =>
-      collect(s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), s.limits.totalQueryLimit, hostKV),
+      collect(s, 'getStateByRange', s.support.simulator.getStateRange(ns(s), key(s, start), key(s, end)), s.limits.totalQueryLimit, hostKV),
     ),
     getStateByRangeWithPagination: entry('getStateByRangeWithPagination', (s, start: string, end: string, pageSize: number, bookmark: string) => {
       const [a, b, n, bm] = [key(s, start), key(s, end), pageLimit(s, pageSize), key(s, bookmark)];
       s.beforePagedQuery();
       const page = s.support.simulator.getStateRangeWithPagination(ns(s), a, b, n, bm);
-      return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+      return { results: collect(s, 'getStateByRangeWithPagination', page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
     }),
     getQueryResult: entry('getQueryResult', (s, query: string) =>
-      collect(s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit, hostKV),
+      collect(s, 'getQueryResult', s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit, hostKV),
     ),
     getQueryResultWithPagination: entry('getQueryResultWithPagination', (s, query: string, pageSize: number, bookmark: string) => {
       const [q, n, bm] = [str(query, 'query', MAX_QUERY_BYTES), pageLimit(s, pageSize), str(bookmark, 'bookmark', MAX_QUERY_BYTES)];
       s.beforePagedQuery();
       const page = s.support.simulator.executeQueryWithPagination(ns(s), q, n, bm);
-      return { results: collect(page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+      return { results: collect(s, 'getQueryResultWithPagination', page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
     }),
-    getHistoryForKey: entry('getHistoryForKey', (s, k: string) => collect(s.support.simulator.getHistoryForKey(ns(s), key(s, k)), s.limits.totalQueryLimit, hostModification)),
+    getHistoryForKey: entry('getHistoryForKey', (s, k: string) => collect(s, 'getHistoryForKey', s.support.simulator.getHistoryForKey(ns(s), key(s, k)), s.limits.totalQueryLimit, hostModification)),
     openStateByRange: entry('openStateByRange', (s, start: string, end: string) => {
       const [a, b] = [key(s, start), key(s, end)];
       return s.queries.start(() => s.support.simulator.getStateRange(ns(s), a, b), hostKV);

@@ -1,5 +1,5 @@
 import { LedgerError } from '../errors';
-import type { HistoryStore } from './history-store';
+import { historyPages, type HistoryStore } from './history-store';
 import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
 import { hashedKey, hashedNamespace, isDerivedNamespace, pvtNamespace, validateCollection } from './private-data';
 import type { LedgerOptions } from './ledger-options';
@@ -11,11 +11,12 @@ import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulat
 import type { VersionedKV, VersionedStateStore, VersionedValue } from './versioned-state-store';
 
 /**
- * Rows fetched per store call while iterating (an iterator never holds a cursor open): first what
- * the chaincode host's first batch pulls (Fabric's 100 results and the one that shows there are
- * more), then what each later batch pulls. An iterator hands each row out and forgets it, so one
- * a chaincode leaves open between batches holds no rows fetched but not handed out; with chunks of
- * 256, each open iterator held ~155 of them, values included, for as long as it stayed open.
+ * Rows (or history entries) fetched per store call while iterating (an iterator never holds a
+ * cursor open): first what the chaincode host's first batch pulls (Fabric's 100 results and the one
+ * that shows there are more), then what each later batch pulls. An iterator hands each row out and
+ * forgets it, so one a chaincode leaves open between batches holds no rows fetched but not handed
+ * out; with chunks of 256, each open iterator held ~155 of them, values included, for as long as it
+ * stayed open. A history read fetched a key's whole history at once, up to `totalQueryLimit`.
  */
 const FIRST_CHUNK = 101;
 const CHUNK = 100;
@@ -227,12 +228,8 @@ export class QueryExecutorImpl implements QueryExecutor {
     if (!this.options.historyEnabled) {
       throw new LedgerError('LEDGER_HISTORY_DISABLED', 'history queries need the history index (ledger option historyEnabled)', { namespace, key });
     }
-    return this.historyStore.getHistory(namespace, key, this.options.totalQueryLimit).map((h) => ({
-      txId: h.txId,
-      value: h.value ?? new Uint8Array(0),
-      timestamp: h.timestamp,
-      isDelete: h.value === undefined,
-    }));
+    const entries = historyPages(this.historyStore, namespace, key, { limit: this.options.totalQueryLimit, firstPage: FIRST_CHUNK, page: CHUNK, stopped: () => this.finished });
+    return mapIterable(entries, (h) => ({ txId: h.txId, value: h.value ?? new Uint8Array(0), timestamp: h.timestamp, isDelete: h.value === undefined }));
   }
 
   getPrivateData(namespace: string, collection: string, key: string): Uint8Array | undefined {

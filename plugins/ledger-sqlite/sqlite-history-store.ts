@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { HistoryEntry, HistoryStore } from '../../core/ledger/history-store';
+import type { HistoryEntry, HistoryPosition, HistoryStore } from '../../core/ledger/history-store';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
 
@@ -11,18 +11,20 @@ type Row = [blockNum: number, txNum: number, txId: string, value: Buffer | null,
  */
 export class SqliteHistoryStore implements HistoryStore {
   private readonly getStmt: Database.Statement;
+  private readonly getBeforeStmt: Database.Statement;
   private readonly insert: Database.Statement;
   private readonly insertKey: Database.Statement;
   private readonly savepointStmt: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.getStmt = db
-      .prepare(
-        'SELECT h.block_num, h.tx_num, v.txid, v.value, v.ts_seconds, v.ts_nanos FROM history h JOIN history_values v ' +
-          'ON v.block_num = h.block_num AND v.tx_num = h.tx_num AND v.ns = h.ns AND v.key = h.key ' +
-          'WHERE h.ns = ? AND h.key = ? ORDER BY h.block_num DESC, h.tx_num DESC LIMIT ?',
-      )
-      .raw();
+    const select =
+      'SELECT h.block_num, h.tx_num, v.txid, v.value, v.ts_seconds, v.ts_nanos FROM history h JOIN history_values v ' +
+      'ON v.block_num = h.block_num AND v.tx_num = h.tx_num AND v.ns = h.ns AND v.key = h.key WHERE h.ns = ? AND h.key = ? ';
+    const order = 'ORDER BY h.block_num DESC, h.tx_num DESC LIMIT ?';
+    this.getStmt = db.prepare(select + order).raw();
+    // The row value keeps the primary key's range search: a later page starts where the last ended,
+    // not by passing over every newer write again.
+    this.getBeforeStmt = db.prepare(`${select}AND (h.block_num, h.tx_num) < (?, ?) ${order}`).raw();
     this.insertKey = db.prepare('INSERT OR REPLACE INTO history (ns, key, block_num, tx_num) VALUES (?, ?, ?, ?)');
     this.insert = db.prepare(
       'INSERT OR REPLACE INTO history_values (block_num, tx_num, ns, key, txid, value, ts_seconds, ts_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -30,10 +32,10 @@ export class SqliteHistoryStore implements HistoryStore {
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'history_savepoint'").pluck();
   }
 
-  getHistory(namespace: string, key: string, limit: number): HistoryEntry[] {
+  getHistory(namespace: string, key: string, limit: number, before?: HistoryPosition): HistoryEntry[] {
     let rows: Row[];
     try {
-      rows = this.getStmt.all(namespace, key, limit) as Row[];
+      rows = (before === undefined ? this.getStmt.all(namespace, key, limit) : this.getBeforeStmt.all(namespace, key, before.blockNum, before.txNum, limit)) as Row[];
     } catch (e) {
       throw sqliteFailure('history read', e, { namespace, key });
     }

@@ -34,12 +34,22 @@ export function fromWire(bytes: WireBytes): Buffer {
   return out;
 }
 
+/** The transaction running in the sandbox, as the dispatcher marks it (see `setActiveInvocation`). */
+let running: { readonly txId: string } | undefined;
+
+/** Marks the transaction whose iterators may be read; undefined between transactions. */
+export function setIteratorTransaction(inv: { readonly txId: string } | undefined): void {
+  running = inv;
+}
+
 class CommonIterator<T, H> {
   private results: T[] = [];
   private index = 0;
   private id = '';
   private hasMore = false;
   private closed = false;
+  /** Private to the shim: chaincode cannot re-bind an iterator to a later transaction. */
+  readonly #owner = running;
 
   protected constructor(
     first: HostQueryBatch<H>,
@@ -48,7 +58,19 @@ class CommonIterator<T, H> {
     this.load(first);
   }
 
+  /**
+   * An iterator kept in module scope past its transaction fails, whatever it still holds: the host
+   * closed its query when the transaction ended, and what it would answer depends on how far the
+   * earlier transaction had read, so reading on is no use to chaincode and cannot be made safe.
+   */
+  #checkOwner(): void {
+    if (this.#owner === running) return;
+    const tx = this.#owner === undefined ? 'no transaction' : `transaction ${this.#owner.txId}`;
+    throw new Error(`query iterator not found: this iterator was opened by ${tx}, which has ended (an iterator can be read only in the transaction that opened it)`);
+  }
+
   async next(): Promise<IteratorResultLike<T>> {
+    this.#checkOwner();
     for (;;) {
       if (this.closed) return { done: true };
       if (this.index < this.results.length) return { value: this.results[this.index++], done: false };
@@ -58,6 +80,7 @@ class CommonIterator<T, H> {
   }
 
   async close(): Promise<void> {
+    this.#checkOwner();
     if (this.closed) return;
     this.closed = true;
     if (this.hasMore) unwrap(host().queryStateClose(this.id));

@@ -7,7 +7,7 @@ import { Buffer } from 'buffer';
 import type Long from 'long';
 import type { HostKV, HostPage, HostQueryBatch, HostReply, SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
-import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, StateQueryIterator, toBuffer } from './iterators';
+import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, setIteratorTransaction, StateQueryIterator, toBuffer } from './iterators';
 import { fabricSignedProposal, type FabricSignedProposal, timestampMessage, type TimestampMessage } from './signed-proposal';
 
 let LongClass: typeof Long | undefined;
@@ -62,6 +62,7 @@ let active: SandboxInvocation | undefined;
 /** Marks the transaction whose stub may reach the host; the dispatcher sets it per transaction. */
 export function setActiveInvocation(inv: SandboxInvocation | undefined): void {
   active = inv;
+  setIteratorTransaction(inv);
 }
 
 /** Mutable per-transaction state the dispatcher reads back after the call. */
