@@ -1,5 +1,6 @@
 /** Conformance: commit, MVCC, block and transaction queries, history, recovery (jest globals). */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -190,6 +191,14 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect([...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'never')]).toEqual([]);
     });
 
+    it('returns a long history whole and in order, across the pages it is read in', () => {
+      // More writes than one page (101, then 100), in several blocks and several per block.
+      for (let b = 0; b < 5; b++) f.commit(Array.from({ length: 50 }, (_, t) => f.tx(`long-${b}-${t}`, (s) => s.setState('cc', 'long', utf8(`${b}.${t}`)))));
+      const h = [...f.ledger.newQueryExecutor().getHistoryForKey('cc', 'long')];
+      const expected = Array.from({ length: 250 }, (_, i) => `long-${4 - Math.floor(i / 50)}-${49 - (i % 50)}`);
+      expect(h.map((m) => m.txId)).toEqual(expected);
+    });
+
     it('recovers state and history from the block store on open, and rebuild reproduces them', () => {
       for (let i = 0; i < 5; i++) f.commit([f.tx(`r${i}`, (s) => (s.setState('cc', `k${i}`, utf8(`v${i}`)), s.deleteState('cc', `k${i - 2}`)))]);
       f.commit([f.tx('meta', (s) => s.setStateMetadata('cc', 'k4', { VALIDATION_PARAMETER: utf8('p') }))]);
@@ -245,6 +254,26 @@ export function blockConformance(makeProvider: (dir: string) => LedgerStoreProvi
       expect(f.ledger.height()).toBe(height);
       expect(dumpState(f)).toEqual(fullState);
       expect(f.ledger.getTransactionById('rb3')?.validationCode).toBe(V.VALID);
+    });
+
+    it('keeps the private data of the blocks a rollback deletes, for their commit without it', () => {
+      const sim = f.ledger.newTxSimulator('pvt');
+      sim.setPrivateData('cc', 'coll', 'k', utf8('secret'));
+      const rwset = sim.getTxSimulationResults();
+      const pvt = sim.getPrivateSimulationResults() as Uint8Array;
+      sim.done();
+      const target = f.commit([]).block.getHeader()!.getNumber();
+      const block = f.chain.block([buildRwSetEnvelope({ txId: 'pvt', rwset, channelId: 'ch1' })]);
+      const again = Block.deserializeBinary(block.serializeBinary());
+      f.ledger.commit(block, undefined, new Map([[0, pvt]]));
+      const held = (): unknown => [str(f.ledger.newQueryExecutor().getPrivateData('cc', 'coll', 'k')), [...f.ledger.getPrivateDataByBlock(target + 1).values()]];
+      expect(held()).toEqual(['secret', [pvt]]);
+      if (code(() => f.ledger.rollback(target)) === 'LEDGER_ROLLBACK_UNSUPPORTED') return;
+      expect(f.ledger.getPrivateDataByBlock(target + 1).size).toBe(0);
+      // Pulled again from the ordering service, without the private data gossip may no longer have.
+      f.reopen();
+      expect(f.ledger.commit(again).pvtMissing).toEqual([]);
+      expect(held()).toEqual(['secret', [pvt]]);
     });
   });
 
