@@ -326,6 +326,7 @@ export async function packageChaincode(options: PackageChaincodeOptions): Promis
  * directory is read on their behalf: an import leading out of it fails `CHAINCODE_FORBIDDEN_IMPORT`.
  */
 export async function bundleFabricPackage(pkg: ChaincodePackage, workDir: string = os.tmpdir()): Promise<ChaincodeBundle> {
+  checkUnpackable(pkg);
   const tmp = fs.mkdtempSync(path.join(workDir, 'weft-ccsrc-'));
   try {
     for (const [name, data] of pkg.code) {
@@ -351,5 +352,21 @@ export async function bundleFabricPackage(pkg: ChaincodePackage, workDir: string
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Refuses a package naming one path as a file and as a directory (`src/lib` and `src/lib/a.js`): it cannot be unpacked. */
+function checkUnpackable(pkg: ChaincodePackage): void {
+  for (const name of pkg.code.keys()) {
+    const segments = name.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/');
+      if (pkg.code.has(parent)) {
+        throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `package ${pkg.packageId} cannot be unpacked: code.tar.gz holds '${parent}' as a file and '${name}' under it`, {
+          packageId: pkg.packageId,
+          entry: name,
+        });
+      }
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { type StateDbIndexes, readChaincodePackage, stateDbIndexes } from '../../chaincode/chaincode-package';
+import { badIndexName } from '../../chaincode/statedb-index-files';
 import type { InstalledChaincode } from '../../chaincode/chaincode-runtime';
 import type { IndexFile } from '../../ledger/ledger';
 import { pvtNamespace } from '../../ledger/private-data';
@@ -93,6 +94,11 @@ export class ChaincodeIndexes {
   /** Builds off the node's thread, on the commit queue: a large index takes seconds to build. */
   private async declare(channel: Channel, chaincode: string, namespace: string, files: readonly IndexFile[]): Promise<void> {
     for (const file of files) {
+      const problem = unstorableName(file);
+      if (problem !== undefined) {
+        this.logger.error({ channel: channel.id, chaincode, namespace, file: file.name }, `chaincode index not declared: ${problem}`);
+        continue;
+      }
       try {
         await this.onCommitQueue(channel, () => channel.ledger.declareIndexesInBackground(namespace, [file]));
         this.logger.info({ channel: channel.id, chaincode, namespace, file: file.name }, 'chaincode index declared');
@@ -101,4 +107,15 @@ export class ChaincodeIndexes {
       }
     }
   }
+}
+
+/** Why the ledger could not store the index a file names, if it could not (see {@link badIndexName}); malformed files are the ledger's to refuse. */
+function unstorableName(file: IndexFile): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof file.content === 'string' ? file.content : Buffer.from(file.content).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return badIndexName(parsed);
 }
