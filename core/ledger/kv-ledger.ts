@@ -160,7 +160,10 @@ export class KvLedger implements Ledger {
     const codes = this.initialCodes(block, envelopes.length, validationCodes);
     const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
     this.markUndecodableAndDuplicates(txs, codes);
-    const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes, false, { data: pvtData, policy: this.pvtPolicy });
+    // What the store kept for this number from before a rollback, when the block comes back.
+    const kept = this.store.pvtData(blockNum);
+    const pvt = { data: pvtData, policy: this.pvtPolicy, ...(kept.length > 0 ? { kept: groupByTx(kept) } : {}) };
+    const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes, false, pvt);
     setTransactionsFilter(block, Uint8Array.from(updates.codes));
     const blockHash = blockHeaderHash(header);
     const processed = performance.now();
@@ -284,7 +287,8 @@ export class KvLedger implements Ledger {
       });
     }
     // State and history go first: until the blocks are gone, a crash leaves a ledger whose next
-    // open replays all of them, never state ahead of its blocks.
+    // open replays all of them, never state ahead of its blocks. The store keeps the later blocks'
+    // private data, for their commit when they come back (see `PvtInput.kept`).
     this.store.resetStateAndHistory();
     this.store.truncateBlocks(blockNum + 1);
     const header = this.getBlockByNumber(blockNum)?.getHeader();

@@ -17,8 +17,9 @@ export interface BlockCommit {
   /** Empty when the history index is disabled. */
   readonly history: readonly HistoryEntry[];
   /**
-   * This peer's private data applied with the block, kept with it for replay. The commit of block
-   * `n` also drops every stored collection whose `expiringBlock` is `n` or below.
+   * This peer's private data applied with the block, kept with it for replay, in place of any kept
+   * for its number from before a rollback. The commit of block `n` also drops every stored
+   * collection whose `expiringBlock` is `n` or below.
    */
   readonly pvtData?: readonly AppliedPvtCollection[];
   /**
@@ -72,7 +73,8 @@ export interface ChannelLedgerStore {
   commit(commit: BlockCommit): StoreCommitSeconds | void;
   /**
    * The private data stored with a committed block ({@link BlockCommit.pvtData}, and late data) and
-   * not expired, collections a purge emptied included (with an empty rwset); empty when none.
+   * not expired, collections a purge emptied included (with an empty rwset); empty when none. For a
+   * block number at or above the height: what {@link truncateBlocks} kept, until that block commits.
    */
   pvtData(blockNum: number): readonly StoredPvtCollection[];
   /**
@@ -95,7 +97,9 @@ export interface ChannelLedgerStore {
   /**
    * Rollback: deletes the blocks from `height` on, with the txids they indexed, atomically. Called
    * only after {@link resetStateAndHistory}, so state and history are never ahead of the blocks;
-   * throws `LedgerError` otherwise. Optional: without it the ledger cannot be rolled back.
+   * throws `LedgerError` otherwise. Keeps their private data, as Fabric's rollback keeps its
+   * pvtdata store (this peer may be the only one holding it): the commit of a block replaces what
+   * was kept for its number (see {@link pvtData}). Optional: without it the ledger cannot be rolled back.
    */
   truncateBlocks?(height: number): void;
   /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */

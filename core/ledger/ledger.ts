@@ -141,7 +141,10 @@ export interface Ledger extends BlockQuery {
    * be below the newest block. Throws `LEDGER_BAD_ROLLBACK` for any other number and
    * `LEDGER_ROLLBACK_UNSUPPORTED` when the store cannot delete blocks, in both cases changing
    * nothing. A crash part way leaves either the whole ledger or the rolled-back one, with state
-   * and history replayed at the next open.
+   * and history replayed at the next open. The deleted blocks' private data is kept for their
+   * commit when they come back. Private data that expired in a deleted block is gone for good
+   * (its blockToLive is a retention limit): the rebuilt state records it as missing, so the
+   * reconciler may fetch it from a peer not yet past that block, and the block's commit drops it.
    */
   rollback(blockNum: number, onProgress?: (applied: number, height: number) => void): void;
   /** Closes the underlying store. */

@@ -44,6 +44,14 @@ export interface PvtInput {
    * matches the block's and is not checked.
    */
   readonly fromStore?: boolean;
+  /**
+   * Private data the store kept for this block number from before a rollback deleted the block
+   * (see `ChannelLedgerStore.truncateBlocks`), as Fabric keeps its pvtdata store across one: this
+   * peer may be the only one that held it. Taken before `data`, for each collection whose every
+   * write the block's hashed writes match; a purge in a later block may have taken writes out
+   * since, so the collection's hash is not checked.
+   */
+  readonly kept?: BlockPvtData;
 }
 
 type Current = (namespace: string, key: string) => { value: Uint8Array | undefined; version: Version | undefined };
@@ -64,6 +72,7 @@ export class PvtApplier {
   /** Keys valid transactions purged, for the store to drop from earlier blocks' private data. */
   readonly purges: PvtPurge[] = [];
   private readonly decoded = new Map<number, CollectionPvtRwSet[]>();
+  private readonly decodedKept = new Map<number, CollectionPvtRwSet[]>();
   private readonly policy: PrivateDataPolicy;
   /** Private keys whose metadata this block wrote: see {@link renewMetadataOnlyVersions}. */
   private readonly metadataKeys: { namespace: string; collection: string; key: string }[] = [];
@@ -184,8 +193,8 @@ export class PvtApplier {
 
   /**
    * The collection's private writes by key hash and the keys of its metadata writes, when this peer
-   * holds the transaction's private data for it and its hash is the one endorsed; undefined otherwise
-   * (the values are missing here).
+   * holds the transaction's private data for it (kept from before a rollback, or given with a hash
+   * that is the one endorsed); undefined otherwise (the values are missing here).
    */
   private privateRwSet(
     txNum: number,
@@ -194,27 +203,63 @@ export class PvtApplier {
     expiringBlock: number,
   ): { writes: Map<string, KvWriteRec>; metadataKeys: string[] } | undefined {
     if (c.pvtRwsetHash.length === 0) return undefined;
-    const bytes = this.input?.data?.get(txNum);
-    if (bytes === undefined) return undefined;
-    let colls = this.decoded.get(txNum);
-    if (colls === undefined) {
-      try {
-        colls = decodeTxPvtRwSet(bytes);
-      } catch {
-        colls = [];
-      }
-      this.decoded.set(txNum, colls);
+    const kept = collectionOf(this.input?.kept, this.decodedKept, txNum, namespace, c.collection);
+    const keptRwset = kept === undefined ? undefined : decodeOrUndefined(namespace, kept.rwset);
+    let mine: CollectionPvtRwSet;
+    let rwset: NsKvRwSet | undefined;
+    if (kept !== undefined && keptRwset !== undefined && writesMatch(keptRwset, c)) {
+      mine = kept;
+      rwset = keptRwset;
+    } else {
+      const given = collectionOf(this.input?.data, this.decoded, txNum, namespace, c.collection);
+      if (given === undefined || (this.input?.fromStore !== true && !bytesEqual(sha256(given.rwset), c.pvtRwsetHash))) return undefined;
+      mine = given;
+      rwset = decodeOrUndefined(namespace, given.rwset);
     }
-    const mine = colls.find((x) => x.namespace === namespace && x.collection === c.collection);
-    if (mine === undefined || (this.input?.fromStore !== true && !bytesEqual(sha256(mine.rwset), c.pvtRwsetHash))) return undefined;
-    let rwset: NsKvRwSet;
-    try {
-      rwset = decodeKvRwSet(namespace, mine.rwset);
-    } catch {
-      return undefined;
-    }
+    if (rwset === undefined) return undefined;
     const writes = new Map(rwset.writes.map((w) => [toHex(sha256(w.key)), w.isDelete ? { ...w, value: EMPTY } : w]));
     this.applied.push({ ...mine, txNum, expiringBlock, keyHashes: [...writes.keys()] });
     return { writes, metadataKeys: rwset.metadataWrites.map((m) => m.key) };
   }
+}
+
+/** The transaction's collection in `data` (decoded once per transaction into `cache`); undefined when absent or undecodable. */
+function collectionOf(
+  data: BlockPvtData | undefined,
+  cache: Map<number, CollectionPvtRwSet[]>,
+  txNum: number,
+  namespace: string,
+  collection: string,
+): CollectionPvtRwSet | undefined {
+  const bytes = data?.get(txNum);
+  if (bytes === undefined) return undefined;
+  let colls = cache.get(txNum);
+  if (colls === undefined) {
+    try {
+      colls = decodeTxPvtRwSet(bytes);
+    } catch {
+      colls = [];
+    }
+    cache.set(txNum, colls);
+  }
+  return colls.find((x) => x.namespace === namespace && x.collection === collection);
+}
+
+function decodeOrUndefined(namespace: string, bytes: Uint8Array): NsKvRwSet | undefined {
+  try {
+    return decodeKvRwSet(namespace, bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether each private write is one of the block's hashed writes (same key, same value or a delete): kept data is this block's. */
+function writesMatch(rwset: NsKvRwSet, c: CollHashedRwSet): boolean {
+  const hashed = new Map(c.writes.map((w) => [toHex(w.keyHash), w]));
+  return rwset.writes.every((w) => {
+    const h = hashed.get(toHex(sha256(w.key)));
+    if (h === undefined) return false;
+    const deletes = h.isDelete || h.valueHash.length === 0;
+    return w.isDelete ? deletes : !deletes && bytesEqual(h.valueHash, sha256(w.value));
+  });
 }

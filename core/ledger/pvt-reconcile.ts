@@ -100,10 +100,12 @@ export function eligibilityUpdates(state: Pick<VersionedStateStore, 'getRange'>,
 /**
  * The updates that take late private data for committed blocks (reconciliation). A collection is
  * taken only when this peer recorded it as missing, and only with the hash the transaction was
- * endorsed with. Each private value goes to state where the key's hashed value is still that
- * value's hash, at the hashed key's version; a key written, deleted or purged since keeps its
- * newer state, and its old value is left out of what the store keeps too, since a purge cannot be
- * told from a rewrite here (a collection left with nothing is kept emptied). The missing record
+ * endorsed with. As Fabric's `RemoveStaleAndCommitPvtDataOfOldBlocks`, a private value goes to
+ * state only where the hashed key is still at the writing transaction's version (a later write of
+ * the same value is another transaction's, whose data this peer may still lack), and a delete
+ * where the hashed key is gone. A key written, deleted or purged since keeps its newer state, and
+ * its old value is left out of what the store keeps too, since a purge cannot be told from a
+ * rewrite here (a collection left with nothing is kept emptied). The missing record
  * goes, after the data is stored, and so does its expiry entry; a key's expiry
  * entry learns the plain key, so the collection's expiry drops the value as a commit would have.
  */
@@ -168,7 +170,7 @@ function dropRecord(updates: StateUpdate[], entry: MissingPvtEntry): void {
 }
 
 /**
- * Puts the collection's still-current values into private state (see {@link oldPvtDataUpdates}) and
+ * Puts the collection's still-current writes into private state (see {@link oldPvtDataUpdates}) and
  * returns the `KVRWSet` the store keeps: the given bytes without the writes of keys that have
  * moved on; undefined when none is left.
  */
@@ -176,15 +178,21 @@ function takeValues(state: StateReader, updates: StateUpdate[], entry: MissingPv
   const hashedNs = hashedNamespace(entry.namespace, entry.collection);
   const pvtNs = pvtNamespace(entry.namespace, entry.collection);
   let kept: Uint8Array | undefined = bytes;
+  const version = { blockNum: entry.blockNum, txNum: entry.txNum };
   for (const w of rwset.writes) {
-    if (w.isDelete) continue;
     const keyHash = hashedKey(w.key);
     const current = state.get(hashedNs, keyHash);
-    if (current === undefined || !bytesEqual(current.value, sha256(w.value))) {
+    if (w.isDelete) {
+      // The commit without the data deleted the hash only: a value held from before goes too.
+      if (current === undefined) updates.push({ namespace: pvtNs, key: w.key, value: undefined, version });
+      continue;
+    }
+    const written = current !== undefined && current.version.blockNum === version.blockNum && current.version.txNum === version.txNum;
+    if (!written || !bytesEqual(current.value, sha256(w.value))) {
       kept = kept === undefined ? undefined : withoutPvtKey(kept, keyHash);
       continue;
     }
-    updates.push({ namespace: pvtNs, key: w.key, value: w.value, version: current.version });
+    updates.push({ namespace: pvtNs, key: w.key, value: w.value, version });
     if (entry.expiringBlock > 0) learnPlainKey(state, updates, entry, keyHash, w.key);
   }
   return kept;

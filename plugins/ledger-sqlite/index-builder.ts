@@ -6,9 +6,16 @@ import { icuAddonLocation } from './icu-root-collator';
 /** How long the worker's connection waits for the state file's write lock (held only by a commit, which the caller keeps out). */
 const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * One statement of a declared index's build, or plain SQL text. Text from the index file (its
+ * ddoc, name, definition) travels in `params`, bound, never in `sql`: SQLite reads SQL text only
+ * up to a NUL.
+ */
+export type IndexStatement = string | { readonly sql: string; readonly params?: readonly string[] };
+
 interface BuildRequest {
   readonly file: string;
-  readonly statements: readonly string[];
+  readonly statements: readonly IndexStatement[];
   readonly icu: { readonly file: string; readonly suffix: string };
   readonly sqlite: string;
   readonly busyTimeoutMs: number;
@@ -23,7 +30,7 @@ interface BuildRequest {
  * lets them. Rejects with `LEDGER_STORE_FAILED` naming SQLite's message when a statement fails
  * (nothing is then changed).
  */
-export function buildInWorker(file: string, statements: readonly string[]): Promise<void> {
+export function buildInWorker(file: string, statements: readonly IndexStatement[]): Promise<void> {
   const request: BuildRequest = { file, statements, icu: icuAddonLocation(), sqlite: require.resolve('better-sqlite3'), busyTimeoutMs: BUSY_TIMEOUT_MS };
   // The worker evaluates source, so it imports nothing: the collation comes as its own source.
   const source = `const couchCollation = ${couchCollation.toString()};\n(${indexBuildThread.toString()})(couchCollation);`;
@@ -60,7 +67,10 @@ function indexBuildThread(collationOf: (icuKey: (text: string) => Buffer) => { c
     try {
       db.function('weft_couch_key', { deterministic: true, safeIntegers: true }, collation.couchCollationKeyOfJson);
       db.transaction(() => {
-        for (const sql of request.statements) db.exec(sql);
+        for (const s of request.statements) {
+          if (typeof s === 'string') db.exec(s);
+          else db.prepare(s.sql).run(...(s.params ?? []));
+        }
       })();
     } finally {
       db.close();

@@ -42,8 +42,15 @@ export function memberNameRoot(alias: string): FieldRoot {
   return { json: 'NULL', self: { type: "'text'", value: `${alias}.key` }, mayBeArray: false };
 }
 
-/** `text` as an SQL string literal; a JSON path's segment may hold a quote (`owner's`). */
+/**
+ * `text` as an SQL string literal; a JSON path's segment may hold a quote (`owner's`). Throws
+ * `LEDGER_BAD_QUERY` for a NUL: SQLite reads SQL text only up to one, so the statement would be
+ * cut short inside the literal. The core parsers refuse it before; this keeps every caller safe.
+ */
 export function sqlText(text: string): string {
+  if (text.includes('\u0000')) {
+    throw new LedgerError('LEDGER_BAD_QUERY', `an SQL literal cannot hold a NUL character: ${JSON.stringify(text.slice(0, 64))}`, { text: text.slice(0, 64) });
+  }
   return `'${text.replaceAll("'", "''")}'`;
 }
 

@@ -204,10 +204,8 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: reset state and history before truncating blocks under them`, { height });
     }
     try {
-      this.blocksDb.transaction(() => {
-        this.pvt.truncate(height);
-        this.blocks.truncate(height);
-      })();
+      // The blocks' private data stays: see ChannelLedgerStore.truncateBlocks.
+      this.blocksDb.transaction(() => this.blocks.truncate(height))();
     } catch (e) {
       throw storeFailure(`truncation of channel ${this.channelId} to height ${height}`, e);
     }

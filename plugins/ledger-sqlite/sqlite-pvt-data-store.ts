@@ -10,7 +10,8 @@ const EMPTIED = Buffer.alloc(0);
 /**
  * Each block's private data, in the block file: written, purged and expired in a block's own
  * transaction. `pvt_keys` indexes the rows by the hashes of the keys they write, so a purge finds
- * the few rows holding its key instead of reading the collection's whole history.
+ * the few rows holding its key instead of reading the collection's whole history. A rollback
+ * leaves the rows of the blocks it deletes, for their commit to take again.
  */
 export class SqlitePvtDataStore {
   private readonly insert: Database.Statement;
@@ -24,8 +25,10 @@ export class SqlitePvtDataStore {
   private readonly updateRow: Database.Statement;
   private readonly deleteRowKeys: Database.Statement;
   private readonly deleteKey: Database.Statement;
+  private readonly dropKeptKeys: Database.Statement;
+  private readonly dropKept: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO pvt_data (block_num, tx_num, ns, coll, rwset, expiring_block) VALUES (?, ?, ?, ?, ?, ?)');
     this.replace = db.prepare('INSERT OR REPLACE INTO pvt_data (block_num, tx_num, ns, coll, rwset, expiring_block) VALUES (?, ?, ?, ?, ?, ?)');
     this.insertKey = db.prepare('INSERT OR IGNORE INTO pvt_keys (ns, coll, key_hash, block_num, tx_num) VALUES (?, ?, ?, ?, ?)');
@@ -41,6 +44,8 @@ export class SqlitePvtDataStore {
     this.updateRow = db.prepare('UPDATE pvt_data SET rwset = ? WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
     this.deleteRowKeys = db.prepare('DELETE FROM pvt_keys WHERE block_num = ? AND tx_num = ? AND ns = ? AND coll = ?');
     this.deleteKey = db.prepare('DELETE FROM pvt_keys WHERE ns = ? AND coll = ? AND key_hash = ? AND block_num = ? AND tx_num = ?');
+    this.dropKeptKeys = db.prepare('DELETE FROM pvt_keys WHERE block_num = ?');
+    this.dropKept = db.prepare('DELETE FROM pvt_data WHERE block_num = ?');
   }
 
   /**
@@ -49,6 +54,9 @@ export class SqlitePvtDataStore {
    * collections whose life ends with this block.
    */
   append(blockNum: number, data: readonly AppliedPvtCollection[] | undefined, purges: readonly PvtPurge[] | undefined): void {
+    // Rows kept from before a rollback: the commit took what it could use of them into `data`.
+    this.dropKeptKeys.run(blockNum);
+    this.dropKept.run(blockNum);
     for (const c of data ?? []) {
       this.insert.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
       for (const h of c.keyHashes) this.insertKey.run(c.namespace, c.collection, h, blockNum, c.txNum);
@@ -94,11 +102,5 @@ export class SqlitePvtDataStore {
     } catch (e) {
       throw sqliteFailure(`read of block ${blockNum}'s private data`, e, { blockNum });
     }
-  }
-
-  /** Inside the caller's transaction, with the blocks it belongs to. */
-  truncate(height: number): void {
-    this.db.prepare('DELETE FROM pvt_keys WHERE block_num >= ?').run(height);
-    this.db.prepare('DELETE FROM pvt_data WHERE block_num >= ?').run(height);
   }
 }

@@ -21,7 +21,7 @@ import { isBudgetError, keyOf } from './mango-sql';
 import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
-import { buildInWorker } from './index-builder';
+import { buildInWorker, type IndexStatement } from './index-builder';
 
 /** A state row; a rich query's rows go on with the collation keys of the query's sort fields. */
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null, ...sortKeys: (Buffer | null)[]];
@@ -150,12 +150,17 @@ export class SqliteStateStore implements VersionedStateStore {
         this.db.exec(`DROP INDEX IF EXISTS ${d.sql_name}`);
         forget.run(d.ns, d.ddoc, d.name);
         const index = definitionOf(d);
-        for (const sql of this.indexPlan(d.ns, index)?.statements ?? []) this.db.exec(sql);
+        for (const s of this.indexPlan(d.ns, index)?.statements ?? []) this.run(s);
         this.remember(d.ns, indexSqlName(d.ns, d.ddoc, index), index);
       }
       this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('collation', ?)").run(collation);
     })();
     return true;
+  }
+
+  private run(statement: IndexStatement): void {
+    if (typeof statement === 'string') this.db.exec(statement);
+    else this.db.prepare(statement.sql).run(...(statement.params ?? []));
   }
 
   /** Lets queries use a built index, in place of the one it `replaced` (dropped with its build). */
@@ -266,7 +271,7 @@ export class SqliteStateStore implements VersionedStateStore {
     const plan = this.indexPlan(namespace, index);
     if (plan === undefined) return;
     this.db.transaction(() => {
-      for (const sql of plan.statements) this.db.exec(sql);
+      for (const s of plan.statements) this.run(s);
     })();
     this.remember(namespace, plan.sqlName, index, plan.replaced);
   }
@@ -288,15 +293,18 @@ export class SqliteStateStore implements VersionedStateStore {
    * dropping the one it replaces; undefined when this very index is declared already. A change of
    * its partial filter alone only records it: the SQLite index does not depend on it.
    */
-  private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; replaced?: string; statements: string[] } | undefined {
+  private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; replaced?: string; statements: IndexStatement[] } | undefined {
     const ddoc = index.ddoc ?? '';
     const row = this.db.prepare('SELECT sql_name, definition FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').get(namespace, ddoc, index.name) as
       | { sql_name: string; definition: string }
       | undefined;
     const existing = row?.sql_name;
     const sqlName = indexSqlName(namespace, ddoc, index);
-    const record = [namespace, ddoc, index.name, sqlName, storedDefinition(index)].map(sqlText).join(', ');
-    const recordIt = `INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (${record})`;
+    // Bound, as the ddoc and name are the index file's own text (a NUL in one cut exec'd SQL short).
+    const recordIt: IndexStatement = {
+      sql: 'INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)',
+      params: [namespace, ddoc, index.name, sqlName, storedDefinition(index)],
+    };
     if (existing === sqlName) return row?.definition === storedDefinition(index) ? undefined : { sqlName, statements: [recordIt] };
     // `ns` stays the first column, constant as it is here: with the state key after the fields, the
     // index then gives the query's order (fields, then key) without a sort.
@@ -306,6 +314,8 @@ export class SqliteStateStore implements VersionedStateStore {
       replaced: existing,
       statements: [
         ...(existing === undefined ? [] : [`DROP INDEX IF EXISTS ${existing}`]),
+        // SQLite binds no parameter in an index's definition; the namespace is validated and the
+        // paths' segments hold no quote or control character (parseFieldPath), and sqlText refuses a NUL.
         `CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`,
         recordIt,
       ],
