@@ -67,7 +67,12 @@ export class Endorser {
       // As Fabric's endorser: the private data is disseminated before the endorsement is signed,
       // and a collection whose required peers cannot be reached fails the proposal.
       const channel = sim.checked.channel;
-      if (sim.pvt !== undefined && channel !== undefined) await this.distributor?.distribute(channel, sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
+      // Kept only once disseminated, as Fabric's DistributePrivateData: a failed endorsement's data
+      // would otherwise sit in the transient store until retention.
+      if (sim.pvt !== undefined && channel !== undefined) {
+        await this.distributor?.distribute(channel, sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
+        channel.transient.persist(sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
+      }
       outcome = 'endorsement-failed';
       const bytes = buildProposalResponse({
         proposal: sim.checked.proposal,
@@ -132,7 +137,6 @@ export class Endorser {
       // Fabric's endorser hands the private rwset to its transient store (and gossip), never to the client.
       const pvtBytes = rwset.length > 0 ? simulator?.getPrivateSimulationResults() : undefined;
       const pvt = pvtBytes !== undefined && channel !== undefined ? { bytes: pvtBytes, height: channel.height() } : undefined;
-      if (pvt !== undefined) channel?.transient.persist(proposal.txId, pvt.bytes, pvt.height);
       const isSystem = (name: string): boolean => this.checks.isSystemChaincode(name);
       const interest = rwset.length > 0 ? buildChaincodeInterest((simulator as TxSimulator).getSimulationFootprint(), isSystem) : undefined;
       return { checked, result, rwset, interest, pvt };

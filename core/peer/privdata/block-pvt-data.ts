@@ -1,4 +1,5 @@
-import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData } from '../../ledger/private-data';
+import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData, sha256 } from '../../ledger/private-data';
+import { bytesEqual } from '../../protocol/bytes';
 import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import type { PvtWrite } from '../validation/block-validator';
@@ -27,8 +28,9 @@ function memberCollection(source: Pick<PvtDataSource, 'localMspId' | 'definition
 
 /**
  * Fabric's coordinator step before a commit: the private data of the block's valid transactions
- * that this peer endorsed (from its transient store), restricted to the collections its org is a
- * member of, by transaction number. The ledger applies each collection whose hash matches.
+ * that this peer endorsed or was pushed (from its transient store), restricted to the collections
+ * its org is a member of, by transaction number; every version held, the preferred first (the
+ * ledger takes a collection's first). {@link wantedPvtData} keeps the version the block carries.
  */
 export function pvtDataForBlock(source: PvtDataSource, txIds: readonly string[], validFlags: readonly boolean[]): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
@@ -56,26 +58,33 @@ export function missingForMember(source: Pick<PvtDataSource, 'localMspId' | 'def
 }
 
 /**
- * The collections the block's valid transactions wrote that this peer's org should store but that
- * `have` (what {@link pvtDataForBlock} found) lacks: what a commit asks other peers for.
+ * The collections the block's valid transactions wrote that this peer's org should store but for
+ * which `have` (what {@link pvtDataForBlock} found) holds no version hashing to the block's hash:
+ * what a commit asks other peers for. `have` is narrowed in place to one version per collection,
+ * the one the block carries (Fabric's `populateFromTransientStore` takes only a matching one), so
+ * a version another peer pushed with other values neither commits nor stops the pull.
  */
 export function wantedPvtData(
   source: Pick<PvtDataSource, 'localMspId' | 'definition'>,
   pvtWrites: readonly (readonly PvtWrite[] | undefined)[],
   validFlags: readonly boolean[],
-  have: ReadonlyMap<number, Uint8Array>,
+  have: Map<number, Uint8Array>,
 ): WantedPvt[] {
   const out: WantedPvt[] = [];
   pvtWrites.forEach((written, txNum) => {
     if (written === undefined || !validFlags[txNum]) return;
-    let held: CollectionPvtRwSet[] | undefined;
+    const held = heldCollections(have.get(txNum));
+    const chosen: CollectionPvtRwSet[] = [];
     for (const { namespace, collection, pvtRwsetHash } of written) {
       const c = memberCollection(source, namespace, collection);
       if (c === undefined) continue;
-      held ??= heldCollections(have.get(txNum));
-      if (held.some((h) => h.namespace === namespace && h.collection === collection)) continue;
-      out.push({ txNum, namespace, collection, pvtRwsetHash, memberMspIds: c.memberMspIds });
+      const match = held.find((h) => h.namespace === namespace && h.collection === collection && bytesEqual(sha256(h.rwset), pvtRwsetHash));
+      if (match !== undefined) chosen.push(match);
+      else out.push({ txNum, namespace, collection, pvtRwsetHash, memberMspIds: c.memberMspIds });
     }
+    if (chosen.length === held.length && chosen.every((c, i) => c === held[i])) return;
+    if (chosen.length > 0) have.set(txNum, encodeTxPvtRwSet(chosen));
+    else have.delete(txNum);
   });
   return out;
 }

@@ -1,4 +1,5 @@
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, sha256 } from '../../ledger/private-data';
+import { ProtocolError } from '../../errors';
 import { bytesEqual } from '../../protocol/bytes';
 import type { Logger } from '../../node/logger';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
@@ -75,6 +76,12 @@ export class PvtPuller {
             this.support.logger.warn({ channel: channelId, block: blockNum, peer: source.address, status }, 'a peer refused to send private data');
             return;
           }
+          if (err instanceof ProtocolError) {
+            // An answer that does not decode came from a peer that is broken or lying: asking again
+            // until the deadline would take up to the message size from it every round.
+            this.support.logger.warn({ channel: channelId, block: blockNum, peer: source.address, err: err.message }, 'a peer answered with private data that does not decode');
+            return;
+          }
           this.support.logger.debug({ channel: channelId, block: blockNum, peer: source.address, err: (err as Error).message }, 'private data not available from peer yet');
           await new Promise((r) => setTimeout(r, Math.min(RETRY_MS, Math.max(0, deadline - Date.now()))));
           continue;
@@ -108,6 +115,7 @@ function take(got: ReadonlyMap<number, Uint8Array>, m: WantedPvt, have: Map<numb
     return false;
   }
   if (found === undefined) return false;
-  if (!held.some((c) => c.namespace === found.namespace && c.collection === found.collection)) have.set(m.txNum, encodeTxPvtRwSet([...held, found]));
+  // A version held of the collection does not hash to the block's (or it would not be wanted): the pulled one replaces it.
+  have.set(m.txNum, encodeTxPvtRwSet([...held.filter((c) => c.namespace !== found.namespace || c.collection !== found.collection), found]));
   return true;
 }

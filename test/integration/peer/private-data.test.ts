@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import Sqlite from 'better-sqlite3';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { loadNodeConfig } from '../../../core/node/config';
@@ -210,9 +212,18 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
 
   it('fails an endorsement whose collection needs more member peers than the endorser can reach, as Fabric', async () => {
     // Org1's peer knows one other member peer (Org2's): a collection that must reach two cannot be endorsed.
-    expect(await failureOf(put(org1, 'needstwo', 'k', 'v'))).toMatch(
+    const failure = await failureOf(put(org1, 'needstwo', 'k', 'v'));
+    expect(failure).toMatch(
       /failed to distribute private collection, txID [0-9a-f]{64}, channel mychannel: required to disseminate to at least 2 peers, but know of only 1 eligible peers/,
     );
+    // As Fabric, what was not disseminated is not kept either (it would wait out retention for nothing).
+    const txId = /txID ([0-9a-f]{64})/.exec(failure)?.[1] as string;
+    const transient = new Sqlite(path.join(net.peerFiles[0].dataDir, 'transient', `${CHANNEL}.sqlite`), { readonly: true });
+    try {
+      expect(transient.prepare('SELECT COUNT(*) FROM transient WHERE txid = ?').pluck().get(txId)).toBe(0);
+    } finally {
+      transient.close();
+    }
     // One required peer is reachable, and acknowledges before the endorsement is returned.
     await put(org1, 'needsone', 'k', 'v');
     await peersInSync(net.peers);

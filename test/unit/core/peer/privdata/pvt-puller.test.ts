@@ -71,6 +71,22 @@ describe('the private data puller (Fabric’s coordinator fetch, over DeliverWit
     expect(refusing.calls).toBe(1);
   });
 
+  it('does not ask again a peer whose answer does not decode, as a refusal', async () => {
+    let malformed: Error | undefined;
+    try {
+      blockPrivateData(Uint8Array.of(0x22, 0x03, 0x12, 0x05, 0x08));
+    } catch (err) {
+      malformed = err as Error;
+    }
+    expect(malformed).toMatchObject({ code: 'PROTOCOL_MALFORMED' });
+    const broken = source('b1', 'OrgB', [malformed as Error]);
+    // The honest peer commits the block two retries later: time for a broken peer to be asked again, were it.
+    const honest = source('b2', 'OrgB', [new Error('NOT_FOUND'), new Error('NOT_FOUND'), new Map([[0, pvt('ab')]])]);
+    const have = new Map<number, Uint8Array>();
+    await puller([broken, honest]).pull('ch', 5, [want(0, 'ab', ['OrgB'])], have);
+    expect([broken.calls, names(have.get(0))]).toEqual([1, ['ab']]);
+  });
+
   it('reads DeliverWithPrivateData answers as google-protobuf writes them', () => {
     const bpd = new BlockAndPrivateData();
     bpd.setBlock(new Block());

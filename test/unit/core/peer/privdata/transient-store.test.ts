@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TransientStore } from '../../../../../core/peer/privdata/transient-store';
+import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../../../../core/ledger/private-data';
+import { MAX_VERSIONS_PER_COLLECTION, TransientStore } from '../../../../../core/peer/privdata/transient-store';
 
 describe('TransientStore', () => {
   let dir: string;
@@ -45,6 +46,14 @@ describe('TransientStore', () => {
     expect(store.size).toBe(1);
   });
 
+  it('purges at least every retention when that is under 64 blocks, as Fabric purges every retention', () => {
+    const store = TransientStore.inMemory(10);
+    store.persist('old', Uint8Array.of(1), 50);
+    store.persist('recent', Uint8Array.of(2), 61);
+    store.purge([], 70);
+    expect([store.get('old'), store.get('recent')]).toEqual([undefined, Uint8Array.of(2)]);
+  });
+
   it('on a file, survives a reopen with what was neither committed nor expired, owner-only', () => {
     const first = onFile(10);
     first.persist('committed', Uint8Array.of(1), 50);
@@ -63,5 +72,86 @@ describe('TransientStore', () => {
     fs.mkdirSync(path.join(dir, 'transient'));
     fs.writeFileSync(path.join(dir, 'transient', 'ch1.sqlite'), 'not a database, but long enough to have a header of sorts........................................');
     expect(() => onFile()).toThrow(expect.objectContaining({ code: 'PEER_TRANSIENT_STORE', message: expect.stringContaining('a damaged file may be deleted') }));
+  });
+});
+
+describe('TransientStore versions of a collection', () => {
+  const version = (collection: string, rwset: string): CollectionPvtRwSet => ({ namespace: 'cc', collection, rwset: Buffer.from(rwset) });
+  const held = (store: TransientStore, txId: string): string[] =>
+    decodeTxPvtRwSet(store.get(txId) ?? new Uint8Array(0)).map((c) => `${c.collection}=${Buffer.from(c.rwset).toString()}`);
+
+  it('keeps every version pushed behind those held, and this peer’s own endorsement ahead of them', () => {
+    const store = TransientStore.inMemory();
+    expect(store.add('tx1', [version('a', 'forged')], 5)).toBe(1);
+    expect(store.add('tx1', [version('a', 'pushed'), version('a', 'forged'), version('b', 'other')], 5)).toBe(2);
+    store.persist('tx1', encodeTxPvtRwSet([version('a', 'own')]), 6);
+    expect(held(store, 'tx1')).toEqual(['a=own', 'a=forged', 'a=pushed', 'b=other']);
+  });
+
+  it('holds a collection to a bounded number of versions, whatever a peer pushes', () => {
+    const store = TransientStore.inMemory();
+    for (let i = 0; i < 3 * MAX_VERSIONS_PER_COLLECTION; i++) store.add('tx1', [version('a', `v${i}`)], 5);
+    expect(held(store, 'tx1')).toHaveLength(MAX_VERSIONS_PER_COLLECTION);
+    expect(store.add('tx1', [version('a', 'late')], 5)).toBe(0);
+  });
+});
+
+describe('TransientStore bound in bytes', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-transient-bound-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const push = (rwset: string): CollectionPvtRwSet[] => [{ namespace: 'cc', collection: 'a', rwset: Buffer.alloc(100, rwset) }];
+  const own = (rwset: string): Uint8Array => encodeTxPvtRwSet(push(rwset));
+
+  it('evicts the oldest pushed entries to stay within its bound, then the oldest endorsements for a new one; a push never evicts an endorsement', () => {
+    const file = path.join(dir, 'ch1.sqlite');
+    const store = TransientStore.open(file, 20_000, 370);
+    store.persist('endorsed', own('e'), 5);
+    store.add('pushed1', push('1'), 5);
+    store.add('pushed2', push('2'), 5);
+    store.add('pushed3', push('3'), 6);
+    expect([store.get('endorsed'), store.get('pushed1'), store.get('pushed2'), store.get('pushed3')].map((b) => b !== undefined)).toEqual([true, false, true, true]);
+    // An endorsement is kept at the cost of every pushed entry first.
+    store.persist('endorsed2', own('f'), 6);
+    store.persist('endorsed3', own('g'), 6);
+    expect(store.size).toBe(3);
+    expect(() => store.add('pushed4', push('4'), 6)).toThrow(expect.objectContaining({ code: 'PEER_TRANSIENT_STORE_FULL', message: expect.stringContaining('would pass its bound of 370') }));
+    // Endorsements never submitted must not stop the peer endorsing: the oldest goes (a commit pulls it).
+    store.persist('endorsed4', own('h'), 6);
+    expect(['endorsed', 'endorsed2', 'endorsed3', 'endorsed4'].map((t) => store.get(t) !== undefined)).toEqual([false, true, true, true]);
+    // Only an entry larger than the whole bound is refused.
+    const huge = encodeTxPvtRwSet([{ namespace: 'cc', collection: 'a', rwset: Buffer.alloc(400, 'x') }]);
+    expect(() => store.persist('endorsed5', huge, 6)).toThrow(expect.objectContaining({ code: 'PEER_TRANSIENT_STORE_FULL' }));
+    expect(store.get('endorsed5')).toBeUndefined();
+    expect(store.size).toBe(3);
+    store.close();
+
+    // Reopened, which entries are pushed is still known.
+    const reopened = TransientStore.open(file, 20_000, 250);
+    try {
+      expect(reopened.size).toBe(3);
+      expect(() => reopened.add('pushed5', push('5'), 7)).toThrow(expect.objectContaining({ code: 'PEER_TRANSIENT_STORE_FULL' }));
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('opens a store written before pushed entries were told apart, counting them as endorsed', () => {
+    const file = path.join(dir, 'old.sqlite');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Sqlite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const old = new Sqlite(file);
+    old.exec('CREATE TABLE transient (txid TEXT PRIMARY KEY, height INTEGER NOT NULL, pvt BLOB NOT NULL) WITHOUT ROWID');
+    old.prepare('INSERT INTO transient VALUES (?, ?, ?)').run('legacy', 3, Buffer.from(own('l')));
+    old.close();
+    const store = TransientStore.open(file, 20_000, 150);
+    try {
+      expect(store.get('legacy')).toEqual(own('l'));
+      expect(() => store.add('pushed', push('p'), 4)).toThrow(expect.objectContaining({ code: 'PEER_TRANSIENT_STORE_FULL' }));
+    } finally {
+      store.close();
+    }
   });
 });
