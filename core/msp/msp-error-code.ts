@@ -15,7 +15,11 @@ export const MspErrorCode = {
   UnsupportedKey: 'MSP_UNSUPPORTED_KEY',
   /** A CA certificate presented as an identity. */
   CaAsIdentity: 'MSP_CA_AS_IDENTITY',
-  /** The certificate does not chain to a root of this MSP (e.g. issued by a foreign CA). */
+  /**
+   * No valid chain to a root of this MSP under Go's x509 rules (foreign CA, a CA not valid at the
+   * identity's NotBefore, an ExtKeyUsage without serverAuth, an unknown critical extension, a name
+   * constraint, a SHA-1 signature).
+   */
   UntrustedChain: 'MSP_UNTRUSTED_CHAIN',
   /** More than one validation chain: ownership of the identity would be unclear. */
   AmbiguousChain: 'MSP_AMBIGUOUS_CHAIN',
@@ -41,7 +45,7 @@ export const MspErrorCode = {
   BadPrincipal: 'MSP_BAD_PRINCIPAL',
   /** A `FabricMSPConfig` that cannot work (no root, bad CA certificate, NodeOU cert not a CA of the MSP). */
   BadConfig: 'MSP_BAD_CONFIG',
-  /** A CRL in the config that does not parse. */
+  /** A CRL in the config that Go's `x509.ParseCRL` refuses, or (at validation) one without an AuthorityKeyIdentifier. */
   BadCrl: 'MSP_BAD_CRL',
   /** An MSP folder lacks a file or holds one that cannot be read. */
   BadFolder: 'MSP_BAD_FOLDER',

@@ -1,153 +1,190 @@
-import { createHash, verify as cryptoVerify, type X509Certificate } from 'node:crypto';
-import * as pkijs from 'pkijs';
+import { createHash } from 'node:crypto';
 import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
-import { normalizeSerial, parsePemCertificate, type ParsedCertificate } from './parsed-certificate';
+import { ECDSA_SIGNATURE_ALGORITHMS, sanitizeCertificate } from './go-certificate';
+import { crlSignedBy, parseGoCrl, type GoCrl } from './go-crl';
+import { checkSignatureFrom, goVerify, legacyNameConstraintsProblem, type VerifyCertificate } from './go-verify';
+import { parsePemCertificate, subjectAttribute, type ParsedCertificate } from './parsed-certificate';
 
-/** One CA certificate of an MSP (root or intermediate) with what identity validation needs. */
-export interface CaEntry {
-  readonly cert: ParsedCertificate;
+/** A certificate with the bytes Fabric uses for it after `sanitizeCert` (`der`). */
+export interface MspCertificate extends VerifyCertificate {
+  readonly parsed: ParsedCertificate;
+}
+
+/** One CA certificate of an MSP (root or intermediate), sanitized as Fabric's `setupCAs` does. */
+export interface CaEntry extends MspCertificate {
   readonly isRoot: boolean;
-  /** This CA, then its issuers up to a root. */
-  readonly chain: readonly CaEntry[];
-  /**
-   * SHA-256 over the DER of {@link chain}: Fabric's certifiers identifier of the identities this CA
-   * issues (`getCertificationChainIdentifier`), and of a NodeOU/OU identifier naming this CA.
-   */
-  readonly certifiersId: Uint8Array;
-  /** Hex SubjectKeyIdentifier; CRLs are matched to CAs by AKI = SKI, as Fabric does. */
-  readonly subjectKeyId: string | undefined;
-  /** Issued another CA of this MSP: Fabric rejects identities issued by such internal nodes. */
+  /** Issued another CA of this MSP (Fabric's `certificationTreeInternalNodesMap`): such CAs issue no identities. */
   readonly isInternal: boolean;
-  /** Serials revoked by a CRL this CA signed. */
-  readonly revoked: ReadonlySet<string>;
 }
 
-interface MutableCaEntry extends Omit<CaEntry, 'chain' | 'certifiersId' | 'isInternal' | 'revoked'> {
-  chain: CaEntry[];
-  certifiersId: Uint8Array;
-  isInternal: boolean;
-  revoked: Set<string>;
+/** How an identity chains: the CA that issued it and Fabric's certifiers identifier of its chain. */
+export interface IdentityChain {
+  readonly issuer: CaEntry;
+  /** SHA-256 over the sanitized DER of the chain above the identity (`getCertificationChainIdentifier`). */
+  readonly certifiersId: Uint8Array;
 }
 
-const OID_SUBJECT_KEY_ID = '2.5.29.14';
-const OID_AUTHORITY_KEY_ID = '2.5.29.35';
-const MAX_CHAIN_DEPTH = 8;
+export type ChainOutcome = { readonly chain: readonly MspCertificate[] } | { readonly code: string; readonly message: string };
 
-const CRL_HASHES: Readonly<Record<string, string | null>> = {
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.3.101.112': null,
-};
-
-function hex(view: ArrayBuffer | Uint8Array): string {
-  return Buffer.from(view instanceof Uint8Array ? view : new Uint8Array(view)).toString('hex');
-}
-
-function subjectKeyIdOf(der: Uint8Array): string | undefined {
-  const cert = pkijs.Certificate.fromBER(der);
-  const ext = cert.extensions?.find((e) => e.extnID === OID_SUBJECT_KEY_ID);
-  if (!ext) return undefined;
-  const parsed = ext.parsedValue as { valueBlock?: { valueHexView?: Uint8Array } } | undefined;
-  const view = parsed?.valueBlock?.valueHexView;
-  return view && view.length > 0 ? hex(view) : undefined;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 function badConfig(message: string, details: Record<string, unknown>, cause?: unknown): MspError {
   return new MspError(MspErrorCode.BadConfig, message, details, cause === undefined ? undefined : { cause });
 }
 
+export function toMspCertificate(parsed: ParsedCertificate, der: Uint8Array = parsed.der): MspCertificate {
+  return { parsed, x509: parsed.x509, fields: parsed.go, notBefore: parsed.notBefore, notAfter: parsed.notAfter, der };
+}
+
+/** SHA-256 over the concatenated DER (Fabric's certification chain identifier). */
+export function chainIdentifier(chain: readonly MspCertificate[]): Uint8Array {
+  const hash = createHash('sha256');
+  for (const c of chain) hash.update(c.der);
+  return new Uint8Array(hash.digest());
+}
+
 /**
- * The CA certificates and CRLs of one MSP, checked once when the MSP is built: every intermediate
- * chains to a root along exactly one path, and CRL entries are attached to the CA that signed them.
+ * The CA certificates and CRLs of one MSP, set up as Fabric's `setupCAs`, `setupCRLs` and
+ * `finalizeSetupCAs` do: certificates sanitized to low-S, every CA a CA with a SubjectKeyIdentifier
+ * and exactly one validation chain (Go's `Verify` rules, at its own NotBefore + 1s), no intermediate
+ * revoked by a CRL of the MSP, and the internal nodes of the certification tree marked.
  */
 export class CaStore {
-  readonly entries: readonly CaEntry[];
+  readonly roots: readonly CaEntry[];
+  readonly intermediates: readonly CaEntry[];
+  readonly crls: readonly GoCrl[];
 
-  constructor(mspId: string, roots: readonly Uint8Array[], intermediates: readonly Uint8Array[], crls: readonly Uint8Array[]) {
-    if (roots.length === 0) throw badConfig(`MSP ${mspId}: root_certs is empty; an X.509 MSP needs at least one root CA`, { mspId });
-    const parse = (pem: Uint8Array, field: string, isRoot: boolean): MutableCaEntry => {
-      let cert: ParsedCertificate;
+  constructor(
+    private readonly mspId: string,
+    rootPems: readonly Uint8Array[],
+    intermediatePems: readonly Uint8Array[],
+    crlBytes: readonly Uint8Array[],
+  ) {
+    if (rootPems.length === 0) throw badConfig(`MSP ${mspId}: root_certs is empty; an X.509 MSP needs at least one root CA`, { mspId });
+    const parse = (pem: Uint8Array, field: string): MspCertificate => {
       try {
-        cert = parsePemCertificate(pem, field);
+        return toMspCertificate(parsePemCertificate(pem, field));
       } catch (err) {
         throw badConfig(`MSP ${mspId}: ${(err as Error).message}`, { mspId, field }, err);
       }
-      if (!cert.x509.ca) throw badConfig(`MSP ${mspId}: ${field} is not a CA certificate (BasicConstraints CA=false)`, { mspId, field });
-      return { cert, isRoot, chain: [], certifiersId: new Uint8Array(), subjectKeyId: subjectKeyIdOf(cert.der), isInternal: false, revoked: new Set() };
     };
-    const all: MutableCaEntry[] = [];
-    // The same certificate listed twice must not count as two validation chains (Go's CertPool dedups too).
-    const add = (entry: MutableCaEntry): void => {
-      if (!all.some((e) => Buffer.compare(e.cert.der, entry.cert.der) === 0)) all.push(entry);
+    const rawRoots = rootPems.map((pem, i) => parse(pem, `root_certs[${i}]`));
+    const rawIntermediates = intermediatePems.map((pem, i) => parse(pem, `intermediate_certs[${i}]`));
+    // Fabric sanitizes against pools of the certificates as configured, then rebuilds the pools.
+    const rawPools = { roots: rawRoots, intermediates: rawIntermediates };
+    const sanitizeCa = (c: MspCertificate, field: string): MspCertificate => {
+      const der = this.sanitizedDer(c, rawPools);
+      if (typeof der === 'string') throw badConfig(`MSP ${mspId}: ${field} cannot be sanitized: ${der}`, { mspId, field });
+      return toMspCertificate(c.parsed, der);
     };
-    roots.forEach((pem, i) => add(parse(pem, `root_certs[${i}]`, true)));
-    intermediates.forEach((pem, i) => add(parse(pem, `intermediate_certs[${i}]`, false)));
-    this.entries = all;
+    const dedup = (list: MspCertificate[]): MspCertificate[] => list.filter((c, i) => list.findIndex((o) => sameBytes(o.der, c.der)) === i);
+    const roots = dedup(rawRoots.map((c, i) => sanitizeCa(c, `root_certs[${i}]`)));
+    const intermediates = dedup(rawIntermediates.map((c, i) => sanitizeCa(c, `intermediate_certs[${i}]`)));
+    const internal = new Set<string>();
+    const entry = (c: MspCertificate, isRoot: boolean): CaEntry => ({
+      ...c,
+      isRoot,
+      get isInternal() {
+        return internal.has(Buffer.from(c.der).toString('latin1'));
+      },
+    });
+    this.roots = roots.map((c) => entry(c, true));
+    this.intermediates = intermediates.map((c) => entry(c, false));
 
-    const resolve = (entry: MutableCaEntry, depth: number, field: string): CaEntry[] => {
-      if (entry.chain.length > 0) return entry.chain;
-      if (entry.isRoot) {
-        entry.chain = [entry];
-      } else {
-        if (depth > MAX_CHAIN_DEPTH) throw badConfig(`MSP ${mspId}: ${field} chain is deeper than ${MAX_CHAIN_DEPTH} or loops`, { mspId, field });
-        const issuers = this.findIssuers(entry.cert.x509).filter((e) => e !== entry) as MutableCaEntry[];
-        if (issuers.length !== 1) {
-          throw badConfig(
-            `MSP ${mspId}: ${field} must chain to exactly one CA of the MSP, found ${issuers.length} issuers`,
-            { mspId, field, issuers: issuers.length },
-          );
-        }
-        issuers[0].isInternal = true;
-        entry.chain = [entry, ...resolve(issuers[0], depth + 1, field)];
+    this.crls = crlBytes.map((bytes, i) => {
+      try {
+        return parseGoCrl(bytes);
+      } catch (err) {
+        throw new MspError(MspErrorCode.BadCrl, `MSP ${mspId}: revocation_list[${i}] is not an X.509 CRL as Go's x509.ParseCRL reads it (${(err as Error).message})`, {
+          mspId,
+          field: `revocation_list[${i}]`,
+        }, { cause: err });
       }
-      const hash = createHash('sha256');
-      for (const ca of entry.chain) hash.update(ca.cert.der);
-      entry.certifiersId = new Uint8Array(hash.digest());
-      return entry.chain;
-    };
-    for (const entry of all) resolve(entry, 0, entry.isRoot ? 'a root certificate' : `intermediate ${entry.cert.x509.subject.replace(/\n/g, ', ')}`);
-    crls.forEach((crl, i) => this.addCrl(mspId, crl, `revocation_list[${i}]`));
+    });
+
+    for (const ca of [...this.roots, ...this.intermediates]) {
+      const field = `${ca.isRoot ? 'root' : 'intermediate'} certificate "${ca.x509.subject.replace(/\n/g, ', ')}"`;
+      if (!ca.fields.basicConstraintsValid || !ca.fields.isCa) throw badConfig(`MSP ${mspId}: ${field} is not a CA certificate (BasicConstraints CA=false)`, { mspId, field });
+      if (ca.fields.subjectKeyId === undefined) throw badConfig(`MSP ${mspId}: ${field} has no SubjectKeyIdentifier; Fabric requires one on every CA`, { mspId, field });
+      const outcome = this.uniqueChain(ca);
+      if ('code' in outcome) throw badConfig(`MSP ${mspId}: ${field} is not valid: ${outcome.message}`, { mspId, field });
+      const revoked = outcome.chain.length > 1 ? this.revocationProblem(ca, outcome.chain) : undefined;
+      if (revoked !== undefined) throw badConfig(`MSP ${mspId}: ${field} is not valid: ${revoked.message}`, { mspId, field });
+      if (!ca.isRoot) for (const parent of outcome.chain.slice(1)) internal.add(Buffer.from(parent.der).toString('latin1'));
+    }
   }
 
-  /** CAs of this MSP that issued `cert` (name/AKI match, then signature). Cheap filter first. */
-  findIssuers(cert: X509Certificate): CaEntry[] {
-    return this.entries.filter((ca) => cert.checkIssued(ca.cert.x509) && cert.verify(ca.cert.x509.publicKey));
+  /**
+   * Fabric's `sanitizeCert`: an ECDSA-signed certificate re-encoded with a low-S signature over its
+   * parent's curve. Finding the parent takes a unique validation chain, as in Fabric; a string
+   * says why there is none (Fabric then refuses to build the identity).
+   */
+  sanitizedDer(cert: MspCertificate, pools: { roots: readonly MspCertificate[]; intermediates: readonly MspCertificate[] } = this): Uint8Array | string {
+    if (!ECDSA_SIGNATURE_ALGORITHMS.has(cert.fields.signatureAlgorithm)) return cert.der;
+    if (cert.fields.isCa && checkSignatureFrom(cert, cert) === undefined) {
+      const curve = cert.x509.publicKey.asymmetricKeyDetails?.namedCurve;
+      const sanitized = toMspCertificate(cert.parsed, sanitizeCertificate(cert.der, cert.fields, curve));
+      const self = this.uniqueChain(sanitized, { roots: [sanitized], intermediates: pools.intermediates });
+      return 'code' in self ? self.message : sanitized.der;
+    }
+    const outcome = this.uniqueChain(cert, pools);
+    if ('code' in outcome) return outcome.message;
+    if (outcome.chain.length < 2) return 'failed to traverse certificate verification chain for leaf or intermediate certificate';
+    return sanitizeCertificate(cert.der, cert.fields, outcome.chain[1].x509.publicKey.asymmetricKeyDetails?.namedCurve);
   }
 
-  /** The CA whose certificate is exactly `der`, if any (NodeOU and OU identifiers name CAs this way). */
+  /** Fabric's `getUniqueValidationChain` with the MSP's verify options. */
+  uniqueChain(cert: MspCertificate, pools: { roots: readonly MspCertificate[]; intermediates: readonly MspCertificate[] } = this): ChainOutcome {
+    const result = goVerify(cert, pools);
+    if ('error' in result) return { code: MspErrorCode.UntrustedChain, message: `no valid chain to a root CA of this MSP: ${result.error}` };
+    if (result.chains.length !== 1) {
+      return { code: MspErrorCode.AmbiguousChain, message: `this MSP only supports a single validation chain, got ${result.chains.length}` };
+    }
+    const cn = subjectAttribute(cert.x509.subject, 'CN');
+    const legacy = legacyNameConstraintsProblem(result.chains[0], cn[cn.length - 1] ?? '');
+    if (legacy !== undefined) return { code: MspErrorCode.UntrustedChain, message: `the certificate is not valid: ${legacy}` };
+    return { chain: result.chains[0] };
+  }
+
+  /** The chain of an identity certificate (Fabric's `getValidationChain(cert, false)`), its issuer a leaf CA. */
+  identityChain(cert: MspCertificate): ChainOutcome & { issuer?: CaEntry } {
+    const outcome = this.uniqueChain(cert);
+    if ('code' in outcome) return outcome;
+    if (outcome.chain.length < 2) return { code: MspErrorCode.UntrustedChain, message: `expected a chain of length at least 2, got ${outcome.chain.length}` };
+    const issuer = this.entryOf(outcome.chain[1]);
+    if (issuer.isInternal) {
+      return { code: MspErrorCode.NotLeafCa, message: `issued by "${issuer.x509.subject.replace(/\n/g, ', ')}", a CA that issues other CAs; identities must come from a leaf CA` };
+    }
+    return { chain: outcome.chain, issuer };
+  }
+
+  /**
+   * Fabric's `validateCertAgainstChain`: a CRL whose AKI is the issuer's SKI lists the serial and
+   * the issuer really signed it. A CRL without an AKI makes every check fail, as in Fabric.
+   */
+  revocationProblem(cert: MspCertificate, chain: readonly MspCertificate[]): { code: string; message: string } | undefined {
+    const issuer = chain[1];
+    const ski = issuer.fields.subjectKeyId;
+    if (ski === undefined) return { code: MspErrorCode.UntrustedChain, message: 'could not obtain Subject Key Identifier for signer cert' };
+    for (const crl of this.crls) {
+      if (typeof crl.authorityKeyId === 'string') return { code: MspErrorCode.BadCrl, message: `could not obtain Authority Key Identifier for crl: ${crl.authorityKeyId}` };
+      if (!sameBytes(crl.authorityKeyId, ski)) continue;
+      if (!crl.revokedSerials.includes(cert.fields.serialNumber)) continue;
+      if (!crlSignedBy(crl, issuer.x509.publicKey)) continue;
+      return { code: MspErrorCode.Revoked, message: `certificate serial ${cert.parsed.serialNumber} has been revoked` };
+    }
+    return undefined;
+  }
+
+  /** The CA whose sanitized certificate is `der` (NodeOU and OU identifiers name CAs this way). */
   byDer(der: Uint8Array): CaEntry | undefined {
-    return this.entries.find((ca) => Buffer.compare(ca.cert.der, der) === 0);
+    return [...this.roots, ...this.intermediates].find((ca) => sameBytes(ca.der, der));
   }
 
-  private addCrl(mspId: string, bytes: Uint8Array, field: string): void {
-    let crl: pkijs.CertificateRevocationList;
-    try {
-      const text = Buffer.from(bytes).toString('latin1');
-      const pem = /-----BEGIN X509 CRL-----([A-Za-z0-9+/=\s]+)-----END X509 CRL-----/.exec(text);
-      const der = pem ? Buffer.from(pem[1].replace(/\s+/g, ''), 'base64') : Buffer.from(bytes);
-      crl = pkijs.CertificateRevocationList.fromBER(der);
-    } catch (err) {
-      throw new MspError(MspErrorCode.BadCrl, `MSP ${mspId}: ${field} is not a PEM or DER X.509 CRL (${(err as Error).message})`, { mspId, field }, { cause: err });
-    }
-    const akiExt = crl.crlExtensions?.extensions.find((e) => e.extnID === OID_AUTHORITY_KEY_ID);
-    const aki = akiExt?.parsedValue instanceof pkijs.AuthorityKeyIdentifier ? akiExt.parsedValue.keyIdentifier : undefined;
-    if (!aki) {
-      throw new MspError(MspErrorCode.BadCrl, `MSP ${mspId}: ${field} has no AuthorityKeyIdentifier; Fabric matches CRLs to CAs by it`, { mspId, field });
-    }
-    const akiHex = hex(aki.valueBlock.valueHexView);
-    const hashAlg = CRL_HASHES[crl.signatureAlgorithm.algorithmId];
-    const serials = (crl.revokedCertificates ?? []).map((rc) => normalizeSerial(hex(rc.userCertificate.valueBlock.valueHexView)));
-    for (const ca of this.entries as MutableCaEntry[]) {
-      if (ca.subjectKeyId !== akiHex || hashAlg === undefined) continue;
-      // As Fabric: a CRL whose AKI names a CA counts only if that CA really signed it.
-      const signature = crl.signatureValue.valueBlock.valueHexView;
-      if (!cryptoVerify(hashAlg, crl.tbsView, ca.cert.publicKey, signature)) continue;
-      for (const serial of serials) ca.revoked.add(serial);
-    }
+  private entryOf(cert: MspCertificate): CaEntry {
+    return (this.roots.find((c) => c === cert) ?? this.intermediates.find((c) => c === cert)) as CaEntry;
   }
 }

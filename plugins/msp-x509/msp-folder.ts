@@ -10,6 +10,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MspError } from '../../core/errors';
+import { assertNotExpired } from '../../core/msp/expiry';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
 import { X509Msp, type X509MspOptions } from './x509-msp';
@@ -151,7 +152,8 @@ function matchesPublicKey(publicKey: KeyObject, privateKey: KeyObject): boolean 
 /**
  * Loads a node's or user's signing identity from its MSP folder: the first certificate in
  * `signcerts/`, and the key in `keystore/` that matches it (`priv_sk` from cryptogen, `<ski>_sk`
- * from fabric-ca). The identity is validated against the folder's own MSP before it is returned.
+ * from fabric-ca). The identity is validated against the folder's own MSP and must not have
+ * expired (MSP_EXPIRED) before it is returned.
  */
 export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}): X509SigningIdentity {
   const msp = new X509Msp(loadMspConfig(mspDir, mspId), options);
@@ -175,5 +177,7 @@ export function loadSigningIdentity(mspDir: string, mspId: string, options: X509
     throw folderError(MspErrorCode.KeyMismatch, `${keystore} holds no private key matching the certificate in ${path.join(mspDir, 'signcerts')}`, keystore);
   }
   identity.validate();
+  // Fabric's setupSigningIdentity: a node does not start with an expired signing certificate.
+  assertNotExpired(identity);
   return new X509SigningIdentity(identity, key);
 }

@@ -3,6 +3,7 @@ import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import * as pkijs from 'pkijs';
 import { CURVE_ORDERS, encodeEcdsaSignature, parseEcdsaSignature } from './ecdsa-signature';
+import { GoCertificateError, parseGoCertificate, type GoCertificateFields } from './go-certificate';
 import { type GoPemBlock, goPemDecode } from './go-pem';
 
 /** The key types an identity may have (Fabric: ECDSA P-256/P-384, and Ed25519 from v3). */
@@ -20,6 +21,8 @@ export interface ParsedCertificate {
   readonly serialNumber: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** What Go's x509 parser and verifier read from the DER (raw names, extensions, EKUs). */
+  readonly go: GoCertificateFields;
 }
 
 export const MAX_CERTIFICATE_PEM_BYTES = 64 * 1024;
@@ -94,11 +97,20 @@ function parseDecodedBlock(block: GoPemBlock, field: string): ParsedCertificate 
   }
   // OpenSSL stops after the certificate; Go's x509.ParseCertificate fails with "trailing data".
   if (x509.raw.length !== der.length) throw badPem(field, `${der.length - x509.raw.length} bytes follow the certificate's DER inside the PEM block`);
-  return fromX509(x509, der);
+  let go: GoCertificateFields;
+  try {
+    go = parseGoCertificate(der);
+  } catch (err) {
+    if (!(err instanceof GoCertificateError)) throw err;
+    // Go's x509.ParseCertificate refuses these (e.g. a critical SubjectKeyIdentifier), so Fabric never builds the identity.
+    throw badPem(field, `Go's x509 parser refuses the certificate: ${err.message}`);
+  }
+  return fromX509(x509, der, go);
 }
 
-export function fromX509(x509: X509Certificate, der: Uint8Array = x509.raw): ParsedCertificate {
+function fromX509(x509: X509Certificate, der: Uint8Array, go: GoCertificateFields): ParsedCertificate {
   return {
+    go,
     x509,
     der,
     id: createHash('sha256').update(der).digest('hex'),

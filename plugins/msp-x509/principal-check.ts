@@ -80,7 +80,7 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
         if (err instanceof MspError) return false;
         throw err;
       }
-      return Buffer.compare(other.certificate.der, identity.certificate.der) === 0 && other.isValid();
+      return Buffer.compare(other.sanitizedDer, identity.sanitizedDer) === 0 && other.isValid();
     }
     case C.ANONYMITY: {
       const anon = decodePrincipal(MSPIdentityAnonymity, bytes, 'MSPIdentityAnonymity');

@@ -1,18 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspError } from '../../core/errors';
 import type { Identity } from '../../core/msp/identity';
-import type { CaEntry } from './ca-store';
+import type { IdentityChain } from './ca-store';
 import type { IdentityKeyType, ParsedCertificate } from './parsed-certificate';
 import { SIGNATURE_PROBLEM_TEXT, signatureProblem, signatureProblemAsync } from './signature-check';
 
 /** What an identity needs from the MSP that deserialized it. */
 export interface IdentityAuthority {
-  /** Validates against the MSP's roots, CRLs and OU rules; returns the issuing CA or throws `MspError`. */
-  validateIdentity(identity: X509Identity): CaEntry;
+  /** Validates against the MSP's roots, CRLs and OU rules; returns how it chains or throws `MspError`. */
+  validateIdentity(identity: X509Identity): IdentityChain;
   satisfiesPrincipal(identity: X509Identity, principal: MSPPrincipal): boolean;
 }
 
-type Validation = { readonly issuer: CaEntry } | { readonly error: MspError };
+type Validation = { readonly chain: IdentityChain } | { readonly error: MspError };
 
 /**
  * An X.509 identity of one MSP. Built once per distinct `SerializedIdentity` bytes (the MSP caches
@@ -31,8 +32,14 @@ export class X509Identity implements Identity {
     readonly idBytes: Uint8Array,
     readonly certificate: ParsedCertificate,
     readonly keyType: IdentityKeyType,
+    /**
+     * The certificate as Fabric holds it after `sanitizeCert` (ECDSA signature re-encoded low-S):
+     * Fabric's identity id hashes these bytes and admin and IDENTITY principals compare them, so a
+     * certificate and its high-S twin are the same identity.
+     */
+    readonly sanitizedDer: Uint8Array = certificate.der,
   ) {
-    this.id = certificate.id;
+    this.id = sanitizedDer === certificate.der ? certificate.id : createHash('sha256').update(sanitizedDer).digest('hex');
     this.expiresAt = certificate.notAfter;
     this.organizationalUnits = certificate.organizationalUnits;
   }
@@ -44,14 +51,14 @@ export class X509Identity implements Identity {
   /** True when {@link validate} would not throw. */
   isValid(): boolean {
     this.resolveValidation();
-    return this.validation !== undefined && 'issuer' in this.validation;
+    return this.validation !== undefined && 'chain' in this.validation;
   }
 
-  /** The CA of this MSP that issued the identity; throws `MspError` when the identity is invalid. */
-  issuingCa(): CaEntry {
+  /** The CA of this MSP that issued the identity and the chain's certifiers id; throws `MspError` when invalid. */
+  issuingCa(): IdentityChain {
     const v = this.resolveValidation();
     if ('error' in v) throw v.error;
-    return v.issuer;
+    return v.chain;
   }
 
   verify(message: Uint8Array, signature: Uint8Array): boolean {
@@ -84,7 +91,7 @@ export class X509Identity implements Identity {
   private resolveValidation(): Validation {
     if (this.validation === undefined) {
       try {
-        this.validation = { issuer: this.authority.validateIdentity(this) };
+        this.validation = { chain: this.authority.validateIdentity(this) };
       } catch (err) {
         if (!(err instanceof MspError)) throw err;
         this.validation = { error: err };

@@ -5,7 +5,9 @@ import { MspError } from '../../core/errors';
 import type { Msp } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { BoundedCache } from './bounded-cache';
-import { CaStore, type CaEntry } from './ca-store';
+import { serializeIdentity } from '../../core/protocol/serialized-identity';
+import { CaStore, chainIdentifier, toMspCertificate, type CaEntry, type IdentityChain } from './ca-store';
+import { checkTlsCas } from './tls-cas';
 import { identityKeyType, parsePemCertificate, parseWellFormedPemCertificate } from './parsed-certificate';
 import { satisfiesPrincipal, type PrincipalContext } from './principal-check';
 import { readSerializedIdentity } from './serialized-identity-reader';
@@ -70,38 +72,64 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
       );
     }
     this.cas = new CaStore(this.id, config.getRootCertsList_asU8(), config.getIntermediateCertsList_asU8(), config.getRevocationListList_asU8());
-    // TLS CAs are used by the transport, not here, but a config whose TLS roots cannot load must fail now, not at first connection.
-    const tls = [...config.getTlsRootCertsList_asU8(), ...config.getTlsIntermediateCertsList_asU8()];
-    tls.forEach((pem, i) => {
-      const cert = parsePemCertificate(pem, `MSP ${this.id} tls certificate ${i}`);
-      if (!cert.x509.ca) {
-        throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: tls certificate ${i} is not a CA certificate (BasicConstraints CA=false)`, {
-          mspId: this.id,
-        });
-      }
-    });
+    // TLS CAs serve the transport, not identities, but Fabric's setupTLSCAs refuses a config whose TLS CAs are not sound.
+    checkTlsCas(this.id, this.cas, config.getTlsRootCertsList_asU8(), config.getTlsIntermediateCertsList_asU8());
 
     const nodeOus = config.getFabricNodeOus();
-    this.nodeOusEnabled = nodeOus?.getEnable() ?? false;
-    if (nodeOus && this.nodeOusEnabled) {
+    let enabled = nodeOus?.getEnable() ?? false;
+    // Fabric's setupNodeOUsV142 resolves the role identifiers whether or not NodeOUs are enabled.
+    if (nodeOus) {
       const roles: [NodeOuRoleName, FabricOUIdentifier | undefined][] = [
         ['client', nodeOus.getClientOuIdentifier()],
         ['peer', nodeOus.getPeerOuIdentifier()],
         ['admin', nodeOus.getAdminOuIdentifier()],
         ['orderer', nodeOus.getOrdererOuIdentifier()],
       ];
+      // A role counts when its identifier is present, even with an empty OU name.
       for (const [role, ou] of roles) {
-        if (ou && ou.getOrganizationalUnitIdentifier() !== '') {
-          const id = this.ouIdentifier(ou, `fabric_node_ous.${role}_ou_identifier`, false);
-          this.nodeOus[role] = id;
-          this.nodeOuByName.set(id.ou, id);
-        }
+        if (ou === undefined) continue;
+        const id = this.ouIdentifier(ou, `fabric_node_ous.${role}_ou_identifier`, false);
+        this.nodeOus[role] = id;
+        this.nodeOuByName.set(id.ou, id);
       }
+      // ...and with no role identifier at all it turns enforcement off rather than refusing every identity.
+      if (this.nodeOuByName.size === 0) enabled = false;
     }
+    this.nodeOusEnabled = enabled;
     this.ouIdentifiers = config
       .getOrganizationalUnitIdentifiersList()
       .map((ou, i) => this.ouIdentifier(ou, `organizational_unit_identifiers[${i}]`, true));
-    this.admins = new Set(config.getAdminsList_asU8().map((pem, i) => parsePemCertificate(pem, `MSP ${this.id} admins[${i}]`).id));
+    this.admins = new Set(config.getAdminsList_asU8().map((pem, i) => this.adminId(pem, i)));
+    if (this.admins.size === 0 && (!this.nodeOusEnabled || this.nodeOus.admin === undefined)) {
+      throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: administrators must be declared (admins) when no admin OU classification is set (fabric_node_ous.admin_ou_identifier)`, {
+        mspId: this.id,
+      });
+    }
+  }
+
+  /** Fabric's setupAdmins plus postSetupV142: an admin certificate is an identity of this MSP, and a client or admin under NodeOUs. */
+  private adminId(pem: Uint8Array, i: number): string {
+    const field = `admins[${i}]`;
+    const details = { mspId: this.id, field };
+    let identity: X509Identity;
+    try {
+      identity = this.identityFromPem(pem, field, true);
+    } catch (err) {
+      if (!(err instanceof MspError)) throw err;
+      throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field}: ${err.message}`, details, { cause: err });
+    }
+    if (this.nodeOusEnabled) {
+      if (!this.hasNodeOuRole(identity, 'client') && !this.hasNodeOuRole(identity, 'admin')) {
+        throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field} carries neither the client nor the admin NodeOU`, details);
+      }
+    } else {
+      try {
+        identity.validate();
+      } catch (err) {
+        throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field} is not a valid identity of the MSP: ${(err as Error).message}`, details, { cause: err });
+      }
+    }
+    return identity.id;
   }
 
   private ouIdentifier(ou: FabricOUIdentifier, field: string, certificateRequired: boolean): OuIdentifier {
@@ -112,14 +140,25 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
       }
       return { ou: ou.getOrganizationalUnitIdentifier(), certifiersId: undefined };
     }
-    const ca = this.cas.byDer(parsePemCertificate(pem, `MSP ${this.id} ${field}.certificate`).der);
+    const cert = toMspCertificate(parsePemCertificate(pem, `MSP ${this.id} ${field}.certificate`));
+    const sanitized = this.cas.sanitizedDer(cert);
+    const ca = typeof sanitized === 'string' ? undefined : this.cas.byDer(sanitized);
     if (!ca) {
       throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field}.certificate is not one of the MSP's root or intermediate certificates`, {
         mspId: this.id,
         field,
       });
     }
-    return { ou: ou.getOrganizationalUnitIdentifier(), certifiersId: ca.certifiersId };
+    if (ca.isRoot) return { ou: ou.getOrganizationalUnitIdentifier(), certifiersId: chainIdentifier([ca]) };
+    // Fabric's getValidationChain(cert, true): the named intermediate must itself be a leaf of the CA tree.
+    const chain = this.cas.uniqueChain(ca);
+    if ('code' in chain || ca.isInternal) {
+      throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field}.certificate names an intermediate CA that ${'code' in chain ? `has no unique chain (${chain.message})` : 'issues other CAs'}`, {
+        mspId: this.id,
+        field,
+      });
+    }
+    return { ou: ou.getOrganizationalUnitIdentifier(), certifiersId: chainIdentifier(chain.chain) };
   }
 
   deserializeIdentity(serialized: Uint8Array): X509Identity {
@@ -131,11 +170,23 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     if (mspId !== this.id) {
       throw new MspError(MspErrorCode.IdMismatch, `identity belongs to MSP "${mspId}", expected "${this.id}"`, { expected: this.id, received: mspId });
     }
-    const cert = parsePemCertificate(idBytes, `SerializedIdentity.id_bytes of MSP ${mspId}`);
-    const keyType = identityKeyType(cert.publicKey, `certificate of ${mspId} identity`);
-    const identity = new X509Identity(this, mspId, serialized.slice(), idBytes.slice(), cert, keyType);
+    const identity = this.identityFromPem(idBytes, `SerializedIdentity.id_bytes of MSP ${mspId}`, false, serialized.slice());
     this.cache.set(key, identity);
     return identity;
+  }
+
+  /**
+   * Fabric's `deserializeIdentityInternal`/`newIdentity`: parse, then `sanitizeCert`. Fabric fails
+   * outright when an ECDSA-signed certificate has no unique chain; here that only happens when
+   * `strict` (admin certificates), otherwise the identity keeps its raw bytes and fails validation.
+   */
+  private identityFromPem(pem: Uint8Array, field: string, strict: boolean, serialized?: Uint8Array): X509Identity {
+    const cert = parsePemCertificate(pem, field);
+    const keyType = identityKeyType(cert.publicKey, `certificate of ${this.id} identity`);
+    const sanitized = this.cas.sanitizedDer(toMspCertificate(cert));
+    if (typeof sanitized === 'string' && strict) throw new MspError(MspErrorCode.UntrustedChain, `${field}: ${sanitized}`, { mspId: this.id, field });
+    const bytes = serialized ?? serializeIdentity(this.id, pem);
+    return new X509Identity(this, this.id, bytes, pem.slice(), cert, keyType, typeof sanitized === 'string' ? cert.der : sanitized);
   }
 
   /**
@@ -148,46 +199,31 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   }
 
   /** @see IdentityAuthority.validateIdentity — called once per identity; the identity caches the outcome. */
-  validateIdentity(identity: X509Identity): CaEntry {
+  validateIdentity(identity: X509Identity): IdentityChain {
     const details = { mspId: this.id, id: identity.id };
     const x509 = identity.certificate.x509;
-    if (x509.ca) {
+    if (identity.certificate.go.isCa) {
       throw new MspError(MspErrorCode.CaAsIdentity, `MSP ${this.id}: a certificate with BasicConstraints CA=true cannot be used as an identity`, details);
     }
-    const issuers = this.cas.findIssuers(x509);
-    if (issuers.length === 0) {
-      throw new MspError(
-        MspErrorCode.UntrustedChain,
-        `MSP ${this.id}: certificate issued by "${x509.issuer.replace(/\n/g, ', ')}" does not chain to a root CA of this MSP`,
-        { ...details, issuer: x509.issuer },
-      );
+    const cert = toMspCertificate(identity.certificate, identity.sanitizedDer);
+    const outcome = this.cas.identityChain(cert);
+    if ('code' in outcome) {
+      throw new MspError(outcome.code, `MSP ${this.id}: certificate issued by "${x509.issuer.replace(/\n/g, ', ')}": ${outcome.message}`, { ...details, issuer: x509.issuer });
     }
-    if (issuers.length > 1) {
-      throw new MspError(MspErrorCode.AmbiguousChain, `MSP ${this.id}: certificate has ${issuers.length} validation chains; Fabric supports exactly one`, details);
+    const revoked = this.cas.revocationProblem(cert, outcome.chain);
+    if (revoked !== undefined) {
+      throw new MspError(revoked.code, `MSP ${this.id}: ${revoked.message}`, { ...details, serialNumber: identity.certificate.serialNumber });
     }
-    const issuer = issuers[0];
-    if (issuer.isInternal) {
-      throw new MspError(
-        MspErrorCode.NotLeafCa,
-        `MSP ${this.id}: certificate issued by "${issuer.cert.x509.subject.replace(/\n/g, ', ')}", a CA that issues other CAs; identities must come from a leaf CA`,
-        details,
-      );
-    }
-    if (issuer.revoked.has(identity.certificate.serialNumber)) {
-      throw new MspError(MspErrorCode.Revoked, `MSP ${this.id}: certificate serial ${identity.certificate.serialNumber} has been revoked`, {
-        ...details,
-        serialNumber: identity.certificate.serialNumber,
-      });
-    }
-    this.validateOus(identity, issuer);
-    return issuer;
+    const chain: IdentityChain = { issuer: outcome.issuer as CaEntry, certifiersId: chainIdentifier(outcome.chain.slice(1)) };
+    this.validateOus(identity, chain);
+    return chain;
   }
 
   /**
    * Fabric's `validateIdentityOUsV142`: the OU identifiers the MSP lists apply first, whether or not
    * NodeOUs are enabled (`validateIdentityOUsV1`); then, with NodeOUs, exactly one role OU.
    */
-  private validateOus(identity: X509Identity, issuer: CaEntry): void {
+  private validateOus(identity: X509Identity, issuer: IdentityChain): void {
     const ous = identity.organizationalUnits;
     const details = { mspId: this.id, id: identity.id, organizationalUnits: ous };
     if (this.ouIdentifiers.length > 0) {

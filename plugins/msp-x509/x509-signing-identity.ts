@@ -19,6 +19,7 @@ export class X509SigningIdentity extends X509Identity implements SigningIdentity
       identity.idBytes,
       identity.certificate,
       identity.keyType,
+      identity.sanitizedDer,
     );
     this.order = CURVE_ORDERS[privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
   }

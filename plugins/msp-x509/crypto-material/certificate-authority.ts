@@ -179,9 +179,10 @@ export class CertificateAuthority implements IssuedCertificate {
   }
 
   /** A freshly signed CRL (PEM) over every serial revoked so far, valid for a week. */
-  async crl(now = new Date()): Promise<string> {
+  async crl(now = new Date(), options: { omitAuthorityKeyId?: boolean } = {}): Promise<string> {
     this.crlNumber += 1;
     const { pem } = await buildCrl({
+      omitAuthorityKeyId: options.omitAuthorityKeyId,
       issuer: this.signer,
       revoked: this.revoked,
       thisUpdate: new Date(now.getTime() - 60000),

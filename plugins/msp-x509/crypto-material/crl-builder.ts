@@ -15,6 +15,8 @@ export interface CrlSpec {
   readonly thisUpdate: Date;
   readonly nextUpdate: Date;
   readonly crlNumber: number;
+  /** Leaves the AKI out: Fabric accepts such a CRL at setup and then fails every identity on it (for tests). */
+  readonly omitAuthorityKeyId?: boolean;
 }
 
 function serialBytes(hex: string): ArrayBuffer {
@@ -48,7 +50,7 @@ export async function buildCrl(spec: CrlSpec): Promise<{ pem: string; der: Uint8
   });
   crl.crlExtensions = new pkijs.Extensions({
     extensions: [
-      new pkijs.Extension({ extnID: '2.5.29.35', critical: false, extnValue: aki.toSchema().toBER(false) }),
+      ...(spec.omitAuthorityKeyId ? [] : [new pkijs.Extension({ extnID: '2.5.29.35', critical: false, extnValue: aki.toSchema().toBER(false) })]),
       new pkijs.Extension({
         extnID: '2.5.29.20',
         critical: false,

@@ -20,7 +20,14 @@ export interface TestOrgOptions {
   readonly nodeOUs?: boolean;
   /** Adds an intermediate CA; identities are then issued by it unless `issuer: 'root'` is asked. */
   readonly intermediate?: boolean;
+  /**
+   * Start of the CAs' validity; default 2000-01-01. Fabric checks every CA of a chain at the
+   * identity's NotBefore + 1s, so back-dated test identities need CAs that were valid back then.
+   */
+  readonly caNotBefore?: Date;
 }
+
+const DEFAULT_CA_NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
 
 export interface TestIdentityOptions {
   /** The NodeOU role OU put in the subject; default `client`. */
@@ -80,9 +87,10 @@ export class TestOrg {
 
   static async create(options: TestOrgOptions): Promise<TestOrg> {
     const domain = options.domain ?? defaultDomain(options.mspId);
-    const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain });
-    const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain });
-    const intermediateCa = options.intermediate ? await ca.createIntermediate({ commonName: `ica.${domain}` }) : undefined;
+    const notBefore = options.caNotBefore ?? DEFAULT_CA_NOT_BEFORE;
+    const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, notBefore });
+    const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, notBefore });
+    const intermediateCa = options.intermediate ? await ca.createIntermediate({ commonName: `ica.${domain}`, notBefore }) : undefined;
     return new TestOrg(options.mspId, domain, ca, tlsCa, intermediateCa, options.nodeOUs ?? true);
   }
 

@@ -249,6 +249,8 @@ describe('X509Msp hostile inputs', () => {
     id.setOrganizationalUnitIdentifier('engineering');
     id.setCertificate(new TextEncoder().encode(plain.ca.certPem));
     config.setOrganizationalUnitIdentifiersList([id]);
+    // Without an admin OU Fabric requires listed admins, and they must be valid members (OU rules included).
+    config.setAdminsList([(await plain.issue('eng-admin', { organizationalUnits: ['engineering'] })).credentials]);
     const ouMsp = new X509Msp(config);
     const eng = await plain.issue('eng', { organizationalUnits: ['engineering'] });
     const ops = await plain.issue('ops', { organizationalUnits: ['operations'] });
