@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { NodeError } from '../errors';
+import { ownProcessStamp, type ProcessStamp } from './node-process';
 
 const LOCK_FILE = 'node.lock';
 const OWNER_FILE = 'node.lock.owner';
@@ -12,6 +13,12 @@ export interface DataDirOwner {
   readonly pid: number;
   readonly holder: string;
   readonly since: string;
+  /**
+   * Identifies the holder beyond its pid (absent in records of older versions): the directory may
+   * be shared with another container, where `pid` names a different process, or a pid may have
+   * been reused since. Check it with `isSameProcess` before signalling `pid`.
+   */
+  readonly stamp?: ProcessStamp;
 }
 
 /**
@@ -76,7 +83,7 @@ export class DataDirLock {
         { cause: err },
       );
     }
-    const owner: DataDirOwner = { pid: process.pid, holder, since: new Date().toISOString() };
+    const owner: DataDirOwner = { pid: process.pid, holder, since: new Date().toISOString(), stamp: ownProcessStamp() };
     fs.writeFileSync(ownerFile, `${JSON.stringify(owner)}\n`);
     const lock = new DataDirLock(db, ownerFile);
     DataDirLock.held.add(lock);
@@ -121,9 +128,10 @@ export class DataDirLock {
 function readOwner(file: string): DataDirOwner | undefined {
   try {
     const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DataDirOwner>;
-    return typeof owner.pid === 'number' && typeof owner.holder === 'string' && typeof owner.since === 'string'
-      ? { pid: owner.pid, holder: owner.holder, since: owner.since }
-      : undefined;
+    if (typeof owner.pid !== 'number' || typeof owner.holder !== 'string' || typeof owner.since !== 'string') return undefined;
+    const s = typeof owner.stamp === 'object' && owner.stamp !== null ? (owner.stamp as Record<string, unknown>) : {};
+    const stamp = Object.fromEntries(['bootId', 'startTime', 'pidNamespace'].filter((k) => typeof s[k] === 'string').map((k) => [k, s[k]])) as ProcessStamp;
+    return { pid: owner.pid, holder: owner.holder, since: owner.since, ...(Object.keys(stamp).length > 0 && { stamp }) };
   } catch {
     return undefined;
   }

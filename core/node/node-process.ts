@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Logger } from './logger';
 
 /** What a node process needs to stop itself cleanly. */
@@ -56,4 +57,54 @@ export function configFileArg(argv: readonly string[], kind: string): string {
     process.exit(2);
   }
   return file;
+}
+
+/**
+ * What tells a process apart from a later one that reuses its pid, or from one in another PID
+ * namespace (container) that has the same number: the kernel's boot id, the process's start time
+ * (clock ticks since boot, /proc/<pid>/stat field 22) and its PID namespace. Fields the system
+ * does not expose are left out.
+ */
+export interface ProcessStamp {
+  readonly bootId?: string;
+  readonly startTime?: string;
+  readonly pidNamespace?: string;
+}
+
+function readProc(file: string, read: (f: string) => string): string | undefined {
+  try {
+    return read(file).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start time field of /proc/<pid>/stat; `comm` may hold spaces and parentheses, so fields count from the last ')'. */
+function startTimeOf(pid: number | 'self'): string | undefined {
+  const stat = readProc(`/proc/${pid}/stat`, (f) => fs.readFileSync(f, 'utf8'));
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** This process's stamp, for a record that another process later checks with {@link isSameProcess}. */
+export function ownProcessStamp(): ProcessStamp {
+  const stamp = {
+    bootId: readProc('/proc/sys/kernel/random/boot_id', (f) => fs.readFileSync(f, 'utf8')),
+    startTime: startTimeOf('self'),
+    pidNamespace: readProc('/proc/self/ns/pid', fs.readlinkSync),
+  };
+  return Object.fromEntries(Object.entries(stamp).filter(([, v]) => v !== undefined)) as ProcessStamp;
+}
+
+/**
+ * Whether `pid`, as this process sees it, is the process that recorded `stamp`: false when the
+ * record comes from another boot or another PID namespace, or the pid now names a process that
+ * started at another time. Undefined when there is nothing to compare (no /proc, or a record
+ * without a start time), so the caller decides by other means.
+ */
+export function isSameProcess(pid: number, stamp: ProcessStamp | undefined): boolean | undefined {
+  const here = ownProcessStamp();
+  if (stamp?.startTime === undefined || here.startTime === undefined) return undefined;
+  if (stamp.bootId !== undefined && here.bootId !== undefined && stamp.bootId !== here.bootId) return false;
+  if (stamp.pidNamespace !== undefined && here.pidNamespace !== undefined && stamp.pidNamespace !== here.pidNamespace) return false;
+  return startTimeOf(pid) === stamp.startTime;
 }

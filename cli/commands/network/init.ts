@@ -30,7 +30,9 @@ export default class NetworkInit extends WeftCommand {
     'max-message-count': Flags.integer({ description: 'BatchSize.MaxMessageCount of the channel', default: DEFAULT_INIT_OPTIONS.maxMessageCount, min: 1 }),
     'base-port': Flags.integer({ description: 'first port; nodes take consecutive ports from here', default: DEFAULT_INIT_OPTIONS.basePort, min: 1024, max: 65000 }),
     tls: Flags.boolean({ description: 'TLS on the peers (--no-tls turns it off; orderers always use TLS)', default: true, allowNo: true }),
-    'mutual-tls': Flags.boolean({ description: "mutual TLS: every node takes only clients with a certificate of a network org's TLS CA (users present their tls/client.crt)", default: false }),
+    'mutual-tls': Flags.boolean({ description:
+        "mutual TLS: every node takes only clients with a certificate of a network org's TLS CA (users present their tls/client.crt), and serves its operations endpoint over HTTPS, /metrics and /logspec for its own org's TLS client certificates only (network.yaml operations.clientAuthRequired closes /healthz too)",
+      default: false }),
     host: Flags.string({
       description:
         'where other machines reach the nodes: <host> for every node, <node>=<host> for one (repeatable; DNS name or IPv4 address; default 127.0.0.1). Certificates name the host; a node away from loopback listens on every interface and serves its operations endpoint over TLS',

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { OrdererError } from '../../../core/errors';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { keyHere, keyNotHere } from '../network/org-keys';
@@ -19,6 +20,12 @@ export interface ParticipationEndpoint {
   readonly ca: Buffer;
   readonly cert: Buffer;
   readonly key: Buffer;
+  /**
+   * The name the orderer's TLS certificate must carry: the node's name (`orderer.example.com`),
+   * which tells one orderer from another, whatever address it is dialled at. Defaults to
+   * `localhost`, which every generated certificate names (test fixtures on loopback only).
+   */
+  readonly serverName?: string;
 }
 
 /** Answer of one participation API request: HTTP status and JSON body (a non-JSON body as `{error}`). */
@@ -41,6 +48,7 @@ export function postConfigBlock(endpoint: ParticipationEndpoint, configBlock: Ui
 /** One request to the participation API; rejects only when the orderer cannot be reached. */
 export function participationRequest(endpoint: ParticipationEndpoint, method: string, urlPath: string, body?: Buffer, contentType?: string): Promise<ParticipationReply> {
   const [host, port] = splitHostPort(endpoint.address);
+  const serverName = endpoint.serverName ?? 'localhost';
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -51,7 +59,10 @@ export function participationRequest(endpoint: ParticipationEndpoint, method: st
         ca: endpoint.ca,
         cert: endpoint.cert,
         key: endpoint.key,
-        servername: 'localhost',
+        // The name is checked explicitly: Node checks the dialled host, and an IP address (the
+        // usual orderer host) would otherwise be verified instead of the orderer's name.
+        servername: serverName,
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(serverName, cert),
         timeout: 10_000,
         headers: body === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': body.length },
       },
@@ -94,6 +105,7 @@ export class OrdererAdminClient {
       ca: fs.readFileSync(node.tlsRootCertPath),
       cert: fs.readFileSync(admin.tlsCertPath),
       key: fs.readFileSync(admin.tlsKeyPath),
+      serverName: node.id,
     };
   }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { WeftError } from '../../../core/errors';
+import { ConfigError, WeftError } from '../../../core/errors';
 import { buildConfigBlock } from '../../../core/protocol/config-block';
 import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
@@ -45,10 +45,30 @@ export function replaceNetworkFile(dir: string, text: string): void {
   fs.renameSync(`${networkFile}.tmp`, networkFile);
 }
 
-/** Renders `spec` as the documented network.yaml, checked by reading it back through the schema. */
+/**
+ * A string as a YAML scalar: plain where it reads back as itself (`mychannel`, `127.0.0.1`, `250ms`),
+ * otherwise JSON, which YAML reads as a double-quoted scalar (`"true"`, `"a: b # c"`).
+ */
+function yamlScalar(value: string): string {
+  const plain = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(value) && parseYaml(value) === value;
+  return plain ? value : JSON.stringify(value);
+}
+
+/**
+ * Renders `spec` as the documented network.yaml, checked by reading it back through the schema and
+ * comparing: text that parses as some other valid spec (a value that broke out of its scalar) is
+ * refused, not written.
+ */
 export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: NetworkSpec } {
-  const text = renderTemplate('network/network.yaml.ejs', spec);
-  return { text, spec: parseNetworkSpec(parseYaml(text), 'rendered network.yaml') };
+  const meant = parseNetworkSpec(spec, 'network spec');
+  const text = renderTemplate('network/network.yaml.ejs', { ...meant, str: yamlScalar });
+  const reread = parseNetworkSpec(parseYaml(text), 'rendered network.yaml');
+  if (JSON.stringify(reread) !== JSON.stringify(meant)) {
+    throw new ConfigError('NETWORK_SPEC_INVALID', `${NETWORK_FILE} as rendered does not read back as the network spec it was rendered from; nothing was written`, {
+      suggestions: ['check the names, hosts and MSP IDs for characters YAML gives a meaning to'],
+    });
+  }
+  return { text, spec: reread };
 }
 
 /**

@@ -5,7 +5,7 @@ import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
 import { isThisMachine } from './node-hosts';
-import { keyHere, nodeKeysHere, ordererAdminHere, orgsWithKeysHere } from './org-keys';
+import { keyHere, nodeKeysHere, operationsClientOf, ordererAdminHere, orgsWithKeysHere } from './org-keys';
 import { assertDataDirFree, assertStillRunning, nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
@@ -47,9 +47,13 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
     for (const orderer of here.filter((n) => n.kind === 'orderer')) {
       const admin = new OrdererAdminClient(orderer, layout);
       await waitFor(orderer, 'serving its admin API', async () => (await admin.list(), true));
-      if (orderer.operationsAddress !== undefined) await waitFor(orderer, 'healthy', () => nodeHealthy(orderer));
+      const client = operationsClientOf(layout, orderer);
+      if (orderer.operationsAddress !== undefined) await waitFor(orderer, 'healthy', () => nodeHealthy(orderer, client));
     }
-    for (const peer of here.filter((n) => n.kind === 'peer')) await waitFor(peer, 'healthy', () => nodeHealthy(peer));
+    for (const peer of here.filter((n) => n.kind === 'peer')) {
+      const client = operationsClientOf(layout, peer);
+      await waitFor(peer, 'healthy', () => nodeHealthy(peer, client));
+    }
     const ids = new Set(here.map((n) => n.id));
     for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
     assertStillRunning(started);
@@ -129,8 +133,12 @@ export async function networkDown(dir: string, graceMs: number, progress: Progre
   const layout = openNetwork(dir);
   const peersFirst = [...layout.peers(), ...layout.orderers()];
   const order = only !== undefined && only.length > 0 ? namedNodes(layout, peersFirst, only) : peersFirst;
-  const results = await Promise.all(order.map(async (n) => ({ id: n.id, result: await stopNode(n, graceMs) })));
+  // Every node is seen to before a refusal (NODE_PROCESS_ELSEWHERE) is reported.
+  const settled = await Promise.allSettled(order.map(async (n) => ({ id: n.id, result: await stopNode(n, graceMs) })));
+  const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   for (const r of results) if (r.result !== 'not-running') progress(`${r.id} ${r.result}`);
+  const refused = settled.find((s) => s.status === 'rejected');
+  if (refused !== undefined) throw refused.reason;
   return { nodes: results };
 }
 
@@ -141,7 +149,7 @@ export interface NodeStatus {
   readonly address: string;
   readonly adminAddress?: string;
   readonly operationsAddress?: string;
-  /** Whether the operations endpoint serves HTTPS (a node away from loopback). */
+  /** Whether the operations endpoint serves HTTPS (a node away from loopback, or network.yaml's `operations.tls`, which `--mutual-tls` sets). */
   readonly operationsTls?: boolean;
   readonly tlsRootCertPath: string;
   readonly configFile: string;
@@ -193,10 +201,10 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
         // Without the orderer Admin's key (a peer org's export), its health is all there is to ask.
         const admin = ordererAdminHere(layout) ? new OrdererAdminClient(node, layout) : undefined;
         const info = await admin?.info(channel);
-        healthy = node.operationsAddress === undefined ? admin !== undefined : await nodeHealthy(node);
+        healthy = node.operationsAddress === undefined ? admin !== undefined : await nodeHealthy(node, operationsClientOf(layout, node));
         height = info?.height;
       } else {
-        healthy = await nodeHealthy(node);
+        healthy = await nodeHealthy(node, operationsClientOf(layout, node));
         height = (await peerChainInfo(layout, node, channel)).height;
       }
     } catch {

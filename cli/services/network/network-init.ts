@@ -11,6 +11,7 @@ import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
+import { StagingDir } from './staging-dir';
 
 /** What `weft network init` accepts (its flags). */
 export const InitOptions = z
@@ -100,6 +101,10 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
       ordererOrg: { name: 'OrdererOrg', mspId: 'OrdererMSP', domain: ordererDomain, orderers },
       orgs,
       logLevel: o.logLevel,
+      // Asked for mutual TLS, the operator expects the endpoints that change a node (PUT /logspec)
+      // or show its insides (/metrics) to demand a certificate too; /healthz stays open to health
+      // probes and to other orgs' directories, as in Fabric.
+      operations: { tls: o.mutualTls, clientAuthRequired: false },
     },
     'the network options',
     ['check the flag values against: weft network init --help'],
@@ -160,44 +165,14 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     });
   }
   const spec = specOf();
-  const existed = fs.existsSync(target);
-  fs.mkdirSync(target, { recursive: true });
+  // The network is built in a sibling and renamed into place whole: the target is either absent
+  // (or as empty as it was) or a complete network, whatever stops init. The node configs name
+  // their files relative to themselves, so nothing written refers to the sibling's path.
+  const staging = new StagingDir(target);
   try {
-    // The documented file must say exactly what the spec says: it is read back through the schema.
-    const { text, spec: reread } = renderNetworkFile(spec);
-    const layout = new NetworkLayout(target, reread);
-    fs.writeFileSync(path.join(target, NETWORK_FILE), text);
-
-    onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
-    const { generator } = mspTooling();
-    // Each node's TLS certificate also names the host other machines reach it at.
-    const hostSans = (nodes: readonly { name: string; host: string }[]) => Object.fromEntries(nodes.map((n) => [n.name, [n.host]]));
-    const { orderers } = spec.ordererOrg;
-    await generator.generateOrg(
-      { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers) },
-      target,
-    );
-    for (const org of spec.orgs) {
-      await generator.generateOrg(
-        { domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers) },
-        target,
-      );
-    }
-
-    onStep('writing node configs');
-    const configs = nodeConfigs(layout);
-    for (const [node, config] of configs) {
-      fs.mkdirSync(node.nodeDir, { recursive: true });
-      fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by weft network init\n${stringify(config)}`);
-    }
-
-    for (const channel of layout.channels()) {
-      onStep(`building the genesis block of channel ${channel.name}`);
-      const file = layout.genesisBlockFileOf(channel.name);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
-    }
-
+    const built = await buildNetwork(staging.dir, spec, onStep);
+    staging.commit();
+    const layout = new NetworkLayout(target, built);
     return {
       dir: target,
       networkFile: path.join(target, NETWORK_FILE),
@@ -207,9 +182,42 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
       nodes: layout.nodes().map((n) => ({ id: n.id, kind: n.kind, address: n.address, configFile: n.configFile })),
       users: layout.users().map((u) => ({ id: u.id, mspId: u.mspId })),
     };
-  } catch (err) {
-    if (existed) for (const entry of fs.readdirSync(target)) fs.rmSync(path.join(target, entry), { recursive: true, force: true });
-    else fs.rmSync(target, { recursive: true, force: true });
-    throw err;
+  } finally {
+    staging.dispose();
   }
+}
+
+/** Writes the whole network under `dir`; returns the spec as network.yaml says it. */
+async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: string) => void): Promise<NetworkSpec> {
+  // The documented file must say exactly what the spec says: it is read back through the schema.
+  const { text, spec: reread } = renderNetworkFile(spec);
+  const layout = new NetworkLayout(dir, reread);
+  fs.writeFileSync(path.join(dir, NETWORK_FILE), text);
+
+  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
+  const { generator } = mspTooling();
+  // Each node's TLS certificate also names the host other machines reach it at.
+  const hostSans = (nodes: readonly { name: string; host: string }[]) => Object.fromEntries(nodes.map((n) => [n.name, [n.host]]));
+  const { orderers } = spec.ordererOrg;
+  await generator.generateOrg(
+    { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers) },
+    dir,
+  );
+  for (const org of spec.orgs) {
+    await generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers) }, dir);
+  }
+
+  onStep('writing node configs');
+  for (const [node, config] of nodeConfigs(layout)) {
+    fs.mkdirSync(node.nodeDir, { recursive: true });
+    fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by weft network init\n${stringify(config)}`);
+  }
+
+  for (const channel of layout.channels()) {
+    onStep(`building the genesis block of channel ${channel.name}`);
+    const file = layout.genesisBlockFileOf(channel.name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
+  }
+  return reread;
 }

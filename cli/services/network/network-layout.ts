@@ -18,9 +18,12 @@ export interface NodeLayout {
   readonly operationsAddress: string | undefined;
   /**
    * Whether its operations endpoint serves HTTPS: on a host away from loopback, where it listens on
-   * every interface, /metrics and /logspec then need a client certificate of its org's TLS CA.
+   * every interface, or where network.yaml's `operations.tls` asks for it. /metrics and /logspec
+   * then need a client certificate of its org's TLS CA.
    */
   readonly operationsTls: boolean;
+  /** Whether its HTTPS operations endpoint demands that certificate of every client, for /healthz too. */
+  readonly operationsClientAuthRequired: boolean;
   /** `organizations/<kind>Organizations/<domain>/<kind>s/<id>` (cryptogen layout). */
   readonly cryptoDir: string;
   readonly mspDir: string;
@@ -219,13 +222,15 @@ export class NetworkLayout {
     addresses: { host: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined },
   ): NodeLayout {
     const nodeDir = path.join(this.dir, 'nodes', id);
+    const operationsTls = !isLoopbackHost(addresses.host) || this.spec.operations.tls;
     return {
       kind,
       id,
       mspId,
       orgDomain,
       ...addresses,
-      operationsTls: !isLoopbackHost(addresses.host),
+      operationsTls,
+      operationsClientAuthRequired: operationsTls && this.spec.operations.clientAuthRequired,
       cryptoDir,
       mspDir: path.join(cryptoDir, 'msp'),
       tlsDir: path.join(cryptoDir, 'tls'),

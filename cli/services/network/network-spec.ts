@@ -93,6 +93,20 @@ export const NetworkSpec = z
     orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),
     /** Every node's logging spec: a level, or Fabric's per-logger form (`warn:committer=debug`). */
     logLevel: LogSpecText.default('warn'),
+    /** The nodes' operations endpoints (/healthz, /metrics, /version, /logspec): Fabric's `operations.tls`. */
+    operations: z
+      .object({
+        /**
+         * HTTPS on loopback too (a node away from loopback always serves it): /metrics and /logspec
+         * then answer only client certificates of the node's org's TLS CA. Absent in files written
+         * before it existed, whose node configs serve plain HTTP on loopback.
+         */
+        tls: z.boolean().default(false),
+        /** Demand that client certificate in the handshake, for /healthz and /version too (Fabric's `clientAuthRequired`). */
+        clientAuthRequired: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -55,7 +55,9 @@ function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, 
       ...(node.operationsAddress !== undefined && {
         operations: {
           listenAddress: listenAddressFor(node.operationsAddress),
-          ...(node.operationsTls && { tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] } }),
+          ...(node.operationsTls && {
+            tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))], clientAuthRequired: node.operationsClientAuthRequired },
+          }),
         },
       }),
     },
@@ -100,6 +102,7 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
             certFile: rel(node, path.join(node.tlsDir, 'server.crt')),
             keyFile: rel(node, path.join(node.tlsDir, 'server.key')),
             rootCertFiles: [rel(node, node.tlsRootCertPath)],
+            clientAuthRequired: node.operationsClientAuthRequired,
           },
         }),
       },

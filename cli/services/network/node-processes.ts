@@ -5,8 +5,9 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { WeftError } from '../../../core/errors';
-import { DataDirLock } from '../../../core/node/data-dir-lock';
+import { DataDirLock, type DataDirOwner } from '../../../core/node/data-dir-lock';
 import { NODE_PROCESS_FLAGS } from '../../../core/node/node-flags';
+import { isSameProcess } from '../../../core/node/node-process';
 import { weftRoot } from '../repo-root';
 import type { NodeLayout } from './network-layout';
 
@@ -82,8 +83,45 @@ function isNodeProcess(pid: number, node: NodeLayout): boolean {
 export function runningPid(node: NodeLayout): number | undefined {
   const pid = readPid(node);
   if (pid !== undefined && isNodeProcess(pid, node)) return pid;
+  const holder = nodeAsHolder(node);
+  return holder !== undefined && holderIsHere(holder, node) ? holder.pid : undefined;
+}
+
+/** The data directory's holder record when the node itself holds it (wherever it runs). */
+function nodeAsHolder(node: NodeLayout): DataDirOwner | undefined {
   const holder = DataDirLock.holderOf(node.dataDir);
-  return holder !== undefined && holder.holder === nodeHolder(node) && isAlive(holder.pid) ? holder.pid : undefined;
+  return holder !== undefined && holder.holder === nodeHolder(node) ? holder : undefined;
+}
+
+/**
+ * Whether the holder's pid names, here, the process that wrote the record. The lock holds across
+ * containers sharing the directory, where the recorded pid may name any local process: the record's
+ * stamp (boot, start time, PID namespace) must match. A record without one (an older Weft) is
+ * believed only for a process whose command line names the node's config, as a pid file is, and
+ * without /proc (macOS) the pid is all there is.
+ */
+function holderIsHere(holder: DataDirOwner, node: NodeLayout): boolean {
+  if (!isAlive(holder.pid)) return false;
+  return isSameProcess(holder.pid, holder.stamp) ?? (fs.existsSync('/proc/self') ? isNodeProcess(holder.pid, node) : true);
+}
+
+/**
+ * Refuses to go on when the node's data directory is held by the node, but not by a process this
+ * machine's view can signal: in another container (PID namespace) sharing the directory, or a pid
+ * record that no longer names it.
+ */
+function assertNotElsewhere(node: NodeLayout, doing: string): void {
+  const holder = nodeAsHolder(node);
+  if (holder === undefined || holderIsHere(holder, node)) return;
+  throw new WeftError(
+    'NODE_PROCESS_ELSEWHERE',
+    `${node.id} holds its data directory ${node.dataDir} (pid ${holder.pid} where it runs, since ${holder.since}), but pid ${holder.pid} here is another process, or none: it runs in another container or PID namespace. Not ${doing}`,
+    {
+      node: node.id,
+      owner: holder,
+      suggestions: [`stop ${node.id} where it runs (in its container: weft network down there, or stop its process)`],
+    },
+  );
 }
 
 /** How a running node names itself as its data directory's holder. */
@@ -96,6 +134,7 @@ function nodeHolder(node: NodeLayout): string {
  * `weft peer rebuild-dbs`: the node would only exit on the lock.
  */
 export function assertDataDirFree(node: NodeLayout): void {
+  assertNotElsewhere(node, 'starting a second one');
   const holder = DataDirLock.holderOf(node.dataDir);
   if (holder === undefined || holder.holder === nodeHolder(node)) return;
   throw new WeftError('NODE_DATA_DIR_IN_USE', `${node.id} cannot start: its data directory ${node.dataDir} is in use by ${holder.holder} (pid ${holder.pid}, since ${holder.since})`, {
@@ -140,10 +179,15 @@ export function logTail(node: NodeLayout, lines = 15): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone; removes the pid file. */
+/**
+ * SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone; removes the pid file.
+ * Throws `NODE_PROCESS_ELSEWHERE`, signalling nothing, when the node runs where its pid means
+ * another process (see {@link holderIsHere}).
+ */
 export async function stopNode(node: NodeLayout, graceMs = 10_000): Promise<'stopped' | 'killed' | 'not-running'> {
   const pid = runningPid(node);
   if (pid === undefined) {
+    assertNotElsewhere(node, 'signalling it');
     fs.rmSync(node.pidFile, { force: true });
     return 'not-running';
   }
@@ -166,11 +210,18 @@ export async function stopNode(node: NodeLayout, graceMs = 10_000): Promise<'sto
   return 'killed';
 }
 
+/** A TLS client certificate and key (PEM) that an operations endpoint may ask for. */
+export interface OperationsClient {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
 /**
  * GET /healthz on the node's operations endpoint (HTTPS where it serves TLS, trusting its org's TLS
- * CA for its node name, as the CLI's gRPC clients do): true on 200.
+ * CA for its node name, as the CLI's gRPC clients do): true on 200. `client` is presented where
+ * given: an endpoint with `clientAuthRequired` takes no client without one of its org's.
  */
-export function nodeHealthy(node: NodeLayout): Promise<boolean> {
+export function nodeHealthy(node: NodeLayout, client?: OperationsClient): Promise<boolean> {
   if (node.operationsAddress === undefined) return Promise.resolve(false);
   const i = node.operationsAddress.lastIndexOf(':');
   const target = { host: node.operationsAddress.slice(0, i), port: Number(node.operationsAddress.slice(i + 1)), path: '/healthz', timeout: 2000 };
@@ -181,7 +232,13 @@ export function nodeHealthy(node: NodeLayout): Promise<boolean> {
     };
     const req = node.operationsTls
       ? https.get(
-          { ...target, ca: fs.readFileSync(node.tlsRootCertPath), servername: node.id, checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert) },
+          {
+            ...target,
+            ca: fs.readFileSync(node.tlsRootCertPath),
+            servername: node.id,
+            checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert),
+            ...(client !== undefined && { cert: client.cert, key: client.key }),
+          },
           answered,
         )
       : http.get(target, answered);

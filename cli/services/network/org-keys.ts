@@ -33,6 +33,20 @@ export function ordererAdminHere(layout: NetworkLayout): boolean {
   return keyHere(admin.keyPath) && keyHere(admin.tlsKeyPath);
 }
 
+/**
+ * The TLS client certificate this directory can present to `node`'s operations endpoint, which
+ * takes those of the node's org's TLS CA: the orderer org's Admin for an orderer, a user of the
+ * peer's org (its Admin first) for a peer. Undefined where the endpoint is plain HTTP or no such
+ * key is here (another org's node, seen from an exported directory).
+ */
+export function operationsClientOf(layout: NetworkLayout, node: NodeLayout): { cert: Buffer; key: Buffer } | undefined {
+  if (!node.operationsTls) return undefined;
+  const org = layout.networkSpec.orgs.find((o) => o.mspId === node.mspId);
+  const users = node.kind === 'orderer' ? [layout.ordererAdmin()] : org === undefined ? [] : ['Admin', ...org.users.filter((u) => u !== 'Admin')].map((u) => layout.user(org, u));
+  const user = users.find((u) => keyHere(u.tlsKeyPath));
+  return user === undefined ? undefined : { cert: fs.readFileSync(user.tlsCertPath), key: fs.readFileSync(user.tlsKeyPath) };
+}
+
 /** The typed error for acting as a user whose key this directory does not hold. */
 export function keyNotHere(user: Pick<UserLayout, 'id' | 'mspId'>, keyPath: string): ConfigError {
   return new ConfigError('KEY_NOT_HERE', `this network directory holds no private key for ${user.id} (${user.mspId}): ${keyPath} is absent`, {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { parse as parseYaml } from 'yaml';
+import { renderNetworkFile } from '../../../../cli/services/network/network-channels';
+import { DEFAULT_INIT_OPTIONS, specFromOptions } from '../../../../cli/services/network/network-init';
+
+describe('network.yaml rendering', () => {
+  it('writes every string so that it reads back as itself, whatever characters YAML gives a meaning to', () => {
+    const spec = specFromOptions({ ...DEFAULT_INIT_OPTIONS, orgs: 3, basePort: 30000 });
+    // MSP IDs are free text (Fabric puts no rule on them), and reach network.yaml from init --from and channel join.
+    const tricky = ['Org1MSP # a comment', 'Org2MSP\n  - name: phantom', `Org3: "MSP" 'x' \\ [a, b] {c}`];
+    const meant = { ...spec, orgs: spec.orgs.map((org, i) => ({ ...org, mspId: tricky[i]! })) };
+    const { text, spec: reread } = renderNetworkFile(meant);
+    expect(reread.orgs.map((o) => o.mspId)).toEqual(tricky);
+    expect(reread).toEqual(meant);
+    expect((parseYaml(text) as { orgs: unknown[] }).orgs).toHaveLength(3);
+    // Values that read back as themselves stay as a person would write them.
+    expect(text).toContain('  name: mychannel\n');
+    expect(text).toContain('host: 127.0.0.1\n');
+    expect(text).toContain('users: [Admin, User1]\n');
+    expect(text).toContain('mspId: "Org1MSP # a comment"\n');
+  });
+
+  it('quotes a string YAML would read as another type', () => {
+    const spec = specFromOptions({ ...DEFAULT_INIT_OPTIONS, basePort: 30000 });
+    const meant = { ...spec, ordererOrg: { ...spec.ordererOrg, mspId: 'true' }, orgs: spec.orgs.map((org, i) => ({ ...org, mspId: ['null', '1e3'][i]! })) };
+    const { text, spec: reread } = renderNetworkFile(meant);
+    expect([reread.ordererOrg.mspId, ...reread.orgs.map((o) => o.mspId)]).toEqual(['true', 'null', '1e3']);
+    expect(text).toContain('mspId: "1e3"\n');
+  });
+});
