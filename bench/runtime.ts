@@ -46,13 +46,13 @@ class NullSimulator implements TxSimulator {
     return [];
   }
   getStateRangeWithPagination(): QueryPage<KV> {
-    return { results: [], fetchedRecordsCount: 0, bookmark: '' };
+    return { results: [], rows: () => [], fetchedRecordsCount: 0, bookmark: '' };
   }
   executeQuery(): Iterable<KV> {
     return [];
   }
   executeQueryWithPagination(): QueryPage<KV> {
-    return { results: [], fetchedRecordsCount: 0, bookmark: '' };
+    return { results: [], rows: () => [], fetchedRecordsCount: 0, bookmark: '' };
   }
   getStateMetadata(): Record<string, Uint8Array> | undefined {
     return undefined;

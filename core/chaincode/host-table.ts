@@ -12,7 +12,7 @@ import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimit
 import type { KeyModification } from '../ledger/tx-simulator';
 import { utf8Bytes } from './host-budget';
 import { logThreshold } from './host-log';
-import { resultBytes } from './host-queries';
+import { collect, pageReply } from './host-replies';
 import { ArgError, bytes, exact, hostKV, int, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
 import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
 import type { HostEntry, HostSession } from './host-session';
@@ -66,29 +66,6 @@ function hostModification(m: KeyModification): HostKeyModification {
 function pageLimit(s: HostSession, pageSize: unknown): number {
   const n = int(pageSize, 'pageSize', 0, MAX_PAGE_SIZE);
   return n === 0 ? Math.min(s.limits.totalQueryLimit, MAX_PAGE_SIZE) : n;
-}
-
-/** The host calls that answer a whole query at once, which only ABI 2 bundles make. */
-const WHOLE_REPLIES: ReadonlySet<keyof HostTable> = new Set(['getStateByRange', 'getQueryResult', 'getHistoryForKey']);
-
-/**
- * A query's results in one reply (ABI 2 bundles' whole queries, and pages), at most `limit`. The
- * reply is built in the peer's heap before it is copied into the sandbox, so it counts against the
- * transaction's byte limit as it grows: `totalQueryLimit` values of up to `maxValueBytes` each
- * could otherwise make the host hold gigabytes for one call. It is not kept, so it is checked, not held.
- */
-function collect<T, H>(s: HostSession, call: keyof HostTable, items: Iterable<T>, limit: number, toHost: (item: T) => H): H[] {
-  const out: H[] = [];
-  let bytes = 0;
-  const what = (): string =>
-    WHOLE_REPLIES.has(call) ? `the results of ${call}, which a chaincode packaged for sandbox ABI 2 receives all at once (re-package it to read them in batches),` : `the page of ${call}`;
-  for (const item of items) {
-    if (out.length >= limit) break;
-    bytes += resultBytes(item);
-    s.bytes.check(bytes, s.limits.maxTransactionBytes, what);
-    out.push(toHost(item));
-  }
-  return out;
 }
 
 /** `/C=US/ST=…/CN=x` from Node's multi-line DN, `/` in values escaped as jsrsasign does. */
@@ -308,8 +285,7 @@ export function createHostTable(
     getStateByRangeWithPagination: entry('getStateByRangeWithPagination', (s, start: string, end: string, pageSize: number, bookmark: string) => {
       const [a, b, n, bm] = [key(s, start), key(s, end), pageLimit(s, pageSize), key(s, bookmark)];
       s.beforePagedQuery();
-      const page = s.support.simulator.getStateRangeWithPagination(ns(s), a, b, n, bm);
-      return { results: collect(s, 'getStateByRangeWithPagination', page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+      return pageReply(s, 'getStateByRangeWithPagination', s.support.simulator.getStateRangeWithPagination(ns(s), a, b, n, bm), n);
     }),
     getQueryResult: entry('getQueryResult', (s, query: string) =>
       collect(s, 'getQueryResult', s.support.simulator.executeQuery(ns(s), str(query, 'query', MAX_QUERY_BYTES)), s.limits.totalQueryLimit, hostKV),
@@ -317,8 +293,7 @@ export function createHostTable(
     getQueryResultWithPagination: entry('getQueryResultWithPagination', (s, query: string, pageSize: number, bookmark: string) => {
       const [q, n, bm] = [str(query, 'query', MAX_QUERY_BYTES), pageLimit(s, pageSize), str(bookmark, 'bookmark', MAX_QUERY_BYTES)];
       s.beforePagedQuery();
-      const page = s.support.simulator.executeQueryWithPagination(ns(s), q, n, bm);
-      return { results: collect(s, 'getQueryResultWithPagination', page.results, n, hostKV), fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark };
+      return pageReply(s, 'getQueryResultWithPagination', s.support.simulator.executeQueryWithPagination(ns(s), q, n, bm), n);
     }),
     getHistoryForKey: entry('getHistoryForKey', (s, k: string) => collect(s, 'getHistoryForKey', s.support.simulator.getHistoryForKey(ns(s), key(s, k)), s.limits.totalQueryLimit, hostModification)),
     openStateByRange: entry('openStateByRange', (s, start: string, end: string) => {

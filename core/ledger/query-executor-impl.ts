@@ -1,91 +1,18 @@
 import { LedgerError } from '../errors';
 import { historyPages, type HistoryStore } from './history-store';
+import { CHUNK, FIRST_CHUNK, handOut, LedgerPage, type PageRecorder, type PageSource } from './ledger-page';
 import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
 import { hashedKey, hashedNamespace, isDerivedNamespace, pvtNamespace, validateCollection } from './private-data';
 import type { LedgerOptions } from './ledger-options';
-import { JSON_WITH_SOURCE } from './mango-selector';
-import { arrayIndex, DOC_ID_FIELD, isElementIndex, parseRichQuery, type FieldPath, type RichQuery } from './rich-query';
+import { projectFields } from './project-fields';
+import { parseRichQuery, type RichQuery } from './rich-query';
 import type { RwSetBuilder, RecordedRange } from './rwset-builder';
 import { decodeStateMetadata } from './state-metadata';
 import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
 import type { VersionedKV, VersionedStateStore, VersionedValue } from './versioned-state-store';
 
-/**
- * Rows (or history entries) fetched per store call while iterating (an iterator never holds a
- * cursor open): first what the chaincode host's first batch pulls (Fabric's 100 results and the one
- * that shows there are more), then what each later batch pulls. An iterator hands each row out and
- * forgets it, so one a chaincode leaves open between batches holds no rows fetched but not handed
- * out; with chunks of 256, each open iterator held ~155 of them, values included, for as long as it
- * stayed open. A history read fetched a key's whole history at once, up to `totalQueryLimit`.
- */
-const FIRST_CHUNK = 101;
-const CHUNK = 100;
-
-/** A chunk's rows in the order `pop` hands them out: a generator keeps none of them once handed out. */
-function handOut(rows: readonly VersionedKV[]): VersionedKV[] {
-  return rows.slice().reverse();
-}
-
 function toKV(namespace: string, kv: VersionedKV): KV {
   return { namespace, key: kv.key, value: kv.value };
-}
-
-/** Numbers keep the text they were written with, so an integer beyond 2^53 comes back exact, as from CouchDB. */
-function keepNumberText(_key: string, value: unknown, context?: { readonly source?: string }): unknown {
-  return typeof value === 'number' && context?.source !== undefined ? JSON_WITH_SOURCE.rawJSON(context.source) : value;
-}
-
-/** CouchDB's mango_doc:get_field: properties of objects, integer segments into arrays (`tags.0`). */
-function pickField(value: unknown, path: FieldPath): { found: boolean; value?: unknown } {
-  let cur = value;
-  for (const seg of path) {
-    if (Array.isArray(cur)) {
-      const i = arrayIndex(seg);
-      if (!isElementIndex(i) || i >= cur.length) return { found: false };
-      cur = cur[i] as unknown;
-    } else if (typeof cur === 'object' && cur !== null && !JSON_WITH_SOURCE.isRawJSON(cur) && Object.hasOwn(cur, seg)) {
-      cur = (cur as Record<string, unknown>)[seg];
-    } else return { found: false };
-  }
-  return { found: true, value: cur };
-}
-
-/** Sets an own property, even one named `__proto__`. */
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** The value as a CouchDB document's fields: a JSON object, or for any other value none. */
-function documentFields(value: Uint8Array): unknown {
-  try {
-    const doc = JSON_WITH_SOURCE.parse(Buffer.from(value).toString('utf8'), keepNumberText);
-    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? doc : {};
-  } catch {
-    return {};
-  }
-}
-
-/**
- * CouchDB `fields`: a value holding only the named (possibly nested) fields. A value that is not a
- * JSON object has none, so it projects to `{}`, and `_id` is left out, as Fabric does.
- */
-export function projectFields(value: Uint8Array, fields: readonly FieldPath[] | undefined): Uint8Array {
-  if (fields === undefined || fields.length === 0) return value;
-  const doc = documentFields(value);
-  const out: Record<string, unknown> = {};
-  for (const path of fields) {
-    if (path[0] === DOC_ID_FIELD) continue;
-    const got = pickField(doc, path);
-    if (!got.found) continue;
-    // As CouchDB's set_field on the projection: missing levels become objects ({"tags": {"0": "x"}}).
-    let target = out;
-    for (const seg of path.slice(0, -1)) {
-      if (!Object.hasOwn(target, seg) || typeof target[seg] !== 'object' || target[seg] === null) define(target, seg, {});
-      target = target[seg] as Record<string, unknown>;
-    }
-    define(target, path[path.length - 1], got.value);
-  }
-  return Buffer.from(JSON.stringify(out), 'utf8');
 }
 
 /** A chaincode's own namespace: never one of the derived private/hashed namespaces, which only the private data methods reach. */
@@ -121,6 +48,8 @@ export class QueryExecutorImpl implements QueryExecutor {
   protected finished = false;
   /** Set once a paginated query ran: Fabric then forbids writes in the same transaction. */
   protected paginated = false;
+  /** Pages whose rows are not all read yet, while this executor records what it reads. */
+  private readonly unsettled = new Set<LedgerPage<KV>>();
 
   constructor(
     protected readonly state: VersionedStateStore,
@@ -163,22 +92,34 @@ export class QueryExecutorImpl implements QueryExecutor {
     const from = bookmark !== '' ? bookmark : startKey;
     if (bookmark !== '') validateReadKey(namespace, bookmark, this.options, 'bookmark');
     const size = Math.min(pageSize, this.options.totalQueryLimit);
-    const rows = this.state.getRange(namespace, from, endKey, { limit: size + 1 });
-    const page = rows.slice(0, size);
-    const record = this.recorder?.addRange(namespace, from);
-    if (record !== undefined) {
-      // Fabric's handler stops after `size` results without asking for one more, so a page that
-      // ends exactly at the range's end is not "exhausted" there either.
-      for (const r of page) {
-        record.reads.push({ key: r.key, version: r.version });
-        record.endKey = r.key;
-      }
-      if (page.length < size) {
-        record.exhausted = true;
-        record.endKey = endKey;
-      }
-    }
-    return { results: page.map((r) => toKV(namespace, r)), fetchedRecordsCount: page.length, bookmark: rows.length > size ? rows[size].key : '' };
+    // Registered once the page's first chunk is read, as the range was when the page was read at once.
+    let record: RecordedRange | undefined = undefined;
+    const page = this.newPage(
+      size,
+      {
+        read: (cursor, want, left) => {
+          const rows = this.state.getRange(namespace, cursor ?? from, endKey, { limit: want });
+          return { rows, next: rows.length > 0 ? nextKey(rows[rows.length - 1].key) : undefined, bookmark: rows.length > left ? rows[left].key : '' };
+        },
+      },
+      {
+        record: (r) => {
+          if (record === undefined) return;
+          record.reads.push({ key: r.key, version: r.version });
+          record.endKey = r.key;
+        },
+        toResult: (r) => toKV(namespace, r),
+        // Fabric's handler stops after `size` results without asking for one more, so a page that
+        // ends exactly at the range's end is not "exhausted" there either.
+        end: (count) => {
+          if (record === undefined || count >= size) return;
+          record.exhausted = true;
+          record.endKey = endKey;
+        },
+      },
+    );
+    record = this.recorder?.addRange(namespace, from);
+    return page;
   }
 
   executeQuery(namespace: string, query: string): Iterable<KV> {
@@ -202,14 +143,24 @@ export class QueryExecutorImpl implements QueryExecutor {
     // without passing over the rows before it again (CouchDB's bookmarks work the same way).
     const mark = bookmark !== '' ? bookmark : (q.bookmark ?? '');
     const size = Math.min(pageSize, this.options.totalQueryLimit);
-    const result = this.state.executeQuery(namespace, q, { skip: q.skip ?? 0, limit: size + 1, ...(mark !== '' ? { after: mark } : {}) });
-    const page = result.rows.slice(0, size);
-    for (const r of page) this.recorder?.addRead(namespace, r.key, r.version);
-    return {
-      results: page.map((r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) })),
-      fetchedRecordsCount: page.length,
-      bookmark: result.rows.length > size ? result.positionOf(size - 1) : '',
-    };
+    return this.newPage(
+      size,
+      {
+        read: (cursor, want, left) => {
+          const after = cursor ?? (mark !== '' ? mark : undefined);
+          const result = this.state.executeQuery(namespace, q, { skip: q.skip ?? 0, limit: want, ...(after !== undefined ? { after } : {}) });
+          const n = result.rows.length;
+          // With no row left to take, the page's last row ended the previous chunk: the cursor is its position.
+          const bookmark = n > left ? (left === 0 ? (after ?? '') : result.positionOf(left - 1)) : '';
+          return { rows: result.rows, next: n === want && n > 0 ? result.positionOf(n - 1) : undefined, bookmark };
+        },
+      },
+      {
+        record: (r) => this.recorder?.addRead(namespace, r.key, r.version),
+        toResult: (r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) }),
+        end: () => undefined,
+      },
+    );
   }
 
   getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined {
@@ -281,6 +232,29 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   done(): void {
     this.finished = true;
+  }
+
+  /** Reads and records the rest of every page not read to its end, so the read set holds whole pages. */
+  protected settlePages(): void {
+    for (const page of this.unsettled) page.settle();
+  }
+
+  private newPage(size: number, source: PageSource, recorder: PageRecorder<KV>): LedgerPage<KV> {
+    if (this.recorder === undefined) return new LedgerPage(size, source, recorder, () => this.checkOpen());
+    const page: LedgerPage<KV> = new LedgerPage(
+      size,
+      source,
+      {
+        ...recorder,
+        end: (count) => {
+          recorder.end(count);
+          this.unsettled.delete(page);
+        },
+      },
+      () => this.checkOpen(),
+    );
+    this.unsettled.add(page);
+    return page;
   }
 
   protected beforePaginated(): void {

@@ -67,6 +67,9 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
   }
 
   getTxSimulationResults(): Uint8Array {
+    // A page the chaincode did not read to its end (or a caller never read) is recorded whole, as
+    // when the ledger read pages at once and as Fabric's handler always reads them.
+    this.settlePages();
     return this.builder.buildBytes();
   }
 

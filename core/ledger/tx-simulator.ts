@@ -29,11 +29,26 @@ export interface KeyModification {
   readonly isDelete: boolean;
 }
 
-/** A paged query's metadata, as Fabric's `QueryResponseMetadata`. */
+/**
+ * One page of a paged query: its rows, then Fabric's `QueryResponseMetadata`. A page may be 100,000
+ * rows with their values, so the ledger reads a page's rows from the store in chunks as they are
+ * taken; the metadata is known only once every row has been read.
+ */
 export interface QueryPage<T> {
+  /**
+   * The rows in order, read from the store as they are iterated; iterate once. For a caller that
+   * copies rows out and may stop early (the chaincode host, counting their bytes): a page it stops
+   * in is never held whole. Read the metadata after.
+   */
+  rows(): Iterable<T>;
+  /**
+   * Every row in one array: the whole page held in memory. Throws `LEDGER_PAGE_CONSUMED` once
+   * {@link rows} or the metadata was read first, since those do not keep the rows they pass.
+   */
   readonly results: readonly T[];
+  /** Rows in the page. Reading it before the rows are all read reads and records the rest, keeping none. */
   readonly fetchedRecordsCount: number;
-  /** Where the next page starts; '' when the result set is exhausted. */
+  /** Where the next page starts; '' when the result set is exhausted. Read as {@link fetchedRecordsCount}. */
   readonly bookmark: string;
 }
 

@@ -133,14 +133,14 @@ export class BlockCommitter {
     const txIds = validation.txIds ?? [];
     const valid = [...validation.flags].map((f) => f === TxValidationCode.VALID);
     const pvt = pvtDataForBlock(pvtSource, txIds, valid);
-    if (this.pvtPuller !== undefined) {
-      const wanted = wantedPvtData(pvtSource, validation.pvtWrites, valid, pvt);
-      // Best effort: whatever goes wrong asking other peers, the block commits with what this peer has.
-      if (wanted.length > 0) {
-        await this.pvtPuller.pull(this.channel.id, parsed.number, wanted, pvt).catch((err: unknown) => {
-          this.logger.warn({ err, channel: this.channel.id, block: parsed.number }, 'pulling missing private data failed');
-        });
-      }
+    // Narrowed to the version each collection's hash in the block names, puller or not: the ledger
+    // takes a collection's first version, which a push of forged values may have put before the real one.
+    const wanted = pvt.size > 0 || this.pvtPuller !== undefined ? wantedPvtData(pvtSource, validation.pvtWrites, valid, pvt) : [];
+    // Best effort: whatever goes wrong asking other peers, the block commits with what this peer has.
+    if (this.pvtPuller !== undefined && wanted.length > 0) {
+      await this.pvtPuller.pull(this.channel.id, parsed.number, wanted, pvt).catch((err: unknown) => {
+        this.logger.warn({ err, channel: this.channel.id, block: parsed.number }, 'pulling missing private data failed');
+      });
     }
     let result;
     try {

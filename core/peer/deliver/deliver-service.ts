@@ -3,7 +3,9 @@ import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
+import { collectionOf } from '../lifecycle/collections';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
+import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
@@ -161,6 +163,7 @@ export class DeliverService {
     if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     const range = resolveSeek(seek, channel.height());
     if (isRefusal(range)) return sink.write(statusResponse(range.status));
+    const membership: MembershipAnswers = { resources: undefined, byDefinition: new WeakMap() };
 
     for (let n = range.start; n <= range.stop; n++) {
       if (n >= channel.height()) {
@@ -171,7 +174,7 @@ export class DeliverService {
       if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       const bytes = channel.ledger.getBlockBytes(n);
       if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
-      const pvt = kind === 'private' && !range.headersOnly ? this.privateDataFor(channel, n, signedData, mspId) : undefined;
+      const pvt = kind === 'private' && !range.headersOnly ? this.privateDataFor(channel, n, signedData, mspId, membership) : undefined;
       await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes, pvt));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
@@ -180,13 +183,31 @@ export class DeliverService {
   /**
    * Fabric's `DeliverWithPrivateData` filter: of the private data this peer committed with block
    * `n`, the collections whose member orgs policy the requester satisfies, by transaction number.
+   * A collection's answer is computed once for all the blocks delivered at one ledger height (see
+   * {@link MembershipAnswers}), not again for every transaction that wrote it.
    */
-  private privateDataFor(channel: Channel, n: number, signed: SignedData, mspId: string): Map<number, TxPvtReadWriteSet> {
+  private privateDataFor(channel: Channel, n: number, signed: SignedData, mspId: string, answers: MembershipAnswers): Map<number, TxPvtReadWriteSet> {
     const out = new Map<number, TxPvtReadWriteSet>();
     const resources = channel.resources();
+    if (answers.resources !== resources) {
+      answers.resources = resources;
+      answers.byDefinition = new WeakMap();
+    }
     const member = (namespace: string, name: string): boolean => {
-      const c = this.lifecycle.collection(channel.ledger, namespace, name);
-      return c !== undefined && signerIsMember(this.policies, resources, c, signed, mspId);
+      const definition = this.lifecycle.definition(channel.ledger, namespace);
+      if (definition === undefined) return false;
+      let known = answers.byDefinition.get(definition);
+      if (known === undefined) {
+        known = new Map();
+        answers.byDefinition.set(definition, known);
+      }
+      let answer = known.get(name);
+      if (answer === undefined) {
+        const c = collectionOf(definition, name);
+        answer = c !== undefined && signerIsMember(this.policies, resources, c, signed, mspId);
+        known.set(name, answer);
+      }
+      return answer;
     };
     for (const [txNum, bytes] of channel.ledger.getPrivateDataByBlock(n)) {
       const eligible = decodeTxPvtRwSet(bytes).filter((c) => member(c.namespace, c.collection));
@@ -210,6 +231,20 @@ export class DeliverService {
     }
     return signal;
   }
+}
+
+/**
+ * One Deliver request's collection membership answers, by chaincode definition and collection name.
+ * An answer depends only on the collection's member orgs policy and the channel config the policy is
+ * evaluated under. Keyed by the definition object, which the lifecycle cache decodes anew at each
+ * ledger height (so a request replaying old blocks decides each collection once, and a live one once
+ * per height), and dropped when the channel's resources change: a block that redefines the chaincode
+ * or changes the config mid-request is honoured from the next block on, as when each transaction
+ * asked anew.
+ */
+interface MembershipAnswers {
+  resources: ChannelResources | undefined;
+  byDefinition: WeakMap<ChaincodeDefinition, Map<string, boolean>>;
 }
 
 /** Whether the channel's ACL for the stream kind (default: its Readers policy) admits the request's signer. */

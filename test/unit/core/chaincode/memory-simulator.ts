@@ -69,7 +69,7 @@ export class MemorySimulator implements TxSimulator {
   getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
     const all = this.range(namespace, bookmark || startKey, endKey);
     const results = all.slice(0, pageSize);
-    return { results, fetchedRecordsCount: results.length, bookmark: all.length > pageSize ? all[pageSize].key : '' };
+    return { results, rows: () => results, fetchedRecordsCount: results.length, bookmark: all.length > pageSize ? all[pageSize].key : '' };
   }
   executeQuery(namespace: string, query: string): Iterable<KV> {
     const selector = (JSON.parse(query) as { selector: Record<string, unknown> }).selector;
@@ -85,7 +85,7 @@ export class MemorySimulator implements TxSimulator {
   executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
     const all = [...this.executeQuery(namespace, query)].filter((kv) => bookmark === '' || cmp(kv.key, bookmark) >= 0);
     const results = all.slice(0, pageSize);
-    return { results, fetchedRecordsCount: results.length, bookmark: all.length > pageSize ? all[pageSize].key : '' };
+    return { results, rows: () => results, fetchedRecordsCount: results.length, bookmark: all.length > pageSize ? all[pageSize].key : '' };
   }
   getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined {
     return this.world.metadata.get(nsKey(namespace, key));
