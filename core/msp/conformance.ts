@@ -11,6 +11,7 @@ import { rolePrincipal } from '../policy/policy-expression';
 import type { MspRole } from './identity';
 import type { Msp, MspProvider } from './msp';
 import { MspErrorCode } from './msp-error-code';
+import { MSP_VERSIONS, NEWEST_MSP_VERSION } from './msp-version';
 
 export type ConformanceRole = 'client' | 'peer' | 'admin' | 'orderer';
 
@@ -81,6 +82,16 @@ export function mspConformanceSuite(name: string, factory: () => Promise<MspConf
       expect(msp.id).toBe(mspId);
       expect(otherMsp.id).toBe(fx.otherOrg.config.getName());
       expect(otherMsp.id).not.toBe(mspId);
+    });
+
+    it('runs the newest MSP version unless asked for another (a channel asks for the one its capabilities select)', () => {
+      expect(msp.version).toBe(NEWEST_MSP_VERSION);
+      for (const version of MSP_VERSIONS) {
+        const versioned = fx.provider.createMsp(fx.org.config, { version });
+        expect(versioned.version).toBe(version);
+        // Every version takes a client member of a NodeOU MSP from MSPv1_1 on; MSPv1_0 has no NodeOUs and takes any member.
+        expect(() => versioned.deserializeIdentity(fx.org.members.client.serialized).validate()).not.toThrow();
+      }
     });
 
     it('deserializes members with their msp id, exact bytes, id, expiry and role OU', () => {

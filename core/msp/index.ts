@@ -1,5 +1,6 @@
 export * from './identity';
 export * from './msp';
 export * from './msp-error-code';
+export * from './msp-version';
 export * from './expiry';
 export * from './crypto-material';

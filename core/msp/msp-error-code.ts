@@ -11,7 +11,7 @@ export const MspErrorCode = {
   IdMismatch: 'MSP_ID_MISMATCH',
   /** No MSP with that id in this manager (or channel). */
   Unknown: 'MSP_UNKNOWN',
-  /** Key algorithm or curve the MSP does not accept (e.g. secp256k1, RSA end-entity keys). */
+  /** Key algorithm or curve the MSP does not accept (e.g. secp256k1, RSA end-entity keys; Ed25519 below MSPv3_0, i.e. channels before V3_0). */
   UnsupportedKey: 'MSP_UNSUPPORTED_KEY',
   /** A CA certificate presented as an identity. */
   CaAsIdentity: 'MSP_CA_AS_IDENTITY',

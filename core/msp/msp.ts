@@ -1,5 +1,15 @@
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import type { Identity, SigningIdentity } from './identity';
+import type { MspVersion } from './msp-version';
+
+/** How {@link MspProvider.createMsp} builds an MSP. */
+export interface CreateMspOptions {
+  /**
+   * The rules the MSP applies (Fabric's `MSPVersion`): a channel's MSPs take the version its
+   * channel capabilities select (`channelMspVersion`); omitted, the newest, as Fabric's local MSP.
+   */
+  readonly version?: MspVersion;
+}
 
 /**
  * Turns `SerializedIdentity` bytes into an {@link Identity}. Implemented by an MSP (for its own
@@ -17,6 +27,8 @@ export interface Msp extends IdentityDeserializer {
   readonly id: string;
   /** The `FabricMSPConfig` this MSP was built from (root certs, NodeOUs, CRLs, TLS roots). */
   readonly config: FabricMSPConfig;
+  /** The version whose rules this MSP applies (Fabric's `GetVersion`). */
+  readonly version: MspVersion;
 }
 
 /** The channel's MSPs by id: what a channel config's `MSP` values become. */
@@ -36,8 +48,11 @@ export interface MspManager extends IdentityDeserializer {
  * Called when a channel config (genesis or update) is applied and when a node starts.
  */
 export interface MspProvider {
-  /** Builds an MSP from its `FabricMSPConfig`. Throws `MspError` on a config that cannot work (no root CA, bad PEM). */
-  createMsp(config: FabricMSPConfig): Msp;
+  /**
+   * Builds an MSP from its `FabricMSPConfig`, under `options.version`'s rules (newest when omitted).
+   * Throws `MspError` on a config that cannot work under that version (no root CA, bad PEM, …).
+   */
+  createMsp(config: FabricMSPConfig, options?: CreateMspOptions): Msp;
   /** Builds a manager over several MSPs; deserialization dispatches on `SerializedIdentity.mspid`. */
   createManager(msps: readonly Msp[]): MspManager;
   /**

@@ -1,6 +1,8 @@
 import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError, WeftError } from '../errors';
 import type { MspManager, MspProvider } from '../msp/msp';
+import type { MspVersion } from '../msp/msp-version';
+import { channelMspVersion } from '../protocol/capabilities';
 import type { PolicyManager, PolicyProvider } from '../policy/policy';
 import { readOrdererConfig, type ChannelConfig } from './channel-config';
 import { ConfigUpdateValidator } from './config-update';
@@ -13,6 +15,8 @@ import type { SignaturePrecheck } from './signature-precheck';
 export interface ChannelResources {
   readonly config: ChannelConfig;
   readonly msps: MspManager;
+  /** The MSP version {@link msps} run: what the config's channel capabilities select (Fabric's `MSPVersion()`). */
+  readonly mspVersion: MspVersion;
   readonly policies: PolicyManager;
   readonly validator: ConfigUpdateValidator;
 }
@@ -28,8 +32,9 @@ export interface ResourceProviders {
 /** Builds a channel's resources from its config. Throws `OrdererError` ORDERER_BAD_CONFIG naming what failed. */
 export function buildChannelResources(channelId: string, config: Config, providers: ResourceProviders): ChannelResources {
   const channelConfig = readOrdererConfig(channelId, config);
+  const mspVersion = channelMspVersion(channelConfig.capabilities.channel);
   try {
-    const msps = providers.mspProvider.createManager(channelConfig.msps.map((c) => providers.mspProvider.createMsp(c)));
+    const msps = providers.mspProvider.createManager(channelConfig.msps.map((c) => providers.mspProvider.createMsp(c, { version: mspVersion })));
     const deserializer = providers.precheck?.wrap(msps) ?? msps;
     const policies = providers.policyProvider.newPolicyManager(channelConfig.configBytes, deserializer);
     for (const path of ['/Channel/Readers', '/Channel/Writers']) {
@@ -37,7 +42,7 @@ export function buildChannelResources(channelId: string, config: Config, provide
         throw new OrdererError('ORDERER_BAD_CONFIG', `channel ${channelId} config has no ${path} policy`, { path });
       }
     }
-    return { config: channelConfig, msps, policies, validator: new ConfigUpdateValidator(channelId, config, policies) };
+    return { config: channelConfig, msps, mspVersion, policies, validator: new ConfigUpdateValidator(channelId, config, policies) };
   } catch (err) {
     if (err instanceof OrdererError) throw err;
     const code = err instanceof WeftError ? err.code : 'UNKNOWN';

@@ -1,5 +1,6 @@
 import { Capabilities } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import type { Config, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import type { MspVersion } from '../msp/msp-version';
 import { decode, guard } from './bounded-decode';
 
 /** The three places a channel config requires capabilities (Fabric's channel, orderer and application providers). */
@@ -13,9 +14,11 @@ export type CapabilityNames = Readonly<Record<CapabilityLevel, readonly string[]
  * (`common/capabilities/{channel,orderer,application}.go`, `HasCapability`), so that Weft and
  * Fabric nodes on one channel agree on which configs may be ordered and run.
  *
- * What Weft implements is narrower than the names suggest. It gates no behaviour on them except
- * the orderer's maintenance mode (orderer V1_4_2 or V2_0, Fabric's `ConsensusTypeMigration`): it
- * otherwise always runs the newest rules of each level (channel V3_0, application V2_5). A channel
+ * What Weft implements is narrower than the names suggest. It gates few behaviours on them: the
+ * orderer's maintenance mode (orderer V1_4_2 or V2_0, Fabric's `ConsensusTypeMigration`), the
+ * config succession rules (`config-succession.ts`) and the channel's MSP version
+ * ({@link channelMspVersion}, every MSP version Fabric has): it otherwise always runs the newest rules
+ * of each level (channel V3_0, application V2_5). A channel
  * at a lower level is accepted, as Fabric 3 accepts it, but runs under those rules: among others,
  * Weft has no legacy (lscc) chaincode lifecycle, which Fabric uses below application V2_0.
  */
@@ -85,4 +88,18 @@ export function unsupportedCapability(required: CapabilityNames, levels: readonl
     return { level, name, path, message };
   }
   return undefined;
+}
+
+/**
+ * The MSP version a channel's capabilities select, as Fabric's `ChannelProvider.MSPVersion()`
+ * (common/capabilities/channel.go): the newest capability present wins, V1_4_2 selects MSPv1_3 and
+ * V2_0 MSPv1_4_3, and a channel with none runs MSPv1_0. `channel` is the `/Channel` level's names.
+ */
+export function channelMspVersion(channel: readonly string[]): MspVersion {
+  const has = (name: string): boolean => channel.includes(name);
+  if (has('V3_0')) return 'MSPv3_0';
+  if (has('V1_4_3') || has('V2_0')) return 'MSPv1_4_3';
+  if (has('V1_3') || has('V1_4_2')) return 'MSPv1_3';
+  if (has('V1_1')) return 'MSPv1_1';
+  return 'MSPv1_0';
 }

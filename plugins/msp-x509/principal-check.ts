@@ -7,12 +7,15 @@ import {
 } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
+import type { MspVersion } from '../../core/msp/msp-version';
 import type { X509Identity } from './x509-identity';
 
 /** What principal evaluation needs from the MSP (X509Msp provides it). */
 export interface PrincipalContext {
   readonly id: string;
   readonly nodeOusEnabled: boolean;
+  /** Whether the MSP runs `min`'s rules or newer ones. */
+  atLeast(min: MspVersion): boolean;
   /** Listed in the config's `admins` (legacy admincerts). */
   isListedAdmin(identity: X509Identity): boolean;
   /** Carries the OU of this NodeOU role (validity is checked separately). */
@@ -31,9 +34,11 @@ function decodePrincipal<T>(cls: { deserializeBinary(b: Uint8Array): T; name: st
 }
 
 /**
- * Fabric's `SatisfiesPrincipal` (v1.4.2+ MSP): ROLE, ORGANIZATION_UNIT, IDENTITY, ANONYMITY and
- * COMBINED principals. Returns false where Fabric returns an error about the identity; throws
- * `MSP_BAD_PRINCIPAL` only when the principal itself is malformed.
+ * Fabric's `SatisfiesPrincipal`: ROLE, ORGANIZATION_UNIT, IDENTITY, ANONYMITY and COMBINED
+ * principals, as the MSP's version has them (`satisfiesPrincipalInternalV142` from MSPv1_4_3,
+ * `…V13` from MSPv1_3, `…PreV13` before). Returns false where Fabric returns an error about the
+ * identity or a principal its version does not know; throws `MSP_BAD_PRINCIPAL` only when the
+ * principal itself is malformed (both mean "not satisfied" to a policy, as in Fabric).
  */
 export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity, principal: MSPPrincipal, depth = 0): boolean {
   const bytes = principal.getPrincipal_asU8();
@@ -48,13 +53,15 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
           return identity.isValid();
         case R.ADMIN:
           if (msp.isListedAdmin(identity)) return true;
-          return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'admin');
+          // The admin OU makes an admin from MSPv1_4_3 on; before, only the listed certificates.
+          return msp.atLeast('MSPv1_4_3') && msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'admin');
         case R.CLIENT:
           return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'client');
         case R.PEER:
           return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'peer');
         case R.ORDERER:
-          return msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'orderer');
+          // Before MSPv1_4_3 Fabric answers "invalid MSP role type".
+          return msp.atLeast('MSPv1_4_3') && msp.nodeOusEnabled && identity.isValid() && msp.hasNodeOuRole(identity, 'orderer');
         default:
           throw new MspError(MspErrorCode.BadPrincipal, `MSPRole.role ${role.getRole()} is not a known role (expected MEMBER, ADMIN, CLIENT, PEER or ORDERER)`, {
             role: role.getRole(),
@@ -83,6 +90,8 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
       return Buffer.compare(other.sanitizedDer, identity.sanitizedDer) === 0 && other.isValid();
     }
     case C.ANONYMITY: {
+      // satisfiesPrincipalInternalPreV13 knows no ANONYMITY principal.
+      if (!msp.atLeast('MSPv1_3')) return false;
       const anon = decodePrincipal(MSPIdentityAnonymity, bytes, 'MSPIdentityAnonymity');
       const type = anon.getAnonymityType();
       if (type === MSPIdentityAnonymity.MSPIdentityAnonymityType.NOMINAL) return true;
@@ -90,6 +99,8 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
       throw new MspError(MspErrorCode.BadPrincipal, `MSPIdentityAnonymity.anonymity_type ${type} is unknown`, { type });
     }
     case C.COMBINED: {
+      // collectPrincipals refuses COMBINED principals up to MSPv1_1.
+      if (!msp.atLeast('MSPv1_3')) return false;
       const combined = decodePrincipal(CombinedPrincipal, bytes, 'CombinedPrincipal');
       const parts = combined.getPrincipalsList();
       if (parts.length === 0) throw new MspError(MspErrorCode.BadPrincipal, 'CombinedPrincipal has no principals', {});

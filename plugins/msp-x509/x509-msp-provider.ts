@@ -1,5 +1,5 @@
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import type { Msp, MspManager, MspProvider } from '../../core/msp/msp';
+import type { CreateMspOptions, Msp, MspManager, MspProvider } from '../../core/msp/msp';
 import { MspManagerImpl } from './msp-manager-impl';
 import { loadMspConfig, loadSigningIdentity } from './msp-folder';
 import { X509Msp, X509MspOptions } from './x509-msp';
@@ -13,8 +13,8 @@ export class X509MspProvider implements MspProvider {
     this.options = X509MspOptions.parse(options);
   }
 
-  createMsp(config: FabricMSPConfig): X509Msp {
-    return new X509Msp(config, this.options);
+  createMsp(config: FabricMSPConfig, options: CreateMspOptions = {}): X509Msp {
+    return new X509Msp(config, this.options, options.version);
   }
 
   createManager(msps: readonly Msp[]): MspManager {

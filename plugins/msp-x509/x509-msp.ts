@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MspError } from '../../core/errors';
 import type { Msp } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
+import { MSP_VERSIONS, mspVersionAtLeast, NEWEST_MSP_VERSION, type MspVersion } from '../../core/msp/msp-version';
 import { BoundedCache } from './bounded-cache';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
 import { CaStore, chainIdentifier, toMspCertificate, type CaEntry, type IdentityChain } from './ca-store';
@@ -35,14 +36,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Fabric's X.509 MSP (`msp/mspimpl.go`, v1.4.2+ semantics): identities chain to exactly one root via
- * the intermediates, come from a leaf CA, are not revoked, and carry exactly one NodeOU role when
+ * Fabric's X.509 MSP (`msp/mspimpl.go`): identities chain to exactly one root via the
+ * intermediates, come from a leaf CA, are not revoked, and carry exactly one NodeOU role when
  * NodeOUs are enabled. Deserialized identities are cached by their exact bytes, and each caches its
  * validation outcome, so the hot path is a Map lookup plus one signature verification.
+ *
+ * `version` selects the rules as Fabric's `newBccspMsp` does: MSPv3_0 alone accepts Ed25519
+ * identities (`setupV3`); below MSPv1_4_3 NodeOUs know only the client and peer roles, admins are
+ * the listed certificates and need not exist (`setupV11`, `validateIdentityOUsV11`,
+ * `satisfiesPrincipalInternalV13`); below MSPv1_3 ANONYMITY and COMBINED principals are refused;
+ * MSPv1_0 ignores NodeOUs.
  */
 export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   readonly id: string;
   readonly nodeOusEnabled: boolean;
+  readonly version: MspVersion;
   private readonly cas: CaStore;
   private readonly nodeOus: Partial<Record<NodeOuRoleName, OuIdentifier>> = {};
   /** Role OUs by name; when two roles share a name the later (client, peer, admin, orderer) wins, as in Fabric's `validOUs` map. */
@@ -55,7 +63,12 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   constructor(
     readonly config: FabricMSPConfig,
     options: X509MspOptions = {},
+    version: MspVersion = NEWEST_MSP_VERSION,
   ) {
+    if (!MSP_VERSIONS.includes(version)) {
+      throw new MspError(MspErrorCode.BadConfig, `MSP version "${String(version)}" is not one of ${MSP_VERSIONS.join(', ')}`, { version });
+    }
+    this.version = version;
     const opts = X509MspOptions.parse(options);
     this.maxIdentityBytes = opts.maxIdentityBytes;
     this.cache = new BoundedCache(opts.identityCacheSize);
@@ -75,39 +88,66 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     // TLS CAs serve the transport, not identities, but Fabric's setupTLSCAs refuses a config whose TLS CAs are not sound.
     checkTlsCas(this.id, this.cas, config.getTlsRootCertsList_asU8(), config.getTlsIntermediateCertsList_asU8());
 
-    const nodeOus = config.getFabricNodeOus();
-    let enabled = nodeOus?.getEnable() ?? false;
-    // Fabric's setupNodeOUsV142 resolves the role identifiers whether or not NodeOUs are enabled.
-    if (nodeOus) {
-      const roles: [NodeOuRoleName, FabricOUIdentifier | undefined][] = [
-        ['client', nodeOus.getClientOuIdentifier()],
-        ['peer', nodeOus.getPeerOuIdentifier()],
-        ['admin', nodeOus.getAdminOuIdentifier()],
-        ['orderer', nodeOus.getOrdererOuIdentifier()],
-      ];
-      // A role counts when its identifier is present, even with an empty OU name.
-      for (const [role, ou] of roles) {
-        if (ou === undefined) continue;
-        const id = this.ouIdentifier(ou, `fabric_node_ous.${role}_ou_identifier`, false);
-        this.nodeOus[role] = id;
-        this.nodeOuByName.set(id.ou, id);
-      }
-      // ...and with no role identifier at all it turns enforcement off rather than refusing every identity.
-      if (this.nodeOuByName.size === 0) enabled = false;
-    }
-    this.nodeOusEnabled = enabled;
+    this.nodeOusEnabled = this.setupNodeOus(config);
     this.ouIdentifiers = config
       .getOrganizationalUnitIdentifiersList()
       .map((ou, i) => this.ouIdentifier(ou, `organizational_unit_identifiers[${i}]`, true));
     this.admins = new Set(config.getAdminsList_asU8().map((pem, i) => this.adminId(pem, i)));
-    if (this.admins.size === 0 && (!this.nodeOusEnabled || this.nodeOus.admin === undefined)) {
+    // setupAdminsV142; before MSPv1_4_3 an MSP without administrators is accepted.
+    if (this.atLeast('MSPv1_4_3') && this.admins.size === 0 && (!this.nodeOusEnabled || this.nodeOus.admin === undefined)) {
       throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: administrators must be declared (admins) when no admin OU classification is set (fabric_node_ous.admin_ou_identifier)`, {
         mspId: this.id,
       });
     }
   }
 
-  /** Fabric's setupAdmins plus postSetupV142: an admin certificate is an identity of this MSP, and a client or admin under NodeOUs. */
+  /** Whether this MSP runs `min`'s rules or newer ones. */
+  atLeast(min: MspVersion): boolean {
+    return mspVersionAtLeast(this.version, min);
+  }
+
+  /**
+   * Fabric's setupNodeOUsV142 (MSPv1_4_3+) or setupNodeOUs (MSPv1_1, MSPv1_3; MSPv1_0 has none).
+   * Returns whether NodeOU classification is enforced.
+   */
+  private setupNodeOus(config: FabricMSPConfig): boolean {
+    const nodeOus = config.getFabricNodeOus();
+    if (nodeOus === undefined || !this.atLeast('MSPv1_1')) return false;
+    const legacy = !this.atLeast('MSPv1_4_3');
+    const roles: [NodeOuRoleName, FabricOUIdentifier | undefined][] = [
+      ['client', nodeOus.getClientOuIdentifier()],
+      ['peer', nodeOus.getPeerOuIdentifier()],
+    ];
+    if (legacy) {
+      // The v1.1 setup requires both roles, with a name, even when NodeOUs are disabled.
+      for (const [role, ou] of roles) {
+        if (ou === undefined || ou.getOrganizationalUnitIdentifier() === '') {
+          throw new MspError(
+            MspErrorCode.BadConfig,
+            `MSP ${this.id}: fabric_node_ous.${role}_ou_identifier must name an OU under ${this.version} (Fabric: "Failed setting up NodeOUs. ${role === 'client' ? 'Client' : 'Peer'}OU must be different from nil.")`,
+            { mspId: this.id, field: `fabric_node_ous.${role}_ou_identifier`, version: this.version },
+          );
+        }
+      }
+    } else {
+      roles.push(['admin', nodeOus.getAdminOuIdentifier()], ['orderer', nodeOus.getOrdererOuIdentifier()]);
+    }
+    // Resolved whether or not NodeOUs are enabled; a role counts when its identifier is present, even with an empty OU name.
+    for (const [role, ou] of roles) {
+      if (ou === undefined) continue;
+      const id = this.ouIdentifier(ou, `fabric_node_ous.${role}_ou_identifier`, false);
+      this.nodeOus[role] = id;
+      // validateIdentityOUsV11 matches client before peer (a switch); V142's map keeps the later role.
+      if (!legacy || !this.nodeOuByName.has(id.ou)) this.nodeOuByName.set(id.ou, id);
+    }
+    // ...and with no role identifier at all it turns enforcement off rather than refusing every identity.
+    return nodeOus.getEnable() && this.nodeOuByName.size > 0;
+  }
+
+  /**
+   * Fabric's setupAdmins plus postSetupV142: an admin certificate is an identity of this MSP, and a
+   * client or admin under NodeOUs. Before MSPv1_4_3 (postSetupV11) an admin must be a valid client under NodeOUs.
+   */
   private adminId(pem: Uint8Array, i: number): string {
     const field = `admins[${i}]`;
     const details = { mspId: this.id, field };
@@ -118,16 +158,20 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
       if (!(err instanceof MspError)) throw err;
       throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field}: ${err.message}`, details, { cause: err });
     }
-    if (this.nodeOusEnabled) {
+    if (this.nodeOusEnabled && this.atLeast('MSPv1_4_3')) {
       if (!this.hasNodeOuRole(identity, 'client') && !this.hasNodeOuRole(identity, 'admin')) {
         throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field} carries neither the client nor the admin NodeOU`, details);
       }
-    } else {
-      try {
-        identity.validate();
-      } catch (err) {
-        throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field} is not a valid identity of the MSP: ${(err as Error).message}`, details, { cause: err });
-      }
+      return identity.id;
+    }
+    try {
+      identity.validate();
+    } catch (err) {
+      throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field} is not a valid identity of the MSP: ${(err as Error).message}`, details, { cause: err });
+    }
+    // postSetupV11 asks the CLIENT role of each admin.
+    if (this.nodeOusEnabled && !this.hasNodeOuRole(identity, 'client')) {
+      throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field} does not carry the client NodeOU, which ${this.version} requires of an admin`, details);
     }
     return identity.id;
   }
@@ -202,6 +246,14 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   validateIdentity(identity: X509Identity): IdentityChain {
     const details = { mspId: this.id, id: identity.id };
     const x509 = identity.certificate.x509;
+    // validateIdentity checks the key algorithm first; only setupV3 adds Ed25519 to the supported ones.
+    if (identity.keyType === 'ed25519' && !this.atLeast('MSPv3_0')) {
+      throw new MspError(
+        MspErrorCode.UnsupportedKey,
+        `MSP ${this.id}: could not validate identity's public key algorithm: Ed25519 is not supported (${this.version}; Ed25519 identities need channel capability V3_0)`,
+        { ...details, version: this.version },
+      );
+    }
     if (identity.certificate.go.isCa) {
       throw new MspError(MspErrorCode.CaAsIdentity, `MSP ${this.id}: a certificate with BasicConstraints CA=true cannot be used as an identity`, details);
     }
@@ -221,7 +273,8 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
 
   /**
    * Fabric's `validateIdentityOUsV142`: the OU identifiers the MSP lists apply first, whether or not
-   * NodeOUs are enabled (`validateIdentityOUsV1`); then, with NodeOUs, exactly one role OU.
+   * NodeOUs are enabled (`validateIdentityOUsV1`); then, with NodeOUs, exactly one role OU (before
+   * MSPv1_4_3, `validateIdentityOUsV11`: only client and peer are roles, so an admin-OU identity fails).
    */
   private validateOus(identity: X509Identity, issuer: IdentityChain): void {
     const ous = identity.organizationalUnits;

@@ -1,5 +1,9 @@
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { PeerError } from '../peer-error';
 import type { MspManager, MspProvider } from '../../msp/msp';
+import type { MspVersion } from '../../msp/msp-version';
+import { decode } from '../../protocol/bounded-decode';
+import { channelMspVersion, requiredCapabilities } from '../../protocol/capabilities';
 import type { Policy, PolicyManager, PolicyProvider } from '../../policy/policy';
 import type { ChannelConfigView } from './channel-config';
 import { CachingDeserializer } from './caching-deserializer';
@@ -11,6 +15,8 @@ import { CachingDeserializer } from './caching-deserializer';
 export interface ChannelResources {
   readonly config: ChannelConfigView;
   readonly msps: MspManager;
+  /** The MSP version {@link msps} run: what the config's channel capabilities select, as on every Fabric peer. */
+  readonly mspVersion: MspVersion;
   /** Caching deserializer over {@link msps}: every policy of the channel evaluates through it. */
   readonly deserializer: CachingDeserializer;
   readonly policies: PolicyManager;
@@ -23,15 +29,20 @@ export interface ChannelResources {
   aclPolicyPath(resource: string, fallback: string): string;
 }
 
-/** Builds a channel's resources from its config. Throws `MspError`/`PolicyError` on a config that cannot work. */
+/**
+ * Builds a channel's resources from its config, the MSPs under the version its own channel
+ * capabilities select (so a config block moving the channel to V3_0 changes the rules from the
+ * next block on). Throws `MspError`/`PolicyError` on a config that cannot work.
+ */
 export function buildChannelResources(config: ChannelConfigView, mspProvider: MspProvider, policyProvider: PolicyProvider): ChannelResources {
+  const mspVersion = channelMspVersion(requiredCapabilities(decode(Config, config.configBytes, 'config')).channel);
   const orgs = [...config.applicationOrgs, ...config.ordererOrgs];
   const seen = new Set<string>();
   const msps = [];
   for (const org of orgs) {
     if (seen.has(org.mspId)) continue;
     seen.add(org.mspId);
-    msps.push(mspProvider.createMsp(org.msp));
+    msps.push(mspProvider.createMsp(org.msp, { version: mspVersion }));
   }
   const manager = mspProvider.createManager(msps);
   const deserializer = new CachingDeserializer(manager);
@@ -40,6 +51,7 @@ export function buildChannelResources(config: ChannelConfigView, mspProvider: Ms
   return {
     config,
     msps: manager,
+    mspVersion,
     deserializer,
     policies,
     aclPolicyPath(resource: string, fallback: string): string {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { ConfigUpdateValidator } from '../../../core/orderer/config-update';
+import { channelMspVersion, requiredCapabilities } from '../../../core/protocol/capabilities';
 import { parseEnvelope } from '../../../core/protocol/envelope';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
@@ -35,6 +36,8 @@ describe('config updates with random changes', () => {
       let update: Uint8Array;
       try {
         const next = Config.deserializeBinary(rewriteAt(current.serializeBinary(), [2], (group) => mutateMessage(group, rnd, 0.85)));
+        // A lower MSP version locks out the admins and peers that only NodeOUs classify, as it would on Fabric (msp-version.test.ts).
+        if (channelMspVersion(requiredCapabilities(next).channel) !== channelMspVersion(requiredCapabilities(current).channel)) continue;
         update = configUpdate(CHANNEL, current, next, admins, admins[0]);
       } catch {
         continue; // the mutated config is not a Config, or the update cannot be computed: nothing to order
