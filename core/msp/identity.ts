@@ -44,8 +44,10 @@ export interface Identity {
   verifyAsync(message: Uint8Array, signature: Uint8Array): Promise<boolean>;
 
   /**
-   * Whether this identity satisfies the principal (ROLE, ORGANIZATION_UNIT or IDENTITY). Throws
-   * `MspError` only when the principal itself is malformed.
+   * Whether this identity satisfies the principal (ROLE, ORGANIZATION_UNIT, IDENTITY, ANONYMITY or
+   * COMBINED), validity included wherever Fabric's `SatisfiesPrincipal` checks it (everywhere but
+   * an admin listed in the MSP's `admins` and an ANONYMITY NOMINAL principal): the policy engine
+   * does not validate signers itself. Throws `MspError` only when the principal itself is malformed.
    */
   satisfiesPrincipal(principal: MSPPrincipal): boolean;
 }

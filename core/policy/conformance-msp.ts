@@ -67,8 +67,10 @@ class ConformanceIdentity implements SigningIdentity {
     return new Uint8Array(sign('sha256', message, this.privateKey));
   }
 
+  /** As Fabric's MSP: the principals below all require a valid identity, so a revoked one satisfies none. */
   satisfiesPrincipal(principal: MSPPrincipal): boolean {
     const bytes = principal.getPrincipal_asU8();
+    if (this.owner.isRevoked(this.id)) return false;
     switch (principal.getPrincipalClassification()) {
       case MSPPrincipal.Classification.ROLE: {
         const role = MSPRole.deserializeBinary(bytes);

@@ -21,7 +21,9 @@ export interface Policy {
    * Evaluates the policy over signed data. Each signer identity is deserialized once, a signer
    * appearing twice counts once, each signature is verified at most once, and each identity
    * satisfies at most one principal (Fabric's rule). Signatures from identities that do not
-   * deserialize or validate are skipped. Throws only when it cannot decide (e.g. a plugin fault),
+   * deserialize, and signatures that do not verify, are skipped. Whether a signer is a valid
+   * identity of its MSP is left to `Identity.satisfiesPrincipal`, as in Fabric, where a listed
+   * admin and an ANONYMITY NOMINAL principal need no valid chain. Throws only when it cannot decide (e.g. a plugin fault),
    * never because signatures are bad or missing. Safe to call concurrently and repeatedly.
    */
   evaluate(signedData: readonly SignedData[]): PolicyEvaluation;
@@ -61,7 +63,13 @@ export interface PolicyManager {
 export interface PolicyProvider {
   /** Compiles `OR('Org1MSP.member', AND(...))` to `SignaturePolicyEnvelope` bytes. Throws `PolicyError` naming the offending token. */
   compileExpression(expression: string): Uint8Array;
-  /** A policy from `SignaturePolicyEnvelope` bytes, evaluated against `deserializer`. Throws `PolicyError` on malformed bytes. */
+  /**
+   * A policy from `SignaturePolicyEnvelope` bytes kept in the ledger (a key-level validation
+   * parameter, a collection's member orgs), evaluated against `deserializer`. The envelope's
+   * version is not checked, as Fabric's `EnvelopeBasedPolicyProvider` does not check it (config
+   * policies, built by {@link newPolicyManager}, must be version 0). Throws `PolicyError` on
+   * malformed bytes.
+   */
   newSignaturePolicy(envelope: Uint8Array, deserializer: IdentityDeserializer): Policy;
   /**
    * The policy tree of a channel config (`common.Config` bytes): signature policies at the leaves,

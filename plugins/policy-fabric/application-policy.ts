@@ -1,12 +1,13 @@
-import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { PolicyError } from '../../core/errors';
 import type { IdentityDeserializer } from '../../core/msp';
 import type { Policy, PolicyManager } from '../../core/policy';
+import { decodeApplicationPolicyWire, WireError } from './envelope-wire';
 import { FabricSignaturePolicy } from './fabric-signature-policy';
 
 /**
  * A chaincode or collection endorsement policy from `common.ApplicationPolicy` bytes, resolved as
- * Fabric's `core/policy.ApplicationPolicyEvaluator` does: an inline signature policy is compiled
+ * Fabric's `core/policy.ApplicationPolicyEvaluator` does (bytes read as Go's protobuf runtime reads
+ * them): an inline signature policy is compiled
  * against `deserializer` (like Fabric's envelope-based provider, without the version check that
  * byte-compiled policies get); a channel config reference (`/Channel/Application/Endorsement`) is
  * looked up in `manager`. Throws `PolicyError` on malformed bytes or an unresolvable reference.
@@ -15,37 +16,31 @@ export function newApplicationPolicy(bytes: Uint8Array, manager: PolicyManager, 
   if (!(bytes instanceof Uint8Array)) {
     throw new PolicyError('POLICY_MALFORMED', `application policy: expected ApplicationPolicy bytes, got ${typeof bytes}`, {});
   }
-  let decoded: ApplicationPolicy;
+  let decoded: ReturnType<typeof decodeApplicationPolicyWire>;
   try {
-    decoded = ApplicationPolicy.deserializeBinary(bytes);
+    decoded = decodeApplicationPolicyWire(bytes);
   } catch (err) {
+    if (!(err instanceof WireError)) throw err;
     throw new PolicyError(
       'POLICY_MALFORMED',
-      `application policy: ${bytes.length} bytes are not an ApplicationPolicy (${err instanceof Error ? err.message : String(err)})`,
+      `application policy: ${bytes.length} bytes are not an ApplicationPolicy (${err.message})`,
       { length: bytes.length },
       { cause: err },
     );
   }
-  switch (decoded.getTypeCase()) {
-    case ApplicationPolicy.TypeCase.SIGNATURE_POLICY:
-      return new FabricSignaturePolicy(decoded.getSignaturePolicy() as NonNullable<ReturnType<ApplicationPolicy['getSignaturePolicy']>>, deserializer);
-    case ApplicationPolicy.TypeCase.CHANNEL_CONFIG_POLICY_REFERENCE: {
-      const reference = decoded.getChannelConfigPolicyReference();
-      const policy = manager.getPolicy(reference);
-      if (policy === undefined) {
-        throw new PolicyError(
-          'POLICY_NOT_FOUND',
-          `failed to retrieve policy for reference '${reference}': the channel config of /${manager.path} has no such policy`,
-          { reference, manager: `/${manager.path}` },
-        );
-      }
-      return policy;
-    }
-    default:
+  if (decoded !== undefined && 'signaturePolicy' in decoded) return new FabricSignaturePolicy(decoded.signaturePolicy, deserializer);
+  if (decoded !== undefined) {
+    const policy = manager.getPolicy(decoded.reference);
+    if (policy === undefined) {
       throw new PolicyError(
-        'POLICY_MALFORMED',
-        'application policy: neither signature_policy nor channel_config_policy_reference is set',
-        { expected: 'signature_policy | channel_config_policy_reference' },
+        'POLICY_NOT_FOUND',
+        `failed to retrieve policy for reference '${decoded.reference}': the channel config of /${manager.path} has no such policy`,
+        { reference: decoded.reference, manager: `/${manager.path}` },
       );
+    }
+    return policy;
   }
+  throw new PolicyError('POLICY_MALFORMED', 'application policy: neither signature_policy nor channel_config_policy_reference is set', {
+    expected: 'signature_policy | channel_config_policy_reference',
+  });
 }

@@ -74,15 +74,24 @@ export class FabricPolicyManager implements PolicyManager {
     return this.lookup(path);
   }
 
-  /** Fabric's `GetPolicy` path rules: absolute under this manager's path, or relative to it. */
+  /**
+   * Fabric's `GetPolicy` path rules, byte for byte: an absolute path must start with `/` + this
+   * manager's path, and the one byte after that prefix is dropped whatever it is, so
+   * `/Channel/Application.Writers` finds `Writers` as `/Channel/Application/Writers` does (a
+   * reference in a chaincode definition resolves on Fabric's peers, so it must here). A path of
+   * exactly `/` + this manager's path makes Fabric's slice run past the end and panic; here it
+   * finds nothing.
+   */
   private lookup(path: string): SignatureSetPolicy | undefined {
     if (typeof path !== 'string' || path === '') return undefined;
-    let relative = path;
-    if (path.startsWith('/')) {
-      const prefix = `/${this.path}/`;
-      if (!path.startsWith(prefix)) return undefined;
-      relative = path.slice(prefix.length);
-    }
+    if (!path.startsWith('/')) return this.policies.get(path);
+    const bytes = Buffer.from(path, 'utf8');
+    const prefix = Buffer.from(`/${this.path}`, 'utf8');
+    if (bytes.length < prefix.length + 1 || !bytes.subarray(0, prefix.length).equals(prefix)) return undefined;
+    const rest = bytes.subarray(prefix.length + 1);
+    const relative = rest.toString('utf8');
+    // Dropping one byte of a multi-byte character leaves bytes no policy name (valid UTF-8) can equal.
+    if (!Buffer.from(relative, 'utf8').equals(rest)) return undefined;
     return this.policies.get(relative);
   }
 

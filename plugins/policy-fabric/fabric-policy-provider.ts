@@ -32,7 +32,7 @@ export class FabricPolicyProvider implements PolicyProvider {
     const key = envelope instanceof Uint8Array ? Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength).toString('base64') : '';
     const cached = byBytes.get(key);
     if (cached !== undefined) return cached;
-    const policy = FabricSignaturePolicy.fromBytes(envelope, deserializer);
+    const policy = FabricSignaturePolicy.fromLedgerBytes(envelope, deserializer);
     if (byBytes.size >= MAX_CACHED_POLICIES) byBytes.delete(byBytes.keys().next().value as string);
     byBytes.set(key, policy);
     return policy;

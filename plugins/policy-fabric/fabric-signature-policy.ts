@@ -5,6 +5,7 @@ import { type LeveledPrincipalSet, MAX_POLICY_DEPTH, type PrincipalSet, gatePrin
 import type { Identity, IdentityDeserializer } from '../../core/msp';
 import type { PolicyEvaluation, SignedData } from '../../core/policy';
 import { describePrincipal, describeSignaturePolicy } from './describe-signature-policy';
+import { decodeEnvelopeWire, WireError } from './envelope-wire';
 import { SignatureSet } from './signature-set';
 import type { SignatureSetPolicy } from './signature-set-policy';
 
@@ -43,9 +44,22 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
     this.evaluator = this.compile(envelope.getRule(), 1, 'rule');
   }
 
-  /** Compiles `SignaturePolicyEnvelope` bytes; rejects versions other than 0 as Fabric does. */
+  /**
+   * Compiles `SignaturePolicyEnvelope` bytes of a channel config policy; rejects versions other
+   * than 0 as Fabric's `cauthdsl.NewPolicyProvider` does.
+   */
   static fromBytes(bytes: Uint8Array, deserializer: IdentityDeserializer, name?: string): FabricSignaturePolicy {
     return new FabricSignaturePolicy(decodeEnvelope(bytes, name), deserializer, name);
+  }
+
+  /**
+   * Compiles `SignaturePolicyEnvelope` bytes from the ledger (a key-level validation parameter, a
+   * collection's member orgs or endorsement policy) whatever their version, as Fabric's
+   * `EnvelopeBasedPolicyProvider` does: those bytes reach it unmarshalled, and it never looks at
+   * the version, so a peer refusing version 1 would fail transactions Fabric's peers accept.
+   */
+  static fromLedgerBytes(bytes: Uint8Array, deserializer: IdentityDeserializer, name?: string): FabricSignaturePolicy {
+    return new FabricSignaturePolicy(decodeEnvelope(bytes, name, false), deserializer, name);
   }
 
   evaluate(signedData: readonly SignedData[]): PolicyEvaluation {
@@ -187,6 +201,15 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
     );
     const skipped = set.describeSkipped();
     if (skipped.length > 0) parts.push(`skipped signatures: ${skipped.join('; ')}`);
+    const invalid: string[] = [];
+    for (let i = 0; i < set.size; i++) {
+      const identity = set.identity(i);
+      if (identity === undefined || !set.isEffective(i)) continue;
+      if (this.principals.some((_, p) => this.satisfies(identity, p))) continue;
+      const problem = set.validityProblem(i);
+      if (problem !== undefined) invalid.push(`#${i} ${problem}`);
+    }
+    if (invalid.length > 0) parts.push(`signers that satisfy no principal: ${invalid.join('; ')}`);
     if (set.size === 0) parts.push('no signatures given');
     return parts.join('; ');
   }
@@ -199,8 +222,11 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
   }
 }
 
-/** Decodes `SignaturePolicyEnvelope` bytes (version 0 only); `PolicyError` on anything else. */
-export function decodeEnvelope(bytes: Uint8Array, name?: string): SignaturePolicyEnvelope {
+/**
+ * Decodes `SignaturePolicyEnvelope` bytes as Go's protobuf runtime does (version 0 only, unless
+ * `checkVersion` is false); `PolicyError` on anything else.
+ */
+export function decodeEnvelope(bytes: Uint8Array, name?: string, checkVersion = true): SignaturePolicyEnvelope {
   const where = name ? ` ${name}` : '';
   if (!(bytes instanceof Uint8Array)) {
     throw new PolicyError('POLICY_MALFORMED', `signature policy${where}: expected SignaturePolicyEnvelope bytes, got ${typeof bytes}`, {
@@ -209,17 +235,18 @@ export function decodeEnvelope(bytes: Uint8Array, name?: string): SignaturePolic
   }
   let envelope: SignaturePolicyEnvelope;
   try {
-    envelope = SignaturePolicyEnvelope.deserializeBinary(bytes);
+    envelope = decodeEnvelopeWire(bytes);
   } catch (err) {
+    if (!(err instanceof WireError)) throw err;
     throw new PolicyError(
       'POLICY_MALFORMED',
-      `signature policy${where}: ${bytes.length} bytes are not a SignaturePolicyEnvelope (${err instanceof Error ? err.message : String(err)})`,
+      `signature policy${where}: ${bytes.length} bytes are not a SignaturePolicyEnvelope (${err.message})`,
       { policy: name, length: bytes.length },
       { cause: err },
     );
   }
   const version = envelope.getVersion();
-  if (version !== 0) {
+  if (checkVersion && version !== 0) {
     throw new PolicyError(
       'POLICY_MALFORMED',
       `signature policy${where}: this evaluator only understands SignaturePolicyEnvelope version 0, but version was ${version}`,

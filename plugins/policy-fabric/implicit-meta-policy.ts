@@ -2,6 +2,7 @@ import { ImplicitMetaPolicy as ImplicitMetaPolicyProto } from '@hyperledger/fabr
 import { PolicyError } from '../../core/errors';
 import type { IdentityDeserializer } from '../../core/msp';
 import { type ImplicitMetaRule, type LeveledPrincipalSet, type PolicyEvaluation, type PrincipalSet, type SignedData, gatePrincipalSets, principalsOf } from '../../core/policy';
+import { decodeImplicitMetaWire, WireError } from './envelope-wire';
 import { SignatureSet } from './signature-set';
 import type { SignatureSetPolicy } from './signature-set-policy';
 
@@ -42,7 +43,7 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
   }
 
   /**
-   * Builds from `ImplicitMetaPolicy` bytes. Throws `PolicyError` (`POLICY_MALFORMED`) for bytes
+   * Builds from `ImplicitMetaPolicy` bytes, read as Go's protobuf runtime reads them. Throws `PolicyError` (`POLICY_MALFORMED`) for bytes
    * that do not decode or a rule other than ANY/ALL/MAJORITY (Fabric accepts an unknown rule and
    * then behaves erratically; refusing the config is the safe reading).
    */
@@ -53,26 +54,27 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
     name?: string,
   ): ImplicitMetaPolicy {
     const where = name ? ` ${name}` : '';
-    let proto: ImplicitMetaPolicyProto;
+    let proto: { rule: number; subPolicy: string };
     try {
-      proto = ImplicitMetaPolicyProto.deserializeBinary(bytes);
+      proto = decodeImplicitMetaWire(bytes);
     } catch (err) {
+      if (!(err instanceof WireError)) throw err;
       throw new PolicyError(
         'POLICY_MALFORMED',
-        `implicit meta policy${where}: ${bytes.length} bytes are not an ImplicitMetaPolicy (${err instanceof Error ? err.message : String(err)})`,
+        `implicit meta policy${where}: ${bytes.length} bytes are not an ImplicitMetaPolicy (${err.message})`,
         { policy: name },
         { cause: err },
       );
     }
-    const rule = RULE_NAMES[proto.getRule()];
+    const rule = RULE_NAMES[proto.rule];
     if (rule === undefined) {
       throw new PolicyError(
         'POLICY_MALFORMED',
-        `implicit meta policy${where}: unknown rule ${proto.getRule()}, expected ANY (0), ALL (1) or MAJORITY (2)`,
-        { policy: name, field: 'rule', received: proto.getRule() },
+        `implicit meta policy${where}: unknown rule ${proto.rule}, expected ANY (0), ALL (1) or MAJORITY (2)`,
+        { policy: name, field: 'rule', received: proto.rule },
       );
     }
-    const subPolicy = proto.getSubPolicy();
+    const subPolicy = proto.subPolicy;
     return new ImplicitMetaPolicy(rule, subPolicy, subPoliciesOf(subPolicy), deserializer, name);
   }
 

@@ -1,5 +1,13 @@
-import type { Identity, IdentityDeserializer } from '../../core/msp';
+import { type Identity, type IdentityDeserializer, MspErrorCode } from '../../core/msp';
 import type { SignedData } from '../../core/policy';
+
+/**
+ * Validation failures that Fabric's X.509 MSP reports at deserialization instead: `newIdentity`
+ * sanitizes an ECDSA-signed certificate against its unique validation chain and fails without
+ * one, so such a signer is skipped before any principal is tried (an ANONYMITY NOMINAL principal,
+ * which needs no valid identity, must not see it either).
+ */
+const NO_CHAIN: ReadonlySet<string> = new Set<string>([MspErrorCode.UntrustedChain, MspErrorCode.AmbiguousChain]);
 
 const UNKNOWN = 0;
 const YES = 1;
@@ -11,10 +19,13 @@ const NO = 2;
  *
  * Fabric (`policies.SignatureSetToValidIdentities`) deserializes every signer, drops an identity
  * already accepted, verifies every signature up front and keeps the identities whose signature
- * verified. This class gives the same answer lazily: entry `i` counts ("is effective") when its
- * identity deserializes and validates, its signature verifies, and no earlier entry of the same
- * identity (msp id + id) counts. Signatures are verified only when a principal needs them, and at
- * most once per evaluation.
+ * verified. It does not validate the identities: validity is part of `SatisfiesPrincipal`, which
+ * skips it where Fabric's MSP does (an admin listed in the MSP's `admins`, an ANONYMITY NOMINAL
+ * principal), so a listed admin whose certificate no longer validates still signs as admin.
+ * This class gives the same answer lazily: entry `i` counts ("is effective") when its identity
+ * deserializes, its signature verifies, and no earlier entry of the same identity (msp id + id)
+ * counts. Signatures are verified only when a principal needs them, and at most once per
+ * evaluation.
  */
 export class SignatureSet {
   readonly size: number;
@@ -78,10 +89,10 @@ export class SignatureSet {
     const group = this.groupOf[i];
     if (group < 0) return false;
     const members = this.groups[group];
-    // Check the group's entries in order until the first valid one: it is the one that counts.
+    // Check the group's entries in order until the first whose signature verifies: it is the one that counts.
     while (this.counting[group] < 0 && this.scanned[group] < members.length && members[this.scanned[group]] <= i) {
       const j = members[this.scanned[group]++];
-      if (this.isValid(j)) this.counting[group] = j;
+      if (this.signatureVerifies(j)) this.counting[group] = j;
     }
     return this.counting[group] === i;
   }
@@ -98,26 +109,53 @@ export class SignatureSet {
     return out;
   }
 
-  private isValid(i: number): boolean {
+  /**
+   * Failure reasons only: why an effective signer satisfied nothing, when its MSP calls it
+   * invalid. Never consulted for the verdict (validity belongs to `satisfiesPrincipal`).
+   */
+  validityProblem(i: number): string | undefined {
+    const identity = this.identities[i];
+    if (identity === undefined) return undefined;
+    try {
+      identity.validate();
+      return undefined;
+    } catch (err) {
+      return `identity of ${identity.mspId} is not valid (${describeError(err)})`;
+    }
+  }
+
+  private signatureVerifies(i: number): boolean {
     const cached = this.valid[i];
     if (cached !== UNKNOWN) return cached === YES;
     const identity = this.identities[i] as Identity;
     const sd = this.signedData[i];
     let ok = false;
+    const chain = chainProblem(identity);
+    if (chain !== undefined) {
+      this.problems[i] = `identity does not deserialize (${chain})`;
+      this.valid[i] = NO;
+      return false;
+    }
     try {
-      identity.validate();
-      try {
-        ok = identity.verify(sd.data, sd.signature) === true;
-        if (!ok) this.problems[i] = `invalid signature by ${identity.mspId} identity`;
-      } catch (err) {
-        this.problems[i] = `signature check failed (${describeError(err)})`;
-      }
+      ok = identity.verify(sd.data, sd.signature) === true;
+      if (!ok) this.problems[i] = `invalid signature by ${identity.mspId} identity`;
     } catch (err) {
-      this.problems[i] = `identity of ${identity.mspId} is not valid (${describeError(err)})`;
+      this.problems[i] = `signature check failed (${describeError(err)})`;
     }
     this.valid[i] = ok ? YES : NO;
     return ok;
   }
+}
+
+/** The chain failure that would have stopped Fabric deserializing `identity`, if any. */
+function chainProblem(identity: Identity): string | undefined {
+  try {
+    identity.validate();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && NO_CHAIN.has(code)) return describeError(err);
+  }
+  return undefined;
 }
 
 function describeError(err: unknown): string {

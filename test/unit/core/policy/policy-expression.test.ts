@@ -86,8 +86,8 @@ describe('parsePolicyExpression (Fabric policydsl.FromString)', () => {
   });
 
   it('accepts the gate spellings Fabric registers and whitespace anywhere', () => {
-    for (const and of ['AND', 'And', 'and']) expect(parsed(`${and}('A.member','B.member')`).rule).toEqual({ n: 2, rules: [0, 1] });
-    for (const or of ['OR', 'Or', 'or']) expect(parsed(`${or}('A.member','B.member')`).rule).toEqual({ n: 1, rules: [0, 1] });
+    for (const and of ['AND', 'And']) expect(parsed(`${and}('A.member','B.member')`).rule).toEqual({ n: 2, rules: [0, 1] });
+    for (const or of ['OR', 'Or']) expect(parsed(`${or}('A.member','B.member')`).rule).toEqual({ n: 1, rules: [0, 1] });
     for (const outof of ['OutOf', 'outof', 'OUTOF']) expect(parsed(`${outof}(1,'A.member')`).rule).toEqual({ n: 1, rules: [0] });
     expect(parsed(" \n\tOR ( 'A.member' ,\n 'B.member' ) \n").ids).toEqual(['A.member', 'B.member']);
     expect(parsed('OR("A.member")').ids).toEqual(['A.member']);
@@ -121,18 +121,21 @@ describe('parsePolicyExpression errors', () => {
     ["Or('A.member'", 13, '', "expected ',' or ')'"],
     ["XOR('A.member')", 0, 'XOR', "unknown gate 'XOR'"],
     ["oR('A.member')", 0, 'oR', "unknown gate 'oR'"],
-    ['OutOf(1)', 7, ')', 'needs at least two arguments'],
-    ["OutOf(true, 'A.member')", 6, 'true', 'expected a number'],
-    ['OutOf(1, 2)', 9, '2', "expected a quoted principal like 'Org1MSP.member'"],
-    ["OutOf('x', 'A.member')", 6, 'x', 'expected a number'],
-    ['OR()', 3, ')', 'needs at least one argument'],
+    ["and('A.member')", 0, 'and', "'and' is an operator"],
+    ["or('A.member')", 0, 'or', "'or' is an operator"],
+    ['OutOf(1)', 0, 'OutOf', 'expected at least two arguments to OutOf'],
+    ["OutOf(true, 'A.member')", 6, 'true', 'the count of OutOf must be a number, got bool'],
+    ['OutOf(1, 2)', 9, '2', "must be a quoted principal like 'Org1MSP.member'"],
+    ["OutOf('x', 'A.member')", 6, 'x', "invalid count 'x'"],
+    ['OR()', 0, 'OR', 'expected at least two arguments to OR'],
     ["'A.member'", 0, 'A.member', 'a principal must sit inside a gate'],
-    ['1', 0, '1', 'expected a gate'],
-    ["OR('A.member') OR('B.member')", 15, 'OR', 'expected end of expression'],
-    ["OR('A.member',)", 14, ')', "expected a quoted principal"],
-    ["OR('A.member' 'B.member')", 14, 'B.member', "expected ',' or ')'"],
-    ["OR('A.member)", 3, "'A.member)", 'unterminated string'],
-    ["OR('A.member') + 1", 15, '+', "unexpected character '+'"],
+    ['1', 0, '1', 'invalid policy string'],
+    ["OR('A.member') OR('B.member')", 15, 'OR', "unexpected token 'OR'"],
+    ["OR('A.member' 'B.member')", 14, "'B.member'", "expected ',' or ')'"],
+    ["OR('A.member)", 3, "'A.member)", 'literal not terminated'],
+    ["OR('A.member') + 1", 15, '+', 'part of the expression language'],
+    ["OR('A\\.member')", 3, "'A\\.member'", 'invalid char escape'],
+    ["\ufeffOR('A.member')", 0, '\ufeff', 'unrecognized character: U+FEFF'],
     ["OR(OutOf(1, AND('A.member'), 'B.member'), 'C.member'", 52, '', "expected ',' or ')'"],
   ])('%j fails at position %d on %j: %s', (expression, position, token, message) => {
     const err = syntaxError(expression);
