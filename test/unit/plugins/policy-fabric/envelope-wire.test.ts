@@ -104,7 +104,7 @@ describe('policy bytes read as Go reads them', () => {
     const inline = newApplicationPolicy(Uint8Array.from(field(1, envelope)), manager, msp);
     expect(inline.evaluate([sd(peer1)]).satisfied).toBe(true);
     const bad = Uint8Array.from(field(2, [0x2f, 0xff]));
-    expect(() => newApplicationPolicy(bad, manager, msp)).toThrow(/invalid UTF-8/);
+    expect(() => newApplicationPolicy(bad, manager, msp)).toThrow(/not valid UTF-8/);
     const ref = new ApplicationPolicy();
     ref.setChannelConfigPolicyReference('/Channel/Application/Endorsement');
     expect(newApplicationPolicy(ref.serializeBinary(), manager, msp)).toBe(manager.getPolicy('/Channel/Application/Endorsement'));
@@ -125,7 +125,7 @@ describe('policy bytes read as Go reads them', () => {
     expect(odd?.evaluate([]).satisfied).toBe(false);
     const notUtf8 = Uint8Array.from([...field(1, [0x45, 0xff])]);
     expect(() => FabricPolicyManager.fromConfig(buildPolicyConfig({ groups: { Application: { policies: { Bad: { type: 3, value: notUtf8 } } } } }), msp)).toThrow(
-      /invalid UTF-8/,
+      /not valid UTF-8/,
     );
   });
 });
