@@ -46,6 +46,10 @@ export function readOrdererConfig(channelId: string, config: Config): ChannelCon
       const first = parsed.unsupportedMsps[0]!;
       throw new OrdererError('ORDERER_BAD_CONFIG', `${first.path} has MSP type ${first.type}; only FABRIC (0) MSPs are supported`, { path: first.path });
     }
+    // Fabric's orderer cannot run a channel without a consensus type (the registrar has no consenter for "").
+    if (!config.getChannelGroup()?.getGroupsMap().get('Orderer')?.getValuesMap().has('ConsensusType')) {
+      throw new OrdererError('ORDERER_BAD_CONFIG', '/Channel/Orderer/ConsensusType is missing', { path: '/Channel/Orderer/ConsensusType' });
+    }
     const unsupported = unsupportedCapability(parsed.capabilities, ['channel', 'orderer']);
     if (unsupported !== undefined) {
       throw new OrdererError('ORDERER_BAD_CONFIG', unsupported.message, { path: unsupported.path, capability: unsupported.name });

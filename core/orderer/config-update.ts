@@ -9,6 +9,8 @@ import {
 } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError } from '../errors';
 import { decode, guard } from '../protocol/bounded-decode';
+import { decodeConfigProto, unknownFields } from '../protocol/config-decode';
+import { ConfigUpdateEnvelopeSchema, ConfigUpdateSchema } from '../protocol/config-schemas';
 import { bytesEqual } from '../protocol/bytes';
 import type { PolicyManager, SignedData } from '../policy/policy';
 
@@ -147,8 +149,14 @@ export class ConfigUpdateValidator {
    * `ORDERER_BAD_CONFIG_UPDATE` or `ORDERER_FORBIDDEN` saying which element failed.
    */
   propose(updateEnvelopeBytes: Uint8Array): Config {
-    const envelope = decode(ConfigUpdateEnvelope, updateEnvelopeBytes, 'config_update_envelope');
-    const update = decode(ConfigUpdate, envelope.getConfigUpdate_asU8(), 'config_update_envelope.config_update');
+    // Decoded as protobuf-go decodes them, as every Fabric node on the channel does.
+    const envelope = decodeConfigProto(ConfigUpdateEnvelope, ConfigUpdateEnvelopeSchema, updateEnvelopeBytes, 'config_update_envelope');
+    const updateBytes = envelope.getConfigUpdate_asU8();
+    const update = decodeConfigProto(ConfigUpdate, ConfigUpdateSchema, updateBytes, 'config_update_envelope.config_update');
+    // Fabric carries unknown fields of the write set into the next config; the canonical decoding
+    // cannot, so such an update is refused rather than applied without them.
+    const unknown = unknownFields(updateBytes, ConfigUpdateSchema, 'config_update').filter((f) => f.startsWith('config_update.3.'));
+    if (unknown.length > 0) throw bad(`config_update.write_set holds fields this orderer does not know: ${unknown.slice(0, 5).join(', ')}`);
     if (update.getChannelId() !== this.channelId) {
       throw bad(`config_update.channel_id: update is for ${JSON.stringify(update.getChannelId())}, this channel is ${JSON.stringify(this.channelId)}`);
     }

@@ -1,7 +1,9 @@
 import { Capabilities } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import type { Config, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { MspVersion } from '../msp/msp-version';
-import { decode, guard } from './bounded-decode';
+import { guard } from './bounded-decode';
+import { decodeConfigProto } from './config-decode';
+import { CapabilitiesSchema } from './config-schemas';
 
 /** The three places a channel config requires capabilities (Fabric's channel, orderer and application providers). */
 export type CapabilityLevel = 'channel' | 'orderer' | 'application';
@@ -46,7 +48,7 @@ export function capabilityNames(group: ConfigGroup | undefined, path: string): s
   const value = guard(path, () => group.getValuesMap().get('Capabilities'));
   if (value === undefined) return [];
   const where = `${path}/Capabilities`;
-  const caps = decode(Capabilities, guard(where, () => value.getValue_asU8()), where);
+  const caps = decodeConfigProto(Capabilities, CapabilitiesSchema, guard(where, () => value.getValue_asU8()), where);
   return guard(where, () => [...caps.getCapabilitiesMap().keys()].sort());
 }
 

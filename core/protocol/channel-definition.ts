@@ -2,7 +2,7 @@ import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_p
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { ConfigPolicyInput } from './config-policies';
-import { parseGoDuration } from './go-duration';
+import { parseGoDurationNanos } from './go-time-duration';
 
 const MiB = 1024 * 1024;
 
@@ -86,7 +86,7 @@ export const ChannelDefinition = z.object({
     .default({ maxMessageCount: 500, absoluteMaxBytes: 10 * MiB, preferredMaxBytes: 2 * MiB }),
   batchTimeout: z
     .string()
-    .refine((t) => (parseGoDuration(t) ?? 0) > 0, "expected a positive Go duration such as '2s' or '500ms'")
+    .refine(positiveGoDuration, "expected a positive Go duration such as '2s' or '500ms'")
     .default('2s'),
   consensusType: z
     .object({ type: z.string().min(1), metadata: bytes.optional() })
@@ -108,6 +108,15 @@ export const ChannelDefinition = z.object({
 export type ChannelDefinition = z.infer<typeof ChannelDefinition>;
 /** What callers write: defaults may be omitted. */
 export type ChannelDefinitionInput = z.input<typeof ChannelDefinition>;
+
+/** Whether Go's `time.ParseDuration` (what Fabric's orderer config uses) reads a positive duration. */
+function positiveGoDuration(text: string): boolean {
+  try {
+    return parseGoDurationNanos(text) > 0n;
+  } catch {
+    return false;
+  }
+}
 
 /** Validates a definition; throws `ConfigError` (`CHANNEL_DEFINITION_INVALID`) naming each bad path. */
 export function validateChannelDefinition(input: ChannelDefinitionInput): ChannelDefinition {

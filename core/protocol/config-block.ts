@@ -11,12 +11,14 @@ import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/m
 import { BatchSize, BatchTimeout, ChannelRestrictions, ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { ACLs, APIResource, AnchorPeer, AnchorPeers } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
 import type { Message } from 'google-protobuf';
-import { ConfigError } from '../errors';
+import { ConfigError, ProtocolError } from '../errors';
 import { BlockMetadataIndex, lastConfigMetadata, newBlock, setBlockMetadata } from './block';
 import { ordererBlockMetadataValue } from './block-signatures';
 import { decode } from './bounded-decode';
-import { ChannelDefinition, ChannelDefinitionInput, validateChannelDefinition } from './channel-definition';
+import { ChannelDefinition, ChannelDefinitionInput, DEFAULT_ACLS, validateChannelDefinition } from './channel-definition';
+import { readChannelConfig } from './config-parse';
 import { ConfigPolicyInput, anyRole, meta, toPolicy } from './config-policies';
+import { applicationAcls, orgSpecificOrdererEndpoints } from './config-rules';
 import { buildEnvelope } from './envelope';
 
 /** configtxgen sets every mod_policy to the group's Admins policy. */
@@ -69,6 +71,11 @@ function mspValue(mspId: string, config: FabricMSPConfig | Uint8Array, path: str
   return msp;
 }
 
+/** Fabric's `OrgSpecificOrdererEndpoints`: below channel V1_4_2 an orderer org may not carry Endpoints. */
+function orgEndpoints(def: ChannelDefinition): boolean {
+  return orgSpecificOrdererEndpoints([def.capabilities.channel]);
+}
+
 function ordererGroup(def: ChannelDefinition): ConfigGroup {
   const group = newGroup();
   addPolicies(
@@ -98,7 +105,7 @@ function ordererGroup(def: ChannelDefinition): ConfigGroup {
       org.policies,
     );
     addValue(orgGroup, 'MSP', mspValue(org.mspId, org.mspConfig, `ordererOrgs.${i}.mspConfig`));
-    if (org.endpoints.length > 0) {
+    if (org.endpoints.length > 0 && orgEndpoints(def)) {
       const endpoints = new OrdererAddresses();
       endpoints.setAddressesList(org.endpoints);
       addValue(orgGroup, 'Endpoints', endpoints);
@@ -106,6 +113,15 @@ function ordererGroup(def: ChannelDefinition): ConfigGroup {
     group.getGroupsMap().set(org.name ?? org.mspId, orgGroup);
   });
   return group;
+}
+
+/**
+ * Whether `acls` are the defaults, which are left out below application V1_2 (Fabric refuses ACLs
+ * there); ACLs a definition sets itself are written, and refused, as given.
+ */
+function defaultAcls(acls: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(acls);
+  return keys.length === Object.keys(DEFAULT_ACLS).length && keys.every((k) => acls[k] === DEFAULT_ACLS[k]);
 }
 
 function applicationGroup(def: ChannelDefinition): ConfigGroup {
@@ -121,7 +137,7 @@ function applicationGroup(def: ChannelDefinition): ConfigGroup {
     },
     def.policies.application,
   );
-  if (Object.keys(def.acls).length > 0) {
+  if (Object.keys(def.acls).length > 0 && (applicationAcls([def.capabilities.application]) || !defaultAcls(def.acls))) {
     const acls = new ACLs();
     for (const [resource, policyRef] of Object.entries(def.acls)) {
       const api = new APIResource();
@@ -182,9 +198,34 @@ export function buildChannelGroup(input: ChannelDefinitionInput): ConfigGroup {
   structure.setWidth(MAX_UINT32);
   addValue(channel, 'BlockDataHashingStructure', structure);
   addValue(channel, 'Capabilities', capabilities(def.capabilities.channel));
+  if (!orgEndpoints(def)) {
+    // configtxgen's deprecated global addresses: the only place such a channel lists its orderers.
+    const addresses = new OrdererAddresses();
+    addresses.setAddressesList(def.ordererOrgs.flatMap((o) => o.endpoints));
+    addValue(channel, 'OrdererAddresses', addresses);
+  }
   channel.getGroupsMap().set('Orderer', ordererGroup(def));
   channel.getGroupsMap().set('Application', applicationGroup(def));
+  checkBuilt(channel, def.channelId);
   return channel;
+}
+
+/**
+ * Refuses a definition whose config a Fabric node would refuse (`NewBundle`): a V3_0 orderer org
+ * without endpoints, ACLs below application V1_2, a channel below V1_4_2 naming no orderer, …
+ * so that Weft never writes a genesis block that its own nodes or Fabric's cannot run.
+ */
+function checkBuilt(channel: ConfigGroup, channelId: string): void {
+  const config = new Config();
+  config.setChannelGroup(channel);
+  try {
+    readChannelConfig(config, config.serializeBinary(), channelId);
+  } catch (err) {
+    const path = err instanceof ProtocolError ? String(err.details.path ?? '') : '';
+    throw new ConfigError('CHANNEL_DEFINITION_INVALID', `invalid channel definition: the config it builds is one Fabric refuses: ${(err as Error).message}`, {
+      path,
+    });
+  }
 }
 
 /** Options of {@link buildConfigBlock}: fixed values make the block reproducible. */

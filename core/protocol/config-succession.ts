@@ -3,14 +3,16 @@ import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/m
 import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { requiredCapabilities } from './capabilities';
+import { decodeConfigProto } from './config-decode';
+import { ConsensusTypeSchema, FabricMSPConfigSchema, MSPConfigSchema, OrdererAddressesSchema } from './config-schemas';
 
 const group = (config: Config, name: string): ConfigGroup | undefined => config.getChannelGroup()?.getGroupsMap().get(name);
 
 /** The MSP ID an org group's `MSP` value names; undefined when it does not decode. */
 function mspIdOf(org: ConfigGroup): string | undefined {
   try {
-    const msp = MSPConfig.deserializeBinary(org.getValuesMap().get('MSP')?.getValue_asU8() ?? new Uint8Array(0));
-    return FabricMSPConfig.deserializeBinary(msp.getConfig_asU8()).getName();
+    const msp = decodeConfigProto(MSPConfig, MSPConfigSchema, org.getValuesMap().get('MSP')?.getValue_asU8() ?? new Uint8Array(0), 'MSP');
+    return decodeConfigProto(FabricMSPConfig, FabricMSPConfigSchema, msp.getConfig_asU8(), 'MSP.config').getName();
   } catch {
     return undefined;
   }
@@ -18,7 +20,7 @@ function mspIdOf(org: ConfigGroup): string | undefined {
 
 function consensusTypeOf(orderer: ConfigGroup): string | undefined {
   try {
-    return ConsensusType.deserializeBinary(orderer.getValuesMap().get('ConsensusType')?.getValue_asU8() ?? new Uint8Array(0)).getType();
+    return decodeConfigProto(ConsensusType, ConsensusTypeSchema, orderer.getValuesMap().get('ConsensusType')?.getValue_asU8() ?? new Uint8Array(0), 'ConsensusType').getType();
   } catch {
     return undefined;
   }
@@ -40,7 +42,7 @@ function ordererOrgWithoutEndpoints(orderer: ConfigGroup): string | undefined {
   for (const [name, org] of orderer.getGroupsMap().entries()) {
     let endpoints: string[] = [];
     try {
-      endpoints = OrdererAddresses.deserializeBinary(org.getValuesMap().get('Endpoints')?.getValue_asU8() ?? new Uint8Array(0)).getAddressesList();
+      endpoints = decodeConfigProto(OrdererAddresses, OrdererAddressesSchema, org.getValuesMap().get('Endpoints')?.getValue_asU8() ?? new Uint8Array(0), 'Endpoints').getAddressesList();
     } catch {
       endpoints = [];
     }

@@ -1,11 +1,9 @@
-import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
-import { Config, ConfigEnvelope, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { ACLs, AnchorPeers } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
+import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ProtocolError } from '../../errors';
-import { decode, guard, requireBytes } from '../../protocol/bounded-decode';
-import { parseEnvelope } from '../../protocol/envelope';
+import { guard, requireBytes } from '../../protocol/bounded-decode';
+import type { CapabilityNames } from '../../protocol/capabilities';
+import { AnchorPeerAddress, ParsedChannelConfig, parseConfigBlock as parseProtocolConfigBlock, readChannelConfig } from '../../protocol/config-parse';
 
 /** One organization of a channel config: its MSP and, for orderer orgs, its endpoints. */
 export interface ConfigOrg {
@@ -28,86 +26,57 @@ export interface ChannelConfigView {
   readonly configBytes: Uint8Array;
   readonly applicationOrgs: readonly ConfigOrg[];
   readonly ordererOrgs: readonly ConfigOrg[];
-  /** Every orderer endpoint: per-org `Endpoints` and the legacy channel `OrdererAddresses`. */
+  /** The orderer endpoints: the orgs' `Endpoints` when any org has some, else the legacy channel `OrdererAddresses`. */
   readonly ordererEndpoints: readonly string[];
-  /** The Application group's `ACLs`: resource (`peer/Propose`, `qscc/GetChainInfo`, …) → policy path. */
+  /** The Application group's `ACLs`: resource (`peer/Propose`, `qscc/GetChainInfo`, …) → absolute policy path. */
   readonly acls: ReadonlyMap<string, string>;
+  /** The capabilities the config requires at each level. */
+  readonly capabilities: CapabilityNames;
 }
 
 /**
- * Reads a config block (genesis or update) into a {@link ChannelConfigView}. Throws
- * `ProtocolError` naming the field when the block is not a well-formed config block.
+ * Reads a config block (genesis or update) into a {@link ChannelConfigView}, refusing what
+ * Fabric's `channelconfig.NewBundle` refuses before it builds MSPs and policies (see
+ * `readChannelConfig`). Throws `ProtocolError` naming the field or config path.
  */
 export function parseConfigBlock(blockBytes: Uint8Array): ChannelConfigView {
-  const block = decode(Block, requireBytes(blockBytes, 'block'), 'block');
-  const data = guard('block.data', () => block.getData()?.getDataList_asU8() ?? []);
-  if (data.length !== 1) {
-    throw new ProtocolError('PROTOCOL_BAD_FIELD', `block.data: a config block holds exactly one envelope, got ${data.length}`, {
-      path: 'block.data',
-      got: data.length,
-    });
-  }
-  const env = parseEnvelope(data[0], { path: 'block.data[0]', types: [HeaderType.CONFIG] });
-  const ce = decode(ConfigEnvelope, requireBytes(env.data, 'block.data[0].payload.data'), 'block.data[0].payload.data');
-  const config = guard('config_envelope.config', () => ce.getConfig());
-  if (config === undefined) {
-    throw new ProtocolError('PROTOCOL_MISSING_FIELD', 'block.data[0].payload.data.config is missing', { path: 'config_envelope.config' });
-  }
-  return viewOfConfig(env.channelHeader.channelId, config);
+  return viewOf(parseProtocolConfigBlock(requireBytes(blockBytes, 'block')));
 }
 
-/** The view of an already decoded `common.Config`. */
+/** The view of an already decoded `common.Config`, under the same rules as {@link parseConfigBlock}. */
 export function viewOfConfig(channelId: string, config: Config): ChannelConfigView {
-  return guard('config', () => {
-    const root = config.getChannelGroup();
-    if (root === undefined) {
-      throw new ProtocolError('PROTOCOL_MISSING_FIELD', 'config.channel_group is missing', { path: 'config.channel_group' });
-    }
-    const groups = root.getGroupsMap();
-    const applicationOrgs = orgsOf(groups.get('Application'));
-    const ordererOrgs = orgsOf(groups.get('Orderer'));
-    const endpoints = new Set<string>();
-    for (const org of ordererOrgs) for (const e of org.endpoints) endpoints.add(e);
-    const acls = new Map<string, string>();
-    const aclValue = groups.get('Application')?.getValuesMap().get('ACLs');
-    if (aclValue !== undefined) {
-      ACLs.deserializeBinary(aclValue.getValue_asU8())
-        .getAclsMap()
-        .forEach((resource, name) => {
-          const ref = resource.getPolicyRef();
-          // A relative reference names a policy of the Application group, as in Fabric.
-          if (ref !== '') acls.set(name, ref.startsWith('/') ? ref : `/Channel/Application/${ref}`);
-        });
-    }
-    const legacy = root.getValuesMap().get('OrdererAddresses');
-    if (legacy !== undefined) for (const a of OrdererAddresses.deserializeBinary(legacy.getValue_asU8()).getAddressesList()) endpoints.add(a);
-    return {
-      channelId,
-      sequence: config.getSequence(),
-      configBytes: config.serializeBinary(),
-      applicationOrgs,
-      ordererOrgs,
-      ordererEndpoints: [...endpoints],
-      acls,
-    };
-  });
+  return viewOf(readChannelConfig(config, guard('config', () => config.serializeBinary()), channelId));
 }
 
-function orgsOf(group: ConfigGroup | undefined): ConfigOrg[] {
-  if (group === undefined) return [];
-  const out: ConfigOrg[] = [];
-  group.getGroupsMap().forEach((orgGroup, name) => {
-    const mspValue = orgGroup.getValuesMap().get('MSP');
-    if (mspValue === undefined) return;
-    const mspConfig = MSPConfig.deserializeBinary(mspValue.getValue_asU8());
-    const msp = FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());
-    const endpointsValue = orgGroup.getValuesMap().get('Endpoints');
-    const endpoints = endpointsValue === undefined ? [] : OrdererAddresses.deserializeBinary(endpointsValue.getValue_asU8()).getAddressesList();
-    const anchorsValue = orgGroup.getValuesMap().get('AnchorPeers');
-    const anchorPeers =
-      anchorsValue === undefined ? [] : AnchorPeers.deserializeBinary(anchorsValue.getValue_asU8()).getAnchorPeersList().map((a) => `${a.getHost()}:${a.getPort()}`);
-    out.push({ name, mspId: msp.getName(), msp, endpoints, anchorPeers });
+function viewOf(parsed: ParsedChannelConfig): ChannelConfigView {
+  const unsupported = parsed.unsupportedMsps[0];
+  if (unsupported !== undefined) {
+    // Fabric peers run IDEMIX MSPs; Weft cannot validate their identities, so it will not run the channel.
+    throw new ProtocolError('PROTOCOL_BAD_FIELD', `${unsupported.path} has MSP type ${unsupported.type}; Weft runs only FABRIC (0) MSPs`, { path: unsupported.path });
+  }
+  const org = (name: string, mspId: string, endpoints: readonly string[], anchors: readonly AnchorPeerAddress[]): ConfigOrg => ({
+    name,
+    mspId,
+    msp: parsed.msps.get(mspId)!,
+    endpoints,
+    anchorPeers: anchors.map((a) => `${a.host}:${a.port}`),
   });
-  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
+  const byName = (a: ConfigOrg, b: ConfigOrg): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const applicationOrgs = parsed.applicationOrgs.map((o) => org(o.name, o.mspId, [], o.anchorPeers)).sort(byName);
+  const ordererOrgs = parsed.ordererOrgs.map((o) => org(o.name, o.mspId, o.endpoints, [])).sort(byName);
+  // Fabric's connection source: the orgs' own endpoints when any org lists some (the channel-wide
+  // OrdererAddresses are then ignored, as stale legacy entries), else the channel-wide ones.
+  const endpoints = new Set<string>();
+  for (const o of ordererOrgs) for (const e of o.endpoints) endpoints.add(e);
+  if (endpoints.size === 0) for (const a of parsed.ordererAddresses) endpoints.add(a);
+  return {
+    channelId: parsed.channelId,
+    sequence: parsed.sequence,
+    configBytes: parsed.configBytes,
+    applicationOrgs,
+    ordererOrgs,
+    ordererEndpoints: [...endpoints],
+    acls: parsed.acls,
+    capabilities: parsed.capabilities,
+  };
 }

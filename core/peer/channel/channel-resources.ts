@@ -1,9 +1,7 @@
-import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { PeerError } from '../peer-error';
 import type { MspManager, MspProvider } from '../../msp/msp';
 import type { MspVersion } from '../../msp/msp-version';
-import { decode } from '../../protocol/bounded-decode';
-import { channelMspVersion, requiredCapabilities } from '../../protocol/capabilities';
+import { channelMspVersion } from '../../protocol/capabilities';
 import type { Policy, PolicyManager, PolicyProvider } from '../../policy/policy';
 import type { ChannelConfigView } from './channel-config';
 import { CachingDeserializer } from './caching-deserializer';
@@ -35,11 +33,12 @@ export interface ChannelResources {
  * next block on). Throws `MspError`/`PolicyError` on a config that cannot work.
  */
 export function buildChannelResources(config: ChannelConfigView, mspProvider: MspProvider, policyProvider: PolicyProvider): ChannelResources {
-  const mspVersion = channelMspVersion(requiredCapabilities(decode(Config, config.configBytes, 'config')).channel);
+  const mspVersion = channelMspVersion(config.capabilities.channel);
   const orgs = [...config.applicationOrgs, ...config.ordererOrgs];
   const seen = new Set<string>();
   const msps = [];
   for (const org of orgs) {
+    // An MSP ID named by several orgs carries one MSPConfig (the config parse refuses two).
     if (seen.has(org.mspId)) continue;
     seen.add(org.mspId);
     msps.push(mspProvider.createMsp(org.msp, { version: mspVersion }));

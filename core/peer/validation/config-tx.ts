@@ -2,9 +2,9 @@ import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ConfigUpdateValidator, sameConfig } from '../../orderer/config-update';
 import { parseEnvelope } from '../../protocol/envelope';
-import { readLengthDelimitedField } from '../grpc/proto-frame';
 import type { ChannelResources } from '../channel/channel-resources';
-import { decodeFailure } from '../../protocol/bounded-decode';
+import { decodeConfigProto, unknownFields } from '../../protocol/config-decode';
+import { ConfigEnvelopeSchema, ConfigSchema } from '../../protocol/config-schemas';
 
 /**
  * Fabric's committer check of a CONFIG transaction (`configtx.Validator.Validate`): its
@@ -19,11 +19,12 @@ export function configTransactionProblem(configEnvelope: Uint8Array, resources: 
   let config: Config | undefined;
   let lastUpdate: Uint8Array | undefined;
   try {
-    config = ConfigEnvelope.deserializeBinary(configEnvelope).getConfig();
-    // ConfigEnvelope{config = 1, last_update = 2}
-    lastUpdate = readLengthDelimitedField(configEnvelope, 2);
+    // As protobuf-go decodes it on a Fabric peer; the update's payload bytes, which its signatures cover, pass through unchanged.
+    const envelope = decodeConfigProto(ConfigEnvelope, ConfigEnvelopeSchema, configEnvelope, 'config_envelope');
+    config = envelope.getConfig();
+    lastUpdate = envelope.getLastUpdate()?.serializeBinary();
   } catch (err) {
-    return `config envelope does not parse: ${decodeFailure(err)}`;
+    return `config envelope does not parse: ${(err as Error).message}`;
   }
   if (lastUpdate === undefined || config === undefined) return 'a config envelope must carry its config and the last_update that produced it';
   let update;
@@ -35,10 +36,12 @@ export function configTransactionProblem(configEnvelope: Uint8Array, resources: 
   const channelId = resources.config.channelId;
   let next: Config;
   try {
-    next = new ConfigUpdateValidator(channelId, Config.deserializeBinary(resources.config.configBytes), resources.policies).propose(update.data);
+    next = new ConfigUpdateValidator(channelId, decodeConfigProto(Config, ConfigSchema, resources.config.configBytes, 'config'), resources.policies).propose(update.data);
   } catch (err) {
     return `config_envelope.last_update does not apply to the current config: ${(err as Error).message}`;
   }
+  const unknown = unknownCarriedFields(configEnvelope);
+  if (unknown !== undefined) return unknown;
   // A carried config the comparison cannot walk (an illegal element name, nesting too deep) is a
   // defect of this transaction, not a reason to stop committing the channel.
   try {
@@ -47,4 +50,16 @@ export function configTransactionProblem(configEnvelope: Uint8Array, resources: 
     return `config_envelope.config: ${(err as Error).message}`;
   }
   return undefined;
+}
+
+/**
+ * Fabric compares the carried channel group with the one the update produces by `proto.Equal`,
+ * unknown fields included. Weft's decoding drops them, so a carried config holding any (a field
+ * with another wire type is one too) is refused here as a Fabric peer refuses it: Weft's orderers
+ * never write one, and the unknown fields of a Fabric orderer's result come from an update whose
+ * fields Weft cannot carry into the config anyway.
+ */
+function unknownCarriedFields(configEnvelope: Uint8Array): string | undefined {
+  const carried = unknownFields(configEnvelope, ConfigEnvelopeSchema, 'config_envelope').find((p) => p.startsWith('config_envelope.1.2.'));
+  return carried === undefined ? undefined : `config_envelope.config carries an unknown field at ${carried} (field numbers): it is not the config the update produces`;
 }

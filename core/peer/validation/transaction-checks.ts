@@ -14,6 +14,8 @@ import type { ChannelResources } from '../channel/channel-resources';
 import { configTransactionProblem } from './config-tx';
 import { DuplicateNamespaceError, type NamespaceWrites, rwsetWrites } from './rwset-writes';
 import { decodeFailure } from '../../protocol/bounded-decode';
+import { decodeConfigProto } from '../../protocol/config-decode';
+import { ConfigEnvelopeSchema } from '../../protocol/config-schemas';
 
 /** What is wrong with a transaction, as the validation code Fabric gives it. */
 export interface Defect {
@@ -173,7 +175,7 @@ function chaincodeOfEvent(bytes: Uint8Array): string {
 function configDefect(env: ParsedEnvelope, resources: ChannelResources): Defect | undefined {
   let sequence: number;
   try {
-    const config = ConfigEnvelope.deserializeBinary(env.data).getConfig();
+    const config = decodeConfigProto(ConfigEnvelope, ConfigEnvelopeSchema, env.data, 'config_envelope').getConfig();
     if (config === undefined) throw new Error('config_envelope.config is missing');
     sequence = viewOfConfig(resources.config.channelId, config).sequence;
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Capabilities, Capability } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
@@ -58,8 +59,16 @@ describe('configSuccessionProblem (Fabric Bundle.ValidateNew)', () => {
     expect(configSuccessionProblem(current(), changed(edit))).toMatch(why);
   });
 
-  const withCapabilities = (channel: string, orderers = definition.ordererOrgs): Config =>
-    parseConfigBlock(buildConfigBlock({ ...definition, ordererOrgs: orderers, capabilities: { channel, orderer: 'V2_0', application: 'V2_5' } })).config;
+  const withCapabilities = (channel: string, orderers = definition.ordererOrgs): Config => {
+    // NewBundle refuses a V3_0 config whose orderer org has no endpoints, so the builder will not
+    // write one: build it at V2_0 and raise the capability by hand, as a forged block could.
+    const built = channel === 'V3_0' && orderers.some((o) => (o.endpoints ?? []).length === 0) ? 'V2_0' : channel;
+    const config = parseConfigBlock(buildConfigBlock({ ...definition, ordererOrgs: orderers, capabilities: { channel: built, orderer: 'V2_0', application: 'V2_5' } })).config;
+    const caps = new Capabilities();
+    caps.getCapabilitiesMap().set(channel, new Capability());
+    (config.getChannelGroup() as ConfigGroup).getValuesMap().get('Capabilities')?.setValue(caps.serializeBinary());
+    return config;
+  };
 
   it("lets peers follow a consensus type migration where the channel's capabilities allow one (Fabric's ConsensusTypeMigration)", () => {
     const toRaft = (c: Config): Config => {
