@@ -164,7 +164,16 @@ export function mspConformanceSuite(name: string, factory: () => Promise<MspConf
         }
         expect(id.satisfiesPrincipal(rolePrincipal(otherMsp.id, 'member'))).toBe(false);
       }
-      expect(msp.deserializeIdentity(fx.foreign.serialized).satisfiesPrincipal(rolePrincipal(mspId, 'member'))).toBe(false);
+      // Fabric's X.509 MSP refuses to deserialize it (no chain to sanitize its signature against); another MSP may defer that to its principals.
+      const foreignIsMember = (): boolean => {
+        try {
+          return msp.deserializeIdentity(fx.foreign.serialized).satisfiesPrincipal(rolePrincipal(mspId, 'member'));
+        } catch (err) {
+          if (err instanceof MspError) return false;
+          throw err;
+        }
+      };
+      expect(foreignIsMember()).toBe(false);
       expect(msp.deserializeIdentity(fx.revoked.serialized).satisfiesPrincipal(rolePrincipal(mspId, 'member'))).toBe(false);
     });
 

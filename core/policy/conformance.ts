@@ -9,8 +9,10 @@ import { MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { PolicyError } from '../errors';
 import type { SigningIdentity } from '../msp/identity';
 import { buildPolicyConfig, sampleChannelConfig } from './conformance-config';
+import { deepSignaturePolicy } from './conformance-deep-policy';
 import { ConformanceMsp } from './conformance-msp';
 import type { PolicyProvider, SignedData } from './policy';
+import { rolePrincipal } from './policy-expression';
 
 const DATA = new TextEncoder().encode('a transaction');
 
@@ -164,6 +166,14 @@ export function policyConformanceSuite(name: string, factory: () => PolicyProvid
         outOfRange.setIdentitiesList([]);
         expect(() => provider.newSignaturePolicy(outOfRange.serializeBinary(), msp)).toThrow(PolicyError);
         expect(() => provider.newSignaturePolicy(new SignaturePolicyEnvelope().serializeBinary(), msp)).toThrow(PolicyError);
+      });
+
+      it("takes a key-level policy as deep as Fabric's validator does: 4998 gates over a principal, not 4999", () => {
+        const principal = rolePrincipal('Org1MSP', 'peer').serializeBinary();
+        const deepest = provider.newSignaturePolicy(deepSignaturePolicy(4998, principal), msp);
+        expect(deepest.evaluate([signedDataOf(ids.a1)]).satisfied).toBe(true);
+        expect(deepest.evaluate([signedDataOf(ids.b1)]).satisfied).toBe(false);
+        expect(() => provider.newSignaturePolicy(deepSignaturePolicy(4999, principal), msp)).toThrow(PolicyError);
       });
     });
 

@@ -1,11 +1,14 @@
 /**
  * The part of expr-lang (github.com/expr-lang/expr v1.17, which Fabric's `policydsl.FromString`
  * evaluates policies with since it replaced govaluate) that a policy needs: calls, strings, numbers,
- * `true`/`false`/`nil`, identifiers, parentheses, unary `+`/`-`, comments. Tokens are read by
- * expr's own rules (its whitespace, its escapes, its number formats, a trailing comma in a call) so
- * that what parses here parses there and means the same. Every other construct of the language
- * (operators, `and`/`or` keywords, arrays, maps, member access, `;` sequences) is refused with
- * {@link ExprUnsupported}: Fabric would compute something from it, Weft does not.
+ * `true`/`false`/`nil`, identifiers, parentheses, unary `+`/`-`, comments, arithmetic on numbers
+ * (`+`, `-`, `*`, `/`, `%`) and `+` on strings, folded as expr's optimizer folds constants
+ * (`optimizer/fold.go`): int64 wrapping for integers, float64 once a float or `/` is involved.
+ * Tokens are read by expr's own rules (its whitespace, its escapes, its number formats, a trailing
+ * comma in a call) so that what parses here parses there and means the same. Every other construct
+ * of the language (other operators, `and`/`or` keywords, arrays, maps,
+ * member access, `;` sequences) is refused with {@link ExprUnsupported}: Fabric would compute
+ * something from it, Weft does not.
  */
 
 /** A parsed literal expression. Integers are Go `int` (int64), kept exactly as bigint. */
@@ -38,6 +41,10 @@ type Token =
   | { kind: 'eof'; text: ''; value: ''; pos: number };
 
 const MAX_INT64 = 2n ** 63n - 1n;
+/** The arithmetic operators folded here, with expr's precedence (`parser/operator`); all associate left. */
+const ARITHMETIC: Readonly<Record<string, number>> = { '+': 30, '-': 30, '*': 60, '/': 60, '%': 60 };
+/** expr's precedence of unary `+`/`-`: `-2 * 3` is `(-2) * 3`. */
+const UNARY_PRECEDENCE = 90;
 /** expr's keyword operators: `and(...)` is the operator `and`, not a call. */
 const KEYWORD_OPERATORS = new Set(['not', 'in', 'or', 'and', 'matches', 'contains', 'startsWith', 'endsWith', 'let', 'if', 'else']);
 /** Go's `unicode.IsSpace`. */
@@ -227,6 +234,29 @@ function numberNode(text: string, pos: number): ExprNode {
   return /^\d+$/.test(v) ? int(BigInt(v)) : bad('integer');
 }
 
+/**
+ * expr's constant folding of `left op right` (`optimizer/fold.go`), or undefined where Weft does
+ * not compute it: operands other than numbers (or two strings to concatenate), `%` on a float (expr's checker refuses those too),
+ * a float result that is not finite (Go's int() of it is not defined). `%` by zero is refused as
+ * expr refuses it ("integer divide by zero").
+ */
+function fold(op: { value: string; pos: number }, left: ExprNode, right: ExprNode): ExprNode | undefined {
+  const pos = left.pos;
+  if (left.kind === 'string' && right.kind === 'string') return op.value === '+' ? { kind: 'string', value: left.value + right.value, pos } : undefined;
+  if (left.kind === 'int' && right.kind === 'int' && op.value !== '/') {
+    const [a, b] = [left.value, right.value];
+    if (op.value === '%' && b === 0n) throw new ExprSyntaxError('integer divide by zero', op.pos, op.value);
+    if (op.value === '%') return { kind: 'int', value: a % b, pos };
+    const value = op.value === '+' ? a + b : op.value === '-' ? a - b : a * b;
+    return { kind: 'int', value: BigInt.asIntN(64, value), pos };
+  }
+  if ((left.kind !== 'int' && left.kind !== 'float') || (right.kind !== 'int' && right.kind !== 'float') || op.value === '%') return undefined;
+  // Go's float64(int64) and JS's Number(bigint) both round to nearest, ties to even; the operations are IEEE 754 in both.
+  const [a, b] = [Number(left.value), Number(right.value)];
+  const value = op.value === '+' ? a + b : op.value === '-' ? a - b : op.value === '*' ? a * b : a / b;
+  return Number.isFinite(value) ? { kind: 'float', value, pos } : undefined;
+}
+
 /** Parses `src` as one expr-lang expression of the supported subset. */
 export function parseExprLiteral(src: string, maxDepth: number): ExprNode {
   const tokens = tokenize(src);
@@ -237,14 +267,14 @@ export function parseExprLiteral(src: string, maxDepth: number): ExprNode {
   const syntax = (t: Token, message: string): never => {
     throw new ExprSyntaxError(message, t.pos, t.text);
   };
-  const expression = (depth: number): ExprNode => {
+  const primary = (depth: number): ExprNode => {
     const t = tokens[k++];
     // Calls, parentheses and signs nest; a leaf at the bottom does not count.
     const nests = t.kind === '(' || t.kind === 'op' || (t.kind === 'ident' && tokens[k].kind === '(');
     if (nests && depth > maxDepth) syntax(t, `policy nested too deeply (more than ${maxDepth} levels)`);
     let node: ExprNode;
     if (t.kind === 'op' && (t.value === '-' || t.value === '+')) {
-      const operand = expression(depth + 1);
+      const operand = expression(depth + 1, UNARY_PRECEDENCE);
       if (operand.kind === 'int') node = { kind: 'int', value: t.value === '-' ? BigInt.asIntN(64, -operand.value) : operand.value, pos: t.pos };
       else if (operand.kind === 'float') node = { kind: 'float', value: t.value === '-' ? -operand.value : operand.value, pos: t.pos };
       else node = unsupported(t);
@@ -254,7 +284,7 @@ export function parseExprLiteral(src: string, maxDepth: number): ExprNode {
       case 'string': node = { kind: 'string', value: t.value, pos: t.pos }; break;
       case 'number': node = numberNode(t.text, t.pos); break;
       case '(': {
-        node = expression(depth + 1);
+        node = expression(depth + 1, 0);
         const close = tokens[k++];
         if (close.kind === 'op' || close.kind === ',') unsupported(close);
         if (close.kind !== ')') syntax(close, "expected ')'");
@@ -274,7 +304,7 @@ export function parseExprLiteral(src: string, maxDepth: number): ExprNode {
               if (tokens[k].kind === ')') break;
             }
             if (tokens[k].kind === 'eof') syntax(tokens[k], "expected ')'");
-            args.push(expression(depth + 1));
+            args.push(expression(depth + 1, 0));
           }
           k++;
           node = { kind: 'call', name: t.value, args, pos: t.pos };
@@ -290,7 +320,22 @@ export function parseExprLiteral(src: string, maxDepth: number): ExprNode {
     }
     return node;
   };
-  const root = expression(1);
+  /** expr's `parseExpression`: a primary, then arithmetic operators binding at least `precedence`, folded as they come. */
+  const expression = (depth: number, precedence: number): ExprNode => {
+    let left = primary(depth);
+    for (;;) {
+      const op = tokens[k];
+      const binding = op.kind === 'op' ? ARITHMETIC[op.value] : undefined;
+      if (binding === undefined || binding < precedence) return left;
+      // expr's `**` (power) reaches here as two `*`: math.Pow is not computed here.
+      const next = tokens[k + 1];
+      if (op.value === '*' && next.kind === 'op' && next.value === '*' && next.pos === op.pos + 1) unsupported(op);
+      k++;
+      const right = expression(depth + 1, binding + 1);
+      left = fold(op, left, right) ?? unsupported(op);
+    }
+  };
+  const root = expression(1, 0);
   const rest = tokens[k];
   if (rest.kind === 'op') unsupported(rest);
   if (rest.kind !== 'eof') syntax(rest, `unexpected token '${rest.text}'`);

@@ -13,8 +13,9 @@
  * refused; `'A.member'`, `"A.member"` and `` `A.member` `` are one principal; a count may be a
  * string (`OutOf('1', ...)`), a float (truncated as Go's `int(float64)`) or hex; a trailing comma
  * is fine; a principal of a nested gate is numbered before the enclosing gate's own principals.
- * Expressions that compute (`OutOf(1+1, ...)`, `'A.' + 'member'`) are refused with a clear error,
- * though Fabric would evaluate them.
+ * Arithmetic on numbers (`OutOf(1+1, ...)`, `OutOf(5/2, ...)`) and string concatenation
+ * (`'A.' + 'member'`) are computed as expr computes them; other computing expressions (`2 ** 1`,
+ * `a ? b : c`, `x ?? y`) are refused with a clear error, though Fabric would evaluate them.
  */
 import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';

@@ -67,8 +67,10 @@ export interface PolicyProvider {
    * A policy from `SignaturePolicyEnvelope` bytes kept in the ledger (a key-level validation
    * parameter, a collection's member orgs), evaluated against `deserializer`. The envelope's
    * version is not checked, as Fabric's `EnvelopeBasedPolicyProvider` does not check it (config
-   * policies, built by {@link newPolicyManager}, must be version 0). Throws `PolicyError` on
-   * malformed bytes.
+   * policies, built by {@link newPolicyManager}, must be version 0). The envelope may nest as deep
+   * as Fabric's validator takes a key-level policy (Go's protobuf limit of 10000 messages, counted
+   * inside the `ApplicationPolicy` Fabric wraps it in: 4998 gates over a principal). Throws
+   * `PolicyError` on malformed bytes.
    */
   newSignaturePolicy(envelope: Uint8Array, deserializer: IdentityDeserializer): Policy;
   /**

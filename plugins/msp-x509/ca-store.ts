@@ -25,7 +25,13 @@ export interface IdentityChain {
   readonly certifiersId: Uint8Array;
 }
 
-export type ChainOutcome = { readonly chain: readonly MspCertificate[] } | { readonly code: string; readonly message: string };
+/** Why a certificate has no usable chain: an `MspErrorCode` and Fabric's reason. */
+export interface ChainFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ChainOutcome = { readonly chain: readonly MspCertificate[] } | ChainFailure;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
@@ -77,7 +83,7 @@ export class CaStore {
     const rawPools = { roots: rawRoots, intermediates: rawIntermediates };
     const sanitizeCa = (c: MspCertificate, field: string): MspCertificate => {
       const der = this.sanitizedDer(c, rawPools);
-      if (typeof der === 'string') throw badConfig(`MSP ${mspId}: ${field} cannot be sanitized: ${der}`, { mspId, field });
+      if (!(der instanceof Uint8Array)) throw badConfig(`MSP ${mspId}: ${field} cannot be sanitized: ${der.message}`, { mspId, field });
       return toMspCertificate(c.parsed, der);
     };
     const dedup = (list: MspCertificate[]): MspCertificate[] => list.filter((c, i) => list.findIndex((o) => sameBytes(o.der, c.der)) === i);
@@ -119,20 +125,22 @@ export class CaStore {
 
   /**
    * Fabric's `sanitizeCert`: an ECDSA-signed certificate re-encoded with a low-S signature over its
-   * parent's curve. Finding the parent takes a unique validation chain, as in Fabric; a string
-   * says why there is none (Fabric then refuses to build the identity).
+   * parent's curve. Finding the parent takes a unique validation chain, as in Fabric; a
+   * {@link ChainFailure} says why there is none (Fabric then refuses to build the identity).
    */
-  sanitizedDer(cert: MspCertificate, pools: { roots: readonly MspCertificate[]; intermediates: readonly MspCertificate[] } = this): Uint8Array | string {
+  sanitizedDer(cert: MspCertificate, pools: { roots: readonly MspCertificate[]; intermediates: readonly MspCertificate[] } = this): Uint8Array | ChainFailure {
     if (!ECDSA_SIGNATURE_ALGORITHMS.has(cert.fields.signatureAlgorithm)) return cert.der;
     if (cert.fields.isCa && checkSignatureFrom(cert, cert) === undefined) {
       const curve = cert.x509.publicKey.asymmetricKeyDetails?.namedCurve;
       const sanitized = toMspCertificate(cert.parsed, sanitizeCertificate(cert.der, cert.fields, curve));
       const self = this.uniqueChain(sanitized, { roots: [sanitized], intermediates: pools.intermediates });
-      return 'code' in self ? self.message : sanitized.der;
+      return 'code' in self ? self : sanitized.der;
     }
     const outcome = this.uniqueChain(cert, pools);
-    if ('code' in outcome) return outcome.message;
-    if (outcome.chain.length < 2) return 'failed to traverse certificate verification chain for leaf or intermediate certificate';
+    if ('code' in outcome) return outcome;
+    if (outcome.chain.length < 2) {
+      return { code: MspErrorCode.UntrustedChain, message: 'failed to traverse certificate verification chain for leaf or intermediate certificate' };
+    }
     return sanitizeCertificate(cert.der, cert.fields, outcome.chain[1].x509.publicKey.asymmetricKeyDetails?.namedCurve);
   }
 

@@ -57,7 +57,7 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   private readonly nodeOuByName = new Map<string, OuIdentifier>();
   private readonly ouIdentifiers: readonly OuIdentifier[];
   private readonly admins: ReadonlySet<string>;
-  private readonly cache: BoundedCache<X509Identity>;
+  private readonly cache: BoundedCache<X509Identity | MspError>;
   private readonly maxIdentityBytes: number;
 
   constructor(
@@ -153,7 +153,7 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     const details = { mspId: this.id, field };
     let identity: X509Identity;
     try {
-      identity = this.identityFromPem(pem, field, true);
+      identity = this.identityFromPem(pem, field);
     } catch (err) {
       if (!(err instanceof MspError)) throw err;
       throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field}: ${err.message}`, details, { cause: err });
@@ -186,7 +186,7 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     }
     const cert = toMspCertificate(parsePemCertificate(pem, `MSP ${this.id} ${field}.certificate`));
     const sanitized = this.cas.sanitizedDer(cert);
-    const ca = typeof sanitized === 'string' ? undefined : this.cas.byDer(sanitized);
+    const ca = sanitized instanceof Uint8Array ? this.cas.byDer(sanitized) : undefined;
     if (!ca) {
       throw new MspError(MspErrorCode.BadConfig, `MSP ${this.id}: ${field}.certificate is not one of the MSP's root or intermediate certificates`, {
         mspId: this.id,
@@ -205,32 +205,48 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
     return { ou: ou.getOrganizationalUnitIdentifier(), certifiersId: chainIdentifier(chain.chain) };
   }
 
+  /**
+   * Throws `MspError` for bytes that are no identity of this MSP, and, as Fabric's `newIdentity`
+   * does, for an ECDSA-signed certificate without a unique chain to this MSP's CAs
+   * (MSP_UNTRUSTED_CHAIN, MSP_AMBIGUOUS_CHAIN): its low-S form needs the issuer. Other chain,
+   * revocation and OU problems are left to `validate()`. Outcomes are cached by the exact bytes,
+   * refusals too: they depend on nothing but the bytes and this MSP's configuration.
+   */
   deserializeIdentity(serialized: Uint8Array): X509Identity {
     const key = BoundedCache.keyOf(serialized);
     const hit = this.cache.get(key);
+    if (hit instanceof MspError) throw hit;
     if (hit !== undefined) return hit;
     const { mspId, idBytes } = readSerializedIdentity(serialized, this.maxIdentityBytes);
     if (mspId === '') throw new MspError(MspErrorCode.BadIdentity, 'SerializedIdentity.mspid is empty', { length: serialized.length });
     if (mspId !== this.id) {
       throw new MspError(MspErrorCode.IdMismatch, `identity belongs to MSP "${mspId}", expected "${this.id}"`, { expected: this.id, received: mspId });
     }
-    const identity = this.identityFromPem(idBytes, `SerializedIdentity.id_bytes of MSP ${mspId}`, false, serialized.slice());
+    let identity: X509Identity;
+    try {
+      identity = this.identityFromPem(idBytes, `SerializedIdentity.id_bytes of MSP ${mspId}`, serialized.slice());
+    } catch (err) {
+      if (err instanceof MspError) this.cache.set(key, err);
+      throw err;
+    }
     this.cache.set(key, identity);
     return identity;
   }
 
-  /**
-   * Fabric's `deserializeIdentityInternal`/`newIdentity`: parse, then `sanitizeCert`. Fabric fails
-   * outright when an ECDSA-signed certificate has no unique chain; here that only happens when
-   * `strict` (admin certificates), otherwise the identity keeps its raw bytes and fails validation.
-   */
-  private identityFromPem(pem: Uint8Array, field: string, strict: boolean, serialized?: Uint8Array): X509Identity {
+  /** Fabric's `deserializeIdentityInternal`/`newIdentity`: parse, then `sanitizeCert`, which needs a unique chain for an ECDSA-signed certificate. */
+  private identityFromPem(pem: Uint8Array, field: string, serialized?: Uint8Array): X509Identity {
     const cert = parsePemCertificate(pem, field);
     const keyType = identityKeyType(cert.publicKey, `certificate of ${this.id} identity`);
     const sanitized = this.cas.sanitizedDer(toMspCertificate(cert));
-    if (typeof sanitized === 'string' && strict) throw new MspError(MspErrorCode.UntrustedChain, `${field}: ${sanitized}`, { mspId: this.id, field });
+    if (!(sanitized instanceof Uint8Array)) {
+      throw new MspError(sanitized.code, `${field}: the supplied identity is not valid: its certificate cannot be sanitized without a unique chain (Fabric's newIdentity): ${sanitized.message}`, {
+        mspId: this.id,
+        field,
+        issuer: cert.x509.issuer.replace(/\n/g, ', '),
+      });
+    }
     const bytes = serialized ?? serializeIdentity(this.id, pem);
-    return new X509Identity(this, this.id, bytes, pem.slice(), cert, keyType, typeof sanitized === 'string' ? cert.der : sanitized);
+    return new X509Identity(this, this.id, bytes, pem.slice(), cert, keyType, sanitized);
   }
 
   /**

@@ -34,19 +34,23 @@ export function describePrincipal(principal: MSPPrincipal | undefined): string {
   }
 }
 
+/** Gates rendered in full; deeper ones (Fabric accepts thousands) are elided, keeping messages short and recursion shallow. */
+const MAX_DESCRIBED_DEPTH = 16;
+
 /** A signature policy in Fabric's language (AND/OR when the count allows), for messages. */
 export function describeSignaturePolicy(envelope: SignaturePolicyEnvelope): string {
   const identities = envelope.getIdentitiesList();
-  const render = (rule: SignaturePolicy | undefined): string => {
+  const render = (rule: SignaturePolicy | undefined, depth: number): string => {
     if (rule === undefined) return '<empty>';
     if (rule.getTypeCase() === SignaturePolicy.TypeCase.SIGNED_BY) return describePrincipal(identities[rule.getSignedBy()]);
     const gate = rule.getNOutOf();
     if (gate === undefined) return '<unknown rule>';
-    const rules = gate.getRulesList().map(render);
     const n = gate.getN();
+    if (depth >= MAX_DESCRIBED_DEPTH) return `OutOf(${n}, …)`;
+    const rules = gate.getRulesList().map((r) => render(r, depth + 1));
     if (n === rules.length && n > 1) return `AND(${rules.join(', ')})`;
     if (n === 1) return `OR(${rules.join(', ')})`;
     return `OutOf(${[String(n), ...rules].join(', ')})`;
   };
-  return render(envelope.getRule());
+  return render(envelope.getRule(), 1);
 }

@@ -9,7 +9,6 @@
 import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { ProtocolError } from '../../core/errors';
-import { MAX_POLICY_DEPTH, nOutOf, signedBy } from '../../core/policy';
 import { LEN, VARINT, WireReader } from '../../core/protocol/wire-reader';
 
 /** protowire.DefaultRecursionLimit. */
@@ -110,7 +109,14 @@ function decodeInto(bytes: Uint8Array, root: Target, depth0: number): void {
   }
 }
 
-function toProto(env: Envelope): SignaturePolicyEnvelope {
+/**
+ * The envelope as google-protobuf messages, and how deep its messages nest (the envelope itself is
+ * 1): Go's re-encoding of the decoded envelope nests exactly that deep, whatever the bytes held.
+ * Built top down without recursion: a rule may nest as deep as Go's limit allows, and
+ * google-protobuf walks the whole subtree (recursively) of a message handed to a setter, so every
+ * message is attached while still empty.
+ */
+function toProto(env: Envelope): { envelope: SignaturePolicyEnvelope; depth: number } {
   const out = new SignaturePolicyEnvelope();
   out.setVersion(env.version);
   out.setIdentitiesList(
@@ -121,27 +127,44 @@ function toProto(env: Envelope): SignaturePolicyEnvelope {
       return m;
     }),
   );
-  const convert = (rule: Rule, depth: number): SignaturePolicy | undefined => {
-    // Deeper rules are refused when the policy compiles; build nothing that deep.
-    if (depth > MAX_POLICY_DEPTH + 1) return undefined;
-    if (rule.which === 'signed_by') return signedBy(rule.signedBy);
-    if (rule.which === 'n_out_of') return nOutOf(rule.gate.n, rule.gate.rules.map((c) => convert(c, depth + 1) ?? newEmpty()));
-    return newEmpty();
-  };
-  if (env.rule !== undefined) out.setRule(convert(env.rule, 1) ?? newEmpty());
-  return out;
+  let depth = env.identities.length > 0 ? 2 : 1;
+  if (env.rule === undefined) return { envelope: out, depth };
+  const root = new SignaturePolicy();
+  out.setRule(root);
+  // A rule `level` gates below the envelope's own sits at depth 2 + 2·level, its gate one deeper.
+  const stack: { rule: Rule; proto: SignaturePolicy; level: number }[] = [{ rule: env.rule, proto: root, level: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { rule, proto, level } = top;
+    if (rule.which === 'signed_by') proto.setSignedBy(rule.signedBy);
+    if (rule.which !== 'n_out_of') {
+      depth = Math.max(depth, 2 + 2 * level);
+      continue;
+    }
+    depth = Math.max(depth, 3 + 2 * level);
+    const gate = new SignaturePolicy.NOutOf();
+    gate.setN(rule.gate.n);
+    proto.setNOutOf(gate);
+    const children = rule.gate.rules.map(() => new SignaturePolicy());
+    gate.setRulesList(children);
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ rule: rule.gate.rules[i], proto: children[i], level: level + 1 });
+  }
+  return { envelope: out, depth };
 }
 
-/** A rule with no oneof member: compiling it fails as Fabric's "unknown type" does. */
-function newEmpty(): SignaturePolicy {
-  return new SignaturePolicy();
-}
-
-/** `SignaturePolicyEnvelope` bytes as Go reads them. */
-export function decodeEnvelopeWire(bytes: Uint8Array): SignaturePolicyEnvelope {
+/**
+ * `SignaturePolicyEnvelope` bytes as Go reads them. `nestedIn` > 0: the envelope, once decoded, must
+ * also fit Go's limit when re-encoded inside that many enclosing messages and decoded again, as
+ * Fabric's validator does with a key-level validation parameter (unmarshalled alone, wrapped in an
+ * `ApplicationPolicy`, marshalled, unmarshalled again by the policy evaluator).
+ */
+export function decodeEnvelopeWire(bytes: Uint8Array, nestedIn = 0): SignaturePolicyEnvelope {
   const env: Envelope = { version: 0, rule: undefined, identities: [] };
   wire(() => decodeInto(bytes, { kind: 'envelope', m: env }, 1));
-  return toProto(env);
+  const { envelope, depth } = toProto(env);
+  if (nestedIn + depth > GO_RECURSION_LIMIT) {
+    throw new WireError(`exceeded maximum recursion depth (${depth} nested messages, inside ${nestedIn} more, beyond Go's limit of ${GO_RECURSION_LIMIT})`);
+  }
+  return envelope;
 }
 
 /** `ApplicationPolicy` bytes as Go reads them (the reference must be valid UTF-8, as Go requires of a string). */
@@ -161,7 +184,7 @@ export function decodeApplicationPolicyWire(bytes: Uint8Array): { signaturePolic
         which = 'ref';
       } else r.skip();
     }
-    if (which === 'sig') return { signaturePolicy: toProto(env) };
+    if (which === 'sig') return { signaturePolicy: toProto(env).envelope };
     if (which === 'ref') return { reference };
     return undefined;
   });

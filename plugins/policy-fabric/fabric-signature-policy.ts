@@ -1,21 +1,20 @@
-import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import { SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { PolicyError } from '../../core/errors';
-import { type LeveledPrincipalSet, MAX_POLICY_DEPTH, type PrincipalSet, gatePrincipalSets, leafPrincipalSets, principalsOf } from '../../core/policy';
+import { type LeveledPrincipalSet, type PrincipalSet, leafPrincipalSets, principalsOf } from '../../core/policy';
 import type { Identity, IdentityDeserializer } from '../../core/msp';
 import type { PolicyEvaluation, SignedData } from '../../core/policy';
+import { type CompiledRule, compileRule, ruleHolds, rulePrincipalSets } from './compiled-rule';
 import { describePrincipal, describeSignaturePolicy } from './describe-signature-policy';
 import { decodeEnvelopeWire, WireError } from './envelope-wire';
 import { SignatureSet } from './signature-set';
 import type { SignatureSetPolicy } from './signature-set-policy';
 
-/** A compiled rule: true when satisfied; marks in `used` the entries it consumed. */
-type Evaluator = (set: SignatureSet, used: Uint8Array) => boolean;
-
 const SATISFIED: PolicyEvaluation = Object.freeze({ satisfied: true });
 
 /**
- * A signature policy compiled once into a closure tree, evaluated as Fabric's `cauthdsl` does:
+ * A signature policy compiled once, evaluated as Fabric's `cauthdsl` does, at any depth Go's
+ * protobuf limit lets a policy nest (see `compiled-rule.ts`):
  * an `n_out_of` gate evaluates every child (no short cut on success: a child that succeeds consumes
  * its identities even after `n` is reached, which the gates after it can observe), each child on a
  * copy of the gate's `used` marks, keeping the copy only when the child succeeds; `signed_by`
@@ -23,7 +22,7 @@ const SATISFIED: PolicyEvaluation = Object.freeze({ satisfied: true });
  * most one principal per evaluation.
  */
 export class FabricSignaturePolicy implements SignatureSetPolicy {
-  private readonly evaluator: Evaluator;
+  private readonly rule: CompiledRule;
   private readonly principals: readonly MSPPrincipal[];
   /** identity → per principal index: 0 unknown, 1 satisfies, 2 does not. Identities are immutable. */
   private readonly satisfiesCache = new WeakMap<Identity, Uint8Array>();
@@ -41,7 +40,7 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
     readonly name?: string,
   ) {
     this.principals = envelope.getIdentitiesList();
-    this.evaluator = this.compile(envelope.getRule(), 1, 'rule');
+    this.rule = compileRule(envelope.getRule(), this.principals.length, (message, where) => this.malformed(`${where}: ${message}`, where));
   }
 
   /**
@@ -57,9 +56,12 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
    * collection's member orgs or endorsement policy) whatever their version, as Fabric's
    * `EnvelopeBasedPolicyProvider` does: those bytes reach it unmarshalled, and it never looks at
    * the version, so a peer refusing version 1 would fail transactions Fabric's peers accept.
+   * Fabric's validator decodes a key-level policy twice, the second time inside an
+   * `ApplicationPolicy`, so the envelope must nest one message less deep than Go's limit (a
+   * collection's policies, decoded inside their config package on Fabric, never come that close).
    */
   static fromLedgerBytes(bytes: Uint8Array, deserializer: IdentityDeserializer, name?: string): FabricSignaturePolicy {
-    return new FabricSignaturePolicy(decodeEnvelope(bytes, name, false), deserializer, name);
+    return new FabricSignaturePolicy(decodeEnvelope(bytes, name, false, 1), deserializer, name);
   }
 
   evaluate(signedData: readonly SignedData[]): PolicyEvaluation {
@@ -68,7 +70,7 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
 
   evaluateSet(set: SignatureSet): PolicyEvaluation {
     if (set.deserializer !== this.deserializer) set = new SignatureSet(set.signedData, this.deserializer);
-    if (this.evaluator(set, new Uint8Array(set.size))) return SATISFIED;
+    if (ruleHolds(this.rule, set.size, (index, used) => this.signedBy(set, index, used))) return SATISFIED;
     return { satisfied: false, reason: this.explain(set) };
   }
 
@@ -82,16 +84,10 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
 
   leveledPrincipalSets(): readonly LeveledPrincipalSet[] {
     if (this.sets === undefined) {
-      const sets = this.setsOf(this.envelope.getRule() as SignaturePolicy);
+      const sets = rulePrincipalSets(this.rule, (index) => leafPrincipalSets(this.principals[index] as MSPPrincipal));
       this.sets = sets.some((s) => s.length === 0) ? [] : sets;
     }
     return this.sets;
-  }
-
-  private setsOf(rule: SignaturePolicy): LeveledPrincipalSet[] {
-    if (rule.getTypeCase() === SignaturePolicy.TypeCase.SIGNED_BY) return leafPrincipalSets(this.principals[rule.getSignedBy()] as MSPPrincipal);
-    const gate = rule.getNOutOf() as SignaturePolicy.NOutOf;
-    return gatePrincipalSets(gate.getN(), gate.getRulesList().map((r) => this.setsOf(r)));
   }
 
   /** The policy in Fabric's language, e.g. `OutOf(2, 'Org1MSP.peer', 'Org2MSP.peer')`. */
@@ -100,68 +96,17 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
     return this.text;
   }
 
-  private compile(rule: SignaturePolicy | undefined, depth: number, where: string): Evaluator {
-    if (depth > MAX_POLICY_DEPTH) this.malformed(`${where}: nested deeper than ${MAX_POLICY_DEPTH} gates`, where);
-    if (rule === undefined) this.malformed(`${where}: empty policy element`, where);
-    switch (rule.getTypeCase()) {
-      case SignaturePolicy.TypeCase.N_OUT_OF:
-        return this.compileGate(rule.getNOutOf() as SignaturePolicy.NOutOf, depth, where);
-      case SignaturePolicy.TypeCase.SIGNED_BY: {
-        const index = rule.getSignedBy();
-        if (!Number.isInteger(index) || index < 0 || index >= this.principals.length) {
-          this.malformed(
-            `${where}: identity index out of range, requested ${index}, but identities length is ${this.principals.length}`,
-            where,
-          );
-        }
-        return this.compileSignedBy(index);
-      }
-      default:
-        this.malformed(`${where}: unknown rule type (neither signed_by nor n_out_of)`, where);
+  /** `signed_by`: the first unused identity that satisfies the principal and counts takes it. */
+  private signedBy(set: SignatureSet, index: number, used: Uint8Array): boolean {
+    for (let i = 0; i < set.size; i++) {
+      if (used[i] !== 0) continue;
+      const identity = set.identity(i);
+      if (identity === undefined || !this.satisfies(identity, index)) continue;
+      if (!set.isEffective(i)) continue;
+      used[i] = 1;
+      return true;
     }
-  }
-
-  private compileGate(gate: SignaturePolicy.NOutOf, depth: number, where: string): Evaluator {
-    const n = gate.getN();
-    const rules = gate.getRulesList();
-    const children = rules.map((r, i) => this.compile(r, depth + 1, `${where}.n_out_of.rules[${i}]`));
-    // A signed_by child only touches `used` when it succeeds, so it can work on the gate's marks
-    // directly; a gate child may consume identities and still fail, so it gets a scratch copy.
-    const isLeaf = rules.map((r) => r.getTypeCase() === SignaturePolicy.TypeCase.SIGNED_BY);
-    const count = children.length;
-    return (set, used) => {
-      let verified = 0;
-      let scratch: Uint8Array | undefined;
-      for (let c = 0; c < count; c++) {
-        // Cannot reach n any more: the caller discards `used` of a failed gate, so stop here.
-        if (verified + (count - c) < n) return false;
-        if (isLeaf[c]) {
-          if (children[c](set, used)) verified++;
-        } else {
-          scratch ??= new Uint8Array(used.length);
-          scratch.set(used);
-          if (children[c](set, scratch)) {
-            verified++;
-            used.set(scratch);
-          }
-        }
-      }
-      return verified >= n;
-    };
-  }
-
-  private compileSignedBy(index: number): Evaluator {
-    return (set, used) => {
-      for (let i = 0; i < set.size; i++) {
-        if (used[i] !== 0) continue;
-        const identity = set.identity(i);
-        if (identity === undefined || !this.satisfies(identity, index)) continue;
-        if (!set.isEffective(i)) continue;
-        used[i] = 1;
-        return true;
-      }
-      return false;
-    };
+    return false;
   }
 
   private satisfies(identity: Identity, index: number): boolean {
@@ -224,9 +169,9 @@ export class FabricSignaturePolicy implements SignatureSetPolicy {
 
 /**
  * Decodes `SignaturePolicyEnvelope` bytes as Go's protobuf runtime does (version 0 only, unless
- * `checkVersion` is false); `PolicyError` on anything else.
+ * `checkVersion` is false; nesting as `decodeEnvelopeWire`'s `nestedIn`); `PolicyError` on anything else.
  */
-export function decodeEnvelope(bytes: Uint8Array, name?: string, checkVersion = true): SignaturePolicyEnvelope {
+export function decodeEnvelope(bytes: Uint8Array, name?: string, checkVersion = true, nestedIn = 0): SignaturePolicyEnvelope {
   const where = name ? ` ${name}` : '';
   if (!(bytes instanceof Uint8Array)) {
     throw new PolicyError('POLICY_MALFORMED', `signature policy${where}: expected SignaturePolicyEnvelope bytes, got ${typeof bytes}`, {
@@ -235,7 +180,7 @@ export function decodeEnvelope(bytes: Uint8Array, name?: string, checkVersion = 
   }
   let envelope: SignaturePolicyEnvelope;
   try {
-    envelope = decodeEnvelopeWire(bytes);
+    envelope = decodeEnvelopeWire(bytes, nestedIn);
   } catch (err) {
     if (!(err instanceof WireError)) throw err;
     throw new PolicyError(

@@ -26,12 +26,18 @@ const RULE_NAMES: Readonly<Record<number, ImplicitMetaRule>> = {
  * majority (children / 2 + 1). A child without the sub-policy counts as a child whose policy
  * fails (Fabric puts a reject policy there). With no children at all the threshold is 0, so the
  * policy is satisfied by any signature set, even an empty one: Fabric's rule.
+ *
+ * A rule outside ANY/ALL/MAJORITY (the enum is open: any int32 decodes) leaves Fabric's threshold
+ * at 0 with children too, and its countdown then holds exactly when no sub-policy is satisfied
+ * (each satisfied one takes the count below 0, never back to it). A config carrying one is
+ * accepted by every Fabric orderer and peer, so refusing it here would fork the channel.
  */
 export class ImplicitMetaPolicy implements SignatureSetPolicy {
   readonly threshold: number;
 
   constructor(
-    readonly rule: ImplicitMetaRule,
+    /** The rule, or its number when it is none of ANY, ALL, MAJORITY. */
+    readonly rule: ImplicitMetaRule | number,
     readonly subPolicyName: string,
     readonly subPolicies: readonly SubPolicy[],
     readonly deserializer: IdentityDeserializer,
@@ -39,13 +45,13 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
     readonly name?: string,
   ) {
     const count = subPolicies.length;
-    this.threshold = count === 0 ? 0 : rule === 'ANY' ? 1 : rule === 'ALL' ? count : Math.floor(count / 2) + 1;
+    this.threshold = count === 0 ? 0 : rule === 'ANY' ? 1 : rule === 'ALL' ? count : rule === 'MAJORITY' ? Math.floor(count / 2) + 1 : 0;
   }
 
   /**
-   * Builds from `ImplicitMetaPolicy` bytes, read as Go's protobuf runtime reads them. Throws `PolicyError` (`POLICY_MALFORMED`) for bytes
-   * that do not decode or a rule other than ANY/ALL/MAJORITY (Fabric accepts an unknown rule and
-   * then behaves erratically; refusing the config is the safe reading).
+   * Builds from `ImplicitMetaPolicy` bytes, read as Go's protobuf runtime reads them, whatever
+   * the rule (see the class comment). Throws `PolicyError` (`POLICY_MALFORMED`) for bytes that do
+   * not decode.
    */
   static fromBytes(
     bytes: Uint8Array,
@@ -66,14 +72,7 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
         { cause: err },
       );
     }
-    const rule = RULE_NAMES[proto.rule];
-    if (rule === undefined) {
-      throw new PolicyError(
-        'POLICY_MALFORMED',
-        `implicit meta policy${where}: unknown rule ${proto.rule}, expected ANY (0), ALL (1) or MAJORITY (2)`,
-        { policy: name, field: 'rule', received: proto.rule },
-      );
-    }
+    const rule = RULE_NAMES[proto.rule] ?? proto.rule;
     const subPolicy = proto.subPolicy;
     return new ImplicitMetaPolicy(rule, subPolicy, subPoliciesOf(subPolicy), deserializer, name);
   }
@@ -103,14 +102,14 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
     return this.evaluateSet(new SignatureSet(signedData, this.deserializer));
   }
 
+  /** Fabric's countdown from the threshold: satisfied when it stands at 0 (reached, or never left). */
   evaluateSet(set: SignatureSet): PolicyEvaluation {
     let remaining = this.threshold;
-    if (remaining <= 0) return SATISFIED;
     const failures: string[] = [];
     const count = this.subPolicies.length;
     for (let i = 0; i < count; i++) {
-      // Not enough sub-policies left to reach the threshold: the answer is already no.
-      if (remaining > count - i) break;
+      // Not enough sub-policies left to reach 0, or already past it: the answer is already no.
+      if (remaining > count - i || remaining < 0) break;
       const sub = this.subPolicies[i];
       if (sub.policy === undefined) {
         failures.push(`${sub.path}: no such policy`);
@@ -123,13 +122,15 @@ export class ImplicitMetaPolicy implements SignatureSetPolicy {
         failures.push(`${sub.path}: ${result.reason}`);
       }
     }
-    const satisfied = this.threshold - remaining;
+    if (remaining === 0) return SATISFIED;
+    const known = typeof this.rule === 'string';
     return {
       satisfied: false,
       reason:
-        `implicit policy ${this.name ? `${this.name} ` : ''}(${this.rule} ${this.subPolicyName}) evaluation failed - ` +
-        `${satisfied} sub-policies were satisfied, but this policy requires ${this.threshold} of the ` +
+        `implicit policy ${this.name ? `${this.name} ` : ''}(${known ? this.rule : `rule ${this.rule}`} ${this.subPolicyName}) evaluation failed - ` +
+        `${this.threshold - remaining} sub-policies were satisfied, but this policy requires ${this.threshold} of the ` +
         `'${this.subPolicyName}' sub-policies to be satisfied` +
+        (known ? '' : ` (rule ${this.rule} is none of ANY, ALL, MAJORITY: as on Fabric it holds only when no sub-policy is satisfied)`) +
         (failures.length > 0 ? ` [${failures.join(' | ')}]` : ''),
     };
   }

@@ -1,13 +1,5 @@
-import { type Identity, type IdentityDeserializer, MspErrorCode } from '../../core/msp';
+import type { Identity, IdentityDeserializer } from '../../core/msp';
 import type { SignedData } from '../../core/policy';
-
-/**
- * Validation failures that Fabric's X.509 MSP reports at deserialization instead: `newIdentity`
- * sanitizes an ECDSA-signed certificate against its unique validation chain and fails without
- * one, so such a signer is skipped before any principal is tried (an ANONYMITY NOMINAL principal,
- * which needs no valid identity, must not see it either).
- */
-const NO_CHAIN: ReadonlySet<string> = new Set<string>([MspErrorCode.UntrustedChain, MspErrorCode.AmbiguousChain]);
 
 const UNKNOWN = 0;
 const YES = 1;
@@ -130,12 +122,6 @@ export class SignatureSet {
     const identity = this.identities[i] as Identity;
     const sd = this.signedData[i];
     let ok = false;
-    const chain = chainProblem(identity);
-    if (chain !== undefined) {
-      this.problems[i] = `identity does not deserialize (${chain})`;
-      this.valid[i] = NO;
-      return false;
-    }
     try {
       ok = identity.verify(sd.data, sd.signature) === true;
       if (!ok) this.problems[i] = `invalid signature by ${identity.mspId} identity`;
@@ -145,17 +131,6 @@ export class SignatureSet {
     this.valid[i] = ok ? YES : NO;
     return ok;
   }
-}
-
-/** The chain failure that would have stopped Fabric deserializing `identity`, if any. */
-function chainProblem(identity: Identity): string | undefined {
-  try {
-    identity.validate();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && NO_CHAIN.has(code)) return describeError(err);
-  }
-  return undefined;
 }
 
 function describeError(err: unknown): string {

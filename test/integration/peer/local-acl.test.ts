@@ -55,7 +55,7 @@ describe("peer-wide ACLs check the creator against the peer's own MSP", () => {
   it.each(refusals)("refuses %s %s from an admin of a channel's impostor Org1MSP", async (chaincode, fn, args) => {
     const res = await call(mallory, 'impostor', chaincode, args());
     expect(res.status).toBe(500);
-    expect(res.message).toMatch(new RegExp(`access denied for \\[${chaincode}/${fn}\\]: the creator must be an? (admin|member) of Org1MSP \\(the local MSP does not validate the creator: .*root`));
+    expect(res.message).toMatch(new RegExp(`access denied for \\[${chaincode}/${fn}\\]: the creator must be an? (admin|member) of Org1MSP \\(the local MSP refused the creator: .*root`));
   });
 
   it('answers the same calls for the real admin, with and without a channel', async () => {

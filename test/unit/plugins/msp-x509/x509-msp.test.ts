@@ -14,6 +14,8 @@ import {
   serializeIdentity,
   type TestOrg,
 } from '../../../../plugins/msp-x509';
+import * as asn1js from 'asn1js';
+import { reissue } from './cert-forge';
 import { signWith } from './fixtures';
 
 const MESSAGE = new TextEncoder().encode('proposal bytes exactly as signed');
@@ -125,12 +127,41 @@ describe('X509Msp hostile inputs', () => {
   it('rejects identities from a foreign CA, CA certificates and other MSPs', async () => {
     const impostor = await createTestOrg({ mspId: 'Org1MSP', domain: 'evil.example.com' });
     const foreign = await impostor.issue('User1@org1.example.com', { role: 'admin' });
-    const id = msp.deserializeIdentity(foreign.serialized);
-    expect(codeOf(() => id.validate())).toBe(MspErrorCode.UntrustedChain);
-    expect(id.satisfiesPrincipal(rolePrincipal('Org1MSP', 'ADMIN'))).toBe(false);
+    expect(codeOf(() => msp.deserializeIdentity(foreign.serialized))).toBe(MspErrorCode.UntrustedChain);
     expect(codeOf(() => msp.deserializeIdentity(serializeIdentity('Org1MSP', org.ca.certPem)).validate())).toBe(MspErrorCode.CaAsIdentity);
     const other = await org.issue('x');
     expect(codeOf(() => msp.deserializeIdentity(serializeIdentity('Org2MSP', other.certPem)))).toBe(MspErrorCode.IdMismatch);
+  });
+
+  it("refuses at deserialization, as Fabric's newIdentity does, an ECDSA-signed certificate with no unique chain to sanitize it against", async () => {
+    const impostor = await createTestOrg({ mspId: 'Org1MSP', domain: 'impostor.example.com' });
+    const foreign = await impostor.issue('peer0.org1.example.com', { role: 'peer' });
+    const err = (() => {
+      try {
+        msp.deserializeIdentity(foreign.serialized);
+      } catch (e) {
+        return e as MspError;
+      }
+      throw new Error('deserialized');
+    })();
+    expect(err).toBeInstanceOf(MspError);
+    expect(err.code).toBe(MspErrorCode.UntrustedChain);
+    expect(err.message).toContain("the supplied identity is not valid: its certificate cannot be sanitized without a unique chain (Fabric's newIdentity)");
+    // The refusal is kept with the bytes, as an identity would be: the same error, no second chain search.
+    expect(() => msp.deserializeIdentity(Uint8Array.from(foreign.serialized))).toThrow(err);
+    expect(() => new MspManagerImpl([msp]).deserializeIdentity(foreign.serialized)).toThrow(err);
+
+    // A second root with the root's subject and key: every certificate of the CA has two chains.
+    const twin = await reissue(new Uint8Array(org.ca.certificate.raw), undefined, {
+      selfSignKey: org.ca.privateKey,
+      mutate: (c) => (c.serialNumber = new asn1js.Integer({ value: 4242 })),
+    });
+    const config = org.mspConfig();
+    config.setRootCertsList([...config.getRootCertsList_asU8(), new TextEncoder().encode(twin.pem)]);
+    const twinned = new X509Msp(config);
+    const peer = await org.issue('peer7.org1.example.com', { role: 'peer' });
+    expect(codeOf(() => twinned.deserializeIdentity(peer.serialized))).toBe(MspErrorCode.AmbiguousChain);
+    expect(() => msp.deserializeIdentity(peer.serialized).validate()).not.toThrow();
   });
 
   it('names unknown MSPs in the manager with MSP_UNKNOWN', async () => {

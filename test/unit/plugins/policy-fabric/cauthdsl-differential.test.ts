@@ -144,6 +144,35 @@ describe('FabricSignaturePolicy = Fabric cauthdsl, differential', () => {
     expect(disagreements).toEqual([]);
   });
 
+  it('agrees on 40 random policies nested 130 to 260 gates deep (Weft refused past 128)', () => {
+    const rand = prng(20261125);
+    const disagreements: string[] = [];
+    for (let c = 0; c < 40; c++) {
+      // A spine of gates, each with up to three leaves or small gates beside the next one down.
+      const identities: MSPPrincipal[] = [];
+      const leaf = (): SignaturePolicy => {
+        identities.push(principalPool[Math.floor(rand() * principalPool.length)] as MSPPrincipal);
+        return signedBy(identities.length - 1);
+      };
+      let rule = leaf();
+      const depth = 130 + Math.floor(rand() * 131);
+      for (let d = 0; d < depth; d++) {
+        const siblings = Array.from({ length: Math.floor(rand() * 3) }, () => (rand() < 0.7 ? leaf() : nOutOf(1, [leaf(), leaf()])));
+        const children = [...siblings];
+        children.splice(Math.floor(rand() * (siblings.length + 1)), 0, rule);
+        rule = nOutOf(Math.floor(rand() * (children.length + 1)), children);
+      }
+      const env = new Envelope();
+      env.setRule(rule);
+      env.setIdentitiesList(identities);
+      const set = randomSet(rand);
+      const weft = new FabricSignaturePolicy(env, msp).evaluate(set).satisfied;
+      const fabric = fabricEvaluate(env, set, msp);
+      if (weft !== fabric) disagreements.push(`case ${c} (${depth} gates) over ${set.length} signatures: fabric ${fabric}, weft ${weft}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+
   it("OutOf(2, 'A.member', 'A.peer') with a peer listed before a client: greedy fails though a matching exists, as in Fabric", () => {
     const [peer, , client] = signers as [SigningIdentity, SigningIdentity, SigningIdentity];
     const env = Envelope.deserializeBinary(new Envelope().serializeBinary());

@@ -138,14 +138,7 @@ describe('FabricPolicyManager', () => {
       expect(err.code).toBe('POLICY_MALFORMED');
     });
 
-    it('unknown implicit meta rule and malformed implicit meta bytes', () => {
-      const odd = new ImplicitMetaProto();
-      odd.setRule(7 as ImplicitMetaProto.RuleMap[keyof ImplicitMetaProto.RuleMap]);
-      odd.setSubPolicy('Readers');
-      const err = thrown(() =>
-        FabricPolicyManager.fromConfig(buildPolicyConfig({ policies: { Readers: { type: PolicyProto.PolicyType.IMPLICIT_META, value: odd.serializeBinary() } } }), msp),
-      );
-      expect(err.message).toContain('implicit meta policy /Channel/Readers: unknown rule 7');
+    it('malformed implicit meta bytes', () => {
       thrown(() =>
         FabricPolicyManager.fromConfig(
           buildPolicyConfig({ policies: { Readers: { type: PolicyProto.PolicyType.IMPLICIT_META, value: Uint8Array.from([0x0a, 0x30]) } } }),
@@ -159,6 +152,44 @@ describe('FabricPolicyManager', () => {
       const bytes = sampleChannelConfig(['Org1MSP']);
       thrown(() => FabricPolicyManager.fromConfig(bytes.slice(0, bytes.length - 7), msp));
       thrown(() => FabricPolicyManager.fromConfig('nope' as unknown as Uint8Array, msp));
+    });
+  });
+
+  describe('an implicit meta rule outside ANY/ALL/MAJORITY, accepted and evaluated as Fabric does (threshold 0)', () => {
+    const odd = (rule: number): Uint8Array => {
+      const policy = new ImplicitMetaProto();
+      policy.setRule(rule as ImplicitMetaProto.RuleMap[keyof ImplicitMetaProto.RuleMap]);
+      policy.setSubPolicy('Endorsement');
+      return policy.serializeBinary();
+    };
+    const tree = (rule: number) =>
+      FabricPolicyManager.fromConfig(
+        buildPolicyConfig({
+          groups: {
+            Application: {
+              policies: { Odd: { type: PolicyProto.PolicyType.IMPLICIT_META, value: odd(rule) } },
+              groups: { Org1MSP: sampleApplicationOrg('Org1MSP'), Org2MSP: sampleApplicationOrg('Org2MSP') },
+            },
+          },
+        }),
+        msp,
+      );
+
+    it.each([7, 3, -1])('rule %d holds exactly when no sub-policy is satisfied', (rule) => {
+      const policy = tree(rule).getPolicy('/Channel/Application/Odd');
+      expect(ok(policy?.evaluate([]))).toBe(true);
+      expect(ok(policy?.evaluate([sd(admins[2])]))).toBe(true);
+      expect(ok(policy?.evaluate([sd(peers[0])]))).toBe(false);
+      expect(ok(policy?.evaluate([sd(peers[1])]))).toBe(false);
+      const both = policy?.evaluate([sd(peers[0]), sd(peers[1])]);
+      expect(ok(both)).toBe(false);
+      expect(both?.satisfied ? '' : both?.reason).toContain(`rule ${rule} is none of ANY, ALL, MAJORITY`);
+      expect((policy as ImplicitMetaPolicy).threshold).toBe(0);
+    });
+
+    it('over no child groups it holds for any signature set, as the known rules do', () => {
+      const config = buildPolicyConfig({ groups: { Application: { policies: { Odd: { type: PolicyProto.PolicyType.IMPLICIT_META, value: odd(9) } } } } });
+      expect(ok(FabricPolicyManager.fromConfig(config, msp).getPolicy('/Channel/Application/Odd')?.evaluate([sd(peers[0])]))).toBe(true);
     });
   });
 });

@@ -2,7 +2,7 @@ import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-pr
 import { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { PolicyError } from '../../../../core/errors';
 import type { SigningIdentity } from '../../../../core/msp';
-import { compilePolicyExpression, MAX_POLICY_DEPTH, nOutOf, signedBy as signedByRule, type PolicyEvaluation, type SignedData } from '../../../../core/policy';
+import { compilePolicyExpression, nOutOf, signedBy as signedByRule, type PolicyEvaluation, type SignedData } from '../../../../core/policy';
 import { sampleChannelConfig } from '../../../../core/policy/conformance-config';
 import { ConformanceMsp } from '../../../../core/policy/conformance-msp';
 import { FabricPolicyManager, FabricSignaturePolicy } from '../../../../plugins/policy-fabric';
@@ -133,14 +133,6 @@ describe('FabricSignaturePolicy', () => {
   });
 
   describe('compile errors', () => {
-    it('rejects a rule nested deeper than the bound', () => {
-      let rule: SignaturePolicy = signedByRule(0);
-      for (let i = 0; i < MAX_POLICY_DEPTH + 1; i++) rule = nOutOf(1, [rule]);
-      const env = SignaturePolicyEnvelope.deserializeBinary(compilePolicyExpression("OR('A.member')"));
-      env.setRule(rule);
-      expect(() => FabricSignaturePolicy.fromBytes(env.serializeBinary(), msp)).toThrow(/nested deeper than/);
-    });
-
     it('names the field of an empty nested rule', () => {
       const env = SignaturePolicyEnvelope.deserializeBinary(compilePolicyExpression("OR('A.member')"));
       env.setRule(nOutOf(1, [signedByRule(0), new SignaturePolicy()]));
