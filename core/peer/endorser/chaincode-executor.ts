@@ -24,8 +24,46 @@ import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { CollectionCheckedSimulator } from '../privdata/collection-access';
 
+/** The one endorsement plugin a Weft peer has: Fabric's default `escc` (sign the payload with the peer's identity). */
+export const DEFAULT_ENDORSEMENT_PLUGIN = 'escc';
+
 /** Fabric's `scc.SysCCVersion`: the version a system chaincode's endorsed action carries (validation refuses an empty one). */
 export const SYSTEM_CHAINCODE_VERSION = 'syscc';
+
+/**
+ * A chaincode not defined, approved or installed, as Fabric's endorser words the failure of its
+ * lookup (`ChaincodeEndorsementInfo`) before simulating. Chaincode-to-chaincode calls are worded
+ * the same (Fabric's differ: "execute failed: invalid invocation: [channel c] failed to get
+ * chaincode container info for x: …").
+ */
+function lookupFailure(name: string, channelId: string, err: PeerError): PeerError {
+  return new PeerError(err.code, `make sure the chaincode ${name} has been successfully defined on channel ${channelId} and try again: ${err.message}`, err.details, { cause: err });
+}
+
+/** A refusal of Fabric's CheckInvocation, which fails inside Execute and is worded so. */
+function invalidInvocation(proposal: ParsedSignedProposal, err: PeerError): PeerError {
+  return new PeerError(err.code, `error in simulation: failed to execute transaction ${proposal.txId}: invalid invocation: ${err.message}`, err.details, { cause: err });
+}
+
+/**
+ * Fabric's `ParseName` over what a shim sends for `invokeChaincode(name, args, channel)`: the name,
+ * then `/channel` when one was given. So `cc/otherchannel` with no channel calls `cc` on
+ * `otherchannel`, and a `:version` suffix (`cc:1.0`) is ignored. Weft's host has already put the
+ * caller's channel in place of an empty one, so a channel in the name is taken as is only when the
+ * call named the caller's channel or none (the shim would otherwise have appended that one too).
+ */
+function parseCallee(name: string, channelId: string, callerChannelId: string): { chaincode: string; channelId: string } {
+  let chaincode = name;
+  let target = channelId;
+  const slash = chaincode.indexOf('/');
+  if (slash >= 0) {
+    const named = chaincode.slice(slash + 1);
+    target = channelId === callerChannelId ? named : `${named}/${channelId}`;
+    chaincode = chaincode.slice(0, slash);
+  }
+  const colon = chaincode.indexOf(':');
+  return { chaincode: colon >= 0 ? chaincode.slice(0, colon) : chaincode, channelId: target };
+}
 
 /** What one simulation produced. */
 export interface ExecutionResult {
@@ -33,6 +71,8 @@ export interface ExecutionResult {
   readonly event?: ChaincodeEventOut;
   /** `ChaincodeID.version` for the endorsed action: the definition's version (Fabric's `syscc` for system chaincodes). */
   readonly version: string;
+  /** The definition's endorsement plugin, which signs the response (`escc` for system chaincodes). */
+  readonly endorsementPlugin: string;
 }
 
 /** What the executor needs from the peer. */
@@ -86,44 +126,55 @@ export class ChaincodeExecutor {
     const name = proposal.chaincodeName;
     const scc = this.support.systemChaincode(name);
     if (scc !== undefined) {
+      // Fabric's CheckInvocation: a system chaincode never requires initialization, so is_init is refused before it runs.
+      if (proposal.isInit) throw invalidInvocation(proposal, new PeerError('PEER_INIT_REQUIRED', `chaincode '${name}' does not require initialization but called as init`, { chaincode: name }));
       const response = await scc.invoke({ channel, args: proposal.args, creator, proposal, simulator });
-      return { response, version: SYSTEM_CHAINCODE_VERSION };
+      return { response, version: SYSTEM_CHAINCODE_VERSION, endorsementPlugin: DEFAULT_ENDORSEMENT_PLUGIN };
     }
     if (channel === undefined || simulator === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });
     }
     const target = this.target(name, channel, simulator, options.recordDefinition ?? true);
-    await this.load(target.packageId, name);
-    checkInitInvocation(simulator, name, target.definition, proposal.isInit);
+    try {
+      await this.load(target.packageId, name);
+    } catch (err) {
+      // A package approved but missing from the store: Fabric's lookup finds it not installed.
+      throw err instanceof PeerError && err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookupFailure(name, channel.id, err) : err;
+    }
+    try {
+      checkInitInvocation(simulator, name, target.definition, proposal.isInit);
+    } catch (err) {
+      throw err instanceof PeerError ? invalidInvocation(proposal, err) : err;
+    }
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
       target.packageId,
       this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
       this.runtimeSupport(proposal, creator.mspId, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId),
     );
-    return { response: result.response, event: result.event, version: target.definition.version };
+    return { response: result.response, event: result.event, version: target.definition.version, endorsementPlugin: target.definition.endorsementPlugin };
   }
 
   /** The committed definition of `name` (read through `simulator`) and the package this org approved for it. */
   private target(name: string, channel: Channel, simulator: TxSimulator, recordDefinition = true): Target {
     const definition = recordDefinition ? this.lifecycle.definitionThrough(simulator, name) : this.lifecycle.definition(channel.ledger, name);
     if (definition === undefined) {
-      throw new PeerError(
-        'PEER_UNKNOWN_CHAINCODE',
-        `make sure the chaincode ${name} has been successfully defined on channel ${channel.id} and try again: chaincode ${name} not found`,
-        { chaincode: name, channelId: channel.id },
-      );
+      throw lookupFailure(name, channel.id, new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} not found`, { chaincode: name, channelId: channel.id }));
     }
     const approval = this.lifecycle.approval(channel.ledger, this.support.mspId, name, definition.sequence);
     const packageId = approval?.packageId;
     if (approval === undefined) {
-      throw new PeerError(
-        'PEER_CHAINCODE_NOT_APPROVED',
-        `chaincode definition for '${name}' at sequence ${definition.sequence} on channel '${channel.id}' has not yet been approved by this org (${this.support.mspId})`,
-        { chaincode: name, sequence: definition.sequence },
+      throw lookupFailure(
+        name,
+        channel.id,
+        new PeerError(
+          'PEER_CHAINCODE_NOT_APPROVED',
+          `chaincode definition for '${name}' at sequence ${definition.sequence} on channel '${channel.id}' has not yet been approved by this org`,
+          { chaincode: name, sequence: definition.sequence, mspId: this.support.mspId },
+        ),
       );
     }
     if (packageId === undefined || this.support.runtime === undefined) {
-      throw new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name });
+      throw lookupFailure(name, channel.id, new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name }));
     }
     return { definition, packageId };
   }
@@ -183,10 +234,11 @@ export class ChaincodeExecutor {
     creatorMspId: string,
     channel: Channel,
     simulator: TxSimulator,
-    callee: string,
+    calleeName: string,
     args: readonly Uint8Array[],
-    channelId: string,
+    calleeChannel: string,
   ): ChaincodeResponse {
+    const { chaincode: callee, channelId } = parseCallee(calleeName, calleeChannel, channel.id);
     if (this.support.systemChaincode(callee) !== undefined) {
       throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', `system chaincode ${callee} cannot be invoked with a cc2cc invocation`, { chaincode: callee });
     }

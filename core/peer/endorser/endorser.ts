@@ -2,21 +2,22 @@ import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import { ERROR_THRESHOLD, buildChaincodeErrorResponse, buildErrorProposalResponse, buildProposalResponse } from '../../protocol/proposal-response';
 import type { Signer } from '../../protocol/signer';
-import { lenField, message, stringField } from '../../protocol/wire-writer';
+import type { ChaincodeResponse } from '../../protocol/proposal-response-payload';
+import { int32Field, lenField, message, stringField, submessage } from '../../protocol/wire-writer';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metrics';
 import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
 import type { Channel } from '../channel/channel';
 import { BackToBack } from './back-to-back';
 import { buildChaincodeInterest } from './chaincode-interest';
-import type { ChaincodeExecutor, ExecutionResult } from './chaincode-executor';
+import { type ChaincodeExecutor, DEFAULT_ENDORSEMENT_PLUGIN, type ExecutionResult } from './chaincode-executor';
 import { type CheckedProposal, type ProposalCheckSupport, ProposalRejectedError, checkProposal } from './proposal-checks';
 
 /** The outcome of a simulation without signing (the Gateway's Evaluate path). */
 export interface SimulationOutcome {
   readonly checked: CheckedProposal;
   readonly result: ExecutionResult;
-  /** `TxReadWriteSet` bytes; empty for channel-less calls. */
+  /** `TxReadWriteSet` bytes; empty for channel-less calls, evaluations and a chaincode status from 400 to 499. */
   readonly rwset: Uint8Array;
   /** What the transaction must be endorsed for; undefined when no read/write set was built. */
   readonly interest?: ChaincodeInterest;
@@ -62,14 +63,28 @@ export class Endorser {
       const { response, event, version } = sim.result;
       if (response.status >= ERROR_THRESHOLD) {
         outcome = 'chaincode-error';
+        // Fabric: a status ≥ 500 comes with the payload (its results, no event) and the interest;
+        // one from 400 to 499 with the chaincode's response alone, its payload included.
+        if (response.status < ERROR_STATUS) return responseOnly(response);
         return buildChaincodeErrorResponse({ proposal: sim.checked.proposal, response, results: sim.rwset, chaincodeId: { name: chaincode, version }, interest: sim.interest });
+      }
+      const channel = sim.checked.channel;
+      // Fabric's "broken concept": a channel-less invocation cannot become a transaction, so its
+      // success is answered with the response alone, unsigned.
+      if (channel === undefined) {
+        outcome = 'success';
+        return responseOnly(response);
+      }
+      // Checked before the private data is disseminated (Fabric does so after): it can never commit.
+      if (!hasEndorsementPlugin(sim.result)) {
+        outcome = 'endorsement-failed';
+        throw missingPlugin(sim.result.endorsementPlugin);
       }
       // As Fabric's endorser: the private data is disseminated before the endorsement is signed,
       // and a collection whose required peers cannot be reached fails the proposal.
-      const channel = sim.checked.channel;
       // Kept only once disseminated, as Fabric's DistributePrivateData: a failed endorsement's data
       // would otherwise sit in the transient store until retention.
-      if (sim.pvt !== undefined && channel !== undefined) {
+      if (sim.pvt !== undefined) {
         await this.distributor?.distribute(channel, sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
         channel.transient.persist(sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
       }
@@ -104,7 +119,16 @@ export class Endorser {
     let outcome: ProposalOutcome = 'simulation-failed';
     try {
       const sim = await this.checkAndRun(signedProposal, options.readWriteSet ?? true, meter);
-      outcome = sim.result.response.status >= ERROR_THRESHOLD ? 'chaincode-error' : 'success';
+      if (sim.result.response.status >= ERROR_THRESHOLD) {
+        outcome = 'chaincode-error';
+        return sim;
+      }
+      // Fabric's Gateway evaluates through ProcessProposal, which would not sign this either.
+      if (sim.checked.channel !== undefined && !hasEndorsementPlugin(sim.result)) {
+        outcome = 'endorsement-failed';
+        throw missingPlugin(sim.result.endorsementPlugin);
+      }
+      outcome = 'success';
       return sim;
     } finally {
       meter?.finished(outcome);
@@ -132,10 +156,15 @@ export class Endorser {
     try {
       simulator = channel?.ledger.newTxSimulator(proposal.txId);
       const result = await this.executor.execute(proposal, channel, creator, simulator, { recordDefinition: readWriteSet });
-      // An evaluation never becomes a transaction: its read/write set is not built.
-      const rwset = readWriteSet && simulator !== undefined && result.response.status < ERROR_THRESHOLD ? simulator.getTxSimulationResults() : new Uint8Array(0);
-      // Fabric's endorser hands the private rwset to its transient store (and gossip), never to the client.
-      const pvtBytes = rwset.length > 0 ? simulator?.getPrivateSimulationResults() : undefined;
+      const status = result.response.status;
+      // An evaluation never becomes a transaction: its read/write set is not built. Nor is that of
+      // a status from 400 to 499, which Fabric answers with the response alone; a status ≥ 500
+      // carries it in its (unsigned) payload, as in Fabric.
+      const wanted = readWriteSet && simulator !== undefined && (status < ERROR_THRESHOLD || status >= ERROR_STATUS);
+      const rwset = wanted ? (simulator as TxSimulator).getTxSimulationResults() : new Uint8Array(0);
+      // Fabric's endorser hands the private rwset to its transient store (and gossip), never to the
+      // client. Unlike Fabric, not that of a failed invocation: it can never commit.
+      const pvtBytes = rwset.length > 0 && status < ERROR_THRESHOLD ? simulator?.getPrivateSimulationResults() : undefined;
       const pvt = pvtBytes !== undefined && channel !== undefined ? { bytes: pvtBytes, height: channel.height() } : undefined;
       const isSystem = (name: string): boolean => this.checks.isSystemChaincode(name);
       const interest = rwset.length > 0 ? buildChaincodeInterest((simulator as TxSimulator).getSimulationFootprint(), isSystem) : undefined;
@@ -147,6 +176,31 @@ export class Endorser {
       simulator?.done();
     }
   }
+}
+
+/**
+ * Fabric's `EndorseWithPlugin`: the definition names the plugin that signs, and a peer without it
+ * endorses nothing for that chaincode. Weft has only the default `escc`.
+ */
+function hasEndorsementPlugin(result: ExecutionResult): boolean {
+  return result.endorsementPlugin === DEFAULT_ENDORSEMENT_PLUGIN;
+}
+
+/** Fabric's failure of `EndorseWithPlugin` for a plugin the peer lacks, worded as Fabric words it. */
+function missingPlugin(plugin: string): PeerError {
+  return new PeerError(
+    'PEER_ENDORSEMENT_PLUGIN',
+    `endorsing with plugin failed: plugin with name ${plugin} could not be used: plugin with name ${plugin} wasn't found`,
+    { endorsementPlugin: plugin, available: [DEFAULT_ENDORSEMENT_PLUGIN] },
+  );
+}
+
+/** Fabric's `shim.ERROR`: a chaincode status at or above it is answered with the (unsigned) payload. */
+const ERROR_STATUS = 500;
+
+/** `ProposalResponse{response = 4}` and nothing else, as Fabric answers what it does not endorse. */
+function responseOnly(response: ChaincodeResponse): Uint8Array {
+  return message(lenField(4, submessage(int32Field(1, response.status), stringField(2, response.message), lenField(3, response.payload, true)), false));
 }
 
 /** `ChaincodeEvent{chaincode_id = 1, tx_id = 2, event_name = 3, payload = 4}`, encoded as google-protobuf does. */
