@@ -154,7 +154,7 @@ export class PeerNode {
     );
     const localPolicies = new LocalPolicies(localMsp, node.msp.id);
     for (const scc of [
-      new LifecycleScc(localPolicies, installer),
+      new LifecycleScc(localPolicies, installer, () => this.channels.list().flatMap((id) => this.channels.channel(id) ?? [])),
       new Qscc((id) => this.channels.channel(id)),
       new Cscc({
         local: localPolicies,

@@ -1,14 +1,24 @@
 import type { PeerLedger } from '../channel/peer-ledger';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
 import { type CollectionDefinition, collectionOf } from './collections';
-import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, definitionIn, definitionKey, readApproval, readDefinition } from './lifecycle-state';
+import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, approves, definitionIn, definitionKey, readApproval, readDefinition } from './lifecycle-state';
 
 const MAX_DECODED = 256;
+/**
+ * Absent entries remembered per ledger height, and the longest name remembered absent. Lookups
+ * name what a client or another peer chose (a proposal's chaincode, a discovery query, gossiped
+ * private data): without a bound, one height of such lookups would grow the cache without limit.
+ * What is defined is bounded by the ledger and always kept.
+ */
+const MAX_ABSENT = 1024;
+const MAX_ABSENT_KEY = 256;
 
 interface AtHeight {
   readonly height: number;
   readonly definitions: Map<string, ChaincodeDefinition | undefined>;
   readonly approvals: Map<string, Approval | undefined>;
+  /** Entries of both maps that hold undefined. */
+  absent: number;
 }
 
 /**
@@ -26,7 +36,7 @@ export class LifecycleCache {
     const at = this.at(ledger);
     if (at.definitions.has(name)) return at.definitions.get(name);
     const d = readDefinition({ getState: (ns, key) => ledger.getVersionedState(ns, key)?.value }, name);
-    at.definitions.set(name, d);
+    remember(at, at.definitions, name, d);
     return d;
   }
 
@@ -58,13 +68,21 @@ export class LifecycleCache {
     return d === undefined ? undefined : collectionOf(d, collection);
   }
 
-  /** `mspId`'s committed approval of `name` at `sequence`. */
+  /**
+   * `mspId`'s committed approval of `name` at `sequence`, when it agrees with the definition
+   * committed at that sequence (Fabric's cache `Approved`): an org whose approval differs from
+   * what the channel committed has not approved it, and its peers must not run the chaincode.
+   */
   approval(ledger: PeerLedger, mspId: string, name: string, sequence: number): Approval | undefined {
     const at = this.at(ledger);
     const key = `${mspId}\u0000${name}\u0000${sequence}`;
     if (at.approvals.has(key)) return at.approvals.get(key);
-    const a = readApproval({ getState: (ns, k) => ledger.getVersionedState(ns, k)?.value }, mspId, name, sequence);
-    at.approvals.set(key, a);
+    let a = readApproval({ getState: (ns, k) => ledger.getVersionedState(ns, k)?.value }, mspId, name, sequence);
+    if (a !== undefined) {
+      const committed = this.definition(ledger, name);
+      if (committed === undefined || committed.sequence !== sequence || !approves(a, committed)) a = undefined;
+    }
+    remember(at, at.approvals, key, a);
     return a;
   }
 
@@ -72,9 +90,18 @@ export class LifecycleCache {
     const height = ledger.height();
     let at = this.ledgers.get(ledger);
     if (at === undefined || at.height !== height) {
-      at = { height, definitions: new Map(), approvals: new Map() };
+      at = { height, definitions: new Map(), approvals: new Map(), absent: 0 };
       this.ledgers.set(ledger, at);
     }
     return at;
   }
+}
+
+/** Caches `value` under `key` at this height; an absent value only within the bounds. */
+function remember<V>(at: AtHeight, map: Map<string, V | undefined>, key: string, value: V | undefined): void {
+  if (value === undefined) {
+    if (at.absent >= MAX_ABSENT || key.length > MAX_ABSENT_KEY) return;
+    at.absent++;
+  }
+  map.set(key, value);
 }

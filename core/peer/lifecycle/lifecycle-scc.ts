@@ -22,6 +22,7 @@ import {
   QueryInstalledChaincodesResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import type { ChaincodeResponse } from '../../chaincode/chaincode-runtime';
+import { ChaincodeError } from '../../errors';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
@@ -34,6 +35,7 @@ import {
   type ChaincodeDefinition,
   type DefinitionSetters,
   LIFECYCLE_NAMESPACE,
+  type PackageReference,
   approvalKey,
   approvalsPrefix,
   approvalIn,
@@ -42,6 +44,7 @@ import {
   definitionKey,
   definedNames,
   encodeDefinition,
+  packageReferences,
   readApproval,
   readDefinition,
   writeDefinition,
@@ -49,6 +52,8 @@ import {
 
 /** Fabric's default ACL of the channel-scoped `_lifecycle` functions (`defaultaclprovider.go`). */
 const WRITERS = '/Channel/Application/Writers';
+/** How Fabric's `SCC.Invoke` words an ACL denial. */
+const ACL_FAILED = 'Failed to authorize invocation due to failed ACL check: ';
 
 /**
  * Fabric 2.x's `_lifecycle` system chaincode: install and query packages on this peer, approve a
@@ -62,6 +67,8 @@ export class LifecycleScc implements SystemChaincode {
   constructor(
     private readonly local: LocalPolicies,
     private readonly installer: ChaincodeInstaller,
+    /** The channels this peer has joined: an installed package's `References` are where this org approved it. */
+    private readonly channels: () => readonly Channel[],
   ) {}
 
   async invoke(inv: SccInvocation): Promise<ChaincodeResponse> {
@@ -95,11 +102,25 @@ export class LifecycleScc implements SystemChaincode {
         case 'QueryChaincodeDefinitions':
           return this.queryDefinitions(inv);
         default:
-          return failure(`failed to invoke backing implementation of '${fn}': unknown function`);
+          return this.unknown(inv, fn);
       }
     } catch (err) {
+      // Fabric checks the ACL before dispatching, and says so: clients tell a denial from a failure by it.
+      if (err instanceof PeerError && err.code === 'PEER_ACCESS_DENIED') return failure(`${ACL_FAILED}${err.message}`);
       return failure(`failed to invoke backing implementation of '${fn}': ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * A function `_lifecycle` does not have. Fabric's ACL check comes first and finds no policy for
+   * `_lifecycle/<fn>` unless the channel config names one; past that, its dispatcher has no method.
+   */
+  private unknown(inv: SccInvocation, fn: string): ChaincodeResponse {
+    const resource = `${LIFECYCLE_NAMESPACE}/${fn}`;
+    const configured = inv.channel?.resources().aclPolicyPath(resource, '') ?? '';
+    if (inv.channel === undefined || configured === '') return failure(`${ACL_FAILED}Unmapped policy for ${resource}`);
+    checkChannelPolicy(inv.channel, configured, inv.proposal, resource);
+    return failure(`failed to invoke backing implementation of '${fn}': receiver *lifecycle.Invocation.${fn} does not exist`);
   }
 
   private async install(inv: SccInvocation, input: Uint8Array): Promise<ChaincodeResponse> {
@@ -120,17 +141,20 @@ export class LifecycleScc implements SystemChaincode {
     const res = new QueryInstalledChaincodeResult();
     res.setPackageId(found.packageId);
     res.setLabel(found.label);
+    setReferences(res.getReferencesMap(), packageReferences(this.channels(), this.local.mspId).get(found.packageId), QueryInstalledChaincodeResult.References, QueryInstalledChaincodeResult.Chaincode);
     return success(res.serializeBinary());
   }
 
   private queryAllInstalled(inv: SccInvocation): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/QueryInstalledChaincodes');
+    const references = packageReferences(this.channels(), this.local.mspId);
     const res = new QueryInstalledChaincodesResult();
     res.setInstalledChaincodesList(
       this.installer.list().map((c) => {
         const ic = new QueryInstalledChaincodesResult.InstalledChaincode();
         ic.setPackageId(c.packageId);
         ic.setLabel(c.label);
+        setReferences(ic.getReferencesMap(), references.get(c.packageId), QueryInstalledChaincodesResult.References, QueryInstalledChaincodesResult.Chaincode);
         return ic;
       }),
     );
@@ -140,8 +164,18 @@ export class LifecycleScc implements SystemChaincode {
   private getPackage(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/GetInstalledChaincodePackage');
     const id = GetInstalledChaincodePackageArgs.deserializeBinary(input).getPackageId();
+    let bytes: Uint8Array;
+    try {
+      bytes = this.installer.load(id);
+    } catch (err) {
+      // Fabric's ChaincodeStore.Load error, wrapped as its GetInstalledChaincodePackage wraps it.
+      if (err instanceof ChaincodeError && err.code === 'CHAINCODE_NOT_INSTALLED') {
+        throw new PeerError('PEER_LIFECYCLE', `could not load cc install package: chaincode install package '${id}' not found`, { packageId: id });
+      }
+      throw err;
+    }
     const res = new GetInstalledChaincodePackageResult();
-    res.setChaincodeInstallPackage(this.installer.load(id));
+    res.setChaincodeInstallPackage(bytes);
     return success(res.serializeBinary());
   }
 
@@ -217,6 +251,9 @@ export class LifecycleScc implements SystemChaincode {
     const args = CommitChaincodeDefinitionArgs.deserializeBinary(input);
     const committed = readDefinition(sim, args.getName());
     validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
+    if (!channel.resources().config.applicationOrgs.some((o) => o.mspId === this.local.mspId)) {
+      throw new PeerError('PEER_LIFECYCLE', "impossibly, this peer's org is processing requests for a channel it is not a member of", { mspId: this.local.mspId });
+    }
     const { def, approvals } = this.readiness(channel, sim, args, committed);
     if (approvals.get(this.local.mspId) !== true) {
       throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.local.mspId})`, { mspId: this.local.mspId });
@@ -331,4 +368,28 @@ function chaincodeSource(packageId: string): ChaincodeSource {
     source.setLocalPackage(local);
   }
   return source;
+}
+
+/**
+ * Fills a result's `references` map: channel → the chaincodes the package runs there. The two
+ * query results declare their own, identical, `References` and `Chaincode` messages.
+ */
+function setReferences<C extends { setName(v: string): unknown; setVersion(v: string): unknown }, R extends { setChaincodesList(v: C[]): unknown }>(
+  map: { set(key: string, value: R): unknown },
+  byChannel: ReadonlyMap<string, readonly PackageReference[]> | undefined,
+  References: new () => R,
+  Chaincode: new () => C,
+): void {
+  for (const [channelId, chaincodes] of byChannel ?? []) {
+    const refs = new References();
+    refs.setChaincodesList(
+      chaincodes.map((c) => {
+        const m = new Chaincode();
+        m.setName(c.name);
+        m.setVersion(c.version);
+        return m;
+      }),
+    );
+    map.set(channelId, refs);
+  }
 }

@@ -213,17 +213,25 @@ export function readApproval(reader: Pick<QueryExecutor, 'getState'>, mspId: str
   return bytes === undefined || bytes.length === 0 ? undefined : approvalIn(bytes);
 }
 
+/** Whether `approval` agrees with `definition` on every parameter Fabric compares (its `IsSerialized`). */
+export function approves(approval: Approval, definition: ChaincodeDefinition): boolean {
+  return definitionMismatches(approval.definition, definition).length === 0;
+}
+
 /** A chaincode defined on a channel that an org approved, at the committed sequence, with a package. */
 export interface ApprovedChaincode {
   readonly name: string;
   readonly sequence: number;
+  readonly version: string;
   readonly packageId: string;
   readonly collections: readonly string[];
 }
 
 /**
  * The chaincodes defined on `ledger`'s channel whose committed definition `mspId` approved with a
- * package, as committed now (Fabric's `isChaincodeInvocable`, less the installation check).
+ * package, as committed now (Fabric's cache `Approved` with a local package source, less the
+ * installation check). An approval at the committed sequence with other parameters (the channel
+ * committed a definition this org did not agree to) does not count, as in Fabric's cache.
  */
 export function approvedChaincodes(ledger: { newQueryExecutor(): QueryExecutor }, mspId: string): ApprovedChaincode[] {
   const reader = ledger.newQueryExecutor();
@@ -232,11 +240,39 @@ export function approvedChaincodes(ledger: { newQueryExecutor(): QueryExecutor }
     for (const name of definedNames(reader)) {
       const definition = readDefinition(reader, name);
       if (definition === undefined) continue;
-      const packageId = readApproval(reader, mspId, name, definition.sequence)?.packageId;
-      if (packageId !== undefined) out.push({ name, sequence: definition.sequence, packageId, collections: definition.collections.map((c) => c.name) });
+      const approval = readApproval(reader, mspId, name, definition.sequence);
+      if (approval?.packageId === undefined || !approves(approval, definition)) continue;
+      out.push({ name, sequence: definition.sequence, version: definition.version, packageId: approval.packageId, collections: definition.collections.map((c) => c.name) });
     }
     return out;
   } finally {
     reader.done();
   }
+}
+
+/** One chaincode an installed package runs on a channel (Fabric's `QueryInstalledChaincodeResult.Chaincode`). */
+export interface PackageReference {
+  readonly name: string;
+  readonly version: string;
+}
+
+/**
+ * Fabric's `References` of installed packages: per package ID, per channel, the chaincodes whose
+ * committed definition `mspId` approved with that package. Channels without one are left out.
+ */
+export function packageReferences(
+  channels: readonly { readonly id: string; readonly ledger: { newQueryExecutor(): QueryExecutor } }[],
+  mspId: string,
+): Map<string, Map<string, PackageReference[]>> {
+  const out = new Map<string, Map<string, PackageReference[]>>();
+  for (const channel of channels) {
+    for (const cc of approvedChaincodes(channel.ledger, mspId)) {
+      let byChannel = out.get(cc.packageId);
+      if (byChannel === undefined) out.set(cc.packageId, (byChannel = new Map()));
+      let refs = byChannel.get(channel.id);
+      if (refs === undefined) byChannel.set(channel.id, (refs = []));
+      refs.push({ name: cc.name, version: cc.version });
+    }
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transactio
 import { PackageStore } from '../../../core/chaincode/package-store';
 import { ChaincodeExecutor } from '../../../core/peer/endorser/chaincode-executor';
 import { Endorser } from '../../../core/peer/endorser/endorser';
-import { LIFECYCLE_NAMESPACE, approvalKey } from '../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE, approvalKey, defaultValidationParameter } from '../../../core/peer/lifecycle/lifecycle-state';
 import { Qscc } from '../../../core/peer/scc/qscc';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
@@ -50,6 +50,10 @@ describe('endorser checks (Fabric ProcessProposal semantics)', () => {
     approval.setName('cc2');
     approval.setSequence(1);
     approval.setVersion('1.0');
+    // The committed definition's parameters: an approval of anything else does not approve it (as Fabric).
+    approval.setEndorsementPlugin('escc');
+    approval.setValidationPlugin('vscc');
+    approval.setValidationParameter(defaultValidationParameter());
     const source = new ChaincodeSource();
     const local = new ChaincodeSource.Local();
     local.setPackageId('cc2_1:' + 'a'.repeat(64));

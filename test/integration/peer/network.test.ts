@@ -180,7 +180,10 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     try {
       const installed = await propose(endorser, signerOf(m.orgs[0], 'Admin'), '', '_lifecycle', ['QueryInstalledChaincodes', new Uint8Array(0)]);
       expect(installed.response.status).toBe(200);
-      expect(QueryInstalledChaincodesResult.deserializeBinary(installed.response.payload).getInstalledChaincodesList().map((c) => c.getLabel())).toEqual(['kv_1']);
+      const [kv] = QueryInstalledChaincodesResult.deserializeBinary(installed.response.payload).getInstalledChaincodesList();
+      expect(kv?.getLabel()).toBe('kv_1');
+      // Where this org approved the package for the committed definition (sequence 1, not the pending 2).
+      expect(kv?.getReferencesMap().get(CHANNEL)?.getChaincodesList().map((c) => [c.getName(), c.getVersion()])).toEqual([['kv', '1.0']]);
       const denied = await propose(endorser, signerOf(m.orgs[0]), '', '_lifecycle', ['QueryInstalledChaincodes', new Uint8Array(0)]);
       expect(denied.response.message).toMatch(/must be an admin of Org1MSP/);
     } finally {
