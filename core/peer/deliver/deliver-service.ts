@@ -1,12 +1,7 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
-import { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
-import { decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../ledger/private-data';
-import { collectionOf } from '../lifecycle/collections';
-import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
-import { signerIsMember } from '../privdata/collection-membership';
+import type { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
@@ -16,6 +11,7 @@ import type { SignedData } from '../../policy/policy';
 import type { Channel, CommittedBlock } from '../channel/channel';
 import type { ChannelResources } from '../channel/channel-resources';
 import { filteredBlockOf } from './filtered-block';
+import { PrivateDataFilter } from './private-data-filter';
 import { lengthDelimitedField } from '../grpc/proto-frame';
 import { isRefusal, resolveSeek } from './seek-range';
 
@@ -73,7 +69,6 @@ export class DeliverService {
   readonly metrics: DeliverMetrics | undefined;
   /** One per stream (keyed by its `sink.gone`), shared by every block wait on it: see {@link goneSignal}. */
   private readonly goneSignals = new WeakMap<Promise<void>, AbortSignal>();
-  private readonly lifecycle = new LifecycleCache();
   /** Compiles collections' member orgs policies; absent: collection membership is by MSP id. */
   private readonly policies: Pick<EndorsementPolicies, 'signaturePolicy'> | undefined;
 
@@ -163,7 +158,8 @@ export class DeliverService {
     if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     const range = resolveSeek(seek, channel.height());
     if (isRefusal(range)) return sink.write(statusResponse(range.status));
-    const membership: MembershipAnswers = { resources: undefined, byDefinition: new WeakMap() };
+    // Fabric sends a block's private data with its header alone too (HEADER_WITH_SIG): it looks the data up by the block's number.
+    const filter = kind === 'private' ? new PrivateDataFilter(channel, this.policies, signedData, mspId) : undefined;
 
     for (let n = range.start; n <= range.stop; n++) {
       if (n >= channel.height()) {
@@ -174,46 +170,10 @@ export class DeliverService {
       if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
       const bytes = channel.ledger.getBlockBytes(n);
       if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
-      const pvt = kind === 'private' && !range.headersOnly ? this.privateDataFor(channel, n, signedData, mspId, membership) : undefined;
+      const pvt = filter?.forBlock(n);
       await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes, pvt));
     }
     await sink.write(statusResponse(DeliverStatus.SUCCESS));
-  }
-
-  /**
-   * Fabric's `DeliverWithPrivateData` filter: of the private data this peer committed with block
-   * `n`, the collections whose member orgs policy the requester satisfies, by transaction number.
-   * A collection's answer is computed once for all the blocks delivered at one ledger height (see
-   * {@link MembershipAnswers}), not again for every transaction that wrote it.
-   */
-  private privateDataFor(channel: Channel, n: number, signed: SignedData, mspId: string, answers: MembershipAnswers): Map<number, TxPvtReadWriteSet> {
-    const out = new Map<number, TxPvtReadWriteSet>();
-    const resources = channel.resources();
-    if (answers.resources !== resources) {
-      answers.resources = resources;
-      answers.byDefinition = new WeakMap();
-    }
-    const member = (namespace: string, name: string): boolean => {
-      const definition = this.lifecycle.definition(channel.ledger, namespace);
-      if (definition === undefined) return false;
-      let known = answers.byDefinition.get(definition);
-      if (known === undefined) {
-        known = new Map();
-        answers.byDefinition.set(definition, known);
-      }
-      let answer = known.get(name);
-      if (answer === undefined) {
-        const c = collectionOf(definition, name);
-        answer = c !== undefined && signerIsMember(this.policies, resources, c, signed, mspId);
-        known.set(name, answer);
-      }
-      return answer;
-    };
-    for (const [txNum, bytes] of channel.ledger.getPrivateDataByBlock(n)) {
-      const eligible = decodeTxPvtRwSet(bytes).filter((c) => member(c.namespace, c.collection));
-      if (eligible.length > 0) out.set(txNum, TxPvtReadWriteSet.deserializeBinary(encodeTxPvtRwSet(eligible)));
-    }
-    return out;
   }
 
   /**
@@ -231,20 +191,6 @@ export class DeliverService {
     }
     return signal;
   }
-}
-
-/**
- * One Deliver request's collection membership answers, by chaincode definition and collection name.
- * An answer depends only on the collection's member orgs policy and the channel config the policy is
- * evaluated under. Keyed by the definition object, which the lifecycle cache decodes anew at each
- * ledger height (so a request replaying old blocks decides each collection once, and a live one once
- * per height), and dropped when the channel's resources change: a block that redefines the chaincode
- * or changes the config mid-request is honoured from the next block on, as when each transaction
- * asked anew.
- */
-interface MembershipAnswers {
-  resources: ChannelResources | undefined;
-  byDefinition: WeakMap<ChaincodeDefinition, Map<string, boolean>>;
 }
 
 /** Whether the channel's ACL for the stream kind (default: its Readers policy) admits the request's signer. */

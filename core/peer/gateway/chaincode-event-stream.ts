@@ -54,13 +54,16 @@ export class ChaincodeEventStream {
         const block = recent.take(next) ?? this.stored(next);
         const events: ChaincodeEvent[] = [];
         for (const tx of blockTxEvents(block)) {
-          const event = tx.event;
-          if (tx.validationCode !== TxValidationCode.VALID || event === undefined) continue;
-          if (!passed) {
-            passed = event.getTxId() === this.afterTransactionId;
-            continue;
+          if (tx.validationCode !== TxValidationCode.VALID) continue;
+          // Every action's event, as Fabric's gateway reads them, less those without a name or txid.
+          for (const event of tx.events) {
+            if (!validChaincodeEvent(event)) continue;
+            if (!passed) {
+              passed = event.getTxId() === this.afterTransactionId;
+              continue;
+            }
+            if (event.getChaincodeId() === this.chaincodeId) events.push(event);
           }
-          if (event.getChaincodeId() === this.chaincodeId) events.push(event);
         }
         if (events.length > 0) await emit(block.number, events);
         next++;
@@ -119,4 +122,9 @@ export class RecentBlocks {
     while (this.blocks.length > 0 && this.blocks[0].number < n) this.blocks.shift();
     return this.blocks[0]?.number === n ? this.blocks.shift() : undefined;
   }
+}
+
+/** Fabric's gateway `validChaincodeEvent`: an event names its chaincode, itself and its transaction. */
+function validChaincodeEvent(event: ChaincodeEvent): boolean {
+  return event.getChaincodeId().length > 0 && event.getEventName().length > 0 && event.getTxId().length > 0;
 }

@@ -313,8 +313,9 @@ export class PeerGrpcServer {
           else call.end();
         },
         (err: unknown) => {
+          // Fabric's deliver handler returns the error, which ends the stream with it (grpc-go's UNKNOWN).
           this.logger.warn({ err }, 'deliver request failed');
-          if (!closed) call.resume();
+          if (!closed) call.emit('error', { code: GrpcStatus.UNKNOWN, details: wireErrorText(err instanceof Error ? err.message : String(err)) });
         },
       );
     });

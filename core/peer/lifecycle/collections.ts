@@ -59,12 +59,16 @@ export function implicitCollectionMspId(name: string): string | undefined {
  * `checkCollectionsOnChannel`'s part.
  */
 export function parseCollections(pkg: CollectionConfigPackage | undefined): CollectionDefinition[] {
-  const seen = new Set<string>();
-  return (pkg?.getConfigList() ?? []).map((config, index) => {
+  // Every entry's payload first, as Fabric extracts the static configs before judging any of them.
+  const configs = (pkg?.getConfigList() ?? []).map((config, index) => {
     const c = config.getStaticCollectionConfig();
     if (config.getPayloadCase() !== CollectionConfig.PayloadCase.STATIC_COLLECTION_CONFIG || c === undefined) {
       throw collectionError('collection config contains unexpected payload type: <nil>', { index });
     }
+    return c;
+  });
+  const seen = new Set<string>();
+  return configs.map((c) => {
     const name = c.getName();
     if (!COLLECTION_NAME.test(name)) {
       throw collectionError(`invalid collection name '${name}'. Names can only consist of alphanumerics, '_', and '-' and cannot begin with '_'`, { collection: name });

@@ -57,14 +57,14 @@ const gateway = (harness: Harness): GatewayService =>
  * A transaction of `chaincode` (defined in `beforeAll`) that writes a key of its own and emits an
  * event: VALID when both orgs endorse it, ENDORSEMENT_POLICY_FAILURE (MAJORITY) with one.
  */
-function eventTx(chaincode: string, valid = true): { envelope: Uint8Array; txId: string } {
+function eventTx(chaincode: string, valid = true, eventName?: string): { envelope: Uint8Array; txId: string } {
   const creator = h.users[0];
   const built = buildProposal({ channelId: CHANNEL, chaincodeName: chaincode, args: [Buffer.from('f')], creator: creator.serialized });
   const proposal = parseSignedProposal(signProposal(built.proposalBytes, creator));
   const event = new ChaincodeEvent();
   event.setChaincodeId(chaincode);
   event.setTxId(built.txId);
-  event.setEventName(`ev-${built.txId.slice(0, 8)}`);
+  event.setEventName(eventName ?? `ev-${built.txId.slice(0, 8)}`);
   const results = rwset({ [chaincode]: { [`key${++serial}`]: Uint8Array.from([serial]) } });
   const responses = (valid ? h.peers : h.peers.slice(0, 1)).map((endorser) =>
     parseProposalResponse(
@@ -149,6 +149,15 @@ describe('ChaincodeEvents start positions and afterTransactionId (Fabric chainco
     const later = eventTx('kv');
     await commitBlock(h, [pending.envelope, later.envelope]);
     expect(await stream.until()).toEqual([[h.joined.channel.height() - 1, [later.txId]]]);
+  });
+
+  it('leaves out an event without a name, as Fabric (validChaincodeEvent)', async () => {
+    const stream = open(gateway(h), eventsRequest({ start: seekPosition('next') }));
+    await new Promise((r) => setTimeout(r, 20));
+    const unnamed = eventTx('kv', true, '');
+    const named = eventTx('kv');
+    expect(await commitBlock(h, [unnamed.envelope, named.envelope])).toEqual([TxValidationCode.VALID, TxValidationCode.VALID]);
+    expect(await stream.until()).toEqual([[h.joined.channel.height() - 1, [named.txId]]]);
   });
 
   it('streams from a Specified start, and from the next commit with no start or NextCommit', async () => {

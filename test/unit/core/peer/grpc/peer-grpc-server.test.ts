@@ -45,4 +45,22 @@ describe('PeerGrpcServer', () => {
       await server.stop();
     }
   }, 60_000);
+
+  it('ends a Deliver stream with the error when serving its request fails, as Fabric (the stream is not left open without a status)', async () => {
+    const deliver = { serve: () => Promise.reject(new Error('ledger closed under the request')) };
+    const services = { endorser: {}, deliver } as unknown as PeerServices;
+    const server = new PeerGrpcServer(services, new NodeLogging('silent').logger('test'), { endorserService: 0, deliverService: 0, gatewayService: 0 });
+    const port = await server.start('127.0.0.1:0', { enabled: false, clientAuthRequired: false, rootCertFiles: [] } as never);
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const call = client.makeBidiStreamRequest('/protos.Deliver/Deliver', raw, raw);
+      const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+      call.on('data', () => undefined);
+      call.write(Buffer.alloc(1));
+      expect(await ended).toMatchObject({ code: grpc.status.UNKNOWN, details: 'ledger closed under the request' });
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  }, 60_000);
 });
