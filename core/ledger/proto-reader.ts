@@ -6,7 +6,8 @@
  */
 import { LEN, VARINT, WireReader } from '../protocol/wire-reader';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string, as in Go (TextDecoder would drop it).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One field occurrence: varints as numbers (exact up to 2^53), length-delimited as views. */
 export type FieldValue = number | Uint8Array;

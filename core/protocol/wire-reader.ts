@@ -46,6 +46,8 @@ export class WireReader {
   field = 0;
   /** Wire type of the field just read by {@link next}. */
   wire = 0;
+  /** Offset of the field just read by {@link next} (its tag) in the current occurrence. */
+  fieldStart = 0;
 
   constructor(
     bytes: MessageBytes,
@@ -65,6 +67,7 @@ export class WireReader {
   /** Advances to the next field's tag; false at the end of the message. */
   next(): boolean {
     if (this.pos >= this.buf.length && !this.nextSegment()) return false;
+    this.fieldStart = this.pos;
     const tag = this.varint();
     // tag >> 3 > MAX_FIELD_NUMBER exactly when tag >= 2^32 (and a larger varint is inexact as a number).
     if (tag >= (MAX_FIELD_NUMBER + 1) * 8) this.fail(`field number above ${MAX_FIELD_NUMBER}`);
@@ -138,6 +141,11 @@ export class WireReader {
     const b = this.bytes();
     if (previous === undefined) return b;
     return previous instanceof Uint8Array ? [previous, b] : [...previous, b];
+  }
+
+  /** Offset just past the last value read or skipped, in the current occurrence. */
+  get offset(): number {
+    return this.pos;
   }
 
   /** Skips the current field's value (groups whole, as protowire.ConsumeFieldValue). */
@@ -235,7 +243,8 @@ export class WireReader {
 }
 
 const EMPTY = new Uint8Array(0);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string, as in Go (TextDecoder would drop it).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The low 32 bits of the varint at `start`, as a signed int32. */
 function lowInt32(buf: Uint8Array, start: number): number {

@@ -44,6 +44,15 @@ describe('read/write set decoding follows protobuf-go', () => {
     expect(ns.writes.map((w) => [w.key, w.isDelete, Buffer.from(w.value).toString()])).toEqual([['k', false, 'v']]);
   });
 
+  it('keeps a leading U+FEFF in keys and namespaces, as Go does (a TextDecoder would drop it and commit another key)', () => {
+    const bom = '\uFEFF';
+    const kv = cat(len(1, cat(len(1, b(`${bom}r`)), len(2, vint(1, 1)))), len(3, cat(len(1, b(`${bom}k`)), len(3, b('v')))));
+    const [ns] = decodeTxRwSet(cat(vint(1, 0), len(2, cat(len(1, b(`${bom}cc`)), len(2, kv)))));
+    expect(ns.namespace).toBe(`${bom}cc`);
+    expect(ns.reads.map((r) => r.key)).toEqual([`${bom}r`]);
+    expect(ns.writes.map((w) => w.key)).toEqual([`${bom}k`]);
+  });
+
   it('refuses what protobuf-go refuses: invalid UTF-8 in a key, a huge field number, an unclosed group', () => {
     expect(() => decodeKvRwSet('cc', len(3, len(1, new Uint8Array([0xff]))))).toThrow(/UTF-8/);
     expect(() => decodeKvRwSet('cc', len(3, vint(2 ** 29, 0)))).toThrow(/field number/);
