@@ -5,6 +5,7 @@ import { assertNotExpired } from '../msp/expiry';
 import type { Identity } from '../msp/identity';
 import { decode } from '../protocol/bounded-decode';
 import { buildEnvelope, envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
+import { goEnvelope } from '../protocol/envelope-encoding';
 import { headerTypeName } from '../protocol/header';
 import { configSuccessionProblem } from '../protocol/config-succession';
 import type { Signer } from '../protocol/signer';
@@ -181,12 +182,16 @@ export class MsgProcessor {
   }
 }
 
-/** An `Envelope` proto holding the received payload and signature bytes (no re-encoding of the payload). */
+/**
+ * An `Envelope` proto holding the received payload and signature bytes (the payload, which the
+ * signature covers, is never re-encoded). Its bytes in the block are the envelope as a Fabric
+ * orderer marshals it, which Fabric 3 peers require ({@link goEnvelope}): usually the bytes received.
+ */
 export function toEnvelope(parsed: ParsedEnvelope): Envelope {
   const env = new Envelope();
   env.setPayload(parsed.payloadBytes);
   env.setSignature(parsed.signature);
-  return rememberEnvelopeBytes(env, parsed.bytes);
+  return rememberEnvelopeBytes(env, goEnvelope(parsed.bytes).encoded);
 }
 
 function badRequest(message: string, cause?: unknown): OrdererError {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { ChannelManager } from './channel/channel-manager';
 import type { ConfigOrg } from './channel/channel-config';
@@ -35,6 +36,12 @@ interface PeerConnection {
   usedAt: number;
 }
 
+interface OrdererConnection {
+  readonly client: OrdererClient;
+  broadcaster?: Broadcaster;
+  usedAt: number;
+}
+
 /**
  * The other nodes this peer dials: the channel's orderers (for block pulling and the Gateway's
  * broadcasts) and the peers of other orgs (for the Gateway's endorsements). Connections are made
@@ -43,8 +50,11 @@ interface PeerConnection {
  * configured extra roots; the peer's TLS certificate serves as client certificate for mutual TLS.
  */
 export class PeerNetwork implements OrdererSource {
-  private readonly orderers = new Map<string, OrdererClient>();
-  private readonly broadcastersByAddress = new Map<string, Broadcaster>();
+  /** By address and TLS roots. */
+  private readonly orderers = new Map<string, OrdererConnection>();
+  /** How each orderer address is dialled under one channel config (built once per config, not per broadcast). */
+  private readonly ordererTlsByConfig = new WeakMap<object, Map<string, { readonly tls: ClientTls; readonly key: string }>>();
+  private orderersSweptAt = Date.now();
   private readonly endorsersByAddress = new Map<string, PeerConnection>();
   private sweptAt = Date.now();
   private readonly unusable = new Set<string>();
@@ -67,32 +77,82 @@ export class PeerNetwork implements OrdererSource {
   }
 
   endpoints(channelId: string): string[] {
-    const channel = this.channels().channel(channelId);
-    if (channel === undefined) return [];
-    const overrides = this.config.peer.ordererAddressOverrides;
-    return channel.resources().config.ordererEndpoints.map((a) => overrides[a] ?? a);
+    return this.ordererTargets(channelId).map((t) => t.address);
   }
 
+  /**
+   * The connection to the orderer at `address`, trusting the TLS roots the channel's config gives
+   * it now, as Fabric dials each connection with the current roots: after a config update rotates
+   * an orderer org's TLS CA, the puller's reconnect and the next broadcast get a new connection.
+   * Connections are shared by address and roots (channels in the middle of a rotation each keep
+   * theirs); one left unused for a while is closed.
+   */
   client(address: string, channelId: string): OrdererClient {
-    let c = this.orderers.get(address);
-    if (c === undefined) {
-      const orgs = this.channels().channel(channelId)?.resources().config.ordererOrgs ?? [];
-      // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
-      c = new OrdererClient(address, this.tls(orgs, this.config.peer.ordererTlsRootCertFiles, true));
-      this.orderers.set(address, c);
-    }
-    return c;
+    return this.ordererConnection(address, channelId).client;
   }
 
   broadcasters(channelId: string): Broadcaster[] {
     return this.endpoints(channelId).map((address) => {
-      let b = this.broadcastersByAddress.get(address);
-      if (b === undefined) {
-        b = new Broadcaster(this.client(address, channelId));
-        this.broadcastersByAddress.set(address, b);
-      }
-      return b;
+      const c = this.ordererConnection(address, channelId);
+      c.broadcaster ??= new Broadcaster(c.client);
+      return c.broadcaster;
     });
+  }
+
+  private ordererConnection(address: string, channelId: string): OrdererConnection {
+    const resources = this.channels().channel(channelId)?.resources();
+    let byAddress = resources === undefined ? undefined : this.ordererTlsByConfig.get(resources);
+    let dial = byAddress?.get(address);
+    if (dial === undefined) {
+      // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
+      const tls = this.tls(this.ordererOrgsAt(address, channelId), this.config.peer.ordererTlsRootCertFiles, true);
+      const roots = tls.rootCerts === undefined ? 'plaintext' : createHash('sha256').update(tls.rootCerts).digest('hex');
+      dial = { tls, key: `${address}\n${roots}` };
+      if (resources !== undefined) {
+        if (byAddress === undefined) this.ordererTlsByConfig.set(resources, (byAddress = new Map()));
+        byAddress.set(address, dial);
+      }
+    }
+    const now = Date.now();
+    this.sweepOrderers(now);
+    let c = this.orderers.get(dial.key);
+    if (c === undefined) {
+      c = { client: new OrdererClient(address, dial.tls), usedAt: now };
+      this.orderers.set(dial.key, c);
+    }
+    c.usedAt = now;
+    return c;
+  }
+
+  /** The channel's orderer endpoints (after `ordererAddressOverrides`) with the orgs whose TLS roots each is dialled with. */
+  private ordererTargets(channelId: string): { address: string; orgs: readonly ConfigOrg[] }[] {
+    const channel = this.channels().channel(channelId);
+    if (channel === undefined) return [];
+    const config = channel.resources().config;
+    const overrides = this.config.peer.ordererAddressOverrides;
+    // Fabric's connection source: an org's own endpoints with that org's roots only; the channel-wide
+    // addresses (used when no org lists endpoints) with every orderer org's.
+    return config.ordererEndpoints.map((a) => {
+      const owners = config.ordererOrgs.filter((o) => o.endpoints.includes(a));
+      return { address: overrides[a] ?? a, orgs: owners.length > 0 ? owners : config.ordererOrgs };
+    });
+  }
+
+  private ordererOrgsAt(address: string, channelId: string): readonly ConfigOrg[] {
+    const target = this.ordererTargets(channelId).find((t) => t.address === address);
+    return target?.orgs ?? this.channels().channel(channelId)?.resources().config.ordererOrgs ?? [];
+  }
+
+  /** Closes orderer connections unused for a while: those of TLS roots no channel trusts any more. */
+  private sweepOrderers(now: number): void {
+    if (now - this.orderersSweptAt < IDLE_PEER_MS / 4) return;
+    this.orderersSweptAt = now;
+    for (const [key, c] of this.orderers) {
+      if (now - c.usedAt < IDLE_PEER_MS) continue;
+      c.broadcaster?.close();
+      c.client.close();
+      this.orderers.delete(key);
+    }
   }
 
   /**
@@ -194,10 +254,11 @@ export class PeerNetwork implements OrdererSource {
   }
 
   close(): void {
-    for (const b of this.broadcastersByAddress.values()) b.close();
+    for (const o of this.orderers.values()) {
+      o.broadcaster?.close();
+      o.client.close();
+    }
     for (const c of this.endorsersByAddress.values()) c.endorser.close();
-    for (const o of this.orderers.values()) o.close();
-    this.broadcastersByAddress.clear();
     this.endorsersByAddress.clear();
     this.orderers.clear();
   }

@@ -40,7 +40,8 @@ export class BlockCommitter {
 
   /**
    * The block that failed to commit and why, once the committer has stopped (a storage failure
-   * such as a full disk). A restart resumes from the ledger, which holds the last whole block.
+   * such as a full disk, or a config block requiring a capability this peer lacks). A restart
+   * resumes from the ledger, which holds the last whole block.
    */
   failure(): { blockNum: number; error: Error } | undefined {
     return this.failed;
@@ -84,12 +85,13 @@ export class BlockCommitter {
   /**
    * The resources of the block's config transaction, when it validated, built before the commit: a
    * config whose MSPs or policies cannot be built, that may not follow the current one (Fabric's
-   * `ValidateNew`), or that requires a channel or application capability this peer does not
-   * support fails INVALID_CONFIG_TRANSACTION. Fabric's committer refuses all of these too, and then
-   * stops the channel (`capabilitiesSupportedOrPanic` for capabilities); Weft's keeps it going on
-   * the current config. Committed VALID, a config that cannot be built would leave this peer on its
-   * old config until a restart, and then unable to open the channel at all; one requiring an
-   * unsupported capability would have the peer claim rules it does not implement.
+   * `ValidateNew`) fails INVALID_CONFIG_TRANSACTION. Fabric's committer refuses these too, and then
+   * stops the channel; Weft's keeps it going on the current config (committed VALID, such a config
+   * would leave this peer on its old config until a restart, and then unable to open the channel).
+   * A config requiring a channel or application capability this peer does not support throws
+   * instead, and the channel stops, as Fabric's `capabilitiesSupportedOrPanic`: the peers that do
+   * support it apply the config, so marking it invalid here would fork this peer's ledger from
+   * theirs; stopped, the peer commits the block once it is upgraded and restarted.
    */
   private configResources(parsed: ParsedBlock, validation: BlockValidation): ChannelResources | undefined {
     const index = validation.configIndex;
@@ -107,6 +109,7 @@ export class BlockCommitter {
       }
       return this.rebuildResources(view);
     } catch (err) {
+      if (err instanceof PeerError && err.code === 'PEER_UNSUPPORTED_CAPABILITY') throw err;
       validation.flags[index] = TxValidationCode.INVALID_CONFIG_TRANSACTION;
       this.logger.warn({ err, channel: this.channel.id, block: parsed.number, tx: index }, 'config transaction invalid: its config cannot be applied');
       return undefined;
@@ -125,7 +128,14 @@ export class BlockCommitter {
     }
     const resources = this.channel.resources();
     const validation = await this.validator.validate(parsed, resources, this.channel.ledger);
-    const nextResources = this.configResources(parsed, validation);
+    let nextResources;
+    try {
+      nextResources = this.configResources(parsed, validation);
+    } catch (err) {
+      this.failed = { blockNum: parsed.number, error: err as Error };
+      this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'config block requires a capability this peer does not support; the channel stops committing until the peer is upgraded');
+      throw err;
+    }
     for (const [i, reason] of validation.reasons) {
       this.logger.debug({ channel: this.channel.id, block: parsed.number, tx: i, code: validation.flags[i], reason }, 'transaction invalid');
     }
@@ -150,14 +160,21 @@ export class BlockCommitter {
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing until the peer restarts');
       throw err;
     }
-    this.channel.transient.purge(txIds, result.blockNum + 1);
-    for (const m of missingForMember(pvtSource, result.pvtMissing)) {
-      this.logger.warn(
-        { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
-        'private data missing: this peer is a member of the collection but did not endorse the transaction, was not sent its private data and could not pull it, so it holds only the hashes until a reconciliation round gets the values',
-      );
-    }
+    // The block is durable: its config applies to the next block, and nothing after this may keep
+    // its events from going out (Fabric's coordinator logs a failed purge and carries on). Entries
+    // a failed purge leaves in the file expire with retention.
     if (nextResources !== undefined) this.channel.updateResources(nextResources);
+    try {
+      this.channel.transient.purge(txIds, result.blockNum + 1);
+      for (const m of missingForMember(pvtSource, result.pvtMissing)) {
+        this.logger.warn(
+          { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
+          'private data missing: this peer is a member of the collection but did not endorse the transaction, was not sent its private data and could not pull it, so it holds only the hashes until a reconciliation round gets the values',
+        );
+      }
+    } catch (err) {
+      this.logger.error({ err, channel: this.channel.id, block: result.blockNum }, 'housekeeping after the commit failed (transient store purge, missing private data report)');
+    }
     const total = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics?.observeCommit(this.channel.id, result.blockNum + 1, result.flags, validation.kinds, { ...result.seconds, total });
     this.channel.publish({

@@ -117,8 +117,16 @@ export class ChannelManager {
     if (this.channels.has(channelId)) {
       throw new PeerError('PEER_CHANNEL_EXISTS', `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
     }
+    const config = Config.deserializeBinary(view.configBytes);
+    // cscc's validateConfigBlock: a config without an Application group (an orderer system channel's) is no peer channel.
+    if (config.getChannelGroup()?.getGroupsMap().has('Application') !== true) {
+      throw new PeerError('PEER_BAD_GENESIS', `JoinChain for channel ${channelId}: invalid configuration block, missing Application configuration group`, {
+        channelId,
+        path: 'config.channel_group.groups.Application',
+      });
+    }
     // Fabric's JoinChain refuses a channel whose config this peer could not run (capabilitiesSupportedOrPanic).
-    const unsupported = unsupportedCapability(requiredCapabilities(Config.deserializeBinary(view.configBytes)), ['channel', 'application']);
+    const unsupported = unsupportedCapability(requiredCapabilities(config), ['channel', 'application']);
     if (unsupported !== undefined) throw new PeerError('PEER_UNSUPPORTED_CAPABILITY', unsupported.message, { channelId, path: unsupported.path, capability: unsupported.name });
     const resources = this.buildResources(view);
     const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);

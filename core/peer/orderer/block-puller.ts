@@ -3,6 +3,8 @@ import type { Logger } from '../../node/logger';
 import { parseBlock } from '../../protocol/block';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
 import type { Signer } from '../../protocol/signer';
+import { toHex } from '../../protocol/bytes';
+import type { ChannelResources } from '../channel/channel-resources';
 import type { JoinedChannel } from '../channel/channel-manager';
 import { readLengthDelimitedField } from '../grpc/proto-frame';
 import { headerHashOf, verifyBlock } from '../validation/block-verifier';
@@ -20,18 +22,37 @@ export interface OrdererSource {
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
+/** How a Deliver stream ended: `refresh` = the channel's orderers changed, reconnect at once. */
+type PullOutcome = { readonly progressed: boolean; readonly refresh: boolean };
+
+/**
+ * What decides where and how the puller dials: the endpoints and each orderer org's TLS roots.
+ * Fabric's connection source hashes the same per org and refreshes every endpoint when one changes.
+ */
+function ordererFingerprint(endpoints: readonly string[], resources: ChannelResources): string {
+  const orgs = resources.config.ordererOrgs.map((o) => [
+    o.mspId,
+    [...o.msp.getTlsRootCertsList_asU8(), ...o.msp.getTlsIntermediateCertsList_asU8()].map(toHex),
+  ]);
+  return JSON.stringify([[...endpoints].sort(), orgs]);
+}
+
 /**
  * Follows one channel on the ordering service (Fabric 3's default: every peer pulls): a Deliver
  * stream from the ledger height onwards; each block is verified (number, hash chain,
  * BlockValidation signatures) and committed before the next is read, so a config block's new
  * rules apply to the block after it. On any failure it reconnects, rotating through the
- * endpoints with backoff, and resumes from the ledger height: nothing is committed twice.
+ * endpoints with backoff, and resumes from the ledger height: nothing is committed twice. A config
+ * block that changes the orderer endpoints or the orderer orgs' TLS roots ends the stream and
+ * reconnects at once under the new config (Fabric's endpoint refresh): the orderer it was on may
+ * have left the channel without closing its streams.
  */
 export class BlockPuller {
   private stopped = false;
   private current: { cancel(): void } | undefined;
   private loop: Promise<void> | undefined;
-  private endpointIndex = 0;
+  // Peers start on different orderers, as Fabric's random endpoint choice spreads them.
+  private endpointIndex = Math.floor(Math.random() * 1024);
   private wake: (() => void) | undefined;
 
   constructor(
@@ -65,28 +86,40 @@ export class BlockPuller {
         this.logger.warn({ channel: this.joined.channel.id }, 'channel config names no orderer endpoints');
       } else {
         const address = endpoints[this.endpointIndex++ % endpoints.length];
-        const progressed = await this.pullFrom(address);
-        if (progressed) delay = RETRY_MIN_MS;
+        const outcome = await this.pullFrom(address, ordererFingerprint(endpoints, this.joined.channel.resources()));
+        if (outcome.refresh) {
+          delay = RETRY_MIN_MS;
+          continue;
+        }
+        if (outcome.progressed) delay = RETRY_MIN_MS;
       }
       if (this.stopped) break;
       await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, delay);
+        const timer = setTimeout(r, delay);
+        // stop() wakes the loop; the timer must not keep the process alive for the rest of the delay.
+        this.wake = () => {
+          clearTimeout(timer);
+          r();
+        };
       });
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
 
-  /** Pulls until the stream ends or fails; true when at least one block was committed. */
-  private async pullFrom(address: string): Promise<boolean> {
+  /**
+   * Pulls until the stream ends or fails, or until a committed config block changes `fingerprint`
+   * (the orderers as the stream was opened under).
+   */
+  private async pullFrom(address: string, fingerprint: string): Promise<PullOutcome> {
     const channel = this.joined.channel;
     let progressed = false;
+    let refresh = false;
     let stream;
     try {
       stream = this.source.client(address, channel.id).deliver();
     } catch (err) {
       this.logger.warn({ err, address, channel: channel.id }, 'cannot open deliver stream');
-      return false;
+      return { progressed: false, refresh: false };
     }
     this.current = stream;
     stream.on('error', () => undefined);
@@ -108,10 +141,17 @@ export class BlockPuller {
           const last = parseBlock(channel.ledger.getBlockBytes(expected - 1) as Uint8Array, { verifyDataHash: false });
           previousHash = headerHashOf(last);
         }
-        verifyBlock(parsed, expected, previousHash, channel.resources());
+        const resources = channel.resources();
+        verifyBlock(parsed, expected, previousHash, resources);
         await this.joined.committer.commit(parsed);
         previousHash = headerHashOf(parsed);
         progressed = true;
+        // A config block committed VALID swaps the resources; only then can the orderers have changed.
+        if (channel.resources() !== resources && ordererFingerprint(this.source.endpoints(channel.id), channel.resources()) !== fingerprint) {
+          this.logger.info({ address, channel: channel.id, block: parsed.number }, 'orderer endpoints or TLS roots changed; reconnecting under the new config');
+          refresh = true;
+          break;
+        }
       }
     } catch (err) {
       if (!this.stopped) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; reconnecting');
@@ -119,7 +159,7 @@ export class BlockPuller {
       stream.cancel();
       this.current = undefined;
     }
-    return progressed;
+    return { progressed, refresh };
   }
 
   private seekEnvelope(from: number): Uint8Array {

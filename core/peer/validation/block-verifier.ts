@@ -4,6 +4,32 @@ import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
 import { PeerError } from '../peer-error';
 import { decodeFailure } from '../../protocol/bounded-decode';
+import { LEN, type MessageBytes, WireReader } from '../../protocol/wire-reader';
+import { isConfigBlock } from '../../protocol/config-parse';
+import { envelopeFormProblem } from '../../protocol/envelope-encoding';
+
+/** Metadata slots Fabric requires of a delivered block (`len(common.BlockMetadataIndex_name)`). */
+const METADATA_SLOTS = 5;
+
+/** Entries of the block's `metadata.metadata` as sent: `parseBlock` pads the decoded block, so the count comes from the bytes. */
+function sentMetadataSlots(blockBytes: Uint8Array): number {
+  const block = new WireReader(blockBytes, 'block', 'Block');
+  let metadata: MessageBytes | undefined;
+  while (block.next()) {
+    if (block.has(3, LEN)) metadata = block.message(metadata);
+    else block.skip();
+  }
+  if (metadata === undefined) return 0;
+  const reader = new WireReader(metadata, 'block.metadata', 'BlockMetadata');
+  let slots = 0;
+  while (reader.next()) {
+    if (reader.has(1, LEN)) {
+      reader.bytes();
+      slots++;
+    } else reader.skip();
+  }
+  return slots;
+}
 
 /** Fabric's orderer signature policy for blocks. */
 export const BLOCK_VALIDATION_POLICY = '/Channel/Orderer/BlockValidation';
@@ -11,8 +37,10 @@ export const BLOCK_VALIDATION_POLICY = '/Channel/Orderer/BlockValidation';
 /**
  * Checks a block received from the ordering service before it is queued for commit (Fabric's
  * deliver client `VerifyBlock`): the number follows the ledger, previous_hash chains onto the last
- * block, the data hash matches (checked by `parseBlock`), and the orderer signatures satisfy
- * `/Channel/Orderer/BlockValidation` of the current config. Throws `PeerError` naming the defect.
+ * block, it carries all five metadata slots and at least one transaction, each in the form a
+ * Fabric orderer writes (unless it is a config block), the data hash matches
+ * (checked by `parseBlock`), and the orderer signatures satisfy `/Channel/Orderer/BlockValidation`
+ * of the current config. Throws `PeerError` naming the defect.
  */
 export function verifyBlock(block: ParsedBlock, expectedNumber: number, previousHash: Uint8Array | undefined, resources: ChannelResources): void {
   const channelId = resources.config.channelId;
@@ -29,6 +57,31 @@ export function verifyBlock(block: ParsedBlock, expectedNumber: number, previous
       `channel ${channelId}: block ${block.number} previous_hash ${toHex(block.previousHash)} does not match the hash of block ${expectedNumber - 1} (${toHex(previousHash)})`,
       { channelId, blockNum: block.number },
     );
+  }
+  const slots = sentMetadataSlots(block.bytes);
+  if (slots < METADATA_SLOTS) {
+    throw new PeerError('PEER_BLOCK_BAD_METADATA', `channel ${channelId}: block ${block.number} has ${slots} metadata entries, expected ${METADATA_SLOTS}`, {
+      channelId,
+      blockNum: block.number,
+      path: 'block.metadata.metadata',
+    });
+  }
+  // Fabric's BlockDataHash refuses a block without data ("empty block"): no orderer cuts one.
+  if (block.envelopes.length === 0) {
+    throw new PeerError('PEER_BLOCK_EMPTY', `channel ${channelId}: block ${block.number} holds no transactions; an orderer never cuts an empty block`, {
+      channelId,
+      blockNum: block.number,
+    });
+  }
+  // Fabric 3's VerifyTransactionsAreWellFormed: every envelope is as an orderer marshals it (no
+  // trailing, repeated or reordered fields), so a block is stored in one form only.
+  if (!isConfigBlock(block.block)) {
+    for (let i = 0; i < block.envelopes.length; i++) {
+      const problem = envelopeFormProblem(block.envelopes[i], i);
+      if (problem !== undefined) {
+        throw new PeerError('PEER_BLOCK_MALFORMED_TX', `channel ${channelId}: block ${block.number}: ${problem}`, { channelId, blockNum: block.number, txNum: i });
+      }
+    }
   }
   let signed;
   try {

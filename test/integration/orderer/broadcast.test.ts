@@ -6,6 +6,7 @@ import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/order
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
 import { buildEnvelope } from '../../../core/protocol/envelope';
+import { envelopeFormProblem, goEnvelope } from '../../../core/protocol/envelope-encoding';
 import { loadMspConfig, loadSigningIdentity, TestOrg, type TestIdentity } from '../../../plugins/msp-x509';
 import {
   abClient,
@@ -15,6 +16,7 @@ import {
   clientTlsCertHash,
   deliver,
   envelopeTxId,
+  fetchBlock,
   generateMaterial,
   genesisBlock,
   seekEnvelope,
@@ -141,6 +143,21 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     expect(found.every((n) => n > 0)).toBe(true);
   });
 
+  it('stores an envelope in the form a Fabric orderer marshals it, which Fabric 3 peers require, whatever form it arrived in', async () => {
+    const signer = clientSigner(m);
+    const sent = txEnvelope(signer, 'ch1');
+    const { payload, signature } = goEnvelope(sent);
+    const field = (num: number, content: Uint8Array): Buffer => Buffer.concat([Buffer.from([num * 8 + 2]), varint(content.length), content]);
+    // Signature first, then an unknown field, then the payload: the same envelope to any decoder.
+    const reordered = Buffer.concat([field(2, signature), Buffer.from([0x18, 0x05]), field(1, payload)]);
+    expect((await one(reordered)).status).toBe(Status.SUCCESS);
+    const [blockNum] = await waitForTxIds(client, signer, 'ch1', [envelopeTxId(sent)], clientTlsCertHash(m));
+    const stored = (await fetchBlock(client, signer, 'ch1', blockNum!, clientTlsCertHash(m))).getData()!.getDataList_asU8();
+    expect(stored).toHaveLength(1);
+    expect(Buffer.from(stored[0]!)).toEqual(Buffer.concat([sent, Buffer.from([0x18, 0x05])]));
+    expect(envelopeFormProblem(stored[0]!, 0)).toBeUndefined();
+  });
+
   it('answers a Deliver request on this mutual-TLS orderer only when it names the TLS certificate of its connection', async () => {
     const signer = clientSigner(m);
     const bound = (tlsCertHash?: Uint8Array) => seekEnvelope(signer, 'ch1', 'oldest', 'oldest', 'block', false, { tlsCertHash });
@@ -180,3 +197,14 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     expect([...statuses]).toEqual([Status.BAD_REQUEST]);
   });
 });
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}

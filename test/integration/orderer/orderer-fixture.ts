@@ -230,8 +230,8 @@ export function deliver(
   });
 }
 
-/** Block `number` of the channel, once it is written (BLOCK_UNTIL_READY), read by `signer`. */
-export function fetchBlock(client: AtomicBroadcastClient, signer: Signer, channelId: string, number: number): Promise<Block> {
+/** Block `number` of the channel, once it is written (BLOCK_UNTIL_READY), read by `signer` (naming its TLS certificate on a mutual-TLS orderer). */
+export function fetchBlock(client: AtomicBroadcastClient, signer: Signer, channelId: string, number: number, tlsCertHash?: Uint8Array): Promise<Block> {
   return new Promise((resolve, reject) => {
     const call = client.makeBidiStreamRequest('/orderer.AtomicBroadcast/Deliver', (b: Buffer) => b, (b: Buffer) => DeliverResponse.deserializeBinary(b));
     call.on('data', (r: DeliverResponse) => {
@@ -241,7 +241,7 @@ export function fetchBlock(client: AtomicBroadcastClient, signer: Signer, channe
     });
     // Cancelling after the block ends the call with an error: the promise is settled by then.
     call.on('error', reject);
-    call.write(Buffer.from(seekEnvelope(signer, channelId, number, number)));
+    call.write(Buffer.from(seekEnvelope(signer, channelId, number, number, 'block', false, { tlsCertHash })));
   });
 }
 

@@ -11,10 +11,10 @@ import { configTransaction, configUpdate, orderedConfigUpdate } from './config-u
 import { CHANNEL, generateMaterial, signerOf, tmpDir, type Material } from './network-fixture';
 
 /**
- * Config updates a peer refuses although every admin signed them, as a faulty orderer would order
- * them: one requiring a capability the peer does not support (Fabric's peer refuses it too,
- * `capabilitiesSupportedOrPanic`; it checks the channel and application levels, not the
- * orderer's), and one setting a mod_policy that cannot name a policy (Fabric `validateModPolicy`).
+ * Config updates a peer refuses although every admin signed them: one requiring a capability the
+ * peer does not support (it stops the channel, as Fabric's `capabilitiesSupportedOrPanic`, which
+ * checks the channel and application levels, not the orderer's), and one setting a mod_policy that
+ * cannot name a policy (Fabric `validateModPolicy`), as a faulty orderer would order it.
  */
 describe('config update rules on the peer', () => {
   let dir: string;
@@ -35,8 +35,8 @@ describe('config update rules on the peer', () => {
   const admins = () => [signerOf(m.orgs[0], 'Admin'), signerOf(m.orgs[1], 'Admin'), signerOf(m.ordererOrg, 'Admin')];
 
   /** Orders and commits an update setting the Capabilities value of `group` ('' = /Channel) to `names`. */
-  async function setCapabilities(group: '' | 'Application' | 'Orderer', names: readonly string[]): Promise<number> {
-    const channel = h.joined.channel;
+  async function setCapabilities(group: '' | 'Application' | 'Orderer', names: readonly string[], on: Harness = h): Promise<number> {
+    const channel = on.joined.channel;
     const current = Config.deserializeBinary(channel.resources().config.configBytes);
     const next = current.clone();
     const root = next.getChannelGroup()!;
@@ -47,17 +47,37 @@ describe('config update rules on the peer', () => {
     const signers = admins();
     const update = configUpdate(CHANNEL, current, next, signers, signers[0]!);
     const height = channel.height();
-    const [code] = await commitBlock(h, [orderedConfigUpdate(CHANNEL, current, channel.resources().policies, update, h.orderer)], height);
+    const [code] = await commitBlock(on, [orderedConfigUpdate(CHANNEL, current, channel.resources().policies, update, on.orderer)], height);
     return code!;
   }
 
   it.each([
     ['a channel capability no Fabric release has', '', ['V3_0', 'V9_9']],
-    ['a misspelt application capability', 'Application', ['V2_6']],
-  ] as const)('refuses %s: INVALID_CONFIG_TRANSACTION, the config stays', async (_what, group, names) => {
-    const before = h.joined.channel.resources().config.sequence;
-    expect(await setCapabilities(group, names)).toBe(TxValidationCode.INVALID_CONFIG_TRANSACTION);
-    expect(h.joined.channel.resources().config.sequence).toBe(before);
+    ['a misspelt application capability', 'Application', ['V2_5', 'V2_6']],
+  ] as const)('stops the channel at a config requiring %s, as Fabric, and stops again at the same block after a restart', async (_what, group, names) => {
+    // A harness of its own: the channel it stops stays stopped.
+    const ledgerDir = path.join(dir, `stopped-${group || 'Channel'}`);
+    const own = openHarness(m, ledgerDir);
+    const height = own.joined.channel.height();
+    try {
+      const before = own.joined.channel.resources().config.sequence;
+      const required = new RegExp(`^config requires unsupported ${group === '' ? 'channel' : 'application'} capabilities: .*${names[names.length - 1]}`);
+      await expect(setCapabilities(group, names, own)).rejects.toMatchObject({ code: 'PEER_UNSUPPORTED_CAPABILITY', message: expect.stringMatching(required) });
+      expect(own.joined.committer.failure()).toMatchObject({ blockNum: height });
+      expect(own.joined.channel.height()).toBe(height);
+      expect(own.joined.channel.resources().config.sequence).toBe(before);
+      // Nothing else commits after it: a peer that skipped the block would fork from those that applied it.
+      await expect(commitBlock(own, [])).rejects.toMatchObject({ code: 'PEER_UNSUPPORTED_CAPABILITY' });
+    } finally {
+      own.channels.close();
+    }
+    const restarted = openHarness(m, ledgerDir);
+    try {
+      await expect(setCapabilities(group, names, restarted)).rejects.toMatchObject({ code: 'PEER_UNSUPPORTED_CAPABILITY' });
+      expect(restarted.joined.channel.height()).toBe(height);
+    } finally {
+      restarted.channels.close();
+    }
   });
 
   it('applies a config requiring supported capabilities, and leaves orderer capabilities to the orderer', async () => {
