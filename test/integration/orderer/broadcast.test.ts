@@ -7,6 +7,7 @@ import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import { envelopeFormProblem, goEnvelope } from '../../../core/protocol/envelope-encoding';
+import { cat, len, vint } from '../../support/raw-protobuf';
 import { loadMspConfig, loadSigningIdentity, TestOrg, type TestIdentity } from '../../../plugins/msp-x509';
 import {
   abClient,
@@ -147,9 +148,8 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     const signer = clientSigner(m);
     const sent = txEnvelope(signer, 'ch1');
     const { payload, signature } = goEnvelope(sent);
-    const field = (num: number, content: Uint8Array): Buffer => Buffer.concat([Buffer.from([num * 8 + 2]), varint(content.length), content]);
     // Signature first, then an unknown field, then the payload: the same envelope to any decoder.
-    const reordered = Buffer.concat([field(2, signature), Buffer.from([0x18, 0x05]), field(1, payload)]);
+    const reordered = cat(len(2, signature), vint(3, 5), len(1, payload));
     expect((await one(reordered)).status).toBe(Status.SUCCESS);
     const [blockNum] = await waitForTxIds(client, signer, 'ch1', [envelopeTxId(sent)], clientTlsCertHash(m));
     const stored = (await fetchBlock(client, signer, 'ch1', blockNum!, clientTlsCertHash(m))).getData()!.getDataList_asU8();
@@ -197,14 +197,3 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     expect([...statuses]).toEqual([Status.BAD_REQUEST]);
   });
 });
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Buffer.from(out);
-}

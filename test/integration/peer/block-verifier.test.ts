@@ -4,6 +4,7 @@ import type { BlockMetadata } from '@hyperledger/fabric-protos/lib/common/common
 import { headerHashOf, verifyBlock } from '../../../core/peer/validation/block-verifier';
 import { newBlock, parseBlock } from '../../../core/protocol/block';
 import { goEnvelope } from '../../../core/protocol/envelope-encoding';
+import { cat, len } from '../../support/raw-protobuf';
 import { signBlock } from '../../../core/protocol/block-signatures';
 import { type Harness, endorsedTx, openHarness, rwset } from './channel-harness';
 import { generateMaterial, tmpDir } from './network-fixture';
@@ -57,7 +58,7 @@ describe('verifying a block from the ordering service', () => {
     const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: 'cc', results: rwset({ cc: { k: Buffer.from('v2') } }) });
     const { payload, signature } = goEnvelope(tx.envelope);
     // The same payload and signature, signature first: any decoder reads the same envelope.
-    const reordered = Buffer.concat([Buffer.from([0x12]), varint(signature.length), signature, Buffer.from([0x0a]), varint(payload.length), payload]);
+    const reordered = cat(len(2, signature), len(1, payload));
     const trailing = Buffer.concat([tx.envelope, Buffer.from([0x12, 0x01, 0x00])]);
     const verify = (envelope: Uint8Array): void => {
       const block = newBlock(height, previous, [envelope]);
@@ -75,14 +76,3 @@ describe('verifying a block from the ordering service', () => {
     expect(() => verify(trailing)).toThrow(expect.objectContaining({ code: 'PEER_BLOCK_MALFORMED_TX', message: expect.stringMatching(/transaction 0 has \d+ trailing bytes$/) }));
   });
 });
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
