@@ -1,7 +1,6 @@
 import { Envelope, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError, WeftError } from '../errors';
-import { assertNotExpired } from '../msp/expiry';
 import type { Identity } from '../msp/identity';
 import { decode } from '../protocol/bounded-decode';
 import { buildEnvelope, envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
@@ -14,6 +13,7 @@ import { consensusTypeMigration } from './channel-config';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import { ConsensusState, type ProcessedConfig } from './consenter';
 import { envelopeBytes, rememberEnvelopeBytes } from './envelope-bytes';
+import { creatorExpiresAt, ordererChecksExpiration } from './expiration-rule';
 import { consensusStateName, maintenanceProblem } from './maintenance-filter';
 
 /** A broadcast message that passed the ingress checks. */
@@ -25,7 +25,7 @@ const NORMAL_TYPES: readonly number[] = [HeaderType.ENDORSER_TRANSACTION, Header
 
 /**
  * Fabric's standard channel message processor (`msgprocessor/standardchannel.go`): the ingress
- * filters, in Fabric's order — empty, expired creator, size against AbsoluteMaxBytes, then the
+ * filters, in Fabric's order — empty, size against AbsoluteMaxBytes, expired creator, then the
  * signature filter (`/Channel/Writers`, or `/Channel/Orderer/Writers` while the channel is in
  * maintenance; it verifies the creator's signature) — and config update processing into a signed
  * CONFIG envelope, which passes the same filters and the maintenance filter before it is ordered.
@@ -103,16 +103,12 @@ export class MsgProcessor {
     this.checkSize(parsed);
     const creator = parsed.signatureHeader.creator;
     if (creator.length === 0) throw forbidden('envelope.payload.header.signature_header.creator is empty: the message is not signed by anyone');
+    this.checkExpiration(creator, resources);
     let identity: Identity;
     try {
       identity = resources.msps.deserializeIdentity(creator);
     } catch (err) {
       throw forbidden(`creator is not an identity of this channel: ${(err as Error).message}`, err);
-    }
-    try {
-      assertNotExpired(identity, this.now());
-    } catch (err) {
-      throw badRequest(`broadcast client identity expired: ${(err as Error).message}`, err);
     }
     try {
       identity.validate();
@@ -133,6 +129,22 @@ export class MsgProcessor {
       throw forbidden(`creator of MSP ${identity.mspId} does not satisfy ${path}: ${result.reason}`);
     }
     return resources.config.sequence;
+  }
+
+  /**
+   * Fabric's `ExpirationRejectRule`, placed before the signature filter so that an expired
+   * certificate costs no MSP work (a DoS guard): the creator's certificate is read without any MSP,
+   * so an expired certificate of an unknown CA is refused as expired, BAD_REQUEST. Only on channels
+   * with the orderer `ExpirationCheck` capability, and only when the expiry can be read.
+   */
+  private checkExpiration(creator: Uint8Array, resources: ChannelResources): void {
+    if (!ordererChecksExpiration(resources.config.capabilities)) return;
+    const expiresAt = creatorExpiresAt(creator);
+    const now = this.now();
+    if (expiresAt === undefined || now.getTime() < expiresAt.getTime()) return;
+    throw new OrdererError(IngressErrorCode.BadRequest, `broadcast client identity expired (certificate expired at ${expiresAt.toISOString()}, now ${now.toISOString()})`, {
+      expiresAt: expiresAt.toISOString(),
+    });
   }
 
   private processConfigUpdate(parsed: ParsedEnvelope): ProcessedConfig {

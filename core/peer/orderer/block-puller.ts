@@ -21,6 +21,11 @@ export interface OrdererSource {
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/**
+ * How long a connection to an orderer may take before the puller tries the next endpoint: Fabric's
+ * `peer.deliveryclient.connTimeout` default (core/deliverservice/config.go).
+ */
+export const ORDERER_DIAL_TIMEOUT_MS = 3_000;
 
 /** How a Deliver stream ended: `refresh` = the channel's orderers changed, reconnect at once. */
 type PullOutcome = { readonly progressed: boolean; readonly refresh: boolean };
@@ -116,7 +121,14 @@ export class BlockPuller {
     let refresh = false;
     let stream;
     try {
-      stream = this.source.client(address, channel.id).deliver();
+      const client = this.source.client(address, channel.id);
+      const connected = await this.connect(client);
+      if (this.stopped) return { progressed: false, refresh: false };
+      if (!connected) {
+        this.logger.warn({ address, channel: channel.id, timeoutMs: ORDERER_DIAL_TIMEOUT_MS }, 'cannot connect to orderer; trying the next endpoint');
+        return { progressed: false, refresh: false };
+      }
+      stream = client.deliver();
     } catch (err) {
       this.logger.warn({ err, address, channel: channel.id }, 'cannot open deliver stream');
       return { progressed: false, refresh: false };
@@ -160,6 +172,16 @@ export class BlockPuller {
       this.current = undefined;
     }
     return { progressed, refresh };
+  }
+
+  /** Waits for the connection to `client` (false if it fails, times out, or the puller stops first). */
+  private connect(client: OrdererClient): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.current = { cancel: () => resolve(false) };
+      void client.ready(ORDERER_DIAL_TIMEOUT_MS).then(resolve);
+    }).finally(() => {
+      this.current = undefined;
+    });
   }
 
   private seekEnvelope(from: number): Uint8Array {

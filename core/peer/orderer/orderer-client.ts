@@ -20,6 +20,9 @@ export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCr
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.enable_channelz': 0,
+    // grpc-js backs off up to 120 s between attempts to reach a node that was down: a peer would
+    // then find a restarted orderer (or peer) minutes late. The puller's own retry bound instead.
+    'grpc.max_reconnect_backoff_ms': 5_000,
   };
   if (tls.rootCerts === undefined) return { credentials: grpc.credentials.createInsecure(), options };
   if (tls.serverNameOverride !== undefined) options['grpc.ssl_target_name_override'] = tls.serverNameOverride;
@@ -57,6 +60,27 @@ export class OrdererClient {
 
   deliver(): RawDuplex {
     return this.client.deliver();
+  }
+
+  /**
+   * Resolves true once the connection is up (TCP, TLS and the server's HTTP/2 settings), false when
+   * the attempt fails or `timeoutMs` passes first. grpc-js has no connect timeout of its own: a
+   * stream opened on an address that never answers (a firewalled host, a server that accepts and
+   * never speaks) waits for the OS's TCP timeout or for ever. Fabric dials with a timeout and fails
+   * at once on a refused connection (`WithBlock`, `FailOnNonTempDialError`).
+   */
+  ready(timeoutMs: number): Promise<boolean> {
+    const channel = this.client.getChannel();
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const state = channel.getConnectivityState(true);
+        if (state === grpc.connectivityState.READY) return resolve(true);
+        if (state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN) return resolve(false);
+        channel.watchConnectivityState(state, deadline, (err) => (err === undefined ? check() : resolve(false)));
+      };
+      check();
+    });
   }
 
   close(): void {

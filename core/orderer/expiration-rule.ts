@@ -1,0 +1,60 @@
+import { X509Certificate } from 'node:crypto';
+import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
+import type { CapabilityNames } from '../protocol/capabilities';
+
+/**
+ * When the certificate in a creator's `SerializedIdentity` expires, read straight from the bytes
+ * with no MSP (Fabric's `common/crypto.ExpiresAt`): undefined when that cannot be told (bytes that
+ * are no SerializedIdentity, id_bytes with no PEM block, a block that is no X.509 certificate), in
+ * which case Fabric makes no expiry decision and leaves the identity to the signature filter.
+ */
+export function creatorExpiresAt(creator: Uint8Array): Date | undefined {
+  let idBytes: Uint8Array;
+  try {
+    idBytes = SerializedIdentity.deserializeBinary(creator).getIdBytes_asU8();
+  } catch {
+    return undefined;
+  }
+  const der = firstPemBlock(Buffer.from(idBytes).toString('latin1'));
+  if (der === undefined) return undefined;
+  try {
+    return new Date(new X509Certificate(der).validTo);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fabric's orderer `ExpirationCheck` capability: orderer V1_1, V1_4_2 or V2_0. */
+export function ordererChecksExpiration(capabilities: CapabilityNames): boolean {
+  return capabilities.orderer.some((name) => name === 'V1_1' || name === 'V1_4_2' || name === 'V2_0');
+}
+
+const BEGIN = /(?:^|\n)-----BEGIN ([^\r\n]*)-----\r?\n/g;
+
+/**
+ * The DER bytes of the first PEM block of `text`, of whatever type, as Go's `pem.Decode` finds it:
+ * a BEGIN line (at the start of a line), optional `Key: value` headers, base64 lines, the matching
+ * END line. A candidate that does not parse is skipped for the next, as Go does.
+ */
+function firstPemBlock(text: string): Buffer | undefined {
+  BEGIN.lastIndex = 0;
+  for (let m = BEGIN.exec(text); m !== null; m = BEGIN.exec(text)) {
+    const type = m[1];
+    if (type.endsWith('-')) continue;
+    const bodyStart = m.index + m[0].length;
+    const endLine = `-----END ${type}-----`;
+    const end = text.indexOf(endLine, bodyStart);
+    if (end < 0) continue;
+    const lines = text.slice(bodyStart, end).split('\n');
+    // Headers, if any, end at the first blank line.
+    if (lines.length > 0 && lines[0].includes(':')) {
+      const blank = lines.findIndex((l) => l.trim() === '');
+      if (blank < 0) continue;
+      lines.splice(0, blank + 1);
+    }
+    const body = lines.join('').replace(/[ \t\r]/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) continue;
+    return Buffer.from(body, 'base64');
+  }
+  return undefined;
+}
