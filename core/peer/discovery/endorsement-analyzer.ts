@@ -1,4 +1,3 @@
-import { SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { EndorsementDescriptor, Layout } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
 import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import type { ChaincodeCall, ChaincodeInterest } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
@@ -8,6 +7,7 @@ import type { Channel } from '../channel/channel';
 import { type CollectionDefinition, collectionOf, implicitCollectionMspId } from '../lifecycle/collections';
 import type { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
+import { decodeSignatureEnvelope, encodeSignatureEnvelope } from '../lifecycle/policy-wire';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { peersMessage } from './discovery-results';
 import type { ChannelMember } from './membership';
@@ -115,7 +115,7 @@ export class EndorsementAnalyzer {
       for (const name of call.getCollectionNamesList()) {
         const collection = collectionOf(md, name);
         if (collection === undefined) throw new Error(`collection ${name} doesn't exist in collection config for chaincode ${call.getName()}`);
-        collectionPrincipals.push(SignaturePolicyEnvelope.deserializeBinary(collection.memberOrgsPolicy).getIdentitiesList());
+        collectionPrincipals.push(decodeSignatureEnvelope(collection.memberOrgsPolicy, `collection ${name} member_orgs_policy`).getIdentitiesList());
       }
     }
     const withChaincode = new Set(
@@ -154,7 +154,8 @@ export class EndorsementAnalyzer {
     const keyPolicies = calls.flatMap((c) => c.getKeyPoliciesList());
     if (keyPolicies.length > 0) {
       const resources = channel.resources();
-      policySets.push(mergePolicies(keyPolicies.map((k) => setsOf(this.policies.signaturePolicy(k.serializeBinary(), resources)))));
+      // A client's key policy may nest as deep as its request decoded: encoded without recursion.
+      policySets.push(mergePolicies(keyPolicies.map((k) => setsOf(this.policies.signaturePolicy(encodeSignatureEnvelope(k), resources)))));
     }
     return mergePolicies(policySets);
   }

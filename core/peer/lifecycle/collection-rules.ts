@@ -1,16 +1,15 @@
-import { SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
-import { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/peer/policy_pb';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
-import { type CollectionDefinition, principalMspId, signaturePolicyError } from './collections';
+import { type CollectionDefinition, type CollectionMembership, signaturePolicyError } from './collections';
+import { decodeApplicationPolicy } from './policy-wire';
 
 /**
  * The collection checks of Fabric's `_lifecycle` `validateInput` that need the channel or the
- * committed definition (`validateCollectionConfigMemberOrgsPolicy`,
- * `validateCollConfigsAgainstCommittedDef`), with Fabric's messages. The channel config may change
- * after endorsement; like Fabric, these catch mistakes in the definition, they promise nothing
- * about later configs. Each throws `PeerError` (`PEER_LIFECYCLE`).
+ * committed definition (the membership half of `validateCollectionConfigMemberOrgsPolicy`,
+ * `validateCollConfigsAgainstCommittedDef`), with Fabric's messages, and one of Weft's own. The
+ * channel config may change after endorsement; like Fabric, these catch mistakes in the
+ * definition, they promise nothing about later configs. Each throws `PeerError` (`PEER_LIFECYCLE`).
  */
 
 function collectionError(message: string, details: Record<string, unknown>): PeerError {
@@ -18,44 +17,41 @@ function collectionError(message: string, details: Record<string, unknown>): Pee
 }
 
 /**
- * Every org a member orgs policy names must be an MSP of the channel (Fabric asks the channel's
- * MSP manager, so orderer orgs count too), every identity must deserialize there, and an own
- * endorsement policy must be usable on this channel.
+ * The channel's answer to whether a member orgs policy's principals belong to it, for
+ * `parseCollections`: Fabric asks the channel's MSP manager, so orderer orgs count too.
  */
-export function checkCollectionsOnChannel(collections: readonly CollectionDefinition[], channel: Channel): void {
+export function channelMembership(channel: Channel): CollectionMembership {
   const resources = channel.resources();
-  for (const c of collections) {
-    for (const principal of SignaturePolicyEnvelope.deserializeBinary(c.memberOrgsPolicy).getIdentitiesList()) {
-      if (principal.getPrincipalClassification() === MSPPrincipal.Classification.IDENTITY) {
-        try {
-          resources.deserializer.deserializeIdentity(principal.getPrincipal_asU8());
-        } catch {
-          throw collectionError(`collection-name: ${c.name} -- contains an identity that is not part of the channel`, { collection: c.name });
-        }
-        continue;
+  return {
+    hasMsp: (mspId) => resources.msps.getMsp(mspId) !== undefined,
+    knowsIdentity: (identity) => {
+      try {
+        resources.deserializer.deserializeIdentity(identity);
+        return true;
+      } catch {
+        return false;
       }
-      const mspId = principalMspId(principal);
-      if (mspId !== undefined && resources.msps.getMsp(mspId) === undefined) {
-        throw collectionError(`collection-name: ${c.name} -- collection member '${mspId}' is not part of the channel`, {
-          collection: c.name,
-          mspId,
-          channelMsps: resources.msps.mspIds(),
-        });
-      }
-    }
-    checkEndorsementPolicy(c, channel);
-  }
+    },
+    mspIds: () => resources.msps.mspIds(),
+  };
+}
+
+/** {@link checkEndorsementPolicy} of each collection, in package order. */
+export function checkCollectionEndorsementPolicies(collections: readonly CollectionDefinition[], channel: Channel): void {
+  for (const c of collections) checkEndorsementPolicy(c, channel);
 }
 
 /**
  * Not a Fabric check: Fabric stores any collection endorsement policy, and a policy it cannot
  * resolve fails the validation of every write it guards. Here a collection's own policy must be a
  * signature policy that compiles or a reference to a policy the channel defines, so the mistake
- * shows when the definition is approved, not once private writes start failing.
+ * shows when the definition is approved, not once private writes start failing. Run after every
+ * Fabric check, so that any definition Fabric refuses is refused with Fabric's message.
  */
 function checkEndorsementPolicy(c: CollectionDefinition, channel: Channel): void {
   if (c.endorsementPolicy === undefined) return;
-  const policy = ApplicationPolicy.deserializeBinary(c.endorsementPolicy);
+  // This peer's own encoding of a policy it decoded as protobuf-go: it decodes again.
+  const policy = decodeApplicationPolicy(c.endorsementPolicy, 'collection.endorsement_policy');
   const envelope = policy.getSignaturePolicy();
   const reference = policy.getChannelConfigPolicyReference();
   if (policy.getTypeCase() === ApplicationPolicy.TypeCase.SIGNATURE_POLICY && envelope !== undefined) {

@@ -3,9 +3,11 @@ import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identitie
 import { MSPPrincipal, MSPRole, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { CollectionConfig, type CollectionConfigPackage, type StaticCollectionConfig } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import { nOutOf, rolePrincipal, signedBy } from '../../policy/policy-expression';
-import { decode, decodeFailure } from '../../protocol/bounded-decode';
+import { decodeFailure } from '../../protocol/bounded-decode';
+import { type Schema, decodeConfigProto } from '../../protocol/config-decode';
 import type { ChannelResources } from '../channel/channel-resources';
 import { PeerError } from '../peer-error';
+import { encodeApplicationPolicy, encodeSignatureEnvelope, firstInRules } from './policy-wire';
 
 /** One private data collection of a chaincode definition (Fabric's `StaticCollectionConfig`). */
 export interface CollectionDefinition {
@@ -52,13 +54,23 @@ export function implicitCollectionMspId(name: string): string | undefined {
   return name.startsWith(IMPLICIT_PREFIX) ? name.slice(IMPLICIT_PREFIX.length) : undefined;
 }
 
+/** What a channel says of the principals a member orgs policy names (Fabric asks its MSP manager). */
+export interface CollectionMembership {
+  /** Whether `mspId` is an MSP of the channel (orderer orgs count). */
+  hasMsp(mspId: string): boolean;
+  /** Whether the channel's MSPs deserialize `identity` (a `SerializedIdentity`). */
+  knowsIdentity(identity: Uint8Array): boolean;
+  /** The channel's MSP ids, for error details. */
+  mspIds(): readonly string[];
+}
+
 /**
  * Parses a package's StaticCollectionConfigs with the checks of Fabric's `extractStaticCollectionConfigs`
- * and `validateCollectionConfigs` that need no channel (throws PeerError PEER_LIFECYCLE on anything
- * Fabric refuses, with Fabric's message). Whether the member orgs belong to the channel is
- * `checkCollectionsOnChannel`'s part.
+ * and `validateCollectionConfigs` (throws PeerError PEER_LIFECYCLE on anything Fabric refuses, with
+ * Fabric's message), in Fabric's order: each collection wholly, its principals' channel membership
+ * included, before the next. Without `membership` (no channel at hand) membership is not checked.
  */
-export function parseCollections(pkg: CollectionConfigPackage | undefined): CollectionDefinition[] {
+export function parseCollections(pkg: CollectionConfigPackage | undefined, membership?: CollectionMembership): CollectionDefinition[] {
   // Every entry's payload first, as Fabric extracts the static configs before judging any of them.
   const configs = (pkg?.getConfigList() ?? []).map((config, index) => {
     const c = config.getStaticCollectionConfig();
@@ -85,7 +97,7 @@ export function parseCollections(pkg: CollectionConfigPackage | undefined): Coll
       });
     }
     if (required < 0) throw collectionError(`collection-name: ${name} -- requiredPeerCount (${required}) cannot be less than zero`, { collection: name, requiredPeerCount: required });
-    checkMemberOrgsPolicy(c);
+    checkMemberOrgsPolicy(c, membership);
     return describe(c);
   });
 }
@@ -160,15 +172,24 @@ function describe(c: StaticCollectionConfig): CollectionDefinition {
   return {
     name: c.getName(),
     memberMspIds: envelope === undefined ? [] : [...new Set(envelope.getIdentitiesList().flatMap((p) => principalMspId(p) ?? []))],
-    memberOrgsPolicy: envelope?.serializeBinary() ?? new Uint8Array(0),
+    memberOrgsPolicy: envelope === undefined ? new Uint8Array(0) : encodeSignatureEnvelope(envelope),
     requiredPeerCount: c.getRequiredPeerCount(),
     maximumPeerCount: c.getMaximumPeerCount(),
     blockToLive: c.getBlockToLive(),
     memberOnlyRead: c.getMemberOnlyRead(),
     memberOnlyWrite: c.getMemberOnlyWrite(),
-    ...(endorsement === undefined ? {} : { endorsementPolicy: endorsement.serializeBinary() }),
+    ...(endorsement === undefined ? {} : { endorsementPolicy: encodeApplicationPolicy(endorsement) }),
   };
 }
+
+/*
+ * A principal's bytes as Fabric's `proto.Unmarshal` reads them (protobuf-go: a known field with
+ * another wire type skipped, an msp id that is not UTF-8 refused), where google-protobuf would
+ * throw on the first and take the second.
+ */
+const MSPRoleSchema: Schema = { name: 'common.MSPRole', fields: { 1: { kind: 'string' }, 2: { kind: 'int32' } } };
+const OrganizationUnitSchema: Schema = { name: 'common.OrganizationUnit', fields: { 1: { kind: 'string' }, 2: { kind: 'string' }, 3: { kind: 'bytes' } } };
+const SerializedIdentitySchema: Schema = { name: 'msp.SerializedIdentity', fields: { 1: { kind: 'string' }, 2: { kind: 'bytes' } } };
 
 /** The MSP a member-orgs principal names, or undefined when it names none or does not decode. */
 export function principalMspId(p: MSPPrincipal): string | undefined {
@@ -176,11 +197,11 @@ export function principalMspId(p: MSPPrincipal): string | undefined {
   try {
     switch (p.getPrincipalClassification()) {
       case MSPPrincipal.Classification.ROLE:
-        return decode(MSPRole, bytes, 'MSPPrincipal.principal').getMspIdentifier();
+        return decodeConfigProto(MSPRole, MSPRoleSchema, bytes, 'MSPPrincipal.principal').getMspIdentifier();
       case MSPPrincipal.Classification.ORGANIZATION_UNIT:
-        return decode(OrganizationUnit, bytes, 'MSPPrincipal.principal').getMspIdentifier();
+        return decodeConfigProto(OrganizationUnit, OrganizationUnitSchema, bytes, 'MSPPrincipal.principal').getMspIdentifier();
       case MSPPrincipal.Classification.IDENTITY:
-        return decode(SerializedIdentity, bytes, 'MSPPrincipal.principal').getMspid();
+        return decodeConfigProto(SerializedIdentity, SerializedIdentitySchema, bytes, 'MSPPrincipal.principal').getMspid();
       default:
         return undefined;
     }
@@ -190,10 +211,11 @@ export function principalMspId(p: MSPPrincipal): string | undefined {
 }
 
 /**
- * Fabric's `validateCollectionConfigMemberOrgsPolicy`, short of asking the channel: a signature
- * policy that compiles (cauthdsl), only ORs, of principals Fabric supports, each decodable.
+ * Fabric's `validateCollectionConfigMemberOrgsPolicy`: a signature policy that compiles (cauthdsl),
+ * only ORs, then each principal in turn of a type Fabric supports, decodable, and (given
+ * `membership`) of the channel.
  */
-function checkMemberOrgsPolicy(c: StaticCollectionConfig): void {
+function checkMemberOrgsPolicy(c: StaticCollectionConfig, membership: CollectionMembership | undefined): void {
   const name = c.getName();
   const policy = c.getMemberOrgsPolicy();
   if (policy === undefined) throw collectionError(`collection member policy is not set for collection '${name}'`, { collection: name });
@@ -206,22 +228,32 @@ function checkMemberOrgsPolicy(c: StaticCollectionConfig): void {
   for (const principal of envelope.getIdentitiesList()) {
     const classification = principal.getPrincipalClassification();
     const bytes = principal.getPrincipal_asU8();
-    const unmarshal = (type: string, cls: typeof MSPRole | typeof OrganizationUnit): void => {
+    const onChannel = (type: string, cls: typeof MSPRole | typeof OrganizationUnit, schema: Schema): void => {
+      let mspId: string;
       try {
-        decode<MSPRole | OrganizationUnit>(cls, bytes, 'MSPPrincipal.principal');
+        mspId = decodeConfigProto<MSPRole | OrganizationUnit>(cls, schema, bytes, 'MSPPrincipal.principal').getMspIdentifier();
       } catch (err) {
         throw collectionError(`collection-name: ${name} -- cannot unmarshal identity bytes into ${type}: ${decodeFailure(err)}`, { collection: name });
+      }
+      if (membership !== undefined && !membership.hasMsp(mspId)) {
+        throw collectionError(`collection-name: ${name} -- collection member '${mspId}' is not part of the channel`, {
+          collection: name,
+          mspId,
+          channelMsps: membership.mspIds(),
+        });
       }
     };
     switch (classification) {
       case MSPPrincipal.Classification.ROLE:
-        unmarshal('MSPRole', MSPRole);
+        onChannel('MSPRole', MSPRole, MSPRoleSchema);
         break;
       case MSPPrincipal.Classification.ORGANIZATION_UNIT:
-        unmarshal('OrganizationUnit', OrganizationUnit);
+        onChannel('OrganizationUnit', OrganizationUnit, OrganizationUnitSchema);
         break;
       case MSPPrincipal.Classification.IDENTITY:
-        // Whether the identity belongs to the channel is the channel check's question.
+        if (membership !== undefined && !membership.knowsIdentity(bytes)) {
+          throw collectionError(`collection-name: ${name} -- contains an identity that is not part of the channel`, { collection: name });
+        }
         break;
       default:
         throw collectionError(`collection-name: ${name} -- principal type ${classificationName(classification)} is not supported`, { collection: name, classification });
@@ -229,17 +261,16 @@ function checkMemberOrgsPolicy(c: StaticCollectionConfig): void {
   }
 }
 
-/** Why cauthdsl would not compile this envelope (Fabric's `compile` messages), or undefined. */
+/**
+ * Why cauthdsl would not compile this envelope (Fabric's `compile` messages, first in its
+ * depth-first order), or undefined. Iterative: a policy may nest as deep as Go's decoder allows.
+ */
 export function signaturePolicyError(envelope: SignaturePolicyEnvelope): string | undefined {
   const identities = envelope.getIdentitiesList().length;
-  const compile = (rule: SignaturePolicy | undefined): string | undefined => {
+  return firstInRules(envelope.getRule(), (rule) => {
     if (rule === undefined) return 'Empty policy element';
     switch (rule.getTypeCase()) {
       case SignaturePolicy.TypeCase.N_OUT_OF:
-        for (const r of rule.getNOutOf()?.getRulesList() ?? []) {
-          const err = compile(r);
-          if (err !== undefined) return err;
-        }
         return undefined;
       case SignaturePolicy.TypeCase.SIGNED_BY: {
         const index = rule.getSignedBy();
@@ -248,20 +279,15 @@ export function signaturePolicyError(envelope: SignaturePolicyEnvelope): string 
       default:
         return 'Unknown type: <nil>:<nil>';
     }
-  };
-  return compile(envelope.getRule());
+  });
 }
 
 /** Fabric's `validateSpOrConcat`: a member orgs policy may only OR its principals together. */
-function notOrConcatenation(rule: SignaturePolicy | undefined): string | undefined {
-  const gate = rule?.getNOutOf();
-  if (rule?.getTypeCase() !== SignaturePolicy.TypeCase.N_OUT_OF || gate === undefined) return undefined;
-  if (gate.getN() !== 1) return `signature policy is not an OR concatenation, NOutOf ${gate.getN()}`;
-  for (const r of gate.getRulesList()) {
-    const err = notOrConcatenation(r);
-    if (err !== undefined) return err;
-  }
-  return undefined;
+function notOrConcatenation(root: SignaturePolicy | undefined): string | undefined {
+  return firstInRules(root, (rule) => {
+    const gate = rule?.getTypeCase() === SignaturePolicy.TypeCase.N_OUT_OF ? rule.getNOutOf() : undefined;
+    return gate === undefined || gate.getN() === 1 ? undefined : `signature policy is not an OR concatenation, NOutOf ${gate.getN()}`;
+  });
 }
 
 /** The enum name Go's `%v` prints for a principal classification (the number when unknown). */

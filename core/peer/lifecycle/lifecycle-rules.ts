@@ -2,7 +2,7 @@ import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/pee
 import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
-import { checkCollectionsAgainstCommitted, checkCollectionsOnChannel } from './collection-rules';
+import { channelMembership, checkCollectionEndorsementPolicies, checkCollectionsAgainstCommitted } from './collection-rules';
 import { parseCollections } from './collections';
 import { type Approval, type ChaincodeDefinition, DEFAULT_ENDORSEMENT_POLICY_REF, defaultValidationParameter } from './lifecycle-state';
 
@@ -43,9 +43,10 @@ export function validateDefinitionInput(
     throw invalid(`invalid chaincode version '${version}'. Versions can only consist of alphanumerics, '_', '-', '+', and '.'`, { version });
   }
   try {
-    const proposed = parseCollections(collections);
-    checkCollectionsOnChannel(proposed, channel);
+    // Fabric checks each collection's members against the channel inside its per-collection loop.
+    const proposed = parseCollections(collections, channelMembership(channel));
     checkCollectionsAgainstCommitted(proposed, committed?.collections ?? []);
+    checkCollectionEndorsementPolicies(proposed, channel);
   } catch (err) {
     if (err instanceof PeerError && err.code === 'PEER_LIFECYCLE') throw invalid(err.message, err.details);
     throw err;

@@ -1,12 +1,13 @@
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
-import {
-  ApproveChaincodeDefinitionForMyOrgArgs,
-  CommitChaincodeDefinitionArgs,
-} from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import type { ApproveChaincodeDefinitionForMyOrgArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { CommitChaincodeDefinitionArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { ProtocolError } from '../../errors';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
 import { bytesEqual } from '../../protocol/bytes';
+import { decodeCollectionPackageInto, encodeCollectionPackage } from './collection-wire';
 import { type CollectionDefinition, describeCollections } from './collections';
+import { decodeApproveArgs, decodeCommitArgs, encodeDefinitionArgs } from './definition-wire';
 
 /** The `_lifecycle` namespace in world state. */
 export const LIFECYCLE_NAMESPACE = '_lifecycle';
@@ -98,14 +99,16 @@ export function definitionOf(m: DefinitionFields): ChaincodeDefinition {
     validationParameter: m.getValidationParameter_asU8(),
     initRequired: m.getInitRequired(),
     collections: describeCollections(collections),
-    collectionsBytes: collections?.serializeBinary() ?? new Uint8Array(0),
+    collectionsBytes: collections === undefined ? new Uint8Array(0) : encodeCollectionPackage(collections),
   };
 }
 
 /**
  * Copies a definition into a `_lifecycle` message; returns the message. A definition without
  * collections leaves the package unset, so its bytes are those of a definition from before
- * collections existed.
+ * collections existed. `collectionsBytes` are this peer's own encoding, decoded as protobuf-go
+ * would (they may nest as deep as Go's limit); a package attached empty and filled after, as a
+ * google-protobuf setter walks the whole subtree it is handed.
  */
 export function writeDefinition<T extends DefinitionSetters>(m: T, d: DefinitionInput): T {
   m.setName?.(d.name);
@@ -115,31 +118,39 @@ export function writeDefinition<T extends DefinitionSetters>(m: T, d: Definition
   m.setValidationPlugin(d.validationPlugin);
   m.setValidationParameter(d.validationParameter);
   m.setInitRequired(d.initRequired);
-  if (d.collectionsBytes !== undefined && d.collectionsBytes.length > 0) m.setCollections(CollectionConfigPackage.deserializeBinary(d.collectionsBytes));
+  if (d.collectionsBytes !== undefined && d.collectionsBytes.length > 0) {
+    const pkg = new CollectionConfigPackage();
+    m.setCollections(pkg);
+    decodeCollectionPackageInto(d.collectionsBytes, pkg, 2, 'definition.collections');
+  }
   return m;
 }
 
 export function encodeDefinition(d: DefinitionInput): Uint8Array {
-  return writeDefinition(new CommitChaincodeDefinitionArgs(), d).serializeBinary();
+  return encodeDefinitionArgs(writeDefinition(new CommitChaincodeDefinitionArgs(), d));
 }
 
+/** Stored definition bytes as protobuf-go reads them; throws `PROTOCOL_MALFORMED` where it fails. */
 export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
-  return definitionOf(CommitChaincodeDefinitionArgs.deserializeBinary(bytes));
+  return definitionOf(decodeCommitArgs(bytes, 'definition'));
 }
 
 /*
  * What stored `_lifecycle` bytes hold, or undefined when they hold none. Validation checks who
  * wrote an approval or a definition, not what: bytes that do not decode are no approval and no
  * definition (as Fabric, comparing hashes, would find none), and must not make every later read
- * throw (a proposal, commit readiness, discovery).
+ * throw (a proposal, commit readiness, discovery). Which bytes decode is protobuf-go's answer, the
+ * same on every peer: nothing here recurses as deep as the bytes nest, so no stack overflow (whose
+ * depth depends on the caller) decides it; any other error is a bug, and propagates.
  */
 
 /** The definition stored `bytes` hold, or undefined. */
 export function definitionIn(bytes: Uint8Array): ChaincodeDefinition | undefined {
   try {
     return decodeDefinition(bytes);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
   }
 }
 
@@ -147,8 +158,9 @@ export function definitionIn(bytes: Uint8Array): ChaincodeDefinition | undefined
 export function approvalIn(bytes: Uint8Array): Approval | undefined {
   try {
     return decodeApproval(bytes);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
   }
 }
 
@@ -160,11 +172,12 @@ export interface Approval {
 }
 
 export function encodeApproval(a: ApproveChaincodeDefinitionForMyOrgArgs): Uint8Array {
-  return a.serializeBinary();
+  return encodeDefinitionArgs(a);
 }
 
+/** Stored approval bytes as protobuf-go reads them; throws `PROTOCOL_MALFORMED` where it fails. */
 export function decodeApproval(bytes: Uint8Array): Approval {
-  const m = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(bytes);
+  const m = decodeApproveArgs(bytes, 'approval');
   const local = m.getSource()?.getLocalPackage();
   return {
     definition: definitionOf(m),
