@@ -7,7 +7,7 @@ import type { Channel } from '../channel/channel';
 import { type CollectionDefinition, collectionOf, implicitCollectionMspId } from '../lifecycle/collections';
 import type { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
-import { decodeSignatureEnvelope, encodeSignatureEnvelope } from '../lifecycle/policy-wire';
+import { decodeSignatureEnvelope, encodeSignatureEnvelope } from '../../protocol/policy-wire';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { peersMessage } from './discovery-results';
 import type { ChannelMember } from './membership';

@@ -2,7 +2,7 @@ import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/peer/policy_pb
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
 import { type CollectionDefinition, type CollectionMembership, signaturePolicyError } from './collections';
-import { decodeApplicationPolicy } from './policy-wire';
+import { decodeApplicationPolicy } from '../../protocol/policy-wire';
 
 /**
  * The collection checks of Fabric's `_lifecycle` `validateInput` that need the channel or the

@@ -12,7 +12,7 @@ import { SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/p
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/peer/policy_pb';
 import { LEN, type MessageBytes, VARINT, WireReader } from '../../protocol/wire-reader';
 import { boolField, int32Field, lenField, message, stringField, uintField } from '../../protocol/wire-writer';
-import { checkDepth, decodeApplicationPolicyInto, decodeSignatureEnvelopeInto, encodeApplicationPolicy, encodeSignatureEnvelope } from './policy-wire';
+import { checkDepth, decodeApplicationPolicyInto, decodeSignatureEnvelopeInto, encodeApplicationPolicy, encodeSignatureEnvelope } from '../../protocol/policy-wire';
 
 /**
  * Decodes (merges) `bytes` into `pkg`, which sits `depth` messages deep (1: on its own; 2 inside a

@@ -7,7 +7,7 @@ import { decodeFailure } from '../../protocol/bounded-decode';
 import { type Schema, decodeConfigProto } from '../../protocol/config-decode';
 import type { ChannelResources } from '../channel/channel-resources';
 import { PeerError } from '../peer-error';
-import { encodeApplicationPolicy, encodeSignatureEnvelope, firstInRules } from './policy-wire';
+import { encodeApplicationPolicy, encodeSignatureEnvelope, firstInRules } from '../../protocol/policy-wire';
 
 /** One private data collection of a chaincode definition (Fabric's `StaticCollectionConfig`). */
 export interface CollectionDefinition {

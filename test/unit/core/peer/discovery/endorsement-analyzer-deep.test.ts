@@ -9,7 +9,7 @@ import type { Channel } from '../../../../../core/peer/channel/channel';
 import { EndorsementAnalyzer } from '../../../../../core/peer/discovery/endorsement-analyzer';
 import type { LifecycleCache } from '../../../../../core/peer/lifecycle/lifecycle-cache';
 import type { ChaincodeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
-import { decodeSignatureEnvelopeInto } from '../../../../../core/peer/lifecycle/policy-wire';
+import { decodeSignatureEnvelopeInto } from '../../../../../core/protocol/policy-wire';
 import type { EndorsementPolicies } from '../../../../../core/peer/validation/endorsement-policies';
 import type { Policy } from '../../../../../core/policy';
 import { rolePrincipal } from '../../../../../core/policy';

@@ -9,7 +9,7 @@ import { decodeCollectionPackage, encodeCollectionPackage } from '../../../../..
 import { parseCollections } from '../../../../../core/peer/lifecycle/collections';
 import { validateDefinitionInput } from '../../../../../core/peer/lifecycle/lifecycle-rules';
 import type { ChaincodeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
-import { decodeApplicationPolicy, decodeSignatureEnvelope, encodeSignatureEnvelope } from '../../../../../core/peer/lifecycle/policy-wire';
+import { decodeApplicationPolicy, decodeSignatureEnvelope, encodeSignatureEnvelope } from '../../../../../core/protocol/policy-wire';
 import { parsePolicyExpression } from '../../../../../core/policy/policy-expression';
 import { lenField, message, stringField, uintField } from '../../../../../core/protocol/wire-writer';
 import { configBytes, deepRule, envelopeBytes, packageBytes, staticCollectionBytes } from '../../../../support/deep-policy-bytes';

@@ -13,10 +13,10 @@
 import { SignaturePolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/peer/policy_pb';
-import { ProtocolError } from '../../errors';
-import { ProtocolErrorCode } from '../../protocol/bounded-decode';
-import { LEN, type MessageBytes, VARINT, WireReader } from '../../protocol/wire-reader';
-import { int32Field, lenField, message, stringField } from '../../protocol/wire-writer';
+import { ProtocolError } from '../errors';
+import { ProtocolErrorCode } from './bounded-decode';
+import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
+import { int32Field, lenField, message, stringField } from './wire-writer';
 
 /** protobuf-go's `protowire.DefaultRecursionLimit`: a message may sit at most this many messages deep. */
 export const GO_RECURSION_LIMIT = 10000;
