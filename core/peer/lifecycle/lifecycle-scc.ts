@@ -29,6 +29,8 @@ import { PeerError } from '../peer-error';
 import { type LocalPolicies, checkChannelPolicy } from '../scc/acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from '../scc/system-chaincode';
 import type { ChaincodeInstaller } from './chaincode-installer';
+import { decodeApproveArgs, decodeCheckCommitReadinessArgs, decodeCommitArgs, encodeWithCollections } from './definition-wire';
+import { lenField, message } from '../../protocol/wire-writer';
 import { checkApprovalChange, checkApprovalSequence, checkNextSequence, validateDefinitionInput, withDefaults } from './lifecycle-rules';
 import {
   type Approval,
@@ -43,6 +45,7 @@ import {
   definitionOf,
   definitionKey,
   definedNames,
+  encodeApproval,
   encodeDefinition,
   packageReferences,
   readApproval,
@@ -182,7 +185,7 @@ export class LifecycleScc implements SystemChaincode {
   private approve(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/ApproveChaincodeDefinitionForMyOrg');
     const { channel, sim } = this.onChannel(inv, 'ApproveChaincodeDefinitionForMyOrg');
-    const args = ApproveChaincodeDefinitionForMyOrgArgs.deserializeBinary(input);
+    const args = decodeApproveArgs(input, 'ApproveChaincodeDefinitionForMyOrgArgs');
     const committed = readDefinition(sim, args.getName());
     validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
     checkApprovalSequence(args.getSequence(), committed?.sequence ?? 0);
@@ -191,7 +194,7 @@ export class LifecycleScc implements SystemChaincode {
     checkApprovalChange(def, packageId, committed, readApproval(sim, this.local.mspId, def.name, def.sequence));
     const stored = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
     stored.setSource(chaincodeSource(packageId));
-    sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.local.mspId, def.name, def.sequence), stored.serializeBinary());
+    sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.local.mspId, def.name, def.sequence), encodeApproval(stored));
     return success(new ApproveChaincodeDefinitionForMyOrgResult().serializeBinary());
   }
 
@@ -229,7 +232,7 @@ export class LifecycleScc implements SystemChaincode {
 
   private checkReadiness(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'CheckCommitReadiness', WRITERS);
-    const args = CheckCommitReadinessArgs.deserializeBinary(input);
+    const args = decodeCheckCommitReadinessArgs(input, 'CheckCommitReadinessArgs');
     const { approvals, mismatches } = this.readiness(channel, sim, args);
     const res = new CheckCommitReadinessResult();
     const map = res.getApprovalsMap();
@@ -248,7 +251,7 @@ export class LifecycleScc implements SystemChaincode {
    */
   private commit(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'CommitChaincodeDefinition', WRITERS);
-    const args = CommitChaincodeDefinitionArgs.deserializeBinary(input);
+    const args = decodeCommitArgs(input, 'CommitChaincodeDefinitionArgs');
     const committed = readDefinition(sim, args.getName());
     validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
     if (!channel.resources().config.applicationOrgs.some((o) => o.mspId === this.local.mspId)) {
@@ -285,7 +288,7 @@ export class LifecycleScc implements SystemChaincode {
     }
     const res = writeResult(new QueryApprovedChaincodeDefinitionResult(), approval.definition);
     res.setSource(chaincodeSource(approval.packageId ?? ''));
-    return success(res.serializeBinary());
+    return success(encodeWithCollections(res, 6));
   }
 
   /** Fabric's `QueryApprovedChaincodeDefinitions`: every definition this org approved on the channel, by name and sequence. */
@@ -299,15 +302,15 @@ export class LifecycleScc implements SystemChaincode {
       if (approval !== undefined) approved.push(approval);
     }
     approved.sort((a, b) => (a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : a.definition.sequence - b.definition.sequence));
+    // Each entry attached while empty: a setter walks (recursively) whatever subtree it is handed.
     const res = new QueryApprovedChaincodeDefinitionsResult();
-    res.setApprovedChaincodeDefinitionsList(
-      approved.map((a) => {
-        const d = writeResult(new QueryApprovedChaincodeDefinitionsResult.ApprovedChaincodeDefinition(), a.definition);
-        d.setSource(chaincodeSource(a.packageId ?? ''));
-        return d;
-      }),
-    );
-    return success(res.serializeBinary());
+    for (const a of approved) {
+      const d = new QueryApprovedChaincodeDefinitionsResult.ApprovedChaincodeDefinition();
+      res.addApprovedChaincodeDefinitions(d);
+      writeResult(d, a.definition);
+      d.setSource(chaincodeSource(a.packageId ?? ''));
+    }
+    return success(message(...res.getApprovedChaincodeDefinitionsList().map((d) => lenField(1, encodeWithCollections(d, 7), false))));
   }
 
   private queryDefinition(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
@@ -318,20 +321,20 @@ export class LifecycleScc implements SystemChaincode {
     const res = writeResult(new QueryChaincodeDefinitionResult(), d);
     const map = res.getApprovalsMap();
     for (const [org, ok] of this.approvals(channel, sim, d).approvals) map.set(org, ok);
-    return success(res.serializeBinary());
+    return success(encodeWithCollections(res, 6));
   }
 
   private queryDefinitions(inv: SccInvocation): ChaincodeResponse {
     const { sim } = this.onChannel(inv, 'QueryChaincodeDefinitions', WRITERS);
     const res = new QueryChaincodeDefinitionsResult();
-    const defs: QueryChaincodeDefinitionsResult.ChaincodeDefinition[] = [];
     for (const name of definedNames(sim)) {
       const d = readDefinition(sim, name);
       if (d === undefined) continue;
-      defs.push(writeResult(new QueryChaincodeDefinitionsResult.ChaincodeDefinition(), d));
+      const entry = new QueryChaincodeDefinitionsResult.ChaincodeDefinition();
+      res.addChaincodeDefinitions(entry);
+      writeResult(entry, d);
     }
-    res.setChaincodeDefinitionsList(defs);
-    return success(res.serializeBinary());
+    return success(message(...res.getChaincodeDefinitionsList().map((d) => lenField(1, encodeWithCollections(d, 7), false))));
   }
 
   /**

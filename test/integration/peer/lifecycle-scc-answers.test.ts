@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ChaincodeSource,
+  CheckCommitReadinessResult,
   CommitChaincodeDefinitionArgs,
   GetInstalledChaincodePackageArgs,
   QueryInstalledChaincodeArgs,
@@ -16,6 +17,7 @@ import { packageChaincode } from '../../../core/chaincode/packager';
 import { ChaincodeInstaller } from '../../../core/peer/lifecycle/chaincode-installer';
 import { LifecycleCache } from '../../../core/peer/lifecycle/lifecycle-cache';
 import { LifecycleScc } from '../../../core/peer/lifecycle/lifecycle-scc';
+import { commitArgsBytes, configBytes, deepRule, envelopeBytes, packageBytes, staticCollectionBytes } from '../../support/deep-policy-bytes';
 import {
   LIFECYCLE_NAMESPACE,
   approvalKey,
@@ -140,6 +142,13 @@ describe('_lifecycle answers: approvals that match the committed definition, Ref
     const result = QueryInstalledChaincodeResult.deserializeBinary(one.payload);
     expect([result.getPackageId(), result.getLabel()]).toEqual([packageId, 'kv_1']);
     expect(result.getReferencesMap().toObject(false, QueryInstalledChaincodeResult.References.toObject)).toEqual([[CHANNEL, { chaincodesList: [{ name: 'kv', version: '1.0' }] }]]);
+  });
+
+  it('reads a definition whose collection policy nests 4,000 gates, as protobuf-go does (google-protobuf overflowed the stack)', async () => {
+    const pkg = packageBytes(configBytes(staticCollectionBytes('deep', envelopeBytes(deepRule(4000)))));
+    const res = await invoke('CheckCommitReadiness', commitArgsBytes(pkg), admin, true);
+    expect({ status: res.status, message: res.message }).toEqual({ status: 200, message: '' });
+    expect(Object.fromEntries(CheckCommitReadinessResult.deserializeBinary(res.payload).getApprovalsMap().toArray())).toEqual({ Org1MSP: false, Org2MSP: false });
   });
 
   it("answers GetInstalledChaincodePackage of an unknown package with Fabric's message", async () => {
