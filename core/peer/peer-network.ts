@@ -91,15 +91,39 @@ export class PeerNetwork implements OrdererSource {
     return this.ordererConnection(address, channelId).client;
   }
 
+  /**
+   * The channel's orderers for one Submit, in random order as Fabric's gateway tries them
+   * (`rand.Perm`): Submits spread over the orderers, and one that hangs delays only the Submits
+   * that happen to try it first.
+   */
   broadcasters(channelId: string): Broadcaster[] {
-    return this.endpoints(channelId).map((address) => {
+    const out = this.endpoints(channelId).map((address) => {
       const c = this.ordererConnection(address, channelId);
       c.broadcaster ??= new Broadcaster(c.client);
       return c.broadcaster;
     });
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [out[i], out[j]] = [out[j] as Broadcaster, out[i] as Broadcaster];
+    }
+    return out;
   }
 
   private ordererConnection(address: string, channelId: string): OrdererConnection {
+    const dial = this.ordererDial(address, channelId);
+    const now = Date.now();
+    this.sweepOrderers(now);
+    let c = this.orderers.get(dial.key);
+    if (c === undefined) {
+      c = { client: new OrdererClient(address, dial.tls), usedAt: now };
+      this.orderers.set(dial.key, c);
+    }
+    c.usedAt = now;
+    return c;
+  }
+
+  /** How to dial the orderer at `address` for the channel's current config, and the connection key (address and roots). */
+  private ordererDial(address: string, channelId: string): { readonly tls: ClientTls; readonly key: string } {
     const resources = this.channels().channel(channelId)?.resources();
     let byAddress = resources === undefined ? undefined : this.ordererTlsByConfig.get(resources);
     let dial = byAddress?.get(address);
@@ -113,15 +137,7 @@ export class PeerNetwork implements OrdererSource {
         byAddress.set(address, dial);
       }
     }
-    const now = Date.now();
-    this.sweepOrderers(now);
-    let c = this.orderers.get(dial.key);
-    if (c === undefined) {
-      c = { client: new OrdererClient(address, dial.tls), usedAt: now };
-      this.orderers.set(dial.key, c);
-    }
-    c.usedAt = now;
-    return c;
+    return dial;
   }
 
   /** The channel's orderer endpoints (after `ordererAddressOverrides`) with the orgs whose TLS roots each is dialled with. */
@@ -143,12 +159,18 @@ export class PeerNetwork implements OrdererSource {
     return target?.orgs ?? this.channels().channel(channelId)?.resources().config.ordererOrgs ?? [];
   }
 
-  /** Closes orderer connections unused for a while: those of TLS roots no channel trusts any more. */
+  /**
+   * Closes orderer connections unused for a while that no channel's current config dials: those of
+   * an endpoint or TLS roots a config update replaced. (A block stream may run on a connection for
+   * hours without asking for it again.)
+   */
   private sweepOrderers(now: number): void {
     if (now - this.orderersSweptAt < IDLE_PEER_MS / 4) return;
     this.orderersSweptAt = now;
+    const current = new Set<string>();
+    for (const id of this.channels().list()) for (const address of this.endpoints(id)) current.add(this.ordererDial(address, id).key);
     for (const [key, c] of this.orderers) {
-      if (now - c.usedAt < IDLE_PEER_MS) continue;
+      if (current.has(key) || now - c.usedAt < IDLE_PEER_MS) continue;
       c.broadcaster?.close();
       c.client.close();
       this.orderers.delete(key);

@@ -24,6 +24,12 @@ interface FirstEndorsement {
   readonly failures: readonly EndpointError[];
 }
 
+/** The end of the whole collection, and how long each endorser may take within it. */
+interface Limits {
+  readonly deadline: number;
+  readonly timeoutMs: number | undefined;
+}
+
 /** How Fabric's lifecycle (and Weft's) says a peer lacks the chaincode a definition names. */
 const NOT_INSTALLED = 'but chaincode is not installed';
 
@@ -50,14 +56,20 @@ export class EndorsementCollector {
     others: readonly EndorsingPeer[],
     requestedOrgs: readonly string[],
     deadline: number,
+    /**
+     * How long each endorser may take (Fabric's `gateway.endorsementTimeout`, per endorser), within
+     * `deadline`: after one that hung, another peer of its org still gets its full time.
+     */
+    timeoutMs?: number,
   ): Promise<CollectedEndorsement[]> {
+    const limits = { deadline, timeoutMs };
     if (requestedOrgs.length > 0) {
       // Fabric's planForOrgs: each named org's peers (this one first), asked in turn until one endorses.
       const orgs = [...new Set(requestedOrgs)];
       const groups = orgs.map((org) => [local, ...others.filter((p) => p !== local)].filter((p) => p.mspId === org));
       const missing = orgs.filter((_, i) => groups[i].length === 0);
       if (missing.length > 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, `failed to find any endorsing peers for org(s): ${missing.join(', ')}`);
-      const results = (await Promise.all(groups.map((peers) => this.inTurn(peers, signedProposal, deadline, proposal)))).flat();
+      const results = (await Promise.all(groups.map((peers) => this.inTurn(peers, signedProposal, limits, proposal)))).flat();
       const endorsed = results.filter((r) => r.error === undefined);
       if (endorsed.length < orgs.length) {
         throw new GatewayRpcError(
@@ -69,7 +81,7 @@ export class EndorsementCollector {
       return this.compared(endorsed);
     }
 
-    const first = await this.firstEndorsement(proposal, signedProposal, local, others, deadline);
+    const first = await this.firstEndorsement(proposal, signedProposal, local, others, limits);
     const collected = [first.endorsement];
     const required = this.requiredPolicies(proposal, first.endorsement.response, channel);
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
@@ -87,7 +99,7 @@ export class EndorsementCollector {
       if (confined.admits(p.mspId)) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
       else excluded = true;
     }
-    const more = (await Promise.all([...byOrg.values()].map((candidates) => this.inTurn(candidates, signedProposal, deadline)))).flat();
+    const more = (await Promise.all([...byOrg.values()].map((candidates) => this.inTurn(candidates, signedProposal, limits)))).flat();
     const all = this.compared([...collected, ...more.filter((r) => r.response !== undefined)]);
     const failing = this.unsatisfied(required, all, channel);
     if (failing.length > 0) {
@@ -144,12 +156,12 @@ export class EndorsementCollector {
     signedProposal: Uint8Array,
     local: EndorsingPeer,
     others: readonly EndorsingPeer[],
-    deadline: number,
+    limits: Limits,
   ): Promise<FirstEndorsement> {
     const failures: EndpointError[] = [];
     const failed = new Set<EndorsingPeer>();
     const firstOf = async (candidates: readonly EndorsingPeer[]): Promise<FirstEndorsement | undefined> => {
-      for (const r of await this.inTurn(candidates, signedProposal, deadline, proposal)) {
+      for (const r of await this.inTurn(candidates, signedProposal, limits, proposal)) {
         if (r.error === undefined) return { endorsement: { peer: r.peer, response: r.response }, failed, failures };
         failures.push(r.error);
         failed.add(r.peer);
@@ -179,12 +191,13 @@ export class EndorsementCollector {
   private async inTurn(
     candidates: readonly EndorsingPeer[],
     signedProposal: Uint8Array,
-    deadline: number,
+    { deadline, timeoutMs }: Limits,
     parsed?: ParsedSignedProposal,
   ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
     const out: { peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[] = [];
     for (const peer of candidates) {
-      const [r] = await this.endorseAll([peer], signedProposal, deadline, true, parsed);
+      const callDeadline = timeoutMs === undefined ? deadline : Math.min(deadline, Date.now() + timeoutMs);
+      const [r] = await this.endorseAll([peer], signedProposal, callDeadline, true, parsed);
       out.push(r);
       if (r.error === undefined || Date.now() >= deadline) break;
     }

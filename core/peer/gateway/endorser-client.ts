@@ -86,6 +86,10 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
         () => {
           open.pending.delete(id);
           reject(grpcError(grpc.status.DEADLINE_EXCEEDED, `no endorsement from ${this.address} before the deadline`));
+          // As Fabric drops an endorser's connection after a failure: a stream the peer may be stuck
+          // on takes no new proposal, and closes once those on it are answered or expired.
+          if (this.current === open) this.current = undefined;
+          this.closeIfDone(open);
         },
         Math.max(0, deadline - Date.now()),
       );
@@ -173,10 +177,15 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
       open.pending.delete(frame.id);
       clearTimeout(p.timer);
       p.resolve(frame.body);
+      this.closeIfDone(open);
     });
     open.stream.on('error', (err: grpc.ServiceError) => this.broken(open, err));
     open.stream.on('end', () => this.broken(open, grpcError(grpc.status.UNAVAILABLE, `endorsement stream to ${this.address} ended`)));
     return open;
+  }
+
+  private closeIfDone(open: OpenStream): void {
+    if (this.current !== open && open.pending.size === 0) open.stream.cancel();
   }
 
   /** A stream failed: the next proposal opens a new one; its proposals in flight fail, or go unary to a Fabric peer. */

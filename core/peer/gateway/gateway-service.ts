@@ -93,7 +93,11 @@ export class GatewayService {
     throw new GatewayRpcError(code, 'failed to evaluate transaction, see attached details for more info', details);
   }
 
-  async endorse(requestBytes: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Fabric's `Endorse`. `callDeadline` is when the client stops waiting (its gRPC deadline): no
+   * endorser is asked past it.
+   */
+  async endorse(requestBytes: Uint8Array, callDeadline = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
     const req = readProposalRequest(requestBytes, 'EndorseRequest');
     const signed = req.proposal;
     if (signed === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an endorse request requires a proposal');
@@ -112,7 +116,8 @@ export class GatewayService {
         `no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode ${proposal.chaincodeName} in channel ${proposal.channelId}`,
       );
     }
-    const deadline = Date.now() + this.support.endorsementTimeoutMs;
+    // Fabric bounds each endorser by `endorsementTimeout` and the whole call only by the client's
+    // deadline: after a peer that hung, the next of its org still gets its full time.
     const collected = await this.support.collector.collect(
       proposal,
       signed,
@@ -120,7 +125,8 @@ export class GatewayService {
       this.support.local,
       this.support.peers(channel.id),
       req.orgs,
-      deadline,
+      callDeadline,
+      this.support.endorsementTimeoutMs,
     );
     let envelope: Uint8Array;
     try {
@@ -144,25 +150,28 @@ export class GatewayService {
     if (bytes === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'a prepared transaction is required');
     if (req.signature.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'prepared transaction must be signed');
     const channelId = req.channelId;
-    if (this.support.channel(channelId) === undefined) {
+    const channel = this.support.channel(channelId);
+    if (channel === undefined) {
       throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, `failed to get config for channel [${channelId}]: could not get last config for channel ${channelId}`);
     }
     const broadcasters = this.support.broadcasters(channelId);
     if (broadcasters.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, 'no orderer nodes available');
     const errors: EndpointError[] = [];
     for (const b of broadcasters) {
+      const mspId = ordererMspId(channel, b.address);
       let result;
       try {
-        result = await withTimeout(b.send(bytes), this.support.broadcastTimeoutMs, `broadcast to ${b.address} timed out`);
+        result = await b.send(bytes, this.support.broadcastTimeoutMs);
       } catch (err) {
-        errors.push({ address: b.address, mspId: '', message: (err as Error).message });
+        errors.push({ address: b.address, mspId, message: (err as Error).message });
         continue;
       }
       // SubmitResponse has no fields: its encoding is empty.
       if (result.status === 200) return EMPTY;
       const message = `received unsuccessful response from orderer: status=${statusName(result.status)}, info=${result.info}`;
-      if (result.status >= 400 && result.status < 500) throw new GatewayRpcError(GrpcStatus.ABORTED, message, [{ address: b.address, mspId: '', message }]);
-      errors.push({ address: b.address, mspId: '', message });
+      // Fabric's client error, final and without details: another orderer would refuse the envelope too.
+      if (result.status >= 400 && result.status < 500) throw new GatewayRpcError(GrpcStatus.ABORTED, message);
+      errors.push({ address: b.address, mspId, message });
     }
     throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, 'no orderers could successfully process transaction', errors);
   }
@@ -316,12 +325,12 @@ function statusName(status: number): string {
   return STATUS_NAMES[status] ?? String(status);
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
+/**
+ * The MSP ID of the orderer org an orderer address belongs to, as Fabric's `ErrorDetail` names
+ * it: the org whose `Endpoints` list it, or the only orderer org. '' when the address cannot be
+ * told apart (an `ordererAddressOverrides` target, channel-wide addresses with several orgs).
+ */
+function ordererMspId(channel: Channel, address: string): string {
+  const orgs = channel.resources().config.ordererOrgs;
+  return (orgs.find((o) => o.endpoints.includes(address)) ?? (orgs.length === 1 ? orgs[0] : undefined))?.mspId ?? '';
 }

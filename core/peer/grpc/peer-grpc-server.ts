@@ -134,9 +134,9 @@ export class PeerGrpcServer {
     const gateway = services.gateway;
     if (gateway !== undefined) {
       const unary =
-        (fn: (req: Buffer) => Promise<Uint8Array>) =>
+        (fn: (req: Buffer, call: grpc.ServerUnaryCall<Buffer, Uint8Array>) => Promise<Uint8Array>) =>
           gatewayLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
-            fn(call.request).then(
+            fn(call.request, call).then(
               (res) => cb(null, res),
               (err: unknown) => cb(asServiceError(err)),
             );
@@ -164,7 +164,8 @@ export class PeerGrpcServer {
         };
       this.server.addService(GatewayServiceDef, {
         evaluate: unary((r) => gateway.evaluate(r)),
-        endorse: unary((r) => gateway.endorse(r)),
+        // No endorser is asked once the client has stopped waiting (its deadline; grpc-js: a Date, or ms, or Infinity).
+        endorse: unary((r, call) => gateway.endorse(r, Number(call.getDeadline()))),
         submit: unary((r) => gateway.submit(r)),
         commitStatus: gatewayLimit.unary(abortable((r, s) => gateway.commitStatus(r, s))),
         chaincodeEvents: gatewayLimit.stream((call: grpc.ServerWritableStream<Buffer, Uint8Array>) => {
