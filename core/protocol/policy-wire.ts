@@ -16,7 +16,7 @@ import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/peer/policy_pb
 import { ProtocolError } from '../errors';
 import { ProtocolErrorCode } from './bounded-decode';
 import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
-import { int32Field, lenField, message, stringField } from './wire-writer';
+import { int32Field, lenField, message, putVarint, stringField, varintSize } from './wire-writer';
 
 /** protobuf-go's `protowire.DefaultRecursionLimit`: a message may sit at most this many messages deep. */
 export const GO_RECURSION_LIMIT = 10000;
@@ -133,23 +133,6 @@ export function decodeApplicationPolicy(bytes: Uint8Array, path: string): Applic
 /** A oneof `int32` member: written even when 0, as google-protobuf and protobuf-go write a set oneof. */
 function oneofInt32(field: number, value: number): Uint8Array {
   return int32Field(field, value) ?? Uint8Array.of(field * 8, 0);
-}
-
-function varintSize(value: number): number {
-  let n = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
-  return n;
-}
-
-function putVarint(out: Uint8Array, at: number, value: number): number {
-  let pos = at;
-  let v = value;
-  while (v >= 0x80) {
-    out[pos++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[pos++] = v;
-  return pos;
 }
 
 /** One rule of the tree in pre-order: its own bytes ahead of its children, its size, its parent. */

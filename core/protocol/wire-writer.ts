@@ -33,13 +33,15 @@ export class LenField {
 
 const utf8 = new TextEncoder();
 
-function varintSize(value: number): number {
+/** Bytes of `value` as a varint. */
+export function varintSize(value: number): number {
   let n = 1;
   for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
   return n;
 }
 
-function putVarint(out: Uint8Array, at: number, value: number): number {
+/** Writes `value` as a varint at `at` in `out`; returns the position after it. */
+export function putVarint(out: Uint8Array, at: number, value: number): number {
   let pos = at;
   let v = value;
   while (v >= 0x80) {
