@@ -1,6 +1,6 @@
 import { bytesEqual } from './bytes';
 import { LEN, WireReader } from './wire-reader';
-import { lenField, message } from './wire-writer';
+import { lenField, message, varintSize } from './wire-writer';
 
 /** An `Envelope` as decoded by protobuf-go, and that message encoded again by `proto.Marshal`. */
 export interface GoEnvelope {
@@ -25,17 +25,30 @@ export function goEnvelope(bytes: Uint8Array, path = 'envelope'): GoEnvelope {
   let payload: Uint8Array = EMPTY;
   let signature: Uint8Array = EMPTY;
   let unknown: Uint8Array[] | undefined;
+  // Whether the bytes already are that form, told as they are read: every envelope of every block
+  // passes here, and almost all are, so the re-encoding is built only for the others.
+  let canonical = true;
+  let next = 1; // the known field the form allows next: payload (1), signature (2), then unknown fields only (3)
+  const inForm = (field: number, value: Uint8Array, start: number): boolean =>
+    next <= field && value.length > 0 && reader.offset - start === 1 + varintSize(value.length) + value.length;
   while (reader.next()) {
-    if (reader.has(1, LEN)) payload = reader.bytes();
-    else if (reader.has(2, LEN)) signature = reader.bytes();
-    else {
-      const start = reader.fieldStart;
+    const start = reader.fieldStart;
+    if (reader.has(1, LEN)) {
+      payload = reader.bytes();
+      canonical &&= inForm(1, payload, start);
+      next = 2;
+    } else if (reader.has(2, LEN)) {
+      signature = reader.bytes();
+      canonical &&= inForm(2, signature, start);
+      next = 3;
+    } else {
       reader.skip();
       (unknown ??= []).push(bytes.subarray(start, reader.offset));
+      next = 3;
     }
   }
-  const encoded = message(lenField(1, payload, true), lenField(2, signature, true), ...(unknown ?? []));
-  return { payload, signature, encoded: bytesEqual(encoded, bytes) ? bytes : encoded };
+  const encoded = canonical ? bytes : message(lenField(1, payload, true), lenField(2, signature, true), ...(unknown ?? []));
+  return { payload, signature, encoded: canonical || !bytesEqual(encoded, bytes) ? encoded : bytes };
 }
 
 /**
