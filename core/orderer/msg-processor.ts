@@ -13,7 +13,7 @@ import { consensusTypeMigration } from './channel-config';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import { ConsensusState, type ProcessedConfig } from './consenter';
 import { envelopeBytes, rememberEnvelopeBytes } from './envelope-bytes';
-import { creatorExpiresAt, ordererChecksExpiration } from './expiration-rule';
+import { creatorExpiresAtCached, ordererChecksExpiration } from './expiration-rule';
 import { consensusStateName, maintenanceProblem } from './maintenance-filter';
 
 /** A broadcast message that passed the ingress checks. */
@@ -139,7 +139,7 @@ export class MsgProcessor {
    */
   private checkExpiration(creator: Uint8Array, resources: ChannelResources): void {
     if (!ordererChecksExpiration(resources.config.capabilities)) return;
-    const expiresAt = creatorExpiresAt(creator);
+    const expiresAt = creatorExpiresAtCached(creator);
     const now = this.now();
     if (expiresAt === undefined || now.getTime() < expiresAt.getTime()) return;
     throw new OrdererError(IngressErrorCode.BadRequest, `broadcast client identity expired (certificate expired at ${expiresAt.toISOString()}, now ${now.toISOString()})`, {
