@@ -1,6 +1,8 @@
 import { type Block, type Envelope, Metadata } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { blockHeaderHash, getLastConfigIndex, newBlock } from '../protocol/block';
 import { parseBlockSignatures, signBlock } from '../protocol/block-signatures';
+import { MetadataSchema } from '../protocol/block-schemas';
+import { decodeConfigProto } from '../protocol/config-decode';
 import type { Signer } from '../protocol/signer';
 import { envelopeBytes } from './envelope-bytes';
 
@@ -80,6 +82,6 @@ export function consenterMetadataOf(block: Block): Uint8Array | undefined {
     return undefined;
   }
   if (wrapped.length === 0) return undefined;
-  const inner = Metadata.deserializeBinary(wrapped).getValue_asU8();
+  const inner = decodeConfigProto(Metadata, MetadataSchema, wrapped, 'block.metadata[SIGNATURES].value.consenter_metadata').getValue_asU8();
   return inner.length > 0 ? inner : undefined;
 }

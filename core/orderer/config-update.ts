@@ -8,8 +8,9 @@ import {
   ConfigValue,
 } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError } from '../errors';
-import { decode, guard } from '../protocol/bounded-decode';
+import { guard } from '../protocol/bounded-decode';
 import { decodeConfigProto, unknownFields } from '../protocol/config-decode';
+import { SignatureHeaderSchema } from '../protocol/block-schemas';
 import { ConfigUpdateEnvelopeSchema, ConfigUpdateSchema } from '../protocol/config-schemas';
 import { bytesEqual } from '../protocol/bytes';
 import type { PolicyManager, SignedData } from '../policy/policy';
@@ -120,7 +121,7 @@ export function configUpdateSignedData(envelope: ConfigUpdateEnvelope): SignedDa
   const update = envelope.getConfigUpdate_asU8();
   return envelope.getSignaturesList().map((sig, i) => {
     const header = sig.getSignatureHeader_asU8();
-    const creator = decode(SignatureHeader, header, `config_update_envelope.signatures[${i}].signature_header`).getCreator_asU8();
+    const creator = decodeConfigProto(SignatureHeader, SignatureHeaderSchema, header, `config_update_envelope.signatures[${i}].signature_header`).getCreator_asU8();
     return { data: Buffer.concat([header, update]), identity: creator, signature: sig.getSignature_asU8() };
   });
 }

@@ -8,7 +8,9 @@ import {
 } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { SignedData } from '../policy/policy';
 import { concatBytes } from './bytes';
-import { decode, guard, requireMessage } from './bounded-decode';
+import { guard, requireMessage } from './bounded-decode';
+import { MetadataSchema, OrdererBlockMetadataSchema, SignatureHeaderSchema } from './block-schemas';
+import { decodeConfigProto } from './config-decode';
 import { BlockMetadataIndex, blockHeaderBytes, getBlockMetadata, lastConfigMetadata, setBlockMetadata } from './block';
 import type { Signer } from './signer';
 import { newNonce } from './txid';
@@ -84,12 +86,12 @@ export interface ParsedBlockSignatures {
 /** Decodes the SIGNATURES metadata slot of a block. */
 export function parseBlockSignatures(block: Block): ParsedBlockSignatures {
   const path = 'block.metadata[SIGNATURES]';
-  const md = decode(Metadata, getBlockMetadata(block, BlockMetadataIndex.SIGNATURES), path);
+  const md = decodeConfigProto(Metadata, MetadataSchema, getBlockMetadata(block, BlockMetadataIndex.SIGNATURES), path);
   const { value, sigs } = guard(path, () => ({ value: md.getValue_asU8(), sigs: md.getSignaturesList() }));
   let lastConfigIndex: number | undefined;
   let consenterMetadata: Uint8Array = new Uint8Array(0);
   if (value.length > 0) {
-    const obm = decode(OrdererBlockMetadata, value, `${path}.value`);
+    const obm = decodeConfigProto(OrdererBlockMetadata, OrdererBlockMetadataSchema, value, `${path}.value`);
     guard(`${path}.value`, () => {
       lastConfigIndex = obm.getLastConfig()?.getIndex();
       consenterMetadata = obm.getConsenterMetadata_asU8();
@@ -102,7 +104,7 @@ export function parseBlockSignatures(block: Block): ParsedBlockSignatures {
       identifierHeader: s.getIdentifierHeader_asU8(),
       signature: s.getSignature_asU8(),
     }));
-    const shdr = decode(SignatureHeader, raw.signatureHeader, `${sPath}.signature_header`);
+    const shdr = decodeConfigProto(SignatureHeader, SignatureHeaderSchema, raw.signatureHeader, `${sPath}.signature_header`);
     return {
       ...raw,
       ...guard(`${sPath}.signature_header`, () => ({ creator: shdr.getCreator_asU8(), nonce: shdr.getNonce_asU8() })),

@@ -10,8 +10,11 @@ import {
 } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ProtocolError } from '../errors';
 import { bytesEqual, toHex } from './bytes';
-import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, badInput, decode, guard, requireMessage } from './bounded-decode';
+import { LastConfigSchema, MetadataSchema, OrdererBlockMetadataSchema } from './block-schemas';
+import { DefaultProtocolLimits, ParseOptions, ProtocolErrorCode, badInput, checkSize, guard, requireMessage } from './bounded-decode';
+import { decodeConfigProto } from './config-decode';
 import { derInteger, derOctetString, derSequence } from './der';
+import { LEN, type MessageBytes, VARINT, WireReader } from './wire-reader';
 
 /** Block metadata slots (`common.BlockMetadataIndex`). Every block carries all five. */
 export const BlockMetadataIndex = {
@@ -104,11 +107,12 @@ export interface ParseBlockOptions extends ParseOptions {
 }
 
 /**
- * Decodes a `common.Block` within the size bound (100 MiB by default): header required, number a
- * safe integer, data hash checked unless disabled, metadata padded to five slots (also in `block`).
+ * Decodes a `common.Block` within the size bound (100 MiB by default), as a Fabric node's
+ * `proto.Unmarshal` does (see {@link decodeBlock}): header required, number a safe integer, data
+ * hash checked unless disabled, metadata padded to five slots (also in `block`).
  */
 export function parseBlock(bytes: Uint8Array, options: ParseBlockOptions = {}): ParsedBlock {
-  const block = decode(Block, bytes, 'block', options.maxBytes ?? DefaultProtocolLimits.maxBlockBytes);
+  const block = decodeBlock(bytes, options.maxBytes ?? DefaultProtocolLimits.maxBlockBytes);
   const parts = guard('block', () => {
     const header = requireMessage(block.getHeader(), 'block.header');
     const data = block.getData();
@@ -141,6 +145,71 @@ export function parseBlock(bytes: Uint8Array, options: ParseBlockOptions = {}): 
     }
   }
   return { bytes, block, ...parts };
+}
+
+/**
+ * A `common.Block` read from the wire as protobuf-go reads it, into the generated class. Blocks come
+ * from orderers, other peers and admins, and google-protobuf's `deserializeBinary` parts from the
+ * Go nodes on bytes anyone can write: it throws on a known field with another wire type (protobuf-go
+ * skips it as an unknown field) and keeps only the last occurrence of a singular message (protobuf-go
+ * merges them: a header sent twice has the fields of both, the data entries of two `data` fields
+ * are one list). A block read differently from Fabric's peers is validated differently: a fork.
+ * Unknown fields are dropped (google-protobuf drops them too, and protobuf-go's block store does not
+ * write them back). Envelopes and metadata entries are views into `bytes`, never re-encoded: the
+ * data hash and the orderer signatures cover them as sent.
+ */
+export function decodeBlock(bytes: Uint8Array, maxBytes: number = DefaultProtocolLimits.maxBlockBytes): Block {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ProtocolError(ProtocolErrorCode.BadInput, `block: expected bytes (Uint8Array), got ${typeof bytes}`, { path: 'block' });
+  }
+  checkSize(bytes, maxBytes, 'block');
+  const r = new WireReader(bytes, 'block', 'common.Block');
+  let header: MessageBytes | undefined;
+  let data: MessageBytes | undefined;
+  let metadata: MessageBytes | undefined;
+  while (r.next()) {
+    if (r.has(1, LEN)) header = r.message(header);
+    else if (r.has(2, LEN)) data = r.message(data);
+    else if (r.has(3, LEN)) metadata = r.message(metadata);
+    else r.skip();
+  }
+  const block = new Block();
+  if (header !== undefined) block.setHeader(decodeHeader(header));
+  if (data !== undefined) {
+    const d = new BlockData();
+    d.setDataList(bytesList(data, 'block.data', 'common.BlockData'));
+    block.setData(d);
+  }
+  if (metadata !== undefined) {
+    const md = new BlockMetadata();
+    md.setMetadataList(bytesList(metadata, 'block.metadata', 'common.BlockMetadata'));
+    block.setMetadata(md);
+  }
+  return block;
+}
+
+function decodeHeader(bytes: MessageBytes): BlockHeader {
+  const r = new WireReader(bytes, 'block.header', 'common.BlockHeader');
+  const header = new BlockHeader();
+  while (r.next()) {
+    // uint64 as google-protobuf's number (inexact beyond 2^53, which parseBlock refuses).
+    if (r.has(1, VARINT)) header.setNumber(r.uint());
+    else if (r.has(2, LEN)) header.setPreviousHash(r.bytes());
+    else if (r.has(3, LEN)) header.setDataHash(r.bytes());
+    else r.skip();
+  }
+  return header;
+}
+
+/** Field 1 of `BlockData` or `BlockMetadata` (`repeated bytes`), every occurrence in wire order. */
+function bytesList(bytes: MessageBytes, path: string, typeName: string): Uint8Array[] {
+  const r = new WireReader(bytes, path, typeName);
+  const out: Uint8Array[] = [];
+  while (r.next()) {
+    if (r.has(1, LEN)) out.push(r.bytes());
+    else r.skip();
+  }
+  return out;
 }
 
 /** The block's number (header.number). */
@@ -209,17 +278,15 @@ export function lastConfigMetadata(index: number): Uint8Array {
  * from the SIGNATURES slot's `OrdererBlockMetadata`, else from LAST_CONFIG.
  */
 export function getLastConfigIndex(block: Block): number {
+  // An orderer wrote these slots: they are read as its peers' protobuf-go reads them.
   const sigPath = 'block.metadata[SIGNATURES]';
-  const sig = decode(Metadata, getBlockMetadata(block, BlockMetadataIndex.SIGNATURES), sigPath);
-  const value = guard(sigPath, () => sig.getValue_asU8());
+  const sig = decodeConfigProto(Metadata, MetadataSchema, getBlockMetadata(block, BlockMetadataIndex.SIGNATURES), sigPath);
+  const value = sig.getValue_asU8();
   if (value.length > 0) {
-    const obm = decode(OrdererBlockMetadata, value, `${sigPath}.value`);
-    return guard(`${sigPath}.value`, () =>
-      requireMessage(obm.getLastConfig(), `${sigPath}.value.last_config`).getIndex(),
-    );
+    const obm = decodeConfigProto(OrdererBlockMetadata, OrdererBlockMetadataSchema, value, `${sigPath}.value`);
+    return requireMessage(obm.getLastConfig(), `${sigPath}.value.last_config`).getIndex();
   }
   const lcPath = 'block.metadata[LAST_CONFIG]';
-  const lcMd = decode(Metadata, getBlockMetadata(block, BlockMetadataIndex.LAST_CONFIG), lcPath);
-  const lc = decode(LastConfig, guard(lcPath, () => lcMd.getValue_asU8()), `${lcPath}.value`);
-  return guard(lcPath, () => lc.getIndex());
+  const lcMd = decodeConfigProto(Metadata, MetadataSchema, getBlockMetadata(block, BlockMetadataIndex.LAST_CONFIG), lcPath);
+  return decodeConfigProto(LastConfig, LastConfigSchema, lcMd.getValue_asU8(), `${lcPath}.value`).getIndex();
 }

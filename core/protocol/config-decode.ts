@@ -10,12 +10,14 @@ export type FieldKind = 'string' | 'bytes' | 'uint64' | 'uint32' | 'int32' | 'bo
 /**
  * One field: singular, `repeated` (strings, bytes or messages: config protos repeat no number, so
  * packed encoding never arises) or `map<string, message>` / `map<string, bytes>`, the only maps
- * Fabric's config protos have.
+ * Fabric's config protos have, or `map<string, bool>` (`_lifecycle` approvals).
  */
 export type FieldSpec =
   | { readonly kind: FieldKind; readonly card?: undefined }
   | { readonly kind: 'string' | 'bytes' | Schema; readonly card: 'repeated' }
-  | { readonly kind: Schema | 'bytes'; readonly card: 'map' };
+  | { readonly kind: MapValue; readonly card: 'map' };
+
+type MapValue = Schema | 'bytes' | 'bool';
 
 /** A proto3 message type: its name (for errors) and its fields by number. */
 export interface Schema {
@@ -52,7 +54,8 @@ export function canonicalBytes(bytes: MessageBytes, schema: Schema, path: string
 
 /**
  * Decodes `bytes` as `cls` the way protobuf-go decodes them (see {@link canonicalBytes}); throws
- * `PROTOCOL_MALFORMED` naming `path` where a Fabric node's `proto.Unmarshal` fails.
+ * `PROTOCOL_MALFORMED` naming `path` where a Fabric node's `proto.Unmarshal` fails. Not only for
+ * config: any small proto3 message with a {@link Schema} (block metadata, principals) is read so.
  */
 export function decodeConfigProto<T extends Message>(cls: MessageClass<T>, schema: Schema, bytes: Uint8Array, path: string, maxBytes?: number): T {
   if (!(bytes instanceof Uint8Array)) {
@@ -93,7 +96,7 @@ function canonicalFields(bytes: MessageBytes, schema: Schema, path: string, dept
   const maps = new Map<number, Map<string, WireField>>();
   while (r.next()) {
     const spec = schema.fields[r.field];
-    if (spec === undefined || r.wire !== wireOf(spec.kind)) {
+    if (spec === undefined || r.wire !== (spec.card === undefined ? wireOf(spec.kind) : LEN)) {
       unknownSink?.push(`${path}.${r.field}`);
       r.skip();
       continue;
@@ -174,24 +177,29 @@ function stringOrBytes(r: WireReader, kind: 'string' | 'bytes', path: string): U
 }
 
 /**
- * One `map<string, message>` or `map<string, bytes>` entry: key and bytes last-wins, message
- * occurrences merged, key and value always written.
+ * One `map<string, message>`, `map<string, bytes>` or `map<string, bool>` entry: key, bytes and
+ * bool last-wins, message occurrences merged, key and value always written (a false bool aside:
+ * absent, it reads as false in both decoders).
  */
-function mapEntry(bytes: Uint8Array, num: number, kind: Schema | 'bytes', path: string, depth: number): [string, WireField] {
-  const r = new WireReader(bytes, path, kind === 'bytes' ? 'map entry' : `map entry of ${kind.name}`);
+function mapEntry(bytes: Uint8Array, num: number, kind: MapValue, path: string, depth: number): [string, WireField] {
+  const r = new WireReader(bytes, path, typeof kind === 'string' ? 'map entry' : `map entry of ${kind.name}`);
   let key: Uint8Array = EMPTY;
   let value: MessageBytes | undefined;
+  let flag = 0;
   while (r.next()) {
     if (r.has(1, LEN)) key = stringOrBytes(r, 'string', path);
-    else if (r.has(2, LEN)) value = kind === 'bytes' ? r.bytes() : r.message(value);
+    else if (kind === 'bool' && r.has(2, VARINT)) flag = r.uint() === 0 ? 0 : 1;
+    else if (kind !== 'bool' && r.has(2, LEN)) value = kind === 'bytes' ? r.bytes() : r.message(value);
     else r.skip();
   }
   const name = utf8.decode(key);
   // An absent value is an empty message (or bytes) in both decoders; writing it keeps that unambiguous.
   const valueField =
-    kind === 'bytes'
-      ? lenField(2, (value as Uint8Array | undefined) ?? EMPTY, false)
-      : lenField(2, submessage(...canonicalFields(value ?? EMPTY, kind, `${path}[${JSON.stringify(name)}]`, depth + 1)), false);
+    kind === 'bool'
+      ? uintField(2, flag)
+      : kind === 'bytes'
+        ? lenField(2, (value as Uint8Array | undefined) ?? EMPTY, false)
+        : lenField(2, submessage(...canonicalFields(value ?? EMPTY, kind, `${path}[${JSON.stringify(name)}]`, depth + 1)), false);
   return [name, lenField(num, submessage(lenField(1, key, false), valueField), false)!];
 }
 

@@ -82,6 +82,15 @@ export const FabricMSPConfigSchema: Schema = {
   },
 };
 
+// Principals (msp/msp_principal.proto, msp/identities.proto): the bytes of an `MSPPrincipal.principal`
+// in a channel config's or a chaincode's signature policy, by its classification.
+export const MSPRoleSchema: Schema = { name: 'common.MSPRole', fields: { 1: string, 2: int32 } };
+export const OrganizationUnitSchema: Schema = { name: 'common.OrganizationUnit', fields: { 1: string, 2: string, 3: bytes } };
+export const SerializedIdentitySchema: Schema = { name: 'msp.SerializedIdentity', fields: { 1: string, 2: bytes } };
+export const MSPIdentityAnonymitySchema: Schema = { name: 'common.MSPIdentityAnonymity', fields: { 1: int32 } };
+const MSPPrincipalSchema: Schema = { name: 'common.MSPPrincipal', fields: { 1: int32, 2: bytes } };
+export const CombinedPrincipalSchema: Schema = { name: 'common.CombinedPrincipal', fields: { 1: { kind: MSPPrincipalSchema, card: 'repeated' } } };
+
 // A config update (common/configtx.proto), as the orderer and every peer's configtx validator read it.
 export const ConfigSignatureSchema: Schema = { name: 'common.ConfigSignature', fields: { 1: bytes, 2: bytes } };
 export const ConfigUpdateEnvelopeSchema: Schema = {

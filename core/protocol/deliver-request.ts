@@ -1,9 +1,10 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { buildEnvelope } from './envelope';
 import type { Signer } from './signer';
 import { bytesEqual, toHex } from './bytes';
+import { decodeBlock } from './block';
 import { isConfigBlock } from './config-parse';
 import type { ParsedChannelHeader } from './header';
 
@@ -53,7 +54,7 @@ export function deliverHeaderProblem(header: ParsedChannelHeader, rules: Deliver
  * follower can track the channel's config (Fabric's deliver handler, `IsConfigBlock`).
  */
 export function headerWithSignatures(blockBytes: Uint8Array): Uint8Array {
-  const block = Block.deserializeBinary(blockBytes);
+  const block = decodeBlock(blockBytes);
   if (isConfigBlock(block)) return blockBytes;
   block.clearData();
   return block.serializeBinary();

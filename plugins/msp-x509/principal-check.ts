@@ -6,6 +6,10 @@ import {
   OrganizationUnit,
 } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspError } from '../../core/errors';
+import type { Message } from 'google-protobuf';
+import type { MessageClass } from '../../core/protocol/bounded-decode';
+import { type Schema, decodeConfigProto } from '../../core/protocol/config-decode';
+import { CombinedPrincipalSchema, MSPIdentityAnonymitySchema, MSPRoleSchema, OrganizationUnitSchema } from '../../core/protocol/config-schemas';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import type { MspVersion } from '../../core/msp/msp-version';
 import type { X509Identity } from './x509-identity';
@@ -25,9 +29,14 @@ export interface PrincipalContext {
 
 const MAX_COMBINED_DEPTH = 8;
 
-function decodePrincipal<T>(cls: { deserializeBinary(b: Uint8Array): T; name: string }, bytes: Uint8Array, what: string): T {
+/**
+ * A principal's bytes read as a Fabric MSP's `proto.Unmarshal` reads them: protobuf-go refuses an
+ * `msp_identifier` that is not UTF-8 (google-protobuf would read "Org1\xffMSP" as "Org1MSP", which
+ * then satisfies Org1MSP's principal) and skips a known field of another wire type.
+ */
+function decodePrincipal<T extends Message>(cls: MessageClass<T>, schema: Schema, bytes: Uint8Array, what: string): T {
   try {
-    return cls.deserializeBinary(bytes);
+    return decodeConfigProto(cls, schema, bytes, 'MSPPrincipal.principal');
   } catch (err) {
     throw new MspError(MspErrorCode.BadPrincipal, `MSPPrincipal.principal does not decode as ${what}: ${(err as Error).message}`, { what }, { cause: err });
   }
@@ -45,7 +54,7 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
   const C = MSPPrincipal.Classification;
   switch (principal.getPrincipalClassification()) {
     case C.ROLE: {
-      const role = decodePrincipal(MSPRole, bytes, 'MSPRole');
+      const role = decodePrincipal(MSPRole, MSPRoleSchema, bytes, 'MSPRole');
       if (role.getMspIdentifier() !== msp.id) return false;
       const R = MSPRole.MSPRoleType;
       switch (role.getRole()) {
@@ -69,7 +78,7 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
       }
     }
     case C.ORGANIZATION_UNIT: {
-      const ou = decodePrincipal(OrganizationUnit, bytes, 'OrganizationUnit');
+      const ou = decodePrincipal(OrganizationUnit, OrganizationUnitSchema, bytes, 'OrganizationUnit');
       if (ou.getMspIdentifier() !== msp.id || !identity.isValid()) return false;
       const certifiers = ou.getCertifiersIdentifier_asU8();
       const issuer = identity.issuingCa().certifiersId;
@@ -92,7 +101,7 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
     case C.ANONYMITY: {
       // satisfiesPrincipalInternalPreV13 knows no ANONYMITY principal.
       if (!msp.atLeast('MSPv1_3')) return false;
-      const anon = decodePrincipal(MSPIdentityAnonymity, bytes, 'MSPIdentityAnonymity');
+      const anon = decodePrincipal(MSPIdentityAnonymity, MSPIdentityAnonymitySchema, bytes, 'MSPIdentityAnonymity');
       const type = anon.getAnonymityType();
       if (type === MSPIdentityAnonymity.MSPIdentityAnonymityType.NOMINAL) return true;
       if (type === MSPIdentityAnonymity.MSPIdentityAnonymityType.ANONYMOUS) return false;
@@ -101,7 +110,7 @@ export function satisfiesPrincipal(msp: PrincipalContext, identity: X509Identity
     case C.COMBINED: {
       // collectPrincipals refuses COMBINED principals up to MSPv1_1.
       if (!msp.atLeast('MSPv1_3')) return false;
-      const combined = decodePrincipal(CombinedPrincipal, bytes, 'CombinedPrincipal');
+      const combined = decodePrincipal(CombinedPrincipal, CombinedPrincipalSchema, bytes, 'CombinedPrincipal');
       const parts = combined.getPrincipalsList();
       if (parts.length === 0) throw new MspError(MspErrorCode.BadPrincipal, 'CombinedPrincipal has no principals', {});
       if (depth >= MAX_COMBINED_DEPTH) {

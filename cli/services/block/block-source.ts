@@ -1,6 +1,5 @@
 import { ConfigError, WeftError } from '../../../core/errors';
-import { getLastConfigIndex } from '../../../core/protocol/block';
-import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { decodeBlock, getLastConfigIndex } from '../../../core/protocol/block';
 import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { channelReader, peerChainInfo, readingPeer } from '../network/network-access';
@@ -26,7 +25,7 @@ export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: Nod
   let number: number;
   if (ref === 'newest') number = height - 1;
   else if (ref === 'oldest') number = 0;
-  else if (ref === 'config') number = getLastConfigIndex(Block.deserializeBinary(await blockBytes(layout, peer, channel, height - 1)));
+  else if (ref === 'config') number = getLastConfigIndex(decodeBlock(await blockBytes(layout, peer, channel, height - 1)));
   else number = ref;
   if (number >= height) {
     throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} has ${height} blocks (0…${height - 1}) on ${channel}`, {

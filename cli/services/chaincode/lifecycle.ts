@@ -4,28 +4,24 @@ import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ChaincodeSource,
   CheckCommitReadinessArgs,
-  CheckCommitReadinessResult,
   CommitChaincodeDefinitionArgs,
   InstallChaincodeArgs,
-  InstallChaincodeResult,
   QueryApprovedChaincodeDefinitionArgs,
-  QueryApprovedChaincodeDefinitionResult,
   QueryChaincodeDefinitionArgs,
-  QueryChaincodeDefinitionResult,
   QueryChaincodeDefinitionsArgs,
-  QueryChaincodeDefinitionsResult,
   QueryInstalledChaincodesArgs,
-  QueryInstalledChaincodesResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { ChaincodeError } from '../../../core/errors';
 import { describeCollections, principalMspId } from '../../../core/peer/lifecycle/collections';
 import { compilePolicyExpression } from '../../../core/policy/policy-expression';
+import { decodeApplicationPolicy } from '../../../core/protocol/policy-wire';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
+import { decodeApprovedDefinition, decodeCommitReadiness, decodeCommittedDefinition, decodeCommittedDefinitions, decodeInstallResult, decodeInstalledChaincodes } from './lifecycle-results';
 import { type ChaincodeDefinition as StoredDefinition, type DefinitionSetters, definitionOf, sameDefinition, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 
 const LIFECYCLE = '_lifecycle';
@@ -92,7 +88,7 @@ export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise
   const admin = orgAdmin(layout, orgOf(layout, peer));
   return withPeerClient(layout.spec, peer, admin, async (c) => {
     const payload = await c.call(admin.signer, '', LIFECYCLE, ['QueryInstalledChaincodes', new QueryInstalledChaincodesArgs().serializeBinary()]);
-    return QueryInstalledChaincodesResult.deserializeBinary(payload)
+    return decodeInstalledChaincodes(payload)
       .getInstalledChaincodesList()
       .map((i) => ({ packageId: i.getPackageId(), label: i.getLabel() }));
   });
@@ -106,7 +102,7 @@ export async function install(layout: NetworkLayout, peer: NodeLayout, packageBy
     const args = new InstallChaincodeArgs();
     args.setChaincodeInstallPackage(packageBytes);
     const payload = await c.call(admin.signer, '', LIFECYCLE, ['InstallChaincode', args.serializeBinary()]);
-    return { packageId: InstallChaincodeResult.deserializeBinary(payload).getPackageId(), alreadyInstalled: false };
+    return { packageId: decodeInstallResult(payload).getPackageId(), alreadyInstalled: false };
   });
 }
 
@@ -160,7 +156,7 @@ export function hasApproved(layout: NetworkLayout, org: PeerOrgSpec, def: Chainc
         peer: peer.id,
       });
     }
-    const a = QueryApprovedChaincodeDefinitionResult.deserializeBinary(r.response.payload);
+    const a = decodeApprovedDefinition(r.response.payload);
     const approved: StoredDefinition = { ...definitionOf(a), name: def.name };
     return sameDefinition(approved, lifecycleDefinition(def)) && a.getSource()?.getLocalPackage()?.getPackageId() === packageId;
   });
@@ -179,7 +175,7 @@ export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, de
   const admin = orgAdmin(layout, org);
   return withPeerClient(layout.spec, peer, admin, async (c) => {
     const payload = await c.call(admin.signer, layout.spec.channel.name, LIFECYCLE, ['CheckCommitReadiness', args.serializeBinary()]);
-    const result = CheckCommitReadinessResult.deserializeBinary(payload);
+    const result = decodeCommitReadiness(payload);
     // forEach, not toArray: toArray gives a message-valued map's values as raw arrays.
     const mismatches: Record<string, string[]> = {};
     result.getMismatchesMap().forEach((m, msp) => (mismatches[msp] = m.getItemsList()));
@@ -207,7 +203,7 @@ export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: st
         if (/not found|not defined|does not exist|no chaincode/i.test(r.response.message)) return [];
         throw new ChaincodeError('LIFECYCLE_QUERY_FAILED', `QueryChaincodeDefinition ${name} on ${peer.id}: ${r.response.message}`, {});
       }
-      const d = QueryChaincodeDefinitionResult.deserializeBinary(r.response.payload);
+      const d = decodeCommittedDefinition(r.response.payload);
       return [
         {
           name,
@@ -220,7 +216,7 @@ export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: st
       ];
     }
     const payload = await c.call(signer, channel, LIFECYCLE, ['QueryChaincodeDefinitions', new QueryChaincodeDefinitionsArgs().serializeBinary()]);
-    return QueryChaincodeDefinitionsResult.deserializeBinary(payload)
+    return decodeCommittedDefinitions(payload)
       .getChaincodeDefinitionsList()
       .map((d) => ({
         name: d.getName(),
@@ -246,7 +242,8 @@ function committedCollections(pkg: CollectionConfigPackage | undefined): Committ
 }
 
 function endorsementPolicyOf(bytes: Uint8Array): NonNullable<CommittedCollection['endorsementPolicy']> {
-  const policy = ApplicationPolicy.deserializeBinary(bytes);
+  // policy-wire wrote these bytes; google-protobuf's reader would recurse through a deeply nested policy.
+  const policy = decodeApplicationPolicy(bytes, 'collection.endorsement_policy');
   const envelope = policy.getSignaturePolicy();
   if (envelope === undefined) return { channelConfigPolicy: policy.getChannelConfigPolicyReference() };
   return { signaturePolicyOrgs: [...new Set(envelope.getIdentitiesList().flatMap((p) => principalMspId(p) ?? []))] };

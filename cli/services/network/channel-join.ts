@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { ConfigError, WeftError } from '../../../core/errors';
+import { decodeBlock } from '../../../core/protocol/block';
 import { parseConfigBlock, type ParsedConfigBlock } from '../../../core/protocol/config-parse';
 import { mspTooling } from '../msp-tooling';
 import { openNetwork, type Progress } from './network-access';
@@ -23,7 +24,7 @@ function channelOfBlock(layout: NetworkLayout, file: string, bytes: Uint8Array):
   let block: Block;
   let config: ParsedConfigBlock;
   try {
-    block = Block.deserializeBinary(bytes);
+    block = decodeBlock(bytes);
     config = parseConfigBlock(block);
   } catch (err) {
     throw invalid(`not a channel configuration block (${(err as Error).message})`);

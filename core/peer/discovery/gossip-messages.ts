@@ -4,6 +4,8 @@ import { AliveMessage, Chaincode, Envelope, GossipMessage, Member, PeerTime, Pro
 import type { SigningIdentity } from '../../msp/identity';
 import { decode } from '../../protocol/bounded-decode';
 import { concatBytes } from '../../protocol/bytes';
+import { decodeConfigProto } from '../../protocol/config-decode';
+import { SerializedIdentitySchema } from '../../protocol/config-schemas';
 
 /**
  * The signed gossip messages service discovery hands out about each peer, as Fabric's gossip
@@ -19,9 +21,13 @@ export interface GossipTime {
   readonly seqNum: number;
 }
 
-/** Fabric's PKI-ID of a peer: SHA-256 of its MSP id followed by its certificate bytes (`GetPKIidOfCert`). */
+/**
+ * Fabric's PKI-ID of a peer: SHA-256 of its MSP id followed by its certificate bytes
+ * (`GetPKIidOfCert`), the identity decoded as Fabric's deserializer does with protobuf-go, so a peer
+ * gets the same PKI-ID here as on Fabric's peers and in their discovery answers.
+ */
 export function pkiIdOf(serializedIdentity: Uint8Array): Uint8Array {
-  const id = decode(SerializedIdentity, serializedIdentity, 'identity');
+  const id = decodeConfigProto(SerializedIdentity, SerializedIdentitySchema, serializedIdentity, 'identity');
   return new Uint8Array(
     createHash('sha256')
       .update(concatBytes(new TextEncoder().encode(id.getMspid()), id.getIdBytes_asU8()))

@@ -2,6 +2,8 @@ import { MSPPrincipal, MSPRole, OrganizationUnit } from '@hyperledger/fabric-pro
 import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import type { PrincipalSet } from '../../policy/principal-sets';
 import { bytesEqual, toHex } from '../../protocol/bytes';
+import { decodeConfigProto } from '../../protocol/config-decode';
+import { MSPRoleSchema, OrganizationUnitSchema, SerializedIdentitySchema } from '../../protocol/config-schemas';
 
 /** A principal decoded once, so that principals can be compared (Fabric's `inquire.ComparablePrincipal`). */
 export interface ComparablePrincipal {
@@ -60,22 +62,27 @@ export function principalKey(principal: MSPPrincipal): string {
   return `${principal.getPrincipalClassification()}:${toHex(principal.getPrincipal_asU8())}`;
 }
 
-/** Undefined for a principal Fabric cannot compare (anonymity, combined) or bytes that do not decode. */
+/**
+ * Undefined for a principal Fabric cannot compare (anonymity, combined) or bytes that do not decode.
+ * The principal's bytes come from a channel config or a chaincode's policy: they are decoded as
+ * Fabric's `inquire.NewComparablePrincipal` does with protobuf-go (a known field with another wire
+ * type skipped, repeated fields' last occurrence, a string that is not UTF-8 refused).
+ */
 export function comparable(principal: MSPPrincipal): ComparablePrincipal | undefined {
   const bytes = principal.getPrincipal_asU8();
   try {
     const key = principalKey(principal);
     switch (principal.getPrincipalClassification()) {
       case MSPPrincipal.Classification.ROLE: {
-        const r = MSPRole.deserializeBinary(bytes);
+        const r = decodeConfigProto(MSPRole, MSPRoleSchema, bytes, 'principal');
         return { principal, key, mspId: r.getMspIdentifier(), role: r.getRole() };
       }
       case MSPPrincipal.Classification.ORGANIZATION_UNIT: {
-        const ou = OrganizationUnit.deserializeBinary(bytes);
+        const ou = decodeConfigProto(OrganizationUnit, OrganizationUnitSchema, bytes, 'principal');
         return { principal, key, mspId: ou.getMspIdentifier(), ou: { id: ou.getOrganizationalUnitIdentifier(), certifiers: ou.getCertifiersIdentifier_asU8() } };
       }
       case MSPPrincipal.Classification.IDENTITY: {
-        const id = SerializedIdentity.deserializeBinary(bytes);
+        const id = decodeConfigProto(SerializedIdentity, SerializedIdentitySchema, bytes, 'principal');
         return { principal, key, mspId: id.getMspid(), idBytes: id.getIdBytes_asU8() };
       }
       default:

@@ -15,6 +15,7 @@ import {
   type TestOrg,
 } from '../../../../plugins/msp-x509';
 import * as asn1js from 'asn1js';
+import { cat, len, vint } from '../../../support/raw-protobuf';
 import { reissue } from './cert-forge';
 import { signWith } from './fixtures';
 
@@ -242,6 +243,19 @@ describe('X509Msp hostile inputs', () => {
     expect(peer.satisfiesPrincipal(ou('peer', certifiers))).toBe(true);
     expect(peer.satisfiesPrincipal(ou('peer', new Uint8Array()))).toBe(false);
     expect(peer.satisfiesPrincipal(ou('client', certifiers))).toBe(false);
+  });
+
+  it('reads a principal as protobuf-go does: invalid UTF-8 refuses it, a mistyped field is skipped', async () => {
+    // Fabric's MSP decodes principals with proto.Unmarshal: a proto3 string that is not UTF-8 fails
+    // (google-protobuf read "Org1\xffMSP" with the byte dropped, which then named Org1MSP), and a
+    // known field with another wire type is an unknown field (google-protobuf threw).
+    const member = msp.deserializeIdentity((await org.issue('go-rules', { role: 'peer' })).serialized);
+    const mspId = (bytes: number[]): Uint8Array => Uint8Array.from(bytes);
+    const org1 = [...Buffer.from('Org1MSP')];
+    const badUtf8 = principal(MSPPrincipal.Classification.ROLE, cat(len(1, mspId([...org1.slice(0, 4), 0xff, ...org1.slice(4)])), vint(2, 0)));
+    expect(codeOf(() => member.satisfiesPrincipal(badUtf8))).toBe(MspErrorCode.BadPrincipal);
+    const mistypedRole = principal(MSPPrincipal.Classification.ROLE, cat(len(1, mspId(org1)), len(2, Uint8Array.of(2))));
+    expect(member.satisfiesPrincipal(mistypedRole)).toBe(true);
   });
 
   it('evaluates COMBINED principals as a conjunction and rejects empty ones', async () => {
