@@ -1,7 +1,7 @@
-import { Block, type Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Block, Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
 import type { ChannelBlockStore } from '../ledger/ledger-store-provider';
-import { blockHeaderHash } from '../protocol/block';
+import { blockHeaderHash, decodeBlock } from '../protocol/block';
 import type { Signer } from '../protocol/signer';
 import { BlockCutterImpl, type BlockCutter } from './block-cutter';
 import { BlockWriter } from './block-writer';
@@ -9,7 +9,7 @@ import { configOfBlock } from './channel-config';
 import { timed, type ChannelMetrics, type DurationObserver } from './channel-metrics';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import type { ConsenterSupport, OrdererSharedConfig, ProcessedConfig } from './consenter';
-import { MsgProcessor } from './msg-processor';
+import { MsgProcessor, type MsgProcessorOptions } from './msg-processor';
 
 /**
  * One channel on the orderer (Fabric's `multichannel.ChainSupport`): its ledger, current config
@@ -35,6 +35,7 @@ export class ChannelSupport implements ConsenterSupport {
     readonly consenterDir: string,
     private readonly logger: Logger,
     metrics?: ChannelMetrics,
+    ingress: MsgProcessorOptions = {},
   ) {
     this.current = resources;
     this.cutter = new BlockCutterImpl(() => this.current.config.orderer.batchSize, metrics?.blockFill(channelId));
@@ -43,7 +44,7 @@ export class ChannelSupport implements ConsenterSupport {
     if (last === undefined) throw new Error(`channel ${channelId} has an empty ledger`);
     this.genesisBlockHash = blockHeaderHash(this.block(0)!.getHeader()!);
     this.writer = new BlockWriter(signer, { append: (block) => this.append(block) }, last);
-    this.processor = new MsgProcessor(channelId, () => this.current, providers, signer);
+    this.processor = new MsgProcessor(channelId, () => this.current, providers, signer, ingress);
   }
 
   /** The channel's current config resources (MSPs, policies, orderer values). */
@@ -103,7 +104,7 @@ export class ChannelSupport implements ConsenterSupport {
 
   block(n: number): Block | undefined {
     const bytes = this.blockBytes(n);
-    return bytes === undefined ? undefined : Block.deserializeBinary(bytes);
+    return bytes === undefined ? undefined : decodeBlock(bytes);
   }
 
   /** Calls `listener(height)` after every block append; returns the unsubscribe function. */

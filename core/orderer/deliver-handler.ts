@@ -1,13 +1,13 @@
 import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { OrdererError, WeftError } from '../errors';
-import { assertNotExpired } from '../msp/expiry';
 import { type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../node/operations/deliver-metrics';
 import { decode } from '../protocol/bounded-decode';
 import { deliverHeaderProblem, headerWithSignatures } from '../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope, type ParsedEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
 import { ConsensusState } from './consenter';
+import { creatorExpiresAtCached } from '../msp/creator-expiry';
 import type { ChannelEntry, Registrar } from './registrar';
 
 /** Where a Deliver request's answers go: blocks (serialized) and one final status. */
@@ -24,21 +24,28 @@ const NEVER = Number.MAX_SAFE_INTEGER;
 /**
  * Fabric's Deliver handler (`common/deliver/deliver.go`) for the orderer: one SeekInfo request at
  * a time, authorized by `/Channel/Readers` (`/Channel/Orderer/Readers` while the channel is in
- * maintenance; re-checked when the config changes, and creator expiry re-checked per block),
+ * maintenance; re-checked when the config changes, and the creator's certificate expiry re-checked
+ * per block unless `noExpirationChecks`),
  * streaming stored blocks and then new ones as they are written.
  */
 export class DeliverHandler {
   private readonly timeWindowMs: number;
+  private readonly expirationChecks: boolean;
   private readonly now: () => Date;
   /** Counted when the orderer has an operations endpoint; the gRPC layer counts streams on it too. */
   readonly metrics: DeliverMetrics | undefined;
 
-  /** `timeWindowMs` bounds a request's timestamp (`orderer.authTimeWindowMs`); `now` is the clock (tests pass their own). */
+  /**
+   * `timeWindowMs` bounds a request's timestamp (`orderer.authTimeWindowMs`); `expirationChecks`
+   * false ignores the client certificate's expiry (`orderer.noExpirationChecks`; default true);
+   * `now` is the clock (tests pass their own).
+   */
   constructor(
     private readonly registrar: Registrar,
-    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => Date },
+    options: { timeWindowMs: number; expirationChecks?: boolean; metrics?: DeliverMetrics; now?: () => Date },
   ) {
     this.timeWindowMs = options.timeWindowMs;
+    this.expirationChecks = options.expirationChecks ?? true;
     this.metrics = options.metrics;
     this.now = options.now ?? (() => new Date());
   }
@@ -73,7 +80,7 @@ export class DeliverHandler {
     const endsOn = seek.getErrorResponse() === SeekInfo.SeekErrorResponse.BEST_EFFORT ? [entry.closed] : [entry.chain.errored(), entry.closed];
     if (endsOn.some((s) => s.aborted)) return Status.SERVICE_UNAVAILABLE;
 
-    const access = new SessionAccess(entry, parsed, this.now);
+    const access = new SessionAccess(entry, parsed, this.now, this.expirationChecks ? creatorExpiresAtCached(parsed.signatureHeader.creator) : undefined);
     access.evaluate();
     const start = seek.getStart();
     const stop = seek.getStop();
@@ -144,7 +151,13 @@ export class DeliverHandler {
   }
 }
 
-/** Fabric's `SessionAccessControl`: the Readers check, redone when the channel config changes; expiry checked every time. */
+/**
+ * Fabric's `SessionAccessControl` (common/deliver/acl.go): the session ends when the client's
+ * certificate expires, read once from the creator's bytes as Fabric's `crypto.ExpiresAt` reads it
+ * (no MSP; undefined = cannot tell, or expiry checks are off) and checked before every block, so a
+ * stream left open past the expiry is cut at its next block; the Readers check is redone only when
+ * the channel config changes.
+ */
 class SessionAccess {
   private evaluatedAt: number | undefined;
 
@@ -152,23 +165,22 @@ class SessionAccess {
     private readonly entry: ChannelEntry,
     private readonly envelope: ParsedEnvelope,
     private readonly now: () => Date,
+    private readonly sessionEnd: Date | undefined,
   ) {}
 
   evaluate(): void {
-    const resources = this.entry.support.resources;
-    const creator = this.envelope.signatureHeader.creator;
-    if (this.evaluatedAt === resources.config.sequence) {
-      this.checkExpiry(creator);
-      return;
+    const now = this.now();
+    // Fabric: time.Now().After(sessionEndTime), so the instant of expiry itself still passes.
+    if (this.sessionEnd !== undefined && now.getTime() > this.sessionEnd.getTime()) {
+      throw forbidden(`deliver client identity expired at ${this.sessionEnd.toISOString()} (now ${now.toISOString()})`);
     }
-    let identity;
+    const resources = this.entry.support.resources;
+    if (this.evaluatedAt === resources.config.sequence) return;
     try {
-      identity = resources.msps.deserializeIdentity(creator);
-      identity.validate();
+      resources.msps.deserializeIdentity(this.envelope.signatureHeader.creator).validate();
     } catch (err) {
       throw forbidden(`deliver client is not a valid identity of this channel: ${(err as Error).message}`, err);
     }
-    this.checkExpiry(creator);
     // Fabric's SigFilter for Deliver: in maintenance only the orderer orgs' readers are served.
     const path = resources.config.orderer.consensusState === ConsensusState.Maintenance ? '/Channel/Orderer/Readers' : '/Channel/Readers';
     const readers = resources.policies.getPolicy(path);
@@ -176,14 +188,6 @@ class SessionAccess {
     const result = readers.evaluate([envelopeSignedData(this.envelope)]);
     if (!result.satisfied) throw forbidden(`deliver client does not satisfy ${path}: ${result.reason}`);
     this.evaluatedAt = resources.config.sequence;
-  }
-
-  private checkExpiry(creator: Uint8Array): void {
-    try {
-      assertNotExpired(this.entry.support.resources.msps.deserializeIdentity(creator), this.now());
-    } catch (err) {
-      throw forbidden(`deliver client identity expired: ${(err as Error).message}`, err);
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Envelope, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { type Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError, WeftError } from '../errors';
 import type { Identity } from '../msp/identity';
 import { decode } from '../protocol/bounded-decode';
@@ -13,7 +13,8 @@ import { consensusTypeMigration } from './channel-config';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import { ConsensusState, type ProcessedConfig } from './consenter';
 import { envelopeBytes, rememberEnvelopeBytes } from './envelope-bytes';
-import { creatorExpiresAtCached, ordererChecksExpiration } from './expiration-rule';
+import { creatorExpiresAtCached } from '../msp/creator-expiry';
+import { ordererChecksExpiration } from './expiration-rule';
 import { consensusStateName, maintenanceProblem } from './maintenance-filter';
 
 /** A broadcast message that passed the ingress checks. */
@@ -22,6 +23,18 @@ export type ProcessedMessage =
   | { readonly kind: 'config'; readonly config: Envelope; readonly configSeq: number; readonly txId: string };
 
 const NORMAL_TYPES: readonly number[] = [HeaderType.ENDORSER_TRANSACTION, HeaderType.MESSAGE];
+const INITIAL_CHECKS = 'config update for existing channel did not pass initial checks';
+
+/** How a channel's ingress checks are configured beyond the channel config. */
+export interface MsgProcessorOptions {
+  /** The clock the expiration rule reads. */
+  readonly now?: () => Date;
+  /**
+   * False drops the expiration rule from the filters (the orderer's `noExpirationChecks`, Fabric
+   * `General.Authentication.NoExpirationChecks`); default true.
+   */
+  readonly expirationChecks?: boolean;
+}
 
 /**
  * Fabric's standard channel message processor (`msgprocessor/standardchannel.go`): the ingress
@@ -33,13 +46,19 @@ const NORMAL_TYPES: readonly number[] = [HeaderType.ENDORSER_TRANSACTION, Header
  * whose code maps to a Fabric status (`statusOf`); their messages say what was wrong.
  */
 export class MsgProcessor {
+  private readonly now: () => Date;
+  private readonly expirationChecks: boolean;
+
   constructor(
     private readonly channelId: string,
     private readonly resources: () => ChannelResources,
     private readonly providers: ResourceProviders,
     private readonly signer: Signer,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    options: MsgProcessorOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.expirationChecks = options.expirationChecks ?? true;
+  }
 
   /** Checks a broadcast message already parsed (channel found) and classifies it. */
   process(parsed: ParsedEnvelope): ProcessedMessage {
@@ -65,9 +84,15 @@ export class MsgProcessor {
   /**
    * The size filter alone: throws BAD_REQUEST when the envelope's payload and signature exceed the
    * channel's AbsoluteMaxBytes. Broadcast runs it before it verifies any signature, as Fabric runs
-   * its size rule before the signature filter, so an oversized envelope costs no hashing.
+   * its size rule before the signature filter, so an oversized envelope costs no hashing. A config
+   * update's refusal is worded as its initial checks word it in `process`.
    */
   checkSize(parsed: ParsedEnvelope): void {
+    if (parsed.channelHeader.type === HeaderType.CONFIG_UPDATE) prefixed(INITIAL_CHECKS, () => this.sizeFilter(parsed));
+    else this.sizeFilter(parsed);
+  }
+
+  private sizeFilter(parsed: ParsedEnvelope): void {
     const { absoluteMaxBytes } = this.resources().config.orderer.batchSize;
     const size = parsed.payloadBytes.length + parsed.signature.length;
     if (size > absoluteMaxBytes) {
@@ -100,7 +125,7 @@ export class MsgProcessor {
 
   private applyFilters(parsed: ParsedEnvelope): number {
     const resources = this.resources();
-    this.checkSize(parsed);
+    this.sizeFilter(parsed);
     const creator = parsed.signatureHeader.creator;
     if (creator.length === 0) throw forbidden('envelope.payload.header.signature_header.creator is empty: the message is not signed by anyone');
     this.checkExpiration(creator, resources);
@@ -135,10 +160,11 @@ export class MsgProcessor {
    * Fabric's `ExpirationRejectRule`, placed before the signature filter so that an expired
    * certificate costs no MSP work (a DoS guard): the creator's certificate is read without any MSP,
    * so an expired certificate of an unknown CA is refused as expired, BAD_REQUEST. Only on channels
-   * with the orderer `ExpirationCheck` capability, and only when the expiry can be read.
+   * with the orderer `ExpirationCheck` capability, and only when the expiry can be read; never when
+   * the orderer is configured with `noExpirationChecks` (Fabric then leaves the rule out of the set).
    */
   private checkExpiration(creator: Uint8Array, resources: ChannelResources): void {
-    if (!ordererChecksExpiration(resources.config.capabilities)) return;
+    if (!this.expirationChecks || !ordererChecksExpiration(resources.config.capabilities)) return;
     const expiresAt = creatorExpiresAtCached(creator);
     const now = this.now();
     if (expiresAt === undefined || now.getTime() < expiresAt.getTime()) return;
@@ -147,21 +173,19 @@ export class MsgProcessor {
     });
   }
 
+  /**
+   * Fabric's `StandardChannel.ProcessConfigUpdateMsg`, with its error texts: each stage prefixes its
+   * failure as Fabric does ("config update for existing channel did not pass initial checks: …"), so
+   * clients that match on them see the same answers. The filters keep their status (FORBIDDEN for
+   * the signature filter, BAD_REQUEST for size and expiry, as Fabric's `ClassifyError` finds the
+   * cause under the prefix); anything the proposal refuses is BAD_REQUEST, a mod_policy the
+   * signatures do not satisfy included, as Fabric answers it.
+   */
   private processConfigUpdate(parsed: ParsedEnvelope): ProcessedConfig {
     const resources = this.resources();
     const seq = resources.config.sequence;
-    this.applyFilters(parsed);
-    const next = resources.validator.propose(parsed.data);
-    let nextResources: ChannelResources;
-    try {
-      nextResources = buildChannelResources(this.channelId, next, this.providers);
-    } catch (err) {
-      // Fabric words a capability this binary lacks as an incompatibility, not a broken config.
-      const incompatible = err instanceof WeftError && err.details.capability !== undefined;
-      throw badRequest(`${incompatible ? 'config update is not compatible' : 'the updated config would be unusable'}: ${(err as Error).message}`, err);
-    }
-    const succession = configSuccessionProblem(resources.config.config, next);
-    if (succession !== undefined) throw badRequest(`config update is not compatible: ${succession}`);
+    prefixed(INITIAL_CHECKS, () => this.applyFilters(parsed));
+    const { next, nextResources } = this.propose(resources, parsed);
 
     const configEnvelope = new ConfigEnvelope();
     configEnvelope.setConfig(next);
@@ -173,24 +197,47 @@ export class MsgProcessor {
       signer: this.signer,
       txId: '',
     });
-    this.finalChecks(bytes);
+    // Fabric re-applies the filters of the *current* config to the CONFIG envelope it just signed:
+    // the size rule, so the message fits the consenter as configured now (not as the update would
+    // configure it), and the signature filter, which checks the orderer's own identity.
+    prefixed('config update for existing channel did not pass final checks', () => this.applyFilters(parseEnvelope(bytes, { types: [HeaderType.CONFIG] })));
     const maintenance = maintenanceProblem(resources.config, nextResources.config, parsed.data);
-    if (maintenance !== undefined) throw badRequest(`config update did not pass maintenance checks: ${maintenance}`);
+    if (maintenance !== undefined) throw badRequest(`config update for existing channel did not pass maintenance checks: ${maintenance}`);
     return { config: rememberEnvelopeBytes(Envelope.deserializeBinary(bytes), bytes), configSeq: seq };
   }
 
-  /**
-   * Fabric re-applies the ingress filters of the *current* config to the CONFIG envelope it just
-   * signed: the size rule, so the message fits the consenter as configured now (not as the update
-   * would configure it), and the signature filter, which checks the orderer's own identity.
-   */
-  private finalChecks(configEnvelope: Uint8Array): void {
+  /** Fabric's `ChainSupport.ProposeConfigUpdate`: the next config and its resources, or BAD_REQUEST saying why not. */
+  private propose(resources: ChannelResources, parsed: ParsedEnvelope): { next: Config; nextResources: ChannelResources } {
+    const prefix = `error applying config update to existing channel '${this.channelId}'`;
+    let next: Config;
     try {
-      this.applyFilters(parseEnvelope(configEnvelope, { types: [HeaderType.CONFIG] }));
+      next = resources.validator.propose(parsed.data);
     } catch (err) {
-      if (!(err instanceof OrdererError)) throw err;
-      throw new OrdererError(err.code, `the CONFIG message built from this update did not pass final checks: ${err.message}`, err.details, { cause: err });
+      if (!(err instanceof WeftError)) throw err;
+      throw badRequest(`${prefix}: ${err.message}`, err);
     }
+    let nextResources: ChannelResources;
+    try {
+      nextResources = buildChannelResources(this.channelId, next, this.providers);
+    } catch (err) {
+      // Fabric words a capability this binary lacks as an incompatibility, not a broken config.
+      const incompatible = err instanceof WeftError && err.details.capability !== undefined;
+      throw badRequest(`${prefix}: ${incompatible ? 'config update is not compatible' : 'the updated config would be unusable'}: ${(err as Error).message}`, err);
+    }
+    const succession = configSuccessionProblem(resources.config.config, next);
+    if (succession !== undefined) throw badRequest(`${prefix}: config update is not compatible: ${succession}`);
+    return { next, nextResources };
+  }
+}
+
+/** Runs one stage of config update processing; an ingress error it throws gets `prefix`, keeping its code (and so its status). */
+function prefixed(prefix: string, stage: () => unknown): void {
+  try {
+    stage();
+  } catch (err) {
+    if (err instanceof OrdererError) throw new OrdererError(err.code, `${prefix}: ${err.message}`, err.details, { cause: err });
+    if (err instanceof WeftError) throw badRequest(`${prefix}: ${err.message}`, err);
+    throw err;
   }
 }
 

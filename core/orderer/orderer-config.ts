@@ -50,6 +50,12 @@ export const OrdererSection = z
       .optional(),
     /** How far a Deliver request's timestamp may be from the orderer's clock (Fabric `General.Authentication.TimeWindow`). */
     authTimeWindowMs: z.number().int().positive().default(15 * 60 * 1000),
+    /**
+     * Fabric `General.Authentication.NoExpirationChecks`: ignore the expiry of clients' certificates,
+     * in the broadcast expiration rule and in Deliver, e.g. to recover a network whose certificates all
+     * expired. TLS and the MSP are unaffected (the MSP never checks expiry).
+     */
+    noExpirationChecks: z.boolean().default(false),
     maxRecvMessageBytes: z.number().int().positive().default(100 * MiB),
     maxSendMessageBytes: z.number().int().positive().default(100 * MiB),
     broadcast: z

@@ -90,6 +90,7 @@ export class OrdererNode {
       dataDir: path.join(this.config.dataDir, 'orderer'),
       logger: this.logging.logger('orderer.common.multichannel'),
       ...(registry !== undefined && { metrics: new ChannelMetrics(registry) }),
+      expirationChecks: !this.config.orderer.noExpirationChecks,
     });
     this.registrar.start();
 
@@ -135,7 +136,11 @@ export class OrdererNode {
         ...(this.operations !== undefined && { metrics: new GrpcServerMetrics(this.operations.registry) }),
       },
       broadcast,
-      new DeliverHandler(registrar, { timeWindowMs: o.authTimeWindowMs, metrics: this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry) }),
+      new DeliverHandler(registrar, {
+        timeWindowMs: o.authTimeWindowMs,
+        expirationChecks: !o.noExpirationChecks,
+        metrics: this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry),
+      }),
       this.logging.logger('comm.grpc.server'),
     );
     await this.grpc.start();

@@ -47,6 +47,8 @@ export interface RegistrarDeps {
   readonly logger: Logger;
   /** Block cutter and block store metrics of every channel; none when the orderer has no operations endpoint. */
   readonly metrics?: ChannelMetrics;
+  /** False when the orderer is configured with `noExpirationChecks`: broadcast then ignores creators' expiry. Default true. */
+  readonly expirationChecks?: boolean;
 }
 
 const CHANNEL_ID = /^[a-z][a-z0-9.-]{0,248}$/;
@@ -233,7 +235,9 @@ export class Registrar {
       if (unserved !== undefined) throw new OrdererError('ORDERER_BAD_CONFIG', `cannot open channel ${channelId}: ${unserved}`, { channel: channelId });
       const dir = this.consenterDir(channelId);
       fs.mkdirSync(dir, { recursive: true });
-      const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics);
+      const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics, {
+        expirationChecks: this.deps.expirationChecks,
+      });
       const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);
       const closing = new AbortController();
       this.channels.set(channelId, { support, chain, store, closing, closed: closing.signal });

@@ -5,6 +5,8 @@ import { ConfigError } from '../errors';
 import { LedgerOptions } from '../ledger/ledger-options';
 import { loadNodeConfig, type NodeConfig, slotOptions } from '../node/config';
 import { formatZodIssues } from '../node/zod-issues';
+import { parseGoDurationNanos } from '../protocol/go-time-duration';
+import { DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings } from './orderer/delivery-timings';
 
 /** TLS material of a gRPC server or client, as files (PEM). */
 export const TlsFiles = z
@@ -34,6 +36,32 @@ export const KnownPeer = z
   })
   .strict();
 export type KnownPeer = z.infer<typeof KnownPeer>;
+
+/**
+ * A duration written as Fabric writes it (a Go duration string: "3s", "500ms", "1h"), in ms; zero
+ * ("0", "0s") or absent means Fabric's default, as viper's zero value does there. A negative or
+ * unparsable value is refused (Fabric would silently take the default for the latter).
+ */
+function goDurationMs(defaultMs: number) {
+  return z
+    .string({ error: 'expected a Go duration string such as "3s" (a bare number has no unit)' })
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return defaultMs;
+      let nanos: bigint;
+      try {
+        nanos = parseGoDurationNanos(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}: expected a Go duration such as "3s", "500ms" or "1h"` });
+        return z.NEVER;
+      }
+      if (nanos < 0n) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is negative: expected a positive Go duration such as "3s", or 0 for the default` });
+        return z.NEVER;
+      }
+      return nanos === 0n ? defaultMs : Math.max(1, Math.round(Number(nanos) / 1e6));
+    });
+}
 
 /** The `peer:` section of a peer node's YAML config (Fabric's `core.yaml` peer section, trimmed). */
 export const PeerSection = z
@@ -99,6 +127,17 @@ export const PeerSection = z
         membershipExpiryMs: z.number().int().positive().default(25_000),
       })
       .strict()
+      .prefault({}),
+    /** Fabric's `peer.deliveryclient`: how the block puller dials orderers and backs off between attempts. */
+    deliveryClient: z
+      .object({
+        /** `connTimeout`: how long a connection to an orderer may take before the next endpoint is tried (default 3s). */
+        connTimeout: goDurationMs(DEFAULT_DELIVERY_TIMINGS.connTimeoutMs),
+        /** `reConnectBackoffThreshold`: the longest wait between two attempts (default 3600s); waits grow ×1.2 from 100ms up to it. */
+        reConnectBackoffThreshold: goDurationMs(DEFAULT_DELIVERY_TIMINGS.reConnectBackoffThresholdMs),
+      })
+      .strict()
+      .transform((d): DeliveryTimings => ({ connTimeoutMs: d.connTimeout, reConnectBackoffThresholdMs: d.reConnectBackoffThreshold }))
       .prefault({}),
     /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
     chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),

@@ -7,6 +7,7 @@ import { type EndorsingPeer, RemoteEndorser } from './gateway/endorser-client';
 import { type ClientTls, OrdererClient } from './orderer/orderer-client';
 import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
+import type { DeliveryTimings } from './orderer/delivery-timings';
 import type { Logger } from '../node/logger';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
@@ -60,6 +61,8 @@ export class PeerNetwork implements OrdererSource {
   private readonly unusable = new Set<string>();
   private readonly clientCert: { certChain?: Buffer; privateKey?: Buffer };
   readonly clientCertHash: Uint8Array | undefined;
+  /** The block puller's dial timeout and backoff threshold (`peer.deliveryClient`). */
+  readonly deliveryTimings: DeliveryTimings;
 
   constructor(
     private readonly config: PeerConfig,
@@ -74,6 +77,7 @@ export class PeerNetwork implements OrdererSource {
         ? { certChain: fs.readFileSync(tls.certFile), privateKey: fs.readFileSync(tls.keyFile) }
         : {};
     this.clientCertHash = this.clientCert.certChain === undefined ? undefined : tlsCertificateHash(this.clientCert.certChain);
+    this.deliveryTimings = config.peer.deliveryClient;
   }
 
   endpoints(channelId: string): string[] {

@@ -4,6 +4,7 @@ import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_
 import type { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { type DeliverDataType, type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../../node/operations/deliver-metrics';
+import { creatorExpiresAtCached } from '../../msp/creator-expiry';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { deliverHeaderProblem, headerWithSignatures } from '../../protocol/deliver-request';
 import { envelopeSignedData, parseEnvelope } from '../../protocol/envelope';
@@ -134,21 +135,21 @@ export class DeliverService {
     } catch {
       return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
     }
-    let expiresAt: number;
     let mspId: string;
     try {
-      const creator = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator);
-      expiresAt = creator.expiresAt.getTime();
-      mspId = creator.mspId;
+      mspId = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator).mspId;
     } catch {
       return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
     }
     // Fabric's deliver handler re-checks access before each block: the creator's certificate may
-    // expire mid-stream, and a config block may change the ACL, the Readers policy or the MSPs.
+    // expire mid-stream, and a config block may change the ACL, the Readers policy or the MSPs. The
+    // expiry is read from the creator's bytes (`crypto.ExpiresAt`: none when it cannot be told), and
+    // the session ends only after it (`time.Now().After`).
+    const expiresAt = creatorExpiresAtCached(env.signatureHeader.creator)?.getTime() ?? Infinity;
     const signedData = envelopeSignedData(env);
     let checkedSequence: number | undefined;
     const allowed = (): boolean => {
-      if (expiresAt <= this.now()) return false;
+      if (this.now() > expiresAt) return false;
       const resources = channel.resources();
       if (resources.config.sequence === checkedSequence) return true;
       if (!readersAllow(resources, kind, signedData)) return false;

@@ -2,12 +2,13 @@ import { DeliverResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import type { Logger } from '../../node/logger';
 import { parseBlock } from '../../protocol/block';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
+import { deliverResponseBlock } from '../../protocol/deliver-response';
 import type { Signer } from '../../protocol/signer';
 import { toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { JoinedChannel } from '../channel/channel-manager';
-import { readLengthDelimitedField } from '../grpc/proto-frame';
 import { headerHashOf, verifyBlock } from '../validation/block-verifier';
+import { DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings, reconnectDelayMs } from './delivery-timings';
 import type { OrdererClient } from './orderer-client';
 
 /** Where the puller finds orderers: the channel's current endpoints, mapped to clients. */
@@ -17,18 +18,17 @@ export interface OrdererSource {
   client(address: string, channelId: string): OrdererClient;
   /** SHA-256 of the TLS client certificate presented to orderers: Deliver requests name it (Fabric's mutual-TLS binding). */
   readonly clientCertHash: Uint8Array | undefined;
+  /** The peer's `deliveryClient` timings; Fabric's defaults when absent. */
+  readonly deliveryTimings?: DeliveryTimings;
 }
 
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
 /**
- * How long a connection to an orderer may take before the puller tries the next endpoint: Fabric's
- * `peer.deliveryclient.connTimeout` default (core/deliverservice/config.go).
+ * How a Deliver attempt ended, as Fabric's deliverer counts it: `refresh` = the channel's orderers
+ * changed (reconnect at once, not a failure); `failed` = no stream, or a stream that ended in an
+ * error, a status or a block refused (the next attempt waits the backoff); `progressed` = a block
+ * was committed (the failures so far are forgotten).
  */
-export const ORDERER_DIAL_TIMEOUT_MS = 3_000;
-
-/** How a Deliver stream ended: `refresh` = the channel's orderers changed, reconnect at once. */
-type PullOutcome = { readonly progressed: boolean; readonly refresh: boolean };
+type PullOutcome = { readonly progressed: boolean; readonly refresh: boolean; readonly failed: boolean };
 
 /**
  * What decides where and how the puller dials: the endpoints and each orderer org's TLS roots.
@@ -46,8 +46,11 @@ function ordererFingerprint(endpoints: readonly string[], resources: ChannelReso
  * Follows one channel on the ordering service (Fabric 3's default: every peer pulls): a Deliver
  * stream from the ledger height onwards; each block is verified (number, hash chain,
  * BlockValidation signatures) and committed before the next is read, so a config block's new
- * rules apply to the block after it. On any failure it reconnects, rotating through the
- * endpoints with backoff, and resumes from the ledger height: nothing is committed twice. A config
+ * rules apply to the block after it. A block that fails verification (a wrong number, an old or
+ * duplicate block included, as Fabric's `BlockVerificationAssistant` refuses it) ends the stream as
+ * any other failure does: it reconnects, rotating through the endpoints, after Fabric's backoff
+ * (100 ms growing ×1.2 per failure in a row up to `reConnectBackoffThreshold`), and resumes from
+ * the ledger height: nothing is committed twice. A config
  * block that changes the orderer endpoints or the orderer orgs' TLS roots ends the stream and
  * reconnects at once under the new config (Fabric's endpoint refresh): the orderer it was on may
  * have left the channel without closing its streams.
@@ -78,9 +81,20 @@ export class BlockPuller {
     await this.loop;
   }
 
+  private get timings(): DeliveryTimings {
+    return this.source.deliveryTimings ?? DEFAULT_DELIVERY_TIMINGS;
+  }
+
+  /** Fabric's `Deliverer.DeliverBlocks`: attempts in a row that failed set the wait before the next. */
   private async run(): Promise<void> {
-    let delay = RETRY_MIN_MS;
+    let failures = 0;
     while (!this.stopped) {
+      if (failures > 0) {
+        const delay = reconnectDelayMs(failures, this.timings.reConnectBackoffThresholdMs);
+        this.logger.warn({ channel: this.joined.channel.id, failures, delayMs: delay }, 'disconnected from the ordering service; reconnecting after a delay');
+        await this.sleep(delay);
+        if (this.stopped) break;
+      }
       if (this.joined.committer.failure() !== undefined) {
         // Nothing pulled now could be committed: the peer reports the channel unhealthy until restarted.
         this.logger.error({ channel: this.joined.channel.id }, 'stopped pulling blocks: the channel can no longer commit');
@@ -89,26 +103,25 @@ export class BlockPuller {
       const endpoints = this.source.endpoints(this.joined.channel.id);
       if (endpoints.length === 0) {
         this.logger.warn({ channel: this.joined.channel.id }, 'channel config names no orderer endpoints');
-      } else {
-        const address = endpoints[this.endpointIndex++ % endpoints.length];
-        const outcome = await this.pullFrom(address, ordererFingerprint(endpoints, this.joined.channel.resources()));
-        if (outcome.refresh) {
-          delay = RETRY_MIN_MS;
-          continue;
-        }
-        if (outcome.progressed) delay = RETRY_MIN_MS;
+        failures++;
+        continue;
       }
-      if (this.stopped) break;
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, delay);
-        // stop() wakes the loop; the timer must not keep the process alive for the rest of the delay.
-        this.wake = () => {
-          clearTimeout(timer);
-          r();
-        };
-      });
-      delay = Math.min(delay * 2, RETRY_MAX_MS);
+      const address = endpoints[this.endpointIndex++ % endpoints.length];
+      const outcome = await this.pullFrom(address, ordererFingerprint(endpoints, this.joined.channel.resources()));
+      if (outcome.progressed) failures = 0;
+      if (outcome.failed) failures++;
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      const timer = setTimeout(r, ms);
+      // stop() wakes the loop; the timer must not keep the process alive for the rest of the delay.
+      this.wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
   }
 
   /**
@@ -120,18 +133,19 @@ export class BlockPuller {
     let progressed = false;
     let refresh = false;
     let stream;
+    const unreachable = { progressed: false, refresh: false, failed: true };
     try {
       const client = this.source.client(address, channel.id);
       const connected = await this.connect(client);
-      if (this.stopped) return { progressed: false, refresh: false };
+      if (this.stopped) return { ...unreachable, failed: false };
       if (!connected) {
-        this.logger.warn({ address, channel: channel.id, timeoutMs: ORDERER_DIAL_TIMEOUT_MS }, 'cannot connect to orderer; trying the next endpoint');
-        return { progressed: false, refresh: false };
+        this.logger.warn({ address, channel: channel.id, timeoutMs: this.timings.connTimeoutMs }, 'cannot connect to orderer; trying the next endpoint');
+        return unreachable;
       }
       stream = client.deliver();
     } catch (err) {
       this.logger.warn({ err, address, channel: channel.id }, 'cannot open deliver stream');
-      return { progressed: false, refresh: false };
+      return unreachable;
     }
     this.current = stream;
     stream.on('error', () => undefined);
@@ -141,14 +155,14 @@ export class BlockPuller {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (this.stopped) break;
         // DeliverResponse{status = 1 | block = 2}: the block bytes are taken as sent, decoded once.
-        const blockBytes = readLengthDelimitedField(chunk, 2);
+        const blockBytes = deliverResponseBlock(chunk);
         if (blockBytes === undefined) {
-          this.logger.info({ address, channel: channel.id, status: DeliverResponse.deserializeBinary(chunk).getStatus() }, 'orderer ended the deliver stream');
+          // A request with no stop block never succeeds: any status ends the attempt as a failure.
+          this.logger.warn({ address, channel: channel.id, status: DeliverResponse.deserializeBinary(chunk).getStatus() }, 'orderer ended the deliver stream with a status');
           break;
         }
         const parsed = parseBlock(blockBytes);
         const expected = channel.height();
-        if (parsed.number < expected) continue;
         if (previousHash === undefined && expected > 0) {
           const last = parseBlock(channel.ledger.getBlockBytes(expected - 1) as Uint8Array, { verifyDataHash: false });
           previousHash = headerHashOf(last);
@@ -166,19 +180,21 @@ export class BlockPuller {
         }
       }
     } catch (err) {
-      if (!this.stopped) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; reconnecting');
+      if (!this.stopped) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; disconnecting from the orderer');
     } finally {
       stream.cancel();
       this.current = undefined;
     }
-    return { progressed, refresh };
+    // Fabric counts every end of a stream but an endpoint refresh as a failure: a Deliver for ever
+    // (stop = max) never ends on its own, so a status, a hang-up or a refused block all mean trouble.
+    return { progressed, refresh, failed: !refresh && !this.stopped };
   }
 
   /** Waits for the connection to `client` (false if it fails, times out, or the puller stops first). */
   private connect(client: OrdererClient): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       this.current = { cancel: () => resolve(false) };
-      void client.ready(ORDERER_DIAL_TIMEOUT_MS).then(resolve);
+      void client.ready(this.timings.connTimeoutMs).then(resolve);
     }).finally(() => {
       this.current = undefined;
     });

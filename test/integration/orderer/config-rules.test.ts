@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Capabilities, Capability } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import type { Config, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { BatchSize, BatchTimeout, ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
@@ -130,7 +130,8 @@ describe('config update rules (Broadcast over gRPC)', () => {
     // Only /Channel/Orderer/Writers may submit, and only /Channel/Orderer/Readers read.
     const fromPeerOrg = await update('maint', config, setBatchTimeout('1s'), { submitter: clientSigner(m, 'Admin') });
     expect(fromPeerOrg.status).toBe(Status.FORBIDDEN);
-    expect(fromPeerOrg.info).toMatch(/does not satisfy \/Channel\/Orderer\/Writers/);
+    // Fabric's ProcessConfigUpdateMsg prefixes the filters' refusal, whose status (FORBIDDEN) stands.
+    expect(fromPeerOrg.info).toMatch(/^config update for existing channel did not pass initial checks: .*does not satisfy \/Channel\/Orderer\/Writers/);
     expect(await deliver(client, seekEnvelope(user, 'maint', 'oldest', 'newest'))).toMatchObject({ blocks: [], status: Status.FORBIDDEN });
     expect((await deliver(client, seekEnvelope(ordererAdmin, 'maint', 'oldest', 'newest'))).status).toBe(Status.SUCCESS);
 
@@ -140,7 +141,7 @@ describe('config update rules (Broadcast over gRPC)', () => {
       setBatchTimeout('1s')(c);
     });
     expect(withMore.status).toBe(Status.BAD_REQUEST);
-    expect(withMore.info).toMatch(/STATE_MAINTENANCE to STATE_NORMAL, so the update may change \/Channel\/Orderer\/ConsensusType only, but the write set changes other values of \/Channel\/Orderer too \(BatchTimeout, ConsensusType\)/);
+    expect(withMore.info).toMatch(/^config update for existing channel did not pass maintenance checks: .*STATE_MAINTENANCE to STATE_NORMAL, so the update may change \/Channel\/Orderer\/ConsensusType only, but the write set changes other values of \/Channel\/Orderer too \(BatchTimeout, ConsensusType\)/);
     expect((await update('maint', config, setState(ConsensusType.State.STATE_NORMAL))).status).toBe(Status.SUCCESS);
     expect((await broadcast(client, [txEnvelope(user, 'maint')]))[0]!.status).toBe(Status.SUCCESS);
   });
@@ -156,7 +157,7 @@ describe('config update rules (Broadcast over gRPC)', () => {
     const config = await join('caps');
     const channel = await update('caps', config, setCapabilities('', ['V3_0', 'V9_9']));
     expect(channel.status).toBe(Status.BAD_REQUEST);
-    expect(channel.info).toMatch(/^config update is not compatible: config requires unsupported channel capabilities: Channel capability V9_9 is required but not supported/);
+    expect(channel.info).toMatch(/^error applying config update to existing channel 'caps': config update is not compatible: config requires unsupported channel capabilities: Channel capability V9_9 is required but not supported/);
     const typo = await update('caps', config, setCapabilities('Orderer', ['V2_6']));
     expect(typo.status).toBe(Status.BAD_REQUEST);
     expect(typo.info).toMatch(/Orderer capability V2_6 is required but not supported/);
@@ -172,6 +173,14 @@ describe('config update rules (Broadcast over gRPC)', () => {
     expect((refused.json as { error: string }).error).toMatch(/Channel capability V9_9 is required but not supported/);
   });
 
+  it('answers BAD_REQUEST, as Fabric, to an update whose signatures do not satisfy a mod_policy', async () => {
+    const config = await join('unsigned');
+    // /Channel/Orderer/BatchTimeout is changed by /Channel/Orderer/Admins: the peer org's admin alone is not enough.
+    const answer = await update('unsigned', config, setBatchTimeout('1s'), { signers: [clientSigner(m, 'Admin')], submitter: clientSigner(m, 'Admin') });
+    expect(answer.status).toBe(Status.BAD_REQUEST);
+    expect(answer.info).toMatch(/^error applying config update to existing channel 'unsigned': changing \[Value\] \/Channel\/Orderer\/BatchTimeout requires \/Channel\/Orderer\/Admins/);
+  });
+
   it('refuses a mod_policy that cannot name a policy (Fabric validateModPolicy), and takes a well-formed absolute one', async () => {
     const config = await join('modpol');
     for (const [modPolicy, element] of [
@@ -181,7 +190,7 @@ describe('config update rules (Broadcast over gRPC)', () => {
     ] as const) {
       const answer = await update('modpol', config, (c) => orderer(c).getValuesMap().get('BatchTimeout')!.setModPolicy(modPolicy));
       expect(answer.status).toBe(Status.BAD_REQUEST);
-      expect(answer.info).toContain(`invalid mod_policy for element [Value] /Channel/Orderer/BatchTimeout: mod_policy ${JSON.stringify(modPolicy)}: path element ${element} `);
+      expect(answer.info).toContain(`error applying config update to existing channel 'modpol': write set: invalid mod_policy for element [Value] /Channel/Orderer/BatchTimeout: mod_policy ${JSON.stringify(modPolicy)}: path element ${element} `);
     }
     expect((await update('modpol', config, (c) => orderer(c).getValuesMap().get('BatchTimeout')!.setModPolicy('/Channel/Orderer/Admins'))).status).toBe(Status.SUCCESS);
   });
@@ -201,7 +210,11 @@ describe('config update rules (Broadcast over gRPC)', () => {
     const small = await join('small-limit', { batchSize: { maxMessageCount: 10, absoluteMaxBytes: 6000, preferredMaxBytes: 4000 } });
     const raise = await update('small-limit', small, setAbsoluteMaxBytes(1024 * 1024));
     expect(raise.status).toBe(Status.BAD_REQUEST);
-    expect(raise.info).toMatch(/the CONFIG message built from this update did not pass final checks: message payload is \d+ bytes and exceeds the channel's AbsoluteMaxBytes of 6000/);
+    expect(raise.info).toMatch(/^config update for existing channel did not pass final checks: message payload is \d+ bytes and exceeds the channel's AbsoluteMaxBytes of 6000/);
+    // An update over the limit itself fails Fabric's initial checks, before any signature is verified.
+    const [oversized] = await broadcast(client, [txEnvelope(ordererAdmin, 'small-limit', 7000, HeaderType.CONFIG_UPDATE)]);
+    expect(oversized!.status).toBe(Status.BAD_REQUEST);
+    expect(oversized!.info).toMatch(/^config update for existing channel did not pass initial checks: message payload is \d+ bytes and exceeds the channel's AbsoluteMaxBytes of 6000$/);
     // Lowering the limit below the config's size is ordered: the current limit is 1 MiB.
     const large = await join('large-limit');
     const lower = await update('large-limit', large, setAbsoluteMaxBytes(8000));

@@ -4,7 +4,7 @@ import { type Config, ConfigValue } from '@hyperledger/fabric-protos/lib/common/
 import { OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { statusOf } from '../../../core/orderer/broadcast-status';
 import { buildChannelResources, type ChannelResources } from '../../../core/orderer/channel-resources';
-import { creatorExpiresAt } from '../../../core/orderer/expiration-rule';
+import { creatorExpiresAt } from '../../../core/msp/creator-expiry';
 import { MsgProcessor } from '../../../core/orderer/msg-processor';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { parseEnvelope } from '../../../core/protocol/envelope';
@@ -91,10 +91,10 @@ describe('the orderer expiration rule (Broadcast filters with the real MSP and p
     expect(answer.message).toMatch(/^broadcast client identity expired/);
   });
 
-  it('refuses a config update from an expired creator the same way', () => {
+  it('refuses a config update from an expired creator the same way, in Fabric\'s words for its initial checks', () => {
     const answer = outcome(resourcesOf(true), txEnvelope(testIdentitySigner(expiredStranger), 'mychannel', 16, HeaderType.CONFIG_UPDATE));
     expect(answer.status).toBe(Status.BAD_REQUEST);
-    expect(answer.message).toMatch(/^broadcast client identity expired/);
+    expect(answer.message).toMatch(/^config update for existing channel did not pass initial checks: broadcast client identity expired/);
   });
 
   it('still checks the size first, and leaves a valid creator to the signature filter', () => {

@@ -127,6 +127,16 @@ describe('Deliver re-checks access while a stream is open (Fabric deliver handle
     const late = new Stream(service, testIdentitySigner(shortLived));
     await late.done;
     expect(late).toMatchObject({ blocks: [], status: DeliverStatus.FORBIDDEN });
+
+    // At the instant of expiry itself the session still holds (Fabric: time.Now().After(expiresAt)).
+    const after = clock;
+    clock = notAfter.getTime();
+    const atExpiry = new Stream(service, testIdentitySigner(shortLived));
+    await settle();
+    expect(atExpiry.blocks).toEqual([0, 1, 2]);
+    expect(atExpiry.status).toBeUndefined();
+    await atExpiry.close();
+    clock = after;
   });
 
   it('re-evaluates the ACL when a config block changes it, stopping a stream the new config refuses', async () => {

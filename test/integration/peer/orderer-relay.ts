@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { AtomicBroadcastDef } from '../../../core/peer/grpc/raw-service';
-import { readLengthDelimitedField } from '../../../core/peer/grpc/proto-frame';
+import { deliverResponseBlock } from '../../../core/protocol/deliver-response';
 import { parseBlock } from '../../../core/protocol/block';
 import type { Material } from './network-fixture';
 
@@ -19,8 +19,13 @@ export interface OrdererRelay {
   readonly connections: () => number;
   /** Highest block relayed; later blocks are withheld. Infinity (the default) relays everything. */
   holdAfter: number;
-  /** Rewrites each relayed block's bytes (a faulty or hostile orderer); none relays them as they are. */
-  forge: ((blockBytes: Uint8Array) => Uint8Array) | undefined;
+  /**
+   * Rewrites each relayed block's bytes (a faulty or hostile orderer), or sends a list of blocks in
+   * its place (an old or duplicate block before it); none relays them as they are.
+   */
+  forge: ((blockBytes: Uint8Array) => Uint8Array | readonly Uint8Array[]) | undefined;
+  /** Ends every open Deliver stream (with OK status and no DeliverResponse), as an orderer hanging up. */
+  dropStreams(): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,10 @@ export async function startOrdererRelay(m: Material, upstream: string, clientOrg
     connections: () => connections,
     holdAfter: Infinity,
     forge: undefined,
+    dropStreams: () => {
+      for (const c of calls) c.end();
+      calls.clear();
+    },
     close: async () => undefined,
   };
   const server = new grpc.Server();
@@ -59,13 +68,16 @@ export async function startOrdererRelay(m: Material, upstream: string, clientOrg
       const entry = { end: () => call.end() };
       calls.add(entry);
       up.on('data', (chunk: Buffer) => {
-        const blockBytes = readLengthDelimitedField(chunk, 2);
+        const blockBytes = deliverResponseBlock(chunk);
         if (blockBytes === undefined) return void call.write(chunk);
         if (parseBlock(blockBytes, { verifyDataHash: false }).number > relay.holdAfter) return;
         if (relay.forge === undefined) return void call.write(chunk);
-        const response = new DeliverResponse();
-        response.setBlock(Block.deserializeBinary(relay.forge(blockBytes)));
-        call.write(response.serializeBinary());
+        const forged = relay.forge(blockBytes);
+        for (const bytes of forged instanceof Uint8Array ? [forged] : forged) {
+          const response = new DeliverResponse();
+          response.setBlock(Block.deserializeBinary(bytes));
+          call.write(response.serializeBinary());
+        }
       });
       up.on('error', () => call.end());
       up.on('end', () => call.end());
@@ -83,7 +95,7 @@ export async function startOrdererRelay(m: Material, upstream: string, clientOrg
   Object.assign(relay, {
     address: `127.0.0.1:${port}`,
     close: async () => {
-      for (const c of calls) c.end();
+      relay.dropStreams();
       server.forceShutdown();
       upstreamClient.close();
     },
