@@ -1,10 +1,15 @@
+import { ProtocolError } from '../../errors';
 import { decodeLedgerTx } from '../../ledger/block-txs';
 import type { Version } from '../../ledger/tx-simulator';
 import { parseBlock } from '../../protocol/block';
 import type { PeerLedger } from '../channel/peer-ledger';
-import { type ChaincodeDefinition, definitionIn, definitionKey, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
+import { decodeCollectionPackage, encodeCollectionPackage } from '../lifecycle/collection-wire';
+import { describeCollections } from '../lifecycle/collections';
+import { LIFECYCLE_SELF_DEFINITION, NAMESPACES, committedReader } from '../lifecycle/lifecycle-layout';
+import { decodeStateData, fieldKey } from '../lifecycle/lifecycle-serializer';
+import { type ChaincodeDefinition, definitionIn, definitionKey, LIFECYCLE_NAMESPACE, readDefinition } from '../lifecycle/lifecycle-state';
 
-/** One committed definition of a chaincode: where it was written, and the version it replaced. */
+/** One committed value of a key of a definition: where it was written, and the version it replaced. */
 interface Committed {
   readonly blockNum: number;
   readonly definition: ChaincodeDefinition | undefined;
@@ -12,59 +17,75 @@ interface Committed {
   readonly replaced: Version | undefined;
 }
 
+/** How a walk back along one key ended: a definition found, the key's first write passed, or a gap. */
+type Walked = { readonly definition: ChaincodeDefinition | undefined } | 'first' | 'unknown';
+
 /**
  * Fabric's collection config history (`ConfigHistoryRetriever.MostRecentCollectionConfigBelow`)
- * for one Deliver request, from the blocks themselves instead of a history database: each
- * `_lifecycle` CommitChaincodeDefinition reads the definition it replaces, so the committed
- * definition's version leads to its transaction, whose read set names the version before it, and
- * so on back. Each definition is decoded once per request, from the block that wrote it; the walk
- * goes back only past definitions committed at or after the block asked about. A definition whose
- * commit did not record that read (written by something other than `_lifecycle`'s commit), or
- * whose block this peer does not hold (a ledger joined from a snapshot), ends the walk: nothing is
- * known of the definitions before it.
+ * for one Deliver request, from the blocks themselves instead of a history database. In Fabric's
+ * layout a commit rewrites `namespaces/fields/<cc>/Collections` only when the collections change,
+ * after reading it (Fabric's serializer reads every field it may overwrite), so the key's committed
+ * version leads to the transaction that wrote it, whose read set names the version before it, and
+ * so on back: exactly the history of the collections, which is all Deliver judges by (older
+ * entries hold the collections alone). The first write of that key replaced nothing; before it, a
+ * ledger written by earlier Weft versions may hold definitions under the legacy key
+ * (`definitionKey`), walked the same way. `_lifecycle` itself has its implicit org collections
+ * at every height. A write whose commit did not record its read, or whose
+ * block this peer does not hold (a ledger joined from a snapshot), ends the walk: nothing is known
+ * of the definitions before it. Each value is decoded once per request.
  */
 export class DefinitionHistory {
   private readonly commits = new Map<string, Committed | undefined>();
-  /** Definitions decoded from state, by key and version, before (or without) their block was read. */
-  private readonly decoded = new Map<string, ChaincodeDefinition | undefined>();
+  /** Definitions read from state, by key and version. */
+  private readonly current = new Map<string, ChaincodeDefinition | undefined>();
 
   constructor(private readonly ledger: Pick<PeerLedger, 'getVersionedState' | 'getBlockBytes'>) {}
 
   /** The definition of `name` committed in the most recent block below `blockNum`, or undefined. */
   below(name: string, blockNum: number): ChaincodeDefinition | undefined {
-    const key = definitionKey(name);
+    // `_lifecycle`'s collections are the implicit org ones at every height: an org's peers pull its approvals here.
+    if (name === LIFECYCLE_NAMESPACE) return LIFECYCLE_SELF_DEFINITION;
+    const fabric = this.walk(name, fieldKey(NAMESPACES, name, 'Collections'), blockNum, collectionsOnly, () => readDefinition(committedReader(this.ledger), name));
+    if (fabric !== 'first') return fabric === 'unknown' ? undefined : fabric.definition;
+    const legacy = this.walk(name, definitionKey(name), blockNum, (_, value) => definitionIn(value), (value) => definitionIn(value));
+    return legacy === 'first' || legacy === 'unknown' ? undefined : legacy.definition;
+  }
+
+  /** Walks back along `key`; `decode` reads a value a block wrote, `fromState` the committed definition. */
+  private walk(
+    name: string,
+    key: string,
+    blockNum: number,
+    decode: (name: string, value: Uint8Array) => ChaincodeDefinition | undefined,
+    fromState: (value: Uint8Array) => ChaincodeDefinition | undefined,
+  ): Walked {
     const stored = this.ledger.getVersionedState(LIFECYCLE_NAMESPACE, key);
-    if (stored === undefined) return undefined;
-    // The committed one is decoded from state: its block need not be read (nor be held).
-    if (stored.version.blockNum < blockNum) return this.current(key, stored.version, stored.value);
+    if (stored === undefined) return 'first';
+    // The committed one is read from state: its block need not be read (nor be held).
+    if (stored.version.blockNum < blockNum) {
+      const id = idOf(key, stored.version);
+      if (!this.current.has(id)) this.current.set(id, fromState(stored.value));
+      return { definition: this.current.get(id) };
+    }
     let version: Version | undefined = stored.version;
     while (version !== undefined) {
-      const commit = this.commit(key, version);
-      if (commit === undefined) return undefined;
-      if (commit.blockNum < blockNum) return commit.definition;
+      const commit = this.commit(name, key, version, decode);
+      if (commit === undefined) return 'unknown';
+      if (commit.blockNum < blockNum) return { definition: commit.definition };
       version = commit.replaced;
     }
-    return undefined;
+    return 'first';
   }
 
-  private current(key: string, version: Version, value: Uint8Array): ChaincodeDefinition | undefined {
-    const id = idOf(key, version);
-    const known = this.commits.get(id);
-    if (known !== undefined) return known.definition;
-    // What it replaced is read from its block only when an older block is asked about.
-    if (!this.decoded.has(id)) this.decoded.set(id, value.length === 0 ? undefined : definitionIn(value));
-    return this.decoded.get(id);
-  }
-
-  private commit(key: string, version: Version): Committed | undefined {
+  private commit(name: string, key: string, version: Version, decode: (name: string, value: Uint8Array) => ChaincodeDefinition | undefined): Committed | undefined {
     const id = idOf(key, version);
     if (this.commits.has(id)) return this.commits.get(id);
-    const found = this.read(key, version, id);
+    const found = this.read(name, key, version, decode);
     this.commits.set(id, found);
     return found;
   }
 
-  private read(key: string, version: Version, id: string): Committed | undefined {
+  private read(name: string, key: string, version: Version, decode: (name: string, value: Uint8Array) => ChaincodeDefinition | undefined): Committed | undefined {
     const bytes = this.ledger.getBlockBytes(version.blockNum);
     if (bytes === undefined) return undefined;
     const envelope = parseBlock(bytes, { verifyDataHash: false }).block.getData()?.getDataList_asU8()[version.txNum];
@@ -72,13 +93,28 @@ export class DefinitionHistory {
     const ns = decodeLedgerTx(envelope, version.txNum).rwsets?.find((s) => s.namespace === LIFECYCLE_NAMESPACE);
     const write = ns?.writes.find((w) => w.key === key);
     if (ns === undefined || write === undefined) return undefined;
-    // The same object as decoded from state, if it was: membership answers are kept by definition.
-    const decoded = this.decoded.get(id);
+    // The same object as read from state, if it was: membership answers are kept by definition.
+    const id = idOf(key, version);
     return {
       blockNum: version.blockNum,
-      definition: this.decoded.has(id) ? decoded : write.isDelete || write.value.length === 0 ? undefined : definitionIn(write.value),
+      definition: this.current.has(id) ? this.current.get(id) : write.isDelete || write.value.length === 0 ? undefined : decode(name, write.value),
       replaced: ns.reads.find((r) => r.key === key)?.version,
     };
+  }
+}
+
+/**
+ * A definition holding only the collections a `Collections` field value (`StateData` bytes)
+ * carries; undefined when they do not decode (as Fabric's history would hold no config).
+ */
+function collectionsOnly(name: string, value: Uint8Array): ChaincodeDefinition | undefined {
+  try {
+    const data = decodeStateData(value, 'Collections');
+    const pkg = decodeCollectionPackage(data !== undefined && 'bytes' in data ? data.bytes : new Uint8Array(0), 'Collections');
+    return { ...LIFECYCLE_SELF_DEFINITION, name, collections: describeCollections(pkg), collectionsBytes: encodeCollectionPackage(pkg) };
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
   }
 }
 

@@ -4,9 +4,9 @@ import type { ChaincodeCall, ChaincodeInterest } from '@hyperledger/fabric-proto
 import type { Identity } from '../../msp/identity';
 import type { Policy, PrincipalSet } from '../../policy';
 import type { Channel } from '../channel/channel';
-import { type CollectionDefinition, collectionOf, implicitCollectionMspId } from '../lifecycle/collections';
+import { type CollectionDefinition, collectionOf, implicitCollectionMspId, lifecycleEndorsementPolicy } from '../lifecycle/collections';
 import type { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 import { decodeSignatureEnvelope, encodeSignatureEnvelope } from '../../protocol/policy-wire';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { peersMessage } from './discovery-results';
@@ -184,11 +184,8 @@ export class EndorsementAnalyzer {
 
   private metadata(channel: Channel, name: string): ChaincodeMetadata | undefined {
     const resources = channel.resources();
-    if (name === LIFECYCLE_NAMESPACE) {
-      const policy = resources.policies.getPolicy(LIFECYCLE_ENDORSEMENT_POLICY);
-      return policy === undefined ? undefined : { name, version: '1', policy, collections: [] };
-    }
-    const d = this.lifecycle.definition(channel.ledger, name);
+    // `_lifecycle`: what validation applies, the channel's LifecycleEndorsement or Fabric's majority default without one.
+    const d = name === LIFECYCLE_NAMESPACE ? { sequence: 1, validationParameter: lifecycleEndorsementPolicy(resources), collections: [] } : this.lifecycle.definition(channel.ledger, name);
     if (d === undefined) return undefined;
     try {
       return { name, version: String(d.sequence), policy: this.policies.applicationPolicy(d.validationParameter, resources), collections: d.collections };

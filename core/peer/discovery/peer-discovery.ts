@@ -46,7 +46,8 @@ export function peerDiscovery(deps: PeerDiscoveryDeps): PeerDiscovery {
   const { config, signer } = deps;
   const localState = (channel: Channel): { ledgerHeight: number; chaincodes: AnnouncedChaincode[] } => {
     const installed = new Set(deps.packages.list().map((p) => p.packageId));
-    const chaincodes = approvedChaincodes(channel.ledger, signer.mspId)
+    // The approval stores only the package's hash where other orgs see it: installed packages are matched by it, as in Fabric's cache.
+    const chaincodes = approvedChaincodes(channel.ledger, signer.mspId, [...installed])
       .filter((c) => installed.has(c.packageId))
       .map((c) => ({ name: c.name, version: String(c.sequence) }));
     return { ledgerHeight: channel.height(), chaincodes: [...chaincodes, { name: LIFECYCLE_NAMESPACE, version: '1' }] };

@@ -59,7 +59,7 @@ export class ChaincodeIndexes {
 
   private async deployChannel(channel: Channel): Promise<void> {
     const installed = new Set(this.packages.list().map((p) => p.packageId));
-    const wanted = approvedChaincodes(channel.ledger, this.localMspId).filter((c) => installed.has(c.packageId));
+    const wanted = approvedChaincodes(channel.ledger, this.localMspId, [...installed]).filter((c) => installed.has(c.packageId));
     const declared = this.declared.get(channel.id) ?? new Map<string, string>();
     this.declared.set(channel.id, declared);
     const parsed = new Map<string, StateDbIndexes>();

@@ -12,13 +12,25 @@ import { SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/p
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/peer/policy_pb';
 import { LEN, type MessageBytes, VARINT, WireReader } from '../../protocol/wire-reader';
 import { boolField, int32Field, lenField, message, stringField, uintField } from '../../protocol/wire-writer';
+import { goMarshalCollectionPackage } from './collection-go-marshal';
 import { checkDepth, decodeApplicationPolicyInto, decodeSignatureEnvelopeInto, encodeApplicationPolicy, encodeSignatureEnvelope } from '../../protocol/policy-wire';
 
 /**
- * Decodes (merges) `bytes` into `pkg`, which sits `depth` messages deep (1: on its own; 2 inside a
+ * protobuf-go's bytes of each package decoded here (unknown fields kept, see `collection-go-marshal.ts`),
+ * with and without the package's own unknown fields. A decoded package is read, never changed.
+ */
+const goBytes = new WeakMap<CollectionConfigPackage, { readonly raw: MessageBytes; readonly full: Uint8Array; configsOnly?: Uint8Array }>();
+
+/**
+ * Decodes `bytes` into `pkg` (fresh), which sits `depth` messages deep (1: on its own; 2 inside a
  * `_lifecycle` argument message). Throws `PROTOCOL_MALFORMED` naming `path` where protobuf-go fails.
  */
 export function decodeCollectionPackageInto(bytes: MessageBytes, pkg: CollectionConfigPackage, depth: number, path: string): void {
+  decodePackage(bytes, pkg, depth, path);
+  goBytes.set(pkg, { raw: bytes, full: goMarshalCollectionPackage(bytes, true) });
+}
+
+function decodePackage(bytes: MessageBytes, pkg: CollectionConfigPackage, depth: number, path: string): void {
   checkDepth(depth, path, 'protos.CollectionConfigPackage');
   const r = new WireReader(bytes, path, 'protos.CollectionConfigPackage');
   while (r.next()) {
@@ -96,9 +108,27 @@ function decodeCollectionPolicyConfig(bytes: MessageBytes, policy: CollectionPol
   decodeSignatureEnvelopeInto(occurrences, envelope, depth + 1, `${path}.signature_policy`);
 }
 
-/** `pkg`'s bytes, as google-protobuf's `serializeBinary` writes them, without recursion. */
+/**
+ * `pkg`'s bytes, without recursion: as protobuf-go marshals it for a package decoded here (its
+ * unknown fields kept, as Fabric stores and hashes them), else as google-protobuf's
+ * `serializeBinary` writes it (the same bytes for a package without unknown fields).
+ */
 export function encodeCollectionPackage(pkg: CollectionConfigPackage): Uint8Array {
+  const decoded = goBytes.get(pkg);
+  if (decoded !== undefined) return decoded.full;
   return message(...pkg.getConfigList().map((config) => lenField(1, encodeCollectionConfig(config), false)));
+}
+
+/**
+ * The bytes Fabric's `ApproveChaincodeDefinitionForMyOrg` stores for `pkg`: a new package holding
+ * its configs (`&CollectionConfigPackage{Config: input.Collections.Config}`), so the package's own
+ * unknown fields are dropped while those inside each config are kept.
+ */
+export function encodeApprovedCollectionPackage(pkg: CollectionConfigPackage): Uint8Array {
+  const decoded = goBytes.get(pkg);
+  if (decoded === undefined) return encodeCollectionPackage(pkg);
+  decoded.configsOnly ??= goMarshalCollectionPackage(decoded.raw, false);
+  return decoded.configsOnly;
 }
 
 function encodeCollectionConfig(config: CollectionConfig): Uint8Array {

@@ -141,6 +141,15 @@ export function collectionOf(def: { readonly collections: readonly CollectionDef
 }
 
 /**
+ * A collection of the `_lifecycle` namespace: it has only the implicit org collections, where each
+ * org keeps its approvals (Fabric's `ChaincodeDefinitionIfDefined` answers `_lifecycle` with a
+ * definition without explicit collections); undefined for any other name.
+ */
+export function lifecycleCollection(name: string): CollectionDefinition | undefined {
+  return implicitCollectionMspId(name) === undefined ? undefined : collectionOf({ collections: [] }, name);
+}
+
+/**
  * The `common.ApplicationPolicy` Fabric's validator applies to writes into `mspId`'s implicit
  * collection (`ImplicitCollectionEndorsementPolicyAsBytes`): the org's own
  * `/Channel/Application/<org>/Endorsement` when the channel defines it, else any member of the
@@ -154,6 +163,35 @@ export function implicitCollectionEndorsementPolicy(resources: ChannelResources,
   const reference = `/Channel/Application/${org.name}/Endorsement`;
   if (resources.policies.getPolicy(reference) !== undefined) policy.setChannelConfigPolicyReference(reference);
   else policy.setSignaturePolicy(anyMemberOf(mspId));
+  return policy.serializeBinary();
+}
+
+/** The channel policy that commits a chaincode definition (Fabric's `LifecycleEndorsementPolicyRef`). */
+export const LIFECYCLE_ENDORSEMENT_POLICY = '/Channel/Application/LifecycleEndorsement';
+
+/**
+ * The `common.ApplicationPolicy` Fabric validates `_lifecycle`'s own writes (committed definitions)
+ * against (`LifecycleEndorsementPolicyAsBytes`): the channel's `LifecycleEndorsement` when it
+ * defines one, else, on a channel upgraded from v1.x, a signature from a member of a majority of
+ * its application orgs (`SignedByNOutOfGivenRole(n/2+1, MEMBER, sorted msp ids)`).
+ */
+export function lifecycleEndorsementPolicy(resources: ChannelResources): Uint8Array {
+  const policy = new CommonApplicationPolicy();
+  if (resources.policies.getPolicy(LIFECYCLE_ENDORSEMENT_POLICY) !== undefined) {
+    policy.setChannelConfigPolicyReference(LIFECYCLE_ENDORSEMENT_POLICY);
+    return policy.serializeBinary();
+  }
+  const ids = resources.config.applicationOrgs.map((o) => o.mspId).sort();
+  const envelope = new SignaturePolicyEnvelope();
+  envelope.setVersion(0);
+  envelope.setRule(
+    nOutOf(
+      Math.floor(ids.length / 2) + 1,
+      ids.map((_, i) => signedBy(i)),
+    ),
+  );
+  envelope.setIdentitiesList(ids.map((id) => rolePrincipal(id, 'member')));
+  policy.setSignaturePolicy(envelope);
   return policy.serializeBinary();
 }
 

@@ -91,7 +91,7 @@ function decodeSource(bytes: MessageBytes, s: ChaincodeSource, path: string): vo
 }
 
 /** An `int64` field (negative values as 10-byte two's complement varints), omitted when 0. */
-function int64Field(field: number, value: number): Uint8Array | undefined {
+export function int64Field(field: number, value: number): Uint8Array | undefined {
   if (value >= 0) return uintField(field, value);
   const bytes = [field * 8];
   let v = BigInt.asUintN(64, BigInt(Math.trunc(value)));

@@ -1,9 +1,9 @@
 import type { PeerLedger } from '../channel/peer-ledger';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
-import { type CollectionDefinition, collectionOf } from './collections';
-import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, approves, definitionIn, definitionKey, readApproval, readDefinition } from './lifecycle-state';
+import { type CollectionDefinition, collectionOf, lifecycleCollection } from './collections';
+import { committedOpaqueOrgState, committedOrgState, committedReader } from './lifecycle-layout';
+import { type Approval, type ChaincodeDefinition, LIFECYCLE_NAMESPACE, approvedPackage, currentSequence, readDefinition } from './lifecycle-state';
 
-const MAX_DECODED = 256;
 /**
  * Absent entries remembered per ledger height, and the longest name remembered absent. Lookups
  * name what a client or another peer chose (a proposal's chaincode, a discovery query, gossiped
@@ -28,34 +28,29 @@ interface AtHeight {
  */
 export class LifecycleCache {
   private readonly ledgers = new WeakMap<PeerLedger, AtHeight>();
-  /** Decoded definitions by their stored bytes, for reads that must go through a simulator. */
-  private readonly decoded = new Map<string, ChaincodeDefinition>();
 
   /** The committed definition of `name`, as the ledger holds it now. */
   definition(ledger: PeerLedger, name: string): ChaincodeDefinition | undefined {
     const at = this.at(ledger);
     if (at.definitions.has(name)) return at.definitions.get(name);
-    const d = readDefinition({ getState: (ns, key) => ledger.getVersionedState(ns, key)?.value }, name);
+    const d = readDefinition(committedReader(ledger), name);
     remember(at, at.definitions, name, d);
     return d;
   }
 
   /**
-   * The definition of `name` read through `reader` (a simulator records the read, so the
-   * transaction depends on the definition), decoded once per distinct stored value.
+   * The definition of `name` as a transaction that runs it depends on it. As Fabric's endorser
+   * (`CachedChaincodeInfo`), only the chaincode's `Sequence` key is read through `reader` (a
+   * simulator records that read), and the definition at that sequence comes from `ledger`'s
+   * committed state. Without `ledger` (or when the committed state has moved on) every key of the
+   * definition is read through `reader`, a larger read set than Fabric's.
    */
-  definitionThrough(reader: Pick<QueryExecutor, 'getState'>, name: string): ChaincodeDefinition | undefined {
-    const bytes = reader.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
-    if (bytes === undefined || bytes.length === 0) return undefined;
-    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-    let d = this.decoded.get(key);
-    if (d === undefined) {
-      d = definitionIn(bytes);
-      if (d === undefined) return undefined;
-      if (this.decoded.size >= MAX_DECODED) this.decoded.clear();
-      this.decoded.set(key, d);
-    }
-    return d;
+  definitionThrough(reader: Pick<QueryExecutor, 'getState'>, name: string, ledger?: PeerLedger): ChaincodeDefinition | undefined {
+    if (ledger === undefined) return readDefinition(reader, name);
+    const sequence = currentSequence(reader, name, committedReader(ledger));
+    if (sequence === 0) return undefined;
+    const committed = this.definition(ledger, name);
+    return committed?.sequence === sequence ? committed : readDefinition(reader, name, committedReader(ledger));
   }
 
   /**
@@ -64,23 +59,28 @@ export class LifecycleCache {
    * is not defined or has no such collection.
    */
   collection(ledger: PeerLedger, name: string, collection: string): CollectionDefinition | undefined {
+    // `_lifecycle` is no chaincode with a definition, but has every org's implicit collection.
+    if (name === LIFECYCLE_NAMESPACE) return lifecycleCollection(collection);
     const d = this.definition(ledger, name);
     return d === undefined ? undefined : collectionOf(d, collection);
   }
 
   /**
-   * `mspId`'s committed approval of `name` at `sequence`, when it agrees with the definition
-   * committed at that sequence (Fabric's cache `Approved`): an org whose approval differs from
-   * what the channel committed has not approved it, and its peers must not run the chaincode.
+   * `mspId`'s approval of the definition of `name` committed at `sequence`, judged from the hashes
+   * of its implicit collection (Fabric's cache `Approved`): an org whose approval differs from what
+   * the channel committed has not approved it, and its peers must not run the chaincode. The
+   * package is the org's private value (when this peer holds it) or the one of `installed` whose
+   * hash the approval stores; undefined when the approval names none known here.
    */
-  approval(ledger: PeerLedger, mspId: string, name: string, sequence: number): Approval | undefined {
+  approval(ledger: PeerLedger, mspId: string, name: string, sequence: number, installed: readonly string[] = []): Approval | undefined {
     const at = this.at(ledger);
-    const key = `${mspId}\u0000${name}\u0000${sequence}`;
+    const key = `${mspId}\u0000${name}\u0000${sequence}\u0000${installed.join('\u0000')}`;
     if (at.approvals.has(key)) return at.approvals.get(key);
-    let a = readApproval({ getState: (ns, k) => ledger.getVersionedState(ns, k)?.value }, mspId, name, sequence);
-    if (a !== undefined) {
-      const committed = this.definition(ledger, name);
-      if (committed === undefined || committed.sequence !== sequence || !approves(a, committed)) a = undefined;
+    const committed = this.definition(ledger, name);
+    let a: Approval | undefined;
+    if (committed !== undefined && committed.sequence === sequence) {
+      const found = approvedPackage(committedOpaqueOrgState(ledger, mspId), committedOrgState(ledger, mspId), committed, installed);
+      if (found.approved) a = { definition: committed, packageId: found.packageId };
     }
     remember(at, at.approvals, key, a);
     return a;

@@ -1,6 +1,5 @@
 import { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import {
-  ApproveChaincodeDefinitionForMyOrgArgs,
   ApproveChaincodeDefinitionForMyOrgResult,
   ChaincodeSource,
   CheckCommitReadinessArgs,
@@ -33,20 +32,25 @@ import { decodeApproveArgs, decodeCheckCommitReadinessArgs, decodeCommitArgs, en
 import { lenField, message } from '../../protocol/wire-writer';
 import { checkApprovalChange, checkApprovalSequence, checkNextSequence, validateDefinitionInput, withDefaults } from './lifecycle-rules';
 import {
-  type Approval,
+  NAMESPACES,
+  approvalMismatches,
+  committedReader,
+  opaqueOrgState,
+  readAllApprovals,
+  readApproval as readApprovalFrom,
+  simOrgState,
+  simPublicState,
+  writeApproval,
+  writeCommitted,
+} from './lifecycle-layout';
+import {
   type ChaincodeDefinition,
   type DefinitionSetters,
   LIFECYCLE_NAMESPACE,
   type PackageReference,
-  approvalKey,
-  approvalsPrefix,
-  approvalIn,
-  definitionMismatches,
+  currentSequence,
   definitionOf,
-  definitionKey,
   definedNames,
-  encodeApproval,
-  encodeDefinition,
   packageReferences,
   readApproval,
   readDefinition,
@@ -75,15 +79,29 @@ export class LifecycleScc implements SystemChaincode {
   ) {}
 
   async invoke(inv: SccInvocation): Promise<ChaincodeResponse> {
+    if (inv.args.length === 2 && argString(inv.args, 0) === 'InstallChaincode') {
+      return this.dispatch('InstallChaincode', () => this.install(inv, inv.args[1] as Uint8Array));
+    }
+    return this.invokeSync(inv);
+  }
+
+  /**
+   * Every function but `InstallChaincode`, answered synchronously: Fabric lets chaincode call
+   * `_lifecycle` (it checks no caller), and a call from chaincode waits inside the caller's sandbox,
+   * recording into the caller's simulator. Installing writes files, so it is refused from chaincode
+   * after the ACL check a proposal for it gets.
+   */
+  invokeSync(inv: SccInvocation): ChaincodeResponse {
     // Fabric's SCC.Invoke: a function name and one serialized argument message, exactly.
     if (inv.args.length === 0) return failure('lifecycle scc must be invoked with arguments');
     if (inv.args.length !== 2) return failure(`lifecycle scc operations require exactly two arguments but received ${inv.args.length}`);
     const fn = argString(inv.args, 0);
     const input = inv.args[1] as Uint8Array;
-    try {
+    return this.dispatch(fn, () => {
       switch (fn) {
         case 'InstallChaincode':
-          return await this.install(inv, input);
+          this.local.checkAdmin(inv.proposal, '_lifecycle/InstallChaincode');
+          throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', 'a chaincode cannot install chaincode on this peer', { function: fn });
         case 'QueryInstalledChaincode':
           return this.queryInstalled(inv, input);
         case 'QueryInstalledChaincodes':
@@ -107,10 +125,21 @@ export class LifecycleScc implements SystemChaincode {
         default:
           return this.unknown(inv, fn);
       }
-    } catch (err) {
+    });
+  }
+
+  /** Runs one function, its failures worded as Fabric's SCC words them. */
+  private dispatch<R extends ChaincodeResponse | Promise<ChaincodeResponse>>(fn: string, run: () => R): R | ChaincodeResponse {
+    const fail = (err: unknown): ChaincodeResponse => {
       // Fabric checks the ACL before dispatching, and says so: clients tell a denial from a failure by it.
       if (err instanceof PeerError && err.code === 'PEER_ACCESS_DENIED') return failure(`${ACL_FAILED}${err.message}`);
       return failure(`failed to invoke backing implementation of '${fn}': ${(err as Error).message}`);
+    };
+    try {
+      const out = run();
+      return out instanceof Promise ? (out.catch(fail) as R) : out;
+    } catch (err) {
+      return fail(err);
     }
   }
 
@@ -144,16 +173,21 @@ export class LifecycleScc implements SystemChaincode {
     const res = new QueryInstalledChaincodeResult();
     res.setPackageId(found.packageId);
     res.setLabel(found.label);
-    setReferences(res.getReferencesMap(), packageReferences(this.channels(), this.local.mspId).get(found.packageId), QueryInstalledChaincodeResult.References, QueryInstalledChaincodeResult.Chaincode);
+    setReferences(res.getReferencesMap(), packageReferences(this.channels(), this.local.mspId, [found.packageId]).get(found.packageId), QueryInstalledChaincodeResult.References, QueryInstalledChaincodeResult.Chaincode);
     return success(res.serializeBinary());
   }
 
   private queryAllInstalled(inv: SccInvocation): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/QueryInstalledChaincodes');
-    const references = packageReferences(this.channels(), this.local.mspId);
+    const installed = this.installer.list();
+    const references = packageReferences(
+      this.channels(),
+      this.local.mspId,
+      installed.map((c) => c.packageId),
+    );
     const res = new QueryInstalledChaincodesResult();
     res.setInstalledChaincodesList(
-      this.installer.list().map((c) => {
+      installed.map((c) => {
         const ic = new QueryInstalledChaincodesResult.InstalledChaincode();
         ic.setPackageId(c.packageId);
         ic.setLabel(c.label);
@@ -182,19 +216,23 @@ export class LifecycleScc implements SystemChaincode {
     return success(res.serializeBinary());
   }
 
+  /**
+   * Fabric's `ApproveChaincodeDefinitionForOrg`: the parameters and the package source written, as
+   * Fabric's serializer writes them, into this org's implicit collection of `_lifecycle` (private
+   * data: only this org's peers keep the values, every peer their hashes).
+   */
   private approve(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/ApproveChaincodeDefinitionForMyOrg');
     const { channel, sim } = this.onChannel(inv, 'ApproveChaincodeDefinitionForMyOrg');
+    const legacy = committedReader(channel.ledger);
     const args = decodeApproveArgs(input, 'ApproveChaincodeDefinitionForMyOrgArgs');
-    const committed = readDefinition(sim, args.getName());
+    const committed = committedForValidation(sim, channel, args.getName());
     validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
-    checkApprovalSequence(args.getSequence(), committed?.sequence ?? 0);
+    checkApprovalSequence(args.getSequence(), currentSequence(sim, args.getName(), legacy));
     const def = withDefaults(definitionOf(args), channel);
     const packageId = args.getSource()?.getLocalPackage()?.getPackageId() ?? '';
     checkApprovalChange(def, packageId, committed, readApproval(sim, this.local.mspId, def.name, def.sequence));
-    const stored = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
-    stored.setSource(chaincodeSource(packageId));
-    sim.setState(LIFECYCLE_NAMESPACE, approvalKey(this.local.mspId, def.name, def.sequence), encodeApproval(stored));
+    writeApproval(simOrgState(sim, this.local.mspId), def, packageId);
     return success(new ApproveChaincodeDefinitionForMyOrgResult().serializeBinary());
   }
 
@@ -208,7 +246,7 @@ export class LifecycleScc implements SystemChaincode {
     const approvals = new Map<string, boolean>();
     const mismatches = new Map<string, string[]>();
     for (const org of channel.resources().config.applicationOrgs) {
-      const differs = definitionMismatches(readApproval(sim, org.mspId, def.name, def.sequence)?.definition, def);
+      const differs = approvalMismatches(opaqueOrgState(sim, org.mspId), def);
       approvals.set(org.mspId, differs.length === 0);
       if (differs.length > 0) mismatches.set(org.mspId, differs);
     }
@@ -216,16 +254,16 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   /**
-   * Fabric's `CheckCommitReadiness`: the next sequence, defaults filled in, each org's approval.
-   * Collections are compared, not validated (Fabric validates them only at Approve and Commit).
+   * Fabric's `CheckCommitReadiness`: the next sequence, defaults filled in, each org's approval
+   * judged from the hashes of its implicit collection. Collections are compared, not validated
+   * (Fabric validates them only at Approve and Commit).
    */
   private readiness(
     channel: Channel,
     sim: TxSimulator,
     args: CheckCommitReadinessArgs | CommitChaincodeDefinitionArgs,
-    committed = readDefinition(sim, args.getName()),
   ): { def: ChaincodeDefinition; approvals: Map<string, boolean>; mismatches: Map<string, string[]> } {
-    checkNextSequence(args.getSequence(), committed?.sequence ?? 0);
+    checkNextSequence(args.getSequence(), currentSequence(sim, args.getName(), committedReader(channel.ledger)));
     const def = withDefaults(definitionOf(args), channel);
     return { def, ...this.approvals(channel, sim, def) };
   }
@@ -252,16 +290,16 @@ export class LifecycleScc implements SystemChaincode {
   private commit(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'CommitChaincodeDefinition', WRITERS);
     const args = decodeCommitArgs(input, 'CommitChaincodeDefinitionArgs');
-    const committed = readDefinition(sim, args.getName());
+    const committed = committedForValidation(sim, channel, args.getName());
     validateDefinitionInput(args.getName(), args.getVersion(), args.getCollections(), channel, committed);
     if (!channel.resources().config.applicationOrgs.some((o) => o.mspId === this.local.mspId)) {
       throw new PeerError('PEER_LIFECYCLE', "impossibly, this peer's org is processing requests for a channel it is not a member of", { mspId: this.local.mspId });
     }
-    const { def, approvals } = this.readiness(channel, sim, args, committed);
+    const { def, approvals } = this.readiness(channel, sim, args);
     if (approvals.get(this.local.mspId) !== true) {
       throw new PeerError('PEER_LIFECYCLE', `chaincode definition not agreed to by this org (${this.local.mspId})`, { mspId: this.local.mspId });
     }
-    sim.setState(LIFECYCLE_NAMESPACE, definitionKey(def.name), encodeDefinition(def));
+    writeCommitted(simPublicState(sim), def);
     return success(new CommitChaincodeDefinitionResult().serializeBinary());
   }
 
@@ -271,15 +309,16 @@ export class LifecycleScc implements SystemChaincode {
    */
   private queryApproved(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/QueryApprovedChaincodeDefinition');
-    const { sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinition');
+    const { channel, sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinition');
     const a = QueryApprovedChaincodeDefinitionArgs.deserializeBinary(input);
     const name = a.getName();
+    const own = simOrgState(sim, this.local.mspId);
     let seq = a.getSequence();
     if (seq === 0) {
-      seq = readDefinition(sim, name)?.sequence ?? 0;
-      if (readApproval(sim, this.local.mspId, name, seq + 1) !== undefined) seq += 1;
+      seq = currentSequence(sim, name, committedReader(channel.ledger));
+      if (own.getState(`${NAMESPACES}/metadata/${name}#${seq + 1}`) !== undefined) seq += 1;
     }
-    const approval = readApproval(sim, this.local.mspId, name, seq);
+    const approval = readApprovalFrom(own, name, seq);
     if (approval === undefined) {
       throw new PeerError('PEER_LIFECYCLE', `could not fetch approved chaincode definition (name: '${name}', sequence: '${seq}') on channel '${inv.proposal.channelId}'`, {
         name,
@@ -295,13 +334,7 @@ export class LifecycleScc implements SystemChaincode {
   private queryAllApproved(inv: SccInvocation): ChaincodeResponse {
     this.local.checkAdmin(inv.proposal, '_lifecycle/QueryApprovedChaincodeDefinitions');
     const { sim } = this.onChannel(inv, 'QueryApprovedChaincodeDefinitions');
-    const prefix = approvalsPrefix(this.local.mspId);
-    const approved: Approval[] = [];
-    for (const kv of sim.getStateRange(LIFECYCLE_NAMESPACE, prefix, `${prefix.slice(0, -1)}0`)) {
-      const approval = kv.value.length > 0 ? approvalIn(kv.value) : undefined;
-      if (approval !== undefined) approved.push(approval);
-    }
-    approved.sort((a, b) => (a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : a.definition.sequence - b.definition.sequence));
+    const approved = readAllApprovals(sim, this.local.mspId);
     // Each entry attached while empty: a setter walks (recursively) whatever subtree it is handed.
     const res = new QueryApprovedChaincodeDefinitionsResult();
     for (const a of approved) {
@@ -316,7 +349,7 @@ export class LifecycleScc implements SystemChaincode {
   private queryDefinition(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
     const { channel, sim } = this.onChannel(inv, 'QueryChaincodeDefinition', WRITERS);
     const name = QueryChaincodeDefinitionArgs.deserializeBinary(input).getName();
-    const d = readDefinition(sim, name);
+    const d = readDefinition(sim, name, committedReader(channel.ledger));
     if (d === undefined) return failure(`namespace ${name} is not defined`, 404);
     const res = writeResult(new QueryChaincodeDefinitionResult(), d);
     const map = res.getApprovalsMap();
@@ -325,10 +358,10 @@ export class LifecycleScc implements SystemChaincode {
   }
 
   private queryDefinitions(inv: SccInvocation): ChaincodeResponse {
-    const { sim } = this.onChannel(inv, 'QueryChaincodeDefinitions', WRITERS);
+    const { channel, sim } = this.onChannel(inv, 'QueryChaincodeDefinitions', WRITERS);
     const res = new QueryChaincodeDefinitionsResult();
     for (const name of definedNames(sim)) {
-      const d = readDefinition(sim, name);
+      const d = readDefinition(sim, name, committedReader(channel.ledger));
       if (d === undefined) continue;
       const entry = new QueryChaincodeDefinitionsResult.ChaincodeDefinition();
       res.addChaincodeDefinitions(entry);
@@ -348,6 +381,21 @@ export class LifecycleScc implements SystemChaincode {
     if (defaultPolicy !== undefined) checkChannelPolicy(inv.channel, defaultPolicy, inv.proposal, `_lifecycle/${fn}`);
     return { channel: inv.channel, sim: inv.simulator };
   }
+}
+
+/** The namespace of Fabric v1.x's lifecycle, `lscc`, where Fabric looks for a chaincode `_lifecycle` does not define. */
+const LSCC = 'lscc';
+
+/**
+ * The committed definition Approve and Commit validate against, read as Fabric's `validateInput`
+ * reads it: through the transaction (`ChaincodeInfo`), and for a chaincode `_lifecycle` does not
+ * define, from legacy `lscc` state too. A Weft peer has no `lscc` state, but records that read, so
+ * its read set is the one a Fabric peer produces.
+ */
+function committedForValidation(sim: TxSimulator, channel: Channel, name: string): ChaincodeDefinition | undefined {
+  const committed = readDefinition(sim, name, committedReader(channel.ledger));
+  if (committed === undefined) sim.getState(LSCC, name);
+  return committed;
 }
 
 /**

@@ -1,64 +1,55 @@
 import { ApplicationPolicy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
-import type { ApproveChaincodeDefinitionForMyOrgArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
-import { CommitChaincodeDefinitionArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
-import { ProtocolError } from '../../errors';
+import { ApproveChaincodeDefinitionForMyOrgArgs, CommitChaincodeDefinitionArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { LedgerError, ProtocolError } from '../../errors';
 import type { QueryExecutor } from '../../ledger/tx-simulator';
 import { bytesEqual } from '../../protocol/bytes';
-import { decodeCollectionPackageInto, encodeCollectionPackage } from './collection-wire';
-import { type CollectionDefinition, describeCollections } from './collections';
-import { decodeApproveArgs, decodeCommitArgs, encodeDefinitionArgs } from './definition-wire';
+import { decodeCollectionPackageInto, encodeApprovedCollectionPackage, encodeCollectionPackage } from './collection-wire';
+import { describeCollections, implicitCollectionName } from './collections';
+import {
+  CHAINCODE_SOURCES,
+  LIFECYCLE_NAMESPACE,
+  NAMESPACES,
+  approvalMismatches,
+  approvedPackageIs,
+  approvedWithPackageSource,
+  privateName,
+  readApproval as readLayoutApproval,
+  readCommitted,
+  readSequence,
+} from './lifecycle-layout';
+import { type OpaqueState, type ReadableState, readField } from './lifecycle-serializer';
+import { decodeCommitArgs, encodeDefinitionArgs } from './definition-wire';
 
-/** The `_lifecycle` namespace in world state. */
-export const LIFECYCLE_NAMESPACE = '_lifecycle';
+export { LIFECYCLE_NAMESPACE } from './lifecycle-layout';
 
 /** Fabric's default endorsement policy reference for a chaincode defined without one. */
 export const DEFAULT_ENDORSEMENT_POLICY_REF = '/Channel/Application/Endorsement';
-/** The channel policy that commits a chaincode definition. */
-export const LIFECYCLE_ENDORSEMENT_POLICY = '/Channel/Application/LifecycleEndorsement';
-
-/** A chaincode definition as committed on a channel (the fields Fabric agrees on). */
-export interface ChaincodeDefinition {
-  readonly name: string;
-  readonly sequence: number;
-  readonly version: string;
-  readonly endorsementPlugin: string;
-  readonly validationPlugin: string;
-  /** `common.ApplicationPolicy` bytes. */
-  readonly validationParameter: Uint8Array;
-  readonly initRequired: boolean;
-  /** The private data collections, in package order. */
-  readonly collections: readonly CollectionDefinition[];
-  /**
-   * The `CollectionConfigPackage` as this peer serializes it (empty when there are no collections):
-   * what is stored and compared, as Fabric compares the marshalled package.
-   */
-  readonly collectionsBytes: Uint8Array;
-}
+export { LIFECYCLE_ENDORSEMENT_POLICY } from './collections';
+export type { Approval, ChaincodeDefinition } from './definition-types';
+import type { Approval, ChaincodeDefinition } from './definition-types';
 
 /** A definition to write into a message: without `collectionsBytes`, one without collections. */
 export type DefinitionInput = Omit<ChaincodeDefinition, 'collections' | 'collectionsBytes'> & Partial<Pick<ChaincodeDefinition, 'collectionsBytes'>>;
 
 /**
- * Key layout (Weft's, not Fabric's private-data layout): the committed definition under
- * `namespaces/fields/<name>/Definition`, each org's approval under
- * `approvals/<mspId>/<name>/<sequence>`. Approvals are public state here, not private data in each
- * org's implicit collection as in Fabric: an approval carries nothing secret except the package ID.
+ * The key under which Weft versions before the Fabric layout (see `lifecycle-layout.ts`) stored a
+ * whole committed definition (`CommitChaincodeDefinitionArgs` bytes). Read only as a fallback
+ * when a chaincode has no Fabric metadata key ({@link readDefinition}), so a channel those versions
+ * wrote keeps its chaincodes; never written.
  */
 export function definitionKey(name: string): string {
   return `namespaces/fields/${name}/Definition`;
 }
+
+/**
+ * The public key under which those versions stored an org's approval. Such approvals are NOT
+ * honoured: Fabric keeps approvals as private data in each org's implicit collection, and a public
+ * one would let any endorser of the key claim an org's approval and leaks the package ID. Orgs of a
+ * channel written so must approve again. Kept only to name (and refuse) the old key.
+ */
 export function approvalKey(mspId: string, name: string, sequence: number): string {
-  return `${approvalsPrefix(mspId)}${name}/${sequence}`;
-}
-/** The start of every approval key of one org (its range ends at the prefix with '/' raised to '0'). */
-export function approvalsPrefix(mspId: string): string {
-  return `approvals/${mspId}/`;
-}
-/** The msp id an `approvals/...` key belongs to, or undefined for other keys. */
-export function approvalKeyOrg(key: string): string | undefined {
-  const m = /^approvals\/([^/]+)\//.exec(key);
-  return m?.[1];
+  return `approvals/${mspId}/${name}/${sequence}`;
 }
 
 export function defaultValidationParameter(): Uint8Array {
@@ -99,7 +90,8 @@ export function definitionOf(m: DefinitionFields): ChaincodeDefinition {
     validationParameter: m.getValidationParameter_asU8(),
     initRequired: m.getInitRequired(),
     collections: describeCollections(collections),
-    collectionsBytes: collections === undefined ? new Uint8Array(0) : encodeCollectionPackage(collections),
+    // Fabric's Approve stores a new package of the configs; Commit and CheckCommitReadiness the one sent.
+    collectionsBytes: collections === undefined ? new Uint8Array(0) : m instanceof ApproveChaincodeDefinitionForMyOrgArgs ? encodeApprovedCollectionPackage(collections) : encodeCollectionPackage(collections),
   };
 }
 
@@ -135,16 +127,12 @@ export function decodeDefinition(bytes: Uint8Array): ChaincodeDefinition {
   return definitionOf(decodeCommitArgs(bytes, 'definition'));
 }
 
-/*
- * What stored `_lifecycle` bytes hold, or undefined when they hold none. Validation checks who
- * wrote an approval or a definition, not what: bytes that do not decode are no approval and no
- * definition (as Fabric, comparing hashes, would find none), and must not make every later read
- * throw (a proposal, commit readiness, discovery). Which bytes decode is protobuf-go's answer, the
- * same on every peer: nothing here recurses as deep as the bytes nest, so no stack overflow (whose
- * depth depends on the caller) decides it; any other error is a bug, and propagates.
+/**
+ * The definition legacy `bytes` hold, or undefined. Validation checks who wrote a definition, not
+ * what: bytes that do not decode are no definition (as Fabric, failing to read it, would find none)
+ * and must not make every later read throw. Which bytes decode is protobuf-go's answer, the same on
+ * every peer; any error other than `ProtocolError` is a bug, and propagates.
  */
-
-/** The definition stored `bytes` hold, or undefined. */
 export function definitionIn(bytes: Uint8Array): ChaincodeDefinition | undefined {
   try {
     return decodeDefinition(bytes);
@@ -154,35 +142,14 @@ export function definitionIn(bytes: Uint8Array): ChaincodeDefinition | undefined
   }
 }
 
-/** The approval stored `bytes` hold, or undefined. */
-export function approvalIn(bytes: Uint8Array): Approval | undefined {
+/** `f()`, or undefined where stored `_lifecycle` bytes do not decode (see {@link definitionIn}). */
+function unlessMalformed<T>(f: () => T | undefined): T | undefined {
   try {
-    return decodeApproval(bytes);
+    return f();
   } catch (err) {
     if (err instanceof ProtocolError) return undefined;
     throw err;
   }
-}
-
-/** An org's approval: the definition it agreed to and the package its peers run. */
-export interface Approval {
-  readonly definition: ChaincodeDefinition;
-  /** Undefined when the org approved without a package (`ChaincodeSource.unavailable`). */
-  readonly packageId: string | undefined;
-}
-
-export function encodeApproval(a: ApproveChaincodeDefinitionForMyOrgArgs): Uint8Array {
-  return encodeDefinitionArgs(a);
-}
-
-/** Stored approval bytes as protobuf-go reads them; throws `PROTOCOL_MALFORMED` where it fails. */
-export function decodeApproval(bytes: Uint8Array): Approval {
-  const m = decodeApproveArgs(bytes, 'approval');
-  const local = m.getSource()?.getLocalPackage();
-  return {
-    definition: definitionOf(m),
-    packageId: local?.getPackageId() || undefined,
-  };
 }
 
 /** Whether two definitions agree on every field Fabric compares (not the package source). */
@@ -205,30 +172,88 @@ export function definitionMismatches(approved: ChaincodeDefinition | undefined, 
   return out;
 }
 
-/** The committed definition of a chaincode, read through `reader` (a simulator records the read). */
-export function readDefinition(reader: Pick<QueryExecutor, 'getState'>, name: string): ChaincodeDefinition | undefined {
-  const bytes = reader.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
+type PublicReader = Pick<QueryExecutor, 'getState'>;
+
+function publicOf(reader: PublicReader): ReadableState {
+  return { getState: (key) => reader.getState(LIFECYCLE_NAMESPACE, key) };
+}
+
+/**
+ * The committed definition of a chaincode, read through `reader` (a simulator records the reads of
+ * Fabric's keys). When the chaincode has no Fabric metadata key, the legacy key
+ * ({@link definitionKey}) is read through `legacy`: pass a reader that records nothing (committed
+ * state) so a simulation's read set stays the one a Fabric peer produces. Stored bytes that do not
+ * decode are no definition.
+ */
+export function readDefinition(reader: PublicReader, name: string, legacy: PublicReader = reader): ChaincodeDefinition | undefined {
+  let absent = false;
+  const d = unlessMalformed(() => {
+    const found = readCommitted(publicOf(reader), name);
+    absent = found === undefined;
+    return found;
+  });
+  if (!absent) return d;
+  const bytes = legacy.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
   return bytes === undefined || bytes.length === 0 ? undefined : definitionIn(bytes);
 }
 
-/** The names of every chaincode defined on the channel, in key order, read through `reader`. */
+/**
+ * Fabric's current sequence of a chaincode (its `Sequence` field, read through `reader`), else the
+ * sequence of a legacy definition read through `legacy`, else 0. Throws `PROTOCOL_MALFORMED` when
+ * the field does not decode, as Fabric's `could not get current sequence`.
+ */
+export function currentSequence(reader: PublicReader, name: string, legacy: PublicReader = reader): number {
+  const seq = readSequence(publicOf(reader), name);
+  if (seq !== 0) return seq;
+  const bytes = legacy.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
+  return bytes === undefined || bytes.length === 0 ? 0 : (definitionIn(bytes)?.sequence ?? 0);
+}
+
+/** The names of every chaincode defined on the channel (Fabric's metadata keys, then legacy ones), sorted, read through `reader`. */
 export function definedNames(reader: Pick<QueryExecutor, 'getStateRange'>): string[] {
-  const names: string[] = [];
-  for (const kv of reader.getStateRange(LIFECYCLE_NAMESPACE, 'namespaces/fields/', 'namespaces/fields0')) {
+  const names = new Set<string>();
+  const prefix = `${NAMESPACES}/metadata/`;
+  for (const kv of reader.getStateRange(LIFECYCLE_NAMESPACE, prefix, `${NAMESPACES}/metadata0`)) names.add(kv.key.slice(prefix.length));
+  for (const kv of reader.getStateRange(LIFECYCLE_NAMESPACE, `${NAMESPACES}/fields/`, `${NAMESPACES}/fields0`)) {
     const m = /^namespaces\/fields\/(.+)\/Definition$/.exec(kv.key);
-    if (m !== null) names.push(m[1] as string);
+    if (m !== null) names.add(m[1] as string);
   }
-  return names;
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function readApproval(reader: Pick<QueryExecutor, 'getState'>, mspId: string, name: string, sequence: number): Approval | undefined {
-  const bytes = reader.getState(LIFECYCLE_NAMESPACE, approvalKey(mspId, name, sequence));
-  return bytes === undefined || bytes.length === 0 ? undefined : approvalIn(bytes);
+/**
+ * `mspId`'s approval of `name` at `sequence` from its private values, read through `reader` (a
+ * simulator records hashed reads); undefined when it approved nothing there, when the stored
+ * values do not decode, or when this peer does not hold them (it is not of that org).
+ */
+export function readApproval(reader: Pick<QueryExecutor, 'getPrivateData'>, mspId: string, name: string, sequence: number): Approval | undefined {
+  const state: ReadableState = { getState: (key) => reader.getPrivateData(LIFECYCLE_NAMESPACE, implicitCollectionName(mspId), key) };
+  try {
+    return readLayoutApproval(state, name, sequence);
+  } catch (err) {
+    if (err instanceof ProtocolError || (err instanceof LedgerError && err.code === 'LEDGER_PVT_DATA_UNAVAILABLE')) return undefined;
+    throw err;
+  }
 }
 
-/** Whether `approval` agrees with `definition` on every parameter Fabric compares (its `IsSerialized`). */
-export function approves(approval: Approval, definition: ChaincodeDefinition): boolean {
-  return definitionMismatches(approval.definition, definition).length === 0;
+/**
+ * The package `mspId` approved for `def` (committed), when its stored hashes say it approved `def`
+ * with a local package (Fabric's cache: `Approved`, then `IsMetadataSerialized` of the source):
+ * the private value when this peer holds it and it matches the hash, else the installed package
+ * (of `installed`) whose hash matches, as Fabric's cache finds it. undefined: not approved, or no
+ * package known here.
+ */
+export function approvedPackage(
+  opaque: OpaqueState,
+  values: ReadableState,
+  def: ChaincodeDefinition,
+  installed: readonly string[] = [],
+): { readonly approved: boolean; readonly packageId: string | undefined } {
+  if (approvalMismatches(opaque, def).length > 0) return { approved: false, packageId: undefined };
+  if (!approvedWithPackageSource(opaque, def.name, def.sequence)) return { approved: true, packageId: undefined };
+  const held = unlessMalformed(() => readField(CHAINCODE_SOURCES, privateName(def.name, def.sequence), 'PackageID', values));
+  const candidates = held !== undefined && 'string' in held ? [held.string, ...installed] : installed;
+  return { approved: true, packageId: candidates.find((p) => p !== '' && approvedPackageIs(opaque, def.name, def.sequence, p)) };
 }
 
 /** A chaincode defined on a channel that an org approved, at the committed sequence, with a package. */
@@ -242,20 +267,31 @@ export interface ApprovedChaincode {
 
 /**
  * The chaincodes defined on `ledger`'s channel whose committed definition `mspId` approved with a
- * package, as committed now (Fabric's cache `Approved` with a local package source, less the
- * installation check). An approval at the committed sequence with other parameters (the channel
- * committed a definition this org did not agree to) does not count, as in Fabric's cache.
+ * package (Fabric's cache `Approved` with a local package source), judged from the hashes every
+ * peer holds; the package is this peer's private value of it or one of `installed` with its hash.
+ * An approval at the committed sequence with other parameters does not count, as in Fabric.
  */
-export function approvedChaincodes(ledger: { newQueryExecutor(): QueryExecutor }, mspId: string): ApprovedChaincode[] {
+export function approvedChaincodes(ledger: { newQueryExecutor(): QueryExecutor }, mspId: string, installed: readonly string[] = []): ApprovedChaincode[] {
   const reader = ledger.newQueryExecutor();
   try {
+    const opaque: OpaqueState = { getStateHash: (key) => reader.getPrivateDataHash(LIFECYCLE_NAMESPACE, implicitCollectionName(mspId), key) };
+    const values: ReadableState = {
+      getState: (key) => {
+        try {
+          return reader.getPrivateData(LIFECYCLE_NAMESPACE, implicitCollectionName(mspId), key);
+        } catch (err) {
+          if (err instanceof LedgerError && err.code === 'LEDGER_PVT_DATA_UNAVAILABLE') return undefined;
+          throw err;
+        }
+      },
+    };
     const out: ApprovedChaincode[] = [];
     for (const name of definedNames(reader)) {
       const definition = readDefinition(reader, name);
       if (definition === undefined) continue;
-      const approval = readApproval(reader, mspId, name, definition.sequence);
-      if (approval?.packageId === undefined || !approves(approval, definition)) continue;
-      out.push({ name, sequence: definition.sequence, version: definition.version, packageId: approval.packageId, collections: definition.collections.map((c) => c.name) });
+      const { packageId } = approvedPackage(opaque, values, definition, installed);
+      if (packageId === undefined) continue;
+      out.push({ name, sequence: definition.sequence, version: definition.version, packageId, collections: definition.collections.map((c) => c.name) });
     }
     return out;
   } finally {
@@ -271,15 +307,17 @@ export interface PackageReference {
 
 /**
  * Fabric's `References` of installed packages: per package ID, per channel, the chaincodes whose
- * committed definition `mspId` approved with that package. Channels without one are left out.
+ * committed definition `mspId` approved with that package (one of `installed`, found by hash).
+ * Channels without one are left out.
  */
 export function packageReferences(
   channels: readonly { readonly id: string; readonly ledger: { newQueryExecutor(): QueryExecutor } }[],
   mspId: string,
+  installed: readonly string[] = [],
 ): Map<string, Map<string, PackageReference[]>> {
   const out = new Map<string, Map<string, PackageReference[]>>();
   for (const channel of channels) {
-    for (const cc of approvedChaincodes(channel.ledger, mspId)) {
+    for (const cc of approvedChaincodes(channel.ledger, mspId, installed)) {
       let byChannel = out.get(cc.packageId);
       if (byChannel === undefined) out.set(cc.packageId, (byChannel = new Map()));
       let refs = byChannel.get(channel.id);

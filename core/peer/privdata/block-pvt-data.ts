@@ -1,7 +1,7 @@
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, type MissingPvtData, sha256 } from '../../ledger/private-data';
 import { bytesEqual } from '../../protocol/bytes';
-import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
-import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import { type CollectionDefinition, collectionOf, lifecycleCollection } from '../lifecycle/collections';
+import { type ChaincodeDefinition, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 import type { PvtWrite } from '../validation/block-validator';
 import type { WantedPvt } from './pvt-puller';
 import type { TransientStore } from './transient-store';
@@ -19,10 +19,13 @@ export function isMember(source: Pick<PvtDataSource, 'localMspId' | 'definition'
   return memberCollection(source, namespace, collection) !== undefined;
 }
 
-/** The collection, when this peer's org is one of its members. */
+/**
+ * The collection, when this peer's org is one of its members. `_lifecycle` has no definition but
+ * every org's implicit collection: an org's peers keep the approvals it endorsed.
+ */
 function memberCollection(source: Pick<PvtDataSource, 'localMspId' | 'definition'>, namespace: string, collection: string): CollectionDefinition | undefined {
-  const definition = source.definition(namespace);
-  const c = definition === undefined ? undefined : collectionOf(definition, collection);
+  const definition = namespace === LIFECYCLE_NAMESPACE ? undefined : source.definition(namespace);
+  const c = namespace === LIFECYCLE_NAMESPACE ? lifecycleCollection(collection) : definition === undefined ? undefined : collectionOf(definition, collection);
   return c !== undefined && c.memberMspIds.includes(source.localMspId) ? c : undefined;
 }
 

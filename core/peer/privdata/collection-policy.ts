@@ -1,7 +1,9 @@
 import type { PrivateDataPolicy } from '../../ledger/private-data';
 import type { VersionedStateStore } from '../../ledger/versioned-state-store';
-import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
-import { type ChaincodeDefinition, definitionIn, definitionKey, LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
+import { type CollectionDefinition, collectionOf, lifecycleCollection } from '../lifecycle/collections';
+import { NAMESPACES, committedReader } from '../lifecycle/lifecycle-layout';
+import { type ChaincodeDefinition, LIFECYCLE_NAMESPACE, definitionKey, readDefinition } from '../lifecycle/lifecycle-state';
+import { fieldKey, metadataKey } from '../lifecycle/lifecycle-serializer';
 
 /**
  * A channel's collections as the ledger's commit needs them, from the chaincode definitions in
@@ -37,15 +39,20 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
   }
 
   private collection(namespace: string, collection: string): CollectionDefinition | undefined {
-    const stored = this.state.get(LIFECYCLE_NAMESPACE, definitionKey(namespace));
-    if (stored === undefined || stored.value.length === 0) return undefined;
+    // `_lifecycle` has only the implicit org collections, each org's approvals (kept forever).
+    if (namespace === LIFECYCLE_NAMESPACE) return lifecycleCollection(collection);
+    // The definition's version: its Collections field's (Fabric's layout), else its legacy key's.
+    const stored = this.state.get(LIFECYCLE_NAMESPACE, fieldKey(NAMESPACES, namespace, 'Collections')) ?? this.state.get(LIFECYCLE_NAMESPACE, metadataKey(NAMESPACES, namespace));
+    const version = stored?.version ?? this.state.get(LIFECYCLE_NAMESPACE, definitionKey(namespace))?.version;
+    if (version === undefined) return undefined;
     let cached = this.definitions.get(namespace);
-    if (cached === undefined || cached.blockNum !== stored.version.blockNum || cached.txNum !== stored.version.txNum) {
-      const definition = definitionIn(stored.value);
+    if (cached === undefined || cached.blockNum !== version.blockNum || cached.txNum !== version.txNum) {
+      const definition = readDefinition(committedReader({ getVersionedState: (ns, key) => this.state.get(ns, key) }), namespace);
       if (definition === undefined) return undefined;
-      cached = { ...stored.version, definition };
+      cached = { ...version, definition };
       this.definitions.set(namespace, cached);
     }
     return collectionOf(cached.definition, collection);
   }
 }
+

@@ -4,10 +4,10 @@ import { toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { PeerLedger } from '../channel/peer-ledger';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { LIFECYCLE_ENDORSEMENT_POLICY, LIFECYCLE_NAMESPACE, approvalKeyOrg } from '../lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 import { decodeStateMetadata } from '../../ledger/state-metadata';
 import type { CollectionWrites, NamespaceWrites } from './rwset-writes';
-import { collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId } from '../lifecycle/collections';
+import { collectionOf, implicitCollectionEndorsementPolicy, implicitCollectionMspId, lifecycleEndorsementPolicy } from '../lifecycle/collections';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { hashedNamespace } from '../../ledger/private-data';
 
@@ -22,7 +22,6 @@ export interface RequiredPolicy {
 
 export type PolicyRequirement = { readonly ok: true; readonly policies: RequiredPolicy[] } | { readonly ok: false; readonly code: number; readonly reason: string };
 
-const TX_ILLEGAL_WRITESET = 23;
 const TX_ENDORSEMENT_POLICY_FAILURE = 10;
 const TX_INVALID_CHAINCODE = 25;
 
@@ -40,17 +39,6 @@ function compiled(compile: () => Policy): Policy | PolicyError {
     if (err instanceof PolicyError) return err;
     throw err;
   }
-}
-
-/**
- * `/Channel/Application/LifecycleEndorsement`. A channel config without it (one upgraded from v1.x)
- * fails the transaction ENDORSEMENT_POLICY_FAILURE, as Fabric's policy manager answers a missing
- * policy with one that rejects; a throw here would stop the channel at this block.
- */
-function lifecycleEndorsement(resources: ChannelResources, what: string): PolicyRequirement {
-  const policy = resources.policies.getPolicy(LIFECYCLE_ENDORSEMENT_POLICY);
-  if (policy === undefined) return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what}: channel has no policy ${LIFECYCLE_ENDORSEMENT_POLICY}` };
-  return { ok: true, policies: [{ policy, what }] };
 }
 
 function unusable(what: string, err: PolicyError): PolicyRequirement & { ok: false } {
@@ -87,15 +75,7 @@ export class EndorsementPolicies {
         : [...writes];
     for (const ns of effective) {
       if (ns.namespace === LIFECYCLE_NAMESPACE) {
-        if (ns.collections.length > 0) return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `${LIFECYCLE_NAMESPACE} has no private data collections` };
-        // Fabric's CheckCCEPIfNoEPChecked: no write of its own checked a policy, so the chaincode's applies.
-        if (ns.invokedOnly === true) {
-          const r = lifecycleEndorsement(resources, `${LIFECYCLE_NAMESPACE} invoked without writes (LifecycleEndorsement)`);
-          if (!r.ok) return r;
-          policies.push(...r.policies);
-          continue;
-        }
-        const r = this.lifecyclePolicies(ns, resources);
+        const r = this.lifecyclePolicies(ns, resources, ledger);
         if (!r.ok) return r;
         policies.push(...r.policies);
         continue;
@@ -142,7 +122,7 @@ export class EndorsementPolicies {
   private collectionPolicies(
     namespace: string,
     coll: CollectionWrites,
-    definition: ChaincodeDefinition,
+    definition: Pick<ChaincodeDefinition, 'collections'>,
     resources: ChannelResources,
     ledger: PeerLedger,
   ): (PolicyRequirement & { readonly ok: false }) | { readonly ok: true; readonly policies: RequiredPolicy[]; readonly needsChaincodePolicy: boolean } {
@@ -198,31 +178,40 @@ export class EndorsementPolicies {
     return p;
   }
 
-  private lifecyclePolicies(ns: NamespaceWrites, resources: ChannelResources): PolicyRequirement {
+  /**
+   * `_lifecycle`'s rules, as Fabric's validator applies them through its `ValidationInfo` and
+   * `CollectionValidationInfo`: a public key (a committed definition) answers to a key-level policy
+   * or to `LifecycleEndorsement`; a write into an org's implicit collection (an org's approval)
+   * answers to that org's own endorsement policy, and `_lifecycle` has no other collection.
+   * `LifecycleEndorsement` is also checked when nothing else was (the transaction invoked
+   * `_lifecycle` and wrote none of it: Fabric's `CheckCCEPIfNoEPChecked`). A channel without a
+   * `LifecycleEndorsement` policy (upgraded from v1.x) gets Fabric's default, a majority of orgs.
+   */
+  private lifecyclePolicies(ns: NamespaceWrites & { readonly invokedOnly?: boolean }, resources: ChannelResources, ledger: PeerLedger): PolicyRequirement {
     const policies: RequiredPolicy[] = [];
-    const orgs = new Set<string>();
-    let definitions = false;
-    for (const key of [...ns.keys, ...ns.metadataKeys]) {
-      const org = approvalKeyOrg(key);
-      if (org !== undefined) orgs.add(org);
-      else if (key.startsWith('namespaces/')) definitions = true;
-      else return { ok: false, code: TX_ILLEGAL_WRITESET, reason: `_lifecycle key ${JSON.stringify(key)} is not writable` };
-    }
-    for (const org of orgs) {
-      // Fabric's approvals are writes to the org's implicit collection of `_lifecycle`: they need the
-      // org's own Endorsement policy (its peers, usually), not any member's signature. The org
-      // comes from a key any writer chose: one that is no application org of the channel fails.
-      const what = `approval of org ${org}`;
-      const bytes = implicitCollectionEndorsementPolicy(resources, org);
-      if (bytes === undefined) return { ok: false, code: TX_ENDORSEMENT_POLICY_FAILURE, reason: `${what}: no org found in channel with MSPID ${org}` };
-      const policy = compiled(() => this.applicationPolicy(bytes, resources));
+    let needsLifecycle = ns.invokedOnly === true;
+    for (const key of new Set([...ns.keys, ...ns.metadataKeys])) {
+      const vp = decodeStateMetadata(ledger.getVersionedState(LIFECYCLE_NAMESPACE, key)?.metadata)?.[VALIDATION_PARAMETER];
+      if (vp === undefined || vp.length === 0) {
+        needsLifecycle = true;
+        continue;
+      }
+      const what = `key-level policy of ${LIFECYCLE_NAMESPACE}/${key}`;
+      const policy = compiled(() => this.signaturePolicy(vp, resources));
       if (policy instanceof PolicyError) return unusable(what, policy);
       policies.push({ policy, what });
     }
-    if (definitions) {
-      const r = lifecycleEndorsement(resources, 'chaincode definition (LifecycleEndorsement)');
+    for (const coll of ns.collections) {
+      const r = this.collectionPolicies(LIFECYCLE_NAMESPACE, coll, { collections: [] }, resources, ledger);
       if (!r.ok) return r;
       policies.push(...r.policies);
+      if (r.needsChaincodePolicy) needsLifecycle = true;
+    }
+    if (needsLifecycle) {
+      const what = ns.invokedOnly === true ? `${LIFECYCLE_NAMESPACE} invoked without writes (LifecycleEndorsement)` : 'chaincode definition (LifecycleEndorsement)';
+      const policy = compiled(() => this.applicationPolicy(lifecycleEndorsementPolicy(resources), resources));
+      if (policy instanceof PolicyError) return unusable(what, policy);
+      policies.push({ policy, what });
     }
     return { ok: true, policies };
   }

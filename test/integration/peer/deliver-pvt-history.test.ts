@@ -13,7 +13,7 @@ import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { DeliverService, DeliverStatus, type DeliverSink } from '../../../core/peer/deliver/deliver-service';
-import { defaultValidationParameter, definitionKey, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import { defaultValidationParameter } from '../../../core/peer/lifecycle/lifecycle-state';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { nOutOf, rolePrincipal, signedBy } from '../../../core/policy/policy-expression';
 import { buildEnvelope } from '../../../core/protocol/envelope';
@@ -23,6 +23,7 @@ import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-
 import { seekPosition } from '../../support/seek-position';
 import { commitBlock, endorsedTx, openHarness, type Harness } from './channel-harness';
 import { CHANNEL, generateMaterial, tmpDir } from './network-fixture';
+import { commitLifecycle, commitTx } from './lifecycle-harness';
 import { definitionWithCollections, privateTx, type PrivateTx } from './private-harness';
 
 const ORG1 = "OR('Org1MSP.member')";
@@ -34,26 +35,20 @@ let service: DeliverService;
 
 /**
  * Commits definition `sequence` of chaincode `pd` as `_lifecycle`'s CommitChaincodeDefinition
- * writes it: reading the committed definition first (its read set names the version it replaces).
+ * writes it (Fabric's layout): reading the keys it replaces first (its read set names their versions).
  */
-async function define(sequence: number, collections: readonly CollectionSpec[], name = 'pd'): Promise<number> {
-  const sim = h.joined.channel.ledger.newTxSimulator('define');
-  sim.getState(LIFECYCLE_NAMESPACE, definitionKey(name));
-  const def = {
+async function define(sequence: number, collections: readonly CollectionSpec[], name = 'pd', version = '1.0'): Promise<number> {
+  const tx = commitTx(h, {
     name,
     sequence,
-    version: '1.0',
+    version,
     endorsementPlugin: 'escc',
     validationPlugin: 'vscc',
     validationParameter: defaultValidationParameter(),
     initRequired: false,
     collectionsBytes: collectionPackage(...collections).serializeBinary(),
-  };
-  sim.setState(LIFECYCLE_NAMESPACE, definitionKey(name), encodeDefinition(def));
-  const results = sim.getTxSimulationResults();
-  sim.done();
-  const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results });
-  expect(await commitBlock(h, [tx.envelope])).toEqual([TxValidationCode.VALID]);
+  });
+  expect(await commitLifecycle(h, [tx])).toEqual([TxValidationCode.VALID]);
   return h.joined.channel.height() - 1;
 }
 
@@ -121,6 +116,18 @@ beforeAll(async () => {
     { name: 'closed', policy: ORG1 },
   ]);
   at.w3 = await commitPrivate(privateTx(h, 'pd', writes));
+  // A fourth changing only the version: Fabric's serializer leaves the Collections key as it was.
+  at.def4 = await define(
+    4,
+    [
+      { name: 'grow', policy: BOTH },
+      { name: 'shrink', policy: ORG1 },
+      { name: 'open', policy: ORG1, memberOnlyRead: true },
+      { name: 'closed', policy: ORG1 },
+    ],
+    'pd',
+    '2.0',
+  );
 }, 60_000);
 
 afterAll(() => {
@@ -173,6 +180,17 @@ describe('DeliverWithPrivateData judges collections as of each block', () => {
     // Org2 was a member when the block was committed, but the peer cannot tell: only the definition of now counts.
     expect(await deliver(h.users[1], n, n)).toEqual({});
     expect(await deliver(h.users[0], n, n)).toEqual({ [n]: ['pr/c'] });
+  });
+
+  it('judges a block by a definition an earlier Weft version committed, once a definition in Fabric\'s layout replaced it', async () => {
+    const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: definitionWithCollections('pm', 1, [{ name: 'c', policy: BOTH }]) });
+    expect(await commitBlock(h, [tx.envelope])).toEqual([TxValidationCode.VALID]);
+    const n = await commitPrivate(privateTx(h, 'pm', { c: { k: '1' } }));
+    await define(2, [{ name: 'c', policy: ORG1 }], 'pm');
+    // Org2 was a member under the legacy definition 1, which the block was committed under.
+    expect(await deliver(h.users[1], n, n)).toEqual({ [n]: ['pm/c'] });
+    const later = await commitPrivate(privateTx(h, 'pm', { c: { k: '2' } }));
+    expect(await deliver(h.users[1], later, later)).toEqual({});
   });
 
   it('sends the private data with a block header alone too, as Fabric looks it up by the block number', async () => {

@@ -65,4 +65,16 @@ describe('DeliverWithPrivateData after a definition takes an org out of a collec
     expect(await deliveredCollections(net.clients[0], org2User, written)).toEqual(['0:private/shared']);
     expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[0]), written)).toEqual(['0:private/shared']);
   });
+
+  it("sends an org's approval (private data of its implicit collection of _lifecycle) to that org's members only", async () => {
+    const admin = gatewayFor(net.m.orgs[0], net.clients[0], 'Admin');
+    net.gateways.push(admin);
+    await approve(admin, 'private', 3, packageId, false, CHANNEL, collectionPackage({ name: 'shared', policy: "OR('Org1MSP.member')" }));
+    await peersInSync(net.peers);
+    const approved = net.peers[0].height(CHANNEL) - 1;
+    expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[0]), approved)).toEqual(['0:_lifecycle/_implicit_org_Org1MSP']);
+    expect(await deliveredCollections(net.clients[0], signerOf(net.m.orgs[1]), approved)).toEqual([]);
+    // Org2's peer holds only the hashes: it has no values to send, even to Org1.
+    expect(await deliveredCollections(net.clients[1], signerOf(net.m.orgs[0]), approved)).toEqual([]);
+  });
 });

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ApproveChaincodeDefinitionForMyOrgArgs,
-  ChaincodeSource,
   CheckCommitReadinessResult,
   CommitChaincodeDefinitionArgs,
   GetInstalledChaincodePackageArgs,
@@ -18,21 +16,12 @@ import { ChaincodeInstaller } from '../../../core/peer/lifecycle/chaincode-insta
 import { LifecycleCache } from '../../../core/peer/lifecycle/lifecycle-cache';
 import { LifecycleScc } from '../../../core/peer/lifecycle/lifecycle-scc';
 import { commitArgsBytes, configBytes, deepRule, envelopeBytes, packageBytes, staticCollectionBytes } from '../../support/deep-policy-bytes';
-import {
-  LIFECYCLE_NAMESPACE,
-  approvalKey,
-  approvedChaincodes,
-  defaultValidationParameter,
-  definitionKey,
-  encodeDefinition,
-  packageReferences,
-  writeDefinition,
-} from '../../../core/peer/lifecycle/lifecycle-state';
+import { approvedChaincodes, defaultValidationParameter, packageReferences } from '../../../core/peer/lifecycle/lifecycle-state';
 import { LocalPolicies } from '../../../core/peer/scc/acl';
-import { buildProposal, parseSignedProposal, signProposal } from '../../../core/protocol/proposal';
 import type { Signer } from '../../../core/protocol/signer';
 import { X509MspProvider } from '../../../plugins/msp-x509';
-import { type Harness, commitBlock, endorsedTx, openHarness, rwset } from './channel-harness';
+import { type Harness, openHarness } from './channel-harness';
+import { approvalTx, commitLifecycle, commitTx, invokeScc } from './lifecycle-harness';
 import { CHANNEL, KV_EVENTS_DIR, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 
 /**
@@ -59,30 +48,8 @@ describe('_lifecycle answers: approvals that match the committed definition, Ref
     validationParameter: defaultValidationParameter(),
     initRequired: false,
   });
-  /** Org1's approval of `name` at sequence 1 with `version`, naming `pkg`. */
-  const approval = (name: string, version: string, pkg: string): Uint8Array => {
-    const a = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def(name, version));
-    const local = new ChaincodeSource.Local();
-    local.setPackageId(pkg);
-    const source = new ChaincodeSource();
-    source.setLocalPackage(local);
-    a.setSource(source);
-    return a.serializeBinary();
-  };
   /** A channel-less call, or with `onChannel` one on the channel (simulated, never committed), to `target`. */
-  const invoke = async (fn: string, arg: Uint8Array, signer = admin, onChannel = false, target = scc) => {
-    const args = [Buffer.from(fn), arg];
-    const built = buildProposal({ channelId: onChannel ? CHANNEL : '', chaincodeName: LIFECYCLE_NAMESPACE, args, creator: signer.serialized });
-    const proposal = parseSignedProposal(signProposal(built.proposalBytes, signer));
-    const creator = h.joined.channel.resources().deserializer.deserializeIdentity(signer.serialized);
-    const channel = onChannel ? h.joined.channel : undefined;
-    const simulator = channel?.ledger.newTxSimulator(built.txId);
-    try {
-      return await target.invoke({ channel, args, creator, proposal, simulator });
-    } finally {
-      simulator?.done();
-    }
-  };
+  const invoke = async (fn: string, arg: Uint8Array, signer = admin, onChannel = false, target = scc) => (await invokeScc(h, target, fn, arg, signer, onChannel)).response;
 
   beforeAll(async () => {
     dir = tmpDir('weft-lifecycle-scc-answers-');
@@ -98,17 +65,13 @@ describe('_lifecycle answers: approvals that match the committed definition, Ref
     scc = new LifecycleScc(new LocalPolicies(localMsp, 'Org1MSP'), installer, () => [h.joined.channel]);
 
     // `kv` and `other` committed at 1.0; Org1 approved `kv` as committed, `other` at 2.0 (the channel committed 1.0 without it).
-    const definitions = rwset({
-      [LIFECYCLE_NAMESPACE]: { [definitionKey('kv')]: encodeDefinition(def('kv')), [definitionKey('other')]: encodeDefinition(def('other')) },
-    });
-    const approvals = rwset({
-      [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'kv', 1)]: approval('kv', '1.0', packageId), [approvalKey('Org1MSP', 'other', 1)]: approval('other', '2.0', packageId) },
-    });
     const txs = [
-      endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: LIFECYCLE_NAMESPACE, results: definitions }).envelope,
-      endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: LIFECYCLE_NAMESPACE, results: approvals }).envelope,
+      commitTx(h, def('kv')),
+      commitTx(h, def('other')),
+      approvalTx(h, 'Org1MSP', def('kv'), packageId, h.peers[0]),
+      approvalTx(h, 'Org1MSP', def('other', '2.0'), packageId, h.peers[0]),
     ];
-    expect(await commitBlock(h, txs)).toEqual([TxValidationCode.VALID, TxValidationCode.VALID]);
+    expect(await commitLifecycle(h, txs)).toEqual([TxValidationCode.VALID, TxValidationCode.VALID, TxValidationCode.VALID, TxValidationCode.VALID]);
   }, 60_000);
 
   afterAll(() => {

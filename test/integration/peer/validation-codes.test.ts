@@ -18,6 +18,7 @@ import { LIFECYCLE_NAMESPACE, approvalKey, approvedChaincodes, definitionKey, en
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
+import { commitLifecycle, lifecycleTx } from './lifecycle-harness';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
 const definitionOf = (name: string) => ({ name, sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: new Uint8Array(0), initRequired: false });
@@ -129,8 +130,8 @@ function validationParameter(policy: Uint8Array): KVMetadataEntry {
   return entry;
 }
 
-/** A hashed write of private key `key` in `collection` of `cc` and/or a key-level policy for it. */
-function privateWrite(collection: string, key: string, o: { value?: string; policy?: Uint8Array }): Uint8Array {
+/** A hashed write of private key `key` in `collection` of `namespace` (default `cc`) and/or a key-level policy for it. */
+function privateWrite(collection: string, key: string, o: { value?: string; policy?: Uint8Array; namespace?: string }): Uint8Array {
   const hashed = new HashedRWSet();
   if (o.value !== undefined) {
     const w = new KVWriteHash();
@@ -148,7 +149,7 @@ function privateWrite(collection: string, key: string, o: { value?: string; poli
   coll.setCollectionName(collection);
   coll.setHashedRwset(hashed.serializeBinary());
   coll.setPvtRwsetHash(sha256(`pvt ${o.value ?? ''}`));
-  const ns = nsRwset('cc', new KVRWSet());
+  const ns = nsRwset(o.namespace ?? 'cc', new KVRWSet());
   ns.setCollectionHashedRwsetList([coll]);
   return txRwset(ns);
 }
@@ -281,25 +282,48 @@ describe("committer-side validation codes: every field of the header chain and F
     expect(await commitBlock(h, [failedChange.envelope, bothWrite.envelope])).toEqual([TxValidationCode.ENDORSEMENT_POLICY_FAILURE, TxValidationCode.VALID]);
   });
 
-  it("takes an org's approval only under the org's Endorsement policy (its peers), as Fabric's implicit collection, and never stops on the org a key names", async () => {
-    const approval = (org: string, endorser: Signer): Uint8Array =>
-      endorsedTx({ creator: h.users[0], endorsers: [endorser], chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [`approvals/${org}/cc/9`]: b('v') } }) }).envelope;
+  it("takes an org's approval only under the org's Endorsement policy (its peers), as Fabric's implicit collection, and never stops on the org a collection names", async () => {
+    // An approval is a write into the org's implicit collection of `_lifecycle` (Fabric's
+    // CollectionValidationInfo: the org's own Endorsement policy), whatever key it writes.
+    const approval = (collection: string, endorser: Signer): Uint8Array =>
+      endorsedTx({ creator: h.users[0], endorsers: [endorser], chaincode: LIFECYCLE_NAMESPACE, results: privateWrite(collection, 'namespaces/metadata/cc#9', { value: 'v', namespace: LIFECYCLE_NAMESPACE }) })
+        .envelope;
     const height = h.joined.channel.height();
-    expect(await commitBlock(h, [approval("x')", h.peers[0]), approval('NoSuchMSP', h.peers[0]), approval('Org1MSP', h.users[0]), approval('Org1MSP', h.peers[1]), approval('Org1MSP', h.peers[0])])).toEqual([
+    expect(
+      await commitBlock(h, [
+        approval("_implicit_org_x')", h.peers[0]),
+        approval('_implicit_org_NoSuchMSP', h.peers[0]),
+        approval('_implicit_org_Org1MSP', h.users[0]),
+        approval('_implicit_org_Org1MSP', h.peers[1]),
+        approval('secrets', h.peers[0]),
+        approval('_implicit_org_Org1MSP', h.peers[0]),
+      ]),
+    ).toEqual([
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       // An Org1 client is a member of Org1, not one of its peers; Org2's peer is not Org1's.
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
+      // `_lifecycle` has no collection but the implicit ones.
+      TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.VALID,
     ]);
     expect(h.joined.channel.height()).toBe(height + 1);
-    // Validation checks who wrote an approval, not what: bytes that hold none are no approval, and
-    // reading them throws nowhere (discovery, commit readiness, proposals).
-    const garbage = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'cc', 1)]: Uint8Array.of(0xff, 0xff, 0xff) } }) });
-    expect(await commitBlock(h, [garbage.envelope])).toEqual([TxValidationCode.VALID]);
+    // The old public approval key is an ordinary `_lifecycle` key: LifecycleEndorsement (both orgs'
+    // peers here), and no approval once written.
+    const legacy = (endorsers: readonly Signer[]): Uint8Array =>
+      endorsedTx({ creator: h.users[0], endorsers, chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'cc', 1)]: b('v') } }) }).envelope;
+    expect(await commitBlock(h, [legacy([h.peers[0]]), legacy(h.peers)])).toEqual([TxValidationCode.ENDORSEMENT_POLICY_FAILURE, TxValidationCode.VALID]);
+    // Validation checks who wrote an approval, not what: stored values that hold none are no
+    // approval, and reading them throws nowhere (discovery, commit readiness, proposals).
+    const garbage = lifecycleTx(h, [h.peers[0]], (sim) => {
+      sim.setPrivateData(LIFECYCLE_NAMESPACE, '_implicit_org_Org1MSP', 'namespaces/metadata/cc#1', Uint8Array.of(0xff, 0xff, 0xff));
+      sim.setPrivateData(LIFECYCLE_NAMESPACE, '_implicit_org_Org1MSP', 'chaincode-sources/metadata/cc#1', Uint8Array.of(0x0a, 0x01, 0xff));
+    });
+    expect(await commitLifecycle(h, [garbage])).toEqual([TxValidationCode.VALID]);
     const reader = h.joined.channel.ledger.newQueryExecutor();
     try {
+      expect(reader.getPrivateData(LIFECYCLE_NAMESPACE, '_implicit_org_Org1MSP', 'namespaces/metadata/cc#1')).toEqual(Uint8Array.of(0xff, 0xff, 0xff));
       expect(readApproval(reader, 'Org1MSP', 'cc', 1)).toBeUndefined();
     } finally {
       reader.done();

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import { LIFECYCLE_NAMESPACE, approvalKey, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE, defaultValidationParameter, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { simOrgState, writeApproval } from '../../../core/peer/lifecycle/lifecycle-layout';
+import { commitLifecycle, fullDefinition, lifecycleTx } from './lifecycle-harness';
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
@@ -101,21 +103,11 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
     expect(await commitBlock(h, [good.envelope])).toEqual([TxValidationCode.DUPLICATE_TXID]);
   });
 
-  it('applies _lifecycle write rules: an approval needs its own org, a definition needs LifecycleEndorsement', async () => {
-    const ownApproval = endorsedTx({
-      creator: h.users[0],
-      endorsers: [h.peers[0]],
-      chaincode: '_lifecycle',
-      results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org1MSP', 'cc2', 1)]: b('x') } }),
-    });
-    const foreignApproval = endorsedTx({
-      creator: h.users[0],
-      endorsers: [h.peers[0]],
-      chaincode: '_lifecycle',
-      results: rwset({ [LIFECYCLE_NAMESPACE]: { [approvalKey('Org2MSP', 'cc2', 1)]: b('x') } }),
-    });
+  it('applies _lifecycle write rules: an approval (a write into an org\'s implicit collection) needs its own org, a definition needs LifecycleEndorsement', async () => {
+    const approval = (mspId: string) =>
+      lifecycleTx(h, [h.peers[0]], (sim) => writeApproval(simOrgState(sim, mspId), fullDefinition({ name: 'cc2', sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false }), ''));
     const lonelyDefinition = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: '_lifecycle', results: definitionWrites('cc3') });
-    expect(await commitBlock(h, [ownApproval.envelope, foreignApproval.envelope, lonelyDefinition.envelope])).toEqual([
+    expect(await commitLifecycle(h, [approval('Org1MSP'), approval('Org2MSP'), { ...lonelyDefinition, pvt: undefined }])).toEqual([
       TxValidationCode.VALID,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,
       TxValidationCode.ENDORSEMENT_POLICY_FAILURE,

@@ -1,11 +1,12 @@
-import { ApproveChaincodeDefinitionForMyOrgArgs, ChaincodeSource } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
+import { CommitChaincodeDefinitionArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { writeChaincodePackage } from '../../../../../core/chaincode/chaincode-package';
 import type { InstalledChaincode } from '../../../../../core/chaincode/chaincode-runtime';
 import type { IndexFile } from '../../../../../core/ledger/ledger';
 import type { Logger } from '../../../../../core/node/logger';
 import type { Channel } from '../../../../../core/peer/channel/channel';
 import { ChaincodeIndexes } from '../../../../../core/peer/lifecycle/chaincode-indexes';
-import { LIFECYCLE_NAMESPACE, approvalKey, definitionKey, encodeDefinition, writeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { simOrgState, simPublicState, writeApproval, writeCommitted } from '../../../../../core/peer/lifecycle/lifecycle-layout';
+import { definitionOf, writeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
 import { MemoryWorld } from '../../chaincode/memory-simulator';
 
 const DEF = { name: 'cc', sequence: 1, version: '1', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: new Uint8Array(0), initRequired: false };
@@ -14,14 +15,9 @@ const DEF = { name: 'cc', sequence: 1, version: '1', endorsementPlugin: 'escc', 
 function channelWith(packageId: string, declared: string[]): Channel {
   const world = new MemoryWorld();
   const sim = world.simulator();
-  sim.setState(LIFECYCLE_NAMESPACE, definitionKey('cc'), encodeDefinition(DEF));
-  const approval = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), DEF);
-  const source = new ChaincodeSource();
-  const local = new ChaincodeSource.Local();
-  local.setPackageId(packageId);
-  source.setLocalPackage(local);
-  approval.setSource(source);
-  sim.setState(LIFECYCLE_NAMESPACE, approvalKey('Org1MSP', 'cc', 1), approval.serializeBinary());
+  const def = definitionOf(writeDefinition(new CommitChaincodeDefinitionArgs(), DEF));
+  writeCommitted(simPublicState(sim), def);
+  writeApproval(simOrgState(sim, 'Org1MSP'), def, packageId);
   world.commit(sim);
   const ledger = {
     newQueryExecutor: () => world.simulator('query'),
