@@ -69,15 +69,15 @@ export interface RuntimeLimits {
 
 /**
  * The narrow object a runtime gets for one invocation (STYLE.md 2): where state is read and written,
- * how to call another chaincode on the same channel, and the limits that apply.
+ * how to call another chaincode, and the limits that apply.
  */
 export interface RuntimeSupport {
   /** Records this transaction's reads and writes; the runtime never commits anything. */
   readonly simulator: TxSimulator;
   /**
    * `stub.invokeChaincode(name, args, channel)`. Called synchronously from inside the sandbox; a
-   * same-channel call must record into the same simulator. A throw reaches chaincode as a rejected
-   * promise with the message.
+   * same-channel call must record into the same simulator, one on another channel records nothing.
+   * A throw reaches chaincode as a rejected promise with the message.
    */
   invokeChaincode(chaincodeName: string, args: readonly Uint8Array[], channelId: string): ChaincodeResponse;
   readonly limits?: RuntimeLimits;
@@ -178,7 +178,10 @@ export interface ChaincodeRuntime {
   /**
    * {@link invoke} without the promise, for a chaincode-to-chaincode call: the peer's
    * `RuntimeSupport.invokeChaincode` runs the callee with it while the caller waits inside its
-   * sandbox, so the callee records into the caller's simulator. Same outcomes as `invoke`; throws
+   * sandbox, so the callee records into the caller's simulator. The callee's package may be the
+   * caller's, still running (a chaincode calling itself on another channel): the runtime runs the
+   * call alongside, as a Fabric chaincode process serves transactions side by side; the peer refuses
+   * a second run of one transaction on one channel before it gets here. Same outcomes as `invoke`; throws
    * {@link ChaincodeError} `CHAINCODE_NOT_INSTALLED` when the package is not loaded (loading is
    * asynchronous: the caller loads it with {@link install} and retries later).
    */

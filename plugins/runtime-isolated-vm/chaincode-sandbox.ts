@@ -96,6 +96,28 @@ export class ChaincodeSandbox {
     }
   }
 
+  /** True while a transaction runs in it: a call from chaincode back into this package needs another sandbox. */
+  get busy(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Another sandbox of the same bundle, started: for a transaction of this package that begins while
+   * one runs here (a chaincode calling itself on another channel), as Fabric's chaincode process
+   * serves transactions side by side. The bundle's load-time log entries are not repeated.
+   */
+  fork(): ChaincodeSandbox {
+    const sibling = new ChaincodeSandbox(this.packageId, this.bundle, this.options);
+    sibling.loadLog.stopRecording();
+    try {
+      sibling.start();
+    } catch (err) {
+      sibling.dispose();
+      throw err;
+    }
+    return sibling;
+  }
+
   invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
     const limits = { ...this.options.limits, ...(support.limits ?? {}) } as Required<RuntimeLimits>;
     if (this.session !== undefined) {

@@ -19,6 +19,8 @@ import { IsolatedVmRuntimeOptions } from './isolated-vm-runtime-options';
 export class IsolatedVmRuntime implements ChaincodeRuntime {
   private readonly options: ReturnType<typeof IsolatedVmRuntimeOptions.parse>;
   private readonly sandboxes = new Map<string, ChaincodeSandbox>();
+  /** Per package, the sandboxes forked for transactions that began while its sandbox was busy; kept for the next. */
+  private readonly siblings = new Map<string, ChaincodeSandbox[]>();
   private readonly store: PackageStore | undefined;
   private closed = false;
 
@@ -83,14 +85,42 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
     return this.invokeSync(packageId, invocation, support);
   }
 
-  /** The same as {@link invoke}, without the promise: for same-channel `invokeChaincode` from inside a sandbox. */
+  /** The same as {@link invoke}, without the promise: for `invokeChaincode` from inside a sandbox. */
   invokeSync(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
     this.checkOpen();
     const sandbox = this.sandboxes.get(packageId);
     if (sandbox === undefined) {
       throw new ChaincodeError('CHAINCODE_NOT_INSTALLED', `chaincode package '${packageId}' is not installed on this runtime`, { packageId, installed: [...this.sandboxes.keys()] });
     }
-    return sandbox.invoke(invocation, support);
+    if (!sandbox.busy) return sandbox.invoke(invocation, support);
+    let sibling: ChaincodeSandbox;
+    try {
+      sibling = this.idleSibling(sandbox);
+    } catch (err) {
+      // Answered as a sandbox that cannot start answers: the chaincode's failure, not the runtime's.
+      const message = err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`;
+      return { response: { status: 500, message, payload: new Uint8Array(0) } };
+    }
+    return sibling.invoke(invocation, support);
+  }
+
+  /**
+   * A sandbox of the same package that is not running anything. The peer lets a package re-enter
+   * only for another channel or transaction, so a package needs at most one sibling per nesting level.
+   */
+  private idleSibling(sandbox: ChaincodeSandbox): ChaincodeSandbox {
+    let siblings = this.siblings.get(sandbox.packageId);
+    if (siblings === undefined) this.siblings.set(sandbox.packageId, (siblings = []));
+    const idle = siblings.find((s) => !s.busy);
+    if (idle !== undefined) return idle;
+    const sibling = sandbox.fork();
+    siblings.push(sibling);
+    return sibling;
+  }
+
+  private disposeSiblings(packageId: string): void {
+    for (const sibling of this.siblings.get(packageId) ?? []) sibling.dispose();
+    this.siblings.delete(packageId);
   }
 
   /** Reloads every package kept in `packageDir` (after a restart). */
@@ -110,13 +140,17 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
     const sandbox = this.sandboxes.get(packageId);
     this.sandboxes.delete(packageId);
     sandbox?.dispose();
+    this.disposeSiblings(packageId);
     this.store?.remove(packageId);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const sandbox of this.sandboxes.values()) sandbox.dispose();
+    for (const [packageId, sandbox] of this.sandboxes) {
+      sandbox.dispose();
+      this.disposeSiblings(packageId);
+    }
     this.sandboxes.clear();
   }
 

@@ -18,7 +18,9 @@ import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from '../scc/acl';
-import type { SystemChaincode } from '../scc/system-chaincode';
+import type { SccInvocation, SystemChaincode } from '../scc/system-chaincode';
+import { TransactionContexts } from './transaction-contexts';
+import { executeFailure, failingAs, invokeFailure, lookupFailure, reworded } from './execution-failures';
 import { checkInitInvocation } from './init-required';
 import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
@@ -29,21 +31,6 @@ export const DEFAULT_ENDORSEMENT_PLUGIN = 'escc';
 
 /** Fabric's `scc.SysCCVersion`: the version a system chaincode's endorsed action carries (validation refuses an empty one). */
 export const SYSTEM_CHAINCODE_VERSION = 'syscc';
-
-/**
- * A chaincode not defined, approved or installed, as Fabric's endorser words the failure of its
- * lookup (`ChaincodeEndorsementInfo`) before simulating. Chaincode-to-chaincode calls are worded
- * the same (Fabric's differ: "execute failed: invalid invocation: [channel c] failed to get
- * chaincode container info for x: …").
- */
-function lookupFailure(name: string, channelId: string, err: PeerError): PeerError {
-  return new PeerError(err.code, `make sure the chaincode ${name} has been successfully defined on channel ${channelId} and try again: ${err.message}`, err.details, { cause: err });
-}
-
-/** A refusal of Fabric's CheckInvocation, which fails inside Execute and is worded so. */
-function invalidInvocation(proposal: ParsedSignedProposal, err: PeerError): PeerError {
-  return new PeerError(err.code, `error in simulation: failed to execute transaction ${proposal.txId}: invalid invocation: ${err.message}`, err.details, { cause: err });
-}
 
 /**
  * Fabric's `ParseName` over what a shim sends for `invokeChaincode(name, args, channel)`: the name,
@@ -63,6 +50,11 @@ function parseCallee(name: string, channelId: string, callerChannelId: string): 
   }
   const colon = chaincode.indexOf(':');
   return { chaincode: colon >= 0 ? chaincode.slice(0, colon) : chaincode, channelId: target };
+}
+
+/** The handler key of a system chaincode: apart from package IDs, which always hold a colon. */
+function sccHandler(name: string): string {
+  return `scc/${name}`;
 }
 
 /** What one simulation produced. */
@@ -109,12 +101,51 @@ interface Target {
 export class ChaincodeExecutor {
   private readonly installed = new Map<string, Promise<void>>();
   private readonly lifecycle = new LifecycleCache();
+  private readonly contexts = new TransactionContexts();
 
   constructor(private readonly support: ExecutorSupport) {}
 
   /**
+   * Opens the proposal's transaction context in the chaincode it names and returns what closes it.
+   * Fabric's handler opens it as the chaincode starts to run; Weft's endorser calls this as it
+   * schedules the simulation, since simulations run one at a time here where Fabric runs them side
+   * by side: a second proposal with the same txid, channel and chaincode is refused from then until
+   * the first is simulated, as Fabric refuses one that overlaps it. A chaincode this peer cannot
+   * run gets no context (its lookup fails first, as in Fabric).
+   */
+  openContext(proposal: ParsedSignedProposal, channel: Channel | undefined): () => void {
+    const handler = this.handlerOf(proposal.chaincodeName, channel);
+    if (handler === undefined) return () => undefined;
+    return failingAs(
+      () => this.contexts.create(handler, channel?.id ?? '', proposal.txId),
+      (err) => executeFailure(proposal, 'error sending', err),
+    );
+  }
+
+  /** Fabric's chaincode handler of `name`: the package this org approved for its committed definition, or the system chaincode. */
+  private handlerOf(name: string, channel: Channel | undefined): string | undefined {
+    if (this.support.systemChaincode(name) !== undefined) return sccHandler(name);
+    if (channel === undefined) return undefined;
+    const definition = this.lifecycle.definition(channel.ledger, name);
+    return definition && this.approval(channel.ledger, name, definition.sequence)?.packageId;
+  }
+
+  /**
+   * This org's approval of the definition of `name` committed at `sequence`. Its package is the
+   * org's private value when this peer holds it; a peer without it (it joined after the approval,
+   * say) finds the installed package whose hash the approval stores, as Fabric's cache does. The
+   * package store is listed only then: it reads a directory.
+   */
+  private approval(ledger: Channel['ledger'], name: string, sequence: number): ReturnType<LifecycleCache['approval']> {
+    const approval = this.lifecycle.approval(ledger, this.support.mspId, name, sequence);
+    if (approval === undefined || approval.packageId !== undefined) return approval;
+    return this.lifecycle.approval(ledger, this.support.mspId, name, sequence, this.support.packages.list().map((p) => p.packageId));
+  }
+
+  /**
    * `recordDefinition: false` (an evaluation, whose read set is never used) takes the committed
-   * definition from the cache instead of reading it through the simulator.
+   * definition from the cache instead of reading it through the simulator. The caller has opened
+   * the proposal's context ({@link openContext}).
    */
   async execute(
     proposal: ParsedSignedProposal,
@@ -127,54 +158,60 @@ export class ChaincodeExecutor {
     const scc = this.support.systemChaincode(name);
     if (scc !== undefined) {
       // Fabric's CheckInvocation: a system chaincode never requires initialization, so is_init is refused before it runs.
-      if (proposal.isInit) throw invalidInvocation(proposal, new PeerError('PEER_INIT_REQUIRED', `chaincode '${name}' does not require initialization but called as init`, { chaincode: name }));
+      if (proposal.isInit) {
+        const notInit = new PeerError('PEER_INIT_REQUIRED', `chaincode '${name}' does not require initialization but called as init`, { chaincode: name });
+        throw executeFailure(proposal, 'invalid invocation', notInit);
+      }
       const response = await scc.invoke({ channel, args: proposal.args, creator, proposal, simulator });
       return { response, version: SYSTEM_CHAINCODE_VERSION, endorsementPlugin: DEFAULT_ENDORSEMENT_PLUGIN };
     }
     if (channel === undefined || simulator === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });
     }
-    const target = this.target(name, channel, simulator, options.recordDefinition ?? true);
+    const target = failingAs(
+      () => this.target(name, channel, simulator, options.recordDefinition ?? true),
+      (err) => lookupFailure(name, channel.id, err),
+    );
     try {
       await this.load(target.packageId, name);
     } catch (err) {
       // A package approved but missing from the store: Fabric's lookup finds it not installed.
       throw err instanceof PeerError && err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookupFailure(name, channel.id, err) : err;
     }
-    try {
-      checkInitInvocation(simulator, name, target.definition, proposal.isInit);
-    } catch (err) {
-      throw err instanceof PeerError ? invalidInvocation(proposal, err) : err;
-    }
+    failingAs(
+      () => checkInitInvocation(simulator, name, target.definition, proposal.isInit),
+      (err) => executeFailure(proposal, 'invalid invocation', err),
+    );
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(
       target.packageId,
       this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
-      this.runtimeSupport(proposal, creator.mspId, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId),
+      this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId),
     );
     return { response: result.response, event: result.event, version: target.definition.version, endorsementPlugin: target.definition.endorsementPlugin };
   }
 
-  /** The committed definition of `name` (read through `simulator`) and the package this org approved for it. */
+  /**
+   * The committed definition of `name` (read through `simulator`) and the package this org approved
+   * for it. Throws the lookup's cause, which callers word as Fabric's caller of the lookup does.
+   */
   private target(name: string, channel: Channel, simulator: TxSimulator, recordDefinition = true): Target {
-    const definition = recordDefinition ? this.lifecycle.definitionThrough(simulator, name) : this.lifecycle.definition(channel.ledger, name);
+    // As Fabric's endorser, only the chaincode's Sequence key is read through the simulator: the
+    // rest of the definition is committed state, so the read set matches a Fabric peer's.
+    const definition = recordDefinition ? this.lifecycle.definitionThrough(simulator, name, channel.ledger) : this.lifecycle.definition(channel.ledger, name);
     if (definition === undefined) {
-      throw lookupFailure(name, channel.id, new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} not found`, { chaincode: name, channelId: channel.id }));
+      throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} not found`, { chaincode: name, channelId: channel.id });
     }
-    const approval = this.lifecycle.approval(channel.ledger, this.support.mspId, name, definition.sequence);
+    const approval = this.approval(channel.ledger, name, definition.sequence);
     const packageId = approval?.packageId;
     if (approval === undefined) {
-      throw lookupFailure(
-        name,
-        channel.id,
-        new PeerError(
-          'PEER_CHAINCODE_NOT_APPROVED',
-          `chaincode definition for '${name}' at sequence ${definition.sequence} on channel '${channel.id}' has not yet been approved by this org`,
-          { chaincode: name, sequence: definition.sequence, mspId: this.support.mspId },
-        ),
+      throw new PeerError(
+        'PEER_CHAINCODE_NOT_APPROVED',
+        `chaincode definition for '${name}' at sequence ${definition.sequence} on channel '${channel.id}' has not yet been approved by this org`,
+        { chaincode: name, sequence: definition.sequence, mspId: this.support.mspId },
       );
     }
     if (packageId === undefined || this.support.runtime === undefined) {
-      throw lookupFailure(name, channel.id, new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name }));
+      throw new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name });
     }
     return { definition, packageId };
   }
@@ -208,7 +245,7 @@ export class ChaincodeExecutor {
 
   private runtimeSupport(
     proposal: ParsedSignedProposal,
-    creatorMspId: string,
+    creator: Identity,
     chaincodeName: string,
     channel: Channel,
     simulator: TxSimulator,
@@ -216,7 +253,13 @@ export class ChaincodeExecutor {
   ): RuntimeSupport {
     return {
       simulator,
-      invokeChaincode: (callee, args, channelId) => this.invokeChaincode(proposal, creatorMspId, channel, simulator, callee, args, channelId),
+      invokeChaincode: (callee, args, channelId) => {
+        try {
+          return this.invokeChaincode(proposal, creator, channel, simulator, parseCallee(callee, channelId, channel.id), args);
+        } catch (err) {
+          throw invokeFailure(proposal, err);
+        }
+      },
       limits: { timeoutMs: this.support.executeTimeoutMs },
       metrics: this.support.metrics?.meter(channel.id, packageId),
       log: this.support.logs?.of(chaincodeName),
@@ -224,47 +267,76 @@ export class ChaincodeExecutor {
   }
 
   /**
-   * `stub.invokeChaincode` (Fabric's `HandleInvokeChaincode`): the callee must not be a system
-   * chaincode, the proposal must satisfy `peer/ChaincodeToChaincode` on the callee's channel, and the
-   * callee must be defined there, approved by this org, installed here and initialized. Runs while
-   * the caller waits inside its sandbox; a throw reaches the caller as a rejected promise.
+   * `stub.invokeChaincode` (Fabric's `HandleInvokeChaincode`). A user chaincode callee needs the
+   * proposal to satisfy `peer/ChaincodeToChaincode` on the callee's channel, and must be defined
+   * there, approved by this org, installed here and initialized; a system chaincode is called
+   * without that ACL and answers for itself (qscc and cscc refuse calls from chaincode; Fabric's
+   * `_lifecycle` does not). On another channel the callee runs against a simulator of that
+   * channel's ledger whose results are dropped: a query. Runs while the caller waits inside its
+   * sandbox; a throw reaches the caller as a rejected promise, worded as Fabric's handler words it.
    */
   private invokeChaincode(
     proposal: ParsedSignedProposal,
-    creatorMspId: string,
+    creator: Identity,
     channel: Channel,
     simulator: TxSimulator,
-    calleeName: string,
+    callee: { readonly chaincode: string; readonly channelId: string },
     args: readonly Uint8Array[],
-    calleeChannel: string,
   ): ChaincodeResponse {
-    const { chaincode: callee, channelId } = parseCallee(calleeName, calleeChannel, channel.id);
-    if (this.support.systemChaincode(callee) !== undefined) {
-      throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', `system chaincode ${callee} cannot be invoked with a cc2cc invocation`, { chaincode: callee });
-    }
+    const { chaincode: name, channelId } = callee;
+    const scc = this.support.systemChaincode(name);
     const sameChannel = channelId === channel.id;
     const target = sameChannel ? channel : this.support.channel?.(channelId);
     if (target === undefined) {
-      throw new PeerError('PEER_UNKNOWN_CHANNEL', `chaincode ${callee} cannot be invoked on channel ${channelId}: this peer has not joined it`, {
-        chaincode: callee,
-        channelId,
-      });
+      // Fabric checks the ACL on the callee's channel first, which fails for a channel it has no config of.
+      const message = scc === undefined ? `Failed to get policy manager for channel [${channelId}]` : `failed to find ledger for channel: ${channelId}`;
+      throw new PeerError('PEER_UNKNOWN_CHANNEL', message, { chaincode: name, channelId });
     }
-    checkChannelPolicy(target, '/Channel/Application/Writers', proposal, 'peer/ChaincodeToChaincode');
-    // Another channel's ledger is only queried: its simulator's results never reach a transaction.
-    const sim = sameChannel ? simulator : this.collectionChecked(target.ledger.newTxSimulator(proposal.txId), target, proposal, creatorMspId);
+    if (scc === undefined) checkChannelPolicy(target, '/Channel/Application/Writers', proposal, 'peer/ChaincodeToChaincode');
+    const own = sameChannel ? undefined : target.ledger.newTxSimulator(proposal.txId);
     try {
-      const { definition, packageId } = this.target(callee, target, sim);
-      checkInitInvocation(sim, callee, definition, false);
-      return this.invokeLoaded(
-        packageId,
-        callee,
-        this.invocation(proposal, callee, target.id, args, false),
-        this.runtimeSupport(proposal, creatorMspId, callee, target, sim, packageId),
-      ).response;
+      if (scc !== undefined) return this.invokeSystem(scc, { channel: target, args, creator, proposal, simulator: own ?? simulator });
+      const sim = own === undefined ? simulator : this.collectionChecked(own, target, proposal, creator.mspId);
+      const lookup = (err: PeerError): PeerError =>
+        reworded(err, `execute failed: invalid invocation: [channel ${target.id}] failed to get chaincode container info for ${name}: ${err.message}`);
+      const { definition, packageId } = failingAs(() => this.target(name, target, sim), lookup);
+      failingAs(
+        () => checkInitInvocation(sim, name, definition, false),
+        (err) => reworded(err, `execute failed: invalid invocation: ${err.message}`),
+      );
+      const close = this.openCalleeContext(packageId, target.id, proposal.txId);
+      try {
+        return failingAs(
+          () => this.invokeLoaded(packageId, name, this.invocation(proposal, name, target.id, args, false), this.runtimeSupport(proposal, creator, name, target, sim, packageId)),
+          // A package missing from the store is what Fabric's lookup finds not installed.
+          (err) => (err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookup(err) : reworded(err, `execute failed: ${err.message}`)),
+        ).response;
+      } finally {
+        close();
+      }
     } finally {
-      if (!sameChannel) sim.done();
+      own?.done();
     }
+  }
+
+  private invokeSystem(scc: SystemChaincode, invocation: SccInvocation): ChaincodeResponse {
+    if (scc.invokeSync === undefined) {
+      throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', `execute failed: system chaincode ${scc.name} cannot be called from chaincode on this peer`, { chaincode: scc.name });
+    }
+    const close = this.openCalleeContext(sccHandler(scc.name), invocation.channel?.id ?? '', invocation.proposal.txId);
+    try {
+      return scc.invokeSync(invocation);
+    } finally {
+      close();
+    }
+  }
+
+  /** A callee's transaction context, refused as Fabric's handler refuses it inside `HandleInvokeChaincode`. */
+  private openCalleeContext(handler: string, channelId: string, txId: string): () => void {
+    return failingAs(
+      () => this.contexts.create(handler, channelId, txId),
+      (err) => reworded(err, `execute failed: error sending: ${err.message}`),
+    );
   }
 
   private invokeLoaded(packageId: string, name: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {

@@ -145,7 +145,10 @@ export class Endorser {
     }
     const { proposal } = checked;
     meter?.checked(proposal.channelId, proposal.chaincodeName);
-    const run = (): Promise<SimulationOutcome> => this.run(checked, readWriteSet);
+    // Opened before the simulation waits for its turn: here simulations run one at a time, where
+    // Fabric runs a proposal reusing a running one's txid side by side with it and refuses it.
+    const close = this.executor.openContext(proposal, checked.channel);
+    const run = (): Promise<SimulationOutcome> => this.run(checked, readWriteSet).finally(close);
     // System chaincodes may wait on I/O (install, join): they run on their own, not in a burst.
     return this.checks.isSystemChaincode(proposal.chaincodeName) ? run() : this.burst.run(run);
   }

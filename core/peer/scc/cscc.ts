@@ -16,6 +16,9 @@ export interface CsccSupport {
   join(genesisBlock: Uint8Array): void;
 }
 
+/** The functions Fabric's cscc takes without a second argument. */
+const CHANNEL_LESS_FUNCTIONS = new Set(['GetChannels', 'JoinBySnapshotStatus']);
+
 /** Fabric's `cscc` configuration chaincode: JoinChain, GetChannels, GetConfigBlock, GetChannelConfig. */
 export class Cscc implements SystemChaincode {
   readonly name = 'cscc';
@@ -23,11 +26,14 @@ export class Cscc implements SystemChaincode {
   constructor(private readonly support: CsccSupport) {}
 
   invoke(inv: SccInvocation): Promise<ReturnType<typeof success>> {
-    return Promise.resolve(this.run(inv));
+    return Promise.resolve(this.invokeSync(inv));
   }
 
-  private run(inv: SccInvocation): ReturnType<typeof success> {
+  invokeSync(inv: SccInvocation): ReturnType<typeof success> {
     const fn = argString(inv.args, 0);
+    // Fabric's PeerConfiger.Invoke: the argument count, then the proposal's own chaincode, before any function.
+    if (inv.args.length < 1 || (!CHANNEL_LESS_FUNCTIONS.has(fn) && inv.args.length < 2)) return failure(`Incorrect number of arguments, ${inv.args.length}`);
+    if (inv.proposal.chaincodeName !== this.name) return failure(`Rejecting invoke of CSCC from another chaincode, original invocation for '${inv.proposal.chaincodeName}'`);
     try {
       switch (fn) {
         case 'JoinChain': {

@@ -17,19 +17,24 @@ export class Qscc implements SystemChaincode {
   constructor(private readonly channels: (channelId: string) => Channel | undefined) {}
 
   invoke(inv: SccInvocation): Promise<ReturnType<typeof success>> {
-    return Promise.resolve(this.run(inv));
+    return Promise.resolve(this.invokeSync(inv));
   }
 
-  private run(inv: SccInvocation): ReturnType<typeof success> {
+  invokeSync(inv: SccInvocation): ReturnType<typeof success> {
     const fn = argString(inv.args, 0);
     if (inv.args.length < 2) return failure(`Incorrect number of arguments, ${inv.args.length}`);
+    // Fabric's qscc answers only proposals addressed to it: called from chaincode, the proposal names the caller.
+    if (inv.proposal.chaincodeName !== this.name) {
+      return failure(`Rejecting invoke of QSCC from another chaincode because of potential for deadlocks, original invocation for '${inv.proposal.chaincodeName}'`);
+    }
+    if (fn !== 'GetChainInfo' && inv.args.length < 3) return failure(`missing 3rd argument for ${fn}`);
     const channelId = argString(inv.args, 1);
     const channel = this.channels(channelId);
     if (channel === undefined) return failure(`Invalid chain ID, ${channelId}`);
     try {
       checkChannelPolicy(channel, '/Channel/Application/Readers', inv.proposal, `qscc/${fn}`);
     } catch (err) {
-      return failure(`access denied for [${fn}][${channelId}]: ${(err as Error).message}`, 403);
+      return failure(`access denied for [${fn}][${channelId}]: [${(err as Error).message}]`);
     }
     const ledger = channel.ledger;
     switch (fn) {

@@ -25,6 +25,13 @@ export interface SccInvocation {
 export interface SystemChaincode {
   readonly name: string;
   invoke(invocation: SccInvocation): Promise<ChaincodeResponse>;
+  /**
+   * The same call answered synchronously, for a chaincode-to-chaincode call (Fabric lets chaincode
+   * invoke system chaincodes; the caller waits inside its sandbox, so nothing may be awaited).
+   * `invocation.proposal` is the caller's, naming the calling chaincode. A system chaincode without
+   * it cannot be called from chaincode on this peer.
+   */
+  invokeSync?(invocation: SccInvocation): ChaincodeResponse;
 }
 
 const EMPTY = new Uint8Array(0);

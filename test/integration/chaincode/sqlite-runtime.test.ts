@@ -185,8 +185,12 @@ describe('chaincode examples on a real SQLite ledger', () => {
     expect(r.rw.hostile.writes.map(([k]) => k)).toEqual(['relayed']);
     const bad = tx('hostile', ['Relay', 'basic', 'ReadAsset', 'nope']);
     expect(bad.response.message).toBe('relay failed: The asset nope does not exist');
+    // A package called while it runs (a chaincode calling itself on another channel) runs in a
+    // sandbox of its own; refusing a second run of one transaction on one channel is the peer's.
     const self = tx('hostile', ['Relay', 'hostile', 'Ok', 'x']);
-    expect(self.response.message).toMatch(/^relay failed: chaincode hostile_1:[0-9a-f]{64} is already executing transaction itx\d+: it cannot be invoked recursively$/);
+    expect(self.response.status).toBe(200);
+    expect(text(self.response.payload)).toBe('ok');
+    expect(self.rw.hostile.writes.map(([k]) => k)).toEqual(['ok', 'relayed']);
     expect(tx('hostile', ['Ok']).response.status).toBe(200);
   });
 });

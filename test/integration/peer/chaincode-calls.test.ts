@@ -145,13 +145,24 @@ describe('chaincode calls, transaction timestamps and init_required through a 2-
     expect(rwsetWrites(tx.action.proposalResponsePayload.action.results).map((w) => [w.namespace, w.keys])).toEqual([['cca', ['via/k2']]]);
     expect(await detailsOf(user.getNetwork(OTHER_CHANNEL).getContract('ccb').evaluateTransaction('Get', 'k2'))).toMatch(/key k2 does not exist/);
     expect(await detailsOf(network.getContract('ccb').evaluateTransaction('Get', 'k2'))).toMatch(/key k2 does not exist/);
+
+    // A chaincode may call itself there (the same package, now running two transactions).
+    const self = await network.getContract('ccb').submitAsync('PutViaChannel', { arguments: ['ccb', OTHER_CHANNEL, 'k3', 'v3'] });
+    expect(utf8.decode(self.getResult())).toBe('v3');
+    expect((await self.getStatus()).code).toBe(TxValidationCode.VALID);
+    expect(utf8.decode(await network.getContract('ccb').evaluateTransaction('Get', 'via/k3'))).toBe('v3');
+    expect(await detailsOf(org2User.getNetwork(OTHER_CHANNEL).getContract('ccb').evaluateTransaction('Get', 'k3'))).toMatch(/key k3 does not exist/);
   }, 60_000);
 
-  it('fails a call to a chaincode that is not defined, or to a system chaincode, with the reason', async () => {
+  it('fails a call to a chaincode that is not defined, or on a channel not joined, with the reason; a system chaincode answers for itself', async () => {
     const cca = user.getNetwork(CHANNEL).getContract('cca');
-    expect(await detailsOf(cca.evaluateTransaction('PutVia', 'nothing', 'k', 'v'))).toMatch(/chaincode nothing not found/);
-    expect(await detailsOf(cca.evaluateTransaction('PutVia', 'qscc', 'k', 'v'))).toMatch(/system chaincode qscc cannot be invoked with a cc2cc invocation/);
-    expect(await detailsOf(cca.evaluateTransaction('PutViaChannel', 'ccb', 'nochannel', 'k', 'v'))).toMatch(/has not joined it/);
+    expect(await detailsOf(cca.evaluateTransaction('PutVia', 'nothing', 'k', 'v'))).toMatch(
+      /INVOKE_CHAINCODE failed: transaction ID: \w+: execute failed: invalid invocation: \[channel mychannel\] failed to get chaincode container info for nothing: chaincode nothing not found/,
+    );
+    expect(await detailsOf(cca.evaluateTransaction('PutVia', 'qscc', 'k', 'v'))).toMatch(
+      /qscc answered 500: Rejecting invoke of QSCC from another chaincode because of potential for deadlocks, original invocation for 'cca'/,
+    );
+    expect(await detailsOf(cca.evaluateTransaction('PutViaChannel', 'ccb', 'nochannel', 'k', 'v'))).toMatch(/Failed to get policy manager for channel \[nochannel\]/);
     const org2Cca = org2User.getNetwork(CHANNEL).getContract('cca');
     expect(await detailsOf(org2Cca.evaluateTransaction('PutViaChannel', 'cca', OTHER_CHANNEL, 'k', 'v'))).toMatch(/chaincode cca not found/);
   }, 60_000);

@@ -57,7 +57,7 @@ describe("a peer's chaincode metrics count as Fabric's handler and launcher do (
       expect(failing.status).toBe(200);
       expect(JSON.parse(Buffer.from(failing.payload).toString()) as string[]).toEqual([
         'key must not be an empty string',
-        expect.stringMatching(/make sure the chaincode nothing has been successfully defined on channel mychannel/),
+        expect.stringMatching(/failed to get chaincode container info for nothing: chaincode nothing not found$/),
       ]);
       const spun = (await propose(endorser, user, CHANNEL, 'metered', ['Spin'])).response;
       expect(spun.status).toBe(500);

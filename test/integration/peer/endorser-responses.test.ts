@@ -1,24 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApproveChaincodeDefinitionForMyOrgArgs, ChaincodeSource } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import { ProposalResponse } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
-import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
-import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { Registry } from 'prom-client';
 import { PackageStore } from '../../../core/chaincode/package-store';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { ChaincodeExecutor } from '../../../core/peer/endorser/chaincode-executor';
 import { Endorser } from '../../../core/peer/endorser/endorser';
-import {
-  type DefinitionInput,
-  LIFECYCLE_NAMESPACE,
-  approvalKey,
-  defaultValidationParameter,
-  definitionKey,
-  encodeDefinition,
-  writeDefinition,
-} from '../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
 import { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { Qscc } from '../../../core/peer/scc/qscc';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
@@ -26,36 +14,11 @@ import { type ParsedProposalResponse, endorsementSignedData, parseProposalRespon
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { IsolatedVmRuntime } from '../../../plugins/runtime-isolated-vm';
 import { sample } from '../../support/prometheus-text';
-import { type Harness, commitBlock, endorsedTx, openHarness, rwset } from './channel-harness';
+import { type Harness, openHarness } from './channel-harness';
+import { commitDefinitions, definitionOf, writtenKeys } from './committed-definitions';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
 
 const utf8 = new TextDecoder();
-
-function definition(name: string, o: Partial<DefinitionInput> = {}): DefinitionInput {
-  return { name, sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false, ...o };
-}
-
-/** Org1's approval of exactly `def`, running `packageId`. */
-function approval(def: DefinitionInput, packageId: string): Uint8Array {
-  const a = writeDefinition(new ApproveChaincodeDefinitionForMyOrgArgs(), def);
-  const local = new ChaincodeSource.Local();
-  local.setPackageId(packageId);
-  const source = new ChaincodeSource();
-  source.setLocalPackage(local);
-  a.setSource(source);
-  return a.serializeBinary();
-}
-
-/** The keys written per namespace in `TxReadWriteSet` bytes (a namespace only read, as `_lifecycle` for the definition, has none). */
-function writtenKeys(results: Uint8Array): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const ns of TxReadWriteSet.deserializeBinary(results).getNsRwsetList()) {
-    out[ns.getNamespace()] = KVRWSet.deserializeBinary(ns.getRwset_asU8())
-      .getWritesList()
-      .map((w) => w.getKey());
-  }
-  return out;
-}
 
 /**
  * What a Fabric peer's ProcessProposal returns for each outcome of a simulation (core/endorser
@@ -81,26 +44,15 @@ describe('endorser responses by chaincode status (Fabric ProcessProposalSuccessf
     const { packageId } = await packages.save(packageBytes);
     // The same code under another label: a callee runs in a sandbox of its own.
     const calleePackage = await packages.save((await packageChaincode({ projectDir: path.join(__dirname, 'fixtures', 'statuses'), label: 'callee' })).packageBytes);
-    const st2 = definition('st2');
-    const st = definition('st');
-    const init = definition('init', { initRequired: true });
-    const absent = definition('absent');
-    const plugged = definition('plugged', { endorsementPlugin: 'custom' });
-    const writes = {
-      [definitionKey('st')]: encodeDefinition(st),
-      [approvalKey('Org1MSP', 'st', 1)]: approval(st, packageId),
-      [definitionKey('init')]: encodeDefinition(init),
-      [approvalKey('Org1MSP', 'init', 1)]: approval(init, packageId),
-      [definitionKey('absent')]: encodeDefinition(absent),
-      [approvalKey('Org1MSP', 'absent', 1)]: approval(absent, `absent:${'b'.repeat(64)}`),
-      [definitionKey('unapproved')]: encodeDefinition(definition('unapproved')),
-      [definitionKey('st2')]: encodeDefinition(st2),
-      [approvalKey('Org1MSP', 'st2', 1)]: approval(st2, calleePackage.packageId),
-      [definitionKey('plugged')]: encodeDefinition(plugged),
-      [approvalKey('Org1MSP', 'plugged', 1)]: approval(plugged, packageId),
-    };
-    const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: rwset({ [LIFECYCLE_NAMESPACE]: writes }) });
-    expect(await commitBlock(h, [tx.envelope])).toEqual([TxValidationCode.VALID]);
+    // `absent` is approved with a package not installed here; `unapproved` is not approved by Org1.
+    await commitDefinitions(h, [
+      { definition: definitionOf('st'), approvedPackage: packageId },
+      { definition: definitionOf('init', { initRequired: true }), approvedPackage: packageId },
+      { definition: definitionOf('absent'), approvedPackage: `absent:${'b'.repeat(64)}` },
+      { definition: definitionOf('unapproved') },
+      { definition: definitionOf('st2'), approvedPackage: calleePackage.packageId },
+      { definition: definitionOf('plugged', { endorsementPlugin: 'custom' }), approvedPackage: packageId },
+    ]);
 
     const qscc = new Qscc((id) => h.channels.channel(id));
     const executor = new ChaincodeExecutor({
