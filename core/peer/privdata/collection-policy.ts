@@ -55,4 +55,3 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
     return collectionOf(cached.definition, collection);
   }
 }
-
