@@ -5,7 +5,7 @@ import { DefaultProtocolLimits } from '../protocol/bounded-decode';
 import { envelopeSignedData, parseEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
 import type { BroadcastObserver, BroadcastTracker } from './broadcast-metrics';
-import type { Registrar } from './registrar';
+import type { ChannelEntry, Registrar } from './registrar';
 import type { SignaturePrecheck } from './signature-precheck';
 
 /** What Broadcast answers for one envelope (`orderer.BroadcastResponse`). */
@@ -71,20 +71,12 @@ export class BroadcastHandler {
       const parsed = parseEnvelope(bytes, { maxBytes: this.options.maxEnvelopeBytes, requireSignature: false });
       const channelId = parsed.channelHeader.channelId;
       headerType = parsed.channelHeader.type;
-      const entry = this.registrar.require(channelId);
+      const entry = this.channelOf(channelId);
       channel = channelId;
-      const signal = entry.chain.errored();
-      if (signal.aborted) {
-        throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
-      }
-      if (this.precheck !== undefined) {
-        // Fabric's size rule runs before its signature filter: an envelope over AbsoluteMaxBytes is
-        // refused before anything hashes it (it may be as large as the gRPC receive limit).
-        entry.support.processor.checkSize(parsed);
-        await this.precheck.check(envelopeSignedData(parsed), entry.support.resources.msps);
-      }
-      tracker?.enter('ready');
-      await entry.chain.waitReady();
+      // Fabric's refusals come in this order: maintenance, then size, before anything hashes the
+      // envelope (it may be as large as the gRPC receive limit).
+      entry.support.processor.checkBeforeSignatures(parsed);
+      if (this.precheck !== undefined) await this.precheck.check(envelopeSignedData(parsed), entry.support.resources.msps);
       tracker?.enter('queued');
       await previous;
       tracker?.enter('validate');
@@ -93,6 +85,15 @@ export class BroadcastHandler {
         this.reserveTxId(channelId, message.txId);
         reserved = { channel: channelId, txId: message.txId };
       }
+      // Fabric asks the consenter (WaitReady) only for a message that passed every check, so a bad
+      // message is refused for what it is even while the chain cannot take any. Should the config
+      // change meanwhile, the chain re-validates what was checked under an older sequence.
+      tracker?.enter('ready');
+      const signal = entry.chain.errored();
+      if (signal.aborted) {
+        throw new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${(signal.reason as Error).message}`);
+      }
+      await entry.chain.waitReady();
       tracker?.enter('enqueue');
       const ordered = message.kind === 'normal' ? entry.chain.order(message.env, message.configSeq) : entry.chain.configure(message.config, message.configSeq);
       markSubmitted();
@@ -105,6 +106,22 @@ export class BroadcastHandler {
       if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
       else this.logger.debug({ status, err: (err as Error).message }, 'broadcast rejected');
       return { status, info: wireErrorText((err as Error).message), channel, headerType };
+    }
+  }
+
+  /**
+   * The message's channel. Fabric's `BroadcastChannelSupport` refuses a channel the orderer does
+   * not serve before any processing, and Broadcast answers that BAD_REQUEST ("channel does not
+   * exist"); NOT_FOUND is Deliver's answer only.
+   */
+  private channelOf(channelId: string): ChannelEntry {
+    try {
+      return this.registrar.require(channelId);
+    } catch (err) {
+      if (err instanceof OrdererError && err.code === IngressErrorCode.NotFound) {
+        throw new OrdererError(IngressErrorCode.BadRequest, err.message, err.details, { cause: err });
+      }
+      throw err;
     }
   }
 

@@ -1,6 +1,7 @@
 import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
-import { OrdererError, WeftError } from '../errors';
+import type { Logger } from 'pino';
+import { OrdererError, ProtocolError, WeftError } from '../errors';
 import { type DeliverMetrics, type DeliverRequestMetrics, NO_DELIVER_METRICS } from '../node/operations/deliver-metrics';
 import { decode } from '../protocol/bounded-decode';
 import { deliverHeaderProblem, headerWithSignatures } from '../protocol/deliver-request';
@@ -17,7 +18,19 @@ export interface DeliverSink {
   sendStatus(status: StatusCode): void;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** The client's address (`host:port`), named in the warning logged when a request is refused; absent when the transport cannot tell. */
+  readonly remoteAddress?: string;
 }
+
+/** What a request got as far as, for the warning that names why it was refused. */
+interface RequestProgress {
+  /** Set once the channel is found (Fabric logs an unknown channel at debug only: SDKs poll for new channels). */
+  channel?: string;
+  /** True once the client was first authorized: a later FORBIDDEN is a revocation. */
+  authorized?: boolean;
+}
+
+const STATUS_NAMES = new Map<number, string>(Object.entries(Status).map(([name, value]) => [value, name]));
 
 const NEVER = Number.MAX_SAFE_INTEGER;
 
@@ -34,16 +47,19 @@ export class DeliverHandler {
   private readonly now: () => Date;
   /** Counted when the orderer has an operations endpoint; the gRPC layer counts streams on it too. */
   readonly metrics: DeliverMetrics | undefined;
+  private readonly logger: Logger | undefined;
 
   /**
    * `timeWindowMs` bounds a request's timestamp (`orderer.authTimeWindowMs`); `expirationChecks`
    * false ignores the client certificate's expiry (`orderer.noExpirationChecks`; default true);
-   * `now` is the clock (tests pass their own).
+   * `now` is the clock (tests pass their own); `logger` (Fabric's `common.deliver`) gets a warning
+   * for each refused request, as Fabric's deliver handler logs one.
    */
   constructor(
     private readonly registrar: Registrar,
-    options: { timeWindowMs: number; expirationChecks?: boolean; metrics?: DeliverMetrics; now?: () => Date },
+    options: { timeWindowMs: number; expirationChecks?: boolean; metrics?: DeliverMetrics; now?: () => Date; logger?: Logger },
   ) {
+    this.logger = options.logger;
     this.timeWindowMs = options.timeWindowMs;
     this.expirationChecks = options.expirationChecks ?? true;
     this.metrics = options.metrics;
@@ -51,37 +67,69 @@ export class DeliverHandler {
   }
 
   /**
-   * Serves one request to completion; always ends with exactly one `sendStatus`. `clientCertHash`:
-   * the hash of the connection's client TLS certificate when the orderer requires client
-   * certificates (the request must name it), else undefined.
+   * Serves one request to completion; always ends with exactly one `sendStatus` (unless the client
+   * left), and resolves to that status. Fabric's deliver handler returns after any status but
+   * SUCCESS, which ends the stream: the transport should read no further request then.
+   * `clientCertHash`: the hash of the connection's client TLS certificate when the orderer
+   * requires client certificates (the request must name it), else undefined.
    */
-  async handle(bytes: Uint8Array, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<void> {
+  async handle(bytes: Uint8Array, sink: DeliverSink, clientCertHash?: Uint8Array): Promise<StatusCode> {
     const request = this.metrics?.request('block') ?? NO_DELIVER_METRICS;
     let status: StatusCode;
+    const progress: RequestProgress = {};
     try {
-      status = await this.deliver(bytes, sink, clientCertHash, request);
+      status = await this.deliver(bytes, sink, clientCertHash, request, progress);
     } catch (err) {
       status = statusOf(err);
+      this.logRefusal(err, status, progress, sink.remoteAddress);
     }
     request.completed(status === Status.SUCCESS);
     if (!sink.signal.aborted) sink.sendStatus(status);
+    return status;
   }
 
-  private async deliver(bytes: Uint8Array, sink: DeliverSink, clientCertHash: Uint8Array | undefined, request: DeliverRequestMetrics): Promise<StatusCode> {
-    if (bytes.length === 0) return Status.BAD_REQUEST;
+  /**
+   * Fabric's deliver handler warns, naming the channel and the client, for every refusal but an
+   * unknown channel (debug: SDKs poll for channels being created). Only the reason's text is
+   * logged: it names identities by MSP and policy, never by certificate.
+   */
+  private logRefusal(err: unknown, status: StatusCode, progress: RequestProgress, client: string | undefined): void {
+    if (this.logger === undefined) return;
+    const reason = (err as Error).message;
+    if (!(err instanceof OrdererError || err instanceof ProtocolError)) {
+      this.logger.error({ channel: progress.channel, client, reason }, 'deliver request failed unexpectedly');
+      return;
+    }
+    const fields = { channel: progress.channel, client, status: STATUS_NAMES.get(status), reason };
+    if (progress.channel === undefined && status === Status.NOT_FOUND) this.logger.debug(fields, 'deliver request for a channel this orderer does not serve');
+    else if (status === Status.FORBIDDEN) this.logger.warn(fields, progress.authorized === true ? 'deliver client authorization revoked' : 'deliver client is not authorized');
+    else this.logger.warn(fields, 'deliver request refused');
+  }
+
+  private async deliver(
+    bytes: Uint8Array,
+    sink: DeliverSink,
+    clientCertHash: Uint8Array | undefined,
+    request: DeliverRequestMetrics,
+    progress: RequestProgress,
+  ): Promise<StatusCode> {
+    if (bytes.length === 0) throw new OrdererError(IngressErrorCode.BadRequest, 'received an empty envelope');
     const parsed = parseEnvelope(bytes, { types: [HeaderType.DELIVER_SEEK_INFO] });
     const problem = deliverHeaderProblem(parsed.channelHeader, { now: this.now().getTime(), timeWindowMs: this.timeWindowMs, clientCertHash });
     if (problem !== undefined) throw new OrdererError(IngressErrorCode.BadRequest, problem);
-    const entry = this.registrar.require(parsed.channelHeader.channelId);
-    request.channelKnown(parsed.channelHeader.channelId);
+    const channelId = parsed.channelHeader.channelId;
+    const entry = this.registrar.require(channelId);
+    progress.channel = channelId;
+    request.channelKnown(channelId);
     const seek = decode(SeekInfo, parsed.data, 'envelope.payload.data');
     // Fabric's deliverBlocks: a STRICT request ends when the chain fails; a BEST_EFFORT one (an
     // orderer catching up from another) keeps reading what is stored, until the channel closes.
     const endsOn = seek.getErrorResponse() === SeekInfo.SeekErrorResponse.BEST_EFFORT ? [entry.closed] : [entry.chain.errored(), entry.closed];
-    if (endsOn.some((s) => s.aborted)) return Status.SERVICE_UNAVAILABLE;
+    if (endsOn.some((s) => s.aborted)) throw notServing(entry, channelId);
 
     const access = new SessionAccess(entry, parsed, this.now, this.expirationChecks ? creatorExpiresAtCached(parsed.signatureHeader.creator) : undefined);
     access.evaluate();
+    progress.authorized = true;
     const start = seek.getStart();
     const stop = seek.getStop();
     if (start === undefined || stop === undefined) {
@@ -101,13 +149,14 @@ export class DeliverHandler {
         break;
       case SeekPosition.TypeCase.SPECIFIED:
         number = clamp(start.getSpecified()!.getNumber());
-        if (number > support.height()) return Status.NOT_FOUND;
+        if (number > support.height()) throw beyondHeight(number, support.height());
         break;
       case SeekPosition.TypeCase.NEXT_COMMIT:
         number = support.height();
         break;
       default:
-        throw new OrdererError(IngressErrorCode.BadRequest, 'seek_info.start: no position type set');
+        // Fabric's ledger iterator answers a start it cannot read with its NotFoundErrorIterator.
+        throw new OrdererError(IngressErrorCode.NotFound, 'seek_info.start: no position type set');
     }
 
     let stopNum: number;
@@ -132,16 +181,17 @@ export class DeliverHandler {
     }
 
     for (;;) {
-      if (entry.closed.aborted) return Status.SERVICE_UNAVAILABLE;
-      if (failIfNotReady && number > support.height() - 1) return Status.NOT_FOUND;
+      if (entry.closed.aborted) throw notServing(entry, channelId);
+      if (failIfNotReady && number > support.height() - 1) throw beyondHeight(number, support.height(), ' (FAIL_IF_NOT_READY)');
       if (number >= support.height()) {
         const outcome = await waitForBlock(entry, number, endsOn, sink.signal);
-        if (outcome === 'ended') return Status.SERVICE_UNAVAILABLE;
+        if (outcome === 'ended') throw notServing(entry, channelId);
+        // The client went away: Fabric logs this at debug only.
         if (outcome === 'cancelled') return Status.INTERNAL_SERVER_ERROR;
       }
       access.evaluate();
       const blockBytes = support.blockBytes(number);
-      if (blockBytes === undefined) return Status.NOT_FOUND;
+      if (blockBytes === undefined) throw new OrdererError(IngressErrorCode.NotFound, `block ${number} could not be read from channel ${channelId}'s ledger`);
       await sink.sendBlock(headersOnly ? headerWithSignatures(blockBytes) : blockBytes);
       if (sink.signal.aborted) return Status.INTERNAL_SERVER_ERROR;
       request.blockSent();
@@ -189,6 +239,17 @@ class SessionAccess {
     if (!result.satisfied) throw forbidden(`deliver client does not satisfy ${path}: ${result.reason}`);
     this.evaluatedAt = resources.config.sequence;
   }
+}
+
+/** SERVICE_UNAVAILABLE for a channel removed or a chain that stopped serving. */
+function notServing(entry: ChannelEntry, channelId: string): OrdererError {
+  if (entry.closed.aborted) return new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} was removed from this orderer`);
+  const reason = entry.chain.errored().reason as Error | undefined;
+  return new OrdererError(IngressErrorCode.Unavailable, `channel ${channelId} is not serving: ${reason?.message ?? 'consenter error'}`);
+}
+
+function beyondHeight(number: number, height: number, why = ''): OrdererError {
+  return new OrdererError(IngressErrorCode.NotFound, `block ${number} not found: the channel's height is ${height}${why}`);
 }
 
 function forbidden(message: string, cause?: unknown): OrdererError {

@@ -174,6 +174,7 @@ export class OrdererGrpcServer {
     });
     const sink = {
       signal: abort.signal,
+      remoteAddress: call.getPeer(),
       sendStatus: (status: StatusCode) => {
         if (writable()) call.write(encodeDeliverResponse({ status }));
       },
@@ -196,8 +197,11 @@ export class OrdererGrpcServer {
     const clientCertHash = this.options.tls.clientAuthRequired ? clientCertificateHash(call) : undefined;
     call.on('data', (bytes: Buffer) => {
       call.pause();
-      void this.deliver.handle(bytes, sink, clientCertHash).then(() => {
-        if (writable()) call.resume();
+      void this.deliver.handle(bytes, sink, clientCertHash).then((status) => {
+        if (!writable()) return;
+        // Fabric's deliver handler returns after any status but SUCCESS: the stream ends (OK).
+        if (status === Status.SUCCESS) call.resume();
+        else call.end();
       });
     });
     call.on('end', () => {

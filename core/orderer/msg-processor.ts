@@ -42,7 +42,8 @@ export interface MsgProcessorOptions {
  * signature filter (`/Channel/Writers`, or `/Channel/Orderer/Writers` while the channel is in
  * maintenance; it verifies the creator's signature) — and config update processing into a signed
  * CONFIG envelope, which passes the same filters and the maintenance filter before it is ordered.
- * Normal messages are refused while the channel is in maintenance. Failures are `OrdererError`s
+ * Normal messages are refused while the channel is in maintenance (SERVICE_UNAVAILABLE), before any
+ * filter runs, as Fabric's `ProcessNormalMsg` refuses them. Failures are `OrdererError`s
  * whose code maps to a Fabric status (`statusOf`); their messages say what was wrong.
  */
 export class MsgProcessor {
@@ -67,11 +68,7 @@ export class MsgProcessor {
       const { config, configSeq } = this.processConfigUpdate(parsed);
       return { kind: 'config', config, configSeq, txId: parsed.channelHeader.txId };
     }
-    if (!NORMAL_TYPES.includes(type)) {
-      throw badRequest(
-        `envelope.payload.header.channel_header.type: ${headerTypeName(type)} cannot be broadcast; expected ENDORSER_TRANSACTION, MESSAGE or CONFIG_UPDATE`,
-      );
-    }
+    if (!NORMAL_TYPES.includes(type)) throw unsupportedType(type);
     const configSeq = this.processNormal(parsed);
     return { kind: 'normal', env: toEnvelope(parsed), configSeq, txId: parsed.channelHeader.txId };
   }
@@ -82,14 +79,19 @@ export class MsgProcessor {
   }
 
   /**
-   * The size filter alone: throws BAD_REQUEST when the envelope's payload and signature exceed the
-   * channel's AbsoluteMaxBytes. Broadcast runs it before it verifies any signature, as Fabric runs
-   * its size rule before the signature filter, so an oversized envelope costs no hashing. A config
-   * update's refusal is worded as its initial checks word it in `process`.
+   * The checks Broadcast runs before it verifies any signature, in Fabric's order: the message type
+   * (Fabric's `BroadcastChannelSupport` refuses CONFIG and ORDERER_TRANSACTION first), for a normal
+   * message the maintenance refusal (`ProcessNormalMsg` answers SERVICE_UNAVAILABLE before any filter
+   * runs), then the size filter against AbsoluteMaxBytes (BAD_REQUEST), which Fabric runs before its
+   * signature filter, so an oversized envelope costs no hashing. A config update's size refusal is
+   * worded as its initial checks word it in `process`.
    */
-  checkSize(parsed: ParsedEnvelope): void {
-    if (parsed.channelHeader.type === HeaderType.CONFIG_UPDATE) prefixed(INITIAL_CHECKS, () => this.sizeFilter(parsed));
-    else this.sizeFilter(parsed);
+  checkBeforeSignatures(parsed: ParsedEnvelope): void {
+    const type = parsed.channelHeader.type;
+    if (type === HeaderType.CONFIG_UPDATE) return prefixed(INITIAL_CHECKS, () => this.sizeFilter(parsed));
+    if (!NORMAL_TYPES.includes(type)) throw unsupportedType(type);
+    this.refuseInMaintenance();
+    this.sizeFilter(parsed);
   }
 
   private sizeFilter(parsed: ParsedEnvelope): void {
@@ -109,8 +111,14 @@ export class MsgProcessor {
     return this.processConfigUpdate(parseEnvelope(lastUpdate.serializeBinary(), { types: [HeaderType.CONFIG_UPDATE] }));
   }
 
-  /** Fabric `ProcessNormalMsg`: no normal message is ordered while the channel is in maintenance. */
+  /** Fabric `ProcessNormalMsg`: the maintenance refusal, then the filters. */
   private processNormal(parsed: ParsedEnvelope): number {
+    this.refuseInMaintenance();
+    return this.applyFilters(parsed);
+  }
+
+  /** No normal message is ordered while the channel is in maintenance: SERVICE_UNAVAILABLE, as Fabric's `ErrMaintenanceMode`. */
+  private refuseInMaintenance(): void {
     const { config } = this.resources();
     const state = config.orderer.consensusState;
     if (consensusTypeMigration(config) && state !== ConsensusState.Normal) {
@@ -120,7 +128,6 @@ export class MsgProcessor {
         { channel: this.channelId, state },
       );
     }
-    return this.applyFilters(parsed);
   }
 
   private applyFilters(parsed: ParsedEnvelope): number {
@@ -251,6 +258,10 @@ export function toEnvelope(parsed: ParsedEnvelope): Envelope {
   env.setPayload(parsed.payloadBytes);
   env.setSignature(parsed.signature);
   return rememberEnvelopeBytes(env, goEnvelope(parsed.bytes).encoded);
+}
+
+function unsupportedType(type: number): OrdererError {
+  return badRequest(`envelope.payload.header.channel_header.type: ${headerTypeName(type)} cannot be broadcast; expected ENDORSER_TRANSACTION, MESSAGE or CONFIG_UPDATE`);
 }
 
 function badRequest(message: string, cause?: unknown): OrdererError {

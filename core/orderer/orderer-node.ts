@@ -139,6 +139,7 @@ export class OrdererNode {
       new DeliverHandler(registrar, {
         timeWindowMs: o.authTimeWindowMs,
         expirationChecks: !o.noExpirationChecks,
+        logger: this.logging.logger('common.deliver'),
         metrics: this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry),
       }),
       this.logging.logger('comm.grpc.server'),

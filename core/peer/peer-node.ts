@@ -229,7 +229,7 @@ export class PeerNode {
     this.grpc = new PeerGrpcServer(
       {
         endorser,
-        deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics, policies }),
+        deliver: new DeliverService((id) => this.channels.channel(id), { timeWindowMs: config.peer.authTimeWindowMs, metrics: deliverMetrics, policies, logger: this.logging.logger('common.deliver') }),
         gateway: this.gateway,
         privateData: new PvtPushReceiver((id) => this.channels.channel(id), node.msp.id),
         discovery: this.discovery.service,

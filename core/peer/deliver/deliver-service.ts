@@ -1,4 +1,5 @@
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Logger } from 'pino';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { BlockAndPrivateData } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import type { TxPvtReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
@@ -29,7 +30,11 @@ export interface DeliverSink {
   closed(): boolean;
   /** Resolves when the client goes away. */
   readonly gone: Promise<void>;
+  /** The client's address (`host:port`), named in the warning logged when a request is refused; absent when the transport cannot tell. */
+  readonly remoteAddress?: string;
 }
+
+const STATUS_NAMES = new Map<number, string>(Object.entries(DeliverStatus).map(([name, value]) => [value, name]));
 
 const DATA_TYPES: Record<DeliverKind, DeliverDataType> = { block: 'block', filtered: 'filtered_block', private: 'block_and_pvtdata' };
 const STATUS_TAG = 0x08;
@@ -72,15 +77,18 @@ export class DeliverService {
   private readonly goneSignals = new WeakMap<Promise<void>, AbortSignal>();
   /** Compiles collections' member orgs policies; absent: collection membership is by MSP id. */
   private readonly policies: Pick<EndorsementPolicies, 'signaturePolicy'> | undefined;
+  private readonly logger: Logger | undefined;
 
   /**
    * `timeWindowMs` bounds a request's timestamp (`peer.authTimeWindowMs`); `now` is the clock it and
-   * certificate expiry are checked against (tests pass their own).
+   * certificate expiry are checked against (tests pass their own); `logger` (Fabric's
+   * `common.deliver`) gets a warning for each refused request, as Fabric's deliver handler logs one.
    */
   constructor(
     private readonly channels: (channelId: string) => Channel | undefined,
-    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => number; policies?: Pick<EndorsementPolicies, 'signaturePolicy'> },
+    options: { timeWindowMs: number; metrics?: DeliverMetrics; now?: () => number; policies?: Pick<EndorsementPolicies, 'signaturePolicy'>; logger?: Logger },
   ) {
+    this.logger = options.logger;
     this.policies = options.policies;
     this.timeWindowMs = options.timeWindowMs;
     this.metrics = options.metrics;
@@ -114,32 +122,40 @@ export class DeliverService {
   }
 
   private async deliver(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash: Uint8Array | undefined, request: DeliverRequestMetrics): Promise<void> {
+    const refuse = (status: number, channel: string | undefined, reason: string, message = 'deliver request refused'): Promise<void> => {
+      this.logger?.warn({ channel, client: sink.remoteAddress, status: STATUS_NAMES.get(status), reason }, message);
+      return sink.write(statusResponse(status));
+    };
     let env;
     let seek: SeekInfo;
     try {
       // fabric-gateway sends no nonce in seek requests: only the creator and signature are required.
       env = parseEnvelope(requestBytes, { types: [HeaderType.DELIVER_SEEK_INFO], requireSignature: true });
-      if (env.signatureHeader.creator.length === 0) return await sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
-    } catch {
-      return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    } catch (err) {
+      return refuse(DeliverStatus.BAD_REQUEST, undefined, `the request envelope does not parse: ${(err as Error).message}`);
     }
-    if (deliverHeaderProblem(env.channelHeader, { now: this.now(), timeWindowMs: this.timeWindowMs, clientCertHash }) !== undefined) {
-      return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    const channelId = env.channelHeader.channelId;
+    if (env.signatureHeader.creator.length === 0) return refuse(DeliverStatus.BAD_REQUEST, channelId, 'envelope.payload.header.signature_header.creator is empty');
+    const headerProblem = deliverHeaderProblem(env.channelHeader, { now: this.now(), timeWindowMs: this.timeWindowMs, clientCertHash });
+    if (headerProblem !== undefined) return refuse(DeliverStatus.BAD_REQUEST, channelId, headerProblem);
+    const channel = this.channels(channelId);
+    if (channel === undefined) {
+      // Fabric logs this at debug only: SDKs poll for channels being created.
+      this.logger?.debug({ channel: channelId, client: sink.remoteAddress }, 'deliver request for a channel this peer has not joined');
+      return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
     }
-    const channel = this.channels(env.channelHeader.channelId);
-    if (channel === undefined) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
     request.channelKnown(channel.id);
     // After the channel, as Fabric's deliverBlocks: an unknown channel is NOT_FOUND whatever the seek.
     try {
       seek = SeekInfo.deserializeBinary(env.data);
-    } catch {
-      return sink.write(statusResponse(DeliverStatus.BAD_REQUEST));
+    } catch (err) {
+      return refuse(DeliverStatus.BAD_REQUEST, channelId, `envelope.payload.data is not a SeekInfo: ${(err as Error).message}`);
     }
     let mspId: string;
     try {
       mspId = channel.resources().deserializer.deserializeIdentity(env.signatureHeader.creator).mspId;
-    } catch {
-      return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
+    } catch (err) {
+      return refuse(DeliverStatus.FORBIDDEN, channelId, `the creator is not an identity of this channel: ${(err as Error).message}`, NOT_AUTHORIZED);
     }
     // Fabric's deliver handler re-checks access before each block: the creator's certificate may
     // expire mid-stream, and a config block may change the ACL, the Readers policy or the MSPs. The
@@ -148,29 +164,33 @@ export class DeliverService {
     const expiresAt = creatorExpiresAtCached(env.signatureHeader.creator)?.getTime() ?? Infinity;
     const signedData = envelopeSignedData(env);
     let checkedSequence: number | undefined;
-    const allowed = (): boolean => {
-      if (this.now() > expiresAt) return false;
+    /** Why the client may not be served now, or undefined when it may. */
+    const denied = (): string | undefined => {
+      const now = this.now();
+      if (now > expiresAt) return `the client identity expired at ${new Date(expiresAt).toISOString()} (now ${new Date(now).toISOString()})`;
       const resources = channel.resources();
-      if (resources.config.sequence === checkedSequence) return true;
-      if (!readersAllow(resources, kind, signedData)) return false;
-      checkedSequence = resources.config.sequence;
-      return true;
+      if (resources.config.sequence === checkedSequence) return undefined;
+      const problem = readersProblem(resources, kind, signedData);
+      if (problem === undefined) checkedSequence = resources.config.sequence;
+      return problem;
     };
-    if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
+    const refusedAccess = denied();
+    if (refusedAccess !== undefined) return refuse(DeliverStatus.FORBIDDEN, channelId, refusedAccess, NOT_AUTHORIZED);
     const range = resolveSeek(seek, channel.height());
-    if (isRefusal(range)) return sink.write(statusResponse(range.status));
+    if (isRefusal(range)) return refuse(range.status, channelId, range.reason);
     // Fabric sends a block's private data with its header alone too (HEADER_WITH_SIG): it looks the data up by the block's number.
     const filter = kind === 'private' ? new PrivateDataFilter(channel, this.policies, signedData, mspId) : undefined;
 
     for (let n = range.start; n <= range.stop; n++) {
       if (n >= channel.height()) {
-        if (range.failIfNotReady) return sink.write(statusResponse(DeliverStatus.NOT_FOUND));
+        if (range.failIfNotReady) return refuse(DeliverStatus.NOT_FOUND, channelId, `block ${n} not found: the channel's height is ${channel.height()} (FAIL_IF_NOT_READY)`);
         if (!(await waitForHeight(channel, n + 1, this.goneSignal(sink.gone)))) return;
       }
       if (sink.closed()) return;
-      if (!allowed()) return sink.write(statusResponse(DeliverStatus.FORBIDDEN));
+      const revoked = denied();
+      if (revoked !== undefined) return refuse(DeliverStatus.FORBIDDEN, channelId, revoked, 'deliver client authorization revoked');
       const bytes = channel.ledger.getBlockBytes(n);
-      if (bytes === undefined) return sink.write(statusResponse(DeliverStatus.SERVICE_UNAVAILABLE));
+      if (bytes === undefined) return refuse(DeliverStatus.SERVICE_UNAVAILABLE, channelId, `block ${n} could not be read from the ledger`);
       const pvt = filter?.forBlock(n);
       await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes, pvt));
     }
@@ -194,13 +214,18 @@ export class DeliverService {
   }
 }
 
-/** Whether the channel's ACL for the stream kind (default: its Readers policy) admits the request's signer. */
-function readersAllow(resources: ChannelResources, kind: DeliverKind, signedData: SignedData): boolean {
+const NOT_AUTHORIZED = 'deliver client is not authorized';
+
+/** Why the channel's ACL for the stream kind (default: its Readers policy) does not admit the request's signer, or undefined when it does. */
+function readersProblem(resources: ChannelResources, kind: DeliverKind, signedData: SignedData): string | undefined {
   const resource = kind === 'filtered' ? 'event/FilteredBlock' : 'event/Block';
+  let path = '/Channel/Application/Readers';
   try {
-    return resources.policy(resources.aclPolicyPath(resource, '/Channel/Application/Readers')).evaluate([signedData]).satisfied;
-  } catch {
-    return false;
+    path = resources.aclPolicyPath(resource, path);
+    const result = resources.policy(path).evaluate([signedData]);
+    return result.satisfied ? undefined : `the client does not satisfy ${path} (ACL ${resource}): ${result.reason}`;
+  } catch (err) {
+    return `the ${resource} ACL policy ${path} could not be evaluated: ${(err as Error).message}`;
   }
 }
 

@@ -299,6 +299,7 @@ export class PeerGrpcServer {
       write: (res) => (closed ? Promise.resolve() : Promise.race([writeWithBackpressure(call, res), gone])),
       closed: () => closed,
       gone,
+      remoteAddress: call.getPeer(),
     };
     // One request at a time, as Fabric's deliver handler: the next is read only once this one is
     // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest

@@ -101,9 +101,9 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     expect(answer.info).toMatch(info);
   });
 
-  it('answers NOT_FOUND for an unknown channel', async () => {
+  it('answers BAD_REQUEST for an unknown channel, as Fabric (NOT_FOUND is Deliver\'s answer only)', async () => {
     const answer = await one(txEnvelope(clientSigner(m), 'nosuchchannel'));
-    expect(answer).toEqual({ status: Status.NOT_FOUND, info: 'channel "nosuchchannel" does not exist on this orderer' });
+    expect(answer).toEqual({ status: Status.BAD_REQUEST, info: 'channel "nosuchchannel" does not exist on this orderer' });
   });
 
   it.each([
@@ -138,7 +138,7 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     const signer = clientSigner(m);
     const goodEnvs = [txEnvelope(signer, 'ch1'), txEnvelope(signer, 'ch1')];
     const answers = await broadcast(client, [Buffer.from('junk'), goodEnvs[0]!, txEnvelope(signer, 'other'), goodEnvs[1]!]);
-    expect(answers.map((a) => a.status)).toEqual([Status.BAD_REQUEST, Status.SUCCESS, Status.NOT_FOUND, Status.SUCCESS]);
+    expect(answers.map((a) => a.status)).toEqual([Status.BAD_REQUEST, Status.SUCCESS, Status.BAD_REQUEST, Status.SUCCESS]);
     const found = await waitForTxIds(client, signer, 'ch1', goodEnvs.map(envelopeTxId), clientTlsCertHash(m));
     expect(found).toHaveLength(2);
     expect(found.every((n) => n > 0)).toBe(true);

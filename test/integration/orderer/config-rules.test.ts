@@ -8,6 +8,7 @@ import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import type { Signer } from '../../../core/protocol/signer';
+import { TestOrg } from '../../../plugins/msp-x509';
 import { configUpdate } from '../peer/config-updates';
 import {
   abClient,
@@ -20,11 +21,14 @@ import {
   genesisBlock,
   ordererAdminSigner,
   seekEnvelope,
+  testIdentitySigner,
   tmpDir,
   txEnvelope,
   writeNodeConfig,
   type Material,
 } from './orderer-fixture';
+
+const DAY = 24 * 3600 * 1000;
 
 /** A `ConsensusType.State` value. */
 type ConsensusState = (typeof ConsensusType.State)[keyof typeof ConsensusType.State];
@@ -127,6 +131,15 @@ describe('config update rules (Broadcast over gRPC)', () => {
     const [tx] = await broadcast(client, [txEnvelope(user, 'maint')]);
     expect(tx!.status).toBe(Status.SERVICE_UNAVAILABLE);
     expect(tx!.info).toMatch(/normal transactions are rejected: channel maint is in maintenance mode/);
+    // Fabric's ProcessNormalMsg refuses for maintenance before any filter runs: an envelope over
+    // AbsoluteMaxBytes (1 MiB here), a creator of an unknown CA and an expired one get the same answer.
+    const evil = await TestOrg.create({ mspId: 'Org1MSP', domain: 'evil.example.com' });
+    const stranger = testIdentitySigner(await evil.issue('mallory', { role: 'client' }));
+    const expired = testIdentitySigner(await evil.issue('old', { role: 'client', notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) }));
+    for (const refused of [txEnvelope(user, 'maint', 1024 * 1024 + 1), txEnvelope(stranger, 'maint'), txEnvelope(expired, 'maint')]) {
+      const [answer] = await broadcast(client, [refused]);
+      expect(answer).toEqual({ status: Status.SERVICE_UNAVAILABLE, info: tx!.info });
+    }
     // Only /Channel/Orderer/Writers may submit, and only /Channel/Orderer/Readers read.
     const fromPeerOrg = await update('maint', config, setBatchTimeout('1s'), { submitter: clientSigner(m, 'Admin') });
     expect(fromPeerOrg.status).toBe(Status.FORBIDDEN);

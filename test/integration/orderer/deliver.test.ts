@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
+import { DeliverResponse, SeekInfo, SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
+import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { TestOrg } from '../../../plugins/msp-x509';
 import {
@@ -21,7 +23,7 @@ import {
   type Material,
   writeNodeConfig,
 } from './orderer-fixture';
-import type { Position } from '../../support/seek-position';
+import { type Position, seekPosition } from '../../support/seek-position';
 
 describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', () => {
   let dir: string;
@@ -70,6 +72,14 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect(out.status).toBe(status);
   });
 
+  it('answers NOT_FOUND to a start with no position type, as Fabric\'s ledger iterator does (NotFoundErrorIterator)', async () => {
+    const seek = new SeekInfo();
+    seek.setStart(new SeekPosition());
+    seek.setStop(seekPosition(2));
+    const request = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId: 'dch', data: seek.serializeBinary(), signer });
+    expect(await deliver(client, request)).toMatchObject({ blocks: [], status: Status.NOT_FOUND });
+  });
+
   it('HEADER_WITH_SIG sends blocks without their data, except config blocks (Fabric IsConfigBlock)', async () => {
     const out = await deliver(client, seekEnvelope(signer, 'dch', 0, 2, 'block', true));
     expect(out.blocks).toEqual([0, 1, 2]);
@@ -114,6 +124,19 @@ describe('Deliver over gRPC with TLS: SeekInfo combinations and authorization', 
     expect(outsiderOut).toMatchObject({ blocks: [], status: Status.FORBIDDEN });
     const tampered = { serialized: signer.serialized, sign: () => new Uint8Array(signer.sign(Buffer.from('other'))) };
     expect((await deliver(client, seekEnvelope(tampered, 'dch', 'oldest', 'newest'))).status).toBe(Status.FORBIDDEN);
+  });
+
+  it('ends the stream (gRPC OK) after a refused request, as Fabric\'s deliver handler returns after any status but SUCCESS', async () => {
+    const call = client.makeBidiStreamRequest('/orderer.AtomicBroadcast/Deliver', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => DeliverResponse.deserializeBinary(b));
+    const answers: string[] = [];
+    call.on('data', (r: DeliverResponse) => answers.push(r.hasBlock() ? 'block' : `status ${r.getStatus()}`));
+    const ended = new Promise<number>((resolve) => call.on('status', (s: grpc.StatusObject) => resolve(s.code)));
+    call.on('error', () => undefined);
+    call.write(seekEnvelope(signer, 'nochannel', 'oldest', 'newest'));
+    call.write(seekEnvelope(signer, 'dch', 'oldest', 'oldest'));
+    const open = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 2000).unref());
+    expect(await Promise.race([ended, open])).toBe(grpc.status.OK);
+    expect(answers).toEqual([`status ${Status.NOT_FOUND}`]);
   });
 
   it('reads the next request on a Deliver stream only once the current one is served', async () => {

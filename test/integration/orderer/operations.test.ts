@@ -67,7 +67,7 @@ describe('orderer operations endpoint', () => {
     const signer = clientSigner(m);
     const answers = await broadcast(client, [txEnvelope(signer, 'ch1'), txEnvelope(signer, 'ch1'), txEnvelope(signer, 'no-such-channel'), Buffer.from('junk')]);
     client.close();
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 400]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 400, 400]);
 
     const deliverClient = abClient(m, grpcPort);
     expect(await deliver(deliverClient, seekEnvelope(signer, 'ch2', 'oldest', 'oldest'))).toMatchObject({ blocks: [0], status: 200 });
@@ -82,14 +82,14 @@ describe('orderer operations endpoint', () => {
     expect(metrics).toMatch(/deliver_streams_opened 2\n/);
     expect(metrics).toContain('broadcast_processed_count{channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"} 2');
     // An unknown channel is not a label value: any client could mint one per envelope.
-    expect(metrics).toContain('broadcast_processed_count{channel="",type="ENDORSER_TRANSACTION",status="NOT_FOUND"} 1');
+    expect(metrics).toContain('broadcast_processed_count{channel="",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"} 1');
     expect(metrics).toContain('broadcast_processed_count{channel="",type="",status="BAD_REQUEST"} 1');
     // Fabric times validation of every envelope, and enqueueing only of those that passed it.
     expect(metrics).toContain('# HELP broadcast_validate_duration The time to validate a transaction in seconds.');
     expect(metrics).toContain('# HELP broadcast_enqueue_duration The time to enqueue a transaction in seconds.');
     expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(2);
     expect(histogramCount(metrics, 'broadcast_enqueue_duration', 'channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(2);
-    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="ENDORSER_TRANSACTION",status="NOT_FOUND"')).toBe(1);
+    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"')).toBe(1);
     expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="",status="BAD_REQUEST"')).toBe(1);
     expect(metrics).not.toMatch(/^broadcast_enqueue_duration_count\{[^}]*status="(NOT_FOUND|BAD_REQUEST)"/m);
     // The genesis block written when ch2 was joined is its only block so far.

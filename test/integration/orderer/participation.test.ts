@@ -107,7 +107,7 @@ describe('orderer channel participation API (mutual TLS)', () => {
     expect((await adminRequest(m, adminPort, 'DELETE', '/participation/v1/channels/nope')).status).toBe(404);
   });
 
-  it('removes a channel: open Deliver streams end SERVICE_UNAVAILABLE, it leaves the list, Broadcast answers NOT_FOUND', async () => {
+  it('removes a channel: open Deliver streams end SERVICE_UNAVAILABLE, it leaves the list, Broadcast answers BAD_REQUEST (channel does not exist)', async () => {
     await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', { field: 'config-block', bytes: genesisBlock(m, 'gamma') });
     let registered!: () => void;
     const streaming = new Promise<void>((resolve) => (registered = resolve));
@@ -122,7 +122,7 @@ describe('orderer channel participation API (mutual TLS)', () => {
     const list = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
     expect((list.json as { channels: { name: string }[] }).channels.map((c) => c.name)).toEqual(['alpha']);
     const [answer] = await broadcast(client, [txEnvelope(clientSigner(m), 'gamma')]);
-    expect(answer!.status).toBe(Status.NOT_FOUND);
+    expect(answer).toEqual({ status: Status.BAD_REQUEST, info: 'channel "gamma" does not exist on this orderer' });
   });
 
   it('deletes a removed channel\'s ledger: rejoining starts a fresh chain', async () => {

@@ -10,10 +10,10 @@ import { SignaturePrecheck } from '../../../core/orderer/signature-precheck';
 import { blockHeaderHash, parseBlock } from '../../../core/protocol/block';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite/sqlite-ledger-store-provider';
-import { loadSigningIdentity, X509MspProvider } from '../../../plugins/msp-x509';
+import { loadSigningIdentity, TestOrg, X509MspProvider } from '../../../plugins/msp-x509';
 import { SoloConsenter } from '../../../plugins/orderer-solo';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
-import { clientSigner, configBlockOf, generateMaterial, genesisBlock, tmpDir, txEnvelope, type Material } from './orderer-fixture';
+import { clientSigner, configBlockOf, generateMaterial, genesisBlock, testIdentitySigner, tmpDir, txEnvelope, type Material } from './orderer-fixture';
 
 const logging = new NodeLogging('silent');
 
@@ -153,5 +153,18 @@ describe('orderer registrar', () => {
 
     expect((await handler.handle(txEnvelope(signer, 'sized', 100)).result).status).toBe(Status.SUCCESS);
     expect(checked).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a bad message for what it is while its chain is halted, and a good one SERVICE_UNAVAILABLE (Fabric: WaitReady after ProcessNormalMsg)', async () => {
+    registrar.join(genesisBlock(m, 'halted', { batchSize: { maxMessageCount: 10, absoluteMaxBytes: 4096, preferredMaxBytes: 2048 } }));
+    await registrar.require('halted').chain.halt();
+    const handler = new BroadcastHandler(registrar, defaultBroadcastOptions, logging.logger('orderer.common.broadcast'));
+    const stranger = testIdentitySigner(await (await TestOrg.create({ mspId: 'Org1MSP', domain: 'evil.example.com' })).issue('mallory', { role: 'client' }));
+    const answer = async (env: Uint8Array) => (await handler.handle(env).result).status;
+
+    expect(await answer(txEnvelope(clientSigner(m), 'halted', 8000))).toBe(Status.BAD_REQUEST);
+    expect(await answer(txEnvelope(stranger, 'halted'))).toBe(Status.FORBIDDEN);
+    const good = await handler.handle(txEnvelope(clientSigner(m), 'halted')).result;
+    expect(good).toEqual({ status: Status.SERVICE_UNAVAILABLE, info: expect.stringMatching(/^channel halted is not serving: chain halted was halted/) });
   });
 });
