@@ -1,15 +1,15 @@
-import { ConfigResult, Endpoint, Endpoints, type Query, QueryResult, Request, Response, SignedRequest, ChaincodeQueryResult } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
+import { ConfigResult, Endpoint, Endpoints, type Query, QueryResult, type Request, Response, type SignedRequest, ChaincodeQueryResult } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
 import { ChaincodeInterest } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import type { IdentityDeserializer } from '../../msp/msp';
 import type { Logger } from '../../node/logger';
 import { rolePrincipal } from '../../policy/policy-expression';
-import { decode } from '../../protocol/bounded-decode';
 import { bytesEqual } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import type { ChannelConfigView } from '../channel/channel-config';
 import type { EndorsementAnalyzer } from './endorsement-analyzer';
 import type { Membership } from './membership';
 import { errorResult, membersResult } from './discovery-results';
+import { decodeRequest, decodeSignedRequest } from './discovery-request';
 
 const ACCESS_DENIED = 'access denied';
 const WRITERS = '/Channel/Application/Writers';
@@ -46,7 +46,7 @@ export class DiscoveryService {
    * the peer requires one. Throws `DiscoveryRequestError` for a request Fabric refuses whole.
    */
   discover(bytes: Uint8Array, clientCertHash?: Uint8Array): Uint8Array {
-    const signed = decode(SignedRequest, bytes, 'signed_request');
+    const signed = decodeSignedRequest(bytes);
     const request = parseRequest(signed.getPayload_asU8(), clientCertHash);
     const identity = request.getAuthentication()?.getClientIdentity_asU8() as Uint8Array;
     // An SDK asks for config, peers and endorsers at once: the signer is checked once per scope.
@@ -134,13 +134,14 @@ export class DiscoveryService {
 }
 
 /**
- * Fabric's `validateStructure`: a `discovery.Request` with the client's identity and, when the
- * connection carries a client certificate the peer required, that certificate's hash.
+ * Fabric's `validateStructure`: a `discovery.Request` (decoded as protobuf-go does, see
+ * `discovery-request.ts`) with the client's identity and, when the connection carries a client
+ * certificate the peer required, that certificate's hash.
  */
 export function parseRequest(payload: Uint8Array, clientCertHash: Uint8Array | undefined): Request {
   let request: Request;
   try {
-    request = decode(Request, payload, 'signed_request.payload');
+    request = decodeRequest(payload);
   } catch (err) {
     throw new DiscoveryRequestError(`failed parsing request: ${(err as Error).message}`);
   }
@@ -181,9 +182,18 @@ function configResult(config: ChannelConfigView): QueryResult {
   return r;
 }
 
+/**
+ * The interest as Fabric's error names it (`%v`: protobuf-go's one-line text format, in field
+ * order, set fields only). Key policies are left out: they may nest thousands of gates deep.
+ */
 function describeInterest(interest: ChaincodeInterest): string {
+  const flag = (name: string, set: boolean): string => (set ? ` ${name}:true` : '');
   return `chaincodes:${interest
     .getChaincodesList()
-    .map((c) => `{name:${JSON.stringify(c.getName())}${c.getCollectionNamesList().map((n) => ` collection_names:${JSON.stringify(n)}`).join('')}}`)
+    .map(
+      (c) =>
+        `{name:${JSON.stringify(c.getName())}${c.getCollectionNamesList().map((n) => ` collection_names:${JSON.stringify(n)}`).join('')}` +
+        `${flag('no_private_reads', c.getNoPrivateReads())}${flag('no_public_writes', c.getNoPublicWrites())}${flag('disregard_namespace_policy', c.getDisregardNamespacePolicy())}}`,
+    )
     .join(' ')}`;
 }

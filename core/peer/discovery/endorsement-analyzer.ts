@@ -7,7 +7,8 @@ import type { Channel } from '../channel/channel';
 import { type CollectionDefinition, collectionOf, implicitCollectionMspId, lifecycleEndorsementPolicy } from '../lifecycle/collections';
 import type { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
-import { decodeSignatureEnvelope, encodeSignatureEnvelope } from '../../protocol/policy-wire';
+import { toHex } from '../../protocol/bytes';
+import { decodeApplicationPolicy, decodeSignatureEnvelope, encodeSignatureEnvelope } from '../../protocol/policy-wire';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { peersMessage } from './discovery-results';
 import type { ChannelMember } from './membership';
@@ -19,7 +20,15 @@ interface ChaincodeMetadata {
   /** The definition's sequence, which peers announce as the chaincode's version. */
   readonly version: string;
   readonly policy: Policy;
+  /** What Fabric tells the chaincode's policy apart from its collections' by (see {@link policyIdentity}). */
+  readonly policyIdentity: string;
   readonly collections: readonly CollectionDefinition[];
+}
+
+/** A collection's own endorsement policy, with its {@link policyIdentity}. */
+interface CollectionPolicy {
+  readonly policy: Policy;
+  readonly identity: string;
 }
 
 /**
@@ -160,26 +169,43 @@ export class EndorsementAnalyzer {
     return mergePolicies(policySets);
   }
 
-  /** Fabric's `PoliciesByChaincode`: the chaincode's policy, or the distinct policies of the collections named (the chaincode's standing in for a collection without one). */
+  /**
+   * Fabric's `PoliciesByChaincode` (discovery/support/chaincode/support.go): the chaincode's policy,
+   * or the distinct policies of the collections named, the chaincode's standing in for a collection
+   * without one. Distinct as Fabric compares them: by the signature policy each converts to, so an
+   * implicit collection's policy equal to the chaincode's own counts once.
+   */
   private policiesOf(channel: Channel, call: ChaincodeCall): Policy[] {
     const md = this.metadata(channel, call.getName());
     if (md === undefined) throw new Error('policy not found');
     const names = call.getCollectionNamesList();
     if (names.length === 0) return [md.policy];
-    const out: Policy[] = [];
+    const out = new Map<string, Policy>();
     for (const name of names) {
       const collection = collectionOf(md, name);
-      const policy = collection === undefined ? md.policy : this.collectionPolicy(channel, collection) ?? md.policy;
-      if (!out.includes(policy)) out.push(policy);
+      const own = collection === undefined ? undefined : this.collectionPolicy(channel, collection);
+      if (own === undefined) {
+        if (!out.has(md.policyIdentity)) out.set(md.policyIdentity, md.policy);
+      } else if (!out.has(own.identity)) out.set(own.identity, own.policy);
     }
-    return out;
+    return [...out.values()];
   }
 
-  /** A collection's own endorsement policy; an implicit collection's is any member of its org, as discovery has it. */
-  private collectionPolicy(channel: Channel, collection: CollectionDefinition): Policy | undefined {
+  /**
+   * A collection's own endorsement policy. An implicit collection's is any member of its org, as
+   * Fabric's discovery has it (`MetadataProvider.Metadata`, core/chaincode/lifecycle/metadata_provider.go,
+   * `SignedByMspMember`), though its validator applies the org's `Endorsement` policy when the
+   * channel defines one (`ImplicitCollectionEndorsementPolicyAsBytes`).
+   */
+  private collectionPolicy(channel: Channel, collection: CollectionDefinition): CollectionPolicy | undefined {
     const resources = channel.resources();
-    if (implicitCollectionMspId(collection.name) !== undefined) return this.policies.signaturePolicy(collection.memberOrgsPolicy, resources);
-    return collection.endorsementPolicy === undefined ? undefined : this.policies.applicationPolicy(collection.endorsementPolicy, resources);
+    if (implicitCollectionMspId(collection.name) !== undefined) {
+      const policy = this.policies.signaturePolicy(collection.memberOrgsPolicy, resources);
+      return { policy, identity: signatureIdentity(collection.memberOrgsPolicy, `collection ${collection.name} policy`) };
+    }
+    if (collection.endorsementPolicy === undefined) return undefined;
+    const policy = this.policies.applicationPolicy(collection.endorsementPolicy, resources);
+    return { policy, identity: policyIdentity(collection.endorsementPolicy, `collection ${collection.name} endorsement_policy`) };
   }
 
   private metadata(channel: Channel, name: string): ChaincodeMetadata | undefined {
@@ -188,11 +214,28 @@ export class EndorsementAnalyzer {
     const d = name === LIFECYCLE_NAMESPACE ? { sequence: 1, validationParameter: lifecycleEndorsementPolicy(resources), collections: [] } : this.lifecycle.definition(channel.ledger, name);
     if (d === undefined) return undefined;
     try {
-      return { name, version: String(d.sequence), policy: this.policies.applicationPolicy(d.validationParameter, resources), collections: d.collections };
+      const policy = this.policies.applicationPolicy(d.validationParameter, resources);
+      return { name, version: String(d.sequence), policy, policyIdentity: policyIdentity(d.validationParameter, `chaincode ${name} validation_parameter`), collections: d.collections };
     } catch {
       return undefined;
     }
   }
+}
+
+/**
+ * What Fabric's `PoliciesByChaincode` tells an `ApplicationPolicy` apart by: the marshaled
+ * `SignaturePolicyEnvelope` its metadata provider converts it to. A signature policy is compared
+ * by its canonical encoding; a channel policy reference by its path (Fabric compares what the
+ * referenced policy converts to, which tells apart every two paths but those converting alike).
+ */
+function policyIdentity(applicationPolicy: Uint8Array, path: string): string {
+  const policy = decodeApplicationPolicy(applicationPolicy, path);
+  const envelope = policy.getSignaturePolicy();
+  return envelope === undefined ? `ref:${policy.getChannelConfigPolicyReference()}` : `sp:${toHex(encodeSignatureEnvelope(envelope))}`;
+}
+
+function signatureIdentity(envelope: Uint8Array, path: string): string {
+  return `sp:${toHex(encodeSignatureEnvelope(decodeSignatureEnvelope(envelope, path)))}`;
 }
 
 /** Each member's identity as the channel's MSPs deserialize it (absent when they cannot). */
