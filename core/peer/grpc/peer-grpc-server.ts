@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../node/logger';
-import { wireErrorText } from '../../errors';
+import { ProtocolError, wireErrorText } from '../../errors';
 import { clientCertificateHash } from '../../node/client-certificate';
 import { type DeliverKind, type DeliverService, type DeliverSink, DeliverStatus } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
@@ -121,7 +121,10 @@ export class PeerGrpcServer {
         try {
           cb(null, fn(call.request, this.mutualTls ? clientCertificateHash(call) : undefined));
         } catch (err) {
-          cb({ code: GrpcStatus.UNKNOWN, details: wireErrorText(err instanceof DiscoveryRequestError ? err.message : `failed parsing request: ${(err as Error).message}`) });
+          // A request message that does not decode is refused by grpc-go's codec before Fabric's
+          // service runs (INTERNAL); what the service refuses is answered UNKNOWN with its text.
+          if (err instanceof ProtocolError && err.details.path === 'signed_request') cb({ code: GrpcStatus.INTERNAL, details: wireErrorText(`grpc: error unmarshalling request: ${err.message}`) });
+          else cb({ code: GrpcStatus.UNKNOWN, details: wireErrorText(err instanceof DiscoveryRequestError ? err.message : `failed parsing request: ${(err as Error).message}`) });
         }
       };
     if (discovery !== undefined) this.server.addService(DiscoveryServiceDef, { discover: discoveryCall((r, h) => discovery.discover(r, h)) });

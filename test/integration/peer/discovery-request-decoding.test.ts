@@ -102,6 +102,13 @@ describe('Discover requests decoded as protobuf-go decodes them', () => {
     await expect(discover(net.clients[0], request)).rejects.toMatchObject({ code: grpc.status.UNKNOWN, details: expect.stringMatching(/^failed parsing request: .*UTF-8/) });
   });
 
+  it("answers a SignedRequest that does not decode as grpc-go's codec does: INTERNAL, before the service runs", async () => {
+    await expect(discover(net.clients[0], Uint8Array.of(0x0a, 0x05, 0x01))).rejects.toMatchObject({
+      code: grpc.status.INTERNAL,
+      details: expect.stringMatching(/^grpc: error unmarshalling request: .*runs past the end/),
+    });
+  });
+
   it('merges a chaincode query sent twice, and keeps only the last after another query type came between', async () => {
     const results = await discover(
       net.clients[0],
