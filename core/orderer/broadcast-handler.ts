@@ -8,6 +8,8 @@ import type { BroadcastObserver, BroadcastTracker } from './broadcast-metrics';
 import type { ChannelEntry, Registrar } from './registrar';
 import type { SignaturePrecheck } from './signature-precheck';
 
+const STATUS_NAMES = new Map<number, string>(Object.entries(Status).map(([name, value]) => [value as number, name]));
+
 /** What Broadcast answers for one envelope (`orderer.BroadcastResponse`). */
 export interface BroadcastResult {
   readonly status: StatusCode;
@@ -104,7 +106,8 @@ export class BroadcastHandler {
       if (reserved !== undefined) this.recentTxIds.get(reserved.channel)?.delete(reserved.txId);
       const status = statusOf(err);
       if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
-      else this.logger.debug({ status, err: (err as Error).message }, 'broadcast rejected');
+      // Fabric's broadcast handler warns of every message it rejects ("Rejecting broadcast of … message").
+      else this.logger.warn({ channel, status: STATUS_NAMES.get(status), reason: (err as Error).message }, 'broadcast rejected');
       return { status, info: wireErrorText((err as Error).message), channel, headerType };
     }
   }

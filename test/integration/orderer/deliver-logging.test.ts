@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { NodeLogging } from '../../../core/node/logger';
+import { BroadcastHandler, defaultBroadcastOptions } from '../../../core/orderer/broadcast-handler';
 import { DeliverHandler, type DeliverSink } from '../../../core/orderer/deliver-handler';
 import { Registrar } from '../../../core/orderer/registrar';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite/sqlite-ledger-store-provider';
@@ -9,7 +10,7 @@ import { loadSigningIdentity, TestOrg, X509MspProvider } from '../../../plugins/
 import { SoloConsenter } from '../../../plugins/orderer-solo';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { capturedLog } from '../../support/captured-log';
-import { clientSigner, generateMaterial, genesisBlock, seekEnvelope, testIdentitySigner, tmpDir, type Material } from './orderer-fixture';
+import { clientSigner, generateMaterial, genesisBlock, seekEnvelope, testIdentitySigner, tmpDir, txEnvelope, type Material } from './orderer-fixture';
 
 const CLIENT = '192.0.2.7:40000';
 const WARN = 40;
@@ -90,6 +91,17 @@ describe('orderer Deliver: refusals are logged', () => {
     expect(warnings(removed.lines)).toEqual([
       expect.objectContaining({ channel: 'doomed', client: CLIENT, status: 'SERVICE_UNAVAILABLE', reason: 'channel doomed was removed from this orderer' }),
     ]);
+  });
+
+  it('warns of a rejected Broadcast with its channel, status and reason (Fabric: "Rejecting broadcast of normal message"), and stays quiet for one taken', async () => {
+    const { base, lines } = capturedLog();
+    const handler = new BroadcastHandler(registrar, defaultBroadcastOptions, base.child({ component: 'orderer.common.broadcast' }));
+    expect((await handler.handle(txEnvelope(stranger, 'logch')).result).status).toBe(Status.FORBIDDEN);
+    expect(warnings(lines)).toEqual([expect.objectContaining({ msg: 'broadcast rejected', channel: 'logch', status: 'FORBIDDEN', reason: expect.any(String) })]);
+    expect(JSON.stringify(lines)).not.toContain('BEGIN CERTIFICATE');
+    lines.length = 0;
+    expect((await handler.handle(txEnvelope(clientSigner(m), 'logch')).result).status).toBe(Status.SUCCESS);
+    expect(warnings(lines)).toEqual([]);
   });
 
   it('stays quiet for a request served and logs an unknown channel at debug only, as SDKs poll for new channels', async () => {
