@@ -7,8 +7,7 @@ import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status'
 import type { BroadcastObserver, BroadcastTracker } from './broadcast-metrics';
 import type { ChannelEntry, Registrar } from './registrar';
 import type { SignaturePrecheck } from './signature-precheck';
-
-const STATUS_NAMES = new Map<number, string>(Object.entries(Status).map(([name, value]) => [value as number, name]));
+import { statusName } from '../protocol/status-name';
 
 /** What Broadcast answers for one envelope (`orderer.BroadcastResponse`). */
 export interface BroadcastResult {
@@ -107,7 +106,7 @@ export class BroadcastHandler {
       const status = statusOf(err);
       if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
       // Fabric's broadcast handler warns of every message it rejects ("Rejecting broadcast of … message").
-      else this.logger.warn({ channel, status: STATUS_NAMES.get(status), reason: (err as Error).message }, 'broadcast rejected');
+      else this.logger.warn({ channel, status: statusName(status), reason: (err as Error).message }, 'broadcast rejected');
       return { status, info: wireErrorText((err as Error).message), channel, headerType };
     }
   }

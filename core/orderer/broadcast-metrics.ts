@@ -1,9 +1,9 @@
-import { HeaderType, Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { Counter, type Registry } from 'prom-client';
 import { type HistogramChild, HotPathHistogram } from '../node/operations/hot-path-histogram';
+import { statusName } from '../protocol/status-name';
 
 const HEADER_TYPE_NAMES = new Map(Object.entries(HeaderType).map(([name, value]) => [value, name]));
-const STATUS_NAMES = new Map(Object.entries(Status).map(([name, value]) => [value, name]));
 
 /**
  * The steps of one envelope's Broadcast handling, as Fabric's broadcast `MetricsTracker` splits
@@ -83,7 +83,7 @@ export class BroadcastMetrics implements BroadcastObserver {
     }
     let children = byStatus.get(status);
     if (children === undefined) {
-      const labels = { channel, type, status: STATUS_NAMES.get(status) ?? 'UNKNOWN' };
+      const labels = { channel, type, status: statusName(status, 'UNKNOWN') };
       children = {
         processed: this.processed.labels(labels),
         validate: this.validateDuration.child(labels),

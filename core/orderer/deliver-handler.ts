@@ -10,6 +10,7 @@ import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status'
 import { ConsensusState } from './consenter';
 import { creatorExpiresAtCached } from '../msp/creator-expiry';
 import type { ChannelEntry, Registrar } from './registrar';
+import { statusName } from '../protocol/status-name';
 
 /** Where a Deliver request's answers go: blocks (serialized) and one final status. */
 export interface DeliverSink {
@@ -30,7 +31,6 @@ interface RequestProgress {
   authorized?: boolean;
 }
 
-const STATUS_NAMES = new Map<number, string>(Object.entries(Status).map(([name, value]) => [value, name]));
 
 const NEVER = Number.MAX_SAFE_INTEGER;
 
@@ -100,7 +100,7 @@ export class DeliverHandler {
       this.logger.error({ channel: progress.channel, client, reason }, 'deliver request failed unexpectedly');
       return;
     }
-    const fields = { channel: progress.channel, client, status: STATUS_NAMES.get(status), reason };
+    const fields = { channel: progress.channel, client, status: statusName(status), reason };
     if (progress.channel === undefined && status === Status.NOT_FOUND) this.logger.debug(fields, 'deliver request for a channel this orderer does not serve');
     else if (status === Status.FORBIDDEN) this.logger.warn(fields, progress.authorized === true ? 'deliver client authorization revoked' : 'deliver client is not authorized');
     else this.logger.warn(fields, 'deliver request refused');

@@ -16,6 +16,7 @@ import { filteredBlockOf } from './filtered-block';
 import { PrivateDataFilter } from './private-data-filter';
 import { lengthDelimitedField } from '../grpc/proto-frame';
 import { isRefusal, resolveSeek } from './seek-range';
+import { statusName } from '../../protocol/status-name';
 
 /** Which `protos.Deliver` method a stream serves. */
 export type DeliverKind = 'block' | 'filtered' | 'private';
@@ -33,8 +34,6 @@ export interface DeliverSink {
   /** The client's address (`host:port`), named in the warning logged when a request is refused; absent when the transport cannot tell. */
   readonly remoteAddress?: string;
 }
-
-const STATUS_NAMES = new Map<number, string>(Object.entries(DeliverStatus).map(([name, value]) => [value, name]));
 
 const DATA_TYPES: Record<DeliverKind, DeliverDataType> = { block: 'block', filtered: 'filtered_block', private: 'block_and_pvtdata' };
 const STATUS_TAG = 0x08;
@@ -123,7 +122,7 @@ export class DeliverService {
 
   private async deliver(requestBytes: Uint8Array, kind: DeliverKind, sink: DeliverSink, clientCertHash: Uint8Array | undefined, request: DeliverRequestMetrics): Promise<void> {
     const refuse = (status: number, channel: string | undefined, reason: string, message = 'deliver request refused'): Promise<void> => {
-      this.logger?.warn({ channel, client: sink.remoteAddress, status: STATUS_NAMES.get(status), reason }, message);
+      this.logger?.warn({ channel, client: sink.remoteAddress, status: statusName(status), reason }, message);
       return sink.write(statusResponse(status));
     };
     let env;

@@ -19,6 +19,7 @@ import type { EndorsingPeer } from './endorser-client';
 import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
 import { type ResponseStatus, localFailureStatus, responseStatus, unreachableStatus } from './response-status';
 import { decodeFailure } from '../../protocol/bounded-decode';
+import { statusName } from '../../protocol/status-name';
 
 /** What the Gateway needs from the peer. */
 export interface GatewaySupport {
@@ -318,11 +319,6 @@ function decodeOr<T>(cls: { deserializeBinary(b: Uint8Array): T }, bytes: Uint8A
   } catch (err) {
     throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, `${what} does not decode: ${decodeFailure(err)}`);
   }
-}
-
-const STATUS_NAMES: Record<number, string> = { 200: 'SUCCESS', 400: 'BAD_REQUEST', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'REQUEST_ENTITY_TOO_LARGE', 500: 'INTERNAL_SERVER_ERROR', 503: 'SERVICE_UNAVAILABLE' };
-function statusName(status: number): string {
-  return STATUS_NAMES[status] ?? String(status);
 }
 
 /**
