@@ -10,7 +10,8 @@ import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transactio
 import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
 import { NodeLogging } from '../../../core/node/logger';
 import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
-import { approvalKey, definitionKey, encodeDefinition, defaultValidationParameter, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import { writeCommitted } from '../../../core/peer/lifecycle/lifecycle-layout';
+import { decodeDefinition, encodeDefinition, defaultValidationParameter, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
 import type { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { BlockValidator } from '../../../core/peer/validation/block-validator';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
@@ -126,21 +127,16 @@ export function endorsedTx(o: TxOptions): { envelope: Uint8Array; txId: string }
   return { envelope: buildTransactionEnvelope(proposal, responses, signer), txId: built.txId };
 }
 
-/** The `_lifecycle` writes that define `name` (policy: the channel's MAJORITY Endorsement) with both orgs' approvals. */
+/** The `_lifecycle` writes that define `name` (policy: the channel's MAJORITY Endorsement); no org's approval. */
 export function definitionWrites(name: string): Uint8Array {
-  const def = {
-    name,
-    sequence: 1,
-    version: '1.0',
-    endorsementPlugin: 'escc',
-    validationPlugin: 'vscc',
-    validationParameter: defaultValidationParameter(),
-    initRequired: false,
-  };
-  return rwset({ [LIFECYCLE_NAMESPACE]: { [definitionKey(name)]: encodeDefinition(def) } });
+  const def = decodeDefinition(
+    encodeDefinition({ name, sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false }),
+  );
+  // The keys `_lifecycle`'s commit writes on a channel where the chaincode is new (Fabric's layout).
+  const writes: Record<string, Uint8Array> = {};
+  writeCommitted({ getState: () => undefined, putState: (key, value) => (writes[key] = value), delState: () => undefined }, def);
+  return rwset({ [LIFECYCLE_NAMESPACE]: writes });
 }
-
-export { approvalKey };
 
 /**
  * Builds the next block over `envelopes`, signs it as the orderer (naming `lastConfigIndex` as the

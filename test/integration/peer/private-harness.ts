@@ -7,7 +7,11 @@ import { defaultValidationParameter, definitionKey, encodeDefinition, LIFECYCLE_
 import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
 import { endorsedTx, rwset, type Harness } from './channel-harness';
 
-/** The `_lifecycle` write that defines `name` at `sequence` with `collections` (policy: the channel's MAJORITY Endorsement). */
+/**
+ * The `_lifecycle` write that defines `name` at `sequence` with `collections` (policy: the channel's
+ * MAJORITY Endorsement) in the single key Weft versions before Fabric's layout wrote: what the tests
+ * of reading such channels (and of raw writes no commit judged) need.
+ */
 export function definitionWithCollections(name: string, sequence: number, collections: readonly CollectionSpec[]): Uint8Array {
   const def = {
     name,
