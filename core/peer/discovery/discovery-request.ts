@@ -116,23 +116,22 @@ function decodePeerQuery(bytes: MessageBytes, peers: PeerMembershipQuery, path: 
 }
 
 function decodeChaincodeQuery(bytes: MessageBytes, query: ChaincodeQuery, path: string): void {
-  const interests: Uint8Array[] = [];
-  read(bytes, path, 'discovery.ChaincodeQuery', (r) => {
-    if (!r.has(1, LEN)) return false;
-    interests.push(r.bytes());
-    return true;
-  });
-  interests.forEach((b, i) => decodeInterest(b, query.addInterests(), `${path}.interests[${i}]`));
+  messagesOfField1(bytes, path, 'discovery.ChaincodeQuery').forEach((b, i) => decodeInterest(b, query.addInterests(), `${path}.interests[${i}]`));
 }
 
 function decodeInterest(bytes: MessageBytes, interest: ChaincodeInterest, path: string): void {
-  const calls: Uint8Array[] = [];
-  read(bytes, path, 'protos.ChaincodeInterest', (r) => {
+  messagesOfField1(bytes, path, 'protos.ChaincodeInterest').forEach((b, i) => decodeCall(b, interest.addChaincodes(), `${path}.chaincodes[${i}]`));
+}
+
+/** Every occurrence of field 1 (`repeated` messages) of a message that has no other field. */
+function messagesOfField1(bytes: MessageBytes, path: string, typeName: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  read(bytes, path, typeName, (r) => {
     if (!r.has(1, LEN)) return false;
-    calls.push(r.bytes());
+    out.push(r.bytes());
     return true;
   });
-  calls.forEach((b, i) => decodeCall(b, interest.addChaincodes(), `${path}.chaincodes[${i}]`));
+  return out;
 }
 
 function decodeCall(bytes: Uint8Array, call: ChaincodeCall, path: string): void {
