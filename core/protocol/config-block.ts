@@ -124,6 +124,44 @@ function defaultAcls(acls: Readonly<Record<string, string>>): boolean {
   return keys.length === Object.keys(DEFAULT_ACLS).length && keys.every((k) => acls[k] === DEFAULT_ACLS[k]);
 }
 
+/** An application org of a {@link ChannelDefinition} (defaults filled in). */
+export type ApplicationOrgDefinition = ChannelDefinition['applicationOrgs'][number];
+
+/**
+ * One application org's config group (`/Channel/Application/<org>`) exactly as {@link buildChannelGroup}
+ * writes it: the test-network NodeOU policies (overridden by `org.policies`), its MSP, its anchor
+ * peers. A config update adding the org to a channel writes this group. `mspPath` names the
+ * MSP config in errors.
+ */
+export function buildApplicationOrgGroup(org: ApplicationOrgDefinition, mspPath = 'mspConfig'): ConfigGroup {
+  const orgGroup = newGroup();
+  // The test-network org policies (Fabric users know them): NodeOU roles.
+  addPolicies(
+    orgGroup,
+    {
+      Readers: anyRole(org.mspId, ['admin', 'peer', 'client']),
+      Writers: anyRole(org.mspId, ['admin', 'client']),
+      Admins: anyRole(org.mspId, ['admin']),
+      Endorsement: anyRole(org.mspId, ['peer']),
+    },
+    org.policies,
+  );
+  addValue(orgGroup, 'MSP', mspValue(org.mspId, org.mspConfig, mspPath));
+  if (org.anchorPeers.length > 0) {
+    const anchors = new AnchorPeers();
+    anchors.setAnchorPeersList(
+      org.anchorPeers.map((p) => {
+        const peer = new AnchorPeer();
+        peer.setHost(p.host);
+        peer.setPort(p.port);
+        return peer;
+      }),
+    );
+    addValue(orgGroup, 'AnchorPeers', anchors);
+  }
+  return orgGroup;
+}
+
 function applicationGroup(def: ChannelDefinition): ConfigGroup {
   const group = newGroup();
   addPolicies(
@@ -147,34 +185,7 @@ function applicationGroup(def: ChannelDefinition): ConfigGroup {
     addValue(group, 'ACLs', acls);
   }
   addValue(group, 'Capabilities', capabilities(def.capabilities.application));
-  def.applicationOrgs.forEach((org, i) => {
-    const orgGroup = newGroup();
-    // The test-network org policies (Fabric users know them): NodeOU roles.
-    addPolicies(
-      orgGroup,
-      {
-        Readers: anyRole(org.mspId, ['admin', 'peer', 'client']),
-        Writers: anyRole(org.mspId, ['admin', 'client']),
-        Admins: anyRole(org.mspId, ['admin']),
-        Endorsement: anyRole(org.mspId, ['peer']),
-      },
-      org.policies,
-    );
-    addValue(orgGroup, 'MSP', mspValue(org.mspId, org.mspConfig, `applicationOrgs.${i}.mspConfig`));
-    if (org.anchorPeers.length > 0) {
-      const anchors = new AnchorPeers();
-      anchors.setAnchorPeersList(
-        org.anchorPeers.map((p) => {
-          const peer = new AnchorPeer();
-          peer.setHost(p.host);
-          peer.setPort(p.port);
-          return peer;
-        }),
-      );
-      addValue(orgGroup, 'AnchorPeers', anchors);
-    }
-    group.getGroupsMap().set(org.name ?? org.mspId, orgGroup);
-  });
+  def.applicationOrgs.forEach((org, i) => group.getGroupsMap().set(org.name ?? org.mspId, buildApplicationOrgGroup(org, `applicationOrgs.${i}.mspConfig`)));
   return group;
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, WeftError } from '../../../core/errors';
-import { buildConfigBlock } from '../../../core/protocol/config-block';
+import { buildConfigBlock, type ApplicationOrgDefinition } from '../../../core/protocol/config-block';
 import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
 import { withPeerClient } from '../client/peer-client';
@@ -10,21 +10,26 @@ import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from './network-spec';
+import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 import { waitFor } from './node-processes';
 
-/** A channel's genesis block: the layout's orgs, each org's first peer as its anchor peer. */
+/** An org of the network as a channel's application org: its MSP, its first peer as its anchor peer. */
+export function applicationOrgOf(layout: NetworkLayout, org: PeerOrgSpec): ApplicationOrgDefinition {
+  return {
+    mspId: org.mspId,
+    mspConfig: mspTooling().msp.loadMspConfig(layout.orgMspDir(org), org.mspId),
+    anchorPeers: [{ host: org.peers[0]!.host, port: org.peers[0]!.port }],
+  };
+}
+
+/** A channel's genesis block: the layout's orgs (see {@link applicationOrgOf}). */
 export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec): Uint8Array {
   const { msp } = mspTooling();
   const { spec } = layout;
   return buildConfigBlock({
     channelId: channel.name,
-    applicationOrgs: spec.orgs.map((org) => ({
-      mspId: org.mspId,
-      mspConfig: msp.loadMspConfig(layout.orgMspDir(org), org.mspId),
-      anchorPeers: [{ host: org.peers[0]!.host, port: org.peers[0]!.port }],
-    })),
+    applicationOrgs: spec.orgs.map((org) => applicationOrgOf(layout, org)),
     ordererOrgs: [
       {
         mspId: spec.ordererOrg.mspId,

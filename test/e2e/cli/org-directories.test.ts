@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { parse as parseYaml } from 'yaml';
 import { findFreePorts } from '../../../cli/services/free-ports';
 import { TestOrg } from '../../../plugins/msp-x509/crypto-material/test-org';
 import { REPO, runCli, type CliResult } from './run-cli';
@@ -168,6 +169,36 @@ describe('weft network export: one directory per org (real processes)', () => {
     // Joining again changes nothing.
     expect(json(await runCli(['channel', 'join', org2, block, '--json']))).toMatchObject({ nodes: ['peer0.org2.example.com'] });
   });
+
+  it("adds Org2 to a channel made for Org1 from Org1's directory; Org2 joins on its own with the latest config block", async () => {
+    const created = json(await runCli(['channel', 'create', org1, 'third', '--orgs', 'Org1', '--json'])) as { genesisBlock: string };
+    const added = json(await runCli(['channel', 'update', org1, '--channel', 'third', '--add-org', 'Org2', '--json']));
+    expect(added).toMatchObject({ submitted: true, addedOrgs: ['Org2MSP'], joined: [], waitingFor: ['Org2MSP'] });
+    const genesis = path.join(tmp, 'third.block');
+    fs.copyFileSync(created.genesisBlock, genesis);
+
+    // The genesis block lists Org1 only: Org2's directory is told to bring the latest config block.
+    expect(errorOf(await runCli(['channel', 'join', org2, genesis, '--json']))).toMatchObject({ code: 'NO_MEMBER_KEYS_HERE', message: expect.stringContaining('Org1MSP') });
+    expect(fs.readFileSync(path.join(org2, 'network.yaml'), 'utf8')).not.toContain('third');
+    const config = path.join(tmp, 'third-config.block');
+    expect(json(await runCli(['channel', 'fetch', org1, 'config', '--channel', 'third', '-o', config, '--json']))).toMatchObject({ number: 1 });
+    expect(errorOf(await runCli(['channel', 'join', org2, genesis, '--config', path.join(tmp, 'second.block'), '--json']))).toMatchObject({
+      code: 'CHANNEL_BLOCK_INVALID',
+      message: expect.stringContaining('a config block of channel second, not of third'),
+    });
+
+    expect(json(await runCli(['channel', 'join', org2, genesis, '--config', config, '--json']))).toMatchObject({ channel: 'third', members: ['Org1', 'Org2'], nodes: ['peer0.org2.example.com'] });
+    // Both of the network's orgs: listed as the default channel is, without an orgs list.
+    const listed = (parseYaml(fs.readFileSync(path.join(org2, 'network.yaml'), 'utf8')) as { otherChannels: { name: string; orgs?: string[] }[] }).otherChannels;
+    expect(listed.find((c) => c.name === 'third')).toEqual({ name: 'third', batchTimeout: '250ms', maxMessageCount: 500 });
+    // Joined from block 0, Org2's peer pulls the config block that made it a member from the orderer.
+    let height = 0;
+    for (let i = 0; i < 60 && height < 2; i++) {
+      height = (json(await runCli(['channel', 'info', org2, '--channel', 'third', '--json'])) as { height: number }).height;
+      if (height < 2) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(height).toBe(2);
+  }, 120_000);
 
   it("down in Org2's directory stops Org2's node only", async () => {
     const down = json(await runCli(['network', 'down', org2, '--json'])) as { nodes: { id: string; result: string }[] };

@@ -1,0 +1,155 @@
+import { Config, ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { BatchSize, BatchTimeout } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
+import { WeftError } from '../../../core/errors';
+import { buildApplicationOrgGroup } from '../../../core/protocol/config-block';
+import type { ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { parseGoDuration } from '../../../core/protocol/go-duration';
+import { resolveOrg } from '../chaincode/org-args';
+import { applicationOrgOf } from './network-channels';
+import { NetworkLayout } from './network-layout';
+import type { PeerOrgSpec } from './network-spec';
+
+/** The changes `weft channel update` makes to a channel's config; orgs by name, MSP ID or domain. */
+export interface ChannelChange {
+  readonly batchTimeout?: string;
+  readonly maxMessageCount?: number;
+  readonly absoluteMaxBytes?: number;
+  readonly preferredMaxBytes?: number;
+  readonly addOrgs?: readonly string[];
+  readonly removeOrgs?: readonly string[];
+}
+
+/** The edited config and the network orgs it adds to and removes from the channel. */
+export interface EditedConfig {
+  readonly next: Config;
+  readonly added: PeerOrgSpec[];
+  readonly removed: PeerOrgSpec[];
+}
+
+/** Whether the change asks for anything. */
+export function changesSomething(change: ChannelChange): boolean {
+  return (
+    change.batchTimeout !== undefined ||
+    change.maxMessageCount !== undefined ||
+    change.absoluteMaxBytes !== undefined ||
+    change.preferredMaxBytes !== undefined ||
+    (change.addOrgs?.length ?? 0) > 0 ||
+    (change.removeOrgs?.length ?? 0) > 0
+  );
+}
+
+/**
+ * A copy of `current` with `change` applied, checked before anything is sent: a batch timeout that
+ * Go's time.ParseDuration reads as positive, a BatchSize Fabric's orderer accepts (positive counts,
+ * preferred ≤ absolute), membership changes only on a channel other than the default one, orgs of
+ * this network that are (to remove) or are not yet (to add) members. `layout` is the network seen
+ * from the channel ({@link NetworkLayout.forChannel}).
+ */
+export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelConfig, change: ChannelChange): EditedConfig {
+  const channel = layout.spec.channel.name;
+  const next = Config.deserializeBinary(current.config.serializeBinary());
+  const root = next.getChannelGroup()!;
+  editBatch(channel, root, current, change);
+  const addRefs = change.addOrgs ?? [];
+  const removeRefs = change.removeOrgs ?? [];
+  if (addRefs.length + removeRefs.length === 0) return { next, added: [], removed: [] };
+
+  if (channel === layout.networkSpec.channel.name) {
+    throw new WeftError('CHANNEL_MEMBERSHIP_FIXED', `channel ${channel} is this network's default channel, which has every org of the network by definition: its members cannot change`, {
+      channel,
+      suggestions: [`create a channel for some orgs with: weft channel create ${layout.dir} <name> --orgs <org,...>, then add or remove orgs there`],
+    });
+  }
+  const network = new NetworkLayout(layout.dir, layout.networkSpec);
+  const application = root.getGroupsMap().get('Application');
+  if (application === undefined) throw new WeftError('CHANNEL_HAS_NO_APPLICATION', `channel ${channel}'s config has no Application group: it has no member orgs to change`, { channel });
+  const memberKey = (org: PeerOrgSpec): string | undefined => current.applicationOrgs.find((a) => a.mspId === org.mspId)?.name;
+  const added = unique(addRefs.map((ref) => resolveOrg(network, ref)));
+  const removed = unique(removeRefs.map((ref) => resolveOrg(network, ref)));
+  for (const org of added) {
+    if (memberKey(org) !== undefined) {
+      throw new WeftError('ORG_ALREADY_MEMBER', `--add-org ${org.name}: ${org.mspId} is already a member of channel ${channel}`, {
+        channel,
+        org: org.name,
+        suggestions: [`see the channel's members with: weft channel info ${layout.dir} --channel ${channel}`],
+      });
+    }
+    if (removed.includes(org)) throw new WeftError('ORG_ADDED_AND_REMOVED', `${org.name} is named by both --add-org and --remove-org`, { org: org.name });
+    // Keyed by MSP ID, as the genesis builder keys every org of a network's channel.
+    application.getGroupsMap().set(org.mspId, buildApplicationOrgGroup(applicationOrgOf(network, org)));
+  }
+  for (const org of removed) {
+    const key = memberKey(org);
+    if (key === undefined) {
+      throw new WeftError('ORG_NOT_IN_CHANNEL', `--remove-org ${org.name}: ${org.mspId} is not a member of channel ${channel} (its members: ${current.applicationOrgs.map((a) => a.mspId).join(', ')})`, {
+        channel,
+        org: org.name,
+      });
+    }
+    application.getGroupsMap().del(key);
+  }
+  if (application.getGroupsMap().getLength() === 0) {
+    throw new WeftError('CHANNEL_LAST_ORG', `channel ${channel} would have no member org left: a channel needs at least one`, {
+      channel,
+      suggestions: ['add another org first (--add-org), or leave the channel as it is'],
+    });
+  }
+  return { next, added, removed };
+}
+
+function unique(orgs: PeerOrgSpec[]): PeerOrgSpec[] {
+  return [...new Set(orgs)];
+}
+
+/** Sets the Orderer group's BatchTimeout and BatchSize values the change names, keeping their mod_policy. */
+function editBatch(channel: string, root: ConfigGroup, current: ParsedChannelConfig, change: ChannelChange): void {
+  const orderer = root.getGroupsMap().get('Orderer');
+  if (change.batchTimeout !== undefined) {
+    if ((parseGoDuration(change.batchTimeout) ?? 0) <= 0) {
+      throw new WeftError('BAD_BATCH_TIMEOUT', `--batch-timeout ${JSON.stringify(change.batchTimeout)} is not a positive Go duration`, {
+        field: '--batch-timeout',
+        value: change.batchTimeout,
+        suggestions: ['use a Go duration such as 2s, 250ms or 1m30s'],
+      });
+    }
+    const timeout = new BatchTimeout();
+    timeout.setTimeout(change.batchTimeout);
+    setValue(orderer, 'BatchTimeout', timeout.serializeBinary(), channel);
+  }
+  const { maxMessageCount, absoluteMaxBytes, preferredMaxBytes } = change;
+  if (maxMessageCount === undefined && absoluteMaxBytes === undefined && preferredMaxBytes === undefined) return;
+  const size = new BatchSize();
+  size.setMaxMessageCount(maxMessageCount ?? current.batchSize.maxMessageCount);
+  size.setAbsoluteMaxBytes(absoluteMaxBytes ?? current.batchSize.absoluteMaxBytes);
+  size.setPreferredMaxBytes(preferredMaxBytes ?? current.batchSize.preferredMaxBytes);
+  for (const [flag, value] of [
+    ['--max-message-count', size.getMaxMessageCount()],
+    ['--absolute-max-bytes', size.getAbsoluteMaxBytes()],
+    ['--preferred-max-bytes', size.getPreferredMaxBytes()],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0 || value > 0xffffffff) {
+      throw new WeftError('BAD_BATCH_SIZE', `${flag} ${value} is not a positive 32-bit count`, { field: flag, value });
+    }
+  }
+  // Fabric's orderer refuses such a BatchSize (channelconfig validateBatchSize).
+  if (size.getPreferredMaxBytes() > size.getAbsoluteMaxBytes()) {
+    throw new WeftError(
+      'BAD_BATCH_SIZE',
+      `BatchSize.PreferredMaxBytes (${size.getPreferredMaxBytes()}) would exceed BatchSize.AbsoluteMaxBytes (${size.getAbsoluteMaxBytes()}) on channel ${channel}`,
+      { field: '--preferred-max-bytes', suggestions: ['lower --preferred-max-bytes or raise --absolute-max-bytes'] },
+    );
+  }
+  setValue(orderer, 'BatchSize', size.serializeBinary(), channel);
+}
+
+function setValue(group: ConfigGroup | undefined, key: string, bytes: Uint8Array, channel: string): void {
+  const existing = group?.getValuesMap().get(key);
+  if (group === undefined || existing === undefined) {
+    throw new WeftError('CHANNEL_CONFIG_INCOMPLETE', `channel ${channel}'s config has no /Channel/Orderer/${key} value to change`, { channel, value: key });
+  }
+  const value = new ConfigValue();
+  value.setVersion(existing.getVersion());
+  value.setModPolicy(existing.getModPolicy());
+  value.setValue(bytes);
+  group.getValuesMap().set(key, value);
+}

@@ -1,0 +1,178 @@
+import * as fs from 'node:fs';
+import { ConfigGroup, ConfigUpdate, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { ImplicitMetaPolicy, Policy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
+import { WeftError } from '../../../core/errors';
+import { configUpdateSignedData, modPolicyPath } from '../../../core/orderer/config-update';
+import { decodeConfigProto } from '../../../core/protocol/config-decode';
+import type { ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { ConfigUpdateEnvelopeSchema, ConfigUpdateSchema } from '../../../core/protocol/config-schemas';
+import { configSignature } from '../../../core/protocol/config-update-compute';
+import { parseSerializedIdentity } from '../../../core/protocol/serialized-identity';
+import type { Signer } from '../../../core/protocol/signer';
+import { loadClientIdentity } from '../client/client-identity';
+import type { NetworkLayout, UserLayout } from './network-layout';
+import { keyHere } from './org-keys';
+
+/**
+ * Which admins a config update needs, as far as the CLI can tell before the orderer does: each
+ * element the update changes is governed by its current `mod_policy` (Fabric's configtx
+ * validator). For the policies a network's channels carry (an ImplicitMeta rule over the orgs of
+ * /Channel/Application or /Channel/Orderer, an org's own Admins) that means a number of those orgs'
+ * Admins; other policies are left to the orderer, which decides in any case.
+ */
+export interface PolicyNeed {
+  /** The policy path, e.g. `/Channel/Application/Admins`. */
+  readonly policy: string;
+  /** How many of `orgs` must sign; undefined when the CLI cannot tell (the orderer decides). */
+  readonly needs: number | undefined;
+  /** MSP IDs of the orgs whose Admins count towards it. */
+  readonly orgs: readonly string[];
+  readonly signed: readonly string[];
+  readonly unsigned: readonly string[];
+}
+
+const RULE_NAMES: Record<number, string> = { [ImplicitMetaPolicy.Rule.ANY]: 'ANY', [ImplicitMetaPolicy.Rule.ALL]: 'ALL', [ImplicitMetaPolicy.Rule.MAJORITY]: 'MAJORITY' };
+
+/** Whether every need the CLI can judge is met. */
+export function needsMet(needs: readonly PolicyNeed[]): boolean {
+  return needs.every((n) => n.needs === undefined || n.signed.length >= n.needs);
+}
+
+/** Reads a ConfigUpdateEnvelope file (`--output`, `sign-update`); typed error when it is none. */
+export function readUpdateFile(file: string): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    throw new WeftError('UPDATE_FILE_MISSING', `no config update file ${file}`, { file, suggestions: ['write one with: weft channel update <dir> --channel <name> ... --output <file>'] });
+  }
+  try {
+    const envelope = decodeConfigProto(ConfigUpdateEnvelope, ConfigUpdateEnvelopeSchema, fs.readFileSync(file), 'config_update_envelope');
+    const update = decodeConfigProto(ConfigUpdate, ConfigUpdateSchema, envelope.getConfigUpdate_asU8(), 'config_update_envelope.config_update');
+    if (update.getChannelId() === '' || update.getWriteSet() === undefined) throw new Error('it names no channel or has no write set');
+    return { envelope, update };
+  } catch (err) {
+    throw new WeftError('UPDATE_FILE_INVALID', `${file} is not a ConfigUpdateEnvelope of a channel: ${(err as Error).message}`, {
+      file,
+      suggestions: ['pass the file weft channel update --output wrote'],
+    });
+  }
+}
+
+/** MSP IDs of the identities that signed the envelope. */
+export function signerMspIds(envelope: ConfigUpdateEnvelope): string[] {
+  return [...new Set(configUpdateSignedData(envelope).map((d, i) => parseSerializedIdentity(d.identity, `config_update_envelope.signatures[${i}].creator`).mspId))];
+}
+
+/** The Admin of the org with `mspId` in this network (the orderer org's or a peer org's), if it is one. */
+export function adminOf(layout: NetworkLayout, mspId: string): UserLayout | undefined {
+  if (mspId === layout.networkSpec.ordererOrg.mspId) return layout.ordererAdmin();
+  const org = layout.networkSpec.orgs.find((o) => o.mspId === mspId);
+  return org === undefined ? undefined : layout.user(org, 'Admin');
+}
+
+/** An Admin whose key is here, as it signed. */
+export interface AdminSigner {
+  readonly mspId: string;
+  readonly user: UserLayout;
+  readonly signer: Signer;
+}
+
+/** Adds the signature of each Admin here among `mspIds` that has not signed yet; returns those that signed now. */
+export function signAsAdminsHere(layout: NetworkLayout, envelope: ConfigUpdateEnvelope, mspIds: readonly string[]): AdminSigner[] {
+  const already = new Set(signerMspIds(envelope));
+  const signed: AdminSigner[] = [];
+  for (const mspId of mspIds) {
+    const user = adminOf(layout, mspId);
+    if (already.has(mspId) || user === undefined || !keyHere(user.keyPath)) continue;
+    const signer = loadClientIdentity(user).signer;
+    envelope.addSignatures(configSignature(signer, envelope.getConfigUpdate_asU8()));
+    already.add(mspId);
+    signed.push({ mspId, user, signer });
+  }
+  return signed;
+}
+
+/**
+ * The policies the update's changed elements need (their current mod_policy, as the orderer
+ * resolves it), each with the orgs that count and those that signed.
+ */
+export function policyNeeds(current: ParsedChannelConfig, update: ConfigUpdate, envelope: ConfigUpdateEnvelope): PolicyNeed[] {
+  const signed = new Set(signerMspIds(envelope));
+  const paths = new Set<string>();
+  const root = current.config.getChannelGroup()!;
+  changedElements(update.getReadSet(), update.getWriteSet()!, root, ['Channel'], paths);
+  return [...paths].sort().map((policy) => {
+    const { needs, orgs } = policyOrgs(current, policy);
+    return { policy, needs, orgs, signed: orgs.filter((o) => signed.has(o)), unsigned: orgs.filter((o) => !signed.has(o)) };
+  });
+}
+
+/**
+ * Collects the mod_policy paths of elements the write set changes that exist in the current
+ * config (a new element is governed by its parent group's version bump, as in Fabric's validator).
+ */
+function changedElements(read: ConfigGroup | undefined, write: ConfigGroup, existing: ConfigGroup | undefined, path: string[], out: Set<string>): void {
+  const parent = path.slice(0, -1);
+  const name = path[path.length - 1]!;
+  if (existing !== undefined && read?.getVersion() !== write.getVersion()) out.add(modPolicyPath({ kind: 'Group', parent, name, modPolicy: existing.getModPolicy() }));
+  for (const [k, v] of write.getValuesMap().entries()) {
+    const old = existing?.getValuesMap().get(k);
+    if (old !== undefined && read?.getValuesMap().get(k)?.getVersion() !== v.getVersion()) out.add(modPolicyPath({ kind: 'Value', parent: path, name: k, modPolicy: old.getModPolicy() }));
+  }
+  for (const [k, p] of write.getPoliciesMap().entries()) {
+    const old = existing?.getPoliciesMap().get(k);
+    if (old !== undefined && read?.getPoliciesMap().get(k)?.getVersion() !== p.getVersion()) out.add(modPolicyPath({ kind: 'Policy', parent: path, name: k, modPolicy: old.getModPolicy() }));
+  }
+  for (const [k, g] of write.getGroupsMap().entries()) changedElements(read?.getGroupsMap().get(k), g, existing?.getGroupsMap().get(k), [...path, k], out);
+}
+
+/** The orgs a policy path counts and how many it needs, for the shapes a network's channel config has. */
+function policyOrgs(current: ParsedChannelConfig, policy: string): { needs: number | undefined; orgs: string[] } {
+  const parts = policy.split('/').slice(1);
+  const groups = parts.slice(0, -1);
+  const unknown = { needs: undefined, orgs: [] };
+  let group: ConfigGroup | undefined = current.config.getChannelGroup();
+  for (const g of groups.slice(1)) group = group?.getGroupsMap().get(g);
+  const proto: Policy | undefined = group?.getPoliciesMap().get(parts[parts.length - 1]!)?.getPolicy();
+  if (proto === undefined || groups[0] !== 'Channel') return unknown;
+  const orgsOf = (section: string | undefined) =>
+    section === 'Application' ? current.applicationOrgs : section === 'Orderer' ? current.ordererOrgs : undefined;
+  if (proto.getType() === Policy.PolicyType.IMPLICIT_META && groups.length === 2) {
+    const members = orgsOf(groups[1]);
+    if (members === undefined) return unknown;
+    const rule = ImplicitMetaPolicy.deserializeBinary(proto.getValue_asU8()).getRule();
+    const n = members.length;
+    const needs = rule === ImplicitMetaPolicy.Rule.ANY ? 1 : rule === ImplicitMetaPolicy.Rule.ALL ? n : Math.floor(n / 2) + 1;
+    return { needs, orgs: members.map((o) => o.mspId) };
+  }
+  if (proto.getType() === Policy.PolicyType.SIGNATURE && groups.length === 3) {
+    const org = orgsOf(groups[1])?.find((o) => o.name === groups[2]);
+    return org === undefined ? unknown : { needs: 1, orgs: [org.mspId] };
+  }
+  return unknown;
+}
+
+/** A short description of a need: "MAJORITY (2 of Org1MSP, Org2MSP, Org3MSP)". */
+export function describeNeed(need: PolicyNeed, current: ParsedChannelConfig): string {
+  const parts = need.policy.split('/');
+  let group: ConfigGroup | undefined = current.config.getChannelGroup();
+  for (const g of parts.slice(2, -1)) group = group?.getGroupsMap().get(g);
+  const proto = group?.getPoliciesMap().get(parts[parts.length - 1]!)?.getPolicy();
+  const rule = proto?.getType() === Policy.PolicyType.IMPLICIT_META ? `${RULE_NAMES[ImplicitMetaPolicy.deserializeBinary(proto.getValue_asU8()).getRule()] ?? '?'} ` : '';
+  return `${need.policy}: ${rule}(${need.needs ?? '?'} of ${need.orgs.join(', ')} Admins)`;
+}
+
+/** The typed error for an update whose signatures do not (yet) satisfy what it changes. */
+export function missingSignatures(layout: NetworkLayout, channel: string, current: ParsedChannelConfig, needs: readonly PolicyNeed[]): WeftError {
+  const unmet = needs.filter((n) => n.needs !== undefined && n.signed.length < n.needs);
+  const unsigned = [...new Set(unmet.flatMap((n) => n.unsigned))];
+  const text = unmet.map((n) => `${describeNeed(n, current)}; signed: ${n.signed.join(', ') || 'none'}; not signed: ${n.unsigned.join(', ')}`).join('; ');
+  return new WeftError('CONFIG_UPDATE_UNSIGNED', `channel ${channel}: this update needs signatures this directory cannot give: ${text}. Nothing was submitted`, {
+    channel,
+    policies: unmet.map((n) => ({ policy: n.policy, needs: n.needs, signed: n.signed, unsigned: n.unsigned })),
+    unsigned,
+    suggestions: [
+      `write the partly signed update to a file: rerun with --output <file>`,
+      `have the Admins of ${unsigned.join(', ')} sign it in their directories: weft channel sign-update <their dir> <file> --org <org>`,
+      `then submit it: weft channel update ${layout.dir} --channel ${channel} --from-file <file>`,
+    ],
+  });
+}

@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { OrdererError, WeftError } from '../../../core/errors';
+import { Broadcaster } from '../../../core/peer/gateway/broadcaster';
+import { OrdererClient } from '../../../core/peer/orderer/orderer-client';
+import { buildEnvelope } from '../../../core/protocol/envelope';
+import type { Signer } from '../../../core/protocol/signer';
+import { statusName } from '../../../core/protocol/status-name';
+import { fetchBlock } from '../block/block-source';
+import type { Progress } from './network-access';
+import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
+import { waitFor } from './node-processes';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const ANSWER_TIMEOUT_MS = 30_000;
+/** A config block reaches every peer of a loopback network in well under a second; remote hosts get more. */
+const COMMIT_TIMEOUT_MS = 60_000;
+
+/** Who submits: the identity signing the CONFIG_UPDATE envelope, and whose TLS client certificate goes to the orderer under mutual TLS. */
+export interface Submitter {
+  readonly user: UserLayout;
+  readonly signer: Signer;
+}
+
+/**
+ * Sends the signed update as a CONFIG_UPDATE envelope to the network's orderers (Fabric's `peer
+ * channel update`), the next one when one cannot be reached. Throws `OrdererError`
+ * `CONFIG_UPDATE_REFUSED` with the orderer's status and info when it refuses the update, and
+ * `ORDERER_UNREACHABLE` when none answers.
+ */
+export async function broadcastConfigUpdate(layout: NetworkLayout, channel: string, envelope: ConfigUpdateEnvelope, submitter: Submitter): Promise<{ orderer: string }> {
+  const bytes = buildEnvelope({ type: HeaderType.CONFIG_UPDATE, channelId: channel, data: envelope.serializeBinary(), signer: submitter.signer });
+  const failures: string[] = [];
+  for (const orderer of layout.orderers()) {
+    const client = new OrdererClient(orderer.address, ordererTls(layout, orderer, submitter.user));
+    const broadcaster = new Broadcaster(client);
+    try {
+      if (!(await client.ready(CONNECT_TIMEOUT_MS))) {
+        failures.push(`${orderer.id} (${orderer.address}): no connection within ${CONNECT_TIMEOUT_MS / 1000}s`);
+        continue;
+      }
+      let answer: { status: number; info: string };
+      try {
+        answer = await broadcaster.send(bytes, ANSWER_TIMEOUT_MS);
+      } catch (err) {
+        failures.push(`${orderer.id}: ${(err as Error).message}`);
+        continue;
+      }
+      if (answer.status !== 200) {
+        throw new OrdererError('CONFIG_UPDATE_REFUSED', `orderer ${orderer.id} refused the config update of channel ${channel}: ${statusName(answer.status)} (${answer.status}): ${answer.info}`, {
+          channel,
+          orderer: orderer.id,
+          status: answer.status,
+          info: answer.info,
+          suggestions: [`see the orderer's log: ${orderer.logFile}`, `see the channel's current config: weft channel info ${layout.dir} --channel ${channel}`],
+        });
+      }
+      return { orderer: orderer.id };
+    } finally {
+      broadcaster.close();
+      client.close();
+    }
+  }
+  throw new WeftError('ORDERER_UNREACHABLE', `no orderer of the network took the config update of channel ${channel}: ${failures.join('; ')}`, {
+    channel,
+    suggestions: ['is the network up? check with: weft network status <dir>'],
+  });
+}
+
+function ordererTls(layout: NetworkLayout, orderer: NodeLayout, user: UserLayout): ConstructorParameters<typeof OrdererClient>[1] {
+  if (!layout.spec.tls) return {};
+  return {
+    rootCerts: fs.readFileSync(orderer.tlsRootCertPath),
+    serverNameOverride: orderer.id,
+    ...(layout.spec.mutualTls && { certChain: fs.readFileSync(user.tlsCertPath), privateKey: fs.readFileSync(user.tlsKeyPath) }),
+  };
+}
+
+/**
+ * Waits until each of `peers` holds a config block after block `after` on the layout's channel
+ * (the block the orderer cut for the update); returns its number as the first peer has it.
+ */
+export async function waitForConfigBlock(layout: NetworkLayout, peers: readonly NodeLayout[], after: number, progress: Progress): Promise<number | undefined> {
+  const channel = layout.spec.channel.name;
+  let number: number | undefined;
+  for (const peer of peers) {
+    await waitFor(
+      peer,
+      `holding the new config block of ${channel}`,
+      async () => {
+        const block = await fetchBlock(layout, 'config', peer);
+        number ??= block.number > after ? block.number : undefined;
+        return block.number > after;
+      },
+      COMMIT_TIMEOUT_MS,
+    );
+    progress(`${peer.id} holds the new config of ${channel}`);
+  }
+  return number;
+}

@@ -1,0 +1,147 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { findFreePorts } from '../../../cli/services/free-ports';
+import { REPO, runCli, type CliResult } from './run-cli';
+
+interface ChannelEntry {
+  name: string;
+  batchTimeout: string;
+  maxMessageCount: number;
+  orgs?: string[];
+}
+
+/**
+ * `weft channel update` on a running 2-org network (real processes, one network for the file):
+ * batch settings of the default channel, an org added to a channel made for one org (its peer
+ * joins and endorses), refusals that leave network.yaml as it was, and the flow for Admins whose
+ * keys live in other directories (`--output`, `sign-update`, `--from-file`).
+ */
+describe('weft channel update (2 orgs, real processes)', () => {
+  let tmp: string;
+  let net: string;
+  const networkFile = (dir = net): string => fs.readFileSync(path.join(dir, 'network.yaml'), 'utf8');
+  const channels = (dir = net): ChannelEntry[] => {
+    const spec = parseYaml(networkFile(dir)) as { channel: ChannelEntry; otherChannels?: ChannelEntry[] };
+    return [spec.channel, ...(spec.otherChannels ?? [])];
+  };
+  const json = (r: CliResult): Record<string, unknown> => {
+    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const errorOf = (r: CliResult): { code: string; message: string } => {
+    expect(r.code).not.toBe(0);
+    return (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+  };
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-chupdate-'));
+    net = path.join(tmp, 'net');
+    const base = await findFreePorts(7);
+    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+    expect((await runCli(['network', 'up', net])).code).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await runCli(['network', 'down', net, '--grace', '5']);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("changes the default channel's batch settings as the orderer org's Admin; the config and network.yaml say so", async () => {
+    const result = json(await runCli(['channel', 'update', net, '--batch-timeout', '500ms', '--max-message-count', '50', '--json']));
+    expect(result).toMatchObject({
+      channel: 'mychannel',
+      submitted: true,
+      configBlock: 1,
+      signedBy: ['OrdererMSP'],
+      policies: [{ policy: '/Channel/Orderer/Admins', needs: 1, signed: ['OrdererMSP'] }],
+      networkFileUpdated: true,
+    });
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as { configBlock: number; config: { batchTimeout: string; batchSize: { maxMessageCount: number } } };
+    expect(info.configBlock).toBe(1);
+    expect(info.config.batchTimeout).toBe('500ms');
+    expect(info.config.batchSize.maxMessageCount).toBe(50);
+    expect(channels()[0]).toMatchObject({ name: 'mychannel', batchTimeout: '500ms', maxMessageCount: 50 });
+
+    // The same change again is no change: refused before anything is sent, as configtxlator refuses it.
+    expect(errorOf(await runCli(['channel', 'update', net, '--batch-timeout', '500ms', '--json']))).toMatchObject({
+      code: 'CONFIG_UPDATE_EMPTY',
+      message: expect.stringContaining('no differences detected'),
+    });
+  });
+
+  it('refuses bad requests with a typed error and leaves network.yaml as it was', async () => {
+    const before = networkFile();
+    expect(errorOf(await runCli(['channel', 'update', net, '--add-org', 'Org2', '--json']))).toMatchObject({
+      code: 'CHANNEL_MEMBERSHIP_FIXED',
+      message: expect.stringContaining("mychannel is this network's default channel"),
+    });
+    expect(errorOf(await runCli(['channel', 'update', net, '--json']))).toMatchObject({ code: 'NOTHING_TO_UPDATE' });
+    expect(errorOf(await runCli(['channel', 'update', net, '--batch-timeout', 'soon', '--json']))).toMatchObject({ code: 'BAD_BATCH_TIMEOUT' });
+    expect(errorOf(await runCli(['channel', 'update', net, '--preferred-max-bytes', String(64 * 1024 * 1024), '--json']))).toMatchObject({
+      code: 'BAD_BATCH_SIZE',
+      message: expect.stringContaining('PreferredMaxBytes'),
+    });
+    expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'nope', '--batch-timeout', '1s', '--json']))).toMatchObject({ code: 'UNKNOWN_CHANNEL' });
+    expect(networkFile()).toBe(before);
+  });
+
+  it("adds Org2 to a channel made for Org1: Org2's peer joins, and a majority-endorsed chaincode runs on both orgs", async () => {
+    json(await runCli(['channel', 'create', net, 'duo', '--orgs', 'Org1', '--json']));
+    const before = networkFile();
+    expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org9', '--json']))).toMatchObject({ code: 'UNKNOWN_ORG' });
+    expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org1MSP', '--json']))).toMatchObject({ code: 'ORG_ALREADY_MEMBER' });
+    expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--remove-org', 'Org1', '--json']))).toMatchObject({ code: 'CHANNEL_LAST_ORG' });
+    expect(networkFile()).toBe(before);
+
+    const added = json(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org2', '--json']));
+    expect(added).toMatchObject({
+      channel: 'duo',
+      submitted: true,
+      signedBy: ['Org1MSP'],
+      policies: [{ policy: '/Channel/Application/Admins', needs: 1, orgs: ['Org1MSP'] }],
+      addedOrgs: ['Org2MSP'],
+      joined: ['peer0.org2.example.com'],
+      waitingFor: [],
+    });
+    expect(channels().find((c) => c.name === 'duo')!.orgs).toEqual(['Org1', 'Org2']);
+
+    // The channel's default endorsement policy is now a MAJORITY of two orgs: both must approve and endorse.
+    const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
+    const deployed = json(await runCli(['chaincode', 'deploy', net, project, '--name', 'basic', '--channel', 'duo', '--json'], { timeoutMs: 180_000 }));
+    expect(deployed).toMatchObject({ approvedBy: ['Org1MSP', 'Org2MSP'], committed: true });
+    expect(json(await runCli(['chaincode', 'invoke', net, '--name', 'basic', '--channel', 'duo', 'CreateAsset', 'a1', 'red', '5', 'Tom', '100', '--json']))).toMatchObject({ valid: true });
+    const read = json(await runCli(['chaincode', 'query', net, '--name', 'basic', '--channel', 'duo', '--org', 'Org2', 'ReadAsset', 'a1', '--json']));
+    expect(read.json).toMatchObject({ ID: 'a1', Owner: 'Tom' });
+  }, 240_000);
+
+  it("removes an org whose Admin signs in its own directory: --output, sign-update, --from-file; a stale update is refused by the orderer", async () => {
+    const org1 = path.join(tmp, 'org1');
+    const org2 = path.join(tmp, 'org2');
+    json(await runCli(['network', 'export', net, org1, '--org', 'Org1', '--org', 'OrdererMSP', '--json']));
+    json(await runCli(['network', 'export', net, org2, '--org', 'Org2', '--json']));
+    const file = path.join(tmp, 'duo-remove-org2.pb');
+
+    // A majority of two is both: Org1's directory alone cannot remove Org2, and says who must sign.
+    const before = networkFile(org1);
+    const unsigned = errorOf(await runCli(['channel', 'update', org1, '--channel', 'duo', '--remove-org', 'Org2', '--json']));
+    expect(unsigned).toMatchObject({ code: 'CONFIG_UPDATE_UNSIGNED', message: expect.stringMatching(/\/Channel\/Application\/Admins: MAJORITY \(2 of Org1MSP, Org2MSP.*not signed: Org2MSP/) });
+    expect(networkFile(org1)).toBe(before);
+
+    expect(json(await runCli(['channel', 'update', org1, '--channel', 'duo', '--remove-org', 'Org2', '--output', file, '--json']))).toMatchObject({ submitted: false, signedBy: ['Org1MSP'] });
+    expect(errorOf(await runCli(['channel', 'sign-update', org2, file, '--org', 'Org1', '--json']))).toMatchObject({ code: 'KEY_NOT_HERE' });
+    expect(json(await runCli(['channel', 'sign-update', org2, file, '--org', 'Org2', '--json']))).toMatchObject({ added: true, signedBy: ['Org1MSP', 'Org2MSP'] });
+
+    const removed = json(await runCli(['channel', 'update', org1, '--channel', 'duo', '--from-file', file, '--json']));
+    expect(removed).toMatchObject({ submitted: true, removedOrgs: ['Org2MSP'], signedBy: ['Org1MSP', 'Org2MSP'], networkFileUpdated: true });
+    expect(channels(org1).find((c) => c.name === 'duo')!.orgs).toEqual(['Org1']);
+    const info = json(await runCli(['channel', 'info', org1, '--channel', 'duo', '--json'])) as { config: { applicationOrgs: { mspId: string }[] } };
+    expect(info.config.applicationOrgs.map((o) => o.mspId)).toEqual(['Org1MSP']);
+
+    // Submitted again, its read set is stale: the orderer's refusal reaches the user with its status.
+    expect(errorOf(await runCli(['channel', 'update', org1, '--channel', 'duo', '--from-file', file, '--json']))).toMatchObject({
+      code: 'CONFIG_UPDATE_REFUSED',
+      message: expect.stringMatching(/BAD_REQUEST \(400\).*read set.*\/Channel\/Application/),
+    });
+  }, 120_000);
+});
