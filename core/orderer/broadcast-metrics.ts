@@ -4,6 +4,8 @@ import { type HistogramChild, HotPathHistogram } from '../node/operations/hot-pa
 import { statusName } from '../protocol/status-name';
 
 const HEADER_TYPE_NAMES = new Map(Object.entries(HeaderType).map(([name, value]) => [value, name]));
+/** Fabric's `MetricsTracker` label for a channel and type it could not read. */
+const UNKNOWN_LABEL = 'unknown';
 
 /**
  * The steps of one envelope's Broadcast handling, as Fabric's broadcast `MetricsTracker` splits
@@ -19,8 +21,8 @@ export interface BroadcastTracker {
   /** The handler moved on to `phase`; the time since the previous call counts towards the previous phase. */
   enter(phase: BroadcastPhase): void;
   /**
-   * Called exactly once, with the answer. `channel` is '' unless the orderer serves it (and unknown
-   * header types are UNKNOWN), so clients cannot mint label values.
+   * Called exactly once, with the answer. `channel` is '' unless the orderer serves it, and
+   * `headerType` undefined unless the envelope's channel header parsed.
    */
   end(channel: string, headerType: number | undefined, status: number): void;
 }
@@ -39,7 +41,11 @@ interface BroadcastChildren {
 
 /**
  * Fabric's broadcast metrics (`orderer/common/broadcast/metrics.go`): envelopes processed, and the
- * time spent validating and enqueueing each, labelled with the answer's `common.Status` name.
+ * time spent validating and enqueueing each, labelled with the answer's `common.Status` name, the
+ * channel and the header type's name; 'unknown' for both, as Fabric's `MetricsTracker`, when the
+ * channel header does not parse. Unlike Fabric, a channel the orderer does not serve is 'unknown'
+ * too, and a header type with no name UNKNOWN (Fabric writes either as the client sent it), so
+ * clients cannot mint label values.
  */
 export class BroadcastMetrics implements BroadcastObserver {
   private readonly processed: Counter<'channel' | 'type' | 'status'>;
@@ -70,7 +76,7 @@ export class BroadcastMetrics implements BroadcastObserver {
 
   /** The metric children of one label set; the key space is bounded by served channels × header type names × statuses. */
   childrenOf(channel: string, headerType: number | undefined, status: number): BroadcastChildren {
-    const type = headerType === undefined ? '' : (HEADER_TYPE_NAMES.get(headerType) ?? 'UNKNOWN');
+    const type = headerType === undefined ? UNKNOWN_LABEL : (HEADER_TYPE_NAMES.get(headerType) ?? 'UNKNOWN');
     let byType = this.children.get(channel);
     if (byType === undefined) {
       byType = new Map();
@@ -83,7 +89,7 @@ export class BroadcastMetrics implements BroadcastObserver {
     }
     let children = byStatus.get(status);
     if (children === undefined) {
-      const labels = { channel, type, status: statusName(status, 'UNKNOWN') };
+      const labels = { channel: channel === '' ? UNKNOWN_LABEL : channel, type, status: statusName(status, 'UNKNOWN') };
       children = {
         processed: this.processed.labels(labels),
         validate: this.validateDuration.child(labels),

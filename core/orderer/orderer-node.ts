@@ -42,6 +42,8 @@ export class OrdererNode {
   private grpc: OrdererGrpcServer | undefined;
   private admin: ParticipationApi | undefined;
   private operations: OperationsServer | undefined;
+  /** Stops counting the gRPC server's connections. */
+  private unwatchConnections: (() => void) | undefined;
   private lock: DataDirLock | undefined;
   readonly logging: NodeLogging;
   readonly logger: Logger;
@@ -114,6 +116,7 @@ export class OrdererNode {
       });
     }
     const metrics = this.operations === undefined ? undefined : new OrdererMetrics(this.operations.registry, registrar);
+    const grpcMetrics = this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry);
     const broadcast = new BroadcastHandler(
       registrar,
       { maxEnvelopeBytes: o.maxRecvMessageBytes, replayWindow: o.broadcast.replayWindow },
@@ -133,7 +136,7 @@ export class OrdererNode {
         maxRecvMessageBytes: o.maxRecvMessageBytes,
         maxSendMessageBytes: o.maxSendMessageBytes,
         maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
-        ...(this.operations !== undefined && { metrics: new GrpcServerMetrics(this.operations.registry) }),
+        ...(grpcMetrics !== undefined && { metrics: grpcMetrics }),
       },
       broadcast,
       new DeliverHandler(registrar, {
@@ -145,6 +148,7 @@ export class OrdererNode {
       this.logging.logger('comm.grpc.server'),
     );
     await this.grpc.start();
+    this.unwatchConnections = grpcMetrics?.watchConnections(this.grpc.port);
 
     if (o.admin !== undefined) {
       const [host, port] = splitHostPort(o.admin.listenAddress);
@@ -176,6 +180,8 @@ export class OrdererNode {
     await this.operations?.stop();
     await this.admin?.stop();
     await this.grpc?.stop();
+    this.unwatchConnections?.();
+    this.unwatchConnections = undefined;
     await this.registrar?.stop();
     this.operations = undefined;
     this.admin = undefined;

@@ -65,6 +65,9 @@ export class PeerNode {
   private readonly reconcilers = new Map<string, PvtReconciler>();
   private readonly pvtPuller: PvtPuller;
   private readonly metrics: PeerMetrics | undefined;
+  private readonly grpcMetrics: GrpcServerMetrics | undefined;
+  /** Stops counting the gRPC server's connections. */
+  private unwatchConnections: (() => void) | undefined;
   private readonly indexes: ChaincodeIndexes;
   private readonly pullerLogger: Logger;
   private readonly network: PeerNetwork;
@@ -194,6 +197,7 @@ export class PeerNode {
         signer: this.signer,
         pushAckTimeoutMs: peer.privateData.pushAckTimeoutMs,
         logger: this.logging.logger('gossip.privdata'),
+        metrics,
       }),
     );
     const local: EndorsingPeer = {
@@ -237,7 +241,7 @@ export class PeerNode {
       },
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
-      this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry),
+      (this.grpcMetrics = this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry)),
     );
   }
 
@@ -279,6 +283,7 @@ export class PeerNode {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
     this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls);
+    this.unwatchConnections = this.grpcMetrics?.watchConnections(this.boundPort);
     this.discovery.exchange.start();
     const announced = announcedAddressProblem(this.config.peer.externalAddress, this.config.peer.listenAddress);
     if (announced !== undefined) this.logger.warn(announced);
@@ -321,6 +326,8 @@ export class PeerNode {
     await this.discovery.exchange.stop();
     this.gateway?.close();
     await this.grpc.stop();
+    this.unwatchConnections?.();
+    this.unwatchConnections = undefined;
     await this.operations?.stop();
     this.network.close();
     await this.indexes.idle();

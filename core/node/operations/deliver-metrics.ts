@@ -5,8 +5,9 @@ export type DeliverDataType = 'block' | 'filtered_block' | 'block_and_pvtdata';
 
 /**
  * Fabric's Deliver metrics (`common/deliver/metrics.go`), shared by peers and orderers: streams
- * opened and closed, requests received and completed, blocks sent. `channel` is '' until the
- * request names a channel the node serves, so clients cannot mint label values.
+ * opened and closed, requests received and completed, blocks sent. As in Fabric's `deliverBlocks`,
+ * a request counts only once it names a channel the node serves: one that does not parse or names
+ * another channel is in no request counter (so clients cannot mint label values either).
  */
 export class DeliverMetrics {
   private readonly opened: Counter;
@@ -40,22 +41,18 @@ export class DeliverMetrics {
 
   /** One request's counters: `channelKnown` once the node has found its channel, then blocks and the final status. */
   request(dataType: DeliverDataType): DeliverRequestMetrics {
-    const labels = { channel: '', filtered: String(dataType === 'filtered_block'), data_type: dataType };
-    let received = false;
-    const receive = (): void => {
-      if (received) return;
-      received = true;
-      this.received.inc(labels);
-    };
+    let labels: { channel: string; filtered: string; data_type: DeliverDataType } | undefined;
     return {
       channelKnown: (channel) => {
-        labels.channel = channel;
-        receive();
+        if (labels !== undefined) return;
+        labels = { channel, filtered: String(dataType === 'filtered_block'), data_type: dataType };
+        this.received.inc(labels);
       },
-      blockSent: () => this.blocks.inc(labels),
+      blockSent: () => {
+        if (labels !== undefined) this.blocks.inc(labels);
+      },
       completed: (success) => {
-        receive();
-        this.completed.inc({ ...labels, success: String(success) });
+        if (labels !== undefined) this.completed.inc({ ...labels, success: String(success) });
       },
     };
   }

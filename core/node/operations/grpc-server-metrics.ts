@@ -1,3 +1,5 @@
+import * as diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Counter, type Registry } from 'prom-client';
 import { type HistogramChild, HotPathHistogram } from './hot-path-histogram';
@@ -55,16 +57,23 @@ class MethodCell {
   ) {}
 }
 
+/** Node publishes every TCP connection a server of the process accepts to this channel. */
+const SERVER_SOCKETS = 'net.server.socket';
+
 /**
  * Fabric's gRPC server metrics (`common/grpcmetrics`): per service and method, unary and stream
  * requests received, completed by status code and their duration, and the messages each stream
  * received and sent. One grpc-js server interceptor feeds them; grpc-js answers a path no service
- * registered before any interceptor runs, so clients cannot mint label values.
+ * registered before any interceptor runs, so clients cannot mint label values. With them, the
+ * server's connections opened and closed (Fabric's `comm.ServerStatsHandler`), once
+ * {@link watchConnections} is given its port.
  */
 export class GrpcServerMetrics {
   private readonly cells = new Map<string, MethodCell>();
   private readonly unaryDuration: HotPathHistogram;
   private readonly streamDuration: HotPathHistogram;
+  private readonly connectionsOpened: Counter;
+  private readonly connectionsClosed: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -98,6 +107,27 @@ export class GrpcServerMetrics {
     counter('grpc_server_stream_messages_sent', 'The number of stream messages sent.', true, 'messagesSent');
     this.unaryDuration = new HotPathHistogram('grpc_server_unary_request_duration', 'The time to complete a unary request.', registry);
     this.streamDuration = new HotPathHistogram('grpc_server_stream_request_duration', 'The time to complete a stream request.', registry);
+    this.connectionsOpened = new Counter({ name: 'grpc_comm_conn_opened', help: 'gRPC connections opened. Open minus closed is the active number of connections.', registers });
+    this.connectionsClosed = new Counter({ name: 'grpc_comm_conn_closed', help: 'gRPC connections closed. Open minus closed is the active number of connections.', registers });
+  }
+
+  /**
+   * Counts the connections the gRPC server listening on `port` accepts, and their closing. grpc-js
+   * tells nothing of connections, so they are read from Node's diagnostics channel of accepted
+   * sockets, which every TCP server of the process publishes to (one per connection, never per
+   * call). Unlike Fabric's, which counts a connection once its TLS handshake is done, a connection
+   * whose handshake fails is counted too. Returns the function that stops counting, for when the
+   * server stops.
+   */
+  watchConnections(port: number): () => void {
+    const accepted = (message: unknown): void => {
+      const socket = (message as { socket: Socket }).socket;
+      if (socket.localPort !== port) return;
+      this.connectionsOpened.inc();
+      socket.once('close', () => this.connectionsClosed.inc());
+    };
+    diagnostics.subscribe(SERVER_SOCKETS, accepted);
+    return () => diagnostics.unsubscribe(SERVER_SOCKETS, accepted);
   }
 
   /** The interceptor to pass in `grpc.Server`'s `interceptors` option. */

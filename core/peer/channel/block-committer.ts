@@ -36,7 +36,9 @@ export class BlockCommitter {
     private readonly metrics?: PeerMetrics,
     /** Asks other peers for the private data this peer should store but lacks, before each commit. */
     private readonly pvtPuller?: Pick<PvtPuller, 'pull'>,
-  ) {}
+  ) {
+    metrics?.observeLedgerOpened(channel.id, channel.height());
+  }
 
   /**
    * The block that failed to commit and why, once the committer has stopped (a storage failure
@@ -127,7 +129,12 @@ export class BlockCommitter {
       });
     }
     const resources = this.channel.resources();
+    const validated = performance.now();
     const validation = await this.validator.validate(parsed, resources, this.channel.ledger);
+    // Where the block's time goes, for Fabric's gossip_privdata_* histograms.
+    const validationSeconds = (performance.now() - validated) / 1000;
+    let fetchSeconds: number | undefined;
+    let purgeSeconds: number | undefined;
     let nextResources;
     try {
       nextResources = this.configResources(parsed, validation);
@@ -139,6 +146,7 @@ export class BlockCommitter {
     for (const [i, reason] of validation.reasons) {
       this.logger.debug({ channel: this.channel.id, block: parsed.number, tx: i, code: validation.flags[i], reason }, 'transaction invalid');
     }
+    const listing = performance.now();
     const pvtSource = { transient: this.channel.transient, localMspId: this.localMspId, definition: (cc: string) => this.lifecycle.definition(this.channel.ledger, cc) };
     const txIds = validation.txIds ?? [];
     const valid = [...validation.flags].map((f) => f === TxValidationCode.VALID);
@@ -146,13 +154,17 @@ export class BlockCommitter {
     // Narrowed to the version each collection's hash in the block names, puller or not: the ledger
     // takes a collection's first version, which a push of forged values may have put before the real one.
     const wanted = pvt.size > 0 || this.pvtPuller !== undefined ? wantedPvtData(pvtSource, validation.pvtWrites, valid, pvt) : [];
+    const listMissingSeconds = (performance.now() - listing) / 1000;
     // Best effort: whatever goes wrong asking other peers, the block commits with what this peer has.
     if (this.pvtPuller !== undefined && wanted.length > 0) {
+      const fetching = performance.now();
       await this.pvtPuller.pull(this.channel.id, parsed.number, wanted, pvt).catch((err: unknown) => {
         this.logger.warn({ err, channel: this.channel.id, block: parsed.number }, 'pulling missing private data failed');
       });
+      fetchSeconds = (performance.now() - fetching) / 1000;
     }
     let result;
+    const committing = performance.now();
     try {
       result = this.channel.ledger.commit(parsed.block, validation.flags, pvt);
     } catch (err) {
@@ -160,12 +172,15 @@ export class BlockCommitter {
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing until the peer restarts');
       throw err;
     }
+    const commitBlockSeconds = (performance.now() - committing) / 1000;
     // The block is durable: its config applies to the next block, and nothing after this may keep
     // its events from going out (Fabric's coordinator logs a failed purge and carries on). Entries
     // a failed purge leaves in the file expire with retention.
     if (nextResources !== undefined) this.channel.updateResources(nextResources);
     try {
+      const purging = performance.now();
       this.channel.transient.purge(txIds, result.blockNum + 1);
+      purgeSeconds = (performance.now() - purging) / 1000;
       for (const m of missingForMember(pvtSource, result.pvtMissing)) {
         this.logger.warn(
           { channel: this.channel.id, block: result.blockNum, tx: m.txNum, txId: txIds[m.txNum], chaincode: m.namespace, collection: m.collection },
@@ -176,7 +191,13 @@ export class BlockCommitter {
       this.logger.error({ err, channel: this.channel.id, block: result.blockNum }, 'housekeeping after the commit failed (transient store purge, missing private data report)');
     }
     const total = Number(process.hrtime.bigint() - started) / 1e9;
-    this.metrics?.observeCommit(this.channel.id, result.blockNum + 1, result.flags, validation.kinds, { ...result.seconds, total });
+    this.metrics?.observeCommit(this.channel.id, {
+      height: result.blockNum + 1,
+      validated: validation.flags,
+      flags: result.flags,
+      kinds: validation.kinds,
+      seconds: { ...result.seconds, total, validation: validationSeconds, listMissing: listMissingSeconds, fetch: fetchSeconds, commitBlock: commitBlockSeconds, purge: purgeSeconds },
+    });
     this.channel.publish({
       number: result.blockNum,
       block: parsed.block,

@@ -62,7 +62,7 @@ export class Endorser {
       const chaincode = sim.checked.proposal.chaincodeName;
       const { response, event, version } = sim.result;
       if (response.status >= ERROR_THRESHOLD) {
-        outcome = 'chaincode-error';
+        outcome = chaincodeErrorOutcome(response.status);
         // Fabric: a status ≥ 500 comes with the payload (its results, no event) and the interest;
         // one from 400 to 499 with the chaincode's response alone, its payload included.
         if (response.status < ERROR_STATUS) return responseOnly(response);
@@ -101,6 +101,7 @@ export class Endorser {
       outcome = 'success';
       return bytes;
     } catch (err) {
+      if (isLookupFailure(err)) outcome = 'lookup-failed';
       if (options.rejectionsThrow === true && err instanceof ProposalRejectedError) throw err;
       return buildErrorProposalResponse(500, err instanceof Error ? err.message : String(err));
     } finally {
@@ -120,7 +121,7 @@ export class Endorser {
     try {
       const sim = await this.checkAndRun(signedProposal, options.readWriteSet ?? true, meter);
       if (sim.result.response.status >= ERROR_THRESHOLD) {
-        outcome = 'chaincode-error';
+        outcome = chaincodeErrorOutcome(sim.result.response.status);
         return sim;
       }
       // Fabric's Gateway evaluates through ProcessProposal, which would not sign this either.
@@ -130,6 +131,9 @@ export class Endorser {
       }
       outcome = 'success';
       return sim;
+    } catch (err) {
+      if (isLookupFailure(err)) outcome = 'lookup-failed';
+      throw err;
     } finally {
       meter?.finished(outcome);
     }
@@ -179,6 +183,19 @@ export class Endorser {
       simulator?.done();
     }
   }
+}
+
+/** Fabric's endorser counts a chaincode answer from 400 to 499 as an endorsement failure, and one of 500 or more in no failure counter. */
+function chaincodeErrorOutcome(status: number): ProposalOutcome {
+  return status < ERROR_STATUS ? 'chaincode-error' : 'chaincode-failure';
+}
+
+/** The codes of a chaincode not defined, approved or installed here, which Fabric's endorser finds before simulating. */
+const LOOKUP_FAILURES: ReadonlySet<string> = new Set(['PEER_UNKNOWN_CHAINCODE', 'PEER_CHAINCODE_NOT_APPROVED', 'PEER_CHAINCODE_NOT_INSTALLED']);
+
+/** A failure of Fabric's `ChaincodeEndorsementInfo`, which its endorser does not count as a simulation failure. */
+function isLookupFailure(err: unknown): boolean {
+  return err instanceof PeerError && LOOKUP_FAILURES.has(err.code);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Signer } from '../../protocol/signer';
 import type { Channel } from '../channel/channel';
 import type { CollectionDefinition } from '../lifecycle/collections';
 import { PeerError } from '../peer-error';
+import type { PeerMetrics } from '../peer-metrics';
 import { signPvtPush } from './pvt-push';
 
 /** A peer that private data can be pushed to (another Weft peer this one knows on the channel). */
@@ -24,6 +25,8 @@ export interface PvtDistributorSupport {
   /** Fabric's `peer.gossip.pvtData.pushAckTimeout`: how long a required acknowledgement is awaited. */
   readonly pushAckTimeoutMs: number;
   readonly logger: Logger;
+  /** Fabric's `gossip_privdata_send_duration`, one observation per push. */
+  readonly metrics?: Pick<PeerMetrics, 'observePvtSend'>;
 }
 
 /** One collection's data for one peer; `required` when it counts towards `requiredPeerCount`. */
@@ -54,16 +57,20 @@ export class PvtDistributor {
     const byPeer = new Map<PvtPeer, Plan[]>();
     for (const p of plans) byPeer.set(p.peer, [...(byPeer.get(p.peer) ?? []), p]);
     const deadline = Date.now() + this.support.pushAckTimeoutMs;
+    const started = performance.now();
     const failedRequired = await Promise.all(
       [...byPeer].map(async ([peer, mine]) => {
         const push = signPvtPush({ channelId: channel.id, txId, height, pvt: encodeTxPvtRwSet(mine.map((p) => p.collection)) }, this.support.signer);
-        const sent = peer.pushPrivateData(push, deadline).then(
-          () => undefined,
-          (err: unknown) => {
-            this.support.logger.warn({ txId, channel: channel.id, peer: peer.address, err: (err as Error).message }, 'private data push failed');
-            return err;
-          },
-        );
+        const sent = peer
+          .pushPrivateData(push, deadline)
+          .then(
+            () => undefined,
+            (err: unknown) => {
+              this.support.logger.warn({ txId, channel: channel.id, peer: peer.address, err: (err as Error).message }, 'private data push failed');
+              return err;
+            },
+          )
+          .finally(() => this.support.metrics?.observePvtSend(channel.id, (performance.now() - started) / 1000));
         const required = mine.filter((p) => p.required).length;
         if (required === 0) return 0;
         return (await sent) === undefined ? 0 : required;

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import { GrpcServerMetrics, grpcCodeName, serviceMethod } from '../../../core/node/operations/grpc-server-metrics';
@@ -13,10 +14,13 @@ describe('GrpcServerMetrics: Fabric’s gRPC server metrics from a grpc-js inter
   let server: grpc.Server;
   let client: grpc.Client;
   let registry: Registry;
+  let port: number;
+  let unwatch: () => void;
 
   beforeAll(async () => {
     registry = new Registry();
-    server = new grpc.Server({ interceptors: [new GrpcServerMetrics(registry).interceptor] });
+    const metrics = new GrpcServerMetrics(registry);
+    server = new grpc.Server({ interceptors: [metrics.interceptor] });
     server.addService(SERVICE, {
       Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
         call.request.toString() === 'fail' ? cb({ code: grpc.status.PERMISSION_DENIED, details: 'no' }) : cb(null, call.request),
@@ -33,13 +37,15 @@ describe('GrpcServerMetrics: Fabric’s gRPC server metrics from a grpc-js inter
         });
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
+    port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
+    unwatch = metrics.watchConnections(port);
     client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
 
   afterAll(() => {
+    unwatch?.();
     client?.close();
     server?.forceShutdown();
   });
@@ -101,5 +107,33 @@ describe('GrpcServerMetrics: Fabric’s gRPC server metrics from a grpc-js inter
     expect(text).not.toContain('Nope');
     // Counts reach the registry when scraped, once: a second scrape shows the same totals.
     expect(sample(await registry.metrics(), 'grpc_server_unary_requests_received', echo)).toBe(3);
+  });
+
+  it("counts the server's connections, not its calls nor another server's connections", async () => {
+    const before = await registry.metrics();
+    expect(before).toContain('# TYPE grpc_comm_conn_opened counter\n');
+    expect(before).toContain('# HELP grpc_comm_conn_closed gRPC connections closed. Open minus closed is the active number of connections.\n');
+    const opened = sample(before, 'grpc_comm_conn_opened');
+    const closed = sample(before, 'grpc_comm_conn_closed');
+    // Another server of the process: its connections are not this server's.
+    const other = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => net.connect((other.address() as net.AddressInfo).port, '127.0.0.1').once('close', () => resolve()).on('error', () => undefined));
+    other.close();
+    // A client of its own: one connection for three calls.
+    // A local subchannel pool: grpc-js would otherwise share the first client's connection.
+    const second = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+    const call = (): Promise<grpc.ServiceError | null> =>
+      new Promise((resolve) => second.makeUnaryRequest('/test.v1.Echo/Echo', raw, raw, Buffer.from('c'), (err) => resolve(err)));
+    for (let i = 0; i < 3; i++) expect(await call()).toBeNull();
+    expect(sample(await registry.metrics(), 'grpc_comm_conn_opened') - opened).toBe(1);
+    second.close();
+    let text = '';
+    for (let i = 0; i < 100 && sample(text, 'grpc_comm_conn_closed') - closed < 1; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 20));
+      text = await registry.metrics();
+    }
+    expect(sample(text, 'grpc_comm_conn_closed') - closed).toBe(1);
+    expect(sample(text, 'grpc_comm_conn_opened') - opened).toBe(1);
   });
 });

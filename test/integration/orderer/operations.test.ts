@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { sample } from '../../support/prometheus-text';
+import { labelSets, sample } from '../../support/prometheus-text';
 import * as path from 'node:path';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
@@ -20,6 +20,45 @@ import {
   writeNodeConfig,
   type Material,
 } from './orderer-fixture';
+
+/** Fabric's metric types (`docs/source/metrics_reference.rst`) of the orderer components Weft has. */
+const ORDERER_METRIC_TYPES = {
+  blockcutter_block_fill_duration: 'histogram',
+  broadcast_enqueue_duration: 'histogram',
+  broadcast_processed_count: 'counter',
+  broadcast_validate_duration: 'histogram',
+  deliver_blocks_sent: 'counter',
+  deliver_requests_completed: 'counter',
+  deliver_requests_received: 'counter',
+  deliver_streams_closed: 'counter',
+  deliver_streams_opened: 'counter',
+  fabric_version: 'gauge',
+  grpc_comm_conn_closed: 'counter',
+  grpc_comm_conn_opened: 'counter',
+  grpc_server_stream_messages_received: 'counter',
+  grpc_server_stream_messages_sent: 'counter',
+  grpc_server_stream_request_duration: 'histogram',
+  grpc_server_stream_requests_completed: 'counter',
+  grpc_server_stream_requests_received: 'counter',
+  grpc_server_unary_request_duration: 'histogram',
+  grpc_server_unary_requests_completed: 'counter',
+  grpc_server_unary_requests_received: 'counter',
+  ledger_blockchain_height: 'gauge',
+  ledger_blockstorage_commit_time: 'histogram',
+  logging_entries_checked: 'counter',
+  logging_entries_written: 'counter',
+  participation_consensus_relation: 'gauge',
+  participation_status: 'gauge',
+} as const;
+
+/** The `le` bounds of the first exported series of a histogram, in order. */
+function bucketBounds(metrics: string, name: string): string[] {
+  const first = labelSets(metrics, `${name}_bucket`)[0];
+  const { le: _, ...series } = first;
+  return labelSets(metrics, `${name}_bucket`)
+    .filter((l) => Object.entries(series).every(([k, v]) => l[k] === v))
+    .map((l) => l.le);
+}
 
 /** The orderer's operations endpoint (Fabric `Operations`): health, Prometheus metrics, version. */
 describe('orderer operations endpoint', () => {
@@ -78,19 +117,22 @@ describe('orderer operations endpoint', () => {
     expect(metrics).toContain('deliver_requests_received{channel="ch2",filtered="false",data_type="block"} 1');
     expect(metrics).toContain('deliver_requests_completed{channel="ch2",filtered="false",data_type="block",success="true"} 1');
     expect(metrics).toContain('deliver_blocks_sent{channel="ch2",filtered="false",data_type="block"} 1');
-    expect(metrics).toContain('deliver_requests_completed{channel="",filtered="false",data_type="block",success="false"} 1');
+    // As Fabric's deliverBlocks: a request for a channel the node does not serve is in no request counter.
+    expect(labelSets(metrics, 'deliver_requests_received')).toEqual([{ channel: 'ch2', filtered: 'false', data_type: 'block' }]);
+    expect(labelSets(metrics, 'deliver_requests_completed')).toEqual([{ channel: 'ch2', filtered: 'false', data_type: 'block', success: 'true' }]);
     expect(metrics).toMatch(/deliver_streams_opened 2\n/);
     expect(metrics).toContain('broadcast_processed_count{channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"} 2');
-    // An unknown channel is not a label value: any client could mint one per envelope.
-    expect(metrics).toContain('broadcast_processed_count{channel="",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"} 1');
-    expect(metrics).toContain('broadcast_processed_count{channel="",type="",status="BAD_REQUEST"} 1');
+    // An unknown channel is not a label value (any client could mint one per envelope): it is
+    // Fabric's 'unknown', as are channel and type of an envelope whose channel header does not parse.
+    expect(metrics).toContain('broadcast_processed_count{channel="unknown",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"} 1');
+    expect(metrics).toContain('broadcast_processed_count{channel="unknown",type="unknown",status="BAD_REQUEST"} 1');
     // Fabric times validation of every envelope, and enqueueing only of those that passed it.
     expect(metrics).toContain('# HELP broadcast_validate_duration The time to validate a transaction in seconds.');
     expect(metrics).toContain('# HELP broadcast_enqueue_duration The time to enqueue a transaction in seconds.');
     expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(2);
     expect(histogramCount(metrics, 'broadcast_enqueue_duration', 'channel="ch1",type="ENDORSER_TRANSACTION",status="SUCCESS"')).toBe(2);
-    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"')).toBe(1);
-    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="",type="",status="BAD_REQUEST"')).toBe(1);
+    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="unknown",type="ENDORSER_TRANSACTION",status="BAD_REQUEST"')).toBe(1);
+    expect(histogramCount(metrics, 'broadcast_validate_duration', 'channel="unknown",type="unknown",status="BAD_REQUEST"')).toBe(1);
     expect(metrics).not.toMatch(/^broadcast_enqueue_duration_count\{[^}]*status="(NOT_FOUND|BAD_REQUEST)"/m);
     // The genesis block written when ch2 was joined is its only block so far.
     expect(histogramCount(metrics, 'ledger_blockstorage_commit_time', 'channel="ch2"')).toBe(1);
@@ -101,6 +143,12 @@ describe('orderer operations endpoint', () => {
     // A solo orderer is its channels' one consenter.
     expect(metrics).toContain('participation_consensus_relation{channel="ch1"} 1');
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+    // Fabric's types, for every metric of an orderer's components.
+    for (const [name, type] of Object.entries(ORDERER_METRIC_TYPES)) expect(metrics).toContain(`# TYPE ${name} ${type}\n`);
+    // Fabric's ledger buckets for the block store; Prometheus's default buckets for the rest.
+    expect(bucketBounds(metrics, 'ledger_blockstorage_commit_time')).toEqual(['0.005', '0.01', '0.015', '0.05', '0.1', '1', '10', '+Inf']);
+    const defaultBuckets = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+    for (const name of ['broadcast_validate_duration', 'broadcast_enqueue_duration', 'grpc_server_stream_request_duration']) expect(bucketBounds(metrics, name)).toEqual(defaultBuckets);
 
     expect(await get(operations, '/healthz')).toMatchObject({ status: 200 });
     expect(JSON.parse((await get(operations, '/version')).body)).toMatchObject({ Version: expect.any(String) });
@@ -166,6 +214,9 @@ describe('orderer operations endpoint', () => {
     expect(sample(metrics, 'grpc_server_stream_messages_sent', broadcastCall)).toBe(12);
     expect(sample(metrics, 'grpc_server_stream_requests_received', deliverCall)).toBe(1);
     expect(sample(metrics, 'grpc_server_stream_messages_received', deliverCall)).toBe(1);
+    // The client's connection to the restarted orderer, closed once the client was.
+    expect(sample(metrics, 'grpc_comm_conn_opened')).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'grpc_comm_conn_closed')).toBeLessThanOrEqual(sample(metrics, 'grpc_comm_conn_opened'));
   });
 
   it('is unhealthy, naming the channel, when a channel cannot be served', async () => {

@@ -168,6 +168,46 @@ describe('endorser responses by chaincode status (Fabric ProcessProposalSuccessf
     await expect(endorser.simulate(signProposal(built.proposalBytes, h.users[0]), { readWriteSet: false })).rejects.toThrow(unplugged);
   });
 
+  it("counts each chaincode status range, lookup failure and auth filter refusal as Fabric's endorser metrics do", async () => {
+    const metric = async (name: string, labels: Record<string, string>): Promise<number> => sample(await registry.metrics(), name, labels);
+    const st = { channel: CHANNEL, chaincode: 'st' };
+    const counts = async (chaincode: string): Promise<number[]> => {
+      const labels = { channel: CHANNEL, chaincode };
+      return [
+        await metric('endorser_endorsement_failures', { ...labels, chaincodeerror: 'true' }),
+        await metric('endorser_proposal_simulation_failures', labels),
+        await metric('endorser_proposal_duration_count', { ...labels, success: 'false' }),
+      ];
+    };
+    const [before, nothingBefore, absentBefore] = [await counts('st'), await counts('nothing'), await counts('absent')];
+    const successes = await metric('endorser_successful_proposals', {});
+    // 400 to 499: an endorsement failure caused by the chaincode.
+    expect((await propose('st', ['reply', '404', 'missing', 'p'])).res.response.status).toBe(404);
+    const delta = async (chaincode: string, from: number[]): Promise<number[]> => (await counts(chaincode)).map((n, i) => n - from[i]);
+    expect(await delta('st', before)).toEqual([1, 0, 1]);
+    // 500 and above: Fabric's endorser returns before counting any failure; only the duration says so.
+    expect((await propose('st', ['reply', '500', 'boom', 'p'])).res.response.status).toBe(500);
+    expect(await delta('st', before)).toEqual([1, 0, 2]);
+    // Not defined, or not installed here: found before simulating (ChaincodeEndorsementInfo), no simulation failure.
+    await propose('nothing', ['reply', '200', 'ok', 'p']);
+    await propose('absent', ['reply', '200', 'ok', 'p']);
+    expect(await delta('nothing', nothingBefore)).toEqual([0, 0, 1]);
+    expect(await delta('absent', absentBefore)).toEqual([0, 0, 1]);
+    expect(await metric('endorser_successful_proposals', {})).toBe(successes);
+    expect(await metric('endorser_proposal_duration_count', { ...st, success: 'true' })).toBeGreaterThan(0);
+
+    // Outside the time window: Fabric's auth filter refuses it in front of the endorser, which never counts it.
+    const [received, invalid] = [await metric('endorser_proposals_received', {}), await metric('endorser_proposal_validation_failures', {})];
+    const stale = buildProposal({ channelId: CHANNEL, chaincodeName: 'st', args: [Buffer.from('reply')], creator: h.users[0].serialized, timestamp: new Date(Date.now() - 3_600_000) });
+    const refused = parseProposalResponse(await endorser.processProposal(signProposal(stale.proposalBytes, h.users[0]))).response;
+    expect(refused.message).toMatch(/^request unauthorized due to incorrect timestamp/);
+    expect([await metric('endorser_proposals_received', {}), await metric('endorser_proposal_validation_failures', {})]).toEqual([received, invalid]);
+    // A signature that does not verify reaches the endorser: received, and failed initial validation.
+    const forged = buildProposal({ channelId: CHANNEL, chaincodeName: 'st', args: [Buffer.from('reply')], creator: h.users[0].serialized });
+    await endorser.processProposal(signProposal(forged.proposalBytes, h.users[1]));
+    expect([await metric('endorser_proposals_received', {}), await metric('endorser_proposal_validation_failures', {})]).toEqual([received + 1, invalid + 1]);
+  });
+
   it.each([
     ['a version suffix', 'st2:1.0', ''],
     ['its channel after a slash', `st2/${CHANNEL}`, ''],

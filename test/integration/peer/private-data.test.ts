@@ -32,9 +32,9 @@ const COLLECTIONS = collectionPackage(
 );
 
 /** A peer's Prometheus samples, read from its operations endpoint. */
-async function peerMetrics(net: InProcessNetwork, peer: number): Promise<(name: string) => number> {
+async function peerMetrics(net: InProcessNetwork, peer: number): Promise<(name: string, labels?: Record<string, string>) => number> {
   const text = await (await fetch(`http://${net.peers[peer].operationsAddress() as string}/metrics`)).text();
-  return (name) => sample(text, name);
+  return (name, labels) => sample(text, name, labels);
 }
 
 /** The collections `DeliverWithPrivateData` sends `signer` with block `blockNum`, as `<tx>:<chaincode>/<collection>`. */
@@ -225,7 +225,11 @@ describe('private data collections through a 2-org network and the Fabric Gatewa
       transient.close();
     }
     // One required peer is reachable, and acknowledges before the endorsement is returned.
+    const sends = async (): Promise<number> => (await peerMetrics(net, 0))('gossip_privdata_send_duration_count', { channel: CHANNEL });
+    const sent = await sends();
     await put(org1, 'needsone', 'k', 'v');
+    // Fabric's distributor times each dissemination: Org1's peer pushed to Org2's.
+    expect(await sends()).toBe(sent + 1);
     await peersInSync(net.peers);
     expect(await get(org2, 'needsone', 'k')).toBe('v');
   });

@@ -70,12 +70,14 @@ describe('BroadcastMetrics (Fabric broadcast MetricsTracker)', () => {
     expect(await series('broadcast_enqueue_duration')).toEqual({ 'channel=ch,type=ENDORSER_TRANSACTION,status=SERVICE_UNAVAILABLE': [2, 6] });
   });
 
-  it('labels unparsed envelopes with an empty type and unknown header types as UNKNOWN', async () => {
+  it("labels unparsed envelopes and unserved channels with Fabric's 'unknown', and header types without a name UNKNOWN", async () => {
     metrics.begin().end('', undefined, Status.BAD_REQUEST);
+    metrics.begin().end('', HeaderType.ENDORSER_TRANSACTION, Status.BAD_REQUEST);
     metrics.begin().end('ch', 99, Status.BAD_REQUEST);
     metrics.begin().end('ch', 12345, Status.BAD_REQUEST);
     expect(await series('broadcast_processed_count')).toEqual({
-      'channel=,type=,status=BAD_REQUEST': [1],
+      'channel=unknown,type=unknown,status=BAD_REQUEST': [1],
+      'channel=unknown,type=ENDORSER_TRANSACTION,status=BAD_REQUEST': [1],
       'channel=ch,type=UNKNOWN,status=BAD_REQUEST': [2],
     });
   });
