@@ -77,7 +77,7 @@ export class DataDirLock {
           ...(owner === undefined ? {} : { owner }),
           suggestions: [
             owner === undefined ? 'stop the node that uses this data directory' : `stop process ${owner.pid} (${owner.holder}) first`,
-            'for a network made by weft: weft network down <dir>',
+            'for a network made by weft: weft network down <dir> --node <id>',
           ],
         },
         { cause: err },

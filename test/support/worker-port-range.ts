@@ -10,4 +10,6 @@ const worker = Number(process.env.JEST_WORKER_ID ?? '1');
 const [low, high] = candidatePortRange();
 const size = Math.floor((high - low) / SLICES);
 const start = low + ((worker - 1) % SLICES) * size;
+// What was split, for the test of this split: an engineer's own WEFT_PORT_RANGE narrows it.
+process.env.WEFT_PORT_RANGE_PARENT = `${low}-${high}`;
 process.env.WEFT_PORT_RANGE = `${start}-${start + size}`;

@@ -6,7 +6,7 @@ import { resolveOrg } from '../../services/chaincode/org-args';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeCommit extends WeftCommand {
-  static override summary = 'Commit an approved chaincode definition to the channel (endorsed by every org).';
+  static override summary = "Commit an approved chaincode definition to the channel, endorsed by the orgs that approved it (the channel's LifecycleEndorsement policy, a majority by default, says whether they are enough).";
   static override examples = ['<%= config.bin %> chaincode commit ./net --name basic --sequence 1'];
   static override args = { dir: networkDirArg };
   static override flags = { ...definitionFlags, org: orgFlag };

@@ -3,6 +3,7 @@ import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg } from '../../common-flags';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { deployChaincode, type DeployResult } from '../../services/chaincode/deploy';
+import { deployNextSteps } from '../../services/chaincode/deploy-next-steps';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeDeploy extends WeftCommand {
@@ -31,21 +32,18 @@ export default class ChaincodeDeploy extends WeftCommand {
       { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label },
       (m) => this.progress(m),
     );
-    if (!result.committed) {
+    const next = deployNextSteps(args.dir, result, {
+      channel: flags.channel,
+      policy: flags.policy,
+      initRequired: flags['init-required'],
+      collectionsConfig: flags['collections-config'],
+    });
+    if (result.committed) {
+      this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is committed; installed here on ${result.installedOn.join(', ')}`);
+    } else {
       this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is approved by ${result.approvedBy.join(', ')}; waiting for ${result.waitingFor.join(', ')}`);
-      // The other orgs must approve the very same definition: repeat what shapes it.
-      const same = [
-        ...(flags.policy === undefined ? [] : [`--policy "${flags.policy}"`]),
-        ...(flags['init-required'] ? ['--init-required'] : []),
-        ...(flags['collections-config'] === undefined ? [] : ['--collections-config <same file>']),
-      ];
-      this.log(
-        `next, on ${result.waitingFor.length === 1 ? 'its host' : 'their hosts'}: weft chaincode deploy <dir> <same source> --name ${result.name} --version ${result.version} --sequence ${result.sequence}${same.map((f) => ` ${f}`).join('')}`,
-      );
-      return result;
     }
-    this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is committed; installed here on ${result.installedOn.join(', ')}`);
-    this.log(`try: weft chaincode query ${args.dir} --name ${result.name} <function> [args...]`);
+    for (const line of next) this.log(line);
     return result;
   }
 }

@@ -9,6 +9,8 @@ export default class ChaincodeInvoke extends WeftCommand {
   static override summary = 'Submit a transaction through the Gateway: endorse, order, wait for commit; print the result and validation code.';
   static override description = 'Exits non-zero when endorsement fails (with each endorser\'s message verbatim) or when the transaction commits as invalid.';
   static override strict = false;
+  // oclif marks every argument of a non-strict command variadic ("DIR... FUNCTION..."): only the function's arguments are.
+  static override usage = '<%= command.id %> DIR FUNCTION [ARGS...] -n <value> [--channel <value>] [--org <value>] [--user <value>] [--transient <value>...] [--endorsing-orgs <value>] [--is-init] [--json] [--verbose]';
   static override examples = [
     '<%= config.bin %> chaincode invoke ./net --name basic CreateAsset asset1 blue 5 Tomoko 300',
     '<%= config.bin %> chaincode invoke ./net --name basic --org Org2 TransferAsset asset1 Brad --json',
@@ -18,6 +20,7 @@ export default class ChaincodeInvoke extends WeftCommand {
   static override args = {
     dir: networkDirArg,
     function: Args.string({ description: 'transaction function (contract:function for a named contract)', required: true }),
+    args: Args.string({ description: "the function's arguments, as many as it takes (put -- before the first that looks like a flag)" }),
   };
   static override flags = {
     name: nameFlag,

@@ -8,10 +8,13 @@ import { openNetwork } from '../../services/network/network-access';
 export default class ChaincodeQuery extends WeftCommand {
   static override summary = 'Evaluate a chaincode function on one peer (nothing is ordered or committed) and print the result.';
   static override strict = false;
+  // oclif marks every argument of a non-strict command variadic ("DIR... FUNCTION..."): only the function's arguments are.
+  static override usage = '<%= command.id %> DIR FUNCTION [ARGS...] -n <value> [--channel <value>] [--org <value>] [--user <value>] [--transient <value>...] [--json] [--verbose]';
   static override examples = ['<%= config.bin %> chaincode query ./net --name basic ReadAsset asset1', '<%= config.bin %> chaincode query ./net --name basic GetAllAssets --org Org2 --json'];
   static override args = {
     dir: networkDirArg,
     function: Args.string({ description: 'function to evaluate', required: true }),
+    args: Args.string({ description: "the function's arguments, as many as it takes (put -- before the first that looks like a flag)" }),
   };
   static override flags = { name: nameFlag, channel: channelFlag, org: orgFlag, user: userFlag, transient: transientFlag };
 

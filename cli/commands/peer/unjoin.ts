@@ -7,7 +7,8 @@ export default class PeerUnjoin extends WeftCommand {
   static override summary = "Remove a stopped peer from a channel, deleting the channel's ledger (Fabric's peer node unjoin).";
   static override description =
     "Deletes the channel's blocks, state and history from this peer. Installed chaincode packages stay. The peer must be stopped; " +
-    'once started again it no longer serves or pulls the channel. Joining again later starts from the genesis block.';
+    'started again with weft peer start, it no longer serves or pulls the channel. weft network up joins it again while network.yaml lists the channel, ' +
+    'from the genesis block, as any later join does.';
   static override examples = ['<%= config.bin %> peer unjoin --config ./net/nodes/peer0.org1.example.com/peer.yaml --channel mychannel'];
   static override flags = {
     config: peerConfigFlag,

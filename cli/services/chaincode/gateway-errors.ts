@@ -11,6 +11,29 @@ interface GatewayErrorLike {
 const CHAINCODE_RESPONSE = /chaincode response (\d+), ([\s\S]*)$/;
 // The peer's words, then the Gateway's, which asks no peer about a chaincode the channel has not defined.
 const UNDEFINED_CHAINCODE = /has been successfully defined|chaincode \S+ not found|not defined|No metadata was found for chaincode|no peers available to evaluate chaincode/;
+// _lifecycle's CommitChaincodeDefinition on a peer whose org has not approved (Fabric's scc.go words it so).
+const NOT_AGREED = /chaincode definition not agreed to by this org \(([^)]+)\)/;
+// Fabric's handler.go, when a collection is member-only-read or member-only-write.
+const COLLECTION_ACCESS = /tx creator does not have (read|write) access permission on privatedata in chaincodeName:\S+ collectionName: (\S+)/;
+
+/**
+ * What to try when the chaincode (or a system chaincode) refused the call. A refusal of the
+ * caller's org or of an org's missing approval is not fixed by checking the function name.
+ */
+function refusalSuggestions(chaincodeMessage: string): string[] {
+  const notAgreed = NOT_AGREED.exec(chaincodeMessage);
+  if (notAgreed) {
+    return [
+      `${notAgreed[1]} has not approved this definition; see each org's approval with: weft chaincode check-commit-readiness <dir> --name <name> [the same --version, --sequence, --policy…]`,
+      `approve it as that org: weft chaincode approve <dir> --org ${notAgreed[1]} --name <name> --package-id <id> [the same definition flags]`,
+    ];
+  }
+  const access = COLLECTION_ACCESS.exec(chaincodeMessage);
+  if (access) {
+    return [`collection ${access[2]} lets only its member orgs' clients ${access[1]} it: act as a member org with --org <org> (the collection's policy in the chaincode's collections config names them)`];
+  }
+  return ['the chaincode refused the call: check the function name and arguments'];
+}
 
 /**
  * Turns a fabric-gateway error (EndorseError, SubmitError, CommitError, CommitStatusError) into a
@@ -39,7 +62,7 @@ export function gatewayFailure(err: unknown, what: string): Error {
   } else if (chaincode) {
     const from = details.find((d) => (d.message ?? '').includes(chaincode[2]!));
     message = `${what} failed: ${chaincode[2]} (chaincode status ${chaincode[1]}${from ? `, endorser ${from.mspId} ${from.address}` : ''})`;
-    suggestions = ['the chaincode refused the call: check the function name and arguments'];
+    suggestions = refusalSuggestions(chaincode[2]!);
   } else if (e.code === 14) {
     message = `${what} failed: ${e.message}`;
     suggestions = ['is the network up? check with: weft network status <dir>'];

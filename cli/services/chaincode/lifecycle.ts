@@ -1,5 +1,6 @@
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
+import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import {
   ApproveChaincodeDefinitionForMyOrgArgs,
   ChaincodeSource,
@@ -183,10 +184,37 @@ export function checkCommitReadiness(layout: NetworkLayout, org: PeerOrgSpec, de
   });
 }
 
-/** `CommitChaincodeDefinition`, endorsed by every org's peer (the LifecycleEndorsement policy), through the Gateway. */
+/**
+ * `CommitChaincodeDefinition` through the Gateway, endorsed by a peer of each org that approved this
+ * definition, as Fabric's `peer lifecycle chaincode commit` sent to those orgs' peers: a peer of an
+ * org that has not approved refuses to endorse ("not agreed to by this org"), and whether the orgs
+ * that did are enough is the channel's LifecycleEndorsement policy's to say (a majority by default).
+ */
 export async function commit(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition): Promise<{ transactionId: string }> {
+  const { approvals } = await checkCommitReadiness(layout, org, def);
+  const approved = layout.spec.orgs.map((o) => o.mspId).filter((msp) => approvals[msp] === true);
+  if (approved.length === 0) {
+    throw new ChaincodeError('NOT_READY', `no org has approved chaincode ${def.name} sequence ${def.sequence} with this definition (version, policy, init-required and collections count)`, {
+      approvals,
+      suggestions: [
+        `see what differs with: weft chaincode check-commit-readiness <dir> --name ${def.name} --sequence ${def.sequence} [the same definition flags]`,
+        `approve it: weft chaincode approve <dir> --org <org> --name ${def.name} --package-id <id> --sequence ${def.sequence}`,
+      ],
+    });
+  }
   const args = definitionArgs(new CommitChaincodeDefinitionArgs(), def);
-  return submitLifecycle(layout, org, 'CommitChaincodeDefinition', args.serializeBinary(), layout.spec.orgs.map((o) => o.mspId));
+  try {
+    return await submitLifecycle(layout, org, 'CommitChaincodeDefinition', args.serializeBinary(), approved);
+  } catch (err) {
+    if (!(err instanceof ChaincodeError && err.code === 'TX_INVALID' && err.details.code === TxValidationCode.ENDORSEMENT_POLICY_FAILURE)) throw err;
+    const waiting = Object.keys(approvals).filter((msp) => approvals[msp] !== true);
+    throw new ChaincodeError(
+      'NOT_READY',
+      `${err.message}: the orgs that approved (${approved.join(', ')}) are not enough for the channel's LifecycleEndorsement policy (by default a majority of its orgs)`,
+      { ...err.details, approvals, suggestions: [`more orgs must approve the same definition: ${waiting.join(', ')}`] },
+      { cause: err },
+    );
+  }
 }
 
 /** `QueryChaincodeDefinition` (one name) or `QueryChaincodeDefinitions` (all) on a peer of `org`. */

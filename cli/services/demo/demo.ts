@@ -5,6 +5,7 @@ import type { ChaincodeEvent, CloseableAsyncIterable } from '@hyperledger/fabric
 import { deployChaincode } from '../chaincode/deploy';
 import { committedEverywhere } from './committed-everywhere';
 import { privateDataSteps } from './demo-private-data';
+import { retryOnTakenPort } from './port-race';
 import { gatewayFailure } from '../chaincode/gateway-errors';
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
@@ -48,16 +49,28 @@ export async function runDemo(options: { keep: boolean }, report: (line: string)
   };
   let up = false;
   try {
-    const basePort = await findFreePorts(7);
-    await step('init network', async () => {
-      const r = await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orgs: 2, batchTimeout: '250ms', basePort, logLevel: 'warn' });
-      return `${r.nodes.length} nodes, channel ${r.channel}, in ${r.dir}`;
-    });
-    await step('network up', async () => {
-      up = true;
-      const r = await networkUp(dir, () => {});
-      return [...r.orderers.map((o) => `${o.id} ${o.address}`), ...r.peers.map((p) => `${p.id} ${p.address}`)].join(', ');
-    });
+    // A user's first command: a port taken between the check and a node's bind is not theirs to fix.
+    await retryOnTakenPort(
+      async () => {
+        const basePort = await findFreePorts(7);
+        await step('init network', async () => {
+          const r = await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orgs: 2, batchTimeout: '250ms', basePort, logLevel: 'warn' });
+          return `${r.nodes.length} nodes, channel ${r.channel}, in ${r.dir}`;
+        });
+        await step('network up', async () => {
+          up = true;
+          const r = await networkUp(dir, () => {});
+          return [...r.orderers.map((o) => `${o.id} ${o.address}`), ...r.peers.map((p) => `${p.id} ${p.address}`)].join(', ');
+        });
+      },
+      async (err) => {
+        report(`${String(err.details.node)} could not bind its port (taken since it was found free): again with other ports`);
+        await networkDown(dir, 5000, () => {}).catch(() => undefined);
+        up = false;
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { mode: 0o700 });
+      },
+    );
     const layout = openNetwork(dir);
     await step('deploy asset-transfer as "basic"', async () => {
       const r = await deployChaincode(layout, path.join(weftRoot(), 'chaincode-examples', 'asset-transfer'), { name: 'basic', version: '1.0', initRequired: false }, () => {});

@@ -276,8 +276,12 @@ export function assertStillRunning(nodes: readonly NodeLayout[]): void {
 }
 
 function exitedError(node: NodeLayout, when: string): WeftError {
-  return new WeftError('NODE_EXITED', `${node.id} exited ${when}. Last lines of ${node.logFile}:\n${logTail(node)}`, {
+  const tail = logTail(node);
+  const portTaken = tail.includes('EADDRINUSE')
+    ? `a port of ${node.id} is taken by another process: stop that process and run weft network up <dir> again, or re-create the network with another --base-port`
+    : 'a port may be taken: re-create the network with another --base-port';
+  return new WeftError('NODE_EXITED', `${node.id} exited ${when}. Last lines of ${node.logFile}:\n${tail}`, {
     node: node.id,
-    suggestions: [`read the whole log: ${node.logFile}`, 'a port may be taken: re-create the network with another --base-port'],
+    suggestions: [`read the whole log: ${node.logFile}`, portTaken],
   });
 }

@@ -34,7 +34,7 @@ describe('free ports', () => {
   });
 
   it('gives each jest worker a range of its own, so workers starting networks at once never pick the same port', () => {
-    const [low, high] = candidatePortRange(undefined, '');
+    const [low, high] = candidatePortRange(undefined, process.env.WEFT_PORT_RANGE_PARENT ?? '');
     const [mine, mineEnd] = candidatePortRange();
     expect(mine).toBeGreaterThanOrEqual(low);
     expect(mineEnd).toBeLessThanOrEqual(high);

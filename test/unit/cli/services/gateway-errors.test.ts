@@ -34,4 +34,39 @@ describe('gatewayFailure', () => {
     const err = gatewayFailure({ message: '14 UNAVAILABLE: No connection established', code: 14 }, 'cc f') as ChaincodeError;
     expect(err.details.suggestions).toEqual(['is the network up? check with: weft network status <dir>']);
   });
+
+  it('names the org that has not approved when a commit is refused, rather than blaming the function name', () => {
+    const err = gatewayFailure(
+      {
+        message: '10 ABORTED: failed to endorse transaction, see attached details for more info',
+        code: 10,
+        details: [
+          {
+            address: '127.0.0.1:7053',
+            mspId: 'Org3MSP',
+            message: "chaincode response 500, failed to invoke backing implementation of 'CommitChaincodeDefinition': chaincode definition not agreed to by this org (Org3MSP)",
+          },
+        ],
+      },
+      '_lifecycle CommitChaincodeDefinition',
+    ) as ChaincodeError;
+    const suggestions = err.details.suggestions as string[];
+    expect(suggestions.join('\n')).not.toMatch(/function name/);
+    expect(suggestions).toEqual([expect.stringMatching(/^Org3MSP has not approved .*weft chaincode check-commit-readiness/), expect.stringMatching(/weft chaincode approve <dir> --org Org3MSP /)]);
+  });
+
+  it('points a client refused by a member-only collection at a member org', () => {
+    for (const access of ['read', 'write']) {
+      const err = gatewayFailure(
+        {
+          message: '10 ABORTED: x',
+          details: [
+            { mspId: 'Org3MSP', message: `chaincode response 500, tx creator does not have ${access} access permission on privatedata in chaincodeName:private collectionName: assetCollection` },
+          ],
+        },
+        'private ReadAsset',
+      ) as ChaincodeError;
+      expect(err.details.suggestions).toEqual([expect.stringMatching(new RegExp(`^collection assetCollection lets only its member orgs' clients ${access} it: act as a member org with --org`))]);
+    }
+  });
 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_INIT_OPTIONS, specFromOptions } from '../../../../cli/services/network/network-init';
 import { NetworkLayout, type NodeLayout } from '../../../../cli/services/network/network-layout';
-import { assertDataDirFree, isAlive, runningPid, stopNode } from '../../../../cli/services/network/node-processes';
+import { assertDataDirFree, assertStillRunning, isAlive, runningPid, stopNode } from '../../../../cli/services/network/node-processes';
 
 const REGISTER = path.resolve(__dirname, '../../../support/ts-register.js');
 const LOCK_MODULE = path.resolve(__dirname, '../../../../core/node/data-dir-lock');
@@ -109,3 +109,29 @@ function startTimeOf(pid: number): string {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
 }
+
+describe('a node that exited after it started', () => {
+  let tmp: string;
+  let node: NodeLayout;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-exited-'));
+    node = new NetworkLayout(tmp, specFromOptions({ ...DEFAULT_INIT_OPTIONS, basePort: 30000 })).peers()[0]!;
+    fs.mkdirSync(path.dirname(node.logFile), { recursive: true });
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('names a taken port when its log says EADDRINUSE, and shows the log either way', () => {
+    fs.writeFileSync(node.logFile, '{"level":60,"msg":"listen EADDRINUSE: address already in use 127.0.0.1:30001"}\n');
+    expect(() => assertStillRunning([node])).toThrow(
+      expect.objectContaining({
+        code: 'NODE_EXITED',
+        message: expect.stringContaining('EADDRINUSE'),
+        details: expect.objectContaining({ suggestions: expect.arrayContaining([expect.stringContaining(`a port of ${node.id} is taken by another process`)]) }),
+      }),
+    );
+    fs.writeFileSync(node.logFile, '{"level":60,"msg":"config file unreadable"}\n');
+    expect(() => assertStillRunning([node])).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ suggestions: expect.arrayContaining(['a port may be taken: re-create the network with another --base-port']) }) }),
+    );
+  });
+});
