@@ -1,7 +1,7 @@
 import { Config, ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { BatchSize, BatchTimeout } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { WeftError } from '../../../core/errors';
-import { buildApplicationOrgGroup } from '../../../core/protocol/config-block';
+import { buildApplicationOrgGroup, type ApplicationOrgDefinition } from '../../../core/protocol/config-block';
 import type { ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import { resolveOrg } from '../chaincode/org-args';
@@ -17,6 +17,12 @@ export interface ChannelChange {
   readonly preferredMaxBytes?: number;
   readonly addOrgs?: readonly string[];
   readonly removeOrgs?: readonly string[];
+  /**
+   * Orgs joining the network (`weft network add-org`), not in network.yaml yet: added to the
+   * channel as they are defined here. The one membership change the default channel takes, since
+   * the network and its default channel gain the org together.
+   */
+  readonly joiningOrgs?: readonly ApplicationOrgDefinition[];
 }
 
 /** The edited config and the network orgs it adds to and removes from the channel. */
@@ -34,16 +40,18 @@ export function changesSomething(change: ChannelChange): boolean {
     change.absoluteMaxBytes !== undefined ||
     change.preferredMaxBytes !== undefined ||
     (change.addOrgs?.length ?? 0) > 0 ||
-    (change.removeOrgs?.length ?? 0) > 0
+    (change.removeOrgs?.length ?? 0) > 0 ||
+    (change.joiningOrgs?.length ?? 0) > 0
   );
 }
 
 /**
  * A copy of `current` with `change` applied, checked before anything is sent: a batch timeout that
  * Go's time.ParseDuration reads as positive, a BatchSize Fabric's orderer accepts (positive counts,
- * preferred ≤ absolute), membership changes only on a channel other than the default one, orgs of
- * this network that are (to remove) or are not yet (to add) members. `layout` is the network seen
- * from the channel ({@link NetworkLayout.forChannel}).
+ * preferred ≤ absolute), membership changes among the network's orgs only on a channel other than
+ * the default one, orgs of this network that are (to remove) or are not yet (to add) members, and
+ * orgs joining the network that are in neither network.yaml nor the channel. `layout` is the
+ * network seen from the channel ({@link NetworkLayout.forChannel}).
  */
 export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelConfig, change: ChannelChange): EditedConfig {
   const channel = layout.spec.channel.name;
@@ -52,34 +60,45 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
   editBatch(channel, root, current, change);
   const addRefs = change.addOrgs ?? [];
   const removeRefs = change.removeOrgs ?? [];
-  if (addRefs.length + removeRefs.length === 0) return { next, added: [], removed: [] };
+  const joining = change.joiningOrgs ?? [];
+  if (addRefs.length + removeRefs.length + joining.length === 0) return { next, added: [], removed: [] };
 
-  if (channel === layout.networkSpec.channel.name) {
+  if (addRefs.length + removeRefs.length > 0 && channel === layout.networkSpec.channel.name) {
     throw new WeftError('CHANNEL_MEMBERSHIP_FIXED', `channel ${channel} is this network's default channel, which has every org of the network by definition: its members cannot change`, {
       channel,
-      suggestions: [`create a channel for some orgs with: weft channel create ${layout.dir} <name> --orgs <org,...>, then add or remove orgs there`],
+      suggestions: [
+        `create a channel for some orgs with: weft channel create ${layout.dir} <name> --orgs <org,...>, then add or remove orgs there`,
+        `add a new org to the network (and so to this channel) with: weft network add-org ${layout.dir}`,
+      ],
     });
   }
   const network = new NetworkLayout(layout.dir, layout.networkSpec);
   const application = root.getGroupsMap().get('Application');
   if (application === undefined) throw new WeftError('CHANNEL_HAS_NO_APPLICATION', `channel ${channel}'s config has no Application group: it has no member orgs to change`, { channel });
-  const memberKey = (org: PeerOrgSpec): string | undefined => current.applicationOrgs.find((a) => a.mspId === org.mspId)?.name;
+  const memberKey = (mspId: string): string | undefined => current.applicationOrgs.find((a) => a.mspId === mspId)?.name;
+  const alreadyMember = (flag: string, name: string, mspId: string) =>
+    new WeftError('ORG_ALREADY_MEMBER', `${flag} ${name}: ${mspId} is already a member of channel ${channel}`, {
+      channel,
+      org: name,
+      suggestions: [`see the channel's members with: weft channel info ${layout.dir} --channel ${channel}`],
+    });
   const added = unique(addRefs.map((ref) => resolveOrg(network, ref)));
   const removed = unique(removeRefs.map((ref) => resolveOrg(network, ref)));
   for (const org of added) {
-    if (memberKey(org) !== undefined) {
-      throw new WeftError('ORG_ALREADY_MEMBER', `--add-org ${org.name}: ${org.mspId} is already a member of channel ${channel}`, {
-        channel,
-        org: org.name,
-        suggestions: [`see the channel's members with: weft channel info ${layout.dir} --channel ${channel}`],
-      });
-    }
+    if (memberKey(org.mspId) !== undefined) throw alreadyMember('--add-org', org.name, org.mspId);
     if (removed.includes(org)) throw new WeftError('ORG_ADDED_AND_REMOVED', `${org.name} is named by both --add-org and --remove-org`, { org: org.name });
     // Keyed by MSP ID, as the genesis builder keys every org of a network's channel.
     application.getGroupsMap().set(org.mspId, buildApplicationOrgGroup(applicationOrgOf(network, org)));
   }
+  for (const org of joining) {
+    if (memberKey(org.mspId) !== undefined) throw alreadyMember('new org', org.mspId, org.mspId);
+    if (network.spec.orgs.some((o) => o.mspId === org.mspId)) {
+      throw new WeftError('ORG_EXISTS', `${org.mspId} is already an org of the network in ${layout.dir}`, { org: org.mspId, suggestions: ['pick another name for the new org'] });
+    }
+    application.getGroupsMap().set(org.mspId, buildApplicationOrgGroup(org));
+  }
   for (const org of removed) {
-    const key = memberKey(org);
+    const key = memberKey(org.mspId);
     if (key === undefined) {
       throw new WeftError('ORG_NOT_IN_CHANNEL', `--remove-org ${org.name}: ${org.mspId} is not a member of channel ${channel} (its members: ${current.applicationOrgs.map((a) => a.mspId).join(', ')})`, {
         channel,

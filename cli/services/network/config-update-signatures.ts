@@ -160,8 +160,18 @@ export function describeNeed(need: PolicyNeed, current: ParsedChannelConfig): st
   return `${need.policy}: ${rule}(${need.needs ?? '?'} of ${need.orgs.join(', ')} Admins)`;
 }
 
-/** The typed error for an update whose signatures do not (yet) satisfy what it changes. */
-export function missingSignatures(layout: NetworkLayout, channel: string, current: ParsedChannelConfig, needs: readonly PolicyNeed[]): WeftError {
+/**
+ * The typed error for an update whose signatures do not (yet) satisfy what it changes. `remedies`
+ * replaces the default suggestions (sign elsewhere with --output / sign-update / --from-file) for a
+ * command that offers another way, given the orgs still to sign.
+ */
+export function missingSignatures(
+  layout: NetworkLayout,
+  channel: string,
+  current: ParsedChannelConfig,
+  needs: readonly PolicyNeed[],
+  remedies?: (unsigned: readonly string[]) => string[],
+): WeftError {
   const unmet = needs.filter((n) => n.needs !== undefined && n.signed.length < n.needs);
   const unsigned = [...new Set(unmet.flatMap((n) => n.unsigned))];
   const text = unmet.map((n) => `${describeNeed(n, current)}; signed: ${n.signed.join(', ') || 'none'}; not signed: ${n.unsigned.join(', ')}`).join('; ');
@@ -169,7 +179,7 @@ export function missingSignatures(layout: NetworkLayout, channel: string, curren
     channel,
     policies: unmet.map((n) => ({ policy: n.policy, needs: n.needs, signed: n.signed, unsigned: n.unsigned })),
     unsigned,
-    suggestions: [
+    suggestions: remedies?.(unsigned) ?? [
       `write the partly signed update to a file: rerun with --output <file>`,
       `have the Admins of ${unsigned.join(', ')} sign it in their directories: weft channel sign-update <their dir> <file> --org <org>`,
       `then submit it: weft channel update ${layout.dir} --channel ${channel} --from-file <file>`,

@@ -9,7 +9,7 @@ import { mspTooling } from '../msp-tooling';
 import { isEmptyOrAbsent } from '../templates/render-tree';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec } from './network-spec';
+import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
 import { StagingDir } from './staging-dir';
 
@@ -115,7 +115,7 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
  * Applies `--host` values: one without `=` sets every node's host, `<node>=<host>` one node's
  * (winning over the first). Hosts are checked by network.yaml's schema afterwards.
  */
-function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values: readonly string[]): void {
+export function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values: readonly string[]): void {
   const everyNode = values.filter((v) => !v.includes('='));
   if (everyNode.length > 1) {
     throw new ConfigError('INIT_OPTIONS_INVALID', `--host without a node name sets every node's host, and was given ${everyNode.length} times (${everyNode.join(', ')})`, {
@@ -196,22 +196,15 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
 
   onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
   const { generator } = mspTooling();
-  // Each node's TLS certificate also names the host other machines reach it at.
-  const hostSans = (nodes: readonly { name: string; host: string }[]) => Object.fromEntries(nodes.map((n) => [n.name, [n.host]]));
   const { orderers } = spec.ordererOrg;
   await generator.generateOrg(
     { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers) },
     dir,
   );
-  for (const org of spec.orgs) {
-    await generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers) }, dir);
-  }
+  for (const org of spec.orgs) await generatePeerOrg(org, dir);
 
   onStep('writing node configs');
-  for (const [node, config] of nodeConfigs(layout)) {
-    fs.mkdirSync(node.nodeDir, { recursive: true });
-    fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by weft network init\n${stringify(config)}`);
-  }
+  writeNodeConfigs(layout, 'weft network init');
 
   for (const channel of layout.channels()) {
     onStep(`building the genesis block of channel ${channel.name}`);
@@ -220,4 +213,22 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
     fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
   }
   return reread;
+}
+
+/** Each node's TLS certificate also names the host other machines reach it at. */
+function hostSans(nodes: readonly { name: string; host: string }[]): Record<string, string[]> {
+  return Object.fromEntries(nodes.map((n) => [n.name, [n.host]]));
+}
+
+/** A peer org's crypto material in cryptogen's layout under `dir` (`organizations/peerOrganizations/<domain>`). */
+export async function generatePeerOrg(org: PeerOrgSpec, dir: string): Promise<void> {
+  await mspTooling().generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers) }, dir);
+}
+
+/** Writes the layout's node configs (those `only` names), each headed by what generated it. */
+export function writeNodeConfigs(layout: NetworkLayout, by: string, only?: ReadonlySet<string>): void {
+  for (const [node, config] of nodeConfigs(layout, only)) {
+    fs.mkdirSync(node.nodeDir, { recursive: true });
+    fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by ${by}\n${stringify(config)}`);
+  }
 }

@@ -9,11 +9,13 @@ import { listenAddressFor } from './node-hosts';
  * The YAML config of each node, derived from network.yaml. Paths are relative to the config file,
  * so a network directory can be moved as a whole. Every config is validated with the node's own
  * schema before it is written: a schema change in the peer or orderer shows up here, at init.
+ * `only` limits it to those node IDs (a new org's peers).
  */
-export function nodeConfigs(layout: NetworkLayout): Map<NodeLayout, Record<string, unknown>> {
+export function nodeConfigs(layout: NetworkLayout, only?: ReadonlySet<string>): Map<NodeLayout, Record<string, unknown>> {
   const out = new Map<NodeLayout, Record<string, unknown>>();
-  for (const node of layout.orderers()) out.set(node, checked(node, ordererConfig(layout, node)));
-  for (const node of layout.peers()) out.set(node, checked(node, peerConfig(layout, node)));
+  const picked = (node: NodeLayout): boolean => only === undefined || only.has(node.id);
+  for (const node of layout.orderers().filter(picked)) out.set(node, checked(node, ordererConfig(layout, node)));
+  for (const node of layout.peers().filter(picked)) out.set(node, checked(node, peerConfig(layout, node)));
   return out;
 }
 

@@ -14,6 +14,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export class StagingDir {
   readonly dir: string;
   private committed = false;
+  private kept = false;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     this.dispose();
     // Our listener is gone now: unless another part of the process handles the signal, this
@@ -42,9 +43,40 @@ export class StagingDir {
     this.committed = true;
   }
 
-  /** Removes the staged directory unless it was committed. Idempotent. */
+  /**
+   * Moves each of `entries` (paths relative to the staged directory) to the same path under
+   * `root`, for material that joins an existing directory (`weft network add-org`) rather than
+   * becoming one. Every destination is checked absent first, so a clash moves nothing; each move
+   * is one rename. The staged directory is gone afterwards.
+   */
+  commitInto(root: string, entries: readonly string[]): void {
+    const taken = entries.filter((e) => fs.existsSync(path.join(root, e)));
+    if (taken.length > 0) throw new Error(`${taken.map((e) => path.join(root, e)).join(', ')} already exist`);
+    for (const entry of entries) {
+      fs.mkdirSync(path.dirname(path.join(root, entry)), { recursive: true });
+      fs.renameSync(path.join(this.dir, entry), path.join(root, entry));
+    }
+    this.committed = true;
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Whether {@link commit} or {@link commitInto} moved the staged material into place. */
+  isCommitted(): boolean {
+    return this.committed;
+  }
+
+  /**
+   * Leaves the staged directory where it is: material that must not be lost though it could not
+   * be moved into place (keys a channel already trusts). A later build for the same target still
+   * removes it once this process is gone.
+   */
+  keep(): void {
+    this.kept = true;
+  }
+
+  /** Removes the staged directory unless it was committed or kept. Idempotent. */
   dispose(): void {
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
-    if (!this.committed) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (!this.committed && !this.kept) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

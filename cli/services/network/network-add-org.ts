@@ -1,0 +1,190 @@
+import * as path from 'node:path';
+import { ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { WeftError } from '../../../core/errors';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
+import { computeConfigUpdate } from '../../../core/protocol/config-update-compute';
+import { fetchBlock } from '../block/block-source';
+import { editChannelConfig } from './channel-config-edit';
+import { missingSignatures, needsMet, policyNeeds, signAsAdminsHere, signerMspIds, type PolicyNeed } from './config-update-signatures';
+import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
+import { openNetwork, type Progress } from './network-access';
+import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
+import { networkUp } from './network-control';
+import { generatePeerOrg, writeNodeConfigs } from './network-init';
+import { NetworkLayout } from './network-layout';
+import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
+import { isThisMachine } from './node-hosts';
+import { runningPid } from './node-processes';
+import { orgsWithKeysHere } from './org-keys';
+import { StagingDir } from './staging-dir';
+
+export interface AddOrgResult {
+  readonly org: string;
+  readonly mspId: string;
+  readonly domain: string;
+  readonly channel: string;
+  readonly peers: { id: string; address: string; operationsAddress: string | undefined }[];
+  readonly users: string[];
+  /** The orderer that accepted the config update. */
+  readonly orderer: string;
+  /** The block of the default channel holding the config with the new org (as this directory's first running peer has it). */
+  readonly configBlock?: number;
+  /** MSP IDs of the Admins whose signatures the update carries. */
+  readonly signedBy: string[];
+  readonly policies: PolicyNeed[];
+  /** The new org's peers started and joined to the default channel (none when the network is not running here). */
+  readonly started: string[];
+}
+
+/**
+ * `weft network add-org`: Fabric's "Adding an Org to a Channel" tutorial in one step. Generates the
+ * new org's crypto material and its peers' configs in a staging directory; adds the org (its MSP,
+ * its first peer as anchor peer, so other orgs' Gateways reach it and trust its TLS CA) to the
+ * running default channel with a config update signed as the current orgs' Admins whose keys are
+ * here (the channel's Application/Admins: a MAJORITY); and only once the orderer accepted it moves
+ * the material into place, adds the org to network.yaml and, when the network runs here, starts
+ * the new peers and joins them to the default channel from its genesis block. Nothing is written
+ * before the orderer accepted the update; a failure after that is `ADD_ORG_UNFINISHED`.
+ */
+export async function addOrg(dir: string, options: NewOrgOptions, progress: Progress): Promise<AddOrgResult> {
+  const network = openNetwork(dir);
+  refuseMutualTls(network);
+  const channel = network.spec.channel.name;
+  const org = await newOrgSpec(network.spec, options);
+  const next = withOrg(network.spec, org);
+  const rendered = renderNetworkFile(next);
+  const newPeers = new NetworkLayout(network.dir, rendered.spec).peersOf(org);
+  const entries = [path.relative(network.dir, network.peerOrgDir(org)), ...newPeers.map((p) => path.relative(network.dir, p.nodeDir))];
+
+  const staging = new StagingDir(path.join(network.dir, org.domain));
+  try {
+    progress(`generating crypto material and node configs for ${org.name} (${org.mspId}, ${org.domain})`);
+    const staged = new NetworkLayout(staging.dir, rendered.spec);
+    await generatePeerOrg(org, staging.dir);
+    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)));
+
+    const before = await fetchBlock(network, 'config');
+    const current = parseConfigBlock(before.bytes);
+    progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
+    const { next: edited } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(staged, org)] });
+    const envelope = new ConfigUpdateEnvelope();
+    const update = computeConfigUpdate(channel, current.config, edited);
+    envelope.setConfigUpdate(update.serializeBinary());
+    const signed = signAsAdminsHere(network, envelope, [...new Set(policyNeeds(current, update, envelope).flatMap((n) => n.orgs))]);
+    const policies = policyNeeds(current, update, envelope);
+    if (!needsMet(policies)) throw missingSignatures(network, channel, current, policies, (unsigned) => unsignedRemedies(network, unsigned));
+    progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
+
+    const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
+    progress(`orderer ${orderer} accepted the config update adding ${org.mspId} to ${channel}`);
+    const base = {
+      org: org.name,
+      mspId: org.mspId,
+      domain: org.domain,
+      channel,
+      peers: newPeers.map((p) => ({ id: p.id, address: p.address, operationsAddress: p.operationsAddress })),
+      users: org.users,
+      orderer,
+      signedBy: signerMspIds(envelope),
+      policies,
+    };
+    try {
+      // The channel now trusts the new org's CAs: its keys must not be lost to a later failure.
+      staging.commitInto(network.dir, entries);
+      replaceNetworkFile(network.dir, rendered.text);
+      progress(`${org.name}'s crypto material and node configs in place, ${NETWORK_FILE} lists it`);
+      return { ...base, ...(await settle(network, org, before.number, progress)) };
+    } catch (err) {
+      throw unfinished(network, org, staging, err);
+    }
+  } finally {
+    staging.dispose();
+  }
+}
+
+/**
+ * After the orderer accepted the update and the org is in network.yaml: waits for this
+ * directory's running peers to hold the new config block, then starts the new org's peers when
+ * the network runs on this machine and they do too, and waits for them to hold it as well.
+ */
+async function settle(network: NetworkLayout, org: PeerOrgSpec, before: number, progress: Progress): Promise<Pick<AddOrgResult, 'configBlock' | 'started'>> {
+  const running = orgsWithKeysHere(network)
+    .flatMap((o) => network.peersOf(o))
+    .filter((p) => runningPid(p) !== undefined);
+  const configBlock = running.length > 0 ? await waitForConfigBlock(network, running, before, progress) : undefined;
+  const after = openNetwork(network.dir);
+  const peers = after.peersOf(after.spec.orgs.find((o) => o.mspId === org.mspId)!);
+  const onThisMachine = (await Promise.all(peers.map((p) => isThisMachine(p.host)))).every(Boolean);
+  const networkRunsHere = network.nodes().some((n) => runningPid(n) !== undefined);
+  if (!networkRunsHere || !onThisMachine) {
+    progress(`start ${org.name}'s peers with: weft network up ${network.dir}${onThisMachine ? '' : ` on their hosts (${peers.map((p) => p.host).join(', ')})`}; they join ${network.spec.channel.name} then`);
+    return { ...(configBlock !== undefined && { configBlock }), started: [] };
+  }
+  await networkUp(network.dir, progress, peers.map((p) => p.id));
+  await waitForConfigBlock(after, peers, before, progress);
+  return { ...(configBlock !== undefined && { configBlock }), started: peers.map((p) => p.id) };
+}
+
+/**
+ * The spec with `org` added. Other channels without an `orgs` list have every org of the network,
+ * but their configs do not have the new one: they get the list of the orgs they have.
+ */
+export function withOrg(spec: NetworkSpec, org: PeerOrgSpec): NetworkSpec {
+  const names = spec.orgs.map((o) => o.name);
+  return { ...spec, orgs: [...spec.orgs, org], otherChannels: spec.otherChannels.map((c) => (c.orgs === undefined ? { ...c, orgs: names } : c)) };
+}
+
+/**
+ * The nodes' client TLS roots are fixed in their YAML at init (`orderer.tls.clientRootCAs`,
+ * `peer.tls.rootCertFiles`), not read from the channel configs: under mutual TLS no node would
+ * take the new org's peers and users as clients, so the orderer would not serve its peers blocks.
+ */
+function refuseMutualTls(network: NetworkLayout): void {
+  if (!network.spec.mutualTls) return;
+  throw new WeftError(
+    'ADD_ORG_MUTUAL_TLS_UNSUPPORTED',
+    `the network in ${network.dir} uses mutual TLS (mutualTls: true in ${NETWORK_FILE}): its orderers and peers take the client TLS CAs they trust from their node configs, which list the orgs the network had at init, not from the channel config, so they would refuse the new org's peers and users. Nothing was changed`,
+    {
+      field: 'mutualTls',
+      suggestions: [
+        'add the org on a network without --mutual-tls, or make a new network with every org: weft network init <new-dir> --orgs <n> --mutual-tls',
+        `or write a network.yaml with the new org and init from it: weft network init <new-dir> --from ${path.join(network.dir, NETWORK_FILE)}`,
+      ],
+    },
+  );
+}
+
+function unsignedRemedies(network: NetworkLayout, unsigned: readonly string[]): string[] {
+  return [
+    `run weft network add-org from a directory that holds the Admin keys of enough of the channel's orgs (missing here: ${unsigned.join(', ')})`,
+    'weft network add-org does not yet take signatures from other directories (no --output / sign-update flow): ' +
+      'for a network spread over directories, add the org by hand as Fabric\'s tutorial does: create its material, then weft channel update --output / sign-update / --from-file',
+    `the network in ${network.dir}, its ${NETWORK_FILE} and crypto material are unchanged`,
+  ];
+}
+
+function unfinished(network: NetworkLayout, org: PeerOrgSpec, staging: StagingDir, err: unknown): WeftError {
+  const channel = network.spec.channel.name;
+  const inPlace = staging.isCommitted();
+  if (!inPlace) staging.keep();
+  return new WeftError(
+    'ADD_ORG_UNFINISHED',
+    `the orderer accepted the config update adding ${org.mspId} to channel ${channel}, so the channel has the org now, but what follows failed: ${(err as Error).message}`,
+    {
+      channel,
+      org: org.name,
+      cause: err instanceof WeftError ? err.code : undefined,
+      suggestions: inPlace
+        ? [
+            `finish it: weft network up ${network.dir} starts ${org.name}'s peers and joins them to ${channel} (${NETWORK_FILE} and the crypto material already list ${org.name})`,
+            `then check: weft channel info ${network.dir} --org ${org.name}`,
+            `do not run weft network add-org for ${org.name} again: the channel already has ${org.mspId}`,
+          ]
+        : [
+            `${org.name}'s crypto material is kept in ${staging.dir}: before anything else, move its organizations/ and nodes/ into ${network.dir}, add ${org.name} to ${NETWORK_FILE}, then run weft network up ${network.dir}`,
+          ],
+    },
+    { cause: err },
+  );
+}

@@ -1,0 +1,126 @@
+import * as net from 'node:net';
+import { ConfigError } from '../../../core/errors';
+import { assignHosts } from './network-init';
+import { PeerOrgSpec, type NetworkSpec } from './network-spec';
+import { isLoopbackHost } from './node-hosts';
+
+/** What `weft network add-org` is asked for; every field has a default taken from the network. */
+export interface NewOrgOptions {
+  /** Org name (`Org3`); default the next `OrgN` whose name, MSP ID and domain are all unused. */
+  readonly name?: string;
+  readonly peers?: number;
+  /** User names; `Admin` is always added. Default Admin and User1. */
+  readonly users?: readonly string[];
+  /** `--host` values, as `weft network init` takes them: `<host>` for every new peer, `<node>=<host>` for one. */
+  readonly hosts?: readonly string[];
+  /** First port to hand out; default one above the highest port the network uses. */
+  readonly basePort?: number;
+}
+
+/** Whether a port can be listened on here; injectable so tests can play a busy machine. */
+export type PortCheck = (port: number) => Promise<boolean>;
+
+const MAX_PEERS = 20;
+
+/**
+ * The new org as network.yaml will list it, named as `weft network init` names orgs (`OrgN`,
+ * `OrgNMSP`, `orgN.<orderer org's domain>`), each peer given two ports (gRPC, operations) that no
+ * node of the network uses and, for a peer on this machine's loopback, that nothing listens on now.
+ * Throws `ORG_EXISTS` when a given name (or the MSP ID or domain derived from it) is taken.
+ */
+export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, portFree: PortCheck = listenable): Promise<PeerOrgSpec> {
+  const naming = options.name === undefined ? nextOrgNaming(spec) : givenNaming(spec, options.name);
+  const peerCount = options.peers ?? 1;
+  if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > MAX_PEERS) {
+    throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peers ${peerCount}: an org has 1 to ${MAX_PEERS} peers`, { field: '--peers', value: peerCount });
+  }
+  const peers = Array.from({ length: peerCount }, (_, j) => ({ name: `peer${j}`, host: '127.0.0.1', port: 0, operationsPort: 0 }));
+  assignHosts(new Map(peers.map((p) => [`${p.name}.${naming.domain}`, p])), options.hosts ?? []);
+
+  const used = usedPorts(spec);
+  let next = options.basePort ?? Math.max(...used) + 1;
+  const take = async (host: string): Promise<number> => {
+    for (; next <= 65535; next++) {
+      if (used.has(next) || (isLoopbackHost(host) && !(await portFree(next)))) continue;
+      used.add(next);
+      return next++;
+    }
+    throw new ConfigError('PORTS_EXHAUSTED', `no free port left above ${options.basePort ?? 'the network\'s highest port'} for the new org's peers`, {
+      field: '--base-port',
+      suggestions: ['pass a lower --base-port'],
+    });
+  };
+  for (const peer of peers) {
+    peer.port = await take(peer.host);
+    peer.operationsPort = await take(peer.host);
+  }
+  const users = options.users === undefined || options.users.length === 0 ? ['Admin', 'User1'] : ['Admin', ...options.users.filter((u) => u !== 'Admin')];
+  const parsed = PeerOrgSpec.safeParse({ ...naming, peers, users });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `the new org's ${issue.path.join('.')}: ${issue.message}`, {
+      field: issue.path.join('.'),
+      suggestions: ['see the accepted values: weft network add-org --help'],
+    });
+  }
+  return parsed.data;
+}
+
+interface OrgNaming {
+  readonly name: string;
+  readonly mspId: string;
+  readonly domain: string;
+}
+
+function namingOf(spec: NetworkSpec, name: string): OrgNaming {
+  return { name, mspId: `${name}MSP`, domain: `${name.toLowerCase()}.${spec.ordererOrg.domain}` };
+}
+
+/** What of `naming` the network already uses, if anything. */
+function clash(spec: NetworkSpec, naming: OrgNaming): string | undefined {
+  const lower = naming.name.toLowerCase();
+  for (const org of spec.orgs) {
+    if (org.name.toLowerCase() === lower) return `org name ${org.name}`;
+    if (org.mspId === naming.mspId) return `MSP ID ${org.mspId} (org ${org.name})`;
+    if (org.domain === naming.domain) return `domain ${org.domain} (org ${org.name})`;
+  }
+  if (spec.ordererOrg.mspId === naming.mspId || spec.ordererOrg.name.toLowerCase() === lower) return `the orderer org's name or MSP ID (${spec.ordererOrg.mspId})`;
+  return undefined;
+}
+
+/** The first `OrgN` after the network's orgs with nothing taken: Org3 for a network of Org1 and Org2. */
+function nextOrgNaming(spec: NetworkSpec): OrgNaming {
+  for (let n = spec.orgs.length + 1; ; n++) {
+    const naming = namingOf(spec, `Org${n}`);
+    if (clash(spec, naming) === undefined) return naming;
+  }
+}
+
+function givenNaming(spec: NetworkSpec, name: string): OrgNaming {
+  const naming = namingOf(spec, name);
+  const taken = clash(spec, naming);
+  if (taken !== undefined) {
+    throw new ConfigError('ORG_EXISTS', `--name ${name}: the network already has ${taken}`, {
+      field: '--name',
+      value: name,
+      suggestions: [`pick a name the network does not use (its orgs: ${spec.orgs.map((o) => o.name).join(', ')}), or leave --name out for the next OrgN`],
+    });
+  }
+  return naming;
+}
+
+/** Every port network.yaml gives a node. */
+function usedPorts(spec: NetworkSpec): Set<number> {
+  const ports = new Set<number>();
+  for (const o of spec.ordererOrg.orderers) for (const p of [o.port, o.adminPort, o.operationsPort]) if (p !== undefined) ports.add(p);
+  for (const org of spec.orgs) for (const p of org.peers) for (const port of [p.port, p.operationsPort]) ports.add(port);
+  return ports;
+}
+
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
