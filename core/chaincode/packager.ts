@@ -245,12 +245,9 @@ export async function bundleChaincode(projectDir: string, confineTo?: string): P
     `weft.register(() => require(${JSON.stringify(`./${path.relative(dir, entry).split(path.sep).join('/')}`)}), ${JSON.stringify({ name, version, metadata })});`,
   ].join('\n');
 
-  // Loaded on demand so that importing core never loads esbuild.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof esbuildTypes;
   let result: esbuildTypes.BuildResult;
   try {
-    result = await esbuild.build({
+    result = await withEsbuild((esbuild) => esbuild.build({
       stdin: { contents: stdin, resolveDir: dir, loader: 'js', sourcefile: 'weft-entry.js' },
       // Paths in the bundle are relative to the project, whichever directory the packager runs in.
       absWorkingDir: dir,
@@ -273,7 +270,7 @@ export async function bundleChaincode(projectDir: string, confineTo?: string): P
       // Confined: no NODE_PATH, no implicit extensions esbuild would load as anything but code, and
       // the inputs listed, for the check after the build.
       ...(confinement === undefined ? {} : { nodePaths: [], resolveExtensions: [...CONFINED_RESOLVE_EXTENSIONS], metafile: true }),
-    });
+    }));
   } catch (err) {
     const failure = err as { errors?: { text: string }[] };
     const texts = failure.errors?.map((e) => e.text) ?? [(err as Error).message];
@@ -286,6 +283,36 @@ export async function bundleChaincode(projectDir: string, confineTo?: string): P
   const bundle = stableModulePaths(outputs.find((f) => !f.path.endsWith(SOURCE_MAP_SUFFIX))?.text ?? '', dir);
   const sourceMap = stableSourceMap(outputs.find((f) => f.path.endsWith(SOURCE_MAP_SUFFIX))?.text ?? '{"version":3,"sources":[],"mappings":""}', dir);
   return { bundle, sourceMap, name, version, warnings: [...new Set(result.warnings.filter((w) => w.pluginName === 'weft-sandbox').map((w) => w.text))] };
+}
+
+/** How long esbuild's service process may sit idle after the last build before it is stopped. */
+const ESBUILD_IDLE_MS = 2000;
+let esbuildBuilds = 0;
+let esbuildIdleStop: NodeJS.Timeout | undefined;
+let esbuildStopping: Promise<void> | undefined;
+
+/**
+ * Runs `build` with esbuild, loaded on demand so that importing core never loads it. esbuild keeps
+ * a service process (~30 MB) once started, for the life of the process: a peer would keep one
+ * after its first install of a Fabric-built package, and each jest test file one of its own. It is
+ * stopped once no build has run for {@link ESBUILD_IDLE_MS} (an unref'd timer: it holds nothing
+ * open), and the next build starts it again.
+ */
+async function withEsbuild<T>(build: (esbuild: typeof esbuildTypes) => Promise<T>): Promise<T> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof esbuildTypes;
+  clearTimeout(esbuildIdleStop);
+  esbuildBuilds++;
+  try {
+    await esbuildStopping;
+    return await build(esbuild);
+  } finally {
+    if (--esbuildBuilds === 0) {
+      esbuildIdleStop = setTimeout(() => {
+        esbuildStopping = esbuild.stop().finally(() => (esbuildStopping = undefined));
+      }, ESBUILD_IDLE_MS).unref();
+    }
+  }
 }
 
 /** Collects a project's META-INF files; hidden ones are left out, as Fabric's packager leaves them. */

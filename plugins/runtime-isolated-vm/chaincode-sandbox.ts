@@ -46,6 +46,23 @@ function timeoutFailure(limits: Required<RuntimeLimits>, support: RuntimeSupport
 }
 
 /**
+ * The isolate's handles on the host table. isolated-vm keeps the function of every `ivm.Callback`
+ * for the rest of the process, disposed isolate or not, so these reach the table only through
+ * `holder`, which `dispose()` empties; made out here, not in the constructor, as a closure there
+ * would share the constructor's context and with it the sandbox, its bundle and source map.
+ */
+function hostCallbacks(names: readonly (keyof HostTable)[], holder: { table: HostTable | undefined }, packageId: string): ivm.Callback[] {
+  return names.map(
+    (n) =>
+      new ivm.Callback((...args: unknown[]) => {
+        const fn = holder.table?.[n] as ((...a: unknown[]) => unknown) | undefined;
+        if (fn === undefined) throw new ChaincodeError('CHAINCODE_RUNTIME_CLOSED', `chaincode ${packageId}: its sandbox was disposed`, { packageId });
+        return fn(...args);
+      }),
+  );
+}
+
+/**
  * One installed chaincode: its isolate, its compiled bundle, and (by default) one context reused
  * across transactions, as a Fabric chaincode process keeps its contract instances. Runs on the
  * calling thread: `applySync` keeps host callbacks cheap (STYLE.md 10, dependencies.md §2).
@@ -56,6 +73,7 @@ export class ChaincodeSandbox {
   private live: LiveContext | undefined;
   private session: HostSession | undefined;
   private readonly callbacks: ivm.Callback[];
+  private readonly tableHolder: { table: HostTable | undefined };
   private readonly names: (keyof HostTable)[];
   /** Names project files in place of bundle positions in stack traces; undefined without a source map. */
   private readonly mapStacks: ((text: string) => string) | undefined;
@@ -74,7 +92,8 @@ export class ChaincodeSandbox {
       (level, logger, message) => this.loadLog.record(level, logger, message),
     );
     this.names = Object.keys(table) as (keyof HostTable)[];
-    this.callbacks = this.names.map((n) => new ivm.Callback(table[n] as (...args: unknown[]) => unknown));
+    this.tableHolder = { table };
+    this.callbacks = hostCallbacks(this.names, this.tableHolder, packageId);
     const stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
     this.stacks = stacks;
     this.mapStacks = stacks && ((text: string): string => stacks.rewrite(text));
@@ -169,6 +188,7 @@ export class ChaincodeSandbox {
 
   dispose(): void {
     this.reset(true);
+    this.tableHolder.table = undefined;
   }
 
   private classify(err: unknown, limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {

@@ -182,3 +182,37 @@ describe('packager', () => {
     expect(built.bundle).toContain('.repeat(Math.max(0, n - s.length))');
   });
 });
+
+/** The esbuild service processes this process started (children named esbuild). */
+function esbuildChildren(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(fields[1]) === process.pid && stat.includes('(esbuild)');
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
+}
+
+describe("packager's esbuild service", () => {
+  test('is stopped once no build has run for a while, and started again by the next build', async () => {
+    const settle = async (): Promise<number[]> => {
+      for (let i = 0; i < 60 && esbuildChildren().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      return esbuildChildren();
+    };
+    const build = () => packageChaincode({ projectDir: path.join(EXAMPLES, 'asset-transfer'), label: 'a_1' });
+    // Two builds at once share one service.
+    await Promise.all([build(), build()]);
+    expect(esbuildChildren()).toHaveLength(1);
+    expect(await settle()).toEqual([]);
+    await build();
+    expect(esbuildChildren()).toHaveLength(1);
+    expect(await settle()).toEqual([]);
+  });
+});

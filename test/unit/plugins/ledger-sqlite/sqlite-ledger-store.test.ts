@@ -78,10 +78,16 @@ describe('ledger-sqlite store', () => {
     const middle = Math.floor(bytes.length / 4096 / 2) * 4096;
     bytes.fill(0xee, middle, middle + 4 * 4096); // the header and schema pages stay intact
     fs.writeFileSync(file, bytes);
-    const ledger = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir })).open('ch1');
-    expect(ledger.height()).toBe(600);
-    const err = errorOf(() => [...ledger.newQueryExecutor().getStateRange('cc', '', '')]);
-    expect(err).toMatchObject({ name: 'LedgerError', code: 'LEDGER_CORRUPT', message: expect.stringMatching(/^state range read failed: the ledger file is damaged \(SQLITE_CORRUPT/) });
+    const damaged = new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir: dir }));
+    try {
+      const ledger = damaged.open('ch1');
+      expect(ledger.height()).toBe(600);
+      const err = errorOf(() => [...ledger.newQueryExecutor().getStateRange('cc', '', '')]);
+      expect(err).toMatchObject({ name: 'LedgerError', code: 'LEDGER_CORRUPT', message: expect.stringMatching(/^state range read failed: the ledger file is damaged \(SQLITE_CORRUPT/) });
+    } finally {
+      // Left open, its SQLite connections and write-back thread would live on in the jest worker after this file.
+      damaged.close();
+    }
   });
 
   it('finds every committed txid after a reopen, and duplicates still count (the txid filter is rebuilt from the index)', () => {

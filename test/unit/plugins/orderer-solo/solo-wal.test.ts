@@ -57,7 +57,9 @@ describe('SoloWal', () => {
     wal.requestTruncate(3);
     await wal.append(record(4)); // runs after the truncation: only record 4 remains
     await wal.close();
-    expect(SoloWal.open(dir, false).records.map((r) => r.index)).toEqual([4]);
+    const reopened = SoloWal.open(dir, false);
+    await reopened.wal.close();
+    expect(reopened.records.map((r) => r.index)).toEqual([4]);
   });
 
   it('group-commits appends that arrive within its window: they become durable together', async () => {
