@@ -55,7 +55,8 @@ function parsePortRange(text: string): readonly [number, number] {
  */
 const handedOut = new Set<number>();
 
-function portFree(port: number): Promise<boolean> {
+/** Whether something could listen on `port` on loopback now (nothing else does). */
+export function portListenable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
@@ -77,7 +78,7 @@ export async function findFreePorts(count: number): Promise<number> {
     const ports = Array.from({ length: count }, (_, k) => base + k);
     if (ports.some((p) => handedOut.has(p))) continue;
     let ok = true;
-    for (const p of ports) if (!(ok = await portFree(p))) break;
+    for (const p of ports) if (!(ok = await portListenable(p))) break;
     if (!ok) continue;
     for (const p of ports) handedOut.add(p);
     return base;

@@ -1,5 +1,5 @@
-import * as net from 'node:net';
 import { ConfigError } from '../../../core/errors';
+import { portListenable } from '../free-ports';
 import { assignHosts } from './network-init';
 import { PeerOrgSpec, type NetworkSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
@@ -28,7 +28,7 @@ const MAX_PEERS = 20;
  * node of the network uses and, for a peer on this machine's loopback, that nothing listens on now.
  * Throws `ORG_EXISTS` when a given name (or the MSP ID or domain derived from it) is taken.
  */
-export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, portFree: PortCheck = listenable): Promise<PeerOrgSpec> {
+export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, portFree: PortCheck = portListenable): Promise<PeerOrgSpec> {
   const naming = options.name === undefined ? nextOrgNaming(spec) : givenNaming(spec, options.name);
   const peerCount = options.peers ?? 1;
   if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > MAX_PEERS) {
@@ -115,12 +115,4 @@ function usedPorts(spec: NetworkSpec): Set<number> {
   for (const o of spec.ordererOrg.orderers) for (const p of [o.port, o.adminPort, o.operationsPort]) if (p !== undefined) ports.add(p);
   for (const org of spec.orgs) for (const p of org.peers) for (const port of [p.port, p.operationsPort]) ports.add(port);
   return ports;
-}
-
-function listenable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
