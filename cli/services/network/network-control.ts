@@ -57,7 +57,13 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
     const ids = new Set(here.map((n) => n.id));
     for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
     assertStillRunning(started);
-    progress(here.length === layout.nodes().length ? 'all nodes healthy' : `${here.length} of the network's ${layout.nodes().length} nodes healthy on this machine`);
+    progress(
+      here.length === layout.nodes().length
+        ? 'all nodes healthy'
+        : only !== undefined
+          ? `${here.map((n) => n.id).join(', ')} healthy`
+          : `${here.length} of the network's ${layout.nodes().length} nodes healthy on this machine`,
+    );
     return {
       channel: layout.spec.channel.name,
       channels: layout.channels().map((c) => c.name),
