@@ -8,6 +8,7 @@ import type { StatusCode } from './broadcast-status';
 import type { DeliverHandler } from './deliver-handler';
 import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
 import { clientCertificateHash } from '../node/client-certificate';
+import type { TrustedClientRoots } from '../node/trusted-client-roots';
 import { ReadGate } from '../node/read-gate';
 
 /** TLS material of a gRPC listener (PEM bytes). */
@@ -17,6 +18,11 @@ export interface ServerTls {
   /** CAs that client certificates must chain to; required when `clientAuthRequired`. */
   readonly clientRootCAs: readonly Buffer[];
   readonly clientAuthRequired: boolean;
+  /**
+   * Under `clientAuthRequired`: the client CAs the handshake takes, `clientRootCAs` plus the
+   * channels' orgs', updated on the live server (`clientRootCAs` is then not read here).
+   */
+  readonly clientRoots?: TrustedClientRoots;
 }
 
 export interface GrpcServerOptions {
@@ -98,11 +104,15 @@ export class OrdererGrpcServer {
 
   async start(): Promise<void> {
     const { tls } = this.options;
-    const creds = grpc.ServerCredentials.createSsl(
-      tls.clientRootCAs.length > 0 ? Buffer.concat(tls.clientRootCAs.flatMap((c) => [c, Buffer.from('\n')])) : null,
-      [{ cert_chain: tls.cert, private_key: tls.key }],
-      tls.clientAuthRequired,
-    );
+    const provider = tls.clientAuthRequired ? tls.clientRoots?.certificateProvider({ cert: tls.cert, key: tls.key }) : undefined;
+    const creds =
+      provider !== undefined
+        ? grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true)
+        : grpc.ServerCredentials.createSsl(
+            tls.clientRootCAs.length > 0 ? Buffer.concat(tls.clientRootCAs.flatMap((c) => [c, Buffer.from('\n')])) : null,
+            [{ cert_chain: tls.cert, private_key: tls.key }],
+            tls.clientAuthRequired,
+          );
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(this.options.address, creds, (err, port) => (err ? reject(err) : resolve(port))),
     );

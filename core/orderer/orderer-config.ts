@@ -12,7 +12,7 @@ const ServerTlsFiles = z
   .object({
     cert: z.string().min(1),
     key: z.string().min(1),
-    /** Require client certificates chaining to `clientRootCAs` (mutual TLS). */
+    /** Require client certificates chaining to `clientRootCAs` or to a TLS CA of an org of a channel this orderer serves (mutual TLS). */
     clientAuthRequired: z.boolean().default(false),
     clientRootCAs: z.array(z.string().min(1)).default([]),
   })

@@ -12,6 +12,7 @@ import { OperationsServer, readOperationsTls } from '../node/operations/operatio
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
+import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
 import { ChannelMetrics } from './channel-metrics';
@@ -21,7 +22,7 @@ import { OrdererGrpcServer } from './grpc-server';
 import type { OrdererNodeConfig } from './orderer-config';
 import { OrdererMetrics } from './orderer-metrics';
 import { ParticipationApi } from './participation-api';
-import { Registrar } from './registrar';
+import { type ChannelListener, Registrar } from './registrar';
 import { SignaturePrecheck } from './signature-precheck';
 
 /** Where a started node listens (ports resolved when the config asked for port 0). */
@@ -82,6 +83,9 @@ export class OrdererNode {
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const signer = mspProvider.loadSigningIdentity(this.config.msp.dir, this.config.msp.id);
     const precheck = new SignaturePrecheck(new EventLoopLoad());
+    const o = this.config.orderer;
+    const clientRootCAs = o.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.tls.clientRootCAs[${i}]`));
+    const clientRoots = o.tls.clientAuthRequired ? new TrustedClientRoots(clientRootCAs, this.logging.logger('comm.grpc.server')) : undefined;
     // Channels open with their metrics, before the operations server that serves this registry exists.
     const registry = this.config.orderer.operations === undefined ? undefined : new Registry();
     this.registrar = new Registrar({
@@ -93,10 +97,10 @@ export class OrdererNode {
       logger: this.logging.logger('orderer.common.multichannel'),
       ...(registry !== undefined && { metrics: new ChannelMetrics(registry) }),
       expirationChecks: !this.config.orderer.noExpirationChecks,
+      ...(clientRoots !== undefined && { channelListener: trustChannelClients(clientRoots) }),
     });
     this.registrar.start();
 
-    const o = this.config.orderer;
     const registrar = this.registrar;
     if (o.operations !== undefined) {
       const tls = o.operations.tls;
@@ -130,8 +134,9 @@ export class OrdererNode {
         tls: {
           cert: readConfigFile(o.tls.cert, 'orderer.tls.cert'),
           key: readConfigFile(o.tls.key, 'orderer.tls.key'),
-          clientRootCAs: o.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.tls.clientRootCAs[${i}]`)),
+          clientRootCAs,
           clientAuthRequired: o.tls.clientAuthRequired,
+          ...(clientRoots !== undefined && { clientRoots }),
         },
         maxRecvMessageBytes: o.maxRecvMessageBytes,
         maxSendMessageBytes: o.maxSendMessageBytes,
@@ -192,6 +197,25 @@ export class OrdererNode {
     this.lock?.release();
     this.lock = undefined;
   }
+}
+
+/**
+ * Fabric's orderer `caManager.updateTrustedRoots`: under mutual TLS the TLS CAs of every served
+ * channel's application and orderer orgs are trusted client roots, from the channel's open on,
+ * after each of its config blocks (applied before the block is written, as the resources are), and
+ * no longer once it is removed.
+ */
+function trustChannelClients(roots: TrustedClientRoots): ChannelListener {
+  return {
+    opened(support) {
+      const apply = (): void => roots.setChannel(support.channelId, support.resources.config.msps);
+      apply();
+      support.onConfig(apply);
+    },
+    removed(channelId) {
+      roots.removeChannel(channelId);
+    },
+  };
 }
 
 function splitHostPort(address: string): [string, number] {

@@ -49,6 +49,16 @@ export interface RegistrarDeps {
   readonly metrics?: ChannelMetrics;
   /** False when the orderer is configured with `noExpirationChecks`: broadcast then ignores creators' expiry. Default true. */
   readonly expirationChecks?: boolean;
+  /** Told of every channel this orderer starts serving (at start or joined) and stops serving (removed). */
+  readonly channelListener?: ChannelListener;
+}
+
+/** What follows the registrar's set of channels (the orderer's trusted client TLS roots). */
+export interface ChannelListener {
+  /** A channel was opened and serves from now on; called once per open, before any block of it is ordered here. Must not throw. */
+  opened(support: ChannelSupport): void;
+  /** A channel was removed from this orderer. Must not throw. */
+  removed(channelId: string): void;
 }
 
 const CHANNEL_ID = /^[a-z][a-z0-9.-]{0,248}$/;
@@ -209,6 +219,7 @@ export class Registrar {
       else this.setRemoved(channelId, true);
     } finally {
       this.removing.delete(channelId);
+      this.deps.channelListener?.removed(channelId);
     }
     this.deps.logger.info({ channel: channelId }, 'removed channel');
   }
@@ -241,6 +252,7 @@ export class Registrar {
       const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);
       const closing = new AbortController();
       this.channels.set(channelId, { support, chain, store, closing, closed: closing.signal });
+      this.deps.channelListener?.opened(support);
       chain.start();
     } catch (err) {
       this.channels.delete(channelId);

@@ -14,7 +14,7 @@ export const TlsFiles = z
     enabled: z.boolean().default(false),
     certFile: z.string().optional(),
     keyFile: z.string().optional(),
-    /** Roots that client certificates must chain to (server) or the server must chain to (client). */
+    /** Roots that client certificates must chain to (server; under `clientAuthRequired`, besides the TLS CAs of the joined channels' application orgs) or the server must chain to (client). */
     rootCertFiles: z.array(z.string()).default([]),
     /** Mutual TLS: the server demands a client certificate. */
     clientAuthRequired: z.boolean().default(false),

@@ -5,12 +5,14 @@ import { PackageStore } from '../chaincode/package-store';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import type { SigningIdentity } from '../msp/identity';
 import { type Msp, MspProvider } from '../msp/msp';
+import { readConfigFile } from '../node/config';
 import { assembleContainer } from '../node/container';
 import { type Logger, NodeLogging } from '../node/logger';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
+import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { PolicyProvider } from '../policy/policy';
 import type { Channel } from './channel/channel';
 import type { JoinedChannel } from './channel/channel-manager';
@@ -78,6 +80,8 @@ export class PeerNode {
   private started = false;
   private boundPort = 0;
   private lock: DataDirLock | undefined;
+  /** Under mutual TLS: the client CAs the gRPC server takes, following the channels' configs. */
+  private clientRoots: TrustedClientRoots | undefined;
 
   constructor(readonly config: PeerConfig) {
     const { node, peer } = config;
@@ -278,11 +282,16 @@ export class PeerNode {
   private async startParts(): Promise<void> {
     this.lock = DataDirLock.acquire(this.config.node.dataDir, `peer ${this.config.node.id}`);
     this.started = true;
+    const { tls } = this.config.peer;
+    if (tls.enabled && tls.clientAuthRequired) {
+      const files = tls.rootCertFiles.map((f, i) => readConfigFile(f, `peer.tls.rootCertFiles[${i}]`));
+      this.clientRoots = new TrustedClientRoots(files, this.logging.logger('comm.grpc.server'));
+    }
     this.channels.openAll();
     for (const { packageId, error } of await this.executor.preloadInstalled()) {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
-    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls);
+    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls, this.clientRoots);
     this.unwatchConnections = this.grpcMetrics?.watchConnections(this.boundPort);
     this.discovery.exchange.start();
     const announced = announcedAddressProblem(this.config.peer.externalAddress, this.config.peer.listenAddress);
@@ -355,9 +364,28 @@ export class PeerNode {
       reconciler.start();
     }
     const { channel } = joined;
+    this.trustChannelClients(channel);
     channel.onBlock((b) => {
       if (b.lifecycleChanged === true) void this.indexes.refresh(channel);
     });
     void this.indexes.refresh(channel);
+  }
+
+  /**
+   * Under mutual TLS, the channel's application orgs' TLS CAs are trusted client roots from now on,
+   * and follow its config blocks (Fabric's peer `updateTrustedRoots`: application orgs only, the
+   * orderers never call a peer). The committer swaps the resources before it publishes the block.
+   */
+  private trustChannelClients(channel: Channel): void {
+    const roots = this.clientRoots;
+    if (roots === undefined) return;
+    let applied = channel.resources();
+    roots.setChannel(channel.id, applied.config.applicationOrgs.map((o) => o.msp));
+    channel.onBlock(() => {
+      const current = channel.resources();
+      if (current === applied) return;
+      applied = current;
+      roots.setChannel(channel.id, current.config.applicationOrgs.map((o) => o.msp));
+    });
   }
 }

@@ -11,7 +11,8 @@ export default class NetworkAddOrg extends WeftCommand {
     'moves the material into the network directory, adds the org to network.yaml, starts its peers when the network runs here and joins them to the default channel from its genesis block. ' +
     "Other orgs' peers find the new peers through the channel config's anchor peers and trust their TLS CA from the org's MSP in it: no other node's config changes. " +
     'Names default as weft network init names orgs (the next OrgN, OrgNMSP, orgN.example.com); ports default to the next ones above the network\'s that are free. ' +
-    'Refused on a --mutual-tls network (nodes take their client TLS CAs from their configs), and when this directory lacks the Admin keys of a majority of the orgs (CONFIG_UPDATE_UNSIGNED).';
+    'Refused when this directory lacks the Admin keys of a majority of the orgs (CONFIG_UPDATE_UNSIGNED). ' +
+    "On a --mutual-tls network the nodes take the new org's TLS CA from the channel config, as Fabric's do.";
   static override examples = [
     '<%= config.bin %> network add-org ./net',
     '<%= config.bin %> network add-org ./net --name Org3 --peers 2 --users User1 --users Auditor',

@@ -45,11 +45,12 @@ export interface AddOrgResult {
  * here (the channel's Application/Admins: a MAJORITY); and only once the orderer accepted it moves
  * the material into place, adds the org to network.yaml and, when the network runs here, starts
  * the new peers and joins them to the default channel from its genesis block. Nothing is written
- * before the orderer accepted the update; a failure after that is `ADD_ORG_UNFINISHED`.
+ * before the orderer accepted the update; a failure after that is `ADD_ORG_UNFINISHED`. Under
+ * mutual TLS no running node's config changes either: orderers and peers trust the client TLS CAs
+ * of their channels' orgs, so they take the new org's peers and users once the config block lands.
  */
 export async function addOrg(dir: string, options: NewOrgOptions, progress: Progress): Promise<AddOrgResult> {
   const network = openNetwork(dir);
-  refuseMutualTls(network);
   const channel = network.spec.channel.name;
   const org = await newOrgSpec(network.spec, options);
   const next = withOrg(network.spec, org);
@@ -133,26 +134,6 @@ async function settle(network: NetworkLayout, org: PeerOrgSpec, before: number, 
 export function withOrg(spec: NetworkSpec, org: PeerOrgSpec): NetworkSpec {
   const names = spec.orgs.map((o) => o.name);
   return { ...spec, orgs: [...spec.orgs, org], otherChannels: spec.otherChannels.map((c) => (c.orgs === undefined ? { ...c, orgs: names } : c)) };
-}
-
-/**
- * The nodes' client TLS roots are fixed in their YAML at init (`orderer.tls.clientRootCAs`,
- * `peer.tls.rootCertFiles`), not read from the channel configs: under mutual TLS no node would
- * take the new org's peers and users as clients, so the orderer would not serve its peers blocks.
- */
-function refuseMutualTls(network: NetworkLayout): void {
-  if (!network.spec.mutualTls) return;
-  throw new WeftError(
-    'ADD_ORG_MUTUAL_TLS_UNSUPPORTED',
-    `the network in ${network.dir} uses mutual TLS (mutualTls: true in ${NETWORK_FILE}): its orderers and peers take the client TLS CAs they trust from their node configs, which list the orgs the network had at init, not from the channel config, so they would refuse the new org's peers and users. Nothing was changed`,
-    {
-      field: 'mutualTls',
-      suggestions: [
-        'add the org on a network without --mutual-tls, or make a new network with every org: weft network init <new-dir> --orgs <n> --mutual-tls',
-        `or write a network.yaml with the new org and init from it: weft network init <new-dir> --from ${path.join(network.dir, NETWORK_FILE)}`,
-      ],
-    },
-  );
 }
 
 function unsignedRemedies(network: NetworkLayout, unsigned: readonly string[]): string[] {

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../node/logger';
 import { ProtocolError, wireErrorText } from '../../errors';
 import { clientCertificateHash } from '../../node/client-certificate';
+import type { TrustedClientRoots } from '../../node/trusted-client-roots';
 import { type DeliverKind, type DeliverService, type DeliverSink, DeliverStatus } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
 import { ProposalRejectedError } from '../endorser/proposal-checks';
@@ -45,9 +46,16 @@ type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
 const EMPTY = new Uint8Array(0);
 const SHUTTING_DOWN: Partial<grpc.ServiceError> = { code: grpc.status.UNAVAILABLE, details: 'the peer is shutting down' };
 
-/** Server credentials from the peer's TLS files (plaintext when TLS is off). */
-export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
+/**
+ * Server credentials from the peer's TLS files (plaintext when TLS is off). Under mutual TLS with
+ * `clientRoots`, the client CAs are those it holds, updated on the live server as channels change.
+ */
+export function serverCredentials(tls: TlsFiles, clientRoots?: TrustedClientRoots): grpc.ServerCredentials {
   if (!tls.enabled) return grpc.ServerCredentials.createInsecure();
+  if (tls.clientAuthRequired && clientRoots !== undefined) {
+    const provider = clientRoots.certificateProvider({ cert: fs.readFileSync(tls.certFile as string), key: fs.readFileSync(tls.keyFile as string) });
+    return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);
+  }
   const roots = tls.rootCertFiles.length > 0 ? Buffer.concat(tls.rootCertFiles.map((f) => Buffer.concat([fs.readFileSync(f), Buffer.from('\n')]))) : null;
   return grpc.ServerCredentials.createSsl(
     roots,
@@ -201,11 +209,14 @@ export class PeerGrpcServer {
     }
   }
 
-  /** Binds and starts; returns the bound port (useful with port 0). */
-  async start(address: string, tls: TlsFiles): Promise<number> {
+  /**
+   * Binds and starts; returns the bound port (useful with port 0). Under mutual TLS, `clientRoots`
+   * (the YAML's roots plus the channels' orgs') decides which client certificates the handshake takes.
+   */
+  async start(address: string, tls: TlsFiles, clientRoots?: TrustedClientRoots): Promise<number> {
     this.mutualTls = tls.enabled && tls.clientAuthRequired;
     this.port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, serverCredentials(tls), (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(address, serverCredentials(tls, clientRoots), (err, port) => (err ? reject(err) : resolve(port)));
     });
     return this.port;
   }
