@@ -21,6 +21,8 @@ export default class ChannelCreate extends WeftCommand {
   static override flags = {
     'batch-timeout': Flags.string({ description: "BatchTimeout, a Go duration such as 2s or 250ms (default: the default channel's)" }),
     'max-message-count': Flags.integer({ description: "BatchSize.MaxMessageCount (default: the default channel's)", min: 1 }),
+    'absolute-max-bytes': Flags.integer({ description: 'BatchSize.AbsoluteMaxBytes: the largest transaction the orderer takes (default 10 MiB)', min: 1 }),
+    'preferred-max-bytes': Flags.integer({ description: 'BatchSize.PreferredMaxBytes: the block size the orderer aims to stay under (default 2 MiB)', min: 1 }),
     orgs: Flags.string({ description: 'member orgs, comma-separated names or MSP IDs (default: every org)' }),
   };
 
@@ -33,6 +35,8 @@ export default class ChannelCreate extends WeftCommand {
         name: args.name,
         batchTimeout: flags['batch-timeout'] ?? defaults.batchTimeout,
         maxMessageCount: flags['max-message-count'] ?? defaults.maxMessageCount,
+        ...(flags['absolute-max-bytes'] === undefined ? {} : { absoluteMaxBytes: flags['absolute-max-bytes'] }),
+        ...(flags['preferred-max-bytes'] === undefined ? {} : { preferredMaxBytes: flags['preferred-max-bytes'] }),
         ...(flags.orgs === undefined ? {} : { orgs: flags.orgs.split(',').map((o) => o.trim()).filter((o) => o !== '') }),
       },
       (m) => this.progress(m),

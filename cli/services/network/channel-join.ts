@@ -8,7 +8,7 @@ import { mspTooling } from '../msp-tooling';
 import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
-import { ChannelSpec, NETWORK_FILE, type PeerOrgSpec } from './network-spec';
+import { batchBytesOf, ChannelSpec, NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { orgsWithKeysHere } from './org-keys';
 
 export interface JoinChannelResult {
@@ -68,6 +68,7 @@ function channelOfBlock(layout: NetworkLayout, file: string, bytes: Uint8Array, 
       name: config.channelId,
       batchTimeout: config.batchTimeout,
       maxMessageCount: config.batchSize.maxMessageCount,
+      ...batchBytesOf(config.batchSize),
       ...(all ? {} : { orgs: members.map((o) => o.name) }),
     },
     members,

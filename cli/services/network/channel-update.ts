@@ -23,7 +23,7 @@ import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submi
 import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
+import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
 import { keyHere, orgsWithKeysHere } from './org-keys';
 
 export interface ChannelUpdateOptions {
@@ -229,10 +229,11 @@ async function newConfig(layout: NetworkLayout, stayers: readonly NodeLayout[], 
 function recordInNetworkFile(dir: string, channel: string, config: ParsedChannelConfig, progress: Progress): boolean {
   const { spec } = openNetwork(dir);
   const members = new Set(config.applicationOrgs.map((o) => o.mspId));
-  const patch = (c: ChannelSpec, isDefault: boolean): ChannelSpec => ({
+  const patch = ({ absoluteMaxBytes: _a, preferredMaxBytes: _p, ...c }: ChannelSpec, isDefault: boolean): ChannelSpec => ({
     ...c,
     batchTimeout: config.batchTimeout,
     maxMessageCount: config.batchSize.maxMessageCount,
+    ...batchBytesOf(config.batchSize),
     ...(!isDefault && (c.orgs !== undefined || members.size !== spec.orgs.length) ? { orgs: spec.orgs.filter((o) => members.has(o.mspId)).map((o) => o.name) } : {}),
   });
   const nextSpec =

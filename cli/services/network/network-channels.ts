@@ -10,7 +10,7 @@ import { mspTooling } from '../msp-tooling';
 import { renderTemplate } from '../templates/render-tree';
 import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from './network-access';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { ChannelSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { ChannelSpec, DEFAULT_ABSOLUTE_MAX_BYTES, DEFAULT_PREFERRED_MAX_BYTES, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 import { waitFor } from './node-processes';
 
@@ -37,7 +37,11 @@ export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec)
         endpoints: layout.orderers().map((o) => o.address),
       },
     ],
-    batchSize: { maxMessageCount: channel.maxMessageCount },
+    batchSize: {
+      maxMessageCount: channel.maxMessageCount,
+      absoluteMaxBytes: channel.absoluteMaxBytes ?? DEFAULT_ABSOLUTE_MAX_BYTES,
+      preferredMaxBytes: channel.preferredMaxBytes ?? DEFAULT_PREFERRED_MAX_BYTES,
+    },
     batchTimeout: channel.batchTimeout,
     consensusType: { type: spec.consensus },
   }).serializeBinary();

@@ -61,11 +61,30 @@ export const ChannelSpec = z
     name: z.string().regex(/^[a-z][a-z0-9.-]{0,248}$/, 'a Fabric channel name ([a-z][a-z0-9.-]*)'),
     batchTimeout: z.string().refine((t) => (parseGoDuration(t) ?? 0) > 0, "a positive Go duration such as '2s' or '250ms'"),
     maxMessageCount: z.number().int().positive(),
+    /** BatchSize.AbsoluteMaxBytes and PreferredMaxBytes; absent: Fabric's defaults (10 MiB, 2 MiB). */
+    absoluteMaxBytes: z.number().int().positive().max(0xffffffff).optional(),
+    preferredMaxBytes: z.number().int().positive().max(0xffffffff).optional(),
     /** Member orgs by name (`otherChannels` only; default every org): only their peers join. */
     orgs: z.array(z.string()).min(1, 'a channel needs at least one org').optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => (c.preferredMaxBytes ?? DEFAULT_PREFERRED_MAX_BYTES) <= (c.absoluteMaxBytes ?? DEFAULT_ABSOLUTE_MAX_BYTES), {
+    message: 'preferredMaxBytes must not exceed absoluteMaxBytes (defaults: 2 MiB and 10 MiB)',
+    path: ['preferredMaxBytes'],
+  });
 export type ChannelSpec = z.infer<typeof ChannelSpec>;
+
+/** Fabric's (and a Weft genesis block's) BatchSize byte limits when network.yaml names none. */
+export const DEFAULT_ABSOLUTE_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_PREFERRED_MAX_BYTES = 2 * 1024 * 1024;
+
+/** A channel's BatchSize byte limits as network.yaml records them: only those that differ from the defaults. */
+export function batchBytesOf(size: { readonly absoluteMaxBytes: number; readonly preferredMaxBytes: number }): Pick<ChannelSpec, 'absoluteMaxBytes' | 'preferredMaxBytes'> {
+  return {
+    ...(size.absoluteMaxBytes !== DEFAULT_ABSOLUTE_MAX_BYTES && { absoluteMaxBytes: size.absoluteMaxBytes }),
+    ...(size.preferredMaxBytes !== DEFAULT_PREFERRED_MAX_BYTES && { preferredMaxBytes: size.preferredMaxBytes }),
+  };
+}
 
 /**
  * `network.yaml`, the single source of truth of a Weft network. `weft network init` writes it (with

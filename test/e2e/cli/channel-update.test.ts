@@ -9,6 +9,8 @@ interface ChannelEntry {
   name: string;
   batchTimeout: string;
   maxMessageCount: number;
+  absoluteMaxBytes?: number;
+  preferredMaxBytes?: number;
   orgs?: string[];
 }
 
@@ -68,6 +70,11 @@ describe('weft channel update (2 orgs, real processes)', () => {
       code: 'CONFIG_UPDATE_EMPTY',
       message: expect.stringContaining('no differences detected'),
     });
+
+    // A byte limit network.yaml records only while it differs from Fabric's default.
+    json(await runCli(['channel', 'update', net, '--preferred-max-bytes', String(1024 * 1024), '--json']));
+    expect(channels()[0]).toMatchObject({ preferredMaxBytes: 1024 * 1024 });
+    expect(channels()[0]!.absoluteMaxBytes).toBeUndefined();
   });
 
   it('refuses bad requests with a typed error and leaves network.yaml as it was', async () => {
@@ -87,7 +94,9 @@ describe('weft channel update (2 orgs, real processes)', () => {
   });
 
   it("adds Org2 to a channel made for Org1: Org2's peer joins, and a majority-endorsed chaincode runs on both orgs", async () => {
-    json(await runCli(['channel', 'create', net, 'duo', '--orgs', 'Org1', '--json']));
+    json(await runCli(['channel', 'create', net, 'duo', '--orgs', 'Org1', '--absolute-max-bytes', String(5 * 1024 * 1024), '--json']));
+    const created = json(await runCli(['channel', 'info', net, '--channel', 'duo', '--json'])) as { config: { batchSize: { absoluteMaxBytes: number } } };
+    expect(created.config.batchSize.absoluteMaxBytes).toBe(5 * 1024 * 1024);
     const before = networkFile();
     expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org9', '--json']))).toMatchObject({ code: 'UNKNOWN_ORG' });
     expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org1MSP', '--json']))).toMatchObject({ code: 'ORG_ALREADY_MEMBER' });
@@ -104,7 +113,7 @@ describe('weft channel update (2 orgs, real processes)', () => {
       joined: ['peer0.org2.example.com'],
       waitingFor: [],
     });
-    expect(channels().find((c) => c.name === 'duo')!.orgs).toEqual(['Org1', 'Org2']);
+    expect(channels().find((c) => c.name === 'duo')).toMatchObject({ orgs: ['Org1', 'Org2'], absoluteMaxBytes: 5 * 1024 * 1024 });
 
     // The channel's default endorsement policy is now a MAJORITY of two orgs: both must approve and endorse.
     const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');

@@ -27,4 +27,19 @@ describe('network.yaml rendering', () => {
     expect([reread.ordererOrg.mspId, ...reread.orgs.map((o) => o.mspId)]).toEqual(['true', 'null', '1e3']);
     expect(text).toContain('mspId: "1e3"\n');
   });
+
+  it("records a channel's BatchSize byte limits only when they are not the defaults, and refuses preferred above absolute", () => {
+    const spec = specFromOptions({ ...DEFAULT_INIT_OPTIONS, basePort: 30000 });
+    const plain = renderNetworkFile(spec);
+    expect(plain.text).not.toMatch(/^\s+(absolute|preferred)MaxBytes:/m);
+    const audit = { name: 'audit', batchTimeout: '1s', maxMessageCount: 10, absoluteMaxBytes: 4 * 1024 * 1024, preferredMaxBytes: 512 * 1024, orgs: ['Org1'] };
+    const { text, spec: reread } = renderNetworkFile({ ...spec, channel: { ...spec.channel, preferredMaxBytes: 1024 * 1024 }, otherChannels: [audit] });
+    expect(reread.otherChannels).toEqual([audit]);
+    expect(reread.channel.preferredMaxBytes).toBe(1024 * 1024);
+    expect(reread.channel.absoluteMaxBytes).toBeUndefined();
+    expect(text).toContain('    absoluteMaxBytes: 4194304\n    preferredMaxBytes: 524288\n');
+    expect(() => renderNetworkFile({ ...spec, otherChannels: [{ ...audit, preferredMaxBytes: 8 * 1024 * 1024 }] })).toThrow(/preferredMaxBytes must not exceed absoluteMaxBytes/);
+    // Above the default absolute limit (10 MiB) without an absolute limit of its own.
+    expect(() => renderNetworkFile({ ...spec, channel: { ...spec.channel, preferredMaxBytes: 11 * 1024 * 1024 } })).toThrow(/preferredMaxBytes must not exceed/);
+  });
 });
