@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { Config, ConfigGroup, ConfigPolicy, ConfigSignature, ConfigUpdate, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config, ConfigGroup, ConfigPolicy, ConfigSignature, ConfigUpdate, ConfigUpdateEnvelope, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { Policy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { ConfigError } from '../errors';
 import { bytesEqual } from './bytes';
@@ -210,6 +210,17 @@ export function computeConfigUpdate(channelId: string, original: Config, updated
   update.setReadSet(read);
   update.setWriteSet(write);
   return update;
+}
+
+/**
+ * The update taking `original` to `updated` (see {@link computeConfigUpdate}) in a
+ * `ConfigUpdateEnvelope` without signatures yet, with the `ConfigUpdate` it carries.
+ */
+export function unsignedConfigUpdate(channelId: string, original: Config, updated: Config): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {
+  const update = computeConfigUpdate(channelId, original, updated);
+  const envelope = new ConfigUpdateEnvelope();
+  envelope.setConfigUpdate(update.serializeBinary());
+  return { envelope, update };
 }
 
 /**

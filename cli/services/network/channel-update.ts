@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigUpdateEnvelope, type ConfigUpdate } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import type { ConfigUpdate, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { WeftError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
-import { computeConfigUpdate } from '../../../core/protocol/config-update-compute';
+import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
 import { loadClientIdentity } from '../client/client-identity';
 import { changesSomething, editChannelConfig, type ChannelChange } from './channel-config-edit';
@@ -12,9 +12,8 @@ import {
   adminOf,
   missingSignatures,
   needsMet,
-  policyNeeds,
   readUpdateFile,
-  signAsAdminsHere,
+  signForPolicies,
   signerMspIds,
   type AdminSigner,
   type PolicyNeed,
@@ -79,9 +78,8 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
   const current = parseConfigBlock(before.bytes);
   progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
   const { envelope, update } = options.fromFile === undefined ? newUpdate(layout, current, options.change) : fileUpdate(options.fromFile, channel);
-  const signed = signAsAdminsHere(network, envelope, [...new Set(policyNeeds(current, update, envelope).flatMap((n) => n.orgs))]);
+  const { signed, policies } = signForPolicies(network, current, update, envelope);
   if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
-  const policies = policyNeeds(current, update, envelope);
   const base = { channel, signedBy: signerMspIds(envelope), policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [] };
 
   if (options.output !== undefined) {
@@ -162,11 +160,7 @@ function checkOptions(layout: NetworkLayout, options: ChannelUpdateOptions): voi
 }
 
 function newUpdate(layout: NetworkLayout, current: ParsedChannelConfig, change: ChannelChange): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {
-  const { next } = editChannelConfig(layout, current, change);
-  const update = computeConfigUpdate(layout.spec.channel.name, current.config, next);
-  const envelope = new ConfigUpdateEnvelope();
-  envelope.setConfigUpdate(update.serializeBinary());
-  return { envelope, update };
+  return unsignedConfigUpdate(layout.spec.channel.name, current.config, editChannelConfig(layout, current, change).next);
 }
 
 function fileUpdate(file: string, channel: string): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {

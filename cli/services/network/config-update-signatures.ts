@@ -91,6 +91,21 @@ export function signAsAdminsHere(layout: NetworkLayout, envelope: ConfigUpdateEn
 }
 
 /**
+ * Signs the envelope as every Admin here whom a policy the update's changes need counts; returns
+ * those that signed now and the policies with who signed for each.
+ */
+export function signForPolicies(
+  layout: NetworkLayout,
+  current: ParsedChannelConfig,
+  update: ConfigUpdate,
+  envelope: ConfigUpdateEnvelope,
+): { signed: AdminSigner[]; policies: PolicyNeed[] } {
+  const counted = [...new Set(policyNeeds(current, update, envelope).flatMap((n) => n.orgs))];
+  const signed = signAsAdminsHere(layout, envelope, counted);
+  return { signed, policies: policyNeeds(current, update, envelope) };
+}
+
+/**
  * The policies the update's changed elements need (their current mod_policy, as the orderer
  * resolves it), each with the orgs that count and those that signed.
  */

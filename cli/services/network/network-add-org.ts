@@ -1,11 +1,10 @@
 import * as path from 'node:path';
-import { ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { WeftError } from '../../../core/errors';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
-import { computeConfigUpdate } from '../../../core/protocol/config-update-compute';
+import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
 import { editChannelConfig } from './channel-config-edit';
-import { missingSignatures, needsMet, policyNeeds, signAsAdminsHere, signerMspIds, type PolicyNeed } from './config-update-signatures';
+import { missingSignatures, needsMet, signForPolicies, signerMspIds, type PolicyNeed } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
@@ -69,11 +68,8 @@ export async function addOrg(dir: string, options: NewOrgOptions, progress: Prog
     const current = parseConfigBlock(before.bytes);
     progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
     const { next: edited } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(staged, org)] });
-    const envelope = new ConfigUpdateEnvelope();
-    const update = computeConfigUpdate(channel, current.config, edited);
-    envelope.setConfigUpdate(update.serializeBinary());
-    const signed = signAsAdminsHere(network, envelope, [...new Set(policyNeeds(current, update, envelope).flatMap((n) => n.orgs))]);
-    const policies = policyNeeds(current, update, envelope);
+    const { envelope, update } = unsignedConfigUpdate(channel, current.config, edited);
+    const { signed, policies } = signForPolicies(network, current, update, envelope);
     if (!needsMet(policies)) throw missingSignatures(network, channel, current, policies, (unsigned) => unsignedRemedies(network, unsigned));
     progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
 

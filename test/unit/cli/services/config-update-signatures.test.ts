@@ -1,9 +1,9 @@
-import { Config, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { BatchTimeout } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { needsMet, policyNeeds, signerMspIds } from '../../../../cli/services/network/config-update-signatures';
 import { buildConfigBlock } from '../../../../core/protocol/config-block';
 import { parseConfigBlock, type ParsedConfigBlock } from '../../../../core/protocol/config-parse';
-import { computeConfigUpdate, configSignature } from '../../../../core/protocol/config-update-compute';
+import { configSignature, unsignedConfigUpdate } from '../../../../core/protocol/config-update-compute';
 import { mspConfig } from '../../core/protocol/msp-config-fixture';
 import { newTestSigner } from '../../core/protocol/test-signer';
 
@@ -20,9 +20,7 @@ const current: ParsedConfigBlock = parseConfigBlock(
 function update(edit: (next: Config) => void, signers: string[]) {
   const next = Config.deserializeBinary(current.config.serializeBinary());
   edit(next);
-  const computed = computeConfigUpdate('trio', current.config, next);
-  const envelope = new ConfigUpdateEnvelope();
-  envelope.setConfigUpdate(computed.serializeBinary());
+  const { envelope, update: computed } = unsignedConfigUpdate('trio', current.config, next);
   for (const mspId of signers) envelope.addSignatures(configSignature(newTestSigner(mspId, 'Admin'), envelope.getConfigUpdate_asU8()));
   return { envelope, needs: policyNeeds(current, computed, envelope) };
 }

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { editChannelConfig } from '../../../../cli/services/network/channel-config-edit';
 import { policyNeeds } from '../../../../cli/services/network/config-update-signatures';
@@ -13,7 +12,7 @@ import { newOrgSpec, type PortCheck } from '../../../../cli/services/network/new
 import { StagingDir } from '../../../../cli/services/network/staging-dir';
 import { buildConfigBlock } from '../../../../core/protocol/config-block';
 import { parseConfigBlock } from '../../../../core/protocol/config-parse';
-import { computeConfigUpdate } from '../../../../core/protocol/config-update-compute';
+import { unsignedConfigUpdate } from '../../../../core/protocol/config-update-compute';
 import { mspConfig } from '../../core/protocol/msp-config-fixture';
 
 /** A 2-org network as `weft network init --base-port 7050` makes it: ports 7050–7056. */
@@ -87,9 +86,7 @@ describe('editChannelConfig with an org joining the network', () => {
 
   it("adds it to the default channel, with its anchor peer, under the Application group's MAJORITY of Admins", () => {
     const { next } = editChannelConfig(layout, current, { joiningOrgs: [org3] });
-    const update = computeConfigUpdate('mychannel', current.config, next);
-    const envelope = new ConfigUpdateEnvelope();
-    envelope.setConfigUpdate(update.serializeBinary());
+    const { envelope, update } = unsignedConfigUpdate('mychannel', current.config, next);
     expect(policyNeeds(current, update, envelope)).toEqual([
       { policy: '/Channel/Application/Admins', needs: 2, orgs: ['Org1MSP', 'Org2MSP'], signed: [], unsigned: ['Org1MSP', 'Org2MSP'] },
     ]);
