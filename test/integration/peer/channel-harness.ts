@@ -69,12 +69,26 @@ export function openHarness(
   };
 }
 
-/** A `TxReadWriteSet` writing `writes` (namespace → key → value). */
-export function rwset(writes: Record<string, Record<string, Uint8Array>>): Uint8Array {
+/** One namespace's part of a `TxReadWriteSet`. */
+export function nsRwset(namespace: string, kv: KVRWSet): NsReadWriteSet {
+  const ns = new NsReadWriteSet();
+  ns.setNamespace(namespace);
+  ns.setRwset(kv.serializeBinary());
+  return ns;
+}
+
+/** A KV `TxReadWriteSet` of `namespaces`, serialized. */
+export function txRwset(...namespaces: NsReadWriteSet[]): Uint8Array {
   const tx = new TxReadWriteSet();
   tx.setDataModel(TxReadWriteSet.DataModel.KV);
-  tx.setNsRwsetList(
-    Object.keys(writes)
+  tx.setNsRwsetList(namespaces);
+  return tx.serializeBinary();
+}
+
+/** A `TxReadWriteSet` writing `writes` (namespace → key → value). */
+export function rwset(writes: Record<string, Record<string, Uint8Array>>): Uint8Array {
+  return txRwset(
+    ...Object.keys(writes)
       .sort()
       .map((ns) => {
         const kv = new KVRWSet();
@@ -88,13 +102,9 @@ export function rwset(writes: Record<string, Record<string, Uint8Array>>): Uint8
               return w;
             }),
         );
-        const nrw = new NsReadWriteSet();
-        nrw.setNamespace(ns);
-        nrw.setRwset(kv.serializeBinary());
-        return nrw;
+        return nsRwset(ns, kv);
       }),
   );
-  return tx.serializeBinary();
 }
 
 export interface TxOptions {

@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVRead, KVWrite, QueryReads, RangeQueryInfo, Version } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { TRANSACTION_LAYERS, resignEndorsements, resignSigned } from '../../support/fuzz-signing';
 import { mutateMessage, rewriteAt } from '../../support/protobuf-mutator';
 import { seededRandom } from '../../support/seeded-random';
-import { commitBlock, endorsedTx, type Harness, PEER_PAIR_DIRS, usePeerPair } from './channel-harness';
+import { commitBlock, endorsedTx, type Harness, PEER_PAIR_DIRS, usePeerPair, nsRwset, txRwset } from './channel-harness';
 
 const BLOCKS = 24;
 const TXS_PER_BLOCK = 20;
@@ -53,13 +52,7 @@ function honestRwset(rnd: () => number, h: Harness, policy: Uint8Array): Uint8Ar
     meta.setEntriesList([entry]);
     kv.addMetadataWrites(meta);
   }
-  const ns = new NsReadWriteSet();
-  ns.setNamespace('kv');
-  ns.setRwset(kv.serializeBinary());
-  const tx = new TxReadWriteSet();
-  tx.setDataModel(TxReadWriteSet.DataModel.KV);
-  tx.setNsRwsetList([ns]);
-  return tx.serializeBinary();
+  return txRwset(nsRwset('kv', kv));
 }
 
 /** Every state row of a ledger directory's state database, read beside the open ledger (WAL readers do not block it). */

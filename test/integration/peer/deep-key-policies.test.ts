@@ -8,11 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { rolePrincipal } from '../../../core/policy';
 import { deepSignaturePolicy } from '../../../core/policy/conformance-deep-policy';
-import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset } from './channel-harness';
+import { type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, nsRwset, txRwset } from './channel-harness';
 import { type Material, generateMaterial, tmpDir } from './network-fixture';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
@@ -31,13 +30,7 @@ function keyPolicyWrite(key: string, policy: Uint8Array): Uint8Array {
   const kv = new KVRWSet();
   kv.setWritesList([write]);
   kv.setMetadataWritesList([meta]);
-  const ns = new NsReadWriteSet();
-  ns.setNamespace('cc');
-  ns.setRwset(kv.serializeBinary());
-  const tx = new TxReadWriteSet();
-  tx.setDataModel(TxReadWriteSet.DataModel.KV);
-  tx.setNsRwsetList([ns]);
-  return tx.serializeBinary();
+  return txRwset(nsRwset('cc', kv));
 }
 
 describe('key-level endorsement policies thousands of gates deep', () => {

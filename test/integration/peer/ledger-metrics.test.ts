@@ -2,10 +2,9 @@ import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { Registry } from 'prom-client';
 import { KVRWSet, KVRead } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { labelSets, sample } from '../../support/prometheus-text';
-import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope } from './channel-harness';
+import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope, nsRwset, txRwset } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
@@ -137,11 +136,5 @@ function readOfAbsentKey(namespace: string, key: string): Uint8Array {
   read.setKey(key);
   const kv = new KVRWSet();
   kv.setReadsList([read]);
-  const ns = new NsReadWriteSet();
-  ns.setNamespace(namespace);
-  ns.setRwset(kv.serializeBinary());
-  const tx = new TxReadWriteSet();
-  tx.setDataModel(TxReadWriteSet.DataModel.KV);
-  tx.setNsRwsetList([ns]);
-  return tx.serializeBinary();
+  return txRwset(nsRwset(namespace, kv));
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ChannelHeader, Envelope, Header, Payload, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { createHash } from 'node:crypto';
 import { HashedRWSet, KVMetadataEntry, KVMetadataWrite, KVMetadataWriteHash, KVRWSet, KVWrite, KVWriteHash } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { CollectionHashedReadWriteSet, NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { CollectionHashedReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import { ProposalResponsePayload } from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb';
 import { ChaincodeActionPayload, ChaincodeEndorsedAction, Transaction, TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -16,7 +16,7 @@ import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { testIdentitySigner } from '../orderer/orderer-fixture';
 import { LIFECYCLE_NAMESPACE, approvalKey, approvedChaincodes, definitionKey, encodeDefinition, readApproval } from '../../../core/peer/lifecycle/lifecycle-state';
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
-import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope } from './channel-harness';
+import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope, nsRwset, txRwset } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
 import { commitLifecycle, lifecycleTx } from './lifecycle-harness';
 
@@ -86,20 +86,6 @@ function editResponsePayload(p: Payload, edit: (prp: ProposalResponsePayload) =>
     edit(prp);
     endorsed.setProposalResponsePayload(prp.serializeBinary());
   });
-}
-
-function nsRwset(namespace: string, kv: KVRWSet): NsReadWriteSet {
-  const ns = new NsReadWriteSet();
-  ns.setNamespace(namespace);
-  ns.setRwset(kv.serializeBinary());
-  return ns;
-}
-
-function txRwset(...namespaces: NsReadWriteSet[]): Uint8Array {
-  const tx = new TxReadWriteSet();
-  tx.setDataModel(TxReadWriteSet.DataModel.KV);
-  tx.setNsRwsetList(namespaces);
-  return tx.serializeBinary();
 }
 
 function write(key: string, value: string): KVWrite {

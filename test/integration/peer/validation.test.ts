@@ -18,17 +18,7 @@ import type { Signer } from '../../../core/protocol/signer';
 import { TestOrg, type TestIdentity } from '../../../plugins/msp-x509';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
-import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
-import {
-  HeaderType,
-  type Harness,
-  commitBlock,
-  definitionWrites,
-  endorsedTx,
-  openHarness,
-  rwset,
-  typedEnvelope,
-} from './channel-harness';
+import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope, nsRwset, txRwset } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 import { testIdentitySigner } from '../orderer/orderer-fixture';
 
@@ -280,12 +270,6 @@ function metadataWrite(namespace: string, key: string, policy: Uint8Array): Uint
   const kv = new KVRWSet();
   kv.setWritesList([write]);
   kv.setMetadataWritesList([mw]);
-  const ns = new NsReadWriteSet();
-  ns.setNamespace(namespace);
-  ns.setRwset(kv.serializeBinary());
-  const tx = new TxReadWriteSet();
-  tx.setDataModel(TxReadWriteSet.DataModel.KV);
-  tx.setNsRwsetList([ns]);
-  return tx.serializeBinary();
+  return txRwset(nsRwset(namespace, kv));
 }
 
