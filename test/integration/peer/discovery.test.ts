@@ -122,18 +122,23 @@ describe('Service discovery (discovery.Discovery/Discover)', () => {
   });
 
   it("gives the chaincode's endorsement layout: one peer of each org under the channel's MAJORITY default", async () => {
-    const results = await discover(
-      net.clients[1],
-      signedRequest(signerOf(net.m.orgs[1]), [
-        query(CHANNEL, (q) => {
-          const cc = new ChaincodeQuery();
-          cc.setInterestsList([interest('kv')]);
-          q.setCcQuery(cc);
-        }),
-      ]),
-    );
-    const [descriptor] = results[0].getCcQueryRes()?.getContentList() ?? [];
-    expect(descriptor?.getChaincode()).toBe('kv');
+    // Asked of Org2's peer, whose view of Org1's peer (and the chaincodes it runs) is as fresh as
+    // their last membership exchange: the test before waited for Org1's view only.
+    const descriptor = await eventually(async () => {
+      const results = await discover(
+        net.clients[1],
+        signedRequest(signerOf(net.m.orgs[1]), [
+          query(CHANNEL, (q) => {
+            const cc = new ChaincodeQuery();
+            cc.setInterestsList([interest('kv')]);
+            q.setCcQuery(cc);
+          }),
+        ]),
+      );
+      const [found] = results[0].getCcQueryRes()?.getContentList() ?? [];
+      expect(found?.getChaincode()).toBe('kv');
+      return found;
+    });
     const groups = new Map([...(descriptor?.getEndorsersByGroupsMap().entries() ?? [])].map(([g, peers]) => [g, describePeers(peers.getPeersList()).map((p) => p.mspId)]));
     expect([...groups.values()].sort()).toEqual([['Org1MSP'], ['Org2MSP']]);
     const layouts = descriptor?.getLayoutsList().map((l) => Object.fromEntries(l.getQuantitiesByGroupMap().entries()));
