@@ -34,5 +34,31 @@ export interface CryptoMaterialGenerator {
    * under `baseDir/organizations`. Refuses to overwrite an existing org (`ConfigError`).
    */
   generateOrg(spec: OrgMaterialSpec, baseDir: string): Promise<GeneratedOrgMaterial>;
+  /** The org's CAs acting after init (`weft network add-user`, `weft network revoke`); a generator may offer none. */
+  readonly authority?: OrgAuthority;
+}
+
+/** Where an org's cryptogen-layout folder is, and its domain (`org1.example.com`). */
+export interface OrgFolderRef {
+  readonly orgDir: string;
+  readonly domain: string;
+}
+
+/** An org's CAs acting after `weft network init`: issuing more client users, and the CA's next CRL. */
+export interface OrgAuthority {
+  /**
+   * Issues client users (NodeOU `client` enrollment certificate, TLS client certificate) of the org
+   * whose cryptogen-layout folder is `org.orgDir`, from its CA keys there, into
+   * `<outOrgDir>/users/<name>@<domain>/` as `generateOrg` lays users out (keys 0600). Throws
+   * `CA_KEY_NOT_HERE` when a CA key is absent, `USER_EXISTS` for a folder already there.
+   */
+  issueOrgUsers(org: OrgFolderRef, users: readonly string[], outOrgDir: string): Promise<{ user: string; serialNumber: string }[]>;
+  /**
+   * The org CA's next CRL (PEM): every serial the `earlier` CRLs of that CA revoke plus those of
+   * `certificates` (PEM), numbered above them, with the AKI Fabric's MSP matches CRLs to CAs by.
+   */
+  nextOrgCrl(org: OrgFolderRef, certificates: readonly Uint8Array[], earlier: readonly Uint8Array[]): Promise<{ pem: string; crlNumber: number; serials: string[] }>;
+  /** Whether one of `crls` revokes `certificate` as Fabric's MSP decides it (AKI, serial, CA signature). */
+  orgCrlRevokes(org: OrgFolderRef, certificate: Uint8Array, crls: readonly Uint8Array[]): boolean;
 }
 export const CryptoMaterialGenerator = Symbol('CryptoMaterialGenerator');

@@ -3,6 +3,7 @@ import { ConfigError } from '../../core/errors';
 import { CryptoMaterialGenerator } from '../../core/msp/crypto-material';
 import { MspProvider } from '../../core/msp/msp';
 import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
+import { orgAuthority } from './crypto-material/org-authority';
 import { generateOrg } from './crypto-material/org-generator';
 import { X509MspOptions } from './x509-msp';
 import { X509MspProvider } from './x509-msp-provider';
@@ -36,6 +37,7 @@ export default new ContainerModule(({ bind }) => {
         },
         baseDir,
       ),
+    authority: orgAuthority,
   } satisfies CryptoMaterialGenerator);
   bind(MspProvider)
     .toDynamicValue((ctx) => {

@@ -23,7 +23,10 @@ export function resolveUser(layout: NetworkLayout, org: string | undefined, user
   const name = user ?? defaultUser;
   const found = spec.users.find((u) => u.toLowerCase() === name.toLowerCase());
   if (found === undefined) {
-    throw new ConfigError('UNKNOWN_USER', `org ${spec.name} has no user "${name}"; it has ${spec.users.join(', ')}`, {
+    // `weft network revoke` drops the name from network.yaml but keeps the certificate (never reissued).
+    const gone = fs.existsSync(layout.user(spec, name).certPath);
+    const why = gone ? ` (${name} was revoked or removed from network.yaml: its certificate is kept in users/ but it is no longer one of the org's users)` : '';
+    throw new ConfigError('UNKNOWN_USER', `org ${spec.name} has no user "${name}"${why}; it has ${spec.users.join(', ')}`, {
       suggestions: [`use --user ${spec.users.find((u) => u !== 'Admin') ?? 'Admin'}`],
     });
   }

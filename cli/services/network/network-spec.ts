@@ -44,6 +44,9 @@ export const PeerSpec = z
   .strict();
 export type PeerSpec = z.infer<typeof PeerSpec>;
 
+/** A user's name in network.yaml (`users`), its folder `users/<name>@<domain>`, and `--user`. */
+export const UserName = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a user name such as User1 (a letter, then letters and digits)');
+
 export const PeerOrgSpec = z
   .object({
     name: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an org name such as Org1'),
@@ -51,7 +54,7 @@ export const PeerOrgSpec = z
     domain,
     peers: z.array(PeerSpec).min(1, 'an org needs at least one peer'),
     /** `Admin` is always generated; the others are client identities. */
-    users: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a user name such as User1')).default(['Admin', 'User1']),
+    users: z.array(UserName).default(['Admin', 'User1']),
   })
   .strict();
 export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;

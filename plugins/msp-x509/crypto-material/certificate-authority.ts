@@ -136,37 +136,8 @@ export class CertificateAuthority implements IssuedCertificate {
   }
 
   /** Issues an end-entity certificate with a fresh key pair. */
-  async issue(options: IssueOptions): Promise<IssuedCertificate> {
-    const keys = generateKeyPair(options.keyAlgorithm ?? 'P-256');
-    const tls = options.usage === 'tls';
-    const keyUsage: KeyUsageFlag[] = tls ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
-    const extKeyUsage: ExtKeyUsageFlag[] = tls ? ['serverAuth', 'clientAuth'] : [];
-    const validity = defaultValidity();
-    const built = await buildCertificate({
-      subject: {
-        country: this.subject.country,
-        province: this.subject.province,
-        locality: this.subject.locality,
-        organization: options.organization ?? this.subject.organization,
-        organizationalUnits: options.organizationalUnits,
-        commonName: options.commonName,
-      },
-      publicKey: keys.publicKey,
-      issuer: this.signer,
-      notBefore: options.notBefore ?? validity.notBefore,
-      notAfter: options.notAfter ?? validity.notAfter,
-      isCa: false,
-      keyUsage,
-      extKeyUsage,
-      subjectAltNames: options.subjectAltNames,
-    });
-    return {
-      certPem: built.pem,
-      keyPem: privateKeyToPem(keys.privateKey),
-      privateKey: keys.privateKey,
-      certificate: new X509Certificate(built.pem),
-      serialNumber: built.serialNumber,
-    };
+  issue(options: IssueOptions): Promise<IssuedCertificate> {
+    return issueEndEntity(this.signer, this.subject, options);
   }
 
   /** Marks a serial as revoked; the next {@link crl} lists it. */
@@ -191,4 +162,41 @@ export class CertificateAuthority implements IssuedCertificate {
     });
     return pem;
   }
+}
+
+/**
+ * An end-entity certificate with a fresh key pair, signed by `signer`, its subject's location and
+ * organization copied from the CA's (`caSubject`) as cryptogen does.
+ */
+export async function issueEndEntity(signer: CertificateSigner, caSubject: Omit<DistinguishedName, 'organizationalUnits'>, options: IssueOptions): Promise<IssuedCertificate> {
+  const keys = generateKeyPair(options.keyAlgorithm ?? 'P-256');
+  const tls = options.usage === 'tls';
+  const keyUsage: KeyUsageFlag[] = tls ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
+  const extKeyUsage: ExtKeyUsageFlag[] = tls ? ['serverAuth', 'clientAuth'] : [];
+  const validity = defaultValidity();
+  const built = await buildCertificate({
+    subject: {
+      country: caSubject.country,
+      province: caSubject.province,
+      locality: caSubject.locality,
+      organization: options.organization ?? caSubject.organization,
+      organizationalUnits: options.organizationalUnits,
+      commonName: options.commonName,
+    },
+    publicKey: keys.publicKey,
+    issuer: signer,
+    notBefore: options.notBefore ?? validity.notBefore,
+    notAfter: options.notAfter ?? validity.notAfter,
+    isCa: false,
+    keyUsage,
+    extKeyUsage,
+    subjectAltNames: options.subjectAltNames,
+  });
+  return {
+    certPem: built.pem,
+    keyPem: privateKeyToPem(keys.privateKey),
+    privateKey: keys.privateKey,
+    certificate: new X509Certificate(built.pem),
+    serialNumber: built.serialNumber,
+  };
 }

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../../../core/errors';
+import { openNetwork, type Progress } from './network-access';
+import { renderNetworkFile, replaceNetworkFile } from './network-channels';
+import type { NetworkLayout } from './network-layout';
+import { NETWORK_FILE, UserName, type PeerOrgSpec } from './network-spec';
+import { orgAuthority } from './org-authority';
+import { StagingDir } from './staging-dir';
+
+export interface AddUsersResult {
+  readonly org: string;
+  readonly mspId: string;
+  readonly users: { name: string; id: string; certPath: string; serialNumber: string }[];
+}
+
+/** `--org` of the identity commands: a peer org of the network by name, MSP ID or domain; the error names the flag and lists the orgs. */
+export function orgOfFlag(network: NetworkLayout, ref: string): PeerOrgSpec {
+  const org = network.findOrg(ref);
+  if (org === undefined) {
+    const known = network.spec.orgs.map((o) => `${o.name} (${o.mspId})`);
+    throw new ConfigError('UNKNOWN_ORG', `--org ${ref}: no peer org of that name, MSP ID or domain in ${path.join(network.dir, NETWORK_FILE)}; it has ${known.join(', ')}`, {
+      field: '--org',
+      value: ref,
+      suggestions: [`use --org ${network.spec.orgs[0]!.name}`],
+    });
+  }
+  return org;
+}
+
+/**
+ * The org's CA key and TLS CA key must be here to issue anything: `weft network export` leaves
+ * every CA key behind, so an exported directory cannot. Checked before anything is written.
+ */
+export function assertCaKeysHere(network: NetworkLayout, org: PeerOrgSpec, which: readonly ('ca' | 'tlsca')[], action: string): void {
+  for (const ca of which) {
+    const key = path.join(network.peerOrgDir(org), ca, 'priv_sk');
+    if (fs.existsSync(key)) continue;
+    throw new ConfigError('CA_KEY_NOT_HERE', `${action} needs ${org.mspId}'s ${ca === 'ca' ? 'CA' : 'TLS CA'} key, and ${network.dir} does not hold it: ${key} is absent`, {
+      org: org.name,
+      file: key,
+      suggestions: [
+        `run this in the directory weft network init made for this network (it keeps every CA key; weft network export copies none)`,
+        `then copy the result to the other directories (weft network export again, or the new files by hand)`,
+      ],
+    });
+  }
+}
+
+/** Checks new user names: the schema's rule, each once, none the org has or had (a revoked user's certificate stays on disk, and its name with it). */
+function checkNewNames(network: NetworkLayout, org: PeerOrgSpec, names: readonly string[]): void {
+  if (names.length === 0) throw new ConfigError('NO_USER_GIVEN', 'name the users to add with --name (repeatable, or comma-separated)', { field: '--name' });
+  const seen = new Set<string>();
+  for (const name of names) {
+    const parsed = UserName.safeParse(name);
+    if (!parsed.success) throw new ConfigError('BAD_USER_NAME', `--name ${JSON.stringify(name)}: ${parsed.error.issues[0]!.message}`, { field: '--name', value: name });
+    const lower = name.toLowerCase();
+    const existing = org.users.find((u) => u.toLowerCase() === lower);
+    if (existing !== undefined || seen.has(lower)) {
+      throw new ConfigError('USER_EXISTS', `--name ${name}: ${org.name} already has a user ${existing ?? name}${existing === undefined ? ' (named twice)' : ''} (users: ${org.users.join(', ')})`, {
+        field: '--name',
+        value: name,
+        suggestions: ['pick another name'],
+      });
+    }
+    seen.add(lower);
+    const folder = path.dirname(path.dirname(network.user(org, name).mspDir));
+    const onDisk = fs.existsSync(folder) ? fs.readdirSync(folder).find((f) => f.toLowerCase() === `${lower}@${org.domain}`) : undefined;
+    if (onDisk !== undefined) {
+      throw new ConfigError('USER_EXISTS', `--name ${name}: ${path.join(folder, onDisk)} exists: ${org.name} had a user of that name (revoked, or removed from ${NETWORK_FILE}); a name is not reused, since its certificate may be on a CRL`, {
+        field: '--name',
+        value: name,
+        suggestions: ['pick another name'],
+      });
+    }
+  }
+}
+
+/**
+ * `weft network add-user`: issues client users of an org from its CAs (NodeOU `client`, as init
+ * issues User1) in a staging directory, moves them into the org's `users/`, and adds them to
+ * network.yaml. The channel configs need no change: they trust the org's CA already. Every check
+ * comes first, and a failure leaves neither files nor a changed network.yaml.
+ */
+export async function addUsers(dir: string, options: { org: string; names: readonly string[] }, progress: Progress): Promise<AddUsersResult> {
+  const network = openNetwork(dir);
+  const org = orgOfFlag(network, options.org);
+  checkNewNames(network, org, options.names);
+  assertCaKeysHere(network, org, ['ca', 'tlsca'], `adding users to ${org.name}`);
+  const authority = orgAuthority();
+  const rendered = renderNetworkFile({ ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, users: [...o.users, ...options.names] } : o)) });
+  const orgDir = network.peerOrgDir(org);
+  const ids = options.names.map((name) => network.user(org, name).id);
+
+  const staging = new StagingDir(path.join(network.dir, `${org.domain}-users`));
+  try {
+    const issued = await authority.issueOrgUsers({ orgDir, domain: org.domain }, options.names, staging.dir);
+    progress(`issued ${ids.join(', ')} from ${org.mspId}'s CA and TLS CA`);
+    const entries = ids.map((id) => path.join('users', id));
+    staging.commitInto(orgDir, entries);
+    try {
+      replaceNetworkFile(network.dir, rendered.text);
+    } catch (err) {
+      for (const entry of entries) fs.rmSync(path.join(orgDir, entry), { recursive: true, force: true });
+      throw err;
+    }
+    progress(`${NETWORK_FILE}: ${org.name} users ${rendered.spec.orgs.find((o) => o.name === org.name)!.users.join(', ')}`);
+    return {
+      org: org.name,
+      mspId: org.mspId,
+      users: issued.map(({ user, serialNumber }) => ({ name: user, id: network.user(org, user).id, certPath: network.user(org, user).certPath, serialNumber })),
+    };
+  } finally {
+    staging.dispose();
+  }
+}
