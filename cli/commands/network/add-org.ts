@@ -1,39 +1,74 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { networkDirArg } from '../../common-flags';
+import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
 
 export default class NetworkAddOrg extends WeftCommand {
-  static override summary = "Add a new org to a running network and its default channel: Fabric's \"Adding an Org to a Channel\" tutorial in one command.";
+  static override summary = "Add a new org to a running network and its default channel: Fabric's \"Adding an Org to a Channel\" tutorial in one command, or in three across org directories.";
   static override description =
     "Generates the org's crypto material (cryptogen's layout) and its peers' configs, adds the org (its MSP and its first peer as anchor peer) to the default channel with a config update " +
     "signed as the Admins of the channel's orgs whose keys the directory holds (the channel's Application/Admins policy: a majority of them), submits it to an orderer, and only once the orderer accepted it " +
     'moves the material into the network directory, adds the org to network.yaml, starts its peers when the network runs here and joins them to the default channel from its genesis block. ' +
     "Other orgs' peers find the new peers through the channel config's anchor peers and trust their TLS CA from the org's MSP in it: no other node's config changes. " +
     'Names default as weft network init names orgs (the next OrgN, OrgNMSP, orgN.example.com); ports default to the next ones above the network\'s that are free. ' +
-    'Refused when this directory lacks the Admin keys of a majority of the orgs (CONFIG_UPDATE_UNSIGNED). ' +
+    "When the orgs keep their own directories (weft network export) and this one lacks a majority of Admin keys: " +
+    '(1) --output <file> --org-dir <new dir> writes the new org\'s own directory (its keys go there only; this directory is unchanged) and the update signed by the Admins here; ' +
+    '(2) the other Admins sign it with weft channel sign-update <their dir> <file> --org <org>; ' +
+    '(3) --from-file <file> --org-dir <new dir> in any member directory submits it and records the org there (its certificates only); run it again in each other member directory to record the org there too (nothing is resubmitted); ' +
+    '(4) weft network up <new dir> starts the new org\'s peers and joins them. ' +
+    'A failure after the orderer accepted the update is ADD_ORG_UNFINISHED: the channel has the org, and weft network up (or the --from-file command again) finishes the job. ' +
     "On a --mutual-tls network the nodes take the new org's TLS CA from the channel config, as Fabric's do.";
   static override examples = [
     '<%= config.bin %> network add-org ./net',
     '<%= config.bin %> network add-org ./net --name Org3 --peers 2 --users User1 --users Auditor',
     '<%= config.bin %> network add-org ./net --base-port 9051 --json',
     '<%= config.bin %> network add-org ./net --host peer0.org3.example.com=10.0.0.13',
+    '<%= config.bin %> network add-org ./org1 --name Org3 --org-dir ./org3 --output add-org3.pb',
+    '<%= config.bin %> channel sign-update ./org2 add-org3.pb --org Org2',
+    '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --org-dir ./org3',
+    '<%= config.bin %> network up ./org3',
+    '<%= config.bin %> network add-org ./org1 --from-file add-org3.pb --org-dir ./org3',
   ];
   static override args = { dir: networkDirArg };
   static override flags = {
     name: Flags.string({ description: "the new org's name (its MSP ID is <name>MSP, its domain <name in lower case>.<orderer org's domain>); default the next OrgN" }),
-    peers: Flags.integer({ description: 'number of peers of the new org', default: 1, min: 1, max: 20 }),
+    peers: Flags.integer({ description: 'number of peers of the new org (default 1)', min: 1, max: 20 }),
     users: Flags.string({ description: 'client users of the new org, besides Admin (repeatable or comma-separated; default User1)', multiple: true, delimiter: ',' }),
     host: Flags.string({
       description: "where other machines reach the new org's peers: <host> for every one, <node>=<host> for one (repeatable; default 127.0.0.1). A peer on another host is started there with weft network up",
       multiple: true,
     }),
     'base-port': Flags.integer({ description: "first port to hand the new peers (default: one above the network's highest); ports the network uses or something listens on are skipped", min: 1024, max: 65535 }),
+    output: Flags.string({
+      char: 'o',
+      description: "write the config update, signed by the Admins here, to this file instead of submitting it, and the new org's own directory to --org-dir; this directory is unchanged",
+    }),
+    'from-file': Flags.string({
+      char: 'f',
+      description: 'submit the update in this file (from --output, signed with weft channel sign-update) unless the channel has the org already, and record the org of --org-dir here (its certificates only)',
+    }),
+    'org-dir': Flags.string({ description: "the new org's own directory: written by --output (the only place its private keys go), read by --from-file (a copy without its keys will do)" }),
   };
 
-  async run(): Promise<AddOrgResult> {
+  async run(): Promise<AddOrgResult | PreparedAddOrg | RecordedAddOrg> {
     const { args, flags } = await this.parse(NetworkAddOrg);
-    const result = await addOrg(args.dir, { name: flags.name, peers: flags.peers, users: flags.users, hosts: flags.host, basePort: flags['base-port'] }, (m) => this.progress(m));
+    const result = await addOrg(
+      args.dir,
+      { name: flags.name, peers: flags.peers, users: flags.users, hosts: flags.host, basePort: flags['base-port'], output: flags.output, fromFile: flags['from-file'], orgDir: flags['org-dir'] },
+      (m) => this.progress(m),
+    );
+    if ('file' in result) {
+      this.log(`${result.org} (${result.mspId}): its directory is ${result.orgDir}; the config update adding it to ${result.channel} is in ${result.file}, signed by ${result.signedBy.join(', ') || 'nobody yet'}`);
+      if (result.stillToSign.length > 0) this.log(`next: the Admins of ${result.stillToSign.join(', ')} run weft channel sign-update <their dir> ${result.file} --org <their org>`);
+      this.log(`then: weft network add-org <a member's dir> --from-file ${result.file} --org-dir ${result.orgDir}, and weft network up ${result.orgDir}`);
+      return result;
+    }
+    if ('recorded' in result) {
+      this.log(`${result.org} (${result.mspId}) ${result.submitted ? `added to channel ${result.channel}${result.configBlock === undefined ? '' : ` (config block ${result.configBlock})`}, signed by ${result.signedBy.join(', ')}` : `was on channel ${result.channel} already`}; ${args.dir}'s network.yaml lists it`);
+      this.log(`next: weft network up ${result.orgDir} starts ${result.org}'s peers and joins them to ${result.channel}`);
+      return result;
+    }
     this.log(`${result.org} (${result.mspId}) added to the network and channel ${result.channel}${result.configBlock === undefined ? '' : ` (config block ${result.configBlock})`}, signed by ${result.signedBy.join(', ')}`);
     for (const p of result.peers) this.log(`  peer    ${p.id.padEnd(28)} ${p.address}${result.started.includes(p.id) ? '  (running, joined)' : ''}`);
     if (result.started.length === 0) this.log(`next: weft network up ${args.dir} starts ${result.org}'s peers and joins them to ${result.channel}`);

@@ -16,6 +16,7 @@ import {
   signForPolicies,
   signerMspIds,
   type AdminSigner,
+  unsignedOrgs,
   type PolicyNeed,
 } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
@@ -174,9 +175,6 @@ function fileUpdate(file: string, channel: string): { envelope: ConfigUpdateEnve
   return read;
 }
 
-function unsignedOrgs(policies: readonly PolicyNeed[]): string[] {
-  return [...new Set(policies.filter((n) => n.needs !== undefined && n.signed.length < n.needs).flatMap((n) => n.unsigned))];
-}
 
 /** Any Admin here, to sign the envelope of an update whose needed signatures all came from elsewhere. */
 function submitterHere(network: NetworkLayout): AdminSigner {

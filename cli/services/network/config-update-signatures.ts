@@ -201,3 +201,8 @@ export function missingSignatures(
     ],
   });
 }
+
+/** The orgs whose Admins must still sign for the policies to be met. */
+export function unsignedOrgs(policies: readonly PolicyNeed[]): string[] {
+  return [...new Set(policies.filter((n) => n.needs !== undefined && n.signed.length < n.needs).flatMap((n) => n.unsigned))];
+}

@@ -7,11 +7,12 @@ import { editChannelConfig } from './channel-config-edit';
 import { missingSignatures, needsMet, signForPolicies, signerMspIds, type PolicyNeed } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
+import { addOrgSequence, checkAcrossOptions, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
 import { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
@@ -47,8 +48,18 @@ export interface AddOrgResult {
  * before the orderer accepted the update; a failure after that is `ADD_ORG_UNFINISHED`. Under
  * mutual TLS no running node's config changes either: orderers and peers trust the client TLS CAs
  * of their channels' orgs, so they take the new org's peers and users once the config block lands.
+ * With `output` / `fromFile` (and `orgDir`), the same across directories that each hold some orgs'
+ * keys: see {@link prepareAddOrg} and {@link recordAddOrg}.
  */
-export async function addOrg(dir: string, options: NewOrgOptions, progress: Progress): Promise<AddOrgResult> {
+export async function addOrg(dir: string, options: NewOrgOptions & AddOrgAcrossOptions, progress: Progress): Promise<AddOrgResult | PreparedAddOrg | RecordedAddOrg> {
+  checkAcrossOptions(dir, options);
+  if (options.output !== undefined) return prepareAddOrg(dir, options, options.output, options.orgDir!, progress);
+  if (options.fromFile !== undefined) return recordAddOrg(dir, options.fromFile, options.orgDir!, progress);
+  return addOrgHere(dir, options, progress);
+}
+
+/** The whole of it from one directory that holds a majority of the current orgs' Admin keys. */
+async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progress): Promise<AddOrgResult> {
   const network = openNetwork(dir);
   const channel = network.spec.channel.name;
   const org = await newOrgSpec(network.spec, options);
@@ -70,7 +81,7 @@ export async function addOrg(dir: string, options: NewOrgOptions, progress: Prog
     const { next: edited } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(staged, org)] });
     const { envelope, update } = unsignedConfigUpdate(channel, current.config, edited);
     const { signed, policies } = signForPolicies(network, current, update, envelope);
-    if (!needsMet(policies)) throw missingSignatures(network, channel, current, policies, (unsigned) => unsignedRemedies(network, unsigned));
+    if (!needsMet(policies)) throw missingSignatures(network, channel, current, policies, (unsigned) => unsignedRemedies(network, org, unsigned));
     progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
 
     const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
@@ -123,20 +134,11 @@ async function settle(network: NetworkLayout, org: PeerOrgSpec, before: number, 
   return { ...(configBlock !== undefined && { configBlock }), started: peers.map((p) => p.id) };
 }
 
-/**
- * The spec with `org` added. Other channels without an `orgs` list have every org of the network,
- * but their configs do not have the new one: they get the list of the orgs they have.
- */
-export function withOrg(spec: NetworkSpec, org: PeerOrgSpec): NetworkSpec {
-  const names = spec.orgs.map((o) => o.name);
-  return { ...spec, orgs: [...spec.orgs, org], otherChannels: spec.otherChannels.map((c) => (c.orgs === undefined ? { ...c, orgs: names } : c)) };
-}
-
-function unsignedRemedies(network: NetworkLayout, unsigned: readonly string[]): string[] {
+function unsignedRemedies(network: NetworkLayout, org: PeerOrgSpec, unsigned: readonly string[]): string[] {
+  const orgDir = path.join(path.dirname(network.dir), org.name.toLowerCase());
   return [
-    `run weft network add-org from a directory that holds the Admin keys of enough of the channel's orgs (missing here: ${unsigned.join(', ')})`,
-    'weft network add-org does not yet take signatures from other directories (no --output / sign-update flow): ' +
-      'for a network spread over directories, add the org by hand as Fabric\'s tutorial does: create its material, then weft channel update --output / sign-update / --from-file',
+    `the Admins of ${unsigned.join(', ')} sign elsewhere; across directories, as Fabric's tutorial does it:`,
+    ...addOrgSequence(network.dir, org.name, orgDir, path.join(path.dirname(network.dir), `add-${org.name.toLowerCase()}.pb`)),
     `the network in ${network.dir}, its ${NETWORK_FILE} and crypto material are unchanged`,
   ];
 }

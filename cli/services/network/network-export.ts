@@ -5,7 +5,7 @@ import { isEmptyOrAbsent, writeTree } from '../templates/render-tree';
 import { openNetwork, type Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
-import { ordererAdminHere, orgsWithKeysHere } from './org-keys';
+import { isPrivateKey, ordererAdminHere, orgsWithKeysHere } from './org-keys';
 
 export interface ExportResult {
   readonly dir: string;
@@ -22,11 +22,6 @@ interface OrgRef {
   readonly mspId: string;
   /** Its folder under organizations/, whose keys go along. */
   readonly dir: string;
-}
-
-/** A private key by cryptogen's names: an MSP keystore entry, a CA's `priv_sk`, a TLS `*.key`. */
-function isPrivateKey(file: string): boolean {
-  return path.basename(path.dirname(file)) === 'keystore' || path.basename(file) === 'priv_sk' || file.endsWith('.key');
 }
 
 /** A CA's own signing key (`ca/priv_sk`, `tlsca/priv_sk`): nodes and clients never need it. */

@@ -56,3 +56,8 @@ export function keyNotHere(user: Pick<UserLayout, 'id' | 'mspId'>, keyPath: stri
     suggestions: [`run this where ${user.mspId}'s keys are: the directory weft network init made, or one weft network export made with --org ${user.mspId}`],
   });
 }
+
+/** A private key by cryptogen's names: an MSP keystore entry, a CA's `priv_sk`, a TLS `*.key`. */
+export function isPrivateKey(file: string): boolean {
+  return path.basename(path.dirname(file)) === 'keystore' || path.basename(file) === 'priv_sk' || file.endsWith('.key');
+}

@@ -20,7 +20,10 @@ interface PeerStatus {
  * nodes do. Org3's peer runs and holds the default channel, Org1's Gateway gets Org3's endorsement
  * for a chaincode whose policy needs it (found through the anchor peer, trusted through the channel
  * config's TLS CA), Org3's user reads, and `down`/`up` restart Org3's peer too. Refusals leave the
- * directory as it was.
+ * directory as it was. Then the same across directories that each hold one org's keys (Fabric's
+ * tutorial as it is run): Org4 is prepared in Org1's, signed in Org2's, submitted from there,
+ * started from its own directory and recorded by the others. Last, a failure after the orderer
+ * accepted (Org5's peer cannot open its log) is ADD_ORG_UNFINISHED, and `network up` finishes it.
  */
 describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => {
   let tmp: string;
@@ -48,6 +51,7 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     expect((await runCli(['network', 'up', net])).code).toBe(0);
   }, 60_000);
   afterAll(async () => {
+    await runCli(['network', 'down', path.join(tmp, 'org4'), '--grace', '5']);
     await runCli(['network', 'down', net, '--grace', '5']);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -64,7 +68,15 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     expect(unsigned).toMatchObject({
       code: 'CONFIG_UPDATE_UNSIGNED',
       message: expect.stringContaining('/Channel/Application/Admins: MAJORITY (2 of Org1MSP, Org2MSP Admins); signed: Org1MSP'),
-      details: { unsigned: ['Org2MSP'], suggestions: expect.arrayContaining([expect.stringContaining('does not yet take signatures from other directories')]) },
+      // The suggestions spell out the flow across directories, this directory's name filled in.
+      details: {
+        unsigned: ['Org2MSP'],
+        suggestions: expect.arrayContaining([
+          expect.stringContaining(`weft network add-org ${org1} --name Org3 --org-dir ${path.join(tmp, 'org3')} --output`),
+          expect.stringContaining('weft channel sign-update <their dir>'),
+          expect.stringContaining('--from-file'),
+        ]),
+      },
     });
     expect(snapshot(org1)).toEqual(org1Before);
 
@@ -119,4 +131,83 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     const read = json(await runCli(['chaincode', 'query', net, '--name', 'basic', '--org', 'Org3', 'ReadAsset', 'a1', '--json']));
     expect(read.json).toMatchObject({ ID: 'a1' });
   }, 60_000);
+
+  it("adds Org4 across exported directories, Org1 and Org2 each alone: --output, sign-update, --from-file; Org4's keys only in its own directory", async () => {
+    // A majority of Org1, Org2 and Org3 is two: Org1's and Org2's Admins, each in a directory of its own.
+    const a1 = path.join(tmp, 'a1');
+    const a2 = path.join(tmp, 'a2');
+    const org4 = path.join(tmp, 'org4');
+    const file = path.join(tmp, 'add-org4.pb');
+    json(await runCli(['network', 'export', net, a1, '--org', 'Org1', '--json']));
+    json(await runCli(['network', 'export', net, a2, '--org', 'Org2', '--json']));
+    const a1Before = snapshot(a1);
+    const a2Before = snapshot(a2);
+
+    // Refusals change nothing: no --org-dir, an --org-dir inside the member's directory, --from-file with --name.
+    expect(errorOf(await runCli(['network', 'add-org', a1, '--name', 'Org4', '--output', file, '--json']))).toMatchObject({ code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--org-dir' } });
+    expect(errorOf(await runCli(['network', 'add-org', a1, '--name', 'Org4', '--output', file, '--org-dir', path.join(a1, 'org4'), '--json']))).toMatchObject({ code: 'TARGET_INSIDE_NETWORK' });
+    expect(errorOf(await runCli(['network', 'add-org', a1, '--from-file', file, '--org-dir', org4, '--name', 'Org4', '--json']))).toMatchObject({ code: 'CONFLICTING_FLAGS' });
+    expect(snapshot(a1)).toEqual(a1Before);
+    expect(fs.existsSync(file) || fs.existsSync(org4)).toBe(false);
+
+    const prepared = json(await runCli(['network', 'add-org', a1, '--name', 'Org4', '--org-dir', org4, '--output', file, '--json']));
+    expect(prepared).toMatchObject({ org: 'Org4', mspId: 'Org4MSP', submitted: false, file, orgDir: org4, signedBy: ['Org1MSP'], stillToSign: ['Org2MSP', 'Org3MSP'] });
+    expect(snapshot(a1)).toEqual(a1Before);
+    // Org4's directory: its own keys, every org's certificates, no other org's private key.
+    const key = (dir: string, org: string) => path.join(dir, 'organizations', 'peerOrganizations', `${org}.example.com`, 'users', `Admin@${org}.example.com`, 'msp', 'keystore', 'priv_sk');
+    const cert = (dir: string, org: string) => path.join(dir, 'organizations', 'peerOrganizations', `${org}.example.com`, 'users', `Admin@${org}.example.com`, 'msp', 'signcerts', `Admin@${org}.example.com-cert.pem`);
+    expect([fs.existsSync(key(org4, 'org4')), fs.existsSync(key(org4, 'org1')), fs.existsSync(cert(org4, 'org1'))]).toEqual([true, false, true]);
+    expect(fs.readFileSync(path.join(org4, 'network.yaml'), 'utf8')).toContain('Org4MSP');
+
+    // Submitted with Org1's signature alone: refused, naming the next step, nothing changed.
+    const early = errorOf(await runCli(['network', 'add-org', a1, '--from-file', file, '--org-dir', org4, '--json']));
+    expect(early).toMatchObject({ code: 'CONFIG_UPDATE_UNSIGNED', details: { suggestions: expect.arrayContaining([expect.stringContaining(`weft channel sign-update <their dir> ${file}`)]) } });
+    expect(snapshot(a1)).toEqual(a1Before);
+
+    expect(json(await runCli(['channel', 'sign-update', a2, file, '--org', 'Org2', '--json']))).toMatchObject({ added: true, signedBy: ['Org1MSP', 'Org2MSP'] });
+    const submitted = json(await runCli(['network', 'add-org', a2, '--from-file', file, '--org-dir', org4, '--json']));
+    expect(submitted).toMatchObject({ org: 'Org4', mspId: 'Org4MSP', channel: 'mychannel', submitted: true, signedBy: ['Org1MSP', 'Org2MSP'], recorded: true });
+    // Org2's directory lists Org4 and holds its certificates, not its keys.
+    expect(snapshot(a2).networkFile).toContain('Org4MSP');
+    expect([fs.existsSync(cert(a2, 'org4')), fs.existsSync(key(a2, 'org4'))]).toEqual([true, false]);
+    expect(snapshot(a2).paths.filter((p) => !a2Before.paths.includes(p)).every((p) => p.startsWith('organizations/peerOrganizations/org4.example.com') && !/keystore|priv_sk|\.key$/.test(p))).toBe(true);
+
+    // Org4 starts its peer from its own directory; it joins from the genesis block.
+    expect(json(await runCli(['network', 'up', org4, '--json'])).nodes).toEqual(['peer0.org4.example.com']);
+    // The other member directories record Org4 with the same command: the channel has it, nothing is submitted.
+    for (const dir of [a1, net]) {
+      expect(json(await runCli(['network', 'add-org', dir, '--from-file', file, '--org-dir', org4, '--json']))).toMatchObject({ submitted: false, recorded: true });
+      expect(fs.readFileSync(path.join(dir, 'network.yaml'), 'utf8')).toContain('Org4MSP');
+    }
+    const info = json(await runCli(['channel', 'info', a1, '--json'])) as { config: { applicationOrgs: { mspId: string }[] } };
+    expect(info.config.applicationOrgs.map((o) => o.mspId)).toEqual(expect.arrayContaining(['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']));
+
+    // Org4 installs and approves the chaincode the channel runs; its own peer endorses its query.
+    const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
+    const deployed = json(await runCli(['chaincode', 'deploy', org4, project, '--name', 'basic', '--policy', "AND('Org1MSP.peer','Org3MSP.peer')", '--json'], { timeoutMs: 180_000 }));
+    expect(deployed).toMatchObject({ installedOn: ['peer0.org4.example.com'], approvedBy: ['Org4MSP'] });
+    const read = json(await runCli(['chaincode', 'query', org4, '--name', 'basic', '--org', 'Org4', 'ReadAsset', 'a1', '--json']));
+    expect(read.json).toMatchObject({ ID: 'a1', Owner: 'Tom' });
+  }, 300_000);
+
+  it('a failure after the orderer accepted is ADD_ORG_UNFINISHED: the channel has the org, and weft network up finishes it', async () => {
+    // Org5's peer cannot start: where its log file goes stands a directory. Nothing before the orderer's acceptance looks there.
+    const logSpot = path.join(net, 'logs', 'peer0.org5.example.com.log');
+    fs.mkdirSync(logSpot, { recursive: true });
+    const failed = errorOf(await runCli(['network', 'add-org', net, '--name', 'Org5', '--json']));
+    expect(failed).toMatchObject({
+      code: 'ADD_ORG_UNFINISHED',
+      message: expect.stringContaining('the orderer accepted the config update adding Org5MSP to channel mychannel, so the channel has the org now'),
+      details: { org: 'Org5', suggestions: expect.arrayContaining([expect.stringContaining(`weft network up ${net}`)]) },
+    });
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as { config: { applicationOrgs: { mspId: string }[] } };
+    expect(info.config.applicationOrgs.map((o) => o.mspId)).toContain('Org5MSP');
+    expect(fs.readFileSync(path.join(net, 'network.yaml'), 'utf8')).toContain('Org5MSP');
+
+    fs.rmdirSync(logSpot);
+    json(await runCli(['network', 'up', net, '--json']));
+    const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { id: string; channels: string[] }[] };
+    expect(list.nodes).toContainEqual({ id: 'peer0.org5.example.com', kind: 'peer', channels: ['mychannel'] });
+    expect((await peers()).find((p) => p.id === 'peer0.org5.example.com')).toMatchObject({ running: true, healthy: true });
+  }, 120_000);
 });

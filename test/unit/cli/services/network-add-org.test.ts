@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { editChannelConfig } from '../../../../cli/services/network/channel-config-edit';
 import { policyNeeds } from '../../../../cli/services/network/config-update-signatures';
-import { withOrg } from '../../../../cli/services/network/network-add-org';
+import { withOrg } from '../../../../cli/services/network/add-org-across';
 import { DEFAULT_INIT_OPTIONS, specFromOptions } from '../../../../cli/services/network/network-init';
 import { NetworkLayout } from '../../../../cli/services/network/network-layout';
 import { parseNetworkSpec, type NetworkSpec } from '../../../../cli/services/network/network-spec';

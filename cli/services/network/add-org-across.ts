@@ -1,0 +1,350 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ConfigUpdate } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { ConfigError, WeftError } from '../../../core/errors';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
+import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
+import { fetchBlock } from '../block/block-source';
+import { isEmptyOrAbsent } from '../templates/render-tree';
+import { editChannelConfig } from './channel-config-edit';
+import { updateChannel } from './channel-update';
+import { missingSignatures, needsMet, readUpdateFile, signForPolicies, signerMspIds, unsignedOrgs, type PolicyNeed } from './config-update-signatures';
+import { openNetwork, type Progress } from './network-access';
+import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
+import { generatePeerOrg, writeNodeConfigs } from './network-init';
+import { NetworkLayout } from './network-layout';
+import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
+import { isPrivateKey } from './org-keys';
+import { StagingDir } from './staging-dir';
+
+/**
+ * `weft network add-org` for a network whose orgs each keep their own directory (`weft network
+ * export`), as Fabric's "Adding an Org to a Channel" tutorial runs it: one member prepares and
+ * signs the update, the others sign it (`weft channel sign-update`), one submits it.
+ *
+ * The new org's directory (`--org-dir`) is the only place its private keys are ever written: the
+ * member that prepares the update writes there a network directory for the new org (network.yaml
+ * listing it, every org's certificates, the genesis blocks, the new org's keys and node configs),
+ * and leaves its own directory unchanged. Every member directory later takes the new org's
+ * certificates only, read from the new org's directory (a copy without its keys will do), as
+ * Fabric's members take only the new org's MSP definition.
+ */
+
+export interface AddOrgAcrossOptions {
+  /** `--output`: write the partly signed update here instead of submitting it. */
+  readonly output?: string;
+  /** `--from-file`: submit (or, once the channel has the org, only record) the update in this file. */
+  readonly fromFile?: string;
+  /** `--org-dir`: the new org's own directory (written by `--output`, read by `--from-file`). */
+  readonly orgDir?: string;
+}
+
+/** What `--output` did: the update file written, the new org's directory made. */
+export interface PreparedAddOrg {
+  readonly org: string;
+  readonly mspId: string;
+  readonly domain: string;
+  readonly channel: string;
+  readonly peers: { id: string; address: string; operationsAddress: string | undefined }[];
+  readonly users: string[];
+  readonly submitted: false;
+  readonly file: string;
+  readonly orgDir: string;
+  readonly signedBy: string[];
+  readonly policies: PolicyNeed[];
+  /** MSP IDs whose Admins must still sign for the update to pass. */
+  readonly stillToSign: string[];
+}
+
+/** What `--from-file` did: submitted the update (unless the channel had the org already) and recorded the org here. */
+export interface RecordedAddOrg {
+  readonly org: string;
+  readonly mspId: string;
+  readonly channel: string;
+  /** False when the channel already had the org: this directory only recorded it. */
+  readonly submitted: boolean;
+  readonly orderer?: string;
+  readonly configBlock?: number;
+  readonly signedBy: string[];
+  readonly orgDir: string;
+  /** Whether network.yaml lists the org now (it always does once this returns). */
+  readonly recorded: true;
+}
+
+/**
+ * Refuses combinations that say two things at once or leave out where the new org's keys go,
+ * before the network is asked anything.
+ */
+export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & NewOrgOptions): void {
+  const sequence = addOrgSequence(dir, options.name ?? '<Org>', options.orgDir ?? '<new org dir>', options.output ?? options.fromFile ?? '<file>');
+  if (options.output !== undefined && options.fromFile !== undefined) {
+    throw new ConfigError('CONFLICTING_FLAGS', '--output prepares an update and --from-file submits one: give one of them', { suggestions: sequence });
+  }
+  if ((options.output !== undefined || options.fromFile !== undefined) && options.orgDir === undefined) {
+    throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `${options.output !== undefined ? '--output' : '--from-file'} needs --org-dir: the new org's own directory, where its keys are`, {
+      field: '--org-dir',
+      suggestions: sequence,
+    });
+  }
+  if (options.orgDir !== undefined && options.output === undefined && options.fromFile === undefined) {
+    throw new ConfigError('ADD_ORG_OPTIONS_INVALID', '--org-dir goes with --output (prepare the update) or --from-file (submit it)', { field: '--org-dir', suggestions: sequence });
+  }
+  const given = (['name', 'peers', 'users', 'hosts', 'basePort'] as const).filter((k) => options[k] !== undefined);
+  if (options.fromFile !== undefined && given.length > 0) {
+    throw new ConfigError('CONFLICTING_FLAGS', `--from-file takes the new org as --output made it, in ${options.orgDir}: it takes no ${given.map(flagOf).join(', ')}`, {
+      suggestions: sequence,
+    });
+  }
+}
+
+function flagOf(key: keyof NewOrgOptions): string {
+  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port' }[key];
+}
+
+/** The commands of the flow, for help texts and error suggestions. */
+export function addOrgSequence(dir: string, name: string, orgDir: string, file: string): string[] {
+  return [
+    `prepare and sign as the Admins here: weft network add-org ${dir} --name ${name} --org-dir ${orgDir} --output ${file} (${orgDir} becomes ${name}'s directory: its keys go there only)`,
+    `have the other orgs' Admins sign it in their directories: weft channel sign-update <their dir> ${file} --org <their org>`,
+    `submit it from any member's directory: weft network add-org <that dir> --from-file ${file} --org-dir ${orgDir}`,
+    `start ${name}'s peers, which join from the genesis block: weft network up ${orgDir}`,
+    `let the other member directories record ${name}: weft network add-org <dir> --from-file ${file} --org-dir ${orgDir} (the channel has it: nothing is submitted again)`,
+  ];
+}
+
+/**
+ * `--output`: the new org's directory made and the update, signed as the Admins here, written
+ * to `output`. Nothing in `dir` changes: network.yaml lists the org once the channel has it.
+ */
+export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: string, orgDir: string, progress: Progress): Promise<PreparedAddOrg> {
+  const network = openNetwork(dir);
+  const channel = network.spec.channel.name;
+  const target = path.resolve(orgDir);
+  const file = path.resolve(output);
+  checkOrgDir(network, target);
+  const spec = await newOrgSpec(network.spec, org);
+  const rendered = renderNetworkFile(withOrg(network.spec, spec));
+  const staging = new StagingDir(target);
+  try {
+    progress(`generating ${spec.name}'s crypto material and node configs (${spec.mspId}, ${spec.domain}) in its own directory ${target}`);
+    const staged = new NetworkLayout(staging.dir, rendered.spec);
+    copyPublicMaterial(network, staging.dir);
+    fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
+    await generatePeerOrg(spec, staging.dir);
+    const newPeers = staged.peersOf(spec);
+    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)));
+
+    const before = await fetchBlock(network, 'config');
+    const current = parseConfigBlock(before.bytes);
+    progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
+    const { next } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(staged, spec)] });
+    const { envelope, update } = unsignedConfigUpdate(channel, current.config, next);
+    const { signed, policies } = signForPolicies(network, current, update, envelope);
+    if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
+
+    // The file appears only with the directory it needs: written aside, renamed once the directory is in place.
+    fs.writeFileSync(`${file}.tmp`, envelope.serializeBinary());
+    staging.commit();
+    fs.renameSync(`${file}.tmp`, file);
+    const stillToSign = unsignedOrgs(policies);
+    progress(`config update written to ${file}${stillToSign.length > 0 ? `; still to sign: ${stillToSign.join(', ')} (weft channel sign-update)` : ''}`);
+    return {
+      org: spec.name,
+      mspId: spec.mspId,
+      domain: spec.domain,
+      channel,
+      peers: newPeers.map((p) => ({ id: p.id, address: p.address, operationsAddress: p.operationsAddress })),
+      users: spec.users,
+      submitted: false,
+      file,
+      orgDir: target,
+      signedBy: signerMspIds(envelope),
+      policies,
+      stillToSign,
+    };
+  } finally {
+    fs.rmSync(`${file}.tmp`, { force: true });
+    staging.dispose();
+  }
+}
+
+/**
+ * `--from-file`: submits the update adding the org of `orgDir` to the default channel (through
+ * `weft channel update --from-file`'s path), unless the channel has it already, then records the
+ * org here: its certificates (never its keys) under organizations/, and network.yaml lists it.
+ */
+export async function recordAddOrg(dir: string, fromFile: string, orgDir: string, progress: Progress): Promise<RecordedAddOrg> {
+  const network = openNetwork(dir);
+  const channel = network.spec.channel.name;
+  const source = openNetwork(orgDir);
+  const org = joiningOrg(network.spec, source.spec, source.dir);
+  const { envelope, update } = readUpdateFile(fromFile);
+  checkUpdateAddsOrg(update, channel, source, org, fromFile);
+
+  const before = await fetchBlock(network, 'config');
+  const current = parseConfigBlock(before.bytes);
+  const onChannel = current.applicationOrgs.some((o) => o.mspId === org.mspId);
+  const again = `weft network add-org ${network.dir} --from-file ${fromFile} --org-dir ${source.dir}`;
+  let submitted: Pick<RecordedAddOrg, 'orderer' | 'configBlock' | 'signedBy'> = { signedBy: signerMspIds(envelope) };
+  if (onChannel) {
+    progress(`channel ${channel} has ${org.mspId} already (block ${before.number}): recording it here only`);
+  } else {
+    // The same check updateChannel makes, made first so that the refusal names this command's next steps.
+    const { policies } = signForPolicies(network, current, update, envelope);
+    if (!needsMet(policies)) {
+      throw missingSignatures(network, channel, current, policies, (unsigned) => [
+        `have the Admins of ${unsigned.join(', ')} sign it in their directories: weft channel sign-update <their dir> ${fromFile} --org <their org>`,
+        `then submit it again: ${again}`,
+        `the network in ${network.dir} and ${NETWORK_FILE} are unchanged`,
+      ]);
+    }
+    submitted = await submitThrough(network, org, fromFile, progress, again, source.dir);
+  }
+  try {
+    recordOrg(openNetwork(network.dir), source, org);
+  } catch (err) {
+    throw onChannel ? err : unfinishedAcross(channel, org, err, again, source.dir);
+  }
+  progress(`${NETWORK_FILE} lists ${org.name}; its certificates are in ${network.peerOrgDir(org)}; start its peers with: weft network up ${source.dir}`);
+  return { org: org.name, mspId: org.mspId, channel, submitted: !onChannel, ...submitted, orgDir: source.dir, recorded: true };
+}
+
+/** Submits the file as `weft channel update --from-file` does; a failure once the orderer accepted it is ADD_ORG_UNFINISHED. */
+async function submitThrough(
+  network: NetworkLayout,
+  org: PeerOrgSpec,
+  fromFile: string,
+  progress: Progress,
+  again: string,
+  orgDir: string,
+): Promise<Pick<RecordedAddOrg, 'orderer' | 'configBlock' | 'signedBy'>> {
+  try {
+    const result = await updateChannel(network.dir, { change: {}, fromFile }, progress);
+    return { orderer: result.orderer, ...(result.configBlock !== undefined && { configBlock: result.configBlock }), signedBy: result.signedBy };
+  } catch (err) {
+    const accepted = err instanceof WeftError && err.code === 'CONFIG_UPDATE_UNCONFIRMED';
+    throw accepted ? unfinishedAcross(network.spec.channel.name, org, err, again, orgDir) : err;
+  }
+}
+
+function unfinishedAcross(channel: string, org: PeerOrgSpec, err: unknown, again: string, orgDir: string): WeftError {
+  return new WeftError(
+    'ADD_ORG_UNFINISHED',
+    `the orderer accepted the config update adding ${org.mspId} to channel ${channel}, so the channel has the org now, but what follows failed: ${(err as Error).message}`,
+    {
+      channel,
+      org: org.name,
+      cause: err instanceof WeftError ? err.code : undefined,
+      suggestions: [
+        `finish it: ${again} (the channel has the org: it only records it here, nothing is submitted again)`,
+        `start ${org.name}'s peers from its own directory: weft network up ${orgDir}`,
+      ],
+    },
+    { cause: err },
+  );
+}
+
+/**
+ * The spec with `org` added. Other channels without an `orgs` list have every org of the network,
+ * but their configs do not have the new one: they get the list of the orgs they have.
+ */
+export function withOrg(spec: NetworkSpec, org: PeerOrgSpec): NetworkSpec {
+  const names = spec.orgs.map((o) => o.name);
+  return { ...spec, orgs: [...spec.orgs, org], otherChannels: spec.otherChannels.map((c) => (c.orgs === undefined ? { ...c, orgs: names } : c)) };
+}
+
+/**
+ * The one org the new org's directory lists that this directory's network.yaml does not: what
+ * `--from-file` records. Refused when the directories are not of the same network, or when there
+ * is no such org or more than one.
+ */
+export function joiningOrg(here: NetworkSpec, there: NetworkSpec, orgDir: string): PeerOrgSpec {
+  const known = new Set(here.orgs.map((o) => o.mspId));
+  const fresh = there.orgs.filter((o) => !known.has(o.mspId));
+  // Not every org here need be there: a member may have recorded an org added after the new org's directory was made.
+  const sameNetwork = there.channel.name === here.channel.name && there.ordererOrg.mspId === here.ordererOrg.mspId;
+  if (!sameNetwork || fresh.length !== 1) {
+    const why = !sameNetwork
+      ? `its ${NETWORK_FILE} is not this network's (channel ${there.channel.name}, orgs ${there.orgs.map((o) => o.mspId).join(', ')})`
+      : fresh.length === 0
+        ? `every org it lists (${there.orgs.map((o) => o.mspId).join(', ')}) is in this directory's ${NETWORK_FILE} already`
+        : `it lists ${fresh.length} orgs this directory does not know (${fresh.map((o) => o.mspId).join(', ')})`;
+    throw new ConfigError('ADD_ORG_DIR_MISMATCH', `--org-dir ${orgDir}: not the directory weft network add-org --output made for a new org of this network: ${why}`, {
+      field: '--org-dir',
+      suggestions: ['pass the directory that weft network add-org <dir> --name <Org> --org-dir <new org dir> --output <file> wrote (a copy without its keys will do)'],
+    });
+  }
+  return fresh[0]!;
+}
+
+/** The new org's directory must not exist yet (or be empty), and must not be inside the member's, whose keys are its own. */
+function checkOrgDir(network: NetworkLayout, target: string): void {
+  if (!isEmptyOrAbsent(target)) {
+    throw new ConfigError('TARGET_NOT_EMPTY', `--org-dir ${target} already exists and is not empty; the new org's directory is made fresh`, {
+      target,
+      suggestions: ['choose another directory for the new org', `remove ${target} first if it is an abandoned attempt`],
+    });
+  }
+  if (target === network.dir || target.startsWith(network.dir + path.sep)) {
+    throw new ConfigError('TARGET_INSIDE_NETWORK', `--org-dir ${target} is inside ${network.dir}: the new org's keys go in a directory of their own, beside it`, { target });
+  }
+}
+
+/**
+ * Refuses an update file that does not add the org of `--org-dir` to the default channel with the
+ * MSP (root certificates) that directory holds, so no org is recorded that the channel does not get.
+ */
+function checkUpdateAddsOrg(update: ConfigUpdate, channel: string, source: NetworkLayout, org: PeerOrgSpec, file: string): void {
+  const group = update.getWriteSet()?.getGroupsMap().get('Application')?.getGroupsMap().get(org.mspId);
+  const value = group?.getValuesMap().get('MSP')?.getValue_asU8();
+  const inFile = value === undefined ? undefined : FabricMSPConfig.deserializeBinary(MSPConfig.deserializeBinary(value).getConfig_asU8());
+  const loaded = applicationOrgOf(source, org).mspConfig;
+  const inDir = loaded instanceof FabricMSPConfig ? loaded : FabricMSPConfig.deserializeBinary(loaded);
+  const same = (a: Uint8Array[], b: Uint8Array[]) => a.length === b.length && a.every((x, i) => Buffer.from(x).equals(Buffer.from(b[i]!)));
+  if (update.getChannelId() !== channel || inFile === undefined || inFile.getName() !== org.mspId || !same(inFile.getRootCertsList_asU8(), inDir.getRootCertsList_asU8())) {
+    throw new WeftError('UPDATE_FILE_MISMATCH', `${file} does not add ${org.mspId} of ${source.dir} to channel ${channel}${update.getChannelId() === channel ? '' : ` (it updates channel ${update.getChannelId()})`}`, {
+      file,
+      suggestions: [`pass the update file and the --org-dir that one weft network add-org --output wrote together`],
+    });
+  }
+}
+
+/** Copies every file under `from` (relative `entries`) but private keys to the same place under `to`, keeping modes. */
+function copyCertificates(from: string, to: string, entries: readonly string[]): void {
+  for (const entry of entries) {
+    const src = path.join(from, entry);
+    if (!fs.existsSync(src)) continue;
+    const files = fs.statSync(src).isDirectory() ? fs.readdirSync(src, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)) : [src];
+    for (const file of files.filter((f) => !isPrivateKey(f))) {
+      const dest = path.join(to, path.relative(from, file));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(file, dest);
+      fs.chmodSync(dest, fs.statSync(file).mode & 0o777);
+    }
+  }
+}
+
+/** What the new org's directory takes from a member's: every org's certificates and the channels' genesis blocks. */
+function copyPublicMaterial(network: NetworkLayout, to: string): void {
+  const blocks = network.channels().map((c) => path.relative(network.dir, network.genesisBlockFileOf(c.name)));
+  copyCertificates(network.dir, to, ['organizations', ...blocks]);
+}
+
+/** The org's certificates moved in from its directory (through a staging directory: all or nothing), then network.yaml lists it. */
+function recordOrg(network: NetworkLayout, source: NetworkLayout, org: PeerOrgSpec): void {
+  const rendered = renderNetworkFile(withOrg(network.spec, org));
+  const entry = path.relative(network.dir, network.peerOrgDir(org));
+  const staging = new StagingDir(path.join(network.dir, org.domain));
+  try {
+    // Certificates an interrupted earlier run moved in stay: they are the same org's, and network.yaml did not list it yet.
+    if (!fs.existsSync(path.join(network.dir, entry))) {
+      copyCertificates(source.dir, staging.dir, [entry]);
+      staging.commitInto(network.dir, [entry]);
+    }
+    replaceNetworkFile(network.dir, rendered.text);
+  } finally {
+    staging.dispose();
+  }
+}
