@@ -31,7 +31,7 @@ export class SqliteChannelBlockStore implements ChannelBlockStore {
     try {
       this.writeback.writing(() => this.appendTxn(b));
     } catch (e) {
-      throw storeFailure(`append of block ${b.blockNum} on channel ${this.channelId}`, e);
+      throw storeFailure(`append of block ${b.blockNum} on channel ${this.channelId}`, e, this.db);
     }
     this.blocks.afterCommit(b.blockNum);
   }

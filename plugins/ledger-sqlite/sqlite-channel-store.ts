@@ -12,9 +12,12 @@ import { SqlitePvtDataStore } from './sqlite-pvt-data-store';
 import { SqliteStateStore } from './sqlite-state-store';
 import { sqliteFailure } from './sqlite-failure';
 
-/** Wraps a SQLite failure of a write in a `LedgerError` (see {@link sqliteFailure}); ledger errors pass through. */
-export function storeFailure(what: string, e: unknown): WeftError {
-  return sqliteFailure(what, e);
+/**
+ * Wraps a SQLite failure of a write to `db` in a `LedgerError` (see {@link sqliteFailure}): a full
+ * disk names the database's directory. Ledger errors pass through.
+ */
+export function storeFailure(what: string, e: unknown, db: Database.Database): WeftError {
+  return sqliteFailure(what, e, {}, db.name);
 }
 
 export function outOfOrderError(channelId: string, expected: number, got: number): LedgerError {
@@ -124,7 +127,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     } catch (e) {
       // If only the state commit failed, the block is stored and the state is behind it; KvLedger
       // sees the new height and replays the block into the state, as it does at open.
-      throw storeFailure(`commit of block ${c.blockNum} on channel ${this.channelId}`, e);
+      throw storeFailure(`commit of block ${c.blockNum} on channel ${this.channelId}`, e, this.blocksDb);
     }
     const totalMs = performance.now() - started;
     if (c.blockNum % WAL_POLICY_EVERY_BLOCKS === 0) this.applyStateWalPolicy();
@@ -142,7 +145,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
         if (history !== undefined) this.applyHistoryTxn(blockNum, history);
       });
     } catch (e) {
-      throw storeFailure(`recovery of block ${blockNum} on channel ${this.channelId}`, e);
+      throw storeFailure(`recovery of block ${blockNum} on channel ${this.channelId}`, e, this.blocksDb);
     }
   }
 
@@ -162,7 +165,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
         if (update.resolved.length > 0) this.oldPvtStateTxn(update.resolved);
       });
     } catch (e) {
-      throw storeFailure(`late private data on channel ${this.channelId}`, e);
+      throw storeFailure(`late private data on channel ${this.channelId}`, e, this.blocksDb);
     }
   }
 
@@ -184,15 +187,19 @@ export class SqliteChannelStore implements ChannelLedgerStore {
 
   resetStateAndHistory(): void {
     this.checkOpen();
-    this.blocksDb.transaction(() => {
-      this.blocksDb.exec('DELETE FROM history; DELETE FROM history_values');
-      this.setHistorySavepoint.run(0);
-    })();
-    this.state.clearCache();
-    this.stateDb.transaction(() => {
-      this.stateDb.exec('DELETE FROM state');
-      this.setStateSavepoint.run(0);
-    })();
+    try {
+      this.blocksDb.transaction(() => {
+        this.blocksDb.exec('DELETE FROM history; DELETE FROM history_values');
+        this.setHistorySavepoint.run(0);
+      })();
+      this.state.clearCache();
+      this.stateDb.transaction(() => {
+        this.stateDb.exec('DELETE FROM state');
+        this.setStateSavepoint.run(0);
+      })();
+    } catch (e) {
+      throw storeFailure(`reset of the state and history of channel ${this.channelId}`, e, this.blocksDb);
+    }
   }
 
   truncateBlocks(height: number): void {
@@ -207,7 +214,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       // The blocks' private data stays: see ChannelLedgerStore.truncateBlocks.
       this.blocksDb.transaction(() => this.blocks.truncate(height))();
     } catch (e) {
-      throw storeFailure(`truncation of channel ${this.channelId} to height ${height}`, e);
+      throw storeFailure(`truncation of channel ${this.channelId} to height ${height}`, e, this.blocksDb);
     }
     this.blocks.afterCommit(height - 1);
   }

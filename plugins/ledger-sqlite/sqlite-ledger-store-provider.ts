@@ -132,6 +132,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       if (e instanceof LedgerError) throw e;
       const code = (e as { code?: string }).code;
       if (code !== undefined && NOT_A_DB.has(code)) throw corruptLedgerError(file, `${code}: ${(e as Error).message}`, e);
+      if (code === 'SQLITE_FULL') throw sqliteFailure(`open of ${file}`, e, { file }, file);
       throw new LedgerError('LEDGER_STORE_FAILED', `cannot open ${file}: ${(e as Error).message}`, { file, sqliteCode: code }, { cause: e });
     }
   }
