@@ -10,6 +10,8 @@ import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
 import { clientCertificateHash } from '../node/client-certificate';
 import type { TrustedClientRoots } from '../node/trusted-client-roots';
 import { ReadGate } from '../node/read-gate';
+import { SendBudget } from '../node/grpc-send-budget';
+import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../node/grpc-connection-timeout';
 
 /** TLS material of a gRPC listener (PEM bytes). */
 export interface ServerTls {
@@ -34,6 +36,8 @@ export interface GrpcServerOptions {
   readonly maxInFlightPerStream: number;
   /** Fabric's gRPC server metrics; none (no interceptor on the call path) without an operations endpoint. */
   readonly metrics?: GrpcServerMetrics;
+  /** Fabric's `General.ConnectionTimeout`: how long an accepted connection has to finish TLS and HTTP/2's preface (default 5 s). */
+  readonly connectionTimeoutMs?: number;
 }
 
 // Requests stay raw bytes so the exact signed bytes reach the handlers and garbage is answered with
@@ -74,6 +78,8 @@ const service: grpc.ServiceDefinition = {
 export class OrdererGrpcServer {
   private readonly server: grpc.Server;
   private readonly streams = new OpenStreams();
+  /** What Deliver streams hold for clients not reading (bounded per stream, as grpc-go's write quota). */
+  readonly sendBudget = new SendBudget();
   private boundPort: number | undefined;
 
   constructor(
@@ -116,6 +122,7 @@ export class OrdererGrpcServer {
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(this.options.address, creds, (err, port) => (err ? reject(err) : resolve(port))),
     );
+    enforceConnectionTimeout(this.server, this.options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS);
   }
 
   /**
@@ -182,24 +189,17 @@ export class OrdererGrpcServer {
       }
       abort.abort();
     });
+    const write = this.sendBudget.sender(call);
+    // A stream ended by the orderer stopping is aborted before its client has read what it holds.
+    const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
     const sink = {
       signal: abort.signal,
       remoteAddress: call.getPeer(),
       sendStatus: (status: StatusCode) => {
         if (writable()) call.write(encodeDeliverResponse({ status }));
       },
-      sendBlock: (block: Uint8Array) =>
-        new Promise<void>((resolve) => {
-          if (!writable()) return resolve();
-          if (call.write(encodeDeliverResponse({ block }))) return resolve();
-          const onDrain = () => {
-            abort.signal.removeEventListener('abort', onDrain);
-            call.off('drain', onDrain);
-            resolve();
-          };
-          call.once('drain', onDrain);
-          abort.signal.addEventListener('abort', onDrain);
-        }),
+      // Resolves when the stream has room, closes or is aborted.
+      sendBlock: (block: Uint8Array) => (writable() ? Promise.race([write(encodeDeliverResponse({ block })), aborted]) : Promise.resolve()),
     };
     // One request at a time, as Fabric's deliver handler: the next is read only once this one is
     // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { loadNodeConfig, type NodeConfig } from '../node/config';
+import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../node/grpc-connection-timeout';
 import { formatZodIssues } from '../node/zod-issues';
 
 const MiB = 1024 * 1024;
@@ -56,6 +57,8 @@ export const OrdererSection = z
      * expired. TLS and the MSP are unaffected (the MSP never checks expiry).
      */
     noExpirationChecks: z.boolean().default(false),
+    /** Fabric's `General.ConnectionTimeout`: an accepted connection must finish TLS and HTTP/2's preface within it, or is closed. */
+    connectionTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECTION_TIMEOUT_MS),
     maxRecvMessageBytes: z.number().int().positive().default(100 * MiB),
     maxSendMessageBytes: z.number().int().positive().default(100 * MiB),
     broadcast: z

@@ -141,6 +141,7 @@ export class OrdererNode {
         maxRecvMessageBytes: o.maxRecvMessageBytes,
         maxSendMessageBytes: o.maxSendMessageBytes,
         maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
+        connectionTimeoutMs: o.connectionTimeoutMs,
         ...(grpcMetrics !== undefined && { metrics: grpcMetrics }),
       },
       broadcast,

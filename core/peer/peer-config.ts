@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { LedgerOptions } from '../ledger/ledger-options';
 import { loadNodeConfig, type NodeConfig, slotOptions } from '../node/config';
+import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../node/grpc-connection-timeout';
 import { formatZodIssues } from '../node/zod-issues';
 import { parseGoDurationNanos } from '../protocol/go-time-duration';
 import { DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings } from './orderer/delivery-timings';
@@ -101,6 +102,8 @@ export const PeerSection = z
       })
       .strict()
       .optional(),
+    /** Fabric's `peer.connectiontimeout`: an accepted connection must finish TLS and HTTP/2's preface within it, or is closed. */
+    connectionTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECTION_TIMEOUT_MS),
     /** `peer.limits.concurrency`: calls in flight per gRPC service (a stream counts as one), 0 = unlimited; Fabric's defaults. */
     limits: z
       .object({

@@ -246,6 +246,7 @@ export class PeerNode {
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
       (this.grpcMetrics = this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry)),
+      config.peer.connectionTimeoutMs,
     );
   }
 

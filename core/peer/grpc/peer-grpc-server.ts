@@ -10,6 +10,8 @@ import { ProposalRejectedError } from '../endorser/proposal-checks';
 import type { GatewayService } from '../gateway/gateway-service';
 import type { TlsFiles } from '../peer-config';
 import { ReadGate } from '../../node/read-gate';
+import { SendBudget } from '../../node/grpc-send-budget';
+import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../../node/grpc-connection-timeout';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
@@ -73,6 +75,8 @@ export class PeerGrpcServer {
   private readonly server: grpc.Server;
   private port = 0;
   private readonly streams = new OpenStreams();
+  /** What Deliver and ChaincodeEvents streams hold for clients not reading (bounded per stream, as grpc-go's write quota). */
+  readonly sendBudget = new SendBudget();
   /** Deliver requests must name the client's TLS certificate (Fabric's binding under mutual TLS). */
   private mutualTls = false;
 
@@ -82,6 +86,8 @@ export class PeerGrpcServer {
     concurrency: ServiceConcurrency = { endorserService: 0, deliverService: 0, gatewayService: 0 },
     /** Fabric's gRPC server metrics; none (no interceptor on the call path) without an operations endpoint. */
     metrics?: GrpcServerMetrics,
+    /** Fabric's `peer.connectiontimeout`: how long an accepted connection has to finish TLS and HTTP/2's preface. */
+    private readonly connectionTimeoutMs = DEFAULT_CONNECTION_TIMEOUT_MS,
   ) {
     // Fabric counts per service; the peer-to-peer endorsement stream shares the endorser's budget.
     const refused = (l: ConcurrencyLimit): void => logger.warn({ service: l.service, limit: l.limit }, 'too many requests, exceeding concurrency limit');
@@ -192,7 +198,8 @@ export class PeerGrpcServer {
           // for that or for the client leaving, or the stream (its block listener, its buffered
           // blocks) would be held until the peer stops.
           const gone = new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
-          const send = (res: Uint8Array): Promise<void> => (ac.signal.aborted ? Promise.resolve() : Promise.race([writeWithBackpressure(call, res), gone]));
+          const write = this.sendBudget.sender(call);
+          const send = (res: Uint8Array): Promise<void> => (ac.signal.aborted ? Promise.resolve() : Promise.race([write(res), gone]));
           gateway
             .chaincodeEvents(call.request, send, ac.signal)
             .then(
@@ -218,6 +225,7 @@ export class PeerGrpcServer {
     this.port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, serverCredentials(tls, clientRoots), (err, port) => (err ? reject(err) : resolve(port)));
     });
+    enforceConnectionTimeout(this.server, this.connectionTimeoutMs);
     return this.port;
   }
 
@@ -309,8 +317,9 @@ export class PeerGrpcServer {
     this.streams.track(call, () => {
       if (!closed) call.emit('error', SHUTTING_DOWN);
     });
+    const write = this.sendBudget.sender(call);
     const sink: DeliverSink = {
-      write: (res) => (closed ? Promise.resolve() : Promise.race([writeWithBackpressure(call, res), gone])),
+      write: (res) => (closed ? Promise.resolve() : Promise.race([write(res), gone])),
       closed: () => closed,
       gone,
       remoteAddress: call.getPeer(),
@@ -339,9 +348,4 @@ export class PeerGrpcServer {
       if (!closed) call.end();
     });
   }
-}
-
-function writeWithBackpressure(call: { write(chunk: Uint8Array): boolean; once(ev: 'drain', fn: () => void): unknown }, res: Uint8Array): Promise<void> {
-  if (call.write(res)) return Promise.resolve();
-  return new Promise((r) => call.once('drain', () => r()));
 }

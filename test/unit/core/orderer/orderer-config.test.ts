@@ -18,6 +18,7 @@ describe('orderer config', () => {
     expect(config.orderer.tls.cert).toBe(path.resolve('/etc/weft/tls/server.crt'));
     expect(config.orderer.tls.clientAuthRequired).toBe(false);
     expect(config.orderer.admin).toBeUndefined();
+    expect(config.orderer.connectionTimeoutMs).toBe(5000);
   });
 
   it('names the path of a missing or bad value', () => {
@@ -27,6 +28,7 @@ describe('orderer config', () => {
     expect(bad({ tls: { cert: 'c', key: 'k', clientAuthRequired: true } })).toThrow(/clientRootCAs/);
     expect(bad({ tls: { cert: 'c', key: 'k' }, admin: { tls: { cert: 'c', key: 'k', clientRootCAs: [] } } })).toThrow(/orderer\.admin\.tls\.clientRootCAs/);
     expect(bad({ tls: { cert: 'c', key: 'k' }, surprise: 1 })).toThrow(ConfigError);
+    expect(bad({ tls: { cert: 'c', key: 'k' }, connectionTimeoutMs: 0 })).toThrow(/orderer\.connectionTimeoutMs/);
     expect(bad({ tls: { cert: 'c', key: 'k' }, operations: { tls: { cert: 'c', key: 'k', clientRootCAs: [] } } })).toThrow(
       /orderer\.operations\.tls\.clientRootCAs: needs at least one root/,
     );

@@ -18,6 +18,9 @@ describe('peer config: sections left out', () => {
     expect(peer.gateway).toEqual({ enabled: true, endorsementTimeoutMs: 30_000, broadcastTimeoutMs: 30_000, peers: [] });
     expect(peer.limits).toEqual({ concurrency: { endorserService: 2500, deliverService: 2500, gatewayService: 500 } });
     expect(peerWith({ limits: {} }).peer.limits.concurrency.gatewayService).toBe(500);
+    expect(peer.connectionTimeoutMs).toBe(5000);
+    expect(peerWith({ connectionTimeoutMs: 12_000 }).peer.connectionTimeoutMs).toBe(12_000);
+    expect(() => peerWith({ connectionTimeoutMs: -1 })).toThrow(/peer section is not valid:\s+connectionTimeoutMs: Too small/);
   });
 });
 
