@@ -230,18 +230,18 @@ async function submitThrough(
 }
 
 function unfinishedAcross(channel: string, org: PeerOrgSpec, err: unknown, again: string, orgDir: string): WeftError {
+  return addOrgUnfinished(channel, org, err, [
+    `finish it: ${again} (the channel has the org: it only records it here, nothing is submitted again)`,
+    `start ${org.name}'s peers from its own directory: weft network up ${orgDir}`,
+  ]);
+}
+
+/** `ADD_ORG_UNFINISHED`: the orderer took the update, a step after it failed; `suggestions` say how to finish. */
+export function addOrgUnfinished(channel: string, org: PeerOrgSpec, err: unknown, suggestions: string[]): WeftError {
   return new WeftError(
     'ADD_ORG_UNFINISHED',
     `the orderer accepted the config update adding ${org.mspId} to channel ${channel}, so the channel has the org now, but what follows failed: ${(err as Error).message}`,
-    {
-      channel,
-      org: org.name,
-      cause: err instanceof WeftError ? err.code : undefined,
-      suggestions: [
-        `finish it: ${again} (the channel has the org: it only records it here, nothing is submitted again)`,
-        `start ${org.name}'s peers from its own directory: weft network up ${orgDir}`,
-      ],
-    },
+    { channel, org: org.name, cause: err instanceof WeftError ? err.code : undefined, suggestions },
     { cause: err },
   );
 }

@@ -7,7 +7,7 @@ import { editChannelConfig } from './channel-config-edit';
 import { missingSignatures, needsMet, signForPolicies, signerMspIds, type PolicyNeed } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
-import { addOrgSequence, checkAcrossOptions, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
@@ -147,23 +147,18 @@ function unfinished(network: NetworkLayout, org: PeerOrgSpec, staging: StagingDi
   const channel = network.spec.channel.name;
   const inPlace = staging.isCommitted();
   if (!inPlace) staging.keep();
-  return new WeftError(
-    'ADD_ORG_UNFINISHED',
-    `the orderer accepted the config update adding ${org.mspId} to channel ${channel}, so the channel has the org now, but what follows failed: ${(err as Error).message}`,
-    {
-      channel,
-      org: org.name,
-      cause: err instanceof WeftError ? err.code : undefined,
-      suggestions: inPlace
-        ? [
-            `finish it: weft network up ${network.dir} starts ${org.name}'s peers and joins them to ${channel} (${NETWORK_FILE} and the crypto material already list ${org.name})`,
-            `then check: weft channel info ${network.dir} --org ${org.name}`,
-            `do not run weft network add-org for ${org.name} again: the channel already has ${org.mspId}`,
-          ]
-        : [
-            `${org.name}'s crypto material is kept in ${staging.dir}: before anything else, move its organizations/ and nodes/ into ${network.dir}, add ${org.name} to ${NETWORK_FILE}, then run weft network up ${network.dir}`,
-          ],
-    },
-    { cause: err },
+  return addOrgUnfinished(
+    channel,
+    org,
+    err,
+    inPlace
+      ? [
+          `finish it: weft network up ${network.dir} starts ${org.name}'s peers and joins them to ${channel} (${NETWORK_FILE} and the crypto material already list ${org.name})`,
+          `then check: weft channel info ${network.dir} --org ${org.name}`,
+          `do not run weft network add-org for ${org.name} again: the channel already has ${org.mspId}`,
+        ]
+      : [
+          `${org.name}'s crypto material is kept in ${staging.dir}: before anything else, move its organizations/ and nodes/ into ${network.dir}, add ${org.name} to ${NETWORK_FILE}, then run weft network up ${network.dir}`,
+        ],
   );
 }

@@ -15,6 +15,7 @@ import { buildSeekEnvelope } from '../../../core/protocol/deliver-request';
 import type { Signer } from '../../../core/protocol/signer';
 import { sample } from '../../support/prometheus-text';
 import { abClient, adminRequest, broadcast, clientSigner, deliver, generateMaterial, genesisBlock, type Material, seekEnvelope, tmpDir, txEnvelope, writeNodeConfig } from './orderer-fixture';
+import { grpcFrame, grpcMessages } from '../../support/grpc-frames';
 
 const CHANNEL = 'slowch';
 const BLOCKS = 20;
@@ -56,20 +57,6 @@ async function blocksSent(): Promise<number> {
   return sample(text, 'deliver_blocks_sent', { channel: CHANNEL, filtered: 'false', data_type: 'block' });
 }
 
-function grpcFrame(message: Uint8Array): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
-
-function grpcMessages(bytes: Buffer): DeliverResponse[] {
-  const out: DeliverResponse[] = [];
-  for (let at = 0; at + 5 <= bytes.length; at += 5 + bytes.readUInt32BE(at + 1)) {
-    out.push(DeliverResponse.deserializeBinary(bytes.subarray(at + 5, at + 5 + bytes.readUInt32BE(at + 1))));
-  }
-  return out;
-}
-
 it('sends a client that does not read about one block past its window, and every block once it reads', async () => {
   const sentBefore = await blocksSent();
   // A raw HTTP/2 client: nothing reads its stream, so its window (64 KiB) is all the orderer can send.
@@ -87,7 +74,7 @@ it('sends a client that does not read about one block past its window, and every
     const ended = new Promise<void>((resolve) => stream.on('end', resolve));
     stream.on('data', (c: Buffer) => chunks.push(c));
     await ended;
-    const responses = grpcMessages(Buffer.concat(chunks));
+    const responses = grpcMessages(Buffer.concat(chunks), (b) => DeliverResponse.deserializeBinary(b));
     expect(responses.filter((r) => r.hasBlock()).map((r) => r.getBlock()?.getHeader()?.getNumber())).toEqual(Array.from({ length: BLOCKS }, (_, i) => i + 1));
     expect(responses.at(-1)?.getStatus()).toBe(Status.SUCCESS);
   } finally {

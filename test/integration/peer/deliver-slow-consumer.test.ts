@@ -17,6 +17,7 @@ import { PeerGrpcServer, type PeerServices } from '../../../core/peer/grpc/peer-
 import { buildSeekEnvelope } from '../../../core/protocol/deliver-request';
 import { type Harness, commitBlock, endorsedTx, openHarness, rwset } from './channel-harness';
 import { CHANNEL, eventually, generateMaterial, tmpDir } from './network-fixture';
+import { grpcFrame, grpcMessages } from '../../support/grpc-frames';
 
 const BLOCKS = 24;
 const VALUE_BYTES = 256 * 1024;
@@ -53,24 +54,6 @@ async function blocksSent(): Promise<number> {
   return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
 }
 
-/** A gRPC length-prefixed message. */
-function grpcFrame(message: Uint8Array): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
-
-/** The `DeliverResponse` messages in a stream of gRPC frames. */
-function grpcMessages(bytes: Buffer): DeliverResponse[] {
-  const out: DeliverResponse[] = [];
-  for (let at = 0; at + 5 <= bytes.length; ) {
-    const len = bytes.readUInt32BE(at + 1);
-    out.push(DeliverResponse.deserializeBinary(bytes.subarray(at + 5, at + 5 + len)));
-    at += 5 + len;
-  }
-  return out;
-}
-
 describe('Deliver to a client that does not read', () => {
   it('holds at most the write quota and the block being sent, then serves every block once the client reads', async () => {
     // A raw HTTP/2 client: nothing reads its stream, so its window (64 KiB) is all the peer can send.
@@ -92,7 +75,7 @@ describe('Deliver to a client that does not read', () => {
       const ended = new Promise<void>((resolve) => stream.on('end', resolve));
       stream.on('data', (c: Buffer) => chunks.push(c));
       await ended;
-      const responses = grpcMessages(Buffer.concat(chunks));
+      const responses = grpcMessages(Buffer.concat(chunks), (b) => DeliverResponse.deserializeBinary(b));
       expect(responses.filter((r) => r.hasBlock()).map((r) => r.getBlock()?.getHeader()?.getNumber())).toEqual(Array.from({ length: BLOCKS }, (_, i) => i + 1));
       expect(responses.at(-1)?.getStatus()).toBe(200);
       await eventually(() => expect(server.sendBudget.bufferedBytes).toBe(0));
