@@ -69,6 +69,12 @@ function envelopeAt(blockBytes: Uint8Array, txNum: number): Uint8Array | undefin
 export class KvLedger implements Ledger {
   private lastHash: Uint8Array | undefined;
   private lastPreviousHash: Uint8Array | undefined;
+  /**
+   * Set when a commit stored its block but neither the state nor the replay that followed could be
+   * written (a full disk): the next commit replays first, so a committer that retries once space is
+   * freed resumes without a restart.
+   */
+  private replayPending = false;
 
   constructor(
     readonly channelId: string,
@@ -139,6 +145,10 @@ export class KvLedger implements Ledger {
     }
     const header = block.getHeader();
     if (header === undefined) throw badBlock(this.channelId, 'block.header is missing');
+    if (this.replayPending) {
+      this.recover();
+      this.replayPending = false;
+    }
     const blockNum = header.getNumber();
     const height = this.height();
     if (blockNum !== height) {
@@ -188,6 +198,7 @@ export class KvLedger implements Ledger {
       try {
         this.recover();
       } catch {
+        this.replayPending = true;
         throw e;
       }
     }

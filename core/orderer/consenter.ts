@@ -102,6 +102,11 @@ export interface Chain {
    * ends its streams with SERVICE_UNAVAILABLE when it fires. Checked per message: must be cheap.
    */
   errored(): AbortSignal;
+  /**
+   * Why the chain takes no messages for now though it has not stopped (solo: its disk is full and it
+   * retries the block until space is freed); undefined while it serves. Optional: `/healthz` reports it.
+   */
+  pausedBy?(): Error | undefined;
   /** Starts the chain's loop; called once by the registrar after `handleChain`. */
   start(): void;
   /** Stops the loop and releases resources; pending `order` calls reject. Idempotent. */

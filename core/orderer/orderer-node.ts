@@ -114,8 +114,12 @@ export class OrdererNode {
       this.operations.addHealthChecker({
         name: 'channels',
         check: () => {
-          const failed = registrar.list().filter(({ name }) => registrar.info(name)?.status === 'failed');
-          if (failed.length > 0) throw new Error(`channels not serving: ${failed.map((c) => c.name).join(', ')}`);
+          // Each with its reason, as Fabric's healthz lists each failed checker with its error.
+          const failed = registrar.list().flatMap(({ name }) => {
+            const reason = registrar.failure(name);
+            return reason === undefined ? [] : [`${name} (${reason})`];
+          });
+          if (failed.length > 0) throw new Error(`channels not serving: ${failed.join('; ')}`);
         },
       });
     }

@@ -126,6 +126,20 @@ export class Registrar {
   }
 
   /**
+   * Why a channel is not serving, for `/healthz`: the reason its chain stopped, why it could not
+   * be opened at start, or (a chain that has `pausedBy`, such as solo's) why it takes no messages
+   * for now, as a full disk. Undefined for a serving channel and for one this orderer lacks.
+   */
+  failure(channelId: string): string | undefined {
+    const entry = this.channels.get(channelId);
+    if (entry === undefined) return this.failed.get(channelId);
+    const signal = entry.chain.errored();
+    if (signal.aborted) return (signal.reason as Error | undefined)?.message ?? 'chain stopped';
+    const paused = entry.chain.pausedBy?.();
+    return paused === undefined ? undefined : `paused, resumes by itself: ${paused.message}`;
+  }
+
+  /**
    * Joins a channel from its genesis config block (Fabric's osnadmin join). Throws `OrdererError`
    * ORDERER_JOIN_CONFLICT when the channel exists, ORDERER_PENDING_REMOVAL while it is being
    * removed, ORDERER_BAD_JOIN_BLOCK (or ORDERER_BAD_CONFIG, from the config itself) when the block

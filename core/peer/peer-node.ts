@@ -216,6 +216,7 @@ export class PeerNode {
           local,
           peers: (channelId) => this.network.endorsers(channelId),
           channel: (id) => this.channels.channel(id),
+          committer: (id) => this.channels.get(id)?.committer,
           broadcasters: (channelId) => this.network.broadcasters(channelId),
           endorsementTimeoutMs: peer.gateway.endorsementTimeoutMs,
           broadcastTimeoutMs: peer.gateway.broadcastTimeoutMs,

@@ -1,6 +1,7 @@
 import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
 import { OrdererError } from '../../core/errors';
+import { retryWhileDiskFull } from '../../core/ledger/disk-full-backoff';
 import type { Chain, ConsenterSupport } from '../../core/orderer/consenter';
 import { envelopeBytes, rememberEnvelopeBytes } from '../../core/orderer/envelope-bytes';
 import type { SoloWal, WalRecord } from './solo-wal';
@@ -26,6 +27,8 @@ export interface SoloChainOptions {
   readonly maxQueued: number;
   /** WAL size beyond which it is emptied once all its records are in blocks. */
   readonly walTruncateBytes: number;
+  /** The waits between tries of a block write while the disk is full (1 s doubling to 30 s); tests shorten them. */
+  readonly diskFullDelaysMs?: { first: number; max: number };
 }
 
 /**
@@ -47,6 +50,10 @@ export class SoloChain implements Chain {
   private cutterIndexes: number[] = [];
   private lastProcessedIndex: number;
   private nextIndex: number;
+  /** Accepted messages whose WAL record is being written: they count towards `maxQueued`. */
+  private appending = 0;
+  /** Set while a block write waits for disk space; `accept` refuses meanwhile. */
+  private paused: Error | undefined;
 
   constructor(
     private readonly support: ConsenterSupport,
@@ -86,7 +93,13 @@ export class SoloChain implements Chain {
 
   waitReady(): Promise<void> {
     if (this.abort.signal.aborted) return Promise.reject(this.abort.signal.reason as Error);
+    if (this.paused !== undefined) return Promise.reject(this.pausedError(this.paused));
     return Promise.resolve();
+  }
+
+  /** Why the chain takes no messages while its ledger's disk is full, or undefined when it takes them. */
+  pausedBy(): Error | undefined {
+    return this.paused;
   }
 
   errored(): AbortSignal {
@@ -108,22 +121,55 @@ export class SoloChain implements Chain {
     await this.wal.close();
   }
 
-  private accept(type: 'normal' | 'config', env: Envelope, configSeq: number): Promise<void> {
+  private async accept(type: 'normal' | 'config', env: Envelope, configSeq: number): Promise<void> {
     const signal = this.abort.signal;
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
-    if (this.events.length - this.head >= this.options.maxQueued) {
-      return Promise.reject(
-        new OrdererError('ORDERER_BUSY', `chain ${this.support.channelId} has ${this.options.maxQueued} messages queued; retry later`, {
-          channel: this.support.channelId,
-        }),
-      );
+    if (signal.aborted) throw signal.reason as Error;
+    // Accepted now, they would only wait in memory behind a block that cannot be written.
+    if (this.paused !== undefined) throw this.pausedError(this.paused);
+    if (this.events.length - this.head + this.appending >= this.options.maxQueued) {
+      throw new OrdererError('ORDERER_BUSY', `chain ${this.support.channelId} has ${this.options.maxQueued} messages queued; retry later`, {
+        channel: this.support.channelId,
+      });
     }
     const index = this.nextIndex++;
-    // Queued at once, in arrival order; the acknowledgement waits for the WAL. A message may reach
-    // a block before its WAL record is durable: either way it is never lost.
+    // Queued only once its WAL record is durable: a message whose record could not be written is
+    // refused (SERVICE_UNAVAILABLE) and must never reach a block, or a client resubmitting it as a
+    // new transaction would have it applied twice. The WAL completes appends in index order, so
+    // the queue keeps arrival order.
+    this.appending++;
+    try {
+      await this.wal.append({ index, kind: type, configSeq, envelope: envelopeBytes(env) });
+    } finally {
+      this.appending--;
+    }
     this.events.push({ type, env, configSeq, index });
     this.kick();
-    return this.wal.append({ index, kind: type, configSeq, envelope: envelopeBytes(env) });
+  }
+
+  private pausedError(cause: Error): OrdererError {
+    return new OrdererError('ORDERER_BUSY', `chain ${this.support.channelId} is paused: ${cause.message}; it resumes by itself once space is freed`, {
+      channel: this.support.channelId,
+    }, { cause });
+  }
+
+  /**
+   * Writes a block, retrying the same block with backoff while the ledger's disk is full (Fabric's
+   * orderer panics there and recovers when restarted): the chain resumes by itself once space is
+   * freed. The writer's store rejects a failed append whole, so the retry appends the same block.
+   */
+  private writeRetrying(write: () => Promise<void>, blockNum: number): Promise<void> {
+    return retryWhileDiskFull(write, {
+      signal: this.abort.signal,
+      delaysMs: this.options.diskFullDelaysMs,
+      onPause: (err) => {
+        this.paused = err;
+        this.logger.error({ channel: this.support.channelId, block: blockNum, err }, 'block write failed: the disk is full; retrying the same block with backoff (1 s doubling to 30 s) and refusing new messages until space is freed');
+      },
+      onResume: () => {
+        this.paused = undefined;
+        this.logger.info({ channel: this.support.channelId, block: blockNum }, 'block written after the disk was full; the chain takes messages again');
+      },
+    });
   }
 
   private kick(): void {
@@ -193,7 +239,15 @@ export class SoloChain implements Chain {
     if (batch.length > 0) await this.writeBatch(batch);
     this.lastProcessedIndex = index;
     const block = this.support.createNextBlock([configEnv]);
-    await this.support.writeConfigBlock(block, encodeSoloMetadata(index));
+    const metadata = encodeSoloMetadata(index);
+    // The config applies once, on the first try; a retry only appends (the writer keeps the block
+    // as the last config block).
+    let write = () => this.support.writeConfigBlock(block, metadata);
+    await this.writeRetrying(() => {
+      const attempt = write();
+      write = () => this.support.writeBlock(block, metadata);
+      return attempt;
+    }, block.getHeader()!.getNumber());
     this.stopTimer();
     this.maybeTruncate();
   }
@@ -209,7 +263,8 @@ export class SoloChain implements Chain {
   private async writeBatch(batch: readonly Envelope[]): Promise<void> {
     const indexes = this.cutterIndexes.splice(0, batch.length);
     const block = this.support.createNextBlock(batch);
-    await this.support.writeBlock(block, encodeSoloMetadata(indexes[indexes.length - 1]!));
+    const metadata = encodeSoloMetadata(indexes[indexes.length - 1]!);
+    await this.writeRetrying(() => this.support.writeBlock(block, metadata), block.getHeader()!.getNumber());
     this.maybeTruncate();
   }
 

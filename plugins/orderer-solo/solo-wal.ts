@@ -151,8 +151,12 @@ export class SoloWal {
           this.lastDurableIndex = batch[batch.length - 1]!.index;
           for (const b of batch) b.resolve();
         } catch (err) {
+          // Whatever part of the batch reached the file goes: its appends are refused, so a restart
+          // must not replay them (and a shorter batch written here next must not leave one whole).
+          await new Promise<void>((resolve) => fs.ftruncate(this.fd, this.size, () => resolve()));
           const error = new OrdererError('ORDERER_WAL_WRITE', `cannot append to WAL ${this.file}: ${(err as Error).message}`, {
             file: this.file,
+            ...((err as NodeJS.ErrnoException).code !== undefined && { errno: (err as NodeJS.ErrnoException).code }),
           });
           for (const b of batch) b.reject(error);
         }

@@ -36,11 +36,12 @@ const VALUE = 'v'.repeat(20_000);
 
 /**
  * Reliability: a peer's and an orderer's data directory each on a small tmpfs (a user namespace,
- * no root), filled under load. The node stops writing rather than skip or half-write a block, stays
- * up without spinning (also when restarted with the disk still full), says why (log line and
- * `/healthz` 503 naming the directory and "no space left on device"), and, once space is freed and
- * it is restarted, holds every block it had, its state equal to a rebuild, every transaction it
- * acknowledged ordered, and commits again. A chaincode install with no space leaves no file.
+ * no root), filled under load. The node pauses rather than skip or half-write a block, stays up
+ * without spinning (also when restarted with the disk still full), says why (one log line and
+ * `/healthz` 503 naming the directory and "no space left on device"; the Gateway's CommitStatus
+ * and Broadcast answer UNAVAILABLE at once), and, once space is freed, resumes by itself: no
+ * restart, every block it had, its state equal to a rebuild, every transaction it acknowledged
+ * ordered, and it commits again. A chaincode install with no space leaves no file.
  */
 describe('a node whose disk fills up (tmpfs in a user namespace, real processes)', () => {
   let dir: string;
@@ -120,7 +121,7 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('a peer stops committing and says why, also after a restart on the full disk, then after space is freed and a restart holds every block, the state a rebuild gives, and commits again', async () => {
+  it('a peer pauses committing and says why (CommitStatus at once UNAVAILABLE), also after a restart on the full disk, then once space is freed resumes by itself, holds every block and the state a rebuild gives, and commits again', async () => {
     const ledgers = path.join(peerData(), 'ledgers');
     ns!.fill(peerData(), LEAVE_KIB);
     // Load through Org2's peer (on the real disk), which commits every block; Org1's peer endorses too.
@@ -135,9 +136,15 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
     const sick = await health(peerFiles[0].opsPort);
     expect(sick.status).toBe(503);
     expect(sick.body.failed_checks).toEqual([{ component: 'ledger', reason: expect.stringContaining(`no space left on device in ${ledgers}`) }]);
-    expect(errorLines(peers[0]!, `no space left on device in ${ledgers}`).some((l) => l.component === 'committer')).toBe(true);
+    // One line for the pause, however many tries it takes.
+    expect(errorLines(peers[0]!, `no space left on device in ${ledgers}`).filter((l) => l.component === 'committer')).toHaveLength(1);
     expect(peers[0]!.running).toBe(true);
     expect(await idleCpuMs(peers[0]!)).toBeLessThan(300);
+
+    // Submitted through the paused peer's own Gateway: ordered, but its CommitStatus cannot come from
+    // this peer for now, and says so instead of waiting out the client's deadline.
+    const pausedSubmit = await kv(0).submitAsync('Put', { arguments: ['while-paused', 'ok'] });
+    await expect(pausedSubmit.getStatus()).rejects.toMatchObject({ code: 14, message: expect.stringContaining('not committing blocks: its committer is paused until disk space is freed') as unknown });
 
     // A chaincode install with no space at all fails with ENOSPC and leaves no partial file.
     ns!.fill(peerData(), 0);
@@ -152,37 +159,38 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
     peers[0] = await ns!.spawnNode('peer0.org1', PEER_MAIN, peerFiles[0].configFile);
     await eventually(async () => expect((await health(peerFiles[0].opsPort)).body.failed_checks?.[0]?.reason).toContain(`no space left on device in ${ledgers}`), 20_000);
 
+    // Space freed, no restart: the committer's next try (backoff at most 30 s) commits, and the peer
+    // catches up to the same chain as Org2's peer, reports healthy and commits through its own Gateway.
     ns!.free(peerData());
-    await peers[0]!.stop();
-    peers[0] = await ns!.spawnNode('peer0.org1', PEER_MAIN, peerFiles[0].configFile);
-    // It catches up from the orderer to the same chain as Org2's peer, and commits through its own Gateway.
-    await kv(0).submitTransaction('Put', 'after-peer-full', 'ok');
     const [i0, i1] = await eventually(async () => {
       const pair = [await chainInfo(0), await chainInfo(1)];
       expect(pair[0]).toEqual(pair[1]);
       return pair;
-    }, 30_000);
+    }, 45_000);
     expect(i0!.height).toBe(i1!.height);
     expect((await health(peerFiles[0].opsPort)).status).toBe(200);
+    await kv(0).submitTransaction('Put', 'after-peer-full', 'ok');
     const reader = kv(0);
-    for (const key of [...committed, 'after-peer-full']) expect(utf8.decode(await reader.evaluateTransaction('Get', key))).toBe(key === 'after-peer-full' ? 'ok' : VALUE);
+    for (const key of [...committed, 'while-paused', 'after-peer-full']) expect(utf8.decode(await reader.evaluateTransaction('Get', key))).toBe(key.endsWith('-full') || key === 'while-paused' ? 'ok' : VALUE);
+    await eventually(async () => expect(await chainInfo(0)).toEqual(await chainInfo(1)), 30_000);
+    const last = await chainInfo(0);
 
     // On disk: every block whole and chained, state and history equal to a rebuild from the blocks.
     await peers[0]!.stop();
     const copy = path.join(dir, 'peer0-ledgers');
     ns!.copyOut(ledgers, copy);
-    expect(checkLedgerWhole(copy, CHANNEL, ['kv', '_lifecycle'])).toEqual({ height: i0!.height, lastHash: i0!.hash });
+    expect(checkLedgerWhole(copy, CHANNEL, ['kv', '_lifecycle'])).toEqual({ height: last.height, lastHash: last.hash });
     peers[0] = await ns!.spawnNode('peer0.org1', PEER_MAIN, peerFiles[0].configFile);
-  }, 120_000);
+  }, 150_000);
 
-  it('an orderer stops its chain and refuses Broadcast naming the disk, then after space is freed and a restart orders every transaction it acknowledged', async () => {
+  it('an orderer pauses its chain and refuses Broadcast naming the disk, then once space is freed resumes by itself and orders every transaction it acknowledged', async () => {
     const ledgers = path.join(ordererData(), 'ledgers');
     ns!.fill(ordererData(), LEAVE_KIB);
     const load = kv(1);
     const acknowledged: SubmittedTransaction[] = [];
     const refusals: string[] = [];
-    // Until the chain has failed: a refusal may come first from the solo WAL, before a block append fails.
-    for (let round = 0; round < 40 && !refusals.some((r) => r.includes('not serving')); round++) {
+    // Until the chain has paused: a refusal may come first from the solo WAL, before a block append fails.
+    for (let round = 0; round < 40 && !refusals.some((r) => r.includes('is paused')); round++) {
       const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => load.submitAsync('Put', { arguments: [`o${round}-${i}`, VALUE] })));
       for (const r of results) {
         if (r.status === 'fulfilled') acknowledged.push(r.value);
@@ -196,16 +204,21 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
     for (const r of refusals) expect(r).toMatch(/status=SERVICE_UNAVAILABLE, info=.*no space left on device/);
     expect(refusals.some((r) => r.includes(`no space left on device in ${ledgers} (SQLITE_FULL)`))).toBe(true);
     expect(errorLines(orderer, `no space left on device in ${ledgers}`)).not.toHaveLength(0);
-    expect((await health(ordererOps)).status).toBe(503);
+    expect(refusals.some((r) => r.includes(`chain ${CHANNEL} is paused: `) && r.includes(`no space left on device in ${ledgers}`))).toBe(true);
+    // One line for the pause, however many tries it takes.
+    expect(errorLines(orderer, `no space left on device in ${ledgers}`).filter((l) => String(l.msg).includes('retrying the same block'))).toHaveLength(1);
+    const sick = await health(ordererOps);
+    expect(sick.status).toBe(503);
+    expect(sick.body.failed_checks).toEqual([
+      { component: 'channels', reason: expect.stringMatching(new RegExp(`^channels not serving: ${CHANNEL} \\(paused, resumes by itself: .*no space left on device in ${ledgers}`)) },
+    ]);
     expect(orderer.running).toBe(true);
     expect(await idleCpuMs(orderer)).toBeLessThan(300);
 
+    // Space freed, no restart: the chain writes the block it was retrying and every envelope it acknowledged.
     ns!.free(ordererData());
-    await orderer.stop();
-    orderer = await ns!.spawnNode('orderer', ORDERER_MAIN, ordererConfig);
-    // Every envelope the orderer acknowledged was in its WAL: the restarted chain orders them all.
     for (const tx of acknowledged) expect(await tx.getStatus()).toMatchObject({ successful: true, transactionId: tx.getTransactionId() });
-    expect((await health(ordererOps)).status).toBe(200);
+    await eventually(async () => expect((await health(ordererOps)).status).toBe(200), 45_000);
     await load.submitTransaction('Put', 'after-orderer-full', 'ok');
     await eventually(async () => expect(await chainInfo(0)).toEqual(await chainInfo(1)), 30_000);
   }, 120_000);

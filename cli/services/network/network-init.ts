@@ -6,7 +6,7 @@ import { ConfigError } from '../../../core/errors';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { mspTooling } from '../msp-tooling';
-import { isEmptyOrAbsent } from '../templates/render-tree';
+import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
@@ -168,10 +168,20 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
   // The network is built in a sibling and renamed into place whole: the target is either absent
   // (or as empty as it was) or a complete network, whatever stops init. The node configs name
   // their files relative to themselves, so nothing written refers to the sibling's path.
-  const staging = new StagingDir(target);
+  let staging: StagingDir;
   try {
-    const built = await buildNetwork(staging.dir, spec, onStep);
-    staging.commit();
+    staging = new StagingDir(target);
+  } catch (err) {
+    throw writeFailure(err, target);
+  }
+  try {
+    let built: NetworkSpec;
+    try {
+      built = await buildNetwork(staging.dir, spec, onStep);
+      staging.commit();
+    } catch (err) {
+      throw writeFailure(err, target, staging.dir);
+    }
     const layout = new NetworkLayout(target, built);
     return {
       dir: target,

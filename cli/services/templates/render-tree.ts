@@ -90,6 +90,36 @@ export function writeTree(target: string, files: readonly TreeFile[]): void {
     fs.renameSync(tmp, dest);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    throw writeFailure(err, dest, tmp);
   }
+}
+
+/** What an operator can do about a filesystem error, by errno. */
+const WRITE_ERRNO_HINTS: Record<string, string> = {
+  ENOSPC: 'no space left on device: free space on that filesystem or choose a directory on another one',
+  EDQUOT: 'disk quota exceeded: free space or raise the quota',
+  EACCES: 'permission denied: choose a directory you can write to',
+  EROFS: 'read-only filesystem: choose a writable directory',
+};
+
+/**
+ * A failed write under `target` (built in the sibling `staging`, then renamed into place) as a
+ * `ConfigError` TARGET_WRITE_FAILED naming the target, the file and the errno (Node's own error,
+ * "ENOSPC: no space left on device, write", names neither). Errors that are not a filesystem
+ * call's pass through.
+ */
+export function writeFailure(err: unknown, target: string, staging?: string): unknown {
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const syscall = (err as NodeJS.ErrnoException | undefined)?.syscall;
+  if (typeof errno !== 'string' || typeof syscall !== 'string') return err;
+  const rawPath = (err as NodeJS.ErrnoException).path;
+  // The staging sibling is gone once this is reported: name the file as it would be in the target.
+  const file = rawPath === undefined ? undefined : staging !== undefined && rawPath.startsWith(staging) ? path.join(target, path.relative(staging, rawPath)) : rawPath;
+  const hint = WRITE_ERRNO_HINTS[errno] ?? (err as Error).message;
+  return new ConfigError(
+    'TARGET_WRITE_FAILED',
+    `cannot write ${target}${file !== undefined && file !== target ? ` (writing ${file})` : ''}: ${hint} (${errno}); nothing was left behind`,
+    { target, errno, syscall, ...(file !== undefined && { path: file }) },
+    { cause: err },
+  );
 }

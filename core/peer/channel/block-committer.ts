@@ -1,29 +1,44 @@
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { Logger } from '../../node/logger';
 import { requiredCapabilities, unsupportedCapability } from '../../protocol/capabilities';
 import { allowsConsensusTypeMigration, configSuccessionProblem } from '../../protocol/config-succession';
-import type { ParsedBlock } from '../../protocol/block';
+import { getTransactionsFilter, type ParsedBlock } from '../../protocol/block';
+import { retryWhileDiskFull } from '../../ledger/disk-full-backoff';
+import type { BlockPvtData } from '../../ledger/private-data';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import type { BlockValidation, BlockValidator } from '../validation/block-validator';
 import type { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import type { ChannelResources } from './channel-resources';
+import type { CommitResult } from './peer-ledger';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { LIFECYCLE_NAMESPACE } from '../lifecycle/lifecycle-state';
 import { missingForMember, pvtDataForBlock, wantedPvtData } from '../privdata/block-pvt-data';
 import type { PvtPuller } from '../privdata/pvt-puller';
 
+/** Why the committer is not committing: the block it is stuck on and the error. */
+export interface CommitFailure {
+  readonly blockNum: number;
+  readonly error: Error;
+  /** The disk is full: the committer retries the block and resumes by itself once space is freed. */
+  readonly paused?: boolean;
+}
+
 /**
  * Commits one channel's blocks strictly in order: validation (parallel signature checks, policies),
  * then the ledger's MVCC and atomic commit, then config updates and event fan-out. Blocks are
- * queued; `commit` resolves when that block is durable. A storage failure stops the committer
- * (later commits reject) rather than skipping a block.
+ * queued; `commit` resolves when that block is durable. A full disk pauses the committer, which
+ * retries the same block with backoff until space is freed (Fabric's peer panics instead and
+ * recovers when restarted); any other storage failure stops it (later commits reject) rather than
+ * skipping a block.
  */
 export class BlockCommitter {
   private tail: Promise<void> = Promise.resolve();
-  private failed: { blockNum: number; error: Error } | undefined;
+  private failed: CommitFailure | undefined;
+  private readonly failureListeners = new Set<(failure: CommitFailure) => void>();
   private queued = 0;
   private readonly lifecycle = new LifecycleCache();
 
@@ -36,17 +51,30 @@ export class BlockCommitter {
     private readonly metrics?: PeerMetrics,
     /** Asks other peers for the private data this peer should store but lacks, before each commit. */
     private readonly pvtPuller?: Pick<PvtPuller, 'pull'>,
+    /** The waits between tries while the disk is full; tests shorten them. */
+    private readonly retryDelaysMs?: { first: number; max: number },
   ) {
     metrics?.observeLedgerOpened(channel.id, channel.height());
   }
 
   /**
-   * The block that failed to commit and why, once the committer has stopped (a storage failure
-   * such as a full disk, or a config block requiring a capability this peer lacks). A restart
-   * resumes from the ledger, which holds the last whole block.
+   * The block that failed to commit and why: while `paused`, the disk is full and the committer
+   * retries that block until it commits (then this is undefined again); otherwise the committer
+   * has stopped (a storage failure, a config block requiring a capability this peer lacks) and a
+   * restart resumes from the ledger, which holds the last whole block.
    */
-  failure(): { blockNum: number; error: Error } | undefined {
+  failure(): CommitFailure | undefined {
     return this.failed;
+  }
+
+  /**
+   * Calls `listener` each time the committer stops or pauses (not when a pause ends: `failure()`
+   * is then undefined). For the Gateway, whose CommitStatus waiters would otherwise wait for a
+   * block that will not come. Returns the unsubscribe function.
+   */
+  onFailure(listener: (failure: CommitFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /** Blocks waiting to be committed (the puller slows down when this grows). */
@@ -118,6 +146,32 @@ export class BlockCommitter {
     }
   }
 
+  /**
+   * Commits the block, or, when an earlier try stored it and only its state did not follow (a
+   * full disk between the block file and the state file), takes it as committed: the ledger
+   * replays the state before its next commit. Its flags are then the stored ones.
+   */
+  private storeBlock(parsed: ParsedBlock, flags: Uint8Array, pvt: BlockPvtData): CommitResult {
+    const ledger = this.channel.ledger;
+    if (ledger.height() <= parsed.number) return ledger.commit(parsed.block, flags, pvt);
+    const blockBytes = ledger.getBlockBytes(parsed.number);
+    if (blockBytes === undefined) {
+      throw new PeerError('PEER_BLOCK_OUT_OF_ORDER', `channel ${this.channel.id}: block ${parsed.number} is below the ledger's height but not stored`, { channelId: this.channel.id, blockNum: parsed.number });
+    }
+    return { blockNum: parsed.number, flags: getTransactionsFilter(Block.deserializeBinary(blockBytes)), blockBytes, seconds: { processing: 0, storageCommit: 0 } };
+  }
+
+  private setFailure(failure: CommitFailure): void {
+    this.failed = failure;
+    for (const l of [...this.failureListeners]) {
+      try {
+        l(failure);
+      } catch (err) {
+        this.logger.warn({ err, channel: this.channel.id }, 'commit failure listener threw');
+      }
+    }
+  }
+
   private async commitNow(parsed: ParsedBlock): Promise<void> {
     const started = process.hrtime.bigint();
     const height = this.channel.height();
@@ -139,7 +193,7 @@ export class BlockCommitter {
     try {
       nextResources = this.configResources(parsed, validation);
     } catch (err) {
-      this.failed = { blockNum: parsed.number, error: err as Error };
+      this.setFailure({ blockNum: parsed.number, error: err as Error });
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'config block requires a capability this peer does not support; the channel stops committing until the peer is upgraded');
       throw err;
     }
@@ -163,12 +217,22 @@ export class BlockCommitter {
       });
       fetchSeconds = (performance.now() - fetching) / 1000;
     }
-    let result;
+    let result: CommitResult;
     const committing = performance.now();
     try {
-      result = this.channel.ledger.commit(parsed.block, validation.flags, pvt);
+      result = await retryWhileDiskFull(() => this.storeBlock(parsed, validation.flags, pvt), {
+        onPause: (err) => {
+          this.setFailure({ blockNum: parsed.number, error: err, paused: true });
+          this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed: the disk is full; retrying the same block with backoff (1 s doubling to 30 s) until space is freed');
+        },
+        onResume: () => {
+          this.failed = undefined;
+          this.logger.info({ channel: this.channel.id, block: parsed.number }, 'block committed after the disk was full; the channel commits again');
+        },
+        delaysMs: this.retryDelaysMs,
+      });
     } catch (err) {
-      this.failed = { blockNum: parsed.number, error: err as Error };
+      this.setFailure({ blockNum: parsed.number, error: err as Error });
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed; the channel stops committing until the peer restarts');
       throw err;
     }

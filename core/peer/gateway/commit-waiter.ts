@@ -1,4 +1,7 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { BlockCommitter, CommitFailure } from '../channel/block-committer';
 import type { Channel, CommittedBlock } from '../channel/channel';
+import { GatewayRpcError } from '../grpc/grpc-status';
 
 /** Where and how a transaction committed. */
 export interface TxStatus {
@@ -6,24 +9,36 @@ export interface TxStatus {
   readonly blockNumber: number;
 }
 
+/** What the waiter needs of the channel's committer: whether it is committing, and word when it stops. */
+export type CommitProgress = Pick<BlockCommitter, 'failure' | 'onFailure'>;
+
 /**
  * Answers "has this transaction committed, and with which code?" for the Gateway's CommitStatus:
  * from the ledger's txid index when it is already there, else by waiting for the block that holds
- * it. One block subscription per channel serves every waiter.
+ * it. One block subscription per channel serves every waiter. While the channel's committer has
+ * stopped or is paused (a full disk), no block will come: a wait then fails at once with UNAVAILABLE
+ * and the committer's error, so the client can ask another peer instead of waiting out its
+ * deadline. (Fabric's peer panics when its ledger fails: the client's connection drops, which its
+ * SDK also sees as UNAVAILABLE.)
  */
 export class CommitWaiter {
-  private readonly waiters = new Map<string, ((s: TxStatus) => void)[]>();
+  private readonly waiters = new Map<string, Waiter[]>();
   private readonly unsubscribe: () => void;
+  private readonly unwatch: () => void;
 
-  constructor(private readonly channel: Channel) {
+  constructor(
+    private readonly channel: Channel,
+    private readonly committer?: CommitProgress,
+  ) {
     this.unsubscribe = channel.onBlock((b) => this.onBlock(b));
+    this.unwatch = committer?.onFailure((f) => this.rejectAll(f)) ?? (() => undefined);
   }
 
   /** Resolves when `txId` is committed; `signal` abandons the wait (the promise then rejects). */
   wait(txId: string, signal?: AbortSignal): Promise<TxStatus> {
     return new Promise((resolve, reject) => {
       const list = this.waiters.get(txId) ?? [];
-      const done = (s: TxStatus): void => resolve(s);
+      const done: Waiter = { resolve, reject };
       list.push(done);
       this.waiters.set(txId, list);
       // Registered first, then checked: a block committing in between is seen either way.
@@ -31,6 +46,12 @@ export class CommitWaiter {
       if (loc !== undefined) {
         this.remove(txId, done);
         resolve({ validationCode: loc.validationCode, blockNumber: loc.blockNum });
+        return;
+      }
+      const failure = this.committer?.failure();
+      if (failure !== undefined) {
+        this.remove(txId, done);
+        reject(notCommitting(this.channel.id, failure));
         return;
       }
       signal?.addEventListener('abort', () => {
@@ -42,10 +63,18 @@ export class CommitWaiter {
 
   close(): void {
     this.unsubscribe();
+    this.unwatch();
     this.waiters.clear();
   }
 
-  private remove(txId: string, fn: (s: TxStatus) => void): void {
+  private rejectAll(failure: CommitFailure): void {
+    const error = notCommitting(this.channel.id, failure);
+    const all = [...this.waiters.values()].flat();
+    this.waiters.clear();
+    for (const w of all) w.reject(error);
+  }
+
+  private remove(txId: string, fn: Waiter): void {
     const list = this.waiters.get(txId);
     if (list === undefined) return;
     const rest = list.filter((f) => f !== fn);
@@ -67,7 +96,17 @@ export class CommitWaiter {
       // The first occurrence in this block is the one the txid index keeps: an earlier block holding
       // the txid would have answered this waiter already (when it committed, or in `wait`).
       const status = { validationCode: block.flags[i], blockNumber: block.number };
-      for (const fn of list) fn(status);
+      for (const w of list) w.resolve(status);
     }
   }
+}
+
+interface Waiter {
+  resolve(status: TxStatus): void;
+  reject(err: Error): void;
+}
+
+function notCommitting(channelId: string, failure: CommitFailure): GatewayRpcError {
+  const state = failure.paused === true ? 'is paused until disk space is freed' : 'has stopped';
+  return new GatewayRpcError(GrpcStatus.UNAVAILABLE, `channel ${channelId} on this peer is not committing blocks: its committer ${state} at block ${failure.blockNum}: ${failure.error.message}`);
 }

@@ -13,7 +13,7 @@ import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 import { PeerError } from '../peer-error';
 import type { Broadcaster } from './broadcaster';
 import { ChaincodeEventStream } from './chaincode-event-stream';
-import { CommitWaiter } from './commit-waiter';
+import { CommitWaiter, type CommitProgress } from './commit-waiter';
 import type { EndorsementCollector } from './endorsement-collector';
 import type { EndorsingPeer } from './endorser-client';
 import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
@@ -30,6 +30,8 @@ export interface GatewaySupport {
   /** Known peers of other orgs (static config until discovery exists). */
   peers(channelId: string): readonly EndorsingPeer[];
   channel(channelId: string): Channel | undefined;
+  /** The channel's committer, so CommitStatus answers at once while it is stopped or paused. */
+  committer?(channelId: string): CommitProgress | undefined;
   /** Broadcasters to the channel's orderers, in the order to try them. */
   broadcasters(channelId: string): readonly Broadcaster[];
   readonly endorsementTimeoutMs: number;
@@ -248,7 +250,7 @@ export class GatewayService {
   private waiter(channel: Channel): CommitWaiter {
     let w = this.waiters.get(channel);
     if (w === undefined) {
-      w = new CommitWaiter(channel);
+      w = new CommitWaiter(channel, this.support.committer?.(channel.id));
       this.waiters.set(channel, w);
     }
     return w;

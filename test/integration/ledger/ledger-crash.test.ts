@@ -10,11 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KvLedger } from '../../../core/ledger/kv-ledger';
-import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
-import type { ChannelLedgerStore } from '../../../core/ledger/ledger-store-provider';
-import { blockHeaderHash, getTransactionsFilter } from '../../../core/protocol/block';
-import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
+import { checkLedgerWhole } from './ledger-check';
 
 const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 30);
 const CHILD = path.join(__dirname, 'fixtures', 'crash-child.js');
@@ -84,53 +80,9 @@ function rollbackAndKill(dir: string, target: number): Promise<{ completed: bool
   });
 }
 
-/**
- * Opens the ledger after a kill and checks it whole: every block there and chained, state and
- * history savepoints at the height, and state and history equal to a rebuild. Returns the height.
- */
+/** Opens the ledger after a kill, checks it whole (`checkLedgerWhole`) and returns its height. */
 function checkRecovered(dir: string): number {
-  const provider = new SqliteLedgerStoreProvider({ rootDir: dir });
-  const store = provider.open('crash');
-  const ledger = new KvLedger('crash', store, defaultLedgerOptions);
-  try {
-    const height = ledger.height();
-    expect(store.state.savepoint()).toBe(height);
-    expect(store.history.savepoint()).toBe(height);
-    let prev: Uint8Array | undefined;
-    for (let n = 0; n < height; n++) {
-      const block = ledger.getBlockByNumber(n);
-      const header = block?.getHeader();
-      expect(header?.getNumber()).toBe(n);
-      if (prev !== undefined) expect(Buffer.from(header!.getPreviousHash_asU8()).equals(Buffer.from(prev))).toBe(true);
-      prev = blockHeaderHash(header!);
-      const envelopes = block!.getData()?.getDataList_asU8() ?? [];
-      expect(getTransactionsFilter(block!)).toHaveLength(envelopes.length);
-    }
-    expect(ledger.getBlockByNumber(height)).toBeUndefined();
-    const recovered = snapshot(store);
-    ledger.rebuild();
-    expect(snapshot(store)).toEqual(recovered);
-    return height;
-  } finally {
-    ledger.close();
-  }
-}
-
-type Snapshot = Record<string, unknown>;
-
-function snapshot(store: ChannelLedgerStore): Snapshot {
-  const out: Snapshot = {};
-  for (const ns of ['cc', 'cc2']) {
-    for (const kv of store.state.getRange(ns, '', '', { limit: 1_000_000 })) {
-      out[`${ns}/${kv.key}`] = {
-        value: Buffer.from(kv.value).toString('hex'),
-        version: kv.version,
-        metadata: kv.metadata === undefined ? undefined : Buffer.from(kv.metadata).toString('hex'),
-        history: store.history.getHistory(ns, kv.key, 1_000_000).map((h) => ({ ...h, value: h.value && Buffer.from(h.value).toString('hex') })),
-      };
-    }
-  }
-  return out;
+  return checkLedgerWhole(dir, 'crash', ['cc', 'cc2']).height;
 }
 
 describe('ledger crash safety (SIGKILL during continuous commits)', () => {
