@@ -171,8 +171,11 @@ export interface ChaincodeRuntime {
    */
   install(packageBytes: Uint8Array): Promise<InstalledChaincode>;
   /**
-   * Runs one transaction. Chaincode errors, timeouts and memory exhaustion come back as a 500
-   * response; a throw means the runtime itself failed (unknown package ID, closed runtime).
+   * Runs one transaction, off the caller's event loop where the runtime can (a Fabric chaincode is
+   * a process of its own: the peer keeps serving while it computes), so transactions, of one
+   * package too, may overlap; the caller's simulator then spans turns of the event loop, and the
+   * peer holds the channel's state for it. Chaincode errors, timeouts and memory exhaustion come
+   * back as a 500 response; a throw means the runtime itself failed (unknown package ID, closed runtime).
    */
   invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult>;
   /**

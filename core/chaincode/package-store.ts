@@ -61,7 +61,10 @@ export class PackageStore {
       fs.renameSync(tmp, file);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
-      throw new ChaincodeError('CHAINCODE_STORE_FAILED', `cannot write chaincode package '${pkg.packageId}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { packageId: pkg.packageId }, { cause: err });
+      const errno = (err as NodeJS.ErrnoException).code;
+      // The directory names the filesystem an operator must look at; the errno says what to do there.
+      const reason = errno === 'ENOSPC' ? 'no space left on device (ENOSPC); free space on that filesystem' : (errno ?? (err as Error).message);
+      throw new ChaincodeError('CHAINCODE_STORE_FAILED', `cannot write chaincode package '${pkg.packageId}' in ${this.dir}: ${reason}`, { packageId: pkg.packageId, path: this.dir, ...(errno !== undefined && { errno }) }, { cause: err });
     }
     this.syncDir();
     return installed;

@@ -20,6 +20,15 @@ interface LiveContext {
   readonly dispatch: ivm.Reference<(inv: unknown) => void>;
 }
 
+/** One transaction under way in a sandbox. */
+interface Started {
+  readonly ctx: LiveContext;
+  readonly session: HostSession;
+  readonly limits: Required<RuntimeLimits>;
+  /** Milliseconds left of the transaction's time limit once its context is ready. */
+  readonly remaining: number;
+}
+
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -38,6 +47,10 @@ function release(ctx: LiveContext): void {
 
 function failure(message: string): ChaincodeResult {
   return { response: { status: 500, message, payload: EMPTY } };
+}
+
+function disposedFailure(packageId: string): ChaincodeResult {
+  return failure(`chaincode ${packageId}: its sandbox was disposed (uninstalled or the peer is stopping) while the transaction ran`);
 }
 
 function timeoutFailure(limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {
@@ -64,8 +77,9 @@ function hostCallbacks(names: readonly (keyof HostTable)[], holder: { table: Hos
 
 /**
  * One installed chaincode: its isolate, its compiled bundle, and (by default) one context reused
- * across transactions, as a Fabric chaincode process keeps its contract instances. Runs on the
- * calling thread: `applySync` keeps host callbacks cheap (STYLE.md 10, dependencies.md §2).
+ * across transactions, as a Fabric chaincode process keeps its contract instances. A top-level
+ * transaction runs on isolated-vm's thread pool ({@link invokeAsync}); a chaincode-to-chaincode call
+ * runs on the calling thread ({@link invoke}), where the caller's host callback waits for it.
  */
 export class ChaincodeSandbox {
   private isolate: ivm.Isolate | undefined;
@@ -137,7 +151,45 @@ export class ChaincodeSandbox {
     return sibling;
   }
 
+  /**
+   * Runs one transaction on the calling thread (`applySync`): for a chaincode-to-chaincode call,
+   * made from a host callback on the main thread while the caller's isolate waits for it.
+   */
   invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
+    const started = this.begin(invocation, support);
+    if ('response' in started) return started;
+    try {
+      started.ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, started.limits, support.log)], { timeout: started.remaining, arguments: { copy: true } });
+    } catch (err) {
+      return this.classify(err, started.limits, support);
+    } finally {
+      this.end(started);
+    }
+    return this.settle(started.session);
+  }
+
+  /**
+   * Runs one transaction on isolated-vm's thread pool (`apply`): the peer's event loop stays free
+   * while chaincode computes, and the chaincode's host calls are served on it between other work
+   * (a Fabric chaincode is a process of its own). Each host call then costs a thread hop (~20 µs
+   * rather than ~2, dependencies.md §2), the price of a peer that keeps answering.
+   */
+  async invokeAsync(invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult> {
+    const started = this.begin(invocation, support);
+    if ('response' in started) return started;
+    try {
+      await started.ctx.dispatch.apply(undefined, [toSandboxInvocation(invocation, started.limits, support.log)], { timeout: started.remaining, arguments: { copy: true } });
+    } catch (err) {
+      return this.classify(err, started.limits, support);
+    } finally {
+      this.end(started);
+    }
+    return this.settle(started.session);
+  }
+
+  /** Readies a context and opens the transaction's session, or answers the failure that prevents it. */
+  private begin(invocation: ChaincodeInvocation, support: RuntimeSupport): Started | ChaincodeResult {
+    if (this.tableHolder.table === undefined) return disposedFailure(this.packageId);
     const limits = { ...this.options.limits, ...(support.limits ?? {}) } as Required<RuntimeLimits>;
     if (this.session !== undefined) {
       // Re-entering a running isolate would settle nothing until the outer call returns.
@@ -167,16 +219,17 @@ export class ChaincodeSandbox {
     this.loadLog.flush(support.log, invocation.channelId, this.mapStacks);
     const session = new HostSession(invocation, support, limits, this.mapStacks);
     this.session = session;
-    try {
-      ctx.dispatch.applySync(undefined, [toSandboxInvocation(invocation, limits, support.log)], { timeout: remaining, arguments: { copy: true } });
-    } catch (err) {
-      return this.classify(err, limits, support);
-    } finally {
-      this.session = undefined;
-      // What the chaincode left open ends with its transaction, as Fabric's handler closes a transaction's iterators.
-      session.close();
-      if (this.options.strict && !this.isolate?.isDisposed) release(ctx);
-    }
+    return { ctx, session, limits, remaining };
+  }
+
+  private end(started: Started): void {
+    this.session = undefined;
+    // What the chaincode left open ends with its transaction, as Fabric's handler closes a transaction's iterators.
+    started.session.close();
+    if (this.options.strict && this.isolate !== undefined && !this.isolate.isDisposed) release(started.ctx);
+  }
+
+  private settle(session: HostSession): ChaincodeResult {
     const outcome = session.outcome;
     if (outcome === undefined) {
       // Its continuation could run during a later transaction: the context must not survive.
@@ -186,13 +239,30 @@ export class ChaincodeSandbox {
     return { response: { status: outcome.status, message: outcome.message, payload: outcome.payload }, ...(outcome.event ? { event: outcome.event } : {}) };
   }
 
+  /** True while the sandbox has an isolate (and its compiled bundle) in memory. */
+  get loaded(): boolean {
+    return this.isolate !== undefined && !this.isolate.isDisposed;
+  }
+
+  /**
+   * Releases the isolate and its compiled bundle, keeping what makes them again: the next
+   * transaction loads the bundle anew on its own time, as a Fabric peer launches an installed
+   * chaincode when it is next invoked. Not while a transaction runs.
+   */
+  unload(): void {
+    if (!this.busy) this.reset(true);
+  }
+
   dispose(): void {
-    this.reset(true);
+    // First: a transaction in flight on the thread pool then reads its rejection as a disposal.
     this.tableHolder.table = undefined;
+    this.reset(true);
   }
 
   private classify(err: unknown, limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {
     const message = err instanceof Error ? err.message : String(err);
+    // Uninstalled or closed while this ran on the thread pool: its isolate went with it.
+    if (this.tableHolder.table === undefined) return disposedFailure(this.packageId);
     if (this.isolate === undefined || this.isolate.isDisposed || /memory limit/i.test(message)) {
       this.reset(true);
       return failure(`chaincode exceeded its memory limit of ${this.options.memoryLimitMb} MB; its sandbox was restarted`);

@@ -10,6 +10,19 @@ export const IsolatedVmRuntimeOptions = z
     timeoutMs: z.number().int().positive().default(30_000),
     /** true: a fresh context per transaction (no state survives between transactions, ~1 ms each). */
     strict: z.boolean().default(false),
+    /**
+     * Transactions of one chaincode that run at once, each in an isolate of its own on isolated-vm's
+     * thread pool (as a Fabric chaincode process serves transactions side by side); more wait their
+     * turn. A sandbox is started only when transactions overlap. Chaincode-to-chaincode calls may
+     * start more (they cannot wait).
+     */
+    sandboxesPerChaincode: z.number().int().min(1).max(64).default(2),
+    /**
+     * Installed packages whose isolates stay in memory, the most recently used ones; the others keep
+     * only their bundle and load it again when next invoked (Fabric keeps installed packages on
+     * disk until a chaincode is launched). An isolate with its bundle costs some MiB at rest.
+     */
+    loadedChaincodes: z.number().int().min(1).max(4096).default(16),
     /** Largest value one putState may write, in bytes. */
     maxValueBytes: z.number().int().positive().default(8 * 1024 * 1024),
     /**

@@ -14,13 +14,16 @@ import { SUPPORTED_SANDBOX_ABIS } from '../../core/chaincode/host-api';
 import { ChaincodeError } from '../../core/errors';
 import { ChaincodeSandbox } from './chaincode-sandbox';
 import { IsolatedVmRuntimeOptions } from './isolated-vm-runtime-options';
+import { SandboxPool } from './sandbox-pool';
 
-/** Chaincode in isolated-vm: one isolate per installed package, Fabric's stub and contract API inside. */
+/**
+ * Chaincode in isolated-vm, Fabric's stub and contract API inside: per installed package, isolates
+ * for the transactions that run at once (one until they overlap), kept in memory for the
+ * `loadedChaincodes` packages used last.
+ */
 export class IsolatedVmRuntime implements ChaincodeRuntime {
   private readonly options: ReturnType<typeof IsolatedVmRuntimeOptions.parse>;
-  private readonly sandboxes = new Map<string, ChaincodeSandbox>();
-  /** Per package, the sandboxes forked for transactions that began while its sandbox was busy; kept for the next. */
-  private readonly siblings = new Map<string, ChaincodeSandbox[]>();
+  private readonly pools = new Map<string, SandboxPool>();
   private readonly store: PackageStore | undefined;
   private closed = false;
 
@@ -37,7 +40,7 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
     this.checkOpen();
     const pkg = await readChaincodePackage(packageBytes);
     const installed = { packageId: pkg.packageId, label: pkg.metadata.label };
-    if (this.sandboxes.has(pkg.packageId)) return installed;
+    if (this.pools.has(pkg.packageId)) return installed;
     const pkgJsonBytes = pkg.code.get('src/package.json') ?? new Uint8Array(0);
     let pkgJson: { main?: unknown; weft?: { abi?: unknown } };
     try {
@@ -77,50 +80,53 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       throw err;
     }
     if (this.store !== undefined) await this.store.save(packageBytes);
-    this.sandboxes.set(pkg.packageId, sandbox);
+    this.pools.set(pkg.packageId, new SandboxPool(sandbox, this.options.sandboxesPerChaincode));
+    this.unloadBeyond(pkg.packageId);
     return installed;
   }
 
+  /** Runs the transaction off the peer's event loop, queued behind the package's busy sandboxes. */
   async invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult> {
-    return this.invokeSync(packageId, invocation, support);
+    return this.pool(packageId).invoke(invocation, support);
   }
 
-  /** The same as {@link invoke}, without the promise: for `invokeChaincode` from inside a sandbox. */
+  /** The same as {@link invoke} on the calling thread, without the promise: for `invokeChaincode` from inside a sandbox. */
   invokeSync(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
+    return this.pool(packageId).invokeSync(invocation, support);
+  }
+
+  /** The package's sandboxes, marked as the most recently used. */
+  private pool(packageId: string): SandboxPool {
     this.checkOpen();
-    const sandbox = this.sandboxes.get(packageId);
-    if (sandbox === undefined) {
-      throw new ChaincodeError('CHAINCODE_NOT_INSTALLED', `chaincode package '${packageId}' is not installed on this runtime`, { packageId, installed: [...this.sandboxes.keys()] });
+    const pool = this.pools.get(packageId);
+    if (pool === undefined) {
+      throw new ChaincodeError('CHAINCODE_NOT_INSTALLED', `chaincode package '${packageId}' is not installed on this runtime`, { packageId, installed: [...this.pools.keys()] });
     }
-    if (!sandbox.busy) return sandbox.invoke(invocation, support);
-    let sibling: ChaincodeSandbox;
-    try {
-      sibling = this.idleSibling(sandbox);
-    } catch (err) {
-      // Answered as a sandbox that cannot start answers: the chaincode's failure, not the runtime's.
-      const message = err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`;
-      return { response: { status: 500, message, payload: new Uint8Array(0) } };
-    }
-    return sibling.invoke(invocation, support);
+    // The map's order is the order of use: least recently used first.
+    this.pools.delete(packageId);
+    this.pools.set(packageId, pool);
+    if (!pool.loaded) this.unloadBeyond(packageId);
+    return pool;
   }
 
   /**
-   * A sandbox of the same package that is not running anything. The peer lets a package re-enter
-   * only for another channel or transaction, so a package needs at most one sibling per nesting level.
+   * Unloads the least recently used idle packages while more than `loadedChaincodes` hold isolates,
+   * `keep` (about to run) counted among them; a package with a transaction under way stays.
    */
-  private idleSibling(sandbox: ChaincodeSandbox): ChaincodeSandbox {
-    let siblings = this.siblings.get(sandbox.packageId);
-    if (siblings === undefined) this.siblings.set(sandbox.packageId, (siblings = []));
-    const idle = siblings.find((s) => !s.busy);
-    if (idle !== undefined) return idle;
-    const sibling = sandbox.fork();
-    siblings.push(sibling);
-    return sibling;
+  private unloadBeyond(keep: string): void {
+    let loaded = 1;
+    for (const [id, pool] of this.pools) if (id !== keep && pool.loaded) loaded++;
+    for (const [id, pool] of this.pools) {
+      if (loaded <= this.options.loadedChaincodes) return;
+      if (id === keep || !pool.loaded || !pool.idle) continue;
+      pool.unload();
+      loaded--;
+    }
   }
 
-  private disposeSiblings(packageId: string): void {
-    for (const sibling of this.siblings.get(packageId) ?? []) sibling.dispose();
-    this.siblings.delete(packageId);
+  /** How many installed packages hold isolates now (at most `loadedChaincodes` while idle). */
+  loadedCount(): number {
+    return [...this.pools.values()].filter((p) => p.loaded).length;
   }
 
   /** Reloads every package kept in `packageDir` (after a restart). */
@@ -131,27 +137,28 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
     return out;
   }
 
-  /** How many times a package's isolate has been created (1 unless it was restarted). */
+  /** How many times a package's first sandbox made its isolate (1 unless it was restarted, or unloaded and invoked again). */
   isolateStarts(packageId: string): number {
-    return this.sandboxes.get(packageId)?.isolateStarts ?? 0;
+    return this.pools.get(packageId)?.primary.isolateStarts ?? 0;
+  }
+
+  /** How many sandboxes (one isolate each) a package has started: 1 until transactions overlapped. */
+  sandboxCount(packageId: string): number {
+    return this.pools.get(packageId)?.size ?? 0;
   }
 
   async uninstall(packageId: string): Promise<void> {
-    const sandbox = this.sandboxes.get(packageId);
-    this.sandboxes.delete(packageId);
-    sandbox?.dispose();
-    this.disposeSiblings(packageId);
+    const pool = this.pools.get(packageId);
+    this.pools.delete(packageId);
+    pool?.dispose();
     this.store?.remove(packageId);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [packageId, sandbox] of this.sandboxes) {
-      sandbox.dispose();
-      this.disposeSiblings(packageId);
-    }
-    this.sandboxes.clear();
+    for (const pool of this.pools.values()) pool.dispose();
+    this.pools.clear();
   }
 
   private checkOpen(): void {

@@ -151,7 +151,7 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
     const chaincodes = path.join(peerData(), 'chaincodes');
     const before = ns!.run(`ls -A '${chaincodes}'`);
     const built = await packageChaincode({ projectDir: KV_EVENTS_DIR, label: 'kv_full' });
-    await expect(install(m.orgs[0], ports[0], built.packageBytes)).rejects.toThrow(/cannot write chaincode package 'kv_full:[0-9a-f]+': ENOSPC/);
+    await expect(install(m.orgs[0], ports[0], built.packageBytes)).rejects.toThrow(/cannot write chaincode package 'kv_full:[0-9a-f]+' in .*: no space left on device \(ENOSPC\)/);
     expect(ns!.run(`ls -A '${chaincodes}'`)).toBe(before);
 
     // Restarted with the disk still full, it comes up, and reports the same failure rather than exiting.

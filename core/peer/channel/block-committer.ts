@@ -220,7 +220,9 @@ export class BlockCommitter {
     let result: CommitResult;
     const committing = performance.now();
     try {
-      result = await retryWhileDiskFull(() => this.storeBlock(parsed, validation.flags, pvt), {
+      // Each try holds the state exclusively (running simulations finish first, new ones wait), but
+      // not the waits between tries.
+      result = await retryWhileDiskFull(() => this.channel.ledger.exclusive(() => this.storeBlock(parsed, validation.flags, pvt)), {
         onPause: (err) => {
           this.setFailure({ blockNum: parsed.number, error: err, paused: true });
           this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed: the disk is full; retrying the same block with backoff (1 s doubling to 30 s) until space is freed');

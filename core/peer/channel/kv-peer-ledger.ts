@@ -4,6 +4,7 @@ import { KvLedger } from '../../ledger/kv-ledger';
 import type { IndexFile } from '../../ledger/ledger';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledger-store-provider';
+import { StateLock } from '../../ledger/state-lock';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 import type { CommitResult, PeerLedger } from './peer-ledger';
@@ -17,6 +18,8 @@ import { LifecycleCollectionPolicy } from '../privdata/collection-policy';
  * metadata for key-level policies, block bytes for Deliver).
  */
 export class KvPeerLedger implements PeerLedger {
+  private readonly lock = new StateLock();
+
   private constructor(
     private readonly ledger: KvLedger,
     private readonly store: ChannelLedgerStore,
@@ -45,6 +48,29 @@ export class KvPeerLedger implements PeerLedger {
   }
   newTxSimulator(txId: string): TxSimulator {
     return this.ledger.newTxSimulator(txId);
+  }
+  async openTxSimulator(txId: string): Promise<TxSimulator> {
+    const release = await this.lock.read(`simulation of transaction ${txId}`);
+    let simulator: TxSimulator;
+    try {
+      simulator = this.ledger.newTxSimulator(txId);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    // The hold ends with the simulator, whoever calls done() and however often.
+    const done = simulator.done.bind(simulator);
+    simulator.done = (): void => {
+      try {
+        done();
+      } finally {
+        release();
+      }
+    };
+    return simulator;
+  }
+  exclusive<T>(fn: () => T): Promise<T> {
+    return this.lock.exclusive(fn);
   }
   newQueryExecutor(): QueryExecutor {
     return this.ledger.newQueryExecutor();

@@ -30,8 +30,18 @@ export interface PeerLedger {
   getBlockBytes(blockNum: number): Uint8Array | undefined;
   getBlockNumberByHash(hash: Uint8Array): number | undefined;
   getTxLocation(txId: string): TxLocation | undefined;
-  /** A simulator over committed state for one proposal; the caller calls `done()`. */
+  /**
+   * A simulator over committed state for one proposal, for use within one synchronous step (a
+   * chaincode-to-chaincode call, a lifecycle read); the caller calls `done()`.
+   */
   newTxSimulator(txId: string): TxSimulator;
+  /**
+   * A simulator that holds the channel's state until `done()` (Fabric's `NewTxSimulator` read-locks
+   * its `commitRWLock`): for a simulation that spans turns of the event loop, so that no block
+   * commits between two of its reads. Waits while a commit runs or waits; the caller must call
+   * `done()`, or the channel commits nothing more.
+   */
+  openTxSimulator(txId: string): Promise<TxSimulator>;
   /** A read-only executor over committed state; the caller calls `done()`. */
   newQueryExecutor(): QueryExecutor;
   /** A committed value with version and metadata (key-level policies), or undefined. */
@@ -40,9 +50,15 @@ export interface PeerLedger {
    * Runs MVCC over the transactions still marked VALID in `flags` (in block order), writes the
    * final TRANSACTIONS_FILTER into the block and commits block, state, history and tx index in one
    * step, with this peer's private data of the block (`TxPvtReadWriteSet` bytes by transaction
-   * number). Called once per block, in order.
+   * number). Called once per block, in order, through {@link exclusive}.
    */
   commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult;
+  /**
+   * Runs `fn` (synchronous: a {@link commit}) once no simulation from {@link openTxSimulator}
+   * holds the state; simulations asked for meanwhile wait for it (Fabric's write lock on
+   * `commitRWLock`, writer-preferring).
+   */
+  exclusive<T>(fn: () => T): Promise<T>;
   /** The private data this peer committed with a block, by transaction number. */
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
   /** Collections of this peer's orgs that committed transactions wrote and it lacks, most recent blocks first (the core ledger's `missingPvtData`). */

@@ -107,11 +107,11 @@ export class ChaincodeExecutor {
 
   /**
    * Opens the proposal's transaction context in the chaincode it names and returns what closes it.
-   * Fabric's handler opens it as the chaincode starts to run; Weft's endorser calls this as it
-   * schedules the simulation, since simulations run one at a time here where Fabric runs them side
-   * by side: a second proposal with the same txid, channel and chaincode is refused from then until
-   * the first is simulated, as Fabric refuses one that overlaps it. A chaincode this peer cannot
-   * run gets no context (its lookup fails first, as in Fabric).
+   * Fabric's handler opens it as the chaincode starts to run; Weft's endorser calls this before the
+   * simulation waits for the channel's state (a commit under way) or a sandbox: a second proposal
+   * with the same txid, channel and chaincode is refused from then until the first is simulated, as
+   * Fabric refuses one that overlaps it. A chaincode this peer cannot run gets no context (its
+   * lookup fails first, as in Fabric).
    */
   openContext(proposal: ParsedSignedProposal, channel: Channel | undefined): () => void {
     const handler = this.handlerOf(proposal.chaincodeName, channel);

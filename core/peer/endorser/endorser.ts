@@ -8,7 +8,6 @@ import { PeerError } from '../peer-error';
 import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metrics';
 import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
 import type { Channel } from '../channel/channel';
-import { BackToBack } from './back-to-back';
 import { buildChaincodeInterest } from './chaincode-interest';
 import { type ChaincodeExecutor, DEFAULT_ENDORSEMENT_PLUGIN, type ExecutionResult } from './chaincode-executor';
 import { type CheckedProposal, type ProposalCheckSupport, ProposalRejectedError, checkProposal } from './proposal-checks';
@@ -37,9 +36,6 @@ export interface PrivateDataDistributor {
  * proposal never disturbs the next.
  */
 export class Endorser {
-  /** Simulations of user chaincode submitted in one event-loop turn run back to back. */
-  private readonly burst = new BackToBack();
-
   constructor(
     private readonly checks: ProposalCheckSupport,
     private readonly executor: ChaincodeExecutor,
@@ -149,19 +145,18 @@ export class Endorser {
     }
     const { proposal } = checked;
     meter?.checked(proposal.channelId, proposal.chaincodeName);
-    // Opened before the simulation waits for its turn: here simulations run one at a time, where
-    // Fabric runs a proposal reusing a running one's txid side by side with it and refuses it.
+    // Opened before the simulation waits for the ledger: a proposal reusing a running one's txid
+    // is refused, as Fabric refuses it.
     const close = this.executor.openContext(proposal, checked.channel);
-    const run = (): Promise<SimulationOutcome> => this.run(checked, readWriteSet).finally(close);
-    // System chaincodes may wait on I/O (install, join): they run on their own, not in a burst.
-    return this.checks.isSystemChaincode(proposal.chaincodeName) ? run() : this.burst.run(run);
+    return this.run(checked, readWriteSet).finally(close);
   }
 
   private async run(checked: CheckedProposal, readWriteSet: boolean): Promise<SimulationOutcome> {
     const { proposal, channel, creator } = checked;
     let simulator: TxSimulator | undefined;
     try {
-      simulator = channel?.ledger.newTxSimulator(proposal.txId);
+      // Held until done(): chaincode runs off the event loop, and a block must not commit between its reads.
+      simulator = await channel?.ledger.openTxSimulator(proposal.txId);
       const result = await this.executor.execute(proposal, channel, creator, simulator, { recordDefinition: readWriteSet });
       const status = result.response.status;
       // An evaluation never becomes a transaction: its read/write set is not built. Nor is that of

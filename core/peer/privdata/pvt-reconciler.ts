@@ -52,8 +52,8 @@ export function reconcilerChannel(joined: JoinedChannel, localMspId: string): Re
       const members = lifecycle.collection(channel.ledger, namespace, collection)?.memberMspIds;
       return members?.includes(localMspId) === true ? members : undefined;
     },
-    commitOld: (data) => committer.exclusive(() => channel.ledger.commitPvtDataOfOldBlocks(data)),
-    markEligible: (collection, limit) => committer.exclusive(() => channel.ledger.markPvtEligible(collection, limit)),
+    commitOld: (data) => committer.exclusive(() => channel.ledger.exclusive(() => channel.ledger.commitPvtDataOfOldBlocks(data))),
+    markEligible: (collection, limit) => committer.exclusive(() => channel.ledger.exclusive(() => channel.ledger.markPvtEligible(collection, limit))),
   };
 }
 

@@ -19,6 +19,9 @@ class ScriptedLedger {
   readonly blocks: Uint8Array[] = [];
   failNext: ('full' | 'stored' | 'broken')[] = [];
   tries = 0;
+  async exclusive<T>(fn: () => T): Promise<T> {
+    return fn();
+  }
   height(): number {
     return this.blocks.length;
   }

@@ -1,0 +1,103 @@
+import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
+import { ChaincodeError } from '../../core/errors';
+import type { ChaincodeSandbox } from './chaincode-sandbox';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The sandboxes of one installed package. A Fabric chaincode process serves transactions side by
+ * side; here each sandbox runs one transaction at a time, so top-level transactions take an idle
+ * sandbox, start another up to `limit`, and past that wait their turn (first come, first served:
+ * the wait counts against the caller's own deadline, not the chaincode's time limit). A
+ * chaincode-to-chaincode call cannot wait (its caller blocks the thread the queue would need), so it
+ * takes any idle sandbox or starts one beyond the limit, as many as calls are nested.
+ */
+export class SandboxPool {
+  private readonly all: ChaincodeSandbox[];
+  /** Sandboxes lent to a top-level transaction: busy from the hand-over, before their session opens. */
+  private readonly lent = new Set<ChaincodeSandbox>();
+  private readonly waiting: ((sandbox: ChaincodeSandbox | undefined) => void)[] = [];
+  private disposed = false;
+
+  constructor(
+    readonly primary: ChaincodeSandbox,
+    private readonly limit: number,
+  ) {
+    this.all = [primary];
+  }
+
+  /** Sandboxes started for this package (the primary included): visible to tests and metrics. */
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** True while a sandbox of the package holds an isolate. */
+  get loaded(): boolean {
+    return this.all.some((s) => s.loaded);
+  }
+
+  /** True while no transaction runs in the package's sandboxes or waits for one. */
+  get idle(): boolean {
+    return this.waiting.length === 0 && this.all.every((s) => !s.busy && !this.lent.has(s));
+  }
+
+  /** Releases every isolate of an idle package: its other sandboxes go, the first keeps what reloads it. */
+  unload(): void {
+    if (!this.idle) return;
+    for (const sibling of this.all.splice(1)) sibling.dispose();
+    this.primary.unload();
+  }
+
+  async invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult> {
+    const sandbox = this.free() ?? (this.all.length < this.limit ? this.start() : await new Promise<ChaincodeSandbox | undefined>((resolve) => this.waiting.push(resolve)));
+    if (sandbox === undefined || 'response' in sandbox) return sandbox ?? closed(this.primary.packageId);
+    this.lent.add(sandbox);
+    try {
+      return await sandbox.invokeAsync(invocation, support);
+    } finally {
+      this.lent.delete(sandbox);
+      this.handOver(sandbox);
+    }
+  }
+
+  invokeSync(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
+    const sandbox = this.free() ?? this.start();
+    return 'response' in sandbox ? sandbox : sandbox.invoke(invocation, support);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const sandbox of this.all) sandbox.dispose();
+    for (const resolve of this.waiting.splice(0)) resolve(undefined);
+  }
+
+  private free(): ChaincodeSandbox | undefined {
+    return this.all.find((s) => !s.busy && !this.lent.has(s));
+  }
+
+  private handOver(sandbox: ChaincodeSandbox): void {
+    const next = this.waiting.shift();
+    if (next === undefined) return;
+    if (this.disposed) return next(undefined);
+    // Lent before the waiter resumes (a later microtask), so that nothing else takes it meanwhile;
+    // the waiter gives it back when its transaction ends.
+    this.lent.add(sandbox);
+    next(sandbox);
+  }
+
+  /** Another started sandbox of the package, or the failure to start one answered as the chaincode's. */
+  private start(): ChaincodeSandbox | ChaincodeResult {
+    try {
+      const sibling = this.primary.fork();
+      this.all.push(sibling);
+      return sibling;
+    } catch (err) {
+      const message = err instanceof ChaincodeError ? err.message : `chaincode failed to start: ${(err as Error).message}`;
+      return { response: { status: 500, message, payload: EMPTY } };
+    }
+  }
+}
+
+function closed(packageId: string): ChaincodeResult {
+  return { response: { status: 500, message: `chaincode ${packageId}: its sandbox was disposed (uninstalled or the peer is stopping) before the transaction ran`, payload: EMPTY } };
+}
