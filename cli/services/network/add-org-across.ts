@@ -41,14 +41,18 @@ export interface AddOrgAcrossOptions {
   readonly orgDir?: string;
 }
 
-/** What `--output` did: the update file written, the new org's directory made. */
-export interface PreparedAddOrg {
+/** The new org as `weft network add-org` reports it, whichever way it ran. */
+export interface NewOrgSummary {
   readonly org: string;
   readonly mspId: string;
   readonly domain: string;
   readonly channel: string;
   readonly peers: { id: string; address: string; operationsAddress: string | undefined }[];
   readonly users: string[];
+}
+
+/** What `--output` did: the update file written, the new org's directory made. */
+export interface PreparedAddOrg extends NewOrgSummary {
   readonly submitted: false;
   readonly file: string;
   readonly orgDir: string;

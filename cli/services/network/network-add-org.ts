@@ -7,7 +7,7 @@ import { editChannelConfig } from './channel-config-edit';
 import { missingSignatures, needsMet, signForPolicies, signerMspIds, type PolicyNeed } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
-import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, type NewOrgSummary, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
@@ -19,13 +19,7 @@ import { runningPid } from './node-processes';
 import { orgsWithKeysHere } from './org-keys';
 import { StagingDir } from './staging-dir';
 
-export interface AddOrgResult {
-  readonly org: string;
-  readonly mspId: string;
-  readonly domain: string;
-  readonly channel: string;
-  readonly peers: { id: string; address: string; operationsAddress: string | undefined }[];
-  readonly users: string[];
+export interface AddOrgResult extends NewOrgSummary {
   /** The orderer that accepted the config update. */
   readonly orderer: string;
   /** The block of the default channel holding the config with the new org (as this directory's first running peer has it). */
