@@ -60,5 +60,7 @@ export interface OrgAuthority {
   nextOrgCrl(org: OrgFolderRef, certificates: readonly Uint8Array[], earlier: readonly Uint8Array[]): Promise<{ pem: string; crlNumber: number; serials: string[] }>;
   /** Whether one of `crls` revokes `certificate` as Fabric's MSP decides it (AKI, serial, CA signature). */
   orgCrlRevokes(org: OrgFolderRef, certificate: Uint8Array, crls: readonly Uint8Array[]): boolean;
+  /** Whether `crl` was issued by the org's CA (its AKI is the CA's SKI), not by another CA of the MSP. */
+  orgCrlIssued(org: OrgFolderRef, crl: Uint8Array): boolean;
 }
 export const CryptoMaterialGenerator = Symbol('CryptoMaterialGenerator');

@@ -80,7 +80,11 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
   progress(`${org.mspId} CRL number ${crl.crlNumber} lists ${crl.serials.length} serial(s), ${user}'s ${serialNumber} among them`);
 
   const updated: RevokeResult['channels'] = [];
-  for (const state of channels.filter((c) => !c.revokes)) updated.push(await setRevocationList(network, org, state, Buffer.from(crl.pem), progress));
+  for (const state of channels.filter((c) => !c.revokes)) {
+    // The CA's new CRL replaces its old ones there; CRLs of other CAs of the MSP stay.
+    const others = state.crls.filter((c) => !authority.orgCrlIssued(orgRef, c));
+    updated.push(await setRevocationList(network, org, state, [...others, Buffer.from(crl.pem)], progress));
+  }
 
   const crlFiles = [network.orgMspDir(org), ...network.peersOf(org).map((p) => p.mspDir)].map((mspDir) => writeCrl(mspDir, crl.pem));
   progress(`CRL written to ${crlFiles.length} MSP folder(s) of ${org.name}; a peer's local MSP reads it when it starts`);
@@ -139,10 +143,10 @@ async function channelStates(network: NetworkLayout, org: PeerOrgSpec, certPem: 
 }
 
 /**
- * Submits the config update setting the org's MSP `revocation_list` to `crl` on one channel,
+ * Submits the config update setting the org's MSP `revocation_list` to `crls` on one channel,
  * signed by the org's Admin, and waits for this directory's peers of the channel to hold it.
  */
-async function setRevocationList(network: NetworkLayout, org: PeerOrgSpec, state: ChannelState, crl: Uint8Array, progress: Progress): Promise<RevokeResult['channels'][number]> {
+async function setRevocationList(network: NetworkLayout, org: PeerOrgSpec, state: ChannelState, crls: Uint8Array[], progress: Progress): Promise<RevokeResult['channels'][number]> {
   const channel = state.layout.spec.channel.name;
   const next = Config.deserializeBinary(state.current.config.serializeBinary());
   const key = state.current.applicationOrgs.find((o) => o.mspId === org.mspId)!.name;
@@ -151,7 +155,7 @@ async function setRevocationList(network: NetworkLayout, org: PeerOrgSpec, state
   const outer = MSPConfig.deserializeBinary(old.getValue_asU8());
   const fabric = state.current.msps.get(org.mspId)!.cloneMessage();
   // One CRL per org CA: the new one lists every serial the old ones of that CA did.
-  fabric.setRevocationListList([crl]);
+  fabric.setRevocationListList(crls);
   outer.setConfig(fabric.serializeBinary());
   const value = new ConfigValue();
   value.setVersion(old.getVersion());

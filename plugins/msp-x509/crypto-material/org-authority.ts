@@ -134,22 +134,32 @@ export async function nextOrgCrl(org: OrgFolder, certificates: readonly Uint8Arr
  * signed by that CA.
  */
 export function orgCrlRevokes(org: OrgFolder, certificate: Uint8Array, crls: readonly Uint8Array[]): boolean {
-  const caPem = fs.readdirSync(path.join(org.orgDir, 'ca')).find((f) => f.endsWith('-cert.pem'));
-  if (caPem === undefined) return false;
-  const ca = new X509Certificate(fs.readFileSync(path.join(org.orgDir, 'ca', caPem)));
+  const ca = orgCaOf(org);
+  if (ca === undefined) return false;
   const serial = BigInt(`0x${new X509Certificate(Buffer.from(certificate)).serialNumber}`);
-  const caSki = skiOf(pkijs.Certificate.fromBER(ca.raw));
   return crls.some((bytes) => {
     const crl = parseGoCrl(bytes);
-    return (
-      caSki !== undefined &&
-      crl.authorityKeyId instanceof Uint8Array &&
-      Buffer.from(caSki).equals(Buffer.from(crl.authorityKeyId)) &&
-      crl.revokedSerials.includes(serial) &&
-      crlSignedBy(crl, ca.publicKey)
-    );
+    return issuedBy(crl, ca.ski) && crl.revokedSerials.includes(serial) && crlSignedBy(crl, ca.certificate.publicKey);
   });
 }
 
+/** Whether `crl` is one of the org CA's (its AKI is the CA's SKI): a CRL of another CA in the same MSP is not. */
+export function orgCrlIssued(org: OrgFolder, crl: Uint8Array): boolean {
+  const ca = orgCaOf(org);
+  return ca !== undefined && issuedBy(parseGoCrl(crl), ca.ski);
+}
+
+function orgCaOf(org: OrgFolder): { certificate: X509Certificate; ski: Uint8Array } | undefined {
+  const caPem = fs.readdirSync(path.join(org.orgDir, 'ca')).find((f) => f.endsWith('-cert.pem'));
+  if (caPem === undefined) return undefined;
+  const certificate = new X509Certificate(fs.readFileSync(path.join(org.orgDir, 'ca', caPem)));
+  const ski = skiOf(pkijs.Certificate.fromBER(certificate.raw));
+  return ski === undefined ? undefined : { certificate, ski };
+}
+
+function issuedBy(crl: ReturnType<typeof parseGoCrl>, ski: Uint8Array): boolean {
+  return crl.authorityKeyId instanceof Uint8Array && Buffer.from(ski).equals(Buffer.from(crl.authorityKeyId));
+}
+
 /** The org CA operations as the `msp` slot's `CryptoMaterialGenerator` offers them to the CLI. */
-export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes };
+export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes, orgCrlIssued };
