@@ -26,8 +26,8 @@ import {
   type PeerFiles,
 } from '../integration/peer/network-fixture';
 import { deployKv, type ProcessNetwork } from './process-network';
-import { type NamespacedNode, TmpfsNamespace } from './tmpfs-namespace';
-import { ORDERER_MAIN, PEER_MAIN, procCpuMs } from './weft-process';
+import { TmpfsNamespace } from './tmpfs-namespace';
+import { ORDERER_MAIN, PEER_MAIN, procCpuMs, type WeftProcess } from './weft-process';
 
 const utf8 = new TextDecoder();
 /** What is left free on a node's filesystem before the load: a few blocks' worth. */
@@ -47,10 +47,10 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
   let dir: string;
   let ns: TmpfsNamespace | undefined;
   let m: Material;
-  let orderer: NamespacedNode;
+  let orderer: WeftProcess;
   let ordererConfig: string;
   let ordererOps: number;
-  const peers: NamespacedNode[] = [];
+  const peers: WeftProcess[] = [];
   let peerFiles: [PeerFiles, PeerFiles];
   let ports: [number, number];
   const gateways: Gateway[] = [];
@@ -73,12 +73,12 @@ describe('a node whose disk fills up (tmpfs in a user namespace, real processes)
     return { status: res.status, body: (await res.json()) as { failed_checks?: { component: string; reason: string }[] } };
   };
   /** CPU the process uses over one idle second, in ms: a node retrying a failed write in a loop would use most of it. */
-  const idleCpuMs = async (node: NamespacedNode): Promise<number> => {
+  const idleCpuMs = async (node: WeftProcess): Promise<number> => {
     const before = procCpuMs(node.child.pid);
     await new Promise((r) => setTimeout(r, 1000));
     return procCpuMs(node.child.pid) - before;
   };
-  const errorLines = (node: NamespacedNode, text: string): Record<string, unknown>[] =>
+  const errorLines = (node: WeftProcess, text: string): Record<string, unknown>[] =>
     node.logLines().filter((l) => (l.level as number) >= 50 && JSON.stringify(l.err ?? '').includes(text));
 
   beforeAll(async () => {

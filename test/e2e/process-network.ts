@@ -59,8 +59,8 @@ export async function startProcessNetwork(options: { batchTimeout?: string; chai
     if (joined !== 201) throw new Error(`orderer join answered ${joined}`);
     const peerFiles = [writePeerConfig(m, 0, ports, o0), writePeerConfig(m, 1, ports, o1)] as const;
     const peers = [
-      await WeftProcess.start('peer0.org1', PEER_MAIN, peerFiles[0].configFile, undefined, options.peerEnv),
-      await WeftProcess.start('peer0.org2', PEER_MAIN, peerFiles[1].configFile, undefined, options.peerEnv),
+      await WeftProcess.start('peer0.org1', PEER_MAIN, peerFiles[0].configFile, { env: options.peerEnv }),
+      await WeftProcess.start('peer0.org2', PEER_MAIN, peerFiles[1].configFile, { env: options.peerEnv }),
     ];
     procs.push(...peers);
     for (const i of [0, 1] as const) {
@@ -84,7 +84,7 @@ export async function startProcessNetwork(options: { batchTimeout?: string; chai
         if (opts.kill === true) await peers[i].kill();
         else await peers[i].stop();
         if (opts.downMs !== undefined) await new Promise((r) => setTimeout(r, opts.downMs));
-        peers[i] = await WeftProcess.start(peers[i].name, PEER_MAIN, peerFiles[i].configFile, undefined, options.peerEnv);
+        peers[i] = await WeftProcess.start(peers[i].name, PEER_MAIN, peerFiles[i].configFile, { env: options.peerEnv });
         return peers[i];
       },
       stop: async () => {

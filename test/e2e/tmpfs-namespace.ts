@@ -1,9 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { NODE_PROCESS_FLAGS } from '../../core/node/node-flags';
-
-const REGISTER = path.resolve(__dirname, '..', 'support', 'ts-register.js');
+import { WeftProcess } from './weft-process';
 
 /**
  * Small filesystems for disk-full tests, without root: a helper process holds a user and mount
@@ -61,78 +58,18 @@ export class TmpfsNamespace {
   }
 
   /** Starts a Weft node (`entry --config configFile`) inside the namespace; resolves once it reports started. */
-  spawnNode(name: string, entry: string, configFile: string, timeoutMs = 60_000): Promise<NamespacedNode> {
-    const child = spawn(this.enter[0]!, [...this.enter.slice(1), process.execPath, ...NODE_PROCESS_FLAGS, '-r', REGISTER, entry, '--config', configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  spawnNode(name: string, entry: string, configFile: string, timeoutMs = 60_000): Promise<WeftProcess> {
+    return WeftProcess.start(name, entry, configFile, {
+      timeoutMs,
+      prefix: this.enter,
       // Inside the user namespace the repo looks owned by `nobody`, which @swc/core's native-cache check refuses.
-      env: { ...process.env, WEFT_LOG_LEVEL: 'info', WEFT_LOGLEVEL: 'warn', SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK: '1' },
+      env: { WEFT_LOG_LEVEL: 'info', WEFT_LOGLEVEL: 'warn', SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK: '1' },
+      // The whole log: the tests look for the error lines of a pause long after it began.
+      logChars: Infinity,
     });
-    return NamespacedNode.started(name, child, timeoutMs);
   }
 
   destroy(): void {
     this.helper.stdin?.end();
-  }
-}
-
-/** A node process inside a {@link TmpfsNamespace}, with its whole log (JSON lines on stderr) kept. */
-export class NamespacedNode {
-  private log = '';
-  readonly exited: Promise<number | null>;
-
-  private constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-  ) {
-    child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    process.once('exit', () => child.kill('SIGKILL'));
-  }
-
-  static async started(name: string, child: ChildProcess, timeoutMs: number): Promise<NamespacedNode> {
-    const node = new NamespacedNode(name, child);
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms: ${node.log.slice(-4000)}`)), timeoutMs);
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/"event":"(orderer|peer)-started"/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      void node.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited with ${code} before starting: ${node.log.slice(-4000)}`));
-      });
-    });
-    return node;
-  }
-
-  /** The JSON log lines written so far, parsed (lines that are not JSON are skipped). */
-  logLines(): Record<string, unknown>[] {
-    return this.log
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** SIGTERM and wait; SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
   }
 }

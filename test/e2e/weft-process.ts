@@ -18,11 +18,23 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** How {@link WeftProcess.start} runs a node. */
+export interface StartOptions {
+  /** How long it may take to print its started line (60 s). */
+  readonly timeoutMs?: number;
+  /** Environment on top of this process's (`WEFT_LOG_LEVEL` defaults to `warn`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** A command that runs the node for it, e.g. `nsenter …` into a namespace (none: the node runs directly). */
+  readonly prefix?: readonly string[];
+  /** How much of its log (stderr) is kept, the latest characters (8,000). */
+  readonly logChars?: number;
+}
+
 /** A running node process. */
 export class WeftProcess {
   private stderr = '';
 
-  /** The last 8,000 characters the process wrote to stderr (its log). */
+  /** The last characters the process wrote to stderr (its log), as many as `logChars` keeps. */
   get stderrTail(): string {
     return this.stderr;
   }
@@ -31,9 +43,10 @@ export class WeftProcess {
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
+    logChars: number,
   ) {
     child.stderr?.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-8000);
+      this.stderr = (this.stderr + d.toString()).slice(-logChars);
     });
     live.add(child);
     this.exited = new Promise((resolve) =>
@@ -45,17 +58,19 @@ export class WeftProcess {
   }
 
   /** Spawns `entry --config configFile` and waits for its started line (rejects if it exits first). */
-  static async start(name: string, entry: string, configFile: string, timeoutMs = 60_000, env: Readonly<Record<string, string>> = {}): Promise<WeftProcess> {
+  static async start(name: string, entry: string, configFile: string, options: StartOptions = {}): Promise<WeftProcess> {
+    const { timeoutMs = 60_000, env = {}, prefix = [], logChars = 8000 } = options;
     // WEFT_CPU_PROF=<dir>: each node writes a V8 .cpuprofile there when it exits (for profiling benches).
     const profDir = process.env.WEFT_CPU_PROF;
     const profFlags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [];
     // WEFT_NODE_FLAGS="--perf-basic-prof --trace-gc …": extra Node flags for every node, for measuring.
     const extraFlags = (process.env.WEFT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, ...extraFlags, ...profFlags, '-r', REGISTER, entry, '--config', configFile], {
+    const command = [...prefix, process.execPath, ...NODE_PROCESS_FLAGS, ...extraFlags, ...profFlags, '-r', REGISTER, entry, '--config', configFile];
+    const child = spawn(command[0]!, command.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WEFT_LOG_LEVEL: process.env.WEFT_LOG_LEVEL ?? 'warn', ...env },
     });
-    const proc = new WeftProcess(name, child);
+    const proc = new WeftProcess(name, child, logChars);
     await new Promise<void>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms: ${proc.stderr}`)), timeoutMs);
@@ -81,9 +96,13 @@ export class WeftProcess {
     await this.exited;
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** SIGTERM and wait; SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.running) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
@@ -97,6 +116,20 @@ export class WeftProcess {
 
   logs(): string {
     return this.stderr;
+  }
+
+  /** The JSON log lines kept so far, parsed (lines that are not JSON are skipped). */
+  logLines(): Record<string, unknown>[] {
+    return this.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
   }
 }
 
