@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { errorOf, json, REPO, runCli } from './run-cli';
 
 interface ChannelEntry {
   name: string;
@@ -27,14 +27,6 @@ describe('weft channel update (2 orgs, real processes)', () => {
   const channels = (dir = net): ChannelEntry[] => {
     const spec = parseYaml(networkFile(dir)) as { channel: ChannelEntry; otherChannels?: ChannelEntry[] };
     return [spec.channel, ...(spec.otherChannels ?? [])];
-  };
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-  const errorOf = (r: CliResult): { code: string; message: string } => {
-    expect(r.code).not.toBe(0);
-    return (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
   };
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { json, REPO, runCli } from './run-cli';
 
 interface NodeStatus {
   id: string;
@@ -49,10 +49,6 @@ function httpsGet(address: string, urlPath: string, ca: Buffer, servername: stri
 describe('weft network across hosts (real processes)', () => {
   let tmp: string;
   let net: string;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
   const status = async (): Promise<NodeStatus[]> => {
     const s = json(await runCli(['network', 'status', net, '--json'])) as { orderers: NodeStatus[]; peers: NodeStatus[] };
     return [...s.orderers, ...s.peers];

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { json, REPO, runCli } from './run-cli';
 
 /**
  * The lifecycle step by step on a 3-org channel, whose LifecycleEndorsement policy is Fabric's
@@ -12,10 +12,6 @@ import { REPO, runCli, type CliResult } from './run-cli';
 describe('weft chaincode commit with a majority of orgs (real processes)', () => {
   let tmp: string;
   let net: string;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-majority-'));

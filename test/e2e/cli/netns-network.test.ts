@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { NetnsHosts, type NetnsHost } from '../netns-hosts';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { type CliResult, json, REPO, runCli } from './run-cli';
 
 interface NodeStatus {
   id: string;
@@ -25,10 +25,6 @@ describe('weft network on three hosts (network namespaces, real processes)', () 
   let tmp: string;
   const dirs: Record<'orderer' | 'org1' | 'org2', string> = { orderer: '', org1: '', org2: '' };
   let on: Record<'orderer' | 'org1' | 'org2', NetnsHost>;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
   const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
 
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { errorOf, json, REPO, runCli } from './run-cli';
 
 interface PeerStatus {
   id: string;
@@ -28,14 +28,6 @@ interface PeerStatus {
 describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => {
   let tmp: string;
   let net: string;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-  const errorOf = (r: CliResult): { code: string; message: string; details: Record<string, unknown> } => {
-    expect(r.code).not.toBe(0);
-    return (JSON.parse(r.stdout) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
-  };
   /** network.yaml and every path in the directory (node data and logs aside), to show a refusal changed nothing. */
   const snapshot = (dir: string): { networkFile: string; paths: string[] } => ({
     networkFile: fs.readFileSync(path.join(dir, 'network.yaml'), 'utf8'),

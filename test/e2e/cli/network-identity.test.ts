@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { findFreePorts } from '../../../cli/services/free-ports';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { orgCrlRevokes } from '../../../plugins/msp-x509/crypto-material/org-authority';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { type CliResult, errorOf, json, REPO, runCli } from './run-cli';
 
 /**
  * `weft network add-user` and `weft network revoke` on a running 2-org network (real processes,
@@ -21,14 +21,6 @@ describe('weft network add-user / revoke (2 orgs, real processes)', () => {
   const networkFile = (dir = net): string => fs.readFileSync(path.join(dir, 'network.yaml'), 'utf8');
   const usersOf = (org: string, dir = net): string[] =>
     (parseYaml(networkFile(dir)) as { orgs: { name: string; users: string[] }[] }).orgs.find((o) => o.name === org)!.users;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-  const errorOf = (r: CliResult): { code: string; message: string; details: Record<string, unknown> } => {
-    expect(r.code).not.toBe(0);
-    return (JSON.parse(r.stdout) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
-  };
   const orgDir = (dir = net): string => path.join(dir, 'organizations', 'peerOrganizations', 'org1.example.com');
   const user2Cert = (): Buffer => fs.readFileSync(path.join(orgDir(), 'users', 'User2@org1.example.com', 'msp', 'signcerts', 'User2@org1.example.com-cert.pem'));
   /** Whether the channel's latest config has an Org1MSP revocation_list that revokes User2 (as Fabric's MSP decides it). */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { runCli, type CliResult } from './run-cli';
+import { json, runCli } from './run-cli';
 
 /**
  * The real CLI end to end on a 2-org network: init, up, status --json, deploy a chaincode scaffolded
@@ -13,10 +13,6 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
   let net: string;
   let up = false;
   const peerConfig = (org = 'org1'): string => path.join(net, 'nodes', `peer0.${org}.example.com`, 'peer.yaml');
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-cli-'));

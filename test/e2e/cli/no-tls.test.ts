@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { runCli, type CliResult } from './run-cli';
+import { json, runCli } from './run-cli';
 
 /**
  * `weft network init --no-tls`: the peers serve plaintext while the orderer keeps TLS, so the peers
@@ -13,10 +13,6 @@ describe('weft network init --no-tls, a chaincode with --init-required (real pro
   let tmp: string;
   let net: string;
   let up = false;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-notls-'));

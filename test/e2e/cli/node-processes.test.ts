@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { findFreePorts } from '../../../cli/services/free-ports';
 import { isAlive } from '../../../cli/services/network/node-processes';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { json, REPO, runCli } from './run-cli';
 
 const DEV = path.join(REPO, 'bin', 'dev.js');
 const REGISTER = path.join(REPO, 'test', 'support', 'ts-register.js');
@@ -41,10 +41,6 @@ describe('weft network and node processes started another way (real processes)',
   let tmp: string;
   let net: string;
   const others: ChildProcess[] = [];
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
   const peers = async (): Promise<NodeStatus[]> => (json(await runCli(['network', 'status', net, '--json'])) as { peers: NodeStatus[] }).peers;
   const peerDir = (id: string): string => path.join(net, 'nodes', id);
 

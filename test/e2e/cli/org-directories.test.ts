@@ -5,7 +5,7 @@ import * as tls from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { findFreePorts } from '../../../cli/services/free-ports';
 import { TestOrg } from '../../../plugins/msp-x509/crypto-material/test-org';
-import { REPO, runCli, type CliResult } from './run-cli';
+import { errorOf, json, REPO, runCli } from './run-cli';
 
 /**
  * Opens an HTTP/2 connection over TLS to a node's gRPC port: 'ok' once the server's first frame
@@ -44,14 +44,6 @@ describe('weft network export: one directory per org (real processes)', () => {
   let net: string;
   let org1: string;
   let org2: string;
-  const json = (r: CliResult): Record<string, unknown> => {
-    if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-  const errorOf = (r: CliResult): { code: string; message: string } => {
-    expect(r.code).not.toBe(0);
-    return (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
-  };
   const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
 
   beforeAll(async () => {

@@ -14,6 +14,18 @@ export interface CliResult {
   readonly message: string;
 }
 
+/** A command's `--json` output; throws with its stderr when it failed. */
+export function json(r: CliResult): Record<string, unknown> {
+  if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** The typed error a failed command printed with `--json` (the test fails if the command succeeded). */
+export function errorOf(r: CliResult): { code: string; message: string; details: Record<string, unknown> } {
+  expect(r.code).not.toBe(0);
+  return (JSON.parse(r.stdout) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
+}
+
 /** Runs the real `weft` CLI from the TypeScript sources (bin/dev.js) in a child process. */
 export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; host?: NetnsHost } = {}): Promise<CliResult> {
   return runNode([DEV, ...args], options);
