@@ -13,7 +13,9 @@ export function resolveOrg(layout: NetworkLayout, ref: string | undefined): Peer
     });
   }
   if (org === undefined) {
-    throw new ConfigError('UNKNOWN_ORG', `no org "${ref}" in this network; it has ${layout.spec.orgs.map((o) => `${o.name} (${o.mspId})`).join(', ')}`, {
+    throw new ConfigError('UNKNOWN_ORG', `--org ${ref}: no org of that name, MSP ID or domain in this network; it has ${layout.spec.orgs.map((o) => `${o.name} (${o.mspId})`).join(', ')}`, {
+      field: '--org',
+      value: ref,
       suggestions: [`use --org ${layout.spec.orgs[0]!.name}`],
     });
   }

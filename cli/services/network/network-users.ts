@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
+import { resolveOrg } from '../chaincode/org-args';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
@@ -12,20 +13,6 @@ export interface AddUsersResult {
   readonly org: string;
   readonly mspId: string;
   readonly users: { name: string; id: string; certPath: string; serialNumber: string }[];
-}
-
-/** `--org` of the identity commands: a peer org of the network by name, MSP ID or domain; the error names the flag and lists the orgs. */
-export function orgOfFlag(network: NetworkLayout, ref: string): PeerOrgSpec {
-  const org = network.findOrg(ref);
-  if (org === undefined) {
-    const known = network.spec.orgs.map((o) => `${o.name} (${o.mspId})`);
-    throw new ConfigError('UNKNOWN_ORG', `--org ${ref}: no peer org of that name, MSP ID or domain in ${path.join(network.dir, NETWORK_FILE)}; it has ${known.join(', ')}`, {
-      field: '--org',
-      value: ref,
-      suggestions: [`use --org ${network.spec.orgs[0]!.name}`],
-    });
-  }
-  return org;
 }
 
 /**
@@ -84,7 +71,7 @@ function checkNewNames(network: NetworkLayout, org: PeerOrgSpec, names: readonly
  */
 export async function addUsers(dir: string, options: { org: string; names: readonly string[] }, progress: Progress): Promise<AddUsersResult> {
   const network = openNetwork(dir);
-  const org = orgOfFlag(network, options.org);
+  const org = resolveOrg(network, options.org);
   checkNewNames(network, org, options.names);
   assertCaKeysHere(network, org, ['ca', 'tlsca'], `adding users to ${org.name}`);
   const authority = orgAuthority();

@@ -7,13 +7,14 @@ import { ConfigError, WeftError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
+import { resolveOrg } from '../chaincode/org-args';
 import { missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
-import { assertCaKeysHere, orgOfFlag } from './network-users';
+import { assertCaKeysHere } from './network-users';
 import { orgAuthority, type OrgAuthority } from './org-authority';
 import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 
@@ -56,7 +57,7 @@ interface ChannelState {
  */
 export async function revokeUser(dir: string, options: { org: string; user: string }, progress: Progress): Promise<RevokeResult> {
   const network = openNetwork(dir);
-  const org = orgOfFlag(network, options.org);
+  const org = resolveOrg(network, options.org);
   const { user, certPem } = revocable(network, org, options.user);
   assertCaKeysHere(network, org, ['ca'], `revoking ${user} of ${org.name}`);
   const admin = network.user(org, 'Admin');
