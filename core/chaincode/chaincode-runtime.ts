@@ -87,6 +87,16 @@ export interface RuntimeSupport {
   readonly log?: ChaincodeLog;
 }
 
+/**
+ * A transaction's {@link RuntimeSupport}, given to {@link ChaincodeRuntime.invoke} as a function when
+ * the caller must not hold what the support holds (the peer's simulator holds the channel's state)
+ * while the transaction only waits to run. The runtime calls it once it has a place for the
+ * transaction, right before the chaincode starts, and at most once; a throw (or rejection) is the
+ * invocation's, after the runtime has given the place back. Never called for a transaction that
+ * does not run (refused, cancelled, the runtime closed): the caller still cleans up what it opened.
+ */
+export type RuntimeSupportSource = () => Promise<RuntimeSupport>;
+
 /** Levels of a chaincode log entry, lowest first (winston's `verbose`/`debug`/`silly` are `debug`). */
 export const CHAINCODE_LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type ChaincodeLogLevel = (typeof CHAINCODE_LOG_LEVELS)[number];
@@ -174,10 +184,16 @@ export interface ChaincodeRuntime {
    * Runs one transaction, off the caller's event loop where the runtime can (a Fabric chaincode is
    * a process of its own: the peer keeps serving while it computes), so transactions, of one
    * package too, may overlap; the caller's simulator then spans turns of the event loop, and the
-   * peer holds the channel's state for it. Chaincode errors, timeouts and memory exhaustion come
-   * back as a 500 response; a throw means the runtime itself failed (unknown package ID, closed runtime).
+   * peer holds the channel's state for it. A runtime that makes transactions wait for a place to
+   * run (a pool of sandboxes) asks a {@link RuntimeSupportSource} for the support only once the
+   * wait is over, so a waiting transaction holds no state; one that runs everything at once calls
+   * it straight away. Such a runtime gives up the wait of a transaction whose `signal` aborts,
+   * throwing `CHAINCODE_CANCELLED`, and may refuse one when too many wait (`CHAINCODE_QUEUE_FULL`).
+   * Chaincode errors, timeouts and memory exhaustion come back as a 500 response; a throw means
+   * the runtime itself failed (unknown package ID, closed runtime), did not run the transaction,
+   * or the support source threw.
    */
-  invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult>;
+  invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult>;
   /**
    * {@link invoke} without the promise, for a chaincode-to-chaincode call: the peer's
    * `RuntimeSupport.invokeChaincode` runs the callee with it while the caller waits inside its

@@ -333,6 +333,40 @@ export function runtimeConformance(name: string, setup: RuntimeConformanceSetup)
     });
   });
 
+  describe(`${name}: support given when the transaction starts`, () => {
+    let rt: ChaincodeRuntime;
+    let world: ConformanceWorld;
+    let id: string;
+    beforeAll(async () => {
+      rt = setup.createRuntime({});
+      world = setup.createWorld();
+      id = (await rt.install((await packageChaincode({ projectDir: path.join(examples, 'hostile'), label: 'hostile_1' })).packageBytes)).packageId;
+    });
+    afterAll(async () => {
+      await rt.close();
+      world.close();
+    });
+
+    test('a support source is asked for once, what chaincode writes goes to the simulator it gave, and its throw fails that invocation only', async () => {
+      const simulator = world.simulator('sourced');
+      let asked = 0;
+      const source = async (): Promise<RuntimeSupport> => {
+        asked++;
+        return { simulator, invokeChaincode: () => ({ status: 500, message: 'no calls here', payload: new Uint8Array(0) }) };
+      };
+      const invocation: ChaincodeInvocation = { chaincodeName: 'hostile', channelId: 'mychannel', txId: 'sourced', args: [Buffer.from('Ok')], creator: setup.creators.minter, timestamp: { seconds: 1_700_000_000, nanos: 0 }, mspId: 'Org1MSP' };
+      expect((await rt.invoke(id, invocation, source)).response.status).toBe(200);
+      expect(asked).toBe(1);
+      // `Ok` writes the key `ok`.
+      expect(Buffer.from(simulator.getTxSimulationResults()).includes(Buffer.from('ok'))).toBe(true);
+      simulator.done();
+      await expect(rt.invoke(id, { ...invocation, txId: 'unsourced' }, () => Promise.reject(new Error('no state for you')))).rejects.toThrow('no state for you');
+      const next = world.simulator('after');
+      expect((await rt.invoke(id, { ...invocation, txId: 'after' }, { simulator: next, invokeChaincode: () => ({ status: 500, message: '', payload: new Uint8Array(0) }) })).response.status).toBe(200);
+      next.done();
+    });
+  });
+
   describe(`${name}: isolation modes`, () => {
     const worlds: ConformanceWorld[] = [];
     const runtimes: ChaincodeRuntime[] = [];

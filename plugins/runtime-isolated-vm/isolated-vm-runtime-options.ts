@@ -18,6 +18,13 @@ export const IsolatedVmRuntimeOptions = z
      */
     sandboxesPerChaincode: z.number().int().min(1).max(64).default(2),
     /**
+     * Transactions that may wait for one chaincode's busy sandboxes; past that a new one is refused
+     * at once (status 500 naming the chaincode and this limit) rather than queued. Half the peer's
+     * default Gateway concurrency (500): a chaincode stuck in long transactions holds at most that
+     * many of the peer's request slots, while a burst of that many proposals to a healthy one waits.
+     */
+    queuedPerChaincode: z.number().int().min(0).max(100_000).default(250),
+    /**
      * Installed packages whose isolates stay in memory, the most recently used ones; the others keep
      * only their bundle and load it again when next invoked (Fabric keeps installed packages on
      * disk until a chaincode is launched). An isolate with its bundle costs some MiB at rest.

@@ -7,6 +7,7 @@ import {
   type ChaincodeRuntime,
   type InstalledChaincode,
   type RuntimeSupport,
+  type RuntimeSupportSource,
 } from '../../core/chaincode/chaincode-runtime';
 import { PackageStore } from '../../core/chaincode/package-store';
 import { bundleFabricPackage, SOURCE_MAP_SUFFIX } from '../../core/chaincode/packager';
@@ -80,14 +81,14 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       throw err;
     }
     if (this.store !== undefined) await this.store.save(packageBytes);
-    this.pools.set(pkg.packageId, new SandboxPool(sandbox, this.options.sandboxesPerChaincode));
+    this.pools.set(pkg.packageId, new SandboxPool(sandbox, this.options.sandboxesPerChaincode, this.options.queuedPerChaincode));
     this.unloadBeyond(pkg.packageId);
     return installed;
   }
 
   /** Runs the transaction off the peer's event loop, queued behind the package's busy sandboxes. */
-  async invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult> {
-    return this.pool(packageId).invoke(invocation, support);
+  async invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult> {
+    return this.pool(packageId).invoke(invocation, support, signal);
   }
 
   /** The same as {@link invoke} on the calling thread, without the promise: for `invokeChaincode` from inside a sandbox. */

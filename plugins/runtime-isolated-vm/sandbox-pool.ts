@@ -1,4 +1,4 @@
-import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport, RuntimeSupportSource } from '../../core/chaincode/chaincode-runtime';
 import { ChaincodeError } from '../../core/errors';
 import type { ChaincodeSandbox } from './chaincode-sandbox';
 
@@ -8,20 +8,25 @@ const EMPTY = new Uint8Array(0);
  * The sandboxes of one installed package. A Fabric chaincode process serves transactions side by
  * side; here each sandbox runs one transaction at a time, so top-level transactions take an idle
  * sandbox, start another up to `limit`, and past that wait their turn (first come, first served:
- * the wait counts against the caller's own deadline, not the chaincode's time limit). A
- * chaincode-to-chaincode call cannot wait (its caller blocks the thread the queue would need), so it
- * takes any idle sandbox or starts one beyond the limit, as many as calls are nested.
+ * the wait counts against the caller's own deadline, not the chaincode's time limit). A waiting
+ * transaction gets its support (the peer's simulator, which holds the channel's state) only once it
+ * has a sandbox, so a queue never delays a block commit; it leaves the queue when its caller gives
+ * up, and past `maxQueued` waiting ones a new one is refused at once. A chaincode-to-chaincode call
+ * cannot wait (its caller blocks the thread the queue would need), so it takes any idle sandbox or
+ * starts one beyond the limit, as many as calls are nested.
  */
 export class SandboxPool {
   private readonly all: ChaincodeSandbox[];
   /** Sandboxes lent to a top-level transaction: busy from the hand-over, before their session opens. */
   private readonly lent = new Set<ChaincodeSandbox>();
+  /** First come, first served; one that gives up is taken out (a linear search, over at most `maxQueued`). */
   private readonly waiting: ((sandbox: ChaincodeSandbox | undefined) => void)[] = [];
   private disposed = false;
 
   constructor(
     readonly primary: ChaincodeSandbox,
     private readonly limit: number,
+    private readonly maxQueued = Infinity,
   ) {
     this.all = [primary];
   }
@@ -48,12 +53,15 @@ export class SandboxPool {
     this.primary.unload();
   }
 
-  async invoke(invocation: ChaincodeInvocation, support: RuntimeSupport): Promise<ChaincodeResult> {
-    const sandbox = this.free() ?? (this.all.length < this.limit ? this.start() : await new Promise<ChaincodeSandbox | undefined>((resolve) => this.waiting.push(resolve)));
+  /** Throws `CHAINCODE_QUEUE_FULL` or `CHAINCODE_CANCELLED` for a transaction it did not run (`support` not asked for). */
+  async invoke(invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult> {
+    if (signal?.aborted === true) throw cancelled(invocation, signal);
+    const sandbox = this.free() ?? (this.all.length < this.limit ? this.start() : await this.wait(invocation, signal));
     if (sandbox === undefined || 'response' in sandbox) return sandbox ?? closed(this.primary.packageId);
     this.lent.add(sandbox);
     try {
-      return await sandbox.invokeAsync(invocation, support);
+      // Asked for only now: whatever it holds is held for the run, not for the wait.
+      return await sandbox.invokeAsync(invocation, typeof support === 'function' ? await support() : support);
     } finally {
       this.lent.delete(sandbox);
       this.handOver(sandbox);
@@ -69,6 +77,24 @@ export class SandboxPool {
     this.disposed = true;
     for (const sandbox of this.all) sandbox.dispose();
     for (const resolve of this.waiting.splice(0)) resolve(undefined);
+  }
+
+  /** Resolves with the sandbox {@link handOver} lends it (undefined once disposed). */
+  private wait(invocation: ChaincodeInvocation, signal: AbortSignal | undefined): Promise<ChaincodeSandbox | undefined> {
+    if (this.waiting.length >= this.maxQueued) return Promise.reject(queueFull(invocation, this.primary.packageId, this.maxQueued, this.all.length));
+    return new Promise((resolve, reject) => {
+      const abort = (): void => {
+        // Out of the queue before anything is lent to it: handOver never sees it again.
+        this.waiting.splice(this.waiting.indexOf(take), 1);
+        reject(cancelled(invocation, signal as AbortSignal));
+      };
+      const take = (sandbox: ChaincodeSandbox | undefined): void => {
+        signal?.removeEventListener('abort', abort);
+        resolve(sandbox);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.waiting.push(take);
+    });
   }
 
   private free(): ChaincodeSandbox | undefined {
@@ -100,4 +126,21 @@ export class SandboxPool {
 
 function closed(packageId: string): ChaincodeResult {
   return { response: { status: 500, message: `chaincode ${packageId}: its sandbox was disposed (uninstalled or the peer is stopping) before the transaction ran`, payload: EMPTY } };
+}
+
+function queueFull(invocation: ChaincodeInvocation, packageId: string, limit: number, sandboxes: number): ChaincodeError {
+  return new ChaincodeError(
+    'CHAINCODE_QUEUE_FULL',
+    `chaincode ${invocation.chaincodeName} is busy: its ${sandboxes} sandboxes are running transactions and ${limit} more wait, the limit (runtime option queuedPerChaincode = ${limit}); transaction ${invocation.txId} was not run: try again later`,
+    { chaincode: invocation.chaincodeName, packageId, txId: invocation.txId, queuedPerChaincode: limit, sandboxes },
+  );
+}
+
+function cancelled(invocation: ChaincodeInvocation, signal: AbortSignal): ChaincodeError {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : String(reason);
+  return new ChaincodeError('CHAINCODE_CANCELLED', `transaction ${invocation.txId} of chaincode ${invocation.chaincodeName} was not run: its caller gave up before it had a sandbox (${why})`, {
+    chaincode: invocation.chaincodeName,
+    txId: invocation.txId,
+  });
 }

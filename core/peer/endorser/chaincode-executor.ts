@@ -25,6 +25,7 @@ import { checkInitInvocation } from './init-required';
 import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { CollectionCheckedSimulator } from '../privdata/collection-access';
+import type { ProposalSimulation } from './proposal-simulation';
 
 /** The one endorsement plugin a Weft peer has: Fabric's default `escc` (sign the payload with the peer's identity). */
 export const DEFAULT_ENDORSEMENT_PLUGIN = 'escc';
@@ -143,16 +144,19 @@ export class ChaincodeExecutor {
   }
 
   /**
+   * Runs the proposal's chaincode, opening `simulation` (the channel's state held) when it starts to
+   * run: a user chaincode's once the runtime has a sandbox for it, so a proposal that waits for one
+   * holds nothing a commit waits for. `signal` gives up that wait (the client went away).
    * `recordDefinition: false` (an evaluation, whose read set is never used) takes the committed
    * definition from the cache instead of reading it through the simulator. The caller has opened
-   * the proposal's context ({@link openContext}).
+   * the proposal's context ({@link openContext}) and ends `simulation` after this settles.
    */
   async execute(
     proposal: ParsedSignedProposal,
     channel: Channel | undefined,
     creator: Identity,
-    simulator: TxSimulator | undefined,
-    options: { readonly recordDefinition?: boolean } = {},
+    simulation: ProposalSimulation,
+    options: { readonly recordDefinition?: boolean; readonly signal?: AbortSignal } = {},
   ): Promise<ExecutionResult> {
     const name = proposal.chaincodeName;
     const scc = this.support.systemChaincode(name);
@@ -162,14 +166,15 @@ export class ChaincodeExecutor {
         const notInit = new PeerError('PEER_INIT_REQUIRED', `chaincode '${name}' does not require initialization but called as init`, { chaincode: name });
         throw executeFailure(proposal, 'invalid invocation', notInit);
       }
-      const response = await scc.invoke({ channel, args: proposal.args, creator, proposal, simulator });
+      const response = await scc.invoke({ channel, args: proposal.args, creator, proposal, simulator: await simulation.open() });
       return { response, version: SYSTEM_CHAINCODE_VERSION, endorsementPlugin: DEFAULT_ENDORSEMENT_PLUGIN };
     }
-    if (channel === undefined || simulator === undefined) {
+    if (channel === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} cannot be invoked without a channel`, { chaincode: name });
     }
-    const target = failingAs(
-      () => this.target(name, channel, simulator, options.recordDefinition ?? true),
+    // The package to wait for, from committed state: read again through the simulator once it runs.
+    let target = failingAs(
+      () => this.target(name, channel, undefined),
       (err) => lookupFailure(name, channel.id, err),
     );
     try {
@@ -178,26 +183,51 @@ export class ChaincodeExecutor {
       // A package approved but missing from the store: Fabric's lookup finds it not installed.
       throw err instanceof PeerError && err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookupFailure(name, channel.id, err) : err;
     }
-    failingAs(
-      () => checkInitInvocation(simulator, name, target.definition, proposal.isInit),
-      (err) => executeFailure(proposal, 'invalid invocation', err),
-    );
-    const result = await (this.support.runtime as ChaincodeRuntime).invoke(
-      target.packageId,
-      this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit),
-      this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId),
-    );
+    const waited = target;
+    const start = async (): Promise<RuntimeSupport> => {
+      const simulator = (await simulation.open()) as TxSimulator;
+      if (options.recordDefinition ?? true) target = this.targetOnceRunning(proposal, channel, simulator, waited);
+      failingAs(
+        () => checkInitInvocation(simulator, name, target.definition, proposal.isInit),
+        (err) => executeFailure(proposal, 'invalid invocation', err),
+      );
+      return this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId);
+    };
+    const invocation = this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit);
+    const result = await (this.support.runtime as ChaincodeRuntime).invoke(target.packageId, invocation, start, options.signal);
     return { response: result.response, event: result.event, version: target.definition.version, endorsementPlugin: target.definition.endorsementPlugin };
+  }
+
+  /**
+   * The definition read through the simulator, so the transaction depends on it, as it starts to
+   * run. A commit while the proposal waited for a sandbox may have redefined the chaincode: a new
+   * sequence for the same package runs as defined now, one for another package cannot run in the
+   * sandbox it waited for, and fails (the client submits it again).
+   */
+  private targetOnceRunning(proposal: ParsedSignedProposal, channel: Channel, simulator: TxSimulator, waited: Target): Target {
+    const name = proposal.chaincodeName;
+    const current = failingAs(
+      () => this.target(name, channel, simulator),
+      (err) => lookupFailure(name, channel.id, err),
+    );
+    if (current.packageId === waited.packageId) return current;
+    const changed = new PeerError(
+      'PEER_CHAINCODE_REDEFINED',
+      `chaincode ${name} was redefined at sequence ${current.definition.sequence} (package ${current.packageId}, was ${waited.packageId}) while the transaction waited to run: submit it again`,
+      { chaincode: name, sequence: current.definition.sequence, packageId: current.packageId, waitedFor: waited.packageId },
+    );
+    throw executeFailure(proposal, 'invalid invocation', changed);
   }
 
   /**
    * The committed definition of `name` (read through `simulator`) and the package this org approved
    * for it. Throws the lookup's cause, which callers word as Fabric's caller of the lookup does.
    */
-  private target(name: string, channel: Channel, simulator: TxSimulator, recordDefinition = true): Target {
+  private target(name: string, channel: Channel, simulator: TxSimulator | undefined): Target {
     // As Fabric's endorser, only the chaincode's Sequence key is read through the simulator: the
-    // rest of the definition is committed state, so the read set matches a Fabric peer's.
-    const definition = recordDefinition ? this.lifecycle.definitionThrough(simulator, name, channel.ledger) : this.lifecycle.definition(channel.ledger, name);
+    // rest of the definition is committed state, so the read set matches a Fabric peer's. Without
+    // one, the definition comes from the cache of committed state, recorded nowhere.
+    const definition = simulator !== undefined ? this.lifecycle.definitionThrough(simulator, name, channel.ledger) : this.lifecycle.definition(channel.ledger, name);
     if (definition === undefined) {
       throw new PeerError('PEER_UNKNOWN_CHAINCODE', `chaincode ${name} not found`, { chaincode: name, channelId: channel.id });
     }

@@ -9,6 +9,7 @@ import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metric
 import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
 import type { Channel } from '../channel/channel';
 import { buildChaincodeInterest } from './chaincode-interest';
+import { ProposalSimulation } from './proposal-simulation';
 import { type ChaincodeExecutor, DEFAULT_ENDORSEMENT_PLUGIN, type ExecutionResult } from './chaincode-executor';
 import { type CheckedProposal, type ProposalCheckSupport, ProposalRejectedError, checkProposal } from './proposal-checks';
 
@@ -22,6 +23,14 @@ export interface SimulationOutcome {
   readonly interest?: ChaincodeInterest;
   /** The private writes (`TxPvtReadWriteSet`) and the channel height they were simulated at. */
   readonly pvt?: { readonly bytes: Uint8Array; readonly height: number };
+}
+
+/** How {@link Endorser.processProposal} serves one proposal. */
+export interface EndorseOptions {
+  /** Throw a {@link ProposalRejectedError} instead of answering it (the `protos.Endorser` service). */
+  readonly rejectionsThrow?: boolean;
+  /** Aborts when the client no longer waits for the answer. */
+  readonly signal?: AbortSignal;
 }
 
 /** Pushes an endorsement's private data to the collections' other member peers (Fabric's gossip distributor). */
@@ -48,13 +57,14 @@ export class Endorser {
    * Serves one `SignedProposal` (bytes, or already parsed by the Gateway); returns `ProposalResponse`
    * bytes. A proposal the checks refuse is a status-500 response too, unless `rejectionsThrow`
    * (the `protos.Endorser` service: Fabric answers those with a gRPC error) makes it throw the
-   * {@link ProposalRejectedError}.
+   * {@link ProposalRejectedError}. `signal` aborts when the client gives up (cancelled call, passed
+   * deadline): a proposal still waiting for its chaincode's sandbox then leaves the queue unrun.
    */
-  async processProposal(signedProposal: Uint8Array | ParsedSignedProposal, options: { readonly rejectionsThrow?: boolean } = {}): Promise<Uint8Array> {
+  async processProposal(signedProposal: Uint8Array | ParsedSignedProposal, options: EndorseOptions = {}): Promise<Uint8Array> {
     const meter = this.metrics?.proposal();
     let outcome: ProposalOutcome = 'simulation-failed';
     try {
-      const sim = await this.checkAndRun(signedProposal, true, meter);
+      const sim = await this.checkAndRun(signedProposal, true, meter, options.signal);
       const chaincode = sim.checked.proposal.chaincodeName;
       const { response, event, version } = sim.result;
       if (response.status >= ERROR_THRESHOLD) {
@@ -109,13 +119,13 @@ export class Endorser {
    * Checks and simulates without signing. Throws `PeerError` for a rejected proposal; a chaincode
    * failure is a result (status ≥ 400 in `result.response`). `readWriteSet: false` (evaluate) skips
    * building the read/write set. Counted in the endorser metrics as Fabric's Gateway counts an
-   * evaluation (it sends it to the endorser's ProcessProposal).
+   * evaluation (it sends it to the endorser's ProcessProposal). `signal` as for {@link processProposal}.
    */
-  async simulate(signedProposal: Uint8Array | ParsedSignedProposal, options: { readWriteSet?: boolean } = {}): Promise<SimulationOutcome> {
+  async simulate(signedProposal: Uint8Array | ParsedSignedProposal, options: { readWriteSet?: boolean; readonly signal?: AbortSignal } = {}): Promise<SimulationOutcome> {
     const meter = this.metrics?.proposal();
     let outcome: ProposalOutcome = 'simulation-failed';
     try {
-      const sim = await this.checkAndRun(signedProposal, options.readWriteSet ?? true, meter);
+      const sim = await this.checkAndRun(signedProposal, options.readWriteSet ?? true, meter, options.signal);
       if (sim.result.response.status >= ERROR_THRESHOLD) {
         outcome = chaincodeErrorOutcome(sim.result.response.status);
         return sim;
@@ -135,7 +145,7 @@ export class Endorser {
     }
   }
 
-  private checkAndRun(signedProposal: Uint8Array | ParsedSignedProposal, readWriteSet: boolean, meter: ProposalMeter | undefined): Promise<SimulationOutcome> {
+  private checkAndRun(signedProposal: Uint8Array | ParsedSignedProposal, readWriteSet: boolean, meter: ProposalMeter | undefined, signal: AbortSignal | undefined): Promise<SimulationOutcome> {
     let checked: CheckedProposal;
     try {
       checked = checkProposal(signedProposal, this.checks);
@@ -148,16 +158,17 @@ export class Endorser {
     // Opened before the simulation waits for the ledger: a proposal reusing a running one's txid
     // is refused, as Fabric refuses it.
     const close = this.executor.openContext(proposal, checked.channel);
-    return this.run(checked, readWriteSet).finally(close);
+    return this.run(checked, readWriteSet, signal).finally(close);
   }
 
-  private async run(checked: CheckedProposal, readWriteSet: boolean): Promise<SimulationOutcome> {
+  private async run(checked: CheckedProposal, readWriteSet: boolean, signal: AbortSignal | undefined): Promise<SimulationOutcome> {
     const { proposal, channel, creator } = checked;
-    let simulator: TxSimulator | undefined;
+    // Holds the channel's state from the chaincode's start until done(): chaincode runs off the
+    // event loop, and a block must not commit between its reads. Not while it waits for a sandbox.
+    const simulation = new ProposalSimulation(channel?.ledger, proposal.txId);
     try {
-      // Held until done(): chaincode runs off the event loop, and a block must not commit between its reads.
-      simulator = await channel?.ledger.openTxSimulator(proposal.txId);
-      const result = await this.executor.execute(proposal, channel, creator, simulator, { recordDefinition: readWriteSet });
+      const result = await this.executor.execute(proposal, channel, creator, simulation, { recordDefinition: readWriteSet, signal });
+      const simulator = simulation.simulator;
       const status = result.response.status;
       // An evaluation never becomes a transaction: its read/write set is not built. Nor is that of
       // a status from 400 to 499, which Fabric answers with the response alone; a status ≥ 500
@@ -175,7 +186,7 @@ export class Endorser {
       if (err instanceof PeerError) throw err;
       throw new PeerError('PEER_SIMULATION_FAILED', `error in simulation: ${(err as Error).message}`, { txId: proposal.txId }, { cause: err });
     } finally {
-      simulator?.done();
+      simulation.done();
     }
   }
 }

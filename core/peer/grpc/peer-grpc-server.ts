@@ -104,10 +104,12 @@ export class PeerGrpcServer {
     });
     this.server.addService(EndorserServiceDef, {
       processProposal: endorserLimit.unary((call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
-        services.endorser.processProposal(call.request, { rejectionsThrow: true }).then(
-          (res) => cb(null, res),
+        // A proposal still waiting for its chaincode's sandbox leaves the queue when the client gives up.
+        const wait = clientWait(call);
+        services.endorser.processProposal(call.request, { rejectionsThrow: true, signal: wait.signal }).then(
+          (res) => wait.answer(() => cb(null, res)),
           // grpc-go's status for a plain error, which is what Fabric's endorser returns.
-          (err: unknown) => cb(err instanceof ProposalRejectedError ? { code: GrpcStatus.UNKNOWN, details: wireErrorText(err.message) } : asServiceError(err)),
+          (err: unknown) => wait.answer(() => cb(err instanceof ProposalRejectedError ? { code: GrpcStatus.UNKNOWN, details: wireErrorText(err.message) } : asServiceError(err))),
         );
       }),
     });
@@ -158,25 +160,14 @@ export class PeerGrpcServer {
               (err: unknown) => cb(asServiceError(err)),
             );
           });
-      // Only CommitStatus waits on something a client may walk away from. grpc-js emits
-      // 'cancelled' as every call ends, so the abort (and its DOMException) is skipped once answered.
+      // Only CommitStatus waits on something a client may walk away from.
       const abortable =
         (fn: (req: Buffer, signal: AbortSignal) => Promise<Uint8Array>) =>
         (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
-          const ac = new AbortController();
-          let answered = false;
-          call.on('cancelled', () => {
-            if (!answered) ac.abort();
-          });
-          fn(call.request, ac.signal).then(
-            (res) => {
-              answered = true;
-              cb(null, res);
-            },
-            (err: unknown) => {
-              answered = true;
-              cb(asServiceError(err));
-            },
+          const wait = clientWait(call);
+          fn(call.request, wait.signal).then(
+            (res) => wait.answer(() => cb(null, res)),
+            (err: unknown) => wait.answer(() => cb(asServiceError(err))),
           );
         };
       this.server.addService(GatewayServiceDef, {
@@ -258,8 +249,11 @@ export class PeerGrpcServer {
         call.end();
       }
     };
+    // Proposals of the stream still waiting for a chaincode's sandbox leave the queue once it is gone.
+    const gone = new AbortController();
     const close = (): void => {
       closed = true;
+      if (!gone.signal.aborted) gone.abort(new Error('the endorsing stream was closed'));
     };
     call.on('cancelled', close);
     call.on('error', close);
@@ -281,7 +275,7 @@ export class PeerGrpcServer {
       }
       gate.taken();
       const { id, body } = frame;
-      this.services.endorser.processProposal(body).then(
+      this.services.endorser.processProposal(body, { signal: gone.signal }).then(
         (res) => {
           gate.answered(closed ? undefined : encodeEndorseFrame(id, res));
           finish();
@@ -348,4 +342,24 @@ export class PeerGrpcServer {
       if (!closed) call.end();
     });
   }
+}
+
+/**
+ * Aborts its signal when the client gives up on `call` (cancels it, its deadline passes, the
+ * connection drops) before it is answered. grpc-js emits 'cancelled' as every call ends, so the
+ * abort (and its DOMException) is skipped once `answer` has sent the reply.
+ */
+function clientWait(call: grpc.ServerUnaryCall<Buffer, Uint8Array>): { readonly signal: AbortSignal; answer(reply: () => void): void } {
+  const ac = new AbortController();
+  let answered = false;
+  call.on('cancelled', () => {
+    if (!answered) ac.abort(new Error('the client cancelled the call, its deadline passed or its connection dropped'));
+  });
+  return {
+    signal: ac.signal,
+    answer: (reply) => {
+      answered = true;
+      reply();
+    },
+  };
 }
