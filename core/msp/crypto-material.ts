@@ -62,5 +62,24 @@ export interface OrgAuthority {
   orgCrlRevokes(org: OrgFolderRef, certificate: Uint8Array, crls: readonly Uint8Array[]): boolean;
   /** Whether `crl` was issued by the org's CA (its AKI is the CA's SKI), not by another CA of the MSP. */
   orgCrlIssued(org: OrgFolderRef, crl: Uint8Array): boolean;
+  /**
+   * Re-issues the enrollment (and TLS, if it has one) certificate of the member in `memberDir` from
+   * the org's CAs: same subject, role and TLS names, new keys (0600), `notAfter` capped at the CA's
+   * own expiry. Writes a whole copy of the member's folder to `outDir`; `memberDir` is not changed.
+   * Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, `CERT_NOT_FROM_CA`.
+   */
+  renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedMember>;
+}
+
+/** A certificate {@link OrgAuthority.renewOrgMember} issued. */
+export interface RenewedCertificate {
+  readonly serialNumber: string;
+  readonly notAfter: Date;
+}
+
+/** What {@link OrgAuthority.renewOrgMember} issued; `tls` is absent for a member with no TLS certificate. */
+export interface RenewedMember {
+  readonly enrollment: RenewedCertificate;
+  readonly tls?: RenewedCertificate;
 }
 export const CryptoMaterialGenerator = Symbol('CryptoMaterialGenerator');

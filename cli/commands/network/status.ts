@@ -1,12 +1,22 @@
 import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { channelFlag } from '../../common-flags';
+import { type CertificateExpiry, EXPIRY_SOON_DAYS } from '../../services/network/certificate-expiry-report';
 import { networkStatus, type NetworkStatus } from '../../services/network/network-control';
 
+/** `expires 2036-11-21`, flagged when within {@link EXPIRY_SOON_DAYS} days or past. */
+function expiryText(c: CertificateExpiry | undefined): string {
+  if (c === undefined) return 'expires -';
+  const date = c.notAfter.slice(0, 10);
+  if (c.state === 'expired') return `EXPIRED ${date}`;
+  return c.state === 'expiring' ? `EXPIRES ${date} (${c.daysLeft} days: renew)` : `expires ${date}`;
+}
+
 export default class NetworkStatusCommand extends WeftCommand {
-  static override summary = 'Show each node (address, MSP, TLS root, operations, height, health) and each user identity.';
+  static override summary = 'Show each node (address, MSP, TLS root, operations, height, health), each user identity, and when their certificates and the CAs expire.';
   static override description =
-    'With --json, prints everything a client application needs to connect: the channel (and all channels); every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path.';
+    'With --json, prints everything a client application needs to connect: the channel (and all channels); every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path. ' +
+    `Each node and user also shows when the soonest of its certificates (enrollment, TLS) expires, and each org's CA and TLS CA theirs: flagged when within ${EXPIRY_SOON_DAYS} days or past (renew with weft network renew).`;
   static override examples = ['<%= config.bin %> network status ./net', '<%= config.bin %> network status ./net --json'];
   static override args = { dir: Args.string({ description: 'network directory', required: true }) };
   static override flags = { channel: channelFlag };
@@ -19,9 +29,10 @@ export default class NetworkStatusCommand extends WeftCommand {
     for (const n of [...s.orderers, ...s.peers]) {
       // A node on another host, or run from another org's directory, has no process here to see: only whether it answers.
       const state = !n.running ? (n.onThisMachine && n.keysHere ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
-      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${n.height ?? '-'}`);
+      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${expiryText(n.certificate)}`);
     }
-    for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${u.certPath}`);
+    for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${expiryText(u.certificate)}  ${u.certPath}`);
+    for (const c of s.cas) this.log(`  ${c.ca.padEnd(7)} ${c.mspId.padEnd(28)} ${expiryText(c)}`);
     this.log(`  keys here: ${s.orgKeysHere.length > 0 ? s.orgKeysHere.join(', ') : 'none (certificates only)'}`);
     return s;
   }

@@ -1,5 +1,6 @@
 import { WeftError } from '../../../core/errors';
 import { OrdererAdminClient } from '../client/orderer-admin';
+import { caExpiries, type CaExpiry, type CertificateExpiry, nodeCertificateFiles, soonestExpiry, userCertificateFiles } from './certificate-expiry-report';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
 import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
@@ -85,10 +86,12 @@ async function hostsHere(layout: NetworkLayout): Promise<Map<string, boolean>> {
 }
 
 /** The nodes of `all` that `ids` names (`--node`), in network order; an unknown name is an error. */
-function namedNodes(layout: NetworkLayout, all: readonly NodeLayout[], ids: readonly string[]): NodeLayout[] {
+export function namedNodes(layout: NetworkLayout, all: readonly NodeLayout[], ids: readonly string[]): NodeLayout[] {
   const unknown = ids.filter((id) => !all.some((n) => n.id === id));
   if (unknown.length > 0) {
     throw new WeftError('UNKNOWN_NODE', `the network has no node ${unknown.join(', ')}; its nodes: ${layout.nodes().map((n) => n.id).join(', ')}`, {
+      field: '--node',
+      value: unknown.join(','),
       suggestions: [`list them with: weft network status ${layout.dir}`],
     });
   }
@@ -172,6 +175,23 @@ export interface NodeStatus {
   readonly healthy: boolean;
   /** Ledger height on the channel; undefined when the node is down or has not joined. */
   readonly height?: number;
+  /** The soonest expiry of its enrollment and TLS certificates; absent when this directory holds neither. */
+  readonly certificate?: CertificateExpiry;
+}
+
+/** A user that can sign from this directory. */
+export interface UserStatus {
+  readonly id: string;
+  readonly mspId: string;
+  readonly org: string;
+  readonly admin: boolean;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly mspDir: string;
+  readonly tlsCertPath: string;
+  readonly tlsKeyPath: string;
+  /** The soonest expiry of its enrollment certificate and (under mutual TLS) its TLS client certificate. */
+  readonly certificate?: CertificateExpiry;
 }
 
 export interface NetworkStatus {
@@ -189,7 +209,9 @@ export interface NetworkStatus {
   readonly genesisBlock: string;
   readonly orderers: NodeStatus[];
   readonly peers: NodeStatus[];
-  readonly users: { id: string; mspId: string; org: string; admin: boolean; certPath: string; keyPath: string; mspDir: string; tlsCertPath: string; tlsKeyPath: string }[];
+  readonly users: UserStatus[];
+  /** Every org's CA and TLS CA: when one expires, every certificate it issued stops verifying. */
+  readonly cas: CaExpiry[];
 }
 
 async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine: boolean): Promise<NodeStatus> {
@@ -233,7 +255,12 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     running: pid !== undefined || (!runFromHere && healthy),
     healthy,
     ...(height !== undefined ? { height } : {}),
+    ...withCertificate(soonestExpiry(nodeCertificateFiles(layout, node))),
   };
+}
+
+function withCertificate(certificate: CertificateExpiry | undefined): { certificate?: CertificateExpiry } {
+  return certificate === undefined ? {} : { certificate };
 }
 
 /** `weft network status`: what a client application needs to connect, and whether each node is up. */
@@ -265,6 +292,8 @@ export async function networkStatus(dir: string, channel?: string): Promise<Netw
       mspDir: u.mspDir,
       tlsCertPath: u.tlsCertPath,
       tlsKeyPath: u.tlsKeyPath,
+      ...withCertificate(soonestExpiry(userCertificateFiles(layout, u))),
     })),
+    cas: caExpiries(layout),
   };
 }

@@ -5,7 +5,7 @@ import { resolveOrg } from '../chaincode/org-args';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, UserName, type PeerOrgSpec } from './network-spec';
+import { NETWORK_FILE, type NetworkSpec, UserName, type PeerOrgSpec } from './network-spec';
 import { orgAuthority } from './org-authority';
 import { StagingDir } from './staging-dir';
 
@@ -19,9 +19,10 @@ export interface AddUsersResult {
  * The org's CA key and TLS CA key must be here to issue anything: `weft network export` leaves
  * every CA key behind, so an exported directory cannot. Checked before anything is written.
  */
-export function assertCaKeysHere(network: NetworkLayout, org: PeerOrgSpec, which: readonly ('ca' | 'tlsca')[], action: string): void {
+export function assertCaKeysHere(network: NetworkLayout, org: PeerOrgSpec | NetworkSpec['ordererOrg'], which: readonly ('ca' | 'tlsca')[], action: string): void {
+  const orgDir = 'peers' in org ? network.peerOrgDir(org) : network.ordererOrgDir();
   for (const ca of which) {
-    const key = path.join(network.peerOrgDir(org), ca, 'priv_sk');
+    const key = path.join(orgDir, ca, 'priv_sk');
     if (fs.existsSync(key)) continue;
     throw new ConfigError('CA_KEY_NOT_HERE', `${action} needs ${org.mspId}'s ${ca === 'ca' ? 'CA' : 'TLS CA'} key, and ${network.dir} does not hold it: ${key} is absent`, {
       org: org.name,

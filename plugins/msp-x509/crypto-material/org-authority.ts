@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
-import type { OrgAuthority, OrgFolderRef } from '../../../core/msp/crypto-material';
+import type { OrgAuthority, OrgFolderRef, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
-import { issueEndEntity } from './certificate-authority';
+import { defaultValidity, issueEndEntity } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
 import { extendCrl, readCrl } from './crl-builder';
 import { nodeOusConfigYaml } from './org-generator';
@@ -161,5 +161,112 @@ function issuedBy(crl: ReturnType<typeof parseGoCrl>, ski: Uint8Array): boolean 
   return crl.authorityKeyId instanceof Uint8Array && Buffer.from(ski).equals(Buffer.from(crl.authorityKeyId));
 }
 
+
+/** The member's one certificate file in `dir` matching `pick`; `MEMBER_CERT_MISSING` names the folder otherwise. */
+function oneCertIn(dir: string, pick: (file: string) => boolean, what: string): string {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter(pick) : [];
+  if (files.length !== 1) {
+    throw new ConfigError('MEMBER_CERT_MISSING', `expected one ${what} in ${dir}, found ${files.length === 0 ? 'none' : files.join(', ')}`, { file: dir });
+  }
+  return path.join(dir, files[0]!);
+}
+
+const OU = '2.5.4.11';
+const ORGANIZATION = '2.5.4.10';
+const COMMON_NAME = '2.5.4.3';
+
+/** What a renewed certificate keeps of the old one: its subject's CN, O and OUs (NodeOU role), and its SANs. */
+function subjectOf(cert: X509Certificate): { commonName: string; organization: string; organizationalUnits: string[]; subjectAltNames: string[] } {
+  const parsed = pkijs.Certificate.fromBER(cert.raw);
+  const values = (oid: string): string[] => parsed.subject.typesAndValues.filter((t) => t.type === oid).map((t) => String(t.value.valueBlock.value));
+  const san = parsed.extensions?.find((e) => e.extnID === '2.5.29.17');
+  const names = san === undefined ? [] : pkijs.GeneralNames.fromBER(san.extnValue.valueBlock.valueHexView).names;
+  const subjectAltNames = names.flatMap((n) => {
+    if (n.type === 2) return [String(n.value)];
+    if (n.type !== 7) return [];
+    const ip = Buffer.from((n.value as asn1js.OctetString).valueBlock.valueHexView);
+    return [ip.length === 4 ? [...ip].join('.') : (ip.toString('hex').match(/.{4}/g) ?? []).join(':')];
+  });
+  return { commonName: values(COMMON_NAME)[0] ?? '', organization: values(ORGANIZATION)[0] ?? '', organizationalUnits: values(OU), subjectAltNames };
+}
+
+/** `wanted`, or the CA's own end when the CA expires sooner: a certificate cannot outlive the CA it chains to. */
+function cappedNotAfter(ca: LoadedCa, wanted: Date, now: Date): Date {
+  const caEnd = new Date(ca.certificate.validTo);
+  if (caEnd.getTime() <= now.getTime()) {
+    throw new ConfigError('CA_EXPIRED', `${ca.subject.commonName} expired on ${caEnd.toISOString()}: a certificate it issues now would not verify; the CA itself must be renewed first`, {
+      file: ca.fileName,
+      notAfter: caEnd.toISOString(),
+    });
+  }
+  return wanted.getTime() < caEnd.getTime() ? wanted : caEnd;
+}
+
+/**
+ * Re-issues a node's or user's certificates from its org's CAs, as fabric-ca-client reenroll does:
+ * the enrollment certificate (same subject, so the same NodeOU role) and the TLS certificate (same
+ * subject and SANs), each with a new key, valid until `notAfter` (init's ten years by default),
+ * capped at the issuing CA's own expiry. `memberDir` is the member's folder (`peers/<name>`,
+ * `users/<name>`, `orderers/<name>`); a complete copy of it with the new certificates and keys
+ * (0600) is written to `outDir`, absent or empty, for the caller to swap in. Nothing under
+ * `memberDir` changes. Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, or
+ * `CERT_NOT_FROM_CA` for a certificate another CA issued (an external CA renews its own).
+ */
+export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: string, options: { notAfter?: Date; now?: Date } = {}): Promise<RenewedMember> {
+  const ca = loadOrgCa(org.orgDir, 'ca');
+  const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
+  const now = options.now ?? new Date();
+  const signCertPath = oneCertIn(path.join(memberDir, 'msp', 'signcerts'), (f) => f.endsWith('.pem'), 'enrollment certificate (*.pem)');
+  const tlsCertPath = ['server.crt', 'client.crt'].map((f) => path.join(memberDir, 'tls', f)).find((f) => fs.existsSync(f));
+  const old = new X509Certificate(fs.readFileSync(signCertPath));
+  const oldTls = tlsCertPath === undefined ? undefined : new X509Certificate(fs.readFileSync(tlsCertPath));
+  for (const [cert, issuer, file] of [[old, ca, signCertPath], [oldTls, tlsCa, tlsCertPath]] as const) {
+    if (cert !== undefined && !cert.verify(issuer.certificate.publicKey)) {
+      throw new ConfigError('CERT_NOT_FROM_CA', `${file} was not issued by ${issuer.subject.commonName}: only the CA that issued it can renew it`, { file, field: 'certificate' });
+    }
+  }
+  const validity = defaultValidity(now);
+  const wanted = options.notAfter ?? validity.notAfter;
+  const subject = subjectOf(old);
+  const sign = await issueEndEntity(ca.signer, ca.subject, {
+    commonName: subject.commonName,
+    organization: subject.organization,
+    organizationalUnits: subject.organizationalUnits,
+    notBefore: validity.notBefore,
+    notAfter: cappedNotAfter(ca, wanted, now),
+  });
+  const tlsSubject = oldTls === undefined ? undefined : subjectOf(oldTls);
+  const tls =
+    tlsSubject === undefined
+      ? undefined
+      : await issueEndEntity(tlsCa.signer, tlsCa.subject, {
+          commonName: tlsSubject.commonName,
+          organization: tlsSubject.organization,
+          organizationalUnits: tlsSubject.organizationalUnits,
+          usage: 'tls',
+          subjectAltNames: tlsSubject.subjectAltNames,
+          notBefore: validity.notBefore,
+          notAfter: cappedNotAfter(tlsCa, wanted, now),
+        });
+
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) throw new Error(`${outDir} is not empty: the renewed copy needs an empty folder`);
+  // Everything else of the member (CA certificates, config.yaml, CRLs) goes along unchanged.
+  fs.cpSync(memberDir, outDir, { recursive: true, preserveTimestamps: true });
+  const rel = (file: string): string => path.join(outDir, path.relative(memberDir, file));
+  fs.rmSync(rel(signCertPath));
+  fs.rmSync(path.join(outDir, 'msp', 'keystore'), { recursive: true, force: true });
+  writeFile(rel(signCertPath), sign.certPem);
+  writeFile(path.join(outDir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
+  if (tls !== undefined && tlsCertPath !== undefined) {
+    const keyPath = tlsCertPath.replace(/\.crt$/, '.key');
+    fs.rmSync(rel(tlsCertPath));
+    fs.rmSync(rel(keyPath), { force: true });
+    writeFile(rel(tlsCertPath), tls.certPem);
+    writeFile(rel(keyPath), tls.keyPem, true);
+  }
+  const renewed = (c: { certificate: X509Certificate; serialNumber: string }): RenewedCertificate => ({ serialNumber: c.serialNumber, notAfter: new Date(c.certificate.validTo) });
+  return { enrollment: renewed(sign), ...(tls === undefined ? {} : { tls: renewed(tls) }) };
+}
+
 /** The org CA operations as the `msp` slot's `CryptoMaterialGenerator` offers them to the CLI. */
-export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes, orgCrlIssued };
+export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes, orgCrlIssued, renewOrgMember };

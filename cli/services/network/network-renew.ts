@@ -1,0 +1,180 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../../../core/errors';
+import type { RenewedMember } from '../../../core/msp/crypto-material';
+import { resolveOrg } from '../chaincode/org-args';
+import { openNetwork, type Progress } from './network-access';
+import { namedNodes, networkDown, networkUp } from './network-control';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+import type { NetworkSpec, PeerOrgSpec } from './network-spec';
+import { assertCaKeysHere } from './network-users';
+import { orgAuthority } from './org-authority';
+import { runningPid } from './node-processes';
+import { StagingDir } from './staging-dir';
+
+/** Where `weft network renew` keeps the folders it replaced, under the network directory: outside `organizations/`, so no export copies the old keys. */
+export const BACKUPS_DIR = 'backups';
+
+const DAY_MS = 86_400_000;
+
+export interface RenewOptions {
+  readonly org?: string;
+  /** A node by its full name (`peer0.org1.example.com`). */
+  readonly node?: string;
+  /** A user of `org` (`User1`, `Admin`). */
+  readonly user?: string;
+  /** Validity of the new certificates in days; init's ten years by default. Capped at the CA's own expiry. */
+  readonly days?: number;
+  /** Restart the node if it runs here, so that it serves with the new certificates. */
+  readonly restart?: boolean;
+}
+
+export interface RenewedCert {
+  readonly path: string;
+  readonly serialNumber: string;
+  readonly notAfter: string;
+}
+
+export interface RenewResult {
+  /** `peer0.org1.example.com`, `User1@org1.example.com`. */
+  readonly id: string;
+  readonly kind: 'peer' | 'orderer' | 'user';
+  readonly mspId: string;
+  readonly enrollment: RenewedCert;
+  readonly tls?: RenewedCert;
+  /** The replaced folder, old certificates and keys included (mode 0700). */
+  readonly backupDir: string;
+  /** Whether `--restart` restarted the node (it was running here). */
+  readonly restarted: boolean;
+  /** Whether the node still runs on its old certificates until restarted. */
+  readonly restartNeeded: boolean;
+}
+
+/** What renew acts on: the member's folder, its org's, and how to report it. */
+interface Target {
+  readonly id: string;
+  readonly kind: RenewResult['kind'];
+  readonly mspId: string;
+  readonly org: PeerOrgSpec | NetworkSpec['ordererOrg'];
+  readonly orgDir: string;
+  readonly memberDir: string;
+  readonly node?: NodeLayout;
+  /** The flag that named it, for errors. */
+  readonly field: '--node' | '--user';
+}
+
+function checkOptions(options: RenewOptions): void {
+  if ((options.node === undefined) === (options.user === undefined)) {
+    throw new ConfigError('RENEW_TARGET', options.node === undefined ? 'name what to renew: --node <name> or --user <name> (with --org)' : '--node and --user name two things to renew: name one', {
+      field: options.node === undefined ? '--node' : '--user',
+      suggestions: ['weft network renew <dir> --node peer0.org1.example.com', 'weft network renew <dir> --org Org1 --user User1'],
+    });
+  }
+  if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
+    throw new ConfigError('BAD_DAYS', `--days ${options.days}: expected a whole number of days, at least 1`, { field: '--days', value: options.days });
+  }
+  if (options.restart === true && options.user !== undefined) {
+    throw new ConfigError('RESTART_NEEDS_NODE', '--restart restarts a node; a user has no process: its next command uses the new certificate', { field: '--restart' });
+  }
+}
+
+function nodeTarget(layout: NetworkLayout, options: RenewOptions): Target {
+  const node = namedNodes(layout, layout.nodes(), [options.node!])[0]!;
+  const peerOrg = layout.spec.orgs.find((o) => o.mspId === node.mspId);
+  const org = peerOrg ?? layout.spec.ordererOrg;
+  if (options.org !== undefined && ![org.name, org.mspId, org.domain].some((n) => n.toLowerCase() === options.org!.toLowerCase())) {
+    throw new ConfigError('NODE_NOT_IN_ORG', `--node ${node.id} is a node of ${org.name} (${org.mspId}), not of --org ${options.org}`, { field: '--node', value: node.id, org: org.name });
+  }
+  return { id: node.id, kind: node.kind, mspId: org.mspId, org, orgDir: peerOrg === undefined ? layout.ordererOrgDir() : layout.peerOrgDir(peerOrg), memberDir: node.cryptoDir, node, field: '--node' };
+}
+
+function userTarget(layout: NetworkLayout, options: RenewOptions): Target {
+  const name = options.user!;
+  const o = layout.spec.ordererOrg;
+  // The orderer org's Admin (channel participation API) is the one user of the orderer org.
+  if (options.org !== undefined && [o.name, o.mspId, o.domain].some((n) => n.toLowerCase() === options.org!.toLowerCase())) {
+    if (name !== 'Admin') throw new ConfigError('UNKNOWN_USER', `--user ${name}: ${o.name}'s one user is Admin`, { field: '--user', value: name });
+    const admin = layout.ordererAdmin();
+    return { id: admin.id, kind: 'user', mspId: o.mspId, org: o, orgDir: layout.ordererOrgDir(), memberDir: path.dirname(admin.mspDir), field: '--user' };
+  }
+  const org = resolveOrg(layout, options.org);
+  if (!org.users.includes(name)) {
+    throw new ConfigError('UNKNOWN_USER', `--user ${name}: ${org.name} has no such user (users: ${org.users.join(', ')})`, { field: '--user', value: name, org: org.name });
+  }
+  const user = layout.user(org, name);
+  return { id: user.id, kind: 'user', mspId: org.mspId, org, orgDir: layout.peerOrgDir(org), memberDir: path.dirname(user.mspDir), field: '--user' };
+}
+
+/** `backups/renew-<time>/<the member folder's path under the network directory>`. */
+function backupDirOf(layout: NetworkLayout, memberDir: string, now: Date): string {
+  const root = path.join(layout.dir, BACKUPS_DIR);
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  fs.chmodSync(root, 0o700); // old private keys go in here
+  return path.join(root, `renew-${now.toISOString().replace(/[:.]/g, '-')}`, path.relative(layout.dir, memberDir));
+}
+
+/**
+ * `weft network renew`: fabric-ca-client reenroll for a node or user of a network made by `weft
+ * network init`. Re-issues its enrollment and TLS certificates from its org's CAs (same subject and
+ * SANs, new keys 0600) into a staging copy of its folder, then swaps that in: the live folder moves
+ * to `backups/` and the copy takes its place, so a reader sees the old folder or the new one. The
+ * channel configs need no update: they trust the org's CAs, not the certificates (a solo orderer's
+ * TLS certificate is not in them; an etcdraft consenter's would be). A running node keeps the
+ * certificates it read at start until restarted: with `restart`, a node running here is stopped
+ * and started again and waited for.
+ */
+export async function renewMember(dir: string, options: RenewOptions, progress: Progress): Promise<RenewResult> {
+  checkOptions(options);
+  const layout = openNetwork(dir);
+  const target = options.node !== undefined ? nodeTarget(layout, options) : userTarget(layout, options);
+  assertCaKeysHere(layout, target.org, ['ca', 'tlsca'], `renewing ${target.id}`);
+  const renewal = orgAuthority();
+  const now = new Date();
+  const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
+
+  const staging = new StagingDir(target.memberDir);
+  let backupDir: string;
+  let issued: RenewedMember;
+  try {
+    issued = await renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, staging.dir, { ...(notAfter === undefined ? {} : { notAfter }) });
+    backupDir = backupDirOf(layout, target.memberDir, now);
+    fs.mkdirSync(path.dirname(backupDir), { recursive: true, mode: 0o700 });
+    fs.renameSync(target.memberDir, backupDir);
+    try {
+      staging.commit();
+    } catch (err) {
+      fs.renameSync(backupDir, target.memberDir);
+      throw err;
+    }
+  } finally {
+    staging.dispose();
+  }
+  progress(`${target.id}: new certificates from ${target.mspId}'s CA and TLS CA, valid until ${issued.enrollment.notAfter.toISOString()}; the old ones are in ${backupDir}`);
+
+  const certIn = (sub: string, pick: (f: string) => boolean): string => {
+    const folder = path.join(target.memberDir, sub);
+    return path.join(folder, fs.readdirSync(folder).find(pick)!);
+  };
+  const running = target.node !== undefined && runningPid(target.node) !== undefined;
+  let restarted = false;
+  if (running && options.restart === true) {
+    await networkDown(dir, 10_000, progress, [target.id]);
+    await networkUp(dir, progress, [target.id]);
+    restarted = true;
+  } else if (running) {
+    progress(`${target.id} runs on its old certificates until restarted: weft network down ${dir} --node ${target.id} && weft network up ${dir} --node ${target.id} (or renew with --restart)`);
+  } else if (target.node !== undefined) {
+    progress(`${target.id} does not run here: its next start (weft network up) uses the new certificates; where it runs elsewhere, copy ${target.memberDir} there and restart it`);
+  }
+  const cert = (file: string, c: { serialNumber: string; notAfter: Date }): RenewedCert => ({ path: file, serialNumber: c.serialNumber, notAfter: c.notAfter.toISOString() });
+  return {
+    id: target.id,
+    kind: target.kind,
+    mspId: target.mspId,
+    enrollment: cert(certIn(path.join('msp', 'signcerts'), (f) => f.endsWith('.pem')), issued.enrollment),
+    ...(issued.tls === undefined ? {} : { tls: cert(certIn('tls', (f) => f === 'server.crt' || f === 'client.crt'), issued.tls) }),
+    backupDir,
+    restarted,
+    restartNeeded: running && !restarted,
+  };
+}

@@ -1,0 +1,139 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { findFreePorts } from '../../../cli/services/free-ports';
+import { errorOf, json, REPO, runCli } from './run-cli';
+
+interface Expiry {
+  notAfter: string;
+  daysLeft: number;
+  state: string;
+  certPath: string;
+}
+interface Status {
+  up: boolean;
+  peers: { id: string; address: string; healthy: boolean; certificate: Expiry }[];
+  orderers: { id: string; certificate: Expiry }[];
+  users: { id: string; certificate: Expiry }[];
+  cas: { mspId: string; ca: string; state: string }[];
+}
+interface Renewed {
+  id: string;
+  enrollment: { path: string; serialNumber: string; notAfter: string };
+  tls: { path: string; serialNumber: string };
+  backupDir: string;
+  restarted: boolean;
+  restartNeeded: boolean;
+}
+
+const PEER = 'peer0.org1.example.com';
+
+/**
+ * `weft network status` shows when certificates expire and `weft network renew` re-issues them, on
+ * a running one-org network under mutual TLS (real processes): a peer renewed and restarted serves
+ * with its new TLS certificate, a renewed user invokes with its new enrollment and TLS client
+ * certificates, the old files are in backups/ and no longer in the live folders.
+ */
+describe('weft network status (expiry) / renew (real processes)', () => {
+  let tmp: string;
+  let net: string;
+  const status = async (): Promise<Status> => json(await runCli(['network', 'status', net, '--json'])) as unknown as Status;
+  const renew = async (...args: string[]): Promise<Renewed> => json(await runCli(['network', 'renew', net, ...args, '--json'])) as unknown as Renewed;
+  const peerDir = (): string => path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com', 'peers', PEER);
+  /** The serial of the certificate the peer presents on its gRPC port. */
+  const servedSerial = async (address: string): Promise<string> => {
+    const [host, port] = address.split(':');
+    const socket = tls.connect({ host, port: Number(port), servername: PEER, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    try {
+      await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+      return socket.getPeerCertificate().serialNumber;
+    } finally {
+      socket.destroy();
+    }
+  };
+  const filesUnder = (dir: string): Buffer[] =>
+    fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name)));
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-renew-'));
+    net = path.join(tmp, 'net');
+    const base = await findFreePorts(5);
+    json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    json(await runCli(['chaincode', 'deploy', net, path.join(REPO, 'chaincode-examples', 'asset-transfer'), '--name', 'basic', '--json'], { timeoutMs: 120_000 }));
+  }, 180_000);
+  afterAll(async () => {
+    await runCli(['network', 'down', net, '--grace', '5']);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("shows each node's, user's and CA's expiry: init's ten years, nothing flagged", async () => {
+    const s = await status();
+    for (const member of [...s.orderers, ...s.peers, ...s.users]) {
+      expect(member.certificate).toMatchObject({ state: 'valid', daysLeft: expect.any(Number) });
+      expect(member.certificate.daysLeft).toBeGreaterThan(3600);
+    }
+    expect(s.cas.map((c) => `${c.mspId} ${c.ca} ${c.state}`)).toEqual(['OrdererMSP ca valid', 'OrdererMSP tlsca valid', 'Org1MSP ca valid', 'Org1MSP tlsca valid']);
+  });
+
+  it('renews a running peer for 10 days: status flags it, it keeps serving its old certificate until restarted with --restart', async () => {
+    const address = (await status()).peers.find((p) => p.id === PEER)!.address;
+    const oldSign = fs.readFileSync(path.join(peerDir(), 'msp', 'signcerts', `${PEER}-cert.pem`));
+    const oldServed = await servedSerial(address);
+
+    const short = await renew('--node', PEER, '--days', '10');
+    expect(short).toMatchObject({ id: PEER, restarted: false, restartNeeded: true });
+    expect(await servedSerial(address)).toBe(oldServed);
+    const flagged = (await status()).peers.find((p) => p.id === PEER)!.certificate;
+    expect(flagged).toMatchObject({ state: 'expiring', daysLeft: 9 });
+    // The replaced folder is kept whole, outside organizations/ (so no export copies its keys); the live one holds none of its files.
+    expect(short.backupDir.startsWith(path.join(net, 'backups') + path.sep)).toBe(true);
+    expect(fs.readFileSync(path.join(short.backupDir, 'msp', 'signcerts', `${PEER}-cert.pem`))).toEqual(oldSign);
+    expect(fs.statSync(path.join(net, 'backups')).mode & 0o777).toBe(0o700);
+
+    const renewed = await renew('--node', PEER, '--restart');
+    expect(renewed).toMatchObject({ restarted: true, restartNeeded: false });
+    expect(BigInt(`0x${await servedSerial(address)}`)).toBe(BigInt(`0x${renewed.tls.serialNumber}`));
+    const after = await status();
+    expect(after.up).toBe(true);
+    expect(after.peers.find((p) => p.id === PEER)!.certificate).toMatchObject({ state: 'valid' });
+    // Neither the first certificates and keys nor those of the 10-day renewal are left in the live folder.
+    const live = filesUnder(peerDir());
+    for (const backup of [short.backupDir, renewed.backupDir]) {
+      for (const file of [`msp/signcerts/${PEER}-cert.pem`, 'msp/keystore/priv_sk', 'tls/server.crt', 'tls/server.key']) {
+        const old = fs.readFileSync(path.join(backup, file));
+        expect([file, live.some((f) => f.equals(old))]).toEqual([file, false]);
+      }
+    }
+    expect(fs.statSync(path.join(peerDir(), 'msp', 'keystore', 'priv_sk')).mode & 0o777).toBe(0o600);
+  });
+
+  it('renews a user: it invokes at once with its new certificates, no config update', async () => {
+    const userDir = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com', 'users', 'User1@org1.example.com');
+    const renewed = await renew('--org', 'Org1', '--user', 'User1', '--days', '20');
+    expect(renewed.enrollment.path).toBe(path.join(userDir, 'msp', 'signcerts', 'User1@org1.example.com-cert.pem'));
+    for (const file of ['msp/signcerts/User1@org1.example.com-cert.pem', 'tls/client.crt', 'msp/keystore/priv_sk', 'tls/client.key']) {
+      expect(fs.readFileSync(path.join(userDir, file))).not.toEqual(fs.readFileSync(path.join(renewed.backupDir, file)));
+    }
+    expect((await status()).users.find((u) => u.id === 'User1@org1.example.com')!.certificate).toMatchObject({ state: 'expiring', daysLeft: 19 });
+    const invoked = json(await runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', 'User1', 'CreateAsset', 'r1', 'blue', '3', 'User1', '10', '--json']));
+    expect(invoked).toMatchObject({ valid: true });
+    expect(json(await runCli(['channel', 'info', net, '--json']))).toMatchObject({ configBlock: 0 });
+  });
+
+  it('refuses without the CA key (an exported directory), an unknown user, --restart for a user: nothing written', async () => {
+    const exported = path.join(tmp, 'org1-host');
+    json(await runCli(['network', 'export', net, exported, '--org', 'Org1', '--json']));
+    const before = filesUnder(path.join(exported, 'organizations'));
+    expect(errorOf(await runCli(['network', 'renew', exported, '--node', PEER, '--json']))).toMatchObject({
+      code: 'CA_KEY_NOT_HERE',
+      details: { file: path.join(exported, 'organizations', 'peerOrganizations', 'org1.example.com', 'ca', 'priv_sk') },
+    });
+    expect(filesUnder(path.join(exported, 'organizations'))).toEqual(before);
+    expect(fs.existsSync(path.join(exported, 'backups'))).toBe(false);
+    expect(errorOf(await runCli(['network', 'renew', net, '--org', 'Org1', '--user', 'Nobody', '--json']))).toMatchObject({ code: 'UNKNOWN_USER', details: { field: '--user' } });
+    expect(errorOf(await runCli(['network', 'renew', net, '--org', 'Org1', '--user', 'User1', '--restart', '--json']))).toMatchObject({ code: 'RESTART_NEEDS_NODE', details: { field: '--restart' } });
+    expect(errorOf(await runCli(['network', 'renew', net, '--json']))).toMatchObject({ code: 'RENEW_TARGET' });
+  });
+});
