@@ -10,7 +10,7 @@ export default class ChannelUpdate extends WeftCommand {
     "Fabric's configtxlator compute_update, peer channel signconfigtx and peer channel update in one step: fetches the channel's latest config, applies the change, " +
     'computes the config update, signs it as the Admins the changed elements need whose keys the directory holds (batch settings: the orderer org; members: a majority of the member orgs), ' +
     "submits it to an orderer, waits until this directory's peers hold the new config block, updates network.yaml, and joins the peers of an added org whose keys are here. " +
-    "When another directory's Admins must sign too (weft network export), write the update with --output, sign it there with weft channel sign-update, and submit it with --from-file.";
+    "When another directory's Admins must sign too (weft network export), write the update with --output, sign it there with weft channel sign-update, and submit it with --from-file; run --from-file again in each other member directory to record there an update submitted elsewhere.";
   static override examples = [
     '<%= config.bin %> channel update ./net --batch-timeout 500ms --max-message-count 100',
     '<%= config.bin %> channel update ./net --channel audit --add-org Org2',
@@ -50,6 +50,10 @@ export default class ChannelUpdate extends WeftCommand {
       },
       (m) => this.progress(m),
     );
+    if (result.recorded === true) {
+      this.log(`channel ${result.channel} has this update already (config block ${result.configBlock}): ${args.dir}'s network.yaml now says so`);
+      return result;
+    }
     if (!result.submitted) {
       this.log(`config update of ${result.channel} written to ${result.file} (signed by ${result.signedBy.join(', ') || 'nobody yet'})`);
       return result;

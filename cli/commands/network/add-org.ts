@@ -18,12 +18,16 @@ export default class NetworkAddOrg extends WeftCommand {
     '(3) --from-file <file> --org-dir <new dir> in any member directory submits it and records the org there (its certificates only); run it again in each other member directory to record the org there too (nothing is resubmitted); ' +
     '(4) weft network up <new dir> starts the new org\'s peers and joins them. ' +
     'A failure after the orderer accepted the update is ADD_ORG_UNFINISHED: the channel has the org, and weft network up (or the --from-file command again) finishes the job. ' +
-    "On a --mutual-tls network the nodes take the new org's TLS CA from the channel config, as Fabric's do.";
+    "On a --mutual-tls network the nodes take the new org's TLS CA from the channel config, as Fabric's do. " +
+    "For an org that is another party, which makes its own keys (weft network new-org), pass its definition instead: --definition <org-definition.json> (certificates only; no key of the new org is made or written here) " +
+    'with --output (write the update signed here), --from-file (submit a signed one) or alone (sign and submit from here); each records the org\'s certificates here once the channel has it.';
   static override examples = [
     '<%= config.bin %> network add-org ./net',
     '<%= config.bin %> network add-org ./net --name Org3 --peers 2 --users User1 --users Auditor',
     '<%= config.bin %> network add-org ./net --base-port 9051 --json',
     '<%= config.bin %> network add-org ./net --host peer0.org3.example.com=10.0.0.13',
+    '<%= config.bin %> network add-org ./org1 --definition ./org3/org-definition.json --output add-org3.pb',
+    '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --definition ./org3/org-definition.json',
     '<%= config.bin %> network add-org ./org1 --name Org3 --org-dir ./org3 --output add-org3.pb',
     '<%= config.bin %> channel sign-update ./org2 add-org3.pb --org Org2',
     '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --org-dir ./org3',
@@ -48,6 +52,10 @@ export default class NetworkAddOrg extends WeftCommand {
       char: 'f',
       description: 'submit the update in this file (from --output, signed with weft channel sign-update) unless the channel has the org already, and record the org of --org-dir here (its certificates only)',
     }),
+    definition: Flags.string({
+      char: 'd',
+      description: "the new org's definition (org-definition.json from weft network new-org, certificates only): the org made its own keys; none is generated here",
+    }),
     'org-dir': Flags.string({ description: "the new org's own directory: written by --output (the only place its private keys go), read by --from-file (a copy without its keys will do)" }),
   };
 
@@ -55,18 +63,19 @@ export default class NetworkAddOrg extends WeftCommand {
     const { args, flags } = await this.parse(NetworkAddOrg);
     const result = await addOrg(
       args.dir,
-      { name: flags.name, peers: flags.peers, users: flags.users, hosts: flags.host, basePort: flags['base-port'], output: flags.output, fromFile: flags['from-file'], orgDir: flags['org-dir'] },
+      { name: flags.name, peers: flags.peers, users: flags.users, hosts: flags.host, basePort: flags['base-port'], output: flags.output, fromFile: flags['from-file'], orgDir: flags['org-dir'], definition: flags.definition },
       (m) => this.progress(m),
     );
     if ('file' in result) {
-      this.log(`${result.org} (${result.mspId}): its directory is ${result.orgDir}; the config update adding it to ${result.channel} is in ${result.file}, signed by ${result.signedBy.join(', ') || 'nobody yet'}`);
+      const source = result.definition === undefined ? `--org-dir ${result.orgDir}` : `--definition ${result.definition}`;
+      this.log(`${result.org} (${result.mspId}): ${result.definition === undefined ? `its directory is ${result.orgDir}` : `defined in ${result.definition}`}; the config update adding it to ${result.channel} is in ${result.file}, signed by ${result.signedBy.join(', ') || 'nobody yet'}`);
       if (result.stillToSign.length > 0) this.log(`next: the Admins of ${result.stillToSign.join(', ')} run weft channel sign-update <their dir> ${result.file} --org <their org>`);
-      this.log(`then: weft network add-org <a member's dir> --from-file ${result.file} --org-dir ${result.orgDir}, and weft network up ${result.orgDir}`);
+      this.log(`then: weft network add-org <a member's dir> --from-file ${result.file} ${source}`);
       return result;
     }
     if ('recorded' in result) {
       this.log(`${result.org} (${result.mspId}) ${result.submitted ? `added to channel ${result.channel}${result.configBlock === undefined ? '' : ` (config block ${result.configBlock})`}, signed by ${result.signedBy.join(', ')}` : `was on channel ${result.channel} already`}; ${args.dir}'s network.yaml lists it`);
-      this.log(`next: weft network up ${result.orgDir} starts ${result.org}'s peers and joins them to ${result.channel}`);
+      this.log(`next: ${result.org} starts its peers and joins them to ${result.channel}: ${result.next}`);
       return result;
     }
     this.log(`${result.org} (${result.mspId}) added to the network and channel ${result.channel}${result.configBlock === undefined ? '' : ` (config block ${result.configBlock})`}, signed by ${result.signedBy.join(', ')}`);

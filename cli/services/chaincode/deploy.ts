@@ -63,7 +63,11 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
 
   const firstOrg = orgs[0]!;
   const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
-  const sequence = o.sequence ?? (committed === undefined ? 1 : committed.sequence + 1);
+  // An org that joined the channel after the commit (weft network add-org) approves the committed
+  // sequence for itself, as Fabric's new org runs approveformyorg --sequence <current>; nothing is
+  // committed again. The peer refuses the approval if it differs from the committed definition.
+  const joining = o.sequence === undefined && committed !== undefined && committed.version === o.version && orgs.some((org) => committed.approvals?.[org.mspId] === false);
+  const sequence = o.sequence ?? (committed === undefined ? 1 : joining ? committed.sequence : committed.sequence + 1);
   const def: ChaincodeDefinition = { name: o.name, version: o.version, sequence, policy: o.policy, initRequired: o.initRequired, collections: o.collections };
 
   // Each org's approval is its own transaction; submitted together they share one block. An org
@@ -91,6 +95,10 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
     approvedBy: orgs.map((x) => x.mspId),
     alreadyApproved,
   };
+  if (sequence === committed?.sequence) {
+    progress(`${o.name} sequence ${sequence} was committed before: ${orgs.map((x) => x.mspId).join(', ')} approved it for ${orgs.length === 1 ? 'itself' : 'themselves'}, nothing to commit`);
+    return { ...result, committed: true, waitingFor: [] };
+  }
   // Each approval returned once its own org's peer committed it; the committing peers (one per org
   // endorses the commit) may still be a block behind, so readiness is asked of each org here until all agree.
   const approvals = await readinessOn(layout, orgs, def);

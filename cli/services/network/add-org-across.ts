@@ -33,6 +33,8 @@ import { StagingDir } from './staging-dir';
  */
 
 export interface AddOrgAcrossOptions {
+  /** `--definition`: the new org's definition (`weft network new-org`), certificates only: no key of it is made here. */
+  readonly definition?: string;
   /** `--output`: write the partly signed update here instead of submitting it. */
   readonly output?: string;
   /** `--from-file`: submit (or, once the channel has the org, only record) the update in this file. */
@@ -55,7 +57,9 @@ export interface NewOrgSummary {
 export interface PreparedAddOrg extends NewOrgSummary {
   readonly submitted: false;
   readonly file: string;
-  readonly orgDir: string;
+  /** The new org's directory this command made (`--org-dir`), or the definition it read (`--definition`). */
+  readonly orgDir?: string;
+  readonly definition?: string;
   readonly signedBy: string[];
   readonly policies: PolicyNeed[];
   /** MSP IDs whose Admins must still sign for the update to pass. */
@@ -72,7 +76,11 @@ export interface RecordedAddOrg {
   readonly orderer?: string;
   readonly configBlock?: number;
   readonly signedBy: string[];
-  readonly orgDir: string;
+  /** The new org's directory (`--org-dir`), or its definition file (`--definition`), whichever the org's certificates came from. */
+  readonly orgDir?: string;
+  readonly definition?: string;
+  /** How the new org starts its peers and joins them. */
+  readonly next: string;
   /** Whether network.yaml lists the org now (it always does once this returns). */
   readonly recorded: true;
 }
@@ -85,6 +93,16 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
   const sequence = addOrgSequence(dir, options.name ?? '<Org>', options.orgDir ?? '<new org dir>', options.output ?? options.fromFile ?? '<file>');
   if (options.output !== undefined && options.fromFile !== undefined) {
     throw new ConfigError('CONFLICTING_FLAGS', '--output prepares an update and --from-file submits one: give one of them', { suggestions: sequence });
+  }
+  if (options.definition !== undefined) {
+    const given = (['name', 'peers', 'users', 'hosts', 'basePort', 'orgDir'] as const).filter((k) => options[k] !== undefined);
+    if (given.length > 0) {
+      throw new ConfigError('CONFLICTING_FLAGS', `--definition takes the new org as it defined itself: it takes no ${given.map(flagOf).join(', ')}`, {
+        field: flagOf(given[0]!),
+        suggestions: [`weft network add-org ${dir} --definition ${options.definition} --output <update file>`],
+      });
+    }
+    return;
   }
   if ((options.output !== undefined || options.fromFile !== undefined) && options.orgDir === undefined) {
     throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `${options.output !== undefined ? '--output' : '--from-file'} needs --org-dir: the new org's own directory, where its keys are`, {
@@ -103,8 +121,8 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
   }
 }
 
-function flagOf(key: keyof NewOrgOptions): string {
-  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port' }[key];
+function flagOf(key: keyof NewOrgOptions | 'orgDir'): string {
+  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port', orgDir: '--org-dir' }[key];
 }
 
 /** The commands of the flow, for help texts and error suggestions. */
@@ -181,16 +199,35 @@ export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: str
  */
 export async function recordAddOrg(dir: string, fromFile: string, orgDir: string, progress: Progress): Promise<RecordedAddOrg> {
   const network = openNetwork(dir);
-  const channel = network.spec.channel.name;
   const source = openNetwork(orgDir);
   const org = joiningOrg(network.spec, source.spec, source.dir);
+  return recordJoiningOrg(network, { layout: source, org, flag: `--org-dir ${source.dir}`, start: `weft network up ${source.dir}`, reported: { orgDir: source.dir } }, fromFile, progress);
+}
+
+/**
+ * Where the certificates of the org an update adds come from: its own directory (`--org-dir`) or
+ * its definition (`--definition`) laid out in `layout`; `start` is how the new org starts its peers.
+ */
+export interface JoiningOrgSource {
+  readonly layout: NetworkLayout;
+  readonly org: PeerOrgSpec;
+  /** The flag naming the source in a repeated command (`--org-dir ./org3`). */
+  readonly flag: string;
+  readonly start: string;
+  readonly reported: Pick<RecordedAddOrg, 'orgDir' | 'definition'>;
+}
+
+/** `--from-file` with the new org's certificates from `source`: see {@link recordAddOrg}. */
+export async function recordJoiningOrg(network: NetworkLayout, source: JoiningOrgSource, fromFile: string, progress: Progress): Promise<RecordedAddOrg> {
+  const channel = network.spec.channel.name;
+  const { org } = source;
   const { envelope, update } = readUpdateFile(fromFile);
-  checkUpdateAddsOrg(update, channel, source, org, fromFile);
+  checkUpdateAddsOrg(update, channel, source.layout, org, fromFile);
 
   const before = await fetchBlock(network, 'config');
   const current = parseConfigBlock(before.bytes);
   const onChannel = current.applicationOrgs.some((o) => o.mspId === org.mspId);
-  const again = `weft network add-org ${network.dir} --from-file ${fromFile} --org-dir ${source.dir}`;
+  const again = `weft network add-org ${network.dir} --from-file ${fromFile} ${source.flag}`;
   let submitted: Pick<RecordedAddOrg, 'orderer' | 'configBlock' | 'signedBy'> = { signedBy: signerMspIds(envelope) };
   if (onChannel) {
     progress(`channel ${channel} has ${org.mspId} already (block ${before.number}): recording it here only`);
@@ -204,15 +241,15 @@ export async function recordAddOrg(dir: string, fromFile: string, orgDir: string
         `the network in ${network.dir} and ${NETWORK_FILE} are unchanged`,
       ]);
     }
-    submitted = await submitThrough(network, org, fromFile, progress, again, source.dir);
+    submitted = await submitThrough(network, org, fromFile, progress, again, source.start);
   }
   try {
-    recordOrg(openNetwork(network.dir), source, org);
+    recordOrg(openNetwork(network.dir), source.layout, org);
   } catch (err) {
-    throw onChannel ? err : unfinishedAcross(channel, org, err, again, source.dir);
+    throw onChannel ? err : unfinishedAcross(channel, org, err, again, source.start);
   }
-  progress(`${NETWORK_FILE} lists ${org.name}; its certificates are in ${network.peerOrgDir(org)}; start its peers with: weft network up ${source.dir}`);
-  return { org: org.name, mspId: org.mspId, channel, submitted: !onChannel, ...submitted, orgDir: source.dir, recorded: true };
+  progress(`${NETWORK_FILE} lists ${org.name}; its certificates are in ${network.peerOrgDir(org)}; it starts its peers with: ${source.start}`);
+  return { org: org.name, mspId: org.mspId, channel, submitted: !onChannel, ...submitted, ...source.reported, next: source.start, recorded: true };
 }
 
 /** Submits the file as `weft channel update --from-file` does; a failure once the orderer accepted it is ADD_ORG_UNFINISHED. */
@@ -222,21 +259,21 @@ async function submitThrough(
   fromFile: string,
   progress: Progress,
   again: string,
-  orgDir: string,
+  start: string,
 ): Promise<Pick<RecordedAddOrg, 'orderer' | 'configBlock' | 'signedBy'>> {
   try {
     const result = await updateChannel(network.dir, { change: {}, fromFile }, progress);
     return { orderer: result.orderer, ...(result.configBlock !== undefined && { configBlock: result.configBlock }), signedBy: result.signedBy };
   } catch (err) {
     const accepted = err instanceof WeftError && err.code === 'CONFIG_UPDATE_UNCONFIRMED';
-    throw accepted ? unfinishedAcross(network.spec.channel.name, org, err, again, orgDir) : err;
+    throw accepted ? unfinishedAcross(network.spec.channel.name, org, err, again, start) : err;
   }
 }
 
-function unfinishedAcross(channel: string, org: PeerOrgSpec, err: unknown, again: string, orgDir: string): WeftError {
+export function unfinishedAcross(channel: string, org: PeerOrgSpec, err: unknown, again: string, start: string): WeftError {
   return addOrgUnfinished(channel, org, err, [
     `finish it: ${again} (the channel has the org: it only records it here, nothing is submitted again)`,
-    `start ${org.name}'s peers from its own directory: weft network up ${orgDir}`,
+    `start ${org.name}'s peers from its own directory: ${start}`,
   ]);
 }
 
@@ -316,7 +353,7 @@ function checkUpdateAddsOrg(update: ConfigUpdate, channel: string, source: Netwo
 }
 
 /** Copies every file under `from` (relative `entries`) but private keys to the same place under `to`, keeping modes. */
-function copyCertificates(from: string, to: string, entries: readonly string[]): void {
+export function copyCertificates(from: string, to: string, entries: readonly string[]): void {
   for (const entry of entries) {
     const src = path.join(from, entry);
     if (!fs.existsSync(src)) continue;
@@ -337,7 +374,7 @@ function copyPublicMaterial(network: NetworkLayout, to: string): void {
 }
 
 /** The org's certificates moved in from its directory (through a staging directory: all or nothing), then network.yaml lists it. */
-function recordOrg(network: NetworkLayout, source: NetworkLayout, org: PeerOrgSpec): void {
+export function recordOrg(network: NetworkLayout, source: NetworkLayout, org: PeerOrgSpec): void {
   const rendered = renderNetworkFile(withOrg(network.spec, org));
   const entry = path.relative(network.dir, network.peerOrgDir(org));
   const staging = new StagingDir(path.join(network.dir, org.domain));

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { ConfigUpdate, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { WeftError } from '../../../core/errors';
@@ -8,6 +9,7 @@ import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compu
 import { fetchBlock } from '../block/block-source';
 import { loadClientIdentity } from '../client/client-identity';
 import { changesSomething, editChannelConfig, type ChannelChange } from './channel-config-edit';
+import { updateApplied } from './config-update-applied';
 import {
   adminOf,
   missingSignatures,
@@ -23,7 +25,7 @@ import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submi
 import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
+import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { keyHere, orgsWithKeysHere } from './org-keys';
 
 export interface ChannelUpdateOptions {
@@ -51,6 +53,11 @@ export interface ChannelUpdateResult {
   readonly policies: PolicyNeed[];
   readonly addedOrgs: string[];
   readonly removedOrgs: string[];
+  /**
+   * `--from-file` of an update the channel has already (submitted from another member directory):
+   * nothing was submitted, network.yaml here was made to say what the channel now is.
+   */
+  readonly recorded?: true;
   /** Whether network.yaml was changed to match the channel's new config. */
   readonly networkFileUpdated: boolean;
   /** Peers of the added orgs joined from here. */
@@ -79,6 +86,13 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
   const current = parseConfigBlock(before.bytes);
   progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
   const { envelope, update } = options.fromFile === undefined ? newUpdate(layout, current, options.change) : fileUpdate(options.fromFile, channel);
+  if (options.fromFile !== undefined && updateApplied(current.config, update) && networkFileStale(dir, channel, current)) {
+    // Submitted from another member directory: this one's network.yaml catches up with the channel, nothing is submitted again.
+    // Where network.yaml says it already, the update is submitted as asked, and the orderer's refusal says why not.
+    progress(`channel ${channel} has this update already (config block ${before.number}): recording it here only`);
+    recordInNetworkFile(dir, channel, current, progress);
+    return { channel, submitted: false, recorded: true, configBlock: before.number, signedBy: signerMspIds(envelope), policies: [], addedOrgs: [], removedOrgs: [], networkFileUpdated: true, joined: [], waitingFor: [] };
+  }
   const { signed, policies } = signForPolicies(network, current, update, envelope);
   if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
   const base = { channel, signedBy: signerMspIds(envelope), policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [] };
@@ -220,6 +234,21 @@ async function newConfig(layout: NetworkLayout, stayers: readonly NodeLayout[], 
 /** Makes network.yaml say what the channel's config now says: batch settings and, off the default channel, its member orgs. */
 function recordInNetworkFile(dir: string, channel: string, config: ParsedChannelConfig, progress: Progress): boolean {
   const { spec } = openNetwork(dir);
+  const nextSpec = specSaying(spec, channel, config);
+  if (isDeepStrictEqual(nextSpec, spec)) return false;
+  replaceNetworkFile(dir, renderNetworkFile(nextSpec).text);
+  progress(`${NETWORK_FILE}: channel ${channel} updated`);
+  return true;
+}
+
+/** Whether network.yaml says something else of the channel than its config does. */
+function networkFileStale(dir: string, channel: string, config: ParsedChannelConfig): boolean {
+  const { spec } = openNetwork(dir);
+  return !isDeepStrictEqual(specSaying(spec, channel, config), spec);
+}
+
+/** `spec` with the channel as `config` has it. */
+function specSaying(spec: NetworkSpec, channel: string, config: ParsedChannelConfig): NetworkSpec {
   const members = new Set(config.applicationOrgs.map((o) => o.mspId));
   const patch = ({ absoluteMaxBytes: _a, preferredMaxBytes: _p, ...c }: ChannelSpec, isDefault: boolean): ChannelSpec => ({
     ...c,
@@ -228,14 +257,9 @@ function recordInNetworkFile(dir: string, channel: string, config: ParsedChannel
     ...batchBytesOf(config.batchSize),
     ...(!isDefault && (c.orgs !== undefined || members.size !== spec.orgs.length) ? { orgs: spec.orgs.filter((o) => members.has(o.mspId)).map((o) => o.name) } : {}),
   });
-  const nextSpec =
-    spec.channel.name === channel
-      ? { ...spec, channel: patch(spec.channel, true) }
-      : { ...spec, otherChannels: spec.otherChannels.map((c) => (c.name === channel ? patch(c, false) : c)) };
-  if (JSON.stringify(nextSpec) === JSON.stringify(spec)) return false;
-  replaceNetworkFile(dir, renderNetworkFile(nextSpec).text);
-  progress(`${NETWORK_FILE}: channel ${channel} updated`);
-  return true;
+  return spec.channel.name === channel
+    ? { ...spec, channel: patch(spec.channel, true) }
+    : { ...spec, otherChannels: spec.otherChannels.map((c) => (c.name === channel ? patch(c, false) : c)) };
 }
 
 /** Joins the peers of the added orgs whose keys are here (from the channel's genesis block, as Fabric's docs join a new org); the others join on their hosts. */

@@ -8,6 +8,7 @@ import { missingSignatures, needsMet, signForPolicies, signerMspIds, type Policy
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
 import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, type NewOrgSummary, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { addFromDefinition, prepareFromDefinition, recordFromDefinition, refuseNewOrgDir } from './add-org-definition';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
@@ -16,6 +17,7 @@ import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
+import { ORG_DEFINITION_FILE } from './org-definition';
 import { orgsWithKeysHere } from './org-keys';
 import { StagingDir } from './staging-dir';
 
@@ -46,7 +48,13 @@ export interface AddOrgResult extends NewOrgSummary {
  * keys: see {@link prepareAddOrg} and {@link recordAddOrg}.
  */
 export async function addOrg(dir: string, options: NewOrgOptions & AddOrgAcrossOptions, progress: Progress): Promise<AddOrgResult | PreparedAddOrg | RecordedAddOrg> {
+  refuseNewOrgDir(dir);
   checkAcrossOptions(dir, options);
+  if (options.definition !== undefined) {
+    if (options.output !== undefined) return prepareFromDefinition(dir, options.definition, options.output, progress);
+    if (options.fromFile !== undefined) return recordFromDefinition(dir, options.definition, options.fromFile, progress);
+    return addFromDefinition(dir, options.definition, progress);
+  }
   if (options.output !== undefined) return prepareAddOrg(dir, options, options.output, options.orgDir!, progress);
   if (options.fromFile !== undefined) return recordAddOrg(dir, options.fromFile, options.orgDir!, progress);
   return addOrgHere(dir, options, progress);
@@ -133,6 +141,7 @@ function unsignedRemedies(network: NetworkLayout, org: PeerOrgSpec, unsigned: re
   return [
     `the Admins of ${unsigned.join(', ')} sign elsewhere; across directories, as Fabric's tutorial does it:`,
     ...addOrgSequence(network.dir, org.name, orgDir, path.join(path.dirname(network.dir), `add-${org.name.toLowerCase()}.pb`)),
+    `when ${org.name} is another party, it makes its own keys on its host (weft network new-org <its dir> --name ${org.name}) and hands over its definition: weft network add-org ${network.dir} --definition <its dir>/${ORG_DEFINITION_FILE} --output <file>`,
     `the network in ${network.dir}, its ${NETWORK_FILE} and crypto material are unchanged`,
   ];
 }

@@ -16,9 +16,14 @@ import { waitFor } from './node-processes';
 
 /** An org of the network as a channel's application org: its MSP, its first peer as its anchor peer. */
 export function applicationOrgOf(layout: NetworkLayout, org: PeerOrgSpec): ApplicationOrgDefinition {
+  return applicationOrgFrom(layout.orgMspDir(org), org);
+}
+
+/** {@link applicationOrgOf} of an org whose MSP folder is `mspDir` (a new org's own directory, an org definition laid out). */
+export function applicationOrgFrom(mspDir: string, org: Pick<PeerOrgSpec, 'mspId' | 'peers'>): ApplicationOrgDefinition {
   return {
     mspId: org.mspId,
-    mspConfig: mspTooling().msp.loadMspConfig(layout.orgMspDir(org), org.mspId),
+    mspConfig: mspTooling().msp.loadMspConfig(mspDir, org.mspId),
     anchorPeers: [{ host: org.peers[0]!.host, port: org.peers[0]!.port }],
   };
 }

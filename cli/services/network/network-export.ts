@@ -67,11 +67,16 @@ function filesUnder(dir: string): string[] {
  * network.yaml, the genesis blocks, every org's certificates (what a node needs to verify the others
  * and dial them over TLS), and the private keys and node configs of the named orgs only: no other
  * org's keys and no CA's key. Each org then keeps its keys to itself, as in a Fabric network.
+ * With `publicOnly` it holds no key at all and no node config: what a new org joins from.
  * Written through writeTree (a temporary sibling renamed into place): a failure leaves nothing behind.
  */
-export function exportNetwork(dir: string, out: string, orgRefs: readonly string[], progress: Progress): ExportResult {
+export function exportNetwork(dir: string, out: string, orgRefs: readonly string[], progress: Progress, options: { publicOnly?: boolean } = {}): ExportResult {
   const layout = openNetwork(dir);
-  const orgs = resolveOrgs(layout, orgRefs);
+  if (options.publicOnly === true && orgRefs.length > 0) {
+    throw new ConfigError('CONFLICTING_FLAGS', '--public exports certificates only: it takes no --org', { field: '--org', suggestions: [`weft network export ${dir} <out> --public`] });
+  }
+  // --public: the view a new org joins from (weft network join): no org's keys, no node to run.
+  const orgs = options.publicOnly === true ? [] : resolveOrgs(layout, orgRefs);
   const dest = path.resolve(out);
   if (!isEmptyOrAbsent(dest)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${dest} already exists and is not empty; export never overwrites`, {
@@ -104,6 +109,6 @@ export function exportNetwork(dir: string, out: string, orgRefs: readonly string
     dest,
     picked.map((file) => ({ path: path.relative(layout.dir, file), content: fs.readFileSync(file), mode: fs.statSync(file).mode & 0o777 })),
   );
-  progress(`wrote ${dest}: ${[...mspIds].join(', ')} keys (${keysCopied}), every org's certificates, ${nodes.length} node configs`);
+  progress(`wrote ${dest}: ${mspIds.size > 0 ? `${[...mspIds].join(', ')} keys (${keysCopied})` : 'no keys'}, every org's certificates, ${nodes.length} node configs`);
   return { dir: dest, orgs: [...mspIds], nodes: nodes.map((n) => n.id), keysCopied, keysLeftOut };
 }

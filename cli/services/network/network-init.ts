@@ -165,9 +165,26 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     });
   }
   const spec = specOf();
-  // The network is built in a sibling and renamed into place whole: the target is either absent
-  // (or as empty as it was) or a complete network, whatever stops init. The node configs name
-  // their files relative to themselves, so nothing written refers to the sibling's path.
+  // The node configs name their files relative to themselves, so nothing written refers to the staging sibling's path.
+  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep));
+  const layout = new NetworkLayout(target, built);
+  return {
+    dir: target,
+    networkFile: path.join(target, NETWORK_FILE),
+    genesisBlock: layout.genesisBlockFile,
+    channel: spec.channel.name,
+    channels: layout.channels().map((c) => c.name),
+    nodes: layout.nodes().map((n) => ({ id: n.id, kind: n.kind, address: n.address, configFile: n.configFile })),
+    users: layout.users().map((u) => ({ id: u.id, mspId: u.mspId })),
+  };
+}
+
+/**
+ * Builds a directory in a sibling and renames it onto `target` whole: the target is either absent
+ * (or as empty as it was) or complete, whatever stops the build. A write that fails is
+ * `TARGET_WRITE_FAILED` naming the file as it would be in the target.
+ */
+export async function buildInPlaceOf<T>(target: string, build: (dir: string) => Promise<T>): Promise<T> {
   let staging: StagingDir;
   try {
     staging = new StagingDir(target);
@@ -175,23 +192,11 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     throw writeFailure(err, target);
   }
   try {
-    let built: NetworkSpec;
-    try {
-      built = await buildNetwork(staging.dir, spec, onStep);
-      staging.commit();
-    } catch (err) {
-      throw writeFailure(err, target, staging.dir);
-    }
-    const layout = new NetworkLayout(target, built);
-    return {
-      dir: target,
-      networkFile: path.join(target, NETWORK_FILE),
-      genesisBlock: layout.genesisBlockFile,
-      channel: spec.channel.name,
-      channels: layout.channels().map((c) => c.name),
-      nodes: layout.nodes().map((n) => ({ id: n.id, kind: n.kind, address: n.address, configFile: n.configFile })),
-      users: layout.users().map((u) => ({ id: u.id, mspId: u.mspId })),
-    };
+    const built = await build(staging.dir);
+    staging.commit();
+    return built;
+  } catch (err) {
+    throw writeFailure(err, target, staging.dir);
   } finally {
     staging.dispose();
   }

@@ -30,6 +30,62 @@ const MAX_PEERS = 20;
  */
 export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, portFree: PortCheck = portListenable): Promise<PeerOrgSpec> {
   const naming = options.name === undefined ? nextOrgNaming(spec) : givenNaming(spec, options.name);
+  const used = usedPorts(spec);
+  return orgSpecOf(naming, options, used, options.basePort ?? Math.max(...used) + 1, portFree);
+}
+
+/** What `weft network new-org` is asked for: a new org made by itself, before it knows the network. */
+export interface OwnOrgOptions extends NewOrgOptions {
+  readonly name: string;
+  /** Default `<name>MSP`. */
+  readonly mspId?: string;
+  /** Default `<name in lower case>.example.com`, as cryptogen's samples name orgs. */
+  readonly domain?: string;
+}
+
+/** Fabric's peer port: where an org that knows nothing of the network starts handing out ports. */
+const FABRIC_PEER_PORT = 7051;
+
+/**
+ * A new org made by itself (`weft network new-org`): named as given, its peers' ports from
+ * `basePort` (default 7051) on, skipping those something listens on here. Whether the network
+ * uses them is checked when a member adds the org ({@link checkJoiningOrg}).
+ */
+export async function ownOrgSpec(options: OwnOrgOptions, portFree: PortCheck = portListenable): Promise<PeerOrgSpec> {
+  const naming = { name: options.name, mspId: options.mspId ?? `${options.name}MSP`, domain: options.domain ?? `${options.name.toLowerCase()}.example.com` };
+  return orgSpecOf(naming, options, new Set(), options.basePort ?? FABRIC_PEER_PORT, portFree);
+}
+
+/**
+ * Refuses an org made elsewhere (an org definition) that the network cannot take: its name, MSP ID
+ * or domain taken (`ORG_EXISTS`), or a port of its peers that a node of the network has on the same
+ * host (`PORT_TAKEN`), each naming the definition's field.
+ */
+export function checkJoiningOrg(spec: NetworkSpec, org: PeerOrgSpec, where: string): void {
+  const taken = clash(spec, org);
+  if (taken !== undefined) {
+    const field = taken.startsWith('MSP ID') ? 'org.mspId' : taken.startsWith('domain') ? 'org.domain' : 'org.name';
+    throw new ConfigError('ORG_EXISTS', `${where}: ${field} — the network already has ${taken}`, {
+      field,
+      suggestions: ['the new org makes its definition again under a name, MSP ID and domain the network does not use (weft network new-org <new dir> --name <Org> --msp-id <ID> --domain <domain>)'],
+    });
+  }
+  // network.yaml gives each port to one node whatever the hosts: its schema refuses a port twice.
+  const used = usedPorts(spec);
+  org.peers.forEach((peer, i) => {
+    for (const [key, port] of [['port', peer.port], ['operationsPort', peer.operationsPort]] as const) {
+      if (used.has(port)) {
+        throw new ConfigError('PORT_TAKEN', `${where}: org.peers.${i}.${key} ${port} is a port a node of the network already has`, {
+          field: `org.peers.${i}.${key}`,
+          suggestions: ['the new org makes its definition again with another --base-port'],
+        });
+      }
+    }
+  });
+}
+
+/** The org's peers given hosts and two ports each (gRPC, operations), taken from `first` on. */
+async function orgSpecOf(naming: OrgNaming, options: NewOrgOptions, used: Set<number>, first: number, portFree: PortCheck): Promise<PeerOrgSpec> {
   const peerCount = options.peers ?? 1;
   if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > MAX_PEERS) {
     throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peers ${peerCount}: an org has 1 to ${MAX_PEERS} peers`, { field: '--peers', value: peerCount });
@@ -37,8 +93,7 @@ export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, port
   const peers = Array.from({ length: peerCount }, (_, j) => ({ name: `peer${j}`, host: '127.0.0.1', port: 0, operationsPort: 0 }));
   assignHosts(new Map(peers.map((p) => [`${p.name}.${naming.domain}`, p])), options.hosts ?? []);
 
-  const used = usedPorts(spec);
-  let next = options.basePort ?? Math.max(...used) + 1;
+  let next = first;
   const take = async (host: string): Promise<number> => {
     for (; next <= 65535; next++) {
       if (used.has(next) || (isLoopbackHost(host) && !(await portFree(next)))) continue;

@@ -1,0 +1,169 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError } from '../../../core/errors';
+import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
+import { fetchBlock } from '../block/block-source';
+import { recordJoiningOrg, recordOrg, unfinishedAcross, withOrg, type JoiningOrgSource, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { editChannelConfig } from './channel-config-edit';
+import { missingSignatures, needsMet, signForPolicies, signerMspIds, unsignedOrgs } from './config-update-signatures';
+import { broadcastConfigUpdate } from './config-update-submit';
+import { openNetwork, type Progress } from './network-access';
+import { applicationOrgOf } from './network-channels';
+import { NetworkLayout } from './network-layout';
+import { NETWORK_FILE } from './network-spec';
+import { checkJoiningOrg } from './new-org-spec';
+import { layOutOrgDefinition, ORG_DEFINITION_FILE, readOrgDefinition } from './org-definition';
+
+/**
+ * `weft network add-org <member dir> --definition <file>`: adds an org that made its own keys
+ * (`weft network new-org`) from its definition, certificates only, as Fabric's members add the JSON
+ * of `configtxgen -printOrg` with configtxlator and jq. No key of the new org exists on this machine
+ * at any step. With `--output` the update, signed by the Admins here, goes to a file for the others
+ * to sign (`weft channel sign-update`); with `--from-file` a signed one is submitted (or, once the
+ * channel has the org, only recorded); alone it is signed and submitted from here when the Admins
+ * here suffice. Each records the org in this directory (network.yaml and its certificates) once the
+ * channel has it.
+ */
+
+/** The definition laid out as the new org's certificates beside this network, to build and record from. */
+interface DefinitionSource extends JoiningOrgSource {
+  dispose(): void;
+}
+
+/** Refuses a member step run in the new org's own directory: it has its definition and no network.yaml yet. */
+export function refuseNewOrgDir(dir: string): void {
+  const target = path.resolve(dir);
+  if (fs.existsSync(path.join(target, ORG_DEFINITION_FILE)) && !fs.existsSync(path.join(target, NETWORK_FILE))) {
+    throw new ConfigError('NEW_ORG_DIR', `${target} is a new org's own directory (weft network new-org made it): the org is added from a member's directory`, {
+      field: 'dir',
+      dir: target,
+      suggestions: [
+        `hand ${path.join(target, ORG_DEFINITION_FILE)} (certificates only) to a member, who runs: weft network add-org <member dir> --definition <that file> --output <update file>`,
+        `once the channel has the org: weft network join ${target} --from <a member's public export>, then weft network up ${target}`,
+      ],
+    });
+  }
+}
+
+function openDefinition(network: NetworkLayout, file: string): DefinitionSource {
+  const resolved = path.resolve(file);
+  const definition = readOrgDefinition(resolved);
+  checkJoiningOrg(network.spec, definition.org, resolved);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-org-definition-'));
+  try {
+    layOutOrgDefinition(definition, tmp, resolved);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const { org } = definition;
+  return {
+    layout: new NetworkLayout(tmp, withOrg(network.spec, org)),
+    org,
+    flag: `--definition ${resolved}`,
+    start: `weft network join <${org.name}'s dir> --from <a member's directory exported with weft network export --public>, then weft network up <${org.name}'s dir>`,
+    reported: { definition: resolved },
+    dispose: () => fs.rmSync(tmp, { recursive: true, force: true }),
+  };
+}
+
+/** The default channel's current config, as this directory's peer has it. */
+async function currentConfig(network: NetworkLayout, progress: Progress) {
+  const before = await fetchBlock(network, 'config');
+  const current = parseConfigBlock(before.bytes);
+  progress(`channel ${network.spec.channel.name}: current config (sequence ${current.sequence}) in block ${before.number}`);
+  return current;
+}
+
+/** The update adding the definition's org to the default channel, signed as the Admins here. */
+function signedUpdate(network: NetworkLayout, source: DefinitionSource, current: ParsedChannelConfig, progress: Progress) {
+  const channel = network.spec.channel.name;
+  const { next } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(source.layout, source.org)] });
+  const { envelope, update } = unsignedConfigUpdate(channel, current.config, next);
+  const { signed, policies } = signForPolicies(network, current, update, envelope);
+  if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
+  return { channel, envelope, signed, policies };
+}
+
+/** `--definition … --output`: the update, signed as the Admins here, written to `output`; nothing here changes. */
+export async function prepareFromDefinition(dir: string, file: string, output: string, progress: Progress): Promise<PreparedAddOrg> {
+  const network = openNetwork(dir);
+  const source = openDefinition(network, file);
+  const out = path.resolve(output);
+  try {
+    const { channel, envelope, policies } = signedUpdate(network, source, await currentConfig(network, progress), progress);
+    fs.writeFileSync(`${out}.tmp`, envelope.serializeBinary());
+    fs.renameSync(`${out}.tmp`, out);
+    const stillToSign = unsignedOrgs(policies);
+    progress(`config update written to ${out}${stillToSign.length > 0 ? `; still to sign: ${stillToSign.join(', ')} (weft channel sign-update)` : ''}`);
+    const { org } = source;
+    return {
+      org: org.name,
+      mspId: org.mspId,
+      domain: org.domain,
+      channel,
+      peers: source.layout.peersOf(org).map((p) => ({ id: p.id, address: p.address, operationsAddress: p.operationsAddress })),
+      users: org.users,
+      submitted: false,
+      file: out,
+      ...source.reported,
+      signedBy: signerMspIds(envelope),
+      policies,
+      stillToSign,
+    };
+  } finally {
+    fs.rmSync(`${out}.tmp`, { force: true });
+    source.dispose();
+  }
+}
+
+/** `--definition … --from-file`: submits the signed update unless the channel has the org, then records it here. */
+export async function recordFromDefinition(dir: string, file: string, fromFile: string, progress: Progress): Promise<RecordedAddOrg> {
+  const network = openNetwork(dir);
+  const source = openDefinition(network, file);
+  try {
+    return await recordJoiningOrg(network, source, path.resolve(fromFile), progress);
+  } finally {
+    source.dispose();
+  }
+}
+
+/** `--definition` alone: signed here and submitted when the Admins here suffice, then recorded here. */
+export async function addFromDefinition(dir: string, file: string, progress: Progress): Promise<RecordedAddOrg> {
+  const network = openNetwork(dir);
+  const source = openDefinition(network, file);
+  const { org } = source;
+  try {
+    const channel = network.spec.channel.name;
+    const current = await currentConfig(network, progress);
+    const again = `weft network add-org ${network.dir} ${source.flag}`;
+    if (current.applicationOrgs.some((o) => o.mspId === org.mspId)) {
+      // An earlier run was accepted and failed after: the channel has the org, it is only recorded here.
+      progress(`channel ${channel} has ${org.mspId} already: recording it here only`);
+      recordOrg(network, source.layout, org);
+      return { org: org.name, mspId: org.mspId, channel, submitted: false, signedBy: [], ...source.reported, next: source.start, recorded: true };
+    }
+    const { envelope, signed, policies } = signedUpdate(network, source, current, progress);
+    if (!needsMet(policies)) {
+      throw missingSignatures(network, channel, current, policies, (unsigned) => [
+        `write the update for the others to sign: ${again} --output <update file>`,
+        `have the Admins of ${unsigned.join(', ')} sign it: weft channel sign-update <their dir> <update file> --org <their org>`,
+        `submit it from a member's directory: weft network add-org <that dir> --from-file <update file> ${source.flag}`,
+        `the network in ${network.dir} and ${NETWORK_FILE} are unchanged`,
+      ]);
+    }
+    const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
+    progress(`orderer ${orderer} accepted the config update adding ${org.mspId} to ${channel}`);
+    try {
+      recordOrg(openNetwork(network.dir), source.layout, org);
+    } catch (err) {
+      throw unfinishedAcross(channel, org, err, again, source.start);
+    }
+    progress(`${NETWORK_FILE} lists ${org.name}; its certificates are in ${network.peerOrgDir(org)}`);
+    return { org: org.name, mspId: org.mspId, channel, submitted: true, orderer, signedBy: signerMspIds(envelope), ...source.reported, next: source.start, recorded: true };
+  } finally {
+    source.dispose();
+  }
+}
