@@ -23,7 +23,8 @@ export interface ChannelResources {
 
 /** The plugins a channel's resources are built with. */
 export interface ResourceProviders {
-  readonly mspProvider: MspProvider;
+  /** Builds the channel's MSPs (the registrar shares one per distinct MSP config among its channels). */
+  readonly mspProvider: Pick<MspProvider, 'createMsp' | 'createManager'>;
   readonly policyProvider: PolicyProvider;
   /** When set, policies see identities whose signatures it verified off the event loop. */
   readonly precheck?: SignaturePrecheck;

@@ -10,6 +10,7 @@ import type { Signer } from '../protocol/signer';
 import { consenterMetadataOf } from './block-writer';
 import { configOfBlock } from './channel-config';
 import { timed, type ChannelMetrics } from './channel-metrics';
+import { SharedMsps } from '../msp/shared-msps';
 import { buildChannelResources, type ResourceProviders } from './channel-resources';
 import { ChannelSupport } from './channel-support';
 import type { Chain, Consenter } from './consenter';
@@ -75,8 +76,11 @@ export class Registrar {
   private readonly removing = new Set<string>();
   private readonly removedFile: string;
   private removed: Set<string>;
+  /** The deps' providers, with each distinct MSP config built once for all channels. */
+  private readonly providers: ResourceProviders;
 
   constructor(private readonly deps: RegistrarDeps) {
+    this.providers = { ...deps.providers, mspProvider: new SharedMsps(deps.providers.mspProvider) };
     fs.mkdirSync(deps.dataDir, { recursive: true });
     this.removedFile = path.join(deps.dataDir, 'removed-channels.json');
     this.removed = new Set(fs.existsSync(this.removedFile) ? (JSON.parse(fs.readFileSync(this.removedFile, 'utf8')) as string[]) : []);
@@ -167,7 +171,7 @@ export class Registrar {
       );
     }
     // Validates MSPs, policies, orderer values and capabilities before anything is written.
-    const resources = buildChannelResources(channelId, config, this.deps.providers);
+    const resources = buildChannelResources(channelId, config, this.providers);
     const problem = joinConfigProblem(config) ?? this.unservedConsensusType(resources.config.orderer.consensusType);
     if (problem !== undefined) throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', `channel ${channelId}: ${problem}`, { channel: channelId });
 
@@ -255,12 +259,12 @@ export class Registrar {
       const last = parseBlock(store.blocks.getBlockBytes(height - 1)!, { verifyDataHash: false }).block;
       const lastConfig = lastConfigBlock(store, last);
       const { config } = configOfBlock(lastConfig);
-      const resources = buildChannelResources(channelId, config, this.deps.providers);
+      const resources = buildChannelResources(channelId, config, this.providers);
       const unserved = this.unservedConsensusType(resources.config.orderer.consensusType);
       if (unserved !== undefined) throw new OrdererError('ORDERER_BAD_CONFIG', `cannot open channel ${channelId}: ${unserved}`, { channel: channelId });
       const dir = this.consenterDir(channelId);
       fs.mkdirSync(dir, { recursive: true });
-      const support = new ChannelSupport(channelId, store, resources, this.deps.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics, {
+      const support = new ChannelSupport(channelId, store, resources, this.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics, {
         expirationChecks: this.deps.expirationChecks,
       });
       const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);

@@ -12,23 +12,30 @@ export interface FileWriteback {
   release(): void;
   /** fdatasyncs done by the thread so far, on the WALs and on the databases during checkpoints. */
   syncs(): { wal: number; database: number };
+  /** How many times the thread has read these files' WAL index so far. */
+  looks(): number;
 }
 
 export const NO_WRITEBACK: FileWriteback = {
   writing: (write) => write(),
   release: () => {},
   syncs: () => ({ wal: 0, database: 0 }),
+  looks: () => 0,
 };
 
 /** Slots of the array shared by all files: writes under way, writes started, stop. */
 const WRITERS = 0;
 const GENERATION = 1;
 const STOP = 2;
-/** Slots of one file's control array. */
+/** Slots of one file's control array: writes of it under way, and started, tell the thread which files to look at. */
 const ACTIVE = 0;
 const BUSY = 1;
 const WAL_SYNCS = 2;
 const DB_SYNCS = 3;
+const WRITING = 4;
+const WRITES = 5;
+const LOOKS = 6;
+const CONTROL_SLOTS = 7;
 
 /** How often the thread looks at the files while a write is under way. */
 const POLL_MS = 5;
@@ -55,8 +62,9 @@ interface AddFile extends FileFds {
  *
  * It learns both from the WAL index header (`-shm`): `mxFrame` (offset 16) is the WAL's length in
  * frames, and a checkpoint is copying while `nBackfillAttempted` (128) exceeds `nBackfill` (96)
- * (https://www.sqlite.org/walformat.html). It looks only while a write is under way and once after
- * each, and sleeps otherwise.
+ * (https://www.sqlite.org/walformat.html). It looks at a file only while a write to it is under
+ * way and once after each, so a peer's idle channels cost nothing while one channel commits, and
+ * sleeps while nothing is written.
  *
  * Extra syncs never weaken what SQLite's syncs guarantee; Linux reports a writeback error to every
  * descriptor open when it happened, so SQLite's next sync still sees an error this thread's saw.
@@ -83,7 +91,7 @@ export class BackgroundWriteback {
     for (const f of files) {
       const fds = openFds(f.path, owned);
       if (fds === undefined) continue;
-      const control = new Int32Array(new SharedArrayBuffer(4 * 4));
+      const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
       control[ACTIVE] = 1;
       const add: AddFile = { ...fds, walSyncFrames: Math.ceil((this.everyMiB * 1024 * 1024) / (f.pageSize + 24)), control: control.buffer as SharedArrayBuffer };
       this.start().postMessage(add);
@@ -95,7 +103,7 @@ export class BackgroundWriteback {
     }
     let released = false;
     return {
-      writing: controls.length > 0 ? (write) => this.writing(write) : NO_WRITEBACK.writing,
+      writing: controls.length > 0 ? (write) => this.writing(controls, write) : NO_WRITEBACK.writing,
       release: () => {
         if (released) return;
         released = true;
@@ -112,11 +120,17 @@ export class BackgroundWriteback {
         wal: controls.reduce((n, c) => n + Atomics.load(c, WAL_SYNCS), 0),
         database: controls.reduce((n, c) => n + Atomics.load(c, DB_SYNCS), 0),
       }),
+      looks: () => controls.reduce((n, c) => n + Atomics.load(c, LOOKS), 0),
     };
   }
 
-  private writing<T>(write: () => T): T {
+  private writing<T>(controls: readonly Int32Array[], write: () => T): T {
     const shared = this.shared;
+    // The files first: the thread, once woken, must find them marked.
+    for (const control of controls) {
+      Atomics.add(control, WRITING, 1);
+      Atomics.add(control, WRITES, 1);
+    }
     Atomics.add(shared, WRITERS, 1);
     Atomics.add(shared, GENERATION, 1);
     Atomics.notify(shared, GENERATION);
@@ -124,6 +138,7 @@ export class BackgroundWriteback {
       return write();
     } finally {
       Atomics.sub(shared, WRITERS, 1);
+      for (const control of controls) Atomics.sub(control, WRITING, 1);
     }
   }
 
@@ -182,19 +197,21 @@ function writebackThread(): void {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const { port, shared, pollMs } = threads.workerData as { port: import('node:worker_threads').MessagePort; shared: SharedArrayBuffer; pollMs: number };
   // Slots by number, as it cannot see the constants: state WRITERS 0, GENERATION 1, STOP 2;
-  // a file's control ACTIVE 0, BUSY 1, WAL_SYNCS 2, DB_SYNCS 3.
+  // a file's control ACTIVE 0, BUSY 1, WAL_SYNCS 2, DB_SYNCS 3, WRITING 4, WRITES 5, LOOKS 6.
   const state = new Int32Array(shared);
   const nap = new Int32Array(new SharedArrayBuffer(4));
   // The WAL index header and checkpoint info, in native byte order like the file itself.
   const header = new Uint32Array(34);
   const headerBytes = new Uint8Array(header.buffer);
-  const files: { db: number; wal: number; shm: number; walSyncFrames: number; control: Int32Array; syncedTo: number }[] = [];
+  /** `seenWrites`: the file's WRITES at its last look, or -1 when that look was during a write (one more look is due after it). */
+  const files: { db: number; wal: number; shm: number; walSyncFrames: number; control: Int32Array; syncedTo: number; seenWrites: number }[] = [];
 
   /** One look at a file; false once it has been released. */
   const visit = (f: (typeof files)[number], writing: boolean): boolean => {
     Atomics.store(f.control, 1, 1);
     try {
       if (Atomics.load(f.control, 0) === 0) return false;
+      Atomics.add(f.control, 6, 1);
       if (nodeFs.readSync(f.shm, headerBytes, 0, 136, 0) < 136) return true;
       const mxFrame = header[4]!;
       const nBackfill = header[24]!;
@@ -222,11 +239,23 @@ function writebackThread(): void {
   for (;;) {
     for (let m = threads.receiveMessageOnPort(port); m !== undefined; m = threads.receiveMessageOnPort(port)) {
       const add = m.message as { db: number; wal: number; shm: number; walSyncFrames: number; control: SharedArrayBuffer };
-      files.push({ ...add, control: new Int32Array(add.control), syncedTo: 0 });
+      files.push({ ...add, control: new Int32Array(add.control), syncedTo: 0, seenWrites: -1 });
     }
     if (Atomics.load(state, 2) === 1) return;
     const writing = Atomics.load(state, 0) > 0;
-    for (let i = files.length - 1; i >= 0; i--) if (!visit(files[i]!, writing)) files.splice(i, 1);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const f = files[i]!;
+      const fileWriting = Atomics.load(f.control, 4) > 0;
+      const writes = Atomics.load(f.control, 5);
+      // Only the files written since their last look: a write to one channel must not read every
+      // other channel's files each poll. A released file is dropped unread (its descriptors may be closed).
+      if (!fileWriting && writes === f.seenWrites) {
+        if (Atomics.load(f.control, 0) === 0) files.splice(i, 1);
+        continue;
+      }
+      f.seenWrites = fileWriting ? -1 : writes;
+      if (!visit(f, fileWriting)) files.splice(i, 1);
+    }
     if (writing) {
       Atomics.wait(nap, 0, 0, pollMs);
     } else {

@@ -17,6 +17,7 @@ import { Channel } from './channel';
 import { type ChannelConfigView, parseConfigBlock } from './channel-config';
 import { type ChannelResources, buildChannelResources } from './channel-resources';
 import { KvPeerLedger } from './kv-peer-ledger';
+import { SharedMsps } from '../../msp/shared-msps';
 import { TransientStore } from '../privdata/transient-store';
 import type { PvtPuller } from '../privdata/pvt-puller';
 
@@ -83,8 +84,11 @@ export interface ChannelManagerDeps {
  */
 export class ChannelManager {
   private readonly channels = new Map<string, JoinedChannel>();
+  private readonly msps: SharedMsps;
 
-  constructor(private readonly deps: ChannelManagerDeps) {}
+  constructor(private readonly deps: ChannelManagerDeps) {
+    this.msps = new SharedMsps(deps.msp);
+  }
 
   /** Opens every channel that has a ledger on disk. */
   openAll(): void {
@@ -155,7 +159,7 @@ export class ChannelManager {
   }
 
   buildResources(view: ChannelConfigView): ChannelResources {
-    return buildChannelResources(view, this.deps.msp, this.deps.policy);
+    return buildChannelResources(view, this.msps, this.deps.policy);
   }
 
   private register(channelId: string, ledger: KvPeerLedger, view: ChannelConfigView, resources?: ChannelResources): JoinedChannel {

@@ -32,7 +32,11 @@ export interface ChannelResources {
  * capabilities select (so a config block moving the channel to V3_0 changes the rules from the
  * next block on). Throws `MspError`/`PolicyError` on a config that cannot work.
  */
-export function buildChannelResources(config: ChannelConfigView, mspProvider: MspProvider, policyProvider: PolicyProvider): ChannelResources {
+export function buildChannelResources(
+  config: ChannelConfigView,
+  mspProvider: Pick<MspProvider, 'createMsp' | 'createManager'>,
+  policyProvider: PolicyProvider,
+): ChannelResources {
   const mspVersion = channelMspVersion(config.capabilities.channel);
   const orgs = [...config.applicationOrgs, ...config.ordererOrgs];
   const seen = new Set<string>();

@@ -1,7 +1,7 @@
 import { Peer, Peers, Response } from '@hyperledger/fabric-protos/lib/discovery/protocol_pb';
 import type { Logger } from '../../node/logger';
 import { decode } from '../../protocol/bounded-decode';
-import { bytesEqual, toHex } from '../../protocol/bytes';
+import { toHex } from '../../protocol/bytes';
 import type { Channel } from '../channel/channel';
 import { errorResult, membersResult, peersMessage } from './discovery-results';
 import { channelMac, pkiIdOf, readStateInfo } from './gossip-messages';
@@ -119,11 +119,14 @@ export class MembershipExchange {
     const entries = decode(Peers, bytes, 'peers', MAX_ANNOUNCEMENT_BYTES).getPeersList();
     if (entries.length > MAX_ANNOUNCED_CHANNELS) throw new Error(`peers: ${entries.length} entries, at most ${MAX_ANNOUNCED_CHANNELS} taken`);
     let sender: string | undefined;
+    let byMac: Map<string, Channel> | undefined;
     for (const entry of entries) {
       const pkiId = entryPkiId(entry);
       const hex = pkiId === undefined ? undefined : toHex(pkiId);
       sender ??= hex;
-      const outcome = pkiId === undefined || hex !== sender ? 'not the announcing peer' : this.authenticate(entry, pkiId, answered);
+      // Every entry is the sender's: its channels' MACs are computed once, not searched per entry.
+      if (pkiId !== undefined && hex === sender) byMac ??= this.channelsByMac(pkiId);
+      const outcome = pkiId === undefined || hex !== sender || byMac === undefined ? 'not the announcing peer' : this.authenticate(entry, byMac, answered);
       if (typeof outcome === 'string') {
         this.options.logger.debug({ refused: outcome }, 'membership exchange refused');
         response.addResults(errorResult(ACCESS_DENIED));
@@ -136,20 +139,27 @@ export class MembershipExchange {
   }
 
   /** The channel an entry of the announcement authenticates its sender on, or why it does not. */
-  private authenticate(entry: Peer, pkiId: Uint8Array, answered: ReadonlySet<Channel>): Channel | string {
-    const channel = this.channelOf(entry, pkiId);
+  private authenticate(entry: Peer, byMac: ReadonlyMap<string, Channel>, answered: ReadonlySet<Channel>): Channel | string {
+    const channel = this.channelOf(entry, byMac);
     if (channel === undefined) return 'no channel';
     if (answered.has(channel)) return 'a channel announced twice';
     return this.options.membership.accept(channel, entry.getIdentity_asU8(), entry.getMembershipInfo(), entry.getStateInfo(), { current: true }) ?? channel;
   }
 
-  /** The joined channel an entry's state info is bound to (by its MAC, which hides the channel's name). */
-  private channelOf(entry: Peer, pkiId: Uint8Array): Channel | undefined {
+  /**
+   * The joined channels by the MAC that binds a state info of the peer `pkiId` to each (it hides the
+   * channel's name): one pass over the channels per announcement, which names up to all of them.
+   */
+  private channelsByMac(pkiId: Uint8Array): Map<string, Channel> {
+    return new Map(this.options.channels().map((c) => [toHex(channelMac(pkiId, c.id)), c]));
+  }
+
+  /** The joined channel an entry's state info is bound to. */
+  private channelOf(entry: Peer, byMac: ReadonlyMap<string, Channel>): Channel | undefined {
     const stateInfo = entry.getStateInfo();
     if (stateInfo === undefined) return undefined;
     try {
-      const mac = readStateInfo(stateInfo).channelMac;
-      return this.options.channels().find((c) => bytesEqual(channelMac(pkiId, c.id), mac));
+      return byMac.get(toHex(readStateInfo(stateInfo).channelMac));
     } catch {
       return undefined;
     }

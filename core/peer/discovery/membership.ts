@@ -16,6 +16,7 @@ import {
   signAlive,
   signStateInfo,
 } from './gossip-messages';
+import { VettedIdentities } from './vetted-identities';
 
 /** One peer of a channel as service discovery describes it. */
 export interface ChannelMember extends DiscoveredPeer {
@@ -108,6 +109,7 @@ export class Membership {
   private readonly ownStates = new Map<string, OwnState>();
   private readonly remote = new Map<string, RemotePeer>();
   private readonly dead = new Map<string, Tombstone>();
+  private readonly vetted = new VettedIdentities();
 
   constructor(private readonly options: MembershipOptions) {
     this.now = options.now ?? Date.now;
@@ -225,8 +227,7 @@ export class Membership {
     let pkiId: Uint8Array;
     let identity: Identity;
     try {
-      pkiId = pkiIdOf(identityBytes);
-      channel.resources().msps.isWellFormed(identityBytes);
+      pkiId = this.vetted.pkiIdOf(channel.resources().msps, identityBytes);
       identity = channel.resources().deserializer.deserializeIdentity(identityBytes);
       identity.validate();
     } catch (err) {

@@ -11,7 +11,7 @@ import type { EndorsementPolicies } from '../validation/endorsement-policies';
 import { DiscoveryService } from './discovery-service';
 import { EndorsementAnalyzer } from './endorsement-analyzer';
 import type { AnnouncedChaincode } from './gossip-messages';
-import { Membership } from './membership';
+import { type LocalState, Membership } from './membership';
 import { MembershipExchange } from './membership-exchange';
 
 export interface PeerDiscoveryDeps {
@@ -44,14 +44,7 @@ export interface PeerDiscovery {
  */
 export function peerDiscovery(deps: PeerDiscoveryDeps): PeerDiscovery {
   const { config, signer } = deps;
-  const localState = (channel: Channel): { ledgerHeight: number; chaincodes: AnnouncedChaincode[] } => {
-    const installed = new Set(deps.packages.list().map((p) => p.packageId));
-    // The approval stores only the package's hash where other orgs see it: installed packages are matched by it, as in Fabric's cache.
-    const chaincodes = approvedChaincodes(channel.ledger, signer.mspId, [...installed])
-      .filter((c) => installed.has(c.packageId))
-      .map((c) => ({ name: c.name, version: String(c.sequence) }));
-    return { ledgerHeight: channel.height(), chaincodes: [...chaincodes, { name: LIFECYCLE_NAMESPACE, version: '1' }] };
-  };
+  const localState = announcedState(deps.packages, signer.mspId);
   const membership = new Membership({
     signer,
     endpoint: deps.endpoint,
@@ -84,6 +77,35 @@ export function peerDiscovery(deps: PeerDiscoveryDeps): PeerDiscovery {
       const channel = deps.channel(channelId);
       return channel === undefined ? [] : membership.others(channel).map((m) => ({ endpoint: m.endpoint, mspId: m.mspId, ledgerHeight: m.ledgerHeight }));
     },
+  };
+}
+
+/**
+ * What this peer announces on a channel: its height, and the chaincodes it can run there. Read
+ * from the ledger again only when the height or the installed packages changed: membership signs
+ * each channel's state anew every interval, and reading the lifecycle state of every channel each
+ * time was most of what an idle peer on many channels still did. The answer depends on nothing
+ * else: approvals are matched by the hashes every peer commits with the blocks (a late private
+ * value only names a package that must be installed anyway). Fabric's lifecycle cache likewise
+ * updates gossip's chaincodes only on commits and installs (`core/chaincode/lifecycle/cache.go`
+ * `handleMetadataUpdates`).
+ */
+export function announcedState(packages: Pick<InstalledPackages, 'list'>, mspId: string): (channel: Channel) => LocalState {
+  const held = new WeakMap<Channel, { readonly height: number; readonly installed: string; readonly state: LocalState }>();
+  return (channel) => {
+    const ids = packages.list().map((p) => p.packageId);
+    const height = channel.height();
+    const key = ids.join('\n');
+    const last = held.get(channel);
+    if (last !== undefined && last.height === height && last.installed === key) return last.state;
+    const installed = new Set(ids);
+    // The approval stores only the package's hash where other orgs see it: installed packages are matched by it, as in Fabric's cache.
+    const chaincodes: AnnouncedChaincode[] = approvedChaincodes(channel.ledger, mspId, ids)
+      .filter((c) => installed.has(c.packageId))
+      .map((c) => ({ name: c.name, version: String(c.sequence) }));
+    const state = { ledgerHeight: height, chaincodes: [...chaincodes, { name: LIFECYCLE_NAMESPACE, version: '1' }] };
+    held.set(channel, { height, installed: key, state });
+    return state;
   };
 }
 

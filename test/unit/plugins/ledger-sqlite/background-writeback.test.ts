@@ -94,6 +94,23 @@ describe('ledger-sqlite background writeback', () => {
     expect(store.writeback.syncs().wal).toBe(walSyncs);
   });
 
+  it("looks only at the files of the channel being written, not at every channel's on each commit", async () => {
+    const { provider, ledger, chain } = open({ writebackEveryMiB: 1 });
+    manager!.create('ch2', new TestChain().block([]));
+    const [written, idle] = provider.stores as [SqliteChannelStore, SqliteChannelStore];
+    // Each file is looked at once after it is added and after its genesis block is written.
+    await until('the first looks', () => idle.writeback.looks() > 0 && written.writeback.looks() > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    const idleLooks = idle.writeback.looks();
+    const writtenLooks = written.writeback.looks();
+    for (let b = 0; b < 20; b++) {
+      ledger.commit(block(chain, 20, 1000));
+      await new Promise((r) => setTimeout(r, 10)); // the thread's turn after each commit
+    }
+    await until('looks at the written channel', () => written.writeback.looks() >= writtenLooks + 20);
+    expect(idle.writeback.looks()).toBe(idleLooks);
+  });
+
   it('syncs the database while a checkpoint copies into it, and commits stay exact', async () => {
     const { provider, ledger, chain } = open({ writebackEveryMiB: 1, walAutocheckpointPages: 1000 });
     const store = provider.stores[0]!;
