@@ -12,6 +12,7 @@ import { OperationsServer, readOperationsTls } from '../node/operations/operatio
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
+import { trackCertificateExpiry } from '../node/certificate-expiry';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
@@ -46,6 +47,8 @@ export class OrdererNode {
   /** Stops counting the gRPC server's connections. */
   private unwatchConnections: (() => void) | undefined;
   private lock: DataDirLock | undefined;
+  /** Cancels the certificate expiry warnings scheduled at start. */
+  private stopExpiryTracking: (() => void) | undefined;
   readonly logging: NodeLogging;
   readonly logger: Logger;
 
@@ -123,6 +126,11 @@ export class OrdererNode {
         },
       });
     }
+    // Fabric's TrackExpiration (orderer/common/server/main.go); Weft's orderer has no cluster client certificate.
+    this.stopExpiryTracking = trackCertificateExpiry(
+      { enrollment: signer.idBytes, tlsServer: readConfigFile(o.tls.cert, 'orderer.tls.cert') },
+      { logger: this.logging.logger('certmonitor'), registry: this.operations?.registry },
+    );
     const metrics = this.operations === undefined ? undefined : new OrdererMetrics(this.operations.registry, registrar);
     const grpcMetrics = this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry);
     const broadcast = new BroadcastHandler(
@@ -187,6 +195,8 @@ export class OrdererNode {
 
   /** Stops listening, halts every chain and closes the ledgers. Idempotent. */
   async stop(): Promise<void> {
+    this.stopExpiryTracking?.();
+    this.stopExpiryTracking = undefined;
     await this.operations?.stop();
     await this.admin?.stop();
     await this.grpc?.stop();

@@ -13,6 +13,7 @@ import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
+import { trackCertificateExpiry } from '../node/certificate-expiry';
 import { PolicyProvider } from '../policy/policy';
 import type { Channel } from './channel/channel';
 import type { JoinedChannel } from './channel/channel-manager';
@@ -82,6 +83,8 @@ export class PeerNode {
   private lock: DataDirLock | undefined;
   /** Under mutual TLS: the client CAs the gRPC server takes, following the channels' configs. */
   private clientRoots: TrustedClientRoots | undefined;
+  /** Cancels the certificate expiry warnings scheduled at start. */
+  private stopExpiryTracking: (() => void) | undefined;
 
   constructor(readonly config: PeerConfig) {
     const { node, peer } = config;
@@ -207,7 +210,7 @@ export class PeerNode {
     const local: EndorsingPeer = {
       address: peer.externalAddress ?? peer.listenAddress,
       mspId: node.msp.id,
-      processProposal: (signed, _deadline, parsed) => endorser.processProposal(parsed ?? signed),
+      processProposal: (signed, _deadline, parsed, signal) => endorser.processProposal(parsed ?? signed, { signal }),
     };
     this.gateway = peer.gateway.enabled
       ? new GatewayService({
@@ -313,6 +316,12 @@ export class PeerNode {
       });
       await this.operations.start();
     }
+    // Fabric's TrackExpiration (internal/peer/node/start.go): the peer dials with its server certificate too.
+    const tlsCert = tls.enabled ? readConfigFile(tls.certFile!, 'peer.tls.certFile') : undefined;
+    this.stopExpiryTracking = trackCertificateExpiry(
+      { enrollment: this.signer.idBytes, tlsServer: tlsCert, tlsClient: tlsCert },
+      { logger: this.logging.logger('certmonitor'), registry: this.operations?.registry },
+    );
     this.logger.info({ port: this.boundPort, channels: this.channels.list(), overriddenFromEnv: this.config.node.overriddenFromEnv }, 'peer started');
   }
 
@@ -331,6 +340,8 @@ export class PeerNode {
   }
 
   async stop(): Promise<void> {
+    this.stopExpiryTracking?.();
+    this.stopExpiryTracking = undefined;
     await Promise.all([...this.pullers.values(), ...this.reconcilers.values()].map((p) => p.stop()));
     this.pullers.clear();
     this.reconcilers.clear();

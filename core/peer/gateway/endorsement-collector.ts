@@ -28,6 +28,8 @@ interface FirstEndorsement {
 interface Limits {
   readonly deadline: number;
   readonly timeoutMs: number | undefined;
+  /** Aborts when the client stops waiting: a proposal still queued on this peer is then not run. */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** How Fabric's lifecycle (and Weft's) says a peer lacks the chaincode a definition names. */
@@ -61,8 +63,9 @@ export class EndorsementCollector {
      * `deadline`: after one that hung, another peer of its org still gets its full time.
      */
     timeoutMs?: number,
+    signal?: AbortSignal,
   ): Promise<CollectedEndorsement[]> {
-    const limits = { deadline, timeoutMs };
+    const limits = { deadline, timeoutMs, signal };
     if (requestedOrgs.length > 0) {
       // Fabric's planForOrgs: each named org's peers (this one first), asked in turn until one endorses.
       const orgs = [...new Set(requestedOrgs)];
@@ -191,13 +194,13 @@ export class EndorsementCollector {
   private async inTurn(
     candidates: readonly EndorsingPeer[],
     signedProposal: Uint8Array,
-    { deadline, timeoutMs }: Limits,
+    { deadline, timeoutMs, signal }: Limits,
     parsed?: ParsedSignedProposal,
   ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
     const out: { peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[] = [];
     for (const peer of candidates) {
       const callDeadline = timeoutMs === undefined ? deadline : Math.min(deadline, Date.now() + timeoutMs);
-      const [r] = await this.endorseAll([peer], signedProposal, callDeadline, true, parsed);
+      const [r] = await this.endorseAll([peer], signedProposal, callDeadline, true, parsed, signal);
       out.push(r);
       if (r.error === undefined || Date.now() >= deadline) break;
     }
@@ -211,11 +214,12 @@ export class EndorsementCollector {
     deadline: number,
     tolerant = false,
     parsed?: ParsedSignedProposal,
+    signal?: AbortSignal,
   ): Promise<{ peer: EndorsingPeer; response: ParsedProposalResponse; error?: EndpointError }[]> {
     const results = await Promise.all(
       peers.map(async (peer) => {
         try {
-          const response = parseProposalResponse(await peer.processProposal(signedProposal, deadline, parsed));
+          const response = parseProposalResponse(await peer.processProposal(signedProposal, deadline, parsed, signal));
           const { status, message } = response.response;
           if (status < 200 || status >= 400 || response.endorsement === undefined) {
             // Fabric's responseStatus: a 500 without a payload is the peer's own failure, named bare.

@@ -28,8 +28,12 @@ const EndorserClientCtor = grpc.makeGenericClientConstructor({ ...EndorserServic
 export interface EndorsingPeer {
   readonly address: string;
   readonly mspId: string;
-  /** `parsed` is the same proposal already decoded: a local peer uses it instead of decoding again. */
-  processProposal(signedProposal: Uint8Array, deadline: number, parsed?: ParsedSignedProposal): Promise<Uint8Array>;
+  /**
+   * `parsed` is the same proposal already decoded: a local peer uses it instead of decoding again.
+   * `signal` aborts when the Gateway's client stops waiting: this peer's endorser then drops the
+   * proposal if it still waits for a sandbox (a remote peer's proposals share one stream and run).
+   */
+  processProposal(signedProposal: Uint8Array, deadline: number, parsed?: ParsedSignedProposal, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 interface Pending {

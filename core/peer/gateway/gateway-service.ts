@@ -59,7 +59,7 @@ export class GatewayService {
    * first), then the other target orgs' peers, moving on while an answer says another peer may do
    * better (`responseStatus`). A proposal with transient data and no target orgs stays in this org.
    */
-  async evaluate(requestBytes: Uint8Array): Promise<Uint8Array> {
+  async evaluate(requestBytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     const req = readProposalRequest(requestBytes, 'EvaluateRequest');
     const signed = req.proposal;
     if (signed === undefined || signed.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'failed to unpack transaction proposal: a signed proposal is required');
@@ -83,7 +83,7 @@ export class GatewayService {
     const details: EndpointError[] = [];
     let code = GrpcStatus.UNAVAILABLE;
     for (const peer of candidates) {
-      const answer = peer === local ? await this.evaluateLocally(proposal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs);
+      const answer = peer === local ? await this.evaluateLocally(proposal, signal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs);
       if (answer.result !== undefined) {
         const { status, message, payload } = answer.result;
         // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
@@ -100,7 +100,7 @@ export class GatewayService {
    * Fabric's `Endorse`. `callDeadline` is when the client stops waiting (its gRPC deadline): no
    * endorser is asked past it.
    */
-  async endorse(requestBytes: Uint8Array, callDeadline = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+  async endorse(requestBytes: Uint8Array, callDeadline = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<Uint8Array> {
     const req = readProposalRequest(requestBytes, 'EndorseRequest');
     const signed = req.proposal;
     if (signed === undefined) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'an endorse request requires a proposal');
@@ -130,6 +130,7 @@ export class GatewayService {
       req.orgs,
       callDeadline,
       this.support.endorsementTimeoutMs,
+      signal,
     );
     let envelope: Uint8Array;
     try {
@@ -230,10 +231,10 @@ export class GatewayService {
   }
 
   /** Simulates on this peer without signing: the chaincode's response, or how the endorser failed. */
-  private async evaluateLocally(proposal: ParsedSignedProposal): Promise<EvaluateAnswer> {
+  private async evaluateLocally(proposal: ParsedSignedProposal, signal: AbortSignal | undefined): Promise<EvaluateAnswer> {
     let response: EvaluateResult;
     try {
-      response = (await this.support.endorser.simulate(proposal, { readWriteSet: false })).result.response;
+      response = (await this.support.endorser.simulate(proposal, { readWriteSet: false, signal })).result.response;
     } catch (err) {
       return { status: localFailureStatus(err) };
     }

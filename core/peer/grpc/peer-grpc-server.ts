@@ -160,20 +160,21 @@ export class PeerGrpcServer {
               (err: unknown) => cb(asServiceError(err)),
             );
           });
-      // Only CommitStatus waits on something a client may walk away from.
+      // Calls that wait on something a client may walk away from: a sandbox, a commit.
       const abortable =
-        (fn: (req: Buffer, signal: AbortSignal) => Promise<Uint8Array>) =>
+        (fn: (req: Buffer, signal: AbortSignal, call: grpc.ServerUnaryCall<Buffer, Uint8Array>) => Promise<Uint8Array>) =>
         (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
           const wait = clientWait(call);
-          fn(call.request, wait.signal).then(
+          fn(call.request, wait.signal, call).then(
             (res) => wait.answer(() => cb(null, res)),
             (err: unknown) => wait.answer(() => cb(asServiceError(err))),
           );
         };
       this.server.addService(GatewayServiceDef, {
-        evaluate: unary((r) => gateway.evaluate(r)),
+        // A proposal still queued for a sandbox on this peer is dropped when the client stops waiting.
+        evaluate: gatewayLimit.unary(abortable((r, s) => gateway.evaluate(r, s))),
         // No endorser is asked once the client has stopped waiting (its deadline; grpc-js: a Date, or ms, or Infinity).
-        endorse: unary((r, call) => gateway.endorse(r, Number(call.getDeadline()))),
+        endorse: gatewayLimit.unary(abortable((r, s, call) => gateway.endorse(r, Number(call.getDeadline()), s))),
         submit: unary((r) => gateway.submit(r)),
         commitStatus: gatewayLimit.unary(abortable((r, s) => gateway.commitStatus(r, s))),
         chaincodeEvents: gatewayLimit.stream((call: grpc.ServerWritableStream<Buffer, Uint8Array>) => {

@@ -92,7 +92,7 @@ describe('a peer does not hold a commit behind proposals queued for a sandbox', 
     }
   }, 120_000);
 
-  it('drops a queued proposal whose client deadline passed: the proposals behind it take its place', async () => {
+  it('drops queued proposals whose client deadline passed (Endorser and Gateway Evaluate): the proposals behind them take their place', async () => {
     const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
     const unary = peerClient(net.m.orgs[0], net.ports[0]);
     const user = signerOf(net.m.orgs[0]);
@@ -118,13 +118,23 @@ describe('a peer does not hold a commit behind proposals queued for a sandbox', 
           (err) => resolve(err?.message ?? 'answered'),
         );
       });
-      await pause(EXECUTE_TIMEOUT_MS / 40);
+      // The same through the Gateway's Evaluate, as the official client sends it with a deadline.
+      const contract = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('offloop');
+      const evaluated = contract
+        .newProposal('Spin')
+        .evaluate({ deadline: Date.now() + EXECUTE_TIMEOUT_MS / 4 })
+        .then(
+          () => 'answered',
+          (err: Error) => err.message,
+        );
+      expect(await abandoned).toMatch(/DEADLINE_EXCEEDED|Deadline exceeded/i);
+      expect(await evaluated).toMatch(/DEADLINE_EXCEEDED|Deadline exceeded/i);
+      // Both clients gave up while the first spins still run: the queue must be empty again.
       const spin = offloop('spin3', ['Spin']);
       await pause(EXECUTE_TIMEOUT_MS / 40);
       const read = offloop('read', ['ReadTwice', '10']);
-      expect(await abandoned).toMatch(/DEADLINE_EXCEEDED|Deadline exceeded/i);
       const [, , spun, reading] = await Promise.all([...running, spin, read]);
-      // With the abandoned spin run anyway, the reader would wait for it or for spin3 (a whole time limit).
+      // Had an abandoned spin run anyway, the reader would wait for it or for spin3 (a whole time limit).
       expect(done.indexOf('read')).toBeLessThan(done.indexOf('spin3'));
       expect(reading.response.status).toBe(200);
       expect(spun.response.message).toMatch(/^timeout expired while executing transaction/);
