@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as https from 'node:https';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { json, REPO, runCli } from './run-cli';
+import { httpsGet, json, REPO, runCli } from './run-cli';
 
 interface NodeStatus {
   id: string;
@@ -23,21 +21,6 @@ function ownAddress(): string {
 }
 
 /** One HTTPS GET with an optional client certificate. */
-function httpsGet(address: string, urlPath: string, ca: Buffer, servername: string, client?: { cert: Buffer; key: Buffer }): Promise<{ status: number; body: string }> {
-  const i = address.lastIndexOf(':');
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      { host: address.slice(0, i), port: Number(address.slice(i + 1)), path: urlPath, ca, servername, checkServerIdentity: (_h, cert) => tls.checkServerIdentity(servername, cert), ...client },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      },
-    );
-    req.on('error', reject);
-  });
-}
-
 /**
  * A network whose nodes sit on different hosts (`weft network init --host`), started host by host
  * (`weft network up --node`). The hosts are addresses of this machine: 127.0.0.3 on loopback for

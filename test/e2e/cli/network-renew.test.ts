@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { errorOf, json, REPO, runCli } from './run-cli';
+import { errorOf, httpsGet, json, REPO, runCli } from './run-cli';
 
 interface Expiry {
   notAfter: string;
@@ -13,15 +13,15 @@ interface Expiry {
 }
 interface Status {
   up: boolean;
-  peers: { id: string; address: string; healthy: boolean; certificate: Expiry }[];
+  peers: { id: string; address: string; operationsAddress: string; tlsRootCertPath: string; healthy: boolean; certificate: Expiry }[];
   orderers: { id: string; certificate: Expiry }[];
-  users: { id: string; certificate: Expiry }[];
+  users: { id: string; tlsCertPath: string; tlsKeyPath: string; certificate: Expiry }[];
   cas: { mspId: string; ca: string; state: string }[];
 }
 interface Renewed {
   id: string;
   enrollment: { path: string; serialNumber: string; notAfter: string };
-  tls: { path: string; serialNumber: string };
+  tls: { path: string; serialNumber: string; notAfter: string };
   backupDir: string;
   restarted: boolean;
   restartNeeded: boolean;
@@ -98,6 +98,16 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     const after = await status();
     expect(after.up).toBe(true);
     expect(after.peers.find((p) => p.id === PEER)!.certificate).toMatchObject({ state: 'valid' });
+    // The restarted peer tracks the certificates it now runs on (Fabric's TrackExpiration, as a gauge).
+    const peer = after.peers.find((p) => p.id === PEER)!;
+    const admin = after.users.find((u) => u.id === 'Admin@org1.example.com')!;
+    const { body: metrics } = await httpsGet(peer.operationsAddress, '/metrics', fs.readFileSync(peer.tlsRootCertPath), PEER, {
+      cert: fs.readFileSync(admin.tlsCertPath),
+      key: fs.readFileSync(admin.tlsKeyPath),
+    });
+    const gauge = (kind: string) => Number(new RegExp(`^weft_certificate_expiry_timestamp_seconds\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(gauge('enrollment')).toBe(Math.floor(Date.parse(renewed.enrollment.notAfter) / 1000));
+    expect(gauge('tls_server')).toBe(Math.floor(Date.parse(renewed.tls.notAfter) / 1000));
     // Neither the first certificates and keys nor those of the 10-day renewal are left in the live folder.
     const live = filesUnder(peerDir());
     for (const backup of [short.backupDir, renewed.backupDir]) {

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import type { NetnsHost } from '../netns-hosts';
 
 export const REPO = path.resolve(__dirname, '../../..');
@@ -70,4 +72,20 @@ export function linkDevDependencies(projectDir: string): void {
     fs.mkdirSync(path.dirname(link), { recursive: true });
     fs.symlinkSync(target, link, 'dir');
   }
+}
+
+/** GET over HTTPS from a node's operations endpoint, checking its certificate against `servername`; `client` for mutual TLS. */
+export function httpsGet(address: string, urlPath: string, ca: Buffer, servername: string, client?: { cert: Buffer; key: Buffer }): Promise<{ status: number; body: string }> {
+  const i = address.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      { host: address.slice(0, i), port: Number(address.slice(i + 1)), path: urlPath, ca, servername, checkServerIdentity: (_h, cert) => tls.checkServerIdentity(servername, cert), ...client },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
+    req.on('error', reject);
+  });
 }
