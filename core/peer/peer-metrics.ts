@@ -2,42 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import type { CommitSeconds } from '../ledger/ledger';
 import type { ProposalRejectedError } from './endorser/proposal-checks';
+import { validationCodeInfo } from '../protocol/validation-codes';
 import type { TxKind } from './validation/block-validator';
 
-const VALIDATION_CODE_NAMES: Record<number, string> = {
-  0: 'VALID',
-  1: 'NIL_ENVELOPE',
-  2: 'BAD_PAYLOAD',
-  3: 'BAD_COMMON_HEADER',
-  4: 'BAD_CREATOR_SIGNATURE',
-  5: 'INVALID_ENDORSER_TRANSACTION',
-  6: 'INVALID_CONFIG_TRANSACTION',
-  7: 'UNSUPPORTED_TX_PAYLOAD',
-  8: 'BAD_PROPOSAL_TXID',
-  9: 'DUPLICATE_TXID',
-  10: 'ENDORSEMENT_POLICY_FAILURE',
-  11: 'MVCC_READ_CONFLICT',
-  12: 'PHANTOM_READ_CONFLICT',
-  13: 'UNKNOWN_TX_TYPE',
-  14: 'TARGET_CHAIN_NOT_FOUND',
-  15: 'MARSHAL_TX_ERROR',
-  16: 'NIL_TXACTION',
-  17: 'EXPIRED_CHAINCODE',
-  18: 'CHAINCODE_VERSION_CONFLICT',
-  19: 'BAD_HEADER_EXTENSION',
-  20: 'BAD_CHANNEL_HEADER',
-  21: 'BAD_RESPONSE_PAYLOAD',
-  22: 'BAD_RWSET',
-  23: 'ILLEGAL_WRITESET',
-  24: 'INVALID_WRITESET',
-  25: 'INVALID_CHAINCODE',
-  254: 'NOT_VALIDATED',
-  255: 'INVALID_OTHER_REASON',
-};
-
-/** Fabric's name of a `TxValidationCode`. */
-export function validationCodeName(code: number): string {
-  return VALIDATION_CODE_NAMES[code] ?? String(code);
+/** Fabric's name of a `TxValidationCode` as a metric label; an unknown code is its number, as Fabric's `String()` of an unnamed enum value. */
+function validationCodeName(code: number): string {
+  return validationCodeInfo(code)?.name ?? String(code);
 }
 
 /** Fabric's `ledger_*` histogram buckets (`core/ledger/kvledger/metrics.go`, `common/ledger/blkstorage/metrics.go`). */

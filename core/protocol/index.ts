@@ -20,3 +20,4 @@ export * from './channel-definition';
 export * from './config-block';
 export * from './config-parse';
 export * from './config-succession';
+export * from './validation-codes';

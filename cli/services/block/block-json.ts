@@ -3,7 +3,6 @@ import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
-import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { BlockMetadataIndex, getLastConfigIndex, parseBlock } from '../../../core/protocol/block';
 import { toHex } from '../../../core/protocol/bytes';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
@@ -11,8 +10,7 @@ import { parseEnvelope } from '../../../core/protocol/envelope';
 import { headerTypeName } from '../../../core/protocol/header';
 import { parseSerializedIdentity } from '../../../core/protocol/serialized-identity';
 import { parseEndorserTransaction } from '../../../core/protocol/transaction';
-
-const VALIDATION_NAMES = new Map(Object.entries(TxValidationCode).map(([name, code]) => [code as number, name]));
+import { validationCodeInfo, validationCodeName } from '../../../core/protocol/validation-codes';
 
 /** A block as `weft block show` prints it: every field readable, bytes as hex or UTF-8 text. */
 export interface BlockJson {
@@ -31,6 +29,8 @@ export interface TransactionJson {
   readonly timestamp: string | undefined;
   /** From the block's TRANSACTIONS_FILTER metadata, as the committing peer wrote it. */
   readonly validationCode: string;
+  /** For every code but VALID: what it means in Weft, whether endorsing again can succeed, what to do. */
+  readonly explanation?: ValidationExplanationJson;
   readonly creator?: IdentityJson;
   readonly chaincode?: { name: string; version: string };
   readonly function?: string;
@@ -42,6 +42,12 @@ export interface TransactionJson {
   readonly config?: Record<string, unknown>;
   /** Set when the envelope could not be decoded; the block is shown anyway. */
   readonly error?: string;
+}
+
+export interface ValidationExplanationJson {
+  readonly meaning: string;
+  readonly retryable: boolean;
+  readonly advice: string;
 }
 
 export interface IdentityJson {
@@ -106,13 +112,22 @@ function configSummary(blockBytes: Uint8Array): Record<string, unknown> {
   };
 }
 
+/** The catalogue's word on an invalid transaction's code; nothing for VALID. */
+function explanation(validationCode: string): { explanation?: ValidationExplanationJson } {
+  if (validationCode === 'VALID') return {};
+  const info = validationCodeInfo(validationCode);
+  if (info === undefined) return { explanation: { meaning: 'a code this version of Weft does not know', retryable: false, advice: "see the committing peer's log" } };
+  return { explanation: { meaning: info.when, retryable: info.retryable, advice: info.advice } };
+}
+
 function transaction(index: number, envelope: Uint8Array, flag: number | undefined, blockBytes: Uint8Array): TransactionJson {
-  const validationCode = flag === undefined ? 'NOT_VALIDATED' : (VALIDATION_NAMES.get(flag) ?? `UNKNOWN(${flag})`);
+  const validationCode = flag === undefined ? 'NOT_VALIDATED' : validationCodeName(flag);
+  const validation = { validationCode, ...explanation(validationCode) };
   let env;
   try {
     env = parseEnvelope(envelope);
   } catch (err) {
-    return { index, type: 'UNKNOWN', txId: '', channelId: '', timestamp: undefined, validationCode, error: (err as Error).message };
+    return { index, type: 'UNKNOWN', txId: '', channelId: '', timestamp: undefined, ...validation, error: (err as Error).message };
   }
   const ch = env.channelHeader;
   const base = {
@@ -121,7 +136,7 @@ function transaction(index: number, envelope: Uint8Array, flag: number | undefin
     txId: ch.txId,
     channelId: ch.channelId,
     timestamp: ch.timestamp?.toISOString(),
-    validationCode,
+    ...validation,
     ...(env.signatureHeader.creator.length > 0 ? { creator: identity(env.signatureHeader.creator) } : {}),
   };
   try {

@@ -22,6 +22,7 @@ import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
+import { invalidTransactionError } from './transact';
 import { decodeApprovedDefinition, decodeCommitReadiness, decodeCommittedDefinition, decodeCommittedDefinitions, decodeInstallResult, decodeInstalledChaincodes } from './lifecycle-results';
 import { type ChaincodeDefinition as StoredDefinition, type DefinitionSetters, definitionOf, sameDefinition, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 
@@ -210,7 +211,7 @@ export async function commit(layout: NetworkLayout, org: PeerOrgSpec, def: Chain
     const waiting = Object.keys(approvals).filter((msp) => approvals[msp] !== true);
     throw new ChaincodeError(
       'NOT_READY',
-      `${err.message}: the orgs that approved (${approved.join(', ')}) are not enough for the channel's LifecycleEndorsement policy (by default a majority of its orgs)`,
+      `CommitChaincodeDefinition transaction ${String(err.details.transactionId)} was committed as invalid (ENDORSEMENT_POLICY_FAILURE): the orgs that approved (${approved.join(', ')}) are not enough for the channel's LifecycleEndorsement policy (by default a majority of its orgs)`,
       { ...err.details, approvals, suggestions: [`more orgs must approve the same definition: ${waiting.join(', ')}`] },
       { cause: err },
     );
@@ -283,12 +284,7 @@ async function submitLifecycle(layout: NetworkLayout, org: PeerOrgSpec, fn: stri
     const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(LIFECYCLE);
     const submitted = await contract.submitAsync(fn, { arguments: [arg], endorsingOrganizations });
     const status = await submitted.getStatus();
-    if (!status.successful) {
-      throw new ChaincodeError('TX_INVALID', `${fn} transaction ${status.transactionId} was committed as invalid (validation code ${status.code})`, {
-        transactionId: status.transactionId,
-        code: status.code,
-      });
-    }
+    if (!status.successful) throw invalidTransactionError(status, 1, undefined, fn);
     return { transactionId: status.transactionId };
   } catch (err) {
     throw gatewayFailure(err, `${LIFECYCLE} ${fn}`);

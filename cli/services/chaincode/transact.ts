@@ -1,15 +1,14 @@
-import type { SubmittedTransaction } from '@hyperledger/fabric-gateway';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Contract, SubmittedTransaction } from '@hyperledger/fabric-gateway';
 import { ProposedTransaction } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import { SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
-import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { ChaincodeError } from '../../../core/errors';
 import { buildProposal } from '../../../core/protocol/proposal';
+import { validationCodeInfo, validationCodeName } from '../../../core/protocol/validation-codes';
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
 import { gatewayFailure } from './gateway-errors';
-
-const CODE_NAMES = new Map(Object.entries(TxValidationCode).map(([name, code]) => [code as number, name]));
 
 export interface TransactOptions {
   readonly chaincode: string;
@@ -20,6 +19,23 @@ export interface TransactOptions {
   readonly endorsingOrgs?: readonly string[];
   /** Call as the `Init` of an `init_required` definition (Fabric's `--isInit`). */
   readonly isInit?: boolean;
+  /**
+   * How many times a transaction that commits MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT is
+   * endorsed again (a new transaction id) and resubmitted; other codes are never retried (default 0).
+   */
+  readonly retries?: number;
+  /** Called before each retry, after the conflict and before the backoff delay. */
+  readonly onRetry?: (retry: RetryNotice) => void;
+}
+
+/** A conflicted attempt about to be retried. */
+export interface RetryNotice {
+  /** The attempt that conflicted, from 1. */
+  readonly attempt: number;
+  readonly transactionId: string;
+  readonly validationCode: string;
+  readonly blockNumber: string;
+  readonly delayMs: number;
 }
 
 export interface InvokeResult {
@@ -28,6 +44,55 @@ export interface InvokeResult {
   readonly blockNumber: string;
   readonly validationCode: string;
   readonly valid: boolean;
+  /** Endorse-and-submit rounds it took: 1 without a retry. */
+  readonly attempts: number;
+}
+
+/** The committed status of one attempt, as fabric-gateway's `Status` gives it. */
+interface CommitStatus {
+  readonly transactionId: string;
+  readonly blockNumber: bigint;
+  readonly code: number;
+}
+
+/**
+ * The wait before retry `attempt` (1 for the first): 100 ms doubling to at most 1.6 s, each drawn
+ * from half to all of that, so conflicting clients that retry together spread out instead of
+ * colliding again in the next block.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = 100 * 2 ** Math.min(Math.max(attempt, 1) - 1, 4);
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * TX_INVALID for a transaction that committed with a code other than VALID: what the code means in
+ * Weft and what to do, from the validation code catalogue. `what` names the transaction (a lifecycle
+ * function); `retries` is how many the command allowed, absent for a command without `--retry`.
+ */
+export function invalidTransactionError(status: CommitStatus, attempts = 1, retries?: number, what?: string): ChaincodeError {
+  const name = validationCodeName(status.code);
+  const info = validationCodeInfo(status.code);
+  const tries = attempts > 1 ? ` (attempt ${attempts} of ${(retries ?? 0) + 1})` : '';
+  const meaning = info === undefined ? 'a code this version of Weft does not know' : info.when;
+  const suggestions = [info?.advice ?? 'see the peer log for why the transaction failed validation'];
+  if (info?.retryable === true && retries !== undefined && attempts > retries) {
+    suggestions.push(
+      attempts > 1
+        ? `it conflicted on every one of ${attempts} attempts: the keys are hot; allow more attempts with --retry <n> or spread the writes over more keys`
+        : 'let the CLI endorse again and resubmit: --retry <n> (for example --retry 3)',
+    );
+  }
+  suggestions.push(`inspect the block: weft block show <dir> ${status.blockNumber}`);
+  return new ChaincodeError('TX_INVALID', `${what === undefined ? '' : `${what} `}transaction ${status.transactionId} was committed in block ${status.blockNumber} as invalid: ${name}${tries}. ${meaning}`, {
+    transactionId: status.transactionId,
+    blockNumber: status.blockNumber.toString(),
+    validationCode: name,
+    code: status.code,
+    retryable: info?.retryable === true,
+    attempts,
+    suggestions,
+  });
 }
 
 function transientData(t: Record<string, string> | undefined): Record<string, Uint8Array> | undefined {
@@ -35,35 +100,43 @@ function transientData(t: Record<string, string> | undefined): Record<string, Ui
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Buffer.from(v, 'utf8')]));
 }
 
-/** Endorse, submit, wait for commit. A transaction committed as invalid throws (non-zero exit). */
+/**
+ * Endorse, submit, wait for commit. A read conflict is endorsed again and resubmitted up to
+ * `o.retries` times; a transaction committed as invalid in the end throws TX_INVALID (non-zero exit).
+ */
 export async function invokeChaincode(layout: NetworkLayout, user: UserLayout, o: TransactOptions): Promise<InvokeResult> {
+  const retries = o.retries ?? 0;
   const session = new GatewaySession(layout, loadClientIdentity(user));
   try {
     const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(o.chaincode);
-    const submitted =
-      o.isInit === true
-        ? await submitInit(session, layout.spec.channel.name, o)
-        : await contract.submitAsync(o.fn, {
-            arguments: [...o.args],
-            ...(o.transient ? { transientData: transientData(o.transient) } : {}),
-            ...(o.endorsingOrgs ? { endorsingOrganizations: [...o.endorsingOrgs] } : {}),
-          });
-    const result = Buffer.from(submitted.getResult()).toString('utf8');
-    const status = await submitted.getStatus();
-    const validationCode = CODE_NAMES.get(status.code) ?? String(status.code);
-    if (!status.successful) {
-      throw new ChaincodeError('TX_INVALID', `transaction ${status.transactionId} was committed in block ${status.blockNumber} as invalid: ${validationCode}`, {
-        transactionId: status.transactionId,
-        validationCode,
-        suggestions: validationCode === 'MVCC_READ_CONFLICT' ? ['another transaction changed the same keys first: retry'] : ['inspect the block with: weft block show <dir> newest'],
-      });
+    for (let attempt = 1; ; attempt++) {
+      // Each round builds a new proposal, so a new transaction id: resubmitting a committed envelope would be DUPLICATE_TXID.
+      const submitted = await submitOnce(session, contract, layout.spec.channel.name, o);
+      const status = await submitted.getStatus();
+      const validationCode = validationCodeName(status.code);
+      if (status.successful) {
+        const result = Buffer.from(submitted.getResult()).toString('utf8');
+        return { transactionId: status.transactionId, result, blockNumber: status.blockNumber.toString(), validationCode, valid: true, attempts: attempt };
+      }
+      if (validationCodeInfo(status.code)?.retryable !== true || attempt > retries) throw invalidTransactionError(status, attempt, retries);
+      const delayMs = retryDelayMs(attempt);
+      o.onRetry?.({ attempt, transactionId: status.transactionId, validationCode, blockNumber: status.blockNumber.toString(), delayMs });
+      await sleep(delayMs);
     }
-    return { transactionId: status.transactionId, result, blockNumber: status.blockNumber.toString(), validationCode, valid: true };
   } catch (err) {
     throw gatewayFailure(err, `${o.chaincode} ${o.fn}`);
   } finally {
     session.close();
   }
+}
+
+function submitOnce(session: GatewaySession, contract: Contract, channelId: string, o: TransactOptions): Promise<SubmittedTransaction> {
+  if (o.isInit === true) return submitInit(session, channelId, o);
+  return contract.submitAsync(o.fn, {
+    arguments: [...o.args],
+    ...(o.transient ? { transientData: transientData(o.transient) } : {}),
+    ...(o.endorsingOrgs ? { endorsingOrganizations: [...o.endorsingOrgs] } : {}),
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Gateway, Status, SubmittedTransaction } from '@hyperledger/fabric-gateway';
-import { WeftError } from '../../../core/errors';
+import { invalidTransactionError } from '../chaincode/transact';
 
 /**
  * Waits until the peer behind every gateway has committed the transaction, and fails if it
@@ -10,7 +10,7 @@ import { WeftError } from '../../../core/errors';
  */
 export async function committedEverywhere(tx: SubmittedTransaction, gateways: readonly Gateway[], fn: string): Promise<Status> {
   const status = await tx.getStatus();
-  if (!status.successful) throw new WeftError('TX_INVALID', `${fn} committed as invalid (code ${status.code})`, {});
+  if (!status.successful) throw invalidTransactionError(status, 1, undefined, fn);
   await Promise.all(gateways.map((g) => g.newCommit(tx.getBytes()).getStatus()));
   return status;
 }

@@ -6,6 +6,7 @@ import { requiredCapabilities, unsupportedCapability } from '../../protocol/capa
 import { allowsConsensusTypeMigration, configSuccessionProblem } from '../../protocol/config-succession';
 import { getTransactionsFilter, type ParsedBlock } from '../../protocol/block';
 import { retryWhileDiskFull } from '../../ledger/disk-full-backoff';
+import { validationCodeInfo } from '../../protocol/validation-codes';
 import type { BlockPvtData } from '../../ledger/private-data';
 import { PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
@@ -197,9 +198,6 @@ export class BlockCommitter {
       this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'config block requires a capability this peer does not support; the channel stops committing until the peer is upgraded');
       throw err;
     }
-    for (const [i, reason] of validation.reasons) {
-      this.logger.debug({ channel: this.channel.id, block: parsed.number, tx: i, code: validation.flags[i], reason }, 'transaction invalid');
-    }
     const listing = performance.now();
     const pvtSource = { transient: this.channel.transient, localMspId: this.localMspId, definition: (cc: string) => this.lifecycle.definition(this.channel.ledger, cc) };
     const txIds = validation.txIds ?? [];
@@ -239,6 +237,17 @@ export class BlockCommitter {
       throw err;
     }
     const commitBlockSeconds = (performance.now() - committing) / 1000;
+    // Fabric warns of each invalid transaction by its code's name (kvledger's batch_preparer.go and
+    // validation/validator.go), MVCC conflicts included, which only the ledger finds.
+    for (let i = 0; i < result.flags.length; i++) {
+      const code = result.flags[i]!;
+      if (code === TxValidationCode.VALID) continue;
+      const info = validationCodeInfo(code);
+      this.logger.warn(
+        { channel: this.channel.id, block: result.blockNum, tx: i, txId: txIds[i], code: info?.name ?? code, reason: validation.reasons.get(i) ?? info?.when, retryable: info?.retryable ?? false },
+        'transaction invalid',
+      );
+    }
     // The block is durable: its config applies to the next block, and nothing after this may keep
     // its events from going out (Fabric's coordinator logs a failed purge and carries on). Entries
     // a failed purge leaves in the file expire with retention.
