@@ -69,6 +69,26 @@ export interface OrgAuthority {
    * Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, `CERT_NOT_FROM_CA`.
    */
   renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedMember>;
+  /**
+   * Re-issues the org's root CA (`ca`) or TLS CA (`tlsca`) certificate for the same key, subject
+   * and SKI, so every certificate it issued still chains to it, valid until `notAfter` (ten years
+   * by default) from its old `notBefore`. Writes nothing: the caller replaces every copy. Throws
+   * `CA_KEY_NOT_HERE`, `CA_NOT_ROOT`, `CA_KEY_MISMATCH`, `BAD_NOT_AFTER`.
+   */
+  renewOrgCa(org: OrgFolderRef, which: 'ca' | 'tlsca', options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedCa>;
+  /** Whether `a` and `b` (PEM) are the same CA to what it issued: same encoded subject and key (serial and validity may differ). */
+  sameCa(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+/** A CA certificate {@link OrgAuthority.renewOrgCa} re-issued. */
+export interface RenewedCa {
+  /** `ca.<domain>-cert.pem`: the name every copy of the certificate has in the org's folders. */
+  readonly fileName: string;
+  readonly previousPem: string;
+  readonly certPem: string;
+  readonly serialNumber: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
 }
 
 /** A certificate {@link OrgAuthority.renewOrgMember} issued. */

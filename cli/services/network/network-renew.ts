@@ -10,10 +10,11 @@ import type { NetworkSpec, PeerOrgSpec } from './network-spec';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
 import { runningPid } from './node-processes';
+import { BACKUPS_DIR, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
+import { assertOrgAdminHere, mspOrgOf, resolveMspOrg } from './org-msp-channels';
 import { StagingDir } from './staging-dir';
 
-/** Where `weft network renew` keeps the folders it replaced, under the network directory: outside `organizations/`, so no export copies the old keys. */
-export const BACKUPS_DIR = 'backups';
+export { BACKUPS_DIR };
 
 const DAY_MS = 86_400_000;
 
@@ -27,6 +28,12 @@ export interface RenewOptions {
   readonly days?: number;
   /** Restart the node if it runs here, so that it serves with the new certificates. */
   readonly restart?: boolean;
+  /**
+   * Then put the replaced enrollment certificate on the org CA's CRL in every channel. A node
+   * running here must be restarted by this run (`--restart`): revoking the certificate it still
+   * signs with would make its endorsements fail.
+   */
+  readonly revokeOld?: boolean;
 }
 
 export interface RenewedCert {
@@ -48,6 +55,8 @@ export interface RenewResult {
   readonly restarted: boolean;
   /** Whether the node still runs on its old certificates until restarted. */
   readonly restartNeeded: boolean;
+  /** With `revokeOld`: the earlier certificates now on the CRL. */
+  readonly revoked?: OldCertificatesRevoked;
 }
 
 /** What renew acts on: the member's folder, its org's, and how to report it. */
@@ -128,6 +137,22 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   const layout = openNetwork(dir);
   const target = options.node !== undefined ? nodeTarget(layout, options) : userTarget(layout, options);
   assertCaKeysHere(layout, target.org, ['ca', 'tlsca'], `renewing ${target.id}`);
+  const member: RenewedMemberRef = {
+    id: target.id,
+    memberDir: target.memberDir,
+    org: 'peers' in target.org ? mspOrgOf(layout, target.org) : resolveMspOrg(layout, target.org.mspId),
+    field: target.field,
+    ...(target.node !== undefined && { node: target.node }),
+  };
+  if (options.revokeOld === true) {
+    assertOrgAdminHere(layout, member.org);
+    if (target.node !== undefined && runningPid(target.node) !== undefined && options.restart !== true) {
+      throw new ConfigError('REVOKE_OLD_NEEDS_RESTART', `--revoke-old: ${target.id} runs here and would go on signing with the certificate revoked; add --restart`, {
+        field: '--revoke-old',
+        suggestions: [`weft network renew ${dir} --node ${target.id} --restart --revoke-old`],
+      });
+    }
+  }
   const renewal = orgAuthority();
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
@@ -166,6 +191,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   } else if (target.node !== undefined) {
     progress(`${target.id} does not run here: its next start (weft network up) uses the new certificates; where it runs elsewhere, copy ${target.memberDir} there and restart it`);
   }
+  const revoked = options.revokeOld === true ? await revokeEarlierCertificates(layout, member, progress) : undefined;
   const cert = (file: string, c: { serialNumber: string; notAfter: Date }): RenewedCert => ({ path: file, serialNumber: c.serialNumber, notAfter: c.notAfter.toISOString() });
   return {
     id: target.id,
@@ -176,5 +202,6 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
     backupDir,
     restarted,
     restartNeeded: running && !restarted,
+    ...(revoked !== undefined && { revoked }),
   };
 }

@@ -1,22 +1,16 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Config, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { ConfigError, WeftError } from '../../../core/errors';
-import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
-import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
-import { fetchBlock } from '../block/block-source';
+import { ConfigError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
-import { missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
-import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { assertCaKeysHere } from './network-users';
-import { orgAuthority, type OrgAuthority } from './org-authority';
-import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
+import { orgAuthority } from './org-authority';
+import { keyHere, keyNotHere } from './org-keys';
+import { mspOrgOf, orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 
 /** The CRL file `weft network revoke` writes into an MSP folder's `crls/` (one per org CA; each new one lists every serial the last did). */
 export const CRL_FILE = 'crl.pem';
@@ -35,15 +29,6 @@ export interface RevokeResult {
   readonly crlFiles: string[];
 }
 
-/** One channel the org is a member of, as it stands before the revocation. */
-interface ChannelState {
-  readonly layout: NetworkLayout;
-  readonly current: ParsedChannelConfig;
-  readonly block: number;
-  readonly crls: Uint8Array[];
-  readonly revokes: boolean;
-}
-
 /**
  * `weft network revoke`: fabric-ca-client revoke + gencrl, configtxlator and `peer channel update`
  * in one step. Adds the user's enrollment certificate to its org CA's CRL (earlier serials kept,
@@ -56,45 +41,101 @@ interface ChannelState {
  * finished by running it again: channels that already revoke the certificate are skipped.
  */
 export async function revokeUser(dir: string, options: { org: string; user: string }, progress: Progress): Promise<RevokeResult> {
+  if (options.user === '' || options.org === '') {
+    throw new ConfigError('REVOKE_TARGET', 'name what to revoke: --org <org> --user <name>, or --node <name> (a renewed node\'s earlier certificates)', {
+      field: options.org === '' ? '--org' : '--user',
+      suggestions: ['weft network revoke <dir> --org Org1 --user User2', 'weft network revoke <dir> --node peer0.org1.example.com'],
+    });
+  }
   const network = openNetwork(dir);
+  const o = network.spec.ordererOrg;
+  if ([o.name, o.mspId, o.domain].some((n) => n.toLowerCase() === options.org.toLowerCase())) {
+    // The orderer org's one user is its Admin, who signs the orderer org's config changes (channel participation too).
+    throw new ConfigError(options.user.toLowerCase() === 'admin' ? 'CANNOT_REVOKE_ADMIN' : 'UNKNOWN_USER', `--user ${options.user}: ${o.name}'s one user is its Admin, which cannot be revoked (it signs ${o.mspId}'s config changes)`, {
+      field: '--user',
+      value: options.user,
+      suggestions: [`revoke an orderer's earlier certificates with --node <orderer>; renew the Admin with weft network renew ${dir} --org ${o.name} --user Admin --revoke-old`],
+    });
+  }
   const org = resolveOrg(network, options.org);
   const { user, certPem } = revocable(network, org, options.user);
   assertCaKeysHere(network, org, ['ca'], `revoking ${user} of ${org.name}`);
   const admin = network.user(org, 'Admin');
   if (!keyHere(admin.keyPath)) throw keyNotHere(admin, admin.keyPath);
-  const authority = orgAuthority();
-  const orgRef = { orgDir: network.peerOrgDir(org), domain: org.domain };
-
-  const localCrls = readCrls(network.orgMspDir(org));
-  const channels = await channelStates(network, org, certPem, authority);
+  const target = mspOrgOf(network, org);
   const listed = org.users.includes(user);
-  if (!listed && channels.every((c) => c.revokes) && authority.orgCrlRevokes(orgRef, certPem, localCrls)) {
-    throw new ConfigError('USER_ALREADY_REVOKED', `--user ${user}: ${user}@${org.domain} is already revoked: ${org.mspId}'s CRL lists it in every channel (${channels.map((c) => c.layout.spec.channel.name).join(', ')}) and in ${network.orgMspDir(org)}/crls; nothing was changed`, {
-      field: '--user',
-      value: user,
-      suggestions: [`see the users of ${org.name} in ${NETWORK_FILE}`],
-    });
-  }
-
-  const crl = await authority.nextOrgCrl(orgRef, [certPem], [...localCrls, ...channels.flatMap((c) => c.crls)]);
-  const serialNumber = new X509Certificate(certPem).serialNumber.replace(/^0+(?=.)/, '');
-  progress(`${org.mspId} CRL number ${crl.crlNumber} lists ${crl.serials.length} serial(s), ${user}'s ${serialNumber} among them`);
-
-  const updated: RevokeResult['channels'] = [];
-  for (const state of channels.filter((c) => !c.revokes)) {
-    // The CA's new CRL replaces its old ones there; CRLs of other CAs of the MSP stay.
-    const others = state.crls.filter((c) => !authority.orgCrlIssued(orgRef, c));
-    updated.push(await setRevocationList(network, org, state, [...others, Buffer.from(crl.pem)], progress));
-  }
-
-  const crlFiles = [network.orgMspDir(org), ...network.peersOf(org).map((p) => p.mspDir)].map((mspDir) => writeCrl(mspDir, crl.pem));
-  progress(`CRL written to ${crlFiles.length} MSP folder(s) of ${org.name}; a peer's local MSP reads it when it starts`);
+  const done = await revokeCertificates(network, target, [{ label: `${user}'s`, pem: certPem }], progress, {
+    // A user no longer listed whom every CRL here revokes: a second revoke that would change nothing.
+    alreadyDone: (channels) => {
+      if (listed) return;
+      throw new ConfigError('USER_ALREADY_REVOKED', `--user ${user}: ${user}@${org.domain} is already revoked: ${org.mspId}'s CRL lists it in every channel (${channels.join(', ')}) and in ${network.orgMspDir(org)}/crls; nothing was changed`, {
+        field: '--user',
+        value: user,
+        suggestions: [`see the users of ${org.name} in ${NETWORK_FILE}`],
+      });
+    },
+    rerun: `run the same weft network revoke again once the peers are up: channels that have the CRL are skipped, and the local MSP folders and ${NETWORK_FILE} are updated then`,
+  });
   if (listed) {
     const next = renderNetworkFile({ ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, users: o.users.filter((u) => u !== user) } : o)) });
     replaceNetworkFile(network.dir, next.text);
     progress(`${NETWORK_FILE}: ${user} taken out of ${org.name}'s users`);
   }
-  return { org: org.name, mspId: org.mspId, user, serialNumber, crlNumber: crl.crlNumber, revokedSerials: crl.serials, channels: updated, crlFiles };
+  return { org: org.name, mspId: org.mspId, user, serialNumber: done.serialNumbers[0]!, crlNumber: done.crlNumber, revokedSerials: done.revokedSerials, channels: done.channels, crlFiles: done.crlFiles };
+}
+
+/** What {@link revokeCertificates} did. */
+export interface CertificatesRevoked {
+  /** The revoked certificates' serials (hex, no leading zeros), in the order given. */
+  readonly serialNumbers: string[];
+  readonly crlNumber: number;
+  readonly revokedSerials: string[];
+  readonly channels: ChannelUpdated[];
+  readonly crlFiles: string[];
+}
+
+/**
+ * Puts `certificates` (PEM, issued by the org's CA) on the org CA's next CRL, sets that CRL as the
+ * org's MSP `revocation_list` in every channel the org is a member of where it is not there yet
+ * (the org's Admin signs; a peer org's `/Channel/Application/<org>/MSP`, the orderer org's
+ * `/Channel/Orderer/<org>/MSP`), then writes it into the org's MSP folders (the org's and its
+ * nodes'). `alreadyDone` gets the channels when every one of them and the org's folder revoke
+ * them all already; it may throw to refuse. `rerun` says how to finish when a channel's peers did
+ * not confirm.
+ */
+export async function revokeCertificates(
+  network: NetworkLayout,
+  org: MspOrg,
+  certificates: readonly { label: string; pem: Uint8Array }[],
+  progress: Progress,
+  options: { alreadyDone: (channels: string[]) => void; rerun: string },
+): Promise<CertificatesRevoked> {
+  const authority = orgAuthority();
+  const orgRef = { orgDir: org.orgDir, domain: org.domain };
+  const orgMspDir = path.join(org.orgDir, 'msp');
+  const revokesAll = (crls: readonly Uint8Array[]): boolean => certificates.every((c) => authority.orgCrlRevokes(orgRef, c.pem, crls));
+  const localCrls = readCrls(orgMspDir);
+  const states = await orgMspStates(network, org);
+  const pending = states.filter((s) => !revokesAll(s.msp.getRevocationListList_asU8()));
+  if (pending.length === 0 && revokesAll(localCrls)) options.alreadyDone(states.map((st) => st.layout.spec.channel.name));
+
+  const crl = await authority.nextOrgCrl(orgRef, certificates.map((c) => c.pem), [...localCrls, ...states.flatMap((s) => s.msp.getRevocationListList_asU8())]);
+  const serialNumbers = certificates.map((c) => new X509Certificate(c.pem).serialNumber.replace(/^0+(?=.)/, ''));
+  progress(`${org.mspId} CRL number ${crl.crlNumber} lists ${crl.serials.length} serial(s), ${certificates.map((c, i) => `${c.label} ${serialNumbers[i]}`).join(', ')} among them`);
+
+  const channels: ChannelUpdated[] = [];
+  for (const state of pending) {
+    const msp = state.msp.cloneMessage();
+    // One CRL per org CA: the new one lists every serial its old ones did; CRLs of other CAs of the MSP stay.
+    const others = state.msp.getRevocationListList_asU8().filter((c) => !authority.orgCrlIssued(orgRef, c));
+    msp.setRevocationListList([...others, Buffer.from(crl.pem)]);
+    channels.push(await setOrgMsp(network, org, state, msp, 'new revocation list', progress, { code: 'REVOKE_UNCONFIRMED', rerun: options.rerun }));
+  }
+
+  const nodes = org.peerOrg === undefined ? network.orderers() : network.peersOf(org.peerOrg);
+  const crlFiles = [orgMspDir, ...nodes.map((n) => n.mspDir)].map((mspDir) => writeCrl(mspDir, crl.pem));
+  progress(`CRL written to ${crlFiles.length} MSP folder(s) of ${org.name}; a node's local MSP reads it when it starts`);
+  return { serialNumbers, crlNumber: crl.crlNumber, revokedSerials: crl.serials, channels, crlFiles };
 }
 
 /** The user to revoke: a client user of the org whose certificate is here (a revoked one's stays). */
@@ -124,61 +165,6 @@ function revocable(network: NetworkLayout, org: PeerOrgSpec, ref: string): { use
 function readCrls(mspDir: string): Uint8Array[] {
   const dir = path.join(mspDir, 'crls');
   return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
-}
-
-/** Every channel of the network the org is a member of, read from this directory's peers. */
-async function channelStates(network: NetworkLayout, org: PeerOrgSpec, certPem: Uint8Array, authority: OrgAuthority): Promise<ChannelState[]> {
-  const states: ChannelState[] = [];
-  for (const channel of network.channels()) {
-    const layout = network.forChannel(channel.name);
-    if (!layout.spec.orgs.some((o) => o.mspId === org.mspId)) continue;
-    const before = await fetchBlock(layout, 'config');
-    const current = parseConfigBlock(before.bytes);
-    const msp = current.msps.get(org.mspId);
-    if (msp === undefined || !current.applicationOrgs.some((o) => o.mspId === org.mspId)) continue;
-    const crls = msp.getRevocationListList_asU8();
-    const revokes = authority.orgCrlRevokes({ orgDir: network.peerOrgDir(org), domain: org.domain }, certPem, crls);
-    states.push({ layout, current, block: before.number, crls, revokes });
-  }
-  return states;
-}
-
-/**
- * Submits the config update setting the org's MSP `revocation_list` to `crls` on one channel,
- * signed by the org's Admin, and waits for this directory's peers of the channel to hold it.
- */
-async function setRevocationList(network: NetworkLayout, org: PeerOrgSpec, state: ChannelState, crls: Uint8Array[], progress: Progress): Promise<RevokeResult['channels'][number]> {
-  const channel = state.layout.spec.channel.name;
-  const next = Config.deserializeBinary(state.current.config.serializeBinary());
-  const key = state.current.applicationOrgs.find((o) => o.mspId === org.mspId)!.name;
-  const group = next.getChannelGroup()!.getGroupsMap().get('Application')!.getGroupsMap().get(key)!;
-  const old = group.getValuesMap().get('MSP')!;
-  const outer = MSPConfig.deserializeBinary(old.getValue_asU8());
-  const fabric = state.current.msps.get(org.mspId)!.cloneMessage();
-  // One CRL per org CA: the new one lists every serial the old ones of that CA did.
-  fabric.setRevocationListList(crls);
-  outer.setConfig(fabric.serializeBinary());
-  const value = new ConfigValue();
-  value.setVersion(old.getVersion());
-  value.setModPolicy(old.getModPolicy());
-  value.setValue(outer.serializeBinary());
-  group.getValuesMap().set('MSP', value);
-
-  const { envelope, update } = unsignedConfigUpdate(channel, state.current.config, next);
-  const { signed, policies } = signForPolicies(network, state.current, update, envelope);
-  if (!needsMet(policies) || signed.length === 0) throw missingSignatures(state.layout, channel, state.current, policies);
-  const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
-  progress(`channel ${channel}: orderer ${orderer} accepted ${org.mspId}'s new revocation list`);
-  const peers = orgsWithKeysHere(state.layout).flatMap((o) => state.layout.peersOf(o));
-  try {
-    const configBlock = await waitForConfigBlock(state.layout, peers, state.block, progress);
-    return { channel, orderer, ...(configBlock !== undefined && { configBlock }) };
-  } catch (err) {
-    throw new WeftError('REVOKE_UNCONFIRMED', `channel ${channel} took ${org.mspId}'s new CRL, but this directory's peers did not show the config block: ${(err as Error).message}`, {
-      channel,
-      suggestions: [`run the same weft network revoke again once the peers are up: channels that have the CRL are skipped, and the local MSP folders and ${NETWORK_FILE} are updated then`],
-    }, { cause: err });
-  }
 }
 
 /** Replaces the MSP folder's CRL of this command (other CRLs there are left alone). */

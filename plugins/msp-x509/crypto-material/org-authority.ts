@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
-import type { OrgAuthority, OrgFolderRef, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
+import type { OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
+import { reissueRootCertificate, sameCaIdentity } from './ca-renewal';
 import { defaultValidity, issueEndEntity } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
 import { extendCrl, readCrl } from './crl-builder';
@@ -268,5 +269,17 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
   return { enrollment: renewed(sign), ...(tls === undefined ? {} : { tls: renewed(tls) }) };
 }
 
+/** {@link OrgAuthority.renewOrgCa}: the org's CA or TLS CA certificate re-issued from its folder, nothing written. */
+export async function renewOrgCa(org: OrgFolder, which: 'ca' | 'tlsca', options: { notAfter?: Date; now?: Date } = {}): Promise<RenewedCa> {
+  const ca = loadOrgCa(org.orgDir, which);
+  const now = options.now ?? new Date();
+  const renewed = await reissueRootCertificate(ca.certificate, ca.signer.privateKey, options.notAfter ?? defaultValidity(now).notAfter, which === 'ca' ? '--ca' : '--tls-ca', now);
+  return { fileName: ca.fileName, previousPem: ca.certPem, certPem: renewed.certPem, serialNumber: renewed.serialNumber, notBefore: new Date(renewed.certificate.validFrom), notAfter: new Date(renewed.certificate.validTo) };
+}
+
+function sameCa(a: Uint8Array, b: Uint8Array): boolean {
+  return sameCaIdentity(new X509Certificate(Buffer.from(a)), new X509Certificate(Buffer.from(b)));
+}
+
 /** The org CA operations as the `msp` slot's `CryptoMaterialGenerator` offers them to the CLI. */
-export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes, orgCrlIssued, renewOrgMember };
+export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes, orgCrlIssued, renewOrgMember, renewOrgCa, sameCa };

@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../../../core/errors';
+import { DataDirLock } from '../../../core/node/data-dir-lock';
+import { openNetwork, type Progress } from './network-access';
+import { namedNodes } from './network-control';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+import { assertCaKeysHere } from './network-users';
+import { runningPid } from './node-processes';
+import { assertOrgAdminHere, resolveMspOrg, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import { revokeCertificates } from './org-revocation';
+
+/** Where `weft network renew` keeps the folders it replaced, under the network directory: outside `organizations/`, so no export copies the old keys. */
+export const BACKUPS_DIR = 'backups';
+const BACKUPS = BACKUPS_DIR;
+
+/** A member whose earlier certificates `weft network renew` kept: a node, or a user (no process). */
+export interface RenewedMemberRef {
+  readonly id: string;
+  readonly memberDir: string;
+  readonly org: MspOrg;
+  readonly node?: NodeLayout;
+  /** The flag that named it, for errors. */
+  readonly field: '--node' | '--user';
+}
+
+export interface OldCertificatesRevoked {
+  readonly id: string;
+  readonly mspId: string;
+  /** Serials of the earlier enrollment certificates now on the CRL (hex, no leading zeros). */
+  readonly serialNumbers: string[];
+  readonly crlNumber: number;
+  readonly channels: ChannelUpdated[];
+  readonly crlFiles: string[];
+}
+
+/** The member's current enrollment certificate file. */
+function currentCertFile(memberDir: string): string {
+  const dir = path.join(memberDir, 'msp', 'signcerts');
+  const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.pem')) : undefined;
+  if (file === undefined) throw new ConfigError('MEMBER_CERT_MISSING', `no enrollment certificate in ${dir}`, { file: dir });
+  return path.join(dir, file);
+}
+
+/** The enrollment certificates of the member that renew moved to `backups/renew-<time>/`, other than its current one. */
+function earlierCertificates(network: NetworkLayout, member: RenewedMemberRef, current: Buffer): Buffer[] {
+  const root = path.join(network.dir, BACKUPS);
+  const rel = path.relative(network.dir, member.memberDir);
+  const runs = fs.existsSync(root) ? fs.readdirSync(root).filter((r) => r.startsWith('renew-')) : [];
+  return runs.flatMap((run) => {
+    const dir = path.join(root, run, rel, 'msp', 'signcerts');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.pem')).map((f) => fs.readFileSync(path.join(dir, f))) : [];
+  }).filter((pem, i, all) => !pem.equals(current) && all.findIndex((p) => p.equals(pem)) === i);
+}
+
+/**
+ * Refuses (`NODE_RUNS_ON_OLD_CERT`) while the node runs here on a certificate older than its
+ * current one: it started (took its data directory) before that file was written. Revoking then
+ * would make its endorsements and blocks fail validation everywhere.
+ */
+export function assertNotRunningOnOld(member: RenewedMemberRef, certFile: string): void {
+  if (member.node === undefined || runningPid(member.node) === undefined) return;
+  const since = DataDirLock.holderOf(member.node.dataDir)?.since;
+  if (since !== undefined && new Date(since).getTime() >= fs.statSync(certFile).mtimeMs) return;
+  throw new ConfigError('NODE_RUNS_ON_OLD_CERT', `${member.field} ${member.id}: it runs here on a certificate it read before ${certFile} was renewed; revoking that one would make its own signatures fail`, {
+    field: member.field,
+    value: member.id,
+    suggestions: [`restart it first (weft network down/up --node ${member.id}), or renew with --restart --revoke-old`],
+  });
+}
+
+/**
+ * Puts every earlier enrollment certificate of a renewed node or user (those `weft network renew`
+ * kept under `backups/`) on its org CA's CRL, in every channel of the org and its MSP folders
+ * (`revokeCertificates`, as `weft network revoke` does a user). Its TLS certificates are left:
+ * Fabric checks CRLs on identities, not on TLS handshakes. Refuses `NOTHING_TO_REVOKE` when there
+ * is no earlier certificate, and a node still running on one. Finished by running it again.
+ */
+export async function revokeEarlierCertificates(network: NetworkLayout, member: RenewedMemberRef, progress: Progress): Promise<OldCertificatesRevoked> {
+  const certFile = currentCertFile(member.memberDir);
+  const current = fs.readFileSync(certFile);
+  const earlier = earlierCertificates(network, member, current);
+  if (earlier.length === 0) {
+    throw new ConfigError('NOTHING_TO_REVOKE', `${member.field} ${member.id}: no earlier certificate of it in ${path.join(network.dir, BACKUPS)}: only one weft network renew replaced is revoked this way`, {
+      field: member.field,
+      value: member.id,
+      suggestions: [`renew it and revoke the old one at once: weft network renew ${network.dir} ${member.field} ${member.id} --revoke-old`],
+    });
+  }
+  assertNotRunningOnOld(member, certFile);
+  assertCaKeysHere(network, member.org.peerOrg ?? network.spec.ordererOrg, ['ca'], `revoking ${member.id}'s earlier certificates`);
+  assertOrgAdminHere(network, member.org);
+  const done = await revokeCertificates(
+    network,
+    member.org,
+    earlier.map((pem) => ({ label: `${member.id}'s earlier`, pem })),
+    progress,
+    {
+      alreadyDone: (channels) => {
+        throw new ConfigError('ALREADY_REVOKED', `${member.field} ${member.id}: its earlier certificates are on ${member.org.mspId}'s CRL in every channel (${channels.join(', ')}) and in its MSP folder already; nothing was changed`, { field: member.field, value: member.id });
+      },
+      rerun:
+        member.node !== undefined
+          ? `run weft network revoke ${network.dir} --node ${member.id} once the peers are up`
+          : `run weft network renew ${network.dir} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers are up: it renews once more and revokes every earlier certificate`,
+    },
+  );
+  return { id: member.id, mspId: member.org.mspId, serialNumbers: done.serialNumbers, crlNumber: done.crlNumber, channels: done.channels, crlFiles: done.crlFiles };
+}
+
+/** `weft network revoke --node X`: {@link revokeEarlierCertificates} for a node of this directory. */
+export async function revokeNodeEarlierCertificates(dir: string, options: { node: string }, progress: Progress): Promise<OldCertificatesRevoked> {
+  const network = openNetwork(dir);
+  const node = namedNodes(network, network.nodes(), [options.node])[0]!;
+  const org = resolveMspOrg(network, node.mspId);
+  return revokeEarlierCertificates(network, { id: node.id, memberDir: node.cryptoDir, org, node, field: '--node' }, progress);
+}

@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findFreePorts } from '../../../cli/services/free-ports';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
+import { errorOf, json, REPO, runCli, type CliResult } from './run-cli';
+
+interface CaRenewed {
+  cas: { which: string; fileName: string; serialNumber: string; notAfter: string; previousNotAfter: string }[];
+  channels: { channel: string }[];
+  files: string[];
+  restarted: string[];
+  restartNeeded: string[];
+}
+interface Renewed {
+  id: string;
+  backupDir: string;
+  restarted: boolean;
+  revoked: { serialNumbers: string[]; channels: { channel: string }[] };
+}
+
+const ORG1 = 'org1.example.com';
+const PEER = `peer0.${ORG1}`;
+
+/**
+ * An org's CAs renewed on a running network (real processes, mutual TLS): the new CA certificates
+ * (same key and subject) replace the old in the channel config and in every file, certificates
+ * issued before and after both work, nodes restarted on the new files serve; a renewed peer's and
+ * user's old enrollment certificates revoked (`--revoke-old`) are on the org's CRL in the channel
+ * and the old user key is refused.
+ */
+describe('weft network renew --ca / --revoke-old (real processes)', () => {
+  let tmp: string;
+  let net: string;
+  const orgDir = (): string => path.join(net, 'organizations', 'peerOrganizations', ORG1);
+  const invoke = (user: string, id: string): Promise<CliResult> =>
+    runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', user, 'CreateAsset', id, 'blue', '3', user, '10', '--json']);
+  const channelMsp = async (mspId: string): Promise<FabricMSPConfig> => {
+    const file = path.join(tmp, `config-${Date.now()}.block`);
+    json(await runCli(['channel', 'fetch', net, 'config', '-o', file, '--json']));
+    return parseConfigBlock(fs.readFileSync(file)).msps.get(mspId)!;
+  };
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-ca-renew-'));
+    net = path.join(tmp, 'net');
+    const base = await findFreePorts(5);
+    json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    json(await runCli(['chaincode', 'deploy', net, path.join(REPO, 'chaincode-examples', 'asset-transfer'), '--name', 'basic', '--json'], { timeoutMs: 120_000 }));
+  }, 180_000);
+  afterAll(async () => {
+    await runCli(['network', 'down', net, '--grace', '5']);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("renews Org1's CA and TLS CA while running: channel and files hold the new certificates, certificates issued before and after work on nodes not yet restarted, and after", async () => {
+    const oldCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
+    const renewed = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--tls-ca', '--days', '3650', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
+    expect(renewed.cas.map((c) => c.which)).toEqual(['ca', 'tlsca']);
+    expect(renewed.channels.length).toBeGreaterThan(0);
+    expect(renewed.restarted).toEqual([]);
+    expect(renewed.restartNeeded).toContain(PEER);
+    const newCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
+    expect(newCa.equals(oldCa)).toBe(false);
+    expect(orgAuthority.sameCa(newCa, oldCa)).toBe(true);
+    // Every copy, under its old name (NodeOU config.yaml points at cacerts/<name>), holds the new one.
+    for (const rel of [`msp/cacerts/ca.${ORG1}-cert.pem`, `peers/${PEER}/msp/cacerts/ca.${ORG1}-cert.pem`, `users/User1@${ORG1}/msp/cacerts/ca.${ORG1}-cert.pem`]) {
+      expect([rel, fs.readFileSync(path.join(orgDir(), rel)).equals(newCa)]).toEqual([rel, true]);
+    }
+    expect(fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'tls', 'ca.crt'))).toEqual(fs.readFileSync(path.join(orgDir(), 'tlsca', `tlsca.${ORG1}-cert.pem`)));
+    // The channel's Org1MSP has the new root in place of the old, and its NodeOUs name it.
+    const msp = await channelMsp('Org1MSP');
+    expect(msp.getRootCertsList_asU8().map((c) => Buffer.from(c).equals(newCa))).toEqual([true]);
+    expect(Buffer.from(msp.getFabricNodeOus()!.getClientOuIdentifier()!.getCertificate_asU8()).equals(newCa)).toBe(true);
+    const s = json(await runCli(['network', 'status', net, '--json'])) as { cas: { mspId: string; ca: string; daysLeft: number }[] };
+    expect(s.cas.find((c) => c.mspId === 'Org1MSP' && c.ca === 'ca')!.daysLeft).toBeGreaterThanOrEqual(3648);
+
+    // Nodes still on the old copies: User1's certificates come from the old CA certificate, User3's from the new one.
+    expect(json(await invoke('User1', 'ca-1'))).toMatchObject({ valid: true });
+    json(await runCli(['network', 'add-user', net, '--org', 'Org1', '--name', 'User3', '--json']));
+    expect(json(await invoke('User3', 'ca-2'))).toMatchObject({ valid: true });
+    // Restarted on the new files, they serve both.
+    expect((await runCli(['network', 'down', net, '--grace', '5'])).code).toBe(0);
+    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    expect(json(await invoke('User1', 'ca-3'))).toMatchObject({ valid: true });
+    expect(json(await invoke('User3', 'ca-4'))).toMatchObject({ valid: true });
+  }, 90_000);
+
+  it('finishes a run that stopped before the files: run again, every copy holds the newest certificate', async () => {
+    const stale = path.join(orgDir(), 'users', `User1@${ORG1}`, 'msp', 'cacerts', `ca.${ORG1}-cert.pem`);
+    const before = fs.readFileSync(stale);
+    const first = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
+    // As if that run had stopped before this file's swap.
+    fs.writeFileSync(stale, before);
+    const again = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
+    expect(again.cas[0]!.serialNumber).not.toBe(first.cas[0]!.serialNumber);
+    expect(again.channels.length).toBeGreaterThan(0);
+    expect(again.files).toContain(stale);
+    const newest = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
+    expect(fs.readFileSync(stale)).toEqual(newest);
+    expect(Buffer.from((await channelMsp('Org1MSP')).getRootCertsList_asU8()[0]!).equals(newest)).toBe(true);
+    expect(json(await invoke('User1', 'ca-5'))).toMatchObject({ valid: true });
+  }, 90_000);
+
+  it("renews the orderer org's CAs (its MSP in /Channel/Orderer, signed by its Admin): peers still reach the orderer before and after its restart", async () => {
+    const renewed = json(await runCli(['network', 'renew', net, '--org', 'OrdererOrg', '--ca', '--tls-ca', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
+    expect(renewed.channels.length).toBeGreaterThan(0);
+    // Peers read the orderer org's TLS CA from a file and from the channel config: the old copy and the new one both verify its TLS certificate.
+    expect(renewed.restartNeeded).toEqual(expect.arrayContaining(['orderer.example.com', PEER]));
+    expect(json(await invoke('User1', 'ca-6'))).toMatchObject({ valid: true });
+    expect((await runCli(['network', 'down', net, '--grace', '5'])).code).toBe(0);
+    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    expect(json(await invoke('User1', 'ca-6b'))).toMatchObject({ valid: true });
+  }, 90_000);
+
+  it('renews a peer with --revoke-old: refused without --restart, then its old certificate is on the channel CRL and it still endorses', async () => {
+    const oldCert = fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'msp', 'signcerts', `${PEER}-cert.pem`));
+    expect(errorOf(await runCli(['network', 'renew', net, '--node', PEER, '--revoke-old', '--json']))).toMatchObject({ code: 'REVOKE_OLD_NEEDS_RESTART', details: { field: '--revoke-old' } });
+    expect(fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'msp', 'signcerts', `${PEER}-cert.pem`))).toEqual(oldCert);
+
+    // Renewed without a restart, it runs on the certificate revoke --node would put on the CRL.
+    json(await runCli(['network', 'renew', net, '--node', PEER, '--json']));
+    expect(errorOf(await runCli(['network', 'revoke', net, '--node', PEER, '--json']))).toMatchObject({ code: 'NODE_RUNS_ON_OLD_CERT', details: { field: '--node' } });
+
+    const renewed = json(await runCli(['network', 'renew', net, '--node', PEER, '--restart', '--revoke-old', '--json'], { timeoutMs: 60_000 })) as unknown as Renewed;
+    expect(renewed.restarted).toBe(true);
+    // Both earlier certificates: the one before the renewal above, and the one it issued.
+    expect(renewed.revoked.serialNumbers).toHaveLength(2);
+    expect(renewed.revoked.channels.length).toBeGreaterThan(0);
+    const crls = (await channelMsp('Org1MSP')).getRevocationListList_asU8();
+    expect(orgAuthority.orgCrlRevokes({ orgDir: orgDir(), domain: ORG1 }, oldCert, crls)).toBe(true);
+    expect(json(await invoke('User1', 'ca-7'))).toMatchObject({ valid: true });
+    expect(errorOf(await runCli(['network', 'revoke', net, '--node', PEER, '--json']))).toMatchObject({ code: 'ALREADY_REVOKED', details: { field: '--node' } });
+  }, 90_000);
+
+  it("renews a user with --revoke-old: a proposal signed with the old key and certificate is refused", async () => {
+    const userDir = path.join(orgDir(), 'users', `User1@${ORG1}`);
+    const renewed = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--user', 'User1', '--revoke-old', '--json'], { timeoutMs: 60_000 })) as unknown as Renewed;
+    expect(renewed.revoked.serialNumbers).toHaveLength(1);
+    expect(json(await invoke('User1', 'ca-8'))).toMatchObject({ valid: true });
+    // Whoever kept the old key and certificate: put them back as User1's.
+    fs.rmSync(userDir, { recursive: true });
+    fs.cpSync(renewed.backupDir, userDir, { recursive: true });
+    const refused = await invoke('User1', 'ca-9');
+    expect(errorOf(refused).message).toContain('access denied');
+  }, 90_000);
+});
