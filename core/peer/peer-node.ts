@@ -293,7 +293,7 @@ export class PeerNode {
       this.clientRoots = new TrustedClientRoots(files, this.logging.logger('comm.grpc.server'));
     }
     this.channels.openAll();
-    for (const { packageId, error } of await this.executor.preloadInstalled()) {
+    for (const { packageId, error } of await this.executor.preloadInstalled(this.channels.list().flatMap((id) => this.channels.channel(id) ?? []))) {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
     this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls, this.clientRoots);

@@ -15,7 +15,7 @@ import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import { approvedChaincodes, type ChaincodeDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from '../scc/acl';
 import type { SccInvocation, SystemChaincode } from '../scc/system-chaincode';
@@ -387,13 +387,20 @@ export class ChaincodeExecutor {
   }
 
   /**
-   * Loads every installed package into the runtime. Called once at peer start, so a
-   * chaincode-to-chaincode call (which must run synchronously) finds its callee loaded even when
-   * nobody invoked it directly since the restart. Failures are logged by the caller, not thrown.
+   * Loads the installed packages this org approved on one of `channels` (those it can run there)
+   * into the runtime. Called once at peer start, so a chaincode-to-chaincode call (which must run
+   * synchronously) finds its callee loaded even when nobody invoked it directly since the restart.
+   * Other packages (never approved, or superseded by an upgrade) load on first use, as Fabric
+   * launches chaincode only when invoked: each loaded package holds an isolate. Failures are logged
+   * by the caller, not thrown.
    */
-  async preloadInstalled(): Promise<{ packageId: string; error: unknown }[]> {
+  async preloadInstalled(channels: readonly Pick<Channel, 'ledger'>[]): Promise<{ packageId: string; error: unknown }[]> {
     const failures: { packageId: string; error: unknown }[] = [];
-    for (const { packageId, label } of this.support.packages.list()) {
+    const installed = this.support.packages.list();
+    const ids = installed.map((p) => p.packageId);
+    const runnable = new Set(channels.flatMap((c) => approvedChaincodes(c.ledger, this.support.mspId, ids).map((a) => a.packageId)));
+    for (const { packageId, label } of installed) {
+      if (!runnable.has(packageId)) continue;
       try {
         await this.load(packageId, label);
       } catch (error) {

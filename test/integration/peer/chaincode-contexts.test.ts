@@ -77,7 +77,7 @@ describe('chaincode-to-chaincode calls and transaction contexts (Fabric HandleIn
       channel: (id) => h.channels.channel(id),
       executeTimeoutMs: 10_000,
     });
-    expect(await executor.preloadInstalled()).toEqual([]);
+    expect(await executor.preloadInstalled([CHANNEL, OTHER].map((id) => h.channels.channel(id)!))).toEqual([]);
     endorser = new Endorser(
       { localDeserializer: localMsp, channel: (id) => h.channels.channel(id), isSystemChaincode: (name) => sccs.has(name), timeWindowMs: 15 * 60_000, now: () => Date.now() },
       executor,

@@ -44,6 +44,8 @@ describe('endorser responses by chaincode status (Fabric ProcessProposalSuccessf
     const { packageId } = await packages.save(packageBytes);
     // The same code under another label: a callee runs in a sandbox of its own.
     const calleePackage = await packages.save((await packageChaincode({ projectDir: path.join(__dirname, 'fixtures', 'statuses'), label: 'callee' })).packageBytes);
+    // Installed but approved for no chaincode: not loaded at start (Fabric launches chaincode when invoked).
+    const idle = await packages.save((await packageChaincode({ projectDir: path.join(__dirname, 'fixtures', 'statuses'), label: 'idle' })).packageBytes);
     // `absent` is approved with a package not installed here; `unapproved` is not approved by Org1.
     await commitDefinitions(h, [
       { definition: definitionOf('st'), approvedPackage: packageId },
@@ -63,7 +65,8 @@ describe('endorser responses by chaincode status (Fabric ProcessProposalSuccessf
       executeTimeoutMs: 10_000,
     });
     // As a peer does at start: a callee must be loaded before a chaincode calls it.
-    expect(await executor.preloadInstalled()).toEqual([]);
+    expect(await executor.preloadInstalled([h.channels.channel(CHANNEL)!])).toEqual([]);
+    expect([runtime.sandboxCount(packageId), runtime.sandboxCount(calleePackage.packageId), runtime.sandboxCount(idle.packageId)]).toEqual([1, 1, 0]);
     const mspProvider = new X509MspProvider();
     const localMsp = mspProvider.createMsp(mspProvider.loadMspConfig(m.orgs[0].nodes.peer0.mspDir, 'Org1MSP'));
     endorser = new Endorser(
