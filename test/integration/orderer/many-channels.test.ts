@@ -2,30 +2,18 @@
  * An orderer serving many channels among the same orgs: what each channel costs it. The registrar
  * with the real plugins (SQLite ledger, solo, X.509 MSP, Fabric policies).
  */
-import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CreateMspOptions } from '../../../core/msp/msp';
 import { NodeLogging } from '../../../core/node/logger';
 import { Registrar } from '../../../core/orderer/registrar';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite/sqlite-ledger-store-provider';
-import { loadSigningIdentity, X509MspProvider } from '../../../plugins/msp-x509';
-import type { X509Msp } from '../../../plugins/msp-x509/x509-msp';
+import { loadSigningIdentity } from '../../../plugins/msp-x509';
 import { SoloConsenter } from '../../../plugins/orderer-solo';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { generateMaterial, genesisBlock, tmpDir, type Material } from './orderer-fixture';
+import { CountingMspProvider } from '../../support/counting-msp-provider';
 
 const CHANNELS = 20;
-
-/** The real X.509 MSP plugin, counting the MSPs it builds. */
-class CountingMspProvider extends X509MspProvider {
-  built = 0;
-
-  override createMsp(config: FabricMSPConfig, options?: CreateMspOptions): X509Msp {
-    this.built++;
-    return super.createMsp(config, options);
-  }
-}
 
 describe('an orderer on many channels among the same orgs', () => {
   let dir: string;

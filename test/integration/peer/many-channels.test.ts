@@ -2,32 +2,19 @@
  * A peer on many channels among the same orgs: what each channel costs it. Real MSP, policy and
  * SQLite ledger plugins under the peer's channel manager, no gRPC.
  */
-import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import * as fs from 'node:fs';
 import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
-import type { CreateMspOptions } from '../../../core/msp/msp';
 import { NodeLogging } from '../../../core/node/logger';
 import { ChannelManager } from '../../../core/peer/channel/channel-manager';
 import { BlockValidator } from '../../../core/peer/validation/block-validator';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { ThreadPoolSignatureVerifier } from '../../../core/peer/validation/signature-verifier';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
-import { X509MspProvider } from '../../../plugins/msp-x509';
-import type { X509Msp } from '../../../plugins/msp-x509/x509-msp';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
+import { CountingMspProvider } from '../../support/counting-msp-provider';
 
 const CHANNELS = 20;
-
-/** The real X.509 MSP plugin, counting the MSPs it builds. */
-class CountingMspProvider extends X509MspProvider {
-  built = 0;
-
-  override createMsp(config: FabricMSPConfig, options?: CreateMspOptions): X509Msp {
-    this.built++;
-    return super.createMsp(config, options);
-  }
-}
 
 describe('a peer on many channels among the same orgs', () => {
   let dir: string;

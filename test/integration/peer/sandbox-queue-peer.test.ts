@@ -33,11 +33,8 @@ describe('a peer does not hold a commit behind proposals queued for a sandbox', 
 
   afterAll(() => net?.close());
 
-  it('commits a block and endorses another chaincode while spins wait in the queue; the queued ones run after, over the new state', async () => {
-    const contract = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('offloop');
-    await contract.submitTransaction('SetBoth', 'old');
-    // Endorsed now, committed later: the block that must not wait for the queue.
-    const rewrite = await contract.newProposal('SetBoth', { arguments: ['new'] }).endorse();
+  /** Proposals to `offloop` on Org1's peer, each recording its tag in `done` when answered. */
+  const proposer = () => {
     const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
     const user = signerOf(net.m.orgs[0]);
     const done: string[] = [];
@@ -46,6 +43,15 @@ describe('a peer does not hold a commit behind proposals queued for a sandbox', 
         done.push(tag);
         return r;
       });
+    return { endorser, user, done, offloop };
+  };
+
+  it('commits a block and endorses another chaincode while spins wait in the queue; the queued ones run after, over the new state', async () => {
+    const contract = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('offloop');
+    await contract.submitTransaction('SetBoth', 'old');
+    // Endorsed now, committed later: the block that must not wait for the queue.
+    const rewrite = await contract.newProposal('SetBoth', { arguments: ['new'] }).endorse();
+    const { endorser, user, done, offloop } = proposer();
     try {
       // Both sandboxes busy until the time limit.
       const running = [offloop('spin1', ['Spin']), offloop('spin2', ['Spin'])];
@@ -93,15 +99,8 @@ describe('a peer does not hold a commit behind proposals queued for a sandbox', 
   }, 120_000);
 
   it('drops queued proposals whose client deadline passed (Endorser and Gateway Evaluate): the proposals behind them take their place', async () => {
-    const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
+    const { endorser, user, done, offloop } = proposer();
     const unary = peerClient(net.m.orgs[0], net.ports[0]);
-    const user = signerOf(net.m.orgs[0]);
-    const done: string[] = [];
-    const offloop = (tag: string, args: readonly string[]): ReturnType<typeof propose> =>
-      propose(endorser, user, CHANNEL, 'offloop', args).then((r) => {
-        done.push(tag);
-        return r;
-      });
     try {
       const running = [offloop('spin1', ['Spin']), offloop('spin2', ['Spin'])];
       await pause(EXECUTE_TIMEOUT_MS / 8);
