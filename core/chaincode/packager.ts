@@ -150,6 +150,9 @@ export function compileTypeScript(file: string, source: string): string {
       emitDecoratorMetadata: true,
       esModuleInterop: true,
       useDefineForClassFields: false,
+      // esbuild chains this map into the bundle's: stack traces and debuggers then point at the
+      // TypeScript line, not at the line of the compiler's JavaScript.
+      inlineSourceMap: true,
     },
   });
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);

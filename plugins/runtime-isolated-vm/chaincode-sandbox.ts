@@ -6,6 +6,9 @@ import { LoadLog } from '../../core/chaincode/host-log';
 import { HostSession } from '../../core/chaincode/host-session';
 import { StackSourceMap } from '../../core/chaincode/stack-source-map';
 import { ChaincodeError } from '../../core/errors';
+import { debugScript, debugScriptUrl } from './inspector/debug-script';
+import { disposeDetached } from './inspector/dispose-detached';
+import type { InspectorServer, RegisteredTarget } from './inspector/inspector-server';
 
 export interface SandboxOptions {
   /** The bundle's source map, when the package carries one. */
@@ -13,6 +16,12 @@ export interface SandboxOptions {
   readonly memoryLimitMb: number;
   readonly strict: boolean;
   readonly limits: Required<RuntimeLimits>;
+  /**
+   * Debug mode: the isolate runs with V8's inspector and is listed here as a DevTools target. Its
+   * time limit needs no change: isolated-vm stops a run's timer while the isolate is paused in the
+   * debugger (as it does while a host call is served), so only time spent running counts.
+   */
+  readonly inspector?: InspectorServer;
 }
 
 interface LiveContext {
@@ -93,6 +102,7 @@ export class ChaincodeSandbox {
   private readonly mapStacks: ((text: string) => string) | undefined;
   private readonly stacks: StackSourceMap | undefined;
   private readonly loadLog = new LoadLog();
+  private readonly debugTarget: RegisteredTarget | undefined;
   /** How many times the isolate was (re)created: visible to tests and metrics. */
   isolateStarts = 0;
 
@@ -111,11 +121,19 @@ export class ChaincodeSandbox {
     const stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
     this.stacks = stacks;
     this.mapStacks = stacks && ((text: string): string => stacks.rewrite(text));
+    this.debugTarget = options.inspector?.register({ title: `chaincode ${packageId}`, url: this.scriptName, openSession: () => this.openInspectorSession() });
   }
 
-  /** The name V8 gives the bundle in stack frames. */
+  /** The name V8 gives the bundle in stack frames (a URL DevTools resolves the source map's files against, in debug mode). */
   private get scriptName(): string {
-    return `chaincode:${this.packageId}`;
+    return this.options.inspector === undefined ? `chaincode:${this.packageId}` : debugScriptUrl(this.packageId);
+  }
+
+  /** A DevTools session on this sandbox's isolate, loading it first if it was reset. */
+  private openInspectorSession(): ivm.InspectorSession {
+    if (this.tableHolder.table === undefined) throw new ChaincodeError('CHAINCODE_RUNTIME_CLOSED', `chaincode ${this.packageId}: its sandbox was disposed`, { packageId: this.packageId });
+    this.ensureIsolate();
+    return (this.isolate as ivm.Isolate).createInspectorSession();
   }
 
   /** Creates the isolate and evaluates the bundle once; throws ChaincodeError if the chaincode cannot load. */
@@ -129,6 +147,11 @@ export class ChaincodeSandbox {
     }
   }
 
+  /** True when DevTools may attach to it (debug mode; its forks are not). */
+  get debuggable(): boolean {
+    return this.options.inspector !== undefined;
+  }
+
   /** True while a transaction runs in it: a call from chaincode back into this package needs another sandbox. */
   get busy(): boolean {
     return this.session !== undefined;
@@ -140,7 +163,9 @@ export class ChaincodeSandbox {
    * serves transactions side by side. The bundle's load-time log entries are not repeated.
    */
   fork(): ChaincodeSandbox {
-    const sibling = new ChaincodeSandbox(this.packageId, this.bundle, this.options);
+    // Without an inspector: a sibling serves the calls from other chaincode, which run on the main
+    // thread, where a breakpoint would stop the very event loop that relays the debugger's "resume".
+    const sibling = new ChaincodeSandbox(this.packageId, this.bundle, { ...this.options, inspector: undefined });
     sibling.loadLog.stopRecording();
     try {
       sibling.start();
@@ -257,6 +282,7 @@ export class ChaincodeSandbox {
     // First: a transaction in flight on the thread pool then reads its rejection as a disposal.
     this.tableHolder.table = undefined;
     this.reset(true);
+    this.debugTarget?.remove();
   }
 
   private classify(err: unknown, limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {
@@ -276,7 +302,10 @@ export class ChaincodeSandbox {
     if (this.live !== undefined && this.isolate !== undefined && !this.isolate.isDisposed) release(this.live);
     this.live = undefined;
     if (isolateToo) {
-      if (this.isolate !== undefined && !this.isolate.isDisposed) this.isolate.dispose();
+      if (this.isolate !== undefined && !this.isolate.isDisposed) {
+        if (this.debugTarget === undefined) this.isolate.dispose();
+        else disposeDetached(this.isolate, this.debugTarget);
+      }
       this.isolate = undefined;
       this.script = undefined;
     }
@@ -285,10 +314,12 @@ export class ChaincodeSandbox {
   private ensureIsolate(): void {
     if (this.isolate !== undefined && !this.isolate.isDisposed) return;
     this.live = undefined;
-    this.isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
+    const debugging = this.options.inspector !== undefined;
+    this.isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb, inspector: debugging });
     this.isolateStarts++;
+    const source = debugging ? debugScript(this.bundle, this.options.sourceMap) : this.bundle;
     try {
-      this.script = this.isolate.compileScriptSync(this.bundle, { filename: this.scriptName });
+      this.script = this.isolate.compileScriptSync(source, { filename: this.scriptName });
     } catch (err) {
       throw new ChaincodeError('CHAINCODE_LOAD_FAILED', `chaincode ${this.packageId} does not compile: ${(err as Error).message}`, { packageId: this.packageId });
     }
@@ -297,7 +328,7 @@ export class ChaincodeSandbox {
   /** A fresh context with the bundle evaluated in it, its top level given `timeoutMs`. */
   private createContext(timeoutMs: number): LiveContext {
     const isolate = this.isolate as ivm.Isolate;
-    const context = isolate.createContextSync();
+    const context = isolate.createContextSync({ inspector: this.options.inspector !== undefined });
     try {
       const assign = this.names.map((n, i) => `${JSON.stringify(n)}: $${i}`).join(', ');
       // Every level: the load log keeps what the first transaction's log level lets through.

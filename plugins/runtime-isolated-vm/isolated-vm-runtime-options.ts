@@ -40,6 +40,21 @@ export const IsolatedVmRuntimeOptions = z
     maxTransactionBytes: z.number().int().positive().default(DEFAULT_MAX_TRANSACTION_BYTES),
     /** Where installed packages are kept (`<label>.<hash>.tar.gz`); none = in memory only. */
     packageDir: z.string().optional(),
+    /**
+     * Debug mode, for a developer's own peer only: every chaincode's isolate speaks the Chrome
+     * DevTools Protocol on this address (discovery at `/json/list`, as `node --inspect`), one
+     * sandbox per chaincode so that every transaction runs where the breakpoints are. Whoever
+     * reaches the port can run code in the peer: a host off this machine is refused unless
+     * `allowRemote` says otherwise. Absent (the default): no inspector at all.
+     */
+    inspector: z
+      .object({
+        port: z.number().int().min(0).max(65_535).default(9229),
+        host: z.string().min(1).default('127.0.0.1'),
+        allowRemote: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type IsolatedVmRuntimeOptions = z.input<typeof IsolatedVmRuntimeOptions>;

@@ -13,7 +13,10 @@ import { PackageStore } from '../../core/chaincode/package-store';
 import { bundleFabricPackage, SOURCE_MAP_SUFFIX } from '../../core/chaincode/packager';
 import { SUPPORTED_SANDBOX_ABIS } from '../../core/chaincode/host-api';
 import { ChaincodeError } from '../../core/errors';
+import { NodeLogging } from '../../core/node/logger';
 import { ChaincodeSandbox } from './chaincode-sandbox';
+import { InspectorServer } from './inspector/inspector-server';
+import { startInspector } from './inspector/start-inspector';
 import { IsolatedVmRuntimeOptions } from './isolated-vm-runtime-options';
 import { SandboxPool } from './sandbox-pool';
 
@@ -27,9 +30,12 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
   private readonly pools = new Map<string, SandboxPool>();
   private readonly store: PackageStore | undefined;
   private closed = false;
+  /** Debug mode's DevTools endpoint; undefined (the default) without the `inspector` option. */
+  private readonly inspector: InspectorServer | undefined;
 
-  constructor(options: IsolatedVmRuntimeOptions = {}) {
+  constructor(options: IsolatedVmRuntimeOptions = {}, logging?: NodeLogging) {
     this.options = IsolatedVmRuntimeOptions.parse(options);
+    this.inspector = startInspector(this.options.inspector, logging);
     // Isolates share the process's time zone, and a date string without an offset
     // (`Date.parse('2024-01-01T00:00')`) is local time: UTC on every peer, as in Fabric's
     // chaincode containers. Node applies a change of TZ at once (the peer logs epoch times).
@@ -73,6 +79,7 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       memoryLimitMb: this.options.memoryLimitMb,
       strict: this.options.strict,
       limits: resolveLimits({ timeoutMs: this.options.timeoutMs, maxValueBytes: this.options.maxValueBytes, maxTransactionBytes: this.options.maxTransactionBytes }),
+      inspector: this.inspector,
     });
     try {
       sandbox.start();
@@ -81,7 +88,9 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
       throw err;
     }
     if (this.store !== undefined) await this.store.save(packageBytes);
-    this.pools.set(pkg.packageId, new SandboxPool(sandbox, this.options.sandboxesPerChaincode, this.options.queuedPerChaincode));
+    // Debugging: one sandbox per chaincode, so that every transaction runs where the breakpoints are.
+    const sandboxes = this.inspector === undefined ? this.options.sandboxesPerChaincode : 1;
+    this.pools.set(pkg.packageId, new SandboxPool(sandbox, sandboxes, this.options.queuedPerChaincode));
     this.unloadBeyond(pkg.packageId);
     return installed;
   }
@@ -115,6 +124,8 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
    * `keep` (about to run) counted among them; a package with a transaction under way stays.
    */
   private unloadBeyond(keep: string): void {
+    // Debugging: an unloaded isolate would take the developer's DevTools connection with it.
+    if (this.inspector !== undefined) return;
     let loaded = 1;
     for (const [id, pool] of this.pools) if (id !== keep && pool.loaded) loaded++;
     for (const [id, pool] of this.pools) {
@@ -160,6 +171,17 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
     this.closed = true;
     for (const pool of this.pools.values()) pool.dispose();
     this.pools.clear();
+    await this.inspector?.close();
+  }
+
+  /**
+   * Where debug mode's DevTools endpoint listens (`http://<host>:<port>/json/list`); undefined
+   * without the `inspector` option. Rejects `RUNTIME_INSPECTOR_LISTEN` if the port could not be had.
+   */
+  async inspectorAddress(): Promise<{ host: string; port: number } | undefined> {
+    if (this.inspector === undefined) return undefined;
+    const { address, port } = await this.inspector.address();
+    return { host: address, port };
   }
 
   private checkOpen(): void {

@@ -56,7 +56,8 @@ export class SandboxPool {
   /** Throws `CHAINCODE_QUEUE_FULL` or `CHAINCODE_CANCELLED` for a transaction it did not run (`support` not asked for). */
   async invoke(invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult> {
     if (signal?.aborted === true) throw cancelled(invocation, signal);
-    const sandbox = this.free() ?? (this.all.length < this.limit ? this.start() : await this.wait(invocation, signal));
+    // In debug mode only the sandbox DevTools is attached to: a transaction waits for it rather than run unseen.
+    const sandbox = this.free((s) => s.debuggable || !this.primary.debuggable) ?? (this.all.length < this.limit ? this.start() : await this.wait(invocation, signal));
     if (sandbox === undefined || 'response' in sandbox) return sandbox ?? closed(this.primary.packageId);
     this.lent.add(sandbox);
     try {
@@ -68,8 +69,9 @@ export class SandboxPool {
     }
   }
 
+  /** A debuggable sandbox is not used here: a breakpoint on the calling thread would stop the relay that resumes it. */
   invokeSync(invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
-    const sandbox = this.free() ?? this.start();
+    const sandbox = this.free((s) => !s.debuggable) ?? this.start();
     return 'response' in sandbox ? sandbox : sandbox.invoke(invocation, support);
   }
 
@@ -97,8 +99,8 @@ export class SandboxPool {
     });
   }
 
-  private free(): ChaincodeSandbox | undefined {
-    return this.all.find((s) => !s.busy && !this.lent.has(s));
+  private free(also: (s: ChaincodeSandbox) => boolean = () => true): ChaincodeSandbox | undefined {
+    return this.all.find((s) => !s.busy && !this.lent.has(s) && also(s));
   }
 
   private handOver(sandbox: ChaincodeSandbox): void {

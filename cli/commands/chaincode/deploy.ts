@@ -2,9 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { definitionFlags, networkDirArg } from '../../common-flags';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
-import { deployChaincode, type DeployResult } from '../../services/chaincode/deploy';
+import { deployChaincode, type DeployOptions, type DeployResult } from '../../services/chaincode/deploy';
 import { deployNextSteps } from '../../services/chaincode/deploy-next-steps';
+import { projectChanges, watchAndRedeploy, watchLabel, type WatchRound } from '../../services/chaincode/deploy-watch';
 import { openNetwork } from '../../services/network/network-access';
+import type { NetworkLayout } from '../../services/network/network-layout';
 
 export default class ChaincodeDeploy extends WeftCommand {
   static override summary = 'Package, install, approve and commit a chaincode in one command, as every org whose keys the network directory holds.';
@@ -13,6 +15,7 @@ export default class ChaincodeDeploy extends WeftCommand {
     `<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --version 2.0 --policy "OR('Org1MSP.peer','Org2MSP.peer')"`,
     '<%= config.bin %> chaincode deploy ./net ./basic_1.0.tar.gz --name basic --json',
     '<%= config.bin %> chaincode deploy ./net ./private-assets --name private --collections-config ./collections_config.json',
+    '<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --watch',
   ];
   static override args = {
     dir: networkDirArg,
@@ -21,17 +24,21 @@ export default class ChaincodeDeploy extends WeftCommand {
   static override flags = {
     ...definitionFlags,
     label: Flags.string({ description: 'package label when packaging a project (default <name>_<version>)' }),
+    watch: Flags.boolean({
+      description:
+        'after deploying, watch the project folder and deploy again on every save (same version, next sequence, label <label>-dev.<time>), until Ctrl-C; for a development network',
+      default: false,
+    }),
   };
 
   async run(): Promise<DeployResult> {
     const { args, flags } = await this.parse(ChaincodeDeploy);
     const collections = loadCollectionsConfig(flags['collections-config']);
-    const result = await deployChaincode(
-      openNetwork(args.dir).forChannel(flags.channel),
-      args.source,
-      { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label },
-      (m) => this.progress(m),
-    );
+    // Before the first deploy: a package file given to --watch fails at once, not after a deploy.
+    const changes = flags.watch ? projectChanges(args.source) : undefined;
+    const layout = openNetwork(args.dir).forChannel(flags.channel);
+    const options: DeployOptions = { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label };
+    const result = await deployChaincode(layout, args.source, options, (m) => this.progress(m));
     const next = deployNextSteps(args.dir, result, {
       channel: flags.channel,
       policy: flags.policy,
@@ -44,6 +51,38 @@ export default class ChaincodeDeploy extends WeftCommand {
       this.log(`chaincode ${result.name} ${result.version} (sequence ${result.sequence}) is approved by ${result.approvedBy.join(', ')}; waiting for ${result.waitingFor.join(', ')}`);
     }
     for (const line of next) this.log(line);
-    return result;
+    if (changes === undefined) return result;
+    return this.watch(layout, args.source, options, changes, result);
+  }
+
+  /** The `--watch` loop: resolves with the last deploy that succeeded once Ctrl-C ends it. */
+  private async watch(layout: NetworkLayout, source: string, options: DeployOptions, changes: ReturnType<typeof projectChanges>, first: DeployResult): Promise<DeployResult> {
+    const stop = new AbortController();
+    const onSigint = (): void => stop.abort();
+    process.once('SIGINT', onSigint);
+    let last = first;
+    this.log(`watching ${source} for changes: each save deploys ${options.name} again (Ctrl-C stops)`);
+    const report = (r: WatchRound): void => {
+      if ('error' in r) {
+        this.warning(`redeploy ${r.round} (${r.changed.join(', ')}) failed: ${r.error.message}; still watching`);
+        return;
+      }
+      last = r.result;
+      this.log(`redeploy ${r.round} (${r.changed.join(', ')}): ${r.result.name} sequence ${r.result.sequence}, package ${r.result.packageId}, ${r.result.committed ? 'committed' : `waiting for ${r.result.waitingFor.join(', ')}`}`);
+    };
+    try {
+      await watchAndRedeploy({
+        changes,
+        // The committed sequence + 1 each round (Fabric needs a new sequence for a new package); the
+        // version stays, and the label is made unique per build.
+        deploy: () => deployChaincode(layout, source, { ...options, sequence: undefined, label: watchLabel(options.label ?? `${options.name}_${options.version}`) }, (m) => this.progress(m)),
+        report,
+        signal: stop.signal,
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    this.log('stopped watching');
+    return last;
   }
 }
