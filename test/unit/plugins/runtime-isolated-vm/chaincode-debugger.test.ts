@@ -7,7 +7,7 @@ import { ConfigError } from '../../../../core/errors';
 import { findFreePorts } from '../../../../cli/services/free-ports';
 import { IsolatedVmRuntime } from '../../../../plugins/runtime-isolated-vm';
 import { CdpClient } from '../../../support/cdp-client';
-import { creator } from '../../core/chaincode/fixtures';
+import { invocationOf } from '../../core/chaincode/fixtures';
 import { MemoryWorld } from '../../core/chaincode/memory-simulator';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'debuggable');
@@ -16,15 +16,7 @@ const TIMEOUT_MS = 300;
 /** The statement of fixtures/debuggable/src/pricing.ts the breakpoint goes on. */
 const BREAK_AT = 'const net = gross - discount;';
 
-const inv = (txId: string, args: readonly string[]): ChaincodeInvocation => ({
-  chaincodeName: 'orders',
-  channelId: 'ch',
-  txId,
-  args: args.map((a) => Buffer.from(a)),
-  creator: creator('user1'),
-  timestamp: { seconds: 1, nanos: 0 },
-  mspId: 'Org1MSP',
-});
+const inv = (txId: string, args: readonly string[]): ChaincodeInvocation => invocationOf('orders', txId, args);
 
 function support(world: MemoryWorld, txId: string): RuntimeSupport {
   return { simulator: world.simulator(txId), invokeChaincode: () => ({ status: 500, message: 'no calls here', payload: new Uint8Array(0) }) };

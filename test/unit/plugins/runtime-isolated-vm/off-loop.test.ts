@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { ChaincodeInvocation, RuntimeSupport } from '../../../../core/chaincode/chaincode-runtime';
 import { packageChaincode } from '../../../../core/chaincode/packager';
 import { IsolatedVmRuntime } from '../../../../plugins/runtime-isolated-vm';
-import { creator } from '../../core/chaincode/fixtures';
+import { invocationOf } from '../../core/chaincode/fixtures';
 import { MemoryWorld } from '../../core/chaincode/memory-simulator';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'off-loop');
@@ -11,15 +11,7 @@ const TIMED_OUT = `timeout expired while executing transaction (limit ${TIMEOUT_
 /** CPU work between two stub calls: tens of milliseconds, enough for another transaction to start meanwhile. */
 const ROUNDS = '20000000';
 
-const inv = (txId: string, args: readonly string[]): ChaincodeInvocation => ({
-  chaincodeName: 'offloop',
-  channelId: 'ch',
-  txId,
-  args: args.map((a) => Buffer.from(a)),
-  creator: creator('user1'),
-  timestamp: { seconds: 1, nanos: 0 },
-  mspId: 'Org1MSP',
-});
+const inv = (txId: string, args: readonly string[]): ChaincodeInvocation => invocationOf('offloop', txId, args);
 
 /** A support whose simulator logs each read with its transaction, in the order the host served them. */
 function logged(world: MemoryWorld, txId: string, log: string[]): RuntimeSupport & { simulator: ReturnType<MemoryWorld['simulator']> } {

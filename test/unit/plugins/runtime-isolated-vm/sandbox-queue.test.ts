@@ -3,21 +3,13 @@ import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport, RuntimeSuppo
 import { packageChaincode } from '../../../../core/chaincode/packager';
 import { ChaincodeError } from '../../../../core/errors';
 import { IsolatedVmRuntime } from '../../../../plugins/runtime-isolated-vm';
-import { creator } from '../../core/chaincode/fixtures';
+import { invocationOf } from '../../core/chaincode/fixtures';
 import { MemoryWorld } from '../../core/chaincode/memory-simulator';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'off-loop');
 const TIMEOUT_MS = 1500;
 
-const inv = (txId: string, args: readonly string[]): ChaincodeInvocation => ({
-  chaincodeName: 'offloop',
-  channelId: 'ch',
-  txId,
-  args: args.map((a) => Buffer.from(a)),
-  creator: creator('user1'),
-  timestamp: { seconds: 1, nanos: 0 },
-  mspId: 'Org1MSP',
-});
+const inv = (txId: string, args: readonly string[]): ChaincodeInvocation => invocationOf('offloop', txId, args);
 
 /**
  * A support source that records in `log` when the runtime asks for it: the moment the peer would
