@@ -1,11 +1,9 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { findFreePorts } from '../../../cli/services/free-ports';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
-import { errorOf, json, REPO, runCli, type CliResult } from './run-cli';
+import { errorOf, json, runCli, type CliResult, startMutualTlsOrg, type StartedNetwork } from './run-cli';
 
 interface CaRenewed {
   cas: { which: string; fileName: string; serialNumber: string; notAfter: string; previousNotAfter: string }[];
@@ -43,18 +41,12 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     return parseConfigBlock(fs.readFileSync(file)).msps.get(mspId)!;
   };
 
+  let started: StartedNetwork;
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-ca-renew-'));
-    net = path.join(tmp, 'net');
-    const base = await findFreePorts(5);
-    json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
-    expect((await runCli(['network', 'up', net])).code).toBe(0);
-    json(await runCli(['chaincode', 'deploy', net, path.join(REPO, 'chaincode-examples', 'asset-transfer'), '--name', 'basic', '--json'], { timeoutMs: 120_000 }));
+    started = await startMutualTlsOrg('weft-e2e-ca-renew-');
+    ({ tmp, net } = started);
   }, 180_000);
-  afterAll(async () => {
-    await runCli(['network', 'down', net, '--grace', '5']);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => started?.stop());
 
   it("renews Org1's CA and TLS CA while running: channel and files hold the new certificates, certificates issued before and after work on nodes not yet restarted, and after", async () => {
     const oldCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));

@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { findFreePorts } from '../../../cli/services/free-ports';
-import { errorOf, httpsGet, json, REPO, runCli } from './run-cli';
+import { errorOf, httpsGet, json, runCli, startMutualTlsOrg, type StartedNetwork } from './run-cli';
 
 interface Expiry {
   notAfter: string;
@@ -55,18 +53,12 @@ describe('weft network status (expiry) / renew (real processes)', () => {
   const filesUnder = (dir: string): Buffer[] =>
     fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name)));
 
+  let started: StartedNetwork;
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-renew-'));
-    net = path.join(tmp, 'net');
-    const base = await findFreePorts(5);
-    json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
-    expect((await runCli(['network', 'up', net])).code).toBe(0);
-    json(await runCli(['chaincode', 'deploy', net, path.join(REPO, 'chaincode-examples', 'asset-transfer'), '--name', 'basic', '--json'], { timeoutMs: 120_000 }));
+    started = await startMutualTlsOrg('weft-e2e-renew-');
+    ({ tmp, net } = started);
   }, 180_000);
-  afterAll(async () => {
-    await runCli(['network', 'down', net, '--grace', '5']);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => started?.stop());
 
   it("shows each node's, user's and CA's expiry: init's ten years, nothing flagged", async () => {
     const s = await status();

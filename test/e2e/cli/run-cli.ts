@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { findFreePorts } from '../../../cli/services/free-ports';
 import type { NetnsHost } from '../netns-hosts';
 
 export const REPO = path.resolve(__dirname, '../../..');
@@ -88,4 +90,33 @@ export function httpsGet(address: string, urlPath: string, ca: Buffer, servernam
     );
     req.on('error', reject);
   });
+}
+
+/** A network the CLI made in a temporary directory and started; `stop` takes it down and deletes the directory. */
+export interface StartedNetwork {
+  readonly tmp: string;
+  readonly net: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `weft network init` (one org, mutual TLS, 250 ms batches) and `up` in a new temporary directory,
+ * then `basic` (chaincode-examples/asset-transfer) deployed: the network the certificate tests share.
+ */
+export async function startMutualTlsOrg(prefix: string): Promise<StartedNetwork> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const net = path.join(tmp, 'net');
+  const base = await findFreePorts(5);
+  json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+  const up = await runCli(['network', 'up', net]);
+  if (up.code !== 0) throw new Error(`network up failed: ${up.stderr}`);
+  json(await runCli(['chaincode', 'deploy', net, path.join(REPO, 'chaincode-examples', 'asset-transfer'), '--name', 'basic', '--json'], { timeoutMs: 120_000 }));
+  return {
+    tmp,
+    net,
+    stop: async () => {
+      await runCli(['network', 'down', net, '--grace', '5']);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }
