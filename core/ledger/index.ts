@@ -18,3 +18,4 @@ export * from './kv-ledger';
 export * from './ledger-manager-impl';
 export * from './private-data';
 export * from './pvt-reconcile';
+export * from './snapshot';

@@ -13,6 +13,7 @@ import { MvccValidator } from './mvcc-validator';
 import { QueryExecutorImpl } from './query-executor-impl';
 import { type IndexDefinition, parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
+import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from './snapshot';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeFailure } from '../protocol/bounded-decode';
 import {
@@ -307,6 +308,18 @@ export class KvLedger implements Ledger {
     this.lastHash = blockHeaderHash(header);
     this.lastPreviousHash = header.getPreviousHash_asU8();
     this.recover(onProgress);
+  }
+
+  exportSnapshot(_dir: string, _extra?: readonly ExtraSnapshotFile[]): SnapshotExport {
+    throw new LedgerError('LEDGER_SNAPSHOT_UNSUPPORTED', 'snapshots are not implemented yet');
+  }
+
+  snapshotBootstrap(): SnapshotBootstrap | undefined {
+    return undefined;
+  }
+
+  channelConfigEnvelope(): Uint8Array | undefined {
+    return undefined;
   }
 
   close(): void {

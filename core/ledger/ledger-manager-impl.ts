@@ -43,6 +43,10 @@ export class LedgerManagerImpl implements LedgerManager {
     return ledger;
   }
 
+  createFromSnapshot(_snapshotDir: string, _onProgress?: (loaded: number) => void): Promise<Ledger> {
+    return Promise.reject(new LedgerError('LEDGER_SNAPSHOT_UNSUPPORTED', 'snapshots are not implemented yet'));
+  }
+
   open(channelId: string): Ledger {
     validateChannelId(channelId);
     const open = this.ledgers.get(channelId);

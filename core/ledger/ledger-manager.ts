@@ -13,6 +13,15 @@ export interface LedgerManager {
    */
   create(channelId: string, genesisBlock?: Block): Ledger;
   /**
+   * Creates a channel's ledger from a snapshot directory (Fabric's `CreateFromSnapshot`): checks every
+   * file against the metadata's hashes, loads state, private state hashes and txids, and records
+   * where the chain starts, so the next block to commit is `lastBlockNumber + 1` and must chain to
+   * `lastBlockHash`. Returns the channel id and the ledger. Throws `LEDGER_BAD_SNAPSHOT` (which file,
+   * what is wrong) and `LEDGER_CHANNEL_EXISTS`; a failure or a crash part way leaves no ledger for
+   * the channel. `onProgress` hears how many state entries are loaded.
+   */
+  createFromSnapshot(snapshotDir: string, onProgress?: (loaded: number) => void): Promise<Ledger>;
+  /**
    * The channel's ledger, opened (with startup recovery) on first use. Throws
    * `LEDGER_UNKNOWN_CHANNEL` when the channel has no ledger.
    */

@@ -1,6 +1,7 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from './private-data';
 import type { OldPvtDataResult, PvtCollectionName } from './pvt-reconcile';
+import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from './snapshot';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 
 /** A committed transaction: Fabric's `ProcessedTransaction` plus its position. */
@@ -147,6 +148,22 @@ export interface Ledger extends BlockQuery {
    * reconciler may fetch it from a peer not yet past that block, and the block's commit drops it.
    */
   rollback(blockNum: number, onProgress?: (applied: number, height: number) => void): void;
+  /**
+   * Starts writing a snapshot of the ledger as of its current height (the last committed block) into
+   * `dir`, which must not exist, in Fabric's format (see `snapshot.ts`), with the caller's `extra` files.
+   * Throws `LEDGER_SNAPSHOT_EXISTS` when `dir` exists and `LEDGER_SNAPSHOT_EMPTY` for a ledger without
+   * blocks, writing nothing. The work runs off the caller's thread where the store can; commits wait
+   * only until {@link SnapshotExport.captured}.
+   */
+  exportSnapshot(dir: string, extra?: readonly ExtraSnapshotFile[]): SnapshotExport;
+  /** Where the chain starts for a ledger created from a snapshot; undefined for one created from a genesis block. */
+  snapshotBootstrap(): SnapshotBootstrap | undefined;
+  /**
+   * The `ConfigEnvelope` bytes of the newest config transaction committed (Fabric's
+   * `CHANNEL_CONFIG_ENV_BYTES` in state: a ledger from a snapshot has it without holding the block);
+   * undefined when none is recorded.
+   */
+  channelConfigEnvelope(): Uint8Array | undefined;
   /** Closes the underlying store. */
   close(): void;
 }

@@ -15,7 +15,7 @@ import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../../n
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
 import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
-import { DeliverServiceDef, DiscoveryServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, MembershipServiceDef, PrivateDataServiceDef } from './raw-service';
+import { DeliverServiceDef, DiscoveryServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, MembershipServiceDef, PrivateDataServiceDef, SnapshotServiceDef } from './raw-service';
 import { DiscoveryRequestError, type DiscoveryService } from '../discovery/discovery-service';
 import type { MembershipExchange } from '../discovery/membership-exchange';
 import type { PvtPushReceiver } from '../privdata/pvt-receiver';
@@ -41,6 +41,15 @@ export interface PeerServices {
   readonly discovery?: DiscoveryService;
   /** Membership other peers exchange with this one (`weft.peer.Membership`), for discovery. */
   readonly membership?: MembershipExchange;
+  /** Fabric's `protos.Snapshot`: raw request bytes in, raw response bytes out (`google.protobuf.Empty` for Generate and Cancel). */
+  readonly snapshot?: SnapshotRequests;
+}
+
+/** The three calls of Fabric's `protos.Snapshot`; a throw is answered as Fabric's service answers a plain error (UNKNOWN). */
+export interface SnapshotRequests {
+  generate(signedRequest: Uint8Array): Promise<Uint8Array>;
+  cancel(signedRequest: Uint8Array): Promise<Uint8Array>;
+  queryPendings(signedQuery: Uint8Array): Promise<Uint8Array>;
 }
 
 type Duplex = grpc.ServerDuplexStream<Buffer, Uint8Array>;
@@ -145,6 +154,22 @@ export class PeerGrpcServer {
       };
     if (discovery !== undefined) this.server.addService(DiscoveryServiceDef, { discover: discoveryCall((r, h) => discovery.discover(r, h)) });
     if (membership !== undefined) this.server.addService(MembershipServiceDef, { exchange: discoveryCall((r) => membership.answer(r)) });
+    const snapshot = services.snapshot;
+    if (snapshot !== undefined) {
+      const snapshotCall =
+        (fn: (req: Uint8Array) => Promise<Uint8Array>) =>
+        (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+          fn(call.request).then(
+            (res) => cb(null, res),
+            (err: unknown) => cb({ code: GrpcStatus.UNKNOWN, details: wireErrorText((err as Error).message) }),
+          );
+        };
+      this.server.addService(SnapshotServiceDef, {
+        generate: snapshotCall((r) => snapshot.generate(r)),
+        cancel: snapshotCall((r) => snapshot.cancel(r)),
+        queryPendings: snapshotCall((r) => snapshot.queryPendings(r)),
+      });
+    }
     this.server.addService(DeliverServiceDef, {
       deliver: deliverLimit.stream((call: Duplex) => this.deliver(call, 'block')),
       deliverFiltered: deliverLimit.stream((call: Duplex) => this.deliver(call, 'filtered')),

@@ -32,6 +32,13 @@ export const EndorserStreamDef = {
   processProposals: rawMethod('/weft.peer.EndorserStream/ProcessProposals', true, true),
 } satisfies ServiceDefinition;
 
+/** Fabric's `protos.Snapshot` (peer/snapshot.proto): an admin schedules, cancels and lists ledger snapshots. */
+export const SnapshotServiceDef = {
+  generate: rawMethod('/protos.Snapshot/Generate', false, false),
+  cancel: rawMethod('/protos.Snapshot/Cancel', false, false),
+  queryPendings: rawMethod('/protos.Snapshot/QueryPendings', false, false),
+} satisfies ServiceDefinition;
+
 /**
  * Weft's private data dissemination between peers (Fabric peers use gossip): a signed
  * `SignedPvtPush` (`core/peer/privdata/pvt-push.ts`) answered with an empty message once stored.
