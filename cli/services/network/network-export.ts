@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
 import { isEmptyOrAbsent, writeTree } from '../templates/render-tree';
 import { openNetwork, type Progress } from './network-access';
-import type { NetworkLayout } from './network-layout';
+import { type NetworkLayout, orgNamed } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
 import { isPrivateKey, ordererAdminHere, orgsWithKeysHere } from './org-keys';
 
@@ -32,9 +32,9 @@ function isCaKey(file: string): boolean {
 /** `--org` values (peer orgs and the orderer org, by name, MSP ID or domain) to orgs; unknown ones are an error. */
 function resolveOrgs(layout: NetworkLayout, refs: readonly string[]): OrgRef[] {
   const orderer = layout.spec.ordererOrg;
-  const all: (OrgRef & { names: string[] })[] = [
-    { mspId: orderer.mspId, dir: layout.ordererOrgDir(), names: [orderer.name, orderer.mspId, orderer.domain] },
-    ...layout.spec.orgs.map((o) => ({ mspId: o.mspId, dir: layout.peerOrgDir(o), names: [o.name, o.mspId, o.domain] })),
+  const all: (OrgRef & { org: { readonly name: string; readonly mspId: string; readonly domain: string } })[] = [
+    { mspId: orderer.mspId, dir: layout.ordererOrgDir(), org: orderer },
+    ...layout.spec.orgs.map((o) => ({ mspId: o.mspId, dir: layout.peerOrgDir(o), org: o })),
   ];
   if (refs.length === 0) {
     throw new ConfigError('NO_ORG_GIVEN', 'name the orgs whose keys the directory takes with --org (repeatable)', {
@@ -42,9 +42,9 @@ function resolveOrgs(layout: NetworkLayout, refs: readonly string[]): OrgRef[] {
     });
   }
   return refs.map((ref) => {
-    const found = all.find((o) => o.names.some((n) => n.toLowerCase() === ref.toLowerCase()));
+    const found = all.find((o) => orgNamed(o.org, ref));
     if (found === undefined) {
-      throw new ConfigError('UNKNOWN_ORG', `no org "${ref}" in this network; it has ${all.map((o) => `${o.names[0]} (${o.mspId})`).join(', ')}`, {
+      throw new ConfigError('UNKNOWN_ORG', `no org "${ref}" in this network; it has ${all.map((o) => `${o.org.name} (${o.mspId})`).join(', ')}`, {
         suggestions: [`use --org ${all[1]?.mspId ?? all[0]!.mspId}`],
       });
     }

@@ -52,6 +52,13 @@ export interface UserLayout {
   readonly tlsKeyPath: string;
 }
 
+
+/** Whether `ref` names the org, peer org or orderer org: its name, MSP ID or domain, case-insensitive (as every `--org` takes them). */
+export function orgNamed(org: { readonly name: string; readonly mspId: string; readonly domain: string }, ref: string): boolean {
+  const r = ref.toLowerCase();
+  return org.name.toLowerCase() === r || org.mspId.toLowerCase() === r || org.domain.toLowerCase() === r;
+}
+
 /**
  * Where everything of a network lives under its directory. Pure path arithmetic: the layout is a
  * function of network.yaml, so every command finds the same files without a second index.
@@ -150,10 +157,9 @@ export class NetworkLayout {
     return this.spec.orgs.flatMap((org) => org.users.map((u) => this.user(org, u)));
   }
 
-  /** An org by name (`Org1`), MSP id (`Org1MSP`) or domain, case-insensitive. */
+  /** A peer org by name (`Org1`), MSP id (`Org1MSP`) or domain, case-insensitive. */
   findOrg(ref: string): PeerOrgSpec | undefined {
-    const r = ref.toLowerCase();
-    return this.spec.orgs.find((o) => o.name.toLowerCase() === r || o.mspId.toLowerCase() === r || o.domain === r);
+    return this.spec.orgs.find((o) => orgNamed(o, ref));
   }
 
   user(org: PeerOrgSpec, name: string): UserLayout {

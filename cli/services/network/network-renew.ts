@@ -5,7 +5,7 @@ import type { RenewedMember } from '../../../core/msp/crypto-material';
 import { resolveOrg } from '../chaincode/org-args';
 import { openNetwork, type Progress } from './network-access';
 import { namedNodes, networkDown, networkUp } from './network-control';
-import type { NetworkLayout, NodeLayout } from './network-layout';
+import { type NetworkLayout, type NodeLayout, orgNamed } from './network-layout';
 import type { NetworkSpec, PeerOrgSpec } from './network-spec';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
@@ -14,7 +14,6 @@ import { BACKUPS_DIR, revokeEarlierCertificates, type OldCertificatesRevoked, ty
 import { assertOrgAdminHere, mspOrgOf, resolveMspOrg } from './org-msp-channels';
 import { StagingDir } from './staging-dir';
 
-export { BACKUPS_DIR };
 
 const DAY_MS = 86_400_000;
 
@@ -91,7 +90,7 @@ function nodeTarget(layout: NetworkLayout, options: RenewOptions): Target {
   const node = namedNodes(layout, layout.nodes(), [options.node!])[0]!;
   const peerOrg = layout.spec.orgs.find((o) => o.mspId === node.mspId);
   const org = peerOrg ?? layout.spec.ordererOrg;
-  if (options.org !== undefined && ![org.name, org.mspId, org.domain].some((n) => n.toLowerCase() === options.org!.toLowerCase())) {
+  if (options.org !== undefined && !orgNamed(org, options.org)) {
     throw new ConfigError('NODE_NOT_IN_ORG', `--node ${node.id} is a node of ${org.name} (${org.mspId}), not of --org ${options.org}`, { field: '--node', value: node.id, org: org.name });
   }
   return { id: node.id, kind: node.kind, mspId: org.mspId, org, orgDir: peerOrg === undefined ? layout.ordererOrgDir() : layout.peerOrgDir(peerOrg), memberDir: node.cryptoDir, node, field: '--node' };
@@ -101,7 +100,7 @@ function userTarget(layout: NetworkLayout, options: RenewOptions): Target {
   const name = options.user!;
   const o = layout.spec.ordererOrg;
   // The orderer org's Admin (channel participation API) is the one user of the orderer org.
-  if (options.org !== undefined && [o.name, o.mspId, o.domain].some((n) => n.toLowerCase() === options.org!.toLowerCase())) {
+  if (options.org !== undefined && orgNamed(o, options.org)) {
     if (name !== 'Admin') throw new ConfigError('UNKNOWN_USER', `--user ${name}: ${o.name}'s one user is Admin`, { field: '--user', value: name });
     const admin = layout.ordererAdmin();
     return { id: admin.id, kind: 'user', mspId: o.mspId, org: o, orgDir: layout.ordererOrgDir(), memberDir: path.dirname(admin.mspDir), field: '--user' };

@@ -12,7 +12,6 @@ import { revokeCertificates } from './org-revocation';
 
 /** Where `weft network renew` keeps the folders it replaced, under the network directory: outside `organizations/`, so no export copies the old keys. */
 export const BACKUPS_DIR = 'backups';
-const BACKUPS = BACKUPS_DIR;
 
 /** A member whose earlier certificates `weft network renew` kept: a node, or a user (no process). */
 export interface RenewedMemberRef {
@@ -44,7 +43,7 @@ function currentCertFile(memberDir: string): string {
 
 /** The enrollment certificates of the member that renew moved to `backups/renew-<time>/`, other than its current one. */
 function earlierCertificates(network: NetworkLayout, member: RenewedMemberRef, current: Buffer): Buffer[] {
-  const root = path.join(network.dir, BACKUPS);
+  const root = path.join(network.dir, BACKUPS_DIR);
   const rel = path.relative(network.dir, member.memberDir);
   const runs = fs.existsSync(root) ? fs.readdirSync(root).filter((r) => r.startsWith('renew-')) : [];
   return runs.flatMap((run) => {
@@ -81,7 +80,7 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
   const current = fs.readFileSync(certFile);
   const earlier = earlierCertificates(network, member, current);
   if (earlier.length === 0) {
-    throw new ConfigError('NOTHING_TO_REVOKE', `${member.field} ${member.id}: no earlier certificate of it in ${path.join(network.dir, BACKUPS)}: only one weft network renew replaced is revoked this way`, {
+    throw new ConfigError('NOTHING_TO_REVOKE', `${member.field} ${member.id}: no earlier certificate of it in ${path.join(network.dir, BACKUPS_DIR)}: only one weft network renew replaced is revoked this way`, {
       field: member.field,
       value: member.id,
       suggestions: [`renew it and revoke the old one at once: weft network renew ${network.dir} ${member.field} ${member.id} --revoke-old`],

@@ -7,7 +7,7 @@ import { fetchBlock } from '../block/block-source';
 import { adminOf, missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import type { Progress } from './network-access';
-import type { NetworkLayout } from './network-layout';
+import { type NetworkLayout, orgNamed } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
 import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 
@@ -30,7 +30,7 @@ export interface MspOrg {
 /** `--org` (name, MSP ID or domain) to a peer org or the orderer org; the peer orgs' rules of {@link resolveOrg} otherwise. */
 export function resolveMspOrg(network: NetworkLayout, ref: string): MspOrg {
   const o = network.spec.ordererOrg;
-  if ([o.name, o.mspId, o.domain].some((n) => n.toLowerCase() === ref.toLowerCase())) return { name: o.name, mspId: o.mspId, domain: o.domain, orgDir: network.ordererOrgDir(), peerOrg: undefined };
+  if (orgNamed(o, ref)) return { name: o.name, mspId: o.mspId, domain: o.domain, orgDir: network.ordererOrgDir(), peerOrg: undefined };
   const org = network.findOrg(ref);
   if (org === undefined) {
     const known = [...network.spec.orgs.map((p) => `${p.name} (${p.mspId})`), `${o.name} (${o.mspId})`];
