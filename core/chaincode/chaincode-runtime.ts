@@ -161,6 +161,23 @@ export interface ShimRequestMeter {
   completed(success: boolean, seconds: number): void;
 }
 
+/**
+ * Where a runtime that makes transactions wait for a place to run (see {@link ChaincodeRuntime.invoke})
+ * reports that wait, for the peer's `weft_chaincode_queue_*` metrics. Weft's own: a Fabric chaincode
+ * process serves transactions side by side and has no such queue. The peer hands the same object to
+ * every invocation of one package on one channel; a transaction that finds a free place calls nothing.
+ */
+export interface RuntimeQueueMeter {
+  /** The transaction joins the wait; exactly one {@link left} follows. */
+  queued(): void;
+  /** It leaves the wait after `seconds`: `ran` when it got its place, false when it never runs (caller gone, runtime closed). */
+  left(seconds: number, ran: boolean): void;
+  /** Refused at once, too many waiting (`CHAINCODE_QUEUE_FULL`). */
+  refused(): void;
+  /** Not run because its caller gave up before it had a place (`CHAINCODE_CANCELLED`), queued or not yet. */
+  cancelled(): void;
+}
+
 /** An installed package, as `peer lifecycle chaincode queryinstalled` shows it. */
 export interface InstalledChaincode {
   readonly packageId: string;
@@ -189,11 +206,12 @@ export interface ChaincodeRuntime {
    * wait is over, so a waiting transaction holds no state; one that runs everything at once calls
    * it straight away. Such a runtime gives up the wait of a transaction whose `signal` aborts,
    * throwing `CHAINCODE_CANCELLED`, and may refuse one when too many wait (`CHAINCODE_QUEUE_FULL`).
+   * Such a runtime reports the wait to `queue` when given one.
    * Chaincode errors, timeouts and memory exhaustion come back as a 500 response; a throw means
    * the runtime itself failed (unknown package ID, closed runtime), did not run the transaction,
    * or the support source threw.
    */
-  invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult>;
+  invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal, queue?: RuntimeQueueMeter): Promise<ChaincodeResult>;
   /**
    * {@link invoke} without the promise, for a chaincode-to-chaincode call: the peer's
    * `RuntimeSupport.invokeChaincode` runs the callee with it while the caller waits inside its

@@ -1,5 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
-import type { ChaincodeMeter, ShimRequestMeter, ShimRequestType } from '../chaincode/chaincode-runtime';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ChaincodeMeter, RuntimeQueueMeter, ShimRequestMeter, ShimRequestType } from '../chaincode/chaincode-runtime';
 import { type HistogramChild, HotPathHistogram } from '../node/operations/hot-path-histogram';
 
 /** How loading a package into the runtime ended (Fabric's `RuntimeLauncher.Launch`). */
@@ -44,12 +44,28 @@ class ShimRequestCell implements ShimRequestMeter {
 }
 
 /**
+ * Seconds a queued transaction may wait for a sandbox: up to its client's deadline (the Gateway's
+ * 30 s endorsement timeout, a CLI's minutes), beyond Prometheus's default 10 s top bucket.
+ */
+const QUEUE_WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Both meters of one package on one channel: the executor gives the same object to the runtime for each. */
+export type PackageMeter = ChaincodeMeter & RuntimeQueueMeter;
+
+/**
  * Fabric's chaincode metrics (`core/chaincode/metrics.go`) with its names, labels and help texts:
  * launches (here: loading an installed package into the runtime), execute timeouts (the runtime's
  * time limit stopping Init or Invoke) and shim requests (the chaincode's calls into the host).
  * `chaincode` is the package ID, as Fabric labels them all with the ccid the chaincode registered
  * with; `channel` a joined channel and `type` one of a fixed set, so label values stay bounded.
  * Registered on the operations server's registry; absent when the peer has no operations endpoint.
+ *
+ * With them, Weft's own metrics of the wait for a sandbox (Fabric has no such queue), same labels:
+ * `weft_chaincode_queued_transactions` (waiting now), `weft_chaincode_queue_wait_seconds` (from
+ * queued to running, observed only for those that waited: one of a free sandbox pays nothing, and
+ * zeros would bury the waits in the lowest bucket; the share that waited is its count over
+ * `endorser_proposals_received`), `weft_chaincode_queue_refused_total` (queue full) and
+ * `weft_chaincode_queue_cancelled_total` (client gone before a sandbox was free).
  */
 export class ChaincodeMetrics {
   private readonly launchDuration: Histogram<'chaincode' | 'success'>;
@@ -57,9 +73,13 @@ export class ChaincodeMetrics {
   private readonly launchTimeouts: Counter<'chaincode'>;
   private readonly shimRequestDuration: HotPathHistogram;
   private readonly executeTimeouts: Counter<'chaincode'>;
+  private readonly queued: Gauge<'channel' | 'chaincode'>;
+  private readonly queueWait: Histogram<'channel' | 'chaincode'>;
+  private readonly queueRefused: Counter<'channel' | 'chaincode'>;
+  private readonly queueCancelled: Counter<'channel' | 'chaincode'>;
   private readonly shimCells: ShimRequestCell[] = [];
   /** channel → package ID → meter: two lookups per invocation, no key string built. */
-  private readonly meters = new Map<string, Map<string, ChaincodeMeter>>();
+  private readonly meters = new Map<string, Map<string, PackageMeter>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -101,13 +121,34 @@ export class ChaincodeMetrics {
       labelNames: chaincode,
       registers,
     });
+    const queue = ['channel', 'chaincode'] as const;
+    this.queued = new Gauge({ name: 'weft_chaincode_queued_transactions', help: "Transactions waiting for one of the chaincode's sandboxes (Weft).", labelNames: queue, registers });
+    this.queueWait = new Histogram({
+      name: 'weft_chaincode_queue_wait_seconds',
+      help: 'The time a transaction waited for a sandbox of its chaincode, from queued to running; only those that waited (Weft).',
+      labelNames: queue,
+      buckets: QUEUE_WAIT_BUCKETS,
+      registers,
+    });
+    this.queueRefused = new Counter({
+      name: 'weft_chaincode_queue_refused_total',
+      help: "Transactions refused unrun because the chaincode's queue was full (runtime option queuedPerChaincode) (Weft).",
+      labelNames: queue,
+      registers,
+    });
+    this.queueCancelled = new Counter({
+      name: 'weft_chaincode_queue_cancelled_total',
+      help: 'Transactions dropped unrun because their client gave up before a sandbox was free (Weft).',
+      labelNames: queue,
+      registers,
+    });
   }
 
   /**
    * The meter the executor hands to every invocation of package `chaincode` on `channel`; created
    * on first use and kept, with its label children, for the peer's lifetime.
    */
-  meter(channel: string, chaincode: string): ChaincodeMeter {
+  meter(channel: string, chaincode: string): PackageMeter {
     let byPackage = this.meters.get(channel);
     if (byPackage === undefined) this.meters.set(channel, (byPackage = new Map()));
     let meter = byPackage.get(chaincode);
@@ -125,10 +166,25 @@ export class ChaincodeMetrics {
     else if (outcome === 'timeout') this.launchTimeouts.inc({ chaincode });
   }
 
-  private newMeter(channel: string, chaincode: string): ChaincodeMeter {
+  private newMeter(channel: string, chaincode: string): PackageMeter {
     const byType = new Map<ShimRequestType, ShimRequestMeter>();
     const executeTimeouts = this.executeTimeouts.labels(chaincode);
+    // Children made once, so that every series shows from the package's first invocation (0 until it waits).
+    const queued = this.queued.labels(channel, chaincode);
+    const queueWait = this.queueWait.labels(channel, chaincode);
+    const refused = this.queueRefused.labels(channel, chaincode);
+    const cancelled = this.queueCancelled.labels(channel, chaincode);
+    queued.set(0);
+    refused.inc(0);
+    cancelled.inc(0);
     return {
+      queued: () => queued.inc(),
+      left: (seconds, ran) => {
+        queued.dec();
+        if (ran) queueWait.observe(seconds);
+      },
+      refused: () => refused.inc(),
+      cancelled: () => cancelled.inc(),
       shimRequest: (type) => {
         let m = byType.get(type);
         if (m === undefined) byType.set(type, (m = this.newShimRequestMeter(type, channel, chaincode)));

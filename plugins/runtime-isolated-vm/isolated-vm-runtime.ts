@@ -6,6 +6,7 @@ import {
   type ChaincodeResult,
   type ChaincodeRuntime,
   type InstalledChaincode,
+  type RuntimeQueueMeter,
   type RuntimeSupport,
   type RuntimeSupportSource,
 } from '../../core/chaincode/chaincode-runtime';
@@ -96,8 +97,8 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
   }
 
   /** Runs the transaction off the peer's event loop, queued behind the package's busy sandboxes. */
-  async invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult> {
-    return this.pool(packageId).invoke(invocation, support, signal);
+  async invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal, queue?: RuntimeQueueMeter): Promise<ChaincodeResult> {
+    return this.pool(packageId).invoke(invocation, support, signal, queue);
   }
 
   /** The same as {@link invoke} on the calling thread, without the promise: for `invokeChaincode` from inside a sandbox. */

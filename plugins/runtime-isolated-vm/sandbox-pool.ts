@@ -1,4 +1,4 @@
-import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport, RuntimeSupportSource } from '../../core/chaincode/chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeResult, RuntimeQueueMeter, RuntimeSupport, RuntimeSupportSource } from '../../core/chaincode/chaincode-runtime';
 import { ChaincodeError } from '../../core/errors';
 import type { ChaincodeSandbox } from './chaincode-sandbox';
 
@@ -53,11 +53,17 @@ export class SandboxPool {
     this.primary.unload();
   }
 
-  /** Throws `CHAINCODE_QUEUE_FULL` or `CHAINCODE_CANCELLED` for a transaction it did not run (`support` not asked for). */
-  async invoke(invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal): Promise<ChaincodeResult> {
-    if (signal?.aborted === true) throw cancelled(invocation, signal);
+  /**
+   * Throws `CHAINCODE_QUEUE_FULL` or `CHAINCODE_CANCELLED` for a transaction it did not run (`support`
+   * not asked for). `meter` hears of the wait only: a transaction that finds a sandbox costs it nothing.
+   */
+  async invoke(invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal, meter?: RuntimeQueueMeter): Promise<ChaincodeResult> {
+    if (signal?.aborted === true) {
+      meter?.cancelled();
+      throw cancelled(invocation, signal);
+    }
     // In debug mode only the sandbox DevTools is attached to: a transaction waits for it rather than run unseen.
-    const sandbox = this.free((s) => s.debuggable || !this.primary.debuggable) ?? (this.all.length < this.limit ? this.start() : await this.wait(invocation, signal));
+    const sandbox = this.free((s) => s.debuggable || !this.primary.debuggable) ?? (this.all.length < this.limit ? this.start() : await this.wait(invocation, signal, meter));
     if (sandbox === undefined || 'response' in sandbox) return sandbox ?? closed(this.primary.packageId);
     this.lent.add(sandbox);
     try {
@@ -82,20 +88,28 @@ export class SandboxPool {
   }
 
   /** Resolves with the sandbox {@link handOver} lends it (undefined once disposed). */
-  private wait(invocation: ChaincodeInvocation, signal: AbortSignal | undefined): Promise<ChaincodeSandbox | undefined> {
-    if (this.waiting.length >= this.maxQueued) return Promise.reject(queueFull(invocation, this.primary.packageId, this.maxQueued, this.all.length));
+  private wait(invocation: ChaincodeInvocation, signal: AbortSignal | undefined, meter: RuntimeQueueMeter | undefined): Promise<ChaincodeSandbox | undefined> {
+    if (this.waiting.length >= this.maxQueued) {
+      meter?.refused();
+      return Promise.reject(queueFull(invocation, this.primary.packageId, this.maxQueued, this.all.length));
+    }
+    const since = meter === undefined ? 0 : performance.now();
     return new Promise((resolve, reject) => {
       const abort = (): void => {
         // Out of the queue before anything is lent to it: handOver never sees it again.
         this.waiting.splice(this.waiting.indexOf(take), 1);
+        meter?.left((performance.now() - since) / 1000, false);
+        meter?.cancelled();
         reject(cancelled(invocation, signal as AbortSignal));
       };
       const take = (sandbox: ChaincodeSandbox | undefined): void => {
         signal?.removeEventListener('abort', abort);
+        meter?.left((performance.now() - since) / 1000, sandbox !== undefined);
         resolve(sandbox);
       };
       signal?.addEventListener('abort', abort, { once: true });
       this.waiting.push(take);
+      meter?.queued();
     });
   }
 

@@ -194,7 +194,8 @@ export class ChaincodeExecutor {
       return this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId);
     };
     const invocation = this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit);
-    const result = await (this.support.runtime as ChaincodeRuntime).invoke(target.packageId, invocation, start, options.signal);
+    const queue = this.support.metrics?.meter(channel.id, target.packageId);
+    const result = await (this.support.runtime as ChaincodeRuntime).invoke(target.packageId, invocation, start, options.signal, queue);
     return { response: result.response, event: result.event, version: target.definition.version, endorsementPlugin: target.definition.endorsementPlugin };
   }
 

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
-import { decodeEndorseFrame, encodeEndorseFrame } from '../grpc/endorse-stream-frame';
+import { ENDORSE_CANCEL_HEADER, decodeEndorseFrame, encodeEndorseCancel, encodeEndorseFrame } from '../grpc/endorse-stream-frame';
 import { DeliverServiceDef, EndorserServiceDef, EndorserStreamDef, MembershipServiceDef, PrivateDataServiceDef } from '../grpc/raw-service';
 import { blockPrivateData } from '../privdata/block-and-private-data';
 import type { PvtPeer } from '../privdata/pvt-distributor';
@@ -30,8 +30,9 @@ export interface EndorsingPeer {
   readonly mspId: string;
   /**
    * `parsed` is the same proposal already decoded: a local peer uses it instead of decoding again.
-   * `signal` aborts when the Gateway's client stops waiting: this peer's endorser then drops the
-   * proposal if it still waits for a sandbox (a remote peer's proposals share one stream and run).
+   * `signal` aborts when the Gateway's client stops waiting: the promise then rejects (CANCELLED) and
+   * the endorsing peer, this one or a remote one told so, drops the proposal if it still waits for
+   * a sandbox; one already running finishes there and its answer is dropped.
    */
   processProposal(signedProposal: Uint8Array, deadline: number, parsed?: ParsedSignedProposal, signal?: AbortSignal): Promise<Uint8Array>;
 }
@@ -42,12 +43,23 @@ interface Pending {
   readonly resolve: (res: Uint8Array) => void;
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
+  readonly signal: AbortSignal | undefined;
+  /** Listens on `signal`: sends the cancel frame. */
+  readonly abort: () => void;
+}
+
+/** Stops a pending proposal's timer and its listener on the caller's signal (it is being settled). */
+function release(p: Pending): void {
+  clearTimeout(p.timer);
+  p.signal?.removeEventListener('abort', p.abort);
 }
 
 /** One endorsement stream and the proposals sent on it that await an answer, by frame id. */
 interface OpenStream {
   readonly stream: RawDuplex;
   readonly pending: Map<number, Pending>;
+  /** The peer announced, as the stream opened, that it takes cancel frames (a peer of the previous version ends the stream on one). */
+  cancels: boolean;
 }
 
 function grpcError(code: grpc.status, details: string): grpc.ServiceError {
@@ -81,14 +93,18 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     this.client = new EndorserClientCtor(address, credentials, options);
   }
 
-  processProposal(signedProposal: Uint8Array, deadline: number): Promise<Uint8Array> {
-    if (!this.streaming) return this.unary(signedProposal, deadline);
+  processProposal(signedProposal: Uint8Array, deadline: number, _parsed?: ParsedSignedProposal, signal?: AbortSignal): Promise<Uint8Array> {
+    if (signal?.aborted === true) return Promise.reject(cancelledBy(signal));
+    if (!this.streaming) return this.unary(signedProposal, deadline, signal);
     const open = this.current ?? this.open();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
+          signal?.removeEventListener('abort', abort);
           open.pending.delete(id);
+          // Nobody waits for it any more: the peer need not run it if it has not started.
+          if (open.cancels) open.stream.write(encodeEndorseCancel(id));
           reject(grpcError(grpc.status.DEADLINE_EXCEEDED, `no endorsement from ${this.address} before the deadline`));
           // As Fabric drops an endorser's connection after a failure: a stream the peer may be stuck
           // on takes no new proposal, and closes once those on it are answered or expired.
@@ -97,7 +113,18 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
         },
         Math.max(0, deadline - Date.now()),
       );
-      open.pending.set(id, { signedProposal, deadline, resolve, reject, timer });
+      const abort = (): void => {
+        const p = open.pending.get(id);
+        if (p === undefined) return; // answered, expired, or moved to a unary call that cancels itself
+        open.pending.delete(id);
+        release(p);
+        // Without the peer's announcement, it would end the stream on the frame: it runs the proposal for nobody.
+        if (open.cancels) open.stream.write(encodeEndorseCancel(id));
+        reject(cancelledBy(signal as AbortSignal));
+        this.closeIfDone(open);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      open.pending.set(id, { signedProposal, deadline, resolve, reject, timer, signal, abort });
       open.stream.write(encodeEndorseFrame(id, signedProposal));
     });
   }
@@ -165,8 +192,11 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
   }
 
   private open(): OpenStream {
-    const open: OpenStream = { stream: this.client.processProposals(), pending: new Map() };
+    const open: OpenStream = { stream: this.client.processProposals(), pending: new Map(), cancels: false };
     this.current = open;
+    open.stream.on('metadata', (md: grpc.Metadata) => {
+      open.cancels = md.get(ENDORSE_CANCEL_HEADER).length > 0;
+    });
     open.stream.on('data', (bytes: Buffer) => {
       let frame;
       try {
@@ -177,9 +207,9 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
         return;
       }
       const p = open.pending.get(frame.id);
-      if (p === undefined) return; // Its deadline passed already.
+      if (p === undefined) return; // Its deadline passed already, or its caller cancelled it.
       open.pending.delete(frame.id);
-      clearTimeout(p.timer);
+      release(p);
       p.resolve(frame.body);
       this.closeIfDone(open);
     });
@@ -203,26 +233,37 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     const retry = [...open.pending.values()];
     open.pending.clear();
     for (const p of retry) {
-      clearTimeout(p.timer);
-      this.unary(p.signedProposal, p.deadline).then(p.resolve, p.reject);
+      release(p);
+      this.unary(p.signedProposal, p.deadline, p.signal).then(p.resolve, p.reject);
     }
   }
 
-  private unary(signedProposal: Uint8Array, deadline: number): Promise<Uint8Array> {
+  /** `signal` cancels the call: a Weft peer drops the proposal if still queued, a Fabric peer just stops answering. */
+  private unary(signedProposal: Uint8Array, deadline: number, signal?: AbortSignal): Promise<Uint8Array> {
+    if (signal?.aborted === true) return Promise.reject(cancelledBy(signal));
     return new Promise((resolve, reject) => {
-      this.client.processProposal(signedProposal, { deadline }, (err, res) => {
+      const cancel = (): void => call.cancel();
+      const call = this.client.processProposal(signedProposal, { deadline }, (err, res) => {
+        signal?.removeEventListener('abort', cancel);
         if (err !== null) reject(err);
         else resolve(res ?? new Uint8Array(0));
       });
+      signal?.addEventListener('abort', cancel, { once: true });
     });
   }
+}
+
+/** The rejection of a proposal whose Gateway client stopped waiting. */
+function cancelledBy(signal: AbortSignal): grpc.ServiceError {
+  const reason: unknown = signal.reason;
+  return grpcError(grpc.status.CANCELLED, `the client stopped waiting for the endorsement${reason instanceof Error ? ` (${reason.message})` : ''}`);
 }
 
 function failAll(open: OpenStream, err: Error): void {
   const failed = [...open.pending.values()];
   open.pending.clear();
   for (const p of failed) {
-    clearTimeout(p.timer);
+    release(p);
     p.reject(err);
   }
 }

@@ -83,7 +83,7 @@ export class GatewayService {
     const details: EndpointError[] = [];
     let code = GrpcStatus.UNAVAILABLE;
     for (const peer of candidates) {
-      const answer = peer === local ? await this.evaluateLocally(proposal, signal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs);
+      const answer = peer === local ? await this.evaluateLocally(proposal, signal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs, signal);
       if (answer.result !== undefined) {
         const { status, message, payload } = answer.result;
         // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
@@ -302,10 +302,10 @@ interface EvaluateAnswer {
   readonly result?: EvaluateResult;
 }
 
-async function evaluateRemotely(peer: EndorsingPeer, signed: Uint8Array, deadline: number): Promise<EvaluateAnswer> {
+async function evaluateRemotely(peer: EndorsingPeer, signed: Uint8Array, deadline: number, signal: AbortSignal | undefined): Promise<EvaluateAnswer> {
   let parsed: ParsedProposalResponse;
   try {
-    parsed = parseProposalResponse(await peer.processProposal(signed, deadline));
+    parsed = parseProposalResponse(await peer.processProposal(signed, deadline, undefined, signal));
   } catch (err) {
     return { status: unreachableStatus(err) };
   }

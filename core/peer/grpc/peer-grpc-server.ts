@@ -14,7 +14,7 @@ import { SendBudget } from '../../node/grpc-send-budget';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../../node/grpc-connection-timeout';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
-import { decodeEndorseFrame, encodeEndorseFrame } from './endorse-stream-frame';
+import { ENDORSE_CANCEL_HEADER, decodeEndorseRequest, encodeEndorseFrame } from './endorse-stream-frame';
 import { DeliverServiceDef, DiscoveryServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, MembershipServiceDef, PrivateDataServiceDef, SnapshotServiceDef } from './raw-service';
 import { DiscoveryRequestError, type DiscoveryService } from '../discovery/discovery-service';
 import type { MembershipExchange } from '../discovery/membership-exchange';
@@ -259,7 +259,10 @@ export class PeerGrpcServer {
 
   /**
    * Proposals from another Weft peer's gateway, answered as they complete (possibly out of order).
-   * A frame that does not decode ends the stream with INVALID_ARGUMENT: the sender is broken.
+   * A frame that does not decode ends the stream with INVALID_ARGUMENT: the sender is broken. A
+   * cancel frame aborts its proposal's signal, as `clientWait` does for a unary call: still queued
+   * for a sandbox, it leaves the queue unrun; running, it finishes and its answer goes back (the
+   * sender drops it). The stream's initial metadata announces that cancel frames are taken.
    *
    * The stream stops reading while `maxInFlight` proposals are in flight or while its answers are
    * not being read (a write buffered past the stream's high-water mark), so HTTP/2 flow control
@@ -275,14 +278,19 @@ export class PeerGrpcServer {
         call.end();
       }
     };
-    // Proposals of the stream still waiting for a chaincode's sandbox leave the queue once it is gone.
-    const gone = new AbortController();
+    // Each proposal in flight, by frame id: aborted by its cancel frame, or all of them once the stream is gone.
+    const inFlight = new Map<number, AbortController>();
     const close = (): void => {
+      if (closed && inFlight.size === 0) return;
       closed = true;
-      if (!gone.signal.aborted) gone.abort(new Error('the endorsing stream was closed'));
+      const gone = new Error('the endorsing stream was closed');
+      for (const ac of inFlight.values()) ac.abort(gone);
     };
     call.on('cancelled', close);
     call.on('error', close);
+    const announce = new grpc.Metadata();
+    announce.set(ENDORSE_CANCEL_HEADER, '1');
+    call.sendMetadata(announce);
     this.streams.track(call, () => {
       ended = true;
       finish();
@@ -291,7 +299,7 @@ export class PeerGrpcServer {
       if (closed) return; // its answer could not be sent
       let frame;
       try {
-        frame = decodeEndorseFrame(req);
+        frame = decodeEndorseRequest(req);
       } catch (err) {
         if (!closed) {
           closed = true;
@@ -299,14 +307,27 @@ export class PeerGrpcServer {
         }
         return;
       }
+      if ('cancel' in frame) {
+        // Unknown: answered already (the answer crossed the cancel), or never sent.
+        inFlight.get(frame.id)?.abort(new Error('the gateway that sent it cancelled the proposal: its client stopped waiting'));
+        return;
+      }
       gate.taken();
       const { id, body } = frame;
-      this.services.endorser.processProposal(body, { signal: gone.signal }).then(
+      const ac = new AbortController();
+      // A sender reusing an id in flight loses the first one's cancel: it is the sender's bug, not this peer's.
+      inFlight.set(id, ac);
+      const done = (): void => {
+        if (inFlight.get(id) === ac) inFlight.delete(id);
+      };
+      this.services.endorser.processProposal(body, { signal: ac.signal }).then(
         (res) => {
+          done();
           gate.answered(closed ? undefined : encodeEndorseFrame(id, res));
           finish();
         },
         (err: unknown) => {
+          done();
           // The endorser answers every failure; a throw here is a bug, and the caller's deadline ends its wait.
           this.logger.error({ err }, 'endorser threw instead of answering a proposal');
           gate.answered(undefined);
