@@ -4,6 +4,12 @@ export interface TxLocation {
   readonly txNum: number;
   /** `TxValidationCode` from the block's TRANSACTIONS_FILTER. */
   readonly validationCode: number;
+  /**
+   * Set for a txid a ledger created from a snapshot took from it: the transaction is committed in a
+   * block this ledger does not hold. Then `blockNum` is the snapshot's last block, `txNum` -1 and
+   * `validationCode` NOT_VALIDATED (254): the snapshot does not say which block or whether valid.
+   */
+  readonly fromSnapshot?: true;
 }
 
 /** One indexed transaction of a block being committed. */

@@ -10,6 +10,9 @@ import type { LedgerStoreProvider } from './ledger-store-provider';
 import { buildRwSetEnvelope, TestChain } from './test-blocks';
 import type { TxSimulator } from './tx-simulator';
 
+/** Makes the store provider under test over a fresh directory. */
+export type ProviderFactory = (dir: string) => LedgerStoreProvider;
+
 export interface Fixture {
   dir: string;
   provider: LedgerStoreProvider;

@@ -16,9 +16,10 @@ import { queryConformance } from './conformance-queries';
 import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
 import { simulatorConformance } from './conformance-simulator';
-import type { LedgerStoreProvider } from './ledger-store-provider';
+import { snapshotConformance } from './conformance-snapshots';
+import type { ProviderFactory } from './conformance-fixture';
 
-export type ProviderFactory = (dir: string) => LedgerStoreProvider;
+export type { ProviderFactory };
 
 export function ledgerConformance(name: string, makeProvider: ProviderFactory): void {
   describe(`ledger conformance: ${name}`, () => {
@@ -31,5 +32,6 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     mangoOperatorsConformance(makeProvider);
     mangoCouchCasesConformance(makeProvider);
     queryPagingConformance(makeProvider);
+    snapshotConformance(makeProvider);
   });
 }

@@ -19,3 +19,4 @@ export * from './ledger-manager-impl';
 export * from './private-data';
 export * from './pvt-reconcile';
 export * from './snapshot';
+export * from './snapshot-metadata';

@@ -13,7 +13,10 @@ import { MvccValidator } from './mvcc-validator';
 import { QueryExecutorImpl } from './query-executor-impl';
 import { type IndexDefinition, parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
-import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from './snapshot';
+import { configStateUpdates, missingConfigUpdate } from './channel-config-state';
+import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport } from './snapshot';
+import { exportSnapshot } from './snapshot-export';
+import { snapshotExpiryUpdates } from './snapshot-expiry';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeFailure } from '../protocol/bounded-decode';
 import {
@@ -76,6 +79,10 @@ export class KvLedger implements Ledger {
    * freed resumes without a restart.
    */
   private replayPending = false;
+  /** Set for a ledger created from a snapshot: it holds no block at or below `lastBlockNumber`. */
+  private readonly bootstrap: SnapshotBootstrap | undefined;
+  /** See {@link fillConfigInState}; every later config block's commit keeps the state's config current. */
+  private configChecked = false;
 
   constructor(
     readonly channelId: string,
@@ -84,8 +91,16 @@ export class KvLedger implements Ledger {
     private readonly onClose: () => void = () => undefined,
     private readonly pvtPolicy: PrivateDataPolicy = KEEP_FOREVER,
   ) {
+    this.bootstrap = store.bootstrap?.();
     this.recover();
     const last = store.blocks.height() - 1;
+    const expiry = this.bootstrap === undefined ? undefined : snapshotExpiryUpdates(store.state, pvtPolicy);
+    if (expiry !== undefined) store.applyUpdates(last, expiry, undefined);
+    if (this.bootstrap !== undefined && last === this.bootstrap.lastBlockNumber) {
+      this.lastHash = this.bootstrap.lastBlockHash;
+      this.lastPreviousHash = this.bootstrap.previousBlockHash;
+      return;
+    }
     const header = last < 0 ? undefined : this.getBlockByNumber(last)?.getHeader();
     if (last >= 0 && header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${last} has no header`, { blockNum: last });
     this.lastHash = header === undefined ? undefined : blockHeaderHash(header);
@@ -114,6 +129,7 @@ export class KvLedger implements Ledger {
     if (typeof txId !== 'string' || txId === '') return undefined;
     const loc = this.store.blocks.getTxLocation(txId);
     if (loc === undefined) return undefined;
+    if (loc.fromSnapshot === true) return { txId, blockNum: loc.blockNum, txNum: loc.txNum, validationCode: loc.validationCode, envelope: new Uint8Array(0), fromSnapshot: true };
     const bytes = this.store.blocks.getBlockBytes(loc.blockNum);
     const envelope = bytes === undefined ? undefined : envelopeAt(bytes, loc.txNum);
     if (envelope === undefined) {
@@ -185,7 +201,7 @@ export class KvLedger implements Ledger {
         blockHash,
         blockBytes: block.serializeBinary(),
         txs: txs.map((t) => ({ txId: t.txId, txNum: t.txNum, validationCode: updates.codes[t.txNum] })),
-        state: updates.state,
+        state: [...updates.state, ...configStateUpdates(blockNum, envelopes, txs, updates.codes)],
         history: updates.history,
         pvtData: updates.pvtData,
         pvtPurges: updates.pvtPurges,
@@ -280,11 +296,13 @@ export class KvLedger implements Ledger {
   }
 
   rebuild(onProgress?: (applied: number, height: number) => void): void {
+    this.refuseIfBootstrapped('rebuild');
     this.store.resetStateAndHistory();
     this.recover(onProgress);
   }
 
   rollback(blockNum: number, onProgress?: (applied: number, height: number) => void): void {
+    this.refuseIfBootstrapped('rollback');
     const newest = this.height() - 1;
     if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= newest) {
       throw new LedgerError('LEDGER_BAD_ROLLBACK', `channel ${this.channelId}: a rollback target must be a block below the newest (${newest}), got ${blockNum}`, {
@@ -310,16 +328,50 @@ export class KvLedger implements Ledger {
     this.recover(onProgress);
   }
 
-  exportSnapshot(_dir: string, _extra?: readonly ExtraSnapshotFile[]): SnapshotExport {
-    throw new LedgerError('LEDGER_SNAPSHOT_UNSUPPORTED', 'snapshots are not implemented yet');
+  exportSnapshot(dir: string, extra: readonly ExtraSnapshotFile[] = []): SnapshotExport {
+    if (this.replayPending) {
+      this.recover();
+      this.replayPending = false;
+    }
+    this.fillConfigInState();
+    return exportSnapshot(this.channelId, this.store, this.getBlockchainInfo(), dir, extra);
+  }
+
+  /**
+   * A ledger committed before the config was kept in state lacks it (or holds an older one): it is
+   * written from the newest config block, once per open, before anything reads it. Not at open: the
+   * open then reads no state, so a damaged page is found by the read that needs it.
+   */
+  private fillConfigInState(): void {
+    if (this.configChecked || this.bootstrap !== undefined) return;
+    const last = this.height() - 1;
+    const lastBlock = last < 0 ? undefined : this.getBlockByNumber(last);
+    const config = lastBlock === undefined ? undefined : missingConfigUpdate(this.store.state, lastBlock, (n) => this.getBlockByNumber(n));
+    if (config !== undefined) this.store.applyUpdates(last, [config], undefined);
+    this.configChecked = true;
   }
 
   snapshotBootstrap(): SnapshotBootstrap | undefined {
-    return undefined;
+    return this.bootstrap;
+  }
+
+  firstBlockNumber(): number {
+    return this.bootstrap === undefined ? 0 : this.bootstrap.lastBlockNumber + 1;
   }
 
   channelConfigEnvelope(): Uint8Array | undefined {
-    return undefined;
+    this.fillConfigInState();
+    return this.store.state.get(CHANNEL_CONFIG_NAMESPACE, CHANNEL_CONFIG_KEY)?.value;
+  }
+
+  /** Fabric refuses rollback, reset and rebuild-dbs for a ledger bootstrapped from a snapshot: the blocks to replay are not here. */
+  private refuseIfBootstrapped(operation: string): void {
+    if (this.bootstrap === undefined) return;
+    throw new LedgerError(
+      'LEDGER_BOOTSTRAPPED_FROM_SNAPSHOT',
+      `channel ${this.channelId}: cannot ${operation} a ledger created from a snapshot (it holds no block at or below ${this.bootstrap.lastBlockNumber})`,
+      { channelId: this.channelId, operation, lastBlockNumber: this.bootstrap.lastBlockNumber },
+    );
   }
 
   close(): void {
@@ -381,6 +433,13 @@ export class KvLedger implements Ledger {
         historySavepoint: historyAt,
       });
     }
+    if (this.bootstrap !== undefined && Math.min(stateAt, historyAt) <= this.bootstrap.lastBlockNumber) {
+      throw new LedgerError(
+        'LEDGER_CORRUPT',
+        `channel ${this.channelId}: the state or history taken from a snapshot at block ${this.bootstrap.lastBlockNumber} is gone (savepoints ${stateAt}, ${historyAt}), and the blocks to rebuild it are not here: create the channel again from a snapshot`,
+        { height, stateSavepoint: stateAt, historySavepoint: historyAt, lastBlockNumber: this.bootstrap.lastBlockNumber },
+      );
+    }
     for (let n = Math.min(stateAt, historyAt); n < height; n++) {
       const bytes = this.store.blocks.getBlockBytes(n);
       if (bytes === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: block ${n} is missing below height ${height}`, { blockNum: n });
@@ -398,7 +457,8 @@ export class KvLedger implements Ledger {
         policy: this.pvtPolicy,
         fromStore: true,
       });
-      this.store.applyUpdates(n, n >= stateAt ? updates.state : undefined, n >= historyAt ? updates.history : undefined);
+      const state = [...updates.state, ...configStateUpdates(n, envelopes, txs, filter)];
+      this.store.applyUpdates(n, n >= stateAt ? state : undefined, n >= historyAt ? updates.history : undefined);
       onProgress?.(n + 1, height);
     }
   }

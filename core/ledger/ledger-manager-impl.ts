@@ -6,11 +6,14 @@ import { validateChannelId } from './ledger-keys';
 import type { LedgerManager } from './ledger-manager';
 import { LedgerOptions } from './ledger-options';
 import type { LedgerStoreProvider } from './ledger-store-provider';
+import { verifySnapshotFiles } from './snapshot-metadata';
 
 /** One {@link KvLedger} per channel over the configured store plugin; each opened once per process. */
 export class LedgerManagerImpl implements LedgerManager {
   readonly options: LedgerOptions;
   private readonly ledgers = new Map<string, KvLedger>();
+  /** Channels whose snapshot import is under way: neither created nor opened until it ends. */
+  private readonly importing = new Set<string>();
 
   constructor(
     private readonly provider: LedgerStoreProvider,
@@ -27,7 +30,7 @@ export class LedgerManagerImpl implements LedgerManager {
 
   create(channelId: string, genesisBlock?: Block): Ledger {
     validateChannelId(channelId);
-    if (this.ledgers.has(channelId) || this.provider.exists(channelId)) {
+    if (this.ledgers.has(channelId) || this.importing.has(channelId) || this.provider.exists(channelId)) {
       throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
     }
     const ledger = this.openStore(channelId);
@@ -43,8 +46,22 @@ export class LedgerManagerImpl implements LedgerManager {
     return ledger;
   }
 
-  createFromSnapshot(_snapshotDir: string, _onProgress?: (loaded: number) => void): Promise<Ledger> {
-    return Promise.reject(new LedgerError('LEDGER_SNAPSHOT_UNSUPPORTED', 'snapshots are not implemented yet'));
+  async createFromSnapshot(snapshotDir: string, onProgress?: (loaded: number) => void): Promise<Ledger> {
+    const metadata = await verifySnapshotFiles(snapshotDir);
+    const channelId = metadata.channelName;
+    if (this.ledgers.has(channelId) || this.importing.has(channelId) || this.provider.exists(channelId)) {
+      throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
+    }
+    if (this.provider.importSnapshot === undefined) {
+      throw new LedgerError('LEDGER_SNAPSHOT_UNSUPPORTED', `this ledger plugin cannot create a ledger from a snapshot (channel ${channelId})`, { channelId });
+    }
+    this.importing.add(channelId);
+    try {
+      await this.provider.importSnapshot(snapshotDir, metadata, onProgress);
+    } finally {
+      this.importing.delete(channelId);
+    }
+    return this.openStore(channelId);
   }
 
   open(channelId: string): Ledger {

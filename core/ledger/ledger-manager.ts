@@ -18,7 +18,7 @@ export interface LedgerManager {
    * where the chain starts, so the next block to commit is `lastBlockNumber + 1` and must chain to
    * `lastBlockHash`. Returns the channel id and the ledger. Throws `LEDGER_BAD_SNAPSHOT` (which file,
    * what is wrong) and `LEDGER_CHANNEL_EXISTS`; a failure or a crash part way leaves no ledger for
-   * the channel. `onProgress` hears how many state entries are loaded.
+   * the channel. `onProgress` hears how many records (state entries, private state hashes, txids) are loaded.
    */
   createFromSnapshot(snapshotDir: string, onProgress?: (loaded: number) => void): Promise<Ledger>;
   /**

@@ -3,6 +3,7 @@ import type { HistoryEntry, HistoryStore } from './history-store';
 import type { AppliedPvtCollection, StoredPvtCollection } from './private-data';
 import type { PvtPurge } from './pvt-purge';
 import type { OldPvtCollection } from './pvt-reconcile';
+import type { SnapshotBootstrap, SnapshotMetadata } from './snapshot';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
 /** Everything one block changes, committed as one atomic step. */
@@ -102,8 +103,25 @@ export interface ChannelLedgerStore {
    * was kept for its number (see {@link pvtData}). Optional: without it the ledger cannot be rolled back.
    */
   truncateBlocks?(height: number): void;
+  /**
+   * Writes the ledger's own snapshot data files (txids, public state, private state hashes, in
+   * Fabric's format: `snapshot-format.ts`) into the existing empty `dir`, off the caller's thread,
+   * as of `height`. `captured` resolves once the store's view is fixed at `height` (later commits
+   * then change nothing written); it rejects with `LEDGER_SNAPSHOT_MOVED` when the store is already
+   * past `height` by then. `done` gives each file written and its SHA-256. Optional: without it the
+   * ledger cannot export snapshots.
+   */
+  exportSnapshot?(dir: string, height: number): StoreSnapshotExport;
+  /** Where the chain starts when the store was created from a snapshot ({@link LedgerStoreProvider.importSnapshot}). */
+  bootstrap?(): SnapshotBootstrap | undefined;
   /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
   close(): void;
+}
+
+/** See {@link ChannelLedgerStore.exportSnapshot}. */
+export interface StoreSnapshotExport {
+  readonly captured: Promise<void>;
+  readonly done: Promise<ReadonlyMap<string, Uint8Array>>;
 }
 
 /** One block appended to a {@link ChannelBlockStore}: a {@link BlockCommit} without state or history. */
@@ -150,5 +168,15 @@ export interface LedgerStoreProvider {
    * channel is open. Optional: callers report the operation as unsupported without it.
    */
   remove?(channelId: string): void;
+  /**
+   * Creates the store of `metadata.channelName` from a verified snapshot directory: state (versions
+   * and metadata as in the snapshot), private state hashes and txids, with state and history
+   * savepoints at `lastBlockNumber + 1` and the bootstrap record, off the caller's thread. The
+   * channel's store appears only once complete: a failure or crash part way leaves none, and does
+   * not stop a retry. Throws `LEDGER_BAD_SNAPSHOT` for a record that does not decode,
+   * `LEDGER_CHANNEL_EXISTS` when the store exists. `onProgress` hears how many records are loaded.
+   * Optional: without it the node cannot join from a snapshot.
+   */
+  importSnapshot?(snapshotDir: string, metadata: SnapshotMetadata, onProgress?: (loaded: number) => void): Promise<void>;
 }
 export const LedgerStoreProvider = Symbol('LedgerStoreProvider');

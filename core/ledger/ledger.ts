@@ -11,8 +11,10 @@ export interface TransactionInfo {
   readonly txNum: number;
   /** `TxValidationCode` the committer gave the transaction. */
   readonly validationCode: number;
-  /** The envelope bytes as stored in the block. */
+  /** The envelope bytes as stored in the block; empty for a txid from a snapshot. */
   readonly envelope: Uint8Array;
+  /** See `TxLocation.fromSnapshot`: committed in a block this ledger does not hold. */
+  readonly fromSnapshot?: true;
 }
 
 /** See {@link CommitResult.seconds}. */
@@ -151,13 +153,21 @@ export interface Ledger extends BlockQuery {
   /**
    * Starts writing a snapshot of the ledger as of its current height (the last committed block) into
    * `dir`, which must not exist, in Fabric's format (see `snapshot.ts`), with the caller's `extra` files.
-   * Throws `LEDGER_SNAPSHOT_EXISTS` when `dir` exists and `LEDGER_SNAPSHOT_EMPTY` for a ledger without
-   * blocks, writing nothing. The work runs off the caller's thread where the store can; commits wait
+   * Throws `LEDGER_SNAPSHOT_EXISTS` when `dir` exists, `LEDGER_SNAPSHOT_EMPTY` for a ledger without
+   * blocks and `LEDGER_BAD_SNAPSHOT` for an `extra` file whose name is not a plain file name or is
+   * one the ledger writes, writing nothing. The caller must not commit before `captured` resolves
+   * (else `done` rejects with `LEDGER_SNAPSHOT_MOVED`). The work runs off the caller's thread where the store can; commits wait
    * only until {@link SnapshotExport.captured}.
    */
   exportSnapshot(dir: string, extra?: readonly ExtraSnapshotFile[]): SnapshotExport;
-  /** Where the chain starts for a ledger created from a snapshot; undefined for one created from a genesis block. */
+  /**
+   * Where the chain starts for a ledger created from a snapshot; undefined for one created from a
+   * genesis block. Such a ledger holds no block at or below `lastBlockNumber`: `getBlockByNumber`
+   * answers undefined for them, as beyond the height ({@link firstBlockNumber} tells them apart).
+   */
   snapshotBootstrap(): SnapshotBootstrap | undefined;
+  /** The lowest block number this ledger can hold: 0, or the snapshot's last block + 1. */
+  firstBlockNumber(): number;
   /**
    * The `ConfigEnvelope` bytes of the newest config transaction committed (Fabric's
    * `CHANNEL_CONFIG_ENV_BYTES` in state: a ledger from a snapshot has it without holding the block);

@@ -142,6 +142,14 @@ export const PeerSection = z
       .strict()
       .transform((d): DeliveryTimings => ({ connTimeoutMs: d.connTimeout, reConnectBackoffThresholdMs: d.reConnectBackoffThreshold }))
       .prefault({}),
+    /** Fabric's `ledger.snapshots`: where this peer writes the ledger snapshots it is asked for. */
+    snapshots: z
+      .object({
+        /** `rootDir`: completed snapshots go to `<rootDir>/completed/<channel>/<block>`; default `<node.dataDir>/snapshots`. */
+        rootDir: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** Chaincode execute timeout (`chaincode.executetimeout`), ms. */
     chaincodeExecuteTimeoutMs: z.number().int().positive().default(30_000),
     /** Fabric's `peer.gossip.pvtData`, for Weft's private data pushes and transient store. */
@@ -198,6 +206,7 @@ export function parsePeerConfig(node: NodeConfig): PeerConfig {
     ordererTlsRootCertFiles: p.ordererTlsRootCertFiles.map(abs),
     gateway: { ...p.gateway, peers: p.gateway.peers.map((kp) => ({ ...kp, tlsRootCertFile: absOpt(kp.tlsRootCertFile) })) },
     operations: p.operations?.tls === undefined ? p.operations : { ...p.operations, tls: absTls(p.operations.tls) },
+    snapshots: { rootDir: absOpt(p.snapshots.rootDir) },
   };
   if (peer.tls.enabled && (peer.tls.certFile === undefined || peer.tls.keyFile === undefined)) {
     throw new ConfigError('CONFIG_INVALID', 'peer.tls.enabled is true but peer.tls.certFile or peer.tls.keyFile is missing', { where: 'peer.tls' });
@@ -216,6 +225,11 @@ export function parsePeerConfig(node: NodeConfig): PeerConfig {
 /** Reads a peer's YAML config file with its `WEFT_*` environment overrides (`WEFT_PEER_LISTENADDRESS`, …) and validates it. */
 export function loadPeerConfig(file: string, env?: Readonly<Record<string, string | undefined>>): PeerConfig {
   return parsePeerConfig(loadNodeConfig(file, { section: z.object({ peer: PeerSection }), env }));
+}
+
+/** Where the peer's ledger snapshots go: `peer.snapshots.rootDir`, by default under the data directory (Fabric's default is under `peer.fileSystemPath`). */
+export function snapshotsRootDir(config: PeerConfig): string {
+  return config.peer.snapshots.rootDir ?? path.join(config.node.dataDir, 'snapshots');
 }
 
 /** The core ledger's options (limits, caches), taken from the ledger plugin's options where they are given. */

@@ -17,7 +17,7 @@ export interface RebuiltChannel {
 
 /**
  * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs`, `rollback`, `reset`
- * and `unjoin`: it holds the peer's data-directory lock throughout, so it refuses to run while the
+ * and `unjoin` (the first three refused while a channel was joined from a snapshot): it holds the peer's data-directory lock throughout, so it refuses to run while the
  * peer (or another admin command) has the directory, and the peer cannot start while it runs. Only
  * the ledger plugin is loaded; no chaincode runtime, no network.
  */
@@ -59,6 +59,7 @@ export class PeerLedgerAdmin {
   rebuild(channelIds?: readonly string[], onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel[] {
     const targets = channelIds ?? this.channels();
     for (const id of targets) this.requireChannel(id);
+    this.refuseIfBootstrapped('cannot rebuild databases');
     return targets.map((channelId) =>
       this.withLedger(channelId, (ledger) => {
         ledger.rebuild((applied, height) => onProgress?.(channelId, applied, height));
@@ -75,6 +76,7 @@ export class PeerLedgerAdmin {
    */
   rollback(channelId: string, blockNum: number, onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel {
     this.requireChannel(channelId);
+    this.refuseIfBootstrapped('cannot rollback any channel');
     return this.withLedger(channelId, (ledger) => {
       ledger.rollback(blockNum, (applied, height) => onProgress?.(channelId, applied, height));
       return { channelId, blocks: ledger.height() };
@@ -86,6 +88,7 @@ export class PeerLedgerAdmin {
    * only their genesis block are left as they are.
    */
   reset(onProgress?: (channelId: string, applied: number, height: number) => void): RebuiltChannel[] {
+    this.refuseIfBootstrapped('cannot reset channels');
     return this.channels().map((channelId) =>
       this.withLedger(channelId, (ledger) => {
         if (ledger.height() > 1) ledger.rollback(0, (applied, height) => onProgress?.(channelId, applied, height));
@@ -122,6 +125,21 @@ export class PeerLedgerAdmin {
     } finally {
       ledger.close();
     }
+  }
+
+  /**
+   * Fabric refuses rebuild-dbs, rollback and reset outright while any channel of the peer was joined
+   * from a snapshot (`kvledger/rebuild_dbs.go`, `rollback.go`, `reset.go`): its blocks up to the
+   * snapshot are not held, so state cannot be replayed from them. Checked before anything changes.
+   */
+  private refuseIfBootstrapped(what: string): void {
+    const bootstrapped = this.channels().filter((id) => this.withLedger(id, (ledger) => ledger.snapshotBootstrap() !== undefined));
+    if (bootstrapped.length === 0) return;
+    throw new PeerError(
+      'PEER_BOOTSTRAPPED_FROM_SNAPSHOT',
+      `${what} because the peer contains channel(s) [${bootstrapped.join(' ')}] that were bootstrapped from snapshot; unjoin them first (and join them again from a snapshot afterwards)`,
+      { channelIds: bootstrapped, channelId: bootstrapped[0] },
+    );
   }
 
   private requireChannel(channelId: string): void {

@@ -6,6 +6,7 @@ import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import type { SigningIdentity } from '../msp/identity';
 import { type Msp, MspProvider } from '../msp/msp';
 import { readConfigFile } from '../node/config';
+import { readSnapshotMetadata } from '../ledger/snapshot-metadata';
 import { assembleContainer } from '../node/container';
 import { type Logger, NodeLogging } from '../node/logger';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
@@ -33,7 +34,7 @@ import { ChaincodeInstaller } from './lifecycle/chaincode-installer';
 import { LifecycleCache } from './lifecycle/lifecycle-cache';
 import { LifecycleScc } from './lifecycle/lifecycle-scc';
 import { BlockPuller } from './orderer/block-puller';
-import { ledgerOptionsOf, type PeerConfig } from './peer-config';
+import { ledgerOptionsOf, type PeerConfig, snapshotsRootDir } from './peer-config';
 import { PeerMetrics } from './peer-metrics';
 import { PeerNetwork } from './peer-network';
 import { LocalPolicies } from './scc/acl';
@@ -48,6 +49,10 @@ import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
 import { PvtReconciler, reconcilerChannel } from './privdata/pvt-reconciler';
 import { type PeerDiscovery, announcedAddressProblem, peerDiscovery } from './discovery/peer-discovery';
+import { PeerError } from './peer-error';
+import { SnapshotJoiner } from './snapshot/snapshot-joiner';
+import { SnapshotManager } from './snapshot/snapshot-manager';
+import { SnapshotService } from './snapshot/snapshot-service';
 
 /** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
 const RECONCILE_PULL_TIMEOUT_MS = 2_000;
@@ -78,6 +83,8 @@ export class PeerNode {
   private readonly runtime: ChaincodeRuntime | undefined;
   private readonly signer: SigningIdentity;
   private readonly discovery: PeerDiscovery;
+  private readonly snapshots: SnapshotManager;
+  private readonly snapshotJoiner: SnapshotJoiner;
   private started = false;
   private boundPort = 0;
   private lock: DataDirLock | undefined;
@@ -148,6 +155,17 @@ export class PeerNode {
       onChannel: (joined) => this.follow(joined),
     });
 
+    this.snapshots = new SnapshotManager({ rootDir: snapshotsRootDir(config), logger: this.logging.logger('kvledger'), registry: this.operations?.registry });
+    this.snapshotJoiner = new SnapshotJoiner(
+      (dir) => this.channels.joinBySnapshot(dir),
+      (dir) => {
+        const channelId = readSnapshotMetadata(dir).channelName;
+        if (this.channels.get(channelId) !== undefined) {
+          throw new PeerError('PEER_CHANNEL_EXISTS', `ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
+        }
+      },
+      this.logging.logger('ledgermgmt'),
+    );
     const packages = new PackageStore(path.join(node.dataDir, 'chaincodes'));
     const sccs = new Map<string, SystemChaincode>();
     // Installs load through the executor, so an install and the first proposal share one launch.
@@ -170,7 +188,12 @@ export class PeerNode {
         local: localPolicies,
         channel: (id) => this.channels.channel(id),
         channelIds: () => this.channels.list(),
-        join: (block) => void this.channels.join(block),
+        join: (block) => {
+          this.snapshotJoiner.refuseWhileJoining();
+          this.channels.join(block);
+        },
+        joinBySnapshot: (dir) => this.snapshotJoiner.start(dir),
+        joinBySnapshotStatus: () => this.snapshotJoiner.status(),
       }),
     ]) {
       sccs.set(scc.name, scc);
@@ -246,6 +269,7 @@ export class PeerNode {
         privateData: new PvtPushReceiver((id) => this.channels.channel(id), node.msp.id),
         discovery: this.discovery.service,
         membership: this.discovery.exchange,
+        snapshot: new SnapshotService(this.snapshots, localPolicies),
       },
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,
@@ -293,6 +317,7 @@ export class PeerNode {
       this.clientRoots = new TrustedClientRoots(files, this.logging.logger('comm.grpc.server'));
     }
     this.channels.openAll();
+    this.snapshots.forgetAllBut(this.channels.list());
     for (const { packageId, error } of await this.executor.preloadInstalled(this.channels.list().flatMap((id) => this.channels.channel(id) ?? []))) {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
@@ -353,6 +378,9 @@ export class PeerNode {
     await this.operations?.stop();
     this.network.close();
     await this.indexes.idle();
+    // An import or export running in a worker still reads its ledger files.
+    await this.snapshotJoiner.idle();
+    await this.snapshots.idle();
     this.channels.close();
     await this.runtime?.close();
     this.lock?.release();
@@ -360,6 +388,7 @@ export class PeerNode {
   }
 
   private follow(joined: JoinedChannel): void {
+    this.snapshots.attach(joined);
     const puller = new BlockPuller(joined, this.signer, this.network, this.pullerLogger);
     this.pullers.set(joined.channel.id, puller);
     if (this.started) puller.start();

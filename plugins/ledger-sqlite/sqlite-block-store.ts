@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { BlockStore, TxIndexEntry, TxLocation } from '../../core/ledger/block-store';
 import { toBuffer } from './sqlite-bytes';
 import { sqliteFailure } from './sqlite-failure';
+import { blockFileHeight, SNAPSHOT_TX_NUM } from './snapshot-thread';
 import { TxIdFilter } from './txid-filter';
 
 /** Blocks by number (stored bytes as given) with a hash index, and the first-wins txid index. */
@@ -20,8 +21,7 @@ export class SqliteBlockStore implements BlockStore {
     this.txStmt = db.prepare('SELECT block_num, tx_num, code FROM txids WHERE txid = ?').raw();
     this.insertBlock = db.prepare('INSERT INTO blocks (num, hash, bytes) VALUES (?, ?, ?)');
     this.insertTx = db.prepare('INSERT OR IGNORE INTO txids (txid, block_num, tx_num, code) VALUES (?, ?, ?, ?)');
-    const max = db.prepare('SELECT max(num) FROM blocks').pluck().get() as number | null;
-    this.blockHeight = max === null ? 0 : max + 1;
+    this.blockHeight = blockFileHeight(db);
     const existing = db.prepare('SELECT count(*) FROM txids').pluck().get() as number;
     this.txIds = new TxIdFilter(existing, db.prepare('SELECT txid FROM txids').pluck().iterate() as Iterable<string>);
   }
@@ -56,7 +56,8 @@ export class SqliteBlockStore implements BlockStore {
     } catch (e) {
       throw sqliteFailure('txid lookup', e, { txId });
     }
-    return r === undefined ? undefined : { blockNum: r[0], txNum: r[1], validationCode: r[2] };
+    if (r === undefined) return undefined;
+    return r[1] === SNAPSHOT_TX_NUM ? { blockNum: r[0], txNum: r[1], validationCode: r[2], fromSnapshot: true } : { blockNum: r[0], txNum: r[1], validationCode: r[2] };
   }
 
   /** Appends inside the caller's transaction; {@link afterCommit} publishes the new height. */

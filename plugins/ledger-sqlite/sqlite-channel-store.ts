@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
-import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, StoreCommitSeconds } from '../../core/ledger/ledger-store-provider';
+import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, StoreCommitSeconds, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
+import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
 import type { StateUpdate } from '../../core/ledger/versioned-state-store';
@@ -11,6 +12,8 @@ import { SqliteHistoryStore } from './sqlite-history-store';
 import { SqlitePvtDataStore } from './sqlite-pvt-data-store';
 import { SqliteStateStore } from './sqlite-state-store';
 import { sqliteFailure } from './sqlite-failure';
+import { exportInWorker } from './sqlite-snapshot';
+import { readBootstrap } from './snapshot-thread';
 
 /**
  * Wraps a SQLite failure of a write to `db` in a `LedgerError` (see {@link sqliteFailure}): a full
@@ -110,6 +113,19 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       for (const c of pvtData) this.pvt.store(c.blockNum, c);
     });
     this.applyStateWalPolicy();
+  }
+
+  exportSnapshot(dir: string, height: number): StoreSnapshotExport {
+    this.checkOpen();
+    return exportInWorker(this.blocksDb.name, this.stateDb.name, dir, height);
+  }
+
+  bootstrap(): SnapshotBootstrap | undefined {
+    this.checkOpen();
+    const b = readBootstrap(this.blocksDb);
+    if (b === undefined) return undefined;
+    const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+    return { lastBlockNumber: b.lastBlockNumber, lastBlockHash: hex(b.lastBlockHash), previousBlockHash: hex(b.previousBlockHash), snapshotHash: hex(b.snapshotHash) };
   }
 
   commit(c: BlockCommit): StoreCommitSeconds {

@@ -4,12 +4,14 @@ import Database from 'better-sqlite3';
 import { LedgerError } from '../../core/errors';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
+import type { SnapshotMetadata } from '../../core/ledger/snapshot';
 import { BackgroundWriteback, NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
 import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
 import { SqliteChannelStore } from './sqlite-channel-store';
 import { sqliteFailure } from './sqlite-failure';
+import { importInWorker } from './sqlite-snapshot';
 
 const SUFFIX = '.sqlite';
 /** Channel ids have no '_', so no channel's block file can be named like another's state file. */
@@ -54,6 +56,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     const stateFile = this.stateFile(channelId);
     this.checkNotOpen(channelId);
     fs.mkdirSync(this.options.rootDir, { recursive: true });
+    this.dropOrphanState(channelId);
     const blocksDb = this.openFile(blocksFile, channelId, 'blocks', this.options.blockCacheSizeMiB);
     let stateDb: Database.Database;
     try {
@@ -150,6 +153,48 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     // its state, never a state file without the blocks it came from.
     for (const file of [this.stateFile(channelId), this.file(channelId)]) {
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    }
+  }
+
+  /**
+   * A state file without its block file is never a ledger: `remove` deletes state first, and an
+   * import interrupted between its two renames leaves one. It is deleted before the channel's files
+   * are created anew, so it cannot pass for the new ledger's state.
+   */
+  private dropOrphanState(channelId: string): void {
+    if (fs.existsSync(this.file(channelId))) return;
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(this.stateFile(channelId) + suffix, { force: true });
+  }
+
+  async importSnapshot(snapshotDir: string, metadata: SnapshotMetadata, onProgress?: (loaded: number) => void): Promise<void> {
+    const channelId = metadata.channelName;
+    this.checkNotOpen(channelId);
+    if (this.exists(channelId)) throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
+    fs.mkdirSync(this.options.rootDir, { recursive: true });
+    // Held as open so that no open or second import of the channel runs while this one loads.
+    this.open_.add(channelId);
+    try {
+      this.dropOrphanState(channelId);
+      const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+      await importInWorker(
+        {
+          snapshotDir,
+          files: [...metadata.fileHashes.keys()],
+          channelId,
+          bootstrap: {
+            lastBlockNumber: metadata.lastBlockNumber,
+            lastBlockHash: hex(metadata.lastBlockHash),
+            previousBlockHash: hex(metadata.previousBlockHash),
+            snapshotHash: hex(metadata.snapshotHash),
+          },
+        },
+        // Not a channel file (list() takes only `*.sqlite` names): a leftover of a crash is emptied by the next import.
+        path.join(this.options.rootDir, `.import-${channelId}.partial`),
+        { blocksFile: this.file(channelId), stateFile: this.stateFile(channelId) },
+        onProgress,
+      );
+    } finally {
+      this.open_.delete(channelId);
     }
   }
 

@@ -42,6 +42,8 @@ export class BlockCommitter {
   private readonly failureListeners = new Set<(failure: CommitFailure) => void>();
   private queued = 0;
   private readonly lifecycle = new LifecycleCache();
+  /** Commits wait for these (a snapshot fixing its view of the ledger); each removes itself once settled. */
+  private readonly holds = new Set<Promise<unknown>>();
 
   constructor(
     private readonly channel: Channel,
@@ -97,6 +99,21 @@ export class BlockCommitter {
       () => undefined,
     );
     return run;
+  }
+
+  /**
+   * Keeps the next blocks from being stored until `until` settles (fulfilled or not): the snapshot
+   * manager calls it, synchronously after starting an export, so that no block lands in the ledger
+   * before the export has fixed its view. A block being validated meanwhile waits just before the
+   * store, not before validation.
+   */
+  holdCommits(until: Promise<unknown>): void {
+    const settled = until.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.holds.add(settled);
+    void settled.then(() => this.holds.delete(settled));
   }
 
   commit(block: ParsedBlock): Promise<void> {
@@ -173,6 +190,19 @@ export class BlockCommitter {
     }
   }
 
+  /**
+   * Stores under the ledger's exclusive hold once no {@link holdCommits} hold is left; a hold taken
+   * while the store waited for running simulations sends it back to wait (the check and the store
+   * run in one synchronous step).
+   */
+  private async storeWhenNotHeld(store: () => CommitResult): Promise<CommitResult> {
+    for (;;) {
+      while (this.holds.size > 0) await Promise.all(this.holds);
+      const result = await this.channel.ledger.exclusive(() => (this.holds.size > 0 ? undefined : store()));
+      if (result !== undefined) return result;
+    }
+  }
+
   private async commitNow(parsed: ParsedBlock): Promise<void> {
     const started = process.hrtime.bigint();
     const height = this.channel.height();
@@ -220,7 +250,7 @@ export class BlockCommitter {
     try {
       // Each try holds the state exclusively (running simulations finish first, new ones wait), but
       // not the waits between tries.
-      result = await retryWhileDiskFull(() => this.channel.ledger.exclusive(() => this.storeBlock(parsed, validation.flags, pvt)), {
+      result = await retryWhileDiskFull(() => this.storeWhenNotHeld(() => this.storeBlock(parsed, validation.flags, pvt)), {
         onPause: (err) => {
           this.setFailure({ blockNum: parsed.number, error: err, paused: true });
           this.logger.error({ err, channel: this.channel.id, block: parsed.number }, 'block commit failed: the disk is full; retrying the same block with backoff (1 s doubling to 30 s) until space is freed');

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { LedgerManagerImpl } from '../../ledger/ledger-manager-impl';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { LedgerStoreProvider } from '../../ledger/ledger-store-provider';
 import type { MspProvider } from '../../msp/msp';
@@ -14,7 +15,7 @@ import type { PeerMetrics } from '../peer-metrics';
 import type { BlockValidator } from '../validation/block-validator';
 import { BlockCommitter } from './block-committer';
 import { Channel } from './channel';
-import { type ChannelConfigView, parseConfigBlock } from './channel-config';
+import { type ChannelConfigView, parseConfigBlock, viewOfConfig } from './channel-config';
 import { type ChannelResources, buildChannelResources } from './channel-resources';
 import { KvPeerLedger } from './kv-peer-ledger';
 import { SharedMsps } from '../../msp/shared-msps';
@@ -45,6 +46,36 @@ function lastValidConfig(ledger: KvPeerLedger, height: number): number {
     candidate = Math.min(lastConfigOf(ledger, candidate - 1), candidate - 1);
   }
   return 0;
+}
+
+/**
+ * The config a reopened channel runs: its newest valid config block's, or for a channel joined from
+ * a snapshot, whose config blocks up to the snapshot are not held, the `ConfigEnvelope` the ledger
+ * keeps in state for every valid config transaction (Fabric's `RetrievePersistedChannelConfig`).
+ */
+function configViewOf(ledger: KvPeerLedger, channelId: string, height: number): ChannelConfigView {
+  if (ledger.snapshotBootstrap() === undefined) return parseConfigBlock(ledger.getBlockBytes(lastValidConfig(ledger, height)) as Uint8Array);
+  const envelope = ledger.channelConfigEnvelope();
+  if (envelope === undefined) {
+    throw new PeerError('PEER_LEDGER_CORRUPT', `channel ${channelId} was joined from a snapshot but its ledger holds no channel config (state key CHANNEL_CONFIG_ENV_BYTES)`, { channelId });
+  }
+  const config = ConfigEnvelope.deserializeBinary(envelope).getConfig();
+  if (config === undefined) throw new PeerError('PEER_LEDGER_CORRUPT', `channel ${channelId}: the ConfigEnvelope kept in state has no config`, { channelId });
+  return viewOfConfig(channelId, config);
+}
+
+/** What Fabric's cscc refuses before it creates a channel: no Application group (an orderer system channel), a capability this peer lacks. */
+function checkJoinable(channelId: string, config: Config, fn: string): void {
+  // cscc's validateConfigBlock: a config without an Application group (an orderer system channel's) is no peer channel.
+  if (config.getChannelGroup()?.getGroupsMap().has('Application') !== true) {
+    throw new PeerError('PEER_BAD_GENESIS', `${fn} for channel ${channelId}: invalid configuration block, missing Application configuration group`, {
+      channelId,
+      path: 'config.channel_group.groups.Application',
+    });
+  }
+  // Fabric's JoinChain refuses a channel whose config this peer could not run (capabilitiesSupportedOrPanic).
+  const unsupported = unsupportedCapability(requiredCapabilities(config), ['channel', 'application']);
+  if (unsupported !== undefined) throw new PeerError('PEER_UNSUPPORTED_CAPABILITY', unsupported.message, { channelId, path: unsupported.path, capability: unsupported.name });
 }
 
 /** A joined channel with its committer. */
@@ -100,10 +131,41 @@ export class ChannelManager {
         ledger.close();
         continue;
       }
-      const configNum = lastValidConfig(ledger, height);
-      const view = parseConfigBlock(ledger.getBlockBytes(configNum) as Uint8Array);
+      let view: ChannelConfigView;
+      try {
+        view = configViewOf(ledger, channelId, height);
+      } catch (err) {
+        ledger.close();
+        throw err;
+      }
       this.register(channelId, ledger, view);
     }
+  }
+
+  /**
+   * Creates the channel's ledger from a snapshot directory (Fabric's `CreateChannelFromSnapshot`) and
+   * starts following the channel from the block after the snapshot's. The channel's resources come
+   * from the config the snapshot carries in state, as no config block is held. Throws the ledger's
+   * `LEDGER_BAD_SNAPSHOT` / `LEDGER_CHANNEL_EXISTS`, or `PeerError` when the config cannot be run here
+   * (then the new ledger is removed again).
+   */
+  async joinBySnapshot(snapshotDir: string, onProgress?: (loaded: number) => void): Promise<Channel> {
+    const created = await new LedgerManagerImpl(this.deps.ledgers, this.deps.ledgerOptions).createFromSnapshot(snapshotDir, onProgress);
+    const channelId = created.channelId;
+    created.close();
+    const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);
+    let resources: ChannelResources;
+    let view: ChannelConfigView;
+    try {
+      view = configViewOf(ledger, channelId, ledger.height());
+      checkJoinable(channelId, Config.deserializeBinary(view.configBytes), 'JoinChainBySnapshot');
+      resources = this.buildResources(view);
+    } catch (err) {
+      ledger.close();
+      this.deps.ledgers.remove?.(channelId);
+      throw err;
+    }
+    return this.register(channelId, ledger, view, resources).channel;
   }
 
   /**
@@ -121,17 +183,7 @@ export class ChannelManager {
     if (this.channels.has(channelId)) {
       throw new PeerError('PEER_CHANNEL_EXISTS', `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
     }
-    const config = Config.deserializeBinary(view.configBytes);
-    // cscc's validateConfigBlock: a config without an Application group (an orderer system channel's) is no peer channel.
-    if (config.getChannelGroup()?.getGroupsMap().has('Application') !== true) {
-      throw new PeerError('PEER_BAD_GENESIS', `JoinChain for channel ${channelId}: invalid configuration block, missing Application configuration group`, {
-        channelId,
-        path: 'config.channel_group.groups.Application',
-      });
-    }
-    // Fabric's JoinChain refuses a channel whose config this peer could not run (capabilitiesSupportedOrPanic).
-    const unsupported = unsupportedCapability(requiredCapabilities(config), ['channel', 'application']);
-    if (unsupported !== undefined) throw new PeerError('PEER_UNSUPPORTED_CAPABILITY', unsupported.message, { channelId, path: unsupported.path, capability: unsupported.name });
+    checkJoinable(channelId, Config.deserializeBinary(view.configBytes), 'JoinChain');
     const resources = this.buildResources(view);
     const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);
     if (ledger.height() === 0) ledger.commit(parsed.block, Uint8Array.of(TxValidationCode.VALID));

@@ -4,6 +4,7 @@ import { KvLedger } from '../../ledger/kv-ledger';
 import type { IndexFile } from '../../ledger/ledger';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledger-store-provider';
+import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
 import { StateLock } from '../../ledger/state-lock';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
@@ -103,6 +104,15 @@ export class KvPeerLedger implements PeerLedger {
   }
   declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void> {
     return this.ledger.declareIndexesInBackground(namespace, files);
+  }
+  exportSnapshot(dir: string, extra?: readonly ExtraSnapshotFile[]): SnapshotExport {
+    return this.ledger.exportSnapshot(dir, extra);
+  }
+  snapshotBootstrap(): SnapshotBootstrap | undefined {
+    return this.ledger.snapshotBootstrap();
+  }
+  channelConfigEnvelope(): Uint8Array | undefined {
+    return this.ledger.channelConfigEnvelope();
   }
   close(): void {
     this.ledger.close();

@@ -3,6 +3,7 @@ import type { TxLocation } from '../../ledger/block-store';
 import type { CommitSeconds, IndexFile } from '../../ledger/ledger';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from '../../ledger/private-data';
 import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
+import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 
@@ -76,5 +77,15 @@ export interface PeerLedger {
   declareIndexes(namespace: string, files: readonly IndexFile[]): void;
   /** {@link declareIndexes} with the build off the node's thread where the store can; call it on the channel's commit queue. */
   declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void>;
+  /**
+   * Starts a snapshot of the ledger at its current height into `dir` (the core ledger's
+   * `exportSnapshot`). Called by the snapshot manager between two commits; the committer holds
+   * the next commit until `captured` resolves.
+   */
+  exportSnapshot(dir: string, extra?: readonly ExtraSnapshotFile[]): SnapshotExport;
+  /** Where the chain starts for a ledger joined from a snapshot; undefined for one joined from a genesis block. */
+  snapshotBootstrap(): SnapshotBootstrap | undefined;
+  /** The newest committed channel config's `ConfigEnvelope` bytes kept in state, if any. */
+  channelConfigEnvelope(): Uint8Array | undefined;
   close(): void;
 }

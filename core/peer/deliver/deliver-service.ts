@@ -175,7 +175,8 @@ export class DeliverService {
     };
     const refusedAccess = denied();
     if (refusedAccess !== undefined) return refuse(DeliverStatus.FORBIDDEN, channelId, refusedAccess, NOT_AUTHORIZED);
-    const range = resolveSeek(seek, channel.height());
+    const bootstrap = channel.ledger.snapshotBootstrap();
+    const range = resolveSeek(seek, channel.height(), bootstrap === undefined ? 0 : bootstrap.lastBlockNumber + 1);
     if (isRefusal(range)) return refuse(range.status, channelId, range.reason);
     // Fabric sends a block's private data with its header alone too (HEADER_WITH_SIG): it looks the data up by the block's number.
     const filter = kind === 'private' ? new PrivateDataFilter(channel, this.policies, signedData, mspId) : undefined;

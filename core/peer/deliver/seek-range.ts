@@ -29,15 +29,23 @@ export interface SeekRefusal {
  *   equals the stop, so a Newest stop below the start (start NextCommit) never stops: `Infinity`.
  *   A NextCommit stop, which Fabric leaves unset, is the height (as Weft's orderer reads it); a
  *   stop with no type is BAD_REQUEST.
+ *
+ * On a channel joined from a snapshot, `firstBlock` (the block after the snapshot's) is the first
+ * block held: a start below it is NOT_FOUND (Fabric's block store refuses to iterate from there and
+ * the file ledger answers a not-found iterator), and Newest while nothing has been committed since
+ * the snapshot is the next block to come (Fabric's `fileledger.Iterator`).
  */
-export function resolveSeek(seek: SeekInfo, height: number): SeekRange | SeekRefusal {
+export function resolveSeek(seek: SeekInfo, height: number, firstBlock = 0): SeekRange | SeekRefusal {
   const startPos = seek.getStart();
   const stopPos = seek.getStop();
   if (startPos === undefined || stopPos === undefined) {
     return { status: 400, reason: `seek_info: missing ${startPos === undefined ? 'start' : 'stop'}` };
   }
-  const start = startOf(startPos, height);
+  const start = startOf(startPos, height, firstBlock);
   if (typeof start !== 'number') return start;
+  if (start < firstBlock) {
+    return { status: 404, reason: `seek_info.start: block ${start} is not available on this peer: the channel was joined from a snapshot and its first block is ${firstBlock}` };
+  }
   let stop: number;
   switch (stopPos.getTypeCase()) {
     case SeekPosition.TypeCase.OLDEST:
@@ -71,12 +79,12 @@ export function isRefusal(r: SeekRange | SeekRefusal): r is SeekRefusal {
   return 'status' in r;
 }
 
-function startOf(p: SeekPosition, height: number): number | SeekRefusal {
+function startOf(p: SeekPosition, height: number, firstBlock: number): number | SeekRefusal {
   switch (p.getTypeCase()) {
     case SeekPosition.TypeCase.OLDEST:
       return 0;
     case SeekPosition.TypeCase.NEWEST:
-      return Math.max(0, height - 1);
+      return firstBlock > 0 && height === firstBlock ? height : Math.max(0, height - 1);
     case SeekPosition.TypeCase.NEXT_COMMIT:
       return height;
     case SeekPosition.TypeCase.SPECIFIED: {

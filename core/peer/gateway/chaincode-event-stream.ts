@@ -2,6 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { SeekPosition } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import type { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import type { TxLocation } from '../../ledger/block-store';
 import { getTransactionsFilter, parseBlock } from '../../protocol/block';
 import type { Channel, CommittedBlock } from '../channel/channel';
 import { blockTxEvents } from '../deliver/filtered-block';
@@ -31,8 +32,10 @@ export class ChaincodeEventStream {
 
   /** Throws {@link GatewayRpcError} (INVALID_ARGUMENT) for a start position Fabric does not accept, before emitting anything. */
   async run(emit: (blockNumber: number, events: ChaincodeEvent[]) => Promise<void>, signal: AbortSignal): Promise<void> {
-    let next = this.startBlock();
-    let passed = this.afterTransactionId === '';
+    const after = this.afterTransactionId === '' ? undefined : this.channel.ledger.getTxLocation(this.afterTransactionId);
+    let next = this.startBlock(after);
+    // A transaction from before the snapshot the channel was joined from emits nothing here: nothing to skip.
+    let passed = this.afterTransactionId === '' || after?.fromSnapshot === true;
     const recent = new RecentBlocks();
     let wake: (() => void) | undefined;
     const off = this.channel.onBlock((b) => {
@@ -75,16 +78,18 @@ export class ChaincodeEventStream {
   }
 
   private stored(n: number): CommittedBlock {
-    const bytes = this.channel.ledger.getBlockBytes(n) as Uint8Array;
+    const bytes = this.channel.ledger.getBlockBytes(n);
+    if (bytes === undefined) {
+      const first = (this.channel.ledger.snapshotBootstrap()?.lastBlockNumber ?? -1) + 1;
+      throw new GatewayRpcError(GrpcStatus.NOT_FOUND, `block ${n} is not available on this peer: channel ${this.channel.id} was joined from a snapshot; its first block is ${first}`);
+    }
     const block = parseBlock(bytes, { verifyDataHash: false }).block;
     return { number: n, block, bytes, flags: getTransactionsFilter(block) };
   }
 
-  private startBlock(): number {
-    if (this.afterTransactionId !== '') {
-      const found = this.channel.ledger.getTxLocation(this.afterTransactionId);
-      if (found !== undefined) return found.blockNum;
-    }
+  private startBlock(after: TxLocation | undefined): number {
+    // A transaction from before the snapshot the channel was joined from: what follows it starts with the next block.
+    if (after !== undefined) return after.fromSnapshot === true ? after.blockNum + 1 : after.blockNum;
     const type = this.start?.getTypeCase() ?? SeekPosition.TypeCase.TYPE_NOT_SET;
     switch (type) {
       case SeekPosition.TypeCase.TYPE_NOT_SET:

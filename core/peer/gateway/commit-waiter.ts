@@ -45,7 +45,9 @@ export class CommitWaiter {
       const loc = this.channel.ledger.getTxLocation(txId);
       if (loc !== undefined) {
         this.remove(txId, done);
-        resolve({ validationCode: loc.validationCode, blockNumber: loc.blockNum });
+        // Committed before the snapshot this channel was joined from: taken, but its block and code are not here.
+        if (loc.fromSnapshot === true) reject(txBeforeSnapshot(txId, loc.blockNum + 1));
+        else resolve({ validationCode: loc.validationCode, blockNumber: loc.blockNum });
         return;
       }
       const failure = this.committer?.failure();
@@ -109,4 +111,9 @@ interface Waiter {
 function notCommitting(channelId: string, failure: CommitFailure): GatewayRpcError {
   const state = failure.paused === true ? 'is paused until disk space is freed' : 'has stopped';
   return new GatewayRpcError(GrpcStatus.UNAVAILABLE, `channel ${channelId} on this peer is not committing blocks: its committer ${state} at block ${failure.blockNum}: ${failure.error.message}`);
+}
+
+/** Fabric's block store's answer for a transaction of a ledger bootstrapped from a snapshot (`blkstorage/blockfile_mgr.go`). */
+export function txBeforeSnapshot(txId: string, firstBlock: number): GatewayRpcError {
+  return new GatewayRpcError(GrpcStatus.NOT_FOUND, `details for the TXID [${txId}] not available. Ledger bootstrapped from a snapshot. First available block = [${firstBlock}]`);
 }

@@ -164,8 +164,10 @@ export class BlockPuller {
         const parsed = parseBlock(blockBytes);
         const expected = channel.height();
         if (previousHash === undefined && expected > 0) {
-          const last = parseBlock(channel.ledger.getBlockBytes(expected - 1) as Uint8Array, { verifyDataHash: false });
-          previousHash = headerHashOf(last);
+          const lastBytes = channel.ledger.getBlockBytes(expected - 1);
+          // A channel joined from a snapshot holds no block at or below the snapshot's: the first block pulled chains to the snapshot's last block hash.
+          const bootstrap = lastBytes === undefined ? channel.ledger.snapshotBootstrap() : undefined;
+          previousHash = bootstrap !== undefined && bootstrap.lastBlockNumber === expected - 1 ? bootstrap.lastBlockHash : headerHashOf(parseBlock(lastBytes as Uint8Array, { verifyDataHash: false }));
         }
         const resources = channel.resources();
         verifyBlock(parsed, expected, previousHash, resources);

@@ -57,11 +57,27 @@ export class LocalPolicies {
     this.check(proposal, resource, 'Members', MSPRole.MSPRoleType.MEMBER);
   }
 
-  private check(proposal: ParsedSignedProposal, resource: string, policy: string, role: number): void {
+  /**
+   * {@link checkAdmin} for a request that did not come through the endorser (Fabric's
+   * `CheckACLNoChannel` over `SignedData`, as the snapshot service calls it): the signature over
+   * `data` is verified here too.
+   */
+  checkAdminSigned(signed: { readonly identity: Uint8Array; readonly data: Uint8Array; readonly signature: Uint8Array }, resource: string): void {
+    const creator = this.check(signed.identity, resource, 'Admins', MSPRole.MSPRoleType.ADMIN);
+    if (!creator.verify(signed.data, signed.signature)) {
+      throw new PeerError('PEER_ACCESS_DENIED', `access denied for [${resource}]: the signature over the request does not verify with the creator's certificate`, {
+        resource,
+        policy: 'Admins',
+        mspId: creator.mspId,
+      });
+    }
+  }
+
+  private check(proposal: ParsedSignedProposal | Uint8Array, resource: string, policy: string, role: number): Identity {
     const required = `access denied for [${resource}]: the creator must be ${role === MSPRole.MSPRoleType.ADMIN ? 'an admin' : 'a member'} of ${this.mspId}`;
     let creator: Identity;
     try {
-      creator = this.msp.deserializeIdentity(proposal.creator);
+      creator = this.msp.deserializeIdentity(proposal instanceof Uint8Array ? proposal : proposal.creator);
     } catch (err) {
       throw new PeerError('PEER_ACCESS_DENIED', `${required} (the local MSP refused the creator: ${(err as Error).message})`, { resource, policy });
     }
@@ -74,5 +90,6 @@ export class LocalPolicies {
       }
       throw new PeerError('PEER_ACCESS_DENIED', `${required} (${reason})`, { resource, policy, mspId: creator.mspId });
     }
+    return creator;
   }
 }

@@ -1,8 +1,9 @@
 import { Config, ConfigEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { ChannelInfo, ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
+import { ChannelInfo, ChannelQueryResponse, JoinBySnapshotStatus } from '@hyperledger/fabric-protos/lib/peer/query_pb';
 import { getLastConfigIndex, parseBlock } from '../../protocol/block';
 import { parseEnvelope } from '../../protocol/envelope';
 import type { Channel } from '../channel/channel';
+import { PeerError } from '../peer-error';
 import { type LocalPolicies, checkChannelPolicy } from './acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from './system-chaincode';
 
@@ -14,12 +15,16 @@ export interface CsccSupport {
   channelIds(): string[];
   /** Joins from a genesis block; throws with the reason the join failed. */
   join(genesisBlock: Uint8Array): void;
+  /** Starts joining from a snapshot directory in the background (Fabric's `CreateChannelFromSnapshot`); throws when it cannot start. */
+  joinBySnapshot?(snapshotDir: string): void;
+  /** Whether a join from a snapshot runs, and from which directory. */
+  joinBySnapshotStatus?(): { readonly inProgress: boolean; readonly bootstrappingSnapshotDir: string };
 }
 
 /** The functions Fabric's cscc takes without a second argument. */
 const CHANNEL_LESS_FUNCTIONS = new Set(['GetChannels', 'JoinBySnapshotStatus']);
 
-/** Fabric's `cscc` configuration chaincode: JoinChain, GetChannels, GetConfigBlock, GetChannelConfig. */
+/** Fabric's `cscc` configuration chaincode: JoinChain, JoinChainBySnapshot, JoinBySnapshotStatus, GetChannels, GetConfigBlock, GetChannelConfig. */
 export class Cscc implements SystemChaincode {
   readonly name = 'cscc';
 
@@ -43,6 +48,25 @@ export class Cscc implements SystemChaincode {
           this.support.join(block);
           return success();
         }
+        case 'JoinChainBySnapshot': {
+          const join = this.support.joinBySnapshot;
+          if (join === undefined) break;
+          if (inv.args[1] === undefined || inv.args[1].length === 0) return failure('Cannot join the channel, no snapshot directory provided');
+          this.support.local.checkAdmin(inv.proposal, 'cscc/JoinChainBySnapshot');
+          // Fabric answers once the import has started; JoinBySnapshotStatus tells when it is over.
+          join.call(this.support, argString(inv.args, 1));
+          return success();
+        }
+        case 'JoinBySnapshotStatus': {
+          const status = this.support.joinBySnapshotStatus;
+          if (status === undefined) break;
+          this.support.local.checkAdmin(inv.proposal, 'cscc/JoinBySnapshotStatus');
+          const now = status.call(this.support);
+          const res = new JoinBySnapshotStatus();
+          res.setInProgress(now.inProgress);
+          res.setBootstrappingSnapshotDir(now.bootstrappingSnapshotDir);
+          return success(res.serializeBinary());
+        }
         case 'GetChannels': {
           this.support.local.checkMember(inv.proposal, 'cscc/GetChannels');
           const res = new ChannelQueryResponse();
@@ -61,30 +85,42 @@ export class Cscc implements SystemChaincode {
           const channel = this.support.channel(channelId);
           if (channel === undefined) return failure(`Unknown chain ID, ${channelId}`);
           checkChannelPolicy(channel, '/Channel/Application/Readers', inv.proposal, `cscc/${fn}`);
-          const block = latestConfigBlock(channel);
-          if (fn === 'GetConfigBlock') return success(block);
-          const env = parseEnvelope(parseBlock(block).envelopes[0]);
-          const config = ConfigEnvelope.deserializeBinary(env.data).getConfig() ?? new Config();
+          if (fn === 'GetConfigBlock') return success(latestConfigBlock(channel));
+          // Fabric's RetrievePersistedChannelConfig: the config kept in state, which a channel joined from a snapshot has without its config block.
+          const envelope = channel.ledger.snapshotBootstrap() === undefined ? parseEnvelope(parseBlock(latestConfigBlock(channel)).envelopes[0]).data : channel.ledger.channelConfigEnvelope();
+          const config = (envelope === undefined ? undefined : ConfigEnvelope.deserializeBinary(envelope).getConfig()) ?? new Config();
           return success(config.serializeBinary());
         }
-        default:
-          return failure(`Requested function ${fn} not found.`);
       }
+      return failure(`Requested function ${fn} not found.`);
     } catch (err) {
       return failure((err as Error).message);
     }
   }
 }
 
-/** The bytes of the channel's latest config block (found through the last block's metadata). */
+/**
+ * The bytes of the channel's latest config block (found through the last block's metadata). Throws
+ * `PEER_BLOCK_NOT_AVAILABLE` on a channel joined from a snapshot until a config block commits after
+ * it (Fabric's `ConfigBlockFromLedger` fails there too).
+ */
 export function latestConfigBlock(channel: Channel): Uint8Array {
   const ledger = channel.ledger;
-  const last = parseBlock(ledger.getBlockBytes(ledger.height() - 1) as Uint8Array, { verifyDataHash: false });
+  const lastBytes = ledger.getBlockBytes(ledger.height() - 1);
   let index = 0;
   try {
-    index = getLastConfigIndex(last.block);
+    if (lastBytes !== undefined) index = getLastConfigIndex(parseBlock(lastBytes, { verifyDataHash: false }).block);
   } catch {
     index = 0;
   }
-  return ledger.getBlockBytes(index) as Uint8Array;
+  const bytes = ledger.getBlockBytes(index);
+  if (bytes === undefined) {
+    const bootstrap = ledger.snapshotBootstrap();
+    throw new PeerError(
+      'PEER_BLOCK_NOT_AVAILABLE',
+      `the config block ${index} of channel ${channel.id} is not available on this peer${bootstrap === undefined ? '' : `: the channel was joined from a snapshot at block ${bootstrap.lastBlockNumber}, and no config block has been committed since`}`,
+      { channelId: channel.id, blockNum: index },
+    );
+  }
+  return bytes;
 }

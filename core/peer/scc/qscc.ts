@@ -1,4 +1,4 @@
-import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
+import { BlockchainInfo, BootstrappingSnapshotInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { ProcessedTransaction } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { blockHeaderHash, parseBlock } from '../../protocol/block';
@@ -6,6 +6,21 @@ import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from './acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from './system-chaincode';
+
+/** Why block `blockNum` is not held, when the channel was joined from a snapshot at or above it. */
+export function beforeSnapshot(channel: Channel, blockNum: number): string | undefined {
+  const bootstrap = channel.ledger.snapshotBootstrap();
+  if (bootstrap === undefined || blockNum > bootstrap.lastBlockNumber) return undefined;
+  return `block ${blockNum} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap.lastBlockNumber}, and blocks up to it are not held`;
+}
+
+/** Why a txid's transaction cannot be shown: it was committed in a block the snapshot the channel was joined from covers. */
+function txBeforeSnapshot(channel: Channel, txId: string): string | undefined {
+  const loc = txId === '' ? undefined : channel.ledger.getTxLocation(txId);
+  if (loc?.fromSnapshot !== true) return undefined;
+  const bootstrap = channel.ledger.snapshotBootstrap();
+  return `transaction ${txId} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap?.lastBlockNumber ?? loc.blockNum}, which covers it`;
+}
 
 /**
  * Fabric's `qscc` ledger queries: GetChainInfo, GetBlockByNumber, GetBlockByHash,
@@ -42,7 +57,18 @@ export class Qscc implements SystemChaincode {
         const height = ledger.height();
         const info = new BlockchainInfo();
         info.setHeight(height);
-        if (height > 0) {
+        const bootstrap = ledger.snapshotBootstrap();
+        if (bootstrap !== undefined) {
+          // Fabric's block store names the snapshot a ledger was joined from for as long as it lives (`blockfile_mgr.go`).
+          const joinedFrom = new BootstrappingSnapshotInfo();
+          joinedFrom.setLastblockinsnapshot(bootstrap.lastBlockNumber);
+          info.setBootstrappingsnapshotinfo(joinedFrom);
+        }
+        if (bootstrap !== undefined && bootstrap.lastBlockNumber === height - 1) {
+          // Joined from a snapshot and nothing committed since: the snapshot names the last block's hashes.
+          info.setCurrentblockhash(bootstrap.lastBlockHash);
+          info.setPreviousblockhash(bootstrap.previousBlockHash);
+        } else if (height > 0) {
           const last = parseBlock(ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
           info.setCurrentblockhash(blockHeaderHash({ number: last.number, previousHash: last.previousHash, dataHash: last.dataHash }));
           info.setPreviousblockhash(last.previousHash);
@@ -55,7 +81,9 @@ export class Qscc implements SystemChaincode {
         const num = /^\d+$/.test(text) ? Number(text) : NaN;
         if (!Number.isSafeInteger(num)) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
         const bytes = ledger.getBlockBytes(num);
-        return bytes === undefined ? failure(`Failed to get block number ${num}, error entry not found in index`) : success(bytes);
+        if (bytes !== undefined) return success(bytes);
+        const pruned = beforeSnapshot(channel, num);
+        return failure(`Failed to get block number ${num}, error ${pruned ?? 'entry not found in index'}`);
       }
       case 'GetBlockByHash': {
         const hash = inv.args[2];
@@ -65,6 +93,8 @@ export class Qscc implements SystemChaincode {
       }
       case 'GetTransactionByID': {
         const txId = argString(inv.args, 2);
+        const pruned = txBeforeSnapshot(channel, txId);
+        if (pruned !== undefined) return failure(`Failed to get transaction with id ${txId}, error ${pruned}`);
         const found = this.txEnvelope(channel, txId);
         if (found === undefined) return failure(`Failed to get transaction with id ${txId}, error entry not found in index`);
         const pt = new ProcessedTransaction();
@@ -74,6 +104,8 @@ export class Qscc implements SystemChaincode {
       }
       case 'GetBlockByTxID': {
         const txId = argString(inv.args, 2);
+        const pruned = txBeforeSnapshot(channel, txId);
+        if (pruned !== undefined) return failure(`Failed to get block for txID ${txId}, error ${pruned}`);
         const loc = txId === '' ? undefined : ledger.getTxLocation(txId);
         const bytes = loc === undefined ? undefined : ledger.getBlockBytes(loc.blockNum);
         return bytes === undefined ? failure(`Failed to get block for txID ${txId}, error entry not found in index`) : success(bytes);

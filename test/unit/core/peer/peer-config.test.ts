@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../../core/errors';
 import { parseNodeConfig } from '../../../../core/node/config';
-import { parsePeerConfig } from '../../../../core/peer/peer-config';
+import { parsePeerConfig, snapshotsRootDir } from '../../../../core/peer/peer-config';
 
 const base = {
   id: 'peer0',
@@ -63,5 +63,14 @@ describe('peer config: privateData (Fabric’s peer.gossip.pvtData)', () => {
     expect(() => peerWith({ privateData: { pushAckTimeoutMs: 0 } })).toThrow(/privateData\.pushAckTimeoutMs/);
     expect(() => peerWith({ privateData: { reconcileSleepIntervalMs: -1 } })).toThrow(/privateData\.reconcileSleepIntervalMs/);
     expect(() => peerWith({ privateData: { pushAckTimout: 500 } })).toThrow(/pushAckTimout/);
+  });
+});
+
+describe('peer config: snapshots.rootDir (Fabric ledger.snapshots.rootDir)', () => {
+  it('defaults to snapshots/ under the data directory and resolves a given one against the config file folder', () => {
+    expect(snapshotsRootDir(peerWith({}))).toBe('/etc/weft/data/snapshots');
+    expect(snapshotsRootDir(peerWith({ snapshots: { rootDir: 'snaps' } }))).toBe('/etc/weft/snaps');
+    expect(() => peerWith({ snapshots: { rootDir: '' } })).toThrow(/snapshots\.rootDir/);
+    expect(() => peerWith({ snapshots: { dir: 'x' } })).toThrow(/snapshots/);
   });
 });

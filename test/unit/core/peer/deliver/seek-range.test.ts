@@ -54,3 +54,16 @@ describe('resolveSeek', () => {
     expect(resolveSeek(seek(seekPosition(1), new SeekPosition()), 5)).toMatchObject({ status: 400 });
   });
 });
+
+describe('a channel joined from a snapshot at block 9 (first block held: 10)', () => {
+  it('answers NOT_FOUND for a start below its first block, as Fabric’s file ledger does', () => {
+    expect(resolveSeek(seek(seekPosition('oldest'), seekPosition('newest')), 12, 10)).toMatchObject({ status: 404, reason: expect.stringContaining('joined from a snapshot') as string });
+    expect(resolveSeek(seek(seekPosition(9), seekPosition(11)), 12, 10)).toMatchObject({ status: 404 });
+    expect(resolveSeek(seek(seekPosition(10), seekPosition(11)), 12, 10)).toMatchObject({ start: 10, stop: 11 });
+  });
+
+  it('takes Newest, while nothing has been committed since the snapshot, as the next block to come', () => {
+    expect(resolveSeek(seek(seekPosition('newest'), seekPosition('newest')), 10, 10)).toMatchObject({ start: 10, stop: 10 });
+    expect(resolveSeek(seek(seekPosition('newest'), seekPosition('newest')), 11, 10)).toMatchObject({ start: 10, stop: 10 });
+  });
+});
