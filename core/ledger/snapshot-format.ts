@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { LedgerError } from '../errors';
+import { varintBytes } from '../protocol/wire-writer';
 import type { Version } from './tx-simulator';
 
 /**
@@ -26,16 +27,7 @@ export const LEDGER_SNAPSHOT_FILES: readonly string[] = [
 ];
 
 /** Go's `binary.PutUvarint`. */
-export function uvarint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
+export const uvarint = varintBytes;
 
 /**
  * Fabric's `util.EncodeOrderPreservingVarUint64`: one byte giving how many big-endian bytes follow,

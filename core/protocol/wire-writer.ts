@@ -52,6 +52,13 @@ export function putVarint(out: Uint8Array, at: number, value: number): number {
   return pos;
 }
 
+/** `value` as varint bytes (protobuf's, and Go's `binary.PutUvarint`). */
+export function varintBytes(value: number): Uint8Array {
+  const out = new Uint8Array(varintSize(value));
+  putVarint(out, 0, value);
+  return out;
+}
+
 function varint(value: number, out: number[]): void {
   let v = value;
   while (v >= 0x80) {

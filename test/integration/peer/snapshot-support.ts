@@ -4,11 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { SeekInfo, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
+import { SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { QueryPendingSnapshotsResponse, SignedSnapshotRequest, SnapshotQuery, SnapshotRequest } from '@hyperledger/fabric-protos/lib/peer/snapshot_pb';
-import { buildEnvelope } from '../../../core/protocol/envelope';
+import { buildSeekEnvelope } from '../../../core/protocol/deliver-request';
 import type { Signer } from '../../../core/protocol/signer';
 
 type SnapshotMethod = 'Generate' | 'Cancel' | 'QueryPendings';
@@ -70,18 +69,7 @@ export async function pendingSnapshots(client: grpc.Client, signer: Signer, chan
 
 /** A peer Deliver (`protos.Deliver/Deliver`) from block `start` to `stop`, collecting block numbers until the status. */
 export function peerDeliver(client: grpc.Client, signer: Signer, channelId: string, start: number, stop: number): Promise<{ blocks: number[]; status: number }> {
-  const position = (n: number): SeekPosition => {
-    const s = new SeekSpecified();
-    s.setNumber(n);
-    const p = new SeekPosition();
-    p.setSpecified(s);
-    return p;
-  };
-  const seek = new SeekInfo();
-  seek.setStart(position(start));
-  seek.setStop(position(stop));
-  seek.setBehavior(SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
-  const request = buildEnvelope({ type: HeaderType.DELIVER_SEEK_INFO, channelId, data: seek.serializeBinary(), signer });
+  const request = buildSeekEnvelope({ channelId, start, stop, failIfNotReady: true, signer });
   return new Promise((resolve, reject) => {
     const call = client.makeBidiStreamRequest(
       '/protos.Deliver/Deliver',
