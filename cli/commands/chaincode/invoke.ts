@@ -3,7 +3,7 @@ import { WeftCommand } from '../../base-command';
 import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
-import { openNetwork } from '../../services/network/network-access';
+import { channelPeer, openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeInvoke extends WeftCommand {
   static override summary = 'Submit a transaction through the Gateway: endorse, order, wait for commit; print the result and validation code.';
@@ -12,7 +12,7 @@ export default class ChaincodeInvoke extends WeftCommand {
     'A transaction that commits MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT (another transaction changed what it read first) is endorsed again and resubmitted, up to --retry times; no other code is retried.';
   static override strict = false;
   // oclif marks every argument of a non-strict command variadic ("DIR... FUNCTION..."): only the function's arguments are.
-  static override usage = '<%= command.id %> DIR FUNCTION [ARGS...] -n <value> [--channel <value>] [--org <value>] [--user <value>] [--transient <value>...] [--endorsing-orgs <value>] [--is-init] [--retry <value>] [--json] [--verbose]';
+  static override usage = '<%= command.id %> DIR FUNCTION [ARGS...] -n <value> [--channel <value>] [--org <value>] [--user <value>] [--transient <value>...] [--endorsing-orgs <value>] [--is-init] [--retry <value>] [--peer <value>] [--json] [--verbose]';
   static override examples = [
     '<%= config.bin %> chaincode invoke ./net --name basic CreateAsset asset1 blue 5 Tomoko 300',
     '<%= config.bin %> chaincode invoke ./net --name basic --org Org2 TransferAsset asset1 Brad --json',
@@ -31,6 +31,7 @@ export default class ChaincodeInvoke extends WeftCommand {
     org: orgFlag,
     user: userFlag,
     transient: transientFlag,
+    peer: Flags.string({ description: "peer whose Gateway to use (its id; default the first peer of the user's org)" }),
     'endorsing-orgs': Flags.string({ description: 'only these orgs endorse (MSP IDs, comma separated)' }),
     'is-init': Flags.boolean({
       description: 'call as the Init of a chaincode deployed with --init-required (Fabric --isInit): once per definition version, before any other call',
@@ -59,7 +60,8 @@ export default class ChaincodeInvoke extends WeftCommand {
       endorsingOrgs: flags['endorsing-orgs']?.split(',').map((s) => s.trim()),
       isInit: flags['is-init'],
       retries: flags.retry,
-      onRetry: (r) => this.progress(`${r.validationCode} in block ${r.blockNumber} (tx ${r.transactionId}): endorsing again in ${r.delayMs} ms (retry ${r.attempt} of ${flags.retry})`),
+      gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
+      onRetry: (r) => this.progress(`${r.reason} (tx ${r.transactionId}): endorsing again in ${r.delayMs} ms (retry ${r.attempt} of ${flags.retry})`),
     });
     const attempts = result.attempts > 1 ? `, after ${result.attempts} attempts` : '';
     this.log(`${result.validationCode} in block ${result.blockNumber} (tx ${result.transactionId}${attempts})`);

@@ -1,22 +1,29 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { queryChaincode } from '../../services/chaincode/transact';
-import { openNetwork } from '../../services/network/network-access';
+import { channelPeer, openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeQuery extends WeftCommand {
   static override summary = 'Evaluate a chaincode function on one peer (nothing is ordered or committed) and print the result.';
   static override strict = false;
   // oclif marks every argument of a non-strict command variadic ("DIR... FUNCTION..."): only the function's arguments are.
-  static override usage = '<%= command.id %> DIR FUNCTION [ARGS...] -n <value> [--channel <value>] [--org <value>] [--user <value>] [--transient <value>...] [--json] [--verbose]';
+  static override usage = '<%= command.id %> DIR FUNCTION [ARGS...] -n <value> [--channel <value>] [--org <value>] [--user <value>] [--transient <value>...] [--peer <value>] [--json] [--verbose]';
   static override examples = ['<%= config.bin %> chaincode query ./net --name basic ReadAsset asset1', '<%= config.bin %> chaincode query ./net --name basic GetAllAssets --org Org2 --json'];
   static override args = {
     dir: networkDirArg,
     function: Args.string({ description: 'function to evaluate', required: true }),
     args: Args.string({ description: "the function's arguments, as many as it takes (put -- before the first that looks like a flag)" }),
   };
-  static override flags = { name: nameFlag, channel: channelFlag, org: orgFlag, user: userFlag, transient: transientFlag };
+  static override flags = {
+    name: nameFlag,
+    channel: channelFlag,
+    org: orgFlag,
+    user: userFlag,
+    transient: transientFlag,
+    peer: Flags.string({ description: "peer whose Gateway to use (its id; default the first peer of the user's org)" }),
+  };
 
   async run(): Promise<{ result: string; json?: unknown }> {
     const { args, raw, flags } = await this.parse(ChaincodeQuery);
@@ -26,6 +33,7 @@ export default class ChaincodeQuery extends WeftCommand {
       fn: args.function,
       args: positionalsAfter(raw, 2),
       transient: parseTransient(flags.transient),
+      gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
     });
     this.log(result);
     let json: unknown;

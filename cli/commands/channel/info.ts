@@ -1,23 +1,45 @@
+import { Flags } from '@oclif/core';
+import { WeftError } from '../../../core/errors';
 import { WeftCommand } from '../../base-command';
 import { channelFlag, networkDirArg } from '../../common-flags';
 import { blockToJson } from '../../services/block/block-json';
-import { fetchBlock } from '../../services/block/block-source';
-import { openNetwork, peerChainInfo, readingPeer } from '../../services/network/network-access';
+import { blockPeer, fetchBlock } from '../../services/block/block-source';
+import { openNetwork, peerChainInfo } from '../../services/network/network-access';
 
 export default class ChannelInfo extends WeftCommand {
   static override summary = "Show the channel's height, current block hash and configuration (orgs, orderers, batch settings).";
-  static override examples = ['<%= config.bin %> channel info ./net', '<%= config.bin %> channel info ./net --json', '<%= config.bin %> channel info ./net --channel audit'];
+  static override description =
+    'For a peer that joined the channel from a ledger snapshot it also shows the snapshot\'s last block: the peer holds only the blocks after it, ' +
+    'so the latest config block is shown only when it was committed after the snapshot.';
+  static override examples = [
+    '<%= config.bin %> channel info ./net',
+    '<%= config.bin %> channel info ./net --json',
+    '<%= config.bin %> channel info ./net --channel audit',
+    '<%= config.bin %> channel info ./net --peer peer1.org1.example.com',
+  ];
   static override args = { dir: networkDirArg };
-  static override flags = { channel: channelFlag };
+  static override flags = { channel: channelFlag, peer: Flags.string({ description: 'peer to ask (its id; default the first peer of the first org whose keys are here)' }) };
 
-  async run(): Promise<{ channel: string; height: number; currentBlockHash: string; configBlock: number; config: unknown }> {
+  async run(): Promise<{ channel: string; height: number; currentBlockHash: string; snapshotBlock?: number; configBlock?: number; config?: unknown }> {
     const { args, flags } = await this.parse(ChannelInfo);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const channel = layout.spec.channel.name;
-    const info = await peerChainInfo(layout, readingPeer(layout), channel);
-    const config = await fetchBlock(layout, 'config');
-    const decoded = blockToJson(config.bytes).transactions[0]?.config;
+    const peer = blockPeer(layout, flags.peer);
+    const info = await peerChainInfo(layout, peer, channel);
     this.log(`channel ${channel}: height ${info.height}, current block hash ${info.currentBlockHash}`);
+    if (info.snapshotBlock !== undefined) this.log(`${peer.id} joined from a snapshot at block ${info.snapshotBlock}: it holds blocks ${info.snapshotBlock + 1}…${info.height - 1}`);
+    let config: { number: number; bytes: Uint8Array };
+    try {
+      config = await fetchBlock(layout, 'config', peer);
+    } catch (err) {
+      // The config the peer runs with is in its state; the block that carried it is below the snapshot.
+      if (err instanceof WeftError && err.code === 'BLOCK_BELOW_SNAPSHOT') {
+        this.log(`latest config in block ${String(err.details.block)}, below the snapshot: ask a peer that holds it with --peer`);
+        return { channel, ...info };
+      }
+      throw err;
+    }
+    const decoded = blockToJson(config.bytes).transactions[0]?.config;
     this.log(`latest config in block ${config.number}:`);
     this.log(JSON.stringify(decoded, undefined, 2));
     return { channel, ...info, configBlock: config.number, config: decoded };

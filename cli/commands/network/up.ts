@@ -10,15 +10,21 @@ export default class NetworkUp extends WeftCommand {
     '<%= config.bin %> network up ./net',
     '<%= config.bin %> network up ./net --json',
     '<%= config.bin %> network up ./net --node orderer.example.com --node peer0.org1.example.com',
+    '<%= config.bin %> network up ./net --node peer1.org1.example.com --no-join',
   ];
   static override args = { dir: Args.string({ description: 'network directory (made by weft network init)', required: true }) };
   static override flags = {
     node: Flags.string({ description: 'start this node (repeatable) rather than every node whose host is this machine', multiple: true, multipleNonGreedy: true }),
+    join: Flags.boolean({
+      description: 'join the started nodes to the channels they have not joined (--no-join: only start them, e.g. a new peer to join from a snapshot with weft channel join --snapshot)',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run(): Promise<UpResult> {
     const { args, flags } = await this.parse(NetworkUp);
-    const result = await networkUp(args.dir, (m) => this.progress(m), flags.node);
+    const result = await networkUp(args.dir, (m) => this.progress(m), flags.node, flags.join);
     const some = result.nodes.length < result.orderers.length + result.peers.length;
     this.log(`network up${some ? ` here (${result.nodes.join(', ')})` : ''}, ${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')}`);
     for (const o of result.orderers) {

@@ -2,7 +2,7 @@ import { ConfigError, WeftError } from '../../../core/errors';
 import { decodeBlock, getLastConfigIndex } from '../../../core/protocol/block';
 import { withPeerClient } from '../client/peer-client';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
-import { channelReader, peerChainInfo, readingPeer } from '../network/network-access';
+import { channelPeer, channelReader, peerChainInfo, readingPeer } from '../network/network-access';
 
 /** `newest`, `oldest`, `config` (the latest config block) or a block number. */
 export type BlockRef = 'newest' | 'oldest' | 'config' | number;
@@ -21,18 +21,34 @@ export function parseBlockRef(text: string): BlockRef {
  */
 export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = readingPeer(layout)): Promise<{ number: number; bytes: Uint8Array }> {
   const channel = layout.spec.channel.name;
-  const { height } = await peerChainInfo(layout, peer, channel);
+  const { height, snapshotBlock } = await peerChainInfo(layout, peer, channel);
+  // A peer that joined from a snapshot holds the blocks after the snapshot's last block only.
+  const first = snapshotBlock === undefined ? 0 : snapshotBlock + 1;
   let number: number;
   if (ref === 'newest') number = height - 1;
-  else if (ref === 'oldest') number = 0;
+  else if (ref === 'oldest') number = first;
   else if (ref === 'config') number = getLastConfigIndex(decodeBlock(await blockBytes(layout, peer, channel, height - 1)));
   else number = ref;
   if (number >= height) {
-    throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} has ${height} blocks (0…${height - 1}) on ${channel}`, {
+    throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} has ${height} blocks (${first}…${height - 1}) on ${channel}`, {
       suggestions: [`weft block show ${layout.dir} newest`],
     });
   }
+  if (number < first) {
+    const what = ref === 'config' ? `the latest config block (${number})` : `block ${number}`;
+    throw new WeftError('BLOCK_BELOW_SNAPSHOT', `${peer.id} joined ${channel} from a snapshot at block ${snapshotBlock}: it holds no block below ${first}, so not ${what}`, {
+      peer: peer.id,
+      block: number,
+      snapshotBlock,
+      suggestions: [`read it from a peer that joined from the genesis block: --peer <id>`, `its blocks start at ${first}: weft block show ${layout.dir} oldest --peer ${peer.id}`],
+    });
+  }
   return { number, bytes: await blockBytes(layout, peer, channel, number) };
+}
+
+/** `--peer` of the block commands: a peer of the channel by id, or the default reading peer. */
+export function blockPeer(layout: NetworkLayout, id: string | undefined): NodeLayout {
+  return id === undefined ? readingPeer(layout) : channelPeer(layout, id);
 }
 
 async function blockBytes(layout: NetworkLayout, peer: NodeLayout, channel: string, n: number): Promise<Uint8Array> {

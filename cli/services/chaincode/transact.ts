@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Contract, SubmittedTransaction } from '@hyperledger/fabric-gateway';
+import { type Contract, EndorseError, type SubmittedTransaction } from '@hyperledger/fabric-gateway';
 import { ProposedTransaction } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import { SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { ChaincodeError } from '../../../core/errors';
@@ -7,7 +7,7 @@ import { buildProposal } from '../../../core/protocol/proposal';
 import { validationCodeInfo, validationCodeName } from '../../../core/protocol/validation-codes';
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
-import type { NetworkLayout, UserLayout } from '../network/network-layout';
+import type { NetworkLayout, NodeLayout, UserLayout } from '../network/network-layout';
 import { gatewayFailure } from './gateway-errors';
 
 export interface TransactOptions {
@@ -26,6 +26,8 @@ export interface TransactOptions {
   readonly retries?: number;
   /** Called before each retry, after the conflict and before the backoff delay. */
   readonly onRetry?: (retry: RetryNotice) => void;
+  /** The peer whose Gateway serves the call (`--peer`; default the first peer of the user's org): its Gateway evaluates on itself, and endorses on itself for its org. */
+  readonly gatewayPeer?: NodeLayout;
 }
 
 /** A conflicted attempt about to be retried. */
@@ -33,9 +35,18 @@ export interface RetryNotice {
   /** The attempt that conflicted, from 1. */
   readonly attempt: number;
   readonly transactionId: string;
-  readonly validationCode: string;
-  readonly blockNumber: string;
+  /** What went wrong: `MVCC_READ_CONFLICT in block 12`, or the endorsers' disagreement. */
+  readonly reason: string;
   readonly delayMs: number;
+}
+
+/**
+ * The Gateway's answer when the endorsing peers' responses differ (it compares them byte for byte):
+ * right after a block one peer may not have committed it yet, so they read different states, and
+ * endorsing again a moment later agrees. A chaincode's own failure is ABORTED too, but says otherwise.
+ */
+export function endorsersDisagreed(err: unknown): err is EndorseError {
+  return err instanceof EndorseError && err.message.includes('ProposalResponsePayloads do not match');
 }
 
 export interface InvokeResult {
@@ -101,17 +112,27 @@ function transientData(t: Record<string, string> | undefined): Record<string, Ui
 }
 
 /**
- * Endorse, submit, wait for commit. A read conflict is endorsed again and resubmitted up to
- * `o.retries` times; a transaction committed as invalid in the end throws TX_INVALID (non-zero exit).
+ * Endorse, submit, wait for commit. A read conflict (or endorsers that disagreed) is endorsed again
+ * and resubmitted up to `o.retries` times; a transaction committed as invalid in the end throws
+ * TX_INVALID (non-zero exit).
  */
 export async function invokeChaincode(layout: NetworkLayout, user: UserLayout, o: TransactOptions): Promise<InvokeResult> {
   const retries = o.retries ?? 0;
-  const session = new GatewaySession(layout, loadClientIdentity(user));
+  const session = new GatewaySession(layout, loadClientIdentity(user), o.gatewayPeer);
   try {
     const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(o.chaincode);
     for (let attempt = 1; ; attempt++) {
       // Each round builds a new proposal, so a new transaction id: resubmitting a committed envelope would be DUPLICATE_TXID.
-      const submitted = await submitOnce(session, contract, layout.spec.channel.name, o);
+      let submitted: SubmittedTransaction;
+      try {
+        submitted = await submitOnce(session, contract, layout.spec.channel.name, o);
+      } catch (err) {
+        if (!endorsersDisagreed(err) || attempt > retries) throw err;
+        const delayMs = retryDelayMs(attempt);
+        o.onRetry?.({ attempt, transactionId: err.transactionId, reason: 'the endorsing peers answered from different states (one had not yet committed the latest block)', delayMs });
+        await sleep(delayMs);
+        continue;
+      }
       const status = await submitted.getStatus();
       const validationCode = validationCodeName(status.code);
       if (status.successful) {
@@ -120,7 +141,7 @@ export async function invokeChaincode(layout: NetworkLayout, user: UserLayout, o
       }
       if (validationCodeInfo(status.code)?.retryable !== true || attempt > retries) throw invalidTransactionError(status, attempt, retries);
       const delayMs = retryDelayMs(attempt);
-      o.onRetry?.({ attempt, transactionId: status.transactionId, validationCode, blockNumber: status.blockNumber.toString(), delayMs });
+      o.onRetry?.({ attempt, transactionId: status.transactionId, reason: `${validationCode} in block ${status.blockNumber}`, delayMs });
       await sleep(delayMs);
     }
   } catch (err) {
@@ -165,7 +186,7 @@ async function submitInit(session: GatewaySession, channelId: string, o: Transac
 
 /** Evaluate on one peer: nothing is ordered or committed. */
 export async function queryChaincode(layout: NetworkLayout, user: UserLayout, o: TransactOptions): Promise<{ result: string }> {
-  const session = new GatewaySession(layout, loadClientIdentity(user));
+  const session = new GatewaySession(layout, loadClientIdentity(user), o.gatewayPeer);
   try {
     const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(o.chaincode);
     const bytes = await contract.evaluate(o.fn, { arguments: [...o.args], ...(o.transient ? { transientData: transientData(o.transient) } : {}) });

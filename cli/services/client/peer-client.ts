@@ -60,29 +60,15 @@ export class PeerClient {
       creator: signer.serialized,
     });
     const signed = signProposal(built.proposalBytes, signer);
-    const bytes = await new Promise<Buffer>((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        '/protos.Endorser/ProcessProposal',
-        identity,
-        identity,
-        Buffer.from(signed),
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err, value) => {
-          if (err?.code === grpc.status.UNKNOWN) {
-            // The peer refused the proposal before running it (Fabric's endorser answers those with an error).
-            reject(new WeftError('PROPOSAL_REJECTED', `peer ${this.node.id} refused the proposal: ${err.details}`, { peer: this.node.id }));
-          } else if (err) {
-            reject(
-              new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer: ${err.details || err.message}`, {
-                peer: this.node.id,
-                suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${this.node.logFile}`],
-              }),
-            );
-          } else resolve(value!);
-        },
-      );
-    });
+    const bytes = await this.unary('/protos.Endorser/ProcessProposal', signed, timeoutMs, (err) =>
+      err.code === grpc.status.UNKNOWN
+        ? // The peer refused the proposal before running it (Fabric's endorser answers those with an error).
+          new WeftError('PROPOSAL_REJECTED', `peer ${this.node.id} refused the proposal: ${err.details}`, { peer: this.node.id })
+        : new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer: ${err.details || err.message}`, {
+            peer: this.node.id,
+            suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${this.node.logFile}`],
+          }),
+    );
     return parseProposalResponse(bytes);
   }
 
@@ -101,22 +87,45 @@ export class PeerClient {
 
   /** Sends a `discovery.SignedRequest`; resolves with the `discovery.Response` bytes. */
   discover(signedRequest: Uint8Array, timeoutMs = 30_000): Promise<Uint8Array> {
+    return this.unary('/discovery.Discovery/Discover', signedRequest, timeoutMs, (err) =>
+      err.code === grpc.status.UNKNOWN
+        ? new WeftError('DISCOVERY_REFUSED', `peer ${this.node.id} refused the discovery request: ${err.details}`, { peer: this.node.id })
+        : new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the discovery request: ${err.details || err.message}`, { peer: this.node.id }),
+    );
+  }
+
+  /**
+   * One call of Fabric's `protos.Snapshot` service with a `SignedSnapshotRequest` (see
+   * `snapshot-requests.ts`); resolves with the response bytes (`google.protobuf.Empty` for Generate
+   * and Cancel, `QueryPendingSnapshotsResponse` for QueryPendings). The peer answers what it refuses
+   * (not an admin, unknown channel, block below the height, duplicate) with status UNKNOWN and
+   * Fabric's text, passed on verbatim.
+   */
+  snapshot(method: 'Generate' | 'Cancel' | 'QueryPendings', signedRequest: Uint8Array, timeoutMs = 30_000): Promise<Uint8Array> {
+    return this.unary(`/protos.Snapshot/${method}`, signedRequest, timeoutMs, (err) => {
+      if (err.code === grpc.status.UNKNOWN) {
+        return new WeftError('SNAPSHOT_REQUEST_REFUSED', `peer ${this.node.id} refused the snapshot ${method} request: ${err.details}`, { peer: this.node.id, method });
+      }
+      if (err.code === grpc.status.UNIMPLEMENTED) {
+        return new WeftError('SNAPSHOT_UNSUPPORTED', `peer ${this.node.id} does not serve ledger snapshots (protos.Snapshot/${method}: ${err.details || 'unimplemented'})`, {
+          peer: this.node.id,
+          suggestions: ['the peer runs a Weft without snapshot support: upgrade it and restart (weft network up <dir>)'],
+        });
+      }
+      return new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the snapshot ${method} request: ${err.details || err.message}`, {
+        peer: this.node.id,
+        suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${this.node.logFile}`],
+      });
+    });
+  }
+
+  /** One unary call with raw bytes each way; a gRPC error becomes what `failure` makes of it. */
+  private unary(method: string, request: Uint8Array, timeoutMs: number, failure: (err: grpc.ServiceError) => Error): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        '/discovery.Discovery/Discover',
-        identity,
-        identity,
-        Buffer.from(signedRequest),
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err, value) => {
-          if (err?.code === grpc.status.UNKNOWN) {
-            reject(new WeftError('DISCOVERY_REFUSED', `peer ${this.node.id} refused the discovery request: ${err.details}`, { peer: this.node.id }));
-          } else if (err) {
-            reject(new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the discovery request: ${err.details || err.message}`, { peer: this.node.id }));
-          } else resolve(value!);
-        },
-      );
+      this.client.makeUnaryRequest(method, identity, identity, Buffer.from(request), new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, value) => {
+        if (err) reject(failure(err));
+        else resolve(value!);
+      });
     });
   }
 

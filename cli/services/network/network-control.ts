@@ -25,8 +25,12 @@ export interface UpResult {
  * and peers (cscc JoinChain) to every channel of the network unless they already are, and waits
  * until each of those peers has each genesis block. On a network spread over several hosts, each
  * host runs `up` for its own nodes. On failure everything started here is stopped again.
+ * `join: false` only starts them: a new peer that is to join from a snapshot (`weft channel join
+ * --snapshot`) must not first join from the genesis block. A peer that joined from a snapshot is
+ * never joined again from the genesis block: it lists the channel (cscc GetChannels), so it counts
+ * as joined.
  */
-export async function networkUp(dir: string, progress: Progress, only?: readonly string[]): Promise<UpResult> {
+export async function networkUp(dir: string, progress: Progress, only?: readonly string[], join = true): Promise<UpResult> {
   const layout = openNetwork(dir);
   const here = await nodesHere(layout, only);
   const stopped = here.filter((n) => runningPid(n) === undefined);
@@ -56,7 +60,8 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
       await waitFor(peer, 'healthy', () => nodeHealthy(peer, client));
     }
     const ids = new Set(here.map((n) => n.id));
-    for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
+    if (join) for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
+    else progress(`not joined to any channel (--no-join): join with weft channel join ${layout.dir} --snapshot <dir> or <genesis block>`);
     assertStillRunning(started);
     progress(
       here.length === layout.nodes().length
@@ -175,6 +180,8 @@ export interface NodeStatus {
   readonly healthy: boolean;
   /** Ledger height on the channel; undefined when the node is down or has not joined. */
   readonly height?: number;
+  /** A peer that joined the channel from a snapshot: the snapshot's last block (it holds only the blocks after it). */
+  readonly snapshotBlock?: number;
   /** The soonest expiry of its enrollment and TLS certificates; absent when this directory holds neither. */
   readonly certificate?: CertificateExpiry;
 }
@@ -223,6 +230,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
   const channel = layout.spec.channel.name;
   let healthy = false;
   let height: number | undefined;
+  let snapshotBlock: number | undefined;
   if (pid !== undefined || !runFromHere) {
     try {
       if (node.kind === 'orderer') {
@@ -233,7 +241,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
         height = info?.height;
       } else {
         healthy = await nodeHealthy(node, operationsClientOf(layout, node));
-        height = (await peerChainInfo(layout, node, channel)).height;
+        ({ height, snapshotBlock } = await peerChainInfo(layout, node, channel));
       }
     } catch {
       // down or not joined: reported as such
@@ -255,6 +263,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     running: pid !== undefined || (!runFromHere && healthy),
     healthy,
     ...(height !== undefined ? { height } : {}),
+    ...(snapshotBlock !== undefined ? { snapshotBlock } : {}),
     ...withCertificate(soonestExpiry(nodeCertificateFiles(layout, node))),
   };
 }
