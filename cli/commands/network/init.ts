@@ -19,7 +19,7 @@ export default class NetworkInit extends WeftCommand {
     from: Flags.string({
       description:
         'a network.yaml written by hand (copy one that init wrote: its comments describe every field): org names, MSP IDs, domains, peers, users, hosts, ports and channels as it says. Replaces every other shape flag',
-      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'mutual-tls', 'host', 'log-level'],
+      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'mutual-tls', 'host', 'log-level', 'chaincode-debug'],
     }),
     orgs: Flags.integer({ description: 'number of peer organizations', default: DEFAULT_INIT_OPTIONS.orgs, min: 1, max: 50 }),
     'peers-per-org': Flags.integer({ description: 'peers in each organization', default: DEFAULT_INIT_OPTIONS.peersPerOrg, min: 1, max: 20 }),
@@ -37,6 +37,11 @@ export default class NetworkInit extends WeftCommand {
       description:
         'where other machines reach the nodes: <host> for every node, <node>=<host> for one (repeatable; DNS name or IPv4 address; default 127.0.0.1). Certificates name the host; a node away from loopback listens on every interface and serves its operations endpoint over TLS',
       multiple: true,
+    }),
+    'chaincode-debug': Flags.boolean({
+      description:
+        "development only: each peer runs its chaincode under V8's inspector on a port of its own (network.yaml debugPort, after the nodes' ports), so Chrome DevTools or VS Code can set breakpoints in it (weft chaincode debug prints where to attach), and its Gateway waits an hour for an endorsement paused there",
+      default: false,
     }),
     'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:committer=debug)', default: 'warn' }),
   };
@@ -57,11 +62,13 @@ export default class NetworkInit extends WeftCommand {
       mutualTls: flags['mutual-tls'],
       logLevel: flags['log-level'],
       hosts: flags.host ?? [],
+      chaincodeDebug: flags['chaincode-debug'],
     };
     const result = flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress) : await initNetwork(args.dir, options, progress);
     this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);
     const spread = result.nodes.some((n) => !isLoopbackHost(n.address.slice(0, n.address.lastIndexOf(':'))));
+    if (flags['chaincode-debug'] === true) this.log(`chaincode debugging on (development only): once a chaincode is deployed, weft chaincode debug ${args.dir} --name <chaincode> prints where to attach`);
     this.log(spread ? `next: give each host a copy of ${args.dir} (weft network export ${args.dir} <out> --org <org> holds one org's keys only), then run weft network up there` : `next: weft network up ${args.dir}`);
     return result;
   }

@@ -61,6 +61,7 @@ export async function chaincodeDebugInfo(layout: NetworkLayout, name: string, pe
       field: 'plugins.runtime.options.inspector',
       suggestions: [
         `add to ${path.relative(process.cwd(), node.configFile)}, under plugins.runtime.options: "inspector: { port: 9229 }" (a port of its own per peer), then restart the peer: weft network down ${layout.dir} && weft network up ${layout.dir}`,
+        'or make a development network with every peer in debug mode: weft network init <new dir> --chaincode-debug',
         'only on a development network: whoever reaches the port can run code in the peer',
       ],
     });

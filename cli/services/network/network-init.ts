@@ -29,6 +29,8 @@ export const InitOptions = z
     logLevel: LogSpecText.default('warn'),
     /** `--host` values: `<host>` for every node, `<node>=<host>` for one (e.g. `peer0.org1.example.com=10.0.0.12`). */
     hosts: z.array(z.string()).default([]),
+    /** `--chaincode-debug`: each peer's chaincode under V8's inspector, on a port of its own. */
+    chaincodeDebug: z.boolean().default(false),
   })
   .strict();
 export type InitOptions = z.input<typeof InitOptions>;
@@ -86,6 +88,7 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
   }));
   // Taken last, so the ports of networks made before orderers had an operations server stay where they were.
   for (const orderer of orderers) Object.assign(orderer, { operationsPort: take() });
+  if (o.chaincodeDebug) for (const peer of orgs.flatMap((org) => org.peers)) Object.assign(peer, { debugPort: take() });
   const nodes = new Map<string, { host: string }>([
     ...orderers.map((n) => [`${n.name}.${ordererDomain}`, n] as const),
     ...orgs.flatMap((org) => org.peers.map((n) => [`${n.name}.${org.domain}`, n] as const)),

@@ -16,6 +16,8 @@ export interface NodeLayout {
   readonly address: string;
   readonly adminAddress: string | undefined;
   readonly operationsAddress: string | undefined;
+  /** A peer whose chaincode runs under V8's inspector (network.yaml's `debugPort`): the inspector's port, on loopback. */
+  readonly debugPort?: number;
   /**
    * Whether its operations endpoint serves HTTPS: on a host away from loopback, where it listens on
    * every interface, or where network.yaml's `operations.tls` asks for it. /metrics and /logspec
@@ -216,6 +218,7 @@ export class NetworkLayout {
       address: `${p.host}:${p.port}`,
       adminAddress: undefined,
       operationsAddress: `${p.host}:${p.operationsPort}`,
+      ...(p.debugPort !== undefined && { debugPort: p.debugPort }),
     });
   }
 
@@ -225,7 +228,7 @@ export class NetworkLayout {
     mspId: string,
     orgDomain: string,
     cryptoDir: string,
-    addresses: { host: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined },
+    addresses: { host: string; address: string; adminAddress: string | undefined; operationsAddress: string | undefined; debugPort?: number },
   ): NodeLayout {
     const nodeDir = path.join(this.dir, 'nodes', id);
     const operationsTls = !isLoopbackHost(addresses.host) || this.spec.operations.tls;

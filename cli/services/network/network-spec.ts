@@ -40,6 +40,8 @@ export const PeerSpec = z
     port,
     /** Operations HTTP server: /healthz, /metrics. */
     operationsPort: port,
+    /** Development only: its chaincode runs under V8's inspector, DevTools or VS Code attaching here (loopback). */
+    debugPort: port.optional(),
   })
   .strict();
 export type PeerSpec = z.infer<typeof PeerSpec>;
@@ -180,6 +182,7 @@ export const NetworkSpec = z
       org.peers.forEach((p, j) => {
         claim(p.port, `${p.name}.${org.domain} port`, ['orgs', i, 'peers', j, 'port']);
         claim(p.operationsPort, `${p.name}.${org.domain} operationsPort`, ['orgs', i, 'peers', j, 'operationsPort']);
+        if (p.debugPort !== undefined) claim(p.debugPort, `${p.name}.${org.domain} debugPort`, ['orgs', i, 'peers', j, 'debugPort']);
       });
     });
   });

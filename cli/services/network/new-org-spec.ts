@@ -168,6 +168,6 @@ function givenNaming(spec: NetworkSpec, name: string): OrgNaming {
 function usedPorts(spec: NetworkSpec): Set<number> {
   const ports = new Set<number>();
   for (const o of spec.ordererOrg.orderers) for (const p of [o.port, o.adminPort, o.operationsPort]) if (p !== undefined) ports.add(p);
-  for (const org of spec.orgs) for (const p of org.peers) for (const port of [p.port, p.operationsPort]) ports.add(port);
+  for (const org of spec.orgs) for (const p of org.peers) for (const port of [p.port, p.operationsPort, p.debugPort]) if (port !== undefined) ports.add(port);
   return ports;
 }

@@ -66,6 +66,9 @@ function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, 
   };
 }
 
+/** How long a Gateway of a peer in debug mode waits for an endorsement: time to step through the chaincode. */
+const DEBUG_ENDORSEMENT_TIMEOUT_MS = 3_600_000;
+
 function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unknown> {
   const tls = layout.spec.tls;
   const others = layout.peers().filter((p) => p.id !== node.id);
@@ -73,7 +76,8 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
     ...common(layout, node),
     plugins: {
       ledger: { plugin: 'ledger-sqlite', options: {} },
-      runtime: { plugin: 'runtime-isolated-vm', options: {} },
+      // Debug mode: the Gateway waits an hour for an endorsement, so one paused at a breakpoint comes back.
+      runtime: { plugin: 'runtime-isolated-vm', options: node.debugPort === undefined ? {} : { inspector: { port: node.debugPort } } },
     },
     peer: {
       listenAddress: listenAddressFor(node.address),
@@ -90,6 +94,7 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
         : { enabled: false },
       ordererTlsRootCertFiles: [rel(node, layout.orgTlsCaCert(undefined))],
       gateway: {
+        ...(node.debugPort !== undefined && { endorsementTimeoutMs: DEBUG_ENDORSEMENT_TIMEOUT_MS }),
         peers: others.map((p) => ({
           address: p.address,
           mspId: p.mspId,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { packageChaincode } from '../../../../core/chaincode/packager';
 import { chaincodeDebugInfo, vscodeLaunchConfig } from '../../../../cli/services/chaincode/debug-targets';
 import { findFreePorts } from '../../../../cli/services/free-ports';
@@ -19,9 +19,11 @@ const FIXTURE = path.join(__dirname, '../../plugins/runtime-isolated-vm/fixtures
 describe('weft chaincode debug', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ccdebug-'));
   const net = path.join(root, 'net');
+  /** Made by `weft network init --chaincode-debug`. */
+  const debugNet = path.join(root, 'debug-net');
   beforeAll(async () => {
-    const basePort = await findFreePorts(20);
-    await initNetwork(net, { ...DEFAULT_INIT_OPTIONS, basePort });
+    await initNetwork(net, { ...DEFAULT_INIT_OPTIONS, basePort: await findFreePorts(20) });
+    await initNetwork(debugNet, { ...DEFAULT_INIT_OPTIONS, basePort: await findFreePorts(20), chaincodeDebug: true });
   }, 60_000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -29,13 +31,28 @@ describe('weft chaincode debug', () => {
     await expect(chaincodeDebugInfo(openNetwork(net), 'orders')).rejects.toThrow(/chaincode debugging is not enabled on .*: their configs set no plugins\.runtime\.options\.inspector/);
   });
 
+  test('network init --chaincode-debug gives each peer an inspector port of its own, after the nodes\' ports, and its Gateway an hour', () => {
+    const layout = openNetwork(debugNet);
+    const nodePorts = layout.nodes().flatMap((n) => [n.address, n.adminAddress, n.operationsAddress]).filter((a) => a !== undefined).map((a) => Number(a.split(':').pop()));
+    const debugPorts = layout.peers().map((p) => p.debugPort!);
+    expect(debugPorts).toEqual([Math.max(...nodePorts) + 1, Math.max(...nodePorts) + 2]);
+    for (const peer of layout.peers()) {
+      const config = parseYaml(fs.readFileSync(peer.configFile, 'utf8')) as { plugins: { runtime: { options: unknown } }; peer: { gateway: { endorsementTimeoutMs?: number } } };
+      expect(config.plugins.runtime.options).toEqual({ inspector: { port: peer.debugPort } });
+      expect(config.peer.gateway.endorsementTimeoutMs).toBe(3_600_000);
+    }
+    // network.yaml says so, and reads back the same.
+    expect(fs.readFileSync(path.join(debugNet, 'network.yaml'), 'utf8')).toContain(`debugPort: ${debugPorts[0]}`);
+    // Without the flag: no inspector, Fabric's endorsement timeout.
+    const plain = parseYaml(fs.readFileSync(openNetwork(net).peers()[0]!.configFile, 'utf8')) as { plugins: { runtime: { options: unknown } }; peer: { gateway: { endorsementTimeoutMs?: number } } };
+    expect(plain.plugins.runtime.options).toEqual({});
+    expect(plain.peer.gateway.endorsementTimeoutMs).toBeUndefined();
+  });
+
   test("a peer in debug mode lists the chaincode's packages, the latest first, with a launch.json that maps the sources", async () => {
-    const layout = openNetwork(net);
-    const peer = layout.peers()[0]!;
-    const port = await findFreePorts(1);
-    const config = parseYaml(fs.readFileSync(peer.configFile, 'utf8')) as { plugins: { runtime: { options: Record<string, unknown> } } };
-    config.plugins.runtime.options.inspector = { port };
-    fs.writeFileSync(peer.configFile, stringify(config));
+    const layout = openNetwork(debugNet);
+    const [peer, other] = layout.peers();
+    const port = peer!.debugPort!;
 
     const rt = new IsolatedVmRuntime({ inspector: { port } });
     try {
@@ -44,8 +61,9 @@ describe('weft chaincode debug', () => {
       await rt.install((await packageChaincode({ projectDir: FIXTURE, label: 'ordersextra_1.0' })).packageBytes);
 
       const [info, ...others] = await chaincodeDebugInfo(layout, 'orders');
-      expect(others).toEqual([]);
-      expect(info).toMatchObject({ peer: peer.id, inspector: { host: '127.0.0.1', port } });
+      // The other peer's runtime is not running here.
+      expect(others).toEqual([expect.objectContaining({ peer: other!.id, error: expect.stringMatching(/does not answer/) as string })]);
+      expect(info).toMatchObject({ peer: peer!.id, inspector: { host: '127.0.0.1', port } });
       expect(info!.targets.map((t) => t.packageId)).toEqual([newer, older]);
       expect(info!.targets[0]!.webSocketDebuggerUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${port}/[0-9a-f-]{36}$`));
       expect(vscodeLaunchConfig('orders', info!, '/home/dev/orders')).toMatchObject({
