@@ -6,10 +6,10 @@
  * what a full rebuild from the block store produces. Then kills rollbacks part way, with the same
  * checks, and a height that is either the old one or the rollback's.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runAndKillChild } from '../../support/kill-child';
 import { checkLedgerWhole } from './ledger-check';
 
 const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 30);
@@ -23,61 +23,26 @@ interface Run {
 }
 
 /** Starts the child, lets it commit at least one block, kills it at a random moment after that. */
-function runAndKill(dir: string, seed: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const run: Run = { lastReported: -1, ready: -1 };
-    let buffered = '';
-    let stderr = '';
-    let scheduled = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const [word, num] = buffered.slice(0, nl).split(' ');
-        buffered = buffered.slice(nl + 1);
-        if (word === 'ready') run.ready = Number(num);
-        if (word === 'committed') run.lastReported = Number(num);
-        if (word === 'committed' && !scheduled) {
-          scheduled = true;
-          setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 120));
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(run);
-      else reject(new Error(`crash child exited with ${code ?? signal} before the kill:\n${stderr}`));
-    });
-  });
+async function runAndKill(dir: string, seed: number): Promise<Run> {
+  const out = await runAndKillChild(CHILD, [dir, String(seed)], 'committed ', () => Math.floor(Math.random() * 120));
+  const run: Run = { lastReported: -1, ready: -1 };
+  // Whole lines only: what the child finished reporting before it died.
+  for (const line of out.split('\n').slice(0, -1)) {
+    const [word, num] = line.split(' ');
+    if (word === 'ready') run.ready = Number(num);
+    if (word === 'committed') run.lastReported = Number(num);
+  }
+  return run;
 }
 
 /**
  * Starts a child that rolls the ledger back to `target`, kills it at a random moment after it
  * starts (before, during or after the rollback); resolves with whether it reported completion.
  */
-function rollbackAndKill(dir: string, target: number): Promise<{ completed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', ROLLBACK_CHILD, dir, String(target)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let stderr = '';
-    let scheduled = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (!scheduled && out.includes('rolling-back')) {
-        scheduled = true;
-        // Some kills right away, to land near the reset and truncation at the start; most during the replay.
-        setTimeout(() => child.kill('SIGKILL'), Math.random() < 0.25 ? 0 : Math.floor(Math.random() * 250));
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ completed: out.includes('rolled-back') });
-      else reject(new Error(`rollback child exited with ${code ?? signal} before the kill:\n${stderr}`));
-    });
-  });
+async function rollbackAndKill(dir: string, target: number): Promise<{ completed: boolean }> {
+  // Some kills right away, to land near the reset and truncation at the start; most during the replay.
+  const out = await runAndKillChild(ROLLBACK_CHILD, [dir, String(target)], 'rolling-back', () => (Math.random() < 0.25 ? 0 : Math.floor(Math.random() * 250)));
+  return { completed: out.includes('rolled-back') };
 }
 
 /** Opens the ledger after a kill, checks it whole (`checkLedgerWhole`) and returns its height. */

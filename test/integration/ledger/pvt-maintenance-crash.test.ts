@@ -4,7 +4,7 @@
  * public and private data: the next open recovers a ledger whose state file, private data and
  * missing records equal the ones before (a rolled-back one once its blocks are committed again).
  */
-import { spawn } from 'node:child_process';
+import { runAndKillChild } from '../../support/kill-child';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,26 +27,9 @@ function openLedger(dir: string): KvLedger {
 }
 
 /** Runs the child and kills it at a random moment after it starts; resolves with whether it finished first. */
-function runAndKill(dir: string, args: readonly string[]): Promise<{ done: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', CHILD, dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let stderr = '';
-    let scheduled = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (!scheduled && out.includes('started')) {
-        scheduled = true;
-        setTimeout(() => child.kill('SIGKILL'), Math.random() < 0.25 ? 0 : Math.floor(Math.random() * 400));
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ done: out.includes('done') });
-      else reject(new Error(`maintenance child exited with ${code ?? signal} before the kill:\n${stderr}`));
-    });
-  });
+async function runAndKill(dir: string, args: readonly string[]): Promise<{ done: boolean }> {
+  const out = await runAndKillChild(CHILD, [dir, ...args], 'started', () => (Math.random() < 0.25 ? 0 : Math.floor(Math.random() * 400)));
+  return { done: out.includes('done') };
 }
 
 /** The state file's rows, the private data kept with each block and the missing records. */

@@ -4,7 +4,7 @@
  * verifying), no half ledger (no channel, or the whole one), and that a retry succeeds and leaves no
  * temp or staging files behind.
  */
-import { spawn } from 'node:child_process';
+import { runAndKillChild } from '../../support/kill-child';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,26 +21,8 @@ const KEYS_PER_BLOCK = 1000;
 const manager = (rootDir: string): LedgerManagerImpl => new LedgerManagerImpl(new SqliteLedgerStoreProvider({ rootDir }));
 
 /** Runs the child and kills it `delayMs` after it starts its work; resolves with whether it had finished. */
-function runAndKill(mode: 'export' | 'import', rootDir: string, snapshotDir: string, delayMs: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', CHILD, mode, rootDir, snapshotDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let stderr = '';
-    let scheduled = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (!scheduled && out.includes('started')) {
-        scheduled = true;
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(out.includes('finished'));
-      else reject(new Error(`snapshot child exited with ${code ?? signal} before the kill:\n${stderr}`));
-    });
-  });
+async function runAndKill(mode: 'export' | 'import', rootDir: string, snapshotDir: string, delayMs: number): Promise<boolean> {
+  return (await runAndKillChild(CHILD, [mode, rootDir, snapshotDir], 'started', () => delayMs)).includes('finished');
 }
 
 describe('snapshot export and import killed part way', () => {
