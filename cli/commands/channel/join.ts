@@ -28,7 +28,8 @@ export default class ChannelJoin extends WeftCommand {
     snapshot: Flags.string({ description: 'join from this ledger snapshot directory (<snapshot root>/completed/<channel>/<block>) instead of the genesis block', exclusive: ['config'] }),
     peer: Flags.string({ description: 'with --snapshot: the peer to join (repeatable); default the peers of the orgs here that have not joined', multiple: true, multipleNonGreedy: true, dependsOn: ['snapshot'] }),
     'peer-path': Flags.string({ description: 'with --snapshot: the snapshot directory as the peer sees it, for a peer on another machine (copy it there first)', dependsOn: ['snapshot'] }),
-    timeout: Flags.integer({ description: 'with --snapshot: seconds to wait for each peer to import the snapshot', min: 1, default: 600, dependsOn: ['snapshot'] }),
+    // No oclif default: a defaulted flag counts as given, and dependsOn would then refuse every join from a block.
+    timeout: Flags.integer({ description: 'with --snapshot: seconds to wait for each peer to import the snapshot (default 600)', min: 1, dependsOn: ['snapshot'] }),
   };
 
   async run(): Promise<JoinChannelResult | SnapshotJoinResult> {
@@ -40,7 +41,7 @@ export default class ChannelJoin extends WeftCommand {
           suggestions: ['drop the block to join from the snapshot, or --snapshot to join from the genesis block'],
         });
       }
-      const result = await joinFromSnapshot(args.dir, flags.snapshot, { peers: flags.peer, peerPath: flags['peer-path'], timeoutMs: flags.timeout * 1000 }, (m) => this.progress(m));
+      const result = await joinFromSnapshot(args.dir, flags.snapshot, { peers: flags.peer, peerPath: flags['peer-path'], timeoutMs: (flags.timeout ?? 600) * 1000 }, (m) => this.progress(m));
       this.log(`joined ${result.channel} from the snapshot at block ${result.snapshotBlock}: ${result.nodes.map((n) => `${n.id} (height ${n.height})`).join(', ')}`);
       return result;
     }
