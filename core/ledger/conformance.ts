@@ -17,6 +17,7 @@ import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
 import { simulatorConformance } from './conformance-simulator';
 import { snapshotConformance } from './conformance-snapshots';
+import { snapshotPvtConformance } from './conformance-snapshot-pvt';
 import type { ProviderFactory } from './conformance-fixture';
 
 export type { ProviderFactory };
@@ -33,5 +34,6 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     mangoCouchCasesConformance(makeProvider);
     queryPagingConformance(makeProvider);
     snapshotConformance(makeProvider);
+    snapshotPvtConformance(makeProvider);
   });
 }

@@ -16,7 +16,7 @@ import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { configStateUpdates, missingConfigUpdate } from './channel-config-state';
 import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport } from './snapshot';
 import { exportSnapshot } from './snapshot-export';
-import { snapshotExpiryUpdates } from './snapshot-expiry';
+import { snapshotPvtUpdates } from './snapshot-pvt-updates';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeFailure } from '../protocol/bounded-decode';
 import {
@@ -30,7 +30,7 @@ import {
   parseMissingEntry,
   type PrivateDataPolicy,
 } from './private-data';
-import { eligibilityUpdates, ineligibleCollections, type OldPvtDataResult, oldPvtDataUpdates, type PvtCollectionName } from './pvt-reconcile';
+import { eligibilityUpdates, ineligibleCollections, type OldPvtDataResult, oldPvtDataUpdates, type PvtCollectionName, withCurrentBootHashes } from './pvt-reconcile';
 
 function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
@@ -94,8 +94,8 @@ export class KvLedger implements Ledger {
     this.bootstrap = store.bootstrap?.();
     this.recover();
     const last = store.blocks.height() - 1;
-    const expiry = this.bootstrap === undefined ? undefined : snapshotExpiryUpdates(store.state, pvtPolicy);
-    if (expiry !== undefined) store.applyUpdates(last, expiry, undefined);
+    const fromSnapshot = this.bootstrap === undefined ? undefined : snapshotPvtUpdates(store.state, pvtPolicy, this.bootstrap.lastBlockNumber);
+    if (fromSnapshot !== undefined) store.applyUpdates(last, fromSnapshot, undefined);
     if (this.bootstrap !== undefined && last === this.bootstrap.lastBlockNumber) {
       this.lastHash = this.bootstrap.lastBlockHash;
       this.lastPreviousHash = this.bootstrap.previousBlockHash;
@@ -237,7 +237,8 @@ export class KvLedger implements Ledger {
   missingPvtData(limit: number, after?: MissingPvtData & { readonly blockNum: number }): MissingPvtEntry[] {
     this.checkLimit('missingPvtData', limit);
     const start = after === undefined ? '' : nextKey(missingKey(after.blockNum, after.txNum, after.namespace, after.collection));
-    return this.store.state.getRange(MISSING_NAMESPACE, start, '', { limit }).map((r) => parseMissingEntry(r.key, r.value));
+    const { state } = this.store;
+    return state.getRange(MISSING_NAMESPACE, start, '', { limit }).map((r) => withCurrentBootHashes(state, parseMissingEntry(r.key, r.value)));
   }
 
   ineligiblePvtCollections(): PvtCollectionName[] {

@@ -98,7 +98,9 @@ export interface Ledger extends BlockQuery {
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array>;
   /**
    * Collections of committed transactions whose values this peer should hold but lacks (recorded
-   * at commit where the collection policy's `eligible` said so), most recent blocks first, at most
+   * at commit where the collection policy's `eligible` said so, and for a ledger created from a
+   * snapshot at its first open with a collection policy: one per transaction version of its private
+   * hashes, carrying them as `bootKvHashes`), most recent blocks first, at most
    * `limit`, from after the entry `after` when given (paging). Throws `LEDGER_BAD_ARGUMENT` unless
    * `limit` is a positive integer.
    */
@@ -106,7 +108,9 @@ export interface Ledger extends BlockQuery {
   /**
    * Reconciliation (Fabric's `CommitPvtDataOfOldBlocks`): takes late private data for committed
    * blocks (`TxPvtReadWriteSet` bytes by transaction number, by block). A collection is taken only
-   * when it is recorded missing and hashes to the block's hash; the rest is reported ignored. Its
+   * when it is recorded missing and hashes to the block's hash (for a record from a snapshot, which
+   * has no block: when each key the snapshot held at that version has a value of the hash it held,
+   * the other writes left out); the rest is reported ignored. Its
    * values reach state where their keys have not moved on since, and it is kept with its block.
    * Throws `LEDGER_BAD_ARGUMENT` for a block at or beyond the height (nothing is taken), and
    * `LEDGER_RECONCILE_UNSUPPORTED` when the store cannot keep late private data.

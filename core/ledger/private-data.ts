@@ -203,10 +203,16 @@ export function missingKey(blockNum: number, txNum: number, namespace: string, c
   return `${String(Number.MAX_SAFE_INTEGER - blockNum).padStart(MISSING_BLOCK_DIGITS, '0')}/${JSON.stringify([txNum, namespace, collection])}`;
 }
 
-/** The record's value: the hash the values must have (hex) and the block whose commit expires them (0: never). */
+/**
+ * The record's value: the hash the values must have (hex) and the block whose commit expires them
+ * (0: never). A record made when the ledger was created from a snapshot has no block to take the
+ * hash from (`h` empty): `kv` holds, by hex key hash, the hex value hash of each key the snapshot
+ * held at the transaction's version (Fabric's `BootKVHashes`).
+ */
 export interface MissingRecord {
   readonly h: string;
   readonly e: number;
+  readonly kv?: Readonly<Record<string, string>>;
 }
 
 /** A collection this peer should hold for a committed transaction but lacks. */
@@ -216,6 +222,12 @@ export interface MissingPvtEntry extends MissingPvtData {
   readonly pvtRwsetHash: Uint8Array;
   /** The block whose commit drops the collection's values (0: kept forever). */
   readonly expiringBlock: number;
+  /**
+   * For a record made from a snapshot (`pvtRwsetHash` then empty): the value hash each key must have,
+   * by hex key hash; only these keys' writes are taken (see `MissingRecord.kv`). `Ledger.missingPvtData`
+   * gives only the keys still at the record's version.
+   */
+  readonly bootKvHashes?: ReadonlyMap<string, Uint8Array>;
 }
 
 export function parseMissingEntry(key: string, value: Uint8Array): MissingPvtEntry {
@@ -229,6 +241,7 @@ export function parseMissingEntry(key: string, value: Uint8Array): MissingPvtEnt
     collection,
     pvtRwsetHash: Buffer.from(record.h, 'hex'),
     expiringBlock: record.e,
+    ...(record.kv === undefined ? {} : { bootKvHashes: new Map(Object.entries(record.kv).map(([k, v]) => [k, Buffer.from(v, 'hex')])) }),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   pvtNamespace,
   sha256,
 } from './private-data';
+import { bootHashedWrites } from './pvt-boot-hashes';
 import { pvtWrittenKeyHashes, withoutPvtKey } from './pvt-purge';
 import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 
@@ -32,7 +33,7 @@ export interface OldPvtCollection extends AppliedPvtCollection {
 }
 
 /** Why a collection offered for an old block was not taken. */
-export type OldPvtIgnoredReason = 'not-missing' | 'hash-mismatch' | 'expired' | 'undecodable';
+export type OldPvtIgnoredReason = 'not-missing' | 'hash-mismatch' | 'incomplete' | 'expired' | 'undecodable';
 
 export interface OldPvtIgnored {
   readonly blockNum: number;
@@ -132,8 +133,9 @@ export function oldPvtDataUpdates(state: StateReader, height: number, data: Read
           continue;
         }
         const entry = parseMissingEntry(key, record.value);
-        if (!bytesEqual(sha256(c.rwset), entry.pvtRwsetHash)) {
-          ignore('hash-mismatch');
+        const checked = checkedRwSet(state, c.rwset, entry);
+        if (typeof checked === 'string') {
+          ignore(checked);
           continue;
         }
         taken.add(key);
@@ -144,20 +146,50 @@ export function oldPvtDataUpdates(state: StateReader, height: number, data: Read
         }
         let rwset: NsKvRwSet;
         try {
-          rwset = decodeKvRwSet(c.namespace, c.rwset);
+          rwset = decodeKvRwSet(c.namespace, checked);
         } catch {
           ignore('undecodable');
           continue;
         }
         // Stored even when no write is left (emptied, as a purge leaves one): a replay then knows
         // this peer took the collection and records nothing missing.
-        const kept = takeValues(state, out.state, entry, rwset, c.rwset) ?? EMPTIED;
+        const kept = takeValues(state, out.state, entry, rwset, checked) ?? EMPTIED;
         out.pvtData.push({ ...c, rwset: kept, blockNum, txNum, expiringBlock: entry.expiringBlock, keyHashes: pvtWrittenKeyHashes(kept) });
         out.reconciled.push(entry);
       }
     }
   }
   return out;
+}
+
+/**
+ * The record with, for one made from a snapshot, only its keys still at the transaction's version
+ * expected: a key written, deleted or purged since would not take the value anyway, and a peer that
+ * saw the purge no longer has it to send (Fabric trims purged keys alike). A record none of whose
+ * keys is left takes an emptied collection, and goes.
+ */
+export function withCurrentBootHashes(state: StateReader, entry: MissingPvtEntry): MissingPvtEntry {
+  if (entry.bootKvHashes === undefined) return entry;
+  const hashedNs = hashedNamespace(entry.namespace, entry.collection);
+  const current = [...entry.bootKvHashes].filter(([keyHash]) => {
+    const v = state.get(hashedNs, keyHash)?.version;
+    return v !== undefined && v.blockNum === entry.blockNum && v.txNum === entry.txNum;
+  });
+  return current.length === entry.bootKvHashes.size ? entry : { ...entry, bootKvHashes: new Map(current) };
+}
+
+/**
+ * The collection's rwset if it is the one the record wants: hashing to the block's hash, or, for a
+ * record made from a snapshot, holding the snapshot's values for its keys still current (trimmed to
+ * them, see `bootHashedWrites`); else why not.
+ */
+function checkedRwSet(state: StateReader, rwset: Uint8Array, entry: MissingPvtEntry): Uint8Array | OldPvtIgnoredReason {
+  if (entry.bootKvHashes === undefined) return bytesEqual(sha256(rwset), entry.pvtRwsetHash) ? rwset : 'hash-mismatch';
+  try {
+    return bootHashedWrites(rwset, withCurrentBootHashes(state, entry).bootKvHashes ?? new Map());
+  } catch {
+    return 'undecodable';
+  }
 }
 
 /** The missing record and, where the collection expires, the expiry entry that would drop it. */

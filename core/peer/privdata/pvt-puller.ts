@@ -1,5 +1,6 @@
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet, sha256 } from '../../ledger/private-data';
 import { ProtocolError } from '../../errors';
+import { bootHashedWrites } from '../../ledger/pvt-boot-hashes';
 import { bytesEqual } from '../../protocol/bytes';
 import type { Logger } from '../../node/logger';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
@@ -35,6 +36,11 @@ export interface WantedPvt {
   readonly collection: string;
   /** SHA-256 the values must have (the block's `pvt_rwset_hash`). */
   readonly pvtRwsetHash: Uint8Array;
+  /**
+   * For data of a block this peer has not got (it joined from a snapshot after it): the value hash
+   * of each key still current by hex key hash, checked instead of `pvtRwsetHash` (see `MissingPvtEntry`).
+   */
+  readonly bootKvHashes?: ReadonlyMap<string, Uint8Array>;
   /** Orgs whose peers may hold it. */
   readonly memberMspIds: readonly string[];
 }
@@ -98,6 +104,12 @@ export class PvtPuller {
   }
 }
 
+/** Whether a collection's rwset is the one wanted: it hashes to the block's hash or, for a block this peer has not got, it holds each expected key at its hash. */
+function fits(rwset: Uint8Array, m: WantedPvt): boolean {
+  if (m.bootKvHashes === undefined) return bytesEqual(sha256(rwset), m.pvtRwsetHash);
+  return typeof bootHashedWrites(rwset, m.bootKvHashes) !== 'string';
+}
+
 /**
  * Moves `m`'s collection from a source's answer into `have`; false when the answer lacks it or its
  * values do not hash to the block's hash (then other peers are still asked).
@@ -108,7 +120,7 @@ function take(got: ReadonlyMap<number, Uint8Array>, m: WantedPvt, have: Map<numb
   let found: CollectionPvtRwSet | undefined;
   let held: CollectionPvtRwSet[];
   try {
-    found = decodeTxPvtRwSet(bytes).find((c) => c.namespace === m.namespace && c.collection === m.collection && bytesEqual(sha256(c.rwset), m.pvtRwsetHash));
+    found = decodeTxPvtRwSet(bytes).find((c) => c.namespace === m.namespace && c.collection === m.collection && fits(c.rwset, m));
     const mine = have.get(m.txNum);
     held = mine === undefined ? [] : decodeTxPvtRwSet(mine);
   } catch {

@@ -9,7 +9,6 @@ import { PreparedTransaction } from '@hyperledger/fabric-protos/lib/gateway/gate
 import { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { BatchSize } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { ChannelQueryResponse, JoinBySnapshotStatus } from '@hyperledger/fabric-protos/lib/peer/query_pb';
-import { parse, stringify } from 'yaml';
 import { readSnapshotMetadata } from '../../../core/ledger/snapshot-metadata';
 import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig, snapshotsRootDir } from '../../../core/peer/peer-config';
@@ -25,6 +24,7 @@ import { configUpdate } from './config-updates';
 import { type InProcessNetwork, deployKvInProcess, gatewayOn, peersInSync, startInProcessNetwork } from './in-process-network';
 import { CHANNEL, KV_EVENTS_DIR, eventually, freePort, gatewayFor, install, peerClient, propose, rawEndorser, signerOf } from './network-fixture';
 import { packageChaincode } from '../../../core/chaincode/packager';
+import { freshPeerConfig } from './fresh-peer';
 import { pendingSnapshots, peerDeliver, signedSnapshotRequest, snapshotCall, snapshotRefusal } from './snapshot-support';
 
 const utf8 = new TextDecoder();
@@ -264,16 +264,3 @@ describe('ledger snapshots on a peer', () => {
     }
   }, 240_000);
 });
-
-/** A second Org1 peer's config: peer0's identity, its own port, operations port and data directory. */
-function freshPeerConfig(net: InProcessNetwork, port: number, opsPort: number): string {
-  const config = parse(fs.readFileSync(net.peerFiles[0].configFile, 'utf8')) as Record<string, Record<string, unknown>>;
-  const dir = path.join(net.dir, 'peer-fresh');
-  fs.mkdirSync(dir, { recursive: true });
-  config.id = 'peer1.org1.example.com' as unknown as Record<string, unknown>;
-  config.dataDir = path.join(dir, 'data') as unknown as Record<string, unknown>;
-  config.peer = { ...config.peer, listenAddress: `127.0.0.1:${port}`, operations: { listenAddress: `127.0.0.1:${opsPort}` } };
-  const file = path.join(dir, 'peer.yaml');
-  fs.writeFileSync(file, stringify(config));
-  return file;
-}
