@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LedgerError } from '../errors';
+import { fsyncPath } from '../node/durable-files';
 import type { BlockchainInfo } from './ledger';
 import type { ChannelLedgerStore } from './ledger-store-provider';
 import type { ExtraSnapshotFile, SnapshotExport, SnapshotMetadata } from './snapshot';
@@ -38,15 +39,6 @@ async function writeSynced(file: string, bytes: Uint8Array | string): Promise<vo
   const handle = await fs.promises.open(file, 'wx', 0o444);
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
     await handle.sync();
   } finally {
     await handle.close();
@@ -92,11 +84,11 @@ export function exportSnapshot(channelId: string, store: ChannelLedgerStore, inf
       await writeSynced(path.join(temp, SNAPSHOT_SIGNABLE_METADATA_FILE), signableJson);
       const snapshotHash = Buffer.from(sha256Hex(Buffer.from(signableJson, 'utf8')), 'hex');
       await writeSynced(path.join(temp, SNAPSHOT_ADDITIONAL_METADATA_FILE), additionalMetadataJson(snapshotHash));
-      await syncDir(temp);
+      fsyncPath(temp);
       // rename(2) would replace an empty directory created meanwhile: refuse it instead.
       if (fs.existsSync(target)) throw new LedgerError('LEDGER_SNAPSHOT_EXISTS', `channel ${channelId}: snapshot directory ${target} appeared during the export`, { channelId, dir: target });
       await fs.promises.rename(temp, target);
-      await syncDir(parent);
+      fsyncPath(parent);
       return { ...signable, snapshotHash };
     } catch (e) {
       await fs.promises.rm(temp, { recursive: true, force: true });

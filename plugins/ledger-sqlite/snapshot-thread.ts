@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError, WeftError } from '../../core/errors';
+import { fsyncPath } from '../../core/node/durable-files';
 import {
   compareTxIds,
   badSnapshot,
@@ -227,11 +228,7 @@ function importFiles(req: ImportRequest, post: Post): void {
     state.close();
     blocks.close();
   }
-  for (const f of [req.stateFile, req.blocksFile]) {
-    const fd = fs.openSync(f, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-  }
+  for (const f of [req.stateFile, req.blocksFile]) fsyncPath(f);
   post({ done: [] });
 }
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LedgerError } from '../../core/errors';
+import { fsyncPath } from '../../core/node/durable-files';
 import type { StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
 import type { ExportRequest, ImportRequest, ThreadMessage } from './snapshot-thread';
 
@@ -82,19 +83,10 @@ export async function importInWorker(
     await runInWorker({ ...request, kind: 'import', blocksFile, stateFile }, { progress: onProgress });
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(target.stateFile + suffix, { force: true });
     fs.renameSync(stateFile, target.stateFile);
-    syncDir(path.dirname(target.stateFile));
+    fsyncPath(path.dirname(target.stateFile));
     fs.renameSync(blocksFile, target.blocksFile);
-    syncDir(path.dirname(target.blocksFile));
+    fsyncPath(path.dirname(target.blocksFile));
   } finally {
     fs.rmSync(stagingDir, { recursive: true, force: true });
-  }
-}
-
-export function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }

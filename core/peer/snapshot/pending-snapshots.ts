@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PeerError } from '../peer-error';
+import { fsyncPath } from '../../node/durable-files';
 
 /**
  * The snapshot requests still to be generated, per channel, kept in one small JSON file under the
@@ -96,13 +97,7 @@ export class PendingSnapshots {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, this.file);
-    // The rename is durable only once the directory entry is.
-    const dirFd = fs.openSync(path.dirname(this.file), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
+    fsyncPath(path.dirname(this.file));
     this.byChannel.clear();
     for (const [k, v] of next) this.byChannel.set(k, v);
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Histogram, type Registry } from 'prom-client';
 import type { ExtraSnapshotFile } from '../../ledger/snapshot';
+import { fsyncPath } from '../../node/durable-files';
 import type { Logger } from '../../node/logger';
 import type { JoinedChannel } from '../channel/channel-manager';
 import { PeerError } from '../peer-error';
@@ -163,7 +164,7 @@ export class SnapshotManager {
       (metadata) => {
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         fs.renameSync(tempDir, finalDir);
-        syncDir(path.dirname(finalDir));
+        fsyncPath(path.dirname(finalDir));
         this.duration?.observe({ channel: channelId }, (performance.now() - started) / 1000);
         this.finish(channelId, blockNumber, undefined, { snapshot_hash: Buffer.from(metadata.snapshotHash).toString('hex'), dir: finalDir });
       },
@@ -186,14 +187,5 @@ export class SnapshotManager {
     } catch (deleteErr) {
       this.deps.logger.error({ err: deleteErr, channel: channelId, block: blockNumber }, 'Failed to delete snapshot request, the pending snapshot requests (if any) may not be processed');
     }
-  }
-}
-
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }
