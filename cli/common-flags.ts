@@ -28,6 +28,8 @@ export const definitionFlags = {
 
 /** `--transient key=value` pairs, repeatable. */
 // One entry per flag: a greedy flag would take the function name and its arguments after it as entries.
+/** The peer whose Gateway serves a query or an invoke. */
+export const gatewayPeerFlag = Flags.string({ description: "peer whose Gateway to use (its id; default the first peer of the user's org)" });
 export const transientFlag = Flags.string({ description: 'transient data entry key=value (repeat the flag for more); never written to the ledger', multiple: true, multipleNonGreedy: true });
 
 export function parseTransient(entries: readonly string[] | undefined): Record<string, string> | undefined {

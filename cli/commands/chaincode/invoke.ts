@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
+import { channelFlag, gatewayPeerFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
@@ -31,7 +31,7 @@ export default class ChaincodeInvoke extends WeftCommand {
     org: orgFlag,
     user: userFlag,
     transient: transientFlag,
-    peer: Flags.string({ description: "peer whose Gateway to use (its id; default the first peer of the user's org)" }),
+    peer: gatewayPeerFlag,
     'endorsing-orgs': Flags.string({ description: 'only these orgs endorse (MSP IDs, comma separated)' }),
     'is-init': Flags.boolean({
       description: 'call as the Init of a chaincode deployed with --init-required (Fabric --isInit): once per definition version, before any other call',

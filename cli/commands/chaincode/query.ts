@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { channelFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
+import { channelFlag, gatewayPeerFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { queryChaincode } from '../../services/chaincode/transact';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
@@ -22,7 +22,7 @@ export default class ChaincodeQuery extends WeftCommand {
     org: orgFlag,
     user: userFlag,
     transient: transientFlag,
-    peer: Flags.string({ description: "peer whose Gateway to use (its id; default the first peer of the user's org)" }),
+    peer: gatewayPeerFlag,
   };
 
   async run(): Promise<{ result: string; json?: unknown }> {

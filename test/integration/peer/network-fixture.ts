@@ -237,6 +237,24 @@ export async function propose(
 }
 
 /** `_lifecycle InstallChaincode` on one peer as its org Admin; returns the package ID. */
+/**
+ * A proposal on Fabric's unary `protos.Endorser/ProcessProposal` from a client that stops waiting at
+ * `deadline` (ms since the epoch): resolves with the call's error message, or `answered`.
+ */
+export function proposeUntil(client: grpc.Client, signer: Signer, chaincodeName: string, args: readonly string[], deadline: number): Promise<string> {
+  const built = buildProposal({ channelId: CHANNEL, chaincodeName, args: args.map((a) => Buffer.from(a)), creator: signer.serialized });
+  return new Promise<string>((resolve) => {
+    client.makeUnaryRequest(
+      '/protos.Endorser/ProcessProposal',
+      (b: Uint8Array) => Buffer.from(b),
+      (b: Buffer) => b,
+      signProposal(built.proposalBytes, signer),
+      { deadline },
+      (err) => resolve(err?.message ?? 'answered'),
+    );
+  });
+}
+
 export async function install(org: GeneratedOrg, port: number, packageBytes: Uint8Array, tls = true): Promise<string> {
   const endorser = rawEndorser(org, port, tls);
   try {

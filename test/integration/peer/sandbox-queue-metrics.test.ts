@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { sample } from '../../support/prometheus-text';
 import { type InProcessNetwork, deployChaincodeInProcess, deployKvInProcess, gatewayOn, startInProcessNetwork } from './in-process-network';
-import { CHANNEL, eventually, peerClient, propose, rawEndorser, signerOf } from './network-fixture';
+import { CHANNEL, eventually, peerClient, propose, proposeUntil, rawEndorser, signerOf } from './network-fixture';
 
 const OFF_LOOP = path.join(__dirname, '../../unit/plugins/runtime-isolated-vm/fixtures/off-loop');
 /** Long enough that the steps below, spaced by fractions of it, happen while the first spin runs. */
@@ -71,17 +70,7 @@ describe("a chaincode's queue for its sandboxes, seen by operators and left by c
       await pause(EXECUTE_TIMEOUT_MS / 8);
       const first = offloop('first', ['Echo', 'first', '1', '10']);
       // Queued second, on Fabric's unary ProcessProposal, by a client that gives up before the sandbox frees.
-      const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'offloop', args: ['Echo', 'leaving', '1', '10'].map((a) => Buffer.from(a)), creator: user.serialized });
-      const leaving = new Promise<string>((resolve) => {
-        unary.makeUnaryRequest(
-          '/protos.Endorser/ProcessProposal',
-          (b: Uint8Array) => Buffer.from(b),
-          (b: Buffer) => b,
-          signProposal(built.proposalBytes, user),
-          { deadline: Date.now() + EXECUTE_TIMEOUT_MS / 4 },
-          (err) => resolve(err?.message ?? 'answered'),
-        );
-      });
+      const leaving = proposeUntil(unary, user, 'offloop', ['Echo', 'leaving', '1', '10'], Date.now() + EXECUTE_TIMEOUT_MS / 4);
       await pause(EXECUTE_TIMEOUT_MS / 40);
       const refused = await offloop('refused', ['Echo', 'refused', '1', '10']);
       expect(refused.response.message).toMatch(/^error in simulation: chaincode offloop is busy/);

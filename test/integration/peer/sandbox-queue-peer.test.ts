@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { type InProcessNetwork, deployChaincodeInProcess, deployKvInProcess, gatewayOn, startInProcessNetwork } from './in-process-network';
-import { buildProposal, signProposal } from '../../../core/protocol/proposal';
-import { CHANNEL, peerClient, propose, rawEndorser, signerOf } from './network-fixture';
+import { CHANNEL, peerClient, propose, proposeUntil, rawEndorser, signerOf } from './network-fixture';
 
 const OFF_LOOP = path.join(__dirname, '../../unit/plugins/runtime-isolated-vm/fixtures/off-loop');
 /** Long enough that the steps below, spaced by fractions of it, happen while the first spins run. */
@@ -106,17 +105,7 @@ describe('a peer does not hold a commit behind proposals queued for a sandbox', 
       await pause(EXECUTE_TIMEOUT_MS / 8);
       // Queued first on Fabric's unary ProcessProposal, its client gives up long before a sandbox
       // frees: it must not take one.
-      const built = buildProposal({ channelId: CHANNEL, chaincodeName: 'offloop', args: [Buffer.from('Spin')], creator: user.serialized });
-      const abandoned = new Promise<string>((resolve) => {
-        unary.makeUnaryRequest(
-          '/protos.Endorser/ProcessProposal',
-          (b: Uint8Array) => Buffer.from(b),
-          (b: Buffer) => b,
-          signProposal(built.proposalBytes, user),
-          { deadline: Date.now() + EXECUTE_TIMEOUT_MS / 4 },
-          (err) => resolve(err?.message ?? 'answered'),
-        );
-      });
+      const abandoned = proposeUntil(unary, user, 'offloop', ['Spin'], Date.now() + EXECUTE_TIMEOUT_MS / 4);
       // The same through the Gateway's Evaluate, as the official client sends it with a deadline.
       const contract = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('offloop');
       const evaluated = contract

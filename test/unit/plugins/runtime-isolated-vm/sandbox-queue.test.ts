@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport, RuntimeSupportSource } from '../../../../core/chaincode/chaincode-runtime';
+import type { ChaincodeInvocation, ChaincodeResult, RuntimeQueueMeter, RuntimeSupport, RuntimeSupportSource } from '../../../../core/chaincode/chaincode-runtime';
 import { packageChaincode } from '../../../../core/chaincode/packager';
 import { ChaincodeError } from '../../../../core/errors';
 import { IsolatedVmRuntime } from '../../../../plugins/runtime-isolated-vm';
@@ -30,6 +30,23 @@ function source(world: MemoryWorld, txId: string, log: string[]): RuntimeSupport
 /** `p`, with `name` pushed to `log` when it settles. */
 function marked<T>(p: Promise<T>, name: string, log: string[]): Promise<T> {
   return p.finally(() => log.push(`${name} ended`));
+}
+
+/** A meter that writes what it hears to `events`; the waits it was told, apart (their values are the clock's). */
+function recording(): RuntimeQueueMeter & { events: string[]; waits: number[] } {
+  const events: string[] = [];
+  const waits: number[] = [];
+  return {
+    events,
+    waits,
+    queued: () => events.push('queued'),
+    left: (seconds, ran) => {
+      waits.push(seconds);
+      events.push(ran ? 'left to run' : 'left unrun');
+    },
+    refused: () => events.push('refused'),
+    cancelled: () => events.push('cancelled'),
+  };
 }
 
 const text = (r: ChaincodeResult): string => Buffer.from(r.response.payload).toString();
@@ -137,5 +154,38 @@ describe('waiting for a sandbox', () => {
     const results = await Promise.all(['n1', 'n2'].map((t) => rt.invoke(id, inv(t, ['Echo', t, '1', '10']), source(world, t, log))));
     expect(results.map(text)).toEqual(['n1', 'n2']);
     expect(rt.sandboxCount(id)).toBe(1);
+  }, 30_000);
+
+  // What the runtime tells the peer's weft_chaincode_queue_* metrics: only transactions that wait, each queued once and leaving once.
+  test('a free sandbox reports nothing; a queued one is queued and leaves once, refused and cancelled ones are counted', async () => {
+    const meter = recording();
+    // Takes the free sandbox: nothing to report.
+    const spin = rt.invoke(id, inv('spin', ['Spin']), source(world, 'spin', []), undefined, meter);
+    expect(meter.events).toEqual([]);
+    const staying = rt.invoke(id, inv('staying', ['Echo', 'staying', '1', '10']), source(world, 'staying', []), undefined, meter);
+    const gone = new AbortController();
+    const leaving = rt.invoke(id, inv('leaving', ['Echo', 'leaving', '1', '10']), source(world, 'leaving', []), gone.signal, meter);
+    await expect(rt.invoke(id, inv('extra', ['Echo', 'extra', '1', '10']), source(world, 'extra', []), undefined, meter)).rejects.toMatchObject({ code: 'CHAINCODE_QUEUE_FULL' });
+    gone.abort(new Error('the client cancelled the call'));
+    await expect(leaving).rejects.toMatchObject({ code: 'CHAINCODE_CANCELLED' });
+    // Given up before it reached the runtime: cancelled, never queued.
+    await expect(rt.invoke(id, inv('late', ['Echo', 'late', '1', '10']), source(world, 'late', []), AbortSignal.abort(new Error('deadline passed')), meter)).rejects.toMatchObject({
+      code: 'CHAINCODE_CANCELLED',
+    });
+    expect(meter.events).toEqual(['queued', 'queued', 'refused', 'left unrun', 'cancelled', 'cancelled']);
+    await Promise.all([spin, staying]);
+    expect(meter.events).toEqual(['queued', 'queued', 'refused', 'left unrun', 'cancelled', 'cancelled', 'left to run']);
+    expect(meter.waits.every((s) => Number.isFinite(s) && s >= 0)).toBe(true);
+  }, 30_000);
+
+  test('a transaction still queued when the runtime closes leaves the queue unrun', async () => {
+    const meter = recording();
+    const spin = rt.invoke(id, inv('spin', ['Spin']), source(world, 'spin', []), undefined, meter);
+    const queued = rt.invoke(id, inv('queued', ['Echo', 'queued', '1', '10']), source(world, 'queued', []), undefined, meter);
+    expect(meter.events).toEqual(['queued']);
+    await rt.close();
+    expect((await queued).response.message).toMatch(/its sandbox was disposed/);
+    expect(meter.events).toEqual(['queued', 'left unrun']);
+    await spin.catch(() => undefined);
   }, 30_000);
 });
