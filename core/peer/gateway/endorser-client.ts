@@ -60,6 +60,14 @@ interface OpenStream {
   readonly pending: Map<number, Pending>;
   /** The peer announced, as the stream opened, that it takes cancel frames (a peer of the previous version ends the stream on one). */
   cancels: boolean;
+  /** Ids cancelled before the stream's initial metadata said whether the peer takes cancel frames: sent once it says it does. */
+  unannounced: number[] | undefined;
+}
+
+/** Tells the peer a proposal's answer is no longer wanted, as soon as it is known to take cancel frames. */
+function sendCancel(open: OpenStream, id: number): void {
+  if (open.cancels) open.stream.write(encodeEndorseCancel(id));
+  else open.unannounced?.push(id);
 }
 
 function grpcError(code: grpc.status, details: string): grpc.ServiceError {
@@ -104,7 +112,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
           signal?.removeEventListener('abort', abort);
           open.pending.delete(id);
           // Nobody waits for it any more: the peer need not run it if it has not started.
-          if (open.cancels) open.stream.write(encodeEndorseCancel(id));
+          sendCancel(open, id);
           reject(grpcError(grpc.status.DEADLINE_EXCEEDED, `no endorsement from ${this.address} before the deadline`));
           // As Fabric drops an endorser's connection after a failure: a stream the peer may be stuck
           // on takes no new proposal, and closes once those on it are answered or expired.
@@ -119,7 +127,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
         open.pending.delete(id);
         release(p);
         // Without the peer's announcement, it would end the stream on the frame: it runs the proposal for nobody.
-        if (open.cancels) open.stream.write(encodeEndorseCancel(id));
+        sendCancel(open, id);
         reject(cancelledBy(signal as AbortSignal));
         this.closeIfDone(open);
       };
@@ -192,10 +200,14 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
   }
 
   private open(): OpenStream {
-    const open: OpenStream = { stream: this.client.processProposals(), pending: new Map(), cancels: false };
+    const open: OpenStream = { stream: this.client.processProposals(), pending: new Map(), cancels: false, unannounced: [] };
     this.current = open;
     open.stream.on('metadata', (md: grpc.Metadata) => {
       open.cancels = md.get(ENDORSE_CANCEL_HEADER).length > 0;
+      const early = open.unannounced ?? [];
+      open.unannounced = undefined;
+      // A proposal answered since is unknown to the peer by now, and it ignores the frame.
+      for (const id of early) sendCancel(open, id);
     });
     open.stream.on('data', (bytes: Buffer) => {
       let frame;

@@ -188,6 +188,43 @@ describe('RemoteEndorser cancelling one proposal on the stream', () => {
     expect(server.failed).toBe(false);
   });
 
+  /** A fresh endorser whose first two proposals are sent and one of them cancelled before the stream's initial metadata can be in. */
+  const cancelFirstRoundTrip = async (announces: boolean): Promise<StreamServer> => {
+    const server = await startStreamServer(announces);
+    cleanup.push(() => server.stop());
+    const endorser = new RemoteEndorser(server.address, 'Org2MSP', {});
+    cleanup.push(() => endorser.close());
+    const gone = new AbortController();
+    const leaving = endorser.processProposal(bytes('leaving'), soon(), undefined, gone.signal).catch((err: grpc.ServiceError) => err.code);
+    const staying = endorser.processProposal(bytes('staying'), soon());
+    gone.abort(new Error('the client cancelled the call'));
+    expect(await leaving).toBe(grpc.status.CANCELLED);
+    await until(() => server.seen.length >= 2);
+    server.answer('staying');
+    expect(text(await staying)).toBe('gniyats');
+    return server;
+  };
+
+  it('a proposal cancelled before the peer announced cancel frames is cancelled once it has', async () => {
+    const server = await cancelFirstRoundTrip(true);
+    await until(() => server.seen.length === 3);
+    expect(server.seen).toEqual(['proposal leaving', 'proposal staying', 'cancel leaving']);
+    expect(server.failed).toBe(false);
+  });
+
+  it('a proposal cancelled before a peer of the previous version answered is never cancelled on its stream', async () => {
+    const server = await cancelFirstRoundTrip(false);
+    const endorser = new RemoteEndorser(server.address, 'Org2MSP', {});
+    cleanup.push(() => endorser.close());
+    // A later stream's proposal is read after anything the first stream sent.
+    const later = endorser.processProposal(bytes('later'), soon());
+    await until(() => server.seen.length === 3);
+    server.answer('later');
+    await later;
+    expect(server.seen).toEqual(['proposal leaving', 'proposal staying', 'proposal later']);
+    expect(server.failed).toBe(false);
+  });
+
   it('an aborted signal sends nothing at all', async () => {
     const { server, endorser } = await start(true);
     await expect(endorser.processProposal(bytes('never'), soon(), undefined, AbortSignal.abort())).rejects.toMatchObject({ code: grpc.status.CANCELLED });
