@@ -8,6 +8,7 @@ import { dumpState } from './conformance-blocks';
 import { type Fixture, makeFixture, type ProviderFactory, str, utf8 } from './conformance-fixture';
 import type { Ledger } from './ledger';
 import { LedgerManagerImpl } from './ledger-manager-impl';
+import { type ConfigHistoryEntry, configHistoryFiles } from './snapshot-config-history';
 import { readSnapshotMetadata, SNAPSHOT_SIGNABLE_METADATA_FILE } from './snapshot-metadata';
 import { buildRwSetEnvelope, TestChain } from './test-blocks';
 
@@ -21,6 +22,15 @@ function configTx(txId: string, configEnvelope: string): Uint8Array {
 }
 
 const copy = (b: Block): Block => Block.deserializeBinary(b.serializeBinary());
+
+/** A collection config history as the peer exports it (values stand for `CollectionConfigPackage` bytes: the ledger keeps them as they are). */
+const HISTORY: readonly ConfigHistoryEntry[] = [
+  { chaincode: 'p', blockNum: 2, collections: utf8('p at 2') },
+  { chaincode: 'pd', blockNum: 1, collections: utf8('pd at 1') },
+  { chaincode: 'pd', blockNum: 3, collections: utf8('pd at 3') },
+];
+/** Fabric's key order: `pd~collection` before `p~collection` ('d' < '~'), a chaincode's newest block first. */
+const HISTORY_IN_KEY_ORDER = [HISTORY[2], HISTORY[1], HISTORY[0]];
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
   try {
@@ -93,13 +103,14 @@ export function snapshotConformance(makeProvider: ProviderFactory): void {
     it('creates from its snapshot a ledger with the same state, txids and chain, that goes on from the next block only', async () => {
       const snap = path.join(f.dir, 'snap');
       const info = f.ledger.getBlockchainInfo();
-      const exp = f.ledger.exportSnapshot(snap, [{ name: 'confighistory.data', bytes: utf8('history') }]);
+      const exp = f.ledger.exportSnapshot(snap, configHistoryFiles(HISTORY));
       await exp.captured;
       const metadata = await exp.done;
       expect(metadata.lastBlockNumber).toBe(4);
-      expect(fs.readFileSync(path.join(snap, 'confighistory.data'), 'utf8')).toBe('history');
+      expect(fs.readFileSync(path.join(snap, 'confighistory.data'))).toEqual(Buffer.from(configHistoryFiles(HISTORY)[0].bytes));
+      expect(f.ledger.importedConfigHistory()).toEqual([]);
       expect([...metadata.fileHashes.keys()].sort()).toEqual(
-        ['confighistory.data', 'private_state_hashes.data', 'private_state_hashes.metadata', 'public_state.data', 'public_state.metadata', 'txids.data', 'txids.metadata'].sort(),
+        ['confighistory.data', 'confighistory.metadata', 'private_state_hashes.data', 'private_state_hashes.metadata', 'public_state.data', 'public_state.metadata', 'txids.data', 'txids.metadata'].sort(),
       );
       expect(readSnapshotMetadata(snap)).toEqual(metadata);
       expect(fs.readdirSync(f.dir).filter((n) => n.includes('partial'))).toEqual([]);
@@ -126,6 +137,7 @@ export function snapshotConformance(makeProvider: ProviderFactory): void {
         expect(str(l.channelConfigEnvelope())).toBe('config-3');
         for (const id of ['cfg0', 't1', 't2', 't3', 't4']) expect(l.getTransactionById(id)).toEqual({ txId: id, blockNum: 4, txNum: -1, validationCode: 254, envelope: new Uint8Array(0), fromSnapshot: true });
         expect(l.getTransactionById('nope')).toBeUndefined();
+        expect(l.importedConfigHistory()).toEqual(HISTORY_IN_KEY_ORDER);
       };
       same(b);
       expect(await codeOf(() => b.rebuild())).toBe('LEDGER_BOOTSTRAPPED_FROM_SNAPSHOT');
@@ -133,7 +145,7 @@ export function snapshotConformance(makeProvider: ProviderFactory): void {
       same(b);
 
       // Export again before any block: the same snapshot hash (every key, value, version and metadata came across).
-      const again = await b.exportSnapshot(path.join(f.dir, 'snap-again'), [{ name: 'confighistory.data', bytes: utf8('history') }]).done;
+      const again = await b.exportSnapshot(path.join(f.dir, 'snap-again'), configHistoryFiles(b.importedConfigHistory())).done;
       expect(Buffer.from(again.snapshotHash).toString('hex')).toBe(Buffer.from(metadata.snapshotHash).toString('hex'));
 
       // The next block must be block 5, chained to block 4's hash.
@@ -156,6 +168,7 @@ export function snapshotConformance(makeProvider: ProviderFactory): void {
       expect(r.height()).toBe(6);
       expect(r.snapshotBootstrap()?.lastBlockNumber).toBe(4);
       expect(r.getBlockByNumber(5)).toBeDefined();
+      expect(r.importedConfigHistory()).toEqual(HISTORY_IN_KEY_ORDER);
       expect(r.getTransactionById('t1')?.fromSnapshot).toBe(true);
       expect(str(r.newQueryExecutor().getState('cc', 'a'))).toBe('11');
       expect(await codeOf(() => r.rebuild())).toBe('LEDGER_BOOTSTRAPPED_FROM_SNAPSHOT');
@@ -204,6 +217,27 @@ export function snapshotConformance(makeProvider: ProviderFactory): void {
       const { manager } = otherManager();
       expect(await codeOf(() => manager.create('ch2').exportSnapshot(path.join(f.dir, 'empty')))).toBe('LEDGER_SNAPSHOT_EMPTY');
       expect(fs.readdirSync(f.dir).filter((n) => n === 'bad' || n === 'empty' || n.includes('partial'))).toEqual([]);
+    });
+
+    it('refuses a snapshot whose collection config history files do not agree, creating no ledger', async () => {
+      const [data, meta] = configHistoryFiles(HISTORY);
+      const cases: [string, { name: string; bytes: Uint8Array }[], string][] = [
+        ['data alone', [data], 'confighistory.metadata'],
+        ['one entry more counted', [data, { name: meta.name, bytes: Uint8Array.of(1, 4) }], 'confighistory.data'],
+        ['a key of another shape', configHistoryFiles([{ chaincode: 'pd', blockNum: 1, collections: utf8('x') }]).map((file, i) => (i === 0 ? { ...file, bytes: Buffer.from(file.bytes).fill(0x61, 2, 3) } : file)), 'confighistory.data'],
+        ['an entry past the snapshot', configHistoryFiles([{ chaincode: 'pd', blockNum: 5, collections: utf8('x') }]), 'confighistory.data'],
+      ];
+      for (const [name, files, blamed] of cases) {
+        const snap = path.join(f.dir, `bad-history-${cases.findIndex((c) => c[0] === name)}`);
+        await f.ledger.exportSnapshot(snap, files).done;
+        const { manager } = otherManager();
+        const err = await manager.createFromSnapshot(snap).then(
+          () => undefined,
+          (e: unknown) => e as { code?: string; details?: { file?: string } },
+        );
+        expect({ name, code: err?.code, file: err?.details?.file }).toEqual({ name, code: 'LEDGER_BAD_SNAPSHOT', file: blamed });
+        expect(manager.list()).toEqual([]);
+      }
     });
 
     it('refuses a snapshot of a channel that already has a ledger', async () => {

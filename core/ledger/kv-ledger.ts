@@ -15,6 +15,7 @@ import { type IndexDefinition, parseIndexDefinition } from './rich-query';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { configStateUpdates, missingConfigUpdate } from './channel-config-state';
 import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport } from './snapshot';
+import { type ConfigHistoryEntry, readImportedConfigHistory } from './snapshot-config-history';
 import { exportSnapshot } from './snapshot-export';
 import { snapshotPvtUpdates } from './snapshot-pvt-updates';
 import { TxSimulatorImpl } from './tx-simulator-impl';
@@ -363,6 +364,10 @@ export class KvLedger implements Ledger {
   channelConfigEnvelope(): Uint8Array | undefined {
     this.fillConfigInState();
     return this.store.state.get(CHANNEL_CONFIG_NAMESPACE, CHANNEL_CONFIG_KEY)?.value;
+  }
+
+  importedConfigHistory(): readonly ConfigHistoryEntry[] {
+    return readImportedConfigHistory((ns, key) => this.store.state.get(ns, key));
   }
 
   /** Fabric refuses rollback, reset and rebuild-dbs for a ledger bootstrapped from a snapshot: the blocks to replay are not here. */

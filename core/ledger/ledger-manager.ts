@@ -14,7 +14,8 @@ export interface LedgerManager {
   create(channelId: string, genesisBlock?: Block): Ledger;
   /**
    * Creates a channel's ledger from a snapshot directory (Fabric's `CreateFromSnapshot`): checks every
-   * file against the metadata's hashes, loads state, private state hashes and txids, and records
+   * file against the metadata's hashes, loads state, private state hashes, txids and the collection
+   * config history (see {@link Ledger.importedConfigHistory}), and records
    * where the chain starts, so the next block to commit is `lastBlockNumber + 1` and must chain to
    * `lastBlockHash`. Returns the channel id and the ledger. Throws `LEDGER_BAD_SNAPSHOT` (which file,
    * what is wrong) and `LEDGER_CHANNEL_EXISTS`; a failure or a crash part way leaves no ledger for

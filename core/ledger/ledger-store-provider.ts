@@ -170,7 +170,8 @@ export interface LedgerStoreProvider {
   remove?(channelId: string): void;
   /**
    * Creates the store of `metadata.channelName` from a verified snapshot directory: state (versions
-   * and metadata as in the snapshot), private state hashes and txids, with state and history
+   * and metadata as in the snapshot), private state hashes, txids and the collection config history
+   * (`confighistory.*`, for `Ledger.importedConfigHistory`), with state and history
    * savepoints at `lastBlockNumber + 1` and the bootstrap record, off the caller's thread. The
    * channel's store appears only once complete: a failure or crash part way leaves none, and does
    * not stop a retry. Throws `LEDGER_BAD_SNAPSHOT` for a record that does not decode,

@@ -2,6 +2,7 @@ import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from './private-data';
 import type { OldPvtDataResult, PvtCollectionName } from './pvt-reconcile';
 import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from './snapshot';
+import type { ConfigHistoryEntry } from './snapshot-config-history';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 
 /** A committed transaction: Fabric's `ProcessedTransaction` plus its position. */
@@ -178,6 +179,14 @@ export interface Ledger extends BlockQuery {
    * undefined when none is recorded.
    */
   channelConfigEnvelope(): Uint8Array | undefined;
+  /**
+   * The collection config history a ledger created from a snapshot imported from it (Fabric's
+   * `confighistory.data`), in Fabric's key order: by chaincode, newest block first; [] for a ledger
+   * from a genesis block or a snapshot without one. Read by the peer for definitions older than
+   * its first block (Deliver's eligibility, the import's missing records) and to carry the history
+   * into the snapshots it takes. Kept for the ledger's life.
+   */
+  importedConfigHistory(): readonly ConfigHistoryEntry[];
   /** Closes the underlying store. */
   close(): void;
 }

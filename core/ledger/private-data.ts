@@ -69,6 +69,13 @@ export interface PrivateDataPolicy {
    * lacks them records them as missing, for reconciliation. Absent: every collection.
    */
   eligible?(namespace: string, collection: string): boolean;
+  /**
+   * Whether this peer's org may hold what a transaction of block `blockNum` wrote to the collection,
+   * for private hashes imported from a snapshot (Fabric's `eligibilityAndBTLCache.isEligibile`): a
+   * member by the definition in force at that block, or by any committed since. Absent:
+   * {@link eligible}.
+   */
+  eligibleAt?(namespace: string, collection: string, blockNum: number): boolean;
 }
 
 export const KEEP_FOREVER: PrivateDataPolicy = { blockToLive: () => 0 };

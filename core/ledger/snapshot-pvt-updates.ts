@@ -32,8 +32,9 @@ type TxKvHashes = Map<string, string>;
  *   blockToLive here while every other peer drops them, and later reads would validate differently.
  * - A missing record for each transaction version they hold, with the key and value hashes it must
  *   match (Fabric's snapshot import of `BootKVHashes`): a snapshot carries no private values, so
- *   the reconciler asks the peers that hold the blocks for them. Records of collections this peer's
- *   org is not a member of are kept apart, as a commit keeps them, and taken up if it becomes one.
+ *   the reconciler asks the peers that hold the blocks for them. Records this peer's org may not
+ *   hold (by the membership at their block and since: `eligibleAt`, Fabric's rule) are kept apart,
+ *   as a commit keeps them, and taken up if it becomes a member.
  *   Data already expired at the snapshot's height is not recorded.
  * A ledger opened without a collection policy ({@link KEEP_FOREVER}) cannot know blockToLive nor
  * membership, and leaves the markers for the peer's open.
@@ -94,8 +95,9 @@ function collectionUpdates(
     if (page.length < PAGE) break;
     from = nextKey(page[page.length - 1].key);
   }
-  const eligible = policy.eligible?.(namespace, collection) !== false;
+  const current = policy.eligible?.(namespace, collection) !== false;
   for (const { blockNum, txNum, kv } of byTx.values()) {
+    const eligible = policy.eligibleAt === undefined ? current : policy.eligibleAt(namespace, collection, blockNum);
     const expiringBlock = btl > 0 ? blockNum + btl + 1 : 0;
     if (expiringBlock > 0 && expiringBlock < height) continue;
     const version = { blockNum, txNum };

@@ -19,6 +19,7 @@ import {
   TXIDS_DATA_FILE,
   TXIDS_METADATA_FILE,
 } from '../../core/ledger/snapshot-format';
+import { readConfigHistoryFiles, SNAPSHOT_CONFIG_HISTORY_KEY, SNAPSHOT_CONFIG_HISTORY_NAMESPACE, storedConfigHistory } from '../../core/ledger/snapshot-config-history';
 import { initSchema } from './sqlite-schema';
 
 /** The bootstrap record of a store created from a snapshot, in the block file's `meta` table (hashes in hex). */
@@ -217,6 +218,11 @@ function importFiles(req: ImportRequest, post: Post): void {
       post({ progress: loaded });
     };
     const has = new Set(req.files);
+    // Read first: a bad history file fails the import before the long loads.
+    const history = readConfigHistoryFiles(req.snapshotDir, has, req.bootstrap.lastBlockNumber);
+    if (history.length > 0) {
+      state.prepare('INSERT INTO state (ns, key, value, block_num, tx_num) VALUES (?, ?, ?, 0, 0)').run(SNAPSHOT_CONFIG_HISTORY_NAMESPACE, SNAPSHOT_CONFIG_HISTORY_KEY, Buffer.from(storedConfigHistory(history)));
+    }
     if (pairPresent(has, PUBLIC_STATE_DATA_FILE, PUBLIC_STATE_METADATA_FILE)) loadState(req.snapshotDir, state, 'public', progress);
     if (pairPresent(has, PVT_HASHES_DATA_FILE, PVT_HASHES_METADATA_FILE)) loadState(req.snapshotDir, state, 'hashes', progress);
     if (pairPresent(has, TXIDS_DATA_FILE, TXIDS_METADATA_FILE)) importTxIds(req, blocks, progress);

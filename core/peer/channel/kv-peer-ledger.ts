@@ -5,6 +5,7 @@ import type { IndexFile } from '../../ledger/ledger';
 import type { LedgerOptions } from '../../ledger/ledger-options';
 import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledger-store-provider';
 import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
+import type { ConfigHistoryEntry } from '../../ledger/snapshot-config-history';
 import { StateLock } from '../../ledger/state-lock';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
@@ -113,6 +114,9 @@ export class KvPeerLedger implements PeerLedger {
   }
   channelConfigEnvelope(): Uint8Array | undefined {
     return this.ledger.channelConfigEnvelope();
+  }
+  importedConfigHistory(): readonly ConfigHistoryEntry[] {
+    return this.ledger.importedConfigHistory();
   }
   close(): void {
     this.ledger.close();

@@ -4,6 +4,7 @@ import type { CommitSeconds, IndexFile } from '../../ledger/ledger';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from '../../ledger/private-data';
 import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
 import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
+import type { ConfigHistoryEntry } from '../../ledger/snapshot-config-history';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 
@@ -87,5 +88,7 @@ export interface PeerLedger {
   snapshotBootstrap(): SnapshotBootstrap | undefined;
   /** The newest committed channel config's `ConfigEnvelope` bytes kept in state, if any. */
   channelConfigEnvelope(): Uint8Array | undefined;
+  /** The collection config history imported with the ledger's snapshot (the core ledger's `importedConfigHistory`); [] when none. */
+  importedConfigHistory(): readonly ConfigHistoryEntry[];
   close(): void;
 }

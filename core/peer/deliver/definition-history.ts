@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../errors';
 import { decodeLedgerTx } from '../../ledger/block-txs';
 import type { Version } from '../../ledger/tx-simulator';
+import type { ConfigHistoryEntry } from '../../ledger/snapshot-config-history';
 import { parseBlock } from '../../protocol/block';
 import type { PeerLedger } from '../channel/peer-ledger';
 import { decodeCollectionPackage, encodeCollectionPackage } from '../lifecycle/collection-wire';
@@ -31,24 +32,57 @@ type Walked = { readonly definition: ChaincodeDefinition | undefined } | 'first'
  * ledger written by earlier Weft versions may hold definitions under the legacy key
  * (`definitionKey`), walked the same way. `_lifecycle` itself has its implicit org collections
  * at every height. A write whose commit did not record its read, or whose
- * block this peer does not hold (a ledger joined from a snapshot), ends the walk: nothing is known
- * of the definitions before it. Each value is decoded once per request.
+ * block this peer does not hold (a ledger joined from a snapshot), ends the walk; below a
+ * snapshot's block the history the ledger imported with it answers (Fabric's confighistory entries:
+ * one per definition commit of a chaincode with collections). Each value is decoded once per request.
  */
 export class DefinitionHistory {
   private readonly commits = new Map<string, Committed | undefined>();
   /** Definitions read from state, by key and version. */
   private readonly current = new Map<string, ChaincodeDefinition | undefined>();
+  private imported: readonly ConfigHistoryEntry[] | undefined;
 
-  constructor(private readonly ledger: Pick<PeerLedger, 'getVersionedState' | 'getBlockBytes'>) {}
+  constructor(private readonly ledger: Pick<PeerLedger, 'getVersionedState' | 'getBlockBytes' | 'importedConfigHistory'>) {}
 
   /** The definition of `name` committed in the most recent block below `blockNum`, or undefined. */
   below(name: string, blockNum: number): ChaincodeDefinition | undefined {
     // `_lifecycle`'s collections are the implicit org ones at every height: an org's peers pull its approvals here.
     if (name === LIFECYCLE_NAMESPACE) return LIFECYCLE_SELF_DEFINITION;
     const fabric = this.walk(name, fieldKey(NAMESPACES, name, 'Collections'), blockNum, collectionsOnly, () => readDefinition(committedReader(this.ledger), name));
-    if (fabric !== 'first') return fabric === 'unknown' ? undefined : fabric.definition;
+    if (fabric === 'unknown') return this.importedBelow(name, blockNum);
+    if (fabric !== 'first') return fabric.definition;
     const legacy = this.walk(name, definitionKey(name), blockNum, (_, value) => definitionIn(value), (value) => definitionIn(value));
     return legacy === 'first' || legacy === 'unknown' ? undefined : legacy.definition;
+  }
+
+  /**
+   * The blocks this peer holds that committed a definition of `name` (Fabric's `UpdatedChaincodes`:
+   * each write of its `Sequence` field), newest first, each with the collections the definition
+   * held after it; found by walking back along the `Sequence` key's versions, which every commit
+   * reads before writing. Ends at the first definition, or at a block this peer does not hold.
+   */
+  definitionCommits(name: string): { readonly blockNum: number; readonly definition: ChaincodeDefinition | undefined }[] {
+    const key = fieldKey(NAMESPACES, name, 'Sequence');
+    const out: { blockNum: number; definition: ChaincodeDefinition | undefined }[] = [];
+    let version = this.ledger.getVersionedState(LIFECYCLE_NAMESPACE, key)?.version;
+    while (version !== undefined) {
+      const commit = this.commit(name, key, version, () => undefined);
+      if (commit === undefined) break;
+      out.push({ blockNum: commit.blockNum, definition: this.below(name, commit.blockNum + 1) });
+      version = commit.replaced;
+    }
+    return out;
+  }
+
+  /** The imported history's newest entry of `name` below `blockNum` (Fabric's `MostRecentCollectionConfigBelow`). */
+  private importedBelow(name: string, blockNum: number): ChaincodeDefinition | undefined {
+    this.imported ??= this.ledger.importedConfigHistory();
+    // Key order: a chaincode's entries newest first.
+    const entry = this.imported.find((e) => e.chaincode === name && e.blockNum < blockNum);
+    if (entry === undefined) return undefined;
+    const id = `imported\u0000${name}\u0000${entry.blockNum}`;
+    if (!this.current.has(id)) this.current.set(id, collectionsDefinition(name, entry.collections));
+    return this.current.get(id);
   }
 
   /** Walks back along `key`; `decode` reads a value a block wrote, `fromState` the committed definition. */
@@ -110,7 +144,17 @@ export class DefinitionHistory {
 function collectionsOnly(name: string, value: Uint8Array): ChaincodeDefinition | undefined {
   try {
     const data = decodeStateData(value, 'Collections');
-    const pkg = decodeCollectionPackage(data !== undefined && 'bytes' in data ? data.bytes : new Uint8Array(0), 'Collections');
+    return collectionsDefinition(name, data !== undefined && 'bytes' in data ? data.bytes : new Uint8Array(0));
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
+  }
+}
+
+/** A definition holding only the collections of a `CollectionConfigPackage`'s bytes; undefined when they do not decode. */
+function collectionsDefinition(name: string, packageBytes: Uint8Array): ChaincodeDefinition | undefined {
+  try {
+    const pkg = decodeCollectionPackage(packageBytes, 'Collections');
     return { ...LIFECYCLE_SELF_DEFINITION, name, collections: describeCollections(pkg), collectionsBytes: encodeCollectionPackage(pkg) };
   } catch (err) {
     if (err instanceof ProtocolError) return undefined;

@@ -1,6 +1,9 @@
+import { ProtocolError } from '../../errors';
 import type { PrivateDataPolicy } from '../../ledger/private-data';
+import { type ConfigHistoryEntry, readImportedConfigHistory } from '../../ledger/snapshot-config-history';
 import type { VersionedStateStore } from '../../ledger/versioned-state-store';
-import { type CollectionDefinition, collectionOf, lifecycleCollection } from '../lifecycle/collections';
+import { decodeCollectionPackage } from '../lifecycle/collection-wire';
+import { type CollectionDefinition, collectionOf, describeCollections, lifecycleCollection } from '../lifecycle/collections';
 import { NAMESPACES, committedReader } from '../lifecycle/lifecycle-layout';
 import { type ChaincodeDefinition, LIFECYCLE_NAMESPACE, definitionKey, readDefinition } from '../lifecycle/lifecycle-state';
 import { fieldKey, metadataKey } from '../lifecycle/lifecycle-serializer';
@@ -17,6 +20,7 @@ import { fieldKey, metadataKey } from '../lifecycle/lifecycle-serializer';
 export class LifecycleCollectionPolicy implements PrivateDataPolicy {
   private readonly known = new Map<string, number>();
   private readonly definitions = new Map<string, { blockNum: number; txNum: number; definition: ChaincodeDefinition }>();
+  private imported: readonly ConfigHistoryEntry[] | undefined;
 
   constructor(
     private readonly state: Pick<VersionedStateStore, 'get'>,
@@ -36,6 +40,43 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
 
   eligible(namespace: string, collection: string): boolean {
     return this.collection(namespace, collection)?.memberMspIds.includes(this.localMspId) ?? false;
+  }
+
+  /**
+   * Fabric's rule for a snapshot's private hashes (`snapshot_data_importer.go` `isEligibile`), by
+   * the collection config history imported with the snapshot, newest first: a member by any
+   * definition committed at or after the data's block, else by the one in force at it. Where that
+   * history does not know the collection at the block (an implicit collection, a ledger from before
+   * the history was imported; Fabric fails the import there), the current definition answers.
+   */
+  eligibleAt(namespace: string, collection: string, blockNum: number): boolean {
+    const history = namespace === LIFECYCLE_NAMESPACE ? [] : this.membershipHistory(namespace, collection);
+    const oldest = history[history.length - 1];
+    if (oldest === undefined || blockNum <= oldest.blockNum) return this.eligible(namespace, collection);
+    for (const h of history) {
+      if (h.blockNum < blockNum) return h.member;
+      if (h.member) return true;
+    }
+    return this.eligible(namespace, collection);
+  }
+
+  /** Whether this org was a member of the collection by each imported history entry that defines it, newest first. */
+  private membershipHistory(namespace: string, collection: string): { blockNum: number; member: boolean }[] {
+    this.imported ??= readImportedConfigHistory((ns, key) => this.state.get(ns, key));
+    const out: { blockNum: number; member: boolean }[] = [];
+    for (const entry of this.imported) {
+      if (entry.chaincode !== namespace) continue;
+      let c;
+      try {
+        c = describeCollections(decodeCollectionPackage(entry.collections, `confighistory ${namespace}@${entry.blockNum}`)).find((d) => d.name === collection);
+      } catch (err) {
+        // An entry that does not decode holds no config, as Fabric's unmarshal failure would give none.
+        if (err instanceof ProtocolError) continue;
+        throw err;
+      }
+      if (c !== undefined) out.push({ blockNum: entry.blockNum, member: c.memberMspIds.includes(this.localMspId) });
+    }
+    return out;
   }
 
   private collection(namespace: string, collection: string): CollectionDefinition | undefined {

@@ -6,6 +6,7 @@ import { fsyncPath } from '../../node/durable-files';
 import type { Logger } from '../../node/logger';
 import type { JoinedChannel } from '../channel/channel-manager';
 import { PeerError } from '../peer-error';
+import { configHistorySnapshotFiles } from './config-history-export';
 import { PendingSnapshots } from './pending-snapshots';
 
 /** What the manager needs from the peer. */
@@ -15,7 +16,7 @@ export interface SnapshotManagerDeps {
   readonly logger: Logger;
   /** The operations registry, for the generation time histogram; none: no metric. */
   readonly registry?: Registry;
-  /** Files added to every snapshot of the channel (Fabric's collection config history); none: only the ledger's. */
+  /** Files added to every snapshot of the channel; default: Fabric's collection config history ({@link configHistorySnapshotFiles}). */
   readonly extraFiles?: (joined: JoinedChannel) => readonly ExtraSnapshotFile[];
 }
 
@@ -152,7 +153,7 @@ export class SnapshotManager {
       // A crash during an earlier try may have left the ledger's output here, complete or not.
       fs.rmSync(tempDir, { recursive: true, force: true });
       fs.mkdirSync(path.dirname(tempDir), { recursive: true });
-      exported = joined.channel.ledger.exportSnapshot(tempDir, this.deps.extraFiles?.(joined));
+      exported = joined.channel.ledger.exportSnapshot(tempDir, (this.deps.extraFiles ?? configHistorySnapshotFiles)(joined));
     } catch (err) {
       this.finish(channelId, blockNumber, err);
       return;
