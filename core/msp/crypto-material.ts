@@ -54,6 +54,14 @@ export interface OrgAuthority {
    */
   issueOrgUsers(org: OrgFolderRef, users: readonly string[], outOrgDir: string): Promise<{ user: string; serialNumber: string }[]>;
   /**
+   * Issues one more peer of the org (NodeOU `peer` enrollment certificate, TLS server certificate
+   * naming `<name>.<domain>`, `<name>`, localhost, 127.0.0.1 and `sans`) from its CA keys in
+   * `org.orgDir`, into `<outOrgDir>/peers/<name>.<domain>/` as `generateOrg` lays nodes out (keys
+   * 0600). Called by `weft network add-peer`, once per new peer. Throws `CA_KEY_NOT_HERE` when a CA
+   * key is absent, `PEER_EXISTS` for a folder already there.
+   */
+  issueOrgPeer(org: OrgFolderRef, peer: { readonly name: string; readonly sans: readonly string[] }, outOrgDir: string): Promise<{ serialNumber: string }>;
+  /**
    * The org CA's next CRL (PEM): every serial the `earlier` CRLs of that CA revoke plus those of
    * `certificates` (PEM), numbered above them, with the AKI Fabric's MSP matches CRLs to CAs by.
    */

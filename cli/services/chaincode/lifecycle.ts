@@ -6,6 +6,8 @@ import {
   ChaincodeSource,
   CheckCommitReadinessArgs,
   CommitChaincodeDefinitionArgs,
+  GetInstalledChaincodePackageArgs,
+  GetInstalledChaincodePackageResult,
   InstallChaincodeArgs,
   QueryApprovedChaincodeDefinitionArgs,
   QueryChaincodeDefinitionArgs,
@@ -93,6 +95,17 @@ export function queryInstalled(layout: NetworkLayout, peer: NodeLayout): Promise
     return decodeInstalledChaincodes(payload)
       .getInstalledChaincodesList()
       .map((i) => ({ packageId: i.getPackageId(), label: i.getLabel() }));
+  });
+}
+
+/** `_lifecycle GetInstalledChaincodePackage` on one peer, as its org's Admin: the package's bytes, to install it on another peer. */
+export function installedPackage(layout: NetworkLayout, peer: NodeLayout, packageId: string): Promise<Uint8Array> {
+  const admin = orgAdmin(layout, orgOf(layout, peer));
+  return withPeerClient(layout.spec, peer, admin, async (c) => {
+    const args = new GetInstalledChaincodePackageArgs();
+    args.setPackageId(packageId);
+    const payload = await c.call(admin.signer, '', LIFECYCLE, ['GetInstalledChaincodePackage', args.serializeBinary()]);
+    return GetInstalledChaincodePackageResult.deserializeBinary(payload).getChaincodeInstallPackage_asU8();
   });
 }
 

@@ -26,11 +26,12 @@ export interface UpResult {
  * until each of those peers has each genesis block. On a network spread over several hosts, each
  * host runs `up` for its own nodes. On failure everything started here is stopped again.
  * `join: false` only starts them: a new peer that is to join from a snapshot (`weft channel join
- * --snapshot`) must not first join from the genesis block. A peer that joined from a snapshot is
+ * --snapshot`) must not first join from the genesis block; `'by-caller'` the same, for a caller
+ * that joins them itself (`weft network add-peer`). A peer that joined from a snapshot is
  * never joined again from the genesis block: it lists the channel (cscc GetChannels), so it counts
  * as joined.
  */
-export async function networkUp(dir: string, progress: Progress, only?: readonly string[], join = true): Promise<UpResult> {
+export async function networkUp(dir: string, progress: Progress, only?: readonly string[], join: boolean | 'by-caller' = true): Promise<UpResult> {
   const layout = openNetwork(dir);
   const here = await nodesHere(layout, only);
   const stopped = here.filter((n) => runningPid(n) === undefined);
@@ -60,8 +61,8 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
       await waitFor(peer, 'healthy', () => nodeHealthy(peer, client));
     }
     const ids = new Set(here.map((n) => n.id));
-    if (join) for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
-    else progress(`not joined to any channel (--no-join): join with weft channel join ${layout.dir} --snapshot <dir> or <genesis block>`);
+    if (join === true) for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
+    else if (join === false) progress(`not joined to any channel (--no-join): join with weft channel join ${layout.dir} --snapshot <dir> or <genesis block>`);
     assertStillRunning(started);
     progress(
       here.length === layout.nodes().length

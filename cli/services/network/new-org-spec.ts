@@ -93,18 +93,12 @@ async function orgSpecOf(naming: OrgNaming, options: NewOrgOptions, used: Set<nu
   const peers = Array.from({ length: peerCount }, (_, j) => ({ name: `peer${j}`, host: '127.0.0.1', port: 0, operationsPort: 0 }));
   assignHosts(new Map(peers.map((p) => [`${p.name}.${naming.domain}`, p])), options.hosts ?? []);
 
-  let next = first;
-  const take = async (host: string): Promise<number> => {
-    for (; next <= 65535; next++) {
-      if (used.has(next) || (isLoopbackHost(host) && !(await portFree(next)))) continue;
-      used.add(next);
-      return next++;
-    }
-    throw new ConfigError('PORTS_EXHAUSTED', `no free port left above ${options.basePort ?? 'the network\'s highest port'} for the new org's peers`, {
+  const take = portTaker(used, first, portFree, () =>
+    new ConfigError('PORTS_EXHAUSTED', `no free port left above ${options.basePort ?? 'the network\'s highest port'} for the new org's peers`, {
       field: '--base-port',
       suggestions: ['pass a lower --base-port'],
-    });
-  };
+    }),
+  );
   for (const peer of peers) {
     peer.port = await take(peer.host);
     peer.operationsPort = await take(peer.host);
@@ -164,8 +158,25 @@ function givenNaming(spec: NetworkSpec, name: string): OrgNaming {
   return naming;
 }
 
+/**
+ * Hands out ports from `first` on, one per call: none of `used` (each one handed out joins it) and,
+ * for a node on this machine's loopback, none something listens on now. `exhausted` is the error
+ * past 65535.
+ */
+export function portTaker(used: Set<number>, first: number, portFree: PortCheck, exhausted: () => Error): (host: string) => Promise<number> {
+  let next = first;
+  return async (host) => {
+    for (; next <= 65535; next++) {
+      if (used.has(next) || (isLoopbackHost(host) && !(await portFree(next)))) continue;
+      used.add(next);
+      return next++;
+    }
+    throw exhausted();
+  };
+}
+
 /** Every port network.yaml gives a node. */
-function usedPorts(spec: NetworkSpec): Set<number> {
+export function usedPorts(spec: NetworkSpec): Set<number> {
   const ports = new Set<number>();
   for (const o of spec.ordererOrg.orderers) for (const p of [o.port, o.adminPort, o.operationsPort]) if (p !== undefined) ports.add(p);
   for (const org of spec.orgs) for (const p of org.peers) for (const port of [p.port, p.operationsPort, p.debugPort]) if (port !== undefined) ports.add(port);

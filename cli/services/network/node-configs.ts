@@ -95,11 +95,7 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
       ordererTlsRootCertFiles: [rel(node, layout.orgTlsCaCert(undefined))],
       gateway: {
         ...(node.debugPort !== undefined && { endorsementTimeoutMs: DEBUG_ENDORSEMENT_TIMEOUT_MS }),
-        peers: others.map((p) => ({
-          address: p.address,
-          mspId: p.mspId,
-          ...(tls ? { tlsRootCertFile: rel(node, p.tlsRootCertPath), serverNameOverride: p.id } : {}),
-        })),
+        peers: others.map((p) => knownPeerEntry(layout, node, p)),
       },
       operations: {
         listenAddress: listenAddressFor(node.operationsAddress!),
@@ -115,6 +111,11 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
       },
     },
   };
+}
+
+/** How `node`'s config lists peer `p` in `peer.gateway.peers`: where to dial it, its org, and (under TLS) the root and name to check its certificate against. */
+export function knownPeerEntry(layout: NetworkLayout, node: NodeLayout, p: NodeLayout): Record<string, unknown> {
+  return { address: p.address, mspId: p.mspId, ...(layout.spec.tls ? { tlsRootCertFile: rel(node, p.tlsRootCertPath), serverNameOverride: p.id } : {}) };
 }
 
 /**

@@ -97,19 +97,42 @@ export async function issueOrgUsers(org: OrgFolder, users: readonly string[], ou
     if (user === 'Admin' || fs.existsSync(dir)) {
       throw new ConfigError('USER_EXISTS', `user ${user} of ${org.domain} ${user === 'Admin' ? 'is the org admin, made with the org' : `already exists: ${dir}`}`, { field: 'users', user });
     }
-    const sign = await issueEndEntity(ca.signer, ca.subject, { commonName: name, organizationalUnits: ['client'] });
-    const tls = await issueEndEntity(tlsCa.signer, tlsCa.subject, { commonName: name, usage: 'tls', subjectAltNames: [name] });
-    writeFile(path.join(dir, 'msp', 'signcerts', `${name}-cert.pem`), sign.certPem);
-    writeFile(path.join(dir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
-    writeFile(path.join(dir, 'msp', 'cacerts', ca.fileName), ca.certPem);
-    writeFile(path.join(dir, 'msp', 'tlscacerts', tlsCa.fileName), tlsCa.certPem);
-    writeFile(path.join(dir, 'msp', 'config.yaml'), configYaml);
-    writeFile(path.join(dir, 'tls', 'ca.crt'), tlsCa.certPem);
-    writeFile(path.join(dir, 'tls', 'client.crt'), tls.certPem);
-    writeFile(path.join(dir, 'tls', 'client.key'), tls.keyPem, true);
-    issued.push({ user, serialNumber: sign.serialNumber });
+    const serialNumber = await issueMember(ca, tlsCa, { dir, name, role: 'client', tlsPrefix: 'client', sans: [name] }, configYaml);
+    issued.push({ user, serialNumber });
   }
   return issued;
+}
+
+/** {@link OrgAuthority.issueOrgPeer}: a peer's folder as `generateOrg` writes its nodes, from the org's CAs. */
+export async function issueOrgPeer(org: OrgFolder, peer: { readonly name: string; readonly sans: readonly string[] }, outOrgDir: string): Promise<{ serialNumber: string }> {
+  const ca = loadOrgCa(org.orgDir, 'ca');
+  const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
+  const fqdn = `${peer.name}.${org.domain}`;
+  const dir = path.join(outOrgDir, 'peers', fqdn);
+  if (fs.existsSync(dir)) throw new ConfigError('PEER_EXISTS', `peer ${peer.name} of ${org.domain} already exists: ${dir}`, { field: 'name', peer: peer.name });
+  const sans = [...new Set([fqdn, peer.name, 'localhost', '127.0.0.1', ...peer.sans])];
+  return { serialNumber: await issueMember(ca, tlsCa, { dir, name: fqdn, role: 'peer', tlsPrefix: 'server', sans }, nodeOusConfigYaml(ca.fileName)) };
+}
+
+/** One member's folder (`msp/` and `tls/`) as `generateOrg` lays members out, issued by the org's CA and TLS CA; returns its enrollment certificate's serial. */
+async function issueMember(
+  ca: LoadedCa,
+  tlsCa: LoadedCa,
+  member: { readonly dir: string; readonly name: string; readonly role: 'client' | 'peer'; readonly tlsPrefix: 'client' | 'server'; readonly sans: readonly string[] },
+  configYaml: string,
+): Promise<string> {
+  const { dir, name, tlsPrefix } = member;
+  const sign = await issueEndEntity(ca.signer, ca.subject, { commonName: name, organizationalUnits: [member.role] });
+  const tls = await issueEndEntity(tlsCa.signer, tlsCa.subject, { commonName: name, usage: 'tls', subjectAltNames: member.sans });
+  writeFile(path.join(dir, 'msp', 'signcerts', `${name}-cert.pem`), sign.certPem);
+  writeFile(path.join(dir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
+  writeFile(path.join(dir, 'msp', 'cacerts', ca.fileName), ca.certPem);
+  writeFile(path.join(dir, 'msp', 'tlscacerts', tlsCa.fileName), tlsCa.certPem);
+  writeFile(path.join(dir, 'msp', 'config.yaml'), configYaml);
+  writeFile(path.join(dir, 'tls', 'ca.crt'), tlsCa.certPem);
+  writeFile(path.join(dir, 'tls', `${tlsPrefix}.crt`), tls.certPem);
+  writeFile(path.join(dir, 'tls', `${tlsPrefix}.key`), tls.keyPem, true);
+  return sign.serialNumber;
 }
 
 /**
@@ -282,4 +305,4 @@ function sameCa(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** The org CA operations as the `msp` slot's `CryptoMaterialGenerator` offers them to the CLI. */
-export const orgAuthority: OrgAuthority = { issueOrgUsers, nextOrgCrl, orgCrlRevokes, orgCrlIssued, renewOrgMember, renewOrgCa, sameCa };
+export const orgAuthority: OrgAuthority = { issueOrgUsers, issueOrgPeer, nextOrgCrl, orgCrlRevokes, orgCrlIssued, renewOrgMember, renewOrgCa, sameCa };
