@@ -177,7 +177,8 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     expect(newest.transactions.map((t) => [t.channelId, t.validationCode])).toEqual([['audit', 'VALID']]);
     const unknown = await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'nope', 'Read', 'item1', '--json']);
     expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('it has: mychannel, audit, org1only') });
-  });
+    // Two channel creations and two deploys (package, install, approve per org, commit): some 40 s here, over 60 on a loaded machine.
+  }, 120_000);
 
   it('channel list/info and network down', async () => {
     const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { channels: string[] }[] };
