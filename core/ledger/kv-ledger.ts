@@ -5,13 +5,12 @@ import { blockDataHash, blockHeaderHash, getTransactionsFilter, setTransactionsF
 import { bytesEqual, toHex } from '../protocol/bytes';
 import { decodeLedgerTx, type LedgerTx } from './block-txs';
 import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
-import { bytesField, forEachField } from './proto-reader';
-import { nextKey, validateNamespace } from './ledger-keys';
+import { nextKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import type { ChannelLedgerStore, StoreCommitSeconds } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
 import { QueryExecutorImpl } from './query-executor-impl';
-import { type IndexDefinition, parseIndexDefinition } from './rich-query';
+import { describeArgument, indexDefinitions } from './index-files';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { configStateUpdates, missingConfigUpdate } from './channel-config-state';
 import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport } from './snapshot';
@@ -19,7 +18,7 @@ import { type ConfigHistoryEntry, readImportedConfigHistory } from './snapshot-c
 import { exportSnapshot } from './snapshot-export';
 import { snapshotPvtUpdates } from './snapshot-pvt-updates';
 import { TxSimulatorImpl } from './tx-simulator-impl';
-import { decodeFailure } from '../protocol/bounded-decode';
+import { decodeStoredBlock, envelopeAt } from './stored-block';
 import {
   type BlockPvtData,
   groupByTx,
@@ -35,36 +34,6 @@ import { eligibilityUpdates, ineligibleCollections, type OldPvtDataResult, oldPv
 
 function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
-}
-
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.slice(0, 64)) : typeof v;
-}
-
-function badIndexFiles(namespace: string, message: string, index?: number): LedgerError {
-  return new LedgerError('LEDGER_BAD_QUERY', `declareIndexes(${JSON.stringify(namespace)}): ${message}`, { namespace, argument: 'files', index });
-}
-
-function decodeStoredBlock(channelId: string, blockNum: number, bytes: Uint8Array): Block {
-  try {
-    return Block.deserializeBinary(bytes);
-  } catch (e) {
-    throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${blockNum} does not decode: ${decodeFailure(e)}`, { channelId, blockNum }, { cause: e });
-  }
-}
-
-/** The `txNum`-th envelope of a serialized block (Block.data = 2, BlockData.data = 1), read without decoding the rest. */
-function envelopeAt(blockBytes: Uint8Array, txNum: number): Uint8Array | undefined {
-  try {
-    let n = 0;
-    let found: Uint8Array | undefined;
-    forEachField(bytesField(blockBytes, 2), (f, v) => {
-      if (f === 1 && n++ === txNum && typeof v !== 'number') found = v;
-    });
-    return found;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -144,7 +113,7 @@ export class KvLedger implements Ledger {
 
   newTxSimulator(txId: string): TxSimulator {
     if (typeof txId !== 'string' || txId === '') {
-      throw new LedgerError('LEDGER_BAD_TXID', `channel ${this.channelId}: newTxSimulator(txId) needs the transaction's id, a non-empty string; received ${describe(txId)}`, {
+      throw new LedgerError('LEDGER_BAD_TXID', `channel ${this.channelId}: newTxSimulator(txId) needs the transaction's id, a non-empty string; received ${describeArgument(txId)}`, {
         channelId: this.channelId,
       });
     }
@@ -273,28 +242,15 @@ export class KvLedger implements Ledger {
   }
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
-    for (const d of this.indexDefinitions(namespace, files)) this.store.state.declareIndex(namespace, d);
+    for (const d of indexDefinitions(namespace, files)) this.store.state.declareIndex(namespace, d);
   }
 
   async declareIndexesInBackground(namespace: string, files: readonly IndexFile[]): Promise<void> {
     const { state } = this.store;
-    for (const d of this.indexDefinitions(namespace, files)) {
+    for (const d of indexDefinitions(namespace, files)) {
       if (state.declareIndexInBackground === undefined) state.declareIndex(namespace, d);
       else await state.declareIndexInBackground(namespace, d);
     }
-  }
-
-  /** The index files' definitions; throws `LEDGER_BAD_QUERY` naming the first that is not a valid index, before any is declared. */
-  private indexDefinitions(namespace: string, files: readonly IndexFile[]): IndexDefinition[] {
-    validateNamespace(namespace);
-    if (!Array.isArray(files)) throw badIndexFiles(namespace, `files must be an array of {name, content}, received ${describe(files)}`);
-    return (files as unknown[]).map((f, i) => {
-      const file = f as Partial<IndexFile> | null;
-      if (typeof file !== 'object' || file === null || typeof file.name !== 'string' || !(typeof file.content === 'string' || file.content instanceof Uint8Array)) {
-        throw badIndexFiles(namespace, `files[${i}] must be {name: string, content: string | Uint8Array}, received ${describe(f)}`, i);
-      }
-      return parseIndexDefinition(file.content, file.name);
-    });
   }
 
   rebuild(onProgress?: (applied: number, height: number) => void): void {
@@ -387,7 +343,7 @@ export class KvLedger implements Ledger {
 
   private checkLimit(method: string, limit: number): void {
     if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: ${method}(limit) needs a positive integer, received ${describe(limit)}`, {
+      throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: ${method}(limit) needs a positive integer, received ${describeArgument(limit)}`, {
         channelId: this.channelId,
         argument: 'limit',
       });
