@@ -184,6 +184,7 @@ export class ChaincodeExecutor {
       throw err instanceof PeerError && err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookupFailure(name, channel.id, err) : err;
     }
     const waited = target;
+    const queue = this.support.metrics?.meter(channel.id, target.packageId);
     const start = async (): Promise<RuntimeSupport> => {
       const simulator = (await simulation.open()) as TxSimulator;
       if (options.recordDefinition ?? true) target = this.targetOnceRunning(proposal, channel, simulator, waited);
@@ -191,10 +192,10 @@ export class ChaincodeExecutor {
         () => checkInitInvocation(simulator, name, target.definition, proposal.isInit),
         (err) => executeFailure(proposal, 'invalid invocation', err),
       );
-      return this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), target.packageId);
+      // The package is the one it queued for (targetOnceRunning refuses another): the same meter.
+      return this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), queue);
     };
     const invocation = this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit);
-    const queue = this.support.metrics?.meter(channel.id, target.packageId);
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(target.packageId, invocation, start, options.signal, queue);
     return { response: result.response, event: result.event, version: target.definition.version, endorsementPlugin: target.definition.endorsementPlugin };
   }
@@ -280,7 +281,7 @@ export class ChaincodeExecutor {
     chaincodeName: string,
     channel: Channel,
     simulator: TxSimulator,
-    packageId: string,
+    meter: RuntimeSupport['metrics'],
   ): RuntimeSupport {
     return {
       simulator,
@@ -292,7 +293,7 @@ export class ChaincodeExecutor {
         }
       },
       limits: { timeoutMs: this.support.executeTimeoutMs },
-      metrics: this.support.metrics?.meter(channel.id, packageId),
+      metrics: meter,
       log: this.support.logs?.of(chaincodeName),
     };
   }
@@ -338,7 +339,7 @@ export class ChaincodeExecutor {
       const close = this.openCalleeContext(packageId, target.id, proposal.txId);
       try {
         return failingAs(
-          () => this.invokeLoaded(packageId, name, this.invocation(proposal, name, target.id, args, false), this.runtimeSupport(proposal, creator, name, target, sim, packageId)),
+          () => this.invokeLoaded(packageId, name, this.invocation(proposal, name, target.id, args, false), this.runtimeSupport(proposal, creator, name, target, sim, this.support.metrics?.meter(target.id, packageId))),
           // A package missing from the store is what Fabric's lookup finds not installed.
           (err) => (err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookup(err) : reworded(err, `execute failed: ${err.message}`)),
         ).response;
