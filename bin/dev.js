@@ -9,6 +9,8 @@ const root = path.resolve(__dirname, '..');
 // `npm run weft -- …` runs in the package root; relative paths the user typed mean the directory they typed them in.
 if (process.env.npm_lifecycle_event === 'weft' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 const pjson = require('../package.json');
-require('@oclif/core')
+const oclif = require('@oclif/core');
+require('./dev-manifest.js').cacheRootManifest(oclif, root);
+oclif
   .execute({ loadOptions: { root, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: './cli/commands' } } } })
   .catch(require('@oclif/core/handle'));
