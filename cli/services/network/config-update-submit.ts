@@ -1,16 +1,20 @@
 import * as fs from 'node:fs';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import type { ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import type { Config, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError, WeftError } from '../../../core/errors';
 import { Broadcaster } from '../../../core/peer/gateway/broadcaster';
 import { OrdererClient } from '../../../core/peer/orderer/orderer-client';
+import type { ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { statusName } from '../../../core/protocol/status-name';
 import { fetchBlock } from '../block/block-source';
+import { missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
 import { waitFor } from './node-processes';
+import { orgsWithKeysHere } from './org-keys';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -98,4 +102,45 @@ export async function waitForConfigBlock(layout: NetworkLayout, peers: readonly 
     progress(`${peer.id} holds the new config of ${channel}`);
   }
   return number;
+}
+
+/** A channel's config as read before an edit: `layout` is the network seen from the channel, `block` the number of its config block. */
+export interface ChannelConfigState {
+  readonly layout: NetworkLayout;
+  readonly current: ParsedChannelConfig;
+  readonly block: number;
+}
+
+/**
+ * Submits `next`, an edit of the channel's current config, as a config update signed by each Admin
+ * here a policy it touches counts (`CONFIG_UPDATE_UNSIGNED`, nothing sent, when they do not
+ * suffice), then waits until this directory's peers of the channel (of `network`: a layout that
+ * leaves a peer out does not wait for it) hold the new config block. `what` names the change in
+ * progress; a channel that took it but whose peers did not show it is `failure.code`, whose
+ * suggestion is `failure.rerun`.
+ */
+export async function submitConfigEdit(
+  network: NetworkLayout,
+  state: ChannelConfigState,
+  next: Config,
+  what: string,
+  progress: Progress,
+  failure: { code: string; rerun: string },
+): Promise<{ channel: string; orderer: string; configBlock?: number }> {
+  const channel = state.layout.spec.channel.name;
+  const { envelope, update } = unsignedConfigUpdate(channel, state.current.config, next);
+  const { signed, policies } = signForPolicies(network, state.current, update, envelope);
+  if (!needsMet(policies) || signed.length === 0) throw missingSignatures(state.layout, channel, state.current, policies);
+  const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
+  progress(`channel ${channel}: orderer ${orderer} accepted ${what}`);
+  const peers = orgsWithKeysHere(state.layout).flatMap((o) => state.layout.peersOf(o));
+  try {
+    const configBlock = await waitForConfigBlock(state.layout, peers, state.block, progress);
+    return { channel, orderer, ...(configBlock !== undefined && { configBlock }) };
+  } catch (err) {
+    throw new WeftError(failure.code, `channel ${channel} took ${what}, but this directory's peers did not show the config block: ${(err as Error).message}`, {
+      channel,
+      suggestions: [failure.rerun],
+    }, { cause: err });
+  }
 }

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
-import { ConfigError, WeftError } from '../../../core/errors';
+import { ConfigError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
 import { portListenable } from '../free-ports';
 import { snapshotChannelOf, startAddedPeer, type AddedPeerStart } from './add-peer-start';
@@ -13,8 +12,8 @@ import { NETWORK_FILE, PeerSpec, type NetworkSpec, type PeerOrgSpec } from './ne
 import { assertCaKeysHere } from './network-users';
 import { portTaker, usedPorts, type PortCheck } from './new-org-spec';
 import { knownPeerEntry } from './node-configs';
+import { editedGatewayPeerLists, replaceNodeConfig } from './gateway-peer-lists';
 import { isLoopbackHost, NodeHost } from './node-hosts';
-import { nodeKeysHere } from './org-keys';
 import { orgAuthority } from './org-authority';
 import { StagingDir } from './staging-dir';
 
@@ -107,7 +106,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
     staging.dispose();
   }
   progress(`${NETWORK_FILE}: ${org.name} peers ${rendered.spec.orgs.find((o) => o.name === org.name)!.peers.map((p) => p.name).join(', ')}`);
-  for (const [node, text] of others) replaceFile(node.configFile, text);
+  for (const [node, text] of others) replaceNodeConfig(node.configFile, text);
   if (others.size > 0) progress(`${[...others.keys()].map((n) => n.id).join(', ')}: config lists ${added.id} (running ones learn it by membership exchange, no restart needed)`);
 
   const base = {
@@ -200,32 +199,10 @@ function copyOrgCrls(orgMspDir: string, peerMspDir: string): void {
   if (fs.existsSync(crls)) fs.cpSync(crls, path.join(peerMspDir, 'crls'), { recursive: true });
 }
 
-/**
- * The configs of the other peers whose keys are here, each with the new peer added to its
- * `peer.gateway.peers`; only that list changes (comments, and anything set by hand, stay).
- */
+/** The other peers' configs whose keys are here, each with the new peer added to its `peer.gateway.peers`. */
 function otherPeerConfigs(after: NetworkLayout, added: NodeLayout): Map<NodeLayout, string> {
-  const out = new Map<NodeLayout, string>();
-  for (const node of after.peers()) {
-    if (node.id === added.id || !nodeKeysHere(after, node) || !fs.existsSync(node.configFile)) continue;
-    const doc = parseDocument(fs.readFileSync(node.configFile, 'utf8'));
-    if (doc.errors.length > 0) {
-      throw new WeftError('NODE_CONFIG_INVALID', `${node.configFile} is not valid YAML (${doc.errors[0]!.message}): it cannot be told about ${added.id}`, {
-        file: node.configFile,
-        suggestions: [`fix ${node.configFile}, then run weft network add-peer again; nothing was changed`],
-      });
-    }
-    const peers = (doc.getIn(['peer', 'gateway', 'peers']) as { toJSON(): unknown } | undefined)?.toJSON();
-    const list = Array.isArray(peers) ? (peers as { address?: unknown }[]) : [];
-    if (list.some((p) => p.address === added.address)) continue;
-    doc.setIn(['peer', 'gateway', 'peers'], doc.createNode([...list, knownPeerEntry(after, node, added)]));
-    out.set(node, doc.toString());
-  }
-  return out;
-}
-
-/** A whole file replaced by one rename: a running node never reads it half written. */
-function replaceFile(file: string, text: string): void {
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
+  return editedGatewayPeerLists(after, added.id, (node, list) => (list.some((p) => p.address === added.address) ? undefined : [...list, knownPeerEntry(after, node, added)]), {
+    change: `it cannot be told about ${added.id}`,
+    rerun: 'run weft network add-peer again; nothing was changed',
+  });
 }

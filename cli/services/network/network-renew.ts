@@ -10,7 +10,7 @@ import type { NetworkSpec, PeerOrgSpec } from './network-spec';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
 import { runningPid } from './node-processes';
-import { BACKUPS_DIR, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
+import { backupRunDir, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
 import { assertOrgAdminHere, mspOrgOf, resolveMspOrg } from './org-msp-channels';
 import { StagingDir } from './staging-dir';
 
@@ -115,10 +115,7 @@ function userTarget(layout: NetworkLayout, options: RenewOptions): Target {
 
 /** `backups/renew-<time>/<the member folder's path under the network directory>`. */
 function backupDirOf(layout: NetworkLayout, memberDir: string, now: Date): string {
-  const root = path.join(layout.dir, BACKUPS_DIR);
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-  fs.chmodSync(root, 0o700); // old private keys go in here
-  return path.join(root, `renew-${now.toISOString().replace(/[:.]/g, '-')}`, path.relative(layout.dir, memberDir));
+  return path.join(backupRunDir(layout.dir, 'renew', now), path.relative(layout.dir, memberDir));
 }
 
 /**

@@ -41,15 +41,36 @@ function currentCertFile(memberDir: string): string {
   return path.join(dir, file);
 }
 
-/** The enrollment certificates of the member that renew moved to `backups/renew-<time>/`, other than its current one. */
-function earlierCertificates(network: NetworkLayout, member: RenewedMemberRef, current: Buffer): Buffer[] {
-  const root = path.join(network.dir, BACKUPS_DIR);
-  const rel = path.relative(network.dir, member.memberDir);
-  const runs = fs.existsSync(root) ? fs.readdirSync(root).filter((r) => r.startsWith('renew-')) : [];
+/**
+ * A new run folder under `backups/` (`renew-<time>`, `remove-<time>`): the folders a command
+ * replaces or retires move into it under their paths relative to the network directory. `backups/`
+ * is made 0700 first, since old private keys go in there.
+ */
+export function backupRunDir(networkDir: string, run: 'renew' | 'remove', now: Date): string {
+  const root = path.join(networkDir, BACKUPS_DIR);
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  fs.chmodSync(root, 0o700);
+  return path.join(root, `${run}-${now.toISOString().replace(/[:.]/g, '-')}`);
+}
+
+/**
+ * Every enrollment certificate of the member kept under `backups/`, each once: those `weft network
+ * renew` replaced (`renew-*`) and, for a peer `weft network remove-peer` retired, its last one
+ * (`remove-*`).
+ */
+export function backedUpCertificates(networkDir: string, memberDir: string): Buffer[] {
+  const root = path.join(networkDir, BACKUPS_DIR);
+  const rel = path.relative(networkDir, memberDir);
+  const runs = fs.existsSync(root) ? fs.readdirSync(root).filter((r) => r.startsWith('renew-') || r.startsWith('remove-')) : [];
   return runs.flatMap((run) => {
     const dir = path.join(root, run, rel, 'msp', 'signcerts');
     return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.pem')).map((f) => fs.readFileSync(path.join(dir, f))) : [];
-  }).filter((pem, i, all) => !pem.equals(current) && all.findIndex((p) => p.equals(pem)) === i);
+  }).filter((pem, i, all) => all.findIndex((p) => p.equals(pem)) === i);
+}
+
+/** The enrollment certificates of the member kept under `backups/`, other than its current one. */
+function earlierCertificates(network: NetworkLayout, member: RenewedMemberRef, current: Buffer): Buffer[] {
+  return backedUpCertificates(network.dir, member.memberDir).filter((pem) => !pem.equals(current));
 }
 
 /**

@@ -1,15 +1,14 @@
 import { Config, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { MSPConfig, type FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { ConfigError, WeftError } from '../../../core/errors';
+import { ConfigError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
-import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
-import { adminOf, missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
-import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
+import { adminOf } from './config-update-signatures';
+import { type ChannelConfigState, submitConfigEdit } from './config-update-submit';
 import type { Progress } from './network-access';
 import { type NetworkLayout, orgNamed } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
-import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
+import { keyHere, keyNotHere } from './org-keys';
 
 /**
  * An org whose MSP value in the channel configs a command changes (`weft network revoke`, `renew
@@ -50,11 +49,7 @@ export function assertOrgAdminHere(network: NetworkLayout, org: MspOrg): void {
 }
 
 /** One channel the org is a member of, as its config stands now. */
-export interface OrgMspState {
-  readonly layout: NetworkLayout;
-  readonly current: ParsedChannelConfig;
-  /** The number of the channel's config block. */
-  readonly block: number;
+export interface OrgMspState extends ChannelConfigState {
   /** The org's MSP as the channel holds it. */
   readonly msp: FabricMSPConfig;
 }
@@ -94,7 +89,6 @@ export async function orgMspStates(network: NetworkLayout, org: MspOrg): Promise
  * for a channel that took the update but whose peers did not show it (`rerun` says how to finish).
  */
 export async function setOrgMsp(network: NetworkLayout, org: MspOrg, state: OrgMspState, msp: FabricMSPConfig, what: string, progress: Progress, failure: { code: string; rerun: string }): Promise<ChannelUpdated> {
-  const channel = state.layout.spec.channel.name;
   const next = Config.deserializeBinary(state.current.config.serializeBinary());
   const section = org.peerOrg === undefined ? 'Orderer' : 'Application';
   const group = next.getChannelGroup()!.getGroupsMap().get(section)!.getGroupsMap().get(groupKeyOf(org, state.current)!)!;
@@ -107,19 +101,5 @@ export async function setOrgMsp(network: NetworkLayout, org: MspOrg, state: OrgM
   value.setValue(outer.serializeBinary());
   group.getValuesMap().set('MSP', value);
 
-  const { envelope, update } = unsignedConfigUpdate(channel, state.current.config, next);
-  const { signed, policies } = signForPolicies(network, state.current, update, envelope);
-  if (!needsMet(policies) || signed.length === 0) throw missingSignatures(state.layout, channel, state.current, policies);
-  const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
-  progress(`channel ${channel}: orderer ${orderer} accepted ${org.mspId}'s ${what}`);
-  const peers = orgsWithKeysHere(state.layout).flatMap((o) => state.layout.peersOf(o));
-  try {
-    const configBlock = await waitForConfigBlock(state.layout, peers, state.block, progress);
-    return { channel, orderer, ...(configBlock !== undefined && { configBlock }) };
-  } catch (err) {
-    throw new WeftError(failure.code, `channel ${channel} took ${org.mspId}'s ${what}, but this directory's peers did not show the config block: ${(err as Error).message}`, {
-      channel,
-      suggestions: [failure.rerun],
-    }, { cause: err });
-  }
+  return submitConfigEdit(network, state, next, `${org.mspId}'s ${what}`, progress, failure);
 }
