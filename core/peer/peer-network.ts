@@ -187,17 +187,19 @@ export class PeerNetwork implements OrdererSource {
    * the peers learned from them by membership exchange, at the endpoints they announce (Fabric's
    * gateway learns peers through discovery; anchor peers are where its gossip membership starts),
    * highest ledger height first. Follows config updates: an org added with anchor peers is reachable.
+   * A peer this one failed to connect to goes last until a connection succeeds (Fabric's Gateway
+   * drops an endorser that failed from its registry until discovery brings it back): a peer taken
+   * away is not tried first by every endorsement while membership still lists it.
    */
   endorsers(channelId: string): EndorsingPeer[] {
     const learned = this.learned(channelId);
-    if (learned.length === 0) return this.remotePeers(channelId);
     // Fabric's Gateway tries the peers with the highest ledger height first: a lagging peer would
-    // endorse on stale state. Peers not heard from lately (down, or not Weft) go last, in order.
+    // endorse on stale state. Peers not heard from lately (down, or not Weft) go after, in order.
     const heights = new Map(learned.map((p) => [p.endpoint, p.ledgerHeight]));
     const height = (p: RemoteEndorser): number => heights.get(p.address) ?? -1;
     return this.remotePeers(channelId, learned)
-      .map((p, i) => ({ p, i }))
-      .sort((a, b) => height(b.p) - height(a.p) || a.i - b.i)
+      .map((p, i) => ({ p, i, down: p.unreachable() ? 1 : 0 }))
+      .sort((a, b) => a.down - b.down || height(b.p) - height(a.p) || a.i - b.i)
       .map(({ p }) => p);
   }
 

@@ -137,6 +137,15 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     });
   }
 
+  /**
+   * Whether the last attempt to connect failed (gRPC's TRANSIENT_FAILURE: refused, unreachable,
+   * TLS refused) and no connection has been made since; gRPC keeps retrying with backoff, so a
+   * peer that comes back is reachable again. Asking does not itself connect.
+   */
+  unreachable(): boolean {
+    return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
+  }
+
   pushPrivateData(signedPush: Uint8Array, deadline: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.push(signedPush, { deadline }, (err) => (err === null ? resolve() : reject(err)));

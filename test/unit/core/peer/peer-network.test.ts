@@ -1,3 +1,5 @@
+import * as nodeNet from 'node:net';
+import * as grpc from '@grpc/grpc-js';
 import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import type { ChannelManager } from '../../../../core/peer/channel/channel-manager';
 import { type LearnedPeer, PeerNetwork } from '../../../../core/peer/peer-network';
@@ -6,15 +8,24 @@ import type { Logger } from '../../../../core/node/logger';
 import { RemoteEndorser } from '../../../../core/peer/gateway/endorser-client';
 
 /** A plaintext peer of Org1 that lists two Org2 peers, on a channel of three orgs (no anchor peers). */
-function network(learned: readonly LearnedPeer[] | (() => readonly LearnedPeer[]), logger?: Logger): PeerNetwork {
+function network(learned: readonly LearnedPeer[] | (() => readonly LearnedPeer[]), logger?: Logger, listed: readonly string[] = ['a:1', 'b:1']): PeerNetwork {
   const peer = PeerSection.parse({
-    gateway: { peers: [{ address: 'a:1', mspId: 'Org2MSP' }, { address: 'b:1', mspId: 'Org2MSP' }] },
+    gateway: { peers: listed.map((address) => ({ address, mspId: 'Org2MSP' })) },
   });
   const config = { node: { msp: { id: 'Org1MSP' } }, peer } as unknown as PeerConfig;
   const org = (mspId: string) => ({ name: mspId, mspId, msp: new FabricMSPConfig(), endpoints: [], anchorPeers: [] });
   const channel = { resources: () => ({ config: { applicationOrgs: [org('Org1MSP'), org('Org2MSP'), org('Org3MSP')] } }) };
   const channels = { channel: (id: string) => (id === 'ch' ? channel : undefined) } as unknown as ChannelManager;
   return new PeerNetwork(config, () => channels, typeof learned === 'function' ? learned : () => learned, logger);
+}
+
+/** A loopback port nothing listens on: bound, then closed, so a connection to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = nodeNet.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as nodeNet.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 describe('PeerNetwork endorsers', () => {
@@ -34,6 +45,29 @@ describe('PeerNetwork endorsers', () => {
     expect(net.endorsers('ch').map((p) => `${p.address} ${p.mspId}`)).toEqual(['c:1 Org3MSP', 'b:1 Org2MSP', 'a:1 Org2MSP']);
     expect(net.pvtPeers('ch').map((p) => p.address)).toEqual(['a:1', 'b:1', 'c:1']);
     net.close();
+  });
+
+  it('put a peer that could not be connected to last, until it can be again, learned or not', async () => {
+    const [gone, other] = await Promise.all([closedPort(), closedPort()]);
+    const [first, second] = [`127.0.0.1:${gone}`, `127.0.0.1:${other}`];
+    for (const learned of [[], [{ endpoint: first, mspId: 'Org2MSP', ledgerHeight: 9 }]] as LearnedPeer[][]) {
+      const net = network(learned, undefined, [first, second]);
+      const server = new grpc.Server();
+      try {
+        expect(net.endorsers('ch').map((p) => p.address)).toEqual([first, second]);
+        await expect(net.endorsers('ch')[0]!.processProposal(Uint8Array.of(1), Date.now() + 5_000)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+        expect(net.endorsers('ch').map((p) => p.address)).toEqual([second, first]);
+        // It comes back: gRPC's reconnect (after its backoff, about a second) finds it, and its place is its own again.
+        await new Promise<void>((resolve, reject) => server.bindAsync(first, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+        for (let i = 0; net.endorsers('ch')[0]!.address !== first; i++) {
+          if (i > 200) throw new Error(`${first} still last 10 s after it came back`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        net.close();
+        server.forceShutdown();
+      }
+    }
   });
 
   it('skip (and log once) an address gRPC cannot dial, instead of failing every request of the channel', () => {
