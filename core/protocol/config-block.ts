@@ -148,16 +148,7 @@ export function buildApplicationOrgGroup(org: ApplicationOrgDefinition, mspPath 
   );
   addValue(orgGroup, 'MSP', mspValue(org.mspId, org.mspConfig, mspPath));
   if (org.anchorPeers.length > 0) {
-    const anchors = new AnchorPeers();
-    anchors.setAnchorPeersList(
-      org.anchorPeers.map((p) => {
-        const peer = new AnchorPeer();
-        peer.setHost(p.host);
-        peer.setPort(p.port);
-        return peer;
-      }),
-    );
-    addValue(orgGroup, 'AnchorPeers', anchors);
+    addValue(orgGroup, 'AnchorPeers', anchorPeersOf(org.anchorPeers));
   }
   return orgGroup;
 }
@@ -274,4 +265,18 @@ export function buildConfigBlock(input: ChannelDefinitionInput, options: ConfigB
   signatures.setValue(ordererBlockMetadataValue(0));
   setBlockMetadata(block, BlockMetadataIndex.SIGNATURES, signatures.serializeBinary());
   return block;
+}
+
+/** An org's `AnchorPeers` config value: the peers other orgs' peers reach it through. */
+export function anchorPeersOf(endpoints: readonly { readonly host: string; readonly port: number }[]): AnchorPeers {
+  const anchors = new AnchorPeers();
+  anchors.setAnchorPeersList(
+    endpoints.map((p) => {
+      const peer = new AnchorPeer();
+      peer.setHost(p.host);
+      peer.setPort(p.port);
+      return peer;
+    }),
+  );
+  return anchors;
 }

@@ -1,5 +1,5 @@
 import { Config, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
-import { AnchorPeer, AnchorPeers } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
+import { anchorPeersOf } from '../../../core/protocol/config-block';
 import { WeftError } from '../../../core/errors';
 import type { AnchorPeerAddress } from '../../../core/protocol/config-parse';
 import { submitConfigEdit } from './config-update-submit';
@@ -60,19 +60,10 @@ export async function setAnchorPeers(network: NetworkLayout, org: MspOrg, edit: 
   if (old === undefined) {
     throw new WeftError('CHANNEL_CONFIG_INCOMPLETE', `channel ${edit.state.layout.spec.channel.name}'s config has no /Channel/Application/${key}/AnchorPeers value to change`, { channel: edit.state.layout.spec.channel.name });
   }
-  const anchors = new AnchorPeers();
-  anchors.setAnchorPeersList(
-    edit.anchors.map((a) => {
-      const peer = new AnchorPeer();
-      peer.setHost(a.host);
-      peer.setPort(a.port);
-      return peer;
-    }),
-  );
   const value = new ConfigValue();
   value.setVersion(old.getVersion());
   value.setModPolicy(old.getModPolicy());
-  value.setValue(anchors.serializeBinary());
+  value.setValue(anchorPeersOf(edit.anchors).serializeBinary());
   group.getValuesMap().set('AnchorPeers', value);
   const now = edit.anchors.map(addressOf);
   const done = await submitConfigEdit(network, edit.state, next, `${org.mspId}'s anchor peers ${now.join(', ')} (was ${removed.address})`, progress, { code: 'ANCHOR_PEERS_UNCONFIRMED', rerun });
