@@ -14,6 +14,9 @@ export abstract class WeftCommand extends Command {
     verbose: Flags.boolean({ description: 'print stack traces and debug details on failure', default: false }),
   };
 
+  /** A command that streams JSON Lines under `--json` (one object per line as it comes): its error is one line too. */
+  static jsonLines = false;
+
   private started = Date.now();
 
   /** A warning on stderr: something worked, but not quite as asked. */
@@ -38,7 +41,9 @@ export abstract class WeftCommand extends Command {
     const suggestions = suggestionsFor(err);
     const exit = typeof err.exitCode === 'number' && err.exitCode > 0 ? err.exitCode : 1;
     if (this.jsonEnabled()) {
-      this.logJson({ error: err instanceof WeftError ? err.toJSON() : { name: err.name, message: err.message }, suggestions });
+      const failure = { error: err instanceof WeftError ? err.toJSON() : { name: err.name, message: err.message }, suggestions };
+      if ((this.constructor as typeof WeftCommand).jsonLines) process.stdout.write(`${JSON.stringify(failure)}\n`);
+      else this.logJson(failure);
       this.exit(exit);
     }
     if (verbose && err.stack) this.logToStderr(err.stack);

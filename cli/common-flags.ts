@@ -54,3 +54,14 @@ export function positionalsAfter(raw: Interfaces.ParserOutput['raw'], skip: numb
     .map((t) => t.input)
     .slice(skip);
 }
+
+/** What `weft chaincode events` and `weft block events` share: where to keep the position, when to stop. */
+export const eventWatchFlags = {
+  checkpoint: Flags.string({
+    helpValue: '<file>',
+    description:
+      'keep the position in this file (fabric-gateway\'s file checkpointer format, replaced whole at each event, with a header beside it naming the stream): a second run resumes after the last event the first printed, none lost',
+  }),
+  count: Flags.integer({ description: 'stop after this many events (blocks, for block events)', min: 1 }),
+  timeout: Flags.string({ helpValue: '<duration>', description: 'stop after this long (30s, 1m30s, or whole seconds), exit 0 saying how many were seen' }),
+};

@@ -34,6 +34,14 @@ export class GatewaySession {
     });
   }
 
+  /**
+   * Resolves once the connection to the peer is up, rejects when it is not by `deadline` (ms since
+   * the epoch): an event stream opened on a connection that is down fails only at its first read.
+   */
+  ready(deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => this.client.waitForReady(deadline, (err) => (err === undefined ? resolve() : reject(err))));
+  }
+
   close(): void {
     this.gateway.close();
     this.client.close();

@@ -1,0 +1,62 @@
+import { ConfigError, WeftError } from '../../../core/errors';
+import { parseGoDuration } from '../../../core/protocol/go-duration';
+import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import { peerChainInfo } from '../network/network-access';
+import type { CheckpointPlan } from './events-checkpoint';
+
+/** What both watch commands print and ask for before the stream opens. */
+export interface WatchOutput {
+  readonly progress: (message: string) => void;
+  readonly warning: (message: string) => void;
+}
+
+/**
+ * The peer's height on the layout's channel, asked before anything is written: a peer that is not
+ * up, or has not joined the channel, is refused here rather than by a stream that opens and fails.
+ */
+export async function channelHeight(layout: NetworkLayout, peer: NodeLayout): Promise<number> {
+  const channel = layout.spec.channel.name;
+  try {
+    return (await peerChainInfo(layout, peer, channel)).height;
+  } catch (err) {
+    if (err instanceof WeftError && (err.code === 'PROPOSAL_FAILED' || err.code === 'PROPOSAL_REJECTED')) {
+      throw new ConfigError('CHANNEL_NOT_JOINED', `--channel ${channel}: peer ${peer.id} cannot serve it (${err.message})`, {
+        field: '--channel',
+        channel,
+        peer: peer.id,
+        suggestions: [`see the channels each peer has joined: weft channel list ${layout.dir}`, 'ask another peer with --peer <id>'],
+      }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * The block a stream starts at when its checkpoint holds no position: `--start-block`, else the
+ * next block to commit. Pinned to a number (not the client's "next commit") so that a reconnect
+ * before the first event resumes where the watch began, not where the peer is by then.
+ */
+export function startBlock(o: { requested: number | undefined; height: number; checkpoint: CheckpointPlan | undefined } & WatchOutput): bigint {
+  const saved = o.checkpoint?.state.blockNumber;
+  if (saved !== undefined) {
+    if (o.requested !== undefined) o.warning(`--start-block ${o.requested} is ignored: ${o.checkpoint!.file} holds a position (block ${saved}), and a checkpoint wins, as in the Fabric Gateway client`);
+    if (o.checkpoint!.adopted) o.warning(`${o.checkpoint!.file} has no Weft header: taken as a checkpoint of this stream, and one is written beside it`);
+    return saved;
+  }
+  return BigInt(o.requested ?? o.height);
+}
+
+/** What a watch says while its next block is beyond the peer's height. */
+export function beyondHeight(peer: NodeLayout, channel: string, block: bigint, height: number): string {
+  return `block ${block} is beyond ${peer.id}'s height on ${channel} (${height} blocks, 0…${height - 1}): waiting for it to commit`;
+}
+
+/** `--timeout`: a Go duration (`30s`, `1m30s`, `500ms`) or whole seconds; undefined when not given. */
+export function watchTimeoutMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseGoDuration(text);
+  if (ms === undefined || ms <= 0) {
+    throw new ConfigError('BAD_TIMEOUT', `--timeout ${text}: expected a positive duration such as 30s, 1m30s or 500ms (or whole seconds)`, { field: '--timeout', value: text });
+  }
+  return ms;
+}
