@@ -10,7 +10,8 @@ const root = path.resolve(__dirname, '..');
 if (process.env.npm_lifecycle_event === 'weft' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 const pjson = require('../package.json');
 const oclif = require('@oclif/core');
-require('./dev-manifest.js').cacheRootManifest(oclif, root);
+const manifests = require('./manifest-cache.js');
+manifests.cacheRootManifest(oclif, root, manifests.SOURCES.dev);
 oclif
   .execute({ loadOptions: { root, pjson: { ...pjson, oclif: { ...pjson.oclif, commands: './cli/commands' } } } })
   .catch(require('@oclif/core/handle'));

@@ -5,7 +5,10 @@ import * as path from 'node:path';
 
 const REPO = path.resolve(__dirname, '../../..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { sourceFingerprint } = require(path.join(REPO, 'bin', 'dev-manifest.js')) as { sourceFingerprint: (root: string, oclifVersion: string) => string };
+const { sourceFingerprint, SOURCES } = require(path.join(REPO, 'bin', 'manifest-cache.js')) as {
+  sourceFingerprint: (root: string, oclifVersion: string, sources?: unknown) => string;
+  SOURCES: Record<'dev' | 'built', unknown>;
+};
 
 /** Runs `bin/dev.js args` and reports, beside its output, how many command modules (cli/commands/**) it loaded. */
 function weft(args: string[]): { status: number | null; stdout: string; commandModules: number } {
@@ -22,7 +25,8 @@ function weft(args: string[]): { status: number | null; stdout: string; commandM
 
 /**
  * oclif without a manifest loads all ~45 command modules (and the code base behind them) before it
- * runs any: bin/dev.js keeps the manifest it builds in node_modules/.cache, keyed by the sources.
+ * runs any: bin/dev.js (and bin/run.js, over dist/) keeps the manifest it builds in
+ * node_modules/.cache, keyed by the code files.
  */
 describe('the CLI from the sources keeps its command manifest', () => {
   it('loads no command module for --version or help, and only its own to run a command, once the manifest is cached', () => {
@@ -38,7 +42,7 @@ describe('the CLI from the sources keeps its command manifest', () => {
     expect(run.commandModules).toBe(1);
   });
 
-  it('keys the manifest by every source file under cli/, core/ and plugins/: a changed or added .ts file gives another key', () => {
+  it('keys the manifest by every code file (.ts under cli/, core/, plugins/; .js under dist/ for the compiled CLI): a changed or added one gives another key', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-manifest-'));
     try {
       fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ version: '1.0.0' }));
@@ -55,6 +59,13 @@ describe('the CLI from the sources keeps its command manifest', () => {
       expect(added).not.toBe(first);
       fs.writeFileSync(command, 'export default 22;');
       expect(sourceFingerprint(root, '5.0.0')).not.toBe(added);
+      // The compiled CLI's key: the .js files under dist/ only.
+      fs.mkdirSync(path.join(root, 'dist/cli'), { recursive: true });
+      const built = sourceFingerprint(root, '5.0.0', SOURCES.built);
+      fs.writeFileSync(command, 'export default 333;');
+      expect(sourceFingerprint(root, '5.0.0', SOURCES.built)).toBe(built);
+      fs.writeFileSync(path.join(root, 'dist/cli/run.js'), 'exports.default = 1;');
+      expect(sourceFingerprint(root, '5.0.0', SOURCES.built)).not.toBe(built);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
