@@ -21,6 +21,8 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
   private readonly known = new Map<string, number>();
   private readonly definitions = new Map<string, { blockNum: number; txNum: number; definition: ChaincodeDefinition }>();
   private imported: readonly ConfigHistoryEntry[] | undefined;
+  /** {@link membershipHistory} by namespace and collection: the import asks once per transaction, the history never changes. */
+  private readonly memberships = new Map<string, readonly { blockNum: number; member: boolean }[]>();
 
   constructor(
     private readonly state: Pick<VersionedStateStore, 'get'>,
@@ -61,7 +63,10 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
   }
 
   /** Whether this org was a member of the collection by each imported history entry that defines it, newest first. */
-  private membershipHistory(namespace: string, collection: string): { blockNum: number; member: boolean }[] {
+  private membershipHistory(namespace: string, collection: string): readonly { blockNum: number; member: boolean }[] {
+    const id = `${namespace}\u0000${collection}`;
+    const known = this.memberships.get(id);
+    if (known !== undefined) return known;
     this.imported ??= readImportedConfigHistory((ns, key) => this.state.get(ns, key));
     const out: { blockNum: number; member: boolean }[] = [];
     for (const entry of this.imported) {
@@ -76,6 +81,7 @@ export class LifecycleCollectionPolicy implements PrivateDataPolicy {
       }
       if (c !== undefined) out.push({ blockNum: entry.blockNum, member: c.memberMspIds.includes(this.localMspId) });
     }
+    this.memberships.set(id, out);
     return out;
   }
 
