@@ -12,3 +12,19 @@ export function fsyncPath(target: string): void {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Replaces `file` whole: written beside it, then renamed over it, so a reader (a running node, the
+ * next run of a command) sees the old content or the new, never half of it. Not synced: a power
+ * loss may leave the old one.
+ */
+export function replaceFile(file: string, data: string | Uint8Array, options?: { readonly mode?: number }): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data, options);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChaincodeEvent, Checkpointer } from '@hyperledger/fabric-gateway';
 import { ConfigError } from '../../../core/errors';
+import { replaceFile } from '../../../core/node/durable-files';
 
 /** Which stream a checkpoint belongs to: the gateway client's state means different things for each. */
 export interface CheckpointScope {
@@ -156,11 +157,8 @@ export function planCheckpoint(file: string, scope: CheckpointScope): Checkpoint
 }
 
 function writeHeader(file: string, scope: CheckpointScope): void {
-  const target = checkpointHeaderPath(file);
-  const tmp = `${target}.${process.pid}.tmp`;
-  // Written whole then renamed: a header cut short would make the next run refuse the checkpoint.
-  fs.writeFileSync(tmp, `${JSON.stringify({ format: CHECKPOINT_HEADER_FORMAT, ...scope })}\n`);
-  fs.renameSync(tmp, target);
+  // Replaced whole: a header cut short would make the next run refuse the checkpoint.
+  replaceFile(checkpointHeaderPath(file), `${JSON.stringify({ format: CHECKPOINT_HEADER_FORMAT, ...scope })}\n`);
 }
 
 /**
@@ -207,8 +205,6 @@ export class ReplacingFileCheckpointer implements Checkpointer {
   }
 
   private save(): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ blockNumber: this.#blockNumber?.toString(), transactionId: this.#transactionId }));
-    fs.renameSync(tmp, this.file);
+    replaceFile(this.file, JSON.stringify({ blockNumber: this.#blockNumber?.toString(), transactionId: this.#transactionId }));
   }
 }

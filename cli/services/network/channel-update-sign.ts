@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveOrg } from '../chaincode/org-args';
 import { adminOf, readUpdateFile, signAsAdminsHere, signerMspIds } from './config-update-signatures';
 import { openNetwork } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { keyHere, keyNotHere } from './org-keys';
+import { replaceFile } from '../../../core/node/durable-files';
 
 export interface SignUpdateResult {
   readonly file: string;
@@ -30,11 +30,7 @@ export function signUpdateFile(dir: string, file: string, org: string): SignUpda
   const admin = adminOf(network, mspId)!;
   if (!keyHere(admin.keyPath)) throw keyNotHere(admin, admin.keyPath);
   const added = signAsAdminsHere(network, envelope, [mspId]).length > 0;
-  if (added) {
-    const tmp = `${file}.tmp`;
-    fs.writeFileSync(tmp, envelope.serializeBinary());
-    fs.renameSync(tmp, file);
-  }
+  if (added) replaceFile(file, envelope.serializeBinary());
   return { file: path.resolve(file), channel: update.getChannelId(), org: mspId, added, signedBy: signerMspIds(envelope) };
 }
 

@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { WeftError } from '../../../core/errors';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { nodeKeysHere } from './org-keys';
+import { replaceFile } from '../../../core/node/durable-files';
 
 /** One entry of a peer config's `peer.gateway.peers` as YAML reads it back. */
 export type GatewayPeerEntry = { readonly address?: unknown } & Record<string, unknown>;
@@ -41,6 +42,5 @@ export function editedGatewayPeerLists(
 
 /** A whole node config replaced by one rename: a running node never reads it half written. */
 export function replaceNodeConfig(file: string, text: string): void {
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
+  replaceFile(file, text);
 }

@@ -13,6 +13,7 @@ import { NetworkLayout, type NodeLayout } from './network-layout';
 import { ChannelSpec, DEFAULT_ABSOLUTE_MAX_BYTES, DEFAULT_PREFERRED_MAX_BYTES, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 import { waitFor } from './node-processes';
+import { replaceFile } from '../../../core/node/durable-files';
 
 /** An org of the network as a channel's application org: its MSP, its first peer as its anchor peer. */
 export function applicationOrgOf(layout: NetworkLayout, org: PeerOrgSpec): ApplicationOrgDefinition {
@@ -54,9 +55,7 @@ export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec)
 
 /** network.yaml is the network's source of truth: replaced whole, never left half written. */
 export function replaceNetworkFile(dir: string, text: string): void {
-  const networkFile = path.join(dir, NETWORK_FILE);
-  fs.writeFileSync(`${networkFile}.tmp`, text);
-  fs.renameSync(`${networkFile}.tmp`, networkFile);
+  replaceFile(path.join(dir, NETWORK_FILE), text);
 }
 
 /**

@@ -9,6 +9,7 @@ import { applicationOrgFrom } from './network-channels';
 import { orgGroupJson } from './org-group-json';
 import { PeerOrgSpec } from './network-spec';
 import { isPrivateKey } from './org-keys';
+import { replaceFile } from '../../../core/node/durable-files';
 
 /**
  * An org's definition: what a new org hands the channel's members so that they can add it, as
@@ -189,6 +190,5 @@ export function layOutOrgDefinition(definition: OrgDefinition, root: string, fil
 
 /** Writes `definition` as JSON, whole or not at all. */
 export function writeOrgDefinition(file: string, definition: OrgDefinition): void {
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(definition, null, 2)}\n`);
-  fs.renameSync(`${file}.tmp`, file);
+  replaceFile(file, `${JSON.stringify(definition, null, 2)}\n`);
 }

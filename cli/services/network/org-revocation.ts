@@ -11,6 +11,7 @@ import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
 import { keyHere, keyNotHere } from './org-keys';
 import { mspOrgOf, orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import { replaceFile } from '../../../core/node/durable-files';
 
 /** The CRL file `weft network revoke` writes into an MSP folder's `crls/` (one per org CA; each new one lists every serial the last did). */
 export const CRL_FILE = 'crl.pem';
@@ -171,7 +172,6 @@ function readCrls(mspDir: string): Uint8Array[] {
 function writeCrl(mspDir: string, pem: string): string {
   const file = path.join(mspDir, 'crls', CRL_FILE);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(`${file}.tmp`, pem, { mode: 0o644 });
-  fs.renameSync(`${file}.tmp`, file);
+  replaceFile(file, pem, { mode: 0o644 });
   return mspDir;
 }
