@@ -1,12 +1,11 @@
 import { checkpointers } from '@hyperledger/fabric-gateway';
 import { gatewayFailure } from '../chaincode/gateway-errors';
-import { GatewaySession } from '../client/gateway-session';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { channelReader } from '../network/network-access';
 import { type BlockSummary, summariseBlock, summariseFilteredBlock } from './block-summary';
 import type { CheckpointPlan } from './events-checkpoint';
-import { NotYetCommitted, PeerUnreachable, type WatchResult, watchWithReconnect } from './reconnecting-watch';
-import { type WatchOutput, beyondHeight, channelHeight, startBlock } from './watch-start';
+import { NotYetCommitted, type WatchResult, watchWithReconnect } from './reconnecting-watch';
+import { type WatchOutput, beyondHeight, channelHeight, startBlock, withSession } from './watch-start';
 
 export interface BlockEventWatchOptions extends WatchOutput {
   readonly peer: NodeLayout;
@@ -22,8 +21,6 @@ export interface BlockEventWatchOptions extends WatchOutput {
   /** Prints one block; called in block order, before the block is checkpointed. */
   readonly emit: (block: BlockSummary) => void;
 }
-
-const CONNECT_MS = 5_000;
 
 /** Both Deliver flavours reduced to what the command prints. */
 async function* mapped<T>(source: AsyncIterable<T>, f: (t: T) => BlockSummary): AsyncGenerator<BlockSummary> {
@@ -49,12 +46,8 @@ export async function watchBlockEvents(layout: NetworkLayout, o: BlockEventWatch
   try {
     return await watchWithReconnect<BlockSummary>(
       {
-        open: async () => {
-          const session = new GatewaySession(layout, identity, o.peer);
-          try {
-            await session.ready(Date.now() + CONNECT_MS).catch((err: Error) => {
-              throw new PeerUnreachable(`${o.peer.address} did not accept a connection within ${CONNECT_MS / 1000} s: ${err.message}`);
-            });
+        open: () =>
+          withSession(layout, identity, o.peer, async (session) => {
             const next = checkpoint.getBlockNumber() ?? start;
             const now = await channelHeight(layout, o.peer);
             // Fabric's Deliver answers NOT_FOUND for a block beyond the height; a watch waits for it (and for a peer catching up).
@@ -72,11 +65,7 @@ export async function watchBlockEvents(layout: NetworkLayout, o: BlockEventWatch
                 session.close();
               },
             };
-          } catch (err) {
-            session.close();
-            throw err;
-          }
-        },
+          }),
         handle: async (block) => {
           o.emit(block);
           await checkpoint.checkpointBlock(BigInt(block.number));

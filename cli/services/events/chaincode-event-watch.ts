@@ -2,12 +2,12 @@ import { type ChaincodeEvent, checkpointers } from '@hyperledger/fabric-gateway'
 import { gatewayFailure } from '../chaincode/gateway-errors';
 import { queryCommitted } from '../chaincode/lifecycle';
 import { loadClientIdentity } from '../client/client-identity';
-import { GatewaySession, gatewayPeerFor } from '../client/gateway-session';
+import { type GatewaySession, gatewayPeerFor } from '../client/gateway-session';
 import type { NetworkLayout, NodeLayout, UserLayout } from '../network/network-layout';
 import { type RenderedPayload, renderPayload } from './event-payload';
 import type { CheckpointPlan } from './events-checkpoint';
-import { type OpenStream, PeerUnreachable, type WatchResult, watchWithReconnect } from './reconnecting-watch';
-import { type WatchOutput, beyondHeight, channelHeight, startBlock } from './watch-start';
+import { type OpenStream, type WatchResult, watchWithReconnect } from './reconnecting-watch';
+import { type WatchOutput, beyondHeight, channelHeight, startBlock, withSession } from './watch-start';
 
 /** One chaincode event as `weft chaincode events --json` prints it (a JSON line). */
 export type ChaincodeEventJson = {
@@ -30,9 +30,6 @@ export interface ChaincodeEventWatchOptions extends WatchOutput {
   /** Prints one event; called in commit order, before the event is checkpointed. */
   readonly emit: (event: ChaincodeEventJson) => void;
 }
-
-/** How long a (re)connection may take before it counts as a failed attempt. */
-const CONNECT_MS = 5_000;
 
 export function chaincodeEventJson(event: ChaincodeEvent): ChaincodeEventJson {
   return {
@@ -68,19 +65,11 @@ export async function watchChaincodeEvents(layout: NetworkLayout, user: UserLayo
   try {
     return await watchWithReconnect<ChaincodeEvent>(
       {
-        open: async () => {
-          const session = new GatewaySession(layout, identity, peer);
-          try {
-            await session.ready(Date.now() + CONNECT_MS).catch((err: Error) => {
-              throw new PeerUnreachable(`${peer.address} did not accept a connection within ${CONNECT_MS / 1000} s: ${err.message}`);
-            });
+        open: () =>
+          withSession(layout, identity, peer, async (session) => {
             const items = await session.gateway.getNetwork(channel).getChaincodeEvents(o.chaincode, { startBlock: start, checkpoint });
             return { items, close: () => closeBoth(items, session) } satisfies OpenStream<ChaincodeEvent>;
-          } catch (err) {
-            session.close();
-            throw err;
-          }
-        },
+          }),
         handle: async (event) => {
           o.emit(chaincodeEventJson(event));
           await checkpoint.checkpointChaincodeEvent(event);

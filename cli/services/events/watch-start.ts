@@ -1,8 +1,11 @@
 import { ConfigError, WeftError } from '../../../core/errors';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
+import type { ClientIdentity } from '../client/client-identity';
+import { GatewaySession } from '../client/gateway-session';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { peerChainInfo } from '../network/network-access';
 import type { CheckpointPlan } from './events-checkpoint';
+import { PeerUnreachable } from './reconnecting-watch';
 
 /** What both watch commands print and ask for before the stream opens. */
 export interface WatchOutput {
@@ -59,4 +62,25 @@ export function watchTimeoutMs(text: string | undefined): number | undefined {
     throw new ConfigError('BAD_TIMEOUT', `--timeout ${text}: expected a positive duration such as 30s, 1m30s or 500ms (or whole seconds)`, { field: '--timeout', value: text });
   }
   return ms;
+}
+
+/** How long a (re)connection may take before it counts as a failed attempt. */
+const CONNECT_MS = 5_000;
+
+/**
+ * One open of a watch's stream: a Gateway session to `peer` once its connection is up
+ * (`PeerUnreachable`, which the watch retries, when it is not within 5 s), handed to `open`;
+ * closed again if either fails. What `open` returns closes it when the stream is dropped.
+ */
+export async function withSession<T>(layout: NetworkLayout, identity: ClientIdentity, peer: NodeLayout, open: (session: GatewaySession) => Promise<T>): Promise<T> {
+  const session = new GatewaySession(layout, identity, peer);
+  try {
+    await session.ready(Date.now() + CONNECT_MS).catch((err: Error) => {
+      throw new PeerUnreachable(`${peer.address} did not accept a connection within ${CONNECT_MS / 1000} s: ${err.message}`);
+    });
+    return await open(session);
+  } catch (err) {
+    session.close();
+    throw err;
+  }
 }
