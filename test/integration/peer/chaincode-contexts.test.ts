@@ -17,7 +17,8 @@ import { type ParsedProposalResponse, parseProposalResponse } from '../../../cor
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { IsolatedVmRuntime } from '../../../plugins/runtime-isolated-vm';
 import { type Harness, openHarness } from './channel-harness';
-import { commitDefinitions, definitionOf, writtenKeys } from './committed-definitions';
+import { commitDefinitions, writtenKeys } from './committed-definitions';
+import { testDefinition } from '../../support/chaincode-definition';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 
 const OTHER = 'otherchannel';
@@ -50,7 +51,7 @@ describe('chaincode-to-chaincode calls and transaction contexts (Fabric HandleIn
     const callee = await packages.save((await packageChaincode({ projectDir: fixture, label: 'callee' })).packageBytes);
     // `st` runs the same package on both channels; `twin` is another name for that package; `st2`
     // runs a package of its own; `solo` is defined on this channel alone.
-    const approved = (name: string, pkg: string) => ({ definition: definitionOf(name), approvedPackage: pkg });
+    const approved = (name: string, pkg: string) => ({ definition: testDefinition(name), approvedPackage: pkg });
     await commitDefinitions(h, [approved('st', packageId), approved('twin', packageId), approved('st2', callee.packageId), approved('solo', packageId)]);
     await commitDefinitions(other, [approved('st', packageId)]);
 

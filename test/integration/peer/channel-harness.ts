@@ -11,7 +11,7 @@ import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
 import { NodeLogging } from '../../../core/node/logger';
 import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
 import { writeCommitted } from '../../../core/peer/lifecycle/lifecycle-layout';
-import { decodeDefinition, encodeDefinition, defaultValidationParameter, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import { decodeDefinition, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
 import type { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { BlockValidator } from '../../../core/peer/validation/block-validator';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
@@ -29,6 +29,7 @@ import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 import { KVRWSet, KVWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { NsReadWriteSet, TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
+import { testDefinition } from '../../support/chaincode-definition';
 
 export interface Harness {
   readonly channels: ChannelManager;
@@ -140,7 +141,7 @@ export function endorsedTx(o: TxOptions): { envelope: Uint8Array; txId: string }
 /** The `_lifecycle` writes that define `name` (policy: the channel's MAJORITY Endorsement); no org's approval. */
 export function definitionWrites(name: string): Uint8Array {
   const def = decodeDefinition(
-    encodeDefinition({ name, sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false }),
+    encodeDefinition(testDefinition(name)),
   );
   // The keys `_lifecycle`'s commit writes on a channel where the chaincode is new (Fabric's layout).
   const writes: Record<string, Uint8Array> = {};

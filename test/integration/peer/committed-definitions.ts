@@ -7,13 +7,8 @@ import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwse
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { simOrgState, simPublicState, writeApproval, writeCommitted } from '../../../core/peer/lifecycle/lifecycle-layout';
-import { type DefinitionInput, LIFECYCLE_NAMESPACE, decodeDefinition, defaultValidationParameter, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { type DefinitionInput, LIFECYCLE_NAMESPACE, decodeDefinition, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 import { type Harness, commitBlock, endorsedTx } from './channel-harness';
-
-/** A definition at sequence 1, version 1.0, with Fabric's default plugins and policy, changed by `o`. */
-export function definitionOf(name: string, o: Partial<DefinitionInput> = {}): DefinitionInput {
-  return { name, sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false, ...o };
-}
 
 export interface CommittedDefinition {
   readonly definition: DefinitionInput;

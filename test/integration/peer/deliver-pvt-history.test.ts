@@ -13,7 +13,6 @@ import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { DeliverService, DeliverStatus, type DeliverSink } from '../../../core/peer/deliver/deliver-service';
-import { defaultValidationParameter } from '../../../core/peer/lifecycle/lifecycle-state';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { nOutOf, rolePrincipal, signedBy } from '../../../core/policy/policy-expression';
 import { buildEnvelope } from '../../../core/protocol/envelope';
@@ -25,6 +24,7 @@ import { commitBlock, endorsedTx, openHarness, type Harness } from './channel-ha
 import { CHANNEL, generateMaterial, tmpDir } from './network-fixture';
 import { commitLifecycle, commitTx } from './lifecycle-harness';
 import { definitionWithCollections, privateTx, type PrivateTx } from './private-harness';
+import { testDefinition } from '../../support/chaincode-definition';
 
 const ORG1 = "OR('Org1MSP.member')";
 const BOTH = "OR('Org1MSP.member', 'Org2MSP.member')";
@@ -38,16 +38,7 @@ let service: DeliverService;
  * writes it (Fabric's layout): reading the keys it replaces first (its read set names their versions).
  */
 async function define(sequence: number, collections: readonly CollectionSpec[], name = 'pd', version = '1.0'): Promise<number> {
-  const tx = commitTx(h, {
-    name,
-    sequence,
-    version,
-    endorsementPlugin: 'escc',
-    validationPlugin: 'vscc',
-    validationParameter: defaultValidationParameter(),
-    initRequired: false,
-    collectionsBytes: collectionPackage(...collections).serializeBinary(),
-  });
+  const tx = commitTx(h, testDefinition(name, { sequence, version, collectionsBytes: collectionPackage(...collections).serializeBinary() }));
   expect(await commitLifecycle(h, [tx])).toEqual([TxValidationCode.VALID]);
   return h.joined.channel.height() - 1;
 }

@@ -15,7 +15,8 @@ import { X509MspProvider } from '../../../plugins/msp-x509';
 import { IsolatedVmRuntime } from '../../../plugins/runtime-isolated-vm';
 import { sample } from '../../support/prometheus-text';
 import { type Harness, openHarness } from './channel-harness';
-import { commitDefinitions, definitionOf, writtenKeys } from './committed-definitions';
+import { commitDefinitions, writtenKeys } from './committed-definitions';
+import { testDefinition } from '../../support/chaincode-definition';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
 
 const utf8 = new TextDecoder();
@@ -48,12 +49,12 @@ describe('endorser responses by chaincode status (Fabric ProcessProposalSuccessf
     const idle = await packages.save((await packageChaincode({ projectDir: path.join(__dirname, 'fixtures', 'statuses'), label: 'idle' })).packageBytes);
     // `absent` is approved with a package not installed here; `unapproved` is not approved by Org1.
     await commitDefinitions(h, [
-      { definition: definitionOf('st'), approvedPackage: packageId },
-      { definition: definitionOf('init', { initRequired: true }), approvedPackage: packageId },
-      { definition: definitionOf('absent'), approvedPackage: `absent:${'b'.repeat(64)}` },
-      { definition: definitionOf('unapproved') },
-      { definition: definitionOf('st2'), approvedPackage: calleePackage.packageId },
-      { definition: definitionOf('plugged', { endorsementPlugin: 'custom' }), approvedPackage: packageId },
+      { definition: testDefinition('st'), approvedPackage: packageId },
+      { definition: testDefinition('init', { initRequired: true }), approvedPackage: packageId },
+      { definition: testDefinition('absent'), approvedPackage: `absent:${'b'.repeat(64)}` },
+      { definition: testDefinition('unapproved') },
+      { definition: testDefinition('st2'), approvedPackage: calleePackage.packageId },
+      { definition: testDefinition('plugged', { endorsementPlugin: 'custom' }), approvedPackage: packageId },
     ]);
 
     const qscc = new Qscc((id) => h.channels.channel(id));

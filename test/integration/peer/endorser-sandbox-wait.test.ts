@@ -9,7 +9,8 @@ import { parseProposalResponse } from '../../../core/protocol/proposal-response'
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { IsolatedVmRuntime } from '../../../plugins/runtime-isolated-vm';
 import { type Harness, openHarness } from './channel-harness';
-import { commitDefinitions, definitionOf } from './committed-definitions';
+import { commitDefinitions } from './committed-definitions';
+import { testDefinition } from '../../support/chaincode-definition';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 
 const OFF_LOOP = path.join(__dirname, '../../unit/plugins/runtime-isolated-vm/fixtures/off-loop');
@@ -37,7 +38,7 @@ describe('a proposal waiting for a sandbox', () => {
     const packages = new PackageStore(path.join(dir, 'packages'));
     const { packageId } = await packages.save((await packageChaincode({ projectDir: OFF_LOOP, label: 'offloop_1' })).packageBytes);
     upgrade = (await packages.save((await packageChaincode({ projectDir: OFF_LOOP, label: 'offloop_2' })).packageBytes)).packageId;
-    await commitDefinitions(h, [{ definition: definitionOf('offloop'), approvedPackage: packageId }]);
+    await commitDefinitions(h, [{ definition: testDefinition('offloop'), approvedPackage: packageId }]);
     runtime = new IsolatedVmRuntime({ sandboxesPerChaincode: 1 });
     const executor = new ChaincodeExecutor({ mspId: 'Org1MSP', runtime, packages, systemChaincode: () => undefined, executeTimeoutMs: EXECUTE_TIMEOUT_MS });
     const msp = new X509MspProvider();
@@ -95,7 +96,7 @@ describe('a proposal waiting for a sandbox', () => {
     await new Promise((resolve) => setTimeout(resolve, EXECUTE_TIMEOUT_MS / 6));
     const waiting = endorser.processProposal(signed(['Echo', 'late', '1', '10']));
     // Commits once the spin's simulation ends, before the waiting proposal starts.
-    const redefined = commitDefinitions(h, [{ definition: definitionOf('offloop', { sequence: 2, version: '2.0' }), approvedPackage: upgrade }]);
+    const redefined = commitDefinitions(h, [{ definition: testDefinition('offloop', { sequence: 2, version: '2.0' }), approvedPackage: upgrade }]);
     const [, late] = await Promise.all([spin, waiting, redefined]);
     const answer = parseProposalResponse(late);
     expect(answer.response.status).toBe(500);

@@ -14,7 +14,8 @@ import type { Signer } from '../../../core/protocol/signer';
 import { TestOrg } from '../../../plugins/msp-x509';
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { type Harness, commitBlock, endorsedTx, openHarness, rwset } from './channel-harness';
-import { commitDefinitions, definitionOf } from './committed-definitions';
+import { commitDefinitions } from './committed-definitions';
+import { testDefinition } from '../../support/chaincode-definition';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 import { testIdentitySigner } from '../orderer/orderer-fixture';
 
@@ -45,7 +46,7 @@ describe('endorser checks (Fabric ProcessProposal semantics)', () => {
     );
 
     // `cc` defined (no approval by Org1); `cc2` defined and approved by Org1 with a package not installed here.
-    await commitDefinitions(h, [{ definition: definitionOf('cc') }, { definition: definitionOf('cc2'), approvedPackage: 'cc2_1:' + 'a'.repeat(64) }]);
+    await commitDefinitions(h, [{ definition: testDefinition('cc') }, { definition: testDefinition('cc2'), approvedPackage: 'cc2_1:' + 'a'.repeat(64) }]);
     const nonce = new Uint8Array(24).fill(9);
     replay = { nonce, creator: h.users[0] };
     // Policies are read from committed state: the definitions commit one block before their use.

@@ -11,6 +11,7 @@ import { parsePeerConfig, type PeerConfig } from '../../../core/peer/peer-config
 import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
 import { PeerNode } from '../../../core/peer/peer-node';
 import { CHANNEL, freePort, generateMaterial, genesisBlock, tmpDir, writePeerConfig } from './network-fixture';
+import { testDefinition } from '../../support/chaincode-definition';
 
 /**
  * Offline maintenance of a peer's ledgers (`weft peer rebuild-dbs` / `unjoin`) on a real SQLite
@@ -109,16 +110,7 @@ describe('PeerLedgerAdmin', () => {
     const store = provider.open(CHANNEL);
     const ledger = new KvLedger(CHANNEL, store, defaultLedgerOptions, undefined, new LifecycleCollectionPolicy(store.state, 'Org1MSP'));
     const chain = TestChain.after(ledger.getBlockByNumber(ledger.height() - 1));
-    const definition = encodeDefinition({
-      name: 'cc',
-      sequence: 1,
-      version: '1',
-      endorsementPlugin: 'escc',
-      validationPlugin: 'vscc',
-      validationParameter: new Uint8Array(0),
-      initRequired: false,
-      collectionsBytes: collectionPackage({ name: 'short', blockToLive: 1 }).serializeBinary(),
-    });
+    const definition = encodeDefinition(testDefinition('cc', { version: '1', validationParameter: new Uint8Array(0), collectionsBytes: collectionPackage({ name: 'short', blockToLive: 1 }).serializeBinary() }));
     const define = new RwSetBuilder();
     define.addWrite(LIFECYCLE_NAMESPACE, definitionKey('cc'), definition);
     ledger.commit(chain.block([buildRwSetEnvelope({ txId: 'define', rwset: define.buildBytes(), channelId: CHANNEL })]));

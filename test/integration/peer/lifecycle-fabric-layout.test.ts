@@ -40,6 +40,7 @@ import { collectionPackage, staticCollection } from '../../support/lifecycle-col
 import { type Harness, endorsedTx, openHarness, rwset } from './channel-harness';
 import { commitLifecycle, invokeScc, sccTx } from './lifecycle-harness';
 import { type Material, generateMaterial, signerOf, tmpDir } from './network-fixture';
+import { testDefinition } from '../../support/chaincode-definition';
 
 const ORG1_COLL = '_implicit_org_Org1MSP';
 const ORG2_COLL = '_implicit_org_Org2MSP';
@@ -351,15 +352,7 @@ describe('_lifecycle state in Fabric 2.x layout', () => {
   });
 
   it('still reads a definition committed in the layout of earlier Weft versions, without reading its key in a simulation', async () => {
-    const legacy = encodeDefinition({
-      name: 'old',
-      sequence: 3,
-      version: '0.9',
-      endorsementPlugin: 'escc',
-      validationPlugin: 'vscc',
-      validationParameter: defaultValidationParameter(),
-      initRequired: false,
-    });
+    const legacy = encodeDefinition(testDefinition('old', { sequence: 3, version: '0.9' }));
     const tx = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: LIFECYCLE_NAMESPACE, results: rwset({ [LIFECYCLE_NAMESPACE]: { [definitionKey('old')]: legacy } }) });
     expect(await commitLifecycle(h, [{ ...tx, pvt: undefined }])).toEqual([TxValidationCode.VALID]);
 

@@ -16,13 +16,14 @@ import { ChaincodeInstaller } from '../../../core/peer/lifecycle/chaincode-insta
 import { LifecycleCache } from '../../../core/peer/lifecycle/lifecycle-cache';
 import { LifecycleScc } from '../../../core/peer/lifecycle/lifecycle-scc';
 import { commitArgsBytes, configBytes, deepRule, envelopeBytes, packageBytes, staticCollectionBytes } from '../../support/deep-policy-bytes';
-import { approvedChaincodes, defaultValidationParameter, packageReferences } from '../../../core/peer/lifecycle/lifecycle-state';
+import { approvedChaincodes, packageReferences } from '../../../core/peer/lifecycle/lifecycle-state';
 import { LocalPolicies } from '../../../core/peer/scc/acl';
 import type { Signer } from '../../../core/protocol/signer';
 import { X509MspProvider } from '../../../plugins/msp-x509';
 import { type Harness, openHarness } from './channel-harness';
 import { approvalTx, commitLifecycle, commitTx, invokeScc } from './lifecycle-harness';
 import { CHANNEL, KV_EVENTS_DIR, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
+import { testDefinition } from '../../support/chaincode-definition';
 
 /**
  * `_lifecycle` answers as Fabric's SCC gives them. Which committed definitions an org's approvals
@@ -39,15 +40,7 @@ describe('_lifecycle answers: approvals that match the committed definition, Ref
   let admin: Signer;
   let packageId: string;
 
-  const def = (name: string, version = '1.0') => ({
-    name,
-    sequence: 1,
-    version,
-    endorsementPlugin: 'escc',
-    validationPlugin: 'vscc',
-    validationParameter: defaultValidationParameter(),
-    initRequired: false,
-  });
+  const def = (name: string, version = '1.0') => testDefinition(name, { version });
   /** A channel-less call, or with `onChannel` one on the channel (simulated, never committed), to `target`. */
   const invoke = async (fn: string, arg: Uint8Array, signer = admin, onChannel = false, target = scc) => (await invokeScc(h, target, fn, arg, signer, onChannel)).response;
 

@@ -3,9 +3,10 @@
  * write private values, endorsed by both orgs, with their private rwsets for the transient store.
  */
 import { decodeTxPvtRwSet, type CollectionPvtRwSet } from '../../../core/ledger/private-data';
-import { defaultValidationParameter, definitionKey, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
+import { definitionKey, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
 import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
 import { endorsedTx, rwset, type Harness } from './channel-harness';
+import { testDefinition } from '../../support/chaincode-definition';
 
 /**
  * The `_lifecycle` write that defines `name` at `sequence` with `collections` (policy: the channel's
@@ -13,16 +14,7 @@ import { endorsedTx, rwset, type Harness } from './channel-harness';
  * of reading such channels (and of raw writes no commit judged) need.
  */
 export function definitionWithCollections(name: string, sequence: number, collections: readonly CollectionSpec[]): Uint8Array {
-  const def = {
-    name,
-    sequence,
-    version: '1.0',
-    endorsementPlugin: 'escc',
-    validationPlugin: 'vscc',
-    validationParameter: defaultValidationParameter(),
-    initRequired: false,
-    collectionsBytes: collectionPackage(...collections).serializeBinary(),
-  };
+  const def = testDefinition(name, { sequence, collectionsBytes: collectionPackage(...collections).serializeBinary() });
   return rwset({ [LIFECYCLE_NAMESPACE]: { [definitionKey(name)]: encodeDefinition(def) } });
 }
 

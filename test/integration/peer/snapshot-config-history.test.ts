@@ -15,7 +15,6 @@ import { readConfigHistoryFiles } from '../../../core/ledger/snapshot-config-his
 import { readSnapshotMetadata } from '../../../core/ledger/snapshot-metadata';
 import type { Logger } from '../../../core/node/logger';
 import { DeliverService, DeliverStatus, type DeliverSink } from '../../../core/peer/deliver/deliver-service';
-import { defaultValidationParameter } from '../../../core/peer/lifecycle/lifecycle-state';
 import { completedSnapshotDir, SnapshotManager } from '../../../core/peer/snapshot/snapshot-manager';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { blockHeaderHash, getTransactionsFilter, newBlock, parseBlock } from '../../../core/protocol/block';
@@ -29,6 +28,7 @@ import { type Harness, openHarness } from './channel-harness';
 import { commitTx } from './lifecycle-harness';
 import { CHANNEL, generateMaterial, genesisBlock, type Material, tmpDir } from './network-fixture';
 import { privateTx } from './private-harness';
+import { testDefinition } from '../../support/chaincode-definition';
 
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
 const ORG1 = "OR('Org1MSP.member')";
@@ -64,16 +64,7 @@ async function commitEverywhere(tx: { envelope: Uint8Array; txId: string; pvt?: 
 
 /** Definition `sequence` of `name` as `_lifecycle`'s CommitChaincodeDefinition writes it (reading the keys it replaces). */
 function define(name: string, sequence: number, collections: readonly CollectionSpec[], version = '1.0'): Promise<number> {
-  const tx = commitTx(full, {
-    name,
-    sequence,
-    version,
-    endorsementPlugin: 'escc',
-    validationPlugin: 'vscc',
-    validationParameter: defaultValidationParameter(),
-    initRequired: false,
-    collectionsBytes: collections.length === 0 ? new Uint8Array(0) : collectionPackage(...collections).serializeBinary(),
-  });
+  const tx = commitTx(full, testDefinition(name, { sequence, version, collectionsBytes: collections.length === 0 ? new Uint8Array(0) : collectionPackage(...collections).serializeBinary() }));
   return commitEverywhere(tx);
 }
 

@@ -19,9 +19,10 @@ import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-
 import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope, nsRwset, txRwset } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, tmpDir } from './network-fixture';
 import { commitLifecycle, lifecycleTx } from './lifecycle-harness';
+import { testDefinition } from '../../support/chaincode-definition';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
-const definitionOf = (name: string) => ({ name, sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: new Uint8Array(0), initRequired: false });
+const definitionOf = (name: string) => testDefinition(name, { validationParameter: new Uint8Array(0) });
 const codeName = (c: number): string => Object.entries(TxValidationCode).find(([, v]) => v === c)?.[0] ?? String(c);
 
 interface Endorsed {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import { LIFECYCLE_NAMESPACE, defaultValidationParameter, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE, definitionKey, encodeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 import { simOrgState, writeApproval } from '../../../core/peer/lifecycle/lifecycle-layout';
 import { commitLifecycle, fullDefinition, lifecycleTx } from './lifecycle-harness';
 import { ApplicationPolicy, SignaturePolicyEnvelope } from '@hyperledger/fabric-protos/lib/common/policies_pb';
@@ -21,6 +21,7 @@ import { KVMetadataEntry, KVMetadataWrite, KVRWSet, KVWrite } from '@hyperledger
 import { HeaderType, type Harness, commitBlock, definitionWrites, endorsedTx, openHarness, rwset, typedEnvelope, nsRwset, txRwset } from './channel-harness';
 import { CHANNEL, type Material, generateMaterial, genesisBlock, signerOf, tmpDir } from './network-fixture';
 import { testIdentitySigner } from '../orderer/orderer-fixture';
+import { testDefinition } from '../../support/chaincode-definition';
 
 const b = (s: string): Uint8Array => Buffer.from(s);
 
@@ -95,7 +96,7 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
 
   it('applies _lifecycle write rules: an approval (a write into an org\'s implicit collection) needs its own org, a definition needs LifecycleEndorsement', async () => {
     const approval = (mspId: string) =>
-      lifecycleTx(h, [h.peers[0]], (sim) => writeApproval(simOrgState(sim, mspId), fullDefinition({ name: 'cc2', sequence: 1, version: '1.0', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false }), ''));
+      lifecycleTx(h, [h.peers[0]], (sim) => writeApproval(simOrgState(sim, mspId), fullDefinition(testDefinition('cc2')), ''));
     const lonelyDefinition = endorsedTx({ creator: h.users[0], endorsers: [h.peers[0]], chaincode: '_lifecycle', results: definitionWrites('cc3') });
     expect(await commitLifecycle(h, [approval('Org1MSP'), approval('Org2MSP'), { ...lonelyDefinition, pvt: undefined }])).toEqual([
       TxValidationCode.VALID,
@@ -107,15 +108,7 @@ describe('committer-side validation (real MSP, policies and SQLite ledger)', () 
   it('checks the endorsement policy of every namespace a transaction writes (chaincode-to-chaincode calls)', async () => {
     const policy = new ApplicationPolicy();
     policy.setSignaturePolicy(SignaturePolicyEnvelope.deserializeBinary(new FabricPolicyProvider().compileExpression("OR('Org1MSP.member')")));
-    const definition = encodeDefinition({
-      name: 'org1only',
-      sequence: 1,
-      version: '1.0',
-      endorsementPlugin: 'escc',
-      validationPlugin: 'vscc',
-      validationParameter: policy.serializeBinary(),
-      initRequired: false,
-    });
+    const definition = encodeDefinition(testDefinition('org1only', { validationParameter: policy.serializeBinary() }));
     const def = endorsedTx({ creator: h.users[0], endorsers: h.peers, chaincode: '_lifecycle', results: rwset({ [LIFECYCLE_NAMESPACE]: { [definitionKey('org1only')]: definition } }) });
     expect(await commitBlock(h, [def.envelope])).toEqual([TxValidationCode.VALID]);
 

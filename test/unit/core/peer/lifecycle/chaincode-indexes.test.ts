@@ -8,8 +8,9 @@ import { ChaincodeIndexes } from '../../../../../core/peer/lifecycle/chaincode-i
 import { simOrgState, simPublicState, writeApproval, writeCommitted } from '../../../../../core/peer/lifecycle/lifecycle-layout';
 import { definitionOf, writeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
 import { MemoryWorld } from '../../chaincode/memory-simulator';
+import { testDefinition } from '../../../../support/chaincode-definition';
 
-const DEF = { name: 'cc', sequence: 1, version: '1', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: new Uint8Array(0), initRequired: false };
+const DEF = testDefinition('cc', { version: '1', validationParameter: new Uint8Array(0) });
 
 /** One channel where `cc` is defined and approved by Org1MSP with `packageId`: its ledger records what is declared. */
 function channelWith(packageId: string, declared: string[]): Channel {

@@ -14,6 +14,7 @@ import { parsePolicyExpression } from '../../../../../core/policy/policy-express
 import { lenField, message, stringField, uintField } from '../../../../../core/protocol/wire-writer';
 import { configBytes, deepRule, envelopeBytes, packageBytes, staticCollectionBytes } from '../../../../support/deep-policy-bytes';
 import { collectionPackage } from '../../../../support/lifecycle-collections';
+import { testChaincodeDefinition } from '../../../../support/chaincode-definition';
 
 /** A channel of Org1MSP and Org2MSP that deserializes no identity and defines every policy. */
 const channel = {
@@ -29,17 +30,7 @@ const channel = {
   }),
 } as unknown as Channel;
 
-const definition: ChaincodeDefinition = {
-  name: 'cc',
-  sequence: 1,
-  version: '1.0',
-  endorsementPlugin: 'escc',
-  validationPlugin: 'vscc',
-  validationParameter: new Uint8Array(0),
-  initRequired: false,
-  collections: [],
-  collectionsBytes: new Uint8Array(0),
-};
+const definition: ChaincodeDefinition = testChaincodeDefinition('cc', { validationParameter: new Uint8Array(0) });
 
 const deepPackage = (gates: number, n = 1): Uint8Array => packageBytes(configBytes(staticCollectionBytes('deep', envelopeBytes(deepRule(gates, n)))));
 

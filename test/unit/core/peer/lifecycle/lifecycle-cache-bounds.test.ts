@@ -1,6 +1,7 @@
 import type { PeerLedger } from '../../../../../core/peer/channel/peer-ledger';
 import { LifecycleCache } from '../../../../../core/peer/lifecycle/lifecycle-cache';
-import { LIFECYCLE_NAMESPACE, defaultValidationParameter, definitionKey, encodeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { LIFECYCLE_NAMESPACE, definitionKey, encodeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { testDefinition } from '../../../../support/chaincode-definition';
 
 /** A ledger of `_lifecycle` state at one height, counting reads per key (a fake is enough for this one class). */
 function fakeLedger(): { ledger: PeerLedger; state: Map<string, Uint8Array>; reads: (key: string) => number } {
@@ -43,7 +44,7 @@ describe('LifecycleCache bounds', () => {
     const cache = new LifecycleCache();
     f.state.set(
       definitionKey('cc'),
-      encodeDefinition({ name: 'cc', sequence: 1, version: '1', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: defaultValidationParameter(), initRequired: false }),
+      encodeDefinition(testDefinition('cc', { version: '1' })),
     );
     for (let i = 0; i < 5000; i++) cache.definition(f.ledger, `missing${i}`);
     expect(cache.definition(f.ledger, 'cc')?.sequence).toBe(1);

@@ -2,8 +2,9 @@ import { CommitChaincodeDefinitionArgs } from '@hyperledger/fabric-protos/lib/pe
 import type { PeerLedger } from '../../../../../core/peer/channel/peer-ledger';
 import { LifecycleCache } from '../../../../../core/peer/lifecycle/lifecycle-cache';
 import { writeCommitted } from '../../../../../core/peer/lifecycle/lifecycle-layout';
-import { type DefinitionInput, LIFECYCLE_NAMESPACE, defaultValidationParameter, definitionKey, definitionOf, encodeDefinition, writeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { type DefinitionInput, LIFECYCLE_NAMESPACE, definitionKey, definitionOf, encodeDefinition, writeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
 import { collectionPackage } from '../../../../support/lifecycle-collections';
+import { testDefinition } from '../../../../support/chaincode-definition';
 
 /** A ledger of `_lifecycle` state only, counting reads (a fake is enough for this one class). */
 function fakeLedger(): { ledger: PeerLedger; state: Map<string, Uint8Array>; define: (d: DefinitionInput) => void; reads: () => number; commit: () => void } {
@@ -24,15 +25,7 @@ function fakeLedger(): { ledger: PeerLedger; state: Map<string, Uint8Array>; def
   return { ledger, state, define, reads: () => reads, commit: () => height++ };
 }
 
-const definition = (sequence: number) => ({
-  name: 'cc',
-  sequence,
-  version: `v${sequence}`,
-  endorsementPlugin: 'escc',
-  validationPlugin: 'vscc',
-  validationParameter: defaultValidationParameter(),
-  initRequired: false,
-});
+const definition = (sequence: number) => testDefinition('cc', { sequence, version: `v${sequence}` });
 /** The keys of one Fabric-layout definition: its metadata and four fields. */
 const DEFINITION_READS = 5;
 

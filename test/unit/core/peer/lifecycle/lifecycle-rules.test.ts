@@ -6,7 +6,8 @@ import {
   parameterMismatch,
   withDefaults,
 } from '../../../../../core/peer/lifecycle/lifecycle-rules';
-import { type ChaincodeDefinition, defaultValidationParameter } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { type ChaincodeDefinition } from '../../../../../core/peer/lifecycle/lifecycle-state';
+import { testChaincodeDefinition } from '../../../../support/chaincode-definition';
 
 /** A channel whose config holds the policies named (the rules only ask whether one exists). */
 const channelWith = (policies: readonly string[]): Channel =>
@@ -15,18 +16,7 @@ const channelWith = (policies: readonly string[]): Channel =>
     resources: () => ({ policies: { getPolicy: (path: string) => (policies.includes(path) ? {} : undefined) } }),
   }) as unknown as Channel;
 
-const def = (over: Partial<ChaincodeDefinition> = {}): ChaincodeDefinition => ({
-  name: 'cc',
-  sequence: 1,
-  version: '1.0',
-  endorsementPlugin: 'escc',
-  validationPlugin: 'vscc',
-  validationParameter: defaultValidationParameter(),
-  initRequired: false,
-  collections: [],
-  collectionsBytes: new Uint8Array(0),
-  ...over,
-});
+const def = (over: Partial<ChaincodeDefinition> = {}): ChaincodeDefinition => testChaincodeDefinition('cc', over);
 
 describe('_lifecycle definition rules', () => {
   it("fills Fabric's defaults, and needs /Channel/Application/Endorsement when the definition names no policy", () => {

@@ -9,6 +9,7 @@ import type { VersionedValue } from '../../../../../core/ledger/versioned-state-
 import { definitionKey, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../../../core/peer/lifecycle/lifecycle-state';
 import { LifecycleCollectionPolicy } from '../../../../../core/peer/privdata/collection-policy';
 import { collectionPackage } from '../../../../support/lifecycle-collections';
+import { testDefinition } from '../../../../support/chaincode-definition';
 
 const ORG1 = "OR('Org1MSP.member')";
 const ORG2 = "OR('Org2MSP.member')";
@@ -17,7 +18,7 @@ const BOTH = "OR('Org1MSP.member', 'Org2MSP.member')";
 /** State as an import leaves it: the current definition (`now`), and the imported history (block → policies of collections a, b). */
 function importedState(now: { a: string; b: string }, history: Record<number, { a: string; b: string }>): { get(ns: string, key: string): VersionedValue | undefined } {
   const pkg = (p: { a: string; b: string }) => collectionPackage({ name: 'a', policy: p.a }, { name: 'b', policy: p.b }).serializeBinary();
-  const definition = encodeDefinition({ name: 'cc', sequence: 9, version: '1', endorsementPlugin: 'escc', validationPlugin: 'vscc', validationParameter: new Uint8Array(0), initRequired: false, collectionsBytes: pkg(now) });
+  const definition = encodeDefinition(testDefinition('cc', { sequence: 9, version: '1', validationParameter: new Uint8Array(0), collectionsBytes: pkg(now) }));
   const row = storedConfigHistory(Object.entries(history).map(([block, p]) => ({ chaincode: 'cc', blockNum: Number(block), collections: pkg(p) })));
   return {
     get: (ns, key) => {

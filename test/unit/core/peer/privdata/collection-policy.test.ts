@@ -2,6 +2,7 @@ import { definitionKey, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../.
 import { LifecycleCollectionPolicy } from '../../../../../core/peer/privdata/collection-policy';
 import type { VersionedValue } from '../../../../../core/ledger/versioned-state-store';
 import { collectionPackage, type CollectionSpec } from '../../../../support/lifecycle-collections';
+import { testDefinition } from '../../../../support/chaincode-definition';
 
 /** Committed state holding `_lifecycle` definitions of chaincodes, as a channel's state does. */
 function stateWith(): { get(ns: string, key: string): VersionedValue | undefined; define(name: string, sequence: number, ...collections: CollectionSpec[]): void } {
@@ -12,16 +13,7 @@ function stateWith(): { get(ns: string, key: string): VersionedValue | undefined
     define(name, sequence, ...collections) {
       values.set(definitionKey(name), {
         version: { blockNum: ++blockNum, txNum: 0 },
-        value: encodeDefinition({
-          name,
-          sequence,
-          version: '1',
-          endorsementPlugin: 'escc',
-          validationPlugin: 'vscc',
-          validationParameter: new Uint8Array(0),
-          initRequired: false,
-          collectionsBytes: collectionPackage(...collections).serializeBinary(),
-        }),
+        value: encodeDefinition(testDefinition(name, { sequence, version: '1', validationParameter: new Uint8Array(0), collectionsBytes: collectionPackage(...collections).serializeBinary() })),
       });
     },
   };
