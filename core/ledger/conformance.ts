@@ -12,6 +12,7 @@ import { mangoConformance } from './conformance-mango';
 import { mangoCouchCasesConformance } from './conformance-mango-couch-cases';
 import { mangoDocumentsConformance } from './conformance-mango-documents';
 import { mangoOperatorsConformance } from './conformance-mango-operators';
+import { pauseConformance } from './conformance-pause';
 import { queryConformance } from './conformance-queries';
 import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
@@ -35,5 +36,6 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     queryPagingConformance(makeProvider);
     snapshotConformance(makeProvider);
     snapshotPvtConformance(makeProvider);
+    pauseConformance(makeProvider);
   });
 }

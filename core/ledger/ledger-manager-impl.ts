@@ -30,9 +30,7 @@ export class LedgerManagerImpl implements LedgerManager {
 
   create(channelId: string, genesisBlock?: Block): Ledger {
     validateChannelId(channelId);
-    if (this.ledgers.has(channelId) || this.importing.has(channelId) || this.provider.exists(channelId)) {
-      throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
-    }
+    this.refuseExisting(channelId);
     const ledger = this.openStore(channelId);
     if (genesisBlock !== undefined) {
       try {
@@ -49,9 +47,7 @@ export class LedgerManagerImpl implements LedgerManager {
   async createFromSnapshot(snapshotDir: string, onProgress?: (loaded: number) => void): Promise<Ledger> {
     const metadata = await verifySnapshotFiles(snapshotDir);
     const channelId = metadata.channelName;
-    if (this.ledgers.has(channelId) || this.importing.has(channelId) || this.provider.exists(channelId)) {
-      throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
-    }
+    this.refuseExisting(channelId);
     if (this.provider.importSnapshot === undefined) {
       throw new LedgerError('LEDGER_SNAPSHOT_UNSUPPORTED', `this ledger plugin cannot create a ledger from a snapshot (channel ${channelId})`, { channelId });
     }
@@ -90,6 +86,19 @@ export class LedgerManagerImpl implements LedgerManager {
   close(): void {
     for (const l of this.ledgers.values()) l.close();
     this.ledgers.clear();
+  }
+
+  /** `LEDGER_CHANNEL_EXISTS`, naming a pause (Fabric's "already exists with state [INACTIVE]"), which a join must not undo. */
+  private refuseExisting(channelId: string): void {
+    if (!this.ledgers.has(channelId) && !this.importing.has(channelId) && !this.provider.exists(channelId)) return;
+    const paused = this.provider.paused?.(channelId) === true;
+    throw new LedgerError(
+      'LEDGER_CHANNEL_EXISTS',
+      paused
+        ? `channel ${channelId} already has a ledger, paused: run weft peer resume --channel ${channelId} with the peer stopped, then start it`
+        : `channel ${channelId} already has a ledger`,
+      { channelId, paused },
+    );
   }
 
   private openStore(channelId: string): KvLedger {

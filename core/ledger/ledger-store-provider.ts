@@ -179,5 +179,19 @@ export interface LedgerStoreProvider {
    * Optional: without it the node cannot join from a snapshot.
    */
   importSnapshot?(snapshotDir: string, metadata: SnapshotMetadata, onProgress?: (loaded: number) => void): Promise<void>;
+  /**
+   * Whether the channel's store exists and is paused (Fabric's ledger status INACTIVE): a paused
+   * channel keeps its store, stays in {@link list} and {@link exists}, but the peer does not open it
+   * at start. Read without opening the store. Optional: without it no channel is ever paused.
+   */
+  paused?(channelId: string): boolean;
+  /**
+   * Pauses or resumes the channel (`weft peer pause` / `resume`, peer stopped). Durable when it
+   * returns; a crash part way leaves the old status or the new, never another. {@link remove} clears
+   * the status with the store, so a channel joined again starts active. Throws `LEDGER_UNKNOWN_CHANNEL`
+   * without a store, `LEDGER_ALREADY_OPEN` while the channel is open. Optional: callers report the
+   * operation as unsupported without it.
+   */
+  setPaused?(channelId: string, paused: boolean): void;
 }
 export const LedgerStoreProvider = Symbol('LedgerStoreProvider');

@@ -15,9 +15,33 @@ export interface RebuiltChannel {
   readonly blocks: number;
 }
 
+/** The channels of {@link PeerLedgerAdmin.channelStatus}, each list sorted. */
+export interface ChannelStatus {
+  /** Opened by the peer at start. */
+  readonly active: string[];
+  /** Kept on disk, not opened ({@link PeerLedgerAdmin.pause}). */
+  readonly paused: string[];
+}
+
+/** The peer's ledger plugin alone (with the MSP and policy plugins it may depend on). */
+function ledgerPluginOf(config: PeerConfig): LedgerStoreProvider {
+  const { node } = config;
+  const { container } = assembleContainer(
+    { ...node, plugins: { ledger: node.plugins.ledger, msp: node.plugins.msp, policy: node.plugins.policy } },
+    { requiredTokens: { ledger: LedgerStoreProvider } },
+  );
+  return container.get<LedgerStoreProvider>(LedgerStoreProvider);
+}
+
+function statusOf(ledgers: LedgerStoreProvider): ChannelStatus {
+  const all = ledgers.list();
+  const paused = all.filter((id) => ledgers.paused?.(id) === true);
+  return { active: all.filter((id) => !paused.includes(id)), paused };
+}
+
 /**
- * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs`, `rollback`, `reset`
- * and `unjoin` (the first three refused while a channel was joined from a snapshot): it holds the peer's data-directory lock throughout, so it refuses to run while the
+ * Maintenance of a stopped peer's ledgers, as Fabric's `peer node rebuild-dbs`, `rollback`, `reset`,
+ * `unjoin`, `pause` and `resume` (the first three refused while a channel was joined from a snapshot): it holds the peer's data-directory lock throughout, so it refuses to run while the
  * peer (or another admin command) has the directory, and the peer cannot start while it runs. Only
  * the ledger plugin is loaded; no chaincode runtime, no network.
  */
@@ -34,20 +58,49 @@ export class PeerLedgerAdmin {
     const { node } = config;
     const lock = DataDirLock.acquire(node.dataDir, holder);
     try {
-      const { container } = assembleContainer(
-        { ...node, plugins: { ledger: node.plugins.ledger, msp: node.plugins.msp, policy: node.plugins.policy } },
-        { requiredTokens: { ledger: LedgerStoreProvider } },
-      );
-      return new PeerLedgerAdmin(container.get<LedgerStoreProvider>(LedgerStoreProvider), ledgerOptionsOf(node), lock, node.msp.id);
+      return new PeerLedgerAdmin(ledgerPluginOf(config), ledgerOptionsOf(node), lock, node.msp.id);
     } catch (err) {
       lock.release();
       throw err;
     }
   }
 
-  /** The channels this peer has a ledger for, sorted. */
+  /**
+   * {@link channelStatus} of a peer that may be running (for `weft network status`): without the
+   * lock, as listing channels and reading their pause status open no store.
+   */
+  static channelStatusOf(config: PeerConfig): ChannelStatus {
+    return statusOf(ledgerPluginOf(config));
+  }
+
+  /** The channels this peer has a ledger for, paused ones included, sorted. */
   channels(): string[] {
     return this.ledgers.list();
+  }
+
+  /** {@link channels}, split into those the peer opens at start and the paused ones. */
+  channelStatus(): ChannelStatus {
+    return statusOf(this.ledgers);
+  }
+
+  /**
+   * Pauses `channelId` (Fabric's `peer node pause`): its ledger stays, but the started peer neither
+   * opens it nor pulls its blocks, and answers for it as for a channel it never joined. Rebuild,
+   * rollback, reset and unjoin still work on it, as on Fabric's INACTIVE ledgers. Throws
+   * `PEER_UNKNOWN_CHANNEL`. False when it was paused already: nothing to do, as Fabric logs, so
+   * running the same maintenance script twice does not fail.
+   */
+  pause(channelId: string): boolean {
+    return this.changeStatus(channelId, true);
+  }
+
+  /**
+   * Resumes a paused channel (Fabric's `peer node resume`): the started peer opens it again and pulls
+   * the blocks it missed from the ordering service. Throws `PEER_UNKNOWN_CHANNEL`; false when it was
+   * not paused.
+   */
+  resume(channelId: string): boolean {
+    return this.changeStatus(channelId, false);
   }
 
   /**
@@ -108,6 +161,16 @@ export class PeerLedgerAdmin {
       throw new LedgerError('LEDGER_REMOVE_UNSUPPORTED', `the ledger plugin of this peer cannot delete a channel's ledger (no remove())`, { channelId });
     }
     this.ledgers.remove(channelId);
+  }
+
+  private changeStatus(channelId: string, paused: boolean): boolean {
+    this.requireChannel(channelId);
+    if ((this.ledgers.paused?.(channelId) === true) === paused) return false;
+    if (this.ledgers.setPaused === undefined) {
+      throw new LedgerError('LEDGER_PAUSE_UNSUPPORTED', `the ledger plugin of this peer cannot pause or resume a channel (no setPaused())`, { channelId });
+    }
+    this.ledgers.setPaused(channelId, paused);
+    return true;
   }
 
   /** Releases the data-directory lock. Idempotent. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../../core/errors';
+import { fsyncPath, replaceFile } from '../../core/node/durable-files';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
 import type { SnapshotMetadata } from '../../core/ledger/snapshot';
@@ -16,11 +17,14 @@ import { importInWorker } from './sqlite-snapshot';
 const SUFFIX = '.sqlite';
 /** Channel ids have no '_', so no channel's block file can be named like another's state file. */
 const STATE_SUFFIX = '_state.sqlite';
+/** Not `.sqlite`, so list() never takes a marker for a channel. */
+const PAUSED_SUFFIX = '.paused';
 const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN']);
 
 /**
  * Two SQLite files per channel under `rootDir` (each with its WAL): `<channelId>.sqlite` holds the
- * blocks, txid index and history, `<channelId>_state.sqlite` the world state. Separate files give
+ * blocks, txid index and history, `<channelId>_state.sqlite` the world state; `<channelId>.paused`
+ * marks a paused channel. Separate files give
  * the state its own page cache, which block bytes and history pages would otherwise evict, and
  * spare it SQLite's end-of-transaction cache scan that random txid and history inserts trigger.
  */
@@ -44,6 +48,11 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   /** The channel's block file (blocks, txids, history); its presence is the channel's existence. */
   file(channelId: string): string {
     return path.join(this.options.rootDir, validateChannelId(channelId) + SUFFIX);
+  }
+
+  /** Present while the channel is paused ({@link setPaused}): its existence is the status, so it flips atomically. */
+  pausedFile(channelId: string): string {
+    return path.join(this.options.rootDir, validateChannelId(channelId) + PAUSED_SUFFIX);
   }
 
   /** The channel's state file. Deleting it (ledger closed) makes the next open rebuild the state from the blocks. */
@@ -154,6 +163,32 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     for (const file of [this.stateFile(channelId), this.file(channelId)]) {
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
     }
+    // Last: until the block file is gone an interrupted remove leaves the channel paused, not
+    // running; a marker outlasting it is ignored by paused() and dropped when the channel is created again.
+    fs.rmSync(this.pausedFile(channelId), { force: true });
+  }
+
+  paused(channelId: string): boolean {
+    return this.exists(channelId) && fs.existsSync(this.pausedFile(channelId));
+  }
+
+  setPaused(channelId: string, paused: boolean): void {
+    if (!this.exists(channelId)) {
+      throw new LedgerError('LEDGER_UNKNOWN_CHANNEL', `channel ${channelId} has no ledger under ${this.options.rootDir}`, { channelId });
+    }
+    if (this.open_.has(channelId)) {
+      throw new LedgerError('LEDGER_ALREADY_OPEN', `close the ledger of channel ${channelId} before ${paused ? 'pausing' : 'resuming'} it`, { channelId });
+    }
+    const marker = this.pausedFile(channelId);
+    if (paused) {
+      // Written beside and renamed in: a reader sees no marker or a whole one.
+      replaceFile(marker, `${JSON.stringify({ pausedAt: new Date().toISOString() })}\n`);
+      fsyncPath(marker);
+    } else {
+      fs.rmSync(marker, { force: true });
+    }
+    // The marker's directory entry is the status: sync it so a power loss keeps the answer given.
+    fsyncPath(this.options.rootDir);
   }
 
   /**
@@ -164,6 +199,8 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   private dropOrphanState(channelId: string): void {
     if (fs.existsSync(this.file(channelId))) return;
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(this.stateFile(channelId) + suffix, { force: true });
+    // A pause marker outliving an interrupted remove must not pause the channel joined anew.
+    fs.rmSync(this.pausedFile(channelId), { force: true });
   }
 
   async importSnapshot(snapshotDir: string, metadata: SnapshotMetadata, onProgress?: (loaded: number) => void): Promise<void> {

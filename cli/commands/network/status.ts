@@ -29,7 +29,7 @@ export default class NetworkStatusCommand extends WeftCommand {
     for (const n of [...s.orderers, ...s.peers]) {
       // A node on another host, or run from another org's directory, has no process here to see: only whether it answers.
       const state = !n.running ? (n.onThisMachine && n.keysHere ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
-      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${expiryText(n.certificate)}${n.snapshotBlock === undefined ? '' : ` (joined from a snapshot at block ${n.snapshotBlock})`}`);
+      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${expiryText(n.certificate)}${n.snapshotBlock === undefined ? '' : ` (joined from a snapshot at block ${n.snapshotBlock})`}${n.pausedChannels === undefined ? '' : ` (paused: ${n.pausedChannels.join(', ')})`}`);
     }
     for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${expiryText(u.certificate)}  ${u.certPath}`);
     for (const c of s.cas) this.log(`  ${c.ca.padEnd(7)} ${c.mspId.padEnd(28)} ${expiryText(c)}`);

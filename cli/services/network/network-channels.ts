@@ -84,6 +84,9 @@ export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: Netw
   return { text, spec: reread };
 }
 
+/** A peer's JoinChain answer for a channel paused on it (Fabric's words for an INACTIVE ledger). */
+const PAUSED_CHANNEL = /already exists with state \[INACTIVE\]/;
+
 /**
  * Joins every orderer (channel participation API) and every peer of the layout (pass
  * `forChannel(channel)`: the member orgs' peers) that has not joined `channel` yet, from its
@@ -111,14 +114,23 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
       progress(`${orderer.id} joined ${channel}`);
     }
   }
+  const paused = new Set<string>();
   for (const peer of picked(layout.peers())) {
     if (!(await peerChannels(layout, peer)).includes(channel)) {
       const admin = peerAdmin(layout, peer);
-      await withPeerClient(layout.spec, peer, admin, (c) => c.call(admin.signer, '', 'cscc', ['JoinChain', genesis]));
+      try {
+        await withPeerClient(layout.spec, peer, admin, (c) => c.call(admin.signer, '', 'cscc', ['JoinChain', genesis]));
+      } catch (err) {
+        // `weft peer pause` keeps the ledger and the peer refuses to join it anew: an operator's choice to respect.
+        if (!(err instanceof Error && PAUSED_CHANNEL.test(err.message))) throw err;
+        paused.add(peer.id);
+        progress(`${peer.id}: ${channel} is paused there, left as is (weft peer resume --channel ${channel}, with the peer stopped, resumes it)`);
+        continue;
+      }
       progress(`${peer.id} joined ${channel}`);
     }
   }
-  for (const peer of picked(layout.peers())) {
+  for (const peer of picked(layout.peers()).filter((p) => !paused.has(p.id))) {
     await waitFor(peer, `at height ≥ 1 on ${channel}`, async () => (await peerChainInfo(layout, peer, channel)).height >= 1);
   }
 }

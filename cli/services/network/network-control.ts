@@ -1,4 +1,6 @@
 import { WeftError } from '../../../core/errors';
+import { loadPeerConfig } from '../../../core/peer/peer-config';
+import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
 import { OrdererAdminClient } from '../client/orderer-admin';
 import { caExpiries, type CaExpiry, type CertificateExpiry, nodeCertificateFiles, soonestExpiry, userCertificateFiles } from './certificate-expiry-report';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
@@ -185,6 +187,8 @@ export interface NodeStatus {
   readonly snapshotBlock?: number;
   /** The soonest expiry of its enrollment and TLS certificates; absent when this directory holds neither. */
   readonly certificate?: CertificateExpiry;
+  /** A peer run from here: the channels `weft peer pause` left on its disk unopened (absent when none). */
+  readonly pausedChannels?: string[];
 }
 
 /** A user that can sign from this directory. */
@@ -266,7 +270,18 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     ...(height !== undefined ? { height } : {}),
     ...(snapshotBlock !== undefined ? { snapshotBlock } : {}),
     ...withCertificate(soonestExpiry(nodeCertificateFiles(layout, node))),
+    ...(node.kind === 'peer' && runFromHere ? pausedOn(node) : {}),
   };
+}
+
+/** Read from the peer's ledger folder, which a running peer shares: a paused channel is one it never mentions over the network. */
+function pausedOn(peer: NodeLayout): { pausedChannels?: string[] } {
+  try {
+    const { paused } = PeerLedgerAdmin.channelStatusOf(loadPeerConfig(peer.configFile));
+    return paused.length === 0 ? {} : { pausedChannels: paused };
+  } catch {
+    return {}; // no config or ledger folder yet: nothing paused
+  }
 }
 
 function withCertificate(certificate: CertificateExpiry | undefined): { certificate?: CertificateExpiry } {

@@ -1,5 +1,5 @@
 import { loadPeerConfig } from '../../../core/peer/peer-config';
-import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
+import { type ChannelStatus, PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
 
 /** At most one progress line a second per channel, plus its last. */
 const PROGRESS_EVERY_MS = 1000;
@@ -26,4 +26,10 @@ export function replayProgress(progress: (message: string) => void): (channelId:
     last = now;
     progress(`${channelId}: ${applied}/${height} blocks replayed`);
   };
+}
+
+/** `active: a, b; paused: c` for the pause and resume commands' output. */
+export function channelStatusLine(status: ChannelStatus): string {
+  const list = (ids: readonly string[]): string => (ids.length === 0 ? 'none' : ids.join(', '));
+  return `active: ${list(status.active)}; paused: ${list(status.paused)}`;
 }

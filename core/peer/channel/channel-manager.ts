@@ -121,9 +121,18 @@ export class ChannelManager {
     this.msps = new SharedMsps(deps.msp);
   }
 
-  /** Opens every channel that has a ledger on disk. */
+  /**
+   * Opens every channel that has a ledger on disk, except paused ones (Fabric opens only ACTIVE
+   * ledgers): those stay unknown to the endorser, Deliver, Gateway and cscc until resumed.
+   */
   openAll(): void {
-    for (const channelId of this.deps.ledgers.list()) {
+    const all = this.deps.ledgers.list();
+    const paused = all.filter((id) => this.deps.ledgers.paused?.(id) === true);
+    if (paused.length > 0) {
+      this.deps.logger.info({ paused }, `paused channels not opened: ${paused.join(', ')} (weft peer resume --channel <id>, with the peer stopped, resumes one)`);
+    }
+    for (const channelId of all) {
+      if (paused.includes(channelId)) continue;
       const ledger = KvPeerLedger.open(this.deps.ledgers, channelId, this.deps.ledgerOptions, this.deps.localMspId);
       const height = ledger.height();
       if (height === 0) {
@@ -182,6 +191,14 @@ export class ChannelManager {
     const channelId = view.channelId;
     if (this.channels.has(channelId)) {
       throw new PeerError('PEER_CHANNEL_EXISTS', `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [ACTIVE]`, { channelId });
+    }
+    // Not opened at start, yet on disk: joining must not quietly resume it.
+    if (this.deps.ledgers.paused?.(channelId) === true) {
+      throw new PeerError(
+        'PEER_CHANNEL_PAUSED',
+        `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [INACTIVE] (paused: run weft peer resume --channel ${channelId} with the peer stopped, then start it)`,
+        { channelId },
+      );
     }
     checkJoinable(channelId, Config.deserializeBinary(view.configBytes), 'JoinChain');
     const resources = this.buildResources(view);

@@ -209,7 +209,7 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     expect(status.peers.some((p) => p.running)).toBe(false);
   });
 
-  it('peer rebuild-dbs, rollback, reset and unjoin on stopped peers; up again, both catch up to the same state', async () => {
+  it('peer rebuild-dbs, rollback, reset, unjoin and pause on stopped peers; up again (a paused channel left paused until resumed), both catch up to the same state', async () => {
     const rebuilt = json(await runCli(['peer', 'rebuild-dbs', '--config', peerConfig(), '--json']));
     expect(rebuilt).toEqual({
       channels: [
@@ -229,9 +229,23 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     const again = await runCli(['peer', 'unjoin', '--config', peerConfig(), '--channel', 'mychannel', '--json']);
     expect(JSON.parse(again.stdout).error.code).toBe('PEER_UNKNOWN_CHANNEL');
 
+    // A channel paused on Org2's peer stays paused through `up`, which says so, and status shows it.
+    expect(json(await runCli(['peer', 'pause', '--config', peerConfig('org2'), '--channel', 'audit', '--json']))).toMatchObject({ changed: true, paused: ['audit'] });
+
     // Up joins Org1's peer to the channel again; both peers pull the blocks they lack and replay them.
-    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    const upAgain = await runCli(['network', 'up', net]);
+    expect(upAgain.code).toBe(0);
     up = true;
+    expect(upAgain.stdout + upAgain.stderr).toContain('peer0.org2.example.com: audit is paused there, left as is');
+    const paused = json(await runCli(['network', 'status', net, '--channel', 'audit', '--json'])) as { peers: { id: string; height?: number; pausedChannels?: string[] }[] };
+    const org2Peer = paused.peers.find((p) => p.id === 'peer0.org2.example.com');
+    expect(org2Peer?.pausedChannels).toEqual(['audit']);
+    expect(org2Peer?.height).toBeUndefined();
+    expect(paused.peers.find((p) => p.id === 'peer0.org1.example.com')?.pausedChannels).toBeUndefined();
+    // Resumed (peer stopped), the peer opens the channel again and catches up below.
+    expect((await runCli(['network', 'down', net, '--node', 'peer0.org2.example.com'])).code).toBe(0);
+    expect(json(await runCli(['peer', 'resume', '--config', peerConfig('org2'), '--channel', 'audit', '--json']))).toMatchObject({ changed: true, paused: [] });
+    expect((await runCli(['network', 'up', net, '--node', 'peer0.org2.example.com'])).code).toBe(0);
     const items = [
       ['mychannel', { ID: 'item1', Owner: 'Org2MSP', Value: 'blue' }, ['Org1', 'Org2']],
       ['audit', { ID: 'item1', Owner: 'Org1MSP', Value: 'red' }, ['Org1', 'Org2']],
