@@ -82,6 +82,12 @@ class NullSimulator implements TxSimulator {
   executeQueryOnPrivateData(): Iterable<KV> {
     return [];
   }
+  getPrivateDataRangeWithPagination(): QueryPage<KV> {
+    return this.getStateRangeWithPagination();
+  }
+  executeQueryOnPrivateDataWithPagination(): QueryPage<KV> {
+    return this.getStateRangeWithPagination();
+  }
   setPrivateData(): void {}
   deletePrivateData(): void {}
   purgePrivateData(): void {}

@@ -156,6 +156,14 @@ export interface HostTable {
   /** A private range in batches, continued with `queryStateNext` / `queryStateClose` as {@link HostTable.openStateByRange}. */
   openPrivateDataByRange(collection: string, startKey: string, endKey: string): HostReply<HostQueryBatch<HostKV>>;
   openPrivateDataQueryResult(collection: string, query: string): HostReply<HostQueryBatch<HostKV>>;
+  /**
+   * One page of a private range (ABI 6; Fabric has none, hyperledger/fabric#4197), answered whole
+   * as {@link HostTable.getStateByRangeWithPagination}: the collection checked and the transaction
+   * made read-only as by {@link HostTable.openPrivateDataByRange}, the bookmark the next page's first key.
+   */
+  getPrivateDataByRangeWithPagination(collection: string, startKey: string, endKey: string, pageSize: number, bookmark: string): HostReply<HostPage>;
+  /** One page of a private rich query (ABI 6), with the bookmarks of {@link HostTable.getQueryResultWithPagination}. */
+  getPrivateDataQueryResultWithPagination(collection: string, query: string, pageSize: number, bookmark: string): HostReply<HostPage>;
   invokeChaincode(chaincodeName: string, args: Uint8Array[], channel: string): HostReply<HostChaincodeResponse>;
   getSignedProposal(): HostReply<HostSignedProposal | undefined>;
   hash(algorithm: string, data: Uint8Array): HostReply<Uint8Array>;
@@ -199,12 +207,13 @@ export interface SandboxInvocation {
  *    `queryStateNext`, `queryStateClose`), so a range records exactly the reads a Fabric peer would.
  * 4: chaincode log entries go to the host's `log`, filtered in the sandbox at the invocation's `logLevel`.
  * 5: the stub's private data methods call the host's private data entries.
+ * 6: the stub's paginated private data queries, which call two more entries.
  */
-export const SANDBOX_ABI = 5;
+export const SANDBOX_ABI = 6;
 
 /**
  * Bundle versions the runtime still runs: ABI 2 packages keep working (their queries return
  * everything at once), ABI 2 and 3 packages log nothing, and packages before ABI 5 throw their own
  * "not yet supported" error from every private data method, since they carry their stub with them.
  */
-export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3, 4, 5];
+export const SUPPORTED_SANDBOX_ABIS: readonly number[] = [2, 3, 4, 5, 6];

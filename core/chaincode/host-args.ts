@@ -27,9 +27,14 @@ export function bytes(value: unknown, name: string, maxBytes: number): Uint8Arra
   return value;
 }
 
+/** How much of a refused value an argument error quotes. */
+const SHOWN_CHARS = 40;
+
 export function int(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgError(`${name} must be an integer in [${min}, ${max}], got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    // The value is the chaincode's, of any size: enough of it to recognise, not all of it.
+    throw new ArgError(`${name} must be an integer in [${min}, ${max}], got ${shown.length > SHOWN_CHARS ? `${shown.slice(0, SHOWN_CHARS)}… (${shown.length} characters)` : shown}`);
   }
   return value;
 }

@@ -46,7 +46,7 @@ export const PRIVATE_DATA_SHIM_REQUEST_TYPES: Readonly<Record<keyof PrivateDataE
  * The collection of a private data call. Fabric's handler refuses every private data request of
  * an `Init` before looking at anything else: collection access needs a committed definition.
  */
-function collectionOf(s: HostSession, collection: unknown): string {
+export function collectionOf(s: HostSession, collection: unknown): string {
   if (s.invocation.isInit === true) throw new Error('private data APIs are not allowed in chaincode Init()');
   return str(collection, 'collection', MAX_COLLECTION_BYTES, false);
 }
@@ -56,7 +56,7 @@ function written(collection: string, key: string, valueBytes: number): number {
   return utf8Bytes(collection) + utf8Bytes(key) + valueBytes;
 }
 
-function keyOf(s: HostSession, key: unknown, name = 'key', allowEmpty = true): string {
+export function keyOf(s: HostSession, key: unknown, name = 'key', allowEmpty = true): string {
   return str(key, name, s.limits.maxKeyBytes, allowEmpty);
 }
 

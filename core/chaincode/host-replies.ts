@@ -1,9 +1,21 @@
 /** Query replies the host copies into the sandbox whole: a query's results at once, and pages. */
 import type { KV, QueryPage } from '../ledger/tx-simulator';
-import { hostKV } from './host-args';
+import { hostKV, int } from './host-args';
 import type { HostKV, HostPage, HostTable } from './host-api';
 import { resultBytes } from './host-queries';
 import type { HostSession } from './host-session';
+
+const MAX_PAGE_SIZE = 100_000;
+
+/**
+ * A page's size as a peer takes QueryMetadata's. 0 means no page limit (it reaches the host only with
+ * a bookmark: without one the sandbox runs the query unpaginated), so the query limit caps the page,
+ * as in Fabric's `calculateTotalReturnLimit`.
+ */
+export function pageLimit(s: HostSession, pageSize: unknown): number {
+  const n = int(pageSize, 'pageSize', 0, MAX_PAGE_SIZE);
+  return n === 0 ? Math.min(s.limits.totalQueryLimit, MAX_PAGE_SIZE) : n;
+}
 
 /** The host calls that answer a whole query at once, which only ABI 2 bundles make. */
 const WHOLE_REPLIES: ReadonlySet<keyof HostTable> = new Set(['getStateByRange', 'getQueryResult', 'getHistoryForKey']);

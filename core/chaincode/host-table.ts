@@ -12,15 +12,15 @@ import type { ChaincodeInvocation, ChaincodeLog, ChaincodeResponse, RuntimeLimit
 import type { KeyModification } from '../ledger/tx-simulator';
 import { utf8Bytes } from './host-budget';
 import { logThreshold } from './host-log';
-import { collect, pageReply } from './host-replies';
-import { ArgError, bytes, exact, hostKV, int, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
+import { collect, pageLimit, pageReply } from './host-replies';
+import { ArgError, bytes, exact, hostKV, MAX_QUERY_BYTES, str, VALIDATION_PARAMETER, wire } from './host-args';
 import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
+import { PRIVATE_PAGE_SHIM_REQUEST_TYPES, privatePageEntries } from './host-private-pages';
 import type { HostEntry, HostSession } from './host-session';
 import type { HostKeyModification, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome, WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
 const MAX_HASH_INPUT = 64 * 1024 * 1024;
-const MAX_PAGE_SIZE = 100_000;
 const MAX_PEM_BYTES = 64 * 1024;
 
 /**
@@ -48,6 +48,7 @@ export const SHIM_REQUEST_TYPES: Readonly<Partial<Record<keyof HostTable, ShimRe
   setStateValidationParameter: 'PUT_STATE_METADATA',
   invokeChaincode: 'INVOKE_CHAINCODE',
   ...PRIVATE_DATA_SHIM_REQUEST_TYPES,
+  ...PRIVATE_PAGE_SHIM_REQUEST_TYPES,
 };
 
 function isInt32(value: number): boolean {
@@ -56,16 +57,6 @@ function isInt32(value: number): boolean {
 
 function hostModification(m: KeyModification): HostKeyModification {
   return { txId: m.txId, value: exact(m.value), isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos };
-}
-
-/**
- * A page's size as a peer takes QueryMetadata's. 0 means no page limit (it reaches the host only with
- * a bookmark: without one the sandbox runs the query unpaginated), so the query limit caps the page,
- * as in Fabric's `calculateTotalReturnLimit`.
- */
-function pageLimit(s: HostSession, pageSize: unknown): number {
-  const n = int(pageSize, 'pageSize', 0, MAX_PAGE_SIZE);
-  return n === 0 ? Math.min(s.limits.totalQueryLimit, MAX_PAGE_SIZE) : n;
 }
 
 /** `/C=US/ST=…/CN=x` from Node's multi-line DN, `/` in values escaped as jsrsasign does. */
@@ -318,6 +309,7 @@ export function createHostTable(
       return undefined;
     }),
     ...privateDataEntries(entry),
+    ...privatePageEntries(entry),
     invokeChaincode: entry('invokeChaincode', (s, name: string, args: Uint8Array[], channel: string): ChaincodeResponse => {
       const cc = str(name, 'chaincodeName', 256, false);
       if (!Array.isArray(args) || args.length > 1024) throw new ArgError('args must be an array of at most 1024 byte strings');

@@ -39,6 +39,16 @@ function checkPageSize(pageSize: unknown): number {
   return pageSize;
 }
 
+function checkBookmark(bookmark: unknown): string {
+  if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
+  return bookmark;
+}
+
+/** A private query's rows as the chaincode's namespace holds them, not the derived one they are stored under. */
+function privateKV(namespace: string): (kv: { readonly key: string; readonly value: Uint8Array }) => KV {
+  return (kv) => ({ namespace, key: kv.key, value: kv.value });
+}
+
 /**
  * Read-only access to one channel's committed state. With a {@link RwSetBuilder} it records what it
  * reads (the simulator's read side), as Fabric's query helper does: point reads and rich-query
@@ -85,23 +95,15 @@ export class QueryExecutorImpl implements QueryExecutor {
   getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
     this.checkRange(namespace, startKey, endKey);
     checkPageSize(pageSize);
-    if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
+    checkBookmark(bookmark);
     this.beforePaginated();
-    // As Fabric on LevelDB: the bookmark is the first key of the next page, '' once exhausted, and
-    // the page starts at it whatever the start key (core/chaincode/handler.go HandleGetStateByRange).
-    const from = bookmark !== '' ? bookmark : startKey;
-    if (bookmark !== '') validateReadKey(namespace, bookmark, this.options, 'bookmark');
+    const from = this.rangePageStart(namespace, startKey, bookmark);
     const size = Math.min(pageSize, this.options.totalQueryLimit);
     // Registered once the page's first chunk is read, as the range was when the page was read at once.
     let record: RecordedRange | undefined = undefined;
     const page = this.newPage(
       size,
-      {
-        read: (cursor, want, left) => {
-          const rows = this.state.getRange(namespace, cursor ?? from, endKey, { limit: want });
-          return { rows, next: rows.length > 0 ? nextKey(rows[rows.length - 1].key) : undefined, bookmark: rows.length > left ? rows[left].key : '' };
-        },
-      },
+      this.rangePageSource(namespace, from, endKey),
       {
         record: (r) => {
           if (record === undefined) return;
@@ -137,24 +139,12 @@ export class QueryExecutorImpl implements QueryExecutor {
     publicNamespace(namespace);
     const q = parseRichQuery(query);
     checkPageSize(pageSize);
-    if (typeof bookmark !== 'string') throw new LedgerError('LEDGER_BAD_BOOKMARK', 'bookmark must be a string', { bookmark });
+    checkBookmark(bookmark);
     this.beforePaginated();
-    // The bookmark is the position of the page's last row, so the next page starts right after it
-    // without passing over the rows before it again (CouchDB's bookmarks work the same way).
-    const mark = bookmark !== '' ? bookmark : (q.bookmark ?? '');
     const size = Math.min(pageSize, this.options.totalQueryLimit);
     return this.newPage(
       size,
-      {
-        read: (cursor, want, left) => {
-          const after = cursor ?? (mark !== '' ? mark : undefined);
-          const result = this.state.executeQuery(namespace, q, { skip: q.skip ?? 0, limit: want, ...(after !== undefined ? { after } : {}) });
-          const n = result.rows.length;
-          // With no row left to take, the page's last row ended the previous chunk: the cursor is its position.
-          const bookmark = n > left ? (left === 0 ? (after ?? '') : result.positionOf(left - 1)) : '';
-          return { rows: result.rows, next: n === want && n > 0 ? result.positionOf(n - 1) : undefined, bookmark };
-        },
-      },
+      this.queryPageSource(namespace, q, bookmark),
       {
         record: (r) => this.recorder?.addRead(namespace, r.key, r.version),
         toResult: (r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) }),
@@ -213,21 +203,29 @@ export class QueryExecutorImpl implements QueryExecutor {
   }
 
   getPrivateDataRange(namespace: string, collection: string, startKey: string, endKey: string): Iterable<KV> {
-    this.checkCollection(namespace, collection);
-    validateReadKey(namespace, startKey, this.options, 'startKey');
-    validateReadKey(namespace, endKey, this.options, 'endKey');
-    this.beforePvtQuery();
-    const pvtNs = pvtNamespace(namespace, collection);
-    const rows = this.rangeIterable(pvtNs, startKey, endKey, this.options.totalQueryLimit, undefined);
-    return mapIterable(rows, (kv) => ({ namespace, key: kv.key, value: kv.value }));
+    this.checkPrivateRange(namespace, collection, startKey, endKey);
+    return mapIterable(this.rangeIterable(pvtNamespace(namespace, collection), startKey, endKey, this.options.totalQueryLimit, undefined), privateKV(namespace));
   }
 
   executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV> {
-    this.checkCollection(namespace, collection);
-    const q = parseRichQuery(query);
-    this.beforePvtQuery();
-    const rows = this.queryIterable(pvtNamespace(namespace, collection), q, q.skip ?? 0, this.options.totalQueryLimit, false);
-    return mapIterable(rows, (kv) => ({ namespace, key: kv.key, value: kv.value }));
+    const q = this.checkPrivateQuery(namespace, collection, query);
+    return mapIterable(this.queryIterable(pvtNamespace(namespace, collection), q, q.skip ?? 0, this.options.totalQueryLimit, false), privateKV(namespace));
+  }
+
+  getPrivateDataRangeWithPagination(namespace: string, collection: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    checkPageSize(pageSize);
+    checkBookmark(bookmark);
+    this.checkPrivateRange(namespace, collection, startKey, endKey);
+    const source = this.rangePageSource(pvtNamespace(namespace, collection), this.rangePageStart(namespace, startKey, bookmark), endKey);
+    return this.privatePage(pageSize, source, privateKV(namespace));
+  }
+
+  executeQueryOnPrivateDataWithPagination(namespace: string, collection: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    checkPageSize(pageSize);
+    checkBookmark(bookmark);
+    const q = this.checkPrivateQuery(namespace, collection, query);
+    const source = this.queryPageSource(pvtNamespace(namespace, collection), q, bookmark);
+    return this.privatePage(pageSize, source, (r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) }));
   }
 
   done(): void {
@@ -277,6 +275,64 @@ export class QueryExecutorImpl implements QueryExecutor {
     const vv = this.state.get(hashedNamespace(namespace, collection), hashedKey(key));
     this.recorder?.addHashedRead(namespace, collection, key, vv?.version);
     return vv;
+  }
+
+  private checkPrivateRange(namespace: string, collection: string, startKey: string, endKey: string): void {
+    this.checkCollection(namespace, collection);
+    validateReadKey(namespace, startKey, this.options, 'startKey');
+    validateReadKey(namespace, endKey, this.options, 'endKey');
+    this.beforePvtQuery();
+  }
+
+  private checkPrivateQuery(namespace: string, collection: string, query: string): RichQuery {
+    this.checkCollection(namespace, collection);
+    const q = parseRichQuery(query);
+    this.beforePvtQuery();
+    return q;
+  }
+
+  /** A page of a private query, which records nothing, as Fabric records no private range or rich query. */
+  private privatePage(pageSize: number, source: PageSource, toResult: (row: VersionedKV) => KV): LedgerPage<KV> {
+    return new LedgerPage(Math.min(pageSize, this.options.totalQueryLimit), source, { record: () => undefined, toResult, end: () => undefined }, () => this.checkOpen());
+  }
+
+  /**
+   * Where a range page starts. As Fabric on LevelDB: the bookmark is the first key of the next
+   * page, '' once exhausted, and the page starts at it whatever the start key
+   * (core/chaincode/handler.go HandleGetStateByRange).
+   */
+  private rangePageStart(namespace: string, startKey: string, bookmark: string): string {
+    if (bookmark === '') return startKey;
+    validateReadKey(namespace, bookmark, this.options, 'bookmark');
+    return bookmark;
+  }
+
+  private rangePageSource(namespace: string, from: string, endKey: string): PageSource {
+    return {
+      read: (cursor, want, left) => {
+        const rows = this.state.getRange(namespace, cursor ?? from, endKey, { limit: want });
+        return { rows, next: rows.length > 0 ? nextKey(rows[rows.length - 1].key) : undefined, bookmark: rows.length > left ? rows[left].key : '' };
+      },
+    };
+  }
+
+  /**
+   * A rich query's pages. The bookmark is the position of the page's last row, so the next page
+   * starts right after it without passing over the rows before it again (CouchDB's bookmarks work
+   * the same way); without one, the query's own `bookmark` field.
+   */
+  private queryPageSource(namespace: string, q: RichQuery, bookmark: string): PageSource {
+    const mark = bookmark !== '' ? bookmark : (q.bookmark ?? '');
+    return {
+      read: (cursor, want, left) => {
+        const after = cursor ?? (mark !== '' ? mark : undefined);
+        const result = this.state.executeQuery(namespace, q, { skip: q.skip ?? 0, limit: want, ...(after !== undefined ? { after } : {}) });
+        const n = result.rows.length;
+        // With no row left to take, the page's last row ended the previous chunk: the cursor is its position.
+        const next = n > left ? (left === 0 ? (after ?? '') : result.positionOf(left - 1)) : '';
+        return { rows: result.rows, next: n === want && n > 0 ? result.positionOf(n - 1) : undefined, bookmark: next };
+      },
+    };
   }
 
   private checkRange(namespace: string, startKey: string, endKey: string): void {

@@ -90,6 +90,16 @@ export interface QueryExecutor {
   getPrivateDataRange(namespace: string, collection: string, startKey: string, endKey: string): Iterable<KV>;
   /** A rich query over this peer's private values; recorded and restricted as {@link getPrivateDataRange}. */
   executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV>;
+  /**
+   * Weft's paginated private range (Fabric has none, hyperledger/fabric#4197): up to `pageSize`
+   * (capped by `totalQueryLimit`) of {@link getPrivateDataRange}'s results from `bookmark`, '' for
+   * the start, with {@link getStateRangeWithPagination}'s bookmarks (the next page's first key).
+   * Not recorded, restricted as {@link getPrivateDataRange}. Throws `LEDGER_BAD_PAGE_SIZE` /
+   * `LEDGER_BAD_BOOKMARK`.
+   */
+  getPrivateDataRangeWithPagination(namespace: string, collection: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV>;
+  /** {@link executeQueryOnPrivateData} a page at a time, with {@link executeQueryWithPagination}'s bookmarks. */
+  executeQueryOnPrivateDataWithPagination(namespace: string, collection: string, query: string, pageSize: number, bookmark: string): QueryPage<KV>;
   /** Releases iterators and read snapshots. Idempotent. */
   done(): void;
 }

@@ -5,9 +5,11 @@
  */
 import { Buffer } from 'buffer';
 import type Long from 'long';
-import type { HostKV, HostPage, HostQueryBatch, HostReply, SandboxInvocation } from '../host-api';
+import type { SandboxInvocation } from '../host-api';
 import { host, unwrap } from './host';
 import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, setIteratorTransaction, StateQueryIterator, toBuffer } from './iterators';
+import { checkPagedArity, pagedQuery, type PagedResult, type PagedValue } from './paged-query';
+import { COMPOSITEKEY_NS, toBytes, validateCollection, validateCollectionAndKey, validateCompositeKeyAttribute, validateSimpleKeys } from './stub-args';
 import { fabricSignedProposal, type FabricSignedProposal, timestampMessage, type TimestampMessage } from './signed-proposal';
 
 let LongClass: typeof Long | undefined;
@@ -22,40 +24,11 @@ function longClass(): typeof Long {
   return LongClass;
 }
 
-const COMPOSITEKEY_NS = '\x00';
 const MIN_UNICODE_RUNE_VALUE = '\u0000';
 const MAX_UNICODE_RUNE_VALUE = '\u{10ffff}';
 const EMPTY_KEY_SUBSTITUTE = '\x01';
 /** fabric-shim's metadata key of a key-level endorsement policy. */
 const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
-
-function validateCompositeKeyAttribute(attr: unknown): void {
-  if (!attr || typeof attr !== 'string') throw new Error('object type or attribute not a non-zero length string');
-}
-
-/** fabric-shim's checks on a private data call's collection and key, in its order and words. */
-function validateCollection(collection: unknown): void {
-  if (!collection || typeof collection !== 'string') throw new Error('collection must be a valid string');
-}
-function validateCollectionAndKey(collection: unknown, key: unknown): void {
-  validateCollection(collection);
-  if (!key || typeof key !== 'string') throw new Error('key must be a valid string');
-}
-
-function validateSimpleKeys(...keys: string[]): void {
-  for (const key of keys) {
-    if (key && typeof key === 'string' && key.charAt(0) === COMPOSITEKEY_NS) {
-      throw new Error(`first character of the key [${key}] contains a null character which is not allowed`);
-    }
-  }
-}
-
-function toBytes(value: unknown, what: string): Uint8Array {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw new Error(`${what} must be a Buffer or a string, got ${value === null ? 'null' : typeof value}`);
-}
 
 let active: SandboxInvocation | undefined;
 
@@ -371,32 +344,56 @@ export class ChaincodeStub {
       })(),
     );
   }
+
+  /*
+   * Weft's paginated private queries (Fabric has none: hyperledger/fabric#4197): the public twins'
+   * arguments after a collection, their answer, and the private queries' checks.
+   */
+  getPrivateDataByRangeWithPagination(collection: string, startKey: string, endKey: string, pageSize: number, bookmark?: string): PagedResult {
+    const argc = arguments.length;
+    return asyncIterable(
+      (async () => {
+        checkPagedArity('getPrivateDataByRangeWithPagination', argc, 4, 'collection, startKey, endKey, pageSize');
+        validateCollection(collection);
+        this.#live();
+        const start = !startKey ? EMPTY_KEY_SUBSTITUTE : startKey;
+        validateSimpleKeys(start, endKey);
+        return this.#privateRangePage(collection, start, endKey ?? '', pageSize, bookmark);
+      })(),
+    );
+  }
+  getPrivateDataByPartialCompositeKeyWithPagination(collection: string, objectType: string, attributes: string[], pageSize: number, bookmark?: string): PagedResult {
+    const argc = arguments.length;
+    return asyncIterable(
+      (async () => {
+        checkPagedArity('getPrivateDataByPartialCompositeKeyWithPagination', argc, 4, 'collection, objectType, attributes, pageSize');
+        validateCollection(collection);
+        const partial = this.createCompositeKey(objectType, attributes);
+        this.#live();
+        return this.#privateRangePage(collection, partial, partial + MAX_UNICODE_RUNE_VALUE, pageSize, bookmark);
+      })(),
+    );
+  }
+  getPrivateDataQueryResultWithPagination(collection: string, query: string, pageSize: number, bookmark?: string): PagedResult {
+    const argc = arguments.length;
+    return asyncIterable(
+      (async () => {
+        checkPagedArity('getPrivateDataQueryResultWithPagination', argc, 3, 'collection, query, pageSize');
+        validateCollection(collection);
+        this.#live();
+        return pagedQuery(pageSize, bookmark, {
+          whole: () => host().openPrivateDataQueryResult(collection, query),
+          page: (size, mark) => host().getPrivateDataQueryResultWithPagination(collection, query, size, mark),
+        });
+      })(),
+    );
+  }
+  #privateRangePage(collection: string, start: string, end: string, pageSize: unknown, bookmark: string | undefined): PagedValue {
+    return pagedQuery(pageSize, bookmark, {
+      whole: () => host().openPrivateDataByRange(collection, start, end),
+      page: (size, mark) => host().getPrivateDataByRangeWithPagination(collection, start, end, size, mark),
+    });
+  }
 }
 
 type PrivateQueryResult = Promise<{ iterator: StateQueryIterator }> & AsyncIterable<KVResult>;
-/** `metadata` is absent when the peer did not paginate, as in fabric-shim (its handler sets it only from a response that carries it). */
-type PagedValue = { iterator: StateQueryIterator; metadata?: { fetchedRecordsCount: number; bookmark: string } };
-type PagedResult = Promise<PagedValue> & AsyncIterable<KVResult>;
-
-/**
- * A paginated query as fabric-shim sends one. The shim writes `pageSize` into QueryMetadata's int32
- * field, whose encoder takes a numeric string as its number: chaincode that passes a transaction
- * argument straight through (fabric-samples' ledger-queries does) gets the page it asked for. And a
- * peer takes a page size of 0 with no bookmark as no pagination at all (Fabric's
- * `isMetadataSetForPagination`): every result, no metadata, and the transaction may still write.
- */
-function pagedQuery(
-  pageSize: unknown,
-  bookmark: string | undefined,
-  query: { whole: () => HostReply<HostQueryBatch<HostKV>>; page: (pageSize: number, bookmark: string) => HostReply<HostPage> },
-): PagedValue {
-  const size = typeof pageSize === 'string' && /^\s*[+-]?\d+\s*$/.test(pageSize) ? Number(pageSize) : pageSize;
-  const mark = bookmark ?? '';
-  if (size === 0 && mark === '') return { iterator: StateQueryIterator.fromBatch(unwrap(query.whole())) };
-  // Anything but an integer goes on as given: the host's check names what is wrong with it.
-  const page = unwrap(query.page(size as number, mark));
-  return {
-    iterator: StateQueryIterator.fromHost(page.results),
-    metadata: { fetchedRecordsCount: page.fetchedRecordsCount, bookmark: page.bookmark },
-  };
-}

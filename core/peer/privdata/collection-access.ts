@@ -92,6 +92,14 @@ export class CollectionCheckedSimulator implements TxSimulator {
     this.checkRead(namespace, collection);
     return this.inner.executeQueryOnPrivateData(namespace, collection, query);
   }
+  getPrivateDataRangeWithPagination(namespace: string, collection: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    this.checkRead(namespace, collection);
+    return this.inner.getPrivateDataRangeWithPagination(namespace, collection, startKey, endKey, pageSize, bookmark);
+  }
+  executeQueryOnPrivateDataWithPagination(namespace: string, collection: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    this.checkRead(namespace, collection);
+    return this.inner.executeQueryOnPrivateDataWithPagination(namespace, collection, query, pageSize, bookmark);
+  }
   setPrivateData(namespace: string, collection: string, key: string, value: Uint8Array): void {
     this.checkWrite(namespace, collection);
     this.inner.setPrivateData(namespace, collection, key, value);

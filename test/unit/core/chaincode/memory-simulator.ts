@@ -120,6 +120,12 @@ export class MemorySimulator implements TxSimulator {
   executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV> {
     return [...this.executeQuery(pvtNs(namespace, collection), query)].map((kv) => ({ ...kv, namespace }));
   }
+  getPrivateDataRangeWithPagination(namespace: string, collection: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    return privatePage(this.getStateRangeWithPagination(pvtNs(namespace, collection), startKey, endKey, pageSize, bookmark), namespace);
+  }
+  executeQueryOnPrivateDataWithPagination(namespace: string, collection: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
+    return privatePage(this.executeQueryWithPagination(pvtNs(namespace, collection), query, pageSize, bookmark), namespace);
+  }
   setPrivateData(namespace: string, collection: string, key: string, value: Uint8Array): void {
     this.writes.set(nsKey(pvtNs(namespace, collection), key), value.length === 0 ? undefined : value);
   }
@@ -149,4 +155,10 @@ export class MemorySimulator implements TxSimulator {
       .map(([k, v]) => [k, v === undefined ? null : Buffer.from(v).toString('base64')]);
     return Buffer.from(JSON.stringify(pvt ? { writes, purges: this.purges } : { reads: [...new Set(this.reads)].sort(), writes }));
   }
+}
+
+/** A page of the private namespace, its rows named by the chaincode's namespace. */
+function privatePage(page: QueryPage<KV>, namespace: string): QueryPage<KV> {
+  const results = page.results.map((kv) => ({ ...kv, namespace }));
+  return { ...page, results, rows: () => results };
 }
