@@ -29,6 +29,30 @@ export function stopOnSignals(node: StoppableNode, kind: string): void {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+/** A node whose certificates a SIGHUP reloads. */
+export interface ReloadableNode {
+  readonly logger: Logger;
+  reloadCertificates(): unknown;
+}
+
+/**
+ * Reloads the node's certificates on each SIGHUP (the Unix convention for "re-read your files":
+ * nginx, haproxy, etcd), instead of Node's default for it, which ends the process. The reload
+ * logs its own outcome.
+ */
+export function reloadOnSighup(node: ReloadableNode): () => void {
+  const reload = (): void => {
+    node.logger.info({ signal: 'SIGHUP' }, 'reloading certificates');
+    try {
+      node.reloadCertificates();
+    } catch (err) {
+      node.logger.error({ err }, 'certificate reload failed');
+    }
+  };
+  process.on('SIGHUP', reload);
+  return () => process.off('SIGHUP', reload);
+}
+
 /**
  * Sends the process's warnings to the node's structured log instead of Node's raw lines on stderr.
  * One is expected and harmless: grpc-js hands a target's IP address to TLS as the server name, which

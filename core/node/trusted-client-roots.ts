@@ -2,12 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import type { experimental } from '@grpc/grpc-js';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import type { Logger } from './logger';
+import { type ServerIdentity, ServerTlsIdentity } from './reloadable-identity';
 
-/** The server's own TLS certificate chain and key (PEM). */
-export interface ServerIdentity {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-}
+export type { ServerIdentity };
 
 /**
  * The CAs a mutual-TLS gRPC server accepts client certificates from, as Fabric computes them
@@ -70,11 +67,13 @@ export class TrustedClientRoots {
   /**
    * The provider a gRPC server's credentials are built from
    * (`grpc.experimental.createCertificateProviderServerCredentials(p, p, true)`): its CA is
-   * {@link pem}, updated on every change, and its identity the server's own `identity`. One
-   * object serves both because grpc-js 1.14 passes that function's two providers on swapped (its
-   * first argument is used for the identity).
+   * {@link pem}, updated on every change, and its identity the server's own `identity` (a
+   * {@link ServerTlsIdentity} is followed as a certificate reload replaces it). One object serves
+   * both because grpc-js 1.14 passes that function's two providers on swapped (its first argument
+   * is used for the identity).
    */
-  certificateProvider(identity: ServerIdentity): experimental.CertificateProvider {
+  certificateProvider(server: ServerIdentity | ServerTlsIdentity): experimental.CertificateProvider {
+    const identity = server instanceof ServerTlsIdentity ? server : new ServerTlsIdentity(server);
     return {
       // grpc-js registers its listeners while it is still adding the server's watcher: the first
       // update must come after that returns, or the server would never get a TLS context.
@@ -87,10 +86,8 @@ export class TrustedClientRoots {
       removeCaCertificateListener: (listener) => {
         this.caListeners.delete(listener);
       },
-      addIdentityCertificateListener: (listener) => {
-        process.nextTick(() => listener({ certificate: identity.cert, privateKey: identity.key }));
-      },
-      removeIdentityCertificateListener: () => undefined,
+      addIdentityCertificateListener: (listener) => identity.addListener(listener),
+      removeIdentityCertificateListener: (listener) => identity.removeListener(listener),
     };
   }
 

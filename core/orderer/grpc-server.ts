@@ -9,6 +9,7 @@ import type { DeliverHandler } from './deliver-handler';
 import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
 import { clientCertificateHash } from '../node/client-certificate';
 import type { TrustedClientRoots } from '../node/trusted-client-roots';
+import type { ServerTlsIdentity } from '../node/reloadable-identity';
 import { ReadGate } from '../node/read-gate';
 import { SendBudget } from '../node/grpc-send-budget';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../node/grpc-connection-timeout';
@@ -25,6 +26,8 @@ export interface ServerTls {
    * channels' orgs', updated on the live server (`clientRootCAs` is then not read here).
    */
   readonly clientRoots?: TrustedClientRoots;
+  /** The listener's own certificate and key as a certificate reload replaces them (`cert`/`key` are then only the first). */
+  readonly identity?: ServerTlsIdentity;
 }
 
 export interface GrpcServerOptions {
@@ -110,15 +113,19 @@ export class OrdererGrpcServer {
 
   async start(): Promise<void> {
     const { tls } = this.options;
-    const provider = tls.clientAuthRequired ? tls.clientRoots?.certificateProvider({ cert: tls.cert, key: tls.key }) : undefined;
+    const own = tls.identity ?? { cert: tls.cert, key: tls.key };
+    const provider = tls.clientAuthRequired ? tls.clientRoots?.certificateProvider(own) : undefined;
     const creds =
       provider !== undefined
         ? grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true)
-        : grpc.ServerCredentials.createSsl(
-            tls.clientRootCAs.length > 0 ? Buffer.concat(tls.clientRootCAs.flatMap((c) => [c, Buffer.from('\n')])) : null,
-            [{ cert_chain: tls.cert, private_key: tls.key }],
-            tls.clientAuthRequired,
-          );
+        : !tls.clientAuthRequired && tls.identity !== undefined
+          ? // The first argument is the identity provider; without a CA provider no client certificate is asked.
+            grpc.experimental.createCertificateProviderServerCredentials(tls.identity.provider(), null, false)
+          : grpc.ServerCredentials.createSsl(
+              tls.clientRootCAs.length > 0 ? Buffer.concat(tls.clientRootCAs.flatMap((c) => [c, Buffer.from('\n')])) : null,
+              [{ cert_chain: tls.cert, private_key: tls.key }],
+              tls.clientAuthRequired,
+            );
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(this.options.address, creds, (err, port) => (err ? reject(err) : resolve(port))),
     );

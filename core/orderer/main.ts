@@ -1,9 +1,9 @@
 /**
- * `node main.js --config <orderer.yaml>`: runs an orderer until SIGINT/SIGTERM. The oclif command
+ * `node main.js --config <orderer.yaml>`: runs an orderer until SIGINT/SIGTERM; SIGHUP reloads its certificates. The oclif command
  * `weft orderer start --config <file>` wraps {@link runOrderer}. Prints one JSON line with the bound
  * ports on stdout once listening (scripts and tests wait for it).
  */
-import { configFileArg, logProcessWarnings, stopOnSignals } from '../node/node-process';
+import { configFileArg, logProcessWarnings, reloadOnSighup, stopOnSignals } from '../node/node-process';
 import { loadOrdererConfig } from './orderer-config';
 import { OrdererNode } from './orderer-node';
 
@@ -13,6 +13,7 @@ export async function runOrderer(configFile: string): Promise<OrdererNode> {
   const endpoints = await node.start();
   process.stdout.write(`${JSON.stringify({ event: 'orderer-started', ...endpoints })}\n`);
   stopOnSignals(node, 'orderer');
+  reloadOnSighup(node);
   return node;
 }
 

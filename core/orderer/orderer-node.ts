@@ -12,7 +12,7 @@ import { OperationsServer, readOperationsTls } from '../node/operations/operatio
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
-import { trackCertificateExpiry } from '../node/certificate-expiry';
+import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { PolicyProvider } from '../policy/policy';
 import { BroadcastHandler } from './broadcast-handler';
@@ -47,8 +47,8 @@ export class OrdererNode {
   /** Stops counting the gRPC server's connections. */
   private unwatchConnections: (() => void) | undefined;
   private lock: DataDirLock | undefined;
-  /** Cancels the certificate expiry warnings scheduled at start. */
-  private stopExpiryTracking: (() => void) | undefined;
+  /** The local MSP's signer and the gRPC listener's TLS identity, which a SIGHUP reloads. */
+  private certs: CertificateReloader | undefined;
   readonly logging: NodeLogging;
   readonly logger: Logger;
 
@@ -84,13 +84,19 @@ export class OrdererNode {
     this.container = container;
     const mspProvider = container.get<MspProvider>(MspProvider);
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
-    const signer = mspProvider.loadSigningIdentity(this.config.msp.dir, this.config.msp.id);
     const precheck = new SignaturePrecheck(new EventLoopLoad());
     const o = this.config.orderer;
     const clientRootCAs = o.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.tls.clientRootCAs[${i}]`));
     const clientRoots = o.tls.clientAuthRequired ? new TrustedClientRoots(clientRootCAs, this.logging.logger('comm.grpc.server')) : undefined;
     // Channels open with their metrics, before the operations server that serves this registry exists.
     const registry = this.config.orderer.operations === undefined ? undefined : new Registry();
+    this.certs = new CertificateReloader({
+      msp: { dir: this.config.msp.dir, id: this.config.msp.id, provider: mspProvider },
+      tls: { certFile: o.tls.cert, keyFile: o.tls.key, certField: 'orderer.tls.cert', keyField: 'orderer.tls.key' },
+      logger: this.logging.logger('certmonitor'),
+      registry,
+    });
+    const { signer, serverTls } = this.certs;
     this.registrar = new Registrar({
       ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
       consenter: container.get<Consenter>(Consenter),
@@ -126,11 +132,9 @@ export class OrdererNode {
         },
       });
     }
+    this.certs.serveOn(this.operations);
     // Fabric's TrackExpiration (orderer/common/server/main.go); Weft's orderer has no cluster client certificate.
-    this.stopExpiryTracking = trackCertificateExpiry(
-      { enrollment: signer.idBytes, tlsServer: readConfigFile(o.tls.cert, 'orderer.tls.cert') },
-      { logger: this.logging.logger('certmonitor'), registry: this.operations?.registry },
-    );
+    this.certs.trackExpiry();
     const metrics = this.operations === undefined ? undefined : new OrdererMetrics(this.operations.registry, registrar);
     const grpcMetrics = this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry);
     const broadcast = new BroadcastHandler(
@@ -144,8 +148,8 @@ export class OrdererNode {
       {
         address: o.listenAddress,
         tls: {
-          cert: readConfigFile(o.tls.cert, 'orderer.tls.cert'),
-          key: readConfigFile(o.tls.key, 'orderer.tls.key'),
+          ...serverTls!.current(),
+          identity: serverTls,
           clientRootCAs,
           clientAuthRequired: o.tls.clientAuthRequired,
           ...(clientRoots !== undefined && { clientRoots }),
@@ -194,9 +198,14 @@ export class OrdererNode {
   }
 
   /** Stops listening, halts every chain and closes the ledgers. Idempotent. */
+  /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key, and switches to them if they pass the checks. */
+  reloadCertificates(): ReloadOutcome {
+    if (this.certs === undefined) return { result: 'refused', file: this.config.msp.dir, reason: 'the orderer is not started' };
+    return this.certs.reload();
+  }
+
   async stop(): Promise<void> {
-    this.stopExpiryTracking?.();
-    this.stopExpiryTracking = undefined;
+    this.certs?.stop();
     await this.operations?.stop();
     await this.admin?.stop();
     await this.grpc?.stop();

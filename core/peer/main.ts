@@ -1,15 +1,15 @@
 /**
- * `node main.js --config <peer.yaml>`: runs a peer until SIGINT/SIGTERM. The oclif command
+ * `node main.js --config <peer.yaml>`: runs a peer until SIGINT/SIGTERM; SIGHUP reloads its certificates. The oclif command
  * `weft peer start --config <file>` wraps {@link startPeer}. Prints one JSON line with the bound
  * ports on stdout once listening (scripts and tests wait for it).
  */
-import { configFileArg, logProcessWarnings, stopOnSignals } from '../node/node-process';
+import { configFileArg, logProcessWarnings, reloadOnSighup, stopOnSignals } from '../node/node-process';
 import { loadPeerConfig } from './peer-config';
 import { PeerNode } from './peer-node';
 
 /**
  * The single entry of a peer process: loads and validates the YAML config, starts the node and,
- * unless told otherwise, stops it cleanly on SIGINT/SIGTERM. Resolves with the running node; a bad
+ * unless told otherwise, stops it cleanly on SIGINT/SIGTERM and reloads its certificates on SIGHUP. Resolves with the running node; a bad
  * config rejects with a `ConfigError` naming the field.
  */
 export async function startPeer(configFile: string, options: { handleSignals?: boolean } = {}): Promise<PeerNode> {
@@ -20,7 +20,10 @@ export async function startPeer(configFile: string, options: { handleSignals?: b
   const node = new PeerNode(config);
   logProcessWarnings(node.logger);
   await node.start();
-  if (options.handleSignals ?? true) stopOnSignals(node, 'peer');
+  if (options.handleSignals ?? true) {
+    stopOnSignals(node, 'peer');
+    reloadOnSighup(node);
+  }
   return node;
 }
 

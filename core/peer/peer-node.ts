@@ -3,7 +3,6 @@ import { ChaincodeRuntime } from '../chaincode/chaincode-runtime';
 import { DataDirLock } from '../node/data-dir-lock';
 import { PackageStore } from '../chaincode/package-store';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
-import type { SigningIdentity } from '../msp/identity';
 import { type Msp, MspProvider } from '../msp/msp';
 import { readConfigFile } from '../node/config';
 import { readSnapshotMetadata } from '../ledger/snapshot-metadata';
@@ -14,7 +13,7 @@ import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
-import { trackCertificateExpiry } from '../node/certificate-expiry';
+import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { PolicyProvider } from '../policy/policy';
 import type { Channel } from './channel/channel';
 import type { JoinedChannel } from './channel/channel-manager';
@@ -81,7 +80,6 @@ export class PeerNode {
   private readonly network: PeerNetwork;
   private readonly gateway: GatewayService | undefined;
   private readonly runtime: ChaincodeRuntime | undefined;
-  private readonly signer: SigningIdentity;
   private readonly discovery: PeerDiscovery;
   private readonly snapshots: SnapshotManager;
   private readonly snapshotJoiner: SnapshotJoiner;
@@ -90,8 +88,8 @@ export class PeerNode {
   private lock: DataDirLock | undefined;
   /** Under mutual TLS: the client CAs the gRPC server takes, following the channels' configs. */
   private clientRoots: TrustedClientRoots | undefined;
-  /** Cancels the certificate expiry warnings scheduled at start. */
-  private stopExpiryTracking: (() => void) | undefined;
+  /** The local MSP's signer and the gRPC listener's TLS identity, which a SIGHUP reloads. */
+  private readonly certs: CertificateReloader;
 
   constructor(readonly config: PeerConfig) {
     const { node, peer } = config;
@@ -106,7 +104,6 @@ export class PeerNode {
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
     this.runtime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
-    this.signer = mspProvider.loadSigningIdentity(node.msp.dir, node.msp.id);
     const localMsp: Msp = mspProvider.createMsp(mspProvider.loadMspConfig(node.msp.dir, node.msp.id));
     const ledgerOptions = ledgerOptionsOf(node);
 
@@ -125,12 +122,16 @@ export class PeerNode {
         }),
       });
     }
+    const { tls } = peer;
+    const tlsFiles = tls.enabled ? { certFile: tls.certFile!, keyFile: tls.keyFile!, certField: 'peer.tls.certFile', keyField: 'peer.tls.keyFile' } : undefined;
+    const msp = { dir: node.msp.dir, id: node.msp.id, provider: mspProvider };
+    this.certs = new CertificateReloader({ msp, tls: tlsFiles, dialsWithServerCertificate: true, logger: this.logging.logger('certmonitor'), registry: this.operations?.registry, operations: this.operations });
     const metrics = (this.metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry));
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
     const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry);
 
     const policies = new EndorsementPolicies(policyProvider);
-    const own = new OwnSignatures(this.signer);
+    const own = new OwnSignatures(this.certs.signer);
     const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
     this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId), this.logging.logger('comm.peers'));
     this.channels = new ChannelManager({
@@ -146,7 +147,7 @@ export class PeerNode {
       transientRetention: peer.privateData.transientStoreMaxBlockRetention,
       pvtPuller: (this.pvtPuller = new PvtPuller({
         peers: (channelId) => this.network.pvtPeers(channelId),
-        signer: this.signer,
+        signer: this.certs.signer,
         tlsCertHash: this.network.clientCertHash,
         pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
         logger: this.logging.logger('gossip.privdata'),
@@ -224,7 +225,7 @@ export class PeerNode {
       new PvtDistributor({
         peers: (channelId) => this.network.pvtPeers(channelId),
         collection: (channel, chaincode, collection) => lifecycle.collection(channel.ledger, chaincode, collection),
-        signer: this.signer,
+        signer: this.certs.signer,
         pushAckTimeoutMs: peer.privateData.pushAckTimeoutMs,
         logger: this.logging.logger('gossip.privdata'),
         metrics,
@@ -251,7 +252,7 @@ export class PeerNode {
       : undefined;
     this.discovery = peerDiscovery({
       config: peer.discovery,
-      signer: this.signer,
+      signer: this.certs.signer,
       localMsp,
       endpoint: () => this.advertisedAddress(),
       channels: () => this.channels.list().flatMap((id) => this.channels.channel(id) ?? []),
@@ -321,7 +322,7 @@ export class PeerNode {
     for (const { packageId, error } of await this.executor.preloadInstalled(this.channels.list().flatMap((id) => this.channels.channel(id) ?? []))) {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
-    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls, this.clientRoots);
+    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls, this.clientRoots, this.certs.serverTls);
     this.unwatchConnections = this.grpcMetrics?.watchConnections(this.boundPort);
     this.discovery.exchange.start();
     const announced = announcedAddressProblem(this.config.peer.externalAddress, this.config.peer.listenAddress);
@@ -341,12 +342,7 @@ export class PeerNode {
       });
       await this.operations.start();
     }
-    // Fabric's TrackExpiration (internal/peer/node/start.go): the peer dials with its server certificate too.
-    const tlsCert = tls.enabled ? readConfigFile(tls.certFile!, 'peer.tls.certFile') : undefined;
-    this.stopExpiryTracking = trackCertificateExpiry(
-      { enrollment: this.signer.idBytes, tlsServer: tlsCert, tlsClient: tlsCert },
-      { logger: this.logging.logger('certmonitor'), registry: this.operations?.registry },
-    );
+    this.certs.trackExpiry();
     this.logger.info({ port: this.boundPort, channels: this.channels.list(), overriddenFromEnv: this.config.node.overriddenFromEnv }, 'peer started');
   }
 
@@ -364,9 +360,13 @@ export class PeerNode {
     return this.channels.channel(channelId)?.height() ?? 0;
   }
 
+  /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key, and switches to them if they pass the checks. */
+  reloadCertificates(): ReloadOutcome {
+    return this.certs.reload();
+  }
+
   async stop(): Promise<void> {
-    this.stopExpiryTracking?.();
-    this.stopExpiryTracking = undefined;
+    this.certs.stop();
     await Promise.all([...this.pullers.values(), ...this.reconcilers.values()].map((p) => p.stop()));
     this.pullers.clear();
     this.reconcilers.clear();
@@ -389,7 +389,7 @@ export class PeerNode {
 
   private follow(joined: JoinedChannel): void {
     this.snapshots.attach(joined);
-    const puller = new BlockPuller(joined, this.signer, this.network, this.pullerLogger);
+    const puller = new BlockPuller(joined, this.certs.signer, this.network, this.pullerLogger);
     this.pullers.set(joined.channel.id, puller);
     if (this.started) puller.start();
     const { privateData } = this.config.peer;

@@ -10,19 +10,21 @@ export default class NetworkRenew extends WeftCommand {
   static override description =
     'Issues new certificates with the same subject (NodeOU role) and TLS names, and new keys (0600), into a staging copy of the identity\'s folder, then swaps it in; ' +
     'the replaced folder, old keys included, is kept under <dir>/backups/renew-<time>/. The channels need no config update: they trust the org\'s CAs. ' +
-    'A running node keeps its old certificates until restarted: --restart restarts it if it runs here. ' +
+    'A node running here reloads them live (SIGHUP: same process, open connections kept; its dialled connections keep their client certificate until they reconnect), ' +
+    'checked by a TLS handshake serving the new certificate (reloaded: true); --restart restarts it instead. ' +
     "Needs the org's CA keys, which only the directory weft network init made holds (CA_KEY_NOT_HERE in a directory from weft network export); " +
     'a certificate from another CA (fabric-ca) is renewed by that CA. See when certificates expire with weft network status. ' +
-    '--revoke-old then puts the replaced enrollment certificate on the org CA\'s CRL in every channel (as weft network revoke); a node running here needs --restart with it. ' +
+    '--revoke-old then puts the replaced enrollment certificate on the org CA\'s CRL in every channel (as weft network revoke); a node running here must have reloaded (or be restarted with --restart) first, else nothing is revoked. ' +
     "With --org and --ca and/or --tls-ca: re-issues the org's CA (TLS CA) certificate for the same key, subject and SKI, from its old start date, so every certificate it issued still verifies; " +
     "replaces it in the org's MSP (root_certs or tls_root_certs, and NodeOU identifiers) in every channel by config updates the org's Admin signs (the orderer org's in /Channel/Orderer), " +
     'then every copy under organizations/ under the same file names. Nodes keep the copy they read until restarted (--restart restarts those running here); it stays good until the old expiry. ' +
     'Run it again after a failure midway.';
   static override examples = [
+    '<%= config.bin %> network renew ./net --node peer0.org1.example.com',
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com --restart',
     '<%= config.bin %> network renew ./net --org Org1 --user User1',
     '<%= config.bin %> network renew ./net --org OrdererOrg --user Admin --days 365 --json',
-    '<%= config.bin %> network renew ./net --node peer0.org1.example.com --restart --revoke-old',
+    '<%= config.bin %> network renew ./net --node peer0.org1.example.com --revoke-old',
     '<%= config.bin %> network renew ./net --org Org1 --ca --tls-ca --days 3650 --restart',
   ];
   static override args = { dir: networkDirArg };
@@ -32,9 +34,9 @@ export default class NetworkRenew extends WeftCommand {
     user: Flags.string({ description: 'the user to renew, e.g. User1 or Admin', exclusive: ['node'] }),
     ca: Flags.boolean({ description: "renew the --org's CA certificate (same key and subject, new expiry) in every channel and file", default: false }),
     'tls-ca': Flags.boolean({ description: "renew the --org's TLS CA certificate likewise", default: false }),
-    'revoke-old': Flags.boolean({ description: 'then revoke the replaced enrollment certificate (org CRL in every channel); a running node needs --restart', default: false }),
+    'revoke-old': Flags.boolean({ description: 'then revoke the replaced enrollment certificate (org CRL in every channel), once the running node took the new one (reload or --restart)', default: false }),
     days: Flags.integer({ description: "validity of the new certificates in days (default: ten years, as weft network init), at most the CA's own", min: 1 }),
-    restart: Flags.boolean({ description: 'restart the node if it runs on this machine, so that it serves with the new certificates', default: false }),
+    restart: Flags.boolean({ description: 'restart the node if it runs on this machine, instead of reloading its certificates live', default: false }),
   };
 
   async run(): Promise<RenewResult | RenewCaResult> {
@@ -56,6 +58,7 @@ export default class NetworkRenew extends WeftCommand {
     const result = await renewMember(args.dir, { org: flags.org, node: flags.node, user: flags.user, days: flags.days, restart: flags.restart, revokeOld: flags['revoke-old'] }, (m) => this.progress(m));
     this.log(`${result.id} (${result.mspId}) renewed, serial ${result.enrollment.serialNumber}, valid until ${result.enrollment.notAfter}: ${result.enrollment.path}`);
     if (result.restarted) this.log(`${result.id} restarted with its new certificates`);
+    if (result.reloaded) this.log(`${result.id} reloaded its new certificates, no restart`);
     if (result.revoked !== undefined) this.log(`earlier certificate(s) ${result.revoked.serialNumbers.join(', ')} revoked on ${result.mspId}'s CRL number ${result.revoked.crlNumber}`);
     if (result.restartNeeded) this.log(`next: weft network down ${args.dir} --node ${result.id} && weft network up ${args.dir} --node ${result.id}`);
     return result;

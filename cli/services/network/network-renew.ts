@@ -9,13 +9,15 @@ import { type NetworkLayout, type NodeLayout, orgNamed } from './network-layout'
 import type { NetworkSpec, PeerOrgSpec } from './network-spec';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
-import { runningPid } from './node-processes';
+import { runningPid, servesCurrentTlsCertificate, signalReload } from './node-processes';
 import { backupRunDir, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
 import { assertOrgAdminHere, mspOrgOf, resolveMspOrg } from './org-msp-channels';
 import { StagingDir } from './staging-dir';
 
 
 const DAY_MS = 86_400_000;
+/** How long a node has to serve its renewed TLS certificate after the reload signal. */
+const RELOAD_TIMEOUT_MS = 15_000;
 
 export interface RenewOptions {
   readonly org?: string;
@@ -25,12 +27,12 @@ export interface RenewOptions {
   readonly user?: string;
   /** Validity of the new certificates in days; init's ten years by default. Capped at the CA's own expiry. */
   readonly days?: number;
-  /** Restart the node if it runs here, so that it serves with the new certificates. */
+  /** Restart the node if it runs here (instead of reloading its certificates live). */
   readonly restart?: boolean;
   /**
    * Then put the replaced enrollment certificate on the org CA's CRL in every channel. A node
-   * running here must be restarted by this run (`--restart`): revoking the certificate it still
-   * signs with would make its endorsements fail.
+   * running here must have taken the new certificates first (a verified reload, or `--restart`):
+   * revoking the certificate it still signs with would make its endorsements fail.
    */
   readonly revokeOld?: boolean;
 }
@@ -52,6 +54,8 @@ export interface RenewResult {
   readonly backupDir: string;
   /** Whether `--restart` restarted the node (it was running here). */
   readonly restarted: boolean;
+  /** Whether the node running here reloaded its certificates live (SIGHUP, then its new TLS certificate seen served), same pid. */
+  readonly reloaded: boolean;
   /** Whether the node still runs on its old certificates until restarted. */
   readonly restartNeeded: boolean;
   /** With `revokeOld`: the earlier certificates now on the CRL. */
@@ -124,9 +128,9 @@ function backupDirOf(layout: NetworkLayout, memberDir: string, now: Date): strin
  * SANs, new keys 0600) into a staging copy of its folder, then swaps that in: the live folder moves
  * to `backups/` and the copy takes its place, so a reader sees the old folder or the new one. The
  * channel configs need no update: they trust the org's CAs, not the certificates (a solo orderer's
- * TLS certificate is not in them; an etcdraft consenter's would be). A running node keeps the
- * certificates it read at start until restarted: with `restart`, a node running here is stopped
- * and started again and waited for.
+ * TLS certificate is not in them; an etcdraft consenter's would be). A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
+ * TLS certificate (it switches its signer in the same step); with `restart`, it is stopped and
+ * started again and waited for instead.
  */
 export async function renewMember(dir: string, options: RenewOptions, progress: Progress): Promise<RenewResult> {
   checkOptions(options);
@@ -142,12 +146,6 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   };
   if (options.revokeOld === true) {
     assertOrgAdminHere(layout, member.org);
-    if (target.node !== undefined && runningPid(target.node) !== undefined && options.restart !== true) {
-      throw new ConfigError('REVOKE_OLD_NEEDS_RESTART', `--revoke-old: ${target.id} runs here and would go on signing with the certificate revoked; add --restart`, {
-        field: '--revoke-old',
-        suggestions: [`weft network renew ${dir} --node ${target.id} --restart --revoke-old`],
-      });
-    }
   }
   const renewal = orgAuthority();
   const now = new Date();
@@ -178,14 +176,24 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   };
   const running = target.node !== undefined && runningPid(target.node) !== undefined;
   let restarted = false;
+  let reloaded = false;
   if (running && options.restart === true) {
     await networkDown(dir, 10_000, progress, [target.id]);
     await networkUp(dir, progress, [target.id]);
     restarted = true;
   } else if (running) {
-    progress(`${target.id} runs on its old certificates until restarted: weft network down ${dir} --node ${target.id} && weft network up ${dir} --node ${target.id} (or renew with --restart)`);
+    reloaded = await reloadNode(target.node!, layout.spec.tls, progress);
+    if (!reloaded) {
+      progress(`${target.id} runs on its old certificates until restarted: weft network down ${dir} --node ${target.id} && weft network up ${dir} --node ${target.id} (or renew with --restart)`);
+    }
   } else if (target.node !== undefined) {
     progress(`${target.id} does not run here: its next start (weft network up) uses the new certificates; where it runs elsewhere, copy ${target.memberDir} there and restart it`);
+  }
+  if (options.revokeOld === true && running && !restarted && !reloaded) {
+    throw new ConfigError('REVOKE_OLD_NEEDS_RESTART', `--revoke-old: ${target.id} was renewed but did not take the new certificates live, and would go on signing with the certificate revoked; nothing was revoked`, {
+      field: '--revoke-old',
+      suggestions: [`restart it (weft network down ${dir} --node ${target.id} && weft network up ${dir} --node ${target.id}), then: weft network revoke ${dir} --node ${target.id}`],
+    });
   }
   const revoked = options.revokeOld === true ? await revokeEarlierCertificates(layout, member, progress) : undefined;
   const cert = (file: string, c: { serialNumber: string; notAfter: Date }): RenewedCert => ({ path: file, serialNumber: c.serialNumber, notAfter: c.notAfter.toISOString() });
@@ -197,7 +205,41 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
     ...(issued.tls === undefined ? {} : { tls: cert(certIn('tls', (f) => f === 'server.crt' || f === 'client.crt'), issued.tls) }),
     backupDir,
     restarted,
-    restartNeeded: running && !restarted,
+    reloaded,
+    restartNeeded: running && !restarted && !reloaded,
     ...(revoked !== undefined && { revoked }),
   };
+}
+
+/**
+ * Signals the node to reload and waits until a new TLS handshake sees its renewed certificate: the
+ * node switches its TLS identity and its signer together, so that is the enrollment certificate
+ * in use too. False (and why, through `progress`) when it did not within {@link RELOAD_TIMEOUT_MS}:
+ * an older Weft that SIGHUP ends, or a node that refused the files (its log says why); at once on a
+ * network without TLS, where there is no handshake to check.
+ */
+async function reloadNode(node: NodeLayout, tls: boolean, progress: Progress): Promise<boolean> {
+  const pid = signalReload(node);
+  if (pid === undefined) {
+    progress(`${node.id} does not handle the reload signal (SIGHUP would end it: a Weft from before certificate reloads): not signalled`);
+    return false;
+  }
+  if (!tls) {
+    progress(`${node.id} was told to reload its certificates (pid ${pid}); a network without TLS gives no handshake to check that by: its log (${node.logFile}) says whether it took them`);
+    return false;
+  }
+  const deadline = Date.now() + RELOAD_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (runningPid(node) !== pid) {
+      progress(`${node.id} (pid ${pid}) exited on the reload signal: start it with weft network up --node ${node.id}`);
+      return false;
+    }
+    if (await servesCurrentTlsCertificate(node)) {
+      progress(`${node.id} reloaded its certificates (pid ${pid}): it serves and signs with the new ones`);
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  progress(`${node.id} did not serve its new TLS certificate within ${RELOAD_TIMEOUT_MS / 1000}s of the reload signal; its log (${node.logFile}) says why`);
+  return false;
 }

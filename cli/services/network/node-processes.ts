@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -283,5 +284,76 @@ function exitedError(node: NodeLayout, when: string): WeftError {
   return new WeftError('NODE_EXITED', `${node.id} exited ${when}. Last lines of ${node.logFile}:\n${tail}`, {
     node: node.id,
     suggestions: [`read the whole log: ${node.logFile}`, portTaken],
+  });
+}
+
+/**
+ * Asks the node running here to reload its certificates (SIGHUP: it re-reads its MSP signing
+ * certificate and key and its TLS certificate and key, and switches if they pass its checks).
+ * Returns the pid signalled; undefined when it does not run here, or when /proc shows it does not
+ * catch SIGHUP: a node process from before reloads, which the signal's default action would end.
+ */
+export function signalReload(node: NodeLayout): number | undefined {
+  const pid = runningPid(node);
+  if (pid === undefined || catchesSignal(pid, 1) === false) return undefined;
+  process.kill(pid, 'SIGHUP');
+  return pid;
+}
+
+/** Whether `pid` has a handler for signal `signo` (/proc/<pid>/status `SigCgt`, a hex bit mask); undefined without /proc. */
+function catchesSignal(pid: number, signo: number): boolean | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return mask === undefined ? undefined : (BigInt(`0x${mask}`) & (1n << BigInt(signo - 1))) !== 0n;
+}
+
+/**
+ * Whether a new TLS handshake with the node gets the certificate now in its folder (`tls/server.crt`),
+ * presenting that certificate and key as client (trusted by a node under mutual TLS: its own org's
+ * TLS CA). A node that reloaded its certificates (SIGHUP) does; one still on those it started with
+ * does not. It switches its signer in the same step, so this tells which enrollment certificate it
+ * signs with too. False when it does not answer.
+ */
+export async function servesCurrentTlsCertificate(node: NodeLayout): Promise<boolean> {
+  const certFile = path.join(node.tlsDir, 'server.crt');
+  if (!fs.existsSync(certFile)) return false;
+  const client = { cert: fs.readFileSync(certFile), key: fs.readFileSync(path.join(node.tlsDir, 'server.key')) };
+  try {
+    return (await servedCertificate(node, client)).equals(new X509Certificate(client.cert).raw);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The certificate (DER) the node's gRPC listener presents to a new TLS handshake, trusting its
+ * org's TLS CA for its node name. `client` is presented: a listener under mutual TLS takes no
+ * handshake without one of a trusted org's.
+ */
+export function servedCertificate(node: NodeLayout, client: OperationsClient): Promise<Buffer> {
+  const i = node.address.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: node.address.slice(0, i),
+      port: Number(node.address.slice(i + 1)),
+      ALPNProtocols: ['h2'],
+      ca: fs.readFileSync(node.tlsRootCertPath),
+      servername: node.id,
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert),
+      cert: client.cert,
+      key: client.key,
+      timeout: 2000,
+    });
+    socket.once('secureConnect', () => {
+      resolve(socket.getPeerCertificate().raw);
+      socket.destroy();
+    });
+    socket.once('timeout', () => socket.destroy(new Error(`no TLS handshake with ${node.id} at ${node.address} within 2s`)));
+    socket.once('error', reject);
   });
 }

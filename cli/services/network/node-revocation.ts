@@ -6,7 +6,7 @@ import { openNetwork, type Progress } from './network-access';
 import { namedNodes } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertCaKeysHere } from './network-users';
-import { runningPid } from './node-processes';
+import { runningPid, servesCurrentTlsCertificate } from './node-processes';
 import { assertOrgAdminHere, resolveMspOrg, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 import { revokeCertificates } from './org-revocation';
 
@@ -75,13 +75,15 @@ function earlierCertificates(network: NetworkLayout, member: RenewedMemberRef, c
 
 /**
  * Refuses (`NODE_RUNS_ON_OLD_CERT`) while the node runs here on a certificate older than its
- * current one: it started (took its data directory) before that file was written. Revoking then
+ * current one: it started (took its data directory) before that file was written, and has not
+ * reloaded its certificates since (it would serve the folder's TLS certificate). Revoking then
  * would make its endorsements and blocks fail validation everywhere.
  */
-export function assertNotRunningOnOld(member: RenewedMemberRef, certFile: string): void {
+export async function assertNotRunningOnOld(member: RenewedMemberRef, certFile: string): Promise<void> {
   if (member.node === undefined || runningPid(member.node) === undefined) return;
   const since = DataDirLock.holderOf(member.node.dataDir)?.since;
   if (since !== undefined && new Date(since).getTime() >= fs.statSync(certFile).mtimeMs) return;
+  if (await servesCurrentTlsCertificate(member.node)) return;
   throw new ConfigError('NODE_RUNS_ON_OLD_CERT', `${member.field} ${member.id}: it runs here on a certificate it read before ${certFile} was renewed; revoking that one would make its own signatures fail`, {
     field: member.field,
     value: member.id,
@@ -107,7 +109,7 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
       suggestions: [`renew it and revoke the old one at once: weft network renew ${network.dir} ${member.field} ${member.id} --revoke-old`],
     });
   }
-  assertNotRunningOnOld(member, certFile);
+  await assertNotRunningOnOld(member, certFile);
   assertCaKeysHere(network, member.org.peerOrg ?? network.spec.ordererOrg, ['ca'], `revoking ${member.id}'s earlier certificates`);
   assertOrgAdminHere(network, member.org);
   const done = await revokeCertificates(

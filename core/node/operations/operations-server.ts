@@ -21,6 +21,8 @@ export interface OperationsTls {
   readonly clientRootCAs: readonly Buffer[];
   /** Demand a client certificate in the TLS handshake, for every resource. */
   readonly clientAuthRequired: boolean;
+  /** Where `cert` and `key` were read from, and the config keys naming them: a certificate reload reads them again. */
+  readonly files?: { readonly certFile: string; readonly keyFile: string; readonly certField: string; readonly keyField: string };
 }
 
 /**
@@ -37,6 +39,7 @@ export function readOperationsTls(
     key: readConfigFile(files.key, `${at}.${names.key}`),
     clientRootCAs: files.clientRootCAs.map((f, i) => readConfigFile(f, `${at}.${names.clientRootCAs}[${i}]`)),
     clientAuthRequired: files.clientAuthRequired,
+    files: { certFile: files.cert, keyFile: files.key, certField: `${at}.${names.cert}`, keyField: `${at}.${names.key}` },
   };
 }
 
@@ -54,9 +57,13 @@ export interface OperationsServerOptions {
 
 const EVENT_LOOP_SAMPLE_MS = 100;
 
+/** What needs a client certificate of `clientRootCAs` under TLS, as Fabric's `/metrics` and `/logspec`. */
+const SECURED = new Set(['/metrics', '/logspec', '/reload-certificates']);
+
 /**
  * Fabric's operations service for peers and orderers: `GET /healthz` (200 `{"status":"OK"}` or 503
- * with the failed checks), `GET /metrics` (Prometheus text), `GET /version`, and `GET|PUT /logspec`.
+ * with the failed checks), `GET /metrics` (Prometheus text), `GET /version`, `GET|PUT /logspec`, and
+ * Weft's `POST /reload-certificates` (the node's SIGHUP, secured as `/logspec` is).
  * With TLS, as in Fabric (`core/operations/system.go`), `/healthz` and `/version` stay open to any
  * client (liveness probes), while `/metrics` and `/logspec` answer 401 to a client without a
  * certificate that chains to `clientRootCAs`; `clientAuthRequired` demands one in the handshake.
@@ -67,8 +74,11 @@ export class OperationsServer {
   private readonly server: http.Server | https.Server;
   private readonly logging: NodeLogging;
   private readonly logger: Logger;
+  private tlsNow: { cert: Buffer; key: Buffer } | undefined;
+  private reload: (() => { readonly result: string }) | undefined;
 
   constructor(private readonly options: OperationsServerOptions) {
+    this.tlsNow = options.tls === undefined ? undefined : { cert: options.tls.cert, key: options.tls.key };
     this.registry = options.registry ?? new Registry();
     // The event-loop lag histogram samples with a native timer; prom-client's default of every 10 ms
     // woke an idle node 100 times a second (about 1% of a core each). Lag is still measured to the
@@ -93,6 +103,29 @@ export class OperationsServer {
             { cert: tls.cert, key: tls.key, ca: [...tls.clientRootCAs], requestCert: true, rejectUnauthorized: tls.clientAuthRequired },
             handler,
           );
+  }
+
+  /** The files the HTTPS identity comes from; undefined without TLS. */
+  get tlsFiles(): OperationsTls['files'] {
+    return this.options.tls?.files;
+  }
+
+  /** The certificate and key HTTPS handshakes get now. */
+  tlsIdentity(): { cert: Buffer; key: Buffer } | undefined {
+    return this.tlsNow;
+  }
+
+  /** New handshakes get `identity` (Node's `setSecureContext`); open connections keep theirs. */
+  setTlsIdentity(identity: { cert: Buffer; key: Buffer }): void {
+    const tls = this.options.tls;
+    if (tls === undefined) return;
+    (this.server as https.Server).setSecureContext({ cert: identity.cert, key: identity.key, ca: [...tls.clientRootCAs] });
+    this.tlsNow = identity;
+  }
+
+  /** Answers `POST /reload-certificates` with `reload`: 200 with its outcome, 422 when it refused the files. */
+  serveReload(reload: () => { readonly result: string }): void {
+    this.reload = reload;
   }
 
   addHealthChecker(checker: HealthChecker): void {
@@ -122,7 +155,7 @@ export class OperationsServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://operations');
-    if (this.options.tls !== undefined && (url.pathname === '/metrics' || url.pathname === '/logspec') && !(req.socket as TLSSocket).authorized) {
+    if (this.options.tls !== undefined && SECURED.has(url.pathname) && !(req.socket as TLSSocket).authorized) {
       return send(res, 401, { error: `${url.pathname} needs a client certificate issued by one of this node's operations client root CAs` });
     }
     switch (`${req.method} ${url.pathname}`) {
@@ -138,6 +171,11 @@ export class OperationsServer {
         return send(res, 200, { spec: this.logging.spec });
       case 'PUT /logspec':
         return this.setLogSpec(req, res);
+      case 'POST /reload-certificates': {
+        if (this.reload === undefined) return send(res, 404, { error: 'this server reloads no certificates' });
+        const outcome = this.reload();
+        return send(res, outcome.result === 'refused' ? 422 : 200, outcome);
+      }
       default:
         return send(res, 404, { error: `no operations endpoint ${req.method} ${url.pathname}` });
     }

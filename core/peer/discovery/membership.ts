@@ -100,8 +100,10 @@ interface OwnState {
  * as in Fabric's gossip membership.
  */
 export class Membership {
-  readonly pkiId: Uint8Array;
-  private readonly pkiHex: string;
+  /** This peer's PKI-ID, of the identity it signs with now (a certificate reload replaces it). */
+  private own: { readonly serialized: Uint8Array; readonly pkiId: Uint8Array; readonly pkiHex: string };
+  /** PKI-IDs of identities this peer signed with before a reload: peers still relay its old messages. */
+  private readonly formerPkiIds = new Set<string>();
   private readonly now: () => number;
   private readonly incNum: number;
   private seqNum = 0;
@@ -113,9 +115,33 @@ export class Membership {
 
   constructor(private readonly options: MembershipOptions) {
     this.now = options.now ?? Date.now;
-    this.pkiId = pkiIdOf(options.signer.serialized);
-    this.pkiHex = toHex(this.pkiId);
+    this.own = Membership.ownOf(options.signer.serialized);
     this.incNum = this.now();
+  }
+
+  get pkiId(): Uint8Array {
+    return this.current().pkiId;
+  }
+
+  private static ownOf(serialized: Uint8Array): Membership['own'] {
+    const pkiId = pkiIdOf(serialized);
+    return { serialized, pkiId, pkiHex: toHex(pkiId) };
+  }
+
+  /**
+   * This peer's identity as its signer has it now. A reloaded certificate is a new PKI-ID, as a
+   * restart with it would be in Fabric: its own messages are signed anew under it, and the old one
+   * ages out of the other peers' views.
+   */
+  private current(): Membership['own'] {
+    const serialized = this.options.signer.serialized;
+    if (serialized !== this.own.serialized && !bytesEqual(serialized, this.own.serialized)) {
+      this.formerPkiIds.add(this.own.pkiHex);
+      this.own = Membership.ownOf(serialized);
+      this.ownAlive = undefined;
+      this.ownStates.clear();
+    }
+    return this.own;
   }
 
   get endpoint(): string {
@@ -125,8 +151,9 @@ export class Membership {
   /** This peer's alive message, signed anew once per interval. */
   selfAlive(): Envelope {
     const now = this.now();
+    const { pkiId } = this.current();
     if (this.ownAlive === undefined || now - this.ownAlive.signedAt >= this.options.intervalMs) {
-      this.ownAlive = { env: signAlive(this.options.signer, this.pkiId, this.endpoint, this.nextTime()), signedAt: now };
+      this.ownAlive = { env: signAlive(this.options.signer, pkiId, this.endpoint, this.nextTime()), signedAt: now };
     }
     return this.ownAlive.env;
   }
@@ -134,16 +161,17 @@ export class Membership {
   /** This peer as a member of `channel`, its state info signed anew when the state changes or once per interval. */
   self(channel: Channel): ChannelMember {
     const now = this.now();
+    const { pkiId, pkiHex } = this.current();
     let own = this.ownStates.get(channel.id);
     if (own === undefined || now - own.signedAt >= this.options.intervalMs || own.state.ledgerHeight !== channel.height()) {
       const state = this.options.localState(channel);
-      const env = signStateInfo(this.options.signer, this.pkiId, channel.id, this.nextTime(), state.ledgerHeight, state.chaincodes);
+      const env = signStateInfo(this.options.signer, pkiId, channel.id, this.nextTime(), state.ledgerHeight, state.chaincodes);
       own = { env, signedAt: now, state };
       this.ownStates.set(channel.id, own);
     }
     const { signer } = this.options;
     return {
-      pkiId: this.pkiHex,
+      pkiId: pkiHex,
       identity: signer.serialized,
       mspId: signer.mspId,
       endpoint: this.endpoint,
@@ -234,7 +262,7 @@ export class Membership {
       return `not a valid identity on channel ${channel.id}: ${(err as Error).message}`;
     }
     const pkiHex = toHex(pkiId);
-    if (pkiHex === this.pkiHex) return 'this peer itself';
+    if (pkiHex === this.current().pkiHex || this.formerPkiIds.has(pkiHex)) return 'this peer itself';
     if (!channel.resources().config.applicationOrgs.some((o) => o.mspId === identity.mspId)) return `${identity.mspId} is not an application org of channel ${channel.id}`;
     if (!identity.satisfiesPrincipal(rolePrincipal(identity.mspId, 'peer'))) return `not a peer of ${identity.mspId}`;
     let read;

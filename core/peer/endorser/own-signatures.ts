@@ -45,8 +45,12 @@ export class OwnSignatures {
 
   /** A signer that records what it signs; give it to the endorser. */
   recordingSigner(): Signer {
+    const { signer } = this;
     return {
-      serialized: this.signer.serialized,
+      // Read at each use: a certificate reload replaces the identity behind the node's signer.
+      get serialized(): Uint8Array {
+        return signer.serialized;
+      },
       sign: (message: Uint8Array): Uint8Array => {
         const signature = this.signer.sign(message);
         if (message.length <= this.largestKept) this.remember(keyOf(signature), message);

@@ -4,6 +4,7 @@ import type { Logger } from '../../node/logger';
 import { ProtocolError, wireErrorText } from '../../errors';
 import { clientCertificateHash } from '../../node/client-certificate';
 import type { TrustedClientRoots } from '../../node/trusted-client-roots';
+import { ServerTlsIdentity } from '../../node/reloadable-identity';
 import { type DeliverKind, type DeliverService, type DeliverSink, DeliverStatus } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
 import { ProposalRejectedError } from '../endorser/proposal-checks';
@@ -60,19 +61,23 @@ const SHUTTING_DOWN: Partial<grpc.ServiceError> = { code: grpc.status.UNAVAILABL
 /**
  * Server credentials from the peer's TLS files (plaintext when TLS is off). Under mutual TLS with
  * `clientRoots`, the client CAs are those it holds, updated on the live server as channels change.
+ * With `identity`, the server's certificate is that one's, replaced on the live server by a
+ * certificate reload.
  */
-export function serverCredentials(tls: TlsFiles, clientRoots?: TrustedClientRoots): grpc.ServerCredentials {
+export function serverCredentials(tls: TlsFiles, clientRoots?: TrustedClientRoots, identity?: ServerTlsIdentity): grpc.ServerCredentials {
   if (!tls.enabled) return grpc.ServerCredentials.createInsecure();
+  const own = identity ?? { cert: fs.readFileSync(tls.certFile as string), key: fs.readFileSync(tls.keyFile as string) };
   if (tls.clientAuthRequired && clientRoots !== undefined) {
-    const provider = clientRoots.certificateProvider({ cert: fs.readFileSync(tls.certFile as string), key: fs.readFileSync(tls.keyFile as string) });
+    const provider = clientRoots.certificateProvider(own);
     return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);
   }
+  if (!tls.clientAuthRequired && identity !== undefined) {
+    // The function's first argument is the identity provider (see TrustedClientRoots.certificateProvider); no CA: no client certificate asked.
+    return grpc.experimental.createCertificateProviderServerCredentials(identity.provider(), null, false);
+  }
   const roots = tls.rootCertFiles.length > 0 ? Buffer.concat(tls.rootCertFiles.map((f) => Buffer.concat([fs.readFileSync(f), Buffer.from('\n')]))) : null;
-  return grpc.ServerCredentials.createSsl(
-    roots,
-    [{ cert_chain: fs.readFileSync(tls.certFile as string), private_key: fs.readFileSync(tls.keyFile as string) }],
-    tls.clientAuthRequired,
-  );
+  const current = own instanceof ServerTlsIdentity ? own.current() : own;
+  return grpc.ServerCredentials.createSsl(roots, [{ cert_chain: current.cert, private_key: current.key }], tls.clientAuthRequired);
 }
 
 /**
@@ -237,10 +242,10 @@ export class PeerGrpcServer {
    * Binds and starts; returns the bound port (useful with port 0). Under mutual TLS, `clientRoots`
    * (the YAML's roots plus the channels' orgs') decides which client certificates the handshake takes.
    */
-  async start(address: string, tls: TlsFiles, clientRoots?: TrustedClientRoots): Promise<number> {
+  async start(address: string, tls: TlsFiles, clientRoots?: TrustedClientRoots, identity?: ServerTlsIdentity): Promise<number> {
     this.mutualTls = tls.enabled && tls.clientAuthRequired;
     this.port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, serverCredentials(tls, clientRoots), (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(address, serverCredentials(tls, clientRoots, identity), (err, port) => (err ? reject(err) : resolve(port)));
     });
     enforceConnectionTimeout(this.server, this.connectionTimeoutMs);
     return this.port;

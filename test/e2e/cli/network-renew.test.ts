@@ -22,15 +22,18 @@ interface Renewed {
   tls: { path: string; serialNumber: string; notAfter: string };
   backupDir: string;
   restarted: boolean;
+  reloaded: boolean;
   restartNeeded: boolean;
+  revoked?: { serialNumbers: string[] };
 }
 
 const PEER = 'peer0.org1.example.com';
 
 /**
  * `weft network status` shows when certificates expire and `weft network renew` re-issues them, on
- * a running one-org network under mutual TLS (real processes): a peer renewed and restarted serves
- * with its new TLS certificate, a renewed user invokes with its new enrollment and TLS client
+ * a running one-org network under mutual TLS (real processes): a peer renewed while running reloads
+ * its certificates live (same process) and serves, endorses and can have its old certificate
+ * revoked without a restart; one renewed with --restart serves with its new TLS certificate; a renewed user invokes with its new enrollment and TLS client
  * certificates, the old files are in backups/ and no longer in the live folders.
  */
 describe('weft network status (expiry) / renew (real processes)', () => {
@@ -69,14 +72,30 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     expect(s.cas.map((c) => `${c.mspId} ${c.ca} ${c.state}`)).toEqual(['OrdererMSP ca valid', 'OrdererMSP tlsca valid', 'Org1MSP ca valid', 'Org1MSP tlsca valid']);
   });
 
-  it('renews a running peer for 10 days: status flags it, it keeps serving its old certificate until restarted with --restart', async () => {
-    const address = (await status()).peers.find((p) => p.id === PEER)!.address;
+  it('renews a running peer for 10 days: it reloads them live (same process), status flags it, --revoke-old needs no restart; --restart still restarts', async () => {
+    const peerStatus = (await status()).peers.find((p) => p.id === PEER)!;
+    const address = peerStatus.address;
+    const pidFile = path.join(net, 'run', `${PEER}.pid`);
+    const pid = fs.readFileSync(pidFile, 'utf8').trim();
     const oldSign = fs.readFileSync(path.join(peerDir(), 'msp', 'signcerts', `${PEER}-cert.pem`));
-    const oldServed = await servedSerial(address);
+    const admin = (await status()).users.find((u) => u.id === 'Admin@org1.example.com')!;
+    const gauges = async (): Promise<(kind: string) => number> => {
+      const { body: metrics } = await httpsGet(peerStatus.operationsAddress, '/metrics', fs.readFileSync(peerStatus.tlsRootCertPath), PEER, {
+        cert: fs.readFileSync(admin.tlsCertPath),
+        key: fs.readFileSync(admin.tlsKeyPath),
+      });
+      return (kind) => Number(new RegExp(`^weft_certificate_expiry_timestamp_seconds\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    };
+    const invoke = async (id: string): Promise<Record<string, unknown>> =>
+      json(await runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', 'User1', 'CreateAsset', id, 'blue', '3', 'User1', '10', '--json']));
 
     const short = await renew('--node', PEER, '--days', '10');
-    expect(short).toMatchObject({ id: PEER, restarted: false, restartNeeded: true });
-    expect(await servedSerial(address)).toBe(oldServed);
+    expect(short).toMatchObject({ id: PEER, restarted: false, reloaded: true, restartNeeded: false });
+    expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(pid);
+    expect(BigInt(`0x${await servedSerial(address)}`)).toBe(BigInt(`0x${short.tls.serialNumber}`));
+    // The peer is the org's one endorser: a valid invoke is endorsed with the key of the certificate the gauge reports.
+    expect(await invoke('reload-1')).toMatchObject({ valid: true });
+    expect((await gauges())('enrollment')).toBe(Math.floor(Date.parse(short.enrollment.notAfter) / 1000));
     const flagged = (await status()).peers.find((p) => p.id === PEER)!.certificate;
     expect(flagged).toMatchObject({ state: 'expiring', daysLeft: 9 });
     // The replaced folder is kept whole, outside organizations/ (so no export copies its keys); the live one holds none of its files.
@@ -84,35 +103,38 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     expect(fs.readFileSync(path.join(short.backupDir, 'msp', 'signcerts', `${PEER}-cert.pem`))).toEqual(oldSign);
     expect(fs.statSync(path.join(net, 'backups')).mode & 0o777).toBe(0o700);
 
+    // Reloaded, the peer no longer signs with the certificates revoked: no restart needed.
+    const revoking = json(await runCli(['network', 'renew', net, '--node', PEER, '--revoke-old', '--json'], { timeoutMs: 60_000 })) as unknown as Renewed;
+    expect(revoking).toMatchObject({ reloaded: true, restarted: false, restartNeeded: false });
+    expect(revoking.revoked!.serialNumbers).toHaveLength(2);
+    expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(pid);
+    expect(await invoke('reload-2')).toMatchObject({ valid: true });
+
     const renewed = await renew('--node', PEER, '--restart');
-    expect(renewed).toMatchObject({ restarted: true, restartNeeded: false });
+    expect(renewed).toMatchObject({ restarted: true, reloaded: false, restartNeeded: false });
+    expect(fs.readFileSync(pidFile, 'utf8').trim()).not.toBe(pid);
     expect(BigInt(`0x${await servedSerial(address)}`)).toBe(BigInt(`0x${renewed.tls.serialNumber}`));
     const after = await status();
     expect(after.up).toBe(true);
     expect(after.peers.find((p) => p.id === PEER)!.certificate).toMatchObject({ state: 'valid' });
     // The restarted peer tracks the certificates it now runs on (Fabric's TrackExpiration, as a gauge).
-    const peer = after.peers.find((p) => p.id === PEER)!;
-    const admin = after.users.find((u) => u.id === 'Admin@org1.example.com')!;
-    const { body: metrics } = await httpsGet(peer.operationsAddress, '/metrics', fs.readFileSync(peer.tlsRootCertPath), PEER, {
-      cert: fs.readFileSync(admin.tlsCertPath),
-      key: fs.readFileSync(admin.tlsKeyPath),
-    });
-    const gauge = (kind: string) => Number(new RegExp(`^weft_certificate_expiry_timestamp_seconds\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    const gauge = await gauges();
     expect(gauge('enrollment')).toBe(Math.floor(Date.parse(renewed.enrollment.notAfter) / 1000));
     expect(gauge('tls_server')).toBe(Math.floor(Date.parse(renewed.tls.notAfter) / 1000));
-    // Neither the first certificates and keys nor those of the 10-day renewal are left in the live folder.
+    // None of the earlier certificates and keys is left in the live folder.
     const live = filesUnder(peerDir());
-    for (const backup of [short.backupDir, renewed.backupDir]) {
+    for (const backup of [short.backupDir, revoking.backupDir, renewed.backupDir]) {
       for (const file of [`msp/signcerts/${PEER}-cert.pem`, 'msp/keystore/priv_sk', 'tls/server.crt', 'tls/server.key']) {
         const old = fs.readFileSync(path.join(backup, file));
         expect([file, live.some((f) => f.equals(old))]).toEqual([file, false]);
       }
     }
     expect(fs.statSync(path.join(peerDir(), 'msp', 'keystore', 'priv_sk')).mode & 0o777).toBe(0o600);
-  });
+  }, 150_000);
 
   it('renews a user: it invokes at once with its new certificates, no config update', async () => {
     const userDir = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com', 'users', 'User1@org1.example.com');
+    const { configBlock } = json(await runCli(['channel', 'info', net, '--json']));
     const renewed = await renew('--org', 'Org1', '--user', 'User1', '--days', '20');
     expect(renewed.enrollment.path).toBe(path.join(userDir, 'msp', 'signcerts', 'User1@org1.example.com-cert.pem'));
     for (const file of ['msp/signcerts/User1@org1.example.com-cert.pem', 'tls/client.crt', 'msp/keystore/priv_sk', 'tls/client.key']) {
@@ -121,7 +143,7 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     expect((await status()).users.find((u) => u.id === 'User1@org1.example.com')!.certificate).toMatchObject({ state: 'expiring', daysLeft: 19 });
     const invoked = json(await runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', 'User1', 'CreateAsset', 'r1', 'blue', '3', 'User1', '10', '--json']));
     expect(invoked).toMatchObject({ valid: true });
-    expect(json(await runCli(['channel', 'info', net, '--json']))).toMatchObject({ configBlock: 0 });
+    expect(json(await runCli(['channel', 'info', net, '--json']))).toMatchObject({ configBlock });
   });
 
   it('refuses without the CA key (an exported directory), an unknown user, --restart for a user: nothing written', async () => {

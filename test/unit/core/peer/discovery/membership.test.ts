@@ -136,4 +136,23 @@ describe('Membership (what discovery knows of the channel peers)', () => {
     // Relayed, the same old messages are authentic, merely not kept.
     expect(org1.accept(channel, old.identity, old.alive, old.stateInfo)).toBeUndefined();
   });
+
+  it('after a certificate reload, announces itself under the new identity at once and takes its old messages for its own', () => {
+    // The signer object a node hands out keeps its identity in a field a reload replaces.
+    const identity = { current: msp.createIdentity('Org2MSP', 'peer') };
+    const switching = new Proxy({} as SigningIdentity, { get: (_t, p) => Reflect.get(identity.current, p, identity.current) as unknown });
+    const reloading = member(switching, 'peer3.org2:7051');
+    const before = reloading.self(channel);
+    expect(org1.accept(channel, before.identity, before.alive, before.stateInfo)).toBeUndefined();
+    identity.current = msp.createIdentity('Org2MSP', 'peer');
+    // Within the same interval: signed anew, under the new PKI-ID, so other peers take it.
+    const after = reloading.self(channel);
+    expect(after.pkiId).not.toBe(before.pkiId);
+    expect(after.identity).toEqual(identity.current.serialized);
+    expect(readAlive(after.alive).pkiId).toEqual(reloading.pkiId);
+    expect(org1.accept(channel, after.identity, after.alive, after.stateInfo)).toBeUndefined();
+    // Its messages under the old identity, relayed back by a peer that still holds them, are not another peer.
+    expect(reloading.accept(channel, before.identity, before.alive, before.stateInfo)).toBe('this peer itself');
+    expect(reloading.members(channel).map((m) => m.endpoint)).toEqual(['peer3.org2:7051']);
+  });
 });

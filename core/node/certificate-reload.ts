@@ -1,0 +1,234 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import * as path from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { Counter, type Registry } from 'prom-client';
+import type { MspRole, SigningIdentity } from '../msp/identity';
+import type { MspProvider } from '../msp/msp';
+import { rolePrincipal } from '../policy/policy-expression';
+import { type NodeCertificates, trackCertificateExpiry } from './certificate-expiry';
+import { readConfigFile } from './config';
+import type { Logger } from './logger';
+import { type ServerIdentity, ServerTlsIdentity, SwitchableSigningIdentity } from './reloadable-identity';
+
+// A node wiring the reload needs these too.
+
+/** Reloads by outcome; `refused` is what an alert watches (the files on disk are not what the node serves). */
+export const CERTIFICATE_RELOAD_METRIC = 'weft_certificate_reloads_total';
+
+/** What one reload did. `refused` keeps the node on the certificates it had, `error` says which file and why. */
+export type ReloadOutcome =
+  | { readonly result: 'reloaded'; readonly changed: readonly ChangedCertificate[] }
+  | { readonly result: 'unchanged' }
+  | { readonly result: 'refused'; readonly file: string; readonly reason: string };
+
+export interface ChangedCertificate {
+  readonly certificate: 'enrollment' | 'tls_server' | 'tls_operations';
+  readonly subject: string;
+  readonly serial: string;
+  readonly notAfter: string;
+}
+
+/** TLS files and the config keys naming them. */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly certField: string;
+  readonly keyField: string;
+}
+
+/** The operations endpoint, as a reload sees it: its own HTTPS identity, and the `POST /reload-certificates` it serves. */
+export interface ReloadableOperations {
+  readonly tlsFiles: TlsFiles | undefined;
+  tlsIdentity(): ServerIdentity | undefined;
+  setTlsIdentity(identity: ServerIdentity): void;
+  serveReload(reload: () => ReloadOutcome): void;
+}
+
+/** Where a node's certificates come from. */
+export interface ReloadOptions {
+  readonly msp: { readonly dir: string; readonly id: string; readonly provider: Pick<MspProvider, 'loadSigningIdentity'> };
+  /** The gRPC listener's TLS files (absent with TLS off) and the config fields naming them, for errors. */
+  readonly tls?: TlsFiles;
+  /** The operations endpoint, when it exists already (else {@link CertificateReloader.serveOn} later). */
+  readonly operations?: ReloadableOperations;
+  /** A peer dials others with its server certificate (Fabric's TrackExpiration, internal/peer/node/start.go): tracked as `tls_client`, read at start and not reloaded. */
+  readonly dialsWithServerCertificate?: boolean;
+  /** The `certmonitor` logger. */
+  readonly logger: Logger;
+  readonly registry?: Registry;
+}
+
+/** The NodeOU roles an identity can hold; a reload must not change which of them the node's has. */
+const ROLES: readonly MspRole[] = ['peer', 'orderer', 'client', 'admin'];
+
+class Refused extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+function reloadCounter(registry: Registry): Counter<'result'> {
+  // A node restarted in the same process (tests, tools) registers on the same registry again.
+  const existing = registry.getSingleMetric(CERTIFICATE_RELOAD_METRIC);
+  if (existing !== undefined) return existing as Counter<'result'>;
+  return new Counter({
+    name: CERTIFICATE_RELOAD_METRIC,
+    help: 'Certificate reloads (SIGHUP) by result: reloaded, unchanged, refused (the node kept its certificates).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+}
+
+/**
+ * A node's live certificate reload (Weft's; Fabric reads them once at start, hyperledger/fabric#3467):
+ * re-reads the local MSP's signing certificate and key and the gRPC listener's TLS certificate and
+ * key from the configured paths, checks them all, then switches the signer and the listener's
+ * identity in one synchronous step and re-tracks their expiry. Anything wrong leaves the node on
+ * what it had. Not reloaded: the certificate the peer presents when it dials orderers and peers
+ * (its connections are cached and the Deliver TLS binding hashes it once), the operations and
+ * admin listeners' certificates, and the CA certificates: those still need a restart.
+ */
+export class CertificateReloader {
+  /** The signer every component of the node holds. */
+  readonly signer: SwitchableSigningIdentity;
+  /** The gRPC listener's identity; undefined with TLS off. */
+  readonly serverTls: ServerTlsIdentity | undefined;
+  private readonly tlsClient: Uint8Array | undefined;
+  private readonly counter: Counter<'result'> | undefined;
+  private operations: ReloadableOperations | undefined;
+  private stopTracking: (() => void) | undefined;
+
+  /** Loads the node's identity as it starts: a local MSP that fails its checks stops the start, as before reloads existed. */
+  constructor(private readonly options: ReloadOptions) {
+    this.signer = new SwitchableSigningIdentity(options.msp.provider.loadSigningIdentity(options.msp.dir, options.msp.id));
+    const { tls } = options;
+    this.serverTls = tls === undefined ? undefined : new ServerTlsIdentity({ cert: readConfigFile(tls.certFile, tls.certField), key: readConfigFile(tls.keyFile, tls.keyField) });
+    this.tlsClient = options.dialsWithServerCertificate === true ? this.serverTls?.current().cert : undefined;
+    this.counter = options.registry === undefined ? undefined : reloadCounter(options.registry);
+    if (options.operations !== undefined) this.serveOn(options.operations);
+  }
+
+  /** Reloads the operations endpoint's HTTPS identity too, and takes `POST /reload-certificates` there. */
+  serveOn(operations: ReloadableOperations | undefined): void {
+    this.operations = operations;
+    operations?.serveReload(() => this.reload());
+  }
+
+  /** Starts (or restarts, after a reload) the expiry log and gauge for the certificates in use. */
+  trackExpiry(): void {
+    this.stopTracking?.();
+    const { signer, serverTls, tlsClient } = this;
+    const { logger, registry } = this.options;
+    const certs: NodeCertificates = { enrollment: signer.idBytes, tlsServer: serverTls?.current().cert, tlsClient };
+    this.stopTracking = trackCertificateExpiry(certs, { logger, registry });
+  }
+
+  stop(): void {
+    this.stopTracking?.();
+    this.stopTracking = undefined;
+  }
+
+  /** One reload; never throws: a refusal is logged at error, counted, and returned. */
+  reload(now = new Date()): ReloadOutcome {
+    const outcome = this.attempt(now);
+    this.counter?.inc({ result: outcome.result });
+    if (outcome.result === 'refused') this.options.logger.error({ file: outcome.file, reason: outcome.reason }, 'certificate reload refused, still serving with the certificates in use');
+    else if (outcome.result === 'unchanged') this.options.logger.debug('certificates unchanged, nothing reloaded');
+    else this.options.logger.info({ changed: outcome.changed }, 'certificates reloaded');
+    return outcome;
+  }
+
+  private attempt(now: Date): ReloadOutcome {
+    const { msp, tls } = this.options;
+    const { signer, serverTls, operations } = this;
+    let enrollment: SigningIdentity;
+    let serverIdentity: ServerIdentity | undefined;
+    let operationsIdentity: ServerIdentity | undefined;
+    try {
+      enrollment = this.loadEnrollment(signer.identity);
+      serverIdentity = tls === undefined ? undefined : this.loadTls(tls, now);
+      operationsIdentity = operations?.tlsFiles === undefined ? undefined : this.loadTls(operations.tlsFiles, now);
+    } catch (err) {
+      if (err instanceof Refused) return { result: 'refused', file: err.file, reason: err.message };
+      return { result: 'refused', file: msp.dir, reason: (err as Error).message };
+    }
+    const differs = (next: ServerIdentity | undefined, current: ServerIdentity | undefined): ServerIdentity | undefined =>
+      next !== undefined && current !== undefined && !(next.cert.equals(current.cert) && next.key.equals(current.key)) ? next : undefined;
+    const changed: ChangedCertificate[] = [];
+    const enrollmentChanged = !Buffer.from(enrollment.idBytes).equals(Buffer.from(signer.idBytes));
+    if (enrollmentChanged) changed.push(describe('enrollment', enrollment.idBytes));
+    const newServerTls = differs(serverIdentity, serverTls?.current());
+    if (newServerTls !== undefined) changed.push(describe('tls_server', newServerTls.cert));
+    const newOperationsTls = differs(operationsIdentity, operations?.tlsIdentity());
+    if (newOperationsTls !== undefined) changed.push(describe('tls_operations', newOperationsTls.cert));
+    if (changed.length === 0) return { result: 'unchanged' };
+    // Everything is checked: switch together, so no caller sees a new TLS identity with an old signer.
+    if (enrollmentChanged) signer.replace(enrollment);
+    if (newServerTls !== undefined) serverTls?.replace(newServerTls);
+    if (newOperationsTls !== undefined) operations?.setTlsIdentity(newOperationsTls);
+    this.trackExpiry();
+    return { result: 'reloaded', changed };
+  }
+
+  /** The MSP's own checks (key matches, chains to its CA, not expired, this MSP ID), then the NodeOU role. */
+  private loadEnrollment(current: SigningIdentity): SigningIdentity {
+    const { dir, id, provider } = this.options.msp;
+    const signcerts = path.join(dir, 'signcerts');
+    let next: SigningIdentity;
+    try {
+      next = provider.loadSigningIdentity(dir, id);
+    } catch (err) {
+      const e = err as Error & { details?: { file?: unknown } };
+      throw new Refused(typeof e.details?.file === 'string' ? e.details.file : signcerts, e.message);
+    }
+    const roles = (identity: SigningIdentity): string => ROLES.filter((r) => identity.satisfiesPrincipal(rolePrincipal(id, r))).join(',');
+    const was = roles(current);
+    const is = roles(next);
+    if (was !== is) throw new Refused(signcerts, `the new enrollment certificate's NodeOU roles are [${is}], the running one's [${was}]`);
+    return next;
+  }
+
+  /** Parses, not expired (nor not yet valid), the key is the certificate's. */
+  private loadTls(tls: TlsFiles, now: Date): ServerIdentity {
+    const cert = Buffer.from(readOrRefuse(tls.certFile, tls.certField));
+    const key = Buffer.from(readOrRefuse(tls.keyFile, tls.keyField));
+    let x509: X509Certificate;
+    try {
+      x509 = new X509Certificate(cert);
+    } catch (err) {
+      throw new Refused(tls.certFile, `not a certificate: ${(err as Error).message}`);
+    }
+    if (new Date(x509.validTo) < now) throw new Refused(tls.certFile, `the TLS certificate expired on ${new Date(x509.validTo).toISOString()}`);
+    if (new Date(x509.validFrom) > now) throw new Refused(tls.certFile, `the TLS certificate is not valid before ${new Date(x509.validFrom).toISOString()}`);
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey(key);
+    } catch (err) {
+      throw new Refused(tls.keyFile, `not a private key: ${(err as Error).message}`);
+    }
+    if (!x509.checkPrivateKey(privateKey)) throw new Refused(tls.keyFile, `the key is not the one of the TLS certificate ${tls.certFile}`);
+    try {
+      // What the listeners' setSecureContext does with them: a failure there would come after the signer switched.
+      createSecureContext({ cert, key });
+    } catch (err) {
+      throw new Refused(tls.certFile, `TLS refuses the certificate and key: ${(err as Error).message}`);
+    }
+    return { cert, key };
+  }
+}
+
+function readOrRefuse(file: string, field: string): Uint8Array {
+  try {
+    return readConfigFile(file, field);
+  } catch (err) {
+    throw new Refused(file, (err as Error).message);
+  }
+}
+
+function describe(certificate: ChangedCertificate['certificate'], pem: Uint8Array): ChangedCertificate {
+  const x509 = new X509Certificate(Buffer.from(pem));
+  return { certificate, subject: x509.subject.replace(/\n/g, ', '), serial: x509.serialNumber, notAfter: new Date(x509.validTo).toISOString() };
+}
