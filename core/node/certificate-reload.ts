@@ -10,8 +10,6 @@ import { readConfigFile } from './config';
 import type { Logger } from './logger';
 import { type ServerIdentity, ServerTlsIdentity, SwitchableSigningIdentity } from './reloadable-identity';
 
-// A node wiring the reload needs these too.
-
 /** Reloads by outcome; `refused` is what an alert watches (the files on disk are not what the node serves). */
 export const CERTIFICATE_RELOAD_METRIC = 'weft_certificate_reloads_total';
 
@@ -88,8 +86,9 @@ function reloadCounter(registry: Registry): Counter<'result'> {
  * key from the configured paths, checks them all, then switches the signer and the listener's
  * identity in one synchronous step and re-tracks their expiry. Anything wrong leaves the node on
  * what it had. Not reloaded: the certificate the peer presents when it dials orderers and peers
- * (its connections are cached and the Deliver TLS binding hashes it once), the operations and
- * admin listeners' certificates, and the CA certificates: those still need a restart.
+ * (its connections are cached and the Deliver TLS binding hashes it once), the orderer admin
+ * listener's certificate, and the CA certificates: those still need a restart. The operations
+ * endpoint's HTTPS certificate is reloaded with the rest.
  */
 export class CertificateReloader {
   /** The signer every component of the node holds. */

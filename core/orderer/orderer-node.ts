@@ -197,13 +197,13 @@ export class OrdererNode {
     return { grpcPort: this.grpc.port, adminPort: this.admin?.port, operationsAddress };
   }
 
-  /** Stops listening, halts every chain and closes the ledgers. Idempotent. */
   /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key, and switches to them if they pass the checks. */
   reloadCertificates(): ReloadOutcome {
     if (this.certs === undefined) return { result: 'refused', file: this.config.msp.dir, reason: 'the orderer is not started' };
     return this.certs.reload();
   }
 
+  /** Stops listening, halts every chain and closes the ledgers. Idempotent. */
   async stop(): Promise<void> {
     this.certs?.stop();
     await this.operations?.stop();

@@ -9,17 +9,9 @@ import { createHostTable } from '../../../../core/chaincode/host-table';
 import { LedgerManagerImpl } from '../../../../core/ledger/ledger-manager-impl';
 import type { TxSimulator } from '../../../../core/ledger/tx-simulator';
 import { SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
-import { creator } from './fixtures';
+import { invocationOf } from './fixtures';
 
-const invocation: ChaincodeInvocation = {
-  chaincodeName: 'cc',
-  channelId: 'ch',
-  txId: 'tx1',
-  args: [Buffer.from('fn')],
-  creator: creator('user1'),
-  timestamp: { seconds: 10, nanos: 20 },
-  mspId: 'Org1MSP',
-};
+const invocation = invocationOf('cc', 'tx1', ['fn']);
 
 describe('host table: paginated private data queries', () => {
   let dir: string;
