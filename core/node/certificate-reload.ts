@@ -1,4 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
@@ -148,8 +149,9 @@ export class CertificateReloader {
     let operationsIdentity: ServerIdentity | undefined;
     try {
       enrollment = this.loadEnrollment(signer.identity);
-      serverIdentity = tls === undefined ? undefined : this.loadTls(tls, now);
-      operationsIdentity = operations?.tlsFiles === undefined ? undefined : this.loadTls(operations.tlsFiles, now);
+      const issuers = tlsIssuers(msp.dir);
+      serverIdentity = tls === undefined ? undefined : this.loadTls(tls, now, issuers);
+      operationsIdentity = operations?.tlsFiles === undefined ? undefined : this.loadTls(operations.tlsFiles, now, issuers);
     } catch (err) {
       if (err instanceof Refused) return { result: 'refused', file: err.file, reason: err.message };
       return { result: 'refused', file: msp.dir, reason: (err as Error).message };
@@ -190,8 +192,8 @@ export class CertificateReloader {
     return next;
   }
 
-  /** Parses, not expired (nor not yet valid), the key is the certificate's. */
-  private loadTls(tls: TlsFiles, now: Date): ServerIdentity {
+  /** Parses, not expired (nor not yet valid), issued by one of `issuers` (when the MSP names any), the key is the certificate's. */
+  private loadTls(tls: TlsFiles, now: Date, issuers: readonly X509Certificate[]): ServerIdentity {
     const cert = Buffer.from(readOrRefuse(tls.certFile, tls.certField));
     const key = Buffer.from(readOrRefuse(tls.keyFile, tls.keyField));
     let x509: X509Certificate;
@@ -202,6 +204,10 @@ export class CertificateReloader {
     }
     if (new Date(x509.validTo) < now) throw new Refused(tls.certFile, `the TLS certificate expired on ${new Date(x509.validTo).toISOString()}`);
     if (new Date(x509.validFrom) > now) throw new Refused(tls.certFile, `the TLS certificate is not valid before ${new Date(x509.validFrom).toISOString()}`);
+    // Clients trust the org's TLS CA: a certificate of another CA would be served, and refused by every one of them.
+    if (issuers.length > 0 && !issuers.some((ca) => x509.checkIssued(ca) && x509.verify(ca.publicKey))) {
+      throw new Refused(tls.certFile, `the TLS certificate is not issued by this node's TLS CA (its MSP's tlscacerts or tlsintermediatecerts): ${x509.issuer.replace(/\n/g, ', ')}`);
+    }
     let privateKey: KeyObject;
     try {
       privateKey = createPrivateKey(key);
@@ -217,6 +223,40 @@ export class CertificateReloader {
     }
     return { cert, key };
   }
+}
+
+/**
+ * The CA certificates the node's TLS certificates are issued by: its local MSP's `tlscacerts/` and
+ * `tlsintermediatecerts/` (Fabric's MSP folder), read at each reload (a CA renewal rewrites them).
+ * None when the folders are absent or hold nothing that parses: the check is then skipped.
+ */
+function tlsIssuers(mspDir: string): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  for (const sub of ['tlscacerts', 'tlsintermediatecerts']) {
+    const dir = path.join(mspDir, sub);
+    let files: string[];
+    try {
+      files = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(path.join(dir, file), 'utf8');
+      } catch {
+        continue;
+      }
+      for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
+        try {
+          out.push(new X509Certificate(block));
+        } catch {
+          // not a certificate: another file's business, not the reload's
+        }
+      }
+    }
+  }
+  return out;
 }
 
 function readOrRefuse(file: string, field: string): Uint8Array {

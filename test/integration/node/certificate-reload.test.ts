@@ -163,6 +163,15 @@ describe('live certificate reload', () => {
         /expired/,
       ],
       ['the TLS key of another certificate', () => fs.copyFileSync(clientUser().tlsKeyPath, member.tlsKeyPath), member.tlsKeyPath, /not the one of the TLS certificate/],
+      [
+        "a TLS certificate of another org's TLS CA",
+        () => {
+          fs.copyFileSync(org2Peer.tlsCertPath, member.tlsCertPath);
+          fs.copyFileSync(org2Peer.tlsKeyPath, member.tlsKeyPath);
+        },
+        member.tlsCertPath,
+        /not issued by this node's TLS CA/,
+      ],
     ];
     for (const [what, replace, file, reason] of cases) {
       replace();
@@ -175,7 +184,7 @@ describe('live certificate reload', () => {
     expect(await endorsedBy(member.signCertPath)).toBe(true);
     expect(net.peers[0]!.reloadCertificates()).toEqual({ result: 'unchanged' });
     const text = await metrics(net.peerFiles[0].opsPort);
-    expect(text).toMatch(/weft_certificate_reloads_total\{result="refused"\} 5/);
+    expect(text).toMatch(/weft_certificate_reloads_total\{result="refused"\} 6/);
     expect(text).toMatch(/weft_certificate_reloads_total\{result="unchanged"\} 1/);
   }, 60_000);
 
