@@ -77,7 +77,11 @@ describe('org definition: new-org, add-org --definition, join', () => {
     net = path.join(tmp, 'net');
     org3 = path.join(tmp, 'org3');
     await initNetwork(net, { ...DEFAULT_INIT_OPTIONS, basePort: 21000 });
-    base = await findFreePorts(2);
+    // Free ports, yet none of the (stopped) network's: a join must find no clash it did not make.
+    const portOf = (address: string | undefined): number[] => (address === undefined ? [] : [Number(address.slice(address.lastIndexOf(':') + 1))]);
+    const networkPorts = new Set(openNetwork(net).nodes().flatMap((n) => [n.address, n.adminAddress, n.operationsAddress].flatMap(portOf)));
+    do base = await findFreePorts(2);
+    while (networkPorts.has(base) || networkPorts.has(base + 1));
     await createOwnOrg(org3, { name: 'Org3', basePort: base }, quiet);
     definitionFile = path.join(org3, 'org-definition.json');
     definition = readOrgDefinition(definitionFile);
