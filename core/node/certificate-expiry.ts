@@ -69,16 +69,26 @@ export function certificateNotAfter(cert: Uint8Array | string): Date | undefined
 
 const LABELS: Record<CertificateKind, string> = { enrollment: 'enrollment', tls_server: 'server TLS', tls_client: 'client TLS' };
 
+/**
+ * The metric `name` of `registry`, made by `make` the first time: a node restarted in the same
+ * process (tests, tools) registers on the same registry again.
+ */
+export function registeredOnce<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
 function expiryGauge(registry: Registry): Gauge<'kind'> {
-  // A node restarted in the same process (tests, tools) registers on the same registry again.
-  const existing = registry.getSingleMetric(CERTIFICATE_EXPIRY_METRIC);
-  if (existing !== undefined) return existing as Gauge<'kind'>;
-  return new Gauge({
-    name: CERTIFICATE_EXPIRY_METRIC,
-    help: "When the node's certificate of this kind expires (notAfter), in seconds since the Unix epoch.",
-    labelNames: ['kind'],
-    registers: [registry],
-  });
+  return registeredOnce(
+    registry,
+    CERTIFICATE_EXPIRY_METRIC,
+    () =>
+      new Gauge({
+        name: CERTIFICATE_EXPIRY_METRIC,
+        help: "When the node's certificate of this kind expires (notAfter), in seconds since the Unix epoch.",
+        labelNames: ['kind'],
+        registers: [registry],
+      }),
+  );
 }
 
 /**

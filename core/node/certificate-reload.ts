@@ -6,7 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { MspRole, SigningIdentity } from '../msp/identity';
 import type { MspProvider } from '../msp/msp';
 import { rolePrincipal } from '../policy/policy-expression';
-import { type NodeCertificates, trackCertificateExpiry } from './certificate-expiry';
+import { type NodeCertificates, registeredOnce, trackCertificateExpiry } from './certificate-expiry';
 import { readConfigFile } from './config';
 import type { Logger } from './logger';
 import { type ServerIdentity, ServerTlsIdentity, SwitchableSigningIdentity } from './reloadable-identity';
@@ -70,15 +70,17 @@ class Refused extends Error {
 }
 
 function reloadCounter(registry: Registry): Counter<'result'> {
-  // A node restarted in the same process (tests, tools) registers on the same registry again.
-  const existing = registry.getSingleMetric(CERTIFICATE_RELOAD_METRIC);
-  if (existing !== undefined) return existing as Counter<'result'>;
-  return new Counter({
-    name: CERTIFICATE_RELOAD_METRIC,
-    help: 'Certificate reloads (SIGHUP) by result: reloaded, unchanged, refused (the node kept its certificates).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
+  return registeredOnce(
+    registry,
+    CERTIFICATE_RELOAD_METRIC,
+    () =>
+      new Counter({
+        name: CERTIFICATE_RELOAD_METRIC,
+        help: 'Certificate reloads (SIGHUP) by result: reloaded, unchanged, refused (the node kept its certificates).',
+        labelNames: ['result'],
+        registers: [registry],
+      }),
+  );
 }
 
 /**

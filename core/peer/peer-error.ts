@@ -7,3 +7,6 @@ import { WeftError } from '../errors';
 export class PeerError extends WeftError {
   override readonly name = 'PeerError';
 }
+
+/** Fabric's words for a paused (INACTIVE) ledger in a JoinChain refusal; admin tools match on them, the only part of the answer a remote caller gets. */
+export const PAUSED_LEDGER = 'already exists with state [INACTIVE]';

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, WeftError } from '../../../core/errors';
+import { PAUSED_LEDGER } from '../../../core/peer/peer-error';
 import { buildConfigBlock, type ApplicationOrgDefinition } from '../../../core/protocol/config-block';
 import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
@@ -84,9 +85,6 @@ export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: Netw
   return { text, spec: reread };
 }
 
-/** A peer's JoinChain answer for a channel paused on it (Fabric's words for an INACTIVE ledger). */
-const PAUSED_CHANNEL = /already exists with state \[INACTIVE\]/;
-
 /**
  * Joins every orderer (channel participation API) and every peer of the layout (pass
  * `forChannel(channel)`: the member orgs' peers) that has not joined `channel` yet, from its
@@ -122,7 +120,7 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
         await withPeerClient(layout.spec, peer, admin, (c) => c.call(admin.signer, '', 'cscc', ['JoinChain', genesis]));
       } catch (err) {
         // `weft peer pause` keeps the ledger and the peer refuses to join it anew: an operator's choice to respect.
-        if (!(err instanceof Error && PAUSED_CHANNEL.test(err.message))) throw err;
+        if (!(err instanceof Error && err.message.includes(PAUSED_LEDGER))) throw err;
         paused.add(peer.id);
         progress(`${peer.id}: ${channel} is paused there, left as is (weft peer resume --channel ${channel}, with the peer stopped, resumes it)`);
         continue;

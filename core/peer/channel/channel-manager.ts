@@ -10,7 +10,7 @@ import type { PolicyProvider } from '../../policy/policy';
 import { getLastConfigIndex, getTransactionsFilter, parseBlock } from '../../protocol/block';
 import { requiredCapabilities, unsupportedCapability } from '../../protocol/capabilities';
 import { isConfigBlock } from '../../protocol/config-parse';
-import { PeerError } from '../peer-error';
+import { PAUSED_LEDGER, PeerError } from '../peer-error';
 import type { PeerMetrics } from '../peer-metrics';
 import type { BlockValidator } from '../validation/block-validator';
 import { BlockCommitter } from './block-committer';
@@ -196,7 +196,7 @@ export class ChannelManager {
     if (this.deps.ledgers.paused?.(channelId) === true) {
       throw new PeerError(
         'PEER_CHANNEL_PAUSED',
-        `cannot create ledger from genesis block: ledger [${channelId}] already exists with state [INACTIVE] (paused: run weft peer resume --channel ${channelId} with the peer stopped, then start it)`,
+        `cannot create ledger from genesis block: ledger [${channelId}] ${PAUSED_LEDGER} (paused: run weft peer resume --channel ${channelId} with the peer stopped, then start it)`,
         { channelId },
       );
     }
