@@ -13,6 +13,7 @@ import type { ServerTlsIdentity } from '../node/reloadable-identity';
 import { ReadGate } from '../node/read-gate';
 import { SendBudget } from '../node/grpc-send-budget';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../node/grpc-connection-timeout';
+import { type Keepalive, serverKeepaliveOptions } from '../node/grpc-keepalive';
 
 /** TLS material of a gRPC listener (PEM bytes). */
 export interface ServerTls {
@@ -41,6 +42,8 @@ export interface GrpcServerOptions {
   readonly metrics?: GrpcServerMetrics;
   /** Fabric's `General.ConnectionTimeout`: how long an accepted connection has to finish TLS and HTTP/2's preface (default 5 s). */
   readonly connectionTimeoutMs?: number;
+  /** Fabric's `General.Keepalive.ServerInterval` and `ServerTimeout`: pings that close a connection whose client vanished, and its streams. */
+  readonly keepalive?: Keepalive;
 }
 
 // Requests stay raw bytes so the exact signed bytes reach the handlers and garbage is answered with
@@ -94,7 +97,8 @@ export class OrdererGrpcServer {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': options.maxRecvMessageBytes,
       'grpc.max_send_message_length': options.maxSendMessageBytes,
-      'grpc.keepalive_permit_without_calls': 1,
+      // grpc-js servers answer clients' pings at any rate (no minimum to set, unlike grpc-go's).
+      ...serverKeepaliveOptions(options.keepalive),
       // Channelz bookkeeping costs CPU on every message and nothing here reads it.
       'grpc.enable_channelz': 0,
       ...(options.metrics !== undefined && { interceptors: [options.metrics.interceptor] }),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { loadNodeConfig, type NodeConfig } from '../node/config';
 import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../node/grpc-connection-timeout';
+import { ServerKeepalive } from '../node/grpc-keepalive';
 import { formatZodIssues } from '../node/zod-issues';
 
 const MiB = 1024 * 1024;
@@ -59,6 +60,8 @@ export const OrdererSection = z
     noExpirationChecks: z.boolean().default(false),
     /** Fabric's `General.ConnectionTimeout`: an accepted connection must finish TLS and HTTP/2's preface within it, or is closed. */
     connectionTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECTION_TIMEOUT_MS),
+    /** Fabric's `General.Keepalive.ServerInterval` and `ServerTimeout` (ms): how often the orderer pings each client connection and how long it waits for the answer. */
+    keepalive: ServerKeepalive.prefault({}),
     maxRecvMessageBytes: z.number().int().positive().default(100 * MiB),
     maxSendMessageBytes: z.number().int().positive().default(100 * MiB),
     broadcast: z

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors';
 import { LedgerOptions } from '../ledger/ledger-options';
 import { loadNodeConfig, type NodeConfig, slotOptions } from '../node/config';
 import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../node/grpc-connection-timeout';
+import { ServerKeepalive } from '../node/grpc-keepalive';
 import { formatZodIssues } from '../node/zod-issues';
 import { parseGoDurationNanos } from '../protocol/go-time-duration';
 import { DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings } from './orderer/delivery-timings';
@@ -104,6 +105,8 @@ export const PeerSection = z
       .optional(),
     /** Fabric's `peer.connectiontimeout`: an accepted connection must finish TLS and HTTP/2's preface within it, or is closed. */
     connectionTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECTION_TIMEOUT_MS),
+    /** Fabric's `peer.keepalive.interval` and `timeout` (ms): how often the peer pings each client connection and how long it waits for the answer. */
+    keepalive: ServerKeepalive.prefault({}),
     /** `peer.limits.concurrency`: calls in flight per gRPC service (a stream counts as one), 0 = unlimited; Fabric's defaults. */
     limits: z
       .object({

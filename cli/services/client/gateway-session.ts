@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway } from '@hyperledger/fabric-gateway';
+import { CLI_CLIENT_KEEPALIVE, type Keepalive, clientKeepaliveOptions } from '../../../core/node/grpc-keepalive';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { ClientIdentity } from './client-identity';
 import { nodeCredentials, transportFor } from './peer-client';
@@ -17,10 +18,13 @@ export class GatewaySession {
     layout: NetworkLayout,
     readonly identity: ClientIdentity,
     readonly peer: NodeLayout = gatewayPeerFor(layout, identity.user.mspId),
+    /** Pings that fail an event stream whose connection died silently, so a watch reconnects. */
+    keepalive: Keepalive = CLI_CLIENT_KEEPALIVE,
   ) {
     this.client = new grpc.Client(peer.address, nodeCredentials(peer, transportFor(layout.spec, identity.user)), {
       'grpc.ssl_target_name_override': peer.id,
       'grpc.default_authority': peer.id,
+      ...clientKeepaliveOptions(keepalive),
     });
     this.gateway = connect({
       client: this.client,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ChaincodeError, WeftError } from '../../../core/errors';
+import { CLI_CLIENT_KEEPALIVE, type Keepalive, clientKeepaliveOptions } from '../../../core/node/grpc-keepalive';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse, type ParsedProposalResponse } from '../../../core/protocol/proposal-response';
 import type { Signer } from '../../../core/protocol/signer';
@@ -41,8 +42,11 @@ export class PeerClient {
   constructor(
     readonly node: NodeLayout,
     transport: NodeTransport,
+    /** A call on a connection that died silently fails within the keepalive, not at its own (longer) deadline. */
+    keepalive: Keepalive = CLI_CLIENT_KEEPALIVE,
   ) {
     this.client = new grpc.Client(node.address, nodeCredentials(node, transport), {
+      ...clientKeepaliveOptions(keepalive),
       'grpc.max_receive_message_length': MAX_MESSAGE,
       'grpc.max_send_message_length': MAX_MESSAGE,
       // The certificate names the node; dialling 127.0.0.1 must not send an IP as the TLS server name.

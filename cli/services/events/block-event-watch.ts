@@ -1,4 +1,5 @@
 import { checkpointers } from '@hyperledger/fabric-gateway';
+import type { Keepalive } from '../../../core/node/grpc-keepalive';
 import { gatewayFailure } from '../chaincode/gateway-errors';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { channelReader } from '../network/network-access';
@@ -18,6 +19,8 @@ export interface BlockEventWatchOptions extends WatchOutput {
   readonly count?: number;
   readonly timeoutMs?: number;
   readonly interrupt?: AbortSignal;
+  /** The Gateway session's pings (default: the CLI's, 30 s with a 20 s timeout); tests shorten them. */
+  readonly keepalive?: Keepalive;
   /** Prints one block; called in block order, before the block is checkpointed. */
   readonly emit: (block: BlockSummary) => void;
 }
@@ -65,7 +68,7 @@ export async function watchBlockEvents(layout: NetworkLayout, o: BlockEventWatch
                 session.close();
               },
             };
-          }),
+          }, o.keepalive),
         handle: async (block) => {
           o.emit(block);
           await checkpoint.checkpointBlock(BigInt(block.number));

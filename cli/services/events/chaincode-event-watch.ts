@@ -1,4 +1,5 @@
 import { type ChaincodeEvent, checkpointers } from '@hyperledger/fabric-gateway';
+import type { Keepalive } from '../../../core/node/grpc-keepalive';
 import { gatewayFailure } from '../chaincode/gateway-errors';
 import { queryCommitted } from '../chaincode/lifecycle';
 import { loadClientIdentity } from '../client/client-identity';
@@ -27,6 +28,8 @@ export interface ChaincodeEventWatchOptions extends WatchOutput {
   readonly count?: number;
   readonly timeoutMs?: number;
   readonly interrupt?: AbortSignal;
+  /** The Gateway session's pings (default: the CLI's, 30 s with a 20 s timeout); tests shorten them. */
+  readonly keepalive?: Keepalive;
   /** Prints one event; called in commit order, before the event is checkpointed. */
   readonly emit: (event: ChaincodeEventJson) => void;
 }
@@ -69,7 +72,7 @@ export async function watchChaincodeEvents(layout: NetworkLayout, user: UserLayo
           withSession(layout, identity, peer, async (session) => {
             const items = await session.gateway.getNetwork(channel).getChaincodeEvents(o.chaincode, { startBlock: start, checkpoint });
             return { items, close: () => closeBoth(items, session) } satisfies OpenStream<ChaincodeEvent>;
-          }),
+          }, o.keepalive),
         handle: async (event) => {
           o.emit(chaincodeEventJson(event));
           await checkpoint.checkpointChaincodeEvent(event);

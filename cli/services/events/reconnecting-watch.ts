@@ -57,7 +57,7 @@ export function isConnectionLoss(err: unknown): boolean {
   // The CLI's own qscc client says so when the peer did not answer.
   if (e?.code === 'PEER_UNREACHABLE') return true;
   switch (e?.code) {
-    case GrpcStatus.UNAVAILABLE:
+    case GrpcStatus.UNAVAILABLE: // also a connection the session's keepalive found dead, silently ("Connection dropped")
     case GrpcStatus.CANCELLED: // a server that shuts down cancels its open streams
     case GrpcStatus.DEADLINE_EXCEEDED:
       return true;

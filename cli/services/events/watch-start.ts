@@ -1,4 +1,5 @@
 import { ConfigError, WeftError } from '../../../core/errors';
+import type { Keepalive } from '../../../core/node/grpc-keepalive';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import type { ClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
@@ -70,10 +71,18 @@ const CONNECT_MS = 5_000;
 /**
  * One open of a watch's stream: a Gateway session to `peer` once its connection is up
  * (`PeerUnreachable`, which the watch retries, when it is not within 5 s), handed to `open`;
- * closed again if either fails. What `open` returns closes it when the stream is dropped.
+ * closed again if either fails. What `open` returns closes it when the stream is dropped. The
+ * session's keepalive (the CLI's by default) fails a stream whose connection died silently with
+ * UNAVAILABLE, a loss the watch reconnects from.
  */
-export async function withSession<T>(layout: NetworkLayout, identity: ClientIdentity, peer: NodeLayout, open: (session: GatewaySession) => Promise<T>): Promise<T> {
-  const session = new GatewaySession(layout, identity, peer);
+export async function withSession<T>(
+  layout: NetworkLayout,
+  identity: ClientIdentity,
+  peer: NodeLayout,
+  open: (session: GatewaySession) => Promise<T>,
+  keepalive?: Keepalive,
+): Promise<T> {
+  const session = new GatewaySession(layout, identity, peer, keepalive);
   try {
     await session.ready(Date.now() + CONNECT_MS).catch((err: Error) => {
       throw new PeerUnreachable(`${peer.address} did not accept a connection within ${CONNECT_MS / 1000} s: ${err.message}`);

@@ -13,6 +13,7 @@ import type { TlsFiles } from '../peer-config';
 import { ReadGate } from '../../node/read-gate';
 import { SendBudget } from '../../node/grpc-send-budget';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, enforceConnectionTimeout } from '../../node/grpc-connection-timeout';
+import { DEFAULT_SERVER_KEEPALIVE, type Keepalive, serverKeepaliveOptions } from '../../node/grpc-keepalive';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
 import { ENDORSE_CANCEL_HEADER, decodeEndorseRequest, encodeEndorseFrame } from './endorse-stream-frame';
@@ -102,6 +103,8 @@ export class PeerGrpcServer {
     metrics?: GrpcServerMetrics,
     /** Fabric's `peer.connectiontimeout`: how long an accepted connection has to finish TLS and HTTP/2's preface. */
     private readonly connectionTimeoutMs = DEFAULT_CONNECTION_TIMEOUT_MS,
+    /** Fabric's `peer.keepalive.interval` and `timeout`: pings that close a connection whose client vanished, and its streams. */
+    keepalive: Keepalive = DEFAULT_SERVER_KEEPALIVE,
   ) {
     // Fabric counts per service; the peer-to-peer endorsement stream shares the endorser's budget.
     const refused = (l: ConcurrencyLimit): void => logger.warn({ service: l.service, limit: l.limit }, 'too many requests, exceeding concurrency limit');
@@ -111,7 +114,8 @@ export class PeerGrpcServer {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': 100 * 1024 * 1024,
       'grpc.max_send_message_length': 100 * 1024 * 1024,
-      'grpc.keepalive_permit_without_calls': 1,
+      // grpc-js servers answer clients' pings at any rate (no minimum to set, unlike grpc-go's).
+      ...serverKeepaliveOptions(keepalive),
       // Channelz bookkeeping costs CPU on every call and nothing here reads it.
       'grpc.enable_channelz': 0,
       ...(metrics !== undefined && { interceptors: [metrics.interceptor] }),
