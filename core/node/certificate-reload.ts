@@ -21,7 +21,8 @@ export type ReloadOutcome =
   | { readonly result: 'refused'; readonly file: string; readonly reason: string };
 
 export interface ChangedCertificate {
-  readonly certificate: 'enrollment' | 'tls_server' | 'tls_operations';
+  /** `tls_client`: the certificate a peer dials other nodes with (its server certificate, so it changes with `tls_server`). */
+  readonly certificate: 'enrollment' | 'tls_server' | 'tls_client' | 'tls_operations' | 'tls_admin';
   readonly subject: string;
   readonly serial: string;
   readonly notAfter: string;
@@ -35,11 +36,18 @@ export interface TlsFiles {
   readonly keyField: string;
 }
 
-/** The operations endpoint, as a reload sees it: its own HTTPS identity, and the `POST /reload-certificates` it serves. */
-export interface ReloadableOperations {
+/** A TLS listener of its own (the operations endpoint, the orderer's admin listener), as a reload sees it. */
+export interface ReloadableTlsListener {
+  /** Where its certificate and key come from; undefined when it serves no TLS (nothing to reload). */
   readonly tlsFiles: TlsFiles | undefined;
+  /** The certificate and key new handshakes get now. */
   tlsIdentity(): ServerIdentity | undefined;
+  /** Called by the reload once every file passed its checks; must not throw (the signer has switched already). New handshakes get `identity`, open connections keep theirs. */
   setTlsIdentity(identity: ServerIdentity): void;
+}
+
+/** The operations endpoint, as a reload sees it: its own HTTPS identity, and the `POST /reload-certificates` it serves. */
+export interface ReloadableOperations extends ReloadableTlsListener {
   serveReload(reload: () => ReloadOutcome): void;
 }
 
@@ -50,7 +58,11 @@ export interface ReloadOptions {
   readonly tls?: TlsFiles;
   /** The operations endpoint, when it exists already (else {@link CertificateReloader.serveOn} later). */
   readonly operations?: ReloadableOperations;
-  /** A peer dials others with its server certificate (Fabric's TrackExpiration, internal/peer/node/start.go): tracked as `tls_client`, read at start and not reloaded. */
+  /**
+   * A peer dials others with its server certificate (Weft has no separate client certificate
+   * setting): tracked as `tls_client` too (Fabric's TrackExpiration, internal/peer/node/start.go),
+   * reported as changed with it; the peer's network follows {@link CertificateReloader.serverTls}.
+   */
   readonly dialsWithServerCertificate?: boolean;
   /** The `certmonitor` logger. */
   readonly logger: Logger;
@@ -85,22 +97,20 @@ function reloadCounter(registry: Registry): Counter<'result'> {
 
 /**
  * A node's live certificate reload (Weft's; Fabric reads them once at start, hyperledger/fabric#3467):
- * re-reads the local MSP's signing certificate and key and the gRPC listener's TLS certificate and
- * key from the configured paths, checks them all, then switches the signer and the listener's
- * identity in one synchronous step and re-tracks their expiry. Anything wrong leaves the node on
- * what it had. Not reloaded: the certificate the peer presents when it dials orderers and peers
- * (its connections are cached and the Deliver TLS binding hashes it once), the orderer admin
- * listener's certificate, and the CA certificates: those still need a restart. The operations
- * endpoint's HTTPS certificate is reloaded with the rest.
+ * re-reads the local MSP's signing certificate and key, the gRPC listener's TLS certificate and key
+ * (which a peer also dials with), and those of the operations endpoint and the orderer's admin
+ * listener, from the configured paths; checks them all, then switches the signer and every
+ * listener's identity in one synchronous step and re-tracks their expiry. Anything wrong leaves the
+ * node on what it had. The CA certificates are not reloaded: those still need a restart.
  */
 export class CertificateReloader {
   /** The signer every component of the node holds. */
   readonly signer: SwitchableSigningIdentity;
   /** The gRPC listener's identity; undefined with TLS off. */
   readonly serverTls: ServerTlsIdentity | undefined;
-  private readonly tlsClient: Uint8Array | undefined;
   private readonly counter: Counter<'result'> | undefined;
   private operations: ReloadableOperations | undefined;
+  private admin: ReloadableTlsListener | undefined;
   private stopTracking: (() => void) | undefined;
 
   /** Loads the node's identity as it starts: a local MSP that fails its checks stops the start, as before reloads existed. */
@@ -108,7 +118,6 @@ export class CertificateReloader {
     this.signer = new SwitchableSigningIdentity(options.msp.provider.loadSigningIdentity(options.msp.dir, options.msp.id));
     const { tls } = options;
     this.serverTls = tls === undefined ? undefined : new ServerTlsIdentity({ cert: readConfigFile(tls.certFile, tls.certField), key: readConfigFile(tls.keyFile, tls.keyField) });
-    this.tlsClient = options.dialsWithServerCertificate === true ? this.serverTls?.current().cert : undefined;
     this.counter = options.registry === undefined ? undefined : reloadCounter(options.registry);
     if (options.operations !== undefined) this.serveOn(options.operations);
   }
@@ -119,12 +128,18 @@ export class CertificateReloader {
     operations?.serveReload(() => this.reload());
   }
 
+  /** Reloads the orderer's admin listener's certificate too (it starts after the signer is needed). */
+  serveAdminOn(admin: ReloadableTlsListener | undefined): void {
+    this.admin = admin;
+  }
+
   /** Starts (or restarts, after a reload) the expiry log and gauge for the certificates in use. */
   trackExpiry(): void {
     this.stopTracking?.();
-    const { signer, serverTls, tlsClient } = this;
-    const { logger, registry } = this.options;
-    const certs: NodeCertificates = { enrollment: signer.idBytes, tlsServer: serverTls?.current().cert, tlsClient };
+    const { signer, serverTls } = this;
+    const { logger, registry, dialsWithServerCertificate } = this.options;
+    const tlsServer = serverTls?.current().cert;
+    const certs: NodeCertificates = { enrollment: signer.idBytes, tlsServer, tlsClient: dialsWithServerCertificate === true ? tlsServer : undefined };
     this.stopTracking = trackCertificateExpiry(certs, { logger, registry });
   }
 
@@ -145,15 +160,19 @@ export class CertificateReloader {
 
   private attempt(now: Date): ReloadOutcome {
     const { msp, tls } = this.options;
-    const { signer, serverTls, operations } = this;
+    const { signer, serverTls, operations, admin } = this;
     let enrollment: SigningIdentity;
     let serverIdentity: ServerIdentity | undefined;
     let operationsIdentity: ServerIdentity | undefined;
+    let adminIdentity: ServerIdentity | undefined;
     try {
       enrollment = this.loadEnrollment(signer.identity);
       const issuers = tlsIssuers(msp.dir);
-      serverIdentity = tls === undefined ? undefined : this.loadTls(tls, now, issuers);
-      operationsIdentity = operations?.tlsFiles === undefined ? undefined : this.loadTls(operations.tlsFiles, now, issuers);
+      const serves = [SERVER_AUTH];
+      const dials = this.options.dialsWithServerCertificate === true ? [SERVER_AUTH, CLIENT_AUTH] : serves;
+      serverIdentity = tls === undefined ? undefined : this.loadTls(tls, { now, issuers, usages: dials, running: serverTls?.current() });
+      operationsIdentity = operations?.tlsFiles === undefined ? undefined : this.loadTls(operations.tlsFiles, { now, issuers, usages: serves, running: operations.tlsIdentity() });
+      adminIdentity = admin?.tlsFiles === undefined ? undefined : this.loadTls(admin.tlsFiles, { now, issuers, usages: serves, running: admin.tlsIdentity() });
     } catch (err) {
       if (err instanceof Refused) return { result: 'refused', file: err.file, reason: err.message };
       return { result: 'refused', file: msp.dir, reason: (err as Error).message };
@@ -165,13 +184,18 @@ export class CertificateReloader {
     if (enrollmentChanged) changed.push(describe('enrollment', enrollment.idBytes));
     const newServerTls = differs(serverIdentity, serverTls?.current());
     if (newServerTls !== undefined) changed.push(describe('tls_server', newServerTls.cert));
+    if (newServerTls !== undefined && this.options.dialsWithServerCertificate === true) changed.push(describe('tls_client', newServerTls.cert));
     const newOperationsTls = differs(operationsIdentity, operations?.tlsIdentity());
     if (newOperationsTls !== undefined) changed.push(describe('tls_operations', newOperationsTls.cert));
+    const newAdminTls = differs(adminIdentity, admin?.tlsIdentity());
+    if (newAdminTls !== undefined) changed.push(describe('tls_admin', newAdminTls.cert));
     if (changed.length === 0) return { result: 'unchanged' };
     // Everything is checked: switch together, so no caller sees a new TLS identity with an old signer.
+    // The server identity's listeners include the peer's network, which dials with it from now on.
     if (enrollmentChanged) signer.replace(enrollment);
     if (newServerTls !== undefined) serverTls?.replace(newServerTls);
     if (newOperationsTls !== undefined) operations?.setTlsIdentity(newOperationsTls);
+    if (newAdminTls !== undefined) admin?.setTlsIdentity(newAdminTls);
     this.trackExpiry();
     return { result: 'reloaded', changed };
   }
@@ -194,8 +218,12 @@ export class CertificateReloader {
     return next;
   }
 
-  /** Parses, not expired (nor not yet valid), issued by one of `issuers` (when the MSP names any), the key is the certificate's. */
-  private loadTls(tls: TlsFiles, now: Date, issuers: readonly X509Certificate[]): ServerIdentity {
+  /**
+   * Parses, not expired (nor not yet valid), issued by one of `issuers` (when the MSP names any),
+   * allows each of `usages` the running certificate allows, the key is the certificate's.
+   */
+  private loadTls(tls: TlsFiles, check: TlsChecks): ServerIdentity {
+    const { now, issuers } = check;
     const cert = Buffer.from(readOrRefuse(tls.certFile, tls.certField));
     const key = Buffer.from(readOrRefuse(tls.keyFile, tls.keyField));
     let x509: X509Certificate;
@@ -209,6 +237,14 @@ export class CertificateReloader {
     // Clients trust the org's TLS CA: a certificate of another CA would be served, and refused by every one of them.
     if (issuers.length > 0 && !issuers.some((ca) => x509.checkIssued(ca) && x509.verify(ca.publicKey))) {
       throw new Refused(tls.certFile, `the TLS certificate is not issued by this node's TLS CA (its MSP's tlscacerts or tlsintermediatecerts): ${x509.issuer.replace(/\n/g, ', ')}`);
+    }
+    const running = check.running === undefined ? undefined : new X509Certificate(check.running.cert);
+    // A certificate without the extended key usage is refused by TLS peers (OpenSSL and Go check it):
+    // a node that had it must keep it, one that never had it (no mutual TLS) is not held to it now.
+    const lost = check.usages.find((usage) => !allows(x509, usage) && (running === undefined || allows(running, usage)));
+    if (lost !== undefined) {
+      const what = lost === CLIENT_AUTH ? 'clientAuth: this peer dials orderers and peers with it, which under mutual TLS refuse a client certificate without it' : 'serverAuth: clients refuse a server certificate without it';
+      throw new Refused(tls.certFile, `the TLS certificate's extended key usage lacks ${what}`);
     }
     let privateKey: KeyObject;
     try {
@@ -225,6 +261,27 @@ export class CertificateReloader {
     }
     return { cert, key };
   }
+}
+
+/** Extended key usages (RFC 5280 4.2.1.12) a TLS certificate is used for. */
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_USAGE = '2.5.29.37.0';
+
+/** What a replacement TLS certificate is checked against. */
+interface TlsChecks {
+  readonly now: Date;
+  readonly issuers: readonly X509Certificate[];
+  /** The extended key usages the node uses the certificate for. */
+  readonly usages: readonly string[];
+  /** The identity in use, which the replacement must allow as much as. */
+  readonly running: ServerIdentity | undefined;
+}
+
+/** Whether `x509` may be used for `usage`: a certificate naming no extended key usage may be used for any. */
+function allows(x509: X509Certificate, usage: string): boolean {
+  const usages = x509.keyUsage as string[] | undefined;
+  return usages === undefined || usages.includes(usage) || usages.includes(ANY_USAGE);
 }
 
 /**

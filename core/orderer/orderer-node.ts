@@ -47,7 +47,7 @@ export class OrdererNode {
   /** Stops counting the gRPC server's connections. */
   private unwatchConnections: (() => void) | undefined;
   private lock: DataDirLock | undefined;
-  /** The local MSP's signer and the gRPC listener's TLS identity, which a SIGHUP reloads. */
+  /** The local MSP's signer and the TLS identities of the gRPC, admin and operations listeners, which a SIGHUP reloads. */
   private certs: CertificateReloader | undefined;
   readonly logging: NodeLogging;
   readonly logger: Logger;
@@ -158,6 +158,7 @@ export class OrdererNode {
         maxSendMessageBytes: o.maxSendMessageBytes,
         maxInFlightPerStream: o.broadcast.maxInFlightPerStream,
         connectionTimeoutMs: o.connectionTimeoutMs,
+        keepalive: o.keepalive,
         ...(grpcMetrics !== undefined && { metrics: grpcMetrics }),
       },
       broadcast,
@@ -180,12 +181,14 @@ export class OrdererNode {
           port,
           cert: readConfigFile(o.admin.tls.cert, 'orderer.admin.tls.cert'),
           key: readConfigFile(o.admin.tls.key, 'orderer.admin.tls.key'),
+          files: { certFile: o.admin.tls.cert, keyFile: o.admin.tls.key, certField: 'orderer.admin.tls.cert', keyField: 'orderer.admin.tls.key' },
           clientRootCAs: o.admin.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.admin.tls.clientRootCAs[${i}]`)),
           maxRequestBodyBytes: o.admin.maxRequestBodyBytes,
         },
         this.registrar,
         this.logging.logger('orderer.common.channelparticipation'),
       );
+      this.certs.serveAdminOn(this.admin);
       await this.admin.start();
     }
     await this.operations?.start();
@@ -197,7 +200,7 @@ export class OrdererNode {
     return { grpcPort: this.grpc.port, adminPort: this.admin?.port, operationsAddress };
   }
 
-  /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key, and switches to them if they pass the checks. */
+  /** SIGHUP: re-reads the MSP signcert and key and the listeners' TLS certs and keys, and switches to them if they all pass the checks. */
   reloadCertificates(): ReloadOutcome {
     if (this.certs === undefined) return { result: 'refused', file: this.config.msp.dir, reason: 'the orderer is not started' };
     return this.certs.reload();

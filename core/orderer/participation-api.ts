@@ -1,8 +1,10 @@
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { OrdererError, ProtocolError } from '../errors';
+import type { ReloadableTlsListener, TlsFiles } from '../node/certificate-reload';
+import type { ServerIdentity } from '../node/reloadable-identity';
 import type { Registrar } from './registrar';
 
 export interface ParticipationApiOptions {
@@ -10,6 +12,8 @@ export interface ParticipationApiOptions {
   readonly port: number;
   readonly cert: Buffer;
   readonly key: Buffer;
+  /** The files `cert` and `key` were read from, for a certificate reload to read again; none: not reloaded. */
+  readonly files?: TlsFiles;
   /** CAs the admin client certificate must chain to (mutual TLS is always on). */
   readonly clientRootCAs: readonly Buffer[];
   /** Fabric `ChannelParticipation.MaxRequestBodySize` (1 MB by default). */
@@ -26,23 +30,22 @@ const PENDING_REMOVAL = 'ORDERER_PENDING_REMOVAL';
  * multipart `config-block`), DELETE `…/{channel}` (remove). Errors are `{"error": "…"}` with
  * Fabric's status codes (409 to a join or remove while the channel's removal is under way).
  */
-export class ParticipationApi {
+export class ParticipationApi implements ReloadableTlsListener {
   private readonly server: https.Server;
   private boundPort: number | undefined;
+  private identity: ServerIdentity;
 
   constructor(
     private readonly options: ParticipationApiOptions,
     private readonly registrar: Registrar,
     private readonly logger: Logger,
   ) {
+    this.identity = { cert: options.cert, key: options.key };
     this.server = https.createServer(
       {
-        cert: options.cert,
-        key: options.key,
-        ca: [...options.clientRootCAs],
+        ...this.secureContext(this.identity),
         requestCert: true,
         rejectUnauthorized: true,
-        minVersion: 'TLSv1.2',
       },
       (req, res) => {
         this.route(req, res).catch((err: unknown) => {
@@ -56,6 +59,25 @@ export class ParticipationApi {
   get port(): number {
     if (this.boundPort === undefined) throw new Error('participation API is not started');
     return this.boundPort;
+  }
+
+  get tlsFiles(): TlsFiles | undefined {
+    return this.options.files;
+  }
+
+  tlsIdentity(): ServerIdentity {
+    return this.identity;
+  }
+
+  /** New handshakes get `identity` (Node's `setSecureContext`), with the same client CAs and TLS floor; open connections keep theirs. */
+  setTlsIdentity(identity: ServerIdentity): void {
+    this.server.setSecureContext(this.secureContext(identity));
+    this.identity = identity;
+  }
+
+  /** What the listener's TLS context is made of; a reload changes the certificate and key only, so it takes every client it took before. */
+  private secureContext(identity: ServerIdentity): SecureContextOptions {
+    return { cert: identity.cert, key: identity.key, ca: [...this.options.clientRootCAs], minVersion: 'TLSv1.2' };
   }
 
   async start(): Promise<void> {

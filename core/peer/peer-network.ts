@@ -9,6 +9,7 @@ import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { DeliveryTimings } from './orderer/delivery-timings';
 import type { Logger } from '../node/logger';
+import type { ServerIdentity, ServerTlsIdentity } from '../node/reloadable-identity';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
 import type { PvtSource } from './privdata/pvt-puller';
@@ -49,18 +50,27 @@ interface OrdererConnection {
  * once and reused. Orderers are dialled with TLS whenever their roots are known; peers with TLS when
  * this peer serves TLS. Either trusts the TLS roots the channel config gives each org, plus
  * configured extra roots; the peer's TLS certificate serves as client certificate for mutual TLS.
+ *
+ * When a certificate reload replaces that certificate, every connection made with the old one is
+ * retired at once: dropped from the caches, so the next call dials anew with the new certificate
+ * (before the old one expires, when a reconnection would fail its handshake), and closed
+ * {@link IDLE_PEER_MS} later, so calls under way finish on it (TLS checked its certificate at its
+ * handshake only). A block puller's Deliver stream is told to move by its orderer client.
  */
 export class PeerNetwork implements OrdererSource {
   /** By address and TLS roots. */
   private readonly orderers = new Map<string, OrdererConnection>();
-  /** How each orderer address is dialled under one channel config (built once per config, not per broadcast). */
-  private readonly ordererTlsByConfig = new WeakMap<object, Map<string, { readonly tls: ClientTls; readonly key: string }>>();
+  /** How each orderer address is dialled under one channel config (built once per config, not per broadcast); renewed with the client certificate. */
+  private ordererTlsByConfig = new WeakMap<object, Map<string, { readonly tls: ClientTls; readonly key: string }>>();
   private orderersSweptAt = Date.now();
   private readonly endorsersByAddress = new Map<string, PeerConnection>();
   private sweptAt = Date.now();
   private readonly unusable = new Set<string>();
-  private readonly clientCert: { certChain?: Buffer; privateKey?: Buffer };
-  readonly clientCertHash: Uint8Array | undefined;
+  private clientCert: { certChain?: Buffer; privateKey?: Buffer } = {};
+  private currentCertHash: Uint8Array | undefined;
+  /** Connections of replaced client certificates, closed once calls under way had time to finish. */
+  private readonly retiring = new Set<{ readonly timer: NodeJS.Timeout; readonly close: () => void }>();
+  private readonly followIdentity: ((update: { certificate: Buffer; privateKey: Buffer } | null) => void) | undefined;
   /** The block puller's dial timeout and backoff threshold (`peer.deliveryClient`). */
   readonly deliveryTimings: DeliveryTimings;
 
@@ -70,14 +80,53 @@ export class PeerNetwork implements OrdererSource {
     /** The channel's peers learned through membership exchange (service discovery's view), besides the configured ones. */
     private readonly learned: (channelId: string) => readonly LearnedPeer[] = () => [],
     private readonly logger?: Logger,
+    /** The peer's TLS identity (absent with TLS off), presented as client certificate; followed across certificate reloads. */
+    private readonly clientIdentity?: ServerTlsIdentity,
   ) {
-    const tls = config.peer.tls;
-    this.clientCert =
-      tls.enabled && tls.certFile !== undefined && tls.keyFile !== undefined
-        ? { certChain: fs.readFileSync(tls.certFile), privateKey: fs.readFileSync(tls.keyFile) }
-        : {};
-    this.clientCertHash = this.clientCert.certChain === undefined ? undefined : tlsCertificateHash(this.clientCert.certChain);
     this.deliveryTimings = config.peer.deliveryClient;
+    if (clientIdentity === undefined) return;
+    this.useClientIdentity(clientIdentity.current());
+    // Called in the reload's synchronous step, with the new signer and listener identity.
+    this.followIdentity = (update) => {
+      if (update !== null) this.useClientIdentity({ cert: update.certificate, key: update.privateKey });
+    };
+    clientIdentity.addListener(this.followIdentity);
+  }
+
+  /**
+   * SHA-256 of the client certificate new connections present (Fabric's TLS binding, which Deliver
+   * requests name). A caller pairing it with connections reads both in one synchronous step: a
+   * reload changes it and the connections handed out together.
+   */
+  get clientCertHash(): Uint8Array | undefined {
+    return this.currentCertHash;
+  }
+
+  /** Dials with `identity` from now on; a different one retires the connections made with the one before. */
+  private useClientIdentity(identity: ServerIdentity): void {
+    const { certChain, privateKey } = this.clientCert;
+    if (certChain !== undefined && privateKey !== undefined && certChain.equals(identity.cert) && privateKey.equals(identity.key)) return;
+    const first = certChain === undefined;
+    this.clientCert = { certChain: identity.cert, privateKey: identity.key };
+    this.currentCertHash = tlsCertificateHash(identity.cert);
+    if (first) return;
+    this.ordererTlsByConfig = new WeakMap();
+    const orderers = [...this.orderers.values()];
+    const endorsers = [...this.endorsersByAddress.values()];
+    this.orderers.clear();
+    this.endorsersByAddress.clear();
+    for (const o of orderers) o.client.retire();
+    this.logger?.info({ orderers: orderers.length, peers: endorsers.length }, 'TLS client certificate reloaded: new connections present it, those made before are closed in two minutes');
+    const entry = {
+      timer: setTimeout(() => entry.close(), IDLE_PEER_MS).unref(),
+      close: (): void => {
+        clearTimeout(entry.timer);
+        this.retiring.delete(entry);
+        for (const o of orderers) closeOrderer(o);
+        for (const c of endorsers) c.endorser.close();
+      },
+    };
+    this.retiring.add(entry);
   }
 
   endpoints(channelId: string): string[] {
@@ -175,8 +224,7 @@ export class PeerNetwork implements OrdererSource {
     for (const id of this.channels().list()) for (const address of this.endpoints(id)) current.add(this.ordererDial(address, id).key);
     for (const [key, c] of this.orderers) {
       if (current.has(key) || now - c.usedAt < IDLE_PEER_MS) continue;
-      c.broadcaster?.close();
-      c.client.close();
+      closeOrderer(c);
       this.orderers.delete(key);
     }
   }
@@ -282,10 +330,9 @@ export class PeerNetwork implements OrdererSource {
   }
 
   close(): void {
-    for (const o of this.orderers.values()) {
-      o.broadcaster?.close();
-      o.client.close();
-    }
+    if (this.followIdentity !== undefined) this.clientIdentity?.removeListener(this.followIdentity);
+    for (const entry of [...this.retiring]) entry.close();
+    for (const o of this.orderers.values()) closeOrderer(o);
     for (const c of this.endorsersByAddress.values()) c.endorser.close();
     this.endorsersByAddress.clear();
     this.orderers.clear();
@@ -306,4 +353,9 @@ export class PeerNetwork implements OrdererSource {
     if (roots.length === 0 && !this.config.peer.tls.enabled) return {};
     return { rootCerts: Buffer.concat(roots), ...this.clientCert };
   }
+}
+
+function closeOrderer(c: OrdererConnection): void {
+  c.broadcaster?.close();
+  c.client.close();
 }

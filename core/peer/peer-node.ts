@@ -88,7 +88,7 @@ export class PeerNode {
   private lock: DataDirLock | undefined;
   /** Under mutual TLS: the client CAs the gRPC server takes, following the channels' configs. */
   private clientRoots: TrustedClientRoots | undefined;
-  /** The local MSP's signer and the gRPC listener's TLS identity, which a SIGHUP reloads. */
+  /** The local MSP's signer and the gRPC listener's TLS identity (also the client certificate), which a SIGHUP reloads. */
   private readonly certs: CertificateReloader;
 
   constructor(readonly config: PeerConfig) {
@@ -133,7 +133,7 @@ export class PeerNode {
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.certs.signer);
     const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
-    this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId), this.logging.logger('comm.peers'));
+    const network = (this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId), this.logging.logger('comm.peers'), this.certs.serverTls));
     this.channels = new ChannelManager({
       ledgers,
       ledgerOptions,
@@ -148,7 +148,7 @@ export class PeerNode {
       pvtPuller: (this.pvtPuller = new PvtPuller({
         peers: (channelId) => this.network.pvtPeers(channelId),
         signer: this.certs.signer,
-        tlsCertHash: this.network.clientCertHash,
+        get tlsCertHash() { return network.clientCertHash; }, // read per pull: a reload changes it
         pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
         logger: this.logging.logger('gossip.privdata'),
         metrics,
@@ -276,6 +276,7 @@ export class PeerNode {
       config.peer.limits.concurrency,
       (this.grpcMetrics = this.operations === undefined ? undefined : new GrpcServerMetrics(this.operations.registry)),
       config.peer.connectionTimeoutMs,
+      config.peer.keepalive,
     );
   }
 
@@ -360,7 +361,7 @@ export class PeerNode {
     return this.channels.channel(channelId)?.height() ?? 0;
   }
 
-  /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key, and switches to them if they pass the checks. */
+  /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key (served and dialled with), and switches to them if they pass the checks. */
   reloadCertificates(): ReloadOutcome {
     return this.certs.reload();
   }

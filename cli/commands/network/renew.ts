@@ -10,7 +10,7 @@ export default class NetworkRenew extends WeftCommand {
   static override description =
     'Issues new certificates with the same subject (NodeOU role) and TLS names, and new keys (0600), into a staging copy of the identity\'s folder, then swaps it in; ' +
     'the replaced folder, old keys included, is kept under <dir>/backups/renew-<time>/. The channels need no config update: they trust the org\'s CAs. ' +
-    'A node running here reloads them live (SIGHUP: same process, open connections kept; its dialled connections keep their client certificate until they reconnect), ' +
+    'A node running here reloads them live (SIGHUP: same process, open connections kept; the connections a peer dials move to the new client certificate: its Deliver streams reopen at once, other connections are replaced and the old ones closed two minutes later), ' +
     'checked by a TLS handshake serving the new certificate (reloaded: true); --restart restarts it instead. ' +
     "Needs the org's CA keys, which only the directory weft network init made holds (CA_KEY_NOT_HERE in a directory from weft network export); " +
     'a certificate from another CA (fabric-ca) is renewed by that CA. See when certificates expire with weft network status. ' +

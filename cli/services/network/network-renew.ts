@@ -129,8 +129,8 @@ function backupDirOf(layout: NetworkLayout, memberDir: string, now: Date): strin
  * to `backups/` and the copy takes its place, so a reader sees the old folder or the new one. The
  * channel configs need no update: they trust the org's CAs, not the certificates (a solo orderer's
  * TLS certificate is not in them; an etcdraft consenter's would be). A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
- * TLS certificate (it switches its signer in the same step); with `restart`, it is stopped and
- * started again and waited for instead.
+ * TLS certificate (it switches its signer, and a peer the client certificate it dials with, in the
+ * same step); with `restart`, it is stopped and started again and waited for instead.
  */
 export async function renewMember(dir: string, options: RenewOptions, progress: Progress): Promise<RenewResult> {
   checkOptions(options);
@@ -213,8 +213,9 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
 
 /**
  * Signals the node to reload and waits until a new TLS handshake sees its renewed certificate: the
- * node switches its TLS identity and its signer together, so that is the enrollment certificate
- * in use too. False (and why, through `progress`) when it did not within {@link RELOAD_TIMEOUT_MS}:
+ * node switches its TLS identities (its listeners', and the client certificate a peer dials with,
+ * its Deliver streams moving to new connections) and its signer together, so that is the
+ * enrollment certificate in use too. False (and why, through `progress`) when it did not within {@link RELOAD_TIMEOUT_MS}:
  * an older Weft that SIGHUP ends, or a node that refused the files (its log says why); at once on a
  * network without TLS, where there is no handshake to check.
  */
@@ -235,7 +236,7 @@ async function reloadNode(node: NodeLayout, tls: boolean, progress: Progress): P
       return false;
     }
     if (await servesCurrentTlsCertificate(node)) {
-      progress(`${node.id} reloaded its certificates (pid ${pid}): it serves and signs with the new ones`);
+      progress(`${node.id} reloaded its certificates (pid ${pid}): it serves, signs and dials other nodes with the new ones`);
       return true;
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -15,16 +15,16 @@ import type { OrdererClient } from './orderer-client';
 export interface OrdererSource {
   /** Orderer addresses of the channel's current config (with local overrides applied). */
   endpoints(channelId: string): string[];
+  /** The connection to dial now; Deliver requests on it name its {@link OrdererClient.tlsCertHash} (Fabric's mutual-TLS binding). */
   client(address: string, channelId: string): OrdererClient;
-  /** SHA-256 of the TLS client certificate presented to orderers: Deliver requests name it (Fabric's mutual-TLS binding). */
-  readonly clientCertHash: Uint8Array | undefined;
   /** The peer's `deliveryClient` timings; Fabric's defaults when absent. */
   readonly deliveryTimings?: DeliveryTimings;
 }
 
 /**
  * How a Deliver attempt ended, as Fabric's deliverer counts it: `refresh` = the channel's orderers
- * changed (reconnect at once, not a failure); `failed` = no stream, or a stream that ended in an
+ * changed, or the connection was retired for one with a reloaded client certificate (reconnect at
+ * once, not a failure); `failed` = no stream, or a stream that ended in an
  * error, a status or a block refused (the next attempt waits the backoff); `progressed` = a block
  * was committed (the failures so far are forgotten).
  */
@@ -53,7 +53,11 @@ function ordererFingerprint(endpoints: readonly string[], resources: ChannelReso
  * the ledger height: nothing is committed twice. A config
  * block that changes the orderer endpoints or the orderer orgs' TLS roots ends the stream and
  * reconnects at once under the new config (Fabric's endpoint refresh): the orderer it was on may
- * have left the channel without closing its streams.
+ * have left the channel without closing its streams. So does a certificate reload that retires the
+ * connection (Weft's; Fabric hashes its client certificate once per deliverer): the stream moves to
+ * a connection presenting the new certificate while the old one is still valid, its request naming
+ * that connection's certificate; a block being committed finishes first, and the new stream starts
+ * from the ledger height, so no block is skipped or pulled twice.
  */
 export class BlockPuller {
   private stopped = false;
@@ -125,19 +129,44 @@ export class BlockPuller {
   }
 
   /**
-   * Pulls until the stream ends or fails, or until a committed config block changes `fingerprint`
-   * (the orderers as the stream was opened under).
+   * Pulls until the stream ends or fails, until a committed config block changes `fingerprint`
+   * (the orderers as the stream was opened under), or until its connection is retired.
    */
   private async pullFrom(address: string, fingerprint: string): Promise<PullOutcome> {
+    let client: OrdererClient;
+    try {
+      client = this.source.client(address, this.joined.channel.id);
+    } catch (err) {
+      this.logger.warn({ err, address, channel: this.joined.channel.id }, 'cannot open deliver stream');
+      return { progressed: false, refresh: false, failed: true };
+    }
+    let retired = false;
+    const stopWatching = client.onRetired(() => {
+      retired = true;
+      this.current?.cancel();
+    });
+    try {
+      return await this.pullOn(client, address, fingerprint, () => retired);
+    } finally {
+      stopWatching();
+    }
+  }
+
+  /** {@link pullFrom} on `client`, until it ends, fails, the orderers change or `retired()` (the connection is to be replaced). */
+  private async pullOn(client: OrdererClient, address: string, fingerprint: string, retired: () => boolean): Promise<PullOutcome> {
     const channel = this.joined.channel;
     let progressed = false;
     let refresh = false;
     let stream;
     const unreachable = { progressed: false, refresh: false, failed: true };
+    const moved = (): PullOutcome => {
+      this.logger.info({ address, channel: channel.id }, 'TLS client certificate reloaded; reopening the deliver stream on a new connection');
+      return { progressed, refresh: true, failed: false };
+    };
     try {
-      const client = this.source.client(address, channel.id);
       const connected = await this.connect(client);
       if (this.stopped) return { ...unreachable, failed: false };
+      if (retired()) return moved();
       if (!connected) {
         this.logger.warn({ address, channel: channel.id, timeoutMs: this.timings.connTimeoutMs }, 'cannot connect to orderer; trying the next endpoint');
         return unreachable;
@@ -150,10 +179,10 @@ export class BlockPuller {
     this.current = stream;
     stream.on('error', () => undefined);
     try {
-      stream.write(this.seekEnvelope(channel.height()));
+      stream.write(this.seekEnvelope(channel.height(), client));
       let previousHash: Uint8Array | undefined;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        if (this.stopped) break;
+        if (this.stopped || retired()) break;
         // DeliverResponse{status = 1 | block = 2}: the block bytes are taken as sent, decoded once.
         const blockBytes = deliverResponseBlock(chunk);
         if (blockBytes === undefined) {
@@ -182,11 +211,12 @@ export class BlockPuller {
         }
       }
     } catch (err) {
-      if (!this.stopped) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; disconnecting from the orderer');
+      if (!this.stopped && !retired()) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; disconnecting from the orderer');
     } finally {
       stream.cancel();
       this.current = undefined;
     }
+    if (retired() && !this.stopped) return moved();
     // Fabric counts every end of a stream but an endpoint refresh as a failure: a Deliver for ever
     // (stop = max) never ends on its own, so a status, a hang-up or a refused block all mean trouble.
     return { progressed, refresh, failed: !refresh && !this.stopped };
@@ -202,7 +232,8 @@ export class BlockPuller {
     });
   }
 
-  private seekEnvelope(from: number): Uint8Array {
-    return buildSeekEnvelope({ channelId: this.joined.channel.id, start: from, signer: this.signer, tlsCertHash: this.source.clientCertHash });
+  /** The request names the certificate of the connection it goes on: the orderer refuses any other. */
+  private seekEnvelope(from: number, on: OrdererClient): Uint8Array {
+    return buildSeekEnvelope({ channelId: this.joined.channel.id, start: from, signer: this.signer, tlsCertHash: on.tlsCertHash });
   }
 }

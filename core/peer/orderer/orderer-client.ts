@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { tlsCertificateHash } from '../../protocol/deliver-request';
+import { NODE_CLIENT_KEEPALIVE, clientKeepaliveOptions } from '../../node/grpc-keepalive';
 import { AtomicBroadcastDef } from '../grpc/raw-service';
 
 /** TLS settings for dialling a node (orderer or peer). */
@@ -17,8 +19,7 @@ export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCr
   const options: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': 100 * 1024 * 1024,
     'grpc.max_send_message_length': 100 * 1024 * 1024,
-    'grpc.keepalive_time_ms': 60_000,
-    'grpc.keepalive_timeout_ms': 20_000,
+    ...clientKeepaliveOptions(NODE_CLIENT_KEEPALIVE),
     'grpc.enable_channelz': 0,
     // grpc-js backs off up to 120 s between attempts to reach a node that was down: a peer would
     // then find a restarted orderer (or peer) minutes late. The puller's own retry bound instead.
@@ -42,9 +43,16 @@ const AtomicBroadcastClientCtor = grpc.makeGenericClientConstructor(AtomicBroadc
   options: grpc.ChannelOptions,
 ) => AtomicBroadcastClient;
 
-/** A connection to one orderer's `orderer.AtomicBroadcast` service (raw bytes in and out). */
+/**
+ * A connection to one orderer's `orderer.AtomicBroadcast` service (raw bytes in and out), with the
+ * client certificate it was made with: every handshake it makes, reconnections included, presents
+ * that one, so {@link tlsCertHash} is the TLS binding of any stream on it.
+ */
 export class OrdererClient {
   private readonly client: AtomicBroadcastClient;
+  /** SHA-256 of the client certificate this connection presents (Fabric's Deliver TLS binding); undefined without one. */
+  readonly tlsCertHash: Uint8Array | undefined;
+  private retiredListeners: Set<() => void> | undefined = new Set();
 
   constructor(
     readonly address: string,
@@ -52,6 +60,29 @@ export class OrdererClient {
   ) {
     const { credentials, options } = clientCredentials(tls);
     this.client = new AtomicBroadcastClientCtor(address, credentials, options);
+    this.tlsCertHash = tls.certChain === undefined ? undefined : tlsCertificateHash(tls.certChain);
+  }
+
+  /**
+   * Calls `listener` once this connection is replaced by one with another client certificate (a
+   * certificate reload), at once if it was already: a long stream on it should move to the new one
+   * before this certificate expires. Returns the unsubscribe.
+   */
+  onRetired(listener: () => void): () => void {
+    const listeners = this.retiredListeners;
+    if (listeners === undefined) {
+      listener();
+      return () => undefined;
+    }
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /** Tells the streams on it to move (see {@link onRetired}); the connection stays open for the calls under way until {@link close}. */
+  retire(): void {
+    const listeners = this.retiredListeners;
+    this.retiredListeners = undefined;
+    for (const listener of listeners ?? []) listener();
   }
 
   broadcast(): RawDuplex {

@@ -193,7 +193,7 @@ describe('live certificate reload', () => {
     const notAfter = new Date(Date.now() + 100 * DAY_MS);
     swapIn(member, await renewed(org1(), member, { notAfter }));
     const outcome = net.peers[0]!.reloadCertificates();
-    expect(outcome).toMatchObject({ result: 'reloaded', changed: [{ certificate: 'enrollment' }, { certificate: 'tls_server' }] });
+    expect(outcome).toMatchObject({ result: 'reloaded', changed: [{ certificate: 'enrollment' }, { certificate: 'tls_server' }, { certificate: 'tls_client' }] });
 
     expect((await served(net.ports[0])).equals(der(member.tlsCertPath))).toBe(true);
     expect(await endorsedBy(member.signCertPath)).toBe(true);
@@ -202,6 +202,7 @@ describe('live certificate reload', () => {
     const seconds = String(Math.floor(new X509Certificate(fs.readFileSync(member.signCertPath)).validToDate.getTime() / 1000));
     expect(text).toContain(`weft_certificate_expiry_timestamp_seconds{kind="enrollment"} ${seconds}`);
     expect(text).toContain(`weft_certificate_expiry_timestamp_seconds{kind="tls_server"} ${seconds}`);
+    expect(text).toContain(`weft_certificate_expiry_timestamp_seconds{kind="tls_client"} ${seconds}`);
   }, 60_000);
 
   it('an orderer signs blocks and serves TLS with its renewed certificates, and a Deliver stream opened before goes on', async () => {

@@ -13,7 +13,6 @@ const noOrderers: OrdererSource = {
   client: () => {
     throw new Error('no orderer to dial');
   },
-  clientCertHash: undefined,
 };
 
 describe('BlockPuller', () => {
