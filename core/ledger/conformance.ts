@@ -13,6 +13,7 @@ import { mangoCouchCasesConformance } from './conformance-mango-couch-cases';
 import { mangoDocumentsConformance } from './conformance-mango-documents';
 import { mangoOperatorsConformance } from './conformance-mango-operators';
 import { pauseConformance } from './conformance-pause';
+import { pruneConformance } from './conformance-prune';
 import { queryConformance } from './conformance-queries';
 import { queryPagingConformance } from './conformance-query-paging';
 import { rangeConformance } from './conformance-ranges';
@@ -37,5 +38,6 @@ export function ledgerConformance(name: string, makeProvider: ProviderFactory): 
     snapshotConformance(makeProvider);
     snapshotPvtConformance(makeProvider);
     pauseConformance(makeProvider);
+    pruneConformance(makeProvider);
   });
 }

@@ -7,14 +7,15 @@ import { decodeLedgerTx, type LedgerTx } from './block-txs';
 import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
 import { nextKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
-import type { ChannelLedgerStore, StoreCommitSeconds } from './ledger-store-provider';
+import type { ChannelLedgerStore, StoreCommitSeconds, StorePruneResult } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
 import { QueryExecutorImpl } from './query-executor-impl';
 import { describeArgument, indexDefinitions } from './index-files';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { configStateUpdates, missingConfigUpdate } from './channel-config-state';
 import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport } from './snapshot';
-import { type ConfigHistoryEntry, readImportedConfigHistory } from './snapshot-config-history';
+import { type ConfigHistoryEntry, readImportedConfigHistory, SNAPSHOT_CONFIG_HISTORY_KEY, SNAPSHOT_CONFIG_HISTORY_NAMESPACE } from './snapshot-config-history';
+import { checkPruneTarget, importedHistoryUpdate } from './ledger-prune';
 import { exportSnapshot } from './snapshot-export';
 import { snapshotPvtUpdates } from './snapshot-pvt-updates';
 import { TxSimulatorImpl } from './tx-simulator-impl';
@@ -49,8 +50,8 @@ export class KvLedger implements Ledger {
    * freed resumes without a restart.
    */
   private replayPending = false;
-  /** Set for a ledger created from a snapshot: it holds no block at or below `lastBlockNumber`. */
-  private readonly bootstrap: SnapshotBootstrap | undefined;
+  /** Set for a ledger created from a snapshot or pruned ({@link prune}): it holds no block at or below `lastBlockNumber`. */
+  private bootstrap: SnapshotBootstrap | undefined;
   /** See {@link fillConfigInState}; every later config block's commit keeps the state's config current. */
   private configChecked = false;
 
@@ -313,6 +314,36 @@ export class KvLedger implements Ledger {
     return this.bootstrap;
   }
 
+  /**
+   * `weft peer prune` (peer stopped): deletes the blocks up to `bootstrap.lastBlockNumber`, the last
+   * block of a verified snapshot of this ledger, so the ledger is from then on the one a join from
+   * that snapshot would have made, later blocks, state, private data and history kept. `configHistory`
+   * is the snapshot's collection config history (its `confighistory.*` files): with the blocks gone
+   * it answers for the collections below the snapshot's block, as for a snapshot-joined ledger.
+   * Throws `LEDGER_BAD_PRUNE` naming the field (block not below the height, not above an earlier
+   * prune or snapshot, or whose hashes differ from the snapshot's: not a snapshot of this chain),
+   * `LEDGER_PRUNE_UNSUPPORTED` without the store's `pruneBlocks`; writes nothing then.
+   */
+  prune(bootstrap: SnapshotBootstrap, configHistory: readonly ConfigHistoryEntry[], options: { readonly vacuum: boolean }): StorePruneResult {
+    if (this.store.pruneBlocks === undefined) {
+      throw new LedgerError('LEDGER_PRUNE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot delete old blocks, so it cannot prune`, { channelId: this.channelId });
+    }
+    if (this.replayPending) {
+      this.recover();
+      this.replayPending = false;
+    }
+    checkPruneTarget({ channelId: this.channelId, height: this.height(), firstBlockNumber: this.firstBlockNumber(), header: (n) => this.getBlockByNumber(n)?.getHeader() }, bootstrap);
+    // Written to state before the blocks go, and harmless if the prune never follows: the config
+    // is the one the blocks say, and imported history counts only below the bootstrap's block.
+    this.fillConfigInState();
+    const { state } = this.store;
+    const history = importedHistoryUpdate(configHistory, bootstrap.lastBlockNumber, state.get(SNAPSHOT_CONFIG_HISTORY_NAMESPACE, SNAPSHOT_CONFIG_HISTORY_KEY) !== undefined);
+    if (history !== undefined) this.store.applyUpdates(this.height() - 1, [history], undefined);
+    const result = this.store.pruneBlocks(bootstrap, options);
+    this.bootstrap = bootstrap;
+    return result;
+  }
+
   firstBlockNumber(): number {
     return this.bootstrap === undefined ? 0 : this.bootstrap.lastBlockNumber + 1;
   }
@@ -323,15 +354,19 @@ export class KvLedger implements Ledger {
   }
 
   importedConfigHistory(): readonly ConfigHistoryEntry[] {
-    return readImportedConfigHistory((ns, key) => this.store.state.get(ns, key));
+    const bootstrap = this.bootstrap;
+    if (bootstrap === undefined) return [];
+    // A prune interrupted before its blocks went leaves the new history in state: above the
+    // bootstrap's block the blocks this ledger holds answer.
+    return readImportedConfigHistory((ns, key) => this.store.state.get(ns, key)).filter((e) => e.blockNum <= bootstrap.lastBlockNumber);
   }
 
-  /** Fabric refuses rollback, reset and rebuild-dbs for a ledger bootstrapped from a snapshot: the blocks to replay are not here. */
+  /** Fabric refuses rollback, reset and rebuild-dbs for a ledger bootstrapped from a snapshot (or pruned to one): the blocks to replay are not here. */
   private refuseIfBootstrapped(operation: string): void {
     if (this.bootstrap === undefined) return;
     throw new LedgerError(
       'LEDGER_BOOTSTRAPPED_FROM_SNAPSHOT',
-      `channel ${this.channelId}: cannot ${operation} a ledger created from a snapshot (it holds no block at or below ${this.bootstrap.lastBlockNumber})`,
+      `channel ${this.channelId}: cannot ${operation} a ledger created from or pruned to a snapshot (it holds no block at or below ${this.bootstrap.lastBlockNumber})`,
       { channelId: this.channelId, operation, lastBlockNumber: this.bootstrap.lastBlockNumber },
     );
   }

@@ -112,10 +112,30 @@ export interface ChannelLedgerStore {
    * ledger cannot export snapshots.
    */
   exportSnapshot?(dir: string, height: number): StoreSnapshotExport;
-  /** Where the chain starts when the store was created from a snapshot ({@link LedgerStoreProvider.importSnapshot}). */
+  /** Where the chain starts when the store was created from a snapshot ({@link LedgerStoreProvider.importSnapshot}) or pruned ({@link pruneBlocks}). */
   bootstrap?(): SnapshotBootstrap | undefined;
+  /**
+   * `weft peer prune`: makes the store what an import of a snapshot at `bootstrap.lastBlockNumber`
+   * would be, with the later blocks kept and the state untouched: in one atomic step deletes the
+   * blocks up to it, keeps their txids as a snapshot's (`TxLocation.fromSnapshot`), drops what only
+   * a replay of those blocks would read, and records `bootstrap`. A crash leaves the old store or
+   * the pruned one. Then, with `vacuum`, gives the freed space back (interruptible without harm).
+   * Called by `KvLedger.prune` only, with state and history at the height, after it checked that
+   * the block's hash is `lastBlockHash`. Throws `LEDGER_BAD_PRUNE` naming the field when the block
+   * is not below the height or not above an earlier bootstrap, writing nothing. Optional: without
+   * it the ledger cannot be pruned.
+   */
+  pruneBlocks?(bootstrap: SnapshotBootstrap, options: { readonly vacuum: boolean }): StorePruneResult;
   /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
   close(): void;
+}
+
+/** What {@link ChannelLedgerStore.pruneBlocks} did. */
+export interface StorePruneResult {
+  readonly blocksRemoved: number;
+  /** The store's size on disk (files and logs) before and after; equal-ish without vacuum. */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
 }
 
 /** See {@link ChannelLedgerStore.exportSnapshot}. */

@@ -1,8 +1,10 @@
-import { LedgerError } from '../errors';
+import { LedgerError, WeftError } from '../errors';
 import { KvLedger } from '../ledger/kv-ledger';
 import type { LedgerOptions } from '../ledger/ledger-options';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { assembleContainer } from '../node/container';
+import { readConfigHistoryFiles } from '../ledger/snapshot-config-history';
+import { verifySnapshotFiles } from '../ledger/snapshot-metadata';
 import { DataDirLock } from '../node/data-dir-lock';
 import { ledgerOptionsOf, type PeerConfig } from './peer-config';
 import { PeerError } from './peer-error';
@@ -13,6 +15,19 @@ export interface RebuiltChannel {
   readonly channelId: string;
   /** Blocks replayed into the new state and history: the ledger's height. */
   readonly blocks: number;
+}
+
+/** What {@link PeerLedgerAdmin.prune} did (`weft peer prune --json`). */
+export interface PrunedChannel {
+  readonly channel: string;
+  /** The snapshot's last block: the ledger holds no block at or below it. */
+  readonly prunedThrough: number;
+  readonly blocksRemoved: number;
+  /** The ledger's files on disk before and after (after the vacuum, when asked). */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+  /** False when the ledger held no block at or below the snapshot's already: nothing was done. */
+  readonly changed: boolean;
 }
 
 /** The channels of {@link PeerLedgerAdmin.channelStatus}, each list sorted. */
@@ -161,6 +176,51 @@ export class PeerLedgerAdmin {
       throw new LedgerError('LEDGER_REMOVE_UNSUPPORTED', `the ledger plugin of this peer cannot delete a channel's ledger (no remove())`, { channelId });
     }
     this.ledgers.remove(channelId);
+  }
+
+  /**
+   * Deletes the blocks of `channelId` up to the last block of the snapshot in `snapshotDir` (one of
+   * this ledger: its block hashes must match), keeping state, private data, history and the txids,
+   * so the peer afterwards is one that joined from that snapshot (hyperledger/fabric#2797). A paused
+   * channel may be pruned: its ledger is on disk like any other, and pruning changes no status.
+   * Throws `PeerError`, before anything is written: `PEER_UNKNOWN_CHANNEL`; `PEER_BAD_SNAPSHOT`
+   * (a file does not match its hash, the metadata does not read); `PEER_SNAPSHOT_WRONG_CHANNEL`;
+   * `PEER_BAD_PRUNE` naming the field (`lastBlockNumber` at or above the height, `lastBlockHash`
+   * not this ledger's block). `changed: false` when already pruned at or above that block.
+   */
+  async prune(channelId: string, snapshotDir: string, options: { readonly vacuum: boolean; readonly onProgress?: (message: string) => void }): Promise<PrunedChannel> {
+    this.requireChannel(channelId);
+    let metadata;
+    try {
+      metadata = await verifySnapshotFiles(snapshotDir);
+    } catch (err) {
+      if (!(err instanceof WeftError)) throw err;
+      throw new PeerError('PEER_BAD_SNAPSHOT', `snapshot ${snapshotDir}: ${err.message}`, { field: 'snapshot', snapshotDir, ...err.details }, { cause: err });
+    }
+    if (metadata.channelName !== channelId) {
+      throw new PeerError('PEER_SNAPSHOT_WRONG_CHANNEL', `snapshot ${snapshotDir} is of channel ${metadata.channelName}, not of channel ${channelId}`, {
+        field: 'channel',
+        channelId,
+        snapshotChannel: metadata.channelName,
+      });
+    }
+    const last = metadata.lastBlockNumber;
+    options.onProgress?.(`${channelId}: snapshot ${snapshotDir} at block ${last}: files match`);
+    const configHistory = readConfigHistoryFiles(snapshotDir, new Set(metadata.fileHashes.keys()), last);
+    return this.withLedger(channelId, (ledger) => {
+      const unchanged = { channel: channelId, prunedThrough: ledger.firstBlockNumber() - 1, blocksRemoved: 0, bytesBefore: 0, bytesAfter: 0, changed: false };
+      if (last < ledger.firstBlockNumber()) return unchanged;
+      const bootstrap = { lastBlockNumber: last, lastBlockHash: metadata.lastBlockHash, previousBlockHash: metadata.previousBlockHash, snapshotHash: metadata.snapshotHash };
+      options.onProgress?.(`${channelId}: deleting blocks ${ledger.firstBlockNumber()}..${last}${options.vacuum ? ', then giving the space back (vacuum)' : ''}`);
+      let result;
+      try {
+        result = ledger.prune(bootstrap, configHistory, { vacuum: options.vacuum });
+      } catch (err) {
+        if (!(err instanceof LedgerError) || err.code !== 'LEDGER_BAD_PRUNE') throw err;
+        throw new PeerError('PEER_BAD_PRUNE', `${err.message} (snapshot ${snapshotDir})`, { ...err.details, snapshotDir }, { cause: err });
+      }
+      return { channel: channelId, prunedThrough: last, ...result, changed: true };
+    });
   }
 
   private changeStatus(channelId: string, paused: boolean): boolean {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
-import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, StoreCommitSeconds, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
+import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, StoreCommitSeconds, StorePruneResult, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
 import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
@@ -14,6 +14,7 @@ import { SqliteStateStore } from './sqlite-state-store';
 import { sqliteFailure } from './sqlite-failure';
 import { exportInWorker } from './sqlite-snapshot';
 import { readBootstrap } from './snapshot-thread';
+import { checkPrunable, fileBytes, pruneBlockFile, vacuumFile } from './sqlite-prune';
 
 /**
  * Wraps a SQLite failure of a write to `db` in a `LedgerError` (see {@link sqliteFailure}): a full
@@ -126,6 +127,32 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     if (b === undefined) return undefined;
     const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
     return { lastBlockNumber: b.lastBlockNumber, lastBlockHash: hex(b.lastBlockHash), previousBlockHash: hex(b.previousBlockHash), snapshotHash: hex(b.snapshotHash) };
+  }
+
+  pruneBlocks(bootstrap: SnapshotBootstrap, options: { readonly vacuum: boolean }): StorePruneResult {
+    this.checkOpen();
+    const height = this.blocks.height();
+    checkPrunable(this.blocksDb, this.channelId, height, bootstrap);
+    if (this.state.savepoint() !== height || this.history.savepoint() !== height) {
+      throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: state or history is behind the block store; recover before pruning`, { channelId: this.channelId });
+    }
+    const file = this.blocksDb.name;
+    const bytesBefore = fileBytes(file) + fileBytes(this.stateDb.name);
+    let blocksRemoved: number;
+    try {
+      blocksRemoved = this.writeback.writing(() => this.blocksDb.transaction(() => pruneBlockFile(this.blocksDb, bootstrap))());
+    } catch (e) {
+      throw storeFailure(`prune of channel ${this.channelId} through block ${bootstrap.lastBlockNumber}`, e, this.blocksDb);
+    }
+    if (options.vacuum) {
+      try {
+        this.writeback.writing(() => vacuumFile(this.blocksDb));
+      } catch (e) {
+        // The prune is committed; only the space is not given back yet.
+        throw storeFailure(`vacuum of channel ${this.channelId} after pruning (the prune itself is done)`, e, this.blocksDb);
+      }
+    }
+    return { blocksRemoved, bytesBefore, bytesAfter: fileBytes(file) + fileBytes(this.stateDb.name) };
   }
 
   commit(c: BlockCommit): StoreCommitSeconds {

@@ -36,7 +36,7 @@ export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: Nod
   }
   if (number < first) {
     const what = ref === 'config' ? `the latest config block (${number})` : `block ${number}`;
-    throw new WeftError('BLOCK_BELOW_SNAPSHOT', `${peer.id} joined ${channel} from a snapshot at block ${snapshotBlock}: it holds no block below ${first}, so not ${what}`, {
+    throw new WeftError('BLOCK_BELOW_SNAPSHOT', `${peer.id} joined ${channel} from a snapshot at block ${snapshotBlock} (or was pruned to it): it holds no block below ${first}, so not ${what}`, {
       peer: peer.id,
       block: number,
       snapshotBlock,

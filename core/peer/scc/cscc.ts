@@ -118,7 +118,7 @@ export function latestConfigBlock(channel: Channel): Uint8Array {
     const bootstrap = ledger.snapshotBootstrap();
     throw new PeerError(
       'PEER_BLOCK_NOT_AVAILABLE',
-      `the config block ${index} of channel ${channel.id} is not available on this peer${bootstrap === undefined ? '' : `: the channel was joined from a snapshot at block ${bootstrap.lastBlockNumber}, and no config block has been committed since`}`,
+      `the config block ${index} of channel ${channel.id} is not available on this peer${bootstrap === undefined ? '' : `: the channel was joined from a snapshot at block ${bootstrap.lastBlockNumber} (or pruned to it), and no config block has been committed since`}`,
       { channelId: channel.id, blockNum: index },
     );
   }

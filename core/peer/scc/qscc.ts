@@ -7,11 +7,11 @@ import { PeerError } from '../peer-error';
 import { checkChannelPolicy } from './acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from './system-chaincode';
 
-/** Why block `blockNum` is not held, when the channel was joined from a snapshot at or above it. */
+/** Why block `blockNum` is not held, when the channel was joined from (or pruned to, `weft peer prune`) a snapshot at or above it. */
 export function beforeSnapshot(channel: Channel, blockNum: number): string | undefined {
   const bootstrap = channel.ledger.snapshotBootstrap();
   if (bootstrap === undefined || blockNum > bootstrap.lastBlockNumber) return undefined;
-  return `block ${blockNum} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap.lastBlockNumber}, and blocks up to it are not held`;
+  return `block ${blockNum} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap.lastBlockNumber} (or pruned to it), and blocks up to it are not held`;
 }
 
 /** Why a txid's transaction cannot be shown: it was committed in a block the snapshot the channel was joined from covers. */
@@ -19,7 +19,7 @@ function txBeforeSnapshot(channel: Channel, txId: string): string | undefined {
   const loc = txId === '' ? undefined : channel.ledger.getTxLocation(txId);
   if (loc?.fromSnapshot !== true) return undefined;
   const bootstrap = channel.ledger.snapshotBootstrap();
-  return `transaction ${txId} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap?.lastBlockNumber ?? loc.blockNum}, which covers it`;
+  return `transaction ${txId} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap?.lastBlockNumber ?? loc.blockNum} (or pruned to it), which covers it`;
 }
 
 /**
