@@ -1,14 +1,15 @@
-import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { LedgerError } from '../errors';
-import { blockDataHash, blockHeaderHash, getTransactionsFilter, setTransactionsFilter } from '../protocol/block';
+import { blockDataHash, blockHeaderHash, setTransactionsFilter } from '../protocol/block';
 import { bytesEqual, toHex } from '../protocol/bytes';
-import { decodeLedgerTx, type LedgerTx } from './block-txs';
+import { decodeLedgerTx } from './block-txs';
 import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
 import { nextKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import type { ChannelLedgerStore, StoreCommitSeconds, StorePruneResult } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
+import { badBlock, initialValidationCodes, markUndecodableAndDuplicates } from './commit-codes';
+import { replayMissingBlocks } from './ledger-recovery';
 import { QueryExecutorImpl } from './query-executor-impl';
 import { describeArgument, indexDefinitions } from './index-files';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
@@ -32,10 +33,6 @@ import {
   type PrivateDataPolicy,
 } from './private-data';
 import { eligibilityUpdates, ineligibleCollections, type OldPvtDataResult, oldPvtDataUpdates, type PvtCollectionName, withCurrentBootHashes } from './pvt-reconcile';
-
-function badBlock(channelId: string, message: string, details: Record<string, unknown> = {}): LedgerError {
-  return new LedgerError('LEDGER_BAD_BLOCK', `channel ${channelId}: ${message}`, { channelId, ...details });
-}
 
 /**
  * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
@@ -155,9 +152,9 @@ export class KvLedger implements Ledger {
     if (!bytesEqual(header.getDataHash_asU8(), blockDataHash(envelopes))) {
       throw badBlock(this.channelId, `block ${blockNum} data_hash does not match its ${envelopes.length} envelopes`, { blockNum });
     }
-    const codes = this.initialCodes(block, envelopes.length, validationCodes);
+    const codes = initialValidationCodes(this.channelId, block, envelopes.length, validationCodes);
     const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
-    this.markUndecodableAndDuplicates(txs, codes);
+    markUndecodableAndDuplicates(txs, codes, (txId) => this.store.blocks.getTxLocation(txId) !== undefined);
     // What the store kept for this number from before a rollback, when the block comes back.
     const kept = this.store.pvtData(blockNum);
     const pvt = { data: pvtData, policy: this.pvtPolicy, ...(kept.length > 0 ? { kept: groupByTx(kept) } : {}) };
@@ -394,69 +391,8 @@ export class KvLedger implements Ledger {
     return commit;
   }
 
-  private initialCodes(block: Block, count: number, given: readonly number[] | undefined): number[] {
-    if (given !== undefined) {
-      if (given.length !== count || given.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
-        throw badBlock(this.channelId, `validationCodes must hold ${count} TxValidationCode values (0..255), received ${given.length}`);
-      }
-      return [...given];
-    }
-    const filter = getTransactionsFilter(block);
-    return filter.length === count ? [...filter] : new Array<number>(count).fill(TxValidationCode.VALID);
-  }
-
-  /** Fabric's peer marks these before the ledger sees the block; the ledger re-checks them so its txid index stays first-wins and nothing undecodable applies. */
-  private markUndecodableAndDuplicates(txs: readonly LedgerTx[], codes: number[]): void {
-    const seen = new Set<string>();
-    for (const tx of txs) {
-      if (codes[tx.txNum] !== TxValidationCode.VALID) continue;
-      if (tx.error !== undefined) codes[tx.txNum] = TxValidationCode.BAD_PAYLOAD;
-      else if (tx.headerType === HeaderType.ENDORSER_TRANSACTION && (tx.txId === '' || seen.has(tx.txId) || this.store.blocks.getTxLocation(tx.txId) !== undefined)) {
-        codes[tx.txNum] = TxValidationCode.DUPLICATE_TXID;
-      }
-      if (tx.txId !== '') seen.add(tx.txId);
-    }
-  }
-
-  /** Fabric's startup recovery: re-applies stored blocks the state or history has not seen. */
+  /** Fabric's startup recovery (see {@link replayMissingBlocks}). */
   private recover(onProgress?: (applied: number, height: number) => void): void {
-    const height = this.store.blocks.height();
-    const stateAt = this.store.state.savepoint();
-    const historyAt = this.store.history.savepoint();
-    if (stateAt > height || historyAt > height) {
-      throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: state (at ${stateAt}) or history (at ${historyAt}) is ahead of the block store (height ${height})`, {
-        height,
-        stateSavepoint: stateAt,
-        historySavepoint: historyAt,
-      });
-    }
-    if (this.bootstrap !== undefined && Math.min(stateAt, historyAt) <= this.bootstrap.lastBlockNumber) {
-      throw new LedgerError(
-        'LEDGER_CORRUPT',
-        `channel ${this.channelId}: the state or history taken from a snapshot at block ${this.bootstrap.lastBlockNumber} is gone (savepoints ${stateAt}, ${historyAt}), and the blocks to rebuild it are not here: create the channel again from a snapshot`,
-        { height, stateSavepoint: stateAt, historySavepoint: historyAt, lastBlockNumber: this.bootstrap.lastBlockNumber },
-      );
-    }
-    for (let n = Math.min(stateAt, historyAt); n < height; n++) {
-      const bytes = this.store.blocks.getBlockBytes(n);
-      if (bytes === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: block ${n} is missing below height ${height}`, { blockNum: n });
-      const block = decodeStoredBlock(this.channelId, n, bytes);
-      const envelopes = block.getData()?.getDataList_asU8() ?? [];
-      const filter = getTransactionsFilter(block);
-      if (filter.length !== envelopes.length) {
-        throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${n} has ${filter.length} validation flags for ${envelopes.length} transactions`, {
-          blockNum: n,
-        });
-      }
-      const txs = envelopes.map((e, i) => decodeLedgerTx(e, i));
-      const updates = MvccValidator.validate(this.store.state, this.options, n, txs, [...filter], true, {
-        data: groupByTx(this.store.pvtData(n)),
-        policy: this.pvtPolicy,
-        fromStore: true,
-      });
-      const state = [...updates.state, ...configStateUpdates(n, envelopes, txs, filter)];
-      this.store.applyUpdates(n, n >= stateAt ? state : undefined, n >= historyAt ? updates.history : undefined);
-      onProgress?.(n + 1, height);
-    }
+    replayMissingBlocks({ channelId: this.channelId, store: this.store, options: this.options, pvtPolicy: this.pvtPolicy, bootstrap: this.bootstrap }, onProgress);
   }
 }

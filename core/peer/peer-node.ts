@@ -8,10 +8,9 @@ import { readConfigFile } from '../node/config';
 import { readSnapshotMetadata } from '../ledger/snapshot-metadata';
 import { assembleContainer } from '../node/container';
 import { type Logger, NodeLogging } from '../node/logger';
-import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
+import type { OperationsServer } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
-import { WEFT_VERSION } from '../node/operations/weft-version';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { PolicyProvider } from '../policy/policy';
@@ -35,6 +34,7 @@ import { LifecycleScc } from './lifecycle/lifecycle-scc';
 import { BlockPuller } from './orderer/block-puller';
 import { ledgerOptionsOf, type PeerConfig, snapshotsRootDir } from './peer-config';
 import { PeerMetrics } from './peer-metrics';
+import { ledgerHealthCheck, peerOperationsServer } from './peer-operations';
 import { PeerNetwork } from './peer-network';
 import { LocalPolicies } from './scc/acl';
 import { Cscc } from './scc/cscc';
@@ -107,21 +107,7 @@ export class PeerNode {
     const localMsp: Msp = mspProvider.createMsp(mspProvider.loadMspConfig(node.msp.dir, node.msp.id));
     const ledgerOptions = ledgerOptionsOf(node);
 
-    if (peer.operations !== undefined) {
-      const tls = peer.operations.tls;
-      this.operations = new OperationsServer({
-        listenAddress: peer.operations.listenAddress,
-        version: WEFT_VERSION,
-        logging: this.logging,
-        ...(tls?.enabled === true && {
-          tls: readOperationsTls(
-            'peer.operations.tls',
-            { cert: tls.certFile!, key: tls.keyFile!, clientRootCAs: tls.rootCertFiles, clientAuthRequired: tls.clientAuthRequired },
-            { cert: 'certFile', key: 'keyFile', clientRootCAs: 'rootCertFiles' },
-          ),
-        }),
-      });
-    }
+    this.operations = peerOperationsServer(config, this.logging);
     const { tls } = peer;
     const tlsFiles = tls.enabled ? { certFile: tls.certFile!, keyFile: tls.keyFile!, certField: 'peer.tls.certFile', keyField: 'peer.tls.keyFile' } : undefined;
     const msp = { dir: node.msp.dir, id: node.msp.id, provider: mspProvider };
@@ -329,18 +315,7 @@ export class PeerNode {
     const announced = announcedAddressProblem(this.config.peer.externalAddress, this.config.peer.listenAddress);
     if (announced !== undefined) this.logger.warn(announced);
     if (this.operations !== undefined) {
-      this.operations.addHealthChecker({
-        name: 'ledger',
-        check: () => {
-          const stopped: string[] = [];
-          for (const id of this.channels.list()) {
-            this.channels.channel(id)?.height();
-            const failure = this.channels.get(id)?.committer.failure();
-            if (failure !== undefined) stopped.push(`${id} (block ${failure.blockNum}: ${failure.error.message})`);
-          }
-          if (stopped.length > 0) throw new Error(`channels not committing: ${stopped.join('; ')}`);
-        },
-      });
+      this.operations.addHealthChecker(ledgerHealthCheck(this.channels));
       await this.operations.start();
     }
     this.certs.trackExpiry();
