@@ -27,7 +27,8 @@ export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: Nod
   let number: number;
   if (ref === 'newest') number = height - 1;
   else if (ref === 'oldest') number = first;
-  else if (ref === 'config') number = getLastConfigIndex(decodeBlock(await blockBytes(layout, peer, channel, height - 1)));
+  // A peer that holds no block yet (joined from, or pruned to, a snapshot at its newest block) cannot say which is the config block.
+  else if (ref === 'config') number = height - 1 < first ? height - 1 : getLastConfigIndex(decodeBlock(await blockBytes(layout, peer, channel, height - 1)));
   else number = ref;
   if (number >= height) {
     throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} has ${height} blocks (${first}…${height - 1}) on ${channel}`, {
@@ -35,7 +36,7 @@ export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: Nod
     });
   }
   if (number < first) {
-    const what = ref === 'config' ? `the latest config block (${number})` : `block ${number}`;
+    const what = ref !== 'config' ? `block ${number}` : height - 1 < first ? 'the latest config block' : `the latest config block (${number})`;
     throw new WeftError('BLOCK_BELOW_SNAPSHOT', `${peer.id} joined ${channel} from a snapshot at block ${snapshotBlock} (or was pruned to it): it holds no block below ${first}, so not ${what}`, {
       peer: peer.id,
       block: number,

@@ -3,12 +3,13 @@ import { ConfigError, WeftError } from '../../../core/errors';
 import { verifySnapshotFiles } from '../../../core/ledger/snapshot-metadata';
 import { install, installedPackage, queryInstalled } from '../chaincode/lifecycle';
 import { joinFromSnapshot } from '../snapshot/snapshot-join';
-import { openNetwork, peerChainInfo, type Progress } from './network-access';
+import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode } from './network-channels';
 import { networkUp } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { isThisMachine } from './node-hosts';
+import { otherPeersHeight, waitForHeight } from './peer-catch-up';
 import { runningPid } from './node-processes';
 
 /** What starting a new peer did: the packages it was given and, per channel, how it joined and its height. */
@@ -17,8 +18,6 @@ export interface AddedPeerStart {
   readonly installed: string[];
   readonly channels: { channel: string; joinedFrom: 'genesis block' | 'snapshot'; height: number; othersHeight: number }[];
 }
-
-const REPORT_EVERY_MS = 2000;
 
 /**
  * Brings a peer just added to network.yaml into the running network: starts it (as `network up
@@ -102,33 +101,8 @@ async function copyPackages(network: NetworkLayout, siblings: readonly NodeLayou
   return [];
 }
 
-/**
- * Waits until `peer`'s height on the layout's channel reaches the highest height of the channel's
- * other peers that answer now, reporting progress; `PEER_CATCH_UP_TIMEOUT` after `timeoutMs`.
- */
+/** Waits until `peer`'s height on the layout's channel reaches the highest of the channel's other peers that answer now. */
 async function catchUp(layout: NetworkLayout, peer: NodeLayout, timeoutMs: number, progress: Progress): Promise<{ height: number; othersHeight: number }> {
-  const channel = layout.spec.channel.name;
-  const heights = await Promise.all(layout.peers().filter((p) => p.id !== peer.id).map((p) => peerChainInfo(layout, p, channel).then((i) => i.height, () => 0)));
-  const othersHeight = Math.max(0, ...heights);
-  const started = Date.now();
-  let reported = started;
-  for (;;) {
-    const { height } = await peerChainInfo(layout, peer, channel);
-    if (height >= othersHeight) {
-      progress(`${peer.id} on ${channel}: height ${height} (the other peers: ${othersHeight})`);
-      return { height, othersHeight };
-    }
-    if (Date.now() - reported >= REPORT_EVERY_MS) {
-      reported = Date.now();
-      progress(`${peer.id} on ${channel}: height ${height} of ${othersHeight}`);
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new WeftError('PEER_CATCH_UP_TIMEOUT', `${peer.id} reached height ${height} on ${channel} in ${timeoutMs / 1000}s, the other peers ${othersHeight}`, {
-        peer: peer.id,
-        channel,
-        suggestions: ['it keeps pulling blocks: check later with weft network status', `see its log: ${peer.logFile}`],
-      });
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const othersHeight = await otherPeersHeight(layout, peer);
+  return { height: await waitForHeight(layout, peer, othersHeight, timeoutMs, progress), othersHeight };
 }

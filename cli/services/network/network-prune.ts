@@ -1,0 +1,124 @@
+import { WeftError } from '../../../core/errors';
+import type { PrunedChannel } from '../../../core/peer/peer-ledger-admin';
+import { prunePeerChannel } from '../peer/peer-prune';
+import { openNetwork, type Progress } from './network-access';
+import { otherPeersHeight, waitForHeight } from './peer-catch-up';
+import { networkUp } from './network-control';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+import { alreadyPruned, prunePlan, type PrunePlanPeer } from './network-prune-plan';
+import { agreedSnapshots } from './network-prune-snapshots';
+import { stopNode } from './node-processes';
+
+/** What `weft network prune` is asked for. */
+export interface NetworkPruneOptions {
+  /** `--channel`; default the network's channel. */
+  readonly channel?: string;
+  readonly block: number;
+  /** `--node`: these peers only; default every peer of the channel this directory runs. */
+  readonly nodes?: readonly string[];
+  /** `--all`: prune every peer of the channel although none then keeps the old blocks. */
+  readonly all: boolean;
+  readonly vacuum: boolean;
+  /** How long to wait for a snapshot, and for a restarted peer to catch up. */
+  readonly timeoutMs: number;
+  /** How long a peer may take to stop before SIGKILL. */
+  readonly graceMs?: number;
+}
+
+export interface NetworkPrunedPeer {
+  readonly peer: string;
+  /** False for a peer that held no block at or below the block already: it was not stopped. */
+  readonly changed: boolean;
+  readonly blocksRemoved: number;
+  /** The ledger's files before and after; absent for a peer skipped, whose ledger was not opened. */
+  readonly bytesBefore?: number;
+  readonly bytesAfter?: number;
+  readonly heightAfter: number;
+}
+
+export interface NetworkPruneResult {
+  readonly channel: string;
+  readonly block: number;
+  /** The `snapshot_hash` every peer's snapshot at `block` has; absent when every peer was skipped. */
+  readonly snapshotHash?: string;
+  readonly peers: NetworkPrunedPeer[];
+}
+
+type Step = 'stop' | 'prune' | 'start' | 'catch up';
+
+/**
+ * `weft network prune`: `weft peer prune` rolled over a channel's peers from one agreed snapshot.
+ * Every check comes before any peer stops: the peers run and reached the block, each has (or now
+ * takes) its snapshot at it, and the snapshots are one ledger. Then one peer at a time is stopped,
+ * pruned to its own snapshot, started and waited for until its height is the other peers', so at
+ * most one peer of the channel is down at any moment. A failure stops the run naming the peer and
+ * the step (`NETWORK_PRUNE_FAILED`); a peer whose prune failed (the prune writes nothing then) is
+ * started again on its old ledger first.
+ */
+export async function networkPrune(dir: string, options: NetworkPruneOptions, progress: Progress): Promise<NetworkPruneResult> {
+  const layout = openNetwork(dir).forChannel(options.channel);
+  const channel = layout.spec.channel.name;
+  const { block } = options;
+  const plan = await prunePlan(layout, block, options.nodes, options.all);
+  const todo = plan.filter((p) => !alreadyPruned(p, block));
+  for (const p of plan.filter((q) => alreadyPruned(q, block))) {
+    progress(`${p.node.id}: holds no block at or below ${p.snapshotBlock!} of ${channel} already: skipped`);
+  }
+  const snapshots = todo.length === 0 ? new Map() : await agreedSnapshots(layout, todo, block, options.timeoutMs, progress);
+  const snapshotHash = [...snapshots.values()][0]?.snapshotHash as string | undefined;
+  if (snapshotHash !== undefined) progress(`snapshots agree: snapshot_hash ${snapshotHash}`);
+
+  const done = new Map<string, NetworkPrunedPeer>();
+  for (const p of plan.filter((q) => alreadyPruned(q, block))) done.set(p.node.id, { peer: p.node.id, changed: false, blocksRemoved: 0, heightAfter: p.height });
+  for (const [i, p] of todo.entries()) {
+    progress(`[${i + 1}/${todo.length}] ${p.node.id}: stopping`);
+    const pruned = await prunePeer(layout, p, snapshots.get(p.node.id)!.dir, options, progress);
+    done.set(p.node.id, pruned);
+  }
+  return { channel, block, ...(snapshotHash !== undefined && { snapshotHash }), peers: plan.map((p) => done.get(p.node.id)!) };
+}
+
+/** Stop, prune, start, catch up: one peer, the others serving meanwhile. */
+async function prunePeer(layout: NetworkLayout, p: PrunePlanPeer, snapshotDir: string, options: NetworkPruneOptions, progress: Progress): Promise<NetworkPrunedPeer> {
+  const peer = p.node;
+  const channel = layout.spec.channel.name;
+  const othersHeight = await otherPeersHeight(layout, peer);
+  await step(layout, peer, 'stop', async () => progress(`${peer.id}: ${await stopNode(peer, options.graceMs ?? 10_000)}`));
+  let result: PrunedChannel;
+  try {
+    result = await prunePeerChannel(peer.configFile, { channel, snapshot: { dir: snapshotDir }, vacuum: options.vacuum }, (m) => progress(`${peer.id}: ${m}`));
+  } catch (err) {
+    progress(`${peer.id}: the prune failed; starting it again on its ledger as it was`);
+    await networkUp(layout.dir, progress, [peer.id], 'by-caller').catch((restart: unknown) => progress(`${peer.id}: could not start it again: ${(restart as Error).message}`));
+    throw failed(layout, peer, 'prune', err);
+  }
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
+  progress(`${peer.id}: pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed, ledger files ${mib(result.bytesBefore)} -> ${mib(result.bytesAfter)} MiB`);
+  await step(layout, peer, 'start', () => networkUp(layout.dir, progress, [peer.id], 'by-caller'));
+  const heightAfter = await step(layout, peer, 'catch up', () => waitForHeight(layout, peer, othersHeight, options.timeoutMs, progress));
+  return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter };
+}
+
+async function step<T>(layout: NetworkLayout, peer: NodeLayout, name: Step, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw failed(layout, peer, name, err);
+  }
+}
+
+function failed(layout: NetworkLayout, peer: NodeLayout, name: Step, err: unknown): WeftError {
+  const channel = layout.spec.channel.name;
+  const next: Record<Step, string> = {
+    stop: `stop it by hand (weft network down ${layout.dir} --node ${peer.id}), then run weft network prune again`,
+    prune: 'the prune wrote nothing: it runs on its old ledger; fix the cause, then run weft network prune again',
+    start: `start it: weft network up ${layout.dir} --node ${peer.id}; then run weft network prune again for the peers left`,
+    'catch up': `it is pruned and running: check its height with weft network status ${layout.dir} --channel ${channel}, then run weft network prune again for the peers left`,
+  };
+  return new WeftError('NETWORK_PRUNE_FAILED', `${peer.id}, step ${name}: ${(err as Error).message}`, {
+    peer: peer.id,
+    step: name,
+    ...(err instanceof WeftError && { causeCode: err.code }),
+    suggestions: [next[name], `see its log: ${peer.logFile}`],
+  }, { cause: err });
+}
