@@ -2,15 +2,22 @@ import { Config, ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib
 import { BatchSize, BatchTimeout } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { WeftError } from '../../../core/errors';
 import { buildApplicationOrgGroup, type ApplicationOrgDefinition } from '../../../core/protocol/config-block';
-import type { ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { readChannelConfig, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { configSuccessionProblem } from '../../../core/protocol/config-succession';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import { resolveOrg } from '../chaincode/org-args';
+import { hasConfigOps, type ConfigOps } from './channel-config-flags';
+import { applyConfigOps } from './channel-config-ops';
 import { applicationOrgOf } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
 
-/** The changes `weft channel update` makes to a channel's config; orgs by name, MSP ID or domain. */
-export interface ChannelChange {
+/**
+ * The changes `weft channel update` makes to a channel's config; orgs by name, MSP ID or domain.
+ * The typed operations ({@link ConfigOps}: policies, ACLs, capabilities, anchor peers, orderer
+ * endpoints) are checked against the config and applied by {@link applyConfigOps}.
+ */
+export interface ChannelChange extends ConfigOps {
   readonly batchTimeout?: string;
   readonly maxMessageCount?: number;
   readonly absoluteMaxBytes?: number;
@@ -30,6 +37,8 @@ export interface EditedConfig {
   readonly next: Config;
   readonly added: PeerOrgSpec[];
   readonly removed: PeerOrgSpec[];
+  /** Lines the operator should read before submitting (a capability that stops older nodes). */
+  readonly warnings: string[];
 }
 
 /** Whether the change asks for anything. */
@@ -41,7 +50,8 @@ export function changesSomething(change: ChannelChange): boolean {
     change.preferredMaxBytes !== undefined ||
     (change.addOrgs?.length ?? 0) > 0 ||
     (change.removeOrgs?.length ?? 0) > 0 ||
-    (change.joiningOrgs?.length ?? 0) > 0
+    (change.joiningOrgs?.length ?? 0) > 0 ||
+    hasConfigOps(change)
   );
 }
 
@@ -58,10 +68,11 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
   const next = Config.deserializeBinary(current.config.serializeBinary());
   const root = next.getChannelGroup()!;
   editBatch(channel, root, current, change);
+  const warnings = applyConfigOps(layout, current, root, change);
   const addRefs = change.addOrgs ?? [];
   const removeRefs = change.removeOrgs ?? [];
   const joining = change.joiningOrgs ?? [];
-  if (addRefs.length + removeRefs.length + joining.length === 0) return { next, added: [], removed: [] };
+  if (addRefs.length + removeRefs.length + joining.length === 0) return { next: checkedSuccessor(channel, current, next), added: [], removed: [], warnings };
 
   if (addRefs.length + removeRefs.length > 0 && channel === layout.networkSpec.channel.name) {
     throw new WeftError('CHANNEL_MEMBERSHIP_FIXED', `channel ${channel} is this network's default channel, which has every org of the network by definition: its members cannot change`, {
@@ -113,7 +124,23 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
       suggestions: ['add another org first (--add-org), or leave the channel as it is'],
     });
   }
-  return { next, added, removed };
+  return { next: checkedSuccessor(channel, current, next), added, removed, warnings };
+}
+
+/**
+ * `next` when Fabric's orderer would take it after `current` (Bundle.ValidateNew) and it parses as
+ * a channel config the nodes act on; else a typed error, so nothing is signed for an update the
+ * orderer or the peers would refuse.
+ */
+function checkedSuccessor(channel: string, current: ParsedChannelConfig, next: Config): Config {
+  const problem = configSuccessionProblem(current.config, next);
+  if (problem !== undefined) throw new WeftError('CONFIG_UPDATE_INVALID', `channel ${channel}: the changed config would be refused: ${problem}`, { channel });
+  try {
+    readChannelConfig(next, next.serializeBinary(), channel);
+  } catch (err) {
+    throw new WeftError('CONFIG_UPDATE_INVALID', `channel ${channel}: the changed config would be refused: ${(err as Error).message}`, { channel }, { cause: err });
+  }
+  return next;
 }
 
 function unique(orgs: PeerOrgSpec[]): PeerOrgSpec[] {

@@ -1,20 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { ConfigUpdate, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import type { Config, ConfigUpdate, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { WeftError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
 import { loadClientIdentity } from '../client/client-identity';
+import { changeLine, describeConfigChanges, type ConfigChange } from './channel-config-diff';
 import { changesSomething, editChannelConfig, type ChannelChange } from './channel-config-edit';
 import { updateApplied } from './config-update-applied';
 import {
   adminOf,
   missingSignatures,
   needsMet,
+  policyNeeds,
   readUpdateFile,
+  signAsAdminsHere,
   signForPolicies,
   signerMspIds,
   type AdminSigner,
@@ -36,6 +39,8 @@ export interface ChannelUpdateOptions {
   readonly output?: string;
   /** Submit the ConfigUpdateEnvelope in this file (from `--output`, signed with `sign-update`). */
   readonly fromFile?: string;
+  /** Say what the change would do and who would sign, then stop: nothing signed, written or sent. */
+  readonly dryRun?: boolean;
 }
 
 export interface ChannelUpdateResult {
@@ -64,6 +69,12 @@ export interface ChannelUpdateResult {
   readonly joined: string[];
   /** Added orgs whose keys are elsewhere: they join their peers on their hosts. */
   readonly waitingFor: string[];
+  /** Each element the update changes, before and after in words, with the policy it needs. */
+  readonly changes: ConfigChange[];
+  /** Lines to read before submitting (a capability that stops older nodes). */
+  readonly warnings: string[];
+  /** `--dry-run`: nothing was signed or sent; `policies[].signed` is empty and `canSignHere` says whose keys are here. */
+  readonly dryRun?: true;
 }
 
 /**
@@ -85,17 +96,24 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
   const before = await fetchBlock(layout, 'config');
   const current = parseConfigBlock(before.bytes);
   progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
-  const { envelope, update } = options.fromFile === undefined ? newUpdate(layout, current, options.change) : fileUpdate(options.fromFile, channel);
+  const { envelope, update, next, warnings } = options.fromFile === undefined ? newUpdate(layout, current, options.change) : { ...fileUpdate(options.fromFile, channel), next: undefined, warnings: [] };
+  const changes = next === undefined ? [] : describeConfigChanges(current.config, next);
+  for (const line of [...changes.map(changeLine), ...warnings.map((w) => `warning: ${w}`)]) progress(line);
+  if (options.dryRun === true) {
+    const policies = policyNeeds(current, update, envelope).map((n) => ({ ...n, canSignHere: adminsHere(network, n.orgs) }));
+    for (const n of policies) progress(`${n.policy} needs ${n.needs ?? 'what the orderer decides of'} ${n.orgs.join(', ') || 'its'} Admins; keys here: ${n.canSignHere.join(', ') || 'none'}`);
+    return { channel, submitted: false, dryRun: true, signedBy: [], policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [], changes, warnings };
+  }
   if (options.fromFile !== undefined && updateApplied(current.config, update) && networkFileStale(dir, channel, current)) {
     // Submitted from another member directory: this one's network.yaml catches up with the channel, nothing is submitted again.
     // Where network.yaml says it already, the update is submitted as asked, and the orderer's refusal says why not.
     progress(`channel ${channel} has this update already (config block ${before.number}): recording it here only`);
     recordInNetworkFile(dir, channel, current, progress);
-    return { channel, submitted: false, recorded: true, configBlock: before.number, signedBy: signerMspIds(envelope), policies: [], addedOrgs: [], removedOrgs: [], networkFileUpdated: true, joined: [], waitingFor: [] };
+    return { channel, submitted: false, recorded: true, configBlock: before.number, signedBy: signerMspIds(envelope), policies: [], addedOrgs: [], removedOrgs: [], networkFileUpdated: true, joined: [], waitingFor: [], changes, warnings };
   }
-  const { signed, policies } = signForPolicies(network, current, update, envelope);
+  const { signed, policies } = signEverywhereNeeded(network, current, update, envelope);
   if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
-  const base = { channel, signedBy: signerMspIds(envelope), policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [] };
+  const base = { channel, signedBy: signerMspIds(envelope), policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [], changes, warnings };
 
   if (options.output !== undefined) {
     const file = path.resolve(options.output);
@@ -163,19 +181,45 @@ function checkOptions(layout: NetworkLayout, options: ChannelUpdateOptions): voi
       suggestions: [`submit it alone: weft channel update ${layout.dir} --channel ${channel} --from-file ${options.fromFile}`],
     });
   }
+  if (options.dryRun === true && options.output !== undefined) {
+    throw new WeftError('CONFLICTING_FLAGS', '--dry-run writes nothing: it takes no --output', { suggestions: ['drop --output to see what the update would change, or --dry-run to write it'] });
+  }
   if (options.fromFile === undefined && !changesSomething(options.change)) {
     throw new WeftError('NOTHING_TO_UPDATE', `no change given for channel ${channel}`, {
       suggestions: [
         `change the batch settings: weft channel update ${layout.dir} --channel ${channel} --batch-timeout 500ms --max-message-count 100`,
         `change the members of a channel made by weft channel create: --add-org <org> or --remove-org <org>`,
+        `change a policy, an ACL, a capability, anchor peers or orderer endpoints: --policy Application/Endorsement="ANY Endorsement", --acl qscc/GetTransactionByID=/Channel/Application/Writers, --capability application=V2_5, --anchor-peer Org1=peer0.org1.example.com:7051, --orderer-endpoint OrdererMSP=orderer.example.com:7050`,
         'or submit a signed update file: --from-file <file>',
       ],
     });
   }
 }
 
-function newUpdate(layout: NetworkLayout, current: ParsedChannelConfig, change: ChannelChange): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {
-  return unsignedConfigUpdate(layout.spec.channel.name, current.config, editChannelConfig(layout, current, change).next);
+function newUpdate(layout: NetworkLayout, current: ParsedChannelConfig, change: ChannelChange): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate; next: Config; warnings: string[] } {
+  const { next, warnings } = editChannelConfig(layout, current, change);
+  return { ...unsignedConfigUpdate(layout.spec.channel.name, current.config, next), next, warnings };
+}
+
+/** MSP IDs among `mspIds` whose Admin key is in this directory. */
+function adminsHere(network: NetworkLayout, mspIds: readonly string[]): string[] {
+  return mspIds.filter((mspId) => {
+    const user = adminOf(network, mspId);
+    return user !== undefined && keyHere(user.keyPath);
+  });
+}
+
+/**
+ * {@link signForPolicies}, plus every Admin here when a policy the update needs is one the CLI
+ * cannot count (e.g. /Channel/Admins, a MAJORITY over the Application and Orderer groups, which a
+ * channel capability needs): the orderer decides, and an Admin's signature never hurts its case.
+ */
+function signEverywhereNeeded(network: NetworkLayout, current: ParsedChannelConfig, update: ConfigUpdate, envelope: ConfigUpdateEnvelope): { signed: AdminSigner[]; policies: PolicyNeed[] } {
+  const first = signForPolicies(network, current, update, envelope);
+  if (first.policies.every((n) => n.needs !== undefined)) return first;
+  const everyone = [...orgsWithKeysHere(network).map((o) => o.mspId), network.spec.ordererOrg.mspId];
+  const more = signAsAdminsHere(network, envelope, everyone);
+  return { signed: [...first.signed, ...more], policies: policyNeeds(current, update, envelope) };
 }
 
 function fileUpdate(file: string, channel: string): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {

@@ -145,4 +145,50 @@ describe('weft channel update (2 orgs, real processes)', () => {
       message: expect.stringMatching(/BAD_REQUEST \(400\).*read set.*\/Channel\/Application/),
     });
   }, 120_000);
+  it("typed edits of the default channel: --dry-run changes nothing; an Endorsement policy, an ACL and anchor peers take effect", async () => {
+    const configBlock = async (): Promise<number> => ((json(await runCli(['channel', 'info', net, '--json'])) as { configBlock: number }).configBlock);
+    const height = await configBlock();
+    const dry = json(await runCli(['channel', 'update', net, '--policy', 'Application/Endorsement=ANY Endorsement', '--dry-run', '--json']));
+    expect(dry).toMatchObject({
+      dryRun: true,
+      submitted: false,
+      signedBy: [],
+      changes: [{ path: '/Channel/Application/Endorsement', before: 'MAJORITY Endorsement', after: 'ANY Endorsement', modPolicy: '/Channel/Application/Admins' }],
+      policies: [{ policy: '/Channel/Application/Admins', needs: 2, orgs: ['Org1MSP', 'Org2MSP'], canSignHere: ['Org1MSP', 'Org2MSP'] }],
+    });
+    expect(await configBlock()).toBe(height);
+    expect(errorOf(await runCli(['channel', 'update', net, '--policy', "Application/Endorsement=OR('Org9MSP.peer')", '--json']))).toMatchObject({ code: 'UNKNOWN_POLICY_MSP' });
+    expect(errorOf(await runCli(['channel', 'update', net, '--acl', 'qscc/GetEverything=/Channel/Application/Readers', '--json']))).toMatchObject({ code: 'UNKNOWN_ACL_RESOURCE' });
+    expect(await configBlock()).toBe(height);
+
+    // The chaincode's endorsement policy is the channel's /Channel/Application/Endorsement (MAJORITY): one org's endorsement fails it.
+    const project = path.join(REPO, 'chaincode-examples', 'asset-transfer');
+    json(await runCli(['chaincode', 'deploy', net, project, '--name', 'votes', '--json'], { timeoutMs: 180_000 }));
+    const oneOrg = (id: string) => ['chaincode', 'invoke', net, '--name', 'votes', '--endorsing-orgs', 'Org1MSP', 'CreateAsset', id, 'red', '5', 'Tom', '100', '--json'];
+    expect(errorOf(await runCli(oneOrg('v1')))).toMatchObject({ code: 'TX_INVALID', details: { validationCode: 'ENDORSEMENT_POLICY_FAILURE' } });
+    const changed = json(await runCli(['channel', 'update', net, '--policy', 'Application/Endorsement=ANY Endorsement', '--json']));
+    expect(changed).toMatchObject({ submitted: true, signedBy: ['Org1MSP', 'Org2MSP'], changes: [{ path: '/Channel/Application/Endorsement', after: 'ANY Endorsement' }] });
+    expect(json(await runCli(oneOrg('v2')))).toMatchObject({ valid: true });
+
+    // qscc/GetTransactionByID bound to Org1's Admins: Org1's client user is refused, its Admin is not.
+    const txId = (json(await runCli(oneOrg('v3'))) as { transactionId: string }).transactionId;
+    const byId = (user: string) => runCli(['chaincode', 'query', net, '--name', 'qscc', '--org', 'Org1', '--user', user, 'GetTransactionByID', 'mychannel', txId, '--json']);
+    expect((await byId('User1')).code).toBe(0);
+    json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetTransactionByID=/Channel/Application/Org1MSP/Admins', '--json']));
+    const refused = await byId('User1');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/access denied|GetTransactionByID|Org1MSP\/Admins/i);
+    expect((await byId('Admin')).code).toBe(0);
+    json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetTransactionByID=', '--json']));
+    expect((await byId('User1')).code).toBe(0);
+
+    // Anchor peers cleared and set again, read back from the config.
+    const anchors = async () => (json(await runCli(['channel', 'info', net, '--json'])) as { config: { applicationOrgs: { mspId: string; anchorPeers: string[] }[] } }).config.applicationOrgs.find((o) => o.mspId === 'Org2MSP')!.anchorPeers;
+    const original = await anchors();
+    json(await runCli(['channel', 'update', net, '--anchor-peer', 'Org2=', '--json']));
+    expect(await anchors()).toEqual([]);
+    const restored = json(await runCli(['channel', 'update', net, ...original.flatMap((a) => ['--anchor-peer', `Org2=${a}`]), '--json']));
+    expect(restored).toMatchObject({ signedBy: ['Org2MSP'], policies: [{ policy: '/Channel/Application/Org2MSP/Admins' }] });
+    expect(await anchors()).toEqual(original);
+  }, 300_000);
 });
