@@ -27,7 +27,7 @@ export async function waitForHeight(layout: NetworkLayout, peer: NodeLayout, hei
       (err: unknown) => ((last = (err as Error).message), -1),
     );
     if (now >= height) {
-      progress(`${peer.id} on ${channel}: height ${now} (the other peers: ${height})`);
+      progress(`${peer.id}: serving ${channel} at height ${now} (the other peers: ${height})`);
       return now;
     }
     if (Date.now() - reported >= REPORT_EVERY_MS) {
