@@ -1,8 +1,8 @@
 import { ConfigError, WeftError } from '../../../core/errors';
-import { decodeBlock, getLastConfigIndex } from '../../../core/protocol/block';
-import { withPeerClient } from '../client/peer-client';
+import { blockNumber, decodeBlock, getLastConfigIndex } from '../../../core/protocol/block';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
-import { channelPeer, channelReader, peerChainInfo, readingPeer } from '../network/network-access';
+import { channelPeer, channelReader, peerChainInfo, QSCC_ACCESS_DENIED, qsccRead, readingPeer } from '../network/network-access';
+import { ordererBlock } from './orderer-block-source';
 
 /** `newest`, `oldest`, `config` (the latest config block) or a block number. */
 export type BlockRef = 'newest' | 'oldest' | 'config' | number;
@@ -17,9 +17,32 @@ export function parseBlockRef(text: string): BlockRef {
 
 /**
  * Reads a committed block from a peer (qscc GetBlockByNumber): the peer's copy carries the
- * validation flags it wrote, which the orderer's does not.
+ * validation flags it wrote, which the orderer's does not. When the channel's ACL refuses the
+ * CLI's qscc reads (`QSCC_ACCESS_DENIED`), a config block (`config`, or the number of one) is read
+ * from an orderer's Deliver instead, so that `weft channel update` can still read the config and
+ * see its own update land, and so undo such an ACL; any other block keeps the refusal, whose
+ * suggestions say how to undo it. Such a block is the orderer's: it is there once the orderer cut
+ * it, which may be before `peer` committed it.
  */
 export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = readingPeer(layout)): Promise<{ number: number; bytes: Uint8Array }> {
+  try {
+    return await peerBlock(layout, ref, peer);
+  } catch (err) {
+    if (!(err instanceof WeftError && err.code === QSCC_ACCESS_DENIED)) throw err;
+    const channel = layout.spec.channel.name;
+    const read = await ordererBlock(layout, channelReader(layout, peer, channel), ref);
+    if (ref !== 'config' && !isConfigBlock(read.bytes)) throw err;
+    return { number: read.number, bytes: read.bytes };
+  }
+}
+
+/** Whether the block is a config block (its last-config index points at itself). */
+function isConfigBlock(bytes: Uint8Array): boolean {
+  const block = decodeBlock(bytes);
+  return getLastConfigIndex(block) === blockNumber(block);
+}
+
+async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout): Promise<{ number: number; bytes: Uint8Array }> {
   const channel = layout.spec.channel.name;
   const { height, snapshotBlock } = await peerChainInfo(layout, peer, channel);
   // A peer that joined from a snapshot holds the blocks after the snapshot's last block only.
@@ -52,7 +75,6 @@ export function blockPeer(layout: NetworkLayout, id: string | undefined): NodeLa
   return id === undefined ? readingPeer(layout) : channelPeer(layout, id);
 }
 
-async function blockBytes(layout: NetworkLayout, peer: NodeLayout, channel: string, n: number): Promise<Uint8Array> {
-  const reader = channelReader(layout, peer, channel);
-  return withPeerClient(layout.spec, peer, reader, (c) => c.call(reader.signer, channel, 'qscc', ['GetBlockByNumber', channel, String(n)]));
+function blockBytes(layout: NetworkLayout, peer: NodeLayout, channel: string, n: number): Promise<Uint8Array> {
+  return qsccRead(layout, peer, channel, ['GetBlockByNumber', channel, String(n)]);
 }

@@ -13,11 +13,11 @@ import { changesSomething, editChannelConfig, type ChannelChange } from './chann
 import { updateApplied } from './config-update-applied';
 import {
   adminOf,
+  describeNeed,
   missingSignatures,
   needsMet,
   policyNeeds,
   readUpdateFile,
-  signAsAdminsHere,
   signForPolicies,
   signerMspIds,
   type AdminSigner,
@@ -101,7 +101,7 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
   for (const line of [...changes.map(changeLine), ...warnings.map((w) => `warning: ${w}`)]) progress(line);
   if (options.dryRun === true) {
     const policies = policyNeeds(current, update, envelope).map((n) => ({ ...n, canSignHere: adminsHere(network, n.orgs) }));
-    for (const n of policies) progress(`${n.policy} needs ${n.needs ?? 'what the orderer decides of'} ${n.orgs.join(', ') || 'its'} Admins; keys here: ${n.canSignHere.join(', ') || 'none'}`);
+    for (const n of policies) progress(`${describeNeed(n, current)}; keys here: ${n.canSignHere.join(', ') || 'none'}`);
     return { channel, submitted: false, dryRun: true, signedBy: [], policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [], changes, warnings };
   }
   if (options.fromFile !== undefined && updateApplied(current.config, update) && networkFileStale(dir, channel, current)) {
@@ -111,7 +111,7 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
     recordInNetworkFile(dir, channel, current, progress);
     return { channel, submitted: false, recorded: true, configBlock: before.number, signedBy: signerMspIds(envelope), policies: [], addedOrgs: [], removedOrgs: [], networkFileUpdated: true, joined: [], waitingFor: [], changes, warnings };
   }
-  const { signed, policies } = signEverywhereNeeded(network, current, update, envelope);
+  const { signed, policies } = signForPolicies(network, current, update, envelope);
   if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
   const base = { channel, signedBy: signerMspIds(envelope), policies, addedOrgs: [], removedOrgs: [], networkFileUpdated: false, joined: [], waitingFor: [], changes, warnings };
 
@@ -207,19 +207,6 @@ function adminsHere(network: NetworkLayout, mspIds: readonly string[]): string[]
     const user = adminOf(network, mspId);
     return user !== undefined && keyHere(user.keyPath);
   });
-}
-
-/**
- * {@link signForPolicies}, plus every Admin here when a policy the update needs is one the CLI
- * cannot count (e.g. /Channel/Admins, a MAJORITY over the Application and Orderer groups, which a
- * channel capability needs): the orderer decides, and an Admin's signature never hurts its case.
- */
-function signEverywhereNeeded(network: NetworkLayout, current: ParsedChannelConfig, update: ConfigUpdate, envelope: ConfigUpdateEnvelope): { signed: AdminSigner[]; policies: PolicyNeed[] } {
-  const first = signForPolicies(network, current, update, envelope);
-  if (first.policies.every((n) => n.needs !== undefined)) return first;
-  const everyone = [...orgsWithKeysHere(network).map((o) => o.mspId), network.spec.ordererOrg.mspId];
-  const more = signAsAdminsHere(network, envelope, everyone);
-  return { signed: [...first.signed, ...more], policies: policyNeeds(current, update, envelope) };
 }
 
 function fileUpdate(file: string, channel: string): { envelope: ConfigUpdateEnvelope; update: ConfigUpdate } {

@@ -17,25 +17,52 @@ import { keyHere } from './org-keys';
  * Which admins a config update needs, as far as the CLI can tell before the orderer does: each
  * element the update changes is governed by its current `mod_policy` (Fabric's configtx
  * validator). For the policies a network's channels carry (an ImplicitMeta rule over the orgs of
- * /Channel/Application or /Channel/Orderer, an org's own Admins) that means a number of those orgs'
- * Admins; other policies are left to the orderer, which decides in any case.
+ * /Channel/Application or /Channel/Orderer, an org's own Admins, and /Channel/Admins, an
+ * ImplicitMeta rule over those two groups' rules) that means a number of those orgs' Admins, or a
+ * number of groups each met by its own orgs' Admins; other policies are left to the orderer, which
+ * decides in any case.
  */
 export interface PolicyNeed {
   /** The policy path, e.g. `/Channel/Application/Admins`. */
   readonly policy: string;
-  /** How many of `orgs` must sign; undefined when the CLI cannot tell (the orderer decides). */
+  /**
+   * How many of `orgs` must sign or, with `of`, how many of `of` must be met; undefined when the
+   * CLI cannot tell (the orderer decides).
+   */
   readonly needs: number | undefined;
-  /** MSP IDs of the orgs whose Admins count towards it. */
+  /** MSP IDs of the orgs whose Admins count towards it (with `of`: towards any of `of`). */
   readonly orgs: readonly string[];
   readonly signed: readonly string[];
   readonly unsigned: readonly string[];
+  /** An ImplicitMeta rule over groups (Fabric's /Channel/Admins): the groups' own needs. */
+  readonly of?: readonly PolicyNeed[];
+}
+
+/** A need before signatures are looked at. */
+interface NeedShape {
+  readonly policy: string;
+  readonly needs: number | undefined;
+  readonly orgs: readonly string[];
+  readonly of?: readonly NeedShape[];
 }
 
 const RULE_NAMES: Record<number, string> = { [ImplicitMetaPolicy.Rule.ANY]: 'ANY', [ImplicitMetaPolicy.Rule.ALL]: 'ALL', [ImplicitMetaPolicy.Rule.MAJORITY]: 'MAJORITY' };
 
 /** Whether every need the CLI can judge is met. */
 export function needsMet(needs: readonly PolicyNeed[]): boolean {
-  return needs.every((n) => n.needs === undefined || n.signed.length >= n.needs);
+  return needs.every(needMet);
+}
+
+/** Whether one need is met (one the CLI cannot judge counts as met: the orderer decides). */
+export function needMet(need: PolicyNeed): boolean {
+  if (need.needs === undefined) return true;
+  return (need.of === undefined ? need.signed.length : need.of.filter(needMet).length) >= need.needs;
+}
+
+/** The orgs whose Admins could still sign towards an unmet need: of a nested one, those of its unmet groups. */
+function stillToSign(need: PolicyNeed): string[] {
+  if (needMet(need)) return [];
+  return need.of === undefined ? [...need.unsigned] : [...new Set(need.of.flatMap(stillToSign))];
 }
 
 /** Reads a ConfigUpdateEnvelope file (`--output`, `sign-update`); typed error when it is none. */
@@ -114,10 +141,19 @@ export function policyNeeds(current: ParsedChannelConfig, update: ConfigUpdate, 
   const paths = new Set<string>();
   const root = current.config.getChannelGroup()!;
   changedElements(update.getReadSet(), update.getWriteSet()!, root, ['Channel'], paths);
-  return [...paths].sort().map((policy) => {
-    const { needs, orgs } = policyOrgs(current, policy);
-    return { policy, needs, orgs, signed: orgs.filter((o) => signed.has(o)), unsigned: orgs.filter((o) => !signed.has(o)) };
-  });
+  return [...paths].sort().map((policy) => withSignatures(policyShape(current, policy), signed));
+}
+
+function withSignatures(shape: NeedShape, signed: ReadonlySet<string>): PolicyNeed {
+  const { policy, needs, orgs } = shape;
+  return {
+    policy,
+    needs,
+    orgs,
+    signed: orgs.filter((o) => signed.has(o)),
+    unsigned: orgs.filter((o) => !signed.has(o)),
+    ...(shape.of !== undefined && { of: shape.of.map((s) => withSignatures(s, signed)) }),
+  };
 }
 
 /**
@@ -139,40 +175,54 @@ function changedElements(read: ConfigGroup | undefined, write: ConfigGroup, exis
   for (const [k, g] of write.getGroupsMap().entries()) changedElements(read?.getGroupsMap().get(k), g, existing?.getGroupsMap().get(k), [...path, k], out);
 }
 
-/** The orgs a policy path counts and how many it needs, for the shapes a network's channel config has. */
-function policyOrgs(current: ParsedChannelConfig, policy: string): { needs: number | undefined; orgs: string[] } {
+/**
+ * The orgs a policy path counts and how many it needs, for the shapes a network's channel config
+ * has: an org's signature policy (its Admins), and an ImplicitMeta rule of /Channel or of its
+ * Application or Orderer group over the same-named policy of each subgroup, with Fabric's
+ * thresholds (`common/policies/implicitmeta.go`: ANY 1, ALL n, MAJORITY n/2+1, 0 for no subgroup).
+ * A rule over orgs is flat (`needs` of `orgs`); a rule over groups (/Channel/Admins) is nested.
+ */
+function policyShape(current: ParsedChannelConfig, policy: string): NeedShape {
   const parts = policy.split('/').slice(1);
   const groups = parts.slice(0, -1);
-  const unknown = { needs: undefined, orgs: [] };
+  const unknown: NeedShape = { policy, needs: undefined, orgs: [] };
   let group: ConfigGroup | undefined = current.config.getChannelGroup();
   for (const g of groups.slice(1)) group = group?.getGroupsMap().get(g);
   const proto: Policy | undefined = group?.getPoliciesMap().get(parts[parts.length - 1]!)?.getPolicy();
-  if (proto === undefined || groups[0] !== 'Channel') return unknown;
-  const orgsOf = (section: string | undefined) =>
-    section === 'Application' ? current.applicationOrgs : section === 'Orderer' ? current.ordererOrgs : undefined;
-  if (proto.getType() === Policy.PolicyType.IMPLICIT_META && groups.length === 2) {
-    const members = orgsOf(groups[1]);
-    if (members === undefined) return unknown;
-    const rule = ImplicitMetaPolicy.deserializeBinary(proto.getValue_asU8()).getRule();
-    const n = members.length;
-    const needs = rule === ImplicitMetaPolicy.Rule.ANY ? 1 : rule === ImplicitMetaPolicy.Rule.ALL ? n : Math.floor(n / 2) + 1;
-    return { needs, orgs: members.map((o) => o.mspId) };
+  if (group === undefined || proto === undefined || groups[0] !== 'Channel') return unknown;
+  if (proto.getType() === Policy.PolicyType.IMPLICIT_META && groups.length <= 2) {
+    const meta = ImplicitMetaPolicy.deserializeBinary(proto.getValue_asU8());
+    const children = [...group.getGroupsMap().keys()].map((k) => policyShape(current, `/${[...groups, k, meta.getSubPolicy()].join('/')}`));
+    if (children.some((c) => c.needs === undefined)) return unknown;
+    const n = children.length;
+    const rule = meta.getRule();
+    const needs = n === 0 ? 0 : rule === ImplicitMetaPolicy.Rule.ANY ? 1 : rule === ImplicitMetaPolicy.Rule.ALL ? n : Math.floor(n / 2) + 1;
+    const orgs = [...new Set(children.flatMap((c) => c.orgs))];
+    // Each subgroup met by one org's Admin: the rule counts orgs, as the flat form says.
+    if (children.every((c) => c.of === undefined && c.needs === 1 && c.orgs.length === 1)) return { policy, needs, orgs };
+    return { policy, needs, orgs, of: children };
   }
   if (proto.getType() === Policy.PolicyType.SIGNATURE && groups.length === 3) {
-    const org = orgsOf(groups[1])?.find((o) => o.name === groups[2]);
-    return org === undefined ? unknown : { needs: 1, orgs: [org.mspId] };
+    const members = groups[1] === 'Application' ? current.applicationOrgs : groups[1] === 'Orderer' ? current.ordererOrgs : [];
+    const org = members.find((o) => o.name === groups[2]);
+    return org === undefined ? unknown : { policy, needs: 1, orgs: [org.mspId] };
   }
   return unknown;
 }
 
-/** A short description of a need: "MAJORITY (2 of Org1MSP, Org2MSP, Org3MSP)". */
+/**
+ * A short description of a need: "/Channel/Application/Admins: MAJORITY (2 of Org1MSP, Org2MSP,
+ * Org3MSP Admins)"; a nested one lists its groups' needs in brackets.
+ */
 export function describeNeed(need: PolicyNeed, current: ParsedChannelConfig): string {
+  if (need.needs === undefined) return `${need.policy}: what the orderer decides`;
   const parts = need.policy.split('/');
   let group: ConfigGroup | undefined = current.config.getChannelGroup();
   for (const g of parts.slice(2, -1)) group = group?.getGroupsMap().get(g);
   const proto = group?.getPoliciesMap().get(parts[parts.length - 1]!)?.getPolicy();
   const rule = proto?.getType() === Policy.PolicyType.IMPLICIT_META ? `${RULE_NAMES[ImplicitMetaPolicy.deserializeBinary(proto.getValue_asU8()).getRule()] ?? '?'} ` : '';
-  return `${need.policy}: ${rule}(${need.needs ?? '?'} of ${need.orgs.join(', ')} Admins)`;
+  const of = need.of === undefined ? `${need.orgs.join(', ')} Admins` : `[${need.of.map((n) => describeNeed(n, current)).join('; ')}]`;
+  return `${need.policy}: ${rule}(${need.needs} of ${of})`;
 }
 
 /**
@@ -187,12 +237,12 @@ export function missingSignatures(
   needs: readonly PolicyNeed[],
   remedies?: (unsigned: readonly string[]) => string[],
 ): WeftError {
-  const unmet = needs.filter((n) => n.needs !== undefined && n.signed.length < n.needs);
-  const unsigned = [...new Set(unmet.flatMap((n) => n.unsigned))];
-  const text = unmet.map((n) => `${describeNeed(n, current)}; signed: ${n.signed.join(', ') || 'none'}; not signed: ${n.unsigned.join(', ')}`).join('; ');
+  const unmet = needs.filter((n) => !needMet(n));
+  const unsigned = unsignedOrgs(unmet);
+  const text = unmet.map((n) => `${describeNeed(n, current)}; signed: ${n.signed.join(', ') || 'none'}; not signed: ${stillToSign(n).join(', ')}`).join('; ');
   return new WeftError('CONFIG_UPDATE_UNSIGNED', `channel ${channel}: this update needs signatures this directory cannot give: ${text}. Nothing was submitted`, {
     channel,
-    policies: unmet.map((n) => ({ policy: n.policy, needs: n.needs, signed: n.signed, unsigned: n.unsigned })),
+    policies: unmet.map((n) => ({ policy: n.policy, needs: n.needs, signed: n.signed, unsigned: stillToSign(n) })),
     unsigned,
     suggestions: remedies?.(unsigned) ?? [
       `write the partly signed update to a file: rerun with --output <file>`,
@@ -204,5 +254,5 @@ export function missingSignatures(
 
 /** The orgs whose Admins must still sign for the policies to be met. */
 export function unsignedOrgs(policies: readonly PolicyNeed[]): string[] {
-  return [...new Set(policies.filter((n) => n.needs !== undefined && n.signed.length < n.needs).flatMap((n) => n.unsigned))];
+  return [...new Set(policies.flatMap(stillToSign))];
 }

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Config, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError, WeftError } from '../../../core/errors';
@@ -10,6 +9,7 @@ import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { statusName } from '../../../core/protocol/status-name';
 import { fetchBlock } from '../block/block-source';
+import { ordererTls } from '../block/orderer-block-source';
 import { missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
@@ -70,15 +70,6 @@ export async function broadcastConfigUpdate(layout: NetworkLayout, channel: stri
     channel,
     suggestions: ['is the network up? check with: weft network status <dir>'],
   });
-}
-
-function ordererTls(layout: NetworkLayout, orderer: NodeLayout, user: UserLayout): ConstructorParameters<typeof OrdererClient>[1] {
-  if (!layout.spec.tls) return {};
-  return {
-    rootCerts: fs.readFileSync(orderer.tlsRootCertPath),
-    serverNameOverride: orderer.id,
-    ...(layout.spec.mutualTls && { certChain: fs.readFileSync(user.tlsCertPath), privateKey: fs.readFileSync(user.tlsKeyPath) }),
-  };
 }
 
 /**

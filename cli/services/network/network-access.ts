@@ -1,6 +1,6 @@
 import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { ChannelQueryResponse } from '@hyperledger/fabric-protos/lib/peer/query_pb';
-import { ConfigError } from '../../../core/errors';
+import { ConfigError, WeftError } from '../../../core/errors';
 import { toHex } from '../../../core/protocol/bytes';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { withPeerClient } from '../client/peer-client';
@@ -64,9 +64,46 @@ export function readingPeer(layout: NetworkLayout): NodeLayout {
  * peer holds no block at or below it (Fabric's `bootstrapping_snapshot_info.last_block_in_snapshot`).
  */
 export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, channel: string): Promise<{ height: number; currentBlockHash: string; snapshotBlock?: number }> {
-  const reader = channelReader(layout, peer, channel);
-  const payload = await withPeerClient(layout.spec, peer, reader, (c) => c.call(reader.signer, channel, 'qscc', ['GetChainInfo', channel]));
+  const payload = await qsccRead(layout, peer, channel, ['GetChainInfo', channel]);
   const info = BlockchainInfo.deserializeBinary(payload);
   const snapshot = info.getBootstrappingsnapshotinfo();
   return { height: info.getHeight(), currentBlockHash: toHex(info.getCurrentblockhash_asU8()), ...(snapshot !== undefined && { snapshotBlock: snapshot.getLastblockinsnapshot() }) };
+}
+
+/** The code of {@link qsccRead}'s refusal: the channel's ACL for the qscc function refuses the CLI's reader. */
+export const QSCC_ACCESS_DENIED = 'QSCC_ACCESS_DENIED';
+
+/**
+ * A qscc query of `channel` on `peer` as {@link channelReader}. A refusal by the channel's ACL (a
+ * resource bound to a policy one signer cannot meet, e.g. qscc/GetChainInfo=/Channel/Application/Admins,
+ * a MAJORITY of the orgs' Admins: Fabric refuses such a proposal too) becomes `QSCC_ACCESS_DENIED`
+ * naming the resource, the channel and the policy, and saying how to undo it: `weft channel update`
+ * submits through the orderer's Broadcast and reads the config from its Deliver when the peer
+ * refuses, neither of which the application ACLs govern.
+ */
+export async function qsccRead(layout: NetworkLayout, peer: NodeLayout, channel: string, args: [string, ...string[]]): Promise<Uint8Array> {
+  const reader = channelReader(layout, peer, channel);
+  try {
+    return await withPeerClient(layout.spec, peer, reader, (c) => c.call(reader.signer, channel, 'qscc', args));
+  } catch (err) {
+    const message = err instanceof WeftError && err.code === 'PROPOSAL_FAILED' ? err.message : '';
+    if (!/access denied for \[/.test(message)) throw err;
+    const resource = `qscc/${args[0]}`;
+    const policy = /with policy \[([^\]]+)\]/.exec(message)?.[1];
+    throw new WeftError(
+      QSCC_ACCESS_DENIED,
+      `${peer.id} refuses ${resource} on channel ${channel} to ${reader.user.mspId}'s Admin: the channel's ACL binds ${resource} to ${policy ?? 'a policy'}, which this request's one signature does not meet`,
+      {
+        channel,
+        resource,
+        peer: peer.id,
+        ...(policy !== undefined && { policy }),
+        suggestions: [
+          `give ${resource} back its default (weft channel update reads the config from an orderer when a peer refuses): weft channel update ${layout.dir} --channel ${channel} --acl ${resource}=`,
+          `or bind it to a policy one identity meets, e.g. --acl ${resource}=/Channel/Application/Readers or /Channel/Application/${reader.user.mspId}/Admins`,
+        ],
+      },
+      { cause: err },
+    );
+  }
 }

@@ -191,4 +191,40 @@ describe('weft channel update (2 orgs, real processes)', () => {
     expect(restored).toMatchObject({ signedBy: ['Org2MSP'], policies: [{ policy: '/Channel/Application/Org2MSP/Admins' }] });
     expect(await anchors()).toEqual(original);
   }, 300_000);
+
+  it('a /Channel-level change lists the nested /Channel/Admins need; an ACL that locks the CLI out of qscc is named, and undone', async () => {
+    const dry = json(await runCli(['channel', 'update', net, '--policy', '/Channel/Readers=MAJORITY Readers', '--dry-run', '--json']));
+    expect(dry).toMatchObject({
+      dryRun: true,
+      policies: [
+        {
+          policy: '/Channel/Admins',
+          needs: 2,
+          orgs: ['Org1MSP', 'Org2MSP', 'OrdererMSP'],
+          canSignHere: ['Org1MSP', 'Org2MSP', 'OrdererMSP'],
+          of: [
+            { policy: '/Channel/Application/Admins', needs: 2, orgs: ['Org1MSP', 'Org2MSP'] },
+            { policy: '/Channel/Orderer/Admins', needs: 1, orgs: ['OrdererMSP'] },
+          ],
+        },
+      ],
+    });
+
+    // A MAJORITY of the orgs' Admins: no one-signer proposal meets it, the CLI's reads through qscc included.
+    const locked = json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetChainInfo=/Channel/Application/Admins', '--json']));
+    expect(locked).toMatchObject({ submitted: true, signedBy: ['Org1MSP', 'Org2MSP'] });
+    expect(errorOf(await runCli(['channel', 'info', net, '--json']))).toMatchObject({
+      code: 'QSCC_ACCESS_DENIED',
+      message: expect.stringMatching(/refuses qscc\/GetChainInfo on channel mychannel .*\/Channel\/Application\/Admins/),
+      details: { resource: 'qscc/GetChainInfo', channel: 'mychannel', suggestions: expect.arrayContaining([expect.stringContaining('--acl qscc/GetChainInfo=')]) },
+    });
+
+    // Undone by the command the error suggests: it reads the config from the orderer while the peer refuses.
+    expect(json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetChainInfo=', '--json']))).toMatchObject({ submitted: true });
+    const chainInfo = async () => (await runCli(['chaincode', 'query', net, '--name', 'qscc', '--org', 'Org1', '--user', 'User1', 'GetChainInfo', 'mychannel', '--json'])).code;
+    // The orderer's config block, not the peer's commit, ended the wait: give the peer a moment to commit it.
+    for (let i = 0; i < 20 && (await chainInfo()) !== 0; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(await chainInfo()).toBe(0);
+    expect((await runCli(['channel', 'info', net, '--json'])).code).toBe(0);
+  }, 120_000);
 });
