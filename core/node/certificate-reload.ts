@@ -4,19 +4,21 @@ import * as path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
 import type { MspRole, SigningIdentity } from '../msp/identity';
-import type { MspProvider } from '../msp/msp';
+import type { Msp, MspProvider } from '../msp/msp';
 import { rolePrincipal } from '../policy/policy-expression';
 import { type NodeCertificates, registeredOnce, trackCertificateExpiry } from './certificate-expiry';
 import { readConfigFile } from './config';
 import type { Logger } from './logger';
 import { type ServerIdentity, ServerTlsIdentity, SwitchableSigningIdentity } from './reloadable-identity';
+import { SwitchableLocalMsp } from './reloadable-local-msp';
+import type { TrustedClientRoots } from './trusted-client-roots';
 
 /** Reloads by outcome; `refused` is what an alert watches (the files on disk are not what the node serves). */
 export const CERTIFICATE_RELOAD_METRIC = 'weft_certificate_reloads_total';
 
 /** What one reload did. `refused` keeps the node on the certificates it had, `error` says which file and why. */
 export type ReloadOutcome =
-  | { readonly result: 'reloaded'; readonly changed: readonly ChangedCertificate[] }
+  | { readonly result: 'reloaded'; readonly changed: readonly ChangedCertificate[]; readonly localMsp?: LocalMspChange; readonly clientRootFiles?: readonly string[] }
   | { readonly result: 'unchanged' }
   | { readonly result: 'refused'; readonly file: string; readonly reason: string };
 
@@ -26,6 +28,17 @@ export interface ChangedCertificate {
   readonly subject: string;
   readonly serial: string;
   readonly notAfter: string;
+}
+
+/** The local MSP folder's CAs, admins, CRLs or NodeOUs changed, and the node's local checks now use them. */
+export interface LocalMspChange {
+  readonly dir: string;
+}
+
+/** The gRPC listener's configured client CA roots (`peer.tls.rootCertFiles`, `orderer.tls.clientRootCAs`), which a reload re-reads. */
+export interface ReloadableClientRoots {
+  readonly roots: Pick<TrustedClientRoots, 'setStaticRoots'>;
+  readonly files: readonly { readonly file: string; readonly field: string }[];
 }
 
 /** TLS files and the config keys naming them. */
@@ -53,7 +66,7 @@ export interface ReloadableOperations extends ReloadableTlsListener {
 
 /** Where a node's certificates come from. */
 export interface ReloadOptions {
-  readonly msp: { readonly dir: string; readonly id: string; readonly provider: Pick<MspProvider, 'loadSigningIdentity'> };
+  readonly msp: { readonly dir: string; readonly id: string; readonly provider: Pick<MspProvider, 'loadSigningIdentity' | 'loadMspConfig' | 'createMsp'> };
   /** The gRPC listener's TLS files (absent with TLS off) and the config fields naming them, for errors. */
   readonly tls?: TlsFiles;
   /** The operations endpoint, when it exists already (else {@link CertificateReloader.serveOn} later). */
@@ -100,22 +113,28 @@ function reloadCounter(registry: Registry): Counter<'result'> {
  * re-reads the local MSP's signing certificate and key, the gRPC listener's TLS certificate and key
  * (which a peer also dials with), and those of the operations endpoint and the orderer's admin
  * listener, from the configured paths; checks them all, then switches the signer and every
- * listener's identity in one synchronous step and re-tracks their expiry. Anything wrong leaves the
- * node on what it had. The CA certificates are not reloaded: those still need a restart.
+ * listener's identity in one synchronous step and re-tracks their expiry. The local MSP (CAs,
+ * admins, CRLs, NodeOUs) is re-read and switched in the same step, so a revocation or a CA renewal
+ * written into the folder reaches the node's local checks. Anything wrong leaves the node on what it had.
  */
 export class CertificateReloader {
   /** The signer every component of the node holds. */
   readonly signer: SwitchableSigningIdentity;
+  /** The local MSP every local check of the node holds. */
+  readonly localMsp: SwitchableLocalMsp;
   /** The gRPC listener's identity; undefined with TLS off. */
   readonly serverTls: ServerTlsIdentity | undefined;
   private readonly counter: Counter<'result'> | undefined;
   private operations: ReloadableOperations | undefined;
   private admin: ReloadableTlsListener | undefined;
+  private clientRoots: (ReloadableClientRoots & { current: readonly Buffer[] }) | undefined;
   private stopTracking: (() => void) | undefined;
 
   /** Loads the node's identity as it starts: a local MSP that fails its checks stops the start, as before reloads existed. */
   constructor(private readonly options: ReloadOptions) {
-    this.signer = new SwitchableSigningIdentity(options.msp.provider.loadSigningIdentity(options.msp.dir, options.msp.id));
+    const { dir, id, provider } = options.msp;
+    this.localMsp = new SwitchableLocalMsp(provider.createMsp(provider.loadMspConfig(dir, id)));
+    this.signer = new SwitchableSigningIdentity(provider.loadSigningIdentity(dir, id));
     const { tls } = options;
     this.serverTls = tls === undefined ? undefined : new ServerTlsIdentity({ cert: readConfigFile(tls.certFile, tls.certField), key: readConfigFile(tls.keyFile, tls.keyField) });
     this.counter = options.registry === undefined ? undefined : reloadCounter(options.registry);
@@ -131,6 +150,11 @@ export class CertificateReloader {
   /** Reloads the orderer's admin listener's certificate too (it starts after the signer is needed). */
   serveAdminOn(admin: ReloadableTlsListener | undefined): void {
     this.admin = admin;
+  }
+
+  /** Re-reads the gRPC listener's configured client CA roots too (they are read when it starts listening). */
+  serveClientRootsOn(clientRoots: ReloadableClientRoots, current: readonly Uint8Array[]): void {
+    this.clientRoots = { ...clientRoots, current: current.map((c) => Buffer.from(c)) };
   }
 
   /** Starts (or restarts, after a reload) the expiry log and gauge for the certificates in use. */
@@ -154,7 +178,7 @@ export class CertificateReloader {
     this.counter?.inc({ result: outcome.result });
     if (outcome.result === 'refused') this.options.logger.error({ file: outcome.file, reason: outcome.reason }, 'certificate reload refused, still serving with the certificates in use');
     else if (outcome.result === 'unchanged') this.options.logger.debug('certificates unchanged, nothing reloaded');
-    else this.options.logger.info({ changed: outcome.changed }, 'certificates reloaded');
+    else this.options.logger.info({ changed: outcome.changed, localMsp: outcome.localMsp }, 'certificates reloaded');
     return outcome;
   }
 
@@ -162,10 +186,15 @@ export class CertificateReloader {
     const { msp, tls } = this.options;
     const { signer, serverTls, operations, admin } = this;
     let enrollment: SigningIdentity;
+    let localMsp: Msp;
+    let clientRoots: Buffer[] | undefined;
     let serverIdentity: ServerIdentity | undefined;
     let operationsIdentity: ServerIdentity | undefined;
     let adminIdentity: ServerIdentity | undefined;
     try {
+      localMsp = this.loadLocalMsp();
+      clientRoots = this.clientRoots?.files.map(({ file, field }) => readRoot(file, field));
+      // Validated against the folder's own MSP, which is the one just loaded: the one check of the signer.
       enrollment = this.loadEnrollment(signer.identity);
       const issuers = tlsIssuers(msp.dir);
       const serves = [SERVER_AUTH];
@@ -189,15 +218,34 @@ export class CertificateReloader {
     if (newOperationsTls !== undefined) changed.push(describe('tls_operations', newOperationsTls.cert));
     const newAdminTls = differs(adminIdentity, admin?.tlsIdentity());
     if (newAdminTls !== undefined) changed.push(describe('tls_admin', newAdminTls.cert));
-    if (changed.length === 0) return { result: 'unchanged' };
+    const mspChanged = !Buffer.from(localMsp.config.serializeBinary()).equals(Buffer.from(this.localMsp.config.serializeBinary()));
+    const roots = this.clientRoots;
+    const rootsChanged = roots !== undefined && clientRoots !== undefined && (clientRoots.length !== roots.current.length || clientRoots.some((r, i) => !r.equals(roots.current[i]!)));
+    if (changed.length === 0 && !mspChanged && !rootsChanged) return { result: 'unchanged' };
     // Everything is checked: switch together, so no caller sees a new TLS identity with an old signer.
     // The server identity's listeners include the peer's network, which dials with it from now on.
     if (enrollmentChanged) signer.replace(enrollment);
+    if (mspChanged) this.localMsp.replace(localMsp);
+    if (rootsChanged) {
+      roots.roots.setStaticRoots(clientRoots!);
+      roots.current = clientRoots!;
+    }
     if (newServerTls !== undefined) serverTls?.replace(newServerTls);
     if (newOperationsTls !== undefined) operations?.setTlsIdentity(newOperationsTls);
     if (newAdminTls !== undefined) admin?.setTlsIdentity(newAdminTls);
     this.trackExpiry();
-    return { result: 'reloaded', changed };
+    return { result: 'reloaded', changed, ...(mspChanged && { localMsp: { dir: msp.dir } }), ...(rootsChanged && { clientRootFiles: roots.files.map((f) => f.file) }) };
+  }
+
+  /** The folder's MSP under Fabric's setup rules (root CAs, intermediates, admins, CRLs, NodeOUs), as the node starts with. */
+  private loadLocalMsp(): Msp {
+    const { dir, id, provider } = this.options.msp;
+    try {
+      return provider.createMsp(provider.loadMspConfig(dir, id));
+    } catch (err) {
+      const e = err as Error & { details?: { file?: unknown } };
+      throw new Refused(typeof e.details?.file === 'string' ? e.details.file : dir, `the local MSP: ${e.message}`);
+    }
   }
 
   /** The MSP's own checks (key matches, chains to its CA, not expired, this MSP ID), then the NodeOU role. */
@@ -316,6 +364,22 @@ function tlsIssuers(mspDir: string): X509Certificate[] {
     }
   }
   return out;
+}
+
+/** A client root file: readable, and every PEM block in it a certificate (one that did not parse would silently trust no one it issued). */
+function readRoot(file: string, field: string): Buffer {
+  const bytes = Buffer.from(readOrRefuse(file, field));
+  const text = bytes.toString('latin1');
+  const blocks = text.includes('-----BEGIN') ? (text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) : [bytes];
+  if (blocks.length === 0) throw new Refused(file, `${field}: no CERTIFICATE block in the file`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw new Refused(file, `${field}: a certificate does not parse: ${(err as Error).message}`);
+    }
+  }
+  return bytes;
 }
 
 function readOrRefuse(file: string, field: string): Uint8Array {

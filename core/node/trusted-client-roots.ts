@@ -22,7 +22,7 @@ export type { ServerIdentity };
  * per-request checks (creator against the channel's MSPs, policies).
  */
 export class TrustedClientRoots {
-  private readonly staticRoots: readonly string[];
+  private staticRoots: readonly string[];
   private readonly byChannel = new Map<string, readonly string[]>();
   private bundle: Buffer;
   private readonly caListeners = new Set<experimental.CaCertificateUpdateListener>();
@@ -34,6 +34,12 @@ export class TrustedClientRoots {
   ) {
     this.staticRoots = staticRoots.flatMap((r, i) => this.certificates(r, `static root ${i}`));
     this.bundle = this.concatenate();
+  }
+
+  /** The configured roots re-read (a certificate reload): new handshakes take clients of these, open connections stay. */
+  setStaticRoots(staticRoots: readonly Uint8Array[]): void {
+    this.staticRoots = staticRoots.flatMap((r, i) => this.certificates(r, `static root ${i}`));
+    this.changed();
   }
 
   /**

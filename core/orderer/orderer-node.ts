@@ -96,6 +96,7 @@ export class OrdererNode {
       logger: this.logging.logger('certmonitor'),
       registry,
     });
+    if (clientRoots !== undefined) this.certs.serveClientRootsOn({ roots: clientRoots, files: o.tls.clientRootCAs.map((file, i) => ({ file, field: `orderer.tls.clientRootCAs[${i}]` })) }, clientRootCAs);
     const { signer, serverTls } = this.certs;
     this.registrar = new Registrar({
       ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),

@@ -3,7 +3,7 @@ import { ChaincodeRuntime } from '../chaincode/chaincode-runtime';
 import { DataDirLock } from '../node/data-dir-lock';
 import { PackageStore } from '../chaincode/package-store';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
-import { type Msp, MspProvider } from '../msp/msp';
+import { MspProvider } from '../msp/msp';
 import { readConfigFile } from '../node/config';
 import { readSnapshotMetadata } from '../ledger/snapshot-metadata';
 import { assembleContainer } from '../node/container';
@@ -104,7 +104,6 @@ export class PeerNode {
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
     this.runtime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
-    const localMsp: Msp = mspProvider.createMsp(mspProvider.loadMspConfig(node.msp.dir, node.msp.id));
     const ledgerOptions = ledgerOptionsOf(node);
 
     this.operations = peerOperationsServer(config, this.logging);
@@ -112,6 +111,8 @@ export class PeerNode {
     const tlsFiles = tls.enabled ? { certFile: tls.certFile!, keyFile: tls.keyFile!, certField: 'peer.tls.certFile', keyField: 'peer.tls.keyFile' } : undefined;
     const msp = { dir: node.msp.dir, id: node.msp.id, provider: mspProvider };
     this.certs = new CertificateReloader({ msp, tls: tlsFiles, dialsWithServerCertificate: true, logger: this.logging.logger('certmonitor'), registry: this.operations?.registry, operations: this.operations });
+    // The local admin checks, the endorser's creator check and discovery hold it: a reload switches it for all of them.
+    const localMsp = this.certs.localMsp;
     const metrics = (this.metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry));
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
     const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry);
@@ -303,6 +304,7 @@ export class PeerNode {
     if (tls.enabled && tls.clientAuthRequired) {
       const files = tls.rootCertFiles.map((f, i) => readConfigFile(f, `peer.tls.rootCertFiles[${i}]`));
       this.clientRoots = new TrustedClientRoots(files, this.logging.logger('comm.grpc.server'));
+      this.certs.serveClientRootsOn({ roots: this.clientRoots, files: tls.rootCertFiles.map((file, i) => ({ file, field: `peer.tls.rootCertFiles[${i}]` })) }, files);
     }
     this.channels.openAll();
     this.snapshots.forgetAllBut(this.channels.list());
@@ -336,7 +338,7 @@ export class PeerNode {
     return this.channels.channel(channelId)?.height() ?? 0;
   }
 
-  /** SIGHUP: re-reads the MSP signcert and key and the TLS cert and key (served and dialled with), and switches to them if they pass the checks. */
+  /** SIGHUP: re-reads the local MSP (CAs, admins, CRLs), its signcert and key and the TLS cert and key (served and dialled with), and switches to them if they pass the checks. */
   reloadCertificates(): ReloadOutcome {
     return this.certs.reload();
   }

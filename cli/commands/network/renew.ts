@@ -17,7 +17,7 @@ export default class NetworkRenew extends WeftCommand {
     '--revoke-old then puts the replaced enrollment certificate on the org CA\'s CRL in every channel (as weft network revoke); a node running here must have reloaded (or be restarted with --restart) first, else nothing is revoked. ' +
     "With --org and --ca and/or --tls-ca: re-issues the org's CA (TLS CA) certificate for the same key, subject and SKI, from its old start date, so every certificate it issued still verifies; " +
     "replaces it in the org's MSP (root_certs or tls_root_certs, and NodeOU identifiers) in every channel by config updates the org's Admin signs (the orderer org's in /Channel/Orderer), " +
-    'then every copy under organizations/ under the same file names. Nodes keep the copy they read until restarted (--restart restarts those running here); it stays good until the old expiry. ' +
+    'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA (their local MSP); they read a renewed TLS CA only when restarted (--restart restarts those running here), the old copy staying good until its expiry. ' +
     'Run it again after a failure midway.';
   static override examples = [
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com',
@@ -52,6 +52,7 @@ export default class NetworkRenew extends WeftCommand {
       const renewed = await renewOrgCas(args.dir, { org: flags.org, ca: flags.ca, tlsCa: flags['tls-ca'], days: flags.days, restart: flags.restart }, (m) => this.progress(m));
       for (const c of renewed.cas) this.log(`${renewed.mspId} ${c.which} ${c.fileName}: serial ${c.serialNumber}, valid until ${c.notAfter} (was ${c.previousNotAfter})`);
       this.log(`${renewed.channels.length} channel(s) updated, ${renewed.files.length} file(s) replaced`);
+      if (renewed.reloaded.length > 0) this.log(`reloaded, no restart: ${renewed.reloaded.join(', ')}`);
       if (renewed.restartNeeded.length > 0) this.log(`restart before the old expiry: ${renewed.restartNeeded.join(', ')}`);
       return renewed;
     }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { networkDirArg } from '../../common-flags';
 import { revokeNodeEarlierCertificates, type OldCertificatesRevoked } from '../../services/network/node-revocation';
+import type { LocalMspReloads } from '../../services/network/node-reload';
 import { revokeUser, type RevokeResult } from '../../services/network/org-revocation';
 
 export default class NetworkRevoke extends WeftCommand {
@@ -34,11 +35,20 @@ export default class NetworkRevoke extends WeftCommand {
       const result = await revokeNodeEarlierCertificates(args.dir, { node: flags.node }, (m) => this.progress(m));
       this.log(`${result.id} (${result.mspId}): earlier certificate(s) ${result.serialNumbers.join(', ')} revoked on CRL number ${result.crlNumber}`);
       for (const c of result.channels) this.log(`  channel ${c.channel.padEnd(20)} config block ${c.configBlock ?? '?'} (orderer ${c.orderer})`);
+      this.logReloads(result);
       return result;
     }
     const result = await revokeUser(args.dir, { org: flags.org ?? '', user: flags.user ?? '' }, (m) => this.progress(m));
     this.log(`${result.user} of ${result.org} (${result.mspId}) revoked: serial ${result.serialNumber} on CRL number ${result.crlNumber} (${result.revokedSerials.length} serial(s))`);
     for (const c of result.channels) this.log(`  channel ${c.channel.padEnd(20)} config block ${c.configBlock ?? '?'} (orderer ${c.orderer})`);
+    this.logReloads(result);
     return result;
+  }
+
+  /** Which running nodes took the new CRL into their local checks, and which read it only when restarted. */
+  private logReloads(result: LocalMspReloads): void {
+    if (result.reloaded.length > 0) this.log(`  reloaded (local checks use the CRL now): ${result.reloaded.join(', ')}`);
+    if (result.signalled.length > 0) this.log(`  told to reload (see their logs): ${result.signalled.join(', ')}`);
+    if (result.restartNeeded.length > 0) this.log(`  restart to apply the CRL to their local checks: ${result.restartNeeded.join(', ')}`);
   }
 }

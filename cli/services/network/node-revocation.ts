@@ -8,6 +8,7 @@ import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertCaKeysHere } from './network-users';
 import { runningPid, servesCurrentTlsCertificate } from './node-processes';
 import { assertOrgAdminHere, resolveMspOrg, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import type { LocalMspReloads } from './node-reload';
 import { revokeCertificates } from './org-revocation';
 
 /** Where `weft network renew` keeps the folders it replaced, under the network directory: outside `organizations/`, so no export copies the old keys. */
@@ -23,7 +24,7 @@ export interface RenewedMemberRef {
   readonly field: '--node' | '--user';
 }
 
-export interface OldCertificatesRevoked {
+export interface OldCertificatesRevoked extends LocalMspReloads {
   readonly id: string;
   readonly mspId: string;
   /** Serials of the earlier enrollment certificates now on the CRL (hex, no leading zeros). */
@@ -127,7 +128,8 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
           : `run weft network renew ${network.dir} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers are up: it renews once more and revokes every earlier certificate`,
     },
   );
-  return { id: member.id, mspId: member.org.mspId, serialNumbers: done.serialNumbers, crlNumber: done.crlNumber, channels: done.channels, crlFiles: done.crlFiles };
+  const { reloaded, signalled, restartNeeded } = done;
+  return { id: member.id, mspId: member.org.mspId, serialNumbers: done.serialNumbers, crlNumber: done.crlNumber, channels: done.channels, crlFiles: done.crlFiles, reloaded, signalled, restartNeeded };
 }
 
 /** `weft network revoke --node X`: {@link revokeEarlierCertificates} for a node of this directory. */

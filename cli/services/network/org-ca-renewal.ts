@@ -12,6 +12,7 @@ import { orgAuthority, type OrgAuthority } from './org-authority';
 import { isPrivateKey } from './org-keys';
 import { assertOrgAdminHere, orgMspStates, resolveMspOrg, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 import { runningPid } from './node-processes';
+import { reloadLocalMsps } from './node-reload';
 
 const DAY_MS = 86_400_000;
 
@@ -39,6 +40,8 @@ export interface RenewCaResult {
   /** Nodes running here on an old copy (until restarted; it stays good until `previousNotAfter`). */
   readonly restartNeeded: string[];
   readonly restarted: string[];
+  /** Nodes running here that took the renewed CA by a reload (`--ca` alone): their local MSP holds it now. */
+  readonly reloaded: string[];
 }
 
 /** The MSP config with every copy of `ca` (a root or TLS root, a NodeOU or OU identifier's certificate) replaced by `renewed`. */
@@ -106,8 +109,9 @@ function nodesReading(network: NetworkLayout, files: readonly string[]): NodeLay
  * then rewrites every copy under `organizations/` under the same file name (NodeOU config.yaml
  * files point at them). Channels first, files last: a run that stopped midway is finished by
  * running it again, as the copies still hold the old certificate and each channel is matched by
- * the CA's subject and key, not its bytes. Running nodes keep the copy they read until restarted;
- * it stays good until the old certificate's expiry, and `restart` restarts those running here.
+ * the CA's subject and key, not its bytes. Running nodes here reload their local MSP for a renewed
+ * CA; for a renewed TLS CA they keep the copy they read until restarted (it stays good until the old
+ * certificate's expiry); `restart` restarts those running here.
  */
 export async function renewOrgCas(dir: string, options: RenewCaOptions, progress: Progress): Promise<RenewCaResult> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -147,14 +151,24 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
 
   const running = nodesReading(network, files).filter((n) => runningPid(n) !== undefined);
   const restarted: string[] = [];
+  let reloaded: string[] = [];
+  let waiting = running.map((n) => n.id);
   if (options.restart === true && running.length > 0) {
     const ids = running.map((n) => n.id);
     await networkDown(dir, 10_000, progress, ids);
     await networkUp(dir, progress, ids);
     restarted.push(...ids);
-  } else if (running.length > 0) {
+    waiting = [];
+  } else if (running.length > 0 && !options.tlsCa) {
+    // The CA's copies a node reads are in its local MSP, which a reload re-reads; a TLS CA's are
+    // also the operations and admin listeners' client CAs, which only a restart re-reads.
+    const r = await reloadLocalMsps(network, running, progress);
+    reloaded = r.reloaded;
+    waiting = [...r.signalled, ...r.restartNeeded];
+  }
+  if (waiting.length > 0) {
     const until = [...renewed.values()].map((c) => new X509Certificate(c.previousPem).validTo).join(', ');
-    progress(`${running.map((n) => n.id).join(', ')} run on the old copy until restarted (good until ${until}): weft network down ${dir} --node <id> && weft network up ${dir} --node <id>, or renew with --restart`);
+    progress(`${waiting.join(', ')} run on the old copy until restarted (good until ${until}): weft network down ${dir} --node <id> && weft network up ${dir} --node <id>, or renew with --restart`);
   }
   return {
     org: org.name,
@@ -169,7 +183,8 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     })),
     channels,
     files,
-    restartNeeded: restarted.length > 0 ? [] : running.map((n) => n.id),
+    restartNeeded: waiting,
     restarted,
+    reloaded,
   };
 }

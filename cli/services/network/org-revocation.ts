@@ -12,11 +12,12 @@ import { orgAuthority } from './org-authority';
 import { keyHere, keyNotHere } from './org-keys';
 import { mspOrgOf, orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 import { replaceFile } from '../../../core/node/durable-files';
+import { type LocalMspReloads, reloadLocalMsps } from './node-reload';
 
 /** The CRL file `weft network revoke` writes into an MSP folder's `crls/` (one per org CA; each new one lists every serial the last did). */
 export const CRL_FILE = 'crl.pem';
 
-export interface RevokeResult {
+export interface RevokeResult extends LocalMspReloads {
   readonly org: string;
   readonly mspId: string;
   readonly user: string;
@@ -26,7 +27,7 @@ export interface RevokeResult {
   readonly revokedSerials: string[];
   /** Channels whose config now carries the CRL, with the config block that does; channels that had it already are left out. */
   readonly channels: { channel: string; orderer: string; configBlock?: number }[];
-  /** MSP folders the CRL was written to: the org's, and its peers' local MSPs (read when they start). */
+  /** MSP folders the CRL was written to: the org's, and its nodes' local MSPs (reloaded by those running here). */
   readonly crlFiles: string[];
 }
 
@@ -82,11 +83,12 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
     replaceNetworkFile(network.dir, next.text);
     progress(`${NETWORK_FILE}: ${user} taken out of ${org.name}'s users`);
   }
-  return { org: org.name, mspId: org.mspId, user, serialNumber: done.serialNumbers[0]!, crlNumber: done.crlNumber, revokedSerials: done.revokedSerials, channels: done.channels, crlFiles: done.crlFiles };
+  const { reloaded, signalled, restartNeeded } = done;
+  return { org: org.name, mspId: org.mspId, user, serialNumber: done.serialNumbers[0]!, crlNumber: done.crlNumber, revokedSerials: done.revokedSerials, channels: done.channels, crlFiles: done.crlFiles, reloaded, signalled, restartNeeded };
 }
 
 /** What {@link revokeCertificates} did. */
-export interface CertificatesRevoked {
+export interface CertificatesRevoked extends LocalMspReloads {
   /** The revoked certificates' serials (hex, no leading zeros), in the order given. */
   readonly serialNumbers: string[];
   readonly crlNumber: number;
@@ -135,8 +137,10 @@ export async function revokeCertificates(
 
   const nodes = org.peerOrg === undefined ? network.orderers() : network.peersOf(org.peerOrg);
   const crlFiles = [orgMspDir, ...nodes.map((n) => n.mspDir)].map((mspDir) => writeCrl(mspDir, crl.pem));
-  progress(`CRL written to ${crlFiles.length} MSP folder(s) of ${org.name}; a node's local MSP reads it when it starts`);
-  return { serialNumbers, crlNumber: crl.crlNumber, revokedSerials: crl.serials, channels, crlFiles };
+  progress(`CRL written to ${crlFiles.length} MSP folder(s) of ${org.name}`);
+  // The channels refuse the certificates already; the nodes' local checks (chaincode install, JoinChain, …) once they reload.
+  const reloads = await reloadLocalMsps(network, nodes, progress);
+  return { serialNumbers, crlNumber: crl.crlNumber, revokedSerials: crl.serials, channels, crlFiles, ...reloads };
 }
 
 /** The user to revoke: a client user of the org whose certificate is here (a revoked one's stays). */

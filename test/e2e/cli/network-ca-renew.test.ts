@@ -11,6 +11,7 @@ interface CaRenewed {
   files: string[];
   restarted: string[];
   restartNeeded: string[];
+  reloaded: string[];
 }
 interface Renewed {
   id: string;
@@ -88,6 +89,9 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     const first = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
     // As if that run had stopped before this file's swap.
     fs.writeFileSync(stale, before);
+    // A renewed CA alone is taken by a reload: the running peer's local MSP holds it, no restart.
+    expect(first.reloaded).toContain(PEER);
+    expect(first.restartNeeded).not.toContain(PEER);
     const again = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
     expect(again.cas[0]!.serialNumber).not.toBe(first.cas[0]!.serialNumber);
     expect(again.channels.length).toBeGreaterThan(0);
