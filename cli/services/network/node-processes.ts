@@ -218,33 +218,47 @@ export interface OperationsClient {
 }
 
 /**
- * GET /healthz on the node's operations endpoint (HTTPS where it serves TLS, trusting its org's TLS
- * CA for its node name, as the CLI's gRPC clients do): true on 200. `client` is presented where
- * given: an endpoint with `clientAuthRequired` takes no client without one of its org's.
+ * One request to the node's operations endpoint (HTTPS where it serves TLS, trusting its org's TLS
+ * CA for its node name, as the CLI's gRPC clients do), `client` presented where given: an endpoint
+ * with `clientAuthRequired` takes no client without one of its org's. The node must have one
+ * (`operationsAddress`); `failed` is called on an error or after `timeoutMs` of silence.
  */
+export function operationsRequest(
+  node: NodeLayout,
+  client: OperationsClient | undefined,
+  request: { readonly path: string; readonly method: 'GET' | 'POST'; readonly timeoutMs: number },
+  answered: (res: http.IncomingMessage) => void,
+  failed: () => void,
+): void {
+  const address = node.operationsAddress!;
+  const i = address.lastIndexOf(':');
+  const target = { host: address.slice(0, i), port: Number(address.slice(i + 1)), path: request.path, method: request.method, timeout: request.timeoutMs };
+  const req = node.operationsTls
+    ? https.request(
+        {
+          ...target,
+          ca: fs.readFileSync(node.tlsRootCertPath),
+          servername: node.id,
+          checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert),
+          ...(client !== undefined && { cert: client.cert, key: client.key }),
+        },
+        answered,
+      )
+    : http.request(target, answered);
+  req.on('timeout', () => req.destroy());
+  req.on('error', failed);
+  req.end();
+}
+
+/** GET /healthz on the node's operations endpoint ({@link operationsRequest}): true on 200. */
 export function nodeHealthy(node: NodeLayout, client?: OperationsClient): Promise<boolean> {
   if (node.operationsAddress === undefined) return Promise.resolve(false);
-  const i = node.operationsAddress.lastIndexOf(':');
-  const target = { host: node.operationsAddress.slice(0, i), port: Number(node.operationsAddress.slice(i + 1)), path: '/healthz', timeout: 2000 };
   return new Promise((resolve) => {
     const answered = (res: http.IncomingMessage): void => {
       res.resume();
       resolve(res.statusCode === 200);
     };
-    const req = node.operationsTls
-      ? https.get(
-          {
-            ...target,
-            ca: fs.readFileSync(node.tlsRootCertPath),
-            servername: node.id,
-            checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert),
-            ...(client !== undefined && { cert: client.cert, key: client.key }),
-          },
-          answered,
-        )
-      : http.get(target, answered);
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    operationsRequest(node, client, { path: '/healthz', method: 'GET', timeoutMs: 2000 }, answered, () => resolve(false));
   });
 }
 

@@ -1,11 +1,8 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
-import * as tls from 'node:tls';
 import type { ReloadOutcome } from '../../../core/node/certificate-reload';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { type OperationsClient, runningPid, signalReload } from './node-processes';
+import { type OperationsClient, operationsRequest, runningPid, signalReload } from './node-processes';
 import { operationsClientOf } from './org-keys';
 
 /** Which of the nodes running here took a rewritten local MSP folder (a CRL, a renewed CA) without a restart. */
@@ -52,8 +49,6 @@ export async function reloadLocalMsps(layout: NetworkLayout, nodes: readonly Nod
 /** `POST /reload-certificates` on the node's operations endpoint (HTTPS trusting its org's TLS CA, as `nodeHealthy`); undefined when it gives no outcome. */
 function requestReload(node: NodeLayout, client: OperationsClient | undefined): Promise<ReloadOutcome | undefined> {
   if (node.operationsAddress === undefined) return Promise.resolve(undefined);
-  const i = node.operationsAddress.lastIndexOf(':');
-  const target = { host: node.operationsAddress.slice(0, i), port: Number(node.operationsAddress.slice(i + 1)), path: '/reload-certificates', method: 'POST', timeout: 10_000 };
   return new Promise((resolve) => {
     const answered = (res: http.IncomingMessage): void => {
       let body = '';
@@ -66,20 +61,6 @@ function requestReload(node: NodeLayout, client: OperationsClient | undefined): 
         }
       });
     };
-    const req = node.operationsTls
-      ? https.request(
-          {
-            ...target,
-            ca: fs.readFileSync(node.tlsRootCertPath),
-            servername: node.id,
-            checkServerIdentity: (_host, cert) => tls.checkServerIdentity(node.id, cert),
-            ...(client !== undefined && { cert: client.cert, key: client.key }),
-          },
-          answered,
-        )
-      : http.request(target, answered);
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end();
+    operationsRequest(node, client, { path: '/reload-certificates', method: 'POST', timeoutMs: 10_000 }, answered, () => resolve(undefined));
   });
 }

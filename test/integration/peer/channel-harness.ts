@@ -16,7 +16,7 @@ import type { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { BlockValidator } from '../../../core/peer/validation/block-validator';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { ThreadPoolSignatureVerifier } from '../../../core/peer/validation/signature-verifier';
-import { blockHeaderHash, newBlock, parseBlock } from '../../../core/protocol/block';
+import { blockHeaderHash, getTransactionsFilter, newBlock, parseBlock } from '../../../core/protocol/block';
 import { signBlock } from '../../../core/protocol/block-signatures';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import { buildProposal, parseSignedProposal, signProposal } from '../../../core/protocol/proposal';
@@ -220,4 +220,22 @@ export function usePeerPair(prefix: string): PeerPair {
     if (pair.dir !== undefined) fs.rmSync(pair.dir, { recursive: true, force: true });
   });
   return pair;
+}
+
+/**
+ * Commits one transaction's block on each of `peers`, built on `builtOn` (which holds the previous
+ * block) as the orderer would send it to all, and expects it VALID on each; `pvt`: the
+ * transaction's private rwset, in each one's transient store as its endorsers left it.
+ */
+export async function commitOnEvery(builtOn: Harness, peers: readonly Harness[], tx: { envelope: Uint8Array; txId: string; pvt?: Uint8Array }): Promise<number> {
+  const height = builtOn.joined.channel.height();
+  const prev = parseBlock(builtOn.joined.channel.ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
+  const block = newBlock(height, blockHeaderHash({ number: prev.number, previousHash: prev.previousHash, dataHash: prev.dataHash }), [tx.envelope]);
+  signBlock(block, builtOn.orderer, { lastConfigIndex: 0 });
+  for (const h of peers) {
+    if (tx.pvt !== undefined) h.joined.channel.transient.persist(tx.txId, tx.pvt, height);
+    await h.joined.committer.commit(parseBlock(block.serializeBinary()));
+    expect([...getTransactionsFilter(parseBlock(h.joined.channel.ledger.getBlockBytes(height) as Uint8Array).block)]).toEqual([TxValidationCode.VALID]);
+  }
+  return height;
 }

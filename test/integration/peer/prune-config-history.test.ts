@@ -7,19 +7,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { KvLedger } from '../../../core/ledger/kv-ledger';
 import { LedgerManagerImpl } from '../../../core/ledger/ledger-manager-impl';
 import { readConfigHistoryFiles } from '../../../core/ledger/snapshot-config-history';
 import { readSnapshotMetadata, verifySnapshotFiles } from '../../../core/ledger/snapshot-metadata';
 import type { Logger } from '../../../core/node/logger';
 import { completedSnapshotDir, SnapshotManager } from '../../../core/peer/snapshot/snapshot-manager';
-import { blockHeaderHash, getTransactionsFilter, newBlock, parseBlock } from '../../../core/protocol/block';
-import { signBlock } from '../../../core/protocol/block-signatures';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
 import { testDefinition } from '../../support/chaincode-definition';
 import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
-import { type Harness, openHarness } from './channel-harness';
+import { commitOnEvery, type Harness, openHarness } from './channel-harness';
 import { commitTx } from './lifecycle-harness';
 import { CHANNEL, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 import { privateTx } from './private-harness';
@@ -36,19 +33,7 @@ it('keeps private data and the collection config history of the pruned blocks, a
   let pruned = openHarness(m, path.join(dir, 'pruned'), genesis);
   const both = () => [full, pruned];
 
-  /** Commits the same block on both peers, as the orderer would send it. */
-  async function commitEverywhere(tx: { envelope: Uint8Array; txId: string; pvt?: Uint8Array }): Promise<number> {
-    const height = full.joined.channel.height();
-    const prev = parseBlock(full.joined.channel.ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
-    const block = newBlock(height, blockHeaderHash({ number: prev.number, previousHash: prev.previousHash, dataHash: prev.dataHash }), [tx.envelope]);
-    signBlock(block, full.orderer, { lastConfigIndex: 0 });
-    for (const h of both()) {
-      if (tx.pvt !== undefined) h.joined.channel.transient.persist(tx.txId, tx.pvt, height);
-      await h.joined.committer.commit(parseBlock(block.serializeBinary()));
-      expect([...getTransactionsFilter(parseBlock(h.joined.channel.ledger.getBlockBytes(height) as Uint8Array).block)]).toEqual([TxValidationCode.VALID]);
-    }
-    return height;
-  }
+  const commitEverywhere = (tx: { envelope: Uint8Array; txId: string; pvt?: Uint8Array }): Promise<number> => commitOnEvery(full, both(), tx);
   const define = (sequence: number, collections: readonly CollectionSpec[]) =>
     commitEverywhere(commitTx(full, testDefinition('pd', { sequence, version: `${sequence}.0`, collectionsBytes: collectionPackage(...collections).serializeBinary() })));
   async function snapshotOf(h: Harness, name: string): Promise<string> {

@@ -10,21 +10,18 @@ import * as path from 'node:path';
 import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
-import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import { readConfigHistoryFiles } from '../../../core/ledger/snapshot-config-history';
 import { readSnapshotMetadata } from '../../../core/ledger/snapshot-metadata';
 import type { Logger } from '../../../core/node/logger';
 import { DeliverService, DeliverStatus, type DeliverSink } from '../../../core/peer/deliver/deliver-service';
 import { completedSnapshotDir, SnapshotManager } from '../../../core/peer/snapshot/snapshot-manager';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
-import { blockHeaderHash, getTransactionsFilter, newBlock, parseBlock } from '../../../core/protocol/block';
-import { signBlock } from '../../../core/protocol/block-signatures';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
 import { seekPosition } from '../../support/seek-position';
-import { type Harness, openHarness } from './channel-harness';
+import { commitOnEvery, type Harness, openHarness } from './channel-harness';
 import { commitTx } from './lifecycle-harness';
 import { CHANNEL, generateMaterial, genesisBlock, type Material, tmpDir } from './network-fixture';
 import { privateTx } from './private-harness';
@@ -47,20 +44,7 @@ function peers(): Harness[] {
   return fresh === undefined ? [full, other] : [full, other, fresh];
 }
 
-/** Commits the same block on every peer; `pvt`: the transaction's private rwset, in each one's transient store as its endorsers left it. */
-async function commitEverywhere(tx: { envelope: Uint8Array; txId: string; pvt?: Uint8Array }): Promise<number> {
-  // Built on a peer that holds the previous block, as the orderer would send it to all.
-  const height = full.joined.channel.height();
-  const prev = parseBlock(full.joined.channel.ledger.getBlockBytes(height - 1) as Uint8Array, { verifyDataHash: false });
-  const block = newBlock(height, blockHeaderHash({ number: prev.number, previousHash: prev.previousHash, dataHash: prev.dataHash }), [tx.envelope]);
-  signBlock(block, full.orderer, { lastConfigIndex: 0 });
-  for (const h of peers()) {
-    if (tx.pvt !== undefined) h.joined.channel.transient.persist(tx.txId, tx.pvt, height);
-    await h.joined.committer.commit(parseBlock(block.serializeBinary()));
-    expect([...getTransactionsFilter(parseBlock(h.joined.channel.ledger.getBlockBytes(height) as Uint8Array).block)]).toEqual([TxValidationCode.VALID]);
-  }
-  return height;
-}
+const commitEverywhere = (tx: { envelope: Uint8Array; txId: string; pvt?: Uint8Array }): Promise<number> => commitOnEvery(full, peers(), tx);
 
 /** Definition `sequence` of `name` as `_lifecycle`'s CommitChaincodeDefinition writes it (reading the keys it replaces). */
 function define(name: string, sequence: number, collections: readonly CollectionSpec[], version = '1.0'): Promise<number> {
