@@ -1,5 +1,5 @@
 /** Shared setup of the conformance suite (jest globals). */
-import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { type Block, Envelope, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,3 +69,12 @@ export function makeFixture(makeProvider: (dir: string) => LedgerStoreProvider, 
 
 export const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 export const str = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
+
+/** A CONFIG transaction of channel `ch1` whose payload data stands for the ConfigEnvelope: the ledger keeps those bytes as they are. */
+export function configTx(txId: string, configEnvelope: string): Uint8Array {
+  const env = Envelope.deserializeBinary(buildRwSetEnvelope({ txId, rwset: new Uint8Array(0), channelId: 'ch1', type: HeaderType.CONFIG }));
+  const payload = Payload.deserializeBinary(env.getPayload_asU8());
+  payload.setData(utf8(configEnvelope));
+  env.setPayload(payload.serializeBinary());
+  return env.serializeBinary();
+}

@@ -1,23 +1,15 @@
 /** Pruning blocks below a snapshot in place (`ChannelLedgerStore.pruneBlocks`, `weft peer prune`), jest globals. */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { Block, Envelope, HeaderType, Payload } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxValidationCode as V } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import * as path from 'node:path';
 import { dumpState } from './conformance-blocks';
-import { type Fixture, makeFixture, type ProviderFactory, str, utf8 } from './conformance-fixture';
+import { configTx, type Fixture, makeFixture, type ProviderFactory, str, utf8 } from './conformance-fixture';
 import { KvLedger } from './kv-ledger';
 import type { SnapshotBootstrap, SnapshotMetadata } from './snapshot';
 import { type ConfigHistoryEntry, configHistoryFiles, readConfigHistoryFiles } from './snapshot-config-history';
 import { verifySnapshotFiles } from './snapshot-metadata';
 import { buildRwSetEnvelope } from './test-blocks';
-
-function configTx(txId: string, configEnvelope: string): Uint8Array {
-  const env = Envelope.deserializeBinary(buildRwSetEnvelope({ txId, rwset: new Uint8Array(0), channelId: 'ch1', type: HeaderType.CONFIG }));
-  const payload = Payload.deserializeBinary(env.getPayload_asU8());
-  payload.setData(utf8(configEnvelope));
-  env.setPayload(payload.serializeBinary());
-  return env.serializeBinary();
-}
 
 const HISTORY: readonly ConfigHistoryEntry[] = [
   { chaincode: 'pd', blockNum: 1, collections: utf8('pd at 1') },

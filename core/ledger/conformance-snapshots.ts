@@ -1,25 +1,16 @@
 /** Snapshots in the conformance suite: export, create from a snapshot, and what such a ledger answers (jest globals). */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { Block, HeaderType, Payload, Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxValidationCode as V } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dumpState } from './conformance-blocks';
-import { type Fixture, makeFixture, type ProviderFactory, str, utf8 } from './conformance-fixture';
+import { configTx, type Fixture, makeFixture, type ProviderFactory, str, utf8 } from './conformance-fixture';
 import type { Ledger } from './ledger';
 import { LedgerManagerImpl } from './ledger-manager-impl';
 import { type ConfigHistoryEntry, configHistoryFiles } from './snapshot-config-history';
 import { readSnapshotMetadata, SNAPSHOT_SIGNABLE_METADATA_FILE } from './snapshot-metadata';
 import { buildRwSetEnvelope, TestChain } from './test-blocks';
-
-function configTx(txId: string, configEnvelope: string): Uint8Array {
-  // A CONFIG transaction whose payload data stands for the ConfigEnvelope: the ledger keeps those bytes as they are.
-  const env = Envelope.deserializeBinary(buildRwSetEnvelope({ txId, rwset: new Uint8Array(0), channelId: 'ch1', type: HeaderType.CONFIG }));
-  const payload = Payload.deserializeBinary(env.getPayload_asU8());
-  payload.setData(utf8(configEnvelope));
-  env.setPayload(payload.serializeBinary());
-  return env.serializeBinary();
-}
 
 const copy = (b: Block): Block => Block.deserializeBinary(b.serializeBinary());
 

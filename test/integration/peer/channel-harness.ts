@@ -11,6 +11,7 @@ import { defaultLedgerOptions } from '../../../core/ledger/ledger-options';
 import { NodeLogging } from '../../../core/node/logger';
 import { ChannelManager, type JoinedChannel } from '../../../core/peer/channel/channel-manager';
 import { writeCommitted } from '../../../core/peer/lifecycle/lifecycle-layout';
+import { completedSnapshotDir, SnapshotManager } from '../../../core/peer/snapshot/snapshot-manager';
 import { decodeDefinition, encodeDefinition, LIFECYCLE_NAMESPACE } from '../../../core/peer/lifecycle/lifecycle-state';
 import type { PeerMetrics } from '../../../core/peer/peer-metrics';
 import { BlockValidator } from '../../../core/peer/validation/block-validator';
@@ -238,4 +239,15 @@ export async function commitOnEvery(builtOn: Harness, peers: readonly Harness[],
     expect([...getTransactionsFilter(parseBlock(h.joined.channel.ledger.getBlockBytes(height) as Uint8Array).block)]).toEqual([TxValidationCode.VALID]);
   }
   return height;
+}
+
+/** A snapshot of `h` at its last block under `root`, through the peer's snapshot manager (with its default extra files); its directory. */
+export async function snapshotAtLastBlock(h: Harness, root: string): Promise<string> {
+  const manager = new SnapshotManager({ rootDir: root, logger: new NodeLogging('silent').logger('kvledger') });
+  manager.attach(h.joined);
+  manager.submit(CHANNEL, 0);
+  await manager.idle();
+  const snap = completedSnapshotDir(root, CHANNEL, h.joined.channel.height() - 1);
+  expect(fs.existsSync(snap)).toBe(true);
+  return snap;
 }

@@ -11,17 +11,14 @@ import { KvLedger } from '../../../core/ledger/kv-ledger';
 import { LedgerManagerImpl } from '../../../core/ledger/ledger-manager-impl';
 import { readConfigHistoryFiles } from '../../../core/ledger/snapshot-config-history';
 import { readSnapshotMetadata, verifySnapshotFiles } from '../../../core/ledger/snapshot-metadata';
-import type { Logger } from '../../../core/node/logger';
-import { completedSnapshotDir, SnapshotManager } from '../../../core/peer/snapshot/snapshot-manager';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
 import { testDefinition } from '../../support/chaincode-definition';
 import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
-import { commitOnEvery, type Harness, openHarness } from './channel-harness';
+import { commitOnEvery, type Harness, openHarness, snapshotAtLastBlock } from './channel-harness';
 import { commitTx } from './lifecycle-harness';
 import { CHANNEL, generateMaterial, genesisBlock, tmpDir } from './network-fixture';
 import { privateTx } from './private-harness';
 
-const silent = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
 const BOTH = "OR('Org1MSP.member', 'Org2MSP.member')";
 const ORG1 = "OR('Org1MSP.member')";
 
@@ -36,14 +33,7 @@ it('keeps private data and the collection config history of the pruned blocks, a
   const commitEverywhere = (tx: { envelope: Uint8Array; txId: string; pvt?: Uint8Array }): Promise<number> => commitOnEvery(full, both(), tx);
   const define = (sequence: number, collections: readonly CollectionSpec[]) =>
     commitEverywhere(commitTx(full, testDefinition('pd', { sequence, version: `${sequence}.0`, collectionsBytes: collectionPackage(...collections).serializeBinary() })));
-  async function snapshotOf(h: Harness, name: string): Promise<string> {
-    const root = path.join(dir, `snapshots-${name}`);
-    const manager = new SnapshotManager({ rootDir: root, logger: silent });
-    manager.attach(h.joined);
-    manager.submit(CHANNEL, 0);
-    await manager.idle();
-    return completedSnapshotDir(root, CHANNEL, h.joined.channel.height() - 1);
-  }
+  const snapshotOf = (h: Harness, name: string): Promise<string> => snapshotAtLastBlock(h, path.join(dir, `snapshots-${name}`));
   const hashOf = (snap: string): string => Buffer.from(readSnapshotMetadata(snap).snapshotHash).toString('hex');
 
   try {

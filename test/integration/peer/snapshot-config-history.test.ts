@@ -12,22 +12,19 @@ import { SeekInfo } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { readConfigHistoryFiles } from '../../../core/ledger/snapshot-config-history';
 import { readSnapshotMetadata } from '../../../core/ledger/snapshot-metadata';
-import type { Logger } from '../../../core/node/logger';
 import { DeliverService, DeliverStatus, type DeliverSink } from '../../../core/peer/deliver/deliver-service';
-import { completedSnapshotDir, SnapshotManager } from '../../../core/peer/snapshot/snapshot-manager';
 import { EndorsementPolicies } from '../../../core/peer/validation/endorsement-policies';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { collectionPackage, type CollectionSpec } from '../../support/lifecycle-collections';
 import { seekPosition } from '../../support/seek-position';
-import { commitOnEvery, type Harness, openHarness } from './channel-harness';
+import { commitOnEvery, type Harness, openHarness, snapshotAtLastBlock } from './channel-harness';
 import { commitTx } from './lifecycle-harness';
 import { CHANNEL, generateMaterial, genesisBlock, type Material, tmpDir } from './network-fixture';
 import { privateTx } from './private-harness';
 import { testDefinition } from '../../support/chaincode-definition';
 
-const silent = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
 const ORG1 = "OR('Org1MSP.member')";
 const ORG2 = "OR('Org2MSP.member')";
 const BOTH = "OR('Org1MSP.member', 'Org2MSP.member')";
@@ -52,17 +49,7 @@ function define(name: string, sequence: number, collections: readonly Collection
   return commitEverywhere(tx);
 }
 
-/** A snapshot of `h` at its last block, through the peer's snapshot manager (with its default extra files). */
-async function snapshotOf(h: Harness, name: string): Promise<string> {
-  const root = path.join(dir, `snapshots-${name}`);
-  const manager = new SnapshotManager({ rootDir: root, logger: silent });
-  manager.attach(h.joined);
-  manager.submit(CHANNEL, 0);
-  await manager.idle();
-  const snap = completedSnapshotDir(root, CHANNEL, h.joined.channel.height() - 1);
-  expect(fs.existsSync(snap)).toBe(true);
-  return snap;
-}
+const snapshotOf = (h: Harness, name: string): Promise<string> => snapshotAtLastBlock(h, path.join(dir, `snapshots-${name}`));
 
 const hashOf = (snap: string): string => Buffer.from(readSnapshotMetadata(snap).snapshotHash).toString('hex');
 const historyIn = (snap: string) =>
