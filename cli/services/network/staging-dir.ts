@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DataDirLock } from '../../../core/node/data-dir-lock';
+import { NodeError } from '../../../core/errors';
 import { isAlive } from './node-processes';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -8,11 +10,14 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /**
  * A directory built beside `target` and renamed onto it once complete, so `target` is never seen
  * half written. Ctrl-C or SIGTERM removes it before the process dies; what a SIGKILL (or an OOM
- * kill) leaves, the next build for the same target removes. The staging directory's name carries
- * the builder's pid, which tells a dead builder's leftovers from a live one's.
+ * kill) leaves, the next build for the same target removes. A builder holds an OS file lock
+ * beside its staging directory (`<staging>.lock`, a {@link DataDirLock}) while it builds: a
+ * leftover is removed only when that lock can be taken, so a build running in another container
+ * on the same directory, whose pid means nothing here, keeps its staging directory.
  */
 export class StagingDir {
   readonly dir: string;
+  private readonly lock: DataDirLock;
   private committed = false;
   private kept = false;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
@@ -26,13 +31,12 @@ export class StagingDir {
     const parent = path.dirname(target);
     const prefix = `.${path.basename(target)}.weft-init-`;
     fs.mkdirSync(parent, { recursive: true });
-    for (const name of fs.readdirSync(parent)) {
-      const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '')?.[1]);
-      if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
-    }
+    removeLeftovers(parent, prefix);
+    const dir = path.join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.lock = DataDirLock.acquire(`${dir}${LOCK_SUFFIX}`, `weft building ${target}`);
     // mkdir, not mkdtemp: the directory becomes the network's, with the umask's mode, not 0700.
-    this.dir = path.join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
-    fs.mkdirSync(this.dir);
+    fs.mkdirSync(dir);
+    this.dir = dir;
     for (const signal of SIGNALS) process.once(signal, this.onSignal);
   }
 
@@ -77,6 +81,52 @@ export class StagingDir {
   /** Removes the staged directory unless it was committed or kept. Idempotent. */
   dispose(): void {
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
-    if (!this.committed && !this.kept) fs.rmSync(this.dir, { recursive: true, force: true });
+    // A kept directory keeps its lock until this process ends, so no build removes it before.
+    if (this.kept && !this.committed) return;
+    if (!this.committed) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.lock.release();
+    fs.rmSync(`${this.dir}${LOCK_SUFFIX}`, { recursive: true, force: true });
   }
+}
+
+const LOCK_SUFFIX = '.lock';
+
+/**
+ * Removes the staging directories (and their locks) of builds for the same target that ended
+ * without cleaning up: those whose lock can be taken. One whose lock is held belongs to a build
+ * under way, in this container or another. A leftover of a version without locks is judged by
+ * its pid, as that version did.
+ */
+function removeLeftovers(parent: string, prefix: string): void {
+  const names = new Set(fs.readdirSync(parent).filter((n) => n.startsWith(prefix)));
+  for (const name of names) {
+    const stem = name.endsWith(LOCK_SUFFIX) ? name.slice(0, -LOCK_SUFFIX.length) : name;
+    if (stem !== name && names.has(stem)) continue; // handled with its staging directory
+    const match = /^(\d+)-[0-9a-f]+$/.exec(stem.slice(prefix.length));
+    if (match === null) continue;
+    const lockDir = path.join(parent, `${stem}${LOCK_SUFFIX}`);
+    if (names.has(`${stem}${LOCK_SUFFIX}`)) {
+      if (!takeAndRemove(lockDir, path.join(parent, stem))) continue;
+    } else if (!isAlive(Number(match[1]))) {
+      fs.rmSync(path.join(parent, stem), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Removes `staged` and its `lockDir` when the lock can be taken; false when a live build holds it. */
+function takeAndRemove(lockDir: string, staged: string): boolean {
+  let lock: DataDirLock;
+  try {
+    lock = DataDirLock.acquire(lockDir, 'weft removing a stale build');
+  } catch (err) {
+    if (err instanceof NodeError && err.code === 'NODE_DATA_DIR_IN_USE') return false;
+    throw err;
+  }
+  try {
+    fs.rmSync(staged, { recursive: true, force: true });
+  } finally {
+    lock.release();
+  }
+  fs.rmSync(lockDir, { recursive: true, force: true });
+  return true;
 }

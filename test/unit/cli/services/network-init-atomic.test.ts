@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
 import { loadNetworkSpec } from '../../../../cli/services/network/network-spec';
+import { isAlive } from '../../../../cli/services/network/node-processes';
+import { StagingDir } from '../../../../cli/services/network/staging-dir';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -21,6 +23,28 @@ function initSignalledAt(dir: string, step: string, signal: NodeJS.Signals): voi
   `;
   const r = spawnSync(process.execPath, ['--no-node-snapshot', '-r', path.join(ROOT, 'test/support/ts-register.js'), '-e', script], { cwd: ROOT, encoding: 'utf8' });
   expect({ signal: r.signal, stdout: r.stdout, stderr: r.stderr }).toEqual({ signal, stdout: '', stderr: '' });
+}
+
+/**
+ * A process holding the lock of a staging directory as a build in another container does: its
+ * pid there is no process here. Resolves once the lock is held; kill the child to end the build.
+ */
+async function buildInAnotherContainer(lockDir: string): Promise<ReturnType<typeof spawn>> {
+  fs.mkdirSync(lockDir);
+  const script = `
+    const db = new (require(${JSON.stringify(path.join(ROOT, 'node_modules/better-sqlite3'))}))(${JSON.stringify(path.join(lockDir, 'node.lock'))});
+    db.pragma('journal_mode = OFF');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    console.log('locked');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+  });
+  return child;
 }
 
 /** Every file under `dir`, relative. */
@@ -75,5 +99,29 @@ describe('weft network init is all or nothing', () => {
     fs.rmSync(reference, { recursive: true });
     const mentions = filesUnder(dir).filter((f) => !f.endsWith('.block') && fs.readFileSync(path.join(dir, f), 'utf8').includes('weft-init-'));
     expect(mentions).toEqual([]);
+  });
+
+  it('a build under way in another container keeps its staging directory; once it ends, the next build removes it', async () => {
+    let pid = 4_000_000;
+    while (isAlive(pid)) pid += 1;
+    const theirs = path.join(tmp, `.net.weft-init-${pid}-0badf00d`);
+    const holder = await buildInAnotherContainer(`${theirs}.lock`);
+    try {
+      fs.mkdirSync(theirs);
+      fs.writeFileSync(path.join(theirs, 'network.yaml'), 'half written\n');
+
+      const ours = new StagingDir(path.join(tmp, 'net'));
+      expect(fs.readFileSync(path.join(theirs, 'network.yaml'), 'utf8')).toBe('half written\n');
+      ours.dispose();
+      expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(theirs), `${path.basename(theirs)}.lock`]);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+
+    const next = new StagingDir(path.join(tmp, 'net'));
+    expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(next.dir), `${path.basename(next.dir)}.lock`]);
+    next.dispose();
+    expect(fs.readdirSync(tmp)).toEqual([]);
   });
 });
