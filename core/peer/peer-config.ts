@@ -162,6 +162,12 @@ export const PeerSection = z
         pushAckTimeoutMs: z.number().int().positive().default(3000),
         /** Blocks an uncommitted transaction's private data is kept (`transientstoreMaxBlockRetention`). */
         transientStoreMaxBlockRetention: z.number().int().positive().default(20_000),
+        /**
+         * Weft's: bytes of uncommitted private data one sender (a client's endorsements, a peer's
+         * pushes) may hold in a channel's transient store; past it, its own oldest entries go.
+         * Unset: 128 MiB, a quarter of the store's bound (`DEFAULT_TRANSIENT_MAX_BYTES_PER_SENDER`, applied by the peer).
+         */
+        transientStoreMaxBytesPerSender: z.number().int().positive().optional(),
         /** How long a commit keeps asking other peers for private data this peer lacks (`pullRetryThreshold`), ms. */
         pullRetryThresholdMs: z.number().int().nonnegative().default(60_000),
         /** Whether committed blocks' missing private data is asked of other peers later (`reconciliationEnabled`). */

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import type { CommitSeconds } from '../ledger/ledger';
 import type { ProposalRejectedError } from './endorser/proposal-checks';
+import type { TransientStoreMetrics } from './privdata/transient-store';
 import { validationCodeInfo } from '../protocol/validation-codes';
 import type { TxKind } from './validation/block-validator';
 
@@ -164,6 +165,8 @@ export class PeerMetrics {
   private readonly pvtSend: Histogram<'channel'>;
   private readonly reconciliation: Histogram<'channel'>;
   private readonly pvtPull: Histogram<'channel'>;
+  private readonly transientBytes: Gauge<'channel' | 'kind'>;
+  private readonly transientEvictions: Counter<'channel' | 'kind'>;
   private readonly channels = new Map<string, ChannelCells>();
   private readonly txCountCells: TxCountCell[] = [];
 
@@ -238,6 +241,28 @@ export class PeerMetrics {
     this.pvtSend = histogram('gossip_privdata_send_duration', 'Time it takes to send a missing private data element (in seconds)');
     this.reconciliation = histogram('gossip_privdata_reconciliation_duration', 'Time it takes for reconciliation to complete (in seconds)');
     this.pvtPull = histogram('gossip_privdata_pull_duration', 'Time it takes to pull a missing private data element (in seconds)');
+    // By kind of sender only: a label per client identity would make the series unbounded.
+    const channelKind = ['channel', 'kind'] as const;
+    this.transientBytes = new Gauge({
+      name: 'transient_store_bytes',
+      help: 'Bytes of private data the transient store holds, by who put it there: endorsed (clients) or pushed (peers) (Weft).',
+      labelNames: channelKind,
+      registers,
+    });
+    this.transientEvictions = new Counter({
+      name: 'transient_store_evictions',
+      help: 'Entries evicted from the transient store to stay within its bound or their sender\'s quota, by kind (Weft).',
+      labelNames: channelKind,
+      registers,
+    });
+  }
+
+  /** Where a channel's transient store reports what it holds and evicts. */
+  transientStore(channel: string): TransientStoreMetrics {
+    return {
+      held: (kind, bytes) => this.transientBytes.set({ channel, kind }, bytes),
+      evicted: (kind, entries) => this.transientEvictions.inc({ channel, kind }, entries),
+    };
   }
 
   /** A channel's ledger opened (at start or on join): Fabric's block store reports its height then, before any commit. */

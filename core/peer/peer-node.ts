@@ -47,6 +47,7 @@ import { PvtDistributor } from './privdata/pvt-distributor';
 import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
 import { PvtReconciler, reconcilerChannel } from './privdata/pvt-reconciler';
+import { DEFAULT_TRANSIENT_MAX_BYTES_PER_SENDER } from './privdata/transient-store';
 import { type PeerDiscovery, announcedAddressProblem, peerDiscovery } from './discovery/peer-discovery';
 import { PeerError } from './peer-error';
 import { SnapshotJoiner } from './snapshot/snapshot-joiner';
@@ -140,7 +141,11 @@ export class PeerNode {
         logger: this.logging.logger('gossip.privdata'),
         metrics,
       })),
-      onChannel: (joined) => this.follow(joined),
+      onChannel: (joined) => {
+        const maxBytesPerSender = peer.privateData.transientStoreMaxBytesPerSender ?? DEFAULT_TRANSIENT_MAX_BYTES_PER_SENDER;
+        joined.channel.transient.configure({ maxBytesPerSender, metrics: metrics?.transientStore(joined.channel.id) });
+        this.follow(joined);
+      },
     });
 
     this.snapshots = new SnapshotManager({ rootDir: snapshotsRootDir(config), logger: this.logging.logger('kvledger'), registry: this.operations?.registry });

@@ -8,6 +8,7 @@ import { PeerError } from '../peer-error';
 import type { PeerMetrics, ProposalMeter, ProposalOutcome } from '../peer-metrics';
 import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
 import type { Channel } from '../channel/channel';
+import { transientSender } from '../privdata/transient-senders';
 import { buildChaincodeInterest } from './chaincode-interest';
 import { ProposalSimulation } from './proposal-simulation';
 import { type ChaincodeExecutor, DEFAULT_ENDORSEMENT_PLUGIN, type ExecutionResult } from './chaincode-executor';
@@ -92,7 +93,8 @@ export class Endorser {
       // would otherwise sit in the transient store until retention.
       if (sim.pvt !== undefined) {
         await this.distributor?.distribute(channel, sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
-        channel.transient.persist(sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height);
+        // Counted toward the client, so that one never submitting what it has endorsed crowds out only itself.
+        channel.transient.persist(sim.checked.proposal.txId, sim.pvt.bytes, sim.pvt.height, transientSender(sim.checked.creator));
       }
       outcome = 'endorsement-failed';
       const bytes = buildProposalResponse({

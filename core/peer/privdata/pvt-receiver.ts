@@ -7,6 +7,7 @@ import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { PeerError } from '../peer-error';
 import { isMember } from './block-pvt-data';
 import { readPvtPush } from './pvt-push';
+import { transientSender } from './transient-senders';
 
 const bad = (message: string): GatewayRpcError => new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, message);
 const denied = (message: string): GatewayRpcError => new GatewayRpcError(GrpcStatus.PERMISSION_DENIED, message);
@@ -60,9 +61,10 @@ export class PvtPushReceiver {
     if (mine.length === 0) return;
     // Kept beside the versions held, not instead of them: which one commits is the block's to say
     // (by its hash), so a peer pushing first cannot shadow the version the endorser pushes.
-    // Retention counts from this peer's height: a pushed height is the sender's word.
+    // Retention counts from this peer's height: a pushed height is the sender's word. Counted
+    // toward the pushing peer, so one pushing junk evicts its own pushes first.
     try {
-      channel.transient.add(push.txId, mine, channel.height());
+      channel.transient.add(push.txId, mine, channel.height(), transientSender(sender));
     } catch (err) {
       if (err instanceof PeerError && err.code === 'PEER_TRANSIENT_STORE_FULL') throw new GatewayRpcError(GrpcStatus.RESOURCE_EXHAUSTED, err.message);
       throw err;

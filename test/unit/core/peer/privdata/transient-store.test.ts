@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type CollectionPvtRwSet, decodeTxPvtRwSet, encodeTxPvtRwSet } from '../../../../../core/ledger/private-data';
 import { MAX_VERSIONS_PER_COLLECTION, TransientStore } from '../../../../../core/peer/privdata/transient-store';
+import { transientSender } from '../../../../../core/peer/privdata/transient-senders';
 
 describe('TransientStore', () => {
   let dir: string;
@@ -150,6 +151,108 @@ describe('TransientStore bound in bytes', () => {
     try {
       expect(store.get('legacy')).toEqual(own('l'));
       expect(() => store.add('pushed', push('p'), 4)).toThrow(expect.objectContaining({ code: 'PEER_TRANSIENT_STORE_FULL' }));
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('TransientStore fairness between senders', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-transient-fair-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const collections = (fill: string): CollectionPvtRwSet[] => [{ namespace: 'cc', collection: 'a', rwset: Buffer.alloc(100, fill) }];
+  const own = (fill: string): Uint8Array => encodeTxPvtRwSet(collections(fill));
+  /** What one entry of these tests counts for: its rwset and a txid of 2 characters. */
+  const ENTRY = own('x').byteLength + 2;
+  const held = (store: TransientStore, txIds: string[]): string[] => txIds.filter((t) => store.get(t) !== undefined);
+  const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+  it('evicts the oldest endorsements of the client holding the most, so a flood evicts only its own; the attribution survives a reopen', () => {
+    const file = path.join(dir, 'ch1.sqlite');
+    const store = TransientStore.open(file, 20_000, 10 * ENTRY);
+    // B endorsed first: under a globally-oldest eviction its entries would be the first to go (by height, after a reopen).
+    for (const t of names('b', 3)) store.persist(t, own('b'), 4, 'Org2MSP:b');
+    for (const t of names('a', 10)) store.persist(t, own('a'), 5, 'Org1MSP:a');
+    expect(held(store, names('b', 3))).toEqual(names('b', 3));
+    expect(held(store, names('a', 10))).toEqual(names('a', 10).slice(3));
+    store.close();
+
+    const reopened = TransientStore.open(file, 20_000, 10 * ENTRY);
+    try {
+      for (const t of names('c', 5)) reopened.persist(t, own('a'), 6, 'Org1MSP:a');
+      expect(held(reopened, names('b', 3))).toEqual(names('b', 3));
+      expect(held(reopened, [...names('a', 10), ...names('c', 5)])).toEqual([...names('a', 10).slice(8), ...names('c', 5)]);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('attributes an entry to the MSP and the SHA-256 of the serialized identity, not to the certificate itself', () => {
+    const sender = transientSender({ mspId: 'Org1MSP', serialized: Buffer.from('a certificate, long as certificates are') });
+    expect(sender).toBe('Org1MSP:6e0f6639ffdfbf404eb942ad2e391653a3fee700410633e765983e1e1b337ed8');
+  });
+
+  it('evicts the pushes of the peer pushing the most, never an endorsement', () => {
+    const store = TransientStore.inMemory(20_000, 10 * ENTRY);
+    for (const t of names('e', 4)) store.persist(t, own('e'), 5, 'Org1MSP:client');
+    for (const t of names('q', 2)) store.add(t, collections('q'), 5, 'Org2MSP:honest-peer');
+    for (const t of names('p', 10)) store.add(t, collections('p'), 5, 'Org3MSP:junk-peer');
+    expect(held(store, [...names('e', 4), ...names('q', 2)])).toEqual([...names('e', 4), ...names('q', 2)]);
+    expect(held(store, names('p', 10))).toEqual(names('p', 10).slice(6));
+  });
+
+  it('holds each sender to its quota by evicting its own oldest entries; one entry larger than the quota is kept alone', () => {
+    const store = TransientStore.inMemory(20_000, 100 * ENTRY);
+    store.configure({ maxBytesPerSender: 3 * ENTRY });
+    store.persist('b0', own('b'), 5, 'B');
+    for (const t of names('a', 5)) store.persist(t, own('a'), 5, 'A');
+    expect(held(store, ['b0', ...names('a', 5)])).toEqual(['b0', 'a2', 'a3', 'a4']);
+    const large = encodeTxPvtRwSet([{ namespace: 'cc', collection: 'a', rwset: Buffer.alloc(5 * ENTRY, 'l') }]);
+    store.persist('aL', large, 5, 'A');
+    expect(held(store, ['b0', ...names('a', 5), 'aL'])).toEqual(['b0', 'aL']);
+    // Versions pushed onto a client's endorsement count toward the client, but a push evicts no endorsement.
+    store.persist('b1', own('b'), 5, 'B');
+    store.persist('b2', own('b'), 5, 'B');
+    store.add('b2', [{ namespace: 'cc', collection: 'a', rwset: Buffer.alloc(100, 'v') }], 5, 'peer');
+    expect(held(store, ['b0', 'b1', 'b2'])).toEqual(['b0', 'b1', 'b2']);
+  });
+
+  it('reports the bytes held and the entries evicted by kind of sender', () => {
+    const seen = { endorsed: 0, pushed: 0, evictedEndorsed: 0, evictedPushed: 0 };
+    const store = TransientStore.inMemory(20_000, 4 * ENTRY);
+    store.configure({
+      metrics: {
+        held: (kind, bytes) => (seen[kind] = bytes),
+        evicted: (kind, n) => (kind === 'pushed' ? (seen.evictedPushed += n) : (seen.evictedEndorsed += n)),
+      },
+    });
+    store.persist('e0', own('e'), 5, 'A');
+    store.add('p0', collections('p'), 5, 'P');
+    expect(seen).toEqual({ endorsed: ENTRY, pushed: ENTRY, evictedEndorsed: 0, evictedPushed: 0 });
+    for (const t of names('e', 4).slice(1)) store.persist(t, own('e'), 5, 'A');
+    store.persist('f0', own('f'), 5, 'B');
+    expect(seen).toEqual({ endorsed: 4 * ENTRY, pushed: 0, evictedEndorsed: 1, evictedPushed: 1 });
+    store.purge(['e1', 'e2'], 6);
+    expect(seen.endorsed).toBe(2 * ENTRY);
+  });
+
+  it('opens a store written before entries were attributed, counting them toward no one sender', () => {
+    const file = path.join(dir, 'unattributed.sqlite');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Sqlite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const old = new Sqlite(file);
+    old.exec('CREATE TABLE transient (txid TEXT PRIMARY KEY, height INTEGER NOT NULL, pvt BLOB NOT NULL, pushed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID');
+    old.prepare('INSERT INTO transient VALUES (?, ?, ?, 0)').run('l0', 3, Buffer.from(own('l')));
+    old.close();
+    const store = TransientStore.open(file, 20_000, 4 * ENTRY);
+    try {
+      expect(store.get('l0')).toEqual(own('l'));
+      // The oldest entry, but a client now holding more than it evicts its own.
+      for (const t of names('n', 4)) store.persist(t, own('n'), 4, 'New');
+      expect(held(store, ['l0', ...names('n', 4)])).toEqual(['l0', 'n1', 'n2', 'n3']);
     } finally {
       store.close();
     }
