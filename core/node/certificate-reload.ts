@@ -1,5 +1,4 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
@@ -7,6 +6,7 @@ import type { MspRole, SigningIdentity } from '../msp/identity';
 import type { Msp, MspProvider } from '../msp/msp';
 import { rolePrincipal } from '../policy/policy-expression';
 import { type NodeCertificates, registeredOnce, trackCertificateExpiry } from './certificate-expiry';
+import { allows, CLIENT_AUTH, readOrRefuse, readRoot, Refused, SERVER_AUTH, tlsIssuers } from './certificate-reload-checks';
 import { readConfigFile } from './config';
 import type { Logger } from './logger';
 import { type ServerIdentity, ServerTlsIdentity, SwitchableSigningIdentity } from './reloadable-identity';
@@ -38,7 +38,7 @@ export interface LocalMspChange {
 /** The gRPC listener's configured client CA roots (`peer.tls.rootCertFiles`, `orderer.tls.clientRootCAs`), which a reload re-reads. */
 export interface ReloadableClientRoots {
   readonly roots: Pick<TrustedClientRoots, 'setStaticRoots'>;
-  readonly files: readonly { readonly file: string; readonly field: string }[];
+  readonly files: readonly ConfiguredFile[];
 }
 
 /** TLS files and the config keys naming them. */
@@ -49,14 +49,28 @@ export interface TlsFiles {
   readonly keyField: string;
 }
 
+/** A file a node config names, and the config key naming it (for errors). */
+export interface ConfiguredFile {
+  readonly file: string;
+  readonly field: string;
+}
+
 /** A TLS listener of its own (the operations endpoint, the orderer's admin listener), as a reload sees it. */
 export interface ReloadableTlsListener {
   /** Where its certificate and key come from; undefined when it serves no TLS (nothing to reload). */
   readonly tlsFiles: TlsFiles | undefined;
+  /** The files its client CA roots come from, re-read by each reload; none (or absent): its roots are not reloaded. */
+  readonly clientRootFiles?: readonly ConfiguredFile[];
   /** The certificate and key new handshakes get now. */
   tlsIdentity(): ServerIdentity | undefined;
-  /** Called by the reload once every file passed its checks; must not throw (the signer has switched already). New handshakes get `identity`, open connections keep theirs. */
-  setTlsIdentity(identity: ServerIdentity): void;
+  /** The client CA roots new handshakes check client certificates against now (one entry per root file). */
+  clientRootCAs(): readonly Buffer[];
+  /**
+   * Called by the reload once every file passed its checks; must not throw (the signer has switched
+   * already). New handshakes get `identity` and take client certificates of `clientRootCAs`; open
+   * connections keep what they had until they close.
+   */
+  setTlsIdentity(identity: ServerIdentity, clientRootCAs: readonly Buffer[]): void;
 }
 
 /** The operations endpoint, as a reload sees it: its own HTTPS identity, and the `POST /reload-certificates` it serves. */
@@ -85,15 +99,6 @@ export interface ReloadOptions {
 /** The NodeOU roles an identity can hold; a reload must not change which of them the node's has. */
 const ROLES: readonly MspRole[] = ['peer', 'orderer', 'client', 'admin'];
 
-class Refused extends Error {
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
 function reloadCounter(registry: Registry): Counter<'result'> {
   return registeredOnce(
     registry,
@@ -112,10 +117,12 @@ function reloadCounter(registry: Registry): Counter<'result'> {
  * A node's live certificate reload (Weft's; Fabric reads them once at start, hyperledger/fabric#3467):
  * re-reads the local MSP's signing certificate and key, the gRPC listener's TLS certificate and key
  * (which a peer also dials with), and those of the operations endpoint and the orderer's admin
- * listener, from the configured paths; checks them all, then switches the signer and every
- * listener's identity in one synchronous step and re-tracks their expiry. The local MSP (CAs,
- * admins, CRLs, NodeOUs) is re-read and switched in the same step, so a revocation or a CA renewal
- * written into the folder reaches the node's local checks. Anything wrong leaves the node on what it had.
+ * listener, with the client CA roots of each of these listeners, from the configured paths; checks
+ * them all, then switches the signer and every listener's identity and roots in one synchronous step
+ * and re-tracks their expiry (Fabric reads the operations and admin listeners' roots once at start,
+ * common/fabhttp/tls.go). The local MSP (CAs, admins, CRLs, NodeOUs) is re-read and switched in the
+ * same step, so a revocation or a CA or TLS CA renewal written into the folder and the root files
+ * reaches the node's local checks and new handshakes. Anything wrong leaves the node on what it had.
  */
 export class CertificateReloader {
   /** The signer every component of the node holds. */
@@ -189,8 +196,8 @@ export class CertificateReloader {
     let localMsp: Msp;
     let clientRoots: Buffer[] | undefined;
     let serverIdentity: ServerIdentity | undefined;
-    let operationsIdentity: ServerIdentity | undefined;
-    let adminIdentity: ServerIdentity | undefined;
+    let operationsTls: ListenerTls | undefined;
+    let adminTls: ListenerTls | undefined;
     try {
       localMsp = this.loadLocalMsp();
       clientRoots = this.clientRoots?.files.map(({ file, field }) => readRoot(file, field));
@@ -200,28 +207,31 @@ export class CertificateReloader {
       const serves = [SERVER_AUTH];
       const dials = this.options.dialsWithServerCertificate === true ? [SERVER_AUTH, CLIENT_AUTH] : serves;
       serverIdentity = tls === undefined ? undefined : this.loadTls(tls, { now, issuers, usages: dials, running: serverTls?.current() });
-      operationsIdentity = operations?.tlsFiles === undefined ? undefined : this.loadTls(operations.tlsFiles, { now, issuers, usages: serves, running: operations.tlsIdentity() });
-      adminIdentity = admin?.tlsFiles === undefined ? undefined : this.loadTls(admin.tlsFiles, { now, issuers, usages: serves, running: admin.tlsIdentity() });
+      operationsTls = this.loadListener(operations, { now, issuers, usages: serves });
+      adminTls = this.loadListener(admin, { now, issuers, usages: serves });
     } catch (err) {
       if (err instanceof Refused) return { result: 'refused', file: err.file, reason: err.message };
       return { result: 'refused', file: msp.dir, reason: (err as Error).message };
     }
-    const differs = (next: ServerIdentity | undefined, current: ServerIdentity | undefined): ServerIdentity | undefined =>
-      next !== undefined && current !== undefined && !(next.cert.equals(current.cert) && next.key.equals(current.key)) ? next : undefined;
     const changed: ChangedCertificate[] = [];
     const enrollmentChanged = !Buffer.from(enrollment.idBytes).equals(Buffer.from(signer.idBytes));
     if (enrollmentChanged) changed.push(describe('enrollment', enrollment.idBytes));
     const newServerTls = differs(serverIdentity, serverTls?.current());
     if (newServerTls !== undefined) changed.push(describe('tls_server', newServerTls.cert));
     if (newServerTls !== undefined && this.options.dialsWithServerCertificate === true) changed.push(describe('tls_client', newServerTls.cert));
-    const newOperationsTls = differs(operationsIdentity, operations?.tlsIdentity());
-    if (newOperationsTls !== undefined) changed.push(describe('tls_operations', newOperationsTls.cert));
-    const newAdminTls = differs(adminIdentity, admin?.tlsIdentity());
-    if (newAdminTls !== undefined) changed.push(describe('tls_admin', newAdminTls.cert));
+    const operationsSwitch = listenerSwitch(operations, operationsTls);
+    if (operationsSwitch?.identity !== undefined) changed.push(describe('tls_operations', operationsSwitch.identity.cert));
+    const adminSwitch = listenerSwitch(admin, adminTls);
+    if (adminSwitch?.identity !== undefined) changed.push(describe('tls_admin', adminSwitch.identity.cert));
     const mspChanged = !Buffer.from(localMsp.config.serializeBinary()).equals(Buffer.from(this.localMsp.config.serializeBinary()));
     const roots = this.clientRoots;
-    const rootsChanged = roots !== undefined && clientRoots !== undefined && (clientRoots.length !== roots.current.length || clientRoots.some((r, i) => !r.equals(roots.current[i]!)));
-    if (changed.length === 0 && !mspChanged && !rootsChanged) return { result: 'unchanged' };
+    const rootsChanged = roots !== undefined && clientRoots !== undefined && !sameBuffers(clientRoots, roots.current);
+    const rootFiles = [
+      ...(rootsChanged ? roots.files : []),
+      ...(operationsSwitch?.clientRootCAs !== undefined ? (operations?.clientRootFiles ?? []) : []),
+      ...(adminSwitch?.clientRootCAs !== undefined ? (admin?.clientRootFiles ?? []) : []),
+    ].map((f) => f.file);
+    if (changed.length === 0 && !mspChanged && rootFiles.length === 0) return { result: 'unchanged' };
     // Everything is checked: switch together, so no caller sees a new TLS identity with an old signer.
     // The server identity's listeners include the peer's network, which dials with it from now on.
     if (enrollmentChanged) signer.replace(enrollment);
@@ -231,10 +241,17 @@ export class CertificateReloader {
       roots.current = clientRoots!;
     }
     if (newServerTls !== undefined) serverTls?.replace(newServerTls);
-    if (newOperationsTls !== undefined) operations?.setTlsIdentity(newOperationsTls);
-    if (newAdminTls !== undefined) admin?.setTlsIdentity(newAdminTls);
+    applySwitch(operations, operationsSwitch);
+    applySwitch(admin, adminSwitch);
     this.trackExpiry();
-    return { result: 'reloaded', changed, ...(mspChanged && { localMsp: { dir: msp.dir } }), ...(rootsChanged && { clientRootFiles: roots.files.map((f) => f.file) }) };
+    return { result: 'reloaded', changed, ...(mspChanged && { localMsp: { dir: msp.dir } }), ...(rootFiles.length > 0 && { clientRootFiles: rootFiles }) };
+  }
+
+  /** A listener's certificate and key, checked as the others, and its client root files, read as the gRPC listener's; undefined without TLS. */
+  private loadListener(listener: ReloadableTlsListener | undefined, checks: Omit<TlsChecks, 'running'>): ListenerTls | undefined {
+    if (listener?.tlsFiles === undefined) return undefined;
+    const identity = this.loadTls(listener.tlsFiles, { ...checks, running: listener.tlsIdentity() });
+    return { identity, clientRootCAs: listener.clientRootFiles?.map(({ file, field }) => readRoot(file, field)) };
   }
 
   /** The folder's MSP under Fabric's setup rules (root CAs, intermediates, admins, CRLs, NodeOUs), as the node starts with. */
@@ -311,10 +328,39 @@ export class CertificateReloader {
   }
 }
 
-/** Extended key usages (RFC 5280 4.2.1.12) a TLS certificate is used for. */
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-const ANY_USAGE = '2.5.29.37.0';
+/** A listener's TLS as the files say now; `clientRootCAs` undefined: its roots are not reloaded. */
+interface ListenerTls {
+  readonly identity: ServerIdentity;
+  readonly clientRootCAs: readonly Buffer[] | undefined;
+}
+
+/** What changes on a listener: each part only when it differs from what it serves now. */
+interface ListenerSwitch {
+  readonly identity: ServerIdentity | undefined;
+  readonly clientRootCAs: readonly Buffer[] | undefined;
+}
+
+function differs(next: ServerIdentity | undefined, current: ServerIdentity | undefined): ServerIdentity | undefined {
+  return next !== undefined && current !== undefined && !(next.cert.equals(current.cert) && next.key.equals(current.key)) ? next : undefined;
+}
+
+function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.equals(b[i]!));
+}
+
+function listenerSwitch(listener: ReloadableTlsListener | undefined, next: ListenerTls | undefined): ListenerSwitch | undefined {
+  if (listener === undefined || next === undefined) return undefined;
+  const identity = differs(next.identity, listener.tlsIdentity());
+  const clientRootCAs = next.clientRootCAs !== undefined && !sameBuffers(next.clientRootCAs, listener.clientRootCAs()) ? next.clientRootCAs : undefined;
+  return identity === undefined && clientRootCAs === undefined ? undefined : { identity, clientRootCAs };
+}
+
+/** One secure context for both parts: a handshake never sees the new certificate with the old roots. */
+function applySwitch(listener: ReloadableTlsListener | undefined, change: ListenerSwitch | undefined): void {
+  if (listener === undefined || change === undefined) return;
+  listener.setTlsIdentity(change.identity ?? listener.tlsIdentity()!, change.clientRootCAs ?? listener.clientRootCAs());
+}
+
 
 /** What a replacement TLS certificate is checked against. */
 interface TlsChecks {
@@ -326,69 +372,6 @@ interface TlsChecks {
   readonly running: ServerIdentity | undefined;
 }
 
-/** Whether `x509` may be used for `usage`: a certificate naming no extended key usage may be used for any. */
-function allows(x509: X509Certificate, usage: string): boolean {
-  const usages = x509.keyUsage as string[] | undefined;
-  return usages === undefined || usages.includes(usage) || usages.includes(ANY_USAGE);
-}
-
-/**
- * The CA certificates the node's TLS certificates are issued by: its local MSP's `tlscacerts/` and
- * `tlsintermediatecerts/` (Fabric's MSP folder), read at each reload (a CA renewal rewrites them).
- * None when the folders are absent or hold nothing that parses: the check is then skipped.
- */
-function tlsIssuers(mspDir: string): X509Certificate[] {
-  const out: X509Certificate[] = [];
-  for (const sub of ['tlscacerts', 'tlsintermediatecerts']) {
-    const dir = path.join(mspDir, sub);
-    let files: string[];
-    try {
-      files = fs.readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const file of files) {
-      let text: string;
-      try {
-        text = fs.readFileSync(path.join(dir, file), 'utf8');
-      } catch {
-        continue;
-      }
-      for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
-        try {
-          out.push(new X509Certificate(block));
-        } catch {
-          // not a certificate: another file's business, not the reload's
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** A client root file: readable, and every PEM block in it a certificate (one that did not parse would silently trust no one it issued). */
-function readRoot(file: string, field: string): Buffer {
-  const bytes = Buffer.from(readOrRefuse(file, field));
-  const text = bytes.toString('latin1');
-  const blocks = text.includes('-----BEGIN') ? (text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) : [bytes];
-  if (blocks.length === 0) throw new Refused(file, `${field}: no CERTIFICATE block in the file`);
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (err) {
-      throw new Refused(file, `${field}: a certificate does not parse: ${(err as Error).message}`);
-    }
-  }
-  return bytes;
-}
-
-function readOrRefuse(file: string, field: string): Uint8Array {
-  try {
-    return readConfigFile(file, field);
-  } catch (err) {
-    throw new Refused(file, (err as Error).message);
-  }
-}
 
 function describe(certificate: ChangedCertificate['certificate'], pem: Uint8Array): ChangedCertificate {
   const x509 = new X509Certificate(Buffer.from(pem));

@@ -176,6 +176,7 @@ export class OrdererNode {
 
     if (o.admin !== undefined) {
       const [host, port] = splitHostPort(o.admin.listenAddress);
+      const adminRootFiles = o.admin.tls.clientRootCAs.map((file, i) => ({ file, field: `orderer.admin.tls.clientRootCAs[${i}]` }));
       this.admin = new ParticipationApi(
         {
           host,
@@ -183,7 +184,8 @@ export class OrdererNode {
           cert: readConfigFile(o.admin.tls.cert, 'orderer.admin.tls.cert'),
           key: readConfigFile(o.admin.tls.key, 'orderer.admin.tls.key'),
           files: { certFile: o.admin.tls.cert, keyFile: o.admin.tls.key, certField: 'orderer.admin.tls.cert', keyField: 'orderer.admin.tls.key' },
-          clientRootCAs: o.admin.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.admin.tls.clientRootCAs[${i}]`)),
+          clientRootFiles: adminRootFiles,
+          clientRootCAs: adminRootFiles.map(({ file, field }) => readConfigFile(file, field)),
           maxRequestBodyBytes: o.admin.maxRequestBodyBytes,
         },
         this.registrar,
@@ -201,7 +203,7 @@ export class OrdererNode {
     return { grpcPort: this.grpc.port, adminPort: this.admin?.port, operationsAddress };
   }
 
-  /** SIGHUP: re-reads the MSP signcert and key and the listeners' TLS certs and keys, and switches to them if they all pass the checks. */
+  /** SIGHUP: re-reads the MSP, its signcert and key, and the listeners' TLS certs, keys and client CA roots, and switches to them if they all pass the checks. */
   reloadCertificates(): ReloadOutcome {
     if (this.certs === undefined) return { result: 'refused', file: this.config.msp.dir, reason: 'the orderer is not started' };
     return this.certs.reload();

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { OrdererError, ProtocolError } from '../errors';
-import type { ReloadableTlsListener, TlsFiles } from '../node/certificate-reload';
+import type { ConfiguredFile, ReloadableTlsListener, TlsFiles } from '../node/certificate-reload';
 import type { ServerIdentity } from '../node/reloadable-identity';
 import type { Registrar } from './registrar';
 
@@ -16,6 +16,8 @@ export interface ParticipationApiOptions {
   readonly files?: TlsFiles;
   /** CAs the admin client certificate must chain to (mutual TLS is always on). */
   readonly clientRootCAs: readonly Buffer[];
+  /** The files `clientRootCAs` were read from (one each), for a certificate reload to read again; none: not reloaded. */
+  readonly clientRootFiles?: readonly ConfiguredFile[];
   /** Fabric `ChannelParticipation.MaxRequestBodySize` (1 MB by default). */
   readonly maxRequestBodyBytes: number;
 }
@@ -34,6 +36,7 @@ export class ParticipationApi implements ReloadableTlsListener {
   private readonly server: https.Server;
   private boundPort: number | undefined;
   private identity: ServerIdentity;
+  private roots: readonly Buffer[];
 
   constructor(
     private readonly options: ParticipationApiOptions,
@@ -41,9 +44,10 @@ export class ParticipationApi implements ReloadableTlsListener {
     private readonly logger: Logger,
   ) {
     this.identity = { cert: options.cert, key: options.key };
+    this.roots = options.clientRootCAs;
     this.server = https.createServer(
       {
-        ...this.secureContext(this.identity),
+        ...this.secureContext(this.identity, this.roots),
         requestCert: true,
         rejectUnauthorized: true,
       },
@@ -65,19 +69,28 @@ export class ParticipationApi implements ReloadableTlsListener {
     return this.options.files;
   }
 
+  get clientRootFiles(): readonly ConfiguredFile[] | undefined {
+    return this.options.clientRootFiles;
+  }
+
   tlsIdentity(): ServerIdentity {
     return this.identity;
   }
 
-  /** New handshakes get `identity` (Node's `setSecureContext`), with the same client CAs and TLS floor; open connections keep theirs. */
-  setTlsIdentity(identity: ServerIdentity): void {
-    this.server.setSecureContext(this.secureContext(identity));
-    this.identity = identity;
+  clientRootCAs(): readonly Buffer[] {
+    return this.roots;
   }
 
-  /** What the listener's TLS context is made of; a reload changes the certificate and key only, so it takes every client it took before. */
-  private secureContext(identity: ServerIdentity): SecureContextOptions {
-    return { cert: identity.cert, key: identity.key, ca: [...this.options.clientRootCAs], minVersion: 'TLSv1.2' };
+  /** New handshakes get `identity` and take admin clients of `clientRootCAs` (Node's `setSecureContext`), with the same TLS floor; open connections keep theirs. */
+  setTlsIdentity(identity: ServerIdentity, clientRootCAs: readonly Buffer[]): void {
+    this.server.setSecureContext(this.secureContext(identity, clientRootCAs));
+    this.identity = identity;
+    this.roots = clientRootCAs;
+  }
+
+  /** What the listener's TLS context is made of. */
+  private secureContext(identity: ServerIdentity, clientRootCAs: readonly Buffer[]): SecureContextOptions {
+    return { cert: identity.cert, key: identity.key, ca: [...clientRootCAs], minVersion: 'TLSv1.2' };
   }
 
   async start(): Promise<void> {

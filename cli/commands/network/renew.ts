@@ -17,7 +17,7 @@ export default class NetworkRenew extends WeftCommand {
     '--revoke-old then puts the replaced enrollment certificate on the org CA\'s CRL in every channel (as weft network revoke); a node running here must have reloaded (or be restarted with --restart) first, else nothing is revoked. ' +
     "With --org and --ca and/or --tls-ca: re-issues the org's CA (TLS CA) certificate for the same key, subject and SKI, from its old start date, so every certificate it issued still verifies; " +
     "replaces it in the org's MSP (root_certs or tls_root_certs, and NodeOU identifiers) in every channel by config updates the org's Admin signs (the orderer org's in /Channel/Orderer), " +
-    'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA (their local MSP); they read a renewed TLS CA only when restarted (--restart restarts those running here), the old copy staying good until its expiry. ' +
+    'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA or TLS CA (their local MSP and client CA roots); --restart restarts them instead. An expired CA or TLS CA is refused (CA_EXPIRED), nothing changed. ' +
     'Run it again after a failure midway.';
   static override examples = [
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com',

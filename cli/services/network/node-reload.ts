@@ -5,7 +5,7 @@ import type { NetworkLayout, NodeLayout } from './network-layout';
 import { type OperationsClient, operationsRequest, runningPid, signalReload } from './node-processes';
 import { operationsClientOf } from './org-keys';
 
-/** Which of the nodes running here took a rewritten local MSP folder (a CRL, a renewed CA) without a restart. */
+/** Which of the nodes running here took a rewritten local MSP folder or client root file (a CRL, a renewed CA or TLS CA) without a restart. */
 export interface LocalMspReloads {
   /** Nodes whose reload was confirmed by their operations endpoint (their local checks use the folder now). */
   readonly reloaded: string[];
@@ -42,7 +42,7 @@ export async function reloadLocalMsps(layout: NetworkLayout, nodes: readonly Nod
       out.signalled.push(node.id);
     }
   }
-  if (out.reloaded.length > 0) progress(`${out.reloaded.join(', ')} reloaded their local MSP: their local checks use it now`);
+  if (out.reloaded.length > 0) progress(`${out.reloaded.join(', ')} reloaded their local MSP and client CA roots: their local checks and new TLS handshakes use them now`);
   return out;
 }
 

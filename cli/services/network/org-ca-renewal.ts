@@ -40,7 +40,7 @@ export interface RenewCaResult {
   /** Nodes running here on an old copy (until restarted; it stays good until `previousNotAfter`). */
   readonly restartNeeded: string[];
   readonly restarted: string[];
-  /** Nodes running here that took the renewed CA by a reload (`--ca` alone): their local MSP holds it now. */
+  /** Nodes running here that took the renewed CA or TLS CA by a reload: their local MSP and client CA roots hold it now. */
   readonly reloaded: string[];
 }
 
@@ -83,6 +83,34 @@ function copiesOf(network: NetworkLayout, authority: OrgAuthority, renewed: Rene
     });
 }
 
+/**
+ * Refuses, before anything is written, to renew an expired CA: re-issuing it (same key) is possible,
+ * but the channels hold the expired root until a config update the org's Admin signs replaces it,
+ * and the Admin's certificate ended with the CA (what a CA issues is capped at its own end). The MSP
+ * would still take that signature (Fabric checks a chain at the leaf's NotBefore + 1s), but the
+ * update cannot get through: peers refuse an expired creator's proposals (the CLI reads each
+ * channel's config through them), orderers its broadcast (unless `noExpirationChecks`), and TLS every
+ * certificate of an expired TLS CA. A certificate issued from now on does not chain to the expired
+ * root, so renewing the Admin first does not help either.
+ */
+function assertNotExpired(org: MspOrg, renewed: ReadonlyMap<'ca' | 'tlsca', RenewedCa>, now: Date): void {
+  for (const [which, ca] of renewed) {
+    const end = new Date(new X509Certificate(ca.previousPem).validTo);
+    if (end.getTime() > now.getTime()) continue;
+    const what = which === 'ca' ? 'CA' : 'TLS CA';
+    const why =
+      which === 'ca'
+        ? `the channel update that would put the renewed certificate in place must be signed by ${org.mspId}'s Admin, whose certificate ended with it, and peers and orderers refuse an expired signer (a certificate issued from now on would not chain to the expired root the channels hold)`
+        : `every TLS certificate it issued ended with it, so no node of ${org.mspId} can be reached over TLS to carry the channel update that would replace it`;
+    throw new ConfigError('CA_EXPIRED', `${org.name}'s ${what} (${ca.fileName}) expired on ${end.toISOString()}: ${why}. weft network renew cannot recover an expired ${what} in place; nothing was changed`, {
+      field: which === 'ca' ? '--ca' : '--tls-ca',
+      file: path.join(org.orgDir, which, ca.fileName),
+      notAfter: end.toISOString(),
+      suggestions: ['renew a CA before it expires: weft network status lists one within 30 days of its end, and renew --ca/--tls-ca then needs no restart'],
+    });
+  }
+}
+
 /** Writes every file's new content beside it, then renames each onto it: no file is seen half written. */
 function replaceFiles(contents: ReadonlyMap<string, string>): void {
   const staged = [...contents].map(([file, text]) => {
@@ -109,9 +137,10 @@ function nodesReading(network: NetworkLayout, files: readonly string[]): NodeLay
  * then rewrites every copy under `organizations/` under the same file name (NodeOU config.yaml
  * files point at them). Channels first, files last: a run that stopped midway is finished by
  * running it again, as the copies still hold the old certificate and each channel is matched by
- * the CA's subject and key, not its bytes. Running nodes here reload their local MSP for a renewed
- * CA; for a renewed TLS CA they keep the copy they read until restarted (it stays good until the old
- * certificate's expiry); `restart` restarts those running here.
+ * the CA's subject and key, not its bytes. Running nodes here then reload: their local MSP and every
+ * listener's client CA roots (gRPC, operations, admin) hold the renewed copy; one that cannot reload
+ * keeps the copy it read until restarted (good until the old certificate's expiry); `restart`
+ * restarts those running here instead.
  */
 export async function renewOrgCas(dir: string, options: RenewCaOptions, progress: Progress): Promise<RenewCaResult> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -129,6 +158,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   const orgRef = { orgDir: org.orgDir, domain: org.domain };
   const renewed = new Map<'ca' | 'tlsca', RenewedCa>();
   for (const w of which) renewed.set(w, await authority.renewOrgCa(orgRef, w, { now, ...(notAfter !== undefined && { notAfter }) }));
+  assertNotExpired(org, renewed, now);
 
   const channels: ChannelUpdated[] = [];
   for (const state of await orgMspStates(network, org)) {
@@ -159,9 +189,9 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     await networkUp(dir, progress, ids);
     restarted.push(...ids);
     waiting = [];
-  } else if (running.length > 0 && !options.tlsCa) {
-    // The CA's copies a node reads are in its local MSP, which a reload re-reads; a TLS CA's are
-    // also the operations and admin listeners' client CAs, which only a restart re-reads.
+  } else if (running.length > 0) {
+    // A CA's copies a node reads are in its local MSP; a TLS CA's also in its listeners' client root
+    // files: a reload re-reads all of them.
     const r = await reloadLocalMsps(network, running, progress);
     reloaded = r.reloaded;
     waiting = [...r.signalled, ...r.restartNeeded];

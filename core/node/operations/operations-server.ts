@@ -4,6 +4,7 @@ import { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../../errors';
+import type { ConfiguredFile } from '../certificate-reload';
 import { readConfigFile } from '../config';
 import { type Logger, logEntriesWritten, NodeLogging } from '../logger';
 
@@ -23,6 +24,8 @@ export interface OperationsTls {
   readonly clientAuthRequired: boolean;
   /** Where `cert` and `key` were read from, and the config keys naming them: a certificate reload reads them again. */
   readonly files?: { readonly certFile: string; readonly keyFile: string; readonly certField: string; readonly keyField: string };
+  /** Where `clientRootCAs` were read from, one per root, with their config keys: a certificate reload reads them again. */
+  readonly clientRootFiles?: readonly ConfiguredFile[];
 }
 
 /**
@@ -34,12 +37,14 @@ export function readOperationsTls(
   files: { readonly cert: string; readonly key: string; readonly clientRootCAs: readonly string[]; readonly clientAuthRequired: boolean },
   names: { readonly cert: string; readonly key: string; readonly clientRootCAs: string },
 ): OperationsTls {
+  const clientRootFiles = files.clientRootCAs.map((file, i) => ({ file, field: `${at}.${names.clientRootCAs}[${i}]` }));
   return {
     cert: readConfigFile(files.cert, `${at}.${names.cert}`),
     key: readConfigFile(files.key, `${at}.${names.key}`),
-    clientRootCAs: files.clientRootCAs.map((f, i) => readConfigFile(f, `${at}.${names.clientRootCAs}[${i}]`)),
+    clientRootCAs: clientRootFiles.map(({ file, field }) => readConfigFile(file, field)),
     clientAuthRequired: files.clientAuthRequired,
     files: { certFile: files.cert, keyFile: files.key, certField: `${at}.${names.cert}`, keyField: `${at}.${names.key}` },
+    clientRootFiles,
   };
 }
 
@@ -75,10 +80,12 @@ export class OperationsServer {
   private readonly logging: NodeLogging;
   private readonly logger: Logger;
   private tlsNow: { cert: Buffer; key: Buffer } | undefined;
+  private rootsNow: readonly Buffer[];
   private reload: (() => { readonly result: string }) | undefined;
 
   constructor(private readonly options: OperationsServerOptions) {
     this.tlsNow = options.tls === undefined ? undefined : { cert: options.tls.cert, key: options.tls.key };
+    this.rootsNow = options.tls?.clientRootCAs ?? [];
     this.registry = options.registry ?? new Registry();
     // The event-loop lag histogram samples with a native timer; prom-client's default of every 10 ms
     // woke an idle node 100 times a second (about 1% of a core each). Lag is still measured to the
@@ -110,17 +117,31 @@ export class OperationsServer {
     return this.options.tls?.files;
   }
 
+  /** The files the client CA roots come from; undefined without TLS. */
+  get clientRootFiles(): OperationsTls['clientRootFiles'] {
+    return this.options.tls?.clientRootFiles;
+  }
+
   /** The certificate and key HTTPS handshakes get now. */
   tlsIdentity(): { cert: Buffer; key: Buffer } | undefined {
     return this.tlsNow;
   }
 
-  /** New handshakes get `identity` (Node's `setSecureContext`); open connections keep theirs. */
-  setTlsIdentity(identity: { cert: Buffer; key: Buffer }): void {
-    const tls = this.options.tls;
-    if (tls === undefined) return;
-    (this.server as https.Server).setSecureContext({ cert: identity.cert, key: identity.key, ca: [...tls.clientRootCAs] });
+  /** The roots a client certificate must chain to, for handshakes from now on. */
+  clientRootCAs(): readonly Buffer[] {
+    return this.rootsNow;
+  }
+
+  /**
+   * New handshakes get `identity` and check client certificates against `clientRootCAs` (Node's
+   * `setSecureContext`; `requestCert` and `rejectUnauthorized` are the server's, kept); open
+   * connections keep theirs, and with them the authorization their handshake gave.
+   */
+  setTlsIdentity(identity: { cert: Buffer; key: Buffer }, clientRootCAs: readonly Buffer[]): void {
+    if (this.options.tls === undefined) return;
+    (this.server as https.Server).setSecureContext({ cert: identity.cert, key: identity.key, ca: [...clientRootCAs] });
     this.tlsNow = identity;
+    this.rootsNow = clientRootCAs;
   }
 
   /** Answers `POST /reload-certificates` with `reload`: 200 with its outcome, 422 when it refused the files. */

@@ -23,11 +23,14 @@ interface Renewed {
 
 const ORG1 = 'org1.example.com';
 const PEER = `peer0.${ORG1}`;
+const ORDERER = 'orderer.example.com';
 
 /**
  * An org's CAs renewed on a running network (real processes, mutual TLS): the new CA certificates
- * (same key and subject) replace the old in the channel config and in every file, certificates
- * issued before and after both work, nodes restarted on the new files serve; a renewed peer's and
+ * (same key and subject) replace the old in the channel config and in every file, the running
+ * nodes reload them (same processes; a renewed TLS CA too: their listeners' client CA roots are
+ * re-read), certificates issued before and after both work, the CLI still connects with the
+ * renewed roots, nodes restarted on the new files serve; a renewed peer's and
  * user's old enrollment certificates revoked (`--revoke-old`) are on the org's CRL in the channel
  * and the old user key is refused.
  */
@@ -37,6 +40,9 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
   const orgDir = (): string => path.join(net, 'organizations', 'peerOrganizations', ORG1);
   const invoke = (user: string, id: string): Promise<CliResult> =>
     runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', user, 'CreateAsset', id, 'blue', '3', user, '10', '--json']);
+  const pids = (): string[] => [ORDERER, PEER].map((id) => fs.readFileSync(path.join(net, 'run', `${id}.pid`), 'utf8').trim());
+  /** `weft channel info`: the CLI reaches the peer over mutual TLS with the roots in the directory. */
+  const channelInfo = async (): Promise<Record<string, unknown>> => json(await runCli(['channel', 'info', net, '--json']));
   const channelMsp = async (mspId: string): Promise<FabricMSPConfig> => {
     const file = path.join(tmp, `config-${Date.now()}.block`);
     json(await runCli(['channel', 'fetch', net, 'config', '-o', file, '--json']));
@@ -50,13 +56,18 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
   }, 180_000);
   afterAll(() => started?.stop());
 
-  it("renews Org1's CA and TLS CA while running: channel and files hold the new certificates, certificates issued before and after work on nodes not yet restarted, and after", async () => {
+  it("renews Org1's CA and TLS CA while running: channel and files hold the new certificates, the nodes reload them, certificates issued before and after work, and after a restart", async () => {
     const oldCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
+    const before = pids();
     const renewed = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--tls-ca', '--days', '3650', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
     expect(renewed.cas.map((c) => c.which)).toEqual(['ca', 'tlsca']);
     expect(renewed.channels.length).toBeGreaterThan(0);
     expect(renewed.restarted).toEqual([]);
-    expect(renewed.restartNeeded).toContain(PEER);
+    // The peer reads Org1's CAs, the orderer Org1's TLS CA (a client root under mutual TLS): both reload, same processes.
+    expect(renewed.reloaded).toEqual(expect.arrayContaining([PEER, ORDERER]));
+    expect(renewed.restartNeeded).toEqual([]);
+    expect(pids()).toEqual(before);
+    expect(await channelInfo()).toMatchObject({ height: expect.any(Number) });
     const newCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
     expect(newCa.equals(oldCa)).toBe(false);
     expect(orgAuthority.sameCa(newCa, oldCa)).toBe(true);
@@ -72,7 +83,7 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     const s = json(await runCli(['network', 'status', net, '--json'])) as { cas: { mspId: string; ca: string; daysLeft: number }[] };
     expect(s.cas.find((c) => c.mspId === 'Org1MSP' && c.ca === 'ca')!.daysLeft).toBeGreaterThanOrEqual(3648);
 
-    // Nodes still on the old copies: User1's certificates come from the old CA certificate, User3's from the new one.
+    // User1's certificates come from the old CA certificate, User3's from the new one.
     expect(json(await invoke('User1', 'ca-1'))).toMatchObject({ valid: true });
     json(await runCli(['network', 'add-user', net, '--org', 'Org1', '--name', 'User3', '--json']));
     expect(json(await invoke('User3', 'ca-2'))).toMatchObject({ valid: true });
@@ -102,16 +113,21 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     expect(json(await invoke('User1', 'ca-5'))).toMatchObject({ valid: true });
   }, 90_000);
 
-  it("renews the orderer org's CAs (its MSP in /Channel/Orderer, signed by its Admin): peers still reach the orderer before and after its restart", async () => {
+  it("renews the orderer org's CAs (its MSP in /Channel/Orderer, signed by its Admin): the nodes reload them, peers and the CLI still reach the orderer; --restart restarts them", async () => {
+    const before = pids();
     const renewed = json(await runCli(['network', 'renew', net, '--org', 'OrdererOrg', '--ca', '--tls-ca', '--json'], { timeoutMs: 60_000 })) as unknown as CaRenewed;
     expect(renewed.channels.length).toBeGreaterThan(0);
-    // Peers read the orderer org's TLS CA from a file and from the channel config: the old copy and the new one both verify its TLS certificate.
-    expect(renewed.restartNeeded).toEqual(expect.arrayContaining(['orderer.example.com', PEER]));
+    // Both read the orderer org's TLS CA (the peer to dial the orderer, the orderer for its own listeners' client roots).
+    expect(renewed).toMatchObject({ restartNeeded: [], restarted: [], reloaded: expect.arrayContaining([ORDERER, PEER]) });
+    expect(pids()).toEqual(before);
     expect(json(await invoke('User1', 'ca-6'))).toMatchObject({ valid: true });
-    expect((await runCli(['network', 'down', net, '--grace', '5'])).code).toBe(0);
-    expect((await runCli(['network', 'up', net])).code).toBe(0);
+    expect(await channelInfo()).toMatchObject({ height: expect.any(Number) });
+
+    const restarted = json(await runCli(['network', 'renew', net, '--org', 'OrdererOrg', '--tls-ca', '--restart', '--json'], { timeoutMs: 90_000 })) as unknown as CaRenewed;
+    expect(restarted).toMatchObject({ restartNeeded: [], reloaded: [], restarted: expect.arrayContaining([ORDERER, PEER]) });
+    expect(pids().some((pid, i) => pid === before[i])).toBe(false);
     expect(json(await invoke('User1', 'ca-6b'))).toMatchObject({ valid: true });
-  }, 90_000);
+  }, 120_000);
 
   it('renews a peer with --revoke-old: it reloads live (no restart), then its old certificate is on the channel CRL and it still endorses', async () => {
     const oldCert = fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'msp', 'signcerts', `${PEER}-cert.pem`));

@@ -7,6 +7,11 @@ import { renewMember } from '../../../../cli/services/network/network-renew';
 import { revokeNodeEarlierCertificates } from '../../../../cli/services/network/node-revocation';
 import { renewOrgCas } from '../../../../cli/services/network/org-ca-renewal';
 import { revokeUser } from '../../../../cli/services/network/org-revocation';
+import { encodeTime } from '../../../../plugins/msp-x509/crypto-material/certificate-builder';
+import { loadOrgCa } from '../../../../plugins/msp-x509/crypto-material/org-authority';
+import { reissue } from '../../plugins/msp-x509/cert-forge';
+
+const DAY_MS = 86_400_000;
 
 const quiet = (): void => {};
 
@@ -56,6 +61,42 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
     }
     expect(snapshot()).toEqual(before);
     expect(fs.existsSync(path.join(net, 'backups'))).toBe(false);
+  });
+
+  it('renew --ca / --tls-ca of an expired CA: refused before anything changes (CA_EXPIRED naming the flag, the file and its end)', async () => {
+    const orgDir = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com');
+    /** Org1's CA (or TLS CA) certificate in its folder as if it had ended yesterday: same key and subject. */
+    const expire = async (which: 'ca' | 'tlsca'): Promise<{ file: string; restore: () => void }> => {
+      const ca = loadOrgCa(orgDir, which);
+      const file = path.join(orgDir, which, ca.fileName);
+      const original = fs.readFileSync(file);
+      const expired = await reissue(ca.certificate.raw, undefined, {
+        selfSignKey: ca.signer.privateKey,
+        mutate: (c) => {
+          c.notBefore = encodeTime(new Date(Date.now() - 730 * DAY_MS));
+          c.notAfter = encodeTime(new Date(Date.now() - DAY_MS));
+        },
+      });
+      fs.writeFileSync(file, expired.pem);
+      return { file, restore: () => fs.writeFileSync(file, original) };
+    };
+    for (const which of ['ca', 'tlsca'] as const) {
+      const { file, restore } = await expire(which);
+      const before = snapshot();
+      try {
+        const flag = which === 'ca' ? '--ca' : '--tls-ca';
+        await expect(renewOrgCas(net, { org: 'Org1', ca: which === 'ca', tlsCa: which === 'tlsca' }, quiet)).rejects.toMatchObject({
+          code: 'CA_EXPIRED',
+          message: expect.stringContaining('cannot recover an expired'),
+          details: { field: flag, file, notAfter: expect.any(String) },
+        });
+        // Both named, the expired one refused even when the other is fine.
+        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: flag } });
+        expect(snapshot()).toEqual(before);
+      } finally {
+        restore();
+      }
+    }
   });
 
   it('revoke --node with nothing renewed; revoke of the orderer org\'s Admin', async () => {
