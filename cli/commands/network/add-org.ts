@@ -3,6 +3,7 @@ import { WeftCommand } from '../../base-command';
 import { networkDirArg } from '../../common-flags';
 import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
+import { ConfigError } from '../../../core/errors';
 
 export default class NetworkAddOrg extends WeftCommand {
   static override summary = "Add a new org to a running network and its default channel: Fabric's \"Adding an Org to a Channel\" tutorial in one command, or in three across org directories.";
@@ -20,6 +21,7 @@ export default class NetworkAddOrg extends WeftCommand {
     'A failure after the orderer accepted the update is ADD_ORG_UNFINISHED: the channel has the org, and weft network up (or the --from-file command again) finishes the job. ' +
     "On a --mutual-tls network the nodes take the new org's TLS CA from the channel config, as Fabric's do. " +
     "For an org that is another party, which makes its own keys (weft network new-org), pass its definition instead: --definition <org-definition.json> (certificates only; no key of the new org is made or written here) " +
+    "or, for an org that runs Fabric, the JSON of its configtxgen -printOrg <Org> as it is (its MSP ID from the MSP's name, its peers from its AnchorPeers or --peer <host>:<port>, its domain from --domain or its first peer's host) " +
     'with --output (write the update signed here), --from-file (submit a signed one) or alone (sign and submit from here); each records the org\'s certificates here once the channel has it.';
   static override examples = [
     '<%= config.bin %> network add-org ./net',
@@ -28,6 +30,7 @@ export default class NetworkAddOrg extends WeftCommand {
     '<%= config.bin %> network add-org ./net --host peer0.org3.example.com=10.0.0.13',
     '<%= config.bin %> network add-org ./org1 --definition ./org3/org-definition.json --output add-org3.pb',
     '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --definition ./org3/org-definition.json',
+    '<%= config.bin %> network add-org ./net --definition org3.json --peer peer0.org3.example.com:11051',
     '<%= config.bin %> network add-org ./org1 --name Org3 --org-dir ./org3 --output add-org3.pb',
     '<%= config.bin %> channel sign-update ./org2 add-org3.pb --org Org2',
     '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --org-dir ./org3',
@@ -56,14 +59,39 @@ export default class NetworkAddOrg extends WeftCommand {
       char: 'd',
       description: "the new org's definition (org-definition.json from weft network new-org, certificates only): the org made its own keys; none is generated here",
     }),
+    peer: Flags.string({
+      description:
+        "with a bare configtxgen -printOrg group that names no anchor peer: where the org's peers are, <host>:<port>[:<operations port>] (repeatable; the first becomes its anchor peer)",
+      multiple: true,
+    }),
+    domain: Flags.string({
+      description: "with a bare configtxgen -printOrg group: the org's domain (default: its first peer's host without its first label, else <name in lower case>.<orderer org's domain>)",
+    }),
     'org-dir': Flags.string({ description: "the new org's own directory: written by --output (the only place its private keys go), read by --from-file (a copy without its keys will do)" }),
   };
 
   async run(): Promise<AddOrgResult | PreparedAddOrg | RecordedAddOrg> {
     const { args, flags } = await this.parse(NetworkAddOrg);
+    if (flags.definition === undefined && (flags.peer !== undefined || flags.domain !== undefined)) {
+      throw new ConfigError('CONFLICTING_FLAGS', `${flags.peer !== undefined ? '--peer' : '--domain'} completes a bare configtxgen -printOrg group: it goes with --definition <file>`, {
+        field: flags.peer !== undefined ? '--peer' : '--domain',
+      });
+    }
     const result = await addOrg(
       args.dir,
-      { name: flags.name, peers: flags.peers, users: flags.users, hosts: flags.host, basePort: flags['base-port'], output: flags.output, fromFile: flags['from-file'], orgDir: flags['org-dir'], definition: flags.definition },
+      {
+        name: flags.name,
+        peers: flags.peers,
+        users: flags.users,
+        hosts: flags.host,
+        basePort: flags['base-port'],
+        output: flags.output,
+        fromFile: flags['from-file'],
+        orgDir: flags['org-dir'],
+        definition: flags.definition,
+        peerEndpoints: flags.peer,
+        domain: flags.domain,
+      },
       (m) => this.progress(m),
     );
     if ('file' in result) {

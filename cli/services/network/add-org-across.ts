@@ -41,6 +41,10 @@ export interface AddOrgAcrossOptions {
   readonly fromFile?: string;
   /** `--org-dir`: the new org's own directory (written by `--output`, read by `--from-file`). */
   readonly orgDir?: string;
+  /** `--peer`, repeatable: where the peers of an org defined by a bare `configtxgen -printOrg` group are, when it names no anchor peer. */
+  readonly peerEndpoints?: readonly string[];
+  /** `--domain`: the domain of an org defined by a bare `configtxgen -printOrg` group. */
+  readonly domain?: string;
 }
 
 /** The new org as `weft network add-org` reports it, whichever way it ran. */

@@ -5,7 +5,7 @@ import { ConfigError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
-import { recordJoiningOrg, recordOrg, unfinishedAcross, withOrg, type JoiningOrgSource, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { recordJoiningOrg, recordOrg, unfinishedAcross, withOrg, type AddOrgAcrossOptions, type JoiningOrgSource, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
 import { editChannelConfig } from './channel-config-edit';
 import { missingSignatures, needsMet, signForPolicies, signerMspIds, unsignedOrgs } from './config-update-signatures';
 import { broadcastConfigUpdate } from './config-update-submit';
@@ -15,6 +15,7 @@ import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
 import { checkJoiningOrg } from './new-org-spec';
 import { layOutOrgDefinition, ORG_DEFINITION_FILE, readOrgDefinition } from './org-definition';
+import { definitionFromPrintOrg, type PrintOrgOptions } from './printorg-definition';
 
 /**
  * `weft network add-org <member dir> --definition <file>`: adds an org that made its own keys
@@ -47,26 +48,64 @@ export function refuseNewOrgDir(dir: string): void {
   }
 }
 
-function openDefinition(network: NetworkLayout, file: string): DefinitionSource {
+/**
+ * Reads `file`: Weft's definition, or a Fabric org's bare `configtxgen -printOrg` group, which
+ * `printOrg` (`--peer`, `--domain`) completes (see {@link definitionFromPrintOrg}).
+ */
+function openDefinition(network: NetworkLayout, file: string, printOrg: PrintOrgOptions = {}): DefinitionSource {
   const resolved = path.resolve(file);
-  const definition = readOrgDefinition(resolved);
+  let printed = false;
+  const definition = readOrgDefinition(resolved, '--definition', (group, f) => {
+    printed = true;
+    return definitionFromPrintOrg(group, f, network.spec, printOrg);
+  });
+  const flags = printOrgFlags(printOrg);
+  if (!printed && flags.length > 0) {
+    throw new ConfigError('CONFLICTING_FLAGS', `${resolved} is Weft's org definition, which lists the org's peers and domain: it takes no ${flags.join(', ')}`, {
+      field: flags[0]!,
+      suggestions: ['--peer and --domain go with a bare configtxgen -printOrg group only'],
+    });
+  }
   checkJoiningOrg(network.spec, definition.org, resolved);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-org-definition-'));
   try {
-    layOutOrgDefinition(definition, tmp, resolved);
+    layOutOrgDefinition(definition, tmp, resolved, printed);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   const { org } = definition;
+  const channel = network.spec.channel.name;
   return {
     layout: new NetworkLayout(tmp, withOrg(network.spec, org)),
     org,
-    flag: `--definition ${resolved}`,
-    start: `weft network join <${org.name}'s dir> --from <a member's directory exported with weft network export --public>, then weft network up <${org.name}'s dir>`,
+    flag: `--definition ${resolved}${flags.length > 0 ? ` ${printOrgArgs(printOrg)}` : ''}`,
+    start: printed
+      ? `${org.name} joins its own (Fabric) peers to ${channel} from its genesis block, as Fabric's tutorial does: peer channel fetch 0 ${channel}.block -c ${channel} -o ${network.orderers()[0]!.address}, then peer channel join -b ${channel}.block`
+      : `weft network join <${org.name}'s dir> --from <a member's directory exported with weft network export --public>, then weft network up <${org.name}'s dir>`,
     reported: { definition: resolved },
     dispose: () => fs.rmSync(tmp, { recursive: true, force: true }),
   };
+}
+
+function printOrgFlags(printOrg: PrintOrgOptions): string[] {
+  return [...((printOrg.peers?.length ?? 0) > 0 ? ['--peer'] : []), ...(printOrg.domain !== undefined ? ['--domain'] : [])];
+}
+
+/** The flags again, for the commands a repeated step names. */
+function printOrgArgs(printOrg: PrintOrgOptions): string {
+  return [...(printOrg.peers ?? []).map((p) => `--peer ${p}`), ...(printOrg.domain !== undefined ? [`--domain ${printOrg.domain}`] : [])].join(' ');
+}
+
+/**
+ * `--definition` with its steps (`--output`, `--from-file`, or alone), taking the flags that
+ * complete a bare `configtxgen -printOrg` group; `addOrg` has refused what it refuses first.
+ */
+export async function addOrgFromDefinition(dir: string, options: AddOrgAcrossOptions & { readonly definition: string }, progress: Progress): Promise<PreparedAddOrg | RecordedAddOrg> {
+  const printOrg: PrintOrgOptions = { peers: options.peerEndpoints, domain: options.domain };
+  if (options.output !== undefined) return prepareFromDefinition(dir, options.definition, options.output, progress, printOrg);
+  if (options.fromFile !== undefined) return recordFromDefinition(dir, options.definition, options.fromFile, progress, printOrg);
+  return addFromDefinition(dir, options.definition, progress, printOrg);
 }
 
 /** The default channel's current config, as this directory's peer has it. */
@@ -88,9 +127,9 @@ function signedUpdate(network: NetworkLayout, source: DefinitionSource, current:
 }
 
 /** `--definition … --output`: the update, signed as the Admins here, written to `output`; nothing here changes. */
-export async function prepareFromDefinition(dir: string, file: string, output: string, progress: Progress): Promise<PreparedAddOrg> {
+export async function prepareFromDefinition(dir: string, file: string, output: string, progress: Progress, printOrg: PrintOrgOptions = {}): Promise<PreparedAddOrg> {
   const network = openNetwork(dir);
-  const source = openDefinition(network, file);
+  const source = openDefinition(network, file, printOrg);
   const out = path.resolve(output);
   try {
     const { channel, envelope, policies } = signedUpdate(network, source, await currentConfig(network, progress), progress);
@@ -120,9 +159,9 @@ export async function prepareFromDefinition(dir: string, file: string, output: s
 }
 
 /** `--definition … --from-file`: submits the signed update unless the channel has the org, then records it here. */
-export async function recordFromDefinition(dir: string, file: string, fromFile: string, progress: Progress): Promise<RecordedAddOrg> {
+export async function recordFromDefinition(dir: string, file: string, fromFile: string, progress: Progress, printOrg: PrintOrgOptions = {}): Promise<RecordedAddOrg> {
   const network = openNetwork(dir);
-  const source = openDefinition(network, file);
+  const source = openDefinition(network, file, printOrg);
   try {
     return await recordJoiningOrg(network, source, path.resolve(fromFile), progress);
   } finally {
@@ -131,9 +170,9 @@ export async function recordFromDefinition(dir: string, file: string, fromFile: 
 }
 
 /** `--definition` alone: signed here and submitted when the Admins here suffice, then recorded here. */
-export async function addFromDefinition(dir: string, file: string, progress: Progress): Promise<RecordedAddOrg> {
+export async function addFromDefinition(dir: string, file: string, progress: Progress, printOrg: PrintOrgOptions = {}): Promise<RecordedAddOrg> {
   const network = openNetwork(dir);
-  const source = openDefinition(network, file);
+  const source = openDefinition(network, file, printOrg);
   const { org } = source;
   try {
     const channel = network.spec.channel.name;

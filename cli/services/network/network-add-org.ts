@@ -8,7 +8,7 @@ import { missingSignatures, needsMet, signForPolicies, signerMspIds, type Policy
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
 import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, type NewOrgSummary, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
-import { addFromDefinition, prepareFromDefinition, recordFromDefinition, refuseNewOrgDir } from './add-org-definition';
+import { addOrgFromDefinition, refuseNewOrgDir } from './add-org-definition';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
@@ -50,11 +50,7 @@ export interface AddOrgResult extends NewOrgSummary {
 export async function addOrg(dir: string, options: NewOrgOptions & AddOrgAcrossOptions, progress: Progress): Promise<AddOrgResult | PreparedAddOrg | RecordedAddOrg> {
   refuseNewOrgDir(dir);
   checkAcrossOptions(dir, options);
-  if (options.definition !== undefined) {
-    if (options.output !== undefined) return prepareFromDefinition(dir, options.definition, options.output, progress);
-    if (options.fromFile !== undefined) return recordFromDefinition(dir, options.definition, options.fromFile, progress);
-    return addFromDefinition(dir, options.definition, progress);
-  }
+  if (options.definition !== undefined) return addOrgFromDefinition(dir, { ...options, definition: options.definition }, progress);
   if (options.output !== undefined) return prepareAddOrg(dir, options, options.output, options.orgDir!, progress);
   if (options.fromFile !== undefined) return recordAddOrg(dir, options.fromFile, options.orgDir!, progress);
   return addOrgHere(dir, options, progress);

@@ -6,7 +6,7 @@ import { ConfigError } from '../../../core/errors';
 import { buildApplicationOrgGroup } from '../../../core/protocol/config-block';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { applicationOrgFrom } from './network-channels';
-import { orgGroupJson } from './org-group-json';
+import { isPrintOrgGroup, orgGroupJson, withoutDefaults } from './org-group-json';
 import { PeerOrgSpec } from './network-spec';
 import { isPrivateKey } from './org-keys';
 import { replaceFile } from '../../../core/node/durable-files';
@@ -112,7 +112,7 @@ function invalid(file: string, field: string, why: string): ConfigError {
  * (`ORG_DEFINITION_HAS_PRIVATE_KEY`: a definition goes to other companies), only certificates,
  * CRLs and MSP config.yaml files at paths inside the org's folder, an MSP root certificate.
  */
-export function readOrgDefinition(file: string, flag = '--definition'): OrgDefinition {
+export function readOrgDefinition(file: string, flag = '--definition', fromPrintOrg?: (group: Record<string, unknown>, file: string) => OrgDefinition): OrgDefinition {
   const resolved = path.resolve(file);
   let text: string;
   try {
@@ -138,10 +138,12 @@ export function readOrgDefinition(file: string, flag = '--definition'): OrgDefin
       suggestions: ['do not use this file: whoever received it may hold the key now. The new org makes new keys (weft network new-org <new dir>) and hands over only the org-definition.json it writes'],
     });
   }
-  if (typeof raw === 'object' && raw !== null && 'values' in raw && 'policies' in raw && !('format' in raw)) {
-    // What configtxgen -printOrg prints: the org's config group alone. It lacks what network.yaml
-    // lists of an org (its peers' ports, its domain), so it is named for what it is, not as garbage.
-    throw invalid(resolved, 'format', 'is missing: this is a bare config group as configtxgen -printOrg prints it; Weft takes the org-definition.json of weft network new-org, which carries that group under "group" with the org\'s certificates and peers');
+  if (isPrintOrgGroup(raw)) {
+    // What configtxgen -printOrg prints: the org's config group alone. Where the network is known
+    // (add-org), what network.yaml lists of the org is derived from it and flags; elsewhere it is
+    // named for what it is, not as garbage.
+    if (fromPrintOrg !== undefined) return checkedFiles(fromPrintOrg(raw, resolved), resolved);
+    throw invalid(resolved, 'format', 'is missing: this is a bare config group as configtxgen -printOrg prints it; here Weft takes the org-definition.json of weft network new-org, which carries that group under "group" with the org\'s certificates and peers (weft network add-org --definition takes either)');
   }
   const parsed = OrgDefinition.safeParse(raw);
   if (!parsed.success) {
@@ -152,7 +154,11 @@ export function readOrgDefinition(file: string, flag = '--definition'): OrgDefin
       suggestions: ["pass the org-definition.json that weft network new-org wrote into the new org's directory, unchanged"],
     });
   }
-  const definition = parsed.data;
+  return checkedFiles(parsed.data, resolved);
+}
+
+/** Only certificates, CRLs and MSP config.yaml files at paths inside the org's folder, an MSP root certificate. */
+function checkedFiles(definition: OrgDefinition, resolved: string): OrgDefinition {
   for (const [rel, content] of Object.entries(definition.files)) {
     const why = allowedFile(rel, content);
     if (why !== undefined) throw invalid(resolved, `files["${rel}"]`, why);
@@ -161,12 +167,33 @@ export function readOrgDefinition(file: string, flag = '--definition'): OrgDefin
   return definition;
 }
 
+/** The JSON path of the first place where `a` and `b` differ (`''`: the roots), undefined when they are equal. */
+export function firstDifference(a: unknown, b: unknown, at = ''): string | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const found = firstDifference(a[i], b[i], `${at}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return at;
+  }
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(a) && !Array.isArray(b)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    for (const key of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) {
+      const found = firstDifference(ra[key], rb[key], at === '' ? key : `${at}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return at;
+}
+
 /**
  * Writes the definition's files as the org's folder under `root` and checks that they make the
  * config group the definition carries (`ORG_DEFINITION_MISMATCH` otherwise: the group a member
  * reviews must be the one the channel gets).
  */
-export function layOutOrgDefinition(definition: OrgDefinition, root: string, file: string): void {
+export function layOutOrgDefinition(definition: OrgDefinition, root: string, file: string, printed = false): void {
   const folder = orgFolder(root, definition.org);
   for (const [rel, content] of Object.entries(definition.files)) {
     const dest = path.join(folder, ...rel.split('/'));
@@ -179,13 +206,30 @@ export function layOutOrgDefinition(definition: OrgDefinition, root: string, fil
   } catch (err) {
     throw invalid(file, 'files', `do not make an MSP: ${(err as Error).message}`);
   }
-  if (!isDeepStrictEqual(made, definition.group)) {
-    throw new ConfigError('ORG_DEFINITION_MISMATCH', `${file}: group is not the config group its files and org make (MSP ${definition.org.mspId}, anchor peer ${definition.org.peers[0]!.host}:${definition.org.peers[0]!.port})`, {
-      file,
-      field: 'group',
-      suggestions: ['ask the new org for the org-definition.json weft network new-org wrote, unchanged'],
-    });
+  const at = printed ? firstDifference(withoutDefaults(made), withoutDefaults(definition.group)) : firstDifference(made, definition.group);
+  if (at !== undefined) {
+    // A printed group is the whole file: its path is the field. Weft's definition carries it under "group".
+    const field = printed ? at || '(root)' : 'group';
+    throw new ConfigError(
+      'ORG_DEFINITION_MISMATCH',
+      `${file}: ${printed ? at || 'the group' : `group${at === '' ? '' : `.${at}`}`} is not what the channel gets for MSP ${definition.org.mspId} (anchor peer ${definition.org.peers[0]!.host}:${definition.org.peers[0]!.port}): expected ${JSON.stringify(valueAt(made, at)).slice(0, 200)}`,
+      {
+        file,
+        field,
+        ...(!printed && { at }),
+        suggestions: printed
+          ? ["Weft's channel config gives an org the test network's policies (Readers, Writers, Admins, Endorsement by NodeOU role) and its MSP as configtxgen reads it from the MSP folder: print the org with those, unchanged"]
+          : ['ask the new org for the org-definition.json weft network new-org wrote, unchanged'],
+      },
+    );
   }
+}
+
+/** The value at a path {@link firstDifference} returned. */
+function valueAt(value: unknown, at: string): unknown {
+  let v = value;
+  for (const part of at.match(/[^.[\]]+/g) ?? []) v = v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[part];
+  return v ?? null;
 }
 
 /** Writes `definition` as JSON, whole or not at all. */

@@ -107,3 +107,27 @@ function ruleJson(rule: SignaturePolicy | undefined): unknown {
   if (rule.hasNOutOf()) return { n_out_of: { n: rule.getNOutOf()!.getN(), rules: rule.getNOutOf()!.getRulesList().map(ruleJson) } };
   return { signed_by: rule.getSignedBy() };
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What configtxgen -printOrg prints: a config group (values, policies) rather than a Weft definition. */
+export function isPrintOrgGroup(raw: unknown): raw is Record<string, unknown> {
+  return isObject(raw) && 'values' in raw && 'policies' in raw && !('format' in raw);
+}
+
+/**
+ * The JSON without proto3 default values (null, [], {}, '', false, 0, '0'), recursively: protolator
+ * reads a missing field as its default, so a group printed or edited without them is the same group.
+ */
+export function withoutDefaults(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const stripped = withoutDefaults(v);
+    const isDefault =
+      stripped === null || stripped === undefined || stripped === '' || stripped === false || stripped === 0 || stripped === '0' || (Array.isArray(stripped) && stripped.length === 0) || (isObject(stripped) && Object.keys(stripped).length === 0);
+    if (!isDefault) out[key] = stripped;
+  }
+  return out;
+}

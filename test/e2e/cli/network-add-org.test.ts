@@ -182,6 +182,38 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     expect(read.json).toMatchObject({ ID: 'a1', Owner: 'Tom' });
   }, 300_000);
 
+  it("adds a Fabric-run org from its configtxgen -printOrg JSON and --peer: the channel gets its group, network.yaml lists it, nothing of it runs here", async () => {
+    // Org6 runs Fabric: it hands over what configtxgen -printOrg Org6MSP prints (no AnchorPeers, as the tutorial's org3).
+    const port = await findFreePorts(2);
+    const made = path.join(tmp, 'org6-own');
+    json(await runCli(['network', 'new-org', made, '--name', 'Org6', '--base-port', String(port), '--json']));
+    const group = (JSON.parse(fs.readFileSync(path.join(made, 'org-definition.json'), 'utf8')) as { group: { values: Record<string, unknown> } }).group;
+    delete group.values.AnchorPeers;
+    const printed = path.join(tmp, 'org6.json');
+    fs.writeFileSync(printed, JSON.stringify(group, null, '\t'));
+    const before = snapshot(net);
+    expect(errorOf(await runCli(['network', 'add-org', net, '--definition', printed, '--json']))).toMatchObject({ code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--peer' } });
+    expect(errorOf(await runCli(['network', 'add-org', net, '--peer', `127.0.0.1:${port}`, '--json']))).toMatchObject({ code: 'CONFLICTING_FLAGS', details: { field: '--peer' } });
+    expect(errorOf(await runCli(['network', 'add-org', net, '--definition', path.join(made, 'org-definition.json'), '--peer', `127.0.0.1:${port}`, '--json']))).toMatchObject({
+      code: 'CONFLICTING_FLAGS',
+      details: { field: '--peer' },
+    });
+    expect(snapshot(net)).toEqual(before);
+
+    const added = json(await runCli(['network', 'add-org', net, '--definition', printed, '--peer', `127.0.0.1:${port}`, '--json']));
+    expect(added).toMatchObject({ org: 'Org6', mspId: 'Org6MSP', channel: 'mychannel', submitted: true, recorded: true, definition: printed, next: expect.stringContaining('peer channel join') });
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as { config: { applicationOrgs: { mspId: string; anchorPeers: string[] }[] } };
+    expect(info.config.applicationOrgs).toContainEqual(expect.objectContaining({ mspId: 'Org6MSP', anchorPeers: [`127.0.0.1:${port}`] }));
+    // Its certificates only: the MSP folder and TLS CA configtxgen read, no key, no node of it here.
+    const added6 = snapshot(net).paths.filter((p) => !before.paths.includes(p));
+    expect(added6).toEqual(expect.arrayContaining(['organizations/peerOrganizations/org6.example.com/msp/cacerts/ca.org6.example.com-cert.pem', 'organizations/peerOrganizations/org6.example.com/tlsca/tlsca.org6.example.com-cert.pem']));
+    expect(added6.filter((p) => /keystore|signcerts|\.key$|^nodes/.test(p))).toEqual([]);
+    // A remote org's peer: listed, not run from here, and up leaves it alone.
+    expect((await peers()).find((p) => p.id === 'peer0.org6.example.com')).toMatchObject({ mspId: 'Org6MSP', running: false });
+    // up has nothing to start: Org6's peer (not running, no keys here) is not one of this directory's nodes to run.
+    expect(errorOf(await runCli(['network', 'up', net, '--json']))).toMatchObject({ code: 'NETWORK_ALREADY_UP', message: expect.not.stringContaining('org6') });
+  }, 120_000);
+
   it('a failure after the orderer accepted is ADD_ORG_UNFINISHED: the channel has the org, and weft network up finishes it', async () => {
     // Org5's peer cannot start: where its log file goes stands a directory. Nothing before the orderer's acceptance looks there.
     const logSpot = path.join(net, 'logs', 'peer0.org5.example.com.log');
