@@ -16,6 +16,8 @@ const HISTORY: readonly ConfigHistoryEntry[] = [
   { chaincode: 'pd', blockNum: 2, collections: utf8('pd at 2') },
 ];
 
+const bytesEq = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
+
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
@@ -48,6 +50,11 @@ export function pruneConformance(makeProvider: ProviderFactory): void {
       const dir = path.join(f.dir, name);
       const m = await verifySnapshotFiles(dir);
       return kv().prune(bootstrapOf(m), readConfigHistoryFiles(dir, new Set(m.fileHashes.keys()), m.lastBlockNumber), { vacuum });
+    }
+    async function pruneOnline(name: string, onChunk?: (removed: number) => void): Promise<Awaited<ReturnType<KvLedger['pruneOnline']>>> {
+      const dir = path.join(f.dir, name);
+      const m = await verifySnapshotFiles(dir);
+      return kv().pruneOnline(bootstrapOf(m), readConfigHistoryFiles(dir, new Set(m.fileHashes.keys()), m.lastBlockNumber), { chunkBlocks: 1, onChunk });
     }
 
     beforeEach(async () => {
@@ -136,6 +143,48 @@ export function pruneConformance(makeProvider: ProviderFactory): void {
       expect(codeOf(() => f.ledger.commit(stray))).toBe('LEDGER_BAD_BLOCK');
       f.ledger.commit(good);
       expect(f.ledger.height()).toBe(8);
+    });
+
+    it('prunes a serving ledger a block per transaction: pruned for readers from the first step, commits in between kept', async () => {
+      if (!(f.ledger instanceof KvLedger)) return;
+      const before = dumpState(f);
+      const later = [3, 4, 5].map((n) => f.ledger.getBlockByNumber(n)?.serializeBinary());
+      const seen: { removed: number; first: number; held: boolean[] }[] = [];
+      let n = 0;
+      const result = await pruneOnline('snap2', (removed) => {
+        // Every step runs between two commits: the ledger reads as pruned, later blocks whole.
+        seen.push({ removed, first: f.ledger.firstBlockNumber(), held: [3, 4, 5].map((b, i) => bytesEq(f.ledger.getBlockByNumber(b)?.serializeBinary(), later[i])) });
+        f.commit([f.tx(`during${n}`, (s) => s.setState('cc', `during${n}`, utf8(String(n))))]);
+        n++;
+      });
+      expect(result).toEqual(expect.objectContaining({ blocksRemoved: 3 }));
+      expect(result.longestHoldMs).toBeGreaterThanOrEqual(0);
+      // Steps re-pointing txids first, then one per block.
+      expect(seen.slice(-3).map((s) => s.removed)).toEqual([1, 2, 3]);
+      expect(seen.every((s) => s.first === 3 && s.held.every(Boolean))).toBe(true);
+      expect(f.ledger.height()).toBe(6 + n);
+      const check = (): void => {
+        for (const b of [0, 1, 2]) expect(f.ledger.getBlockByNumber(b)).toBeUndefined();
+        expect(f.ledger.snapshotBootstrap()).toEqual(bootstrapOf(snap2));
+        expect(f.ledger.getTransactionById('t1')).toEqual(expect.objectContaining({ blockNum: 2, fromSnapshot: true }));
+        expect(f.ledger.getTransactionById(`during${n - 1}`)).toEqual(expect.objectContaining({ blockNum: 5 + n, txNum: 0, validationCode: V.VALID }));
+        expect(dumpState(f)).toEqual([...before, ...Array.from({ length: n }, (_, i) => [`during${i}`, String(i), 6 + i, 0])]);
+        expect(f.ledger.importedConfigHistory()).toEqual([HISTORY[1], HISTORY[0]]);
+      };
+      check();
+      f.reopen();
+      check();
+    });
+
+    it('leaves a serving ledger as the offline prune does: the same snapshot afterwards', async () => {
+      if (!(f.ledger instanceof KvLedger)) return;
+      const unpruned = await snapshot('unpruned-6');
+      await pruneOnline('snap4');
+      const pruned = await snapshot('online-6');
+      expect(Buffer.from(pruned.snapshotHash).toString('hex')).toBe(Buffer.from(unpruned.snapshotHash).toString('hex'));
+      expect(f.ledger.firstBlockNumber()).toBe(5);
+      // Refused as the offline prune refuses, before its first step.
+      await expect(pruneOnline('snap2')).rejects.toEqual(expect.objectContaining({ code: 'LEDGER_BAD_PRUNE', details: expect.objectContaining({ field: 'lastBlockNumber' }) }));
     });
 
     it('refuses a snapshot not of this ledger, one at or past its height, and one at or below an earlier prune, writing nothing', async () => {

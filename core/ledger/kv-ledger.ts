@@ -6,7 +6,7 @@ import { decodeLedgerTx } from './block-txs';
 import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
 import { nextKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
-import type { ChannelLedgerStore, StoreCommitSeconds, StorePruneResult } from './ledger-store-provider';
+import type { ChannelLedgerStore, OnlinePruneOptions, StoreCommitSeconds, StoreOnlinePruneResult, StorePruneResult } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
 import { badBlock, initialValidationCodes, markUndecodableAndDuplicates } from './commit-codes';
 import { replayMissingBlocks } from './ledger-recovery';
@@ -322,7 +322,30 @@ export class KvLedger implements Ledger {
    * `LEDGER_PRUNE_UNSUPPORTED` without the store's `pruneBlocks`; writes nothing then.
    */
   prune(bootstrap: SnapshotBootstrap, configHistory: readonly ConfigHistoryEntry[], options: { readonly vacuum: boolean }): StorePruneResult {
-    if (this.store.pruneBlocks === undefined) {
+    const pruneBlocks = this.preparePrune(bootstrap, configHistory, this.store.pruneBlocks);
+    const result = pruneBlocks.call(this.store, bootstrap, options);
+    this.bootstrap = bootstrap;
+    return result;
+  }
+
+  /**
+   * {@link prune} of a serving ledger (no vacuum), through the store's `pruneBlocksOnline`: commits
+   * and reads go on between its steps, and from its first step on the ledger answers as pruned
+   * (`snapshotBootstrap`), though blocks at or below it may still be on disk for a while. Throws as
+   * `prune`, and `LEDGER_PRUNE_UNSUPPORTED` without `pruneBlocksOnline`.
+   */
+  async pruneOnline(
+    bootstrap: SnapshotBootstrap,
+    configHistory: readonly ConfigHistoryEntry[],
+    options: Omit<OnlinePruneOptions, 'onCut'>,
+  ): Promise<StoreOnlinePruneResult> {
+    const pruneOnline = this.preparePrune(bootstrap, configHistory, this.store.pruneBlocksOnline);
+    return pruneOnline.call(this.store, bootstrap, { ...options, onCut: () => (this.bootstrap = bootstrap) });
+  }
+
+  /** The checks and state writes both prunes make first; returns the store's method to call next. */
+  private preparePrune<F>(bootstrap: SnapshotBootstrap, configHistory: readonly ConfigHistoryEntry[], storeMethod: F | undefined): F {
+    if (storeMethod === undefined) {
       throw new LedgerError('LEDGER_PRUNE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot delete old blocks, so it cannot prune`, { channelId: this.channelId });
     }
     if (this.replayPending) {
@@ -336,9 +359,7 @@ export class KvLedger implements Ledger {
     const { state } = this.store;
     const history = importedHistoryUpdate(configHistory, bootstrap.lastBlockNumber, state.get(SNAPSHOT_CONFIG_HISTORY_NAMESPACE, SNAPSHOT_CONFIG_HISTORY_KEY) !== undefined);
     if (history !== undefined) this.store.applyUpdates(this.height() - 1, [history], undefined);
-    const result = this.store.pruneBlocks(bootstrap, options);
-    this.bootstrap = bootstrap;
-    return result;
+    return storeMethod;
   }
 
   firstBlockNumber(): number {

@@ -126,6 +126,15 @@ export interface ChannelLedgerStore {
    * it the ledger cannot be pruned.
    */
   pruneBlocks?(bootstrap: SnapshotBootstrap, options: { readonly vacuum: boolean }): StorePruneResult;
+  /**
+   * The prune of a serving ledger (`weft peer prune` against a running peer): same checks and end
+   * result as {@link pruneBlocks} without vacuum, in steps. First one atomic cut recording
+   * `bootstrap` (then `onCut`: the ledger is pruned through its block for every reader); then the
+   * txids re-pointed and the blocks deleted, `chunkBlocks` blocks per transaction, the event loop
+   * free between two. A crash after the cut leaves a store the next open finishes pruning; before
+   * it, the old store. Rejects with `LEDGER_CLOSED` when closed part way (the next open finishes).
+   */
+  pruneBlocksOnline?(bootstrap: SnapshotBootstrap, options: OnlinePruneOptions): Promise<StoreOnlinePruneResult>;
   /** Releases the files; further calls throw `LEDGER_CLOSED`. Idempotent. */
   close(): void;
 }
@@ -136,6 +145,20 @@ export interface StorePruneResult {
   /** The store's size on disk (files and logs) before and after; equal-ish without vacuum. */
   readonly bytesBefore: number;
   readonly bytesAfter: number;
+}
+
+/** See {@link ChannelLedgerStore.pruneBlocksOnline}. */
+export interface OnlinePruneOptions {
+  readonly chunkBlocks: number;
+  readonly onCut: () => void;
+  /** After each step's transaction (re-pointing txids, then deleting blocks), with the blocks deleted so far. */
+  readonly onChunk?: (blocksRemoved: number) => void;
+}
+
+/** What {@link ChannelLedgerStore.pruneBlocksOnline} did. */
+export interface StoreOnlinePruneResult extends StorePruneResult {
+  /** The longest of its transactions: how long it held the event loop, and so the channel's commits, at once. */
+  readonly longestHoldMs: number;
 }
 
 /** See {@link ChannelLedgerStore.exportSnapshot}. */

@@ -3,7 +3,8 @@ import { KvLedger } from '../ledger/kv-ledger';
 import type { LedgerOptions } from '../ledger/ledger-options';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
 import { assembleContainer } from '../node/container';
-import { readConfigHistoryFiles } from '../ledger/snapshot-config-history';
+import type { SnapshotBootstrap } from '../ledger/snapshot';
+import { type ConfigHistoryEntry, readConfigHistoryFiles } from '../ledger/snapshot-config-history';
 import { verifySnapshotFiles } from '../ledger/snapshot-metadata';
 import { DataDirLock } from '../node/data-dir-lock';
 import { ledgerOptionsOf, type PeerConfig } from './peer-config';
@@ -28,6 +29,53 @@ export interface PrunedChannel {
   readonly bytesAfter: number;
   /** False when the ledger held no block at or below the snapshot's already: nothing was done. */
   readonly changed: boolean;
+}
+
+/** A snapshot of a channel's ledger to prune through, read and checked: see {@link PeerLedgerAdmin.prune}. */
+export interface PruneSnapshot {
+  readonly bootstrap: SnapshotBootstrap;
+  readonly configHistory: readonly ConfigHistoryEntry[];
+}
+
+/**
+ * Reads the snapshot in `snapshotDir` for a prune of `channelId`, every file re-hashed. Throws
+ * `PEER_BAD_SNAPSHOT` (a file does not match its hash, the metadata does not read) or
+ * `PEER_SNAPSHOT_WRONG_CHANNEL`.
+ */
+export async function readPruneSnapshot(channelId: string, snapshotDir: string): Promise<PruneSnapshot> {
+  let metadata;
+  try {
+    metadata = await verifySnapshotFiles(snapshotDir);
+  } catch (err) {
+    if (!(err instanceof WeftError)) throw err;
+    throw new PeerError('PEER_BAD_SNAPSHOT', `snapshot ${snapshotDir}: ${err.message}`, { field: 'snapshot', snapshotDir, ...err.details }, { cause: err });
+  }
+  if (metadata.channelName !== channelId) {
+    throw new PeerError('PEER_SNAPSHOT_WRONG_CHANNEL', `snapshot ${snapshotDir} is of channel ${metadata.channelName}, not of channel ${channelId}`, {
+      field: 'channel',
+      channelId,
+      snapshotChannel: metadata.channelName,
+    });
+  }
+  const last = metadata.lastBlockNumber;
+  return {
+    bootstrap: { lastBlockNumber: last, lastBlockHash: metadata.lastBlockHash, previousBlockHash: metadata.previousBlockHash, snapshotHash: metadata.snapshotHash },
+    configHistory: readConfigHistoryFiles(snapshotDir, new Set(metadata.fileHashes.keys()), last),
+  };
+}
+
+/** Runs a ledger's prune, its `LEDGER_BAD_PRUNE` (a snapshot not of this chain) rethrown as `PEER_BAD_PRUNE` naming the snapshot. */
+export function asPeerPruneError<T>(snapshotDir: string, prune: () => T): T {
+  const rethrow = (err: unknown): never => {
+    if (!(err instanceof LedgerError) || err.code !== 'LEDGER_BAD_PRUNE') throw err;
+    throw new PeerError('PEER_BAD_PRUNE', `${err.message} (snapshot ${snapshotDir})`, { ...err.details, snapshotDir }, { cause: err });
+  };
+  try {
+    const result = prune();
+    return (result instanceof Promise ? result.catch(rethrow) : result) as T;
+  } catch (err) {
+    return rethrow(err);
+  }
 }
 
 /** The channels of {@link PeerLedgerAdmin.channelStatus}, each list sorted. */
@@ -190,35 +238,14 @@ export class PeerLedgerAdmin {
    */
   async prune(channelId: string, snapshotDir: string, options: { readonly vacuum: boolean; readonly onProgress?: (message: string) => void }): Promise<PrunedChannel> {
     this.requireChannel(channelId);
-    let metadata;
-    try {
-      metadata = await verifySnapshotFiles(snapshotDir);
-    } catch (err) {
-      if (!(err instanceof WeftError)) throw err;
-      throw new PeerError('PEER_BAD_SNAPSHOT', `snapshot ${snapshotDir}: ${err.message}`, { field: 'snapshot', snapshotDir, ...err.details }, { cause: err });
-    }
-    if (metadata.channelName !== channelId) {
-      throw new PeerError('PEER_SNAPSHOT_WRONG_CHANNEL', `snapshot ${snapshotDir} is of channel ${metadata.channelName}, not of channel ${channelId}`, {
-        field: 'channel',
-        channelId,
-        snapshotChannel: metadata.channelName,
-      });
-    }
-    const last = metadata.lastBlockNumber;
+    const { bootstrap, configHistory } = await readPruneSnapshot(channelId, snapshotDir);
+    const last = bootstrap.lastBlockNumber;
     options.onProgress?.(`${channelId}: snapshot ${snapshotDir} at block ${last}: files match`);
-    const configHistory = readConfigHistoryFiles(snapshotDir, new Set(metadata.fileHashes.keys()), last);
     return this.withLedger(channelId, (ledger) => {
       const unchanged = { channel: channelId, prunedThrough: ledger.firstBlockNumber() - 1, blocksRemoved: 0, bytesBefore: 0, bytesAfter: 0, changed: false };
       if (last < ledger.firstBlockNumber()) return unchanged;
-      const bootstrap = { lastBlockNumber: last, lastBlockHash: metadata.lastBlockHash, previousBlockHash: metadata.previousBlockHash, snapshotHash: metadata.snapshotHash };
       options.onProgress?.(`${channelId}: deleting blocks ${ledger.firstBlockNumber()}..${last}${options.vacuum ? ', then giving the space back (vacuum)' : ''}`);
-      let result;
-      try {
-        result = ledger.prune(bootstrap, configHistory, { vacuum: options.vacuum });
-      } catch (err) {
-        if (!(err instanceof LedgerError) || err.code !== 'LEDGER_BAD_PRUNE') throw err;
-        throw new PeerError('PEER_BAD_PRUNE', `${err.message} (snapshot ${snapshotDir})`, { ...err.details, snapshotDir }, { cause: err });
-      }
+      const result = asPeerPruneError(snapshotDir, () => ledger.prune(bootstrap, configHistory, { vacuum: options.vacuum }));
       return { channel: channelId, prunedThrough: last, ...result, changed: true };
     });
   }

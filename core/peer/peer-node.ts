@@ -53,6 +53,7 @@ import { PeerError } from './peer-error';
 import { SnapshotJoiner } from './snapshot/snapshot-joiner';
 import { SnapshotManager } from './snapshot/snapshot-manager';
 import { SnapshotService } from './snapshot/snapshot-service';
+import { PruneService } from './prune/prune-service';
 
 /** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
 const RECONCILE_PULL_TIMEOUT_MS = 2_000;
@@ -263,6 +264,12 @@ export class PeerNode {
         discovery: this.discovery.service,
         membership: this.discovery.exchange,
         snapshot: new SnapshotService(this.snapshots, localPolicies),
+        prune: new PruneService({
+          ledger: (id) => this.channels.channel(id)?.ledger,
+          snapshotRoot: snapshotsRootDir(config),
+          local: localPolicies,
+          logger: this.logging.logger('kvledger'),
+        }),
       },
       this.logging.logger('comm.grpc.server'),
       config.peer.limits.concurrency,

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
-import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, StoreCommitSeconds, StorePruneResult, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
+import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, OnlinePruneOptions, StoreCommitSeconds, StoreOnlinePruneResult, StorePruneResult, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
 import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
@@ -14,7 +14,7 @@ import { SqliteStateStore } from './sqlite-state-store';
 import { sqliteFailure } from './sqlite-failure';
 import { exportInWorker } from './sqlite-snapshot';
 import { readBootstrap } from './snapshot-thread';
-import { checkPrunable, fileBytes, pruneBlockFile, vacuumFile } from './sqlite-prune';
+import { checkPrunable, fileBytes, interruptedPruneThrough, pruneBlockFile, pruneChunks, vacuumFile, writeBootstrap } from './sqlite-prune';
 
 /**
  * Wraps a SQLite failure of a write to `db` in a `LedgerError` (see {@link sqliteFailure}): a full
@@ -37,6 +37,9 @@ export interface StateWalPolicy {
   minPages: number;
   ratio: number;
 }
+
+/** Blocks deleted per transaction when an interrupted online prune is finished at open. */
+const ONLINE_PRUNE_CHUNK_BLOCKS = 1024;
 
 /** The state grows slowly; its size is re-read every this many blocks (and at open). */
 const WAL_POLICY_EVERY_BLOCKS = 64;
@@ -114,6 +117,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       for (const c of pvtData) this.pvt.store(c.blockNum, c);
     });
     this.applyStateWalPolicy();
+    this.finishInterruptedPrune();
   }
 
   exportSnapshot(dir: string, height: number): StoreSnapshotExport {
@@ -130,12 +134,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
   }
 
   pruneBlocks(bootstrap: SnapshotBootstrap, options: { readonly vacuum: boolean }): StorePruneResult {
-    this.checkOpen();
-    const height = this.blocks.height();
-    checkPrunable(this.blocksDb, this.channelId, height, bootstrap);
-    if (this.state.savepoint() !== height || this.history.savepoint() !== height) {
-      throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: state or history is behind the block store; recover before pruning`, { channelId: this.channelId });
-    }
+    this.checkPruneStart(bootstrap);
     const file = this.blocksDb.name;
     const bytesBefore = fileBytes(file) + fileBytes(this.stateDb.name);
     let blocksRemoved: number;
@@ -153,6 +152,58 @@ export class SqliteChannelStore implements ChannelLedgerStore {
       }
     }
     return { blocksRemoved, bytesBefore, bytesAfter: fileBytes(file) + fileBytes(this.stateDb.name) };
+  }
+
+  async pruneBlocksOnline(bootstrap: SnapshotBootstrap, options: OnlinePruneOptions): Promise<StoreOnlinePruneResult> {
+    this.checkPruneStart(bootstrap);
+    const bytesBefore = fileBytes(this.blocksDb.name) + fileBytes(this.stateDb.name);
+    const what = `prune of channel ${this.channelId} through block ${bootstrap.lastBlockNumber}`;
+    let longestHoldMs = 0;
+    const run = (work: () => number): number => {
+      const started = performance.now();
+      try {
+        return this.writeback.writing(() => this.blocksDb.transaction(work)());
+      } catch (e) {
+        throw storeFailure(what, e, this.blocksDb);
+      } finally {
+        longestHoldMs = Math.max(longestHoldMs, performance.now() - started);
+      }
+    };
+    run(() => {
+      writeBootstrap(this.blocksDb, bootstrap);
+      return 0;
+    });
+    options.onCut();
+    let blocksRemoved = 0;
+    for (const chunk of pruneChunks(this.blocksDb, bootstrap.lastBlockNumber, options.chunkBlocks)) {
+      // Commits, Deliver and everything else on the event loop run between two chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Closed meanwhile (the peer stops): the cut is committed, and the next open finishes.
+      if (this.closed) throw closedStoreError(this.channelId);
+      blocksRemoved += run(chunk);
+      options.onChunk?.(blocksRemoved);
+    }
+    return { blocksRemoved, bytesBefore, bytesAfter: fileBytes(this.blocksDb.name) + fileBytes(this.stateDb.name), longestHoldMs };
+  }
+
+  /** A prune killed after its cut left blocks at or below the bootstrap's block: they go before the ledger opens. */
+  private finishInterruptedPrune(): void {
+    const last = interruptedPruneThrough(this.blocksDb);
+    if (last === undefined) return;
+    try {
+      for (const chunk of pruneChunks(this.blocksDb, last, ONLINE_PRUNE_CHUNK_BLOCKS)) this.blocksDb.transaction(chunk)();
+    } catch (e) {
+      throw storeFailure(`end of the interrupted prune of channel ${this.channelId} through block ${last}`, e, this.blocksDb);
+    }
+  }
+
+  private checkPruneStart(bootstrap: SnapshotBootstrap): void {
+    this.checkOpen();
+    const height = this.blocks.height();
+    checkPrunable(this.blocksDb, this.channelId, height, bootstrap);
+    if (this.state.savepoint() !== height || this.history.savepoint() !== height) {
+      throw new LedgerError('LEDGER_NOT_RECOVERED', `channel ${this.channelId}: state or history is behind the block store; recover before pruning`, { channelId: this.channelId });
+    }
   }
 
   commit(c: BlockCommit): StoreCommitSeconds {

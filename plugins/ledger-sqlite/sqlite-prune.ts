@@ -22,14 +22,7 @@ export function pruneBlockFile(db: Database.Database, bootstrap: SnapshotBootstr
   const removed = db.prepare('DELETE FROM blocks WHERE num <= ?').run(last).changes;
   db.prepare('UPDATE txids SET block_num = ?, tx_num = ?, code = ? WHERE block_num <= ?').run(last, SNAPSHOT_TX_NUM, SNAPSHOT_TX_CODE, last);
   db.prepare('DELETE FROM pvt_data WHERE block_num <= ? AND length(rwset) = 0').run(last);
-  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-  const stored: StoredBootstrap = {
-    lastBlockNumber: last,
-    lastBlockHash: hex(bootstrap.lastBlockHash),
-    previousBlockHash: hex(bootstrap.previousBlockHash),
-    snapshotHash: hex(bootstrap.snapshotHash),
-  };
-  db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)').run(BOOTSTRAP_META, JSON.stringify(stored));
+  writeBootstrap(db, bootstrap);
   return removed;
 }
 
@@ -72,4 +65,74 @@ export function fileBytes(file: string): number {
 export function vacuumFile(db: Database.Database): void {
   db.exec('VACUUM');
   db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
+/** The bootstrap record `bootstrap` stored in the block file's meta table. */
+function storedBootstrapOf(bootstrap: SnapshotBootstrap): StoredBootstrap {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  return {
+    lastBlockNumber: bootstrap.lastBlockNumber,
+    lastBlockHash: hex(bootstrap.lastBlockHash),
+    previousBlockHash: hex(bootstrap.previousBlockHash),
+    snapshotHash: hex(bootstrap.snapshotHash),
+  };
+}
+
+/**
+ * The online prune's first step, one statement: with the bootstrap record the ledger is pruned
+ * through its block for every reader, whatever blocks at or below it are still on disk; the steps
+ * after ({@link repointTxids}, {@link deleteBlockRange}) only remove what no reader asks for any more.
+ */
+export function writeBootstrap(db: Database.Database, bootstrap: SnapshotBootstrap): void {
+  db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)').run(BOOTSTRAP_META, JSON.stringify(storedBootstrapOf(bootstrap)));
+}
+
+/**
+ * Re-points, inside the caller's transaction, the txids at or below `last` among the `limit` after
+ * `after` in txid order (the table's key: the txids have no index by block, so a walk in key order
+ * reads each row once over all chunks). Returns the last txid of the window, or undefined at the end.
+ */
+export function repointTxids(db: Database.Database, last: number, after: string, limit: number): string | undefined {
+  const window = 'SELECT txid FROM txids WHERE txid > ? ORDER BY txid LIMIT ?';
+  db.prepare(`UPDATE txids SET block_num = ?, tx_num = ?, code = ? WHERE txid IN (${window}) AND block_num <= ?`).run(last, SNAPSHOT_TX_NUM, SNAPSHOT_TX_CODE, after, limit, last);
+  return (db.prepare(`SELECT max(txid) FROM (${window})`).pluck().get(after, limit) as string | null) ?? undefined;
+}
+
+/** Deletes, inside the caller's transaction, blocks `from..to` and their private data rows a purge emptied (see {@link pruneBlockFile}). */
+export function deleteBlockRange(db: Database.Database, from: number, to: number): number {
+  db.prepare('DELETE FROM pvt_data WHERE block_num BETWEEN ? AND ? AND length(rwset) = 0').run(from, to);
+  return db.prepare('DELETE FROM blocks WHERE num BETWEEN ? AND ?').run(from, to).changes;
+}
+
+/** The bootstrap's block when the file still holds blocks at or below it (a prune interrupted after its cut left them); else undefined. */
+export function interruptedPruneThrough(db: Database.Database): number | undefined {
+  const bootstrap = readBootstrap(db);
+  if (bootstrap === undefined) return undefined;
+  const first = db.prepare('SELECT min(num) FROM blocks').pluck().get() as number | null;
+  return first !== null && first <= bootstrap.lastBlockNumber ? bootstrap.lastBlockNumber : undefined;
+}
+
+/** Txid rows re-pointed per transaction of the online prune. */
+export const TXIDS_PER_CHUNK = 4096;
+
+/**
+ * The online prune's steps after the cut, each a unit of work the caller runs in its own
+ * transaction (yielding to the event loop between two, or not at open), returning the blocks it
+ * deleted. Idempotent, so a restart after a crash runs them again from the start.
+ */
+export function* pruneChunks(db: Database.Database, last: number, chunkBlocks: number): Generator<() => number, void, void> {
+  let after: string | undefined = '';
+  while (after !== undefined) {
+    const from: string = after;
+    yield () => {
+      after = repointTxids(db, last, from, TXIDS_PER_CHUNK);
+      return 0;
+    };
+  }
+  // Read after the txids are done: the blocks go only once no txid points into them.
+  const first = (db.prepare('SELECT min(num) FROM blocks').pluck().get() as number | null) ?? last + 1;
+  for (let from = first; from <= last; from += chunkBlocks) {
+    const to = Math.min(last, from + chunkBlocks - 1);
+    yield () => deleteBlockRange(db, from, to);
+  }
 }

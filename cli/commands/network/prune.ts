@@ -4,12 +4,14 @@ import { channelFlag, networkDirArg } from '../../common-flags';
 import { networkPrune, type NetworkPruneResult } from '../../services/network/network-prune';
 
 export default class NetworkPrune extends WeftCommand {
-  static override summary = "Prune a channel's peers to an agreed snapshot, one peer at a time, so the others keep serving.";
+  static override summary = "Prune a channel's peers to an agreed snapshot, one peer at a time, while they serve.";
   static override description =
-    'weft snapshot submit, snapshot verify, and for each peer network down --node, peer prune, network up --node and a wait, in one command. ' +
-    'Before any peer stops: each peer (--node, repeatable; default every peer of the channel this directory runs) must run and have reached --block; ' +
+    'weft snapshot submit, snapshot verify, and weft peer prune <dir> --peer <id> for each peer in turn, in one command: no peer stops. ' +
+    'Before any peer is pruned: each peer (--node, repeatable; default every peer of the channel this directory runs) must run and have reached --block; ' +
     "each takes its snapshot at that block unless it has one (a peer writes one only at its last block or a later one: for a busy channel take them ahead with weft snapshot submit --block <n> --wait), " +
-    "and the snapshots must be one ledger (every file re-hashed, one snapshot_hash). Then each peer in turn is stopped, pruned to its own snapshot (weft peer prune), started and waited for until its height is the others'. " +
+    "and the snapshots must be one ledger (every file re-hashed, one snapshot_hash). Then each peer in turn prunes itself to its own snapshot while it commits and serves " +
+    "(one at a time, so the deletes' I/O loads one host at once; freed space is reused by later blocks). " +
+    "A peer that cannot prune while running (an older Weft), or every peer with --vacuum, is stopped, pruned in place (weft peer prune --config), started and waited for until its height is the others'. " +
     'Peers that hold no block at or below --block already are skipped. ' +
     'By default it refuses to prune every peer of the channel (PRUNE_WOULD_DROP_EVERY_BLOCK): none would then answer for the blocks at or below --block (qscc GetBlockByNumber, block show). ' +
     'Name the peers to prune with --node, keeping one whole, or pass --all: the orderer keeps every block, so new peers still join from the genesis block. ' +
@@ -24,9 +26,9 @@ export default class NetworkPrune extends WeftCommand {
     block: Flags.integer({ char: 'b', description: 'the snapshot block: every block at or below it is deleted from the peers', required: true, min: 0 }),
     node: Flags.string({ description: 'prune this peer (repeatable); default every peer of the channel this directory runs', multiple: true, multipleNonGreedy: true }),
     all: Flags.boolean({ description: 'prune every peer of the channel, leaving none that serves the old blocks (the orderer keeps them)', default: false }),
-    vacuum: Flags.boolean({ description: 'give the freed space back to the file system (--no-vacuum: quicker, the files keep their size)', default: true, allowNo: true }),
+    vacuum: Flags.boolean({ description: 'stop each peer in turn, prune it in place and give the freed space back to the file system (default: prune while serving, the space reused by later blocks)', default: false }),
     timeout: Flags.integer({ description: 'seconds to wait for a snapshot to be written, and for each restarted peer to catch up', default: 600, min: 1 }),
-    grace: Flags.integer({ description: 'seconds a peer may take to stop before SIGKILL', default: 10, min: 0 }),
+    grace: Flags.integer({ description: 'seconds a peer stopped for its prune may take to stop before SIGKILL', default: 10, min: 0 }),
   };
 
   async run(): Promise<NetworkPruneResult> {
@@ -37,7 +39,7 @@ export default class NetworkPrune extends WeftCommand {
       (m) => this.progress(m),
     );
     for (const p of result.peers) {
-      this.log(p.changed ? `${p.peer}: ${p.blocksRemoved} blocks removed, height ${p.heightAfter}` : `${p.peer}: held no block at or below ${result.block} already, nothing changed`);
+      this.log(p.changed ? `${p.peer}: ${p.blocksRemoved} blocks removed${p.mode === 'stopped' ? ' (stopped for it)' : ' while serving'}, height ${p.heightAfter}` : `${p.peer}: held no block at or below ${result.block} already, nothing changed`);
     }
     return result;
   }

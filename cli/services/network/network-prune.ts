@@ -1,7 +1,7 @@
 import { WeftError } from '../../../core/errors';
 import type { PrunedChannel } from '../../../core/peer/peer-ledger-admin';
-import { prunePeerChannel } from '../peer/peer-prune';
-import { openNetwork, type Progress } from './network-access';
+import { prunePeerChannel, pruneRunningPeer } from '../peer/peer-prune';
+import { openNetwork, peerChainInfo, type Progress } from './network-access';
 import { otherPeersHeight, waitForHeight } from './peer-catch-up';
 import { networkUp } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
@@ -18,6 +18,7 @@ export interface NetworkPruneOptions {
   readonly nodes?: readonly string[];
   /** `--all`: prune every peer of the channel although none then keeps the old blocks. */
   readonly all: boolean;
+  /** `--vacuum`: stop each peer, prune it in place and give the space back, instead of pruning it while it serves. */
   readonly vacuum: boolean;
   /** How long to wait for a snapshot, and for a restarted peer to catch up. */
   readonly timeoutMs: number;
@@ -34,6 +35,8 @@ export interface NetworkPrunedPeer {
   readonly bytesBefore?: number;
   readonly bytesAfter?: number;
   readonly heightAfter: number;
+  /** `online`: pruned while it served (`weft.peer.Prune`), never stopped; `stopped`: stopped, pruned in place, started. */
+  readonly mode?: 'online' | 'stopped';
 }
 
 export interface NetworkPruneResult {
@@ -44,13 +47,16 @@ export interface NetworkPruneResult {
   readonly peers: NetworkPrunedPeer[];
 }
 
-type Step = 'stop' | 'prune' | 'start' | 'catch up';
+type Step = 'stop' | 'prune' | 'prune online' | 'start' | 'catch up';
 
 /**
  * `weft network prune`: `weft peer prune` rolled over a channel's peers from one agreed snapshot.
- * Every check comes before any peer stops: the peers run and reached the block, each has (or now
- * takes) its snapshot at it, and the snapshots are one ledger. Then one peer at a time is stopped,
- * pruned to its own snapshot, started and waited for until its height is the other peers', so at
+ * Every check comes before any peer is pruned: the peers run and reached the block, each has (or now
+ * takes) its snapshot at it, and the snapshots are one ledger. Then one peer at a time is asked to
+ * prune itself to its own snapshot while it serves (`weft.peer.Prune`): nothing stops. One at a time
+ * so that the deletes' I/O hits one host at once and a failure stops the run with the other peers
+ * untouched. A peer that cannot prune while running (an older Weft), or every peer with `--vacuum`,
+ * is stopped, pruned in place, started and waited for until its height is the other peers', so at
  * most one peer of the channel is down at any moment. A failure stops the run naming the peer and
  * the step (`NETWORK_PRUNE_FAILED`); a peer whose prune failed (the prune writes nothing then) is
  * started again on its old ledger first.
@@ -71,11 +77,36 @@ export async function networkPrune(dir: string, options: NetworkPruneOptions, pr
   const done = new Map<string, NetworkPrunedPeer>();
   for (const p of plan.filter((q) => alreadyPruned(q, block))) done.set(p.node.id, { peer: p.node.id, changed: false, blocksRemoved: 0, heightAfter: p.height });
   for (const [i, p] of todo.entries()) {
-    progress(`[${i + 1}/${todo.length}] ${p.node.id}: stopping`);
-    const pruned = await prunePeer(layout, p, snapshots.get(p.node.id)!.dir, options, progress);
-    done.set(p.node.id, pruned);
+    const counter = `[${i + 1}/${todo.length}] ${p.node.id}`;
+    const online = options.vacuum ? undefined : await prunePeerOnline(layout, p, block, counter, progress);
+    if (online !== undefined) {
+      done.set(p.node.id, online);
+      continue;
+    }
+    progress(`${counter}: stopping`);
+    done.set(p.node.id, await prunePeer(layout, p, snapshots.get(p.node.id)!.dir, options, progress));
   }
   return { channel, block, ...(snapshotHash !== undefined && { snapshotHash }), peers: plan.map((p) => done.get(p.node.id)!) };
+}
+
+/** The running peer prunes itself; undefined when it cannot while running (then it is stopped for it). */
+async function prunePeerOnline(layout: NetworkLayout, p: PrunePlanPeer, block: number, counter: string, progress: Progress): Promise<NetworkPrunedPeer | undefined> {
+  const peer = p.node;
+  progress(`${counter}: pruning while it serves`);
+  let result;
+  try {
+    result = await pruneRunningPeer(layout, peer, layout.spec.channel.name, block);
+  } catch (err) {
+    if (err instanceof WeftError && err.code === 'PRUNE_ONLINE_UNSUPPORTED') {
+      progress(`${peer.id}: ${err.message}; pruning it stopped instead`);
+      return undefined;
+    }
+    throw failed(layout, peer, 'prune online', err);
+  }
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
+  progress(`${peer.id}: pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed, ledger files ${mib(result.bytesBefore)} -> ${mib(result.bytesAfter)} MiB, commits held at most ${result.longestHoldMs.toFixed(1)} ms`);
+  const { height } = await peerChainInfo(layout, peer, layout.spec.channel.name);
+  return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter: height, mode: 'online' };
 }
 
 /** Stop, prune, start, catch up: one peer, the others serving meanwhile. */
@@ -96,7 +127,7 @@ async function prunePeer(layout: NetworkLayout, p: PrunePlanPeer, snapshotDir: s
   progress(`${peer.id}: pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed, ledger files ${mib(result.bytesBefore)} -> ${mib(result.bytesAfter)} MiB`);
   await step(layout, peer, 'start', () => networkUp(layout.dir, progress, [peer.id], 'by-caller'));
   const heightAfter = await step(layout, peer, 'catch up', () => waitForHeight(layout, peer, othersHeight, options.timeoutMs, progress));
-  return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter };
+  return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter, mode: 'stopped' };
 }
 
 async function step<T>(layout: NetworkLayout, peer: NodeLayout, name: Step, run: () => Promise<T>): Promise<T> {
@@ -112,6 +143,7 @@ function failed(layout: NetworkLayout, peer: NodeLayout, name: Step, err: unknow
   const next: Record<Step, string> = {
     stop: `stop it by hand (weft network down ${layout.dir} --node ${peer.id}), then run weft network prune again`,
     prune: 'the prune wrote nothing: it runs on its old ledger; fix the cause, then run weft network prune again',
+    'prune online': 'it still runs; a prune cut part way is finished at its next start (weft peer prune --peer, or a restart, completes it); fix the cause, then run weft network prune again',
     start: `start it: weft network up ${layout.dir} --node ${peer.id}; then run weft network prune again for the peers left`,
     'catch up': `it is pruned and running: check its height with weft network status ${layout.dir} --channel ${channel}, then run weft network prune again for the peers left`,
   };

@@ -1,5 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { WeftError } from '../../../core/errors';
+import type { PruneAnswer } from '../../../core/peer/prune/prune-service';
+import { nodeCredentials, transportFor } from '../client/peer-client';
+import { peerAdmin } from '../network/network-access';
+import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import { signedSnapshotRequest } from '../snapshot/snapshot-requests';
 import { loadPeerConfig, snapshotsRootDir } from '../../../core/peer/peer-config';
 import { PeerError } from '../../../core/peer/peer-error';
 import { PeerLedgerAdmin, type PrunedChannel } from '../../../core/peer/peer-ledger-admin';
@@ -37,4 +44,49 @@ function ownSnapshot(root: string, channel: string, block: number): string {
     `this peer has no completed snapshot of channel ${channel} at block ${block} (looked for ${dir}; it has ${have.length === 0 ? 'none' : `blocks ${have.sort((a, b) => Number(a) - Number(b)).join(', ')}`}): take one with weft snapshot submit, or pass --snapshot <dir>`,
     { field: 'block', channelId: channel, block, dir, available: have.map(Number) },
   );
+}
+
+/** What a running peer answered to `weft.peer.Prune` (`core/peer/prune/prune-service.ts`). */
+export type OnlinePruned = PruneAnswer;
+
+/**
+ * `weft peer prune <dir> --peer <id>`: asks the running `peer` to prune `channel` through its own
+ * completed snapshot at `block` while it serves, signed as the Admin of the peer's org (the peer's
+ * local admins may prune, as they may ask for snapshots). Throws `PRUNE_REFUSED` with the peer's
+ * text, `PRUNE_ONLINE_UNSUPPORTED` when the peer cannot prune while running (an older Weft, or a
+ * ledger plugin without `pruneBlocksOnline`: stop it and prune with --config), `PEER_UNREACHABLE`.
+ */
+export async function pruneRunningPeer(layout: NetworkLayout, peer: NodeLayout, channel: string, block: number, timeoutMs = 600_000): Promise<OnlinePruned> {
+  const admin = peerAdmin(layout, peer);
+  const client = new grpc.Client(peer.address, nodeCredentials(peer, transportFor(layout.spec, admin.user)), {
+    // The certificate names the node; dialling 127.0.0.1 must not send an IP as the TLS server name.
+    'grpc.ssl_target_name_override': peer.id,
+    'grpc.default_authority': peer.id,
+  });
+  const raw = (b: Buffer): Buffer => b;
+  try {
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const request = Buffer.from(signedSnapshotRequest(admin.signer, channel, block));
+      client.makeUnaryRequest('/weft.peer.Prune/Prune', raw, raw, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, value) =>
+        err ? reject(pruneCallError(peer, err)) : resolve(value!),
+      );
+    });
+    return JSON.parse(answer.toString('utf8')) as OnlinePruned;
+  } finally {
+    client.close();
+  }
+}
+
+function pruneCallError(peer: NodeLayout, err: grpc.ServiceError): WeftError {
+  if (err.code === grpc.status.UNIMPLEMENTED || (err.code === grpc.status.UNKNOWN && err.details.includes('cannot be pruned while the peer runs'))) {
+    return new WeftError('PRUNE_ONLINE_UNSUPPORTED', `peer ${peer.id} cannot prune while it runs: ${err.details || 'weft.peer.Prune is not served'}`, {
+      peer: peer.id,
+      suggestions: [`stop it and prune it in place: weft peer prune --config ${peer.configFile} ...`, 'or let weft network prune stop, prune and start it'],
+    });
+  }
+  if (err.code === grpc.status.UNKNOWN) return new WeftError('PRUNE_REFUSED', `peer ${peer.id} refused the prune: ${err.details}`, { peer: peer.id });
+  return new WeftError('PEER_UNREACHABLE', `peer ${peer.id} (${peer.address}) did not answer the prune request: ${err.details || err.message}`, {
+    peer: peer.id,
+    suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${peer.logFile}`],
+  });
 }

@@ -3,13 +3,13 @@ import type { TxLocation } from '../../ledger/block-store';
 import { KvLedger } from '../../ledger/kv-ledger';
 import type { IndexFile } from '../../ledger/ledger';
 import type { LedgerOptions } from '../../ledger/ledger-options';
-import type { ChannelLedgerStore, LedgerStoreProvider } from '../../ledger/ledger-store-provider';
+import type { ChannelLedgerStore, LedgerStoreProvider, StoreOnlinePruneResult } from '../../ledger/ledger-store-provider';
 import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
 import type { ConfigHistoryEntry } from '../../ledger/snapshot-config-history';
 import { StateLock } from '../../ledger/state-lock';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
-import type { CommitResult, PeerLedger } from './peer-ledger';
+import type { CommitResult, OnlinePruneSteps, PeerLedger } from './peer-ledger';
 import type { BlockPvtData, MissingPvtEntry } from '../../ledger/private-data';
 import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
 import { LifecycleCollectionPolicy } from '../privdata/collection-policy';
@@ -111,6 +111,9 @@ export class KvPeerLedger implements PeerLedger {
   }
   snapshotBootstrap(): SnapshotBootstrap | undefined {
     return this.ledger.snapshotBootstrap();
+  }
+  pruneOnline(bootstrap: SnapshotBootstrap, configHistory: readonly ConfigHistoryEntry[], options: OnlinePruneSteps): Promise<StoreOnlinePruneResult> {
+    return this.ledger.pruneOnline(bootstrap, configHistory, options);
   }
   channelConfigEnvelope(): Uint8Array | undefined {
     return this.ledger.channelConfigEnvelope();

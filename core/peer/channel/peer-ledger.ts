@@ -3,6 +3,7 @@ import type { TxLocation } from '../../ledger/block-store';
 import type { CommitSeconds, IndexFile } from '../../ledger/ledger';
 import type { BlockPvtData, MissingPvtData, MissingPvtEntry } from '../../ledger/private-data';
 import type { OldPvtDataResult, PvtCollectionName } from '../../ledger/pvt-reconcile';
+import type { OnlinePruneOptions, StoreOnlinePruneResult } from '../../ledger/ledger-store-provider';
 import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
 import type { ConfigHistoryEntry } from '../../ledger/snapshot-config-history';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
@@ -26,6 +27,9 @@ export interface CommitResult {
  * policy lookups, and an atomic commit of a block whose policy checks are already done. Adapts the
  * core ledger; a throw means storage failed (the channel then stops committing).
  */
+/** How an online prune goes in steps: the core ledger marks the cut itself. */
+export type OnlinePruneSteps = Omit<OnlinePruneOptions, 'onCut'>;
+
 export interface PeerLedger {
   /** Number of committed blocks. */
   height(): number;
@@ -86,6 +90,11 @@ export interface PeerLedger {
   exportSnapshot(dir: string, extra?: readonly ExtraSnapshotFile[]): SnapshotExport;
   /** Where the chain starts for a ledger joined from a snapshot; undefined for one joined from a genesis block. */
   snapshotBootstrap(): SnapshotBootstrap | undefined;
+  /**
+   * Deletes the blocks up to a verified snapshot of this ledger while the peer serves (the core
+   * ledger's `pruneOnline`); absent when the ledger plugin cannot.
+   */
+  pruneOnline?(bootstrap: SnapshotBootstrap, configHistory: readonly ConfigHistoryEntry[], options: OnlinePruneSteps): Promise<StoreOnlinePruneResult>;
   /** The newest committed channel config's `ConfigEnvelope` bytes kept in state, if any. */
   channelConfigEnvelope(): Uint8Array | undefined;
   /** The collection config history imported with the ledger's snapshot (the core ledger's `importedConfigHistory`); [] when none. */

@@ -190,7 +190,12 @@ export class DeliverService {
       const revoked = denied();
       if (revoked !== undefined) return refuse(DeliverStatus.FORBIDDEN, channelId, revoked, 'deliver client authorization revoked');
       const bytes = channel.ledger.getBlockBytes(n);
-      if (bytes === undefined) return refuse(DeliverStatus.SERVICE_UNAVAILABLE, channelId, `block ${n} could not be read from the ledger`);
+      if (bytes === undefined) {
+        // Pruned while this stream was reading the blocks before the snapshot (weft.peer.Prune): gone, as if never held.
+        const first = (channel.ledger.snapshotBootstrap()?.lastBlockNumber ?? -1) + 1;
+        if (n < first) return refuse(DeliverStatus.NOT_FOUND, channelId, `block ${n} is not available on this peer: it was pruned while being delivered, and its first block is ${first}`);
+        return refuse(DeliverStatus.SERVICE_UNAVAILABLE, channelId, `block ${n} could not be read from the ledger`);
+      }
       const pvt = filter?.forBlock(n);
       await sink.write(responseFor(kind, channel.id, n, range.headersOnly ? headerWithSignatures(bytes) : bytes, pvt));
     }

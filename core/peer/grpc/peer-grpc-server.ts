@@ -17,7 +17,8 @@ import { DEFAULT_SERVER_KEEPALIVE, type Keepalive, serverKeepaliveOptions } from
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GrpcStatus, asServiceError } from './grpc-status';
 import { ENDORSE_CANCEL_HEADER, decodeEndorseRequest, encodeEndorseFrame } from './endorse-stream-frame';
-import { DeliverServiceDef, DiscoveryServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, MembershipServiceDef, PrivateDataServiceDef, SnapshotServiceDef } from './raw-service';
+import type { PruneRequests } from '../prune/prune-service';
+import { DeliverServiceDef, DiscoveryServiceDef, EndorserServiceDef, EndorserStreamDef, GatewayServiceDef, MembershipServiceDef, PrivateDataServiceDef, PruneServiceDef, SnapshotServiceDef } from './raw-service';
 import { DiscoveryRequestError, type DiscoveryService } from '../discovery/discovery-service';
 import type { MembershipExchange } from '../discovery/membership-exchange';
 import type { PvtPushReceiver } from '../privdata/pvt-receiver';
@@ -45,6 +46,8 @@ export interface PeerServices {
   readonly membership?: MembershipExchange;
   /** Fabric's `protos.Snapshot`: raw request bytes in, raw response bytes out (`google.protobuf.Empty` for Generate and Cancel). */
   readonly snapshot?: SnapshotRequests;
+  /** Weft's `weft.peer.Prune`: a local admin's signed request to prune a channel while the peer runs. */
+  readonly prune?: PruneRequests;
 }
 
 /** The three calls of Fabric's `protos.Snapshot`; a throw is answered as Fabric's service answers a plain error (UNKNOWN). */
@@ -163,22 +166,25 @@ export class PeerGrpcServer {
       };
     if (discovery !== undefined) this.server.addService(DiscoveryServiceDef, { discover: discoveryCall((r, h) => discovery.discover(r, h)) });
     if (membership !== undefined) this.server.addService(MembershipServiceDef, { exchange: discoveryCall((r) => membership.answer(r)) });
+    const snapshotCall =
+      (fn: (req: Uint8Array) => Promise<Uint8Array>) =>
+      (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
+        fn(call.request).then(
+          (res) => cb(null, res),
+          (err: unknown) => cb({ code: GrpcStatus.UNKNOWN, details: wireErrorText((err as Error).message) }),
+        );
+      };
     const snapshot = services.snapshot;
     if (snapshot !== undefined) {
-      const snapshotCall =
-        (fn: (req: Uint8Array) => Promise<Uint8Array>) =>
-        (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => {
-          fn(call.request).then(
-            (res) => cb(null, res),
-            (err: unknown) => cb({ code: GrpcStatus.UNKNOWN, details: wireErrorText((err as Error).message) }),
-          );
-        };
       this.server.addService(SnapshotServiceDef, {
         generate: snapshotCall((r) => snapshot.generate(r)),
         cancel: snapshotCall((r) => snapshot.cancel(r)),
         queryPendings: snapshotCall((r) => snapshot.queryPendings(r)),
       });
     }
+    const prune = services.prune;
+    // Answered as the snapshot service answers: a refusal is UNKNOWN with its text.
+    if (prune !== undefined) this.server.addService(PruneServiceDef, { prune: snapshotCall((r) => prune.prune(r)) });
     this.server.addService(DeliverServiceDef, {
       deliver: deliverLimit.stream((call: Duplex) => this.deliver(call, 'block')),
       deliverFiltered: deliverLimit.stream((call: Duplex) => this.deliver(call, 'filtered')),

@@ -40,6 +40,14 @@ export const SnapshotServiceDef = {
 } satisfies ServiceDefinition;
 
 /**
+ * Weft's prune of a running peer (Fabric has none): Fabric's `SignedSnapshotRequest` signed by a
+ * local admin in, the JSON of what was pruned out (`core/peer/prune/prune-service.ts`).
+ */
+export const PruneServiceDef = {
+  prune: rawMethod('/weft.peer.Prune/Prune', false, false),
+} satisfies ServiceDefinition;
+
+/**
  * Weft's private data dissemination between peers (Fabric peers use gossip): a signed
  * `SignedPvtPush` (`core/peer/privdata/pvt-push.ts`) answered with an empty message once stored.
  */

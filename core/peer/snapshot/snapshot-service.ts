@@ -1,9 +1,9 @@
 import type { SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { QueryPendingSnapshotsResponse, SignedSnapshotRequest, SnapshotQuery, SnapshotRequest } from '@hyperledger/fabric-protos/lib/peer/snapshot_pb';
-import { creatorExpiresAt } from '../../msp/creator-expiry';
 import type { SnapshotRequests } from '../grpc/peer-grpc-server';
 import { PeerError } from '../peer-error';
 import type { LocalPolicies } from '../scc/acl';
+import { admitSnapshotSigner } from './snapshot-acl';
 import type { SnapshotManager } from './snapshot-manager';
 
 /** `google.protobuf.Empty` has no fields: its encoding is no bytes. */
@@ -68,20 +68,11 @@ export class SnapshotService implements SnapshotRequests {
       } catch (err) {
         throw new PeerError('PEER_BAD_SNAPSHOT_REQUEST', `failed to unmarshal snapshot request: ${(err as Error).message}`, { field: 'request' });
       }
-      this.checkAcl(resource, decoded.signatureHeader, signed);
+      admitSnapshotSigner(this.local, resource, decoded.signatureHeader, signed, this.now());
       return Promise.resolve(handle(decoded));
     } catch (err) {
       return Promise.reject(err as Error);
     }
   }
 
-  private checkAcl(resource: string, header: SignatureHeader | undefined, signed: SignedSnapshotRequest): void {
-    if (header === undefined) throw new PeerError('PEER_BAD_SNAPSHOT_REQUEST', 'missing signature header', { field: 'request.signature_header' });
-    const creator = header.getCreator_asU8();
-    const expiresAt = creatorExpiresAt(creator);
-    if (expiresAt !== undefined && this.now() > expiresAt.getTime()) {
-      throw new PeerError('PEER_ACCESS_DENIED', 'client identity expired', { field: 'request.signature_header.creator', expiresAt: expiresAt.toISOString() });
-    }
-    this.local.checkAdminSigned({ identity: creator, data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() }, resource);
-  }
 }

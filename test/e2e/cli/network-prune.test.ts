@@ -20,10 +20,11 @@ interface Pruned {
 /**
  * `weft network prune` on a 2-org network of real processes (one peer per org): every refusal comes
  * before any peer stops (a block the channel has not reached, pruning every peer without --all,
- * snapshots that are not one ledger, a peer past the block without a snapshot); then both peers are
- * pruned one after the other from snapshots taken at the last block, each restarted and caught up
- * before the next stops; both refuse the old blocks, keep their state, commit new blocks alike, and
- * a repeat stops nothing.
+ * snapshots that are not one ledger, a peer past the block without a snapshot); then both peers
+ * prune themselves while serving, one after the other, from snapshots taken at the last block, no
+ * process stopped; both refuse the old blocks, keep their state, commit new blocks alike, and a
+ * repeat changes nothing; a prune that fails on the stop-and-prune path (--vacuum) restarts that
+ * peer on its old ledger.
  */
 describe('weft network prune (real processes)', () => {
   let tmp: string;
@@ -86,10 +87,14 @@ describe('weft network prune (real processes)', () => {
     fs.rmSync(snapshotDir(ORG1, later), { recursive: true });
     await put('shape', 'square');
     expect(errorOf(await weft('network', 'prune', net, '--block', String(later), '--all'))).toMatchObject({ code: 'PRUNE_SNAPSHOT_MISSING', details: { peers: [ORG1] } });
+    // The running peer, asked directly (signed as Org1's Admin, weft.peer.Prune): only through a snapshot of its own.
+    const direct = errorOf(await weft('peer', 'prune', net, '--peer', ORG1, '--channel', 'mychannel', '--block', String(later)));
+    expect(direct).toMatchObject({ code: 'PRUNE_REFUSED', details: { peer: ORG1 } });
+    expect(direct.message).toContain(`this peer has no completed snapshot at block ${later}`);
     expect(pids()).toEqual(before);
   }, 300_000);
 
-  it('prunes both peers one at a time; they refuse the old blocks, keep their state, commit alike; a repeat changes nothing', async () => {
+  it('prunes both peers one at a time while they serve; they refuse the old blocks, keep their state, commit alike; a repeat changes nothing', async () => {
     const before = pids();
     const block = await lastBlock();
     const run = await weft('network', 'prune', net, '--block', String(block), '--all');
@@ -97,19 +102,18 @@ describe('weft network prune (real processes)', () => {
     expect(result).toMatchObject({ channel: 'mychannel', block, snapshotHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(result.peers.map((p) => p.peer)).toEqual([ORG1, ORG2]);
     for (const p of result.peers) {
-      expect(p).toEqual({ peer: p.peer, changed: true, blocksRemoved: block + 1, bytesBefore: expect.any(Number), bytesAfter: expect.any(Number), heightAfter: block + 1 });
+      expect(p).toEqual({ peer: p.peer, changed: true, blocksRemoved: block + 1, bytesBefore: expect.any(Number), bytesAfter: expect.any(Number), heightAfter: block + 1, mode: 'online' });
     }
-    // One at a time: Org2's peer stops only after Org1's serves again at the others' height.
+    // Each running peer prunes itself (weft.peer.Prune): no process stops, and Org2's starts only once Org1's is done.
     const lines = run.stderr.split('\n');
     const at = (text: string): number => lines.findIndex((l) => l.includes(text));
-    expect(at(`[1/2] ${ORG1}: stopping`)).toBeGreaterThanOrEqual(0);
-    expect(at(`${ORG1}: pruned through block ${block}`)).toBeGreaterThan(at(`[1/2] ${ORG1}: stopping`));
-    expect(at(`${ORG1}: serving mychannel`)).toBeGreaterThan(at(`${ORG1}: pruned through block ${block}`));
-    expect(at(`[2/2] ${ORG2}: stopping`)).toBeGreaterThan(at(`${ORG1}: serving mychannel`));
-    expect(at(`${ORG2}: serving mychannel`)).toBeGreaterThan(at(`${ORG2}: pruned through block ${block}`));
+    expect(at(`[1/2] ${ORG1}: pruning while it serves`)).toBeGreaterThanOrEqual(0);
+    expect(at(`${ORG1}: pruned through block ${block}`)).toBeGreaterThan(at(`[1/2] ${ORG1}: pruning while it serves`));
+    expect(at(`[2/2] ${ORG2}: pruning while it serves`)).toBeGreaterThan(at(`${ORG1}: pruned through block ${block}`));
+    expect(at(`${ORG2}: pruned through block ${block}`)).toBeGreaterThan(at(`[2/2] ${ORG2}: pruning while it serves`));
+    expect(run.stderr).not.toContain('stopping');
     const after = pids();
-    expect(after[0]).not.toBe(before[0]);
-    expect(after[1]).not.toBe(before[1]);
+    expect(after).toEqual(before);
 
     for (const peer of [ORG1, ORG2]) {
       expect(errorOf(await weft('block', 'show', net, String(block), '--peer', peer))).toMatchObject({ code: 'BLOCK_BELOW_SNAPSHOT' });

@@ -2,7 +2,11 @@
  * Kills a child process with SIGKILL at random points of `KvLedger.prune` (the block file's
  * transaction and the vacuum after it), and checks after each kill that the ledger opens, is either
  * the whole old ledger or the pruned one, holds the same state, and that a retried prune succeeds.
+ * Then the same during `KvLedger.pruneOnline`'s steps: the reopened ledger is pruned through the
+ * snapshot's block, the blocks the kill left below it deleted, and the next block commits.
  */
+import { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -43,6 +47,8 @@ describe('prune killed part way', () => {
   let snapshot: string;
   let digest: string;
   let lastBlock: Uint8Array;
+  /** Block BLOCKS, built on the source ledger but not committed: each copy commits it after its kill. */
+  let nextBlock: Uint8Array;
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-prunecrash-'));
@@ -60,6 +66,10 @@ describe('prune killed part way', () => {
     }
     digest = stateDigest(ledger);
     lastBlock = ledger.getBlockByNumber(BLOCKS - 1)!.serializeBinary();
+    const sim = ledger.newTxSimulator('next');
+    sim.setState('cc', 'next', Buffer.from('next'));
+    nextBlock = chain.block([buildRwSetEnvelope({ txId: 'next', rwset: sim.getTxSimulationResults(), channelId: 'prch' })]).serializeBinary();
+    sim.done();
     m.close();
   }, 120_000);
 
@@ -111,5 +121,39 @@ describe('prune killed part way', () => {
     expect(cut).toBeGreaterThan(0);
     // Some kills also land after the commit (during the vacuum or later): both outcomes are seen.
     expect(pruned).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('leaves a ledger pruned through the snapshot when the online prune is killed between its steps; the next open deletes what is left', async () => {
+    let leftBehind = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const root = path.join(work, `online-${i}`);
+      fs.cpSync(source, root, { recursive: true });
+      // Counted from the first step, which follows the cut: the kills land among the later ones or after the last.
+      const out = await runAndKillChild(CHILD, [root, snapshot, 'online'], 'step', () => Math.floor((i * 12) / KILLS));
+      const onDisk = new Database(path.join(root, 'prch.sqlite'), { readonly: true });
+      try {
+        if ((onDisk.prepare('SELECT min(num) FROM blocks').pluck().get() as number) <= SNAPSHOT_BLOCK) leftBehind++;
+      } finally {
+        onDisk.close();
+      }
+      const m = manager(root);
+      try {
+        const ledger = m.open('prch') as KvLedger;
+        expect(ledger.firstBlockNumber()).toBe(SNAPSHOT_BLOCK + 1);
+        for (let b = 0; b <= SNAPSHOT_BLOCK; b++) expect(ledger.getBlockByNumber(b)).toBeUndefined();
+        expect(ledger.getTransactionById('tx3')).toEqual(expect.objectContaining({ blockNum: SNAPSHOT_BLOCK, fromSnapshot: true }));
+        expect(ledger.getTransactionById(`tx${SNAPSHOT_BLOCK + 1}`)).toEqual(expect.objectContaining({ blockNum: SNAPSHOT_BLOCK + 1, txNum: 0 }));
+        expect(ledger.getBlockByNumber(BLOCKS - 1)!.serializeBinary()).toEqual(lastBlock);
+        expect(stateDigest(ledger)).toBe(digest);
+        expect(ledger.importedConfigHistory()).toEqual([]);
+        expect(ledger.commit(Block.deserializeBinary(nextBlock)).validationCodes).toEqual([0]);
+        expect(out.includes('finished') || out.includes('step')).toBe(true);
+      } finally {
+        m.close();
+      }
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+    // At least one kill landed between two steps, so the reopen had blocks to finish deleting.
+    expect(leftBehind).toBeGreaterThan(0);
   }, 300_000);
 });
