@@ -15,7 +15,9 @@ export const definitionFlags = {
   channel: channelFlag,
   version: Flags.string({ char: 'v', description: 'chaincode version', default: '1.0' }),
   sequence: Flags.integer({ description: 'definition sequence (default: one more than the committed one)', min: 1 }),
-  policy: Flags.string({ description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (default: the channel's Endorsement policy, a majority of orgs)` }),
+  policy: Flags.string({
+    description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (Fabric's --signature-policy), or a channel policy path such as /Channel/Application/Org1Only (its --channel-config-policy) (default: the channel's Endorsement policy, a majority of orgs)`,
+  }),
   'init-required': Flags.boolean({ description: 'the chaincode must be initialized (weft chaincode invoke --is-init) before other calls', default: false }),
   'collections-config': Flags.file({
     helpValue: '<file>',

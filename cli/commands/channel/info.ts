@@ -3,14 +3,15 @@ import { WeftError } from '../../../core/errors';
 import { WeftCommand } from '../../base-command';
 import { channelFlag, networkDirArg } from '../../common-flags';
 import { blockToJson } from '../../services/block/block-json';
-import { blockPeer, fetchBlock } from '../../services/block/block-source';
-import { openNetwork, peerChainInfo } from '../../services/network/network-access';
+import { blockPeer, chainInfo, fetchBlock } from '../../services/block/block-source';
+import { openNetwork } from '../../services/network/network-access';
 
 export default class ChannelInfo extends WeftCommand {
   static override summary = "Show the channel's height, current block hash and configuration (orgs, orderers, batch settings).";
   static override description =
     'For a peer that joined the channel from a ledger snapshot it also shows the snapshot\'s last block: the peer holds only the blocks after it, ' +
-    'so the latest config block is shown only when it was committed after the snapshot.';
+    'so the latest config block is shown only when it was committed after the snapshot. ' +
+    "When the channel's ACL makes the peer refuse the CLI's qscc reads, the height, current block hash and config come from an orderer's Deliver (its newest block), and the output says it is the orderer's view.";
   static override examples = [
     '<%= config.bin %> channel info ./net',
     '<%= config.bin %> channel info ./net --json',
@@ -20,13 +21,16 @@ export default class ChannelInfo extends WeftCommand {
   static override args = { dir: networkDirArg };
   static override flags = { channel: channelFlag, peer: Flags.string({ description: 'peer to ask (its id; default the first peer of the first org whose keys are here)' }) };
 
-  async run(): Promise<{ channel: string; height: number; currentBlockHash: string; snapshotBlock?: number; configBlock?: number; config?: unknown }> {
+  async run(): Promise<{ channel: string; height: number; currentBlockHash: string; snapshotBlock?: number; configBlock?: number; config?: unknown; source?: 'orderer'; orderer?: string; refused?: string }> {
     const { args, flags } = await this.parse(ChannelInfo);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const channel = layout.spec.channel.name;
     const peer = blockPeer(layout, flags.peer);
-    const info = await peerChainInfo(layout, peer, channel);
-    this.log(`channel ${channel}: height ${info.height}, current block hash ${info.currentBlockHash}`);
+    const { fromOrderer, ...chain } = await chainInfo(layout, peer);
+    // The orderer cuts blocks before peers commit them: its height may run ahead of any peer's.
+    const info = fromOrderer === undefined ? chain : { ...chain, source: 'orderer' as const, orderer: fromOrderer.orderer, refused: fromOrderer.refusal };
+    const view = fromOrderer === undefined ? '' : ` (${fromOrderer.orderer}'s view: ${fromOrderer.refusal})`;
+    this.log(`channel ${channel}: height ${info.height}, current block hash ${info.currentBlockHash}${view}`);
     if (info.snapshotBlock !== undefined) this.log(`${peer.id} joined from a snapshot at block ${info.snapshotBlock}: it holds blocks ${info.snapshotBlock + 1}…${info.height - 1}`);
     let config: { number: number; bytes: Uint8Array };
     try {

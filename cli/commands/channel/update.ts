@@ -12,7 +12,7 @@ export default class ChannelUpdate extends WeftCommand {
   static override description =
     "Fabric's configtxlator compute_update, peer channel signconfigtx and peer channel update in one step: fetches the channel's latest config, applies the change, " +
     'computes the config update, signs it as the Admins the changed elements need whose keys the directory holds (batch settings: the orderer org; members: a majority of the member orgs), ' +
-    'Each change is checked against the config first (a policy path that exists, a rule in Fabric\'s DSL over the channel\'s MSPs, an ACL resource Fabric knows, a capability this build supports, host:port addresses), and printed as path: before → after with the policy it needs; --dry-run stops there. ' +
+    'Each change is checked against the config first (a policy path that exists, or with --add-policy a new one in a group that exists and not a near-miss of an existing name; --remove-policy only for a policy no ACL, mod_policy, ImplicitMeta rule or committed chaincode definition names; a rule in Fabric\'s DSL over the channel\'s MSPs, an ACL resource Fabric knows, a capability this build supports, host:port addresses), and printed as path: before → after with the policy it needs; --dry-run stops there. ' +
     "submits it to an orderer, waits until this directory's peers hold the new config block, updates network.yaml, and joins the peers of an added org whose keys are here. " +
     "When another directory's Admins must sign too (weft network export), write the update with --output, sign it there with weft channel sign-update, and submit it with --from-file; run --from-file again in each other member directory to record there an update submitted elsewhere.";
   static override examples = [
@@ -20,6 +20,8 @@ export default class ChannelUpdate extends WeftCommand {
     '<%= config.bin %> channel update ./net --channel audit --add-org Org2',
     '<%= config.bin %> channel update ./net --policy Application/Endorsement="ANY Endorsement" --dry-run',
     '<%= config.bin %> channel update ./net --policy "Application/LifecycleEndorsement=OR(\'Org1MSP.peer\',\'Org2MSP.peer\')"',
+    '<%= config.bin %> channel update ./net --add-policy "Application/Org1Only=OR(\'Org1MSP.member\')" --acl qscc/GetTransactionByID=/Channel/Application/Org1Only',
+    '<%= config.bin %> channel update ./net --acl qscc/GetTransactionByID= --remove-policy Application/Org1Only',
     '<%= config.bin %> channel update ./net --acl qscc/GetTransactionByID=/Channel/Application/Writers --acl event/Block=',
     '<%= config.bin %> channel update ./net --capability application=V2_5',
     '<%= config.bin %> channel update ./net --anchor-peer Org1=peer0.org1.example.com:7051',
@@ -38,6 +40,14 @@ export default class ChannelUpdate extends WeftCommand {
     'add-org': Flags.string({ description: 'an org of this network to add to the channel (name, MSP ID or domain); repeatable', multiple: true }),
     'remove-org': Flags.string({ description: 'a member org to remove from the channel (name, MSP ID or domain); repeatable', multiple: true }),
     policy: Flags.string({ description: 'set a policy: <path>=<rule>, path like Application/Endorsement or Application/Org1MSP/Writers, rule "ANY|ALL|MAJORITY <SubPolicy>" or a signature policy such as OR(\'Org1MSP.peer\'); repeatable', multiple: true }),
+    'add-policy': Flags.string({
+      description: "add a policy to a group the config has: <path>=<rule>, e.g. Application/Org1Only=\"OR('Org1MSP.member')\" (version 0, mod_policy Admins; the group's mod_policy signs); repeatable",
+      multiple: true,
+    }),
+    'remove-policy': Flags.string({
+      description: 'remove a policy nothing refers to (no ACL, mod_policy, ImplicitMeta rule or committed chaincode definition; not a standard one such as Admins): <path>; repeatable',
+      multiple: true,
+    }),
     acl: Flags.string({ description: 'bind an ACL resource to a policy: <resource>=/Channel/Application/<Policy>; <resource>= removes the entry; repeatable', multiple: true }),
     capability: Flags.string({ description: 'raise a capability: channel=V3_0, orderer=V2_0 or application=V2_5; repeatable (one per level)', multiple: true }),
     'anchor-peer': Flags.string({ description: "set an org's anchor peers: <org>=<host:port>, repeat for several; <org>= clears them", multiple: true }),
@@ -62,6 +72,8 @@ export default class ChannelUpdate extends WeftCommand {
           removeOrgs: flags['remove-org'],
           ...parseConfigOpFlags({
             policy: flags.policy,
+            addPolicy: flags['add-policy'],
+            removePolicy: flags['remove-policy'],
             acl: flags.acl,
             capability: flags.capability,
             anchorPeer: flags['anchor-peer'],

@@ -19,6 +19,8 @@ export interface BlockJson {
   readonly dataHash: string;
   readonly transactions: TransactionJson[];
   readonly lastConfigIndex?: number;
+  /** Set for a block whose validation flags are not known (an orderer's copy): why, in words. */
+  readonly validation?: string;
 }
 
 export interface TransactionJson {
@@ -120,9 +122,15 @@ function explanation(validationCode: string): { explanation?: ValidationExplanat
   return { explanation: { meaning: info.when, retryable: info.retryable, advice: info.advice } };
 }
 
-function transaction(index: number, envelope: Uint8Array, flag: number | undefined, blockBytes: Uint8Array): TransactionJson {
-  const validationCode = flag === undefined ? 'NOT_VALIDATED' : validationCodeName(flag);
-  const validation = { validationCode, ...explanation(validationCode) };
+/** What `validation` says of an orderer's copy read because a peer refused qscc: the operator reads it as "no flags", not "all valid". */
+export const ORDERER_COPY_VALIDATION = "unknown (orderer's copy: the peer's ACL refused qscc)";
+
+/** The code an orderer's copy of a block shows: no peer wrote its flags, so none of Fabric's codes applies. */
+export const VALIDATION_UNKNOWN = 'UNKNOWN';
+
+function transaction(index: number, envelope: Uint8Array, flag: number | 'unknown' | undefined, blockBytes: Uint8Array): TransactionJson {
+  const validationCode = flag === 'unknown' ? VALIDATION_UNKNOWN : flag === undefined ? 'NOT_VALIDATED' : validationCodeName(flag);
+  const validation = flag === 'unknown' ? { validationCode } : { validationCode, ...explanation(validationCode) };
   let env;
   try {
     env = parseEnvelope(envelope);
@@ -165,8 +173,12 @@ function transaction(index: number, envelope: Uint8Array, flag: number | undefin
   }
 }
 
-/** Decodes a serialized `common.Block` into {@link BlockJson}. */
-export function blockToJson(bytes: Uint8Array): BlockJson {
+/**
+ * Decodes a serialized `common.Block` into {@link BlockJson}. With `validationUnknown` (the block is
+ * an orderer's copy, whose TRANSACTIONS_FILTER no peer wrote) each transaction's code is
+ * {@link VALIDATION_UNKNOWN} and the block's `validation` says why, rather than reading flags that mean nothing.
+ */
+export function blockToJson(bytes: Uint8Array, options: { validationUnknown?: string } = {}): BlockJson {
   const block = parseBlock(bytes);
   const flags = block.metadata[BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array(0);
   let lastConfigIndex: number | undefined;
@@ -180,6 +192,7 @@ export function blockToJson(bytes: Uint8Array): BlockJson {
     previousHash: toHex(block.previousHash),
     dataHash: toHex(block.dataHash),
     ...(lastConfigIndex !== undefined ? { lastConfigIndex } : {}),
-    transactions: block.envelopes.map((env, i) => transaction(i, env, flags.length > i ? flags[i] : undefined, bytes)),
+    ...(options.validationUnknown !== undefined && { validation: options.validationUnknown }),
+    transactions: block.envelopes.map((env, i) => transaction(i, env, options.validationUnknown !== undefined ? 'unknown' : flags.length > i ? flags[i] : undefined, bytes)),
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigError, WeftError } from '../../../core/errors';
-import { blockNumber, decodeBlock, getLastConfigIndex } from '../../../core/protocol/block';
+import { blockHeaderHash, blockNumber, decodeBlock, getLastConfigIndex } from '../../../core/protocol/block';
+import { toHex } from '../../../core/protocol/bytes';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { channelPeer, channelReader, peerChainInfo, QSCC_ACCESS_DENIED, qsccRead, readingPeer } from '../network/network-access';
 import { ordererBlock } from './orderer-block-source';
@@ -15,24 +16,57 @@ export function parseBlockRef(text: string): BlockRef {
   });
 }
 
+/** How a block was read: from the peer, or (its qscc refused) from an orderer, which has no validation flags. */
+export interface FetchedBlock {
+  readonly number: number;
+  readonly bytes: Uint8Array;
+  /** Set when the block is an orderer's copy: its id, and the peer's refusal that sent the CLI there. */
+  readonly fromOrderer?: { readonly orderer: string; readonly refusal: string };
+}
+
 /**
  * Reads a committed block from a peer (qscc GetBlockByNumber): the peer's copy carries the
  * validation flags it wrote, which the orderer's does not. When the channel's ACL refuses the
  * CLI's qscc reads (`QSCC_ACCESS_DENIED`), a config block (`config`, or the number of one) is read
  * from an orderer's Deliver instead, so that `weft channel update` can still read the config and
- * see its own update land, and so undo such an ACL; any other block keeps the refusal, whose
- * suggestions say how to undo it. Such a block is the orderer's: it is there once the orderer cut
- * it, which may be before `peer` committed it.
+ * see its own update land, and so undo such an ACL; with `anyFromOrderer` (`weft block show`, an
+ * operator diagnosing the channel) any block is, else another block keeps the refusal, so that no
+ * caller takes an orderer's block for one whose flags a peer wrote. Such a block is the orderer's:
+ * it is there once the orderer cut it, which may be before `peer` committed it.
  */
-export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = readingPeer(layout)): Promise<{ number: number; bytes: Uint8Array }> {
+export async function fetchBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout = readingPeer(layout), options: { anyFromOrderer?: boolean } = {}): Promise<FetchedBlock> {
   try {
     return await peerBlock(layout, ref, peer);
   } catch (err) {
     if (!(err instanceof WeftError && err.code === QSCC_ACCESS_DENIED)) throw err;
     const channel = layout.spec.channel.name;
     const read = await ordererBlock(layout, channelReader(layout, peer, channel), ref);
-    if (ref !== 'config' && !isConfigBlock(read.bytes)) throw err;
-    return { number: read.number, bytes: read.bytes };
+    if (ref !== 'config' && options.anyFromOrderer !== true && !isConfigBlock(read.bytes)) throw err;
+    return { number: read.number, bytes: read.bytes, fromOrderer: { orderer: read.orderer, refusal: err.message } };
+  }
+}
+
+/** The channel's height and current block hash as a peer has them (qscc GetChainInfo) or, when its ACL refuses that, as an orderer has them. */
+export interface ChainInfo {
+  readonly height: number;
+  readonly currentBlockHash: string;
+  readonly snapshotBlock?: number;
+  readonly fromOrderer?: FetchedBlock['fromOrderer'];
+}
+
+/**
+ * {@link peerChainInfo}, or on `QSCC_ACCESS_DENIED` the orderer's newest block: its number + 1 and
+ * its header hash, which is what Fabric's BlockchainInfo carries (`currentBlockHash`).
+ */
+export async function chainInfo(layout: NetworkLayout, peer: NodeLayout): Promise<ChainInfo> {
+  const channel = layout.spec.channel.name;
+  try {
+    return await peerChainInfo(layout, peer, channel);
+  } catch (err) {
+    if (!(err instanceof WeftError && err.code === QSCC_ACCESS_DENIED)) throw err;
+    const read = await ordererBlock(layout, channelReader(layout, peer, channel), 'newest');
+    const header = decodeBlock(read.bytes).getHeader()!;
+    return { height: read.number + 1, currentBlockHash: toHex(blockHeaderHash(header)), fromOrderer: { orderer: read.orderer, refusal: err.message } };
   }
 }
 
@@ -42,7 +76,7 @@ function isConfigBlock(bytes: Uint8Array): boolean {
   return getLastConfigIndex(block) === blockNumber(block);
 }
 
-async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout): Promise<{ number: number; bytes: Uint8Array }> {
+async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout): Promise<FetchedBlock> {
   const channel = layout.spec.channel.name;
   const { height, snapshotBlock } = await peerChainInfo(layout, peer, channel);
   // A peer that joined from a snapshot holds the blocks after the snapshot's last block only.

@@ -71,10 +71,15 @@ export interface CommittedCollection {
   readonly endorsementPolicy?: { readonly channelConfigPolicy: string } | { readonly signaturePolicyOrgs: readonly string[] };
 }
 
-/** `ApplicationPolicy` bytes for a definition, as the Fabric peer CLI builds them. */
+/**
+ * `ApplicationPolicy` bytes for a definition, as the Fabric peer CLI builds them: a channel policy
+ * path (`/Channel/...`, its `--channel-config-policy`) is referenced, any other text is a
+ * signature policy (its `--signature-policy`).
+ */
 export function validationParameter(policy: string | undefined): Uint8Array {
   const app = new ApplicationPolicy();
   if (policy === undefined) app.setChannelConfigPolicyReference('/Channel/Application/Endorsement');
+  else if (policy.startsWith('/Channel/')) app.setChannelConfigPolicyReference(policy);
   else app.setSignaturePolicy(SignaturePolicyEnvelope.deserializeBinary(compilePolicyExpression(policy)));
   return app.serializeBinary();
 }

@@ -8,6 +8,12 @@ import type { CapabilityLevel } from '../../../core/protocol/capabilities';
 export interface ConfigOps {
   /** `--policy <path>=<rule>`: path relative to /Channel (or absolute), rule ImplicitMeta or signature DSL. */
   readonly policies?: readonly { readonly path: string; readonly rule: string }[];
+  /** `--add-policy <path>=<rule>`: a policy the path's group lacks. */
+  readonly addPolicies?: readonly { readonly path: string; readonly rule: string }[];
+  /** `--remove-policy <path>`: a policy nothing refers to. */
+  readonly removePolicies?: readonly string[];
+  /** The channel policies committed chaincode definitions use, read from a peer when a policy is removed. */
+  readonly chaincodePolicyUses?: readonly ChaincodePolicyUse[];
   /** `--acl <resource>=<policy path>`; policy undefined removes the entry (back to the peer's default). */
   readonly acls?: readonly { readonly resource: string; readonly policy?: string }[];
   readonly capabilities?: readonly { readonly level: CapabilityLevel; readonly name: string }[];
@@ -16,9 +22,20 @@ export interface ConfigOps {
   readonly ordererEndpoints?: readonly { readonly org: string; readonly endpoints: readonly string[] }[];
 }
 
+/** A chaincode definition's use of a channel policy (its validation parameter or a collection's endorsement policy). */
+export interface ChaincodePolicyUse {
+  readonly chaincode: string;
+  /** `endorsement` (the definition's) or `collection <name> endorsement`. */
+  readonly use: string;
+  /** The channel_config_policy_reference as committed. */
+  readonly policy: string;
+}
+
 /** The raw flag values, each repeatable. */
 export interface ConfigOpFlags {
   readonly policy?: readonly string[];
+  readonly addPolicy?: readonly string[];
+  readonly removePolicy?: readonly string[];
   readonly acl?: readonly string[];
   readonly capability?: readonly string[];
   readonly anchorPeer?: readonly string[];
@@ -62,10 +79,18 @@ function keyValue(flag: string, raw: string, grammar: string): [string, string] 
 
 /** Reads the flags into {@link ConfigOps}; checks only their shape (the config checks the rest). */
 export function parseConfigOpFlags(flags: ConfigOpFlags): ConfigOps {
-  const policies = (flags.policy ?? []).map((raw) => {
-    const [path, rule] = keyValue('--policy', raw, '<path>=<rule>, e.g. Application/Endorsement="MAJORITY Endorsement"');
-    if (rule === '') throw new WeftError('BAD_FLAG_VALUE', `--policy ${path}=: no rule given`, { field: '--policy', value: raw, suggestions: ['e.g. "ANY Endorsement" or "OR(\'Org1MSP.peer\')"'] });
+  const policyRule = (flag: string, example: string) => (raw: string) => {
+    const [path, rule] = keyValue(flag, raw, `<path>=<rule>, e.g. ${example}`);
+    if (rule === '') throw new WeftError('BAD_FLAG_VALUE', `${flag} ${path}=: no rule given`, { field: flag, value: raw, suggestions: ['e.g. "ANY Endorsement" or "OR(\'Org1MSP.peer\')"'] });
     return { path, rule };
+  };
+  const policies = (flags.policy ?? []).map(policyRule('--policy', 'Application/Endorsement="MAJORITY Endorsement"'));
+  const addPolicies = (flags.addPolicy ?? []).map(policyRule('--add-policy', "Application/Org1Only=\"OR('Org1MSP.member')\""));
+  const removePolicies = (flags.removePolicy ?? []).map((raw) => {
+    if (raw.trim() === '' || raw.includes('=')) {
+      throw new WeftError('BAD_FLAG_VALUE', `--remove-policy ${JSON.stringify(raw)}: expected a policy path, e.g. Application/Org1Only`, { field: '--remove-policy', value: raw });
+    }
+    return raw.trim();
   });
   const acls = (flags.acl ?? []).map((raw) => {
     const [resource, policy] = keyValue('--acl', raw, '<resource>=<policy path>, e.g. qscc/GetTransactionByID=/Channel/Application/Writers');
@@ -95,6 +120,8 @@ export function parseConfigOpFlags(flags: ConfigOpFlags): ConfigOps {
   });
   return {
     ...(policies.length > 0 && { policies }),
+    ...(addPolicies.length > 0 && { addPolicies }),
+    ...(removePolicies.length > 0 && { removePolicies }),
     ...(acls.length > 0 && { acls }),
     ...(capabilities.length > 0 && { capabilities }),
     ...(anchors.size > 0 && { anchorPeers: [...anchors].map(([org, peers]) => ({ org, peers })) }),
@@ -104,5 +131,5 @@ export function parseConfigOpFlags(flags: ConfigOpFlags): ConfigOps {
 
 /** Whether `ops` asks for anything. */
 export function hasConfigOps(ops: ConfigOps): boolean {
-  return [ops.policies, ops.acls, ops.capabilities, ops.anchorPeers, ops.ordererEndpoints].some((l) => (l?.length ?? 0) > 0);
+  return [ops.policies, ops.addPolicies, ops.removePolicies, ops.acls, ops.capabilities, ops.anchorPeers, ops.ordererEndpoints].some((l) => (l?.length ?? 0) > 0);
 }

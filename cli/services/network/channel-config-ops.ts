@@ -1,19 +1,16 @@
 import { Capabilities, Capability, OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
-import { ConfigGroup, ConfigPolicy, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ImplicitMetaPolicy, Policy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
-import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { ACLs, APIResource } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
-import { PolicyError, WeftError } from '../../../core/errors';
+import { WeftError } from '../../../core/errors';
 import { SUPPORTED_CAPABILITIES, type CapabilityLevel } from '../../../core/protocol/capabilities';
 import { anchorPeersOf } from '../../../core/protocol/config-block';
 import type { AnchorPeerAddress, ParsedChannelConfig } from '../../../core/protocol/config-parse';
-import { toPolicy, type ConfigPolicyInput } from '../../../core/protocol/config-policies';
 import { applicationAcls } from '../../../core/protocol/config-rules';
 import { isHostPort } from '../../../core/protocol/host-port';
-import type { ImplicitMetaRule } from '../../../core/policy/implicit-meta-expression';
-import { parsePolicyExpression } from '../../../core/policy/policy-expression';
 import type { NetworkLayout } from './network-layout';
 import { ACL_RESOURCES, CAPABILITY_ORDER, fabricReleaseOf, type ConfigOps } from './channel-config-flags';
+import { applyPolicyEdits, applyPolicyRemovals, groupAt, memberKey } from './channel-config-policies';
 
 /**
  * Applies the typed operations of `weft channel update` (policies, ACLs, capabilities, anchor
@@ -21,105 +18,18 @@ import { ACL_RESOURCES, CAPABILITY_ORDER, fabricReleaseOf, type ConfigOps } from
  * config as it is: what Fabric's operators otherwise do by hand with configtxlator and jq. Every
  * element keeps its version and mod_policy (configtx bumps the version, and the mod_policy is who
  * must sign); an element the config lacks is created with Fabric's `Admins` mod_policy, as
- * configtxgen writes it. Returns warning lines (capabilities that stop older nodes).
+ * configtxgen writes it. Policies are removed last, once the references this update changes
+ * (ACLs) are in place. Returns warning lines (capabilities that stop older nodes).
  */
 export function applyConfigOps(layout: NetworkLayout, current: ParsedChannelConfig, root: ConfigGroup, ops: ConfigOps): string[] {
   const channel = layout.spec.channel.name;
-  for (const { path, rule } of ops.policies ?? []) setPolicy(layout, current, root, path, rule);
+  applyPolicyEdits(layout, current, root, ops);
   const warnings = (ops.acls?.length ?? 0) > 0 ? setAcls(channel, current, root, ops.acls!) : [];
   warnings.push(...(ops.capabilities ?? []).flatMap(({ level, name }) => setCapability(channel, current, root, level, name)));
   for (const { org, peers } of ops.anchorPeers ?? []) setAnchors(layout, current, root, org, peers);
   for (const { org, endpoints } of ops.ordererEndpoints ?? []) setEndpoints(layout, current, root, org, endpoints);
+  applyPolicyRemovals(layout, current, root, ops);
   return warnings;
-}
-
-/** `group` at `names` under /Channel, or undefined. */
-function groupAt(root: ConfigGroup, names: readonly string[]): ConfigGroup | undefined {
-  let group: ConfigGroup | undefined = root;
-  for (const name of names) group = group?.getGroupsMap().get(name);
-  return group;
-}
-
-/** The Application org group key of a member named by name, MSP ID, domain or group key. */
-function memberKey(layout: NetworkLayout, current: ParsedChannelConfig, ref: string): string | undefined {
-  const mspId = layout.networkSpec.orgs.find((o) => o.name === ref || o.mspId === ref || o.domain === ref)?.mspId;
-  return current.applicationOrgs.find((o) => o.name === ref || o.mspId === ref || o.mspId === mspId)?.name;
-}
-
-/** Policy path segments after `Channel`: "Application/Endorsement", "/Channel/Application/Org1MSP/Writers" and "Admins" all work; a member org by name too. */
-function policySegments(layout: NetworkLayout, current: ParsedChannelConfig, path: string): string[] {
-  const parts = path.replace(/^\/?Channel\//, '').replace(/^\//, '').split('/');
-  if (parts[0] === 'Application' && parts.length === 3) parts[1] = memberKey(layout, current, parts[1]!) ?? parts[1]!;
-  return parts;
-}
-
-function unknownPolicy(flag: string, path: string, root: ConfigGroup, near: string[]): WeftError {
-  const group = groupAt(root, near);
-  const there = group === undefined ? [] : [...group.getPoliciesMap().keys()].map((k) => `/Channel/${[...near, k].join('/')}`);
-  return new WeftError('UNKNOWN_POLICY_PATH', `${flag} ${path}: the channel's config has no such policy${there.length > 0 ? ` (policies there: ${there.join(', ')})` : ''}`, {
-    field: flag,
-    value: path,
-    suggestions: [
-      'name an existing policy, e.g. Application/Endorsement, Application/Org1MSP/Writers or /Channel/Application/Readers',
-      `${flag} changes a policy the config has; adding a new one is not supported`,
-    ],
-  });
-}
-
-function setPolicy(layout: NetworkLayout, current: ParsedChannelConfig, root: ConfigGroup, path: string, rule: string): void {
-  const parts = policySegments(layout, current, path);
-  const group = groupAt(root, parts.slice(0, -1));
-  const name = parts[parts.length - 1]!;
-  const existing = group?.getPoliciesMap().get(name);
-  if (group === undefined || existing === undefined) throw unknownPolicy('--policy', path, root, parts.slice(0, -1));
-  const next = new ConfigPolicy();
-  next.setVersion(existing.getVersion());
-  next.setModPolicy(existing.getModPolicy());
-  next.setPolicy(toPolicy(policyInput(current, group, path, rule)));
-  group.getPoliciesMap().set(name, next);
-}
-
-const META = /^(ANY|ALL|MAJORITY) (\S+)$/;
-
-/** An ImplicitMeta rule over the group's subgroups, or a signature policy in Fabric's DSL over the channel's MSPs. */
-function policyInput(current: ParsedChannelConfig, group: ConfigGroup, path: string, rule: string): ConfigPolicyInput {
-  const meta = META.exec(rule);
-  if (meta !== null) {
-    const subs = [...group.getGroupsMap().values()];
-    // Fabric evaluates an ImplicitMeta over the subgroups' policies of that name; with none it can never be met (ANY) or always is (ALL).
-    if (subs.length === 0 || !subs.some((g) => g.getPoliciesMap().has(meta[2]!))) {
-      throw new WeftError('BAD_POLICY_RULE', `--policy ${path}="${rule}": no subgroup of ${path.replace(/\/[^/]+$/, '') || '/Channel'} has a policy ${meta[2]} for the ImplicitMeta rule to count`, {
-        field: '--policy',
-        value: rule,
-        suggestions: ['an ImplicitMeta rule belongs on a group with org subgroups (Application/…, Orderer/…, /Channel/…); on an org, write a signature policy such as OR(\'Org1MSP.admin\')'],
-      });
-    }
-    return { type: 'implicitMeta', rule: meta[1] as ImplicitMetaRule, subPolicy: meta[2]! };
-  }
-  let envelope;
-  try {
-    envelope = parsePolicyExpression(rule);
-  } catch (err) {
-    if (!(err instanceof PolicyError)) throw err;
-    throw new WeftError('BAD_POLICY_RULE', `--policy ${path}: ${err.message}`, {
-      field: '--policy',
-      value: rule,
-      position: err.details.position,
-      suggestions: ['write "ANY|ALL|MAJORITY <SubPolicy>" or a signature policy such as "OR(\'Org1MSP.peer\',\'Org2MSP.peer\')"'],
-    });
-  }
-  for (const principal of envelope.getIdentitiesList()) {
-    if (principal.getPrincipalClassification() !== MSPPrincipal.Classification.ROLE) continue;
-    const mspId = MSPRole.deserializeBinary(principal.getPrincipal_asU8()).getMspIdentifier();
-    if (!current.msps.has(mspId)) {
-      throw new WeftError('UNKNOWN_POLICY_MSP', `--policy ${path}: principal of ${mspId}, which is no MSP of channel ${current.channelId || 'this channel'} (its MSPs: ${[...current.msps.keys()].join(', ')})`, {
-        field: '--policy',
-        value: rule,
-        mspId,
-      });
-    }
-  }
-  return { type: 'signature', envelope: envelope.serializeBinary() };
 }
 
 /** `value` set in `group` with its version and mod_policy kept, or created with Fabric's `Admins`. */

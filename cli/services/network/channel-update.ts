@@ -8,6 +8,7 @@ import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protoc
 import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
 import { loadClientIdentity } from '../client/client-identity';
+import { chaincodePolicyUses } from './channel-config-chaincode-uses';
 import { changeLine, describeConfigChanges, type ConfigChange } from './channel-config-diff';
 import { changesSomething, editChannelConfig, type ChannelChange } from './channel-config-edit';
 import { updateApplied } from './config-update-applied';
@@ -96,7 +97,8 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
   const before = await fetchBlock(layout, 'config');
   const current = parseConfigBlock(before.bytes);
   progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
-  const { envelope, update, next, warnings } = options.fromFile === undefined ? newUpdate(layout, current, options.change) : { ...fileUpdate(options.fromFile, channel), next: undefined, warnings: [] };
+  const change = (options.change.removePolicies?.length ?? 0) > 0 ? { ...options.change, chaincodePolicyUses: await chaincodePolicyUses(layout) } : options.change;
+  const { envelope, update, next, warnings } = options.fromFile === undefined ? newUpdate(layout, current, change) : { ...fileUpdate(options.fromFile, channel), next: undefined, warnings: [] };
   const changes = next === undefined ? [] : describeConfigChanges(current.config, next);
   for (const line of [...changes.map(changeLine), ...warnings.map((w) => `warning: ${w}`)]) progress(line);
   if (options.dryRun === true) {
@@ -189,7 +191,7 @@ function checkOptions(layout: NetworkLayout, options: ChannelUpdateOptions): voi
       suggestions: [
         `change the batch settings: weft channel update ${layout.dir} --channel ${channel} --batch-timeout 500ms --max-message-count 100`,
         `change the members of a channel made by weft channel create: --add-org <org> or --remove-org <org>`,
-        `change a policy, an ACL, a capability, anchor peers or orderer endpoints: --policy Application/Endorsement="ANY Endorsement", --acl qscc/GetTransactionByID=/Channel/Application/Writers, --capability application=V2_5, --anchor-peer Org1=peer0.org1.example.com:7051, --orderer-endpoint OrdererMSP=orderer.example.com:7050`,
+        `change a policy, an ACL, a capability, anchor peers or orderer endpoints: --policy Application/Endorsement="ANY Endorsement", --add-policy Application/Org1Only="OR('Org1MSP.member')", --remove-policy Application/Org1Only, --acl qscc/GetTransactionByID=/Channel/Application/Writers, --capability application=V2_5, --anchor-peer Org1=peer0.org1.example.com:7051, --orderer-endpoint OrdererMSP=orderer.example.com:7050`,
         'or submit a signed update file: --from-file <file>',
       ],
     });

@@ -213,11 +213,16 @@ describe('weft channel update (2 orgs, real processes)', () => {
     // A MAJORITY of the orgs' Admins: no one-signer proposal meets it, the CLI's reads through qscc included.
     const locked = json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetChainInfo=/Channel/Application/Admins', '--json']));
     expect(locked).toMatchObject({ submitted: true, signedBy: ['Org1MSP', 'Org2MSP'] });
-    expect(errorOf(await runCli(['channel', 'info', net, '--json']))).toMatchObject({
-      code: 'QSCC_ACCESS_DENIED',
-      message: expect.stringMatching(/refuses qscc\/GetChainInfo on channel mychannel .*\/Channel\/Application\/Admins/),
-      details: { resource: 'qscc/GetChainInfo', channel: 'mychannel', suggestions: expect.arrayContaining([expect.stringContaining('--acl qscc/GetChainInfo=')]) },
-    });
+    // The peer refuses the CLI's qscc reads: channel info and block show answer from an orderer's Deliver, and say so.
+    const refusedBy = expect.stringMatching(/refuses qscc\/GetChainInfo on channel mychannel .*\/Channel\/Application\/Admins/);
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as { height: number; currentBlockHash: string; configBlock: number; source: string };
+    expect(info).toMatchObject({ source: 'orderer', orderer: expect.any(String), refused: refusedBy, configBlock: info.height - 1 });
+    const newest = json(await runCli(['block', 'show', net, 'newest', '--json'])) as { number: number; transactions: { validationCode: string; type: string }[] };
+    expect(newest).toMatchObject({ source: 'orderer', number: info.height - 1, validation: "unknown (orderer's copy: the peer's ACL refused qscc)", transactions: [{ type: 'CONFIG', validationCode: 'UNKNOWN' }] });
+    expect(newest.transactions[0]).not.toHaveProperty('explanation');
+    // As Fabric's peer channel fetch, which reads the orderer's copy anyway.
+    const fetched = json(await runCli(['channel', 'fetch', net, 'newest', '-o', path.join(tmp, 'locked.block'), '--json']));
+    expect(fetched).toMatchObject({ source: 'orderer', number: info.height - 1 });
 
     // Undone by the command the error suggests: it reads the config from the orderer while the peer refuses.
     expect(json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetChainInfo=', '--json']))).toMatchObject({ submitted: true });
@@ -225,6 +230,45 @@ describe('weft channel update (2 orgs, real processes)', () => {
     // The orderer's config block, not the peer's commit, ended the wait: give the peer a moment to commit it.
     for (let i = 0; i < 20 && (await chainInfo()) !== 0; i++) await new Promise((r) => setTimeout(r, 250));
     expect(await chainInfo()).toBe(0);
-    expect((await runCli(['channel', 'info', net, '--json'])).code).toBe(0);
+    expect(json(await runCli(['channel', 'info', net, '--json']))).not.toHaveProperty('source');
+    // The orderer's current block hash was that of the block the next one chains to, as the peer now shows it.
+    const next = json(await runCli(['block', 'show', net, String(info.height), '--json']));
+    expect(next).toMatchObject({ previousHash: info.currentBlockHash, transactions: [{ validationCode: 'VALID' }] });
+    expect(next).not.toHaveProperty('validation');
   }, 120_000);
+
+  it('adds a channel policy that an ACL then uses; removing it is refused while the ACL names it, and allowed once it does not', async () => {
+    const rule = "/Channel/Application/Org1Only=OR('Org1MSP.member')";
+    expect(errorOf(await runCli(['channel', 'update', net, '--policy', rule, '--json']))).toMatchObject({
+      code: 'UNKNOWN_POLICY_PATH',
+      details: { suggestions: expect.arrayContaining(['to add a new policy to /Channel/Application: --add-policy /Channel/Application/Org1Only=<rule>']) },
+    });
+    expect(errorOf(await runCli(['channel', 'update', net, '--add-policy', "Application/org1msp=OR('Org1MSP.member')", '--json']))).toMatchObject({ code: 'POLICY_NAME_NEAR_MISS' });
+    const dry = json(await runCli(['channel', 'update', net, '--add-policy', rule, '--dry-run', '--json']));
+    expect(dry).toMatchObject({
+      changes: [{ path: '/Channel/Application/Org1Only', before: '(none)', after: "OR('Org1MSP.member')", modPolicy: '/Channel/Application/Admins' }],
+      policies: [{ policy: '/Channel/Application/Admins', needs: 2, orgs: ['Org1MSP', 'Org2MSP'] }],
+    });
+    expect(json(await runCli(['channel', 'update', net, '--add-policy', rule, '--json']))).toMatchObject({ submitted: true, signedBy: ['Org1MSP', 'Org2MSP'] });
+
+    // Bound to qscc/GetChainInfo, it takes effect: Org1's client user passes, Org2's Admin does not.
+    json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetChainInfo=/Channel/Application/Org1Only', '--json']));
+    const chainInfo = (org: string, user: string) => runCli(['chaincode', 'query', net, '--name', 'qscc', '--org', org, '--user', user, 'GetChainInfo', 'mychannel', '--json']);
+    for (let i = 0; i < 20 && (await chainInfo('Org2', 'Admin')).code === 0; i++) await new Promise((r) => setTimeout(r, 250));
+    const refused = await chainInfo('Org2', 'Admin');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/access denied/i);
+    expect((await chainInfo('Org1', 'User1')).code).toBe(0);
+
+    // The peer's committed chaincode definitions are read too (votes, basic use /Channel/Application/Endorsement): only the ACL holds it.
+    expect(errorOf(await runCli(['channel', 'update', net, '--remove-policy', 'Application/Org1Only', '--json']))).toMatchObject({
+      code: 'POLICY_IN_USE',
+      details: { referrers: [{ kind: 'acl', by: 'qscc/GetChainInfo' }] },
+    });
+    expect(errorOf(await runCli(['channel', 'update', net, '--remove-policy', 'Application/Writers', '--json']))).toMatchObject({ code: 'POLICY_STANDARD' });
+    json(await runCli(['channel', 'update', net, '--acl', 'qscc/GetChainInfo=', '--json']));
+    const removed = json(await runCli(['channel', 'update', net, '--remove-policy', 'Application/Org1Only', '--json']));
+    expect(removed).toMatchObject({ submitted: true, changes: [{ path: '/Channel/Application/Org1Only', after: '(none)', modPolicy: '/Channel/Application/Admins' }] });
+    expect(errorOf(await runCli(['channel', 'update', net, '--remove-policy', 'Application/Org1Only', '--dry-run', '--json']))).toMatchObject({ code: 'UNKNOWN_POLICY_PATH' });
+  }, 180_000);
 });

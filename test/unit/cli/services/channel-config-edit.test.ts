@@ -32,14 +32,16 @@ const group = (config: Config, ...names: string[]): ConfigGroup => names.reduce(
 const flags = (...argv: [string, string][]): ChannelChange =>
   parseConfigOpFlags({
     policy: argv.filter(([f]) => f === 'policy').map(([, v]) => v),
+    addPolicy: argv.filter(([f]) => f === 'add-policy').map(([, v]) => v),
+    removePolicy: argv.filter(([f]) => f === 'remove-policy').map(([, v]) => v),
     acl: argv.filter(([f]) => f === 'acl').map(([, v]) => v),
     capability: argv.filter(([f]) => f === 'capability').map(([, v]) => v),
     anchorPeer: argv.filter(([f]) => f === 'anchor-peer').map(([, v]) => v),
     ordererEndpoint: argv.filter(([f]) => f === 'orderer-endpoint').map(([, v]) => v),
   });
-const needsOf = (next: Config) => {
-  const { envelope, update } = unsignedConfigUpdate('mychannel', current.config, next);
-  return policyNeeds(current, update, envelope).map((n) => n.policy);
+const needsOf = (next: Config, from = current) => {
+  const { envelope, update } = unsignedConfigUpdate('mychannel', from.config, next);
+  return policyNeeds(from, update, envelope).map((n) => n.policy);
 };
 
 describe('weft channel update --policy', () => {
@@ -77,6 +79,143 @@ describe('weft channel update --policy', () => {
       details = (err as { details: Record<string, unknown> }).details;
     }
     expect(details.position).toEqual(expect.any(Number));
+  });
+});
+
+describe('weft channel update --add-policy', () => {
+  it("adds a policy at version 0 with configtxgen's Admins mod_policy; the write set bumps its group, whose Admins sign", () => {
+    const next = edit(flags(['add-policy', "Application/Org1Only=OR('Org1MSP.member')"]));
+    const added = group(next, 'Application').getPoliciesMap().get('Org1Only')!;
+    expect(describePolicy(added.getPolicy())).toBe("OR('Org1MSP.member')");
+    expect([added.getVersion(), added.getModPolicy()]).toEqual([0, 'Admins']);
+    const { update } = unsignedConfigUpdate('mychannel', current.config, next);
+    const [read, write] = [update.getReadSet()!.getGroupsMap().get('Application')!, update.getWriteSet()!.getGroupsMap().get('Application')!];
+    expect(write.getVersion()).toBe(group(current.config, 'Application').getVersion() + 1);
+    expect(read.getVersion()).toBe(group(current.config, 'Application').getVersion());
+    expect(write.getPoliciesMap().get('Org1Only')!.getVersion()).toBe(0);
+    expect(needsOf(next)).toEqual(['/Channel/Application/Admins']);
+    expect(describeConfigChanges(current.config, next).map(changeLine)).toEqual(["/Channel/Application/Org1Only: (none) → OR('Org1MSP.member')  [needs /Channel/Application/Admins]"]);
+  });
+
+  it("adds an org's policy (org by name) that its own Admins sign for, and an ImplicitMeta rule over it", () => {
+    const next = edit(flags(['add-policy', "Application/Org1/Auditors=OR('Org1MSP.admin')"]));
+    expect(needsOf(next)).toEqual(['/Channel/Application/Org1MSP/Admins']);
+    const meta = edit(flags(['add-policy', "Application/Org1/Auditors=OR('Org1MSP.admin')"], ['add-policy', 'Application/Auditors=ANY Auditors']));
+    expect(describePolicy(group(meta, 'Application').getPoliciesMap().get('Auditors')!.getPolicy())).toBe('ANY Auditors');
+    expect(needsOf(meta)).toEqual(['/Channel/Application/Admins', '/Channel/Application/Org1MSP/Admins']);
+  });
+
+  it.each([
+    ['Application/Endorsement=ANY Endorsement', 'POLICY_EXISTS', /\/Channel\/Application\/Endorsement exists already/],
+    ['Application/endorsement=ANY Endorsement', 'POLICY_NAME_NEAR_MISS', /endorsement is too close to policy \/Channel\/Application\/Endorsement/],
+    ["Application/org1msp=OR('Org1MSP.member')", 'POLICY_NAME_NEAR_MISS', /too close to group \/Channel\/Application\/Org1MSP/],
+    ["Application/Org1=OR('Org1MSP.member')", 'POLICY_NAME_NEAR_MISS', /too close to member org Org1/],
+    ["Application/Org9MSP/Auditors=OR('Org1MSP.member')", 'UNKNOWN_POLICY_PATH', /no such policy/],
+    ['Application/Org1Only=ANY Auditors', 'BAD_POLICY_RULE', /no subgroup .* has a policy Auditors/],
+  ])('refuses --add-policy %s: %s', (value, code, message) => {
+    expect(() => edit(flags(['add-policy', value]))).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message), details: expect.objectContaining({ field: '--add-policy' }) }));
+  });
+
+  it('--policy on a policy the group lacks points at --add-policy, and at the spelling the config has', () => {
+    const suggestions = (value: string): unknown => {
+      try {
+        edit(flags(['policy', value]));
+      } catch (err) {
+        return (err as { details: { suggestions: string[] } }).details.suggestions;
+      }
+      throw new Error('not refused');
+    };
+    expect(suggestions("Application/Org1Only=OR('Org1MSP.member')")).toContainEqual("to add a new policy to /Channel/Application: --add-policy /Channel/Application/Org1Only=<rule>");
+    expect(suggestions('Application/endorsement=ANY Endorsement')).toContainEqual('did you mean /Channel/Application/Endorsement?');
+    expect(suggestions('application/Endorsement=ANY Endorsement')).toContainEqual('did you mean /Channel/Application/Endorsement?');
+  });
+});
+
+describe('weft channel update --remove-policy', () => {
+  const parsed = (config: Config): ParsedChannelConfig => readChannelConfig(config, config.serializeBinary(), 'mychannel');
+  const withCustom = parsed(
+    edit(flags(['add-policy', "Application/Org1Only=OR('Org1MSP.member')"], ['add-policy', "Application/Org1/Auditors=OR('Org1MSP.admin')"], ['add-policy', 'Application/Auditors=ANY Auditors'], ['acl', 'qscc/GetTransactionByID=/Channel/Application/Org1Only'])),
+  );
+  const refusal = (change: ChannelChange, from = withCustom): unknown => {
+    try {
+      editChannelConfig(layout, from, change);
+    } catch (err) {
+      return err;
+    }
+    throw new Error('not refused');
+  };
+
+  it('removes a policy nothing names; its group Admins sign, and the removal is one line of the dry run', () => {
+    const from = parsed(edit(flags(['add-policy', "Application/Org1Only=OR('Org1MSP.member')"])));
+    const next = edit(flags(['remove-policy', '/Channel/Application/Org1Only']), from);
+    expect(group(next, 'Application').getPoliciesMap().has('Org1Only')).toBe(false);
+    expect(needsOf(next, from)).toEqual(['/Channel/Application/Admins']);
+    expect(describeConfigChanges(from.config, next).map(changeLine)).toEqual(["/Channel/Application/Org1Only: OR('Org1MSP.member') → (none)  [needs /Channel/Application/Admins]"]);
+  });
+
+  it.each(['Application/Readers', 'Application/Writers', 'Application/Admins', 'Application/Endorsement', 'Application/LifecycleEndorsement', 'Orderer/BlockValidation', 'Application/Org1/Admins'])(
+    "refuses removing Fabric's standard policy %s",
+    (path) => {
+      expect(refusal(flags(['remove-policy', path]))).toMatchObject({ code: 'POLICY_STANDARD', details: { field: '--remove-policy' } });
+    },
+  );
+
+  it('refuses removing a policy an ACL names (a relative reference too), until the same update unbinds the ACL', () => {
+    expect(refusal(flags(['remove-policy', 'Application/Org1Only']))).toMatchObject({
+      code: 'POLICY_IN_USE',
+      message: expect.stringContaining('/Channel/Application/Org1Only is still named by acl qscc/GetTransactionByID'),
+      details: { referrers: [{ kind: 'acl', by: 'qscc/GetTransactionByID' }] },
+    });
+    const next = editChannelConfig(layout, withCustom, flags(['acl', 'qscc/GetTransactionByID='], ['remove-policy', 'Application/Org1Only'])).next;
+    expect(group(next, 'Application').getPoliciesMap().has('Org1Only')).toBe(false);
+    // Fabric's acls.go reads a reference without a leading '/' as a policy of /Channel/Application.
+    const config = withCustom.config.cloneMessage();
+    const aclValue = group(config, 'Application').getValuesMap().get('ACLs')!;
+    const table = ACLs.deserializeBinary(aclValue.getValue_asU8());
+    table.getAclsMap().get('qscc/GetTransactionByID')!.setPolicyRef('/Channel/Application/Readers');
+    table.getAclsMap().get('qscc/GetBlockByNumber')!.setPolicyRef('Org1Only');
+    aclValue.setValue(table.serializeBinary());
+    expect(refusal(flags(['remove-policy', 'Application/Org1Only']), parsed(config))).toMatchObject({ details: { referrers: [{ kind: 'acl', by: 'qscc/GetBlockByNumber' }] } });
+  });
+
+  it("refuses removing an org's policy that an ImplicitMeta rule of the parent group counts; removed together, in that order, it goes", () => {
+    expect(refusal(flags(['remove-policy', 'Application/Org1MSP/Auditors']))).toMatchObject({ code: 'POLICY_IN_USE', details: { referrers: [{ kind: 'implicit_meta', by: '/Channel/Application/Auditors' }] } });
+    const next = edit(flags(['remove-policy', 'Application/Auditors'], ['remove-policy', 'Application/Org1/Auditors']), withCustom);
+    expect(group(next, 'Application').getPoliciesMap().has('Auditors')).toBe(false);
+    expect(group(next, 'Application', 'Org1MSP').getPoliciesMap().has('Auditors')).toBe(false);
+  });
+
+  it('refuses removing a policy that is the mod_policy of a config element', () => {
+    const config = withCustom.config.cloneMessage();
+    group(config, 'Application').getPoliciesMap().get('Endorsement')!.setModPolicy('/Channel/Application/Org1Only');
+    group(config, 'Application', 'Org2MSP').getValuesMap().get('AnchorPeers')!.setModPolicy('/Channel/Application/Org1Only');
+    expect(refusal({ ...flags(['remove-policy', 'Application/Org1Only']), acls: [{ resource: 'qscc/GetTransactionByID' }] }, parsed(config))).toMatchObject({
+      code: 'POLICY_IN_USE',
+      details: {
+        referrers: [
+          { kind: 'mod_policy', by: 'policy /Channel/Application/Endorsement' },
+          { kind: 'mod_policy', by: 'value /Channel/Application/Org2MSP/AnchorPeers' },
+        ],
+      },
+    });
+  });
+
+  it("refuses removing a policy a committed chaincode definition's endorsement or a collection's names", () => {
+    const uses = [
+      { chaincode: 'votes', use: 'endorsement', policy: '/Channel/Application/Org1Only' },
+      { chaincode: 'basic', use: 'collection secrets endorsement', policy: 'Application/Org1Only' },
+      { chaincode: 'other', use: 'endorsement', policy: '/Channel/Application/Endorsement' },
+    ];
+    expect(refusal({ ...flags(['acl', 'qscc/GetTransactionByID='], ['remove-policy', 'Application/Org1Only']), chaincodePolicyUses: uses })).toMatchObject({
+      code: 'POLICY_IN_USE',
+      message: expect.stringContaining('chaincode votes (endorsement), chaincode basic (collection secrets endorsement)'),
+      details: { referrers: [{ kind: 'chaincode', by: 'votes (endorsement)' }, { kind: 'chaincode', by: 'basic (collection secrets endorsement)' }] },
+    });
+  });
+
+  it('refuses a path the config lacks, and a rule given with the path', () => {
+    expect(refusal(flags(['remove-policy', 'Application/Nope']))).toMatchObject({ code: 'UNKNOWN_POLICY_PATH', details: { field: '--remove-policy' } });
+    expect(() => flags(['remove-policy', 'Application/Org1Only=OR()'])).toThrow(expect.objectContaining({ code: 'BAD_FLAG_VALUE', details: expect.objectContaining({ field: '--remove-policy' }) }));
   });
 });
 
