@@ -64,12 +64,13 @@ export interface OrgAuthority {
   /**
    * The org CA's next CRL (PEM): every serial the `earlier` CRLs of that CA revoke plus those of
    * `certificates` (PEM), numbered above them, with the AKI Fabric's MSP matches CRLs to CAs by.
+   * `which` (default `ca`) picks the signing CA, or the TLS CA (`tlsca`) for TLS certificates.
    */
-  nextOrgCrl(org: OrgFolderRef, certificates: readonly Uint8Array[], earlier: readonly Uint8Array[]): Promise<{ pem: string; crlNumber: number; serials: string[] }>;
-  /** Whether one of `crls` revokes `certificate` as Fabric's MSP decides it (AKI, serial, CA signature). */
-  orgCrlRevokes(org: OrgFolderRef, certificate: Uint8Array, crls: readonly Uint8Array[]): boolean;
-  /** Whether `crl` was issued by the org's CA (its AKI is the CA's SKI), not by another CA of the MSP. */
-  orgCrlIssued(org: OrgFolderRef, crl: Uint8Array): boolean;
+  nextOrgCrl(org: OrgFolderRef, certificates: readonly Uint8Array[], earlier: readonly Uint8Array[], which?: 'ca' | 'tlsca'): Promise<{ pem: string; crlNumber: number; serials: string[] }>;
+  /** Whether one of `crls` revokes `certificate` as Fabric's MSP decides it (AKI, serial, CA signature); `which` as in {@link nextOrgCrl}. */
+  orgCrlRevokes(org: OrgFolderRef, certificate: Uint8Array, crls: readonly Uint8Array[], which?: 'ca' | 'tlsca'): boolean;
+  /** Whether `crl` was issued by the org's CA (`which`; its AKI is the CA's SKI), not by another CA of the MSP. */
+  orgCrlIssued(org: OrgFolderRef, crl: Uint8Array, which?: 'ca' | 'tlsca'): boolean;
   /**
    * Re-issues the enrollment (and TLS, if it has one) certificate of the member in `memberDir` from
    * the org's CAs: same subject, role and TLS names, new keys (0600), `notAfter` capped at the CA's

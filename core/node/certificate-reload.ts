@@ -37,7 +37,7 @@ export interface LocalMspChange {
 
 /** The gRPC listener's configured client CA roots (`peer.tls.rootCertFiles`, `orderer.tls.clientRootCAs`), which a reload re-reads. */
 export interface ReloadableClientRoots {
-  readonly roots: Pick<TrustedClientRoots, 'setStaticRoots'>;
+  readonly roots: Pick<TrustedClientRoots, 'setStaticRoots' | 'setLocalMsp'>;
   readonly files: readonly ConfiguredFile[];
 }
 
@@ -162,6 +162,8 @@ export class CertificateReloader {
   /** Re-reads the gRPC listener's configured client CA roots too (they are read when it starts listening). */
   serveClientRootsOn(clientRoots: ReloadableClientRoots, current: readonly Uint8Array[]): void {
     this.clientRoots = { ...clientRoots, current: current.map((c) => Buffer.from(c)) };
+    // The local MSP's TLS CRL (crls/ against tlscacerts/) counts on the listener before any channel carries it.
+    clientRoots.roots.setLocalMsp(this.localMsp.config);
   }
 
   /** Starts (or restarts, after a reload) the expiry log and gauge for the certificates in use. */
@@ -235,7 +237,10 @@ export class CertificateReloader {
     // Everything is checked: switch together, so no caller sees a new TLS identity with an old signer.
     // The server identity's listeners include the peer's network, which dials with it from now on.
     if (enrollmentChanged) signer.replace(enrollment);
-    if (mspChanged) this.localMsp.replace(localMsp);
+    if (mspChanged) {
+      this.localMsp.replace(localMsp);
+      this.clientRoots?.roots.setLocalMsp(localMsp.config);
+    }
     if (rootsChanged) {
       roots.roots.setStaticRoots(clientRoots!);
       roots.current = clientRoots!;

@@ -3,6 +3,7 @@ import type { experimental } from '@grpc/grpc-js';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import type { Logger } from './logger';
 import { type ServerIdentity, ServerTlsIdentity } from './reloadable-identity';
+import { TlsRevocations } from './tls-revocation';
 
 export type { ServerIdentity };
 
@@ -20,12 +21,20 @@ export type { ServerIdentity };
  * `removeChannel` returns. New handshakes use the new roots; connections already open stay up,
  * as in Fabric (Go's `tls.Config` is read per handshake), and their calls still go through the
  * per-request checks (creator against the channel's MSPs, policies).
+ *
+ * It also holds the TLS certificates those channels' MSPs revoke ({@link revocations}: CRLs their
+ * TLS CAs signed, in `revocation_list`), recomputed at the same moments, which
+ * `refuseRevokedTlsClients` refuses at connection time and closes when already open.
  */
 export class TrustedClientRoots {
   private staticRoots: readonly string[];
   private readonly byChannel = new Map<string, readonly string[]>();
   private bundle: Buffer;
   private readonly caListeners = new Set<experimental.CaCertificateUpdateListener>();
+  private readonly revocationsByChannel = new Map<string, TlsRevocations>();
+  private localRevocations = TlsRevocations.NONE;
+  private revocationSet = TlsRevocations.NONE;
+  private readonly revocationListeners = new Set<(revocations: TlsRevocations) => void>();
 
   constructor(
     /** The node's configured client roots (PEM files' bytes, each possibly several certificates). */
@@ -49,7 +58,8 @@ export class TrustedClientRoots {
    * its config blocks; a certificate that does not parse is left out with a warning, so one bad
    * entry cannot take the server's whole TLS context down.
    */
-  setChannel(channelId: string, msps: Iterable<FabricMSPConfig>): void {
+  setChannel(channelId: string, mspConfigs: Iterable<FabricMSPConfig>): void {
+    const msps = [...mspConfigs];
     const roots: string[] = [];
     for (const msp of msps) {
       const name = msp.getName();
@@ -57,11 +67,34 @@ export class TrustedClientRoots {
       msp.getTlsIntermediateCertsList_asU8().forEach((c, i) => roots.push(...this.certificates(c, `channel ${channelId} MSP ${name} tls_intermediate_certs[${i}]`)));
     }
     this.byChannel.set(channelId, roots);
+    this.revocationsByChannel.set(channelId, TlsRevocations.fromMsps(msps, `channel ${channelId}`, this.logger));
     this.changed();
+  }
+
+  /**
+   * The TLS revocations of the node's local MSP (its `crls/` against its `tlscacerts/` and
+   * `tlsintermediatecerts/`): for a certificate reload to call with the MSP it re-read, so a CRL
+   * written there counts on the node's listener before (or without) any channel carrying it.
+   */
+  setLocalMsp(msp: FabricMSPConfig | undefined): void {
+    this.localRevocations = msp === undefined ? TlsRevocations.NONE : TlsRevocations.fromMsps([msp], 'local MSP', this.logger);
+    this.changed();
+  }
+
+  /** The TLS certificates revoked by any channel this node serves or by its local MSP: read per new connection, never per call. */
+  revocations(): TlsRevocations {
+    return this.revocationSet;
+  }
+
+  /** Calls `listener` with the new set each time it changes (a CRL added or removed); returns the unsubscribe. */
+  onRevocationsChanged(listener: (revocations: TlsRevocations) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
   }
 
   /** The node no longer serves `channelId` (an orderer removed from it): its orgs' roots go, unless another channel or the YAML names them too. */
   removeChannel(channelId: string): void {
+    this.revocationsByChannel.delete(channelId);
     if (this.byChannel.delete(channelId)) this.changed();
   }
 
@@ -98,6 +131,11 @@ export class TrustedClientRoots {
   }
 
   private changed(): void {
+    const revocations = TlsRevocations.union([this.localRevocations, ...this.revocationsByChannel.values()]);
+    if (revocations.digest !== this.revocationSet.digest) {
+      this.revocationSet = revocations;
+      for (const listener of [...this.revocationListeners]) listener(revocations);
+    }
     const next = this.concatenate();
     if (next.equals(this.bundle)) return;
     this.bundle = next;

@@ -9,6 +9,7 @@ import type { DeliverHandler } from './deliver-handler';
 import { OpenStreams, shutdownGrpcServer } from '../node/grpc-shutdown';
 import { clientCertificateHash } from '../node/client-certificate';
 import type { TrustedClientRoots } from '../node/trusted-client-roots';
+import { refuseRevokedTlsClients } from '../node/tls-client-revocation';
 import type { ServerTlsIdentity } from '../node/reloadable-identity';
 import { ReadGate } from '../node/read-gate';
 import { SendBudget } from '../node/grpc-send-budget';
@@ -134,6 +135,7 @@ export class OrdererGrpcServer {
       this.server.bindAsync(this.options.address, creds, (err, port) => (err ? reject(err) : resolve(port))),
     );
     enforceConnectionTimeout(this.server, this.options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS);
+    if (provider !== undefined && tls.clientRoots !== undefined) refuseRevokedTlsClients(this.server, tls.clientRoots, this.logger);
   }
 
   /**

@@ -9,6 +9,7 @@ import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { DeliveryTimings } from './orderer/delivery-timings';
 import type { Logger } from '../node/logger';
+import { TlsRevocations } from '../node/tls-revocation';
 import type { ServerIdentity, ServerTlsIdentity } from '../node/reloadable-identity';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
@@ -66,6 +67,8 @@ export class PeerNetwork implements OrdererSource {
   private readonly endorsersByAddress = new Map<string, PeerConnection>();
   private sweptAt = Date.now();
   private readonly unusable = new Set<string>();
+  /** The TLS revocations of each channel config (built once per config, read per handshake). */
+  private readonly revocationsByConfig = new WeakMap<object, TlsRevocations>();
   private clientCert: { certChain?: Buffer; privateKey?: Buffer } = {};
   private currentCertHash: Uint8Array | undefined;
   /** Connections of replaced client certificates, closed once calls under way had time to finish. */
@@ -182,9 +185,10 @@ export class PeerNetwork implements OrdererSource {
     let dial = byAddress?.get(address);
     if (dial === undefined) {
       // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
-      const tls = this.tls(this.ordererOrgsAt(address, channelId), this.config.peer.ordererTlsRootCertFiles, true);
+      const tls = { ...this.tls(this.ordererOrgsAt(address, channelId), this.config.peer.ordererTlsRootCertFiles, true), ...this.revocationCheck(address, channelId) };
       const roots = tls.rootCerts === undefined ? 'plaintext' : createHash('sha256').update(tls.rootCerts).digest('hex');
-      dial = { tls, key: `${address}\n${roots}` };
+      // A config that revokes more TLS certificates gets a new connection, whose handshake checks the orderer's against them.
+      dial = { tls, key: `${address}\n${roots}\n${tls.revocations().digest}` };
       if (resources !== undefined) {
         if (byAddress === undefined) this.ordererTlsByConfig.set(resources, (byAddress = new Map()));
         byAddress.set(address, dial);
@@ -270,7 +274,7 @@ export class PeerNetwork implements OrdererSource {
     const seen = new Set<string>();
     const add = (address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): void => {
       seen.add(address);
-      const e = this.endorser(address, org, extraRootFiles, serverNameOverride);
+      const e = this.endorser(channelId, address, org, extraRootFiles, serverNameOverride);
       if (e !== undefined) out.push(e);
     };
     for (const known of this.config.peer.gateway.peers) {
@@ -291,12 +295,12 @@ export class PeerNetwork implements OrdererSource {
   }
 
   /** The connection to the peer at `address`; undefined (logged once) when gRPC cannot make one for that address. */
-  private endorser(address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser | undefined {
+  private endorser(channelId: string, address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser | undefined {
     const now = Date.now();
     let c = this.endorsersByAddress.get(address);
     if (c === undefined) {
       try {
-        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride }), usedAt: now };
+        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address, channelId) }), usedAt: now };
       } catch (err) {
         if (!this.unusable.has(address)) this.logger?.warn({ address, mspId: org.mspId, err: (err as Error).message }, 'cannot dial this peer address');
         this.unusable.add(address);
@@ -336,6 +340,28 @@ export class PeerNetwork implements OrdererSource {
     for (const c of this.endorsersByAddress.values()) c.endorser.close();
     this.endorsersByAddress.clear();
     this.orderers.clear();
+  }
+
+  /**
+   * The server-side revocation check for a node of `channelId` at `address`: the TLS certificates
+   * the channel's current config revokes (any org's CRL signed by its TLS CA), read at each
+   * handshake, so a reconnection after a config block that revokes the server's certificate fails.
+   */
+  private revocationCheck(address: string, channelId: string): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
+    return {
+      revocations: () => {
+        const resources = this.channels().channel(channelId)?.resources();
+        if (resources === undefined) return TlsRevocations.NONE;
+        let r = this.revocationsByConfig.get(resources);
+        if (r === undefined) {
+          const { applicationOrgs, ordererOrgs } = resources.config;
+          r = TlsRevocations.fromMsps([...applicationOrgs, ...ordererOrgs].map((o) => o.msp), `channel ${channelId}`, this.logger);
+          this.revocationsByConfig.set(resources, r);
+        }
+        return r;
+      },
+      onRevoked: (reason) => this.logger?.warn({ address, channel: channelId, reason }, 'refusing a node whose TLS certificate is revoked'),
+    };
   }
 
   /**

@@ -13,6 +13,7 @@ export default class NetworkRevoke extends WeftCommand {
     "sets it as the org's MSP revocation_list in every channel the org is a member of (a config update signed by the org's Admin, whom the org's MSP value's mod_policy names) " +
     "and waits for this directory's peers to hold each config block. Then writes the CRL into the org's MSP folders (msp/crls/ of the org and its nodes) and takes the user out of the org's users in network.yaml; " +
     'its certificate stays, so the name is not issued again. Afterwards the peers refuse its proposals (access denied), as Fabric\'s do. ' +
+    "Its TLS certificate goes on the org TLS CA's CRL the same way (the same revocation_list, msp/crls/tls-crl.pem), so Weft's peers and orderers refuse its connections (a leaked TLS key cannot even connect); --no-tls leaves it. " +
     "With --node instead of --user: the node's earlier enrollment certificates, those weft network renew replaced and kept under <dir>/backups/, go on its org CA's CRL (a peer's in its org's MSP, an orderer's in the orderer org's, in every channel); " +
     'refused while the node runs here on one of them (restart it first). ' +
     "Needs the org's CA key and Admin key (the directory weft network init made) and the network up. Refuses the org's Admin (it signs the org's config changes) and a user already revoked; nothing changes then. " +
@@ -27,19 +28,26 @@ export default class NetworkRevoke extends WeftCommand {
     org: Flags.string({ description: 'the peer org of --user (name, MSP ID or domain)' }),
     user: Flags.string({ description: 'the client user to revoke, e.g. User2', exclusive: ['node'], dependsOn: ['org'] }),
     node: Flags.string({ description: "the node whose earlier (renewed) certificates to revoke, e.g. peer0.org1.example.com", exclusive: ['user'] }),
+    tls: Flags.boolean({
+      description: "also revoke the TLS certificate(s) on the org TLS CA's CRL, so Weft nodes refuse their connections (--no-tls: enrollment certificates only, as Fabric's tooling)",
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run(): Promise<RevokeResult | OldCertificatesRevoked> {
     const { args, flags } = await this.parse(NetworkRevoke);
     if (flags.node !== undefined) {
-      const result = await revokeNodeEarlierCertificates(args.dir, { node: flags.node }, (m) => this.progress(m));
+      const result = await revokeNodeEarlierCertificates(args.dir, { node: flags.node, noTls: !flags.tls }, (m) => this.progress(m));
       this.log(`${result.id} (${result.mspId}): earlier certificate(s) ${result.serialNumbers.join(', ')} revoked on CRL number ${result.crlNumber}`);
+      if (result.tls !== undefined) this.log(`  earlier TLS certificate(s) ${result.tls.serialNumbers.join(', ')} on TLS CA CRL number ${result.tls.crlNumber}`);
       for (const c of result.channels) this.log(`  channel ${c.channel.padEnd(20)} config block ${c.configBlock ?? '?'} (orderer ${c.orderer})`);
       this.logReloads(result);
       return result;
     }
-    const result = await revokeUser(args.dir, { org: flags.org ?? '', user: flags.user ?? '' }, (m) => this.progress(m));
+    const result = await revokeUser(args.dir, { org: flags.org ?? '', user: flags.user ?? '', noTls: !flags.tls }, (m) => this.progress(m));
     this.log(`${result.user} of ${result.org} (${result.mspId}) revoked: serial ${result.serialNumber} on CRL number ${result.crlNumber} (${result.revokedSerials.length} serial(s))`);
+    if (result.tls !== undefined) this.log(`  TLS certificate serial ${result.tls.serialNumber} on TLS CA CRL number ${result.tls.crlNumber}`);
     for (const c of result.channels) this.log(`  channel ${c.channel.padEnd(20)} config block ${c.configBlock ?? '?'} (orderer ${c.orderer})`);
     this.logReloads(result);
     return result;

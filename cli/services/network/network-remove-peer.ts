@@ -10,7 +10,7 @@ import { NETWORK_FILE } from './network-spec';
 import { assertCaKeysHere } from './network-users';
 import { isThisMachine } from './node-hosts';
 import { stopNode } from './node-processes';
-import { BACKUPS_DIR, backedUpCertificates, backupRunDir } from './node-revocation';
+import { BACKUPS_DIR, backedUpCertificates, backupRunDir, memberTlsCertificates } from './node-revocation';
 import { anchorEdits, setAnchorPeers, type AnchorPeerReplaced } from './org-anchor-peers';
 import { assertOrgAdminHere, type ChannelUpdated } from './org-msp-channels';
 import { revokeCertificates } from './org-revocation';
@@ -35,7 +35,7 @@ export interface RemovePeerResult {
   /** The channels where it was an anchor peer of its org, and the anchor peers they name now. */
   readonly anchorPeers: AnchorPeerReplaced[];
   /** Absent with `--no-revoke`; `channels` empty when every channel had its certificates on the CRL already (a run repeated). */
-  readonly revoked?: { serialNumbers: string[]; crlNumber?: number; channels: ChannelUpdated[] };
+  readonly revoked?: { serialNumbers: string[]; crlNumber?: number; channels: ChannelUpdated[]; tls?: { readonly serialNumbers: string[]; readonly crlNumber: number } };
   /** `elsewhere`: it runs on another host, where it is to be stopped. */
   readonly stopped: 'stopped' | 'killed' | 'not-running' | 'elsewhere';
   /** Where its folders are now (`backups/remove-<time>`, 0700). */
@@ -84,8 +84,10 @@ export async function removePeer(dir: string, options: RemovePeerOptions, progre
   const target = removalTarget(network, options.peer, options.org);
   const { org, peer, after } = target;
   const certificates = options.revoke ? certificatesOf(network.dir, peer) : [];
+  // Its TLS certificates too, so that its leaked TLS key cannot even connect to Weft nodes.
+  const tlsCertificates = options.revoke ? memberTlsCertificates(network.dir, { id: peer.id, memberDir: peer.cryptoDir, org: target.mspOrg }, true, progress) : [];
   if (options.revoke) {
-    assertCaKeysHere(network, org, ['ca'], `revoking ${peer.id}'s certificate`);
+    assertCaKeysHere(network, org, tlsCertificates.length === 0 ? ['ca'] : ['ca', 'tlsca'], `revoking ${peer.id}'s certificate`);
     assertOrgAdminHere(after, target.mspOrg);
     await assertOrderersRun(after, `revoking ${peer.id}'s certificate in the channels`);
   }
@@ -124,7 +126,7 @@ export async function removePeer(dir: string, options: RemovePeerOptions, progre
         for (const edit of anchors) anchorPeers.push(await setAnchorPeers(after, target.mspOrg, edit, peer, progress, rerun));
       });
     }
-    const revoked = options.revoke ? await step(() => revoke(target, certificates, progress, rerun)) : undefined;
+    const revoked = options.revoke ? await step(() => revoke(target, certificates, tlsCertificates, progress, rerun)) : undefined;
     const stopped = await step(() => stop(peer, options.graceMs ?? 10_000, progress));
     await step(() => {
       for (const [node, text] of others) replaceNodeConfig(node.configFile, text);
@@ -172,15 +174,17 @@ function certificatesOf(networkDir: string, peer: NodeLayout): Buffer[] {
   return all;
 }
 
-async function revoke(target: RemovalTarget, certificates: readonly Buffer[], progress: Progress, rerun: string): Promise<NonNullable<RemovePeerResult['revoked']>> {
+async function revoke(target: RemovalTarget, certificates: readonly Buffer[], tlsCertificates: readonly Buffer[], progress: Progress, rerun: string): Promise<NonNullable<RemovePeerResult['revoked']>> {
+  const label = `${target.peer.id}'s`;
   try {
-    const done = await revokeCertificates(target.after, target.mspOrg, certificates.map((pem) => ({ label: `${target.peer.id}'s`, pem })), progress, {
+    const done = await revokeCertificates(target.after, target.mspOrg, certificates.map((pem) => ({ label, pem })), progress, {
       alreadyDone: () => {
         throw new AlreadyRevoked();
       },
       rerun,
+      tlsCertificates: tlsCertificates.map((pem) => ({ label: `${label} TLS`, pem })),
     });
-    return { serialNumbers: done.serialNumbers, crlNumber: done.crlNumber, channels: done.channels };
+    return { serialNumbers: done.serialNumbers, crlNumber: done.crlNumber, channels: done.channels, ...(done.tls !== undefined && { tls: done.tls }) };
   } catch (err) {
     if (!(err instanceof AlreadyRevoked)) throw err;
     progress(`${target.peer.id}'s certificates are on ${target.mspOrg.mspId}'s CRL in every channel and its MSP folder already`);

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
@@ -30,6 +31,8 @@ export interface OldCertificatesRevoked extends LocalMspReloads {
   /** Serials of the earlier enrollment certificates now on the CRL (hex, no leading zeros). */
   readonly serialNumbers: string[];
   readonly crlNumber: number;
+  /** Serials of the earlier TLS certificates now on the org TLS CA's CRL, and its number (absent with `noTls` or when none was kept). */
+  readonly tls?: { readonly serialNumbers: string[]; readonly crlNumber: number };
   readonly channels: ChannelUpdated[];
   readonly crlFiles: string[];
 }
@@ -55,18 +58,48 @@ export function backupRunDir(networkDir: string, run: 'renew' | 'remove', now: D
 }
 
 /**
- * Every enrollment certificate of the member kept under `backups/`, each once: those `weft network
- * renew` replaced (`renew-*`) and, for a peer `weft network remove-peer` retired, its last one
- * (`remove-*`).
+ * Every enrollment certificate (`which`: or TLS certificate) of the member kept under `backups/`,
+ * each once: those `weft network renew` replaced (`renew-*`) and, for a peer `weft network
+ * remove-peer` retired, its last one (`remove-*`).
  */
-export function backedUpCertificates(networkDir: string, memberDir: string): Buffer[] {
+export function backedUpCertificates(networkDir: string, memberDir: string, which: 'enrollment' | 'tls' = 'enrollment'): Buffer[] {
   const root = path.join(networkDir, BACKUPS_DIR);
   const rel = path.relative(networkDir, memberDir);
   const runs = fs.existsSync(root) ? fs.readdirSync(root).filter((r) => r.startsWith('renew-') || r.startsWith('remove-')) : [];
+  const [sub, pick] = which === 'tls' ? ['tls', (f: string) => f === 'server.crt' || f === 'client.crt'] : [path.join('msp', 'signcerts'), (f: string) => f.endsWith('.pem')];
   return runs.flatMap((run) => {
-    const dir = path.join(root, run, rel, 'msp', 'signcerts');
-    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.pem')).map((f) => fs.readFileSync(path.join(dir, f))) : [];
+    const dir = path.join(root, run, rel, sub);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter(pick).map((f) => fs.readFileSync(path.join(dir, f))) : [];
   }).filter((pem, i, all) => all.findIndex((p) => p.equals(pem)) === i);
+}
+
+/**
+ * The TLS certificates of the member kept under `backups/` other than the one in its `tls/` now,
+ * and only those the org's TLS CA (its key now) issued: its CRL cannot list another CA's.
+ */
+function earlierTlsCertificates(network: NetworkLayout, member: RenewedMemberRef, progress: Progress): Buffer[] {
+  return memberTlsCertificates(network.dir, member, false, progress);
+}
+
+/**
+ * A member's TLS certificates its org's TLS CA signed: those `backups/` keep and (with `current`)
+ * those in its `tls/` folder now, each once. One another TLS CA issued is reported and left off,
+ * as that CA's CRL is not the org's to write.
+ */
+export function memberTlsCertificates(networkDir: string, member: Pick<RenewedMemberRef, 'id' | 'memberDir' | 'org'>, current: boolean, progress: Progress): Buffer[] {
+  const tlsDir = path.join(member.memberDir, 'tls');
+  const now = ['server.crt', 'client.crt'].map((f) => path.join(tlsDir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+  const caDir = path.join(member.org.orgDir, 'tlsca');
+  const caFile = fs.existsSync(caDir) ? fs.readdirSync(caDir).find((f) => f.endsWith('-cert.pem')) : undefined;
+  if (caFile === undefined) return [];
+  const caKey = new X509Certificate(fs.readFileSync(path.join(caDir, caFile))).publicKey;
+  const candidates = [...(current ? now : []), ...backedUpCertificates(networkDir, member.memberDir, 'tls').filter((pem) => !now.some((c) => c.equals(pem)))];
+  return candidates.filter((pem, i) => {
+    if (candidates.findIndex((c) => c.equals(pem)) !== i) return false;
+    if (new X509Certificate(pem).verify(caKey)) return true;
+    progress(`a TLS certificate of ${member.id} was issued by another TLS CA than ${member.org.mspId}'s now: left off its CRL`);
+    return false;
+  });
 }
 
 /** The enrollment certificates of the member kept under `backups/`, other than its current one. */
@@ -95,11 +128,13 @@ export async function assertNotRunningOnOld(member: RenewedMemberRef, certFile: 
 /**
  * Puts every earlier enrollment certificate of a renewed node or user (those `weft network renew`
  * kept under `backups/`) on its org CA's CRL, in every channel of the org and its MSP folders
- * (`revokeCertificates`, as `weft network revoke` does a user). Its TLS certificates are left:
- * Fabric checks CRLs on identities, not on TLS handshakes. Refuses `NOTHING_TO_REVOKE` when there
- * is no earlier certificate, and a node still running on one. Finished by running it again.
+ * (`revokeCertificates`, as `weft network revoke` does a user), and its earlier TLS certificates on
+ * the org TLS CA's CRL: Fabric checks CRLs on identities only, Weft nodes also refuse connections
+ * presenting a revoked TLS certificate (`noTls` leaves those, as Fabric's tooling does). Refuses
+ * `NOTHING_TO_REVOKE` when there is no earlier certificate, and a node still running on one.
+ * Finished by running it again.
  */
-export async function revokeEarlierCertificates(network: NetworkLayout, member: RenewedMemberRef, progress: Progress): Promise<OldCertificatesRevoked> {
+export async function revokeEarlierCertificates(network: NetworkLayout, member: RenewedMemberRef, progress: Progress, options: { noTls?: boolean } = {}): Promise<OldCertificatesRevoked> {
   const certFile = currentCertFile(member.memberDir);
   const current = fs.readFileSync(certFile);
   const earlier = earlierCertificates(network, member, current);
@@ -111,7 +146,8 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
     });
   }
   await assertNotRunningOnOld(member, certFile);
-  assertCaKeysHere(network, member.org.peerOrg ?? network.spec.ordererOrg, ['ca'], `revoking ${member.id}'s earlier certificates`);
+  const tlsCertificates = options.noTls === true ? [] : earlierTlsCertificates(network, member, progress).map((pem) => ({ label: `${member.id}'s earlier`, pem }));
+  assertCaKeysHere(network, member.org.peerOrg ?? network.spec.ordererOrg, tlsCertificates.length === 0 ? ['ca'] : ['ca', 'tlsca'], `revoking ${member.id}'s earlier certificates`);
   assertOrgAdminHere(network, member.org);
   const done = await revokeCertificates(
     network,
@@ -126,16 +162,28 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
         member.node !== undefined
           ? `run weft network revoke ${network.dir} --node ${member.id} once the peers are up`
           : `run weft network renew ${network.dir} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers are up: it renews once more and revokes every earlier certificate`,
+      tlsCertificates,
     },
   );
   const { reloaded, signalled, restartNeeded } = done;
-  return { id: member.id, mspId: member.org.mspId, serialNumbers: done.serialNumbers, crlNumber: done.crlNumber, channels: done.channels, crlFiles: done.crlFiles, reloaded, signalled, restartNeeded };
+  return {
+    id: member.id,
+    mspId: member.org.mspId,
+    serialNumbers: done.serialNumbers,
+    crlNumber: done.crlNumber,
+    ...(done.tls === undefined ? {} : { tls: done.tls }),
+    channels: done.channels,
+    crlFiles: done.crlFiles,
+    reloaded,
+    signalled,
+    restartNeeded,
+  };
 }
 
 /** `weft network revoke --node X`: {@link revokeEarlierCertificates} for a node of this directory. */
-export async function revokeNodeEarlierCertificates(dir: string, options: { node: string }, progress: Progress): Promise<OldCertificatesRevoked> {
+export async function revokeNodeEarlierCertificates(dir: string, options: { node: string; noTls?: boolean }, progress: Progress): Promise<OldCertificatesRevoked> {
   const network = openNetwork(dir);
   const node = namedNodes(network, network.nodes(), [options.node])[0]!;
   const org = resolveMspOrg(network, node.mspId);
-  return revokeEarlierCertificates(network, { id: node.id, memberDir: node.cryptoDir, org, node, field: '--node' }, progress);
+  return revokeEarlierCertificates(network, { id: node.id, memberDir: node.cryptoDir, org, node, field: '--node' }, progress, { noTls: options.noTls });
 }

@@ -25,6 +25,8 @@ export interface RevokeResult extends LocalMspReloads {
   readonly crlNumber: number;
   /** Every serial the org's CRL now lists. */
   readonly revokedSerials: string[];
+  /** The user's TLS certificate serial and the org TLS CA's CRL number (absent with `noTls`). */
+  readonly tls?: { readonly serialNumber: string; readonly crlNumber: number };
   /** Channels whose config now carries the CRL, with the config block that does; channels that had it already are left out. */
   readonly channels: { channel: string; orderer: string; configBlock?: number }[];
   /** MSP folders the CRL was written to: the org's, and its nodes' local MSPs (reloaded by those running here). */
@@ -41,8 +43,12 @@ export interface RevokeResult extends LocalMspReloads {
  * (its certificate stays on disk, so the name is not given out again). Every check comes first;
  * nothing local is written until every channel has the CRL, so a run that failed midway is
  * finished by running it again: channels that already revoke the certificate are skipped.
+ *
+ * The user's TLS certificate goes on the org TLS CA's CRL the same way (same config updates, the
+ * MSP folders' `crls/tls-crl.pem`), so Weft nodes refuse its connections; `noTls` leaves it, as
+ * Fabric's tooling does.
  */
-export async function revokeUser(dir: string, options: { org: string; user: string }, progress: Progress): Promise<RevokeResult> {
+export async function revokeUser(dir: string, options: { org: string; user: string; noTls?: boolean }, progress: Progress): Promise<RevokeResult> {
   if (options.user === '' || options.org === '') {
     throw new ConfigError('REVOKE_TARGET', 'name what to revoke: --org <org> --user <name>, or --node <name> (a renewed node\'s earlier certificates)', {
       field: options.org === '' ? '--org' : '--user',
@@ -61,7 +67,9 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
   }
   const org = resolveOrg(network, options.org);
   const { user, certPem } = revocable(network, org, options.user);
-  assertCaKeysHere(network, org, ['ca'], `revoking ${user} of ${org.name}`);
+  const tlsPath = network.user(org, user).tlsCertPath;
+  const tlsCertificates = options.noTls === true || !fs.existsSync(tlsPath) ? [] : [{ label: `${user}'s`, pem: fs.readFileSync(tlsPath) }];
+  assertCaKeysHere(network, org, tlsCertificates.length === 0 ? ['ca'] : ['ca', 'tlsca'], `revoking ${user} of ${org.name}`);
   const admin = network.user(org, 'Admin');
   if (!keyHere(admin.keyPath)) throw keyNotHere(admin, admin.keyPath);
   const target = mspOrgOf(network, org);
@@ -77,6 +85,7 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
       });
     },
     rerun: `run the same weft network revoke again once the peers are up: channels that have the CRL are skipped, and the local MSP folders and ${NETWORK_FILE} are updated then`,
+    tlsCertificates,
   });
   if (listed) {
     const next = renderNetworkFile({ ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, users: o.users.filter((u) => u !== user) } : o)) });
@@ -84,7 +93,8 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
     progress(`${NETWORK_FILE}: ${user} taken out of ${org.name}'s users`);
   }
   const { reloaded, signalled, restartNeeded } = done;
-  return { org: org.name, mspId: org.mspId, user, serialNumber: done.serialNumbers[0]!, crlNumber: done.crlNumber, revokedSerials: done.revokedSerials, channels: done.channels, crlFiles: done.crlFiles, reloaded, signalled, restartNeeded };
+  const tls = done.tls === undefined ? {} : { tls: { serialNumber: done.tls.serialNumbers[0]!, crlNumber: done.tls.crlNumber } };
+  return { org: org.name, mspId: org.mspId, user, serialNumber: done.serialNumbers[0]!, crlNumber: done.crlNumber, revokedSerials: done.revokedSerials, ...tls, channels: done.channels, crlFiles: done.crlFiles, reloaded, signalled, restartNeeded };
 }
 
 /** What {@link revokeCertificates} did. */
@@ -93,9 +103,14 @@ export interface CertificatesRevoked extends LocalMspReloads {
   readonly serialNumbers: string[];
   readonly crlNumber: number;
   readonly revokedSerials: string[];
+  /** The revoked TLS certificates' serials and the TLS CA's CRL number, when any were given. */
+  readonly tls?: { readonly serialNumbers: string[]; readonly crlNumber: number };
   readonly channels: ChannelUpdated[];
   readonly crlFiles: string[];
 }
+
+/** The file `weft network revoke` writes the org TLS CA's CRL to in an MSP folder's `crls/`, next to {@link CRL_FILE}. */
+export const TLS_CRL_FILE = 'tls-crl.pem';
 
 /**
  * Puts `certificates` (PEM, issued by the org's CA) on the org CA's next CRL, sets that CRL as the
@@ -111,36 +126,67 @@ export async function revokeCertificates(
   org: MspOrg,
   certificates: readonly { label: string; pem: Uint8Array }[],
   progress: Progress,
-  options: { alreadyDone: (channels: string[]) => void; rerun: string },
+  options: {
+    alreadyDone: (channels: string[]) => void;
+    rerun: string;
+    /**
+     * TLS certificates (issued by the org's TLS CA) to put on that CA's CRL, which goes into the
+     * same `revocation_list` and `crls/` (as {@link TLS_CRL_FILE}): Weft nodes then refuse
+     * connections presenting them; MSPs match a CRL to its issuer, so it revokes no identity.
+     */
+    tlsCertificates?: readonly { label: string; pem: Uint8Array }[];
+  },
 ): Promise<CertificatesRevoked> {
   const authority = orgAuthority();
   const orgRef = { orgDir: org.orgDir, domain: org.domain };
   const orgMspDir = path.join(org.orgDir, 'msp');
-  const revokesAll = (crls: readonly Uint8Array[]): boolean => certificates.every((c) => authority.orgCrlRevokes(orgRef, c.pem, crls));
+  const tlsCertificates = options.tlsCertificates ?? [];
+  const revokesAll = (crls: readonly Uint8Array[]): boolean =>
+    certificates.every((c) => authority.orgCrlRevokes(orgRef, c.pem, crls)) && tlsCertificates.every((c) => authority.orgCrlRevokes(orgRef, c.pem, crls, 'tlsca'));
   const localCrls = readCrls(orgMspDir);
   const states = await orgMspStates(network, org);
   const pending = states.filter((s) => !revokesAll(s.msp.getRevocationListList_asU8()));
   if (pending.length === 0 && revokesAll(localCrls)) options.alreadyDone(states.map((st) => st.layout.spec.channel.name));
 
-  const crl = await authority.nextOrgCrl(orgRef, certificates.map((c) => c.pem), [...localCrls, ...states.flatMap((s) => s.msp.getRevocationListList_asU8())]);
-  const serialNumbers = certificates.map((c) => new X509Certificate(c.pem).serialNumber.replace(/^0+(?=.)/, ''));
+  const earlier = [...localCrls, ...states.flatMap((s) => s.msp.getRevocationListList_asU8())];
+  const crl = await authority.nextOrgCrl(orgRef, certificates.map((c) => c.pem), earlier);
+  const serialNumbers = certificates.map((c) => serialOf(c.pem));
   progress(`${org.mspId} CRL number ${crl.crlNumber} lists ${crl.serials.length} serial(s), ${certificates.map((c, i) => `${c.label} ${serialNumbers[i]}`).join(', ')} among them`);
+  const tlsCrl = tlsCertificates.length === 0 ? undefined : await authority.nextOrgCrl(orgRef, tlsCertificates.map((c) => c.pem), earlier, 'tlsca');
+  const tlsSerialNumbers = tlsCertificates.map((c) => serialOf(c.pem));
+  if (tlsCrl !== undefined) progress(`${org.mspId} TLS CA CRL number ${tlsCrl.crlNumber} lists ${tlsCrl.serials.length} serial(s), ${tlsCertificates.map((c, i) => `${c.label} TLS certificate ${tlsSerialNumbers[i]}`).join(', ')} among them`);
 
   const channels: ChannelUpdated[] = [];
   for (const state of pending) {
     const msp = state.msp.cloneMessage();
-    // One CRL per org CA: the new one lists every serial its old ones did; CRLs of other CAs of the MSP stay.
-    const others = state.msp.getRevocationListList_asU8().filter((c) => !authority.orgCrlIssued(orgRef, c));
-    msp.setRevocationListList([...others, Buffer.from(crl.pem)]);
+    // One CRL per org CA: the new one lists every serial its old ones did; CRLs of other CAs of the MSP stay (the TLS CA's too, unless replaced here).
+    const replaced = (c: Uint8Array): boolean => authority.orgCrlIssued(orgRef, c) || (tlsCrl !== undefined && authority.orgCrlIssued(orgRef, c, 'tlsca'));
+    const others = state.msp.getRevocationListList_asU8().filter((c) => !replaced(c));
+    msp.setRevocationListList([...others, Buffer.from(crl.pem), ...(tlsCrl === undefined ? [] : [Buffer.from(tlsCrl.pem)])]);
     channels.push(await setOrgMsp(network, org, state, msp, 'new revocation list', progress, { code: 'REVOKE_UNCONFIRMED', rerun: options.rerun }));
   }
 
   const nodes = org.peerOrg === undefined ? network.orderers() : network.peersOf(org.peerOrg);
-  const crlFiles = [orgMspDir, ...nodes.map((n) => n.mspDir)].map((mspDir) => writeCrl(mspDir, crl.pem));
+  const crlFiles = [orgMspDir, ...nodes.map((n) => n.mspDir)].map((mspDir) => {
+    if (tlsCrl !== undefined) writeCrl(mspDir, tlsCrl.pem, TLS_CRL_FILE);
+    return writeCrl(mspDir, crl.pem);
+  });
   progress(`CRL written to ${crlFiles.length} MSP folder(s) of ${org.name}`);
   // The channels refuse the certificates already; the nodes' local checks (chaincode install, JoinChain, …) once they reload.
   const reloads = await reloadLocalMsps(network, nodes, progress);
-  return { serialNumbers, crlNumber: crl.crlNumber, revokedSerials: crl.serials, channels, crlFiles, ...reloads };
+  return {
+    serialNumbers,
+    crlNumber: crl.crlNumber,
+    revokedSerials: crl.serials,
+    ...(tlsCrl === undefined ? {} : { tls: { serialNumbers: tlsSerialNumbers, crlNumber: tlsCrl.crlNumber } }),
+    channels,
+    crlFiles,
+    ...reloads,
+  };
+}
+
+function serialOf(pem: Uint8Array): string {
+  return new X509Certificate(pem).serialNumber.replace(/^0+(?=.)/, '');
 }
 
 /** The user to revoke: a client user of the org whose certificate is here (a revoked one's stays). */
@@ -172,9 +218,9 @@ function readCrls(mspDir: string): Uint8Array[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
 }
 
-/** Replaces the MSP folder's CRL of this command (other CRLs there are left alone). */
-function writeCrl(mspDir: string, pem: string): string {
-  const file = path.join(mspDir, 'crls', CRL_FILE);
+/** Replaces the MSP folder's CRL `name` of this command (other CRLs there are left alone). */
+function writeCrl(mspDir: string, pem: string, name = CRL_FILE): string {
+  const file = path.join(mspDir, 'crls', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   replaceFile(file, pem, { mode: 0o644 });
   return mspDir;

@@ -4,6 +4,7 @@ import type { Logger } from '../../node/logger';
 import { ProtocolError, wireErrorText } from '../../errors';
 import { clientCertificateHash } from '../../node/client-certificate';
 import type { TrustedClientRoots } from '../../node/trusted-client-roots';
+import { refuseRevokedTlsClients } from '../../node/tls-client-revocation';
 import { ServerTlsIdentity } from '../../node/reloadable-identity';
 import { type DeliverKind, type DeliverService, type DeliverSink, DeliverStatus } from '../deliver/deliver-service';
 import type { Endorser } from '../endorser/endorser';
@@ -258,6 +259,7 @@ export class PeerGrpcServer {
       this.server.bindAsync(address, serverCredentials(tls, clientRoots, identity), (err, port) => (err ? reject(err) : resolve(port)));
     });
     enforceConnectionTimeout(this.server, this.connectionTimeoutMs);
+    if (this.mutualTls && clientRoots !== undefined) refuseRevokedTlsClients(this.server, clientRoots, this.logger);
     return this.port;
   }
 

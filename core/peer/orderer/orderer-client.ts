@@ -1,4 +1,6 @@
+import { checkServerIdentity } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import type { TlsRevocations } from '../../node/tls-revocation';
 import { tlsCertificateHash } from '../../protocol/deliver-request';
 import { NODE_CLIENT_KEEPALIVE, clientKeepaliveOptions } from '../../node/grpc-keepalive';
 import { AtomicBroadcastDef } from '../grpc/raw-service';
@@ -12,6 +14,13 @@ export interface ClientTls {
   readonly privateKey?: Buffer;
   /** TLS server name to expect, when the address is an IP that the certificate does not name. */
   readonly serverNameOverride?: string;
+  /**
+   * The TLS certificates the channel configs revoke, read at each handshake (so a reconnection
+   * after a config block adds a CRL sees it): a server presenting one is refused, and
+   * `onRevoked` told why.
+   */
+  readonly revocations?: () => TlsRevocations;
+  readonly onRevoked?: (reason: string) => void;
 }
 
 /** Channel credentials and options for grpc-js from {@link ClientTls}. */
@@ -27,7 +36,22 @@ export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCr
   };
   if (tls.rootCerts === undefined) return { credentials: grpc.credentials.createInsecure(), options };
   if (tls.serverNameOverride !== undefined) options['grpc.ssl_target_name_override'] = tls.serverNameOverride;
-  return { credentials: grpc.credentials.createSsl(tls.rootCerts, tls.privateKey ?? null, tls.certChain ?? null), options };
+  const { revocations, onRevoked } = tls;
+  const verify: grpc.VerifyOptions =
+    revocations === undefined
+      ? {}
+      : {
+          // Node's host name check first, as without this option; grpc-js applies the name override to it.
+          checkServerIdentity: (host, cert) => {
+            const wrongHost = checkServerIdentity(host, cert);
+            if (wrongHost !== undefined) return wrongHost;
+            const reason = cert.raw === undefined ? undefined : revocations().revocationOfBytes(cert.raw);
+            if (reason === undefined) return undefined;
+            onRevoked?.(reason);
+            return new Error(`the server's ${reason}`);
+          },
+        };
+  return { credentials: grpc.credentials.createSsl(tls.rootCerts, tls.privateKey ?? null, tls.certChain ?? null, verify), options };
 }
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;

@@ -136,11 +136,12 @@ async function issueMember(
 }
 
 /**
- * The org CA's next CRL: what `earlier` CRLs of that CA revoke plus the serials of `certificates`
- * (PEM), numbered above them. Throws `CERT_NOT_FROM_CA` for a certificate the org's CA did not issue.
+ * The org CA's next CRL (`which`: its signing CA, or its TLS CA for TLS certificates): what
+ * `earlier` CRLs of that CA revoke plus the serials of `certificates` (PEM), numbered above them.
+ * Throws `CERT_NOT_FROM_CA` for a certificate that CA did not issue.
  */
-export async function nextOrgCrl(org: OrgFolder, certificates: readonly Uint8Array[], earlier: readonly Uint8Array[]): Promise<{ pem: string; crlNumber: number; serials: string[] }> {
-  const ca = loadOrgCa(org.orgDir, 'ca');
+export async function nextOrgCrl(org: OrgFolder, certificates: readonly Uint8Array[], earlier: readonly Uint8Array[], which: 'ca' | 'tlsca' = 'ca'): Promise<{ pem: string; crlNumber: number; serials: string[] }> {
+  const ca = loadOrgCa(org.orgDir, which);
   const serials = certificates.map((pem) => {
     const cert = new X509Certificate(Buffer.from(pem));
     if (!cert.verify(ca.certificate.publicKey)) {
@@ -157,8 +158,8 @@ export async function nextOrgCrl(org: OrgFolder, certificates: readonly Uint8Arr
  * (`validateCertAgainstChain`): a CRL whose AKI is the issuing org CA's SKI, listing the serial,
  * signed by that CA.
  */
-export function orgCrlRevokes(org: OrgFolder, certificate: Uint8Array, crls: readonly Uint8Array[]): boolean {
-  const ca = orgCaOf(org);
+export function orgCrlRevokes(org: OrgFolder, certificate: Uint8Array, crls: readonly Uint8Array[], which: 'ca' | 'tlsca' = 'ca'): boolean {
+  const ca = orgCaOf(org, which);
   if (ca === undefined) return false;
   const serial = BigInt(`0x${new X509Certificate(Buffer.from(certificate)).serialNumber}`);
   return crls.some((bytes) => {
@@ -167,16 +168,16 @@ export function orgCrlRevokes(org: OrgFolder, certificate: Uint8Array, crls: rea
   });
 }
 
-/** Whether `crl` is one of the org CA's (its AKI is the CA's SKI): a CRL of another CA in the same MSP is not. */
-export function orgCrlIssued(org: OrgFolder, crl: Uint8Array): boolean {
-  const ca = orgCaOf(org);
+/** Whether `crl` is one of the org CA's (`which`; its AKI is the CA's SKI): a CRL of another CA in the same MSP is not. */
+export function orgCrlIssued(org: OrgFolder, crl: Uint8Array, which: 'ca' | 'tlsca' = 'ca'): boolean {
+  const ca = orgCaOf(org, which);
   return ca !== undefined && issuedBy(parseGoCrl(crl), ca.ski);
 }
 
-function orgCaOf(org: OrgFolder): { certificate: X509Certificate; ski: Uint8Array } | undefined {
-  const caPem = fs.readdirSync(path.join(org.orgDir, 'ca')).find((f) => f.endsWith('-cert.pem'));
+function orgCaOf(org: OrgFolder, which: 'ca' | 'tlsca'): { certificate: X509Certificate; ski: Uint8Array } | undefined {
+  const caPem = fs.readdirSync(path.join(org.orgDir, which)).find((f) => f.endsWith('-cert.pem'));
   if (caPem === undefined) return undefined;
-  const certificate = new X509Certificate(fs.readFileSync(path.join(org.orgDir, 'ca', caPem)));
+  const certificate = new X509Certificate(fs.readFileSync(path.join(org.orgDir, which, caPem)));
   const ski = skiOf(pkijs.Certificate.fromBER(certificate.raw));
   return ski === undefined ? undefined : { certificate, ski };
 }

@@ -150,10 +150,13 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     const renewed = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--user', 'User1', '--revoke-old', '--json'], { timeoutMs: 60_000 })) as unknown as Renewed;
     expect(renewed.revoked.serialNumbers).toHaveLength(1);
     expect(json(await invoke('User1', 'ca-8'))).toMatchObject({ valid: true });
-    // Whoever kept the old key and certificate: put them back as User1's.
-    fs.rmSync(userDir, { recursive: true });
-    fs.cpSync(renewed.backupDir, userDir, { recursive: true });
-    const refused = await invoke('User1', 'ca-9');
-    expect(errorOf(refused).message).toContain('access denied');
+    // Whoever kept the old enrollment key and certificate: put them back as User1's (its new TLS certificate still connects).
+    fs.rmSync(path.join(userDir, 'msp'), { recursive: true });
+    fs.cpSync(path.join(renewed.backupDir, 'msp'), path.join(userDir, 'msp'), { recursive: true });
+    expect(errorOf(await invoke('User1', 'ca-9')).message).toContain('access denied');
+    // The old TLS certificate is on the org TLS CA's CRL too: presenting it, the CLI gets no connection at all.
+    fs.rmSync(path.join(userDir, 'tls'), { recursive: true });
+    fs.cpSync(path.join(renewed.backupDir, 'tls'), path.join(userDir, 'tls'), { recursive: true });
+    expect(errorOf(await invoke('User1', 'ca-10')).message).toContain('UNAVAILABLE');
   }, 90_000);
 });

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -105,6 +106,10 @@ describe('weft network add-user / revoke (2 orgs, real processes)', () => {
     expect(usersOf('Org1')).toEqual(['Admin', 'User1']);
     expect(fs.readFileSync(path.join(orgDir(), 'msp', 'crls', 'crl.pem'), 'utf8')).toContain('BEGIN X509 CRL');
     expect(fs.existsSync(path.join(orgDir(), 'peers', 'peer0.org1.example.com', 'msp', 'crls', 'crl.pem'))).toBe(true);
+    // Its TLS certificate too, on the org TLS CA's CRL (Weft's nodes refuse connections presenting it); no identity is revoked by that CRL.
+    const user2Tls = new X509Certificate(fs.readFileSync(path.join(orgDir(), 'users', 'User2@org1.example.com', 'tls', 'client.crt')));
+    expect(revoked.tls).toEqual({ serialNumber: user2Tls.serialNumber.replace(/^0+(?=.)/, ''), crlNumber: 1 });
+    expect(orgCrlRevokes({ orgDir: orgDir(), domain: 'org1.example.com' }, user2Tls.raw, [fs.readFileSync(path.join(orgDir(), 'peers', 'peer0.org1.example.com', 'msp', 'crls', 'tls-crl.pem'))], 'tlsca')).toBe(true);
 
     // The export made before still lists User2 and holds its key, as a leaked copy would: the peers refuse it.
     for (const refused of [await invoke(org1Host, 'User2', 'u3'), await query(org1Host, 'User2', 'u2')]) {

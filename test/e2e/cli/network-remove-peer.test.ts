@@ -72,7 +72,7 @@ describe('weft network remove-peer (2 orgs, 2 peers each, real processes)', () =
       org: 'Org1',
       peer: { id: PEER0, name: 'peer0', address: peer0 },
       anchorPeers: [{ channel: 'mychannel', removed: peer0, now: [peer1], configBlock: expect.any(Number) }],
-      revoked: { serialNumbers: [expect.any(String)], crlNumber: 1, channels: [{ channel: 'mychannel', configBlock: expect.any(Number) }] },
+      revoked: { serialNumbers: [expect.any(String)], crlNumber: 1, channels: [{ channel: 'mychannel', configBlock: expect.any(Number) }], tls: { serialNumbers: [expect.any(String)], crlNumber: 1 } },
       stopped: 'stopped',
       moved: [path.join(ORG1, 'peers', PEER0), path.join('nodes', PEER0), path.join('logs', `${PEER0}.log`)],
       configsUpdated: [PEER1, 'peer0.org2.example.com', 'peer1.org2.example.com'],
@@ -85,6 +85,9 @@ describe('weft network remove-peer (2 orgs, 2 peers each, real processes)', () =
     const crls = after.msps.get('Org1MSP')!.getRevocationListList_asU8();
     const cert = fs.readFileSync(path.join(oldMsp, 'signcerts', `${PEER0}-cert.pem`));
     expect(orgCrlRevokes({ orgDir: path.join(net, ORG1), domain: 'org1.example.com' }, cert, crls)).toBe(true);
+    // Its TLS certificate too, on the org TLS CA's CRL in the same revocation_list: Weft nodes refuse its connections.
+    const tlsCert = fs.readFileSync(path.join(backup, ORG1, 'peers', PEER0, 'tls', 'server.crt'));
+    expect(orgCrlRevokes({ orgDir: path.join(net, ORG1), domain: 'org1.example.com' }, tlsCert, crls, 'tlsca')).toBe(true);
     await expect(chainInfoAs(oldMsp)).rejects.toThrow(/access denied/);
 
     // Org2's running Gateway (never restarted) and Org1's remaining peer endorse and commit.
