@@ -13,6 +13,7 @@ import { MspError } from '../../core/errors';
 import { assertNotExpired } from '../../core/msp/expiry';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
+import { goPemDecode } from './go-pem';
 import { X509Msp, type X509MspOptions } from './x509-msp';
 import { X509SigningIdentity } from './x509-signing-identity';
 
@@ -72,17 +73,30 @@ function listFiles(dir: string, required: boolean): string[] {
   return names.map((n) => path.join(dir, n));
 }
 
-/** Every PEM block of `label` in the files of `dir` (a file may hold a bundle), each as its own bytes. */
-function pemBlocks(dir: string, label: string, required: boolean): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const re = new RegExp(`-----BEGIN ${label}-----[A-Za-z0-9+/=\\s]+?-----END ${label}-----\\n?`, 'g');
-  for (const file of listFiles(dir, required)) {
-    const blocks = readFile(file).toString('latin1').match(re);
-    if (!blocks) throw folderError(MspErrorCode.BadFolder, `${file} holds no "${label}" PEM block`, file);
-    for (const b of blocks) out.push(new Uint8Array(Buffer.from(b.endsWith('\n') ? b : `${b}\n`, 'latin1')));
-  }
-  if (required && out.length === 0) throw folderError(MspErrorCode.BadFolder, `${dir} holds no ${label}`, dir);
+/**
+ * The files of `dir` as MSP config entries, as Fabric's `getPemMaterialFromDir` and `readPemFile`
+ * (msp/configbuilder.go) make them: one entry per file, its bytes exactly as read, a bundle of
+ * several PEM blocks included (the MSP then reads the first block of an entry, as Fabric's
+ * `getCertFromPem`). Configtxgen puts these bytes in the channel config, so any rewriting here
+ * gives a group Fabric's tools do not give. A file where Go's `pem.Decode` finds no block is
+ * refused (Fabric logs it and skips it: a silent hole in the MSP).
+ */
+function pemEntries(dir: string, required: boolean): Uint8Array[] {
+  const out = listFiles(dir, required).map((file) => {
+    const bytes = new Uint8Array(readFile(file));
+    if (goPemDecode(bytes) === undefined) throw folderError(MspErrorCode.BadFolder, `${file} holds no PEM block`, file);
+    return bytes;
+  });
+  if (required && out.length === 0) throw folderError(MspErrorCode.BadFolder, `${dir} holds no PEM file`, dir);
   return out;
+}
+
+/** The first PEM block of `label` in the first file of `dir`, re-ended with a newline: a signing certificate. */
+function firstPemBlock(dir: string, label: string): Uint8Array {
+  const [file] = listFiles(dir, true);
+  const block = new RegExp(`-----BEGIN ${label}-----[A-Za-z0-9+/=\\s]+?-----END ${label}-----`).exec(readFile(file!).toString('latin1'));
+  if (block === null) throw folderError(MspErrorCode.BadFolder, `${file!} holds no "${label}" PEM block`, file!);
+  return new Uint8Array(Buffer.from(`${block[0]}\n`, 'latin1'));
 }
 
 function readConfigYaml(mspDir: string): MspFolderConfigYaml | undefined {
@@ -112,17 +126,18 @@ function ouIdentifier(mspDir: string, ou: z.infer<typeof OuIdentifierYaml>): Fab
 /**
  * Reads a Fabric MSP folder (`cacerts/`, `intermediatecerts/`, `admincerts/`, `crls/`,
  * `tlscacerts/`, `tlsintermediatecerts/`, `config.yaml`) into the `FabricMSPConfig` a channel
- * config carries. Never reads `keystore/`.
+ * config carries, one entry per file as Fabric's `GetVerifyingMspConfig` ({@link pemEntries}).
+ * Never reads `keystore/`.
  */
 export function loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig {
   const config = new FabricMSPConfig();
   config.setName(mspId);
-  config.setRootCertsList(pemBlocks(path.join(mspDir, 'cacerts'), 'CERTIFICATE', true));
-  config.setIntermediateCertsList(pemBlocks(path.join(mspDir, 'intermediatecerts'), 'CERTIFICATE', false));
-  config.setAdminsList(pemBlocks(path.join(mspDir, 'admincerts'), 'CERTIFICATE', false));
-  config.setRevocationListList(pemBlocks(path.join(mspDir, 'crls'), 'X509 CRL', false));
-  config.setTlsRootCertsList(pemBlocks(path.join(mspDir, 'tlscacerts'), 'CERTIFICATE', false));
-  config.setTlsIntermediateCertsList(pemBlocks(path.join(mspDir, 'tlsintermediatecerts'), 'CERTIFICATE', false));
+  config.setRootCertsList(pemEntries(path.join(mspDir, 'cacerts'), true));
+  config.setIntermediateCertsList(pemEntries(path.join(mspDir, 'intermediatecerts'), false));
+  config.setAdminsList(pemEntries(path.join(mspDir, 'admincerts'), false));
+  config.setRevocationListList(pemEntries(path.join(mspDir, 'crls'), false));
+  config.setTlsRootCertsList(pemEntries(path.join(mspDir, 'tlscacerts'), false));
+  config.setTlsIntermediateCertsList(pemEntries(path.join(mspDir, 'tlsintermediatecerts'), false));
   const crypto = new FabricCryptoConfig();
   crypto.setSignatureHashFamily('SHA2');
   crypto.setIdentityIdentifierHashFunction('SHA256');
@@ -157,7 +172,7 @@ function matchesPublicKey(publicKey: KeyObject, privateKey: KeyObject): boolean 
  */
 export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}): X509SigningIdentity {
   const msp = new X509Msp(loadMspConfig(mspDir, mspId), options);
-  const [certPem] = pemBlocks(path.join(mspDir, 'signcerts'), 'CERTIFICATE', true);
+  const certPem = firstPemBlock(path.join(mspDir, 'signcerts'), 'CERTIFICATE');
   const identity = msp.deserializeIdentity(serializeIdentity(mspId, certPem));
   const keystore = path.join(mspDir, 'keystore');
   let key: KeyObject | undefined;

@@ -9,7 +9,7 @@ import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
 import { isThisMachine } from './node-hosts';
 import { keyHere, nodeKeysHere, operationsClientOf, ordererAdminHere, orgsWithKeysHere } from './org-keys';
-import { assertDataDirFree, assertStillRunning, nodeHealthy, runningPid, startNode, stopNode, waitFor } from './node-processes';
+import { assertDataDirFree, assertStillRunning, nodeHealthy, operationsEndpoint, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
   readonly channel: string;
@@ -58,7 +58,8 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
       const client = operationsClientOf(layout, orderer);
       if (orderer.operationsAddress !== undefined) await waitFor(orderer, 'healthy', () => nodeHealthy(orderer, client));
     }
-    for (const peer of here.filter((n) => n.kind === 'peer')) {
+    // A peer run from here always has an operations port (loadNetworkSpec refuses one without).
+    for (const peer of here.filter((n) => n.kind === 'peer' && operationsEndpoint(n) !== undefined)) {
       const client = operationsClientOf(layout, peer);
       await waitFor(peer, 'healthy', () => nodeHealthy(peer, client));
     }
@@ -233,6 +234,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
   const runFromHere = onThisMachine && keysHere;
   const pid = runFromHere ? runningPid(node) : undefined;
   const channel = layout.spec.channel.name;
+  const operations = operationsEndpoint(node) !== undefined;
   let healthy = false;
   let height: number | undefined;
   let snapshotBlock: number | undefined;
@@ -245,8 +247,10 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
         healthy = node.operationsAddress === undefined ? admin !== undefined : await nodeHealthy(node, operationsClientOf(layout, node));
         height = info?.height;
       } else {
-        healthy = await nodeHealthy(node, operationsClientOf(layout, node));
+        if (operations) healthy = await nodeHealthy(node, operationsClientOf(layout, node));
         ({ height, snapshotBlock } = await peerChainInfo(layout, node, channel));
+        // Without an operations endpoint (another org's peer, listed without one), its answer to qscc is all there is to ask.
+        if (!operations) healthy = true;
       }
     } catch {
       // down or not joined: reported as such
@@ -258,7 +262,7 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     mspId: node.mspId,
     address: node.address,
     ...(node.adminAddress ? { adminAddress: node.adminAddress } : {}),
-    ...(node.operationsAddress ? { operationsAddress: node.operationsAddress, operationsTls: node.operationsTls } : {}),
+    ...(operations ? { operationsAddress: node.operationsAddress, operationsTls: node.operationsTls } : {}),
     tlsRootCertPath: node.tlsRootCertPath,
     configFile: node.configFile,
     logFile: node.logFile,

@@ -217,7 +217,7 @@ export class NetworkLayout {
       host: p.host,
       address: `${p.host}:${p.port}`,
       adminAddress: undefined,
-      operationsAddress: `${p.host}:${p.operationsPort}`,
+      operationsAddress: p.operationsPort === undefined ? undefined : `${p.host}:${p.operationsPort}`,
       ...(p.debugPort !== undefined && { debugPort: p.debugPort }),
     });
   }

@@ -6,7 +6,7 @@ import { ConfigError } from '../../../core/errors';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
-import { NodeHost } from './node-hosts';
+import { isLoopbackHost, NodeHost } from './node-hosts';
 
 /** The file that describes a network: everything else under the directory is derived from it. */
 export const NETWORK_FILE = 'network.yaml';
@@ -38,8 +38,14 @@ export const PeerSpec = z
     host: NodeHost.default('127.0.0.1'),
     /** Endorser, Deliver and Gateway gRPC. */
     port,
-    /** Operations HTTP server: /healthz, /metrics. */
-    operationsPort: port,
+    /**
+     * Operations HTTP server: /healthz, /metrics. Optional only for a peer this directory holds no
+     * keys for (another org's, such as a Fabric org added from its printOrg JSON): nothing here
+     * runs it, and its operator may not publish that port. {@link loadNetworkSpec} refuses a peer
+     * run from here without one. An empty value (`operationsPort:`, YAML null) is none, as the
+     * network.yaml template writes the key for every peer.
+     */
+    operationsPort: z.preprocess((p) => p ?? undefined, port.optional()),
     /** Development only: its chaincode runs under V8's inspector, DevTools or VS Code attaching here (loopback). */
     debugPort: port.optional(),
   })
@@ -60,6 +66,10 @@ export const PeerOrgSpec = z
   })
   .strict();
 export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;
+
+/** An org made in this directory (init, add-org, new-org): its peers run from here, each with its operations port. */
+export const LocalPeerOrgSpec = PeerOrgSpec.extend({ peers: z.array(PeerSpec.required({ operationsPort: true })).min(1, 'an org needs at least one peer') });
+export type LocalPeerOrgSpec = z.infer<typeof LocalPeerOrgSpec>;
 
 export const ChannelSpec = z
   .object({
@@ -148,16 +158,18 @@ export const NetworkSpec = z
         if (!orgNames.has(o)) ctx.addIssue({ code: 'custom', path: ['otherChannels', i, 'orgs'], message: `no org named ${o} (orgs: ${[...orgNames].join(', ')})` });
       }
     });
+    // Ports belong to a machine: nodes on different hosts may listen on the same port (7051 on each of Fabric's hosts).
     const seen = new Map<string, string>();
-    const claim = (p: number, who: string, where: (string | number)[]) => {
-      const other = seen.get(`${p}`);
-      if (other !== undefined) ctx.addIssue({ code: 'custom', path: where, message: `port ${p} is already used by ${other}` });
-      seen.set(`${p}`, who);
+    const claim = (host: string, p: number, who: string, where: (string | number)[]) => {
+      const key = `${machineOf(host)}:${p}`;
+      const other = seen.get(key);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: where, message: `port ${p} is already used by ${other}, on the same host as ${host}` });
+      seen.set(key, who);
     };
     spec.ordererOrg.orderers.forEach((o, i) => {
-      claim(o.port, `${o.name} port`, ['ordererOrg', 'orderers', i, 'port']);
-      claim(o.adminPort, `${o.name} adminPort`, ['ordererOrg', 'orderers', i, 'adminPort']);
-      if (o.operationsPort !== undefined) claim(o.operationsPort, `${o.name} operationsPort`, ['ordererOrg', 'orderers', i, 'operationsPort']);
+      claim(o.host, o.port, `${o.name} port`, ['ordererOrg', 'orderers', i, 'port']);
+      claim(o.host, o.adminPort, `${o.name} adminPort`, ['ordererOrg', 'orderers', i, 'adminPort']);
+      if (o.operationsPort !== undefined) claim(o.host, o.operationsPort, `${o.name} operationsPort`, ['ordererOrg', 'orderers', i, 'operationsPort']);
     });
     // Names that commands (--org, --node) and the crypto material's folders tell orgs and nodes apart by.
     const once = (taken: Set<string>, value: string, where: (string | number)[], what: string) => {
@@ -180,13 +192,52 @@ export const NetworkSpec = z
       org.users.forEach((u, j) => once(users, u, ['orgs', i, 'users', j], 'user name'));
       if (!org.users.includes('Admin')) ctx.addIssue({ code: 'custom', path: ['orgs', i, 'users'], message: 'must include Admin' });
       org.peers.forEach((p, j) => {
-        claim(p.port, `${p.name}.${org.domain} port`, ['orgs', i, 'peers', j, 'port']);
-        claim(p.operationsPort, `${p.name}.${org.domain} operationsPort`, ['orgs', i, 'peers', j, 'operationsPort']);
-        if (p.debugPort !== undefined) claim(p.debugPort, `${p.name}.${org.domain} debugPort`, ['orgs', i, 'peers', j, 'debugPort']);
+        claim(p.host, p.port, `${p.name}.${org.domain} port`, ['orgs', i, 'peers', j, 'port']);
+        if (p.operationsPort !== undefined) claim(p.host, p.operationsPort, `${p.name}.${org.domain} operationsPort`, ['orgs', i, 'peers', j, 'operationsPort']);
+        if (p.debugPort !== undefined) claim(p.host, p.debugPort, `${p.name}.${org.domain} debugPort`, ['orgs', i, 'peers', j, 'debugPort']);
       });
     });
   });
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
+
+/**
+ * The machine a node host stands for, as port clashes are counted: host names compare
+ * case-insensitively, and every loopback host (`localhost`, `127.x.y.z`) is this one machine.
+ * Distinct names are distinct machines: nothing is resolved while a file is read.
+ */
+export function machineOf(host: string): string {
+  const lower = host.toLowerCase();
+  return isLoopbackHost(lower) ? 'loopback' : lower;
+}
+
+/** Whether a peer runs from the network directory (its keys are there), so that it needs an operations port. */
+export type PeerRunsHere = (org: PeerOrgSpec, peer: PeerSpec) => boolean;
+
+/**
+ * Whether `dir` holds the peer's signing key, in the cryptogen layout every network directory has
+ * (`NetworkLayout`'s cryptoDir; `nodeKeysHere` reads the same keystore): a peer whose key is
+ * elsewhere is run from another directory, or is not Weft's at all.
+ */
+function peerKeyIn(dir: string): PeerRunsHere {
+  return (org, peer) => {
+    const keystore = path.join(dir, 'organizations', 'peerOrganizations', org.domain, 'peers', `${peer.name}.${org.domain}`, 'msp', 'keystore');
+    return fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
+  };
+}
+
+/** Refuses a peer run from here (`runsHere`) without an operations port: `network up` waits on its /healthz. */
+function requireOperationsPorts(spec: NetworkSpec, where: string, runsHere: PeerRunsHere): void {
+  const missing = spec.orgs.flatMap((org, i) =>
+    org.peers.flatMap((p, j) => (p.operationsPort === undefined && runsHere(org, p) ? [`orgs.${i}.peers.${j}.operationsPort: ${p.name}.${org.domain} is run from this directory (its keys are here, or network init makes them), so it needs an operations port for its /healthz and /metrics`] : [])),
+  );
+  if (missing.length > 0) {
+    throw new ConfigError('NETWORK_SPEC_INVALID', `${where}: ${missing.join('; ')}`, {
+      where,
+      field: missing[0]!.slice(0, missing[0]!.indexOf(':')),
+      suggestions: ['give each such peer an operationsPort no other node on its host uses (only peers of orgs whose keys are elsewhere may go without)'],
+    });
+  }
+}
 
 /** Validates a parsed network.yaml; the error lists every bad path. */
 export function parseNetworkSpec(raw: unknown, where: string, suggestions?: string[]): NetworkSpec {
@@ -200,7 +251,7 @@ export function parseNetworkSpec(raw: unknown, where: string, suggestions?: stri
   return parsed.data;
 }
 
-/** Reads `<dir>/network.yaml`. */
+/** Reads `<dir>/network.yaml`; a peer whose keys `dir` holds must have an operations port. */
 export function loadNetworkSpec(dir: string): NetworkSpec {
   return readNetworkSpecFile(
     path.join(dir, NETWORK_FILE),
@@ -209,11 +260,17 @@ export function loadNetworkSpec(dir: string): NetworkSpec {
         dir,
         suggestions: ['pass the directory given to `weft network init`', 'create a network with: weft network init <dir>'],
       }),
+    undefined,
+    peerKeyIn(dir),
   );
 }
 
-/** Reads and checks a network.yaml file; `missing` is the error when it cannot be read, `suggestions` the remedies when it is invalid. */
-export function readNetworkSpecFile(file: string, missing: () => ConfigError, suggestions?: string[]): NetworkSpec {
+/**
+ * Reads and checks a network.yaml file; `missing` is the error when it cannot be read, `suggestions`
+ * the remedies when it is invalid. `runsHere` tells the peers run from the file's directory, which
+ * need an operations port; by default every peer (a file `network init --from` makes keys for).
+ */
+export function readNetworkSpecFile(file: string, missing: () => ConfigError, suggestions?: string[], runsHere: PeerRunsHere = () => true): NetworkSpec {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -226,5 +283,7 @@ export function readNetworkSpecFile(file: string, missing: () => ConfigError, su
   } catch (err) {
     throw new ConfigError('NETWORK_SPEC_INVALID', `${file} is not valid YAML: ${(err as Error).message}`, { file });
   }
-  return parseNetworkSpec(raw, file, suggestions);
+  const spec = parseNetworkSpec(raw, file, suggestions);
+  requireOperationsPorts(spec, file, runsHere);
+  return spec;
 }

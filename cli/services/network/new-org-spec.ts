@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../core/errors';
 import { portListenable } from '../free-ports';
 import { assignHosts } from './network-init';
-import { PeerOrgSpec, type NetworkSpec } from './network-spec';
+import { LocalPeerOrgSpec, machineOf, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
 
 /** What `weft network add-org` is asked for; every field has a default taken from the network. */
@@ -28,7 +28,7 @@ const MAX_PEERS = 20;
  * node of the network uses and, for a peer on this machine's loopback, that nothing listens on now.
  * Throws `ORG_EXISTS` when a given name (or the MSP ID or domain derived from it) is taken.
  */
-export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, portFree: PortCheck = portListenable): Promise<PeerOrgSpec> {
+export async function newOrgSpec(spec: NetworkSpec, options: NewOrgOptions, portFree: PortCheck = portListenable): Promise<LocalPeerOrgSpec> {
   const naming = options.name === undefined ? nextOrgNaming(spec) : givenNaming(spec, options.name);
   const used = usedPorts(spec);
   return orgSpecOf(naming, options, used, options.basePort ?? Math.max(...used) + 1, portFree);
@@ -51,7 +51,7 @@ const FABRIC_PEER_PORT = 7051;
  * `basePort` (default 7051) on, skipping those something listens on here. Whether the network
  * uses them is checked when a member adds the org ({@link checkJoiningOrg}).
  */
-export async function ownOrgSpec(options: OwnOrgOptions, portFree: PortCheck = portListenable): Promise<PeerOrgSpec> {
+export async function ownOrgSpec(options: OwnOrgOptions, portFree: PortCheck = portListenable): Promise<LocalPeerOrgSpec> {
   const naming = { name: options.name, mspId: options.mspId ?? `${options.name}MSP`, domain: options.domain ?? `${options.name.toLowerCase()}.example.com` };
   return orgSpecOf(naming, options, new Set(), options.basePort ?? FABRIC_PEER_PORT, portFree);
 }
@@ -70,12 +70,12 @@ export function checkJoiningOrg(spec: NetworkSpec, org: PeerOrgSpec, where: stri
       suggestions: ['the new org makes its definition again under a name, MSP ID and domain the network does not use (weft network new-org <new dir> --name <Org> --msp-id <ID> --domain <domain>)'],
     });
   }
-  // network.yaml gives each port to one node whatever the hosts: its schema refuses a port twice.
-  const used = usedPorts(spec);
+  // Ports are per machine: a port the network uses on another host is free on this peer's.
   org.peers.forEach((peer, i) => {
-    for (const [key, port] of [['port', peer.port], ['operationsPort', peer.operationsPort]] as const) {
-      if (used.has(port)) {
-        throw new ConfigError('PORT_TAKEN', `${where}: org.peers.${i}.${key} ${port} is a port a node of the network already has`, {
+    const used = usedPortsOn(spec, peer.host);
+    for (const [key, port] of [['port', peer.port], ['operationsPort', peer.operationsPort], ['debugPort', peer.debugPort]] as const) {
+      if (port !== undefined && used.has(port)) {
+        throw new ConfigError('PORT_TAKEN', `${where}: org.peers.${i}.${key} ${port} is a port a node of the network already has on host ${peer.host}`, {
           field: `org.peers.${i}.${key}`,
           suggestions: ['the new org makes its definition again with another --base-port'],
         });
@@ -85,7 +85,7 @@ export function checkJoiningOrg(spec: NetworkSpec, org: PeerOrgSpec, where: stri
 }
 
 /** The org's peers given hosts and two ports each (gRPC, operations), taken from `first` on. */
-async function orgSpecOf(naming: OrgNaming, options: NewOrgOptions, used: Set<number>, first: number, portFree: PortCheck): Promise<PeerOrgSpec> {
+async function orgSpecOf(naming: OrgNaming, options: NewOrgOptions, used: Set<number>, first: number, portFree: PortCheck): Promise<LocalPeerOrgSpec> {
   const peerCount = options.peers ?? 1;
   if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > MAX_PEERS) {
     throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peers ${peerCount}: an org has 1 to ${MAX_PEERS} peers`, { field: '--peers', value: peerCount });
@@ -104,7 +104,7 @@ async function orgSpecOf(naming: OrgNaming, options: NewOrgOptions, used: Set<nu
     peer.operationsPort = await take(peer.host);
   }
   const users = options.users === undefined || options.users.length === 0 ? ['Admin', 'User1'] : ['Admin', ...options.users.filter((u) => u !== 'Admin')];
-  const parsed = PeerOrgSpec.safeParse({ ...naming, peers, users });
+  const parsed = LocalPeerOrgSpec.safeParse({ ...naming, peers, users });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `the new org's ${issue.path.join('.')}: ${issue.message}`, {
@@ -175,10 +175,26 @@ export function portTaker(used: Set<number>, first: number, portFree: PortCheck,
   };
 }
 
-/** Every port network.yaml gives a node. */
+/**
+ * Every port network.yaml gives a node, on any host: new local nodes get none of them, so that a
+ * network moved to one machine (or a host renamed) keeps its ports apart.
+ */
 export function usedPorts(spec: NetworkSpec): Set<number> {
+  return portsWhere(spec, () => true);
+}
+
+/** The ports network.yaml gives nodes on the same machine as `host` (compared as the schema compares them, {@link machineOf}). */
+export function usedPortsOn(spec: NetworkSpec, host: string): Set<number> {
+  const machine = machineOf(host);
+  return portsWhere(spec, (h) => machineOf(h) === machine);
+}
+
+function portsWhere(spec: NetworkSpec, onHost: (host: string) => boolean): Set<number> {
   const ports = new Set<number>();
-  for (const o of spec.ordererOrg.orderers) for (const p of [o.port, o.adminPort, o.operationsPort]) if (p !== undefined) ports.add(p);
-  for (const org of spec.orgs) for (const p of org.peers) for (const port of [p.port, p.operationsPort, p.debugPort]) if (port !== undefined) ports.add(port);
+  const add = (host: string, list: (number | undefined)[]) => {
+    if (onHost(host)) for (const p of list) if (p !== undefined) ports.add(p);
+  };
+  for (const o of spec.ordererOrg.orderers) add(o.host, [o.port, o.adminPort, o.operationsPort]);
+  for (const org of spec.orgs) for (const p of org.peers) add(p.host, [p.port, p.operationsPort, p.debugPort]);
   return ports;
 }

@@ -4,6 +4,7 @@ import { toOrdererNodeConfig } from '../../../core/orderer/orderer-config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { listenAddressFor } from './node-hosts';
+import { ConfigError } from '../../../core/errors';
 
 /**
  * The YAML config of each node, derived from network.yaml. Paths are relative to the config file,
@@ -71,6 +72,9 @@ const DEBUG_ENDORSEMENT_TIMEOUT_MS = 3_600_000;
 
 function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unknown> {
   const tls = layout.spec.tls;
+  const operationsAddress = node.operationsAddress;
+  // network.yaml gives every peer whose keys are here an operations port; only a remote org's peers lack one.
+  if (operationsAddress === undefined) throw new ConfigError('NODE_CONFIG_REMOTE_PEER', `${node.id} has no operationsPort in network.yaml: it is a peer of an org whose keys are elsewhere, whose config is written there`, { field: 'operationsPort', node: node.id });
   const others = layout.peers().filter((p) => p.id !== node.id);
   return {
     ...common(layout, node),
@@ -98,7 +102,7 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
         peers: others.map((p) => knownPeerEntry(layout, node, p)),
       },
       operations: {
-        listenAddress: listenAddressFor(node.operationsAddress!),
+        listenAddress: listenAddressFor(operationsAddress),
         ...(node.operationsTls && {
           tls: {
             enabled: true,

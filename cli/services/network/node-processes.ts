@@ -220,8 +220,8 @@ export interface OperationsClient {
 /**
  * One request to the node's operations endpoint (HTTPS where it serves TLS, trusting its org's TLS
  * CA for its node name, as the CLI's gRPC clients do), `client` presented where given: an endpoint
- * with `clientAuthRequired` takes no client without one of its org's. The node must have one
- * (`operationsAddress`); `failed` is called on an error or after `timeoutMs` of silence.
+ * with `clientAuthRequired` takes no client without one of its org's. `failed` is called on an
+ * error, after `timeoutMs` of silence, or at once for a node without an endpoint (`operationsAddress`).
  */
 export function operationsRequest(
   node: NodeLayout,
@@ -230,9 +230,12 @@ export function operationsRequest(
   answered: (res: http.IncomingMessage) => void,
   failed: () => void,
 ): void {
-  const address = node.operationsAddress!;
-  const i = address.lastIndexOf(':');
-  const target = { host: address.slice(0, i), port: Number(address.slice(i + 1)), path: request.path, method: request.method, timeout: request.timeoutMs };
+  const endpoint = operationsEndpoint(node);
+  if (endpoint === undefined) {
+    failed();
+    return;
+  }
+  const target = { ...endpoint, path: request.path, method: request.method, timeout: request.timeoutMs };
   const req = node.operationsTls
     ? https.request(
         {
@@ -250,9 +253,22 @@ export function operationsRequest(
   req.end();
 }
 
+/**
+ * Where the node's operations endpoint is, if it has one: a peer of an org whose keys are elsewhere
+ * may be listed without an operations port, and then there is nothing to ask (an address whose
+ * port is not a number, as a layout that formats an absent port gives, counts as none).
+ */
+export function operationsEndpoint(node: Pick<NodeLayout, 'operationsAddress'>): { host: string; port: number } | undefined {
+  const address = node.operationsAddress;
+  if (address === undefined) return undefined;
+  const i = address.lastIndexOf(':');
+  const port = Number(address.slice(i + 1));
+  return i > 0 && Number.isInteger(port) && port > 0 && port <= 65535 ? { host: address.slice(0, i), port } : undefined;
+}
+
 /** GET /healthz on the node's operations endpoint ({@link operationsRequest}): true on 200. */
 export function nodeHealthy(node: NodeLayout, client?: OperationsClient): Promise<boolean> {
-  if (node.operationsAddress === undefined) return Promise.resolve(false);
+  if (operationsEndpoint(node) === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
     const answered = (res: http.IncomingMessage): void => {
       res.resume();

@@ -1,8 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../../core/errors';
-import { type NetworkSpec, PeerOrgSpec, type PeerSpec } from './network-spec';
-import { usedPorts } from './new-org-spec';
+import { machineOf, type NetworkSpec, PeerOrgSpec, type PeerSpec } from './network-spec';
 import type { OrgDefinition } from './org-definition';
 
 /**
@@ -41,24 +40,25 @@ function objectAt(file: string, value: unknown, field: string): Record<string, u
   return value;
 }
 
-/** One PEM block of `label`, from protolator's base64 of its bytes; the decoded text, byte for byte. */
+/**
+ * One MSP config entry from protolator's base64 of its bytes: the decoded text, byte for byte, as
+ * configtxgen read it from one file of the MSP folder (a bundle of several PEM blocks stays one
+ * entry, as Fabric's readPemFile keeps it and Weft's MSP folder reader does). Only looked at here:
+ * the MSP plugin parses the rebuilt group as Fabric's MSP does (the first block of an entry).
+ */
 function pemOf(file: string, value: unknown, field: string, label: 'CERTIFICATE' | 'X509 CRL'): string {
   if (typeof value !== 'string' || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw invalid(file, field, 'is not base64 (protolator writes bytes as base64)');
-  const text = Buffer.from(value, 'base64').toString('latin1');
-  const blocks = text.match(new RegExp(`-----BEGIN ${label}-----[A-Za-z0-9+/=\\s]+?-----END ${label}-----`, 'g')) ?? [];
-  if (blocks.length > 1) {
-    // Fabric's MSP keeps a file whole (msp/configbuilder.go readPemFile); Weft's reads each block of a bundle as an entry of its own.
-    throw invalid(file, field, `holds ${blocks.length} PEM "${label}" blocks: Weft's MSP takes each certificate as an entry of its own, so print the org with one certificate per file`);
-  }
-  if (blocks.length !== 1 || text.trim() !== blocks[0]) throw invalid(file, field, `is not one PEM "${label}" block (base64 of the PEM file, as configtxgen reads it from the MSP folder)`);
+  const bytes = Buffer.from(value, 'base64');
+  if (!bytes.toString('latin1').includes(`-----BEGIN ${label}-----`)) throw invalid(file, field, `holds no PEM "${label}" block (base64 of the PEM file, as configtxgen reads it from the MSP folder)`);
   if (label === 'CERTIFICATE') {
     try {
-      new X509Certificate(text);
+      // OpenSSL reads the first certificate block, as Go's pem.Decode in Fabric's getCertFromPem.
+      new X509Certificate(bytes);
     } catch (err) {
       throw invalid(file, field, `is not an X.509 certificate: ${(err as Error).message}`);
     }
   }
-  return text;
+  return bytes.toString('latin1');
 }
 
 function pemList(file: string, config: Record<string, unknown>, key: string, label: 'CERTIFICATE' | 'X509 CRL'): string[] {
@@ -199,24 +199,19 @@ export function definitionFromPrintOrg(group: Record<string, unknown>, file: str
   const tlsRoots = lists.tls_root_certs.join('');
   if (tlsRoots !== '') files[`tlsca/tlsca.${domain}-cert.pem`] = tlsRoots;
 
-  const used = usedPorts(spec);
   given.forEach((p, i) => {
-    if (given.findIndex((q) => q.port === p.port) !== i) {
-      throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peer ${p.host}:${p.port}: another of the org's peers has port ${p.port}, and network.yaml gives a port to one node whatever its host`, {
+    if (given.findIndex((q) => machineOf(q.host) === machineOf(p.host) && q.port === p.port) !== i) {
+      throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peer ${p.host}:${p.port}: another of the org's peers is at ${p.host}:${p.port} too`, {
         field: anchors === undefined ? '--peer' : `values.AnchorPeers.value.anchor_peers[${i}].port`,
         file,
       });
     }
   });
+  // No operations port unless given: nothing of the org runs here, and network.yaml needs none for a peer whose keys are elsewhere.
   const peers: PeerSpec[] = given.map((p, i) => {
     const [label, ...rest] = p.host.split('.');
     const peerName = rest.join('.') === domain && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(label!) ? label! : `peer${i}`;
-    used.add(p.port);
-    // network.yaml needs an operations port per peer; nothing of this org runs here, so any port no node has will do.
-    let operationsPort = p.operationsPort ?? p.port + 1;
-    if (p.operationsPort === undefined) while (used.has(operationsPort) && operationsPort < 65535) operationsPort++;
-    used.add(operationsPort);
-    return { name: peerName, host: p.host, port: p.port, operationsPort };
+    return { name: peerName, host: p.host, port: p.port, ...(p.operationsPort !== undefined && { operationsPort: p.operationsPort }) };
   });
   // Each peer's TLS root, where a client connecting to it reads it (the cryptogen layout's peers/<peer>/tls/ca.crt).
   if (tlsRoots !== '') for (const p of peers) files[`peers/${p.name}.${domain}/tls/ca.crt`] = tlsRoots;

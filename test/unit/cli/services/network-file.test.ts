@@ -42,4 +42,15 @@ describe('network.yaml rendering', () => {
     // Above the default absolute limit (10 MiB) without an absolute limit of its own.
     expect(() => renderNetworkFile({ ...spec, channel: { ...spec.channel, preferredMaxBytes: 11 * 1024 * 1024 } })).toThrow(/preferredMaxBytes must not exceed/);
   });
+
+  it('writes and reads back a remote org whose peers share a port number across hosts and have no operations port', () => {
+    const spec = specFromOptions({ ...DEFAULT_INIT_OPTIONS, basePort: 7051 });
+    const peers = [
+      { name: 'peer0', host: 'peer0.org3.example.com', port: 7051 },
+      { name: 'peer1', host: 'peer1.org3.example.com', port: 7051 },
+    ];
+    const { spec: reread } = renderNetworkFile({ ...spec, orgs: [...spec.orgs, { name: 'Org3', mspId: 'Org3MSP', domain: 'org3.example.com', peers, users: ['Admin'] }] });
+    expect(reread.orgs[2]!.peers).toEqual(peers);
+    expect(reread.orgs[2]!.peers.map((p) => p.operationsPort)).toEqual([undefined, undefined]);
+  });
 });

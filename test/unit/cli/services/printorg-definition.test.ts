@@ -86,7 +86,8 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
       name: 'Org3',
       mspId: 'Org3MSP',
       domain: 'org3.example.com',
-      peers: [{ name: 'peer0', host: 'peer0.org3.example.com', port, operationsPort: port + 1 }],
+      // No operations port: nothing of the org runs here, and network.yaml needs none for a peer whose keys are elsewhere.
+      peers: [{ name: 'peer0', host: 'peer0.org3.example.com', port }],
       users: ['Admin'],
     });
     // The cryptogen layout of the org's certificates, byte for byte the files configtxgen read.
@@ -104,21 +105,29 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
     expect({ ...definition.group, values: { ...(definition.group.values as object), AnchorPeers: undefined } }).toEqual({ ...printed, values: { ...(printed.values as object), AnchorPeers: undefined } });
   });
 
-  it('takes the peers from the group\'s AnchorPeers (then no --peer), a --domain, operations ports, and a group without the fields protolator defaults', () => {
+  it('takes the peers from the group\'s AnchorPeers (then no --peer), a --domain, a given operations port, and a group without the fields protolator defaults', () => {
     const anchored = fileOf('anchored', (g) => (g.values.AnchorPeers = { mod_policy: 'Admins', value: { anchor_peers: [{ host: '127.0.0.1', port }] }, version: '0' }));
     // A loopback anchor peer says no domain: Weft's default for the name, as new-org names it.
-    expect(read(anchored, {}).org).toMatchObject({ domain: 'org3.example.com', peers: [{ name: 'peer0', host: '127.0.0.1', port, operationsPort: port + 1 }] });
+    expect(read(anchored, {}).org).toMatchObject({ domain: 'org3.example.com', peers: [{ name: 'peer0', host: '127.0.0.1', port }] });
+    expect(read(anchored, {}).org.peers[0]!.operationsPort).toBeUndefined();
     expect(read(anchored, { domain: 'org3.fabric.test' }).org).toMatchObject({ domain: 'org3.fabric.test' });
     expect(refusal(() => read(anchored, { peers: [`127.0.0.1:${port}`] }))).toMatchObject({ code: 'CONFLICTING_FLAGS', details: { field: '--peer' } });
 
-    // The second peer's operations port: the first above its gRPC port that no node has (port + 1 is the first's gRPC port).
+    // An operations port only where --peer gives one: none is made up.
     const two = read(fileOf('two-peers'), { peers: [`10.0.0.3:${port + 1}:${port + 5}`, `10.0.0.4:${port}`] }).org;
     expect(two.peers).toEqual([
       { name: 'peer0', host: '10.0.0.3', port: port + 1, operationsPort: port + 5 },
-      { name: 'peer1', host: '10.0.0.4', port, operationsPort: port + 2 },
+      { name: 'peer1', host: '10.0.0.4', port },
     ]);
-    // network.yaml gives a port to one node only, whatever its host.
-    expect(refusal(() => read(fileOf('same-port'), { peers: [`10.0.0.3:${port}`, `10.0.0.4:${port}`] }))).toMatchObject({ code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--peer' } });
+    // Ports are per host: Fabric's peers each on 7051, and one on the port number the orderer has on this machine.
+    const fabric = read(fileOf('fabric-ports'), { peers: ['peer0.org3.example.com:7051', 'peer1.org3.example.com:7051', `peer2.org3.example.com:${spec.ordererOrg.orderers[0]!.port}`] }).org;
+    expect(fabric.peers).toEqual([
+      { name: 'peer0', host: 'peer0.org3.example.com', port: 7051 },
+      { name: 'peer1', host: 'peer1.org3.example.com', port: 7051 },
+      { name: 'peer2', host: 'peer2.org3.example.com', port: spec.ordererOrg.orderers[0]!.port },
+    ]);
+    // The same host and port twice is one peer given twice.
+    expect(refusal(() => read(fileOf('same-port'), { peers: [`10.0.0.3:${port}`, `10.0.0.3:${port}`] }))).toMatchObject({ code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--peer' } });
     // Unpopulated fields left out (an older or hand-trimmed printOrg): protolator reads them as defaults.
     const trimmed = fileOf('trimmed', (g) => {
       for (const key of ['intermediate_certs', 'admins', 'revocation_list', 'signing_identity', 'organizational_unit_identifiers', 'tls_intermediate_certs']) delete g.values.MSP!.value.config[key];
@@ -139,12 +148,6 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
         { code: 'ORG_DEFINITION_INVALID', details: { field: 'values.MSP.value.config.root_certs[0]' }, message: expect.stringContaining('not an X.509 certificate') },
       ],
       ['der', (g) => (g.values.MSP!.value.config.tls_root_certs = [Buffer.from('0\x82\x01').toString('base64')]), peer, { code: 'ORG_DEFINITION_INVALID', details: { field: 'values.MSP.value.config.tls_root_certs[0]' } }],
-      [
-        'bundle',
-        (g) => (g.values.MSP!.value.config.intermediate_certs = [Buffer.from(Buffer.from(g.values.MSP!.value.config.root_certs[0]!, 'base64').toString().repeat(2)).toString('base64')]),
-        peer,
-        { code: 'ORG_DEFINITION_INVALID', details: { field: 'values.MSP.value.config.intermediate_certs[0]' }, message: expect.stringContaining('2 PEM "CERTIFICATE" blocks') },
-      ],
       ['no-roots', (g) => (g.values.MSP!.value.config.root_certs = []), peer, { code: 'ORG_DEFINITION_INVALID', details: { field: 'values.MSP.value.config.root_certs' } }],
       ['taken', (g) => (g.values.MSP!.value.config.name = 'Org1MSP'), peer, { code: 'ORG_EXISTS', details: { field: 'values.MSP.value.config.name' } }],
       ['no-peer', () => undefined, {}, { code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--peer' } }],
@@ -162,6 +165,18 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
     for (const [name, edit, options, expected] of cases) {
       expect([name, refusal(() => read(fileOf(name, edit), options))]).toMatchObject([name, expected]);
     }
+  });
+
+  it('takes a bundle file (fabric-ca\'s ca-chain.pem) as configtxgen prints it: one entry, laid out as one file with its bytes', () => {
+    const org1Ca = fs.readFileSync(path.join(tmp, 'net', 'organizations', 'peerOrganizations', 'org1.example.com', 'msp', 'cacerts', 'ca.org1.example.com-cert.pem'), 'utf8');
+    let chain = '';
+    const bundled = fileOf('ca-chain', (g) => {
+      chain = `${Buffer.from(g.values.MSP!.value.config.root_certs[0]!, 'base64').toString()}${org1Ca.trimEnd()}`;
+      g.values.MSP!.value.config.root_certs = [Buffer.from(chain).toString('base64')];
+    });
+    const definition = read(bundled, { peers: [`127.0.0.1:${port}`] });
+    expect(Object.entries(definition.files).filter(([f]) => f.startsWith('msp/cacerts/'))).toEqual([['msp/cacerts/ca.org3.example.com-cert.pem', chain]]);
+    expect(((definition.group as unknown as Printed).values.MSP!.value.config.root_certs)).toEqual([Buffer.from(chain).toString('base64')]);
   });
 
   it('refuses a private key anywhere in it, before anything is derived', () => {

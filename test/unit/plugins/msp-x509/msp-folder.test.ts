@@ -8,6 +8,7 @@ import { loadPlugin } from '../../../../core/node/plugin-loader';
 import {
   X509MspProvider,
   X509SigningIdentity,
+  X509Msp,
   generateOrg,
   loadMspConfig,
   loadSigningIdentity,
@@ -16,6 +17,7 @@ import {
   mspOptionsFrom,
   type GeneratedOrg,
 } from '../../../../plugins/msp-x509';
+import { serializeIdentity } from '../../../../core/protocol/serialized-identity';
 import { tempDir } from './fixtures';
 
 function codeOf(fn: () => unknown): string {
@@ -109,6 +111,62 @@ describe('MSP folders', () => {
     fs.cpSync(path.join(other.users.User1.mspDir, 'signcerts'), path.join(mixed, 'signcerts'), { recursive: true });
     fs.copyFileSync(other.users.User1.keyPath, path.join(mixed, 'keystore/priv_sk'));
     expect(codeOf(() => loadSigningIdentity(mixed, 'Org1MSP'))).toBe(MspErrorCode.UntrustedChain);
+  });
+});
+
+/**
+ * Fabric's configtxgen reads an MSP folder with getPemMaterialFromDir/readPemFile
+ * (msp/configbuilder.go): one config entry per file, its bytes as read. Its MSP then reads the first
+ * PEM block of an entry (getCertFromPem: pem.Decode), so a bundle's other certificates count for nothing.
+ */
+describe('MSP folder entries as Fabric reads them', () => {
+  let dir: string;
+  let org1: GeneratedOrg;
+  let org2: GeneratedOrg;
+  let bundled: string;
+  let bundle: Buffer;
+
+  beforeAll(async () => {
+    dir = tempDir('folder-bundle');
+    org1 = await generateOrg({ domain: 'org1.example.com', mspId: 'Org1MSP', kind: 'peer' }, dir);
+    org2 = await generateOrg({ domain: 'org2.example.com', mspId: 'Org2MSP', kind: 'peer' }, dir);
+    // fabric-ca's ca-chain.pem: several certificates in one file, here without a final newline.
+    bundled = copyDir(org1.mspDir, path.join(dir, 'bundled-msp'));
+    fs.rmSync(path.join(bundled, 'cacerts'), { recursive: true });
+    fs.mkdirSync(path.join(bundled, 'cacerts'));
+    bundle = Buffer.from(`${fs.readFileSync(org1.caCertPath, 'utf8')}${fs.readFileSync(org2.caCertPath, 'utf8').trimEnd()}`);
+    fs.writeFileSync(path.join(bundled, 'cacerts', 'ca-chain.pem'), bundle);
+    // NodeOUs without a certificate (config.yaml's named the removed file): roles for any chain of the roots, so that only the roots decide.
+    const yaml = fs.readFileSync(path.join(bundled, 'config.yaml'), 'utf8').replace(/^\s*Certificate: .*\n/gm, '');
+    fs.writeFileSync(path.join(bundled, 'config.yaml'), yaml);
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('makes a bundle file one entry holding the file byte for byte', () => {
+    const config = loadMspConfig(bundled, 'Org1MSP');
+    expect(config.getRootCertsList_asU8().map((b) => Buffer.from(b))).toEqual([bundle]);
+  });
+
+  it('trusts the first certificate of a bundle entry only, as Fabric\'s getCertFromPem', () => {
+    const msp = new X509Msp(loadMspConfig(bundled, 'Org1MSP'));
+    const identity = (member: { signCertPath: string }) => msp.deserializeIdentity(serializeIdentity('Org1MSP', new Uint8Array(fs.readFileSync(member.signCertPath))));
+    expect(codeOf(() => identity(org1.users.User1!).validate())).toBe('no error');
+    // Issued by the bundle's second certificate: Fabric's MSP never took it as a root.
+    expect(codeOf(() => identity(org2.users.User1!).validate())).not.toBe('no error');
+  });
+
+  it('gives every file of a generated org folder as one entry with its bytes', () => {
+    const files = (sub: string): Buffer[] => fs.readdirSync(path.join(org1.mspDir, sub)).sort().map((f) => fs.readFileSync(path.join(org1.mspDir, sub, f)));
+    const config = loadMspConfig(org1.mspDir, 'Org1MSP');
+    expect(config.getRootCertsList_asU8().map((b) => Buffer.from(b))).toEqual(files('cacerts'));
+    expect(config.getTlsRootCertsList_asU8().map((b) => Buffer.from(b))).toEqual(files('tlscacerts'));
+  });
+
+  it('refuses a file with no PEM block, naming it', () => {
+    const stray = copyDir(org1.mspDir, path.join(dir, 'stray-msp'));
+    fs.writeFileSync(path.join(stray, 'tlscacerts', 'README'), 'not a certificate');
+    expect(() => loadMspConfig(stray, 'Org1MSP')).toThrow(/tlscacerts\/README holds no PEM block/);
   });
 });
 
