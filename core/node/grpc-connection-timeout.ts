@@ -20,13 +20,23 @@ export const DEFAULT_CONNECTION_TIMEOUT_MS = 5000;
  * throw, not silently leave the node unprotected.
  */
 export function enforceConnectionTimeout(server: Server, timeoutMs: number): void {
+  for (const listener of grpcListeners(server, 'cannot enforce the connection timeout')) watch(listener, timeoutMs);
+}
+
+/**
+ * The bound `http2.Http2SecureServer`s (or plain ones) of a grpc-js server, read from its private
+ * `http2Servers` field: grpc-js exposes no other way to reach the accepted sockets. A grpc-js that
+ * renames the field makes this throw (`purpose` says what could not be done), never silently
+ * return nothing.
+ */
+export function grpcListeners(server: Server, purpose: string): EventEmitter[] {
   const listeners = (server as unknown as { http2Servers?: unknown }).http2Servers;
   if (!(listeners instanceof Map)) {
-    throw new NodeError('GRPC_LISTENERS_UNREADABLE', 'cannot enforce the connection timeout: this grpc-js keeps its listeners elsewhere than Server.http2Servers', {
+    throw new NodeError('GRPC_LISTENERS_UNREADABLE', `${purpose}: this grpc-js keeps its listeners elsewhere than Server.http2Servers`, {
       field: 'http2Servers',
     });
   }
-  for (const listener of listeners.keys()) watch(listener as EventEmitter, timeoutMs);
+  return [...(listeners.keys() as Iterable<EventEmitter>)];
 }
 
 function watch(listener: EventEmitter, timeoutMs: number): void {

@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import type { Server } from '@grpc/grpc-js';
-import { NodeError } from '../errors';
+import { grpcListeners } from './grpc-connection-timeout';
 import type { Logger } from './logger';
 import type { TlsRevocations } from './tls-revocation';
 
@@ -25,17 +25,20 @@ export interface TlsRevocationSource {
  * from every client CA, and refuses clients of orgs that have none. The cost is paid per
  * connection (one certificate object and a lookup by serial), never per call or message.
  *
- * Must be called after the server is bound; grpc-js does not expose its listeners, so they are read
- * from its `http2Servers` field (as `enforceConnectionTimeout` does), and a grpc-js without it makes
- * this throw rather than leave revoked clients in.
+ * Must be called after the server is bound (grpc-js creates its listeners then; see `grpcListeners`).
  */
 export function refuseRevokedTlsClients(server: Server, source: TlsRevocationSource, logger?: Logger): void {
-  const listeners = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(listeners instanceof Map)) {
-    throw new NodeError('GRPC_LISTENERS_UNREADABLE', 'cannot refuse revoked TLS clients: this grpc-js keeps its listeners elsewhere than Server.http2Servers', {
-      field: 'http2Servers',
-    });
-  }
+  refuseRevokedTlsConnections(grpcListeners(server, 'cannot refuse revoked TLS clients'), source, logger);
+}
+
+/**
+ * {@link refuseRevokedTlsClients} for any `tls.Server` (each emits `secureConnection` with the
+ * accepted socket): the gRPC listeners, and the HTTPS ones (operations endpoint, orderer admin
+ * listener) whose client certificate is all the authentication some resources have. A
+ * connection without a client certificate is left to the listener's own rules. Stops following
+ * `source` once every listener has closed.
+ */
+export function refuseRevokedTlsConnections(listeners: readonly EventEmitter[], source: TlsRevocationSource, logger?: Logger): void {
   const open = new Map<TLSSocket, X509Certificate>();
   const refuse = (socket: TLSSocket, reason: string, when: string): void => {
     logger?.warn({ remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, reason }, `revoked TLS client certificate: connection closed ${when}`);
@@ -47,8 +50,8 @@ export function refuseRevokedTlsClients(server: Server, source: TlsRevocationSou
       if (reason !== undefined) refuse(socket, reason, 'now that a CRL revokes it');
     }
   });
-  let listening = listeners.size;
-  for (const listener of listeners.keys() as Iterable<EventEmitter>) {
+  let listening = listeners.length;
+  for (const listener of listeners) {
     listener.on('secureConnection', (socket: TLSSocket) => {
       const cert = socket.getPeerX509Certificate();
       if (cert === undefined) return;

@@ -1,5 +1,7 @@
 import { X509Certificate, createHash, verify as cryptoVerify } from 'node:crypto';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { DerReader, SIGNATURE_HASHES, TAG, oidToString } from '../protocol/der-reader';
 import type { Logger } from './logger';
 
 /**
@@ -44,14 +46,19 @@ export class TlsRevocations {
       const name = msp.getName();
       const crls = msp.getRevocationListList_asU8();
       if (crls.length === 0) continue;
-      const cas = [...msp.getTlsRootCertsList_asU8(), ...msp.getTlsIntermediateCertsList_asU8()].flatMap((c) => parseCertificates(c, `${where} MSP ${name} TLS CA`, logger));
-      crls.forEach((bytes, i) => {
-        for (const crl of parseCrls(bytes, `${where} MSP ${name} revocation_list[${i}]`, logger)) {
-          const ca = cas.find((c) => crlSignedBy(crl, c));
-          if (ca !== undefined && crl.serials.size > 0) entries.push({ ca, serials: crl.serials, where: `${where}, MSP ${name}` });
-        }
-      });
+      const cas = [...msp.getTlsRootCertsList_asU8(), ...msp.getTlsIntermediateCertsList_asU8()];
+      entries.push(...revokingCas(cas, crls, { logged: `${where} MSP ${name}`, reason: `${where}, MSP ${name}`, crlsField: 'revocation_list' }, logger));
     }
+    return entries.length === 0 ? TlsRevocations.NONE : new TlsRevocations(entries);
+  }
+
+  /**
+   * The revocations of `crls` (PEM or DER files' bytes) that one of `tlsCas` signed, as
+   * {@link fromMsps} takes them from an MSP: for a client that has an MSP folder's `crls/` and the
+   * server's TLS CA at hand rather than a channel config (the CLI).
+   */
+  static fromCrls(tlsCas: readonly Uint8Array[], crls: readonly Uint8Array[], where: string, logger?: Logger): TlsRevocations {
+    const entries = crls.length === 0 ? [] : revokingCas(tlsCas, crls, { logged: where, reason: where, crlsField: 'crls' }, logger);
     return entries.length === 0 ? TlsRevocations.NONE : new TlsRevocations(entries);
   }
 
@@ -91,6 +98,22 @@ export class TlsRevocations {
   }
 }
 
+/**
+ * A TLS client's `checkServerIdentity` (Node's, as grpc-js's `VerifyOptions` takes it) that, after
+ * Node's host name check, refuses a server whose certificate `revocations()` revokes (read at each
+ * handshake, so a reconnection sees a CRL that came since), telling `onRevoked` why.
+ */
+export function refuseRevokedServer(revocations: () => TlsRevocations, onRevoked?: (reason: string) => void): (host: string, cert: PeerCertificate) => Error | undefined {
+  return (host, cert) => {
+    const wrongHost = checkServerIdentity(host, cert);
+    if (wrongHost !== undefined) return wrongHost;
+    const reason = cert.raw === undefined ? undefined : revocations().revocationOfBytes(cert.raw);
+    if (reason === undefined) return undefined;
+    onRevoked?.(reason);
+    return new Error(`the server's ${reason}`);
+  };
+}
+
 interface RevokingCa {
   readonly ca: X509Certificate;
   readonly serials: ReadonlySet<bigint>;
@@ -102,6 +125,24 @@ interface ParsedCrl {
   readonly algorithm: string;
   readonly signature: Uint8Array;
   readonly serials: ReadonlySet<bigint>;
+}
+
+/** For each CRL of `crls` that one of `tlsCas` signed and that lists a serial: that CA and the serials. */
+function revokingCas(
+  tlsCas: readonly Uint8Array[],
+  crls: readonly Uint8Array[],
+  source: { readonly logged: string; readonly reason: string; readonly crlsField: string },
+  logger?: Logger,
+): RevokingCa[] {
+  const cas = tlsCas.flatMap((c) => parseCertificates(c, `${source.logged} TLS CA`, logger));
+  const out: RevokingCa[] = [];
+  crls.forEach((bytes, i) => {
+    for (const crl of parseCrls(bytes, `${source.logged} ${source.crlsField}[${i}]`, logger)) {
+      const ca = cas.find((c) => crlSignedBy(crl, c));
+      if (ca !== undefined && crl.serials.size > 0) out.push({ ca, serials: crl.serials, where: source.reason });
+    }
+  });
+  return out;
 }
 
 function commonName(subject: string): string {
@@ -136,76 +177,41 @@ function parseCrls(bytes: Uint8Array, where: string, logger?: Logger): ParsedCrl
   });
 }
 
-/** One DER element at `at` in `b`: its tag, where its contents start and where it ends. */
-function tlv(b: Uint8Array, at: number): { tag: number; start: number; end: number } {
-  if (at + 2 > b.length) throw new Error('truncated DER element');
-  const tag = b[at]!;
-  let len = b[at + 1]!;
-  let start = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || start + n > b.length) throw new Error('bad DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]!;
-    start += n;
-  }
-  if (start + len > b.length) throw new Error('truncated DER element');
-  return { tag, start, end: start + len };
-}
+const TIME_TAGS = new Set([0x17, 0x18]); // UTCTime, GeneralizedTime
 
-/** The elements inside a constructed element's contents. */
-function children(b: Uint8Array, el: { start: number; end: number }): { tag: number; start: number; end: number; at: number }[] {
-  const out: { tag: number; start: number; end: number; at: number }[] = [];
-  for (let at = el.start; at < el.end; ) {
-    const c = tlv(b, at);
-    out.push({ ...c, at });
-    at = c.end;
-  }
-  return out;
-}
-
-const OID_HASH: Readonly<Record<string, string | null>> = {
-  '2a8648ce3d040302': 'sha256', // ecdsa-with-SHA256
-  '2a8648ce3d040303': 'sha384',
-  '2a8648ce3d040304': 'sha512',
-  '2a864886f70d01010b': 'sha256', // sha256WithRSAEncryption
-  '2a864886f70d01010c': 'sha384',
-  '2a864886f70d01010d': 'sha512',
-  '2b6570': null, // Ed25519
-};
-
-/** RFC 5280 CertificateList: the signed TBS bytes, the signature and its algorithm (OID bytes in hex), and the revoked serials. */
+/** RFC 5280 CertificateList: the signed TBS bytes, the signature and its algorithm (dotted OID), and the revoked serials. */
 function parseCrl(der: Uint8Array): ParsedCrl {
-  const top = tlv(der, 0);
-  if (top.tag !== 0x30 || top.end !== der.length) throw new Error('not a DER SEQUENCE with nothing after it');
-  const [tbsEl, algEl, sigEl] = children(der, top);
-  if (tbsEl?.tag !== 0x30 || algEl?.tag !== 0x30 || sigEl?.tag !== 0x03) throw new Error('not a CertificateList');
-  const oid = children(der, algEl)[0];
-  if (oid?.tag !== 0x06) throw new Error('no signature algorithm OID');
-  const serials = new Set<bigint>();
+  const top = new DerReader(der);
+  const list = new DerReader(top.read(TAG.SEQUENCE).content);
+  if (!top.done) throw new Error('trailing data after the CRL');
+  const tbsEl = list.read(TAG.SEQUENCE);
+  const algorithm = oidToString(new DerReader(list.read(TAG.SEQUENCE).content).read(TAG.OID).content);
+  const signatureBits = list.read(TAG.BIT_STRING).content;
   // version? signature issuer thisUpdate nextUpdate? revokedCertificates? [0] extensions?
-  const tbs = children(der, tbsEl);
-  let i = tbs[0]?.tag === 0x02 ? 3 : 2; // past version, signature and issuer
-  if (tbs[i]?.tag !== 0x17 && tbs[i]?.tag !== 0x18) throw new Error('no thisUpdate time');
-  i++;
-  if (tbs[i]?.tag === 0x17 || tbs[i]?.tag === 0x18) i++;
-  const revoked = tbs[i]?.tag === 0x30 ? tbs[i] : undefined;
-  for (const entry of revoked === undefined ? [] : children(der, revoked)) {
-    const serial = children(der, entry)[0];
-    if (serial?.tag !== 0x02) throw new Error('a revoked entry without a serial');
-    serials.add(BigInt(`0x${Buffer.from(der.subarray(serial.start, serial.end)).toString('hex') || '0'}`));
+  const tbs = new DerReader(tbsEl.content);
+  tbs.readOptional(TAG.INTEGER);
+  tbs.read(TAG.SEQUENCE);
+  tbs.read(TAG.SEQUENCE);
+  if (!TIME_TAGS.has(tbs.read().tag)) throw new Error('no thisUpdate time');
+  if (TIME_TAGS.has(tbs.peekTag() ?? -1)) tbs.read();
+  const serials = new Set<bigint>();
+  const revoked = tbs.readOptional(TAG.SEQUENCE);
+  for (const entries = new DerReader(revoked?.content ?? new Uint8Array(0)); !entries.done; ) {
+    const serial = new DerReader(entries.read(TAG.SEQUENCE).content).read(TAG.INTEGER).content;
+    // Unsigned, as X509Certificate.serialNumber reads a certificate's.
+    serials.add(BigInt(`0x${Buffer.from(serial).toString('hex') || '0'}`));
   }
   return {
-    tbs: der.subarray(tbsEl.at, tbsEl.end),
-    algorithm: Buffer.from(der.subarray(oid.start, oid.end)).toString('hex'),
+    tbs: tbsEl.raw,
+    algorithm,
     // A BIT STRING's first content byte counts unused bits: always 0 for signatures.
-    signature: der.subarray(sigEl.start + 1, sigEl.end),
+    signature: signatureBits.subarray(1),
     serials,
   };
 }
 
 function crlSignedBy(crl: ParsedCrl, ca: X509Certificate): boolean {
-  const hash = OID_HASH[crl.algorithm];
+  const hash = SIGNATURE_HASHES[crl.algorithm];
   if (hash === undefined) return false;
   try {
     return cryptoVerify(hash, crl.tbs, ca.publicKey, crl.signature);

@@ -23,8 +23,10 @@ export type { ServerIdentity };
  * per-request checks (creator against the channel's MSPs, policies).
  *
  * It also holds the TLS certificates those channels' MSPs revoke ({@link revocations}: CRLs their
- * TLS CAs signed, in `revocation_list`), recomputed at the same moments, which
- * `refuseRevokedTlsClients` refuses at connection time and closes when already open.
+ * TLS CAs signed, in `revocation_list`), recomputed at the same moments, which the gRPC listeners
+ * (`refuseRevokedTlsClients`) and the HTTPS ones (operations endpoint, orderer admin API:
+ * `refuseRevokedTlsConnections`) refuse at connection time and close when already open. A node
+ * builds one for those sets even where its gRPC listener takes no client certificates.
  */
 export class TrustedClientRoots {
   private staticRoots: readonly string[];

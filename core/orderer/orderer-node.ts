@@ -87,7 +87,9 @@ export class OrdererNode {
     const precheck = new SignaturePrecheck(new EventLoopLoad());
     const o = this.config.orderer;
     const clientRootCAs = o.tls.clientRootCAs.map((f, i) => readConfigFile(f, `orderer.tls.clientRootCAs[${i}]`));
-    const clientRoots = o.tls.clientAuthRequired ? new TrustedClientRoots(clientRootCAs, this.logging.logger('comm.grpc.server')) : undefined;
+    // Built without mutual gRPC TLS too: the admin and operations listeners refuse the TLS certificates its channels revoke.
+    const mutualRoots = o.tls.clientAuthRequired ? clientRootCAs : [];
+    const clientRoots = new TrustedClientRoots(mutualRoots, this.logging.logger('comm.grpc.server'));
     // Channels open with their metrics, before the operations server that serves this registry exists.
     const registry = this.config.orderer.operations === undefined ? undefined : new Registry();
     this.certs = new CertificateReloader({
@@ -96,7 +98,8 @@ export class OrdererNode {
       logger: this.logging.logger('certmonitor'),
       registry,
     });
-    if (clientRoots !== undefined) this.certs.serveClientRootsOn({ roots: clientRoots, files: o.tls.clientRootCAs.map((file, i) => ({ file, field: `orderer.tls.clientRootCAs[${i}]` })) }, clientRootCAs);
+    const rootFiles = o.tls.clientAuthRequired ? o.tls.clientRootCAs.map((file, i) => ({ file, field: `orderer.tls.clientRootCAs[${i}]` })) : [];
+    this.certs.serveClientRootsOn({ roots: clientRoots, files: rootFiles }, mutualRoots);
     const { signer, serverTls } = this.certs;
     this.registrar = new Registrar({
       ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
@@ -107,7 +110,7 @@ export class OrdererNode {
       logger: this.logging.logger('orderer.common.multichannel'),
       ...(registry !== undefined && { metrics: new ChannelMetrics(registry) }),
       expirationChecks: !this.config.orderer.noExpirationChecks,
-      ...(clientRoots !== undefined && { channelListener: trustChannelClients(clientRoots) }),
+      channelListener: trustChannelClients(clientRoots),
     });
     this.registrar.start();
 
@@ -133,6 +136,7 @@ export class OrdererNode {
         },
       });
     }
+    this.operations?.refuseRevokedClients(clientRoots);
     this.certs.serveOn(this.operations);
     // Fabric's TrackExpiration (orderer/common/server/main.go); Weft's orderer has no cluster client certificate.
     this.certs.trackExpiry();
@@ -153,7 +157,7 @@ export class OrdererNode {
           identity: serverTls,
           clientRootCAs,
           clientAuthRequired: o.tls.clientAuthRequired,
-          ...(clientRoots !== undefined && { clientRoots }),
+          ...(o.tls.clientAuthRequired && { clientRoots }),
         },
         maxRecvMessageBytes: o.maxRecvMessageBytes,
         maxSendMessageBytes: o.maxSendMessageBytes,
@@ -191,6 +195,7 @@ export class OrdererNode {
         this.registrar,
         this.logging.logger('orderer.common.channelparticipation'),
       );
+      this.admin.refuseRevokedClients(clientRoots);
       this.certs.serveAdminOn(this.admin);
       await this.admin.start();
     }
@@ -233,7 +238,8 @@ export class OrdererNode {
  * Fabric's orderer `caManager.updateTrustedRoots`: under mutual TLS the TLS CAs of every served
  * channel's application and orderer orgs are trusted client roots, from the channel's open on,
  * after each of its config blocks (applied before the block is written, as the resources are), and
- * no longer once it is removed.
+ * no longer once it is removed. The same orgs' TLS CRLs are what every listener of the orderer
+ * refuses, with or without mutual gRPC TLS.
  */
 function trustChannelClients(roots: TrustedClientRoots): ChannelListener {
   return {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { OrdererError, ProtocolError } from '../errors';
 import type { ConfiguredFile, ReloadableTlsListener, TlsFiles } from '../node/certificate-reload';
 import type { ServerIdentity } from '../node/reloadable-identity';
+import { refuseRevokedTlsConnections, type TlsRevocationSource } from '../node/tls-client-revocation';
 import type { Registrar } from './registrar';
 
 export interface ParticipationApiOptions {
@@ -86,6 +87,15 @@ export class ParticipationApi implements ReloadableTlsListener {
     this.server.setSecureContext(this.secureContext(identity, clientRootCAs));
     this.identity = identity;
     this.roots = clientRootCAs;
+  }
+
+  /**
+   * Closes an admin connection whose client certificate `source` revokes, at its handshake or when a
+   * CRL arrives: the client certificate is this API's only authentication (as in Fabric), so a
+   * revoked admin's TLS key would otherwise still join and remove channels. Checked per connection.
+   */
+  refuseRevokedClients(source: TlsRevocationSource): void {
+    refuseRevokedTlsConnections([this.server], source, this.logger);
   }
 
   /** What the listener's TLS context is made of. */

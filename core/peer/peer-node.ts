@@ -313,17 +313,21 @@ export class PeerNode {
     this.lock = DataDirLock.acquire(this.config.node.dataDir, `peer ${this.config.node.id}`);
     this.started = true;
     const { tls } = this.config.peer;
-    if (tls.enabled && tls.clientAuthRequired) {
-      const files = tls.rootCertFiles.map((f, i) => readConfigFile(f, `peer.tls.rootCertFiles[${i}]`));
+    const mutual = tls.enabled && tls.clientAuthRequired;
+    // Without mutual gRPC TLS it only holds the channels' TLS CRLs, which the operations endpoint refuses too.
+    if (mutual || this.config.peer.operations?.tls?.enabled === true) {
+      const rootFiles = mutual ? tls.rootCertFiles.map((file, i) => ({ file, field: `peer.tls.rootCertFiles[${i}]` })) : [];
+      const files = rootFiles.map(({ file, field }) => readConfigFile(file, field));
       this.clientRoots = new TrustedClientRoots(files, this.logging.logger('comm.grpc.server'));
-      this.certs.serveClientRootsOn({ roots: this.clientRoots, files: tls.rootCertFiles.map((file, i) => ({ file, field: `peer.tls.rootCertFiles[${i}]` })) }, files);
+      this.certs.serveClientRootsOn({ roots: this.clientRoots, files: rootFiles }, files);
+      this.operations?.refuseRevokedClients(this.clientRoots);
     }
     this.channels.openAll();
     this.snapshots.forgetAllBut(this.channels.list());
     for (const { packageId, error } of await this.executor.preloadInstalled(this.channels.list().flatMap((id) => this.channels.channel(id) ?? []))) {
       this.logger.warn({ packageId, err: error }, 'installed chaincode package could not be loaded');
     }
-    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls, this.clientRoots, this.certs.serverTls);
+    this.boundPort = await this.grpc.start(this.config.peer.listenAddress, this.config.peer.tls, mutual ? this.clientRoots : undefined, this.certs.serverTls);
     this.unwatchConnections = this.grpcMetrics?.watchConnections(this.boundPort);
     this.discovery.exchange.start();
     const announced = announcedAddressProblem(this.config.peer.externalAddress, this.config.peer.listenAddress);

@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { DerReader, TAG, oidToString } from './der';
+import { DerReader, SIGNATURE_HASHES, TAG, oidToString } from '../../core/protocol/der-reader';
 import { encodeEcdsaSignature } from './ecdsa-signature';
 import { ECDSA_SIGNATURE_ALGORITHMS, GO_INSECURE_SIGNATURE_ALGORITHMS, derInteger, readEcdsaSignatureLenient } from './go-certificate';
 import { goPemDecode } from './go-pem';
@@ -17,16 +17,6 @@ export interface GoCrl {
 
 const OID_AUTHORITY_KEY_ID = '2.5.29.35';
 const PEM_CRL_PREFIX = Buffer.from('-----BEGIN X509 CRL');
-
-const CRL_HASHES: Readonly<Record<string, string | null>> = {
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.3.101.112': null,
-};
 
 /** Go's `asn1.BitString.RightAlign`. */
 function rightAlign(content: Uint8Array): Uint8Array {
@@ -100,7 +90,7 @@ export function parseGoCrl(bytes: Uint8Array): GoCrl {
 /** Go's `Certificate.CheckCRLSignature`: no CA checks, SHA-1 refused. */
 export function crlSignedBy(crl: GoCrl, publicKey: KeyObject): boolean {
   if (GO_INSECURE_SIGNATURE_ALGORITHMS.has(crl.signatureAlgorithm)) return false;
-  const hash = CRL_HASHES[crl.signatureAlgorithm];
+  const hash = SIGNATURE_HASHES[crl.signatureAlgorithm];
   if (hash === undefined) return false;
   try {
     return cryptoVerify(hash, crl.rawTbs, hash === null ? publicKey : { key: publicKey, dsaEncoding: 'der' }, crl.signature);

@@ -1,4 +1,4 @@
-import { DerReader, TAG } from './der';
+import { DerReader, TAG } from '../../core/protocol/der-reader';
 
 /**
  * Name constraints as Go's crypto/x509 applies them in `Certificate.Verify` (`isValid` →

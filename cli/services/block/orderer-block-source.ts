@@ -8,17 +8,20 @@ import { deliverResponseBlock } from '../../../core/protocol/deliver-response';
 import { buildEnvelope } from '../../../core/protocol/envelope';
 import { statusName } from '../../../core/protocol/status-name';
 import type { ClientIdentity } from '../client/client-identity';
+import { nodeServerRevocations } from '../client/server-revocation';
 import type { NetworkLayout, NodeLayout, UserLayout } from '../network/network-layout';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const ANSWER_TIMEOUT_MS = 30_000;
 
 /** The TLS a CLI user's connection to an orderer of the network presents and trusts. */
-export function ordererTls(layout: NetworkLayout, orderer: NodeLayout, user: UserLayout): ClientTls {
+export function ordererTls(layout: Pick<NetworkLayout, 'spec'>, orderer: Pick<NodeLayout, 'id' | 'mspDir' | 'tlsRootCertPath'>, user: Pick<UserLayout, 'tlsCertPath' | 'tlsKeyPath'>): ClientTls {
   if (!layout.spec.tls) return {};
+  const revoked = nodeServerRevocations(orderer);
   return {
     rootCerts: fs.readFileSync(orderer.tlsRootCertPath),
     serverNameOverride: orderer.id,
+    revocations: () => revoked,
     ...(layout.spec.mutualTls && { certChain: fs.readFileSync(user.tlsCertPath), privateKey: fs.readFileSync(user.tlsKeyPath) }),
   };
 }

@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import { OrdererError } from '../../../core/errors';
+import { refuseRevokedServer, type TlsRevocations } from '../../../core/node/tls-revocation';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { keyHere, keyNotHere } from '../network/org-keys';
+import { nodeServerRevocations } from './server-revocation';
 
 export interface ParticipationChannel {
   readonly name: string;
@@ -26,6 +28,8 @@ export interface ParticipationEndpoint {
    * `localhost`, which every generated certificate names (test fixtures on loopback only).
    */
   readonly serverName?: string;
+  /** The TLS certificates refused from the orderer (its MSP folder's TLS CRL); none: any its CA issued. */
+  readonly revoked?: TlsRevocations;
 }
 
 /** Answer of one participation API request: HTTP status and JSON body (a non-JSON body as `{error}`). */
@@ -49,6 +53,8 @@ export function postConfigBlock(endpoint: ParticipationEndpoint, configBlock: Ui
 export function participationRequest(endpoint: ParticipationEndpoint, method: string, urlPath: string, body?: Buffer, contentType?: string): Promise<ParticipationReply> {
   const [host, port] = splitHostPort(endpoint.address);
   const serverName = endpoint.serverName ?? 'localhost';
+  const revoked = endpoint.revoked;
+  const checkServer = revoked === undefined ? tls.checkServerIdentity : refuseRevokedServer(() => revoked);
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -62,7 +68,7 @@ export function participationRequest(endpoint: ParticipationEndpoint, method: st
         // The name is checked explicitly: Node checks the dialled host, and an IP address (the
         // usual orderer host) would otherwise be verified instead of the orderer's name.
         servername: serverName,
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(serverName, cert),
+        checkServerIdentity: (_host, cert) => checkServer(serverName, cert),
         timeout: 10_000,
         headers: body === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': body.length },
       },
@@ -106,6 +112,7 @@ export class OrdererAdminClient {
       cert: fs.readFileSync(admin.tlsCertPath),
       key: fs.readFileSync(admin.tlsKeyPath),
       serverName: node.id,
+      revoked: nodeServerRevocations(node),
     };
   }
 

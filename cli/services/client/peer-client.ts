@@ -6,6 +6,7 @@ import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse, type ParsedProposalResponse } from '../../../core/protocol/proposal-response';
 import type { Signer } from '../../../core/protocol/signer';
 import type { NodeLayout, UserLayout } from '../network/network-layout';
+import { checkNodeServer } from './server-revocation';
 import type { NetworkSpec } from '../network/network-spec';
 
 const MAX_MESSAGE = 100 * 1024 * 1024;
@@ -23,10 +24,12 @@ export function transportFor(spec: Pick<NetworkSpec, 'tls' | 'mutualTls'>, user:
 }
 
 /** gRPC channel credentials for a node of the network: TLS with the node's CA (and a client certificate), or plaintext. */
-export function nodeCredentials(node: NodeLayout, transport: NodeTransport): grpc.ChannelCredentials {
+export function nodeCredentials(node: Pick<NodeLayout, 'id' | 'mspDir' | 'tlsRootCertPath'>, transport: NodeTransport): grpc.ChannelCredentials {
   if (!transport.tls) return grpc.credentials.createInsecure();
   const client = transport.client;
-  return grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath), client && fs.readFileSync(client.keyPath), client && fs.readFileSync(client.certPath));
+  return grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath), client && fs.readFileSync(client.keyPath), client && fs.readFileSync(client.certPath), {
+    checkServerIdentity: checkNodeServer(node),
+  });
 }
 
 const identity = (b: Buffer): Buffer => b;

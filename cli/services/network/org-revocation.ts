@@ -13,6 +13,7 @@ import { keyHere, keyNotHere } from './org-keys';
 import { mspOrgOf, orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 import { replaceFile } from '../../../core/node/durable-files';
 import { type LocalMspReloads, reloadLocalMsps } from './node-reload';
+import { mspFolderCrls } from '../client/server-revocation';
 
 /** The CRL file `weft network revoke` writes into an MSP folder's `crls/` (one per org CA; each new one lists every serial the last did). */
 export const CRL_FILE = 'crl.pem';
@@ -143,7 +144,7 @@ export async function revokeCertificates(
   const tlsCertificates = options.tlsCertificates ?? [];
   const revokesAll = (crls: readonly Uint8Array[]): boolean =>
     certificates.every((c) => authority.orgCrlRevokes(orgRef, c.pem, crls)) && tlsCertificates.every((c) => authority.orgCrlRevokes(orgRef, c.pem, crls, 'tlsca'));
-  const localCrls = readCrls(orgMspDir);
+  const localCrls = mspFolderCrls(orgMspDir);
   const states = await orgMspStates(network, org);
   const pending = states.filter((s) => !revokesAll(s.msp.getRevocationListList_asU8()));
   if (pending.length === 0 && revokesAll(localCrls)) options.alreadyDone(states.map((st) => st.layout.spec.channel.name));
@@ -210,12 +211,6 @@ function revocable(network: NetworkLayout, org: PeerOrgSpec, ref: string): { use
     });
   }
   return { user, certPem: fs.readFileSync(certPath) };
-}
-
-/** The PEM or DER CRLs in an MSP folder's `crls/`. */
-function readCrls(mspDir: string): Uint8Array[] {
-  const dir = path.join(mspDir, 'crls');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
 }
 
 /** Replaces the MSP folder's CRL `name` of this command (other CRLs there are left alone). */

@@ -7,6 +7,7 @@ import { ConfigError } from '../../errors';
 import type { ConfiguredFile } from '../certificate-reload';
 import { readConfigFile } from '../config';
 import { type Logger, logEntriesWritten, NodeLogging } from '../logger';
+import { refuseRevokedTlsConnections, type TlsRevocationSource } from '../tls-client-revocation';
 
 /** A named health check; throwing (or rejecting) marks the node unhealthy with that message. */
 export interface HealthChecker {
@@ -142,6 +143,15 @@ export class OperationsServer {
     (this.server as https.Server).setSecureContext({ cert: identity.cert, key: identity.key, ca: [...clientRootCAs] });
     this.tlsNow = identity;
     this.rootsNow = clientRootCAs;
+  }
+
+  /**
+   * Under TLS, closes a connection whose client certificate `source` revokes (at its handshake, or
+   * when a CRL arrives): `/metrics`, `/logspec` and `/reload-certificates` take any certificate of
+   * the client roots, so a revoked operator's key must not reach them. Checked per connection.
+   */
+  refuseRevokedClients(source: TlsRevocationSource): void {
+    if (this.options.tls !== undefined) refuseRevokedTlsConnections([this.server], source, this.logger);
   }
 
   /** Answers `POST /reload-certificates` with `reload`: 200 with its outcome, 422 when it refused the files. */

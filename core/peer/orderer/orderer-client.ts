@@ -1,6 +1,5 @@
-import { checkServerIdentity } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import type { TlsRevocations } from '../../node/tls-revocation';
+import { refuseRevokedServer, type TlsRevocations } from '../../node/tls-revocation';
 import { tlsCertificateHash } from '../../protocol/deliver-request';
 import { NODE_CLIENT_KEEPALIVE, clientKeepaliveOptions } from '../../node/grpc-keepalive';
 import { AtomicBroadcastDef } from '../grpc/raw-service';
@@ -37,20 +36,8 @@ export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCr
   if (tls.rootCerts === undefined) return { credentials: grpc.credentials.createInsecure(), options };
   if (tls.serverNameOverride !== undefined) options['grpc.ssl_target_name_override'] = tls.serverNameOverride;
   const { revocations, onRevoked } = tls;
-  const verify: grpc.VerifyOptions =
-    revocations === undefined
-      ? {}
-      : {
-          // Node's host name check first, as without this option; grpc-js applies the name override to it.
-          checkServerIdentity: (host, cert) => {
-            const wrongHost = checkServerIdentity(host, cert);
-            if (wrongHost !== undefined) return wrongHost;
-            const reason = cert.raw === undefined ? undefined : revocations().revocationOfBytes(cert.raw);
-            if (reason === undefined) return undefined;
-            onRevoked?.(reason);
-            return new Error(`the server's ${reason}`);
-          },
-        };
+  // grpc-js applies the name override to the host it passes.
+  const verify: grpc.VerifyOptions = revocations === undefined ? {} : { checkServerIdentity: refuseRevokedServer(revocations, onRevoked) };
   return { credentials: grpc.credentials.createSsl(tls.rootCerts, tls.privateKey ?? null, tls.certChain ?? null, verify), options };
 }
 

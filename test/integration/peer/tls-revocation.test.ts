@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as grpc from '@grpc/grpc-js';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
@@ -19,6 +20,22 @@ import { CHANNEL, eventually, propose, signerOf } from './network-fixture';
 function probe(client: grpc.Client): Promise<grpc.status> {
   return new Promise((resolve) => {
     client.makeUnaryRequest('/weft.test.Probe/Ping', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), { deadline: Date.now() + 5_000 }, (err) => resolve(err?.code ?? grpc.status.OK));
+  });
+}
+
+/** GET over a new HTTPS connection presenting `member`'s TLS certificate: the HTTP status, or the error code that ended the connection. */
+function httpsGet(address: string, pathname: string, member: GeneratedMember): Promise<number | string> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve) => {
+    const req = https.request(
+      { host, port, path: pathname, rejectUnauthorized: false, cert: fs.readFileSync(member.tlsCertPath), key: fs.readFileSync(member.tlsKeyPath), agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    req.end();
   });
 }
 
@@ -72,7 +89,10 @@ describe('mutual TLS: revoked TLS certificates', () => {
   };
 
   beforeAll(async () => {
-    net = await startInProcessNetwork({ prefix: 'weft-tls-revoke-', mutualTls: true, clients: false });
+    // Peer 0's operations endpoint serves HTTPS (paths from its config's folder, the network's peer0/).
+    const peer0 = '../organizations/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/tls';
+    const operationsTls = { enabled: true, certFile: `${peer0}/server.crt`, keyFile: `${peer0}/server.key`, rootCertFiles: [`${peer0}/ca.crt`] };
+    net = await startInProcessNetwork({ prefix: 'weft-tls-revoke-', mutualTls: true, clients: false, perPeerSection: [{ operations: { listenAddress: '127.0.0.1:0', tls: operationsTls } }, {}] });
     const admin = org1().users.Admin!;
     orderer = new AtomicBroadcastClient(
       `127.0.0.1:${net.ordererFiles.port}`,
@@ -96,10 +116,16 @@ describe('mutual TLS: revoked TLS certificates', () => {
     const keptOrderer = clientOf(user1, net.ordererFiles.port, net.m.ordererOrg.tlsCaCertPath);
     expect([await probe(keptPeer), await probe(keptOrderer)]).toEqual([grpc.status.UNIMPLEMENTED, grpc.status.UNIMPLEMENTED]);
 
+    const metrics = (member: GeneratedMember): Promise<number | string> => httpsGet(net.peers[0]!.operationsAddress()!, '/metrics', member);
+    expect(await metrics(user1)).toBe(200);
+
     const genesis = await configAt(0);
     await update(genesis, await withTlsCrl(genesis, 'Application', org1(), user1));
 
     expect(await reach(user1)).toEqual(refused);
+    // The peer's operations endpoint follows the channel's TLS CRLs too: closed after the handshake, no HTTP status.
+    expect(typeof (await metrics(user1))).toBe('string');
+    expect(await metrics(org1().users.Admin!)).toBe(200);
     // Opened before the CRL came: closed by it (the client's next call finds no connection and cannot make one).
     expect([await probe(keptPeer), await probe(keptOrderer)]).toEqual([grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE]);
     // Another certificate of the same TLS CA still connects.
@@ -119,14 +145,27 @@ describe('mutual TLS: revoked TLS certificates', () => {
     }
   }, 90_000);
 
-  it("the peer refuses an orderer whose TLS certificate the channel config revokes", async () => {
+  it("the peer refuses an orderer whose TLS certificate the channel config revokes, and ends the Deliver streams it had on it", async () => {
     const network = (net.peers[0] as unknown as { network: PeerNetwork }).network;
     const address = network.endpoints(CHANNEL)[0]!;
     expect(await network.client(address, CHANNEL).ready(5_000)).toBe(true);
 
     const current = await configAt(1);
-    await update(current, await withTlsCrl(current, 'Orderer', net.m.ordererOrg, net.m.ordererOrg.nodes.orderer!));
+    const revoking = await withTlsCrl(current, 'Orderer', net.m.ordererOrg, net.m.ordererOrg.nodes.orderer!);
+    await update(current, revoking);
     // The config that revokes the orderer's certificate is dialled anew, and that handshake fails.
     await eventually(async () => expect(await network.client(address, CHANNEL).ready(2_000)).toBe(false));
+
+    // The Deliver streams the peers had open on that orderer ended with the block that revoked it:
+    // the orderer cuts the next block, and no peer pulls it from the only (now revoked) orderer.
+    const heights = net.peers.map((p) => p.height(CHANNEL));
+    const admins = [signerOf(org1(), 'Admin'), signerOf(net.m.orgs[1], 'Admin'), signerOf(net.m.ordererOrg, 'Admin')];
+    const committed = await configAt(heights[0]! - 1);
+    const next = await withTlsCrl(committed, 'Application', net.m.orgs[1], net.m.orgs[1].users.User1!);
+    expect((await broadcast(orderer, [configUpdate(CHANNEL, committed, next, admins, admins[0]!)]))[0]).toMatchObject({ status: Status.SUCCESS });
+    // Blocks until the orderer has cut it; the peers had time to pull it (they take a block in milliseconds).
+    expect((await configAt(heights[0]!)).getSequence()).toBe(committed.getSequence() + 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(net.peers.map((p) => p.height(CHANNEL))).toEqual(heights);
   }, 90_000);
 });

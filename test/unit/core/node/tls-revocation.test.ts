@@ -9,6 +9,7 @@ import { TrustedClientRoots } from '../../../../core/node/trusted-client-roots';
 import { generateOrg, loadMspConfig, X509Msp, type GeneratedOrg } from '../../../../plugins/msp-x509';
 import { nextOrgCrl, orgCrlIssued, orgCrlRevokes } from '../../../../plugins/msp-x509/crypto-material/org-authority';
 import { serializeIdentity } from '../../../../core/protocol/serialized-identity';
+import { parseGoCrl } from '../../../../plugins/msp-x509/go-crl';
 
 /**
  * The TLS revocation set built from channel MSPs: only a CRL signed by one of the MSP's TLS CAs
@@ -59,6 +60,29 @@ describe('TLS revocations from MSP revocation lists', () => {
     const set = TlsRevocations.fromMsps([mspWith(org, ['-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n', tls.pem])], 'ch', logger);
     expect(set.revocationOf(tlsCert(org, 'User2'))).toBeDefined();
     expect(warnings).toEqual([expect.objectContaining({ where: 'ch MSP Org1MSP revocation_list[0]' })]);
+  });
+
+  it("fromCrls takes an MSP folder's crls/ against the TLS CA as fromMsps takes revocation_list", async () => {
+    const crl = await nextOrgCrl(ref(org), [fs.readFileSync(org.users.User1!.tlsCertPath)], [], 'tlsca');
+    const signing = await nextOrgCrl(ref(org), [fs.readFileSync(org.users.User2!.signCertPath)], []);
+    const set = TlsRevocations.fromCrls([fs.readFileSync(org.tlsCaCertPath)], [Buffer.from(signing.pem), Buffer.from(crl.pem)], 'peer0 crls/');
+    expect(set.revocationOf(tlsCert(org, 'User1'))).toMatch(/is on the CRL of TLS CA tlsca\.org1\.example\.com \(peer0 crls\/\)$/);
+    expect(set.revocationOf(tlsCert(org, 'User2'))).toBeUndefined();
+    expect(set.digest).toBe(TlsRevocations.fromMsps([mspWith(org, [crl.pem])], 'ch').digest);
+    expect(TlsRevocations.fromCrls([fs.readFileSync(other.tlsCaCertPath)], [Buffer.from(crl.pem)], 'x').empty).toBe(true);
+  });
+
+  it("reads a CRL's DER as the MSP does (Go's encoding/asn1): a non-minimal length is refused by both", async () => {
+    const crl = await nextOrgCrl(ref(org), [fs.readFileSync(org.users.User1!.tlsCertPath)], [], 'tlsca');
+    const der = Buffer.from(crl.pem.replace(/-----[A-Z0-9 ]+-----|\s/g, ''), 'base64');
+    expect(der[0]).toBe(0x30);
+    // The outer SEQUENCE's length written with one more byte than it needs (0x82 0x00 0xNN or 0x83 0x00 …): the signed TBS is untouched.
+    const lengthBytes = der[1]! & 0x80 ? der[1]! & 0x7f : 0;
+    const longer = lengthBytes === 0 ? Buffer.from([0x81, der[1]!]) : Buffer.concat([Buffer.from([0x80 | (lengthBytes + 1), 0]), der.subarray(2, 2 + lengthBytes)]);
+    const stretched = Buffer.concat([Buffer.from([0x30]), longer, der.subarray(2 + lengthBytes)]);
+    expect(TlsRevocations.fromCrls([fs.readFileSync(org.tlsCaCertPath)], [der], 'x').empty).toBe(false);
+    expect(TlsRevocations.fromCrls([fs.readFileSync(org.tlsCaCertPath)], [stretched], 'x').empty).toBe(true);
+    expect(() => parseGoCrl(stretched)).toThrow(/non-minimal length/);
   });
 
   it("the TLS CA's CRL in revocation_list revokes no identity: the MSP still validates User1's enrollment certificate", async () => {

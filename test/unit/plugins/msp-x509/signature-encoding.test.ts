@@ -1,5 +1,5 @@
 import { X509Msp, createTestOrg, parseEcdsaSignature } from '../../../../plugins/msp-x509';
-import { TAG, encodeDer } from '../../../../plugins/msp-x509/der';
+import { TAG, encodeDer } from '../../../../core/protocol/der-reader';
 import { signWith } from './fixtures';
 
 /**

@@ -1,7 +1,9 @@
 /**
  * A minimal DER walker for the parts of X.509 that chain building needs byte for byte (raw issuer
- * and subject names, raw TBS, extensions). Go's x509 compares names and re-encodes signatures on
- * these exact bytes, which node:crypto does not expose. Lengths must be definite and minimal.
+ * and subject names, raw TBS, extensions, CRLs). Go's x509 compares names and re-encodes signatures
+ * on these exact bytes, which node:crypto does not expose. Lengths must be definite and minimal, as
+ * Go's `encoding/asn1` demands. In core so the node's TLS revocation checks and the X.509 MSP
+ * plugin read CRLs with the same reader.
  */
 
 /** One DER element: its tag byte, the whole encoding and the contents. */
@@ -98,3 +100,17 @@ export function encodeDer(tag: number, ...contents: Uint8Array[]): Uint8Array {
   const body = Buffer.concat(contents);
   return new Uint8Array(Buffer.concat([Uint8Array.of(tag), lengthBytes(body.length), body]));
 }
+
+/**
+ * The node:crypto hash of each X.509 signature algorithm (dotted OID) a CRL or certificate may be
+ * signed with; `null` for Ed25519, which takes none. An algorithm missing here is not verified.
+ */
+export const SIGNATURE_HASHES: Readonly<Record<string, string | null>> = {
+  '1.2.840.10045.4.3.2': 'sha256', // ecdsa-with-SHA256
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.113549.1.1.11': 'sha256', // sha256WithRSAEncryption
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.3.101.112': null, // Ed25519
+};
