@@ -18,10 +18,11 @@ export interface PrunePlanPeer {
  * The peers of the layout's channel `weft network prune` acts on: `ids` (`--node`), else every peer
  * of the channel this directory runs (on this machine, keys here), since only those can it stop and
  * start. Each must run now: its snapshot is asked of it, and its height read. Refuses, before any
- * peer stops, a block the channel has not reached on one of them, and (unless `all`, or `ids` chose
+ * peer stops, a block more than `maxAhead` blocks beyond one's last block (waiting for it would
+ * outlast any sensible --timeout, or the block number is a typo), and (unless `all`, or `ids` chose
  * the peers) leaving no peer of the channel that keeps its blocks at or below `block`.
  */
-export async function prunePlan(layout: NetworkLayout, block: number, ids: readonly string[] | undefined, all: boolean): Promise<PrunePlanPeer[]> {
+export async function prunePlan(layout: NetworkLayout, block: number, ids: readonly string[] | undefined, all: boolean, maxAhead = 0): Promise<PrunePlanPeer[]> {
   const channel = layout.spec.channel.name;
   const explicit = ids !== undefined && ids.length > 0;
   const nodes = explicit ? namedPeers(layout, ids) : await peersRunHere(layout);
@@ -35,17 +36,21 @@ export async function prunePlan(layout: NetworkLayout, block: number, ids: reado
     }
     plan.push({ node, ...(await peerChainInfo(layout, node, channel)) });
   }
-  const short = plan.filter((p) => !alreadyPruned(p, block) && p.height <= block);
+  const short = plan.filter((p) => !alreadyPruned(p, block) && block - (p.height - 1) > maxAhead);
   if (short.length > 0) {
     const highest = Math.max(...plan.map((p) => p.height - 1));
     throw new WeftError(
       'CHANNEL_NOT_AT_BLOCK',
-      `--block ${block}: ${channel} has not reached it on ${short.map((p) => `${p.node.id} (last block ${p.height - 1})`).join(', ')}: ${block - highest} more block${block - highest === 1 ? '' : 's'} to go; nothing was stopped`,
+      `--block ${block}: ${channel} has not reached it on ${short.map((p) => `${p.node.id} (last block ${p.height - 1})`).join(', ')}: ${block - highest} more block${block - highest === 1 ? '' : 's'} to go, more than --max-ahead ${maxAhead}; nothing was stopped`,
       {
         field: '--block',
         value: block,
         heights: Object.fromEntries(plan.map((p) => [p.node.id, p.height])),
-        suggestions: [`prune at a block the channel has: at most ${Math.min(...short.map((p) => p.height - 1))}`, 'or wait until more transactions commit'],
+        maxAhead,
+        suggestions: [
+          `prune at a block the channel has: at most ${Math.min(...short.map((p) => p.height - 1))}`,
+          `or raise --max-ahead to wait for block ${block} (each peer takes its snapshot as it commits; --timeout bounds the wait)`,
+        ],
       },
     );
   }

@@ -1,9 +1,9 @@
 import { WeftError } from '../../../core/errors';
 import { completedSnapshot, completedSnapshots, type CompletedSnapshot } from '../snapshot/snapshot-files';
-import { pendingSnapshots, submitSnapshot, waitForSnapshot } from '../snapshot/snapshot-service';
 import { verifySnapshots } from '../snapshot/snapshot-verify';
 import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
+import { snapshotsAt, type SnapshotWait } from './network-prune-ahead';
 import type { PrunePlanPeer } from './network-prune-plan';
 
 /**
@@ -12,9 +12,9 @@ import type { PrunePlanPeer } from './network-prune-plan';
  * other peer of the channel with a snapshot at `block` on this machine, a kept one included). A
  * peer asks for a snapshot only at its last committed block or a later one (Fabric's snapshot
  * manager refuses an earlier one), so a peer already past `block` without one is refused here, as
- * is a disagreement: all before any peer stops.
+ * is a disagreement: all before any peer stops. A `block` still ahead is waited for (`snapshotsAt`).
  */
-export async function agreedSnapshots(layout: NetworkLayout, peers: readonly PrunePlanPeer[], block: number, timeoutMs: number, progress: Progress): Promise<Map<string, CompletedSnapshot>> {
+export async function agreedSnapshots(layout: NetworkLayout, peers: readonly PrunePlanPeer[], block: number, wait: SnapshotWait, progress: Progress): Promise<Map<string, CompletedSnapshot>> {
   const channel = layout.spec.channel.name;
   const found = new Map<string, CompletedSnapshot>();
   const missing: PrunePlanPeer[] = [];
@@ -31,16 +31,13 @@ export async function agreedSnapshots(layout: NetworkLayout, peers: readonly Pru
       value: block,
       peers: past.map((p) => p.node.id),
       suggestions: [
-        `ask for a snapshot at a coming block on every peer: weft snapshot submit ${layout.dir} --channel ${channel} --block <n> --wait, then run weft network prune with --block <n>`,
+        `prune at a coming block instead: weft network prune ${layout.dir} --channel ${channel} --block <n> with n above the last block; each peer takes its snapshot as n commits`,
         'or pick a --block at which every peer has a snapshot (weft snapshot list)',
       ],
     });
   }
   if (missing.length > 0) {
-    const toAsk = [];
-    for (const p of missing) if (!(await pendingSnapshots(layout, p.node)).includes(block)) toAsk.push(p.node);
-    await submitSnapshot(layout, toAsk, block, progress);
-    for (const p of missing) found.set(p.node.id, await waitForSnapshot(layout, p.node, [block], timeoutMs, progress));
+    for (const [id, snapshot] of await snapshotsAt(layout, missing.map((p) => p.node), block, wait, progress)) found.set(id, snapshot);
   }
   for (const other of layout.peers().filter((p) => !found.has(p.id))) {
     const snapshot = await completedSnapshot(other, channel, block);

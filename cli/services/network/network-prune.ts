@@ -20,8 +20,12 @@ export interface NetworkPruneOptions {
   readonly all: boolean;
   /** `--vacuum`: stop each peer, prune it in place and give the space back, instead of pruning it while it serves. */
   readonly vacuum: boolean;
-  /** How long to wait for a snapshot, and for a restarted peer to catch up. */
+  /** How long to wait for the snapshots (the channel reaching `block` included), and for a restarted peer to catch up. */
   readonly timeoutMs: number;
+  /** `--max-ahead`: how far beyond a peer's last block `block` may be and be waited for (default `PRUNE_MAX_AHEAD`; 0 refuses any block not reached). */
+  readonly maxAhead?: number;
+  /** Ctrl-C: ends a wait for the snapshots (this run's requests cancelled), or the run before its next peer. */
+  readonly signal?: AbortSignal;
   /** How long a peer may take to stop before SIGKILL. */
   readonly graceMs?: number;
 }
@@ -47,12 +51,16 @@ export interface NetworkPruneResult {
   readonly peers: NetworkPrunedPeer[];
 }
 
+/** `--max-ahead`'s default: well past any block a busy channel commits within the default --timeout, yet refusing a block number mistyped by a digit or two. */
+export const PRUNE_MAX_AHEAD = 1000;
+
 type Step = 'stop' | 'prune' | 'prune online' | 'start' | 'catch up';
 
 /**
  * `weft network prune`: `weft peer prune` rolled over a channel's peers from one agreed snapshot.
- * Every check comes before any peer is pruned: the peers run and reached the block, each has (or now
- * takes) its snapshot at it, and the snapshots are one ledger. Then one peer at a time is asked to
+ * Every check comes before any peer is pruned: the peers run, each has (or now takes) its snapshot
+ * at the block, waited for as the block commits when the channel has not reached it yet (prune
+ * ahead), and the snapshots are one ledger. Then one peer at a time is asked to
  * prune itself to its own snapshot while it serves (`weft.peer.Prune`): nothing stops. One at a time
  * so that the deletes' I/O hits one host at once and a failure stops the run with the other peers
  * untouched. A peer that cannot prune while running (an older Weft), or every peer with `--vacuum`,
@@ -65,18 +73,19 @@ export async function networkPrune(dir: string, options: NetworkPruneOptions, pr
   const layout = openNetwork(dir).forChannel(options.channel);
   const channel = layout.spec.channel.name;
   const { block } = options;
-  const plan = await prunePlan(layout, block, options.nodes, options.all);
+  const plan = await prunePlan(layout, block, options.nodes, options.all, options.maxAhead ?? PRUNE_MAX_AHEAD);
   const todo = plan.filter((p) => !alreadyPruned(p, block));
   for (const p of plan.filter((q) => alreadyPruned(q, block))) {
     progress(`${p.node.id}: holds no block at or below ${p.snapshotBlock!} of ${channel} already: skipped`);
   }
-  const snapshots = todo.length === 0 ? new Map() : await agreedSnapshots(layout, todo, block, options.timeoutMs, progress);
+  const snapshots = todo.length === 0 ? new Map() : await agreedSnapshots(layout, todo, block, { timeoutMs: options.timeoutMs, ...(options.signal && { signal: options.signal }) }, progress);
   const snapshotHash = [...snapshots.values()][0]?.snapshotHash as string | undefined;
   if (snapshotHash !== undefined) progress(`snapshots agree: snapshot_hash ${snapshotHash}`);
 
   const done = new Map<string, NetworkPrunedPeer>();
   for (const p of plan.filter((q) => alreadyPruned(q, block))) done.set(p.node.id, { peer: p.node.id, changed: false, blocksRemoved: 0, heightAfter: p.height });
   for (const [i, p] of todo.entries()) {
+    if (options.signal?.aborted === true) throw interrupted(channel, block, todo.slice(0, i), todo.slice(i));
     const counter = `[${i + 1}/${todo.length}] ${p.node.id}`;
     const online = options.vacuum ? undefined : await prunePeerOnline(layout, p, block, counter, progress);
     if (online !== undefined) {
@@ -128,6 +137,17 @@ async function prunePeer(layout: NetworkLayout, p: PrunePlanPeer, snapshotDir: s
   await step(layout, peer, 'start', () => networkUp(layout.dir, progress, [peer.id], 'by-caller'));
   const heightAfter = await step(layout, peer, 'catch up', () => waitForHeight(layout, peer, othersHeight, options.timeoutMs, progress));
   return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter, mode: 'stopped' };
+}
+
+/** Ctrl-C between two peers: the one being pruned finished, no other is begun. */
+function interrupted(channel: string, block: number, pruned: readonly PrunePlanPeer[], untouched: readonly PrunePlanPeer[]): WeftError {
+  const names = (ps: readonly PrunePlanPeer[]): string => ps.map((p) => p.node.id).join(', ') || 'none';
+  return new WeftError('PRUNE_INTERRUPTED', `interrupted: pruned ${names(pruned)} through block ${block} of ${channel}; not begun: ${names(untouched)}`, {
+    block,
+    pruned: pruned.map((p) => p.node.id),
+    untouched: untouched.map((p) => p.node.id),
+    suggestions: ['run weft network prune again with the same --block to prune the rest (peers pruned already are skipped)'],
+  });
 }
 
 async function step<T>(layout: NetworkLayout, peer: NodeLayout, name: Step, run: () => Promise<T>): Promise<T> {

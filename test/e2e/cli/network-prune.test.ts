@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net_ from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WeftError } from '../../../core/errors';
 import { findFreePorts } from '../../../cli/services/free-ports';
+import { openNetwork } from '../../../cli/services/network/network-access';
 import { networkPrune } from '../../../cli/services/network/network-prune';
+import { pendingSnapshots } from '../../../cli/services/snapshot/snapshot-service';
 import { type CliResult, REPO, errorOf, json, runCli } from './run-cli';
 
 const KV = path.join(REPO, 'test', 'integration', 'peer', 'fixtures', 'kv-events');
@@ -14,7 +18,7 @@ interface Pruned {
   channel: string;
   block: number;
   snapshotHash?: string;
-  peers: { peer: string; changed: boolean; blocksRemoved: number; bytesBefore?: number; bytesAfter?: number; heightAfter: number }[];
+  peers: { peer: string; changed: boolean; blocksRemoved: number; bytesBefore?: number; bytesAfter?: number; heightAfter: number; mode?: string }[];
 }
 
 /**
@@ -24,7 +28,9 @@ interface Pruned {
  * prune themselves while serving, one after the other, from snapshots taken at the last block, no
  * process stopped; both refuse the old blocks, keep their state, commit new blocks alike, and a
  * repeat changes nothing; a prune that fails on the stop-and-prune path (--vacuum) restarts that
- * peer on its old ledger.
+ * peer on its old ledger; a block ahead of the channel is waited for (each peer snapshots it as it
+ * commits), and a wait that times out or is interrupted takes back the requests it made; a peer
+ * that stops answering mid-run fails the run at its step, the next peer untouched.
  */
 describe('weft network prune (real processes)', () => {
   let tmp: string;
@@ -36,11 +42,19 @@ describe('weft network prune (real processes)', () => {
   const pid = (peer: string): string => fs.readFileSync(path.join(net, 'run', `${peer}.pid`), 'utf8').trim();
   const pids = (): string[] => [pid(ORG1), pid(ORG2)];
   const snapshotDir = (peer: string, block: number): string => path.join(net, 'nodes', peer, 'data', 'snapshots', 'completed', 'mychannel', String(block));
+  /** Each peer's pending snapshot requests, asked of the peer (Fabric's listpending). */
+  const pending = async (): Promise<Record<string, number[]>> => {
+    const layout = openNetwork(net).forChannel(undefined);
+    const peer = (id: string) => layout.peers().find((p) => p.id === id)!;
+    return { [ORG1]: await pendingSnapshots(layout, peer(ORG1)), [ORG2]: await pendingSnapshots(layout, peer(ORG2)) };
+  };
   /** Both peers' last block, once they agree on it. */
   const lastBlock = async (): Promise<number> => {
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const [a, b] = [await info(ORG1), await info(ORG2)];
       if (a.height === b.height && a.currentBlockHash === b.currentBlockHash) return a.height - 1;
+      if (Date.now() > deadline) throw new Error(`the peers do not agree: ${ORG1} height ${a.height}, ${ORG2} height ${b.height}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
@@ -63,13 +77,14 @@ describe('weft network prune (real processes)', () => {
   it('refuses, before any peer stops: a block not reached, every peer without --all, snapshots that differ, a peer past the block without one', async () => {
     const before = pids();
     const last = await lastBlock();
-    const ahead = errorOf(await weft('network', 'prune', net, '--block', String(last + 3), '--all'));
-    expect(ahead).toMatchObject({ code: 'CHANNEL_NOT_AT_BLOCK', details: { field: '--block', heights: { [ORG1]: last + 1, [ORG2]: last + 1 } } });
+    const ahead = errorOf(await weft('network', 'prune', net, '--block', String(last + 3), '--all', '--max-ahead', '2'));
+    expect(ahead).toMatchObject({ code: 'CHANNEL_NOT_AT_BLOCK', details: { field: '--block', maxAhead: 2, heights: { [ORG1]: last + 1, [ORG2]: last + 1 } } });
     expect(ahead.message).toContain('3 more blocks to go');
 
     const every = errorOf(await weft('network', 'prune', net, '--block', String(last)));
     expect(every).toMatchObject({ code: 'PRUNE_WOULD_DROP_EVERY_BLOCK', details: { peers: [ORG1, ORG2] } });
     // Neither refusal asked for a snapshot.
+    expect(await pending()).toEqual({ [ORG1]: [], [ORG2]: [] });
     expect(fs.existsSync(snapshotDir(ORG1, last)) || fs.existsSync(snapshotDir(ORG2, last))).toBe(false);
 
     // Org1's snapshot of an earlier block poses as its snapshot at the block Org2 takes hers: not one ledger.
@@ -165,4 +180,119 @@ describe('weft network prune (real processes)', () => {
     await put('color', 'indigo');
     expect(await get('color', ORG1)).toBe('indigo');
   }, 300_000);
+
+  it('a block ahead: both peers take their snapshots as it commits, then both prune at exactly it', async () => {
+    const last = await lastBlock();
+    const block = last + 3;
+    const run = weft('network', 'prune', net, '--block', String(block), '--all');
+    // Transactions come while it waits: one block each (the CLI waits for each commit).
+    await until(async () => { const p = await pending(); return p[ORG1]!.includes(block) && p[ORG2]!.includes(block); });
+    for (const v of ['a', 'b', 'c']) await put('ahead', v);
+    const done = await run;
+    const result = json(done) as unknown as Pruned;
+    expect(result).toMatchObject({ block, snapshotHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(result.peers.map((p) => [p.peer, p.changed, p.mode])).toEqual([[ORG1, true, 'online'], [ORG2, true, 'online']]);
+    expect(done.stderr).toContain(`snapshot requests for block ${block} of mychannel submitted to ${ORG1}, ${ORG2}`);
+    expect(done.stderr).toContain(`channel mychannel at block ${last}, 3 to go`);
+    for (const peer of [ORG1, ORG2]) {
+      expect(await info(peer)).toMatchObject({ snapshotBlock: block });
+      expect(await get('ahead', peer)).toBe('c');
+    }
+    expect(await pending()).toEqual({ [ORG1]: [], [ORG2]: [] });
+  }, 300_000);
+
+  it('a wait that times out cancels the requests it made and keeps one made before it', async () => {
+    const block = (await lastBlock()) + 50;
+    json(await weft('snapshot', 'submit', net, '--peer', ORG2, '--block', String(block)));
+    const err = errorOf(await weft('network', 'prune', net, '--block', String(block), '--all', '--timeout', '2'));
+    expect(err).toMatchObject({ code: 'PRUNE_WAIT_TIMEOUT', details: { field: '--timeout', block, cancelled: [ORG1], pending: [ORG2] } });
+    expect(err.message).toContain('50 to go');
+    expect(err.message).toContain(`snapshot requests cancelled: ${ORG1}; left pending: ${ORG2}`);
+    expect(await pending()).toEqual({ [ORG1]: [], [ORG2]: [block] });
+    json(await weft('snapshot', 'cancel', net, '--peer', ORG2, '--block', String(block)));
+  }, 120_000);
+
+  it('Ctrl-C while it waits cancels the requests it made', async () => {
+    const block = (await lastBlock()) + 50;
+    const child = spawn(process.execPath, ['--no-node-snapshot', path.join(REPO, 'bin', 'dev.js'), 'network', 'prune', net, '--block', String(block), '--all', '--json'], {
+      cwd: REPO,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Once: a second Ctrl-C ends the process as usual.
+      if (!interrupted && stderr.includes('to go')) interrupted = child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 1, stderr: expect.stringContaining('to go') });
+    const err = (JSON.parse(stdout) as { error: { code: string; details: Record<string, unknown> } }).error;
+    expect(err).toMatchObject({ code: 'PRUNE_INTERRUPTED', details: { block, cancelled: [ORG1, ORG2], pending: [] } });
+    expect(await pending()).toEqual({ [ORG1]: [], [ORG2]: [] });
+  }, 120_000);
+
+  it('a peer that stops answering mid-run fails the run at its step; the next peer is not touched', async () => {
+    await put('color', 'teal');
+    const block = await lastBlock();
+    const org2Before = await info(ORG2);
+    const org2Pid = pid(ORG2);
+    const lines: string[] = [];
+    const progress = (m: string): void => {
+      lines.push(m);
+      if (m === `[1/2] ${ORG1}: pruning while it serves`) process.kill(Number(pid(ORG1)), 'SIGKILL');
+    };
+    const err = await networkPrune(net, { block, all: true, vacuum: false, timeoutMs: 60_000 }, progress).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'NETWORK_PRUNE_FAILED', details: { peer: ORG1, step: 'prune online', causeCode: 'PEER_UNREACHABLE' } });
+    expect((err as Error).message).toContain(`${ORG1}, step prune online`);
+    expect(lines.some((l) => l.startsWith('[2/2]'))).toBe(false);
+    expect(pid(ORG2)).toBe(org2Pid);
+    expect((await info(ORG2)).snapshotBlock).toBe(org2Before.snapshotBlock);
+  }, 120_000);
+
+  it('stopped for its prune (--vacuum), a peer that cannot start again fails the run at step start, pruned; the next peer is not touched', async () => {
+    json(await weft('network', 'up', net, '--node', ORG1));
+    await put('color', 'amber');
+    const block = await lastBlock();
+    const org2Before = await info(ORG2);
+    const org2Pid = pid(ORG2);
+    const peer1 = openNetwork(net).forChannel(undefined).peers().find((p) => p.id === ORG1)!;
+    // Its port taken while it is down: the restart cannot listen.
+    const squatter = net_.createServer();
+    const lines: string[] = [];
+    const progress = (m: string): void => {
+      lines.push(m);
+      if (m.startsWith(`${ORG1}: pruned through block ${block}`)) squatter.listen(Number(peer1.address.split(':').pop()));
+    };
+    try {
+      const err = await networkPrune(net, { block, all: true, vacuum: true, timeoutMs: 60_000, graceMs: 5_000 }, progress).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'NETWORK_PRUNE_FAILED', details: { peer: ORG1, step: 'start' } });
+      expect((err as { details: { suggestions: string[] } }).details.suggestions[0]).toContain(`weft network up ${net} --node ${ORG1}`);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+    expect(lines.some((l) => l.startsWith('[2/2]'))).toBe(false);
+    expect(pid(ORG2)).toBe(org2Pid);
+    expect((await info(ORG2)).snapshotBlock).toBe(org2Before.snapshotBlock);
+    // As the error says: it is pruned; started by hand, it serves from the snapshot.
+    json(await weft('network', 'up', net, '--node', ORG1));
+    expect(await info(ORG1)).toMatchObject({ snapshotBlock: block });
+  }, 180_000);
 });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
