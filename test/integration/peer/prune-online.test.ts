@@ -3,10 +3,7 @@ import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
 import { snapshotsRootDir } from '../../../core/peer/peer-config';
-import { buildSeekEnvelope } from '../../../core/protocol/deliver-request';
-import type { Signer } from '../../../core/protocol/signer';
 import type { PruneAnswer } from '../../../core/peer/prune/prune-service';
 import { type InProcessNetwork, deployKvInProcess, gatewayOn, peersInSync, startInProcessNetwork } from './in-process-network';
 import { CHANNEL, eventually, propose, rawEndorser, signerOf } from './network-fixture';
@@ -24,23 +21,6 @@ function pruneCall(client: grpc.Client, request: Uint8Array): Promise<PruneAnswe
       request,
       (err, res) => (err ? reject(err) : resolve(JSON.parse(utf8.decode(res!)) as PruneAnswer)),
     );
-  });
-}
-
-/** A peer Deliver from `start` to `stop` that waits for blocks not yet committed (BLOCK_UNTIL_READY), collecting block numbers until the status. */
-function deliverUntilReady(client: grpc.Client, signer: Signer, start: number, stop: number): Promise<{ blocks: number[]; status: number }> {
-  return new Promise((resolve, reject) => {
-    const call = client.makeBidiStreamRequest('/protos.Deliver/Deliver', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => DeliverResponse.deserializeBinary(b));
-    const blocks: number[] = [];
-    call.on('data', (r: DeliverResponse) => {
-      if (r.hasBlock()) blocks.push(r.getBlock()!.getHeader()!.getNumber());
-      else {
-        call.end();
-        resolve({ blocks, status: r.getStatus() });
-      }
-    });
-    call.on('error', reject);
-    call.write(buildSeekEnvelope({ channelId: CHANNEL, start, stop, signer }));
   });
 }
 
@@ -94,7 +74,7 @@ describe('a running peer pruned to its snapshot', () => {
     // it either goes on past the snapshot, or, when it reaches a block already deleted, ends with a
     // status; never a gap, a half block or a dropped call.
     const heightBefore = height();
-    const across = deliverUntilReady(net.clients[0]!, reader(), 0, heightBefore);
+    const across = peerDeliver(net.clients[0]!, reader(), CHANNEL, 0, heightBefore, false);
     const submitted = Array.from({ length: 4 }, (_, i) => kv.submitTransaction('Put', `during${i}`, `value${i}`));
     const answer = await pruneCall(net.clients[0]!, signedSnapshotRequest(admin(), CHANNEL, target));
     expect((await Promise.all(submitted)).map((v) => utf8.decode(v))).toEqual(['value0', 'value1', 'value2', 'value3']);

@@ -67,9 +67,12 @@ export async function pendingSnapshots(client: grpc.Client, signer: Signer, chan
   return QueryPendingSnapshotsResponse.deserializeBinary(await snapshotCall(client, 'QueryPendings', signedSnapshotRequest(signer, channelId, 'query'))).getBlockNumbersList();
 }
 
-/** A peer Deliver (`protos.Deliver/Deliver`) from block `start` to `stop`, collecting block numbers until the status. */
-export function peerDeliver(client: grpc.Client, signer: Signer, channelId: string, start: number, stop: number): Promise<{ blocks: number[]; status: number }> {
-  const request = buildSeekEnvelope({ channelId, start, stop, failIfNotReady: true, signer });
+/**
+ * A peer Deliver (`protos.Deliver/Deliver`) from block `start` to `stop`, collecting block numbers
+ * until the status; with `failIfNotReady` false it waits for blocks not yet committed (BLOCK_UNTIL_READY).
+ */
+export function peerDeliver(client: grpc.Client, signer: Signer, channelId: string, start: number, stop: number, failIfNotReady = true): Promise<{ blocks: number[]; status: number }> {
+  const request = buildSeekEnvelope({ channelId, start, stop, failIfNotReady, signer });
   return new Promise((resolve, reject) => {
     const call = client.makeBidiStreamRequest(
       '/protos.Deliver/Deliver',
