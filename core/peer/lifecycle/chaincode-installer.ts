@@ -21,6 +21,8 @@ export type LoadPackage = (packageId: string, label: string) => Promise<void>;
 export class ChaincodeInstaller {
   /** Per package ID, the last install's outcome (or the one in progress). */
   private readonly builds = new Map<string, Promise<boolean>>();
+  /** Resolves once the last install called has taken its place in {@link builds}. */
+  private lastRegistration: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly packages: PackageStore,
@@ -36,13 +38,28 @@ export class ChaincodeInstaller {
    * it since it started, and what the store or the runtime threw otherwise.
    */
   async install(packageBytes: Uint8Array): Promise<InstalledChaincode> {
-    const pkg = await readChaincodePackage(packageBytes);
+    // Installs take their place in the queue of a package in the order they were called, not in
+    // the order their bytes finish parsing (inflating runs on libuv's pool): the first call is the
+    // one that builds, a concurrent second one waits for it.
+    const turn = this.lastRegistration;
+    let registered!: () => void;
+    this.lastRegistration = new Promise<void>((resolve) => (registered = resolve));
+    let pkg: Awaited<ReturnType<typeof readChaincodePackage>>;
+    try {
+      pkg = await readChaincodePackage(packageBytes);
+    } catch (err) {
+      await turn;
+      registered();
+      throw err;
+    }
+    await turn;
     const { packageId } = pkg;
     const previous = this.builds.get(packageId);
     let succeeded!: (ok: boolean) => void;
     const mine = new Promise<boolean>((resolve) => (succeeded = resolve));
     // Set before any await: a concurrent install of the same package queues behind this one.
     this.builds.set(packageId, mine);
+    registered();
     if (previous !== undefined && (await previous)) {
       succeeded(true);
       throw new ChaincodeError('CHAINCODE_ALREADY_INSTALLED', `chaincode already successfully installed (package ID '${packageId}')`, { packageId });
