@@ -52,10 +52,15 @@ export interface CommittedDefinition {
   readonly version: string;
   readonly sequence: number;
   readonly initRequired: boolean;
+  /** Its endorsement policy (the validation parameter): a channel policy path, or the MSP ids a signature policy names. */
+  readonly endorsementPolicy: EndorsementPolicyRef;
   /** Its private data collections, in definition order (empty when it has none). */
   readonly collections: CommittedCollection[];
   readonly approvals?: Record<string, boolean>;
 }
+
+/** An endorsement policy as a committed definition carries it: a channel policy path, or the MSP ids a signature policy names. */
+export type EndorsementPolicyRef = { readonly channelConfigPolicy: string } | { readonly signaturePolicyOrgs: readonly string[] };
 
 /** A collection of a committed definition, with the field names of the collections config file. */
 export interface CommittedCollection {
@@ -67,8 +72,8 @@ export interface CommittedCollection {
   readonly blockToLive: number;
   readonly memberOnlyRead: boolean;
   readonly memberOnlyWrite: boolean;
-  /** Its own endorsement policy: a channel policy path, or the MSP ids a signature policy names. Absent: the chaincode's applies. */
-  readonly endorsementPolicy?: { readonly channelConfigPolicy: string } | { readonly signaturePolicyOrgs: readonly string[] };
+  /** Its own endorsement policy. Absent: the chaincode's applies. */
+  readonly endorsementPolicy?: EndorsementPolicyRef;
 }
 
 /**
@@ -257,22 +262,28 @@ export function queryCommitted(layout: NetworkLayout, org: PeerOrgSpec, name: st
           version: d.getVersion(),
           sequence: d.getSequence(),
           initRequired: d.getInitRequired(),
+          endorsementPolicy: endorsementPolicyOf(d.getValidationParameter_asU8(), 'query_chaincode_definition_result.validation_parameter'),
           collections: committedCollections(d.getCollections()),
           approvals: Object.fromEntries(d.getApprovalsMap().toArray()) as Record<string, boolean>,
         },
       ];
     }
-    const payload = await c.call(signer, channel, LIFECYCLE, ['QueryChaincodeDefinitions', new QueryChaincodeDefinitionsArgs().serializeBinary()]);
-    return decodeCommittedDefinitions(payload)
-      .getChaincodeDefinitionsList()
-      .map((d) => ({
-        name: d.getName(),
-        version: d.getVersion(),
-        sequence: d.getSequence(),
-        initRequired: d.getInitRequired(),
-        collections: committedCollections(d.getCollections()),
-      }));
+    return committedDefinitionsOf(await c.call(signer, channel, LIFECYCLE, ['QueryChaincodeDefinitions', new QueryChaincodeDefinitionsArgs().serializeBinary()]));
   });
+}
+
+/** The definitions of a `QueryChaincodeDefinitionsResult` (`_lifecycle`'s answer, as bytes). */
+export function committedDefinitionsOf(payload: Uint8Array): CommittedDefinition[] {
+  return decodeCommittedDefinitions(payload)
+    .getChaincodeDefinitionsList()
+    .map((d, i) => ({
+      name: d.getName(),
+      version: d.getVersion(),
+      sequence: d.getSequence(),
+      initRequired: d.getInitRequired(),
+      endorsementPolicy: endorsementPolicyOf(d.getValidationParameter_asU8(), `query_chaincode_definitions_result.chaincode_definitions[${i}].validation_parameter`),
+      collections: committedCollections(d.getCollections()),
+    }));
 }
 
 function committedCollections(pkg: CollectionConfigPackage | undefined): CommittedCollection[] {
@@ -284,13 +295,13 @@ function committedCollections(pkg: CollectionConfigPackage | undefined): Committ
     blockToLive: c.blockToLive,
     memberOnlyRead: c.memberOnlyRead,
     memberOnlyWrite: c.memberOnlyWrite,
-    ...(c.endorsementPolicy === undefined ? {} : { endorsementPolicy: endorsementPolicyOf(c.endorsementPolicy) }),
+    ...(c.endorsementPolicy === undefined ? {} : { endorsementPolicy: endorsementPolicyOf(c.endorsementPolicy, 'collection.endorsement_policy') }),
   }));
 }
 
-function endorsementPolicyOf(bytes: Uint8Array): NonNullable<CommittedCollection['endorsementPolicy']> {
-  // policy-wire wrote these bytes; google-protobuf's reader would recurse through a deeply nested policy.
-  const policy = decodeApplicationPolicy(bytes, 'collection.endorsement_policy');
+function endorsementPolicyOf(bytes: Uint8Array, field: string): EndorsementPolicyRef {
+  // policy-wire reads these bytes: google-protobuf's reader would recurse through a deeply nested policy.
+  const policy = decodeApplicationPolicy(bytes, field);
   const envelope = policy.getSignaturePolicy();
   if (envelope === undefined) return { channelConfigPolicy: policy.getChannelConfigPolicyReference() };
   return { signaturePolicyOrgs: [...new Set(envelope.getIdentitiesList().flatMap((p) => principalMspId(p) ?? []))] };

@@ -1,8 +1,4 @@
-import { QueryChaincodeDefinitionsArgs } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
-import { decodeApplicationPolicy } from '../../../core/protocol/policy-wire';
-import { decodeCommittedDefinitions } from '../chaincode/lifecycle-results';
-import { loadClientIdentity } from '../client/client-identity';
-import { withPeerClient } from '../client/peer-client';
+import { type CommittedDefinition, committedDefinitionsOf, type EndorsementPolicyRef, queryCommitted } from '../chaincode/lifecycle';
 import type { ChaincodePolicyUse } from './channel-config-flags';
 import { readingPeer } from './network-access';
 import type { NetworkLayout } from './network-layout';
@@ -15,29 +11,24 @@ import { orgsWithKeysHere } from './org-keys';
  * channel_config_policy_reference (Fabric's `--channel-config-policy`) rather than a signature policy.
  */
 export async function chaincodePolicyUses(layout: NetworkLayout): Promise<ChaincodePolicyUse[]> {
-  const channel = layout.spec.channel.name;
   const peer = readingPeer(layout);
   const org = orgsWithKeysHere(layout).find((o) => o.mspId === peer.mspId) ?? orgsWithKeysHere(layout)[0]!;
-  const admin = loadClientIdentity(layout.user(org, 'Admin'));
-  const payload = await withPeerClient(layout.spec, peer, admin, (c) =>
-    c.call(admin.signer, channel, '_lifecycle', ['QueryChaincodeDefinitions', new QueryChaincodeDefinitionsArgs().serializeBinary()]),
-  );
-  return policyUsesIn(payload);
+  return policyUses(await queryCommitted(layout, org, undefined, peer));
 }
 
 /** The channel policy references in a QueryChaincodeDefinitionsResult (`_lifecycle`'s answer, as bytes). */
 export function policyUsesIn(payload: Uint8Array): ChaincodePolicyUse[] {
+  return policyUses(committedDefinitionsOf(payload));
+}
+
+function policyUses(definitions: readonly CommittedDefinition[]): ChaincodePolicyUse[] {
   const uses: ChaincodePolicyUse[] = [];
-  decodeCommittedDefinitions(payload)
-    .getChaincodeDefinitionsList()
-    .forEach((d, i) => {
-      const own = decodeApplicationPolicy(d.getValidationParameter_asU8(), `query_chaincode_definitions_result.chaincode_definitions[${i}].validation_parameter`).getChannelConfigPolicyReference();
-      if (own !== '') uses.push({ chaincode: d.getName(), use: 'endorsement', policy: own });
-      for (const c of d.getCollections()?.getConfigList() ?? []) {
-        const collection = c.getStaticCollectionConfig();
-        const ref = collection?.getEndorsementPolicy()?.getChannelConfigPolicyReference() ?? '';
-        if (ref !== '') uses.push({ chaincode: d.getName(), use: `collection ${collection!.getName()} endorsement`, policy: ref });
-      }
-    });
+  const add = (chaincode: string, use: string, ref: EndorsementPolicyRef | undefined): void => {
+    if (ref !== undefined && 'channelConfigPolicy' in ref && ref.channelConfigPolicy !== '') uses.push({ chaincode, use, policy: ref.channelConfigPolicy });
+  };
+  for (const d of definitions) {
+    add(d.name, 'endorsement', d.endorsementPolicy);
+    for (const c of d.collections) add(d.name, `collection ${c.name} endorsement`, c.endorsementPolicy);
+  }
   return uses;
 }
