@@ -3,7 +3,7 @@ import { WeftError } from '../../../core/errors';
 import type { PrunedChannel } from '../../../core/peer/peer-ledger-admin';
 import { WeftCommand } from '../../base-command';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
-import { type OnlinePruned, prunePeerChannel, pruneRunningPeer } from '../../services/peer/peer-prune';
+import { type OnlinePruned, prunedSummary, prunePeerChannel, pruneRunningPeer } from '../../services/peer/peer-prune';
 
 export default class PeerPrune extends WeftCommand {
   static override summary = "Delete a peer's blocks up to a snapshot of its channel, in place: a running peer while it serves, or a stopped one.";
@@ -31,13 +31,8 @@ export default class PeerPrune extends WeftCommand {
 
   async run(): Promise<PrunedChannel | OnlinePruned> {
     const { args, flags } = await this.parse(PeerPrune);
-    const mib = (n: number): string => (n / 1048576).toFixed(1);
     const result = flags.peer !== undefined ? await this.pruneOnline(args.dir, flags.peer, flags.channel, flags.block) : await this.pruneOffline(flags);
-    this.log(
-      result.changed
-        ? `${result.channel}: pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed; ledger files ${mib(result.bytesBefore)} MiB -> ${mib(result.bytesAfter)} MiB`
-        : `${result.channel}: holds no block at or below ${result.prunedThrough} already, nothing changed`,
-    );
+    this.log(`${result.channel}: ${prunedSummary(result)}`);
     return result;
   }
 

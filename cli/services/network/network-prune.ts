@@ -1,6 +1,6 @@
 import { WeftError } from '../../../core/errors';
 import type { PrunedChannel } from '../../../core/peer/peer-ledger-admin';
-import { prunePeerChannel, pruneRunningPeer } from '../peer/peer-prune';
+import { prunedSummary, prunePeerChannel, pruneRunningPeer } from '../peer/peer-prune';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
 import { otherPeersHeight, waitForHeight } from './peer-catch-up';
 import { networkUp } from './network-control';
@@ -112,8 +112,7 @@ async function prunePeerOnline(layout: NetworkLayout, p: PrunePlanPeer, block: n
     }
     throw failed(layout, peer, 'prune online', err);
   }
-  const mib = (n: number): string => (n / 1048576).toFixed(1);
-  progress(`${peer.id}: pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed, ledger files ${mib(result.bytesBefore)} -> ${mib(result.bytesAfter)} MiB, commits held at most ${result.longestHoldMs.toFixed(1)} ms`);
+  progress(`${peer.id}: ${prunedSummary(result)}`);
   const { height } = await peerChainInfo(layout, peer, layout.spec.channel.name);
   return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter: height, mode: 'online' };
 }
@@ -132,8 +131,7 @@ async function prunePeer(layout: NetworkLayout, p: PrunePlanPeer, snapshotDir: s
     await networkUp(layout.dir, progress, [peer.id], 'by-caller').catch((restart: unknown) => progress(`${peer.id}: could not start it again: ${(restart as Error).message}`));
     throw failed(layout, peer, 'prune', err);
   }
-  const mib = (n: number): string => (n / 1048576).toFixed(1);
-  progress(`${peer.id}: pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed, ledger files ${mib(result.bytesBefore)} -> ${mib(result.bytesAfter)} MiB`);
+  progress(`${peer.id}: ${prunedSummary(result)}`);
   await step(layout, peer, 'start', () => networkUp(layout.dir, progress, [peer.id], 'by-caller'));
   const heightAfter = await step(layout, peer, 'catch up', () => waitForHeight(layout, peer, othersHeight, options.timeoutMs, progress));
   return { peer: peer.id, changed: result.changed, blocksRemoved: result.blocksRemoved, bytesBefore: result.bytesBefore, bytesAfter: result.bytesAfter, heightAfter, mode: 'stopped' };

@@ -90,3 +90,14 @@ function pruneCallError(peer: NodeLayout, err: grpc.ServiceError): WeftError {
     suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${peer.logFile}`],
   });
 }
+
+/**
+ * One line saying what a prune did, for the commands' output: blocks removed and the ledger files'
+ * size before and after, and for a running peer how long it held its commits at once.
+ */
+export function prunedSummary(result: PrunedChannel | OnlinePruned): string {
+  if (!result.changed) return `holds no block at or below ${result.prunedThrough} already, nothing changed`;
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
+  const held = 'longestHoldMs' in result ? `, commits held at most ${result.longestHoldMs.toFixed(1)} ms` : '';
+  return `pruned through block ${result.prunedThrough}: ${result.blocksRemoved} blocks removed, ledger files ${mib(result.bytesBefore)} -> ${mib(result.bytesAfter)} MiB${held}`;
+}
