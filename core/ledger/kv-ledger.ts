@@ -4,7 +4,6 @@ import { blockDataHash, blockHeaderHash, setTransactionsFilter } from '../protoc
 import { bytesEqual, toHex } from '../protocol/bytes';
 import { decodeLedgerTx } from './block-txs';
 import type { BlockchainInfo, CommitResult, CommitSeconds, IndexFile, Ledger, TransactionInfo } from './ledger';
-import { nextKey } from './ledger-keys';
 import type { LedgerOptions } from './ledger-options';
 import type { ChannelLedgerStore, OnlinePruneOptions, StoreCommitSeconds, StoreOnlinePruneResult, StorePruneResult } from './ledger-store-provider';
 import { MvccValidator } from './mvcc-validator';
@@ -21,18 +20,9 @@ import { exportSnapshot } from './snapshot-export';
 import { snapshotPvtUpdates } from './snapshot-pvt-updates';
 import { TxSimulatorImpl } from './tx-simulator-impl';
 import { decodeStoredBlock, envelopeAt } from './stored-block';
-import {
-  type BlockPvtData,
-  groupByTx,
-  KEEP_FOREVER,
-  MISSING_NAMESPACE,
-  type MissingPvtData,
-  type MissingPvtEntry,
-  missingKey,
-  parseMissingEntry,
-  type PrivateDataPolicy,
-} from './private-data';
-import { eligibilityUpdates, ineligibleCollections, type OldPvtDataResult, oldPvtDataUpdates, type PvtCollectionName, withCurrentBootHashes } from './pvt-reconcile';
+import { type BlockPvtData, groupByTx, KEEP_FOREVER, type MissingPvtData, type MissingPvtEntry, type PrivateDataPolicy } from './private-data';
+import type { OldPvtDataResult, PvtCollectionName } from './pvt-reconcile';
+import { CommittedPvtData } from './committed-pvt-data';
 
 /**
  * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
@@ -51,6 +41,7 @@ export class KvLedger implements Ledger {
   private bootstrap: SnapshotBootstrap | undefined;
   /** See {@link fillConfigInState}; every later config block's commit keeps the state's config current. */
   private configChecked = false;
+  private readonly pvt: CommittedPvtData;
 
   constructor(
     readonly channelId: string,
@@ -59,6 +50,7 @@ export class KvLedger implements Ledger {
     private readonly onClose: () => void = () => undefined,
     private readonly pvtPolicy: PrivateDataPolicy = KEEP_FOREVER,
   ) {
+    this.pvt = new CommittedPvtData(channelId, store);
     this.bootstrap = store.bootstrap?.();
     this.recover();
     const last = store.blocks.height() - 1;
@@ -130,10 +122,7 @@ export class KvLedger implements Ledger {
     }
     const header = block.getHeader();
     if (header === undefined) throw badBlock(this.channelId, 'block.header is missing');
-    if (this.replayPending) {
-      this.recover();
-      this.replayPending = false;
-    }
+    this.replayIfPending();
     const blockNum = header.getNumber();
     const height = this.height();
     if (blockNum !== height) {
@@ -197,46 +186,23 @@ export class KvLedger implements Ledger {
   }
 
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
-    if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= this.height()) return new Map();
-    // A collection a purge emptied is kept for replay only: it holds nothing to give another peer.
-    return groupByTx(this.store.pvtData(blockNum).filter((c) => c.rwset.length > 0));
+    return this.pvt.getPrivateDataByBlock(blockNum);
   }
 
   missingPvtData(limit: number, after?: MissingPvtData & { readonly blockNum: number }): MissingPvtEntry[] {
-    this.checkLimit('missingPvtData', limit);
-    const start = after === undefined ? '' : nextKey(missingKey(after.blockNum, after.txNum, after.namespace, after.collection));
-    const { state } = this.store;
-    return state.getRange(MISSING_NAMESPACE, start, '', { limit }).map((r) => withCurrentBootHashes(state, parseMissingEntry(r.key, r.value)));
+    return this.pvt.missingPvtData(limit, after);
   }
 
   ineligiblePvtCollections(): PvtCollectionName[] {
-    return ineligibleCollections(this.store.state);
+    return this.pvt.ineligiblePvtCollections();
   }
 
   markPvtEligible(collection: PvtCollectionName, limit: number): number {
-    this.checkLimit('markPvtEligible', limit);
-    const updates = eligibilityUpdates(this.store.state, collection, limit);
-    const commit = this.oldPvtCommit();
-    if (updates.length > 0) commit({ state: updates, pvtData: [], resolved: [] });
-    return updates.length / 2;
+    return this.pvt.markPvtEligible(collection, limit);
   }
 
   commitPvtDataOfOldBlocks(data: ReadonlyMap<number, BlockPvtData>): OldPvtDataResult {
-    const commit = this.oldPvtCommit();
-    const height = this.height();
-    for (const blockNum of data.keys()) {
-      if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= height) {
-        throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: private data for block ${blockNum}, which is not committed (height ${height})`, {
-          channelId: this.channelId,
-          argument: 'data',
-          blockNum,
-        });
-      }
-    }
-    const updates = oldPvtDataUpdates(this.store.state, height, data);
-    const { state, pvtData, resolved } = updates;
-    if (state.length > 0 || pvtData.length > 0 || resolved.length > 0) commit({ state, pvtData, resolved });
-    return { reconciled: updates.reconciled, ignored: updates.ignored };
+    return this.pvt.commitPvtDataOfOldBlocks(data);
   }
 
   declareIndexes(namespace: string, files: readonly IndexFile[]): void {
@@ -285,10 +251,7 @@ export class KvLedger implements Ledger {
   }
 
   exportSnapshot(dir: string, extra: readonly ExtraSnapshotFile[] = []): SnapshotExport {
-    if (this.replayPending) {
-      this.recover();
-      this.replayPending = false;
-    }
+    this.replayIfPending();
     this.fillConfigInState();
     return exportSnapshot(this.channelId, this.store, this.getBlockchainInfo(), dir, extra);
   }
@@ -348,10 +311,7 @@ export class KvLedger implements Ledger {
     if (storeMethod === undefined) {
       throw new LedgerError('LEDGER_PRUNE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot delete old blocks, so it cannot prune`, { channelId: this.channelId });
     }
-    if (this.replayPending) {
-      this.recover();
-      this.replayPending = false;
-    }
+    this.replayIfPending();
     checkPruneTarget({ channelId: this.channelId, height: this.height(), firstBlockNumber: this.firstBlockNumber(), header: (n) => this.getBlockByNumber(n)?.getHeader() }, bootstrap);
     // Written to state before the blocks go, and harmless if the prune never follows: the config
     // is the one the blocks say, and imported history counts only below the bootstrap's block.
@@ -394,22 +354,11 @@ export class KvLedger implements Ledger {
     this.onClose();
   }
 
-  private checkLimit(method: string, limit: number): void {
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new LedgerError('LEDGER_BAD_ARGUMENT', `channel ${this.channelId}: ${method}(limit) needs a positive integer, received ${describeArgument(limit)}`, {
-        channelId: this.channelId,
-        argument: 'limit',
-      });
-    }
-  }
-
-  /** The store's `commitOldPvtData`; throws `LEDGER_RECONCILE_UNSUPPORTED` when it has none. */
-  private oldPvtCommit(): NonNullable<ChannelLedgerStore['commitOldPvtData']> {
-    const commit = this.store.commitOldPvtData?.bind(this.store);
-    if (commit === undefined) {
-      throw new LedgerError('LEDGER_RECONCILE_UNSUPPORTED', `channel ${this.channelId}: this ledger plugin cannot store private data of committed blocks`, { channelId: this.channelId });
-    }
-    return commit;
+  /** Replays first what a commit that failed halfway left without state (see `replayPending`). */
+  private replayIfPending(): void {
+    if (!this.replayPending) return;
+    this.recover();
+    this.replayPending = false;
   }
 
   /** Fabric's startup recovery (see {@link replayMissingBlocks}). */

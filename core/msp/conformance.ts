@@ -3,13 +3,16 @@
  * (`mspConformanceSuite('msp-x509', factory)`), so third-party MSPs get the same checks for free.
  * It uses jest globals and is deliberately not re-exported from `core/index.ts`.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { MSPPrincipal, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspError } from '../errors';
 import { rolePrincipal } from '../policy/policy-expression';
 import type { MspRole } from './identity';
-import type { Msp, MspProvider } from './msp';
+import type { LocalMspPart, Msp, MspProvider } from './msp';
 import { MspErrorCode } from './msp-error-code';
 import { MSP_VERSIONS, NEWEST_MSP_VERSION } from './msp-version';
 
@@ -32,7 +35,7 @@ export interface MspConformanceFixture {
   readonly foreign: ConformanceIdentity;
   /** Issued by `org`'s CA and revoked in `org.config`. */
   readonly revoked: ConformanceIdentity;
-  /** An MSP folder (signcerts/, keystore/, cacerts/, config.yaml): `MspProvider` loads local identities from one. */
+  /** An MSP folder (signcerts/, keystore/, cacerts/, config.yaml): `MspProvider` loads local identities from one (a copy with one of its folders removed must fail to load). */
   readonly localMsp: { readonly dir: string; readonly mspId: string };
   cleanup?(): void | Promise<void>;
 }
@@ -224,6 +227,38 @@ export function mspConformanceSuite(name: string, factory: () => Promise<MspConf
       const seen = channelMsp.deserializeIdentity(signer.serialized);
       expect(() => seen.validate()).not.toThrow();
       expect(seen.verify(MESSAGE, sig)).toBe(true);
+    });
+
+    it('loads the local MSP and its signer in one read, as the two loads apart make them', () => {
+      const { dir, mspId: localId } = fx.localMsp;
+      const { msp: local, signer } = fx.provider.loadLocalMsp(dir, localId);
+      expect(local.id).toBe(localId);
+      expect(local.version).toBe(NEWEST_MSP_VERSION);
+      expect(Buffer.from(local.config.serializeBinary())).toEqual(Buffer.from(fx.provider.loadMspConfig(dir, localId).serializeBinary()));
+      expect(Buffer.from(signer.serialized)).toEqual(Buffer.from(fx.provider.loadSigningIdentity(dir, localId).serialized));
+      const sig = signer.sign(MESSAGE);
+      expect(local.deserializeIdentity(signer.serialized).verify(MESSAGE, sig)).toBe(true);
+      expect(() => local.deserializeIdentity(signer.serialized).validate()).not.toThrow();
+    });
+
+    it('says which part of a local MSP folder failed: its MSP or its signer', () => {
+      const { dir, mspId: localId } = fx.localMsp;
+      const partOf = (remove: string): unknown => {
+        const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-msp-conformance-'));
+        try {
+          fs.cpSync(dir, copy, { recursive: true });
+          fs.rmSync(path.join(copy, remove), { recursive: true, force: true });
+          fx.provider.loadLocalMsp(copy, localId);
+          return 'loaded';
+        } catch (err) {
+          expect(err).toBeInstanceOf(MspError);
+          return (err as MspError).details.part;
+        } finally {
+          fs.rmSync(copy, { recursive: true, force: true });
+        }
+      };
+      const [mspPart, signerPart]: LocalMspPart[] = ['msp', 'signer'];
+      expect([partOf('cacerts'), partOf('keystore'), partOf('signcerts')]).toEqual([mspPart, signerPart, signerPart]);
     });
   });
 }

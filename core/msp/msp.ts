@@ -43,6 +43,19 @@ export interface MspManager extends IdentityDeserializer {
   isWellFormed(serialized: Uint8Array): void;
 }
 
+/** What {@link MspProvider.loadLocalMsp} reads from one MSP folder, consistent by construction. */
+export interface LocalMsp {
+  readonly msp: Msp;
+  readonly signer: SigningIdentity;
+}
+
+/**
+ * Which part of a local MSP folder {@link MspProvider.loadLocalMsp} failed on, in its error's
+ * `details.part`: `msp` its CAs, intermediates, admins, CRLs, TLS roots or `config.yaml`;
+ * `signer` its `signcerts/`, `keystore/` or the signing certificate's validation.
+ */
+export type LocalMspPart = 'msp' | 'signer';
+
 /**
  * The `msp` plugin slot: builds MSPs from channel configuration and loads local signing identities.
  * Called when a channel config (genesis or update) is applied and when a node starts.
@@ -57,12 +70,20 @@ export interface MspProvider {
   createManager(msps: readonly Msp[]): MspManager;
   /**
    * Loads a local signing identity from a Fabric MSP folder (`signcerts/`, `keystore/`,
-   * `cacerts/`, `config.yaml`), its key preloaded for signing. Called once at node start. The
-   * identity is validated against the folder's own MSP; throws `MspError` naming the missing or
+   * `cacerts/`, `config.yaml`), its key preloaded for signing: a client's (a node's own comes with
+   * its MSP from {@link loadLocalMsp}). The identity is validated against the folder's own MSP; throws `MspError` naming the missing or
    * unreadable file, a key that matches no certificate, or the validation rule that failed.
    */
   loadSigningIdentity(mspDir: string, mspId: string): SigningIdentity;
   /** Reads a Fabric MSP folder into the `FabricMSPConfig` a channel config carries (no private keys). */
   loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig;
+  /**
+   * A node's local MSP from its folder in one read: the MSP {@link loadMspConfig} and
+   * {@link createMsp} would build (newest version) and the signing identity
+   * {@link loadSigningIdentity} would load, validated by that very MSP. Called at node start and on
+   * each certificate reload. Throws as those two, the `MspError` carrying `details.part` (a
+   * {@link LocalMspPart}) to say which of the two the folder failed.
+   */
+  loadLocalMsp(mspDir: string, mspId: string): LocalMsp;
 }
 export const MspProvider = Symbol('MspProvider');

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
 import type { MspRole, SigningIdentity } from '../msp/identity';
-import type { Msp, MspProvider } from '../msp/msp';
+import type { LocalMsp, LocalMspPart, MspProvider } from '../msp/msp';
 import { rolePrincipal } from '../policy/policy-expression';
 import { type NodeCertificates, registeredOnce, trackCertificateExpiry } from './certificate-expiry';
 import { allows, CLIENT_AUTH, readOrRefuse, readRoot, Refused, SERVER_AUTH, tlsIssuers } from './certificate-reload-checks';
@@ -80,7 +80,7 @@ export interface ReloadableOperations extends ReloadableTlsListener {
 
 /** Where a node's certificates come from. */
 export interface ReloadOptions {
-  readonly msp: { readonly dir: string; readonly id: string; readonly provider: Pick<MspProvider, 'loadSigningIdentity' | 'loadMspConfig' | 'createMsp'> };
+  readonly msp: { readonly dir: string; readonly id: string; readonly provider: Pick<MspProvider, 'loadLocalMsp'> };
   /** The gRPC listener's TLS files (absent with TLS off) and the config fields naming them, for errors. */
   readonly tls?: TlsFiles;
   /** The operations endpoint, when it exists already (else {@link CertificateReloader.serveOn} later). */
@@ -140,8 +140,9 @@ export class CertificateReloader {
   /** Loads the node's identity as it starts: a local MSP that fails its checks stops the start, as before reloads existed. */
   constructor(private readonly options: ReloadOptions) {
     const { dir, id, provider } = options.msp;
-    this.localMsp = new SwitchableLocalMsp(provider.createMsp(provider.loadMspConfig(dir, id)));
-    this.signer = new SwitchableSigningIdentity(provider.loadSigningIdentity(dir, id));
+    const local = provider.loadLocalMsp(dir, id);
+    this.localMsp = new SwitchableLocalMsp(local.msp);
+    this.signer = new SwitchableSigningIdentity(local.signer);
     const { tls } = options;
     this.serverTls = tls === undefined ? undefined : new ServerTlsIdentity({ cert: readConfigFile(tls.certFile, tls.certField), key: readConfigFile(tls.keyFile, tls.keyField) });
     this.counter = options.registry === undefined ? undefined : reloadCounter(options.registry);
@@ -194,17 +195,14 @@ export class CertificateReloader {
   private attempt(now: Date): ReloadOutcome {
     const { msp, tls } = this.options;
     const { signer, serverTls, operations, admin } = this;
-    let enrollment: SigningIdentity;
-    let localMsp: Msp;
+    let local: LocalMsp;
     let clientRoots: Buffer[] | undefined;
     let serverIdentity: ServerIdentity | undefined;
     let operationsTls: ListenerTls | undefined;
     let adminTls: ListenerTls | undefined;
     try {
-      localMsp = this.loadLocalMsp();
+      local = this.loadLocalMsp(signer.identity);
       clientRoots = this.clientRoots?.files.map(({ file, field }) => readRoot(file, field));
-      // Validated against the folder's own MSP, which is the one just loaded: the one check of the signer.
-      enrollment = this.loadEnrollment(signer.identity);
       const issuers = tlsIssuers(msp.dir);
       const serves = [SERVER_AUTH];
       const dials = this.options.dialsWithServerCertificate === true ? [SERVER_AUTH, CLIENT_AUTH] : serves;
@@ -215,6 +213,7 @@ export class CertificateReloader {
       if (err instanceof Refused) return { result: 'refused', file: err.file, reason: err.message };
       return { result: 'refused', file: msp.dir, reason: (err as Error).message };
     }
+    const { msp: localMsp, signer: enrollment } = local;
     const changed: ChangedCertificate[] = [];
     const enrollmentChanged = !Buffer.from(enrollment.idBytes).equals(Buffer.from(signer.idBytes));
     if (enrollmentChanged) changed.push(describe('enrollment', enrollment.idBytes));
@@ -259,33 +258,28 @@ export class CertificateReloader {
     return { identity, clientRootCAs: listener.clientRootFiles?.map(({ file, field }) => readRoot(file, field)) };
   }
 
-  /** The folder's MSP under Fabric's setup rules (root CAs, intermediates, admins, CRLs, NodeOUs), as the node starts with. */
-  private loadLocalMsp(): Msp {
-    const { dir, id, provider } = this.options.msp;
-    try {
-      return provider.createMsp(provider.loadMspConfig(dir, id));
-    } catch (err) {
-      const e = err as Error & { details?: { file?: unknown } };
-      throw new Refused(typeof e.details?.file === 'string' ? e.details.file : dir, `the local MSP: ${e.message}`);
-    }
-  }
-
-  /** The MSP's own checks (key matches, chains to its CA, not expired, this MSP ID), then the NodeOU role. */
-  private loadEnrollment(current: SigningIdentity): SigningIdentity {
+  /**
+   * The folder's MSP under Fabric's setup rules (root CAs, intermediates, admins, CRLs, NodeOUs), as
+   * the node starts with, and the enrollment in it, checked by that MSP (key matches, chains to its
+   * CA, not expired, this MSP ID), then for the NodeOU roles the running one has.
+   */
+  private loadLocalMsp(current: SigningIdentity): LocalMsp {
     const { dir, id, provider } = this.options.msp;
     const signcerts = path.join(dir, 'signcerts');
-    let next: SigningIdentity;
+    let local: LocalMsp;
     try {
-      next = provider.loadSigningIdentity(dir, id);
+      local = provider.loadLocalMsp(dir, id);
     } catch (err) {
-      const e = err as Error & { details?: { file?: unknown } };
-      throw new Refused(typeof e.details?.file === 'string' ? e.details.file : signcerts, e.message);
+      const e = err as Error & { details?: { file?: unknown; part?: LocalMspPart } };
+      const file = typeof e.details?.file === 'string' ? e.details.file : undefined;
+      if (e.details?.part === 'signer') throw new Refused(file ?? signcerts, e.message);
+      throw new Refused(file ?? dir, `the local MSP: ${e.message}`);
     }
     const roles = (identity: SigningIdentity): string => ROLES.filter((r) => identity.satisfiesPrincipal(rolePrincipal(id, r))).join(',');
     const was = roles(current);
-    const is = roles(next);
+    const is = roles(local.signer);
     if (was !== is) throw new Refused(signcerts, `the new enrollment certificate's NodeOU roles are [${is}], the running one's [${was}]`);
-    return next;
+    return local;
   }
 
   /**

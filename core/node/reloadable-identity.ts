@@ -3,6 +3,20 @@ import type { MSPPrincipal } from '@hyperledger/fabric-protos/lib/msp/msp_princi
 import type { SigningIdentity } from '../msp/identity';
 
 /**
+ * One object whose current value a certificate reload replaces with one assignment, for every
+ * component it was handed to once. Subclasses forward their interface to `held` with plain getters
+ * and calls, no Proxy and nothing allocated per call: they sit on the signing and identity-check
+ * paths. A call already running when `replace` comes finishes on the value it started with.
+ */
+export abstract class Switchable<T> {
+  constructor(protected held: T) {}
+
+  replace(next: T): void {
+    this.held = next;
+  }
+}
+
+/**
  * The node's signing identity as one object whose current identity a certificate reload replaces:
  * every component (endorser, gateway, block pullers, membership, private data, the orderer's block
  * writer) is handed this object once, so a reload is one assignment instead of a visit to each of
@@ -10,50 +24,44 @@ import type { SigningIdentity } from '../msp/identity';
  * calls `sign` between two awaits could pair an old creator with a new signature across a reload;
  * the components read both in the same synchronous step.
  */
-export class SwitchableSigningIdentity implements SigningIdentity {
-  constructor(private current: SigningIdentity) {}
-
+export class SwitchableSigningIdentity extends Switchable<SigningIdentity> implements SigningIdentity {
   /** The identity signing now. */
   get identity(): SigningIdentity {
-    return this.current;
-  }
-
-  replace(next: SigningIdentity): void {
-    this.current = next;
+    return this.held;
   }
 
   get mspId(): string {
-    return this.current.mspId;
+    return this.held.mspId;
   }
   get serialized(): Uint8Array {
-    return this.current.serialized;
+    return this.held.serialized;
   }
   get idBytes(): Uint8Array {
-    return this.current.idBytes;
+    return this.held.idBytes;
   }
   get id(): string {
-    return this.current.id;
+    return this.held.id;
   }
   get expiresAt(): Date {
-    return this.current.expiresAt;
+    return this.held.expiresAt;
   }
   get organizationalUnits(): readonly string[] {
-    return this.current.organizationalUnits;
+    return this.held.organizationalUnits;
   }
   validate(): void {
-    this.current.validate();
+    this.held.validate();
   }
   verify(message: Uint8Array, signature: Uint8Array): boolean {
-    return this.current.verify(message, signature);
+    return this.held.verify(message, signature);
   }
   verifyAsync(message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    return this.current.verifyAsync(message, signature);
+    return this.held.verifyAsync(message, signature);
   }
   satisfiesPrincipal(principal: MSPPrincipal): boolean {
-    return this.current.satisfiesPrincipal(principal);
+    return this.held.satisfiesPrincipal(principal);
   }
   sign(message: Uint8Array): Uint8Array {
-    return this.current.sign(message);
+    return this.held.sign(message);
   }
 }
 
@@ -69,17 +77,15 @@ export interface ServerIdentity {
  * the new certificate while connections already open keep theirs (TLS is negotiated once per
  * connection).
  */
-export class ServerTlsIdentity {
+export class ServerTlsIdentity extends Switchable<ServerIdentity> {
   private readonly listeners = new Set<experimental.IdentityCertificateUpdateListener>();
 
-  constructor(private identity: ServerIdentity) {}
-
   current(): ServerIdentity {
-    return this.identity;
+    return this.held;
   }
 
-  replace(next: ServerIdentity): void {
-    this.identity = next;
+  override replace(next: ServerIdentity): void {
+    super.replace(next);
     for (const listener of [...this.listeners]) listener({ certificate: next.cert, privateKey: next.key });
   }
 
@@ -88,7 +94,7 @@ export class ServerTlsIdentity {
     // grpc-js adds its listener while it still registers the server's watcher: answering at once
     // would update a server not yet listening for it, which then never gets a TLS context.
     process.nextTick(() => {
-      if (this.listeners.has(listener)) listener({ certificate: this.identity.cert, privateKey: this.identity.key });
+      if (this.listeners.has(listener)) listener({ certificate: this.held.cert, privateKey: this.held.key });
     });
   }
 

@@ -2,6 +2,7 @@ import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_con
 import type { Identity } from '../msp/identity';
 import type { Msp } from '../msp/msp';
 import type { MspVersion } from '../msp/msp-version';
+import { Switchable } from './reloadable-identity';
 
 /**
  * The node's local MSP (its CAs, admins, CRLs, NodeOUs) as one object a certificate reload
@@ -10,28 +11,22 @@ import type { MspVersion } from '../msp/msp-version';
  * all of them together, as {@link SwitchableSigningIdentity} does for the signer. An identity
  * deserialized before a switch keeps the MSP that made it: a check in flight finishes on the old one.
  */
-export class SwitchableLocalMsp implements Msp {
-  constructor(private current: Msp) {}
-
+export class SwitchableLocalMsp extends Switchable<Msp> implements Msp {
   /** The MSP in use now. */
   get msp(): Msp {
-    return this.current;
-  }
-
-  replace(next: Msp): void {
-    this.current = next;
+    return this.held;
   }
 
   get id(): string {
-    return this.current.id;
+    return this.held.id;
   }
   get config(): FabricMSPConfig {
-    return this.current.config;
+    return this.held.config;
   }
   get version(): MspVersion {
-    return this.current.version;
+    return this.held.version;
   }
   deserializeIdentity(serialized: Uint8Array): Identity {
-    return this.current.deserializeIdentity(serialized);
+    return this.held.deserializeIdentity(serialized);
   }
 }

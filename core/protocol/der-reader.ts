@@ -3,7 +3,7 @@
  * and subject names, raw TBS, extensions, CRLs). Go's x509 compares names and re-encodes signatures
  * on these exact bytes, which node:crypto does not expose. Lengths must be definite and minimal, as
  * Go's `encoding/asn1` demands. In core so the node's TLS revocation checks and the X.509 MSP
- * plugin read CRLs with the same reader.
+ * plugin read CRLs with the same reader. Writing is `encodeDer`'s (`der.ts`).
  */
 
 /** One DER element: its tag byte, the whole encoding and the contents. */
@@ -86,19 +86,6 @@ export function oidToString(content: Uint8Array): string {
     }
   }
   return parts.join('.');
-}
-
-function lengthBytes(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length);
-  const out: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n % 256);
-  return Uint8Array.of(0x80 | out.length, ...out);
-}
-
-/** DER encoding of one element from its tag and contents. */
-export function encodeDer(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const body = Buffer.concat(contents);
-  return new Uint8Array(Buffer.concat([Uint8Array.of(tag), lengthBytes(body.length), body]));
 }
 
 /**

@@ -3,6 +3,7 @@
  * rejects a signature whose S is above half the curve order, because (r, n−S) is a second valid
  * signature over the same message; node:crypto neither produces nor checks low-S on its own.
  */
+import { derInteger, derSequence } from '../../core/protocol/der';
 
 /** Group orders of the curves the MSP accepts, by OpenSSL curve name. */
 export const CURVE_ORDERS: Readonly<Record<string, bigint>> = {
@@ -50,22 +51,9 @@ export function parseEcdsaSignature(der: Uint8Array): EcdsaSignature | undefined
   return { r: r.value, s: s.value };
 }
 
-/** Minimal two's-complement big-endian bytes of a non-negative integer, from one hex string. */
-function integerBytes(value: bigint): Uint8Array {
-  const hex = value.toString(16);
-  const bytes = Buffer.from(hex.length % 2 === 0 ? hex : '0' + hex, 'hex');
-  return bytes[0] & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
-}
-
-function lengthBytes(length: number): number[] {
-  return length < 0x80 ? [length] : [0x81, length];
-}
-
+/** `SEQUENCE { INTEGER r, INTEGER s }` in canonical DER (what {@link parseEcdsaSignature} accepts). */
 export function encodeEcdsaSignature(sig: EcdsaSignature): Uint8Array {
-  const r = integerBytes(sig.r);
-  const s = integerBytes(sig.s);
-  const body = Buffer.concat([Buffer.of(0x02, ...lengthBytes(r.length)), r, Buffer.of(0x02, ...lengthBytes(s.length)), s]);
-  return new Uint8Array(Buffer.concat([Buffer.of(0x30, ...lengthBytes(body.length)), body]));
+  return derSequence(derInteger(sig.r), derInteger(sig.s));
 }
 
 export function isLowS(sig: EcdsaSignature, order: bigint): boolean {

@@ -1,4 +1,5 @@
-import { DerError, DerReader, TAG, encodeDer, oidToString } from '../../core/protocol/der-reader';
+import { encodeDer } from '../../core/protocol/der';
+import { DerError, DerReader, TAG, oidToString } from '../../core/protocol/der-reader';
 import { CURVE_ORDERS, encodeEcdsaSignature, isLowS } from './ecdsa-signature';
 import { parseNameConstraints, type NameConstraints } from './go-name-constraints';
 

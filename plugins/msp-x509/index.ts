@@ -16,7 +16,7 @@ export { X509Identity } from './x509-identity';
 export { X509SigningIdentity } from './x509-signing-identity';
 export { MspManagerImpl, type MspManagerOptions } from './msp-manager-impl';
 export { X509MspProvider } from './x509-msp-provider';
-export { loadMspConfig, loadSigningIdentity, MspFolderConfigYaml } from './msp-folder';
+export { loadLocalMsp, loadMspConfig, loadSigningIdentity, MspFolderConfigYaml } from './msp-folder';
 export { mspOptionsFrom } from './msp-x509-module';
 export {
   parseEcdsaSignature,

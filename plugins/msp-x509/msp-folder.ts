@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MspError } from '../../core/errors';
 import { assertNotExpired } from '../../core/msp/expiry';
+import type { LocalMspPart } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
 import { goPemDecode } from './go-pem';
@@ -171,7 +172,30 @@ function matchesPublicKey(publicKey: KeyObject, privateKey: KeyObject): boolean 
  * expired (MSP_EXPIRED) before it is returned.
  */
 export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}): X509SigningIdentity {
-  const msp = new X509Msp(loadMspConfig(mspDir, mspId), options);
+  return signingIdentityOf(new X509Msp(loadMspConfig(mspDir, mspId), options), mspDir, mspId);
+}
+
+/**
+ * The folder's MSP and its signing identity, each file read once: {@link loadMspConfig}'s MSP, and
+ * {@link loadSigningIdentity}'s identity validated by that same MSP. An `MspError` says in
+ * `details.part` which of the two failed (`LocalMspPart`).
+ */
+export function loadLocalMsp(mspDir: string, mspId: string, options: X509MspOptions = {}): { msp: X509Msp; signer: X509SigningIdentity } {
+  const msp = inPart('msp', () => new X509Msp(loadMspConfig(mspDir, mspId), options));
+  return { msp, signer: inPart('signer', () => signingIdentityOf(msp, mspDir, mspId)) };
+}
+
+function inPart<T>(part: LocalMspPart, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof MspError)) throw err;
+    throw new MspError(err.code, err.message, { ...err.details, part }, err.cause === undefined ? undefined : { cause: err.cause });
+  }
+}
+
+/** The certificate in `signcerts/` with its key from `keystore/`, validated by `msp`, the folder's own. */
+function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string): X509SigningIdentity {
   const certPem = firstPemBlock(path.join(mspDir, 'signcerts'), 'CERTIFICATE');
   const identity = msp.deserializeIdentity(serializeIdentity(mspId, certPem));
   const keystore = path.join(mspDir, 'keystore');

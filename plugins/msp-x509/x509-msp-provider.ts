@@ -1,7 +1,7 @@
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import type { CreateMspOptions, Msp, MspManager, MspProvider } from '../../core/msp/msp';
+import type { CreateMspOptions, LocalMsp, Msp, MspManager, MspProvider } from '../../core/msp/msp';
 import { MspManagerImpl } from './msp-manager-impl';
-import { loadMspConfig, loadSigningIdentity } from './msp-folder';
+import { loadLocalMsp, loadMspConfig, loadSigningIdentity } from './msp-folder';
 import { X509Msp, X509MspOptions } from './x509-msp';
 import type { X509SigningIdentity } from './x509-signing-identity';
 
@@ -27,5 +27,9 @@ export class X509MspProvider implements MspProvider {
 
   loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig {
     return loadMspConfig(mspDir, mspId);
+  }
+
+  loadLocalMsp(mspDir: string, mspId: string): LocalMsp {
+    return loadLocalMsp(mspDir, mspId, this.options);
   }
 }

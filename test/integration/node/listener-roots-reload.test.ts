@@ -3,13 +3,11 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { CertificateReloader } from '../../../core/node/certificate-reload';
-import { NodeLogging } from '../../../core/node/logger';
-import { OperationsServer, readOperationsTls } from '../../../core/node/operations/operations-server';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
-import { generateOrg, type GeneratedMember, type GeneratedOrg, X509MspProvider } from '../../../plugins/msp-x509';
+import { generateOrg, type GeneratedMember, type GeneratedOrg } from '../../../plugins/msp-x509';
 import { generateMaterial, type Material, writeNodeConfig } from '../orderer/orderer-fixture';
+import { type ReloadingOperations, startReloadingOperations } from './reloading-operations-fixture';
 
 /** What a request got: the HTTP status, or the TLS error that ended the handshake. */
 type Answer = number | string;
@@ -55,34 +53,20 @@ describe('operations and admin listeners: client CA roots reload', () => {
   describe('operations endpoint', () => {
     let org1: GeneratedOrg;
     let org2: GeneratedOrg;
-    let ops: OperationsServer;
-    let reloader: CertificateReloader;
+    let endpoint: ReloadingOperations;
     let rootFile: string;
-    const port = (): number => Number(ops.address().split(':').pop());
+    const port = (): number => endpoint.port();
+    const reloader = () => endpoint.reloader;
 
     beforeAll(async () => {
       org1 = await generateOrg({ domain: 'org1.example.com', mspId: 'Org1MSP', kind: 'peer', users: ['Admin'] }, path.join(dir, 'ops'));
       org2 = await generateOrg({ domain: 'org2.example.com', mspId: 'Org2MSP', kind: 'peer', users: ['Admin'] }, path.join(dir, 'ops'));
       rootFile = path.join(dir, 'ops-client-roots.pem');
       fs.copyFileSync(org1.tlsCaCertPath, rootFile);
-      const logging = new NodeLogging('silent');
-      const peer = org1.nodes.peer0!;
-      ops = new OperationsServer({
-        listenAddress: '127.0.0.1:0',
-        version: 'test',
-        logging,
-        tls: readOperationsTls(
-          'peer.operations.tls',
-          { cert: peer.tlsCertPath, key: peer.tlsKeyPath, clientRootCAs: [rootFile], clientAuthRequired: false },
-          { cert: 'certFile', key: 'keyFile', clientRootCAs: 'rootCertFiles' },
-        ),
-      });
-      reloader = new CertificateReloader({ msp: { dir: peer.mspDir, id: org1.mspId, provider: new X509MspProvider() }, logger: logging.logger('certmonitor'), operations: ops });
-      await ops.start();
+      endpoint = await startReloadingOperations(org1, [rootFile]);
     });
     afterAll(async () => {
-      reloader?.stop();
-      await ops?.stop();
+      await endpoint?.stop();
     });
 
     it('takes clients of the new root on /metrics after the file is swapped and reloaded, refuses those of the old root only, and keeps an open connection', async () => {
@@ -95,16 +79,16 @@ describe('operations and admin listeners: client CA roots reload', () => {
 
         // Not a certificate: refused naming the field; the endpoint keeps the roots it had.
         fs.writeFileSync(rootFile, 'not a certificate\n');
-        expect(reloader.reload()).toMatchObject({ result: 'refused', file: rootFile, reason: expect.stringContaining('peer.operations.tls.rootCertFiles[0]') });
+        expect(reloader().reload()).toMatchObject({ result: 'refused', file: rootFile, reason: expect.stringContaining('peer.operations.tls.rootCertFiles[0]') });
         expect(await get(port(), '/metrics', oldClient)).toBe(200);
 
         fs.copyFileSync(org2.tlsCaCertPath, rootFile);
-        expect(reloader.reload()).toEqual({ result: 'reloaded', changed: [], clientRootFiles: [rootFile] });
+        expect(reloader().reload()).toEqual({ result: 'reloaded', changed: [], clientRootFiles: [rootFile] });
         expect(await get(port(), '/metrics', newClient)).toBe(200);
         expect(await get(port(), '/metrics', oldClient)).toBe(401);
         // The connection made before the reload was authorized by its handshake: it goes on until it closes.
         expect(await get(port(), '/metrics', oldClient, kept)).toBe(200);
-        expect(reloader.reload()).toEqual({ result: 'unchanged' });
+        expect(reloader().reload()).toEqual({ result: 'unchanged' });
       } finally {
         kept.destroy();
       }

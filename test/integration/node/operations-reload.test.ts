@@ -4,11 +4,9 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { CertificateReloader } from '../../../core/node/certificate-reload';
-import { NodeLogging } from '../../../core/node/logger';
-import { OperationsServer, readOperationsTls } from '../../../core/node/operations/operations-server';
-import { generateOrg, type GeneratedOrg, X509MspProvider } from '../../../plugins/msp-x509';
+import { generateOrg, type GeneratedOrg } from '../../../plugins/msp-x509';
 import { renewOrgMember } from '../../../plugins/msp-x509/crypto-material/org-authority';
+import { type ReloadingOperations, startReloadingOperations } from './reloading-operations-fixture';
 
 /**
  * The operations endpoint over HTTPS takes a renewed certificate with the node's reload, and serves
@@ -18,12 +16,11 @@ import { renewOrgMember } from '../../../plugins/msp-x509/crypto-material/org-au
 describe('operations endpoint: certificate reload', () => {
   let dir: string;
   let org: GeneratedOrg;
-  let ops: OperationsServer;
-  let reloader: CertificateReloader;
+  let endpoint: ReloadingOperations;
 
   const peer = () => org.nodes.peer0!;
   const admin = () => org.users.Admin!;
-  const port = (): number => Number(ops.address().split(':').pop());
+  const port = (): number => endpoint.port();
   const der = (file: string): Buffer => new X509Certificate(fs.readFileSync(file)).raw;
   const served = (): Promise<Buffer> =>
     new Promise((resolve, reject) => {
@@ -59,24 +56,11 @@ describe('operations endpoint: certificate reload', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ops-reload-'));
     org = await generateOrg({ domain: 'org1.example.com', mspId: 'Org1MSP', kind: 'peer', users: ['Admin'] }, dir);
-    const logging = new NodeLogging('silent');
-    ops = new OperationsServer({
-      listenAddress: '127.0.0.1:0',
-      version: 'test',
-      logging,
-      tls: readOperationsTls(
-        'peer.operations.tls',
-        { cert: peer().tlsCertPath, key: peer().tlsKeyPath, clientRootCAs: [org.tlsCaCertPath], clientAuthRequired: false },
-        { cert: 'certFile', key: 'keyFile', clientRootCAs: 'rootCertFiles' },
-      ),
-    });
-    reloader = new CertificateReloader({ msp: { dir: peer().mspDir, id: org.mspId, provider: new X509MspProvider() }, logger: logging.logger('certmonitor'), operations: ops });
-    await ops.start();
+    endpoint = await startReloadingOperations(org, [org.tlsCaCertPath]);
   });
 
   afterAll(async () => {
-    reloader?.stop();
-    await ops?.stop();
+    await endpoint?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -94,7 +78,7 @@ describe('operations endpoint: certificate reload', () => {
     const reloaded = await post(true);
     expect(reloaded).toMatchObject({ status: 200, body: { result: 'reloaded', changed: [{ certificate: 'enrollment' }, { certificate: 'tls_operations' }] } });
     expect((await served()).equals(der(peer().tlsCertPath))).toBe(true);
-    expect(reloader.signer.idBytes).toEqual(new Uint8Array(fs.readFileSync(peer().signCertPath)));
+    expect(endpoint.reloader.signer.idBytes).toEqual(new Uint8Array(fs.readFileSync(peer().signCertPath)));
 
     // A key that is not the certificate's: 422 with the file and the reason, the server keeps its certificate.
     fs.copyFileSync(admin().tlsKeyPath, peer().tlsKeyPath);

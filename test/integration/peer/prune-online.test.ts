@@ -1,13 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import type { Contract } from '@hyperledger/fabric-gateway';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { snapshotsRootDir } from '../../../core/peer/peer-config';
 import type { PruneAnswer } from '../../../core/peer/prune/prune-service';
-import { type InProcessNetwork, deployKvInProcess, gatewayOn, peersInSync, startInProcessNetwork } from './in-process-network';
-import { CHANNEL, eventually, propose, rawEndorser, signerOf } from './network-fixture';
-import { peerDeliver, signedSnapshotRequest, snapshotCall } from './snapshot-support';
+import { peersInSync } from './in-process-network';
+import { CHANNEL } from './network-fixture';
+import { qscc, snapshotAhead, usePruneNetwork } from './prune-fixture';
+import { peerDeliver, signedSnapshotRequest } from './snapshot-support';
 
 const utf8 = new TextDecoder();
 
@@ -30,31 +27,12 @@ function pruneCall(client: grpc.Client, request: Uint8Array): Promise<PruneAnswe
  * peer then answers as one joined from that snapshot.
  */
 describe('a running peer pruned to its snapshot', () => {
-  let net: InProcessNetwork;
-  let kv: Contract;
-
-  beforeAll(async () => {
-    net = await startInProcessNetwork({ prefix: 'weft-prune-online-' });
-    await deployKvInProcess(net);
-    kv = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('kv');
-  }, 180_000);
-
-  afterAll(async () => {
-    await net?.close();
-  });
-
-  const admin = () => signerOf(net.m.orgs[0], 'Admin');
-  const reader = () => signerOf(net.m.orgs[0]);
-  const height = () => net.peers[0]!.height(CHANNEL);
+  const fx = usePruneNetwork('weft-prune-online-');
+  const { admin, reader, height } = fx;
 
   it('prunes while transactions commit, refuses a non-admin, and answers below the snapshot as a snapshot-joined peer', async () => {
-    const target = height() + 1;
-    await snapshotCall(net.clients[0]!, 'Generate', signedSnapshotRequest(admin(), CHANNEL, target));
-    while (height() <= target + 1) await kv.submitTransaction('Put', 'b', `banana${height()}`);
-    const snapshotDir = path.join(snapshotsRootDir(net.peers[0]!.config), 'completed', CHANNEL, String(target));
-    await eventually(() => expect(fs.existsSync(snapshotDir)).toBe(true), 30_000);
-    await peersInSync(net.peers);
-    const keptBlock = await peerDeliver(net.clients[0]!, reader(), CHANNEL, target + 1, target + 1);
+    const { net, kv } = fx;
+    const { target, keptBlock } = await snapshotAhead(fx);
 
     // A member that is not an admin: the snapshot service's refusal, nothing pruned.
     await expect(pruneCall(net.clients[0]!, signedSnapshotRequest(reader(), CHANNEL, target))).rejects.toMatchObject({
@@ -95,13 +73,7 @@ describe('a running peer pruned to its snapshot', () => {
 
     expect(await peerDeliver(net.clients[0]!, reader(), CHANNEL, 0, 0)).toEqual({ blocks: [], status: Status.NOT_FOUND });
     expect(await peerDeliver(net.clients[0]!, reader(), CHANNEL, target + 1, target + 1)).toEqual(keptBlock);
-    const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
-    try {
-      const res = (await propose(endorser, reader(), CHANNEL, 'qscc', ['GetBlockByNumber', CHANNEL, '1'])).response;
-      expect(res.message).toMatch(new RegExp(`block 1 is not available on this peer: .*snapshot at block ${target}`));
-    } finally {
-      endorser.close();
-    }
+    expect((await qscc(net, ['GetBlockByNumber', CHANNEL, '1'])).message).toMatch(new RegExp(`block 1 is not available on this peer: .*snapshot at block ${target}`));
     // Still serving: reads its kept state, commits, and stays in step with the other peer.
     expect(utf8.decode(await kv.evaluateTransaction('Get', 'during3'))).toBe('value3');
     expect(utf8.decode(await kv.submitTransaction('Put', 'after', 'yes'))).toBe('yes');

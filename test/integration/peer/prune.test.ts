@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Contract } from '@hyperledger/fabric-gateway';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { readSnapshotMetadata } from '../../../core/ledger/snapshot-metadata';
@@ -9,8 +8,9 @@ import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig, type PeerConfig, snapshotsRootDir } from '../../../core/peer/peer-config';
 import { PeerLedgerAdmin, type PrunedChannel } from '../../../core/peer/peer-ledger-admin';
 import { PeerNode } from '../../../core/peer/peer-node';
-import { type InProcessNetwork, deployKvInProcess, gatewayOn, peersInSync, startInProcessNetwork } from './in-process-network';
-import { CHANNEL, approve, eventually, gatewayFor, propose, rawEndorser, signerOf } from './network-fixture';
+import { peersInSync } from './in-process-network';
+import { CHANNEL, approve, eventually, gatewayFor, signerOf } from './network-fixture';
+import { qscc as qsccOn, snapshotAhead, usePruneNetwork } from './prune-fixture';
 import { peerDeliver, signedSnapshotRequest, snapshotCall } from './snapshot-support';
 
 const utf8 = new TextDecoder();
@@ -21,32 +21,13 @@ const utf8 = new TextDecoder();
  * snapshot (Deliver and qscc below it), serves its kept state, endorses, and catches up.
  */
 describe('a peer pruned to its snapshot', () => {
-  let net: InProcessNetwork;
+  const fx = usePruneNetwork('weft-prune-');
   let config: PeerConfig;
-  let kv: Contract;
-
-  beforeAll(async () => {
-    net = await startInProcessNetwork({ prefix: 'weft-prune-' });
-    config = parsePeerConfig(loadNodeConfig(net.peerFiles[0].configFile));
-    await deployKvInProcess(net);
-    kv = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('kv');
-  }, 180_000);
-
-  afterAll(async () => {
-    await net?.close();
+  beforeAll(() => {
+    config = parsePeerConfig(loadNodeConfig(fx.net.peerFiles[0].configFile));
   });
-
-  const admin = () => signerOf(net.m.orgs[0], 'Admin');
-  const reader = () => signerOf(net.m.orgs[0]);
-  const height = () => net.peers[0]!.height(CHANNEL);
-  async function qscc(args: string[], org: 0 | 1 = 0) {
-    const endorser = rawEndorser(net.m.orgs[org], net.ports[org]);
-    try {
-      return (await propose(endorser, signerOf(net.m.orgs[org]), CHANNEL, 'qscc', args)).response;
-    } finally {
-      endorser.close();
-    }
-  }
+  const { reader, height } = fx;
+  const qscc = (args: string[], org: 0 | 1 = 0) => qsccOn(fx.net, args, org);
   async function withAdmin<T>(work: (a: PeerLedgerAdmin) => Promise<T>): Promise<T> {
     const a = PeerLedgerAdmin.open(config, 'test');
     try {
@@ -57,16 +38,12 @@ describe('a peer pruned to its snapshot', () => {
   }
 
   it('deletes the blocks up to the snapshot, keeps state and txids, and goes on serving and committing', async () => {
+    const { net, kv } = fx;
     const old = kv.newProposal('Put', { arguments: ['a', 'apple'] });
     const oldTxId = old.getTransactionId();
     await (await old.endorse()).submit();
-    const target = height() + 1;
-    await snapshotCall(net.clients[0]!, 'Generate', signedSnapshotRequest(admin(), CHANNEL, target));
-    while (height() <= target + 1) await kv.submitTransaction('Put', 'b', `banana${height()}`);
-    await peersInSync(net.peers);
-    const snapshotDir = path.join(snapshotsRootDir(config), 'completed', CHANNEL, String(target));
-    await eventually(() => expect(fs.existsSync(snapshotDir)).toBe(true), 30_000);
-    const keptBlock = await peerDeliver(net.clients[0]!, reader(), CHANNEL, target + 1, target + 1);
+    const { target, snapshotDir, keptBlock } = await snapshotAhead(fx);
+    expect(snapshotDir).toBe(path.join(snapshotsRootDir(config), 'completed', CHANNEL, String(target)));
     expect(keptBlock.blocks).toEqual([target + 1]);
     const heightBefore = height();
 

@@ -10,7 +10,8 @@ import {
   toPem,
   type CertificateAuthority,
 } from '../../../../plugins/msp-x509';
-import { DerReader, TAG, encodeDer } from '../../../../core/protocol/der-reader';
+import { encodeDer } from '../../../../core/protocol/der';
+import { DerReader, TAG } from '../../../../core/protocol/der-reader';
 
 /** Certificates Weft's own issuer would never write, for the chain-building rules Fabric enforces. */
 export interface ForgeOptions {

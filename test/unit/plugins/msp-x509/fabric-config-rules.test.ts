@@ -4,7 +4,8 @@ import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_pr
 import { MspError } from '../../../../core/errors';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
 import { MspManagerImpl, X509Msp, createTestOrg, toPem, type TestOrg } from '../../../../plugins/msp-x509';
-import { DerReader, TAG, encodeDer } from '../../../../core/protocol/der-reader';
+import { encodeDer } from '../../../../core/protocol/der';
+import { DerReader, TAG } from '../../../../core/protocol/der-reader';
 import { OIDS, ext, reissue, setExtensions, withoutExtension } from './cert-forge';
 
 /**

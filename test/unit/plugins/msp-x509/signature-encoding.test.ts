@@ -1,5 +1,6 @@
 import { X509Msp, createTestOrg, parseEcdsaSignature } from '../../../../plugins/msp-x509';
-import { TAG, encodeDer } from '../../../../core/protocol/der-reader';
+import { encodeDer } from '../../../../core/protocol/der';
+import { TAG } from '../../../../core/protocol/der-reader';
 import { signWith } from './fixtures';
 
 /**
