@@ -64,8 +64,9 @@ export async function writeChaincodePackage(metadata: ChaincodePackageMetadata, 
 }
 
 function checkCodePath(path: string): void {
-  if (!(path.startsWith('src/') || path.startsWith('META-INF/')) || path.split('/').includes('..')) {
-    throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `code.tar.gz entry '${path}' is outside src/ and META-INF/`, { entry: path });
+  // A ccaas package's code is its connection.json, at the top as Fabric's ccaas builder reads it.
+  if (!(path.startsWith('src/') || path.startsWith('META-INF/') || path === 'connection.json') || path.split('/').includes('..')) {
+    throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `code.tar.gz entry '${path}' is outside src/ and META-INF/ (and is not a ccaas package's connection.json)`, { entry: path });
   }
   // `src//a.js`, `src/./a.js` and `src/a.js/` name the file `src/a.js` once unpacked: two entries could write one file.
   if (path.split('/').some((segment) => segment === '' || segment === '.')) {

@@ -318,7 +318,17 @@ async function withEsbuild<T>(build: (esbuild: typeof esbuildTypes) => Promise<T
   }
 }
 
-/** Collects a project's META-INF files; hidden ones are left out, as Fabric's packager leaves them. */
+/**
+ * A project's `META-INF/` files (hidden ones left out, as Fabric's packager leaves them), its
+ * `META-INF/statedb/` index files checked as Fabric's packager checks them.
+ */
+export function collectMetaInf(projectDir: string): Map<string, Uint8Array> {
+  const metaInf = new Map<string, Uint8Array>();
+  collectFiles(path.join(path.resolve(projectDir), 'META-INF'), 'META-INF/', metaInf);
+  for (const [file, data] of metaInf) if (file.startsWith('META-INF/statedb/')) checkStateDbFile(file, data);
+  return metaInf;
+}
+
 function collectFiles(root: string, prefix: string, out: Map<string, Uint8Array>): void {
   if (!fs.existsSync(root)) return;
   for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -332,9 +342,7 @@ function collectFiles(root: string, prefix: string, out: Map<string, Uint8Array>
 /** Builds a Fabric-format package from a chaincode project. Same inputs give the same bytes. */
 export async function packageChaincode(options: PackageChaincodeOptions): Promise<BuiltPackage> {
   validateLabel(options.label);
-  const metaInf = new Map<string, Uint8Array>();
-  collectFiles(path.join(path.resolve(options.projectDir), 'META-INF'), 'META-INF/', metaInf);
-  for (const [file, data] of metaInf) if (file.startsWith('META-INF/statedb/')) checkStateDbFile(file, data);
+  const metaInf = collectMetaInf(options.projectDir);
   const { bundle, sourceMap, name, version, warnings } = await bundleChaincode(options.projectDir);
   const pkgJson = { name, version, main: BUNDLE_FILE, weft: { abi: SANDBOX_ABI } };
   const code = new Map<string, Uint8Array>([

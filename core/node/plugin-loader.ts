@@ -12,6 +12,7 @@ export const STOCK_PLUGINS = [
   'msp-x509',
   'policy-fabric',
   'runtime-isolated-vm',
+  'runtime-ccaas',
   'orderer-solo',
 ] as const;
 

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { ChaincodeRuntime } from '../chaincode/chaincode-runtime';
+import { ChaincodeRuntimeRouter } from '../chaincode/chaincode-runtime-router';
+import { PackageTypeRuntime } from '../chaincode/package-type-runtime';
 import { DataDirLock } from '../node/data-dir-lock';
 import { PackageStore } from '../chaincode/package-store';
 import { LedgerStoreProvider } from '../ledger/ledger-store-provider';
@@ -7,6 +9,7 @@ import { MspProvider } from '../msp/msp';
 import { readConfigFile } from '../node/config';
 import { readSnapshotMetadata } from '../ledger/snapshot-metadata';
 import { assembleContainer } from '../node/container';
+import { loadPlugin } from '../node/plugin-loader';
 import { type Logger, NodeLogging } from '../node/logger';
 import type { OperationsServer } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
@@ -54,6 +57,12 @@ import { SnapshotJoiner } from './snapshot/snapshot-joiner';
 import { SnapshotManager } from './snapshot/snapshot-manager';
 import { SnapshotService } from './snapshot/snapshot-service';
 import { PruneService } from './prune/prune-service';
+
+/**
+ * Plugins every peer loads beside its slots', as Fabric's peer image ships its ccaas builder: each
+ * binds {@link PackageTypeRuntime}, so a package of its type runs there with no YAML naming it.
+ */
+const BUILTIN_RUNTIME_PLUGINS = ['runtime-ccaas'];
 
 /** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
 const RECONCILE_PULL_TIMEOUT_MS = 2_000;
@@ -105,7 +114,9 @@ export class PeerNode {
     const mspProvider = container.get<MspProvider>(MspProvider);
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
-    this.runtime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
+    const slotRuntime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
+    if (slotRuntime !== undefined) for (const ref of BUILTIN_RUNTIME_PLUGINS) container.load(loadPlugin(ref, node.baseDir).module);
+    this.runtime = slotRuntime && new ChaincodeRuntimeRouter(slotRuntime, container.getAll<PackageTypeRuntime>(PackageTypeRuntime, { optional: true }));
     const ledgerOptions = ledgerOptionsOf(node);
 
     this.operations = peerOperationsServer(config, this.logging);

@@ -143,9 +143,11 @@ export function peersInSync(peers: readonly PeerNode[], channelId = CHANNEL): Pr
  */
 export async function deployChaincodeInProcess(
   net: InProcessNetwork,
-  chaincode: {
-    readonly projectDir: string;
-    readonly label: string;
+  chaincode: (
+    | { readonly projectDir: string; readonly label: string }
+    /** A package built already (a ccaas package, say). */
+    | { readonly built: { readonly packageBytes: Uint8Array; readonly packageId: string } }
+  ) & {
     readonly name: string;
     readonly collections?: CollectionConfigPackage;
     /** A signature policy expression; the channel's default endorsement policy when omitted. */
@@ -154,8 +156,11 @@ export async function deployChaincodeInProcess(
   tls = true,
 ): Promise<string> {
   const { m, ports, clients, gateways, peers } = net;
-  const built = await packageChaincode({ projectDir: chaincode.projectDir, label: chaincode.label });
-  for (const i of [0, 1] as const) await install(m.orgs[i], ports[i], built.packageBytes, tls);
+  const built = 'built' in chaincode ? chaincode.built : await packageChaincode({ projectDir: chaincode.projectDir, label: chaincode.label });
+  for (const i of [0, 1] as const) {
+    const installed = await install(m.orgs[i], ports[i], built.packageBytes, tls);
+    if (installed !== built.packageId) throw new Error(`peer ${i} installed ${installed}, expected ${built.packageId}`);
+  }
   const admins = [gatewayFor(m.orgs[0], clients[0], 'Admin'), gatewayFor(m.orgs[1], clients[1], 'Admin')];
   gateways.push(...admins);
   await Promise.all(admins.map((a) => approve(a, chaincode.name, 1, built.packageId, false, CHANNEL, chaincode.collections, chaincode.policy)));
