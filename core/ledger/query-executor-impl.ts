@@ -259,7 +259,7 @@ export class QueryExecutorImpl implements QueryExecutor {
     this.paginated = true;
   }
 
-  /** Called before a query of private values, whose results no rwset records. */
+  /** Called before a query of private values, whose results no rwset records (the footprint notes the collection). */
   protected beforePvtQuery(): void {}
 
   protected checkCollection(namespace: string, collection: string): void {
@@ -282,12 +282,14 @@ export class QueryExecutorImpl implements QueryExecutor {
     validateReadKey(namespace, startKey, this.options, 'startKey');
     validateReadKey(namespace, endKey, this.options, 'endKey');
     this.beforePvtQuery();
+    this.recorder?.addPrivateRead(namespace, collection);
   }
 
   private checkPrivateQuery(namespace: string, collection: string, query: string): RichQuery {
     this.checkCollection(namespace, collection);
     const q = parseRichQuery(query);
     this.beforePvtQuery();
+    this.recorder?.addPrivateRead(namespace, collection);
     return q;
   }
 

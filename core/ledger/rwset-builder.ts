@@ -39,8 +39,6 @@ interface CollSets {
   /** `value` undefined: a delete; `purge`: Fabric 2.5's purge (a delete that also drops the key's private history). */
   pvtWrites: Map<string, { value: Uint8Array | undefined; purge: boolean }>;
   metadataWrites: Map<string, Readonly<Record<string, Uint8Array>>>;
-  /** A private value of the collection was read (not only its hash): Fabric's `PrivateReads`. */
-  privateRead: boolean;
 }
 
 /** A collection as it goes on the wire: its hashed rwset and, when it wrote anything, its private `KVRWSet`. */
@@ -73,6 +71,12 @@ function kvRead(key: string, version: Version | undefined): KVRead {
  */
 export class RwSetBuilder {
   private readonly ns = new Map<string, NsSets>();
+  /**
+   * Per namespace, the collections a private value was read from (Fabric's `PrivateReads`). Apart
+   * from the rwset: a private range or rich query records nothing in it, yet reads values. Made on
+   * the first such read: most transactions read none.
+   */
+  private privatelyRead: Map<string, Set<string>> | undefined;
 
   private sets(namespace: string): NsSets {
     let s = this.ns.get(namespace);
@@ -112,7 +116,7 @@ export class RwSetBuilder {
     const colls = this.sets(namespace).collections;
     let c = colls.get(collection);
     if (c === undefined) {
-      c = { hashedReads: new Map(), pvtWrites: new Map(), metadataWrites: new Map(), privateRead: false };
+      c = { hashedReads: new Map(), pvtWrites: new Map(), metadataWrites: new Map() };
       colls.set(collection, c);
     }
     return c;
@@ -123,9 +127,18 @@ export class RwSetBuilder {
     if (!reads.has(key)) reads.set(key, version);
   }
 
-  /** Marks that a private value of the collection was read (after its {@link addHashedRead}). */
+  /**
+   * Marks that private values of the collection were read: by a point read (after its
+   * {@link addHashedRead}) or by a range or rich query, which adds nothing to the rwset.
+   */
   addPrivateRead(namespace: string, collection: string): void {
-    this.coll(namespace, collection).privateRead = true;
+    this.privatelyRead ??= new Map();
+    let colls = this.privatelyRead.get(namespace);
+    if (colls === undefined) {
+      colls = new Set();
+      this.privatelyRead.set(namespace, colls);
+    }
+    colls.add(collection);
   }
 
   /** `value` undefined or empty records a delete. */
@@ -173,12 +186,9 @@ export class RwSetBuilder {
 
   /** The collections a private value was read from, in namespace and collection order. */
   privateReads(): { namespace: string; collection: string }[] {
-    return this.namespaces().flatMap((namespace) =>
-      [...(this.ns.get(namespace) as NsSets).collections]
-        .filter(([, c]) => c.privateRead)
-        .map(([collection]) => ({ namespace, collection }))
-        .sort((a, b) => compareUtf8(a.collection, b.collection)),
-    );
+    const read = this.privatelyRead;
+    if (read === undefined) return [];
+    return [...read.keys()].sort(compareUtf8).flatMap((namespace) => [...(read.get(namespace) as Set<string>)].sort(compareUtf8).map((collection) => ({ namespace, collection })));
   }
 
   /**

@@ -123,7 +123,13 @@ export interface SimulationFootprint {
    * `collection` is '' for public state.
    */
   readonly writes: readonly (WrittenKey & { readonly metadata: Readonly<Record<string, Uint8Array>> | undefined })[];
-  /** Collections whose private values (not only hashes) the transaction read. */
+  /**
+   * Collections whose private values (not only hashes) the transaction read, sorted: by a point
+   * read (an absent key too) or a range, partial composite key or rich query, paginated or not.
+   * Unlike Fabric's `PrivateReads`, which misses the queries, so that its Gateway may ask a peer
+   * outside the collection, which answers from data it does not hold. The queries add nothing to
+   * the read/write set, so a namespace may be here and not in {@link namespaces}.
+   */
   readonly privateReads: readonly { readonly namespace: string; readonly collection: string }[];
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { type AnchorPeerAddress, parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
 import { recordJoiningOrg, recordOrg, unfinishedAcross, withOrg, type AddOrgAcrossOptions, type JoiningOrgSource, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
@@ -14,7 +14,7 @@ import { applicationOrgOf } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
 import { checkJoiningOrg } from './new-org-spec';
-import { layOutOrgDefinition, ORG_DEFINITION_FILE, readOrgDefinition } from './org-definition';
+import { definitionAnchorPeers, layOutOrgDefinition, ORG_DEFINITION_FILE, readOrgDefinition } from './org-definition';
 import { definitionFromPrintOrg, type PrintOrgOptions } from './printorg-definition';
 
 /**
@@ -30,6 +30,8 @@ import { definitionFromPrintOrg, type PrintOrgOptions } from './printorg-definit
 
 /** The definition laid out as the new org's certificates beside this network, to build and record from. */
 interface DefinitionSource extends JoiningOrgSource {
+  /** What the channel gets as the org's `AnchorPeers`: a printOrg group's, all of them in order. */
+  readonly anchorPeers: readonly AnchorPeerAddress[];
   dispose(): void;
 }
 
@@ -79,6 +81,7 @@ function openDefinition(network: NetworkLayout, file: string, printOrg: PrintOrg
   return {
     layout: new NetworkLayout(tmp, withOrg(network.spec, org)),
     org,
+    anchorPeers: definitionAnchorPeers(definition),
     flag: `--definition ${resolved}${flags.length > 0 ? ` ${printOrgArgs(printOrg)}` : ''}`,
     start: printed
       ? `${org.name} joins its own (Fabric) peers to ${channel} from its genesis block, as Fabric's tutorial does: peer channel fetch 0 ${channel}.block -c ${channel} -o ${network.orderers()[0]!.address}, then peer channel join -b ${channel}.block`
@@ -119,7 +122,7 @@ async function currentConfig(network: NetworkLayout, progress: Progress) {
 /** The update adding the definition's org to the default channel, signed as the Admins here. */
 function signedUpdate(network: NetworkLayout, source: DefinitionSource, current: ParsedChannelConfig, progress: Progress) {
   const channel = network.spec.channel.name;
-  const { next } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(source.layout, source.org)] });
+  const { next } = editChannelConfig(network, current, { joiningOrgs: [{ ...applicationOrgOf(source.layout, source.org), anchorPeers: [...source.anchorPeers] }] });
   const { envelope, update } = unsignedConfigUpdate(channel, current.config, next);
   const { signed, policies } = signForPolicies(network, current, update, envelope);
   if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
 import { buildApplicationOrgGroup } from '../../../core/protocol/config-block';
+import type { AnchorPeerAddress } from '../../../core/protocol/config-parse';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { applicationOrgFrom } from './network-channels';
 import { isPrintOrgGroup, orgGroupJson, withoutDefaults } from './org-group-json';
@@ -43,9 +44,25 @@ export function orgFolder(root: string, org: Pick<PeerOrgSpec, 'domain'>): strin
   return path.join(root, 'organizations', 'peerOrganizations', org.domain);
 }
 
-/** The org's application config group from its folder's MSP: what a channel that adds it gets. */
-export function orgGroupOf(folder: string, org: PeerOrgSpec): ReturnType<typeof buildApplicationOrgGroup> {
-  return buildApplicationOrgGroup(applicationOrgFrom(path.join(folder, 'msp'), org));
+/**
+ * The org's application config group from its folder's MSP: what a channel that adds it gets, with
+ * `anchorPeers` (the org's first peer unless given: a printOrg group may name several).
+ */
+export function orgGroupOf(folder: string, org: PeerOrgSpec, anchorPeers?: readonly AnchorPeerAddress[]): ReturnType<typeof buildApplicationOrgGroup> {
+  const app = applicationOrgFrom(path.join(folder, 'msp'), org);
+  return buildApplicationOrgGroup(anchorPeers === undefined ? app : { ...app, anchorPeers: [...anchorPeers] });
+}
+
+/**
+ * The anchor peers the definition's group names, in order (the org's first peer when it names
+ * none): what the channel gets for the org once {@link layOutOrgDefinition} checked the group.
+ */
+export function definitionAnchorPeers(definition: OrgDefinition): AnchorPeerAddress[] {
+  const values = definition.group.values as { AnchorPeers?: { value?: { anchor_peers?: unknown } } } | undefined;
+  const listed = values?.AnchorPeers?.value?.anchor_peers;
+  const anchors = Array.isArray(listed) ? listed.filter((a): a is AnchorPeerAddress => typeof a?.host === 'string' && typeof a?.port === 'number') : [];
+  const first = definition.org.peers[0]!;
+  return anchors.length > 0 ? anchors.map(({ host, port }) => ({ host, port })) : [{ host: first.host, port: first.port }];
 }
 
 /** The definition of the org whose folder is under `root`: every file but its private keys. */
@@ -200,9 +217,12 @@ export function layOutOrgDefinition(definition: OrgDefinition, root: string, fil
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(dest, content);
   }
+  // A printOrg group's anchor peers are as printed (the org's peers); Weft's definition names its first peer.
+  const first = definition.org.peers[0]!;
+  const anchors = printed ? definitionAnchorPeers(definition) : [{ host: first.host, port: first.port }];
   let made: Record<string, unknown>;
   try {
-    made = orgGroupJson(orgGroupOf(folder, definition.org));
+    made = orgGroupJson(orgGroupOf(folder, definition.org, anchors));
   } catch (err) {
     throw invalid(file, 'files', `do not make an MSP: ${(err as Error).message}`);
   }
@@ -212,7 +232,7 @@ export function layOutOrgDefinition(definition: OrgDefinition, root: string, fil
     const field = printed ? at || '(root)' : 'group';
     throw new ConfigError(
       'ORG_DEFINITION_MISMATCH',
-      `${file}: ${printed ? at || 'the group' : `group${at === '' ? '' : `.${at}`}`} is not what the channel gets for MSP ${definition.org.mspId} (anchor peer ${definition.org.peers[0]!.host}:${definition.org.peers[0]!.port}): expected ${JSON.stringify(valueAt(made, at)).slice(0, 200)}`,
+      `${file}: ${printed ? at || 'the group' : `group${at === '' ? '' : `.${at}`}`} is not what the channel gets for MSP ${definition.org.mspId} (anchor peers ${anchors.map((a) => `${a.host}:${a.port}`).join(', ')}): expected ${JSON.stringify(valueAt(made, at)).slice(0, 200)}`,
       {
         file,
         field,

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../../core/errors';
+import { NodeHost } from './node-hosts';
 import { machineOf, type NetworkSpec, PeerOrgSpec, type PeerSpec } from './network-spec';
 import type { OrgDefinition } from './org-definition';
 
@@ -10,7 +11,7 @@ import type { OrgDefinition } from './org-definition';
  * network.yaml lists of an org and the group does not say comes from flags (or is derived):
  *
  * - MSP ID: `values.MSP.value.config.name`; name: the MSP ID without a trailing `MSP`;
- * - peers: the group's anchor peers, else `--peer <host>:<port>[:<operations port>]`;
+ * - peers: the group's anchor peers, every one in order, else `--peer <host>:<port>[:<operations port>]`;
  * - domain: `--domain`, else the first peer's host without its first label (a DNS name of three
  *   labels or more), else `<name in lower case>.<orderer org's domain>`, as `new-org` names by default;
  * - files: the cryptogen-layout certificate folder the MSP config is read from (no peer or user
@@ -121,25 +122,52 @@ function configYaml(file: string, config: Record<string, unknown>, files: Record
   return Object.keys(yaml).length === 0 ? undefined : stringify(yaml);
 }
 
-/** The anchor peers the group names (configtxgen prints the value only when configtx.yaml lists some). */
+/**
+ * The anchor peers the group names, in order (configtxgen prints the value only when configtx.yaml
+ * lists some; Fabric orgs often list two, for availability). Each becomes one of the org's peers.
+ */
 function anchorPeers(file: string, values: Record<string, unknown>): { host: string; port: number }[] | undefined {
   if (values.AnchorPeers === undefined) return undefined;
   const field = 'values.AnchorPeers.value.anchor_peers';
   const list = objectAt(file, objectAt(file, values.AnchorPeers, 'values.AnchorPeers').value, 'values.AnchorPeers.value').anchor_peers;
   if (!Array.isArray(list) || list.length === 0) throw invalid(file, field, 'is not a list of anchor peers');
-  // Weft's channel config names one anchor peer per org (its first peer): a group naming more would not be the group the channel gets.
-  if (list.length > 1) throw invalid(file, field, `names ${list.length} anchor peers; Weft names one per org (its first peer): print the org with one, and set more with weft channel update --anchor-peer once it is on the channel`);
-  return list.map((p, i) => {
+  const anchors = list.map((p, i) => {
     const peer = objectAt(file, p, `${field}[${i}]`);
-    if (typeof peer.host !== 'string' || typeof peer.port !== 'number') throw invalid(file, `${field}[${i}]`, 'is not {host, port}');
+    if (typeof peer.host !== 'string' || !NodeHost.safeParse(peer.host).success) {
+      throw invalid(file, `${field}[${i}].host`, `is ${JSON.stringify(peer.host)}: expected a DNS name or an IPv4 address`);
+    }
+    if (typeof peer.port !== 'number' || !Number.isInteger(peer.port) || peer.port < 1 || peer.port > 65535) {
+      throw invalid(file, `${field}[${i}].port`, `is ${JSON.stringify(peer.port)}: expected a port from 1 to 65535`);
+    }
     return { host: peer.host, port: peer.port };
   });
+  anchors.forEach((a, i) => {
+    const first = anchors.findIndex((b) => machineOf(b.host) === machineOf(a.host) && b.port === a.port);
+    if (first !== i) throw invalid(file, `${field}[${i}]`, `names ${a.host}:${a.port} again (${field}[${first}] is ${anchors[first]!.host}:${a.port}): list each peer once`);
+  });
+  return anchors;
 }
 
 function peerFlag(file: string, flag: string): { host: string; port: number; operationsPort?: number } {
   const m = /^([^:\s]+):(\d{1,5})(?::(\d{1,5}))?$/.exec(flag);
   if (m === null) throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peer ${flag}: expected <host>:<port>[:<operations port>]`, { field: '--peer', value: flag, file });
   return { host: m[1]!, port: Number(m[2]), ...(m[3] !== undefined && { operationsPort: Number(m[3]) }) };
+}
+
+/**
+ * Each peer's name in network.yaml: its host's first label when the host is in the org's domain
+ * (peer0.org3.example.com), else `peer<i>`; names taken already (two peers on one host) get the
+ * next free `peer<n>`, since the org's folders and --node tell its peers apart by name.
+ */
+function peerNames(hosts: readonly string[], domain: string): string[] {
+  const taken = new Set<string>();
+  return hosts.map((host, i) => {
+    const [label, ...rest] = host.split('.');
+    let name = rest.join('.') === domain && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(label!) ? label! : `peer${i}`;
+    for (let n = i; taken.has(name); n++) name = `peer${n}`;
+    taken.add(name);
+    return name;
+  });
 }
 
 /** The org's domain: `--domain`, else its first peer's DNS domain, else Weft's default for the name. */
@@ -171,7 +199,7 @@ export function definitionFromPrintOrg(group: Record<string, unknown>, file: str
   }
   const anchors = anchorPeers(file, values);
   if (anchors !== undefined && options.peers !== undefined && options.peers.length > 0) {
-    throw new ConfigError('CONFLICTING_FLAGS', `${file} names its anchor peer (values.AnchorPeers): it takes no --peer`, { field: '--peer', file });
+    throw new ConfigError('CONFLICTING_FLAGS', `${file} names its anchor peers (values.AnchorPeers): it takes no --peer`, { field: '--peer', file });
   }
   const given: { host: string; port: number; operationsPort?: number }[] = anchors ?? (options.peers ?? []).map((p) => peerFlag(file, p));
   if (given.length === 0) {
@@ -201,18 +229,12 @@ export function definitionFromPrintOrg(group: Record<string, unknown>, file: str
 
   given.forEach((p, i) => {
     if (given.findIndex((q) => machineOf(q.host) === machineOf(p.host) && q.port === p.port) !== i) {
-      throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peer ${p.host}:${p.port}: another of the org's peers is at ${p.host}:${p.port} too`, {
-        field: anchors === undefined ? '--peer' : `values.AnchorPeers.value.anchor_peers[${i}].port`,
-        file,
-      });
+      throw new ConfigError('ADD_ORG_OPTIONS_INVALID', `--peer ${p.host}:${p.port}: another of the org's peers is at ${p.host}:${p.port} too`, { field: '--peer', file });
     }
   });
+  const names = peerNames(given.map((p) => p.host), domain);
   // No operations port unless given: nothing of the org runs here, and network.yaml needs none for a peer whose keys are elsewhere.
-  const peers: PeerSpec[] = given.map((p, i) => {
-    const [label, ...rest] = p.host.split('.');
-    const peerName = rest.join('.') === domain && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(label!) ? label! : `peer${i}`;
-    return { name: peerName, host: p.host, port: p.port, ...(p.operationsPort !== undefined && { operationsPort: p.operationsPort }) };
-  });
+  const peers: PeerSpec[] = given.map((p, i) => ({ name: names[i]!, host: p.host, port: p.port, ...(p.operationsPort !== undefined && { operationsPort: p.operationsPort }) }));
   // Each peer's TLS root, where a client connecting to it reads it (the cryptogen layout's peers/<peer>/tls/ca.crt).
   if (tlsRoots !== '') for (const p of peers) files[`peers/${p.name}.${domain}/tls/ca.crt`] = tlsRoots;
 
@@ -228,8 +250,9 @@ export function definitionFromPrintOrg(group: Record<string, unknown>, file: str
 }
 
 /**
- * The group the channel gets: the printed one, plus the anchor peer Weft names when the group names
- * none (Fabric's tutorial sets it by a later update; Weft's channel config always names one per org).
+ * The group the channel gets: the printed one (every anchor peer it names), plus the first --peer
+ * as anchor peer when it names none (Fabric's tutorial sets one by a later update; Weft's channel
+ * config names at least one per org, so the other orgs' Gateways reach it).
  */
 function withAnchorPeer(group: Record<string, unknown>, peer: PeerSpec | undefined): Record<string, unknown> {
   if (peer === undefined) return group;

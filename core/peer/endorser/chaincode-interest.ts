@@ -12,8 +12,9 @@ interface NamespacePolicies {
  * Fabric's `buildChaincodeInterest` (core/endorser/endorser.go) over one simulation: one call per
  * user chaincode whose policy the transaction needs (with the key-level policies of the keys it
  * writes, and `disregardNamespacePolicy` when every written public key has one), and one per
- * collection it wrote without a key-level policy or read a private value of (`noPrivateReads` when
- * it only wrote or read hashes). A Gateway plans the further endorsements from it. System
+ * collection it wrote without a key-level policy or read a private value of, by a point read or a
+ * range or rich query (`noPrivateReads` when it only wrote or read hashes; unlike Fabric, whose
+ * interest misses the queries). A Gateway plans the further endorsements from it. System
  * chaincodes are left out. Calls come in namespace order, the public one first (Fabric's order is
  * its map iteration, i.e. random; the interest is not signed).
  */
@@ -35,7 +36,8 @@ export function buildChaincodeInterest(footprint: SimulationFootprint, isSystemC
     if (vp !== undefined) p.keyPolicies.push(vp);
     else p.required.set(w.collection, true);
   }
-  // A namespace only read needs the chaincode's policy, as does a collection a private value was read from.
+  // A namespace only read needs the chaincode's policy, as does a collection a private value was read
+  // from; a namespace only privately queried (nothing in its rwset) is named through that collection.
   for (const namespace of footprint.namespaces) if (!byNamespace.has(namespace)) byNamespace.set(namespace, { keyPolicies: [], required: new Map([['', true]]) });
   const privatelyRead = new Set<string>();
   for (const { namespace, collection } of footprint.privateReads) {

@@ -22,8 +22,11 @@ interface PeerStatus {
  * config's TLS CA), Org3's user reads, and `down`/`up` restart Org3's peer too. Refusals leave the
  * directory as it was. Then the same across directories that each hold one org's keys (Fabric's
  * tutorial as it is run): Org4 is prepared in Org1's, signed in Org2's, submitted from there,
- * started from its own directory and recorded by the others. Last, a failure after the orderer
+ * started from its own directory and recorded by the others. Then a failure after the orderer
  * accepted (Org5's peer cannot open its log) is ADD_ORG_UNFINISHED, and `network up` finishes it.
+ * Last, orgs that run Fabric are added from their `configtxgen -printOrg` JSON (Org6 with --peer,
+ * Org7 naming two anchor peers): last, since their Admins sign elsewhere and the channel's
+ * MAJORITY of Admins then needs more than the keys here.
  */
 describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => {
   let tmp: string;
@@ -182,7 +185,28 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     expect(read.json).toMatchObject({ ID: 'a1', Owner: 'Tom' });
   }, 300_000);
 
-  it("adds a Fabric-run org from its configtxgen -printOrg JSON and --peer: the channel gets its group, network.yaml lists it, nothing of it runs here", async () => {
+  it('a failure after the orderer accepted is ADD_ORG_UNFINISHED: the channel has the org, and weft network up finishes it', async () => {
+    // Org5's peer cannot start: where its log file goes stands a directory. Nothing before the orderer's acceptance looks there.
+    const logSpot = path.join(net, 'logs', 'peer0.org5.example.com.log');
+    fs.mkdirSync(logSpot, { recursive: true });
+    const failed = errorOf(await runCli(['network', 'add-org', net, '--name', 'Org5', '--json']));
+    expect(failed).toMatchObject({
+      code: 'ADD_ORG_UNFINISHED',
+      message: expect.stringContaining('the orderer accepted the config update adding Org5MSP to channel mychannel, so the channel has the org now'),
+      details: { org: 'Org5', suggestions: expect.arrayContaining([expect.stringContaining(`weft network up ${net}`)]) },
+    });
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as { config: { applicationOrgs: { mspId: string }[] } };
+    expect(info.config.applicationOrgs.map((o) => o.mspId)).toContain('Org5MSP');
+    expect(fs.readFileSync(path.join(net, 'network.yaml'), 'utf8')).toContain('Org5MSP');
+
+    fs.rmdirSync(logSpot);
+    json(await runCli(['network', 'up', net, '--json']));
+    const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { id: string; channels: string[] }[] };
+    expect(list.nodes).toContainEqual({ id: 'peer0.org5.example.com', kind: 'peer', channels: ['mychannel'] });
+    expect((await peers()).find((p) => p.id === 'peer0.org5.example.com')).toMatchObject({ running: true, healthy: true });
+  }, 120_000);
+
+  it("adds Fabric-run orgs from their configtxgen -printOrg JSON, with --peer or the anchor peers it names (two): the channel gets the group, network.yaml lists the peers, nothing of them runs here", async () => {
     // Org6 runs Fabric: it hands over what configtxgen -printOrg Org6MSP prints (no AnchorPeers, as the tutorial's org3).
     const port = await findFreePorts(2);
     const made = path.join(tmp, 'org6-own');
@@ -212,26 +236,22 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     expect((await peers()).find((p) => p.id === 'peer0.org6.example.com')).toMatchObject({ mspId: 'Org6MSP', running: false });
     // up has nothing to start: Org6's peer (not running, no keys here) is not one of this directory's nodes to run.
     expect(errorOf(await runCli(['network', 'up', net, '--json']))).toMatchObject({ code: 'NETWORK_ALREADY_UP', message: expect.not.stringContaining('org6') });
-  }, 120_000);
 
-  it('a failure after the orderer accepted is ADD_ORG_UNFINISHED: the channel has the org, and weft network up finishes it', async () => {
-    // Org5's peer cannot start: where its log file goes stands a directory. Nothing before the orderer's acceptance looks there.
-    const logSpot = path.join(net, 'logs', 'peer0.org5.example.com.log');
-    fs.mkdirSync(logSpot, { recursive: true });
-    const failed = errorOf(await runCli(['network', 'add-org', net, '--name', 'Org5', '--json']));
-    expect(failed).toMatchObject({
-      code: 'ADD_ORG_UNFINISHED',
-      message: expect.stringContaining('the orderer accepted the config update adding Org5MSP to channel mychannel, so the channel has the org now'),
-      details: { org: 'Org5', suggestions: expect.arrayContaining([expect.stringContaining(`weft network up ${net}`)]) },
-    });
-    const info = json(await runCli(['channel', 'info', net, '--json'])) as { config: { applicationOrgs: { mspId: string }[] } };
-    expect(info.config.applicationOrgs.map((o) => o.mspId)).toContain('Org5MSP');
-    expect(fs.readFileSync(path.join(net, 'network.yaml'), 'utf8')).toContain('Org5MSP');
-
-    fs.rmdirSync(logSpot);
-    json(await runCli(['network', 'up', net, '--json']));
-    const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { id: string; channels: string[] }[] };
-    expect(list.nodes).toContainEqual({ id: 'peer0.org5.example.com', kind: 'peer', channels: ['mychannel'] });
-    expect((await peers()).find((p) => p.id === 'peer0.org5.example.com')).toMatchObject({ running: true, healthy: true });
-  }, 120_000);
+    // Org7 prints two anchor peers, as Fabric orgs list them for availability: the channel gets both, in order, and network.yaml both peers.
+    const port7 = await findFreePorts(2);
+    const made7 = path.join(tmp, 'org7-own');
+    json(await runCli(['network', 'new-org', made7, '--name', 'Org7', '--base-port', String(port7), '--json']));
+    const group7 = (JSON.parse(fs.readFileSync(path.join(made7, 'org-definition.json'), 'utf8')) as { group: { values: Record<string, unknown> } }).group;
+    const anchors7 = [`127.0.0.1:${port7 + 1}`, `127.0.0.1:${port7}`];
+    group7.values.AnchorPeers = { mod_policy: 'Admins', value: { anchor_peers: anchors7.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })) }, version: '0' };
+    const printed7 = path.join(tmp, 'org7.json');
+    fs.writeFileSync(printed7, JSON.stringify(group7, null, '\t'));
+    expect(json(await runCli(['network', 'add-org', net, '--definition', printed7, '--json']))).toMatchObject({ org: 'Org7', submitted: true, recorded: true });
+    const info7 = json(await runCli(['channel', 'info', net, '--json'])) as { config: { applicationOrgs: { mspId: string; anchorPeers: string[] }[] } };
+    expect(info7.config.applicationOrgs).toContainEqual(expect.objectContaining({ mspId: 'Org7MSP', anchorPeers: anchors7 }));
+    expect((await peers()).filter((p) => p.mspId === 'Org7MSP').map((p) => [p.id, p.running])).toEqual([
+      ['peer0.org7.example.com', false],
+      ['peer1.org7.example.com', false],
+    ]);
+  }, 180_000);
 });

@@ -7,7 +7,7 @@ import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/netw
 import { createOwnOrg } from '../../../../cli/services/network/network-new-org';
 import type { NetworkSpec, PeerOrgSpec } from '../../../../cli/services/network/network-spec';
 import { checkJoiningOrg } from '../../../../cli/services/network/new-org-spec';
-import { layOutOrgDefinition, orgGroupOf, readOrgDefinition, type OrgDefinition } from '../../../../cli/services/network/org-definition';
+import { definitionAnchorPeers, layOutOrgDefinition, orgGroupOf, readOrgDefinition, type OrgDefinition } from '../../../../cli/services/network/org-definition';
 import { orgGroupJson } from '../../../../cli/services/network/org-group-json';
 import { definitionFromPrintOrg, type PrintOrgOptions } from '../../../../cli/services/network/printorg-definition';
 import { WeftError } from '../../../../core/errors';
@@ -100,7 +100,7 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
     });
     expect(definition.files['msp/config.yaml']).toContain('Certificate: cacerts/ca.org3.example.com-cert.pem');
     expect(Object.keys(definition.files).some((f) => /keystore|signcerts|users\//.test(f))).toBe(false);
-    // The channel gets the printed group plus the first --peer as anchor peer (Weft names one per org).
+    // The channel gets the printed group plus the first --peer as anchor peer (a group naming none gets one, so the other orgs reach the org).
     expect((definition.group as unknown as Printed).values.AnchorPeers!.value).toEqual({ anchor_peers: [{ host: 'peer0.org3.example.com', port }] });
     expect({ ...definition.group, values: { ...(definition.group.values as object), AnchorPeers: undefined } }).toEqual({ ...printed, values: { ...(printed.values as object), AnchorPeers: undefined } });
   });
@@ -135,6 +135,39 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
     expect(read(trimmed, { peers: [`127.0.0.1:${port}`] }).org.mspId).toBe('Org3MSP');
   });
 
+  /** An edit setting the group's AnchorPeers to `peers`, as configtxgen prints them. */
+  const anchored =
+    (...peers: { host: string; port: number | string }[]) =>
+    (g: Printed): void => {
+      g.values.AnchorPeers = { mod_policy: 'Admins', value: { anchor_peers: peers as { host: string; port: number }[] }, version: '0' };
+    };
+  const anchorRefusal = (at: string, says: string): Record<string, unknown> => ({
+    code: 'ORG_DEFINITION_INVALID',
+    details: { field: `values.AnchorPeers.value.anchor_peers${at}` },
+    message: expect.stringContaining(says),
+  });
+
+  it('takes a group naming several anchor peers: each is a peer of the org, and the channel gets them all, in order', () => {
+    const two = [
+      { host: 'peer0.org3.example.com', port: 7051 },
+      { host: 'peer1.org3.example.com', port: 9051 },
+    ];
+    const definition = read(fileOf('two-anchors', anchored(...two)), {});
+    expect(definition.org).toMatchObject({
+      domain: 'org3.example.com',
+      peers: [
+        { name: 'peer0', host: 'peer0.org3.example.com', port: 7051 },
+        { name: 'peer1', host: 'peer1.org3.example.com', port: 9051 },
+      ],
+    });
+    expect(definitionAnchorPeers(definition)).toEqual(two);
+    // The group is the printed one, both anchor peers and all: what the definition's check compared the files with.
+    expect((definition.group as unknown as Printed).values.AnchorPeers!.value.anchor_peers).toEqual(two);
+    // A peer outside the org's domain is named by its place, past the names its other peers took.
+    const mixed = read(fileOf('mixed-anchors', anchored({ host: '10.0.0.7', port }, { host: 'peer0.org3.example.com', port })), {});
+    expect(mixed.org.peers.map((p) => p.name)).toEqual(['peer0', 'peer1']);
+  });
+
   it('refuses what the channel would not take, naming the JSON path or the flag', () => {
     const peer = { peers: [`127.0.0.1:${port}`] };
     const cases: [string, (g: Printed) => void, PrintOrgOptions, Record<string, unknown>][] = [
@@ -153,12 +186,11 @@ describe('add-org --definition <configtxgen -printOrg JSON>', () => {
       ['no-peer', () => undefined, {}, { code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--peer' } }],
       ['bad-peer', () => undefined, { peers: ['peer0.org3.example.com'] }, { code: 'ADD_ORG_OPTIONS_INVALID', details: { field: '--peer' } }],
       ['bad-domain', () => undefined, { ...peer, domain: 'Org3 Example' }, { code: 'ORG_DEFINITION_INVALID', details: { field: '--domain' } }],
-      [
-        'two-anchors',
-        (g) => (g.values.AnchorPeers = { mod_policy: 'Admins', value: { anchor_peers: [{ host: 'a.org3.example.com', port }, { host: 'b.org3.example.com', port: port + 3 }] }, version: '0' }),
-        {},
-        { code: 'ORG_DEFINITION_INVALID', details: { field: 'values.AnchorPeers.value.anchor_peers' } },
-      ],
+      // Anchor peers: each a reachable {host, port}, each once (localhost and 127.0.0.1 are one machine).
+      ['same-anchor', anchored({ host: 'peer0.org3.example.com', port }, { host: 'localhost', port }, { host: '127.0.0.1', port }), {}, anchorRefusal('[2]', 'names 127.0.0.1')],
+      ['anchor-host', anchored({ host: 'peer0.org3.example.com', port }, { host: 'peer 1', port }), {}, anchorRefusal('[1].host', '"peer 1"')],
+      ['anchor-port', anchored({ host: 'peer0.org3.example.com', port }, { host: 'peer1.org3.example.com', port: 70000 }), {}, anchorRefusal('[1].port', '70000')],
+      ['anchor-port-text', anchored({ host: 'peer0.org3.example.com', port: '7051' }), {}, anchorRefusal('[0].port', '"7051"')],
       // A policy other than the test network's NodeOU roles: not the group the channel would get.
       ['policy', (g) => (g.policies.Endorsement!.policy.value.identities[0]!.principal.role = 'MEMBER'), peer, { code: 'ORG_DEFINITION_MISMATCH', details: { field: 'policies.Endorsement.policy.value.identities[0].principal.role' } }],
     ];
