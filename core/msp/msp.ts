@@ -2,6 +2,12 @@ import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_con
 import type { Identity, SigningIdentity } from './identity';
 import type { MspVersion } from './msp-version';
 
+/** How {@link MspProvider.loadSigningIdentity} loads an identity. */
+export interface LoadSigningIdentityOptions {
+  /** Return an identity whose certificate has expired instead of refusing it. */
+  readonly allowExpired?: boolean;
+}
+
 /** How {@link MspProvider.createMsp} builds an MSP. */
 export interface CreateMspOptions {
   /**
@@ -72,9 +78,11 @@ export interface MspProvider {
    * Loads a local signing identity from a Fabric MSP folder (`signcerts/`, `keystore/`,
    * `cacerts/`, `config.yaml`), its key preloaded for signing: a client's (a node's own comes with
    * its MSP from {@link loadLocalMsp}). The identity is validated against the folder's own MSP; throws `MspError` naming the missing or
-   * unreadable file, a key that matches no certificate, or the validation rule that failed.
+   * unreadable file, a key that matches no certificate, or the validation rule that failed; and
+   * `MSP_EXPIRED` for an expired certificate unless `allowExpired` (for the one signature an expired
+   * identity may still give: a ConfigSignature, which channel MSPs check at the certificate's start).
    */
-  loadSigningIdentity(mspDir: string, mspId: string): SigningIdentity;
+  loadSigningIdentity(mspDir: string, mspId: string, load?: LoadSigningIdentityOptions): SigningIdentity;
   /** Reads a Fabric MSP folder into the `FabricMSPConfig` a channel config carries (no private keys). */
   loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig;
   /**

@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MspError } from '../../core/errors';
 import { assertNotExpired } from '../../core/msp/expiry';
-import type { LocalMspPart } from '../../core/msp/msp';
+import type { LoadSigningIdentityOptions, LocalMspPart } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
 import { goPemDecode } from './go-pem';
@@ -169,10 +169,10 @@ function matchesPublicKey(publicKey: KeyObject, privateKey: KeyObject): boolean 
  * Loads a node's or user's signing identity from its MSP folder: the first certificate in
  * `signcerts/`, and the key in `keystore/` that matches it (`priv_sk` from cryptogen, `<ski>_sk`
  * from fabric-ca). The identity is validated against the folder's own MSP and must not have
- * expired (MSP_EXPIRED) before it is returned.
+ * expired (MSP_EXPIRED) before it is returned, unless `load.allowExpired`.
  */
-export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}): X509SigningIdentity {
-  return signingIdentityOf(new X509Msp(loadMspConfig(mspDir, mspId), options), mspDir, mspId);
+export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}, load: LoadSigningIdentityOptions = {}): X509SigningIdentity {
+  return signingIdentityOf(new X509Msp(loadMspConfig(mspDir, mspId), options), mspDir, mspId, load.allowExpired === true);
 }
 
 /**
@@ -195,7 +195,7 @@ function inPart<T>(part: LocalMspPart, load: () => T): T {
 }
 
 /** The certificate in `signcerts/` with its key from `keystore/`, validated by `msp`, the folder's own. */
-function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string): X509SigningIdentity {
+function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string, allowExpired = false): X509SigningIdentity {
   const certPem = firstPemBlock(path.join(mspDir, 'signcerts'), 'CERTIFICATE');
   const identity = msp.deserializeIdentity(serializeIdentity(mspId, certPem));
   const keystore = path.join(mspDir, 'keystore');
@@ -217,6 +217,6 @@ function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string): X509Sig
   }
   identity.validate();
   // Fabric's setupSigningIdentity: a node does not start with an expired signing certificate.
-  assertNotExpired(identity);
+  if (!allowExpired) assertNotExpired(identity);
   return new X509SigningIdentity(identity, key);
 }

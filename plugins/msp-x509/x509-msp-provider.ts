@@ -1,5 +1,5 @@
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import type { CreateMspOptions, LocalMsp, Msp, MspManager, MspProvider } from '../../core/msp/msp';
+import type { CreateMspOptions, LoadSigningIdentityOptions, LocalMsp, Msp, MspManager, MspProvider } from '../../core/msp/msp';
 import { MspManagerImpl } from './msp-manager-impl';
 import { loadLocalMsp, loadMspConfig, loadSigningIdentity } from './msp-folder';
 import { X509Msp, X509MspOptions } from './x509-msp';
@@ -21,8 +21,8 @@ export class X509MspProvider implements MspProvider {
     return new MspManagerImpl(msps, this.options);
   }
 
-  loadSigningIdentity(mspDir: string, mspId: string): X509SigningIdentity {
-    return loadSigningIdentity(mspDir, mspId, this.options);
+  loadSigningIdentity(mspDir: string, mspId: string, load?: LoadSigningIdentityOptions): X509SigningIdentity {
+    return loadSigningIdentity(mspDir, mspId, this.options, load);
   }
 
   loadMspConfig(mspDir: string, mspId: string): FabricMSPConfig {

@@ -6,7 +6,7 @@ import { renewMember, type RenewResult } from '../../services/network/network-re
 import { renewOrgCas, type RenewCaResult } from '../../services/network/org-ca-renewal';
 
 export default class NetworkRenew extends WeftCommand {
-  static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates before they expire.";
+  static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates (before they expire, or recovering an expired CA in place).";
   static override description =
     'Issues new certificates with the same subject (NodeOU role) and TLS names, and new keys (0600), into a staging copy of the identity\'s folder, then swaps it in; ' +
     'the replaced folder, old keys included, is kept under <dir>/backups/renew-<time>/. The channels need no config update: they trust the org\'s CAs. ' +
@@ -17,7 +17,9 @@ export default class NetworkRenew extends WeftCommand {
     '--revoke-old then puts the replaced enrollment certificate on the org CA\'s CRL in every channel (as weft network revoke); a node running here must have reloaded (or be restarted with --restart) first, else nothing is revoked. ' +
     "With --org and --ca and/or --tls-ca: re-issues the org's CA (TLS CA) certificate for the same key, subject and SKI, from its old start date, so every certificate it issued still verifies; " +
     "replaces it in the org's MSP (root_certs or tls_root_certs, and NodeOU identifiers) in every channel by config updates the org's Admin signs (the orderer org's in /Channel/Orderer), " +
-    'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA or TLS CA (their local MSP and client CA roots); --restart restarts them instead. An expired CA or TLS CA is refused (CA_EXPIRED), nothing changed. ' +
+    'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA or TLS CA (their local MSP and client CA roots); --restart restarts them instead. ' +
+    "An expired CA (--ca) is recovered in place: the channel updates are signed inside by the org's expired Admin (the MSP checks a chain at the certificate's start) and submitted by an unexpired Admin of another org (the orderer org's first; recovery.submitter; NO_CONFIG_SUBMITTER when none here may), " +
+    "then every member of the org whose certificate ended is re-issued and the org's nodes here that do not run are started (recovery.members, recovery.started); the orderer org's needs an orderer still running (ORDERERS_DOWN). An expired TLS CA is refused (CA_EXPIRED, with the steps), nothing changed. " +
     'Run it again after a failure midway.';
   static override examples = [
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com',
@@ -26,6 +28,7 @@ export default class NetworkRenew extends WeftCommand {
     '<%= config.bin %> network renew ./net --org OrdererOrg --user Admin --days 365 --json',
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com --revoke-old',
     '<%= config.bin %> network renew ./net --org Org1 --ca --tls-ca --days 3650 --restart',
+    '<%= config.bin %> network renew ./net --org Org1 --ca --json',
   ];
   static override args = { dir: networkDirArg };
   static override flags = {
@@ -51,6 +54,13 @@ export default class NetworkRenew extends WeftCommand {
       }
       const renewed = await renewOrgCas(args.dir, { org: flags.org, ca: flags.ca, tlsCa: flags['tls-ca'], days: flags.days, restart: flags.restart }, (m) => this.progress(m));
       for (const c of renewed.cas) this.log(`${renewed.mspId} ${c.which} ${c.fileName}: serial ${c.serialNumber}, valid until ${c.notAfter} (was ${c.previousNotAfter})`);
+      const recovery = renewed.recovery;
+      if (recovery !== undefined) {
+        for (const c of renewed.channels) this.log(`channel ${c.channel}: root replaced (signed by ${renewed.mspId}'s Admin, submitted by ${recovery.submitter?.id ?? '?'})`);
+        for (const m of recovery.members) this.log(`${m.id}: re-issued, valid until ${m.enrollment.notAfter}${m.reloaded ? ', reloaded' : ''}`);
+        if (recovery.started.length > 0) this.log(`started: ${recovery.started.join(', ')}`);
+        if (recovery.nothingToDo) this.log(`${renewed.mspId}'s CA was recovered already: nothing changed`);
+      }
       this.log(`${renewed.channels.length} channel(s) updated, ${renewed.files.length} file(s) replaced`);
       if (renewed.reloaded.length > 0) this.log(`reloaded, no restart: ${renewed.reloaded.join(', ')}`);
       if (renewed.restartNeeded.length > 0) this.log(`restart before the old expiry: ${renewed.restartNeeded.join(', ')}`);

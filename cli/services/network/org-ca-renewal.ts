@@ -1,20 +1,18 @@
 import { X509Certificate } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FabricMSPConfig, FabricOUIdentifier } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ConfigError } from '../../../core/errors';
 import type { RenewedCa } from '../../../core/msp/crypto-material';
+import { copiesOf, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
+import type { RenewCaResult } from './ca-renewal-result';
+import { expiredMembers, recoverExpiredCa } from './expired-ca-recovery';
 import { openNetwork, type Progress } from './network-access';
-import { networkDown, networkUp } from './network-control';
-import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertCaKeysHere } from './network-users';
-import { orgAuthority, type OrgAuthority } from './org-authority';
-import { isPrivateKey } from './org-keys';
+import { orgAuthority } from './org-authority';
 import { assertOrgAdminHere, orgMspStates, resolveMspOrg, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
-import { runningPid } from './node-processes';
-import { reloadLocalMsps } from './node-reload';
 
 const DAY_MS = 86_400_000;
+
+export type { RenewCaResult } from './ca-renewal-result';
 
 export interface RenewCaOptions {
   /** The org (name, MSP ID or domain): a peer org or the orderer org. */
@@ -29,104 +27,34 @@ export interface RenewCaOptions {
   readonly restart?: boolean;
 }
 
-export interface RenewCaResult {
-  readonly org: string;
-  readonly mspId: string;
-  readonly cas: { which: 'ca' | 'tlsca'; fileName: string; serialNumber: string; notBefore: string; notAfter: string; previousNotAfter: string }[];
-  /** Channels whose config now holds the new certificate; channels that held it already are left out. */
-  readonly channels: ChannelUpdated[];
-  /** Every file that held a copy of an old CA certificate and now holds the new one. */
-  readonly files: string[];
-  /** Nodes running here on an old copy (until restarted; it stays good until `previousNotAfter`). */
-  readonly restartNeeded: string[];
-  readonly restarted: string[];
-  /** Nodes running here that took the renewed CA or TLS CA by a reload: their local MSP and client CA roots hold it now. */
-  readonly reloaded: string[];
-}
-
-/** The MSP config with every copy of `ca` (a root or TLS root, a NodeOU or OU identifier's certificate) replaced by `renewed`. */
-function withRenewedCa(msp: FabricMSPConfig, authority: OrgAuthority, which: 'ca' | 'tlsca', renewed: RenewedCa): FabricMSPConfig {
-  const next = msp.cloneMessage();
-  const fresh = Buffer.from(renewed.certPem);
-  const swap = (cert: Uint8Array): Uint8Array => (cert.length > 0 && authority.sameCa(cert, Buffer.from(renewed.previousPem)) ? fresh : cert);
-  if (which === 'tlsca') {
-    next.setTlsRootCertsList(next.getTlsRootCertsList_asU8().map(swap));
-    return next;
-  }
-  // Replaced, not added: two roots with the same subject and key give every identity two chains,
-  // and Fabric's MSP refuses an identity without exactly one (getUniqueValidationChain).
-  next.setRootCertsList(next.getRootCertsList_asU8().map(swap));
-  // A NodeOU or OU identifier names its CA by certificate, which must be one of the roots
-  // (getCertifiersIdentifier): the old one would make the whole MSP fail to set up.
-  const ids: (FabricOUIdentifier | undefined)[] = [...next.getOrganizationalUnitIdentifiersList()];
-  const ous = next.getFabricNodeOus();
-  if (ous !== undefined) ids.push(ous.getClientOuIdentifier(), ous.getPeerOuIdentifier(), ous.getAdminOuIdentifier(), ous.getOrdererOuIdentifier());
-  for (const id of ids) if (id !== undefined) id.setCertificate(swap(id.getCertificate_asU8()));
-  return next;
-}
-
-/** Every certificate file under `organizations/` holding a copy of `renewed`'s old certificate (not yet the new one). */
-function copiesOf(network: NetworkLayout, authority: OrgAuthority, renewed: RenewedCa): string[] {
-  const previous = Buffer.from(renewed.previousPem);
-  return fs
-    .readdirSync(network.organizationsDir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(pem|crt)$/.test(e.name) && !isPrivateKey(path.join(e.parentPath, e.name)))
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((file) => {
-      const bytes = fs.readFileSync(file);
-      if (!bytes.includes('-----BEGIN CERTIFICATE-----') || bytes.equals(Buffer.from(renewed.certPem))) return false;
-      try {
-        return new X509Certificate(bytes).ca && authority.sameCa(bytes, previous);
-      } catch {
-        return false;
-      }
-    });
-}
 
 /**
- * Refuses, before anything is written, to renew an expired CA: re-issuing it (same key) is possible,
- * but the channels hold the expired root until a config update the org's Admin signs replaces it,
- * and the Admin's certificate ended with the CA (what a CA issues is capped at its own end). The MSP
- * would still take that signature (Fabric checks a chain at the leaf's NotBefore + 1s), but the
- * update cannot get through: peers refuse an expired creator's proposals (the CLI reads each
- * channel's config through them), orderers its broadcast (unless `noExpirationChecks`), and TLS every
- * certificate of an expired TLS CA. A certificate issued from now on does not chain to the expired
- * root, so renewing the Admin first does not help either.
+ * Refuses, before anything is written, to renew an expired TLS CA in place. Every TLS certificate
+ * it issued ended with it, and a TLS handshake (unlike the MSP) checks the whole chain at the
+ * current time, the root included: the org's nodes cannot serve or dial anyone, and every node of
+ * the network that trusts the org's TLS root (its local copies, and the channels' tls_root_certs
+ * its client CA roots are built from) refuses the org's certificates, renewed ones too, until that
+ * node holds the renewed root. Those nodes may run on other hosts, which this directory neither
+ * reaches nor updates, so Weft does not do it in place.
  */
-function assertNotExpired(org: MspOrg, renewed: ReadonlyMap<'ca' | 'tlsca', RenewedCa>, now: Date): void {
-  for (const [which, ca] of renewed) {
-    const end = new Date(new X509Certificate(ca.previousPem).validTo);
-    if (end.getTime() > now.getTime()) continue;
-    const what = which === 'ca' ? 'CA' : 'TLS CA';
-    const why =
-      which === 'ca'
-        ? `the channel update that would put the renewed certificate in place must be signed by ${org.mspId}'s Admin, whose certificate ended with it, and peers and orderers refuse an expired signer (a certificate issued from now on would not chain to the expired root the channels hold)`
-        : `every TLS certificate it issued ended with it, so no node of ${org.mspId} can be reached over TLS to carry the channel update that would replace it`;
-    throw new ConfigError('CA_EXPIRED', `${org.name}'s ${what} (${ca.fileName}) expired on ${end.toISOString()}: ${why}. weft network renew cannot recover an expired ${what} in place; nothing was changed`, {
-      field: which === 'ca' ? '--ca' : '--tls-ca',
-      file: path.join(org.orgDir, which, ca.fileName),
+function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Date, context = ''): void {
+  const end = new Date(new X509Certificate(ca.previousPem).validTo);
+  if (end.getTime() > now.getTime()) return;
+  throw new ConfigError(
+    'CA_EXPIRED',
+    `${org.name}'s TLS CA (${ca.fileName}) expired on ${end.toISOString()}: every TLS certificate it issued ended with it, and TLS checks a chain at the current time, root included, so no node of ${org.mspId} can serve or dial over TLS, and every node that trusts ${org.mspId}'s TLS root refuses even a renewed certificate until it holds the renewed root, on whichever host it runs${context}. weft network renew cannot recover an expired TLS CA in place; nothing was changed`,
+    {
+      field: '--tls-ca',
+      file: path.join(org.orgDir, 'tlsca', ca.fileName),
       notAfter: end.toISOString(),
-      suggestions: ['renew a CA before it expires: weft network status lists one within 30 days of its end, and renew --ca/--tls-ca then needs no restart'],
-    });
-  }
-}
-
-/** Writes every file's new content beside it, then renames each onto it: no file is seen half written. */
-function replaceFiles(contents: ReadonlyMap<string, string>): void {
-  const staged = [...contents].map(([file, text]) => {
-    const tmp = `${file}.weft-renew-${process.pid}`;
-    fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode & 0o777 });
-    return [tmp, file] as const;
-  });
-  for (const [tmp, file] of staged) fs.renameSync(tmp, file);
-}
-
-/** Nodes of this directory that read one of `files` at start: a copy in their folder, or a path in their config. */
-function nodesReading(network: NetworkLayout, files: readonly string[]): NodeLayout[] {
-  return network.nodes().filter((node) => {
-    const config = fs.existsSync(node.configFile) ? fs.readFileSync(node.configFile, 'utf8') : '';
-    return files.some((f) => f.startsWith(node.cryptoDir + path.sep) || config.includes(path.relative(node.nodeDir, f)) || config.includes(f));
-  });
+      suggestions: [
+        `stop ${org.name}'s nodes and every node that trusts its TLS root (peer.ordererTlsRootCertFiles, mutual-TLS client roots)`,
+        `re-issue the TLS CA certificate for its key (same subject and SKI) and every TLS certificate it issued, and copy the new root over every copy under organizations/ and on the other hosts`,
+        `start the nodes, then replace the root in each channel's ${org.mspId} tls_root_certs with a config update (weft channel update --from-file) signed by ${org.mspId}'s Admin`,
+        `renew a TLS CA before it expires next time: weft network status lists one within 30 days of its end, and weft network renew ${dir} --org ${org.name} --tls-ca then needs no restart`,
+      ],
+    },
+  );
 }
 
 /**
@@ -140,7 +68,9 @@ function nodesReading(network: NetworkLayout, files: readonly string[]): NodeLay
  * the CA's subject and key, not its bytes. Running nodes here then reload: their local MSP and every
  * listener's client CA roots (gRPC, operations, admin) hold the renewed copy; one that cannot reload
  * keeps the copy it read until restarted (good until the old certificate's expiry); `restart`
- * restarts those running here instead.
+ * restarts those running here instead. An expired CA (`--ca`), or one whose members here still
+ * hold ended certificates (a recovery that stopped midway), is recovered by {@link recoverExpiredCa};
+ * an expired TLS CA is refused (`CA_EXPIRED`).
  */
 export async function renewOrgCas(dir: string, options: RenewCaOptions, progress: Progress): Promise<RenewCaResult> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -158,12 +88,26 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   const orgRef = { orgDir: org.orgDir, domain: org.domain };
   const renewed = new Map<'ca' | 'tlsca', RenewedCa>();
   for (const w of which) renewed.set(w, await authority.renewOrgCa(orgRef, w, { now, ...(notAfter !== undefined && { notAfter }) }));
-  assertNotExpired(org, renewed, now);
+  const tlsCa = renewed.get('tlsca');
+  if (tlsCa !== undefined) assertTlsCaNotExpired(dir, org, tlsCa, now);
+  const ca = renewed.get('ca');
+  if (ca !== undefined && (new Date(new X509Certificate(ca.previousPem).validTo).getTime() <= now.getTime() || expiredMembers(network, org, now).length > 0)) {
+    // The recovery re-issues the org's members, their TLS certificates from the TLS CA: checked before anything changes.
+    assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, ['ca', 'tlsca'], `recovering ${org.name}'s expired CA (its members' certificates are re-issued)`);
+    assertTlsCaNotExpired(dir, org, tlsCa ?? (await authority.renewOrgCa(orgRef, 'tlsca', { now })), now, `; recovering ${org.name}'s expired CA re-issues its members' TLS certificates from it too`);
+    if (tlsCa !== undefined) {
+      throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired (or its members' certificates did): recover it alone first (--ca), then renew its TLS CA (--tls-ca); nothing was changed`, {
+        field: '--tls-ca',
+        suggestions: [`weft network renew ${dir} --org ${org.name} --ca`, `then: weft network renew ${dir} --org ${org.name} --tls-ca`],
+      });
+    }
+    return recoverExpiredCa(dir, network, org, ca, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
+  }
 
   const channels: ChannelUpdated[] = [];
   for (const state of await orgMspStates(network, org)) {
     let msp = state.msp;
-    for (const [w, ca] of renewed) msp = withRenewedCa(msp, authority, w, ca);
+    for (const [w, c] of renewed) msp = withRenewedCa(msp, authority, w, c);
     if (Buffer.from(msp.serializeBinary()).equals(Buffer.from(state.msp.serializeBinary()))) continue;
     channels.push(
       await setOrgMsp(network, org, state, msp, `renewed ${which.join(' and ')} certificate`, progress, {
@@ -174,32 +118,12 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   }
 
   const contents = new Map<string, string>();
-  for (const ca of renewed.values()) for (const file of copiesOf(network, authority, ca)) contents.set(file, ca.certPem);
+  for (const c of renewed.values()) for (const file of copiesOf(network, authority, c)) contents.set(file, c.certPem);
   replaceFiles(contents);
   const files = [...contents.keys()];
   progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s ${which.join(' and ')} certificate replaced under ${network.organizationsDir}`);
-
-  const running = nodesReading(network, files).filter((n) => runningPid(n) !== undefined);
-  const restarted: string[] = [];
-  let reloaded: string[] = [];
-  let waiting = running.map((n) => n.id);
-  if (options.restart === true && running.length > 0) {
-    const ids = running.map((n) => n.id);
-    await networkDown(dir, 10_000, progress, ids);
-    await networkUp(dir, progress, ids);
-    restarted.push(...ids);
-    waiting = [];
-  } else if (running.length > 0) {
-    // A CA's copies a node reads are in its local MSP; a TLS CA's also in its listeners' client root
-    // files: a reload re-reads all of them.
-    const r = await reloadLocalMsps(network, running, progress);
-    reloaded = r.reloaded;
-    waiting = [...r.signalled, ...r.restartNeeded];
-  }
-  if (waiting.length > 0) {
-    const until = [...renewed.values()].map((c) => new X509Certificate(c.previousPem).validTo).join(', ');
-    progress(`${waiting.join(', ')} run on the old copy until restarted (good until ${until}): weft network down ${dir} --node <id> && weft network up ${dir} --node <id>, or renew with --restart`);
-  }
+  const goodUntil = [...renewed.values()].map((c) => new X509Certificate(c.previousPem).validTo).join(', ');
+  const taken = await takeReplacedCopies(dir, network, files, { ...(options.restart !== undefined && { restart: options.restart }), goodUntil }, progress);
   return {
     org: org.name,
     mspId: org.mspId,
@@ -213,8 +137,6 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     })),
     channels,
     files,
-    restartNeeded: waiting,
-    restarted,
-    reloaded,
+    ...taken,
   };
 }

@@ -62,7 +62,7 @@ export interface ChannelUpdated {
 }
 
 /** The config group key of the org in the channel (`Application/<key>` or `Orderer/<key>`), if it is a member. */
-function groupKeyOf(org: MspOrg, current: ParsedChannelConfig): string | undefined {
+export function groupKeyOf(org: MspOrg, current: ParsedChannelConfig): string | undefined {
   const members = org.peerOrg === undefined ? current.ordererOrgs : current.applicationOrgs;
   return members.find((o) => o.mspId === org.mspId)?.name;
 }
@@ -89,9 +89,14 @@ export async function orgMspStates(network: NetworkLayout, org: MspOrg): Promise
  * for a channel that took the update but whose peers did not show it (`rerun` says how to finish).
  */
 export async function setOrgMsp(network: NetworkLayout, org: MspOrg, state: OrgMspState, msp: FabricMSPConfig, what: string, progress: Progress, failure: { code: string; rerun: string }): Promise<ChannelUpdated> {
-  const next = Config.deserializeBinary(state.current.config.serializeBinary());
+  return submitConfigEdit(network, state, orgMspConfig(org, state.current, msp), `${org.mspId}'s ${what}`, progress, failure);
+}
+
+/** A copy of the channel's config with the org's MSP value set to `msp` (its version and mod_policy kept); the org must be a member. */
+export function orgMspConfig(org: MspOrg, current: ParsedChannelConfig, msp: FabricMSPConfig): Config {
+  const next = Config.deserializeBinary(current.config.serializeBinary());
   const section = org.peerOrg === undefined ? 'Orderer' : 'Application';
-  const group = next.getChannelGroup()!.getGroupsMap().get(section)!.getGroupsMap().get(groupKeyOf(org, state.current)!)!;
+  const group = next.getChannelGroup()!.getGroupsMap().get(section)!.getGroupsMap().get(groupKeyOf(org, current)!)!;
   const old = group.getValuesMap().get('MSP')!;
   const outer = MSPConfig.deserializeBinary(old.getValue_asU8());
   outer.setConfig(msp.serializeBinary());
@@ -100,6 +105,5 @@ export async function setOrgMsp(network: NetworkLayout, org: MspOrg, state: OrgM
   value.setModPolicy(old.getModPolicy());
   value.setValue(outer.serializeBinary());
   group.getValuesMap().set('MSP', value);
-
-  return submitConfigEdit(network, state, next, `${org.mspId}'s ${what}`, progress, failure);
+  return next;
 }

@@ -1,8 +1,15 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
+import { copiesOf, replaceFiles, withRenewedCa } from '../../../cli/services/network/ca-copies';
+import { recoverExpiredCa } from '../../../cli/services/network/expired-ca-recovery';
+import { openNetwork } from '../../../cli/services/network/network-access';
+import { orgMspStates, resolveMspOrg, setOrgMsp } from '../../../cli/services/network/org-msp-channels';
+import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
+import { loadOrgCa, orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
+import { reissue } from '../../unit/plugins/msp-x509/cert-forge';
 import { errorOf, json, runCli, type CliResult, startMutualTlsOrg, type StartedNetwork } from './run-cli';
 
 interface CaRenewed {
@@ -12,6 +19,9 @@ interface CaRenewed {
   restarted: string[];
   restartNeeded: string[];
   reloaded: string[];
+}
+interface Recovered extends CaRenewed {
+  recovery: { submitter: { id: string; mspId: string }; members: { id: string; enrollment: { notAfter: string } }[]; started: string[]; nothingToDo: boolean };
 }
 interface Renewed {
   id: string;
@@ -159,4 +169,80 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     fs.cpSync(path.join(renewed.backupDir, 'tls'), path.join(userDir, 'tls'), { recursive: true });
     expect(errorOf(await invoke('User1', 'ca-10')).message).toContain('UNAVAILABLE');
   }, 90_000);
+
+  const quiet = (): void => {};
+  /**
+   * The org's CA as if it had ended 5 s ago, in the channels and every file (put there while its
+   * Admin could still sign), and the enrollment certificates of its members in `memberDirs` ended
+   * with it (same keys; from the CA's start, so their chains verify). Returns the end.
+   */
+  const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[]): Promise<Date> => {
+    const ended = new Date(Date.now() - 5_000);
+    const expiredCa = await orgAuthority.renewOrgCa({ orgDir: folder, domain }, 'ca', { now: new Date(ended.getTime() - 1_000), notAfter: ended });
+    const network = openNetwork(net);
+    const org = resolveMspOrg(network, name);
+    for (const state of await orgMspStates(network, org)) {
+      await setOrgMsp(network, org, state, withRenewedCa(state.msp, orgAuthority, 'ca', expiredCa), 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
+    }
+    replaceFiles(new Map(copiesOf(network, orgAuthority, expiredCa).map((f) => [f, expiredCa.certPem] as const)));
+    const caKey = loadOrgCa(folder, 'ca').signer.privateKey;
+    const caStart = new Date(new X509Certificate(expiredCa.certPem).validFrom);
+    for (const dir of memberDirs) {
+      const signcerts = path.join(dir, 'msp', 'signcerts');
+      const file = path.join(signcerts, fs.readdirSync(signcerts)[0]!);
+      const cert = await reissue(new X509Certificate(fs.readFileSync(file)).raw, undefined, {
+        selfSignKey: caKey,
+        mutate: (c) => {
+          c.notBefore = encodeTime(caStart);
+          c.notAfter = encodeTime(ended);
+        },
+      });
+      fs.writeFileSync(file, cert.pem);
+    }
+    return ended;
+  };
+  /** A certificate's end as a result reports it (whole seconds). */
+  const asReported = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '.000Z');
+
+  it("recovers Org1 after its CA and its members' certificates expired, its peer stopped: the channel holds the renewed root, the peer runs and endorses again, Org1's Admin updates the channel; a second run changes nothing", async () => {
+    const org1 = { orgDir: orgDir(), domain: ORG1 };
+    const users = fs.readdirSync(path.join(orgDir(), 'users'));
+    const ended = await expireOrg('Org1', orgDir(), ORG1, [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))]);
+    // Its peer stopped, as it would be: a node does not start on an expired certificate.
+    expect((await runCli(['network', 'down', net, '--node', PEER, '--grace', '5'])).code).toBe(0);
+
+    const recovered = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
+    expect(recovered.cas).toMatchObject([{ which: 'ca', previousNotAfter: asReported(ended) }]);
+    expect(recovered.channels.length).toBeGreaterThan(0);
+    expect(recovered.recovery.submitter).toEqual({ id: `Admin@example.com`, mspId: 'OrdererMSP' });
+    expect(recovered.recovery.members.map((m) => m.id).sort()).toEqual([PEER, ...users].sort());
+    for (const m of recovered.recovery.members) expect(new Date(m.enrollment.notAfter).getTime()).toBeGreaterThan(Date.now());
+    expect(recovered.recovery.started).toEqual([PEER]);
+    const newCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
+    expect(Buffer.from((await channelMsp('Org1MSP')).getRootCertsList_asU8()[0]!).equals(newCa)).toBe(true);
+    expect(() => process.kill(Number(pids()[1]), 0)).not.toThrow();
+    expect(json(await invoke('User1', 'ca-11'))).toMatchObject({ valid: true });
+    // Org1's renewed Admin alone signs and submits a change of Org1's own value.
+    expect(json(await runCli(['channel', 'update', net, '--anchor-peer', `Org1=${PEER}:7999`, '--json'], { timeoutMs: 60_000 }))).toMatchObject({ channel: expect.any(String) });
+
+    const again = await recoverExpiredCa(net, openNetwork(net), resolveMspOrg(openNetwork(net), 'Org1'), await orgAuthority.renewOrgCa(org1, 'ca'), {}, quiet);
+    expect(again).toMatchObject({ cas: [], channels: [], files: [], recovery: { members: [], started: [], nothingToDo: true } });
+    expect(fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`))).toEqual(newCa);
+  }, 300_000);
+
+  it("recovers the orderer org after its CA and its members' certificates expired, its orderer still running: a peer org Admin submits, the orderer reloads its re-issued certificate, blocks it signs verify", async () => {
+    const folder = path.join(net, 'organizations', 'ordererOrganizations', 'example.com');
+    const before = pids()[0];
+    const ended = await expireOrg('OrdererOrg', folder, 'example.com', [path.join(folder, 'orderers', ORDERER), path.join(folder, 'users', 'Admin@example.com')]);
+    const recovered = json(await runCli(['network', 'renew', net, '--org', 'OrdererOrg', '--ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
+    expect(recovered.cas).toMatchObject([{ which: 'ca', previousNotAfter: asReported(ended) }]);
+    expect(recovered.channels.length).toBeGreaterThan(0);
+    expect(recovered.recovery.submitter).toEqual({ id: `Admin@${ORG1}`, mspId: 'Org1MSP' });
+    expect(recovered.recovery.members.map((m) => m.id).sort()).toEqual(['Admin@example.com', ORDERER]);
+    expect(recovered.recovery.started).toEqual([]);
+    expect(pids()[0]).toBe(before);
+    const newCa = fs.readFileSync(path.join(folder, 'ca', 'ca.example.com-cert.pem'));
+    expect(Buffer.from((await channelMsp('OrdererMSP')).getRootCertsList_asU8()[0]!).equals(newCa)).toBe(true);
+    expect(json(await invoke('User1', 'ca-12'))).toMatchObject({ valid: true });
+  }, 300_000);
 });

@@ -63,7 +63,7 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
     expect(fs.existsSync(path.join(net, 'backups'))).toBe(false);
   });
 
-  it('renew --ca / --tls-ca of an expired CA: refused before anything changes (CA_EXPIRED naming the flag, the file and its end)', async () => {
+  it('renew --tls-ca of an expired TLS CA: refused before anything changes (CA_EXPIRED naming the flag, the file and its end); an expired CA with --tls-ca: one at a time', async () => {
     const orgDir = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com');
     /** Org1's CA (or TLS CA) certificate in its folder as if it had ended yesterday: same key and subject. */
     const expire = async (which: 'ca' | 'tlsca'): Promise<{ file: string; restore: () => void }> => {
@@ -80,22 +80,31 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
       fs.writeFileSync(file, expired.pem);
       return { file, restore: () => fs.writeFileSync(file, original) };
     };
-    for (const which of ['ca', 'tlsca'] as const) {
-      const { file, restore } = await expire(which);
+    // An expired TLS CA is not recovered in place (an expired CA is: see expired-ca-recovery.test.ts).
+    {
+      const { file, restore } = await expire('tlsca');
       const before = snapshot();
       try {
-        const flag = which === 'ca' ? '--ca' : '--tls-ca';
-        await expect(renewOrgCas(net, { org: 'Org1', ca: which === 'ca', tlsCa: which === 'tlsca' }, quiet)).rejects.toMatchObject({
+        await expect(renewOrgCas(net, { org: 'Org1', ca: false, tlsCa: true }, quiet)).rejects.toMatchObject({
           code: 'CA_EXPIRED',
-          message: expect.stringContaining('cannot recover an expired'),
-          details: { field: flag, file, notAfter: expect.any(String) },
+          message: expect.stringContaining('cannot recover an expired TLS CA'),
+          details: { field: '--tls-ca', file, notAfter: expect.any(String) },
         });
         // Both named, the expired one refused even when the other is fine.
-        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: flag } });
+        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: '--tls-ca' } });
         expect(snapshot()).toEqual(before);
       } finally {
         restore();
       }
+    }
+    // An expired CA is recovered alone: with --tls-ca too, RENEW_TARGET says to run them one at a time.
+    const { restore } = await expire('ca');
+    const before = snapshot();
+    try {
+      await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'RENEW_TARGET', details: { field: '--tls-ca' } });
+      expect(snapshot()).toEqual(before);
+    } finally {
+      restore();
     }
   });
 

@@ -1,0 +1,202 @@
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { ConfigError, WeftError } from '../../../core/errors';
+import type { RenewedCa } from '../../../core/msp/crypto-material';
+import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
+import { configSignature, unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
+import type { Signer } from '../../../core/protocol/signer';
+import { ordererBlock } from '../block/orderer-block-source';
+import { loadClientIdentity } from '../client/client-identity';
+import { copiesOf, replaceFiles, takeReplacedCopies, withRenewedCa, type CaReplacement } from './ca-copies';
+import { chooseSubmitter, noSubmitter, submitterCandidates, type ConfigSubmitter } from './config-submitter';
+import { adminOf, missingSignatures, needsMet, policyNeeds } from './config-update-signatures';
+import { broadcastConfigUpdate } from './config-update-submit';
+import { signerIgnoringExpiry } from './expired-signer';
+import type { Progress } from './network-access';
+import { networkUp } from './network-control';
+import type { NetworkLayout } from './network-layout';
+import { renewMember, type RenewOptions, type RenewResult } from './network-renew';
+import { runningPid, waitFor } from './node-processes';
+import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
+import { orgAuthority } from './org-authority';
+import { keyHere, nodeKeysHere } from './org-keys';
+import { groupKeyOf, orgMspConfig, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+
+/** A config block reaches the orderer's ledger well within this on any network the CLI drives. */
+const CONFIG_BLOCK_TIMEOUT_MS = 60_000;
+
+
+/** A member of the org with keys here whose certificate ended, and the `renew` options that re-issue it. */
+export interface ExpiredMember {
+  readonly id: string;
+  readonly ended: ('enrollment' | 'tls')[];
+  readonly renew: RenewOptions;
+}
+
+function endedBy(file: string, now: Date): boolean {
+  return fs.existsSync(file) && new Date(new X509Certificate(fs.readFileSync(file)).validTo).getTime() <= now.getTime();
+}
+
+/** The org's nodes and users whose keys are here and whose enrollment or TLS certificate has ended by `now`. */
+export function expiredMembers(network: NetworkLayout, org: MspOrg, now: Date): ExpiredMember[] {
+  const out: ExpiredMember[] = [];
+  const add = (id: string, enrollment: string, tls: string, renew: RenewOptions): void => {
+    const ended = [...(endedBy(enrollment, now) ? ['enrollment' as const] : []), ...(endedBy(tls, now) ? ['tls' as const] : [])];
+    if (ended.length > 0) out.push({ id, ended, renew });
+  };
+  for (const node of network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n))) {
+    const signcerts = path.join(node.mspDir, 'signcerts');
+    const cert = fs.readdirSync(signcerts).find((f) => f.endsWith('.pem'));
+    if (cert !== undefined) add(node.id, path.join(signcerts, cert), path.join(node.tlsDir, 'server.crt'), { node: node.id });
+  }
+  const users = org.peerOrg === undefined ? [network.ordererAdmin()] : org.peerOrg.users.map((u) => network.user(org.peerOrg!, u));
+  for (const user of users.filter((u) => keyHere(u.keyPath))) add(user.id, user.certPath, user.tlsCertPath, { org: org.name, user: user.name });
+  return out;
+}
+
+/** A channel whose config holds the org's old root, with the MSP that replaces it. */
+interface PendingChannel {
+  readonly layout: NetworkLayout;
+  readonly current: ParsedChannelConfig;
+  readonly block: number;
+  readonly msp: FabricMSPConfig;
+}
+
+/**
+ * Refuses the orderer org's recovery when every orderer is a node of this directory and none runs:
+ * the update could not be ordered (see the message), and nothing has been changed yet.
+ */
+function assertAnOrdererRuns(dir: string, network: NetworkLayout, org: MspOrg): void {
+  const orderers = network.orderers();
+  if (orderers.some((o) => runningPid(o) !== undefined || !nodeKeysHere(network, o))) return;
+  const ids = orderers.map((o) => o.id).join(', ');
+  throw new ConfigError(
+    'ORDERERS_DOWN',
+    `${org.name}'s CA expired and no orderer runs (${ids}): the config update that replaces the expired root in the channels must be ordered, and an orderer whose certificate ended with the CA cannot come back first: it does not start with an expired signing certificate, and on one issued now it would sign blocks that peers check against the expired root the channels hold, which a certificate issued after the root's end does not chain to (the MSP checks a chain at the certificate's start), so peers would refuse every block, this update's too. Nothing was changed`,
+    {
+      field: '--org',
+      org: org.name,
+      orderers: orderers.map((o) => o.id),
+      suggestions: [
+        `if one of them still runs elsewhere (an orderer keeps running, and its blocks keep verifying, after its certificate ends), run weft network renew ${dir} --org ${org.name} --ca where it is reachable`,
+        "otherwise the channels must be rebuilt from their blocks by hand: renew the orderer org's CA before it expires next time (weft network status flags it 30 days ahead)",
+      ],
+    },
+  );
+}
+
+/**
+ * One channel's update: signed inside by the org's Admin (expired: the MSP checks its chain at its
+ * start, when the old root was valid), carried by `submitter` (orderers refuse an expired creator),
+ * confirmed by the orderer's Deliver holding a config block after the one read.
+ */
+async function replaceRootIn(dir: string, network: NetworkLayout, org: MspOrg, pending: PendingChannel, admin: Signer, submitter: ConfigSubmitter, progress: Progress): Promise<ChannelUpdated> {
+  const channel = pending.layout.spec.channel.name;
+  const { envelope, update } = unsignedConfigUpdate(channel, pending.current.config, orgMspConfig(org, pending.current, pending.msp));
+  envelope.addSignatures(configSignature(admin, envelope.getConfigUpdate_asU8()));
+  const needs = policyNeeds(pending.current, update, envelope);
+  if (!needsMet(needs)) throw missingSignatures(pending.layout, channel, pending.current, needs);
+  const { orderer } = await broadcastConfigUpdate(network, channel, envelope, { user: submitter.identity.user, signer: submitter.identity.signer });
+  progress(`channel ${channel}: orderer ${orderer} accepted ${org.mspId}'s renewed CA certificate (signed by ${org.mspId}'s Admin, submitted by ${submitter.identity.user.id})`);
+  let configBlock: number | undefined;
+  try {
+    await waitFor(
+      network.orderers().find((o) => o.id === orderer)!,
+      `holding the new config block of ${channel}`,
+      async () => {
+        const read = await ordererBlock(pending.layout, submitter.identity, 'config');
+        if (read.number > pending.block) configBlock = read.number;
+        return configBlock !== undefined;
+      },
+      CONFIG_BLOCK_TIMEOUT_MS,
+    );
+  } catch (err) {
+    throw new WeftError('CA_RECOVERY_UNCONFIRMED', `channel ${channel} took ${org.mspId}'s renewed CA certificate, but its config block was not seen: ${(err as Error).message}`, {
+      channel,
+      suggestions: [`run weft network renew ${dir} --org ${org.name} --ca again: it finishes every channel, file, member and node`],
+    }, { cause: err });
+  }
+  return { channel, orderer, ...(configBlock !== undefined && { configBlock }) };
+}
+
+/**
+ * `weft network renew --org O --ca` when O's CA has expired (or a recovery stopped midway: a member
+ * of O here still holds an ended certificate). `reissued` is the CA certificate renewed in memory;
+ * it is put in place only when the one here has ended (a run after the CA was recovered finishes
+ * the rest with the CA here). In order, so that running it again after a failure finishes the job:
+ * every channel whose config holds another copy of the root gets it replaced by a config update
+ * the org's expired Admin signs inside and an unexpired Admin of another org submits (read and
+ * confirmed through the orderers' Deliver, which refuse an expired reader as peers do); then every
+ * copy under `organizations/`; then each member whose enrollment or TLS certificate ended is
+ * re-issued ({@link renewMember}: a running node reloads); then the org's nodes here that do not run
+ * are started, and other running nodes that read a replaced copy reload it (or restart).
+ */
+export async function recoverExpiredCa(dir: string, network: NetworkLayout, org: MspOrg, reissued: RenewedCa, options: { restart?: boolean }, progress: Progress): Promise<RenewCaResult & { recovery: CaRecovery }> {
+  const now = new Date();
+  const authority = orgAuthority();
+  const previousEnd = new Date(new X509Certificate(reissued.previousPem).validTo);
+  const caEnded = previousEnd.getTime() <= now.getTime();
+  const ca: CaReplacement = caEnded ? reissued : { certPem: reissued.previousPem, previousPem: reissued.previousPem };
+  const candidates = submitterCandidates(network, org, now);
+  if (candidates.usable.length === 0) throw noSubmitter(org, candidates.refused);
+  if (org.peerOrg === undefined) assertAnOrdererRuns(dir, network, org);
+
+  const pending: PendingChannel[] = [];
+  for (const spec of network.channels()) {
+    const layout = network.forChannel(spec.name);
+    if (org.peerOrg !== undefined && !layout.spec.orgs.some((o) => o.mspId === org.mspId)) continue;
+    // Read as an unexpired Admin of an org of the channel (its Readers): the orderer org's, or a member's.
+    const member = (mspId: string): boolean => mspId === network.spec.ordererOrg.mspId || layout.spec.orgs.some((o) => o.mspId === mspId);
+    const reader = candidates.usable.find((u) => member(u.mspId));
+    if (reader === undefined) throw noSubmitter(org, [...candidates.refused, ...candidates.usable.map((u) => ({ id: u.id, why: `${u.mspId} is not an org of channel ${spec.name}` }))]);
+    const read = await ordererBlock(layout, loadClientIdentity(reader), 'config');
+    const current = parseConfigBlock(read.bytes);
+    const msp = current.msps.get(org.mspId);
+    if (msp === undefined || groupKeyOf(org, current) === undefined) continue;
+    const next = withRenewedCa(msp, authority, 'ca', ca);
+    if (Buffer.from(next.serializeBinary()).equals(Buffer.from(msp.serializeBinary()))) continue;
+    pending.push({ layout, current, block: read.number, msp: next });
+  }
+  // Every channel checked before the first update is sent: a submitter that one channel refuses is no use halfway.
+  const submitter = pending.length === 0 ? undefined : chooseSubmitter(org, candidates, pending.map((p) => p.current));
+  const channels: ChannelUpdated[] = [];
+  if (submitter !== undefined) {
+    const admin = signerIgnoringExpiry(adminOf(network, org.mspId)!);
+    for (const p of pending) channels.push(await replaceRootIn(dir, network, org, p, admin, submitter, progress));
+  }
+
+  const contents = new Map(copiesOf(network, authority, ca).map((file) => [file, ca.certPem] as const));
+  replaceFiles(contents);
+  const files = [...contents.keys()];
+  if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s CA certificate replaced under ${network.organizationsDir}`);
+
+  const members: RenewResult[] = [];
+  for (const member of expiredMembers(network, org, now)) {
+    progress(`${member.id}: its ${member.ended.join(' and ')} certificate ended: re-issuing it`);
+    members.push(await renewMember(dir, member.renew, progress));
+  }
+  const stopped = network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n) && runningPid(n) === undefined).map((n) => n.id);
+  if (stopped.length > 0) await networkUp(dir, progress, stopped);
+  const taken = await takeReplacedCopies(dir, network, files, { restart: options.restart, skip: [...stopped, ...members.map((m) => m.id)], goodUntil: `${previousEnd.toISOString()}, already past: restart them now` }, progress);
+
+  const nothingToDo = !caEnded && channels.length === 0 && files.length === 0 && members.length === 0 && stopped.length === 0;
+  if (nothingToDo) progress(`${org.mspId}'s CA was recovered already: every channel holds it, no member's certificate has ended, its nodes here run; nothing changed`);
+  return {
+    org: org.name,
+    mspId: org.mspId,
+    cas: caEnded
+      ? [{ which: 'ca', fileName: reissued.fileName, serialNumber: reissued.serialNumber, notBefore: reissued.notBefore.toISOString(), notAfter: reissued.notAfter.toISOString(), previousNotAfter: previousEnd.toISOString() }]
+      : [],
+    channels,
+    files,
+    ...taken,
+    recovery: {
+      ...(submitter !== undefined && { submitter: { id: submitter.identity.user.id, mspId: submitter.mspId } }),
+      members,
+      started: stopped,
+      nothingToDo,
+    },
+  };
+}
