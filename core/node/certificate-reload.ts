@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import { createSecureContext } from 'node:tls';
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { Counter, type Registry } from 'prom-client';
 import type { MspRole, SigningIdentity } from '../msp/identity';
 import type { LocalMsp, LocalMspPart, MspProvider } from '../msp/msp';
@@ -135,6 +136,7 @@ export class CertificateReloader {
   private operations: ReloadableOperations | undefined;
   private admin: ReloadableTlsListener | undefined;
   private clientRoots: (ReloadableClientRoots & { current: readonly Buffer[] }) | undefined;
+  private dialler: { setLocalMsp(msp: FabricMSPConfig): void } | undefined;
   private stopTracking: (() => void) | undefined;
 
   /** Loads the node's identity as it starts: a local MSP that fails its checks stops the start, as before reloads existed. */
@@ -165,6 +167,12 @@ export class CertificateReloader {
     this.clientRoots = { ...clientRoots, current: current.map((c) => Buffer.from(c)) };
     // The local MSP's TLS CRL (crls/ against tlscacerts/) counts on the listener before any channel carries it.
     clientRoots.roots.setLocalMsp(this.localMsp.config);
+  }
+
+  /** The connections the node dials check the servers they reach against the local MSP's TLS CRLs too: given it now, and after each reload that changes it. */
+  serveDialsOn(dialler: { setLocalMsp(msp: FabricMSPConfig): void }): void {
+    this.dialler = dialler;
+    dialler.setLocalMsp(this.localMsp.config);
   }
 
   /** Starts (or restarts, after a reload) the expiry log and gauge for the certificates in use. */
@@ -239,6 +247,7 @@ export class CertificateReloader {
     if (mspChanged) {
       this.localMsp.replace(localMsp);
       this.clientRoots?.roots.setLocalMsp(localMsp.config);
+      this.dialler?.setLocalMsp(localMsp.config);
     }
     if (rootsChanged) {
       roots.roots.setStaticRoots(clientRoots!);

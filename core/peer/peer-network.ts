@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import type { ChannelManager } from './channel/channel-manager';
 import type { ConfigOrg } from './channel/channel-config';
 import { Broadcaster } from './gateway/broadcaster';
@@ -9,7 +8,9 @@ import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { DeliveryTimings } from './orderer/delivery-timings';
 import type { Logger } from '../node/logger';
-import { TlsRevocations } from '../node/tls-revocation';
+import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import { DialRevocations, cutIfRevoked } from './dial-revocations';
+import { dialTls } from './dial-tls';
 import type { ServerIdentity, ServerTlsIdentity } from '../node/reloadable-identity';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
@@ -36,11 +37,14 @@ const MAX_PEER_CONNECTIONS = 1024;
 
 interface PeerConnection {
   readonly endorser: RemoteEndorser;
+  /** The channel whose revocations its handshakes are checked against. */
+  readonly channelId: string;
   usedAt: number;
 }
 
 interface OrdererConnection {
   readonly client: OrdererClient;
+  readonly channelId: string;
   broadcaster?: Broadcaster;
   usedAt: number;
 }
@@ -57,6 +61,9 @@ interface OrdererConnection {
  * (before the old one expires, when a reconnection would fail its handshake), and closed
  * {@link IDLE_PEER_MS} later, so calls under way finish on it (TLS checked its certificate at its
  * handshake only). A block puller's Deliver stream is told to move by its orderer client.
+ *
+ * A server certificate is checked against the TLS revocations of the channel config and the local
+ * MSP at each handshake; a connection open when a config block or a reload revokes it is cut at once.
  */
 export class PeerNetwork implements OrdererSource {
   /** By address and TLS roots. */
@@ -67,12 +74,14 @@ export class PeerNetwork implements OrdererSource {
   private readonly endorsersByAddress = new Map<string, PeerConnection>();
   private sweptAt = Date.now();
   private readonly unusable = new Set<string>();
-  /** The TLS revocations of each channel config (built once per config, read per handshake). */
-  private readonly revocationsByConfig = new WeakMap<object, TlsRevocations>();
+  /** What each connection's handshakes are checked against; a change cuts the open connections it now revokes. */
+  private readonly revocations: DialRevocations;
+  /** Peers whose TLS certificate was found revoked: the Gateway tries them last (their handshake fails). */
+  private readonly revokedPeers = new Set<string>();
   private clientCert: { certChain?: Buffer; privateKey?: Buffer } = {};
   private currentCertHash: Uint8Array | undefined;
   /** Connections of replaced client certificates, closed once calls under way had time to finish. */
-  private readonly retiring = new Set<{ readonly timer: NodeJS.Timeout; readonly close: () => void }>();
+  private readonly retiring = new Set<{ readonly timer: NodeJS.Timeout; readonly close: () => void; readonly orderers: readonly OrdererConnection[]; readonly endorsers: readonly PeerConnection[] }>();
   private readonly followIdentity: ((update: { certificate: Buffer; privateKey: Buffer } | null) => void) | undefined;
   /** The block puller's dial timeout and backoff threshold (`peer.deliveryClient`). */
   readonly deliveryTimings: DeliveryTimings;
@@ -87,6 +96,7 @@ export class PeerNetwork implements OrdererSource {
     private readonly clientIdentity?: ServerTlsIdentity,
   ) {
     this.deliveryTimings = config.peer.deliveryClient;
+    this.revocations = new DialRevocations(channels, (channelId) => this.cutRevoked(channelId), logger);
     if (clientIdentity === undefined) return;
     this.useClientIdentity(clientIdentity.current());
     // Called in the reload's synchronous step, with the new signer and listener identity.
@@ -121,6 +131,8 @@ export class PeerNetwork implements OrdererSource {
     for (const o of orderers) o.client.retire();
     this.logger?.info({ orderers: orderers.length, peers: endorsers.length }, 'TLS client certificate reloaded: new connections present it, those made before are closed in two minutes');
     const entry = {
+      orderers,
+      endorsers,
       timer: setTimeout(() => entry.close(), IDLE_PEER_MS).unref(),
       close: (): void => {
         clearTimeout(entry.timer);
@@ -171,7 +183,7 @@ export class PeerNetwork implements OrdererSource {
     this.sweepOrderers(now);
     let c = this.orderers.get(dial.key);
     if (c === undefined) {
-      c = { client: new OrdererClient(address, dial.tls), usedAt: now };
+      c = { client: new OrdererClient(address, dial.tls), channelId, usedAt: now };
       this.orderers.set(dial.key, c);
     }
     c.usedAt = now;
@@ -187,8 +199,8 @@ export class PeerNetwork implements OrdererSource {
       // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
       const tls = { ...this.tls(this.ordererOrgsAt(address, channelId), this.config.peer.ordererTlsRootCertFiles, true), ...this.revocationCheck(address, channelId) };
       const roots = tls.rootCerts === undefined ? 'plaintext' : createHash('sha256').update(tls.rootCerts).digest('hex');
-      // A config that revokes more TLS certificates gets a new connection, whose handshake checks the orderer's against them.
-      dial = { tls, key: `${address}\n${roots}\n${tls.revocations().digest}` };
+      // A config revoking the orderer's certificate cuts the connection (cutRevoked): no need to key connections by revocations.
+      dial = { tls, key: `${address}\n${roots}` };
       if (resources !== undefined) {
         if (byAddress === undefined) this.ordererTlsByConfig.set(resources, (byAddress = new Map()));
         byAddress.set(address, dial);
@@ -250,7 +262,7 @@ export class PeerNetwork implements OrdererSource {
     const heights = new Map(learned.map((p) => [p.endpoint, p.ledgerHeight]));
     const height = (p: RemoteEndorser): number => heights.get(p.address) ?? -1;
     return this.remotePeers(channelId, learned)
-      .map((p, i) => ({ p, i, down: p.unreachable() ? 1 : 0 }))
+      .map((p, i) => ({ p, i, down: p.unreachable() || this.revokedPeers.has(p.address) ? 1 : 0 }))
       .sort((a, b) => a.down - b.down || height(b.p) - height(a.p) || a.i - b.i)
       .map(({ p }) => p);
   }
@@ -300,7 +312,7 @@ export class PeerNetwork implements OrdererSource {
     let c = this.endorsersByAddress.get(address);
     if (c === undefined) {
       try {
-        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address, channelId) }), usedAt: now };
+        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address, channelId) }), channelId, usedAt: now };
       } catch (err) {
         if (!this.unusable.has(address)) this.logger?.warn({ address, mspId: org.mspId, err: (err as Error).message }, 'cannot dial this peer address');
         this.unusable.add(address);
@@ -334,6 +346,7 @@ export class PeerNetwork implements OrdererSource {
   }
 
   close(): void {
+    this.revocations.close();
     if (this.followIdentity !== undefined) this.clientIdentity?.removeListener(this.followIdentity);
     for (const entry of [...this.retiring]) entry.close();
     for (const o of this.orderers.values()) closeOrderer(o);
@@ -342,42 +355,44 @@ export class PeerNetwork implements OrdererSource {
     this.orderers.clear();
   }
 
-  /**
-   * The server-side revocation check for a node of `channelId` at `address`: the TLS certificates
-   * the channel's current config revokes (any org's CRL signed by its TLS CA), read at each
-   * handshake, so a reconnection after a config block that revokes the server's certificate fails.
-   */
+  /** The local MSP (re)loaded: nodes whose TLS certificate its CRLs revoke are refused, and cut if connected. */
+  setLocalMsp(msp: FabricMSPConfig | undefined): void {
+    this.revocations.setLocalMsp(msp);
+  }
+
+  /** {@link DialRevocations.check} for a connection to the node at `address`. */
   private revocationCheck(address: string, channelId: string): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
-    return {
-      revocations: () => {
-        const resources = this.channels().channel(channelId)?.resources();
-        if (resources === undefined) return TlsRevocations.NONE;
-        let r = this.revocationsByConfig.get(resources);
-        if (r === undefined) {
-          const { applicationOrgs, ordererOrgs } = resources.config;
-          r = TlsRevocations.fromMsps([...applicationOrgs, ...ordererOrgs].map((o) => o.msp), `channel ${channelId}`, this.logger);
-          this.revocationsByConfig.set(resources, r);
-        }
-        return r;
-      },
-      onRevoked: (reason) => this.logger?.warn({ address, channel: channelId, reason }, 'refusing a node whose TLS certificate is revoked'),
-    };
+    return this.revocations.check(address, channelId, () => this.revokedPeers.add(address));
   }
 
   /**
-   * Client TLS for dialling nodes of `orgs`. Peers are dialled with TLS when this peer uses TLS (a
-   * network's peers share the setting); `whenRootsKnown` dials with TLS whenever the orgs or the
-   * extra files give roots, with the client certificate only if this peer has one.
+   * Cuts and drops every open connection (retiring ones too) whose server certificate its channel's
+   * revocations (`channelId`; undefined: all) now revoke; the next call dials anew, under the check.
+   * Not at idle time: a node whose key leaked would get proposals, private data and broadcasts.
    */
-  private tls(orgs: readonly ConfigOrg[], extraRootFiles: readonly string[], whenRootsKnown = false): ClientTls {
-    if (!this.config.peer.tls.enabled && !whenRootsKnown) return {};
-    const roots: Buffer[] = [];
-    for (const org of orgs) {
-      for (const c of [...org.msp.getTlsRootCertsList_asU8(), ...org.msp.getTlsIntermediateCertsList_asU8()]) roots.push(Buffer.from(c), Buffer.from('\n'));
+  private cutRevoked(channelId: string | undefined): void {
+    const cut = (c: PeerConnection | OrdererConnection): boolean =>
+      (channelId === undefined || c.channelId === channelId) && cutIfRevoked('endorser' in c ? c.endorser : c.client, c.channelId, this.revocations.of(c.channelId), this.logger);
+    // Peers refused as revoked are dialled anew (not after gRPC's backoff), marked again if still revoked.
+    const refused = new Set(this.revokedPeers);
+    this.revokedPeers.clear();
+    for (const [address, c] of this.endorsersByAddress) {
+      const again = refused.has(address) && (channelId === undefined || c.channelId === channelId);
+      if (again) c.endorser.close();
+      else if (cut(c)) this.revokedPeers.add(address);
+      else continue;
+      this.endorsersByAddress.delete(address);
     }
-    for (const f of extraRootFiles) roots.push(fs.readFileSync(f), Buffer.from('\n'));
-    if (roots.length === 0 && !this.config.peer.tls.enabled) return {};
-    return { rootCerts: Buffer.concat(roots), ...this.clientCert };
+    for (const [key, c] of this.orderers) {
+      if (!cut(c)) continue;
+      closeOrderer(c);
+      this.orderers.delete(key);
+    }
+    for (const entry of this.retiring) for (const c of [...entry.endorsers, ...entry.orderers]) cut(c);
+  }
+
+  private tls(orgs: readonly ConfigOrg[], extraRootFiles: readonly string[], whenRootsKnown = false): ClientTls {
+    return dialTls(orgs, extraRootFiles, { tlsEnabled: this.config.peer.tls.enabled, whenRootsKnown, clientCert: this.clientCert });
   }
 }
 

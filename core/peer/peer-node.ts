@@ -134,6 +134,7 @@ export class PeerNode {
     const own = new OwnSignatures(this.certs.signer);
     const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
     const network = (this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId), this.logging.logger('comm.peers'), this.certs.serverTls));
+    this.certs.serveDialsOn(network);
     this.channels = new ChannelManager({
       ledgers,
       ledgerOptions,

@@ -7,6 +7,7 @@ import type { PvtPeer } from '../privdata/pvt-distributor';
 import type { PvtSource } from '../privdata/pvt-puller';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
 import type { MembershipPeer } from '../discovery/membership-exchange';
+import { DialledTlsConnections } from '../dialled-tls-connections';
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
@@ -90,6 +91,8 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
   private current: OpenStream | undefined;
   private nextId = 1;
   private streaming = true;
+  /** The TLS connections of both its clients (endorsement and membership), with the peer's certificate as each handshake saw it. */
+  readonly connections = new DialledTlsConnections();
 
   constructor(
     readonly address: string,
@@ -97,7 +100,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     tls: ClientTls,
   ) {
     this.tls = tls;
-    const { credentials, options } = clientCredentials(tls);
+    const { credentials, options } = clientCredentials(tls, this.connections);
     this.client = new EndorserClientCtor(address, credentials, options);
   }
 
@@ -159,7 +162,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
    */
   exchangeMembership(announcement: Uint8Array, deadline: number): Promise<Uint8Array> {
     if (this.membershipClient === undefined) {
-      const { credentials, options } = clientCredentials(this.tls);
+      const { credentials, options } = clientCredentials(this.tls, this.connections);
       this.membershipClient = new EndorserClientCtor(this.address, credentials, { ...options, 'grpc.use_local_subchannel_pool': 1 });
     }
     const client = this.membershipClient;
@@ -206,6 +209,18 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     }
     this.client.close();
     this.membershipClient?.close();
+  }
+
+  /**
+   * Closes both connections now (the peer's TLS certificate was revoked: `reason`): proposals
+   * awaiting an answer and the pushes, pulls and exchanges under way fail UNAVAILABLE, where
+   * {@link close} lets the calls under way finish.
+   */
+  cut(reason: string): void {
+    // Before close() fails them CANCELLED: the peer did not stop waiting, the connection went.
+    if (this.current !== undefined) failAll(this.current, grpcError(grpc.status.UNAVAILABLE, `connection to ${this.address} cut: ${reason}`));
+    this.close();
+    this.connections.cut();
   }
 
   private open(): OpenStream {

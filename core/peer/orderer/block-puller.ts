@@ -1,6 +1,5 @@
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import type { Logger } from '../../node/logger';
-import { TlsRevocations } from '../../node/tls-revocation';
 import { parseBlock } from '../../protocol/block';
 import { buildSeekEnvelope } from '../../protocol/deliver-request';
 import { deliverResponseBlock } from '../../protocol/deliver-response';
@@ -34,15 +33,13 @@ type PullOutcome = { readonly progressed: boolean; readonly refresh: boolean; re
 /**
  * What decides where and how the puller dials: the endpoints and each orderer org's TLS roots.
  * Fabric's connection source hashes the same per org and refreshes every endpoint when one changes.
- * Weft adds the TLS certificates the orderer orgs' TLS CAs revoke: a config block that revokes the
- * certificate of the orderer a stream runs on ends that stream, and the new connection's handshake
- * refuses that orderer (a CRL of a signing CA, or of an application org, leaves streams alone).
+ * A config block revoking the orderer's TLS certificate cuts its connection (`PeerNetwork`), which
+ * ends the stream; the next dial's handshake refuses that orderer.
  */
 function ordererFingerprint(endpoints: readonly string[], resources: ChannelResources): string {
   const { ordererOrgs } = resources.config;
   const orgs = ordererOrgs.map((o) => [o.mspId, [...o.msp.getTlsRootCertsList_asU8(), ...o.msp.getTlsIntermediateCertsList_asU8()].map(toHex)]);
-  const revoked = TlsRevocations.fromMsps(ordererOrgs.map((o) => o.msp), 'orderer orgs').digest;
-  return JSON.stringify([[...endpoints].sort(), orgs, revoked]);
+  return JSON.stringify([[...endpoints].sort(), orgs]);
 }
 
 /**

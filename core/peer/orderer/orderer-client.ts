@@ -3,6 +3,7 @@ import { refuseRevokedServer, type TlsRevocations } from '../../node/tls-revocat
 import { tlsCertificateHash } from '../../protocol/deliver-request';
 import { NODE_CLIENT_KEEPALIVE, clientKeepaliveOptions } from '../../node/grpc-keepalive';
 import { AtomicBroadcastDef } from '../grpc/raw-service';
+import { DialledTlsConnections } from '../dialled-tls-connections';
 
 /** TLS settings for dialling a node (orderer or peer). */
 export interface ClientTls {
@@ -22,8 +23,8 @@ export interface ClientTls {
   readonly onRevoked?: (reason: string) => void;
 }
 
-/** Channel credentials and options for grpc-js from {@link ClientTls}. */
-export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+/** Channel credentials and options for grpc-js from {@link ClientTls}; TLS connections are recorded in `connections` when given. */
+export function clientCredentials(tls: ClientTls, connections?: DialledTlsConnections): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
   const options: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': 100 * 1024 * 1024,
     'grpc.max_send_message_length': 100 * 1024 * 1024,
@@ -38,7 +39,8 @@ export function clientCredentials(tls: ClientTls): { credentials: grpc.ChannelCr
   const { revocations, onRevoked } = tls;
   // grpc-js applies the name override to the host it passes.
   const verify: grpc.VerifyOptions = revocations === undefined ? {} : { checkServerIdentity: refuseRevokedServer(revocations, onRevoked) };
-  return { credentials: grpc.credentials.createSsl(tls.rootCerts, tls.privateKey ?? null, tls.certChain ?? null, verify), options };
+  const credentials = grpc.credentials.createSsl(tls.rootCerts, tls.privateKey ?? null, tls.certChain ?? null, verify);
+  return { credentials: connections === undefined ? credentials : connections.credentials(credentials), options };
 }
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
@@ -64,12 +66,14 @@ export class OrdererClient {
   /** SHA-256 of the client certificate this connection presents (Fabric's Deliver TLS binding); undefined without one. */
   readonly tlsCertHash: Uint8Array | undefined;
   private retiredListeners: Set<() => void> | undefined = new Set();
+  /** Its TLS connection, with the orderer's certificate as its handshake saw it. */
+  readonly connections = new DialledTlsConnections();
 
   constructor(
     readonly address: string,
     tls: ClientTls,
   ) {
-    const { credentials, options } = clientCredentials(tls);
+    const { credentials, options } = clientCredentials(tls, this.connections);
     this.client = new AtomicBroadcastClientCtor(address, credentials, options);
     this.tlsCertHash = tls.certChain === undefined ? undefined : tlsCertificateHash(tls.certChain);
   }
@@ -127,5 +131,15 @@ export class OrdererClient {
 
   close(): void {
     this.client.close();
+  }
+
+  /**
+   * Closes the connection now, failing the streams on it UNAVAILABLE (a Deliver stream, the
+   * broadcasts under way), which {@link close} lets finish: its orderer's TLS certificate was
+   * revoked. A block puller's stream ends in error and it dials anew, under the check.
+   */
+  cut(): void {
+    this.client.close();
+    this.connections.cut();
   }
 }
