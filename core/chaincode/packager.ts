@@ -8,7 +8,6 @@
  * esbuild and typescript are loaded only when a package is built: importing core stays light.
  */
 import * as fs from 'node:fs';
-import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuildTypes from 'esbuild';
@@ -17,6 +16,7 @@ import { checkStateDbFile, packageIdOf, validateLabel, writeChaincodePackage, ty
 import { SANDBOX_ABI } from './host-api';
 import { CONFINED_RESOLVE_EXTENSIONS, PackageConfinement } from './package-confinement';
 import { projectEntry, readProjectJson } from './project-entry';
+import { SANDBOX_DIR, SANDBOX_ENTRY, UNAVAILABLE, URL_GLOBALS, sandboxFile, sandboxModuleFor, unavailableModule } from './sandbox-modules';
 
 export interface PackageChaincodeOptions {
   /** The chaincode project: a folder holding `package.json`, whose `main` exports the contracts or whose start script runs `node <file>`. */
@@ -39,42 +39,6 @@ export interface BuiltPackage {
 export const BUNDLE_FILE = 'weft-bundle.js';
 /** Beside the bundle: its source map, which the runtime uses to name project files in chaincode stack traces. */
 export const SOURCE_MAP_SUFFIX = '.map';
-
-/** Node built-ins the sandbox offers (the slice chaincode uses), mapped to sandbox modules. */
-const SANDBOX_MODULES: Record<string, string> = {
-  'fabric-contract-api': 'fabric-contract-api',
-  'fabric-shim': 'fabric-shim',
-  'fabric-shim-api': 'fabric-shim',
-  crypto: 'node-crypto',
-  util: 'node-util',
-  url: 'node-url',
-  os: 'node-os',
-  tty: 'node-tty',
-  assert: 'node-assert',
-  'assert/strict': 'node-assert-strict',
-};
-
-/**
- * Node built-ins whose npm ports (those browserify ships) are plain JavaScript, mapped to the
- * package; the trailing slash makes `require.resolve` find the package, not Node's own module.
- */
-const NPM_PORTS: Record<string, string> = {
-  buffer: 'buffer/',
-  events: 'events/',
-  path: 'path-browserify',
-  'path/posix': 'path-browserify',
-  punycode: 'punycode/',
-  stream: 'stream-browserify',
-  string_decoder: 'string_decoder/',
-};
-
-/**
- * Globals Node has and an isolate lacks, given to the bundle only where its code names them
- * (esbuild's `inject` drops the module when nothing refers to it), as whatwg-url's tables are large.
- */
-const URL_GLOBALS = 'url-globals';
-/** How the bundle's generated entry names the sandbox's own entry module. */
-const SANDBOX_ENTRY = 'weft-sandbox-entry';
 
 /** The directory holding Weft's `core/` (the repository, or the installed package). */
 const WEFT_ROOT = path.resolve(__dirname, '..', '..');
@@ -110,26 +74,6 @@ function stableSourceMap(text: string, projectDir: string): string {
   return JSON.stringify(map);
 }
 
-const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-/** The esbuild namespace of the modules standing in for built-ins the sandbox does not offer. */
-const UNAVAILABLE = 'weft-unavailable-builtin';
-
-/**
- * The stand-in for a built-in the sandbox does not offer: requiring it throws, with the code Node
- * gives a missing module, so dependencies that try it and fall back (protobufjs's optional `fs`,
- * `debug`'s Node-only branch) work, and chaincode that needs it fails to load, naming it.
- */
-function unavailableModule(name: string): string {
-  const message = `the Node built-in module '${name}' is not available in chaincode: the Weft sandbox offers no I/O, timers or processes`;
-  return `const e = new Error(${JSON.stringify(message)}); e.code = 'MODULE_NOT_FOUND'; throw e;`;
-}
-
-function sandboxFile(name: string): string {
-  const base = path.join(__dirname, 'sandbox', name);
-  for (const ext of ['.ts', '.js']) if (fs.existsSync(base + ext)) return base + ext;
-  throw new ChaincodeError('CHAINCODE_PACKAGER_BROKEN', `Weft sandbox module ${base} is missing`);
-}
-
 /** How the packager compiles a TypeScript chaincode file: as tsc does for Fabric, decorator metadata included. */
 export function compileTypeScript(file: string, source: string): string {
   let ts: typeof import('typescript');
@@ -163,39 +107,14 @@ export function compileTypeScript(file: string, source: string): string {
   return out.outputText;
 }
 
-/** The Weft module a bare import stands for (the sandbox's own modules, npm ports, built-ins it lacks), if any. */
-function weftModule(args: esbuildTypes.OnResolveArgs, projectDir: string): esbuildTypes.OnResolveResult | undefined {
-  const spec = args.path;
-  if (!/^[^./]/.test(spec)) return undefined;
-  const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
-  if (SANDBOX_MODULES[bare] !== undefined) {
-    return { path: sandboxFile(SANDBOX_MODULES[bare]) };
-  }
-  if (spec === SANDBOX_ENTRY) return { path: sandboxFile('entry') };
-  if (NPM_PORTS[bare] !== undefined) return { path: require.resolve(NPM_PORTS[bare]) };
-  // Side-effect free, so that an unused `inject` leaves it out of the bundle.
-  if (spec === 'whatwg-url' && args.importer === sandboxFile(URL_GLOBALS)) return { path: require.resolve('whatwg-url'), sideEffects: false };
-  if (bare === 'reflect-metadata') return { path: require.resolve('reflect-metadata') };
-  if (NODE_BUILTINS.has(spec)) {
-    const from = path.relative(projectDir, args.importer) || args.importer;
-    return {
-      path: bare,
-      namespace: UNAVAILABLE,
-      warnings: [{ text: `${from} imports the Node built-in module '${spec}', which the Weft sandbox does not offer: requiring it throws (chaincode may not use I/O, timers or processes)` }],
-    };
-  }
-  return undefined;
-}
-
 /** With `confinement`, every import of the project's own files is held to it (a package's sources, bundled at install). */
 function weftPlugin(projectDir: string, confinement: PackageConfinement | undefined): esbuildTypes.Plugin {
-  const sandboxDir = path.join(__dirname, 'sandbox');
   return {
     name: 'weft-sandbox',
     setup(build) {
       // Unconfined, only bare imports can name a Weft module; confined, every import is checked.
       build.onResolve({ filter: confinement === undefined ? /^[^./]/ : /.*/ }, (args) => {
-        const mapped = weftModule(args, projectDir);
+        const mapped = sandboxModuleFor(args, projectDir);
         if (mapped !== undefined) {
           if (mapped.namespace === undefined) confinement?.mapped(mapped.path as string);
           return mapped;
@@ -206,7 +125,7 @@ function weftPlugin(projectDir: string, confinement: PackageConfinement | undefi
       if (confinement !== undefined) build.onLoad({ filter: /.*/ }, (args) => (confinement.checkLoad(args), undefined));
       build.onLoad({ filter: /.*/, namespace: UNAVAILABLE }, (args) => ({ contents: unavailableModule(args.path), loader: 'js' }));
       build.onLoad({ filter: /\.tsx?$/ }, (args) => {
-        if (args.path.startsWith(sandboxDir + path.sep)) return undefined;
+        if (args.path.startsWith(SANDBOX_DIR + path.sep)) return undefined;
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const source = fs.readFileSync(args.path, 'utf8');
         return { contents: compileTypeScript(args.path, source), loader: 'js', resolveDir: path.dirname(args.path) };

@@ -1,7 +1,8 @@
 import { LedgerError } from '../errors';
 import { historyPages, type HistoryStore } from './history-store';
-import { CHUNK, FIRST_CHUNK, handOut, LedgerPage, type PageRecorder, type PageSource } from './ledger-page';
-import { nextKey, validateNamespace, validateReadKey } from './ledger-keys';
+import { queryPageSource, queryRows, rangePageSource, rangeRows, recordRangeEnd, recordRangeRow, toKV } from './chunked-state-reads';
+import { CHUNK, FIRST_CHUNK, LedgerPage, type PageRecorder, type PageSource } from './ledger-page';
+import { validateNamespace, validateReadKey } from './ledger-keys';
 import { hashedKey, hashedNamespace, isDerivedNamespace, pvtNamespace, validateCollection } from './private-data';
 import type { LedgerOptions } from './ledger-options';
 import { projectFields } from './project-fields';
@@ -10,10 +11,6 @@ import type { RwSetBuilder, RecordedRange } from './rwset-builder';
 import { decodeStateMetadata } from './state-metadata';
 import type { KeyModification, KV, QueryExecutor, QueryPage } from './tx-simulator';
 import type { VersionedKV, VersionedStateStore, VersionedValue } from './versioned-state-store';
-
-function toKV(namespace: string, kv: VersionedKV): KV {
-  return { namespace, key: kv.key, value: kv.value };
-}
 
 /** A chaincode's own namespace: never one of the derived private/hashed namespaces, which only the private data methods reach. */
 export function publicNamespace(namespace: unknown): string {
@@ -60,6 +57,8 @@ export class QueryExecutorImpl implements QueryExecutor {
   protected paginated = false;
   /** Pages whose rows are not all read yet, while this executor records what it reads. */
   private readonly unsettled = new Set<LedgerPage<KV>>();
+  /** Lazy reads handed out stop once the executor is done. */
+  private readonly stopped = (): boolean => this.finished;
 
   constructor(
     protected readonly state: VersionedStateStore,
@@ -73,12 +72,7 @@ export class QueryExecutorImpl implements QueryExecutor {
   }
 
   getState(namespace: string, key: string): Uint8Array | undefined {
-    this.checkOpen();
-    publicNamespace(namespace);
-    validateReadKey(namespace, key, this.options);
-    const vv = this.state.get(namespace, key);
-    this.recorder?.addRead(namespace, key, vv?.version);
-    return vv?.value;
+    return this.publicRead(namespace, key)?.value;
   }
 
   getStateMultiple(namespace: string, keys: readonly string[]): (Uint8Array | undefined)[] {
@@ -89,7 +83,7 @@ export class QueryExecutorImpl implements QueryExecutor {
   getStateRange(namespace: string, startKey: string, endKey: string): Iterable<KV> {
     this.checkRange(namespace, startKey, endKey);
     const record = this.recorder?.addRange(namespace, startKey);
-    return this.rangeIterable(namespace, startKey, endKey, this.options.totalQueryLimit, record);
+    return rangeRows(this.state, namespace, startKey, endKey, this.options.totalQueryLimit, this.stopped, record);
   }
 
   getStateRangeWithPagination(namespace: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
@@ -103,20 +97,16 @@ export class QueryExecutorImpl implements QueryExecutor {
     let record: RecordedRange | undefined = undefined;
     const page = this.newPage(
       size,
-      this.rangePageSource(namespace, from, endKey),
+      rangePageSource(this.state, namespace, from, endKey),
       {
         record: (r) => {
-          if (record === undefined) return;
-          record.reads.push({ key: r.key, version: r.version });
-          record.endKey = r.key;
+          if (record !== undefined) recordRangeRow(record, r);
         },
         toResult: (r) => toKV(namespace, r),
         // Fabric's handler stops after `size` results without asking for one more, so a page that
         // ends exactly at the range's end is not "exhausted" there either.
         end: (count) => {
-          if (record === undefined || count >= size) return;
-          record.exhausted = true;
-          record.endKey = endKey;
+          if (record !== undefined && count < size) recordRangeEnd(record, endKey);
         },
       },
     );
@@ -131,7 +121,8 @@ export class QueryExecutorImpl implements QueryExecutor {
     // As Fabric's CouchDB state database (applyAdditionalQueryOptions in statecouchdb.go): a
     // non-paginated query's "limit" is replaced ("This will override any limit passed in the
     // query"), so a chaincode that sets one gets every match up to totalQueryLimit, here as there.
-    return this.queryIterable(namespace, q, q.skip ?? 0, this.options.totalQueryLimit);
+    const recorder = this.recorder;
+    return queryRows(this.state, namespace, q, q.skip ?? 0, this.options.totalQueryLimit, this.stopped, recorder && ((r) => recorder.addRead(namespace, r.key, r.version)));
   }
 
   executeQueryWithPagination(namespace: string, query: string, pageSize: number, bookmark: string): QueryPage<KV> {
@@ -144,7 +135,7 @@ export class QueryExecutorImpl implements QueryExecutor {
     const size = Math.min(pageSize, this.options.totalQueryLimit);
     return this.newPage(
       size,
-      this.queryPageSource(namespace, q, bookmark),
+      queryPageSource(this.state, namespace, q, bookmark),
       {
         record: (r) => this.recorder?.addRead(namespace, r.key, r.version),
         toResult: (r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) }),
@@ -154,12 +145,7 @@ export class QueryExecutorImpl implements QueryExecutor {
   }
 
   getStateMetadata(namespace: string, key: string): Record<string, Uint8Array> | undefined {
-    this.checkOpen();
-    publicNamespace(namespace);
-    validateReadKey(namespace, key, this.options);
-    const vv = this.state.get(namespace, key);
-    this.recorder?.addRead(namespace, key, vv?.version);
-    return decodeStateMetadata(vv?.metadata);
+    return decodeStateMetadata(this.publicRead(namespace, key)?.metadata);
   }
 
   getHistoryForKey(namespace: string, key: string): Iterable<KeyModification> {
@@ -169,7 +155,7 @@ export class QueryExecutorImpl implements QueryExecutor {
     if (!this.options.historyEnabled) {
       throw new LedgerError('LEDGER_HISTORY_DISABLED', 'history queries need the history index (ledger option historyEnabled)', { namespace, key });
     }
-    const entries = historyPages(this.historyStore, namespace, key, { limit: this.options.totalQueryLimit, firstPage: FIRST_CHUNK, page: CHUNK, stopped: () => this.finished });
+    const entries = historyPages(this.historyStore, namespace, key, { limit: this.options.totalQueryLimit, firstPage: FIRST_CHUNK, page: CHUNK, stopped: this.stopped });
     return mapIterable(entries, (h) => ({ txId: h.txId, value: h.value ?? new Uint8Array(0), timestamp: h.timestamp, isDelete: h.value === undefined }));
   }
 
@@ -204,19 +190,19 @@ export class QueryExecutorImpl implements QueryExecutor {
 
   getPrivateDataRange(namespace: string, collection: string, startKey: string, endKey: string): Iterable<KV> {
     this.checkPrivateRange(namespace, collection, startKey, endKey);
-    return mapIterable(this.rangeIterable(pvtNamespace(namespace, collection), startKey, endKey, this.options.totalQueryLimit, undefined), privateKV(namespace));
+    return mapIterable(rangeRows(this.state, pvtNamespace(namespace, collection), startKey, endKey, this.options.totalQueryLimit, this.stopped, undefined), privateKV(namespace));
   }
 
   executeQueryOnPrivateData(namespace: string, collection: string, query: string): Iterable<KV> {
     const q = this.checkPrivateQuery(namespace, collection, query);
-    return mapIterable(this.queryIterable(pvtNamespace(namespace, collection), q, q.skip ?? 0, this.options.totalQueryLimit, false), privateKV(namespace));
+    return mapIterable(queryRows(this.state, pvtNamespace(namespace, collection), q, q.skip ?? 0, this.options.totalQueryLimit, this.stopped, undefined), privateKV(namespace));
   }
 
   getPrivateDataRangeWithPagination(namespace: string, collection: string, startKey: string, endKey: string, pageSize: number, bookmark: string): QueryPage<KV> {
     checkPageSize(pageSize);
     checkBookmark(bookmark);
     this.checkPrivateRange(namespace, collection, startKey, endKey);
-    const source = this.rangePageSource(pvtNamespace(namespace, collection), this.rangePageStart(namespace, startKey, bookmark), endKey);
+    const source = rangePageSource(this.state, pvtNamespace(namespace, collection), this.rangePageStart(namespace, startKey, bookmark), endKey);
     return this.privatePage(pageSize, source, privateKV(namespace));
   }
 
@@ -224,7 +210,7 @@ export class QueryExecutorImpl implements QueryExecutor {
     checkPageSize(pageSize);
     checkBookmark(bookmark);
     const q = this.checkPrivateQuery(namespace, collection, query);
-    const source = this.queryPageSource(pvtNamespace(namespace, collection), q, bookmark);
+    const source = queryPageSource(this.state, pvtNamespace(namespace, collection), q, bookmark);
     return this.privatePage(pageSize, source, (r) => ({ namespace, key: r.key, value: projectFields(r.value, q.fields) }));
   }
 
@@ -268,6 +254,16 @@ export class QueryExecutorImpl implements QueryExecutor {
     validateCollection(namespace, collection);
   }
 
+  /** A key of the chaincode's own namespace, recorded as the transaction's read. */
+  private publicRead(namespace: string, key: string): VersionedValue | undefined {
+    this.checkOpen();
+    publicNamespace(namespace);
+    validateReadKey(namespace, key, this.options);
+    const vv = this.state.get(namespace, key);
+    this.recorder?.addRead(namespace, key, vv?.version);
+    return vv;
+  }
+
   /** The committed hash of a private key (every peer has it), recorded as the transaction's hashed read. */
   private hashedRead(namespace: string, collection: string, key: string): VersionedValue | undefined {
     this.checkCollection(namespace, collection);
@@ -309,107 +305,10 @@ export class QueryExecutorImpl implements QueryExecutor {
     return bookmark;
   }
 
-  private rangePageSource(namespace: string, from: string, endKey: string): PageSource {
-    return {
-      read: (cursor, want, left) => {
-        const rows = this.state.getRange(namespace, cursor ?? from, endKey, { limit: want });
-        return { rows, next: rows.length > 0 ? nextKey(rows[rows.length - 1].key) : undefined, bookmark: rows.length > left ? rows[left].key : '' };
-      },
-    };
-  }
-
-  /**
-   * A rich query's pages. The bookmark is the position of the page's last row, so the next page
-   * starts right after it without passing over the rows before it again (CouchDB's bookmarks work
-   * the same way); without one, the query's own `bookmark` field.
-   */
-  private queryPageSource(namespace: string, q: RichQuery, bookmark: string): PageSource {
-    const mark = bookmark !== '' ? bookmark : (q.bookmark ?? '');
-    return {
-      read: (cursor, want, left) => {
-        const after = cursor ?? (mark !== '' ? mark : undefined);
-        const result = this.state.executeQuery(namespace, q, { skip: q.skip ?? 0, limit: want, ...(after !== undefined ? { after } : {}) });
-        const n = result.rows.length;
-        // With no row left to take, the page's last row ended the previous chunk: the cursor is its position.
-        const next = n > left ? (left === 0 ? (after ?? '') : result.positionOf(left - 1)) : '';
-        return { rows: result.rows, next: n === want && n > 0 ? result.positionOf(n - 1) : undefined, bookmark: next };
-      },
-    };
-  }
-
   private checkRange(namespace: string, startKey: string, endKey: string): void {
     this.checkOpen();
     publicNamespace(namespace);
     validateReadKey(namespace, startKey, this.options, 'startKey');
     validateReadKey(namespace, endKey, this.options, 'endKey');
-  }
-
-  /** Lazily pages through the range; each key handed out is recorded before the caller sees it. */
-  private rangeIterable(namespace: string, startKey: string, endKey: string, max: number, record: RecordedRange | undefined): Iterable<KV> {
-    return { [Symbol.iterator]: () => this.rangeGenerator(namespace, startKey, endKey, max, record) };
-  }
-
-  private *rangeGenerator(namespace: string, startKey: string, endKey: string, max: number, record: RecordedRange | undefined): Generator<KV> {
-    let from = startKey;
-    let served = 0;
-    for (let chunk = FIRST_CHUNK; ; chunk = CHUNK) {
-      const want = Math.min(chunk, max - served);
-      if (this.finished || want <= 0) return;
-      const rows = handOut(this.state.getRange(namespace, from, endKey, { limit: want }));
-      const fetched = rows.length;
-      const lastKey = fetched > 0 ? rows[0].key : '';
-      for (let r = rows.pop(); r !== undefined; r = rows.pop()) {
-        if (this.finished) return;
-        if (record !== undefined) {
-          record.reads.push({ key: r.key, version: r.version });
-          record.endKey = r.key;
-        }
-        served++;
-        yield toKV(namespace, r);
-      }
-      if (fetched < want) {
-        if (record !== undefined) {
-          record.exhausted = true;
-          record.endKey = endKey;
-        }
-        return;
-      }
-      from = nextKey(lastKey);
-    }
-  }
-
-  private queryIterable(namespace: string, q: RichQuery, skip: number, limit: number, record = true): Iterable<KV> {
-    return { [Symbol.iterator]: () => this.queryGenerator(namespace, q, skip, limit, record) };
-  }
-
-  /** Chunks that each continue from the last row's position: a long result costs one pass, not one per chunk. */
-  private *queryGenerator(namespace: string, q: RichQuery, skip: number, limit: number, record: boolean): Generator<KV> {
-    let after: string | undefined;
-    let served = 0;
-    for (let chunk = FIRST_CHUNK; ; chunk = CHUNK) {
-      const want = Math.min(chunk, limit - served);
-      if (this.finished || want <= 0) return;
-      const fetchedRows = this.queryChunk(namespace, q, skip, want, after);
-      const rows = fetchedRows.rows;
-      const fetched = rows.length;
-      after = fetchedRows.after;
-      for (let r = rows.pop(); r !== undefined; r = rows.pop()) {
-        if (this.finished) return;
-        if (record) this.recorder?.addRead(namespace, r.key, r.version);
-        served++;
-        yield { namespace, key: r.key, value: projectFields(r.value, q.fields) };
-      }
-      if (fetched < want) return;
-    }
-  }
-
-  /**
-   * One chunk of a rich query's rows to hand out, and the position after its last row when it is
-   * full. The position is taken here, not when the next chunk is due: `positionOf` may hold the
-   * store's own copy of the rows, values included.
-   */
-  private queryChunk(namespace: string, q: RichQuery, skip: number, want: number, after: string | undefined): { rows: VersionedKV[]; after: string | undefined } {
-    const result = this.state.executeQuery(namespace, q, { skip, limit: want, ...(after !== undefined ? { after } : {}) });
-    return { rows: handOut(result.rows), after: result.rows.length === want ? result.positionOf(want - 1) : undefined };
   }
 }

@@ -18,10 +18,10 @@ import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { PolicyProvider } from '../policy/policy';
 import type { Channel } from './channel/channel';
-import type { JoinedChannel } from './channel/channel-manager';
 import { ChannelManager } from './channel/channel-manager';
 import { DeliverService } from './deliver/deliver-service';
 import { ChaincodeMetrics } from './chaincode-metrics';
+import { ChannelFollowers } from './channel-followers';
 import { ChaincodeLogs } from './endorser/chaincode-logs';
 import { ChaincodeExecutor } from './endorser/chaincode-executor';
 import { Endorser } from './endorser/endorser';
@@ -34,7 +34,6 @@ import { ChaincodeIndexes } from './lifecycle/chaincode-indexes';
 import { ChaincodeInstaller } from './lifecycle/chaincode-installer';
 import { LifecycleCache } from './lifecycle/lifecycle-cache';
 import { LifecycleScc } from './lifecycle/lifecycle-scc';
-import { BlockPuller } from './orderer/block-puller';
 import { ledgerOptionsOf, type PeerConfig, snapshotsRootDir } from './peer-config';
 import { PeerMetrics } from './peer-metrics';
 import { ledgerHealthCheck, peerOperationsServer } from './peer-operations';
@@ -49,8 +48,6 @@ import { ThreadPoolSignatureVerifier } from './validation/signature-verifier';
 import { PvtDistributor } from './privdata/pvt-distributor';
 import { PvtPuller } from './privdata/pvt-puller';
 import { PvtPushReceiver } from './privdata/pvt-receiver';
-import { PvtReconciler, reconcilerChannel } from './privdata/pvt-reconciler';
-import { DEFAULT_TRANSIENT_MAX_BYTES_PER_SENDER } from './privdata/transient-store';
 import { type PeerDiscovery, announcedAddressProblem, peerDiscovery } from './discovery/peer-discovery';
 import { PeerError } from './peer-error';
 import { SnapshotJoiner } from './snapshot/snapshot-joiner';
@@ -64,9 +61,6 @@ import { PruneService } from './prune/prune-service';
  */
 const BUILTIN_RUNTIME_PLUGINS = ['runtime-ccaas'];
 
-/** How long a reconciliation round asks for one block's private data: the data is committed wherever it is, so no peer is waited for. */
-const RECONCILE_PULL_TIMEOUT_MS = 2_000;
-
 /**
  * A peer node: local MSP, one ledger per joined channel, the endorser with its system chaincodes,
  * the committer fed by block pullers, and the Endorser / Deliver / Gateway gRPC services plus the
@@ -79,15 +73,12 @@ export class PeerNode {
   private readonly grpc: PeerGrpcServer;
   private readonly executor: ChaincodeExecutor;
   private readonly operations: OperationsServer | undefined;
-  private readonly pullers = new Map<string, BlockPuller>();
-  private readonly reconcilers = new Map<string, PvtReconciler>();
-  private readonly pvtPuller: PvtPuller;
-  private readonly metrics: PeerMetrics | undefined;
+  /** Each open channel's block puller, reconciler and what follows its blocks. */
+  private readonly followers: ChannelFollowers;
   private readonly grpcMetrics: GrpcServerMetrics | undefined;
   /** Stops counting the gRPC server's connections. */
   private unwatchConnections: (() => void) | undefined;
   private readonly indexes: ChaincodeIndexes;
-  private readonly pullerLogger: Logger;
   private readonly network: PeerNetwork;
   private readonly gateway: GatewayService | undefined;
   private readonly runtime: ChaincodeRuntime | undefined;
@@ -106,7 +97,6 @@ export class PeerNode {
     const { node, peer } = config;
     this.logging = new NodeLogging(node.logLevel, { node: node.id });
     this.logger = this.logging.logger('nodeCmd');
-    this.pullerLogger = this.logging.logger('peer.blocksprovider');
     const { container } = assembleContainer(node, {
       logging: this.logging,
       requiredTokens: { ledger: LedgerStoreProvider, msp: MspProvider, policy: PolicyProvider, runtime: ChaincodeRuntime },
@@ -126,7 +116,7 @@ export class PeerNode {
     this.certs = new CertificateReloader({ msp, tls: tlsFiles, dialsWithServerCertificate: true, logger: this.logging.logger('certmonitor'), registry: this.operations?.registry, operations: this.operations });
     // The local admin checks, the endorser's creator check and discovery hold it: a reload switches it for all of them.
     const localMsp = this.certs.localMsp;
-    const metrics = (this.metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry));
+    const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
     const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry);
 
@@ -135,6 +125,14 @@ export class PeerNode {
     const validator = new BlockValidator(new ThreadPoolSignatureVerifier(), policies, own);
     const network = (this.network = new PeerNetwork(config, () => this.channels, (channelId) => this.discovery.learned(channelId), this.logging.logger('comm.peers'), this.certs.serverTls));
     this.certs.serveDialsOn(network);
+    const pvtPuller = new PvtPuller({
+      peers: (channelId) => this.network.pvtPeers(channelId),
+      signer: this.certs.signer,
+      get tlsCertHash() { return network.clientCertHash; }, // read per pull: a reload changes it
+      pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
+      logger: this.logging.logger('gossip.privdata'),
+      metrics,
+    });
     this.channels = new ChannelManager({
       ledgers,
       ledgerOptions,
@@ -146,19 +144,8 @@ export class PeerNode {
       metrics,
       transientDir: path.join(node.dataDir, 'transient'),
       transientRetention: peer.privateData.transientStoreMaxBlockRetention,
-      pvtPuller: (this.pvtPuller = new PvtPuller({
-        peers: (channelId) => this.network.pvtPeers(channelId),
-        signer: this.certs.signer,
-        get tlsCertHash() { return network.clientCertHash; }, // read per pull: a reload changes it
-        pullTimeoutMs: peer.privateData.pullRetryThresholdMs,
-        logger: this.logging.logger('gossip.privdata'),
-        metrics,
-      })),
-      onChannel: (joined) => {
-        const maxBytesPerSender = peer.privateData.transientStoreMaxBytesPerSender ?? DEFAULT_TRANSIENT_MAX_BYTES_PER_SENDER;
-        joined.channel.transient.configure({ maxBytesPerSender, metrics: metrics?.transientStore(joined.channel.id) });
-        this.follow(joined);
-      },
+      pvtPuller,
+      onChannel: (joined) => this.followers.follow(joined),
     });
 
     this.snapshots = new SnapshotManager({ rootDir: snapshotsRootDir(config), logger: this.logging.logger('kvledger'), registry: this.operations?.registry });
@@ -178,6 +165,18 @@ export class PeerNode {
     this.indexes = new ChaincodeIndexes(node.msp.id, packages, this.logging.logger('lifecycle'), (channel, work) => {
       const committer = this.channels.get(channel.id)?.committer;
       return committer === undefined ? work() : committer.exclusive(work);
+    });
+    this.followers = new ChannelFollowers({
+      config,
+      signer: this.certs.signer,
+      orderers: network,
+      pvtPuller,
+      snapshots: this.snapshots,
+      indexes: this.indexes,
+      metrics,
+      logging: this.logging,
+      started: () => this.started,
+      clientRoots: () => this.clientRoots,
     });
     const installer = new ChaincodeInstaller(
       packages,
@@ -373,9 +372,7 @@ export class PeerNode {
 
   async stop(): Promise<void> {
     this.certs.stop();
-    await Promise.all([...this.pullers.values(), ...this.reconcilers.values()].map((p) => p.stop()));
-    this.pullers.clear();
-    this.reconcilers.clear();
+    await this.followers.stop();
     await this.discovery.exchange.stop();
     this.gateway?.close();
     await this.grpc.stop();
@@ -391,49 +388,5 @@ export class PeerNode {
     await this.runtime?.close();
     this.lock?.release();
     this.lock = undefined;
-  }
-
-  private follow(joined: JoinedChannel): void {
-    this.snapshots.attach(joined);
-    const puller = new BlockPuller(joined, this.certs.signer, this.network, this.pullerLogger);
-    this.pullers.set(joined.channel.id, puller);
-    if (this.started) puller.start();
-    const { privateData } = this.config.peer;
-    if (privateData.reconciliationEnabled) {
-      const reconciler = new PvtReconciler(reconcilerChannel(joined, this.config.node.msp.id), this.pvtPuller, {
-        intervalMs: privateData.reconcileSleepIntervalMs,
-        batchSize: privateData.reconcileBatchSize,
-        deprioritizedMs: privateData.deprioritizedDataReconcilerIntervalMs,
-        pullTimeoutMs: RECONCILE_PULL_TIMEOUT_MS,
-        logger: this.logging.logger('gossip.privdata'),
-        metrics: this.metrics,
-      });
-      this.reconcilers.set(joined.channel.id, reconciler);
-      reconciler.start();
-    }
-    const { channel } = joined;
-    this.trustChannelClients(channel);
-    channel.onBlock((b) => {
-      if (b.lifecycleChanged === true) void this.indexes.refresh(channel);
-    });
-    void this.indexes.refresh(channel);
-  }
-
-  /**
-   * Under mutual TLS, the channel's application orgs' TLS CAs are trusted client roots from now on,
-   * and follow its config blocks (Fabric's peer `updateTrustedRoots`: application orgs only, the
-   * orderers never call a peer). The committer swaps the resources before it publishes the block.
-   */
-  private trustChannelClients(channel: Channel): void {
-    const roots = this.clientRoots;
-    if (roots === undefined) return;
-    let applied = channel.resources();
-    roots.setChannel(channel.id, applied.config.applicationOrgs.map((o) => o.msp));
-    channel.onBlock(() => {
-      const current = channel.resources();
-      if (current === applied) return;
-      applied = current;
-      roots.setChannel(channel.id, current.config.applicationOrgs.map((o) => o.msp));
-    });
   }
 }

@@ -6,28 +6,21 @@ import {
   CheckCommitReadinessResult,
   CommitChaincodeDefinitionArgs,
   CommitChaincodeDefinitionResult,
-  GetInstalledChaincodePackageArgs,
-  GetInstalledChaincodePackageResult,
-  InstallChaincodeArgs,
-  InstallChaincodeResult,
   QueryApprovedChaincodeDefinitionArgs,
   QueryApprovedChaincodeDefinitionResult,
   QueryApprovedChaincodeDefinitionsResult,
   QueryChaincodeDefinitionArgs,
   QueryChaincodeDefinitionResult,
   QueryChaincodeDefinitionsResult,
-  QueryInstalledChaincodeArgs,
-  QueryInstalledChaincodeResult,
-  QueryInstalledChaincodesResult,
 } from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb';
 import type { ChaincodeResponse } from '../../chaincode/chaincode-runtime';
-import { ChaincodeError } from '../../errors';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
 import { type LocalPolicies, checkChannelPolicy } from '../scc/acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from '../scc/system-chaincode';
 import type { ChaincodeInstaller } from './chaincode-installer';
+import { LifecyclePackageFunctions } from './lifecycle-package-functions';
 import { decodeApproveArgs, decodeCheckCommitReadinessArgs, decodeCommitArgs, encodeWithCollections } from './definition-wire';
 import { lenField, message } from '../../protocol/wire-writer';
 import { checkApprovalChange, checkApprovalSequence, checkNextSequence, validateDefinitionInput, withDefaults } from './lifecycle-rules';
@@ -47,11 +40,9 @@ import {
   type ChaincodeDefinition,
   type DefinitionSetters,
   LIFECYCLE_NAMESPACE,
-  type PackageReference,
   currentSequence,
   definitionOf,
   definedNames,
-  packageReferences,
   readApproval,
   readDefinition,
   writeDefinition,
@@ -71,16 +62,21 @@ const ACL_FAILED = 'Failed to authorize invocation due to failed ACL check: ';
 export class LifecycleScc implements SystemChaincode {
   readonly name = LIFECYCLE_NAMESPACE;
 
+  /** The functions on this peer's installed packages. */
+  private readonly packages: LifecyclePackageFunctions;
+
   constructor(
     private readonly local: LocalPolicies,
-    private readonly installer: ChaincodeInstaller,
+    installer: ChaincodeInstaller,
     /** The channels this peer has joined: an installed package's `References` are where this org approved it. */
-    private readonly channels: () => readonly Channel[],
-  ) {}
+    channels: () => readonly Channel[],
+  ) {
+    this.packages = new LifecyclePackageFunctions(local, installer, channels);
+  }
 
   async invoke(inv: SccInvocation): Promise<ChaincodeResponse> {
     if (inv.args.length === 2 && argString(inv.args, 0) === 'InstallChaincode') {
-      return this.dispatch('InstallChaincode', () => this.install(inv, inv.args[1] as Uint8Array));
+      return this.dispatch('InstallChaincode', () => this.packages.install(inv, inv.args[1] as Uint8Array));
     }
     return this.invokeSync(inv);
   }
@@ -103,11 +99,11 @@ export class LifecycleScc implements SystemChaincode {
           this.local.checkAdmin(inv.proposal, '_lifecycle/InstallChaincode');
           throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', 'a chaincode cannot install chaincode on this peer', { function: fn });
         case 'QueryInstalledChaincode':
-          return this.queryInstalled(inv, input);
+          return this.packages.queryInstalled(inv, input);
         case 'QueryInstalledChaincodes':
-          return this.queryAllInstalled(inv);
+          return this.packages.queryAllInstalled(inv);
         case 'GetInstalledChaincodePackage':
-          return this.getPackage(inv, input);
+          return this.packages.getPackage(inv, input);
         case 'ApproveChaincodeDefinitionForMyOrg':
           return this.approve(inv, input);
         case 'CheckCommitReadiness':
@@ -153,67 +149,6 @@ export class LifecycleScc implements SystemChaincode {
     if (inv.channel === undefined || configured === '') return failure(`${ACL_FAILED}Unmapped policy for ${resource}`);
     checkChannelPolicy(inv.channel, configured, inv.proposal, resource);
     return failure(`failed to invoke backing implementation of '${fn}': receiver *lifecycle.Invocation.${fn} does not exist`);
-  }
-
-  private async install(inv: SccInvocation, input: Uint8Array): Promise<ChaincodeResponse> {
-    this.local.checkAdmin(inv.proposal, '_lifecycle/InstallChaincode');
-    const args = InstallChaincodeArgs.deserializeBinary(input);
-    const installed = await this.installer.install(args.getChaincodeInstallPackage_asU8());
-    const res = new InstallChaincodeResult();
-    res.setPackageId(installed.packageId);
-    res.setLabel(installed.label);
-    return success(res.serializeBinary());
-  }
-
-  private queryInstalled(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    this.local.checkAdmin(inv.proposal, '_lifecycle/QueryInstalledChaincode');
-    const id = QueryInstalledChaincodeArgs.deserializeBinary(input).getPackageId();
-    const found = this.installer.list().find((c) => c.packageId === id);
-    if (found === undefined) return failure(`failed to invoke backing implementation of 'QueryInstalledChaincode': could not load '${id}': chaincode install package '${id}' not found`);
-    const res = new QueryInstalledChaincodeResult();
-    res.setPackageId(found.packageId);
-    res.setLabel(found.label);
-    setReferences(res.getReferencesMap(), packageReferences(this.channels(), this.local.mspId, [found.packageId]).get(found.packageId), QueryInstalledChaincodeResult.References, QueryInstalledChaincodeResult.Chaincode);
-    return success(res.serializeBinary());
-  }
-
-  private queryAllInstalled(inv: SccInvocation): ChaincodeResponse {
-    this.local.checkAdmin(inv.proposal, '_lifecycle/QueryInstalledChaincodes');
-    const installed = this.installer.list();
-    const references = packageReferences(
-      this.channels(),
-      this.local.mspId,
-      installed.map((c) => c.packageId),
-    );
-    const res = new QueryInstalledChaincodesResult();
-    res.setInstalledChaincodesList(
-      installed.map((c) => {
-        const ic = new QueryInstalledChaincodesResult.InstalledChaincode();
-        ic.setPackageId(c.packageId);
-        ic.setLabel(c.label);
-        setReferences(ic.getReferencesMap(), references.get(c.packageId), QueryInstalledChaincodesResult.References, QueryInstalledChaincodesResult.Chaincode);
-        return ic;
-      }),
-    );
-    return success(res.serializeBinary());
-  }
-
-  private getPackage(inv: SccInvocation, input: Uint8Array): ChaincodeResponse {
-    this.local.checkAdmin(inv.proposal, '_lifecycle/GetInstalledChaincodePackage');
-    const id = GetInstalledChaincodePackageArgs.deserializeBinary(input).getPackageId();
-    let bytes: Uint8Array;
-    try {
-      bytes = this.installer.load(id);
-    } catch (err) {
-      // Fabric's ChaincodeStore.Load error, wrapped as its GetInstalledChaincodePackage wraps it.
-      if (err instanceof ChaincodeError && err.code === 'CHAINCODE_NOT_INSTALLED') {
-        throw new PeerError('PEER_LIFECYCLE', `could not load cc install package: chaincode install package '${id}' not found`, { packageId: id });
-      }
-      throw err;
-    }
-    const res = new GetInstalledChaincodePackageResult();
-    res.setChaincodeInstallPackage(bytes);
-    return success(res.serializeBinary());
   }
 
   /**
@@ -419,28 +354,4 @@ function chaincodeSource(packageId: string): ChaincodeSource {
     source.setLocalPackage(local);
   }
   return source;
-}
-
-/**
- * Fills a result's `references` map: channel → the chaincodes the package runs there. The two
- * query results declare their own, identical, `References` and `Chaincode` messages.
- */
-function setReferences<C extends { setName(v: string): unknown; setVersion(v: string): unknown }, R extends { setChaincodesList(v: C[]): unknown }>(
-  map: { set(key: string, value: R): unknown },
-  byChannel: ReadonlyMap<string, readonly PackageReference[]> | undefined,
-  References: new () => R,
-  Chaincode: new () => C,
-): void {
-  for (const [channelId, chaincodes] of byChannel ?? []) {
-    const refs = new References();
-    refs.setChaincodesList(
-      chaincodes.map((c) => {
-        const m = new Chaincode();
-        m.setName(c.name);
-        m.setVersion(c.version);
-        return m;
-      }),
-    );
-    map.set(channelId, refs);
-  }
 }
