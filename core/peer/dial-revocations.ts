@@ -15,84 +15,99 @@ export interface CuttableConnection {
   cut(reason: string): void;
 }
 
-/** Cuts `connection` (dialled for `channelId`) if `revocations` revoke the server certificate it saw, logging the address and why; true when it did. */
-export function cutIfRevoked(connection: CuttableConnection, channelId: string, revocations: TlsRevocations, logger?: Logger): boolean {
+/** Cuts `connection` if `revocations` revoke the server certificate it saw, logging the address and why (the reason names the channel or the local MSP); true when it did. */
+export function cutIfRevoked(connection: CuttableConnection, revocations: TlsRevocations, logger?: Logger): boolean {
   const reason = connection.connections.revocationIn(revocations);
   if (reason === undefined) return false;
-  logger?.warn({ address: connection.address, channel: channelId, reason }, 'TLS certificate of a connected node revoked: connection cut');
+  logger?.warn({ address: connection.address, reason }, 'TLS certificate of a connected node revoked: connection cut');
   connection.cut(reason);
   return true;
 }
 
 /**
- * The TLS certificates a peer refuses in the nodes it dials, per channel: those the channel's
- * current config revokes (any org's CRL signed by its TLS CA) and those its local MSP revokes (its
- * `crls/`, as a certificate reload re-reads it). Read at each handshake; and when either changes (a
- * config block of a channel it dials nodes for, a reload), `onChanged` is told which channel's set
- * changed (undefined: every channel's), so the connections already open can be checked again.
+ * The TLS certificates a peer refuses in the nodes it dials: those any channel's current config
+ * revokes (an org's CRL signed by its TLS CA) and those its local MSP revokes (its `crls/`, as a
+ * certificate reload re-reads it). One set for every connection, as the peer's listener refuses
+ * clients by one set (`TrustedClientRoots`): a connection is pooled by address, so it carries
+ * the traffic of every channel that dials that node, and a CRL only ever revokes certificates its
+ * own CA issued, so a channel whose config revokes a node's certificate speaks for the org that
+ * issued it. Read at each handshake; when it changes (a config block of any channel, a reload),
+ * `onChanged` is told, so the connections already open can be checked again.
  */
 export class DialRevocations {
-  /** Per channel config: the union with the local set it was built with. */
-  private readonly byConfig = new WeakMap<object, { readonly local: TlsRevocations; readonly all: TlsRevocations }>();
+  /** The revocations of each channel config (without the local ones). */
+  private readonly byConfig = new WeakMap<object, TlsRevocations>();
   private local = TlsRevocations.NONE;
-  /** The channels followed (those with a connection dialled for them), with the config last seen. */
+  /** The set last built, with the channel configs and local set it was built from. */
+  private built: { readonly configs: readonly object[]; readonly local: TlsRevocations; readonly all: TlsRevocations } | undefined;
+  /** The channels followed (from the first handshake on), with the config last seen. */
   private readonly followed = new Map<string, { readonly channel: Channel; applied: object; readonly unsubscribe: () => void }>();
 
   constructor(
     private readonly channels: () => ChannelManager,
-    private readonly onChanged: (channelId: string | undefined) => void,
+    private readonly onChanged: () => void,
     private readonly logger?: Logger,
   ) {}
 
   /**
-   * The revocation check of a connection to the node at `address` dialled for `channelId`, read at
-   * each of its handshakes (so a reconnection after a CRL came fails), never per call. A handshake
-   * makes the channel followed: its connection has a server certificate a later block may revoke.
+   * The revocation check of a connection to the node at `address`, read at each of its handshakes
+   * (so a reconnection after a CRL came fails), never per call. A handshake makes every channel
+   * followed: the connection has a server certificate a later config block of any may revoke.
    */
-  check(address: string, channelId: string, onRevoked: (reason: string) => void): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
+  check(address: string, onRevoked: (reason: string) => void): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
     return {
       revocations: () => {
-        this.follow(channelId);
-        return this.of(channelId);
+        this.followChannels();
+        return this.current();
       },
       onRevoked: (reason) => {
-        this.logger?.warn({ address, channel: channelId, reason }, 'refusing a node whose TLS certificate is revoked');
+        this.logger?.warn({ address, reason }, 'refusing a node whose TLS certificate is revoked');
         onRevoked(reason);
       },
     };
   }
 
-  /** The TLS certificates revoked for nodes of `channelId` now. */
-  of(channelId: string): TlsRevocations {
-    const resources = this.channels().channel(channelId)?.resources();
-    if (resources === undefined) return this.local;
-    let r = this.byConfig.get(resources);
-    if (r === undefined || r.local !== this.local) {
-      const { applicationOrgs, ordererOrgs } = resources.config;
-      const channel = TlsRevocations.fromMsps([...applicationOrgs, ...ordererOrgs].map((o) => o.msp), `channel ${channelId}`, this.logger);
-      r = { local: this.local, all: this.local.empty ? channel : TlsRevocations.union([channel, this.local]) };
-      this.byConfig.set(resources, r);
+  /** The TLS certificates revoked now: by any channel's config or by the local MSP. Built again only after a config block or a reload. */
+  current(): TlsRevocations {
+    const manager = this.channels();
+    const configs: object[] = [];
+    const sets: TlsRevocations[] = [this.local];
+    for (const id of manager.list()) {
+      const resources = manager.channel(id)?.resources();
+      if (resources === undefined) continue;
+      configs.push(resources);
+      let set = this.byConfig.get(resources);
+      if (set === undefined) {
+        const { applicationOrgs, ordererOrgs } = resources.config;
+        set = TlsRevocations.fromMsps([...applicationOrgs, ...ordererOrgs].map((o) => o.msp), `channel ${id}`, this.logger);
+        this.byConfig.set(resources, set);
+      }
+      sets.push(set);
     }
-    return r.all;
+    const b = this.built;
+    if (b !== undefined && b.local === this.local && b.configs.length === configs.length && b.configs.every((c, i) => c === configs[i])) return b.all;
+    const all = TlsRevocations.union(sets);
+    this.built = { configs, local: this.local, all };
+    return all;
   }
 
   /**
    * The local MSP (re)loaded: its TLS revocations (CRLs its `crls/` holds that its TLS CAs signed)
-   * apply to every channel's nodes from now on; connections are checked again when they changed.
+   * apply to every node from now on; connections are checked again when they changed.
    */
   setLocalMsp(msp: FabricMSPConfig | undefined): void {
     const local = msp === undefined ? TlsRevocations.NONE : TlsRevocations.fromMsps([msp], 'local MSP', this.logger);
     if (local.digest === this.local.digest) return;
     this.local = local;
-    this.changed(undefined);
+    this.changed();
   }
 
   /** Tells `onChanged`; a throw is logged, as a listener that throws would be dropped from the channel's block events. */
-  private changed(channelId: string | undefined): void {
+  private changed(): void {
     try {
-      this.onChanged(channelId);
+      this.onChanged();
     } catch (err) {
-      this.logger?.error({ err, channel: channelId }, 'checking open connections against new TLS revocations failed');
+      this.logger?.error({ err }, 'checking open connections against new TLS revocations failed');
     }
   }
 
@@ -101,9 +116,19 @@ export class DialRevocations {
     this.followed.clear();
   }
 
-  /** Follows the config blocks of `channelId` (the committer swaps the resources before it publishes the block). */
-  private follow(channelId: string): void {
-    const channel = this.channels().channel(channelId);
+  /** Follows the config blocks of every channel (the committer swaps the resources before it publishes the block), and lets go of channels left. */
+  private followChannels(): void {
+    const manager = this.channels();
+    const ids = manager.list();
+    for (const [id, f] of this.followed) {
+      if (ids.includes(id)) continue;
+      f.unsubscribe();
+      this.followed.delete(id);
+    }
+    for (const id of ids) this.follow(id, manager.channel(id));
+  }
+
+  private follow(channelId: string, channel: Channel | undefined): void {
     const known = this.followed.get(channelId);
     if (channel === undefined || known?.channel === channel) return;
     // A channel left and joined again is a new Channel object.
@@ -116,7 +141,7 @@ export class DialRevocations {
         if (current === entry.applied) return;
         entry.applied = current;
         // Config blocks are rare, and checking a connection costs a lookup by serial: check on each.
-        this.changed(channelId);
+        this.changed();
       }),
     };
     this.followed.set(channelId, entry);

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ChannelManager } from './channel/channel-manager';
 import type { ConfigOrg } from './channel/channel-config';
-import { Broadcaster } from './gateway/broadcaster';
+import type { Broadcaster } from './gateway/broadcaster';
 import { type EndorsingPeer, RemoteEndorser } from './gateway/endorser-client';
-import { type ClientTls, OrdererClient } from './orderer/orderer-client';
+import type { ClientTls, OrdererClient } from './orderer/orderer-client';
 import { tlsCertificateHash } from '../protocol/deliver-request';
 import type { OrdererSource } from './orderer/block-puller';
 import type { DeliveryTimings } from './orderer/delivery-timings';
@@ -11,6 +10,7 @@ import type { Logger } from '../node/logger';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { DialRevocations, cutIfRevoked } from './dial-revocations';
 import { dialTls } from './dial-tls';
+import { type OrdererConnection, OrdererConnections, closeOrderer } from './orderer-connections';
 import type { ServerIdentity, ServerTlsIdentity } from '../node/reloadable-identity';
 import type { PeerConfig } from './peer-config';
 import type { PvtPeer } from './privdata/pvt-distributor';
@@ -37,15 +37,6 @@ const MAX_PEER_CONNECTIONS = 1024;
 
 interface PeerConnection {
   readonly endorser: RemoteEndorser;
-  /** The channel whose revocations its handshakes are checked against. */
-  readonly channelId: string;
-  usedAt: number;
-}
-
-interface OrdererConnection {
-  readonly client: OrdererClient;
-  readonly channelId: string;
-  broadcaster?: Broadcaster;
   usedAt: number;
 }
 
@@ -62,15 +53,12 @@ interface OrdererConnection {
  * {@link IDLE_PEER_MS} later, so calls under way finish on it (TLS checked its certificate at its
  * handshake only). A block puller's Deliver stream is told to move by its orderer client.
  *
- * A server certificate is checked against the TLS revocations of the channel config and the local
- * MSP at each handshake; a connection open when a config block or a reload revokes it is cut at once.
+ * A server certificate is checked against the TLS revocations of every channel's config and the
+ * local MSP at each handshake ({@link DialRevocations}); a connection open when a config block or a
+ * reload revokes it is cut at once.
  */
 export class PeerNetwork implements OrdererSource {
-  /** By address and TLS roots. */
-  private readonly orderers = new Map<string, OrdererConnection>();
-  /** How each orderer address is dialled under one channel config (built once per config, not per broadcast); renewed with the client certificate. */
-  private ordererTlsByConfig = new WeakMap<object, Map<string, { readonly tls: ClientTls; readonly key: string }>>();
-  private orderersSweptAt = Date.now();
+  private readonly orderers: OrdererConnections;
   private readonly endorsersByAddress = new Map<string, PeerConnection>();
   private sweptAt = Date.now();
   private readonly unusable = new Set<string>();
@@ -96,7 +84,14 @@ export class PeerNetwork implements OrdererSource {
     private readonly clientIdentity?: ServerTlsIdentity,
   ) {
     this.deliveryTimings = config.peer.deliveryClient;
-    this.revocations = new DialRevocations(channels, (channelId) => this.cutRevoked(channelId), logger);
+    this.revocations = new DialRevocations(channels, () => this.cutRevoked(), logger);
+    this.orderers = new OrdererConnections(
+      config,
+      channels,
+      // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
+      { tls: (orgs, extraRootFiles) => this.tls(orgs, extraRootFiles, true), revocationCheck: (address) => this.revocationCheck(address) },
+      IDLE_PEER_MS,
+    );
     if (clientIdentity === undefined) return;
     this.useClientIdentity(clientIdentity.current());
     // Called in the reload's synchronous step, with the new signer and listener identity.
@@ -123,10 +118,8 @@ export class PeerNetwork implements OrdererSource {
     this.clientCert = { certChain: identity.cert, privateKey: identity.key };
     this.currentCertHash = tlsCertificateHash(identity.cert);
     if (first) return;
-    this.ordererTlsByConfig = new WeakMap();
-    const orderers = [...this.orderers.values()];
+    const orderers = this.orderers.takeAll();
     const endorsers = [...this.endorsersByAddress.values()];
-    this.orderers.clear();
     this.endorsersByAddress.clear();
     for (const o of orderers) o.client.retire();
     this.logger?.info({ orderers: orderers.length, peers: endorsers.length }, 'TLS client certificate reloaded: new connections present it, those made before are closed in two minutes');
@@ -145,18 +138,15 @@ export class PeerNetwork implements OrdererSource {
   }
 
   endpoints(channelId: string): string[] {
-    return this.ordererTargets(channelId).map((t) => t.address);
+    return this.orderers.endpoints(channelId);
   }
 
   /**
    * The connection to the orderer at `address`, trusting the TLS roots the channel's config gives
-   * it now, as Fabric dials each connection with the current roots: after a config update rotates
-   * an orderer org's TLS CA, the puller's reconnect and the next broadcast get a new connection.
-   * Connections are shared by address and roots (channels in the middle of a rotation each keep
-   * theirs); one left unused for a while is closed.
+   * it now ({@link OrdererConnections}).
    */
   client(address: string, channelId: string): OrdererClient {
-    return this.ordererConnection(address, channelId).client;
+    return this.orderers.connection(address, channelId).client;
   }
 
   /**
@@ -165,84 +155,12 @@ export class PeerNetwork implements OrdererSource {
    * that happen to try it first.
    */
   broadcasters(channelId: string): Broadcaster[] {
-    const out = this.endpoints(channelId).map((address) => {
-      const c = this.ordererConnection(address, channelId);
-      c.broadcaster ??= new Broadcaster(c.client);
-      return c.broadcaster;
-    });
+    const out = this.endpoints(channelId).map((address) => this.orderers.broadcaster(address, channelId));
     for (let i = out.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [out[i], out[j]] = [out[j] as Broadcaster, out[i] as Broadcaster];
     }
     return out;
-  }
-
-  private ordererConnection(address: string, channelId: string): OrdererConnection {
-    const dial = this.ordererDial(address, channelId);
-    const now = Date.now();
-    this.sweepOrderers(now);
-    let c = this.orderers.get(dial.key);
-    if (c === undefined) {
-      c = { client: new OrdererClient(address, dial.tls), channelId, usedAt: now };
-      this.orderers.set(dial.key, c);
-    }
-    c.usedAt = now;
-    return c;
-  }
-
-  /** How to dial the orderer at `address` for the channel's current config, and the connection key (address and roots). */
-  private ordererDial(address: string, channelId: string): { readonly tls: ClientTls; readonly key: string } {
-    const resources = this.channels().channel(channelId)?.resources();
-    let byAddress = resources === undefined ? undefined : this.ordererTlsByConfig.get(resources);
-    let dial = byAddress?.get(address);
-    if (dial === undefined) {
-      // Orderers serve TLS whatever this peer does: dial with TLS whenever their roots are known.
-      const tls = { ...this.tls(this.ordererOrgsAt(address, channelId), this.config.peer.ordererTlsRootCertFiles, true), ...this.revocationCheck(address, channelId) };
-      const roots = tls.rootCerts === undefined ? 'plaintext' : createHash('sha256').update(tls.rootCerts).digest('hex');
-      // A config revoking the orderer's certificate cuts the connection (cutRevoked): no need to key connections by revocations.
-      dial = { tls, key: `${address}\n${roots}` };
-      if (resources !== undefined) {
-        if (byAddress === undefined) this.ordererTlsByConfig.set(resources, (byAddress = new Map()));
-        byAddress.set(address, dial);
-      }
-    }
-    return dial;
-  }
-
-  /** The channel's orderer endpoints (after `ordererAddressOverrides`) with the orgs whose TLS roots each is dialled with. */
-  private ordererTargets(channelId: string): { address: string; orgs: readonly ConfigOrg[] }[] {
-    const channel = this.channels().channel(channelId);
-    if (channel === undefined) return [];
-    const config = channel.resources().config;
-    const overrides = this.config.peer.ordererAddressOverrides;
-    // Fabric's connection source: an org's own endpoints with that org's roots only; the channel-wide
-    // addresses (used when no org lists endpoints) with every orderer org's.
-    return config.ordererEndpoints.map((a) => {
-      const owners = config.ordererOrgs.filter((o) => o.endpoints.includes(a));
-      return { address: overrides[a] ?? a, orgs: owners.length > 0 ? owners : config.ordererOrgs };
-    });
-  }
-
-  private ordererOrgsAt(address: string, channelId: string): readonly ConfigOrg[] {
-    const target = this.ordererTargets(channelId).find((t) => t.address === address);
-    return target?.orgs ?? this.channels().channel(channelId)?.resources().config.ordererOrgs ?? [];
-  }
-
-  /**
-   * Closes orderer connections unused for a while that no channel's current config dials: those of
-   * an endpoint or TLS roots a config update replaced. (A block stream may run on a connection for
-   * hours without asking for it again.)
-   */
-  private sweepOrderers(now: number): void {
-    if (now - this.orderersSweptAt < IDLE_PEER_MS / 4) return;
-    this.orderersSweptAt = now;
-    const current = new Set<string>();
-    for (const id of this.channels().list()) for (const address of this.endpoints(id)) current.add(this.ordererDial(address, id).key);
-    for (const [key, c] of this.orderers) {
-      if (current.has(key) || now - c.usedAt < IDLE_PEER_MS) continue;
-      closeOrderer(c);
-      this.orderers.delete(key);
-    }
   }
 
   /**
@@ -286,7 +204,7 @@ export class PeerNetwork implements OrdererSource {
     const seen = new Set<string>();
     const add = (address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): void => {
       seen.add(address);
-      const e = this.endorser(channelId, address, org, extraRootFiles, serverNameOverride);
+      const e = this.endorser(address, org, extraRootFiles, serverNameOverride);
       if (e !== undefined) out.push(e);
     };
     for (const known of this.config.peer.gateway.peers) {
@@ -307,12 +225,12 @@ export class PeerNetwork implements OrdererSource {
   }
 
   /** The connection to the peer at `address`; undefined (logged once) when gRPC cannot make one for that address. */
-  private endorser(channelId: string, address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser | undefined {
+  private endorser(address: string, org: ConfigOrg, extraRootFiles: readonly string[], serverNameOverride?: string): RemoteEndorser | undefined {
     const now = Date.now();
     let c = this.endorsersByAddress.get(address);
     if (c === undefined) {
       try {
-        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address, channelId) }), channelId, usedAt: now };
+        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address) }), usedAt: now };
       } catch (err) {
         if (!this.unusable.has(address)) this.logger?.warn({ address, mspId: org.mspId, err: (err as Error).message }, 'cannot dial this peer address');
         this.unusable.add(address);
@@ -349,10 +267,9 @@ export class PeerNetwork implements OrdererSource {
     this.revocations.close();
     if (this.followIdentity !== undefined) this.clientIdentity?.removeListener(this.followIdentity);
     for (const entry of [...this.retiring]) entry.close();
-    for (const o of this.orderers.values()) closeOrderer(o);
+    this.orderers.close();
     for (const c of this.endorsersByAddress.values()) c.endorser.close();
     this.endorsersByAddress.clear();
-    this.orderers.clear();
   }
 
   /** The local MSP (re)loaded: nodes whose TLS certificate its CRLs revoke are refused, and cut if connected. */
@@ -361,34 +278,28 @@ export class PeerNetwork implements OrdererSource {
   }
 
   /** {@link DialRevocations.check} for a connection to the node at `address`. */
-  private revocationCheck(address: string, channelId: string): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
-    return this.revocations.check(address, channelId, () => this.revokedPeers.add(address));
+  private revocationCheck(address: string): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
+    return this.revocations.check(address, () => this.revokedPeers.add(address));
   }
 
   /**
-   * Cuts and drops every open connection (retiring ones too) whose server certificate its channel's
-   * revocations (`channelId`; undefined: all) now revoke; the next call dials anew, under the check.
-   * Not at idle time: a node whose key leaked would get proposals, private data and broadcasts.
+   * Cuts and drops every open connection (retiring ones too) whose server certificate the
+   * revocations now revoke; the next call dials anew, under the check. Not at idle time: a node
+   * whose key leaked would get proposals, private data and broadcasts.
    */
-  private cutRevoked(channelId: string | undefined): void {
-    const cut = (c: PeerConnection | OrdererConnection): boolean =>
-      (channelId === undefined || c.channelId === channelId) && cutIfRevoked('endorser' in c ? c.endorser : c.client, c.channelId, this.revocations.of(c.channelId), this.logger);
+  private cutRevoked(): void {
+    const revocations = this.revocations.current();
     // Peers refused as revoked are dialled anew (not after gRPC's backoff), marked again if still revoked.
     const refused = new Set(this.revokedPeers);
     this.revokedPeers.clear();
     for (const [address, c] of this.endorsersByAddress) {
-      const again = refused.has(address) && (channelId === undefined || c.channelId === channelId);
-      if (again) c.endorser.close();
-      else if (cut(c)) this.revokedPeers.add(address);
+      if (refused.has(address)) c.endorser.close();
+      else if (cutIfRevoked(c.endorser, revocations, this.logger)) this.revokedPeers.add(address);
       else continue;
       this.endorsersByAddress.delete(address);
     }
-    for (const [key, c] of this.orderers) {
-      if (!cut(c)) continue;
-      closeOrderer(c);
-      this.orderers.delete(key);
-    }
-    for (const entry of this.retiring) for (const c of [...entry.endorsers, ...entry.orderers]) cut(c);
+    this.orderers.cutRevoked(revocations, this.logger);
+    for (const entry of this.retiring) for (const c of [...entry.endorsers.map((e) => e.endorser), ...entry.orderers.map((o) => o.client)]) cutIfRevoked(c, revocations, this.logger);
   }
 
   private tls(orgs: readonly ConfigOrg[], extraRootFiles: readonly string[], whenRootsKnown = false): ClientTls {
@@ -396,7 +307,3 @@ export class PeerNetwork implements OrdererSource {
   }
 }
 
-function closeOrderer(c: OrdererConnection): void {
-  c.broadcaster?.close();
-  c.client.close();
-}

@@ -6,7 +6,7 @@ import type { Channel } from '../channel/channel';
 import type { EndorsementPolicies, RequiredPolicy } from '../validation/endorsement-policies';
 import { rwsetWrites } from '../validation/rwset-writes';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { collectionEndorsers, transientDataRefusal } from './collection-endorsers';
+import { type CollectionEndorsers, collectionEndorsers, privateReadRefusal, transientDataRefusal, unheldAnswer } from './collection-endorsers';
 import type { EndorsingPeer } from './endorser-client';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 import { responseStatus } from './response-status';
@@ -41,7 +41,8 @@ const NOT_INSTALLED = 'but chaincode is not installed';
  * `_lifecycle` rules: the same logic the committer applies), and ask one peer of each further org
  * until they are satisfied. The first endorsement's chaincode interest says which orgs may be
  * asked when the transaction reads private data or carries transient data
- * ({@link collectionEndorsers}). Every payload must equal the first byte for byte; a mismatch
+ * ({@link collectionEndorsers}); when it read private data this peer's org does not hold, a member
+ * org's peer endorses first instead. Every payload must equal the first byte for byte; a mismatch
  * names the endorsers and what differs. Failures are `GatewayRpcError`s with Fabric's
  * `ErrorDetail`s.
  */
@@ -84,7 +85,9 @@ export class EndorsementCollector {
       return this.compared(endorsed);
     }
 
-    const first = await this.firstEndorsement(proposal, signedProposal, local, others, limits);
+    const confinedBy = (response: ParsedProposalResponse): CollectionEndorsers =>
+      collectionEndorsers(response.interest, proposal.transient.size > 0, (cc, coll) => this.lifecycle.collection(channel.ledger, cc, coll));
+    const { first, confined } = await this.memberFirst(await this.firstEndorsement(proposal, signedProposal, local, others, limits), others, signedProposal, limits, proposal, confinedBy);
     const collected = [first.endorsement];
     const required = this.requiredPolicies(proposal, first.endorsement.response, channel);
     if (this.unsatisfied(required, collected, channel).length === 0) return collected;
@@ -92,9 +95,6 @@ export class EndorsementCollector {
     // Peers that already failed the first endorsement (this org's, when none has the chaincode) are
     // not asked again, nor are orgs outside the collections the transaction's privacy confines it to.
     const endorsedOrgs = new Set(collected.map((c) => c.peer.mspId));
-    const confined = collectionEndorsers(first.endorsement.response.interest, proposal.transient.size > 0, (cc, coll) =>
-      this.lifecycle.collection(channel.ledger, cc, coll),
-    );
     const byOrg = new Map<string, EndorsingPeer[]>();
     let excluded = false;
     for (const p of others) {
@@ -185,6 +185,43 @@ export class EndorsementCollector {
       if (elsewhere !== undefined) return elsewhere;
     }
     throw new GatewayRpcError(GrpcStatus.ABORTED, 'failed to endorse transaction, see attached details for more info', failures);
+  }
+
+  /**
+   * `first` unless its endorser's org is not a member of a collection the transaction read private
+   * values of ({@link CollectionEndorsers.unheldBy}): that answer was computed without the data (a
+   * private query there finds nothing), and a policy the non-member org satisfies alone would let
+   * the client commit it. Then that endorsement is dropped, and the peers of orgs the collections
+   * admit are asked in turn; the first whose own answer reads nothing its org lacks endorses first
+   * instead, and planning goes on from its read/write set. With none, FAILED_PRECONDITION names the
+   * collections, with every peer's detail. Fabric's Gateway keeps the non-member's answer.
+   */
+  private async memberFirst(
+    first: FirstEndorsement,
+    others: readonly EndorsingPeer[],
+    signedProposal: Uint8Array,
+    limits: Limits,
+    proposal: ParsedSignedProposal,
+    confinedBy: (response: ParsedProposalResponse) => CollectionEndorsers,
+  ): Promise<{ first: FirstEndorsement; confined: CollectionEndorsers }> {
+    const confined = confinedBy(first.endorsement.response);
+    const dropped = first.endorsement.peer;
+    const unheld = confined.unheldBy(dropped.mspId);
+    if (unheld.length === 0) return { first, confined };
+    const failed = new Set([...first.failed, dropped]);
+    const failures: EndpointError[] = [...first.failures, { address: dropped.address, mspId: dropped.mspId, message: unheldAnswer(unheld) }];
+    for (const peer of others) {
+      if (failed.has(peer) || !confined.admits(peer.mspId)) continue;
+      if (Date.now() >= limits.deadline) break;
+      const [r] = await this.inTurn([peer], signedProposal, limits, proposal);
+      const own = r.error === undefined ? confinedBy(r.response) : undefined;
+      const lacking = own?.unheldBy(peer.mspId) ?? [];
+      if (own !== undefined && lacking.length === 0) return { first: { endorsement: { peer, response: r.response }, failed, failures }, confined: own };
+      // Its answer too read a collection its org lacks (the chaincode went another way there).
+      failures.push(r.error ?? { address: peer.address, mspId: peer.mspId, message: unheldAnswer(lacking) });
+      failed.add(peer);
+    }
+    throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, privateReadRefusal(unheld, 'endorse'), failures);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ChaincodeEventsRequest, ChaincodeEventsResponse, SignedChaincodeEventsRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import type { SignedData } from '../../policy/policy';
+import type { ChaincodeInterest } from '../../protocol/chaincode-interest';
 import { type ParsedSignedProposal, parseSignedProposal } from '../../protocol/proposal';
 import { type ParsedProposalResponse, parseProposalResponse } from '../../protocol/proposal-response';
 import { buildTransactionEnvelope } from '../../protocol/transaction';
@@ -8,10 +9,11 @@ import { int32Field, lenField as wireLenField, message as wireMessage, stringFie
 import type { Channel } from '../channel/channel';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
 import { lengthDelimitedField } from '../grpc/proto-frame';
-import type { Endorser } from '../endorser/endorser';
+import type { Endorser, SimulationOutcome } from '../endorser/endorser';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 import { PeerError } from '../peer-error';
 import type { Broadcaster } from './broadcaster';
+import { type CollectionEndorsers, collectionEndorsers, privateReadRefusal, unheldAnswer } from './collection-endorsers';
 import { ChaincodeEventStream } from './chaincode-event-stream';
 import { CommitWaiter, type CommitProgress } from './commit-waiter';
 import type { EndorsementCollector } from './endorsement-collector';
@@ -58,6 +60,9 @@ export class GatewayService {
    * Fabric's `Evaluate` (`internal/pkg/gateway/evaluate.go`): this org's peers first (this one
    * first), then the other target orgs' peers, moving on while an answer says another peer may do
    * better (`responseStatus`). A proposal with transient data and no target orgs stays in this org.
+   * Unlike Fabric, an answer that read private data its peer's org does not hold (a private query
+   * there finds nothing) is not returned: the candidates of orgs that hold it are asked instead
+   * ({@link CollectionEndorsers.unheldBy}), FAILED_PRECONDITION naming the collections when none answers.
    */
   async evaluate(requestBytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     const req = readProposalRequest(requestBytes, 'EvaluateRequest');
@@ -82,17 +87,28 @@ export class GatewayService {
     }
     const details: EndpointError[] = [];
     let code = GrpcStatus.UNAVAILABLE;
+    // Set by an answer that read private data its org lacks: only orgs holding it are asked after.
+    let unheld: { readonly collections: readonly string[]; readonly holders: CollectionEndorsers } | undefined;
     for (const peer of candidates) {
+      if (unheld !== undefined && !unheld.holders.admits(peer.mspId)) continue;
       const answer = peer === local ? await this.evaluateLocally(proposal, signal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs, signal);
       if (answer.result !== undefined) {
-        const { status, message, payload } = answer.result;
-        // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
-        return wireMessage(wireLenField(1, submessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
+        const holders = this.holdersOf(answer.interest, proposal.channelId);
+        const lacking = holders?.unheldBy(peer.mspId) ?? [];
+        if (holders === undefined || lacking.length === 0) {
+          const { status, message, payload } = answer.result;
+          // EvaluateResponse{result = 1: Response{status = 1, message = 2, payload = 3}}, encoded as google-protobuf does.
+          return wireMessage(wireLenField(1, submessage(int32Field(1, status), stringField(2, message), wireLenField(3, payload, true)), false));
+        }
+        unheld ??= { collections: lacking, holders };
+        details.push({ address: peer.address, mspId: peer.mspId, message: unheldAnswer(lacking) });
+        continue;
       }
       details.push({ address: peer.address, mspId: peer.mspId, message: answer.status.message });
       code = answer.status.code;
       if (!answer.status.retry) throw new GatewayRpcError(code, `evaluate call to endorser returned error: ${answer.status.message}`, details);
     }
+    if (unheld !== undefined) throw new GatewayRpcError(GrpcStatus.FAILED_PRECONDITION, privateReadRefusal(unheld.collections, 'evaluate'), details);
     throw new GatewayRpcError(code, 'failed to evaluate transaction, see attached details for more info', details);
   }
 
@@ -230,17 +246,42 @@ export class GatewayService {
     return [...own, ...peers.filter((p) => p.mspId !== local.mspId && targeted(p.mspId))];
   }
 
-  /** Simulates on this peer without signing: the chaincode's response, or how the endorser failed. */
+  /**
+   * Simulates on this peer without signing: the chaincode's response, or how the endorser failed.
+   * The read/write set, and with it the interest, is built only when the chaincode defines a
+   * collection this peer's org is not a member of: only then can the answer lack private data.
+   */
   private async evaluateLocally(proposal: ParsedSignedProposal, signal: AbortSignal | undefined): Promise<EvaluateAnswer> {
-    let response: EvaluateResult;
+    let outcome: SimulationOutcome;
     try {
-      response = (await this.support.endorser.simulate(proposal, { readWriteSet: false, signal })).result.response;
+      outcome = await this.support.endorser.simulate(proposal, { readWriteSet: !this.holdsEveryCollection(proposal), signal });
     } catch (err) {
       return { status: localFailureStatus(err) };
     }
+    const response: EvaluateResult = outcome.result.response;
     // The chaincode answered (Fabric's endorser sends a payload with any chaincode status >= 500).
     const status = responseStatus(response, true);
-    return status.code === GrpcStatus.OK ? { status, result: response } : { status };
+    return status.code === GrpcStatus.OK ? { status, result: response, interest: outcome.interest } : { status };
+  }
+
+  /**
+   * Whether this peer's org is a member of every collection the proposal's chaincode defines (one
+   * cached lookup). Another chaincode's collections, read through a chaincode-to-chaincode call,
+   * and other orgs' implicit collections are not looked at.
+   */
+  private holdsEveryCollection(proposal: ParsedSignedProposal): boolean {
+    const channel = this.support.channel(proposal.channelId);
+    const definition = channel === undefined ? undefined : this.lifecycle.definition(channel.ledger, proposal.chaincodeName);
+    const mspId = this.support.local.mspId;
+    return definition === undefined || definition.collections.every((c) => c.memberMspIds.includes(mspId));
+  }
+
+  /** Which orgs hold what an evaluation's `interest` read privately; undefined without an interest (nothing to check). */
+  private holdersOf(interest: ChaincodeInterest | undefined, channelId: string): CollectionEndorsers | undefined {
+    const channel = this.support.channel(channelId);
+    if (interest === undefined || channel === undefined) return undefined;
+    // No transient data counts: an evaluation writes nothing, and with transient data it stays in the orgs the client named.
+    return collectionEndorsers(interest, false, (cc, coll) => this.lifecycle.collection(channel.ledger, cc, coll));
   }
 
   close(): void {
@@ -300,6 +341,8 @@ interface EvaluateResult {
 interface EvaluateAnswer {
   readonly status: ResponseStatus;
   readonly result?: EvaluateResult;
+  /** What the endorser's simulation read, when it built its read/write set. */
+  readonly interest?: ChaincodeInterest;
 }
 
 async function evaluateRemotely(peer: EndorsingPeer, signed: Uint8Array, deadline: number, signal: AbortSignal | undefined): Promise<EvaluateAnswer> {
@@ -313,7 +356,7 @@ async function evaluateRemotely(peer: EndorsingPeer, signed: Uint8Array, deadlin
   if (status.code !== GrpcStatus.OK) return { status };
   // As Fabric, the result is the chaincode action's payload (what the endorser signed) when there is one.
   const payload = parsed.payload?.action.response.payload ?? parsed.response.payload;
-  return { status, result: { ...parsed.response, payload } };
+  return { status, result: { ...parsed.response, payload }, interest: parsed.interest };
 }
 
 function decodeOr<T>(cls: { deserializeBinary(b: Uint8Array): T }, bytes: Uint8Array, what: string): T {

@@ -1,10 +1,14 @@
-import type { Contract } from '@hyperledger/fabric-gateway';
+import * as grpc from '@grpc/grpc-js';
+import { type Contract, GatewayError } from '@hyperledger/fabric-gateway';
+import { loadNodeConfig } from '../../../core/node/config';
+import { parsePeerConfig } from '../../../core/peer/peer-config';
+import { PeerNode } from '../../../core/peer/peer-node';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
 import { collectionPackage } from '../../support/lifecycle-collections';
 import { sample } from '../../support/prometheus-text';
 import { deployChaincodeInProcess, gatewayOn, peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
-import { CHANNEL, failureOf, PRIVATE_DIR, rawEndorser, signerOf } from './network-fixture';
+import { CHANNEL, approve, commitDefinition, failureOf, gatewayFor, PRIVATE_DIR, rawEndorser, signerOf } from './network-fixture';
 
 const utf8 = new TextDecoder();
 
@@ -15,22 +19,50 @@ const utf8 = new TextDecoder();
  * the channel's MAJORITY, which Org1 alone cannot meet. Fabric's Gateway (whose interest misses
  * private queries) asks Org2's peer, which answers `[]` from data it does not hold, and the client
  * gets a payload mismatch.
+ *
+ * The same package is also defined as `private_any`, whose policy either org meets alone. Through
+ * Org2's Gateway (Org1's client connected to it), Org2's peer (not a member) answers first and could satisfy the policy with `[]`:
+ * the Gateway uses a member's answer instead, for a submit and an evaluation alike.
  */
 describe("the Gateway's plan for a transaction that queried private data", () => {
   let net: InProcessNetwork;
   let org1: Contract;
+  /** `private_any` for Org1's client (who may read `org1only`) through Org2's Gateway. */
+  let anyOnOrg2: Contract;
 
-  const proposalsOnOrg2 = async (): Promise<number> => {
-    const text = await (await fetch(`http://${net.peers[1].operationsAddress() as string}/metrics`)).text();
+  const proposalsOn = async (peer: 0 | 1): Promise<number> => {
+    const text = await (await fetch(`http://${net.peers[peer].operationsAddress() as string}/metrics`)).text();
     return sample(text, 'endorser_proposals_received');
+  };
+  /** How a Gateway call failed: its gRPC code, message and each endpoint's detail. */
+  const gatewayFailure = async (p: Promise<unknown>): Promise<{ code: number; message: string; details: { mspId: string; message: string }[] }> => {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${err === undefined ? 'success' : String(err)}`);
+    return { code: err.code, message: err.message, details: err.details.map((d) => ({ mspId: d.mspId, message: d.message })) };
   };
 
   beforeAll(async () => {
     net = await startInProcessNetwork({ prefix: 'weft-peer-pvt-query-' });
-    await deployChaincodeInProcess(net, { projectDir: PRIVATE_DIR, label: 'private_1', name: 'private', collections: collectionPackage({ name: 'org1only', policy: "OR('Org1MSP.member')" }) });
+    const org1only = (): ReturnType<typeof collectionPackage> => collectionPackage({ name: 'org1only', policy: "OR('Org1MSP.member')" });
+    const packageId = await deployChaincodeInProcess(net, { projectDir: PRIVATE_DIR, label: 'private_1', name: 'private', collections: org1only() });
+    const either = "OR('Org1MSP.member','Org2MSP.member')";
+    const admins = [gatewayFor(net.m.orgs[0], net.clients[0], 'Admin'), gatewayFor(net.m.orgs[1], net.clients[1], 'Admin')];
+    net.gateways.push(...admins);
+    await Promise.all(admins.map((a) => approve(a, 'private_any', 1, packageId, false, CHANNEL, org1only(), either)));
+    await peersInSync(net.peers);
+    await commitDefinition(admins[0], 'private_any', 1, false, CHANNEL, org1only(), either);
+    await peersInSync(net.peers);
     org1 = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('private');
+    anyOnOrg2 = gatewayOn(net, 0, 1).getNetwork(CHANNEL).getContract('private_any');
     // The client trusts Org2 with the transient value, so both orgs endorse the write; only Org1 keeps the value.
     await org1.submit('Put', { arguments: ['org1only', 'terms'], transientData: { value: Buffer.from('org1-terms') }, endorsingOrganizations: ['Org1MSP', 'Org2MSP'] });
+    await gatewayOn(net, 0)
+      .getNetwork(CHANNEL)
+      .getContract('private_any')
+      .submit('Put', { arguments: ['org1only', 'rules'], transientData: { value: Buffer.from('org1-rules') } });
     await peersInSync(net.peers);
   }, 120_000);
 
@@ -52,12 +84,41 @@ describe("the Gateway's plan for a transaction that queried private data", () =>
   });
 
   it('asks no peer outside the collection: the policy is reported unmet instead of a mismatch with a peer that lacks the data', async () => {
-    const before = await proposalsOnOrg2();
+    const before = await proposalsOn(1);
     const failure = await failureOf(org1.submitTransaction('Keys', 'org1only'));
     expect(failure).toContain('failed to collect enough transaction endorsements');
     expect(failure).not.toContain('do not match');
-    expect(await proposalsOnOrg2()).toBe(before);
+    expect(await proposalsOn(1)).toBe(before);
     // Evaluation is not planned from an interest: Org1's peer answers from the values it holds.
     expect(utf8.decode(await org1.evaluateTransaction('Keys', 'org1only'))).toBe('["terms"]');
+  });
+
+  it('a submit through the Gateway of an org outside the collection commits a member’s answer, not its own peer’s answer without the data', async () => {
+    const before = await proposalsOn(0);
+    // Org2's peer answers `[]` and would satisfy the policy alone; Org1's peer endorses instead.
+    expect(utf8.decode(await anyOnOrg2.submitTransaction('Keys', 'org1only'))).toBe('["rules"]');
+    expect(await proposalsOn(0)).toBeGreaterThan(before);
+  });
+
+  it('an evaluation through that Gateway answers with a member’s result too', async () => {
+    expect(utf8.decode(await anyOnOrg2.evaluateTransaction('Keys', 'org1only'))).toBe('["rules"]');
+  });
+
+  it('with no member peer reachable, both are refused FAILED_PRECONDITION naming the collection, not answered without the data', async () => {
+    await net.peers[0].stop();
+    try {
+      for (const call of [() => anyOnOrg2.submitTransaction('Keys', 'org1only'), () => anyOnOrg2.evaluateTransaction('Keys', 'org1only')]) {
+        const failure = await gatewayFailure(call());
+        expect(failure.code).toBe(grpc.status.FAILED_PRECONDITION);
+        expect(failure.message).toMatch(/it reads private data of collection\(s\) \[org1only\], and no peer of their member organisation\(s\) (endorsed|evaluated) it/);
+        expect(failure.details).toEqual([
+          { mspId: 'Org2MSP', message: expect.stringContaining('not a member of private data collection(s) [org1only]') },
+          { mspId: 'Org1MSP', message: expect.any(String) },
+        ]);
+      }
+    } finally {
+      net.peers[0] = new PeerNode(parsePeerConfig(loadNodeConfig(net.peerFiles[0].configFile)));
+      await net.peers[0].start();
+    }
   });
 });

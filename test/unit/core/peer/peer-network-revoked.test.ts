@@ -100,18 +100,19 @@ describe('PeerNetwork cuts connections to nodes whose TLS certificate becomes re
     const org = { name: 'Org2MSP', mspId: 'Org2MSP', msp: tlsRoots(crls), endpoints: [peer0.address], anchorPeers: [] };
     return { config: { ordererEndpoints: [peer0.address], ordererOrgs: [org], applicationOrgs: [org] } };
   };
-  const setUp = (): { net: PeerNetwork; channel: ConfigChannel; warnings: Record<string, unknown>[] } => {
+  /** A peer network of Org1's peer on the channels `ids` (the first is `channel`), Org2's two peers known to it. */
+  const setUp = (ids: readonly string[] = ['ch']): { net: PeerNetwork; channel: ConfigChannel; joined: Map<string, ConfigChannel>; warnings: Record<string, unknown>[] } => {
     const peer = PeerSection.parse({ tls: { enabled: true, certFile: 'unused.crt', keyFile: 'unused.key' }, gateway: { peers: [peer0, peer1].map((s) => ({ address: s.address, mspId: 'Org2MSP' })) } });
     const config = { node: { msp: { id: 'Org1MSP' } }, peer } as unknown as PeerConfig;
-    const channel = new ConfigChannel(resources());
-    const channels = { list: () => ['ch'], channel: (id: string) => (id === 'ch' ? channel : undefined) } as unknown as ChannelManager;
+    const joined = new Map(ids.map((id) => [id, new ConfigChannel(resources())]));
+    const channels = { list: () => [...joined.keys()], channel: (id: string) => joined.get(id) } as unknown as ChannelManager;
     const warnings: Record<string, unknown>[] = [];
     const logger = { warn: (o: Record<string, unknown>) => warnings.push(o), error: () => undefined } as unknown as Logger;
-    return { net: new PeerNetwork(config, () => channels, () => [], logger), channel, warnings };
+    return { net: new PeerNetwork(config, () => channels, () => [], logger), channel: joined.get(ids[0]!)!, joined, warnings };
   };
   /** A membership exchange held by the server: settles only when the server answers or the connection goes. */
-  const exchange = (net: PeerNetwork, address: string): { endorser: object; outcome: Promise<string | grpc.status> } => {
-    const endorser = net.membershipPeers('ch').find((p) => p.address === address)!;
+  const exchange = (net: PeerNetwork, address: string, channelId = 'ch'): { endorser: object; outcome: Promise<string | grpc.status> } => {
+    const endorser = net.membershipPeers(channelId).find((p) => p.address === address)!;
     const outcome = endorser.exchangeMembership(Buffer.alloc(0), Date.now() + 60_000).then(
       () => 'answered',
       (err: grpc.ServiceError) => err.code,
@@ -146,7 +147,8 @@ describe('PeerNetwork cuts connections to nodes whose TLS certificate becomes re
 
       channel.commitConfig(resources([revokingCrl]));
       expect(await toPeer0.outcome).toBe(grpc.status.UNAVAILABLE);
-      expect(warnings).toContainEqual(expect.objectContaining({ address: peer0.address, channel: 'ch', reason: expect.stringMatching(/^TLS certificate serial [0-9a-f]+ \(peer0\.org2\.example\.com\) is on the CRL/) }));
+      expect(warnings).toContainEqual(expect.objectContaining({ address: peer0.address, reason: expect.stringContaining('(channel ch, MSP Org2MSP)') }));
+      expect(warnings).toContainEqual(expect.objectContaining({ address: peer0.address, reason: expect.stringMatching(/^TLS certificate serial [0-9a-f]+ \(peer0\.org2\.example\.com\) is on the CRL/) }));
       // The next call dials anew, under the new check; the Gateway tries that peer last.
       expect(net.membershipPeers('ch').find((p) => p.address === peer0.address)).not.toBe(toPeer0.endorser);
       expect(net.endorsers('ch').map((p) => p.address)).toEqual([peer1.address, peer0.address]);
@@ -154,6 +156,29 @@ describe('PeerNetwork cuts connections to nodes whose TLS certificate becomes re
       expect(net.membershipPeers('ch').find((p) => p.address === peer1.address)).toBe(toPeer1.endorser);
       peer1.release();
       expect(await toPeer1.outcome).toBe('answered');
+    } finally {
+      net.close();
+    }
+  });
+
+  it('a connection that carries two channels’ traffic is cut by a config block of either; a new one is refused at its handshake', async () => {
+    const { net, joined, warnings } = setUp(['a', 'b']);
+    try {
+      const onA = exchange(net, peer0.address, 'a');
+      await peer0.holding(1);
+      // Connections are pooled by address: channel b's calls to peer 0 go over the one channel a dialled.
+      expect(net.membershipPeers('b').find((p) => p.address === peer0.address)).toBe(onA.endorser);
+
+      joined.get('b')!.commitConfig(resources([revokingCrl]));
+      expect(await onA.outcome).toBe(grpc.status.UNAVAILABLE);
+      expect(warnings).toContainEqual(expect.objectContaining({ address: peer0.address, reason: expect.stringContaining('(channel b, MSP Org2MSP)') }));
+      // Channel a's config does not revoke peer 0, yet a connection dialled for it is refused too:
+      // it would carry channel b's calls as well.
+      const again = exchange(net, peer0.address, 'a');
+      expect(again.endorser).not.toBe(onA.endorser);
+      expect(await again.outcome).toBe(grpc.status.UNAVAILABLE);
+      expect(peer0.calls).toBe(1);
+      expect(net.endorsers('a').map((p) => p.address)).toEqual([peer1.address, peer0.address]);
     } finally {
       net.close();
     }
@@ -190,14 +215,14 @@ describe('PeerNetwork cuts connections to nodes whose TLS certificate becomes re
     }
   });
 
-  it('follows the channel from the first handshake on, once, and stops when closed', async () => {
-    const { net, channel } = setUp();
+  it('follows every channel from the first handshake on, once, and stops when closed', async () => {
+    const { net, channel, joined } = setUp(['ch', 'other']);
     const toPeer0 = exchange(net, peer0.address);
     const toPeer1 = exchange(net, peer1.address);
     await Promise.all([peer0.holding(1), peer1.holding(1)]);
-    expect(channel.followers).toBe(1);
+    expect([channel.followers, joined.get('other')!.followers]).toEqual([1, 1]);
     net.close();
-    expect(channel.followers).toBe(0);
+    expect([channel.followers, joined.get('other')!.followers]).toEqual([0, 0]);
     // Closing lets the calls under way finish.
     peer0.release();
     peer1.release();
