@@ -6,7 +6,7 @@ import { renewMember, type RenewResult } from '../../services/network/network-re
 import { renewOrgCas, type RenewCaResult } from '../../services/network/org-ca-renewal';
 
 export default class NetworkRenew extends WeftCommand {
-  static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates (before they expire, or recovering an expired CA in place).";
+  static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates (before they expire, or recovering an expired CA or TLS CA in place).";
   static override description =
     'Issues new certificates with the same subject (NodeOU role) and TLS names, and new keys (0600), into a staging copy of the identity\'s folder, then swaps it in; ' +
     'the replaced folder, old keys included, is kept under <dir>/backups/renew-<time>/. The channels need no config update: they trust the org\'s CAs. ' +
@@ -19,7 +19,9 @@ export default class NetworkRenew extends WeftCommand {
     "replaces it in the org's MSP (root_certs or tls_root_certs, and NodeOU identifiers) in every channel by config updates the org's Admin signs (the orderer org's in /Channel/Orderer), " +
     'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA or TLS CA (their local MSP and client CA roots); --restart restarts them instead. ' +
     "An expired CA (--ca) is recovered in place: the channel updates are signed inside by the org's expired Admin (the MSP checks a chain at the certificate's start) and submitted by an unexpired Admin of another org (the orderer org's first; recovery.submitter; NO_CONFIG_SUBMITTER when none here may), " +
-    "then every member of the org whose certificate ended is re-issued and the org's nodes here that do not run are started (recovery.members, recovery.started); the orderer org's needs an orderer still running (ORDERERS_DOWN). An expired TLS CA is refused (CA_EXPIRED, with the steps), nothing changed. " +
+    "then every member of the org whose certificate ended is re-issued and the org's nodes here that do not run are started (recovery.members, recovery.started); the orderer org's needs an orderer still running (ORDERERS_DOWN). " +
+    "An expired TLS CA (--tls-ca) is recovered in place when every node trusting it runs from this directory: the TLS CA and every copy of it under organizations/ are replaced, the members whose certificates ended re-issued (running nodes reload), the org's stopped nodes started, other orderers reload and other orgs' peers restart (their connections keep the roots they were dialled with), " +
+    "then each channel's tls_root_certs takes the renewed root by a config update the org's Admin signs and submits. With a node elsewhere (another host, keys elsewhere) it is refused (CA_EXPIRED naming them, with the steps), nothing changed. " +
     'Run it again after a failure midway.';
   static override examples = [
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com',
@@ -29,6 +31,7 @@ export default class NetworkRenew extends WeftCommand {
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com --revoke-old',
     '<%= config.bin %> network renew ./net --org Org1 --ca --tls-ca --days 3650 --restart',
     '<%= config.bin %> network renew ./net --org Org1 --ca --json',
+    '<%= config.bin %> network renew ./net --org Org1 --tls-ca --json',
   ];
   static override args = { dir: networkDirArg };
   static override flags = {
@@ -56,13 +59,15 @@ export default class NetworkRenew extends WeftCommand {
       for (const c of renewed.cas) this.log(`${renewed.mspId} ${c.which} ${c.fileName}: serial ${c.serialNumber}, valid until ${c.notAfter} (was ${c.previousNotAfter})`);
       const recovery = renewed.recovery;
       if (recovery !== undefined) {
-        for (const c of renewed.channels) this.log(`channel ${c.channel}: root replaced (signed by ${renewed.mspId}'s Admin, submitted by ${recovery.submitter?.id ?? '?'})`);
+        const by = recovery.submitter === undefined ? `signed and submitted by ${renewed.mspId}'s Admin` : `signed by ${renewed.mspId}'s Admin, submitted by ${recovery.submitter.id}`;
+        for (const c of renewed.channels) this.log(`channel ${c.channel}: root replaced (${by})`);
         for (const m of recovery.members) this.log(`${m.id}: re-issued, valid until ${m.enrollment.notAfter}${m.reloaded ? ', reloaded' : ''}`);
         if (recovery.started.length > 0) this.log(`started: ${recovery.started.join(', ')}`);
-        if (recovery.nothingToDo) this.log(`${renewed.mspId}'s CA was recovered already: nothing changed`);
+        if (recovery.nothingToDo) this.log(`${renewed.mspId}'s ${flags['tls-ca'] ? 'TLS CA' : 'CA'} was recovered already: nothing changed`);
       }
       this.log(`${renewed.channels.length} channel(s) updated, ${renewed.files.length} file(s) replaced`);
       if (renewed.reloaded.length > 0) this.log(`reloaded, no restart: ${renewed.reloaded.join(', ')}`);
+      if (renewed.restarted.length > 0) this.log(`restarted: ${renewed.restarted.join(', ')}`);
       if (renewed.restartNeeded.length > 0) this.log(`restart before the old expiry: ${renewed.restartNeeded.join(', ')}`);
       return renewed;
     }

@@ -37,16 +37,22 @@ export function withRenewedCa(msp: FabricMSPConfig, authority: OrgAuthority, whi
 
 /** Every certificate file under `organizations/` holding a copy of `renewed`'s CA (same subject and key) that is not yet the new certificate. */
 export function copiesOf(network: NetworkLayout, authority: OrgAuthority, renewed: CaReplacement): string[] {
-  const previous = Buffer.from(renewed.previousPem);
+  const fresh = Buffer.from(renewed.certPem);
+  return copiesOfCa(network, authority, renewed.previousPem).filter((file) => !fs.readFileSync(file).equals(fresh));
+}
+
+/** Every certificate file under `organizations/` holding a copy of the CA of `pem` (same subject and key), whichever certificate of it. */
+export function copiesOfCa(network: NetworkLayout, authority: OrgAuthority, pem: string): string[] {
+  const ca = Buffer.from(pem);
   return fs
     .readdirSync(network.organizationsDir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && /\.(pem|crt)$/.test(e.name) && !isPrivateKey(path.join(e.parentPath, e.name)))
     .map((e) => path.join(e.parentPath, e.name))
     .filter((file) => {
       const bytes = fs.readFileSync(file);
-      if (!bytes.includes('-----BEGIN CERTIFICATE-----') || bytes.equals(Buffer.from(renewed.certPem))) return false;
+      if (!bytes.includes('-----BEGIN CERTIFICATE-----')) return false;
       try {
-        return new X509Certificate(bytes).ca && authority.sameCa(bytes, previous);
+        return new X509Certificate(bytes).ca && authority.sameCa(bytes, ca);
       } catch {
         return false;
       }

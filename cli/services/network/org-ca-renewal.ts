@@ -5,6 +5,8 @@ import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
 import type { RenewCaResult } from './ca-renewal-result';
 import { expiredMembers, recoverExpiredCa } from './expired-ca-recovery';
+import { recoverExpiredTlsCa, trustingNodesElsewhere } from './expired-tls-ca-recovery';
+import type { NodeLayout } from './network-layout';
 import { openNetwork, type Progress } from './network-access';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
@@ -29,26 +31,32 @@ export interface RenewCaOptions {
 
 
 /**
- * Refuses, before anything is written, to renew an expired TLS CA in place. Every TLS certificate
- * it issued ended with it, and a TLS handshake (unlike the MSP) checks the whole chain at the
- * current time, the root included: the org's nodes cannot serve or dial anyone, and every node of
- * the network that trusts the org's TLS root (its local copies, and the channels' tls_root_certs
- * its client CA roots are built from) refuses the org's certificates, renewed ones too, until that
- * node holds the renewed root. Those nodes may run on other hosts, which this directory neither
- * reaches nor updates, so Weft does not do it in place.
+ * Refuses, before anything is written, an expired TLS CA that cannot be recovered in place: every
+ * TLS certificate it issued ended with it, and a TLS handshake (unlike the MSP) checks the whole
+ * chain at the current time, the root included, so every node trusting the org's TLS root refuses
+ * the org's certificates, renewed ones too, until it holds the renewed root. {@link recoverExpiredTlsCa}
+ * does that when every such node is a node of this directory and the org's CA is valid; `elsewhere`
+ * names the nodes that are not here (on other hosts, or keys elsewhere), which this directory
+ * neither reaches nor updates; `context` says why else (both CAs expired).
  */
-function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Date, context = ''): void {
+function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Date, elsewhere: readonly NodeLayout[], context = ''): void {
   const end = new Date(new X509Certificate(ca.previousPem).validTo);
   if (end.getTime() > now.getTime()) return;
+  const ids = elsewhere.map((n) => n.id).join(', ');
+  const why =
+    elsewhere.length > 0
+      ? `weft network renew recovers an expired TLS CA in place only when every node trusting it runs from this directory, and ${ids} do${elsewhere.length === 1 ? 'es' : ''} not (keys elsewhere, or on another host)`
+      : 'weft network renew does not recover it in place while the CA is expired too';
   throw new ConfigError(
     'CA_EXPIRED',
-    `${org.name}'s TLS CA (${ca.fileName}) expired on ${end.toISOString()}: every TLS certificate it issued ended with it, and TLS checks a chain at the current time, root included, so no node of ${org.mspId} can serve or dial over TLS, and every node that trusts ${org.mspId}'s TLS root refuses even a renewed certificate until it holds the renewed root, on whichever host it runs${context}. weft network renew cannot recover an expired TLS CA in place; nothing was changed`,
+    `${org.name}'s TLS CA (${ca.fileName}) expired on ${end.toISOString()}: every TLS certificate it issued ended with it, and TLS checks a chain at the current time, root included, so no node of ${org.mspId} can serve or dial over TLS, and every node that trusts ${org.mspId}'s TLS root refuses even a renewed certificate until it holds the renewed root, on whichever host it runs${context}. ${why}; nothing was changed`,
     {
       field: '--tls-ca',
       file: path.join(org.orgDir, 'tlsca', ca.fileName),
       notAfter: end.toISOString(),
+      nodesElsewhere: elsewhere.map((n) => n.id),
       suggestions: [
-        `stop ${org.name}'s nodes and every node that trusts its TLS root (peer.ordererTlsRootCertFiles, mutual-TLS client roots)`,
+        `stop ${org.name}'s nodes and every node that trusts its TLS root (peer.ordererTlsRootCertFiles, mutual-TLS client roots)${elsewhere.length > 0 ? `, ${ids} included` : ''}`,
         `re-issue the TLS CA certificate for its key (same subject and SKI) and every TLS certificate it issued, and copy the new root over every copy under organizations/ and on the other hosts`,
         `start the nodes, then replace the root in each channel's ${org.mspId} tls_root_certs with a config update (weft channel update --from-file) signed by ${org.mspId}'s Admin`,
         `renew a TLS CA before it expires next time: weft network status lists one within 30 days of its end, and weft network renew ${dir} --org ${org.name} --tls-ca then needs no restart`,
@@ -70,7 +78,8 @@ function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Dat
  * keeps the copy it read until restarted (good until the old certificate's expiry); `restart`
  * restarts those running here instead. An expired CA (`--ca`), or one whose members here still
  * hold ended certificates (a recovery that stopped midway), is recovered by {@link recoverExpiredCa};
- * an expired TLS CA is refused (`CA_EXPIRED`).
+ * an expired TLS CA (`--tls-ca`, or its members' ended TLS certificates) by {@link recoverExpiredTlsCa}
+ * when every node trusting it runs from here, else refused (`CA_EXPIRED` naming those that do not).
  */
 export async function renewOrgCas(dir: string, options: RenewCaOptions, progress: Progress): Promise<RenewCaResult> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -89,12 +98,42 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   const renewed = new Map<'ca' | 'tlsca', RenewedCa>();
   for (const w of which) renewed.set(w, await authority.renewOrgCa(orgRef, w, { now, ...(notAfter !== undefined && { notAfter }) }));
   const tlsCa = renewed.get('tlsca');
-  if (tlsCa !== undefined) assertTlsCaNotExpired(dir, org, tlsCa, now);
   const ca = renewed.get('ca');
-  if (ca !== undefined && (new Date(new X509Certificate(ca.previousPem).validTo).getTime() <= now.getTime() || expiredMembers(network, org, now).length > 0)) {
+  const ended = (c: RenewedCa): boolean => new Date(new X509Certificate(c.previousPem).validTo).getTime() <= now.getTime();
+  if (tlsCa !== undefined && (ended(tlsCa) || expiredMembers(network, org, now).some((m) => m.ended.includes('tls')))) {
+    const elsewhere = await trustingNodesElsewhere(network, org);
+    if (elsewhere.length > 0) assertTlsCaNotExpired(dir, org, tlsCa, now, elsewhere);
+    // The recovery re-issues the org's members (enrollment certificates too) and its Admin signs the channel updates.
+    assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, ['ca', 'tlsca'], `recovering ${org.name}'s expired TLS CA (its members' certificates are re-issued)`);
+    const enrollmentCa = ca ?? (await authority.renewOrgCa(orgRef, 'ca', { now }));
+    // Its members are re-issued from the CA and its Admin signs the channel updates: an expired CA too is a rebuild by hand.
+    if (ended(enrollmentCa)) {
+      assertTlsCaNotExpired(dir, org, tlsCa, now, [], `; ${org.name}'s CA expired too (on ${new X509Certificate(enrollmentCa.previousPem).validTo}), and recovering either needs the other`);
+      throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired, and with it its members' certificates: recover it first (--ca); nothing was changed`, { field: '--tls-ca', suggestions: [`weft network renew ${dir} --org ${org.name} --ca`] });
+    }
+    if (ca !== undefined) {
+      throw new ConfigError('RENEW_TARGET', `${org.name}'s TLS CA expired (or its members' TLS certificates did): recover it alone first (--tls-ca), then renew its CA (--ca); nothing was changed`, {
+        field: '--ca',
+        suggestions: [`weft network renew ${dir} --org ${org.name} --tls-ca`, `then: weft network renew ${dir} --org ${org.name} --ca`],
+      });
+    }
+    return recoverExpiredTlsCa(dir, network, org, tlsCa, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
+  }
+  if (ca !== undefined) {
+    // A CA is renewed (and recovered) over TLS, its members' TLS certificates re-issued from the TLS CA: an expired one comes first.
+    const currentTlsCa = tlsCa ?? (await authority.renewOrgCa(orgRef, 'tlsca', { now }));
+    const elsewhere = await trustingNodesElsewhere(network, org);
+    if (ended(currentTlsCa) && !ended(ca) && elsewhere.length === 0) {
+      throw new ConfigError('RENEW_TARGET', `${org.name}'s TLS CA expired, and with it its members' TLS certificates: recover it first (--tls-ca), then renew its CA (--ca); nothing was changed`, {
+        field: '--ca',
+        suggestions: [`weft network renew ${dir} --org ${org.name} --tls-ca`],
+      });
+    }
+    assertTlsCaNotExpired(dir, org, currentTlsCa, now, elsewhere, ended(ca) ? `; recovering ${org.name}'s expired CA re-issues its members' TLS certificates from it too, and recovering the TLS CA needs a valid CA` : '');
+  }
+  if (ca !== undefined && (ended(ca) || expiredMembers(network, org, now).length > 0)) {
     // The recovery re-issues the org's members, their TLS certificates from the TLS CA: checked before anything changes.
     assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, ['ca', 'tlsca'], `recovering ${org.name}'s expired CA (its members' certificates are re-issued)`);
-    assertTlsCaNotExpired(dir, org, tlsCa ?? (await authority.renewOrgCa(orgRef, 'tlsca', { now })), now, `; recovering ${org.name}'s expired CA re-issues its members' TLS certificates from it too`);
     if (tlsCa !== undefined) {
       throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired (or its members' certificates did): recover it alone first (--ca), then renew its TLS CA (--tls-ca); nothing was changed`, {
         field: '--tls-ca',

@@ -4,7 +4,10 @@ import * as path from 'node:path';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { copiesOf, replaceFiles, withRenewedCa } from '../../../cli/services/network/ca-copies';
+import { ordererBlock } from '../../../cli/services/block/orderer-block-source';
+import { loadClientIdentity } from '../../../cli/services/client/client-identity';
 import { recoverExpiredCa } from '../../../cli/services/network/expired-ca-recovery';
+import { recoverExpiredTlsCa } from '../../../cli/services/network/expired-tls-ca-recovery';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { orgMspStates, resolveMspOrg, setOrgMsp } from '../../../cli/services/network/org-msp-channels';
 import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
@@ -172,24 +175,28 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
 
   const quiet = (): void => {};
   /**
-   * The org's CA as if it had ended 5 s ago, in the channels and every file (put there while its
-   * Admin could still sign), and the enrollment certificates of its members in `memberDirs` ended
-   * with it (same keys; from the CA's start, so their chains verify). Returns the end.
+   * The org's CA (or TLS CA) as if it had ended 5 s ago, in the channels and every file (put there
+   * while its Admin could still sign and connect), and the certificates it issued to its members in
+   * `memberDirs` (enrollment, or TLS: server and client) ended with it (same keys; from the CA's
+   * start, so their chains verify). Returns the end.
    */
-  const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[]): Promise<Date> => {
+  const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[], which: 'ca' | 'tlsca' = 'ca'): Promise<Date> => {
     const ended = new Date(Date.now() - 5_000);
-    const expiredCa = await orgAuthority.renewOrgCa({ orgDir: folder, domain }, 'ca', { now: new Date(ended.getTime() - 1_000), notAfter: ended });
+    const expiredCa = await orgAuthority.renewOrgCa({ orgDir: folder, domain }, which, { now: new Date(ended.getTime() - 1_000), notAfter: ended });
     const network = openNetwork(net);
     const org = resolveMspOrg(network, name);
     for (const state of await orgMspStates(network, org)) {
-      await setOrgMsp(network, org, state, withRenewedCa(state.msp, orgAuthority, 'ca', expiredCa), 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
+      await setOrgMsp(network, org, state, withRenewedCa(state.msp, orgAuthority, which, expiredCa), 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
     }
     replaceFiles(new Map(copiesOf(network, orgAuthority, expiredCa).map((f) => [f, expiredCa.certPem] as const)));
-    const caKey = loadOrgCa(folder, 'ca').signer.privateKey;
+    const caKey = loadOrgCa(folder, which).signer.privateKey;
     const caStart = new Date(new X509Certificate(expiredCa.certPem).validFrom);
-    for (const dir of memberDirs) {
+    const issuedIn = (dir: string): string[] => {
+      if (which === 'tlsca') return fs.readdirSync(path.join(dir, 'tls')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => path.join(dir, 'tls', f));
       const signcerts = path.join(dir, 'msp', 'signcerts');
-      const file = path.join(signcerts, fs.readdirSync(signcerts)[0]!);
+      return [path.join(signcerts, fs.readdirSync(signcerts)[0]!)];
+    };
+    for (const file of memberDirs.flatMap(issuedIn)) {
       const cert = await reissue(new X509Certificate(fs.readFileSync(file)).raw, undefined, {
         selfSignKey: caKey,
         mutate: (c) => {
@@ -244,5 +251,55 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     const newCa = fs.readFileSync(path.join(folder, 'ca', 'ca.example.com-cert.pem'));
     expect(Buffer.from((await channelMsp('OrdererMSP')).getRootCertsList_asU8()[0]!).equals(newCa)).toBe(true);
     expect(json(await invoke('User1', 'ca-12'))).toMatchObject({ valid: true });
+  }, 300_000);
+
+  it("recovers Org1 after its TLS CA and its members' TLS certificates expired, its nodes running: the channel holds the renewed TLS root, the orderer reloads, the CLI reaches every node again and an invoke commits; a second run changes nothing", async () => {
+    const users = fs.readdirSync(path.join(orgDir(), 'users'));
+    const tlsCaFile = path.join(orgDir(), 'tlsca', `tlsca.${ORG1}-cert.pem`);
+    const ended = await expireOrg('Org1', orgDir(), ORG1, [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))], 'tlsca');
+    // The CLI trusts the expired root and presents expired client certificates: it reaches no Org1 node.
+    expect(errorOf(await runCli(['channel', 'info', net, '--json'])).message).toMatch(/expired|UNAVAILABLE/i);
+    const before = pids();
+
+    const recovered = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--tls-ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
+    expect(recovered.cas).toMatchObject([{ which: 'tlsca', previousNotAfter: asReported(ended) }]);
+    expect(recovered.recovery.members.map((m) => m.id).sort()).toEqual([PEER, ...users].sort());
+    expect(recovered.recovery.started).toEqual([]);
+    // The orderer takes Org1's clients only: a reload is enough; the peer reloaded its re-issued certificates. Same processes.
+    expect(recovered).toMatchObject({ reloaded: [ORDERER], restarted: [], restartNeeded: [] });
+    expect(pids()).toEqual(before);
+    const renewedRoot = fs.readFileSync(tlsCaFile);
+    expect(new Date(new X509Certificate(renewedRoot).validTo).getTime()).toBeGreaterThan(Date.now());
+    expect(fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'tls', 'ca.crt'))).toEqual(renewedRoot);
+    expect(recovered.channels.length).toBeGreaterThan(0);
+    expect((await channelMsp('Org1MSP')).getTlsRootCertsList_asU8().map((c) => Buffer.from(c).equals(renewedRoot))).toEqual([true]);
+    // The CLI reaches the peer and the orderer over mutual TLS; Org1 endorses and the orderer takes the peer's Submit.
+    expect(await channelInfo()).toMatchObject({ height: expect.any(Number) });
+    expect(json(await invoke('User1', 'ca-13'))).toMatchObject({ valid: true });
+
+    const again = await recoverExpiredTlsCa(net, openNetwork(net), resolveMspOrg(openNetwork(net), 'Org1'), await orgAuthority.renewOrgCa({ orgDir: orgDir(), domain: ORG1 }, 'tlsca'), {}, quiet);
+    expect(again).toMatchObject({ cas: [], channels: [], files: [], recovery: { members: [], started: [], nothingToDo: true } });
+    expect(fs.readFileSync(tlsCaFile)).toEqual(renewedRoot);
+  }, 300_000);
+
+  it("finishes the orderer org's TLS CA recovery that stopped after the files: its members are re-issued, the orderer reloads, the peer restarts (its orderer connections keep the roots they were dialled with), the channel takes the root, the peer commits again", async () => {
+    const folder = path.join(net, 'organizations', 'ordererOrganizations', 'example.com');
+    const orderer = (): Promise<unknown> => ordererBlock(openNetwork(net), loadClientIdentity(openNetwork(net).ordererAdmin()), 'config');
+    const [ordererPid, peerPid] = pids();
+    await expireOrg('OrdererOrg', folder, 'example.com', [path.join(folder, 'orderers', ORDERER), path.join(folder, 'users', 'Admin@example.com')], 'tlsca');
+    await expect(orderer()).rejects.toThrow();
+    // A run that stopped right after replacing every copy with the re-issued TLS CA.
+    const reissued = await orgAuthority.renewOrgCa({ orgDir: folder, domain: 'example.com' }, 'tlsca');
+    replaceFiles(new Map(copiesOf(openNetwork(net), orgAuthority, reissued).map((f) => [f, reissued.certPem] as const)));
+
+    const recovered = json(await runCli(['network', 'renew', net, '--org', 'OrdererOrg', '--tls-ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
+    expect(recovered).toMatchObject({ cas: [], files: [], restarted: [PEER], reloaded: [], restartNeeded: [], recovery: { started: [], nothingToDo: false } });
+    expect(recovered.recovery.members.map((m) => m.id).sort()).toEqual(['Admin@example.com', ORDERER]);
+    expect(pids()[0]).toBe(ordererPid);
+    expect(pids()[1]).not.toBe(peerPid);
+    expect(recovered.channels.length).toBeGreaterThan(0);
+    expect((await channelMsp('OrdererMSP')).getTlsRootCertsList_asU8().map((c) => Buffer.from(c).toString())).toEqual([reissued.certPem]);
+    await expect(orderer()).resolves.toMatchObject({ number: expect.any(Number) });
+    expect(json(await invoke('User1', 'ca-14'))).toMatchObject({ valid: true });
   }, 300_000);
 });

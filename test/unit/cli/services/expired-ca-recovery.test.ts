@@ -17,6 +17,7 @@ import { encodeTime } from '../../../../plugins/msp-x509/crypto-material/certifi
 import { loadOrgCa } from '../../../../plugins/msp-x509/crypto-material/org-authority';
 import { X509MspProvider } from '../../../../plugins/msp-x509/x509-msp-provider';
 import { reissue } from '../../plugins/msp-x509/cert-forge';
+import { fileTreeOf } from '../../../support/file-tree';
 
 const DAY_MS = 86_400_000;
 const ORG1 = 'org1.example.com';
@@ -32,15 +33,8 @@ describe('network renew --ca of an expired CA: the submitter, refusals before an
   let net: string;
   const peerOrgDir = (domain: string): string => path.join(net, 'organizations', 'peerOrganizations', domain);
   const ordererOrgDir = (): string => path.join(net, 'organizations', 'ordererOrganizations', 'example.com');
-  const snapshot = (): Record<string, string> => {
-    const root = path.join(net, 'organizations');
-    return Object.fromEntries(
-      fs
-        .readdirSync(root, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => [path.relative(root, path.join(e.parentPath, e.name)), fs.readFileSync(path.join(e.parentPath, e.name), 'base64')]),
-    );
-  };
+  /** Every file under organizations/ with its bytes. */
+  const snapshot = (): Record<string, string> => fileTreeOf(path.join(net, 'organizations'));
   /**
    * Replaces `file` (a certificate) by one with the same key, subject and issuer that ended
    * yesterday (or over `validity`); returns how to undo it.

@@ -10,6 +10,7 @@ import { revokeUser } from '../../../../cli/services/network/org-revocation';
 import { encodeTime } from '../../../../plugins/msp-x509/crypto-material/certificate-builder';
 import { loadOrgCa } from '../../../../plugins/msp-x509/crypto-material/org-authority';
 import { reissue } from '../../plugins/msp-x509/cert-forge';
+import { fileTreeOf } from '../../../support/file-tree';
 
 const DAY_MS = 86_400_000;
 
@@ -20,15 +21,7 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
   let tmp: string;
   let net: string;
   /** Every file under organizations/ with its bytes. */
-  const snapshot = (): Record<string, string> => {
-    const root = path.join(net, 'organizations');
-    return Object.fromEntries(
-      fs
-        .readdirSync(root, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => [path.relative(root, path.join(e.parentPath, e.name)), fs.readFileSync(path.join(e.parentPath, e.name), 'base64')]),
-    );
-  };
+  const snapshot = (): Record<string, string> => fileTreeOf(path.join(net, 'organizations'));
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ca-renew-'));
@@ -63,7 +56,7 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
     expect(fs.existsSync(path.join(net, 'backups'))).toBe(false);
   });
 
-  it('renew --tls-ca of an expired TLS CA: refused before anything changes (CA_EXPIRED naming the flag, the file and its end); an expired CA with --tls-ca: one at a time', async () => {
+  it('renew --tls-ca of an expired TLS CA that a node not run from here trusts: refused before anything changes (CA_EXPIRED naming the flag, the file, its end and that node); an expired CA with --tls-ca: one at a time', async () => {
     const orgDir = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com');
     /** Org1's CA (or TLS CA) certificate in its folder as if it had ended yesterday: same key and subject. */
     const expire = async (which: 'ca' | 'tlsca'): Promise<{ file: string; restore: () => void }> => {
@@ -80,19 +73,67 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
       fs.writeFileSync(file, expired.pem);
       return { file, restore: () => fs.writeFileSync(file, original) };
     };
-    // An expired TLS CA is not recovered in place (an expired CA is: see expired-ca-recovery.test.ts).
+    // An expired TLS CA is recovered in place only when every node trusting it runs from here (the
+    // recovery itself: network-ca-renew.test.ts). The orderer's TLS key elsewhere, as in a directory
+    // it was exported from, means it runs elsewhere: this directory cannot bring it onto the renewed root.
     {
       const { file, restore } = await expire('tlsca');
+      const ordererTlsKey = path.join(net, 'organizations', 'ordererOrganizations', 'example.com', 'orderers', 'orderer.example.com', 'tls', 'server.key');
+      const key = fs.readFileSync(ordererTlsKey);
+      fs.rmSync(ordererTlsKey);
       const before = snapshot();
       try {
         await expect(renewOrgCas(net, { org: 'Org1', ca: false, tlsCa: true }, quiet)).rejects.toMatchObject({
           code: 'CA_EXPIRED',
-          message: expect.stringContaining('cannot recover an expired TLS CA'),
-          details: { field: '--tls-ca', file, notAfter: expect.any(String) },
+          message: expect.stringContaining('orderer.example.com does not (keys elsewhere, or on another host)'),
+          details: {
+            field: '--tls-ca',
+            file,
+            notAfter: expect.any(String),
+            nodesElsewhere: ['orderer.example.com'],
+            suggestions: expect.arrayContaining([expect.stringContaining('orderer.example.com included'), expect.stringContaining('tls_root_certs')]),
+          },
         });
         // Both named, the expired one refused even when the other is fine.
-        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: '--tls-ca' } });
+        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: '--tls-ca', nodesElsewhere: ['orderer.example.com'] } });
         expect(snapshot()).toEqual(before);
+      } finally {
+        fs.writeFileSync(ordererTlsKey, key, { mode: 0o600 });
+        restore();
+      }
+    }
+    // The orderer's keys here, but network.yaml puts it on another machine (TEST-NET-1): it runs there.
+    {
+      const { restore } = await expire('tlsca');
+      const specFile = path.join(net, 'network.yaml');
+      const spec = fs.readFileSync(specFile, 'utf8');
+      fs.writeFileSync(specFile, spec.replace(/(- name: orderer\n(?:\s+#.*\n)*\s+host: )127\.0\.0\.1/, '$1192.0.2.10'));
+      try {
+        await expect(renewOrgCas(net, { org: 'Org1', ca: false, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: '--tls-ca', nodesElsewhere: ['orderer.example.com'] } });
+      } finally {
+        fs.writeFileSync(specFile, spec);
+        restore();
+      }
+    }
+    // Every node here: --ca --tls-ca on an expired TLS CA, and --ca with it expired, say to recover the TLS CA alone first.
+    {
+      const { restore } = await expire('tlsca');
+      const before = snapshot();
+      try {
+        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'RENEW_TARGET', details: { field: '--ca' } });
+        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: false }, quiet)).rejects.toMatchObject({ code: 'RENEW_TARGET', details: { field: '--ca', suggestions: [expect.stringContaining('--tls-ca')] } });
+        expect(snapshot()).toEqual(before);
+        // The CA expired too: the members are re-issued from it and its Admin signs, so neither comes first.
+        const ca = await expire('ca');
+        try {
+          await expect(renewOrgCas(net, { org: 'Org1', ca: false, tlsCa: true }, quiet)).rejects.toMatchObject({
+            code: 'CA_EXPIRED',
+            message: expect.stringContaining('CA expired too'),
+            details: { field: '--tls-ca', nodesElsewhere: [], suggestions: expect.arrayContaining([expect.stringContaining('tls_root_certs')]) },
+          });
+        } finally {
+          ca.restore();
+        }
       } finally {
         restore();
       }
