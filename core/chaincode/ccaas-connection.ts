@@ -6,6 +6,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { ChaincodeError } from '../errors';
+import { expandTemplate, isTemplate, TemplateProblem, type TemplateContext } from './ccaas-templates';
 
 /** The file's name at the root of `code.tar.gz`, where Fabric's ccaas builder reads it. */
 export const CONNECTION_FILE = 'connection.json';
@@ -55,9 +56,6 @@ function fail(field: string, problem: string, packageId: string | undefined): ne
 function checkAddress(value: unknown, packageId: string | undefined): string {
   if (value === undefined || value === null || value === '') fail('address', 'is missing: it must be the chaincode server\'s host:port (Fabric: "chaincode address not provided")', packageId);
   if (typeof value !== 'string') fail('address', `must be a string host:port, received ${typeof value}`, packageId);
-  if (value.includes('{{')) {
-    fail('address', `is a template (${JSON.stringify(value)}): Weft does not expand CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG templates; write the address itself`, packageId);
-  }
   const m = /^(?:\[([0-9A-Fa-f:.%\w-]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value);
   const port = m === null ? NaN : Number(m[3]);
   if (m === null || !(port >= 1 && port <= 65535)) {
@@ -86,8 +84,9 @@ function checkFlag(json: Record<string, unknown>, field: string, packageId: stri
   return value;
 }
 
-function checkPem(json: Record<string, unknown>, field: string, kind: 'certificate' | 'private key', packageId: string | undefined, required: string): string {
+function checkPem(json: Record<string, unknown>, field: string, kind: 'certificate' | 'private key', packageId: string | undefined, required: string, deferred: ReadonlySet<string>): string {
   const value = json[field];
+  if (deferred.has(field)) return value as string;
   if (value === undefined || value === null || value === '') fail(field, `is missing: ${required}`, packageId);
   if (typeof value !== 'string') fail(field, `must be a PEM string, received ${typeof value}`, packageId);
   try {
@@ -99,8 +98,38 @@ function checkPem(json: Record<string, unknown>, field: string, kind: 'certifica
   return value;
 }
 
-/** Reads and checks `connection.json` bytes; throws `CHAINCODE_BAD_CONNECTION` naming the field. */
-export function parseConnectionJson(bytes: Uint8Array, packageId?: string): ChaincodeServerInfo {
+/** The fields Fabric's ccaas builder expands as templates; the TLS ones only when `tls_required` is true. */
+const TEMPLATE_FIELDS = ['address', 'dial_timeout'] as const;
+const TLS_TEMPLATE_FIELDS = ['root_cert', 'client_key', 'client_cert'] as const;
+
+/**
+ * `json` with its templated fields expanded from `context` (see `ccaas-templates.ts`). Without a
+ * context (a package being built) they are only checked, and returned in `deferred`: their values
+ * are the peer's to check once it expands them.
+ */
+function expandFields(json: Record<string, unknown>, packageId: string | undefined, context: TemplateContext | undefined): { json: Record<string, unknown>; deferred: ReadonlySet<string> } {
+  const out = { ...json };
+  const deferred = new Set<string>();
+  for (const field of [...TEMPLATE_FIELDS, ...(json.tls_required === true ? TLS_TEMPLATE_FIELDS : [])]) {
+    const value = json[field];
+    if (typeof value !== 'string' || !isTemplate(value)) continue;
+    try {
+      out[field] = expandTemplate(value, context);
+    } catch (err) {
+      if (!(err instanceof TemplateProblem)) throw err;
+      fail(field, `is a template that cannot be expanded: ${err.message}`, packageId);
+    }
+    if (context === undefined) deferred.add(field);
+  }
+  return { json: out, deferred };
+}
+
+/**
+ * Reads and checks `connection.json` bytes, expanding its templates from `templateContext` as
+ * Fabric's ccaas builder does (a peer always gives one; without it, as when a package is built,
+ * templated fields are checked for their syntax only). Throws `CHAINCODE_BAD_CONNECTION` naming the field.
+ */
+export function parseConnectionJson(bytes: Uint8Array, packageId?: string, templateContext?: TemplateContext): ChaincodeServerInfo {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -114,9 +143,9 @@ export function parseConnectionJson(bytes: Uint8Array, packageId?: string): Chai
       ...(packageId !== undefined ? { packageId } : {}),
     });
   }
-  const json = parsed as Record<string, unknown>;
-  const address = checkAddress(json.address, packageId);
-  const dialTimeoutMs = checkDialTimeout(json.dial_timeout, packageId);
+  const { json, deferred } = expandFields(parsed as Record<string, unknown>, packageId, templateContext);
+  const address = deferred.has('address') ? (json.address as string) : checkAddress(json.address, packageId);
+  const dialTimeoutMs = deferred.has('dial_timeout') ? DEFAULT_DIAL_TIMEOUT_MS : checkDialTimeout(json.dial_timeout, packageId);
   const tlsRequired = checkFlag(json, 'tls_required', packageId);
   const clientAuth = checkFlag(json, 'client_auth_required', packageId);
   const domain = json.domain;
@@ -126,12 +155,12 @@ export function parseConnectionJson(bytes: Uint8Array, packageId?: string): Chai
     if (clientAuth) fail('client_auth_required', 'is true but "tls_required" is not: client authentication needs TLS; set "tls_required": true with "root_cert"', packageId);
     return { address, dialTimeoutMs };
   }
-  const rootCert = checkPem(json, 'root_cert', 'certificate', packageId, 'a TLS connection needs the PEM of the CA that signed the chaincode server\'s certificate');
+  const rootCert = checkPem(json, 'root_cert', 'certificate', packageId, 'a TLS connection needs the PEM of the CA that signed the chaincode server\'s certificate', deferred);
   const serverName = typeof domain === 'string' && domain !== '' ? domain : undefined;
   if (!clientAuth) return { address, dialTimeoutMs, tls: { rootCert, ...(serverName !== undefined ? { serverName } : {}) } };
-  const clientCert = checkPem(json, 'client_cert', 'certificate', packageId, '"client_auth_required" needs the PEM client certificate the peer presents');
-  const clientKey = checkPem(json, 'client_key', 'private key', packageId, '"client_auth_required" needs the PEM private key of "client_cert"');
-  if (!new X509Certificate(clientCert).checkPrivateKey(createPrivateKey(clientKey))) {
+  const clientCert = checkPem(json, 'client_cert', 'certificate', packageId, '"client_auth_required" needs the PEM client certificate the peer presents', deferred);
+  const clientKey = checkPem(json, 'client_key', 'private key', packageId, '"client_auth_required" needs the PEM private key of "client_cert"', deferred);
+  if (deferred.size === 0 && !new X509Certificate(clientCert).checkPrivateKey(createPrivateKey(clientKey))) {
     fail('client_key', 'is not the private key of "client_cert"', packageId);
   }
   return { address, dialTimeoutMs, tls: { rootCert, clientCert, clientKey, ...(serverName !== undefined ? { serverName } : {}) } };

@@ -80,6 +80,13 @@ export interface RuntimeSupport {
    * A throw reaches chaincode as a rejected promise with the message.
    */
   invokeChaincode(chaincodeName: string, args: readonly Uint8Array[], channelId: string): ChaincodeResponse;
+  /**
+   * The same call for a caller that can wait asynchronously (a chaincode server's INVOKE_CHAINCODE,
+   * which is a message): it also reaches a callee whose runtime cannot answer synchronously (one
+   * running as a service), and waits for a callee that is installed but not loaded yet instead of
+   * failing. Same checks, same recording, same errors otherwise. Absent: callers use {@link invokeChaincode}.
+   */
+  invokeChaincodeAsync?(chaincodeName: string, args: readonly Uint8Array[], channelId: string): Promise<ChaincodeResponse>;
   readonly limits?: RuntimeLimits;
   /** Where this invocation's Fabric chaincode metrics go; absent when the peer exports none (then nothing is timed). */
   readonly metrics?: ChaincodeMeter;
@@ -220,7 +227,9 @@ export interface ChaincodeRuntime {
    * call alongside, as a Fabric chaincode process serves transactions side by side; the peer refuses
    * a second run of one transaction on one channel before it gets here. Same outcomes as `invoke`; throws
    * {@link ChaincodeError} `CHAINCODE_NOT_INSTALLED` when the package is not loaded (loading is
-   * asynchronous: the caller loads it with {@link install} and retries later).
+   * asynchronous: the caller loads it with {@link install} and retries later), and
+   * `CHAINCODE_SYNC_UNSUPPORTED` when the package's runtime can only answer asynchronously (a
+   * chaincode server): a caller that can wait then runs it with {@link invoke} and the same support.
    */
   invokeSync(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult;
   /** Releases the package's sandbox. Unknown IDs are ignored. */

@@ -165,6 +165,12 @@ export interface HostTable {
   /** One page of a private rich query (ABI 6), with the bookmarks of {@link HostTable.getQueryResultWithPagination}. */
   getPrivateDataQueryResultWithPagination(collection: string, query: string, pageSize: number, bookmark: string): HostReply<HostPage>;
   invokeChaincode(chaincodeName: string, args: Uint8Array[], channel: string): HostReply<HostChaincodeResponse>;
+  /**
+   * {@link invokeChaincode} for a sandbox that may wait (its invocation's `canWait`): the isolate
+   * blocks its own thread while the peer runs the callee off it, so the callee may run as a chaincode
+   * server. Not built by `createHostTable`: the runtime adds it where it can wait.
+   */
+  invokeChaincodeWaiting?(chaincodeName: string, args: Uint8Array[], channel: string): HostReply<HostChaincodeResponse>;
   getSignedProposal(): HostReply<HostSignedProposal | undefined>;
   hash(algorithm: string, data: Uint8Array): HostReply<Uint8Array>;
   x509(pem: string): HostReply<HostX509>;
@@ -198,6 +204,12 @@ export interface SandboxInvocation {
    * when it writes none (ABI 4).
    */
   readonly logLevel: number;
+  /**
+   * True when the transaction runs off the peer's thread, where `stub.invokeChaincode` may wait for
+   * its callee through {@link HostTable.invokeChaincodeWaiting}; absent (an older host, or a callee
+   * run synchronously inside another chaincode's call): it calls {@link HostTable.invokeChaincode}.
+   */
+  readonly canWait?: boolean;
 }
 
 /**

@@ -17,7 +17,7 @@ import { ArgError, bytes, exact, hostKV, MAX_QUERY_BYTES, str, VALIDATION_PARAME
 import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
 import { PRIVATE_PAGE_SHIM_REQUEST_TYPES, privatePageEntries } from './host-private-pages';
 import type { HostEntry, HostSession } from './host-session';
-import type { HostKeyModification, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome, WireBytes } from './host-api';
+import type { HostChaincodeResponse, HostKeyModification, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome, WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
 const MAX_HASH_INPUT = 64 * 1024 * 1024;
@@ -194,7 +194,7 @@ function creatorOf(serialized: Uint8Array): Creator {
 }
 
 /** What the sandbox receives at dispatch: plain, structured-clonable data only. */
-export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<RuntimeLimits>, log?: ChaincodeLog): SandboxInvocation {
+export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<RuntimeLimits>, log?: ChaincodeLog, canWait = false): SandboxInvocation {
   const { creatorMspId, creatorIdBytes } = creatorOf(inv.creator);
   return {
     txId: inv.txId,
@@ -210,7 +210,42 @@ export function toSandboxInvocation(inv: ChaincodeInvocation, limits: Required<R
     isInit: inv.isInit === true,
     maxEventBytes: limits.maxValueBytes,
     logLevel: logThreshold(log),
+    ...(canWait ? { canWait } : {}),
   };
+}
+
+/** `invokeChaincode`'s arguments, checked: the callee's name, its args and channel (the caller's when empty). */
+function calleeOf(s: HostSession, name: unknown, args: unknown, channel: unknown): { name: string; args: Uint8Array[]; channel: string } {
+  const cc = str(name, 'chaincodeName', 256, false);
+  if (!Array.isArray(args) || args.length > 1024) throw new ArgError('args must be an array of at most 1024 byte strings');
+  const a = args.map((x, i) => bytes(x, `args[${i}]`, s.limits.maxValueBytes));
+  return { name: cc, args: a, channel: str(channel, 'channel', 256) || s.invocation.channelId };
+}
+
+function hostResponse(r: ChaincodeResponse): HostChaincodeResponse {
+  return { status: r.status, message: r.message, payload: exact(r.payload) };
+}
+
+/**
+ * The table's `invokeChaincode` for a caller that waits asynchronously (a chaincode server's
+ * INVOKE_CHAINCODE): the same checks, metric and `{result}`/`{error}` answer, through
+ * `RuntimeSupport.invokeChaincodeAsync` when the support has it, so the callee may itself run as a service.
+ */
+export async function invokeChaincodeAsync(s: HostSession, name: unknown, args: unknown, channel: unknown): Promise<HostReply<HostChaincodeResponse>> {
+  const meter = s.support.metrics?.shimRequest('INVOKE_CHAINCODE');
+  meter?.received();
+  const started = performance.now();
+  let reply: HostReply<HostChaincodeResponse>;
+  try {
+    const call = calleeOf(s, name, args, channel);
+    const { support } = s;
+    const r = support.invokeChaincodeAsync !== undefined ? await support.invokeChaincodeAsync(call.name, call.args, call.channel) : support.invokeChaincode(call.name, call.args, call.channel);
+    reply = { result: hostResponse(r) };
+  } catch (err) {
+    reply = { error: err instanceof Error ? err.message : String(err) };
+  }
+  meter?.completed(reply.error === undefined, (performance.now() - started) / 1000);
+  return reply;
 }
 
 /**
@@ -310,13 +345,9 @@ export function createHostTable(
     }),
     ...privateDataEntries(entry),
     ...privatePageEntries(entry),
-    invokeChaincode: entry('invokeChaincode', (s, name: string, args: Uint8Array[], channel: string): ChaincodeResponse => {
-      const cc = str(name, 'chaincodeName', 256, false);
-      if (!Array.isArray(args) || args.length > 1024) throw new ArgError('args must be an array of at most 1024 byte strings');
-      const a = args.map((x, i) => bytes(x, `args[${i}]`, s.limits.maxValueBytes));
-      const ch = str(channel, 'channel', 256) || s.invocation.channelId;
-      const r = s.support.invokeChaincode(cc, a, ch);
-      return { status: r.status, message: r.message, payload: exact(r.payload) };
+    invokeChaincode: entry('invokeChaincode', (s, name: string, args: Uint8Array[], channel: string): HostChaincodeResponse => {
+      const call = calleeOf(s, name, args, channel);
+      return hostResponse(s.support.invokeChaincode(call.name, call.args, call.channel));
     }),
     getSignedProposal: entry('getSignedProposal', (s) => (s.invocation.signedProposal ? decodeSignedProposal(s.invocation.signedProposal) : undefined)),
     hash: entry('hash', (_s, algorithm: string, data: Uint8Array) => {

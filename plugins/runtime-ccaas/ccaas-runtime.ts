@@ -5,6 +5,7 @@ import {
   type ChaincodeResult,
   type ChaincodeRuntime,
   type InstalledChaincode,
+  type RuntimeLimits,
   type RuntimeSupport,
   type RuntimeSupportSource,
 } from '../../core/chaincode/chaincode-runtime';
@@ -12,6 +13,7 @@ import { ChaincodeError } from '../../core/errors';
 import type { Logger } from '../../core/node/logger';
 import { ChaincodeEndpoint } from './chaincode-endpoint';
 import { CONNECTION_FILE, parseConnectionJson } from '../../core/chaincode/ccaas-connection';
+import type { TemplateContext } from '../../core/chaincode/ccaas-templates';
 
 /** The package type this runtime runs (`metadata.json` `type`, compared case-insensitively, as Fabric's ccaas builder does). */
 export const CCAAS_PACKAGE_TYPE = 'ccaas';
@@ -22,11 +24,28 @@ export const CCAAS_PACKAGE_TYPE = 'ccaas';
  * Fabric's chaincode protocol over `protos.Chaincode/Connect`. Installing checks `connection.json`;
  * the first transaction dials.
  */
+/** How the peer configures the runtime (see `runtime-ccaas-module.ts`). */
+export interface CcaasRuntimeOptions {
+  readonly logger?: Logger;
+  /** The `runtime` slot's limits; a limit the peer hands with a transaction (its execute timeout) wins. */
+  readonly limits?: RuntimeLimits;
+  /** What `connection.json` templates expand from (`peername`, `CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG`); none: every key is missing. */
+  readonly templateContext?: TemplateContext;
+}
+
 export class CcaasRuntime implements ChaincodeRuntime {
   private readonly endpoints = new Map<string, ChaincodeEndpoint>();
   private closed = false;
 
-  constructor(private readonly logger?: Logger) {}
+  private readonly logger: Logger | undefined;
+  private readonly limits: RuntimeLimits;
+  private readonly templateContext: TemplateContext;
+
+  constructor(options: CcaasRuntimeOptions = {}) {
+    this.logger = options.logger;
+    this.limits = options.limits ?? {};
+    this.templateContext = options.templateContext ?? {};
+  }
 
   /**
    * Reads a `ccaas` package and keeps its `connection.json`. Throws `CHAINCODE_BAD_PACKAGE` for a
@@ -43,7 +62,7 @@ export class CcaasRuntime implements ChaincodeRuntime {
     if (connectionJson === undefined) {
       throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `ccaas package ${packageId} holds no ${CONNECTION_FILE} at the root of code.tar.gz (found: ${[...pkg.code.keys()].join(', ') || 'nothing'})`, { packageId });
     }
-    const server = parseConnectionJson(connectionJson, packageId);
+    const server = parseConnectionJson(connectionJson, packageId, this.templateContext);
     if (!this.endpoints.has(packageId)) this.endpoints.set(packageId, new ChaincodeEndpoint({ packageId, server }, this.logger));
     return { packageId, label: pkg.metadata.label };
   }
@@ -59,22 +78,23 @@ export class CcaasRuntime implements ChaincodeRuntime {
     const connection = await endpoint.connection();
     if (signal?.aborted === true) throw new ChaincodeError('CHAINCODE_CANCELLED', `the caller gave up on transaction ${invocation.txId} while ${packageId}'s server was dialled`, { packageId });
     const s = typeof support === 'function' ? await support() : support;
-    const result = await connection.execute(invocation, s, resolveLimits(s.limits));
+    const result = await connection.execute(invocation, s, resolveLimits({ ...this.limits, ...s.limits }));
     // A chaincode's own error is an answer too: only a lost stream keeps the backoff growing.
     if (!connection.closed) endpoint.succeeded();
     return result;
   }
 
   /**
-   * Refused: a chaincode-to-chaincode call waits synchronously inside the caller's sandbox, and a
-   * chaincode server answers over the network. Calls from a ccaas chaincode into others work (the
-   * peer serves its INVOKE_CHAINCODE); calls into one need Fabric's asynchronous handler.
+   * Refused with `CHAINCODE_SYNC_UNSUPPORTED`: a chaincode server answers over the network. A caller
+   * that can wait (another chaincode server, or sandboxed chaincode running off the peer's thread)
+   * is then run with {@link invoke}; what reaches this refusal is a sandboxed chaincode that is
+   * itself another chaincode's callee, run synchronously on the peer's thread.
    */
   invokeSync(packageId: string): ChaincodeResult {
     const endpoint = this.endpoint(packageId);
     throw new ChaincodeError(
       'CHAINCODE_SYNC_UNSUPPORTED',
-      `chaincode ${packageId} runs as a service at ${endpoint.target.server.address}: it cannot be called from chaincode running in this peer's sandbox, which waits synchronously for the answer; call it from the client instead`,
+      `chaincode ${packageId} runs as a service at ${endpoint.target.server.address}: it cannot be called from sandboxed chaincode that is itself running as another chaincode's callee (that call runs synchronously on the peer's thread); call it from the client, a chaincode server or the transaction's own chaincode`,
       { packageId, address: endpoint.target.server.address },
     );
   }

@@ -17,7 +17,7 @@ import { HostSession } from '../../core/chaincode/host-session';
 import { createHostTable } from '../../core/chaincode/host-table';
 import { ChaincodeError } from '../../core/errors';
 import type { ChaincodeServerInfo } from '../../core/chaincode/ccaas-connection';
-import { answerShimRequest, messageTypeName, REQUEST_MESSAGE_TYPES, requestFailure, unwrap } from './shim-requests';
+import { answerInvokeChaincode, answerShimRequest, messageTypeName, REQUEST_MESSAGE_TYPES, requestFailure, unwrap } from './shim-requests';
 
 const T = ChaincodeMessage.Type;
 
@@ -216,6 +216,13 @@ export class ChaincodeConnection {
     if (type === T.COMPLETED || type === T.ERROR) {
       // One whose transaction timed out is dropped, as Fabric's handler finds no context to notify.
       tx?.finish(this.outcome(m, tx.session));
+      return;
+    }
+    if (type === T.INVOKE_CHAINCODE && tx !== undefined) {
+      // The callee may run as a service too: its answer comes later, while the stream serves others.
+      void answerInvokeChaincode(m, tx.session).then((reply) => {
+        if (!this.closed) this.stream.write(reply);
+      });
       return;
     }
     if (REQUEST_MESSAGE_TYPES.has(type)) {

@@ -32,6 +32,7 @@ import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
 import type { HostKeyModification, HostPage, HostQueryBatch, HostReply, HostTable, WireBytes } from '../../core/chaincode/host-api';
 import { VALIDATION_PARAMETER } from '../../core/chaincode/host-args';
 import { transactionScope } from '../../core/chaincode/host-queries';
+import { invokeChaincodeAsync } from '../../core/chaincode/host-table';
 import type { HostSession } from '../../core/chaincode/host-session';
 
 const T = ChaincodeMessage.Type;
@@ -218,42 +219,59 @@ function serve(type: number, payload: Uint8Array, ctx: ShimRequestContext): Uint
       r.setId(m.getId());
       return r.serializeBinary();
     }
-    case T.INVOKE_CHAINCODE: {
-      const spec = ChaincodeSpec.deserializeBinary(payload);
-      const callee = parseCallee(spec.getChaincodeId()?.getName() ?? '');
-      const args = spec.getInput()?.getArgsList_asU8() ?? [];
-      const r = ctx.call((t) => t.invokeChaincode(callee.name, args, callee.channel));
-      // The shim reads a ChaincodeMessage: COMPLETED holding the callee's Response, whatever its status.
-      const response = new Response();
-      response.setStatus(r.status);
-      response.setMessage(r.message);
-      response.setPayload(r.payload);
-      const completed = new ChaincodeMessage();
-      completed.setType(T.COMPLETED);
-      completed.setPayload(response.serializeBinary());
-      completed.setTxid(session.invocation.txId);
-      completed.setChannelId(session.invocation.channelId);
-      return completed.serializeBinary();
-    }
     default:
       // Weft's READY asks for no write batches or multi-key reads; a shim that sends them anyway is answered, not followed.
       throw new RequestRefused(`message type ${messageTypeName(type)} is not served by this peer`);
   }
 }
 
-/** The answer to one request of the transaction `ctx` runs. */
-export function answerShimRequest(request: ChaincodeMessage, ctx: ShimRequestContext): ChaincodeMessage {
-  const reply = new ChaincodeMessage();
-  reply.setTxid(request.getTxid());
-  reply.setChannelId(request.getChannelId());
-  try {
-    reply.setPayload(serve(request.getType(), request.getPayload_asU8(), ctx));
-    reply.setType(T.RESPONSE);
-  } catch (err) {
-    reply.setType(T.ERROR);
-    reply.setPayload(Buffer.from(requestFailure(request, err instanceof Error ? err.message : String(err))));
+function reply(request: ChaincodeMessage, outcome: { payload: Uint8Array } | { error: unknown }): ChaincodeMessage {
+  const m = new ChaincodeMessage();
+  m.setTxid(request.getTxid());
+  m.setChannelId(request.getChannelId());
+  if ('payload' in outcome) {
+    m.setType(T.RESPONSE);
+    m.setPayload(outcome.payload);
+  } else {
+    m.setType(T.ERROR);
+    m.setPayload(Buffer.from(requestFailure(request, outcome.error instanceof Error ? outcome.error.message : String(outcome.error))));
   }
-  return reply;
+  return m;
+}
+
+/** The answer to one request of the transaction `ctx` runs, except INVOKE_CHAINCODE ({@link answerInvokeChaincode}). */
+export function answerShimRequest(request: ChaincodeMessage, ctx: ShimRequestContext): ChaincodeMessage {
+  try {
+    return reply(request, { payload: serve(request.getType(), request.getPayload_asU8(), ctx) });
+  } catch (error) {
+    return reply(request, { error });
+  }
+}
+
+/**
+ * The answer to INVOKE_CHAINCODE, once the callee has run: the shim waits for it as for any other
+ * reply, so the callee may run as a service too (Fabric's handler serves it asynchronously). The
+ * RESPONSE holds a COMPLETED `ChaincodeMessage` with the callee's `Response`, whatever its status,
+ * as the shim reads it. Never rejects.
+ */
+export async function answerInvokeChaincode(request: ChaincodeMessage, session: HostSession): Promise<ChaincodeMessage> {
+  try {
+    const spec = ChaincodeSpec.deserializeBinary(request.getPayload_asU8());
+    const callee = parseCallee(spec.getChaincodeId()?.getName() ?? '');
+    const r = unwrap(await invokeChaincodeAsync(session, callee.name, spec.getInput()?.getArgsList_asU8() ?? [], callee.channel));
+    const response = new Response();
+    response.setStatus(r.status);
+    response.setMessage(r.message);
+    response.setPayload(r.payload);
+    const completed = new ChaincodeMessage();
+    completed.setType(T.COMPLETED);
+    completed.setPayload(response.serializeBinary());
+    completed.setTxid(session.invocation.txId);
+    completed.setChannelId(session.invocation.channelId);
+    return reply(request, { payload: completed.serializeBinary() });
+  } catch (error) {
+    return reply(request, { error });
+  }
 }
 
 /** Fabric's wording of a failed request (`HandleTransaction`). */

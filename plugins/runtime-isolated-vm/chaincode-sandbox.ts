@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm';
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
-import { SUPPORTED_SANDBOX_ABIS, type HostTable } from '../../core/chaincode/host-api';
-import { createHostTable, toSandboxInvocation } from '../../core/chaincode/host-table';
+import { SUPPORTED_SANDBOX_ABIS, type HostChaincodeResponse, type HostReply, type HostTable } from '../../core/chaincode/host-api';
+import { createHostTable, invokeChaincodeAsync, toSandboxInvocation } from '../../core/chaincode/host-table';
 import { LoadLog } from '../../core/chaincode/host-log';
 import { HostSession } from '../../core/chaincode/host-session';
 import { StackSourceMap } from '../../core/chaincode/stack-source-map';
@@ -73,7 +73,7 @@ function timeoutFailure(limits: Required<RuntimeLimits>, support: RuntimeSupport
  * `holder`, which `dispose()` empties; made out here, not in the constructor, as a closure there
  * would share the constructor's context and with it the sandbox, its bundle and source map.
  */
-function hostCallbacks(names: readonly (keyof HostTable)[], holder: { table: HostTable | undefined }, packageId: string): ivm.Callback[] {
+function hostCallbacks(names: readonly (keyof HostTable)[], holder: HostHolder, packageId: string): ivm.Callback[] {
   return names.map(
     (n) =>
       new ivm.Callback((...args: unknown[]) => {
@@ -82,6 +82,29 @@ function hostCallbacks(names: readonly (keyof HostTable)[], holder: { table: Hos
         return fn(...args);
       }),
   );
+}
+
+/**
+ * The isolate's handle on `invokeChaincodeWaiting` (see `HostTable`), reached through `holder` as
+ * the callbacks are. The isolate calls it with `applySyncPromise`: its thread waits while the peer
+ * runs the callee, which may answer over the network; only a transaction running on isolated-vm's
+ * thread pool can wait so (the peer's own thread cannot block on itself).
+ */
+function waitingCall(holder: HostHolder, packageId: string): ivm.Reference<(name: unknown, args: unknown, channel: unknown) => Promise<unknown>> {
+  const answer = async (name: unknown, args: unknown, channel: unknown): Promise<HostReply<HostChaincodeResponse>> => {
+    if (holder.table === undefined || holder.session === undefined) return { error: `chaincode ${packageId}: its sandbox was disposed` };
+    const session = holder.session();
+    if (session === undefined) return { error: 'invokeChaincode: no transaction is in progress' };
+    return invokeChaincodeAsync(session, name, args, channel);
+  };
+  // applySyncPromise takes no result options: the reply crosses as a copy made to be transferred in.
+  return new ivm.Reference(async (name: unknown, args: unknown, channel: unknown) => new ivm.ExternalCopy(await answer(name, args, channel)).copyInto());
+}
+
+/** What the isolate's host handles reach; `dispose()` empties it, as they outlive the sandbox. */
+interface HostHolder {
+  table: HostTable | undefined;
+  session: (() => HostSession | undefined) | undefined;
 }
 
 /**
@@ -96,7 +119,8 @@ export class ChaincodeSandbox {
   private live: LiveContext | undefined;
   private session: HostSession | undefined;
   private readonly callbacks: ivm.Callback[];
-  private readonly tableHolder: { table: HostTable | undefined };
+  private readonly waiting: ivm.Reference;
+  private readonly tableHolder: HostHolder;
   private readonly names: (keyof HostTable)[];
   /** Names project files in place of bundle positions in stack traces; undefined without a source map. */
   private readonly mapStacks: ((text: string) => string) | undefined;
@@ -116,8 +140,9 @@ export class ChaincodeSandbox {
       (level, logger, message) => this.loadLog.record(level, logger, message),
     );
     this.names = Object.keys(table) as (keyof HostTable)[];
-    this.tableHolder = { table };
+    this.tableHolder = { table, session: () => this.session };
     this.callbacks = hostCallbacks(this.names, this.tableHolder, packageId);
+    this.waiting = waitingCall(this.tableHolder, packageId);
     const stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
     this.stacks = stacks;
     this.mapStacks = stacks && ((text: string): string => stacks.rewrite(text));
@@ -203,7 +228,7 @@ export class ChaincodeSandbox {
     const started = this.begin(invocation, support);
     if ('response' in started) return started;
     try {
-      await started.ctx.dispatch.apply(undefined, [toSandboxInvocation(invocation, started.limits, support.log)], { timeout: started.remaining, arguments: { copy: true } });
+      await started.ctx.dispatch.apply(undefined, [toSandboxInvocation(invocation, started.limits, support.log, true)], { timeout: started.remaining, arguments: { copy: true } });
     } catch (err) {
       return this.classify(err, started.limits, support);
     } finally {
@@ -281,6 +306,7 @@ export class ChaincodeSandbox {
   dispose(): void {
     // First: a transaction in flight on the thread pool then reads its rejection as a disposal.
     this.tableHolder.table = undefined;
+    this.tableHolder.session = undefined;
     this.reset(true);
     this.debugTarget?.remove();
   }
@@ -333,7 +359,8 @@ export class ChaincodeSandbox {
       const assign = this.names.map((n, i) => `${JSON.stringify(n)}: $${i}`).join(', ');
       // Every level: the load log keeps what the first transaction's log level lets through.
       const loadLevel = this.loadLog.isRecording ? ' globalThis.__weftLoadLogLevel = 0;' : '';
-      context.evalClosureSync(`globalThis.__weftHost = { ${assign} };${loadLevel}`, this.callbacks);
+      const waiting = `invokeChaincodeWaiting: (...a) => $${this.names.length}.applySyncPromise(undefined, a, { arguments: { copy: true } })`;
+      context.evalClosureSync(`globalThis.__weftHost = { ${assign}, ${waiting} };${loadLevel}`, [...this.callbacks, this.waiting]);
       (this.script as ivm.Script).runSync(context, { timeout: timeoutMs });
       const abi = context.global.getSync('__weftAbi') as unknown;
       if (!SUPPORTED_SANDBOX_ABIS.includes(abi as number)) {

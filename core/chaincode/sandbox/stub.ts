@@ -207,7 +207,10 @@ export class ChaincodeStub {
   async invokeChaincode(chaincodeName: string, args: (string | Uint8Array)[], channel?: string): Promise<{ status: number; message: string; payload: Buffer }> {
     this.#live();
     if (!Array.isArray(args)) throw new Error('args must be an array');
-    const r = unwrap(host().invokeChaincode(chaincodeName, args.map((a) => toBytes(a, 'argument')), channel ?? ''));
+    const h = host();
+    // Waiting lets the callee run off the peer's thread (as a chaincode server); only a transaction running off it can.
+    const call = this.inv.canWait === true && h.invokeChaincodeWaiting !== undefined ? h.invokeChaincodeWaiting : h.invokeChaincode;
+    const r = unwrap(call(chaincodeName, args.map((a) => toBytes(a, 'argument')), channel ?? ''));
     return { status: r.status, message: r.message, payload: toBuffer(r.payload) };
   }
 

@@ -1,11 +1,4 @@
-import type {
-  ChaincodeEventOut,
-  ChaincodeInvocation,
-  ChaincodeResponse,
-  ChaincodeResult,
-  ChaincodeRuntime,
-  RuntimeSupport,
-} from '../../chaincode/chaincode-runtime';
+import type { ChaincodeEventOut, ChaincodeInvocation, ChaincodeResponse, ChaincodeRuntime, RuntimeSupport } from '../../chaincode/chaincode-runtime';
 import type { PackageStore } from '../../chaincode/package-store';
 import { ChaincodeError } from '../../errors';
 import type { ChaincodeMetrics, LaunchOutcome } from '../chaincode-metrics';
@@ -15,12 +8,12 @@ import type { Identity } from '../../msp/identity';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
-import { approvedChaincodes, type ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import { approvedChaincodes } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
-import { checkChannelPolicy } from '../scc/acl';
-import type { SccInvocation, SystemChaincode } from '../scc/system-chaincode';
+import type { SystemChaincode } from '../scc/system-chaincode';
 import { TransactionContexts } from './transaction-contexts';
-import { executeFailure, failingAs, invokeFailure, lookupFailure, reworded } from './execution-failures';
+import { ChaincodeCalls, parseCallee, sccHandler, type Caller, type Target } from './chaincode-calls';
+import { executeFailure, failingAs, invokeFailure, lookupFailure } from './execution-failures';
 import { checkInitInvocation } from './init-required';
 import { signerIsMember } from '../privdata/collection-membership';
 import type { EndorsementPolicies } from '../validation/endorsement-policies';
@@ -32,31 +25,6 @@ export const DEFAULT_ENDORSEMENT_PLUGIN = 'escc';
 
 /** Fabric's `scc.SysCCVersion`: the version a system chaincode's endorsed action carries (validation refuses an empty one). */
 export const SYSTEM_CHAINCODE_VERSION = 'syscc';
-
-/**
- * Fabric's `ParseName` over what a shim sends for `invokeChaincode(name, args, channel)`: the name,
- * then `/channel` when one was given. So `cc/otherchannel` with no channel calls `cc` on
- * `otherchannel`, and a `:version` suffix (`cc:1.0`) is ignored. Weft's host has already put the
- * caller's channel in place of an empty one, so a channel in the name is taken as is only when the
- * call named the caller's channel or none (the shim would otherwise have appended that one too).
- */
-function parseCallee(name: string, channelId: string, callerChannelId: string): { chaincode: string; channelId: string } {
-  let chaincode = name;
-  let target = channelId;
-  const slash = chaincode.indexOf('/');
-  if (slash >= 0) {
-    const named = chaincode.slice(slash + 1);
-    target = channelId === callerChannelId ? named : `${named}/${channelId}`;
-    chaincode = chaincode.slice(0, slash);
-  }
-  const colon = chaincode.indexOf(':');
-  return { chaincode: colon >= 0 ? chaincode.slice(0, colon) : chaincode, channelId: target };
-}
-
-/** The handler key of a system chaincode: apart from package IDs, which always hold a colon. */
-function sccHandler(name: string): string {
-  return `scc/${name}`;
-}
 
 /** What one simulation produced. */
 export interface ExecutionResult {
@@ -85,26 +53,35 @@ export interface ExecutorSupport {
   readonly policies?: Pick<EndorsementPolicies, 'signaturePolicy'>;
 }
 
-/** A user chaincode as this peer runs it: the committed definition and the package this org approved. */
-interface Target {
-  readonly definition: ChaincodeDefinition;
-  readonly packageId: string;
-}
-
 /**
  * Runs the chaincode a proposal names: a system chaincode in-process, or the package this org
  * approved for the committed definition, in the runtime. The definition is read through the
  * simulator so the transaction depends on it (MVCC invalidates it if the definition changes before
  * commit); this org's approval is read outside the rwset, since every org reads a different key.
- * Chaincode-to-chaincode calls run the callee synchronously in the same simulator (same channel) or
- * in a throw-away one (another channel: its writes are dropped), as Fabric's handler does.
+ * Chaincode-to-chaincode calls ({@link ChaincodeCalls}) run the callee in the same simulator (same
+ * channel) or in a throw-away one (another channel: its writes are dropped), as Fabric's handler does.
  */
 export class ChaincodeExecutor {
   private readonly installed = new Map<string, Promise<void>>();
   private readonly lifecycle = new LifecycleCache();
   private readonly contexts = new TransactionContexts();
+  private readonly calls: ChaincodeCalls;
 
-  constructor(private readonly support: ExecutorSupport) {}
+  constructor(private readonly support: ExecutorSupport) {
+    this.calls = new ChaincodeCalls({
+      runtime: support.runtime,
+      packages: support.packages,
+      metrics: support.metrics,
+      contexts: this.contexts,
+      systemChaincode: (name) => support.systemChaincode(name),
+      channel: (id) => support.channel?.(id),
+      target: (name, channel, simulator) => this.target(name, channel, simulator),
+      load: (packageId, name) => this.load(packageId, name),
+      invocation: (proposal, name, channelId, args, isInit) => this.invocation(proposal, name, channelId, args, isInit),
+      collectionChecked: (simulator, channel, proposal, mspId) => this.collectionChecked(simulator, channel, proposal, mspId),
+      runtimeSupport: (caller, name, meter) => this.runtimeSupport(caller, name, meter),
+    });
+  }
 
   /**
    * Opens the proposal's transaction context in the chaincode it names and returns what closes it.
@@ -193,7 +170,7 @@ export class ChaincodeExecutor {
         (err) => executeFailure(proposal, 'invalid invocation', err),
       );
       // The package is the one it queued for (targetOnceRunning refuses another): the same meter.
-      return this.runtimeSupport(proposal, creator, name, channel, this.collectionChecked(simulator, channel, proposal, creator.mspId), queue);
+      return this.runtimeSupport({ proposal, creator, channel, simulator: this.collectionChecked(simulator, channel, proposal, creator.mspId) }, name, queue);
     };
     const invocation = this.invocation(proposal, name, channel.id, proposal.args, proposal.isInit);
     const result = await (this.support.runtime as ChaincodeRuntime).invoke(target.packageId, invocation, start, options.signal, queue);
@@ -275,19 +252,21 @@ export class ChaincodeExecutor {
     });
   }
 
-  private runtimeSupport(
-    proposal: ParsedSignedProposal,
-    creator: Identity,
-    chaincodeName: string,
-    channel: Channel,
-    simulator: TxSimulator,
-    meter: RuntimeSupport['metrics'],
-  ): RuntimeSupport {
+  /** What a chaincode runs with: `stub.invokeChaincode` reaches its callees through {@link ChaincodeCalls}. */
+  private runtimeSupport(caller: Caller, chaincodeName: string, meter: RuntimeSupport['metrics']): RuntimeSupport {
+    const { proposal, channel } = caller;
     return {
-      simulator,
+      simulator: caller.simulator,
       invokeChaincode: (callee, args, channelId) => {
         try {
-          return this.invokeChaincode(proposal, creator, channel, simulator, parseCallee(callee, channelId, channel.id), args);
+          return this.calls.invoke(caller, parseCallee(callee, channelId, channel.id), args);
+        } catch (err) {
+          throw invokeFailure(proposal, err);
+        }
+      },
+      invokeChaincodeAsync: async (callee, args, channelId) => {
+        try {
+          return await this.calls.invokeAsync(caller, parseCallee(callee, channelId, channel.id), args);
         } catch (err) {
           throw invokeFailure(proposal, err);
         }
@@ -296,96 +275,6 @@ export class ChaincodeExecutor {
       metrics: meter,
       log: this.support.logs?.of(chaincodeName),
     };
-  }
-
-  /**
-   * `stub.invokeChaincode` (Fabric's `HandleInvokeChaincode`). A user chaincode callee needs the
-   * proposal to satisfy `peer/ChaincodeToChaincode` on the callee's channel, and must be defined
-   * there, approved by this org, installed here and initialized; a system chaincode is called
-   * without that ACL and answers for itself (qscc and cscc refuse calls from chaincode; Fabric's
-   * `_lifecycle` does not). On another channel the callee runs against a simulator of that
-   * channel's ledger whose results are dropped: a query. Runs while the caller waits inside its
-   * sandbox; a throw reaches the caller as a rejected promise, worded as Fabric's handler words it.
-   */
-  private invokeChaincode(
-    proposal: ParsedSignedProposal,
-    creator: Identity,
-    channel: Channel,
-    simulator: TxSimulator,
-    callee: { readonly chaincode: string; readonly channelId: string },
-    args: readonly Uint8Array[],
-  ): ChaincodeResponse {
-    const { chaincode: name, channelId } = callee;
-    const scc = this.support.systemChaincode(name);
-    const sameChannel = channelId === channel.id;
-    const target = sameChannel ? channel : this.support.channel?.(channelId);
-    if (target === undefined) {
-      // Fabric checks the ACL on the callee's channel first, which fails for a channel it has no config of.
-      const message = scc === undefined ? `Failed to get policy manager for channel [${channelId}]` : `failed to find ledger for channel: ${channelId}`;
-      throw new PeerError('PEER_UNKNOWN_CHANNEL', message, { chaincode: name, channelId });
-    }
-    if (scc === undefined) checkChannelPolicy(target, '/Channel/Application/Writers', proposal, 'peer/ChaincodeToChaincode');
-    const own = sameChannel ? undefined : target.ledger.newTxSimulator(proposal.txId);
-    try {
-      if (scc !== undefined) return this.invokeSystem(scc, { channel: target, args, creator, proposal, simulator: own ?? simulator });
-      const sim = own === undefined ? simulator : this.collectionChecked(own, target, proposal, creator.mspId);
-      const lookup = (err: PeerError): PeerError =>
-        reworded(err, `execute failed: invalid invocation: [channel ${target.id}] failed to get chaincode container info for ${name}: ${err.message}`);
-      const { definition, packageId } = failingAs(() => this.target(name, target, sim), lookup);
-      failingAs(
-        () => checkInitInvocation(sim, name, definition, false),
-        (err) => reworded(err, `execute failed: invalid invocation: ${err.message}`),
-      );
-      const close = this.openCalleeContext(packageId, target.id, proposal.txId);
-      try {
-        return failingAs(
-          () => this.invokeLoaded(packageId, name, this.invocation(proposal, name, target.id, args, false), this.runtimeSupport(proposal, creator, name, target, sim, this.support.metrics?.meter(target.id, packageId))),
-          // A package missing from the store is what Fabric's lookup finds not installed.
-          (err) => (err.code === 'PEER_CHAINCODE_NOT_INSTALLED' ? lookup(err) : reworded(err, `execute failed: ${err.message}`)),
-        ).response;
-      } finally {
-        close();
-      }
-    } finally {
-      own?.done();
-    }
-  }
-
-  private invokeSystem(scc: SystemChaincode, invocation: SccInvocation): ChaincodeResponse {
-    if (scc.invokeSync === undefined) {
-      throw new PeerError('PEER_C2C_SYSTEM_CHAINCODE', `execute failed: system chaincode ${scc.name} cannot be called from chaincode on this peer`, { chaincode: scc.name });
-    }
-    const close = this.openCalleeContext(sccHandler(scc.name), invocation.channel?.id ?? '', invocation.proposal.txId);
-    try {
-      return scc.invokeSync(invocation);
-    } finally {
-      close();
-    }
-  }
-
-  /** A callee's transaction context, refused as Fabric's handler refuses it inside `HandleInvokeChaincode`. */
-  private openCalleeContext(handler: string, channelId: string, txId: string): () => void {
-    return failingAs(
-      () => this.contexts.create(handler, channelId, txId),
-      (err) => reworded(err, `execute failed: error sending: ${err.message}`),
-    );
-  }
-
-  private invokeLoaded(packageId: string, name: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult {
-    try {
-      return (this.support.runtime as ChaincodeRuntime).invokeSync(packageId, invocation, support);
-    } catch (err) {
-      if (!(err instanceof ChaincodeError) || err.code !== 'CHAINCODE_NOT_INSTALLED') throw err;
-      if (!this.support.packages.list().some((p) => p.packageId === packageId)) {
-        throw new PeerError('PEER_CHAINCODE_NOT_INSTALLED', `chaincode definition for '${name}' exists, but chaincode is not installed`, { chaincode: name, packageId });
-      }
-      // Loading is asynchronous and the caller is waiting synchronously: load it for the next try.
-      this.load(packageId, name).catch(() => undefined);
-      throw new PeerError('PEER_CHAINCODE_LOADING', `chaincode ${name} is installed but was not loaded on this peer yet; it is loading now: retry the transaction`, {
-        chaincode: name,
-        packageId,
-      });
-    }
   }
 
   /**

@@ -2,12 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFreePorts } from '../../../cli/services/free-ports';
+import { KV_EVENTS_DIR } from '../../integration/peer/network-fixture';
+import { startContractServer } from '../../integration/chaincode/ccaas-server-process';
 import { json, REPO, runCli } from './run-cli';
 
 /**
  * The lifecycle step by step on a 3-org channel, whose LifecycleEndorsement policy is Fabric's
  * default MAJORITY: as with Fabric's `peer lifecycle chaincode commit`, two orgs' approvals commit
- * a definition the third has not approved, and one org's does not.
+ * a definition the third has not approved, and one org's does not. The same network then runs a
+ * chaincode server through the CLI, as the README's "Chaincode as a service" section does.
  */
 describe('weft chaincode commit with a majority of orgs (real processes)', () => {
   let tmp: string;
@@ -51,5 +54,28 @@ describe('weft chaincode commit with a majority of orgs (real processes)', () =>
     expect(json(await runCli(['chaincode', 'query-committed', net, '--name', 'basic', '--json']))).toMatchObject({
       definitions: [{ name: 'basic', sequence: 1, version: '1.0', approvals: { Org1MSP: true, Org2MSP: true, Org3MSP: false } }],
     });
+  }, 180_000);
+
+  it('runs the README\'s chaincode-as-a-service flow on the same network: package --ccaas, the server, deploy, invoke, query', async () => {
+    const port = await findFreePorts(1);
+    const pkg = path.join(tmp, 'kvsvc.tar.gz');
+    const packaged = json(await runCli(['chaincode', 'package', '--ccaas', `127.0.0.1:${port}`, '--label', 'kvsvc_1', '--dial-timeout', '10s', '--output', pkg, '--json'])) as {
+      packageId: string;
+      serverCommand: string;
+    };
+    expect(packaged.serverCommand).toContain(`--chaincode-id ${packaged.packageId}`);
+    // The server as the README starts it: fabric-chaincode-node serving a contract project, under the printed package ID.
+    const server = await startContractServer(packaged.packageId, port, KV_EVENTS_DIR);
+    try {
+      const deployed = json(await runCli(['chaincode', 'deploy', net, pkg, '--name', 'kvsvc', '--json']));
+      expect(deployed).toMatchObject({ name: 'kvsvc', sequence: 1, installedOn: ['peer0.org1.example.com', 'peer0.org2.example.com', 'peer0.org3.example.com'] });
+      const put = json(await runCli(['chaincode', 'invoke', net, '--name', 'kvsvc', 'Put', 'color', 'green', '--json']));
+      expect(put).toMatchObject({ validationCode: 'VALID' });
+      // Each org's peer dials the one server: a query through Org3's peer reads what Org1's committed.
+      expect(json(await runCli(['chaincode', 'query', net, '--name', 'kvsvc', '--org', 'Org3', 'Get', 'color', '--json']))).toMatchObject({ result: 'green' });
+      expect(json(await runCli(['chaincode', 'invoke', net, '--name', 'kvsvc', '--org', 'Org2', 'Increment', 'count', '--json']))).toMatchObject({ validationCode: 'VALID', result: '1' });
+    } finally {
+      await server.stop();
+    }
   }, 180_000);
 });

@@ -10,13 +10,16 @@ import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
 import { type CcaasConnectionJson, packageCcaas } from '../../../core/chaincode/ccaas-packager';
+import { BUILDER_CONFIG_ENV } from '../../../core/chaincode/ccaas-templates';
 import { collectionPackage } from '../../support/lifecycle-collections';
 import { deployChaincodeInProcess, deployKvInProcess, gatewayOn, peersInSync, startInProcessNetwork, type InProcessNetwork } from '../peer/in-process-network';
-import { CALLS_DIR, CHANNEL, KV_EVENTS_DIR, eventually, failureOf, freePort, propose, rawEndorser, signerOf } from '../peer/network-fixture';
+import { CALLS_DIR, CHANNEL, KV_EVENTS_DIR, eventually, failureOf, freePort, install, propose, rawEndorser, signerOf } from '../peer/network-fixture';
 import { type ServerProcess, startContractServer, startShimServer } from './ccaas-server-process';
 
 const utf8 = new TextDecoder();
 const COLLECTION = 'shared';
+/** The runtime slot's `maxValueBytes` on both peers, lowered from 8 MiB. */
+const MAX_VALUE_BYTES = 16 * 1024;
 
 /** Installs `packageBytes` on both peers, approves it as `name` for both orgs and commits the definition. */
 /** Installs, approves and commits a built package as `name` (with the test collection when asked). */
@@ -31,18 +34,24 @@ async function deployService(net: InProcessNetwork, name: string, port: number, 
   return built.packageId;
 }
 
-/** The chaincode namespace's read/write set of a proposal to Org1's peer, with its response and event. */
-async function simulate(net: InProcessNetwork, chaincode: string, args: readonly string[]): Promise<{ status: number; rwset: KVRWSet.AsObject; event: ChaincodeEvent | undefined }> {
+/** The read/write set of `namespace` (the chaincode's own by default) of a proposal to Org1's peer, with its response and event. */
+async function simulate(
+  net: InProcessNetwork,
+  chaincode: string,
+  args: readonly string[],
+  namespace = chaincode,
+): Promise<{ status: number; message: string; rwset: KVRWSet.AsObject; event: ChaincodeEvent | undefined }> {
   const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
   try {
     const res = await propose(endorser, signerOf(net.m.orgs[0]), CHANNEL, chaincode, args);
     const action = res.payload?.action;
     const ns = TxReadWriteSet.deserializeBinary(action?.results ?? new Uint8Array(0))
       .getNsRwsetList()
-      .find((n) => n.getNamespace() === chaincode);
+      .find((n) => n.getNamespace() === namespace);
     const events = action?.events ?? new Uint8Array(0);
     return {
       status: res.response.status,
+      message: res.response.message,
       rwset: KVRWSet.deserializeBinary(ns?.getRwset_asU8() ?? new Uint8Array(0)).toObject(),
       event: events.length === 0 ? undefined : ChaincodeEvent.deserializeBinary(events),
     };
@@ -58,8 +67,16 @@ describe('chaincode as a service: Weft peers dial Fabric chaincode servers', () 
   let svcId: string;
   let svcPort: number;
 
+  /** The port `connection.json` templates name as `{{.ccport}}`, from the peers' CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG. */
+  let templatedPort: number;
+  const builderConfigBefore = process.env[BUILDER_CONFIG_ENV];
+
   beforeAll(async () => {
-    net = await startInProcessNetwork({ prefix: 'weft-ccaas-' });
+    templatedPort = await freePort();
+    // Both in-process peers read it as they start, as Fabric's builder reads the peer's environment.
+    process.env[BUILDER_CONFIG_ENV] = JSON.stringify({ ccport: templatedPort });
+    // A lowered value limit for chaincode, in the runtime slot's options: it binds chaincode servers too.
+    net = await startInProcessNetwork({ prefix: 'weft-ccaas-', runtimeOptions: { maxValueBytes: MAX_VALUE_BYTES } });
     svcPort = await freePort();
     const built = await packageCcaas({ label: 'svc_1', connection: { address: `127.0.0.1:${svcPort}`, dial_timeout: '10s' } });
     svcId = built.packageId;
@@ -70,6 +87,8 @@ describe('chaincode as a service: Weft peers dial Fabric chaincode servers', () 
   }, 180_000);
 
   afterAll(async () => {
+    if (builderConfigBefore === undefined) delete process.env[BUILDER_CONFIG_ENV];
+    else process.env[BUILDER_CONFIG_ENV] = builderConfigBefore;
     await net?.close();
     for (const s of servers) await s.stop();
   });
@@ -119,13 +138,70 @@ describe('chaincode as a service: Weft peers dial Fabric chaincode servers', () 
     expect(utf8.decode(await svc.evaluateTransaction('getPrivate', COLLECTION, 'secret'))).toBe('s3cr3t');
   });
 
-  it('calls an isolated-vm chaincode from the chaincode server; the other way is refused, saying why', async () => {
+  it('calls between sandboxed chaincode and a chaincode server both ways, recording the callee\'s writes in the caller\'s transaction', async () => {
     const kv = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('kv');
     await kv.submitTransaction('Put', 'greeting', 'hello');
     expect(utf8.decode(await svc.evaluateTransaction('call', 'kv', 'Get', 'greeting'))).toBe('hello');
     await deployChaincodeInProcess(net, { projectDir: CALLS_DIR, label: 'calls_1', name: 'calls' });
     const calls = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('calls');
-    expect(await failureOf(calls.evaluateTransaction('GetVia', 'svc', 'greeting'))).toContain(`chaincode ${svcId} runs as a service at 127.0.0.1:${svcPort}`);
+    const simulated = await simulate(net, 'calls', ['PutVia', 'svc', 'fromsandbox', 'yes'], 'svc');
+    expect([simulated.status, simulated.message]).toEqual([200, '']);
+    expect(simulated.rwset.writesList).toEqual([{ key: 'fromsandbox', isDelete: false, value: Buffer.from('yes').toString('base64') }]);
+    expect(utf8.decode(await calls.submitTransaction('PutVia', 'svc', 'fromsandbox', 'yes'))).toBe('yes');
+    await peersInSync(net.peers);
+    expect(utf8.decode(await svc.evaluateTransaction('get', 'fromsandbox'))).toBe('yes');
+    expect(utf8.decode(await calls.evaluateTransaction('GetVia', 'svc', 'fromsandbox'))).toBe('yes');
+    expect(utf8.decode(await calls.evaluateTransaction('Get', 'via/fromsandbox'))).toBe('yes');
+  });
+
+  it('calls a chaincode server from another, recording the callee\'s writes in the caller\'s transaction', async () => {
+    const port = await freePort();
+    const svc2Id = await deployService(net, 'svc2', port);
+    servers.push(await startShimServer(svc2Id, port));
+    const svc2 = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('svc2');
+    const simulated = await simulate(net, 'svc', ['call', 'svc2', 'put', 'hop', 'one'], 'svc2');
+    expect(simulated.status).toBe(200);
+    expect(simulated.rwset.writesList).toEqual([{ key: 'hop', isDelete: false, value: Buffer.from('one').toString('base64') }]);
+    // Committed as the caller's transaction: the callee's namespace holds the value on both peers.
+    expect(utf8.decode(await svc.submitTransaction('call', 'svc2', 'put', 'hop', 'two'))).toBe('two');
+    await peersInSync(net.peers);
+    expect(utf8.decode(await svc2.evaluateTransaction('get', 'hop'))).toBe('two');
+    expect(utf8.decode(await gatewayOn(net, 1).getNetwork(CHANNEL).getContract('svc2').evaluateTransaction('get', 'hop'))).toBe('two');
+    // Through two services into the sandbox, and back.
+    await gatewayOn(net, 0).getNetwork(CHANNEL).getContract('kv').submitTransaction('Put', 'relay', 'via-two-hops');
+    expect(utf8.decode(await svc.evaluateTransaction('call', 'svc2', 'call', 'kv', 'Get', 'relay'))).toBe('via-two-hops');
+    // A sandboxed callee runs on the peer's own thread, inside its caller's call: it cannot wait for a server.
+    expect(await failureOf(svc.evaluateTransaction('call', 'calls', 'GetVia', 'svc2', 'hop'))).toContain(`chaincode ${svc2Id} runs as a service at 127.0.0.1:${port}`);
+    // The callee's failure, and the executor's checks, reach the caller as Fabric's handler words them.
+    expect(await failureOf(svc.evaluateTransaction('call', 'svc2', 'fail', 'not today'))).toContain('svc2 answered 500: not today');
+    expect(await failureOf(svc.evaluateTransaction('call', 'nosuch', 'get', 'k'))).toContain('INVOKE_CHAINCODE failed');
+    expect(await failureOf(svc.evaluateTransaction('call', 'nosuch', 'get', 'k'))).toContain('failed to get chaincode container info for nosuch');
+  });
+
+  it('refuses a PUT_STATE over the runtime slot\'s lowered maxValueBytes, as it does in the sandbox', async () => {
+    const big = 'x'.repeat(MAX_VALUE_BYTES + 1);
+    const asService = await simulate(net, 'svc', ['put', 'big', big]);
+    expect(asService.status).toBe(500);
+    expect(asService.message).toContain('PUT_STATE failed');
+    expect(asService.message).toContain(`${MAX_VALUE_BYTES}`);
+    const inSandbox = await simulate(net, 'kv', ['Put', 'big', big]);
+    expect(inSandbox.status).toBe(500);
+    expect(inSandbox.message).toContain(`${MAX_VALUE_BYTES}`);
+    expect(utf8.decode(await svc.evaluateTransaction('put', 'small', 'x'.repeat(MAX_VALUE_BYTES)))).toHaveLength(MAX_VALUE_BYTES);
+  });
+
+  it('dials the address connection.json\'s template makes of CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG; a key it lacks is refused at install', async () => {
+    const packageId = await deployService(net, 'templated', 0, { address: '127.0.0.1:{{.ccport}}' });
+    servers.push(await startShimServer(packageId, templatedPort));
+    const templated = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('templated');
+    expect(utf8.decode(await templated.submitTransaction('put', 'where', 'templated'))).toBe('templated');
+    const built = await packageCcaas({ label: 'untemplated_1', connection: { address: '{{.nosuchkey}}:9999' } });
+    const refused = await install(net.m.orgs[0], net.ports[0], built.packageBytes).then(
+      () => 'installed',
+      (err: Error) => err.message,
+    );
+    expect(refused).toContain('"address" is a template that cannot be expanded');
+    expect(refused).toContain('map has no entry for key "nosuchkey"');
   });
 
   it('records the same read/write set for a contract served by fabric-chaincode-node as for it in the sandbox', async () => {

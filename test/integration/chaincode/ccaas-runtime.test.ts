@@ -108,7 +108,7 @@ describe('the ccaas runtime against a fabric-shim chaincode server', () => {
   it('refuses a synchronous chaincode-to-chaincode call into a server, saying why', () => {
     const asSlot: ChaincodeRuntime = runtime;
     const call = (): unknown => asSlot.invokeSync(packageId, invocation('get', 'k'), support(new MemoryWorld()).support);
-    expect(call).toThrow(expect.objectContaining({ code: 'CHAINCODE_SYNC_UNSUPPORTED', message: expect.stringContaining('waits synchronously') }) as Error);
+    expect(call).toThrow(expect.objectContaining({ code: 'CHAINCODE_SYNC_UNSUPPORTED', message: expect.stringContaining('runs synchronously on the peer\'s thread') }) as Error);
     expect(() => asSlot.invokeSync('nope:00', invocation('get', 'k'), support(new MemoryWorld()).support)).toThrow(expect.objectContaining({ code: 'CHAINCODE_NOT_INSTALLED' }) as Error);
   });
 });

@@ -60,7 +60,7 @@ describe('connection.json', () => {
     [{ address: 'localhost:0' }, 'address', 'port from 1 to 65535'],
     [{ address: 'localhost:70000' }, 'address', 'port from 1 to 65535'],
     [{ address: '::1:9999' }, 'address', 'must be host:port'],
-    [{ address: '{{.peername}}_basic:9999' }, 'address', 'is a template'],
+    [{ address: '{{.peername' }, 'address', 'unclosed action'],
     [{ address: 'cc:9999', dial_timeout: 'ten seconds' }, 'dial_timeout', 'must be a Go duration'],
     [{ address: 'cc:9999', dial_timeout: '-1s' }, 'dial_timeout', 'must not be negative'],
     [{ address: 'cc:9999', dial_timeout: true }, 'dial_timeout', 'received boolean'],
