@@ -102,6 +102,14 @@ export class DialRevocations {
     this.changed();
   }
 
+  /** A channel was opened or joined: followed from now on, and the connections already open are checked against its config. */
+  channelsChanged(): void {
+    // Nothing followed yet: no handshake was made, so no connection is open to check.
+    if (this.followed.size === 0) return;
+    this.followChannels();
+    this.changed();
+  }
+
   /** Tells `onChanged`; a throw is logged, as a listener that throws would be dropped from the channel's block events. */
   private changed(): void {
     try {

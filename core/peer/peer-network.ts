@@ -277,6 +277,11 @@ export class PeerNetwork implements OrdererSource {
     this.revocations.setLocalMsp(msp);
   }
 
+  /** A channel opened or joined: its config's TLS revocations apply to the connections already open too. */
+  channelOpened(): void {
+    this.revocations.channelsChanged();
+  }
+
   /** {@link DialRevocations.check} for a connection to the node at `address`. */
   private revocationCheck(address: string): Required<Pick<ClientTls, 'revocations' | 'onRevoked'>> {
     return this.revocations.check(address, () => this.revokedPeers.add(address));

@@ -145,7 +145,10 @@ export class PeerNode {
       transientDir: path.join(node.dataDir, 'transient'),
       transientRetention: peer.privateData.transientStoreMaxBlockRetention,
       pvtPuller,
-      onChannel: (joined) => this.followers.follow(joined),
+      onChannel: (joined) => {
+        this.followers.follow(joined);
+        network.channelOpened();
+      },
     });
 
     this.snapshots = new SnapshotManager({ rootDir: snapshotsRootDir(config), logger: this.logging.logger('kvledger'), registry: this.operations?.registry });

@@ -184,6 +184,22 @@ describe('PeerNetwork cuts connections to nodes whose TLS certificate becomes re
     }
   });
 
+  it('a channel joined while a connection is open, whose config already revokes that node, cuts it once opened', async () => {
+    const { net, joined, warnings } = setUp(['a']);
+    try {
+      const onA = exchange(net, peer0.address, 'a');
+      await peer0.holding(1);
+      joined.set('b', new ConfigChannel(resources([revokingCrl])));
+      net.channelOpened();
+      expect(await onA.outcome).toBe(grpc.status.UNAVAILABLE);
+      expect(warnings).toContainEqual(expect.objectContaining({ address: peer0.address, reason: expect.stringContaining('(channel b, MSP Org2MSP)') }));
+      // Followed from now on: a later config block of b is seen too.
+      expect(joined.get('b')!.followers).toBe(1);
+    } finally {
+      net.close();
+    }
+  });
+
   it('a reload bringing a local MSP CRL that revokes a peer cuts its connection too', async () => {
     const { net, warnings } = setUp();
     try {
