@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type CcaasConnectionJson, packageCcaas } from '../../../core/chaincode/ccaas-packager';
+import { isTemplate } from '../../../core/chaincode/ccaas-templates';
 import { ChaincodeError } from '../../../core/errors';
 import type { PackagedChaincode } from './package-project';
 
@@ -62,7 +63,9 @@ export async function packageCcaasService(request: CcaasPackageRequest): Promise
   const file = path.resolve(request.output ?? `${request.label}.tar.gz`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, built.packageBytes);
-  const port = request.address.slice(request.address.lastIndexOf(':') + 1);
+  const addressPort = request.address.slice(request.address.lastIndexOf(':') + 1);
+  // A templated port is filled in on each peer: the server listens on the port that peer's value gives.
+  const port = isTemplate(addressPort) ? `<the port ${addressPort} gives>` : addressPort;
   return {
     file,
     label: built.label,

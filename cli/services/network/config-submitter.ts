@@ -6,13 +6,10 @@ import { slotService } from '../../../core/node/slot-service';
 import { PolicyProvider } from '../../../core/policy/policy';
 import type { ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
-import { mspTooling } from '../msp-tooling';
+import { mspTooling, NETWORK_POLICY_PLUGIN } from '../msp-tooling';
 import type { NetworkLayout, UserLayout } from './network-layout';
 import type { MspOrg } from './org-msp-channels';
 import { keyHere } from './org-keys';
-
-/** The policy plugin a network's nodes run when their config names none (core/node/config.ts). */
-const NETWORK_POLICY_PLUGIN = 'policy-fabric';
 
 /** An identity here that may carry a config update for an org that cannot: it signs the CONFIG_UPDATE envelope (the creator orderers check). */
 export interface ConfigSubmitter {

@@ -43,6 +43,14 @@ describe('weft chaincode package --ccaas', () => {
     });
   });
 
+  it('keeps a templated address for each peer to fill in, and says which port the server listens on', async () => {
+    const output = path.join(dir, 'templated.tar.gz');
+    const result = await packageCcaasService({ address: '{{.peername}}-basic:{{.port}}', label: 'basic_1.0', output });
+    const pkg = await readChaincodePackage(fs.readFileSync(output));
+    expect(JSON.parse(Buffer.from(pkg.code.get('connection.json') as Uint8Array).toString())).toMatchObject({ address: '{{.peername}}-basic:{{.port}}' });
+    expect(result.serverCommand).toContain('CHAINCODE_SERVER_ADDRESS=0.0.0.0:<the port {{.port}} gives>');
+  });
+
   it('refuses a client certificate without TLS, half a client identity and an unreadable file, naming the flag', async () => {
     const user = org.users.User1;
     const base = { address: 'cc:9999', label: 'cc_1', output: path.join(dir, 'never.tar.gz') };
