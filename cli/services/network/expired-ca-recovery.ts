@@ -122,6 +122,27 @@ async function replaceRootIn(dir: string, network: NetworkLayout, org: MspOrg, p
 }
 
 /**
+ * Re-issues every member of `org` with keys here whose enrollment or TLS certificate ended
+ * ({@link renewMember}: a running node reloads), then starts the org's nodes here that do not run
+ * (a node does not start on an ended certificate). The common tail of both recoveries.
+ */
+export async function reissueEndedAndStart(dir: string, network: NetworkLayout, org: MspOrg, now: Date, progress: Progress): Promise<{ members: RenewResult[]; stopped: string[] }> {
+  const members: RenewResult[] = [];
+  for (const member of expiredMembers(network, org, now)) {
+    progress(`${member.id}: its ${member.ended.join(' and ')} certificate ended: re-issuing it`);
+    members.push(await renewMember(dir, member.renew, progress));
+  }
+  const stopped = network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n) && runningPid(n) === undefined).map((n) => n.id);
+  if (stopped.length > 0) await networkUp(dir, progress, stopped);
+  return { members, stopped };
+}
+
+/** A recovered CA's line of {@link RenewCaResult.cas}. */
+export function renewedCaEntry(which: 'ca' | 'tlsca', reissued: RenewedCa, previousEnd: Date): RenewCaResult['cas'][number] {
+  return { which, fileName: reissued.fileName, serialNumber: reissued.serialNumber, notBefore: reissued.notBefore.toISOString(), notAfter: reissued.notAfter.toISOString(), previousNotAfter: previousEnd.toISOString() };
+}
+
+/**
  * `weft network renew --org O --ca` when O's CA has expired (or a recovery stopped midway: a member
  * of O here still holds an ended certificate). `reissued` is the CA certificate renewed in memory;
  * it is put in place only when the one here has ended (a run after the CA was recovered finishes
@@ -172,13 +193,7 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
   const files = [...contents.keys()];
   if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s CA certificate replaced under ${network.organizationsDir}`);
 
-  const members: RenewResult[] = [];
-  for (const member of expiredMembers(network, org, now)) {
-    progress(`${member.id}: its ${member.ended.join(' and ')} certificate ended: re-issuing it`);
-    members.push(await renewMember(dir, member.renew, progress));
-  }
-  const stopped = network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n) && runningPid(n) === undefined).map((n) => n.id);
-  if (stopped.length > 0) await networkUp(dir, progress, stopped);
+  const { members, stopped } = await reissueEndedAndStart(dir, network, org, now, progress);
   const taken = await takeReplacedCopies(dir, network, files, { restart: options.restart, skip: [...stopped, ...members.map((m) => m.id)], goodUntil: `${previousEnd.toISOString()}, already past: restart them now` }, progress);
 
   const nothingToDo = !caEnded && channels.length === 0 && files.length === 0 && members.length === 0 && stopped.length === 0;
@@ -186,9 +201,7 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
   return {
     org: org.name,
     mspId: org.mspId,
-    cas: caEnded
-      ? [{ which: 'ca', fileName: reissued.fileName, serialNumber: reissued.serialNumber, notBefore: reissued.notBefore.toISOString(), notAfter: reissued.notAfter.toISOString(), previousNotAfter: previousEnd.toISOString() }]
-      : [],
+    cas: caEnded ? [renewedCaEntry('ca', reissued, previousEnd)] : [],
     channels,
     files,
     ...taken,

@@ -2,11 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, copiesOfCa, nodesReading, replaceFiles, takeReplacedCopies, withRenewedCa, type CaReplacement, type CopiesTaken } from './ca-copies';
 import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
-import { expiredMembers } from './expired-ca-recovery';
+import { reissueEndedAndStart, renewedCaEntry } from './expired-ca-recovery';
 import type { Progress } from './network-access';
-import { networkUp } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { renewMember, type RenewResult } from './network-renew';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
 import { orgAuthority } from './org-authority';
@@ -77,13 +75,7 @@ export async function recoverExpiredTlsCa(dir: string, network: NetworkLayout, o
   const files = [...contents.keys()];
   if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s TLS CA certificate replaced under ${network.organizationsDir}`);
 
-  const members: RenewResult[] = [];
-  for (const member of expiredMembers(network, org, now)) {
-    progress(`${member.id}: its ${member.ended.join(' and ')} certificate ended: re-issuing it`);
-    members.push(await renewMember(dir, member.renew, progress));
-  }
-  const stopped = network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n) && runningPid(n) === undefined).map((n) => n.id);
-  if (stopped.length > 0) await networkUp(dir, progress, stopped);
+  const { members, stopped } = await reissueEndedAndStart(dir, network, org, now, progress);
   // A run finishing one that stopped after the files were replaced has none left to replace, but the
   // nodes that read them may not have taken them yet: every copy counts once this run did something.
   const acted = files.length > 0 || members.length > 0 || stopped.length > 0;
@@ -107,9 +99,7 @@ export async function recoverExpiredTlsCa(dir: string, network: NetworkLayout, o
   return {
     org: org.name,
     mspId: org.mspId,
-    cas: tlsCaEnded
-      ? [{ which: 'tlsca', fileName: reissued.fileName, serialNumber: reissued.serialNumber, notBefore: reissued.notBefore.toISOString(), notAfter: reissued.notAfter.toISOString(), previousNotAfter: previousEnd.toISOString() }]
-      : [],
+    cas: tlsCaEnded ? [renewedCaEntry('tlsca', reissued, previousEnd)] : [],
     channels,
     files,
     ...taken,
