@@ -78,11 +78,25 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
   }
 
   getSimulationFootprint(): SimulationFootprint {
-    const writes = this.builder.writtenKeys().map(({ namespace, collection, key }) => {
-      const stored = collection === '' ? this.state.get(namespace, key) : this.state.get(hashedNamespace(namespace, collection), hashedKey(key));
-      return { namespace, collection, key, metadata: decodeStateMetadata(stored?.metadata) };
-    });
-    return { namespaces: this.builder.namespaces(), writes, privateReads: this.builder.privateReads() };
+    const { builder, state } = this;
+    let writes: SimulationFootprint['writes'] | undefined;
+    // Each part is worked out when first read: an evaluation looks at privateReads alone, and a
+    // query that read no private value then costs one check.
+    return {
+      get namespaces() {
+        return builder.namespaces();
+      },
+      get writes() {
+        writes ??= builder.writtenKeys().map(({ namespace, collection, key }) => {
+          const stored = collection === '' ? state.get(namespace, key) : state.get(hashedNamespace(namespace, collection), hashedKey(key));
+          return { namespace, collection, key, metadata: decodeStateMetadata(stored?.metadata) };
+        });
+        return writes;
+      },
+      get privateReads() {
+        return builder.privateReads();
+      },
+    };
   }
 
   protected override beforePaginated(): void {

@@ -155,6 +155,10 @@ export interface TxSimulator extends QueryExecutor {
    * {@link getTxSimulationResults}, whose collection hashes cover exactly these bytes.
    */
   getPrivateSimulationResults(): Uint8Array | undefined;
-  /** See {@link SimulationFootprint}; read from committed state when called. */
+  /**
+   * See {@link SimulationFootprint}. Each part is worked out when first read (`writes` from
+   * committed state), so read them before {@link done}; a caller reading `privateReads` alone pays
+   * for nothing else.
+   */
   getSimulationFootprint(): SimulationFootprint;
 }

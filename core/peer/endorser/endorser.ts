@@ -20,7 +20,10 @@ export interface SimulationOutcome {
   readonly result: ExecutionResult;
   /** `TxReadWriteSet` bytes; empty for channel-less calls, evaluations and a chaincode status from 400 to 499. */
   readonly rwset: Uint8Array;
-  /** What the transaction must be endorsed for; undefined when no read/write set was built. */
+  /**
+   * What the transaction must be endorsed for: with the read/write set; without one (an
+   * evaluation) only when the simulation read a private value, else undefined.
+   */
   readonly interest?: ChaincodeInterest;
   /** The private writes (`TxPvtReadWriteSet`) and the channel height they were simulated at. */
   readonly pvt?: { readonly bytes: Uint8Array; readonly height: number };
@@ -120,8 +123,9 @@ export class Endorser {
   /**
    * Checks and simulates without signing. Throws `PeerError` for a rejected proposal; a chaincode
    * failure is a result (status ≥ 400 in `result.response`). `readWriteSet: false` (evaluate) skips
-   * building the read/write set. Counted in the endorser metrics as Fabric's Gateway counts an
-   * evaluation (it sends it to the endorser's ProcessProposal). `signal` as for {@link processProposal}.
+   * building the read/write set, and the interest unless a private value was read. Counted in the
+   * endorser metrics as Fabric's Gateway counts an evaluation (it sends it to the endorser's
+   * ProcessProposal). `signal` as for {@link processProposal}.
    */
   async simulate(signedProposal: Uint8Array | ParsedSignedProposal, options: { readWriteSet?: boolean; readonly signal?: AbortSignal } = {}): Promise<SimulationOutcome> {
     const meter = this.metrics?.proposal();
@@ -181,8 +185,7 @@ export class Endorser {
       // client. Unlike Fabric, not that of a failed invocation: it can never commit.
       const pvtBytes = rwset.length > 0 && status < ERROR_THRESHOLD ? simulator?.getPrivateSimulationResults() : undefined;
       const pvt = pvtBytes !== undefined && channel !== undefined ? { bytes: pvtBytes, height: channel.height() } : undefined;
-      const isSystem = (name: string): boolean => this.checks.isSystemChaincode(name);
-      const interest = rwset.length > 0 ? buildChaincodeInterest((simulator as TxSimulator).getSimulationFootprint(), isSystem) : undefined;
+      const interest = rwset.length > 0 || (!readWriteSet && status < ERROR_THRESHOLD) ? this.interestOf(simulator, rwset.length > 0) : undefined;
       return { checked, result, rwset, interest, pvt };
     } catch (err) {
       if (err instanceof PeerError) throw err;
@@ -190,6 +193,18 @@ export class Endorser {
     } finally {
       simulation.done();
     }
+  }
+
+  /**
+   * The simulation's chaincode interest: always with a read/write set (`endorsed`); for an
+   * evaluation only when it read a private value, of any chaincode it called or any collection
+   * (implicit ones too), as only then may its peer have answered without the data (a Gateway asks
+   * a member instead). What the simulator noted of such reads is one check for a query without any.
+   */
+  private interestOf(simulator: TxSimulator | undefined, endorsed: boolean): ChaincodeInterest | undefined {
+    const footprint = simulator?.getSimulationFootprint();
+    if (footprint === undefined || (!endorsed && footprint.privateReads.length === 0)) return undefined;
+    return buildChaincodeInterest(footprint, (name) => this.checks.isSystemChaincode(name));
   }
 }
 

@@ -61,7 +61,8 @@ export class GatewayService {
    * first), then the other target orgs' peers, moving on while an answer says another peer may do
    * better (`responseStatus`). A proposal with transient data and no target orgs stays in this org.
    * Unlike Fabric, an answer that read private data its peer's org does not hold (a private query
-   * there finds nothing) is not returned: the candidates of orgs that hold it are asked instead
+   * there finds nothing), of the chaincode's collections, a called chaincode's or another org's
+   * implicit collection, is not returned: the candidates of orgs that hold it are asked instead
    * ({@link CollectionEndorsers.unheldBy}), FAILED_PRECONDITION naming the collections when none answers.
    */
   async evaluate(requestBytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
@@ -248,13 +249,14 @@ export class GatewayService {
 
   /**
    * Simulates on this peer without signing: the chaincode's response, or how the endorser failed.
-   * The read/write set, and with it the interest, is built only when the chaincode defines a
-   * collection this peer's org is not a member of: only then can the answer lack private data.
+   * No read/write set is built; the interest comes only with a private read (of the proposal's
+   * chaincode, a chaincode it called, or an org's implicit collection), which
+   * {@link holdersOf} checks against this peer's org.
    */
   private async evaluateLocally(proposal: ParsedSignedProposal, signal: AbortSignal | undefined): Promise<EvaluateAnswer> {
     let outcome: SimulationOutcome;
     try {
-      outcome = await this.support.endorser.simulate(proposal, { readWriteSet: !this.holdsEveryCollection(proposal), signal });
+      outcome = await this.support.endorser.simulate(proposal, { readWriteSet: false, signal });
     } catch (err) {
       return { status: localFailureStatus(err) };
     }
@@ -262,18 +264,6 @@ export class GatewayService {
     // The chaincode answered (Fabric's endorser sends a payload with any chaincode status >= 500).
     const status = responseStatus(response, true);
     return status.code === GrpcStatus.OK ? { status, result: response, interest: outcome.interest } : { status };
-  }
-
-  /**
-   * Whether this peer's org is a member of every collection the proposal's chaincode defines (one
-   * cached lookup). Another chaincode's collections, read through a chaincode-to-chaincode call,
-   * and other orgs' implicit collections are not looked at.
-   */
-  private holdsEveryCollection(proposal: ParsedSignedProposal): boolean {
-    const channel = this.support.channel(proposal.channelId);
-    const definition = channel === undefined ? undefined : this.lifecycle.definition(channel.ledger, proposal.chaincodeName);
-    const mspId = this.support.local.mspId;
-    return definition === undefined || definition.collections.every((c) => c.memberMspIds.includes(mspId));
   }
 
   /** Which orgs hold what an evaluation's `interest` read privately; undefined without an interest (nothing to check). */

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type Contract, GatewayError } from '@hyperledger/fabric-gateway';
 import { loadNodeConfig } from '../../../core/node/config';
@@ -11,6 +12,9 @@ import { deployChaincodeInProcess, gatewayOn, peersInSync, startInProcessNetwork
 import { CHANNEL, approve, commitDefinition, failureOf, gatewayFor, PRIVATE_DIR, rawEndorser, signerOf } from './network-fixture';
 
 const utf8 = new TextDecoder();
+/** Test chaincode reading another chaincode's private data through a chaincode-to-chaincode call. */
+const PRIVATE_VIA_DIR = path.join(__dirname, 'fixtures', 'private-via');
+const ORG2_IMPLICIT = '_implicit_org_Org2MSP';
 
 /**
  * A transaction whose only read of private data is a range query (the `private` chaincode's `Keys`):
@@ -23,12 +27,20 @@ const utf8 = new TextDecoder();
  * The same package is also defined as `private_any`, whose policy either org meets alone. Through
  * Org2's Gateway (Org1's client connected to it), Org2's peer (not a member) answers first and could satisfy the policy with `[]`:
  * the Gateway uses a member's answer instead, for a submit and an evaluation alike.
+ *
+ * Two private reads the proposal's chaincode definition does not show are caught the same way:
+ * `via` (no collections) reads `private_any`'s `org1only` through a chaincode-to-chaincode call, and
+ * `private_any` reads Org2's implicit collection, which only Org2's peer holds.
  */
 describe("the Gateway's plan for a transaction that queried private data", () => {
   let net: InProcessNetwork;
   let org1: Contract;
   /** `private_any` for Org1's client (who may read `org1only`) through Org2's Gateway. */
   let anyOnOrg2: Contract;
+  /** `private_any` for Org1's client through Org1's Gateway. */
+  let anyOnOrg1: Contract;
+  /** `via` for Org1's client through Org2's Gateway. */
+  let viaOnOrg2: Contract;
 
   const proposalsOn = async (peer: 0 | 1): Promise<number> => {
     const text = await (await fetch(`http://${net.peers[peer].operationsAddress() as string}/metrics`)).text();
@@ -64,7 +76,16 @@ describe("the Gateway's plan for a transaction that queried private data", () =>
       .getContract('private_any')
       .submit('Put', { arguments: ['org1only', 'rules'], transientData: { value: Buffer.from('org1-rules') } });
     await peersInSync(net.peers);
-  }, 120_000);
+    await deployChaincodeInProcess(net, { projectDir: PRIVATE_VIA_DIR, label: 'private_via_1', name: 'via', policy: either });
+    anyOnOrg1 = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('private_any');
+    viaOnOrg2 = gatewayOn(net, 0, 1).getNetwork(CHANNEL).getContract('via');
+    // Org2's own implicit collection, endorsed by Org2 alone: Org1's peer holds only its hash.
+    await gatewayOn(net, 1)
+      .getNetwork(CHANNEL)
+      .getContract('private_any')
+      .submit('Put', { arguments: [ORG2_IMPLICIT, 'notes'], transientData: { value: Buffer.from('org2-notes') }, endorsingOrganizations: ['Org2MSP'] });
+    await peersInSync(net.peers);
+  }, 180_000);
 
   afterAll(() => net?.close());
 
@@ -102,6 +123,50 @@ describe("the Gateway's plan for a transaction that queried private data", () =>
 
   it('an evaluation through that Gateway answers with a member’s result too', async () => {
     expect(utf8.decode(await anyOnOrg2.evaluateTransaction('Keys', 'org1only'))).toBe('["rules"]');
+  });
+
+  it('an evaluation reading, through a chaincode-to-chaincode call, a collection its Gateway’s org is not in answers with a member’s result', async () => {
+    const before = await proposalsOn(0);
+    // Org2's peer answers `[]`: `via` defines no collection, only the callee's read shows it.
+    expect(utf8.decode(await viaOnOrg2.evaluateTransaction('KeysVia', 'private_any', 'org1only'))).toBe('["rules"]');
+    expect(await proposalsOn(0)).toBeGreaterThan(before);
+  });
+
+  it('an evaluation reading another org’s implicit collection is answered by that org’s peer', async () => {
+    const before = await proposalsOn(1);
+    // Org1 is a member of every collection `private_any` defines; `_implicit_org_Org2MSP` is none of them.
+    expect(utf8.decode(await anyOnOrg1.evaluateTransaction('Keys', ORG2_IMPLICIT))).toBe('["notes"]');
+    expect(await proposalsOn(1)).toBeGreaterThan(before);
+  });
+
+  it('a submit of either read commits a member’s endorsement, planned from the first endorsement’s interest', async () => {
+    expect(utf8.decode(await viaOnOrg2.submitTransaction('KeysVia', 'private_any', 'org1only'))).toBe('["rules"]');
+    expect(utf8.decode(await anyOnOrg1.submitTransaction('Keys', ORG2_IMPLICIT))).toBe('["notes"]');
+  });
+
+  it('a non-member peer’s own answer names both reads in its interest, so a Gateway asking it remotely drops that answer too', async () => {
+    const client = signerOf(net.m.orgs[0]);
+    const interestOf = async (peer: 0 | 1, chaincodeName: string, args: readonly string[]): Promise<{ payload: string; read: unknown }> => {
+      const endorser = rawEndorser(net.m.orgs[peer], net.ports[peer]);
+      try {
+        const built = buildProposal({ channelId: CHANNEL, chaincodeName, args: args.map((a) => Buffer.from(a)), creator: client.serialized });
+        const response = parseProposalResponse(await endorser.processProposal(signProposal(built.proposalBytes, client), Date.now() + 30_000));
+        const read = response.interest?.chaincodes.filter((c) => !c.noPrivateReads && c.collections.length > 0).map((c) => ({ name: c.name, collections: c.collections }));
+        return { payload: utf8.decode(response.response.payload ?? new Uint8Array(0)), read };
+      } finally {
+        endorser.close();
+      }
+    };
+    expect(await interestOf(1, 'via', ['KeysVia', 'private_any', 'org1only'])).toEqual({ payload: '[]', read: [{ name: 'private_any', collections: ['org1only'] }] });
+    expect(await interestOf(0, 'private_any', ['Keys', ORG2_IMPLICIT])).toEqual({ payload: '[]', read: [{ name: 'private_any', collections: [ORG2_IMPLICIT] }] });
+  });
+
+  it('an evaluation that reads no private value (a hash through a chaincode-to-chaincode call) is answered by the Gateway’s own peer', async () => {
+    const [member, local] = [await proposalsOn(0), await proposalsOn(1)];
+    const hash = utf8.decode(await viaOnOrg2.evaluateTransaction('HashVia', 'private_any', 'org1only', 'rules'));
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await proposalsOn(0)).toBe(member);
+    expect(await proposalsOn(1)).toBe(local + 1);
   });
 
   it('with no member peer reachable, both are refused FAILED_PRECONDITION naming the collection, not answered without the data', async () => {
