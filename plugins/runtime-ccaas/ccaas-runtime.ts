@@ -12,6 +12,7 @@ import {
 import { ChaincodeError } from '../../core/errors';
 import type { Logger } from '../../core/node/logger';
 import { ChaincodeEndpoint } from './chaincode-endpoint';
+import { DEFAULT_PROTOCOL, type ChaincodeProtocol } from './ccaas-runtime-options';
 import { CONNECTION_FILE, parseConnectionJson } from '../../core/chaincode/ccaas-connection';
 import type { TemplateContext } from '../../core/chaincode/ccaas-templates';
 
@@ -31,6 +32,8 @@ export interface CcaasRuntimeOptions {
   readonly limits?: RuntimeLimits;
   /** What `connection.json` templates expand from (`peername`, `CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG`); none: every key is missing. */
   readonly templateContext?: TemplateContext;
+  /** What READY offers chaincode servers (write batches, multi-key reads) and the KEEPALIVE interval; none: Fabric's defaults ({@link chaincodeProtocol}). */
+  readonly protocol?: ChaincodeProtocol;
 }
 
 export class CcaasRuntime implements ChaincodeRuntime {
@@ -40,11 +43,13 @@ export class CcaasRuntime implements ChaincodeRuntime {
   private readonly logger: Logger | undefined;
   private readonly limits: RuntimeLimits;
   private readonly templateContext: TemplateContext;
+  private readonly protocol: ChaincodeProtocol;
 
   constructor(options: CcaasRuntimeOptions = {}) {
     this.logger = options.logger;
     this.limits = options.limits ?? {};
     this.templateContext = options.templateContext ?? {};
+    this.protocol = options.protocol ?? DEFAULT_PROTOCOL;
   }
 
   /**
@@ -63,7 +68,7 @@ export class CcaasRuntime implements ChaincodeRuntime {
       throw new ChaincodeError('CHAINCODE_BAD_PACKAGE', `ccaas package ${packageId} holds no ${CONNECTION_FILE} at the root of code.tar.gz (found: ${[...pkg.code.keys()].join(', ') || 'nothing'})`, { packageId });
     }
     const server = parseConnectionJson(connectionJson, packageId, this.templateContext);
-    if (!this.endpoints.has(packageId)) this.endpoints.set(packageId, new ChaincodeEndpoint({ packageId, server }, this.logger));
+    if (!this.endpoints.has(packageId)) this.endpoints.set(packageId, new ChaincodeEndpoint({ packageId, server }, this.protocol, this.logger));
     return { packageId, label: pkg.metadata.label };
   }
 

@@ -6,7 +6,7 @@
  * channel and transaction ID, as in Fabric's handler.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ChaincodeID, ChaincodeInput } from '@hyperledger/fabric-protos/lib/peer/chaincode_pb';
+import { ChaincodeAdditionalParams, ChaincodeID, ChaincodeInput } from '@hyperledger/fabric-protos/lib/peer/chaincode_pb';
 import { ChaincodeMessage } from '@hyperledger/fabric-protos/lib/peer/chaincode_shim_pb';
 import { ChaincodeService } from '@hyperledger/fabric-protos/lib/peer/chaincode_shim_grpc_pb';
 import { SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
@@ -17,6 +17,7 @@ import { HostSession } from '../../core/chaincode/host-session';
 import { createHostTable } from '../../core/chaincode/host-table';
 import { ChaincodeError } from '../../core/errors';
 import type { ChaincodeServerInfo } from '../../core/chaincode/ccaas-connection';
+import type { ChaincodeProtocol } from './ccaas-runtime-options';
 import { answerInvokeChaincode, answerShimRequest, messageTypeName, REQUEST_MESSAGE_TYPES, requestFailure, unwrap } from './shim-requests';
 
 const T = ChaincodeMessage.Type;
@@ -66,6 +67,19 @@ function credentialsOf(info: ChaincodeServerInfo): { credentials: grpc.ChannelCr
   return { credentials, options };
 }
 
+/** READY as Fabric 3's `sendReady` sends it: its payload tells the shim it may batch writes and multi-key reads. */
+function readyMessage({ runtimeParams: p }: ChaincodeProtocol): ChaincodeMessage {
+  const params = new ChaincodeAdditionalParams();
+  params.setUseWriteBatch(p.useWriteBatch);
+  params.setMaxSizeWriteBatch(p.maxSizeWriteBatch);
+  params.setUseGetMultipleKeys(p.useGetMultipleKeys);
+  params.setMaxSizeGetMultipleKeys(p.maxSizeGetMultipleKeys);
+  const m = new ChaincodeMessage();
+  m.setType(T.READY);
+  m.setPayload(params.serializeBinary());
+  return m;
+}
+
 /** The first message of a stream: the chaincode's REGISTER, or why there is none. */
 function firstMessage(stream: grpc.ClientDuplexStream<ChaincodeMessage, ChaincodeMessage>, timeoutMs: number): Promise<ChaincodeMessage> {
   return new Promise((resolve, reject) => {
@@ -88,13 +102,24 @@ export class ChaincodeConnection {
   private current: HostSession | undefined;
   private readonly table: HostTable = createHostTable(() => this.current);
   private closedWith: string | undefined;
+  private readonly keepalive: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly target: ConnectionTarget,
     private readonly client: grpc.Client,
     private readonly stream: grpc.ClientDuplexStream<ChaincodeMessage, ChaincodeMessage>,
     private readonly onClose: (reason: string) => void,
+    keepaliveSeconds: number,
   ) {
+    if (keepaliveSeconds > 0) {
+      // Fabric's ticker: sent whether or not the stream is busy, and an unanswered one tears nothing down.
+      this.keepalive = setInterval(() => {
+        const m = new ChaincodeMessage();
+        m.setType(T.KEEPALIVE);
+        this.stream.write(m);
+      }, keepaliveSeconds * 1000);
+      this.keepalive.unref();
+    }
     stream.on('data', (m: ChaincodeMessage) => {
       try {
         this.receive(m);
@@ -112,9 +137,9 @@ export class ChaincodeConnection {
    * was started for this package), and answers REGISTERED and READY. Throws `CHAINCODE_UNREACHABLE`
    * when the server cannot be reached or registers nothing, `CHAINCODE_REGISTER_REFUSED` when it
    * registers as another chaincode; nothing stays open then. `onClose` hears when an open
-   * connection is lost.
+   * connection is lost. `protocol` says what READY offers and how often KEEPALIVE is sent.
    */
-  static async open(target: ConnectionTarget, onClose: (reason: string) => void): Promise<ChaincodeConnection> {
+  static async open(target: ConnectionTarget, protocol: ChaincodeProtocol, onClose: (reason: string) => void): Promise<ChaincodeConnection> {
     const { server } = target;
     const { credentials, options } = credentialsOf(server);
     const client = new ChaincodeClient(server.address, credentials, options);
@@ -151,12 +176,11 @@ export class ChaincodeConnection {
     if (name !== target.packageId) {
       throw refuse(`the server registered as chaincode ${JSON.stringify(name)}, but this package's ID is ${target.packageId}: start the server with CHAINCODE_ID (--chaincode-id) set to the package ID`);
     }
-    const connection = new ChaincodeConnection(target, client, stream, onClose);
-    for (const type of [T.REGISTERED, T.READY]) {
-      const m = new ChaincodeMessage();
-      m.setType(type);
-      stream.write(m);
-    }
+    const connection = new ChaincodeConnection(target, client, stream, onClose, protocol.keepalive);
+    const registered = new ChaincodeMessage();
+    registered.setType(T.REGISTERED);
+    stream.write(registered);
+    stream.write(readyMessage(protocol));
     return connection;
   }
 
@@ -282,6 +306,7 @@ export class ChaincodeConnection {
   close(reason: string): void {
     if (this.closedWith !== undefined) return;
     this.closedWith = reason;
+    clearInterval(this.keepalive);
     for (const tx of [...this.running.values()]) tx.finish(failure(`chaincode stream terminated: ${reason} (${where(this.target)})`));
     this.stream.cancel();
     this.client.close();

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ChaincodeError } from '../../core/errors';
 import type { Logger } from '../../core/node/logger';
 import { ChaincodeConnection, type ConnectionTarget } from './chaincode-connection';
+import type { ChaincodeProtocol } from './ccaas-runtime-options';
 
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
@@ -22,6 +23,7 @@ export class ChaincodeEndpoint {
 
   constructor(
     readonly target: ConnectionTarget,
+    private readonly protocol: ChaincodeProtocol,
     private readonly logger?: Logger,
   ) {}
 
@@ -42,7 +44,7 @@ export class ChaincodeEndpoint {
     if (wait > 0) await sleep(wait, undefined, { signal: this.closing.signal }).catch(() => undefined);
     this.checkOpen();
     try {
-      const connection = await ChaincodeConnection.open(this.target, (reason) => this.lost(connection, reason));
+      const connection = await ChaincodeConnection.open(this.target, this.protocol, (reason) => this.lost(connection, reason));
       if (this.closing.signal.aborted) {
         connection.close('the chaincode runtime is closing');
         this.checkOpen();

@@ -9,6 +9,7 @@ export const manifest = {
 
 export { module };
 export { CcaasRuntime, CCAAS_PACKAGE_TYPE } from './ccaas-runtime';
+export { chaincodeProtocol, DEFAULT_PROTOCOL, type ChaincodeProtocol, type RuntimeParams } from './ccaas-runtime-options';
 export { parseConnectionJson, parseGoDuration, CONNECTION_FILE, type ChaincodeServerInfo } from '../../core/chaincode/ccaas-connection';
 
 /** The shape the plugin loader looks for (`module` alone is awkward as a CommonJS export name). */

@@ -3,7 +3,7 @@ import { PackageTypeRuntime } from '../../core/chaincode/package-type-runtime';
 import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
 import { NodeLoggingToken, type NodeLogging } from '../../core/node/logger';
 import { CCAAS_PACKAGE_TYPE, CcaasRuntime } from './ccaas-runtime';
-import { slotLimits } from './ccaas-runtime-options';
+import { chaincodeProtocol, slotLimits } from './ccaas-runtime-options';
 import { builderConfig } from '../../core/chaincode/ccaas-templates';
 
 /**
@@ -21,6 +21,7 @@ export default new ContainerModule(({ bind }) => {
         runtime: new CcaasRuntime({
           logger: ctx.get<NodeLogging>(NodeLoggingToken, { optional: true })?.logger('chaincode.ccaas'),
           limits: config === undefined ? {} : slotLimits(slotOptions(config, 'runtime')),
+          protocol: chaincodeProtocol(config === undefined ? {} : slotOptions(config, 'runtime')),
           templateContext: builderConfig(config?.id, process.env),
         }),
       };

@@ -38,6 +38,10 @@ export const IsolatedVmRuntimeOptions = z
      * included (see `RuntimeLimits.maxTransactionBytes`). Default 100 MiB, Fabric's gRPC message limit.
      */
     maxTransactionBytes: z.number().int().positive().default(DEFAULT_MAX_TRANSACTION_BYTES),
+    /** Fabric's `chaincode.keepalive` (seconds, 0 = none): checked and used by the chaincode-as-a-service runtime. */
+    keepalive: z.unknown().optional(),
+    /** Fabric's `chaincode.runtimeParams` (write batches, multi-key reads): checked and used by the chaincode-as-a-service runtime. */
+    runtimeParams: z.unknown().optional(),
     /** Where installed packages are kept (`<label>.<hash>.tar.gz`); none = in memory only. */
     packageDir: z.string().optional(),
     /**
