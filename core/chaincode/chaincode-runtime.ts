@@ -87,6 +87,13 @@ export interface RuntimeSupport {
    * failing. Same checks, same recording, same errors otherwise. Absent: callers use {@link invokeChaincode}.
    */
   invokeChaincodeAsync?(chaincodeName: string, args: readonly Uint8Array[], channelId: string): Promise<ChaincodeResponse>;
+  /**
+   * True for a chaincode-to-chaincode callee run with {@link ChaincodeRuntime.invoke}: its caller
+   * holds a place of its own runtime while it waits (a sandbox, maybe of this very package), so a
+   * runtime that makes transactions wait for a place runs this one at once, beyond its limit if it
+   * must, as a Fabric chaincode process serves a nested call beside the transactions it runs.
+   */
+  readonly calledByChaincode?: boolean;
   readonly limits?: RuntimeLimits;
   /** Where this invocation's Fabric chaincode metrics go; absent when the peer exports none (then nothing is timed). */
   readonly metrics?: ChaincodeMeter;
@@ -220,16 +227,18 @@ export interface ChaincodeRuntime {
    */
   invoke(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport | RuntimeSupportSource, signal?: AbortSignal, queue?: RuntimeQueueMeter): Promise<ChaincodeResult>;
   /**
-   * {@link invoke} without the promise, for a chaincode-to-chaincode call: the peer's
+   * {@link invoke} without the promise, for a chaincode-to-chaincode call from a caller that cannot
+   * wait (sandboxed chaincode packaged before its stub could): the peer's
    * `RuntimeSupport.invokeChaincode` runs the callee with it while the caller waits inside its
-   * sandbox, so the callee records into the caller's simulator. The callee's package may be the
-   * caller's, still running (a chaincode calling itself on another channel): the runtime runs the
+   * sandbox, so the callee records into the caller's simulator. A caller that can wait has its
+   * callees run with {@link invoke} and `RuntimeSupport.calledByChaincode`, whatever their runtime.
+   * The callee's package may be the caller's, still running (a chaincode calling itself on another channel): the runtime runs the
    * call alongside, as a Fabric chaincode process serves transactions side by side; the peer refuses
    * a second run of one transaction on one channel before it gets here. Same outcomes as `invoke`; throws
    * {@link ChaincodeError} `CHAINCODE_NOT_INSTALLED` when the package is not loaded (loading is
    * asynchronous: the caller loads it with {@link install} and retries later), and
    * `CHAINCODE_SYNC_UNSUPPORTED` when the package's runtime can only answer asynchronously (a
-   * chaincode server): a caller that can wait then runs it with {@link invoke} and the same support.
+   * chaincode server).
    */
   invokeSync(packageId: string, invocation: ChaincodeInvocation, support: RuntimeSupport): ChaincodeResult;
   /** Releases the package's sandbox. Unknown IDs are ignored. */

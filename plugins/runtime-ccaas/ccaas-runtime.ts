@@ -90,16 +90,16 @@ export class CcaasRuntime implements ChaincodeRuntime {
   }
 
   /**
-   * Refused with `CHAINCODE_SYNC_UNSUPPORTED`: a chaincode server answers over the network. A caller
-   * that can wait (another chaincode server, or sandboxed chaincode running off the peer's thread)
-   * is then run with {@link invoke}; what reaches this refusal is a sandboxed chaincode that is
-   * itself another chaincode's callee, run synchronously on the peer's thread.
+   * Refused with `CHAINCODE_SYNC_UNSUPPORTED`: a chaincode server answers over the network. Every
+   * caller that can wait (a chaincode server, sandboxed chaincode) has its callees run with
+   * {@link invoke}; what reaches this refusal is sandboxed chaincode packaged before its stub could
+   * wait, which calls synchronously on the peer's thread.
    */
   invokeSync(packageId: string): ChaincodeResult {
     const endpoint = this.endpoint(packageId);
     throw new ChaincodeError(
       'CHAINCODE_SYNC_UNSUPPORTED',
-      `chaincode ${packageId} runs as a service at ${endpoint.target.server.address}: it cannot be called from sandboxed chaincode that is itself running as another chaincode's callee (that call runs synchronously on the peer's thread); call it from the client, a chaincode server or the transaction's own chaincode`,
+      `chaincode ${packageId} runs as a service at ${endpoint.target.server.address}: it cannot be called from sandboxed chaincode packaged before Weft's stub could wait for a callee (its call runs synchronously on the peer's thread); package the calling chaincode again`,
       { packageId, address: endpoint.target.server.address },
     );
   }

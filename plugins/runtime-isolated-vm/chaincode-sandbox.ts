@@ -109,9 +109,12 @@ interface HostHolder {
 
 /**
  * One installed chaincode: its isolate, its compiled bundle, and (by default) one context reused
- * across transactions, as a Fabric chaincode process keeps its contract instances. A top-level
- * transaction runs on isolated-vm's thread pool ({@link invokeAsync}); a chaincode-to-chaincode call
- * runs on the calling thread ({@link invoke}), where the caller's host callback waits for it.
+ * across transactions, as a Fabric chaincode process keeps its contract instances. A transaction
+ * runs on isolated-vm's thread pool ({@link invokeAsync}), a chaincode-to-chaincode call too while
+ * its caller's thread waits; a call from a caller that cannot wait (a bundle whose stub predates
+ * waiting) runs on the calling thread ({@link invoke}), where the caller's host callback waits for it.
+ * isolated-vm's pool has a thread per core and one more, and starts a thread beyond them when all
+ * are busy, so callers waiting on their threads never leave a callee without one.
  */
 export class ChaincodeSandbox {
   private isolate: ivm.Isolate | undefined;

@@ -12,8 +12,8 @@ const EMPTY = new Uint8Array(0);
  * transaction gets its support (the peer's simulator, which holds the channel's state) only once it
  * has a sandbox, so a queue never delays a block commit; it leaves the queue when its caller gives
  * up, and past `maxQueued` waiting ones a new one is refused at once. A chaincode-to-chaincode call
- * cannot wait (its caller blocks the thread the queue would need), so it takes any idle sandbox or
- * starts one beyond the limit, as many as calls are nested.
+ * does not queue (its caller holds a sandbox while it waits, maybe the one it would wait for), so
+ * it takes any idle sandbox or starts one beyond the limit, as many as calls are nested.
  */
 export class SandboxPool {
   private readonly all: ChaincodeSandbox[];
@@ -62,8 +62,11 @@ export class SandboxPool {
       meter?.cancelled();
       throw cancelled(invocation, signal);
     }
-    // In debug mode only the sandbox DevTools is attached to: a transaction waits for it rather than run unseen.
-    const sandbox = this.free((s) => s.debuggable || !this.primary.debuggable) ?? (this.all.length < this.limit ? this.start() : await this.wait(invocation, signal, meter));
+    const nested = typeof support !== 'function' && support.calledByChaincode === true;
+    // In debug mode only the sandbox DevTools is attached to: a transaction waits for it rather than
+    // run unseen; a nested call takes any idle one first (the primary is), as it cannot wait.
+    const idle = nested ? this.free() : this.free((s) => s.debuggable || !this.primary.debuggable);
+    const sandbox = idle ?? (nested || this.all.length < this.limit ? this.start() : await this.wait(invocation, signal, meter));
     if (sandbox === undefined || 'response' in sandbox) return sandbox ?? closed(this.primary.packageId);
     this.lent.add(sandbox);
     try {

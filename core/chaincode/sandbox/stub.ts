@@ -6,10 +6,11 @@
 import { Buffer } from 'buffer';
 import type Long from 'long';
 import type { SandboxInvocation } from '../host-api';
+import { createCompositeKey, partialKeyRange, splitCompositeKey } from './composite-key';
 import { host, unwrap } from './host';
 import { asyncIterable, fromWire, HistoryQueryIterator, KeyModificationResult, KVResult, setIteratorTransaction, StateQueryIterator, toBuffer } from './iterators';
 import { checkPagedArity, pagedQuery, type PagedResult, type PagedValue } from './paged-query';
-import { COMPOSITEKEY_NS, toBytes, validateCollection, validateCollectionAndKey, validateCompositeKeyAttribute, validateSimpleKeys } from './stub-args';
+import { toBytes, validateCollection, validateCollectionAndKey, validateSimpleKeys } from './stub-args';
 import { fabricSignedProposal, type FabricSignedProposal, timestampMessage, type TimestampMessage } from './signed-proposal';
 
 let LongClass: typeof Long | undefined;
@@ -24,8 +25,6 @@ function longClass(): typeof Long {
   return LongClass;
 }
 
-const MIN_UNICODE_RUNE_VALUE = '\u0000';
-const MAX_UNICODE_RUNE_VALUE = '\u{10ffff}';
 const EMPTY_KEY_SUBSTITUTE = '\x01';
 /** fabric-shim's metadata key of a key-level endorsement policy. */
 const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
@@ -223,34 +222,16 @@ export class ChaincodeStub {
   }
 
   createCompositeKey(objectType: string, attributes: string[]): string {
-    validateCompositeKeyAttribute(objectType);
-    if (!Array.isArray(attributes)) throw new Error('attributes must be an array');
-    let compositeKey = COMPOSITEKEY_NS + objectType + MIN_UNICODE_RUNE_VALUE;
-    for (const attribute of attributes) {
-      validateCompositeKeyAttribute(attribute);
-      compositeKey = compositeKey + attribute + MIN_UNICODE_RUNE_VALUE;
-    }
-    return compositeKey;
+    return createCompositeKey(objectType, attributes);
   }
   splitCompositeKey(compositeKey: string): { objectType: string | null; attributes: string[] } {
-    const result: { objectType: string | null; attributes: string[] } = { objectType: null, attributes: [] };
-    if (compositeKey && compositeKey.length > 1 && compositeKey.charAt(0) === COMPOSITEKEY_NS) {
-      const splitKey = compositeKey.substring(1).split(MIN_UNICODE_RUNE_VALUE);
-      result.objectType = splitKey[0];
-      splitKey.pop();
-      if (splitKey.length > 1) {
-        splitKey.shift();
-        result.attributes = splitKey;
-      }
-    }
-    return result;
+    return splitCompositeKey(compositeKey);
   }
   getStateByPartialCompositeKey(objectType: string, attributes: string[]): Promise<StateQueryIterator> & AsyncIterable<KVResult> {
     return asyncIterable(
       (async () => {
         this.#live();
-        const partial = this.createCompositeKey(objectType, attributes);
-        return StateQueryIterator.fromBatch(unwrap(host().openStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE)));
+        return StateQueryIterator.fromBatch(unwrap(host().openStateByRange(...partialKeyRange(objectType, attributes))));
       })(),
     );
   }
@@ -258,10 +239,10 @@ export class ChaincodeStub {
     return asyncIterable(
       (async () => {
         this.#live();
-        const partial = this.createCompositeKey(objectType, attributes);
+        const [start, end] = partialKeyRange(objectType, attributes);
         return pagedQuery(pageSize, bookmark, {
-          whole: () => host().openStateByRange(partial, partial + MAX_UNICODE_RUNE_VALUE),
-          page: (size, mark) => host().getStateByRangeWithPagination(partial, partial + MAX_UNICODE_RUNE_VALUE, size, mark),
+          whole: () => host().openStateByRange(start, end),
+          page: (size, mark) => host().getStateByRangeWithPagination(start, end, size, mark),
         });
       })(),
     );
@@ -330,9 +311,9 @@ export class ChaincodeStub {
       (async () => {
         if (argc !== 3) throw new Error('getPrivateDataByPartialCompositeKey requires three arguments, collection, objectType and attributes');
         validateCollection(collection);
-        const partial = this.createCompositeKey(objectType, attributes);
+        const [start, end] = partialKeyRange(objectType, attributes);
         this.#live();
-        return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataByRange(collection, partial, partial + MAX_UNICODE_RUNE_VALUE))) };
+        return { iterator: StateQueryIterator.fromBatch(unwrap(host().openPrivateDataByRange(collection, start, end))) };
       })(),
     );
   }
@@ -371,9 +352,9 @@ export class ChaincodeStub {
       (async () => {
         checkPagedArity('getPrivateDataByPartialCompositeKeyWithPagination', argc, 4, 'collection, objectType, attributes, pageSize');
         validateCollection(collection);
-        const partial = this.createCompositeKey(objectType, attributes);
+        const [start, end] = partialKeyRange(objectType, attributes);
         this.#live();
-        return this.#privateRangePage(collection, partial, partial + MAX_UNICODE_RUNE_VALUE, pageSize, bookmark);
+        return this.#privateRangePage(collection, start, end, pageSize, bookmark);
       })(),
     );
   }

@@ -1,8 +1,8 @@
 /**
  * Chaincode-to-chaincode calls (Fabric's `HandleInvokeChaincode`): the checks a callee must pass
- * and how it runs, for a caller waiting synchronously inside its sandbox and for one that can wait
- * asynchronously (a chaincode server's INVOKE_CHAINCODE message), which also reaches callees that
- * run as a service.
+ * and how it runs, for a caller that can wait asynchronously (a chaincode server's INVOKE_CHAINCODE
+ * message, or sandboxed chaincode waiting on its own thread), which reaches any callee, and for an
+ * older sandboxed caller waiting synchronously on the peer's thread.
  */
 import type { ChaincodeInvocation, ChaincodeResponse, ChaincodeResult, ChaincodeRuntime, RuntimeSupport } from '../../chaincode/chaincode-runtime';
 import type { PackageStore } from '../../chaincode/package-store';
@@ -99,7 +99,8 @@ export class ChaincodeCalls {
   constructor(private readonly host: ChaincodeCallHost) {}
 
   /**
-   * `stub.invokeChaincode` from a caller waiting synchronously inside its sandbox. A user chaincode
+   * `stub.invokeChaincode` from a caller waiting synchronously inside its sandbox (one packaged
+   * before its stub could wait, {@link invokeAsync} otherwise). A user chaincode
    * callee needs the proposal to satisfy `peer/ChaincodeToChaincode` on the callee's channel, and
    * must be defined there, approved by this org, installed here and initialized; a system chaincode
    * is called without that ACL and answers for itself (qscc and cscc refuse calls from chaincode;
@@ -118,9 +119,10 @@ export class ChaincodeCalls {
   }
 
   /**
-   * The same call from a caller that waits asynchronously: a callee that runs as a service is
-   * reached through the runtime's `invoke`, and one installed but not loaded yet is loaded and run
-   * (Fabric launches it) rather than refused. Everything else is as {@link invoke}.
+   * The same call from a caller that waits asynchronously (a chaincode server, or sandboxed chaincode
+   * running off the peer's thread): every callee runs through the runtime's `invoke`, so a callee
+   * may run as a service or wait for its own callees, and one installed but not loaded yet is loaded
+   * and run (Fabric launches it) rather than refused. Everything else is as {@link invoke}.
    */
   async invokeAsync(caller: Caller, callee: Callee, args: readonly Uint8Array[]): Promise<ChaincodeResponse> {
     const call = this.prepare(caller, callee, args);
@@ -224,17 +226,17 @@ export class ChaincodeCalls {
   }
 
   /**
-   * Runs a callee for a caller that can wait: synchronously where the runtime can (a sandboxed
-   * callee costs what it does for a sandboxed caller), else through `invoke` with the same support,
-   * so it records into the caller's simulator all the same. A package not loaded yet is loaded first.
+   * Runs a callee for a caller that can wait, through the runtime's `invoke` whatever runs it: a
+   * sandboxed callee then runs off the peer's thread and may itself wait for its own callees (one
+   * running as a service among them), at any depth. Marked as called by chaincode, it is never
+   * queued behind the sandboxes its callers hold; it records into the caller's simulator all the
+   * same. A package not loaded yet is loaded first.
    */
   private async runLoaded(packageId: string, name: string, invocation: ChaincodeInvocation, support: RuntimeSupport, loaded = false): Promise<ChaincodeResult> {
     try {
-      return this.runtime.invokeSync(packageId, invocation, support);
+      return await this.runtime.invoke(packageId, invocation, { ...support, calledByChaincode: true });
     } catch (err) {
-      if (!(err instanceof ChaincodeError)) throw err;
-      if (err.code === 'CHAINCODE_SYNC_UNSUPPORTED') return this.runtime.invoke(packageId, invocation, support);
-      if (err.code !== 'CHAINCODE_NOT_INSTALLED' || loaded) throw err;
+      if (!(err instanceof ChaincodeError) || err.code !== 'CHAINCODE_NOT_INSTALLED' || loaded) throw err;
       if (!this.host.packages.list().some((p) => p.packageId === packageId)) throw this.notInstalled(packageId, name);
       await this.host.load(packageId, name);
       return this.runLoaded(packageId, name, invocation, support, true);

@@ -279,8 +279,9 @@ export class ChaincodeExecutor {
 
   /**
    * Loads the installed packages this org approved on one of `channels` (those it can run there)
-   * into the runtime. Called once at peer start, so a chaincode-to-chaincode call (which must run
-   * synchronously) finds its callee loaded even when nobody invoked it directly since the restart.
+   * into the runtime. Called once at peer start, so a chaincode-to-chaincode call from a caller that
+   * cannot wait (a sandboxed package built before its stub could) finds its callee loaded even when
+   * nobody invoked it directly since the restart; callers that wait load a callee on demand.
    * Other packages (never approved, or superseded by an upgrade) load on first use, as Fabric
    * launches chaincode only when invoked: each loaded package holds an isolate. Failures are logged
    * by the caller, not thrown.

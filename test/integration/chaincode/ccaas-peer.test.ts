@@ -5,6 +5,7 @@
  * isolated-vm sandbox, with no change to the peers' YAML.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
@@ -17,6 +18,8 @@ import { CALLS_DIR, CHANNEL, KV_EVENTS_DIR, eventually, failureOf, freePort, ins
 import { type ServerProcess, startContractServer, startShimServer } from './ccaas-server-process';
 
 const utf8 = new TextDecoder();
+/** A fabric-shim chaincode relaying `call <chaincode> <args…>`: deployed twice, two sandboxes of a chain. */
+const RELAY_DIR = path.join(__dirname, 'fixtures', 'relay');
 const COLLECTION = 'shared';
 /** The runtime slot's `maxValueBytes` on both peers, lowered from 8 MiB. */
 const MAX_VALUE_BYTES = 16 * 1024;
@@ -170,12 +173,28 @@ describe('chaincode as a service: Weft peers dial Fabric chaincode servers', () 
     // Through two services into the sandbox, and back.
     await gatewayOn(net, 0).getNetwork(CHANNEL).getContract('kv').submitTransaction('Put', 'relay', 'via-two-hops');
     expect(utf8.decode(await svc.evaluateTransaction('call', 'svc2', 'call', 'kv', 'Get', 'relay'))).toBe('via-two-hops');
-    // A sandboxed callee runs on the peer's own thread, inside its caller's call: it cannot wait for a server.
-    expect(await failureOf(svc.evaluateTransaction('call', 'calls', 'GetVia', 'svc2', 'hop'))).toContain(`chaincode ${svc2Id} runs as a service at 127.0.0.1:${port}`);
+    // A sandboxed callee waits for a server as its caller does: service → sandbox → service.
+    expect(utf8.decode(await svc.evaluateTransaction('call', 'calls', 'GetVia', 'svc2', 'hop'))).toBe('two');
     // The callee's failure, and the executor's checks, reach the caller as Fabric's handler words them.
     expect(await failureOf(svc.evaluateTransaction('call', 'svc2', 'fail', 'not today'))).toContain('svc2 answered 500: not today');
     expect(await failureOf(svc.evaluateTransaction('call', 'nosuch', 'get', 'k'))).toContain('INVOKE_CHAINCODE failed');
     expect(await failureOf(svc.evaluateTransaction('call', 'nosuch', 'get', 'k'))).toContain('failed to get chaincode container info for nosuch');
+  });
+
+  it('runs chains of calls through sandboxes and services at any depth: sandbox → sandbox → service commits the service\'s write, its error reaches the top verbatim', async () => {
+    await deployChaincodeInProcess(net, { projectDir: RELAY_DIR, label: 'relay_1', name: 'relay' });
+    await deployChaincodeInProcess(net, { projectDir: RELAY_DIR, label: 'relay2_1', name: 'relay2' });
+    const relay = gatewayOn(net, 0).getNetwork(CHANNEL).getContract('relay');
+    const simulated = await simulate(net, 'relay', ['call', 'relay2', 'call', 'svc', 'put', 'chained', 'two-sandboxes'], 'svc');
+    expect([simulated.status, simulated.message]).toEqual([200, '']);
+    expect(simulated.rwset.writesList).toEqual([{ key: 'chained', isDelete: false, value: Buffer.from('two-sandboxes').toString('base64') }]);
+    expect(utf8.decode(await relay.submitTransaction('call', 'relay2', 'call', 'svc', 'put', 'chained', 'committed'))).toBe('committed');
+    await peersInSync(net.peers);
+    expect(utf8.decode(await gatewayOn(net, 1).getNetwork(CHANNEL).getContract('svc').evaluateTransaction('get', 'chained'))).toBe('committed');
+    // sandbox → sandbox → service → sandbox: the last callee's write lands in the same transaction.
+    const deeper = await simulate(net, 'relay', ['call', 'relay2', 'call', 'svc', 'call', 'kv', 'Put', 'hops', 'four'], 'kv');
+    expect([deeper.status, deeper.rwset.writesList]).toEqual([200, [{ key: 'hops', isDelete: false, value: Buffer.from('four').toString('base64') }]]);
+    expect(await failureOf(relay.evaluateTransaction('call', 'relay2', 'call', 'svc', 'fail', 'asset 9 is frozen'))).toContain('relay2 answered 500: svc answered 500: asset 9 is frozen');
   });
 
   it('refuses a PUT_STATE over the runtime slot\'s lowered maxValueBytes, as it does in the sandbox', async () => {

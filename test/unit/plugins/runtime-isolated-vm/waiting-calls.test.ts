@@ -24,7 +24,7 @@ const afterTimer = async (name: string, args: readonly Uint8Array[]): Promise<Ch
 /**
  * `stub.invokeChaincode` from a sandbox running on isolated-vm's thread pool waits for a callee the
  * peer answers asynchronously (a chaincode server); one running synchronously on the peer's thread
- * (a chaincode-to-chaincode callee) keeps the synchronous call.
+ * (the callee of a caller that cannot wait) keeps the synchronous call.
  */
 describe('chaincode-to-chaincode calls that wait', () => {
   let rt: IsolatedVmRuntime;
