@@ -6,7 +6,7 @@ import { renewMember, type RenewResult } from '../../services/network/network-re
 import { renewOrgCas, type RenewCaResult } from '../../services/network/org-ca-renewal';
 
 export default class NetworkRenew extends WeftCommand {
-  static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates (before they expire, or recovering an expired CA or TLS CA in place).";
+  static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates (before they expire, or recovering an expired CA, TLS CA or both in place).";
   static override description =
     'Issues new certificates with the same subject (NodeOU role) and TLS names, and new keys (0600), into a staging copy of the identity\'s folder, then swaps it in; ' +
     'the replaced folder, old keys included, is kept under <dir>/backups/renew-<time>/. The channels need no config update: they trust the org\'s CAs. ' +
@@ -22,6 +22,7 @@ export default class NetworkRenew extends WeftCommand {
     "then every member of the org whose certificate ended is re-issued and the org's nodes here that do not run are started (recovery.members, recovery.started); the orderer org's needs an orderer still running (ORDERERS_DOWN). " +
     "An expired TLS CA (--tls-ca) is recovered in place when every node trusting it runs from this directory: the TLS CA and every copy of it under organizations/ are replaced, the members whose certificates ended re-issued (running nodes reload), the org's stopped nodes started, other orderers reload and other orgs' peers restart (their connections keep the roots they were dialled with), " +
     "then each channel's tls_root_certs takes the renewed root by a config update the org's Admin signs and submits. With a node elsewhere (another host, keys elsewhere) it is refused (CA_EXPIRED naming them, with the steps), nothing changed. " +
+    "A peer org whose CA and TLS CA both expired is recovered by one run with --ca --tls-ca (either flag alone: RENEW_TARGET), under the same condition: one config update per channel replaces root_certs and tls_root_certs (signed inside by the org's expired Admin, submitted by another org's), then every copy of both roots, the members re-issued, the org's nodes started, the other nodes brought onto the TLS root as above; the orderer org in that state is refused (CA_EXPIRED). " +
     'Run it again after a failure midway.';
   static override examples = [
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com',
@@ -63,7 +64,8 @@ export default class NetworkRenew extends WeftCommand {
         for (const c of renewed.channels) this.log(`channel ${c.channel}: root replaced (${by})`);
         for (const m of recovery.members) this.log(`${m.id}: re-issued, valid until ${m.enrollment.notAfter}${m.reloaded ? ', reloaded' : ''}`);
         if (recovery.started.length > 0) this.log(`started: ${recovery.started.join(', ')}`);
-        if (recovery.nothingToDo) this.log(`${renewed.mspId}'s ${flags['tls-ca'] ? 'TLS CA' : 'CA'} was recovered already: nothing changed`);
+        const recovered = flags.ca && flags['tls-ca'] ? 'CA and TLS CA were' : flags['tls-ca'] ? 'TLS CA was' : 'CA was';
+        if (recovery.nothingToDo) this.log(`${renewed.mspId}'s ${recovered} recovered already: nothing changed`);
       }
       this.log(`${renewed.channels.length} channel(s) updated, ${renewed.files.length} file(s) replaced`);
       if (renewed.reloaded.length > 0) this.log(`reloaded, no restart: ${renewed.reloaded.join(', ')}`);

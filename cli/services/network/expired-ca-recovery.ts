@@ -92,14 +92,14 @@ function assertAnOrdererRuns(dir: string, network: NetworkLayout, org: MspOrg): 
  * start, when the old root was valid), carried by `submitter` (orderers refuse an expired creator),
  * confirmed by the orderer's Deliver holding a config block after the one read.
  */
-async function replaceRootIn(dir: string, network: NetworkLayout, org: MspOrg, pending: PendingChannel, admin: Signer, submitter: ConfigSubmitter, progress: Progress): Promise<ChannelUpdated> {
+async function replaceRootIn(network: NetworkLayout, org: MspOrg, pending: PendingChannel, admin: Signer, submitter: ConfigSubmitter, step: ChannelStep, progress: Progress): Promise<ChannelUpdated> {
   const channel = pending.layout.spec.channel.name;
   const { envelope, update } = unsignedConfigUpdate(channel, pending.current.config, orgMspConfig(org, pending.current, pending.msp));
   envelope.addSignatures(configSignature(admin, envelope.getConfigUpdate_asU8()));
   const needs = policyNeeds(pending.current, update, envelope);
   if (!needsMet(needs)) throw missingSignatures(pending.layout, channel, pending.current, needs);
   const { orderer } = await broadcastConfigUpdate(network, channel, envelope, { user: submitter.identity.user, signer: submitter.identity.signer });
-  progress(`channel ${channel}: orderer ${orderer} accepted ${org.mspId}'s renewed CA certificate (signed by ${org.mspId}'s Admin, submitted by ${submitter.identity.user.id})`);
+  progress(`channel ${channel}: orderer ${orderer} accepted ${org.mspId}'s ${step.what} (signed by ${org.mspId}'s Admin, submitted by ${submitter.identity.user.id})`);
   let configBlock: number | undefined;
   try {
     await waitFor(
@@ -113,12 +113,62 @@ async function replaceRootIn(dir: string, network: NetworkLayout, org: MspOrg, p
       CONFIG_BLOCK_TIMEOUT_MS,
     );
   } catch (err) {
-    throw new WeftError('CA_RECOVERY_UNCONFIRMED', `channel ${channel} took ${org.mspId}'s renewed CA certificate, but its config block was not seen: ${(err as Error).message}`, {
+    throw new WeftError('CA_RECOVERY_UNCONFIRMED', `channel ${channel} took ${org.mspId}'s ${step.what}, but its config block was not seen: ${(err as Error).message}`, {
       channel,
-      suggestions: [`run weft network renew ${dir} --org ${org.name} --ca again: it finishes every channel, file, member and node`],
+      suggestions: [`run ${step.rerun} again: it finishes every channel, file, member and node`],
     }, { cause: err });
   }
   return { channel, orderer, ...(configBlock !== undefined && { configBlock }) };
+}
+
+/** What a recovery's channel step puts in the channels, for its progress and errors. */
+export interface ChannelStep {
+  /** What the update carries, e.g. "renewed CA certificate". */
+  readonly what: string;
+  /** The command that finishes the recovery when the step fails midway. */
+  readonly rerun: string;
+}
+
+/**
+ * The channel step of a recovery of an org whose Admin has expired: every channel (of the org, or
+ * every one for the orderer org) whose config holds an MSP value for it that `replace` changes gets
+ * it by a config update the org's expired Admin signs inside and the first of `candidates` that
+ * every such channel's /Channel/Writers admits submits (read and confirmed through the orderers'
+ * Deliver, which refuse an expired reader as peers do). Every channel is read and the submitter
+ * chosen before the first update is sent; none when no channel needs one.
+ */
+export async function replaceInChannels(
+  network: NetworkLayout,
+  org: MspOrg,
+  candidates: ReturnType<typeof submitterCandidates>,
+  replace: (msp: FabricMSPConfig) => FabricMSPConfig,
+  step: ChannelStep,
+  progress: Progress,
+): Promise<{ channels: ChannelUpdated[]; submitter?: ConfigSubmitter }> {
+  const pending: PendingChannel[] = [];
+  for (const spec of network.channels()) {
+    const layout = network.forChannel(spec.name);
+    if (org.peerOrg !== undefined && !layout.spec.orgs.some((o) => o.mspId === org.mspId)) continue;
+    // Read as an unexpired Admin of an org of the channel (its Readers): the orderer org's, or a member's.
+    const member = (mspId: string): boolean => mspId === network.spec.ordererOrg.mspId || layout.spec.orgs.some((o) => o.mspId === mspId);
+    const reader = candidates.usable.find((u) => member(u.mspId));
+    if (reader === undefined) throw noSubmitter(org, [...candidates.refused, ...candidates.usable.map((u) => ({ id: u.id, why: `${u.mspId} is not an org of channel ${spec.name}` }))]);
+    const read = await ordererBlock(layout, loadClientIdentity(reader), 'config');
+    const current = parseConfigBlock(read.bytes);
+    const msp = current.msps.get(org.mspId);
+    if (msp === undefined || groupKeyOf(org, current) === undefined) continue;
+    const next = replace(msp);
+    if (Buffer.from(next.serializeBinary()).equals(Buffer.from(msp.serializeBinary()))) continue;
+    pending.push({ layout, current, block: read.number, msp: next });
+  }
+  // Every channel checked before the first update is sent: a submitter that one channel refuses is no use halfway.
+  const submitter = pending.length === 0 ? undefined : chooseSubmitter(org, candidates, pending.map((p) => p.current));
+  const channels: ChannelUpdated[] = [];
+  if (submitter !== undefined) {
+    const admin = signerIgnoringExpiry(adminOf(network, org.mspId)!);
+    for (const p of pending) channels.push(await replaceRootIn(network, org, p, admin, submitter, step, progress));
+  }
+  return { channels, ...(submitter !== undefined && { submitter }) };
 }
 
 /**
@@ -164,29 +214,10 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
   if (candidates.usable.length === 0) throw noSubmitter(org, candidates.refused);
   if (org.peerOrg === undefined) assertAnOrdererRuns(dir, network, org);
 
-  const pending: PendingChannel[] = [];
-  for (const spec of network.channels()) {
-    const layout = network.forChannel(spec.name);
-    if (org.peerOrg !== undefined && !layout.spec.orgs.some((o) => o.mspId === org.mspId)) continue;
-    // Read as an unexpired Admin of an org of the channel (its Readers): the orderer org's, or a member's.
-    const member = (mspId: string): boolean => mspId === network.spec.ordererOrg.mspId || layout.spec.orgs.some((o) => o.mspId === mspId);
-    const reader = candidates.usable.find((u) => member(u.mspId));
-    if (reader === undefined) throw noSubmitter(org, [...candidates.refused, ...candidates.usable.map((u) => ({ id: u.id, why: `${u.mspId} is not an org of channel ${spec.name}` }))]);
-    const read = await ordererBlock(layout, loadClientIdentity(reader), 'config');
-    const current = parseConfigBlock(read.bytes);
-    const msp = current.msps.get(org.mspId);
-    if (msp === undefined || groupKeyOf(org, current) === undefined) continue;
-    const next = withRenewedCa(msp, authority, 'ca', ca);
-    if (Buffer.from(next.serializeBinary()).equals(Buffer.from(msp.serializeBinary()))) continue;
-    pending.push({ layout, current, block: read.number, msp: next });
-  }
-  // Every channel checked before the first update is sent: a submitter that one channel refuses is no use halfway.
-  const submitter = pending.length === 0 ? undefined : chooseSubmitter(org, candidates, pending.map((p) => p.current));
-  const channels: ChannelUpdated[] = [];
-  if (submitter !== undefined) {
-    const admin = signerIgnoringExpiry(adminOf(network, org.mspId)!);
-    for (const p of pending) channels.push(await replaceRootIn(dir, network, org, p, admin, submitter, progress));
-  }
+  const { channels, submitter } = await replaceInChannels(network, org, candidates, (msp) => withRenewedCa(msp, authority, 'ca', ca), {
+    what: 'renewed CA certificate',
+    rerun: `weft network renew ${dir} --org ${org.name} --ca`,
+  }, progress);
 
   const contents = new Map(copiesOf(network, authority, ca).map((file) => [file, ca.certPem] as const));
   replaceFiles(contents);

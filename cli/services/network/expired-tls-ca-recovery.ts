@@ -40,7 +40,7 @@ export async function trustingNodesElsewhere(network: NetworkLayout, org: MspOrg
  * orgs' peers are fixed when the connection is made (renewed only by a config block or a new client
  * certificate of its own), and it cannot get the config block over those connections: it restarts.
  */
-async function bringOthersOnto(dir: string, network: NetworkLayout, org: MspOrg, files: readonly string[], done: readonly string[], options: { restart?: boolean; ended: Date }, progress: Progress): Promise<CopiesTaken> {
+export async function bringOthersOnto(dir: string, network: NetworkLayout, org: MspOrg, files: readonly string[], done: readonly string[], options: { restart?: boolean; ended: Date }, progress: Progress): Promise<CopiesTaken> {
   const others = nodesReading(network, files).filter((n) => runningPid(n) !== undefined && !done.includes(n.id));
   const mustRestart = others.filter((n) => options.restart === true || (n.kind === 'peer' && n.mspId !== org.mspId)).map((n) => n.id);
   const goodUntil = `${options.ended.toISOString()}, already past: restart them now`;

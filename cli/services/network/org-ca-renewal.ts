@@ -5,6 +5,7 @@ import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
 import type { RenewCaResult } from './ca-renewal-result';
 import { expiredMembers, recoverExpiredCa } from './expired-ca-recovery';
+import { assertBothRecoverable, bothExpiredOneNamed, recoverExpiredCas } from './expired-cas-recovery';
 import { recoverExpiredTlsCa, trustingNodesElsewhere } from './expired-tls-ca-recovery';
 import type { NodeLayout } from './network-layout';
 import { openNetwork, type Progress } from './network-access';
@@ -35,9 +36,10 @@ export interface RenewCaOptions {
  * TLS certificate it issued ended with it, and a TLS handshake (unlike the MSP) checks the whole
  * chain at the current time, the root included, so every node trusting the org's TLS root refuses
  * the org's certificates, renewed ones too, until it holds the renewed root. {@link recoverExpiredTlsCa}
- * does that when every such node is a node of this directory and the org's CA is valid; `elsewhere`
- * names the nodes that are not here (on other hosts, or keys elsewhere), which this directory
- * neither reaches nor updates; `context` says why else (both CAs expired).
+ * does that when every such node is a node of this directory ({@link recoverExpiredCas} when the
+ * org's CA expired too); `elsewhere` names the nodes that are not here (on other hosts, or keys
+ * elsewhere), which this directory neither reaches nor updates; `context` adds why the TLS CA matters
+ * to the recovery asked for.
  */
 function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Date, elsewhere: readonly NodeLayout[], context = ''): void {
   const end = new Date(new X509Certificate(ca.previousPem).validTo);
@@ -46,7 +48,7 @@ function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Dat
   const why =
     elsewhere.length > 0
       ? `weft network renew recovers an expired TLS CA in place only when every node trusting it runs from this directory, and ${ids} do${elsewhere.length === 1 ? 'es' : ''} not (keys elsewhere, or on another host)`
-      : 'weft network renew does not recover it in place while the CA is expired too';
+      : `recover it with weft network renew ${dir} --org ${org.name} --tls-ca (--ca --tls-ca when the CA expired too)`;
   throw new ConfigError(
     'CA_EXPIRED',
     `${org.name}'s TLS CA (${ca.fileName}) expired on ${end.toISOString()}: every TLS certificate it issued ended with it, and TLS checks a chain at the current time, root included, so no node of ${org.mspId} can serve or dial over TLS, and every node that trusts ${org.mspId}'s TLS root refuses even a renewed certificate until it holds the renewed root, on whichever host it runs${context}. ${why}; nothing was changed`,
@@ -79,7 +81,8 @@ function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Dat
  * restarts those running here instead. An expired CA (`--ca`), or one whose members here still
  * hold ended certificates (a recovery that stopped midway), is recovered by {@link recoverExpiredCa};
  * an expired TLS CA (`--tls-ca`, or its members' ended TLS certificates) by {@link recoverExpiredTlsCa}
- * when every node trusting it runs from here, else refused (`CA_EXPIRED` naming those that do not).
+ * when every node trusting it runs from here, else refused (`CA_EXPIRED` naming those that do not);
+ * both expired (`--ca --tls-ca`, a peer org) by {@link recoverExpiredCas}, under the same condition.
  */
 export async function renewOrgCas(dir: string, options: RenewCaOptions, progress: Progress): Promise<RenewCaResult> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -100,15 +103,29 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   const tlsCa = renewed.get('tlsca');
   const ca = renewed.get('ca');
   const ended = (c: RenewedCa): boolean => new Date(new X509Certificate(c.previousPem).validTo).getTime() <= now.getTime();
+  if (ca !== undefined && tlsCa !== undefined) {
+    const endedMembers = expiredMembers(network, org, now);
+    // Both expired, or a run of their recovery stopped after the files: members with both certificates ended.
+    const unfinished = !ended(ca) && !ended(tlsCa) && endedMembers.some((m) => m.ended.includes('enrollment')) && endedMembers.some((m) => m.ended.includes('tls'));
+    if ((ended(ca) && ended(tlsCa)) || unfinished) {
+      assertBothRecoverable(dir, org);
+      const elsewhere = await trustingNodesElsewhere(network, org);
+      if (elsewhere.length > 0) assertTlsCaNotExpired(dir, org, tlsCa, now, elsewhere);
+      return recoverExpiredCas(dir, network, org, { ca, tlsCa }, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
+    }
+  }
   if (tlsCa !== undefined && (ended(tlsCa) || expiredMembers(network, org, now).some((m) => m.ended.includes('tls')))) {
     const elsewhere = await trustingNodesElsewhere(network, org);
     if (elsewhere.length > 0) assertTlsCaNotExpired(dir, org, tlsCa, now, elsewhere);
     // The recovery re-issues the org's members (enrollment certificates too) and its Admin signs the channel updates.
     assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, ['ca', 'tlsca'], `recovering ${org.name}'s expired TLS CA (its members' certificates are re-issued)`);
     const enrollmentCa = ca ?? (await authority.renewOrgCa(orgRef, 'ca', { now }));
-    // Its members are re-issued from the CA and its Admin signs the channel updates: an expired CA too is a rebuild by hand.
+    // Its members are re-issued from the CA and its Admin signs the channel updates: an expired CA comes first, or with it (--ca --tls-ca).
     if (ended(enrollmentCa)) {
-      assertTlsCaNotExpired(dir, org, tlsCa, now, [], `; ${org.name}'s CA expired too (on ${new X509Certificate(enrollmentCa.previousPem).validTo}), and recovering either needs the other`);
+      if (ended(tlsCa)) {
+        assertBothRecoverable(dir, org);
+        throw bothExpiredOneNamed(dir, org, '--tls-ca');
+      }
       throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired, and with it its members' certificates: recover it first (--ca); nothing was changed`, { field: '--tls-ca', suggestions: [`weft network renew ${dir} --org ${org.name} --ca`] });
     }
     if (ca !== undefined) {
@@ -129,7 +146,11 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
         suggestions: [`weft network renew ${dir} --org ${org.name} --tls-ca`],
       });
     }
-    assertTlsCaNotExpired(dir, org, currentTlsCa, now, elsewhere, ended(ca) ? `; recovering ${org.name}'s expired CA re-issues its members' TLS certificates from it too, and recovering the TLS CA needs a valid CA` : '');
+    if (ended(currentTlsCa) && ended(ca) && elsewhere.length === 0) {
+      assertBothRecoverable(dir, org);
+      throw bothExpiredOneNamed(dir, org, '--ca');
+    }
+    assertTlsCaNotExpired(dir, org, currentTlsCa, now, elsewhere, ended(ca) ? `; recovering ${org.name}'s expired CA re-issues its members' TLS certificates from it too` : '');
   }
   if (ca !== undefined && (ended(ca) || expiredMembers(network, org, now).length > 0)) {
     // The recovery re-issues the org's members, their TLS certificates from the TLS CA: checked before anything changes.

@@ -7,8 +7,10 @@ import { copiesOf, replaceFiles, withRenewedCa } from '../../../cli/services/net
 import { ordererBlock } from '../../../cli/services/block/orderer-block-source';
 import { loadClientIdentity } from '../../../cli/services/client/client-identity';
 import { recoverExpiredCa } from '../../../cli/services/network/expired-ca-recovery';
+import { recoverExpiredCas } from '../../../cli/services/network/expired-cas-recovery';
 import { recoverExpiredTlsCa } from '../../../cli/services/network/expired-tls-ca-recovery';
 import { openNetwork } from '../../../cli/services/network/network-access';
+import { renewOrgCas } from '../../../cli/services/network/org-ca-renewal';
 import { orgMspStates, resolveMspOrg, setOrgMsp } from '../../../cli/services/network/org-msp-channels';
 import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
 import { loadOrgCa, orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
@@ -175,36 +177,42 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
 
   const quiet = (): void => {};
   /**
-   * The org's CA (or TLS CA) as if it had ended 5 s ago, in the channels and every file (put there
-   * while its Admin could still sign and connect), and the certificates it issued to its members in
-   * `memberDirs` (enrollment, or TLS: server and client) ended with it (same keys; from the CA's
-   * start, so their chains verify). Returns the end.
+   * The org's CA (or TLS CA, or both) as if it had ended 5 s ago, in the channels and every file (put
+   * there by one config update while its Admin could still sign and connect), and the certificates
+   * each issued to its members in `memberDirs` (enrollment, or TLS: server and client) ended with it
+   * (same keys; from the CA's start, so their chains verify). Returns the end.
    */
-  const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[], which: 'ca' | 'tlsca' = 'ca'): Promise<Date> => {
+  const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[], which: 'ca' | 'tlsca' | 'both' = 'ca'): Promise<Date> => {
     const ended = new Date(Date.now() - 5_000);
-    const expiredCa = await orgAuthority.renewOrgCa({ orgDir: folder, domain }, which, { now: new Date(ended.getTime() - 1_000), notAfter: ended });
+    const kinds = which === 'both' ? (['ca', 'tlsca'] as const) : [which];
+    const expiredCas = new Map<'ca' | 'tlsca', Awaited<ReturnType<typeof orgAuthority.renewOrgCa>>>();
+    for (const kind of kinds) expiredCas.set(kind, await orgAuthority.renewOrgCa({ orgDir: folder, domain }, kind, { now: new Date(ended.getTime() - 1_000), notAfter: ended }));
     const network = openNetwork(net);
     const org = resolveMspOrg(network, name);
     for (const state of await orgMspStates(network, org)) {
-      await setOrgMsp(network, org, state, withRenewedCa(state.msp, orgAuthority, which, expiredCa), 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
+      let msp = state.msp;
+      for (const [kind, ca] of expiredCas) msp = withRenewedCa(msp, orgAuthority, kind, ca);
+      await setOrgMsp(network, org, state, msp, 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
     }
-    replaceFiles(new Map(copiesOf(network, orgAuthority, expiredCa).map((f) => [f, expiredCa.certPem] as const)));
-    const caKey = loadOrgCa(folder, which).signer.privateKey;
-    const caStart = new Date(new X509Certificate(expiredCa.certPem).validFrom);
-    const issuedIn = (dir: string): string[] => {
-      if (which === 'tlsca') return fs.readdirSync(path.join(dir, 'tls')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => path.join(dir, 'tls', f));
-      const signcerts = path.join(dir, 'msp', 'signcerts');
-      return [path.join(signcerts, fs.readdirSync(signcerts)[0]!)];
-    };
-    for (const file of memberDirs.flatMap(issuedIn)) {
-      const cert = await reissue(new X509Certificate(fs.readFileSync(file)).raw, undefined, {
-        selfSignKey: caKey,
-        mutate: (c) => {
-          c.notBefore = encodeTime(caStart);
-          c.notAfter = encodeTime(ended);
-        },
-      });
-      fs.writeFileSync(file, cert.pem);
+    for (const ca of expiredCas.values()) replaceFiles(new Map(copiesOf(network, orgAuthority, ca).map((f) => [f, ca.certPem] as const)));
+    for (const [kind, expiredCa] of expiredCas) {
+      const caKey = loadOrgCa(folder, kind).signer.privateKey;
+      const caStart = new Date(new X509Certificate(expiredCa.certPem).validFrom);
+      const issuedIn = (dir: string): string[] => {
+        if (kind === 'tlsca') return fs.readdirSync(path.join(dir, 'tls')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => path.join(dir, 'tls', f));
+        const signcerts = path.join(dir, 'msp', 'signcerts');
+        return [path.join(signcerts, fs.readdirSync(signcerts)[0]!)];
+      };
+      for (const file of memberDirs.flatMap(issuedIn)) {
+        const cert = await reissue(new X509Certificate(fs.readFileSync(file)).raw, undefined, {
+          selfSignKey: caKey,
+          mutate: (c) => {
+            c.notBefore = encodeTime(caStart);
+            c.notAfter = encodeTime(ended);
+          },
+        });
+        fs.writeFileSync(file, cert.pem);
+      }
     }
     return ended;
   };
@@ -301,5 +309,53 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     expect((await channelMsp('OrdererMSP')).getTlsRootCertsList_asU8().map((c) => Buffer.from(c).toString())).toEqual([reissued.certPem]);
     await expect(orderer()).resolves.toMatchObject({ number: expect.any(Number) });
     expect(json(await invoke('User1', 'ca-14'))).toMatchObject({ valid: true });
+  }, 300_000);
+
+  it("recovers Org1 after its CA and TLS CA both expired, in one run that, stopped after the files, is finished by running it again: one config update per channel puts both roots in, the peer runs and endorses, Org1's renewed Admin updates the channel; a third run changes nothing", async () => {
+    const org1 = { orgDir: orgDir(), domain: ORG1 };
+    const users = fs.readdirSync(path.join(orgDir(), 'users'));
+    await expireOrg('Org1', orgDir(), ORG1, [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))], 'both');
+    expect((await runCli(['network', 'down', net, '--node', PEER, '--grace', '5'])).code).toBe(0);
+    // weft network status names the one command that recovers both.
+    const status = await runCli(['network', 'status', net]);
+    expect(status.stdout).toMatch(new RegExp(`ca +Org1MSP +EXPIRED \\S+ \\(recover: weft network renew \\S+ --org Org1 --ca --tls-ca\\)`));
+    expect(status.stdout).toMatch(new RegExp(`tlsca +Org1MSP +EXPIRED \\S+ \\(recover: weft network renew \\S+ --org Org1 --ca --tls-ca\\)`));
+
+    // A run that stops right after replacing the files (its progress line for them fails it).
+    const stopAfterFiles = (m: string): void => {
+      if (m.includes('replaced under')) throw new Error('stopped after the files');
+    };
+    const updates: string[] = [];
+    await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, (m) => (stopAfterFiles(m), updates.push(m)))).rejects.toThrow('stopped after the files');
+    const caFile = path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`);
+    const tlsCaFile = path.join(orgDir(), 'tlsca', `tlsca.${ORG1}-cert.pem`);
+    const [newCa, newTlsCa] = [fs.readFileSync(caFile), fs.readFileSync(tlsCaFile)];
+    for (const root of [newCa, newTlsCa]) expect(new Date(new X509Certificate(root).validTo).getTime()).toBeGreaterThan(Date.now());
+    // One config update per channel carried both roots, signed inside by Org1's expired Admin, submitted by the orderer org's.
+    const accepted = updates.filter((m) => m.includes('accepted Org1MSP'));
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const m of accepted) expect(m).toMatch(/renewed CA and TLS CA certificates \(signed by Org1MSP's Admin, submitted by Admin@example\.com\)/);
+    // Org1's members and peer cannot read yet: read as the orderer org's Admin through the orderer.
+    const network = openNetwork(net);
+    const msp = parseConfigBlock((await ordererBlock(network, loadClientIdentity(network.ordererAdmin()), 'config')).bytes).msps.get('Org1MSP')!;
+    expect(Buffer.from(msp.getRootCertsList_asU8()[0]!).equals(newCa)).toBe(true);
+    expect(msp.getTlsRootCertsList_asU8().map((c) => Buffer.from(c).equals(newTlsCa))).toEqual([true]);
+
+    const finished = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--tls-ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
+    expect(finished).toMatchObject({ cas: [], channels: [], files: [], restarted: [], restartNeeded: [], recovery: { started: [PEER], nothingToDo: false } });
+    expect(finished.recovery.members.map((m) => m.id).sort()).toEqual([PEER, ...users].sort());
+    for (const m of finished.recovery.members) expect(new Date(m.enrollment.notAfter).getTime()).toBeGreaterThan(Date.now());
+    // The orderer reads Org1's TLS root for its clients: it reloads the renewed copy.
+    expect(finished.reloaded).toContain(ORDERER);
+    expect(fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'tls', 'ca.crt'))).toEqual(newTlsCa);
+    expect(fs.readFileSync(path.join(orgDir(), 'peers', PEER, 'msp', 'cacerts', `ca.${ORG1}-cert.pem`))).toEqual(newCa);
+    expect(() => process.kill(Number(pids()[1]), 0)).not.toThrow();
+    expect(await channelInfo()).toMatchObject({ height: expect.any(Number) });
+    expect(json(await invoke('User1', 'ca-15'))).toMatchObject({ valid: true });
+    expect(json(await runCli(['channel', 'update', net, '--anchor-peer', `Org1=${PEER}:7998`, '--json'], { timeoutMs: 60_000 }))).toMatchObject({ channel: expect.any(String) });
+
+    const again = await recoverExpiredCas(net, network, resolveMspOrg(network, 'Org1'), { ca: await orgAuthority.renewOrgCa(org1, 'ca'), tlsCa: await orgAuthority.renewOrgCa(org1, 'tlsca') }, {}, quiet);
+    expect(again).toMatchObject({ cas: [], channels: [], files: [], reloaded: [], restarted: [], recovery: { members: [], started: [], nothingToDo: true } });
+    expect([fs.readFileSync(caFile), fs.readFileSync(tlsCaFile)]).toEqual([newCa, newTlsCa]);
   }, 300_000);
 });

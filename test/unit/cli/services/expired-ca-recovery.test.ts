@@ -144,20 +144,54 @@ describe('network renew --ca of an expired CA: the submitter, refusals before an
     }
   });
 
-  it("an expired CA whose TLS CA expired too: CA_EXPIRED naming --tls-ca and the steps, nothing written", async () => {
+  it("a peer org whose CA and TLS CA both expired: either flag alone is RENEW_TARGET naming --ca --tls-ca; both, with no Admin here that may submit, NO_CONFIG_SUBMITTER; the orderer org, CA_EXPIRED; nothing written", async () => {
     const undoCa = await expire(caFile(peerOrgDir(ORG1)), peerOrgDir(ORG1));
     const undoTls = await expire(caFile(peerOrgDir(ORG1), 'tlsca'), peerOrgDir(ORG1), 'tlsca');
     const before = snapshot();
     try {
-      await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: false }, quiet)).rejects.toMatchObject({
-        code: 'CA_EXPIRED',
-        message: expect.stringContaining("re-issues its members' TLS certificates"),
-        details: { field: '--tls-ca', suggestions: expect.arrayContaining([expect.stringContaining('tls_root_certs')]) },
-      });
+      for (const [flags, field] of [[{ ca: true, tlsCa: false }, '--ca'], [{ ca: false, tlsCa: true }, '--tls-ca']] as const) {
+        await expect(renewOrgCas(net, { org: 'Org1', ...flags }, quiet)).rejects.toMatchObject({
+          code: 'RENEW_TARGET',
+          message: expect.stringContaining('both expired'),
+          details: { field, suggestions: [expect.stringContaining('--org Org1 --ca --tls-ca')] },
+        });
+      }
+      // Both named: the recovery's first check, before any channel is read (the orderer org's Admin expired, Org2's key absent).
+      const ordererAdminCert = path.join(ordererOrgDir(), 'users', 'Admin@example.com', 'msp', 'signcerts', 'Admin@example.com-cert.pem');
+      const undoAdmin = await expire(ordererAdminCert, ordererOrgDir());
+      const org2Key = path.join(peerOrgDir('org2.example.com'), 'users', 'Admin@org2.example.com', 'msp', 'keystore', 'priv_sk');
+      const key = fs.readFileSync(org2Key);
+      fs.rmSync(org2Key);
+      try {
+        await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({
+          code: 'NO_CONFIG_SUBMITTER',
+          details: { field: '--org', candidates: [{ id: 'Admin@example.com', why: expect.stringContaining('expired') }, { id: 'Admin@org2.example.com', why: expect.stringContaining(org2Key) }] },
+        });
+      } finally {
+        fs.writeFileSync(org2Key, key, { mode: 0o600 });
+        undoAdmin();
+      }
       expect(snapshot()).toEqual(before);
     } finally {
       undoTls();
       undoCa();
+    }
+    const undoOrdererCa = await expire(caFile(ordererOrgDir()), ordererOrgDir());
+    const undoOrdererTls = await expire(caFile(ordererOrgDir(), 'tlsca'), ordererOrgDir(), 'tlsca');
+    const beforeOrderer = snapshot();
+    try {
+      for (const flags of [{ ca: true, tlsCa: true }, { ca: true, tlsCa: false }, { ca: false, tlsCa: true }]) {
+        await expect(renewOrgCas(net, { org: 'OrdererOrg', ...flags }, quiet)).rejects.toMatchObject({
+          code: 'CA_EXPIRED',
+          message: expect.stringContaining('no orderer can take the config update'),
+          details: { field: '--org', org: 'OrdererOrg' },
+        });
+      }
+      expect(snapshot()).toEqual(beforeOrderer);
+      expect(fs.existsSync(path.join(net, 'backups'))).toBe(false);
+    } finally {
+      undoOrdererTls();
+      undoOrdererCa();
     }
   });
 

@@ -94,8 +94,14 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
             suggestions: expect.arrayContaining([expect.stringContaining('orderer.example.com included'), expect.stringContaining('tls_root_certs')]),
           },
         });
-        // Both named, the expired one refused even when the other is fine.
+        // Both named, the expired one refused even when the other is fine; and when both expired (their one-run recovery has the same condition).
         await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: '--tls-ca', nodesElsewhere: ['orderer.example.com'] } });
+        const ca = await expire('ca');
+        try {
+          await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'CA_EXPIRED', details: { field: '--tls-ca', nodesElsewhere: ['orderer.example.com'] } });
+        } finally {
+          ca.restore();
+        }
         expect(snapshot()).toEqual(before);
       } finally {
         fs.writeFileSync(ordererTlsKey, key, { mode: 0o600 });
@@ -123,13 +129,12 @@ describe('network renew --ca / --revoke-old, revoke --node: refusals, nothing wr
         await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({ code: 'RENEW_TARGET', details: { field: '--ca' } });
         await expect(renewOrgCas(net, { org: 'Org1', ca: true, tlsCa: false }, quiet)).rejects.toMatchObject({ code: 'RENEW_TARGET', details: { field: '--ca', suggestions: [expect.stringContaining('--tls-ca')] } });
         expect(snapshot()).toEqual(before);
-        // The CA expired too: the members are re-issued from it and its Admin signs, so neither comes first.
+        // The CA expired too: the members are re-issued from it and its Admin signs, so both are recovered in one run.
         const ca = await expire('ca');
         try {
           await expect(renewOrgCas(net, { org: 'Org1', ca: false, tlsCa: true }, quiet)).rejects.toMatchObject({
-            code: 'CA_EXPIRED',
-            message: expect.stringContaining('CA expired too'),
-            details: { field: '--tls-ca', nodesElsewhere: [], suggestions: expect.arrayContaining([expect.stringContaining('tls_root_certs')]) },
+            code: 'RENEW_TARGET',
+            details: { field: '--tls-ca', suggestions: [expect.stringContaining('--ca --tls-ca')] },
           });
         } finally {
           ca.restore();
