@@ -93,5 +93,10 @@ export interface MspProvider {
    * {@link LocalMspPart}) to say which of the two the folder failed.
    */
   loadLocalMsp(mspDir: string, mspId: string): LocalMsp;
+  /**
+   * Releases what the provider holds for its signers (msp-x509: PKCS#11 token sessions), once,
+   * when the node stops, after everything that signs has stopped. Optional.
+   */
+  close?(): void;
 }
 export const MspProvider = Symbol('MspProvider');

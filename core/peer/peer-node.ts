@@ -82,6 +82,8 @@ export class PeerNode {
   private readonly network: PeerNetwork;
   private readonly gateway: GatewayService | undefined;
   private readonly runtime: ChaincodeRuntime | undefined;
+  /** Closed at stop: its signers' PKCS#11 sessions end with the node. */
+  private readonly mspProvider: MspProvider;
   private readonly discovery: PeerDiscovery;
   private readonly snapshots: SnapshotManager;
   private readonly snapshotJoiner: SnapshotJoiner;
@@ -101,7 +103,7 @@ export class PeerNode {
       logging: this.logging,
       requiredTokens: { ledger: LedgerStoreProvider, msp: MspProvider, policy: PolicyProvider, runtime: ChaincodeRuntime },
     });
-    const mspProvider = container.get<MspProvider>(MspProvider);
+    const mspProvider = (this.mspProvider = container.get<MspProvider>(MspProvider));
     const policyProvider = container.get<PolicyProvider>(PolicyProvider);
     const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
     const slotRuntime = container.isBound(ChaincodeRuntime) ? container.get<ChaincodeRuntime>(ChaincodeRuntime) : undefined;
@@ -389,6 +391,7 @@ export class PeerNode {
     await this.snapshots.idle();
     this.channels.close();
     await this.runtime?.close();
+    this.mspProvider.close?.();
     this.lock?.release();
     this.lock = undefined;
   }

@@ -27,4 +27,11 @@ export {
   type EcdsaSignature,
 } from './ecdsa-signature';
 export { signatureProblem, type SignatureProblem } from './signature-check';
+export { BccspOptions, Pkcs11Options, PKCS11_PIN_ENV, keyIdForSki, tokenAddressOf } from './bccsp-options';
+export { Pkcs11ErrorCode } from './pkcs11-library';
+export { closeAllTokenSessions, openToken, openTokenSessions, Pkcs11Token, type TokenAddress, type TokenLease } from './pkcs11-token';
+export { TokenLeases } from './token-leases';
+export { TokenSigningKey, subjectKeyIdentifier } from './token-signing-key';
+export { importTokenKey, type ImportedTokenKey } from './token-key-import';
+export { importMspKey, type MspKeyImport, type MspKeyImportRequest } from './msp-key-import';
 export * from './crypto-material';

@@ -15,7 +15,8 @@ import type { LoadSigningIdentityOptions, LocalMspPart } from '../../core/msp/ms
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
 import { goPemDecode } from './go-pem';
-import { X509Msp, type X509MspOptions } from './x509-msp';
+import { processTokenLeases, tokenSigningIdentity, type TokenLeases } from './token-leases';
+import { X509Msp, X509MspOptions } from './x509-msp';
 import { X509SigningIdentity } from './x509-signing-identity';
 
 const MAX_FOLDER_FILES = 256;
@@ -93,7 +94,7 @@ function pemEntries(dir: string, required: boolean): Uint8Array[] {
 }
 
 /** The first PEM block of `label` in the first file of `dir`, re-ended with a newline: a signing certificate. */
-function firstPemBlock(dir: string, label: string): Uint8Array {
+export function firstPemBlock(dir: string, label: string): Uint8Array {
   const [file] = listFiles(dir, true);
   const block = new RegExp(`-----BEGIN ${label}-----[A-Za-z0-9+/=\\s]+?-----END ${label}-----`).exec(readFile(file!).toString('latin1'));
   if (block === null) throw folderError(MspErrorCode.BadFolder, `${file!} holds no "${label}" PEM block`, file!);
@@ -168,11 +169,19 @@ function matchesPublicKey(publicKey: KeyObject, privateKey: KeyObject): boolean 
 /**
  * Loads a node's or user's signing identity from its MSP folder: the first certificate in
  * `signcerts/`, and the key in `keystore/` that matches it (`priv_sk` from cryptogen, `<ski>_sk`
- * from fabric-ca). The identity is validated against the folder's own MSP and must not have
- * expired (MSP_EXPIRED) before it is returned, unless `load.allowExpired`.
+ * from fabric-ca), or with `options.bccsp.default: PKCS11` the token key its SKI names (`tokens`
+ * holds the session; by default one kept for the process). The identity is validated against the
+ * folder's own MSP and must not have expired (MSP_EXPIRED) before it is returned, unless
+ * `load.allowExpired`.
  */
-export function loadSigningIdentity(mspDir: string, mspId: string, options: X509MspOptions = {}, load: LoadSigningIdentityOptions = {}): X509SigningIdentity {
-  return signingIdentityOf(new X509Msp(loadMspConfig(mspDir, mspId), options), mspDir, mspId, load.allowExpired === true);
+export function loadSigningIdentity(
+  mspDir: string,
+  mspId: string,
+  options: X509MspOptions = {},
+  load: LoadSigningIdentityOptions = {},
+  tokens: TokenLeases = processTokenLeases,
+): X509SigningIdentity {
+  return signingIdentityOf(new X509Msp(loadMspConfig(mspDir, mspId), options), mspDir, mspId, { options, tokens, allowExpired: load.allowExpired === true });
 }
 
 /**
@@ -180,9 +189,14 @@ export function loadSigningIdentity(mspDir: string, mspId: string, options: X509
  * {@link loadSigningIdentity}'s identity validated by that same MSP. An `MspError` says in
  * `details.part` which of the two failed (`LocalMspPart`).
  */
-export function loadLocalMsp(mspDir: string, mspId: string, options: X509MspOptions = {}): { msp: X509Msp; signer: X509SigningIdentity } {
+export function loadLocalMsp(
+  mspDir: string,
+  mspId: string,
+  options: X509MspOptions = {},
+  tokens: TokenLeases = processTokenLeases,
+): { msp: X509Msp; signer: X509SigningIdentity } {
   const msp = inPart('msp', () => new X509Msp(loadMspConfig(mspDir, mspId), options));
-  return { msp, signer: inPart('signer', () => signingIdentityOf(msp, mspDir, mspId)) };
+  return { msp, signer: inPart('signer', () => signingIdentityOf(msp, mspDir, mspId, { options, tokens, allowExpired: false })) };
 }
 
 function inPart<T>(part: LocalMspPart, load: () => T): T {
@@ -194,12 +208,28 @@ function inPart<T>(part: LocalMspPart, load: () => T): T {
   }
 }
 
-/** The certificate in `signcerts/` with its key from `keystore/`, validated by `msp`, the folder's own. */
-function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string, allowExpired = false): X509SigningIdentity {
-  const certPem = firstPemBlock(path.join(mspDir, 'signcerts'), 'CERTIFICATE');
+interface SignerSource {
+  readonly options: X509MspOptions;
+  readonly tokens: TokenLeases;
+  readonly allowExpired: boolean;
+}
+
+/** The certificate in `signcerts/` with its key from `keystore/` or the token, validated by `msp`, the folder's own. */
+function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string, source: SignerSource): X509SigningIdentity {
+  const signcerts = path.join(mspDir, 'signcerts');
+  const certPem = firstPemBlock(signcerts, 'CERTIFICATE');
   const identity = msp.deserializeIdentity(serializeIdentity(mspId, certPem));
+  const bccsp = X509MspOptions.parse(source.options).bccsp;
+  const key = bccsp?.default === 'PKCS11' ? undefined : keystoreKey(identity.certificate.publicKey, mspDir).key;
+  identity.validate();
+  // Fabric's setupSigningIdentity: a node does not start with an expired signing certificate.
+  if (!source.allowExpired) assertNotExpired(identity);
+  return key !== undefined ? new X509SigningIdentity(identity, key) : tokenSigningIdentity(identity, bccsp!.pkcs11!, source.tokens, signcerts);
+}
+
+/** The key in `keystore/` whose public half is `publicKey`, and its file. Throws MSP_BAD_FOLDER (no keystore/) or MSP_KEY_MISMATCH. */
+export function keystoreKey(publicKey: KeyObject, mspDir: string): { key: KeyObject; file: string } {
   const keystore = path.join(mspDir, 'keystore');
-  let key: KeyObject | undefined;
   for (const file of listFiles(keystore, true)) {
     let candidate: KeyObject;
     try {
@@ -207,16 +237,7 @@ function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string, allowExp
     } catch {
       continue; // not a key (fabric-ca leaves other files here); the mismatch error below names the folder
     }
-    if (candidate.type === 'private' && matchesPublicKey(identity.certificate.publicKey, candidate)) {
-      key = candidate;
-      break;
-    }
+    if (candidate.type === 'private' && matchesPublicKey(publicKey, candidate)) return { key: candidate, file };
   }
-  if (key === undefined) {
-    throw folderError(MspErrorCode.KeyMismatch, `${keystore} holds no private key matching the certificate in ${path.join(mspDir, 'signcerts')}`, keystore);
-  }
-  identity.validate();
-  // Fabric's setupSigningIdentity: a node does not start with an expired signing certificate.
-  if (!allowExpired) assertNotExpired(identity);
-  return new X509SigningIdentity(identity, key);
+  throw folderError(MspErrorCode.KeyMismatch, `${keystore} holds no private key matching the certificate in ${path.join(mspDir, 'signcerts')}`, keystore);
 }

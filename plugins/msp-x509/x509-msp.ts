@@ -5,6 +5,7 @@ import { MspError } from '../../core/errors';
 import type { Msp } from '../../core/msp/msp';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { MSP_VERSIONS, mspVersionAtLeast, NEWEST_MSP_VERSION, type MspVersion } from '../../core/msp/msp-version';
+import { BccspOptions } from './bccsp-options';
 import { BoundedCache } from './bounded-cache';
 import { serializeIdentity } from '../../core/protocol/serialized-identity';
 import { CaStore, chainIdentifier, toMspCertificate, type CaEntry, type IdentityChain } from './ca-store';
@@ -19,6 +20,8 @@ export const X509MspOptions = z.object({
   identityCacheSize: z.number().int().positive().default(10_000),
   /** Upper bound on `SerializedIdentity` bytes. */
   maxIdentityBytes: z.number().int().positive().default(64 * 1024),
+  /** Where the local signing key lives: `keystore/` (SW, the default) or a PKCS#11 token. */
+  bccsp: BccspOptions.optional(),
 });
 export type X509MspOptions = z.input<typeof X509MspOptions>;
 

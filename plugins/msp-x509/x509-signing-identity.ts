@@ -1,16 +1,18 @@
-import { sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createHash, sign as cryptoSign, KeyObject } from 'node:crypto';
 import type { SigningIdentity } from '../../core/msp/identity';
 import { CURVE_ORDERS, toLowS } from './ecdsa-signature';
+import type { TokenSigningKey } from './token-signing-key';
 import { X509Identity } from './x509-identity';
 
 /**
  * An identity with its private key preloaded as a `KeyObject` (re-parsing PEM per signature is
- * about 15× slower). ECDSA signatures are SHA-256, DER, normalised to low-S as Fabric requires.
+ * about 15× slower), or held in a PKCS#11 token. ECDSA signatures are SHA-256, DER, normalised to
+ * low-S as Fabric requires, whichever holds the key.
  */
 export class X509SigningIdentity extends X509Identity implements SigningIdentity {
   private readonly order: bigint | undefined;
 
-  constructor(identity: X509Identity, private readonly privateKey: KeyObject) {
+  constructor(identity: X509Identity, private readonly privateKey: KeyObject | TokenSigningKey) {
     super(
       // Reuse the deserialized identity's MSP binding and parsed certificate.
       { validateIdentity: () => identity.issuingCa(), satisfiesPrincipal: (_id, p) => identity.satisfiesPrincipal(p) },
@@ -21,12 +23,18 @@ export class X509SigningIdentity extends X509Identity implements SigningIdentity
       identity.keyType,
       identity.sanitizedDer,
     );
-    this.order = CURVE_ORDERS[privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
+    this.order = CURVE_ORDERS[identity.certificate.publicKey.asymmetricKeyDetails?.namedCurve ?? ''];
   }
 
   sign(message: Uint8Array): Uint8Array {
-    if (this.keyType === 'ed25519') return new Uint8Array(cryptoSign(null, message, this.privateKey));
-    const der = new Uint8Array(cryptoSign('sha256', message, { key: this.privateKey, dsaEncoding: 'der' }));
+    const key = this.privateKey;
+    if (!(key instanceof KeyObject)) {
+      // Tokens sign a digest (CKM_ECDSA); the hash is ours, as Fabric's MSP hashes before BCCSP.Sign.
+      const der = key.signDigest(createHash('sha256').update(message).digest());
+      return this.order === undefined ? der : toLowS(der, this.order);
+    }
+    if (this.keyType === 'ed25519') return new Uint8Array(cryptoSign(null, message, key));
+    const der = new Uint8Array(cryptoSign('sha256', message, { key, dsaEncoding: 'der' }));
     return this.order === undefined ? der : toLowS(der, this.order);
   }
 }
