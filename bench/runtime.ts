@@ -15,7 +15,7 @@ import { buildRwSetEnvelope, TestChain } from '../core/ledger/test-blocks';
 import type { KeyModification, KV, QueryPage, SimulationFootprint, TxSimulator } from '../core/ledger/tx-simulator';
 import { SqliteLedgerStoreProvider } from '../plugins/ledger-sqlite';
 import { IsolatedVmRuntime } from '../plugins/runtime-isolated-vm';
-import { measure, round, type BenchMetric } from './harness';
+import { measure, measureAsync, round, type BenchMetric } from './harness';
 
 const BENCH_CHAINCODE = `
 const { Contract } = require('fabric-contract-api');
@@ -28,6 +28,10 @@ class Bench extends Contract {
   }
   async Calls(ctx, n) {
     for (let k = 0; k < Number(n); k++) await ctx.stub.getState('key0');
+  }
+  async CallEmpty(ctx) {
+    const r = await ctx.stub.invokeChaincode('bench', ['Empty'], 'bench');
+    if (r.status !== 200) throw new Error(r.message);
   }
 }
 module.exports.contracts = [Bench];
@@ -171,6 +175,16 @@ export default async function run(): Promise<BenchMetric[]> {
     const calls100 = measure(() => check(reused.invokeSync(benchId, inv('bench', ['Calls', '100']), nullSupport).response.status), { seconds: 1.5 });
     const hostCallUs = Math.max(0, (1e6 / calls100.perCpuSecond - 1e6 / empty.perCpuSecond) / 100);
 
+    // One sandbox→sandbox chaincode call, as the endorser runs it: the top-level transaction off the
+    // peer's thread (`invoke`), the callee through the runtime's `invoke` while the caller waits.
+    const nested: RuntimeSupport = {
+      ...nullSupport,
+      invokeChaincodeAsync: async (_name, args) => (await reused.invoke(benchId, inv('bench', args.map((a) => Buffer.from(a).toString())), { ...nested, calledByChaincode: true })).response,
+    };
+    const emptyAsync = await measureAsync(async () => check((await reused.invoke(benchId, inv('bench', ['Empty']), nested)).response.status), { seconds: 1.5 });
+    const callEmpty = await measureAsync(async () => check((await reused.invoke(benchId, inv('bench', ['CallEmpty']), nested)).response.status), { seconds: 1.5 });
+    const c2cCallUs = Math.max(0, 1e6 / callEmpty.perCpuSecond - 1e6 / emptyAsync.perCpuSecond);
+
     // Real SQLite ledger with 5 committed keys.
     const ledger = manager.create('bench');
     const seed = new RwSetBuilder();
@@ -195,6 +209,7 @@ export default async function run(): Promise<BenchMetric[]> {
       { name: 'read5_write1_tx_per_s', value: round(read5.perCpuSecond, 0), unit: 'tx/s' },
       { name: 'create_asset_per_s', value: round(create.perCpuSecond, 0), unit: 'tx/s' },
       { name: 'host_call_us', value: round(hostCallUs, 2), unit: 'µs' },
+      { name: 'c2c_call_us', value: round(c2cCallUs, 1), unit: 'µs (CPU of one sandbox→sandbox chaincode call)' },
     ];
   } finally {
     for (const rt of runtimes) await rt.close();
