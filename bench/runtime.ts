@@ -205,6 +205,7 @@ export default async function run(): Promise<BenchMetric[]> {
       { name: 'isolate_start_ms', value: round(isolateStartMs, 2), unit: 'ms' },
       { name: 'tx_overhead_ms', value: round(1000 / empty.perCpuSecond, 4), unit: 'ms' },
       { name: 'tx_overhead_strict_ms', value: round(1000 / emptyStrict.perCpuSecond, 4), unit: 'ms' },
+      { name: 'tx_overhead_async_ms', value: round(1000 / emptyAsync.perCpuSecond, 4), unit: 'ms (invoke off the peer thread, as the endorser runs a transaction)' },
       { name: 'empty_tx_per_s', value: round(empty.perCpuSecond, 0), unit: 'tx/s' },
       { name: 'read5_write1_tx_per_s', value: round(read5.perCpuSecond, 0), unit: 'tx/s' },
       { name: 'create_asset_per_s', value: round(create.perCpuSecond, 0), unit: 'tx/s' },
