@@ -75,6 +75,8 @@ export interface OrgAuthority {
    * Re-issues the enrollment (and TLS, if it has one) certificate of the member in `memberDir` from
    * the org's CAs: same subject, role and TLS names, new keys (0600), `notAfter` capped at the CA's
    * own expiry. Writes a whole copy of the member's folder to `outDir`; `memberDir` is not changed.
+   * A member whose `msp/keystore/` is empty (its key in a PKCS#11 token) is re-issued for the
+   * current certificate's public key, nothing written to `keystore/`; its TLS key is renewed as a file.
    * Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, `CERT_NOT_FROM_CA`.
    */
   renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedMember>;

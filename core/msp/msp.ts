@@ -100,3 +100,10 @@ export interface MspProvider {
   close?(): void;
 }
 export const MspProvider = Symbol('MspProvider');
+
+/**
+ * A provider for given `plugins.msp.options`, for tools that load identities outside a node (the
+ * CLI's users whose keys are in a PKCS#11 token). MSP plugins may provide it.
+ */
+export type MspProviderFactory = (options: Record<string, unknown>) => MspProvider;
+export const MspProviderFactory = Symbol('MspProviderFactory');

@@ -1,7 +1,7 @@
 import { ContainerModule } from '../../core/di';
 import { ConfigError } from '../../core/errors';
 import { CryptoMaterialGenerator } from '../../core/msp/crypto-material';
-import { MspProvider } from '../../core/msp/msp';
+import { MspProvider, MspProviderFactory } from '../../core/msp/msp';
 import { MspKeyImporter } from '../../core/msp/msp-key-importer';
 import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
 import { orgAuthority } from './crypto-material/org-authority';
@@ -23,10 +23,11 @@ export function mspOptionsFrom(raw: Record<string, unknown>): X509MspOptions {
   return parsed.data;
 }
 
+
 /**
  * Binds the X.509 MSP provider to `MspProvider` (options from the node config when one is bound)
- * the cryptogen-layout generator to `CryptoMaterialGenerator`, and the PKCS#11 key import of
- * `weft msp import-key`.
+ * the cryptogen-layout generator to `CryptoMaterialGenerator`, the PKCS#11 key import of
+ * `weft msp import-key`, and an {@link MspProviderFactory} for the CLI's token identities.
  */
 export default new ContainerModule(({ bind }) => {
   bind(CryptoMaterialGenerator).toConstantValue({
@@ -43,6 +44,7 @@ export default new ContainerModule(({ bind }) => {
     authority: orgAuthority,
   } satisfies CryptoMaterialGenerator);
   bind(MspKeyImporter).toConstantValue({ importKey: importMspKey } satisfies MspKeyImporter);
+  bind(MspProviderFactory).toConstantValue(((options) => new X509MspProvider(mspOptionsFrom(options))) satisfies MspProviderFactory);
   bind(MspProvider)
     .toDynamicValue((ctx) => {
       const config = ctx.get<NodeConfig>(NodeConfigToken, { optional: true });

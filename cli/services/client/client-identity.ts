@@ -3,15 +3,15 @@ import { ConfigError } from '../../../core/errors';
 import type { Signer } from '../../../core/protocol/signer';
 import { resolveOrg } from '../chaincode/org-args';
 import { mspTooling } from '../msp-tooling';
+import { CLI_PKCS11_LABEL_ENV, CLI_PKCS11_LIBRARY_ENV, cliTokenMspOptions, cliTokenProvider, keystoreHasKey } from './cli-token';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
 import { keyHere, keyNotHere } from '../network/org-keys';
 
-/** A user of the network that can sign: its files and a signer over its key. */
+/** A user of the network that can sign: its files and a signer over its key (a keystore file or a PKCS#11 token). */
 export interface ClientIdentity {
   readonly user: UserLayout;
   readonly signer: Signer;
   readonly certPem: Buffer;
-  readonly keyPem: Buffer;
 }
 
 /**
@@ -33,9 +33,21 @@ export function resolveUser(layout: NetworkLayout, org: string | undefined, user
   return layout.user(spec, found);
 }
 
-/** The user's signer; `KEY_NOT_HERE` when this directory does not hold its key (an export for other orgs). */
+/**
+ * The user's signer: over its keystore file, or, when its keystore is empty and
+ * WEFT_PKCS11_LIBRARY / WEFT_PKCS11_LABEL name a token (`weft msp import-key` moved the key
+ * there), over the token key. `KEY_NOT_HERE` when neither holds it (an export for other orgs), naming both.
+ */
 export function loadClientIdentity(user: UserLayout): ClientIdentity {
-  if (!keyHere(user.keyPath)) throw keyNotHere(user, user.keyPath);
-  const signer = mspTooling().msp.loadSigningIdentity(user.mspDir, user.mspId);
-  return { user, signer, certPem: fs.readFileSync(user.certPath), keyPem: fs.readFileSync(user.keyPath) };
+  const certPem = (): Buffer => fs.readFileSync(user.certPath);
+  if (keyHere(user.keyPath)) return { user, signer: mspTooling().msp.loadSigningIdentity(user.mspDir, user.mspId), certPem: certPem() };
+  const token = keystoreHasKey(user.mspDir) ? undefined : cliTokenMspOptions();
+  if (token === undefined) {
+    const notHere = keyNotHere(user, user.keyPath);
+    throw new ConfigError(notHere.code, notHere.message, {
+      ...notHere.details,
+      suggestions: [...((notHere.details.suggestions as string[] | undefined) ?? []), `if its key is in a PKCS#11 token (weft msp import-key), set ${CLI_PKCS11_LIBRARY_ENV}, ${CLI_PKCS11_LABEL_ENV} and WEFT_PKCS11_PIN`],
+    });
+  }
+  return { user, signer: cliTokenProvider(token).loadSigningIdentity(user.mspDir, user.mspId), certPem: certPem() };
 }

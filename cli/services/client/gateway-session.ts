@@ -1,6 +1,5 @@
-import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, signers, type Gateway } from '@hyperledger/fabric-gateway';
+import { connect, hash, type ConnectOptions, type Gateway } from '@hyperledger/fabric-gateway';
 import { CLI_CLIENT_KEEPALIVE, type Keepalive, clientKeepaliveOptions } from '../../../core/node/grpc-keepalive';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { ClientIdentity } from './client-identity';
@@ -29,8 +28,7 @@ export class GatewaySession {
     this.gateway = connect({
       client: this.client,
       identity: { mspId: identity.user.mspId, credentials: identity.certPem },
-      signer: signers.newPrivateKeySigner(createPrivateKey(identity.keyPem)),
-      hash: hash.sha256,
+      ...gatewaySigning(identity),
       evaluateOptions: () => ({ deadline: Date.now() + 30_000 }),
       endorseOptions: () => ({ deadline: Date.now() + 60_000 }),
       submitOptions: () => ({ deadline: Date.now() + 30_000 }),
@@ -50,6 +48,14 @@ export class GatewaySession {
     this.gateway.close();
     this.client.close();
   }
+}
+
+/**
+ * How the Gateway client signs as `identity`: through its MSP signer, which hashes the message
+ * itself (SHA-256) and may sign in a PKCS#11 token, so the client hands it the message unhashed.
+ */
+export function gatewaySigning(identity: Pick<ClientIdentity, 'signer'>): Pick<ConnectOptions, 'signer' | 'hash'> {
+  return { signer: (message) => Promise.resolve(identity.signer.sign(message)), hash: hash.none };
 }
 
 /** The first peer of the org with this MSP ID. */

@@ -30,7 +30,7 @@ import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
-import { keyHere, orgsWithKeysHere } from './org-keys';
+import { orgsWithKeysHere, signingKeyHere } from './org-keys';
 
 export interface ChannelUpdateOptions {
   /** The channel (default: the network's default channel). */
@@ -207,7 +207,7 @@ function newUpdate(layout: NetworkLayout, current: ParsedChannelConfig, change: 
 function adminsHere(network: NetworkLayout, mspIds: readonly string[]): string[] {
   return mspIds.filter((mspId) => {
     const user = adminOf(network, mspId);
-    return user !== undefined && keyHere(user.keyPath);
+    return user !== undefined && signingKeyHere(user);
   });
 }
 
@@ -228,7 +228,7 @@ function submitterHere(network: NetworkLayout): AdminSigner {
   const candidates = [...orgsWithKeysHere(network).map((o) => o.mspId), network.spec.ordererOrg.mspId];
   for (const mspId of candidates) {
     const user = adminOf(network, mspId)!;
-    if (keyHere(user.keyPath)) return { mspId, user, signer: loadClientIdentity(user).signer };
+    if (signingKeyHere(user)) return { mspId, user, signer: loadClientIdentity(user).signer };
   }
   throw new WeftError('NO_ADMIN_KEYS_HERE', `${network.dir} holds no Admin key to submit the update with`, { suggestions: ["submit from a directory that holds an org's Admin key"] });
 }

@@ -5,7 +5,7 @@ import { toHex } from '../../../core/protocol/bytes';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { withPeerClient } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { keyHere, orgsWithKeysHere } from './org-keys';
+import { orgsWithKeysHere, signingKeyHere } from './org-keys';
 import { loadNetworkSpec } from './network-spec';
 
 export type Progress = (message: string) => void;
@@ -35,7 +35,7 @@ export async function peerChannels(layout: NetworkLayout, peer: NodeLayout): Pro
  */
 export function channelReader(layout: NetworkLayout, peer: NodeLayout, channel: string): ClientIdentity {
   const own = layout.networkSpec.orgs.find((o) => o.mspId === peer.mspId)!;
-  if (keyHere(layout.user(own, 'Admin').keyPath)) return loadClientIdentity(layout.user(own, 'Admin'));
+  if (signingKeyHere(layout.user(own, 'Admin'))) return loadClientIdentity(layout.user(own, 'Admin'));
   const member = orgsWithKeysHere(layout.forChannel(channel))[0];
   return loadClientIdentity(layout.user(member ?? own, 'Admin'));
 }

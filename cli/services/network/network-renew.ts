@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
 import type { RenewedMember } from '../../../core/msp/crypto-material';
 import { resolveOrg } from '../chaincode/org-args';
+import { memberKeyInToken } from '../client/cli-token';
 import { openNetwork, type Progress } from './network-access';
 import { namedNodes, networkDown, networkUp } from './network-control';
 import { type NetworkLayout, type NodeLayout, orgNamed } from './network-layout';
@@ -60,6 +61,8 @@ export interface RenewResult {
   readonly restartNeeded: boolean;
   /** With `revokeOld`: the earlier certificates now on the CRL. */
   readonly revoked?: OldCertificatesRevoked;
+  /** Whether the signing key is in a PKCS#11 token: the enrollment certificate was re-issued for that same key, `keystore/` left empty. */
+  readonly keyInToken: boolean;
 }
 
 /** What renew acts on: the member's folder, its org's, and how to report it. */
@@ -125,7 +128,7 @@ function backupDirOf(layout: NetworkLayout, memberDir: string, now: Date): strin
 /**
  * `weft network renew`: fabric-ca-client reenroll for a node or user of a network made by `weft
  * network init`. Re-issues its enrollment and TLS certificates from its org's CAs (same subject and
- * SANs, new keys 0600) into a staging copy of its folder, then swaps that in: the live folder moves
+ * SANs, new keys 0600; a signing key in a PKCS#11 token is kept, see {@link memberKeyInToken}) into a staging copy of its folder, then swaps that in: the live folder moves
  * to `backups/` and the copy takes its place, so a reader sees the old folder or the new one. The
  * channel configs need no update: they trust the org's CAs, not the certificates (a solo orderer's
  * TLS certificate is not in them; an etcdraft consenter's would be). A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
@@ -147,6 +150,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   if (options.revokeOld === true) {
     assertOrgAdminHere(layout, member.org);
   }
+  const keyInToken = memberKeyInToken({ id: target.id, mspDir: path.join(target.memberDir, 'msp'), ...(target.node !== undefined && { configFile: target.node.configFile }) });
   const renewal = orgAuthority();
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
@@ -169,6 +173,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
     staging.dispose();
   }
   progress(`${target.id}: new certificates from ${target.mspId}'s CA and TLS CA, valid until ${issued.enrollment.notAfter.toISOString()}; the old ones are in ${backupDir}`);
+  if (keyInToken) progress(`${target.id}: its signing key is in a PKCS#11 token: the new enrollment certificate is for that same key (nothing written to keystore/)`);
 
   const certIn = (sub: string, pick: (f: string) => boolean): string => {
     const folder = path.join(target.memberDir, sub);
@@ -208,6 +213,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
     reloaded,
     restartNeeded: running && !restarted && !reloaded,
     ...(revoked !== undefined && { revoked }),
+    keyInToken,
   };
 }
 

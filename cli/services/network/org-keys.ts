@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
+import { cliTokenMspOptions, keystoreHasKey } from '../client/cli-token';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
 
@@ -15,6 +16,16 @@ export function keyHere(keyPath: string): boolean {
   return fs.existsSync(keyPath);
 }
 
+/**
+ * Whether this directory can sign as `user`: its key file is here, or its `keystore/` is here but
+ * emptied (`weft msp import-key` moved the key into a token) and the CLI's token variables name
+ * that token. An export leaves out other orgs' keystore folders altogether: those are not here.
+ */
+export function signingKeyHere(user: Pick<UserLayout, 'keyPath' | 'mspDir'>): boolean {
+  if (keyHere(user.keyPath)) return true;
+  return fs.existsSync(path.join(user.mspDir, 'keystore')) && !keystoreHasKey(user.mspDir) && cliTokenMspOptions() !== undefined;
+}
+
 /** Whether this directory holds the keys `node` runs with: its signing key, and its TLS key when TLS is on. */
 export function nodeKeysHere(layout: NetworkLayout, node: NodeLayout): boolean {
   const keystore = path.join(node.mspDir, 'keystore');
@@ -24,13 +35,13 @@ export function nodeKeysHere(layout: NetworkLayout, node: NodeLayout): boolean {
 
 /** The peer orgs whose Admin can sign from this directory, in network order. */
 export function orgsWithKeysHere(layout: NetworkLayout): PeerOrgSpec[] {
-  return layout.spec.orgs.filter((org) => keyHere(layout.user(org, 'Admin').keyPath));
+  return layout.spec.orgs.filter((org) => signingKeyHere(layout.user(org, 'Admin')));
 }
 
 /** Whether the orderer org's Admin (channel participation API, over mutual TLS) can act from here. */
 export function ordererAdminHere(layout: NetworkLayout): boolean {
   const admin = layout.ordererAdmin();
-  return keyHere(admin.keyPath) && keyHere(admin.tlsKeyPath);
+  return signingKeyHere(admin) && keyHere(admin.tlsKeyPath);
 }
 
 /**

@@ -170,6 +170,20 @@ export class CertificateAuthority implements IssuedCertificate {
  */
 export async function issueEndEntity(signer: CertificateSigner, caSubject: Omit<DistinguishedName, 'organizationalUnits'>, options: IssueOptions): Promise<IssuedCertificate> {
   const keys = generateKeyPair(options.keyAlgorithm ?? 'P-256');
+  const issued = await issueForPublicKey(signer, caSubject, options, keys.publicKey);
+  return { ...issued, keyPem: privateKeyToPem(keys.privateKey), privateKey: keys.privateKey };
+}
+
+/**
+ * {@link issueEndEntity} for a key pair held elsewhere (a PKCS#11 token): the certificate binds
+ * `publicKey`, and no private key is made or returned.
+ */
+export async function issueForPublicKey(
+  signer: CertificateSigner,
+  caSubject: Omit<DistinguishedName, 'organizationalUnits'>,
+  options: IssueOptions,
+  publicKey: KeyObject,
+): Promise<Omit<IssuedCertificate, 'keyPem' | 'privateKey'>> {
   const tls = options.usage === 'tls';
   const keyUsage: KeyUsageFlag[] = tls ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
   const extKeyUsage: ExtKeyUsageFlag[] = tls ? ['serverAuth', 'clientAuth'] : [];
@@ -183,7 +197,7 @@ export async function issueEndEntity(signer: CertificateSigner, caSubject: Omit<
       organizationalUnits: options.organizationalUnits,
       commonName: options.commonName,
     },
-    publicKey: keys.publicKey,
+    publicKey,
     issuer: signer,
     notBefore: options.notBefore ?? validity.notBefore,
     notAfter: options.notAfter ?? validity.notAfter,
@@ -194,8 +208,6 @@ export async function issueEndEntity(signer: CertificateSigner, caSubject: Omit<
   });
   return {
     certPem: built.pem,
-    keyPem: privateKeyToPem(keys.privateKey),
-    privateKey: keys.privateKey,
     certificate: new X509Certificate(built.pem),
     serialNumber: built.serialNumber,
   };

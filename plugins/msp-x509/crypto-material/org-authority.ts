@@ -7,7 +7,7 @@ import { ConfigError } from '../../../core/errors';
 import type { OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
 import { reissueRootCertificate, sameCaIdentity } from './ca-renewal';
-import { defaultValidity, issueEndEntity } from './certificate-authority';
+import { defaultValidity, issueEndEntity, issueForPublicKey } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
 import { extendCrl, readCrl } from './crl-builder';
 import { nodeOusConfigYaml } from './org-generator';
@@ -215,6 +215,14 @@ function subjectOf(cert: X509Certificate): { commonName: string; organization: s
   return { commonName: values(COMMON_NAME)[0] ?? '', organization: values(ORGANIZATION)[0] ?? '', organizationalUnits: values(OU), subjectAltNames };
 }
 
+/**
+ * Whether `keystore` holds anything: the rule `weft msp import-key` and the CLI go by (an emptied
+ * keystore is a key moved into a token), so all three agree on where a member's key is.
+ */
+function keystoreHoldsKey(keystore: string): boolean {
+  return fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
+}
+
 /** `wanted`, or the CA's own end when the CA expires sooner: a certificate cannot outlive the CA it chains to. */
 function cappedNotAfter(ca: LoadedCa, wanted: Date, now: Date): Date {
   const caEnd = new Date(ca.certificate.validTo);
@@ -230,7 +238,9 @@ function cappedNotAfter(ca: LoadedCa, wanted: Date, now: Date): Date {
 /**
  * Re-issues a node's or user's certificates from its org's CAs, as fabric-ca-client reenroll does:
  * the enrollment certificate (same subject, so the same NodeOU role) and the TLS certificate (same
- * subject and SANs), each with a new key, valid until `notAfter` (init's ten years by default),
+ * subject and SANs), each with a new key (except a member whose `msp/keystore/` holds no key: its
+ * key is in a PKCS#11 token, so the enrollment certificate is re-issued for the same public key and
+ * nothing is written to `keystore/`; TLS keys are files always), valid until `notAfter` (init's ten years by default),
  * capped at the issuing CA's own expiry. `memberDir` is the member's folder (`peers/<name>`,
  * `users/<name>`, `orderers/<name>`); a complete copy of it with the new certificates and keys
  * (0600) is written to `outDir`, absent or empty, for the caller to swap in. Nothing under
@@ -253,13 +263,17 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
   const validity = defaultValidity(now);
   const wanted = options.notAfter ?? validity.notAfter;
   const subject = subjectOf(old);
-  const sign = await issueEndEntity(ca.signer, ca.subject, {
+  const signOptions = {
     commonName: subject.commonName,
     organization: subject.organization,
     organizationalUnits: subject.organizationalUnits,
     notBefore: validity.notBefore,
     notAfter: cappedNotAfter(ca, wanted, now),
-  });
+  };
+  // A member whose keystore holds no key signs in a PKCS#11 token (weft msp import-key): as
+  // fabric-ca reenroll with an HSM, the new certificate is for the key it has, which never leaves the token.
+  const tokenKey = !keystoreHoldsKey(path.join(memberDir, 'msp', 'keystore'));
+  const sign = tokenKey ? { ...(await issueForPublicKey(ca.signer, ca.subject, signOptions, old.publicKey)), keyPem: undefined } : await issueEndEntity(ca.signer, ca.subject, signOptions);
   const tlsSubject = oldTls === undefined ? undefined : subjectOf(oldTls);
   const tls =
     tlsSubject === undefined
@@ -279,9 +293,11 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
   fs.cpSync(memberDir, outDir, { recursive: true, preserveTimestamps: true });
   const rel = (file: string): string => path.join(outDir, path.relative(memberDir, file));
   fs.rmSync(rel(signCertPath));
-  fs.rmSync(path.join(outDir, 'msp', 'keystore'), { recursive: true, force: true });
   writeFile(rel(signCertPath), sign.certPem);
-  writeFile(path.join(outDir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
+  if (sign.keyPem !== undefined) {
+    fs.rmSync(path.join(outDir, 'msp', 'keystore'), { recursive: true, force: true });
+    writeFile(path.join(outDir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
+  }
   if (tls !== undefined && tlsCertPath !== undefined) {
     const keyPath = tlsCertPath.replace(/\.crt$/, '.key');
     fs.rmSync(rel(tlsCertPath));
