@@ -77,9 +77,12 @@ export interface OrgAuthority {
    * own expiry. Writes a whole copy of the member's folder to `outDir`; `memberDir` is not changed.
    * A member whose `msp/keystore/` is empty (its key in a PKCS#11 token) is re-issued for the
    * current certificate's public key, nothing written to `keystore/`; its TLS key is renewed as a file.
+   * `notBefore` is the new certificates' start (default `now` less the clock-skew margin): the
+   * whole-network recovery passes the old certificate's start, so the chain verifies against the
+   * expired root the channels still hold.
    * Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, `CERT_NOT_FROM_CA`.
    */
-  renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedMember>;
+  renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date; readonly notBefore?: Date }): Promise<RenewedMember>;
   /**
    * Re-issues the org's root CA (`ca`) or TLS CA (`tlsca`) certificate for the same key, subject
    * and SKI, so every certificate it issued still chains to it, valid until `notAfter` (ten years

@@ -3,6 +3,7 @@ import { ConfigError } from '../../../core/errors';
 import { WeftCommand } from '../../base-command';
 import { networkDirArg } from '../../common-flags';
 import { renewMember, type RenewResult } from '../../services/network/network-renew';
+import { recoverExpiredNetwork, type NetworkRecovery } from '../../services/network/expired-network-recovery';
 import { renewOrgCas, type RenewCaResult } from '../../services/network/org-ca-renewal';
 
 export default class NetworkRenew extends WeftCommand {
@@ -23,6 +24,8 @@ export default class NetworkRenew extends WeftCommand {
     "An expired TLS CA (--tls-ca) is recovered in place when every node trusting it runs from this directory: the TLS CA and every copy of it under organizations/ are replaced, the members whose certificates ended re-issued (running nodes reload), the org's stopped nodes started, other orderers reload and other orgs' peers restart (their connections keep the roots they were dialled with), " +
     "then each channel's tls_root_certs takes the renewed root by a config update the org's Admin signs and submits. With a node elsewhere (another host, keys elsewhere) it is refused (CA_EXPIRED naming them, with the steps), nothing changed. " +
     "A peer org whose CA and TLS CA both expired is recovered by one run with --ca --tls-ca (either flag alone: RENEW_TARGET), under the same condition: one config update per channel replaces root_certs and tls_root_certs (signed inside by the org's expired Admin, submitted by another org's), then every copy of both roots, the members re-issued, the org's nodes started, the other nodes brought onto the TLS root as above; the orderer org in that state is refused (CA_EXPIRED). " +
+    "With --all-expired, a network whose every CA and TLS CA expired (weft network init makes them end together) and whose every node runs from this directory is recovered in place: every running node stops, every CA and TLS CA is re-issued (same key, subject and start) and every copy under organizations/ replaced, every member whose certificate ended is re-issued from its old start (so it verifies against the expired root the channels still hold: the MSP checks a chain at the certificate's start), every node starts, then each org's own Admin replaces its root_certs and tls_root_certs in every channel. " +
+    'Refused with a node run elsewhere (NODES_ELSEWHERE) or when only some CAs expired (RENEW_TARGET: recover those orgs with --org). ' +
     'Run it again after a failure midway.';
   static override examples = [
     '<%= config.bin %> network renew ./net --node peer0.org1.example.com',
@@ -33,6 +36,7 @@ export default class NetworkRenew extends WeftCommand {
     '<%= config.bin %> network renew ./net --org Org1 --ca --tls-ca --days 3650 --restart',
     '<%= config.bin %> network renew ./net --org Org1 --ca --json',
     '<%= config.bin %> network renew ./net --org Org1 --tls-ca --json',
+    '<%= config.bin %> network renew ./net --all-expired --json',
   ];
   static override args = { dir: networkDirArg };
   static override flags = {
@@ -43,11 +47,25 @@ export default class NetworkRenew extends WeftCommand {
     'tls-ca': Flags.boolean({ description: "renew the --org's TLS CA certificate likewise", default: false }),
     'revoke-old': Flags.boolean({ description: 'then revoke the replaced enrollment certificate (org CRL in every channel), once the running node took the new one (reload or --restart)', default: false }),
     days: Flags.integer({ description: "validity of the new certificates in days (default: ten years, as weft network init), at most the CA's own", min: 1 }),
+    'all-expired': Flags.boolean({
+      description: 'recover a network whose every CA and TLS CA expired, every node run from here: CAs, members, copies, nodes, then each channel',
+      default: false,
+      exclusive: ['org', 'node', 'user', 'ca', 'tls-ca', 'revoke-old', 'restart'],
+    }),
     restart: Flags.boolean({ description: 'restart the node if it runs on this machine, instead of reloading its certificates live', default: false }),
   };
 
-  async run(): Promise<RenewResult | RenewCaResult> {
+  async run(): Promise<RenewResult | RenewCaResult | NetworkRecovery> {
     const { args, flags } = await this.parse(NetworkRenew);
+    if (flags['all-expired']) {
+      const r = await recoverExpiredNetwork(args.dir, { ...(flags.days !== undefined && { days: flags.days }) }, (m) => this.progress(m));
+      for (const c of r.cas) this.log(`${c.mspId} ${c.which} ${c.fileName}: serial ${c.serialNumber}, valid until ${c.notAfter} (was ${c.previousNotAfter})`);
+      for (const m of r.members) this.log(`${m.id}: re-issued from ${m.enrollment.notBefore}, valid until ${m.enrollment.notAfter}`);
+      if (r.started.length > 0) this.log(`started: ${r.started.join(', ')}`);
+      for (const c of r.channels) this.log(`channel ${c.channel}: ${c.mspId}'s roots replaced (signed and submitted by its Admin)`);
+      this.log(r.nothingToDo ? 'every CA and TLS CA was recovered already: nothing changed' : `${r.cas.length} CA certificate(s) re-issued, ${r.files.length} file(s) replaced, ${r.members.length} member(s) re-issued, ${r.channels.length} channel update(s)`);
+      return r;
+    }
     if (flags.ca || flags['tls-ca']) {
       const other = flags.node !== undefined ? '--node' : flags.user !== undefined ? '--user' : flags['revoke-old'] ? '--revoke-old' : undefined;
       if (other !== undefined || flags.org === undefined) {

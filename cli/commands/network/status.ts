@@ -16,7 +16,7 @@ export default class NetworkStatusCommand extends WeftCommand {
   static override summary = 'Show each node (address, MSP, TLS root, operations, height, health), each user identity, and when their certificates and the CAs expire.';
   static override description =
     'With --json, prints everything a client application needs to connect: the channel (and all channels); every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path. ' +
-    `Each node and user also shows when the soonest of its certificates (enrollment, TLS) expires, and each org's CA and TLS CA theirs: flagged when within ${EXPIRY_SOON_DAYS} days or past (renew with weft network renew; an expired CA is recovered in place with weft network renew <dir> --org <org> --ca, an expired TLS CA with --tls-ca, both with --ca --tls-ca).`;
+    `Each node and user also shows when the soonest of its certificates (enrollment, TLS) expires, and each org's CA and TLS CA theirs: flagged when within ${EXPIRY_SOON_DAYS} days or past (renew with weft network renew; an expired CA is recovered in place with weft network renew <dir> --org <org> --ca, an expired TLS CA with --tls-ca, both with --ca --tls-ca; when every CA expired, all at once with weft network renew <dir> --all-expired).`;
   static override examples = ['<%= config.bin %> network status ./net', '<%= config.bin %> network status ./net --json'];
   static override args = { dir: Args.string({ description: 'network directory', required: true }) };
   static override flags = { channel: channelFlag };
@@ -34,7 +34,10 @@ export default class NetworkStatusCommand extends WeftCommand {
     for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${expiryText(u.certificate)}  ${u.certPath}`);
     // An org whose CA and TLS CA both expired is recovered by one run naming both (each alone needs the other).
     const bothExpired = (org: string): boolean => s.cas.filter((c) => c.org === org && c.state === 'expired').length === 2;
-    const recover = (c: (typeof s.cas)[number]): string => `weft network renew ${args.dir} --org ${c.org} ${bothExpired(c.org) ? '--ca --tls-ca' : c.ca === 'ca' ? '--ca' : '--tls-ca'}`;
+    // Every CA ended (weft network init makes them end together): no org's Admin can carry another's update, one run recovers them all.
+    const allExpired = s.cas.length > 0 && s.cas.every((c) => c.state === 'expired');
+    const recover = (c: (typeof s.cas)[number]): string =>
+      allExpired ? `weft network renew ${args.dir} --all-expired` : `weft network renew ${args.dir} --org ${c.org} ${bothExpired(c.org) ? '--ca --tls-ca' : c.ca === 'ca' ? '--ca' : '--tls-ca'}`;
     for (const c of s.cas) this.log(`  ${c.ca.padEnd(7)} ${c.mspId.padEnd(28)} ${expiryText(c, recover(c))}`);
     this.log(`  keys here: ${s.orgKeysHere.length > 0 ? s.orgKeysHere.join(', ') : 'none (certificates only)'}`);
     return s;

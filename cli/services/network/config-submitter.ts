@@ -9,7 +9,7 @@ import { loadClientIdentity, type ClientIdentity } from '../client/client-identi
 import { mspTooling, NETWORK_POLICY_PLUGIN } from '../msp-tooling';
 import type { NetworkLayout, UserLayout } from './network-layout';
 import type { MspOrg } from './org-msp-channels';
-import { keyHere } from './org-keys';
+import { keyHere, signingKeyHere } from './org-keys';
 
 /** An identity here that may carry a config update for an org that cannot: it signs the CONFIG_UPDATE envelope (the creator orderers check). */
 export interface ConfigSubmitter {
@@ -44,8 +44,8 @@ export function submitterCandidates(network: NetworkLayout, org: MspOrg, now: Da
   const refused: Refusal[] = [];
   for (const user of admins) {
     const tlsNeeded = network.spec.tls && network.spec.mutualTls;
-    if (!keyHere(user.keyPath) || (tlsNeeded && !keyHere(user.tlsKeyPath))) {
-      refused.push({ id: user.id, why: `its key is not in this directory (${!keyHere(user.keyPath) ? user.keyPath : user.tlsKeyPath})` });
+    if (!signingKeyHere(user) || (tlsNeeded && !keyHere(user.tlsKeyPath))) {
+      refused.push({ id: user.id, why: `its key is not in this directory (${!signingKeyHere(user) ? user.keyPath : user.tlsKeyPath})` });
       continue;
     }
     const ended = expiredAt(user.certPath, now) ?? (network.spec.tls && fs.existsSync(user.tlsCertPath) ? expiredAt(user.tlsCertPath, now) : undefined);
@@ -108,6 +108,7 @@ export function noSubmitter(org: MspOrg, refused: readonly Refusal[]): ConfigErr
         org.peerOrg === undefined
           ? 'run this where a peer org Admin whose certificate is valid has its key (weft network export --org <org> gives one), with the orderer org CA key here'
           : `run this where the orderer org's Admin (or another member org's) has its key and a valid certificate, with ${org.name}'s CA key here`,
+        "when every org's CAs expired and every node runs from this directory: weft network renew <dir> --all-expired (each org's own Admin then updates the channels)",
       ],
     },
   );

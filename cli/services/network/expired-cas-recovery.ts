@@ -33,6 +33,7 @@ export function assertBothRecoverable(dir: string, org: MspOrg): void {
       org: org.name,
       suggestions: [
         `if an orderer still runs on valid certificates elsewhere, run weft network renew ${dir} --org ${org.name} --ca --tls-ca where it is reachable`,
+        `when every org's CAs expired (weft network init makes them end together) and every node runs from this directory: weft network renew ${dir} --all-expired`,
         "otherwise the channels must be rebuilt from their blocks by hand: renew the orderer org's CAs before they expire next time (weft network status flags them 30 days ahead)",
       ],
     },

@@ -1,7 +1,8 @@
 import type { Signer } from '../../../core/protocol/signer';
+import { cliTokenMspOptions, cliTokenProvider } from '../client/cli-token';
 import { mspTooling } from '../msp-tooling';
 import type { UserLayout } from './network-layout';
-import { keyHere, keyNotHere } from './org-keys';
+import { keyHere, keyNotHere, signingKeyHere } from './org-keys';
 
 /**
  * A signer over a user's MSP folder that does not refuse an expired certificate, as a plain
@@ -11,7 +12,10 @@ import { keyHere, keyNotHere } from './org-keys';
  * refused by every orderer and peer.
  */
 export function signerIgnoringExpiry(user: UserLayout): Signer & { readonly notAfter: Date } {
-  if (!keyHere(user.keyPath)) throw keyNotHere(user, user.keyPath);
-  const identity = mspTooling().msp.loadSigningIdentity(user.mspDir, user.mspId, { allowExpired: true });
+  if (!signingKeyHere(user)) throw keyNotHere(user, user.keyPath);
+  // A key moved into a PKCS#11 token (its keystore emptied) signs there, as loadClientIdentity's do.
+  const token = keyHere(user.keyPath) ? undefined : cliTokenMspOptions();
+  const provider = token === undefined ? mspTooling().msp : cliTokenProvider(token);
+  const identity = provider.loadSigningIdentity(user.mspDir, user.mspId, { allowExpired: true });
   return { serialized: identity.serialized, notAfter: identity.expiresAt, sign: (message) => identity.sign(message) };
 }

@@ -120,9 +120,29 @@ function userTarget(layout: NetworkLayout, options: RenewOptions): Target {
   return { id: user.id, kind: 'user', mspId: org.mspId, org, orgDir: layout.peerOrgDir(org), memberDir: path.dirname(user.mspDir), field: '--user' };
 }
 
-/** `backups/renew-<time>/<the member folder's path under the network directory>`. */
-function backupDirOf(layout: NetworkLayout, memberDir: string, now: Date): string {
-  return path.join(backupRunDir(layout.dir, 'renew', now), path.relative(layout.dir, memberDir));
+/**
+ * Issues a member's renewed folder into a staging copy of `memberDir` (`issue` writes it to the
+ * folder it is given), then swaps that in: the live folder moves to
+ * `backups/renew-<now>/<its path under the network directory>` and the copy takes its place, so a
+ * reader sees the old folder or the new one; a failed swap puts the old one back.
+ */
+export async function renewInPlace(networkDir: string, memberDir: string, now: Date, issue: (outDir: string) => Promise<RenewedMember>): Promise<{ issued: RenewedMember; backupDir: string }> {
+  const staging = new StagingDir(memberDir);
+  try {
+    const issued = await issue(staging.dir);
+    const backupDir = path.join(backupRunDir(networkDir, 'renew', now), path.relative(networkDir, memberDir));
+    fs.mkdirSync(path.dirname(backupDir), { recursive: true, mode: 0o700 });
+    fs.renameSync(memberDir, backupDir);
+    try {
+      staging.commit();
+    } catch (err) {
+      fs.renameSync(backupDir, memberDir);
+      throw err;
+    }
+    return { issued, backupDir };
+  } finally {
+    staging.dispose();
+  }
 }
 
 /**
@@ -155,23 +175,9 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
 
-  const staging = new StagingDir(target.memberDir);
-  let backupDir: string;
-  let issued: RenewedMember;
-  try {
-    issued = await renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, staging.dir, { ...(notAfter === undefined ? {} : { notAfter }) });
-    backupDir = backupDirOf(layout, target.memberDir, now);
-    fs.mkdirSync(path.dirname(backupDir), { recursive: true, mode: 0o700 });
-    fs.renameSync(target.memberDir, backupDir);
-    try {
-      staging.commit();
-    } catch (err) {
-      fs.renameSync(backupDir, target.memberDir);
-      throw err;
-    }
-  } finally {
-    staging.dispose();
-  }
+  const { issued, backupDir } = await renewInPlace(layout.dir, target.memberDir, now, (outDir) =>
+    renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, outDir, { ...(notAfter === undefined ? {} : { notAfter }) }),
+  );
   progress(`${target.id}: new certificates from ${target.mspId}'s CA and TLS CA, valid until ${issued.enrollment.notAfter.toISOString()}; the old ones are in ${backupDir}`);
   if (keyInToken) progress(`${target.id}: its signing key is in a PKCS#11 token: the new enrollment certificate is for that same key (nothing written to keystore/)`);
 

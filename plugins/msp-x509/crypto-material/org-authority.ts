@@ -247,7 +247,7 @@ function cappedNotAfter(ca: LoadedCa, wanted: Date, now: Date): Date {
  * `memberDir` changes. Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, or
  * `CERT_NOT_FROM_CA` for a certificate another CA issued (an external CA renews its own).
  */
-export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: string, options: { notAfter?: Date; now?: Date } = {}): Promise<RenewedMember> {
+export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: string, options: { notAfter?: Date; now?: Date; notBefore?: Date } = {}): Promise<RenewedMember> {
   const ca = loadOrgCa(org.orgDir, 'ca');
   const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
   const now = options.now ?? new Date();
@@ -261,13 +261,14 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
     }
   }
   const validity = defaultValidity(now);
+  const notBefore = options.notBefore ?? validity.notBefore;
   const wanted = options.notAfter ?? validity.notAfter;
   const subject = subjectOf(old);
   const signOptions = {
     commonName: subject.commonName,
     organization: subject.organization,
     organizationalUnits: subject.organizationalUnits,
-    notBefore: validity.notBefore,
+    notBefore,
     notAfter: cappedNotAfter(ca, wanted, now),
   };
   // A member whose keystore holds no key signs in a PKCS#11 token (weft msp import-key): as
@@ -284,7 +285,7 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
           organizationalUnits: tlsSubject.organizationalUnits,
           usage: 'tls',
           subjectAltNames: tlsSubject.subjectAltNames,
-          notBefore: validity.notBefore,
+          notBefore,
           notAfter: cappedNotAfter(tlsCa, wanted, now),
         });
 

@@ -3,11 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
+import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, replaceFiles, withRenewedCa } from '../../../cli/services/network/ca-copies';
 import { ordererBlock } from '../../../cli/services/block/orderer-block-source';
 import { loadClientIdentity } from '../../../cli/services/client/client-identity';
 import { recoverExpiredCa } from '../../../cli/services/network/expired-ca-recovery';
 import { recoverExpiredCas } from '../../../cli/services/network/expired-cas-recovery';
+import type { NetworkRecovery } from '../../../cli/services/network/expired-network-recovery';
 import { recoverExpiredTlsCa } from '../../../cli/services/network/expired-tls-ca-recovery';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { renewOrgCas } from '../../../cli/services/network/org-ca-renewal';
@@ -184,8 +186,13 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
    */
   const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[], which: 'ca' | 'tlsca' | 'both' = 'ca'): Promise<Date> => {
     const ended = new Date(Date.now() - 5_000);
+    await expireFiles(folder, memberDirs, await expireInChannels(name, folder, domain, which, ended), ended);
+    return ended;
+  };
+  /** {@link expireOrg}'s first half: the CA(s) ending at `ended`, put in every channel; returns them. */
+  const expireInChannels = async (name: string, folder: string, domain: string, which: 'ca' | 'tlsca' | 'both', ended: Date): Promise<Map<'ca' | 'tlsca', RenewedCa>> => {
     const kinds = which === 'both' ? (['ca', 'tlsca'] as const) : [which];
-    const expiredCas = new Map<'ca' | 'tlsca', Awaited<ReturnType<typeof orgAuthority.renewOrgCa>>>();
+    const expiredCas = new Map<'ca' | 'tlsca', RenewedCa>();
     for (const kind of kinds) expiredCas.set(kind, await orgAuthority.renewOrgCa({ orgDir: folder, domain }, kind, { now: new Date(ended.getTime() - 1_000), notAfter: ended }));
     const network = openNetwork(net);
     const org = resolveMspOrg(network, name);
@@ -194,6 +201,11 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
       for (const [kind, ca] of expiredCas) msp = withRenewedCa(msp, orgAuthority, kind, ca);
       await setOrgMsp(network, org, state, msp, 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
     }
+    return expiredCas;
+  };
+  /** {@link expireOrg}'s second half: the CA(s) in every file, their members' certificates ended with them. */
+  const expireFiles = async (folder: string, memberDirs: readonly string[], expiredCas: ReadonlyMap<'ca' | 'tlsca', RenewedCa>, ended: Date): Promise<void> => {
+    const network = openNetwork(net);
     for (const ca of expiredCas.values()) replaceFiles(new Map(copiesOf(network, orgAuthority, ca).map((f) => [f, ca.certPem] as const)));
     for (const [kind, expiredCa] of expiredCas) {
       const caKey = loadOrgCa(folder, kind).signer.privateKey;
@@ -214,7 +226,6 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
         fs.writeFileSync(file, cert.pem);
       }
     }
-    return ended;
   };
   /** A certificate's end as a result reports it (whole seconds). */
   const asReported = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '.000Z');
@@ -358,4 +369,39 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     expect(again).toMatchObject({ cas: [], channels: [], files: [], reloaded: [], restarted: [], recovery: { members: [], started: [], nothingToDo: true } });
     expect([fs.readFileSync(caFile), fs.readFileSync(tlsCaFile)]).toEqual([newCa, newTlsCa]);
   }, 300_000);
+
+  it("recovers a network whose every CA and TLS CA expired at once (as weft network init makes them), no Admin left to carry another's update: members re-issued from their old start verify against the expired roots, every node restarts, each org's Admin replaces its roots; an invoke commits, Org1's Admin updates the channel, a second run changes nothing", async () => {
+    const ordererFolder = path.join(net, 'organizations', 'ordererOrganizations', 'example.com');
+    const users = fs.readdirSync(path.join(orgDir(), 'users'));
+    const ended = new Date(Date.now() - 5_000);
+    // Every org's values in the channels first, while their Admins still sign and connect; then the files.
+    const org1Cas = await expireInChannels('Org1', orgDir(), ORG1, 'both', ended);
+    const ordererCas = await expireInChannels('OrdererOrg', ordererFolder, 'example.com', 'both', ended);
+    await expireFiles(orgDir(), [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))], org1Cas, ended);
+    await expireFiles(ordererFolder, [path.join(ordererFolder, 'orderers', ORDERER), path.join(ordererFolder, 'users', 'Admin@example.com')], ordererCas, ended);
+    const status = (await runCli(['network', 'status', net])).stdout;
+    for (const line of ['ca +Org1MSP', 'tlsca +Org1MSP', 'ca +OrdererMSP', 'tlsca +OrdererMSP']) expect(status).toMatch(new RegExp(`${line} +EXPIRED \\S+ \\(recover: weft network renew \\S+ --all-expired\\)`));
+    // No unexpired Admin is left to carry one org's update.
+    expect(errorOf(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--tls-ca', '--json']))).toMatchObject({ code: 'NO_CONFIG_SUBMITTER' });
+    const before = pids();
+
+    const recovered = json(await runCli(['network', 'renew', net, '--all-expired', '--json'], { timeoutMs: 240_000 })) as unknown as NetworkRecovery;
+    expect(recovered.cas.map((c) => `${c.mspId} ${c.which}`).sort()).toEqual(['OrdererMSP ca', 'OrdererMSP tlsca', 'Org1MSP ca', 'Org1MSP tlsca']);
+    expect([...recovered.stopped].sort()).toEqual([ORDERER, PEER].sort());
+    expect([...recovered.started].sort()).toEqual([ORDERER, PEER].sort());
+    expect(recovered.members.map((m) => m.id).sort()).toEqual([PEER, ...users, ORDERER, 'Admin@example.com'].sort());
+    for (const m of recovered.members) expect([new Date(m.enrollment.notBefore) < ended, new Date(m.enrollment.notAfter).getTime() > Date.now()]).toEqual([true, true]);
+    expect(new Set(recovered.channels.map((c) => c.mspId))).toEqual(new Set(['Org1MSP', 'OrdererMSP']));
+    expect(pids().some((pid, i) => pid === before[i])).toBe(false);
+    for (const [mspId, folder, domain] of [['Org1MSP', orgDir(), ORG1], ['OrdererMSP', ordererFolder, 'example.com']] as const) {
+      const msp = await channelMsp(mspId);
+      expect(Buffer.from(msp.getRootCertsList_asU8()[0]!).equals(fs.readFileSync(path.join(folder, 'ca', `ca.${domain}-cert.pem`)))).toBe(true);
+      expect(Buffer.from(msp.getTlsRootCertsList_asU8()[0]!).equals(fs.readFileSync(path.join(folder, 'tlsca', `tlsca.${domain}-cert.pem`)))).toBe(true);
+    }
+    expect(json(await invoke('User1', 'ca-16'))).toMatchObject({ valid: true });
+    expect(json(await runCli(['channel', 'update', net, '--anchor-peer', `Org1=${PEER}:7997`, '--json'], { timeoutMs: 60_000 }))).toMatchObject({ channel: expect.any(String) });
+
+    const again = json(await runCli(['network', 'renew', net, '--all-expired', '--json'], { timeoutMs: 60_000 })) as unknown as NetworkRecovery;
+    expect(again).toMatchObject({ cas: [], files: [], stopped: [], members: [], started: [], channels: [], nothingToDo: true });
+  }, 420_000);
 });
