@@ -5,7 +5,7 @@
  * second session would add nothing; calls are synchronous and run on the main thread one at a time,
  * so one session is never used by two operations at once.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { MspError } from '../../core/errors';
 import { CK, ckrOf, newPkcs11, Pkcs11ErrorCode, type Pkcs11Api, type Pkcs11Attribute, type Pkcs11Handle } from './pkcs11-library';
@@ -43,8 +43,12 @@ function failure(what: string, address: TokenAddress, err: unknown): MspError {
   return tokenError(Pkcs11ErrorCode.TokenFailure, `PKCS#11 token "${address.label}": ${what} failed: ${(err as Error).message}`, address, err);
 }
 
+/** Keyed with a secret of this process: a PIN is short, so a plain hash of it would give it away wherever it showed up. */
+const PIN_DIGEST_KEY = randomBytes(32);
+
+/** What tells two PINs apart without keeping either. */
 function pinDigest(pin: string): string {
-  return createHash('sha256').update(pin).digest('hex');
+  return createHmac('sha256', PIN_DIGEST_KEY).update(pin).digest('hex');
 }
 
 function loadModule(address: TokenAddress): LoadedModule {
