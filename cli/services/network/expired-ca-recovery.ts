@@ -192,6 +192,11 @@ export function renewedCaEntry(which: 'ca' | 'tlsca', reissued: RenewedCa, previ
   return { which, fileName: reissued.fileName, serialNumber: reissued.serialNumber, notBefore: reissued.notBefore.toISOString(), notAfter: reissued.notAfter.toISOString(), previousNotAfter: previousEnd.toISOString() };
 }
 
+/** A recovery's `recovery` entry: who submitted its channel updates, the members re-issued, the nodes started. */
+export function recoveryEntry(submitter: ConfigSubmitter | undefined, members: RenewResult[], started: string[], nothingToDo: boolean): CaRecovery {
+  return { ...(submitter !== undefined && { submitter: { id: submitter.identity.user.id, mspId: submitter.mspId } }), members, started, nothingToDo };
+}
+
 /**
  * `weft network renew --org O --ca` when O's CA has expired (or a recovery stopped midway: a member
  * of O here still holds an ended certificate). `reissued` is the CA certificate renewed in memory;
@@ -236,11 +241,6 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
     channels,
     files,
     ...taken,
-    recovery: {
-      ...(submitter !== undefined && { submitter: { id: submitter.identity.user.id, mspId: submitter.mspId } }),
-      members,
-      started: stopped,
-      nothingToDo,
-    },
+    recovery: recoveryEntry(submitter, members, stopped, nothingToDo),
   };
 }

@@ -4,7 +4,7 @@ import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, copiesOfCa, replaceFiles, withRenewedCa, type CaReplacement } from './ca-copies';
 import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
 import { noSubmitter, submitterCandidates } from './config-submitter';
-import { reissueEndedAndStart, renewedCaEntry, replaceInChannels } from './expired-ca-recovery';
+import { recoveryEntry, reissueEndedAndStart, renewedCaEntry, replaceInChannels } from './expired-ca-recovery';
 import { bringOthersOnto } from './expired-tls-ca-recovery';
 import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
@@ -108,11 +108,6 @@ export async function recoverExpiredCas(dir: string, network: NetworkLayout, org
     channels,
     files,
     ...taken,
-    recovery: {
-      ...(submitter !== undefined && { submitter: { id: submitter.identity.user.id, mspId: submitter.mspId } }),
-      members,
-      started: stopped,
-      nothingToDo,
-    },
+    recovery: recoveryEntry(submitter, members, stopped, nothingToDo),
   };
 }
