@@ -227,6 +227,15 @@ function signingIdentityOf(msp: X509Msp, mspDir: string, mspId: string, source: 
   return key !== undefined ? new X509SigningIdentity(identity, key) : tokenSigningIdentity(identity, bccsp!.pkcs11!, source.tokens, signcerts);
 }
 
+/**
+ * Whether `mspDir/keystore` holds anything: an emptied keystore is a key moved into a PKCS#11 token
+ * (`weft msp import-key`), the rule the import, renewal and the CLI go by.
+ */
+export function keystoreHoldsKey(mspDir: string): boolean {
+  const keystore = path.join(mspDir, 'keystore');
+  return fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
+}
+
 /** The key in `keystore/` whose public half is `publicKey`, and its file. Throws MSP_BAD_FOLDER (no keystore/) or MSP_KEY_MISMATCH. */
 export function keystoreKey(publicKey: KeyObject, mspDir: string): { key: KeyObject; file: string } {
   const keystore = path.join(mspDir, 'keystore');

@@ -5,7 +5,7 @@ import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import type { MspKeyImport as CoreMspKeyImport, MspKeyImportRequest as CoreMspKeyImportRequest } from '../../core/msp/msp-key-importer';
 import { keyIdForSki, Pkcs11Options } from './bccsp-options';
-import { firstPemBlock, keystoreKey } from './msp-folder';
+import { firstPemBlock, keystoreHoldsKey, keystoreKey } from './msp-folder';
 import { openToken, type TokenAddress } from './pkcs11-token';
 import { importTokenKey } from './token-key-import';
 import { TokenSigningKey } from './token-signing-key';
@@ -35,7 +35,7 @@ export function importMspKey(request: MspKeyImportRequest): MspKeyImport {
   const keystore = path.join(request.mspDir, 'keystore');
   const lease = openToken(request);
   try {
-    const inFolder = fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0 ? keystoreKey(publicKey, request.mspDir) : undefined;
+    const inFolder = keystoreHoldsKey(request.mspDir) ? keystoreKey(publicKey, request.mspDir) : undefined;
     // Without a key in the folder the token must hold it already (a second run): found below or refused.
     const created = inFolder !== undefined && importTokenKey(lease.token, inFolder.key, pkcs11).created;
     let readBack: TokenSigningKey;

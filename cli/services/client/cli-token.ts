@@ -59,6 +59,16 @@ export function keystoreHasKey(mspDir: string): boolean {
   return fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
 }
 
+/**
+ * The CLI token's msp options for a user whose key was moved into it (`weft msp import-key` leaves
+ * `keystore/` there but empty) when the CLI's token variables are set; undefined otherwise. An
+ * export leaves out other orgs' keystore folders altogether, so they never count as in the token.
+ */
+export function userTokenOptions(mspDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | undefined {
+  if (!fs.existsSync(path.join(mspDir, 'keystore')) || keystoreHasKey(mspDir)) return undefined;
+  return cliTokenMspOptions(env);
+}
+
 /** Whether the node's YAML loads its MSP key from a token (`plugins.msp.options.bccsp.default: PKCS11`). */
 export function nodeSignsInToken(configFile: string): boolean {
   if (!fs.existsSync(configFile)) return false;

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import { ConfigError } from '../../../core/errors';
+import type { MspProvider } from '../../../core/msp/msp';
 import type { Signer } from '../../../core/protocol/signer';
 import { resolveOrg } from '../chaincode/org-args';
 import { mspTooling } from '../msp-tooling';
-import { CLI_PKCS11_LABEL_ENV, CLI_PKCS11_LIBRARY_ENV, cliTokenMspOptions, cliTokenProvider, keystoreHasKey } from './cli-token';
+import { CLI_PKCS11_LABEL_ENV, CLI_PKCS11_LIBRARY_ENV, cliTokenProvider, userTokenOptions } from './cli-token';
 import type { NetworkLayout, UserLayout } from '../network/network-layout';
 import { keyHere, keyNotHere } from '../network/org-keys';
 
@@ -34,20 +35,23 @@ export function resolveUser(layout: NetworkLayout, org: string | undefined, user
 }
 
 /**
- * The user's signer: over its keystore file, or, when its keystore is empty and
- * WEFT_PKCS11_LIBRARY / WEFT_PKCS11_LABEL name a token (`weft msp import-key` moved the key
- * there), over the token key. `KEY_NOT_HERE` when neither holds it (an export for other orgs), naming both.
+ * The MSP provider that loads `user`'s signer: the CLI's own over its keystore file, or, when its
+ * key was moved into the token WEFT_PKCS11_LIBRARY / WEFT_PKCS11_LABEL name ({@link userTokenOptions}),
+ * one over the token key. `KEY_NOT_HERE` when neither holds it (an export for other orgs), naming both.
  */
+export function signingProviderOf(user: UserLayout): MspProvider {
+  if (keyHere(user.keyPath)) return mspTooling().msp;
+  const token = userTokenOptions(user.mspDir);
+  if (token !== undefined) return cliTokenProvider(token);
+  const notHere = keyNotHere(user, user.keyPath);
+  throw new ConfigError(notHere.code, notHere.message, {
+    ...notHere.details,
+    suggestions: [...((notHere.details.suggestions as string[] | undefined) ?? []), `if its key is in a PKCS#11 token (weft msp import-key), set ${CLI_PKCS11_LIBRARY_ENV}, ${CLI_PKCS11_LABEL_ENV} and WEFT_PKCS11_PIN`],
+  });
+}
+
+/** The user's signer, from {@link signingProviderOf}. */
 export function loadClientIdentity(user: UserLayout): ClientIdentity {
-  const certPem = (): Buffer => fs.readFileSync(user.certPath);
-  if (keyHere(user.keyPath)) return { user, signer: mspTooling().msp.loadSigningIdentity(user.mspDir, user.mspId), certPem: certPem() };
-  const token = keystoreHasKey(user.mspDir) ? undefined : cliTokenMspOptions();
-  if (token === undefined) {
-    const notHere = keyNotHere(user, user.keyPath);
-    throw new ConfigError(notHere.code, notHere.message, {
-      ...notHere.details,
-      suggestions: [...((notHere.details.suggestions as string[] | undefined) ?? []), `if its key is in a PKCS#11 token (weft msp import-key), set ${CLI_PKCS11_LIBRARY_ENV}, ${CLI_PKCS11_LABEL_ENV} and WEFT_PKCS11_PIN`],
-    });
-  }
-  return { user, signer: cliTokenProvider(token).loadSigningIdentity(user.mspDir, user.mspId), certPem: certPem() };
+  const signer = signingProviderOf(user).loadSigningIdentity(user.mspDir, user.mspId);
+  return { user, signer, certPem: fs.readFileSync(user.certPath) };
 }

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, copiesOfCa, nodesReading, replaceFiles, takeReplacedCopies, withRenewedCa, type CaReplacement, type CopiesTaken } from './ca-copies';
 import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
-import { reissueEndedAndStart, renewedCaEntry } from './expired-ca-recovery';
+import { recoveryEntry, reissueEndedAndStart, renewedCaEntry } from './expired-ca-recovery';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { isThisMachine } from './node-hosts';
@@ -103,6 +103,6 @@ export async function recoverExpiredTlsCa(dir: string, network: NetworkLayout, o
     channels,
     files,
     ...taken,
-    recovery: { members, started: stopped, nothingToDo },
+    recovery: recoveryEntry(undefined, members, stopped, nothingToDo),
   };
 }

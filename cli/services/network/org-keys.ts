@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import { cliTokenMspOptions, keystoreHasKey } from '../client/cli-token';
+import { keystoreHasKey, userTokenOptions } from '../client/cli-token';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
 
@@ -16,21 +16,14 @@ export function keyHere(keyPath: string): boolean {
   return fs.existsSync(keyPath);
 }
 
-/**
- * Whether this directory can sign as `user`: its key file is here, or its `keystore/` is here but
- * emptied (`weft msp import-key` moved the key into a token) and the CLI's token variables name
- * that token. An export leaves out other orgs' keystore folders altogether: those are not here.
- */
+/** Whether this directory can sign as `user`: its key file is here, or its key is in the CLI's token ({@link userTokenOptions}). */
 export function signingKeyHere(user: Pick<UserLayout, 'keyPath' | 'mspDir'>): boolean {
-  if (keyHere(user.keyPath)) return true;
-  return fs.existsSync(path.join(user.mspDir, 'keystore')) && !keystoreHasKey(user.mspDir) && cliTokenMspOptions() !== undefined;
+  return keyHere(user.keyPath) || userTokenOptions(user.mspDir) !== undefined;
 }
 
 /** Whether this directory holds the keys `node` runs with: its signing key, and its TLS key when TLS is on. */
 export function nodeKeysHere(layout: NetworkLayout, node: NodeLayout): boolean {
-  const keystore = path.join(node.mspDir, 'keystore');
-  const signing = fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
-  return signing && (!layout.spec.tls || keyHere(path.join(node.tlsDir, 'server.key')));
+  return keystoreHasKey(node.mspDir) && (!layout.spec.tls || keyHere(path.join(node.tlsDir, 'server.key')));
 }
 
 /** The peer orgs whose Admin can sign from this directory, in network order. */

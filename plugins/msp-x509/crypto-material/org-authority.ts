@@ -6,6 +6,7 @@ import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
 import type { OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
+import { keystoreHoldsKey } from '../msp-folder';
 import { reissueRootCertificate, sameCaIdentity } from './ca-renewal';
 import { defaultValidity, issueEndEntity, issueForPublicKey } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
@@ -215,14 +216,6 @@ function subjectOf(cert: X509Certificate): { commonName: string; organization: s
   return { commonName: values(COMMON_NAME)[0] ?? '', organization: values(ORGANIZATION)[0] ?? '', organizationalUnits: values(OU), subjectAltNames };
 }
 
-/**
- * Whether `keystore` holds anything: the rule `weft msp import-key` and the CLI go by (an emptied
- * keystore is a key moved into a token), so all three agree on where a member's key is.
- */
-function keystoreHoldsKey(keystore: string): boolean {
-  return fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
-}
-
 /** `wanted`, or the CA's own end when the CA expires sooner: a certificate cannot outlive the CA it chains to. */
 function cappedNotAfter(ca: LoadedCa, wanted: Date, now: Date): Date {
   const caEnd = new Date(ca.certificate.validTo);
@@ -273,7 +266,7 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
   };
   // A member whose keystore holds no key signs in a PKCS#11 token (weft msp import-key): as
   // fabric-ca reenroll with an HSM, the new certificate is for the key it has, which never leaves the token.
-  const tokenKey = !keystoreHoldsKey(path.join(memberDir, 'msp', 'keystore'));
+  const tokenKey = !keystoreHoldsKey(path.join(memberDir, 'msp'));
   const sign = tokenKey ? { ...(await issueForPublicKey(ca.signer, ca.subject, signOptions, old.publicKey)), keyPem: undefined } : await issueEndEntity(ca.signer, ca.subject, signOptions);
   const tlsSubject = oldTls === undefined ? undefined : subjectOf(oldTls);
   const tls =
