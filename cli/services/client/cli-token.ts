@@ -83,7 +83,7 @@ export function nodeSignsInToken(configFile: string): boolean {
  */
 export function memberKeyInToken(member: { readonly id: string; readonly mspDir: string; readonly configFile?: string }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (keystoreHasKey(member.mspDir)) return false;
-  if (member.configFile !== undefined ? nodeSignsInToken(member.configFile) : cliTokenMspOptions(env) !== undefined) return true;
+  if (member.configFile !== undefined ? nodeSignsInToken(member.configFile) : userTokenOptions(member.mspDir, env) !== undefined) return true;
   const keystore = path.join(member.mspDir, 'keystore');
   const fix =
     member.configFile !== undefined
