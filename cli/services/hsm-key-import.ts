@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
-import { ConfigError } from '../../core/errors';
 import { MspKeyImporter, type MspKeyImport } from '../../core/msp/msp-key-importer';
 import { slotService } from '../../core/node/slot-service';
+import { tokenPinFromEnv } from './client/cli-token';
 import { NETWORK_MSP_PLUGIN } from './msp-tooling';
 
 /** The environment variable `weft msp import-key` reads the token PIN from unless told another. */
@@ -12,13 +12,7 @@ export const DEFAULT_PIN_ENV = 'WEFT_PKCS11_PIN';
  * `pinEnv` (never from the command line, where `ps` and shell history would show it).
  */
 export function importKeyIntoHsm(options: { mspDir: string; library: string; label: string; pinEnv: string; altId?: string }, env: NodeJS.ProcessEnv = process.env): MspKeyImport {
-  const pin = env[options.pinEnv];
-  if (pin === undefined || pin === '') {
-    throw new ConfigError('HSM_PIN_MISSING', `the token's user PIN is read from the environment variable ${options.pinEnv}, which is not set`, {
-      field: '--pin-env',
-      suggestions: [`export ${options.pinEnv}=<user PIN> and run the command again`],
-    });
-  }
+  const pin = tokenPinFromEnv(options.pinEnv, '--pin-env', env);
   const importer = slotService<MspKeyImporter>('msp', NETWORK_MSP_PLUGIN, MspKeyImporter);
   return importer.importKey({ mspDir: options.mspDir, library: options.library, label: options.label, pin, altId: options.altId });
 }

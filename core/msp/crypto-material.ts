@@ -13,6 +13,22 @@ export interface OrgMaterialSpec {
    * name or IP address other machines reach it at.
    */
   readonly nodeSans?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A PKCS#11 token to generate every node's and user's enrollment (signing) key in, as Fabric's
+   * PKCS11 BCCSP generates keys: filed under the certificate's SKI, not extractable, and no
+   * `msp/keystore/` file written (the folder is left empty). CA and TLS keys stay files.
+   */
+  readonly signingKeys?: SigningKeyToken;
+}
+
+/** Where {@link OrgMaterialSpec.signingKeys} are generated. The PIN is never written or logged. */
+export interface SigningKeyToken {
+  /** The PKCS#11 module (a `.so` path). */
+  readonly library: string;
+  /** The token's label. */
+  readonly label: string;
+  /** The token's user PIN. */
+  readonly pin: string;
 }
 
 /** Where an organization's generated material landed. */
@@ -21,6 +37,12 @@ export interface GeneratedOrgMaterial {
   readonly orgDir: string;
   /** The org-level MSP folder (no private keys): what a channel config carries. */
   readonly mspDir: string;
+  /**
+   * Present when the members' keys were generated in a token ({@link OrgMaterialSpec.signingKeys}):
+   * destroys them there, for a caller that throws the generated org away (its folder is the
+   * caller's to remove). Throws the plugin's token errors.
+   */
+  readonly discardSigningKeys?: () => void;
 }
 
 /**
@@ -31,7 +53,9 @@ export interface GeneratedOrgMaterial {
 export interface CryptoMaterialGenerator {
   /**
    * Generates the org's CA, TLS CA, MSP folders, node and user identities (keys written 0600)
-   * under `baseDir/organizations`. Refuses to overwrite an existing org (`ConfigError`).
+   * under `baseDir/organizations`. Refuses to overwrite an existing org (`ConfigError`). With
+   * `spec.signingKeys`, a token that cannot be opened or refuses a key is the plugin's error naming
+   * its library and label; a failure leaves neither the org's folder nor its keys in the token.
    */
   generateOrg(spec: OrgMaterialSpec, baseDir: string): Promise<GeneratedOrgMaterial>;
   /** The org's CAs acting after init (`weft network add-user`, `weft network revoke`); a generator may offer none. */

@@ -32,7 +32,7 @@ export const Pkcs11Options = z
     security: z.union([z.literal(256), z.literal(384)]).default(256),
     /** Fabric verifies in software when set; Weft always verifies in software. Accepted for Fabric configs. */
     softwareVerify: z.boolean().default(false),
-    /** Fabric marks generated keys unmodifiable when set; Weft generates no keys in the token. Accepted for Fabric configs. */
+    /** Fabric marks generated keys unmodifiable when set; `weft network init --hsm-library` generates them modifiable, as Fabric does by default. Accepted for Fabric configs. */
     immutable: z.boolean().default(false),
     /** A CKA_ID used for every key instead of the SKI (Fabric's AltID). */
     altId: z.string().min(1).optional(),

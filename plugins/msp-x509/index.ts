@@ -33,5 +33,6 @@ export { closeAllTokenSessions, openToken, openTokenSessions, Pkcs11Token, type 
 export { TokenLeases } from './token-leases';
 export { TokenSigningKey, subjectKeyIdentifier } from './token-signing-key';
 export { importTokenKey, type ImportedTokenKey } from './token-key-import';
+export { destroyTokenKeys, generateTokenKey, type GeneratedTokenKey } from './token-key-generation';
 export { importMspKey, type MspKeyImport, type MspKeyImportRequest } from './msp-key-import';
 export * from './crypto-material';

@@ -50,6 +50,8 @@ export interface Pkcs11Api {
   C_GetAttributeValue(session: Pkcs11Handle, object: Pkcs11Handle, template: Pkcs11Attribute[]): { type: number; value: Buffer }[];
   C_CreateObject(session: Pkcs11Handle, template: Pkcs11Attribute[]): Pkcs11Handle;
   C_DestroyObject(session: Pkcs11Handle, object: Pkcs11Handle): void;
+  C_SetAttributeValue(session: Pkcs11Handle, object: Pkcs11Handle, template: Pkcs11Attribute[]): void;
+  C_GenerateKeyPair(session: Pkcs11Handle, mechanism: { mechanism: number }, publicTemplate: Pkcs11Attribute[], privateTemplate: Pkcs11Attribute[]): { publicKey: Pkcs11Handle; privateKey: Pkcs11Handle };
   C_SignInit(session: Pkcs11Handle, mechanism: { mechanism: number }, key: Pkcs11Handle): void;
   C_Sign(session: Pkcs11Handle, inData: Buffer, outData: Buffer): Buffer;
 }
@@ -75,6 +77,7 @@ export const CK = {
   CKA_EXTRACTABLE: 0x162,
   CKA_EC_PARAMS: 0x180,
   CKA_EC_POINT: 0x181,
+  CKM_EC_KEY_PAIR_GEN: 0x1040,
   CKM_ECDSA: 0x1041,
   CKR_PIN_INCORRECT: 0xa0,
   CKR_PIN_LEN_RANGE: 0xa2,

@@ -120,12 +120,9 @@ export class Pkcs11Token {
     readonly pinDigest: string,
   ) {}
 
-  /** Objects of class `objectClass` whose CKA_ID is `id` (at most `max`). */
-  findObjects(objectClass: number, id: Uint8Array, max = 2): Pkcs11Handle[] {
-    const template = [
-      { type: CK.CKA_CLASS, value: objectClass },
-      { type: CK.CKA_ID, value: Buffer.from(id) },
-    ];
+  /** Objects of class `objectClass` whose CKA_ID is `id`, or of any id when `id` is undefined (at most `max`). */
+  findObjects(objectClass: number, id: Uint8Array | undefined, max = 2): Pkcs11Handle[] {
+    const template: Pkcs11Attribute[] = [{ type: CK.CKA_CLASS, value: objectClass }, ...(id === undefined ? [] : [{ type: CK.CKA_ID, value: Buffer.from(id) }])];
     try {
       this.api.C_FindObjectsInit(this.session, template);
       try {
@@ -162,6 +159,23 @@ export class Pkcs11Token {
       return this.api.C_CreateObject(this.session, template);
     } catch (err) {
       throw failure('C_CreateObject', { ...this.address, pin: '' }, err);
+    }
+  }
+
+  /** A key pair made inside the token by `mechanism` (the private half never leaves it). */
+  generateKeyPair(mechanism: number, publicTemplate: Pkcs11Attribute[], privateTemplate: Pkcs11Attribute[]): { publicKey: Pkcs11Handle; privateKey: Pkcs11Handle } {
+    try {
+      return this.api.C_GenerateKeyPair(this.session, { mechanism }, publicTemplate, privateTemplate);
+    } catch (err) {
+      throw failure('C_GenerateKeyPair', { ...this.address, pin: '' }, err);
+    }
+  }
+
+  setAttributes(object: Pkcs11Handle, template: Pkcs11Attribute[]): void {
+    try {
+      this.api.C_SetAttributeValue(this.session, object, template);
+    } catch (err) {
+      throw failure('C_SetAttributeValue', { ...this.address, pin: '' }, err);
     }
   }
 

@@ -7,7 +7,7 @@ import type { Pkcs11Token } from './pkcs11-token';
 import { subjectKeyIdentifier, uncompressedPoint } from './token-signing-key';
 
 /** DER of the named-curve OIDs (CKA_EC_PARAMS): P-256 1.2.840.10045.3.1.7, P-384 1.3.132.0.34. */
-const EC_PARAMS: Readonly<Record<string, Buffer>> = {
+export const EC_PARAMS: Readonly<Record<string, Buffer>> = {
   prime256v1: Buffer.from('06082a8648ce3d030107', 'hex'),
   secp384r1: Buffer.from('06052b81040022', 'hex'),
 };

@@ -13,6 +13,7 @@ export default class NetworkInit extends WeftCommand {
     '<%= config.bin %> network init ./net --base-port 17050 --no-tls --json',
     '<%= config.bin %> network init ./net --from my-network.yaml',
     '<%= config.bin %> network init ./net --host orderer.example.com=10.0.0.10 --host peer0.org1.example.com=10.0.0.11 --host peer0.org2.example.com=vm2.internal',
+    'WEFT_PKCS11_PIN=1234 <%= config.bin %> network init ./net --hsm-library /usr/lib/softhsm/libsofthsm2.so --hsm-label weft',
   ];
   static override args = { dir: Args.string({ description: 'directory to create (must be absent or empty)', required: true }) };
   static override flags = {
@@ -43,6 +44,11 @@ export default class NetworkInit extends WeftCommand {
         "development only: each peer runs its chaincode under V8's inspector on a port of its own (network.yaml debugPort, after the nodes' ports), so Chrome DevTools or VS Code can set breakpoints in it (weft chaincode debug prints where to attach), and its Gateway waits an hour for an endorsement paused there",
       default: false,
     }),
+    'hsm-library': Flags.string({
+      description:
+        "PKCS#11 module (.so) of the token every node's and user's signing key is generated in (with --hsm-label; the PIN from WEFT_PKCS11_PIN): no keystore file is written, and each node config gets plugins.msp.options.bccsp PKCS11. CA and TLS keys stay files",
+    }),
+    'hsm-label': Flags.string({ description: 'label of that token (with --hsm-library)' }),
     'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:committer=debug)', default: 'warn' }),
   };
 
@@ -64,10 +70,14 @@ export default class NetworkInit extends WeftCommand {
       hosts: flags.host ?? [],
       chaincodeDebug: flags['chaincode-debug'],
     };
-    const result = flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress) : await initNetwork(args.dir, options, progress);
+    const keys = { hsmLibrary: flags['hsm-library'], hsmLabel: flags['hsm-label'] };
+    const result = flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress, keys) : await initNetwork(args.dir, options, progress, keys);
     this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);
     const spread = result.nodes.some((n) => !isLoopbackHost(n.address.slice(0, n.address.lastIndexOf(':'))));
+    if (result.signingKeyToken !== undefined) {
+      this.log(`signing keys in PKCS#11 token "${result.signingKeyToken.label}": the nodes need WEFT_PKCS11_PIN set where they start; the CLI's users sign there with WEFT_PKCS11_LIBRARY and WEFT_PKCS11_LABEL set too`);
+    }
     if (flags['chaincode-debug'] === true) this.log(`chaincode debugging on (development only): once a chaincode is deployed, weft chaincode debug ${args.dir} --name <chaincode> prints where to attach`);
     this.log(spread ? `next: give each host a copy of ${args.dir} (weft network export ${args.dir} <out> --org <org> holds one org's keys only), then run weft network up there` : `next: weft network up ${args.dir}`);
     return result;

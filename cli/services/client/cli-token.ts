@@ -29,7 +29,27 @@ export function cliTokenMspOptions(env: NodeJS.ProcessEnv = process.env): Record
       field: missing,
     });
   }
+  return tokenMspOptions(library, label);
+}
+
+/** msp-x509's `plugins.msp.options` for a key in the token `label` of `library`; the PIN stays in WEFT_PKCS11_PIN, out of every file. */
+export function tokenMspOptions(library: string, label: string): Record<string, unknown> {
   return { bccsp: { default: 'PKCS11', pkcs11: { library, label } } };
+}
+
+/**
+ * A token's user PIN from the environment variable `pinEnv`, never from a flag (`ps` and shell
+ * history would show it). `HSM_PIN_MISSING`, naming `field`, when it is unset or empty.
+ */
+export function tokenPinFromEnv(pinEnv: string, field: string, env: NodeJS.ProcessEnv = process.env): string {
+  const pin = env[pinEnv];
+  if (pin === undefined || pin === '') {
+    throw new ConfigError('HSM_PIN_MISSING', `the token's user PIN is read from the environment variable ${pinEnv}, which is not set`, {
+      field,
+      suggestions: [`export ${pinEnv}=<user PIN> and run the command again`],
+    });
+  }
+  return pin;
 }
 
 let tokenProvider: { readonly key: string; readonly provider: MspProvider } | undefined;

@@ -3,7 +3,7 @@ import { resolveOrg } from '../chaincode/org-args';
 import { adminOf, readUpdateFile, signAsAdminsHere, signerMspIds } from './config-update-signatures';
 import { openNetwork } from './network-access';
 import type { NetworkLayout } from './network-layout';
-import { keyHere, keyNotHere } from './org-keys';
+import { keyNotHere, signingKeyHere } from './org-keys';
 import { replaceFile } from '../../../core/node/durable-files';
 
 export interface SignUpdateResult {
@@ -28,7 +28,7 @@ export function signUpdateFile(dir: string, file: string, org: string): SignUpda
   const { envelope, update } = readUpdateFile(file);
   const mspId = orgMspId(network, org);
   const admin = adminOf(network, mspId)!;
-  if (!keyHere(admin.keyPath)) throw keyNotHere(admin, admin.keyPath);
+  if (!signingKeyHere(admin)) throw keyNotHere(admin, admin.keyPath);
   const added = signAsAdminsHere(network, envelope, [mspId]).length > 0;
   if (added) replaceFile(file, envelope.serializeBinary());
   return { file: path.resolve(file), channel: update.getChannelId(), org: mspId, added, signedBy: signerMspIds(envelope) };

@@ -11,7 +11,7 @@ import { parseSerializedIdentity } from '../../../core/protocol/serialized-ident
 import type { Signer } from '../../../core/protocol/signer';
 import { loadClientIdentity } from '../client/client-identity';
 import type { NetworkLayout, UserLayout } from './network-layout';
-import { keyHere } from './org-keys';
+import { signingKeyHere } from './org-keys';
 
 /**
  * Which admins a config update needs, as far as the CLI can tell before the orderer does: each
@@ -108,7 +108,7 @@ export function signAsAdminsHere(layout: NetworkLayout, envelope: ConfigUpdateEn
   const signed: AdminSigner[] = [];
   for (const mspId of mspIds) {
     const user = adminOf(layout, mspId);
-    if (already.has(mspId) || user === undefined || !keyHere(user.keyPath)) continue;
+    if (already.has(mspId) || user === undefined || !signingKeyHere(user)) continue;
     const signer = loadClientIdentity(user).signer;
     envelope.addSignatures(configSignature(signer, envelope.getConfigUpdate_asU8()));
     already.add(mspId);

@@ -8,7 +8,7 @@ import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
 import { isThisMachine } from './node-hosts';
-import { keyHere, nodeKeysHere, operationsClientOf, ordererAdminHere, orgsWithKeysHere } from './org-keys';
+import { nodeKeysHere, operationsClientOf, ordererAdminHere, orgsWithKeysHere, signingKeyHere } from './org-keys';
 import { assertDataDirFree, assertStillRunning, nodeHealthy, operationsEndpoint, runningPid, startNode, stopNode, waitFor } from './node-processes';
 
 export interface UpResult {
@@ -311,7 +311,7 @@ export async function networkStatus(dir: string, channel?: string): Promise<Netw
     orderers,
     peers,
     // Those that can sign from here: in an exported directory, its own orgs' users.
-    users: layout.users().filter((u) => keyHere(u.keyPath)).map((u) => ({
+    users: layout.users().filter((u) => signingKeyHere(u)).map((u) => ({
       id: u.id,
       mspId: u.mspId,
       org: u.org,

@@ -62,6 +62,10 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+function dirsUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(e.parentPath, e.name));
+}
+
 /**
  * `weft network export`: a copy of the network directory for the hosts of some orgs. It holds
  * network.yaml, the genesis blocks, every org's certificates (what a node needs to verify the others
@@ -103,11 +107,14 @@ export function exportNetwork(dir: string, out: string, orgRefs: readonly string
     } else keysLeftOut++;
   }
   picked.push(...nodes.map((n) => n.configFile));
+  // An empty keystore says the member's key is in a PKCS#11 token (weft network init --hsm-library): it travels with the org's keys.
+  const tokenKeystores = dirsUnder(layout.organizationsDir).filter((d) => path.basename(d) === 'keystore' && keyDirs.some((k) => d.startsWith(k)) && fs.readdirSync(d).length === 0);
 
   // Keys stay 0600; every other file keeps its mode too.
   writeTree(
     dest,
     picked.map((file) => ({ path: path.relative(layout.dir, file), content: fs.readFileSync(file), mode: fs.statSync(file).mode & 0o777 })),
+    tokenKeystores.map((d) => path.relative(layout.dir, d)),
   );
   progress(`wrote ${dest}: ${mspIds.size > 0 ? `${[...mspIds].join(', ')} keys (${keysCopied})` : 'no keys'}, every org's certificates, ${nodes.length} node configs`);
   return { dir: dest, orgs: [...mspIds], nodes: nodes.map((n) => n.id), keysCopied, keysLeftOut };

@@ -3,8 +3,11 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
+import type { GeneratedOrgMaterial, SigningKeyToken } from '../../../core/msp/crypto-material';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
+import { tokenMspOptions, tokenPinFromEnv } from '../client/cli-token';
+import { DEFAULT_PIN_ENV } from '../hsm-key-import';
 import { mspTooling } from '../msp-tooling';
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
@@ -56,6 +59,33 @@ export interface InitResult {
   readonly channels: string[];
   readonly nodes: { id: string; kind: string; address: string; configFile: string }[];
   readonly users: { id: string; mspId: string }[];
+  /** The PKCS#11 token every node's and user's signing key was generated in (`--hsm-library`/`--hsm-label`). */
+  readonly signingKeyToken?: { library: string; label: string };
+}
+
+/** `--hsm-library`/`--hsm-label`: a PKCS#11 token to generate every node's and user's signing key in. */
+export interface InitKeyOptions {
+  readonly hsmLibrary?: string;
+  readonly hsmLabel?: string;
+}
+
+/**
+ * The token `--hsm-library` and `--hsm-label` name (both or neither: `INIT_OPTIONS_INVALID`
+ * naming the missing one), its PIN from WEFT_PKCS11_PIN (`HSM_PIN_MISSING`); undefined for keys
+ * in files. The library path is made absolute: the node configs name it wherever a node starts.
+ */
+export function signingKeyTokenOf(keys: InitKeyOptions, env: NodeJS.ProcessEnv = process.env): SigningKeyToken | undefined {
+  const library = keys.hsmLibrary === '' ? undefined : keys.hsmLibrary;
+  const label = keys.hsmLabel === '' ? undefined : keys.hsmLabel;
+  if (library === undefined && label === undefined) return undefined;
+  if (library === undefined || label === undefined) {
+    const [given, missing, what] = library === undefined ? ['--hsm-label', '--hsm-library', 'the PKCS#11 module (.so)'] : ['--hsm-library', '--hsm-label', "the token's label"];
+    throw new ConfigError('INIT_OPTIONS_INVALID', `${given} was given without ${missing} (${what}): the signing keys' token needs both`, {
+      field: missing,
+      suggestions: ['weft network init <dir> --hsm-library /usr/lib/softhsm/libsofthsm2.so --hsm-label <token>, with WEFT_PKCS11_PIN set', 'or neither, for keys in files'],
+    });
+  }
+  return { library: path.resolve(library), label, pin: tokenPinFromEnv(DEFAULT_PIN_ENV, DEFAULT_PIN_ENV, env) };
 }
 
 /** The network.yaml contents for the given flags: ports handed out one by one from `basePort`. */
@@ -143,8 +173,8 @@ export function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values
  * cryptogen's layout, every node's config and each channel's genesis block. Refuses a non-empty
  * directory; on failure removes everything it wrote.
  */
-export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}): Promise<InitResult> {
-  return createNetwork(dir, () => specFromOptions(options), onStep);
+export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}, keys: InitKeyOptions = {}): Promise<InitResult> {
+  return createNetwork(dir, () => specFromOptions(options), onStep, keys);
 }
 
 /**
@@ -152,14 +182,14 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
  * crypto-config.yaml and configtx.yaml in one): org names, MSP IDs, domains, peers, users, hosts,
  * ports and channels as it says.
  */
-export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}): Promise<InitResult> {
+export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: InitKeyOptions = {}): Promise<InitResult> {
   const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
-  return createNetwork(dir, spec, onStep);
+  return createNetwork(dir, spec, onStep, keys);
 }
 
-async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void): Promise<InitResult> {
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: InitKeyOptions): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -168,8 +198,9 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     });
   }
   const spec = specOf();
+  const token = signingKeyTokenOf(keys);
   // The node configs name their files relative to themselves, so nothing written refers to the staging sibling's path.
-  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep));
+  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token));
   const layout = new NetworkLayout(target, built);
   return {
     dir: target,
@@ -179,6 +210,7 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     channels: layout.channels().map((c) => c.name),
     nodes: layout.nodes().map((n) => ({ id: n.id, kind: n.kind, address: n.address, configFile: n.configFile })),
     users: layout.users().map((u) => ({ id: u.id, mspId: u.mspId })),
+    ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
   };
 }
 
@@ -206,31 +238,54 @@ export async function buildInPlaceOf<T>(target: string, build: (dir: string) => 
 }
 
 /** Writes the whole network under `dir`; returns the spec as network.yaml says it. */
-async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: string) => void): Promise<NetworkSpec> {
+async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: string) => void, token: SigningKeyToken | undefined): Promise<NetworkSpec> {
   // The documented file must say exactly what the spec says: it is read back through the schema.
   const { text, spec: reread } = renderNetworkFile(spec);
   const layout = new NetworkLayout(dir, reread);
   fs.writeFileSync(path.join(dir, NETWORK_FILE), text);
 
-  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations`);
+  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
   const { generator } = mspTooling();
   const { orderers } = spec.ordererOrg;
-  await generator.generateOrg(
-    { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers) },
-    dir,
-  );
-  for (const org of spec.orgs) await generatePeerOrg(org, dir);
+  const generated: GeneratedOrgMaterial[] = [];
+  try {
+    generated.push(
+      await generator.generateOrg(
+        { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers), signingKeys: token },
+        dir,
+      ),
+    );
+    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token));
 
-  onStep('writing node configs');
-  writeNodeConfigs(layout, 'weft network init');
+    onStep('writing node configs');
+    writeNodeConfigs(layout, 'weft network init', undefined, token === undefined ? undefined : tokenMspOptions(token.library, token.label));
 
-  for (const channel of layout.channels()) {
-    onStep(`building the genesis block of channel ${channel.name}`);
-    const file = layout.genesisBlockFileOf(channel.name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
+    for (const channel of layout.channels()) {
+      onStep(`building the genesis block of channel ${channel.name}`);
+      const file = layout.genesisBlockFileOf(channel.name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
+    }
+  } catch (err) {
+    discardSigningKeys(generated, onStep);
+    throw err;
   }
   return reread;
+}
+
+/**
+ * Removes from the token the keys of orgs generated before a failure: the network folder is not
+ * written, so nothing could ever sign with them. A token that refuses is reported, not thrown:
+ * the failure that stopped the init is the error to see.
+ */
+function discardSigningKeys(generated: readonly GeneratedOrgMaterial[], onStep: (message: string) => void): void {
+  for (const org of generated) {
+    try {
+      org.discardSigningKeys?.();
+    } catch (err) {
+      onStep(`could not remove the signing keys of ${path.basename(org.orgDir)} from the token: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** Each node's TLS certificate also names the host other machines reach it at. */
@@ -238,14 +293,17 @@ function hostSans(nodes: readonly { name: string; host: string }[]): Record<stri
   return Object.fromEntries(nodes.map((n) => [n.name, [n.host]]));
 }
 
-/** A peer org's crypto material in cryptogen's layout under `dir` (`organizations/peerOrganizations/<domain>`). */
-export async function generatePeerOrg(org: PeerOrgSpec, dir: string): Promise<void> {
-  await mspTooling().generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers) }, dir);
+/**
+ * A peer org's crypto material in cryptogen's layout under `dir` (`organizations/peerOrganizations/<domain>`),
+ * its members' signing keys generated in `signingKeys`' token when given.
+ */
+export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken): Promise<GeneratedOrgMaterial> {
+  return mspTooling().generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers), signingKeys }, dir);
 }
 
-/** Writes the layout's node configs (those `only` names), each headed by what generated it. */
-export function writeNodeConfigs(layout: NetworkLayout, by: string, only?: ReadonlySet<string>): void {
-  for (const [node, config] of nodeConfigs(layout, only)) {
+/** Writes the layout's node configs (those `only` names), each headed by what generated it; `mspOptions` as {@link nodeConfigs} takes them. */
+export function writeNodeConfigs(layout: NetworkLayout, by: string, only?: ReadonlySet<string>, mspOptions?: Record<string, unknown>): void {
+  for (const [node, config] of nodeConfigs(layout, only, mspOptions)) {
     fs.mkdirSync(node.nodeDir, { recursive: true });
     fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by ${by}\n${stringify(config)}`);
   }

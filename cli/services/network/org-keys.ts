@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import { keystoreHasKey, userTokenOptions } from '../client/cli-token';
+import { keystoreHasKey, nodeSignsInToken, userTokenOptions } from '../client/cli-token';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
 
@@ -21,9 +21,12 @@ export function signingKeyHere(user: Pick<UserLayout, 'keyPath' | 'mspDir'>): bo
   return keyHere(user.keyPath) || userTokenOptions(user.mspDir) !== undefined;
 }
 
-/** Whether this directory holds the keys `node` runs with: its signing key, and its TLS key when TLS is on. */
+/**
+ * Whether this directory holds the keys `node` runs with: its signing key (a keystore file, or its
+ * YAML, here, says it signs in a PKCS#11 token), and its TLS key when TLS is on.
+ */
 export function nodeKeysHere(layout: NetworkLayout, node: NodeLayout): boolean {
-  return keystoreHasKey(node.mspDir) && (!layout.spec.tls || keyHere(path.join(node.tlsDir, 'server.key')));
+  return (keystoreHasKey(node.mspDir) || nodeSignsInToken(node.configFile)) && (!layout.spec.tls || keyHere(path.join(node.tlsDir, 'server.key')));
 }
 
 /** The peer orgs whose Admin can sign from this directory, in network order. */

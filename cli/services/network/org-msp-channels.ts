@@ -8,7 +8,7 @@ import { type ChannelConfigState, submitConfigEdit } from './config-update-submi
 import type { Progress } from './network-access';
 import { type NetworkLayout, orgNamed } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
-import { keyHere, keyNotHere } from './org-keys';
+import { keyNotHere, signingKeyHere } from './org-keys';
 
 /**
  * An org whose MSP value in the channel configs a command changes (`weft network revoke`, `renew
@@ -45,7 +45,7 @@ export function mspOrgOf(network: NetworkLayout, org: PeerOrgSpec): MspOrg {
 /** The org's Admin, whose key must be here to sign the org's MSP changes (`KEY_NOT_HERE` otherwise). */
 export function assertOrgAdminHere(network: NetworkLayout, org: MspOrg): void {
   const admin = adminOf(network, org.mspId)!;
-  if (!keyHere(admin.keyPath)) throw keyNotHere(admin, admin.keyPath);
+  if (!signingKeyHere(admin)) throw keyNotHere(admin, admin.keyPath);
 }
 
 /** One channel the org is a member of, as its config stands now. */

@@ -9,7 +9,7 @@ import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
-import { keyHere, keyNotHere } from './org-keys';
+import { keyNotHere, signingKeyHere } from './org-keys';
 import { mspOrgOf, orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 import { replaceFile } from '../../../core/node/durable-files';
 import { type LocalMspReloads, reloadLocalMsps } from './node-reload';
@@ -72,7 +72,7 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
   const tlsCertificates = options.noTls === true || !fs.existsSync(tlsPath) ? [] : [{ label: `${user}'s`, pem: fs.readFileSync(tlsPath) }];
   assertCaKeysHere(network, org, tlsCertificates.length === 0 ? ['ca'] : ['ca', 'tlsca'], `revoking ${user} of ${org.name}`);
   const admin = network.user(org, 'Admin');
-  if (!keyHere(admin.keyPath)) throw keyNotHere(admin, admin.keyPath);
+  if (!signingKeyHere(admin)) throw keyNotHere(admin, admin.keyPath);
   const target = mspOrgOf(network, org);
   const listed = org.users.includes(user);
   const done = await revokeCertificates(network, target, [{ label: `${user}'s`, pem: certPem }], progress, {

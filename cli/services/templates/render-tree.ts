@@ -66,11 +66,11 @@ export function isEmptyOrAbsent(dir: string): boolean {
 }
 
 /**
- * Writes rendered files under `target`, which must be absent or empty (generators never
- * overwrite). Writes into a temporary sibling and renames it into place, so a failure leaves
- * nothing behind.
+ * Writes rendered files, and `emptyDirs` (relative paths) as empty folders, under `target`, which
+ * must be absent or empty (generators never overwrite). Writes into a temporary sibling and renames
+ * it into place, so a failure leaves nothing behind.
  */
-export function writeTree(target: string, files: readonly TreeFile[]): void {
+export function writeTree(target: string, files: readonly TreeFile[], emptyDirs: readonly string[] = []): void {
   const dest = path.resolve(target);
   if (!isEmptyOrAbsent(dest)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${dest} already exists and is not empty; generators never overwrite`, {
@@ -86,6 +86,7 @@ export function writeTree(target: string, files: readonly TreeFile[]): void {
       fs.mkdirSync(path.dirname(full), { recursive: true });
       fs.writeFileSync(full, f.content, f.mode === undefined ? {} : { mode: f.mode });
     }
+    for (const d of emptyDirs) fs.mkdirSync(path.join(tmp, d), { recursive: true });
     if (fs.existsSync(dest)) fs.rmdirSync(dest);
     fs.renameSync(tmp, dest);
   } catch (err) {

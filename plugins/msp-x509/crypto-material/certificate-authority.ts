@@ -140,6 +140,11 @@ export class CertificateAuthority implements IssuedCertificate {
     return issueEndEntity(this.signer, this.subject, options);
   }
 
+  /** Issues an end-entity certificate for a key pair held elsewhere (a PKCS#11 token): no private key. */
+  issueFor(options: IssueOptions, publicKey: KeyObject): Promise<Omit<IssuedCertificate, 'keyPem' | 'privateKey'>> {
+    return issueForPublicKey(this.signer, this.subject, options, publicKey);
+  }
+
   /** Marks a serial as revoked; the next {@link crl} lists it. */
   revoke(serialNumber: string, revokedAt = new Date()): void {
     if (!this.revoked.some((r) => r.serialNumber === serialNumber)) this.revoked.push({ serialNumber, revokedAt });

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
-import { CertificateAuthority, type IssuedCertificate } from './certificate-authority';
+import { openToken, type TokenAddress } from '../pkcs11-token';
+import { destroyTokenKeys, generateTokenKey, type GeneratedTokenKey } from '../token-key-generation';
+import { CertificateAuthority, type IssuedCertificate, type IssueOptions } from './certificate-authority';
 import type { NodeOuRole } from './test-org';
 
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
@@ -26,6 +28,8 @@ export const OrgSpec = z.object({
   country: z.string().optional(),
   province: z.string().optional(),
   locality: z.string().optional(),
+  /** A PKCS#11 token every member's signing key is generated in; no keystore file is written then. */
+  signingKeys: z.object({ library: z.string().min(1), label: z.string().min(1), pin: z.string().min(1) }).strict().optional(),
 });
 export type OrgSpec = z.input<typeof OrgSpec>;
 
@@ -37,6 +41,7 @@ export interface GeneratedMember {
   readonly dir: string;
   readonly mspDir: string;
   readonly signCertPath: string;
+  /** `msp/keystore/priv_sk`; absent when the key was generated in a token. */
   readonly keyPath: string;
   readonly tlsDir: string;
   readonly tlsCaPath: string;
@@ -60,6 +65,8 @@ export interface GeneratedOrg {
   readonly nodes: Readonly<Record<string, GeneratedMember>>;
   /** By short user name (`Admin`, `User1`). */
   readonly users: Readonly<Record<string, GeneratedMember>>;
+  /** With `signingKeys`: destroys the keys made in the token, for a caller that throws this org away. */
+  readonly discardSigningKeys?: () => void;
 }
 
 /** The NodeOUs `config.yaml` cryptogen writes into every MSP folder. */
@@ -89,12 +96,16 @@ class Writer {
     fs.chmodSync(full, mode); // the process umask must not loosen (or tighten) what cryptogen writes
     return rel;
   }
+  dir(rel: string): void {
+    fs.mkdirSync(path.join(this.root, rel), { recursive: true, mode: 0o755 });
+  }
 }
 
 /**
  * Generates one organization's crypto material with cryptogen's folder layout under
  * `<baseDir>/organizations/`. Writes into a temporary sibling folder and renames it into place, so
- * a failure leaves nothing behind; refuses to overwrite an existing org folder.
+ * a failure leaves nothing behind (nor keys in `signingKeys`' token); refuses to overwrite an
+ * existing org folder.
  */
 export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<GeneratedOrg> {
   const parsed = OrgSpec.safeParse(spec);
@@ -132,6 +143,16 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   const w = new Writer(tmpDir);
   const final = (rel: string): string => path.join(orgDir, rel);
 
+  // Opened before any of the org's files is written: a library, token or PIN that fails leaves nothing.
+  const lease = s.signingKeys === undefined ? undefined : openToken(s.signingKeys);
+  const tokenKeys: GeneratedTokenKey[] = [];
+  const signingKey = async (options: IssueOptions): Promise<{ certPem: string; keyPem?: string }> => {
+    if (lease === undefined) return ca.issue(options);
+    const key = generateTokenKey(lease.token);
+    tokenKeys.push(key);
+    return ca.issueFor(options, key.publicKey);
+  };
+
   try {
     w.file(`ca/${caFile}`, ca.certPem);
     w.file('ca/priv_sk', ca.keyPem, true);
@@ -148,10 +169,13 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
       tlsPrefix: 'server' | 'client',
       sans: readonly string[] | undefined,
     ): Promise<GeneratedMember> => {
-      const sign: IssuedCertificate = await ca.issue({ commonName: name, organizationalUnits: [role] });
+      const sign = await signingKey({ commonName: name, organizationalUnits: [role] });
       const tls: IssuedCertificate = await tlsCa.issue({ commonName: name, usage: 'tls', subjectAltNames: sans });
       const signCert = w.file(`${dir}/msp/signcerts/${name}-cert.pem`, sign.certPem);
-      const key = w.file(`${dir}/msp/keystore/priv_sk`, sign.keyPem, true);
+      const key = `${dir}/msp/keystore/priv_sk`;
+      // A token key leaves keystore/ empty, as `weft msp import-key` does: how every tool tells where the key is.
+      if (sign.keyPem === undefined) w.dir(`${dir}/msp/keystore`);
+      else w.file(key, sign.keyPem, true);
       w.file(`${dir}/msp/cacerts/${caFile}`, ca.certPem);
       w.file(`${dir}/msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
       w.file(`${dir}/msp/config.yaml`, configYaml);
@@ -196,9 +220,27 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
       tlsCaKeyPath: final('tlsca/priv_sk'),
       nodes: nodeMembers,
       users: userMembers,
+      ...(s.signingKeys !== undefined && { discardSigningKeys: discardKeys(s.signingKeys, tokenKeys) }),
     };
   } catch (err) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
+    // Keys whose certificates were never written could sign nothing: leave none behind.
+    if (s.signingKeys !== undefined) discardQuietly(s.signingKeys, tokenKeys);
     throw err;
+  } finally {
+    lease?.release();
+  }
+}
+
+function discardKeys(token: TokenAddress, keys: readonly GeneratedTokenKey[]): () => void {
+  const ids = keys.map((k) => k.ski);
+  return () => void destroyTokenKeys(token, ids);
+}
+
+function discardQuietly(token: TokenAddress, keys: readonly GeneratedTokenKey[]): void {
+  try {
+    discardKeys(token, keys)();
+  } catch {
+    // A token that failed the generation may refuse this too: the first error is the one to report.
   }
 }
