@@ -14,6 +14,16 @@ import { reloadLocalMsps } from './node-reload';
 /** A CA certificate and the one it replaces (same subject and key): what renewing or recovering a CA puts in place. */
 export type CaReplacement = Pick<RenewedCa, 'certPem' | 'previousPem'>;
 
+/** A CA certificate's end. */
+export function caEnd(pem: string): Date {
+  return new Date(new X509Certificate(pem).validTo);
+}
+
+/** What a recovery puts in place of a CA: the re-issued certificate when the one here (ending at `end`) ended by `now`, else the one here. */
+export function caInPlace(reissued: CaReplacement, end: Date, now: Date): CaReplacement {
+  return end.getTime() <= now.getTime() ? reissued : { certPem: reissued.previousPem, previousPem: reissued.previousPem };
+}
+
 /** The MSP config with every copy of `ca` (a root or TLS root, a NodeOU or OU identifier's certificate) replaced by `renewed`. */
 export function withRenewedCa(msp: FabricMSPConfig, authority: OrgAuthority, which: 'ca' | 'tlsca', renewed: CaReplacement): FabricMSPConfig {
   const next = msp.cloneMessage();

@@ -1,4 +1,3 @@
-import type { RenewResult } from './network-renew';
 import type { ChannelUpdated } from './org-msp-channels';
 
 /** What `weft network renew --org <org> --ca/--tls-ca` did. */
@@ -19,14 +18,31 @@ export interface RenewCaResult {
   readonly recovery?: CaRecovery;
 }
 
+/**
+ * A member a recovery re-issued: as `weft network renew --node/--user` does (a running node
+ * reloads), or, for the orderer org whose CA and TLS CA both expired, from its old start
+ * (`enrollment.notBefore`; its node stopped, so nothing reloads).
+ */
+export interface RecoveredMember {
+  readonly id: string;
+  readonly mspId: string;
+  readonly enrollment: { readonly serialNumber: string; readonly notAfter: string; readonly notBefore?: string };
+  readonly backupDir: string;
+  readonly reloaded?: boolean;
+}
+
 /** What a recovery of an expired CA did beyond a renewal's result. */
 export interface CaRecovery {
   /** The Admin that signed the CONFIG_UPDATE envelopes (the org's expired Admin signed inside them); absent when no channel needed one. */
   readonly submitter?: { readonly id: string; readonly mspId: string };
-  /** Members of the org whose enrollment or TLS certificate had ended, re-issued (as `weft network renew --node/--user`). */
-  readonly members: RenewResult[];
-  /** The org's nodes here that were not running and were started. */
+  /** Members of the org whose enrollment or TLS certificate had ended, re-issued. */
+  readonly members: RecoveredMember[];
+  /** The orderer org's recovery of both CAs: its nodes that ran on ended certificates, stopped to be re-issued from their old start. */
+  readonly stopped?: string[];
+  /** The org's nodes here started: those the recovery stopped (this run or an earlier one of it), or that ran when it began. */
   readonly started: string[];
+  /** The org's nodes here that were stopped before the recovery (perhaps on purpose): left stopped. */
+  readonly leftStopped: string[];
   /** A run after a finished recovery: every channel held the CA, no member had expired, every node ran. */
   readonly nothingToDo: boolean;
 }

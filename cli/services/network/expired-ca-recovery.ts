@@ -15,13 +15,13 @@ import { adminOf, missingSignatures, needsMet, policyNeeds } from './config-upda
 import { broadcastConfigUpdate } from './config-update-submit';
 import { signerIgnoringExpiry } from './expired-signer';
 import type { Progress } from './network-access';
-import { networkUp } from './network-control';
-import type { NetworkLayout } from './network-layout';
+import type { NetworkLayout, NodeLayout } from './network-layout';
 import { renewMember, type RenewOptions, type RenewResult } from './network-renew';
 import { runningPid, waitFor } from './node-processes';
-import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
+import type { CaRecovery, RecoveredMember, RenewCaResult } from './ca-renewal-result';
+import { nodesToStart, recordedStops, startPlanned } from './expired-recovery-stops';
 import { orgAuthority } from './org-authority';
-import { keyHere, nodeKeysHere } from './org-keys';
+import { nodeKeysHere, signingKeyHere } from './org-keys';
 import { groupKeyOf, orgMspConfig, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 
 /** A config block reaches the orderer's ledger well within this on any network the CLI drives. */
@@ -52,7 +52,7 @@ export function expiredMembers(network: NetworkLayout, org: MspOrg, now: Date): 
     if (cert !== undefined) add(node.id, path.join(signcerts, cert), path.join(node.tlsDir, 'server.crt'), { node: node.id });
   }
   const users = org.peerOrg === undefined ? [network.ordererAdmin()] : org.peerOrg.users.map((u) => network.user(org.peerOrg!, u));
-  for (const user of users.filter((u) => keyHere(u.keyPath))) add(user.id, user.certPath, user.tlsCertPath, { org: org.name, user: user.name });
+  for (const user of users.filter((u) => signingKeyHere(u))) add(user.id, user.certPath, user.tlsCertPath, { org: org.name, user: user.name });
   return out;
 }
 
@@ -174,17 +174,28 @@ export async function replaceInChannels(
 /**
  * Re-issues every member of `org` with keys here whose enrollment or TLS certificate ended
  * ({@link renewMember}: a running node reloads), then starts the org's nodes here that do not run
- * (a node does not start on an ended certificate). The common tail of both recoveries.
+ * and that ran when the run began or an earlier run of this recovery stopped ({@link nodesToStart}:
+ * a node stopped before, perhaps on purpose, stays stopped). The common tail of the recoveries.
  */
-export async function reissueEndedAndStart(dir: string, network: NetworkLayout, org: MspOrg, now: Date, progress: Progress): Promise<{ members: RenewResult[]; stopped: string[] }> {
+export async function reissueEndedAndStart(dir: string, network: NetworkLayout, org: MspOrg, now: Date, runningAtStart: readonly string[], progress: Progress): Promise<{ members: RenewResult[]; started: string[]; leftStopped: string[] }> {
   const members: RenewResult[] = [];
   for (const member of expiredMembers(network, org, now)) {
     progress(`${member.id}: its ${member.ended.join(' and ')} certificate ended: re-issuing it`);
     members.push(await renewMember(dir, member.renew, progress));
   }
-  const stopped = network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n) && runningPid(n) === undefined).map((n) => n.id);
-  if (stopped.length > 0) await networkUp(dir, progress, stopped);
-  return { members, stopped };
+  const plan = nodesToStart(orgNodesHere(network, org), runningAtStart, recordedStops(network, org.mspId));
+  await startPlanned(dir, plan, progress);
+  return { members, started: plan.start, leftStopped: plan.leftStopped };
+}
+
+/** The org's nodes whose keys are here: those a recovery of it stops, re-issues and starts. */
+export function orgNodesHere(network: NetworkLayout, org: MspOrg): NodeLayout[] {
+  return network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n));
+}
+
+/** Of `nodes`, the ids of those running now: taken when a run begins, for {@link nodesToStart}. */
+export function runningIds(nodes: readonly NodeLayout[]): string[] {
+  return nodes.filter((n) => runningPid(n) !== undefined).map((n) => n.id);
 }
 
 /** A recovered CA's line of {@link RenewCaResult.cas}. */
@@ -192,9 +203,9 @@ export function renewedCaEntry(which: 'ca' | 'tlsca', reissued: RenewedCa, previ
   return { which, fileName: reissued.fileName, serialNumber: reissued.serialNumber, notBefore: reissued.notBefore.toISOString(), notAfter: reissued.notAfter.toISOString(), previousNotAfter: previousEnd.toISOString() };
 }
 
-/** A recovery's `recovery` entry: who submitted its channel updates, the members re-issued, the nodes started. */
-export function recoveryEntry(submitter: ConfigSubmitter | undefined, members: RenewResult[], started: string[], nothingToDo: boolean): CaRecovery {
-  return { ...(submitter !== undefined && { submitter: { id: submitter.identity.user.id, mspId: submitter.mspId } }), members, started, nothingToDo };
+/** A recovery's `recovery` entry: who submitted its channel updates, the members re-issued, the nodes started and left stopped. */
+export function recoveryEntry(submitter: ConfigSubmitter | undefined, members: readonly RecoveredMember[], nodes: { started: string[]; leftStopped: string[] }, nothingToDo: boolean): CaRecovery {
+  return { ...(submitter !== undefined && { submitter: { id: submitter.identity.user.id, mspId: submitter.mspId } }), members: [...members], started: nodes.started, leftStopped: nodes.leftStopped, nothingToDo };
 }
 
 /**
@@ -206,8 +217,9 @@ export function recoveryEntry(submitter: ConfigSubmitter | undefined, members: R
  * the org's expired Admin signs inside and an unexpired Admin of another org submits (read and
  * confirmed through the orderers' Deliver, which refuse an expired reader as peers do); then every
  * copy under `organizations/`; then each member whose enrollment or TLS certificate ended is
- * re-issued ({@link renewMember}: a running node reloads); then the org's nodes here that do not run
- * are started, and other running nodes that read a replaced copy reload it (or restart).
+ * re-issued ({@link renewMember}: a running node reloads); then the org's nodes here that ran when
+ * the run began and do not run now are started (one stopped before stays stopped), and other
+ * running nodes that read a replaced copy reload it (or restart).
  */
 export async function recoverExpiredCa(dir: string, network: NetworkLayout, org: MspOrg, reissued: RenewedCa, options: { restart?: boolean }, progress: Progress): Promise<RenewCaResult & { recovery: CaRecovery }> {
   const now = new Date();
@@ -218,6 +230,7 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
   const candidates = submitterCandidates(network, org, now);
   if (candidates.usable.length === 0) throw noSubmitter(org, candidates.refused);
   if (org.peerOrg === undefined) assertAnOrdererRuns(dir, network, org);
+  const runningAtStart = runningIds(orgNodesHere(network, org));
 
   const { channels, submitter } = await replaceInChannels(network, org, candidates, (msp) => withRenewedCa(msp, authority, 'ca', ca), {
     what: 'renewed CA certificate',
@@ -229,10 +242,11 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
   const files = [...contents.keys()];
   if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s CA certificate replaced under ${network.organizationsDir}`);
 
-  const { members, stopped } = await reissueEndedAndStart(dir, network, org, now, progress);
-  const taken = await takeReplacedCopies(dir, network, files, { restart: options.restart, skip: [...stopped, ...members.map((m) => m.id)], goodUntil: `${previousEnd.toISOString()}, already past: restart them now` }, progress);
+  const nodes = await reissueEndedAndStart(dir, network, org, now, runningAtStart, progress);
+  const { members, started } = nodes;
+  const taken = await takeReplacedCopies(dir, network, files, { restart: options.restart, skip: [...started, ...members.map((m) => m.id)], goodUntil: `${previousEnd.toISOString()}, already past: restart them now` }, progress);
 
-  const nothingToDo = !caEnded && channels.length === 0 && files.length === 0 && members.length === 0 && stopped.length === 0;
+  const nothingToDo = !caEnded && channels.length === 0 && files.length === 0 && members.length === 0 && started.length === 0;
   if (nothingToDo) progress(`${org.mspId}'s CA was recovered already: every channel holds it, no member's certificate has ended, its nodes here run; nothing changed`);
   return {
     org: org.name,
@@ -241,6 +255,6 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
     channels,
     files,
     ...taken,
-    recovery: recoveryEntry(submitter, members, stopped, nothingToDo),
+    recovery: recoveryEntry(submitter, members, nodes, nothingToDo),
   };
 }

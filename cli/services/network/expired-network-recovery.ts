@@ -2,19 +2,21 @@ import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../../core/errors';
 import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, replaceFiles, withRenewedCa, type CaReplacement } from './ca-copies';
-import { expiredMembers } from './expired-ca-recovery';
+import { expiredMembers, runningIds } from './expired-ca-recovery';
 import { reissueBackdated, type BackdatedMember } from './expired-member-backdate';
+import { clearRecordedStops, nodesToStart, recordedStops, startPlanned, stopForRecovery } from './expired-recovery-stops';
 import { openNetwork, type Progress } from './network-access';
-import { networkDown, networkUp } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertCaKeysHere } from './network-users';
 import { isThisMachine } from './node-hosts';
-import { runningPid } from './node-processes';
 import { orgAuthority } from './org-authority';
 import { nodeKeysHere } from './org-keys';
 import { assertOrgAdminHere, mspOrgOf, orgMspStates, resolveMspOrg, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 
 const DAY_MS = 86_400_000;
+
+/** The name `--all-expired` records the nodes it stopped under. */
+const ALL_EXPIRED = 'all';
 
 /** One org's CA or TLS CA as this run found it. */
 interface OrgCa {
@@ -35,8 +37,10 @@ export interface NetworkRecovery {
   readonly stopped: string[];
   /** Members whose certificates had ended, re-issued from their old start. */
   readonly members: BackdatedMember[];
-  /** Nodes of this directory started (every one that did not run). */
+  /** Nodes of this directory started: those it stopped (this run or an earlier one of it), or that ran when it began. */
   readonly started: string[];
+  /** Nodes of this directory that were stopped before the recovery (perhaps on purpose): left stopped. */
+  readonly leftStopped: string[];
   /** Per org and channel, the config update replacing root_certs and tls_root_certs, signed and submitted by the org's own Admin. */
   readonly channels: (ChannelUpdated & { mspId: string })[];
   /** A run after a finished recovery: nothing ended, every copy and channel held the roots, every node ran. */
@@ -101,16 +105,18 @@ function inPlace(c: OrgCa): CaReplacement {
  * makes them, all at once), so no Admin can carry a config update for another: the channels keep
  * the expired roots while the members come back. Each step needs the one before; running it again
  * after a failure finishes the job, and after a finished one changes nothing:
- * 1. every running node of this directory stops (each runs, or would start, on ended certificates);
+ * 1. every running node of this directory stops (each runs, or would start, on ended certificates),
+ *    recorded first so that a run stopped midway starts them when run again ({@link stopForRecovery});
  * 2. every ended CA and TLS CA is re-issued (same key, subject, SKI and start) and every copy under
  *    `organizations/` replaced: the TLS roots every node reads (tls/ca.crt, client roots,
  *    peer.ordererTlsRootCertFiles; a listener trusts it beside the expired one in the channels);
  * 3. every member whose certificate ended is re-issued from its old start ({@link reissueBackdated}):
  *    it verifies against the expired root still in the channels (the MSP checks a chain at the
  *    certificate's start + 1 s) and is not expired (expiry checks look at the leaf's end only);
- * 4. every node of this directory starts;
+ * 4. the nodes it stopped, and those running when the run began, start; a node stopped before the
+ *    recovery (perhaps on purpose) stays stopped ({@link nodesToStart});
  * 5. per org, each channel's root_certs and tls_root_certs take the renewed roots by a config
- *    update the org's own re-issued Admin signs and submits.
+ *    update the org's own re-issued Admin signs and submits; then the record of step 1 goes.
  */
 export async function recoverExpiredNetwork(dir: string, options: { days?: number }, progress: Progress): Promise<NetworkRecovery> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -135,12 +141,11 @@ export async function recoverExpiredNetwork(dir: string, options: { days?: numbe
   const contents = new Map<string, string>();
   for (const c of cas) for (const file of copiesOf(network, authority, inPlace(c))) contents.set(file, inPlace(c).certPem);
   const ended = orgs.flatMap((org) => expiredMembers(network, org, now).map((member) => ({ org, member })));
-  const running = network.nodes().filter((n) => runningPid(n) !== undefined).map((n) => n.id);
+  const running = runningIds(network.nodes());
+  const resumed = recordedStops(network, ALL_EXPIRED);
   const stopped = contents.size > 0 || ended.length > 0 ? running : [];
-  if (stopped.length > 0) {
-    progress(`stopping ${stopped.join(', ')}: every node restarts on the renewed roots`);
-    await networkDown(dir, 10_000, progress, stopped);
-  }
+  if (stopped.length > 0) progress(`stopping ${stopped.join(', ')}: every node restarts on the renewed roots`);
+  if (contents.size > 0 || ended.length > 0) await stopForRecovery(dir, network, ALL_EXPIRED, stopped, progress);
   replaceFiles(contents);
   const files = [...contents.keys()];
   if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of the orgs' CA and TLS CA certificates replaced under ${network.organizationsDir}`);
@@ -148,8 +153,9 @@ export async function recoverExpiredNetwork(dir: string, options: { days?: numbe
   const members: BackdatedMember[] = [];
   for (const { org, member } of ended) members.push(await reissueBackdated(network, org, member, notAfter, progress));
 
-  const started = network.nodes().filter((n) => runningPid(n) === undefined).map((n) => n.id);
-  if (started.length > 0) await networkUp(dir, progress, started);
+  const plan = nodesToStart(network.nodes(), running, [...resumed, ...stopped]);
+  await startPlanned(dir, plan, progress);
+  const started = plan.start;
 
   const channels: NetworkRecovery['channels'] = [];
   for (const org of orgs) {
@@ -168,6 +174,8 @@ export async function recoverExpiredNetwork(dir: string, options: { days?: numbe
     }
   }
 
+  clearRecordedStops(network, ALL_EXPIRED);
+
   const renewed = cas.filter((c) => c.ended);
   const nothingToDo = renewed.length === 0 && files.length === 0 && members.length === 0 && started.length === 0 && channels.length === 0;
   if (nothingToDo) progress('every CA and TLS CA was recovered already: every channel and file holds them, no member certificate has ended, every node runs; nothing changed');
@@ -177,6 +185,7 @@ export async function recoverExpiredNetwork(dir: string, options: { days?: numbe
     stopped,
     members,
     started,
+    leftStopped: plan.leftStopped,
     channels,
     nothingToDo,
   };

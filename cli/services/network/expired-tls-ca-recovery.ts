@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, copiesOfCa, nodesReading, replaceFiles, takeReplacedCopies, withRenewedCa, type CaReplacement, type CopiesTaken } from './ca-copies';
 import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
-import { recoveryEntry, reissueEndedAndStart, renewedCaEntry } from './expired-ca-recovery';
+import { orgNodesHere, recoveryEntry, reissueEndedAndStart, renewedCaEntry, runningIds } from './expired-ca-recovery';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { isThisMachine } from './node-hosts';
@@ -57,7 +57,7 @@ export async function bringOthersOnto(dir: string, network: NetworkLayout, org: 
  * ended. In order, each step needing the one before over TLS: every copy under `organizations/` is
  * replaced (nodes' tls/ca.crt, tlscacerts, client root files, peer.ordererTlsRootCertFiles); every
  * member of O whose certificate ended is re-issued ({@link renewMember}: a running node reloads and
- * serves its new certificate); O's nodes here that do not run are started and the other running
+ * serves its new certificate); O's nodes here that ran when the run began and do not run now are started and the other running
  * nodes that read a copy reload or restart ({@link bringOthersOnto}); then each channel's
  * tls_root_certs gets the renewed root by a config update O's Admin signs and submits (its
  * enrollment certificate is not the TLS CA's), read and confirmed through this directory's nodes.
@@ -69,18 +69,20 @@ export async function recoverExpiredTlsCa(dir: string, network: NetworkLayout, o
   const previousEnd = new Date(new X509Certificate(reissued.previousPem).validTo);
   const tlsCaEnded = previousEnd.getTime() <= now.getTime();
   const tlsCa: CaReplacement = tlsCaEnded ? reissued : { certPem: reissued.previousPem, previousPem: reissued.previousPem };
+  const runningAtStart = runningIds(orgNodesHere(network, org));
 
   const contents = new Map(copiesOf(network, authority, tlsCa).map((file) => [file, tlsCa.certPem] as const));
   replaceFiles(contents);
   const files = [...contents.keys()];
   if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s TLS CA certificate replaced under ${network.organizationsDir}`);
 
-  const { members, stopped } = await reissueEndedAndStart(dir, network, org, now, progress);
+  const nodes = await reissueEndedAndStart(dir, network, org, now, runningAtStart, progress);
+  const { members, started } = nodes;
   // A run finishing one that stopped after the files were replaced has none left to replace, but the
   // nodes that read them may not have taken them yet: every copy counts once this run did something.
-  const acted = files.length > 0 || members.length > 0 || stopped.length > 0;
+  const acted = files.length > 0 || members.length > 0 || started.length > 0;
   const copies = acted ? copiesOfCa(network, authority, tlsCa.certPem) : [];
-  const taken = await bringOthersOnto(dir, network, org, copies, [...stopped, ...members.map((m) => m.id)], { ...options, ended: previousEnd }, progress);
+  const taken = await bringOthersOnto(dir, network, org, copies, [...started, ...members.map((m) => m.id)], { ...options, ended: previousEnd }, progress);
 
   const channels: ChannelUpdated[] = [];
   for (const state of await orgMspStates(network, org)) {
@@ -103,6 +105,6 @@ export async function recoverExpiredTlsCa(dir: string, network: NetworkLayout, o
     channels,
     files,
     ...taken,
-    recovery: recoveryEntry(undefined, members, stopped, nothingToDo),
+    recovery: recoveryEntry(undefined, members, nodes, nothingToDo),
   };
 }

@@ -5,7 +5,8 @@ import type { RenewedCa } from '../../../core/msp/crypto-material';
 import { copiesOf, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
 import type { RenewCaResult } from './ca-renewal-result';
 import { expiredMembers, recoverExpiredCa } from './expired-ca-recovery';
-import { assertBothRecoverable, bothExpiredOneNamed, recoverExpiredCas } from './expired-cas-recovery';
+import { bothExpiredOneNamed, recoverExpiredCas } from './expired-cas-recovery';
+import { ordererRecoveryUnfinished, recoverExpiredOrdererCas } from './expired-orderer-cas-recovery';
 import { recoverExpiredTlsCa, trustingNodesElsewhere } from './expired-tls-ca-recovery';
 import type { NodeLayout } from './network-layout';
 import { openNetwork, type Progress } from './network-access';
@@ -82,7 +83,8 @@ function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Dat
  * hold ended certificates (a recovery that stopped midway), is recovered by {@link recoverExpiredCa};
  * an expired TLS CA (`--tls-ca`, or its members' ended TLS certificates) by {@link recoverExpiredTlsCa}
  * when every node trusting it runs from here, else refused (`CA_EXPIRED` naming those that do not);
- * both expired (`--ca --tls-ca`, a peer org) by {@link recoverExpiredCas}, under the same condition.
+ * both expired (`--ca --tls-ca`) by {@link recoverExpiredCas} for a peer org, {@link recoverExpiredOrdererCas}
+ * for the orderer org, under the same condition.
  */
 export async function renewOrgCas(dir: string, options: RenewCaOptions, progress: Progress): Promise<RenewCaResult> {
   if (options.days !== undefined && (!Number.isInteger(options.days) || options.days < 1)) {
@@ -106,12 +108,14 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   if (ca !== undefined && tlsCa !== undefined) {
     const endedMembers = expiredMembers(network, org, now);
     // Both expired, or a run of their recovery stopped after the files: members with both certificates ended.
-    const unfinished = !ended(ca) && !ended(tlsCa) && endedMembers.some((m) => m.ended.includes('enrollment')) && endedMembers.some((m) => m.ended.includes('tls'));
+    // The orderer org's recovery also leaves a record while its nodes are down for it.
+    const unfinished =
+      (!ended(ca) && !ended(tlsCa) && endedMembers.some((m) => m.ended.includes('enrollment')) && endedMembers.some((m) => m.ended.includes('tls'))) || ordererRecoveryUnfinished(network, org);
     if ((ended(ca) && ended(tlsCa)) || unfinished) {
-      assertBothRecoverable(dir, org);
       const elsewhere = await trustingNodesElsewhere(network, org);
       if (elsewhere.length > 0) assertTlsCaNotExpired(dir, org, tlsCa, now, elsewhere);
-      return recoverExpiredCas(dir, network, org, { ca, tlsCa }, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
+      const recover = org.peerOrg === undefined ? recoverExpiredOrdererCas : recoverExpiredCas;
+      return recover(dir, network, org, { ca, tlsCa }, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
     }
   }
   if (tlsCa !== undefined && (ended(tlsCa) || expiredMembers(network, org, now).some((m) => m.ended.includes('tls')))) {
@@ -122,10 +126,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     const enrollmentCa = ca ?? (await authority.renewOrgCa(orgRef, 'ca', { now }));
     // Its members are re-issued from the CA and its Admin signs the channel updates: an expired CA comes first, or with it (--ca --tls-ca).
     if (ended(enrollmentCa)) {
-      if (ended(tlsCa)) {
-        assertBothRecoverable(dir, org);
-        throw bothExpiredOneNamed(dir, org, '--tls-ca');
-      }
+      if (ended(tlsCa)) throw bothExpiredOneNamed(dir, org, '--tls-ca');
       throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired, and with it its members' certificates: recover it first (--ca); nothing was changed`, { field: '--tls-ca', suggestions: [`weft network renew ${dir} --org ${org.name} --ca`] });
     }
     if (ca !== undefined) {
@@ -146,10 +147,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
         suggestions: [`weft network renew ${dir} --org ${org.name} --tls-ca`],
       });
     }
-    if (ended(currentTlsCa) && ended(ca) && elsewhere.length === 0) {
-      assertBothRecoverable(dir, org);
-      throw bothExpiredOneNamed(dir, org, '--ca');
-    }
+    if (ended(currentTlsCa) && ended(ca) && elsewhere.length === 0) throw bothExpiredOneNamed(dir, org, '--ca');
     assertTlsCaNotExpired(dir, org, currentTlsCa, now, elsewhere, ended(ca) ? `; recovering ${org.name}'s expired CA re-issues its members' TLS certificates from it too` : '');
   }
   if (ca !== undefined && (ended(ca) || expiredMembers(network, org, now).length > 0)) {

@@ -3,40 +3,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import type { RenewedCa } from '../../../core/msp/crypto-material';
-import { copiesOf, replaceFiles, withRenewedCa } from '../../../cli/services/network/ca-copies';
+import { copiesOf, replaceFiles } from '../../../cli/services/network/ca-copies';
 import { ordererBlock } from '../../../cli/services/block/orderer-block-source';
 import { loadClientIdentity } from '../../../cli/services/client/client-identity';
 import { recoverExpiredCa } from '../../../cli/services/network/expired-ca-recovery';
 import { recoverExpiredCas } from '../../../cli/services/network/expired-cas-recovery';
 import type { NetworkRecovery } from '../../../cli/services/network/expired-network-recovery';
+import { recoverExpiredOrdererCas } from '../../../cli/services/network/expired-orderer-cas-recovery';
 import { recoverExpiredTlsCa } from '../../../cli/services/network/expired-tls-ca-recovery';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { renewOrgCas } from '../../../cli/services/network/org-ca-renewal';
-import { orgMspStates, resolveMspOrg, setOrgMsp } from '../../../cli/services/network/org-msp-channels';
-import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
-import { loadOrgCa, orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
-import { reissue } from '../../unit/plugins/msp-x509/cert-forge';
+import { resolveMspOrg } from '../../../cli/services/network/org-msp-channels';
+import { orgAuthority } from '../../../plugins/msp-x509/crypto-material/org-authority';
+import { asReported, type CaRenewed, expireFiles, expireInChannels, expireOrg as expireOrgIn, quiet, type Recovered, type Renewed } from './ca-renew-helpers';
 import { errorOf, json, runCli, type CliResult, startMutualTlsOrg, type StartedNetwork } from './run-cli';
-
-interface CaRenewed {
-  cas: { which: string; fileName: string; serialNumber: string; notAfter: string; previousNotAfter: string }[];
-  channels: { channel: string }[];
-  files: string[];
-  restarted: string[];
-  restartNeeded: string[];
-  reloaded: string[];
-}
-interface Recovered extends CaRenewed {
-  recovery: { submitter: { id: string; mspId: string }; members: { id: string; enrollment: { notAfter: string } }[]; started: string[]; nothingToDo: boolean };
-}
-interface Renewed {
-  id: string;
-  backupDir: string;
-  restarted: boolean;
-  reloaded: boolean;
-  revoked: { serialNumbers: string[]; channels: { channel: string }[] };
-}
 
 const ORG1 = 'org1.example.com';
 const PEER = `peer0.${ORG1}`;
@@ -177,73 +157,23 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     expect(errorOf(await invoke('User1', 'ca-10')).message).toContain('UNAVAILABLE');
   }, 90_000);
 
-  const quiet = (): void => {};
-  /**
-   * The org's CA (or TLS CA, or both) as if it had ended 5 s ago, in the channels and every file (put
-   * there by one config update while its Admin could still sign and connect), and the certificates
-   * each issued to its members in `memberDirs` (enrollment, or TLS: server and client) ended with it
-   * (same keys; from the CA's start, so their chains verify). Returns the end.
-   */
-  const expireOrg = async (name: string, folder: string, domain: string, memberDirs: readonly string[], which: 'ca' | 'tlsca' | 'both' = 'ca'): Promise<Date> => {
-    const ended = new Date(Date.now() - 5_000);
-    await expireFiles(folder, memberDirs, await expireInChannels(name, folder, domain, which, ended), ended);
-    return ended;
-  };
-  /** {@link expireOrg}'s first half: the CA(s) ending at `ended`, put in every channel; returns them. */
-  const expireInChannels = async (name: string, folder: string, domain: string, which: 'ca' | 'tlsca' | 'both', ended: Date): Promise<Map<'ca' | 'tlsca', RenewedCa>> => {
-    const kinds = which === 'both' ? (['ca', 'tlsca'] as const) : [which];
-    const expiredCas = new Map<'ca' | 'tlsca', RenewedCa>();
-    for (const kind of kinds) expiredCas.set(kind, await orgAuthority.renewOrgCa({ orgDir: folder, domain }, kind, { now: new Date(ended.getTime() - 1_000), notAfter: ended }));
-    const network = openNetwork(net);
-    const org = resolveMspOrg(network, name);
-    for (const state of await orgMspStates(network, org)) {
-      let msp = state.msp;
-      for (const [kind, ca] of expiredCas) msp = withRenewedCa(msp, orgAuthority, kind, ca);
-      await setOrgMsp(network, org, state, msp, 'CA ending now', quiet, { code: 'SETUP', rerun: '' });
-    }
-    return expiredCas;
-  };
-  /** {@link expireOrg}'s second half: the CA(s) in every file, their members' certificates ended with them. */
-  const expireFiles = async (folder: string, memberDirs: readonly string[], expiredCas: ReadonlyMap<'ca' | 'tlsca', RenewedCa>, ended: Date): Promise<void> => {
-    const network = openNetwork(net);
-    for (const ca of expiredCas.values()) replaceFiles(new Map(copiesOf(network, orgAuthority, ca).map((f) => [f, ca.certPem] as const)));
-    for (const [kind, expiredCa] of expiredCas) {
-      const caKey = loadOrgCa(folder, kind).signer.privateKey;
-      const caStart = new Date(new X509Certificate(expiredCa.certPem).validFrom);
-      const issuedIn = (dir: string): string[] => {
-        if (kind === 'tlsca') return fs.readdirSync(path.join(dir, 'tls')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => path.join(dir, 'tls', f));
-        const signcerts = path.join(dir, 'msp', 'signcerts');
-        return [path.join(signcerts, fs.readdirSync(signcerts)[0]!)];
-      };
-      for (const file of memberDirs.flatMap(issuedIn)) {
-        const cert = await reissue(new X509Certificate(fs.readFileSync(file)).raw, undefined, {
-          selfSignKey: caKey,
-          mutate: (c) => {
-            c.notBefore = encodeTime(caStart);
-            c.notAfter = encodeTime(ended);
-          },
-        });
-        fs.writeFileSync(file, cert.pem);
-      }
-    }
-  };
-  /** A certificate's end as a result reports it (whole seconds). */
-  const asReported = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '.000Z');
+  const expireOrg = (name: string, folder: string, domain: string, memberDirs: readonly string[], which?: 'ca' | 'tlsca' | 'both'): Promise<Date> => expireOrgIn(net, name, folder, domain, memberDirs, which);
 
-  it("recovers Org1 after its CA and its members' certificates expired, its peer stopped: the channel holds the renewed root, the peer runs and endorses again, Org1's Admin updates the channel; a second run changes nothing", async () => {
+  it("recovers Org1 after its CA and its members' certificates expired, its peer stopped before: the channel holds the renewed root, the peer is left stopped (the recovery did not stop it), started by hand it endorses again, Org1's Admin updates the channel; a second run changes nothing", async () => {
     const org1 = { orgDir: orgDir(), domain: ORG1 };
     const users = fs.readdirSync(path.join(orgDir(), 'users'));
     const ended = await expireOrg('Org1', orgDir(), ORG1, [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))]);
-    // Its peer stopped, as it would be: a node does not start on an expired certificate.
+    // Its peer stopped before the recovery (by the operator, or on its expired certificate).
     expect((await runCli(['network', 'down', net, '--node', PEER, '--grace', '5'])).code).toBe(0);
 
     const recovered = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
+    expect(recovered.recovery).toMatchObject({ started: [], leftStopped: [PEER] });
+    expect((await runCli(['network', 'up', net, '--node', PEER])).code).toBe(0);
     expect(recovered.cas).toMatchObject([{ which: 'ca', previousNotAfter: asReported(ended) }]);
     expect(recovered.channels.length).toBeGreaterThan(0);
     expect(recovered.recovery.submitter).toEqual({ id: `Admin@example.com`, mspId: 'OrdererMSP' });
     expect(recovered.recovery.members.map((m) => m.id).sort()).toEqual([PEER, ...users].sort());
     for (const m of recovered.recovery.members) expect(new Date(m.enrollment.notAfter).getTime()).toBeGreaterThan(Date.now());
-    expect(recovered.recovery.started).toEqual([PEER]);
     const newCa = fs.readFileSync(path.join(orgDir(), 'ca', `ca.${ORG1}-cert.pem`));
     expect(Buffer.from((await channelMsp('Org1MSP')).getRootCertsList_asU8()[0]!).equals(newCa)).toBe(true);
     expect(() => process.kill(Number(pids()[1]), 0)).not.toThrow();
@@ -353,7 +283,9 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     expect(msp.getTlsRootCertsList_asU8().map((c) => Buffer.from(c).equals(newTlsCa))).toEqual([true]);
 
     const finished = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--ca', '--tls-ca', '--json'], { timeoutMs: 180_000 })) as unknown as Recovered;
-    expect(finished).toMatchObject({ cas: [], channels: [], files: [], restarted: [], restartNeeded: [], recovery: { started: [PEER], nothingToDo: false } });
+    // The peer stopped before the recovery: left stopped, named; started by hand on its re-issued certificates.
+    expect(finished).toMatchObject({ cas: [], channels: [], files: [], restarted: [], restartNeeded: [], recovery: { started: [], leftStopped: [PEER], nothingToDo: false } });
+    expect((await runCli(['network', 'up', net, '--node', PEER])).code).toBe(0);
     expect(finished.recovery.members.map((m) => m.id).sort()).toEqual([PEER, ...users].sort());
     for (const m of finished.recovery.members) expect(new Date(m.enrollment.notAfter).getTime()).toBeGreaterThan(Date.now());
     // The orderer reads Org1's TLS root for its clients: it reloads the renewed copy.
@@ -375,10 +307,10 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     const users = fs.readdirSync(path.join(orgDir(), 'users'));
     const ended = new Date(Date.now() - 5_000);
     // Every org's values in the channels first, while their Admins still sign and connect; then the files.
-    const org1Cas = await expireInChannels('Org1', orgDir(), ORG1, 'both', ended);
-    const ordererCas = await expireInChannels('OrdererOrg', ordererFolder, 'example.com', 'both', ended);
-    await expireFiles(orgDir(), [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))], org1Cas, ended);
-    await expireFiles(ordererFolder, [path.join(ordererFolder, 'orderers', ORDERER), path.join(ordererFolder, 'users', 'Admin@example.com')], ordererCas, ended);
+    const org1Cas = await expireInChannels(net, 'Org1', orgDir(), ORG1, 'both', ended);
+    const ordererCas = await expireInChannels(net, 'OrdererOrg', ordererFolder, 'example.com', 'both', ended);
+    await expireFiles(net, orgDir(), [path.join(orgDir(), 'peers', PEER), ...users.map((u) => path.join(orgDir(), 'users', u))], org1Cas, ended);
+    await expireFiles(net, ordererFolder, [path.join(ordererFolder, 'orderers', ORDERER), path.join(ordererFolder, 'users', 'Admin@example.com')], ordererCas, ended);
     const status = (await runCli(['network', 'status', net])).stdout;
     for (const line of ['ca +Org1MSP', 'tlsca +Org1MSP', 'ca +OrdererMSP', 'tlsca +OrdererMSP']) expect(status).toMatch(new RegExp(`${line} +EXPIRED \\S+ \\(recover: weft network renew \\S+ --all-expired\\)`));
     // No unexpired Admin is left to carry one org's update.
@@ -389,6 +321,7 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
     expect(recovered.cas.map((c) => `${c.mspId} ${c.which}`).sort()).toEqual(['OrdererMSP ca', 'OrdererMSP tlsca', 'Org1MSP ca', 'Org1MSP tlsca']);
     expect([...recovered.stopped].sort()).toEqual([ORDERER, PEER].sort());
     expect([...recovered.started].sort()).toEqual([ORDERER, PEER].sort());
+    expect(recovered.leftStopped).toEqual([]);
     expect(recovered.members.map((m) => m.id).sort()).toEqual([PEER, ...users, ORDERER, 'Admin@example.com'].sort());
     for (const m of recovered.members) expect([new Date(m.enrollment.notBefore) < ended, new Date(m.enrollment.notAfter).getTime() > Date.now()]).toEqual([true, true]);
     expect(new Set(recovered.channels.map((c) => c.mspId))).toEqual(new Set(['Org1MSP', 'OrdererMSP']));
@@ -403,5 +336,38 @@ describe('weft network renew --ca / --revoke-old (real processes)', () => {
 
     const again = json(await runCli(['network', 'renew', net, '--all-expired', '--json'], { timeoutMs: 60_000 })) as unknown as NetworkRecovery;
     expect(again).toMatchObject({ cas: [], files: [], stopped: [], members: [], started: [], channels: [], nothingToDo: true });
+  }, 420_000);
+
+  it("recovers the orderer org after its CA and TLS CA both expired, the peer org's valid, in one run that, stopped after the files with the orderer down, is finished by running it again: it starts the orderer it stopped, blocks the re-issued orderer signs verify, the channel's /Channel/Orderer MSP holds both roots, the renewed Admin updates the channel; a third run changes nothing", async () => {
+    const folder = path.join(net, 'organizations', 'ordererOrganizations', 'example.com');
+    const ordererOrg = { orgDir: folder, domain: 'example.com' };
+    const ended = await expireOrg('OrdererOrg', folder, 'example.com', [path.join(folder, 'orderers', ORDERER), path.join(folder, 'users', 'Admin@example.com')], 'both');
+    const status = (await runCli(['network', 'status', net])).stdout;
+    for (const ca of ['ca', 'tlsca']) expect(status).toMatch(new RegExp(`${ca} +OrdererMSP +EXPIRED \\S+ \\(recover: weft network renew \\S+ --org OrdererOrg --ca --tls-ca\\)`));
+    const stopAfterFiles = (m: string): void => {
+      if (m.includes('replaced under')) throw new Error('stopped after the files');
+    };
+    await expect(renewOrgCas(net, { org: 'OrdererOrg', ca: true, tlsCa: true }, stopAfterFiles)).rejects.toThrow('stopped after the files');
+    const down = json(await runCli(['network', 'status', net, '--json'])) as unknown as { orderers: { id: string; running: boolean }[] };
+    expect(down.orderers).toMatchObject([{ id: ORDERER, running: false }]);
+
+    const finished = json(await runCli(['network', 'renew', net, '--org', 'OrdererOrg', '--ca', '--tls-ca', '--json'], { timeoutMs: 240_000 })) as unknown as Recovered;
+    // The orderer the first run stopped is started (remembered in run/), the peer restarts onto the renewed TLS root.
+    expect(finished).toMatchObject({ cas: [], files: [], restarted: [PEER], recovery: { stopped: [], started: [ORDERER], leftStopped: [], nothingToDo: false, submitter: { id: `Admin@${ORG1}`, mspId: 'Org1MSP' } } });
+    expect(finished.recovery.members.map((m) => m.id).sort()).toEqual(['Admin@example.com', ORDERER]);
+    for (const m of finished.recovery.members) expect([new Date(m.enrollment.notBefore!) < ended, new Date(m.enrollment.notAfter).getTime() > Date.now()]).toEqual([true, true]);
+    expect(finished.channels.length).toBeGreaterThan(0);
+    const [newCa, newTlsCa] = (['ca', 'tlsca'] as const).map((w) => fs.readFileSync(path.join(folder, w, `${w}.example.com-cert.pem`)));
+    const msp = await channelMsp('OrdererMSP');
+    expect([Buffer.from(msp.getRootCertsList_asU8()[0]!).equals(newCa!), Buffer.from(msp.getTlsRootCertsList_asU8()[0]!).equals(newTlsCa!)]).toEqual([true, true]);
+    expect(json(await invoke('User1', 'ca-17'))).toMatchObject({ valid: true });
+    // The orderer org's renewed Admin signs and submits a change of an orderer value.
+    expect(json(await runCli(['channel', 'update', net, '--batch-timeout', '300ms', '--json'], { timeoutMs: 60_000 }))).toMatchObject({ channel: expect.any(String) });
+    expect(json(await invoke('User1', 'ca-18'))).toMatchObject({ valid: true });
+
+    const network = openNetwork(net);
+    const again = await recoverExpiredOrdererCas(net, network, resolveMspOrg(network, 'OrdererOrg'), { ca: await orgAuthority.renewOrgCa(ordererOrg, 'ca'), tlsCa: await orgAuthority.renewOrgCa(ordererOrg, 'tlsca') }, {}, quiet);
+    expect(again).toMatchObject({ cas: [], channels: [], files: [], reloaded: [], restarted: [], recovery: { members: [], stopped: [], started: [], nothingToDo: true } });
+    expect(fs.existsSync(path.join(net, 'run', 'renew-stopped.json'))).toBe(false);
   }, 420_000);
 });

@@ -144,7 +144,7 @@ describe('network renew --ca of an expired CA: the submitter, refusals before an
     }
   });
 
-  it("a peer org whose CA and TLS CA both expired: either flag alone is RENEW_TARGET naming --ca --tls-ca; both, with no Admin here that may submit, NO_CONFIG_SUBMITTER; the orderer org, CA_EXPIRED; nothing written", async () => {
+  it("an org whose CA and TLS CA both expired, a peer org or the orderer org: either flag alone is RENEW_TARGET naming --ca --tls-ca; both, with no Admin here that may submit, NO_CONFIG_SUBMITTER; nothing written, no node stopped", async () => {
     const undoCa = await expire(caFile(peerOrgDir(ORG1)), peerOrgDir(ORG1));
     const undoTls = await expire(caFile(peerOrgDir(ORG1), 'tlsca'), peerOrgDir(ORG1), 'tlsca');
     const before = snapshot();
@@ -178,18 +178,28 @@ describe('network renew --ca of an expired CA: the submitter, refusals before an
     }
     const undoOrdererCa = await expire(caFile(ordererOrgDir()), ordererOrgDir());
     const undoOrdererTls = await expire(caFile(ordererOrgDir(), 'tlsca'), ordererOrgDir(), 'tlsca');
+    // The orderer org: recovered with both flags (a peer org's Admin carrying the updates), refused alone; with no peer org Admin here that may submit, refused before any node stops.
+    const admins = [ORG1, 'org2.example.com'].map((d) => path.join(peerOrgDir(d), 'users', `Admin@${d}`, 'msp', 'keystore', 'priv_sk'));
+    const keys = admins.map((k) => fs.readFileSync(k));
+    for (const k of admins) fs.rmSync(k);
     const beforeOrderer = snapshot();
     try {
-      for (const flags of [{ ca: true, tlsCa: true }, { ca: true, tlsCa: false }, { ca: false, tlsCa: true }]) {
+      for (const [flags, field] of [[{ ca: true, tlsCa: false }, '--ca'], [{ ca: false, tlsCa: true }, '--tls-ca']] as const) {
         await expect(renewOrgCas(net, { org: 'OrdererOrg', ...flags }, quiet)).rejects.toMatchObject({
-          code: 'CA_EXPIRED',
-          message: expect.stringContaining('no orderer can take the config update'),
-          details: { field: '--org', org: 'OrdererOrg' },
+          code: 'RENEW_TARGET',
+          message: expect.stringContaining('both expired'),
+          details: { field, suggestions: [expect.stringContaining('--org OrdererOrg --ca --tls-ca')] },
         });
       }
+      await expect(renewOrgCas(net, { org: 'OrdererOrg', ca: true, tlsCa: true }, quiet)).rejects.toMatchObject({
+        code: 'NO_CONFIG_SUBMITTER',
+        details: { field: '--org', candidates: [{ id: `Admin@${ORG1}`, why: expect.stringContaining(admins[0]) }, { id: 'Admin@org2.example.com', why: expect.stringContaining(admins[1]) }] },
+      });
       expect(snapshot()).toEqual(beforeOrderer);
       expect(fs.existsSync(path.join(net, 'backups'))).toBe(false);
+      expect(fs.existsSync(path.join(net, 'run', 'renew-stopped.json'))).toBe(false);
     } finally {
+      admins.forEach((k, i) => fs.writeFileSync(k, keys[i]!, { mode: 0o600 }));
       undoOrdererTls();
       undoOrdererCa();
     }
