@@ -10,6 +10,24 @@ export const nameFlag = Flags.string({ char: 'n', description: 'chaincode name',
 export const peerConfigFlag = Flags.string({ char: 'c', description: 'peer config file', required: true });
 export const channelFlag = Flags.string({ description: 'channel to act on (default: the network\'s default channel, `channel` in network.yaml)' });
 
+/**
+ * `--hsm-library`/`--hsm-label` (both or neither; the PIN from WEFT_PKCS11_PIN): the PKCS#11 token
+ * `whose` signing keys are generated in, no keystore file written; `otherwise` says what happens without them.
+ */
+export function hsmKeyFlags(whose: string, otherwise = 'keys in files') {
+  return {
+    'hsm-library': Flags.string({
+      description: `PKCS#11 module (.so) of the token ${whose} signing keys are generated in (with --hsm-label; the PIN from WEFT_PKCS11_PIN): no keystore file is written. Without: ${otherwise}`,
+    }),
+    'hsm-label': Flags.string({ description: 'label of that token (with --hsm-library)' }),
+  };
+}
+
+/** {@link hsmKeyFlags}' values as the network services take them. */
+export function hsmKeyOptions(flags: { readonly 'hsm-library'?: string; readonly 'hsm-label'?: string }): { hsmLibrary?: string; hsmLabel?: string } {
+  return { hsmLibrary: flags['hsm-library'], hsmLabel: flags['hsm-label'] };
+}
+
 export const definitionFlags = {
   name: nameFlag,
   channel: channelFlag,

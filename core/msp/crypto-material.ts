@@ -68,6 +68,25 @@ export interface OrgFolderRef {
   readonly domain: string;
 }
 
+/** How {@link OrgAuthority.issueOrgUsers} and {@link OrgAuthority.issueOrgPeer} make a new member's enrollment key. */
+export interface MemberIssueOptions {
+  /**
+   * A token to generate each new member's enrollment key in, as {@link OrgMaterialSpec.signingKeys}
+   * does for `generateOrg`: no `keystore/` file, the folder left empty. A failure part-way destroys
+   * the keys the call made there; a token that cannot be opened fails before anything is written.
+   */
+  readonly signingKeys?: SigningKeyToken;
+}
+
+/** What a member issued with {@link MemberIssueOptions.signingKeys} carries back. */
+export interface IssuedSigningKey {
+  /**
+   * Present when its key was generated in the token: destroys it there, for a caller that throws
+   * the member's folder away after all (a later step failed). Throws the plugin's token errors.
+   */
+  readonly discardSigningKey?: () => void;
+}
+
 /** An org's CAs acting after `weft network init`: issuing more client users, and the CA's next CRL. */
 export interface OrgAuthority {
   /**
@@ -76,7 +95,7 @@ export interface OrgAuthority {
    * `<outOrgDir>/users/<name>@<domain>/` as `generateOrg` lays users out (keys 0600). Throws
    * `CA_KEY_NOT_HERE` when a CA key is absent, `USER_EXISTS` for a folder already there.
    */
-  issueOrgUsers(org: OrgFolderRef, users: readonly string[], outOrgDir: string): Promise<{ user: string; serialNumber: string }[]>;
+  issueOrgUsers(org: OrgFolderRef, users: readonly string[], outOrgDir: string, options?: MemberIssueOptions): Promise<({ user: string; serialNumber: string } & IssuedSigningKey)[]>;
   /**
    * Issues one more peer of the org (NodeOU `peer` enrollment certificate, TLS server certificate
    * naming `<name>.<domain>`, `<name>`, localhost, 127.0.0.1 and `sans`) from its CA keys in
@@ -84,7 +103,7 @@ export interface OrgAuthority {
    * 0600). Called by `weft network add-peer`, once per new peer. Throws `CA_KEY_NOT_HERE` when a CA
    * key is absent, `PEER_EXISTS` for a folder already there.
    */
-  issueOrgPeer(org: OrgFolderRef, peer: { readonly name: string; readonly sans: readonly string[] }, outOrgDir: string): Promise<{ serialNumber: string }>;
+  issueOrgPeer(org: OrgFolderRef, peer: { readonly name: string; readonly sans: readonly string[] }, outOrgDir: string, options?: MemberIssueOptions): Promise<{ serialNumber: string } & IssuedSigningKey>;
   /**
    * The org CA's next CRL (PEM): every serial the `earlier` CRLs of that CA revoke plus those of
    * `certificates` (PEM), numbered above them, with the AKI Fabric's MSP matches CRLs to CAs by.

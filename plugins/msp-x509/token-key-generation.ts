@@ -104,3 +104,18 @@ export function destroyTokenKeys(address: TokenAddress, ids: readonly Uint8Array
     lease.release();
   }
 }
+
+/** A handle that destroys `keys` in the token `address` names, for a caller that throws away what they were certified for. */
+export function tokenKeysDiscarder(address: TokenAddress, keys: readonly GeneratedTokenKey[]): () => void {
+  const ids = keys.map((k) => k.ski);
+  return () => void destroyTokenKeys(address, ids);
+}
+
+/** {@link tokenKeysDiscarder} run at once, on a failure already being reported. */
+export function discardTokenKeysQuietly(address: TokenAddress, keys: readonly GeneratedTokenKey[]): void {
+  try {
+    tokenKeysDiscarder(address, keys)();
+  } catch {
+    // A token that failed the generation may refuse this too: the first error is the one to report.
+  }
+}

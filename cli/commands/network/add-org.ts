@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { networkDirArg } from '../../common-flags';
+import { hsmKeyFlags, hsmKeyOptions, networkDirArg } from '../../common-flags';
 import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
 import { ConfigError } from '../../../core/errors';
@@ -22,7 +22,8 @@ export default class NetworkAddOrg extends WeftCommand {
     "On a --mutual-tls network the nodes take the new org's TLS CA from the channel config, as Fabric's do. " +
     "For an org that is another party, which makes its own keys (weft network new-org), pass its definition instead: --definition <org-definition.json> (certificates only; no key of the new org is made or written here) " +
     "or, for an org that runs Fabric, the JSON of its configtxgen -printOrg <Org> as it is (its MSP ID from the MSP's name, its peers from its AnchorPeers or --peer <host>:<port>, its domain from --domain or its first peer's host) " +
-    'with --output (write the update signed here), --from-file (submit a signed one) or alone (sign and submit from here); each records the org\'s certificates here once the channel has it.';
+    'with --output (write the update signed here), --from-file (submit a signed one) or alone (sign and submit from here); each records the org\'s certificates here once the channel has it. ' +
+    "With --hsm-library/--hsm-label (both, the PIN from WEFT_PKCS11_PIN) the new org's node and user signing keys are generated in that PKCS#11 token and its peers' configs get the bccsp PKCS11 section, as weft network init does.";
   static override examples = [
     '<%= config.bin %> network add-org ./net',
     '<%= config.bin %> network add-org ./net --name Org3 --peers 2 --users User1 --users Auditor',
@@ -67,6 +68,7 @@ export default class NetworkAddOrg extends WeftCommand {
     domain: Flags.string({
       description: "with a bare configtxgen -printOrg group: the org's domain (default: its first peer's host without its first label, else <name in lower case>.<orderer org's domain>)",
     }),
+    ...hsmKeyFlags("the new org's"),
     'org-dir': Flags.string({ description: "the new org's own directory: written by --output (the only place its private keys go), read by --from-file (a copy without its keys will do)" }),
   };
 
@@ -91,6 +93,7 @@ export default class NetworkAddOrg extends WeftCommand {
         definition: flags.definition,
         peerEndpoints: flags.peer,
         domain: flags.domain,
+        ...hsmKeyOptions(flags),
       },
       (m) => this.progress(m),
     );

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
+import { hsmKeyFlags, hsmKeyOptions } from '../../common-flags';
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, type InitResult } from '../../services/network/network-init';
 import { isLoopbackHost } from '../../services/network/node-hosts';
 
@@ -44,11 +45,7 @@ export default class NetworkInit extends WeftCommand {
         "development only: each peer runs its chaincode under V8's inspector on a port of its own (network.yaml debugPort, after the nodes' ports), so Chrome DevTools or VS Code can set breakpoints in it (weft chaincode debug prints where to attach), and its Gateway waits an hour for an endorsement paused there",
       default: false,
     }),
-    'hsm-library': Flags.string({
-      description:
-        "PKCS#11 module (.so) of the token every node's and user's signing key is generated in (with --hsm-label; the PIN from WEFT_PKCS11_PIN): no keystore file is written, and each node config gets plugins.msp.options.bccsp PKCS11. CA and TLS keys stay files",
-    }),
-    'hsm-label': Flags.string({ description: 'label of that token (with --hsm-library)' }),
+    ...hsmKeyFlags("every node's and user's", 'keys in files. Each node config gets plugins.msp.options.bccsp PKCS11; CA and TLS keys stay files'),
     'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:committer=debug)', default: 'warn' }),
   };
 
@@ -70,7 +67,7 @@ export default class NetworkInit extends WeftCommand {
       hosts: flags.host ?? [],
       chaincodeDebug: flags['chaincode-debug'],
     };
-    const keys = { hsmLibrary: flags['hsm-library'], hsmLabel: flags['hsm-label'] };
+    const keys = hsmKeyOptions(flags);
     const result = flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress, keys) : await initNetwork(args.dir, options, progress, keys);
     this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);

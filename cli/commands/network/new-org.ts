@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
+import { hsmKeyFlags, hsmKeyOptions } from '../../common-flags';
 import { createOwnOrg, type NewOrgDirResult } from '../../services/network/network-new-org';
 
 export default class NetworkNewOrg extends WeftCommand {
@@ -9,6 +10,7 @@ export default class NetworkNewOrg extends WeftCommand {
     "the org's certificates, its peers' endpoints and its channel config group as configtxgen -printOrg prints it. No key leaves <dir>. " +
     'It needs nothing of the network: hand org-definition.json to a member, who adds the org (weft network add-org <member dir> --definition <file> --output <update>, then sign-update, then --from-file); ' +
     "then, with a member's certificates-only export (weft network export <member dir> <out> --public), weft network join <dir> --from <out> completes the directory and weft network up <dir> starts and joins the peers. " +
+    "With --hsm-library/--hsm-label (both, the PIN from WEFT_PKCS11_PIN) every node's and user's signing key is generated in that PKCS#11 token, as weft network init does. " +
     'Refuses a directory that is not empty; nothing is left behind on failure.';
   static override examples = [
     '<%= config.bin %> network new-org ./org3 --name Org3',
@@ -24,17 +26,30 @@ export default class NetworkNewOrg extends WeftCommand {
     users: Flags.string({ description: 'client users besides Admin (repeatable or comma-separated; default User1)', multiple: true, delimiter: ',' }),
     host: Flags.string({ description: 'where other machines reach its peers: <host> for every one, <node>=<host> for one (repeatable; default 127.0.0.1)', multiple: true }),
     'base-port': Flags.integer({ description: "first port for its peers (default 7051); ports something listens on here are skipped", min: 1024, max: 65535 }),
+    ...hsmKeyFlags("every node's and user's"),
   };
 
   async run(): Promise<NewOrgDirResult> {
     const { args, flags } = await this.parse(NetworkNewOrg);
     const result = await createOwnOrg(
       args.dir,
-      { name: flags.name, mspId: flags['msp-id'], domain: flags.domain, peers: flags.peers, users: flags.users, hosts: flags.host, basePort: flags['base-port'] },
+      {
+        name: flags.name,
+        mspId: flags['msp-id'],
+        domain: flags.domain,
+        peers: flags.peers,
+        users: flags.users,
+        hosts: flags.host,
+        basePort: flags['base-port'],
+        ...hsmKeyOptions(flags),
+      },
       (m) => this.progress(m),
     );
     this.log(`${result.org} (${result.mspId}, ${result.domain}) made in ${result.dir}; its keys stay there`);
     for (const p of result.peers) this.log(`  peer    ${p.id.padEnd(28)} ${p.host}:${p.port}`);
+    if (result.signingKeyToken !== undefined) {
+      this.log(`signing keys in PKCS#11 token "${result.signingKeyToken.label}": its peers need WEFT_PKCS11_PIN, its users WEFT_PKCS11_LIBRARY and WEFT_PKCS11_LABEL too`);
+    }
     this.log(`next: hand ${result.definition} to a member, who runs: weft network add-org <member dir> --definition <that file> --output <update file>`);
     return result;
   }

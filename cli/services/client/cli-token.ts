@@ -89,11 +89,24 @@ export function userTokenOptions(mspDir: string, env: NodeJS.ProcessEnv = proces
   return cliTokenMspOptions(env);
 }
 
-/** Whether the node's YAML loads its MSP key from a token (`plugins.msp.options.bccsp.default: PKCS11`). */
+/** A token's module and label, as a node YAML names them (no PIN: that stays in WEFT_PKCS11_PIN). */
+export interface TokenName {
+  readonly library: string;
+  readonly label: string;
+}
+
+/** The token a node's YAML signs in (`plugins.msp.options.bccsp`: default PKCS11, pkcs11 library and label); undefined for a key in a file or no YAML here. */
+export function nodeTokenOf(configFile: string): TokenName | undefined {
+  if (!fs.existsSync(configFile)) return undefined;
+  const config = parseYaml(fs.readFileSync(configFile, 'utf8')) as { plugins?: { msp?: { options?: { bccsp?: { default?: unknown; pkcs11?: { library?: unknown; label?: unknown } } } } } } | null;
+  const bccsp = config?.plugins?.msp?.options?.bccsp;
+  const { library, label } = bccsp?.pkcs11 ?? {};
+  return bccsp?.default === 'PKCS11' && typeof library === 'string' && typeof label === 'string' ? { library, label } : undefined;
+}
+
+/** Whether the node's YAML loads its MSP key from a token (`plugins.msp.options.bccsp.default: PKCS11` with its library and label). */
 export function nodeSignsInToken(configFile: string): boolean {
-  if (!fs.existsSync(configFile)) return false;
-  const config = parseYaml(fs.readFileSync(configFile, 'utf8')) as { plugins?: { msp?: { options?: { bccsp?: { default?: unknown } } } } } | null;
-  return config?.plugins?.msp?.options?.bccsp?.default === 'PKCS11';
+  return nodeTokenOf(configFile) !== undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import { missingSignatures, needsMet, readUpdateFile, signForPolicies, signerMsp
 import { openNetwork, type Progress } from './network-access';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
+import { discardNewSigningKeys, nodeMspOptionsFor, signingKeyTokenOf } from './member-token';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
@@ -99,7 +100,7 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
     throw new ConfigError('CONFLICTING_FLAGS', '--output prepares an update and --from-file submits one: give one of them', { suggestions: sequence });
   }
   if (options.definition !== undefined) {
-    const given = (['name', 'peers', 'users', 'hosts', 'basePort', 'orgDir'] as const).filter((k) => options[k] !== undefined);
+    const given = (['name', 'peers', 'users', 'hosts', 'basePort', 'orgDir', 'hsmLibrary', 'hsmLabel'] as const).filter((k) => options[k] !== undefined);
     if (given.length > 0) {
       throw new ConfigError('CONFLICTING_FLAGS', `--definition takes the new org as it defined itself: it takes no ${given.map(flagOf).join(', ')}`, {
         field: flagOf(given[0]!),
@@ -117,7 +118,7 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
   if (options.orgDir !== undefined && options.output === undefined && options.fromFile === undefined) {
     throw new ConfigError('ADD_ORG_OPTIONS_INVALID', '--org-dir goes with --output (prepare the update) or --from-file (submit it)', { field: '--org-dir', suggestions: sequence });
   }
-  const given = (['name', 'peers', 'users', 'hosts', 'basePort'] as const).filter((k) => options[k] !== undefined);
+  const given = (['name', 'peers', 'users', 'hosts', 'basePort', 'hsmLibrary', 'hsmLabel'] as const).filter((k) => options[k] !== undefined);
   if (options.fromFile !== undefined && given.length > 0) {
     throw new ConfigError('CONFLICTING_FLAGS', `--from-file takes the new org as --output made it, in ${options.orgDir}: it takes no ${given.map(flagOf).join(', ')}`, {
       suggestions: sequence,
@@ -126,7 +127,7 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
 }
 
 function flagOf(key: keyof NewOrgOptions | 'orgDir'): string {
-  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port', orgDir: '--org-dir' }[key];
+  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port', orgDir: '--org-dir', hsmLibrary: '--hsm-library', hsmLabel: '--hsm-label' }[key];
 }
 
 /** The commands of the flow, for help texts and error suggestions. */
@@ -151,16 +152,18 @@ export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: str
   const file = path.resolve(output);
   checkOrgDir(network, target);
   const spec = await newOrgSpec(network.spec, org);
+  const token = signingKeyTokenOf(org);
   const rendered = renderNetworkFile(withOrg(network.spec, spec));
   const staging = new StagingDir(target);
+  let discardSigningKeys: (() => void) | undefined;
   try {
     progress(`generating ${spec.name}'s crypto material and node configs (${spec.mspId}, ${spec.domain}) in its own directory ${target}`);
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     copyPublicMaterial(network, staging.dir);
     fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
-    await generatePeerOrg(spec, staging.dir);
+    ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token));
     const newPeers = staged.peersOf(spec);
-    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)));
+    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), nodeMspOptionsFor(token));
 
     const before = await fetchBlock(network, 'config');
     const current = parseConfigBlock(before.bytes);
@@ -190,6 +193,9 @@ export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: str
       policies,
       stillToSign,
     };
+  } catch (err) {
+    if (!staging.isCommitted()) discardNewSigningKeys([discardSigningKeys], progress);
+    throw err;
   } finally {
     fs.rmSync(`${file}.tmp`, { force: true });
     staging.dispose();

@@ -13,6 +13,7 @@ import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './netwo
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
 import { NetworkLayout } from './network-layout';
+import { discardNewSigningKeys, nodeMspOptionsFor, signingKeyTokenOf } from './member-token';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isThisMachine } from './node-hosts';
@@ -31,6 +32,8 @@ export interface AddOrgResult extends NewOrgSummary {
   readonly policies: PolicyNeed[];
   /** The new org's peers started and joined to the default channel (none when the network is not running here). */
   readonly started: string[];
+  /** The PKCS#11 token its signing keys were generated in (`--hsm-library`/`--hsm-label`). */
+  readonly signingKeyToken?: { library: string; label: string };
 }
 
 /**
@@ -61,17 +64,20 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
   const network = openNetwork(dir);
   const channel = network.spec.channel.name;
   const org = await newOrgSpec(network.spec, options);
+  const token = signingKeyTokenOf(options);
   const next = withOrg(network.spec, org);
   const rendered = renderNetworkFile(next);
   const newPeers = new NetworkLayout(network.dir, rendered.spec).peersOf(org);
   const entries = [path.relative(network.dir, network.peerOrgDir(org)), ...newPeers.map((p) => path.relative(network.dir, p.nodeDir))];
 
   const staging = new StagingDir(path.join(network.dir, org.domain));
+  let discardSigningKeys: (() => void) | undefined;
+  let accepted = false;
   try {
-    progress(`generating crypto material and node configs for ${org.name} (${org.mspId}, ${org.domain})`);
+    progress(`generating crypto material and node configs for ${org.name} (${org.mspId}, ${org.domain})${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
     const staged = new NetworkLayout(staging.dir, rendered.spec);
-    await generatePeerOrg(org, staging.dir);
-    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)));
+    ({ discardSigningKeys } = await generatePeerOrg(org, staging.dir, token));
+    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), nodeMspOptionsFor(token));
 
     const before = await fetchBlock(network, 'config');
     const current = parseConfigBlock(before.bytes);
@@ -83,6 +89,7 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
     progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
 
     const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
+    accepted = true;
     progress(`orderer ${orderer} accepted the config update adding ${org.mspId} to ${channel}`);
     const base = {
       org: org.name,
@@ -94,6 +101,7 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
       orderer,
       signedBy: signerMspIds(envelope),
       policies,
+      ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
     };
     try {
       // The channel now trusts the new org's CAs: its keys must not be lost to a later failure.
@@ -104,6 +112,10 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
     } catch (err) {
       throw unfinished(network, org, staging, err);
     }
+  } catch (err) {
+    // Once the channel trusts the org its keys are kept with its material (unfinished); before, they go with the staging.
+    if (!accepted) discardNewSigningKeys([discardSigningKeys], progress);
+    throw err;
   } finally {
     staging.dispose();
   }

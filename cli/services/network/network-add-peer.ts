@@ -13,12 +13,16 @@ import { assertCaKeysHere } from './network-users';
 import { portTaker, usedPorts, type PortCheck } from './new-org-spec';
 import { knownPeerEntry } from './node-configs';
 import { editedGatewayPeerLists, replaceNodeConfig } from './gateway-peer-lists';
+import { addedPeerToken, discardNewSigningKeys, nodeMspOptionsFor, type HsmKeyFlags } from './member-token';
 import { isLoopbackHost, NodeHost } from './node-hosts';
 import { orgAuthority } from './org-authority';
 import { StagingDir } from './staging-dir';
 
-/** What `weft network add-peer` is asked for. */
-export interface AddPeerOptions {
+/**
+ * What `weft network add-peer` is asked for. `hsmLibrary`/`hsmLabel` (`--hsm-library`/`--hsm-label`):
+ * the token to generate its signing key in; without them, the token the org's peers sign in, if any.
+ */
+export interface AddPeerOptions extends HsmKeyFlags {
   /** `--org`: the peer org, by name, MSP ID or domain. */
   readonly org: string;
   /** `--name`: host label; default the first free `peerN`. */
@@ -39,6 +43,8 @@ export interface AddPeerResult extends Partial<AddedPeerStart> {
   readonly org: string;
   readonly mspId: string;
   readonly peer: { id: string; name: string; address: string; operationsAddress: string; configFile: string; cryptoDir: string; serialNumber: string };
+  /** The PKCS#11 token its signing key was generated in (no keystore file); absent for a key in a file. */
+  readonly signingKeyToken?: { library: string; label: string };
   /** The other peers whose config now lists the new one among its `peer.gateway.peers`. */
   readonly configsUpdated: string[];
   /**
@@ -72,6 +78,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
   const host = checkedHost(options.host ?? org.peers[0]!.host);
   const peer = await portsFor(network.spec, { name, host }, options.port, portFree);
   assertCaKeysHere(network, org, ['ca', 'tlsca'], `adding a peer to ${org.name}`);
+  const token = addedPeerToken(network, org, options);
   const snapshot = options.snapshot === undefined ? undefined : { dir: path.resolve(options.snapshot), channel: await snapshotChannelOf(network, options.snapshot, org) };
 
   const next: NetworkSpec = { ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, peers: [...o.peers, peer] } : o)) };
@@ -84,13 +91,16 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
 
   const staging = new StagingDir(path.join(network.dir, added.id));
   let serialNumber: string;
+  let discardSigningKey: (() => void) | undefined;
   try {
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     const stagedOrg = staged.spec.orgs.find((o) => o.name === org.name)!;
-    ({ serialNumber } = await orgAuthority().issueOrgPeer({ orgDir: network.peerOrgDir(org), domain: org.domain }, { name, sans: [host] }, staged.peerOrgDir(stagedOrg)));
+    const orgRef = { orgDir: network.peerOrgDir(org), domain: org.domain };
+    ({ serialNumber, discardSigningKey } = await orgAuthority().issueOrgPeer(orgRef, { name, sans: [host] }, staged.peerOrgDir(stagedOrg), { signingKeys: token }));
     copyOrgCrls(network.orgMspDir(org), path.join(staging.dir, entries[0]!, 'msp'));
-    writeNodeConfigs(staged, 'weft network add-peer', new Set([added.id]));
-    progress(`issued ${added.id} (NodeOU peer, serial ${serialNumber}) and its TLS server certificate from ${org.mspId}'s CA and TLS CA; config written`);
+    writeNodeConfigs(staged, 'weft network add-peer', new Set([added.id]), nodeMspOptionsFor(token));
+    const keyIn = token === undefined ? '' : `, its signing key generated in PKCS#11 token "${token.label}" (it starts with WEFT_PKCS11_PIN set)`;
+    progress(`issued ${added.id} (NodeOU peer, serial ${serialNumber}) and its TLS server certificate from ${org.mspId}'s CA and TLS CA${keyIn}; config written`);
     // Each entry was checked absent: one that is in place now but no longer staged was moved by this command.
     const undo = (): void => {
       for (const entry of entries) if (!fs.existsSync(path.join(staging.dir, entry))) fs.rmSync(path.join(network.dir, entry), { recursive: true, force: true });
@@ -102,6 +112,9 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
       undo();
       throw err;
     }
+  } catch (err) {
+    discardNewSigningKeys([discardSigningKey], progress);
+    throw err;
   } finally {
     staging.dispose();
   }
@@ -113,6 +126,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
     org: org.name,
     mspId: org.mspId,
     peer: { id: added.id, name, address: added.address, operationsAddress: added.operationsAddress!, configFile: added.configFile, cryptoDir: added.cryptoDir, serialNumber },
+    ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
     configsUpdated: [...others.keys()].map((n) => n.id),
     restartNeeded: [],
   };

@@ -6,9 +6,9 @@ import { ConfigError } from '../../../core/errors';
 import type { GeneratedOrgMaterial, SigningKeyToken } from '../../../core/msp/crypto-material';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
-import { tokenMspOptions, tokenPinFromEnv } from '../client/cli-token';
-import { DEFAULT_PIN_ENV } from '../hsm-key-import';
+import { tokenMspOptions } from '../client/cli-token';
 import { mspTooling } from '../msp-tooling';
+import { discardNewSigningKeys, signingKeyTokenOf, type HsmKeyFlags } from './member-token';
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
@@ -61,31 +61,6 @@ export interface InitResult {
   readonly users: { id: string; mspId: string }[];
   /** The PKCS#11 token every node's and user's signing key was generated in (`--hsm-library`/`--hsm-label`). */
   readonly signingKeyToken?: { library: string; label: string };
-}
-
-/** `--hsm-library`/`--hsm-label`: a PKCS#11 token to generate every node's and user's signing key in. */
-export interface InitKeyOptions {
-  readonly hsmLibrary?: string;
-  readonly hsmLabel?: string;
-}
-
-/**
- * The token `--hsm-library` and `--hsm-label` name (both or neither: `INIT_OPTIONS_INVALID`
- * naming the missing one), its PIN from WEFT_PKCS11_PIN (`HSM_PIN_MISSING`); undefined for keys
- * in files. The library path is made absolute: the node configs name it wherever a node starts.
- */
-export function signingKeyTokenOf(keys: InitKeyOptions, env: NodeJS.ProcessEnv = process.env): SigningKeyToken | undefined {
-  const library = keys.hsmLibrary === '' ? undefined : keys.hsmLibrary;
-  const label = keys.hsmLabel === '' ? undefined : keys.hsmLabel;
-  if (library === undefined && label === undefined) return undefined;
-  if (library === undefined || label === undefined) {
-    const [given, missing, what] = library === undefined ? ['--hsm-label', '--hsm-library', 'the PKCS#11 module (.so)'] : ['--hsm-library', '--hsm-label', "the token's label"];
-    throw new ConfigError('INIT_OPTIONS_INVALID', `${given} was given without ${missing} (${what}): the signing keys' token needs both`, {
-      field: missing,
-      suggestions: ['weft network init <dir> --hsm-library /usr/lib/softhsm/libsofthsm2.so --hsm-label <token>, with WEFT_PKCS11_PIN set', 'or neither, for keys in files'],
-    });
-  }
-  return { library: path.resolve(library), label, pin: tokenPinFromEnv(DEFAULT_PIN_ENV, DEFAULT_PIN_ENV, env) };
 }
 
 /** The network.yaml contents for the given flags: ports handed out one by one from `basePort`. */
@@ -173,7 +148,7 @@ export function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values
  * cryptogen's layout, every node's config and each channel's genesis block. Refuses a non-empty
  * directory; on failure removes everything it wrote.
  */
-export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}, keys: InitKeyOptions = {}): Promise<InitResult> {
+export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}): Promise<InitResult> {
   return createNetwork(dir, () => specFromOptions(options), onStep, keys);
 }
 
@@ -182,14 +157,14 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
  * crypto-config.yaml and configtx.yaml in one): org names, MSP IDs, domains, peers, users, hosts,
  * ports and channels as it says.
  */
-export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: InitKeyOptions = {}): Promise<InitResult> {
+export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}): Promise<InitResult> {
   const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
   return createNetwork(dir, spec, onStep, keys);
 }
 
-async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: InitKeyOptions): Promise<InitResult> {
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -279,13 +254,7 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
  * the failure that stopped the init is the error to see.
  */
 function discardSigningKeys(generated: readonly GeneratedOrgMaterial[], onStep: (message: string) => void): void {
-  for (const org of generated) {
-    try {
-      org.discardSigningKeys?.();
-    } catch (err) {
-      onStep(`could not remove the signing keys of ${path.basename(org.orgDir)} from the token: ${(err as Error).message}`);
-    }
-  }
+  discardNewSigningKeys(generated.map((o) => o.discardSigningKeys), onStep);
 }
 
 /** Each node's TLS certificate also names the host other machines reach it at. */

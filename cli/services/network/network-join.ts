@@ -5,8 +5,10 @@ import { ConfigError } from '../../../core/errors';
 import { copyCertificates, withOrg } from './add-org-across';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile } from './network-channels';
+import { keystoreHasKey } from '../client/cli-token';
+import { nodeMspOptionsFor, tokenNamedBy, type HsmKeyFlags } from './member-token';
 import { writeNodeConfigs } from './network-init';
-import { NetworkLayout } from './network-layout';
+import { NetworkLayout, type NodeLayout } from './network-layout';
 import { NETWORK_FILE, type NetworkSpec } from './network-spec';
 import { checkJoiningOrg } from './new-org-spec';
 import { ORG_DEFINITION_FILE, orgFolder, readOrgDefinition, type OrgDefinition } from './org-definition';
@@ -33,11 +35,13 @@ export interface JoinResult {
  * (never a private key, whatever that directory holds); the new org's own keys and definition stay
  * as they are. Then `weft network up <dir>` starts its peers, which join the default channel from
  * its genesis block and take the later blocks (the one adding the org among them) from the orderer.
+ * An org made with its keys in a PKCS#11 token names it (`keys`): its peers' configs sign there.
  */
-export function joinNetwork(dir: string, from: string, progress: Progress): JoinResult {
+export function joinNetwork(dir: string, from: string, progress: Progress, keys: HsmKeyFlags = {}): JoinResult {
   const target = path.resolve(dir);
   const definition = ownDefinition(target);
   const { org } = definition;
+  const token = tokenNamedBy(keys);
   const member = openNetwork(from);
   if (member.dir === target) throw new ConfigError('JOIN_FROM_ITSELF', `--from ${member.dir} is the new org's own directory`, { field: '--from' });
   const listed = member.spec.orgs.find((o) => o.mspId === org.mspId);
@@ -51,6 +55,7 @@ export function joinNetwork(dir: string, from: string, progress: Progress): Join
     spec = { ...member.spec, orgs: member.spec.orgs.map((o) => (o.mspId === org.mspId ? org : o)) };
   }
   const rendered = renderNetworkFile(spec);
+  if (token === undefined) assertPeerKeysInFiles(target, new NetworkLayout(target, rendered.spec).peersOf(org));
 
   // Everything but the org's own folder, which holds its keys and is left as it is.
   const own = path.relative(member.dir, member.peerOrgDir(org));
@@ -64,7 +69,7 @@ export function joinNetwork(dir: string, from: string, progress: Progress): Join
     copyCertificates(member.dir, staging.dir, certificates);
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     const peers = staged.peersOf(org);
-    writeNodeConfigs(staged, 'weft network join', new Set(peers.map((p) => p.id)));
+    writeNodeConfigs(staged, 'weft network join', new Set(peers.map((p) => p.id)), nodeMspOptionsFor(token));
     fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
     // network.yaml last: a directory without it is still a new org's, and the next run starts over.
     const entries = [...certificates.filter((e) => fs.existsSync(path.join(staging.dir, e))), ...peers.map((p) => path.relative(staging.dir, p.nodeDir))];
@@ -84,6 +89,20 @@ export function joinNetwork(dir: string, from: string, progress: Progress): Join
   }
 }
 
+/**
+ * Without `--hsm-library`/`--hsm-label`, the org's peers must have their keys in files: a peer whose
+ * keystore is empty (`weft network new-org --hsm-library`) would get a config that cannot load its key.
+ */
+function assertPeerKeysInFiles(target: string, peers: readonly NodeLayout[]): void {
+  const inToken = peers.filter((p) => fs.existsSync(path.join(p.mspDir, 'keystore')) && !keystoreHasKey(p.mspDir));
+  if (inToken.length === 0) return;
+  throw new ConfigError('MEMBER_KEY_NOT_HERE', `${inToken.map((p) => p.id).join(', ')} ${inToken.length === 1 ? 'has' : 'have'} no key in ${path.relative(target, path.join(inToken[0]!.mspDir, 'keystore'))}: made in a PKCS#11 token (weft network new-org --hsm-library), so ${inToken.length === 1 ? 'its config needs' : 'their configs need'} that token named; nothing was written`, {
+    field: '--hsm-library',
+    file: path.join(inToken[0]!.mspDir, 'keystore'),
+    suggestions: ['name the token the org was made in: --hsm-library <module .so> --hsm-label <token>'],
+  });
+}
+
 /** The new org's definition and keys in its directory, which has no network.yaml yet. */
 function ownDefinition(target: string): OrgDefinition {
   if (fs.existsSync(path.join(target, NETWORK_FILE))) {
@@ -99,8 +118,10 @@ function ownDefinition(target: string): OrgDefinition {
     });
   }
   const definition = readOrgDefinition(path.join(target, ORG_DEFINITION_FILE), 'dir');
-  const admin = path.join(orgFolder(target, definition.org), 'users', `Admin@${definition.org.domain}`, 'msp', 'keystore', 'priv_sk');
-  if (!keyHere(admin)) {
+  const keystore = path.join(orgFolder(target, definition.org), 'users', `Admin@${definition.org.domain}`, 'msp', 'keystore');
+  const admin = path.join(keystore, 'priv_sk');
+  // An empty keystore is an Admin whose key new-org made in a PKCS#11 token.
+  if (!keyHere(admin) && !(fs.existsSync(keystore) && !keystoreHasKey(path.dirname(keystore)))) {
     throw new ConfigError('ORG_KEYS_NOT_HERE', `${target} holds no key of ${definition.org.mspId}'s Admin (${admin}): join from the directory weft network new-org made`, { field: 'dir' });
   }
   return definition;

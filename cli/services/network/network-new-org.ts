@@ -3,6 +3,7 @@ import { ConfigError } from '../../../core/errors';
 import { isEmptyOrAbsent } from '../templates/render-tree';
 import type { Progress } from './network-access';
 import { buildInPlaceOf, generatePeerOrg } from './network-init';
+import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
 import { ownOrgSpec, type OwnOrgOptions } from './new-org-spec';
 import { ORG_DEFINITION_FILE, orgDefinitionOf, writeOrgDefinition } from './org-definition';
 
@@ -15,6 +16,8 @@ export interface NewOrgDirResult {
   readonly definition: string;
   readonly peers: { id: string; host: string; port: number; operationsPort: number }[];
   readonly users: string[];
+  /** The PKCS#11 token its nodes' and users' signing keys were generated in (`--hsm-library`/`--hsm-label`). */
+  readonly signingKeyToken?: { library: string; label: string };
 }
 
 /**
@@ -35,11 +38,18 @@ export async function createOwnOrg(dir: string, options: OwnOrgOptions, progress
     });
   }
   const org = await ownOrgSpec(options);
-  await buildInPlaceOf(target, async (dir) => {
-    progress(`generating ${org.name}'s CAs, Admin, users and peers (${org.mspId}, ${org.domain}) in ${target}`);
-    await generatePeerOrg(org, dir);
-    writeOrgDefinition(path.join(dir, ORG_DEFINITION_FILE), orgDefinitionOf(dir, org));
-  });
+  const token = signingKeyTokenOf(options);
+  let discardSigningKeys: (() => void) | undefined;
+  try {
+    await buildInPlaceOf(target, async (dir) => {
+      progress(`generating ${org.name}'s CAs, Admin, users and peers (${org.mspId}, ${org.domain}) in ${target}${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
+      ({ discardSigningKeys } = await generatePeerOrg(org, dir, token));
+      writeOrgDefinition(path.join(dir, ORG_DEFINITION_FILE), orgDefinitionOf(dir, org));
+    });
+  } catch (err) {
+    discardNewSigningKeys([discardSigningKeys], progress);
+    throw err;
+  }
   const definition = path.join(target, ORG_DEFINITION_FILE);
   progress(`${org.name}'s keys are in ${target} only; hand ${definition} (certificates only) to a member of the network`);
   return {
@@ -50,5 +60,6 @@ export async function createOwnOrg(dir: string, options: OwnOrgOptions, progress
     definition,
     peers: org.peers.map((p) => ({ id: `${p.name}.${org.domain}`, host: p.host, port: p.port, operationsPort: p.operationsPort })),
     users: org.users,
+    ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
   };
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../../../core/errors';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
+import { keystoreHasKey, nodeSignsInToken } from '../client/cli-token';
 import { isLoopbackHost, NodeHost } from './node-hosts';
 
 /** The file that describes a network: everything else under the directory is derived from it. */
@@ -215,13 +216,15 @@ export type PeerRunsHere = (org: PeerOrgSpec, peer: PeerSpec) => boolean;
 
 /**
  * Whether `dir` holds the peer's signing key, in the cryptogen layout every network directory has
- * (`NetworkLayout`'s cryptoDir; `nodeKeysHere` reads the same keystore): a peer whose key is
- * elsewhere is run from another directory, or is not Weft's at all.
+ * (`NetworkLayout`'s cryptoDir; `nodeKeysHere` decides the same way): a key file in its keystore,
+ * or its node YAML here signing in a PKCS#11 token (`network init --hsm-library`, `add-peer` into
+ * such an org), whose keystore is empty. A peer whose key is elsewhere is run from another
+ * directory, or is not Weft's at all.
  */
 function peerKeyIn(dir: string): PeerRunsHere {
   return (org, peer) => {
-    const keystore = path.join(dir, 'organizations', 'peerOrganizations', org.domain, 'peers', `${peer.name}.${org.domain}`, 'msp', 'keystore');
-    return fs.existsSync(keystore) && fs.readdirSync(keystore).length > 0;
+    const id = `${peer.name}.${org.domain}`;
+    return keystoreHasKey(path.join(dir, 'organizations', 'peerOrganizations', org.domain, 'peers', id, 'msp')) || nodeSignsInToken(path.join(dir, 'nodes', id, 'peer.yaml'));
   };
 }
 

@@ -4,6 +4,7 @@ import { ConfigError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
+import { addedUserToken, discardNewSigningKeys, type HsmKeyFlags } from './member-token';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type NetworkSpec, UserName, type PeerOrgSpec } from './network-spec';
 import { orgAuthority } from './org-authority';
@@ -13,6 +14,8 @@ export interface AddUsersResult {
   readonly org: string;
   readonly mspId: string;
   readonly users: { name: string; id: string; certPath: string; serialNumber: string }[];
+  /** The PKCS#11 token their signing keys were generated in (no keystore files); absent for keys in files. */
+  readonly signingKeyToken?: { library: string; label: string };
 }
 
 /**
@@ -68,13 +71,16 @@ function checkNewNames(network: NetworkLayout, org: PeerOrgSpec, names: readonly
  * `weft network add-user`: issues client users of an org from its CAs (NodeOU `client`, as init
  * issues User1) in a staging directory, moves them into the org's `users/`, and adds them to
  * network.yaml. The channel configs need no change: they trust the org's CA already. Every check
- * comes first, and a failure leaves neither files nor a changed network.yaml.
+ * comes first, and a failure leaves neither files nor a changed network.yaml (nor keys in a token).
+ * The keys go into a PKCS#11 token when `--hsm-library`/`--hsm-label` name one, or when the org's
+ * nodes sign in one ({@link addedUserToken} picks which).
  */
-export async function addUsers(dir: string, options: { org: string; names: readonly string[] }, progress: Progress): Promise<AddUsersResult> {
+export async function addUsers(dir: string, options: { org: string; names: readonly string[] } & HsmKeyFlags, progress: Progress): Promise<AddUsersResult> {
   const network = openNetwork(dir);
   const org = resolveOrg(network, options.org);
   checkNewNames(network, org, options.names);
   assertCaKeysHere(network, org, ['ca', 'tlsca'], `adding users to ${org.name}`);
+  const token = addedUserToken(network, org, options);
   const authority = orgAuthority();
   const rendered = renderNetworkFile({ ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, users: [...o.users, ...options.names] } : o)) });
   const orgDir = network.peerOrgDir(org);
@@ -82,14 +88,17 @@ export async function addUsers(dir: string, options: { org: string; names: reado
 
   const staging = new StagingDir(path.join(network.dir, `${org.domain}-users`));
   try {
-    const issued = await authority.issueOrgUsers({ orgDir, domain: org.domain }, options.names, staging.dir);
-    progress(`issued ${ids.join(', ')} from ${org.mspId}'s CA and TLS CA`);
+    const issued = await authority.issueOrgUsers({ orgDir, domain: org.domain }, options.names, staging.dir, { signingKeys: token });
+    progress(`issued ${ids.join(', ')} from ${org.mspId}'s CA and TLS CA${token === undefined ? '' : `, their signing keys generated in PKCS#11 token "${token.label}"`}`);
+    if (token !== undefined) progress(`to sign as them: WEFT_PKCS11_LIBRARY=${token.library} WEFT_PKCS11_LABEL=${token.label} and WEFT_PKCS11_PIN set`);
     const entries = ids.map((id) => path.join('users', id));
-    staging.commitInto(orgDir, entries);
     try {
+      staging.commitInto(orgDir, entries);
       replaceNetworkFile(network.dir, rendered.text);
     } catch (err) {
-      for (const entry of entries) fs.rmSync(path.join(orgDir, entry), { recursive: true, force: true });
+      // Only the entries this command moved: a folder still staged never reached the org.
+      for (const entry of entries) if (!fs.existsSync(path.join(staging.dir, entry))) fs.rmSync(path.join(orgDir, entry), { recursive: true, force: true });
+      discardNewSigningKeys(issued.map((u) => u.discardSigningKey), progress);
       throw err;
     }
     progress(`${NETWORK_FILE}: ${org.name} users ${rendered.spec.orgs.find((o) => o.name === org.name)!.users.join(', ')}`);
@@ -97,6 +106,7 @@ export async function addUsers(dir: string, options: { org: string; names: reado
       org: org.name,
       mspId: org.mspId,
       users: issued.map(({ user, serialNumber }) => ({ name: user, id: network.user(org, user).id, certPath: network.user(org, user).certPath, serialNumber })),
+      ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
     };
   } finally {
     staging.dispose();

@@ -1,11 +1,13 @@
 import { ConfigError } from '../../../core/errors';
 import { portListenable } from '../free-ports';
+import type { HsmKeyFlags } from './member-token';
 import { assignHosts } from './network-init';
 import { LocalPeerOrgSpec, machineOf, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
 
 /** What `weft network add-org` is asked for; every field has a default taken from the network. */
-export interface NewOrgOptions {
+/** `hsmLibrary`/`hsmLabel` (`--hsm-library`/`--hsm-label`): the token the new org's signing keys are generated in, as `network init`. */
+export interface NewOrgOptions extends HsmKeyFlags {
   /** Org name (`Org3`); default the next `OrgN` whose name, MSP ID and domain are all unused. */
   readonly name?: string;
   readonly peers?: number;

@@ -4,9 +4,11 @@ import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
-import type { OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
+import type { IssuedSigningKey, MemberIssueOptions, OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember, SigningKeyToken } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
 import { keystoreHoldsKey } from '../msp-folder';
+import { openToken, type Pkcs11Token } from '../pkcs11-token';
+import { discardTokenKeysQuietly, generateTokenKey, tokenKeysDiscarder, type GeneratedTokenKey } from '../token-key-generation';
 import { reissueRootCertificate, sameCaIdentity } from './ca-renewal';
 import { defaultValidity, issueEndEntity, issueForPublicKey } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
@@ -85,55 +87,103 @@ function writeFile(file: string, content: string, secret = false): void {
  * Issues client users of an org (NodeOU `client`, a TLS client certificate), each written as
  * `generateOrg` writes its users, under `<outOrgDir>/users/<name>@<domain>/`: `outOrgDir` is the
  * org folder itself or a staging copy of its place. Refuses `Admin` (the admin OU is init's alone)
- * and a user whose folder exists there. Returns each user's enrollment certificate serial.
+ * and a user whose folder exists there. Returns each user's enrollment certificate serial. With
+ * `signingKeys`, each user's key is generated in that token ({@link MemberIssueOptions}).
  */
-export async function issueOrgUsers(org: OrgFolder, users: readonly string[], outOrgDir: string): Promise<{ user: string; serialNumber: string }[]> {
+export async function issueOrgUsers(org: OrgFolder, users: readonly string[], outOrgDir: string, options: MemberIssueOptions = {}): Promise<({ user: string; serialNumber: string } & IssuedSigningKey)[]> {
   const ca = loadOrgCa(org.orgDir, 'ca');
   const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
   const configYaml = nodeOusConfigYaml(ca.fileName);
-  const issued: { user: string; serialNumber: string }[] = [];
-  for (const user of users) {
-    const name = `${user}@${org.domain}`;
-    const dir = path.join(outOrgDir, 'users', name);
-    if (user === 'Admin' || fs.existsSync(dir)) {
-      throw new ConfigError('USER_EXISTS', `user ${user} of ${org.domain} ${user === 'Admin' ? 'is the org admin, made with the org' : `already exists: ${dir}`}`, { field: 'users', user });
+  return withSigningKeys(options.signingKeys, async (keys) => {
+    const issued: ({ user: string; serialNumber: string } & IssuedSigningKey)[] = [];
+    for (const user of users) {
+      const name = `${user}@${org.domain}`;
+      const dir = path.join(outOrgDir, 'users', name);
+      if (user === 'Admin' || fs.existsSync(dir)) {
+        throw new ConfigError('USER_EXISTS', `user ${user} of ${org.domain} ${user === 'Admin' ? 'is the org admin, made with the org' : `already exists: ${dir}`}`, { field: 'users', user });
+      }
+      issued.push({ user, ...(await issueMember(ca, tlsCa, { dir, name, role: 'client', tlsPrefix: 'client', sans: [name] }, configYaml, keys)) });
     }
-    const serialNumber = await issueMember(ca, tlsCa, { dir, name, role: 'client', tlsPrefix: 'client', sans: [name] }, configYaml);
-    issued.push({ user, serialNumber });
-  }
-  return issued;
+    return issued;
+  });
 }
 
 /** {@link OrgAuthority.issueOrgPeer}: a peer's folder as `generateOrg` writes its nodes, from the org's CAs. */
-export async function issueOrgPeer(org: OrgFolder, peer: { readonly name: string; readonly sans: readonly string[] }, outOrgDir: string): Promise<{ serialNumber: string }> {
+export async function issueOrgPeer(
+  org: OrgFolder,
+  peer: { readonly name: string; readonly sans: readonly string[] },
+  outOrgDir: string,
+  options: MemberIssueOptions = {},
+): Promise<{ serialNumber: string } & IssuedSigningKey> {
   const ca = loadOrgCa(org.orgDir, 'ca');
   const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
   const fqdn = `${peer.name}.${org.domain}`;
   const dir = path.join(outOrgDir, 'peers', fqdn);
   if (fs.existsSync(dir)) throw new ConfigError('PEER_EXISTS', `peer ${peer.name} of ${org.domain} already exists: ${dir}`, { field: 'name', peer: peer.name });
   const sans = [...new Set([fqdn, peer.name, 'localhost', '127.0.0.1', ...peer.sans])];
-  return { serialNumber: await issueMember(ca, tlsCa, { dir, name: fqdn, role: 'peer', tlsPrefix: 'server', sans }, nodeOusConfigYaml(ca.fileName)) };
+  return withSigningKeys(options.signingKeys, (keys) => issueMember(ca, tlsCa, { dir, name: fqdn, role: 'peer', tlsPrefix: 'server', sans }, nodeOusConfigYaml(ca.fileName), keys));
 }
 
-/** One member's folder (`msp/` and `tls/`) as `generateOrg` lays members out, issued by the org's CA and TLS CA; returns its enrollment certificate's serial. */
+/** Where {@link issueMember} generates enrollment keys: the open token, and the keys made in it so far. */
+interface TokenKeys {
+  readonly address: SigningKeyToken;
+  readonly token: Pkcs11Token;
+  readonly made: GeneratedTokenKey[];
+}
+
+/**
+ * Runs `issue` with `signingKeys`' token open (once, before anything is written: a library, token
+ * or PIN that fails leaves nothing), or with none for keys in files. When `issue` throws, the keys
+ * it made in the token are destroyed: no certificate of theirs survives.
+ */
+async function withSigningKeys<T>(signingKeys: SigningKeyToken | undefined, issue: (keys: TokenKeys | undefined) => Promise<T>): Promise<T> {
+  if (signingKeys === undefined) return issue(undefined);
+  const lease = openToken(signingKeys);
+  const keys: TokenKeys = { address: signingKeys, token: lease.token, made: [] };
+  try {
+    return await issue(keys);
+  } catch (err) {
+    discardTokenKeysQuietly(signingKeys, keys.made);
+    throw err;
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * One member's folder (`msp/` and `tls/`) as `generateOrg` lays members out, issued by the org's CA
+ * and TLS CA; returns its enrollment certificate's serial. With `keys`, its enrollment key is
+ * generated in that token and `keystore/` is left empty, as `generateOrg` leaves it.
+ */
 async function issueMember(
   ca: LoadedCa,
   tlsCa: LoadedCa,
   member: { readonly dir: string; readonly name: string; readonly role: 'client' | 'peer'; readonly tlsPrefix: 'client' | 'server'; readonly sans: readonly string[] },
   configYaml: string,
-): Promise<string> {
+  keys: TokenKeys | undefined,
+): Promise<{ serialNumber: string } & IssuedSigningKey> {
   const { dir, name, tlsPrefix } = member;
-  const sign = await issueEndEntity(ca.signer, ca.subject, { commonName: name, organizationalUnits: [member.role] });
+  const signOptions = { commonName: name, organizationalUnits: [member.role] };
+  const tokenKey = keys === undefined ? undefined : generateKeyIn(keys);
+  const sign = tokenKey === undefined ? await issueEndEntity(ca.signer, ca.subject, signOptions) : { ...(await issueForPublicKey(ca.signer, ca.subject, signOptions, tokenKey.publicKey)), keyPem: undefined };
   const tls = await issueEndEntity(tlsCa.signer, tlsCa.subject, { commonName: name, usage: 'tls', subjectAltNames: member.sans });
   writeFile(path.join(dir, 'msp', 'signcerts', `${name}-cert.pem`), sign.certPem);
-  writeFile(path.join(dir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
+  if (sign.keyPem === undefined) fs.mkdirSync(path.join(dir, 'msp', 'keystore'), { recursive: true, mode: 0o755 });
+  else writeFile(path.join(dir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
   writeFile(path.join(dir, 'msp', 'cacerts', ca.fileName), ca.certPem);
   writeFile(path.join(dir, 'msp', 'tlscacerts', tlsCa.fileName), tlsCa.certPem);
   writeFile(path.join(dir, 'msp', 'config.yaml'), configYaml);
   writeFile(path.join(dir, 'tls', 'ca.crt'), tlsCa.certPem);
   writeFile(path.join(dir, 'tls', `${tlsPrefix}.crt`), tls.certPem);
   writeFile(path.join(dir, 'tls', `${tlsPrefix}.key`), tls.keyPem, true);
-  return sign.serialNumber;
+  return { serialNumber: sign.serialNumber, ...(keys !== undefined && tokenKey !== undefined && { discardSigningKey: tokenKeysDiscarder(keys.address, [tokenKey]) }) };
+}
+
+/** A new key pair in the token, recorded first so that a failure after it destroys it too. */
+function generateKeyIn(keys: TokenKeys): GeneratedTokenKey {
+  const key = generateTokenKey(keys.token);
+  keys.made.push(key);
+  return key;
 }
 
 /**

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
-import { openToken, type TokenAddress } from '../pkcs11-token';
-import { destroyTokenKeys, generateTokenKey, type GeneratedTokenKey } from '../token-key-generation';
+import { openToken } from '../pkcs11-token';
+import { discardTokenKeysQuietly, generateTokenKey, tokenKeysDiscarder, type GeneratedTokenKey } from '../token-key-generation';
 import { CertificateAuthority, type IssuedCertificate, type IssueOptions } from './certificate-authority';
 import type { NodeOuRole } from './test-org';
 
@@ -220,27 +220,14 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
       tlsCaKeyPath: final('tlsca/priv_sk'),
       nodes: nodeMembers,
       users: userMembers,
-      ...(s.signingKeys !== undefined && { discardSigningKeys: discardKeys(s.signingKeys, tokenKeys) }),
+      ...(s.signingKeys !== undefined && { discardSigningKeys: tokenKeysDiscarder(s.signingKeys, tokenKeys) }),
     };
   } catch (err) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
     // Keys whose certificates were never written could sign nothing: leave none behind.
-    if (s.signingKeys !== undefined) discardQuietly(s.signingKeys, tokenKeys);
+    if (s.signingKeys !== undefined) discardTokenKeysQuietly(s.signingKeys, tokenKeys);
     throw err;
   } finally {
     lease?.release();
-  }
-}
-
-function discardKeys(token: TokenAddress, keys: readonly GeneratedTokenKey[]): () => void {
-  const ids = keys.map((k) => k.ski);
-  return () => void destroyTokenKeys(token, ids);
-}
-
-function discardQuietly(token: TokenAddress, keys: readonly GeneratedTokenKey[]): void {
-  try {
-    discardKeys(token, keys)();
-  } catch {
-    // A token that failed the generation may refuse this too: the first error is the one to report.
   }
 }

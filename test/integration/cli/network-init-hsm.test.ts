@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 import { userTokenOptions } from '../../../cli/services/client/cli-token';
-import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, specFromOptions, type InitKeyOptions, type InitResult } from '../../../cli/services/network/network-init';
+import type { HsmKeyFlags } from '../../../cli/services/network/member-token';
+import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, specFromOptions, type InitResult } from '../../../cli/services/network/network-init';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { renewMember } from '../../../cli/services/network/network-renew';
 import { exportNetwork } from '../../../cli/services/network/network-export';
@@ -38,7 +39,7 @@ function signcertOf(mspDir: string): X509Certificate {
 describe('network init with every signing key generated in a PKCS#11 token', () => {
   let hsm: SoftHsm;
   let tmp: string;
-  const keys = (label: string): InitKeyOptions => ({ hsmLibrary: SOFTHSM_LIBRARY, hsmLabel: label });
+  const keys = (label: string): HsmKeyFlags => ({ hsmLibrary: SOFTHSM_LIBRARY, hsmLabel: label });
   const tokenObjects = (label: string, objectClass: number): number => {
     const lease = openToken({ library: SOFTHSM_LIBRARY, label, pin: PIN });
     try {
@@ -144,7 +145,7 @@ describe('network init with every signing key generated in a PKCS#11 token', () 
   it('refuses one flag without the other, a missing PIN, a wrong PIN, a token or library not there: typed, naming the library or label and never the PIN, with no folder written and no key left in the token', async () => {
     const label = hsm.initToken('refuse', PIN);
     const dir = path.join(tmp, 'refused');
-    const init = (k: InitKeyOptions): Promise<InitResult> => initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: BASE_PORT }, quiet, k);
+    const init = (k: HsmKeyFlags): Promise<InitResult> => initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: BASE_PORT }, quiet, k);
 
     await expect(init({ hsmLibrary: SOFTHSM_LIBRARY })).rejects.toMatchObject({ code: 'INIT_OPTIONS_INVALID', details: { field: '--hsm-label' } });
     await expect(init({ hsmLabel: label })).rejects.toMatchObject({ code: 'INIT_OPTIONS_INVALID', details: { field: '--hsm-library' } });
