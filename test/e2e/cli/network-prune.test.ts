@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WeftError } from '../../../core/errors';
 import { findFreePorts } from '../../../cli/services/free-ports';
-import { openNetwork } from '../../../cli/services/network/network-access';
+import { openNetwork, type Progress } from '../../../cli/services/network/network-access';
 import { networkPrune } from '../../../cli/services/network/network-prune';
 import { pendingSnapshots } from '../../../cli/services/snapshot/snapshot-service';
 import { type CliResult, REPO, errorOf, json, runCli } from './run-cli';
@@ -13,6 +13,12 @@ import { type CliResult, REPO, errorOf, json, runCli } from './run-cli';
 const KV = path.join(REPO, 'test', 'integration', 'peer', 'fixtures', 'kv-events');
 const ORG1 = 'peer0.org1.example.com';
 const ORG2 = 'peer0.org2.example.com';
+/**
+ * The longest one step here may take before the test fails naming it: a CLI command (its process
+ * then killed), an in-process prune, a query. Well under each test's timeout, so a hang fails at the
+ * await that hung instead of at jest's timeout, which names none.
+ */
+const STEP_MS = 90_000;
 
 interface Pruned {
   channel: string;
@@ -35,7 +41,9 @@ interface Pruned {
 describe('weft network prune (real processes)', () => {
   let tmp: string;
   let net: string;
-  const weft = (...args: string[]): Promise<CliResult> => runCli([...args, '--json'], { timeoutMs: 300_000 });
+  const weft = (...args: string[]): Promise<CliResult> => within(`weft ${args.join(' ')}`, STEP_MS, runCli([...args, '--json'], { timeoutMs: STEP_MS + 1_000 }));
+  const prune = (options: Parameters<typeof networkPrune>[1], progress: Progress): Promise<unknown> =>
+    within(`networkPrune(${JSON.stringify(options)})`, STEP_MS, networkPrune(net, options, progress).then(() => undefined, (e: unknown) => e));
   const put = async (key: string, value: string) => json(await weft('chaincode', 'invoke', net, '--name', 'kv', 'Put', key, value));
   const get = async (key: string, peer: string) => (json(await weft('chaincode', 'query', net, '--name', 'kv', 'Get', key, '--peer', peer)) as { result: string }).result;
   const info = async (peer: string) => json(await weft('channel', 'info', net, '--peer', peer)) as { height: number; currentBlockHash: string; snapshotBlock?: number };
@@ -45,8 +53,8 @@ describe('weft network prune (real processes)', () => {
   /** Each peer's pending snapshot requests, asked of the peer (Fabric's listpending). */
   const pending = async (): Promise<Record<string, number[]>> => {
     const layout = openNetwork(net).forChannel(undefined);
-    const peer = (id: string) => layout.peers().find((p) => p.id === id)!;
-    return { [ORG1]: await pendingSnapshots(layout, peer(ORG1)), [ORG2]: await pendingSnapshots(layout, peer(ORG2)) };
+    const of = (id: string) => within(`${id}'s pending snapshot requests`, STEP_MS, pendingSnapshots(layout, layout.peers().find((p) => p.id === id)!));
+    return { [ORG1]: await of(ORG1), [ORG2]: await of(ORG2) };
   };
   /** Both peers' last block, once they agree on it. */
   const lastBlock = async (): Promise<number> => {
@@ -165,10 +173,7 @@ describe('weft network prune (real processes)', () => {
       fs.chmodSync(state, 0o644);
       fs.appendFileSync(state, Buffer.from([0]));
     };
-    const err = await networkPrune(net, { block, all: true, vacuum: true, timeoutMs: 120_000 }, progress).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await prune({ block, all: true, vacuum: true, timeoutMs: 60_000 }, progress);
     expect(err).toBeInstanceOf(WeftError);
     expect(err).toMatchObject({ code: 'NETWORK_PRUNE_FAILED', details: { peer: ORG1, step: 'prune', causeCode: 'PEER_BAD_SNAPSHOT' } });
     expect(lines.some((l) => l.startsWith(`[2/2]`))).toBe(false);
@@ -186,7 +191,7 @@ describe('weft network prune (real processes)', () => {
     const block = last + 3;
     const run = weft('network', 'prune', net, '--block', String(block), '--all');
     // Transactions come while it waits: one block each (the CLI waits for each commit).
-    await until(async () => { const p = await pending(); return p[ORG1]!.includes(block) && p[ORG2]!.includes(block); });
+    await until(`both peers asked for a snapshot at block ${block}`, async () => { const p = await pending(); return p[ORG1]!.includes(block) && p[ORG2]!.includes(block); });
     for (const v of ['a', 'b', 'c']) await put('ahead', v);
     const done = await run;
     const result = json(done) as unknown as Pruned;
@@ -228,7 +233,8 @@ describe('weft network prune (real processes)', () => {
       // Once: a second Ctrl-C ends the process as usual.
       if (!interrupted && stderr.includes('to go')) interrupted = child.kill('SIGINT');
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await within('the interrupted weft network prune to exit', 60_000, exited).finally(() => child.kill('SIGKILL'));
     expect({ code, stderr }).toEqual({ code: 1, stderr: expect.stringContaining('to go') });
     const err = (JSON.parse(stdout) as { error: { code: string; details: Record<string, unknown> } }).error;
     expect(err).toMatchObject({ code: 'PRUNE_INTERRUPTED', details: { block, cancelled: [ORG1, ORG2], pending: [] } });
@@ -245,10 +251,7 @@ describe('weft network prune (real processes)', () => {
       lines.push(m);
       if (m === `[1/2] ${ORG1}: pruning while it serves`) process.kill(Number(pid(ORG1)), 'SIGKILL');
     };
-    const err = await networkPrune(net, { block, all: true, vacuum: false, timeoutMs: 60_000 }, progress).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await prune({ block, all: true, vacuum: false, timeoutMs: 60_000 }, progress);
     expect(err).toMatchObject({ code: 'NETWORK_PRUNE_FAILED', details: { peer: ORG1, step: 'prune online', causeCode: 'PEER_UNREACHABLE' } });
     expect((err as Error).message).toContain(`${ORG1}, step prune online`);
     expect(lines.some((l) => l.startsWith('[2/2]'))).toBe(false);
@@ -263,22 +266,30 @@ describe('weft network prune (real processes)', () => {
     const org2Before = await info(ORG2);
     const org2Pid = pid(ORG2);
     const peer1 = openNetwork(net).forChannel(undefined).peers().find((p) => p.id === ORG1)!;
-    // Its port taken while it is down: the restart cannot listen.
-    const squatter = net_.createServer();
+    // Its port taken while it is down: the restart cannot listen. Whatever connects meanwhile (Org2's
+    // peer dials it every membership interval) is dropped at once: a TLS client waits for a handshake
+    // a plain server never answers and keeps the connection open, and close() waits for every
+    // connection to end, so one kept would hold close() (and the test) forever.
+    const squatter = net_.createServer((socket) => socket.destroy());
+    const port = Number(peer1.address.split(':').pop());
+    const squatting = new Promise<void>((resolve, reject) => {
+      squatter.once('listening', resolve);
+      squatter.once('error', reject);
+    });
+    squatting.catch(() => undefined); // awaited below; a failed listen must not be an unhandled rejection first
     const lines: string[] = [];
     const progress = (m: string): void => {
       lines.push(m);
-      if (m.startsWith(`${ORG1}: pruned through block ${block}`)) squatter.listen(Number(peer1.address.split(':').pop()));
+      // listen() binds before it returns: the port is taken before the prune goes on to start the peer.
+      if (m.startsWith(`${ORG1}: pruned through block ${block}`)) squatter.listen(port);
     };
     try {
-      const err = await networkPrune(net, { block, all: true, vacuum: true, timeoutMs: 60_000, graceMs: 5_000 }, progress).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await prune({ block, all: true, vacuum: true, timeoutMs: 60_000, graceMs: 5_000 }, progress);
+      await within(`the squatter listening on ${ORG1}'s port ${port}`, 5_000, squatting);
       expect(err).toMatchObject({ code: 'NETWORK_PRUNE_FAILED', details: { peer: ORG1, step: 'start' } });
       expect((err as { details: { suggestions: string[] } }).details.suggestions[0]).toContain(`weft network up ${net} --node ${ORG1}`);
     } finally {
-      await new Promise((r) => squatter.close(r));
+      await within(`the squatter on ${ORG1}'s port ${port} to close`, 10_000, new Promise((r) => squatter.close(r)));
     }
     expect(lines.some((l) => l.startsWith('[2/2]'))).toBe(false);
     expect(pid(ORG2)).toBe(org2Pid);
@@ -289,10 +300,23 @@ describe('weft network prune (real processes)', () => {
   }, 180_000);
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+  while (!(await within(what, Math.max(deadline - Date.now(), 1), check()))) {
+    if (Date.now() > deadline) throw new Error(`${what}: not so after ${timeoutMs / 1000}s`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** `work`, or a failure naming `what` once `ms` have passed without it settling. */
+async function within<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms / 1000}s for ${what}: not done`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
