@@ -10,6 +10,56 @@ import type { NetworkLayout } from './network-layout';
 import { orgAuthority } from './org-authority';
 import type { MspOrg } from './org-msp-channels';
 
+/**
+ * The org's CA and TLS CA as both recoveries of them ({@link recoverExpiredCas}, and the orderer
+ * org's in `expired-orderer-cas-recovery.ts`) handle them: what goes in place of each (the re-issued
+ * certificate when the one here ended, else the one here), the copies, the channel update, the
+ * result's entries. Each step is idempotent, so a resumed run repeats it harmlessly.
+ */
+export function bothCas(dir: string, network: NetworkLayout, org: MspOrg, reissued: { ca: RenewedCa; tlsCa: RenewedCa }, now: Date) {
+  const authority = orgAuthority();
+  const ends = { ca: caEnd(reissued.ca.previousPem), tlsca: caEnd(reissued.tlsCa.previousPem) };
+  const ca = caInPlace(reissued.ca, ends.ca, now);
+  const tlsCa = caInPlace(reissued.tlsCa, ends.tlsca, now);
+  const renewed = { ca: ca === reissued.ca, tlsCa: tlsCa === reissued.tlsCa };
+  const staleCopies = (): Map<string, string> =>
+    new Map([...copiesOf(network, authority, ca).map((f) => [f, ca.certPem] as const), ...copiesOf(network, authority, tlsCa).map((f) => [f, tlsCa.certPem] as const)]);
+  return {
+    tlsCaEnd: ends.tlsca,
+    renewed,
+    /** Whether a copy of either root under `organizations/` does not hold what goes in place. */
+    anyStale: (): boolean => staleCopies().size > 0,
+    /** Replaces every copy of either root under `organizations/` that does not hold what goes in place; returns the files. */
+    replaceCopies(progress: Progress): string[] {
+      const contents = staleCopies();
+      replaceFiles(contents);
+      const files = [...contents.keys()];
+      if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s CA and TLS CA certificates replaced under ${network.organizationsDir}`);
+      return files;
+    },
+    /** Every copy of either root (what the other nodes read), or none when the run did nothing. */
+    copiesToTake: (acted: boolean): string[] => (acted ? [...copiesOfCa(network, authority, ca.certPem), ...copiesOfCa(network, authority, tlsCa.certPem)] : []),
+    /** One config update per channel of the org replacing root_certs and tls_root_certs ({@link replaceInChannels}). */
+    inChannels: (candidates: ReturnType<typeof submitterCandidates>, progress: Progress) =>
+      replaceInChannels(
+        network,
+        org,
+        candidates,
+        (msp) => withRenewedCa(withRenewedCa(msp, authority, 'ca', ca), authority, 'tlsca', tlsCa),
+        { what: 'renewed CA and TLS CA certificates', rerun: `weft network renew ${dir} --org ${org.name} --ca --tls-ca` },
+        progress,
+      ),
+    /** The result's `cas`: each of the two re-issued because it had ended. */
+    entries: () => [...(renewed.ca ? [renewedCaEntry('ca', reissued.ca, ends.ca)] : []), ...(renewed.tlsCa ? [renewedCaEntry('tlsca', reissued.tlsCa, ends.tlsca)] : [])],
+    /** Whether a run found nothing to do, saying so when it did. */
+    nothingToDo(acted: boolean, progress: Progress): boolean {
+      const nothing = !renewed.ca && !renewed.tlsCa && !acted;
+      if (nothing) progress(`${org.mspId}'s CA and TLS CA were recovered already: every channel and file holds them, no member's certificate has ended, its nodes here run; nothing changed`);
+      return nothing;
+    },
+  };
+}
+
 /** `RENEW_TARGET`: both CAs of `org` expired and one flag named; they are recovered together. */
 export function bothExpiredOneNamed(dir: string, org: MspOrg, named: '--ca' | '--tls-ca'): ConfigError {
   return new ConfigError(
@@ -39,44 +89,26 @@ export function bothExpiredOneNamed(dir: string, org: MspOrg, named: '--ca' | '-
  */
 export async function recoverExpiredCas(dir: string, network: NetworkLayout, org: MspOrg, reissued: { ca: RenewedCa; tlsCa: RenewedCa }, options: { restart?: boolean }, progress: Progress): Promise<RenewCaResult & { recovery: CaRecovery }> {
   const now = new Date();
-  const authority = orgAuthority();
-  const ends = { ca: caEnd(reissued.ca.previousPem), tlsca: caEnd(reissued.tlsCa.previousPem) };
-  const ca = caInPlace(reissued.ca, ends.ca, now);
-  const tlsCa = caInPlace(reissued.tlsCa, ends.tlsca, now);
+  const cas = bothCas(dir, network, org, reissued, now);
   const candidates = submitterCandidates(network, org, now);
   if (candidates.usable.length === 0) throw noSubmitter(org, candidates.refused);
   const runningAtStart = runningIds(orgNodesHere(network, org));
 
-  const { channels, submitter } = await replaceInChannels(
-    network,
-    org,
-    candidates,
-    (msp) => withRenewedCa(withRenewedCa(msp, authority, 'ca', ca), authority, 'tlsca', tlsCa),
-    { what: 'renewed CA and TLS CA certificates', rerun: `weft network renew ${dir} --org ${org.name} --ca --tls-ca` },
-    progress,
-  );
-
-  const contents = new Map([...copiesOf(network, authority, ca).map((f) => [f, ca.certPem] as const), ...copiesOf(network, authority, tlsCa).map((f) => [f, tlsCa.certPem] as const)]);
-  replaceFiles(contents);
-  const files = [...contents.keys()];
-  if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s CA and TLS CA certificates replaced under ${network.organizationsDir}`);
+  const { channels, submitter } = await cas.inChannels(candidates, progress);
+  const files = cas.replaceCopies(progress);
 
   const nodes = await reissueEndedAndStart(dir, network, org, now, runningAtStart, progress);
   const { members, started } = nodes;
   // A run finishing one that stopped after the files has none left to replace, but the nodes that read them may not have taken them yet.
   const acted = channels.length > 0 || files.length > 0 || members.length > 0 || started.length > 0;
-  const copies = acted ? [...copiesOfCa(network, authority, ca.certPem), ...copiesOfCa(network, authority, tlsCa.certPem)] : [];
   const done = [...started, ...members.map((m) => m.id)];
-  const taken = await bringOthersOnto(dir, network, org, copies, done, { ...options, ended: ends.tlsca }, progress);
+  const taken = await bringOthersOnto(dir, network, org, cas.copiesToTake(acted), done, { ...options, ended: cas.tlsCaEnd }, progress);
 
-  const caEnded = ca === reissued.ca;
-  const tlsCaEnded = tlsCa === reissued.tlsCa;
-  const nothingToDo = !caEnded && !tlsCaEnded && !acted;
-  if (nothingToDo) progress(`${org.mspId}'s CA and TLS CA were recovered already: every channel and file holds them, no member's certificate has ended, its nodes here run; nothing changed`);
+  const nothingToDo = cas.nothingToDo(acted, progress);
   return {
     org: org.name,
     mspId: org.mspId,
-    cas: [...(caEnded ? [renewedCaEntry('ca', reissued.ca, ends.ca)] : []), ...(tlsCaEnded ? [renewedCaEntry('tlsca', reissued.tlsCa, ends.tlsca)] : [])],
+    cas: cas.entries(),
     channels,
     files,
     ...taken,

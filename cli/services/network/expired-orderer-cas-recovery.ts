@@ -1,15 +1,14 @@
 import { ConfigError } from '../../../core/errors';
 import type { RenewedCa } from '../../../core/msp/crypto-material';
-import { caEnd, caInPlace, copiesOf, copiesOfCa, replaceFiles, withRenewedCa } from './ca-copies';
 import type { CaRecovery, RenewCaResult } from './ca-renewal-result';
 import { noSubmitter, submitterCandidates } from './config-submitter';
-import { expiredMembers, orgNodesHere, recoveryEntry, renewedCaEntry, replaceInChannels, runningIds } from './expired-ca-recovery';
+import { expiredMembers, orgNodesHere, recoveryEntry, runningIds } from './expired-ca-recovery';
+import { bothCas } from './expired-cas-recovery';
 import { reissueBackdated, type BackdatedMember } from './expired-member-backdate';
 import { clearRecordedStops, nodesToStart, recordedStops, recoveryUnderway, startPlanned, stopForRecovery } from './expired-recovery-stops';
 import { bringOthersOnto } from './expired-tls-ca-recovery';
 import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
-import { orgAuthority } from './org-authority';
 import type { MspOrg } from './org-msp-channels';
 
 /** Whether a run of the orderer org's recovery began changing things and stopped midway: the next `--ca --tls-ca` finishes it. */
@@ -64,10 +63,7 @@ function assertAnOrdererUp(dir: string, network: NetworkLayout, org: MspOrg, lef
  */
 export async function recoverExpiredOrdererCas(dir: string, network: NetworkLayout, org: MspOrg, reissued: { ca: RenewedCa; tlsCa: RenewedCa }, options: { restart?: boolean }, progress: Progress): Promise<RenewCaResult & { recovery: CaRecovery }> {
   const now = new Date();
-  const authority = orgAuthority();
-  const ends = { ca: caEnd(reissued.ca.previousPem), tlsca: caEnd(reissued.tlsCa.previousPem) };
-  const ca = caInPlace(reissued.ca, ends.ca, now);
-  const tlsCa = caInPlace(reissued.tlsCa, ends.tlsca, now);
+  const cas = bothCas(dir, network, org, reissued, now);
   const candidates = submitterCandidates(network, org, now);
   if (candidates.usable.length === 0) throw noSubmitter(org, candidates.refused);
   const nodes = orgNodesHere(network, org);
@@ -75,15 +71,12 @@ export async function recoverExpiredOrdererCas(dir: string, network: NetworkLayo
   const underway = recoveryUnderway(network, org.mspId);
   const resumed = recordedStops(network, org.mspId);
 
-  const contents = new Map([...copiesOf(network, authority, ca).map((f) => [f, ca.certPem] as const), ...copiesOf(network, authority, tlsCa).map((f) => [f, tlsCa.certPem] as const)]);
+  const stale = cas.anyStale();
   const ended = expiredMembers(network, org, now);
-  const stopped = contents.size > 0 || ended.length > 0 ? runningAtStart : [];
+  const stopped = stale || ended.length > 0 ? runningAtStart : [];
   if (stopped.length > 0) progress(`stopping ${stopped.join(', ')}: ${org.mspId}'s nodes run on ended certificates, re-issued from their old start while stopped`);
-  if (contents.size > 0 || ended.length > 0) await stopForRecovery(dir, network, org.mspId, stopped, progress);
-
-  replaceFiles(contents);
-  const files = [...contents.keys()];
-  if (files.length > 0) progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s CA and TLS CA certificates replaced under ${network.organizationsDir}`);
+  if (stale || ended.length > 0) await stopForRecovery(dir, network, org.mspId, stopped, progress);
+  const files = cas.replaceCopies(progress);
 
   const members: BackdatedMember[] = [];
   for (const member of ended) members.push(await reissueBackdated(network, org, member, undefined, progress));
@@ -94,27 +87,16 @@ export async function recoverExpiredOrdererCas(dir: string, network: NetworkLayo
 
   // A resumed run may find nothing left to replace, but the nodes reading the copies may not have taken them yet.
   const acted = files.length > 0 || members.length > 0 || plan.start.length > 0 || underway;
-  const copies = acted ? [...copiesOfCa(network, authority, ca.certPem), ...copiesOfCa(network, authority, tlsCa.certPem)] : [];
-  const taken = await bringOthersOnto(dir, network, org, copies, [...plan.start, ...members.map((m) => m.id)], { ...options, ended: ends.tlsca }, progress);
+  const taken = await bringOthersOnto(dir, network, org, cas.copiesToTake(acted), [...plan.start, ...members.map((m) => m.id)], { ...options, ended: cas.tlsCaEnd }, progress);
 
-  const { channels, submitter } = await replaceInChannels(
-    network,
-    org,
-    candidates,
-    (msp) => withRenewedCa(withRenewedCa(msp, authority, 'ca', ca), authority, 'tlsca', tlsCa),
-    { what: 'renewed CA and TLS CA certificates', rerun: `weft network renew ${dir} --org ${org.name} --ca --tls-ca` },
-    progress,
-  );
+  const { channels, submitter } = await cas.inChannels(candidates, progress);
   clearRecordedStops(network, org.mspId);
 
-  const caEnded = ca === reissued.ca;
-  const tlsCaEnded = tlsCa === reissued.tlsCa;
-  const nothingToDo = !caEnded && !tlsCaEnded && !acted && channels.length === 0;
-  if (nothingToDo) progress(`${org.mspId}'s CA and TLS CA were recovered already: every channel and file holds them, no member's certificate has ended, its nodes here run; nothing changed`);
+  const nothingToDo = cas.nothingToDo(acted || channels.length > 0, progress);
   return {
     org: org.name,
     mspId: org.mspId,
-    cas: [...(caEnded ? [renewedCaEntry('ca', reissued.ca, ends.ca)] : []), ...(tlsCaEnded ? [renewedCaEntry('tlsca', reissued.tlsCa, ends.tlsca)] : [])],
+    cas: cas.entries(),
     channels,
     files,
     ...taken,
