@@ -1,4 +1,3 @@
-import { verify, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,65 +14,14 @@ import { NETWORK_FILE } from '../../../cli/services/network/network-spec';
 import { addUsers } from '../../../cli/services/network/network-users';
 import { nodeKeysHere, signingKeyHere } from '../../../cli/services/network/org-keys';
 import { loadNodeConfig, slotOptions } from '../../../core/node/config';
-import { closeAllTokenSessions, mspOptionsFrom, openToken, PKCS11_PIN_ENV, subjectKeyIdentifier, X509MspProvider } from '../../../plugins/msp-x509';
+import { closeAllTokenSessions, PKCS11_PIN_ENV } from '../../../plugins/msp-x509';
 import { CK } from '../../../plugins/msp-x509/pkcs11-library';
 import { SOFTHSM_LIBRARY, softHsm, type SoftHsm } from '../../unit/plugins/msp-x509/softhsm';
+import { expectKeyInToken, expectSigns, keystoreFiles, TOKEN_PIN, tokenObjects, tokenOptions } from './token-keys';
 
-const PIN = '86421357';
+const PIN = TOKEN_PIN;
 const quiet = (): void => {};
 const BASE_PORT = 46500;
-const tokenOptions = (label: string): Record<string, unknown> => ({ bccsp: { default: 'PKCS11', pkcs11: { library: SOFTHSM_LIBRARY, label } } });
-
-/** Every file under `dir` whose parent folder is an MSP's `keystore/`. */
-function keystoreFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && path.basename(e.parentPath) === 'keystore')
-    .map((e) => path.join(e.parentPath, e.name));
-}
-
-function signcertOf(mspDir: string): X509Certificate {
-  const dir = path.join(mspDir, 'signcerts');
-  return new X509Certificate(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!)));
-}
-
-function tokenObjects(label: string, objectClass: number): number {
-  const lease = openToken({ library: SOFTHSM_LIBRARY, label, pin: PIN });
-  try {
-    return lease.token.findObjects(objectClass, undefined, 1000).length;
-  } finally {
-    lease.release();
-  }
-}
-
-/** The member's key is in the token as Fabric's BCCSP generates one: private, sensitive, never extractable, filed under its certificate's SKI. */
-function expectKeyInToken(label: string, mspDir: string): void {
-  expect(fs.readdirSync(path.join(mspDir, 'keystore'))).toEqual([]);
-  const lease = openToken({ library: SOFTHSM_LIBRARY, label, pin: PIN });
-  try {
-    const ski = subjectKeyIdentifier(signcertOf(mspDir).publicKey);
-    const [privateKey] = lease.token.findObjects(CK.CKO_PRIVATE_KEY, ski, 2);
-    expect(privateKey).toBeDefined();
-    const [isToken, isPrivate, sensitive, extractable, sign, keyLabel] = lease.token.attributes(privateKey!, [CK.CKA_TOKEN, CK.CKA_PRIVATE, CK.CKA_SENSITIVE, CK.CKA_EXTRACTABLE, CK.CKA_SIGN, CK.CKA_LABEL]);
-    expect([isToken, isPrivate, sensitive, extractable, sign].map((b) => b![0])).toEqual([1, 1, 1, 0, 1]);
-    expect(keyLabel!.toString()).toBe(ski.toString('hex'));
-    expect(lease.token.findObjects(CK.CKO_PUBLIC_KEY, ski, 2)).toHaveLength(1);
-  } finally {
-    lease.release();
-  }
-}
-
-/** Loads the MSP folder with `options` (msp-x509's) and checks that what it signs verifies under its certificate. */
-function expectSigns(options: Record<string, unknown>, mspDir: string, mspId: string): void {
-  const provider = new X509MspProvider(mspOptionsFrom(options));
-  try {
-    const message = Buffer.from(`signed in ${mspDir}`);
-    const signature = provider.loadLocalMsp(mspDir, mspId).signer.sign(message);
-    expect(verify('sha256', message, { key: signcertOf(mspDir).publicKey, dsaEncoding: 'der' }, signature)).toBe(true);
-  } finally {
-    provider.close();
-  }
-}
 
 /** `weft network add-peer`, `add-user` and `new-org` on a network whose keys are in a SoftHSM token; no processes. */
 describe('a network inited into a PKCS#11 token grows in it', () => {

@@ -1,4 +1,3 @@
-import { verify, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,40 +13,20 @@ import type { UserLayout } from '../../../cli/services/network/network-layout';
 import { assertOrgAdminHere, resolveMspOrg } from '../../../cli/services/network/org-msp-channels';
 import { nodeKeysHere, signingKeyHere } from '../../../cli/services/network/org-keys';
 import { loadNodeConfig, slotOptions } from '../../../core/node/config';
-import { closeAllTokenSessions, mspOptionsFrom, openToken, PKCS11_PIN_ENV, subjectKeyIdentifier, X509MspProvider } from '../../../plugins/msp-x509';
+import { closeAllTokenSessions, PKCS11_PIN_ENV } from '../../../plugins/msp-x509';
 import { CK } from '../../../plugins/msp-x509/pkcs11-library';
 import { SOFTHSM_LIBRARY, softHsm, type SoftHsm } from '../../unit/plugins/msp-x509/softhsm';
+import { expectKeyInToken, expectSigns, keystoreFiles, signcertOf, TOKEN_PIN, tokenObjects, tokenOptions } from './token-keys';
 
-const PIN = '86421357';
+const PIN = TOKEN_PIN;
 const quiet = (): void => {};
 const BASE_PORT = 45500;
-
-/** Every file under `dir` whose parent folder is an MSP's `keystore/`. */
-function keystoreFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && path.basename(e.parentPath) === 'keystore')
-    .map((e) => path.join(e.parentPath, e.name));
-}
-
-function signcertOf(mspDir: string): X509Certificate {
-  const dir = path.join(mspDir, 'signcerts');
-  return new X509Certificate(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!)));
-}
 
 /** `weft network init --hsm-library --hsm-label` into a real SoftHSM token, no processes. */
 describe('network init with every signing key generated in a PKCS#11 token', () => {
   let hsm: SoftHsm;
   let tmp: string;
   const keys = (label: string): HsmKeyFlags => ({ hsmLibrary: SOFTHSM_LIBRARY, hsmLabel: label });
-  const tokenObjects = (label: string, objectClass: number): number => {
-    const lease = openToken({ library: SOFTHSM_LIBRARY, label, pin: PIN });
-    try {
-      return lease.token.findObjects(objectClass, undefined, 1000).length;
-    } finally {
-      lease.release();
-    }
-  };
 
   beforeAll(() => {
     hsm = softHsm('init');
@@ -75,21 +54,7 @@ describe('network init with every signing key generated in a PKCS#11 token', () 
     expect(tokenObjects(label, CK.CKO_PRIVATE_KEY)).toBe(members.length);
     expect(tokenObjects(label, CK.CKO_PUBLIC_KEY)).toBe(members.length);
 
-    const lease = openToken({ library: SOFTHSM_LIBRARY, label, pin: PIN });
-    try {
-      for (const member of members) {
-        expect(fs.readdirSync(path.join(member.mspDir, 'keystore'))).toEqual([]);
-        const ski = subjectKeyIdentifier(signcertOf(member.mspDir).publicKey);
-        const [privateKey] = lease.token.findObjects(CK.CKO_PRIVATE_KEY, ski, 2);
-        expect(privateKey).toBeDefined();
-        const [isToken, isPrivate, sensitive, extractable, sign, keyLabel] = lease.token.attributes(privateKey!, [CK.CKA_TOKEN, CK.CKA_PRIVATE, CK.CKA_SENSITIVE, CK.CKA_EXTRACTABLE, CK.CKA_SIGN, CK.CKA_LABEL]);
-        expect([isToken, isPrivate, sensitive, extractable, sign].map((b) => b![0])).toEqual([1, 1, 1, 0, 1]);
-        expect(keyLabel!.toString()).toBe(ski.toString('hex'));
-        expect(lease.token.findObjects(CK.CKO_PUBLIC_KEY, ski, 2)).toHaveLength(1);
-      }
-    } finally {
-      lease.release();
-    }
+    for (const member of members) expectKeyInToken(label, member.mspDir);
     // CA and TLS keys stay files, as Fabric never puts TLS keys in the BCCSP.
     for (const node of layout.nodes()) expect(fs.existsSync(path.join(node.tlsDir, 'server.key'))).toBe(true);
     for (const user of [layout.ordererAdmin(), ...layout.users()]) expect(fs.existsSync(user.tlsKeyPath)).toBe(true);
@@ -101,21 +66,14 @@ describe('network init with every signing key generated in a PKCS#11 token', () 
     for (const node of layout.nodes()) {
       expect(fs.readFileSync(node.configFile, 'utf8')).not.toContain(PIN);
       const config = loadNodeConfig(node.configFile);
-      expect(config.plugins.msp).toEqual({ plugin: 'msp-x509', options: { bccsp: { default: 'PKCS11', pkcs11: { library: SOFTHSM_LIBRARY, label } } } });
+      expect(config.plugins.msp).toEqual({ plugin: 'msp-x509', options: tokenOptions(label) });
       expect(nodeKeysHere(layout, node)).toBe(true);
-      const provider = new X509MspProvider(mspOptionsFrom(slotOptions(config, 'msp')));
-      try {
-        const signer = provider.loadLocalMsp(node.mspDir, node.mspId).signer;
-        const message = Buffer.from(`signed by ${node.id}`);
-        expect(verify('sha256', message, { key: signcertOf(node.mspDir).publicKey, dsaEncoding: 'der' }, signer.sign(message))).toBe(true);
-      } finally {
-        provider.close();
-      }
+      expectSigns(slotOptions(config, 'msp'), node.mspDir, node.mspId);
     }
     // The CLI's users: in the token once the shell names it.
     const user = layout.users()[0]!;
     expect(userTokenOptions(user.mspDir, {})).toBeUndefined();
-    expect(userTokenOptions(user.mspDir, { WEFT_PKCS11_LIBRARY: SOFTHSM_LIBRARY, WEFT_PKCS11_LABEL: label })).toEqual({ bccsp: { default: 'PKCS11', pkcs11: { library: SOFTHSM_LIBRARY, label } } });
+    expect(userTokenOptions(user.mspDir, { WEFT_PKCS11_LIBRARY: SOFTHSM_LIBRARY, WEFT_PKCS11_LABEL: label })).toEqual(tokenOptions(label));
 
     // Renewal keeps a key born in the token: its YAML says PKCS11, so no new key is made.
     const orderer = layout.orderers()[0]!;
