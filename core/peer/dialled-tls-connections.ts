@@ -1,11 +1,8 @@
 import type { X509Certificate } from 'node:crypto';
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { ConnectWrappingCredentials } from '../node/connect-wrapping-credentials';
 import type { TlsRevocations } from '../node/tls-revocation';
-
-/** What grpc-js's `ChannelCredentials._createSecureConnector` returns (its `SecureConnector`, not exported by name). */
-type SecureConnector = ReturnType<grpc.ChannelCredentials['_createSecureConnector']>;
 
 /**
  * The TLS connections that the gRPC clients of one dialled node hold open, each with the server
@@ -20,11 +17,15 @@ export class DialledTlsConnections {
 
   /**
    * `credentials` that record here each TLS connection they make. grpc-js hands no socket out, and
-   * its `checkServerIdentity` gives the certificate but not the connection to close: this wraps
-   * the connector grpc-js builds per connection (`_createSecureConnector`, grpc-js 1.14).
+   * its `checkServerIdentity` gives the certificate but not the connection to close: this sees
+   * each connection's socket as grpc-js secures it ({@link ConnectWrappingCredentials}).
    */
   credentials(inner: grpc.ChannelCredentials): grpc.ChannelCredentials {
-    return new RecordingCredentials(inner, (socket) => this.add(socket));
+    return new ConnectWrappingCredentials(inner, (connect) => async (socket) => {
+      const result = await connect(socket);
+      if (result.secure) this.add(result.socket as TLSSocket);
+      return result;
+    });
   }
 
   /** Why the server certificate of one of the connections open now (one, but for a moment while gRPC reconnects) is revoked by `revocations`, or undefined. */
@@ -53,38 +54,5 @@ export class DialledTlsConnections {
     if (cert === undefined) return;
     this.open.set(socket, cert);
     socket.once('close', () => this.open.delete(socket));
-  }
-}
-
-/** Credentials that behave as `inner` and report each TLS socket they set up. */
-class RecordingCredentials extends grpc.ChannelCredentials {
-  constructor(
-    private readonly inner: grpc.ChannelCredentials,
-    private readonly onSecure: (socket: TLSSocket) => void,
-  ) {
-    super();
-  }
-
-  override _isSecure(): boolean {
-    return this.inner._isSecure();
-  }
-
-  // Each connection is its own: a subchannel is shared only by clients given these same credentials.
-  override _equals(other: grpc.ChannelCredentials): boolean {
-    return other === this;
-  }
-
-  override _createSecureConnector(...args: Parameters<grpc.ChannelCredentials['_createSecureConnector']>): SecureConnector {
-    const connector = this.inner._createSecureConnector(...args);
-    return {
-      connect: async (socket: Socket) => {
-        const result = await connector.connect(socket);
-        if (result.secure) this.onSecure(result.socket as TLSSocket);
-        return result;
-      },
-      waitForReady: () => connector.waitForReady(),
-      getCallCredentials: () => connector.getCallCredentials(),
-      destroy: () => connector.destroy(),
-    };
   }
 }

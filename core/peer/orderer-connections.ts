@@ -55,7 +55,7 @@ export class OrdererConnections {
     this.sweep(now);
     let c = this.byKey.get(dial.key);
     if (c === undefined) {
-      c = { client: new OrdererClient(address, dial.tls), usedAt: now };
+      c = { client: new OrdererClient(address, dial.tls, this.config.peer.deliveryClient.connTimeoutMs), usedAt: now };
       this.byKey.set(dial.key, c);
     }
     c.usedAt = now;

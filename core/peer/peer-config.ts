@@ -5,6 +5,7 @@ import { ConfigError } from '../errors';
 import { LedgerOptions } from '../ledger/ledger-options';
 import { loadNodeConfig, type NodeConfig, slotOptions } from '../node/config';
 import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../node/grpc-connection-timeout';
+import { DEFAULT_PEER_DIAL_TIMEOUT_MS } from '../node/dial-timeouts';
 import { ServerKeepalive } from '../node/grpc-keepalive';
 import { formatZodIssues } from '../node/zod-issues';
 import { parseGoDurationNanos } from '../protocol/go-time-duration';
@@ -134,10 +135,19 @@ export const PeerSection = z
       })
       .strict()
       .prefault({}),
+    /** Fabric's `peer.gossip`, for the connections Weft's peers make to each other (endorsement, private data, membership). */
+    gossip: z
+      .object({
+        /** `dialTimeout`: how long a connection to another peer may take to come up (TLS handshake and HTTP/2 settings) before it is dropped and dialled again (default 3s). */
+        dialTimeout: goDurationMs(DEFAULT_PEER_DIAL_TIMEOUT_MS),
+      })
+      .strict()
+      .transform((g) => ({ dialTimeoutMs: g.dialTimeout }))
+      .prefault({}),
     /** Fabric's `peer.deliveryclient`: how the block puller dials orderers and backs off between attempts. */
     deliveryClient: z
       .object({
-        /** `connTimeout`: how long a connection to an orderer may take before the next endpoint is tried (default 3s). */
+        /** `connTimeout`: how long a connection to an orderer may take before the next endpoint is tried, and before a connection that is not up is dropped and dialled again (default 3s). */
         connTimeout: goDurationMs(DEFAULT_DELIVERY_TIMINGS.connTimeoutMs),
         /** `reConnectBackoffThreshold`: the longest wait between two attempts (default 3600s); waits grow ×1.2 from 100ms up to it. */
         reConnectBackoffThreshold: goDurationMs(DEFAULT_DELIVERY_TIMINGS.reConnectBackoffThresholdMs),

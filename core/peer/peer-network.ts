@@ -230,7 +230,7 @@ export class PeerNetwork implements OrdererSource {
     let c = this.endorsersByAddress.get(address);
     if (c === undefined) {
       try {
-        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address) }), usedAt: now };
+        c = { endorser: new RemoteEndorser(address, org.mspId, { ...this.tls([org], extraRootFiles), serverNameOverride, ...this.revocationCheck(address) }, this.config.peer.gossip.dialTimeoutMs), usedAt: now };
       } catch (err) {
         if (!this.unusable.has(address)) this.logger?.warn({ address, mspId: org.mspId, err: (err as Error).message }, 'cannot dial this peer address');
         this.unusable.add(address);

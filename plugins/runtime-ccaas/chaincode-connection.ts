@@ -16,6 +16,7 @@ import type { HostReply, HostTable } from '../../core/chaincode/host-api';
 import { HostSession } from '../../core/chaincode/host-session';
 import { createHostTable } from '../../core/chaincode/host-table';
 import { ChaincodeError } from '../../core/errors';
+import { boundDial } from '../../core/node/grpc-dial-timeout';
 import type { ChaincodeServerInfo } from '../../core/chaincode/ccaas-connection';
 import type { ChaincodeProtocol } from './ccaas-runtime-options';
 import { answerInvokeChaincode, answerShimRequest, messageTypeName, REQUEST_MESSAGE_TYPES, requestFailure, unwrap } from './shim-requests';
@@ -54,7 +55,8 @@ function where(target: ConnectionTarget): string {
 function credentialsOf(info: ChaincodeServerInfo): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
   const options: grpc.ChannelOptions = { ...KEEPALIVE, 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES };
   const tls = info.tls;
-  if (tls === undefined) return { credentials: grpc.credentials.createInsecure(), options };
+  // A stuck dial (accepted, never answered) is dropped at the dial timeout, not left holding its socket after waitForReady gives up.
+  if (tls === undefined) return { credentials: boundDial(grpc.credentials.createInsecure(), info.address, info.dialTimeoutMs), options };
   const credentials = grpc.credentials.createSsl(
     Buffer.from(tls.rootCert),
     tls.clientKey === undefined ? null : Buffer.from(tls.clientKey),
@@ -64,7 +66,7 @@ function credentialsOf(info: ChaincodeServerInfo): { credentials: grpc.ChannelCr
     options['grpc.ssl_target_name_override'] = tls.serverName;
     options['grpc.default_authority'] = tls.serverName;
   }
-  return { credentials, options };
+  return { credentials: boundDial(credentials, info.address, info.dialTimeoutMs), options };
 }
 
 /** READY as Fabric 3's `sendReady` sends it: its payload tells the shim it may batch writes and multi-key reads. */

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ChaincodeError, WeftError } from '../../../core/errors';
 import { CLI_CLIENT_KEEPALIVE, type Keepalive, clientKeepaliveOptions } from '../../../core/node/grpc-keepalive';
+import { CLI_DIAL_TIMEOUT_MS } from '../../../core/node/dial-timeouts';
+import { boundDial } from '../../../core/node/grpc-dial-timeout';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse, type ParsedProposalResponse } from '../../../core/protocol/proposal-response';
 import type { Signer } from '../../../core/protocol/signer';
@@ -23,13 +25,18 @@ export function transportFor(spec: Pick<NetworkSpec, 'tls' | 'mutualTls'>, user:
   return { tls: spec.tls, ...(spec.mutualTls && { client: { certPath: user.tlsCertPath, keyPath: user.tlsKeyPath } }) };
 }
 
-/** gRPC channel credentials for a node of the network: TLS with the node's CA (and a client certificate), or plaintext. */
+/**
+ * gRPC channel credentials for a node of the network: TLS with the node's CA (and a client
+ * certificate), or plaintext; a connection not up within Fabric's `peer.client.connTimeout` is
+ * dropped, and the calls waiting on it fail UNAVAILABLE naming the node ({@link boundDial}).
+ */
 export function nodeCredentials(node: Pick<NodeLayout, 'id' | 'mspDir' | 'tlsRootCertPath'>, transport: NodeTransport): grpc.ChannelCredentials {
-  if (!transport.tls) return grpc.credentials.createInsecure();
+  if (!transport.tls) return boundDial(grpc.credentials.createInsecure(), node.id, CLI_DIAL_TIMEOUT_MS);
   const client = transport.client;
-  return grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath), client && fs.readFileSync(client.keyPath), client && fs.readFileSync(client.certPath), {
+  const credentials = grpc.credentials.createSsl(fs.readFileSync(node.tlsRootCertPath), client && fs.readFileSync(client.keyPath), client && fs.readFileSync(client.certPath), {
     checkServerIdentity: checkNodeServer(node),
   });
+  return boundDial(credentials, node.id, CLI_DIAL_TIMEOUT_MS);
 }
 
 const identity = (b: Buffer): Buffer => b;

@@ -8,6 +8,7 @@ import type { PvtSource } from '../privdata/pvt-puller';
 import { type ClientTls, clientCredentials } from '../orderer/orderer-client';
 import type { MembershipPeer } from '../discovery/membership-exchange';
 import { DialledTlsConnections } from '../dialled-tls-connections';
+import { DEFAULT_PEER_DIAL_TIMEOUT_MS } from '../../node/dial-timeouts';
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
@@ -87,6 +88,7 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
 export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, MembershipPeer {
   private readonly client: RawEndorserClient;
   private readonly tls: ClientTls;
+  private readonly dialTimeoutMs: number;
   private membershipClient: RawEndorserClient | undefined;
   private current: OpenStream | undefined;
   private nextId = 1;
@@ -98,9 +100,12 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
     readonly address: string,
     readonly mspId: string,
     tls: ClientTls,
+    /** How long a connection may take to come up (Fabric's `peer.gossip.dialTimeout`): past it the dial fails UNAVAILABLE naming the bound, and the next call dials afresh. */
+    dialTimeoutMs = DEFAULT_PEER_DIAL_TIMEOUT_MS,
   ) {
     this.tls = tls;
-    const { credentials, options } = clientCredentials(tls, this.connections);
+    this.dialTimeoutMs = dialTimeoutMs;
+    const { credentials, options } = clientCredentials(tls, { address, timeoutMs: dialTimeoutMs }, this.connections);
     this.client = new EndorserClientCtor(address, credentials, options);
   }
 
@@ -142,8 +147,9 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
 
   /**
    * Whether the last attempt to connect failed (gRPC's TRANSIENT_FAILURE: refused, unreachable,
-   * TLS refused) and no connection has been made since; gRPC keeps retrying with backoff, so a
-   * peer that comes back is reachable again. Asking does not itself connect.
+   * TLS refused, no answer within the dial timeout) and no connection has been made since; gRPC
+   * keeps retrying with backoff, so a peer that comes back is reachable again. Asking does not
+   * itself connect.
    */
   unreachable(): boolean {
     return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
@@ -162,7 +168,7 @@ export class RemoteEndorser implements EndorsingPeer, PvtPeer, PvtSource, Member
    */
   exchangeMembership(announcement: Uint8Array, deadline: number): Promise<Uint8Array> {
     if (this.membershipClient === undefined) {
-      const { credentials, options } = clientCredentials(this.tls, this.connections);
+      const { credentials, options } = clientCredentials(this.tls, { address: this.address, timeoutMs: this.dialTimeoutMs }, this.connections);
       this.membershipClient = new EndorserClientCtor(this.address, credentials, { ...options, 'grpc.use_local_subchannel_pool': 1 });
     }
     const client = this.membershipClient;

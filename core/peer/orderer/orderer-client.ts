@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { refuseRevokedServer, type TlsRevocations } from '../../node/tls-revocation';
 import { tlsCertificateHash } from '../../protocol/deliver-request';
 import { NODE_CLIENT_KEEPALIVE, clientKeepaliveOptions } from '../../node/grpc-keepalive';
+import { boundDial } from '../../node/grpc-dial-timeout';
+import { DEFAULT_DELIVERY_TIMINGS } from './delivery-timings';
 import { AtomicBroadcastDef } from '../grpc/raw-service';
 import { DialledTlsConnections } from '../dialled-tls-connections';
 
@@ -23,8 +25,16 @@ export interface ClientTls {
   readonly onRevoked?: (reason: string) => void;
 }
 
-/** Channel credentials and options for grpc-js from {@link ClientTls}; TLS connections are recorded in `connections` when given. */
-export function clientCredentials(tls: ClientTls, connections?: DialledTlsConnections): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+/**
+ * Channel credentials and options for grpc-js to dial the node at `dial.address` with
+ * {@link ClientTls}: each connection must be up within `dial.timeoutMs` ({@link boundDial}); TLS
+ * connections are recorded in `connections` when given.
+ */
+export function clientCredentials(
+  tls: ClientTls,
+  dial: { readonly address: string; readonly timeoutMs: number },
+  connections?: DialledTlsConnections,
+): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
   const options: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': 100 * 1024 * 1024,
     'grpc.max_send_message_length': 100 * 1024 * 1024,
@@ -34,13 +44,13 @@ export function clientCredentials(tls: ClientTls, connections?: DialledTlsConnec
     // then find a restarted orderer (or peer) minutes late. The puller's own retry bound instead.
     'grpc.max_reconnect_backoff_ms': 5_000,
   };
-  if (tls.rootCerts === undefined) return { credentials: grpc.credentials.createInsecure(), options };
+  if (tls.rootCerts === undefined) return { credentials: boundDial(grpc.credentials.createInsecure(), dial.address, dial.timeoutMs), options };
   if (tls.serverNameOverride !== undefined) options['grpc.ssl_target_name_override'] = tls.serverNameOverride;
   const { revocations, onRevoked } = tls;
   // grpc-js applies the name override to the host it passes.
   const verify: grpc.VerifyOptions = revocations === undefined ? {} : { checkServerIdentity: refuseRevokedServer(revocations, onRevoked) };
   const credentials = grpc.credentials.createSsl(tls.rootCerts, tls.privateKey ?? null, tls.certChain ?? null, verify);
-  return { credentials: connections === undefined ? credentials : connections.credentials(credentials), options };
+  return { credentials: boundDial(connections === undefined ? credentials : connections.credentials(credentials), dial.address, dial.timeoutMs), options };
 }
 
 type RawDuplex = grpc.ClientDuplexStream<Uint8Array, Buffer>;
@@ -72,8 +82,10 @@ export class OrdererClient {
   constructor(
     readonly address: string,
     tls: ClientTls,
+    /** How long a connection may take to come up (Fabric's `peer.deliveryclient.connTimeout`, `peer.client.connTimeout`: 3s). */
+    dialTimeoutMs = DEFAULT_DELIVERY_TIMINGS.connTimeoutMs,
   ) {
-    const { credentials, options } = clientCredentials(tls, this.connections);
+    const { credentials, options } = clientCredentials(tls, { address, timeoutMs: dialTimeoutMs }, this.connections);
     this.client = new AtomicBroadcastClientCtor(address, credentials, options);
     this.tlsCertHash = tls.certChain === undefined ? undefined : tlsCertificateHash(tls.certChain);
   }
@@ -111,9 +123,11 @@ export class OrdererClient {
   /**
    * Resolves true once the connection is up (TCP, TLS and the server's HTTP/2 settings), false when
    * the attempt fails or `timeoutMs` passes first. grpc-js has no connect timeout of its own: a
-   * stream opened on an address that never answers (a firewalled host, a server that accepts and
-   * never speaks) waits for the OS's TCP timeout or for ever. Fabric dials with a timeout and fails
-   * at once on a refused connection (`WithBlock`, `FailOnNonTempDialError`).
+   * stream opened on an address that never answers waits for the OS's TCP timeout (a firewalled
+   * host) or the dial timeout this client was made with (a server that accepts and never speaks).
+   * Fabric dials with a timeout and fails at once on a refused connection (`WithBlock`,
+   * `FailOnNonTempDialError`). An attempt that failed lately answers false at once: grpc-js waits
+   * its backoff before dialling again.
    */
   ready(timeoutMs: number): Promise<boolean> {
     const channel = this.client.getChannel();

@@ -95,18 +95,18 @@ describe('a peer reconnecting to the ordering service', () => {
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives up on an orderer that never answers after peer.deliveryClient.connTimeout, not 3 s', async () => {
+  it('gives up on an orderer that never answers within peer.deliveryClient.connTimeout, not 3 s', async () => {
     await nextBlock('150ms');
     await eventually(() => expect(peer.height(CHANNEL)).toBe(height));
-    // The puller is on the relay; once the relay hangs up it waits 100 ms, tries the silent host for
-    // connTimeout, waits 120 ms, and is back on the relay.
+    // The puller is on the relay; once the relay hangs up it waits 100 ms, tries the silent host (for
+    // connTimeout, or not at all while grpc-js backs off after its last dial there was cut at
+    // connTimeout), waits 120 ms, and is back on the relay.
     const streams = relay.connections();
     const cut = Date.now();
     relay.dropStreams();
     await eventually(() => expect(relay.connections()).toBe(streams + 1));
     const away = Date.now() - cut;
     expect(silentSockets.size).toBeGreaterThan(0);
-    expect(away).toBeGreaterThanOrEqual(CONN_TIMEOUT_MS);
     expect(away).toBeLessThan(2_000);
     await nextBlock('160ms');
     await eventually(() => expect(peer.height(CHANNEL)).toBe(height));
