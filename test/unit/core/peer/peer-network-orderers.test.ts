@@ -19,7 +19,7 @@ function channelsWith(endpoints: Map<string, string[]>): ChannelManager {
 
 const config = {
   node: { msp: { id: 'Org1MSP' } },
-  peer: { tls: { enabled: false }, ordererTlsRootCertFiles: [], ordererAddressOverrides: {}, gateway: { peers: [] } },
+  peer: { tls: { enabled: false }, ordererTlsRootCertFiles: [], ordererAddressOverrides: {}, gateway: { peers: [] }, deliveryClient: { connTimeoutMs: 3000 } },
 } as unknown as PeerConfig;
 
 describe('PeerNetwork orderer connections', () => {
