@@ -1,26 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { stringify } from 'yaml';
 import { ConfigError } from '../../../../core/errors';
-import { parseNodeConfig } from '../../../../core/node/config';
 import { reconnectDelayMs } from '../../../../core/peer/orderer/delivery-timings';
-import { loadPeerConfig, parsePeerConfig } from '../../../../core/peer/peer-config';
+import { peerFromEnv, peerWith } from './peer-config-fixture';
 
-const base = {
-  id: 'peer0',
-  kind: 'peer',
-  dataDir: './data',
-  msp: { id: 'Org1MSP', dir: './msp' },
-  plugins: { ledger: { plugin: 'ledger-sqlite' }, runtime: { plugin: 'runtime-isolated-vm' } },
-};
-const deliveryClient = (value: unknown) => parsePeerConfig(parseNodeConfig({ ...base, peer: { deliveryClient: value } }, '/etc/weft')).peer.deliveryClient;
+const deliveryClient = (value: unknown) => peerWith({ deliveryClient: value }).peer.deliveryClient;
 
 /** Fabric's `peer.deliveryclient.connTimeout` and `reConnectBackoffThreshold` (core/deliverservice/config.go). */
 describe('peer config: deliveryClient', () => {
   it("takes Fabric's defaults (3s, 3600s) when left out or zero, as viper's zero value does there", () => {
     const defaults = { connTimeoutMs: 3_000, reConnectBackoffThresholdMs: 3_600_000 };
-    expect(parsePeerConfig(parseNodeConfig({ ...base, peer: {} }, '/x')).peer.deliveryClient).toEqual(defaults);
+    expect(peerWith({}).peer.deliveryClient).toEqual(defaults);
     expect(deliveryClient({})).toEqual(defaults);
     expect(deliveryClient({ connTimeout: '0s', reConnectBackoffThreshold: '0' })).toEqual(defaults);
   });
@@ -41,16 +29,9 @@ describe('peer config: deliveryClient', () => {
   });
 
   it('is set from the environment like the rest of the file', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-delivery-client-'));
-    try {
-      const file = path.join(dir, 'peer.yaml');
-      fs.writeFileSync(file, stringify({ ...base, peer: {} }));
-      const config = loadPeerConfig(file, { WEFT_PEER_DELIVERYCLIENT_CONNTIMEOUT: '10s' });
-      expect(config.peer.deliveryClient.connTimeoutMs).toBe(10_000);
-      expect(config.node.overriddenFromEnv).toEqual(['peer.deliveryClient.connTimeout']);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const config = peerFromEnv({ WEFT_PEER_DELIVERYCLIENT_CONNTIMEOUT: '10s' });
+    expect(config.peer.deliveryClient.connTimeoutMs).toBe(10_000);
+    expect(config.node.overriddenFromEnv).toEqual(['peer.deliveryClient.connTimeout']);
   });
 });
 

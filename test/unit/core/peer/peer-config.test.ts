@@ -1,15 +1,6 @@
 import { ConfigError } from '../../../../core/errors';
-import { parseNodeConfig } from '../../../../core/node/config';
-import { parsePeerConfig, snapshotsRootDir } from '../../../../core/peer/peer-config';
-
-const base = {
-  id: 'peer0',
-  kind: 'peer',
-  dataDir: './data',
-  msp: { id: 'Org1MSP', dir: './msp' },
-  plugins: { ledger: { plugin: 'ledger-sqlite' }, runtime: { plugin: 'runtime-isolated-vm' } },
-};
-const peerWith = (peer: unknown) => parsePeerConfig(parseNodeConfig({ ...base, peer }, '/etc/weft'));
+import { snapshotsRootDir } from '../../../../core/peer/peer-config';
+import { peerWith } from './peer-config-fixture';
 
 describe('peer config: sections left out', () => {
   it("take every field's own default", () => {
