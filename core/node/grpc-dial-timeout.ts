@@ -26,9 +26,19 @@ function boundConnect(connect: SecureConnect, socket: Socket, dial: { readonly a
   return new Promise((resolve, reject) => {
     /** The socket HTTP/2 runs on, once TLS (if any) is up. */
     let secured: Socket | undefined;
-    const timer = setTimeout(() => {
+    let due = Date.now() + dial.timeoutMs;
+    const expire = (): void => {
       // A server's SETTINGS frame is the first thing it sends on HTTP/2: one byte read and it answered.
       if (secured !== undefined && secured.bytesRead > 0) return;
+      // Fired well past its time, this process was not running (a stalled event loop, a starved CPU):
+      // timers run before pending reads, so what the server sent meanwhile is unread yet. The bound
+      // judges the server's silence, not ours: it gets the bound again, counted from now.
+      if (Date.now() - due > dial.timeoutMs / 2) {
+        due = Date.now() + dial.timeoutMs;
+        timer = setTimeout(expire, dial.timeoutMs);
+        timer.unref();
+        return;
+      }
       const stage = secured === undefined && dial.secure ? 'TLS handshake' : 'HTTP/2 settings frame';
       const err = new NodeError(
         'DIAL_TIMEOUT',
@@ -43,7 +53,8 @@ function boundConnect(connect: SecureConnect, socket: Socket, dial: { readonly a
       // grpc-js listens for the error while it waits for HTTP/2 and passes its message to the calls; an unheard 'error' would crash the process.
       if (secured.listenerCount('error') > 0) secured.destroy(err);
       else secured.destroy();
-    }, dial.timeoutMs);
+    };
+    let timer = setTimeout(expire, dial.timeoutMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     connect(socket).then(

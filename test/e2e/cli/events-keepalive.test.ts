@@ -51,11 +51,14 @@ describe('a chaincode event watch whose connection dies silently', () => {
     const blocks: BlockSummary[] = [];
     const progress: { at: number; line: string }[] = [];
     let seen: (() => void) | undefined;
+    // Both watches end with the test, whatever it asserts: one left running would outlive the network and fail a later suite in this worker.
+    const end = new AbortController();
     // The same peer (its name, its TLS certificate), dialled through the relay.
     const relayed = { ...peer, address: relay.address };
     const blockWatch = watchBlockEvents(layout, {
       peer: relayed,
       filtered: true,
+      interrupt: end.signal,
       keepalive: KEEPALIVE,
       count: 3,
       timeoutMs: 30_000,
@@ -66,6 +69,7 @@ describe('a chaincode event watch whose connection dies silently', () => {
     const watch = watchChaincodeEvents(layout, user, {
       chaincode: 'kv',
       gatewayPeer: relayed,
+      interrupt: end.signal,
       keepalive: KEEPALIVE,
       count: 3,
       // Without keepalive the watch would wait here forever: this ends it, one event short.
@@ -77,30 +81,38 @@ describe('a chaincode event watch whose connection dies silently', () => {
         seen?.();
       },
     });
-    await waitUntil(() => progress.some((p) => p.line.startsWith('listening for kv events')) && progress.some((p) => p.line.startsWith('blocks: listening')));
-    const first = await put('k1');
-    await waitUntil(() => events.length === 1 && blocks.length === 1);
+    try {
+      await waitUntil(() => progress.some((p) => p.line.startsWith('listening for kv events')) && progress.some((p) => p.line.startsWith('blocks: listening')));
+      const first = await put('k1');
+      await waitUntil(() => events.length === 1 && blocks.length === 1);
 
-    relay.blackHole();
-    const silentAt = Date.now();
-    // Committed while the watch's connection is a black hole (invoked on the peer directly).
-    const meanwhile = [await put('k2'), await put('k3')];
-    const result = await watch;
+      relay.blackHole();
+      const silentAt = Date.now();
+      // Committed while the watch's connection is a black hole (invoked on the peer directly).
+      const meanwhile = [await put('k2'), await put('k3')];
+      const result = await watch;
 
-    expect(events.map((e) => e.transactionId)).toEqual([first, ...meanwhile]);
-    expect(result).toEqual({ seen: 3, reason: 'count', reconnects: 1 });
-    const lost = progress.find((p) => p.line.startsWith(`lost ${peer.id}`));
-    expect(lost?.line).toMatch(/reconnecting in/);
-    // The next ping (within the interval) goes unanswered for the timeout; slack for a loaded machine.
-    expect(lost!.at - silentAt).toBeLessThan(KEEPALIVE.intervalMs + KEEPALIVE.timeoutMs + 2_000);
-    expect(progress.some((p) => p.line.startsWith(`reconnected to ${peer.id}`))).toBe(true);
-    // A new flow through the relay: the one that went silent was never closed by either side.
-    expect(relay.connections()).toBeGreaterThanOrEqual(2);
+      expect(events.map((e) => e.transactionId)).toEqual([first, ...meanwhile]);
+      expect(result).toEqual({ seen: 3, reason: 'count', reconnects: 1 });
+      const lost = progress.find((p) => p.line.startsWith(`lost ${peer.id}`));
+      expect(lost?.line).toMatch(/reconnecting in/);
+      // The next ping (within the interval) goes unanswered for the timeout; slack for a loaded machine.
+      expect(lost!.at - silentAt).toBeLessThan(KEEPALIVE.intervalMs + KEEPALIVE.timeoutMs + 2_000);
+      expect(progress.some((p) => p.line.startsWith(`reconnected to ${peer.id}`))).toBe(true);
+      // A new flow through the relay: the one that went silent was never closed by either side.
+      expect(relay.connections()).toBeGreaterThanOrEqual(2);
 
-    const blockResult = await blockWatch;
-    expect(blocks.map((b) => b.transactions.map((t) => t.txId))).toEqual([first, ...meanwhile].map((tx) => [tx]));
-    expect(blockResult).toEqual({ seen: 3, reason: 'count', reconnects: 1 });
-    expect(progress.some((p) => p.line.startsWith(`blocks: reconnected to ${peer.id}`))).toBe(true);
+      const blockResult = await blockWatch;
+      expect(blocks.map((b) => b.transactions.map((t) => t.txId))).toEqual([first, ...meanwhile].map((tx) => [tx]));
+      expect(blockResult).toEqual({ seen: 3, reason: 'count', reconnects: 1 });
+      expect(progress.some((p) => p.line.startsWith(`blocks: reconnected to ${peer.id}`))).toBe(true);
+    } catch (err) {
+      // What the watches said is what tells a lost connection from a slow one.
+      throw new Error(`${(err as Error).message}\nprogress:\n${progress.map((p) => `${p.at} ${p.line}`).join('\n')}`, { cause: err });
+    } finally {
+      end.abort();
+      await Promise.allSettled([watch, blockWatch]);
+    }
 
     async function waitUntil(done: () => boolean, timeoutMs = 20_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;

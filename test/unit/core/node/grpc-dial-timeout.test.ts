@@ -50,6 +50,19 @@ it('leaves a connection whose server answered open past the bound', async () => 
   expect(socket.destroyed).toBe(false);
 });
 
+it('gives the bound again when this process stalled past it, its timer firing before the reads: what the server sent is not silence', async () => {
+  const port = await listen('settings');
+  const { socket } = await connector(grpc.credentials.createInsecure(), port).connect(await tcp(port));
+  // The event loop held past the bound: when it runs again the timer fires before the server's bytes are read.
+  const until = Date.now() + 3 * BOUND_MS;
+  while (Date.now() < until) {
+    // busy: a stalled or starved process
+  }
+  await new Promise((resolve) => socket.once('data', resolve));
+  await pastTheBound();
+  expect(socket.destroyed).toBe(false);
+});
+
 it('destroys a plaintext connection whose server sent nothing, with a DIAL_TIMEOUT naming address, bound and stage', async () => {
   const port = await listen(undefined);
   const { socket } = await connector(grpc.credentials.createInsecure(), port).connect(await tcp(port));
