@@ -105,17 +105,42 @@ export function destroyTokenKeys(address: TokenAddress, ids: readonly Uint8Array
   }
 }
 
-/** A handle that destroys `keys` in the token `address` names, for a caller that throws away what they were certified for. */
-export function tokenKeysDiscarder(address: TokenAddress, keys: readonly GeneratedTokenKey[]): () => void {
-  const ids = keys.map((k) => k.ski);
-  return () => void destroyTokenKeys(address, ids);
+/** Keys made in one token for one piece of work ({@link withTokenKeys}). */
+export interface TokenKeyMaker {
+  /** A new key pair in the token, recorded so that a failure of the work destroys it again. */
+  generate(): GeneratedTokenKey;
+  /** A handle that destroys `keys` (by default every key made so far) in the token, for a caller that throws away what they were certified for. */
+  discarder(keys?: readonly GeneratedTokenKey[]): () => void;
 }
 
-/** {@link tokenKeysDiscarder} run at once, on a failure already being reported. */
-export function discardTokenKeysQuietly(address: TokenAddress, keys: readonly GeneratedTokenKey[]): void {
+/**
+ * Runs `work` with the token `address` names open, once, before anything is written (a library,
+ * token or PIN that fails leaves nothing), or with none (`address` undefined: keys in files). When
+ * `work` throws, every key it made is destroyed again: no certificate of theirs survives.
+ */
+export async function withTokenKeys<T>(address: TokenAddress | undefined, work: (keys: TokenKeyMaker | undefined) => Promise<T>): Promise<T> {
+  if (address === undefined) return work(undefined);
+  const lease = openToken(address);
+  const made: GeneratedTokenKey[] = [];
+  const discarder = (keys: readonly GeneratedTokenKey[] = [...made]): (() => void) => {
+    const ids = keys.map((k) => k.ski);
+    return () => void destroyTokenKeys(address, ids);
+  };
+  const generate = (): GeneratedTokenKey => {
+    const key = generateTokenKey(lease.token);
+    made.push(key);
+    return key;
+  };
   try {
-    tokenKeysDiscarder(address, keys)();
-  } catch {
-    // A token that failed the generation may refuse this too: the first error is the one to report.
+    return await work({ generate, discarder });
+  } catch (err) {
+    try {
+      discarder()();
+    } catch {
+      // A token that failed the work may refuse this too: the work's error is the one to report.
+    }
+    throw err;
+  } finally {
+    lease.release();
   }
 }

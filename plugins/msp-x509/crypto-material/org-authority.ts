@@ -4,11 +4,10 @@ import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
-import type { IssuedSigningKey, MemberIssueOptions, OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember, SigningKeyToken } from '../../../core/msp/crypto-material';
+import type { IssuedSigningKey, MemberIssueOptions, OrgAuthority, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
 import { keystoreHoldsKey } from '../msp-folder';
-import { openToken, type Pkcs11Token } from '../pkcs11-token';
-import { discardTokenKeysQuietly, generateTokenKey, tokenKeysDiscarder, type GeneratedTokenKey } from '../token-key-generation';
+import { withTokenKeys, type TokenKeyMaker } from '../token-key-generation';
 import { reissueRootCertificate, sameCaIdentity } from './ca-renewal';
 import { defaultValidity, issueEndEntity, issueForPublicKey } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
@@ -94,7 +93,7 @@ export async function issueOrgUsers(org: OrgFolder, users: readonly string[], ou
   const ca = loadOrgCa(org.orgDir, 'ca');
   const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
   const configYaml = nodeOusConfigYaml(ca.fileName);
-  return withSigningKeys(options.signingKeys, async (keys) => {
+  return withTokenKeys(options.signingKeys, async (keys) => {
     const issued: ({ user: string; serialNumber: string } & IssuedSigningKey)[] = [];
     for (const user of users) {
       const name = `${user}@${org.domain}`;
@@ -121,33 +120,7 @@ export async function issueOrgPeer(
   const dir = path.join(outOrgDir, 'peers', fqdn);
   if (fs.existsSync(dir)) throw new ConfigError('PEER_EXISTS', `peer ${peer.name} of ${org.domain} already exists: ${dir}`, { field: 'name', peer: peer.name });
   const sans = [...new Set([fqdn, peer.name, 'localhost', '127.0.0.1', ...peer.sans])];
-  return withSigningKeys(options.signingKeys, (keys) => issueMember(ca, tlsCa, { dir, name: fqdn, role: 'peer', tlsPrefix: 'server', sans }, nodeOusConfigYaml(ca.fileName), keys));
-}
-
-/** Where {@link issueMember} generates enrollment keys: the open token, and the keys made in it so far. */
-interface TokenKeys {
-  readonly address: SigningKeyToken;
-  readonly token: Pkcs11Token;
-  readonly made: GeneratedTokenKey[];
-}
-
-/**
- * Runs `issue` with `signingKeys`' token open (once, before anything is written: a library, token
- * or PIN that fails leaves nothing), or with none for keys in files. When `issue` throws, the keys
- * it made in the token are destroyed: no certificate of theirs survives.
- */
-async function withSigningKeys<T>(signingKeys: SigningKeyToken | undefined, issue: (keys: TokenKeys | undefined) => Promise<T>): Promise<T> {
-  if (signingKeys === undefined) return issue(undefined);
-  const lease = openToken(signingKeys);
-  const keys: TokenKeys = { address: signingKeys, token: lease.token, made: [] };
-  try {
-    return await issue(keys);
-  } catch (err) {
-    discardTokenKeysQuietly(signingKeys, keys.made);
-    throw err;
-  } finally {
-    lease.release();
-  }
+  return withTokenKeys(options.signingKeys, (keys) => issueMember(ca, tlsCa, { dir, name: fqdn, role: 'peer', tlsPrefix: 'server', sans }, nodeOusConfigYaml(ca.fileName), keys));
 }
 
 /**
@@ -160,11 +133,11 @@ async function issueMember(
   tlsCa: LoadedCa,
   member: { readonly dir: string; readonly name: string; readonly role: 'client' | 'peer'; readonly tlsPrefix: 'client' | 'server'; readonly sans: readonly string[] },
   configYaml: string,
-  keys: TokenKeys | undefined,
+  keys: TokenKeyMaker | undefined,
 ): Promise<{ serialNumber: string } & IssuedSigningKey> {
   const { dir, name, tlsPrefix } = member;
   const signOptions = { commonName: name, organizationalUnits: [member.role] };
-  const tokenKey = keys === undefined ? undefined : generateKeyIn(keys);
+  const tokenKey = keys?.generate();
   const sign = tokenKey === undefined ? await issueEndEntity(ca.signer, ca.subject, signOptions) : { ...(await issueForPublicKey(ca.signer, ca.subject, signOptions, tokenKey.publicKey)), keyPem: undefined };
   const tls = await issueEndEntity(tlsCa.signer, tlsCa.subject, { commonName: name, usage: 'tls', subjectAltNames: member.sans });
   writeFile(path.join(dir, 'msp', 'signcerts', `${name}-cert.pem`), sign.certPem);
@@ -176,14 +149,7 @@ async function issueMember(
   writeFile(path.join(dir, 'tls', 'ca.crt'), tlsCa.certPem);
   writeFile(path.join(dir, 'tls', `${tlsPrefix}.crt`), tls.certPem);
   writeFile(path.join(dir, 'tls', `${tlsPrefix}.key`), tls.keyPem, true);
-  return { serialNumber: sign.serialNumber, ...(keys !== undefined && tokenKey !== undefined && { discardSigningKey: tokenKeysDiscarder(keys.address, [tokenKey]) }) };
-}
-
-/** A new key pair in the token, recorded first so that a failure after it destroys it too. */
-function generateKeyIn(keys: TokenKeys): GeneratedTokenKey {
-  const key = generateTokenKey(keys.token);
-  keys.made.push(key);
-  return key;
+  return { serialNumber: sign.serialNumber, ...(keys !== undefined && tokenKey !== undefined && { discardSigningKey: keys.discarder([tokenKey]) }) };
 }
 
 /**

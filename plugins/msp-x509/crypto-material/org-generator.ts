@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
-import { openToken } from '../pkcs11-token';
-import { discardTokenKeysQuietly, generateTokenKey, tokenKeysDiscarder, type GeneratedTokenKey } from '../token-key-generation';
+import { withTokenKeys } from '../token-key-generation';
 import { CertificateAuthority, type IssuedCertificate, type IssueOptions } from './certificate-authority';
 import type { NodeOuRole } from './test-org';
 
@@ -143,91 +142,82 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   const w = new Writer(tmpDir);
   const final = (rel: string): string => path.join(orgDir, rel);
 
-  // Opened before any of the org's files is written: a library, token or PIN that fails leaves nothing.
-  const lease = s.signingKeys === undefined ? undefined : openToken(s.signingKeys);
-  const tokenKeys: GeneratedTokenKey[] = [];
-  const signingKey = async (options: IssueOptions): Promise<{ certPem: string; keyPem?: string }> => {
-    if (lease === undefined) return ca.issue(options);
-    const key = generateTokenKey(lease.token);
-    tokenKeys.push(key);
-    return ca.issueFor(options, key.publicKey);
-  };
+  // The token opened before any of the org's files is written (a library, token or PIN that fails
+  // leaves nothing); a failure destroys the keys made in it, whose certificates could sign nothing.
+  return withTokenKeys(s.signingKeys, async (keys) => {
+    const signingKey = async (options: IssueOptions): Promise<{ certPem: string; keyPem?: string }> => (keys === undefined ? ca.issue(options) : ca.issueFor(options, keys.generate().publicKey));
+    try {
+      w.file(`ca/${caFile}`, ca.certPem);
+      w.file('ca/priv_sk', ca.keyPem, true);
+      w.file(`tlsca/${tlsCaFile}`, tlsCa.certPem);
+      w.file('tlsca/priv_sk', tlsCa.keyPem, true);
+      w.file(`msp/cacerts/${caFile}`, ca.certPem);
+      w.file(`msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
+      w.file('msp/config.yaml', configYaml);
 
-  try {
-    w.file(`ca/${caFile}`, ca.certPem);
-    w.file('ca/priv_sk', ca.keyPem, true);
-    w.file(`tlsca/${tlsCaFile}`, tlsCa.certPem);
-    w.file('tlsca/priv_sk', tlsCa.keyPem, true);
-    w.file(`msp/cacerts/${caFile}`, ca.certPem);
-    w.file(`msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
-    w.file('msp/config.yaml', configYaml);
-
-    const member = async (
-      dir: string,
-      name: string,
-      role: NodeOuRole,
-      tlsPrefix: 'server' | 'client',
-      sans: readonly string[] | undefined,
-    ): Promise<GeneratedMember> => {
-      const sign = await signingKey({ commonName: name, organizationalUnits: [role] });
-      const tls: IssuedCertificate = await tlsCa.issue({ commonName: name, usage: 'tls', subjectAltNames: sans });
-      const signCert = w.file(`${dir}/msp/signcerts/${name}-cert.pem`, sign.certPem);
-      const key = `${dir}/msp/keystore/priv_sk`;
-      // A token key leaves keystore/ empty, as `weft msp import-key` does: how every tool tells where the key is.
-      if (sign.keyPem === undefined) w.dir(`${dir}/msp/keystore`);
-      else w.file(key, sign.keyPem, true);
-      w.file(`${dir}/msp/cacerts/${caFile}`, ca.certPem);
-      w.file(`${dir}/msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
-      w.file(`${dir}/msp/config.yaml`, configYaml);
-      const tlsCaRel = w.file(`${dir}/tls/ca.crt`, tlsCa.certPem);
-      const tlsCert = w.file(`${dir}/tls/${tlsPrefix}.crt`, tls.certPem);
-      const tlsKey = w.file(`${dir}/tls/${tlsPrefix}.key`, tls.keyPem, true);
-      return {
-        name,
-        role,
-        dir: final(dir),
-        mspDir: final(`${dir}/msp`),
-        signCertPath: final(signCert),
-        keyPath: final(key),
-        tlsDir: final(`${dir}/tls`),
-        tlsCaPath: final(tlsCaRel),
-        tlsCertPath: final(tlsCert),
-        tlsKeyPath: final(tlsKey),
+      const member = async (
+        dir: string,
+        name: string,
+        role: NodeOuRole,
+        tlsPrefix: 'server' | 'client',
+        sans: readonly string[] | undefined,
+      ): Promise<GeneratedMember> => {
+        const sign = await signingKey({ commonName: name, organizationalUnits: [role] });
+        const tls: IssuedCertificate = await tlsCa.issue({ commonName: name, usage: 'tls', subjectAltNames: sans });
+        const signCert = w.file(`${dir}/msp/signcerts/${name}-cert.pem`, sign.certPem);
+        const key = `${dir}/msp/keystore/priv_sk`;
+        // A token key leaves keystore/ empty, as `weft msp import-key` does: how every tool tells where the key is.
+        if (sign.keyPem === undefined) w.dir(`${dir}/msp/keystore`);
+        else w.file(key, sign.keyPem, true);
+        w.file(`${dir}/msp/cacerts/${caFile}`, ca.certPem);
+        w.file(`${dir}/msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
+        w.file(`${dir}/msp/config.yaml`, configYaml);
+        const tlsCaRel = w.file(`${dir}/tls/ca.crt`, tlsCa.certPem);
+        const tlsCert = w.file(`${dir}/tls/${tlsPrefix}.crt`, tls.certPem);
+        const tlsKey = w.file(`${dir}/tls/${tlsPrefix}.key`, tls.keyPem, true);
+        return {
+          name,
+          role,
+          dir: final(dir),
+          mspDir: final(`${dir}/msp`),
+          signCertPath: final(signCert),
+          keyPath: final(key),
+          tlsDir: final(`${dir}/tls`),
+          tlsCaPath: final(tlsCaRel),
+          tlsCertPath: final(tlsCert),
+          tlsKeyPath: final(tlsKey),
+        };
       };
-    };
 
-    const nodeMembers: Record<string, GeneratedMember> = {};
-    for (const host of nodes) {
-      const fqdn = `${host}.${domain}`;
-      const sans = [...new Set([fqdn, host, 'localhost', '127.0.0.1', ...s.sans, ...(s.nodeSans[host] ?? [])])];
-      nodeMembers[host] = await member(`${s.kind}s/${fqdn}`, fqdn, s.kind, 'server', sans);
+      const nodeMembers: Record<string, GeneratedMember> = {};
+      for (const host of nodes) {
+        const fqdn = `${host}.${domain}`;
+        const sans = [...new Set([fqdn, host, 'localhost', '127.0.0.1', ...s.sans, ...(s.nodeSans[host] ?? [])])];
+        nodeMembers[host] = await member(`${s.kind}s/${fqdn}`, fqdn, s.kind, 'server', sans);
+      }
+      const userMembers: Record<string, GeneratedMember> = {};
+      for (const user of users) {
+        const name = `${user}@${domain}`;
+        userMembers[user] = await member(`users/${name}`, name, user === 'Admin' ? 'admin' : 'client', 'client', [name]);
+      }
+      fs.renameSync(tmpDir, orgDir);
+      return {
+        domain,
+        mspId: s.mspId,
+        kind: s.kind,
+        orgDir,
+        mspDir: final('msp'),
+        caCertPath: final(`ca/${caFile}`),
+        caKeyPath: final('ca/priv_sk'),
+        tlsCaCertPath: final(`tlsca/${tlsCaFile}`),
+        tlsCaKeyPath: final('tlsca/priv_sk'),
+        nodes: nodeMembers,
+        users: userMembers,
+        ...(keys !== undefined && { discardSigningKeys: keys.discarder() }),
+      };
+    } catch (err) {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+      throw err;
     }
-    const userMembers: Record<string, GeneratedMember> = {};
-    for (const user of users) {
-      const name = `${user}@${domain}`;
-      userMembers[user] = await member(`users/${name}`, name, user === 'Admin' ? 'admin' : 'client', 'client', [name]);
-    }
-    fs.renameSync(tmpDir, orgDir);
-    return {
-      domain,
-      mspId: s.mspId,
-      kind: s.kind,
-      orgDir,
-      mspDir: final('msp'),
-      caCertPath: final(`ca/${caFile}`),
-      caKeyPath: final('ca/priv_sk'),
-      tlsCaCertPath: final(`tlsca/${tlsCaFile}`),
-      tlsCaKeyPath: final('tlsca/priv_sk'),
-      nodes: nodeMembers,
-      users: userMembers,
-      ...(s.signingKeys !== undefined && { discardSigningKeys: tokenKeysDiscarder(s.signingKeys, tokenKeys) }),
-    };
-  } catch (err) {
-    fs.rmSync(tmpDir, { recursive: true, force: true });
-    // Keys whose certificates were never written could sign nothing: leave none behind.
-    if (s.signingKeys !== undefined) discardTokenKeysQuietly(s.signingKeys, tokenKeys);
-    throw err;
-  } finally {
-    lease?.release();
-  }
+  });
 }
