@@ -80,12 +80,18 @@ export function keystoreHasKey(mspDir: string): boolean {
 }
 
 /**
- * The CLI token's msp options for a user whose key was moved into it (`weft msp import-key` leaves
- * `keystore/` there but empty) when the CLI's token variables are set; undefined otherwise. An
- * export leaves out other orgs' keystore folders altogether, so they never count as in the token.
+ * Whether `mspDir/keystore` is there but empty: the member's key is in a PKCS#11 token (moved by
+ * `weft msp import-key`, or made there by `--hsm-library`). An export leaves out other orgs'
+ * keystore folders altogether, so those never count.
  */
+export function keystoreEmptied(mspDir: string): boolean {
+  const keystore = path.join(mspDir, 'keystore');
+  return fs.existsSync(keystore) && fs.readdirSync(keystore).length === 0;
+}
+
+/** The CLI token's msp options for a user whose key is in a token ({@link keystoreEmptied}) when the CLI's token variables are set; undefined otherwise. */
 export function userTokenOptions(mspDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | undefined {
-  if (!fs.existsSync(path.join(mspDir, 'keystore')) || keystoreHasKey(mspDir)) return undefined;
+  if (!keystoreEmptied(mspDir)) return undefined;
   return cliTokenMspOptions(env);
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
+import { keystoreEmptied } from '../client/cli-token';
 import { isEmptyOrAbsent, writeTree } from '../templates/render-tree';
 import { openNetwork, type Progress } from './network-access';
 import { type NetworkLayout, orgNamed } from './network-layout';
@@ -108,7 +109,7 @@ export function exportNetwork(dir: string, out: string, orgRefs: readonly string
   }
   picked.push(...nodes.map((n) => n.configFile));
   // An empty keystore says the member's key is in a PKCS#11 token (weft network init --hsm-library): it travels with the org's keys.
-  const tokenKeystores = dirsUnder(layout.organizationsDir).filter((d) => path.basename(d) === 'keystore' && keyDirs.some((k) => d.startsWith(k)) && fs.readdirSync(d).length === 0);
+  const tokenKeystores = dirsUnder(layout.organizationsDir).filter((d) => path.basename(d) === 'keystore' && keyDirs.some((k) => d.startsWith(k)) && keystoreEmptied(path.dirname(d)));
 
   // Keys stay 0600; every other file keeps its mode too.
   writeTree(

@@ -5,7 +5,7 @@ import { ConfigError } from '../../../core/errors';
 import { copyCertificates, withOrg } from './add-org-across';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile } from './network-channels';
-import { keystoreHasKey } from '../client/cli-token';
+import { keystoreEmptied } from '../client/cli-token';
 import { nodeMspOptionsFor, tokenNamedBy, type HsmKeyFlags } from './member-token';
 import { writeNodeConfigs } from './network-init';
 import { NetworkLayout, type NodeLayout } from './network-layout';
@@ -94,7 +94,7 @@ export function joinNetwork(dir: string, from: string, progress: Progress, keys:
  * keystore is empty (`weft network new-org --hsm-library`) would get a config that cannot load its key.
  */
 function assertPeerKeysInFiles(target: string, peers: readonly NodeLayout[]): void {
-  const inToken = peers.filter((p) => fs.existsSync(path.join(p.mspDir, 'keystore')) && !keystoreHasKey(p.mspDir));
+  const inToken = peers.filter((p) => keystoreEmptied(p.mspDir));
   if (inToken.length === 0) return;
   throw new ConfigError('MEMBER_KEY_NOT_HERE', `${inToken.map((p) => p.id).join(', ')} ${inToken.length === 1 ? 'has' : 'have'} no key in ${path.relative(target, path.join(inToken[0]!.mspDir, 'keystore'))}: made in a PKCS#11 token (weft network new-org --hsm-library), so ${inToken.length === 1 ? 'its config needs' : 'their configs need'} that token named; nothing was written`, {
     field: '--hsm-library',
@@ -118,10 +118,10 @@ function ownDefinition(target: string): OrgDefinition {
     });
   }
   const definition = readOrgDefinition(path.join(target, ORG_DEFINITION_FILE), 'dir');
-  const keystore = path.join(orgFolder(target, definition.org), 'users', `Admin@${definition.org.domain}`, 'msp', 'keystore');
-  const admin = path.join(keystore, 'priv_sk');
-  // An empty keystore is an Admin whose key new-org made in a PKCS#11 token.
-  if (!keyHere(admin) && !(fs.existsSync(keystore) && !keystoreHasKey(path.dirname(keystore)))) {
+  const adminMsp = path.join(orgFolder(target, definition.org), 'users', `Admin@${definition.org.domain}`, 'msp');
+  const admin = path.join(adminMsp, 'keystore', 'priv_sk');
+  // Or an Admin whose key new-org made in a PKCS#11 token.
+  if (!keyHere(admin) && !keystoreEmptied(adminMsp)) {
     throw new ConfigError('ORG_KEYS_NOT_HERE', `${target} holds no key of ${definition.org.mspId}'s Admin (${admin}): join from the directory weft network new-org made`, { field: 'dir' });
   }
   return definition;
