@@ -13,7 +13,7 @@ import { missingSignatures, needsMet, readUpdateFile, signForPolicies, signerMsp
 import { openNetwork, type Progress } from './network-access';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
-import { discardNewSigningKeys, nodeMspOptionsFor, signingKeyTokenOf } from './member-token';
+import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
@@ -163,7 +163,7 @@ export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: str
     fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
     ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token));
     const newPeers = staged.peersOf(spec);
-    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), nodeMspOptionsFor(token));
+    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), token);
 
     const before = await fetchBlock(network, 'config');
     const current = parseConfigBlock(before.bytes);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
 import type { SigningKeyToken } from '../../../core/msp/crypto-material';
-import { CLI_PKCS11_LABEL_ENV, CLI_PKCS11_LIBRARY_ENV, cliTokenMspOptions, nodeTokenOf, tokenMspOptions, tokenPinFromEnv, type TokenName } from '../client/cli-token';
+import { CLI_PKCS11_LABEL_ENV, CLI_PKCS11_LIBRARY_ENV, cliTokenMspOptions, nodeTokenOf, tokenPinFromEnv, type TokenName } from '../client/cli-token';
 import { DEFAULT_PIN_ENV } from '../hsm-key-import';
 import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
@@ -74,11 +74,6 @@ export function addedUserToken(network: NetworkLayout, org: PeerOrgSpec, keys: H
   // Checked for both-or-neither (CLI_PKCS11_INCOMPLETE) here, before anything is written.
   const cli = cliTokenMspOptions(env) === undefined ? undefined : { library: path.resolve(env[CLI_PKCS11_LIBRARY_ENV]!), label: env[CLI_PKCS11_LABEL_ENV]! };
   return withPin(cli ?? sibling, env);
-}
-
-/** The node configs' `plugins.msp.options` for keys generated in `token` (the PKCS11 bccsp section, no PIN); undefined for keys in files. */
-export function nodeMspOptionsFor(token: TokenName | undefined): Record<string, unknown> | undefined {
-  return token === undefined ? undefined : tokenMspOptions(token.library, token.label);
 }
 
 function withPin(token: TokenName, env: NodeJS.ProcessEnv): SigningKeyToken {

@@ -13,7 +13,7 @@ import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './netwo
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
 import { NetworkLayout } from './network-layout';
-import { discardNewSigningKeys, nodeMspOptionsFor, signingKeyTokenOf } from './member-token';
+import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isThisMachine } from './node-hosts';
@@ -77,7 +77,7 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
     progress(`generating crypto material and node configs for ${org.name} (${org.mspId}, ${org.domain})${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     ({ discardSigningKeys } = await generatePeerOrg(org, staging.dir, token));
-    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), nodeMspOptionsFor(token));
+    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), token);
 
     const before = await fetchBlock(network, 'config');
     const current = parseConfigBlock(before.bytes);

@@ -13,7 +13,7 @@ import { assertCaKeysHere } from './network-users';
 import { portTaker, usedPorts, type PortCheck } from './new-org-spec';
 import { knownPeerEntry } from './node-configs';
 import { editedGatewayPeerLists, replaceNodeConfig } from './gateway-peer-lists';
-import { addedPeerToken, discardNewSigningKeys, nodeMspOptionsFor, type HsmKeyFlags } from './member-token';
+import { addedPeerToken, discardNewSigningKeys, type HsmKeyFlags } from './member-token';
 import { isLoopbackHost, NodeHost } from './node-hosts';
 import { orgAuthority } from './org-authority';
 import { StagingDir } from './staging-dir';
@@ -98,7 +98,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
     const orgRef = { orgDir: network.peerOrgDir(org), domain: org.domain };
     ({ serialNumber, discardSigningKey } = await orgAuthority().issueOrgPeer(orgRef, { name, sans: [host] }, staged.peerOrgDir(stagedOrg), { signingKeys: token }));
     copyOrgCrls(network.orgMspDir(org), path.join(staging.dir, entries[0]!, 'msp'));
-    writeNodeConfigs(staged, 'weft network add-peer', new Set([added.id]), nodeMspOptionsFor(token));
+    writeNodeConfigs(staged, 'weft network add-peer', new Set([added.id]), token);
     const keyIn = token === undefined ? '' : `, its signing key generated in PKCS#11 token "${token.label}" (it starts with WEFT_PKCS11_PIN set)`;
     progress(`issued ${added.id} (NodeOU peer, serial ${serialNumber}) and its TLS server certificate from ${org.mspId}'s CA and TLS CA${keyIn}; config written`);
     // Each entry was checked absent: one that is in place now but no longer staged was moved by this command.

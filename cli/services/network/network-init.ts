@@ -6,7 +6,7 @@ import { ConfigError } from '../../../core/errors';
 import type { GeneratedOrgMaterial, SigningKeyToken } from '../../../core/msp/crypto-material';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
-import { tokenMspOptions } from '../client/cli-token';
+import type { TokenName } from '../client/cli-token';
 import { mspTooling } from '../msp-tooling';
 import { discardNewSigningKeys, signingKeyTokenOf, type HsmKeyFlags } from './member-token';
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
@@ -233,7 +233,7 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
     for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token));
 
     onStep('writing node configs');
-    writeNodeConfigs(layout, 'weft network init', undefined, token === undefined ? undefined : tokenMspOptions(token.library, token.label));
+    writeNodeConfigs(layout, 'weft network init', undefined, token);
 
     for (const channel of layout.channels()) {
       onStep(`building the genesis block of channel ${channel.name}`);
@@ -242,19 +242,11 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
       fs.writeFileSync(file, channelGenesisBlock(layout.forChannel(channel.name), channel));
     }
   } catch (err) {
-    discardSigningKeys(generated, onStep);
+    // The network folder is not written, so nothing could ever sign with the keys already made.
+    discardNewSigningKeys(generated.map((o) => o.discardSigningKeys), onStep);
     throw err;
   }
   return reread;
-}
-
-/**
- * Removes from the token the keys of orgs generated before a failure: the network folder is not
- * written, so nothing could ever sign with them. A token that refuses is reported, not thrown:
- * the failure that stopped the init is the error to see.
- */
-function discardSigningKeys(generated: readonly GeneratedOrgMaterial[], onStep: (message: string) => void): void {
-  discardNewSigningKeys(generated.map((o) => o.discardSigningKeys), onStep);
 }
 
 /** Each node's TLS certificate also names the host other machines reach it at. */
@@ -270,9 +262,9 @@ export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys
   return mspTooling().generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers), signingKeys }, dir);
 }
 
-/** Writes the layout's node configs (those `only` names), each headed by what generated it; `mspOptions` as {@link nodeConfigs} takes them. */
-export function writeNodeConfigs(layout: NetworkLayout, by: string, only?: ReadonlySet<string>, mspOptions?: Record<string, unknown>): void {
-  for (const [node, config] of nodeConfigs(layout, only, mspOptions)) {
+/** Writes the layout's node configs (those `only` names), each headed by what generated it; `signsIn` as {@link nodeConfigs} takes it. */
+export function writeNodeConfigs(layout: NetworkLayout, by: string, only?: ReadonlySet<string>, signsIn?: TokenName): void {
+  for (const [node, config] of nodeConfigs(layout, only, signsIn)) {
     fs.mkdirSync(node.nodeDir, { recursive: true });
     fs.writeFileSync(node.configFile, `# ${node.kind} ${node.id}: generated from ${NETWORK_FILE} by ${by}\n${stringify(config)}`);
   }

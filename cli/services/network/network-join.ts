@@ -6,7 +6,7 @@ import { copyCertificates, withOrg } from './add-org-across';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile } from './network-channels';
 import { keystoreEmptied } from '../client/cli-token';
-import { nodeMspOptionsFor, tokenNamedBy, type HsmKeyFlags } from './member-token';
+import { tokenNamedBy, type HsmKeyFlags } from './member-token';
 import { writeNodeConfigs } from './network-init';
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { NETWORK_FILE, type NetworkSpec } from './network-spec';
@@ -69,7 +69,7 @@ export function joinNetwork(dir: string, from: string, progress: Progress, keys:
     copyCertificates(member.dir, staging.dir, certificates);
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     const peers = staged.peersOf(org);
-    writeNodeConfigs(staged, 'weft network join', new Set(peers.map((p) => p.id)), nodeMspOptionsFor(token));
+    writeNodeConfigs(staged, 'weft network join', new Set(peers.map((p) => p.id)), token);
     fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
     // network.yaml last: a directory without it is still a new org's, and the next run starts over.
     const entries = [...certificates.filter((e) => fs.existsSync(path.join(staging.dir, e))), ...peers.map((p) => path.relative(staging.dir, p.nodeDir))];

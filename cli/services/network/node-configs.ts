@@ -5,20 +5,21 @@ import { parsePeerConfig } from '../../../core/peer/peer-config';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { listenAddressFor } from './node-hosts';
 import { ConfigError } from '../../../core/errors';
+import { tokenMspOptions, type TokenName } from '../client/cli-token';
 import { NETWORK_MSP_PLUGIN } from '../msp-tooling';
 
 /**
  * The YAML config of each node, derived from network.yaml. Paths are relative to the config file,
  * so a network directory can be moved as a whole. Every config is validated with the node's own
  * schema before it is written: a schema change in the peer or orderer shows up here, at init.
- * `only` limits it to those node IDs (a new org's peers). `mspOptions` become every config's
- * `plugins.msp.options` (a signing key in a PKCS#11 token); without them the MSP plugin's defaults apply.
+ * `only` limits it to those node IDs (a new org's peers). With `signsIn`, every config's MSP signs in
+ * that PKCS#11 token (`plugins.msp.options.bccsp`, no PIN); without it the MSP plugin's defaults apply.
  */
-export function nodeConfigs(layout: NetworkLayout, only?: ReadonlySet<string>, mspOptions?: Record<string, unknown>): Map<NodeLayout, Record<string, unknown>> {
+export function nodeConfigs(layout: NetworkLayout, only?: ReadonlySet<string>, signsIn?: TokenName): Map<NodeLayout, Record<string, unknown>> {
   const out = new Map<NodeLayout, Record<string, unknown>>();
   const picked = (node: NodeLayout): boolean => only === undefined || only.has(node.id);
   const withMsp = (config: Record<string, unknown>): Record<string, unknown> =>
-    mspOptions === undefined ? config : { ...config, plugins: { ...(config.plugins as Record<string, unknown>), msp: { plugin: NETWORK_MSP_PLUGIN, options: mspOptions } } };
+    signsIn === undefined ? config : { ...config, plugins: { ...(config.plugins as Record<string, unknown>), msp: { plugin: NETWORK_MSP_PLUGIN, options: tokenMspOptions(signsIn.library, signsIn.label) } } };
   for (const node of layout.orderers().filter(picked)) out.set(node, checked(node, withMsp(ordererConfig(layout, node))));
   for (const node of layout.peers().filter(picked)) out.set(node, checked(node, withMsp(peerConfig(layout, node))));
   return out;
