@@ -38,6 +38,11 @@ export function tokenNamedBy(keys: HsmKeyFlags): TokenName | undefined {
   return { library: path.resolve(library), label };
 }
 
+/** A result's `signingKeyToken`: the token's name, never its PIN (results are printed as JSON). */
+export function signingKeyTokenEntry(token: SigningKeyToken | undefined): { signingKeyToken?: TokenName } {
+  return token === undefined ? {} : { signingKeyToken: { library: token.library, label: token.label } };
+}
+
 /** The token the org's first peer here whose YAML says PKCS11 signs in: where the org's node keys are. */
 export function orgNodeToken(network: NetworkLayout, org: PeerOrgSpec): TokenName | undefined {
   for (const peer of network.peersOf(org)) {

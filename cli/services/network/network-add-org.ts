@@ -13,7 +13,7 @@ import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './netwo
 import { networkUp } from './network-control';
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
 import { NetworkLayout } from './network-layout';
-import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
+import { discardNewSigningKeys, signingKeyTokenEntry, signingKeyTokenOf } from './member-token';
 import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isThisMachine } from './node-hosts';
@@ -101,7 +101,7 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
       orderer,
       signedBy: signerMspIds(envelope),
       policies,
-      ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
+      ...signingKeyTokenEntry(token),
     };
     try {
       // The channel now trusts the new org's CAs: its keys must not be lost to a later failure.

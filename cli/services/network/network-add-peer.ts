@@ -13,7 +13,7 @@ import { assertCaKeysHere } from './network-users';
 import { portTaker, usedPorts, type PortCheck } from './new-org-spec';
 import { knownPeerEntry } from './node-configs';
 import { editedGatewayPeerLists, replaceNodeConfig } from './gateway-peer-lists';
-import { addedPeerToken, discardNewSigningKeys, type HsmKeyFlags } from './member-token';
+import { addedPeerToken, discardNewSigningKeys, signingKeyTokenEntry, type HsmKeyFlags } from './member-token';
 import { isLoopbackHost, NodeHost } from './node-hosts';
 import { orgAuthority } from './org-authority';
 import { StagingDir } from './staging-dir';
@@ -126,7 +126,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
     org: org.name,
     mspId: org.mspId,
     peer: { id: added.id, name, address: added.address, operationsAddress: added.operationsAddress!, configFile: added.configFile, cryptoDir: added.cryptoDir, serialNumber },
-    ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
+    ...signingKeyTokenEntry(token),
     configsUpdated: [...others.keys()].map((n) => n.id),
     restartNeeded: [],
   };

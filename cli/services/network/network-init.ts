@@ -8,7 +8,7 @@ import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import type { TokenName } from '../client/cli-token';
 import { mspTooling } from '../msp-tooling';
-import { discardNewSigningKeys, signingKeyTokenOf, type HsmKeyFlags } from './member-token';
+import { discardNewSigningKeys, signingKeyTokenEntry, signingKeyTokenOf, type HsmKeyFlags } from './member-token';
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
@@ -185,7 +185,7 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     channels: layout.channels().map((c) => c.name),
     nodes: layout.nodes().map((n) => ({ id: n.id, kind: n.kind, address: n.address, configFile: n.configFile })),
     users: layout.users().map((u) => ({ id: u.id, mspId: u.mspId })),
-    ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
+    ...signingKeyTokenEntry(token),
   };
 }
 

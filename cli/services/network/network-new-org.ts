@@ -3,7 +3,7 @@ import { ConfigError } from '../../../core/errors';
 import { isEmptyOrAbsent } from '../templates/render-tree';
 import type { Progress } from './network-access';
 import { buildInPlaceOf, generatePeerOrg } from './network-init';
-import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
+import { discardNewSigningKeys, signingKeyTokenEntry, signingKeyTokenOf } from './member-token';
 import { ownOrgSpec, type OwnOrgOptions } from './new-org-spec';
 import { ORG_DEFINITION_FILE, orgDefinitionOf, writeOrgDefinition } from './org-definition';
 
@@ -60,6 +60,6 @@ export async function createOwnOrg(dir: string, options: OwnOrgOptions, progress
     definition,
     peers: org.peers.map((p) => ({ id: `${p.name}.${org.domain}`, host: p.host, port: p.port, operationsPort: p.operationsPort })),
     users: org.users,
-    ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
+    ...signingKeyTokenEntry(token),
   };
 }

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
-import { addedUserToken, discardNewSigningKeys, type HsmKeyFlags } from './member-token';
+import { addedUserToken, discardNewSigningKeys, signingKeyTokenEntry, type HsmKeyFlags } from './member-token';
 import type { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, type NetworkSpec, UserName, type PeerOrgSpec } from './network-spec';
 import { orgAuthority } from './org-authority';
@@ -106,7 +106,7 @@ export async function addUsers(dir: string, options: { org: string; names: reado
       org: org.name,
       mspId: org.mspId,
       users: issued.map(({ user, serialNumber }) => ({ name: user, id: network.user(org, user).id, certPath: network.user(org, user).certPath, serialNumber })),
-      ...(token !== undefined && { signingKeyToken: { library: token.library, label: token.label } }),
+      ...signingKeyTokenEntry(token),
     };
   } finally {
     staging.dispose();
