@@ -23,6 +23,18 @@ export function hsmKeyFlags(whose: string, otherwise = 'keys in files') {
   };
 }
 
+/**
+ * `--key-algorithm` (cryptogen's `PublicKeyAlgorithm` names): the key of an org's CA, TLS CA and
+ * every member's signing and TLS key. Checked by the service (`parseKeyAlgorithm`), whose typed
+ * error names the flag and the accepted values.
+ */
+export function keyAlgorithmFlag(whose: string) {
+  return Flags.string({
+    helpValue: '<ecdsa|ed25519>',
+    description: `key algorithm of ${whose} keys, as Fabric 3's cryptogen PublicKeyAlgorithm: ecdsa (P-256, the default) or ed25519 (CA, TLS CA, nodes' and users' signing and TLS keys; Ed25519 identities need channel capability V3_0; not with --hsm-library). Later commands (add-peer, add-user, renew) follow the org's CA key`,
+  });
+}
+
 /** {@link hsmKeyFlags}' values as the network services take them. */
 export function hsmKeyOptions(flags: { readonly 'hsm-library'?: string; readonly 'hsm-label'?: string }): { hsmLibrary?: string; hsmLabel?: string } {
   return { hsmLibrary: flags['hsm-library'], hsmLabel: flags['hsm-label'] };

@@ -19,7 +19,17 @@ export interface OrgMaterialSpec {
    * `msp/keystore/` file written (the folder is left empty). CA and TLS keys stay files.
    */
   readonly signingKeys?: SigningKeyToken;
+  /**
+   * cryptogen's `PublicKeyAlgorithm`: the key of the org's CA, TLS CA and every node's and user's
+   * signing and TLS key; default `ecdsa` (P-256). `ed25519` goes without `signingKeys` (a token
+   * makes P-256 keys). Later issues follow the CA's key, so the org's files are its record.
+   */
+  readonly keyAlgorithm?: OrgKeyAlgorithm;
 }
+
+/** An org's key algorithm by Fabric 3 cryptogen's names (`cmd/cryptogen/main.go` `PublicKeyAlgorithm`). */
+export const ORG_KEY_ALGORITHMS = ['ecdsa', 'ed25519'] as const;
+export type OrgKeyAlgorithm = (typeof ORG_KEY_ALGORITHMS)[number];
 
 /** Where {@link OrgMaterialSpec.signingKeys} are generated. The PIN is never written or logged. */
 export interface SigningKeyToken {

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { hsmKeyFlags, hsmKeyOptions, networkDirArg } from '../../common-flags';
+import { hsmKeyFlags, hsmKeyOptions, keyAlgorithmFlag, networkDirArg } from '../../common-flags';
+import { newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
 import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
 import { ConfigError } from '../../../core/errors';
@@ -28,6 +29,7 @@ export default class NetworkAddOrg extends WeftCommand {
     '<%= config.bin %> network add-org ./net',
     '<%= config.bin %> network add-org ./net --name Org3 --peers 2 --users User1 --users Auditor',
     '<%= config.bin %> network add-org ./net --base-port 9051 --json',
+    '<%= config.bin %> network add-org ./net --name Org3 --key-algorithm ed25519',
     '<%= config.bin %> network add-org ./net --host peer0.org3.example.com=10.0.0.13',
     '<%= config.bin %> network add-org ./org1 --definition ./org3/org-definition.json --output add-org3.pb',
     '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --definition ./org3/org-definition.json',
@@ -69,6 +71,7 @@ export default class NetworkAddOrg extends WeftCommand {
       description: "with a bare configtxgen -printOrg group: the org's domain (default: its first peer's host without its first label, else <name in lower case>.<orderer org's domain>)",
     }),
     ...hsmKeyFlags("the new org's"),
+    'key-algorithm': keyAlgorithmFlag("the new org's (when its keys are made here: not with --definition or --from-file)"),
     'org-dir': Flags.string({ description: "the new org's own directory: written by --output (the only place its private keys go), read by --from-file (a copy without its keys will do)" }),
   };
 
@@ -79,24 +82,24 @@ export default class NetworkAddOrg extends WeftCommand {
         field: flags.peer !== undefined ? '--peer' : '--domain',
       });
     }
-    const result = await addOrg(
-      args.dir,
-      {
-        name: flags.name,
-        peers: flags.peers,
-        users: flags.users,
-        hosts: flags.host,
-        basePort: flags['base-port'],
-        output: flags.output,
-        fromFile: flags['from-file'],
-        orgDir: flags['org-dir'],
-        definition: flags.definition,
-        peerEndpoints: flags.peer,
-        domain: flags.domain,
-        ...hsmKeyOptions(flags),
-      },
-      (m) => this.progress(m),
-    );
+    const madeElsewhereBy = flags.definition !== undefined ? '--definition' : flags['from-file'] !== undefined ? '--from-file' : undefined;
+    const keyAlgorithm = newOrgKeyAlgorithm(flags['key-algorithm'], hsmKeyOptions(flags), 'ADD_ORG_OPTIONS_INVALID', madeElsewhereBy);
+    const options: Parameters<typeof addOrg>[1] = {
+      name: flags.name,
+      peers: flags.peers,
+      users: flags.users,
+      hosts: flags.host,
+      basePort: flags['base-port'],
+      output: flags.output,
+      fromFile: flags['from-file'],
+      orgDir: flags['org-dir'],
+      definition: flags.definition,
+      peerEndpoints: flags.peer,
+      domain: flags.domain,
+      keyAlgorithm,
+      ...hsmKeyOptions(flags),
+    };
+    const result = await addOrg(args.dir, options, (m) => this.progress(m));
     if ('file' in result) {
       const source = result.definition === undefined ? `--org-dir ${result.orgDir}` : `--definition ${result.definition}`;
       this.log(`${result.org} (${result.mspId}): ${result.definition === undefined ? `its directory is ${result.orgDir}` : `defined in ${result.definition}`}; the config update adding it to ${result.channel} is in ${result.file}, signed by ${result.signedBy.join(', ') || 'nobody yet'}`);

@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { hsmKeyFlags, hsmKeyOptions } from '../../common-flags';
+import { hsmKeyFlags, hsmKeyOptions, keyAlgorithmFlag } from '../../common-flags';
+import { newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
 import { createOwnOrg, type NewOrgDirResult } from '../../services/network/network-new-org';
+import type { OwnOrgOptions } from '../../services/network/new-org-spec';
 
 export default class NetworkNewOrg extends WeftCommand {
   static override summary = "Make a new org's own directory, keys and all, and its definition (certificates only) for a network's members to add: Fabric's cryptogen + configtxgen -printOrg on the new org's host.";
@@ -15,6 +17,7 @@ export default class NetworkNewOrg extends WeftCommand {
   static override examples = [
     '<%= config.bin %> network new-org ./org3 --name Org3',
     '<%= config.bin %> network new-org ./org3 --name Org3 --domain org3.example.com --base-port 11051 --host 10.0.0.13',
+    '<%= config.bin %> network new-org ./org3 --name Org3 --key-algorithm ed25519',
     '<%= config.bin %> network add-org ./org1 --definition ./org3/org-definition.json --output add-org3.pb',
   ];
   static override args = { dir: Args.string({ description: "the new org's directory (absent or empty)", required: true }) };
@@ -27,24 +30,24 @@ export default class NetworkNewOrg extends WeftCommand {
     host: Flags.string({ description: 'where other machines reach its peers: <host> for every one, <node>=<host> for one (repeatable; default 127.0.0.1)', multiple: true }),
     'base-port': Flags.integer({ description: "first port for its peers (default 7051); ports something listens on here are skipped", min: 1024, max: 65535 }),
     ...hsmKeyFlags("every node's and user's"),
+    'key-algorithm': keyAlgorithmFlag("the org's"),
   };
 
   async run(): Promise<NewOrgDirResult> {
     const { args, flags } = await this.parse(NetworkNewOrg);
-    const result = await createOwnOrg(
-      args.dir,
-      {
-        name: flags.name,
-        mspId: flags['msp-id'],
-        domain: flags.domain,
-        peers: flags.peers,
-        users: flags.users,
-        hosts: flags.host,
-        basePort: flags['base-port'],
-        ...hsmKeyOptions(flags),
-      },
-      (m) => this.progress(m),
-    );
+    const keyAlgorithm = newOrgKeyAlgorithm(flags['key-algorithm'], hsmKeyOptions(flags), 'INIT_OPTIONS_INVALID');
+    const options: OwnOrgOptions = {
+      name: flags.name,
+      mspId: flags['msp-id'],
+      domain: flags.domain,
+      peers: flags.peers,
+      users: flags.users,
+      hosts: flags.host,
+      basePort: flags['base-port'],
+      keyAlgorithm,
+      ...hsmKeyOptions(flags),
+    };
+    const result = await createOwnOrg(args.dir, options, (m) => this.progress(m));
     this.log(`${result.org} (${result.mspId}, ${result.domain}) made in ${result.dir}; its keys stay there`);
     for (const p of result.peers) this.log(`  peer    ${p.id.padEnd(28)} ${p.host}:${p.port}`);
     if (result.signingKeyToken !== undefined) {

@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
-import type { GeneratedOrgMaterial, SigningKeyToken } from '../../../core/msp/crypto-material';
+import type { GeneratedOrgMaterial, OrgMaterialSpec, SigningKeyToken } from '../../../core/msp/crypto-material';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import type { TokenName } from '../client/cli-token';
 import { mspTooling } from '../msp-tooling';
 import { discardNewSigningKeys, signingKeyTokenEntry, signingKeyTokenOf, type HsmKeyFlags } from './member-token';
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
+import { assertKeyAlgorithmFitsToken, DEFAULT_ORG_KEY_ALGORITHM, parseKeyAlgorithm, type OrgKeyAlgorithm } from './key-algorithm';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
@@ -34,6 +35,8 @@ export const InitOptions = z
     hosts: z.array(z.string()).default([]),
     /** `--chaincode-debug`: each peer's chaincode under V8's inspector, on a port of its own. */
     chaincodeDebug: z.boolean().default(false),
+    /** `--key-algorithm`: every org's keys (cryptogen's `PublicKeyAlgorithm`), checked by {@link parseKeyAlgorithm}. */
+    keyAlgorithm: z.string().optional(),
   })
   .strict();
 export type InitOptions = z.input<typeof InitOptions>;
@@ -149,7 +152,8 @@ export function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values
  * directory; on failure removes everything it wrote.
  */
 export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}): Promise<InitResult> {
-  return createNetwork(dir, () => specFromOptions(options), onStep, keys);
+  const keyAlgorithm = parseKeyAlgorithm(options.keyAlgorithm);
+  return createNetwork(dir, () => specFromOptions(options), onStep, keys, keyAlgorithm);
 }
 
 /**
@@ -157,14 +161,29 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
  * crypto-config.yaml and configtx.yaml in one): org names, MSP IDs, domains, peers, users, hosts,
  * ports and channels as it says.
  */
-export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}): Promise<InitResult> {
+export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}, keyAlgorithm?: string): Promise<InitResult> {
   const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
-  return createNetwork(dir, spec, onStep, keys);
+  return createNetwork(dir, spec, onStep, keys, parseKeyAlgorithm(keyAlgorithm));
 }
 
-async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags): Promise<InitResult> {
+/**
+ * Each org's key algorithm, by MSP ID: its own `keyAlgorithm` in the file, else `--key-algorithm`,
+ * else ecdsa. Refuses Ed25519 with a PKCS#11 token before anything is made.
+ */
+function orgKeyAlgorithms(spec: NetworkSpec, flag: OrgKeyAlgorithm | undefined, keys: HsmKeyFlags): Map<string, OrgKeyAlgorithm> {
+  const orgs = [{ ...spec.ordererOrg, where: 'ordererOrg.keyAlgorithm' }, ...spec.orgs.map((org, i) => ({ ...org, where: `orgs.${i}.keyAlgorithm` }))];
+  return new Map(
+    orgs.map((org) => {
+      const algorithm = org.keyAlgorithm ?? flag ?? DEFAULT_ORG_KEY_ALGORITHM;
+      assertKeyAlgorithmFitsToken(algorithm, keys, org.keyAlgorithm === undefined ? '--key-algorithm ed25519' : `${org.where} ed25519 (${org.mspId})`);
+      return [org.mspId, algorithm];
+    }),
+  );
+}
+
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, keyAlgorithm: OrgKeyAlgorithm | undefined): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -173,9 +192,10 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     });
   }
   const spec = specOf();
+  const algorithms = orgKeyAlgorithms(spec, keyAlgorithm, keys);
   const token = signingKeyTokenOf(keys);
   // The node configs name their files relative to themselves, so nothing written refers to the staging sibling's path.
-  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token));
+  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token, algorithms));
   const layout = new NetworkLayout(target, built);
   return {
     dir: target,
@@ -213,24 +233,31 @@ export async function buildInPlaceOf<T>(target: string, build: (dir: string) => 
 }
 
 /** Writes the whole network under `dir`; returns the spec as network.yaml says it. */
-async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: string) => void, token: SigningKeyToken | undefined): Promise<NetworkSpec> {
+async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: string) => void, token: SigningKeyToken | undefined, algorithms: ReadonlyMap<string, OrgKeyAlgorithm>): Promise<NetworkSpec> {
   // The documented file must say exactly what the spec says: it is read back through the schema.
   const { text, spec: reread } = renderNetworkFile(spec);
   const layout = new NetworkLayout(dir, reread);
   fs.writeFileSync(path.join(dir, NETWORK_FILE), text);
 
-  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
+  const ed25519 = [...algorithms.values()].filter((a) => a === 'ed25519').length;
+  const keysOf = ed25519 === 0 ? '' : `, ${ed25519 === algorithms.size ? 'every org' : `${ed25519} of them`} with Ed25519 keys`;
+  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations${keysOf}${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
   const { generator } = mspTooling();
   const { orderers } = spec.ordererOrg;
   const generated: GeneratedOrgMaterial[] = [];
   try {
-    generated.push(
-      await generator.generateOrg(
-        { domain: spec.ordererOrg.domain, mspId: spec.ordererOrg.mspId, kind: 'orderer', nodes: orderers.map((o) => o.name), users: ['Admin'], nodeSans: hostSans(orderers), signingKeys: token },
-        dir,
-      ),
-    );
-    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token));
+    const ordererOrg: OrgMaterialSpec = {
+      domain: spec.ordererOrg.domain,
+      mspId: spec.ordererOrg.mspId,
+      kind: 'orderer',
+      nodes: orderers.map((o) => o.name),
+      users: ['Admin'],
+      nodeSans: hostSans(orderers),
+      signingKeys: token,
+      keyAlgorithm: algorithms.get(spec.ordererOrg.mspId),
+    };
+    generated.push(await generator.generateOrg(ordererOrg, dir));
+    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token, algorithms.get(org.mspId)));
 
     onStep('writing node configs');
     writeNodeConfigs(layout, 'weft network init', undefined, token);
@@ -256,10 +283,21 @@ function hostSans(nodes: readonly { name: string; host: string }[]): Record<stri
 
 /**
  * A peer org's crypto material in cryptogen's layout under `dir` (`organizations/peerOrganizations/<domain>`),
- * its members' signing keys generated in `signingKeys`' token when given.
+ * its members' signing keys generated in `signingKeys`' token when given, every key of the
+ * `keyAlgorithm` (default the org's own `keyAlgorithm`, else ecdsa).
  */
-export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken): Promise<GeneratedOrgMaterial> {
-  return mspTooling().generator.generateOrg({ domain: org.domain, mspId: org.mspId, kind: 'peer', nodes: org.peers.map((p) => p.name), users: org.users, nodeSans: hostSans(org.peers), signingKeys }, dir);
+export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken, keyAlgorithm?: OrgKeyAlgorithm): Promise<GeneratedOrgMaterial> {
+  const request: OrgMaterialSpec = {
+    domain: org.domain,
+    mspId: org.mspId,
+    kind: 'peer',
+    nodes: org.peers.map((p) => p.name),
+    users: org.users,
+    nodeSans: hostSans(org.peers),
+    signingKeys,
+    keyAlgorithm: keyAlgorithm ?? org.keyAlgorithm ?? DEFAULT_ORG_KEY_ALGORITHM,
+  };
+  return mspTooling().generator.generateOrg(request, dir);
 }
 
 /** Writes the layout's node configs (those `only` names), each headed by what generated it; `signsIn` as {@link nodeConfigs} takes it. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
+import { ORG_KEY_ALGORITHMS } from '../../../core/msp/crypto-material';
 import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
@@ -64,6 +65,13 @@ export const PeerOrgSpec = z
     peers: z.array(PeerSpec).min(1, 'an org needs at least one peer'),
     /** `Admin` is always generated; the others are client identities. */
     users: z.array(UserName).default(['Admin', 'User1']),
+    /**
+     * cryptogen's `PublicKeyAlgorithm` for every key of the org (`ecdsa` or `ed25519`), read by
+     * `weft network init --from`, winning over `--key-algorithm`. Kept in network.yaml as given;
+     * init's flag alone writes nothing here: the org's CA certificate records it, and later
+     * commands follow that.
+     */
+    keyAlgorithm: z.enum(ORG_KEY_ALGORITHMS).optional(),
   })
   .strict();
 export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;
@@ -123,6 +131,8 @@ export const NetworkSpec = z
         mspId: z.string().min(1),
         domain,
         orderers: z.array(OrdererSpec).min(1, 'a network needs at least one orderer'),
+        /** As an org's `keyAlgorithm` (see {@link PeerOrgSpec}). */
+        keyAlgorithm: z.enum(ORG_KEY_ALGORITHMS).optional(),
       })
       .strict(),
     orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../../core/errors';
+import type { OrgKeyAlgorithm } from '../../../core/msp/crypto-material';
 import { portListenable } from '../free-ports';
 import type { HsmKeyFlags } from './member-token';
 import { assignHosts } from './network-init';
@@ -17,6 +18,8 @@ export interface NewOrgOptions extends HsmKeyFlags {
   readonly hosts?: readonly string[];
   /** First port to hand out; default one above the highest port the network uses. */
   readonly basePort?: number;
+  /** `--key-algorithm`: the algorithm of every key made for the org; default ecdsa. */
+  readonly keyAlgorithm?: OrgKeyAlgorithm;
 }
 
 /** Whether a port can be listened on here; injectable so tests can play a busy machine. */

@@ -2,7 +2,7 @@ import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
-import { encodeTime, ensurePkiEngine, importSigningKey, lowSSignatureValue, randomSerial, serialToHex } from './certificate-builder';
+import { encodeTime, ensurePkiEngine, randomSerial, serialToHex, signPkiObject } from './certificate-builder';
 import { toPem } from './pem';
 
 /**
@@ -49,10 +49,8 @@ export async function reissueRootCertificate(current: X509Certificate, privateKe
   cert.serialNumber = new asn1js.Integer({ valueHex: serial });
   cert.notBefore = encodeTime(new Date(current.validFrom));
   cert.notAfter = encodeTime(notAfter);
-  const { key, hash } = await importSigningKey(privateKey);
-  // sign() re-encodes the TBS from the parsed fields: subject and extensions come out as they were read.
-  await cert.sign(key, hash);
-  cert.signatureValue = lowSSignatureValue(cert.signatureValue, privateKey);
+  // Signing re-encodes the TBS from the parsed fields: subject and extensions come out as they were read.
+  await signPkiObject(cert, privateKey);
   const certPem = toPem('CERTIFICATE', new Uint8Array(cert.toSchema(false).toBER(false)));
   const certificate = new X509Certificate(certPem);
   if (!certificate.verify(certificate.publicKey) || !sameCaIdentity(certificate, current)) {

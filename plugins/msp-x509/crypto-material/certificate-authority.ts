@@ -20,6 +20,9 @@ export function defaultValidity(now = new Date()): { notBefore: Date; notAfter: 
   return { notBefore, notAfter: new Date(notBefore.getTime() + TEN_YEARS_MS) };
 }
 
+/** Keys a CA may sign with: what Fabric's MSP verifies certificate and CRL signatures of. */
+export type CaKeyAlgorithm = 'P-256' | 'P-384' | 'Ed25519';
+
 export interface CaOptions {
   readonly commonName: string;
   /** The `O` of the CA subject: the org's domain, as cryptogen writes it. */
@@ -27,7 +30,11 @@ export interface CaOptions {
   readonly country?: string;
   readonly province?: string;
   readonly locality?: string;
-  readonly keyAlgorithm?: 'P-256' | 'P-384';
+  /**
+   * The CA's key: P-256 (cryptogen's `ecdsa`, the default), P-384, or Ed25519 (cryptogen's
+   * `ed25519`: the certificates it issues are then signed with PureEd25519).
+   */
+  readonly keyAlgorithm?: CaKeyAlgorithm;
   readonly notBefore?: Date;
   readonly notAfter?: Date;
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
@@ -176,7 +176,7 @@ export async function importSigningKey(privateKey: KeyObject): Promise<{ key: Pk
       : curve === 'secp384r1'
         ? { namedCurve: 'P-384', hash: 'SHA-384' }
         : undefined;
-  if (!params) throw new Error(`CA keys must be ECDSA P-256 or P-384, got ${privateKey.asymmetricKeyType} ${curve ?? ''}`);
+  if (!params) throw new Error(`CA keys must be ECDSA P-256, P-384 or Ed25519, got ${privateKey.asymmetricKeyType} ${curve ?? ''}`);
   const key = await webcrypto.subtle.importKey(
     'pkcs8',
     privateKey.export({ type: 'pkcs8', format: 'der' }),
@@ -185,6 +185,31 @@ export async function importSigningKey(privateKey: KeyObject): Promise<{ key: Pk
     ['sign'],
   );
   return { key: key as unknown as PkiSigningKey, hash: params.hash };
+}
+
+/** id-Ed25519 (RFC 8410): the PureEd25519 signature algorithm Go's x509 writes, with no parameters. */
+export const OID_ED25519 = '1.3.101.112';
+
+/**
+ * Signs a certificate or CRL with a CA key: ECDSA through pkijs (SHA-256 on P-256, SHA-384 on
+ * P-384, low-S), or PureEd25519 over the to-be-signed bytes as Go's `x509.CreateCertificate` and
+ * `CreateRevocationList` sign with an Ed25519 key (cryptogen `internal/cryptogen/ca/ca.go`
+ * `genCertificate`): pkijs knows no Ed25519, so the algorithm identifier and signature are set here.
+ */
+export async function signPkiObject(target: pkijs.Certificate | pkijs.CertificateRevocationList, signingKey: KeyObject): Promise<void> {
+  if (signingKey.asymmetricKeyType === 'ed25519') {
+    // RFC 8410 section 3: the parameters are absent, not NULL.
+    const algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: OID_ED25519 });
+    target.signature = algorithm;
+    target.signatureAlgorithm = algorithm;
+    // Both classes have encodeTBS; the union's overloads do not unify for the compiler.
+    target.tbsView = new Uint8Array((target as pkijs.Certificate).encodeTBS().toBER(false));
+    target.signatureValue = new asn1js.BitString({ valueHex: cryptoSign(null, target.tbsView, signingKey) });
+    return;
+  }
+  const { key, hash } = await importSigningKey(signingKey);
+  await target.sign(key, hash);
+  target.signatureValue = lowSSignatureValue(target.signatureValue, signingKey);
 }
 
 /**
@@ -240,9 +265,7 @@ export async function buildCertificate(spec: CertificateSpec): Promise<BuiltCert
   }
   cert.extensions = extensions;
 
-  const { key, hash } = await importSigningKey(signingKey);
-  await cert.sign(key, hash);
-  cert.signatureValue = lowSSignatureValue(cert.signatureValue, signingKey);
+  await signPkiObject(cert, signingKey);
   const der = new Uint8Array(cert.toSchema(false).toBER(false));
   return { pem: toPem('CERTIFICATE', der), der, name: subjectName, subjectKeyId: ski, serialNumber: serialToHex(serial) };
 }

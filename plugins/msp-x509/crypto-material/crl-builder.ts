@@ -1,6 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { encodeTime, ensurePkiEngine, importSigningKey, lowSSignatureValue, type CertificateSigner } from './certificate-builder';
+import { encodeTime, ensurePkiEngine, signPkiObject, type CertificateSigner } from './certificate-builder';
 import { toPem } from './pem';
 
 export interface RevokedEntry {
@@ -58,9 +58,7 @@ export async function buildCrl(spec: CrlSpec): Promise<{ pem: string; der: Uint8
       }),
     ],
   });
-  const { key, hash } = await importSigningKey(spec.issuer.privateKey);
-  await crl.sign(key, hash);
-  crl.signatureValue = lowSSignatureValue(crl.signatureValue, spec.issuer.privateKey);
+  await signPkiObject(crl, spec.issuer.privateKey);
   const der = new Uint8Array(crl.toSchema(false).toBER(false));
   return { pem: toPem('X509 CRL', der), der };
 }

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { OrgKeyAlgorithm } from '../../../core/msp/crypto-material';
 
 /**
  * Key algorithms the generator can issue. P-256 is the default and what Fabric uses; P-384 and
@@ -30,4 +31,17 @@ export function generateKeyPair(algorithm: KeyAlgorithm = 'P-256'): KeyPair {
 /** PKCS#8 PEM, the format cryptogen writes to `keystore/priv_sk`. */
 export function privateKeyToPem(key: KeyObject): string {
   return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** The key pair algorithm cryptogen generates for `algorithm`. */
+export function keyAlgorithmOf(algorithm: OrgKeyAlgorithm): 'P-256' | 'Ed25519' {
+  return algorithm === 'ed25519' ? 'Ed25519' : 'P-256';
+}
+
+/**
+ * The algorithm an org made with `key` as its CA key uses for the keys it makes later: Ed25519 for
+ * an Ed25519 CA, else cryptogen's default, P-256 (a P-384 CA's members get P-256 keys, as before).
+ */
+export function memberKeyAlgorithmFor(caKey: KeyObject): 'P-256' | 'Ed25519' {
+  return caKey.asymmetricKeyType === 'ed25519' ? 'Ed25519' : 'P-256';
 }

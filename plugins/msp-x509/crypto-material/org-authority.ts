@@ -12,6 +12,7 @@ import { reissueRootCertificate, sameCaIdentity } from './ca-renewal';
 import { defaultValidity, issueEndEntity, issueForPublicKey } from './certificate-authority';
 import type { CertificateSigner, DistinguishedName } from './certificate-builder';
 import { extendCrl, readCrl } from './crl-builder';
+import { memberKeyAlgorithmFor } from './key-pair';
 import { nodeOusConfigYaml } from './org-generator';
 
 /**
@@ -31,6 +32,8 @@ export interface LoadedCa {
   readonly certificate: X509Certificate;
   /** `ca.<domain>-cert.pem`: the file name the MSP folders give this certificate. */
   readonly fileName: string;
+  /** The key every certificate it issues now gets: its own algorithm, as cryptogen gives an org one `PublicKeyAlgorithm`. */
+  readonly memberKeyAlgorithm: 'P-256' | 'Ed25519';
 }
 
 const ATTRIBUTES: Record<string, keyof LoadedCa['subject']> = {
@@ -72,7 +75,26 @@ export function loadOrgCa(orgDir: string, which: 'ca' | 'tlsca'): LoadedCa {
   const subjectKeyId = skiOf(parsed);
   if (subjectKeyId === undefined) throw new ConfigError('CA_CERT_INVALID', `${path.join(dir, certs[0]!)} has no SubjectKeyIdentifier; Fabric requires one on every CA`, { file: path.join(dir, certs[0]!) });
   // The issuer name is copied byte for byte from the CA's subject, as Go's x509 does.
-  return { signer: { name: parsed.subject, subjectKeyId, privateKey }, subject: { commonName: subject.commonName ?? '', ...subject }, certPem, certificate, fileName: certs[0]! };
+  return {
+    signer: { name: parsed.subject, subjectKeyId, privateKey },
+    subject: { commonName: subject.commonName ?? '', ...subject },
+    certPem,
+    certificate,
+    fileName: certs[0]!,
+    memberKeyAlgorithm: memberKeyAlgorithmFor(privateKey),
+  };
+}
+
+/**
+ * Refuses a PKCS#11 token for an Ed25519 org's members: the token generates P-256 keys only, and a
+ * member's key follows its org's CA (cryptogen's one `PublicKeyAlgorithm` per org).
+ */
+function assertTokenFits(ca: LoadedCa, options: MemberIssueOptions): void {
+  if (options.signingKeys === undefined || ca.memberKeyAlgorithm !== 'Ed25519') return;
+  throw new ConfigError('INIT_OPTIONS_INVALID', `--hsm-library: ${ca.subject.commonName} is an Ed25519 CA, so its members' keys are Ed25519, and the PKCS#11 token generates P-256 keys only`, {
+    field: '--hsm-library',
+    suggestions: ['leave out --hsm-library/--hsm-label: the key goes to msp/keystore/priv_sk, as for every member of an Ed25519 org'],
+  });
 }
 
 function writeFile(file: string, content: string, secret = false): void {
@@ -93,6 +115,7 @@ export async function issueOrgUsers(org: OrgFolder, users: readonly string[], ou
   const ca = loadOrgCa(org.orgDir, 'ca');
   const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
   const configYaml = nodeOusConfigYaml(ca.fileName);
+  assertTokenFits(ca, options);
   return withTokenKeys(options.signingKeys, async (keys) => {
     const issued: ({ user: string; serialNumber: string } & IssuedSigningKey)[] = [];
     for (const user of users) {
@@ -120,6 +143,7 @@ export async function issueOrgPeer(
   const dir = path.join(outOrgDir, 'peers', fqdn);
   if (fs.existsSync(dir)) throw new ConfigError('PEER_EXISTS', `peer ${peer.name} of ${org.domain} already exists: ${dir}`, { field: 'name', peer: peer.name });
   const sans = [...new Set([fqdn, peer.name, 'localhost', '127.0.0.1', ...peer.sans])];
+  assertTokenFits(ca, options);
   return withTokenKeys(options.signingKeys, (keys) => issueMember(ca, tlsCa, { dir, name: fqdn, role: 'peer', tlsPrefix: 'server', sans }, nodeOusConfigYaml(ca.fileName), keys));
 }
 
@@ -136,10 +160,10 @@ async function issueMember(
   keys: TokenKeyMaker | undefined,
 ): Promise<{ serialNumber: string } & IssuedSigningKey> {
   const { dir, name, tlsPrefix } = member;
-  const signOptions = { commonName: name, organizationalUnits: [member.role] };
+  const signOptions = { commonName: name, organizationalUnits: [member.role], keyAlgorithm: ca.memberKeyAlgorithm };
   const tokenKey = keys?.generate();
   const sign = tokenKey === undefined ? await issueEndEntity(ca.signer, ca.subject, signOptions) : { ...(await issueForPublicKey(ca.signer, ca.subject, signOptions, tokenKey.publicKey)), keyPem: undefined };
-  const tls = await issueEndEntity(tlsCa.signer, tlsCa.subject, { commonName: name, usage: 'tls', subjectAltNames: member.sans });
+  const tls = await issueEndEntity(tlsCa.signer, tlsCa.subject, { commonName: name, usage: 'tls', subjectAltNames: member.sans, keyAlgorithm: tlsCa.memberKeyAlgorithm });
   writeFile(path.join(dir, 'msp', 'signcerts', `${name}-cert.pem`), sign.certPem);
   if (sign.keyPem === undefined) fs.mkdirSync(path.join(dir, 'msp', 'keystore'), { recursive: true, mode: 0o755 });
   else writeFile(path.join(dir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
@@ -279,6 +303,7 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
     organizationalUnits: subject.organizationalUnits,
     notBefore,
     notAfter: cappedNotAfter(ca, wanted, now),
+    keyAlgorithm: ca.memberKeyAlgorithm,
   };
   // A member whose keystore holds no key signs in a PKCS#11 token (weft msp import-key): as
   // fabric-ca reenroll with an HSM, the new certificate is for the key it has, which never leaves the token.
@@ -294,6 +319,7 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
           organizationalUnits: tlsSubject.organizationalUnits,
           usage: 'tls',
           subjectAltNames: tlsSubject.subjectAltNames,
+          keyAlgorithm: tlsCa.memberKeyAlgorithm,
           notBefore,
           notAfter: cappedNotAfter(tlsCa, wanted, now),
         });

@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
+import { ORG_KEY_ALGORITHMS } from '../../../core/msp/crypto-material';
 import { withTokenKeys } from '../token-key-generation';
 import { CertificateAuthority, type IssuedCertificate, type IssueOptions } from './certificate-authority';
+import { keyAlgorithmOf } from './key-pair';
 import type { NodeOuRole } from './test-org';
 
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
@@ -29,6 +31,15 @@ export const OrgSpec = z.object({
   locality: z.string().optional(),
   /** A PKCS#11 token every member's signing key is generated in; no keystore file is written then. */
   signingKeys: z.object({ library: z.string().min(1), label: z.string().min(1), pin: z.string().min(1) }).strict().optional(),
+  /**
+   * cryptogen's `PublicKeyAlgorithm`: the key of the CA, the TLS CA, and every node's and user's
+   * signing and TLS key (`internal/cryptogen/msp` `GenerateLocalMSP`, `ca.NewCA`). A token makes P-256
+   * keys only, so `ed25519` goes without `signingKeys`.
+   */
+  keyAlgorithm: z.enum(ORG_KEY_ALGORITHMS).default('ecdsa'),
+}).refine((s) => s.keyAlgorithm !== 'ed25519' || s.signingKeys === undefined, {
+  message: 'ed25519 keys cannot be generated in the PKCS#11 token (it makes P-256 keys): leave signingKeys out, or use ecdsa',
+  path: ['keyAlgorithm'],
 });
 export type OrgSpec = z.input<typeof OrgSpec>;
 
@@ -131,8 +142,9 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   }
   const location = { country: s.country, province: s.province, locality: s.locality };
 
-  const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, ...location });
-  const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, ...location });
+  const keyAlgorithm = keyAlgorithmOf(s.keyAlgorithm);
+  const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, ...location, keyAlgorithm });
+  const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, ...location, keyAlgorithm });
   const caFile = `ca.${domain}-cert.pem`;
   const tlsCaFile = `tlsca.${domain}-cert.pem`;
   const configYaml = nodeOusConfigYaml(caFile);
@@ -145,7 +157,7 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   // The token opened before any of the org's files is written (a library, token or PIN that fails
   // leaves nothing); a failure destroys the keys made in it, whose certificates could sign nothing.
   return withTokenKeys(s.signingKeys, async (keys) => {
-    const signingKey = async (options: IssueOptions): Promise<{ certPem: string; keyPem?: string }> => (keys === undefined ? ca.issue(options) : ca.issueFor(options, keys.generate().publicKey));
+    const signingKey = async (options: IssueOptions): Promise<{ certPem: string; keyPem?: string }> => (keys === undefined ? ca.issue({ ...options, keyAlgorithm }) : ca.issueFor(options, keys.generate().publicKey));
     try {
       w.file(`ca/${caFile}`, ca.certPem);
       w.file('ca/priv_sk', ca.keyPem, true);
@@ -163,7 +175,7 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
         sans: readonly string[] | undefined,
       ): Promise<GeneratedMember> => {
         const sign = await signingKey({ commonName: name, organizationalUnits: [role] });
-        const tls: IssuedCertificate = await tlsCa.issue({ commonName: name, usage: 'tls', subjectAltNames: sans });
+        const tls: IssuedCertificate = await tlsCa.issue({ commonName: name, usage: 'tls', subjectAltNames: sans, keyAlgorithm });
         const signCert = w.file(`${dir}/msp/signcerts/${name}-cert.pem`, sign.certPem);
         const key = `${dir}/msp/keystore/priv_sk`;
         // A token key leaves keystore/ empty, as `weft msp import-key` does: how every tool tells where the key is.

@@ -5,7 +5,7 @@ import {
   FabricNodeOUs,
   FabricOUIdentifier,
 } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { CertificateAuthority, type IssuedCertificate } from './certificate-authority';
+import { CertificateAuthority, type CaKeyAlgorithm, type IssuedCertificate } from './certificate-authority';
 import type { KeyAlgorithm } from './key-pair';
 
 /** The four NodeOU roles Fabric classifies identities into. */
@@ -25,6 +25,8 @@ export interface TestOrgOptions {
    * identity's NotBefore + 1s, so back-dated test identities need CAs that were valid back then.
    */
   readonly caNotBefore?: Date;
+  /** The root, intermediate and TLS CAs' key (default P-256); identities' keys are chosen per {@link TestOrg.issue}. */
+  readonly caKeyAlgorithm?: CaKeyAlgorithm;
 }
 
 const DEFAULT_CA_NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
@@ -88,9 +90,10 @@ export class TestOrg {
   static async create(options: TestOrgOptions): Promise<TestOrg> {
     const domain = options.domain ?? defaultDomain(options.mspId);
     const notBefore = options.caNotBefore ?? DEFAULT_CA_NOT_BEFORE;
-    const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, notBefore });
-    const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, notBefore });
-    const intermediateCa = options.intermediate ? await ca.createIntermediate({ commonName: `ica.${domain}`, notBefore }) : undefined;
+    const keyAlgorithm = options.caKeyAlgorithm;
+    const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, notBefore, keyAlgorithm });
+    const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, notBefore, keyAlgorithm });
+    const intermediateCa = options.intermediate ? await ca.createIntermediate({ commonName: `ica.${domain}`, notBefore, keyAlgorithm }) : undefined;
     return new TestOrg(options.mspId, domain, ca, tlsCa, intermediateCa, options.nodeOUs ?? true);
   }
 

@@ -1,7 +1,15 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, signers } from '@hyperledger/fabric-gateway';
 import { findFreePorts } from '../../../cli/services/free-ports';
+import { NetworkLayout } from '../../../cli/services/network/network-layout';
+import { loadNetworkSpec } from '../../../cli/services/network/network-spec';
+import { parseBlock } from '../../../core/protocol/block';
+import { parseSerializedIdentity } from '../../../core/protocol/serialized-identity';
+import { parseTransactionEnvelope } from '../../../core/protocol/transaction';
 import { validationCodeInfo } from '../../../core/protocol/validation-codes';
 import { type CliResult, REPO, errorOf, json, runCli } from './run-cli';
 
@@ -14,6 +22,10 @@ const MVCC = validationCodeInfo('MVCC_READ_CONFLICT')!;
  * first to commit fail MVCC_READ_CONFLICT. Without retries the CLI explains the code; with
  * `--retry` it endorses again and every increment commits once. The 3 s batch timeout lets the
  * processes, which start a second or two apart on a busy machine, reach the same block.
+ *
+ * The network's keys are Ed25519 (`--key-algorithm ed25519`, as Fabric 3's cryptogen makes them)
+ * and its TLS mutual: every CLI call here signs with Ed25519 and connects with Ed25519 TLS
+ * certificates both ways, and the last test drives it through the official Gateway client.
  */
 describe('weft chaincode invoke --retry on read conflicts (real processes)', () => {
   let tmp: string;
@@ -27,7 +39,7 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-retry-'));
     net = path.join(tmp, 'net');
     const base = await findFreePorts(7);
-    json(await runCli(['network', 'init', net, '--orgs', '1', '--base-port', String(base), '--batch-timeout', '3s', '--json']));
+    json(await runCli(['network', 'init', net, '--orgs', '1', '--base-port', String(base), '--batch-timeout', '3s', '--key-algorithm', 'ed25519', '--mutual-tls', '--json']));
     json(await runCli(['network', 'up', net, '--json']));
     json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--json']));
     json(await increment(0));
@@ -77,5 +89,45 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     const retried = runs.filter((_, i) => results[i]!.attempts > 1);
     expect(retried.length).toBeGreaterThanOrEqual(1);
     for (const r of retried) expect(r.stderr).toMatch(/MVCC_READ_CONFLICT in block \d+ \(tx [0-9a-f]{64}\): endorsing again in \d+ ms \(retry 1 of 10\)/);
+  }, 60_000);
+
+  it("serves the official Gateway client signing with an Ed25519 key over mutual TLS; the block's creator and endorser are Ed25519", async () => {
+    const layout = new NetworkLayout(net, loadNetworkSpec(net));
+    const peer = layout.peers()[0]!;
+    const user = layout.user(layout.spec.orgs[0]!, 'User1');
+    const keyType = (pem: Uint8Array | Buffer): string | undefined => new X509Certificate(pem).publicKey.asymmetricKeyType;
+    expect([keyType(fs.readFileSync(user.certPath)), keyType(fs.readFileSync(user.tlsCertPath)), keyType(fs.readFileSync(path.join(peer.tlsDir, 'server.crt')))]).toEqual(['ed25519', 'ed25519', 'ed25519']);
+
+    const tls = grpc.credentials.createSsl(fs.readFileSync(peer.tlsRootCertPath), fs.readFileSync(user.tlsKeyPath), fs.readFileSync(user.tlsCertPath));
+    const client = new grpc.Client(peer.address, tls, { 'grpc.ssl_target_name_override': peer.id });
+    // fabric-gateway signs Ed25519 over the whole message: hash.none, as its docs ask.
+    const gateway = connect({
+      client,
+      identity: { mspId: user.mspId, credentials: fs.readFileSync(user.certPath) },
+      signer: signers.newPrivateKeySigner(createPrivateKey(fs.readFileSync(user.keyPath))),
+      hash: hash.none,
+    });
+    try {
+      const contract = gateway.getNetwork(layout.spec.channel.name).getContract('kv');
+      const commit = await contract.submitAsync('Increment', { arguments: ['ed25519-counter'] });
+      const status = await commit.getStatus();
+      expect(status.successful).toBe(true);
+      expect(new TextDecoder().decode(await contract.evaluateTransaction('Get', 'ed25519-counter'))).toBe('1');
+
+      const file = path.join(tmp, 'ed25519.block');
+      json(await runCli(['channel', 'fetch', net, String(status.blockNumber), '-o', file, '--json']));
+      const tx = parseBlock(fs.readFileSync(file))
+        .envelopes.map((env) => parseTransactionEnvelope(env))
+        .find((t) => t.channelHeader.txId === commit.getTransactionId());
+      const signedBy = (serialized: Uint8Array): [string, string | undefined] => {
+        const id = parseSerializedIdentity(serialized, 'identity');
+        return [id.mspId, keyType(Buffer.from(id.idBytes))];
+      };
+      expect(signedBy(tx!.signatureHeader.creator)).toEqual(['Org1MSP', 'ed25519']);
+      expect(tx!.action.endorsements.map((e) => signedBy(e.endorser))).toEqual([['Org1MSP', 'ed25519']]);
+    } finally {
+      gateway.close();
+      client.close();
+    }
   }, 60_000);
 });
