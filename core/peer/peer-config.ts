@@ -9,7 +9,7 @@ import { DEFAULT_PEER_DIAL_TIMEOUT_MS } from '../node/dial-timeouts';
 import { ServerKeepalive } from '../node/grpc-keepalive';
 import { formatZodIssues } from '../node/zod-issues';
 import { parseGoDurationNanos } from '../protocol/go-time-duration';
-import { DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings } from './orderer/delivery-timings';
+import { DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS, DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings } from './orderer/delivery-timings';
 
 /** TLS material of a gRPC server or client, as files (PEM). */
 export const TlsFiles = z
@@ -151,9 +151,11 @@ export const PeerSection = z
         connTimeout: goDurationMs(DEFAULT_DELIVERY_TIMINGS.connTimeoutMs),
         /** `reConnectBackoffThreshold`: the longest wait between two attempts (default 3600s); waits grow ×1.2 from 100ms up to it. */
         reConnectBackoffThreshold: goDurationMs(DEFAULT_DELIVERY_TIMINGS.reConnectBackoffThresholdMs),
+        /** `blockCensorshipTimeoutKey`: on a BFT channel, how long other orderers may show a block the source has not delivered before the peer leaves it (default 30s). */
+        blockCensorshipTimeoutKey: goDurationMs(DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS),
       })
       .strict()
-      .transform((d): DeliveryTimings => ({ connTimeoutMs: d.connTimeout, reConnectBackoffThresholdMs: d.reConnectBackoffThreshold }))
+      .transform((d): DeliveryTimings => ({ connTimeoutMs: d.connTimeout, reConnectBackoffThresholdMs: d.reConnectBackoffThreshold, blockCensorshipTimeoutMs: d.blockCensorshipTimeoutKey }))
       .prefault({}),
     /** Fabric's `ledger.snapshots`: where this peer writes the ledger snapshots it is asked for. */
     snapshots: z

@@ -1,5 +1,6 @@
 import {
   Block,
+  IdentifierHeader,
   LastConfig,
   Metadata,
   MetadataSignature,
@@ -9,7 +10,8 @@ import {
 import type { SignedData } from '../policy/policy';
 import { concatBytes } from './bytes';
 import { guard, requireMessage } from './bounded-decode';
-import { MetadataSchema, OrdererBlockMetadataSchema, SignatureHeaderSchema } from './block-schemas';
+import { type BftConsenter, consenterIdentity } from './bft-config';
+import { IdentifierHeaderSchema, MetadataSchema, OrdererBlockMetadataSchema, SignatureHeaderSchema } from './block-schemas';
 import { decodeConfigProto } from './config-decode';
 import { BlockMetadataIndex, blockHeaderBytes, getBlockMetadata, lastConfigMetadata, setBlockMetadata } from './block';
 import type { Signer } from './signer';
@@ -113,17 +115,66 @@ export function parseBlockSignatures(block: Block): ParsedBlockSignatures {
   return { value, lastConfigIndex, consenterMetadata, signatures };
 }
 
+/** A consenter signing a BFT block: its id in the channel's consenter mapping and its key. */
+export interface BftBlockSigner {
+  readonly id: number;
+  readonly signer: Signer;
+}
+
+/**
+ * Signs a block as a SmartBFT orderer does (`smartbft.Signer.SignProposal`): each consenter's
+ * signature carries no signature header, only `IdentifierHeader{identifier: id, nonce}`, and
+ * covers value ‖ identifier_header ‖ block header DER bytes. Call after the header is final.
+ */
+export function signBlockBft(block: Block, signers: readonly BftBlockSigner[], options: SignBlockOptions): void {
+  const value = ordererBlockMetadataValue(options.lastConfigIndex, options.consenterMetadata);
+  const headerBytes = blockHeaderBytes(requireMessage(block.getHeader(), 'block.header'));
+  const md = new Metadata();
+  md.setValue(value);
+  for (const { id, signer } of signers) {
+    const idHdr = new IdentifierHeader();
+    idHdr.setIdentifier(id);
+    idHdr.setNonce(newNonce());
+    const idHdrBytes = idHdr.serializeBinary();
+    const sig = new MetadataSignature();
+    sig.setIdentifierHeader(idHdrBytes);
+    sig.setSignature(signer.sign(concatBytes(value, idHdrBytes, headerBytes)));
+    md.addSignatures(sig);
+  }
+  setBlockMetadata(block, BlockMetadataIndex.SIGNATURES, md.serializeBinary());
+  if (options.writeLastConfig ?? true) {
+    setBlockMetadata(block, BlockMetadataIndex.LAST_CONFIG, lastConfigMetadata(options.lastConfigIndex));
+  }
+}
+
 /**
  * The signed data of every orderer signature on a block, to evaluate against
- * `/Channel/Orderer/BlockValidation` (Fabric `protoutil.BlockSignatureVerifier`, non-BFT path):
- * data = value ‖ signature_header ‖ header DER bytes, identity = the signature header's creator.
+ * `/Channel/Orderer/BlockValidation` (Fabric `protoutil.BlockSignatureVerifier`). A signature with
+ * a signature header: data = value ‖ signature_header ‖ header DER bytes, identity = the header's
+ * creator. With `bft` (a V3_0 channel, see `bftBlockSignatures`), a signature with an empty
+ * signature header and an identifier header is the consenter's of that id: data = value ‖
+ * identifier_header ‖ header DER bytes, identity = `SerializedIdentity{msp_id, identity}` of the
+ * consenter; an id outside the mapping is skipped (its signature counts for no one). Without
+ * `bft` such a signature takes the first path and carries no identity, so it satisfies nothing.
+ * Throws `ProtocolError` naming the signature whose headers do not decode.
  */
-export function blockSignatureSignedData(block: Block): SignedData[] {
+export function blockSignatureSignedData(block: Block, bft?: { readonly consenters: readonly BftConsenter[] }): SignedData[] {
   const parsed = parseBlockSignatures(block);
   const headerBytes = blockHeaderBytes(requireMessage(block.getHeader(), 'block.header'));
-  return parsed.signatures.map((s) => ({
-    data: concatBytes(parsed.value, s.signatureHeader, headerBytes),
-    identity: s.creator,
-    signature: s.signature,
-  }));
+  const out: SignedData[] = [];
+  parsed.signatures.forEach((s, i) => {
+    if (bft === undefined || s.signatureHeader.length > 0 || s.identifierHeader.length === 0) {
+      out.push({ data: concatBytes(parsed.value, s.signatureHeader, headerBytes), identity: s.creator, signature: s.signature });
+      return;
+    }
+    const path = `block.metadata[SIGNATURES].signatures[${i}].identifier_header`;
+    const hdr = decodeConfigProto(IdentifierHeader, IdentifierHeaderSchema, s.identifierHeader, path);
+    const id = guard(path, () => hdr.getIdentifier());
+    const consenter = bft.consenters.find((c) => c.id === id);
+    const identity = consenter === undefined ? undefined : consenterIdentity(consenter);
+    // Fabric's searchConsenterIdentityByID: an id not in the set (or marshalling to nothing) names no signer.
+    if (identity === undefined || identity.length === 0) return;
+    out.push({ data: concatBytes(parsed.value, s.identifierHeader, headerBytes), identity, signature: s.signature });
+  });
+  return out;
 }

@@ -91,6 +91,20 @@ export const ChannelDefinition = z.object({
   consensusType: z
     .object({ type: z.string().min(1), metadata: bytes.optional() })
     .default({ type: 'etcdraft' }),
+  /** configtxgen's `ConsenterMapping`, for consensus type BFT (the Orderer group's `Orderers` value and its BlockValidation policy). */
+  consenters: z
+    .array(
+      z.object({
+        id: z.number().int().positive(),
+        host: z.string(),
+        port: z.number().int().min(0).max(65535),
+        mspId: z.string(),
+        identity: bytes,
+        clientTlsCert: bytes,
+        serverTlsCert: bytes,
+      }),
+    )
+    .default([]),
   capabilities: z
     .object({
       channel: z.string().default('V3_0'),

@@ -13,6 +13,8 @@ import { ACLs, APIResource, AnchorPeer, AnchorPeers } from '@hyperledger/fabric-
 import type { Message } from 'google-protobuf';
 import { ConfigError, ProtocolError } from '../errors';
 import { BlockMetadataIndex, lastConfigMetadata, newBlock, setBlockMetadata } from './block';
+import { BFT_CONSENSUS_TYPE, addBftConsenters } from './bft-config';
+import { checkBftOrdererConfig } from './bft-config-rules';
 import { ordererBlockMetadataValue } from './block-signatures';
 import { decode } from './bounded-decode';
 import { ChannelDefinition, ChannelDefinitionInput, DEFAULT_ACLS, validateChannelDefinition } from './channel-definition';
@@ -97,6 +99,7 @@ function ordererGroup(def: ChannelDefinition): ConfigGroup {
   consensus.setType(def.consensusType.type);
   if (def.consensusType.metadata !== undefined) consensus.setMetadata(def.consensusType.metadata);
   addValue(group, 'ConsensusType', consensus);
+  if (def.consensusType.type === BFT_CONSENSUS_TYPE) addBftConsenters(group, def.consenters);
   def.ordererOrgs.forEach((org, i) => {
     const orgGroup = newGroup();
     addPolicies(
@@ -221,7 +224,7 @@ function checkBuilt(channel: ConfigGroup, channelId: string): void {
   const config = new Config();
   config.setChannelGroup(channel);
   try {
-    readChannelConfig(config, config.serializeBinary(), channelId);
+    checkBftOrdererConfig(readChannelConfig(config, config.serializeBinary(), channelId));
   } catch (err) {
     const path = err instanceof ProtocolError ? String(err.details.path ?? '') : '';
     throw new ConfigError('CHANNEL_DEFINITION_INVALID', `invalid channel definition: the config it builds is one Fabric refuses: ${(err as Error).message}`, {

@@ -1,11 +1,12 @@
 import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { BlockDataHashingStructure, HashingAlgorithm, OrdererAddresses } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
+import { BlockDataHashingStructure, HashingAlgorithm, OrdererAddresses, Orderers } from '@hyperledger/fabric-protos/lib/common/configuration_pb';
 import { Config, ConfigEnvelope, ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { BatchSize, BatchTimeout, ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { ACLs, AnchorPeers } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
 import type { Message } from 'google-protobuf';
 import { ProtocolError } from '../errors';
+import { type BftConsenter, ORDERERS_KEY, consenterOf } from './bft-config';
 import { blockEnvelopes, parseBlock } from './block';
 import { bytesEqual } from './bytes';
 import { capabilityNames } from './capabilities';
@@ -25,6 +26,7 @@ import {
   HashingAlgorithmSchema,
   MSPConfigSchema,
   OrdererAddressesSchema,
+  OrderersSchema,
 } from './config-schemas';
 import { ParsedEnvelope, parseEnvelope } from './envelope';
 import { parseGoDurationNanos } from './go-time-duration';
@@ -64,6 +66,8 @@ export interface ParsedChannelConfig {
   readonly batchTimeout: string;
   readonly batchTimeoutMs: number;
   readonly consensusType: { readonly type: string; readonly metadata: Uint8Array; readonly state: number };
+  /** `/Channel/Orderer/Orderers` consenter mapping (a BFT channel's signers by id); empty when absent. */
+  readonly consenters: readonly BftConsenter[];
   /** Resource → policy path. */
   readonly acls: ReadonlyMap<string, string>;
   /** Orgs whose MSP is not FABRIC (e.g. idemix): listed, not in `msps`, their identities cannot be validated. */
@@ -216,6 +220,9 @@ export function readChannelConfig(config: Config, configBytes: Uint8Array, chann
     metadata: consensus.getMetadata_asU8(),
     state: consensus.getState(),
   }));
+  const consenters = guard(`/Channel/Orderer/${ORDERERS_KEY}`, () =>
+    (value(orderer, ORDERERS_KEY, '/Channel/Orderer', [Orderers, OrderersSchema])?.getConsenterMappingList() ?? []).map(consenterOf),
+  );
 
   const msps = new Map<string, FabricMSPConfig>();
   const mspValues = new Map<string, MSPConfig>();
@@ -298,6 +305,7 @@ export function readChannelConfig(config: Config, configBytes: Uint8Array, chann
     batchTimeout,
     batchTimeoutMs: timeoutMs,
     consensusType,
+    consenters,
     acls,
     unsupportedMsps,
     hasApplication: application !== undefined,

@@ -50,6 +50,30 @@ export const BatchSizeSchema: Schema = { name: 'orderer.BatchSize', fields: { 1:
 export const BatchTimeoutSchema: Schema = { name: 'orderer.BatchTimeout', fields: { 1: string } };
 export const KafkaBrokersSchema: Schema = { name: 'orderer.KafkaBrokers', fields: { 1: repeatedString } };
 export const ChannelRestrictionsSchema: Schema = { name: 'orderer.ChannelRestrictions', fields: { 1: uint64 } };
+/** `orderer.smartbft.Options`: a BFT channel's `ConsensusType.metadata` (orderer/smartbft/configuration.proto). */
+export const SmartBftOptionsSchema: Schema = {
+  name: 'orderer.smartbft.Options',
+  fields: {
+    1: uint64,
+    2: uint64,
+    3: string,
+    4: uint64,
+    5: uint64,
+    6: string,
+    7: string,
+    8: string,
+    9: uint64,
+    10: string,
+    11: string,
+    12: string,
+    13: uint64,
+    14: string,
+    15: { kind: 'bool' },
+    16: { kind: 'bool' },
+    17: int32,
+    18: uint64,
+  },
+};
 
 // /Channel/Application values and org values.
 const APIResourceSchema: Schema = { name: 'protos.APIResource', fields: { 1: string } };

@@ -65,7 +65,8 @@ export function headerWithSignatures(blockBytes: Uint8Array): Uint8Array {
  * as Fabric's Deliver clients send it: waiting for blocks not yet written (`BLOCK_UNTIL_READY`), or
  * with `failIfNotReady` answered NOT_FOUND at once.
  */
-export function buildSeekEnvelope(input: { channelId: string; start: number; stop?: number; failIfNotReady?: boolean; signer: Signer; tlsCertHash?: Uint8Array }): Uint8Array {
+/** `headersOnly`: Fabric's `HEADER_WITH_SIG` content type (block headers and their signatures, no data). */
+export function buildSeekEnvelope(input: { channelId: string; start: number; stop?: number; failIfNotReady?: boolean; headersOnly?: boolean; signer: Signer; tlsCertHash?: Uint8Array }): Uint8Array {
   const position = (n: number): SeekPosition => {
     const s = new SeekSpecified();
     s.setNumber(n);
@@ -77,6 +78,7 @@ export function buildSeekEnvelope(input: { channelId: string; start: number; sto
   seek.setStart(position(input.start));
   seek.setStop(position(input.stop ?? Number.MAX_SAFE_INTEGER));
   seek.setBehavior(input.failIfNotReady === true ? SeekInfo.SeekBehavior.FAIL_IF_NOT_READY : SeekInfo.SeekBehavior.BLOCK_UNTIL_READY);
+  if (input.headersOnly === true) seek.setContentType(SeekInfo.SeekContentType.HEADER_WITH_SIG);
   return buildEnvelope({
     type: HeaderType.DELIVER_SEEK_INFO,
     channelId: input.channelId,

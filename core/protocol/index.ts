@@ -17,6 +17,8 @@ export * from './block-signatures';
 export * from './go-duration';
 export * from './config-policies';
 export * from './channel-definition';
+export * from './bft-config';
+export * from './bft-config-rules';
 export * from './config-block';
 export * from './config-parse';
 export * from './config-succession';

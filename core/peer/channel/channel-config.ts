@@ -3,6 +3,7 @@ import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_con
 import { ProtocolError } from '../../errors';
 import { guard, requireBytes } from '../../protocol/bounded-decode';
 import type { CapabilityNames } from '../../protocol/capabilities';
+import type { BftConsenter } from '../../protocol/bft-config';
 import { AnchorPeerAddress, ParsedChannelConfig, parseConfigBlock as parseProtocolConfigBlock, readChannelConfig } from '../../protocol/config-parse';
 
 /** One organization of a channel config: its MSP and, for orderer orgs, its endpoints. */
@@ -32,6 +33,10 @@ export interface ChannelConfigView {
   readonly acls: ReadonlyMap<string, string>;
   /** The capabilities the config requires at each level. */
   readonly capabilities: CapabilityNames;
+  /** `/Channel/Orderer/ConsensusType.type` ('etcdraft', 'BFT', …): the Gateway submits to a BFT channel's orderers all at once. */
+  readonly consensusType: string;
+  /** `/Channel/Orderer/Orderers` consenter mapping: whom a V3_0 channel's block signatures name by id. */
+  readonly consenters: readonly BftConsenter[];
 }
 
 /**
@@ -78,5 +83,7 @@ function viewOf(parsed: ParsedChannelConfig): ChannelConfigView {
     ordererEndpoints: [...endpoints],
     acls: parsed.acls,
     capabilities: parsed.capabilities,
+    consensusType: parsed.consensusType.type,
+    consenters: parsed.consenters,
   };
 }

@@ -12,6 +12,7 @@ import { lengthDelimitedField } from '../grpc/proto-frame';
 import type { Endorser, SimulationOutcome } from '../endorser/endorser';
 import { type EndpointError, GatewayRpcError } from '../grpc/grpc-status';
 import { PeerError } from '../peer-error';
+import { BFT_CONSENSUS_TYPE } from '../../protocol/bft-config';
 import type { Broadcaster } from './broadcaster';
 import { type CollectionEndorsers, collectionEndorsers, privateReadRefusal, unheldAnswer } from './collection-endorsers';
 import { ChaincodeEventStream } from './chaincode-event-stream';
@@ -19,6 +20,7 @@ import { CommitWaiter, type CommitProgress } from './commit-waiter';
 import type { EndorsementCollector } from './endorsement-collector';
 import type { EndorsingPeer } from './endorser-client';
 import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
+import { submitBft } from './submit-bft';
 import { type ResponseStatus, localFailureStatus, responseStatus, unreachableStatus } from './response-status';
 import { decodeFailure } from '../../protocol/bounded-decode';
 import { statusName } from '../../protocol/status-name';
@@ -160,9 +162,10 @@ export class GatewayService {
   }
 
   /**
-   * Fabric's `Submit` for a non-BFT channel (`internal/pkg/gateway/submit.go` `submitNonBFT`): the
-   * envelope goes to one orderer after another until one accepts it; a 4xx answer (the envelope
-   * is at fault) is final (ABORTED), anything else moves on, ending UNAVAILABLE.
+   * Fabric's `Submit` (`internal/pkg/gateway/submit.go`). On a channel whose consensus type is BFT
+   * it is `submitBFT` ({@link submitBft}): every orderer at once, a quorum must accept. Otherwise
+   * `submitNonBFT`: the envelope goes to one orderer after another until one accepts it; a 4xx
+   * answer (the envelope is at fault) is final (ABORTED), anything else moves on, ending UNAVAILABLE.
    */
   async submit(requestBytes: Uint8Array): Promise<Uint8Array> {
     const req = readSubmitRequest(requestBytes);
@@ -177,6 +180,11 @@ export class GatewayService {
     }
     const broadcasters = this.support.broadcasters(channelId);
     if (broadcasters.length === 0) throw new GatewayRpcError(GrpcStatus.UNAVAILABLE, 'no orderer nodes available');
+    if (channel.resources().config.consensusType === BFT_CONSENSUS_TYPE) {
+      // Fabric's cluster size is the number of orderer endpoints the channel config names.
+      await submitBft(broadcasters, bytes, broadcasters.length, this.support.broadcastTimeoutMs, (address) => ordererMspId(channel, address));
+      return EMPTY;
+    }
     const errors: EndpointError[] = [];
     for (const b of broadcasters) {
       const mspId = ordererMspId(channel, b.address);

@@ -8,7 +8,9 @@ import { toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
 import type { JoinedChannel } from '../channel/channel-manager';
 import { headerHashOf, verifyBlock } from '../validation/block-verifier';
-import { DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings, reconnectDelayMs } from './delivery-timings';
+import { BFT_CONSENSUS_TYPE } from '../../protocol/bft-config';
+import { BftCensorshipMonitor } from './bft-censorship-monitor';
+import { DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS, DEFAULT_DELIVERY_TIMINGS, type DeliveryTimings, reconnectDelayMs } from './delivery-timings';
 import type { OrdererClient } from './orderer-client';
 
 /** Where the puller finds orderers: the channel's current endpoints, mapped to clients. */
@@ -58,6 +60,11 @@ function ordererFingerprint(endpoints: readonly string[], resources: ChannelReso
  * a connection presenting the new certificate while the old one is still valid, its request naming
  * that connection's certificate; a block being committed finishes first, and the new stream starts
  * from the ledger height, so no block is skipped or pulled twice.
+ *
+ * On a BFT channel (consensus type BFT) a {@link BftCensorshipMonitor} reads block headers from the
+ * channel's other orderers meanwhile (Fabric's `BFTDeliverer`): when they show a block, signed by
+ * a quorum, that the source has not delivered within `blockCensorshipTimeout`, the stream is
+ * ended as a failure and the next endpoint becomes the source.
  */
 export class BlockPuller {
   private stopped = false;
@@ -178,6 +185,12 @@ export class BlockPuller {
     }
     this.current = stream;
     stream.on('error', () => undefined);
+    let censoredAt: number | undefined;
+    const open = stream;
+    const monitor = this.censorshipMonitor(address, (header) => {
+      censoredAt = header;
+      open.cancel();
+    });
     try {
       stream.write(this.seekEnvelope(channel.height(), client));
       let previousHash: Uint8Array | undefined;
@@ -211,15 +224,44 @@ export class BlockPuller {
         }
       }
     } catch (err) {
-      if (!this.stopped && !retired()) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; disconnecting from the orderer');
+      if (!this.stopped && !retired() && censoredAt === undefined) this.logger.warn({ err, address, channel: channel.id }, 'block pulling failed; disconnecting from the orderer');
     } finally {
+      monitor?.stop();
       stream.cancel();
       this.current = undefined;
     }
     if (retired() && !this.stopped) return moved();
+    if (censoredAt !== undefined && !this.stopped) {
+      this.logger.warn({ address, channel: channel.id, header: censoredAt, height: channel.height() }, 'other orderers show a block this orderer has not delivered (censorship suspected); moving to the next orderer');
+    }
     // Fabric counts every end of a stream but an endpoint refresh as a failure: a Deliver for ever
     // (stop = max) never ends on its own, so a status, a hang-up or a refused block all mean trouble.
     return { progressed, refresh, failed: !refresh && !this.stopped };
+  }
+
+  /**
+   * On a BFT channel with other orderers, a started monitor of their block headers against the
+   * block source at `address` (Fabric's BFT deliverer; the `simple` policy has none); else undefined.
+   */
+  private censorshipMonitor(address: string, onCensorship: (header: number) => void): BftCensorshipMonitor | undefined {
+    const channel = this.joined.channel;
+    if (channel.resources().config.consensusType !== BFT_CONSENSUS_TYPE) return undefined;
+    const others = this.source.endpoints(channel.id).filter((e) => e !== address);
+    if (others.length === 0) return undefined;
+    const monitor = new BftCensorshipMonitor({
+      channelId: channel.id,
+      endpoints: others,
+      source: this.source,
+      signer: this.signer,
+      resources: () => channel.resources(),
+      lastBlock: () => channel.height() - 1,
+      timeoutMs: this.timings.blockCensorshipTimeoutMs ?? DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS,
+      maxRetryMs: this.timings.reConnectBackoffThresholdMs,
+      logger: this.logger,
+      onCensorship,
+    });
+    monitor.start();
+    return monitor;
   }
 
   /** Waits for the connection to `client` (false if it fails, times out, or the puller stops first). */

@@ -7,10 +7,23 @@ export interface DeliveryTimings {
   readonly connTimeoutMs: number;
   /** The longest wait between two attempts: waits grow from 100 ms by ×1.2 per failed attempt up to it. */
   readonly reConnectBackoffThresholdMs: number;
+  /**
+   * On a BFT channel, how long other orderers may show a newer block header than the block source
+   * delivered before the puller leaves that source as censoring (`blockCensorshipTimeoutKey`);
+   * {@link DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS} when absent.
+   */
+  readonly blockCensorshipTimeoutMs?: number;
 }
 
-/** Fabric's defaults: `DefaultConnectionTimeout` 3 s, `DefaultReConnectBackoffThreshold` 1 h. */
-export const DEFAULT_DELIVERY_TIMINGS: DeliveryTimings = { connTimeoutMs: 3_000, reConnectBackoffThresholdMs: 3_600_000 };
+/** Fabric's `DefaultBlockCensorshipTimeout` (`core/deliverservice/config.go`). */
+export const DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS = 30_000;
+
+/** Fabric's defaults: `DefaultConnectionTimeout` 3 s, `DefaultReConnectBackoffThreshold` 1 h, censorship timeout 30 s. */
+export const DEFAULT_DELIVERY_TIMINGS: DeliveryTimings = {
+  connTimeoutMs: 3_000,
+  reConnectBackoffThresholdMs: 3_600_000,
+  blockCensorshipTimeoutMs: DEFAULT_BLOCK_CENSORSHIP_TIMEOUT_MS,
+};
 
 /** Fabric's deliverer: the first retry waits `InitialRetryInterval` (100 ms), each later one ×`backoffExponentBase` (1.2). */
 const INITIAL_RETRY_MS = 100;

@@ -1,4 +1,5 @@
 import { blockHeaderHash, type ParsedBlock } from '../../protocol/block';
+import { bftBlockSignatures } from '../../protocol/bft-config';
 import { blockSignatureSignedData } from '../../protocol/block-signatures';
 import { bytesEqual, toHex } from '../../protocol/bytes';
 import type { ChannelResources } from '../channel/channel-resources';
@@ -40,7 +41,8 @@ export const BLOCK_VALIDATION_POLICY = '/Channel/Orderer/BlockValidation';
  * block, it carries all five metadata slots and at least one transaction, each in the form a
  * Fabric orderer writes (unless it is a config block), the data hash matches
  * (checked by `parseBlock`), and the orderer signatures satisfy `/Channel/Orderer/BlockValidation`
- * of the current config. Throws `PeerError` naming the defect.
+ * of the current config ({@link verifyBlockSignatures}: one orderer cannot forge the quorum of
+ * consenters a BFT channel's BlockValidation asks). Throws `PeerError` naming the defect.
  */
 export function verifyBlock(block: ParsedBlock, expectedNumber: number, previousHash: Uint8Array | undefined, resources: ChannelResources): void {
   const channelId = resources.config.channelId;
@@ -83,9 +85,22 @@ export function verifyBlock(block: ParsedBlock, expectedNumber: number, previous
       }
     }
   }
+  verifyBlockSignatures(block, resources);
+}
+
+/**
+ * Whether the block's orderer signatures satisfy `/Channel/Orderer/BlockValidation` of
+ * `resources`' config (Fabric's `VerifyBlockAttestation` when that is all there is to check: a
+ * header delivered without its transactions). On a V3_0 channel a signature may name its signer by
+ * consenter id (SmartBFT), checked against the config's consenter mapping. Throws `PeerError`
+ * PEER_BLOCK_BAD_SIGNATURE.
+ */
+export function verifyBlockSignatures(block: ParsedBlock, resources: ChannelResources): void {
+  const { config } = resources;
+  const channelId = config.channelId;
   let signed;
   try {
-    signed = blockSignatureSignedData(block.block);
+    signed = blockSignatureSignedData(block.block, bftBlockSignatures(config.capabilities.channel) ? { consenters: config.consenters } : undefined);
   } catch (err) {
     throw new PeerError('PEER_BLOCK_BAD_SIGNATURE', `channel ${channelId}: block ${block.number} signatures do not parse: ${decodeFailure(err)}`, {
       channelId,

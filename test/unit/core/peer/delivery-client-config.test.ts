@@ -6,15 +6,19 @@ const deliveryClient = (value: unknown) => peerWith({ deliveryClient: value }).p
 
 /** Fabric's `peer.deliveryclient.connTimeout` and `reConnectBackoffThreshold` (core/deliverservice/config.go). */
 describe('peer config: deliveryClient', () => {
-  it("takes Fabric's defaults (3s, 3600s) when left out or zero, as viper's zero value does there", () => {
-    const defaults = { connTimeoutMs: 3_000, reConnectBackoffThresholdMs: 3_600_000 };
+  it("takes Fabric's defaults (3s, 3600s, 30s) when left out or zero, as viper's zero value does there", () => {
+    const defaults = { connTimeoutMs: 3_000, reConnectBackoffThresholdMs: 3_600_000, blockCensorshipTimeoutMs: 30_000 };
     expect(peerWith({}).peer.deliveryClient).toEqual(defaults);
     expect(deliveryClient({})).toEqual(defaults);
     expect(deliveryClient({ connTimeout: '0s', reConnectBackoffThreshold: '0' })).toEqual(defaults);
   });
 
   it('reads Go duration strings', () => {
-    expect(deliveryClient({ connTimeout: '1.5s', reConnectBackoffThreshold: '2m30s' })).toEqual({ connTimeoutMs: 1_500, reConnectBackoffThresholdMs: 150_000 });
+    expect(deliveryClient({ connTimeout: '1.5s', reConnectBackoffThreshold: '2m30s', blockCensorshipTimeoutKey: '45s' })).toEqual({
+      connTimeoutMs: 1_500,
+      reConnectBackoffThresholdMs: 150_000,
+      blockCensorshipTimeoutMs: 45_000,
+    });
     expect(deliveryClient({ connTimeout: '250ms' }).connTimeoutMs).toBe(250);
   });
 
