@@ -11,7 +11,11 @@ export const MspErrorCode = {
   IdMismatch: 'MSP_ID_MISMATCH',
   /** No MSP with that id in this manager (or channel). */
   Unknown: 'MSP_UNKNOWN',
-  /** Key algorithm or curve the MSP does not accept (e.g. secp256k1, RSA end-entity keys; Ed25519 below MSPv3_0, i.e. channels before V3_0). */
+  /**
+   * Key algorithm or curve the MSP does not accept: a key the BCCSP does not import (DSA, unknown
+   * algorithms), a curve Go does not parse (secp256k1), an RSA identity (at validation; RSA is for
+   * CAs), Ed25519 identities below MSPv3_0 (channels before V3_0).
+   */
   UnsupportedKey: 'MSP_UNSUPPORTED_KEY',
   /** A CA certificate presented as an identity. */
   CaAsIdentity: 'MSP_CA_AS_IDENTITY',

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { ECDSA_SIGNATURE_ALGORITHMS, sanitizeCertificate } from './go-certificate';
-import { crlSignedBy, parseGoCrl, type GoCrl } from './go-crl';
+import { parseGoCrl, type GoCrl } from './go-crl';
+import { crlAlgorithmIdentifier, goCheckSignature, goSignatureAlgorithm, type GoSignatureAlgorithm } from './go-signature';
 import { checkSignatureFrom, goVerify, legacyNameConstraintsProblem, type VerifyCertificate } from './go-verify';
-import { parsePemCertificate, subjectAttribute, type ParsedCertificate } from './parsed-certificate';
+import { identityKeyType, parsePemCertificate, subjectAttribute, type ParsedCertificate } from './parsed-certificate';
 
 /** A certificate with the bytes Fabric uses for it after `sanitizeCert` (`der`). */
 export interface MspCertificate extends VerifyCertificate {
@@ -32,6 +33,11 @@ export interface ChainFailure {
 }
 
 export type ChainOutcome = { readonly chain: readonly MspCertificate[] } | ChainFailure;
+
+/** A CRL of the MSP with the signature algorithm Go's `CheckCRLSignature` reads from its AlgorithmIdentifier. */
+export interface MspCrl extends GoCrl {
+  readonly goSignatureAlgorithm: GoSignatureAlgorithm | undefined;
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
@@ -61,7 +67,7 @@ export function chainIdentifier(chain: readonly MspCertificate[]): Uint8Array {
 export class CaStore {
   readonly roots: readonly CaEntry[];
   readonly intermediates: readonly CaEntry[];
-  readonly crls: readonly GoCrl[];
+  readonly crls: readonly MspCrl[];
 
   constructor(
     private readonly mspId: string,
@@ -70,9 +76,12 @@ export class CaStore {
     crlBytes: readonly Uint8Array[],
   ) {
     if (rootPems.length === 0) throw badConfig(`MSP ${mspId}: root_certs is empty; an X.509 MSP needs at least one root CA`, { mspId });
+    // Fabric's getIdentityFromConf: parsed, then the key imported into the BCCSP (ECDSA, Ed25519 or RSA).
     const parse = (pem: Uint8Array, field: string): MspCertificate => {
       try {
-        return toMspCertificate(parsePemCertificate(pem, field));
+        const parsed = parsePemCertificate(pem, field);
+        identityKeyType(parsed, field);
+        return toMspCertificate(parsed);
       } catch (err) {
         throw badConfig(`MSP ${mspId}: ${(err as Error).message}`, { mspId, field }, err);
       }
@@ -102,7 +111,8 @@ export class CaStore {
 
     this.crls = crlBytes.map((bytes, i) => {
       try {
-        return parseGoCrl(bytes);
+        const rawAlgorithm = crlAlgorithmIdentifier(bytes);
+        return { ...parseGoCrl(bytes), goSignatureAlgorithm: rawAlgorithm === undefined ? undefined : goSignatureAlgorithm(rawAlgorithm) };
       } catch (err) {
         throw new MspError(MspErrorCode.BadCrl, `MSP ${mspId}: revocation_list[${i}] is not an X.509 CRL as Go's x509.ParseCRL reads it (${(err as Error).message})`, {
           mspId,
@@ -171,7 +181,8 @@ export class CaStore {
 
   /**
    * Fabric's `validateCertAgainstChain`: a CRL whose AKI is the issuer's SKI lists the serial and
-   * the issuer really signed it. A CRL without an AKI makes every check fail, as in Fabric.
+   * the issuer really signed it (Go's `CheckCRLSignature`, which takes SHA-1 but not MD5). A CRL
+   * without an AKI makes every check fail, as in Fabric.
    */
   revocationProblem(cert: MspCertificate, chain: readonly MspCertificate[]): { code: string; message: string } | undefined {
     const issuer = chain[1];
@@ -181,7 +192,8 @@ export class CaStore {
       if (typeof crl.authorityKeyId === 'string') return { code: MspErrorCode.BadCrl, message: `could not obtain Authority Key Identifier for crl: ${crl.authorityKeyId}` };
       if (!sameBytes(crl.authorityKeyId, ski)) continue;
       if (!crl.revokedSerials.includes(cert.fields.serialNumber)) continue;
-      if (!crlSignedBy(crl, issuer.x509.publicKey)) continue;
+      const key = { go: issuer.fields.publicKey, node: issuer.x509.publicKey };
+      if (goCheckSignature(crl.goSignatureAlgorithm, crl.rawTbs, crl.signature, key, true) !== undefined) continue;
       return { code: MspErrorCode.Revoked, message: `certificate serial ${cert.parsed.serialNumber} has been revoked` };
     }
     return undefined;

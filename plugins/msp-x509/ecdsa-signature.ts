@@ -5,11 +5,17 @@
  */
 import { derInteger, derSequence } from '../../core/protocol/der';
 
-/** Group orders of the curves the MSP accepts, by OpenSSL curve name. */
+/**
+ * Group orders of every curve Go's x509 parses (P-224/256/384/521), by OpenSSL curve name: Fabric's
+ * `SignatureToLowS` over a parent's curve and its BCCSP's low-S rule (`curveHalfOrders`) know them all.
+ */
 export const CURVE_ORDERS: Readonly<Record<string, bigint>> = {
   prime256v1: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
   secp384r1:
     0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  secp224r1: 0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3dn,
+  secp521r1:
+    0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
 };
 
 export interface EcdsaSignature {

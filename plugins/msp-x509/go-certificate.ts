@@ -2,6 +2,8 @@ import { encodeDer } from '../../core/protocol/der';
 import { DerError, DerReader, TAG, oidToString } from '../../core/protocol/der-reader';
 import { CURVE_ORDERS, encodeEcdsaSignature, isLowS } from './ecdsa-signature';
 import { parseNameConstraints, type NameConstraints } from './go-name-constraints';
+import { GoPublicKeyError, parseGoPublicKey, type GoPublicKey } from './go-public-key';
+import { goSignatureAlgorithm, type GoSignatureAlgorithm } from './go-signature';
 
 /**
  * The fields of a certificate that Go's `crypto/x509` reads when Fabric's MSP builds chains
@@ -11,6 +13,8 @@ export interface GoCertificateFields {
   readonly rawTbs: Uint8Array;
   readonly rawSignatureAlgorithm: Uint8Array;
   readonly signatureAlgorithm: string;
+  /** What Go's `getSignatureAlgorithmFromAI` makes of the AlgorithmIdentifier; undefined is `UnknownSignatureAlgorithm`. */
+  readonly goSignatureAlgorithm: GoSignatureAlgorithm | undefined;
   /** The signature BIT STRING's bytes (Go's `Certificate.Signature`). */
   readonly signature: Uint8Array;
   /** 1-indexed, as Go's `Certificate.Version`. */
@@ -19,6 +23,8 @@ export interface GoCertificateFields {
   readonly rawIssuer: Uint8Array;
   readonly rawSubject: Uint8Array;
   readonly rawSubjectPublicKeyInfo: Uint8Array;
+  /** The subject key as Go's parser reads it (`PublicKeyAlgorithm` and what verification checks). */
+  readonly publicKey: GoPublicKey;
   readonly basicConstraintsValid: boolean;
   readonly isCa: boolean;
   /** -1 when absent, as Go. */
@@ -48,8 +54,9 @@ const GO_HANDLED_2_5_29 = new Set([14, 15, 17, 19, 30, 31, 32, 33, 35, 36, 37, 5
 export const ECDSA_SIGNATURE_ALGORITHMS = new Set(['1.2.840.10045.4.1', '1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4']);
 
 /**
- * Algorithms Go's `checkSignature` refuses for certificates and CRLs: SHA-1 and MD5 based ones
- * (`InsecureAlgorithmError`), DSA.
+ * SHA-1, MD5 and DSA based algorithms, which `go-crl`'s `crlSignedBy` refuses. Chains and the
+ * MSP's CRLs follow Go's rules in `goCheckSignature` instead, where SHA-1 stands in a CRL
+ * (`Certificate.CheckSignature` allows it) but never in a chain.
  */
 export const GO_INSECURE_SIGNATURE_ALGORITHMS = new Set([
   '1.2.840.10045.4.1', // ecdsa-with-SHA1
@@ -60,15 +67,24 @@ export const GO_INSECURE_SIGNATURE_ALGORITHMS = new Set([
   '2.16.840.1.101.3.4.3.2', // dsa-with-sha256
 ]);
 
-/** Group orders for Fabric's `SignatureToLowS` over the parent's curve (any curve Go knows). */
-const SANITIZE_ORDERS: Readonly<Record<string, bigint>> = {
-  ...CURVE_ORDERS,
-  secp224r1: 0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3dn,
-  secp521r1:
-    0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
-};
+/** Where Go's `x509.ParseCertificate` fails; `unsupportedKey` when the reason is an ECDSA curve Go does not know. */
+export class GoCertificateError extends Error {
+  constructor(
+    message: string,
+    readonly unsupportedKey = false,
+  ) {
+    super(message);
+  }
+}
 
-export class GoCertificateError extends Error {}
+function readPublicKey(rawSpki: Uint8Array): GoPublicKey {
+  try {
+    return parseGoPublicKey(rawSpki);
+  } catch (err) {
+    if (err instanceof GoPublicKeyError) throw new GoCertificateError(err.message, err.unsupportedCurve);
+    throw err;
+  }
+}
 
 function readGeneralNameTags(content: Uint8Array): number[] {
   const r = new DerReader(content);
@@ -117,12 +133,14 @@ export function parseGoCertificate(der: Uint8Array): GoCertificateFields {
       rawTbs: tbsEl.raw,
       rawSignatureAlgorithm: sigAlgEl.raw,
       signatureAlgorithm: oidToString(new DerReader(sigAlgEl.content).read(TAG.OID).content),
+      goSignatureAlgorithm: goSignatureAlgorithm(sigAlgEl.raw),
       signature,
       version,
       serialNumber,
       rawIssuer,
       rawSubject,
       rawSubjectPublicKeyInfo,
+      publicKey: readPublicKey(rawSubjectPublicKeyInfo),
       basicConstraintsValid: false,
       isCa: false,
       maxPathLen: -1,
@@ -215,7 +233,7 @@ export function parseGoCertificate(der: Uint8Array): GoCertificateFields {
  */
 export function sanitizeCertificate(der: Uint8Array, fields: GoCertificateFields, parentCurve: string | undefined): Uint8Array {
   if (!ECDSA_SIGNATURE_ALGORITHMS.has(fields.signatureAlgorithm)) return der;
-  const order = SANITIZE_ORDERS[parentCurve ?? ''];
+  const order = CURVE_ORDERS[parentCurve ?? ''];
   const rs = readEcdsaSignatureLenient(fields.signature);
   if (order === undefined || rs === undefined) return der;
   const lowS = encodeEcdsaSignature(isLowS(rs, order) ? rs : { r: rs.r, s: order - rs.s });

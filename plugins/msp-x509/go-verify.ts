@@ -1,12 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
-import {
-  GO_INSECURE_SIGNATURE_ALGORITHMS,
-  KEY_USAGE_CERT_SIGN,
-  OID_EKU_ANY,
-  OID_EKU_SERVER_AUTH,
-  type GoCertificateFields,
-} from './go-certificate';
+import { KEY_USAGE_CERT_SIGN, OID_EKU_ANY, OID_EKU_SERVER_AUTH, type GoCertificateFields } from './go-certificate';
 import { nameConstraintsProblem } from './go-name-constraints';
+import { goCheckSignature } from './go-signature';
 
 /** A certificate as Go's verifier sees it: fields from the DER plus node's parse for signatures. */
 export interface VerifyCertificate {
@@ -32,19 +27,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
-/** Go's `CheckSignatureFrom`: the parent may sign certificates, and its key verifies the child. */
+/**
+ * Go's `CheckSignatureFrom`: the parent may sign certificates, and its key verifies the child as
+ * Go's `checkSignature` does with SHA-1 refused (RSA PKCS#1 v1.5 and PSS, ECDSA, Ed25519).
+ */
 export function checkSignatureFrom(child: VerifyCertificate, parent: VerifyCertificate): string | undefined {
   const p = parent.fields;
   if ((p.version === 3 && !p.basicConstraintsValid) || (p.basicConstraintsValid && !p.isCa)) return 'parent is not a CA';
   if (p.keyUsage !== 0 && (p.keyUsage & KEY_USAGE_CERT_SIGN) === 0) return 'parent KeyUsage lacks certSign';
-  if (GO_INSECURE_SIGNATURE_ALGORITHMS.has(child.fields.signatureAlgorithm)) return `insecure signature algorithm ${child.fields.signatureAlgorithm}`;
-  let ok = false;
-  try {
-    ok = child.x509.verify(parent.x509.publicKey);
-  } catch {
-    ok = false;
-  }
-  return ok ? undefined : 'signature does not verify';
+  const c = child.fields;
+  // node's key only when Go would verify: it cannot read every key Go parses (e.g. unknown algorithms).
+  const key = { go: p.publicKey, get node() { return parent.x509.publicKey; } };
+  return goCheckSignature(c.goSignatureAlgorithm, c.rawTbs, c.signature, key, false);
 }
 
 function alreadyInChain(candidate: VerifyCertificate, chain: readonly VerifyCertificate[]): boolean {

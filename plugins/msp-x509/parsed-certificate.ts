@@ -2,12 +2,16 @@ import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import * as pkijs from 'pkijs';
-import { CURVE_ORDERS, encodeEcdsaSignature, parseEcdsaSignature } from './ecdsa-signature';
+import { encodeEcdsaSignature, parseEcdsaSignature } from './ecdsa-signature';
 import { GoCertificateError, parseGoCertificate, type GoCertificateFields } from './go-certificate';
 import { type GoPemBlock, goPemDecode } from './go-pem';
+import { goKeyAlgorithmName } from './go-public-key';
 
-/** The key types an identity may have (Fabric: ECDSA P-256/P-384, and Ed25519 from v3). */
-export type IdentityKeyType = 'ecdsa' | 'ed25519';
+/**
+ * The key types Fabric's BCCSP imports from an identity's certificate (`x509PublicKeyImportOptsKeyImporter`):
+ * ECDSA on any curve Go parses, Ed25519, and RSA, which exists for RSA CAs and fails an identity's validation.
+ */
+export type IdentityKeyType = 'ecdsa' | 'ed25519' | 'rsa';
 
 /** A certificate parsed once with node:crypto, with what validation and verification need. */
 export interface ParsedCertificate {
@@ -103,19 +107,27 @@ function parseDecodedBlock(block: GoPemBlock, field: string): ParsedCertificate 
   } catch (err) {
     if (!(err instanceof GoCertificateError)) throw err;
     // Go's x509.ParseCertificate refuses these (e.g. a critical SubjectKeyIdentifier), so Fabric never builds the identity.
-    throw badPem(field, `Go's x509 parser refuses the certificate: ${err.message}`);
+    const why = `Go's x509 parser refuses the certificate: ${err.message}`;
+    if (err.unsupportedKey) throw new MspError(MspErrorCode.UnsupportedKey, `${field}: ${why}; expected a key on P-224, P-256, P-384 or P-521`, { field });
+    throw badPem(field, why);
   }
   return fromX509(x509, der, go);
 }
 
 function fromX509(x509: X509Certificate, der: Uint8Array, go: GoCertificateFields): ParsedCertificate {
+  let publicKey: KeyObject | undefined;
   return {
     go,
     x509,
     der,
     id: createHash('sha256').update(der).digest('hex'),
     organizationalUnits: subjectAttribute(x509.subject, 'OU'),
-    publicKey: x509.publicKey,
+    // Read when first used: Go parses certificates whose key OpenSSL cannot load (an unknown
+    // algorithm), and Fabric takes them as TLS CAs, which verify nothing.
+    get publicKey(): KeyObject {
+      publicKey ??= x509.publicKey;
+      return publicKey;
+    },
     serialNumber: normalizeSerial(x509.serialNumber),
     notBefore: new Date(x509.validFrom),
     notAfter: new Date(x509.validTo),
@@ -147,14 +159,20 @@ export function subjectAttribute(subject: string, attribute: string): string[] {
   return out;
 }
 
-/** The identity key type, or a typed error for keys Fabric's MSP does not accept (wrong curve, RSA). */
-export function identityKeyType(key: KeyObject, field: string): IdentityKeyType {
-  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  if (key.asymmetricKeyType === 'ec' && curve !== undefined && CURVE_ORDERS[curve] !== undefined) return 'ecdsa';
+const IMPORTED_KEY_TYPES: Readonly<Record<string, IdentityKeyType>> = { ECDSA: 'ecdsa', Ed25519: 'ed25519', RSA: 'rsa' };
+
+/**
+ * The key type Fabric's BCCSP imports from `cert` (`getIdentityFromConf`, `deserializeIdentityInternal`),
+ * or MSP_UNSUPPORTED_KEY for one it refuses (DSA, or an algorithm Go does not parse). Which of
+ * these an identity may have is the MSP's validation rule, not this one.
+ */
+export function identityKeyType(cert: ParsedCertificate, field: string): IdentityKeyType {
+  const key = cert.go.publicKey;
+  const type = IMPORTED_KEY_TYPES[key.algorithm];
+  if (type !== undefined) return type;
   throw new MspError(
     MspErrorCode.UnsupportedKey,
-    `${field}: key ${key.asymmetricKeyType ?? 'unknown'}${curve ? ` on curve ${curve}` : ''} is not accepted; expected ECDSA P-256 (prime256v1), P-384 (secp384r1) or Ed25519`,
-    { field, keyType: key.asymmetricKeyType, curve },
+    `${field}: failed to import certificate's public key (${goKeyAlgorithmName(key)}): Certificate's public key type not recognized. Supported keys: [ECDSA, ED25519, RSA]`,
+    { field, keyAlgorithm: goKeyAlgorithmName(key) },
   );
 }

@@ -7,7 +7,8 @@ import type { IdentityKeyType } from './parsed-certificate';
 export type SignatureProblem =
   | typeof MspErrorCode.MalformedSignature
   | typeof MspErrorCode.HighS
-  | typeof MspErrorCode.BadSignature;
+  | typeof MspErrorCode.BadSignature
+  | typeof MspErrorCode.UnsupportedKey;
 
 const ED25519_SIGNATURE_BYTES = 64;
 
@@ -17,6 +18,8 @@ type Verification =
 
 /** The checks that need no crypto: encoding, curve range, low-S. Then how to verify the rest. */
 function prepare(publicKey: KeyObject, keyType: IdentityKeyType, signature: Uint8Array): Verification {
+  // Fabric's BCCSP imports an RSA certificate's key only so RSA CAs can issue: its verifier needs PSS options the MSP never passes.
+  if (keyType === 'rsa') return { problem: MspErrorCode.UnsupportedKey };
   if (keyType === 'ed25519') {
     return signature.length === ED25519_SIGNATURE_BYTES ? { algorithm: null, key: publicKey, signature } : { problem: MspErrorCode.MalformedSignature };
   }
@@ -69,4 +72,5 @@ export const SIGNATURE_PROBLEM_TEXT: Readonly<Record<SignatureProblem, string>> 
   MSP_MALFORMED_SIGNATURE: 'is not an ASN.1 ECDSA signature with positive r and s below the curve order (or a 64-byte Ed25519 signature)',
   MSP_HIGH_S: 'has a high S value (Fabric accepts low-S ECDSA signatures only)',
   MSP_BAD_SIGNATURE: 'does not verify against the identity public key',
+  MSP_UNSUPPORTED_KEY: "cannot be checked: the identity's key is RSA, with which Fabric's BCCSP verifies no signature",
 };

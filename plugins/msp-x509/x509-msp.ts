@@ -239,7 +239,7 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   /** Fabric's `deserializeIdentityInternal`/`newIdentity`: parse, then `sanitizeCert`, which needs a unique chain for an ECDSA-signed certificate. */
   private identityFromPem(pem: Uint8Array, field: string, serialized?: Uint8Array): X509Identity {
     const cert = parsePemCertificate(pem, field);
-    const keyType = identityKeyType(cert.publicKey, `certificate of ${this.id} identity`);
+    const keyType = identityKeyType(cert, `certificate of ${this.id} identity`);
     const sanitized = this.cas.sanitizedDer(toMspCertificate(cert));
     if (!(sanitized instanceof Uint8Array)) {
       throw new MspError(sanitized.code, `${field}: the supplied identity is not valid: its certificate cannot be sanitized without a unique chain (Fabric's newIdentity): ${sanitized.message}`, {
@@ -265,7 +265,11 @@ export class X509Msp implements Msp, IdentityAuthority, PrincipalContext {
   validateIdentity(identity: X509Identity): IdentityChain {
     const details = { mspId: this.id, id: identity.id };
     const x509 = identity.certificate.x509;
-    // validateIdentity checks the key algorithm first; only setupV3 adds Ed25519 to the supported ones.
+    // validateIdentity checks the key algorithm first: ECDSA, plus Ed25519 from setupV3. An RSA key
+    // is imported (RSA CAs) and deserializes, but no version supports it for an identity.
+    if (identity.keyType === 'rsa') {
+      throw new MspError(MspErrorCode.UnsupportedKey, `MSP ${this.id}: could not validate identity's public key algorithm: RSA is not supported`, { ...details, version: this.version });
+    }
     if (identity.keyType === 'ed25519' && !this.atLeast('MSPv3_0')) {
       throw new MspError(
         MspErrorCode.UnsupportedKey,

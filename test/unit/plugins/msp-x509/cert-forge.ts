@@ -1,4 +1,4 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { constants as cryptoConstants, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import {
@@ -6,7 +6,10 @@ import {
   encodeEcdsaSignature,
   ensurePkiEngine,
   importSigningKey,
+  goPemDecode,
   parseEcdsaSignature,
+  subjectKeyIdOf,
+  toLowS,
   toPem,
   type CertificateAuthority,
 } from '../../../../plugins/msp-x509';
@@ -91,3 +94,111 @@ export const OIDS = {
   authorityKeyId: '2.5.29.35',
   basicConstraints: '2.5.29.19',
 } as const;
+
+/** How a forged certificate or CRL is signed: its AlgorithmIdentifier (DER) and the signature over the TBS. */
+export interface ForgeSigner {
+  readonly algorithmId: Uint8Array;
+  sign(key: KeyObject, tbs: Uint8Array): Uint8Array;
+}
+
+type NodeHash = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
+const HASH_OIDS: Readonly<Record<NodeHash, string>> = {
+  md5: '1.2.840.113549.2.5',
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+};
+
+function algorithmIdentifier(oid: string, params?: asn1js.BaseBlock): Uint8Array {
+  return new Uint8Array(new pkijs.AlgorithmIdentifier({ algorithmId: oid, ...(params ? { algorithmParams: params } : {}) }).toSchema().toBER(false));
+}
+
+/** RSASSA-PKCS1-v1_5 under `oid` (sha256WithRSAEncryption = 1.2.840.113549.1.1.11, …) with NULL parameters. */
+export function rsaPkcs1Signer(oid: string, hash: NodeHash): ForgeSigner {
+  return {
+    algorithmId: algorithmIdentifier(oid, new asn1js.Null()),
+    sign: (key, tbs) => new Uint8Array(nodeSign(hash, tbs, { key, padding: cryptoConstants.RSA_PKCS1_PADDING })),
+  };
+}
+
+/** RSASSA-PSS (1.2.840.113549.1.1.10), MGF1 with the same hash; Go accepts only salt = hash length. */
+export function rsaPssSigner(hash: 'sha256' | 'sha384' | 'sha512', saltLength: number): ForgeSigner {
+  const hashAi = new pkijs.AlgorithmIdentifier({ algorithmId: HASH_OIDS[hash], algorithmParams: new asn1js.Null() });
+  const params = new pkijs.RSASSAPSSParams({
+    hashAlgorithm: hashAi,
+    maskGenAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.113549.1.1.8', algorithmParams: hashAi.toSchema() }),
+    saltLength,
+  });
+  return {
+    algorithmId: algorithmIdentifier('1.2.840.113549.1.1.10', params.toSchema()),
+    sign: (key, tbs) => new Uint8Array(nodeSign(hash, tbs, { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength })),
+  };
+}
+
+/** ECDSA under ecdsa-with-SHA256/384/512, low-S on P-256 and P-384 (the MSP sanitizes the others as Fabric does). */
+export function ecdsaSigner(hash: 'sha256' | 'sha384' | 'sha512'): ForgeSigner {
+  const oid = { sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' }[hash];
+  return {
+    algorithmId: algorithmIdentifier(oid),
+    sign: (key, tbs) => {
+      const der = new Uint8Array(nodeSign(hash, tbs, { key, dsaEncoding: 'der' }));
+      const order = CURVE_ORDERS[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      return order === undefined ? der : toLowS(der, order);
+    },
+  };
+}
+
+export const RSA_SHA256 = rsaPkcs1Signer('1.2.840.113549.1.1.11', 'sha256');
+
+export interface ResignOptions {
+  /** Changes the parsed certificate before it is signed (names, extensions, validity). */
+  readonly mutate?: (cert: pkijs.Certificate) => void;
+  /** Puts this key in the certificate (and its SubjectKeyIdentifier) instead of the template's. */
+  readonly subjectKey?: KeyObject;
+  /** Sets the AuthorityKeyIdentifier to this issuer key id. */
+  readonly authorityKeyId?: Uint8Array;
+}
+
+function keyIdExtension(oid: string, id: Uint8Array): pkijs.Extension {
+  const value =
+    oid === OIDS.subjectKeyId
+      ? new asn1js.OctetString({ valueHex: id })
+      : new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: id }) }).toSchema();
+  return ext(oid, false, value);
+}
+
+/**
+ * `template` (DER) with any key type and signature algorithm Weft's issuer never writes (RSA
+ * PKCS#1 and PSS, ECDSA over P-521, …): the TBS and outer AlgorithmIdentifiers are both `signer`'s.
+ */
+export function resign(template: Uint8Array, signingKey: KeyObject, signer: ForgeSigner, options: ResignOptions = {}): Forged {
+  ensurePkiEngine();
+  const cert = pkijs.Certificate.fromBER(template);
+  if (options.subjectKey) {
+    cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(options.subjectKey.export({ type: 'spki', format: 'der' }));
+    setExtensions(cert, keyIdExtension(OIDS.subjectKeyId, subjectKeyIdOf(options.subjectKey)));
+  }
+  if (options.authorityKeyId) setExtensions(cert, keyIdExtension(OIDS.authorityKeyId, options.authorityKeyId));
+  options.mutate?.(cert);
+  cert.signature = pkijs.AlgorithmIdentifier.fromBER(signer.algorithmId);
+  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
+  return forged(signed(tbs, signer, signingKey));
+}
+
+function signed(tbs: Uint8Array, signer: ForgeSigner, key: KeyObject): Uint8Array {
+  return encodeDer(TAG.SEQUENCE, tbs, signer.algorithmId, encodeDer(TAG.BIT_STRING, Uint8Array.of(0), signer.sign(key, tbs)));
+}
+
+/** A CRL (DER or PEM) re-signed with `signingKey` under `signer`, its AKI set to `authorityKeyId`. */
+export function resignCrl(crlBytes: Uint8Array, signingKey: KeyObject, signer: ForgeSigner, authorityKeyId: Uint8Array): string {
+  ensurePkiEngine();
+  const block = goPemDecode(crlBytes);
+  const crl = pkijs.CertificateRevocationList.fromBER(block?.bytes ?? crlBytes);
+  const others = (crl.crlExtensions?.extensions ?? []).filter((e) => e.extnID !== OIDS.authorityKeyId);
+  crl.crlExtensions = new pkijs.Extensions({ extensions: [keyIdExtension(OIDS.authorityKeyId, authorityKeyId), ...others] });
+  crl.signature = pkijs.AlgorithmIdentifier.fromBER(signer.algorithmId);
+  // encodeTBS is protected on CRLs: the first element of the freshly encoded whole is the TBS.
+  const tbs = new Uint8Array((crl.toSchema(true) as asn1js.Sequence).valueBlock.value[0].toBER(false));
+  return toPem('X509 CRL', signed(tbs, signer, signingKey));
+}
