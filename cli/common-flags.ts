@@ -35,6 +35,17 @@ export function keyAlgorithmFlag(whose: string) {
   });
 }
 
+/**
+ * `--intermediate-ca`: an org's members issued by an intermediate CA its root signs (and likewise
+ * for TLS), the layout a production Fabric CA deployment has, its root key kept apart in `rootca/`.
+ */
+export function intermediateCaFlag(whose: string) {
+  return Flags.boolean({
+    description: `${whose} CA and TLS CA are intermediates signed by the org's roots, as a Fabric CA deployment keeps its root offline: ca/ and tlsca/ hold the issuing intermediates (cert and key), rootca/ and tlsrootca/ the roots (move their priv_sk offline; weft network renew --org <org> --ca, --tls-ca, --root-ca and --tls-root-ca need it back); MSP folders get cacerts/ and intermediatecerts/ (tlscacerts/, tlsintermediatecerts/). Later commands (add-peer, add-user, renew, revoke) follow the org's files`,
+    default: false,
+  });
+}
+
 /** {@link hsmKeyFlags}' values as the network services take them. */
 export function hsmKeyOptions(flags: { readonly 'hsm-library'?: string; readonly 'hsm-label'?: string }): { hsmLibrary?: string; hsmLabel?: string } {
   return { hsmLibrary: flags['hsm-library'], hsmLabel: flags['hsm-label'] };

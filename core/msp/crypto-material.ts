@@ -25,6 +25,13 @@ export interface OrgMaterialSpec {
    * makes P-256 keys). Later issues follow the CA's key, so the org's files are its record.
    */
   readonly keyAlgorithm?: OrgKeyAlgorithm;
+  /**
+   * The org's members are issued by an intermediate CA (and TLS intermediate) that its root CA
+   * signs, as a Fabric CA deployment keeps its root offline: the issuing CAs where cryptogen's
+   * layout keeps its CAs (`ca/`, `tlsca/`), the roots beside them (`rootca/`, `tlsrootca/`), and
+   * every MSP folder with `intermediatecerts/` and `tlsintermediatecerts/`. Default false.
+   */
+  readonly intermediateCa?: boolean;
 }
 
 /** An org's key algorithm by Fabric 3 cryptogen's names (`cmd/cryptogen/main.go` `PublicKeyAlgorithm`). */
@@ -137,15 +144,25 @@ export interface OrgAuthority {
    */
   renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date; readonly notBefore?: Date }): Promise<RenewedMember>;
   /**
-   * Re-issues the org's root CA (`ca`) or TLS CA (`tlsca`) certificate for the same key, subject
+   * Re-issues the org's CA (`ca`) or TLS CA (`tlsca`) certificate for the same key, subject
    * and SKI, so every certificate it issued still chains to it, valid until `notAfter` (ten years
-   * by default) from its old `notBefore`. Writes nothing: the caller replaces every copy. Throws
-   * `CA_KEY_NOT_HERE`, `CA_NOT_ROOT`, `CA_KEY_MISMATCH`, `BAD_NOT_AFTER`.
+   * by default) from its old `notBefore`. Writes nothing: the caller replaces every copy. An
+   * intermediate `ca`/`tlsca` is re-signed by its root (`rootca`/`tlsrootca`), its end capped at
+   * the root's; `rootca`/`tlsrootca` renews that root. Throws `CA_KEY_NOT_HERE`,
+   * `ROOT_CA_KEY_NOT_HERE` (the root's key, needed for both, is not here), `CA_KEY_MISMATCH`,
+   * `CA_EXPIRED` (the root ended), `BAD_NOT_AFTER`.
    */
-  renewOrgCa(org: OrgFolderRef, which: 'ca' | 'tlsca', options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedCa>;
+  renewOrgCa(org: OrgFolderRef, which: OrgCaKind, options?: { readonly notAfter?: Date; readonly now?: Date }): Promise<RenewedCa>;
   /** Whether `a` and `b` (PEM) are the same CA to what it issued: same encoded subject and key (serial and validity may differ). */
   sameCa(a: Uint8Array, b: Uint8Array): boolean;
 }
+
+/**
+ * An org's CA by its folder: `ca` and `tlsca` issue its members; for an org made with
+ * {@link OrgMaterialSpec.intermediateCa} they are intermediates, and `rootca` and `tlsrootca` the
+ * roots that signed them.
+ */
+export type OrgCaKind = 'ca' | 'tlsca' | 'rootca' | 'tlsrootca';
 
 /** A CA certificate {@link OrgAuthority.renewOrgCa} re-issued. */
 export interface RenewedCa {

@@ -3,7 +3,7 @@ import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { ECDSA_SIGNATURE_ALGORITHMS, sanitizeCertificate } from './go-certificate';
 import { parseGoCrl, type GoCrl } from './go-crl';
-import { crlAlgorithmIdentifier, goCheckSignature, goSignatureAlgorithm, type GoSignatureAlgorithm } from './go-signature';
+import { goCheckSignature } from './go-signature';
 import { checkSignatureFrom, goVerify, legacyNameConstraintsProblem, type VerifyCertificate } from './go-verify';
 import { identityKeyType, parsePemCertificate, subjectAttribute, type ParsedCertificate } from './parsed-certificate';
 
@@ -34,11 +34,6 @@ export interface ChainFailure {
 
 export type ChainOutcome = { readonly chain: readonly MspCertificate[] } | ChainFailure;
 
-/** A CRL of the MSP with the signature algorithm Go's `CheckCRLSignature` reads from its AlgorithmIdentifier. */
-export interface MspCrl extends GoCrl {
-  readonly goSignatureAlgorithm: GoSignatureAlgorithm | undefined;
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
@@ -67,7 +62,7 @@ export function chainIdentifier(chain: readonly MspCertificate[]): Uint8Array {
 export class CaStore {
   readonly roots: readonly CaEntry[];
   readonly intermediates: readonly CaEntry[];
-  readonly crls: readonly MspCrl[];
+  readonly crls: readonly GoCrl[];
 
   constructor(
     private readonly mspId: string,
@@ -111,8 +106,7 @@ export class CaStore {
 
     this.crls = crlBytes.map((bytes, i) => {
       try {
-        const rawAlgorithm = crlAlgorithmIdentifier(bytes);
-        return { ...parseGoCrl(bytes), goSignatureAlgorithm: rawAlgorithm === undefined ? undefined : goSignatureAlgorithm(rawAlgorithm) };
+        return parseGoCrl(bytes);
       } catch (err) {
         throw new MspError(MspErrorCode.BadCrl, `MSP ${mspId}: revocation_list[${i}] is not an X.509 CRL as Go's x509.ParseCRL reads it (${(err as Error).message})`, {
           mspId,

@@ -53,20 +53,6 @@ const GO_HANDLED_2_5_29 = new Set([14, 15, 17, 19, 30, 31, 32, 33, 35, 36, 37, 5
 /** ecdsa-with-SHA1/256/384/512 (Fabric's `isECDSASignedCert`). */
 export const ECDSA_SIGNATURE_ALGORITHMS = new Set(['1.2.840.10045.4.1', '1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4']);
 
-/**
- * SHA-1, MD5 and DSA based algorithms, which `go-crl`'s `crlSignedBy` refuses. Chains and the
- * MSP's CRLs follow Go's rules in `goCheckSignature` instead, where SHA-1 stands in a CRL
- * (`Certificate.CheckSignature` allows it) but never in a chain.
- */
-export const GO_INSECURE_SIGNATURE_ALGORITHMS = new Set([
-  '1.2.840.10045.4.1', // ecdsa-with-SHA1
-  '1.2.840.113549.1.1.5', // sha1WithRSAEncryption
-  '1.2.840.113549.1.1.4', // md5WithRSAEncryption
-  '1.2.840.113549.1.1.2', // md2WithRSAEncryption
-  '1.2.840.10040.4.3', // dsa-with-sha1
-  '2.16.840.1.101.3.4.3.2', // dsa-with-sha256
-]);
-
 /** Where Go's `x509.ParseCertificate` fails; `unsupportedKey` when the reason is an ECDSA curve Go does not know. */
 export class GoCertificateError extends Error {
   constructor(

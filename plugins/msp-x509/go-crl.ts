@@ -1,13 +1,16 @@
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { DerReader, SIGNATURE_HASHES, TAG, oidToString } from '../../core/protocol/der-reader';
+import type { X509Certificate } from 'node:crypto';
+import { DerReader, TAG, oidToString } from '../../core/protocol/der-reader';
 import { encodeEcdsaSignature } from './ecdsa-signature';
-import { ECDSA_SIGNATURE_ALGORITHMS, GO_INSECURE_SIGNATURE_ALGORITHMS, derInteger, readEcdsaSignatureLenient } from './go-certificate';
+import { ECDSA_SIGNATURE_ALGORITHMS, derInteger, parseGoCertificate, readEcdsaSignatureLenient } from './go-certificate';
 import { goPemDecode } from './go-pem';
+import { goCheckSignature, goSignatureAlgorithm, type GoSignatureAlgorithm } from './go-signature';
 
 /** A CRL as Fabric's MSP holds it (`pkix.CertificateList` after `setupCRLs`). */
 export interface GoCrl {
   readonly rawTbs: Uint8Array;
   readonly signatureAlgorithm: string;
+  /** What Go's `getSignatureAlgorithmFromAI` makes of the whole AlgorithmIdentifier (RSASSA-PSS needs its parameters); undefined is unknown. */
+  readonly goSignatureAlgorithm: GoSignatureAlgorithm | undefined;
   /** Canonical DER for ECDSA (Fabric re-marshals it at setup), else the raw bits. */
   readonly signature: Uint8Array;
   /** The AKI keyIdentifier; a string says why Fabric's `getAuthorityKeyIdentifierFromCrl` fails. */
@@ -63,7 +66,8 @@ export function parseGoCrl(bytes: Uint8Array): GoCrl {
   const list = new DerReader(top.read(TAG.SEQUENCE).content);
   if (!top.done) throw new Error('trailing data after CRL');
   const tbsEl = list.read(TAG.SEQUENCE);
-  const algorithm = oidToString(new DerReader(list.read(TAG.SEQUENCE).content).read(TAG.OID).content);
+  const algorithmEl = list.read(TAG.SEQUENCE);
+  const algorithm = oidToString(new DerReader(algorithmEl.content).read(TAG.OID).content);
   let signature = rightAlign(list.read(TAG.BIT_STRING).content);
   const tbs = new DerReader(tbsEl.content);
   tbs.readOptional(TAG.INTEGER);
@@ -84,17 +88,19 @@ export function parseGoCrl(bytes: Uint8Array): GoCrl {
     if (rs === undefined) throw new Error('the ECDSA signature does not unmarshal (R and S must be positive integers)');
     signature = encodeEcdsaSignature(rs);
   }
-  return { rawTbs: tbsEl.raw, signatureAlgorithm: algorithm, signature, authorityKeyId, revokedSerials };
+  return { rawTbs: tbsEl.raw, signatureAlgorithm: algorithm, goSignatureAlgorithm: goSignatureAlgorithm(algorithmEl.raw), signature, authorityKeyId, revokedSerials };
 }
 
-/** Go's `Certificate.CheckCRLSignature`: no CA checks, SHA-1 refused. */
-export function crlSignedBy(crl: GoCrl, publicKey: KeyObject): boolean {
-  if (GO_INSECURE_SIGNATURE_ALGORITHMS.has(crl.signatureAlgorithm)) return false;
-  const hash = SIGNATURE_HASHES[crl.signatureAlgorithm];
-  if (hash === undefined) return false;
+/**
+ * Go's `Certificate.CheckCRLSignature` by `issuer`, whose key Go reads from its certificate: no CA
+ * checks; SHA-1 allowed, MD5 not; RSASSA-PSS in Go's parameter sets.
+ */
+export function crlSignedBy(crl: GoCrl, issuer: X509Certificate): boolean {
+  let go;
   try {
-    return cryptoVerify(hash, crl.rawTbs, hash === null ? publicKey : { key: publicKey, dsaEncoding: 'der' }, crl.signature);
+    go = parseGoCertificate(new Uint8Array(issuer.raw)).publicKey;
   } catch {
     return false;
   }
+  return goCheckSignature(crl.goSignatureAlgorithm, crl.rawTbs, crl.signature, { go, node: issuer.publicKey }, true) === undefined;
 }

@@ -1,7 +1,6 @@
 import { constants as cryptoConstants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { DerReader, TAG, oidToString, type DerElement } from '../../core/protocol/der-reader';
 import { goKeyAlgorithmName, type GoPublicKey } from './go-public-key';
-import { goPemDecode } from './go-pem';
 
 type GoHash = 'md2' | 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
@@ -168,26 +167,4 @@ export function goCheckSignature(
   }
   if (nodeVerify(algorithm, signed, signature, key)) return undefined;
   return go.algorithm === 'RSA' ? 'crypto/rsa: verification error' : `x509: ${goKeyAlgorithmName(go)} verification failure`;
-}
-
-const PEM_CRL_PREFIX = Buffer.from('-----BEGIN X509 CRL');
-
-/**
- * The outer AlgorithmIdentifier of a CRL framed as Go's `x509.ParseCRL` frames it (PEM only when
- * the bytes start with "-----BEGIN X509 CRL"); undefined when it cannot be read. `GoCrl` keeps
- * only the OID, and RSASSA-PSS needs the parameters.
- */
-export function crlAlgorithmIdentifier(bytes: Uint8Array): Uint8Array | undefined {
-  let der = bytes;
-  if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).subarray(0, PEM_CRL_PREFIX.length).equals(PEM_CRL_PREFIX)) {
-    const block = goPemDecode(bytes);
-    if (block !== undefined && block.type === 'X509 CRL') der = block.bytes;
-  }
-  try {
-    const list = new DerReader(new DerReader(der).read(TAG.SEQUENCE).content);
-    list.read(TAG.SEQUENCE);
-    return list.read(TAG.SEQUENCE).raw;
-  } catch {
-    return undefined;
-  }
 }

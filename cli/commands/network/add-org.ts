@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { hsmKeyFlags, hsmKeyOptions, keyAlgorithmFlag, networkDirArg } from '../../common-flags';
-import { newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
+import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag, networkDirArg } from '../../common-flags';
+import { newOrgIntermediateCa, newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
 import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
 import { ConfigError } from '../../../core/errors';
@@ -30,6 +30,7 @@ export default class NetworkAddOrg extends WeftCommand {
     '<%= config.bin %> network add-org ./net --name Org3 --peers 2 --users User1 --users Auditor',
     '<%= config.bin %> network add-org ./net --base-port 9051 --json',
     '<%= config.bin %> network add-org ./net --name Org3 --key-algorithm ed25519',
+    '<%= config.bin %> network add-org ./net --name Org3 --intermediate-ca',
     '<%= config.bin %> network add-org ./net --host peer0.org3.example.com=10.0.0.13',
     '<%= config.bin %> network add-org ./org1 --definition ./org3/org-definition.json --output add-org3.pb',
     '<%= config.bin %> network add-org ./org2 --from-file add-org3.pb --definition ./org3/org-definition.json',
@@ -72,6 +73,7 @@ export default class NetworkAddOrg extends WeftCommand {
     }),
     ...hsmKeyFlags("the new org's"),
     'key-algorithm': keyAlgorithmFlag("the new org's (when its keys are made here: not with --definition or --from-file)"),
+    'intermediate-ca': intermediateCaFlag("the new org's (when its keys are made here: not with --definition or --from-file)"),
     'org-dir': Flags.string({ description: "the new org's own directory: written by --output (the only place its private keys go), read by --from-file (a copy without its keys will do)" }),
   };
 
@@ -84,6 +86,7 @@ export default class NetworkAddOrg extends WeftCommand {
     }
     const madeElsewhereBy = flags.definition !== undefined ? '--definition' : flags['from-file'] !== undefined ? '--from-file' : undefined;
     const keyAlgorithm = newOrgKeyAlgorithm(flags['key-algorithm'], hsmKeyOptions(flags), 'ADD_ORG_OPTIONS_INVALID', madeElsewhereBy);
+    const intermediateCa = newOrgIntermediateCa(flags['intermediate-ca'], madeElsewhereBy);
     const options: Parameters<typeof addOrg>[1] = {
       name: flags.name,
       peers: flags.peers,
@@ -97,6 +100,7 @@ export default class NetworkAddOrg extends WeftCommand {
       peerEndpoints: flags.peer,
       domain: flags.domain,
       keyAlgorithm,
+      intermediateCa,
       ...hsmKeyOptions(flags),
     };
     const result = await addOrg(args.dir, options, (m) => this.progress(m));

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { hsmKeyFlags, hsmKeyOptions, keyAlgorithmFlag } from '../../common-flags';
+import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag } from '../../common-flags';
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, type InitResult } from '../../services/network/network-init';
 import { isLoopbackHost } from '../../services/network/node-hosts';
 
@@ -16,6 +16,7 @@ export default class NetworkInit extends WeftCommand {
     '<%= config.bin %> network init ./net --host orderer.example.com=10.0.0.10 --host peer0.org1.example.com=10.0.0.11 --host peer0.org2.example.com=vm2.internal',
     'WEFT_PKCS11_PIN=1234 <%= config.bin %> network init ./net --hsm-library /usr/lib/softhsm/libsofthsm2.so --hsm-label weft',
     '<%= config.bin %> network init ./net --key-algorithm ed25519',
+    '<%= config.bin %> network init ./net --intermediate-ca',
   ];
   static override args = { dir: Args.string({ description: 'directory to create (must be absent or empty)', required: true }) };
   static override flags = {
@@ -48,6 +49,7 @@ export default class NetworkInit extends WeftCommand {
     }),
     ...hsmKeyFlags("every node's and user's", 'keys in files. Each node config gets plugins.msp.options.bccsp PKCS11; CA and TLS keys stay files'),
     'key-algorithm': keyAlgorithmFlag("every org's (with --from: of each org whose keyAlgorithm the file leaves out)"),
+    'intermediate-ca': intermediateCaFlag("every org's (with --from: each org whose intermediateCa the file leaves out)"),
     'log-level': Flags.string({ description: 'logging spec of every node: a level (fatal, error, warn, info, debug, trace, silent) or levels per logger (warn:committer=debug)', default: 'warn' }),
   };
 
@@ -69,10 +71,11 @@ export default class NetworkInit extends WeftCommand {
       hosts: flags.host ?? [],
       chaincodeDebug: flags['chaincode-debug'],
       keyAlgorithm: flags['key-algorithm'],
+      intermediateCa: flags['intermediate-ca'],
     };
     const keys = hsmKeyOptions(flags);
     const result =
-      flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress, keys, flags['key-algorithm']) : await initNetwork(args.dir, options, progress, keys);
+      flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress, keys, flags['key-algorithm'], flags['intermediate-ca']) : await initNetwork(args.dir, options, progress, keys);
     this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);
     const spread = result.nodes.some((n) => !isLoopbackHost(n.address.slice(0, n.address.lastIndexOf(':'))));

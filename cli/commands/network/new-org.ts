@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { hsmKeyFlags, hsmKeyOptions, keyAlgorithmFlag } from '../../common-flags';
-import { newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
+import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag } from '../../common-flags';
+import { newOrgIntermediateCa, newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
 import { createOwnOrg, type NewOrgDirResult } from '../../services/network/network-new-org';
 import type { OwnOrgOptions } from '../../services/network/new-org-spec';
 
@@ -18,6 +18,7 @@ export default class NetworkNewOrg extends WeftCommand {
     '<%= config.bin %> network new-org ./org3 --name Org3',
     '<%= config.bin %> network new-org ./org3 --name Org3 --domain org3.example.com --base-port 11051 --host 10.0.0.13',
     '<%= config.bin %> network new-org ./org3 --name Org3 --key-algorithm ed25519',
+    '<%= config.bin %> network new-org ./org3 --name Org3 --intermediate-ca',
     '<%= config.bin %> network add-org ./org1 --definition ./org3/org-definition.json --output add-org3.pb',
   ];
   static override args = { dir: Args.string({ description: "the new org's directory (absent or empty)", required: true }) };
@@ -31,6 +32,7 @@ export default class NetworkNewOrg extends WeftCommand {
     'base-port': Flags.integer({ description: "first port for its peers (default 7051); ports something listens on here are skipped", min: 1024, max: 65535 }),
     ...hsmKeyFlags("every node's and user's"),
     'key-algorithm': keyAlgorithmFlag("the org's"),
+    'intermediate-ca': intermediateCaFlag("the org's"),
   };
 
   async run(): Promise<NewOrgDirResult> {
@@ -45,6 +47,7 @@ export default class NetworkNewOrg extends WeftCommand {
       hosts: flags.host,
       basePort: flags['base-port'],
       keyAlgorithm,
+      intermediateCa: newOrgIntermediateCa(flags['intermediate-ca']),
       ...hsmKeyOptions(flags),
     };
     const result = await createOwnOrg(args.dir, options, (m) => this.progress(m));

@@ -18,7 +18,9 @@ export default class NetworkRenew extends WeftCommand {
     '--revoke-old then puts the replaced enrollment certificate on the org CA\'s CRL in every channel (as weft network revoke); a node running here must have reloaded (or be restarted with --restart) first, else nothing is revoked. ' +
     "With --org and --ca and/or --tls-ca: re-issues the org's CA (TLS CA) certificate for the same key, subject and SKI, from its old start date, so every certificate it issued still verifies; " +
     "replaces it in the org's MSP (root_certs or tls_root_certs, and NodeOU identifiers) in every channel by config updates the org's Admin signs (the orderer org's in /Channel/Orderer), " +
-    'then every copy under organizations/ under the same file names. Nodes running here reload a renewed CA or TLS CA (their local MSP and client CA roots); --restart restarts them instead. ' +
+    'then every copy under organizations/ under the same file names. ' +
+    "For an org made with --intermediate-ca, --ca and --tls-ca renew its intermediates (re-signed by its roots, whose keys must be back in rootca/ and tlsrootca/: ROOT_CA_KEY_NOT_HERE otherwise; intermediate_certs and tls_intermediate_certs replaced in the channels), --root-ca and --tls-root-ca its roots; an expired CA of such an org is not recovered here (CA_INTERMEDIATE_UNSUPPORTED). " +
+    'Nodes running here reload a renewed CA or TLS CA (their local MSP and client CA roots); --restart restarts them instead. ' +
     "An expired CA (--ca) is recovered in place: the channel updates are signed inside by the org's expired Admin (the MSP checks a chain at the certificate's start) and submitted by an unexpired Admin of another org (the orderer org's first; recovery.submitter; NO_CONFIG_SUBMITTER when none here may), " +
     "then every member of the org whose certificate ended is re-issued and the org's nodes here that ran when the run began are started; one stopped before is left stopped (recovery.members, recovery.started, recovery.leftStopped); the orderer org's CA alone needs an orderer still running (ORDERERS_DOWN). " +
     "An expired TLS CA (--tls-ca) is recovered in place when every node trusting it runs from this directory: the TLS CA and every copy of it under organizations/ are replaced, the members whose certificates ended re-issued (running nodes reload), the org's nodes that went down during the run started, other orderers reload and other orgs' peers restart (their connections keep the roots they were dialled with), " +
@@ -37,6 +39,8 @@ export default class NetworkRenew extends WeftCommand {
     '<%= config.bin %> network renew ./net --org Org1 --ca --json',
     '<%= config.bin %> network renew ./net --org Org1 --tls-ca --json',
     '<%= config.bin %> network renew ./net --all-expired --json',
+    '<%= config.bin %> network renew ./net --org Org1 --ca --tls-ca',
+    '<%= config.bin %> network renew ./net --org Org1 --root-ca --tls-root-ca',
   ];
   static override args = { dir: networkDirArg };
   static override flags = {
@@ -45,12 +49,17 @@ export default class NetworkRenew extends WeftCommand {
     user: Flags.string({ description: 'the user to renew, e.g. User1 or Admin', exclusive: ['node'] }),
     ca: Flags.boolean({ description: "renew the --org's CA certificate (same key and subject, new expiry) in every channel and file", default: false }),
     'tls-ca': Flags.boolean({ description: "renew the --org's TLS CA certificate likewise", default: false }),
+    'root-ca': Flags.boolean({
+      description: "for an org made with --intermediate-ca: renew the root above its CA (its key back in rootca/priv_sk; --ca renews the intermediate, re-signed by that root)",
+      default: false,
+    }),
+    'tls-root-ca': Flags.boolean({ description: 'likewise the root above its TLS CA (tlsrootca/priv_sk)', default: false }),
     'revoke-old': Flags.boolean({ description: 'then revoke the replaced enrollment certificate (org CRL in every channel), once the running node took the new one (reload or --restart)', default: false }),
     days: Flags.integer({ description: "validity of the new certificates in days (default: ten years, as weft network init), at most the CA's own", min: 1 }),
     'all-expired': Flags.boolean({
       description: 'recover a network whose every CA and TLS CA expired, every node run from here: CAs, members, copies, nodes, then each channel',
       default: false,
-      exclusive: ['org', 'node', 'user', 'ca', 'tls-ca', 'revoke-old', 'restart'],
+      exclusive: ['org', 'node', 'user', 'ca', 'tls-ca', 'root-ca', 'tls-root-ca', 'revoke-old', 'restart'],
     }),
     restart: Flags.boolean({ description: 'restart the node if it runs on this machine, instead of reloading its certificates live', default: false }),
   };
@@ -67,7 +76,7 @@ export default class NetworkRenew extends WeftCommand {
       this.log(r.nothingToDo ? 'every CA and TLS CA was recovered already: nothing changed' : `${r.cas.length} CA certificate(s) re-issued, ${r.files.length} file(s) replaced, ${r.members.length} member(s) re-issued, ${r.channels.length} channel update(s)`);
       return r;
     }
-    if (flags.ca || flags['tls-ca']) {
+    if (flags.ca || flags['tls-ca'] || flags['root-ca'] || flags['tls-root-ca']) {
       const other = flags.node !== undefined ? '--node' : flags.user !== undefined ? '--user' : flags['revoke-old'] ? '--revoke-old' : undefined;
       if (other !== undefined || flags.org === undefined) {
         throw new ConfigError('RENEW_TARGET', other === undefined ? "--ca/--tls-ca renew an org's CA: name it with --org" : `--ca/--tls-ca renew an org's CA, ${other} a member: run them one at a time`, {
@@ -75,7 +84,7 @@ export default class NetworkRenew extends WeftCommand {
           suggestions: [`weft network renew ${args.dir} --org Org1 --ca --tls-ca`],
         });
       }
-      const renewed = await renewOrgCas(args.dir, { org: flags.org, ca: flags.ca, tlsCa: flags['tls-ca'], days: flags.days, restart: flags.restart }, (m) => this.progress(m));
+      const renewed = await renewOrgCas(args.dir, { org: flags.org, ca: flags.ca, tlsCa: flags['tls-ca'], rootCa: flags['root-ca'], tlsRootCa: flags['tls-root-ca'], days: flags.days, restart: flags.restart }, (m) => this.progress(m));
       for (const c of renewed.cas) this.log(`${renewed.mspId} ${c.which} ${c.fileName}: serial ${c.serialNumber}, valid until ${c.notAfter} (was ${c.previousNotAfter})`);
       const recovery = renewed.recovery;
       if (recovery !== undefined) {

@@ -118,7 +118,7 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
   if (options.orgDir !== undefined && options.output === undefined && options.fromFile === undefined) {
     throw new ConfigError('ADD_ORG_OPTIONS_INVALID', '--org-dir goes with --output (prepare the update) or --from-file (submit it)', { field: '--org-dir', suggestions: sequence });
   }
-  const given = (['name', 'peers', 'users', 'hosts', 'basePort', 'hsmLibrary', 'hsmLabel', 'keyAlgorithm'] as const).filter((k) => options[k] !== undefined);
+  const given = (['name', 'peers', 'users', 'hosts', 'basePort', 'hsmLibrary', 'hsmLabel', 'keyAlgorithm', 'intermediateCa'] as const).filter((k) => options[k] !== undefined);
   if (options.fromFile !== undefined && given.length > 0) {
     throw new ConfigError('CONFLICTING_FLAGS', `--from-file takes the new org as --output made it, in ${options.orgDir}: it takes no ${given.map(flagOf).join(', ')}`, {
       suggestions: sequence,
@@ -127,7 +127,7 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
 }
 
 function flagOf(key: keyof NewOrgOptions | 'orgDir'): string {
-  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port', orgDir: '--org-dir', hsmLibrary: '--hsm-library', hsmLabel: '--hsm-label', keyAlgorithm: '--key-algorithm' }[key];
+  return { name: '--name', peers: '--peers', users: '--users', hosts: '--host', basePort: '--base-port', orgDir: '--org-dir', hsmLibrary: '--hsm-library', hsmLabel: '--hsm-label', keyAlgorithm: '--key-algorithm', intermediateCa: '--intermediate-ca' }[key];
 }
 
 /** The commands of the flow, for help texts and error suggestions. */
@@ -161,7 +161,7 @@ export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: str
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     copyPublicMaterial(network, staging.dir);
     fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
-    ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token, org.keyAlgorithm));
+    ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token, org.keyAlgorithm, org.intermediateCa));
     const newPeers = staged.peersOf(spec);
     writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), token);
 

@@ -24,18 +24,24 @@ export function caInPlace(reissued: CaReplacement, end: Date, now: Date): CaRepl
   return end.getTime() <= now.getTime() ? reissued : { certPem: reissued.previousPem, previousPem: reissued.previousPem };
 }
 
-/** The MSP config with every copy of `ca` (a root or TLS root, a NodeOU or OU identifier's certificate) replaced by `renewed`. */
+/**
+ * The MSP config with every copy of `ca` (a root or TLS root, an intermediate or TLS intermediate,
+ * a NodeOU or OU identifier's certificate) replaced by `renewed`: `which` is the kind of CA, its
+ * enrollment (`ca`) or TLS (`tlsca`) lists searched.
+ */
 export function withRenewedCa(msp: FabricMSPConfig, authority: OrgAuthority, which: 'ca' | 'tlsca', renewed: CaReplacement): FabricMSPConfig {
   const next = msp.cloneMessage();
   const fresh = Buffer.from(renewed.certPem);
   const swap = (cert: Uint8Array): Uint8Array => (cert.length > 0 && authority.sameCa(cert, Buffer.from(renewed.previousPem)) ? fresh : cert);
   if (which === 'tlsca') {
     next.setTlsRootCertsList(next.getTlsRootCertsList_asU8().map(swap));
+    next.setTlsIntermediateCertsList(next.getTlsIntermediateCertsList_asU8().map(swap));
     return next;
   }
   // Replaced, not added: two roots with the same subject and key give every identity two chains,
   // and Fabric's MSP refuses an identity without exactly one (getUniqueValidationChain).
   next.setRootCertsList(next.getRootCertsList_asU8().map(swap));
+  next.setIntermediateCertsList(next.getIntermediateCertsList_asU8().map(swap));
   // A NodeOU or OU identifier names its CA by certificate, which must be one of the roots
   // (getCertifiersIdentifier): the old one would make the whole MSP fail to set up.
   const ids: (FabricOUIdentifier | undefined)[] = [...next.getOrganizationalUnitIdentifiersList()];
@@ -67,6 +73,38 @@ export function copiesOfCa(network: NetworkLayout, authority: OrgAuthority, pem:
         return false;
       }
     });
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g;
+
+/**
+ * The new content of every file under `organizations/` holding a copy of one of `renewed`'s CAs,
+ * each copy replaced by its renewed certificate: a file may be a bundle (an intermediate org's
+ * `tls/ca.crt` holds its TLS root and intermediate), whose other certificates stay as they are.
+ */
+export function renewedCopies(network: Pick<NetworkLayout, 'organizationsDir'>, authority: OrgAuthority, renewed: readonly CaReplacement[]): Map<string, string> {
+  const contents = new Map<string, string>();
+  const files = fs
+    .readdirSync(network.organizationsDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(pem|crt)$/.test(e.name) && !isPrivateKey(path.join(e.parentPath, e.name)))
+    .map((e) => path.join(e.parentPath, e.name));
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    const next = text.replace(PEM_CERTIFICATE, (block) => {
+      const match = renewed.find((r) => isCopyOf(block, authority, r.previousPem));
+      return match === undefined ? block : block.endsWith('\n') ? `${match.certPem.trimEnd()}\n` : match.certPem.trimEnd();
+    });
+    if (next !== text) contents.set(file, next);
+  }
+  return contents;
+}
+
+function isCopyOf(block: string, authority: OrgAuthority, caPem: string): boolean {
+  try {
+    return new X509Certificate(block).ca && authority.sameCa(Buffer.from(block), Buffer.from(caPem));
+  } catch {
+    return false;
+  }
 }
 
 /** Writes every file's new content beside it, then renames each onto it: no file is seen half written. */

@@ -1,10 +1,12 @@
+import type { OrgCaKind } from '../../../core/msp/crypto-material';
 import type { ChannelUpdated } from './org-msp-channels';
 
 /** What `weft network renew --org <org> --ca/--tls-ca` did. */
 export interface RenewCaResult {
   readonly org: string;
   readonly mspId: string;
-  readonly cas: { which: 'ca' | 'tlsca'; fileName: string; serialNumber: string; notBefore: string; notAfter: string; previousNotAfter: string }[];
+  /** `rootca`/`tlsrootca`: the root above an intermediate org's CA (`--root-ca`, `--tls-root-ca`). */
+  readonly cas: { which: OrgCaKind; fileName: string; serialNumber: string; notBefore: string; notAfter: string; previousNotAfter: string }[];
   /** Channels whose config now holds the new certificate; channels that held it already are left out. */
   readonly channels: ChannelUpdated[];
   /** Every file that held a copy of an old CA certificate and now holds the new one. */

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { certificateNotAfter } from '../../../core/node/certificate-expiry';
+import type { OrgCaKind } from '../../../core/msp/crypto-material';
+import { intermediateCasOf } from './org-intermediate';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
 
 /** How far ahead `weft network status` flags a certificate: time to renew it and restart before it expires. */
@@ -24,7 +26,8 @@ export interface CertificateExpiry {
 export interface CaExpiry extends CertificateExpiry {
   readonly org: string;
   readonly mspId: string;
-  readonly ca: 'ca' | 'tlsca';
+  /** The issuing CA (`ca`, `tlsca`), or for an org issuing from intermediates the root above it (`rootca`, `tlsrootca`). */
+  readonly ca: OrgCaKind;
 }
 
 /** The soonest-expiring of `files` that exist and hold a certificate; undefined when none does (another org's keys, seen from an export). */
@@ -64,15 +67,25 @@ export function userCertificateFiles(layout: NetworkLayout, user: UserLayout): s
   return [user.certPath, ...(layout.spec.mutualTls ? [user.tlsCertPath] : [])];
 }
 
-/** Every org's CA and TLS CA, read from the org MSP folders (present in every copy of the network). */
+/**
+ * Where an org's MSP folder holds each of its CAs: `cacerts/` and `tlscacerts/` its CA and TLS CA;
+ * for an org issuing from intermediates, those are its roots, and `intermediatecerts/`,
+ * `tlsintermediatecerts/` its CA and TLS CA.
+ */
+function caFolders(mspDir: string): [OrgCaKind, string][] {
+  if (!intermediateCasOf(path.dirname(mspDir))) return [['ca', 'cacerts'], ['tlsca', 'tlscacerts']];
+  return [['rootca', 'cacerts'], ['ca', 'intermediatecerts'], ['tlsrootca', 'tlscacerts'], ['tlsca', 'tlsintermediatecerts']];
+}
+
+/** Every org's CA and TLS CA (and the roots above intermediates), read from the org MSP folders (present in every copy of the network). */
 export function caExpiries(layout: NetworkLayout, now: Date = new Date()): CaExpiry[] {
   const orgs = [
     { name: layout.spec.ordererOrg.name, mspId: layout.spec.ordererOrg.mspId, mspDir: path.join(layout.ordererOrgDir(), 'msp') },
     ...layout.networkSpec.orgs.map((o) => ({ name: o.name, mspId: o.mspId, mspDir: layout.orgMspDir(o) })),
   ];
   return orgs.flatMap((org) =>
-    (['ca', 'tlsca'] as const).flatMap((ca) => {
-      const dir = path.join(org.mspDir, ca === 'ca' ? 'cacerts' : 'tlscacerts');
+    caFolders(org.mspDir).flatMap(([ca, folder]) => {
+      const dir = path.join(org.mspDir, folder);
       const files = fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
       const expiry = soonestExpiry(files, now);
       return expiry === undefined ? [] : [{ org: org.name, mspId: org.mspId, ca, ...expiry }];

@@ -5,6 +5,7 @@ import { copiesOf, replaceFiles, withRenewedCa, type CaReplacement } from './ca-
 import { expiredMembers, runningIds } from './expired-ca-recovery';
 import { reissueBackdated, type BackdatedMember } from './expired-member-backdate';
 import { clearRecordedStops, nodesToStart, recordedStops, startPlanned, stopForRecovery } from './expired-recovery-stops';
+import { intermediateCasOf } from './org-intermediate';
 import { openNetwork, type Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertCaKeysHere } from './network-users';
@@ -127,6 +128,14 @@ export async function recoverExpiredNetwork(dir: string, options: { days?: numbe
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
   const orgs = allOrgs(network);
+  const intermediate = orgs.filter((org) => intermediateCasOf(org.orgDir));
+  if (intermediate.length > 0) {
+    throw new ConfigError('CA_INTERMEDIATE_UNSUPPORTED', `${intermediate.map((o) => o.name).join(', ')} issue${intermediate.length === 1 ? 's' : ''} from an intermediate CA: weft network renew --all-expired recovers networks whose orgs issue from their roots only; nothing was changed`, {
+      field: '--all-expired',
+      orgs: intermediate.map((o) => o.name),
+      suggestions: ['renew the CAs of such an org before they end: weft network status lists each, intermediates included, within 30 days of its end (weft network renew --org <org> --ca --tls-ca)'],
+    });
+  }
   for (const org of orgs) assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, ['ca', 'tlsca'], `recovering ${org.name}'s expired CAs`);
   const cas: OrgCa[] = [];
   for (const org of orgs) {

@@ -61,3 +61,19 @@ export function newOrgKeyAlgorithm(value: string | undefined, keys: HsmKeyFlags,
   assertKeyAlgorithmFitsToken(algorithm, keys);
   return algorithm;
 }
+
+/**
+ * `--intermediate-ca` as a command that makes an org's keys takes it (add-org, new-org): undefined
+ * when not given (so `--from-file` can tell it was not), refused with `madeElsewhereBy` as
+ * {@link newOrgKeyAlgorithm} refuses `--key-algorithm`: the org's CAs were made already.
+ */
+export function newOrgIntermediateCa(given: boolean, madeElsewhereBy?: string): true | undefined {
+  if (!given) return undefined;
+  if (madeElsewhereBy !== undefined) {
+    throw new ConfigError('CONFLICTING_FLAGS', `--intermediate-ca chooses the CAs of an org made here; with ${madeElsewhereBy} the org's CAs were made already`, {
+      field: '--intermediate-ca',
+      suggestions: [`leave out --intermediate-ca with ${madeElsewhereBy}: the org's MSP folder (intermediatecerts/) says how it issues`],
+    });
+  }
+  return true;
+}

@@ -25,9 +25,9 @@ interface OrgRef {
   readonly dir: string;
 }
 
-/** A CA's own signing key (`ca/priv_sk`, `tlsca/priv_sk`): nodes and clients never need it. */
+/** A CA's own signing key (`ca/priv_sk`, `tlsca/priv_sk`, and an intermediate org's roots' in `rootca/`, `tlsrootca/`): nodes and clients never need it. */
 function isCaKey(file: string): boolean {
-  return ['ca', 'tlsca'].includes(path.basename(path.dirname(file)));
+  return ['ca', 'tlsca', 'rootca', 'tlsrootca'].includes(path.basename(path.dirname(file)));
 }
 
 /** `--org` values (peer orgs and the orderer org, by name, MSP ID or domain) to orgs; unknown ones are an error. */

@@ -37,6 +37,8 @@ export const InitOptions = z
     chaincodeDebug: z.boolean().default(false),
     /** `--key-algorithm`: every org's keys (cryptogen's `PublicKeyAlgorithm`), checked by {@link parseKeyAlgorithm}. */
     keyAlgorithm: z.string().optional(),
+    /** `--intermediate-ca`: every org issues from an intermediate CA its root signs. */
+    intermediateCa: z.boolean().default(false),
   })
   .strict();
 export type InitOptions = z.input<typeof InitOptions>;
@@ -153,7 +155,7 @@ export function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values
  */
 export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}): Promise<InitResult> {
   const keyAlgorithm = parseKeyAlgorithm(options.keyAlgorithm);
-  return createNetwork(dir, () => specFromOptions(options), onStep, keys, keyAlgorithm);
+  return createNetwork(dir, () => specFromOptions(options), onStep, keys, { keyAlgorithm, intermediateCa: options.intermediateCa === true });
 }
 
 /**
@@ -161,11 +163,11 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
  * crypto-config.yaml and configtx.yaml in one): org names, MSP IDs, domains, peers, users, hosts,
  * ports and channels as it says.
  */
-export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}, keyAlgorithm?: string): Promise<InitResult> {
+export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}, keyAlgorithm?: string, intermediateCa = false): Promise<InitResult> {
   const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
-  return createNetwork(dir, spec, onStep, keys, parseKeyAlgorithm(keyAlgorithm));
+  return createNetwork(dir, spec, onStep, keys, { keyAlgorithm: parseKeyAlgorithm(keyAlgorithm), intermediateCa });
 }
 
 /**
@@ -183,7 +185,18 @@ function orgKeyAlgorithms(spec: NetworkSpec, flag: OrgKeyAlgorithm | undefined, 
   );
 }
 
-async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, keyAlgorithm: OrgKeyAlgorithm | undefined): Promise<InitResult> {
+/** What init's flags choose for every org a network file leaves it to: `--key-algorithm`, `--intermediate-ca`. */
+interface OrgCaDefaults {
+  readonly keyAlgorithm: OrgKeyAlgorithm | undefined;
+  readonly intermediateCa: boolean;
+}
+
+/** Whether each org (by MSP ID) issues from an intermediate CA: its own `intermediateCa` in the file, else `--intermediate-ca`. */
+function orgIntermediates(spec: NetworkSpec, flag: boolean): Map<string, boolean> {
+  return new Map([spec.ordererOrg, ...spec.orgs].map((org) => [org.mspId, org.intermediateCa ?? flag]));
+}
+
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, defaults: OrgCaDefaults): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -192,10 +205,11 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     });
   }
   const spec = specOf();
-  const algorithms = orgKeyAlgorithms(spec, keyAlgorithm, keys);
+  const algorithms = orgKeyAlgorithms(spec, defaults.keyAlgorithm, keys);
+  const intermediates = orgIntermediates(spec, defaults.intermediateCa);
   const token = signingKeyTokenOf(keys);
   // The node configs name their files relative to themselves, so nothing written refers to the staging sibling's path.
-  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token, algorithms));
+  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token, algorithms, intermediates));
   const layout = new NetworkLayout(target, built);
   return {
     dir: target,
@@ -233,7 +247,14 @@ export async function buildInPlaceOf<T>(target: string, build: (dir: string) => 
 }
 
 /** Writes the whole network under `dir`; returns the spec as network.yaml says it. */
-async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: string) => void, token: SigningKeyToken | undefined, algorithms: ReadonlyMap<string, OrgKeyAlgorithm>): Promise<NetworkSpec> {
+async function buildNetwork(
+  dir: string,
+  spec: NetworkSpec,
+  onStep: (message: string) => void,
+  token: SigningKeyToken | undefined,
+  algorithms: ReadonlyMap<string, OrgKeyAlgorithm>,
+  intermediates: ReadonlyMap<string, boolean>,
+): Promise<NetworkSpec> {
   // The documented file must say exactly what the spec says: it is read back through the schema.
   const { text, spec: reread } = renderNetworkFile(spec);
   const layout = new NetworkLayout(dir, reread);
@@ -241,7 +262,9 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
 
   const ed25519 = [...algorithms.values()].filter((a) => a === 'ed25519').length;
   const keysOf = ed25519 === 0 ? '' : `, ${ed25519 === algorithms.size ? 'every org' : `${ed25519} of them`} with Ed25519 keys`;
-  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations${keysOf}${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
+  const withIntermediates = [...intermediates.values()].filter(Boolean).length;
+  const casOf = withIntermediates === 0 ? '' : `, ${withIntermediates === intermediates.size ? 'every org' : `${withIntermediates} of them`} issuing from an intermediate CA`;
+  onStep(`generating crypto material for ${spec.orgs.length + 1} organizations${keysOf}${casOf}${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
   const { generator } = mspTooling();
   const { orderers } = spec.ordererOrg;
   const generated: GeneratedOrgMaterial[] = [];
@@ -255,9 +278,10 @@ async function buildNetwork(dir: string, spec: NetworkSpec, onStep: (message: st
       nodeSans: hostSans(orderers),
       signingKeys: token,
       keyAlgorithm: algorithms.get(spec.ordererOrg.mspId),
+      intermediateCa: intermediates.get(spec.ordererOrg.mspId) === true,
     };
     generated.push(await generator.generateOrg(ordererOrg, dir));
-    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token, algorithms.get(org.mspId)));
+    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token, algorithms.get(org.mspId), intermediates.get(org.mspId)));
 
     onStep('writing node configs');
     writeNodeConfigs(layout, 'weft network init', undefined, token);
@@ -284,9 +308,10 @@ function hostSans(nodes: readonly { name: string; host: string }[]): Record<stri
 /**
  * A peer org's crypto material in cryptogen's layout under `dir` (`organizations/peerOrganizations/<domain>`),
  * its members' signing keys generated in `signingKeys`' token when given, every key of the
- * `keyAlgorithm` (default the org's own `keyAlgorithm`, else ecdsa).
+ * `keyAlgorithm` (default the org's own `keyAlgorithm`, else ecdsa), issued by an intermediate CA
+ * when `intermediateCa` (default the org's own `intermediateCa`, else not).
  */
-export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken, keyAlgorithm?: OrgKeyAlgorithm): Promise<GeneratedOrgMaterial> {
+export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken, keyAlgorithm?: OrgKeyAlgorithm, intermediateCa?: boolean): Promise<GeneratedOrgMaterial> {
   const request: OrgMaterialSpec = {
     domain: org.domain,
     mspId: org.mspId,
@@ -296,6 +321,7 @@ export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys
     nodeSans: hostSans(org.peers),
     signingKeys,
     keyAlgorithm: keyAlgorithm ?? org.keyAlgorithm ?? DEFAULT_ORG_KEY_ALGORITHM,
+    intermediateCa: intermediateCa ?? org.intermediateCa ?? false,
   };
   return mspTooling().generator.generateOrg(request, dir);
 }

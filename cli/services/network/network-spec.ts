@@ -72,6 +72,12 @@ export const PeerOrgSpec = z
      * commands follow that.
      */
     keyAlgorithm: z.enum(ORG_KEY_ALGORITHMS).optional(),
+    /**
+     * The org issues from an intermediate CA (and TLS intermediate) its root signed, as a
+     * production Fabric CA does, read by `weft network init --from`, winning over
+     * `--intermediate-ca`. As `keyAlgorithm`, the org's files are the record afterwards.
+     */
+    intermediateCa: z.boolean().optional(),
   })
   .strict();
 export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;
@@ -133,6 +139,8 @@ export const NetworkSpec = z
         orderers: z.array(OrdererSpec).min(1, 'a network needs at least one orderer'),
         /** As an org's `keyAlgorithm` (see {@link PeerOrgSpec}). */
         keyAlgorithm: z.enum(ORG_KEY_ALGORITHMS).optional(),
+        /** As an org's `intermediateCa` (see {@link PeerOrgSpec}). */
+        intermediateCa: z.boolean().optional(),
       })
       .strict(),
     orgs: z.array(PeerOrgSpec).min(1, 'a network needs at least one peer org'),

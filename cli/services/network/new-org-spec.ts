@@ -20,6 +20,8 @@ export interface NewOrgOptions extends HsmKeyFlags {
   readonly basePort?: number;
   /** `--key-algorithm`: the algorithm of every key made for the org; default ecdsa. */
   readonly keyAlgorithm?: OrgKeyAlgorithm;
+  /** `--intermediate-ca`: the org issues from an intermediate CA its root signs; default not. */
+  readonly intermediateCa?: boolean;
 }
 
 /** Whether a port can be listened on here; injectable so tests can play a busy machine. */

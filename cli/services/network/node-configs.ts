@@ -1,8 +1,10 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseNodeConfig } from '../../../core/node/config';
 import { toOrdererNodeConfig } from '../../../core/orderer/orderer-config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import type { NetworkLayout, NodeLayout } from './network-layout';
+import type { PeerOrgSpec } from './network-spec';
 import { listenAddressFor } from './node-hosts';
 import { ConfigError } from '../../../core/errors';
 import { tokenMspOptions, type TokenName } from '../client/cli-token';
@@ -58,13 +60,13 @@ function ordererConfig(layout: NetworkLayout, node: NodeLayout): Record<string, 
       },
       admin: {
         listenAddress: listenAddressFor(node.adminAddress!),
-        tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))] },
+        tls: { cert: tlsCert, key: tlsKey, clientRootCAs: orgTlsTrust(layout, undefined).map((f) => rel(node, f)) },
       },
       ...(node.operationsAddress !== undefined && {
         operations: {
           listenAddress: listenAddressFor(node.operationsAddress),
           ...(node.operationsTls && {
-            tls: { cert: tlsCert, key: tlsKey, clientRootCAs: [rel(node, layout.orgTlsCaCert(undefined))], clientAuthRequired: node.operationsClientAuthRequired },
+            tls: { cert: tlsCert, key: tlsKey, clientRootCAs: orgTlsTrust(layout, undefined).map((f) => rel(node, f)), clientAuthRequired: node.operationsClientAuthRequired },
           }),
         },
       }),
@@ -101,7 +103,7 @@ function peerConfig(layout: NetworkLayout, node: NodeLayout): Record<string, unk
             clientAuthRequired: layout.spec.mutualTls,
           }
         : { enabled: false },
-      ordererTlsRootCertFiles: [rel(node, layout.orgTlsCaCert(undefined))],
+      ordererTlsRootCertFiles: orgTlsTrust(layout, undefined).map((f) => rel(node, f)),
       gateway: {
         ...(node.debugPort !== undefined && { endorsementTimeoutMs: DEBUG_ENDORSEMENT_TIMEOUT_MS }),
         peers: others.map((p) => knownPeerEntry(layout, node, p)),
@@ -134,7 +136,22 @@ export function knownPeerEntry(layout: NetworkLayout, node: NodeLayout, p: NodeL
  */
 function networkTlsCas(layout: NetworkLayout, node: NodeLayout, withOrdererOrg: boolean): string[] {
   const orgs = [...(withOrdererOrg ? [undefined] : []), ...layout.networkSpec.orgs];
-  return orgs.map((org) => rel(node, layout.orgTlsCaCert(org)));
+  return orgs.flatMap((org) => orgTlsTrust(layout, org).map((f) => rel(node, f)));
+}
+
+/**
+ * The files a node trusts an org's TLS certificates by: its TLS CA's certificate, or for an org
+ * issuing from a TLS intermediate (`--intermediate-ca`) its MSP folder's TLS roots and
+ * intermediates, since a peer presents its own certificate only and the chain is built from these.
+ */
+export function orgTlsTrust(layout: NetworkLayout, org: PeerOrgSpec | undefined): string[] {
+  const mspDir = layout.orgMspDir(org);
+  const filesIn = (sub: string): string[] => {
+    const dir = path.join(mspDir, sub);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
+  };
+  const intermediates = filesIn('tlsintermediatecerts');
+  return intermediates.length === 0 ? [layout.orgTlsCaCert(org)] : [...filesIn('tlscacerts'), ...intermediates];
 }
 
 function checked(node: NodeLayout, config: Record<string, unknown>): Record<string, unknown> {

@@ -1,14 +1,16 @@
 import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import type { RenewedCa } from '../../../core/msp/crypto-material';
-import { copiesOf, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
+import type { OrgCaKind, RenewedCa } from '../../../core/msp/crypto-material';
+import { caEnd, renewedCopies, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
 import type { RenewCaResult } from './ca-renewal-result';
 import { expiredMembers, recoverExpiredCa } from './expired-ca-recovery';
 import { bothExpiredOneNamed, recoverExpiredCas } from './expired-cas-recovery';
 import { ordererRecoveryUnfinished, recoverExpiredOrdererCas } from './expired-orderer-cas-recovery';
 import { recoverExpiredTlsCa, trustingNodesElsewhere } from './expired-tls-ca-recovery';
-import type { NodeLayout } from './network-layout';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+import { intermediateCasOf, orgCaFiles } from './org-intermediate';
 import { openNetwork, type Progress } from './network-access';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
@@ -25,6 +27,10 @@ export interface RenewCaOptions {
   readonly ca: boolean;
   /** Renew the org's TLS CA. */
   readonly tlsCa: boolean;
+  /** Renew the root above the org's intermediate CA (an org made with `--intermediate-ca`); its key must be in `rootca/`. */
+  readonly rootCa?: boolean;
+  /** Renew the root above the org's TLS intermediate likewise (`tlsrootca/`). */
+  readonly tlsRootCa?: boolean;
   /** Validity from now in days; ten years by default. */
   readonly days?: number;
   /** Restart the nodes running here that read a replaced copy. */
@@ -93,13 +99,23 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   const network = openNetwork(dir);
   const org: MspOrg = resolveMspOrg(network, options.org);
   const which = [...(options.ca ? ['ca' as const] : []), ...(options.tlsCa ? ['tlsca' as const] : [])];
-  if (which.length === 0) throw new ConfigError('RENEW_TARGET', 'name the CA to renew: --ca, --tls-ca, or both', { field: '--ca' });
+  const roots = [...(options.rootCa === true ? ['rootca' as const] : []), ...(options.tlsRootCa === true ? ['tlsrootca' as const] : [])];
+  if (which.length === 0 && roots.length === 0) throw new ConfigError('RENEW_TARGET', 'name the CA to renew: --ca, --tls-ca, or both (--root-ca, --tls-root-ca for the roots above an intermediate)', { field: '--ca' });
+  const intermediate = intermediateCasOf(org.orgDir);
+  if (roots.length > 0 && !intermediate) {
+    throw new ConfigError('RENEW_TARGET', `${org.name} issues from its root CAs (no intermediate): its roots are renewed with --ca and --tls-ca`, {
+      field: roots[0] === 'rootca' ? '--root-ca' : '--tls-root-ca',
+      suggestions: [`weft network renew ${dir} --org ${org.name} ${roots.map((r) => (r === 'rootca' ? '--ca' : '--tls-ca')).join(' ')}`],
+    });
+  }
   assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, which, `renewing ${org.name}'s ${which.join(' and ')}`);
   assertOrgAdminHere(network, org);
   const authority = orgAuthority();
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
   const orgRef = { orgDir: org.orgDir, domain: org.domain };
+  // An intermediate's end is capped at its root's end as the files hold it: renewing both in one run, the root's old end.
+  if (intermediate) return renewIntermediateOrgCas(dir, network, org, [...roots, ...which], { now, notAfter, restart: options.restart }, progress);
   const renewed = new Map<'ca' | 'tlsca', RenewedCa>();
   for (const w of which) renewed.set(w, await authority.renewOrgCa(orgRef, w, { now, ...(notAfter !== undefined && { notAfter }) }));
   const tlsCa = renewed.get('tlsca');
@@ -162,10 +178,60 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     return recoverExpiredCa(dir, network, org, ca, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
   }
 
+  return replaceRenewedCas(dir, network, org, renewed, options.restart, progress);
+}
+
+/**
+ * Renews an intermediate org's CAs (`weft network init --intermediate-ca`): its roots (`rootca`,
+ * `tlsrootca`) and intermediates (`ca`, `tlsca`) re-issued for the same keys, then replaced in the
+ * channels and files as {@link replaceRenewedCas} does. The expired-CA recoveries do not handle
+ * such an org: an ended CA, or members whose certificates ended, is `CA_INTERMEDIATE_UNSUPPORTED`
+ * before anything changes.
+ */
+async function renewIntermediateOrgCas(
+  dir: string,
+  network: NetworkLayout,
+  org: MspOrg,
+  which: readonly OrgCaKind[],
+  options: { now: Date; notAfter: Date | undefined; restart: boolean | undefined },
+  progress: Progress,
+): Promise<RenewCaResult> {
+  const authority = orgAuthority();
+  const orgRef = { orgDir: org.orgDir, domain: org.domain };
+  const renewed = new Map<OrgCaKind, RenewedCa>();
+  for (const w of which) renewed.set(w, await authority.renewOrgCa(orgRef, w, { now: options.now, ...(options.notAfter !== undefined && { notAfter: options.notAfter }) }));
+  // Any CA of the org ended, renewed now or not (its channel updates go over TLS, its Admin signs them): the recoveries' ground.
+  const ended = orgCaFiles(org.orgDir).filter((file) => caEnd(fs.readFileSync(file, 'utf8')).getTime() <= options.now.getTime());
+  const endedMembers = expiredMembers(network, org, options.now);
+  if (ended.length > 0 || endedMembers.length > 0) {
+    throw new ConfigError(
+      'CA_INTERMEDIATE_UNSUPPORTED',
+      `${org.name} issues from an intermediate CA, and ${ended.length > 0 ? `its CA certificate ${ended.map((f) => path.basename(f)).join(' and ')} ended` : `${endedMembers.map((m) => m.id).join(', ')} ${endedMembers.length === 1 ? 'holds' : 'hold'} ended certificates`}: weft network renew recovers expired CAs in place only for orgs issuing from their roots; nothing was changed`,
+      {
+        field: '--ca',
+        ...(ended.length > 0 && { file: ended[0] }),
+        suggestions: [
+          `renew ${org.name}'s CAs before they end next time: weft network status lists each, intermediates included, within 30 days of its end`,
+          `re-issue the ended certificates from the root by hand (same subject and key), replace every copy under organizations/ and each channel's ${org.mspId} MSP with a config update its Admin signs`,
+        ],
+      },
+    );
+  }
+  return replaceRenewedCas(dir, network, org, renewed, options.restart, progress);
+}
+
+/**
+ * Puts renewed CA certificates in place: in the org's MSP in every channel (by config updates the
+ * org's Admin signs, waiting for this directory's peers), then every copy under `organizations/`
+ * (bundles too), then the nodes running here take them (reload, or `restart`).
+ */
+async function replaceRenewedCas(dir: string, network: NetworkLayout, org: MspOrg, renewed: ReadonlyMap<OrgCaKind, RenewedCa>, restart: boolean | undefined, progress: Progress): Promise<RenewCaResult> {
+  const authority = orgAuthority();
+  const which = [...renewed.keys()];
   const channels: ChannelUpdated[] = [];
   for (const state of await orgMspStates(network, org)) {
     let msp = state.msp;
-    for (const [w, c] of renewed) msp = withRenewedCa(msp, authority, w, c);
+    for (const [w, c] of renewed) msp = withRenewedCa(msp, authority, w === 'tlsca' || w === 'tlsrootca' ? 'tlsca' : 'ca', c);
     if (Buffer.from(msp.serializeBinary()).equals(Buffer.from(state.msp.serializeBinary()))) continue;
     channels.push(
       await setOrgMsp(network, org, state, msp, `renewed ${which.join(' and ')} certificate`, progress, {
@@ -175,13 +241,12 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     );
   }
 
-  const contents = new Map<string, string>();
-  for (const c of renewed.values()) for (const file of copiesOf(network, authority, c)) contents.set(file, c.certPem);
+  const contents = renewedCopies(network, authority, [...renewed.values()]);
   replaceFiles(contents);
   const files = [...contents.keys()];
   progress(`${files.length} cop${files.length === 1 ? 'y' : 'ies'} of ${org.mspId}'s ${which.join(' and ')} certificate replaced under ${network.organizationsDir}`);
   const goodUntil = [...renewed.values()].map((c) => new X509Certificate(c.previousPem).validTo).join(', ');
-  const taken = await takeReplacedCopies(dir, network, files, { ...(options.restart !== undefined && { restart: options.restart }), goodUntil }, progress);
+  const taken = await takeReplacedCopies(dir, network, files, { ...(restart !== undefined && { restart }), goodUntil }, progress);
   return {
     org: org.name,
     mspId: org.mspId,

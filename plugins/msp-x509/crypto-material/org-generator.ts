@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../../core/errors';
 import { ORG_KEY_ALGORITHMS } from '../../../core/msp/crypto-material';
 import { withTokenKeys } from '../token-key-generation';
-import { CertificateAuthority, type IssuedCertificate, type IssueOptions } from './certificate-authority';
+import { CertificateAuthority, type CaOptions, type IssuedCertificate, type IssueOptions } from './certificate-authority';
 import { keyAlgorithmOf } from './key-pair';
 import type { NodeOuRole } from './test-org';
 
@@ -37,6 +37,11 @@ export const OrgSpec = z.object({
    * keys only, so `ed25519` goes without `signingKeys`.
    */
   keyAlgorithm: z.enum(ORG_KEY_ALGORITHMS).default('ecdsa'),
+  /**
+   * A root CA and an intermediate CA it signs, for signing and for TLS, as a Fabric CA deployment
+   * keeps its root offline: see {@link generateOrg} for where each lands.
+   */
+  intermediateCa: z.boolean().default(false),
 }).refine((s) => s.keyAlgorithm !== 'ed25519' || s.signingKeys === undefined, {
   message: 'ed25519 keys cannot be generated in the PKCS#11 token (it makes P-256 keys): leave signingKeys out, or use ecdsa',
   path: ['keyAlgorithm'],
@@ -71,6 +76,8 @@ export interface GeneratedOrg {
   readonly caKeyPath: string;
   readonly tlsCaCertPath: string;
   readonly tlsCaKeyPath: string;
+  /** With `intermediateCa`: the roots above the issuing CAs (`rootca/`, `tlsrootca/`), certificate and key. */
+  readonly roots?: { readonly caCertPath: string; readonly caKeyPath: string; readonly tlsCaCertPath: string; readonly tlsCaKeyPath: string };
   /** By short host name (`peer0`). */
   readonly nodes: Readonly<Record<string, GeneratedMember>>;
   /** By short user name (`Admin`, `User1`). */
@@ -79,10 +86,15 @@ export interface GeneratedOrg {
   readonly discardSigningKeys?: () => void;
 }
 
-/** The NodeOUs `config.yaml` cryptogen writes into every MSP folder. */
-export function nodeOusConfigYaml(caCertFile: string): string {
+/**
+ * The NodeOUs `config.yaml` cryptogen writes into every MSP folder, naming the issuing CA's
+ * certificate: `cacerts/<file>` for a root, `intermediatecerts/<file>` for an intermediate, as
+ * fabric-ca-client writes it for an intermediate CA. Not the root: Fabric's MSP matches a NodeOU by
+ * the hash of the chain above the identity (`validateIdentityOUsV142`), which starts at its issuer.
+ */
+export function nodeOusConfigYaml(caCertFile: string, folder: 'cacerts' | 'intermediatecerts' = 'cacerts'): string {
   const id = (ou: NodeOuRole): Record<string, string> => ({
-    Certificate: `cacerts/${caCertFile}`,
+    Certificate: `${folder}/${caCertFile}`,
     OrganizationalUnitIdentifier: ou,
   });
   return stringify({
@@ -113,7 +125,11 @@ class Writer {
 
 /**
  * Generates one organization's crypto material with cryptogen's folder layout under
- * `<baseDir>/organizations/`. Writes into a temporary sibling folder and renames it into place, so
+ * `<baseDir>/organizations/`. With `intermediateCa`, `ca/` and `tlsca/` hold the issuing
+ * intermediates (certificate and `priv_sk`, so every later issue reads them as before), and
+ * `rootca/` and `tlsrootca/` the roots that signed them, whose keys may then be moved offline;
+ * every MSP folder holds the roots in `cacerts/`/`tlscacerts/` and the intermediates in
+ * `intermediatecerts/`/`tlsintermediatecerts/`, and `tls/ca.crt` both TLS CAs. Writes into a temporary sibling folder and renames it into place, so
  * a failure leaves nothing behind (nor keys in `signingKeys`' token); refuses to overwrite an
  * existing org folder.
  */
@@ -143,11 +159,9 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   const location = { country: s.country, province: s.province, locality: s.locality };
 
   const keyAlgorithm = keyAlgorithmOf(s.keyAlgorithm);
-  const ca = await CertificateAuthority.createRoot({ commonName: `ca.${domain}`, organization: domain, ...location, keyAlgorithm });
-  const tlsCa = await CertificateAuthority.createRoot({ commonName: `tlsca.${domain}`, organization: domain, ...location, keyAlgorithm });
-  const caFile = `ca.${domain}-cert.pem`;
-  const tlsCaFile = `tlsca.${domain}-cert.pem`;
-  const configYaml = nodeOusConfigYaml(caFile);
+  const cas = await orgCas(domain, { organization: domain, ...location, keyAlgorithm }, s.intermediateCa);
+  const { ca, tlsCa } = cas;
+  const configYaml = nodeOusConfigYaml(cas.caFile, cas.root === undefined ? 'cacerts' : 'intermediatecerts');
 
   fs.mkdirSync(orgsDir, { recursive: true });
   const tmpDir = path.join(orgsDir, `.${domain}.tmp-${randomBytes(4).toString('hex')}`);
@@ -159,13 +173,21 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
   return withTokenKeys(s.signingKeys, async (keys) => {
     const signingKey = async (options: IssueOptions): Promise<{ certPem: string; keyPem?: string }> => (keys === undefined ? ca.issue({ ...options, keyAlgorithm }) : ca.issueFor(options, keys.generate().publicKey));
     try {
-      w.file(`ca/${caFile}`, ca.certPem);
+      w.file(`ca/${cas.caFile}`, ca.certPem);
       w.file('ca/priv_sk', ca.keyPem, true);
-      w.file(`tlsca/${tlsCaFile}`, tlsCa.certPem);
+      w.file(`tlsca/${cas.tlsCaFile}`, tlsCa.certPem);
       w.file('tlsca/priv_sk', tlsCa.keyPem, true);
-      w.file(`msp/cacerts/${caFile}`, ca.certPem);
-      w.file(`msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
-      w.file('msp/config.yaml', configYaml);
+      if (cas.root !== undefined) {
+        w.file(`rootca/${cas.root.caFile}`, cas.root.ca.certPem);
+        w.file('rootca/priv_sk', cas.root.ca.keyPem, true);
+        w.file(`tlsrootca/${cas.root.tlsCaFile}`, cas.root.tlsCa.certPem);
+        w.file('tlsrootca/priv_sk', cas.root.tlsCa.keyPem, true);
+      }
+      const mspCaCerts = (mspDir: string): void => {
+        for (const [folder, file, pem] of mspCaFiles(cas)) w.file(`${mspDir}/${folder}/${file}`, pem);
+        w.file(`${mspDir}/config.yaml`, configYaml);
+      };
+      mspCaCerts('msp');
 
       const member = async (
         dir: string,
@@ -181,10 +203,8 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
         // A token key leaves keystore/ empty, as `weft msp import-key` does: how every tool tells where the key is.
         if (sign.keyPem === undefined) w.dir(`${dir}/msp/keystore`);
         else w.file(key, sign.keyPem, true);
-        w.file(`${dir}/msp/cacerts/${caFile}`, ca.certPem);
-        w.file(`${dir}/msp/tlscacerts/${tlsCaFile}`, tlsCa.certPem);
-        w.file(`${dir}/msp/config.yaml`, configYaml);
-        const tlsCaRel = w.file(`${dir}/tls/ca.crt`, tlsCa.certPem);
+        mspCaCerts(`${dir}/msp`);
+        const tlsCaRel = w.file(`${dir}/tls/ca.crt`, tlsTrustBundle(cas.root?.tlsCa.certPem, tlsCa.certPem));
         const tlsCert = w.file(`${dir}/tls/${tlsPrefix}.crt`, tls.certPem);
         const tlsKey = w.file(`${dir}/tls/${tlsPrefix}.key`, tls.keyPem, true);
         return {
@@ -219,10 +239,18 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
         kind: s.kind,
         orgDir,
         mspDir: final('msp'),
-        caCertPath: final(`ca/${caFile}`),
+        caCertPath: final(`ca/${cas.caFile}`),
         caKeyPath: final('ca/priv_sk'),
-        tlsCaCertPath: final(`tlsca/${tlsCaFile}`),
+        tlsCaCertPath: final(`tlsca/${cas.tlsCaFile}`),
         tlsCaKeyPath: final('tlsca/priv_sk'),
+        ...(cas.root !== undefined && {
+          roots: {
+            caCertPath: final(`rootca/${cas.root.caFile}`),
+            caKeyPath: final('rootca/priv_sk'),
+            tlsCaCertPath: final(`tlsrootca/${cas.root.tlsCaFile}`),
+            tlsCaKeyPath: final('tlsrootca/priv_sk'),
+          },
+        }),
         nodes: nodeMembers,
         users: userMembers,
         ...(keys !== undefined && { discardSigningKeys: keys.discarder() }),
@@ -232,4 +260,54 @@ export async function generateOrg(spec: OrgSpec, baseDir: string): Promise<Gener
       throw err;
     }
   });
+}
+
+/** An org's issuing CA and TLS CA, with the roots above them when they are intermediates. */
+interface OrgCas {
+  readonly ca: CertificateAuthority;
+  readonly tlsCa: CertificateAuthority;
+  readonly caFile: string;
+  readonly tlsCaFile: string;
+  readonly root?: { readonly ca: CertificateAuthority; readonly tlsCa: CertificateAuthority; readonly caFile: string; readonly tlsCaFile: string };
+}
+
+/**
+ * cryptogen's `ca.<domain>` and `tlsca.<domain>` roots; with `intermediate`, each signs an
+ * intermediate (`ica.<domain>`, `tlsica.<domain>`, the file names Weft gives the intermediates of
+ * an org imported from `configtxgen -printOrg`) that issues every member, as a Fabric CA
+ * intermediate server does.
+ */
+async function orgCas(domain: string, options: Omit<CaOptions, 'commonName'>, intermediate: boolean): Promise<OrgCas> {
+  const ca = await CertificateAuthority.createRoot({ ...options, commonName: `ca.${domain}` });
+  const tlsCa = await CertificateAuthority.createRoot({ ...options, commonName: `tlsca.${domain}` });
+  const caFile = `ca.${domain}-cert.pem`;
+  const tlsCaFile = `tlsca.${domain}-cert.pem`;
+  if (!intermediate) return { ca, tlsCa, caFile, tlsCaFile };
+  return {
+    ca: await ca.createIntermediate({ ...options, commonName: `ica.${domain}` }),
+    tlsCa: await tlsCa.createIntermediate({ ...options, commonName: `tlsica.${domain}` }),
+    caFile: `ica.${domain}-cert.pem`,
+    tlsCaFile: `tlsica.${domain}-cert.pem`,
+    root: { ca, tlsCa, caFile, tlsCaFile },
+  };
+}
+
+/** The CA certificates every MSP folder of the org holds, as `[folder, file, PEM]`: roots in `cacerts/`/`tlscacerts/`, intermediates beside them. */
+function mspCaFiles(cas: OrgCas): [string, string, string][] {
+  if (cas.root === undefined) return [['cacerts', cas.caFile, cas.ca.certPem], ['tlscacerts', cas.tlsCaFile, cas.tlsCa.certPem]];
+  return [
+    ['cacerts', cas.root.caFile, cas.root.ca.certPem],
+    ['intermediatecerts', cas.caFile, cas.ca.certPem],
+    ['tlscacerts', cas.root.tlsCaFile, cas.root.tlsCa.certPem],
+    ['tlsintermediatecerts', cas.tlsCaFile, cas.tlsCa.certPem],
+  ];
+}
+
+/**
+ * A member's `tls/ca.crt`: what a client dialing it trusts. The TLS root alone for a root-issued
+ * org; root and intermediate together otherwise, since a node presents its own certificate only
+ * and a client must hold the whole chain to build it.
+ */
+export function tlsTrustBundle(rootPem: string | undefined, issuingPem: string): string {
+  return rootPem === undefined ? issuingPem : `${rootPem.trimEnd()}\n${issuingPem}`;
 }

@@ -8,6 +8,7 @@ import { findFreePorts } from '../../../cli/services/free-ports';
 import { NetworkLayout } from '../../../cli/services/network/network-layout';
 import { loadNetworkSpec } from '../../../cli/services/network/network-spec';
 import { parseBlock } from '../../../core/protocol/block';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { parseSerializedIdentity } from '../../../core/protocol/serialized-identity';
 import { parseTransactionEnvelope } from '../../../core/protocol/transaction';
 import { validationCodeInfo } from '../../../core/protocol/validation-codes';
@@ -23,9 +24,11 @@ const MVCC = validationCodeInfo('MVCC_READ_CONFLICT')!;
  * `--retry` it endorses again and every increment commits once. The 3 s batch timeout lets the
  * processes, which start a second or two apart on a busy machine, reach the same block.
  *
- * The network's keys are Ed25519 (`--key-algorithm ed25519`, as Fabric 3's cryptogen makes them)
- * and its TLS mutual: every CLI call here signs with Ed25519 and connects with Ed25519 TLS
- * certificates both ways, and the last test drives it through the official Gateway client.
+ * The network's keys are Ed25519 (`--key-algorithm ed25519`, as Fabric 3's cryptogen makes them),
+ * its TLS mutual, and every org issues from an intermediate CA (`--intermediate-ca`, a Fabric CA
+ * deployment's layout): every CLI call here signs with Ed25519 and connects with Ed25519 TLS
+ * certificates both ways, each chain through an intermediate, a test drives it through the
+ * official Gateway client, and the last renews Org1's root and intermediate while it runs.
  */
 describe('weft chaincode invoke --retry on read conflicts (real processes)', () => {
   let tmp: string;
@@ -39,7 +42,7 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-retry-'));
     net = path.join(tmp, 'net');
     const base = await findFreePorts(7);
-    json(await runCli(['network', 'init', net, '--orgs', '1', '--base-port', String(base), '--batch-timeout', '3s', '--key-algorithm', 'ed25519', '--mutual-tls', '--json']));
+    json(await runCli(['network', 'init', net, '--orgs', '1', '--base-port', String(base), '--batch-timeout', '3s', '--key-algorithm', 'ed25519', '--mutual-tls', '--intermediate-ca', '--json']));
     json(await runCli(['network', 'up', net, '--json']));
     json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--json']));
     json(await increment(0));
@@ -97,6 +100,8 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     const user = layout.user(layout.spec.orgs[0]!, 'User1');
     const keyType = (pem: Uint8Array | Buffer): string | undefined => new X509Certificate(pem).publicKey.asymmetricKeyType;
     expect([keyType(fs.readFileSync(user.certPath)), keyType(fs.readFileSync(user.tlsCertPath)), keyType(fs.readFileSync(path.join(peer.tlsDir, 'server.crt')))]).toEqual(['ed25519', 'ed25519', 'ed25519']);
+    const issuerOf = (file: string): string | undefined => /CN=([^\n]+)/.exec(new X509Certificate(fs.readFileSync(file)).issuer)?.[1];
+    expect([issuerOf(user.certPath), issuerOf(user.tlsCertPath), issuerOf(path.join(peer.tlsDir, 'server.crt'))]).toEqual(['ica.org1.example.com', 'tlsica.org1.example.com', 'tlsica.org1.example.com']);
 
     const tls = grpc.credentials.createSsl(fs.readFileSync(peer.tlsRootCertPath), fs.readFileSync(user.tlsKeyPath), fs.readFileSync(user.tlsCertPath));
     const client = new grpc.Client(peer.address, tls, { 'grpc.ssl_target_name_override': peer.id });
@@ -130,4 +135,33 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
       client.close();
     }
   }, 60_000);
+
+  it("renews Org1's root and intermediate CA while it runs: the channel's root_certs and intermediate_certs take them, the peer reloads, invokes still commit", async () => {
+    const org1 = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com');
+    const renewed = json(await runCli(['network', 'renew', net, '--org', 'Org1', '--root-ca', '--ca', '--json'])) as {
+      cas: { which: string; fileName: string }[];
+      channels: { channel: string }[];
+      files: string[];
+      reloaded: string[];
+    };
+    expect(renewed.cas.map((c) => [c.which, c.fileName])).toEqual([
+      ['rootca', 'ca.org1.example.com-cert.pem'],
+      ['ca', 'ica.org1.example.com-cert.pem'],
+    ]);
+    expect(renewed.channels.map((c) => c.channel)).toEqual(['mychannel']);
+    expect(renewed.files).toEqual(expect.arrayContaining([path.join(org1, 'ca', 'ica.org1.example.com-cert.pem'), path.join(org1, 'rootca', 'ca.org1.example.com-cert.pem')]));
+    expect(renewed.reloaded).toContain('peer0.org1.example.com');
+
+    const file = path.join(tmp, 'renewed-config.block');
+    json(await runCli(['channel', 'fetch', net, 'config', '-o', file, '--json']));
+    const msp = parseConfigBlock(fs.readFileSync(file)).msps.get('Org1MSP')!;
+    const pem = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+    expect(pem(msp.getRootCertsList_asU8()[0]!)).toBe(fs.readFileSync(path.join(org1, 'rootca', 'ca.org1.example.com-cert.pem'), 'utf8'));
+    expect(pem(msp.getIntermediateCertsList_asU8()[0]!)).toBe(fs.readFileSync(path.join(org1, 'ca', 'ica.org1.example.com-cert.pem'), 'utf8'));
+    expect(msp.getIntermediateCertsList_asU8()).toHaveLength(1);
+
+    const before = await counter();
+    expect((json(await increment(3)) as { validationCode: string }).validationCode).toBe('VALID');
+    expect(await counter()).toBe(before + 1);
+  }, 90_000);
 });
