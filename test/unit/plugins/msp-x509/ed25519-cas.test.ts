@@ -1,26 +1,15 @@
 import { createHash } from 'node:crypto';
 import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
-import { MspError } from '../../../../core/errors';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
 import { MSP_VERSIONS, type MspVersion } from '../../../../core/msp/msp-version';
 import { CertificateAuthority, X509Msp, buildCrl, createTestOrg, encodeName, serializeIdentity, type TestOrg } from '../../../../plugins/msp-x509';
 import { parseGoCertificate } from '../../../../plugins/msp-x509/go-certificate';
-import { signWith } from './fixtures';
+import { mspCodeOf as codeOf, signWith } from './fixtures';
 
 const MESSAGE = new TextEncoder().encode('proposal bytes exactly as signed');
 /** AlgorithmIdentifier { id-Ed25519 } with no parameters: what Go's x509 writes for PureEd25519. */
 const ED25519_ALGORITHM_ID_HEX = '300506032b6570';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MspError) return err.code;
-    throw err;
-  }
-  return 'valid';
-}
 
 function member(mspId: string): MSPPrincipal {
   const r = new MSPRole();

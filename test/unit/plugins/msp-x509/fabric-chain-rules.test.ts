@@ -6,23 +6,13 @@ import { MspErrorCode } from '../../../../core/msp/msp-error-code';
 import { X509Msp, createTestOrg, encodeName, serializeIdentity, type TestIdentity, type TestOrg } from '../../../../plugins/msp-x509';
 import { SignatureSet } from '../../../../plugins/policy-fabric';
 import { OIDS, ekuExtension, ext, highSTwin, reissue, setExtensions } from './cert-forge';
-import { signWith } from './fixtures';
+import { mspCodeOf as codeOf, signWith } from './fixtures';
 
 /**
  * Identity rules of Fabric's MSP that come from Go's crypto/x509 (`Certificate.Verify` with the
  * options `getValidityOptsForCert` builds) and from `sanitizeCert`. Each case is one where Weft,
  * building chains with OpenSSL's rules, used to disagree with a Fabric peer.
  */
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MspError) return err.code;
-    throw err;
-  }
-  return 'valid';
-}
 
 function identityPrincipal(serialized: Uint8Array): MSPPrincipal {
   const p = new MSPPrincipal();

@@ -1,8 +1,8 @@
-import { MspError } from '../../../../core/errors';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
 import { MspManagerImpl, X509Msp, assertWellFormedIdentity, createTestOrg, goPemDecode, serializeIdentity } from '../../../../plugins/msp-x509';
 import { goBase64Decode } from '../../../../plugins/msp-x509/go-pem';
 import { parsePemCertificate, parseWellFormedPemCertificate } from '../../../../plugins/msp-x509/parsed-certificate';
+import { mspCodeOf } from './fixtures';
 
 const latin1 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
@@ -12,15 +12,7 @@ function decoded(input: string): { type: string; bytes: string; rest: string; he
   return block && { type: block.type, bytes: text(block.bytes), rest: text(block.rest), headers: block.headers.size };
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MspError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+const codeOf = (fn: () => unknown): string => mspCodeOf(fn, 'no error');
 
 /** A DER TLV header for `length` content bytes. */
 function tlv(tag: number, content: Buffer): Buffer {

@@ -1,14 +1,13 @@
 import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { MspError } from '../../../../core/errors';
 import { encodeDer } from '../../../../core/protocol/der';
 import { DerReader, TAG } from '../../../../core/protocol/der-reader';
 import { CURVE_ORDERS, CertificateAuthority, X509Msp, createTestOrg, encodeEcdsaSignature, parseEcdsaSignature, serializeIdentity, toLowS } from '../../../../plugins/msp-x509';
 import { parseGoPublicKey } from '../../../../plugins/msp-x509/go-public-key';
 import { goSignatureAlgorithm } from '../../../../plugins/msp-x509/go-signature';
 import { ecdsaSigner, resign } from './cert-forge';
-import { signWith } from './fixtures';
+import { mspOutcome as outcome, signWith } from './fixtures';
 
 const MESSAGE = new TextEncoder().encode('proposal bytes exactly as signed');
 const NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
@@ -34,16 +33,6 @@ function pss(options: { hash?: string; hashParams?: Uint8Array[]; mgf?: string; 
     ...(options.trailer === undefined ? [] : [explicit(3, int(options.trailer))]),
   ];
   return seq(oid(RSA_PSS), seq(...parts));
-}
-
-function outcome(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MspError) return `${err.code}: ${err.message}`;
-    throw err;
-  }
-  return 'valid';
 }
 
 /** The SubjectPublicKeyInfo of `spki` with its key bits replaced. */

@@ -1,25 +1,13 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { FabricMSPConfig, FabricNodeOUs, FabricOUIdentifier } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { MspError } from '../../../../core/errors';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
 import { CertificateAuthority, X509Msp, serializeIdentity, subjectKeyIdOf, type IssuedCertificate } from '../../../../plugins/msp-x509';
 import { RSA_SHA256, ecdsaSigner, resign, resignCrl, rsaPkcs1Signer, rsaPssSigner, type ForgeSigner, type Forged } from './cert-forge';
-import { signWith } from './fixtures';
+import { mspCodeOf as codeOf, mspOutcome as outcome, signWith } from './fixtures';
 
 const MESSAGE = new TextEncoder().encode('proposal bytes exactly as signed');
 const NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
 const bytes = (pem: string): Uint8Array => new TextEncoder().encode(pem);
-
-function outcome(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MspError) return `${err.code}: ${err.message}`;
-    throw err;
-  }
-  return 'valid';
-}
-const codeOf = (fn: () => unknown): string => outcome(fn).split(':')[0];
 
 type KeyPair = { privateKey: KeyObject; publicKey: KeyObject };
 const rsaKeys = new Map<number, KeyPair>();

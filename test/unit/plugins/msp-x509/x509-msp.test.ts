@@ -17,20 +17,12 @@ import {
 import * as asn1js from 'asn1js';
 import { cat, len, vint } from '../../../support/raw-protobuf';
 import { reissue } from './cert-forge';
-import { signWith } from './fixtures';
+import { mspCodeOf, signWith } from './fixtures';
 
 const MESSAGE = new TextEncoder().encode('proposal bytes exactly as signed');
 const P256_ORDER = CURVE_ORDERS.prime256v1;
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MspError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+const codeOf = (fn: () => unknown): string => mspCodeOf(fn, 'no error');
 
 function rolePrincipal(mspId: string, role: keyof MSPRole.MSPRoleTypeMap): MSPPrincipal {
   const r = new MSPRole();
