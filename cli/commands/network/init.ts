@@ -75,7 +75,7 @@ export default class NetworkInit extends WeftCommand {
     };
     const keys = hsmKeyOptions(flags);
     const result =
-      flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress, keys, flags['key-algorithm'], flags['intermediate-ca']) : await initNetwork(args.dir, options, progress, keys);
+      flags.from !== undefined ? await initNetworkFromFile(args.dir, flags.from, progress, keys, { keyAlgorithm: flags['key-algorithm'], intermediateCa: flags['intermediate-ca'] }) : await initNetwork(args.dir, options, progress, keys);
     this.log(`network created in ${result.dir} (${result.channels.length === 1 ? 'channel' : 'channels'} ${result.channels.join(', ')})`);
     for (const n of result.nodes) this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address}`);
     const spread = result.nodes.some((n) => !isLoopbackHost(n.address.slice(0, n.address.lastIndexOf(':'))));

@@ -161,7 +161,7 @@ export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: str
     const staged = new NetworkLayout(staging.dir, rendered.spec);
     copyPublicMaterial(network, staging.dir);
     fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
-    ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token, org.keyAlgorithm, org.intermediateCa));
+    ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token, org));
     const newPeers = staged.peersOf(spec);
     writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), token);
 

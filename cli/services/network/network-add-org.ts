@@ -76,7 +76,7 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
   try {
     progress(`generating crypto material and node configs for ${org.name} (${org.mspId}, ${org.domain})${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
     const staged = new NetworkLayout(staging.dir, rendered.spec);
-    ({ discardSigningKeys } = await generatePeerOrg(org, staging.dir, token, options.keyAlgorithm, options.intermediateCa));
+    ({ discardSigningKeys } = await generatePeerOrg(org, staging.dir, token, options));
     writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), token);
 
     const before = await fetchBlock(network, 'config');

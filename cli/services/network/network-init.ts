@@ -163,40 +163,41 @@ export async function initNetwork(dir: string, options: InitOptions, onStep: (me
  * crypto-config.yaml and configtx.yaml in one): org names, MSP IDs, domains, peers, users, hosts,
  * ports and channels as it says.
  */
-export async function initNetworkFromFile(dir: string, file: string, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}, keyAlgorithm?: string, intermediateCa = false): Promise<InitResult> {
+export async function initNetworkFromFile(
+  dir: string,
+  file: string,
+  onStep: (message: string) => void = () => {},
+  keys: HsmKeyFlags = {},
+  flags: { readonly keyAlgorithm?: string; readonly intermediateCa?: boolean } = {},
+): Promise<InitResult> {
   const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
-  return createNetwork(dir, spec, onStep, keys, { keyAlgorithm: parseKeyAlgorithm(keyAlgorithm), intermediateCa });
+  return createNetwork(dir, spec, onStep, keys, { keyAlgorithm: parseKeyAlgorithm(flags.keyAlgorithm), intermediateCa: flags.intermediateCa });
+}
+
+/** How an org's CAs and keys are made: `--key-algorithm` and `--intermediate-ca`, or the org's own fields in a network file. */
+export interface OrgMaking {
+  readonly keyAlgorithm?: OrgKeyAlgorithm;
+  readonly intermediateCa?: boolean;
 }
 
 /**
- * Each org's key algorithm, by MSP ID: its own `keyAlgorithm` in the file, else `--key-algorithm`,
- * else ecdsa. Refuses Ed25519 with a PKCS#11 token before anything is made.
+ * Each org's making, by MSP ID: its own `keyAlgorithm`/`intermediateCa` in the file, else the
+ * flags', else ecdsa from its root. Refuses Ed25519 with a PKCS#11 token before anything is made.
  */
-function orgKeyAlgorithms(spec: NetworkSpec, flag: OrgKeyAlgorithm | undefined, keys: HsmKeyFlags): Map<string, OrgKeyAlgorithm> {
+function orgMakings(spec: NetworkSpec, flags: OrgMaking, keys: HsmKeyFlags): Map<string, Required<OrgMaking>> {
   const orgs = [{ ...spec.ordererOrg, where: 'ordererOrg.keyAlgorithm' }, ...spec.orgs.map((org, i) => ({ ...org, where: `orgs.${i}.keyAlgorithm` }))];
   return new Map(
     orgs.map((org) => {
-      const algorithm = org.keyAlgorithm ?? flag ?? DEFAULT_ORG_KEY_ALGORITHM;
-      assertKeyAlgorithmFitsToken(algorithm, keys, org.keyAlgorithm === undefined ? '--key-algorithm ed25519' : `${org.where} ed25519 (${org.mspId})`);
-      return [org.mspId, algorithm];
+      const keyAlgorithm = org.keyAlgorithm ?? flags.keyAlgorithm ?? DEFAULT_ORG_KEY_ALGORITHM;
+      assertKeyAlgorithmFitsToken(keyAlgorithm, keys, org.keyAlgorithm === undefined ? '--key-algorithm ed25519' : `${org.where} ed25519 (${org.mspId})`);
+      return [org.mspId, { keyAlgorithm, intermediateCa: org.intermediateCa ?? flags.intermediateCa ?? false }];
     }),
   );
 }
 
-/** What init's flags choose for every org a network file leaves it to: `--key-algorithm`, `--intermediate-ca`. */
-interface OrgCaDefaults {
-  readonly keyAlgorithm: OrgKeyAlgorithm | undefined;
-  readonly intermediateCa: boolean;
-}
-
-/** Whether each org (by MSP ID) issues from an intermediate CA: its own `intermediateCa` in the file, else `--intermediate-ca`. */
-function orgIntermediates(spec: NetworkSpec, flag: boolean): Map<string, boolean> {
-  return new Map([spec.ordererOrg, ...spec.orgs].map((org) => [org.mspId, org.intermediateCa ?? flag]));
-}
-
-async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, defaults: OrgCaDefaults): Promise<InitResult> {
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, flags: OrgMaking): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -205,11 +206,10 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
     });
   }
   const spec = specOf();
-  const algorithms = orgKeyAlgorithms(spec, defaults.keyAlgorithm, keys);
-  const intermediates = orgIntermediates(spec, defaults.intermediateCa);
+  const makings = orgMakings(spec, flags, keys);
   const token = signingKeyTokenOf(keys);
   // The node configs name their files relative to themselves, so nothing written refers to the staging sibling's path.
-  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token, algorithms, intermediates));
+  const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token, makings));
   const layout = new NetworkLayout(target, built);
   return {
     dir: target,
@@ -252,18 +252,19 @@ async function buildNetwork(
   spec: NetworkSpec,
   onStep: (message: string) => void,
   token: SigningKeyToken | undefined,
-  algorithms: ReadonlyMap<string, OrgKeyAlgorithm>,
-  intermediates: ReadonlyMap<string, boolean>,
+  makings: ReadonlyMap<string, Required<OrgMaking>>,
 ): Promise<NetworkSpec> {
   // The documented file must say exactly what the spec says: it is read back through the schema.
   const { text, spec: reread } = renderNetworkFile(spec);
   const layout = new NetworkLayout(dir, reread);
   fs.writeFileSync(path.join(dir, NETWORK_FILE), text);
 
-  const ed25519 = [...algorithms.values()].filter((a) => a === 'ed25519').length;
-  const keysOf = ed25519 === 0 ? '' : `, ${ed25519 === algorithms.size ? 'every org' : `${ed25519} of them`} with Ed25519 keys`;
-  const withIntermediates = [...intermediates.values()].filter(Boolean).length;
-  const casOf = withIntermediates === 0 ? '' : `, ${withIntermediates === intermediates.size ? 'every org' : `${withIntermediates} of them`} issuing from an intermediate CA`;
+  const count = (has: (m: Required<OrgMaking>) => boolean, what: string): string => {
+    const n = [...makings.values()].filter(has).length;
+    return n === 0 ? '' : `, ${n === makings.size ? 'every org' : `${n} of them`} ${what}`;
+  };
+  const keysOf = count((m) => m.keyAlgorithm === 'ed25519', 'with Ed25519 keys');
+  const casOf = count((m) => m.intermediateCa, 'issuing from an intermediate CA');
   onStep(`generating crypto material for ${spec.orgs.length + 1} organizations${keysOf}${casOf}${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
   const { generator } = mspTooling();
   const { orderers } = spec.ordererOrg;
@@ -277,11 +278,10 @@ async function buildNetwork(
       users: ['Admin'],
       nodeSans: hostSans(orderers),
       signingKeys: token,
-      keyAlgorithm: algorithms.get(spec.ordererOrg.mspId),
-      intermediateCa: intermediates.get(spec.ordererOrg.mspId) === true,
+      ...makings.get(spec.ordererOrg.mspId),
     };
     generated.push(await generator.generateOrg(ordererOrg, dir));
-    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token, algorithms.get(org.mspId), intermediates.get(org.mspId)));
+    for (const org of spec.orgs) generated.push(await generatePeerOrg(org, dir, token, makings.get(org.mspId)));
 
     onStep('writing node configs');
     writeNodeConfigs(layout, 'weft network init', undefined, token);
@@ -307,11 +307,10 @@ function hostSans(nodes: readonly { name: string; host: string }[]): Record<stri
 
 /**
  * A peer org's crypto material in cryptogen's layout under `dir` (`organizations/peerOrganizations/<domain>`),
- * its members' signing keys generated in `signingKeys`' token when given, every key of the
- * `keyAlgorithm` (default the org's own `keyAlgorithm`, else ecdsa), issued by an intermediate CA
- * when `intermediateCa` (default the org's own `intermediateCa`, else not).
+ * its members' signing keys generated in `signingKeys`' token when given, made as `making` says
+ * (else as the org's own fields say, else ecdsa keys issued from its root).
  */
-export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken, keyAlgorithm?: OrgKeyAlgorithm, intermediateCa?: boolean): Promise<GeneratedOrgMaterial> {
+export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys?: SigningKeyToken, making: OrgMaking = {}): Promise<GeneratedOrgMaterial> {
   const request: OrgMaterialSpec = {
     domain: org.domain,
     mspId: org.mspId,
@@ -320,8 +319,8 @@ export async function generatePeerOrg(org: PeerOrgSpec, dir: string, signingKeys
     users: org.users,
     nodeSans: hostSans(org.peers),
     signingKeys,
-    keyAlgorithm: keyAlgorithm ?? org.keyAlgorithm ?? DEFAULT_ORG_KEY_ALGORITHM,
-    intermediateCa: intermediateCa ?? org.intermediateCa ?? false,
+    keyAlgorithm: making.keyAlgorithm ?? org.keyAlgorithm ?? DEFAULT_ORG_KEY_ALGORITHM,
+    intermediateCa: making.intermediateCa ?? org.intermediateCa ?? false,
   };
   return mspTooling().generator.generateOrg(request, dir);
 }

@@ -43,7 +43,7 @@ export async function createOwnOrg(dir: string, options: OwnOrgOptions, progress
   try {
     await buildInPlaceOf(target, async (dir) => {
       progress(`generating ${org.name}'s CAs, Admin, users and peers (${org.mspId}, ${org.domain}) in ${target}${token === undefined ? '' : `, signing keys in PKCS#11 token "${token.label}"`}`);
-      ({ discardSigningKeys } = await generatePeerOrg(org, dir, token, options.keyAlgorithm, options.intermediateCa));
+      ({ discardSigningKeys } = await generatePeerOrg(org, dir, token, options));
       writeOrgDefinition(path.join(dir, ORG_DEFINITION_FILE), orgDefinitionOf(dir, org));
     });
   } catch (err) {

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ConfigError } from '../../../../core/errors';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
@@ -18,6 +18,7 @@ import { createOwnOrg } from '../../../../cli/services/network/network-new-org';
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile } from '../../../../cli/services/network/network-init';
 import { NetworkLayout } from '../../../../cli/services/network/network-layout';
 import { renewMember } from '../../../../cli/services/network/network-renew';
+import { writeNetworkFile } from './network-file-fixture';
 import { loadNetworkSpec } from '../../../../cli/services/network/network-spec';
 import { addUsers } from '../../../../cli/services/network/network-users';
 import { nodeConfigs } from '../../../../cli/services/network/node-configs';
@@ -134,21 +135,9 @@ describe('initNetwork --intermediate-ca', () => {
 
   it("init --from takes an org's intermediateCa from the file, the flag for the orgs that leave it out; new-org --intermediate-ca too", async () => {
     const file = path.join(tmp, 'mixed.yaml');
-    const peer = (port: number) => [{ name: 'peer0', port, operationsPort: port + 1 }];
-    fs.writeFileSync(
-      file,
-      stringifyYaml({
-        version: 1,
-        channel: { name: 'mixed', batchTimeout: '1s', maxMessageCount: 10 },
-        ordererOrg: { mspId: 'OrdererMSP', domain: 'example.com', orderers: [{ name: 'orderer', port: 48100, adminPort: 48101, operationsPort: 48102 }] },
-        orgs: [
-          { name: 'Org1', mspId: 'Org1MSP', domain: 'org1.example.com', peers: peer(48110), intermediateCa: false },
-          { name: 'Org2', mspId: 'Org2MSP', domain: 'org2.example.com', peers: peer(48120) },
-        ],
-      }),
-    );
+    writeNetworkFile(file, 48100, [{ intermediateCa: false }, {}]);
     const dir = path.join(tmp, 'from');
-    await initNetworkFromFile(dir, file, () => {}, {}, undefined, true);
+    await initNetworkFromFile(dir, file, () => {}, {}, { intermediateCa: true });
     const has = (org: string): boolean => fs.existsSync(path.join(dir, 'organizations', org, 'rootca'));
     expect([has('peerOrganizations/org1.example.com'), has('peerOrganizations/org2.example.com'), has('ordererOrganizations/example.com')]).toEqual([false, true, true]);
     expect(loadNetworkSpec(dir).orgs.map((o) => o.intermediateCa)).toEqual([false, undefined]);
@@ -164,15 +153,7 @@ describe('initNetwork --intermediate-ca', () => {
 
   it('an org spec whose intermediateCa is not a boolean is refused naming the field; add-org refuses the flag with an org made elsewhere', async () => {
     const file = path.join(tmp, 'bad.yaml');
-    fs.writeFileSync(
-      file,
-      stringifyYaml({
-        version: 1,
-        channel: { name: 'bad', batchTimeout: '1s', maxMessageCount: 10 },
-        ordererOrg: { mspId: 'OrdererMSP', domain: 'example.com', orderers: [{ name: 'orderer', port: 48140, adminPort: 48141, operationsPort: 48142 }] },
-        orgs: [{ name: 'Org1', mspId: 'Org1MSP', domain: 'org1.example.com', peers: [{ name: 'peer0', port: 48150, operationsPort: 48151 }], intermediateCa: 'yes' }],
-      }),
-    );
+    writeNetworkFile(file, 48140, [{ intermediateCa: 'yes' }]);
     const err = await initNetworkFromFile(path.join(tmp, 'bad'), file).then(
       () => undefined,
       (e: unknown) => e,

@@ -2,7 +2,6 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify as stringifyYaml } from 'yaml';
 import { ConfigError } from '../../../../core/errors';
 import { parseConfigBlock } from '../../../../core/protocol/config-parse';
 import { loadLocalMsp } from '../../../../plugins/msp-x509';
@@ -14,6 +13,7 @@ import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile } from '../../..
 import { addUsers } from '../../../../cli/services/network/network-users';
 import { NetworkLayout } from '../../../../cli/services/network/network-layout';
 import { loadNetworkSpec } from '../../../../cli/services/network/network-spec';
+import { writeNetworkFile } from './network-file-fixture';
 
 const MESSAGE = new TextEncoder().encode('a proposal, signed as a node');
 
@@ -94,21 +94,9 @@ describe('initNetwork --key-algorithm', () => {
 
   it('init --from takes an org\'s keyAlgorithm from the file, the flag for the orgs that leave it out', async () => {
     const file = path.join(tmp, 'mixed.yaml');
-    const peer = (port: number) => [{ name: 'peer0', port, operationsPort: port + 1 }];
-    fs.writeFileSync(
-      file,
-      stringifyYaml({
-        version: 1,
-        channel: { name: 'mixed', batchTimeout: '1s', maxMessageCount: 10 },
-        ordererOrg: { mspId: 'OrdererMSP', domain: 'example.com', orderers: [{ name: 'orderer', port: 46200, adminPort: 46201, operationsPort: 46202 }] },
-        orgs: [
-          { name: 'Org1', mspId: 'Org1MSP', domain: 'org1.example.com', peers: peer(46210), keyAlgorithm: 'ecdsa' },
-          { name: 'Org2', mspId: 'Org2MSP', domain: 'org2.example.com', peers: peer(46220) },
-        ],
-      }),
-    );
+    writeNetworkFile(file, 46200, [{ keyAlgorithm: 'ecdsa' }, {}]);
     const dir = path.join(tmp, 'from');
-    await initNetworkFromFile(dir, file, () => {}, {}, 'ed25519');
+    await initNetworkFromFile(dir, file, () => {}, {}, { keyAlgorithm: 'ed25519' });
     const types = (org: string): Set<string | undefined> => new Set(keyFilesUnder(path.join(dir, 'organizations', org)).map(keyType));
     expect(types('peerOrganizations/org1.example.com')).toEqual(new Set(['ec']));
     expect(types('peerOrganizations/org2.example.com')).toEqual(new Set(['ed25519']));
@@ -143,15 +131,7 @@ describe('initNetwork --key-algorithm', () => {
     expect(err.details).toMatchObject({ field: '--key-algorithm', conflictsWith: '--hsm-library' });
 
     const file = path.join(tmp, 'hsm.yaml');
-    fs.writeFileSync(
-      file,
-      stringifyYaml({
-        version: 1,
-        channel: { name: 'c', batchTimeout: '1s', maxMessageCount: 1 },
-        ordererOrg: { mspId: 'OrdererMSP', domain: 'example.com', orderers: [{ name: 'orderer', port: 46300, adminPort: 46301 }] },
-        orgs: [{ name: 'Org1', mspId: 'Org1MSP', domain: 'org1.example.com', peers: [{ name: 'peer0', port: 46310, operationsPort: 46311 }], keyAlgorithm: 'ed25519' }],
-      }),
-    );
+    writeNetworkFile(file, 46300, [{ keyAlgorithm: 'ed25519' }]);
     const fromFile = await failureOf(initNetworkFromFile(dir, file, () => {}, keys));
     expect(fromFile.message).toMatch(/^orgs\.0\.keyAlgorithm ed25519 \(Org1MSP\) and --hsm-library/);
     expect(fs.existsSync(dir)).toBe(false);
