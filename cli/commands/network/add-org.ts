@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag, networkDirArg } from '../../common-flags';
-import { newOrgIntermediateCa, newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
+import { newOrgMaking } from '../../services/network/org-making';
 import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
 import { ConfigError } from '../../../core/errors';
@@ -85,8 +85,7 @@ export default class NetworkAddOrg extends WeftCommand {
       });
     }
     const madeElsewhereBy = flags.definition !== undefined ? '--definition' : flags['from-file'] !== undefined ? '--from-file' : undefined;
-    const keyAlgorithm = newOrgKeyAlgorithm(flags['key-algorithm'], hsmKeyOptions(flags), 'ADD_ORG_OPTIONS_INVALID', madeElsewhereBy);
-    const intermediateCa = newOrgIntermediateCa(flags['intermediate-ca'], madeElsewhereBy);
+    const making = newOrgMaking({ keyAlgorithm: flags['key-algorithm'], intermediateCa: flags['intermediate-ca'] }, hsmKeyOptions(flags), 'ADD_ORG_OPTIONS_INVALID', madeElsewhereBy);
     const options: Parameters<typeof addOrg>[1] = {
       name: flags.name,
       peers: flags.peers,
@@ -99,8 +98,7 @@ export default class NetworkAddOrg extends WeftCommand {
       definition: flags.definition,
       peerEndpoints: flags.peer,
       domain: flags.domain,
-      keyAlgorithm,
-      intermediateCa,
+      ...making,
       ...hsmKeyOptions(flags),
     };
     const result = await addOrg(args.dir, options, (m) => this.progress(m));

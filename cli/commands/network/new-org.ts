@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag } from '../../common-flags';
-import { newOrgIntermediateCa, newOrgKeyAlgorithm } from '../../services/network/key-algorithm';
+import { newOrgMaking } from '../../services/network/org-making';
 import { createOwnOrg, type NewOrgDirResult } from '../../services/network/network-new-org';
 import type { OwnOrgOptions } from '../../services/network/new-org-spec';
 
@@ -37,7 +37,7 @@ export default class NetworkNewOrg extends WeftCommand {
 
   async run(): Promise<NewOrgDirResult> {
     const { args, flags } = await this.parse(NetworkNewOrg);
-    const keyAlgorithm = newOrgKeyAlgorithm(flags['key-algorithm'], hsmKeyOptions(flags), 'INIT_OPTIONS_INVALID');
+    const making = newOrgMaking({ keyAlgorithm: flags['key-algorithm'], intermediateCa: flags['intermediate-ca'] }, hsmKeyOptions(flags), 'INIT_OPTIONS_INVALID');
     const options: OwnOrgOptions = {
       name: flags.name,
       mspId: flags['msp-id'],
@@ -46,8 +46,7 @@ export default class NetworkNewOrg extends WeftCommand {
       users: flags.users,
       hosts: flags.host,
       basePort: flags['base-port'],
-      keyAlgorithm,
-      intermediateCa: newOrgIntermediateCa(flags['intermediate-ca']),
+      ...making,
       ...hsmKeyOptions(flags),
     };
     const result = await createOwnOrg(args.dir, options, (m) => this.progress(m));

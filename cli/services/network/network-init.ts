@@ -10,7 +10,7 @@ import type { TokenName } from '../client/cli-token';
 import { mspTooling } from '../msp-tooling';
 import { discardNewSigningKeys, signingKeyTokenEntry, signingKeyTokenOf, type HsmKeyFlags } from './member-token';
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
-import { assertKeyAlgorithmFitsToken, DEFAULT_ORG_KEY_ALGORITHM, parseKeyAlgorithm, type OrgKeyAlgorithm } from './key-algorithm';
+import { assertKeyAlgorithmFitsToken, DEFAULT_ORG_KEY_ALGORITHM, parseKeyAlgorithm, type OrgMaking } from './org-making';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
@@ -174,12 +174,6 @@ export async function initNetworkFromFile(
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
   return createNetwork(dir, spec, onStep, keys, { keyAlgorithm: parseKeyAlgorithm(flags.keyAlgorithm), intermediateCa: flags.intermediateCa });
-}
-
-/** How an org's CAs and keys are made: `--key-algorithm` and `--intermediate-ca`, or the org's own fields in a network file. */
-export interface OrgMaking {
-  readonly keyAlgorithm?: OrgKeyAlgorithm;
-  readonly intermediateCa?: boolean;
 }
 
 /**

@@ -1,14 +1,18 @@
 import { ConfigError } from '../../../core/errors';
-import type { OrgKeyAlgorithm } from '../../../core/msp/crypto-material';
 import { portListenable } from '../free-ports';
 import type { HsmKeyFlags } from './member-token';
+import type { OrgMaking } from './org-making';
 import { assignHosts } from './network-init';
 import { LocalPeerOrgSpec, machineOf, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
 
-/** What `weft network add-org` is asked for; every field has a default taken from the network. */
-/** `hsmLibrary`/`hsmLabel` (`--hsm-library`/`--hsm-label`): the token the new org's signing keys are generated in, as `network init`. */
-export interface NewOrgOptions extends HsmKeyFlags {
+/**
+ * What `weft network add-org` is asked for; every field has a default taken from the network.
+ * `hsmLibrary`/`hsmLabel` (`--hsm-library`/`--hsm-label`): the token the new org's signing keys are
+ * generated in, as `network init`; `keyAlgorithm`/`intermediateCa` (`--key-algorithm`,
+ * `--intermediate-ca`): how its keys and CAs are made, default ecdsa keys issued from its root.
+ */
+export interface NewOrgOptions extends HsmKeyFlags, OrgMaking {
   /** Org name (`Org3`); default the next `OrgN` whose name, MSP ID and domain are all unused. */
   readonly name?: string;
   readonly peers?: number;
@@ -18,10 +22,6 @@ export interface NewOrgOptions extends HsmKeyFlags {
   readonly hosts?: readonly string[];
   /** First port to hand out; default one above the highest port the network uses. */
   readonly basePort?: number;
-  /** `--key-algorithm`: the algorithm of every key made for the org; default ecdsa. */
-  readonly keyAlgorithm?: OrgKeyAlgorithm;
-  /** `--intermediate-ca`: the org issues from an intermediate CA its root signs; default not. */
-  readonly intermediateCa?: boolean;
 }
 
 /** Whether a port can be listened on here; injectable so tests can play a busy machine. */

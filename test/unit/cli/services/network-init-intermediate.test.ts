@@ -12,7 +12,6 @@ import { issueEndEntity } from '../../../../plugins/msp-x509/crypto-material/cer
 import { loadOrgCa } from '../../../../plugins/msp-x509/crypto-material/org-authority';
 import { serializeIdentity } from '../../../../plugins/msp-x509/crypto-material/test-org';
 import { caExpiries } from '../../../../cli/services/network/certificate-expiry-report';
-import { newOrgIntermediateCa } from '../../../../cli/services/network/key-algorithm';
 import { addPeer } from '../../../../cli/services/network/network-add-peer';
 import { createOwnOrg } from '../../../../cli/services/network/network-new-org';
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile } from '../../../../cli/services/network/network-init';
@@ -162,11 +161,5 @@ describe('initNetwork --intermediate-ca', () => {
     expect((err as ConfigError).code).toBe('NETWORK_SPEC_INVALID');
     expect((err as ConfigError).message).toMatch(/orgs\.0\.intermediateCa/);
     expect(fs.existsSync(path.join(tmp, 'bad'))).toBe(false);
-
-    // add-org's --intermediate-ca chooses the CAs of an org made here: not of one brought by --definition.
-    expect(newOrgIntermediateCa(false, '--definition')).toBeUndefined();
-    expect(newOrgIntermediateCa(true)).toBe(true);
-    const conflict = codeOf(() => newOrgIntermediateCa(true, '--definition'));
-    expect(conflict).toBe('CONFLICTING_FLAGS');
   });
 });

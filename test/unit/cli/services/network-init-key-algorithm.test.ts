@@ -6,7 +6,7 @@ import { ConfigError } from '../../../../core/errors';
 import { parseConfigBlock } from '../../../../core/protocol/config-parse';
 import { loadLocalMsp } from '../../../../plugins/msp-x509';
 import { DEFAULT_PIN_ENV } from '../../../../cli/services/hsm-key-import';
-import { newOrgKeyAlgorithm } from '../../../../cli/services/network/key-algorithm';
+import { newOrgMaking } from '../../../../cli/services/network/org-making';
 import { addPeer } from '../../../../cli/services/network/network-add-peer';
 import { createOwnOrg } from '../../../../cli/services/network/network-new-org';
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile } from '../../../../cli/services/network/network-init';
@@ -138,8 +138,8 @@ describe('initNetwork --key-algorithm', () => {
   });
 });
 
-/** `--key-algorithm` of add-org and new-org, checked before anything is read or written. */
-describe('newOrgKeyAlgorithm (add-org, new-org)', () => {
+/** `--key-algorithm` and `--intermediate-ca` of add-org and new-org, checked before anything is read or written. */
+describe('newOrgMaking (add-org, new-org)', () => {
   const token = { hsmLibrary: '/usr/lib/softhsm/libsofthsm2.so', hsmLabel: 'weft' };
   const thrown = (fn: () => unknown): ConfigError => {
     try {
@@ -152,24 +152,30 @@ describe('newOrgKeyAlgorithm (add-org, new-org)', () => {
   };
 
   it("takes cryptogen's names, and nothing when the flag is not given", () => {
-    expect(newOrgKeyAlgorithm('ed25519', {}, 'ADD_ORG_OPTIONS_INVALID')).toBe('ed25519');
-    expect(newOrgKeyAlgorithm('ecdsa', token, 'ADD_ORG_OPTIONS_INVALID')).toBe('ecdsa');
-    expect(newOrgKeyAlgorithm(undefined, token, 'ADD_ORG_OPTIONS_INVALID', '--definition')).toBeUndefined();
+    const making = (keyAlgorithm: string | undefined, intermediateCa = false, keys = {}, madeElsewhereBy?: string) =>
+      newOrgMaking({ keyAlgorithm, intermediateCa }, keys, 'ADD_ORG_OPTIONS_INVALID', madeElsewhereBy);
+    expect(making('ed25519')).toEqual({ keyAlgorithm: 'ed25519' });
+    expect(making('ecdsa', true, token)).toEqual({ keyAlgorithm: 'ecdsa', intermediateCa: true });
+    expect(making(undefined, false, token, '--definition')).toEqual({});
   });
 
   it("refuses another value with the command's code, naming the flag and the accepted values", () => {
-    const err = thrown(() => newOrgKeyAlgorithm('ED25519', {}, 'ADD_ORG_OPTIONS_INVALID'));
+    const err = thrown(() => newOrgMaking({ keyAlgorithm: 'ED25519', intermediateCa: false }, {}, 'ADD_ORG_OPTIONS_INVALID'));
     expect([err.code, err.message]).toEqual(['ADD_ORG_OPTIONS_INVALID', "--key-algorithm ED25519: expected one of ecdsa, ed25519 (cryptogen's PublicKeyAlgorithm names)"]);
   });
 
   it('refuses ed25519 with --hsm-library/--hsm-label, naming both', () => {
-    const err = thrown(() => newOrgKeyAlgorithm('ed25519', { hsmLabel: 'weft' }, 'INIT_OPTIONS_INVALID'));
+    const err = thrown(() => newOrgMaking({ keyAlgorithm: 'ed25519', intermediateCa: false }, { hsmLabel: 'weft' }, 'INIT_OPTIONS_INVALID'));
     expect(err.code).toBe('INIT_OPTIONS_INVALID');
     expect(err.message).toMatch(/^--key-algorithm ed25519 and --hsm-library\/--hsm-label cannot go together/);
   });
 
-  it.each(['--definition', '--from-file'])('refuses the flag with %s, whose org made its keys already', (flag) => {
-    const err = thrown(() => newOrgKeyAlgorithm('ecdsa', {}, 'ADD_ORG_OPTIONS_INVALID', flag));
-    expect([err.code, err.message]).toEqual(['CONFLICTING_FLAGS', `--key-algorithm chooses the keys of an org made here; with ${flag} the org's keys were made already`]);
+  it.each(['--definition', '--from-file'])('refuses either flag with %s, whose org was made already', (flag) => {
+    const err = thrown(() => newOrgMaking({ keyAlgorithm: 'ecdsa', intermediateCa: false }, {}, 'ADD_ORG_OPTIONS_INVALID', flag));
+    expect([err.code, err.message]).toEqual(['CONFLICTING_FLAGS', `--key-algorithm chooses how an org made here is made; with ${flag} the org's keys and CAs were made already`]);
+    const both = thrown(() => newOrgMaking({ keyAlgorithm: 'ecdsa', intermediateCa: true }, {}, 'ADD_ORG_OPTIONS_INVALID', flag));
+    expect([both.code, both.details.field]).toEqual(['CONFLICTING_FLAGS', '--key-algorithm']);
+    expect(both.message).toMatch(/^--key-algorithm and --intermediate-ca choose/);
+    expect(thrown(() => newOrgMaking({ intermediateCa: true }, {}, 'ADD_ORG_OPTIONS_INVALID', flag)).details.field).toBe('--intermediate-ca');
   });
 });

@@ -44,36 +44,27 @@ export function assertKeyAlgorithmFitsToken(algorithm: OrgKeyAlgorithm | undefin
   });
 }
 
-/**
- * `--key-algorithm` as a command that makes an org's keys takes it (add-org, new-org): checked by
- * {@link parseKeyAlgorithm} (`code` for a bad value), refused with `madeElsewhereBy` (the flag
- * that brings an org whose keys were made already: `CONFLICTING_FLAGS`), and with a PKCS#11 token
- * for Ed25519 ({@link assertKeyAlgorithmFitsToken}). Undefined when not given.
- */
-export function newOrgKeyAlgorithm(value: string | undefined, keys: HsmKeyFlags, code: string, madeElsewhereBy?: string): OrgKeyAlgorithm | undefined {
-  const algorithm = parseKeyAlgorithm(value, code);
-  if (algorithm !== undefined && madeElsewhereBy !== undefined) {
-    throw new ConfigError('CONFLICTING_FLAGS', `--key-algorithm chooses the keys of an org made here; with ${madeElsewhereBy} the org's keys were made already`, {
-      field: '--key-algorithm',
-      suggestions: [`leave out --key-algorithm with ${madeElsewhereBy}: the org's CA certificate says its algorithm`],
-    });
-  }
-  assertKeyAlgorithmFitsToken(algorithm, keys);
-  return algorithm;
+/** How an org's CAs and keys are made: `--key-algorithm` and `--intermediate-ca`, or the org's own fields in a network file. */
+export interface OrgMaking {
+  readonly keyAlgorithm?: OrgKeyAlgorithm;
+  readonly intermediateCa?: boolean;
 }
 
 /**
- * `--intermediate-ca` as a command that makes an org's keys takes it (add-org, new-org): undefined
- * when not given (so `--from-file` can tell it was not), refused with `madeElsewhereBy` as
- * {@link newOrgKeyAlgorithm} refuses `--key-algorithm`: the org's CAs were made already.
+ * `--key-algorithm` and `--intermediate-ca` as a command that makes an org takes them (add-org,
+ * new-org): the algorithm checked by {@link parseKeyAlgorithm} (`code` for a bad value) and
+ * {@link assertKeyAlgorithmFitsToken}; either refused with `madeElsewhereBy`, the flag that brings
+ * an org whose keys and CAs were made already (`CONFLICTING_FLAGS`). Fields not given stay undefined.
  */
-export function newOrgIntermediateCa(given: boolean, madeElsewhereBy?: string): true | undefined {
-  if (!given) return undefined;
-  if (madeElsewhereBy !== undefined) {
-    throw new ConfigError('CONFLICTING_FLAGS', `--intermediate-ca chooses the CAs of an org made here; with ${madeElsewhereBy} the org's CAs were made already`, {
-      field: '--intermediate-ca',
-      suggestions: [`leave out --intermediate-ca with ${madeElsewhereBy}: the org's MSP folder (intermediatecerts/) says how it issues`],
+export function newOrgMaking(flags: { readonly keyAlgorithm?: string; readonly intermediateCa: boolean }, keys: HsmKeyFlags, code: string, madeElsewhereBy?: string): OrgMaking {
+  const keyAlgorithm = parseKeyAlgorithm(flags.keyAlgorithm, code);
+  const given = [...(keyAlgorithm !== undefined ? ['--key-algorithm'] : []), ...(flags.intermediateCa ? ['--intermediate-ca'] : [])];
+  if (given.length > 0 && madeElsewhereBy !== undefined) {
+    throw new ConfigError('CONFLICTING_FLAGS', `${given.join(' and ')} ${given.length === 1 ? 'chooses' : 'choose'} how an org made here is made; with ${madeElsewhereBy} the org's keys and CAs were made already`, {
+      field: given[0],
+      suggestions: [`leave out ${given.join(' and ')} with ${madeElsewhereBy}: the org's files say its key algorithm (its CA certificate) and whether it issues from an intermediate (intermediatecerts/)`],
     });
   }
-  return true;
+  assertKeyAlgorithmFitsToken(keyAlgorithm, keys);
+  return { ...(keyAlgorithm !== undefined && { keyAlgorithm }), ...(flags.intermediateCa && { intermediateCa: true }) };
 }
