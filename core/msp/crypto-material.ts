@@ -164,6 +164,9 @@ export interface OrgAuthority {
  */
 export type OrgCaKind = 'ca' | 'tlsca' | 'rootca' | 'tlsrootca';
 
+/** The `weft network renew` flag that renews each kind of CA: what errors about one name. */
+export const ORG_CA_RENEW_FLAG: Readonly<Record<OrgCaKind, string>> = { ca: '--ca', tlsca: '--tls-ca', rootca: '--root-ca', tlsrootca: '--tls-root-ca' };
+
 /** A CA certificate {@link OrgAuthority.renewOrgCa} re-issued. */
 export interface RenewedCa {
   /** `ca.<domain>-cert.pem`: the name every copy of the certificate has in the org's folders. */

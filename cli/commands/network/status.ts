@@ -1,4 +1,5 @@
 import { Args } from '@oclif/core';
+import { ORG_CA_RENEW_FLAG } from '../../../core/msp/crypto-material';
 import { WeftCommand } from '../../base-command';
 import { channelFlag } from '../../common-flags';
 import { type CertificateExpiry, EXPIRY_SOON_DAYS } from '../../services/network/certificate-expiry-report';
@@ -37,7 +38,7 @@ export default class NetworkStatusCommand extends WeftCommand {
     // Every CA ended (weft network init makes them end together): no org's Admin can carry another's update, one run recovers them all.
     const allExpired = s.cas.length > 0 && s.cas.every((c) => c.state === 'expired');
     const recover = (c: (typeof s.cas)[number]): string =>
-      allExpired ? `weft network renew ${args.dir} --all-expired` : `weft network renew ${args.dir} --org ${c.org} ${bothExpired(c.org) ? '--ca --tls-ca' : ({ ca: '--ca', tlsca: '--tls-ca', rootca: '--root-ca', tlsrootca: '--tls-root-ca' } as const)[c.ca]}`;
+      allExpired ? `weft network renew ${args.dir} --all-expired` : `weft network renew ${args.dir} --org ${c.org} ${bothExpired(c.org) ? '--ca --tls-ca' : ORG_CA_RENEW_FLAG[c.ca]}`;
     for (const c of s.cas) this.log(`  ${c.ca.padEnd(7)} ${c.mspId.padEnd(28)} ${expiryText(c, recover(c))}`);
     this.log(`  keys here: ${s.orgKeysHere.length > 0 ? s.orgKeysHere.join(', ') : 'none (certificates only)'}`);
     return s;

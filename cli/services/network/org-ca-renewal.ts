@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import type { OrgCaKind, RenewedCa } from '../../../core/msp/crypto-material';
+import { ORG_CA_RENEW_FLAG, type OrgCaKind, type RenewedCa } from '../../../core/msp/crypto-material';
 import { caEnd, renewedCopies, replaceFiles, takeReplacedCopies, withRenewedCa } from './ca-copies';
 import type { RenewCaResult } from './ca-renewal-result';
 import { expiredMembers, recoverExpiredCa } from './expired-ca-recovery';
@@ -104,7 +104,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   const intermediate = intermediateCasOf(org.orgDir);
   if (roots.length > 0 && !intermediate) {
     throw new ConfigError('RENEW_TARGET', `${org.name} issues from its root CAs (no intermediate): its roots are renewed with --ca and --tls-ca`, {
-      field: roots[0] === 'rootca' ? '--root-ca' : '--tls-root-ca',
+      field: ORG_CA_RENEW_FLAG[roots[0]!],
       suggestions: [`weft network renew ${dir} --org ${org.name} ${roots.map((r) => (r === 'rootca' ? '--ca' : '--tls-ca')).join(' ')}`],
     });
   }

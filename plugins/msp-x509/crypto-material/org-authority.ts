@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ConfigError } from '../../../core/errors';
-import type { IssuedSigningKey, MemberIssueOptions, OrgAuthority, OrgCaKind, OrgFolderRef, RenewedCa, RenewedCertificate, RenewedMember } from '../../../core/msp/crypto-material';
+import { ORG_CA_RENEW_FLAG, type IssuedSigningKey, type MemberIssueOptions, type OrgAuthority, type OrgCaKind, type OrgFolderRef, type RenewedCa, type RenewedCertificate, type RenewedMember } from '../../../core/msp/crypto-material';
 import { crlSignedBy, parseGoCrl } from '../go-crl';
 import { keystoreHoldsKey } from '../msp-folder';
 import { withTokenKeys, type TokenKeyMaker } from '../token-key-generation';
@@ -310,7 +310,7 @@ export async function renewOrgCa(org: OrgFolder, which: OrgCaKind, options: { no
   const ca = loadOrgCa(org.orgDir, which);
   const now = options.now ?? new Date();
   const notAfter = options.notAfter ?? defaultValidity(now).notAfter;
-  const field = { ca: '--ca', tlsca: '--tls-ca', rootca: '--root-ca', tlsrootca: '--tls-root-ca' }[which];
+  const field = ORG_CA_RENEW_FLAG[which];
   let renewed;
   if (ca.root === undefined) {
     renewed = await reissueRootCertificate(ca.certificate, ca.signer.privateKey, notAfter, field, now);
