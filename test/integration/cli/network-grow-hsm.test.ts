@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -7,17 +6,16 @@ import { userTokenOptions } from '../../../cli/services/client/cli-token';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { addOrg } from '../../../cli/services/network/network-add-org';
 import { addPeer } from '../../../cli/services/network/network-add-peer';
-import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../cli/services/network/network-init';
 import { joinNetwork } from '../../../cli/services/network/network-join';
 import { createOwnOrg } from '../../../cli/services/network/network-new-org';
 import { NETWORK_FILE } from '../../../cli/services/network/network-spec';
 import { addUsers } from '../../../cli/services/network/network-users';
 import { nodeKeysHere, signingKeyHere } from '../../../cli/services/network/org-keys';
 import { loadNodeConfig, slotOptions } from '../../../core/node/config';
-import { closeAllTokenSessions, PKCS11_PIN_ENV } from '../../../plugins/msp-x509';
+import { PKCS11_PIN_ENV } from '../../../plugins/msp-x509';
 import { CK } from '../../../plugins/msp-x509/pkcs11-library';
-import { SOFTHSM_LIBRARY, softHsm, type SoftHsm } from '../../unit/plugins/msp-x509/softhsm';
-import { expectKeyInToken, expectSigns, keystoreFiles, TOKEN_PIN, tokenObjects, tokenOptions } from './token-keys';
+import { SOFTHSM_LIBRARY, type SoftHsm } from '../../unit/plugins/msp-x509/softhsm';
+import { expectKeyInToken, expectSigns, initTokenNetwork, keystoreFiles, TOKEN_PIN, tokenObjects, tokenOptions, type TokenNetwork } from './token-keys';
 
 const PIN = TOKEN_PIN;
 const quiet = (): void => {};
@@ -25,25 +23,18 @@ const BASE_PORT = 46500;
 
 /** `weft network add-peer`, `add-user` and `new-org` on a network whose keys are in a SoftHSM token; no processes. */
 describe('a network inited into a PKCS#11 token grows in it', () => {
+  let net: TokenNetwork;
   let hsm: SoftHsm;
   let tmp: string;
   let label: string;
   let dir: string;
 
   beforeAll(async () => {
-    hsm = softHsm('grow');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-grow-hsm-'));
-    process.env[PKCS11_PIN_ENV] = PIN;
-    label = hsm.initToken('net', PIN);
-    dir = path.join(tmp, 'net');
-    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: BASE_PORT }, quiet, { hsmLibrary: SOFTHSM_LIBRARY, hsmLabel: label });
+    net = await initTokenNetwork('grow', { basePort: BASE_PORT });
+    ({ hsm, label, dir } = net);
+    tmp = path.dirname(dir);
   }, 60_000);
-  afterAll(() => {
-    closeAllTokenSessions();
-    delete process.env[PKCS11_PIN_ENV];
-    hsm.remove();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => net?.close());
 
   it("add-peer puts the new peer's key in its org's token and its YAML signs there; a peer signing in a token is run from here, so it needs an operations port", async () => {
     const before = tokenObjects(label, CK.CKO_PRIVATE_KEY);

@@ -1,16 +1,12 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openNetwork } from '../../../cli/services/network/network-access';
 import { addPeer } from '../../../cli/services/network/network-add-peer';
-import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../cli/services/network/network-init';
 import { addUsers } from '../../../cli/services/network/network-users';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
-import { closeAllTokenSessions, PKCS11_PIN_ENV, X509Msp } from '../../../plugins/msp-x509';
+import { X509Msp } from '../../../plugins/msp-x509';
 import { serializeIdentity } from '../../../plugins/msp-x509/crypto-material/test-org';
-import { SOFTHSM_LIBRARY, softHsm, type SoftHsm } from '../../unit/plugins/msp-x509/softhsm';
-import { expectKeyInToken, expectSigns, signcertOf, TOKEN_PIN, tokenOptions } from './token-keys';
+import { expectKeyInToken, expectSigns, initTokenNetwork, signcertOf, tokenOptions, type TokenNetwork } from './token-keys';
 
 const quiet = (): void => {};
 
@@ -20,25 +16,15 @@ const quiet = (): void => {};
  * add-peer / add-user in the same token and chain. No processes.
  */
 describe('a network issuing from intermediate CAs with its members\' keys in a PKCS#11 token', () => {
-  let hsm: SoftHsm;
-  let tmp: string;
+  let net: TokenNetwork;
   let label: string;
   let dir: string;
 
   beforeAll(async () => {
-    hsm = softHsm('ica');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ica-hsm-'));
-    process.env[PKCS11_PIN_ENV] = TOKEN_PIN;
-    label = hsm.initToken('net', TOKEN_PIN);
-    dir = path.join(tmp, 'net');
-    await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, basePort: 48400, intermediateCa: true }, quiet, { hsmLibrary: SOFTHSM_LIBRARY, hsmLabel: label });
+    net = await initTokenNetwork('ica', { basePort: 48400, intermediateCa: true });
+    ({ label, dir } = net);
   }, 60_000);
-  afterAll(() => {
-    closeAllTokenSessions();
-    delete process.env[PKCS11_PIN_ENV];
-    hsm.remove();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => net?.close());
 
   it('every member signs in the token with a certificate of its intermediate, valid under the genesis MSP; a new peer and user too', async () => {
     await addPeer(dir, { org: 'Org1', start: false }, quiet);

@@ -1,13 +1,49 @@
 import { verify, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from '@jest/globals';
-import { mspOptionsFrom, openToken, subjectKeyIdentifier, X509MspProvider } from '../../../plugins/msp-x509';
+import { DEFAULT_INIT_OPTIONS, initNetwork, type InitOptions } from '../../../cli/services/network/network-init';
+import { closeAllTokenSessions, mspOptionsFrom, openToken, PKCS11_PIN_ENV, subjectKeyIdentifier, X509MspProvider } from '../../../plugins/msp-x509';
 import { CK } from '../../../plugins/msp-x509/pkcs11-library';
-import { SOFTHSM_LIBRARY } from '../../unit/plugins/msp-x509/softhsm';
+import { SOFTHSM_LIBRARY, softHsm, type SoftHsm } from '../../unit/plugins/msp-x509/softhsm';
 
 /** The user PIN the HSM network tests give their SoftHSM tokens. */
 export const TOKEN_PIN = '86421357';
+
+/** A network made into a SoftHSM token ({@link initTokenNetwork}). */
+export interface TokenNetwork {
+  /** The SoftHSM holding the token; tests may make more tokens in it. */
+  readonly hsm: SoftHsm;
+  /** The token every member's signing key was generated in. */
+  readonly label: string;
+  readonly dir: string;
+  /** Ends the token sessions and removes the SoftHSM, the PIN variable and the network folder. */
+  close(): void;
+}
+
+/**
+ * `weft network init` (`init` over the defaults) with every member's signing key generated in the
+ * token `net` of a fresh SoftHSM named `name`, its PIN ({@link TOKEN_PIN}) in the environment.
+ */
+export async function initTokenNetwork(name: string, init: Partial<InitOptions>): Promise<TokenNetwork> {
+  const hsm = softHsm(name);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `weft-${name}-hsm-`));
+  process.env[PKCS11_PIN_ENV] = TOKEN_PIN;
+  const label = hsm.initToken('net', TOKEN_PIN);
+  const dir = path.join(tmp, 'net');
+  const close = (): void => {
+    closeAllTokenSessions();
+    delete process.env[PKCS11_PIN_ENV];
+    hsm.remove();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  await initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, ...init }, () => {}, { hsmLibrary: SOFTHSM_LIBRARY, hsmLabel: label }).catch((err: unknown) => {
+    close();
+    throw err;
+  });
+  return { hsm, label, dir, close };
+}
 
 /** msp-x509's options for a key in the SoftHSM token `label`, as a node YAML carries them. */
 export const tokenOptions = (label: string): Record<string, unknown> => ({ bccsp: { default: 'PKCS11', pkcs11: { library: SOFTHSM_LIBRARY, label } } });
