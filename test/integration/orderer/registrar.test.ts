@@ -8,6 +8,8 @@ import { BroadcastHandler, defaultBroadcastOptions } from '../../../core/orderer
 import { Registrar } from '../../../core/orderer/registrar';
 import { SignaturePrecheck } from '../../../core/orderer/signature-precheck';
 import { blockHeaderHash, parseBlock } from '../../../core/protocol/block';
+import { smartBftOptions } from '../../../core/protocol/bft-config';
+import type { ChannelDefinitionInput } from '../../../core/protocol/channel-definition';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite/sqlite-ledger-store-provider';
 import { loadSigningIdentity, TestOrg, X509MspProvider } from '../../../plugins/msp-x509';
@@ -69,6 +71,14 @@ describe('orderer registrar', () => {
 
   const consenterDir = (channel: string): string => path.join(root, 'orderer', 'consenter', channel);
 
+  /** A BFT channel as configtxgen writes it, this orderer its one consenter: valid, but not a consensus this orderer runs. */
+  function bftChannel(): Partial<ChannelDefinitionInput> {
+    const orderer = m.ordererOrg.nodes.orderer!;
+    const tlsCert = fs.readFileSync(orderer.tlsCertPath);
+    const consenter = { id: 1, host: '127.0.0.1', port: 7050, mspId: 'OrdererMSP', identity: fs.readFileSync(orderer.signCertPath), clientTlsCert: tlsCert, serverTlsCert: tlsCert };
+    return { consensusType: { type: 'BFT', metadata: smartBftOptions() }, consenters: [consenter] };
+  }
+
   function withGroups(channel: string, edit: (groups: ReturnType<ConfigGroup['getGroupsMap']>) => void): Uint8Array {
     const config = parseConfigBlock(genesisBlock(m, channel)).config;
     edit(config.getChannelGroup()!.getGroupsMap());
@@ -76,7 +86,7 @@ describe('orderer registrar', () => {
   }
 
   it.each([
-    ['ConsensusType BFT', () => genesisBlock(m, 'ct-bft', { consensusType: { type: 'BFT' } }), 'ORDERER_BAD_JOIN_BLOCK', /consensus type "BFT", but this orderer's consenter orders "solo" only/],
+    ['ConsensusType BFT', () => genesisBlock(m, 'ct-bft', bftChannel()), 'ORDERER_BAD_JOIN_BLOCK', /consensus type "BFT", but this orderer's consenter orders "solo" only/],
     ['ConsensusType etcdraft', () => genesisBlock(m, 'ct-raft', { consensusType: { type: 'etcdraft' } }), 'ORDERER_BAD_JOIN_BLOCK', /consensus type "etcdraft"/],
     ['no Application group', () => withGroups('noapp', (g) => g.del('Application')), 'ORDERER_BAD_JOIN_BLOCK', /must contain an application config/],
     ['a Consortiums group', () => withGroups('consortia', (g) => g.set('Consortiums', new ConfigGroup())), 'ORDERER_BAD_JOIN_BLOCK', /Consortiums group \(a system channel\)/],
