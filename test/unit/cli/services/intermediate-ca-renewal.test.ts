@@ -1,25 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../../../core/errors';
 import { CertificateAuthority, issueEndEntity } from '../../../../plugins/msp-x509/crypto-material/certificate-authority';
 import { loadOrgCa } from '../../../../plugins/msp-x509/crypto-material/org-authority';
 import { recoverExpiredNetwork } from '../../../../cli/services/network/expired-network-recovery';
 import { exportNetwork } from '../../../../cli/services/network/network-export';
 import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
 import { renewOrgCas } from '../../../../cli/services/network/org-ca-renewal';
+import { configErrorOf } from '../../../support/config-error-of';
 
 const DAY_MS = 86_400_000;
 const ORG1 = 'organizations/peerOrganizations/org1.example.com';
-
-async function failureOf(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return err as ConfigError;
-}
 
 /** Every file under `dir`, with its bytes: what a refused command must leave as it was. */
 function snapshot(dir: string): Map<string, string> {
@@ -53,7 +44,7 @@ describe('CA renewal of an org issuing from an intermediate CA', () => {
     try {
       const before = snapshot(path.join(net, 'organizations'));
       for (const flags of [{ ca: true, tlsCa: false }, { ca: false, tlsCa: false, rootCa: true }]) {
-        const err = await failureOf(renewOrgCas(net, { org: 'Org1', ...flags }, () => {}));
+        const err = await configErrorOf(renewOrgCas(net, { org: 'Org1', ...flags }, () => {}));
         expect([flags, err.code]).toEqual([flags, 'ROOT_CA_KEY_NOT_HERE']);
         expect(err.message).toContain(key);
       }
@@ -81,7 +72,7 @@ describe('CA renewal of an org issuing from an intermediate CA', () => {
     const endedCa = await CertificateAuthority.createRoot({ commonName: 'tlsica.org2.example.com', organization: 'org2.example.com', notBefore: new Date(Date.now() - 3 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) });
     fs.writeFileSync(tlsIntermediate, endedCa.certPem);
     try {
-      const err = await failureOf(renewOrgCas(net, { org: 'Org2', ca: true, tlsCa: false }, () => {}));
+      const err = await configErrorOf(renewOrgCas(net, { org: 'Org2', ca: true, tlsCa: false }, () => {}));
       expect(err.code).toBe('CA_INTERMEDIATE_UNSUPPORTED');
       expect(err.message).toMatch(/^Org2 issues from an intermediate CA, and its CA certificate tlsica\.org2\.example\.com-cert\.pem ended/);
       expect(err.details).toMatchObject({ field: '--ca', file: tlsIntermediate });
@@ -90,7 +81,7 @@ describe('CA renewal of an org issuing from an intermediate CA', () => {
     }
     try {
       const before = snapshot(path.join(net, 'organizations'));
-      const err = await failureOf(renewOrgCas(net, { org: 'Org2', ca: true, tlsCa: false }, () => {}));
+      const err = await configErrorOf(renewOrgCas(net, { org: 'Org2', ca: true, tlsCa: false }, () => {}));
       expect(err.code).toBe('CA_INTERMEDIATE_UNSUPPORTED');
       expect(err.message).toMatch(/^Org2 issues from an intermediate CA, and User1@org2\.example\.com holds ended certificates/);
       expect(snapshot(path.join(net, 'organizations'))).toEqual(before);
@@ -100,13 +91,13 @@ describe('CA renewal of an org issuing from an intermediate CA', () => {
   });
 
   it('refuses --all-expired for a network with intermediate orgs, naming them, and --root-ca for an org issuing from its root', async () => {
-    const all = await failureOf(recoverExpiredNetwork(net, {}, () => {}));
+    const all = await configErrorOf(recoverExpiredNetwork(net, {}, () => {}));
     expect(all.code).toBe('CA_INTERMEDIATE_UNSUPPORTED');
     expect(all.message).toMatch(/^OrdererOrg, Org1, Org2 issue from an intermediate CA/);
 
     const rootOnly = path.join(tmp, 'root-only');
     await initNetwork(rootOnly, { ...DEFAULT_INIT_OPTIONS, basePort: 48350 });
-    const err = await failureOf(renewOrgCas(rootOnly, { org: 'Org1', ca: false, tlsCa: false, rootCa: true }, () => {}));
+    const err = await configErrorOf(renewOrgCas(rootOnly, { org: 'Org1', ca: false, tlsCa: false, rootCa: true }, () => {}));
     expect(err.code).toBe('RENEW_TARGET');
     expect(err.details).toMatchObject({ field: '--root-ca', suggestions: [`weft network renew ${rootOnly} --org Org1 --ca`] });
   });

@@ -14,6 +14,7 @@ import { addUsers } from '../../../../cli/services/network/network-users';
 import { NetworkLayout } from '../../../../cli/services/network/network-layout';
 import { loadNetworkSpec } from '../../../../cli/services/network/network-spec';
 import { writeNetworkFile } from './network-file-fixture';
+import { configErrorOf } from '../../../support/config-error-of';
 
 const MESSAGE = new TextEncoder().encode('a proposal, signed as a node');
 
@@ -26,15 +27,6 @@ function keyFilesUnder(dir: string): string[] {
 }
 
 const keyType = (file: string): string | undefined => createPrivateKey(fs.readFileSync(file)).asymmetricKeyType;
-
-async function failureOf(promise: Promise<unknown>): Promise<ConfigError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return err as ConfigError;
-}
 
 /** `weft network init --key-algorithm`: every org's keys as Fabric 3's cryptogen makes them for `PublicKeyAlgorithm`. */
 describe('initNetwork --key-algorithm', () => {
@@ -82,7 +74,7 @@ describe('initNetwork --key-algorithm', () => {
     const pin = process.env[DEFAULT_PIN_ENV];
     process.env[DEFAULT_PIN_ENV] = '1234';
     try {
-      const refused = await failureOf(addPeer(dir, { org: 'Org1', name: 'peer2', start: false, hsmLibrary: '/usr/lib/softhsm/libsofthsm2.so', hsmLabel: 'weft' }, () => {}, async () => true));
+      const refused = await configErrorOf(addPeer(dir, { org: 'Org1', name: 'peer2', start: false, hsmLibrary: '/usr/lib/softhsm/libsofthsm2.so', hsmLabel: 'weft' }, () => {}, async () => true));
       expect(refused.code).toBe('INIT_OPTIONS_INVALID');
       expect(refused.message).toMatch(/^--hsm-library: ca\.org1\.example\.com is an Ed25519 CA/);
     } finally {
@@ -115,7 +107,7 @@ describe('initNetwork --key-algorithm', () => {
 
   it('refuses a value cryptogen does not name, naming the flag and the accepted values, writing nothing', async () => {
     const dir = path.join(tmp, 'bad');
-    const err = await failureOf(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, keyAlgorithm: 'rsa' }));
+    const err = await configErrorOf(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, keyAlgorithm: 'rsa' }));
     expect(err.code).toBe('INIT_OPTIONS_INVALID');
     expect(err.message).toBe("--key-algorithm rsa: expected one of ecdsa, ed25519 (cryptogen's PublicKeyAlgorithm names)");
     expect(err.details).toMatchObject({ field: '--key-algorithm', value: 'rsa' });
@@ -125,14 +117,14 @@ describe('initNetwork --key-algorithm', () => {
   it('refuses ed25519 with --hsm-library (the token makes P-256 keys), from the flag or from the file, writing nothing', async () => {
     const dir = path.join(tmp, 'hsm');
     const keys = { hsmLibrary: '/usr/lib/softhsm/libsofthsm2.so', hsmLabel: 'weft' };
-    const err = await failureOf(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, keyAlgorithm: 'ed25519' }, () => {}, keys));
+    const err = await configErrorOf(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, keyAlgorithm: 'ed25519' }, () => {}, keys));
     expect(err.code).toBe('INIT_OPTIONS_INVALID');
     expect(err.message).toMatch(/^--key-algorithm ed25519 and --hsm-library\/--hsm-label cannot go together/);
     expect(err.details).toMatchObject({ field: '--key-algorithm', conflictsWith: '--hsm-library' });
 
     const file = path.join(tmp, 'hsm.yaml');
     writeNetworkFile(file, 46300, [{ keyAlgorithm: 'ed25519' }]);
-    const fromFile = await failureOf(initNetworkFromFile(dir, file, () => {}, keys));
+    const fromFile = await configErrorOf(initNetworkFromFile(dir, file, () => {}, keys));
     expect(fromFile.message).toMatch(/^orgs\.0\.keyAlgorithm ed25519 \(Org1MSP\) and --hsm-library/);
     expect(fs.existsSync(dir)).toBe(false);
   });
