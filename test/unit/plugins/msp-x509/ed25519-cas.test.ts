@@ -1,25 +1,15 @@
 import { createHash } from 'node:crypto';
 import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { MSPPrincipal, MSPRole } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
 import { MSP_VERSIONS, type MspVersion } from '../../../../core/msp/msp-version';
 import { CertificateAuthority, X509Msp, buildCrl, createTestOrg, encodeName, serializeIdentity, type TestOrg } from '../../../../plugins/msp-x509';
 import { parseGoCertificate } from '../../../../plugins/msp-x509/go-certificate';
 import { mspCodeOf as codeOf, signWith } from './fixtures';
+import { rolePrincipal } from '../../../../core/policy/policy-expression';
 
 const MESSAGE = new TextEncoder().encode('proposal bytes exactly as signed');
 /** AlgorithmIdentifier { id-Ed25519 } with no parameters: what Go's x509 writes for PureEd25519. */
 const ED25519_ALGORITHM_ID_HEX = '300506032b6570';
-
-function member(mspId: string): MSPPrincipal {
-  const r = new MSPRole();
-  r.setMspIdentifier(mspId);
-  r.setRole(MSPRole.MSPRoleType.MEMBER);
-  const p = new MSPPrincipal();
-  p.setPrincipalClassification(MSPPrincipal.Classification.ROLE);
-  p.setPrincipal(r.serializeBinary());
-  return p;
-}
 
 const bytes = (pem: string): Uint8Array => new TextEncoder().encode(pem);
 
@@ -66,7 +56,7 @@ describe('X509Msp with Ed25519 CAs (Fabric 3 cryptogen ed25519 orgs)', () => {
       expect([role, codeOf(() => id.validate())]).toEqual([role, 'valid']);
       expect(id.verify(MESSAGE, signWith(issued.privateKey, MESSAGE))).toBe(true);
       expect(id.verify(MESSAGE, signWith(issued.privateKey, new TextEncoder().encode('other bytes')))).toBe(false);
-      expect(id.satisfiesPrincipal(member('Org1MSP'))).toBe(true);
+      expect(id.satisfiesPrincipal(rolePrincipal('Org1MSP', 'member'))).toBe(true);
     }
   });
 
