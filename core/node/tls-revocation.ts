@@ -1,7 +1,9 @@
-import { X509Certificate, createHash, verify as cryptoVerify } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
-import { DerReader, SIGNATURE_HASHES, TAG, oidToString } from '../protocol/der-reader';
+import { DerReader, TAG } from '../protocol/der-reader';
+import { parseGoPublicKey } from '../protocol/go-public-key';
+import { goCheckSignature, goSignatureAlgorithm, type GoSignatureAlgorithm } from '../protocol/go-signature';
 import type { Logger } from './logger';
 
 /**
@@ -122,7 +124,8 @@ interface RevokingCa {
 
 interface ParsedCrl {
   readonly tbs: Uint8Array;
-  readonly algorithm: string;
+  /** As Go reads the CRL's AlgorithmIdentifier (RSASSA-PSS needs its parameters); undefined when Go knows none. */
+  readonly algorithm: GoSignatureAlgorithm | undefined;
   readonly signature: Uint8Array;
   readonly serials: ReadonlySet<bigint>;
 }
@@ -179,13 +182,13 @@ function parseCrls(bytes: Uint8Array, where: string, logger?: Logger): ParsedCrl
 
 const TIME_TAGS = new Set([0x17, 0x18]); // UTCTime, GeneralizedTime
 
-/** RFC 5280 CertificateList: the signed TBS bytes, the signature and its algorithm (dotted OID), and the revoked serials. */
+/** RFC 5280 CertificateList: the signed TBS bytes, the signature and its algorithm, and the revoked serials. */
 function parseCrl(der: Uint8Array): ParsedCrl {
   const top = new DerReader(der);
   const list = new DerReader(top.read(TAG.SEQUENCE).content);
   if (!top.done) throw new Error('trailing data after the CRL');
   const tbsEl = list.read(TAG.SEQUENCE);
-  const algorithm = oidToString(new DerReader(list.read(TAG.SEQUENCE).content).read(TAG.OID).content);
+  const algorithm = goSignatureAlgorithm(list.read(TAG.SEQUENCE).raw);
   const signatureBits = list.read(TAG.BIT_STRING).content;
   // version? signature issuer thisUpdate nextUpdate? revokedCertificates? [0] extensions?
   const tbs = new DerReader(tbsEl.content);
@@ -210,12 +213,13 @@ function parseCrl(der: Uint8Array): ParsedCrl {
   };
 }
 
+/** As the MSP checks a CRL's signature (Go's `CheckCRLSignature`: SHA-1 allowed, MD5 not, RSASSA-PSS in Go's parameter sets). */
 function crlSignedBy(crl: ParsedCrl, ca: X509Certificate): boolean {
-  const hash = SIGNATURE_HASHES[crl.algorithm];
-  if (hash === undefined) return false;
+  let go;
   try {
-    return cryptoVerify(hash, crl.tbs, ca.publicKey, crl.signature);
+    go = parseGoPublicKey(new Uint8Array(ca.publicKey.export({ type: 'spki', format: 'der' })));
   } catch {
     return false;
   }
+  return goCheckSignature(crl.algorithm, crl.tbs, crl.signature, { go, node: ca.publicKey }, true) === undefined;
 }

@@ -87,17 +87,3 @@ export function oidToString(content: Uint8Array): string {
   }
   return parts.join('.');
 }
-
-/**
- * The node:crypto hash of each X.509 signature algorithm (dotted OID) a CRL or certificate may be
- * signed with; `null` for Ed25519, which takes none. An algorithm missing here is not verified.
- */
-export const SIGNATURE_HASHES: Readonly<Record<string, string | null>> = {
-  '1.2.840.10045.4.3.2': 'sha256', // ecdsa-with-SHA256
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.11': 'sha256', // sha256WithRSAEncryption
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.3.101.112': null, // Ed25519
-};

@@ -3,7 +3,7 @@ import { MspError } from '../../core/errors';
 import { MspErrorCode } from '../../core/msp/msp-error-code';
 import { ECDSA_SIGNATURE_ALGORITHMS, sanitizeCertificate } from './go-certificate';
 import { parseGoCrl, type GoCrl } from './go-crl';
-import { goCheckSignature } from './go-signature';
+import { goCheckSignature } from '../../core/protocol/go-signature';
 import { checkSignatureFrom, goVerify, legacyNameConstraintsProblem, type VerifyCertificate } from './go-verify';
 import { identityKeyType, parsePemCertificate, subjectAttribute, type ParsedCertificate } from './parsed-certificate';
 

@@ -2,8 +2,8 @@ import { encodeDer } from '../../core/protocol/der';
 import { DerError, DerReader, TAG, oidToString } from '../../core/protocol/der-reader';
 import { CURVE_ORDERS, encodeEcdsaSignature, isLowS } from './ecdsa-signature';
 import { parseNameConstraints, type NameConstraints } from './go-name-constraints';
-import { GoPublicKeyError, parseGoPublicKey, type GoPublicKey } from './go-public-key';
-import { goSignatureAlgorithm, type GoSignatureAlgorithm } from './go-signature';
+import { GoPublicKeyError, parseGoPublicKey, type GoPublicKey } from '../../core/protocol/go-public-key';
+import { goSignatureAlgorithm, type GoSignatureAlgorithm } from '../../core/protocol/go-signature';
 
 /**
  * The fields of a certificate that Go's `crypto/x509` reads when Fabric's MSP builds chains

@@ -3,7 +3,7 @@ import { DerReader, TAG, oidToString } from '../../core/protocol/der-reader';
 import { encodeEcdsaSignature } from './ecdsa-signature';
 import { ECDSA_SIGNATURE_ALGORITHMS, derInteger, parseGoCertificate, readEcdsaSignatureLenient } from './go-certificate';
 import { goPemDecode } from './go-pem';
-import { goCheckSignature, goSignatureAlgorithm, type GoSignatureAlgorithm } from './go-signature';
+import { goCheckSignature, goSignatureAlgorithm, type GoSignatureAlgorithm } from '../../core/protocol/go-signature';
 
 /** A CRL as Fabric's MSP holds it (`pkix.CertificateList` after `setupCRLs`). */
 export interface GoCrl {

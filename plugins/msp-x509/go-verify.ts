@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { KEY_USAGE_CERT_SIGN, OID_EKU_ANY, OID_EKU_SERVER_AUTH, type GoCertificateFields } from './go-certificate';
 import { nameConstraintsProblem } from './go-name-constraints';
-import { goCheckSignature } from './go-signature';
+import { goCheckSignature } from '../../core/protocol/go-signature';
 
 /** A certificate as Go's verifier sees it: fields from the DER plus node's parse for signatures. */
 export interface VerifyCertificate {

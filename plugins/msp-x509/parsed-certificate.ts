@@ -5,7 +5,7 @@ import * as pkijs from 'pkijs';
 import { encodeEcdsaSignature, parseEcdsaSignature } from './ecdsa-signature';
 import { GoCertificateError, parseGoCertificate, type GoCertificateFields } from './go-certificate';
 import { type GoPemBlock, goPemDecode } from './go-pem';
-import { goKeyAlgorithmName } from './go-public-key';
+import { goKeyAlgorithmName } from '../../core/protocol/go-public-key';
 
 /**
  * The key types Fabric's BCCSP imports from an identity's certificate (`x509PublicKeyImportOptsKeyImporter`):

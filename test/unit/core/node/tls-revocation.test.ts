@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import { generateOrg, loadMspConfig, X509Msp, type GeneratedOrg } from '../../..
 import { nextOrgCrl, orgCrlIssued, orgCrlRevokes } from '../../../../plugins/msp-x509/crypto-material/org-authority';
 import { serializeIdentity } from '../../../../core/protocol/serialized-identity';
 import { parseGoCrl } from '../../../../plugins/msp-x509/go-crl';
+import { ecdsaSigner, resignCrl } from '../../plugins/msp-x509/cert-forge';
 
 /**
  * The TLS revocation set built from channel MSPs: only a CRL signed by one of the MSP's TLS CAs
@@ -42,6 +43,13 @@ describe('TLS revocations from MSP revocation lists', () => {
     expect(set.revocationOf(tlsCert(org, 'User2'))).toBeUndefined();
     expect(set.revocationOf(tlsCert(other, 'User1'))).toBeUndefined();
     expect(set.revocationOfBytes(fs.readFileSync(org.users.User1!.tlsCertPath))).toBeDefined();
+  });
+
+  it('honours a TLS CRL signed with ecdsa-with-SHA1, as the MSP (Go\'s CheckCRLSignature) does', async () => {
+    const crl = await nextOrgCrl(ref(org), [fs.readFileSync(org.users.User1!.tlsCertPath)], [], 'tlsca');
+    const sha1 = resignCrl(Buffer.from(crl.pem), createPrivateKey(fs.readFileSync(org.tlsCaKeyPath)), ecdsaSigner('sha1'), parseGoCrl(Buffer.from(crl.pem)).authorityKeyId as Uint8Array);
+    const set = TlsRevocations.fromMsps([mspWith(org, [sha1])], 'channel ch');
+    expect(set.revocationOf(tlsCert(org, 'User1'))).toMatch(/is on the CRL of TLS CA tlsca\.org1\.example\.com/);
   });
 
   it("takes no CRL of the signing CA, nor a CRL of the TLS CA in another org's MSP", async () => {

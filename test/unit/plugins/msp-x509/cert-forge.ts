@@ -136,9 +136,9 @@ export function rsaPssSigner(hash: 'sha256' | 'sha384' | 'sha512', saltLength: n
   };
 }
 
-/** ECDSA under ecdsa-with-SHA256/384/512, low-S on P-256 and P-384 (the MSP sanitizes the others as Fabric does). */
-export function ecdsaSigner(hash: 'sha256' | 'sha384' | 'sha512'): ForgeSigner {
-  const oid = { sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' }[hash];
+/** ECDSA under ecdsa-with-SHA1/256/384/512, low-S on every curve Go knows. */
+export function ecdsaSigner(hash: 'sha1' | 'sha256' | 'sha384' | 'sha512'): ForgeSigner {
+  const oid = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' }[hash];
   return {
     algorithmId: algorithmIdentifier(oid),
     sign: (key, tbs) => {

@@ -4,8 +4,8 @@ import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_p
 import { encodeDer } from '../../../../core/protocol/der';
 import { DerReader, TAG } from '../../../../core/protocol/der-reader';
 import { CURVE_ORDERS, CertificateAuthority, X509Msp, createTestOrg, encodeEcdsaSignature, parseEcdsaSignature, serializeIdentity, toLowS } from '../../../../plugins/msp-x509';
-import { parseGoPublicKey } from '../../../../plugins/msp-x509/go-public-key';
-import { goSignatureAlgorithm } from '../../../../plugins/msp-x509/go-signature';
+import { parseGoPublicKey } from '../../../../core/protocol/go-public-key';
+import { goSignatureAlgorithm } from '../../../../core/protocol/go-signature';
 import { ecdsaSigner, resign } from './cert-forge';
 import { mspOutcome as outcome, signWith } from './fixtures';
 

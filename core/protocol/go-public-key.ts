@@ -1,4 +1,4 @@
-import { DerReader, TAG, oidToString, type DerElement } from '../../core/protocol/der-reader';
+import { DerReader, TAG, oidToString, type DerElement } from './der-reader';
 
 /** The curves Go's x509 parser knows (`namedCurveFromOID`), by OpenSSL name. */
 export type GoCurve = 'secp224r1' | 'prime256v1' | 'secp384r1' | 'secp521r1';

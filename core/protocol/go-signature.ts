@@ -1,5 +1,5 @@
 import { constants as cryptoConstants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { DerReader, TAG, oidToString, type DerElement } from '../../core/protocol/der-reader';
+import { DerReader, TAG, oidToString, type DerElement } from './der-reader';
 import { goKeyAlgorithmName, type GoPublicKey } from './go-public-key';
 
 type GoHash = 'md2' | 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
