@@ -23,6 +23,7 @@ import { decodeStoredBlock, envelopeAt } from './stored-block';
 import { type BlockPvtData, groupByTx, KEEP_FOREVER, type MissingPvtData, type MissingPvtEntry, type PrivateDataPolicy } from './private-data';
 import type { OldPvtDataResult, PvtCollectionName } from './pvt-reconcile';
 import { CommittedPvtData } from './committed-pvt-data';
+import { carriesCommitHash, nextCommitHash, setCommitHash, type SnapshotCommitHash, storedCommitHash, updateBatchBytes } from './commit-hash';
 
 /**
  * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
@@ -31,6 +32,8 @@ import { CommittedPvtData } from './committed-pvt-data';
 export class KvLedger implements Ledger {
   private lastHash: Uint8Array | undefined;
   private lastPreviousHash: Uint8Array | undefined;
+  /** The newest block's commit hash (see `commit-hash.ts`); empty while the ledger keeps none. */
+  private commitHash: Uint8Array = new Uint8Array(0);
   /**
    * Set when a commit stored its block but neither the state nor the replay that followed could be
    * written (a full disk): the next commit replays first, so a committer that retries once space is
@@ -51,7 +54,10 @@ export class KvLedger implements Ledger {
     private readonly pvtPolicy: PrivateDataPolicy = KEEP_FOREVER,
   ) {
     this.pvt = new CommittedPvtData(channelId, store);
-    this.bootstrap = store.bootstrap?.();
+    const stored: (SnapshotBootstrap & SnapshotCommitHash) | undefined = store.bootstrap?.();
+    // The commit hash is the ledger's own state, not part of what `snapshotBootstrap` reports.
+    this.bootstrap =
+      stored === undefined ? undefined : { lastBlockNumber: stored.lastBlockNumber, lastBlockHash: stored.lastBlockHash, previousBlockHash: stored.previousBlockHash, snapshotHash: stored.snapshotHash };
     this.recover();
     const last = store.blocks.height() - 1;
     const fromSnapshot = this.bootstrap === undefined ? undefined : snapshotPvtUpdates(store.state, pvtPolicy, this.bootstrap.lastBlockNumber);
@@ -59,12 +65,20 @@ export class KvLedger implements Ledger {
     if (this.bootstrap !== undefined && last === this.bootstrap.lastBlockNumber) {
       this.lastHash = this.bootstrap.lastBlockHash;
       this.lastPreviousHash = this.bootstrap.previousBlockHash;
+      this.commitHash = stored?.lastBlockCommitHash ?? new Uint8Array(0);
       return;
     }
-    const header = last < 0 ? undefined : this.getBlockByNumber(last)?.getHeader();
-    if (last >= 0 && header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${channelId}: stored block ${last} has no header`, { blockNum: last });
-    this.lastHash = header === undefined ? undefined : blockHeaderHash(header);
-    this.lastPreviousHash = header?.getPreviousHash_asU8();
+    if (last >= 0) this.takeLastBlock(last);
+  }
+
+  /** Takes the chain's hashes from stored block `blockNum`, the newest: at open and after a rollback. */
+  private takeLastBlock(blockNum: number): void {
+    const block = this.getBlockByNumber(blockNum);
+    const header = block?.getHeader();
+    if (block === undefined || header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${blockNum} has no header`, { blockNum });
+    this.lastHash = blockHeaderHash(header);
+    this.lastPreviousHash = header.getPreviousHash_asU8();
+    this.commitHash = storedCommitHash(this.channelId, block);
   }
 
   getBlockchainInfo(): BlockchainInfo {
@@ -148,7 +162,11 @@ export class KvLedger implements Ledger {
     const kept = this.store.pvtData(blockNum);
     const pvt = { data: pvtData, policy: this.pvtPolicy, ...(kept.length > 0 ? { kept: groupByTx(kept) } : {}) };
     const updates = MvccValidator.validate(this.store.state, this.options, blockNum, txs, codes, false, pvt);
-    setTransactionsFilter(block, Uint8Array.from(updates.codes));
+    const filter = Uint8Array.from(updates.codes);
+    setTransactionsFilter(block, filter);
+    // In the block's bytes, so the block and its hash are stored in one write, and a replay finds it there.
+    const commitHash = carriesCommitHash(blockNum, this.commitHash) ? nextCommitHash(filter, updateBatchBytes(blockNum, updates.state, txs, updates.codes), this.commitHash) : undefined;
+    if (commitHash !== undefined) setCommitHash(block, commitHash);
     const blockHash = blockHeaderHash(header);
     const processed = performance.now();
     let stored: StoreCommitSeconds | void = undefined;
@@ -169,6 +187,7 @@ export class KvLedger implements Ledger {
       // separately): replay them now, as at open, rather than leave the ledger stuck until a restart.
       this.lastHash = blockHash;
       this.lastPreviousHash = header.getPreviousHash_asU8();
+      if (commitHash !== undefined) this.commitHash = commitHash;
       try {
         this.recover();
       } catch {
@@ -178,6 +197,7 @@ export class KvLedger implements Ledger {
     }
     this.lastHash = blockHash;
     this.lastPreviousHash = header.getPreviousHash_asU8();
+    if (commitHash !== undefined) this.commitHash = commitHash;
     const processing = (processed - started) / 1000;
     const seconds: CommitSeconds = stored
       ? { processing, storageCommit: stored.blocks, stateCommit: stored.state }
@@ -243,17 +263,15 @@ export class KvLedger implements Ledger {
     // private data, for their commit when they come back (see `PvtInput.kept`).
     this.store.resetStateAndHistory();
     this.store.truncateBlocks(blockNum + 1);
-    const header = this.getBlockByNumber(blockNum)?.getHeader();
-    if (header === undefined) throw new LedgerError('LEDGER_CORRUPT', `channel ${this.channelId}: stored block ${blockNum} has no header`, { blockNum });
-    this.lastHash = blockHeaderHash(header);
-    this.lastPreviousHash = header.getPreviousHash_asU8();
+    this.takeLastBlock(blockNum);
     this.recover(onProgress);
   }
 
   exportSnapshot(dir: string, extra: readonly ExtraSnapshotFile[] = []): SnapshotExport {
     this.replayIfPending();
     this.fillConfigInState();
-    return exportSnapshot(this.channelId, this.store, this.getBlockchainInfo(), dir, extra);
+    const info: BlockchainInfo & SnapshotCommitHash = { ...this.getBlockchainInfo(), ...(this.commitHash.length > 0 ? { lastBlockCommitHash: this.commitHash } : {}) };
+    return exportSnapshot(this.channelId, this.store, info, dir, extra);
   }
 
   /**
@@ -286,7 +304,7 @@ export class KvLedger implements Ledger {
    */
   prune(bootstrap: SnapshotBootstrap, configHistory: readonly ConfigHistoryEntry[], options: { readonly vacuum: boolean }): StorePruneResult {
     const pruneBlocks = this.preparePrune(bootstrap, configHistory, this.store.pruneBlocks);
-    const result = pruneBlocks.call(this.store, bootstrap, options);
+    const result = pruneBlocks.call(this.store, this.withCommitHash(bootstrap), options);
     this.bootstrap = bootstrap;
     return result;
   }
@@ -303,7 +321,17 @@ export class KvLedger implements Ledger {
     options: Omit<OnlinePruneOptions, 'onCut'>,
   ): Promise<StoreOnlinePruneResult> {
     const pruneOnline = this.preparePrune(bootstrap, configHistory, this.store.pruneBlocksOnline);
-    return pruneOnline.call(this.store, bootstrap, { ...options, onCut: () => (this.bootstrap = bootstrap) });
+    return pruneOnline.call(this.store, this.withCommitHash(bootstrap), { ...options, onCut: () => (this.bootstrap = bootstrap) });
+  }
+
+  /**
+   * A prune's bootstrap with the commit hash of its block, read from the block before it goes: a
+   * ledger pruned through its newest block reopens with it, as one created from the snapshot would.
+   */
+  private withCommitHash(bootstrap: SnapshotBootstrap): SnapshotBootstrap & SnapshotCommitHash {
+    const block = this.getBlockByNumber(bootstrap.lastBlockNumber);
+    const commitHash = block === undefined ? new Uint8Array(0) : storedCommitHash(this.channelId, block);
+    return { ...bootstrap, ...(commitHash.length > 0 ? { lastBlockCommitHash: commitHash } : {}) };
   }
 
   /** The checks and state writes both prunes make first; returns the store's method to call next. */

@@ -98,7 +98,7 @@ export class PvtApplier {
       const values = pvt?.writes;
       for (const w of c.writes) {
         const key = toHex(w.keyHash);
-        const del = w.isDelete || w.valueHash.length === 0;
+        const del = isHashedDelete(w);
         if (w.isPurge) this.purges.push({ namespace, collection: c.collection, keyHash: key, blockNum: this.blockNum, txNum });
         const prev = hashed.get(key);
         // As public keys: a put keeps the key's metadata unless an earlier transaction of this block deleted it.
@@ -259,7 +259,18 @@ function writesMatch(rwset: NsKvRwSet, c: CollHashedRwSet): boolean {
   return rwset.writes.every((w) => {
     const h = hashed.get(toHex(sha256(w.key)));
     if (h === undefined) return false;
-    const deletes = h.isDelete || h.valueHash.length === 0;
+    const deletes = isHashedDelete(h);
     return w.isDelete ? deletes : !deletes && bytesEqual(h.valueHash, sha256(w.value));
   });
+}
+
+const SHA256_OF_EMPTY = sha256(new Uint8Array(0));
+
+/**
+ * Fabric's `IsKVWriteHashDelete` (FAB-18386): a hashed write is a delete when flagged, when its value
+ * hash is empty, or when it is the hash of an empty value — which a put of an empty private value
+ * hashes to, and which every peer must read alike or state and commit hash split.
+ */
+function isHashedDelete(w: { readonly isDelete: boolean; readonly valueHash: Uint8Array }): boolean {
+  return w.isDelete || w.valueHash.length === 0 || bytesEqual(w.valueHash, SHA256_OF_EMPTY);
 }

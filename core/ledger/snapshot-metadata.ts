@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { badSnapshot } from './snapshot-format';
 import { validateChannelId } from './ledger-keys';
+import type { SnapshotCommitHash } from './commit-hash';
 import type { SnapshotMetadata } from './snapshot';
 
 /** Fabric's `SnapshotSignableMetadataFileName` / `snapshotAdditionalMetadataFileName` (`core/ledger/kvledger/snapshot.go`). */
@@ -54,9 +55,10 @@ export function signableMetadataJson(m: Omit<SnapshotMetadata, 'snapshotHash'>):
   ].join('\n');
 }
 
-/** `snapshotAdditionalMetadata`: Weft keeps no commit hash, which Fabric writes as "" when it has none. */
-export function additionalMetadataJson(snapshotHash: Uint8Array): string {
-  return `{\n    "snapshot_hash": ${goJsonString(Buffer.from(snapshotHash).toString('hex'))},\n    "last_block_commit_hash": ""\n}`;
+/** `snapshotAdditionalMetadata`: the commit hash of the last block, "" when the ledger keeps none (as Fabric writes it). */
+export function additionalMetadataJson(snapshotHash: Uint8Array, lastBlockCommitHash: Uint8Array = new Uint8Array(0)): string {
+  const hex = (b: Uint8Array): string => goJsonString(Buffer.from(b).toString('hex'));
+  return `{\n    "snapshot_hash": ${hex(snapshotHash)},\n    "last_block_commit_hash": ${hex(lastBlockCommitHash)}\n}`;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -80,6 +82,16 @@ function readJsonObject(dir: string, name: string): { raw: Buffer; json: Record<
   return { raw, json: json as Record<string, unknown> };
 }
 
+/**
+ * `last_block_commit_hash`: absent or "" (a ledger that kept none, and snapshots written before
+ * Weft kept one) gives none, as Fabric's `hex.DecodeString("")` does.
+ */
+function commitHashField(file: string, json: Record<string, unknown>): SnapshotCommitHash {
+  const field = 'last_block_commit_hash';
+  if (json[field] === undefined || json[field] === '') return {};
+  return { lastBlockCommitHash: hexField(file, json, field, 32) };
+}
+
 function hexField(file: string, json: Record<string, unknown>, field: string, length?: number): Uint8Array {
   const v = json[field];
   if (typeof v !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(v) || (length !== undefined && v.length !== length * 2)) {
@@ -93,7 +105,7 @@ function hexField(file: string, json: Record<string, unknown>, field: string, le
  * file names, and `snapshot_hash` equal to the SHA-256 of the signable file as written. Does not
  * read the data files (see {@link verifySnapshotFiles}). Throws `LEDGER_BAD_SNAPSHOT` naming the file.
  */
-export function readSnapshotMetadata(dir: string): SnapshotMetadata {
+export function readSnapshotMetadata(dir: string): SnapshotMetadata & SnapshotCommitHash {
   const F = SNAPSHOT_SIGNABLE_METADATA_FILE;
   const { raw, json } = readJsonObject(dir, F);
   const channelName = json.channel_name;
@@ -125,7 +137,7 @@ export function readSnapshotMetadata(dir: string): SnapshotMetadata {
   if (actual !== Buffer.from(snapshotHash).toString('hex')) {
     throw badSnapshot(A, `snapshot_hash ${Buffer.from(snapshotHash).toString('hex')} is not the SHA-256 of ${F} (${actual})`);
   }
-  return { channelName: channelName as string, lastBlockNumber, lastBlockHash, previousBlockHash, fileHashes, stateDbType, snapshotHash };
+  return { channelName: channelName as string, lastBlockNumber, lastBlockHash, previousBlockHash, fileHashes, stateDbType, snapshotHash, ...commitHashField(A, additional) };
 }
 
 /** SHA-256 of a file, streamed. */
@@ -139,7 +151,7 @@ export async function hashFile(file: string): Promise<Uint8Array> {
  * {@link readSnapshotMetadata}, then re-hashes every data file it lists (streaming); throws
  * `LEDGER_BAD_SNAPSHOT` naming a file that is missing or whose hash differs.
  */
-export async function verifySnapshotFiles(dir: string): Promise<SnapshotMetadata> {
+export async function verifySnapshotFiles(dir: string): Promise<SnapshotMetadata & SnapshotCommitHash> {
   const metadata = readSnapshotMetadata(dir);
   for (const [name, expected] of metadata.fileHashes) {
     let actual: Uint8Array;

@@ -20,6 +20,8 @@ import {
   TXIDS_METADATA_FILE,
 } from '../../core/ledger/snapshot-format';
 import { readConfigHistoryFiles, SNAPSHOT_CONFIG_HISTORY_KEY, SNAPSHOT_CONFIG_HISTORY_NAMESPACE, storedConfigHistory } from '../../core/ledger/snapshot-config-history';
+import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
+import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import { initSchema } from './sqlite-schema';
 
 /** The bootstrap record of a store created from a snapshot, in the block file's `meta` table (hashes in hex). */
@@ -29,6 +31,33 @@ export interface StoredBootstrap {
   readonly lastBlockHash: string;
   readonly previousBlockHash: string;
   readonly snapshotHash: string;
+  /** Absent in records written before commit hashes were kept, and for a snapshot that had none. */
+  readonly lastBlockCommitHash?: string;
+}
+
+/** The record of `bootstrap` (a snapshot's metadata is one too). */
+export function storedBootstrapOf(bootstrap: SnapshotBootstrap & SnapshotCommitHash): StoredBootstrap {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  const commitHash = bootstrap.lastBlockCommitHash;
+  return {
+    lastBlockNumber: bootstrap.lastBlockNumber,
+    lastBlockHash: hex(bootstrap.lastBlockHash),
+    previousBlockHash: hex(bootstrap.previousBlockHash),
+    snapshotHash: hex(bootstrap.snapshotHash),
+    ...(commitHash === undefined || commitHash.length === 0 ? {} : { lastBlockCommitHash: hex(commitHash) }),
+  };
+}
+
+/** {@link storedBootstrapOf} read back. */
+export function bootstrapOfStored(b: StoredBootstrap): SnapshotBootstrap & SnapshotCommitHash {
+  const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+  return {
+    lastBlockNumber: b.lastBlockNumber,
+    lastBlockHash: bytes(b.lastBlockHash),
+    previousBlockHash: bytes(b.previousBlockHash),
+    snapshotHash: bytes(b.snapshotHash),
+    ...(b.lastBlockCommitHash === undefined ? {} : { lastBlockCommitHash: bytes(b.lastBlockCommitHash) }),
+  };
 }
 
 export function readBootstrap(blocksDb: Database.Database): StoredBootstrap | undefined {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
 import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, OnlinePruneOptions, StoreCommitSeconds, StoreOnlinePruneResult, StorePruneResult, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
+import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
 import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
@@ -13,7 +14,7 @@ import { SqlitePvtDataStore } from './sqlite-pvt-data-store';
 import { SqliteStateStore } from './sqlite-state-store';
 import { sqliteFailure } from './sqlite-failure';
 import { exportInWorker } from './sqlite-snapshot';
-import { readBootstrap } from './snapshot-thread';
+import { bootstrapOfStored, readBootstrap } from './snapshot-thread';
 import { checkPrunable, fileBytes, interruptedPruneThrough, pruneBlockFile, pruneChunks, vacuumFile, writeBootstrap } from './sqlite-prune';
 
 /**
@@ -125,15 +126,13 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     return exportInWorker(this.blocksDb.name, this.stateDb.name, dir, height);
   }
 
-  bootstrap(): SnapshotBootstrap | undefined {
+  bootstrap(): (SnapshotBootstrap & SnapshotCommitHash) | undefined {
     this.checkOpen();
     const b = readBootstrap(this.blocksDb);
-    if (b === undefined) return undefined;
-    const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
-    return { lastBlockNumber: b.lastBlockNumber, lastBlockHash: hex(b.lastBlockHash), previousBlockHash: hex(b.previousBlockHash), snapshotHash: hex(b.snapshotHash) };
+    return b === undefined ? undefined : bootstrapOfStored(b);
   }
 
-  pruneBlocks(bootstrap: SnapshotBootstrap, options: { readonly vacuum: boolean }): StorePruneResult {
+  pruneBlocks(bootstrap: SnapshotBootstrap & SnapshotCommitHash, options: { readonly vacuum: boolean }): StorePruneResult {
     this.checkPruneStart(bootstrap);
     const file = this.blocksDb.name;
     const bytesBefore = fileBytes(file) + fileBytes(this.stateDb.name);
@@ -154,7 +153,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     return { blocksRemoved, bytesBefore, bytesAfter: fileBytes(file) + fileBytes(this.stateDb.name) };
   }
 
-  async pruneBlocksOnline(bootstrap: SnapshotBootstrap, options: OnlinePruneOptions): Promise<StoreOnlinePruneResult> {
+  async pruneBlocksOnline(bootstrap: SnapshotBootstrap & SnapshotCommitHash, options: OnlinePruneOptions): Promise<StoreOnlinePruneResult> {
     this.checkPruneStart(bootstrap);
     const bytesBefore = fileBytes(this.blocksDb.name) + fileBytes(this.stateDb.name);
     const what = `prune of channel ${this.channelId} through block ${bootstrap.lastBlockNumber}`;

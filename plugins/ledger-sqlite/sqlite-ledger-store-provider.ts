@@ -5,6 +5,7 @@ import { LedgerError } from '../../core/errors';
 import { fsyncPath, replaceFile } from '../../core/node/durable-files';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
+import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
 import type { SnapshotMetadata } from '../../core/ledger/snapshot';
 import { BackgroundWriteback, NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
@@ -13,6 +14,7 @@ import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
 import { SqliteChannelStore } from './sqlite-channel-store';
 import { sqliteFailure } from './sqlite-failure';
 import { importInWorker } from './sqlite-snapshot';
+import { storedBootstrapOf } from './snapshot-thread';
 
 const SUFFIX = '.sqlite';
 /** Channel ids have no '_', so no channel's block file can be named like another's state file. */
@@ -203,7 +205,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     fs.rmSync(this.pausedFile(channelId), { force: true });
   }
 
-  async importSnapshot(snapshotDir: string, metadata: SnapshotMetadata, onProgress?: (loaded: number) => void): Promise<void> {
+  async importSnapshot(snapshotDir: string, metadata: SnapshotMetadata & SnapshotCommitHash, onProgress?: (loaded: number) => void): Promise<void> {
     const channelId = metadata.channelName;
     this.checkNotOpen(channelId);
     if (this.exists(channelId)) throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
@@ -212,19 +214,8 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     this.open_.add(channelId);
     try {
       this.dropOrphanState(channelId);
-      const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
       await importInWorker(
-        {
-          snapshotDir,
-          files: [...metadata.fileHashes.keys()],
-          channelId,
-          bootstrap: {
-            lastBlockNumber: metadata.lastBlockNumber,
-            lastBlockHash: hex(metadata.lastBlockHash),
-            previousBlockHash: hex(metadata.previousBlockHash),
-            snapshotHash: hex(metadata.snapshotHash),
-          },
-        },
+        { snapshotDir, files: [...metadata.fileHashes.keys()], channelId, bootstrap: storedBootstrapOf(metadata) },
         // Not a channel file (list() takes only `*.sqlite` names): a leftover of a crash is emptied by the next import.
         path.join(this.options.rootDir, `.import-${channelId}.partial`),
         { blocksFile: this.file(channelId), stateFile: this.stateFile(channelId) },

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { HeaderType, Metadata } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { KVRWSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { TxReadWriteSet } from '@hyperledger/fabric-protos/lib/ledger/rwset/rwset_pb';
 import { ChaincodeEvent } from '@hyperledger/fabric-protos/lib/peer/chaincode_event_pb';
@@ -21,6 +21,12 @@ export interface BlockJson {
   readonly lastConfigIndex?: number;
   /** Set for a block whose validation flags are not known (an orderer's copy): why, in words. */
   readonly validation?: string;
+  /**
+   * The committing peer's Fabric commit hash (metadata slot COMMIT_HASH), a running hash of the state
+   * changes it applied up to this block: peers whose states agree show the same one, Weft's and
+   * Fabric's alike. Absent on an orderer's copy and on blocks a peer committed without one.
+   */
+  readonly commitHash?: string;
 }
 
 export interface TransactionJson {
@@ -173,6 +179,16 @@ function transaction(index: number, envelope: Uint8Array, flag: number | 'unknow
   }
 }
 
+function commitHashOf(slot: Uint8Array | undefined): { commitHash?: string } {
+  if (slot === undefined || slot.length === 0) return {};
+  try {
+    const hash = Metadata.deserializeBinary(slot).getValue_asU8();
+    return hash.length > 0 ? { commitHash: toHex(hash) } : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Decodes a serialized `common.Block` into {@link BlockJson}. With `validationUnknown` (the block is
  * an orderer's copy, whose TRANSACTIONS_FILTER no peer wrote) each transaction's code is
@@ -193,6 +209,7 @@ export function blockToJson(bytes: Uint8Array, options: { validationUnknown?: st
     dataHash: toHex(block.dataHash),
     ...(lastConfigIndex !== undefined ? { lastConfigIndex } : {}),
     ...(options.validationUnknown !== undefined && { validation: options.validationUnknown }),
+    ...commitHashOf(block.metadata[BlockMetadataIndex.COMMIT_HASH]),
     transactions: block.envelopes.map((env, i) => transaction(i, env, options.validationUnknown !== undefined ? 'unknown' : flags.length > i ? flags[i] : undefined, bytes)),
   };
 }

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { storedCommitHash } from '../../../../core/ledger/commit-hash';
 import { makeFixture, type Fixture, utf8 } from '../../../../core/ledger/conformance-fixture';
 import { buildRwSetEnvelope } from '../../../../core/ledger/test-blocks';
 import { SqliteLedgerStoreProvider } from '../../../../plugins/ledger-sqlite';
@@ -75,7 +77,9 @@ describe('ledger-sqlite snapshot files: Fabric bytes', () => {
       '    "state_db_type": "CouchDB"\n' +
       '}';
     expect(file('_snapshot_signable_metadata.json').toString('utf8')).toBe(expected);
-    expect(file('_snapshot_additional_metadata.json').toString('utf8')).toBe(`{\n    "snapshot_hash": "${sha(expected).toString('hex')}",\n    "last_block_commit_hash": ""\n}`);
+    const commitHash = Buffer.from(storedCommitHash('ch1', f.ledger.getBlockByNumber(info.height - 1) as Block)).toString('hex');
+    expect(commitHash).toHaveLength(64);
+    expect(file('_snapshot_additional_metadata.json').toString('utf8')).toBe(`{\n    "snapshot_hash": "${sha(expected).toString('hex')}",\n    "last_block_commit_hash": "${commitHash}"\n}`);
     for (const n of [...names, '_snapshot_signable_metadata.json', '_snapshot_additional_metadata.json']) expect(fs.statSync(path.join(snap, n)).mode & 0o777).toBe(0o444);
   });
 });
