@@ -40,6 +40,7 @@ import { ledgerHealthCheck, peerOperationsServer } from './peer-operations';
 import { PeerNetwork } from './peer-network';
 import { LocalPolicies } from './scc/acl';
 import { Cscc } from './scc/cscc';
+import { Lscc } from './scc/lscc';
 import { Qscc } from './scc/qscc';
 import type { SystemChaincode } from './scc/system-chaincode';
 import { BlockValidator } from './validation/block-validator';
@@ -194,6 +195,7 @@ export class PeerNode {
     for (const scc of [
       new LifecycleScc(localPolicies, installer, () => this.channels.list().flatMap((id) => this.channels.channel(id) ?? [])),
       new Qscc((id) => this.channels.channel(id)),
+      new Lscc(localPolicies, (id) => this.channels.channel(id)),
       new Cscc({
         local: localPolicies,
         channel: (id) => this.channels.channel(id),

@@ -187,9 +187,12 @@ export function signProposal(proposalBytes: Uint8Array, signer: Signer): Uint8Ar
   return signed.serializeBinary();
 }
 
+/** The channel header types an endorser takes (Fabric's `core/endorser/msgvalidation.go`). */
+const PROPOSAL_HEADER_TYPES: readonly number[] = [HeaderType.ENDORSER_TRANSACTION, HeaderType.CONFIG];
+
 /**
  * Decodes and checks a `SignedProposal` as Fabric's endorser `UnpackProposal` + header checks do:
- * ENDORSER_TRANSACTION type, creator and nonce present, chaincode name in the header extension,
+ * ENDORSER_TRANSACTION or CONFIG type, creator and nonce present, chaincode name in the header extension,
  * chaincode spec and input present, and (by default) the txid. Does not verify the signature:
  * that needs the channel MSP. Throws {@link ProtocolError} naming the field.
  */
@@ -206,7 +209,9 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
   const pPath = `${root}.proposal_bytes`;
   const [headerBytes, payloadBytes] = twoBytesFields(proposalBytes, pPath, 'Proposal');
   const { channelHeader, signatureHeader } = parseHeaderBytes(headerBytes, `${pPath}.header`, {
-    types: [HeaderType.ENDORSER_TRANSACTION],
+    // Fabric's `UnpackedProposal.Validate` takes CONFIG too, and its `peer channel join` sends
+    // cscc's JoinChain with a CONFIG header (`CreateProposalFromCIS(HeaderType_CONFIG, …)`).
+    types: PROPOSAL_HEADER_TYPES,
     requireCreator: true,
     requireZeroEpoch: true,
     verifyTxId: options.verifyTxId ?? true,

@@ -6,21 +6,25 @@ import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
 
 /**
- * Checks a proposal's signed data against the policy guarding `resource` (Fabric's `aclmgmt`: the
- * channel config's ACL for `qscc/GetChainInfo` etc., else `defaultPolicy`). The creator's signature was
- * verified by the endorser, so it is not verified again. Throws `PEER_ACCESS_DENIED`.
+ * Why a proposal's signed data fails the policy guarding `resource` (Fabric's `aclmgmt`: the channel
+ * config's ACL for `qscc/GetChainInfo` etc., else `defaultPolicy`), in Fabric's words without an
+ * "access denied" frame, which callers add as their Fabric counterpart does; undefined when it passes.
+ * The creator's signature was verified by the endorser, so it is not verified again.
  */
-export function checkChannelPolicy(channel: Channel, defaultPolicy: string, proposal: ParsedSignedProposal, resource: string): void {
+export function channelPolicyDenial(channel: Channel, defaultPolicy: string, proposal: ParsedSignedProposal, resource: string): { reason: string; policy: string } | undefined {
   const resources = channel.resources();
   const policyPath = resources.aclPolicyPath(resource, defaultPolicy);
   const signed = { data: proposal.proposalBytes, identity: proposal.creator, signature: proposal.signature };
   const result = resources.deserializer.withVerified([{ ...signed, valid: true }], () => resources.policy(policyPath).evaluate([signed]));
-  if (!result.satisfied) {
-    throw new PeerError(
-      'PEER_ACCESS_DENIED',
-      `access denied for [${resource}]: failed evaluating policy on signed data during check policy on channel [${channel.id}] with policy [${policyPath}]: [${result.reason}]`,
-      { channelId: channel.id, policy: policyPath, resource },
-    );
+  if (result.satisfied) return undefined;
+  return { reason: `failed evaluating policy on signed data during check policy on channel [${channel.id}] with policy [${policyPath}]: [${result.reason}]`, policy: policyPath };
+}
+
+/** {@link channelPolicyDenial} as a check: throws `PEER_ACCESS_DENIED` naming the resource. */
+export function checkChannelPolicy(channel: Channel, defaultPolicy: string, proposal: ParsedSignedProposal, resource: string): void {
+  const denial = channelPolicyDenial(channel, defaultPolicy, proposal, resource);
+  if (denial !== undefined) {
+    throw new PeerError('PEER_ACCESS_DENIED', `access denied for [${resource}]: ${denial.reason}`, { channelId: channel.id, policy: denial.policy, resource });
   }
 }
 

@@ -82,8 +82,11 @@ export class Cscc implements SystemChaincode {
         case 'GetConfigBlock':
         case 'GetChannelConfig': {
           const channelId = argString(inv.args, 1);
+          if (fn === 'GetChannelConfig' && channelId === '') return failure('empty channel name provided');
           const channel = this.support.channel(channelId);
-          if (channel === undefined) return failure(`Unknown chain ID, ${channelId}`);
+          // Fabric's ACL check runs first and fails for a channel the peer lacks (`core/scc/cscc/configure.go`,
+          // `core/policy/policy.go`); with no channel it is a channel-less check, which knows no such policy.
+          if (channel === undefined) return failure(`access denied for [${fn}][${channelId}]: ${channelId === '' ? NO_CHANNEL_READERS : `Failed to get policy manager for channel [${channelId}]`}`);
           checkChannelPolicy(channel, '/Channel/Application/Readers', inv.proposal, `cscc/${fn}`);
           if (fn === 'GetConfigBlock') return success(latestConfigBlock(channel));
           // Fabric's RetrievePersistedChannelConfig: the config kept in state, which a channel joined from a snapshot has without its config block.
@@ -98,6 +101,10 @@ export class Cscc implements SystemChaincode {
     }
   }
 }
+
+/** Fabric's `CheckPolicyNoChannel` refusal of the channel policy path cscc's ACL names. */
+const NO_CHANNEL_READERS =
+  'Failed getting local MSP principal during channelless check policy with policy [/Channel/Application/Readers]: [MSP Principal role [/Channel/Application/Readers] not recognized]';
 
 /**
  * The bytes of the channel's latest config block (found through the last block's metadata). Throws

@@ -4,7 +4,7 @@ import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { blockHeaderHash, parseBlock } from '../../protocol/block';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
-import { checkChannelPolicy } from './acl';
+import { channelPolicyDenial } from './acl';
 import { type SccInvocation, type SystemChaincode, argString, failure, success } from './system-chaincode';
 
 /** Why block `blockNum` is not held, when the channel was joined from (or pruned to, `weft peer prune`) a snapshot at or above it. */
@@ -20,6 +20,13 @@ function txBeforeSnapshot(channel: Channel, txId: string): string | undefined {
   if (loc?.fromSnapshot !== true) return undefined;
   const bootstrap = channel.ledger.snapshotBootstrap();
   return `transaction ${txId} is not available on this peer: channel ${channel.id} was joined from a snapshot at block ${bootstrap?.lastBlockNumber ?? loc.blockNum} (or pruned to it), which covers it`;
+}
+
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/** Fabric 2.x's block index text for a txid it does not hold (`blkstorage/blockindex.go`, `getTxIDVal`). */
+function noSuchTxId(txId: string): string {
+  return `no such transaction ID [${txId}] in index`;
 }
 
 /**
@@ -46,11 +53,8 @@ export class Qscc implements SystemChaincode {
     const channelId = argString(inv.args, 1);
     const channel = this.channels(channelId);
     if (channel === undefined) return failure(`Invalid chain ID, ${channelId}`);
-    try {
-      checkChannelPolicy(channel, '/Channel/Application/Readers', inv.proposal, `qscc/${fn}`);
-    } catch (err) {
-      return failure(`access denied for [${fn}][${channelId}]: [${(err as Error).message}]`);
-    }
+    const denial = channelPolicyDenial(channel, '/Channel/Application/Readers', inv.proposal, `qscc/${fn}`);
+    if (denial !== undefined) return failure(`access denied for [${fn}][${channelId}]: [${denial.reason}]`);
     const ledger = channel.ledger;
     switch (fn) {
       case 'GetChainInfo': {
@@ -78,25 +82,31 @@ export class Qscc implements SystemChaincode {
       case 'GetBlockByNumber': {
         const text = argString(inv.args, 2);
         // strconv.ParseUint(text, 10, 64): decimal digits only ('0x10', '1e3' and ' 5' are refused).
-        const num = /^\d+$/.test(text) ? Number(text) : NaN;
-        if (!Number.isSafeInteger(num)) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
-        const bytes = ledger.getBlockBytes(num);
+        if (!/^\d+$/.test(text)) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
+        const wide = BigInt(text);
+        if (wide > MAX_UINT64) return failure(`Failed to parse block number with error strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range`);
+        // Fabric's block store reads math.MaxUint64 as the last block (`retrieveBlockByNumber`).
+        const wanted = wide === MAX_UINT64 ? BigInt(ledger.height() - 1) : wide;
+        // Above 2^53 no ledger reaches: not found, as in Fabric's index.
+        const num = wanted <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(wanted) : undefined;
+        const bytes = num === undefined ? undefined : ledger.getBlockBytes(num);
         if (bytes !== undefined) return success(bytes);
-        const pruned = beforeSnapshot(channel, num);
-        return failure(`Failed to get block number ${num}, error ${pruned ?? 'entry not found in index'}`);
+        const pruned = num === undefined ? undefined : beforeSnapshot(channel, num);
+        return failure(`Failed to get block number ${wanted}, error ${pruned ?? `no such block number [${wanted}] in index`}`);
       }
       case 'GetBlockByHash': {
-        const hash = inv.args[2];
-        const num = hash === undefined ? undefined : ledger.getBlockNumberByHash(hash);
+        const hash = inv.args[2] ?? new Uint8Array(0);
+        const num = ledger.getBlockNumberByHash(hash);
         const bytes = num === undefined ? undefined : ledger.getBlockBytes(num);
-        return bytes === undefined ? failure('Failed to get block hash, error entry not found in index') : success(bytes);
+        if (bytes !== undefined) return success(bytes);
+        return failure(`Failed to get block hash ${Buffer.from(hash).toString()}, error no such block hash [${Buffer.from(hash).toString('hex')}] in index`);
       }
       case 'GetTransactionByID': {
         const txId = argString(inv.args, 2);
         const pruned = txBeforeSnapshot(channel, txId);
         if (pruned !== undefined) return failure(`Failed to get transaction with id ${txId}, error ${pruned}`);
         const found = this.txEnvelope(channel, txId);
-        if (found === undefined) return failure(`Failed to get transaction with id ${txId}, error entry not found in index`);
+        if (found === undefined) return failure(`Failed to get transaction with id ${txId}, error ${noSuchTxId(txId)}`);
         const pt = new ProcessedTransaction();
         pt.setTransactionenvelope(Envelope.deserializeBinary(found.envelope));
         pt.setValidationcode(found.code);
@@ -108,7 +118,7 @@ export class Qscc implements SystemChaincode {
         if (pruned !== undefined) return failure(`Failed to get block for txID ${txId}, error ${pruned}`);
         const loc = txId === '' ? undefined : ledger.getTxLocation(txId);
         const bytes = loc === undefined ? undefined : ledger.getBlockBytes(loc.blockNum);
-        return bytes === undefined ? failure(`Failed to get block for txID ${txId}, error entry not found in index`) : success(bytes);
+        return bytes === undefined ? failure(`Failed to get block for txID ${txId}, error ${noSuchTxId(txId)}`) : success(bytes);
       }
       default:
         return failure(`Requested function ${fn} not found.`);

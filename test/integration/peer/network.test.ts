@@ -23,6 +23,7 @@ import { loadNodeConfig } from '../../../core/node/config';
 import { parsePeerConfig } from '../../../core/peer/peer-config';
 import { PeerNode } from '../../../core/peer/peer-node';
 import { seekEnvelope } from '../orderer/orderer-fixture';
+import { fabricSccRefusals } from '../../support/fabric-scc-refusals';
 import { peersInSync, startInProcessNetwork, type InProcessNetwork } from './in-process-network';
 import {
   CHANNEL,
@@ -135,6 +136,16 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
       expect(ChannelQueryResponse.deserializeBinary(res.response.payload).getChannelsList().map((c) => c.getChannelId())).toEqual([CHANNEL]);
       const denied = await propose(endorser, signerOf(m.orgs[0]), '', 'cscc', ['JoinChain', Buffer.from('x')]);
       expect(denied.response).toMatchObject({ status: 500, message: expect.stringMatching(/access denied for \[cscc\/JoinChain\]/) });
+      // Fabric's `peer chaincode list --instantiated` / `--installed` ask lscc, which knows no 2.x chaincode.
+      const instantiated = await propose(endorser, signerOf(m.orgs[0]), CHANNEL, 'lscc', ['getchaincodes']);
+      expect(instantiated.response).toMatchObject({ status: 200, payload: new Uint8Array(0) });
+      const installed = await propose(endorser, signerOf(m.orgs[0], 'Admin'), '', 'lscc', ['getinstalledchaincodes']);
+      expect(installed.response).toMatchObject({ status: 200, payload: new Uint8Array(0) });
+      // Word for word as a Fabric 2.4.9 peer answers lookups that find nothing and a channel it lacks.
+      for (const fabric of [...fabricSccRefusals('cscc', CHANNEL), ...fabricSccRefusals('lscc', CHANNEL)]) {
+        const res = await propose(endorser, signerOf(m.orgs[0]), CHANNEL, fabric.chaincode, fabric.args.map((a) => Buffer.from(a)));
+        expect({ args: fabric.args, status: res.response.status, message: res.response.message }).toEqual({ args: fabric.args, status: fabric.status, message: fabric.message });
+      }
     } finally {
       endorser.close();
     }

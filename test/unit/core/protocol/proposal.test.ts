@@ -1,11 +1,15 @@
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash, verify } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ChannelHeader, Header, HeaderType, SignatureHeader } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import { SerializedIdentity } from '@hyperledger/fabric-protos/lib/msp/identities_pb';
 import { ChaincodeProposalPayload, Proposal, SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import {
   ProtocolErrorCode,
   buildProposal,
   computeProposalHash,
   computeTxId,
+  parseBlock,
   parseSignedProposal,
   proposalPayloadForTx,
   signProposal,
@@ -162,6 +166,23 @@ describe('proposals', () => {
       ProtocolErrorCode.MissingField,
       'signed_proposal.proposal_bytes.header.channel_header',
     );
+  });
+
+  it("takes the CONFIG-typed cscc JoinChain proposal Fabric 2.4.9's `peer channel join` sends, as Fabric's endorser does", () => {
+    // Captured from Fabric's own CLI (test/fixtures/fabric-2.4.9/peer-cli/README.md): it builds
+    // JoinChain with `CreateProposalFromCIS(HeaderType_CONFIG, "", …)`, and Fabric's
+    // `UnpackedProposal.Validate` accepts ENDORSER_TRANSACTION and CONFIG.
+    const bytes = fs.readFileSync(path.join(__dirname, '../../../fixtures/fabric-2.4.9/peer-cli/channel-join-signed-proposal.bin'));
+    const parsed = parseSignedProposal(bytes);
+    expect(parsed.channelHeader.type).toBe(HeaderType.CONFIG);
+    expect(parsed.channelId).toBe('');
+    expect(parsed.chaincodeName).toBe('cscc');
+    expect(parsed.args.map((a, i) => (i === 0 ? Buffer.from(a).toString() : a.length > 0))).toEqual(['JoinChain', true]);
+    expect(parseBlock(parsed.args[1]).number).toBe(0);
+    const creator = SerializedIdentity.deserializeBinary(parsed.creator);
+    expect(creator.getMspid()).toBe('Org1MSP');
+    const cert = new X509Certificate(Buffer.from(creator.getIdBytes_asU8()));
+    expect(verify('sha256', parsed.proposalBytes, cert.publicKey, parsed.signature)).toBe(true);
   });
 
   it('refuses to build with a missing creator or chaincode name', () => {
