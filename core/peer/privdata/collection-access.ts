@@ -1,7 +1,9 @@
 import type { KV, KeyModification, QueryPage, SimulationFootprint, TxSimulator } from '../../ledger/tx-simulator';
 import { type CollectionDefinition, collectionOf } from '../lifecycle/collections';
-import type { ChaincodeDefinition } from '../lifecycle/lifecycle-state';
+import { type ChaincodeDefinition, LIFECYCLE_NAMESPACE, readDefinition } from '../lifecycle/lifecycle-state';
 import { PeerError } from '../peer-error';
+
+const NO_LEGACY_READS = { getState: (): undefined => undefined };
 
 /** Who asks, and where collections are defined. */
 export interface CollectionAccessContext {
@@ -60,7 +62,26 @@ export class CollectionCheckedSimulator implements TxSimulator {
     this.checkAccess(namespace, name, 'write');
   }
 
+  /** Chaincodes whose definition this simulation has read through the simulator. */
+  private readonly definitionsRead = new Set<string>();
+
+  /**
+   * Fabric finds the collection of a read or write check by reading the chaincode's whole
+   * definition through the transaction's simulator (`getReadWritePermission` → `CollectionInfo` →
+   * `ChaincodeDefinitionIfDefined`), so its read set holds `_lifecycle`'s metadata key and every
+   * field of the definition. A Weft peer's must hold the same, or a Weft and a Fabric endorsement
+   * of one private-data call differ and no client can assemble them into a transaction. Once per
+   * chaincode: later reads would record the same keys at the same versions. `_lifecycle` itself
+   * is defined without a read, as in Fabric; a legacy-layout definition is read from nowhere.
+   */
+  private readDefinitionAsFabric(namespace: string): void {
+    if (namespace === LIFECYCLE_NAMESPACE || this.definitionsRead.has(namespace)) return;
+    this.definitionsRead.add(namespace);
+    readDefinition(this.inner, namespace, NO_LEGACY_READS);
+  }
+
   private checkAccess(namespace: string, name: string, access: 'read' | 'write'): void {
+    this.readDefinitionAsFabric(namespace);
     const c = this.collection(namespace, name);
     const memberOnly = access === 'read' ? c.memberOnlyRead : c.memberOnlyWrite;
     if (memberOnly && !this.isMember(c)) {
