@@ -63,17 +63,37 @@ export function validateReadKey(namespace: string, key: unknown, limits: Pick<Le
 }
 
 /**
- * A key a transaction may write: non-empty, and when it starts with U+0000 it must be a well-formed
- * composite key (U+0000 type U+0000 (attribute U+0000)*), since only `createCompositeKey` may
- * produce such keys: a plain key starting with U+0000 would hide among composite keys.
+ * Where the peer keeps what no chaincode writes through the shim: Fabric's `InitializedKeyName`
+ * ("\x00" + U+10FFFF + "initialized", core/chaincode/chaincode_support.go) starts so. No composite
+ * key does (composite key parts may not hold U+10FFFF), so such a key hides among none.
  */
-export function validateWriteKey(namespace: string, key: unknown, limits: Pick<LedgerOptions, 'maxKeySize'>): string {
-  validateReadKey(namespace, key, limits);
+export const PEER_RESERVED_KEY_PREFIX = COMPOSITE_NS + MAX_UNICODE;
+
+/**
+ * A key a block's write may carry: non-empty, well-formed UTF-8. Nothing more: Fabric's default
+ * state database (LevelDB, `ValidateKeyValue` returns nil) takes every key, so a stricter rule here
+ * would mark INVALID_WRITESET what Fabric peers of the channel commit VALID (a Go chaincode may
+ * `PutState("\x00x")`), and the channel's states would fork.
+ */
+export function validateBlockWriteKey(namespace: string, key: unknown): string {
+  validateReadKey(namespace, key, { maxKeySize: Number.MAX_SAFE_INTEGER });
   const k = key as string;
   if (k.length === 0) {
     throw new LedgerError('LEDGER_BAD_KEY', `key must not be an empty string (namespace ${namespace})`, { namespace, key: k });
   }
-  if (k.startsWith(COMPOSITE_NS) && !isCompositeKey(k)) {
+  return k;
+}
+
+/**
+ * A key a transaction may write at endorsement: a block's ({@link validateBlockWriteKey}) within
+ * `maxKeySize`, and when it starts with U+0000 a well-formed composite key (U+0000 type U+0000
+ * (attribute U+0000)*), since only `createCompositeKey` may produce such keys: a plain key starting
+ * with U+0000 would hide among composite keys. Keys under {@link PEER_RESERVED_KEY_PREFIX} pass.
+ */
+export function validateWriteKey(namespace: string, key: unknown, limits: Pick<LedgerOptions, 'maxKeySize'>): string {
+  validateReadKey(namespace, key, limits);
+  const k = validateBlockWriteKey(namespace, key);
+  if (k.startsWith(COMPOSITE_NS) && !isCompositeKey(k) && !k.startsWith(PEER_RESERVED_KEY_PREFIX)) {
     throw new LedgerError(
       'LEDGER_BAD_KEY',
       `key ${JSON.stringify(k)} in namespace ${namespace} starts with a null character but is not a composite key; plain keys may not start with U+0000`,

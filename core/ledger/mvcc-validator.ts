@@ -1,7 +1,7 @@
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
 import type { CollHashedRwSet, KvRangeRec, LedgerTx, NsKvRwSet } from './block-txs';
 import type { HistoryEntry } from './history-store';
-import { compareUtf8, nextKey, validateNamespace, validateWriteKey } from './ledger-keys';
+import { compareUtf8, nextKey, validateBlockWriteKey, validateNamespace } from './ledger-keys';
 import { hashedNamespace, isDerivedNamespace, type AppliedPvtCollection, type MissingPvtData, validateCollection } from './private-data';
 import { toHex } from '../protocol/bytes';
 import type { LedgerOptions } from './ledger-options';
@@ -15,7 +15,6 @@ import type { StateUpdate, VersionedStateStore } from './versioned-state-store';
 const EMPTY = new Uint8Array(0);
 /** Stored rows read per query while re-executing a long range. */
 const RANGE_CHUNK = 256;
-const UNLIMITED = { maxKeySize: Number.MAX_SAFE_INTEGER };
 
 
 /** What a block's valid transactions change. */
@@ -117,8 +116,8 @@ export class MvccValidator {
       try {
         validateNamespace(namespace);
         if (isDerivedNamespace(namespace)) return TxValidationCode.INVALID_WRITESET;
-        for (const w of kv.writes) validateWriteKey(namespace, w.key, UNLIMITED);
-        for (const m of kv.metadataWrites) validateWriteKey(namespace, m.key, UNLIMITED);
+        for (const w of kv.writes) validateBlockWriteKey(namespace, w.key);
+        for (const m of kv.metadataWrites) validateBlockWriteKey(namespace, m.key);
         for (const c of kv.collections) validateCollection(namespace, c.collection);
       } catch {
         return TxValidationCode.INVALID_WRITESET;

@@ -6,6 +6,7 @@ import {
   splitCompositeKey,
   validateChannelId,
   validateSimpleRangeKey,
+  validateBlockWriteKey,
   validateWriteKey,
 } from '../../../../core/ledger/ledger-keys';
 
@@ -41,6 +42,12 @@ describe('ledger keys', () => {
     const limits = { maxKeySize: 32 };
     expect(validateWriteKey('cc', createCompositeKey('a', ['b']), limits)).toBe('\u0000a\u0000b\u0000');
     expect(code(() => validateWriteKey('cc', '\u0000a', limits))).toBe('LEDGER_BAD_KEY');
+    // Fabric's InitializedKeyName: the peer writes it for an init-required chaincode's Init.
+    expect(validateWriteKey('cc', '\u0000\u{10FFFF}initialized', limits)).toBe('\u0000\u{10FFFF}initialized');
+    // A block's write is checked only as Fabric's LevelDB state would: any non-empty key.
+    expect(validateBlockWriteKey('cc', '\u0000a')).toBe('\u0000a');
+    expect(validateBlockWriteKey('cc', 'é'.repeat(17))).toBe('é'.repeat(17));
+    expect(code(() => validateBlockWriteKey('cc', ''))).toBe('LEDGER_BAD_KEY');
     expect(code(() => validateWriteKey('cc', 'é'.repeat(17), limits))).toBe('LEDGER_KEY_TOO_LARGE'); // 34 UTF-8 bytes
     expect(code(() => validateSimpleRangeKey('\u0000a'))).toBe('LEDGER_BAD_KEY');
     expect(code(() => validateSimpleRangeKey('a'))).toBeUndefined();
