@@ -1,6 +1,7 @@
 import { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
+import type { CapabilityLevel } from './capabilities';
 import type { ConfigPolicyInput } from './config-policies';
 import { parseGoDurationNanos } from './go-time-duration';
 
@@ -28,6 +29,14 @@ export const DEFAULT_ACLS: Readonly<Record<string, string>> = {
   'event/Block': '/Channel/Application/Readers',
   'event/FilteredBlock': '/Channel/Application/Readers',
 };
+
+/**
+ * The capabilities a definition that names none requires: Fabric 3's newest channel level, which
+ * Weft's own features (Ed25519 identities, BFT ordering) need. Fabric 2.x nodes refuse such a
+ * channel (they know channel V2_0 at most, 2.4 application V2_0): a network they join is made
+ * lower and raised once every node is upgraded (`weft channel update --capability`).
+ */
+export const DEFAULT_CHANNEL_CAPABILITIES: Readonly<Record<CapabilityLevel, string>> = { channel: 'V3_0', orderer: 'V2_0', application: 'V2_5' };
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes (Uint8Array)' });
 const mspConfig = z.union([z.instanceof(FabricMSPConfig), bytes]);
@@ -107,11 +116,11 @@ export const ChannelDefinition = z.object({
     .default([]),
   capabilities: z
     .object({
-      channel: z.string().default('V3_0'),
-      orderer: z.string().default('V2_0'),
-      application: z.string().default('V2_5'),
+      channel: z.string().default(DEFAULT_CHANNEL_CAPABILITIES.channel),
+      orderer: z.string().default(DEFAULT_CHANNEL_CAPABILITIES.orderer),
+      application: z.string().default(DEFAULT_CHANNEL_CAPABILITIES.application),
     })
-    .default({ channel: 'V3_0', orderer: 'V2_0', application: 'V2_5' }),
+    .default({ ...DEFAULT_CHANNEL_CAPABILITIES }),
   acls: z.record(z.string(), z.string()).default({ ...DEFAULT_ACLS }),
   /** Overrides for /Channel, /Channel/Orderer and /Channel/Application policies. */
   policies: z

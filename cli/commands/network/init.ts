@@ -17,13 +17,14 @@ export default class NetworkInit extends WeftCommand {
     'WEFT_PKCS11_PIN=1234 <%= config.bin %> network init ./net --hsm-library /usr/lib/softhsm/libsofthsm2.so --hsm-label weft',
     '<%= config.bin %> network init ./net --key-algorithm ed25519',
     '<%= config.bin %> network init ./net --intermediate-ca',
+    '<%= config.bin %> network init ./net --capabilities channel=V2_0,application=V2_0',
   ];
   static override args = { dir: Args.string({ description: 'directory to create (must be absent or empty)', required: true }) };
   static override flags = {
     from: Flags.string({
       description:
         'a network.yaml written by hand (copy one that init wrote: its comments describe every field): org names, MSP IDs, domains, peers, users, hosts, ports and channels as it says. Replaces every other shape flag',
-      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'mutual-tls', 'host', 'log-level', 'chaincode-debug'],
+      exclusive: ['orgs', 'peers-per-org', 'orderers', 'consensus', 'channel', 'batch-timeout', 'max-message-count', 'base-port', 'tls', 'mutual-tls', 'host', 'log-level', 'chaincode-debug', 'capabilities'],
     }),
     orgs: Flags.integer({ description: 'number of peer organizations', default: DEFAULT_INIT_OPTIONS.orgs, min: 1, max: 50 }),
     'peers-per-org': Flags.integer({ description: 'peers in each organization', default: DEFAULT_INIT_OPTIONS.peersPerOrg, min: 1, max: 20 }),
@@ -32,6 +33,10 @@ export default class NetworkInit extends WeftCommand {
     channel: Flags.string({ description: 'application channel name', default: DEFAULT_INIT_OPTIONS.channel }),
     'batch-timeout': Flags.string({ description: 'BatchTimeout of the channel (Go duration)', default: DEFAULT_INIT_OPTIONS.batchTimeout }),
     'max-message-count': Flags.integer({ description: 'BatchSize.MaxMessageCount of the channel', default: DEFAULT_INIT_OPTIONS.maxMessageCount, min: 1 }),
+    capabilities: Flags.string({
+      description:
+        "capabilities the channel requires, by Fabric's level and capability names, any subset (default channel=V3_0,orderer=V2_0,application=V2_5, which only Fabric 3 nodes join). For Fabric 2.x nodes: channel=V2_0,application=V2_0 (2.5: application=V2_5); raise later with weft channel update --capability. Ed25519 keys need channel=V3_0",
+    }),
     'base-port': Flags.integer({ description: 'first port; nodes take consecutive ports from here', default: DEFAULT_INIT_OPTIONS.basePort, min: 1024, max: 65000 }),
     tls: Flags.boolean({ description: 'TLS on the peers (--no-tls turns it off; orderers always use TLS)', default: true, allowNo: true }),
     'mutual-tls': Flags.boolean({ description:
@@ -72,6 +77,7 @@ export default class NetworkInit extends WeftCommand {
       chaincodeDebug: flags['chaincode-debug'],
       keyAlgorithm: flags['key-algorithm'],
       intermediateCa: flags['intermediate-ca'],
+      capabilities: flags.capabilities,
     };
     const keys = hsmKeyOptions(flags);
     const result =

@@ -2,10 +2,12 @@ import { Config, ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib
 import { BatchSize, BatchTimeout } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { WeftError } from '../../../core/errors';
 import { buildApplicationOrgGroup, type ApplicationOrgDefinition } from '../../../core/protocol/config-block';
+import { capabilityNames } from '../../../core/protocol/capabilities';
 import { readChannelConfig, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { configSuccessionProblem } from '../../../core/protocol/config-succession';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import { resolveOrg } from '../chaincode/org-args';
+import { assertEd25519FitsCapabilities, capabilitiesOf, mspHasEd25519Root } from './channel-capabilities';
 import { hasConfigOps, type ConfigOps } from './channel-config-flags';
 import { applyConfigOps } from './channel-config-ops';
 import { applicationOrgOf } from './network-channels';
@@ -95,11 +97,14 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
     });
   const added = unique(addRefs.map((ref) => resolveOrg(network, ref)));
   const removed = unique(removeRefs.map((ref) => resolveOrg(network, ref)));
+  const newMembers: { definition: ApplicationOrgDefinition; field: string; said: string }[] = [];
   for (const org of added) {
     if (memberKey(org.mspId) !== undefined) throw alreadyMember('--add-org', org.name, org.mspId);
     if (removed.includes(org)) throw new WeftError('ORG_ADDED_AND_REMOVED', `${org.name} is named by both --add-org and --remove-org`, { org: org.name });
+    const definition = applicationOrgOf(network, org);
     // Keyed by MSP ID, as the genesis builder keys every org of a network's channel.
-    application.getGroupsMap().set(org.mspId, buildApplicationOrgGroup(applicationOrgOf(network, org)));
+    application.getGroupsMap().set(org.mspId, buildApplicationOrgGroup(definition));
+    newMembers.push({ definition, field: '--add-org', said: `--add-org ${org.name}` });
   }
   for (const org of joining) {
     if (memberKey(org.mspId) !== undefined) throw alreadyMember('new org', org.mspId, org.mspId);
@@ -107,7 +112,9 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
       throw new WeftError('ORG_EXISTS', `${org.mspId} is already an org of the network in ${layout.dir}`, { org: org.mspId, suggestions: ['pick another name for the new org'] });
     }
     application.getGroupsMap().set(org.mspId, buildApplicationOrgGroup(org));
+    newMembers.push({ definition: org, field: '--key-algorithm', said: `new org ${org.mspId}` });
   }
+  refuseEd25519BelowV3(layout, root, newMembers);
   for (const org of removed) {
     const key = memberKey(org.mspId);
     if (key === undefined) {
@@ -141,6 +148,27 @@ function checkedSuccessor(channel: string, current: ParsedChannelConfig, next: C
     throw new WeftError('CONFIG_UPDATE_INVALID', `channel ${channel}: the changed config would be refused: ${(err as Error).message}`, { channel }, { cause: err });
   }
   return next;
+}
+
+/**
+ * Refuses orgs with an Ed25519 CA joining a channel whose config (`root`, this update's
+ * capabilities included) stays below channel capability V3_0: its MSPs could not take their
+ * identities (see {@link assertEd25519FitsCapabilities}).
+ */
+function refuseEd25519BelowV3(layout: NetworkLayout, root: ConfigGroup, members: readonly { definition: ApplicationOrgDefinition; field: string; said: string }[]): void {
+  const names = capabilityNames(root, '/Channel');
+  if (names.includes('V3_0')) return;
+  const ed25519 = members.filter((m) => mspHasEd25519Root(m.definition.mspConfig));
+  if (ed25519.length === 0) return;
+  const channel = layout.spec.channel.name;
+  const caps = { ...capabilitiesOf(undefined), channel: names[names.length - 1] ?? 'none' };
+  assertEd25519FitsCapabilities(
+    caps,
+    ed25519.map((m) => ({ mspId: m.definition.mspId, source: 'its CA certificate' })),
+    { field: ed25519[0]!.field, said: ed25519[0]!.said },
+    channel,
+    [`raise the channel first, once every node on it is Fabric 3 or Weft: weft channel update ${layout.dir} --channel ${channel} --capability channel=V3_0`],
+  );
 }
 
 function unique(orgs: PeerOrgSpec[]): PeerOrgSpec[] {

@@ -66,7 +66,8 @@ export function fabricReleaseOf(name: string): string {
   return name.slice(1).replace(/_/g, '.');
 }
 
-const LEVELS: readonly CapabilityLevel[] = ['channel', 'orderer', 'application'];
+/** The levels a channel config requires capabilities at, in the order Fabric's config nests them. */
+export const CAPABILITY_LEVELS: readonly CapabilityLevel[] = ['channel', 'orderer', 'application'];
 
 /** Splits `key=value` at the first '='; typed error naming the flag when there is none or the key is empty. */
 function keyValue(flag: string, raw: string, grammar: string): [string, string] {
@@ -75,6 +76,24 @@ function keyValue(flag: string, raw: string, grammar: string): [string, string] 
     throw new WeftError('BAD_FLAG_VALUE', `${flag} ${JSON.stringify(raw)}: expected ${grammar}`, { field: flag, value: raw, suggestions: [`${flag} ${grammar}`] });
   }
   return [raw.slice(0, i).trim(), raw.slice(i + 1).trim()];
+}
+
+/**
+ * `<level>=<name>` values of `flag` (`--capability`, or `--capabilities` split at commas), each level
+ * at most once; checks only their shape: the names are checked where they are set. `BAD_FLAG_VALUE`
+ * naming the flag otherwise.
+ */
+export function parseCapabilityPairs(flag: string, raws: readonly string[]): { level: CapabilityLevel; name: string }[] {
+  const pairs = raws.map((raw) => {
+    const [level, name] = keyValue(flag, raw, '<channel|orderer|application>=<name>, e.g. application=V2_5');
+    if (!CAPABILITY_LEVELS.includes(level as CapabilityLevel)) {
+      throw new WeftError('BAD_FLAG_VALUE', `${flag} ${raw}: unknown level ${level}; expected channel, orderer or application`, { field: flag, value: raw });
+    }
+    return { level: level as CapabilityLevel, name };
+  });
+  const twice = pairs.map((c) => c.level).find((l, i, all) => all.indexOf(l) !== i);
+  if (twice !== undefined) throw new WeftError('BAD_FLAG_VALUE', `${flag} ${twice} given twice: a level has one capability`, { field: flag, value: twice });
+  return pairs;
 }
 
 /** Reads the flags into {@link ConfigOps}; checks only their shape (the config checks the rest). */
@@ -96,15 +115,7 @@ export function parseConfigOpFlags(flags: ConfigOpFlags): ConfigOps {
     const [resource, policy] = keyValue('--acl', raw, '<resource>=<policy path>, e.g. qscc/GetTransactionByID=/Channel/Application/Writers');
     return { resource, ...(policy !== '' && { policy }) };
   });
-  const capabilities = (flags.capability ?? []).map((raw) => {
-    const [level, name] = keyValue('--capability', raw, '<channel|orderer|application>=<name>, e.g. application=V2_5');
-    if (!LEVELS.includes(level as CapabilityLevel)) {
-      throw new WeftError('BAD_FLAG_VALUE', `--capability ${raw}: unknown level ${level}; expected channel, orderer or application`, { field: '--capability', value: raw });
-    }
-    return { level: level as CapabilityLevel, name };
-  });
-  const twice = capabilities.map((c) => c.level).find((l, i, all) => all.indexOf(l) !== i);
-  if (twice !== undefined) throw new WeftError('BAD_FLAG_VALUE', `--capability ${twice} given twice: a level has one capability`, { field: '--capability', value: twice });
+  const capabilities = parseCapabilityPairs('--capability', flags.capability ?? []);
   const anchors = new Map<string, string[]>();
   for (const raw of flags.anchorPeer ?? []) {
     const [org, peer] = keyValue('--anchor-peer', raw, '<org>=<host:port> (or <org>= to clear)');

@@ -3,12 +3,13 @@ import { ConfigGroup, ConfigValue } from '@hyperledger/fabric-protos/lib/common/
 import { ImplicitMetaPolicy, Policy } from '@hyperledger/fabric-protos/lib/common/policies_pb';
 import { ACLs, APIResource } from '@hyperledger/fabric-protos/lib/peer/configuration_pb';
 import { WeftError } from '../../../core/errors';
-import { SUPPORTED_CAPABILITIES, type CapabilityLevel } from '../../../core/protocol/capabilities';
+import type { CapabilityLevel } from '../../../core/protocol/capabilities';
 import { anchorPeersOf } from '../../../core/protocol/config-block';
 import type { AnchorPeerAddress, ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { applicationAcls } from '../../../core/protocol/config-rules';
 import { isHostPort } from '../../../core/protocol/host-port';
 import type { NetworkLayout } from './network-layout';
+import { settableCapabilities } from './channel-capabilities';
 import { ACL_RESOURCES, CAPABILITY_ORDER, fabricReleaseOf, type ConfigOps } from './channel-config-flags';
 import { applyPolicyEdits, applyPolicyRemovals, groupAt, memberKey } from './channel-config-policies';
 
@@ -97,11 +98,11 @@ const CAPABILITY_GROUP: Readonly<Record<CapabilityLevel, readonly string[]>> = {
 /** Sets the level's capability set to `name` alone, as configtxgen writes it; returns the warning line, none when the level has it already. */
 function setCapability(channel: string, current: ParsedChannelConfig, root: ConfigGroup, level: CapabilityLevel, name: string): string[] {
   const flag = `--capability ${level}=${name}`;
-  if (!SUPPORTED_CAPABILITIES[level].includes(name) || !CAPABILITY_ORDER.includes(name)) {
+  if (!settableCapabilities(level).includes(name)) {
     throw new WeftError('UNSUPPORTED_CAPABILITY', `${flag}: this Weft build does not support ${level} capability ${name}`, {
       field: '--capability',
       value: name,
-      suggestions: [`one of: ${SUPPORTED_CAPABILITIES[level].filter((c) => CAPABILITY_ORDER.includes(c)).join(', ')}`],
+      suggestions: [`one of: ${settableCapabilities(level).join(', ')}`],
     });
   }
   const group = groupAt(root, CAPABILITY_GROUP[level]);

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Config, ConfigUpdate, ConfigUpdateEnvelope } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { WeftError } from '../../../core/errors';
+import type { CapabilityLevel } from '../../../core/protocol/capabilities';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
@@ -30,6 +31,8 @@ import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { capabilitiesChoiceOf, capabilitiesInConfig, capabilitiesOf, capabilityChoiceProblem, type ChannelCapabilitiesChoice } from './channel-capabilities';
+import { CAPABILITY_LEVELS } from './channel-config-flags';
 import { orgsWithKeysHere, signingKeyHere } from './org-keys';
 
 export interface ChannelUpdateOptions {
@@ -289,10 +292,27 @@ function specSaying(spec: NetworkSpec, channel: string, config: ParsedChannelCon
     maxMessageCount: config.batchSize.maxMessageCount,
     ...batchBytesOf(config.batchSize),
     ...(!isDefault && (c.orgs !== undefined || members.size !== spec.orgs.length) ? { orgs: spec.orgs.filter((o) => members.has(o.mspId)).map((o) => o.name) } : {}),
+    ...capabilitiesSaying(c.capabilities, config),
   });
   return spec.channel.name === channel
     ? { ...spec, channel: patch(spec.channel, true) }
     : { ...spec, otherChannels: spec.otherChannels.map((c) => (c.name === channel ? patch(c, false) : c)) };
+}
+
+/**
+ * A channel's `capabilities` entry as `config` requires them: as network.yaml has it while that
+ * says the same; else the levels it listed, and those that differ from Weft's defaults. A level
+ * network.yaml could not hold (below what Weft makes channels at: a channel made elsewhere) stays
+ * as it was.
+ */
+function capabilitiesSaying(recorded: ChannelCapabilitiesChoice | undefined, config: ParsedChannelConfig): Pick<ChannelSpec, 'capabilities'> {
+  const was = capabilitiesOf(recorded);
+  const now = capabilitiesInConfig(config.capabilities, was);
+  if (isDeepStrictEqual(now, was)) return recorded === undefined ? {} : { capabilities: recorded };
+  const listed = CAPABILITY_LEVELS.filter((level) => recorded?.[level] !== undefined || capabilitiesChoiceOf(now)?.[level] !== undefined);
+  const value = (level: CapabilityLevel): string | undefined => (capabilityChoiceProblem(level, now[level]) === undefined ? now[level] : recorded?.[level]);
+  const entries = listed.flatMap((level) => (value(level) === undefined ? [] : [[level, value(level)] as const]));
+  return entries.length === 0 ? {} : { capabilities: Object.fromEntries(entries) };
 }
 
 /** Joins the peers of the added orgs whose keys are here (from the channel's genesis block, as Fabric's docs join a new org); the others join on their hosts. */

@@ -13,6 +13,8 @@ import { openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } fr
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { ChannelSpec, DEFAULT_ABSOLUTE_MAX_BYTES, DEFAULT_PREFERRED_MAX_BYTES, NETWORK_FILE, parseNetworkSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
+import { assertEd25519FitsCapabilities, capabilitiesOf, mspHasEd25519Root, type ChannelCapabilitiesChoice } from './channel-capabilities';
+import { CAPABILITY_LEVELS } from './channel-config-flags';
 import { waitFor } from './node-processes';
 import { replaceFile } from '../../../core/node/durable-files';
 
@@ -30,20 +32,24 @@ export function applicationOrgFrom(mspDir: string, org: Pick<PeerOrgSpec, 'mspId
   };
 }
 
-/** A channel's genesis block: the layout's orgs (see {@link applicationOrgOf}). */
-export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec): Uint8Array {
+/**
+ * A channel's genesis block: the layout's orgs (see {@link applicationOrgOf}), at the capabilities
+ * `channel` names (Weft's defaults for the levels it leaves out). Refuses (`CAPABILITY_TOO_LOW`) a
+ * channel below V3_0 with an org whose CA is Ed25519; `chosenBy` names what chose its capabilities.
+ */
+export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec, chosenBy = { field: 'capabilities', said: `channel ${channel.name}'s capabilities` }): Uint8Array {
   const { msp } = mspTooling();
   const { spec } = layout;
+  const applicationOrgs = spec.orgs.map((org) => applicationOrgOf(layout, org));
+  const ordererOrg = { mspId: spec.ordererOrg.mspId, mspConfig: msp.loadMspConfig(layout.orgMspDir(undefined), spec.ordererOrg.mspId) };
+  const capabilities = capabilitiesOf(channel.capabilities);
+  const ed25519 = [ordererOrg, ...applicationOrgs].filter((org) => mspHasEd25519Root(org.mspConfig)).map((org) => ({ mspId: org.mspId, source: 'its CA certificate' }));
+  assertEd25519FitsCapabilities(capabilities, ed25519, chosenBy, channel.name);
   return buildConfigBlock({
     channelId: channel.name,
-    applicationOrgs: spec.orgs.map((org) => applicationOrgOf(layout, org)),
-    ordererOrgs: [
-      {
-        mspId: spec.ordererOrg.mspId,
-        mspConfig: msp.loadMspConfig(layout.orgMspDir(undefined), spec.ordererOrg.mspId),
-        endpoints: layout.orderers().map((o) => o.address),
-      },
-    ],
+    applicationOrgs,
+    ordererOrgs: [{ ...ordererOrg, endpoints: layout.orderers().map((o) => o.address) }],
+    capabilities,
     batchSize: {
       maxMessageCount: channel.maxMessageCount,
       absoluteMaxBytes: channel.absoluteMaxBytes ?? DEFAULT_ABSOLUTE_MAX_BYTES,
@@ -75,7 +81,11 @@ function yamlScalar(value: string): string {
  */
 export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: NetworkSpec } {
   const meant = parseNetworkSpec(spec, 'network spec');
-  const text = renderTemplate('network/network.yaml.ejs', { ...meant, str: yamlScalar });
+  const capabilityEntries = (caps: ChannelCapabilitiesChoice): string => {
+    const entries = CAPABILITY_LEVELS.flatMap((level) => (caps[level] === undefined ? [] : [`${level}: ${yamlScalar(caps[level])}`]));
+    return entries.length === 0 ? '' : ` ${entries.join(', ')} `;
+  };
+  const text = renderTemplate('network/network.yaml.ejs', { ...meant, str: yamlScalar, capabilityEntries });
   const reread = parseNetworkSpec(parseYaml(text), 'rendered network.yaml');
   if (JSON.stringify(reread) !== JSON.stringify(meant)) {
     throw new ConfigError('NETWORK_SPEC_INVALID', `${NETWORK_FILE} as rendered does not read back as the network spec it was rendered from; nothing was written`, {
@@ -146,13 +156,22 @@ export interface CreateChannelResult {
  * `weft channel create`: a new channel with every org of the network, or the orgs `channel.orgs`
  * names (name, MSP ID or domain). Writes its genesis block, lists it in network.yaml
  * (`otherChannels`), then joins every orderer and the peers of the member orgs whose keys are here;
+ * its capabilities are the default channel's as network.yaml records them, but for the levels
+ * `channel.capabilities` names (refused below V3_0 when an org's CA is Ed25519, before anything is written);
  * an org whose keys are elsewhere joins its own peers with `weft channel join` and the block. Acts
  * as the orderer org's Admin, so it needs that key. The network must be up. Run again after a
  * failed join, it joins the nodes still missing from the same block.
  */
 export async function createChannel(dir: string, requested: ChannelSpec, progress: Progress): Promise<CreateChannelResult> {
   const layout = openNetwork(dir);
-  const channel = { ...requested, ...(requested.orgs === undefined ? {} : { orgs: memberNames(layout, requested.orgs) }) };
+  // A new channel is for the nodes the default channel has: at its capabilities, but for the levels asked otherwise.
+  const inherited = layout.spec.channel.capabilities;
+  const capabilities = requested.capabilities === undefined ? inherited : { ...inherited, ...requested.capabilities };
+  const channel = {
+    ...requested,
+    ...(requested.orgs === undefined ? {} : { orgs: memberNames(layout, requested.orgs) }),
+    ...(capabilities === undefined ? {} : { capabilities }),
+  };
   const parsed = ChannelSpec.safeParse(channel);
   if (!parsed.success) {
     throw new WeftError('CHANNEL_SPEC_INVALID', `channel ${channel.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
@@ -167,7 +186,12 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   const file = layout.genesisBlockFileOf(channel.name);
   if (known === undefined) {
     const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
-    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, next.spec).forChannel(channel.name), parsed.data);
+    const chosen = capabilitiesOf(capabilities).channel;
+    const chosenBy =
+      requested.capabilities !== undefined
+        ? { field: '--capabilities', said: `--capabilities channel=${chosen}` }
+        : { field: 'channel.capabilities', said: `the default channel's capabilities in ${NETWORK_FILE} (channel=${chosen}), which a new channel takes but for the levels --capabilities names` };
+    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, next.spec).forChannel(channel.name), parsed.data, chosenBy);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, genesis);
     replaceNetworkFile(layout.dir, next.text);

@@ -12,6 +12,7 @@ import { discardNewSigningKeys, signingKeyTokenEntry, signingKeyTokenOf, type Hs
 import { isEmptyOrAbsent, writeFailure } from '../templates/render-tree';
 import { assertKeyAlgorithmFitsToken, DEFAULT_ORG_KEY_ALGORITHM, parseKeyAlgorithm, type OrgMaking } from './org-making';
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
+import { assertEd25519FitsCapabilities, capabilitiesOf, parseCapabilitiesFlag } from './channel-capabilities';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
@@ -39,6 +40,8 @@ export const InitOptions = z
     keyAlgorithm: z.string().optional(),
     /** `--intermediate-ca`: every org issues from an intermediate CA its root signs. */
     intermediateCa: z.boolean().default(false),
+    /** `--capabilities channel=V2_0,application=V2_0`: the channel's capabilities by level, checked by {@link parseCapabilitiesFlag}. */
+    capabilities: z.string().optional(),
   })
   .strict();
 export type InitOptions = z.input<typeof InitOptions>;
@@ -77,6 +80,7 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
     });
   }
   const o = parsedOptions.data;
+  const capabilities = parseCapabilitiesFlag(o.capabilities);
   let next = o.basePort;
   const take = (): number => {
     if (next > 65535) throw new ConfigError('PORTS_EXHAUSTED', `not enough ports above --base-port ${o.basePort}`, { basePort: o.basePort });
@@ -110,7 +114,7 @@ export function specFromOptions(input: InitOptions): NetworkSpec {
       tls: o.tls,
       mutualTls: o.mutualTls,
       consensus: o.consensus,
-      channel: { name: o.channel, batchTimeout: o.batchTimeout, maxMessageCount: o.maxMessageCount },
+      channel: { name: o.channel, batchTimeout: o.batchTimeout, maxMessageCount: o.maxMessageCount, ...(capabilities !== undefined && { capabilities }) },
       ordererOrg: { name: 'OrdererOrg', mspId: 'OrdererMSP', domain: ordererDomain, orderers },
       orgs,
       logLevel: o.logLevel,
@@ -155,7 +159,7 @@ export function assignHosts(nodes: ReadonlyMap<string, { host: string }>, values
  */
 export async function initNetwork(dir: string, options: InitOptions, onStep: (message: string) => void = () => {}, keys: HsmKeyFlags = {}): Promise<InitResult> {
   const keyAlgorithm = parseKeyAlgorithm(options.keyAlgorithm);
-  return createNetwork(dir, () => specFromOptions(options), onStep, keys, { keyAlgorithm, intermediateCa: options.intermediateCa === true });
+  return createNetwork(dir, () => specFromOptions(options), onStep, keys, { keyAlgorithm, intermediateCa: options.intermediateCa === true }, undefined);
 }
 
 /**
@@ -173,7 +177,7 @@ export async function initNetworkFromFile(
   const startFrom = ['start from a network.yaml that weft network init wrote: its comments describe every field'];
   const spec = () =>
     readNetworkSpecFile(file, () => new ConfigError('NETWORK_SPEC_NOT_FOUND', `cannot read ${path.resolve(file)}`, { file, suggestions: startFrom }), startFrom);
-  return createNetwork(dir, spec, onStep, keys, { keyAlgorithm: parseKeyAlgorithm(flags.keyAlgorithm), intermediateCa: flags.intermediateCa });
+  return createNetwork(dir, spec, onStep, keys, { keyAlgorithm: parseKeyAlgorithm(flags.keyAlgorithm), intermediateCa: flags.intermediateCa }, file);
 }
 
 /**
@@ -191,7 +195,29 @@ function orgMakings(spec: NetworkSpec, flags: OrgMaking, keys: HsmKeyFlags): Map
   );
 }
 
-async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, flags: OrgMaking): Promise<InitResult> {
+/**
+ * Refuses a channel below channel capability V3_0 that an org made with Ed25519 keys would sit on
+ * (see {@link assertEd25519FitsCapabilities}), naming `--capabilities` or, for a network file
+ * (`fromFile`), the channel's `capabilities.channel` in it.
+ */
+function assertChannelsFitKeys(spec: NetworkSpec, makings: ReadonlyMap<string, Required<OrgMaking>>, fromFile: string | undefined): void {
+  const orgs = [{ ...spec.ordererOrg, where: 'ordererOrg', name: undefined }, ...spec.orgs.map((org, i) => ({ ...org, where: `orgs.${i}` }))];
+  [spec.channel, ...spec.otherChannels].forEach((channel, i) => {
+    const where = i === 0 ? 'channel' : `otherChannels.${i - 1}`;
+    const members = orgs
+      .filter((org) => org.name === undefined || channel.orgs === undefined || channel.orgs.includes(org.name))
+      .filter((org) => makings.get(org.mspId)?.keyAlgorithm === 'ed25519')
+      .map((org) => ({ mspId: org.mspId, source: org.keyAlgorithm === 'ed25519' ? `${org.where}.keyAlgorithm ed25519` : '--key-algorithm ed25519' }));
+    const caps = capabilitiesOf(channel.capabilities);
+    const chosenBy =
+      fromFile === undefined
+        ? { field: '--capabilities', said: `--capabilities channel=${caps.channel}` }
+        : { field: `${where}.capabilities.channel`, said: `${where}.capabilities.channel ${caps.channel} in ${fromFile}` };
+    assertEd25519FitsCapabilities(caps, members, chosenBy, channel.name);
+  });
+}
+
+async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (message: string) => void, keys: HsmKeyFlags, flags: OrgMaking, fromFile: string | undefined): Promise<InitResult> {
   const target = path.resolve(dir);
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
@@ -201,6 +227,7 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
   }
   const spec = specOf();
   const makings = orgMakings(spec, flags, keys);
+  assertChannelsFitKeys(spec, makings, fromFile);
   const token = signingKeyTokenOf(keys);
   // The node configs name their files relative to themselves, so nothing written refers to the staging sibling's path.
   const built = await buildInPlaceOf(target, (dir) => buildNetwork(dir, spec, onStep, token, makings));

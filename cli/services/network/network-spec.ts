@@ -8,6 +8,7 @@ import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import { keystoreHasKey, nodeSignsInToken } from '../client/cli-token';
+import { ChannelCapabilitiesSpec } from './channel-capabilities';
 import { isLoopbackHost, NodeHost } from './node-hosts';
 
 /** The file that describes a network: everything else under the directory is derived from it. */
@@ -96,6 +97,12 @@ export const ChannelSpec = z
     preferredMaxBytes: z.number().int().positive().max(0xffffffff).optional(),
     /** Member orgs by name (`otherChannels` only; default every org): only their peers join. */
     orgs: z.array(z.string()).min(1, 'a channel needs at least one org').optional(),
+    /**
+     * The capabilities the channel requires, by level, where not Weft's defaults (channel V3_0,
+     * orderer V2_0, application V2_5): lower for a channel Fabric 2.x nodes join. The genesis block
+     * is made with them; `weft channel update --capability` raises them and records it here.
+     */
+    capabilities: ChannelCapabilitiesSpec.optional(),
   })
   .strict()
   .refine((c) => (c.preferredMaxBytes ?? DEFAULT_PREFERRED_MAX_BYTES) <= (c.absoluteMaxBytes ?? DEFAULT_ABSOLUTE_MAX_BYTES), {

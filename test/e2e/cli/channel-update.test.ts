@@ -12,13 +12,18 @@ interface ChannelEntry {
   absoluteMaxBytes?: number;
   preferredMaxBytes?: number;
   orgs?: string[];
+  capabilities?: Record<string, string>;
 }
+
+/** The capabilities `channel info` reads from the channel's latest config block. */
+type InfoCapabilities = { config: { capabilities: { channel: string[]; orderer: string[]; application: string[] } } };
 
 /**
  * `weft channel update` on a running 2-org network (real processes, one network for the file):
  * batch settings of the default channel, an org added to a channel made for one org (its peer
  * joins and endorses), refusals that leave network.yaml as it was, and the flow for Admins whose
- * keys live in other directories (`--output`, `sign-update`, `--from-file`).
+ * keys live in other directories (`--output`, `sign-update`, `--from-file`). The network is made at
+ * the capabilities a Fabric 2.x node joins (channel and application V2_0), then raised.
  */
 describe('weft channel update (2 orgs, real processes)', () => {
   let tmp: string;
@@ -33,12 +38,18 @@ describe('weft channel update (2 orgs, real processes)', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-chupdate-'));
     net = path.join(tmp, 'net');
     const base = await findFreePorts(7);
-    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+    json(await runCli(['network', 'init', net, '--base-port', String(base), '--batch-timeout', '250ms', '--capabilities', 'channel=V2_0,application=V2_0', '--json']));
     expect((await runCli(['network', 'up', net])).code).toBe(0);
   }, 120_000);
   afterAll(async () => {
     await runCli(['network', 'down', net, '--grace', '5']);
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('runs the channel at the capabilities network init was given: the config and network.yaml say so', async () => {
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as InfoCapabilities;
+    expect(info.config.capabilities).toEqual({ channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_0'] });
+    expect(channels()[0]!.capabilities).toEqual({ channel: 'V2_0', application: 'V2_0' });
   });
 
   it("changes the default channel's batch settings as the orderer org's Admin; the config and network.yaml say so", async () => {
@@ -87,8 +98,11 @@ describe('weft channel update (2 orgs, real processes)', () => {
 
   it("adds Org2 to a channel made for Org1: Org2's peer joins, and a majority-endorsed chaincode runs on both orgs", async () => {
     json(await runCli(['channel', 'create', net, 'duo', '--orgs', 'Org1', '--absolute-max-bytes', String(5 * 1024 * 1024), '--json']));
-    const created = json(await runCli(['channel', 'info', net, '--channel', 'duo', '--json'])) as { config: { batchSize: { absoluteMaxBytes: number } } };
+    const created = json(await runCli(['channel', 'info', net, '--channel', 'duo', '--json'])) as InfoCapabilities & { config: { batchSize: { absoluteMaxBytes: number } } };
     expect(created.config.batchSize.absoluteMaxBytes).toBe(5 * 1024 * 1024);
+    // A new channel takes the default channel's capabilities: the nodes that run one can join the other.
+    expect(created.config.capabilities).toEqual({ channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_0'] });
+    expect(channels().find((c) => c.name === 'duo')!.capabilities).toEqual({ channel: 'V2_0', application: 'V2_0' });
     const before = networkFile();
     expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org9', '--json']))).toMatchObject({ code: 'UNKNOWN_ORG' });
     expect(errorOf(await runCli(['channel', 'update', net, '--channel', 'duo', '--add-org', 'Org1MSP', '--json']))).toMatchObject({ code: 'ORG_ALREADY_MEMBER' });
@@ -271,4 +285,12 @@ describe('weft channel update (2 orgs, real processes)', () => {
     expect(removed).toMatchObject({ submitted: true, changes: [{ path: '/Channel/Application/Org1Only', after: '(none)', modPolicy: '/Channel/Application/Admins' }] });
     expect(errorOf(await runCli(['channel', 'update', net, '--remove-policy', 'Application/Org1Only', '--dry-run', '--json']))).toMatchObject({ code: 'UNKNOWN_POLICY_PATH' });
   }, 180_000);
+
+  it('raises a capability once every node runs it: the channel runs at it, and network.yaml records it', async () => {
+    const raised = json(await runCli(['channel', 'update', net, '--capability', 'application=V2_5', '--json']));
+    expect(raised).toMatchObject({ submitted: true, networkFileUpdated: true, warnings: [expect.stringContaining('application capability V2_5')] });
+    const info = json(await runCli(['channel', 'info', net, '--json'])) as InfoCapabilities;
+    expect(info.config.capabilities).toEqual({ channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_5'] });
+    expect(channels()[0]!.capabilities).toEqual({ channel: 'V2_0', application: 'V2_5' });
+  }, 60_000);
 });
