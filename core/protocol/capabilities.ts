@@ -18,9 +18,10 @@ export type CapabilityNames = Readonly<Record<CapabilityLevel, readonly string[]
  *
  * What Weft implements is narrower than the names suggest. It gates few behaviours on them: the
  * orderer's maintenance mode (orderer V1_4_2 or V2_0, Fabric's `ConsensusTypeMigration`), the
- * config succession rules (`config-succession.ts`) and the channel's MSP version
- * ({@link channelMspVersion}, every MSP version Fabric has): it otherwise always runs the newest rules
- * of each level (channel V3_0, application V2_5). A channel
+ * config succession rules (`config-succession.ts`), the channel's MSP version
+ * ({@link channelMspVersion}, every MSP version Fabric has), block signatures by consenter id (channel
+ * V3_0) and purging private data (application V2_5, {@link purgesPrivateData}): it otherwise always
+ * runs the newest rules of each level (channel V3_0, application V2_5). A channel
  * at a lower level is accepted, as Fabric 3 accepts it, but runs under those rules: among others,
  * Weft has no legacy (lscc) chaincode lifecycle, which Fabric uses below application V2_0.
  */
@@ -90,6 +91,15 @@ export function unsupportedCapability(required: CapabilityNames, levels: readonl
     return { level, name, path, message };
   }
   return undefined;
+}
+
+/**
+ * Whether a channel's application capabilities let chaincode purge private data: Fabric's
+ * `ApplicationProvider.PurgePvtData()`, V2_5. A Weft peer endorsing a purge on a channel below it
+ * would endorse what a Fabric 2.x peer of the channel refuses.
+ */
+export function purgesPrivateData(applicationCapabilities: readonly string[]): boolean {
+  return applicationCapabilities.includes('V2_5');
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ChaincodeMetrics, LaunchOutcome } from '../chaincode-metrics';
 import type { ChaincodeLogs } from './chaincode-logs';
 import type { TxSimulator } from '../../ledger/tx-simulator';
 import type { Identity } from '../../msp/identity';
+import { purgesPrivateData } from '../../protocol/capabilities';
 import type { ParsedSignedProposal } from '../../protocol/proposal';
 import type { Channel } from '../channel/channel';
 import { LifecycleCache } from '../lifecycle/lifecycle-cache';
@@ -249,6 +250,7 @@ export class ChaincodeExecutor {
       creatorMspId,
       isMember: (collection) => signerIsMember(this.support.policies, channel.resources(), collection, signed, creatorMspId),
       definition: (chaincode) => this.lifecycle.definition(channel.ledger, chaincode),
+      purgeEnabled: purgesPrivateData(channel.resources().config.capabilities.application),
     });
   }
 

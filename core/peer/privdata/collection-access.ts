@@ -14,6 +14,8 @@ export interface CollectionAccessContext {
   isMember(collection: CollectionDefinition): boolean;
   /** The committed definition of a chaincode on the channel. */
   definition(chaincode: string): ChaincodeDefinition | undefined;
+  /** Whether the channel's application capabilities enable purging private data (V2_5). */
+  readonly purgeEnabled: boolean;
 }
 
 /**
@@ -130,6 +132,13 @@ export class CollectionCheckedSimulator implements TxSimulator {
     this.inner.deletePrivateData(namespace, collection, key);
   }
   purgePrivateData(namespace: string, collection: string, key: string): void {
+    // Before the collection checks, as Fabric's handler (`checkPurgePrivateDataCap`).
+    if (!this.context.purgeEnabled) {
+      throw new PeerError('PEER_PURGE_NOT_ENABLED', 'purge private data is not enabled, channel application capability of V2_5 or later is required', {
+        channelId: this.context.channelId,
+        chaincode: namespace,
+      });
+    }
     this.checkWrite(namespace, collection);
     this.inner.purgePrivateData(namespace, collection, key);
   }

@@ -52,6 +52,7 @@ function nonMember(sim: TxSimulator): TxSimulator {
     creatorMspId: 'Org2MSP',
     isMember: () => false,
     definition: (cc) => (cc === CC ? definition : undefined),
+    purgeEnabled: true,
   });
 }
 

@@ -77,6 +77,7 @@ describe('a private-data write endorsed as a Fabric 2.4.9 peer endorses it', () 
       creatorMspId: 'Org2MSP',
       isMember: () => true,
       definition: (chaincode) => (chaincode === 'kv' ? definition : undefined),
+      purgeEnabled: true,
     });
   }
 

@@ -19,13 +19,14 @@ function definition(): ChaincodeDefinition {
   return definitionOf(args);
 }
 
-function checkedFor(creatorMspId: string): CollectionCheckedSimulator {
+function checkedFor(creatorMspId: string, purgeEnabled = true): CollectionCheckedSimulator {
   const def = definition();
   return new CollectionCheckedSimulator(new MemoryWorld().simulator(), {
     channelId: 'ch1',
     creatorMspId,
     isMember: (c) => c.memberMspIds.includes(creatorMspId),
     definition: (cc) => (cc === 'cc' ? def : undefined),
+    purgeEnabled,
   });
 }
 
@@ -44,6 +45,14 @@ describe('CollectionCheckedSimulator', () => {
     sim.setPrivateData('cc', 'readers', 'k', Buffer.from('v'));
     sim.setPrivateData('cc', 'writers', 'k', Buffer.from('v'));
     expect(sim.getPrivateData('cc', 'readers', 'k')).toBeUndefined();
+  });
+
+  it('refuses a purge below application capability V2_5 before any collection check, in Fabric\'s words', () => {
+    const sim = checkedFor('Org1MSP', false);
+    const refusal = 'purge private data is not enabled, channel application capability of V2_5 or later is required';
+    expect(messageOf(() => sim.purgePrivateData('cc', 'writers', 'k'))).toBe(refusal);
+    expect(messageOf(() => sim.purgePrivateData('cc', 'nosuch', 'k'))).toBe(refusal);
+    expect(messageOf(() => checkedFor('Org1MSP').purgePrivateData('cc', 'writers', 'k'))).toBe('');
   });
 
   it('refuses reads of a member-only-read collection, and writes of a member-only-write one, to other orgs’ clients', () => {
