@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { getSystemErrorMap } from 'node:util';
 import type { Logger } from '../../node/logger';
 import type { Channel } from '../channel/channel';
 import { PeerError } from '../peer-error';
@@ -8,6 +9,18 @@ export interface JoinBySnapshotStatus {
   readonly inProgress: boolean;
   /** The snapshot being joined from; '' when none. */
   readonly bootstrappingSnapshotDir: string;
+}
+
+/**
+ * Fabric's text for a snapshot directory it cannot list (`internal/fileutil` DirEmpty, Go's
+ * `*PathError`): `os.Open` fails for a missing or unreadable path, `Readdir` for a file. libuv's
+ * error descriptions are the C library's, as Go's are ("no such file or directory").
+ */
+function unreadableDirText(dir: string, err: NodeJS.ErrnoException): string {
+  const description = err.errno === undefined ? undefined : getSystemErrorMap().get(err.errno)?.[1];
+  if (description === undefined) return err.message;
+  if (err.code === 'ENOTDIR') return `error checking if dir [${dir}] is empty: readdirent ${dir}: ${description}`;
+  return `error opening dir [${dir}]: open ${dir}: ${description}`;
 }
 
 /**
@@ -33,7 +46,7 @@ export class SnapshotJoiner {
     try {
       entries = fs.readdirSync(snapshotDir);
     } catch (err) {
-      throw new PeerError('PEER_BAD_SNAPSHOT_DIR', `cannot create ledger from snapshot ${snapshotDir}: ${(err as Error).message}`, { snapshotDir });
+      throw new PeerError('PEER_BAD_SNAPSHOT_DIR', `cannot create ledger from snapshot ${snapshotDir}: ${unreadableDirText(snapshotDir, err as NodeJS.ErrnoException)}`, { snapshotDir });
     }
     if (entries.length === 0) throw new PeerError('PEER_BAD_SNAPSHOT_DIR', `cannot create ledger from snapshot ${snapshotDir}: snapshot dir ${snapshotDir} is empty`, { snapshotDir });
     this.refuseWhileJoining(`cannot create ledger from snapshot ${snapshotDir}: `);

@@ -40,7 +40,13 @@ describe('joining from a snapshot, one at a time in the background (Fabric ledge
     const joiner = new SnapshotJoiner(() => Promise.reject(new Error('bad file')), (d) => {
       if (d.endsWith('taken')) throw new Error('ledger [ch] already exists with state [ACTIVE]');
     }, logger);
-    expect(() => joiner.start(path.join(dir, 'missing'))).toThrow(/^cannot create ledger from snapshot .*missing: ENOENT/);
+    // Fabric 2.5.6's answer to `peer channel joinbysnapshot --snapshotpath /nonexistent`, as the lab saw it.
+    const missing = path.join(dir, 'missing');
+    expect(() => joiner.start(missing)).toThrow(`cannot create ledger from snapshot ${missing}: error opening dir [${missing}]: open ${missing}: no such file or directory`);
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    expect(() => joiner.start(file)).toThrow(`cannot create ledger from snapshot ${file}: error checking if dir [${file}] is empty: readdirent ${file}: not a directory`);
+    fs.rmSync(file);
     expect(() => joiner.start(dir)).toThrow(`cannot create ledger from snapshot ${dir}: snapshot dir ${dir} is empty`);
     const taken = path.join(dir, 'taken');
     fs.mkdirSync(taken);
