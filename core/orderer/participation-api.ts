@@ -26,12 +26,22 @@ export interface ParticipationApiOptions {
 const BASE = '/participation/v1/channels';
 /** Fabric answers 409 Conflict to a join or remove of a channel whose removal is under way. */
 const PENDING_REMOVAL = 'ORDERER_PENDING_REMOVAL';
+/**
+ * Fabric's `types.Err*` texts (`orderer/common/types/errors.go`), which its REST API answers and
+ * osnadmin prints; scripts written against Fabric's orderer match on them. Weft's own, more precise
+ * message goes to the log.
+ */
+const FABRIC_CHANNEL_NOT_EXIST = 'channel does not exist';
+const FABRIC_CHANNEL_ALREADY_EXISTS = 'channel already exists';
+const FABRIC_CHANNEL_PENDING_REMOVAL = 'channel pending removal';
 
 /**
  * Fabric's channel participation REST API (`orderer/common/channelparticipation/restapi.go`) over
  * mutual TLS: GET `/participation/v1/channels` (list), GET `…/{channel}` (info), POST (join with a
  * multipart `config-block`), DELETE `…/{channel}` (remove). Errors are `{"error": "…"}` with
- * Fabric's status codes (409 to a join or remove while the channel's removal is under way).
+ * Fabric's status codes (409 to a join or remove while the channel's removal is under way), its
+ * error texts and headers, and its bodies as Go's `json.Encoder` writes them (newline-terminated,
+ * `"channels": null` when there are none), so osnadmin prints the same answer as from Fabric's orderer.
  */
 export class ParticipationApi implements ReloadableTlsListener {
   private readonly server: https.Server;
@@ -128,7 +138,9 @@ export class ParticipationApi implements ReloadableTlsListener {
 
     if (rest === '') {
       if (req.method === 'GET') {
-        return send(res, 200, { systemChannel: null, channels: this.registrar.list() });
+        const channels = this.registrar.list();
+        // Fabric's registrar leaves its channel slice nil when it has none, which Go encodes as null.
+        return send(res, 200, { systemChannel: null, channels: channels.length > 0 ? channels : null }, { 'Cache-Control': 'no-store' });
       }
       if (req.method === 'POST') return this.join(req, res);
       res.setHeader('Allow', 'GET, POST');
@@ -138,14 +150,19 @@ export class ParticipationApi implements ReloadableTlsListener {
     if (channel.includes('/')) return send(res, 404, { error: `no such endpoint: ${url.pathname}` });
     if (req.method === 'GET') {
       const info = this.registrar.info(channel);
-      return info === undefined ? send(res, 404, { error: `channel ${channel} does not exist` }) : send(res, 200, info);
+      return info === undefined
+        ? send(res, 404, { error: FABRIC_CHANNEL_NOT_EXIST })
+        : send(res, 200, info, { 'Cache-Control': 'no-store' });
     }
     if (req.method === 'DELETE') {
       try {
         await this.registrar.remove(channel);
       } catch (err) {
-        if (err instanceof OrdererError && err.code === 'ORDERER_NOT_FOUND') return send(res, 404, { error: err.message });
-        if (err instanceof OrdererError && err.code === PENDING_REMOVAL) return send(res, 409, { error: err.message });
+        if (err instanceof OrdererError && (err.code === 'ORDERER_NOT_FOUND' || err.code === PENDING_REMOVAL)) {
+          this.logger.info({ channel }, err.message);
+          const notFound = err.code === 'ORDERER_NOT_FOUND';
+          return send(res, notFound ? 404 : 409, { error: `cannot remove: ${notFound ? FABRIC_CHANNEL_NOT_EXIST : FABRIC_CHANNEL_PENDING_REMOVAL}` });
+        }
         throw err;
       }
       res.writeHead(204);
@@ -174,17 +191,22 @@ export class ParticipationApi implements ReloadableTlsListener {
       res.setHeader('Location', info.url);
       return send(res, 201, info);
     } catch (err) {
-      if (err instanceof OrdererError && err.code === 'ORDERER_JOIN_CONFLICT') return send(res, 405, { error: err.message });
-      if (err instanceof OrdererError && err.code === PENDING_REMOVAL) return send(res, 409, { error: err.message });
+      if (err instanceof OrdererError && (err.code === 'ORDERER_JOIN_CONFLICT' || err.code === PENDING_REMOVAL)) {
+        this.logger.info(err.message);
+        // Fabric's 405 names the methods the existing channel does take.
+        return err.code === PENDING_REMOVAL
+          ? send(res, 409, { error: `cannot join: ${FABRIC_CHANNEL_PENDING_REMOVAL}` })
+          : send(res, 405, { error: `cannot join: ${FABRIC_CHANNEL_ALREADY_EXISTS}` }, { Allow: 'GET, DELETE' });
+      }
       if (err instanceof OrdererError || err instanceof ProtocolError) return send(res, 400, { error: `cannot join: ${err.message}` });
       throw err;
     }
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const json = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
   res.end(json);
 }
 

@@ -6,6 +6,7 @@
 import { sign as cryptoSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -253,7 +254,7 @@ export function adminRequest(
   urlPath: string,
   body?: { field: string; bytes: Uint8Array },
   withClientCert = true,
-): Promise<{ status: number; json: unknown }> {
+): Promise<{ status: number; json: unknown; text: string; headers: IncomingHttpHeaders }> {
   const admin = m.ordererOrg.users.Admin!;
   const boundary = 'weft-test-boundary';
   const payload =
@@ -282,7 +283,7 @@ export function adminRequest(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, json: text.length > 0 ? JSON.parse(text) : undefined });
+          resolve({ status: res.statusCode ?? 0, json: text.length > 0 ? JSON.parse(text) : undefined, text, headers: res.headers });
         });
       },
     );

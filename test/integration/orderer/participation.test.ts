@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/orderer/ab_grpc_pb';
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
@@ -19,6 +20,15 @@ import {
   writeNodeConfig,
   type Material,
 } from './orderer-fixture';
+
+/** One call osnadmin makes and what Fabric's orderer answered (the headers a client reads). */
+interface FabricAnswer {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
 
 describe('orderer channel participation API (mutual TLS)', () => {
   let dir: string;
@@ -42,9 +52,28 @@ describe('orderer channel participation API (mutual TLS)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('answers osnadmin\'s calls on a configtxgen 2.5 channel block byte for byte as Fabric 2.5\'s orderer answered them', async () => {
+    // Captured from a real Fabric 2.5.6 orderer (test/fixtures/fabric-2.5/orderer/README.md); the
+    // join block is configtxgen's own (a solo profile of a cryptogen network), which Weft joins as is.
+    const fixtures = path.join(__dirname, '../../fixtures/fabric-2.5/orderer');
+    const block = fs.readFileSync(path.join(fixtures, 'solo-mychannel.block'));
+    const fabric = JSON.parse(fs.readFileSync(path.join(fixtures, 'participation-answers.json'), 'utf8')) as FabricAnswer[];
+    for (const call of fabric) {
+      const body = call.method === 'POST' ? { field: 'config-block', bytes: block } : undefined;
+      const res = await adminRequest(m, adminPort, call.method, call.path, body);
+      const headers = Object.fromEntries(Object.keys(call.headers).map((h) => [h, res.headers[h]]));
+      expect({ call: `${call.method} ${call.path}`, status: res.status, headers, body: res.text }).toEqual({
+        call: `${call.method} ${call.path}`,
+        status: call.status,
+        headers: call.headers,
+        body: call.body,
+      });
+    }
+  });
+
   it('lists no channels before any join', async () => {
     const res = await adminRequest(m, adminPort, 'GET', '/participation/v1/channels');
-    expect(res).toEqual({ status: 200, json: { systemChannel: null, channels: [] } });
+    expect(res).toMatchObject({ status: 200, json: { systemChannel: null, channels: null } });
   });
 
   it('refuses a client without a certificate', async () => {
