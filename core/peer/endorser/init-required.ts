@@ -14,14 +14,6 @@ import { PeerError } from '../peer-error';
 export const INITIALIZED_KEY = `${PEER_RESERVED_KEY_PREFIX}initialized`;
 
 /**
- * Fabric's `ChaincodeSupport.CheckInvocation` for `init_required` definitions: until an `Init`
- * (proposal `ChaincodeInput.is_init`) has run for the definition's version, every other invocation
- * fails; a second `Init` fails; `is_init` on a definition without `init_required` fails. The `Init`
- * records the version under {@link INITIALIZED_KEY}; every check reads it through the simulator, so
- * two concurrent `Init`s conflict at commit (MVCC). Called once per user chaincode invocation,
- * including chaincode-to-chaincode callees (never an `Init`). Throws `PEER_INIT_REQUIRED`.
- */
-/**
  * Where Weft peers before they wrote Fabric's key recorded an Init (Fabric's key and a U+0000). A
  * chaincode initialised then still runs: an invocation reads it when Fabric's key is absent. An Init
  * does not read it, so its read set stays Fabric's (an Init on such a chaincode runs again, as it
@@ -29,6 +21,14 @@ export const INITIALIZED_KEY = `${PEER_RESERVED_KEY_PREFIX}initialized`;
  */
 const LEGACY_INITIALIZED_KEY = `${INITIALIZED_KEY}\u0000`;
 
+/**
+ * Fabric's `ChaincodeSupport.CheckInvocation` for `init_required` definitions: until an `Init`
+ * (proposal `ChaincodeInput.is_init`) has run for the definition's version, every other invocation
+ * fails; a second `Init` fails; `is_init` on a definition without `init_required` fails. The `Init`
+ * records the version under {@link INITIALIZED_KEY}; every check reads it through the simulator, so
+ * two concurrent `Init`s conflict at commit (MVCC). Called once per user chaincode invocation,
+ * including chaincode-to-chaincode callees (never an `Init`). Throws `PEER_INIT_REQUIRED`.
+ */
 export function checkInitInvocation(simulator: TxSimulator, name: string, definition: ChaincodeDefinition, isInit: boolean): void {
   let needsInit = false;
   if (definition.initRequired) {
