@@ -18,11 +18,6 @@ import type { StateUpdate } from './versioned-state-store';
  * never starts it, as in Fabric.
  */
 
-/** A snapshot's `last_block_commit_hash`, carried on its metadata and on the bootstrap a ledger created from it keeps; absent when it had none. */
-export interface SnapshotCommitHash {
-  readonly lastBlockCommitHash?: Uint8Array;
-}
-
 /** What `hashedNamespace` puts between a chaincode's namespace and a collection's name. */
 const HASHED_MARK = hashedNamespace('', '');
 

@@ -13,7 +13,7 @@ import { QueryExecutorImpl } from './query-executor-impl';
 import { describeArgument, indexDefinitions } from './index-files';
 import type { QueryExecutor, TxSimulator } from './tx-simulator';
 import { configStateUpdates, missingConfigUpdate } from './channel-config-state';
-import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport } from './snapshot';
+import { CHANNEL_CONFIG_KEY, CHANNEL_CONFIG_NAMESPACE, type ExtraSnapshotFile, type SnapshotBootstrap, type SnapshotExport, type SnapshotMetadata } from './snapshot';
 import { type ConfigHistoryEntry, readImportedConfigHistory, SNAPSHOT_CONFIG_HISTORY_KEY, SNAPSHOT_CONFIG_HISTORY_NAMESPACE } from './snapshot-config-history';
 import { checkPruneTarget, importedHistoryUpdate } from './ledger-prune';
 import { exportSnapshot } from './snapshot-export';
@@ -23,7 +23,7 @@ import { decodeStoredBlock, envelopeAt } from './stored-block';
 import { type BlockPvtData, groupByTx, KEEP_FOREVER, type MissingPvtData, type MissingPvtEntry, type PrivateDataPolicy } from './private-data';
 import type { OldPvtDataResult, PvtCollectionName } from './pvt-reconcile';
 import { CommittedPvtData } from './committed-pvt-data';
-import { carriesCommitHash, nextCommitHash, setCommitHash, type SnapshotCommitHash, storedCommitHash, updateBatchBytes } from './commit-hash';
+import { carriesCommitHash, nextCommitHash, setCommitHash, storedCommitHash, updateBatchBytes } from './commit-hash';
 
 /**
  * A channel ledger over a {@link ChannelLedgerStore}: the core's commit path (decode, MVCC, filter,
@@ -54,7 +54,7 @@ export class KvLedger implements Ledger {
     private readonly pvtPolicy: PrivateDataPolicy = KEEP_FOREVER,
   ) {
     this.pvt = new CommittedPvtData(channelId, store);
-    const stored: (SnapshotBootstrap & SnapshotCommitHash) | undefined = store.bootstrap?.();
+    const stored: SnapshotBootstrap | undefined = store.bootstrap?.();
     // The commit hash is the ledger's own state, not part of what `snapshotBootstrap` reports.
     this.bootstrap =
       stored === undefined ? undefined : { lastBlockNumber: stored.lastBlockNumber, lastBlockHash: stored.lastBlockHash, previousBlockHash: stored.previousBlockHash, snapshotHash: stored.snapshotHash };
@@ -270,7 +270,7 @@ export class KvLedger implements Ledger {
   exportSnapshot(dir: string, extra: readonly ExtraSnapshotFile[] = []): SnapshotExport {
     this.replayIfPending();
     this.fillConfigInState();
-    const info: BlockchainInfo & SnapshotCommitHash = { ...this.getBlockchainInfo(), ...(this.commitHash.length > 0 ? { lastBlockCommitHash: this.commitHash } : {}) };
+    const info: BlockchainInfo & Pick<SnapshotMetadata, 'lastBlockCommitHash'> = { ...this.getBlockchainInfo(), ...(this.commitHash.length > 0 ? { lastBlockCommitHash: this.commitHash } : {}) };
     return exportSnapshot(this.channelId, this.store, info, dir, extra);
   }
 
@@ -328,7 +328,7 @@ export class KvLedger implements Ledger {
    * A prune's bootstrap with the commit hash of its block, read from the block before it goes: a
    * ledger pruned through its newest block reopens with it, as one created from the snapshot would.
    */
-  private withCommitHash(bootstrap: SnapshotBootstrap): SnapshotBootstrap & SnapshotCommitHash {
+  private withCommitHash(bootstrap: SnapshotBootstrap): SnapshotBootstrap {
     const block = this.getBlockByNumber(bootstrap.lastBlockNumber);
     const commitHash = block === undefined ? new Uint8Array(0) : storedCommitHash(this.channelId, block);
     return { ...bootstrap, ...(commitHash.length > 0 ? { lastBlockCommitHash: commitHash } : {}) };

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LedgerError } from '../errors';
 import { fsyncPath } from '../node/durable-files';
-import type { SnapshotCommitHash } from './commit-hash';
 import type { BlockchainInfo } from './ledger';
 import type { ChannelLedgerStore } from './ledger-store-provider';
 import type { ExtraSnapshotFile, SnapshotExport, SnapshotMetadata } from './snapshot';
@@ -52,7 +51,7 @@ async function writeSynced(file: string, bytes: Uint8Array | string): Promise<vo
  * files and the two metadata files (0444, each fsynced), syncs the directory and renames it to `dir`.
  * A failure removes the temp directory; one a crash left is removed by the next export to `dir`.
  */
-export function exportSnapshot(channelId: string, store: ChannelLedgerStore, info: BlockchainInfo & SnapshotCommitHash, dir: string, extra: readonly ExtraSnapshotFile[]): SnapshotExport {
+export function exportSnapshot(channelId: string, store: ChannelLedgerStore, info: BlockchainInfo & Pick<SnapshotMetadata, 'lastBlockCommitHash'>, dir: string, extra: readonly ExtraSnapshotFile[]): SnapshotExport {
   const target = path.resolve(dir);
   if (fs.existsSync(target)) throw new LedgerError('LEDGER_SNAPSHOT_EXISTS', `channel ${channelId}: snapshot directory ${target} already exists`, { channelId, dir: target });
   if (info.height === 0) throw new LedgerError('LEDGER_SNAPSHOT_EMPTY', `channel ${channelId}: the ledger has no block to snapshot`, { channelId });
@@ -73,7 +72,7 @@ export function exportSnapshot(channelId: string, store: ChannelLedgerStore, inf
     fs.rmSync(temp, { recursive: true, force: true });
     throw e;
   }
-  const done = (async (): Promise<SnapshotMetadata & SnapshotCommitHash> => {
+  const done = (async (): Promise<SnapshotMetadata> => {
     try {
       const fileHashes = new Map(await stored.done);
       for (const f of extra) {

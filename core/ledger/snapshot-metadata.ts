@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { badSnapshot } from './snapshot-format';
 import { validateChannelId } from './ledger-keys';
-import type { SnapshotCommitHash } from './commit-hash';
 import type { SnapshotMetadata } from './snapshot';
 
 /** Fabric's `SnapshotSignableMetadataFileName` / `snapshotAdditionalMetadataFileName` (`core/ledger/kvledger/snapshot.go`). */
@@ -86,7 +85,7 @@ function readJsonObject(dir: string, name: string): { raw: Buffer; json: Record<
  * `last_block_commit_hash`: absent or "" (a ledger that kept none, and snapshots written before
  * Weft kept one) gives none, as Fabric's `hex.DecodeString("")` does.
  */
-function commitHashField(file: string, json: Record<string, unknown>): SnapshotCommitHash {
+function commitHashField(file: string, json: Record<string, unknown>): Pick<SnapshotMetadata, 'lastBlockCommitHash'> {
   const field = 'last_block_commit_hash';
   if (json[field] === undefined || json[field] === '') return {};
   return { lastBlockCommitHash: hexField(file, json, field, 32) };
@@ -105,7 +104,7 @@ function hexField(file: string, json: Record<string, unknown>, field: string, le
  * file names, and `snapshot_hash` equal to the SHA-256 of the signable file as written. Does not
  * read the data files (see {@link verifySnapshotFiles}). Throws `LEDGER_BAD_SNAPSHOT` naming the file.
  */
-export function readSnapshotMetadata(dir: string): SnapshotMetadata & SnapshotCommitHash {
+export function readSnapshotMetadata(dir: string): SnapshotMetadata {
   const F = SNAPSHOT_SIGNABLE_METADATA_FILE;
   const { raw, json } = readJsonObject(dir, F);
   const channelName = json.channel_name;
@@ -151,7 +150,7 @@ export async function hashFile(file: string): Promise<Uint8Array> {
  * {@link readSnapshotMetadata}, then re-hashes every data file it lists (streaming); throws
  * `LEDGER_BAD_SNAPSHOT` naming a file that is missing or whose hash differs.
  */
-export async function verifySnapshotFiles(dir: string): Promise<SnapshotMetadata & SnapshotCommitHash> {
+export async function verifySnapshotFiles(dir: string): Promise<SnapshotMetadata> {
   const metadata = readSnapshotMetadata(dir);
   for (const [name, expected] of metadata.fileHashes) {
     let actual: Uint8Array;

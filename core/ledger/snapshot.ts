@@ -21,6 +21,8 @@ export interface SnapshotMetadata {
   readonly stateDbType: string;
   /** SHA-256 of `_snapshot_signable_metadata.json` as written. */
   readonly snapshotHash: Uint8Array;
+  /** `last_block_commit_hash` (see `commit-hash.ts`); absent when the exporting ledger kept none. */
+  readonly lastBlockCommitHash?: Uint8Array;
 }
 
 /** A data file the caller adds to a snapshot (the peer's collection config history), hashed into the metadata like the ledger's own. */
@@ -49,6 +51,8 @@ export interface SnapshotBootstrap {
   readonly lastBlockHash: Uint8Array;
   readonly previousBlockHash: Uint8Array;
   readonly snapshotHash: Uint8Array;
+  /** The snapshot's `last_block_commit_hash`, from which the ledger's chain of commit hashes goes on; absent when it had none. */
+  readonly lastBlockCommitHash?: Uint8Array;
 }
 
 /** Fabric keeps the newest channel config in state under this namespace and key (`core/peer/configtx_processor.go`); a snapshot carries it there. */

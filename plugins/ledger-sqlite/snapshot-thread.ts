@@ -20,7 +20,6 @@ import {
   TXIDS_METADATA_FILE,
 } from '../../core/ledger/snapshot-format';
 import { readConfigHistoryFiles, SNAPSHOT_CONFIG_HISTORY_KEY, SNAPSHOT_CONFIG_HISTORY_NAMESPACE, storedConfigHistory } from '../../core/ledger/snapshot-config-history';
-import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
 import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import { initSchema } from './sqlite-schema';
 
@@ -36,7 +35,7 @@ export interface StoredBootstrap {
 }
 
 /** The record of `bootstrap` (a snapshot's metadata is one too). */
-export function storedBootstrapOf(bootstrap: SnapshotBootstrap & SnapshotCommitHash): StoredBootstrap {
+export function storedBootstrapOf(bootstrap: SnapshotBootstrap): StoredBootstrap {
   const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
   const commitHash = bootstrap.lastBlockCommitHash;
   return {
@@ -49,7 +48,7 @@ export function storedBootstrapOf(bootstrap: SnapshotBootstrap & SnapshotCommitH
 }
 
 /** {@link storedBootstrapOf} read back. */
-export function bootstrapOfStored(b: StoredBootstrap): SnapshotBootstrap & SnapshotCommitHash {
+export function bootstrapOfStored(b: StoredBootstrap): SnapshotBootstrap {
   const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
   return {
     lastBlockNumber: b.lastBlockNumber,

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { LedgerError, type WeftError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/ledger/history-store';
 import type { BlockCommit, ChannelLedgerStore, OldPvtCommit, OnlinePruneOptions, StoreCommitSeconds, StoreOnlinePruneResult, StorePruneResult, StoreSnapshotExport } from '../../core/ledger/ledger-store-provider';
-import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
 import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import type { StoredPvtCollection } from '../../core/ledger/private-data';
 import type { OldPvtCollection } from '../../core/ledger/pvt-reconcile';
@@ -126,13 +125,13 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     return exportInWorker(this.blocksDb.name, this.stateDb.name, dir, height);
   }
 
-  bootstrap(): (SnapshotBootstrap & SnapshotCommitHash) | undefined {
+  bootstrap(): SnapshotBootstrap | undefined {
     this.checkOpen();
     const b = readBootstrap(this.blocksDb);
     return b === undefined ? undefined : bootstrapOfStored(b);
   }
 
-  pruneBlocks(bootstrap: SnapshotBootstrap & SnapshotCommitHash, options: { readonly vacuum: boolean }): StorePruneResult {
+  pruneBlocks(bootstrap: SnapshotBootstrap, options: { readonly vacuum: boolean }): StorePruneResult {
     this.checkPruneStart(bootstrap);
     const file = this.blocksDb.name;
     const bytesBefore = fileBytes(file) + fileBytes(this.stateDb.name);
@@ -153,7 +152,7 @@ export class SqliteChannelStore implements ChannelLedgerStore {
     return { blocksRemoved, bytesBefore, bytesAfter: fileBytes(file) + fileBytes(this.stateDb.name) };
   }
 
-  async pruneBlocksOnline(bootstrap: SnapshotBootstrap & SnapshotCommitHash, options: OnlinePruneOptions): Promise<StoreOnlinePruneResult> {
+  async pruneBlocksOnline(bootstrap: SnapshotBootstrap, options: OnlinePruneOptions): Promise<StoreOnlinePruneResult> {
     this.checkPruneStart(bootstrap);
     const bytesBefore = fileBytes(this.blocksDb.name) + fileBytes(this.stateDb.name);
     const what = `prune of channel ${this.channelId} through block ${bootstrap.lastBlockNumber}`;

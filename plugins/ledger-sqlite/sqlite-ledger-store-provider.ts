@@ -5,7 +5,6 @@ import { LedgerError } from '../../core/errors';
 import { fsyncPath, replaceFile } from '../../core/node/durable-files';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
-import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
 import type { SnapshotMetadata } from '../../core/ledger/snapshot';
 import { BackgroundWriteback, NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
@@ -205,7 +204,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     fs.rmSync(this.pausedFile(channelId), { force: true });
   }
 
-  async importSnapshot(snapshotDir: string, metadata: SnapshotMetadata & SnapshotCommitHash, onProgress?: (loaded: number) => void): Promise<void> {
+  async importSnapshot(snapshotDir: string, metadata: SnapshotMetadata, onProgress?: (loaded: number) => void): Promise<void> {
     const channelId = metadata.channelName;
     this.checkNotOpen(channelId);
     if (this.exists(channelId)) throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });

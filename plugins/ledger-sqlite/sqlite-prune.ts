@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { LedgerError } from '../../core/errors';
-import type { SnapshotCommitHash } from '../../core/ledger/commit-hash';
 import type { SnapshotBootstrap } from '../../core/ledger/snapshot';
 import { BOOTSTRAP_META, readBootstrap, SNAPSHOT_TX_CODE, SNAPSHOT_TX_NUM, storedBootstrapOf } from './snapshot-thread';
 
@@ -18,7 +17,7 @@ import { BOOTSTRAP_META, readBootstrap, SNAPSHOT_TX_CODE, SNAPSHOT_TX_NUM, store
  *   replay of its block knows the peer held it; with the block gone there is no replay, so it goes.
  * - The bootstrap record is written last: with it the ledger starts after the snapshot's block.
  */
-export function pruneBlockFile(db: Database.Database, bootstrap: SnapshotBootstrap & SnapshotCommitHash): number {
+export function pruneBlockFile(db: Database.Database, bootstrap: SnapshotBootstrap): number {
   const last = bootstrap.lastBlockNumber;
   const removed = db.prepare('DELETE FROM blocks WHERE num <= ?').run(last).changes;
   db.prepare('UPDATE txids SET block_num = ?, tx_num = ?, code = ? WHERE block_num <= ?').run(last, SNAPSHOT_TX_NUM, SNAPSHOT_TX_CODE, last);
@@ -73,7 +72,7 @@ export function vacuumFile(db: Database.Database): void {
  * through its block for every reader, whatever blocks at or below it are still on disk; the steps
  * after ({@link repointTxids}, {@link deleteBlockRange}) only remove what no reader asks for any more.
  */
-export function writeBootstrap(db: Database.Database, bootstrap: SnapshotBootstrap & SnapshotCommitHash): void {
+export function writeBootstrap(db: Database.Database, bootstrap: SnapshotBootstrap): void {
   db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)').run(BOOTSTRAP_META, JSON.stringify(storedBootstrapOf(bootstrap)));
 }
 
