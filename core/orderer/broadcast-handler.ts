@@ -2,6 +2,7 @@ import { Status } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import type { Logger } from 'pino';
 import { OrdererError, wireErrorText } from '../errors';
 import { DefaultProtocolLimits } from '../protocol/bounded-decode';
+import { bytesEqual } from '../protocol/bytes';
 import { envelopeSignedData, parseEnvelope } from '../protocol/envelope';
 import { IngressErrorCode, statusOf, type StatusCode } from './broadcast-status';
 import type { BroadcastObserver, BroadcastTracker } from './broadcast-metrics';
@@ -18,8 +19,17 @@ export interface BroadcastResult {
 export interface BroadcastHandlerOptions {
   /** Largest envelope accepted before any parsing (the gRPC receive limit is the outer bound). */
   readonly maxEnvelopeBytes: number;
-  /** Recent transaction ids remembered per channel to reject replays. */
+  /** Recent transaction ids remembered per channel, so that an envelope broadcast again is not ordered twice. */
   readonly replayWindow: number;
+}
+
+/**
+ * A transaction id this orderer took recently: the signature of the envelope that carried it, and
+ * whether the chain took that envelope (pending while it is being ordered; true once it was).
+ */
+interface RecentTx {
+  readonly signature: Uint8Array;
+  ordered: Promise<boolean> | true;
 }
 
 /**
@@ -28,7 +38,7 @@ export interface BroadcastHandlerOptions {
  * once the chain has made the envelope durable. Transport-agnostic: the gRPC service feeds it bytes.
  */
 export class BroadcastHandler {
-  private readonly recentTxIds = new Map<string, Map<string, true>>();
+  private readonly recentTxIds = new Map<string, Map<string, RecentTx>>();
 
   constructor(
     private readonly registrar: Registrar,
@@ -64,7 +74,7 @@ export class BroadcastHandler {
     markSubmitted: () => void,
     tracker: BroadcastTracker | undefined,
   ): Promise<BroadcastResult & { channel: string; headerType: number | undefined }> {
-    let reserved: { channel: string; txId: string } | undefined;
+    let settleTxId: ((ordered: boolean) => void) | undefined;
     let channel = '';
     let headerType: number | undefined;
     try {
@@ -83,8 +93,13 @@ export class BroadcastHandler {
       tracker?.enter('validate');
       const message = entry.support.processor.process(parsed);
       if (message.txId.length > 0) {
-        this.reserveTxId(channelId, message.txId);
-        reserved = { channel: channelId, txId: message.txId };
+        const reservation = await this.reserveTxId(channelId, message.txId, parsed.signature, message.kind);
+        if (reservation === 'ordered before') {
+          this.logger.debug({ channel, txId: message.txId }, 'envelope broadcast again: answered as its first broadcast, not ordered twice');
+          markSubmitted();
+          return { status: Status.SUCCESS, info: '', channel, headerType };
+        }
+        settleTxId = reservation;
       }
       // Fabric asks the consenter (WaitReady) only for a message that passed every check, so a bad
       // message is refused for what it is even while the chain cannot take any. Should the config
@@ -99,10 +114,11 @@ export class BroadcastHandler {
       const ordered = message.kind === 'normal' ? entry.chain.order(message.env, message.configSeq) : entry.chain.configure(message.config, message.configSeq);
       markSubmitted();
       await ordered;
-      reserved = undefined;
+      settleTxId?.(true);
+      settleTxId = undefined;
       return { status: Status.SUCCESS, info: '', channel, headerType };
     } catch (err) {
-      if (reserved !== undefined) this.recentTxIds.get(reserved.channel)?.delete(reserved.txId);
+      settleTxId?.(false);
       const status = statusOf(err);
       if (status === Status.INTERNAL_SERVER_ERROR) this.logger.error({ err }, 'broadcast failed unexpectedly');
       // Fabric's broadcast handler warns of every message it rejects ("Rejecting broadcast of … message").
@@ -127,19 +143,50 @@ export class BroadcastHandler {
     }
   }
 
-  private reserveTxId(channelId: string, txId: string): void {
+  /**
+   * Takes a transaction id for an envelope about to be ordered; returns how to settle it, or
+   * undefined when another envelope holds the id.
+   *
+   * Fabric's orderer orders every envelope it is sent; one broadcast twice is answered SUCCESS twice
+   * and the peers mark the second copy DUPLICATE_TXID. A client that lost the answer to its submit and
+   * sends it again thus learns it was taken. Weft gives the same answer to the same envelope (same
+   * signature: it was verified over this payload) without ordering it again, once the first copy is
+   * ordered; should the first be refused after this point, the copy is ordered in its place. A
+   * different envelope with a taken id (the client signed it anew) is ordered, as Fabric does. A
+   * config update sent again is refused: Fabric's orderer refuses it too, as its read set no longer
+   * matches the channel's config.
+   */
+  private async reserveTxId(
+    channelId: string,
+    txId: string,
+    signature: Uint8Array,
+    kind: 'normal' | 'config',
+  ): Promise<((ordered: boolean) => void) | 'ordered before' | undefined> {
     let seen = this.recentTxIds.get(channelId);
     if (seen === undefined) {
       seen = new Map();
       this.recentTxIds.set(channelId, seen);
     }
-    if (seen.has(txId)) {
-      throw new OrdererError(IngressErrorCode.BadRequest, `duplicate transaction id ${txId}: this envelope was already broadcast (replay)`, {
-        txId,
-      });
+    for (;;) {
+      const earlier = seen.get(txId);
+      if (earlier === undefined) break;
+      if (kind === 'config') {
+        throw new OrdererError(IngressErrorCode.BadRequest, `duplicate transaction id ${txId}: this config update was already broadcast`, { txId });
+      }
+      if (!bytesEqual(earlier.signature, signature)) return undefined;
+      if (await earlier.ordered) return 'ordered before';
+      // The first copy was refused after it took the id (and gave it back): this one goes in its place.
     }
-    seen.set(txId, true);
+    let settle!: (ordered: boolean) => void;
+    const recent: RecentTx = { signature: Uint8Array.from(signature), ordered: new Promise<boolean>((resolve) => (settle = resolve)) };
+    seen.set(txId, recent);
     if (seen.size > this.options.replayWindow) seen.delete(seen.keys().next().value as string);
+    const taken = seen;
+    return (ordered) => {
+      if (ordered) recent.ordered = true;
+      else if (taken.get(txId) === recent) taken.delete(txId);
+      settle(ordered);
+    };
   }
 }
 

@@ -12,6 +12,7 @@ import { loadMspConfig, loadSigningIdentity, TestOrg, type TestIdentity } from '
 import {
   abClient,
   adminRequest,
+  batchSizeUpdate,
   broadcast,
   clientSigner,
   clientTlsCertHash,
@@ -20,6 +21,7 @@ import {
   fetchBlock,
   generateMaterial,
   genesisBlock,
+  ordererAdminSigner,
   seekEnvelope,
   testIdentitySigner,
   tmpDir,
@@ -126,12 +128,48 @@ describe('Broadcast over gRPC with TLS: ingress checks and statuses', () => {
     expect((await one(unsigned)).status).toBe(Status.FORBIDDEN);
   });
 
-  it('answers BAD_REQUEST to a replayed envelope', async () => {
-    const env = txEnvelope(clientSigner(m), 'ch1');
-    expect((await one(env)).status).toBe(Status.SUCCESS);
-    const replay = await one(env);
-    expect(replay.status).toBe(Status.BAD_REQUEST);
-    expect(replay.info).toMatch(/duplicate transaction id/);
+  /** How often each of `txIds` was ordered, once `marker` (broadcast after them) is in a block. */
+  async function timesOrdered(txIds: readonly string[], marker: Uint8Array): Promise<number[]> {
+    const signer = clientSigner(m);
+    expect((await one(marker)).status).toBe(Status.SUCCESS);
+    const request = seekEnvelope(signer, 'ch1', 'oldest', 'max', 'block', false, { tlsCertHash: clientTlsCertHash(m) });
+    const markerTxId = envelopeTxId(marker);
+    const out = await deliver(client, request, undefined, (ids) => ids.flat().includes(markerTxId));
+    return txIds.map((t) => out.txIds.flat().filter((id) => id === t).length);
+  }
+
+  it('answers SUCCESS to an envelope broadcast again, as Fabric, and orders it once', async () => {
+    const signer = clientSigner(m);
+    const env = txEnvelope(signer, 'ch1');
+    expect(await one(env)).toEqual({ status: Status.SUCCESS, info: '' });
+    // A client that lost the first answer sends it again, later on another stream, and twice at once.
+    expect(await one(env)).toEqual({ status: Status.SUCCESS, info: '' });
+    const [a, b] = await Promise.all([one(env), one(env)]);
+    expect([a, b]).toEqual([{ status: Status.SUCCESS, info: '' }, { status: Status.SUCCESS, info: '' }]);
+    // Both copies on one stream before the first was answered.
+    const fresh = txEnvelope(signer, 'ch1');
+    expect(await broadcast(client, [fresh, fresh])).toEqual([{ status: Status.SUCCESS, info: '' }, { status: Status.SUCCESS, info: '' }]);
+    expect(await timesOrdered([envelopeTxId(env), envelopeTxId(fresh)], txEnvelope(signer, 'ch1'))).toEqual([1, 1]);
+  });
+
+  it('orders an envelope signed anew for a transaction id it has ordered, as Fabric (the peers mark it DUPLICATE_TXID)', async () => {
+    const signer = clientSigner(m);
+    const sent = txEnvelope(signer, 'ch1');
+    const { payload } = goEnvelope(sent);
+    const resigned = cat(len(1, payload), len(2, signer.sign(payload)));
+    expect(Buffer.from(resigned)).not.toEqual(Buffer.from(sent));
+    expect(await broadcast(client, [sent, resigned])).toEqual([{ status: Status.SUCCESS, info: '' }, { status: Status.SUCCESS, info: '' }]);
+    expect(await timesOrdered([envelopeTxId(sent)], txEnvelope(signer, 'ch1'))).toEqual([2]);
+  });
+
+  it('refuses a config update broadcast again, as Fabric', async () => {
+    const admin = ordererAdminSigner(m);
+    const update = batchSizeUpdate('ch1', { maxMessageCount: 10, absoluteMaxBytes: 64 * 1024, preferredMaxBytes: 32 * 1024 }, [admin], admin);
+    const [first, again] = await broadcast(client, [update, update]);
+    expect(first).toEqual({ status: Status.SUCCESS, info: '' });
+    // Refused by the replay check, or, once the first is applied, by the stale read set: BAD_REQUEST either way.
+    expect(again!.status).toBe(Status.BAD_REQUEST);
+    expect((await one(update)).status).toBe(Status.BAD_REQUEST);
   });
 
   it('keeps serving after bad input: answers in order on one stream, then delivers the good ones', async () => {

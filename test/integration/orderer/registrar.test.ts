@@ -5,6 +5,7 @@ import { ConfigGroup } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { OrdererError } from '../../../core/errors';
 import { NodeLogging } from '../../../core/node/logger';
 import { BroadcastHandler, defaultBroadcastOptions } from '../../../core/orderer/broadcast-handler';
+import { IngressErrorCode } from '../../../core/orderer/broadcast-status';
 import { Registrar } from '../../../core/orderer/registrar';
 import { SignaturePrecheck } from '../../../core/orderer/signature-precheck';
 import { blockHeaderHash, parseBlock } from '../../../core/protocol/block';
@@ -176,5 +177,34 @@ describe('orderer registrar', () => {
     expect(await answer(txEnvelope(stranger, 'halted'))).toBe(Status.FORBIDDEN);
     const good = await handler.handle(txEnvelope(clientSigner(m), 'halted')).result;
     expect(good).toEqual({ status: Status.SERVICE_UNAVAILABLE, info: expect.stringMatching(/^channel halted is not serving: chain halted was halted/) });
+  });
+
+  it('orders an envelope sent again in place of its first copy when the chain refused that one', async () => {
+    registrar.join(genesisBlock(m, 'again', { batchSize: { maxMessageCount: 10, absoluteMaxBytes: 4096, preferredMaxBytes: 2048 } }));
+    const handler = new BroadcastHandler(registrar, defaultBroadcastOptions, logging.logger('orderer.common.broadcast'));
+    const chain = registrar.require('again').chain;
+    const order = jest.spyOn(chain, 'order');
+    const env = txEnvelope(clientSigner(m), 'again');
+
+    // Refused after it took its transaction id: a second copy is not answered "ordered before".
+    order.mockRejectedValueOnce(new OrdererError(IngressErrorCode.Unavailable, 'the chain refused it'));
+    expect((await handler.handle(env).result).status).toBe(Status.SERVICE_UNAVAILABLE);
+    expect(await handler.handle(env).result).toEqual({ status: Status.SUCCESS, info: '' });
+    expect(order).toHaveBeenCalledTimes(2);
+
+    // A copy that arrives while the first is being ordered waits for it, and goes in its place when it fails.
+    const other = txEnvelope(clientSigner(m), 'again');
+    let fail!: (err: Error) => void;
+    order.mockImplementationOnce(() => new Promise<void>((_resolve, reject) => (fail = reject)));
+    const first = handler.handle(other).result;
+    while (order.mock.calls.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    const copy = handler.handle(other).result;
+    // The copy needs only microtasks to reach its wait for the first.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).toHaveBeenCalledTimes(3);
+    fail(new OrdererError(IngressErrorCode.Unavailable, 'the chain refused it'));
+    expect((await first).status).toBe(Status.SERVICE_UNAVAILABLE);
+    expect(await copy).toEqual({ status: Status.SUCCESS, info: '' });
+    expect(order).toHaveBeenCalledTimes(4);
   });
 });

@@ -3,7 +3,7 @@ import { type Gateway, GatewayError, connect, hash, signers } from '@hyperledger
 import { Block, HeaderType } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { SeekInfo, SeekNewest, SeekOldest, SeekPosition, SeekSpecified } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { DeliverResponse } from '@hyperledger/fabric-protos/lib/peer/events_pb';
-import { buildEnvelope } from '../../../core/protocol/envelope';
+import { buildEnvelope, parseEnvelope } from '../../../core/protocol/envelope';
 import { buildProposal, signProposal } from '../../../core/protocol/proposal';
 import { parseProposalResponse } from '../../../core/protocol/proposal-response';
 import { decodeEndorseFrame, encodeEndorseFrame } from '../../../core/peer/grpc/endorse-stream-frame';
@@ -98,6 +98,19 @@ describe('a 2-org Weft network in one process (orderer + two peers, TLS, MAJORIT
     await eventually(() => expect(peers[1].height(CHANNEL)).toBe(peers[0].height(CHANNEL)));
     const other = gateways[3].getNetwork(CHANNEL).getContract('kv');
     expect(utf8.decode(await other.evaluateTransaction('Get', 'big'))).toBe(big);
+  }, 60_000);
+
+  it('tells a client that submits its transaction again (its answer lost) that it was taken, and commits it once', async () => {
+    const network = gateways[2].getNetwork(CHANNEL);
+    const endorsed = await network.getContract('kv').newProposal('Put', { arguments: ['again', '1'] }).endorse();
+    const first = await endorsed.submit();
+    const again = await endorsed.submit();
+    const status = await first.getStatus();
+    expect(status).toMatchObject({ successful: true, code: TxValidationCode.VALID });
+    expect(await again.getStatus()).toEqual(status);
+    const block = Block.deserializeBinary(await network.getContract('qscc').evaluateTransaction('GetBlockByTxID', CHANNEL, first.getTransactionId()));
+    const txIds = block.getData()!.getDataList_asU8().map((env) => parseEnvelope(env).channelHeader.txId);
+    expect(txIds.filter((id) => id === first.getTransactionId())).toHaveLength(1);
   }, 60_000);
 
   it('returns a chaincode error message verbatim in the Gateway error details', async () => {
