@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError, WeftError } from '../../core/errors';
 import { fsyncPath } from '../../core/node/durable-files';
+import { toHex } from '../../core/protocol/bytes';
 import {
   compareTxIds,
   badSnapshot,
@@ -36,14 +37,13 @@ export interface StoredBootstrap {
 
 /** The record of `bootstrap` (a snapshot's metadata is one too). */
 export function storedBootstrapOf(bootstrap: SnapshotBootstrap): StoredBootstrap {
-  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
   const commitHash = bootstrap.lastBlockCommitHash;
   return {
     lastBlockNumber: bootstrap.lastBlockNumber,
-    lastBlockHash: hex(bootstrap.lastBlockHash),
-    previousBlockHash: hex(bootstrap.previousBlockHash),
-    snapshotHash: hex(bootstrap.snapshotHash),
-    ...(commitHash === undefined || commitHash.length === 0 ? {} : { lastBlockCommitHash: hex(commitHash) }),
+    lastBlockHash: toHex(bootstrap.lastBlockHash),
+    previousBlockHash: toHex(bootstrap.previousBlockHash),
+    snapshotHash: toHex(bootstrap.snapshotHash),
+    ...(commitHash === undefined || commitHash.length === 0 ? {} : { lastBlockCommitHash: toHex(commitHash) }),
   };
 }
 
