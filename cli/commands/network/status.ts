@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { ORG_CA_RENEW_FLAG } from '../../../core/msp/crypto-material';
 import { WeftCommand } from '../../base-command';
 import { channelFlag } from '../../common-flags';
+import { capabilitiesText } from '../../services/network/channel-capabilities-status';
 import { type CertificateExpiry, EXPIRY_SOON_DAYS } from '../../services/network/certificate-expiry-report';
 import { networkStatus, type NetworkStatus } from '../../services/network/network-control';
 
@@ -14,9 +15,9 @@ function expiryText(c: CertificateExpiry | undefined, recover?: string): string 
 }
 
 export default class NetworkStatusCommand extends WeftCommand {
-  static override summary = 'Show each node (address, MSP, TLS root, operations, height, health), each user identity, and when their certificates and the CAs expire.';
+  static override summary = "Show each channel's capabilities, each node (address, MSP, TLS root, operations, height, health), each user identity, and when their certificates and the CAs expire.";
   static override description =
-    'With --json, prints everything a client application needs to connect: the channel (and all channels); every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path. ' +
+    'With --json, prints everything a client application needs to connect: the channel (and all channels); every orderer and peer with its address, MSP ID, TLS root certificate path, operations address and current height; every user with its MSP ID, certificate path and key path; each channel\'s capabilities (channel, orderer, application levels) as its latest config block on a running peer has them (as weft channel info reads them), else as network.yaml records them, and which it was. ' +
     `Each node and user also shows when the soonest of its certificates (enrollment, TLS) expires, and each org's CA and TLS CA theirs: flagged when within ${EXPIRY_SOON_DAYS} days or past (renew with weft network renew; an expired CA is recovered in place with weft network renew <dir> --org <org> --ca, an expired TLS CA with --tls-ca, both with --ca --tls-ca; when every CA expired, all at once with weft network renew <dir> --all-expired).`;
   static override examples = ['<%= config.bin %> network status ./net', '<%= config.bin %> network status ./net --json'];
   static override args = { dir: Args.string({ description: 'network directory', required: true }) };
@@ -27,6 +28,7 @@ export default class NetworkStatusCommand extends WeftCommand {
     const s = await networkStatus(args.dir, flags.channel);
     const others = s.channels.filter((c) => c !== s.channel);
     this.log(`network ${s.dir}: ${s.up ? 'up' : 'not (fully) up'}, channel ${s.channel}${others.length > 0 ? ` (also: ${others.join(', ')})` : ''}, TLS ${s.tls ? (s.mutualTls ? 'on, mutual' : 'on') : 'off (peers)'}`);
+    for (const c of s.capabilities) this.log(`  channel ${c.channel.padEnd(28)} ${capabilitiesText(c)}`);
     for (const n of [...s.orderers, ...s.peers]) {
       // A node on another host, or run from another org's directory, has no process here to see: only whether it answers.
       const state = !n.running ? (n.onThisMachine && n.keysHere ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';

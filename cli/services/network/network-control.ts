@@ -2,6 +2,7 @@ import { WeftError } from '../../../core/errors';
 import { loadPeerConfig } from '../../../core/peer/peer-config';
 import { PeerLedgerAdmin } from '../../../core/peer/peer-ledger-admin';
 import { OrdererAdminClient } from '../client/orderer-admin';
+import { channelCapabilitiesStatus, type ChannelCapabilitiesStatus } from './channel-capabilities-status';
 import { caExpiries, type CaExpiry, type CertificateExpiry, nodeCertificateFiles, soonestExpiry, userCertificateFiles } from './certificate-expiry-report';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
 import { joinEveryNode } from './network-channels';
@@ -213,6 +214,8 @@ export interface NetworkStatus {
   readonly channel: string;
   /** Every channel of the network, the default one first. */
   readonly channels: string[];
+  /** Each channel's capabilities, in `channels`' order, and where they were read (a running peer, else network.yaml). */
+  readonly capabilities: ChannelCapabilitiesStatus[];
   /** The orgs (MSP IDs) whose Admin keys this directory holds: all of them, or an export's. */
   readonly orgKeysHere: string[];
   readonly tls: boolean;
@@ -299,10 +302,12 @@ export async function networkStatus(dir: string, channel?: string): Promise<Netw
   const local = await hostsHere(layout);
   const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
   const peers = await Promise.all(layout.peers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
+  const capabilities = await channelCapabilitiesStatus(layout, new Set(peers.filter((p) => p.running).map((p) => p.id)));
   return {
     dir: layout.dir,
     channel: layout.spec.channel.name,
     channels: layout.channels().map((c) => c.name),
+    capabilities,
     orgKeysHere: [...(ordererAdminHere(layout) ? [layout.spec.ordererOrg.mspId] : []), ...orgsWithKeysHere(whole).map((o) => o.mspId)],
     tls: layout.spec.tls,
     mutualTls: layout.spec.mutualTls,

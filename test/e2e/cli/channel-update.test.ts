@@ -292,5 +292,10 @@ describe('weft channel update (2 orgs, real processes)', () => {
     const info = json(await runCli(['channel', 'info', net, '--json'])) as InfoCapabilities;
     expect(info.config.capabilities).toEqual({ channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_5'] });
     expect(channels()[0]!.capabilities).toEqual({ channel: 'V2_0', application: 'V2_5' });
+    // status reads each channel's from a running peer's latest config block, as channel info does.
+    expect((json(await runCli(['network', 'status', net, '--json'])) as { capabilities: unknown }).capabilities).toEqual([
+      { channel: 'mychannel', capabilities: { channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_5'] }, source: 'peer', node: 'peer0.org1.example.com' },
+      { channel: 'duo', capabilities: { channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_0'] }, source: 'peer', node: 'peer0.org1.example.com' },
+    ]);
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { DEFAULT_INIT_OPTIONS, initNetwork, specFromOptions } from '../../../../
 import { ConfigError, WeftError } from '../../../../core/errors';
 import { loadNetworkSpec, NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec } from '../../../../cli/services/network/network-spec';
 import { networkStatus } from '../../../../cli/services/network/network-control';
+import { capabilitiesText } from '../../../../cli/services/network/channel-capabilities-status';
 import { checkJoiningOrg, usedPortsOn } from '../../../../cli/services/network/new-org-spec';
 import { nodeHealthy, operationsEndpoint } from '../../../../cli/services/network/node-processes';
 import { openNetwork } from '../../../../cli/services/network/network-access';
@@ -96,6 +97,27 @@ describe('network.yaml operations ports: needed by the peers run from the direct
       const listed = status.peers.find((p) => p.mspId === 'Org3MSP')!;
       expect(listed).toMatchObject({ id: 'peer0.org3.example.com', keysHere: false, running: false, healthy: false });
       expect(listed.operationsAddress).toBeUndefined();
+    } finally {
+      write(raw);
+    }
+  });
+
+  it("network status gives each channel's capabilities; with no peer running, network.yaml's record, saying so", async () => {
+    write({ ...raw, channel: { ...raw.channel, capabilities: { channel: 'V2_0', application: 'V2_0' } }, otherChannels: [{ ...raw.channel, name: 'audit' }] });
+    try {
+      const status = await networkStatus(dir);
+      // Levels network.yaml leaves out are at Weft's defaults, as the genesis block was made.
+      expect(status.capabilities).toEqual([
+        { channel: 'mychannel', capabilities: { channel: ['V2_0'], orderer: ['V2_0'], application: ['V2_0'] }, source: 'network.yaml' },
+        { channel: 'audit', capabilities: { channel: ['V3_0'], orderer: ['V2_0'], application: ['V2_5'] }, source: 'network.yaml' },
+      ]);
+      expect(status.capabilities.map(capabilitiesText)).toEqual([
+        "channel V2_0, orderer V2_0, application V2_0 (network.yaml's record: no peer of it answered)",
+        "channel V3_0, orderer V2_0, application V2_5 (network.yaml's record: no peer of it answered)",
+      ]);
+      // A config block read live may name several capabilities at a level, or none (configtxgen by hand).
+      const live = { channel: 'audit', capabilities: { channel: ['V2_0', 'V1_4_3'], orderer: [], application: ['V2_5'] }, source: 'peer' as const, node: 'peer0.org1.example.com' };
+      expect(capabilitiesText(live)).toBe('channel V2_0+V1_4_3, orderer -, application V2_5 (config block on peer0.org1.example.com)');
     } finally {
       write(raw);
     }
