@@ -1,17 +1,16 @@
-import { sha256 } from '../../ledger/private-data';
 import type { Identity } from '../../msp/identity';
-import { toHex } from '../../protocol/bytes';
 
 /** Who put an entry in the transient store: a client, through this peer's endorsement, or a peer, by a push. */
 export type SenderKind = 'endorsed' | 'pushed';
 
 /**
- * The key an entry of the transient store is attributed to: `<mspId>:<hex SHA-256 of the
- * serialized identity>`, for a proposal's creator as for a pushing peer. Hashed so the store keeps
- * 64 characters per entry, not a certificate.
+ * The key an entry of the transient store is attributed to: `<mspId>:<identity id>` (the hex SHA-256
+ * of its sanitized certificate), for a proposal's creator as for a pushing peer. The id, not the
+ * serialized bytes: a certificate and its twin re-encoded with the other S of its signature are one
+ * identity, and must not get two shares of the store.
  */
-export function transientSender(identity: Pick<Identity, 'mspId' | 'serialized'>): string {
-  return `${identity.mspId}:${toHex(sha256(identity.serialized))}`;
+export function transientSender(identity: Pick<Identity, 'mspId' | 'id'>): string {
+  return `${identity.mspId}:${identity.id}`;
 }
 
 /** What one sender holds of one kind: its bytes, and its entries oldest first. */

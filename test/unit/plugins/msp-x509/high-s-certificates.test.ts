@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { MSPPrincipal, MSPRole, OrganizationUnit } from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb';
 import type { FabricMSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { MspErrorCode } from '../../../../core/msp/msp-error-code';
+import { transientSender } from '../../../../core/peer/privdata/transient-senders';
 import { DerReader, TAG } from '../../../../core/protocol/der-reader';
 import {
   CURVE_ORDERS,
@@ -158,6 +159,9 @@ describe("X509Msp and high-S certificate signatures, as Fabric 2.4.9's MSP (sani
     expect(low.satisfiesPrincipal(principal(MSPPrincipal.Classification.IDENTITY, high.serialized))).toBe(true);
     expect(high.satisfiesPrincipal(principal(MSPPrincipal.Classification.IDENTITY, low.serialized))).toBe(true);
     expect(other.satisfiesPrincipal(principal(MSPPrincipal.Classification.IDENTITY, high.serialized))).toBe(false);
+    // One sender to the transient store's quotas, whichever encoding a peer pushes with.
+    expect(transientSender(high)).toBe(transientSender(low));
+    expect(transientSender(other)).not.toBe(transientSender(low));
 
     // An admin listed (admincerts) in its high-S form is the admin its low-S form signs as.
     const admin = await org.issue('Admin', { role: 'client' });

@@ -190,8 +190,8 @@ describe('TransientStore fairness between senders', () => {
     }
   });
 
-  it('attributes an entry to the MSP and the SHA-256 of the serialized identity, not to the certificate itself', () => {
-    const sender = transientSender({ mspId: 'Org1MSP', serialized: Buffer.from('a certificate, long as certificates are') });
+  it('attributes an entry to the MSP and the identity id (a hash of the certificate), not to the certificate itself', () => {
+    const sender = transientSender({ mspId: 'Org1MSP', id: '6e0f6639ffdfbf404eb942ad2e391653a3fee700410633e765983e1e1b337ed8' });
     expect(sender).toBe('Org1MSP:6e0f6639ffdfbf404eb942ad2e391653a3fee700410633e765983e1e1b337ed8');
   });
 
