@@ -139,10 +139,17 @@ export interface OrgAuthority {
    * current certificate's public key, nothing written to `keystore/`; its TLS key is renewed as a file.
    * `notBefore` is the new certificates' start (default `now` less the clock-skew margin): the
    * whole-network recovery passes the old certificate's start, so the chain verifies against the
-   * expired root the channels still hold.
+   * expired root the channels still hold. `keepTlsKey` re-issues the TLS certificate for the key it
+   * has (the key file copied as it is): an etcdraft orderer whose channels name its TLS certificate
+   * and find it by that key, re-issued while no channel can be updated.
    * Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, `CERT_NOT_FROM_CA`.
    */
-  renewOrgMember(org: OrgFolderRef, memberDir: string, outDir: string, options?: { readonly notAfter?: Date; readonly now?: Date; readonly notBefore?: Date }): Promise<RenewedMember>;
+  renewOrgMember(
+    org: OrgFolderRef,
+    memberDir: string,
+    outDir: string,
+    options?: { readonly notAfter?: Date; readonly now?: Date; readonly notBefore?: Date; readonly keepTlsKey?: boolean },
+  ): Promise<RenewedMember>;
   /**
    * Re-issues the org's CA (`ca`) or TLS CA (`tlsca`) certificate for the same key, subject
    * and SKI, so every certificate it issued still chains to it, valid until `notAfter` (ten years

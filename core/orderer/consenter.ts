@@ -1,4 +1,5 @@
 import type { Block, Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
+import type { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import type { BatchSize, BlockCutter } from './block-cutter';
 
 /** The ordering parameters of a channel's current config that a consenter reads. */
@@ -16,6 +17,15 @@ export interface OrdererSharedConfig {
    * the raw enum value: Fabric does not validate it either.
    */
   readonly consensusState: number;
+}
+
+/** What a consenter's channel checks read of a channel config (the registrar's `ChannelConfig` is one). */
+export interface ConsenterChannelView {
+  readonly channelId: string;
+  readonly config: Config;
+  /** `common.Config` bytes of `config`. */
+  readonly configBytes: Uint8Array;
+  readonly orderer: OrdererSharedConfig;
 }
 
 /** Values of Fabric's `orderer.ConsensusType.State`. */
@@ -127,6 +137,20 @@ export interface Consenter {
    * consenter for it.
    */
   readonly consensusTypes: readonly string[];
+  /**
+   * Why this node cannot serve a channel configured as `config` (Fabric's etcdraft: metadata that
+   * does not decode, or a consenter set this node is not in, found by `serverTlsCert`, the PEM TLS
+   * certificate the orderer serves with now); undefined when it can. The registrar calls it before
+   * a join writes anything and before a stored channel opens, and refuses or fails the channel with
+   * the answer. Optional: without it every channel of the consenter's types is served.
+   */
+  channelProblem?(config: ConsenterChannelView, serverTlsCert: Uint8Array | undefined): string | undefined;
+  /**
+   * Fabric's `MetadataValidator.ValidateConsensusMetadata`: why a config update may not take the
+   * channel from `current` to `next` (consensus metadata this consenter refuses); undefined when it
+   * may. The message processor calls it for every config update, once `next` is otherwise valid.
+   */
+  configUpdateProblem?(current: ConsenterChannelView, next: ConsenterChannelView): string | undefined;
   handleChain(support: ConsenterSupport, metadata: Uint8Array | undefined): Chain;
 }
 export const Consenter = Symbol('Consenter');

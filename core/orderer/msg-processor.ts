@@ -9,7 +9,7 @@ import { headerTypeName } from '../protocol/header';
 import { configSuccessionProblem } from '../protocol/config-succession';
 import type { Signer } from '../protocol/signer';
 import { IngressErrorCode } from './broadcast-status';
-import { consensusTypeMigration } from './channel-config';
+import { consensusTypeMigration, type ChannelConfig } from './channel-config';
 import { buildChannelResources, type ChannelResources, type ResourceProviders } from './channel-resources';
 import { ConsensusState, type ProcessedConfig } from './consenter';
 import { envelopeBytes, rememberEnvelopeBytes } from './envelope-bytes';
@@ -34,6 +34,8 @@ export interface MsgProcessorOptions {
    * `General.Authentication.NoExpirationChecks`); default true.
    */
   readonly expirationChecks?: boolean;
+  /** The consenter's check of a config update's consensus metadata (`Consenter.configUpdateProblem`). */
+  readonly consensusUpdateProblem?: (current: ChannelConfig, next: ChannelConfig) => string | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export interface MsgProcessorOptions {
 export class MsgProcessor {
   private readonly now: () => Date;
   private readonly expirationChecks: boolean;
+  private readonly consensusUpdateProblem: MsgProcessorOptions['consensusUpdateProblem'];
 
   constructor(
     private readonly channelId: string,
@@ -59,6 +62,7 @@ export class MsgProcessor {
   ) {
     this.now = options.now ?? (() => new Date());
     this.expirationChecks = options.expirationChecks ?? true;
+    this.consensusUpdateProblem = options.consensusUpdateProblem;
   }
 
   /** Checks a broadcast message already parsed (channel found) and classifies it. */
@@ -233,6 +237,8 @@ export class MsgProcessor {
     }
     const succession = configSuccessionProblem(resources.config.config, next);
     if (succession !== undefined) throw badRequest(`${prefix}: config update is not compatible: ${succession}`);
+    const consensus = this.consensusUpdateProblem?.(resources.config, nextResources.config);
+    if (consensus !== undefined) throw badRequest(`${prefix}: consensus metadata update for channel config update is invalid: ${consensus}`);
     return { next, nextResources };
   }
 }

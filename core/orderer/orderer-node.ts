@@ -111,6 +111,7 @@ export class OrdererNode {
       ...(registry !== undefined && { metrics: new ChannelMetrics(registry) }),
       expirationChecks: !this.config.orderer.noExpirationChecks,
       channelListener: trustChannelClients(clientRoots),
+      ...(serverTls !== undefined && { serverTlsCert: () => serverTls.current().cert }),
     });
     this.registrar.start();
 

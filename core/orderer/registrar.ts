@@ -8,7 +8,7 @@ import type { ChannelBlockStore, LedgerStoreProvider } from '../ledger/ledger-st
 import { blockHeaderHash, getLastConfigIndex, parseBlock } from '../protocol/block';
 import type { Signer } from '../protocol/signer';
 import { consenterMetadataOf } from './block-writer';
-import { configOfBlock } from './channel-config';
+import { configOfBlock, type ChannelConfig } from './channel-config';
 import { timed, type ChannelMetrics } from './channel-metrics';
 import { SharedMsps } from '../msp/shared-msps';
 import { buildChannelResources, type ResourceProviders } from './channel-resources';
@@ -50,6 +50,8 @@ export interface RegistrarDeps {
   readonly metrics?: ChannelMetrics;
   /** False when the orderer is configured with `noExpirationChecks`: broadcast then ignores creators' expiry. Default true. */
   readonly expirationChecks?: boolean;
+  /** The PEM TLS certificate the orderer serves with now: how a consenter finds itself among a channel's consenters. */
+  readonly serverTlsCert?: () => Uint8Array;
   /** Told of every channel this orderer starts serving (at start or joined) and stops serving (removed). */
   readonly channelListener?: ChannelListener;
 }
@@ -172,7 +174,7 @@ export class Registrar {
     }
     // Validates MSPs, policies, orderer values and capabilities before anything is written.
     const resources = buildChannelResources(channelId, config, this.providers);
-    const problem = joinConfigProblem(config) ?? this.unservedConsensusType(resources.config.orderer.consensusType);
+    const problem = joinConfigProblem(config) ?? this.unservedChannel(resources.config);
     if (problem !== undefined) throw new OrdererError('ORDERER_BAD_JOIN_BLOCK', `channel ${channelId}: ${problem}`, { channel: channelId });
 
     const store = this.deps.ledgers.openBlocks(channelId);
@@ -260,12 +262,14 @@ export class Registrar {
       const lastConfig = lastConfigBlock(store, last);
       const { config } = configOfBlock(lastConfig);
       const resources = buildChannelResources(channelId, config, this.providers);
-      const unserved = this.unservedConsensusType(resources.config.orderer.consensusType);
+      const unserved = this.unservedChannel(resources.config);
       if (unserved !== undefined) throw new OrdererError('ORDERER_BAD_CONFIG', `cannot open channel ${channelId}: ${unserved}`, { channel: channelId });
       const dir = this.consenterDir(channelId);
       fs.mkdirSync(dir, { recursive: true });
+      const consenter = this.deps.consenter;
       const support = new ChannelSupport(channelId, store, resources, this.providers, this.deps.signer, dir, this.deps.logger, this.deps.metrics, {
         expirationChecks: this.deps.expirationChecks,
+        ...(consenter.configUpdateProblem !== undefined && { consensusUpdateProblem: consenter.configUpdateProblem.bind(consenter) }),
       });
       const chain = this.deps.consenter.handleChain(support, height > 1 ? consenterMetadataOf(last) : undefined);
       const closing = new AbortController();
@@ -279,11 +283,19 @@ export class Registrar {
     }
   }
 
-  /** Why this orderer's consenter cannot order a channel of `type` (Fabric: no consenter for it), or undefined. */
-  private unservedConsensusType(type: string): string | undefined {
-    const served = this.deps.consenter.consensusTypes;
-    if (served.includes(type)) return undefined;
-    return `/Channel/Orderer/ConsensusType names consensus type ${JSON.stringify(type)}, but this orderer's consenter orders ${served.map((t) => JSON.stringify(t)).join(', ')} only`;
+  /**
+   * Why this orderer's consenter cannot order a channel configured as `config`: a consensus type it
+   * lacks (Fabric: no consenter for it), or what its own check finds (e.g. not among the channel's
+   * consenters); undefined when it can.
+   */
+  private unservedChannel(config: ChannelConfig): string | undefined {
+    const consenter = this.deps.consenter;
+    const type = config.orderer.consensusType;
+    const served = consenter.consensusTypes;
+    if (!served.includes(type)) {
+      return `/Channel/Orderer/ConsensusType names consensus type ${JSON.stringify(type)}, but this orderer's consenter orders ${served.map((t) => JSON.stringify(t)).join(', ')} only`;
+    }
+    return consenter.channelProblem?.(config, this.deps.serverTlsCert?.());
   }
 
   private consenterDir(channelId: string): string {

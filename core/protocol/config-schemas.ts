@@ -75,6 +75,15 @@ export const SmartBftOptionsSchema: Schema = {
   },
 };
 
+/** `orderer.etcdraft.ConfigMetadata`: an etcdraft channel's `ConsensusType.metadata` (orderer/etcdraft/configuration.proto). */
+export const EtcdraftConfigMetadataSchema: Schema = {
+  name: 'orderer.etcdraft.ConfigMetadata',
+  fields: {
+    1: { kind: { name: 'orderer.etcdraft.Consenter', fields: { 1: string, 2: uint32, 3: bytes, 4: bytes } }, card: 'repeated' },
+    2: { kind: { name: 'orderer.etcdraft.Options', fields: { 1: string, 2: uint32, 3: uint32, 4: uint32, 5: uint32 } } },
+  },
+};
+
 // /Channel/Application values and org values.
 const APIResourceSchema: Schema = { name: 'protos.APIResource', fields: { 1: string } };
 export const ACLsSchema: Schema = { name: 'protos.ACLs', fields: { 1: { kind: APIResourceSchema, card: 'map' } } };

@@ -19,6 +19,7 @@ export * from './config-policies';
 export * from './channel-definition';
 export * from './bft-config';
 export * from './bft-config-rules';
+export * from './etcdraft-config';
 export * from './config-block';
 export * from './config-parse';
 export * from './config-succession';

@@ -3,7 +3,9 @@ import { NodeLogging, type Logger } from '../../core/node/logger';
 import { z } from 'zod';
 import { injectable } from '../../core/di';
 import { ConfigError } from '../../core/errors';
-import type { Chain, Consenter, ConsenterSupport } from '../../core/orderer/consenter';
+import type { Chain, Consenter, ConsenterChannelView, ConsenterSupport } from '../../core/orderer/consenter';
+import { ETCDRAFT_CONSENSUS_TYPE } from '../../core/protocol/etcdraft-config';
+import { etcdraftChannelProblem, etcdraftUpdateProblem } from './etcdraft-rules';
 import { SoloChain, decodeSoloMetadata } from './solo-chain';
 import { SoloWal } from './solo-wal';
 
@@ -39,11 +41,14 @@ const LOGGER = 'orderer.consensus.solo';
 
 /**
  * The single-node consenter: one process orders every channel it serves, with no fault
- * tolerance. For development and single-machine networks.
+ * tolerance. For development and single-machine networks. It orders `solo` channels, and
+ * `etcdraft` channels whose one consenter is this node (Fabric 3's replacement for solo, a
+ * single-node Raft, which decides alone as solo does and which Fabric 3 peers follow); their
+ * blocks are solo's, as no peer or follower reads Raft's block metadata.
  */
 @injectable()
 export class SoloConsenter implements Consenter {
-  readonly consensusTypes: readonly string[] = ['solo'];
+  readonly consensusTypes: readonly string[] = ['solo', ETCDRAFT_CONSENSUS_TYPE];
   private readonly options: SoloOptions;
   private readonly logging: NodeLogging;
   private readonly logger: Logger;
@@ -66,6 +71,14 @@ export class SoloConsenter implements Consenter {
       warned = true;
       this.logger.warn('orderer-solo is meant for development and single-machine use: it has no fault tolerance');
     }
+  }
+
+  channelProblem(config: ConsenterChannelView, serverTlsCert: Uint8Array | undefined): string | undefined {
+    return etcdraftChannelProblem(config, serverTlsCert);
+  }
+
+  configUpdateProblem(current: ConsenterChannelView, next: ConsenterChannelView): string | undefined {
+    return etcdraftUpdateProblem(current, next);
   }
 
   handleChain(support: ConsenterSupport, metadata: Uint8Array | undefined): Chain {

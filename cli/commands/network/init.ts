@@ -3,6 +3,7 @@ import { WeftCommand } from '../../base-command';
 import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag } from '../../common-flags';
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, type InitResult } from '../../services/network/network-init';
 import { isLoopbackHost } from '../../services/network/node-hosts';
+import { CONSENSUS_TYPES } from '../../services/network/network-spec';
 
 export default class NetworkInit extends WeftCommand {
   static override summary = 'Create a network directory: network.yaml, crypto material, node configs and genesis blocks.';
@@ -28,8 +29,13 @@ export default class NetworkInit extends WeftCommand {
     }),
     orgs: Flags.integer({ description: 'number of peer organizations', default: DEFAULT_INIT_OPTIONS.orgs, min: 1, max: 50 }),
     'peers-per-org': Flags.integer({ description: 'peers in each organization', default: DEFAULT_INIT_OPTIONS.peersPerOrg, min: 1, max: 20 }),
-    orderers: Flags.integer({ description: 'number of orderers (solo: exactly 1)', default: DEFAULT_INIT_OPTIONS.orderers, min: 1, max: 9 }),
-    consensus: Flags.string({ description: 'ordering service type', options: ['solo'], default: DEFAULT_INIT_OPTIONS.consensus }),
+    orderers: Flags.integer({ description: 'number of orderers (exactly 1: Weft orders alone)', default: DEFAULT_INIT_OPTIONS.orderers, min: 1, max: 9 }),
+    consensus: Flags.string({
+      description:
+        "how channels name their ordering: solo, or etcdraft (a one-consenter Raft, configtxgen's form: the only one of the two Fabric 3 peers follow), both ordered by the one orderer",
+      options: [...CONSENSUS_TYPES],
+      default: DEFAULT_INIT_OPTIONS.consensus,
+    }),
     channel: Flags.string({ description: 'application channel name', default: DEFAULT_INIT_OPTIONS.channel }),
     'batch-timeout': Flags.string({ description: 'BatchTimeout of the channel (Go duration)', default: DEFAULT_INIT_OPTIONS.batchTimeout }),
     'max-message-count': Flags.integer({ description: 'BatchSize.MaxMessageCount of the channel', default: DEFAULT_INIT_OPTIONS.maxMessageCount, min: 1 }),
@@ -65,7 +71,7 @@ export default class NetworkInit extends WeftCommand {
       orgs: flags.orgs,
       peersPerOrg: flags['peers-per-org'],
       orderers: flags.orderers,
-      consensus: flags.consensus as 'solo',
+      consensus: flags.consensus as (typeof CONSENSUS_TYPES)[number],
       channel: flags.channel,
       batchTimeout: flags['batch-timeout'],
       maxMessageCount: flags['max-message-count'],

@@ -105,6 +105,7 @@ export default class NetworkRenew extends WeftCommand {
     }
     const result = await renewMember(args.dir, { org: flags.org, node: flags.node, user: flags.user, days: flags.days, restart: flags.restart, revokeOld: flags['revoke-old'] }, (m) => this.progress(m));
     this.log(`${result.id} (${result.mspId}) renewed, serial ${result.enrollment.serialNumber}, valid until ${result.enrollment.notAfter}: ${result.enrollment.path}`);
+    for (const c of result.consenterUpdates ?? []) this.log(`channel ${c.channel}: its consenter is ${result.id}'s new TLS certificate${c.configBlock === undefined ? '' : ` (config block ${c.configBlock})`}`);
     if (result.restarted) this.log(`${result.id} restarted with its new certificates`);
     if (result.reloaded) this.log(`${result.id} reloaded its new certificates, no restart`);
     if (result.revoked !== undefined) this.log(`earlier certificate(s) ${result.revoked.serialNumbers.join(', ')} revoked on ${result.mspId}'s CRL number ${result.revoked.crlNumber}`);

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, WeftError } from '../../../core/errors';
 import { PAUSED_LEDGER } from '../../../core/peer/peer-error';
 import { buildConfigBlock, type ApplicationOrgDefinition } from '../../../core/protocol/config-block';
+import { ETCDRAFT_CONSENSUS_TYPE, etcdraftConfigMetadata } from '../../../core/protocol/etcdraft-config';
 import { resolveOrg } from '../chaincode/org-args';
 import { OrdererAdminClient } from '../client/orderer-admin';
 import { withPeerClient } from '../client/peer-client';
@@ -56,8 +57,22 @@ export function channelGenesisBlock(layout: NetworkLayout, channel: ChannelSpec,
       preferredMaxBytes: channel.preferredMaxBytes ?? DEFAULT_PREFERRED_MAX_BYTES,
     },
     batchTimeout: channel.batchTimeout,
-    consensusType: { type: spec.consensus },
+    consensusType: consensusTypeOf(layout),
   }).serializeBinary();
+}
+
+/**
+ * A channel's ConsensusType as configtxgen writes it for the network: `solo` bare, `etcdraft` with
+ * its one consenter, the orderer, as a profile names it (host, port, and its server TLS
+ * certificate file as both client and server certificate, as Fabric's test network does).
+ */
+function consensusTypeOf(layout: NetworkLayout): { type: string; metadata?: Uint8Array } {
+  if (layout.spec.consensus !== ETCDRAFT_CONSENSUS_TYPE) return { type: layout.spec.consensus };
+  const consenters = layout.spec.ordererOrg.orderers.map((o, i) => {
+    const tlsCert = fs.readFileSync(path.join(layout.orderers()[i]!.tlsDir, 'server.crt'));
+    return { host: o.host, port: o.port, clientTlsCert: tlsCert, serverTlsCert: tlsCert };
+  });
+  return { type: ETCDRAFT_CONSENSUS_TYPE, metadata: etcdraftConfigMetadata(consenters) };
 }
 
 /** network.yaml is the network's source of truth: replaced whole, never left half written. */

@@ -14,7 +14,7 @@ import { assertKeyAlgorithmFitsToken, DEFAULT_ORG_KEY_ALGORITHM, parseKeyAlgorit
 import { channelGenesisBlock, renderNetworkFile } from './network-channels';
 import { assertEd25519FitsCapabilities, capabilitiesOf, parseCapabilitiesFlag } from './channel-capabilities';
 import { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { CONSENSUS_TYPES, NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
 import { StagingDir } from './staging-dir';
 
@@ -24,7 +24,7 @@ export const InitOptions = z
     orgs: z.number().int().min(1).max(50),
     peersPerOrg: z.number().int().min(1).max(20),
     orderers: z.number().int().min(1).max(9),
-    consensus: z.enum(['solo']),
+    consensus: z.enum(CONSENSUS_TYPES),
     channel: z.string(),
     batchTimeout: z.string(),
     maxMessageCount: z.number().int().positive(),

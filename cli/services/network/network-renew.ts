@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
+import { ETCDRAFT_CONSENSUS_TYPE } from '../../../core/protocol/etcdraft-config';
 import type { RenewedMember } from '../../../core/msp/crypto-material';
 import { resolveOrg } from '../chaincode/org-args';
 import { memberKeyInToken } from '../client/cli-token';
@@ -12,7 +13,8 @@ import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
 import { runningPid, servesCurrentTlsCertificate, signalReload } from './node-processes';
 import { backupRunDir, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
-import { assertOrgAdminHere, mspOrgOf, resolveMspOrg } from './org-msp-channels';
+import { assertOrgAdminHere, mspOrgOf, resolveMspOrg, type ChannelUpdated } from './org-msp-channels';
+import { rotateConsenterCertificate } from './consenter-rotation';
 import { StagingDir } from './staging-dir';
 
 
@@ -61,6 +63,8 @@ export interface RenewResult {
   readonly restartNeeded: boolean;
   /** With `revokeOld`: the earlier certificates now on the CRL. */
   readonly revoked?: OldCertificatesRevoked;
+  /** An etcdraft orderer: the channels whose consenter certificate was updated to its new TLS certificate before it switched. */
+  readonly consenterUpdates?: ChannelUpdated[];
   /** Whether the signing key is in a PKCS#11 token: the enrollment certificate was re-issued for that same key, `keystore/` left empty. */
   readonly keyInToken: boolean;
 }
@@ -124,12 +128,21 @@ function userTarget(layout: NetworkLayout, options: RenewOptions): Target {
  * Issues a member's renewed folder into a staging copy of `memberDir` (`issue` writes it to the
  * folder it is given), then swaps that in: the live folder moves to
  * `backups/renew-<now>/<its path under the network directory>` and the copy takes its place, so a
- * reader sees the old folder or the new one; a failed swap puts the old one back.
+ * reader sees the old folder or the new one; a failed swap puts the old one back. `beforeSwap`, given
+ * the staging folder, runs between the two (an etcdraft orderer's channels told its new certificate);
+ * when it throws, nothing is swapped.
  */
-export async function renewInPlace(networkDir: string, memberDir: string, now: Date, issue: (outDir: string) => Promise<RenewedMember>): Promise<{ issued: RenewedMember; backupDir: string }> {
+export async function renewInPlace(
+  networkDir: string,
+  memberDir: string,
+  now: Date,
+  issue: (outDir: string) => Promise<RenewedMember>,
+  beforeSwap?: (outDir: string) => Promise<void>,
+): Promise<{ issued: RenewedMember; backupDir: string }> {
   const staging = new StagingDir(memberDir);
   try {
     const issued = await issue(staging.dir);
+    await beforeSwap?.(staging.dir);
     const backupDir = path.join(backupRunDir(networkDir, 'renew', now), path.relative(networkDir, memberDir));
     fs.mkdirSync(path.dirname(backupDir), { recursive: true, mode: 0o700 });
     fs.renameSync(memberDir, backupDir);
@@ -150,8 +163,10 @@ export async function renewInPlace(networkDir: string, memberDir: string, now: D
  * network init`. Re-issues its enrollment and TLS certificates from its org's CAs (same subject and
  * SANs, new keys 0600; a signing key in a PKCS#11 token is kept, see {@link memberKeyInToken}) into a staging copy of its folder, then swaps that in: the live folder moves
  * to `backups/` and the copy takes its place, so a reader sees the old folder or the new one. The
- * channel configs need no update: they trust the org's CAs, not the certificates (a solo orderer's
- * TLS certificate is not in them; an etcdraft consenter's would be). A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
+ * channel configs trust the org's CAs, not the certificates, with one exception: an etcdraft channel
+ * names its orderer's TLS certificate as its consenter, so for an orderer of an etcdraft network
+ * each channel is first updated to the new certificate ({@link rotateConsenterCertificate}), before
+ * the swap. A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
  * TLS certificate (it switches its signer, and a peer the client certificate it dials with, in the
  * same step); with `restart`, it is stopped and started again and waited for instead.
  */
@@ -175,8 +190,20 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
 
-  const { issued, backupDir } = await renewInPlace(layout.dir, target.memberDir, now, (outDir) =>
-    renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, outDir, { ...(notAfter === undefined ? {} : { notAfter }) }),
+  // An etcdraft channel names its orderer by TLS certificate: each channel learns the new one before the node switches to it.
+  const consenter = target.node?.kind === 'orderer' && layout.spec.consensus === ETCDRAFT_CONSENSUS_TYPE ? target.node : undefined;
+  let consenterUpdates: ChannelUpdated[] | undefined;
+  const { issued, backupDir } = await renewInPlace(
+    layout.dir,
+    target.memberDir,
+    now,
+    (outDir) => renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, outDir, { ...(notAfter === undefined ? {} : { notAfter }) }),
+    consenter === undefined
+      ? undefined
+      : async (outDir) => {
+          const tlsCert = (dir: string) => fs.readFileSync(path.join(dir, 'tls', 'server.crt'));
+          consenterUpdates = await rotateConsenterCertificate(layout, consenter, tlsCert(consenter.cryptoDir), tlsCert(outDir), progress);
+        },
   );
   progress(`${target.id}: new certificates from ${target.mspId}'s CA and TLS CA, valid until ${issued.enrollment.notAfter.toISOString()}; the old ones are in ${backupDir}`);
   if (keyInToken) progress(`${target.id}: its signing key is in a PKCS#11 token: the new enrollment certificate is for that same key (nothing written to keystore/)`);
@@ -218,6 +245,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
     restarted,
     reloaded,
     restartNeeded: running && !restarted && !reloaded,
+    ...(consenterUpdates !== undefined && { consenterUpdates }),
     ...(revoked !== undefined && { revoked }),
     keyInToken,
   };

@@ -123,6 +123,9 @@ export function batchBytesOf(size: { readonly absoluteMaxBytes: number; readonly
   };
 }
 
+/** The consensus types a network's channels may name (network.yaml `consensus`, `weft network init --consensus`). */
+export const CONSENSUS_TYPES = ['solo', 'etcdraft'] as const;
+
 /**
  * `network.yaml`, the single source of truth of a Weft network. `weft network init` writes it (with
  * comments); every other command reads it through {@link loadNetworkSpec}.
@@ -133,7 +136,11 @@ export const NetworkSpec = z
     tls: z.boolean().default(true),
     /** Mutual TLS: every node's gRPC endpoint takes only clients with a certificate of a network org's TLS CA. */
     mutualTls: z.boolean().default(false),
-    consensus: z.enum(['solo']).default('solo'),
+    /**
+     * How channels name their ordering: `solo`, or `etcdraft` (a one-consenter Raft, the channel
+     * form Fabric 3 peers follow), both ordered by the network's one orderer.
+     */
+    consensus: z.enum(CONSENSUS_TYPES).default('solo'),
     /** The default channel: made at `weft network up`, used by every command without `--channel`. */
     channel: ChannelSpec,
     /** Channels added by `weft channel create`, with the same orgs. */
@@ -171,8 +178,9 @@ export const NetworkSpec = z
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.mutualTls && !spec.tls) ctx.addIssue({ code: 'custom', path: ['mutualTls'], message: 'mutual TLS needs tls: true' });
-    if (spec.consensus === 'solo' && spec.ordererOrg.orderers.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['ordererOrg', 'orderers'], message: `solo consensus runs exactly one orderer, got ${spec.ordererOrg.orderers.length}` });
+    if (spec.ordererOrg.orderers.length !== 1) {
+      const alone = spec.consensus === 'solo' ? 'solo consensus runs' : "Weft's orderer orders alone, so etcdraft here is a one-consenter Raft with";
+      ctx.addIssue({ code: 'custom', path: ['ordererOrg', 'orderers'], message: `${alone} exactly one orderer, got ${spec.ordererOrg.orderers.length}` });
     }
     const names = new Set([spec.channel.name]);
     if (spec.channel.orgs !== undefined) ctx.addIssue({ code: 'custom', path: ['channel', 'orgs'], message: 'the default channel has every org; leave orgs out' });

@@ -235,7 +235,12 @@ function cappedNotAfter(ca: LoadedCa, wanted: Date, now: Date): Date {
  * `memberDir` changes. Throws `CA_KEY_NOT_HERE`, `CA_EXPIRED`, `MEMBER_CERT_MISSING`, or
  * `CERT_NOT_FROM_CA` for a certificate another CA issued (an external CA renews its own).
  */
-export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: string, options: { notAfter?: Date; now?: Date; notBefore?: Date } = {}): Promise<RenewedMember> {
+export async function renewOrgMember(
+  org: OrgFolder,
+  memberDir: string,
+  outDir: string,
+  options: { notAfter?: Date; now?: Date; notBefore?: Date; keepTlsKey?: boolean } = {},
+): Promise<RenewedMember> {
   const ca = loadOrgCa(org.orgDir, 'ca');
   const tlsCa = loadOrgCa(org.orgDir, 'tlsca');
   const now = options.now ?? new Date();
@@ -265,19 +270,25 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
   const tokenKey = !keystoreHoldsKey(path.join(memberDir, 'msp'));
   const sign = tokenKey ? { ...(await issueForPublicKey(ca.signer, ca.subject, signOptions, old.publicKey)), keyPem: undefined } : await issueEndEntity(ca.signer, ca.subject, signOptions);
   const tlsSubject = oldTls === undefined ? undefined : subjectOf(oldTls);
-  const tls =
+  const tlsOptions =
     tlsSubject === undefined
       ? undefined
-      : await issueEndEntity(tlsCa.signer, tlsCa.subject, {
+      : {
           commonName: tlsSubject.commonName,
           organization: tlsSubject.organization,
           organizationalUnits: tlsSubject.organizationalUnits,
-          usage: 'tls',
+          usage: 'tls' as const,
           subjectAltNames: tlsSubject.subjectAltNames,
           keyAlgorithm: tlsCa.memberKeyAlgorithm,
           notBefore,
           notAfter: cappedNotAfter(tlsCa, wanted, now),
-        });
+        };
+  const tls =
+    tlsOptions === undefined
+      ? undefined
+      : options.keepTlsKey === true
+        ? { ...(await issueForPublicKey(tlsCa.signer, tlsCa.subject, tlsOptions, oldTls!.publicKey)), keyPem: undefined }
+        : await issueEndEntity(tlsCa.signer, tlsCa.subject, tlsOptions);
 
   if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) throw new Error(`${outDir} is not empty: the renewed copy needs an empty folder`);
   // Everything else of the member (CA certificates, config.yaml, CRLs) goes along unchanged.
@@ -290,11 +301,13 @@ export async function renewOrgMember(org: OrgFolder, memberDir: string, outDir: 
     writeFile(path.join(outDir, 'msp', 'keystore', 'priv_sk'), sign.keyPem, true);
   }
   if (tls !== undefined && tlsCertPath !== undefined) {
-    const keyPath = tlsCertPath.replace(/\.crt$/, '.key');
     fs.rmSync(rel(tlsCertPath));
-    fs.rmSync(rel(keyPath), { force: true });
     writeFile(rel(tlsCertPath), tls.certPem);
-    writeFile(rel(keyPath), tls.keyPem, true);
+    if (tls.keyPem !== undefined) {
+      const keyPath = tlsCertPath.replace(/\.crt$/, '.key');
+      fs.rmSync(rel(keyPath), { force: true });
+      writeFile(rel(keyPath), tls.keyPem, true);
+    }
   }
   const renewed = (c: { certificate: X509Certificate; serialNumber: string }): RenewedCertificate => ({ serialNumber: c.serialNumber, notAfter: new Date(c.certificate.validTo) });
   return { enrollment: renewed(sign), ...(tls === undefined ? {} : { tls: renewed(tls) }) };

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { parseConfigBlock } from '../../../core/protocol/config-parse';
+import { decodeEtcdraftMetadata } from '../../../core/protocol/etcdraft-config';
 import { errorOf, httpsGet, json, runCli, startMutualTlsOrg, type StartedNetwork } from './run-cli';
 
 interface Expiry {
@@ -58,7 +60,8 @@ describe('weft network status (expiry) / renew (real processes)', () => {
 
   let started: StartedNetwork;
   beforeAll(async () => {
-    started = await startMutualTlsOrg('weft-e2e-renew-');
+    // etcdraft: the channel names the orderer's TLS certificate as its consenter, which renewing the orderer must update.
+    started = await startMutualTlsOrg('weft-e2e-renew-', ['--consensus', 'etcdraft']);
     ({ tmp, net } = started);
   }, 180_000);
   afterAll(() => started?.stop());
@@ -131,6 +134,34 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     }
     expect(fs.statSync(path.join(peerDir(), 'msp', 'keystore', 'priv_sk')).mode & 0o777).toBe(0o600);
   }, 150_000);
+
+  it("renews the orderer: the etcdraft channel's consenter becomes its new TLS certificate first, then it reloads, orders, and serves the channel after a restart", async () => {
+    const ORDERER = 'orderer.example.com';
+    const tlsFile = path.join(net, 'organizations', 'ordererOrganizations', 'example.com', 'orderers', ORDERER, 'tls', 'server.crt');
+    const invoke = async (id: string): Promise<Record<string, unknown>> =>
+      json(await runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', 'User1', 'CreateAsset', id, 'green', '3', 'User1', '10', '--json']));
+    const consenterCert = async (): Promise<Buffer> => {
+      const file = path.join(tmp, `config-${Date.now()}.block`);
+      json(await runCli(['channel', 'fetch', net, 'config', '-o', file, '--json']));
+      const { consensusType } = parseConfigBlock(new Uint8Array(fs.readFileSync(file)));
+      expect(consensusType.type).toBe('etcdraft');
+      return Buffer.from(decodeEtcdraftMetadata(consensusType.metadata).getConsentersList()[0]!.getServerTlsCert_asU8());
+    };
+    expect(await consenterCert()).toEqual(fs.readFileSync(tlsFile));
+
+    const renewed = json(await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 90_000 })) as unknown as Renewed & { consenterUpdates: { channel: string }[] };
+    expect(renewed).toMatchObject({ id: ORDERER, reloaded: true, restartNeeded: false, consenterUpdates: [{ channel: 'mychannel' }] });
+    const renewedTls = fs.readFileSync(tlsFile);
+    expect(renewedTls).not.toEqual(fs.readFileSync(path.join(renewed.backupDir, 'tls', 'server.crt')));
+    expect(await consenterCert()).toEqual(renewedTls);
+    expect(await invoke('orderer-renewed-1')).toMatchObject({ valid: true });
+
+    // Started again on its new certificate, the orderer finds itself the channel's consenter: up
+    // waits for its /healthz, which fails while a channel is not served.
+    expect((await runCli(['network', 'down', net, '--node', ORDERER])).code).toBe(0);
+    expect((await runCli(['network', 'up', net, '--node', ORDERER])).code).toBe(0);
+    expect((await status()).up).toBe(true);
+  }, 180_000);
 
   it('renews a user: it invokes at once with its new certificates, no config update', async () => {
     const userDir = path.join(net, 'organizations', 'peerOrganizations', 'org1.example.com', 'users', 'User1@org1.example.com');

@@ -103,11 +103,11 @@ export interface StartedNetwork {
  * `weft network init` (one org, mutual TLS, 250 ms batches) and `up` in a new temporary directory,
  * then `basic` (chaincode-examples/asset-transfer) deployed: the network the certificate tests share.
  */
-export async function startMutualTlsOrg(prefix: string): Promise<StartedNetwork> {
+export async function startMutualTlsOrg(prefix: string, initArgs: readonly string[] = []): Promise<StartedNetwork> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const net = path.join(tmp, 'net');
   const base = await findFreePorts(5);
-  json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', '--json']));
+  json(await runCli(['network', 'init', net, '--orgs', '1', '--mutual-tls', '--base-port', String(base), '--batch-timeout', '250ms', ...initArgs, '--json']));
   const up = await runCli(['network', 'up', net]);
   if (up.code !== 0) throw new Error(`network up failed: ${up.stderr}`);
   json(await runCli(['chaincode', 'deploy', net, path.join(REPO, 'chaincode-examples', 'asset-transfer'), '--name', 'basic', '--json'], { timeoutMs: 120_000 }));

@@ -5,6 +5,7 @@ import type { AtomicBroadcastClient } from '@hyperledger/fabric-protos/lib/order
 import { loadOrdererConfig } from '../../../core/orderer/orderer-config';
 import { OrdererNode } from '../../../core/orderer/orderer-node';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
+import { etcdraftConfigMetadata } from '../../../core/protocol/etcdraft-config';
 import {
   abClient,
   adminRequest,
@@ -116,11 +117,21 @@ describe('orderer channel participation API (mutual TLS)', () => {
   it('answers 400 to a join block for another consensus type or without an Application group, as Fabric does', async () => {
     const raft = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', {
       field: 'config-block',
-      bytes: genesisBlock(m, 'raft', { consensusType: { type: 'etcdraft' } }),
+      bytes: genesisBlock(m, 'raft', { consensusType: { type: 'kafka' } }),
     });
     expect(raft.status).toBe(400);
     expect((raft.json as { error: string }).error).toBe(
-      'cannot join: channel raft: /Channel/Orderer/ConsensusType names consensus type "etcdraft", but this orderer\'s consenter orders "solo" only',
+      'cannot join: channel raft: /Channel/Orderer/ConsensusType names consensus type "kafka", but this orderer\'s consenter orders "solo", "etcdraft" only',
+    );
+    // An etcdraft channel whose one consenter is another node: Weft's orderer orders alone and follows no one.
+    const otherTls = fs.readFileSync(m.ordererOrg.users.Admin!.tlsCertPath);
+    const elsewhere = await adminRequest(m, adminPort, 'POST', '/participation/v1/channels', {
+      field: 'config-block',
+      bytes: genesisBlock(m, 'raft', { consensusType: { type: 'etcdraft', metadata: etcdraftConfigMetadata([{ host: 'raft1', port: 7050, clientTlsCert: otherTls, serverTlsCert: otherTls }]) } }),
+    });
+    expect(elsewhere.status).toBe(400);
+    expect((elsewhere.json as { error: string }).error).toMatch(
+      /^cannot join: channel raft: \/Channel\/Orderer\/ConsensusType\.metadata names consenter raft1:7050, whose server TLS certificate has another public key .*Weft's orderer orders alone/,
     );
     const config = parseConfigBlock(genesisBlock(m, 'noapp')).config;
     config.getChannelGroup()!.getGroupsMap().del('Application');

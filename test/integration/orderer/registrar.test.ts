@@ -87,8 +87,7 @@ describe('orderer registrar', () => {
   }
 
   it.each([
-    ['ConsensusType BFT', () => genesisBlock(m, 'ct-bft', bftChannel()), 'ORDERER_BAD_JOIN_BLOCK', /consensus type "BFT", but this orderer's consenter orders "solo" only/],
-    ['ConsensusType etcdraft', () => genesisBlock(m, 'ct-raft', { consensusType: { type: 'etcdraft' } }), 'ORDERER_BAD_JOIN_BLOCK', /consensus type "etcdraft"/],
+    ['ConsensusType BFT', () => genesisBlock(m, 'ct-bft', bftChannel()), 'ORDERER_BAD_JOIN_BLOCK', /consensus type "BFT", but this orderer's consenter orders "solo", "etcdraft" only/],
     ['no Application group', () => withGroups('noapp', (g) => g.del('Application')), 'ORDERER_BAD_JOIN_BLOCK', /must contain an application config/],
     ['a Consortiums group', () => withGroups('consortia', (g) => g.set('Consortiums', new ConfigGroup())), 'ORDERER_BAD_JOIN_BLOCK', /Consortiums group \(a system channel\)/],
     [
