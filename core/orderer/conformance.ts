@@ -189,7 +189,8 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
     });
 
     it('cuts the pending batch when the BatchTimeout started by its first message expires', async () => {
-      const { support, chain } = open({ batchSize: { maxMessageCount: 100 }, batchTimeoutMs: 30 });
+      // Long enough for both messages to be enqueued first even where a WAL's fsync is slow (a loaded disk).
+      const { support, chain } = open({ batchSize: { maxMessageCount: 100 }, batchTimeoutMs: 250 });
       chain.start();
       await Promise.all([chain.order(testEnvelope('x'), 0), chain.order(testEnvelope('y'), 0)]);
       await support.waitForHeight(2);
@@ -201,7 +202,7 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
     });
 
     it('isolates a message larger than PreferredMaxBytes and cuts on overflow', async () => {
-      const { support, chain } = open({ batchSize: { maxMessageCount: 100, preferredMaxBytes: 1000 }, batchTimeoutMs: 20 });
+      const { support, chain } = open({ batchSize: { maxMessageCount: 100, preferredMaxBytes: 1000 }, batchTimeoutMs: 250 });
       chain.start();
       await Promise.all([
         chain.order(testEnvelope('s1', 400), 0),
@@ -216,7 +217,7 @@ export function describeConsenterConformance(name: string, target: ConsenterConf
     });
 
     it('puts a config message alone in its block after cutting the pending batch', async () => {
-      const { support, chain } = open({ batchSize: { maxMessageCount: 100 }, batchTimeoutMs: 20 });
+      const { support, chain } = open({ batchSize: { maxMessageCount: 100 }, batchTimeoutMs: 250 });
       chain.start();
       await Promise.all([chain.order(testEnvelope('n1'), 0), chain.order(testEnvelope('n2'), 0), chain.configure(testEnvelope('cfg'), 0)]);
       await chain.order(testEnvelope('n3'), 1);
