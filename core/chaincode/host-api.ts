@@ -61,7 +61,7 @@ export interface HostKeyModification {
 
 /** Parsed X.509 fields the sandbox needs for `ClientIdentity` and `crypto.X509Certificate`. */
 export interface HostX509 {
-  /** Fabric's DN form: `/C=US/ST=…/CN=user1`, in certificate order. */
+  /** fabric-shim's DN form: one `/<name>=<value>` per attribute in DER order (a multi-valued RDN gives one per value); see shim-certificate-fields.ts. */
   readonly subjectDN: string;
   readonly issuerDN: string;
   /** Node's multi-line forms (`C=US\nST=…`), as `X509Certificate.subject` shows them. */

@@ -17,6 +17,7 @@ import { ArgError, bytes, exact, hostKV, MAX_QUERY_BYTES, str, VALIDATION_PARAME
 import { PRIVATE_DATA_SHIM_REQUEST_TYPES, privateDataEntries } from './host-private-data';
 import { PRIVATE_PAGE_SHIM_REQUEST_TYPES, privatePageEntries } from './host-private-pages';
 import type { HostEntry, HostSession } from './host-session';
+import { shimCertificateFields, type ShimCertificateFields } from './shim-certificate-fields';
 import type { HostChaincodeResponse, HostKeyModification, HostReply, HostSignedProposal, HostTable, HostX509, SandboxInvocation, SandboxOutcome, WireBytes } from './host-api';
 
 const HASH_ALGORITHMS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'md5', 'sha3-256', 'sha3-384', 'sha3-512']);
@@ -59,36 +60,6 @@ function hostModification(m: KeyModification): HostKeyModification {
   return { txId: m.txId, value: exact(m.value), isDelete: m.isDelete, seconds: m.timestamp.seconds, nanos: m.timestamp.nanos };
 }
 
-/** `/C=US/ST=…/CN=x` from Node's multi-line DN, `/` in values escaped as jsrsasign does. */
-function fabricDN(multiline: string): string {
-  return multiline
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => `/${l.replace(/\//g, '\\/')}`)
-    .join('');
-}
-
-function derLength(buf: Uint8Array, pos: number): [length: number, next: number] {
-  const first = buf[pos];
-  if (first < 0x80) return [first, pos + 1];
-  const n = first & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + buf[pos + 1 + i];
-  return [len, pos + 1 + n];
-}
-
-/** The raw value of the Fabric CA attribute extension (OID 1.2.3.4.5.6.7.8.1), if present. */
-function fabricAttrs(der: Uint8Array): string | undefined {
-  const oid = Buffer.from([0x06, 0x08, 0x2a, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x01]);
-  const at = Buffer.from(der.buffer, der.byteOffset, der.byteLength).indexOf(oid);
-  if (at < 0) return undefined;
-  let pos = at + oid.length;
-  if (der[pos] === 0x01) pos += 3; // critical BOOLEAN
-  if (der[pos] !== 0x04) return undefined;
-  const [len, start] = derLength(der, pos + 1);
-  return Buffer.from(der.subarray(start, start + len)).toString('utf8');
-}
-
 const x509Cache = new Map<string, HostX509>();
 const X509_CACHE_SIZE = 512;
 
@@ -112,9 +83,14 @@ function parseX509Uncached(pem: string): HostX509 {
   } catch (err) {
     throw new ArgError(`invalid certificate: ${(err as Error).message}`);
   }
+  let fields: ShimCertificateFields;
+  try {
+    fields = shimCertificateFields(cert.raw);
+  } catch (err) {
+    throw new ArgError(`invalid certificate: ${(err as Error).message}`);
+  }
   return {
-    subjectDN: fabricDN(cert.subject),
-    issuerDN: fabricDN(cert.issuer),
+    ...fields,
     subject: cert.subject,
     issuer: cert.issuer,
     serialNumber: cert.serialNumber,
@@ -122,7 +98,6 @@ function parseX509Uncached(pem: string): HostX509 {
     validTo: cert.validTo,
     fingerprint256: cert.fingerprint256,
     ...(cert.subjectAltName !== undefined ? { subjectAltName: cert.subjectAltName } : {}),
-    ...(fabricAttrs(cert.raw) !== undefined ? { fabricAttrs: fabricAttrs(cert.raw) } : {}),
     raw: new Uint8Array(cert.raw),
   };
 }
