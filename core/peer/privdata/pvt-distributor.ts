@@ -13,6 +13,11 @@ export interface PvtPeer {
   readonly mspId: string;
   /** Sends a signed push (`weft.peer.PrivateData/Push`); rejects when it is not acknowledged by `deadline`. */
   pushPrivateData(signedPush: Uint8Array, deadline: number): Promise<void>;
+  /**
+   * Whether the last attempt to connect to the peer failed and none succeeded since. Asked once per
+   * peer for every dissemination plan; it must not itself connect.
+   */
+  unreachable(): boolean;
 }
 
 export interface PvtDistributorSupport {
@@ -42,7 +47,10 @@ interface Plan {
  * of its member orgs (one per org first, then the rest), of which the first `requiredPeerCount`
  * must acknowledge before the endorsement is returned; the others are sent without waiting. Each
  * peer gets one signed push holding only its collections. The peers known are those of other
- * orgs the Gateway knows (`peer.gateway.peers` and anchor peers).
+ * orgs the Gateway knows (`peer.gateway.peers` and anchor peers). Peers that could not be reached
+ * are planned after every reachable one: Fabric's gossip membership drops a dead peer, so its
+ * required acknowledgements go to live peers, and without this a member peer that is down failed
+ * every private write of the endorsers that chose it first, for as long as it stayed down.
  */
 export class PvtDistributor {
   /** Rotates which of an org's peers is chosen first, as Fabric picks at random. */
@@ -97,13 +105,20 @@ export class PvtDistributor {
   }
 }
 
-/** Up to `max` of `eligible`: one peer of each org first (the `turn`-th of its peers), then the others in order. */
+/**
+ * Up to `max` of `eligible`: of the reachable peers, one of each org first (the `turn`-th of its
+ * reachable peers), then the other reachable ones in order, then the unreachable ones, which still
+ * get a push when `max` leaves room (it reconnects them), but whose acknowledgement is required
+ * only when too few peers are reachable.
+ */
 function selected(eligible: readonly PvtPeer[], max: number, turn: number): PvtPeer[] {
+  const down = new Set(eligible.filter((p) => p.unreachable()));
+  const reachable = eligible.filter((p) => !down.has(p));
   const byOrg = new Map<string, PvtPeer[]>();
-  for (const p of eligible) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
+  for (const p of reachable) byOrg.set(p.mspId, [...(byOrg.get(p.mspId) ?? []), p]);
   const first = [...byOrg.values()].map((peers) => peers[turn % peers.length]);
-  const rest = eligible.filter((p) => !first.includes(p));
-  return [...first, ...rest].slice(0, Math.max(0, max));
+  const rest = reachable.filter((p) => !first.includes(p));
+  return [...first, ...rest, ...down].slice(0, Math.max(0, max));
 }
 
 function failure(txId: string, channelId: string, reason: string): PeerError {

@@ -12,17 +12,23 @@ function collection(name: string, memberMspIds: string[], requiredPeerCount: num
   return { name, memberMspIds, memberOrgsPolicy: new Uint8Array(0), requiredPeerCount, maximumPeerCount, blockToLive: 0, memberOnlyRead: true, memberOnlyWrite: true };
 }
 
-/** A peer that records what it is pushed, and acknowledges unless told to fail. */
+/**
+ * A peer that records what it is pushed, and acknowledges unless told to fail; one that is `down`
+ * fails and reports itself unreachable, as gRPC does once a connection attempt failed.
+ */
 class RecordingPeer implements PvtPeer {
   readonly pushed: string[][] = [];
   constructor(
     readonly address: string,
     readonly mspId: string,
-    private readonly fails = false,
+    private readonly fails: boolean | 'down' = false,
   ) {}
   pushPrivateData(signedPush: Uint8Array): Promise<void> {
     this.pushed.push(decodeTxPvtRwSet(readPvtPush(signedPush).push.pvt).map((c) => c.collection));
     return this.fails ? Promise.reject(new Error(`${this.address} is down`)) : Promise.resolve();
+  }
+  unreachable(): boolean {
+    return this.fails === 'down';
   }
 }
 
@@ -75,5 +81,24 @@ describe("the private data distributor (Fabric's dissemination plan, without gos
     );
     await distributor([down], [collection('optional', ['OrgC'], 0, 1)]).distribute(channel, 'tx3', pvt('optional'), 1);
     expect(down.pushed).toEqual([['bc'], ['optional']]);
+  });
+
+  it('requires the acknowledgement of a reachable member peer, not of one that is down, and still pushes to the one down', async () => {
+    // Another org's only peer is down: the required push goes to the other member org's peer.
+    const a1 = new RecordingPeer('a1', 'OrgA', 'down');
+    const b1 = new RecordingPeer('b1', 'OrgB');
+    const d = distributor([a1, b1], [collection('ab', ['OrgA', 'OrgB'], 1, 2)]);
+    for (const tx of ['tx1', 'tx2', 'tx3']) await d.distribute(channel, tx, pvt('ab'), 1);
+    expect([a1.pushed.length, b1.pushed.length]).toEqual([3, 3]);
+    // One of an org's two peers is down: every turn picks the other, where rotation alone picked the one down every other time.
+    const a2 = new RecordingPeer('a2', 'OrgA', 'down');
+    const a3 = new RecordingPeer('a3', 'OrgA');
+    const sameOrg = distributor([a2, a3], [collection('a', ['OrgA'], 1, 1)]);
+    for (const tx of ['tx4', 'tx5', 'tx6', 'tx7']) await sameOrg.distribute(channel, tx, pvt('a'), 1);
+    expect([a2.pushed.length, a3.pushed.length]).toEqual([0, 4]);
+    // Too few reachable: the one down is required after all, and Fabric's message says so.
+    await expect(distributor([a1, b1], [collection('ab', ['OrgA', 'OrgB'], 2, 2)]).distribute(channel, 'tx8', pvt('ab'), 1)).rejects.toThrow(
+      'Failed disseminating 1 out of 2 private dissemination plans',
+    );
   });
 });
