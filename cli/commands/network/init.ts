@@ -32,7 +32,7 @@ export default class NetworkInit extends WeftCommand {
     orderers: Flags.integer({ description: 'number of orderers (exactly 1: Weft orders alone)', default: DEFAULT_INIT_OPTIONS.orderers, min: 1, max: 9 }),
     consensus: Flags.string({
       description:
-        "how channels name their ordering: solo, or etcdraft (a one-consenter Raft, configtxgen's form: the only one of the two Fabric 3 peers follow), both ordered by the one orderer",
+        "how channels name their ordering: etcdraft (a one-consenter Raft, configtxgen's form, which Fabric 3 peers follow) or solo (which Fabric 3 peers do not follow), both ordered by the one orderer",
       options: [...CONSENSUS_TYPES],
       default: DEFAULT_INIT_OPTIONS.consensus,
     }),

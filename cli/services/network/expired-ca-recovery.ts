@@ -49,7 +49,8 @@ export function expiredMembers(network: NetworkLayout, org: MspOrg, now: Date): 
   for (const node of network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n))) {
     const signcerts = path.join(node.mspDir, 'signcerts');
     const cert = fs.readdirSync(signcerts).find((f) => f.endsWith('.pem'));
-    if (cert !== undefined) add(node.id, path.join(signcerts, cert), path.join(node.tlsDir, 'server.crt'), { node: node.id });
+    // An etcdraft orderer keeps its TLS key: its channels find it by that key, and cannot be told another while the org's CA or Admin is expired.
+    if (cert !== undefined) add(node.id, path.join(signcerts, cert), path.join(node.tlsDir, 'server.crt'), { node: node.id, ...(node.kind === 'orderer' && { keepConsenterTlsKey: true }) });
   }
   const users = org.peerOrg === undefined ? [network.ordererAdmin()] : org.peerOrg.users.map((u) => network.user(org.peerOrg!, u));
   for (const user of users.filter((u) => signingKeyHere(u))) add(user.id, user.certPath, user.tlsCertPath, { org: org.name, user: user.name });

@@ -50,7 +50,7 @@ export const DEFAULT_INIT_OPTIONS = {
   orgs: 2,
   peersPerOrg: 1,
   orderers: 1,
-  consensus: 'solo',
+  consensus: 'etcdraft',
   channel: 'mychannel',
   batchTimeout: '2s',
   maxMessageCount: 500,

@@ -38,6 +38,13 @@ export interface RenewOptions {
    * revoking the certificate it still signs with would make its endorsements fail.
    */
   readonly revokeOld?: boolean;
+  /**
+   * An orderer of an etcdraft network: re-issue its TLS certificate for the key it has, and update
+   * no channel. Its channels find it by that key, so they keep serving it with the consenter
+   * certificate they name. The recoveries use it: with a CA or its Admin expired, no channel can be
+   * updated first.
+   */
+  readonly keepConsenterTlsKey?: boolean;
 }
 
 export interface RenewedCert {
@@ -192,13 +199,15 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
 
   // An etcdraft channel names its orderer by TLS certificate: each channel learns the new one before the node switches to it.
   const consenter = target.node?.kind === 'orderer' && layout.spec.consensus === ETCDRAFT_CONSENSUS_TYPE ? target.node : undefined;
+  const keepTlsKey = consenter !== undefined && options.keepConsenterTlsKey === true;
   let consenterUpdates: ChannelUpdated[] | undefined;
   const { issued, backupDir } = await renewInPlace(
     layout.dir,
     target.memberDir,
     now,
-    (outDir) => renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, outDir, { ...(notAfter === undefined ? {} : { notAfter }) }),
-    consenter === undefined
+    (outDir) =>
+      renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, outDir, { ...(notAfter === undefined ? {} : { notAfter }), ...(keepTlsKey && { keepTlsKey }) }),
+    consenter === undefined || keepTlsKey
       ? undefined
       : async (outDir) => {
           const tlsCert = (dir: string) => fs.readFileSync(path.join(dir, 'tls', 'server.crt'));

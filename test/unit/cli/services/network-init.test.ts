@@ -217,7 +217,7 @@ describe('initNetwork', () => {
   it('rejects bad options with the field named and writes nothing', async () => {
     const dir = path.join(tmp, 'bad');
     await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, channel: 'Bad_Name' })).rejects.toThrow(/channel\.name/);
-    await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orderers: 3 })).rejects.toThrow(/solo consensus runs exactly one orderer/);
+    await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, orderers: 3 })).rejects.toThrow(/Weft's orderer orders alone, so etcdraft here is a one-consenter Raft with exactly one orderer, got 3/);
     await expect(initNetwork(dir, { ...DEFAULT_INIT_OPTIONS, batchTimeout: 'soon' })).rejects.toThrow(/batchTimeout/);
     expect(fs.existsSync(dir)).toBe(false);
   });
