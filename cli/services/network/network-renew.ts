@@ -42,7 +42,7 @@ export interface RenewOptions {
    * An orderer of an etcdraft network: re-issue its TLS certificate for the key it has, and update
    * no channel. Its channels find it by that key, so they keep serving it with the consenter
    * certificate they name. The recoveries use it: with a CA or its Admin expired, no channel can be
-   * updated first.
+   * updated first. An orderer that does not run here is renewed so too.
    */
   readonly keepConsenterTlsKey?: boolean;
 }
@@ -199,7 +199,12 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
 
   // An etcdraft channel names its orderer by TLS certificate: each channel learns the new one before the node switches to it.
   const consenter = target.node?.kind === 'orderer' && layout.spec.consensus === ETCDRAFT_CONSENSUS_TYPE ? target.node : undefined;
-  const keepTlsKey = consenter !== undefined && options.keepConsenterTlsKey === true;
+  // Its channels can be told a new certificate only through a running orderer; one not running here
+  // (a network down for maintenance) keeps its TLS key instead, by which its channels still find it.
+  const keepTlsKey = consenter !== undefined && (options.keepConsenterTlsKey === true || runningPid(consenter) === undefined);
+  if (keepTlsKey && options.keepConsenterTlsKey !== true) {
+    progress(`${consenter.id} does not run here, so no channel can take a new consenter certificate: its TLS certificate is re-issued for the key it has, by which its channels find it`);
+  }
   let consenterUpdates: ChannelUpdated[] | undefined;
   const { issued, backupDir } = await renewInPlace(
     layout.dir,
