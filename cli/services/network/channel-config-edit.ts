@@ -188,7 +188,7 @@ function editBatch(channel: string, root: ConfigGroup, current: ParsedChannelCon
     }
     const timeout = new BatchTimeout();
     timeout.setTimeout(change.batchTimeout);
-    setValue(orderer, 'BatchTimeout', timeout.serializeBinary(), channel);
+    setOrdererValue(orderer, 'BatchTimeout', timeout.serializeBinary(), channel);
   }
   const { maxMessageCount, absoluteMaxBytes, preferredMaxBytes } = change;
   if (maxMessageCount === undefined && absoluteMaxBytes === undefined && preferredMaxBytes === undefined) return;
@@ -213,10 +213,11 @@ function editBatch(channel: string, root: ConfigGroup, current: ParsedChannelCon
       { field: '--preferred-max-bytes', suggestions: ['lower --preferred-max-bytes or raise --absolute-max-bytes'] },
     );
   }
-  setValue(orderer, 'BatchSize', size.serializeBinary(), channel);
+  setOrdererValue(orderer, 'BatchSize', size.serializeBinary(), channel);
 }
 
-function setValue(group: ConfigGroup | undefined, key: string, bytes: Uint8Array, channel: string): void {
+/** Replaces the `/Channel/Orderer` value `key` of a config being edited with `bytes`, keeping its version and mod_policy. */
+export function setOrdererValue(group: ConfigGroup | undefined, key: string, bytes: Uint8Array, channel: string): void {
   const existing = group?.getValuesMap().get(key);
   if (group === undefined || existing === undefined) {
     throw new WeftError('CHANNEL_CONFIG_INCOMPLETE', `channel ${channel}'s config has no /Channel/Orderer/${key} value to change`, { channel, value: key });

@@ -1,18 +1,14 @@
-import { Config, ConfigValue } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
+import { Config } from '@hyperledger/fabric-protos/lib/common/configtx_pb';
 import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configuration_pb';
 import { WeftError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { ETCDRAFT_CONSENSUS_TYPE, decodeEtcdraftMetadata, sameCertificateKey } from '../../../core/protocol/etcdraft-config';
 import { fetchBlock } from '../block/block-source';
+import { setOrdererValue } from './channel-config-edit';
 import { type ChannelConfigState, submitConfigEdit } from './config-update-submit';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import type { ChannelUpdated } from './org-msp-channels';
-
-/** One channel whose etcdraft consenter is the orderer being renewed, as its config stands now. */
-interface ConsenterChannel extends ChannelConfigState {
-  readonly channel: string;
-}
 
 /**
  * Fabric's certificate rotation of a Raft consenter, done before the node switches: in every etcdraft
@@ -25,21 +21,14 @@ interface ConsenterChannel extends ChannelConfigState {
  * itself in every channel again. Returns the channels updated.
  */
 export async function rotateConsenterCertificate(network: NetworkLayout, orderer: NodeLayout, oldTlsCert: Uint8Array, newTlsCert: Uint8Array, progress: Progress): Promise<ChannelUpdated[]> {
-  const channels: ConsenterChannel[] = [];
+  const channels: ChannelConfigState[] = [];
   for (const channel of network.channels()) {
-    const layout = network.forChannel(channel.name);
-    const fetched = await fetchBlock(layout, 'config');
-    const current = parseConfigBlock(fetched.bytes);
-    if (consenterIndex(current, oldTlsCert) === undefined) continue;
-    channels.push({ channel: channel.name, layout, current, block: fetched.number });
+    const state = await configState(network, channel.name);
+    if (consenterIndex(state.current, oldTlsCert) !== undefined) channels.push(state);
   }
   const done: ChannelUpdated[] = [];
-  const what = `${orderer.id}'s new consenter TLS certificate`;
   try {
-    for (const state of channels) {
-      const failure = { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun: `see the channel's consenter: weft channel info ${network.dir} --channel ${state.channel}` };
-      done.push(await submitConfigEdit(network, state, withConsenterCertificate(state.current, oldTlsCert, newTlsCert), what, progress, failure));
-    }
+    for (const state of channels) done.push(await replaceConsenterCertificate(network, state, oldTlsCert, newTlsCert, `${orderer.id}'s new consenter TLS certificate`, progress));
   } catch (err) {
     await rotateBack(network, done, oldTlsCert, newTlsCert, progress);
     throw err;
@@ -51,16 +40,24 @@ export async function rotateConsenterCertificate(network: NetworkLayout, orderer
 async function rotateBack(network: NetworkLayout, done: readonly ChannelUpdated[], oldTlsCert: Uint8Array, newTlsCert: Uint8Array, progress: Progress): Promise<void> {
   for (const { channel } of done) {
     try {
-      const layout = network.forChannel(channel);
-      const fetched = await fetchBlock(layout, 'config');
-      const current = parseConfigBlock(fetched.bytes);
-      const state = { layout, current, block: fetched.number };
-      const rerun = `see the channel's consenter: weft channel info ${network.dir} --channel ${channel}`;
-      await submitConfigEdit(network, state, withConsenterCertificate(current, newTlsCert, oldTlsCert), 'the consenter TLS certificate put back', progress, { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun });
+      await replaceConsenterCertificate(network, await configState(network, channel), newTlsCert, oldTlsCert, 'the consenter TLS certificate put back', progress);
     } catch (err) {
       progress(`channel ${channel}: could not put the old consenter certificate back (${(err as Error).message}): the orderer serves it again only once it runs with the new certificate`);
     }
   }
+}
+
+/** The channel's current config, read from this directory's nodes. */
+async function configState(network: NetworkLayout, channel: string): Promise<ChannelConfigState> {
+  const layout = network.forChannel(channel);
+  const fetched = await fetchBlock(layout, 'config');
+  return { layout, current: parseConfigBlock(fetched.bytes), block: fetched.number };
+}
+
+/** Submits the channel's config with the consenter of `fromCert`'s key given `toCert`, waiting for this directory's peers. */
+function replaceConsenterCertificate(network: NetworkLayout, state: ChannelConfigState, fromCert: Uint8Array, toCert: Uint8Array, what: string, progress: Progress): Promise<ChannelUpdated> {
+  const rerun = `see the channel's consenter: weft channel info ${network.dir} --channel ${state.current.channelId}`;
+  return submitConfigEdit(network, state, withConsenterCertificate(state.current, fromCert, toCert), what, progress, { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun });
 }
 
 /** The index of the consenter of an etcdraft config whose server TLS certificate has `tlsCert`'s key; undefined for another type or none. */
@@ -81,14 +78,9 @@ function withConsenterCertificate(current: ParsedChannelConfig, fromCert: Uint8A
   consenter.setClientTlsCert(toCert);
   consenter.setServerTlsCert(toCert);
   const next = Config.deserializeBinary(current.config.serializeBinary());
-  const values = next.getChannelGroup()!.getGroupsMap().get('Orderer')!.getValuesMap();
-  const old = values.get('ConsensusType')!;
-  const type = ConsensusType.deserializeBinary(old.getValue_asU8());
+  const orderer = next.getChannelGroup()!.getGroupsMap().get('Orderer');
+  const type = ConsensusType.deserializeBinary(orderer!.getValuesMap().get('ConsensusType')!.getValue_asU8());
   type.setMetadata(metadata.serializeBinary());
-  const value = new ConfigValue();
-  value.setVersion(old.getVersion());
-  value.setModPolicy(old.getModPolicy());
-  value.setValue(type.serializeBinary());
-  values.set('ConsensusType', value);
+  setOrdererValue(orderer, 'ConsensusType', type.serializeBinary(), current.channelId);
   return next;
 }
