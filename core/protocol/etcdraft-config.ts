@@ -138,8 +138,8 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 /** Go's x509 `maxChainSignatureChecks` is far larger; a consenter chain deeper than this is not one a Fabric network makes. */
 const MAX_CHAIN = 8;
 
-/** Fabric's `validateConsenterTLSCerts`: both certificates parse and chain to `trust`. */
-function consenterCertificateProblem(c: Consenter, trust: ConsenterTlsTrust, checkExpiry: boolean): string | undefined {
+/** Fabric's `validateConsenterTLSCerts`: both certificates parse and chain to `trust` (and, with `checkExpiry`, are valid now). */
+export function consenterCertificateProblem(c: Consenter, trust: ConsenterTlsTrust, checkExpiry: boolean): string | undefined {
   for (const [kind, pem] of [
     ['client', c.getClientTlsCert_asU8()],
     ['server', c.getServerTlsCert_asU8()],

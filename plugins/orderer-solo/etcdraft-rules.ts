@@ -2,7 +2,7 @@ import type { ConfigMetadata, Consenter } from '@hyperledger/fabric-protos/lib/o
 import type { ConsenterChannelView } from '../../core/orderer/consenter';
 import { bytesEqual } from '../../core/protocol/bytes';
 import { readChannelConfig } from '../../core/protocol/config-parse';
-import { ETCDRAFT_CONSENSUS_TYPE, consenterTlsTrust, decodeEtcdraftMetadata, etcdraftMetadataProblem, sameCertificateKey } from '../../core/protocol/etcdraft-config';
+import { ETCDRAFT_CONSENSUS_TYPE, consenterCertificateProblem, consenterTlsTrust, decodeEtcdraftMetadata, etcdraftMetadataProblem, sameCertificateKey } from '../../core/protocol/etcdraft-config';
 
 const METADATA = '/Channel/Orderer/ConsensusType.metadata';
 const ALONE = "Weft's orderer orders alone: an etcdraft channel it serves lists exactly one consenter, this orderer (a single-node Raft, which orders as solo does)";
@@ -52,12 +52,10 @@ export function etcdraftUpdateProblem(current: ConsenterChannelView, next: Conse
   const before = decodeMetadata(current, 'failed to unmarshal current etcdraft metadata configuration');
   if (typeof before === 'string') return before;
   const rotated = before.getConsentersList().every((c) => !bytesEqual(c.getClientTlsCert_asU8(), consenters[0]!.getClientTlsCert_asU8()));
-  if (rotated) {
-    // Fabric checks an added node's certificates with their expiry, which VerifyConfigMetadata ignores.
-    const expired = etcdraftMetadataProblem(after, trust, true);
-    if (expired !== undefined) return expired.replace('has invalid certificate', 'has invalid certificates');
-  }
-  return undefined;
+  if (!rotated) return undefined;
+  // Fabric checks an added node's certificates with their expiry, which VerifyConfigMetadata ignores.
+  const expired = consenterCertificateProblem(consenters[0]!, trust, true);
+  return expired === undefined ? undefined : `consenter ${address(consenters[0]!)} has invalid certificates: ${expired}`;
 }
 
 function decodeMetadata(config: ConsenterChannelView, failure: string): ConfigMetadata | string {
