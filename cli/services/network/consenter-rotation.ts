@@ -3,61 +3,104 @@ import { ConsensusType } from '@hyperledger/fabric-protos/lib/orderer/configurat
 import { WeftError } from '../../../core/errors';
 import { parseConfigBlock, type ParsedChannelConfig } from '../../../core/protocol/config-parse';
 import { ETCDRAFT_CONSENSUS_TYPE, decodeEtcdraftMetadata, sameCertificateKey } from '../../../core/protocol/etcdraft-config';
-import { fetchBlock } from '../block/block-source';
+import { ordererBlock } from '../block/orderer-block-source';
+import { loadClientIdentity } from '../client/client-identity';
 import { setOrdererValue } from './channel-config-edit';
+import { channelThroughOrderer, readingThroughOrderer, servedChannels } from './consenter-channels';
 import { type ChannelConfigState, submitConfigEdit } from './config-update-submit';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
+import { waitFor } from './node-processes';
 import type { ChannelUpdated } from './org-msp-channels';
+
+/** A config block reaches the orderer's ledger well within this on any network the CLI drives. */
+const CONFIG_BLOCK_TIMEOUT_MS = 60_000;
 
 /**
  * Fabric's certificate rotation of a Raft consenter, done before the node switches: in every etcdraft
- * channel of the network that names `orderer` as its consenter (found by the public key of
+ * channel the running `orderer` serves ({@link servedChannels}: as it lists them itself, so a channel
+ * joined outside network.yaml too) that names it as its consenter (found by the public key of
  * `oldTlsCert`, as the orderer finds itself), a config update signed by the orderer org's Admin
  * replaces that consenter's client and server TLS certificates with `newTlsCert` (host, port and
- * options kept). Each channel is read from this directory's nodes and waited for until its peers
- * here hold the new config block. A channel that refuses it leaves the ones already rotated rotated
- * back, best effort, before the error is thrown: the node, still on its old certificate, then finds
- * itself in every channel again. Returns the channels updated.
+ * options kept). Each channel's config is read from that orderer (Deliver, as the orderer org's
+ * Admin), the update submitted to it, and waited for until it and this directory's peers of the
+ * channel hold the new config block. A channel that refuses it leaves the ones already rotated
+ * rotated back, best effort, before the error is thrown: the node, still on its old certificate,
+ * then finds itself in every channel again. Returns the channels updated.
  */
 export async function rotateConsenterCertificate(network: NetworkLayout, orderer: NodeLayout, oldTlsCert: Uint8Array, newTlsCert: Uint8Array, progress: Progress): Promise<ChannelUpdated[]> {
+  // Every channel read and checked before the first update: an error here changes nothing.
   const channels: ChannelConfigState[] = [];
-  for (const channel of network.channels()) {
-    const state = await configState(network, channel.name);
+  for (const name of await servedChannels(network, orderer, progress)) {
+    const state = await configState(network, orderer, name, progress);
     if (consenterIndex(state.current, oldTlsCert) !== undefined) channels.push(state);
+    else progress(`channel ${name}: its ${state.current.consensusType.type} config names no consenter with ${orderer.id}'s TLS key: left as it is`);
   }
-  const done: ChannelUpdated[] = [];
+  // The one that failed is among them: it may have taken the update and failed only to show it.
+  const attempted: string[] = [];
+  const updated: ChannelUpdated[] = [];
   try {
-    for (const state of channels) done.push(await replaceConsenterCertificate(network, state, oldTlsCert, newTlsCert, `${orderer.id}'s new consenter TLS certificate`, progress));
+    for (const state of channels) {
+      attempted.push(state.current.channelId);
+      updated.push(await replaceConsenterCertificate(network, orderer, state, oldTlsCert, newTlsCert, `${orderer.id}'s new consenter TLS certificate`, progress));
+    }
   } catch (err) {
-    await rotateBack(network, done, oldTlsCert, newTlsCert, progress);
+    await rotateBack(network, orderer, attempted, oldTlsCert, newTlsCert, progress);
     throw err;
   }
-  return done;
+  return updated;
 }
 
-/** Puts the old certificate back where {@link rotateConsenterCertificate} had replaced it; says in progress where that failed too. */
-async function rotateBack(network: NetworkLayout, done: readonly ChannelUpdated[], oldTlsCert: Uint8Array, newTlsCert: Uint8Array, progress: Progress): Promise<void> {
-  for (const { channel } of done) {
+/** Puts the old certificate back in those of `channels` that name the new one; says in progress where that failed too. */
+async function rotateBack(network: NetworkLayout, orderer: NodeLayout, channels: readonly string[], oldTlsCert: Uint8Array, newTlsCert: Uint8Array, progress: Progress): Promise<void> {
+  for (const channel of channels) {
     try {
-      await replaceConsenterCertificate(network, await configState(network, channel), newTlsCert, oldTlsCert, 'the consenter TLS certificate put back', progress);
+      const state = await configState(network, orderer, channel, progress);
+      if (consenterIndex(state.current, newTlsCert) === undefined) continue;
+      await replaceConsenterCertificate(network, orderer, state, newTlsCert, oldTlsCert, 'the consenter TLS certificate put back', progress);
     } catch (err) {
       progress(`channel ${channel}: could not put the old consenter certificate back (${(err as Error).message}): the orderer serves it again only once it runs with the new certificate`);
     }
   }
 }
 
-/** The channel's current config, read from this directory's nodes. */
-async function configState(network: NetworkLayout, channel: string): Promise<ChannelConfigState> {
-  const layout = network.forChannel(channel);
-  const fetched = await fetchBlock(layout, 'config');
-  return { layout, current: parseConfigBlock(fetched.bytes), block: fetched.number };
+/** The channel's current config as `orderer` holds it, read as the orderer org's Admin, with the layout that reaches it through that orderer. */
+async function configState(network: NetworkLayout, orderer: NodeLayout, channel: string, progress: Progress): Promise<ChannelConfigState> {
+  const read = await ordererBlock(readingThroughOrderer(network, orderer, channel), loadClientIdentity(network.ordererAdmin()), 'config');
+  const current = parseConfigBlock(read.bytes);
+  return { layout: await channelThroughOrderer(network, orderer, current, progress), current, block: read.number };
 }
 
-/** Submits the channel's config with the consenter of `fromCert`'s key given `toCert`, waiting for this directory's peers. */
-function replaceConsenterCertificate(network: NetworkLayout, state: ChannelConfigState, fromCert: Uint8Array, toCert: Uint8Array, what: string, progress: Progress): Promise<ChannelUpdated> {
-  const rerun = `see the channel's consenter: weft channel info ${network.dir} --channel ${state.current.channelId}`;
-  return submitConfigEdit(network, state, withConsenterCertificate(state.current, fromCert, toCert), what, progress, { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun });
+/**
+ * Submits the channel's config with the consenter of `fromCert`'s key given `toCert`, waiting for
+ * this directory's peers of the channel (see {@link submitConfigEdit}) and for the orderer, which a
+ * channel no peer here joined leaves as the one place to see the config block.
+ */
+async function replaceConsenterCertificate(network: NetworkLayout, orderer: NodeLayout, state: ChannelConfigState, fromCert: Uint8Array, toCert: Uint8Array, what: string, progress: Progress): Promise<ChannelUpdated> {
+  const channel = state.current.channelId;
+  const rerun = network.channels().some((c) => c.name === channel)
+    ? `see the channel's consenter: weft channel info ${network.dir} --channel ${channel}`
+    : `see whether ${orderer.id} took it: its log, ${orderer.logFile}`;
+  const updated = await submitConfigEdit(network, state, withConsenterCertificate(state.current, fromCert, toCert), what, progress, { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun });
+  let configBlock: number | undefined;
+  try {
+    await waitFor(
+      orderer,
+      `holding the new config block of ${channel}`,
+      async () => {
+        const read = await ordererBlock(state.layout, loadClientIdentity(network.ordererAdmin()), 'config');
+        if (read.number > state.block) configBlock = read.number;
+        return configBlock !== undefined;
+      },
+      CONFIG_BLOCK_TIMEOUT_MS,
+    );
+  } catch (err) {
+    throw new WeftError('CONSENTER_ROTATION_UNCONFIRMED', `channel ${channel} took ${what}, but ${orderer.id} did not show the config block: ${(err as Error).message}`, {
+      channel,
+      suggestions: [rerun],
+    }, { cause: err });
+  }
+  return { ...updated, configBlock: updated.configBlock ?? configBlock! };
 }
 
 /** The index of the consenter of an etcdraft config whose server TLS certificate has `tlsCert`'s key; undefined for another type or none. */

@@ -21,6 +21,7 @@ import { runningPid, waitFor } from './node-processes';
 import type { CaRecovery, RecoveredMember, RenewCaResult } from './ca-renewal-result';
 import { nodesToStart, recordedStops, startPlanned } from './expired-recovery-stops';
 import { orgAuthority } from './org-authority';
+import { endedBy } from './consenter-renewal';
 import { nodeKeysHere, signingKeyHere } from './org-keys';
 import { groupKeyOf, orgMspConfig, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 
@@ -35,10 +36,6 @@ export interface ExpiredMember {
   readonly renew: RenewOptions;
 }
 
-function endedBy(file: string, now: Date): boolean {
-  return fs.existsSync(file) && new Date(new X509Certificate(fs.readFileSync(file)).validTo).getTime() <= now.getTime();
-}
-
 /** The org's nodes and users whose keys are here and whose enrollment or TLS certificate has ended by `now`. */
 export function expiredMembers(network: NetworkLayout, org: MspOrg, now: Date): ExpiredMember[] {
   const out: ExpiredMember[] = [];
@@ -49,8 +46,8 @@ export function expiredMembers(network: NetworkLayout, org: MspOrg, now: Date): 
   for (const node of network.nodes().filter((n) => n.mspId === org.mspId && nodeKeysHere(network, n))) {
     const signcerts = path.join(node.mspDir, 'signcerts');
     const cert = fs.readdirSync(signcerts).find((f) => f.endsWith('.pem'));
-    // An etcdraft orderer keeps its TLS key: its channels find it by that key, and cannot be told another while the org's CA or Admin is expired.
-    if (cert !== undefined) add(node.id, path.join(signcerts, cert), path.join(node.tlsDir, 'server.crt'), { node: node.id, ...(node.kind === 'orderer' && { keepConsenterTlsKey: true }) });
+    // An etcdraft orderer with an ended certificate keeps its TLS key: renewMember decides (consenterRenewal).
+    if (cert !== undefined) add(node.id, path.join(signcerts, cert), path.join(node.tlsDir, 'server.crt'), { node: node.id });
   }
   const users = org.peerOrg === undefined ? [network.ordererAdmin()] : org.peerOrg.users.map((u) => network.user(org.peerOrg!, u));
   for (const user of users.filter((u) => signingKeyHere(u))) add(user.id, user.certPath, user.tlsCertPath, { org: org.name, user: user.name });

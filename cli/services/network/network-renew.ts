@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
-import { ETCDRAFT_CONSENSUS_TYPE } from '../../../core/protocol/etcdraft-config';
 import type { RenewedMember } from '../../../core/msp/crypto-material';
 import { resolveOrg } from '../chaincode/org-args';
 import { memberKeyInToken } from '../client/cli-token';
@@ -15,6 +14,7 @@ import { runningPid, servesCurrentTlsCertificate, signalReload } from './node-pr
 import { backupRunDir, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
 import { assertOrgAdminHere, mspOrgOf, resolveMspOrg, type ChannelUpdated } from './org-msp-channels';
 import { rotateConsenterCertificate } from './consenter-rotation';
+import { consenterRenewal } from './consenter-renewal';
 import { StagingDir } from './staging-dir';
 
 
@@ -38,13 +38,6 @@ export interface RenewOptions {
    * revoking the certificate it still signs with would make its endorsements fail.
    */
   readonly revokeOld?: boolean;
-  /**
-   * An orderer of an etcdraft network: re-issue its TLS certificate for the key it has, and update
-   * no channel. Its channels find it by that key, so they keep serving it with the consenter
-   * certificate they name. The recoveries use it: with a CA or its Admin expired, no channel can be
-   * updated first. An orderer that does not run here is renewed so too.
-   */
-  readonly keepConsenterTlsKey?: boolean;
 }
 
 export interface RenewedCert {
@@ -197,14 +190,10 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   const now = new Date();
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
 
-  // An etcdraft channel names its orderer by TLS certificate: each channel learns the new one before the node switches to it.
-  const consenter = target.node?.kind === 'orderer' && layout.spec.consensus === ETCDRAFT_CONSENSUS_TYPE ? target.node : undefined;
-  // Its channels can be told a new certificate only through a running orderer; one not running here
-  // (a network down for maintenance) keeps its TLS key instead, by which its channels still find it.
-  const keepTlsKey = consenter !== undefined && (options.keepConsenterTlsKey === true || runningPid(consenter) === undefined);
-  if (keepTlsKey && options.keepConsenterTlsKey !== true) {
-    progress(`${consenter.id} does not run here, so no channel can take a new consenter certificate: its TLS certificate is re-issued for the key it has, by which its channels find it`);
-  }
+  // An etcdraft channel names its orderer by TLS certificate: each channel learns the new one before the node switches to it, or the key stays.
+  const consenter = consenterRenewal(layout, target.node, now);
+  const keepTlsKey = consenter?.rotate === false;
+  if (consenter?.rotate === false) progress(`${consenter.why}: ${target.id}'s TLS certificate is re-issued for the key it has, by which its channels find it`);
   let consenterUpdates: ChannelUpdated[] | undefined;
   const { issued, backupDir } = await renewInPlace(
     layout.dir,
@@ -212,11 +201,11 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
     now,
     (outDir) =>
       renewal.renewOrgMember({ orgDir: target.orgDir, domain: target.org.domain }, target.memberDir, outDir, { ...(notAfter === undefined ? {} : { notAfter }), ...(keepTlsKey && { keepTlsKey }) }),
-    consenter === undefined || keepTlsKey
+    consenter?.rotate !== true
       ? undefined
       : async (outDir) => {
           const tlsCert = (dir: string) => fs.readFileSync(path.join(dir, 'tls', 'server.crt'));
-          consenterUpdates = await rotateConsenterCertificate(layout, consenter, tlsCert(consenter.cryptoDir), tlsCert(outDir), progress);
+          consenterUpdates = await rotateConsenterCertificate(layout, target.node!, tlsCert(target.memberDir), tlsCert(outDir), progress);
         },
   );
   progress(`${target.id}: new certificates from ${target.mspId}'s CA and TLS CA, valid until ${issued.enrollment.notAfter.toISOString()}; the old ones are in ${backupDir}`);

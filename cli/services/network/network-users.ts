@@ -20,22 +20,51 @@ export interface AddUsersResult {
 
 /**
  * The org's CA key and TLS CA key must be here to issue anything: `weft network export` leaves
- * every CA key behind, so an exported directory cannot. Checked before anything is written.
+ * every CA key behind, so an exported directory cannot; nor can any directory for an org that
+ * issues elsewhere ({@link caElsewhere}). Checked before anything is written.
  */
 export function assertCaKeysHere(network: NetworkLayout, org: PeerOrgSpec | NetworkSpec['ordererOrg'], which: readonly ('ca' | 'tlsca')[], action: string): void {
   const orgDir = 'peers' in org ? network.peerOrgDir(org) : network.ordererOrgDir();
   for (const ca of which) {
     const key = path.join(orgDir, ca, 'priv_sk');
     if (fs.existsSync(key)) continue;
-    throw new ConfigError('CA_KEY_NOT_HERE', `${action} needs ${org.mspId}'s ${ca === 'ca' ? 'CA' : 'TLS CA'} key, and ${network.dir} does not hold it: ${key} is absent`, {
+    const elsewhere = 'peers' in org ? caElsewhere(network, org) : undefined;
+    throw new ConfigError('CA_KEY_NOT_HERE', `${action} needs ${org.mspId}'s ${ca === 'ca' ? 'CA' : 'TLS CA'} key, and ${network.dir} does not hold it: ${key} is absent${elsewhere === undefined ? '' : `; ${elsewhere.why}`}`, {
       org: org.name,
       file: key,
-      suggestions: [
+      suggestions: elsewhere?.suggestions ?? [
         `run this in the directory weft network init made for this network (it keeps every CA key; weft network export copies none)`,
         `then copy the result to the other directories (weft network export again, or the new files by hand)`,
       ],
     });
   }
+}
+
+/**
+ * Why a peer org's CA keys were never in this directory, told by its folder: an org recorded from
+ * a `configtxgen -printOrg` group (`weft network add-org --definition` of a Fabric org, e.g. one
+ * enrolled with Fabric CA) has certificates only and no `users/` (a group names no user); an org
+ * made by Weft elsewhere (`weft network new-org`, `add-org --org-dir`) has `users/`, and is told
+ * from an org of an exported directory by this directory holding other orgs' CA keys, which only
+ * the directory `weft network init` made does. Undefined when neither holds (an exported directory).
+ */
+function caElsewhere(network: NetworkLayout, org: PeerOrgSpec): { why: string; suggestions: string[] } | undefined {
+  const orgDir = network.peerOrgDir(org);
+  if (!fs.existsSync(path.join(orgDir, 'users'))) {
+    return {
+      why: `${org.name} was added from its configtxgen -printOrg definition (weft network add-org --definition): its certificates come from its own CA, such as Fabric CA, never from this directory`,
+      suggestions: [
+        `issue them with ${org.name}'s own CA, on its hosts: fabric-ca-client register and enroll for a new user or node, fabric-ca-client reenroll to renew one (into the MSP folder the node's YAML names, then SIGHUP the node: it takes the key of the renewed certificate)`,
+        'the channels need no update for either: they trust the CA, not the certificates',
+      ],
+    };
+  }
+  const otherCaKeys = [network.ordererOrgDir(), ...network.spec.orgs.filter((o) => o !== org).map((o) => network.peerOrgDir(o))].some((dir) => fs.existsSync(path.join(dir, 'ca', 'priv_sk')));
+  if (!otherCaKeys || fs.existsSync(path.join(orgDir, 'ca', 'priv_sk')) || fs.existsSync(path.join(orgDir, 'tlsca', 'priv_sk'))) return undefined;
+  return {
+    why: `${org.name} was added from a directory of its own (weft network new-org, or add-org --org-dir): its CA keys are there, never here`,
+    suggestions: [`run this in ${org.name}'s own directory (the one weft network new-org or add-org --org-dir made), which holds its CA keys; the channels need no update`],
+  };
 }
 
 /** Checks new user names: the schema's rule, each once, none the org has or had (a revoked user's certificate stays on disk, and its name with it). */

@@ -1,8 +1,21 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { ordererBlock } from '../../../cli/services/block/orderer-block-source';
+import { loadClientIdentity } from '../../../cli/services/client/client-identity';
+import { OrdererAdminClient } from '../../../cli/services/client/orderer-admin';
+import { withPeerClient } from '../../../cli/services/client/peer-client';
+import { readingThroughOrderer } from '../../../cli/services/network/consenter-channels';
+import { openNetwork, peerAdmin, qsccRead } from '../../../cli/services/network/network-access';
+import { channelGenesisBlock } from '../../../cli/services/network/network-channels';
+import { NetworkLayout } from '../../../cli/services/network/network-layout';
+import { BlockchainInfo } from '@hyperledger/fabric-protos/lib/common/ledger_pb';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { decodeEtcdraftMetadata } from '../../../core/protocol/etcdraft-config';
+import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
+import { loadOrgCa } from '../../../plugins/msp-x509/crypto-material/org-authority';
+import { reissue } from '../../unit/plugins/msp-x509/cert-forge';
 import { errorOf, httpsGet, json, runCli, startMutualTlsOrg, type StartedNetwork } from './run-cli';
 
 interface Expiry {
@@ -57,6 +70,14 @@ describe('weft network status (expiry) / renew (real processes)', () => {
   };
   const filesUnder = (dir: string): Buffer[] =>
     fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name)));
+
+  /** A channel's latest config block as the orderer holds it (network.yaml need not list the channel), and the consenter it names. */
+  const ordererConfig = async (channel: string): Promise<{ number: number; consenter: Buffer }> => {
+    const layout = openNetwork(net);
+    const read = await ordererBlock(readingThroughOrderer(layout, layout.orderers()[0]!, channel), loadClientIdentity(layout.ordererAdmin()), 'config');
+    const { consensusType } = parseConfigBlock(read.bytes);
+    return { number: read.number, consenter: Buffer.from(decodeEtcdraftMetadata(consensusType.metadata).getConsentersList()[0]!.getServerTlsCert_asU8()) };
+  };
 
   let started: StartedNetwork;
   beforeAll(async () => {
@@ -135,7 +156,7 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     expect(fs.statSync(path.join(peerDir(), 'msp', 'keystore', 'priv_sk')).mode & 0o777).toBe(0o600);
   }, 150_000);
 
-  it("renews the orderer: the etcdraft channel's consenter becomes its new TLS certificate first, then it reloads, orders, and serves the channel after a restart", async () => {
+  it("renews the orderer: every etcdraft channel it serves, network.yaml's and one joined outside it, names its new TLS certificate first; it reloads, orders, and serves them all after a restart", async () => {
     const ORDERER = 'orderer.example.com';
     const tlsFile = path.join(net, 'organizations', 'ordererOrganizations', 'example.com', 'orderers', ORDERER, 'tls', 'server.crt');
     const invoke = async (id: string): Promise<Record<string, unknown>> =>
@@ -149,17 +170,94 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     };
     expect(await consenterCert()).toEqual(fs.readFileSync(tlsFile));
 
-    const renewed = json(await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 90_000 })) as unknown as Renewed & { consenterUpdates: { channel: string }[] };
-    expect(renewed).toMatchObject({ id: ORDERER, reloaded: true, restartNeeded: false, consenterUpdates: [{ channel: 'mychannel' }] });
+    // Channels network.yaml never lists, as an operator joins them: osnadmin channel join for the
+    // orderer, peer channel join -b for the peer. `side` is etcdraft, naming the orderer; `legacy` is solo.
+    const layout = openNetwork(net);
+    const orderer = layout.orderers()[0]!;
+    const peer = layout.peers()[0]!;
+    const participation = new OrdererAdminClient(orderer, layout);
+    const side = channelGenesisBlock(layout, { name: 'side', batchTimeout: '250ms', maxMessageCount: 10 });
+    await participation.join('side', side);
+    const peerAdminId = peerAdmin(layout, peer);
+    await withPeerClient(layout.spec, peer, peerAdminId, (c) => c.call(peerAdminId.signer, '', 'cscc', ['JoinChain', side]));
+    await participation.join('legacy', channelGenesisBlock(new NetworkLayout(net, { ...layout.spec, consensus: 'solo' }), { name: 'legacy', batchTimeout: '250ms', maxMessageCount: 10 }));
+    expect(await ordererConfig('side')).toEqual({ number: 0, consenter: fs.readFileSync(tlsFile) });
+
+    const run = await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 120_000 });
+    const renewed = json(run) as unknown as Renewed & { consenterUpdates: { channel: string; configBlock: number }[] };
+    expect(renewed).toMatchObject({ id: ORDERER, reloaded: true, restartNeeded: false });
+    expect(renewed.consenterUpdates.map((u) => u.channel).sort()).toEqual(['mychannel', 'side']);
+    expect(run.message).toContain('channel legacy: its solo config names no consenter');
     const renewedTls = fs.readFileSync(tlsFile);
     expect(renewedTls).not.toEqual(fs.readFileSync(path.join(renewed.backupDir, 'tls', 'server.crt')));
     expect(await consenterCert()).toEqual(renewedTls);
+    expect(await ordererConfig('side')).toEqual({ number: 1, consenter: renewedTls });
+    expect(renewed.consenterUpdates.find((u) => u.channel === 'side')).toMatchObject({ configBlock: 1 });
+    // The peer that joined `side` was waited for: it holds the config block when renew returns.
+    expect(BlockchainInfo.deserializeBinary(await qsccRead(layout, peer, 'side', ['GetChainInfo', 'side'])).getHeight()).toBe(2);
     expect(await invoke('orderer-renewed-1')).toMatchObject({ valid: true });
 
-    // Started again on its new certificate, the orderer finds itself the channel's consenter: up
-    // waits for its /healthz, which fails while a channel is not served.
+    // Started again on its new certificate, the orderer finds itself the consenter of every channel:
+    // up waits for its /healthz, which fails while a channel is not served.
     expect((await runCli(['network', 'down', net, '--node', ORDERER])).code).toBe(0);
     expect((await runCli(['network', 'up', net, '--node', ORDERER])).code).toBe(0);
+    expect((await status()).up).toBe(true);
+    for (const channel of ['side', 'legacy']) expect(await participation.info(channel)).toMatchObject({ status: 'active' });
+  }, 240_000);
+
+  it("renews the orderer while its org's Admin, who signs channel updates, has an ended certificate: it keeps its TLS key, by which every channel still finds it, updates none, and serves them after a restart", async () => {
+    const ORDERER = 'orderer.example.com';
+    const folder = path.join(net, 'organizations', 'ordererOrganizations', 'example.com');
+    const tlsFile = path.join(folder, 'orderers', ORDERER, 'tls', 'server.crt');
+    const adminCert = path.join(folder, 'users', 'Admin@example.com', 'msp', 'signcerts', 'Admin@example.com-cert.pem');
+    const original = fs.readFileSync(adminCert);
+    const issued = new X509Certificate(original);
+    // The Admin's enrollment certificate as its CA would have issued it to end 5 s ago (same key): the orderer refuses what it signs.
+    const ended = await reissue(issued.raw, undefined, {
+      selfSignKey: loadOrgCa(folder, 'ca').signer.privateKey,
+      mutate: (c) => {
+        c.notBefore = encodeTime(new Date(issued.validFrom));
+        c.notAfter = encodeTime(new Date(Date.now() - 5_000));
+      },
+    });
+    const before = fs.readFileSync(tlsFile);
+    fs.writeFileSync(adminCert, ended.pem);
+    let run: Awaited<ReturnType<typeof runCli>>;
+    try {
+      run = await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 120_000 });
+    } finally {
+      fs.writeFileSync(adminCert, original);
+    }
+    const renewed = json(run) as unknown as Renewed & { consenterUpdates?: unknown[] };
+    expect(renewed).toMatchObject({ id: ORDERER, reloaded: true, restartNeeded: false });
+    expect(renewed.consenterUpdates).toBeUndefined();
+    expect(run.message).toContain("Admin@example.com's certificate (it signs the channel update) ended");
+    const after = new X509Certificate(fs.readFileSync(tlsFile));
+    expect(after.serialNumber).not.toBe(new X509Certificate(before).serialNumber);
+    expect(after.publicKey.equals(new X509Certificate(before).publicKey)).toBe(true);
+    expect((await runCli(['network', 'down', net, '--node', ORDERER])).code).toBe(0);
+    expect((await runCli(['network', 'up', net, '--node', ORDERER])).code).toBe(0);
+    expect((await status()).up).toBe(true);
+  }, 180_000);
+
+  it('a channel that refuses the new consenter certificate (an update over its AbsoluteMaxBytes) leaves every channel naming the old one, the ones rotated before it rotated back, and the orderer unrenewed', async () => {
+    const ORDERER = 'orderer.example.com';
+    const tlsFile = path.join(net, 'organizations', 'ordererOrganizations', 'example.com', 'orderers', ORDERER, 'tls', 'server.crt');
+    const layout = openNetwork(net);
+    // Joined outside network.yaml; listed after mychannel (the orderer lists its channels by name), so mychannel is rotated first.
+    const tight = channelGenesisBlock(layout, { name: 'zlocked', batchTimeout: '250ms', maxMessageCount: 10, absoluteMaxBytes: 1000, preferredMaxBytes: 1000 });
+    await new OrdererAdminClient(layout.orderers()[0]!, layout).join('zlocked', tight);
+    const tlsBefore = fs.readFileSync(tlsFile);
+    const mychannelBefore = await ordererConfig('mychannel');
+    const err = errorOf(await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 120_000 }));
+    expect(err).toMatchObject({ code: 'CONFIG_UPDATE_REFUSED', details: { channel: 'zlocked' } });
+    expect(err.message).toContain('AbsoluteMaxBytes');
+    expect(fs.readFileSync(tlsFile)).toEqual(tlsBefore);
+    // mychannel took the new certificate, then the old one back: a later config block, naming the certificate the orderer runs with.
+    const mychannelAfter = await ordererConfig('mychannel');
+    expect(mychannelAfter.number).toBeGreaterThan(mychannelBefore.number);
+    expect(mychannelAfter.consenter).toEqual(tlsBefore);
+    expect(await ordererConfig('zlocked')).toEqual({ number: 0, consenter: tlsBefore });
     expect((await status()).up).toBe(true);
   }, 180_000);
 

@@ -1,0 +1,44 @@
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ETCDRAFT_CONSENSUS_TYPE } from '../../../core/protocol/etcdraft-config';
+import type { NetworkLayout, NodeLayout } from './network-layout';
+import { runningPid } from './node-processes';
+
+/**
+ * How renewing an orderer treats the consenter certificate its etcdraft channels name: `rotate`,
+ * each channel it serves is told the new TLS certificate before the node switches to it; otherwise
+ * its TLS certificate is re-issued for the key it has, by which its channels go on finding it, and
+ * no channel is updated (`why` says what prevents the update).
+ */
+export type ConsenterRenewal = { readonly rotate: true } | { readonly rotate: false; readonly why: string };
+
+/** Whether the certificate file exists and has ended by `now`. */
+export function endedBy(file: string, now: Date): boolean {
+  return fs.existsSync(file) && new Date(new X509Certificate(fs.readFileSync(file)).validTo).getTime() <= now.getTime();
+}
+
+/**
+ * The one decision of how renewing `node` treats its channels' consenter certificate
+ * ({@link ConsenterRenewal}); undefined for a peer, and for an orderer of a `solo` network (its
+ * channels name no certificate: it gets a new TLS key, as before etcdraft).
+ *
+ * A channel takes a new consenter certificate only by a config update the running orderer orders
+ * and the orderer org's Admin signs: so an orderer that does not run here, or whose enrollment or
+ * TLS certificate has ended (what the expired-CA recoveries renew: a client no longer reaches or
+ * trusts it), or whose org's Admin has an ended certificate (the orderer refuses its signature and,
+ * under mutual TLS, its connection), keeps its TLS key.
+ */
+export function consenterRenewal(network: NetworkLayout, node: NodeLayout | undefined, now: Date): ConsenterRenewal | undefined {
+  if (node?.kind !== 'orderer' || network.spec.consensus !== ETCDRAFT_CONSENSUS_TYPE) return undefined;
+  if (runningPid(node) === undefined) return { rotate: false, why: `${node.id} does not run here, so no channel can take a new consenter certificate` };
+  const signcerts = path.join(node.mspDir, 'signcerts');
+  const enrollment = fs.existsSync(signcerts) ? fs.readdirSync(signcerts).find((f) => f.endsWith('.pem')) : undefined;
+  const admin = network.ordererAdmin();
+  const ended = [
+    ...(enrollment !== undefined && endedBy(path.join(signcerts, enrollment), now) ? [`${node.id}'s enrollment certificate`] : []),
+    ...(endedBy(path.join(node.tlsDir, 'server.crt'), now) ? [`${node.id}'s TLS certificate`] : []),
+    ...(endedBy(admin.certPath, now) || endedBy(admin.tlsCertPath, now) ? [`${admin.id}'s certificate (it signs the channel update)`] : []),
+  ];
+  return ended.length === 0 ? { rotate: true } : { rotate: false, why: `${ended.join(' and ')} ended, so no channel can take a new consenter certificate now` };
+}
