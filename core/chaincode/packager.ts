@@ -194,8 +194,9 @@ export async function bundleChaincode(projectDir: string, confineTo?: string): P
       ...(confinement === undefined ? {} : { nodePaths: [], resolveExtensions: [...CONFINED_RESOLVE_EXTENSIONS], metafile: true }),
     }));
   } catch (err) {
-    const failure = err as { errors?: { text: string }[] };
-    const texts = failure.errors?.map((e) => e.text) ?? [(err as Error).message];
+    const failure = err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
+    // Where, as a compiler says it (file:line:column, column from 1): "Expected ';' but found 'is'" alone does not say which file.
+    const texts = failure.errors?.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text)) ?? [(err as Error).message];
     const cause = (err as { errors?: { detail?: unknown }[] }).errors?.find((e) => e.detail instanceof ChaincodeError)?.detail;
     if (cause instanceof ChaincodeError) throw cause;
     throw new ChaincodeError('CHAINCODE_BUNDLE_FAILED', `cannot bundle chaincode ${dir}: ${texts.join('; ')}`, { projectDir: dir, errors: texts });

@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { channelFlag, gatewayPeerFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
+import { namingCommittedChaincodes } from '../../services/chaincode/committed-names';
+import { endorsingOrgMspIds } from '../../services/chaincode/org-args';
 import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
 
@@ -32,7 +34,7 @@ export default class ChaincodeInvoke extends WeftCommand {
     user: userFlag,
     transient: transientFlag,
     peer: gatewayPeerFlag,
-    'endorsing-orgs': Flags.string({ description: 'only these orgs endorse (MSP IDs, comma separated)' }),
+    'endorsing-orgs': Flags.string({ description: 'only these orgs endorse (comma separated; MSP IDs, or org names or domains as --org takes)' }),
     'is-init': Flags.boolean({
       description: 'call as the Init of a chaincode deployed with --init-required (Fabric --isInit): once per definition version, before any other call',
       default: false,
@@ -52,17 +54,18 @@ export default class ChaincodeInvoke extends WeftCommand {
     const { args, raw, flags } = await this.parse(ChaincodeInvoke);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const rest = positionalsAfter(raw, 2);
-    const result = await invokeChaincode(layout, resolveUser(layout, flags.org, flags.user), {
+    const user = resolveUser(layout, flags.org, flags.user);
+    const result = await namingCommittedChaincodes(layout, user, flags.name, () => invokeChaincode(layout, user, {
       chaincode: flags.name,
       fn: args.function,
       args: rest,
       transient: parseTransient(flags.transient),
-      endorsingOrgs: flags['endorsing-orgs']?.split(',').map((s) => s.trim()),
+      endorsingOrgs: flags['endorsing-orgs'] === undefined ? undefined : endorsingOrgMspIds(layout, flags['endorsing-orgs']),
       isInit: flags['is-init'],
       retries: flags.retry,
       gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
       onRetry: (r) => this.progress(`${r.reason} (tx ${r.transactionId}): endorsing again in ${r.delayMs} ms (retry ${r.attempt} of ${flags.retry})`),
-    });
+    }));
     const attempts = result.attempts > 1 ? `, after ${result.attempts} attempts` : '';
     this.log(`${result.validationCode} in block ${result.blockNumber} (tx ${result.transactionId}${attempts})`);
     if (result.result !== '') this.log(result.result);

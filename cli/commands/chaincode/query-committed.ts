@@ -6,7 +6,7 @@ import { resolveOrg } from '../../services/chaincode/org-args';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeQueryCommitted extends WeftCommand {
-  static override summary = 'Show the chaincode definitions committed on the channel (one with --name, with its approvals), with their private data collections.';
+  static override summary = 'Show the chaincode definitions committed on the channel (one with --name, with its approvals), with their endorsement policy and private data collections.';
   static override examples = ['<%= config.bin %> chaincode query-committed ./net', '<%= config.bin %> chaincode query-committed ./net --name basic --json'];
   static override args = { dir: networkDirArg };
   static override flags = { channel: channelFlag, org: orgFlag, name: Flags.string({ char: 'n', description: 'one chaincode' }) };
@@ -19,7 +19,8 @@ export default class ChaincodeQueryCommitted extends WeftCommand {
     for (const d of definitions) {
       const approvals = d.approvals ? `  approvals: ${Object.entries(d.approvals).map(([m, ok]) => `${m}=${ok}`).join(', ')}` : '';
       const collections = d.collections.length > 0 ? `  collections: ${d.collections.map((c) => c.name).join(', ')}` : '';
-      this.log(`${d.name}  version ${d.version}  sequence ${d.sequence}${d.initRequired ? '  init required' : ''}${collections}${approvals}`);
+      const policy = 'signaturePolicy' in d.endorsementPolicy ? d.endorsementPolicy.signaturePolicy : d.endorsementPolicy.channelConfigPolicy;
+      this.log(`${d.name}  version ${d.version}  sequence ${d.sequence}${d.initRequired ? '  init required' : ''}  policy ${policy}${collections}${approvals}`);
     }
     return { definitions };
   }

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { channelFlag, gatewayPeerFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
+import { namingCommittedChaincodes } from '../../services/chaincode/committed-names';
 import { queryChaincode } from '../../services/chaincode/transact';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
 
@@ -28,13 +29,16 @@ export default class ChaincodeQuery extends WeftCommand {
   async run(): Promise<{ result: string; json?: unknown }> {
     const { args, raw, flags } = await this.parse(ChaincodeQuery);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
-    const { result } = await queryChaincode(layout, resolveUser(layout, flags.org, flags.user), {
-      chaincode: flags.name,
-      fn: args.function,
-      args: positionalsAfter(raw, 2),
-      transient: parseTransient(flags.transient),
-      gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
-    });
+    const user = resolveUser(layout, flags.org, flags.user);
+    const { result } = await namingCommittedChaincodes(layout, user, flags.name, () =>
+      queryChaincode(layout, user, {
+        chaincode: flags.name,
+        fn: args.function,
+        args: positionalsAfter(raw, 2),
+        transient: parseTransient(flags.transient),
+        gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
+      }),
+    );
     this.log(result);
     let json: unknown;
     try {

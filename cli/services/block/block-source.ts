@@ -88,8 +88,8 @@ async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout)
   else if (ref === 'config') number = height - 1 < first ? height - 1 : getLastConfigIndex(decodeBlock(await blockBytes(layout, peer, channel, height - 1)));
   else number = ref;
   if (number >= height) {
-    throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} has ${height} blocks (${first}…${height - 1}) on ${channel}`, {
-      suggestions: [`weft block show ${layout.dir} newest`],
+    throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} holds ${heldBlocks(first, height)} of ${channel}`, {
+      suggestions: [height > first ? `weft block show ${layout.dir} newest` : 'read the blocks from a peer that joined from the genesis block: --peer <id>'],
     });
   }
   if (number < first) {
@@ -98,10 +98,21 @@ async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout)
       peer: peer.id,
       block: number,
       snapshotBlock,
-      suggestions: [`read it from a peer that joined from the genesis block: --peer <id>`, `its blocks start at ${first}: weft block show ${layout.dir} oldest --peer ${peer.id}`],
+      suggestions: [
+        `read it from a peer that joined from the genesis block: --peer <id>`,
+        ...(height > first ? [`its blocks start at ${first}: weft block show ${layout.dir} oldest --peer ${peer.id}`] : []),
+      ],
     });
   }
   return { number, bytes: await blockBytes(layout, peer, channel, number) };
+}
+
+/**
+ * The blocks a peer holds from `first` (0, or the one after its snapshot) below `height`, in words.
+ * A peer joined from (or pruned to) a snapshot at its newest block holds none: no range to print.
+ */
+export function heldBlocks(first: number, height: number): string {
+  return height > first ? `blocks ${first}…${height - 1}` : `no block yet (its first will be block ${first})`;
 }
 
 /** `--peer` of the block commands: a peer of the channel by id, or the default reading peer. */

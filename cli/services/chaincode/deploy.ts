@@ -3,7 +3,7 @@ import { ChaincodeError } from '../../../core/errors';
 import type { NetworkLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { orgsWithKeysHere } from '../network/org-keys';
-import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, type ChaincodeDefinition } from './lifecycle';
+import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, validationParameter, type ChaincodeDefinition } from './lifecycle';
 import { loadOrBuildPackage } from './package-project';
 
 export interface DeployOptions {
@@ -54,6 +54,8 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
       suggestions: ['deploy from a directory that holds a member org\'s keys'],
     });
   }
+  // A --policy that does not parse is refused before packaging and installing on every peer, not after.
+  validationParameter(o.policy);
   const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`);
   progress(`packaged ${pkg.packageId}`);
   for (const w of pkg.warnings) progress(`warning: ${w}`);

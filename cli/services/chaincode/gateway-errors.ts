@@ -77,6 +77,7 @@ export function gatewayFailure(err: unknown, what: string): Error {
       ...(e.transactionId ? { transactionId: e.transactionId } : {}),
       ...(e.code !== undefined ? { grpcCode: e.code } : {}),
       ...(chaincode ? { chaincodeStatus: Number(chaincode[1]), chaincodeMessage: chaincode[2] } : {}),
+      ...(undefinedChaincode ? { chaincodeNotCommitted: true } : {}),
       endorsers: lines,
       suggestions,
     },

@@ -21,6 +21,7 @@ import { decodeApplicationPolicy } from '../../../core/protocol/policy-wire';
 import { loadClientIdentity, type ClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import { withPeerClient } from '../client/peer-client';
+import { describeSignaturePolicy } from '../network/channel-config-diff';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { gatewayFailure } from './gateway-errors';
@@ -52,15 +53,18 @@ export interface CommittedDefinition {
   readonly version: string;
   readonly sequence: number;
   readonly initRequired: boolean;
-  /** Its endorsement policy (the validation parameter): a channel policy path, or the MSP ids a signature policy names. */
+  /** Its endorsement policy (the validation parameter): a channel policy path, or a signature policy and the MSP ids it names. */
   readonly endorsementPolicy: EndorsementPolicyRef;
   /** Its private data collections, in definition order (empty when it has none). */
   readonly collections: CommittedCollection[];
   readonly approvals?: Record<string, boolean>;
 }
 
-/** An endorsement policy as a committed definition carries it: a channel policy path, or the MSP ids a signature policy names. */
-export type EndorsementPolicyRef = { readonly channelConfigPolicy: string } | { readonly signaturePolicyOrgs: readonly string[] };
+/**
+ * An endorsement policy as a committed definition carries it: a channel policy path, or a signature
+ * policy in Fabric's DSL with the MSP ids it names.
+ */
+export type EndorsementPolicyRef = { readonly channelConfigPolicy: string } | { readonly signaturePolicy: string; readonly signaturePolicyOrgs: readonly string[] };
 
 /** A collection of a committed definition, with the field names of the collections config file. */
 export interface CommittedCollection {
@@ -304,7 +308,10 @@ function endorsementPolicyOf(bytes: Uint8Array, field: string): EndorsementPolic
   const policy = decodeApplicationPolicy(bytes, field);
   const envelope = policy.getSignaturePolicy();
   if (envelope === undefined) return { channelConfigPolicy: policy.getChannelConfigPolicyReference() };
-  return { signaturePolicyOrgs: [...new Set(envelope.getIdentitiesList().flatMap((p) => principalMspId(p) ?? []))] };
+  return {
+    signaturePolicy: describeSignaturePolicy(envelope),
+    signaturePolicyOrgs: [...new Set(envelope.getIdentitiesList().flatMap((p) => principalMspId(p) ?? []))],
+  };
 }
 
 async function submitLifecycle(layout: NetworkLayout, org: PeerOrgSpec, fn: string, arg: Uint8Array, endorsingOrganizations: string[]): Promise<{ transactionId: string }> {

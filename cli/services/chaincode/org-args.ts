@@ -21,3 +21,26 @@ export function resolveOrg(layout: NetworkLayout, ref: string | undefined): Peer
   }
   return org;
 }
+
+/**
+ * `--endorsing-orgs`: each entry (an org's name, MSP ID or domain, as `--org` takes it) as the MSP ID
+ * the Gateway's `endorsingOrganizations` takes. An org name reached the Gateway as it was typed and
+ * came back UNAVAILABLE "failed to find any endorsing peers", which reads as a network that is down.
+ */
+export function endorsingOrgMspIds(layout: NetworkLayout, list: string): string[] {
+  return list
+    .split(',')
+    .map((ref) => ref.trim())
+    .filter((ref) => ref !== '')
+    .map((ref) => {
+      const org = layout.findOrg(ref);
+      if (org === undefined) {
+        throw new ConfigError('UNKNOWN_ORG', `--endorsing-orgs ${ref}: channel ${layout.spec.channel.name} has no org of that name, MSP ID or domain; its orgs are ${layout.spec.orgs.map((o) => `${o.name} (${o.mspId})`).join(', ')}`, {
+          field: '--endorsing-orgs',
+          value: ref,
+          suggestions: [`e.g. --endorsing-orgs ${layout.spec.orgs.map((o) => o.mspId).join(',')}`],
+        });
+      }
+      return org.mspId;
+    });
+}

@@ -16,6 +16,9 @@ export interface ParticipationChannel {
 
 const BASE = '/participation/v1/channels';
 
+/** Socket errors that mean the orderer could not be reached at all, as opposed to a refusal. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT']);
+
 /** Where an orderer's participation API listens and the orderer org Admin's TLS material (mutual TLS). */
 export interface ParticipationEndpoint {
   readonly address: string;
@@ -87,7 +90,7 @@ export function participationRequest(endpoint: ParticipationEndpoint, method: st
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end(body);
   });
@@ -99,11 +102,13 @@ export function participationRequest(endpoint: ParticipationEndpoint, method: st
  */
 export class OrdererAdminClient {
   private readonly endpoint: ParticipationEndpoint;
+  private readonly networkDir: string;
 
   constructor(
     readonly node: NodeLayout,
     layout: NetworkLayout,
   ) {
+    this.networkDir = layout.dir;
     const admin = layout.ordererAdmin();
     if (!keyHere(admin.tlsKeyPath)) throw keyNotHere(admin, admin.tlsKeyPath);
     this.endpoint = {
@@ -117,23 +122,47 @@ export class OrdererAdminClient {
   }
 
   async list(): Promise<ParticipationChannel[]> {
-    const r = await participationRequest(this.endpoint, 'GET', BASE);
+    const r = await this.request('GET', BASE);
     const body = r.json as { channels?: ParticipationChannel[] } | undefined;
     return body?.channels ?? [];
   }
 
   /** The channel's info, or undefined when this orderer is not a member. */
   async info(channel: string): Promise<ParticipationChannel | undefined> {
-    const r = await participationRequest(this.endpoint, 'GET', `${BASE}/${channel}`);
+    const r = await this.request('GET', `${BASE}/${channel}`);
     if (r.status === 404) return undefined;
     if (r.status !== 200) throw this.failure('info', channel, r);
     return r.json as ParticipationChannel;
   }
 
   async join(channel: string, configBlock: Uint8Array): Promise<ParticipationChannel> {
-    const r = await postConfigBlock(this.endpoint, configBlock, `${channel}.block`);
+    const r = await postConfigBlock(this.endpoint, configBlock, `${channel}.block`).catch((err: unknown) => {
+      throw this.unreachable(err);
+    });
     if (r.status !== 201 && r.status !== 200) throw this.failure('join', channel, r);
     return r.json as ParticipationChannel;
+  }
+
+  private request(method: string, urlPath: string): Promise<ParticipationReply> {
+    return participationRequest(this.endpoint, method, urlPath).catch((err: unknown) => {
+      throw this.unreachable(err);
+    });
+  }
+
+  /**
+   * A connection that failed (nothing listening, no route, no answer) as `ORDERER_UNREACHABLE`
+   * naming the orderer: Node's bare `connect ECONNREFUSED 127.0.0.1:7051` names neither the node
+   * nor its admin port. TLS refusals (a wrong or revoked server certificate) stay as they are.
+   */
+  private unreachable(err: unknown): unknown {
+    const code = (err as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string' || !UNREACHABLE_CODES.has(code)) return err;
+    return new OrdererError('ORDERER_UNREACHABLE', `orderer ${this.node.id} did not answer at its admin address ${this.endpoint.address} (${code})`, {
+      orderer: this.node.id,
+      address: this.endpoint.address,
+      socketError: code,
+      suggestions: [`is the network up? start it with: weft network up ${this.networkDir}`, `see the orderer's log: ${this.node.logFile}`],
+    });
   }
 
   private failure(op: string, channel: string, r: ParticipationReply): OrdererError {

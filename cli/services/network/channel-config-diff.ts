@@ -31,7 +31,11 @@ export function describePolicy(policy: Policy | undefined): string {
     return `${META_RULES[meta.getRule()] ?? '?'} ${meta.getSubPolicy()}`;
   }
   if (policy.getType() !== Policy.PolicyType.SIGNATURE) return `policy type ${policy.getType()}`;
-  const envelope = SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());
+  return describeSignaturePolicy(SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8()));
+}
+
+/** A signature policy in Fabric's DSL, `OR('Org1MSP.peer', 'Org2MSP.peer')`, as `--policy` and `--signature-policy` take it. */
+export function describeSignaturePolicy(envelope: SignaturePolicyEnvelope): string {
   const principal = (p: MSPPrincipal | undefined): string => {
     if (p?.getPrincipalClassification() !== MSPPrincipal.Classification.ROLE) return "'?'";
     const role = MSPRole.deserializeBinary(p.getPrincipal_asU8());

@@ -217,10 +217,28 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   const updated = openNetwork(dir).forChannel(channel.name);
   const here = orgsWithKeysHere(updated);
   const nodes = [...updated.orderers(), ...here.flatMap((org) => updated.peersOf(org))];
-  await joinEveryNode(updated, channel.name, progress, new Set(nodes.map((n) => n.id)));
+  try {
+    await joinEveryNode(updated, channel.name, progress, new Set(nodes.map((n) => n.id)));
+  } catch (err) {
+    throw notJoinedYet(err, updated, channel.name);
+  }
   const waitingFor = updated.spec.orgs.filter((org) => !here.includes(org)).map((org) => org.mspId);
   if (waitingFor.length > 0) progress(`${waitingFor.join(', ')} join their peers on their hosts: copy ${file} there and run weft channel join <dir> <that file>`);
   return { channel: channel.name, genesisBlock: file, nodes: nodes.map((n) => n.id), waitingFor };
+}
+
+/**
+ * A node that did not answer the join (the network is down): the channel stays written and listed,
+ * and `weft network up` joins every node to each channel network.yaml lists, so that is the remedy
+ * to name, rather than the bare connection error.
+ */
+function notJoinedYet(err: unknown, layout: NetworkLayout, channel: string): unknown {
+  if (!(err instanceof WeftError) || (err.code !== 'ORDERER_UNREACHABLE' && err.code !== 'PEER_UNREACHABLE')) return err;
+  return new WeftError(err.code, `channel ${channel} is written (its genesis block, listed in ${NETWORK_FILE}) but not joined: ${err.message}`, {
+    ...err.details,
+    channel,
+    suggestions: [`start the network: weft network up ${layout.dir} joins every node to ${channel}`, `check it with: weft network status ${layout.dir}`],
+  }, { cause: err });
 }
 
 /** Creating a channel joins the orderers as the orderer org's Admin: checked before anything is written. */

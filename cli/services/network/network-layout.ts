@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { WeftError } from '../../../core/errors';
+import { nearNames } from '../near-names';
 import type { ChannelSpec, NetworkSpec, OrdererSpec, PeerOrgSpec, PeerSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
 
@@ -106,10 +107,15 @@ export class NetworkLayout {
     const chosen = this.spec.otherChannels.find((c) => c.name === channel);
     if (chosen === undefined) {
       const known = this.channels().map((c) => c.name);
+      // A near spelling is far likelier a typo than a channel to create: offer it first.
+      const near = nearNames(channel, known);
       throw new WeftError('UNKNOWN_CHANNEL', `channel ${channel} is not a channel of this network (it has: ${known.join(', ')})`, {
         channel,
         known,
-        suggestions: [`create it with: weft channel create ${this.dir} ${channel}`, `or pick one of: ${known.join(', ')}`],
+        suggestions:
+          near.length > 0
+            ? [`did you mean ${near.map((n) => `--channel ${n}`).join(' or ')}?`, `or create it with: weft channel create ${this.dir} ${channel}`]
+            : [`create it with: weft channel create ${this.dir} ${channel}`, `or pick one of: ${known.join(', ')}`],
       });
     }
     const members = chosen.orgs === undefined ? this.networkSpec.orgs : this.networkSpec.orgs.filter((o) => chosen.orgs!.includes(o.name));

@@ -177,6 +177,9 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
     expect(newest.transactions.map((t) => [t.channelId, t.validationCode])).toEqual([['audit', 'VALID']]);
     const unknown = await runCli(['chaincode', 'query', net, '--name', 'items', '--channel', 'nope', 'Read', 'item1', '--json']);
     expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('it has: mychannel, audit, org1only') });
+    // A chaincode name one typo away from a committed one: the refusal lists what is committed and offers the near name.
+    const typo = JSON.parse((await runCli(['chaincode', 'query', net, '--name', 'item', '--channel', 'audit', 'Read', 'item1', '--json'])).stdout) as { error: { code: string; details: { committed: string[] } }; suggestions: string[] };
+    expect([typo.error.code, typo.error.details.committed, typo.suggestions[0]]).toEqual(['GATEWAY_FAILED', ['items'], 'did you mean --name items?']);
     // Two channel creations and two deploys (package, install, approve per org, commit): some 40 s here, over 60 on a loaded machine.
   }, 120_000);
 

@@ -46,6 +46,28 @@ function readmeRows(): Row[] {
     });
 }
 
+/** Each `weft <topic> [<verb>] …` a fenced code block runs, with its README line and the flags it passes. */
+function codeBlockCommands(): { line: number; id: string[]; flags: string[] }[] {
+  const found: { line: number; id: string[]; flags: string[] }[] = [];
+  let inBlock = false;
+  fs.readFileSync(path.join(REPO, 'README.md'), 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      if (text.startsWith('```')) inBlock = !inBlock;
+      if (!inBlock || text.startsWith('```')) return;
+      // A shell comment is prose; `&&`, `;` and `|` end one command.
+      for (const command of text.replace(/(^|\s)#.*$/, '').split(/&&|;|\|/)) {
+        const words = command.trim().split(/\s+/);
+        const at = words.indexOf('weft');
+        const [topic, verb] = [words[at + 1], words[at + 2]];
+        if (at < 0 || topic === undefined || !/^[a-z]/.test(topic)) continue;
+        const id = verb !== undefined && fs.existsSync(path.join(REPO, 'cli', 'commands', topic, `${verb}.ts`)) ? [topic, verb] : [topic];
+        found.push({ line: i + 1, id, flags: words.slice(at + 1).flatMap((w) => /^--([a-z][a-z-]*)/.exec(w)?.[1] ?? []) });
+      }
+    });
+  return found;
+}
+
 async function flagsOf(id: string[]): Promise<Set<string>> {
   const file = path.join(REPO, 'cli', 'commands', ...id) + '.ts';
   if (!fs.existsSync(file)) throw new Error(`the README documents \`weft ${id.join(' ')}\`, but there is no ${path.relative(REPO, file)}`);
@@ -72,6 +94,18 @@ describe("the README's command table", () => {
       for (const id of row.commands) for (const f of await flagsOf(id)) taken.add(f);
       // "Every command that acts on one channel takes --channel <name>": a statement about all commands, checked below.
       for (const flag of row.flags) if (flag !== 'channel' && !taken.has(flag)) wrong.push(`--${flag} in the row of ${row.commands.map((c) => c.join(' ')).join(', ')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('runs, in its code blocks, only commands there are, with flags they take', async () => {
+    const commands = codeBlockCommands();
+    expect(commands.length).toBeGreaterThanOrEqual(20);
+    const wrong: string[] = [];
+    for (const { line, id, flags } of commands) {
+      const taken = await flagsOf(id).catch(() => undefined);
+      if (taken === undefined) wrong.push(`README line ${line}: weft ${id.join(' ')} is no command`);
+      else for (const flag of flags) if (!taken.has(flag)) wrong.push(`README line ${line}: weft ${id.join(' ')} takes no --${flag}`);
     }
     expect(wrong).toEqual([]);
   });
