@@ -216,6 +216,34 @@ function evaluate(node: ExprNode, pass: 1 | 2 | 3, identities: MSPPrincipal[], p
   return { kind: 'policy', rule: pass3(args, identities, node.pos), pos: node.pos };
 }
 
+/** A `<MSPID>.<role>` the user wrote outside quotes, where the policy language needs a string. */
+interface UnquotedPrincipal {
+  readonly text: string;
+  readonly pos: number;
+}
+
+/** The unquoted principals of `expression`: runs of Fabric's principal characters outside string literals that match its principal regex. */
+function unquotedPrincipals(expression: string): UnquotedPrincipal[] {
+  const found: UnquotedPrincipal[] = [];
+  // A string literal (with expr's backslash escapes in '…' and "…"), or a run of the characters an MSP ID and role are made of.
+  const tokens = /'(?:\\.|[^'\\])*'?|"(?:\\.|[^"\\])*"?|`[^`]*`?|[A-Za-z0-9.-]+/g;
+  for (const m of expression.matchAll(tokens)) {
+    if (PRINCIPAL.test(m[0])) found.push({ text: m[0], pos: m.index });
+  }
+  return found;
+}
+
+/** `expression` with each of `unquoted` in single quotes: the policy the user most likely meant. */
+function quotePrincipals(expression: string, unquoted: readonly UnquotedPrincipal[]): string {
+  let out = '';
+  let at = 0;
+  for (const u of unquoted) {
+    out += `${expression.slice(at, u.pos)}'${u.text}'`;
+    at = u.pos + u.text.length;
+  }
+  return out + expression.slice(at);
+}
+
 function syntaxError(expression: string, source: string, pass: number, err: ExprSyntaxError | PassError, pasted: readonly Pasted[]): PolicyError {
   const suspect = pass > 1 ? pasted[0] : undefined;
   if (suspect !== undefined) {
@@ -231,6 +259,19 @@ function syntaxError(expression: string, source: string, pass: number, err: Expr
       `${what} at position ${suspect.pos} of policy ${JSON.stringify(expression)} (Fabric's parser pastes such a string into the policy it rewrites, ${JSON.stringify(source)}, where it fails: ${err.message} at position ${err.pos}${err instanceof ExprUnsupported ? ", which is part of the expression language Fabric's tools evaluate policies with; Weft does not compute it" : ''})`,
       { expression, position: suspect.pos, token: suspect.value, expected: suspect.as === 'count' ? 'a number' : suspect.as === 'policy' ? 'a gate (AND, OR or OutOf)' : "a principal like 'Org1MSP.member'" },
     );
+  }
+  const unquoted = pass === 1 ? unquotedPrincipals(expression) : [];
+  const failing = unquoted.find((u) => err.pos >= u.pos && err.pos < u.pos + u.text.length);
+  if (failing !== undefined) {
+    // expr reads Org2MSP.peer as a member access, so its own words ('.' is not supported) do not say what the user missed: the quotes.
+    const quoted = quotePrincipals(expression, unquoted);
+    return new PolicyError('POLICY_SYNTAX', `unquoted principal ${failing.text} at position ${failing.pos} of policy ${JSON.stringify(expression)}: quote each principal: '${failing.text}'`, {
+      expression,
+      position: failing.pos,
+      token: failing.text,
+      expected: `a quoted principal '${failing.text}'`,
+      suggestions: [`quote each principal: ${quoted}`],
+    });
   }
   const where = pass === 1 ? `at position ${err.pos} of policy ${JSON.stringify(expression)}` : `at position ${err.pos} of ${JSON.stringify(source)}, the policy ${JSON.stringify(expression)} as Fabric's parser rewrites it (pass ${pass} of 3)`;
   const message =

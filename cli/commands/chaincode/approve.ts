@@ -4,6 +4,8 @@ import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { approve, queryCommitted } from '../../services/chaincode/lifecycle';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { resolveOrg } from '../../services/chaincode/org-args';
+import { policyOutsideChannelWarnings } from '../../services/chaincode/policy-outside-channel';
+import { uninstalledPackageWarning } from '../../services/chaincode/uninstalled-package-warning';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeApprove extends WeftCommand {
@@ -25,7 +27,12 @@ export default class ChaincodeApprove extends WeftCommand {
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
-    const r = await approve(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'], collections }, flags['package-id']);
+    const def = { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'], collections };
+    // Fabric approves these as asked (an org may approve before it installs); each is said, not refused.
+    policyOutsideChannelWarnings(layout, def).forEach((w) => this.warning(w));
+    const r = await approve(layout, org, def, flags['package-id']);
+    const uninstalled = await uninstalledPackageWarning(layout, org, flags['package-id']);
+    if (uninstalled !== undefined) this.warning(uninstalled);
     this.log(`${org.mspId} approved ${flags.name} sequence ${sequence} (tx ${r.transactionId})`);
     return { ...r, sequence, mspId: org.mspId };
   }

@@ -5,6 +5,7 @@ import type { PeerOrgSpec } from '../network/network-spec';
 import { orgsWithKeysHere } from '../network/org-keys';
 import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, validationParameter, type ChaincodeDefinition } from './lifecycle';
 import { loadOrBuildPackage } from './package-project';
+import { policyOutsideChannelWarnings } from './policy-outside-channel';
 
 export interface DeployOptions {
   readonly name: string;
@@ -56,6 +57,8 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   }
   // A --policy that does not parse is refused before packaging and installing on every peer, not after.
   validationParameter(o.policy);
+  // Fabric commits a policy naming an MSP outside the channel; every invoke then fails, so it is said up front.
+  for (const w of policyOutsideChannelWarnings(layout, o)) progress(`warning: ${w}`);
   const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`);
   progress(`packaged ${pkg.packageId}`);
   for (const w of pkg.warnings) progress(`warning: ${w}`);

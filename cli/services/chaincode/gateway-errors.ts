@@ -1,4 +1,6 @@
 import { ChaincodeError, WeftError } from '../../../core/errors';
+import { grpcErrorText } from '../client/peer-client';
+import { ccaasServerCommand } from './ccaas-server-command';
 
 interface GatewayErrorLike {
   readonly name?: string;
@@ -15,6 +17,22 @@ const UNDEFINED_CHAINCODE = /has been successfully defined|chaincode \S+ not fou
 const NOT_AGREED = /chaincode definition not agreed to by this org \(([^)]+)\)/;
 // Fabric's handler.go, when a collection is member-only-read or member-only-write.
 const COLLECTION_ACCESS = /tx creator does not have (read|write) access permission on privatedata in chaincodeName:\S+ collectionName: (\S+)/;
+
+// runtime-ccaas's CHAINCODE_UNREACHABLE, as an endorser passes it on: the package ID and the address its connection.json gives.
+const CCAAS_UNREACHABLE = /chaincode (\S+) at (\S+): [^\n]*is the chaincode server running/;
+
+/**
+ * What to try when peers could not reach a chaincode-as-a-service server: start it where the
+ * package says it listens (one line per address: a templated address differs per peer).
+ */
+function ccaasSuggestions(texts: readonly string[]): string[] | undefined {
+  const servers = new Map<string, string>();
+  for (const m of texts.map((t) => CCAAS_UNREACHABLE.exec(t))) if (m) servers.set(m[2]!, m[1]!);
+  if (servers.size === 0) return undefined;
+  return [...servers].map(
+    ([address, packageId]) => `start the chaincode server at ${address}, where the package's connection.json points the peers: ${ccaasServerCommand(packageId, address.slice(address.lastIndexOf(':') + 1))}`,
+  );
+}
 
 /**
  * What to try when the chaincode (or a system chaincode) refused the call. A refusal of the
@@ -44,31 +62,32 @@ export function gatewayFailure(err: unknown, what: string): Error {
   if (err instanceof WeftError) return err;
   const e = err as GatewayErrorLike;
   if (typeof e?.message !== 'string') return new Error(String(err));
-  const details = e.details ?? [];
-  const lines = details.map((d) => `${d.mspId ?? '?'} ${d.address ?? ''}: ${d.message ?? ''}`);
-  const texts = [e.message, ...details.map((d) => d.message ?? '')];
+  const details = (e.details ?? []).map((d) => ({ ...d, message: grpcErrorText(d.message ?? '') }));
+  const lines = details.map((d) => `${d.mspId ?? '?'} ${d.address ?? ''}: ${d.message}`);
+  const topMessage = grpcErrorText(e.message);
+  const texts = [topMessage, ...details.map((d) => d.message)];
   const chaincode = texts.map((t) => CHAINCODE_RESPONSE.exec(t)).find((m) => m !== null);
   const undefinedChaincode = texts.some((t) => UNDEFINED_CHAINCODE.test(t));
 
   let message: string;
   let suggestions: string[];
   if (undefinedChaincode) {
-    message = `${what} failed: the chaincode is not committed on this channel\n  ${lines.join('\n  ') || e.message}`;
+    message = `${what} failed: the chaincode is not committed on this channel\n  ${lines.join('\n  ') || topMessage}`;
     suggestions = [
       'see what is committed: weft chaincode query-committed <dir> [--channel <channel>]',
       'deploy it: weft chaincode deploy <dir> <project> --name <name>',
       'if it is deployed on another channel of the network, name it: --channel <channel>',
     ];
   } else if (chaincode) {
-    const from = details.find((d) => (d.message ?? '').includes(chaincode[2]!));
+    const from = details.find((d) => d.message.includes(chaincode[2]!));
     message = `${what} failed: ${chaincode[2]} (chaincode status ${chaincode[1]}${from ? `, endorser ${from.mspId} ${from.address}` : ''})`;
     suggestions = refusalSuggestions(chaincode[2]!);
   } else if (e.code === 14) {
-    message = `${what} failed: ${e.message}`;
+    message = `${what} failed: ${topMessage}`;
     suggestions = ['is the network up? check with: weft network status <dir>'];
   } else {
-    message = lines.length > 0 ? `${what} failed: ${e.message}\n  ${lines.join('\n  ')}` : `${what} failed: ${e.message}`;
-    suggestions = ['run again with --verbose for the full error', 'check the peer logs under <dir>/logs'];
+    message = lines.length > 0 ? `${what} failed: ${topMessage}\n  ${lines.join('\n  ')}` : `${what} failed: ${topMessage}`;
+    suggestions = ccaasSuggestions(texts) ?? ['run again with --verbose for the full error', 'check the peer logs under <dir>/logs'];
   }
   return new ChaincodeError(
     'GATEWAY_FAILED',

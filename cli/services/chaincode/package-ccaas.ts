@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type CcaasConnectionJson, packageCcaas } from '../../../core/chaincode/ccaas-packager';
 import { isTemplate } from '../../../core/chaincode/ccaas-templates';
 import { ChaincodeError } from '../../../core/errors';
+import { ccaasServerCommand } from './ccaas-server-command';
 import type { PackagedChaincode } from './package-project';
 
 export interface CcaasPackageRequest {
@@ -72,6 +73,6 @@ export async function packageCcaasService(request: CcaasPackageRequest): Promise
     packageId: built.packageId,
     bytes: built.packageBytes.length,
     warnings: [],
-    serverCommand: `CHAINCODE_ID=${built.packageId} CHAINCODE_SERVER_ADDRESS=0.0.0.0:${port} (Go, Java or fabric-shim servers), or: fabric-chaincode-node server --chaincode-id ${built.packageId} --chaincode-address 0.0.0.0:${port}`,
+    serverCommand: ccaasServerCommand(built.packageId, port),
   };
 }

@@ -41,6 +41,17 @@ export function nodeCredentials(node: Pick<NodeLayout, 'id' | 'mspDir' | 'tlsRoo
 
 const identity = (b: Buffer): Buffer => b;
 
+// grpc-js ends "No connection established. Last error: …" with ". Resolution note: " even when it has no note.
+const EMPTY_RESOLUTION_NOTE = /\.? Resolution note: ?(?=$|[)\]\n])/gm;
+
+/**
+ * A gRPC error's text without the empty "Resolution note: " grpc-js appends to an unreachable
+ * address's error; a note with words in it stays.
+ */
+export function grpcErrorText(text: string): string {
+  return text.replace(EMPTY_RESOLUTION_NOTE, '');
+}
+
 /**
  * Talks to one peer's Endorser service with proposals signed by a client identity: what the CLI
  * needs for system chaincodes (`_lifecycle` install/queries, `cscc`, `qscc`), which are not
@@ -78,7 +89,7 @@ export class PeerClient {
       err.code === grpc.status.UNKNOWN
         ? // The peer refused the proposal before running it (Fabric's endorser answers those with an error).
           new WeftError('PROPOSAL_REJECTED', `peer ${this.node.id} refused the proposal: ${err.details}`, { peer: this.node.id })
-        : new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer: ${err.details || err.message}`, {
+        : new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer: ${grpcErrorText(err.details || err.message)}`, {
             peer: this.node.id,
             suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${this.node.logFile}`],
           }),
@@ -104,7 +115,7 @@ export class PeerClient {
     return this.unary('/discovery.Discovery/Discover', signedRequest, timeoutMs, (err) =>
       err.code === grpc.status.UNKNOWN
         ? new WeftError('DISCOVERY_REFUSED', `peer ${this.node.id} refused the discovery request: ${err.details}`, { peer: this.node.id })
-        : new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the discovery request: ${err.details || err.message}`, { peer: this.node.id }),
+        : new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the discovery request: ${grpcErrorText(err.details || err.message)}`, { peer: this.node.id }),
     );
   }
 
@@ -126,7 +137,7 @@ export class PeerClient {
           suggestions: ['the peer runs a Weft without snapshot support: upgrade it and restart (weft network up <dir>)'],
         });
       }
-      return new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the snapshot ${method} request: ${err.details || err.message}`, {
+      return new WeftError('PEER_UNREACHABLE', `peer ${this.node.id} (${this.node.address}) did not answer the snapshot ${method} request: ${grpcErrorText(err.details || err.message)}`, {
         peer: this.node.id,
         suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${this.node.logFile}`],
       });

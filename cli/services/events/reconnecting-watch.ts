@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { grpcErrorText } from '../client/peer-client';
 
 /** One connection's stream of items, and how to drop it (the call and its connection). */
 export interface OpenStream<T> {
@@ -154,7 +155,7 @@ export async function watchWithReconnect<T>(stream: ResumableStream<T>, limits: 
       } else {
         down = true;
         waiting = undefined;
-        limits.progress(`lost ${limits.peer} (${(lost as Error).message}): reconnecting in ${(wait / 1000).toFixed(1)} s (attempt ${failures}); ${stream.position()}`);
+        limits.progress(`lost ${limits.peer} (${grpcErrorText((lost as Error).message)}): reconnecting in ${(wait / 1000).toFixed(1)} s (attempt ${failures}); ${stream.position()}`);
       }
       try {
         await sleep(wait, undefined, { signal: stop.signal });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { WeftError } from '../../../core/errors';
 import type { PruneAnswer } from '../../../core/peer/prune/prune-service';
-import { nodeCredentials, transportFor } from '../client/peer-client';
+import { grpcErrorText, nodeCredentials, transportFor } from '../client/peer-client';
 import { peerAdmin } from '../network/network-access';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { signedSnapshotRequest } from '../snapshot/snapshot-requests';
@@ -85,7 +85,7 @@ function pruneCallError(peer: NodeLayout, err: grpc.ServiceError): WeftError {
     });
   }
   if (err.code === grpc.status.UNKNOWN) return new WeftError('PRUNE_REFUSED', `peer ${peer.id} refused the prune: ${err.details}`, { peer: peer.id });
-  return new WeftError('PEER_UNREACHABLE', `peer ${peer.id} (${peer.address}) did not answer the prune request: ${err.details || err.message}`, {
+  return new WeftError('PEER_UNREACHABLE', `peer ${peer.id} (${peer.address}) did not answer the prune request: ${grpcErrorText(err.details || err.message)}`, {
     peer: peer.id,
     suggestions: ['is the network up? check with: weft network status <dir>', `see the peer's log: ${peer.logFile}`],
   });

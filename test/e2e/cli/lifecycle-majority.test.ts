@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { findFreePorts } from '../../../cli/services/free-ports';
 import { KV_EVENTS_DIR } from '../../integration/peer/network-fixture';
 import { startContractServer } from '../../integration/chaincode/ccaas-server-process';
-import { json, REPO, runCli } from './run-cli';
+import { errorOf, json, REPO, runCli } from './run-cli';
 
 /**
  * The lifecycle step by step on a 3-org channel, whose LifecycleEndorsement policy is Fabric's
@@ -35,6 +35,17 @@ describe('weft chaincode commit with a majority of orgs (real processes)', () =>
       json(await runCli(['chaincode', 'install', net, pkg, '--org', org, '--json']));
       json(await runCli(['chaincode', 'approve', net, '--org', org, '--name', 'basic', '--package-id', packageId, '--sequence', '1', '--json']));
     }
+    // An ID installed on none of the org's peers (here cut short) and a policy naming an MSP outside the
+    // channel are approved, as Fabric approves them, but each with a warning saying what will fail.
+    const ghost = await runCli(['chaincode', 'approve', net, '--org', 'Org1', '--name', 'ghost', '--package-id', packageId.slice(0, 20), '--policy', "OR('Org1MSP.peer', 'Org9MSP.peer')", '--json']);
+    expect(json(ghost)).toMatchObject({ mspId: 'Org1MSP', sequence: 1 });
+    expect(ghost.message).toContain(
+      "warning: the endorsement policy OR('Org1MSP.peer', 'Org9MSP.peer') names Org9MSP, which is not a member of channel mychannel (its members: Org1MSP, Org2MSP, Org3MSP)",
+    );
+    expect(ghost.message).toContain(
+      `warning: package ${packageId.slice(0, 20)} is installed on none of Org1MSP's peers (peer0.org1.example.com), so they cannot run the chaincode as approved: they have ${packageId}; ` +
+        'approve again with one of those (--package-id), or install the package: weft chaincode install <dir> <package file> --org Org1',
+    );
     const readiness = json(await runCli(['chaincode', 'check-commit-readiness', net, '--name', 'basic', '--sequence', '1', '--json']));
     expect(readiness).toMatchObject({ approvals: { Org1MSP: true, Org2MSP: true, Org3MSP: false } });
 
@@ -77,5 +88,12 @@ describe('weft chaincode commit with a majority of orgs (real processes)', () =>
     } finally {
       await server.stop();
     }
+    // With the server stopped, the endorser says it could not connect: the remedy is to start it where the package points.
+    // (An invoke: its endorser gives up at the package's 10 s dial timeout, where an evaluate would try each org's peer in turn.)
+    const stopped = await runCli(['chaincode', 'invoke', net, '--name', 'kvsvc', 'Put', 'color', 'red', '--json']);
+    expect(errorOf(stopped).code).toBe('GATEWAY_FAILED');
+    expect((JSON.parse(stopped.stdout) as { suggestions: string[] }).suggestions).toEqual([
+      `start the chaincode server at 127.0.0.1:${port}, where the package's connection.json points the peers: ${packaged.serverCommand}`,
+    ]);
   }, 180_000);
 });

@@ -69,4 +69,43 @@ describe('gatewayFailure', () => {
       expect(err.details.suggestions).toEqual([expect.stringMatching(new RegExp(`^collection assetCollection lets only its member orgs' clients ${access} it: act as a member org with --org`))]);
     }
   });
+
+  it("drops grpc-js's empty \"Resolution note: \" from an unreachable peer's error, and keeps a note with words in it", () => {
+    const refused = gatewayFailure({ message: '14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7802. Resolution note: ', code: 14 }, 'items Read');
+    expect(refused.message).toBe('items Read failed: 14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7802');
+    const relayed = gatewayFailure(
+      { message: '10 ABORTED: x', code: 10, details: [{ mspId: 'Org2MSP', address: '127.0.0.1:7804', message: 'failed to connect: No addresses resolved. Resolution note: ' }] },
+      'items Create',
+    ) as ChaincodeError;
+    expect(relayed.details.endorsers).toEqual(['Org2MSP 127.0.0.1:7804: failed to connect: No addresses resolved']);
+    const noted = gatewayFailure({ message: '14 UNAVAILABLE: No connection established. Last error: null. Resolution note: DNS lookup failed for peer0', code: 14 }, 'items Read');
+    expect(noted.message).toBe('items Read failed: 14 UNAVAILABLE: No connection established. Last error: null. Resolution note: DNS lookup failed for peer0');
+  });
+
+  it('suggests starting the chaincode server at its address when the endorsers could not reach it', () => {
+    const id = 'remote_1.0:88e416be762f5c102275f45517b0f5a8b62eb8b119fbac5e67a501b7f79f04c4';
+    // The endorsers' words, as a Weft peer answered an invoke with the ccaas server stopped.
+    const unreachable = (address: string): string =>
+      `error in simulation: chaincode ${id} at ${address}: could not connect within the dial timeout of 3000 ms (Failed to connect before the deadline): is the chaincode server running, and listening there?`;
+    const err = gatewayFailure(
+      {
+        message: '10 ABORTED: failed to evaluate transaction, see attached details for more info',
+        code: 10,
+        details: [
+          { mspId: 'Org1MSP', address: '127.0.0.1:7802', message: unreachable('127.0.0.1:7890') },
+          { mspId: 'Org2MSP', address: '127.0.0.1:7804', message: unreachable('127.0.0.1:7890') },
+        ],
+      },
+      'remote Read',
+    ) as ChaincodeError;
+    expect(err.details.suggestions).toEqual([
+      `start the chaincode server at 127.0.0.1:7890, where the package's connection.json points the peers: CHAINCODE_ID=${id} CHAINCODE_SERVER_ADDRESS=0.0.0.0:7890 (Go, Java or fabric-shim servers), or: fabric-chaincode-node server --chaincode-id ${id} --chaincode-address 0.0.0.0:7890`,
+    ]);
+    // A templated address ({{.peername}}) differs per peer: one line for each server.
+    const perPeer = gatewayFailure(
+      { message: '10 ABORTED: x', code: 10, details: [{ mspId: 'Org1MSP', message: unreachable('org1peer0-basic:9999') }, { mspId: 'Org2MSP', message: unreachable('org2peer0-basic:9998') }] },
+      'remote Read',
+    ) as ChaincodeError;
+    expect((perPeer.details.suggestions as string[]).map((s) => /^start the chaincode server at (\S+),/.exec(s)?.[1])).toEqual(['org1peer0-basic:9999', 'org2peer0-basic:9998']);
+  });
 });
