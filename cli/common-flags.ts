@@ -72,6 +72,13 @@ export const definitionFlags = {
 /** `--transient key=value` pairs, repeatable. */
 // One entry per flag: a greedy flag would take the function name and its arguments after it as entries.
 /** The peer whose Gateway serves a query or an invoke. */
+/** A TypeScript project's type check before packaging (package, deploy and install of a project folder). */
+export const typeCheckFlag = Flags.boolean({
+  description: "check a TypeScript project's types before packaging, as tsc with its tsconfig.json does (--no-type-check: skip it, for a project whose build is not tsc)",
+  default: true,
+  allowNo: true,
+});
+
 export const gatewayPeerFlag = Flags.string({ description: "peer whose Gateway to use (its id; default the first peer of the user's org)" });
 export const transientFlag = Flags.string({ description: 'transient data entry key=value (repeat the flag for more); never written to the ledger', multiple: true, multipleNonGreedy: true });
 

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { definitionFlags, networkDirArg } from '../../common-flags';
+import { definitionFlags, networkDirArg, typeCheckFlag } from '../../common-flags';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { deployChaincode, type DeployOptions, type DeployResult } from '../../services/chaincode/deploy';
 import { deployNextSteps } from '../../services/chaincode/deploy-next-steps';
@@ -29,6 +29,7 @@ export default class ChaincodeDeploy extends WeftCommand {
         'after deploying, watch the project folder and deploy again on every save (same version, next sequence, label <label>-dev.<time>), until Ctrl-C; for a development network',
       default: false,
     }),
+    'type-check': typeCheckFlag,
   };
 
   async run(): Promise<DeployResult> {
@@ -37,7 +38,7 @@ export default class ChaincodeDeploy extends WeftCommand {
     // Before the first deploy: a package file given to --watch fails at once, not after a deploy.
     const changes = flags.watch ? projectChanges(args.source) : undefined;
     const layout = openNetwork(args.dir).forChannel(flags.channel);
-    const options: DeployOptions = { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label };
+    const options: DeployOptions = { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label, typeCheck: flags['type-check'] };
     const result = await deployChaincode(layout, args.source, options, (m) => this.progress(m));
     const next = deployNextSteps(args.dir, result, {
       channel: flags.channel,

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { networkDirArg, orgFlag } from '../../common-flags';
+import { networkDirArg, orgFlag, typeCheckFlag } from '../../common-flags';
 import { resolveOrg } from '../../services/chaincode/org-args';
 import { install } from '../../services/chaincode/lifecycle';
 import { loadOrBuildPackage } from '../../services/chaincode/package-project';
@@ -16,13 +16,14 @@ export default class ChaincodeInstall extends WeftCommand {
   static override flags = {
     org: orgFlag,
     label: Flags.string({ description: 'label when packaging a project folder', default: 'chaincode_1.0' }),
+    'type-check': typeCheckFlag,
   };
 
   async run(): Promise<{ packageId: string; peers: { id: string; alreadyInstalled: boolean }[] }> {
     const { args, flags } = await this.parse(ChaincodeInstall);
     const layout = openNetwork(args.dir);
     const org = resolveOrg(layout, flags.org);
-    const pkg = await loadOrBuildPackage(args.source, flags.label);
+    const pkg = await loadOrBuildPackage(args.source, flags.label, { typeCheck: flags['type-check'] });
     pkg.warnings.forEach((w) => this.warning(w));
     const peers = [];
     for (const peer of layout.peersOf(org)) {

@@ -17,6 +17,8 @@ export interface DeployOptions {
   /** Private data collections (`--collections-config`); undefined: none. */
   readonly collections?: CollectionConfigPackage;
   readonly label?: string;
+  /** Check a TypeScript project's types before packaging (default true; --no-type-check turns it off). */
+  readonly typeCheck?: boolean;
 }
 
 export interface DeployResult {
@@ -59,7 +61,7 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   validationParameter(o.policy);
   // Fabric commits a policy naming an MSP outside the channel; every invoke then fails, so it is said up front.
   for (const w of policyOutsideChannelWarnings(layout, o)) progress(`warning: ${w}`);
-  const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`);
+  const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`, { typeCheck: o.typeCheck });
   progress(`packaged ${pkg.packageId}`);
   for (const w of pkg.warnings) progress(`warning: ${w}`);
   const peers = orgs.flatMap((org) => layout.peersOf(org));
