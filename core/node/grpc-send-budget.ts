@@ -29,9 +29,12 @@ export class SendBudget {
 
   /**
    * A sender for `stream`: each send resolves once the stream has at most the quota not taken by
-   * HTTP/2 (at once while there is room), or once the stream closes. Sending after that is a no-op.
+   * HTTP/2 (at once while there is room), or once the stream closes or `ended` aborts (the server
+   * ending the stream). Sending after that is a no-op. Callers wait on this alone: racing each send
+   * against a promise that lives as long as the stream left one reaction on that promise per send,
+   * a leak of about 400 bytes per block on every Deliver stream.
    */
-  sender(stream: BudgetedStream): (chunk: Uint8Array) => Promise<void> {
+  sender(stream: BudgetedStream, ended?: AbortSignal): (chunk: Uint8Array) => Promise<void> {
     let pending = 0;
     let closed = false;
     const waiting: (() => void)[] = [];
@@ -47,6 +50,8 @@ export class SendBudget {
       wake();
     };
     for (const event of ['close', 'finish', 'cancelled', 'error']) stream.once(event, close);
+    if (ended?.aborted === true) close();
+    else ended?.addEventListener('abort', close, { once: true });
     return (chunk) => {
       if (closed) return Promise.resolve();
       const size = chunk.length;

@@ -202,9 +202,8 @@ export class OrdererGrpcServer {
       }
       abort.abort();
     });
-    const write = this.sendBudget.sender(call);
     // A stream ended by the orderer stopping is aborted before its client has read what it holds.
-    const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const write = this.sendBudget.sender(call, abort.signal);
     const sink = {
       signal: abort.signal,
       remoteAddress: call.getPeer(),
@@ -212,7 +211,7 @@ export class OrdererGrpcServer {
         if (writable()) call.write(encodeDeliverResponse({ status }));
       },
       // Resolves when the stream has room, closes or is aborted.
-      sendBlock: (block: Uint8Array) => (writable() ? Promise.race([write(encodeDeliverResponse({ block })), aborted]) : Promise.resolve()),
+      sendBlock: (block: Uint8Array) => (writable() ? write(encodeDeliverResponse({ block })) : Promise.resolve()),
     };
     // One request at a time, as Fabric's deliver handler: the next is read only once this one is
     // served, so a client cannot queue requests without bound (HTTP/2 flow control holds the rest

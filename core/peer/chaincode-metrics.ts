@@ -49,6 +49,27 @@ class ShimRequestCell implements ShimRequestMeter {
  */
 const QUEUE_WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/** The V8 heap a runtime's sandboxes of one installed package hold, summed over its isolates. */
+export interface SandboxHeapUsage {
+  readonly packageId: string;
+  readonly isolates: number;
+  readonly usedBytes: number;
+  readonly totalBytes: number;
+}
+
+/**
+ * A runtime whose sandboxes are V8 isolates of their own (isolated-vm's), whose heaps
+ * `process.memoryUsage()` and the `nodejs_heap_*` metrics do not count. Packages without a loaded
+ * isolate are left out.
+ */
+export interface SandboxHeapSource {
+  sandboxHeaps(): Promise<readonly SandboxHeapUsage[]>;
+}
+
+function isSandboxHeapSource(runtime: object | undefined): runtime is SandboxHeapSource {
+  return runtime !== undefined && typeof (runtime as Partial<SandboxHeapSource>).sandboxHeaps === 'function';
+}
+
 /** Both meters of one package on one channel: the executor gives the same object to the runtime for each. */
 export type PackageMeter = ChaincodeMeter & RuntimeQueueMeter;
 
@@ -66,6 +87,11 @@ export type PackageMeter = ChaincodeMeter & RuntimeQueueMeter;
  * zeros would bury the waits in the lowest bucket; the share that waited is its count over
  * `endorser_proposals_received`), `weft_chaincode_queue_refused_total` (queue full) and
  * `weft_chaincode_queue_cancelled_total` (client gone before a sandbox was free).
+ *
+ * And, for a runtime whose sandboxes are V8 isolates ({@link SandboxHeapSource}), their memory per
+ * package (label `chaincode`, the package ID), read from the isolates when scraped:
+ * `weft_chaincode_sandbox_heap_used_bytes`, `weft_chaincode_sandbox_heap_total_bytes` (summed over
+ * the package's sandboxes) and `weft_chaincode_sandbox_isolates`. A package unloaded drops out.
  */
 export class ChaincodeMetrics {
   private readonly launchDuration: Histogram<'chaincode' | 'success'>;
@@ -81,7 +107,7 @@ export class ChaincodeMetrics {
   /** channel → package ID → meter: two lookups per invocation, no key string built. */
   private readonly meters = new Map<string, Map<string, PackageMeter>>();
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, runtime?: object) {
     const registers = [registry];
     const chaincode = ['chaincode'] as const;
     const shim = ['type', 'channel', 'chaincode'] as const;
@@ -142,6 +168,7 @@ export class ChaincodeMetrics {
       labelNames: queue,
       registers,
     });
+    if (isSandboxHeapSource(runtime)) registerSandboxHeapGauges(registry, runtime);
   }
 
   /**
@@ -204,4 +231,33 @@ export class ChaincodeMetrics {
     this.shimCells.push(cell);
     return cell;
   }
+}
+
+/**
+ * The sandbox heap gauges. One scrape reads the isolates once: prom-client collects the three
+ * gauges side by side, so each awaits the read already under way.
+ */
+function registerSandboxHeapGauges(registry: Registry, source: SandboxHeapSource): void {
+  let reading: Promise<readonly SandboxHeapUsage[]> | undefined;
+  const read = (): Promise<readonly SandboxHeapUsage[]> =>
+    (reading ??= source.sandboxHeaps().finally(() => {
+      reading = undefined;
+    }));
+  const gauge = (name: string, help: string, value: (usage: SandboxHeapUsage) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['chaincode'],
+      registers: [registry],
+      async collect(this: Gauge<'chaincode'>) {
+        const usages = await read();
+        // Reset first: a package unloaded or uninstalled since the last scrape leaves no stale series.
+        this.reset();
+        for (const usage of usages) this.set({ chaincode: usage.packageId }, value(usage));
+      },
+    });
+  };
+  gauge('weft_chaincode_sandbox_heap_used_bytes', "V8 heap used by the chaincode package's sandboxes (isolates), summed (Weft).", (u) => u.usedBytes);
+  gauge('weft_chaincode_sandbox_heap_total_bytes', "V8 heap reserved by the chaincode package's sandboxes (isolates), summed (Weft).", (u) => u.totalBytes);
+  gauge('weft_chaincode_sandbox_isolates', 'Isolates the chaincode package holds in memory now (Weft).', (u) => u.isolates);
 }

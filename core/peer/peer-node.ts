@@ -121,7 +121,7 @@ export class PeerNode {
     const localMsp = this.certs.localMsp;
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
-    const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry);
+    const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry, slotRuntime);
 
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.certs.signer);

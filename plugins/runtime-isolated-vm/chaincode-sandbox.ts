@@ -6,6 +6,7 @@ import { LoadLog } from '../../core/chaincode/host-log';
 import { HostSession } from '../../core/chaincode/host-session';
 import { StackSourceMap } from '../../core/chaincode/stack-source-map';
 import { ChaincodeError } from '../../core/errors';
+import type { SandboxHeapUsage } from '../../core/peer/chaincode-metrics';
 import { debugScript, debugScriptUrl } from './inspector/debug-script';
 import { disposeDetached } from './inspector/dispose-detached';
 import type { InspectorServer, RegisteredTarget } from './inspector/inspector-server';
@@ -39,6 +40,8 @@ interface Started {
 }
 
 const EMPTY = new Uint8Array(0);
+/** How long a metrics scrape waits for an isolate's heap before it takes the last value read. */
+const HEAP_READ_WAIT_MS = 200;
 
 /**
  * Releases a context and the dispatcher reference into it: the reference alone keeps the whole
@@ -118,6 +121,7 @@ interface HostHolder {
  */
 export class ChaincodeSandbox {
   private isolate: ivm.Isolate | undefined;
+  private lastHeap: Pick<SandboxHeapUsage, 'usedBytes' | 'totalBytes'> | undefined;
   private script: ivm.Script | undefined;
   private live: LiveContext | undefined;
   private session: HostSession | undefined;
@@ -295,6 +299,28 @@ export class ChaincodeSandbox {
   /** True while the sandbox has an isolate (and its compiled bundle) in memory. */
   get loaded(): boolean {
     return this.isolate !== undefined && !this.isolate.isDisposed;
+  }
+
+  /**
+   * The isolate's V8 heap as last read, read again unless a transaction holds the isolate. The read
+   * runs on the isolate's own thread (a synchronous one would block the event loop) and so waits for
+   * a transaction running there, up to its time limit: a scrape does not wait that long, it takes
+   * the last value (undefined before the first read, or while the sandbox has no isolate).
+   */
+  async heapStatistics(): Promise<Pick<SandboxHeapUsage, 'usedBytes' | 'totalBytes'> | undefined> {
+    const isolate = this.isolate;
+    if (isolate === undefined || isolate.isDisposed) return undefined;
+    const read = isolate.getHeapStatistics().then(
+      (heap) => (this.lastHeap = { usedBytes: heap.used_heap_size, totalBytes: heap.total_heap_size }),
+      () => undefined, // disposed (unloaded, uninstalled) while the read waited
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), HEAP_READ_WAIT_MS)));
+    try {
+      return (await Promise.race([read, late])) ?? (isolate.isDisposed ? undefined : this.lastHeap);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

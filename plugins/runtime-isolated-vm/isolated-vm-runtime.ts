@@ -15,6 +15,7 @@ import { bundleFabricPackage, SOURCE_MAP_SUFFIX } from '../../core/chaincode/pac
 import { SUPPORTED_SANDBOX_ABIS } from '../../core/chaincode/host-api';
 import { ChaincodeError } from '../../core/errors';
 import { NodeLogging } from '../../core/node/logger';
+import type { SandboxHeapSource, SandboxHeapUsage } from '../../core/peer/chaincode-metrics';
 import { ChaincodeSandbox } from './chaincode-sandbox';
 import { InspectorServer } from './inspector/inspector-server';
 import { startInspector } from './inspector/start-inspector';
@@ -26,7 +27,7 @@ import { SandboxPool } from './sandbox-pool';
  * for the transactions that run at once (one until they overlap), kept in memory for the
  * `loadedChaincodes` packages used last.
  */
-export class IsolatedVmRuntime implements ChaincodeRuntime {
+export class IsolatedVmRuntime implements ChaincodeRuntime, SandboxHeapSource {
   private readonly options: ReturnType<typeof IsolatedVmRuntimeOptions.parse>;
   private readonly pools = new Map<string, SandboxPool>();
   private readonly store: PackageStore | undefined;
@@ -140,6 +141,17 @@ export class IsolatedVmRuntime implements ChaincodeRuntime {
   /** How many installed packages hold isolates now (at most `loadedChaincodes` while idle). */
   loadedCount(): number {
     return [...this.pools.values()].filter((p) => p.loaded).length;
+  }
+
+  /**
+   * Each package holding isolates, with their V8 heaps summed over its sandboxes: isolated-vm's
+   * isolates are outside the peer's `process.memoryUsage()`, so the peer's metrics read them here
+   * when scraped (see `SandboxHeapSource`).
+   */
+  async sandboxHeaps(): Promise<SandboxHeapUsage[]> {
+    const pools = [...this.pools].filter(([, pool]) => pool.loaded);
+    const heaps = await Promise.all(pools.map(async ([packageId, pool]) => ({ packageId, ...(await pool.heapStatistics()) })));
+    return heaps.filter((h) => h.isolates > 0);
   }
 
   /** Reloads every package kept in `packageDir` (after a restart). */

@@ -1,5 +1,6 @@
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeQueueMeter, RuntimeSupport, RuntimeSupportSource } from '../../core/chaincode/chaincode-runtime';
 import { ChaincodeError } from '../../core/errors';
+import type { SandboxHeapUsage } from '../../core/peer/chaincode-metrics';
 import type { ChaincodeSandbox } from './chaincode-sandbox';
 
 const EMPTY = new Uint8Array(0);
@@ -44,6 +45,17 @@ export class SandboxPool {
   /** True while no transaction runs in the package's sandboxes or waits for one. */
   get idle(): boolean {
     return this.waiting.length === 0 && this.all.every((s) => !s.busy && !this.lent.has(s));
+  }
+
+  /** The package's isolates (a sandbox unloaded has none) and their V8 heaps as last read, summed. */
+  async heapStatistics(): Promise<Omit<SandboxHeapUsage, 'packageId'>> {
+    const loaded = this.all.filter((s) => s.loaded);
+    const heaps = (await Promise.all(loaded.map((s) => s.heapStatistics()))).filter((h) => h !== undefined);
+    return {
+      isolates: loaded.length,
+      usedBytes: heaps.reduce((sum, h) => sum + h.usedBytes, 0),
+      totalBytes: heaps.reduce((sum, h) => sum + h.totalBytes, 0),
+    };
   }
 
   /** Releases every isolate of an idle package: its other sandboxes go, the first keeps what reloads it. */

@@ -227,11 +227,10 @@ export class PeerGrpcServer {
             call.emit('error', SHUTTING_DOWN);
           });
           // A client that stopped reading and then left never drains the stream: a write waits
-          // for that or for the client leaving, or the stream (its block listener, its buffered
-          // blocks) would be held until the peer stops.
-          const gone = new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
-          const write = this.sendBudget.sender(call);
-          const send = (res: Uint8Array): Promise<void> => (ac.signal.aborted ? Promise.resolve() : Promise.race([write(res), gone]));
+          // for that or for the client leaving (or the peer stopping), or the stream (its block
+          // listener, its buffered blocks) would be held until the peer stops.
+          const write = this.sendBudget.sender(call, ac.signal);
+          const send = (res: Uint8Array): Promise<void> => (ac.signal.aborted ? Promise.resolve() : write(res));
           gateway
             .chaincodeEvents(call.request, send, ac.signal)
             .then(
@@ -290,9 +289,10 @@ export class PeerGrpcServer {
     this.streams.track(call, () => {
       if (!closed) call.emit('error', SHUTTING_DOWN);
     });
+    // Ends its waits on the events that call close() too (a stop ends the stream with an error).
     const write = this.sendBudget.sender(call);
     const sink: DeliverSink = {
-      write: (res) => (closed ? Promise.resolve() : Promise.race([write(res), gone])),
+      write: (res) => (closed ? Promise.resolve() : write(res)),
       closed: () => closed,
       gone,
       remoteAddress: call.getPeer(),

@@ -47,6 +47,14 @@ describe("a peer's chaincode metrics count as Fabric's handler and launcher do (
     }
   });
 
+  it("exports the heap of the package's sandboxes (V8 isolates outside the peer's own heap metrics)", async () => {
+    const text = await metricsText(net, 0);
+    expect(sample(text, 'weft_chaincode_sandbox_isolates', { chaincode: packageId })).toBeGreaterThanOrEqual(1);
+    const used = sample(text, 'weft_chaincode_sandbox_heap_used_bytes', { chaincode: packageId });
+    expect(used).toBeGreaterThan(0);
+    expect(sample(text, 'weft_chaincode_sandbox_heap_total_bytes', { chaincode: packageId })).toBeGreaterThanOrEqual(used);
+  });
+
   it('counts each shim request by message type and outcome, and an invocation stopped by the time limit', async () => {
     const endorser = rawEndorser(net.m.orgs[0], net.ports[0]);
     const user = signerOf(net.m.orgs[0]);
