@@ -7,14 +7,23 @@ export interface OwnSignaturesLimits {
   readonly entries: number;
   /** Signed bytes kept at most, in all; a message larger than 1/64 of this is not kept at all. */
   readonly bytes: number;
+  /** How long a signature is kept, ms: its transaction comes back in a block within seconds, or is verified normally. */
+  readonly maxAgeMs: number;
 }
 
 /**
- * For endorsements of the usual ~1.2 KiB the entry limit binds first (about 60 MB kept); at a few
- * hundred endorsements a second, 50k covers minutes, far beyond the seconds from endorsement to
- * commit. Larger results fill the byte budget sooner and are forgotten sooner.
+ * At a few hundred endorsements a second the entry limit binds (about 60 MB of ~1.2 KiB
+ * endorsements kept); at a moderate rate the age does: without it a peer endorsing 20 a second held
+ * 40 minutes of endorsements (64 MiB) whose transactions had committed seconds after each was
+ * signed. Larger results fill the byte budget sooner and are forgotten sooner.
  */
-const DEFAULT_LIMITS: OwnSignaturesLimits = { entries: 50_000, bytes: 64 * 1024 * 1024 };
+const DEFAULT_LIMITS: OwnSignaturesLimits = { entries: 50_000, bytes: 64 * 1024 * 1024, maxAgeMs: 120_000 };
+
+interface Signed {
+  readonly message: Uint8Array;
+  /** When it was signed, by the clock given to {@link OwnSignatures}. */
+  readonly at: number;
+}
 
 /**
  * The endorsement signatures this peer produced recently, so the committer can skip re-verifying
@@ -27,13 +36,14 @@ const DEFAULT_LIMITS: OwnSignaturesLimits = { entries: 50_000, bytes: 64 * 1024 
  * gigabytes. So the bytes kept are bounded too; what is forgotten is merely verified again.
  */
 export class OwnSignatures {
-  private readonly recent = new Map<string, Uint8Array>();
+  private readonly recent = new Map<string, Signed>();
   private bytes = 0;
   private readonly largestKept: number;
 
   constructor(
     private readonly signer: Signer,
     private readonly limits: OwnSignaturesLimits = DEFAULT_LIMITS,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.largestKept = Math.floor(limits.bytes / 64);
   }
@@ -63,19 +73,22 @@ export class OwnSignatures {
   signedByMe(identity: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
     if (!bytesEqual(identity, this.signer.serialized)) return false;
     const signed = this.recent.get(keyOf(signature));
-    return signed !== undefined && bytesEqual(signed, data);
+    return signed !== undefined && bytesEqual(signed.message, data);
   }
 
   private remember(key: string, message: Uint8Array): void {
-    // Drop the oldest entries (a Map iterates in insertion order) until the new one fits.
+    const at = this.now();
+    // Drop the oldest entries (a Map iterates in insertion order) until the new one fits and none is too old.
     for (const [oldKey, old] of this.recent) {
-      if (this.recent.size < this.limits.entries && this.bytes + message.length <= this.limits.bytes) break;
+      if (this.recent.size < this.limits.entries && this.bytes + message.length <= this.limits.bytes && at - old.at <= this.limits.maxAgeMs) break;
       this.recent.delete(oldKey);
-      this.bytes -= old.length;
+      this.bytes -= old.message.length;
     }
     const replaced = this.recent.get(key);
-    if (replaced !== undefined) this.bytes -= replaced.length;
-    this.recent.set(key, message);
+    if (replaced !== undefined) this.bytes -= replaced.message.length;
+    // Deleted first so a re-signed message moves to the end, keeping the map in signing order for the loop above.
+    this.recent.delete(key);
+    this.recent.set(key, { message, at });
     this.bytes += message.length;
   }
 }

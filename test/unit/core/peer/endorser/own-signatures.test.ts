@@ -14,7 +14,7 @@ describe('OwnSignatures', () => {
   });
 
   it('forgets the oldest signatures beyond its capacity', () => {
-    const own = new OwnSignatures(me, { entries: 2, bytes: 1024 });
+    const own = new OwnSignatures(me, { entries: 2, bytes: 1024, maxAgeMs: 60_000 });
     const signer = own.recordingSigner();
     const sigs = ['a', 'b', 'c'].map((m) => signer.sign(Buffer.from(m)));
     expect(own.signedByMe(me.serialized, Buffer.from('a'), sigs[0])).toBe(false);
@@ -22,7 +22,7 @@ describe('OwnSignatures', () => {
   });
 
   it('keeps at most its byte budget of signed data, forgetting the oldest first', () => {
-    const own = new OwnSignatures(me, { entries: 1000, bytes: 640 });
+    const own = new OwnSignatures(me, { entries: 1000, bytes: 640, maxAgeMs: 60_000 });
     const signer = own.recordingSigner();
     const messages = Array.from({ length: 70 }, (_, i) => Buffer.alloc(10, i));
     const sigs = messages.map((m) => signer.sign(m));
@@ -32,7 +32,7 @@ describe('OwnSignatures', () => {
   });
 
   it('does not keep a message larger than 1/64 of its budget (a query with a large result)', () => {
-    const own = new OwnSignatures(me, { entries: 1000, bytes: 64 * 100 });
+    const own = new OwnSignatures(me, { entries: 1000, bytes: 64 * 100, maxAgeMs: 60_000 });
     const signer = own.recordingSigner();
     const small = Buffer.from('small');
     const smallSig = signer.sign(small);
@@ -41,5 +41,41 @@ describe('OwnSignatures', () => {
     expect(own.signedByMe(me.serialized, large, largeSig)).toBe(false);
     expect(own.signedByMe(me.serialized, small, smallSig)).toBe(true);
     expect(own.retainedBytes).toBe(small.length);
+  });
+});
+
+describe('OwnSignatures age bound', () => {
+  it('forgets a signature older than maxAgeMs once it signs again, whatever room is left', () => {
+    let clock = 0;
+    const own = new OwnSignatures(me, { entries: 1000, bytes: 1024 * 1024, maxAgeMs: 120_000 }, () => clock);
+    const signer = own.recordingSigner();
+    const old = Buffer.from('endorsed long ago');
+    const oldSig = signer.sign(old);
+    clock = 60_000;
+    const recent = Buffer.from('endorsed a minute later');
+    const recentSig = signer.sign(recent);
+    clock = 120_001;
+    const now = Buffer.from('endorsed now');
+    const nowSig = signer.sign(now);
+    expect(own.signedByMe(me.serialized, old, oldSig)).toBe(false);
+    expect(own.signedByMe(me.serialized, recent, recentSig)).toBe(true);
+    expect(own.signedByMe(me.serialized, now, nowSig)).toBe(true);
+    expect(own.retainedBytes).toBe(recent.length + now.length);
+  });
+
+  it('keeps a message signed again as new: its age counts from the last signing', () => {
+    let clock = 0;
+    const own = new OwnSignatures(me, { entries: 1000, bytes: 1024 * 1024, maxAgeMs: 100 }, () => clock);
+    const signer = own.recordingSigner();
+    const first = Buffer.from('first');
+    const firstSig = signer.sign(first);
+    const other = Buffer.from('other');
+    const otherSig = signer.sign(other);
+    clock = 90;
+    signer.sign(first);
+    clock = 150;
+    signer.sign(Buffer.from('later'));
+    expect(own.signedByMe(me.serialized, first, firstSig)).toBe(true);
+    expect(own.signedByMe(me.serialized, other, otherSig)).toBe(false);
   });
 });
