@@ -1,32 +1,19 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { uninstalledPackageWarning } from '../../../../cli/services/chaincode/uninstalled-package-warning';
 import { loadClientIdentity } from '../../../../cli/services/client/client-identity';
 import { withPeerClient } from '../../../../cli/services/client/peer-client';
-import { findFreePorts } from '../../../../cli/services/free-ports';
 import { openNetwork } from '../../../../cli/services/network/network-access';
-import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
+import { stoppedNetwork } from '../../../support/stopped-network';
 
 /**
  * A peer that is not running, dialled by real grpc-js: its error ends ". Resolution note: " with
  * nothing after it, which every PEER_UNREACHABLE message repeated.
  */
 describe('a peer that does not answer', () => {
-  let tmp: string;
-  let net: string;
-
-  beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-peer-down-'));
-    net = path.join(tmp, 'net');
-    // Ports nothing listens on: initialised, never started.
-    await initNetwork(net, { ...DEFAULT_INIT_OPTIONS, basePort: await findFreePorts(8) });
-  });
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const stopped = stoppedNetwork('weft-peer-down-');
 
   it("is PEER_UNREACHABLE naming the peer and the socket error, without grpc-js's empty resolution note", async () => {
-    const layout = openNetwork(net);
+    const layout = openNetwork(stopped.dir);
     const org = layout.spec.orgs[0]!;
     const peer = layout.peersOf(org)[0]!;
     const admin = loadClientIdentity(layout.user(org, 'Admin'));
@@ -38,7 +25,7 @@ describe('a peer that does not answer', () => {
   });
 
   it('gives no warning about an approved package ID when none of the org\'s peers answers', async () => {
-    const layout = openNetwork(net);
+    const layout = openNetwork(stopped.dir);
     await expect(uninstalledPackageWarning(layout, layout.spec.orgs[0]!, 'items_1.0:dead')).resolves.toBeUndefined();
   });
 });

@@ -1,13 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { loadCollectionsConfig } from '../../../../cli/services/chaincode/collections-config';
 import { deployChaincode } from '../../../../cli/services/chaincode/deploy';
 import { policyOutsideChannelWarnings } from '../../../../cli/services/chaincode/policy-outside-channel';
-import { findFreePorts } from '../../../../cli/services/free-ports';
 import { openNetwork } from '../../../../cli/services/network/network-access';
-import { DEFAULT_INIT_OPTIONS, initNetwork } from '../../../../cli/services/network/network-init';
+import { stoppedNetwork } from '../../../support/stopped-network';
 
 const ASSET_TRANSFER = path.resolve(__dirname, '../../../../chaincode-examples/asset-transfer');
 
@@ -17,24 +15,15 @@ const ASSET_TRANSFER = path.resolve(__dirname, '../../../../chaincode-examples/a
  * ENDORSEMENT_POLICY_FAILURE. The definition is still approved and committed; the user is told.
  */
 describe('an endorsement policy naming an MSP outside the channel', () => {
-  let tmp: string;
-  let net: string;
-
-  beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-policy-outside-'));
-    net = path.join(tmp, 'net');
-    // Never started: the warnings need only network.yaml, and a deploy stops at installing.
-    await initNetwork(net, { ...DEFAULT_INIT_OPTIONS, basePort: await findFreePorts(8) });
-  });
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const stopped = stoppedNetwork('weft-policy-outside-');
 
   it("names each outside MSP and the channel's members, for --policy and for a collection's endorsementPolicy", () => {
-    const layout = openNetwork(net);
+    const layout = openNetwork(stopped.dir);
     expect(policyOutsideChannelWarnings(layout, { policy: "OR('Org1MSP.peer', AND('Org9MSP.peer', 'Org8MSP.admin'), 'Org9MSP.member')" })).toEqual([
       "the endorsement policy OR('Org1MSP.peer', AND('Org9MSP.peer', 'Org8MSP.admin'), 'Org9MSP.member') names Org9MSP, Org8MSP, which are not members of channel mychannel (its members: Org1MSP, Org2MSP): " +
         'no peer of them can endorse, so unless the policy is met without them, every invoke will fail ENDORSEMENT_POLICY_FAILURE',
     ]);
-    const file = path.join(tmp, 'collections.json');
+    const file = path.join(path.dirname(stopped.dir), 'collections.json');
     fs.writeFileSync(
       file,
       JSON.stringify([
@@ -52,7 +41,7 @@ describe('an endorsement policy naming an MSP outside the channel', () => {
 
   it('is said by deploy before it packages anything', async () => {
     const progress: string[] = [];
-    const deploy = deployChaincode(openNetwork(net), ASSET_TRANSFER, { name: 'a', version: '1.0', initRequired: false, policy: "OR('Org9MSP.peer')" }, (m) => progress.push(m));
+    const deploy = deployChaincode(openNetwork(stopped.dir), ASSET_TRANSFER, { name: 'a', version: '1.0', initRequired: false, policy: "OR('Org9MSP.peer')" }, (m) => progress.push(m));
     // The network is not running: deploy goes on past the warning, and fails installing.
     await expect(deploy).rejects.toMatchObject({ code: 'PEER_UNREACHABLE' });
     expect(progress[0]).toMatch(/^warning: the endorsement policy OR\('Org9MSP\.peer'\) names Org9MSP, which is not a member of channel mychannel \(its members: Org1MSP, Org2MSP\)/);
