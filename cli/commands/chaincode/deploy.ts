@@ -4,7 +4,7 @@ import { definitionFlags, networkDirArg, typeCheckFlag } from '../../common-flag
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { deployChaincode, type DeployOptions, type DeployResult } from '../../services/chaincode/deploy';
 import { deployNextSteps } from '../../services/chaincode/deploy-next-steps';
-import { projectChanges, watchAndRedeploy, watchLabel, type WatchRound } from '../../services/chaincode/deploy-watch';
+import { projectChanges, staleBuildWarning, watchAndRedeploy, watchLabel, type WatchRound } from '../../services/chaincode/deploy-watch';
 import { openNetwork } from '../../services/network/network-access';
 import type { NetworkLayout } from '../../services/network/network-layout';
 
@@ -37,6 +37,8 @@ export default class ChaincodeDeploy extends WeftCommand {
     const collections = loadCollectionsConfig(flags['collections-config']);
     // Before the first deploy: a package file given to --watch fails at once, not after a deploy.
     const changes = flags.watch ? projectChanges(args.source) : undefined;
+    const staleBuild = changes === undefined ? undefined : staleBuildWarning(args.source);
+    if (staleBuild !== undefined) this.warning(staleBuild);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const options: DeployOptions = { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label, typeCheck: flags['type-check'] };
     const result = await deployChaincode(layout, args.source, options, (m) => this.progress(m));

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { builtOverSources } from '../../../core/chaincode/project-entry';
 import { ChaincodeError } from '../../../core/errors';
 import type { DeployResult } from './deploy';
 
@@ -45,6 +46,22 @@ export function projectChanges(projectDir: string): WatchLoop['changes'] {
     });
     return () => watcher.close();
   };
+}
+
+/**
+ * What to tell a developer whose TypeScript project was built once (`npm run build`): each round
+ * packages tsc's output, which the loop does not watch and saving a source does not change, so
+ * every redeploy would run the old code. Undefined for a project packaged from its sources.
+ */
+export function staleBuildWarning(projectDir: string): string | undefined {
+  const dir = path.resolve(projectDir);
+  const built = builtOverSources(dir);
+  if (built === undefined) return undefined;
+  const rel = (file: string): string => path.relative(dir, file) || '.';
+  return (
+    `${rel(built.entry)} is the project's build output (tsconfig.json's outDir), and each round packages it as a Fabric peer runs it: ` +
+    `saving ${rel(built.source)} changes nothing deployed. Delete ${rel(built.outDir)}/ to have every round compile (and type-check) the sources themselves`
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateLabel } from '../../../../core/chaincode/chaincode-package';
 import { ChaincodeError } from '../../../../core/errors';
-import { projectChanges, watchAndRedeploy, watchLabel, type WatchRound } from '../../../../cli/services/chaincode/deploy-watch';
+import { projectChanges, staleBuildWarning, watchAndRedeploy, watchLabel, type WatchRound } from '../../../../cli/services/chaincode/deploy-watch';
 import type { DeployResult } from '../../../../cli/services/chaincode/deploy';
 
 const DEBOUNCE_MS = 150;
@@ -104,5 +104,39 @@ describe('the redeploy-on-save loop', () => {
     expect(a).toBe('assets_1.0-dev.20261125.010203Z');
     expect(() => validateLabel(a)).not.toThrow();
     expect([b, a].sort()).toEqual([a, b]);
+  });
+});
+
+/**
+ * A scaffolded TypeScript project (main dist/index.js, tsconfig outDir dist, rootDir src) that was
+ * built once: the packager bundles dist/index.js, so under --watch saving src/index.ts would
+ * redeploy the old code, silently.
+ */
+describe('--watch on a project built once', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-watch-built-'));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'assets', main: 'dist/index.js', scripts: { start: 'fabric-chaincode-node start' } }));
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { outDir: 'dist', rootDir: 'src' } }));
+    fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'export const a = 1;');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('warns that each round packages the build output, naming it, the source and the folder to delete', () => {
+    fs.mkdirSync(path.join(dir, 'dist'));
+    fs.writeFileSync(path.join(dir, 'dist', 'index.js'), 'exports.a = 1;');
+    expect(staleBuildWarning(dir)).toBe(
+      "dist/index.js is the project's build output (tsconfig.json's outDir), and each round packages it as a Fabric peer runs it: " +
+        'saving src/index.ts changes nothing deployed. Delete dist/ to have every round compile (and type-check) the sources themselves',
+    );
+  });
+
+  it('says nothing for a project packaged from its sources (not built, or JavaScript)', () => {
+    expect(staleBuildWarning(dir)).toBeUndefined();
+    fs.rmSync(path.join(dir, 'tsconfig.json'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'assets', main: 'index.js' }));
+    fs.writeFileSync(path.join(dir, 'index.js'), 'exports.a = 1;');
+    expect(staleBuildWarning(dir)).toBeUndefined();
   });
 });
