@@ -1,6 +1,4 @@
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeSupport } from '../../../core/chaincode/chaincode-runtime';
 import { MAX_OPEN_QUERIES } from '../../../core/chaincode/host-queries';
 import { packageChaincode } from '../../../core/chaincode/packager';
@@ -9,15 +7,10 @@ import { IsolatedVmRuntime, IsolatedVmRuntimeOptions } from '../../../plugins/ru
 import { ledgerWorld, type LedgerWorld } from '../../../cli/testing/ledger-world';
 import { MemoryWorld, type MemorySimulator } from '../../unit/core/chaincode/memory-simulator';
 import { creator } from '../../unit/core/chaincode/fixtures';
+import { memoryAfterFullGc } from '../../support/full-gc';
 
-v8.setFlagsFromString('--expose-gc');
-const fullGc = vm.runInNewContext('gc') as () => void;
-/** Array buffers still in use: the second collection waits for the first one's sweeping of array buffers to finish. */
-function arrayBuffersInUse(): number {
-  fullGc();
-  fullGc();
-  return process.memoryUsage().arrayBuffers;
-}
+/** Array buffers still in use. */
+const arrayBuffersInUse = (): number => memoryAfterFullGc().arrayBuffers;
 
 const MB = 1024 * 1024;
 const EMPTY = new Uint8Array(0);

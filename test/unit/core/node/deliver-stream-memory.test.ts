@@ -1,6 +1,4 @@
 import * as fs from 'node:fs';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
 import { NodeLogging } from '../../../../core/node/logger';
 import type { BroadcastHandler } from '../../../../core/orderer/broadcast-handler';
@@ -10,6 +8,7 @@ import type { DeliverSink } from '../../../../core/peer/deliver/deliver-service'
 import { PeerGrpcServer, type PeerServices } from '../../../../core/peer/grpc/peer-grpc-server';
 import { generateMaterial, tmpDir } from '../../../integration/orderer/orderer-fixture';
 import { eventually } from '../../../integration/peer/network-fixture';
+import { memoryAfterFullGc } from '../../../support/full-gc';
 
 const raw = (b: Buffer): Buffer => b;
 const BLOCKS = 5000;
@@ -18,16 +17,8 @@ const KEPT_AT_MOST = 512 * 1024;
 const BLOCK = Buffer.alloc(64, 7);
 const SUCCESS = 200;
 
-// A full collection on demand, as under `node --expose-gc`, so that only what is kept is measured.
-v8.setFlagsFromString('--expose-gc');
-const collect = vm.runInNewContext('gc') as () => void;
-
 /** V8 heap bytes in use once garbage is collected. */
-function heapKept(): number {
-  collect();
-  collect();
-  return process.memoryUsage().heapUsed;
-}
+const heapKept = (): number => memoryAfterFullGc().heapUsed;
 
 /**
  * Serves `BLOCKS` responses on one Deliver stream per request, twice on the same open stream, and

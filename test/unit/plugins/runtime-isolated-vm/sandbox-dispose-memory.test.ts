@@ -1,10 +1,7 @@
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { resolveLimits } from '../../../../core/chaincode/chaincode-runtime';
 import { ChaincodeSandbox } from '../../../../plugins/runtime-isolated-vm/chaincode-sandbox';
+import { memoryAfterFullGc } from '../../../support/full-gc';
 
-v8.setFlagsFromString('--expose-gc');
-const fullGc = vm.runInNewContext('gc') as () => void;
 
 /**
  * isolated-vm keeps the function of every `ivm.Callback` as long as the process lives, even after
@@ -15,12 +12,10 @@ const fullGc = vm.runInNewContext('gc') as () => void;
 describe('a disposed chaincode sandbox', () => {
   it('can be collected with its bundle', () => {
     const options = { memoryLimitMb: 64, strict: false, limits: resolveLimits({}) };
-    fullGc();
-    const before = process.memoryUsage().heapUsed;
+    const before = memoryAfterFullGc().heapUsed;
     const bytes = Buffer.alloc(500_000, 'x');
     // A 500 kB bundle of its own each, as read from a package: 50 MB stay if they are kept.
     for (let i = 0; i < 100; i++) new ChaincodeSandbox(`cc${i}`, bytes.toString('utf8'), options).dispose();
-    fullGc();
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10_000_000);
+    expect(memoryAfterFullGc().heapUsed - before).toBeLessThan(10_000_000);
   });
 });
