@@ -310,6 +310,8 @@ export class ChaincodeSandbox {
   async heapStatistics(): Promise<Pick<SandboxHeapUsage, 'usedBytes' | 'totalBytes'> | undefined> {
     const isolate = this.isolate;
     if (isolate === undefined || isolate.isDisposed) return undefined;
+    // A read would queue behind the transaction: scrapes during a long one would pile up there.
+    if (this.busy) return this.lastHeap;
     const read = isolate.getHeapStatistics().then(
       (heap) => (this.lastHeap = { usedBytes: heap.used_heap_size, totalBytes: heap.total_heap_size }),
       () => undefined, // disposed (unloaded, uninstalled) while the read waited
