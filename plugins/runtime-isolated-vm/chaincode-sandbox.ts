@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm';
 import type { ChaincodeInvocation, ChaincodeResult, RuntimeLimits, RuntimeSupport } from '../../core/chaincode/chaincode-runtime';
-import { SUPPORTED_SANDBOX_ABIS, type HostChaincodeResponse, type HostReply, type HostTable } from '../../core/chaincode/host-api';
-import { createHostTable, invokeChaincodeAsync, toSandboxInvocation } from '../../core/chaincode/host-table';
+import { SUPPORTED_SANDBOX_ABIS, type HostTable } from '../../core/chaincode/host-api';
+import { createHostTable, toSandboxInvocation } from '../../core/chaincode/host-table';
 import { LoadLog } from '../../core/chaincode/host-log';
 import { HostSession } from '../../core/chaincode/host-session';
 import { StackSourceMap } from '../../core/chaincode/stack-source-map';
@@ -10,6 +10,7 @@ import type { SandboxHeapUsage } from '../../core/peer/chaincode-metrics';
 import { debugScript, debugScriptUrl } from './inspector/debug-script';
 import { disposeDetached } from './inspector/dispose-detached';
 import type { InspectorServer, RegisteredTarget } from './inspector/inspector-server';
+import { hostCallbacks, waitingCall, type HostHolder } from './sandbox-host-handles';
 
 export interface SandboxOptions {
   /** The bundle's source map, when the package carries one. */
@@ -68,46 +69,6 @@ function disposedFailure(packageId: string): ChaincodeResult {
 function timeoutFailure(limits: Required<RuntimeLimits>, support: RuntimeSupport): ChaincodeResult {
   support.metrics?.executeTimeout();
   return failure(`timeout expired while executing transaction (limit ${limits.timeoutMs} ms)`);
-}
-
-/**
- * The isolate's handles on the host table. isolated-vm keeps the function of every `ivm.Callback`
- * for the rest of the process, disposed isolate or not, so these reach the table only through
- * `holder`, which `dispose()` empties; made out here, not in the constructor, as a closure there
- * would share the constructor's context and with it the sandbox, its bundle and source map.
- */
-function hostCallbacks(names: readonly (keyof HostTable)[], holder: HostHolder, packageId: string): ivm.Callback[] {
-  return names.map(
-    (n) =>
-      new ivm.Callback((...args: unknown[]) => {
-        const fn = holder.table?.[n] as ((...a: unknown[]) => unknown) | undefined;
-        if (fn === undefined) throw new ChaincodeError('CHAINCODE_RUNTIME_CLOSED', `chaincode ${packageId}: its sandbox was disposed`, { packageId });
-        return fn(...args);
-      }),
-  );
-}
-
-/**
- * The isolate's handle on `invokeChaincodeWaiting` (see `HostTable`), reached through `holder` as
- * the callbacks are. The isolate calls it with `applySyncPromise`: its thread waits while the peer
- * runs the callee, which may answer over the network; only a transaction running on isolated-vm's
- * thread pool can wait so (the peer's own thread cannot block on itself).
- */
-function waitingCall(holder: HostHolder, packageId: string): ivm.Reference<(name: unknown, args: unknown, channel: unknown) => Promise<unknown>> {
-  const answer = async (name: unknown, args: unknown, channel: unknown): Promise<HostReply<HostChaincodeResponse>> => {
-    if (holder.table === undefined || holder.session === undefined) return { error: `chaincode ${packageId}: its sandbox was disposed` };
-    const session = holder.session();
-    if (session === undefined) return { error: 'invokeChaincode: no transaction is in progress' };
-    return invokeChaincodeAsync(session, name, args, channel);
-  };
-  // applySyncPromise takes no result options: the reply crosses as a copy made to be transferred in.
-  return new ivm.Reference(async (name: unknown, args: unknown, channel: unknown) => new ivm.ExternalCopy(await answer(name, args, channel)).copyInto());
-}
-
-/** What the isolate's host handles reach; `dispose()` empties it, as they outlive the sandbox. */
-interface HostHolder {
-  table: HostTable | undefined;
-  session: (() => HostSession | undefined) | undefined;
 }
 
 /**
