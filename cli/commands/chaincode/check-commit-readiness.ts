@@ -3,6 +3,7 @@ import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { checkCommitReadiness, queryCommitted } from '../../services/chaincode/lifecycle';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { resolveOrg } from '../../services/chaincode/org-args';
+import { policyOutsideChannelWarnings } from '../../services/chaincode/policy-outside-channel';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeCheckCommitReadiness extends WeftCommand {
@@ -17,14 +18,10 @@ export default class ChaincodeCheckCommitReadiness extends WeftCommand {
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
-    const { approvals, mismatches } = await checkCommitReadiness(layout, org, {
-      name: flags.name,
-      version: flags.version,
-      sequence,
-      policy: flags.policy,
-      initRequired: flags['init-required'],
-      collections,
-    });
+    const def = { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'], collections };
+    // What would be committed: the warning approve gives, before the orgs approve or commit it.
+    policyOutsideChannelWarnings(layout, def).forEach((w) => this.warning(w));
+    const { approvals, mismatches } = await checkCommitReadiness(layout, org, def);
     // As Fabric's `peer lifecycle chaincode checkcommitreadiness --inspect`.
     for (const [msp, ok] of Object.entries(approvals)) this.log(`${msp}: ${ok}${mismatches[msp] === undefined ? '' : ` (mismatch: [${mismatches[msp].join(', ')}])`}`);
     return { sequence, approvals, mismatches };

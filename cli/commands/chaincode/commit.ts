@@ -3,6 +3,7 @@ import { definitionFlags, networkDirArg, orgFlag } from '../../common-flags';
 import { commit, queryCommitted } from '../../services/chaincode/lifecycle';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { resolveOrg } from '../../services/chaincode/org-args';
+import { policyOutsideChannelWarnings } from '../../services/chaincode/policy-outside-channel';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChaincodeCommit extends WeftCommand {
@@ -17,7 +18,10 @@ export default class ChaincodeCommit extends WeftCommand {
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const org = resolveOrg(layout, flags.org);
     const sequence = flags.sequence ?? ((await queryCommitted(layout, org, flags.name))[0]?.sequence ?? 0) + 1;
-    const r = await commit(layout, org, { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'], collections });
+    const def = { name: flags.name, version: flags.version, sequence, policy: flags.policy, initRequired: flags['init-required'], collections };
+    // As approve: Fabric commits such a definition; it is said, not refused.
+    policyOutsideChannelWarnings(layout, def).forEach((w) => this.warning(w));
+    const r = await commit(layout, org, def);
     this.log(`committed ${flags.name} sequence ${sequence} (tx ${r.transactionId})`);
     return { ...r, sequence };
   }

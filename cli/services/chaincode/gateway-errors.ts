@@ -1,3 +1,4 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ChaincodeError, WeftError } from '../../../core/errors';
 import { grpcErrorText } from '../client/peer-client';
 import { ccaasServerCommand } from './ccaas-server-command';
@@ -33,6 +34,18 @@ function ccaasSuggestions(texts: readonly string[]): string[] | undefined {
     ([address, packageId]) => `start the chaincode server at ${address}, where the package's connection.json points the peers: ${ccaasServerCommand(packageId, address.slice(address.lastIndexOf(':') + 1))}`,
   );
 }
+
+/**
+ * What to try when no peer answered before the client's deadline (gRPC DEADLINE_EXCEEDED). A
+ * Weft Gateway answers first with what the peers it tried said; the bare code comes from a
+ * Gateway that does not (Fabric's), or a call whose answer came too late. The usual cause is a
+ * chaincode server that is down: each peer that tries it waits the package's dial timeout, and an
+ * evaluate asks one peer after another.
+ */
+const DEADLINE_SUGGESTIONS = [
+  "if the chaincode runs as a service (weft chaincode package --ccaas), is its server running? Each peer that cannot reach it waits the package's dial timeout (--dial-timeout) before the next peer is asked",
+  'a chaincode function that runs longer than the deadline: check the peer logs under <dir>/logs',
+];
 
 /**
  * What to try when the chaincode (or a system chaincode) refused the call. A refusal of the
@@ -82,12 +95,12 @@ export function gatewayFailure(err: unknown, what: string): Error {
     const from = details.find((d) => d.message.includes(chaincode[2]!));
     message = `${what} failed: ${chaincode[2]} (chaincode status ${chaincode[1]}${from ? `, endorser ${from.mspId} ${from.address}` : ''})`;
     suggestions = refusalSuggestions(chaincode[2]!);
-  } else if (e.code === 14) {
+  } else if (e.code === GrpcStatus.UNAVAILABLE) {
     message = `${what} failed: ${topMessage}`;
     suggestions = ['is the network up? check with: weft network status <dir>'];
   } else {
     message = lines.length > 0 ? `${what} failed: ${topMessage}\n  ${lines.join('\n  ')}` : `${what} failed: ${topMessage}`;
-    suggestions = ccaasSuggestions(texts) ?? ['run again with --verbose for the full error', 'check the peer logs under <dir>/logs'];
+    suggestions = ccaasSuggestions(texts) ?? (e.code === GrpcStatus.DEADLINE_EXCEEDED ? DEADLINE_SUGGESTIONS : ['run again with --verbose for the full error', 'check the peer logs under <dir>/logs']);
   }
   return new ChaincodeError(
     'GATEWAY_FAILED',

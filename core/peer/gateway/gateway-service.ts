@@ -21,6 +21,7 @@ import type { EndorsementCollector } from './endorsement-collector';
 import type { EndorsingPeer } from './endorser-client';
 import { readCommitStatusRequest, readProposalRequest, readSubmitRequest } from './gateway-requests';
 import { submitBft } from './submit-bft';
+import { answerDeadline, untilDeadline } from './answer-deadline';
 import { type ResponseStatus, localFailureStatus, responseStatus, unreachableStatus } from './response-status';
 import { decodeFailure } from '../../protocol/bounded-decode';
 import { statusName } from '../../protocol/status-name';
@@ -45,6 +46,8 @@ export interface GatewaySupport {
 }
 
 const EMPTY = new Uint8Array(0);
+// Fabric's words when the evaluation outlasts the client's deadline, with what the details add.
+const EVALUATE_TIMEOUT = 'evaluate timeout expired, see attached details for more info';
 const noSignature = (creator: Uint8Array) => ({ serialized: creator, sign: () => EMPTY });
 
 /**
@@ -66,8 +69,14 @@ export class GatewayService {
    * there finds nothing), of the chaincode's collections, a called chaincode's or another org's
    * implicit collection, is not returned: the candidates of orgs that hold it are asked instead
    * ({@link CollectionEndorsers.unheldBy}), FAILED_PRECONDITION naming the collections when none answers.
+   * `callDeadline` is the client's gRPC deadline. Fabric answers DEADLINE_EXCEEDED "evaluate timeout
+   * expired" without details once it has passed, by when the client has given up; here the answer
+   * comes a little before it ({@link answerDeadline}), with the peers' failures so far and the peer
+   * still being waited on as details: each peer that cannot reach a chaincode server costs its dial
+   * timeout, and a few of them in turn use up the client's whole deadline.
    */
-  async evaluate(requestBytes: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+  async evaluate(requestBytes: Uint8Array, signal?: AbortSignal, callDeadline = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+    const answerBy = answerDeadline(callDeadline, Date.now());
     const req = readProposalRequest(requestBytes, 'EvaluateRequest');
     const signed = req.proposal;
     if (signed === undefined || signed.length === 0) throw new GatewayRpcError(GrpcStatus.INVALID_ARGUMENT, 'failed to unpack transaction proposal: a signed proposal is required');
@@ -94,7 +103,15 @@ export class GatewayService {
     let unheld: { readonly collections: readonly string[]; readonly holders: CollectionEndorsers } | undefined;
     for (const peer of candidates) {
       if (unheld !== undefined && !unheld.holders.admits(peer.mspId)) continue;
-      const answer = peer === local ? await this.evaluateLocally(proposal, signal) : await evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs, signal);
+      if (Date.now() >= answerBy) throw new GatewayRpcError(GrpcStatus.DEADLINE_EXCEEDED, EVALUATE_TIMEOUT, details);
+      const asked = Date.now();
+      const answer = await untilDeadline(answerBy, signal, (s) =>
+        peer === local ? this.evaluateLocally(proposal, s) : evaluateRemotely(peer, signed, Date.now() + this.support.endorsementTimeoutMs, s),
+      );
+      if (answer === undefined) {
+        details.push({ address: peer.address, mspId: peer.mspId, message: `no answer within ${Date.now() - asked} ms, when the client's deadline was near` });
+        throw new GatewayRpcError(GrpcStatus.DEADLINE_EXCEEDED, EVALUATE_TIMEOUT, details);
+      }
       if (answer.result !== undefined) {
         const holders = this.holdersOf(answer.interest, proposal.channelId);
         const lacking = holders?.unheldBy(peer.mspId) ?? [];

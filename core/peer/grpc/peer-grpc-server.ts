@@ -211,8 +211,9 @@ export class PeerGrpcServer {
           );
         };
       this.server.addService(GatewayServiceDef, {
-        // A proposal still queued for a sandbox on this peer is dropped when the client stops waiting.
-        evaluate: gatewayLimit.unary(abortable((r, s) => gateway.evaluate(r, s))),
+        // A proposal still queued for a sandbox on this peer is dropped when the client stops waiting;
+        // the Gateway answers before the client's deadline with what the peers it tried said.
+        evaluate: gatewayLimit.unary(abortable((r, s, call) => gateway.evaluate(r, s, Number(call.getDeadline())))),
         // No endorser is asked once the client has stopped waiting (its deadline; grpc-js: a Date, or ms, or Infinity).
         endorse: gatewayLimit.unary(abortable((r, s, call) => gateway.endorse(r, Number(call.getDeadline()), s))),
         submit: unary((r) => gateway.submit(r)),

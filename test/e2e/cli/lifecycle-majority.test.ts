@@ -46,6 +46,15 @@ describe('weft chaincode commit with a majority of orgs (real processes)', () =>
       `warning: package ${packageId.slice(0, 20)} is installed on none of Org1MSP's peers (peer0.org1.example.com), so they cannot run the chaincode as approved: they have ${packageId}; ` +
         'approve again with one of those (--package-id), or install the package: weft chaincode install <dir> <package file> --org Org1',
     );
+    // The same warning from check-commit-readiness and commit, which are given the definition again.
+    const outsidePolicy = "warning: the endorsement policy OR('Org1MSP.peer', 'Org9MSP.peer') names Org9MSP, which is not a member of channel mychannel";
+    const ghostDefinition = ['--name', 'ghost', '--sequence', '1', '--policy', "OR('Org1MSP.peer', 'Org9MSP.peer')", '--json'];
+    const ghostReadiness = await runCli(['chaincode', 'check-commit-readiness', net, ...ghostDefinition]);
+    expect(json(ghostReadiness)).toMatchObject({ approvals: { Org1MSP: true, Org2MSP: false, Org3MSP: false } });
+    expect(ghostReadiness.message).toContain(outsidePolicy);
+    const ghostCommit = await runCli(['chaincode', 'commit', net, ...ghostDefinition]);
+    expect(errorOf(ghostCommit).code).toBe('NOT_READY');
+    expect(ghostCommit.message).toContain(outsidePolicy);
     const readiness = json(await runCli(['chaincode', 'check-commit-readiness', net, '--name', 'basic', '--sequence', '1', '--json']));
     expect(readiness).toMatchObject({ approvals: { Org1MSP: true, Org2MSP: true, Org3MSP: false } });
 
@@ -89,11 +98,14 @@ describe('weft chaincode commit with a majority of orgs (real processes)', () =>
       await server.stop();
     }
     // With the server stopped, the endorser says it could not connect: the remedy is to start it where the package points.
-    // (An invoke: its endorser gives up at the package's 10 s dial timeout, where an evaluate would try each org's peer in turn.)
+    const startIt = `start the chaincode server at 127.0.0.1:${port}, where the package's connection.json points the peers: ${packaged.serverCommand}`;
     const stopped = await runCli(['chaincode', 'invoke', net, '--name', 'kvsvc', 'Put', 'color', 'red', '--json']);
     expect(errorOf(stopped).code).toBe('GATEWAY_FAILED');
-    expect((JSON.parse(stopped.stdout) as { suggestions: string[] }).suggestions).toEqual([
-      `start the chaincode server at 127.0.0.1:${port}, where the package's connection.json points the peers: ${packaged.serverCommand}`,
-    ]);
+    expect((JSON.parse(stopped.stdout) as { suggestions: string[] }).suggestions).toEqual([startIt]);
+    // An evaluate asks each org's peer in turn, each waiting the 10 s dial timeout: the CLI's 30 s deadline runs out on the
+    // third. The Gateway answers DEADLINE_EXCEEDED just before it, with what the first two said, so the remedy shows too.
+    const query = await runCli(['chaincode', 'query', net, '--name', 'kvsvc', 'Get', 'color', '--json']);
+    expect(errorOf(query)).toMatchObject({ code: 'GATEWAY_FAILED', details: { grpcCode: 4, endorsers: [expect.stringMatching(/^Org1MSP .*is the chaincode server running/), expect.anything(), expect.anything()] } });
+    expect((JSON.parse(query.stdout) as { suggestions: string[] }).suggestions).toEqual([startIt]);
   }, 180_000);
 });

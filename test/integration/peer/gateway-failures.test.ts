@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { GatewayError } from '@hyperledger/fabric-gateway';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Envelope } from '@hyperledger/fabric-protos/lib/common/common_pb';
-import { EndorseRequest, SubmitRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
+import { EndorseRequest, EvaluateRequest, SubmitRequest } from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';
 import { BroadcastResponse } from '@hyperledger/fabric-protos/lib/orderer/ab_pb';
 import { SignedProposal } from '@hyperledger/fabric-protos/lib/peer/proposal_pb';
 import { TxValidationCode } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
@@ -124,15 +124,15 @@ function scripted(address: string, mspId: string, endorser: Signer): EndorsingPe
   return peer;
 }
 
-function gateway(options: { local?: EndorsingPeer; peers?: EndorsingPeer[]; broadcasters?: Broadcaster[] }): GatewayService {
+function gateway(options: { local?: EndorsingPeer; peers?: EndorsingPeer[]; broadcasters?: Broadcaster[]; endorser?: Endorser; endorsementTimeoutMs?: number }): GatewayService {
   return new GatewayService({
-    endorser: {} as Endorser,
+    endorser: options.endorser ?? ({} as Endorser),
     collector: new EndorsementCollector(new EndorsementPolicies(new FabricPolicyProvider())),
     local: options.local ?? scripted('peer0.org1:7051', 'Org1MSP', h.peers[0]),
     peers: () => options.peers ?? [],
     channel: (id) => h.channels.channel(id),
     broadcasters: () => options.broadcasters ?? [],
-    endorsementTimeoutMs: TIMEOUT_MS,
+    endorsementTimeoutMs: options.endorsementTimeoutMs ?? TIMEOUT_MS,
     broadcastTimeoutMs: TIMEOUT_MS,
     isSystemChaincode: () => false,
   });
@@ -234,6 +234,32 @@ describe('Endorse when a peer hangs', () => {
       message: 'failed to collect enough transaction endorsements, see attached details for more info',
       details: [{ address: hung.address, mspId: 'Org2MSP', message: expect.stringContaining('before the deadline') }],
     });
+  });
+});
+
+describe('Evaluate when a peer hangs past the client deadline', () => {
+  it('answers DEADLINE_EXCEEDED before the deadline with the failures so far and the peer it waited on, and asks no peer after it', async () => {
+    // This peer could not reach the chaincode server (as runtime-ccaas words it); the next hangs for longer than the client waits.
+    const down = 'chaincode kv_1:00 at 127.0.0.1:1: could not connect within the dial timeout of 10000 ms: is the chaincode server running, and listening there?';
+    const endorser = { simulate: () => Promise.reject(new Error(down)) } as unknown as Endorser;
+    const hung = new RemoteEndorser(await hungPeer(), 'Org2MSP', {});
+    closers.push(() => hung.close());
+    const live = scripted('peer1.org2:9051', 'Org2MSP', h.peers[1]);
+    const req = new EvaluateRequest();
+    req.setChannelId(CHANNEL);
+    req.setProposedTransaction(SignedProposal.deserializeBinary(signedProposal()));
+    const err = await gateway({ peers: [hung, live], endorser, endorsementTimeoutMs: 3_000 })
+      .evaluate(req.serializeBinary(), undefined, Date.now() + 1_000)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: GrpcStatus.DEADLINE_EXCEEDED,
+      message: 'evaluate timeout expired, see attached details for more info',
+      details: [
+        { address: 'peer0.org1:7051', mspId: 'Org1MSP', message: down },
+        { address: hung.address, mspId: 'Org2MSP', message: expect.stringMatching(/^no answer within \d+ ms, when the client's deadline was near$/) },
+      ],
+    });
+    expect(live.calls).toBe(0);
   });
 });
 

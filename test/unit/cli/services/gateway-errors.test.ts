@@ -108,4 +108,33 @@ describe('gatewayFailure', () => {
     ) as ChaincodeError;
     expect((perPeer.details.suggestions as string[]).map((s) => /^start the chaincode server at (\S+),/.exec(s)?.[1])).toEqual(['org1peer0-basic:9999', 'org2peer0-basic:9998']);
   });
+
+  it("names a chaincode server that is down when no peer answered before the deadline, and the server's address once the Gateway says it", () => {
+    // What the client says itself when its deadline passed with no answer (a Gateway that does not answer before it).
+    const bare = gatewayFailure({ message: '4 DEADLINE_EXCEEDED: Deadline exceeded after 30.006s,LB pick: 0.001s,remote_addr=127.0.0.1:7602', code: 4 }, 'remote Read') as ChaincodeError;
+    expect(bare.message).toBe('remote Read failed: 4 DEADLINE_EXCEEDED: Deadline exceeded after 30.006s,LB pick: 0.001s,remote_addr=127.0.0.1:7602');
+    expect(bare.details.suggestions).toEqual([
+      "if the chaincode runs as a service (weft chaincode package --ccaas), is its server running? Each peer that cannot reach it waits the package's dial timeout (--dial-timeout) before the next peer is asked",
+      'a chaincode function that runs longer than the deadline: check the peer logs under <dir>/logs',
+    ]);
+    // A Weft Gateway answers before the deadline with what the peers it tried said, so the server's address is known.
+    const id = 'remote_1.0:664937fa73291a07edc62eceae223d51e3c9f5674c4051ac99ff63d2c923ab80';
+    const early = gatewayFailure(
+      {
+        message: '4 DEADLINE_EXCEEDED: evaluate timeout expired, see attached details for more info',
+        code: 4,
+        details: [
+          {
+            mspId: 'Org1MSP',
+            address: '127.0.0.1:7602',
+            message: `error in simulation: chaincode ${id} at 127.0.0.1:7690: could not connect within the dial timeout of 10000 ms (Failed to connect before the deadline): is the chaincode server running, and listening there?`,
+          },
+          { mspId: 'Org2MSP', address: '127.0.0.1:7604', message: "no answer within 9001 ms, when the client's deadline was near" },
+        ],
+      },
+      'remote Read',
+    ) as ChaincodeError;
+    expect(early.details.suggestions).toEqual([expect.stringMatching(/^start the chaincode server at 127\.0\.0\.1:7690, /)]);
+    expect(early.details.endorsers).toEqual([expect.stringMatching(/^Org1MSP 127\.0\.0\.1:7602: error in simulation/), "Org2MSP 127.0.0.1:7604: no answer within 9001 ms, when the client's deadline was near"]);
+  });
 });
