@@ -53,21 +53,30 @@ export async function servedChannels(network: NetworkLayout, orderer: NodeLayout
 /**
  * The network seen from `channel` through `orderer` alone (reads, submits and waits go to the
  * orderer being renewed, which orders the channel): network.yaml's member orgs for a channel it
- * lists. For another, the orgs of the network the config names, each with only its peers here that
- * joined the channel (cscc GetChannels of those that run here): those are the ones to wait for.
+ * lists, and for another the orgs of the network the config names. The peers waited for are this
+ * directory's peers of those orgs (whose keys are here) that run here, and for a channel network.yaml
+ * does not list, that joined it (cscc GetChannels). A stopped peer is said in progress and not
+ * waited for: it takes the config block from the orderer when started, as after any config update
+ * it missed; waiting would only time out and roll the rotation back.
  */
 export async function channelThroughOrderer(network: NetworkLayout, orderer: NodeLayout, current: ParsedChannelConfig, progress: Progress): Promise<NetworkLayout> {
   const name = current.channelId;
-  const listed = network.channels().find((c) => c.name === name);
-  if (listed !== undefined) {
-    const seen = network.forChannel(name).spec;
-    return throughOrderer(network, orderer, seen.channel, seen.orgs);
-  }
-  const members = network.networkSpec.orgs.filter((o) => current.applicationOrgs.some((a) => a.mspId === o.mspId));
-  // Asked as its org's Admin: the peers of the member orgs whose keys are here, running here.
+  const listed = network.channels().some((c) => c.name === name) ? network.forChannel(name).spec : undefined;
+  const members = listed?.orgs ?? network.networkSpec.orgs.filter((o) => current.applicationOrgs.some((a) => a.mspId === o.mspId));
+  // Asked as its org's Admin, and only those are waited for (submitConfigEdit): the peers of the member orgs whose keys are here.
   const here = new Set(orgsWithKeysHere(network).filter((o) => members.some((m) => m.mspId === o.mspId)).map((o) => o.mspId));
+  const ours = network.peers().filter((p) => here.has(p.mspId));
+  const stopped = ours.filter((p) => runningPid(p) === undefined).map((p) => p.id);
+  if (stopped.length > 0) {
+    const joined = listed === undefined ? ', if it joined the channel,' : '';
+    progress(`channel ${name}: not waiting for ${stopped.join(', ')}, which ${stopped.length === 1 ? 'does' : 'do'} not run here: started, each${joined} takes the new config block from ${orderer.id}`);
+  }
+  const waited = new Set(ours.map((p) => p.id).filter((id) => !stopped.includes(id)));
+  if (listed !== undefined) {
+    return throughOrderer(network, orderer, listed.channel, members.map((o): PeerOrgSpec => ({ ...o, peers: o.peers.filter((p) => !here.has(o.mspId) || waited.has(`${p.name}.${o.domain}`)) })));
+  }
   const joined = new Set<string>();
-  for (const peer of network.peers().filter((p) => here.has(p.mspId) && runningPid(p) !== undefined)) {
+  for (const peer of ours.filter((p) => waited.has(p.id))) {
     try {
       if ((await peerChannels(network, peer)).includes(name)) joined.add(peer.id);
     } catch (err) {

@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ETCDRAFT_CONSENSUS_TYPE } from '../../../core/protocol/etcdraft-config';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { runningPid } from './node-processes';
 
@@ -20,18 +19,25 @@ export function endedBy(file: string, now: Date): boolean {
 
 /**
  * The one decision of how renewing `node` treats its channels' consenter certificate
- * ({@link ConsenterRenewal}); undefined for a peer, and for an orderer of a `solo` network (its
- * channels name no certificate: it gets a new TLS key, as before etcdraft).
+ * ({@link ConsenterRenewal}); undefined for a peer.
+ *
+ * It does not depend on the network's consensus: Weft's orderer serves an etcdraft channel whatever
+ * network.yaml says, so a `solo` network's orderer may be the consenter of one joined outside
+ * network.yaml (`osnadmin channel join`), which names its TLS certificate as a channel of an
+ * etcdraft network does. Running, each channel it serves is told first (one naming no consenter with
+ * its key, as a solo channel, is left as it is); otherwise it keeps its key, by which a channel not
+ * seen still finds it.
  *
  * A channel takes a new consenter certificate only by a config update the running orderer orders
- * and the orderer org's Admin signs: so an orderer that does not run here, or whose enrollment or
- * TLS certificate has ended (what the expired-CA recoveries renew: a client no longer reaches or
- * trusts it), or whose org's Admin has an ended certificate (the orderer refuses its signature and,
- * under mutual TLS, its connection), keeps its TLS key.
+ * and the orderer org's Admin signs: so an orderer that does not run here (its channels cannot be
+ * listed or updated), or whose enrollment or TLS certificate has ended (what the expired-CA
+ * recoveries renew: a client no longer reaches or trusts it), or whose org's Admin has an ended
+ * certificate (the orderer refuses its signature and, under mutual TLS, its connection), keeps its
+ * TLS key.
  */
 export function consenterRenewal(network: NetworkLayout, node: NodeLayout | undefined, now: Date): ConsenterRenewal | undefined {
-  if (node?.kind !== 'orderer' || network.spec.consensus !== ETCDRAFT_CONSENSUS_TYPE) return undefined;
-  if (runningPid(node) === undefined) return { rotate: false, why: `${node.id} does not run here, so no channel can take a new consenter certificate` };
+  if (node?.kind !== 'orderer') return undefined;
+  if (runningPid(node) === undefined) return { rotate: false, why: `${node.id} does not run here, so the channels it serves can be neither listed nor told a new consenter certificate` };
   const signcerts = path.join(node.mspDir, 'signcerts');
   const enrollment = fs.existsSync(signcerts) ? fs.readdirSync(signcerts).find((f) => f.endsWith('.pem')) : undefined;
   const admin = network.ordererAdmin();

@@ -24,9 +24,10 @@ const CONFIG_BLOCK_TIMEOUT_MS = 60_000;
  * replaces that consenter's client and server TLS certificates with `newTlsCert` (host, port and
  * options kept). Each channel's config is read from that orderer (Deliver, as the orderer org's
  * Admin), the update submitted to it, and waited for until it and this directory's peers of the
- * channel hold the new config block. A channel that refuses it leaves the ones already rotated
- * rotated back, best effort, before the error is thrown: the node, still on its old certificate,
- * then finds itself in every channel again. Returns the channels updated.
+ * channel that run here hold the new config block (a stopped one is named, and catches up from the
+ * orderer when started). A channel that refuses it leaves the ones already rotated rotated back,
+ * best effort, before the error is thrown: the node, still on its old certificate, then finds itself
+ * in every channel again. Returns the channels updated.
  */
 export async function rotateConsenterCertificate(network: NetworkLayout, orderer: NodeLayout, oldTlsCert: Uint8Array, newTlsCert: Uint8Array, progress: Progress): Promise<ChannelUpdated[]> {
   // Every channel read and checked before the first update: an error here changes nothing.

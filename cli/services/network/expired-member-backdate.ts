@@ -6,7 +6,7 @@ import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { memberKeyInToken } from '../client/cli-token';
 import { renewInPlace } from './network-renew';
-import { ETCDRAFT_CONSENSUS_TYPE } from '../../../core/protocol/etcdraft-config';
+import { consenterRenewal } from './consenter-renewal';
 import { orgAuthority } from './org-authority';
 import type { MspOrg } from './org-msp-channels';
 
@@ -55,8 +55,9 @@ export async function reissueBackdated(network: NetworkLayout, org: MspOrg, memb
   // A member whose key is in a PKCS#11 token keeps it (renewOrgMember); one whose key is nowhere is refused first.
   memberKeyInToken({ id: member.id, mspDir: path.join(memberDir, 'msp'), ...(node !== undefined && { configFile: node.configFile }) });
   const now = new Date();
-  // An etcdraft channel finds its orderer by its TLS key, and no channel can be told a new one while the network is down.
-  const keepTlsKey = node?.kind === 'orderer' && network.spec.consensus === ETCDRAFT_CONSENSUS_TYPE;
+  // The network is down, so this is consenterRenewal's "does not run here": an etcdraft channel finds its orderer by its TLS key (one
+  // joined with osnadmin to a solo network's orderer too), and none can be told a new one.
+  const keepTlsKey = consenterRenewal(network, node, now) !== undefined;
   const { issued, backupDir } = await renewInPlace(network.dir, memberDir, now, (outDir) =>
     orgAuthority().renewOrgMember({ orgDir: org.orgDir, domain: org.domain }, memberDir, outDir, {
       now,

@@ -63,7 +63,7 @@ export interface RenewResult {
   readonly restartNeeded: boolean;
   /** With `revokeOld`: the earlier certificates now on the CRL. */
   readonly revoked?: OldCertificatesRevoked;
-  /** An etcdraft orderer: the channels whose consenter certificate was updated to its new TLS certificate before it switched. */
+  /** An orderer running here: the channels (etcdraft, naming it as their consenter) whose consenter certificate was updated to its new TLS certificate before it switched. */
   readonly consenterUpdates?: ChannelUpdated[];
   /** Whether the signing key is in a PKCS#11 token: the enrollment certificate was re-issued for that same key, `keystore/` left empty. */
   readonly keyInToken: boolean;
@@ -164,9 +164,10 @@ export async function renewInPlace(
  * SANs, new keys 0600; a signing key in a PKCS#11 token is kept, see {@link memberKeyInToken}) into a staging copy of its folder, then swaps that in: the live folder moves
  * to `backups/` and the copy takes its place, so a reader sees the old folder or the new one. The
  * channel configs trust the org's CAs, not the certificates, with one exception: an etcdraft channel
- * names its orderer's TLS certificate as its consenter, so for an orderer of an etcdraft network
- * each channel is first updated to the new certificate ({@link rotateConsenterCertificate}), before
- * the swap. A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
+ * names its orderer's TLS certificate as its consenter, so for an orderer (of an etcdraft network, or
+ * of a solo one joined to an etcdraft channel) each channel is first updated to the new certificate
+ * ({@link rotateConsenterCertificate}), before the swap, or it keeps its TLS key ({@link consenterRenewal}).
+ * A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
  * TLS certificate (it switches its signer, and a peer the client certificate it dials with, in the
  * same step); with `restart`, it is stopped and started again and waited for instead.
  */

@@ -16,6 +16,7 @@ import { decodeEtcdraftMetadata } from '../../../core/protocol/etcdraft-config';
 import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
 import { loadOrgCa } from '../../../plugins/msp-x509/crypto-material/org-authority';
 import { reissue } from '../../unit/plugins/msp-x509/cert-forge';
+import { eventually } from '../../integration/peer/network-fixture';
 import { errorOf, httpsGet, json, runCli, startMutualTlsOrg, type StartedNetwork } from './run-cli';
 
 interface Expiry {
@@ -204,6 +205,57 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     expect((await status()).up).toBe(true);
     for (const channel of ['side', 'legacy']) expect(await participation.info(channel)).toMatchObject({ status: 'active' });
   }, 240_000);
+
+  it("renews the orderer while this directory's peer is stopped: every channel is rotated without waiting for it, and started, the peer takes each new config block from the orderer", async () => {
+    const ORDERER = 'orderer.example.com';
+    const layout = openNetwork(net);
+    const participation = new OrdererAdminClient(layout.orderers()[0]!, layout);
+    const ordererHeight = async (channel: string): Promise<number> => (await participation.info(channel))!.height!;
+    const heightsBefore = { mychannel: await ordererHeight('mychannel'), side: await ordererHeight('side') };
+    expect((await runCli(['network', 'down', net, '--node', PEER])).code).toBe(0);
+    let run: Awaited<ReturnType<typeof runCli>>;
+    try {
+      run = await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 120_000 });
+    } finally {
+      await runCli(['network', 'up', net, '--node', PEER]);
+    }
+    const renewed = json(run) as unknown as Renewed & { consenterUpdates: { channel: string }[] };
+    expect(renewed.consenterUpdates.map((u) => u.channel).sort()).toEqual(['mychannel', 'side']);
+    // mychannel is network.yaml's, side is not: the stopped peer is named, not waited for, in each.
+    for (const channel of ['mychannel', 'side']) expect(run.message).toContain(`channel ${channel}: not waiting for ${PEER}, which does not run here`);
+    const peer = layout.peers()[0]!;
+    for (const channel of ['mychannel', 'side'] as const) {
+      const height = await ordererHeight(channel);
+      expect(height).toBeGreaterThan(heightsBefore[channel]);
+      // Up again, the peer pulls what it missed from the orderer (which now serves its new certificate): the config block included.
+      await eventually(async () => expect(BlockchainInfo.deserializeBinary(await qsccRead(layout, peer, channel, ['GetChainInfo', channel])).getHeight()).toBe(height), 30_000);
+    }
+  }, 180_000);
+
+  it("renews a solo network's orderer that consents for etcdraft channels joined with osnadmin: each is rotated as on an etcdraft network, the solo one left as it is", async () => {
+    const ORDERER = 'orderer.example.com';
+    const tlsFile = path.join(net, 'organizations', 'ordererOrganizations', 'example.com', 'orderers', ORDERER, 'tls', 'server.crt');
+    const networkFile = path.join(net, 'network.yaml');
+    const yaml = fs.readFileSync(networkFile, 'utf8');
+    expect(yaml).toMatch(/^consensus: etcdraft$/m);
+    // A solo network as renew sees it: network.yaml's consensus is all it reads of the network's. Its
+    // orderer serves the etcdraft channels it was joined to (mychannel and side here) and the solo legacy.
+    fs.writeFileSync(networkFile, yaml.replace(/^consensus: etcdraft$/m, 'consensus: solo'));
+    let run: Awaited<ReturnType<typeof runCli>>;
+    try {
+      run = await runCli(['network', 'renew', net, '--node', ORDERER, '--json'], { timeoutMs: 120_000 });
+    } finally {
+      fs.writeFileSync(networkFile, yaml);
+    }
+    const renewed = json(run) as unknown as Renewed & { consenterUpdates: { channel: string }[] };
+    expect(renewed).toMatchObject({ id: ORDERER, reloaded: true });
+    expect(renewed.consenterUpdates.map((u) => u.channel).sort()).toEqual(['mychannel', 'side']);
+    expect(run.message).toContain('channel legacy: its solo config names no consenter');
+    const renewedTls = fs.readFileSync(tlsFile);
+    expect(renewedTls).not.toEqual(fs.readFileSync(path.join(renewed.backupDir, 'tls', 'server.crt')));
+    // What the orderer finds itself by when it next opens the channel (the restart in the next test).
+    expect((await ordererConfig('side')).consenter).toEqual(renewedTls);
+  }, 180_000);
 
   it("renews the orderer while its org's Admin, who signs channel updates, has an ended certificate: it keeps its TLS key, by which every channel still finds it, updates none, and serves them after a restart", async () => {
     const ORDERER = 'orderer.example.com';
