@@ -11,6 +11,7 @@ import { EventLoopLoad } from '../node/event-loop-load';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
+import { registerLedgerCacheGauges } from '../node/operations/ledger-cache-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
@@ -101,8 +102,10 @@ export class OrdererNode {
     const rootFiles = o.tls.clientAuthRequired ? o.tls.clientRootCAs.map((file, i) => ({ file, field: `orderer.tls.clientRootCAs[${i}]` })) : [];
     this.certs.serveClientRootsOn({ roots: clientRoots, files: rootFiles }, mutualRoots);
     const { signer, serverTls } = this.certs;
+    const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
+    if (registry !== undefined) registerLedgerCacheGauges(registry, ledgers);
     this.registrar = new Registrar({
-      ledgers: container.get<LedgerStoreProvider>(LedgerStoreProvider),
+      ledgers,
       consenter: container.get<Consenter>(Consenter),
       providers: { mspProvider, policyProvider, precheck },
       signer,

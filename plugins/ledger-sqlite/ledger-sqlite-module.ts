@@ -6,6 +6,7 @@ import { LedgerManagerImpl } from '../../core/ledger/ledger-manager-impl';
 import { LedgerOptions } from '../../core/ledger/ledger-options';
 import { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
 import { NodeConfigToken, slotOptions, type NodeConfig } from '../../core/node/config';
+import { NodeLoggingToken, type NodeLogging } from '../../core/node/logger';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { SqliteLedgerStoreProvider } from './sqlite-ledger-store-provider';
 
@@ -43,7 +44,7 @@ function nodeConfig(ctx: { get<T>(id: symbol, options: { optional: true }): T | 
 /** Fills the `ledger` slot: SQLite stores (a block file and a state file per channel) under the core ledger manager. */
 export default new ContainerModule(({ bind }) => {
   bind(LedgerStoreProvider)
-    .toDynamicValue((ctx) => new SqliteLedgerStoreProvider(splitLedgerSlotOptions(nodeConfig(ctx)).store))
+    .toDynamicValue((ctx) => new SqliteLedgerStoreProvider(splitLedgerSlotOptions(nodeConfig(ctx)).store, ctx.get<NodeLogging>(NodeLoggingToken, { optional: true })))
     .inSingletonScope();
   bind(LedgerManager)
     .toDynamicValue((ctx) => new LedgerManagerImpl(ctx.get<LedgerStoreProvider>(LedgerStoreProvider), splitLedgerSlotOptions(nodeConfig(ctx)).ledger))

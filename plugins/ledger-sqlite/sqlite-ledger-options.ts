@@ -45,6 +45,20 @@ export const SqliteLedgerOptions = z
      */
     blockCacheSizeMiB: z.number().int().positive().default(32),
     /**
+     * All the page caches of this provider's open ledgers together, MiB (0 = no budget: each keeps
+     * `cacheSizeMiB` or `blockCacheSizeMiB`). Re-divided over the open connections at every open
+     * and close: block databases keep their size while every state database can have 8 MiB
+     * (then they shrink too), state databases share the rest up to `cacheSizeMiB` each, and no
+     * cache goes below 8 MiB (then the budget is exceeded, with a warning). 512 leaves one
+     * channel its 288 MiB (so its commits run as without a budget) and gives four channels 96 MiB
+     * of state cache each.
+     */
+    cacheBudgetMiB: z
+      .number()
+      .int({ message: 'must be a whole number of MiB (0 = no budget)' })
+      .nonnegative({ message: 'must be 0 (no budget) or more MiB' })
+      .default(512),
+    /**
      * Background writeback, MiB (0 = off): a thread fdatasyncs each file's WAL whenever it has grown
      * by this much, and the database while a checkpoint copies into it, so the checkpoint's own
      * syncs, inside a commit, find little left to write. Off with `synchronous: OFF`, which never syncs.

@@ -3,10 +3,12 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../../core/errors';
 import { fsyncPath, replaceFile } from '../../core/node/durable-files';
+import { NodeLogging } from '../../core/node/logger';
 import { validateChannelId } from '../../core/ledger/ledger-keys';
 import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provider';
 import type { SnapshotMetadata } from '../../core/ledger/snapshot';
 import { BackgroundWriteback, NO_WRITEBACK, type FileWriteback } from './background-writeback';
+import { SqliteCacheBudget, type SqliteCacheLimit } from './sqlite-cache-budget';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
 import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
@@ -28,14 +30,17 @@ const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN'])
  * marks a paused channel. Separate files give
  * the state its own page cache, which block bytes and history pages would otherwise evict, and
  * spare it SQLite's end-of-transaction cache scan that random txid and history inserts trigger.
+ * The page caches of all open channels share `cacheBudgetMiB` ({@link SqliteCacheBudget}).
  */
 export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   readonly options: SqliteLedgerOptions;
   /** Channels with a store open in this process (either kind). */
   private readonly open_ = new Set<string>();
   private readonly writeback: BackgroundWriteback | undefined;
+  private readonly cacheBudget: SqliteCacheBudget;
 
-  constructor(options: Partial<SqliteLedgerOptions> & { rootDir: string }) {
+  /** `logging`: the node's, for the warning of a cache budget too small for the channels open. */
+  constructor(options: Partial<SqliteLedgerOptions> & { rootDir: string }, logging?: NodeLogging) {
     const parsed = SqliteLedgerOptions.safeParse(options);
     if (!parsed.success) {
       throw new LedgerError('LEDGER_BAD_OPTIONS', `ledger-sqlite options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, {
@@ -44,6 +49,20 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     }
     this.options = parsed.data;
     if (this.options.writebackEveryMiB > 0 && this.options.synchronous !== 'OFF') this.writeback = new BackgroundWriteback(this.options.writebackEveryMiB);
+    this.cacheBudget = new SqliteCacheBudget(this.options.cacheBudgetMiB, (logging ?? new NodeLogging('warn')).logger('kvledger'));
+  }
+
+  /** `cacheBudgetMiB` in bytes (0 = no budget), for the operations metrics. */
+  get cacheBudgetBytes(): number {
+    return this.options.cacheBudgetMiB * 1024 * 1024;
+  }
+
+  /**
+   * The page cache limit of every open connection (`PRAGMA cache_size`, read back), by channel and
+   * database (`blocks`, `state`): how `cacheBudgetMiB` is divided now. Read at each metrics scrape.
+   */
+  cacheLimits(): SqliteCacheLimit[] {
+    return this.cacheBudget.limits();
   }
 
   /** The channel's block file (blocks, txids, history); its presence is the channel's existence. */
@@ -87,6 +106,10 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       throw sqliteFailure(`open of channel ${channelId}`, e, { channelId });
     }
     this.open_.add(channelId);
+    this.cacheBudget.add(channelId, [
+      { db: 'blocks', conn: blocksDb, wantMiB: this.options.blockCacheSizeMiB },
+      { db: 'state', conn: stateDb, wantMiB: this.options.cacheSizeMiB },
+    ]);
     return store;
   }
 
@@ -106,6 +129,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       throw sqliteFailure(`open of channel ${channelId}`, e, { channelId });
     }
     this.open_.add(channelId);
+    this.cacheBudget.add(channelId, [{ db: 'blocks', conn: db, wantMiB: this.options.blockCacheSizeMiB }]);
     return store;
   }
 
@@ -119,6 +143,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     return () => {
       writeback.release();
       this.open_.delete(channelId);
+      this.cacheBudget.remove(channelId);
     };
   }
 

@@ -47,6 +47,18 @@ describe("a peer's chaincode metrics count as Fabric's handler and launcher do (
     }
   });
 
+  it('exports how the ledger page cache budget is divided over the open channels', async () => {
+    const text = await metricsText(net, 0);
+    expect(sample(text, 'weft_ledger_page_cache_budget_bytes')).toBe(512 * 1024 * 1024);
+    // One channel: the default budget leaves its configured sizes.
+    expect(labelSets(text, 'weft_ledger_page_cache_limit_bytes')).toEqual([
+      { channel: CHANNEL, db: 'blocks' },
+      { channel: CHANNEL, db: 'state' },
+    ]);
+    expect(sample(text, 'weft_ledger_page_cache_limit_bytes', { channel: CHANNEL, db: 'blocks' })).toBe(32 * 1024 * 1024);
+    expect(sample(text, 'weft_ledger_page_cache_limit_bytes', { channel: CHANNEL, db: 'state' })).toBe(256 * 1024 * 1024);
+  });
+
   it("exports the heap of the package's sandboxes (V8 isolates outside the peer's own heap metrics)", async () => {
     const text = await metricsText(net, 0);
     expect(sample(text, 'weft_chaincode_sandbox_isolates', { chaincode: packageId })).toBeGreaterThanOrEqual(1);
