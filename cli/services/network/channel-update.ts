@@ -26,10 +26,11 @@ import {
   unsignedOrgs,
   type PolicyNeed,
 } from './config-update-signatures';
-import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
-import { openNetwork, type Progress } from './network-access';
+import { peersToWaitForUpdate } from './config-block-peers';
+import { broadcastConfigUpdate, waitForConfigBlock, waitForOrdererConfigBlock } from './config-update-submit';
+import { channelReader, openNetwork, readingPeer, type Progress } from './network-access';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
-import type { NetworkLayout, NodeLayout } from './network-layout';
+import type { NetworkLayout } from './network-layout';
 import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { capabilitiesChoiceOf, capabilitiesInConfig, capabilitiesOf, capabilityChoiceProblem, type ChannelCapabilitiesChoice } from './channel-capabilities';
 import { CAPABILITY_LEVELS } from './channel-config-flags';
@@ -62,6 +63,8 @@ export interface ChannelUpdateResult {
   readonly policies: PolicyNeed[];
   readonly addedOrgs: string[];
   readonly removedOrgs: string[];
+  /** This directory's peers staying on the channel that were not waited for, as they do not run or answer; absent when none. */
+  readonly notWaitedFor?: string[];
   /**
    * `--from-file` of an update the channel has already (submitted from another member directory):
    * nothing was submitted, network.yaml here was made to say what the channel now is.
@@ -131,7 +134,7 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
   const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0] ?? submitterHere(network));
   progress(`orderer ${orderer} accepted the config update of ${channel}`);
   try {
-    return { ...base, submitted: true, orderer, ...(await settle(dir, layout, current, update, before.number, progress)) };
+    return { ...base, submitted: true, orderer, ...(await settle(dir, layout, current, update, before.number, orderer, progress)) };
   } catch (err) {
     // The channel has changed: say so, so that nobody submits the same change again.
     throw new WeftError('CONFIG_UPDATE_UNCONFIRMED', `the orderer accepted the config update of channel ${channel}, but what follows it failed: ${(err as Error).message}`, {
@@ -146,13 +149,13 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
 }
 
 /** What the update settles once the orderer accepted it, for {@link updateChannel}'s result. */
-type Settled = Pick<ChannelUpdateResult, 'configBlock' | 'addedOrgs' | 'removedOrgs' | 'networkFileUpdated' | 'joined' | 'waitingFor'>;
+type Settled = Pick<ChannelUpdateResult, 'configBlock' | 'addedOrgs' | 'removedOrgs' | 'networkFileUpdated' | 'joined' | 'waitingFor' | 'notWaitedFor'>;
 
 /**
  * After the orderer accepted the update: waits for this directory's peers that stay on the
  * channel, records the new config in network.yaml, and joins the added orgs' peers that are here.
  */
-async function settle(dir: string, layout: NetworkLayout, current: ParsedChannelConfig, update: ConfigUpdate, before: number, progress: Progress): Promise<Settled> {
+async function settle(dir: string, layout: NetworkLayout, current: ParsedChannelConfig, update: ConfigUpdate, before: number, orderer: string, progress: Progress): Promise<Settled> {
   const network = openNetwork(dir);
   const channel = layout.spec.channel.name;
   const was = new Set(current.applicationOrgs.map((o) => o.mspId));
@@ -161,12 +164,13 @@ async function settle(dir: string, layout: NetworkLayout, current: ParsedChannel
   const stayers = orgsWithKeysHere(layout)
     .filter((o) => was.has(o.mspId) && after.has(o.mspId))
     .flatMap((org) => layout.peersOf(org));
-  const next = await newConfig(layout, stayers, before, progress);
+  const { waited, notWaitedFor } = await peersToWaitForUpdate(layout, stayers, progress);
+  const next = await newConfig(layout, orderer, before, stayers.length > 0);
   const is = next.config === undefined ? after : new Set(next.config.applicationOrgs.map((o) => o.mspId));
   const added = network.spec.orgs.filter((o) => is.has(o.mspId) && !was.has(o.mspId));
   const removed = network.spec.orgs.filter((o) => was.has(o.mspId) && !is.has(o.mspId));
   const networkFileUpdated = next.config !== undefined && recordInNetworkFile(dir, channel, next.config, progress);
-  await waitForConfigBlock(layout, stayers.slice(1), before, progress);
+  await waitForConfigBlock(layout, waited, before, progress);
   const { joined, waitingFor } = await joinAddedOrgs(dir, channel, added, before, progress);
   return {
     ...(next.block !== undefined && { configBlock: next.block }),
@@ -175,6 +179,7 @@ async function settle(dir: string, layout: NetworkLayout, current: ParsedChannel
     networkFileUpdated,
     joined,
     waitingFor,
+    ...(notWaitedFor.length > 0 && { notWaitedFor }),
   };
 }
 
@@ -256,15 +261,15 @@ function membersAfter(current: ParsedChannelConfig, update: ConfigUpdate): Set<s
 }
 
 /**
- * Waits until the first of this directory's peers that stay on the channel holds the new config
- * block and reads the new config from it; when none is here, the config as it was (the orderer
- * accepted the update, but nothing here can show it).
+ * Waits until `ordererId`, which took the update, holds the new config block and reads the new
+ * config from it (whether or not this directory's peers of the channel run); when none of them
+ * stays on the channel, the config as it was: this directory's orgs may no longer read it.
  */
-async function newConfig(layout: NetworkLayout, stayers: readonly NodeLayout[], after: number, progress: Progress): Promise<{ config?: ParsedChannelConfig; block?: number }> {
-  const first = stayers[0];
-  if (first === undefined) return {};
-  const block = (await waitForConfigBlock(layout, [first], after, progress))!;
-  return { config: parseConfigBlock((await fetchBlock(layout, block, first)).bytes), block };
+async function newConfig(layout: NetworkLayout, ordererId: string, after: number, stayersHere: boolean): Promise<{ config?: ParsedChannelConfig; block?: number }> {
+  if (!stayersHere) return {};
+  const orderer = layout.orderers().find((o) => o.id === ordererId) ?? layout.orderers()[0]!;
+  const read = await waitForOrdererConfigBlock(layout, orderer, channelReader(layout, readingPeer(layout), layout.spec.channel.name), after);
+  return { config: parseConfigBlock(read.bytes), block: read.number };
 }
 
 /** Makes network.yaml say what the channel's config now says: batch settings and, off the default channel, its member orgs. */

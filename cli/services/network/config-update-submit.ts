@@ -9,7 +9,9 @@ import { buildEnvelope } from '../../../core/protocol/envelope';
 import type { Signer } from '../../../core/protocol/signer';
 import { statusName } from '../../../core/protocol/status-name';
 import { fetchBlock } from '../block/block-source';
-import { ordererTls } from '../block/orderer-block-source';
+import { ordererBlock, ordererTls } from '../block/orderer-block-source';
+import type { ClientIdentity } from '../client/client-identity';
+import { peersToWaitForUpdate } from './config-block-peers';
 import { missingSignatures, needsMet, signForPolicies } from './config-update-signatures';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
@@ -95,6 +97,25 @@ export async function waitForConfigBlock(layout: NetworkLayout, peers: readonly 
   return number;
 }
 
+/**
+ * Waits until `orderer` holds a config block after block `after` on the layout's channel, read
+ * through Deliver as `reader`: where no peer here can show it (none joined, or none runs).
+ */
+export async function waitForOrdererConfigBlock(layout: NetworkLayout, orderer: NodeLayout, reader: ClientIdentity, after: number, timeoutMs = COMMIT_TIMEOUT_MS): Promise<{ number: number; bytes: Uint8Array }> {
+  let read: { number: number; bytes: Uint8Array } | undefined;
+  await waitFor(
+    orderer,
+    `holding the new config block of ${layout.spec.channel.name}`,
+    async () => {
+      const config = await ordererBlock(layout, reader, 'config');
+      if (config.number > after) read = config;
+      return read !== undefined;
+    },
+    timeoutMs,
+  );
+  return read!;
+}
+
 /** A channel's config as read before an edit: `layout` is the network seen from the channel, `block` the number of its config block. */
 export interface ChannelConfigState {
   readonly layout: NetworkLayout;
@@ -102,13 +123,23 @@ export interface ChannelConfigState {
   readonly block: number;
 }
 
+/** What {@link submitConfigEdit} did: the orderer that took the update, the config block as the first peer waited for holds it. */
+export interface ConfigEditSubmitted {
+  readonly channel: string;
+  readonly orderer: string;
+  readonly configBlock?: number;
+  /** This directory's peers of the channel not waited for, as they do not run (see {@link peersToWaitForUpdate}); absent when none. */
+  readonly notWaitedFor?: string[];
+}
+
 /**
  * Submits `next`, an edit of the channel's current config, as a config update signed by each Admin
  * here a policy it touches counts (`CONFIG_UPDATE_UNSIGNED`, nothing sent, when they do not
  * suffice), then waits until this directory's peers of the channel (of `network`: a layout that
- * leaves a peer out does not wait for it) hold the new config block. `what` names the change in
- * progress; a channel that took it but whose peers did not show it is `failure.code`, whose
- * suggestion is `failure.rerun`.
+ * leaves a peer out does not wait for it) that run hold the new config block; each that does not
+ * is named once in progress and in `notWaitedFor` ({@link peersToWaitForUpdate}). `what` names the change
+ * in progress; a channel that took it but whose running peers did not show it is `failure.code`,
+ * whose suggestion is `failure.rerun`.
  */
 export async function submitConfigEdit(
   network: NetworkLayout,
@@ -117,17 +148,17 @@ export async function submitConfigEdit(
   what: string,
   progress: Progress,
   failure: { code: string; rerun: string },
-): Promise<{ channel: string; orderer: string; configBlock?: number }> {
+): Promise<ConfigEditSubmitted> {
   const channel = state.layout.spec.channel.name;
   const { envelope, update } = unsignedConfigUpdate(channel, state.current.config, next);
   const { signed, policies } = signForPolicies(network, state.current, update, envelope);
   if (!needsMet(policies) || signed.length === 0) throw missingSignatures(state.layout, channel, state.current, policies);
   const { orderer } = await broadcastConfigUpdate(network, channel, envelope, signed[0]!);
   progress(`channel ${channel}: orderer ${orderer} accepted ${what}`);
-  const peers = orgsWithKeysHere(state.layout).flatMap((o) => state.layout.peersOf(o));
+  const { waited, notWaitedFor } = await peersToWaitForUpdate(state.layout, orgsWithKeysHere(state.layout).flatMap((o) => state.layout.peersOf(o)), progress);
   try {
-    const configBlock = await waitForConfigBlock(state.layout, peers, state.block, progress);
-    return { channel, orderer, ...(configBlock !== undefined && { configBlock }) };
+    const configBlock = await waitForConfigBlock(state.layout, waited, state.block, progress);
+    return { channel, orderer, ...(configBlock !== undefined && { configBlock }), ...(notWaitedFor.length > 0 && { notWaitedFor }) };
   } catch (err) {
     throw new WeftError(failure.code, `channel ${channel} took ${what}, but this directory's peers did not show the config block: ${(err as Error).message}`, {
       channel,

@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ParticipationChannel } from '../client/orderer-admin';
+import { listedChannels } from './consenter-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { runningPid } from './node-processes';
 
@@ -47,4 +49,31 @@ export function consenterRenewal(network: NetworkLayout, node: NodeLayout | unde
     ...(endedBy(admin.certPath, now) || endedBy(admin.tlsCertPath, now) ? [`${admin.id}'s certificate (it signs the channel update)`] : []),
   ];
   return ended.length === 0 ? { rotate: true } : { rotate: false, why: `${ended.join(' and ')} ended, so no channel can take a new consenter certificate now` };
+}
+
+/**
+ * Given the channels a running orderer lists ({@link listedChannels}): whether it may take a new TLS
+ * key. A channel it lists as `failed` orders no config update, so it cannot be told a new
+ * consenter certificate, and it may name this orderer's TLS certificate (it may have failed for just
+ * that: it names a key the orderer no longer has). Renewed with a new key, the orderer would never
+ * find itself in it again, repaired or not; with its key kept, it does. The other channels are left
+ * as they are then, finding it by that same key.
+ */
+export function keyChangeAfterFailedChannels(orderer: NodeLayout, listed: readonly ParticipationChannel[]): ConsenterRenewal {
+  const failed = listed.filter((c) => c.status === 'failed').map((c) => c.name);
+  if (failed.length === 0) return { rotate: true };
+  const them = failed.length === 1 ? 'it' : 'them';
+  return {
+    rotate: false,
+    why: `${orderer.id} lists channel ${failed.join(', ')} as failed, which orders no config update and may name its TLS key; remove ${them} with osnadmin channel remove, or rejoin ${them}, to have a new key`,
+  };
+}
+
+/**
+ * {@link consenterRenewal}, and for an orderer it would rotate, {@link keyChangeAfterFailedChannels}
+ * on the channels the orderer lists now.
+ */
+export async function consenterRenewalOfServing(network: NetworkLayout, node: NodeLayout | undefined, now: Date): Promise<ConsenterRenewal | undefined> {
+  const decided = consenterRenewal(network, node, now);
+  return decided?.rotate === true ? keyChangeAfterFailedChannels(node!, await listedChannels(network, node!)) : decided;
 }

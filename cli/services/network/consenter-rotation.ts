@@ -7,10 +7,9 @@ import { ordererBlock } from '../block/orderer-block-source';
 import { loadClientIdentity } from '../client/client-identity';
 import { setOrdererValue } from './channel-config-edit';
 import { channelThroughOrderer, readingThroughOrderer, servedChannels } from './consenter-channels';
-import { type ChannelConfigState, submitConfigEdit } from './config-update-submit';
+import { type ChannelConfigState, submitConfigEdit, waitForOrdererConfigBlock } from './config-update-submit';
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { waitFor } from './node-processes';
 import type { ChannelUpdated } from './org-msp-channels';
 
 /** A config block reaches the orderer's ledger well within this on any network the CLI drives. */
@@ -83,25 +82,16 @@ async function replaceConsenterCertificate(network: NetworkLayout, orderer: Node
     ? `see the channel's consenter: weft channel info ${network.dir} --channel ${channel}`
     : `see whether ${orderer.id} took it: its log, ${orderer.logFile}`;
   const updated = await submitConfigEdit(network, state, withConsenterCertificate(state.current, fromCert, toCert), what, progress, { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun });
-  let configBlock: number | undefined;
+  let configBlock: number;
   try {
-    await waitFor(
-      orderer,
-      `holding the new config block of ${channel}`,
-      async () => {
-        const read = await ordererBlock(state.layout, loadClientIdentity(network.ordererAdmin()), 'config');
-        if (read.number > state.block) configBlock = read.number;
-        return configBlock !== undefined;
-      },
-      CONFIG_BLOCK_TIMEOUT_MS,
-    );
+    configBlock = (await waitForOrdererConfigBlock(state.layout, orderer, loadClientIdentity(network.ordererAdmin()), state.block, CONFIG_BLOCK_TIMEOUT_MS)).number;
   } catch (err) {
     throw new WeftError('CONSENTER_ROTATION_UNCONFIRMED', `channel ${channel} took ${what}, but ${orderer.id} did not show the config block: ${(err as Error).message}`, {
       channel,
       suggestions: [rerun],
     }, { cause: err });
   }
-  return { ...updated, configBlock: updated.configBlock ?? configBlock! };
+  return { ...updated, configBlock: updated.configBlock ?? configBlock };
 }
 
 /** The index of the consenter of an etcdraft config whose server TLS certificate has `tlsCert`'s key; undefined for another type or none. */

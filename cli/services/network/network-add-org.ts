@@ -5,6 +5,7 @@ import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compu
 import { fetchBlock } from '../block/block-source';
 import { editChannelConfig } from './channel-config-edit';
 import { missingSignatures, needsMet, signForPolicies, signerMspIds, type PolicyNeed } from './config-update-signatures';
+import { peersToWaitForUpdate } from './config-block-peers';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
 import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, type NewOrgSummary, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
@@ -127,9 +128,7 @@ async function addOrgHere(dir: string, options: NewOrgOptions, progress: Progres
  * the network runs on this machine and they do too, and waits for them to hold it as well.
  */
 async function settle(network: NetworkLayout, org: PeerOrgSpec, before: number, progress: Progress): Promise<Pick<AddOrgResult, 'configBlock' | 'started'>> {
-  const running = orgsWithKeysHere(network)
-    .flatMap((o) => network.peersOf(o))
-    .filter((p) => runningPid(p) !== undefined);
+  const { waited: running } = await peersToWaitForUpdate(network, orgsWithKeysHere(network).flatMap((o) => network.peersOf(o)), progress);
   const configBlock = running.length > 0 ? await waitForConfigBlock(network, running, before, progress) : undefined;
   const after = openNetwork(network.dir);
   const peers = after.peersOf(after.spec.orgs.find((o) => o.mspId === org.mspId)!);

@@ -14,7 +14,7 @@ import { runningPid, servesCurrentTlsCertificate, signalReload } from './node-pr
 import { backupRunDir, revokeEarlierCertificates, type OldCertificatesRevoked, type RenewedMemberRef } from './node-revocation';
 import { assertOrgAdminHere, mspOrgOf, resolveMspOrg, type ChannelUpdated } from './org-msp-channels';
 import { rotateConsenterCertificate } from './consenter-rotation';
-import { consenterRenewal } from './consenter-renewal';
+import { consenterRenewalOfServing } from './consenter-renewal';
 import { StagingDir } from './staging-dir';
 
 
@@ -166,7 +166,8 @@ export async function renewInPlace(
  * channel configs trust the org's CAs, not the certificates, with one exception: an etcdraft channel
  * names its orderer's TLS certificate as its consenter, so for an orderer (of an etcdraft network, or
  * of a solo one joined to an etcdraft channel) each channel is first updated to the new certificate
- * ({@link rotateConsenterCertificate}), before the swap, or it keeps its TLS key ({@link consenterRenewal}).
+ * ({@link rotateConsenterCertificate}), before the swap, or it keeps its TLS key ({@link consenterRenewalOfServing}: it does
+ * not run here, a certificate that signs the update ended, or it lists a channel as failed).
  * A node running here is told to reload its certificates (SIGHUP) and checked to serve the new
  * TLS certificate (it switches its signer, and a peer the client certificate it dials with, in the
  * same step); with `restart`, it is stopped and started again and waited for instead.
@@ -192,7 +193,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   const notAfter = options.days === undefined ? undefined : new Date(now.getTime() + options.days * DAY_MS);
 
   // An etcdraft channel names its orderer by TLS certificate: each channel learns the new one before the node switches to it, or the key stays.
-  const consenter = consenterRenewal(layout, target.node, now);
+  const consenter = await consenterRenewalOfServing(layout, target.node, now);
   const keepTlsKey = consenter?.rotate === false;
   if (consenter?.rotate === false) progress(`${consenter.why}: ${target.id}'s TLS certificate is re-issued for the key it has, by which its channels find it`);
   let consenterUpdates: ChannelUpdated[] | undefined;

@@ -16,6 +16,8 @@ export interface AnchorPeerReplaced {
   readonly now: string[];
   readonly orderer: string;
   readonly configBlock?: number;
+  /** This directory's peers of the channel not waited for, as they do not run or answer; absent when none. */
+  readonly notWaitedFor?: string[];
 }
 
 /** A channel where the peer is one of the org's anchor peers, with the list it is to have instead. */
@@ -67,5 +69,5 @@ export async function setAnchorPeers(network: NetworkLayout, org: MspOrg, edit: 
   group.getValuesMap().set('AnchorPeers', value);
   const now = edit.anchors.map(addressOf);
   const done = await submitConfigEdit(network, edit.state, next, `${org.mspId}'s anchor peers ${now.join(', ')} (was ${removed.address})`, progress, { code: 'ANCHOR_PEERS_UNCONFIRMED', rerun });
-  return { channel: done.channel, removed: removed.address, now, orderer: done.orderer, ...(done.configBlock !== undefined && { configBlock: done.configBlock }) };
+  return { channel: done.channel, removed: removed.address, now, orderer: done.orderer, ...(done.configBlock !== undefined && { configBlock: done.configBlock }), ...(done.notWaitedFor !== undefined && { notWaitedFor: done.notWaitedFor }) };
 }

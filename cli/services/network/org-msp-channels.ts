@@ -59,6 +59,8 @@ export interface ChannelUpdated {
   readonly channel: string;
   readonly orderer: string;
   readonly configBlock?: number;
+  /** This directory's peers of the channel not waited for, as they do not run or answer (see peersToWaitForUpdate); absent when none. */
+  readonly notWaitedFor?: string[];
 }
 
 /** The config group key of the org in the channel (`Application/<key>` or `Orderer/<key>`), if it is a member. */

@@ -80,6 +80,27 @@ describe('weft channel update (2 orgs, real processes)', () => {
     expect(channels()[0]!.absoluteMaxBytes).toBeUndefined();
   });
 
+  it("with Org2's peer stopped: the new config is read from the orderer, network.yaml records it, only the running peer is waited for, and the stopped one takes the block when started", async () => {
+    const ORG2_PEER = 'peer0.org2.example.com';
+    expect((await runCli(['network', 'down', net, '--node', ORG2_PEER])).code).toBe(0);
+    let run: Awaited<ReturnType<typeof runCli>>;
+    try {
+      run = await runCli(['channel', 'update', net, '--batch-timeout', '400ms', '--json']);
+    } finally {
+      expect((await runCli(['network', 'up', net, '--node', ORG2_PEER])).code).toBe(0);
+    }
+    expect(json(run)).toMatchObject({ submitted: true, networkFileUpdated: true, notWaitedFor: [ORG2_PEER] });
+    expect(run.message).toContain(`channel mychannel: not waiting for ${ORG2_PEER}, which does not run here`);
+    expect(channels()[0]).toMatchObject({ name: 'mychannel', batchTimeout: '400ms' });
+    const configBlock = (json(run) as { configBlock: number }).configBlock;
+    for (let tries = 0; ; tries++) {
+      const info = json(await runCli(['channel', 'info', net, '--peer', ORG2_PEER, '--json'])) as { configBlock: number };
+      if (info.configBlock === configBlock) break;
+      if (tries === 20) throw new Error(`${ORG2_PEER} did not take config block ${configBlock}: it has ${info.configBlock}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }, 120_000);
+
   it('refuses bad requests with a typed error and leaves network.yaml as it was', async () => {
     const before = networkFile();
     expect(errorOf(await runCli(['channel', 'update', net, '--add-org', 'Org2', '--json']))).toMatchObject({

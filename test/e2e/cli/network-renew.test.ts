@@ -219,10 +219,13 @@ describe('weft network status (expiry) / renew (real processes)', () => {
     } finally {
       await runCli(['network', 'up', net, '--node', PEER]);
     }
-    const renewed = json(run) as unknown as Renewed & { consenterUpdates: { channel: string }[] };
-    expect(renewed.consenterUpdates.map((u) => u.channel).sort()).toEqual(['mychannel', 'side']);
-    // mychannel is network.yaml's, side is not: the stopped peer is named, not waited for, in each.
-    for (const channel of ['mychannel', 'side']) expect(run.message).toContain(`channel ${channel}: not waiting for ${PEER}, which does not run here`);
+    const renewed = json(run) as unknown as Renewed & { consenterUpdates: { channel: string; notWaitedFor?: string[] }[] };
+    // mychannel is network.yaml's, side is not: the stopped peer is named, not waited for, in each (progress and --json).
+    expect(renewed.consenterUpdates.map((u) => [u.channel, u.notWaitedFor]).sort()).toEqual([
+      ['mychannel', [PEER]],
+      ['side', [PEER]],
+    ]);
+    for (const channel of ['mychannel', 'side']) expect(run.message).toContain(`channel ${channel}: not waiting for ${PEER}, which does not run here: started, it takes the new config block from the orderer`);
     const peer = layout.peers()[0]!;
     for (const channel of ['mychannel', 'side'] as const) {
       const height = await ordererHeight(channel);

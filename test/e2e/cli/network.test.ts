@@ -270,4 +270,36 @@ describe('weft network + chaincode (2 orgs, real processes)', () => {
       }
     }
   });
+
+  it("a config update while a peer is stopped (renew --revoke-old puts Org1's CRL in each channel) waits only for the peers that run, names the stopped one in progress and --json, which takes the config blocks when started", async () => {
+    const ORG2_PEER = 'peer0.org2.example.com';
+    const heights = async (channel: string): Promise<unknown[]> => {
+      const status = json(await runCli(['network', 'status', net, '--channel', channel, '--json'])) as Record<string, { height?: number }[]>;
+      return [...status.orderers!, ...status.peers!].map((n) => n.height);
+    };
+    expect((await runCli(['network', 'down', net, '--node', ORG2_PEER])).code).toBe(0);
+    let run: Awaited<ReturnType<typeof runCli>>;
+    try {
+      run = await runCli(['network', 'renew', net, '--org', 'Org1', '--user', 'User1', '--revoke-old', '--json'], { timeoutMs: 150_000 });
+    } finally {
+      expect((await runCli(['network', 'up', net, '--node', ORG2_PEER])).code).toBe(0);
+    }
+    const renewed = json(run) as { revoked: { channels: { channel: string; configBlock?: number; notWaitedFor?: string[] }[] } };
+    // org1only has no peer of Org2: nothing to leave out there.
+    expect(renewed.revoked.channels.map((c) => [c.channel, c.notWaitedFor])).toEqual([
+      ['mychannel', [ORG2_PEER]],
+      ['audit', [ORG2_PEER]],
+      ['org1only', undefined],
+    ]);
+    for (const channel of ['mychannel', 'audit']) {
+      expect(run.message).toContain(`channel ${channel}: not waiting for ${ORG2_PEER}, which does not run here: started, it takes the new config block from the orderer`);
+    }
+    // Up again, the peer pulls the config blocks it missed from the orderer: every node at one height, past the update's block.
+    for (const { channel, configBlock } of renewed.revoked.channels.slice(0, 2)) {
+      for (let tries = 0, h = await heights(channel); new Set(h).size !== 1 || (h[0] as number) <= configBlock!; tries++, h = await heights(channel)) {
+        if (tries === 20) throw new Error(`${ORG2_PEER} did not catch up on ${channel}: ${JSON.stringify(h)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }, 240_000);
 });
