@@ -19,6 +19,10 @@ export function answerDeadline(callDeadline: number, now: number): number {
 export async function untilDeadline<T>(deadline: number, signal: AbortSignal | undefined, attempt: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   if (!Number.isFinite(deadline)) return attempt(signal ?? new AbortController().signal);
   const expired = new AbortController();
+  // A listener, not AbortSignal.any: this runs for every Evaluate, and any() registers each signal for finalization.
+  const left = (): void => expired.abort(signal?.reason);
+  if (signal?.aborted === true) left();
+  else signal?.addEventListener('abort', left, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<undefined>((resolve) => {
     timer = setTimeout(
@@ -30,8 +34,9 @@ export async function untilDeadline<T>(deadline: number, signal: AbortSignal | u
     );
   });
   try {
-    return await Promise.race([attempt(signal === undefined ? expired.signal : AbortSignal.any([signal, expired.signal])), timedOut]);
+    return await Promise.race([attempt(expired.signal), timedOut]);
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', left);
   }
 }
