@@ -202,7 +202,7 @@ export class KvLedger implements Ledger {
     const seconds: CommitSeconds = stored
       ? { processing, storageCommit: stored.blocks, stateCommit: stored.state }
       : { processing, storageCommit: (performance.now() - processed) / 1000 };
-    return { blockNum, validationCodes: updates.codes, seconds, pvtMissing: updates.pvtMissing };
+    return { blockNum, validationCodes: updates.codes, seconds, pvtMissing: updates.pvtMissing, conflicts: updates.conflicts };
   }
 
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {

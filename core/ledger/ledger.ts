@@ -40,6 +40,8 @@ export interface CommitResult {
   readonly seconds: CommitSeconds;
   /** Collections of valid transactions whose private values were not given (or not with the endorsed hash): only their hashes were applied. */
   readonly pvtMissing?: readonly MissingPvtData[];
+  /** Why each transaction MVCC validation invalidated conflicted, by transaction number: the key or range and what changed it. */
+  readonly conflicts?: ReadonlyMap<number, string>;
 }
 
 /** A declared index file of a chaincode package (`META-INF/statedb/couchdb/indexes/*.json`). */

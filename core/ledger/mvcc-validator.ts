@@ -28,6 +28,29 @@ export interface BlockUpdates {
   readonly pvtMissing: readonly MissingPvtData[];
   /** Keys the block's valid transactions purged (see {@link PvtPurge}). */
   readonly pvtPurges: readonly PvtPurge[];
+  /**
+   * Why each transaction this check invalidated conflicted (by transaction number): the key or
+   * range, and what changed it. Fabric logs the key only at debug; an operator looking for a hot
+   * key needs it at the warning that reports the conflict.
+   */
+  readonly conflicts: ReadonlyMap<number, string>;
+}
+
+/** Longer keys are cut in conflict reasons: a log line names the key, it need not hold a huge one whole. */
+const KEY_TEXT_MAX = 128;
+
+function cut(key: string): string {
+  return key.length > KEY_TEXT_MAX ? `${key.slice(0, KEY_TEXT_MAX)}…` : key;
+}
+
+/** A public key as a conflict reason names it: JSON-quoted, so a composite key's U+0000 separators show as \u0000. */
+function keyText(namespace: string, key: string): string {
+  return `key ${JSON.stringify(cut(key))} of namespace ${namespace}`;
+}
+
+/** A key's version as Fabric writes it (block:transaction), or that the key did not exist. */
+function versionText(v: Version | undefined): string {
+  return v === undefined ? 'absent' : `at version ${v.blockNum}:${v.txNum}`;
 }
 
 function sameVersion(a: Version | undefined, read: { readonly version: Version | undefined }): boolean {
@@ -46,6 +69,7 @@ function sameVersion(a: Version | undefined, read: { readonly version: Version |
  */
 export class MvccValidator {
   private readonly pending = new Map<string, Map<string, Pending>>();
+  private readonly conflicts = new Map<number, string>();
   private readonly pvt: PvtApplier;
 
   private constructor(
@@ -89,7 +113,15 @@ export class MvccValidator {
     for (const [namespace, keys] of this.pending) {
       for (const [key, p] of keys) state.push({ namespace, key, value: p.value, version: p.version, metadata: p.metadata });
     }
-    return { codes, state, history: this.options.historyEnabled ? history : [], pvtData: this.pvt.applied, pvtMissing: this.pvt.missing, pvtPurges: this.pvt.purges };
+    return {
+      codes,
+      state,
+      history: this.options.historyEnabled ? history : [],
+      pvtData: this.pvt.applied,
+      pvtMissing: this.pvt.missing,
+      pvtPurges: this.pvt.purges,
+      conflicts: this.conflicts,
+    };
   }
 
   private pendingNs(namespace: string): Map<string, Pending> {
@@ -124,29 +156,44 @@ export class MvccValidator {
       }
       const pendingNs = this.pending.get(namespace);
       for (const read of kv.reads) {
-        if (pendingNs?.has(read.key) === true) return TxValidationCode.MVCC_READ_CONFLICT;
-        if (!sameVersion(this.state.get(namespace, read.key)?.version, read)) return TxValidationCode.MVCC_READ_CONFLICT;
+        const written = pendingNs?.get(read.key);
+        if (written !== undefined) return this.conflict(tx, TxValidationCode.MVCC_READ_CONFLICT, `${keyText(namespace, read.key)} was written by transaction ${written.version.txNum} earlier in this block`);
+        const committed = this.state.get(namespace, read.key)?.version;
+        if (!sameVersion(committed, read)) return this.conflict(tx, TxValidationCode.MVCC_READ_CONFLICT, `${keyText(namespace, read.key)} changed since it was read: it was ${versionText(read.version)} then, ${versionText(committed)} now`);
       }
       for (const rq of kv.ranges) {
-        if (!this.rangeUnchanged(namespace, rq)) return TxValidationCode.PHANTOM_READ_CONFLICT;
+        if (!this.rangeUnchanged(namespace, rq)) {
+          return this.conflict(tx, TxValidationCode.PHANTOM_READ_CONFLICT, `range query [${JSON.stringify(cut(rq.startKey))}, ${JSON.stringify(cut(rq.endKey))}) of namespace ${namespace} gives another result than when it ran: a key in it was added, updated or deleted`);
+        }
       }
       for (const c of kv.collections) {
-        if (!this.hashedReadsUnchanged(namespace, c)) return TxValidationCode.MVCC_READ_CONFLICT;
+        const changed = this.changedHashedRead(namespace, c);
+        if (changed !== undefined) {
+          return this.conflict(tx, TxValidationCode.MVCC_READ_CONFLICT, `a private key of collection ${c.collection} of namespace ${namespace} (key hash ${changed.slice(0, 16)}…) changed since it was read`);
+        }
       }
     }
     return TxValidationCode.VALID;
   }
 
-  /** Fabric's `validateKVReadHash`: each hashed read's version against committed hashed state plus this block's earlier writes. */
-  private hashedReadsUnchanged(namespace: string, c: CollHashedRwSet): boolean {
+  private conflict(tx: LedgerTx, code: number, reason: string): number {
+    this.conflicts.set(tx.txNum, reason);
+    return code;
+  }
+
+  /**
+   * Fabric's `validateKVReadHash`: each hashed read's version against committed hashed state plus
+   * this block's earlier writes. The hex key hash of the first read that changed, else undefined.
+   */
+  private changedHashedRead(namespace: string, c: CollHashedRwSet): string | undefined {
     const hashedNs = hashedNamespace(namespace, c.collection);
     const pendingNs = this.pending.get(hashedNs);
     for (const read of c.reads) {
       const key = toHex(read.keyHash);
-      if (pendingNs?.has(key) === true) return false;
-      if (!sameVersion(this.state.get(hashedNs, key)?.version, read)) return false;
+      if (pendingNs?.has(key) === true) return key;
+      if (!sameVersion(this.state.get(hashedNs, key)?.version, read)) return key;
     }
-    return true;
+    return undefined;
   }
 
   /**

@@ -16,10 +16,14 @@ export default class ChaincodeDeploy extends WeftCommand {
     '<%= config.bin %> chaincode deploy ./net ./basic_1.0.tar.gz --name basic --json',
     '<%= config.bin %> chaincode deploy ./net ./private-assets --name private --collections-config ./collections_config.json',
     '<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --watch',
+    '<%= config.bin %> chaincode deploy ./net assets_1.0:671fb3599a24f89ee3fb69f160308806d506d1b0ab99a9a78972ffaf22aba40c --name assets --version 1.0',
   ];
   static override args = {
     dir: networkDirArg,
-    source: Args.string({ description: 'chaincode project folder, or a package made by weft chaincode package', required: true }),
+    source: Args.string({
+      description: 'chaincode project folder, a package made by weft chaincode package, or the ID of a package installed on the peers here (weft chaincode query-installed lists them: to roll back to an earlier one)',
+      required: true,
+    }),
   };
   static override flags = {
     ...definitionFlags,

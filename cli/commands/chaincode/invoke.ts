@@ -3,7 +3,9 @@ import { WeftCommand } from '../../base-command';
 import { channelFlag, gatewayPeerFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { namingCommittedChaincodes } from '../../services/chaincode/committed-names';
+import { withCommitterReason } from '../../services/chaincode/invalid-reason';
 import { endorsingOrgMspIds } from '../../services/chaincode/org-args';
+import { namingStoppedNodes } from '../../services/chaincode/stopped-nodes';
 import { invokeChaincode, type InvokeResult } from '../../services/chaincode/transact';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
 
@@ -55,17 +57,22 @@ export default class ChaincodeInvoke extends WeftCommand {
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const rest = positionalsAfter(raw, 2);
     const user = resolveUser(layout, flags.org, flags.user);
-    const result = await namingCommittedChaincodes(layout, user, flags.name, () => invokeChaincode(layout, user, {
-      chaincode: flags.name,
-      fn: args.function,
-      args: rest,
-      transient: parseTransient(flags.transient),
-      endorsingOrgs: flags['endorsing-orgs'] === undefined ? undefined : endorsingOrgMspIds(layout, flags['endorsing-orgs']),
-      isInit: flags['is-init'],
-      retries: flags.retry,
-      gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
-      onRetry: (r) => this.progress(`${r.reason} (tx ${r.transactionId}): endorsing again in ${r.delayMs} ms (retry ${r.attempt} of ${flags.retry})`),
-    }));
+    const gatewayPeer = flags.peer === undefined ? undefined : channelPeer(layout, flags.peer);
+    const invoke = () =>
+      invokeChaincode(layout, user, {
+        chaincode: flags.name,
+        fn: args.function,
+        args: rest,
+        transient: parseTransient(flags.transient),
+        endorsingOrgs: flags['endorsing-orgs'] === undefined ? undefined : endorsingOrgMspIds(layout, flags['endorsing-orgs']),
+        isInit: flags['is-init'],
+        retries: flags.retry,
+        gatewayPeer,
+        onRetry: (r) => this.progress(`${r.reason} (tx ${r.transactionId}): endorsing again in ${r.delayMs} ms (retry ${r.attempt} of ${flags.retry})`),
+      });
+    const result = await namingStoppedNodes(layout, args.dir, user, gatewayPeer, () =>
+      withCommitterReason(layout, user, gatewayPeer, () => namingCommittedChaincodes(layout, user, flags.name, invoke)),
+    );
     const attempts = result.attempts > 1 ? `, after ${result.attempts} attempts` : '';
     this.log(`${result.validationCode} in block ${result.blockNumber} (tx ${result.transactionId}${attempts})`);
     if (result.result !== '') this.log(result.result);

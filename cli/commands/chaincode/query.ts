@@ -3,6 +3,7 @@ import { WeftCommand } from '../../base-command';
 import { channelFlag, gatewayPeerFlag, nameFlag, networkDirArg, orgFlag, parseTransient, positionalsAfter, transientFlag, userFlag } from '../../common-flags';
 import { resolveUser } from '../../services/client/client-identity';
 import { namingCommittedChaincodes } from '../../services/chaincode/committed-names';
+import { namingStoppedNodes } from '../../services/chaincode/stopped-nodes';
 import { queryChaincode } from '../../services/chaincode/transact';
 import { channelPeer, openNetwork } from '../../services/network/network-access';
 
@@ -30,14 +31,17 @@ export default class ChaincodeQuery extends WeftCommand {
     const { args, raw, flags } = await this.parse(ChaincodeQuery);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
     const user = resolveUser(layout, flags.org, flags.user);
-    const { result } = await namingCommittedChaincodes(layout, user, flags.name, () =>
-      queryChaincode(layout, user, {
-        chaincode: flags.name,
-        fn: args.function,
-        args: positionalsAfter(raw, 2),
-        transient: parseTransient(flags.transient),
-        gatewayPeer: flags.peer === undefined ? undefined : channelPeer(layout, flags.peer),
-      }),
+    const gatewayPeer = flags.peer === undefined ? undefined : channelPeer(layout, flags.peer);
+    const { result } = await namingStoppedNodes(layout, args.dir, user, gatewayPeer, () =>
+      namingCommittedChaincodes(layout, user, flags.name, () =>
+        queryChaincode(layout, user, {
+          chaincode: flags.name,
+          fn: args.function,
+          args: positionalsAfter(raw, 2),
+          transient: parseTransient(flags.transient),
+          gatewayPeer,
+        }),
+      ),
     );
     this.log(result);
     let json: unknown;

@@ -3,7 +3,7 @@ import { WeftError } from '../../../core/errors';
 import { WeftCommand } from '../../base-command';
 import { channelFlag, networkDirArg } from '../../common-flags';
 import { blockToJson } from '../../services/block/block-json';
-import { blockPeer, chainInfo, fetchBlock, heldBlocks } from '../../services/block/block-source';
+import { blockPeer, chainInfo, fetchBlock, heldBlocks, snapshotStart } from '../../services/block/block-source';
 import { openNetwork } from '../../services/network/network-access';
 
 export default class ChannelInfo extends WeftCommand {
@@ -31,7 +31,7 @@ export default class ChannelInfo extends WeftCommand {
     const info = fromOrderer === undefined ? chain : { ...chain, source: 'orderer' as const, orderer: fromOrderer.orderer, refused: fromOrderer.refusal };
     const view = fromOrderer === undefined ? '' : ` (${fromOrderer.orderer}'s view: ${fromOrderer.refusal})`;
     this.log(`channel ${channel}: height ${info.height}, current block hash ${info.currentBlockHash}${view}`);
-    if (info.snapshotBlock !== undefined) this.log(`${peer.id} joined from a snapshot at block ${info.snapshotBlock}: it holds ${heldBlocks(info.snapshotBlock + 1, info.height)}`);
+    if (info.snapshotBlock !== undefined) this.log(`${peer.id}: ${snapshotStart(info.snapshotBlock)}: it holds ${heldBlocks(info.snapshotBlock + 1, info.height)}`);
     let config: { number: number; bytes: Uint8Array };
     try {
       config = await fetchBlock(layout, 'config', peer);

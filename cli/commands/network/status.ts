@@ -1,18 +1,13 @@
 import { Args } from '@oclif/core';
 import { ORG_CA_RENEW_FLAG } from '../../../core/msp/crypto-material';
 import { WeftCommand } from '../../base-command';
+import { snapshotStart } from '../../services/block/block-source';
 import { channelFlag } from '../../common-flags';
 import { capabilitiesText } from '../../services/network/channel-capabilities-status';
-import { type CertificateExpiry, EXPIRY_SOON_DAYS } from '../../services/network/certificate-expiry-report';
+import { EXPIRY_SOON_DAYS } from '../../services/network/certificate-expiry-report';
+import { mebibytes } from '../../services/network/data-dir-bytes';
+import { expiryText } from '../../services/network/expiry-text';
 import { networkStatus, type NetworkStatus } from '../../services/network/network-control';
-
-/** `expires 2036-11-21`, flagged when within {@link EXPIRY_SOON_DAYS} days or past; an expired one with the command that recovers it, when there is one. */
-function expiryText(c: CertificateExpiry | undefined, recover?: string): string {
-  if (c === undefined) return 'expires -';
-  const date = c.notAfter.slice(0, 10);
-  if (c.state === 'expired') return `EXPIRED ${date}${recover === undefined ? '' : ` (recover: ${recover})`}`;
-  return c.state === 'expiring' ? `EXPIRES ${date} (${c.daysLeft} days: renew)` : `expires ${date}`;
-}
 
 export default class NetworkStatusCommand extends WeftCommand {
   static override summary = "Show each channel's capabilities, each node (address, MSP, TLS root, operations, height, health), each user identity, and when their certificates and the CAs expire.";
@@ -32,9 +27,12 @@ export default class NetworkStatusCommand extends WeftCommand {
     for (const n of [...s.orderers, ...s.peers]) {
       // A node on another host, or run from another org's directory, has no process here to see: only whether it answers.
       const state = !n.running ? (n.onThisMachine && n.keysHere ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
-      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${expiryText(n.certificate)}${n.snapshotBlock === undefined ? '' : ` (joined from a snapshot at block ${n.snapshotBlock})`}${n.pausedChannels === undefined ? '' : ` (paused: ${n.pausedChannels.join(', ')})`}`);
+      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${n.dataBytes === undefined ? '' : `data ${mebibytes(n.dataBytes).padEnd(9)} `}${expiryText(n.certificate, `weft network renew ${args.dir} --node ${n.id}`)}${n.snapshotBlock === undefined ? '' : ` (${snapshotStart(n.snapshotBlock)})`}${n.pausedChannels === undefined ? '' : ` (paused: ${n.pausedChannels.join(', ')})`}`);
     }
-    for (const u of s.users) this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${expiryText(u.certificate)}  ${u.certPath}`);
+    for (const u of s.users) {
+      const renew = `weft network renew ${args.dir} --org ${u.org} --user ${u.id.slice(0, u.id.indexOf('@'))}`;
+      this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${expiryText(u.certificate, renew)}  ${u.certPath}`);
+    }
     // An org whose CA and TLS CA both expired is recovered by one run naming both (each alone needs the other).
     const bothExpired = (org: string): boolean => s.cas.filter((c) => c.org === org && c.state === 'expired').length === 2;
     // Every CA ended (weft network init makes them end together): no org's Admin can carry another's update, one run recovers them all.

@@ -115,6 +115,15 @@ export function heldBlocks(first: number, height: number): string {
   return height > first ? `blocks ${first}…${height - 1}` : `no block yet (its first will be block ${first})`;
 }
 
+/**
+ * A peer whose ledger starts after a snapshot's block, in words. qscc's bootstrapping snapshot info
+ * is the same for a peer joined from a snapshot and one pruned to it (`weft network prune`), so
+ * the words name both: a pruned peer read "joined from a snapshot" in status.
+ */
+export function snapshotStart(snapshotBlock: number): string {
+  return `ledger from the snapshot at block ${snapshotBlock}, joined from it or pruned to it`;
+}
+
 /** `--peer` of the block commands: a peer of the channel by id, or the default reading peer. */
 export function blockPeer(layout: NetworkLayout, id: string | undefined): NodeLayout {
   return id === undefined ? readingPeer(layout) : channelPeer(layout, id);

@@ -1,11 +1,13 @@
 import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/peer/collection_pb';
 import { ChaincodeError } from '../../../core/errors';
-import type { NetworkLayout } from '../network/network-layout';
+import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { orgsWithKeysHere } from '../network/org-keys';
+import { installedPackageSource, namesInstalledPackage } from './installed-source';
 import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, validationParameter, type ChaincodeDefinition } from './lifecycle';
 import { loadOrBuildPackage } from './package-project';
 import { policyOutsideChannelWarnings } from './policy-outside-channel';
+import { checkAgainstCommitted } from './upgrade-checks';
 
 export interface DeployOptions {
   readonly name: string;
@@ -61,15 +63,35 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   validationParameter(o.policy);
   // Fabric commits a policy naming an MSP outside the channel; every invoke then fails, so it is said up front.
   for (const w of policyOutsideChannelWarnings(layout, o)) progress(`warning: ${w}`);
+  const peers = orgs.flatMap((org) => layout.peersOf(org));
+  // An installed package's ID (query-installed) deploys that package again: a rollback needs no old project.
+  if (namesInstalledPackage(source)) {
+    const installed = await installedPackageSource(layout, peers, source);
+    progress(`package ${installed.packageId} (label ${installed.label}), as installed on ${installed.from}`);
+    return deployPackage(layout, orgs, peers, installed, o, progress);
+  }
   const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`, { typeCheck: o.typeCheck });
   progress(`packaged ${pkg.packageId}`);
   for (const w of pkg.warnings) progress(`warning: ${w}`);
-  const peers = orgs.flatMap((org) => layout.peersOf(org));
+  return deployPackage(layout, orgs, peers, pkg, o, progress);
+}
+
+/** Install on `peers`, approve for `orgs`, commit: deploy once the package is in hand. */
+async function deployPackage(
+  layout: NetworkLayout,
+  orgs: readonly PeerOrgSpec[],
+  peers: readonly NodeLayout[],
+  pkg: { readonly bytes: Uint8Array; readonly packageId: string },
+  o: DeployOptions,
+  progress: (m: string) => void,
+): Promise<DeployResult> {
+  const firstOrg = orgs[0]!;
+  const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
+  // Before any peer is changed: an upgrade that drops a collection would be refused only at approval.
+  for (const w of checkAgainstCommitted(committed, o, layout.dir)) progress(`warning: ${w}`);
   await Promise.all(peers.map((p) => install(layout, p, pkg.bytes, pkg.packageId)));
   progress(`installed on ${peers.map((p) => p.id).join(', ')}`);
 
-  const firstOrg = orgs[0]!;
-  const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
   // An org that joined the channel after the commit (weft network add-org) approves the committed
   // sequence for itself, as Fabric's new org runs approveformyorg --sequence <current>; nothing is
   // committed again. The peer refuses the approval if it differs from the committed definition.

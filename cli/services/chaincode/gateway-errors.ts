@@ -16,6 +16,8 @@ const CHAINCODE_RESPONSE = /chaincode response (\d+), ([\s\S]*)$/;
 const UNDEFINED_CHAINCODE = /has been successfully defined|chaincode \S+ not found|not defined|No metadata was found for chaincode|no peers available to evaluate chaincode/;
 // _lifecycle's CommitChaincodeDefinition on a peer whose org has not approved (Fabric's scc.go words it so).
 const NOT_AGREED = /chaincode definition not agreed to by this org \(([^)]+)\)/;
+// _lifecycle's words for a function that refused its argument (Fabric's SCC dispatcher frames them so).
+const LIFECYCLE_REFUSAL = /^failed to invoke backing implementation of '/;
 // Fabric's handler.go, when a collection is member-only-read or member-only-write.
 const COLLECTION_ACCESS = /tx creator does not have (read|write) access permission on privatedata in chaincodeName:\S+ collectionName: (\S+)/;
 
@@ -42,26 +44,32 @@ function ccaasSuggestions(texts: readonly string[]): string[] | undefined {
  * chaincode server that is down: each peer that tries it waits the package's dial timeout, and an
  * evaluate asks one peer after another.
  */
-const DEADLINE_SUGGESTIONS = [
-  "if the chaincode runs as a service (weft chaincode package --ccaas), is its server running? Each peer that cannot reach it waits the package's dial timeout (--dial-timeout) before the next peer is asked",
-  'a chaincode function that runs longer than the deadline: check the peer logs under <dir>/logs',
-];
+function deadlineSuggestions(dir: string): string[] {
+  return [
+    "if the chaincode runs as a service (weft chaincode package --ccaas), is its server running? Each peer that cannot reach it waits the package's dial timeout (--dial-timeout) before the next peer is asked",
+    `a chaincode function that runs longer than the deadline: check the peer logs under ${dir}/logs`,
+  ];
+}
 
 /**
  * What to try when the chaincode (or a system chaincode) refused the call. A refusal of the
  * caller's org or of an org's missing approval is not fixed by checking the function name.
  */
-function refusalSuggestions(chaincodeMessage: string): string[] {
+function refusalSuggestions(chaincodeMessage: string, dir: string): string[] {
   const notAgreed = NOT_AGREED.exec(chaincodeMessage);
   if (notAgreed) {
     return [
-      `${notAgreed[1]} has not approved this definition; see each org's approval with: weft chaincode check-commit-readiness <dir> --name <name> [the same --version, --sequence, --policy…]`,
-      `approve it as that org: weft chaincode approve <dir> --org ${notAgreed[1]} --name <name> --package-id <id> [the same definition flags]`,
+      `${notAgreed[1]} has not approved this definition; see each org's approval with: weft chaincode check-commit-readiness ${dir} --name <name> [the same --version, --sequence, --policy…]`,
+      `approve it as that org: weft chaincode approve ${dir} --org ${notAgreed[1]} --name <name> --package-id <id> [the same definition flags]`,
     ];
   }
   const access = COLLECTION_ACCESS.exec(chaincodeMessage);
   if (access) {
     return [`collection ${access[2]} lets only its member orgs' clients ${access[1]} it: act as a member org with --org <org> (the collection's policy in the chaincode's collections config names them)`];
+  }
+  // _lifecycle's refusals come framed so (a definition that differs from the committed one, a dropped collection): not a function name to check.
+  if (LIFECYCLE_REFUSAL.test(chaincodeMessage)) {
+    return [`_lifecycle refused this definition: compare it with the committed one (weft chaincode query-committed ${dir} --name <name> --json) and with each org's approval (weft chaincode check-commit-readiness ${dir} --name <name>)`];
   }
   return ['the chaincode refused the call: check the function name and arguments'];
 }
@@ -71,7 +79,7 @@ function refusalSuggestions(chaincodeMessage: string): string[] {
  * WeftError that leads with the chaincode's own message, verbatim, and names the endorser that
  * produced it: never just "see attached details".
  */
-export function gatewayFailure(err: unknown, what: string): Error {
+export function gatewayFailure(err: unknown, what: string, dir = '<dir>'): Error {
   if (err instanceof WeftError) return err;
   const e = err as GatewayErrorLike;
   if (typeof e?.message !== 'string') return new Error(String(err));
@@ -87,20 +95,20 @@ export function gatewayFailure(err: unknown, what: string): Error {
   if (undefinedChaincode) {
     message = `${what} failed: the chaincode is not committed on this channel\n  ${lines.join('\n  ') || topMessage}`;
     suggestions = [
-      'see what is committed: weft chaincode query-committed <dir> [--channel <channel>]',
-      'deploy it: weft chaincode deploy <dir> <project> --name <name>',
+      `see what is committed: weft chaincode query-committed ${dir} [--channel <channel>]`,
+      `deploy it: weft chaincode deploy ${dir} <project> --name <name>`,
       'if it is deployed on another channel of the network, name it: --channel <channel>',
     ];
   } else if (chaincode) {
     const from = details.find((d) => d.message.includes(chaincode[2]!));
     message = `${what} failed: ${chaincode[2]} (chaincode status ${chaincode[1]}${from ? `, endorser ${from.mspId} ${from.address}` : ''})`;
-    suggestions = refusalSuggestions(chaincode[2]!);
+    suggestions = refusalSuggestions(chaincode[2]!, dir);
   } else if (e.code === GrpcStatus.UNAVAILABLE) {
     message = `${what} failed: ${topMessage}`;
-    suggestions = ['is the network up? check with: weft network status <dir>'];
+    suggestions = [`is the network up? check with: weft network status ${dir}`];
   } else {
     message = lines.length > 0 ? `${what} failed: ${topMessage}\n  ${lines.join('\n  ')}` : `${what} failed: ${topMessage}`;
-    suggestions = ccaasSuggestions(texts) ?? (e.code === GrpcStatus.DEADLINE_EXCEEDED ? DEADLINE_SUGGESTIONS : ['run again with --verbose for the full error', 'check the peer logs under <dir>/logs']);
+    suggestions = ccaasSuggestions(texts) ?? (e.code === GrpcStatus.DEADLINE_EXCEEDED ? deadlineSuggestions(dir) : ['run again with --verbose for the full error', `check the peer logs under ${dir}/logs`]);
   }
   return new ChaincodeError(
     'GATEWAY_FAILED',

@@ -320,10 +320,10 @@ async function submitLifecycle(layout: NetworkLayout, org: PeerOrgSpec, fn: stri
     const contract = session.gateway.getNetwork(layout.spec.channel.name).getContract(LIFECYCLE);
     const submitted = await contract.submitAsync(fn, { arguments: [arg], endorsingOrganizations });
     const status = await submitted.getStatus();
-    if (!status.successful) throw invalidTransactionError(status, 1, undefined, fn);
+    if (!status.successful) throw invalidTransactionError(status, 1, undefined, fn, layout.dir);
     return { transactionId: status.transactionId };
   } catch (err) {
-    throw gatewayFailure(err, `${LIFECYCLE} ${fn}`);
+    throw gatewayFailure(err, `${LIFECYCLE} ${fn}`, layout.dir);
   } finally {
     session.close();
   }

@@ -81,7 +81,7 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
  * Weft and what to do, from the validation code catalogue. `what` names the transaction (a lifecycle
  * function); `retries` is how many the command allowed, absent for a command without `--retry`.
  */
-export function invalidTransactionError(status: CommitStatus, attempts = 1, retries?: number, what?: string): ChaincodeError {
+export function invalidTransactionError(status: CommitStatus, attempts = 1, retries?: number, what?: string, dir = '<dir>'): ChaincodeError {
   const name = validationCodeName(status.code);
   const info = validationCodeInfo(status.code);
   const tries = attempts > 1 ? ` (attempt ${attempts} of ${(retries ?? 0) + 1})` : '';
@@ -94,7 +94,7 @@ export function invalidTransactionError(status: CommitStatus, attempts = 1, retr
         : 'let the CLI endorse again and resubmit: --retry <n> (for example --retry 3)',
     );
   }
-  suggestions.push(`inspect the block: weft block show <dir> ${status.blockNumber}`);
+  suggestions.push(`inspect the block: weft block show ${dir} ${status.blockNumber}`);
   return new ChaincodeError('TX_INVALID', `${what === undefined ? '' : `${what} `}transaction ${status.transactionId} was committed in block ${status.blockNumber} as invalid: ${name}${tries}. ${meaning}`, {
     transactionId: status.transactionId,
     blockNumber: status.blockNumber.toString(),
@@ -139,13 +139,13 @@ export async function invokeChaincode(layout: NetworkLayout, user: UserLayout, o
         const result = Buffer.from(submitted.getResult()).toString('utf8');
         return { transactionId: status.transactionId, result, blockNumber: status.blockNumber.toString(), validationCode, valid: true, attempts: attempt };
       }
-      if (validationCodeInfo(status.code)?.retryable !== true || attempt > retries) throw invalidTransactionError(status, attempt, retries);
+      if (validationCodeInfo(status.code)?.retryable !== true || attempt > retries) throw invalidTransactionError(status, attempt, retries, undefined, layout.dir);
       const delayMs = retryDelayMs(attempt);
       o.onRetry?.({ attempt, transactionId: status.transactionId, reason: `${validationCode} in block ${status.blockNumber}`, delayMs });
       await sleep(delayMs);
     }
   } catch (err) {
-    throw gatewayFailure(err, `${o.chaincode} ${o.fn}`);
+    throw gatewayFailure(err, `${o.chaincode} ${o.fn}`, layout.dir);
   } finally {
     session.close();
   }
@@ -192,7 +192,7 @@ export async function queryChaincode(layout: NetworkLayout, user: UserLayout, o:
     const bytes = await contract.evaluate(o.fn, { arguments: [...o.args], ...(o.transient ? { transientData: transientData(o.transient) } : {}) });
     return { result: Buffer.from(bytes).toString('utf8') };
   } catch (err) {
-    throw gatewayFailure(err, `${o.chaincode} ${o.fn}`);
+    throw gatewayFailure(err, `${o.chaincode} ${o.fn}`, layout.dir);
   } finally {
     session.close();
   }

@@ -78,6 +78,6 @@ export async function watchBlockEvents(layout: NetworkLayout, o: BlockEventWatch
       { count: o.count, timeoutMs: o.timeoutMs, interrupt: o.interrupt, progress: o.progress, peer: o.peer.id },
     );
   } catch (err) {
-    throw gatewayFailure(err, `${kind} of ${channel}`);
+    throw gatewayFailure(err, `${kind} of ${channel}`, layout.dir);
   }
 }

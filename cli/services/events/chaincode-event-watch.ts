@@ -82,7 +82,7 @@ export async function watchChaincodeEvents(layout: NetworkLayout, user: UserLayo
       { count: o.count, timeoutMs: o.timeoutMs, interrupt: o.interrupt, progress: o.progress, peer: peer.id },
     );
   } catch (err) {
-    throw gatewayFailure(err, `chaincode events of ${o.chaincode}`);
+    throw gatewayFailure(err, `chaincode events of ${o.chaincode}`, layout.dir);
   }
 }
 

@@ -8,6 +8,7 @@ import { openNetwork, peerChainInfo, type Progress } from './network-access';
 import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
+import { dataDirBytes } from './data-dir-bytes';
 import { isThisMachine } from './node-hosts';
 import { nodeKeysHere, operationsClientOf, ordererAdminHere, orgsWithKeysHere, signingKeyHere } from './org-keys';
 import { assertDataDirFree, assertStillRunning, nodeHealthy, operationsEndpoint, runningPid, startNode, stopNode, waitFor } from './node-processes';
@@ -191,6 +192,8 @@ export interface NodeStatus {
   readonly certificate?: CertificateExpiry;
   /** A peer run from here: the channels `weft peer pause` left on its disk unopened (absent when none). */
   readonly pausedChannels?: string[];
+  /** A node run from here: the bytes under its data directory (ledgers, snapshots, packages); absent before it first ran. */
+  readonly dataBytes?: number;
 }
 
 /** A user that can sign from this directory. */
@@ -278,7 +281,12 @@ async function nodeStatus(layout: NetworkLayout, node: NodeLayout, onThisMachine
     ...(snapshotBlock !== undefined ? { snapshotBlock } : {}),
     ...withCertificate(soonestExpiry(nodeCertificateFiles(layout, node))),
     ...(node.kind === 'peer' && runFromHere ? pausedOn(node) : {}),
+    ...withDataBytes(runFromHere ? dataDirBytes(node.dataDir) : undefined),
   };
+}
+
+function withDataBytes(bytes: number | undefined): { dataBytes?: number } {
+  return bytes === undefined ? {} : { dataBytes: bytes };
 }
 
 /** Read from the peer's ledger folder, which a running peer shares: a paused channel is one it never mentions over the network. */

@@ -83,7 +83,7 @@ export class KvPeerLedger implements PeerLedger {
   commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult {
     const result = this.ledger.commit(block, [...flags], pvtData);
     const blockBytes = this.store.blocks.getBlockBytes(result.blockNum) ?? block.serializeBinary();
-    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes, seconds: result.seconds, pvtMissing: result.pvtMissing };
+    return { blockNum: result.blockNum, flags: Uint8Array.from(result.validationCodes), blockBytes, seconds: result.seconds, pvtMissing: result.pvtMissing, conflicts: result.conflicts };
   }
   getPrivateDataByBlock(blockNum: number): ReadonlyMap<number, Uint8Array> {
     return this.ledger.getPrivateDataByBlock(blockNum);

@@ -20,6 +20,8 @@ export interface CommitResult {
   readonly seconds: CommitSeconds;
   /** Collections of valid transactions whose private values the commit did not get. */
   readonly pvtMissing?: readonly MissingPvtData[];
+  /** Why each transaction MVCC invalidated conflicted, by transaction number (see the core ledger's `CommitResult`). */
+  readonly conflicts?: ReadonlyMap<number, string>;
 }
 
 /**

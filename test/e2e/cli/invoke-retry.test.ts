@@ -33,6 +33,8 @@ const MVCC = validationCodeInfo('MVCC_READ_CONFLICT')!;
 describe('weft chaincode invoke --retry on read conflicts (real processes)', () => {
   let tmp: string;
   let net: string;
+  /** The package the first deploy installed. */
+  let firstPackage: string;
 
   const increment = (retry: number): Promise<CliResult> => runCli(['chaincode', 'invoke', net, '--name', 'kv', 'Increment', 'counter', '--retry', String(retry), '--json']);
   const together = (n: number, retry: number): Promise<CliResult[]> => Promise.all(Array.from({ length: n }, () => increment(retry)));
@@ -44,7 +46,7 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     const base = await findFreePorts(7);
     json(await runCli(['network', 'init', net, '--orgs', '1', '--base-port', String(base), '--batch-timeout', '3s', '--key-algorithm', 'ed25519', '--mutual-tls', '--intermediate-ca', '--json']));
     json(await runCli(['network', 'up', net, '--json']));
-    json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--json']));
+    firstPackage = (json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--json'])) as { packageId: string }).packageId;
     json(await increment(0));
   }, 120_000);
   afterAll(async () => {
@@ -62,7 +64,11 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
       expect(error).toMatchObject({ code: 'TX_INVALID', details: { validationCode: 'MVCC_READ_CONFLICT', code: 11, retryable: true, attempts: 1 } });
       expect(error.message).toContain(`as invalid: MVCC_READ_CONFLICT. ${MVCC.when}`);
       const { suggestions } = JSON.parse(r.stdout) as { suggestions: string[] };
-      expect(suggestions).toEqual([MVCC.advice, 'let the CLI endorse again and resubmit: --retry <n> (for example --retry 3)', `inspect the block: weft block show <dir> ${String(error.details.blockNumber)}`]);
+      expect(suggestions).toEqual([MVCC.advice, 'let the CLI endorse again and resubmit: --retry <n> (for example --retry 3)', `inspect the block: weft block show ${net} ${String(error.details.blockNumber)}`]);
+      // The Gateway peer's committer logged which key conflicted, and the CLI gives that line.
+      const reason = /^key "counter" of namespace kv (was written by transaction \d+ earlier in this block|changed since it was read: it was at version \d+:\d+ then, at version \d+:\d+ now)$/;
+      expect(error.details).toMatchObject({ reason: expect.stringMatching(reason), reasonFrom: path.join(net, 'logs', 'peer0.org1.example.com.log') });
+      expect(error.message).toContain(`\n  peer0.org1.example.com logged why: ${String(error.details.reason)}`);
     }
     expect(await counter()).toBe(before + runs.length - failed.length);
 
@@ -77,8 +83,8 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
       .readFileSync(path.join(net, 'logs', 'peer0.org1.example.com.log'), 'utf8')
       .split('\n')
       .filter((l) => l.includes('"transaction invalid"'))
-      .map((l) => JSON.parse(l) as { level: number; txId: string; code: string; retryable: boolean });
-    expect(warned).toContainEqual(expect.objectContaining({ level: 40, txId: details.transactionId, code: 'MVCC_READ_CONFLICT', retryable: true }));
+      .map((l) => JSON.parse(l) as { level: number; txId: string; code: string; retryable: boolean; reason: string });
+    expect(warned).toContainEqual(expect.objectContaining({ level: 40, txId: details.transactionId, code: 'MVCC_READ_CONFLICT', retryable: true, reason: details.reason }));
   }, 60_000);
 
   it('with --retry, endorses the conflicting invokes again until every one commits, and says so', async () => {
@@ -163,5 +169,26 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     const before = await counter();
     expect((json(await increment(3)) as { validationCode: string }).validationCode).toBe('VALID');
     expect(await counter()).toBe(before + 1);
+  }, 90_000);
+
+  it('rolls an upgrade back by deploying the earlier package by its ID, as query-installed lists it', async () => {
+    const upgraded = json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--version', '2.0', '--json'])) as { packageId: string; sequence: number };
+    expect(upgraded.packageId).not.toBe(firstPackage);
+    const installed = json(await runCli(['chaincode', 'query-installed', net, '--json'])) as { peers: { installed: { packageId: string }[] }[] };
+    expect(installed.peers[0]!.installed.map((p) => p.packageId)).toEqual(expect.arrayContaining([firstPackage, upgraded.packageId]));
+
+    const rolledBack = await runCli(['chaincode', 'deploy', net, firstPackage, '--name', 'kv', '--version', '1.0', '--json']);
+    expect(json(rolledBack)).toMatchObject({ packageId: firstPackage, version: '1.0', sequence: upgraded.sequence + 1, committed: true });
+    expect(rolledBack.stderr).toContain(`package ${firstPackage} (label kv_1.0), as installed on peer0.org1.example.com`);
+    const committed = json(await runCli(['chaincode', 'query-committed', net, '--name', 'kv', '--json'])) as { definitions: { version: string; sequence: number }[] };
+    expect(committed.definitions).toEqual([expect.objectContaining({ version: '1.0', sequence: upgraded.sequence + 1 })]);
+    const before = await counter();
+    expect((json(await increment(3)) as { validationCode: string }).validationCode).toBe('VALID');
+    expect(await counter()).toBe(before + 1);
+
+    // An ID installed nowhere is refused before anything is approved, listing the chaincode's packages.
+    const unknown = `kv_1.0:${'0'.repeat(64)}`;
+    const refused = errorOf(await runCli(['chaincode', 'deploy', net, unknown, '--name', 'kv', '--json']));
+    expect(refused).toMatchObject({ code: 'CHAINCODE_NOT_FOUND', details: { packageId: unknown, installed: [firstPackage, upgraded.packageId].sort() } });
   }, 90_000);
 });

@@ -55,6 +55,30 @@ describe('gatewayFailure', () => {
     expect(suggestions).toEqual([expect.stringMatching(/^Org3MSP has not approved .*weft chaincode check-commit-readiness/), expect.stringMatching(/weft chaincode approve <dir> --org Org3MSP /)]);
   });
 
+  it("answers another _lifecycle refusal with the definitions to compare, naming the network's directory, not the function name", () => {
+    const err = gatewayFailure(
+      {
+        message: '10 ABORTED: failed to endorse transaction, see attached details for more info',
+        code: 10,
+        details: [
+          {
+            address: '127.0.0.1:7051',
+            mspId: 'Org1MSP',
+            message: "chaincode response 500, failed to invoke backing implementation of 'ApproveChaincodeDefinitionForMyOrg': the proposed collection config does not contain previously defined collections",
+          },
+        ],
+      },
+      '_lifecycle ApproveChaincodeDefinitionForMyOrg',
+      './net',
+    ) as ChaincodeError;
+    expect(err.details.suggestions).toEqual([
+      "_lifecycle refused this definition: compare it with the committed one (weft chaincode query-committed ./net --name <name> --json) and with each org's approval (weft chaincode check-commit-readiness ./net --name <name>)",
+    ]);
+    expect((gatewayFailure({ message: '14 UNAVAILABLE: No connection established', code: 14 }, 'cc f', './net') as ChaincodeError).details.suggestions).toEqual([
+      'is the network up? check with: weft network status ./net',
+    ]);
+  });
+
   it('points a client refused by a member-only collection at a member org', () => {
     for (const access of ['read', 'write']) {
       const err = gatewayFailure(
