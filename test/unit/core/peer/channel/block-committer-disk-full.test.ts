@@ -1,12 +1,12 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { LedgerError } from '../../../../../core/errors';
-import { blockHeaderHash, newBlock, parseBlock, setTransactionsFilter, type ParsedBlock } from '../../../../../core/protocol/block';
-import type { Logger } from '../../../../../core/node/logger';
+import { setTransactionsFilter, type ParsedBlock } from '../../../../../core/protocol/block';
 import { BlockCommitter, type CommitFailure } from '../../../../../core/peer/channel/block-committer';
 import { Channel, type CommittedBlock } from '../../../../../core/peer/channel/channel';
 import type { ChannelResources } from '../../../../../core/peer/channel/channel-resources';
 import type { CommitResult, PeerLedger } from '../../../../../core/peer/channel/peer-ledger';
 import type { BlockValidation, BlockValidator } from '../../../../../core/peer/validation/block-validator';
+import { BlockBytesLedger, blockChain, recordingLogger } from '../../../../support/committer-fixture';
 
 const diskFull = () => new LedgerError('LEDGER_DISK_FULL', 'state commit failed: no space left on device in /ledger (SQLITE_FULL); free space on that filesystem', { path: '/ledger' });
 
@@ -15,22 +15,9 @@ const diskFull = () => new LedgerError('LEDGER_DISK_FULL', 'state commit failed:
  * nothing, 'stored' stores the block and then fails (its state did not follow), 'broken' is an
  * I/O error other than a full disk.
  */
-class ScriptedLedger {
-  readonly blocks: Uint8Array[] = [];
+class ScriptedLedger extends BlockBytesLedger {
   failNext: ('full' | 'stored' | 'broken')[] = [];
   tries = 0;
-  async exclusive<T>(fn: () => T): Promise<T> {
-    return fn();
-  }
-  height(): number {
-    return this.blocks.length;
-  }
-  getBlockBytes(n: number): Uint8Array | undefined {
-    return this.blocks[n];
-  }
-  getTxLocation(): undefined {
-    return undefined;
-  }
   commit(block: Block, flags: Uint8Array): CommitResult {
     this.tries++;
     const n = block.getHeader()!.getNumber();
@@ -56,20 +43,12 @@ const validator = {
 
 function setup() {
   const ledger = new ScriptedLedger();
-  const logs: { level: string; msg: string }[] = [];
-  const log = (level: string) => (_obj: unknown, msg: string) => logs.push({ level, msg });
-  const logger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') } as unknown as Logger;
+  const { logger, logs } = recordingLogger();
   const channel = new Channel('ch1', ledger as unknown as PeerLedger, {} as ChannelResources);
   const published: CommittedBlock[] = [];
   channel.onBlock((b) => published.push(b));
   const committer = new BlockCommitter(channel, validator, () => ({}) as ChannelResources, logger, 'Org1MSP', undefined, undefined, { first: 10, max: 40 });
-  let prev: Uint8Array = new Uint8Array(0);
-  let height = 0;
-  const next = (): ParsedBlock => {
-    const block = newBlock(height++, prev, [Buffer.from('tx')]);
-    prev = blockHeaderHash(block.getHeader()!);
-    return parseBlock(block.serializeBinary());
-  };
+  const next = blockChain();
   return { ledger, logs, committer, published, next };
 }
 

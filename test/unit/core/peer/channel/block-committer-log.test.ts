@@ -1,34 +1,21 @@
 import type { Block } from '@hyperledger/fabric-protos/lib/common/common_pb';
 import { TxValidationCode as V } from '@hyperledger/fabric-protos/lib/peer/transaction_pb';
-import { blockHeaderHash, newBlock, parseBlock, setTransactionsFilter, type ParsedBlock } from '../../../../../core/protocol/block';
-import type { Logger } from '../../../../../core/node/logger';
+import { setTransactionsFilter, type ParsedBlock } from '../../../../../core/protocol/block';
 import { BlockCommitter } from '../../../../../core/peer/channel/block-committer';
 import { Channel } from '../../../../../core/peer/channel/channel';
 import type { ChannelResources } from '../../../../../core/peer/channel/channel-resources';
 import type { CommitResult, PeerLedger } from '../../../../../core/peer/channel/peer-ledger';
 import type { BlockValidation, BlockValidator } from '../../../../../core/peer/validation/block-validator';
+import { BlockBytesLedger, blockChain, recordingLogger } from '../../../../support/committer-fixture';
 
 /**
  * What an operator reads in a peer's log about commits: at `info` a line per block (Fabric's
  * kvledger "Committed block [n] with k transaction(s) in t ms"), and at `warn` each invalid
  * transaction with the reason the ledger gave, the conflicting key for a read conflict.
  */
-class ConflictingLedger {
-  readonly blocks: Uint8Array[] = [];
+class ConflictingLedger extends BlockBytesLedger {
   /** The MVCC outcome of the next commit: codes per transaction and the ledger's reasons. */
   next: { codes: number[]; conflicts: Map<number, string> } | undefined;
-  async exclusive<T>(fn: () => T): Promise<T> {
-    return fn();
-  }
-  height(): number {
-    return this.blocks.length;
-  }
-  getBlockBytes(n: number): Uint8Array | undefined {
-    return this.blocks[n];
-  }
-  getTxLocation(): undefined {
-    return undefined;
-  }
   commit(block: Block, flags: Uint8Array): CommitResult {
     const outcome = this.next ?? { codes: [...flags], conflicts: new Map<number, string>() };
     const final = Uint8Array.from(outcome.codes);
@@ -55,18 +42,10 @@ const validator = {
 
 function setup() {
   const ledger = new ConflictingLedger();
-  const logs: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-  const log = (level: string) => (obj: Record<string, unknown>, msg: string) => logs.push({ level, obj, msg });
-  const logger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') } as unknown as Logger;
+  const { logger, logs } = recordingLogger();
   const channel = new Channel('mychannel', ledger as unknown as PeerLedger, {} as ChannelResources);
   const committer = new BlockCommitter(channel, validator, () => ({}) as ChannelResources, logger, 'Org1MSP');
-  let prev: Uint8Array = new Uint8Array(0);
-  let height = 0;
-  const next = (txs: number): ParsedBlock => {
-    const block = newBlock(height++, prev, Array.from({ length: txs }, (_, i) => Buffer.from(`tx${i}`)));
-    prev = blockHeaderHash(block.getHeader()!);
-    return parseBlock(block.serializeBinary());
-  };
+  const next = blockChain();
   return { ledger, logs, committer, next };
 }
 
