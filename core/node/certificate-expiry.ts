@@ -1,4 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger';
 
@@ -31,10 +33,15 @@ export interface NodeCertificates {
 }
 
 export interface ExpiryTrackingOptions {
-  /** The node's `certmonitor` logger (Fabric's name for it). */
-  readonly logger: Pick<Logger, 'info' | 'warn'>;
-  /** The operations endpoint's registry, when the node has one. */
+  /** The node's `certmonitor` logger (Fabric's name for it); the `node` it is bound with (NodeLogging) is the id the warnings' renew command names. */
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'bindings'>;
+  /** The operations endpoint's registry, when the node has one (it then serves `POST /reload-certificates`, which the warnings name). */
   readonly registry?: Registry;
+  /**
+   * The node's MSP folder. In a network `weft network init` made it is under `<dir>/organizations/`
+   * beside `<dir>/network.yaml`, and the warnings' renew command names that `<dir>`.
+   */
+  readonly mspDir?: string;
   readonly now?: Date;
   /** {@link unrefTimer} unless a test steps time itself. */
   readonly schedule?: Scheduler;
@@ -68,6 +75,30 @@ export function certificateNotAfter(cert: Uint8Array | string): Date | undefined
 }
 
 const LABELS: Record<CertificateKind, string> = { enrollment: 'enrollment', tls_server: 'server TLS', tls_client: 'client TLS' };
+
+/** The Weft network directory whose `organizations/` holds `mspDir`, if there is one. */
+function weftNetworkDir(mspDir: string): string | undefined {
+  for (let dir = path.resolve(mspDir); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'organizations' && fs.existsSync(path.join(path.dirname(dir), 'network.yaml'))) return path.dirname(dir);
+  }
+  return undefined;
+}
+
+/**
+ * What to do about a certificate near or past its end, as far as the node knows: in its Weft network
+ * `weft network renew`, which also has the running node reload; otherwise that command or the org's
+ * CA (`fabric-ca-client reenroll`), and then a reload, which only the node can name (its process id,
+ * its operations endpoint). Fabric's warning says nothing of it.
+ */
+export function renewalAdvice(kind: CertificateKind, options: Pick<ExpiryTrackingOptions, 'logger' | 'registry' | 'mspDir'>): string {
+  const node = options.logger.bindings().node;
+  const renew = (dir: string): string => `weft network renew ${dir} --node ${typeof node === 'string' ? node : '<node id>'}`;
+  const networkDir = options.mspDir === undefined ? undefined : weftNetworkDir(options.mspDir);
+  if (networkDir !== undefined) return `renew it with ${renew(networkDir)}, which also has this node reload it`;
+  const reenroll = kind === 'enrollment' ? 'fabric-ca-client reenroll, into its MSP folder' : 'fabric-ca-client reenroll --enrollment.profile tls, into its TLS files';
+  const endpoint = options.registry === undefined ? '' : ', or POST /reload-certificates on its operations endpoint';
+  return `renew it with ${renew('<network dir>')} (which also has this node reload it), or with the org's CA (${reenroll}) and then reload it: kill -HUP ${process.pid}${endpoint}`;
+}
 
 /**
  * The metric `name` of `registry`, made by `make` the first time: a node restarted in the same
@@ -115,18 +146,19 @@ export function trackCertificateExpiry(certs: NodeCertificates, options: ExpiryT
     gauge?.set({ kind }, Math.floor(notAfter.getTime() / 1000));
     const entry = { certificate: kind, notAfter: notAfter.toISOString() };
     const left = notAfter.getTime() - now;
+    const advice = (): string => renewalAdvice(kind, options);
     if (left < 0) {
-      options.logger.warn(entry, `The ${LABELS[kind]} certificate has expired`);
+      options.logger.warn(entry, `The ${LABELS[kind]} certificate has expired: ${advice()}`);
       continue;
     }
     options.logger.info(entry, `The ${LABELS[kind]} certificate will expire on ${notAfter.toISOString()}`);
     if (left < EXPIRY_WARNING_MS) {
       const days = Math.floor(left / 86_400_000);
       const hours = Math.floor((left - days * 86_400_000) / 3_600_000);
-      options.logger.warn(entry, `The ${LABELS[kind]} certificate expires within ${days} days and ${hours} hours`);
+      options.logger.warn(entry, `The ${LABELS[kind]} certificate expires within ${days} days and ${hours} hours: ${advice()}`);
       continue;
     }
-    cancels.push(schedule(left - EXPIRY_WARNING_MS, () => options.logger.warn(entry, `The ${LABELS[kind]} certificate will expire within one week`)));
+    cancels.push(schedule(left - EXPIRY_WARNING_MS, () => options.logger.warn(entry, `The ${LABELS[kind]} certificate will expire within one week: ${advice()}`)));
   }
   return () => {
     for (const cancel of cancels) cancel();

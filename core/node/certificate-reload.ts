@@ -182,7 +182,8 @@ export class CertificateReloader {
     const { logger, registry, dialsWithServerCertificate } = this.options;
     const tlsServer = serverTls?.current().cert;
     const certs: NodeCertificates = { enrollment: signer.idBytes, tlsServer, tlsClient: dialsWithServerCertificate === true ? tlsServer : undefined };
-    this.stopTracking = trackCertificateExpiry(certs, { logger, registry });
+    // Its MSP folder tells the expiry warnings whether the node is in a Weft network directory, whose renew command they then name.
+    this.stopTracking = trackCertificateExpiry(certs, { logger, registry, mspDir: this.options.msp.dir });
   }
 
   stop(): void {

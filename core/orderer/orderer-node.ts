@@ -11,7 +11,7 @@ import { EventLoopLoad } from '../node/event-loop-load';
 import { OperationsServer, readOperationsTls } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
-import { registerLedgerCacheGauges } from '../node/operations/ledger-cache-metrics';
+import { registerLedgerGauges } from '../node/operations/ledger-metrics';
 import { WEFT_VERSION } from '../node/operations/weft-version';
 import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
@@ -103,7 +103,7 @@ export class OrdererNode {
     this.certs.serveClientRootsOn({ roots: clientRoots, files: rootFiles }, mutualRoots);
     const { signer, serverTls } = this.certs;
     const ledgers = container.get<LedgerStoreProvider>(LedgerStoreProvider);
-    if (registry !== undefined) registerLedgerCacheGauges(registry, ledgers);
+    if (registry !== undefined) registerLedgerGauges(registry, ledgers);
     this.registrar = new Registrar({
       ledgers,
       consenter: container.get<Consenter>(Consenter),

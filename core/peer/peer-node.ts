@@ -14,7 +14,7 @@ import { type Logger, NodeLogging } from '../node/logger';
 import type { OperationsServer } from '../node/operations/operations-server';
 import { DeliverMetrics } from '../node/operations/deliver-metrics';
 import { GrpcServerMetrics } from '../node/operations/grpc-server-metrics';
-import { registerLedgerCacheGauges } from '../node/operations/ledger-cache-metrics';
+import { registerLedgerGauges } from '../node/operations/ledger-metrics';
 import { TrustedClientRoots } from '../node/trusted-client-roots';
 import { CertificateReloader, type ReloadOutcome } from '../node/certificate-reload';
 import { PolicyProvider } from '../policy/policy';
@@ -123,7 +123,7 @@ export class PeerNode {
     const metrics = this.operations === undefined ? undefined : new PeerMetrics(this.operations.registry);
     const deliverMetrics = this.operations === undefined ? undefined : new DeliverMetrics(this.operations.registry);
     const chaincodeMetrics = this.operations === undefined ? undefined : new ChaincodeMetrics(this.operations.registry, slotRuntime);
-    if (this.operations !== undefined) registerLedgerCacheGauges(this.operations.registry, ledgers);
+    if (this.operations !== undefined) registerLedgerGauges(this.operations.registry, ledgers);
 
     const policies = new EndorsementPolicies(policyProvider);
     const own = new OwnSignatures(this.certs.signer);

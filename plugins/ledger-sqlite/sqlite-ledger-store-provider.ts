@@ -9,6 +9,7 @@ import type { LedgerStoreProvider } from '../../core/ledger/ledger-store-provide
 import type { SnapshotMetadata } from '../../core/ledger/snapshot';
 import { BackgroundWriteback, NO_WRITEBACK, type FileWriteback } from './background-writeback';
 import { SqliteCacheBudget, type SqliteCacheLimit } from './sqlite-cache-budget';
+import { diskUseOf, type SqliteDiskUse, type SqliteLedgerFile } from './sqlite-disk-use';
 import { SqliteLedgerOptions } from './sqlite-ledger-options';
 import { corruptLedgerError, initSchema, type LedgerFileKind } from './sqlite-schema';
 import { SqliteChannelBlockStore } from './sqlite-channel-block-store';
@@ -34,8 +35,8 @@ const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN'])
  */
 export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
   readonly options: SqliteLedgerOptions;
-  /** Channels with a store open in this process (either kind). */
-  private readonly open_ = new Set<string>();
+  /** Channels with a store open in this process (either kind), with its database files; an import in progress holds its channel with none. */
+  private readonly open_ = new Map<string, readonly SqliteLedgerFile[]>();
   private readonly writeback: BackgroundWriteback | undefined;
   private readonly cacheBudget: SqliteCacheBudget;
 
@@ -63,6 +64,14 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
    */
   cacheLimits(): SqliteCacheLimit[] {
     return this.cacheBudget.limits();
+  }
+
+  /**
+   * The bytes every open channel's ledger takes on disk (`blocks`, `state`, and `wal` for both WALs),
+   * a stat of each file at every metrics scrape; a closed channel is not listed.
+   */
+  diskUse(): SqliteDiskUse[] {
+    return diskUseOf(this.open_);
   }
 
   /** The channel's block file (blocks, txids, history); its presence is the channel's existence. */
@@ -105,7 +114,10 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       writeback.release();
       throw sqliteFailure(`open of channel ${channelId}`, e, { channelId });
     }
-    this.open_.add(channelId);
+    this.open_.set(channelId, [
+      { db: 'blocks', file: blocksFile },
+      { db: 'state', file: stateFile },
+    ]);
     this.cacheBudget.add(channelId, [
       { db: 'blocks', conn: blocksDb, wantMiB: this.options.blockCacheSizeMiB },
       { db: 'state', conn: stateDb, wantMiB: this.options.cacheSizeMiB },
@@ -128,7 +140,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
       writeback.release();
       throw sqliteFailure(`open of channel ${channelId}`, e, { channelId });
     }
-    this.open_.add(channelId);
+    this.open_.set(channelId, [{ db: 'blocks', file: blocksFile }]);
     this.cacheBudget.add(channelId, [{ db: 'blocks', conn: db, wantMiB: this.options.blockCacheSizeMiB }]);
     return store;
   }
@@ -235,7 +247,7 @@ export class SqliteLedgerStoreProvider implements LedgerStoreProvider {
     if (this.exists(channelId)) throw new LedgerError('LEDGER_CHANNEL_EXISTS', `channel ${channelId} already has a ledger`, { channelId });
     fs.mkdirSync(this.options.rootDir, { recursive: true });
     // Held as open so that no open or second import of the channel runs while this one loads.
-    this.open_.add(channelId);
+    this.open_.set(channelId, []);
     try {
       this.dropOrphanState(channelId);
       await importInWorker(

@@ -139,6 +139,9 @@ describe('orderer operations endpoint', () => {
     expect(metrics).toContain('ledger_blockstorage_commit_time_bucket{le="0.015",channel="ch2"} ');
     expect(metrics).toMatch(/ledger_blockchain_height\{channel="ch2"\} 1\n/);
     expect(metrics).toMatch(/ledger_blockchain_height\{channel="ch1"\} [12]\n/);
+    // An orderer's ledger is a block file alone, with its WAL: no state part.
+    expect(labelSets(metrics, 'weft_ledger_disk_bytes')).toEqual(['ch1', 'ch2'].flatMap((channel) => [{ channel, db: 'blocks' }, { channel, db: 'wal' }]));
+    expect(sample(metrics, 'weft_ledger_disk_bytes', { channel: 'ch2', db: 'blocks' })).toBe(fs.statSync(path.join(dataDir, 'ledgers', 'ch2.sqlite')).size);
     expect(metrics).toContain('participation_status{channel="ch1"} 1');
     // A solo orderer is its channels' one consenter.
     expect(metrics).toContain('participation_consensus_relation{channel="ch1"} 1');

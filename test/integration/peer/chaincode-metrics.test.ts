@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageChaincode } from '../../../core/chaincode/packager';
 import { labelSets, sample } from '../../support/prometheus-text';
@@ -57,6 +58,21 @@ describe("a peer's chaincode metrics count as Fabric's handler and launcher do (
     ]);
     expect(sample(text, 'weft_ledger_page_cache_limit_bytes', { channel: CHANNEL, db: 'blocks' })).toBe(32 * 1024 * 1024);
     expect(sample(text, 'weft_ledger_page_cache_limit_bytes', { channel: CHANNEL, db: 'state' })).toBe(256 * 1024 * 1024);
+  });
+
+  it("exports the bytes the channel's ledger files take on disk, as the files have them", async () => {
+    const text = await metricsText(net, 0);
+    expect(labelSets(text, 'weft_ledger_disk_bytes')).toEqual([
+      { channel: CHANNEL, db: 'blocks' },
+      { channel: CHANNEL, db: 'state' },
+      { channel: CHANNEL, db: 'wal' },
+    ]);
+    // The database files change only at a checkpoint, which the few blocks of this network do not reach.
+    const ledgers = path.join(net.peerFiles[0].dataDir, 'ledgers');
+    expect(sample(text, 'weft_ledger_disk_bytes', { channel: CHANNEL, db: 'blocks' })).toBe(fs.statSync(path.join(ledgers, `${CHANNEL}.sqlite`)).size);
+    expect(sample(text, 'weft_ledger_disk_bytes', { channel: CHANNEL, db: 'state' })).toBe(fs.statSync(path.join(ledgers, `${CHANNEL}_state.sqlite`)).size);
+    // The blocks committed so far (genesis, the chaincode definition) are in the WALs.
+    expect(sample(text, 'weft_ledger_disk_bytes', { channel: CHANNEL, db: 'wal' })).toBeGreaterThan(0);
   });
 
   it("exports the heap of the package's sandboxes (V8 isolates outside the peer's own heap metrics)", async () => {

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Registry } from 'prom-client';
 import { CERTIFICATE_EXPIRY_METRIC, EXPIRY_WARNING_MS, trackCertificateExpiry, unrefTimer } from '../../../../core/node/certificate-expiry';
 import { CertificateAuthority } from '../../../../plugins/msp-x509/crypto-material/certificate-authority';
@@ -54,7 +57,7 @@ describe('trackCertificateExpiry', () => {
     expect(scheduled.map((s) => s.ms)).toEqual([365 * DAY - EXPIRY_WARNING_MS, 23 * DAY, 23 * DAY]);
 
     scheduled[1]!.run();
-    expect(lines.at(-1)).toMatchObject({ level: 40, certificate: 'tls_server', msg: 'The server TLS certificate will expire within one week' });
+    expect(lines.at(-1)).toMatchObject({ level: 40, certificate: 'tls_server', msg: expect.stringMatching(/^The server TLS certificate will expire within one week: renew it with /) });
     cancel();
     expect(scheduled.every((s) => s.cancelled)).toBe(true);
   });
@@ -67,7 +70,7 @@ describe('trackCertificateExpiry', () => {
     const { schedule, scheduled } = steppedScheduler();
     trackCertificateExpiry({ enrollment, tlsServer: expired }, { logger: base, registry, now, schedule });
 
-    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+    expect(lines.filter((l) => l.level === 40).map((l) => (l.msg as string).split(': renew it with ')[0])).toEqual([
       'The enrollment certificate expires within 3 days and 5 hours',
       'The server TLS certificate has expired',
     ]);
@@ -76,6 +79,44 @@ describe('trackCertificateExpiry', () => {
     const values = (await registry.getSingleMetric(CERTIFICATE_EXPIRY_METRIC)!.get()).values;
     expect(values.find((v) => v.labels.kind === 'tls_server')!.value).toBe((now.getTime() - DAY) / 1000);
     expect(values.find((v) => v.labels.kind === 'tls_client')).toBeUndefined();
+  });
+
+  describe('says how to renew the certificate and have the node take it', () => {
+    const node = 'peer0.org1.example.com';
+    let dir: string;
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-expiry-advice-'))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    async function warnings(options: { registry?: Registry; mspDir?: string }): Promise<Record<string, unknown>[]> {
+      const soon = await certExpiringIn(4 * DAY + 23 * 3_600_000 + 60_000);
+      const { base, lines } = capturedLog();
+      // A node's loggers carry its id as `node` (NodeLogging).
+      trackCertificateExpiry({ enrollment: soon, tlsServer: soon }, { logger: base.child({ node }), now, schedule: () => () => undefined, ...options });
+      return lines.filter((l) => l.level === 40);
+    }
+
+    it("outside a Weft network directory: the renew command for this node, the CA's reenroll, and the reload (signal or operations endpoint)", async () => {
+      const reload = `kill -HUP ${process.pid}, or POST /reload-certificates on its operations endpoint`;
+      const lines = await warnings({ registry: new Registry(), mspDir: path.join(dir, 'msp') });
+      expect(lines.map((l) => l.msg)).toEqual([
+        `The enrollment certificate expires within 4 days and 23 hours: renew it with weft network renew <network dir> --node ${node} (which also has this node reload it), or with the org's CA (fabric-ca-client reenroll, into its MSP folder) and then reload it: ${reload}`,
+        `The server TLS certificate expires within 4 days and 23 hours: renew it with weft network renew <network dir> --node ${node} (which also has this node reload it), or with the org's CA (fabric-ca-client reenroll --enrollment.profile tls, into its TLS files) and then reload it: ${reload}`,
+      ]);
+      // The structured fields stay as they were.
+      expect(Object.keys(lines[0]!).filter((k) => !['level', 'time', 'pid', 'hostname', 'msg', 'node'].includes(k))).toEqual(['certificate', 'notAfter']);
+      // Without an operations endpoint, the signal alone.
+      expect((await warnings({})).map((l) => (l.msg as string).split('and then reload it: ')[1])).toEqual([`kill -HUP ${process.pid}`, `kill -HUP ${process.pid}`]);
+    });
+
+    it('in a Weft network directory: the renew command naming it, which reloads the node', async () => {
+      const mspDir = path.join(dir, 'organizations', 'peerOrganizations', 'org1.example.com', 'peers', node, 'msp');
+      fs.mkdirSync(mspDir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'network.yaml'), 'orgs: []\n');
+      expect((await warnings({ registry: new Registry(), mspDir })).map((l) => l.msg)).toEqual([
+        `The enrollment certificate expires within 4 days and 23 hours: renew it with weft network renew ${dir} --node ${node}, which also has this node reload it`,
+        `The server TLS certificate expires within 4 days and 23 hours: renew it with weft network renew ${dir} --node ${node}, which also has this node reload it`,
+      ]);
+    });
   });
 
   it('skips what is not an X.509 certificate, and registers the gauge once per registry', async () => {
