@@ -1,5 +1,6 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { ConfigError } from '../core/errors';
+import { FIRST_VERSION } from './services/chaincode/deploy-version';
 
 /** Flags and args several commands share. */
 export const networkDirArg = Args.string({ description: 'network directory (made by weft network init)', required: true });
@@ -51,10 +52,24 @@ export function hsmKeyOptions(flags: { readonly 'hsm-library'?: string; readonly
   return { hsmLibrary: flags['hsm-library'], hsmLabel: flags['hsm-label'] };
 }
 
+/**
+ * `--version` of approve, commit and check-commit-readiness: they state a definition whole, as
+ * Fabric's `approveformyorg` does, so without the flag it is 1.0 as it always was. `deploy` has
+ * {@link deployVersionFlag}, without a default, to tell an upgrade left unversioned.
+ */
+const definitionVersionFlag = Flags.string({ char: 'v', description: 'chaincode version', default: FIRST_VERSION });
+
+/** `deploy`'s `--version`: no oclif default, so that `deployVersion` can tell whether it was given. */
+export const deployVersionFlag = Flags.string({
+  char: 'v',
+  description:
+    'chaincode version, also in the default package label <name>_<version>. Without it: 1.0 for a new chaincode; with a definition committed, its version when the package is the one an org here approved for it (a deploy changing only --policy or --collections-config) or no org here approved it (an org that joined later), else the deploy is refused (VERSION_REQUIRED) before anything is installed, suggesting a next version',
+});
+
 export const definitionFlags = {
   name: nameFlag,
   channel: channelFlag,
-  version: Flags.string({ char: 'v', description: 'chaincode version', default: '1.0' }),
+  version: definitionVersionFlag,
   sequence: Flags.integer({ description: 'definition sequence (default: one more than the committed one)', min: 1 }),
   policy: Flags.string({
     description: `endorsement policy, a Fabric expression such as "OR('Org1MSP.peer','Org2MSP.peer')" (Fabric's --signature-policy), or a channel policy path such as /Channel/Application/Org1Only (its --channel-config-policy) (default: the channel's Endorsement policy, a majority of orgs)`,

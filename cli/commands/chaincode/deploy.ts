@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
-import { definitionFlags, networkDirArg, typeCheckFlag } from '../../common-flags';
+import { definitionFlags, deployVersionFlag, networkDirArg, typeCheckFlag } from '../../common-flags';
 import { loadCollectionsConfig } from '../../services/chaincode/collections-config';
 import { deployChaincode, type DeployOptions, type DeployResult } from '../../services/chaincode/deploy';
 import { deployNextSteps } from '../../services/chaincode/deploy-next-steps';
@@ -27,10 +27,11 @@ export default class ChaincodeDeploy extends WeftCommand {
   };
   static override flags = {
     ...definitionFlags,
-    label: Flags.string({ description: 'package label when packaging a project (default <name>_<version>)' }),
+    version: deployVersionFlag,
+    label: Flags.string({ description: 'package label when packaging a project (default <name>_<version>, the version as --version or, without it, as deploy resolves it)' }),
     watch: Flags.boolean({
       description:
-        'after deploying, watch the project folder and deploy again on every save (same version, next sequence, label <label>-dev.<time>), until Ctrl-C; for a development network',
+        'after deploying, watch the project folder and deploy again on every save (the first deploy\'s version, next sequence, label <label>-dev.<time>), until Ctrl-C; for a development network. Without --version the committed version is kept whatever the code',
       default: false,
     }),
     'type-check': typeCheckFlag,
@@ -44,7 +45,7 @@ export default class ChaincodeDeploy extends WeftCommand {
     const staleBuild = changes === undefined ? undefined : staleBuildWarning(args.source);
     if (staleBuild !== undefined) this.warning(staleBuild);
     const layout = openNetwork(args.dir).forChannel(flags.channel);
-    const options: DeployOptions = { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label, typeCheck: flags['type-check'] };
+    const options: DeployOptions = { name: flags.name, version: flags.version, sequence: flags.sequence, policy: flags.policy, initRequired: flags['init-required'], collections, label: flags.label, typeCheck: flags['type-check'], reuseCommittedVersion: flags.watch };
     const result = await deployChaincode(layout, args.source, options, (m) => this.progress(m));
     const next = deployNextSteps(args.dir, result, {
       channel: flags.channel,
@@ -81,8 +82,10 @@ export default class ChaincodeDeploy extends WeftCommand {
       await watchAndRedeploy({
         changes,
         // The committed sequence + 1 each round (Fabric needs a new sequence for a new package); the
-        // version stays, and the label is made unique per build.
-        deploy: () => deployChaincode(layout, source, { ...options, sequence: undefined, label: watchLabel(options.label ?? `${options.name}_${options.version}`) }, (m) => this.progress(m)),
+        // first deploy's version stays (given, as a development network wants, not VERSION_REQUIRED
+        // for each saved change), and the label is made unique per build.
+        deploy: () =>
+          deployChaincode(layout, source, { ...options, version: first.version, sequence: undefined, label: watchLabel(options.label ?? `${options.name}_${first.version}`) }, (m) => this.progress(m)),
         report,
         signal: stop.signal,
       });

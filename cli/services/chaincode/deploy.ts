@@ -4,14 +4,22 @@ import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
 import { orgsWithKeysHere } from '../network/org-keys';
 import { installedPackageSource, namesInstalledPackage } from './installed-source';
-import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, validationParameter, type ChaincodeDefinition } from './lifecycle';
+import { approvedPackageId } from './approved-definition';
+import { deployVersion, packageVersion, type CommittedVersion } from './deploy-version';
+import { approve, checkCommitReadiness, commit, hasApproved, install, queryCommitted, validationParameter, type ChaincodeDefinition, type CommittedDefinition } from './lifecycle';
 import { loadOrBuildPackage } from './package-project';
 import { policyOutsideChannelWarnings } from './policy-outside-channel';
 import { checkAgainstCommitted } from './upgrade-checks';
 
 export interface DeployOptions {
   readonly name: string;
-  readonly version: string;
+  /**
+   * undefined: 1.0 for a new chaincode; with a definition committed, its version for the package an
+   * org here approved for it, else `VERSION_REQUIRED` before anything is installed (see `deployVersion`).
+   */
+  readonly version?: string;
+  /** Without `version`, keep the committed version whatever the package (`--watch`, where each round is new code under one version). */
+  readonly reuseCommittedVersion?: boolean;
   /** undefined = auto: one more than the committed sequence (1 for a new chaincode). */
   readonly sequence?: number;
   readonly policy?: string;
@@ -64,16 +72,36 @@ export async function deployChaincode(layout: NetworkLayout, source: string, o: 
   // Fabric commits a policy naming an MSP outside the channel; every invoke then fails, so it is said up front.
   for (const w of policyOutsideChannelWarnings(layout, o)) progress(`warning: ${w}`);
   const peers = orgs.flatMap((org) => layout.peersOf(org));
+  // Without --version the version, and so the default label and the package ID, follow the
+  // committed definition: it is asked before packaging (with --version, after, as always).
+  const asked = o.version === undefined ? await committedNow(layout, orgs, o.name) : undefined;
   // An installed package's ID (query-installed) deploys that package again: a rollback needs no old project.
   if (namesInstalledPackage(source)) {
     const installed = await installedPackageSource(layout, peers, source);
+    const version = deployVersion(o, asked?.version, installed.packageId);
     progress(`package ${installed.packageId} (label ${installed.label}), as installed on ${installed.from}`);
-    return deployPackage(layout, orgs, peers, installed, o, progress);
+    return deployPackage(layout, orgs, peers, installed, { ...o, version }, asked, progress);
   }
-  const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${o.version}`, { typeCheck: o.typeCheck });
+  // Packaged in memory: a package refused here (VERSION_REQUIRED) has been written and installed nowhere.
+  const pkg = await loadOrBuildPackage(source, o.label ?? `${o.name}_${packageVersion(o.version, asked?.version)}`, { typeCheck: o.typeCheck });
+  const version = deployVersion(o, asked?.version, pkg.packageId);
   progress(`packaged ${pkg.packageId}`);
   for (const w of pkg.warnings) progress(`warning: ${w}`);
-  return deployPackage(layout, orgs, peers, pkg, o, progress);
+  return deployPackage(layout, orgs, peers, pkg, { ...o, version }, asked, progress);
+}
+
+/** The committed definition of a chaincode, and what {@link deployVersion} needs of it (undefined: nothing committed). */
+interface CommittedNow {
+  readonly definition: CommittedDefinition | undefined;
+  readonly version: CommittedVersion | undefined;
+}
+
+/** The committed definition, and the package each org here approved at its sequence. */
+async function committedNow(layout: NetworkLayout, orgs: readonly PeerOrgSpec[], name: string): Promise<CommittedNow> {
+  const definition = (await queryCommitted(layout, orgs[0]!, name))[0];
+  if (definition === undefined) return { definition, version: undefined };
+  const ids = await Promise.all(orgs.map(async (org) => [org.mspId, await approvedPackageId(layout, org, name, definition.sequence)] as const));
+  return { definition, version: { version: definition.version, sequence: definition.sequence, approvedPackageIds: Object.fromEntries(ids) } };
 }
 
 /** Install on `peers`, approve for `orgs`, commit: deploy once the package is in hand. */
@@ -82,11 +110,12 @@ async function deployPackage(
   orgs: readonly PeerOrgSpec[],
   peers: readonly NodeLayout[],
   pkg: { readonly bytes: Uint8Array; readonly packageId: string },
-  o: DeployOptions,
+  o: DeployOptions & { readonly version: string },
+  asked: CommittedNow | undefined,
   progress: (m: string) => void,
 ): Promise<DeployResult> {
   const firstOrg = orgs[0]!;
-  const committed = (await queryCommitted(layout, firstOrg, o.name))[0];
+  const committed = asked === undefined ? (await queryCommitted(layout, firstOrg, o.name))[0] : asked.definition;
   // Before any peer is changed: an upgrade that drops a collection would be refused only at approval.
   for (const w of checkAgainstCommitted(committed, o, layout.dir)) progress(`warning: ${w}`);
   await Promise.all(peers.map((p) => install(layout, p, pkg.bytes, pkg.packageId)));

@@ -9,7 +9,6 @@ import {
   GetInstalledChaincodePackageArgs,
   GetInstalledChaincodePackageResult,
   InstallChaincodeArgs,
-  QueryApprovedChaincodeDefinitionArgs,
   QueryChaincodeDefinitionArgs,
   QueryChaincodeDefinitionsArgs,
   QueryInstalledChaincodesArgs,
@@ -24,9 +23,10 @@ import { withPeerClient } from '../client/peer-client';
 import { describeSignaturePolicy } from '../network/channel-config-diff';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import type { PeerOrgSpec } from '../network/network-spec';
+import { approvedDefinition } from './approved-definition';
 import { gatewayFailure } from './gateway-errors';
 import { invalidTransactionError } from './transact';
-import { decodeApprovedDefinition, decodeCommitReadiness, decodeCommittedDefinition, decodeCommittedDefinitions, decodeInstallResult, decodeInstalledChaincodes } from './lifecycle-results';
+import { decodeCommitReadiness, decodeCommittedDefinition, decodeCommittedDefinitions, decodeInstallResult, decodeInstalledChaincodes } from './lifecycle-results';
 import { type ChaincodeDefinition as StoredDefinition, type DefinitionSetters, definitionOf, sameDefinition, writeDefinition } from '../../../core/peer/lifecycle/lifecycle-state';
 
 const LIFECYCLE = '_lifecycle';
@@ -171,24 +171,11 @@ export async function approve(layout: NetworkLayout, org: PeerOrgSpec, def: Chai
  * at `def.sequence` on the org's first peer, as its Admin). Re-approving it would be refused as
  * "unchanged content", as in Fabric.
  */
-export function hasApproved(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition, packageId: string): Promise<boolean> {
-  const args = new QueryApprovedChaincodeDefinitionArgs();
-  args.setName(def.name);
-  args.setSequence(def.sequence);
-  const peer = layout.peersOf(org)[0]!;
-  const admin = orgAdmin(layout, org);
-  return withPeerClient(layout.spec, peer, admin, async (c) => {
-    const r = await c.propose(admin.signer, layout.spec.channel.name, LIFECYCLE, ['QueryApprovedChaincodeDefinition', args.serializeBinary()]);
-    if (r.response.status >= 400) {
-      if (/could not fetch approved chaincode definition/.test(r.response.message)) return false;
-      throw new ChaincodeError('LIFECYCLE_QUERY_FAILED', `QueryApprovedChaincodeDefinition ${def.name} sequence ${def.sequence} on ${peer.id}: ${r.response.message}`, {
-        peer: peer.id,
-      });
-    }
-    const a = decodeApprovedDefinition(r.response.payload);
-    const approved: StoredDefinition = { ...definitionOf(a), name: def.name };
-    return sameDefinition(approved, lifecycleDefinition(def)) && a.getSource()?.getLocalPackage()?.getPackageId() === packageId;
-  });
+export async function hasApproved(layout: NetworkLayout, org: PeerOrgSpec, def: ChaincodeDefinition, packageId: string): Promise<boolean> {
+  const a = await approvedDefinition(layout, org, def.name, def.sequence);
+  if (a === undefined) return false;
+  const approved: StoredDefinition = { ...definitionOf(a), name: def.name };
+  return sameDefinition(approved, lifecycleDefinition(def)) && a.getSource()?.getLocalPackage()?.getPackageId() === packageId;
 }
 
 /** What `CheckCommitReadiness` reports: each org's approval, and for the others what differs (Fabric's field names). */

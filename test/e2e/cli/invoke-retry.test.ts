@@ -191,4 +191,27 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
     const refused = errorOf(await runCli(['chaincode', 'deploy', net, unknown, '--name', 'kv', '--json']));
     expect(refused).toMatchObject({ code: 'CHAINCODE_NOT_FOUND', details: { packageId: unknown, installed: [firstPackage, upgraded.packageId].sort() } });
   }, 90_000);
+
+  // --version defaulted to 1.0 on every deploy: the policy-only re-deploy below went back to version 1.0 with
+  // the package labelled kv_1.0, and changed code became a second kv_1.0 package.
+  it('without --version, keeps the committed version for the committed package and refuses changed code before installing it', async () => {
+    const v2 = json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--version', '2.0', '--json'])) as { packageId: string; sequence: number };
+    const policyOnly = json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--policy', "OR('Org1MSP.peer')", '--json']));
+    expect(policyOnly).toMatchObject({ version: '2.0', packageId: v2.packageId, sequence: v2.sequence + 1, committed: true });
+
+    const changed = path.join(tmp, 'kv-changed');
+    fs.cpSync(KV, changed, { recursive: true });
+    const index = path.join(changed, 'index.js');
+    fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('does not exist', 'is not set'));
+    const refused = await runCli(['chaincode', 'deploy', net, changed, '--name', 'kv', '--json']);
+    const error = errorOf(refused);
+    expect(error).toMatchObject({ code: 'VERSION_REQUIRED', details: { field: '--version', committedVersion: '2.0', committedSequence: v2.sequence + 1, approvedPackageIds: { Org1MSP: v2.packageId } } });
+    expect(error.details.packageId).toMatch(/^kv_2\.0:/);
+    expect(error.details.packageId).not.toBe(v2.packageId);
+    expect((JSON.parse(refused.stdout) as { suggestions: string[] }).suggestions).toEqual(['give the new code a version: --version 2.1']);
+    const installed = json(await runCli(['chaincode', 'query-installed', net, '--json'])) as { peers: { installed: { packageId: string }[] }[] };
+    expect(installed.peers[0]!.installed.map((p) => p.packageId)).not.toContain(error.details.packageId);
+    const committed = json(await runCli(['chaincode', 'query-committed', net, '--name', 'kv', '--json'])) as { definitions: { version: string; sequence: number }[] };
+    expect(committed.definitions).toEqual([expect.objectContaining({ version: '2.0', sequence: v2.sequence + 1 })]);
+  }, 90_000);
 });
