@@ -151,24 +151,27 @@ export function planCheckpoint(file: string, scope: CheckpointScope): Checkpoint
     adopted: headerText === undefined && hasState,
     open: async () => {
       if (headerText === undefined) writeHeader(absolute, scope);
-      return new ReplacingFileCheckpointer(absolute, state);
+      return new DurableFileCheckpointer(absolute, state);
     },
   };
 }
 
 function writeHeader(file: string, scope: CheckpointScope): void {
-  // Replaced whole: a header cut short would make the next run refuse the checkpoint.
-  replaceFile(checkpointHeaderPath(file), `${JSON.stringify({ format: CHECKPOINT_HEADER_FORMAT, ...scope })}\n`);
+  // Replaced whole and durably: a header cut short, or lost while the position it names was kept, would make the next run refuse the checkpoint.
+  replaceFile(checkpointHeaderPath(file), `${JSON.stringify({ format: CHECKPOINT_HEADER_FORMAT, ...scope })}\n`, { durable: true });
 }
 
 /**
- * fabric-gateway's file checkpointer, in the same file format, except that each position replaces
- * the file whole (written beside it, then renamed): the client's own rewrites the file in place, so
- * a command killed mid-write left a file no run could resume from. Not synced: after a machine
- * crash the position may be an earlier one, and the events after it come again (at least once,
- * never lost). Each event is printed before its position is saved, with the same consequence.
+ * fabric-gateway's file checkpointer, in the same file format (so the client's own checkpointer and
+ * an application's read what this writes, and this reads theirs), but each position is written
+ * durably: beside the file, flushed, renamed over it, the folder flushed. The client's own rewrites
+ * the file in place without a flush, so a command killed mid-write, or a machine that lost power,
+ * left an empty or partial file (CHECKPOINT_CORRUPT) or an older position. Here, once an event's
+ * position is saved it survives both; the event was printed just before, so one printed and then
+ * lost to a crash before its save comes again (at least once, never lost). That costs two fsyncs
+ * per event, the price of never running ahead of what was printed.
  */
-export class ReplacingFileCheckpointer implements Checkpointer {
+export class DurableFileCheckpointer implements Checkpointer {
   #blockNumber: bigint | undefined;
   #transactionId: string | undefined;
 
@@ -205,6 +208,6 @@ export class ReplacingFileCheckpointer implements Checkpointer {
   }
 
   private save(): void {
-    replaceFile(this.file, JSON.stringify({ blockNumber: this.#blockNumber?.toString(), transactionId: this.#transactionId }));
+    replaceFile(this.file, JSON.stringify({ blockNumber: this.#blockNumber?.toString(), transactionId: this.#transactionId }), { durable: true });
   }
 }

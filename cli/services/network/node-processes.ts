@@ -222,20 +222,23 @@ export interface OperationsClient {
  * CA for its node name, as the CLI's gRPC clients do), `client` presented where given: an endpoint
  * with `clientAuthRequired` takes no client without one of its org's. `failed` is called on an
  * error, after `timeoutMs` of silence, or at once for a node without an endpoint (`operationsAddress`).
+ * `json` is sent as the body (`PUT /logspec`).
  */
 export function operationsRequest(
   node: NodeLayout,
   client: OperationsClient | undefined,
-  request: { readonly path: string; readonly method: 'GET' | 'POST'; readonly timeoutMs: number },
+  request: { readonly path: string; readonly method: 'GET' | 'POST' | 'PUT'; readonly timeoutMs: number; readonly json?: unknown },
   answered: (res: http.IncomingMessage) => void,
-  failed: () => void,
+  failed: (err?: Error) => void,
 ): void {
   const endpoint = operationsEndpoint(node);
   if (endpoint === undefined) {
     failed();
     return;
   }
-  const target = { ...endpoint, path: request.path, method: request.method, timeout: request.timeoutMs };
+  const body = request.json === undefined ? undefined : JSON.stringify(request.json);
+  const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  const target = { ...endpoint, path: request.path, method: request.method, timeout: request.timeoutMs, headers };
   const req = node.operationsTls
     ? https.request(
         {
@@ -248,9 +251,9 @@ export function operationsRequest(
         answered,
       )
     : http.request(target, answered);
-  req.on('timeout', () => req.destroy());
+  req.on('timeout', () => req.destroy(new Error(`no answer within ${request.timeoutMs / 1000}s`)));
   req.on('error', failed);
-  req.end();
+  req.end(body);
 }
 
 /**

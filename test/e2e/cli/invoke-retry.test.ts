@@ -12,7 +12,7 @@ import { parseConfigBlock } from '../../../core/protocol/config-parse';
 import { parseSerializedIdentity } from '../../../core/protocol/serialized-identity';
 import { parseTransactionEnvelope } from '../../../core/protocol/transaction';
 import { validationCodeInfo } from '../../../core/protocol/validation-codes';
-import { type CliResult, REPO, errorOf, json, runCli } from './run-cli';
+import { type CliResult, REPO, errorOf, httpsGet, json, runCli } from './run-cli';
 
 const KV = path.join(REPO, 'test', 'integration', 'peer', 'fixtures', 'kv-events');
 const MVCC = validationCodeInfo('MVCC_READ_CONFLICT')!;
@@ -140,6 +140,37 @@ describe('weft chaincode invoke --retry on read conflicts (real processes)', () 
       gateway.close();
       client.close();
     }
+  }, 60_000);
+
+  it("reads and sets the running nodes' logging spec over mutual TLS (weft network logspec); the peer's committer follows it", async () => {
+    const peer = 'peer0.org1.example.com';
+    const read = json(await runCli(['network', 'logspec', net, '--json'])) as { nodes: { id: string; spec: string }[] };
+    expect(read.nodes).toEqual([expect.objectContaining({ id: 'orderer.example.com', spec: 'warn' }), expect.objectContaining({ id: peer, spec: 'warn' })]);
+    expect(errorOf(await runCli(['network', 'logspec', net, '--spec', 'warn:committer=loud', '--json']))).toMatchObject({ code: 'LOG_SPEC_INVALID', details: { field: '--spec' } });
+
+    const set = json(await runCli(['network', 'logspec', net, '--node', peer, '--spec', 'warn:committer=info', '--json']));
+    expect(set).toEqual({ requested: 'committer=info:warn', nodes: [{ id: peer, kind: 'peer', mspId: 'Org1MSP', spec: 'committer=info:warn', previous: 'warn' }], notRunning: [] });
+    // The node's own answer, over HTTPS with the org Admin's TLS client certificate.
+    const layout = new NetworkLayout(net, loadNetworkSpec(net));
+    const node = layout.peers()[0]!;
+    const admin = layout.user(layout.spec.orgs[0]!, 'Admin');
+    const own = await httpsGet(node.operationsAddress!, '/logspec', fs.readFileSync(node.tlsRootCertPath), peer, { cert: fs.readFileSync(admin.tlsCertPath), key: fs.readFileSync(admin.tlsKeyPath) });
+    expect(own).toEqual({ status: 200, body: JSON.stringify({ spec: 'committer=info:warn' }) });
+
+    // At info the committer logs each block it commits, its time in ISO 8601.
+    const logged = (): { msg: string; time: unknown }[] =>
+      fs.readFileSync(node.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{') && l.includes('"component":"committer"')).map((l) => JSON.parse(l) as { msg: string; time: unknown });
+    const before = logged().length;
+    json(await increment(0));
+    // The line may trail the commit event the invoke waited for by a moment.
+    const commitsSince = (): { msg: string; time: unknown }[] => logged().slice(before).filter((e) => e.msg.startsWith('committed block '));
+    for (let tries = 0; tries < 50 && commitsSince().length === 0; tries++) await new Promise((r) => setTimeout(r, 100));
+    const commits = commitsSince();
+    expect(commits.length).toBeGreaterThanOrEqual(1);
+    expect(commits[0]!.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+
+    const reset = json(await runCli(['network', 'logspec', net, '--spec', 'warn', '--json'])) as { nodes: { id: string; spec: string; previous: string }[] };
+    expect(reset.nodes.map((n) => [n.id, n.previous, n.spec])).toEqual([['orderer.example.com', 'warn', 'warn'], [peer, 'committer=info:warn', 'warn']]);
   }, 60_000);
 
   it("renews Org1's root and intermediate CA while it runs: the channel's root_certs and intermediate_certs take them, the peer reloads, invokes still commit", async () => {

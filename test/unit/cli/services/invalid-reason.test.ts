@@ -11,9 +11,12 @@ import { stoppedNetwork } from '../../../support/stopped-network';
 const TX = '9c69859e6a8ff1abb3dfe7aff0fa690ee87e3b84da93fa9de95799586c44d877';
 const POLICY_REASON = "endorsement policy of chaincode assets not satisfied: signature set did not satisfy policy AND('Org1MSP.peer', 'Org2MSP.peer'); no valid signature from 'Org2MSP.peer'";
 
-/** Lines as a peer's committer writes them (pino JSON), taken from a peer's log. */
-function logLines(txId: string, reason: string): string[] {
-  const base = { level: 40, time: 1795707676528, pid: 23851, hostname: 'vm', name: 'weft', component: 'committer', node: 'peer0.org1.example.com', channel: 'mychannel' };
+/**
+ * Lines as a peer's committer writes them (pino JSON), taken from a peer's log: `time` ISO 8601, or
+ * epoch milliseconds in what a Weft from before ISO times wrote earlier in the same log.
+ */
+function logLines(txId: string, reason: string, time: string | number = '2026-11-26T18:21:16.528Z'): string[] {
+  const base = { level: 40, time, pid: 23851, hostname: 'vm', name: 'weft', component: 'committer', node: 'peer0.org1.example.com', channel: 'mychannel' };
   return [
     JSON.stringify({ ...base, level: 30, block: 380, transactions: 1, invalid: 0, msg: 'committed block 380 with 1 transaction(s) in 9ms' }),
     JSON.stringify({ ...base, block: 381, tx: 0, txId, code: 'ENDORSEMENT_POLICY_FAILURE', reason, retryable: false, msg: 'transaction invalid' }),
@@ -36,8 +39,8 @@ describe('an invoke whose transaction committed as invalid', () => {
     const user = resolveUser(layout, undefined, undefined);
     const peer = layout.peers()[0]!;
     fs.mkdirSync(path.dirname(peer.logFile), { recursive: true });
-    // Another transaction's warning first: only this one's reason is taken.
-    fs.writeFileSync(peer.logFile, [...logLines('ab'.repeat(32), 'another reason'), ...logLines(TX, POLICY_REASON)].join('\n') + '\n');
+    // Another transaction's warning first, written before an upgrade (epoch time): only this one's reason is taken.
+    fs.writeFileSync(peer.logFile, [...logLines('ab'.repeat(32), 'another reason', 1795707676528), ...logLines(TX, POLICY_REASON)].join('\n') + '\n');
     const err = await withCommitterReason(layout, user, undefined, rejected).catch((e: unknown) => e as { code: string; message: string; details: Record<string, unknown> });
     expect(err.code).toBe('TX_INVALID');
     expect(err.message).toMatch(new RegExp(`as invalid: ENDORSEMENT_POLICY_FAILURE\\. [^\\n]+\\n  peer0\\.org1\\.example\\.com logged why: ${POLICY_REASON.replace(/[()[\]. ]/g, '\\$&')}$`));
