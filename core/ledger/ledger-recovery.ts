@@ -40,7 +40,7 @@ export function replayMissingBlocks(target: ReplayTarget, onProgress?: (applied:
   if (bootstrap !== undefined && Math.min(stateAt, historyAt) <= bootstrap.lastBlockNumber) {
     throw new LedgerError(
       'LEDGER_CORRUPT',
-      `channel ${channelId}: the state or history taken from a snapshot at block ${bootstrap.lastBlockNumber} is gone (savepoints ${stateAt}, ${historyAt}), and the blocks to rebuild it are not here: create the channel again from a snapshot`,
+      `channel ${channelId}: the state or history as of block ${bootstrap.lastBlockNumber}, where the ledger starts (joined from a snapshot at it, or pruned to it), is gone (savepoints ${stateAt}, ${historyAt}), and the blocks to rebuild it are not here: join the channel again from a snapshot`,
       { height, stateSavepoint: stateAt, historySavepoint: historyAt, lastBlockNumber: bootstrap.lastBlockNumber },
     );
   }

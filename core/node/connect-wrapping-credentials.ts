@@ -11,15 +11,21 @@ type SecureConnector = ReturnType<grpc.ChannelCredentials['_createSecureConnecto
  */
 export type SecureConnect = SecureConnector['connect'];
 
+/** The target a channel was made for (grpc-js's `GrpcUri`: `path` is the `host:port` dialled). */
+export type ChannelTarget = Parameters<grpc.ChannelCredentials['_createSecureConnector']>[0];
+
 /**
  * Credentials that behave as `inner`, each connection's set-up going through `wrap`. grpc-js hands
  * no socket out and has no hook per connection: this wraps the connector it builds per subchannel
  * (`_createSecureConnector`, grpc-js 1.14), which is the one place a connection's socket passes.
+ * `beforeTcpConnect`, when given, is called as each connection attempt starts: grpc-js waits for
+ * the connector to be ready, then opens the TCP connection in the same turn of the event loop.
  */
 export class ConnectWrappingCredentials extends grpc.ChannelCredentials {
   constructor(
     private readonly inner: grpc.ChannelCredentials,
     private readonly wrap: (connect: SecureConnect) => SecureConnect,
+    private readonly beforeTcpConnect?: (target: ChannelTarget) => void,
   ) {
     super();
   }
@@ -35,9 +41,11 @@ export class ConnectWrappingCredentials extends grpc.ChannelCredentials {
 
   override _createSecureConnector(...args: Parameters<grpc.ChannelCredentials['_createSecureConnector']>): SecureConnector {
     const connector = this.inner._createSecureConnector(...args);
+    const beforeTcpConnect = this.beforeTcpConnect;
+    const [target] = args;
     return {
       connect: this.wrap((socket: Socket) => connector.connect(socket)),
-      waitForReady: () => connector.waitForReady(),
+      waitForReady: beforeTcpConnect === undefined ? () => connector.waitForReady() : () => connector.waitForReady().then(() => beforeTcpConnect(target)),
       getCallCredentials: () => connector.getCallCredentials(),
       destroy: () => connector.destroy(),
     };

@@ -9,7 +9,7 @@ import { openNetwork } from '../../services/network/network-access';
 export default class ChannelInfo extends WeftCommand {
   static override summary = "Show the channel's height, current block hash and configuration (orgs, orderers, batch settings).";
   static override description =
-    'For a peer that joined the channel from a ledger snapshot it also shows the snapshot\'s last block: the peer holds only the blocks after it, ' +
+    'For a peer whose ledger starts at a snapshot (it joined the channel from one, or was pruned to one: weft network prune, weft peer prune) it also shows the snapshot\'s last block: the peer holds only the blocks after it, ' +
     'so the latest config block is shown only when it was committed after the snapshot. ' +
     "When the channel's ACL makes the peer refuse the CLI's qscc reads, the height, current block hash and config come from an orderer's Deliver (its newest block), and the output says it is the orderer's view.";
   static override examples = [

@@ -79,7 +79,7 @@ function isConfigBlock(bytes: Uint8Array): boolean {
 async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout): Promise<FetchedBlock> {
   const channel = layout.spec.channel.name;
   const { height, snapshotBlock } = await peerChainInfo(layout, peer, channel);
-  // A peer that joined from a snapshot holds the blocks after the snapshot's last block only.
+  // A peer that joined from a snapshot, or was pruned to one, holds the blocks after the snapshot's last block only.
   const first = snapshotBlock === undefined ? 0 : snapshotBlock + 1;
   let number: number;
   if (ref === 'newest') number = height - 1;
@@ -89,23 +89,26 @@ async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout)
   else number = ref;
   if (number >= height) {
     throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} holds ${heldBlocks(first, height)} of ${channel}`, {
-      suggestions: [height > first ? `weft block show ${layout.dir} newest` : 'read the blocks from a peer that joined from the genesis block: --peer <id>'],
+      suggestions: [height > first ? `weft block show ${layout.dir} newest` : `read the blocks from a peer that holds them: --peer <id> (${HOLDS_EVERY_BLOCK})`],
     });
   }
   if (number < first) {
     const what = ref !== 'config' ? `block ${number}` : height - 1 < first ? 'the latest config block' : `the latest config block (${number})`;
-    throw new WeftError('BLOCK_BELOW_SNAPSHOT', `${peer.id} joined ${channel} from a snapshot at block ${snapshotBlock} (or was pruned to it): it holds no block below ${first}, so not ${what}`, {
+    throw new WeftError('BLOCK_BELOW_SNAPSHOT', `${peer.id} holds no block of ${channel} below ${first} (${snapshotStart(snapshotBlock!)}), so not ${what}`, {
       peer: peer.id,
       block: number,
       snapshotBlock,
       suggestions: [
-        `read it from a peer that joined from the genesis block: --peer <id>`,
+        `read it from a peer that holds it: --peer <id> (${HOLDS_EVERY_BLOCK})`,
         ...(height > first ? [`its blocks start at ${first}: weft block show ${layout.dir} oldest --peer ${peer.id}`] : []),
       ],
     });
   }
   return { number, bytes: await blockBytes(layout, peer, channel, number) };
 }
+
+/** Which peers hold the blocks below a snapshot: not one pruned, whatever it joined from. */
+const HOLDS_EVERY_BLOCK = 'one that joined from the genesis block and was not pruned; weft channel info --peer <id> says where its ledger starts';
 
 /**
  * The blocks a peer holds from `first` (0, or the one after its snapshot) below `height`, in words.

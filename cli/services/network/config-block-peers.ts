@@ -2,6 +2,7 @@ import { WeftError } from '../../../core/errors';
 import { withPeerClient } from '../client/peer-client';
 import { type Progress, peerAdmin } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
+import type { NetworkSpec } from './network-spec';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
 import { nodeKeysHere } from './org-keys';
@@ -22,11 +23,29 @@ export interface PeersToWait {
 }
 
 /**
+ * Probes made, by the network spec a command loaded: every layout it derives (for a channel, or
+ * through one orderer) shares that object, and a command that loads the network once asks each
+ * peer once. A command updating several channels, or one network.yaml does not list (read through
+ * the orderer, then submitted), would otherwise wait {@link PROBE_TIMEOUT_MS} per channel and step
+ * for each peer that is down.
+ */
+const probes = new WeakMap<NetworkSpec, Map<string, Promise<boolean>>>();
+
+/**
  * Whether `peer` answers a gRPC call within {@link PROBE_TIMEOUT_MS}: cscc GetChannels as its org's
  * Admin. Any answer counts, a refusal too; only no answer at all (PEER_UNREACHABLE: no connection,
- * or none in time) is false.
+ * or none in time) is false. Asked once per peer for the network `layout` was derived from (see
+ * {@link probes}): later calls get the first answer.
  */
-export async function peerAnswers(layout: NetworkLayout, peer: NodeLayout): Promise<boolean> {
+export function peerAnswers(layout: NetworkLayout, peer: NodeLayout): Promise<boolean> {
+  let byPeer = probes.get(layout.networkSpec);
+  if (byPeer === undefined) probes.set(layout.networkSpec, (byPeer = new Map()));
+  let answer = byPeer.get(peer.id);
+  if (answer === undefined) byPeer.set(peer.id, (answer = probe(layout, peer)));
+  return answer;
+}
+
+async function probe(layout: NetworkLayout, peer: NodeLayout): Promise<boolean> {
   try {
     const admin = peerAdmin(layout, peer);
     await withPeerClient(layout.spec, peer, admin, (c) => c.propose(admin.signer, '', 'cscc', ['GetChannels'], PROBE_TIMEOUT_MS));
@@ -54,7 +73,8 @@ export async function runsFromHere(layout: NetworkLayout, node: NodeLayout): Pro
  *
  * Whether it runs is told as `weft network status` tells it: one {@link runsFromHere} runs when its
  * process does (no call made); any other counts as running when it answers (`answers`, one brief
- * gRPC call), so a peer on another host is not taken for stopped for want of a pid here.
+ * gRPC call, made once per command: {@link peerAnswers}), so a peer on another host is not taken
+ * for stopped for want of a pid here.
  */
 export async function peersToWaitFor(layout: NetworkLayout, peers: readonly NodeLayout[], answers = peerAnswers): Promise<PeersToWait> {
   const waited: NodeLayout[] = [];

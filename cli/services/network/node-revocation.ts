@@ -160,8 +160,8 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
       },
       rerun:
         member.node !== undefined
-          ? `run weft network revoke ${network.dir} --node ${member.id} once the peers are up`
-          : `run weft network renew ${network.dir} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers are up: it renews once more and revokes every earlier certificate`,
+          ? `run weft network revoke ${network.dir} --node ${member.id} once the peers answer`
+          : `run weft network renew ${network.dir} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers answer: it renews once more and revokes every earlier certificate`,
       tlsCertificates,
     },
   );

@@ -236,7 +236,7 @@ async function replaceRenewedCas(dir: string, network: NetworkLayout, org: MspOr
     channels.push(
       await setOrgMsp(network, org, state, msp, `renewed ${which.join(' and ')} certificate`, progress, {
         code: 'CA_RENEWAL_UNCONFIRMED',
-        rerun: `run the same weft network renew --org ${org.name} again once the peers are up: it re-issues the certificate and finishes every channel and file`,
+        rerun: `run the same weft network renew --org ${org.name} again once the peers answer: it re-issues the certificate and finishes every channel and file`,
       }),
     );
   }

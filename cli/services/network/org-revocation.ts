@@ -85,7 +85,7 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
         suggestions: [`see the users of ${org.name} in ${NETWORK_FILE}`],
       });
     },
-    rerun: `run the same weft network revoke again once the peers are up: channels that have the CRL are skipped, and the local MSP folders and ${NETWORK_FILE} are updated then`,
+    rerun: `run the same weft network revoke again once the peers answer: channels that have the CRL are skipped, and the local MSP folders and ${NETWORK_FILE} are updated then`,
     tlsCertificates,
   });
   if (listed) {

@@ -6,6 +6,7 @@ import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { orgsWithKeysHere } from '../network/org-keys';
 import { completedSnapshot, completedSnapshots, localSnapshotsRoot, type CompletedSnapshot } from './snapshot-files';
 import { pendingBlockNumbers, signedSnapshotQuery, signedSnapshotRequest } from './snapshot-requests';
+import { snapshotWaitText, snapshotWaitTimeout } from './snapshot-wait-text';
 
 /**
  * `weft snapshot submit|cancel|list`: Fabric's `peer snapshot submitrequest|cancelrequest|listpending`
@@ -84,14 +85,6 @@ export async function listSnapshots(layout: NetworkLayout, peers: readonly NodeL
 }
 
 /**
- * Waits until `peer` has written its snapshot of one of `blocks` (one block for `--block N`; for
- * `--block 0`, the blocks the peer may have been at when it got the request, as the CLI cannot know
- * which of them it took). The peer says a request is done by dropping it from QueryPendings, and writes the
- * snapshot by renaming a finished directory into `<root>/completed/<channel>/<block>`: so the CLI
- * polls the pending list until the block is gone, then reads that directory. It must be on this
- * machine (the peer's data directory): for a peer elsewhere there is nothing to read here.
- */
-/**
  * `--wait` reads each snapshot from the peer's snapshot root: checked for every peer before any
  * request is sent, so a peer on another machine does not leave the command waiting for nothing.
  */
@@ -107,23 +100,27 @@ export async function assertSnapshotsReadableHere(peers: readonly NodeLayout[]):
   }
 }
 
+/**
+ * Waits until `peer` has written its snapshot of one of `blocks` (one block for `--block N`; for
+ * `--block 0`, the blocks the peer may have been at when it got the request, as the CLI cannot know
+ * which of them it took). The peer says a request is done by dropping it from QueryPendings, and writes the
+ * snapshot by renaming a finished directory into `<root>/completed/<channel>/<block>`: so the CLI
+ * polls the pending list until the block is gone, then reads that directory. It must be on this
+ * machine (the peer's data directory): for a peer elsewhere there is nothing to read here.
+ */
 export async function waitForSnapshot(layout: NetworkLayout, peer: NodeLayout, blocks: readonly number[], timeoutMs: number, progress: Progress): Promise<CompletedSnapshot> {
   const channel = layout.spec.channel.name;
   const block = Math.max(...blocks);
   const deadline = Date.now() + timeoutMs;
-  let lastHeight = -1;
+  let said = '';
   for (;;) {
     const pending = await pendingSnapshots(layout, peer);
     if (!blocks.some((b) => pending.includes(b))) break;
     const { height } = await peerChainInfo(layout, peer, channel);
-    if (height !== lastHeight) progress(`${peer.id}: at height ${height}; the snapshot is written when block ${block} commits`);
-    lastHeight = height;
-    if (Date.now() > deadline) {
-      throw new WeftError('SNAPSHOT_WAIT_TIMEOUT', `${peer.id} had not reached block ${block} of ${channel} after ${timeoutMs / 1000}s (height ${height}); the request stays pending`, {
-        peer: peer.id,
-        suggestions: ['blocks are cut when transactions come: submit some, or wait longer with --timeout', `cancel it with: weft snapshot cancel ${layout.dir} --block ${block} --peer ${peer.id}`],
-      });
-    }
+    const text = snapshotWaitText(peer.id, block, height);
+    if (text !== said) progress(text);
+    said = text;
+    if (Date.now() > deadline) throw snapshotWaitTimeout(layout.dir, channel, peer, block, height, timeoutMs);
     await sleep(250);
   }
   // The request is dropped once the export is done or has failed; a failure leaves no directory.

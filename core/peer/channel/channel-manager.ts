@@ -50,14 +50,14 @@ function lastValidConfig(ledger: KvPeerLedger, height: number): number {
 
 /**
  * The config a reopened channel runs: its newest valid config block's, or for a channel joined from
- * a snapshot, whose config blocks up to the snapshot are not held, the `ConfigEnvelope` the ledger
+ * (or pruned to) a snapshot, whose config blocks up to the snapshot are not held, the `ConfigEnvelope` the ledger
  * keeps in state for every valid config transaction (Fabric's `RetrievePersistedChannelConfig`).
  */
 function configViewOf(ledger: KvPeerLedger, channelId: string, height: number): ChannelConfigView {
   if (ledger.snapshotBootstrap() === undefined) return parseConfigBlock(ledger.getBlockBytes(lastValidConfig(ledger, height)) as Uint8Array);
   const envelope = ledger.channelConfigEnvelope();
   if (envelope === undefined) {
-    throw new PeerError('PEER_LEDGER_CORRUPT', `channel ${channelId} was joined from a snapshot but its ledger holds no channel config (state key CHANNEL_CONFIG_ENV_BYTES)`, { channelId });
+    throw new PeerError('PEER_LEDGER_CORRUPT', `channel ${channelId} starts at a snapshot (joined from one, or pruned to one) but its ledger holds no channel config (state key CHANNEL_CONFIG_ENV_BYTES)`, { channelId });
   }
   const config = ConfigEnvelope.deserializeBinary(envelope).getConfig();
   if (config === undefined) throw new PeerError('PEER_LEDGER_CORRUPT', `channel ${channelId}: the ConfigEnvelope kept in state has no config`, { channelId });

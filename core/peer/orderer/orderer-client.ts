@@ -123,9 +123,8 @@ export class OrdererClient {
   /**
    * Resolves true once the connection is up (TCP, TLS and the server's HTTP/2 settings), false when
    * the attempt fails or `timeoutMs` passes first. grpc-js has no connect timeout of its own: a
-   * stream opened on an address that never answers waits for the OS's TCP timeout (a firewalled
-   * host) or the dial timeout this client was made with (a server that accepts and never speaks).
-   * Fabric dials with a timeout and fails at once on a refused connection (`WithBlock`,
+   * stream opened on an address that never answers (a firewalled host, a server that accepts and
+   * never speaks) waits for the dial timeout this client was made with ({@link boundDial}). Fabric dials with a timeout and fails at once on a refused connection (`WithBlock`,
    * `FailOnNonTempDialError`). An attempt that failed lately answers false at once: grpc-js waits
    * its backoff before dialling again.
    */

@@ -139,7 +139,12 @@ describe('weft network prune (real processes)', () => {
     expect(after).toEqual(before);
 
     for (const peer of [ORG1, ORG2]) {
-      expect(errorOf(await weft('block', 'show', net, String(block), '--peer', peer))).toMatchObject({ code: 'BLOCK_BELOW_SNAPSHOT' });
+      // Pruned, not joined from the snapshot: the words name both, and no other peer holds the block either.
+      expect(errorOf(await weft('block', 'show', net, String(block), '--peer', peer))).toMatchObject({
+        code: 'BLOCK_BELOW_SNAPSHOT',
+        message: expect.stringContaining(`holds no block of mychannel below ${block + 1} (ledger from the snapshot at block ${block}, joined from it or pruned to it)`),
+        details: { suggestions: [expect.stringContaining('one that joined from the genesis block and was not pruned')] },
+      });
       expect(await get('shape', peer)).toBe('square');
     }
     await put('color', 'red');

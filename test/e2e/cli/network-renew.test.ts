@@ -325,6 +325,12 @@ describe('weft network status (expiry) / renew (real processes)', () => {
       expect(fs.readFileSync(path.join(userDir, file))).not.toEqual(fs.readFileSync(path.join(renewed.backupDir, file)));
     }
     expect((await status()).users.find((u) => u.id === 'User1@org1.example.com')!.certificate).toMatchObject({ state: 'expiring', daysLeft: 19 });
+    // The command status prints beside the flagged user renews it.
+    const text = await runCli(['network', 'status', net]);
+    const printed = /^ {2}user +User1@org1\.example\.com .*\(\d+ days left; renew: (weft network renew [^)]+)\)/m.exec(text.stdout)?.[1];
+    expect(printed).toBe(`weft network renew ${net} --org Org1 --user User1`);
+    json(await runCli([...printed!.split(' ').slice(1), '--json']));
+    expect((await status()).users.find((u) => u.id === 'User1@org1.example.com')!.certificate).toMatchObject({ state: 'valid' });
     const invoked = json(await runCli(['chaincode', 'invoke', net, '--name', 'basic', '--org', 'Org1', '--user', 'User1', 'CreateAsset', 'r1', 'blue', '3', 'User1', '10', '--json']));
     expect(invoked).toMatchObject({ valid: true });
     expect(json(await runCli(['channel', 'info', net, '--json']))).toMatchObject({ configBlock });

@@ -139,7 +139,7 @@ describe('weft snapshot and channel join --snapshot (real processes)', () => {
     // Below the snapshot it holds nothing, and says so.
     expect(errorOf(await weft('block', 'show', net, String(target), '--peer', NEW_PEER))).toMatchObject({
       code: 'BLOCK_BELOW_SNAPSHOT',
-      message: expect.stringContaining(`joined mychannel from a snapshot at block ${target}`),
+      message: expect.stringContaining(`holds no block of mychannel below ${target + 1} (ledger from the snapshot at block ${target}, joined from it or pruned to it)`),
     });
     expect((json(await weft('block', 'show', net, 'oldest', '--peer', NEW_PEER)) as { number: number }).number).toBe(target + 1);
 

@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeFixture, type Fixture, utf8 } from '../../../core/ledger/conformance-fixture';
+import type { KvLedger } from '../../../core/ledger/kv-ledger';
 import { LedgerManagerImpl } from '../../../core/ledger/ledger-manager-impl';
 import type { SnapshotMetadata } from '../../../core/ledger/snapshot';
-import { sha256Hex, signableMetadataJson, additionalMetadataJson, readSnapshotMetadata } from '../../../core/ledger/snapshot-metadata';
-import { buildRwSetEnvelope } from '../../../core/ledger/test-blocks';
+import { readConfigHistoryFiles } from '../../../core/ledger/snapshot-config-history';
+import { sha256Hex, signableMetadataJson, additionalMetadataJson, readSnapshotMetadata, verifySnapshotFiles } from '../../../core/ledger/snapshot-metadata';
+import { buildRwSetEnvelope, TestChain } from '../../../core/ledger/test-blocks';
 import { SqliteLedgerStoreProvider } from '../../../plugins/ledger-sqlite';
 
 const provider = (dir: string): SqliteLedgerStoreProvider => new SqliteLedgerStoreProvider({ rootDir: dir });
@@ -121,8 +123,42 @@ describe('creating a ledger from a damaged snapshot', () => {
       first.close();
       fs.rmSync(path.join(root, 'ch1_state.sqlite'));
       const m = manager(root);
-      expect(() => m.open('ch1')).toThrow(expect.objectContaining({ code: 'LEDGER_CORRUPT', message: expect.stringMatching(/taken from a snapshot at block 0 is gone/) }));
+      expect(() => m.open('ch1')).toThrow(
+        expect.objectContaining({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('the state or history as of block 0, where the ledger starts (joined from a snapshot at it, or pruned to it), is gone') }),
+      );
       m.close();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('says the same of a ledger pruned to a snapshot (joined from the genesis block: nothing was taken from a snapshot) whose state file is gone', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-badsnap-pruned-'));
+    try {
+      const m = manager(root);
+      const ledger = m.create('ch1') as KvLedger;
+      const chain = new TestChain();
+      const commit = (txId: string): void => {
+        const sim = ledger.newTxSimulator(txId);
+        sim.setState('cc', txId, utf8(txId));
+        ledger.commit(chain.block([buildRwSetEnvelope({ txId, rwset: sim.getTxSimulationResults(), channelId: 'ch1' })]));
+        sim.done();
+      };
+      commit('t0');
+      commit('t1');
+      const snapshot = path.join(root, 'at-1');
+      await ledger.exportSnapshot(snapshot).done;
+      commit('t2');
+      const meta = await verifySnapshotFiles(snapshot);
+      const history = readConfigHistoryFiles(snapshot, new Set(meta.fileHashes.keys()), meta.lastBlockNumber);
+      ledger.prune({ lastBlockNumber: meta.lastBlockNumber, lastBlockHash: meta.lastBlockHash, previousBlockHash: meta.previousBlockHash, snapshotHash: meta.snapshotHash }, history, { vacuum: false });
+      m.close();
+      fs.rmSync(path.join(root, 'ch1_state.sqlite'));
+      const again = manager(root);
+      expect(() => again.open('ch1')).toThrow(
+        expect.objectContaining({ code: 'LEDGER_CORRUPT', message: expect.stringContaining('the state or history as of block 1, where the ledger starts (joined from a snapshot at it, or pruned to it), is gone') }),
+      );
+      again.close();
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -5,8 +5,11 @@
  * own deadline, and never reached the real server once it listened there. With the dial timeout the
  * dial fails UNAVAILABLE naming the address and the bound, and a later call reaches the server.
  * Real gRPC on loopback: a black hole (a plain `net.Server` keeping the sockets it accepts), then a
- * gRPC server on the same port while the black hole's connections stay open.
+ * gRPC server on the same port while the black hole's connections stay open. And an address where
+ * TCP itself is never answered (a host dropping packets): the dial fails at the same bound, not at
+ * the OS's TCP timeout.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
@@ -56,6 +59,37 @@ async function blackHole(port: number): Promise<{ stopListening(): void }> {
   });
   // close() frees the port at once; its callback would wait for the accepted connections to end.
   return { stopListening: () => server.close() };
+}
+
+/**
+ * An address where TCP itself gets no answer, as a host that drops packets: a process listens on
+ * `port` with a one-place queue and never accepts (its event loop blocked), the queue is filled, and
+ * the kernel then drops every further SYN, so a connect stays pending until the OS gives up (~2 min).
+ */
+async function silentTcp(port: number): Promise<void> {
+  const listener = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => { process.stdout.write('listening'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); })`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  cleanups.push(() => listener.kill('SIGKILL'));
+  await new Promise((resolve, reject) => {
+    listener.stdout.once('data', resolve);
+    listener.once('exit', (code) => reject(new Error(`the listener exited (${code}) before listening`)));
+  });
+  // Connections the kernel completes queue up unaccepted; once a connect stays pending, the queue is full.
+  for (;;) {
+    const filler = net.connect(port, '127.0.0.1');
+    cleanups.push(() => filler.destroy());
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 500);
+      filler.once('connect', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!connected) return;
+  }
 }
 
 /** A gRPC server on `port` (where the black hole listened), set up by `define`. */
@@ -133,6 +167,34 @@ describe.each([
       }),
     );
     expect((await eventually(() => firstReply(orderer.deliver(), Buffer.from('seek')))).toString()).toBe('block for seek');
+  }, 30_000);
+});
+
+describe('dialling an address that does not answer TCP at all (packets dropped, no reset)', () => {
+  const reason = (address: string) => `no TCP connection to ${address} within ${DIAL_TIMEOUT_MS} ms`;
+
+  it('a peer fails its call UNAVAILABLE within the dial timeout, naming address and bound, not at the OS TCP timeout', async () => {
+    const port = await findFreePorts(1);
+    const address = `127.0.0.1:${port}`;
+    await silentTcp(port);
+    const peer = new RemoteEndorser(address, 'Org2MSP', clientTls, DIAL_TIMEOUT_MS);
+    cleanups.push(() => peer.close());
+
+    const err = await failure(peer.exchangeMembership(Buffer.from('hello'), Date.now() + CALL_DEADLINE_MS));
+    expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    expect(err.details).toContain(reason(address));
+  }, 30_000);
+
+  it('an orderer client fails its Deliver stream UNAVAILABLE within the dial timeout, naming address and bound', async () => {
+    const port = await findFreePorts(1);
+    const address = `127.0.0.1:${port}`;
+    await silentTcp(port);
+    const orderer = new OrdererClient(address, {}, DIAL_TIMEOUT_MS);
+    cleanups.push(() => orderer.close());
+
+    const err = await failure(firstReply(orderer.deliver(), Buffer.from('seek')));
+    expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    expect(err.details).toContain(reason(address));
   }, 30_000);
 });
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -72,6 +73,38 @@ describe('the peers a config update waits for', () => {
       expect(asked).toEqual(['peer1.org1.example.com']);
       expect(split(plan)).toEqual({ waited: ['peer1.org1.example.com'], notWaited: [] });
     } finally {
+      fs.renameSync(moved, keystore);
+    }
+  });
+
+  it('probes a peer that does not answer once per command, however many channels and layouts of the network ask', async () => {
+    // peer1's keys moved away: a peer of another org's directory, so asked. Its port takes connections and closes them unanswered.
+    const keystore = path.join(peer('peer1').mspDir, 'keystore');
+    const moved = `${keystore}.elsewhere`;
+    fs.renameSync(keystore, moved);
+    let connections = 0;
+    const closer = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => closer.listen(Number(peer('peer1').address.split(':').pop()), resolve));
+    try {
+      // One command's network (loaded once) and a layout it derives for a channel: the second config update finds the answer made.
+      const network = openNetwork(layout.dir);
+      const first = await peersToWaitFor(network, network.peers().filter((p) => p.id === peer('peer1').id));
+      const probes = connections;
+      const channel = network.forChannel(network.spec.channel.name);
+      const second = await peersToWaitFor(channel, channel.peers().filter((p) => p.id === peer('peer1').id));
+      expect(probes).toBeGreaterThan(0);
+      expect(connections).toBe(probes);
+      for (const plan of [first, second]) expect(split(plan)).toEqual({ waited: [], notWaited: [['peer1.org1.example.com', `does not answer at ${peer('peer1').address}: up again, it takes the new config block from the orderer`]] });
+
+      // Another command loads the network anew and asks again.
+      const again = openNetwork(layout.dir);
+      await peersToWaitFor(again, again.peers().filter((p) => p.id === peer('peer1').id));
+      expect(connections).toBeGreaterThan(probes);
+    } finally {
+      closer.close();
       fs.renameSync(moved, keystore);
     }
   });
