@@ -182,6 +182,14 @@ export interface HostTable {
   log(level: string, logger: string, message: string): HostReply<undefined>;
   /** Called once per transaction by the sandbox dispatcher when the chaincode's promise settles. */
   complete(outcome: SandboxOutcome): HostReply<undefined>;
+  /**
+   * {@link complete} without a reply, for a sandbox on the runtime's thread pool (its invocation's
+   * `canWait`): the isolate's thread queues the outcome and goes on rather than waiting for the
+   * peer's thread to take it, a round trip between threads per transaction. The runtime has the
+   * outcome before the invocation settles. Not built by `createHostTable`: the runtime adds it where
+   * it can queue; a dispatcher without it, or not on the pool, calls {@link complete}.
+   */
+  completeQueued?(outcome: SandboxOutcome): void;
 }
 
 /** Per-transaction data copied into the sandbox at dispatch. */

@@ -63,7 +63,7 @@ export class OpenQueries {
   private lastId = 0;
 
   /**
-   * `scope` prefixes every id this transaction hands out. The sandbox's context outlives
+   * The scope (`scopeOf`) prefixes every id this transaction hands out. The sandbox's context outlives
    * transactions, so chaincode can keep an iterator (and its id) in module scope; with ids counted
    * from 1 in every transaction, a kept iterator's `next()` or `close()` reached the iterator a
    * later transaction had opened at the same position. {@link transactionScope} makes ids differ
@@ -74,8 +74,14 @@ export class OpenQueries {
     private readonly totalLimit: number,
     private readonly held?: HeldBytes,
     private readonly maxOpen = MAX_OPEN_QUERIES,
-    private readonly scope = '',
+    /** The prefix, or what makes it when first needed: most transactions open no iterator and never hash it. */
+    private scopeOf: string | (() => string) = '',
   ) {}
+
+  private get scope(): string {
+    if (typeof this.scopeOf !== 'string') this.scopeOf = this.scopeOf();
+    return this.scopeOf;
+  }
 
   /**
    * Opens an iterator over what `query` returns and answers its first batch. `query` runs only if

@@ -37,7 +37,7 @@ export class HostSession {
         release: (n) => this.bytes.release(n),
       },
       MAX_OPEN_QUERIES,
-      transactionScope(invocation.channelId, invocation.txId),
+      () => transactionScope(invocation.channelId, invocation.txId),
     );
     this.log = new TransactionLog(support.log, invocation.channelId, invocation.txId, mapStacks);
   }

@@ -234,6 +234,7 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
   const invocation = parseInvocationSpec(inputBytes, inputPath);
 
   const payloadForTx = proposalPayloadForTx(inputBytes);
+  let proposalHash: Uint8Array | undefined;
   return {
     bytes,
     proposalBytes,
@@ -252,7 +253,11 @@ export function parseSignedProposal(bytes: Uint8Array, options: ParseProposalOpt
     inputBytes,
     ...invocation,
     transient,
-    proposalHash: computeProposalHash(channelHeader.bytes, signatureHeader.bytes, payloadForTx),
+    // Hashed when first read: an endorsement signs it, an evaluation never needs it.
+    get proposalHash(): Uint8Array {
+      proposalHash ??= computeProposalHash(channelHeader.bytes, signatureHeader.bytes, payloadForTx);
+      return proposalHash;
+    },
     payloadForTx,
   };
 }

@@ -10,7 +10,7 @@ import type { SandboxHeapUsage } from '../../core/peer/chaincode-metrics';
 import { debugScript, debugScriptUrl } from './inspector/debug-script';
 import { disposeDetached } from './inspector/dispose-detached';
 import type { InspectorServer, RegisteredTarget } from './inspector/inspector-server';
-import { hostCallbacks, waitingCall, type HostHolder } from './sandbox-host-handles';
+import { completeWithoutReply, hostCallbacks, waitingCall, type HostHolder } from './sandbox-host-handles';
 
 export interface SandboxOptions {
   /** The bundle's source map, when the package carries one. */
@@ -88,6 +88,7 @@ export class ChaincodeSandbox {
   private session: HostSession | undefined;
   private readonly callbacks: ivm.Callback[];
   private readonly waiting: ivm.Reference;
+  private readonly completeQueued: ivm.Callback;
   private readonly tableHolder: HostHolder;
   private readonly names: (keyof HostTable)[];
   /** Names project files in place of bundle positions in stack traces; undefined without a source map. */
@@ -111,6 +112,7 @@ export class ChaincodeSandbox {
     this.tableHolder = { table, session: () => this.session };
     this.callbacks = hostCallbacks(this.names, this.tableHolder, packageId);
     this.waiting = waitingCall(this.tableHolder, packageId);
+    this.completeQueued = completeWithoutReply(this.tableHolder);
     const stacks = options.sourceMap === undefined ? undefined : new StackSourceMap(options.sourceMap, this.scriptName);
     this.stacks = stacks;
     this.mapStacks = stacks && ((text: string): string => stacks.rewrite(text));
@@ -352,7 +354,8 @@ export class ChaincodeSandbox {
       // Every level: the load log keeps what the first transaction's log level lets through.
       const loadLevel = this.loadLog.isRecording ? ' globalThis.__weftLoadLogLevel = 0;' : '';
       const waiting = `invokeChaincodeWaiting: (...a) => $${this.names.length}.applySyncPromise(undefined, a, { arguments: { copy: true } })`;
-      context.evalClosureSync(`globalThis.__weftHost = { ${assign}, ${waiting} };${loadLevel}`, [...this.callbacks, this.waiting]);
+      const queued = `completeQueued: $${this.names.length + 1}`;
+      context.evalClosureSync(`globalThis.__weftHost = { ${assign}, ${waiting}, ${queued} };${loadLevel}`, [...this.callbacks, this.waiting, this.completeQueued]);
       (this.script as ivm.Script).runSync(context, { timeout: timeoutMs });
       const abi = context.global.getSync('__weftAbi') as unknown;
       if (!SUPPORTED_SANDBOX_ABIS.includes(abi as number)) {

@@ -22,6 +22,24 @@ export function hostCallbacks(names: readonly (keyof HostTable)[], holder: HostH
 }
 
 /**
+ * `complete` for a transaction on isolated-vm's thread pool, as a fire-and-forget callback: the
+ * isolate's thread queues the outcome for the peer's thread and carries on instead of waiting for
+ * the reply (which the sandbox never reads), a round trip between the threads saved per
+ * transaction. isolated-vm runs the peer thread's queued tasks in order, and the apply's own
+ * settlement is queued after it when the call returns, so the outcome is in the session before
+ * `invokeAsync` reads it. A transaction on the peer's thread (`applySync`) keeps the synchronous
+ * `complete`: a queued call would run only after it had been settled.
+ */
+export function completeWithoutReply(holder: HostHolder): ivm.Callback {
+  return new ivm.Callback(
+    (outcome: unknown) => {
+      holder.table?.complete(outcome as Parameters<HostTable['complete']>[0]);
+    },
+    { ignored: true },
+  );
+}
+
+/**
  * The isolate's handle on `invokeChaincodeWaiting` (see `HostTable`), reached through `holder` as
  * the callbacks are. The isolate calls it with `applySyncPromise`: its thread waits while the peer
  * runs the callee, which may answer over the network; only a transaction running on isolated-vm's

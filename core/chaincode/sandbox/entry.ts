@@ -75,6 +75,8 @@ export function register(loadMain: () => unknown, info: PackageInfo): void {
     setActiveInvocation(inv);
     const effects: TxEffects = {};
     const fnName = inv.isInit ? 'Init' : 'Invoke';
+    // On the runtime's thread pool the outcome is queued for the peer, not handed over and waited on.
+    const complete = inv.canWait === true && hostTable.completeQueued !== undefined ? hostTable.completeQueued : hostTable.complete;
     const run = async (): Promise<ChaincodeResponse> => {
       const stub = new ChaincodeStub(inv, effects);
       return inv.isInit ? cc.Init(stub) : cc.Invoke(stub);
@@ -88,11 +90,11 @@ export function register(loadMain: () => unknown, info: PackageInfo): void {
           outcome = { status: 500, message: errorMessage(err), payload: new Uint8Array(0) };
         }
         setActiveInvocation(undefined);
-        hostTable.complete(outcome);
+        complete(outcome);
       },
       (err: unknown) => {
         setActiveInvocation(undefined);
-        hostTable.complete({ status: 500, message: errorMessage(err), payload: new Uint8Array(0) });
+        complete({ status: 500, message: errorMessage(err), payload: new Uint8Array(0) });
       },
     );
   };
