@@ -16,6 +16,7 @@ export default class ChannelCreate extends WeftCommand {
     '<%= config.bin %> channel create ./net audit',
     '<%= config.bin %> channel create ./net audit --batch-timeout 500ms --max-message-count 100',
     '<%= config.bin %> channel create ./net org1-only --orgs Org1',
+    '<%= config.bin %> channel create ./net busy --orgs Org1 --peer peer1.org1.example.com',
     '<%= config.bin %> channel create ./net legacy --capabilities channel=V2_0,application=V2_0',
     '<%= config.bin %> chaincode deploy ./net ./my-assets --name assets --channel audit',
   ];
@@ -26,6 +27,10 @@ export default class ChannelCreate extends WeftCommand {
     'absolute-max-bytes': Flags.integer({ description: 'BatchSize.AbsoluteMaxBytes: the largest transaction the orderer takes (default 10 MiB)', min: 1 }),
     'preferred-max-bytes': Flags.integer({ description: 'BatchSize.PreferredMaxBytes: the block size the orderer aims to stay under (default 2 MiB)', min: 1 }),
     orgs: Flags.string({ description: 'member orgs, comma-separated names or MSP IDs (default: every org)' }),
+    peer: Flags.string({
+      description: "a peer to join, by id (repeatable; default every peer of the member orgs here): network.yaml lists them as the channel's peers, so weft network up joins only them; each member org here needs one",
+      multiple: true,
+    }),
     capabilities: Flags.string({
       description:
         "capabilities the channel requires, by Fabric's level and capability names, any subset, e.g. channel=V2_0,application=V2_0 for Fabric 2.x nodes (the levels left out: the default channel's, as network.yaml records them, else channel=V3_0, orderer=V2_0, application=V2_5). Ed25519 keys need channel=V3_0",
@@ -45,6 +50,7 @@ export default class ChannelCreate extends WeftCommand {
         ...(flags['preferred-max-bytes'] === undefined ? {} : { preferredMaxBytes: flags['preferred-max-bytes'] }),
         ...(flags.orgs === undefined ? {} : { orgs: flags.orgs.split(',').map((o) => o.trim()).filter((o) => o !== '') }),
         ...(flags.capabilities === undefined ? {} : { capabilities: parseCapabilitiesFlag(flags.capabilities) }),
+        ...(flags.peer === undefined ? {} : { peers: flags.peer }),
       },
       (m) => this.progress(m),
     );

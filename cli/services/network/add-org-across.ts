@@ -19,6 +19,7 @@ import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isPrivateKey } from './org-keys';
 import { StagingDir } from './staging-dir';
+import { peerIdOf } from './channel-peers';
 
 /**
  * `weft network add-org` for a network whose orgs each keep their own directory (`weft network
@@ -303,7 +304,9 @@ export function addOrgUnfinished(channel: string, org: PeerOrgSpec, err: unknown
  */
 export function withOrg(spec: NetworkSpec, org: PeerOrgSpec): NetworkSpec {
   const names = spec.orgs.map((o) => o.name);
-  return { ...spec, orgs: [...spec.orgs, org], otherChannels: spec.otherChannels.map((c) => (c.orgs === undefined ? { ...c, orgs: names } : c)) };
+  // The default channel takes the new org: where it lists its peers, every peer of the new org joins it.
+  const channel = spec.channel.peers === undefined ? spec.channel : { ...spec.channel, peers: [...spec.channel.peers, ...org.peers.map((p) => peerIdOf(org, p))] };
+  return { ...spec, orgs: [...spec.orgs, org], channel, otherChannels: spec.otherChannels.map((c) => (c.orgs === undefined ? { ...c, orgs: names } : c)) };
 }
 
 /**

@@ -7,7 +7,8 @@ import { openNetwork, type Progress } from './network-access';
 import { joinEveryNode } from './network-channels';
 import { networkUp } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
-import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
+import { NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
+import { channelsOfPeer, memberOrgsOf } from './channel-peers';
 import { isThisMachine } from './node-hosts';
 import { otherPeersHeight, waitForHeight } from './peer-catch-up';
 import { runningPid } from './node-processes';
@@ -23,7 +24,7 @@ export interface AddedPeerStart {
  * Brings a peer just added to network.yaml into the running network: starts it (as `network up
  * --node`, without joining), installs the chaincode packages its org's peers have (Fabric's
  * operator runs `peer lifecycle chaincode install` on each new peer: without them it could not
- * endorse), joins it to every channel of its org (the ones `network up` would join), from the
+ * endorse), joins it to every channel network.yaml lists it on (the ones `network up` would join), from the
  * genesis block or, for the snapshot's channel, from `snapshot`, and waits until its height reaches
  * the others'. Returns undefined, starting nothing, when the network does not run here or the peer
  * runs on another host. A failure is `ADD_PEER_UNFINISHED`: the peer is listed and its material in
@@ -45,7 +46,7 @@ export async function startAddedPeer(dir: string, id: string, options: { snapsho
     await networkUp(network.dir, progress, [id], 'by-caller');
     const installed = await copyPackages(network, network.peersOf(org).filter((p) => p.id !== id), peer, progress);
     const joined: AddedPeerStart['channels'][number][] = [];
-    for (const channel of channelsOf(network, org)) {
+    for (const channel of channelsOfPeer(network.spec, id)) {
       const fromSnapshot = channel === options.snapshot?.channel;
       if (fromSnapshot) await joinFromSnapshot(network.dir, options.snapshot!.dir, { peers: [id], timeoutMs: options.timeoutMs }, progress);
       else await joinEveryNode(network.forChannel(channel), channel, progress, new Set([id]));
@@ -64,19 +65,19 @@ export async function startAddedPeer(dir: string, id: string, options: { snapsho
   }
 }
 
-/** The channels of network.yaml the org is a member of, the default one first: those `network up` joins its peers to. */
-function channelsOf(network: NetworkLayout, org: PeerOrgSpec): string[] {
-  return network.channels().filter((c) => network.forChannel(c.name).spec.orgs.some((o) => o.name === org.name)).map((c) => c.name);
+/** The channels of network.yaml the org is a member of, the default one first. */
+export function orgChannelsOf(network: NetworkLayout, org: PeerOrgSpec): ChannelSpec[] {
+  return network.channels().filter((c) => memberOrgsOf(network.spec, c).some((o) => o.name === org.name));
 }
 
-/** The snapshot's channel, checked (files and hash) before anything is written; it must be a channel of the org. */
-export async function snapshotChannelOf(network: NetworkLayout, snapshot: string, org: PeerOrgSpec): Promise<string> {
-  const channels = channelsOf(network, org);
+/** The snapshot's channel, checked (files and hash) before anything is written; it must be one of `channels`, those the new peer joins. */
+export async function snapshotChannelOf(network: NetworkLayout, snapshot: string, org: PeerOrgSpec, channels: readonly string[]): Promise<string> {
   const meta = await verifySnapshotFiles(path.resolve(snapshot));
   if (!channels.includes(meta.channelName)) {
-    throw new ConfigError('SNAPSHOT_CHANNEL_NOT_JOINED', `--snapshot ${snapshot}: a snapshot of channel ${meta.channelName}, of which ${org.name} is not a member (its channels: ${channels.join(', ')})`, {
+    const member = orgChannelsOf(network, org).some((c) => c.name === meta.channelName);
+    throw new ConfigError('SNAPSHOT_CHANNEL_NOT_JOINED', `--snapshot ${snapshot}: a snapshot of channel ${meta.channelName}, ${member ? 'which --channel leaves out' : `of which ${org.name} is not a member`} (the channels it joins: ${channels.join(', ')})`, {
       field: '--snapshot',
-      suggestions: [`take a snapshot of one of ${org.name}'s channels: weft snapshot submit <dir> --channel <channel> --wait`],
+      suggestions: member ? [`add --channel ${meta.channelName}`] : [`take a snapshot of one of ${org.name}'s channels: weft snapshot submit <dir> --channel <channel> --wait`],
     });
   }
   return meta.channelName;

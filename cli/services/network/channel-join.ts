@@ -6,7 +6,8 @@ import { decodeBlock } from '../../../core/protocol/block';
 import { parseConfigBlock, type ParsedConfigBlock } from '../../../core/protocol/config-parse';
 import { mspTooling } from '../msp-tooling';
 import { openNetwork, type Progress } from './network-access';
-import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
+import { channelWithMembers, channelWithPeers, namedPeers, peersNamedForChannel } from './channel-peers';
+import { joinEveryNode, recordPeersJoining, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
 import { batchBytesOf, ChannelSpec, NETWORK_FILE, type PeerOrgSpec } from './network-spec';
 import { orgsWithKeysHere } from './org-keys';
@@ -16,7 +17,7 @@ export interface JoinChannelResult {
   readonly genesisBlock: string;
   /** The member orgs network.yaml now lists for the channel (from `--config` when given, else from the genesis block). */
   readonly members: string[];
-  /** The peers joined (or found joined): those of the member orgs whose keys are here. */
+  /** The peers joined (or found joined): those `--peer` names, else those of the member orgs whose keys are here that network.yaml puts on the channel. */
   readonly nodes: string[];
 }
 
@@ -87,13 +88,15 @@ function readBlockFile(file: string, what: string): Buffer {
  * genesis block (Fabric's `peer channel join -b`). Checks that the block is a genesis block of this
  * network (its orderer org and members, by their CA certificates), stores it in channel-artifacts/,
  * lists the channel in network.yaml so that `weft network up` rejoins after a reset, then joins the
- * peers of the member orgs whose keys are here. Run again, it joins the peers still missing.
+ * peers of the member orgs whose keys are here that network.yaml puts on the channel (`peers`), or
+ * only those `peerRefs` names (`--peer`), which network.yaml then lists on it. Run again, it joins
+ * the peers still missing.
  *
  * An org added after the channel was created (`weft channel update --add-org`) is not in the
  * genesis block: `configFile`, the channel's latest config block, says who the members are now.
  * The peers still join from the genesis block, as Fabric's do, and read the rest from the orderer.
  */
-export async function joinChannel(dir: string, blockFile: string, progress: Progress, configFile?: string): Promise<JoinChannelResult> {
+export async function joinChannel(dir: string, blockFile: string, progress: Progress, configFile?: string, peerRefs?: readonly string[]): Promise<JoinChannelResult> {
   const layout = openNetwork(dir);
   const bytes = readBlockFile(blockFile, 'channel-artifacts/<channel>.block from the directory where weft channel create ran');
   const genesis = channelOfBlock(layout, blockFile, bytes);
@@ -114,8 +117,11 @@ export async function joinChannel(dir: string, blockFile: string, progress: Prog
   if (fs.existsSync(file) && !fs.readFileSync(file).equals(bytes)) {
     throw new ConfigError('CHANNEL_BLOCK_DIFFERS', `${file} already holds another genesis block of channel ${channel.name}`, { file, suggestions: [`compare the two blocks: weft block show`] });
   }
+  const refs = peerRefs !== undefined && peerRefs.length > 0 ? peerRefs : undefined;
+  const named = refs === undefined ? undefined : namedPeers(here, refs, '--peer', `the peers here of channel ${channel.name}'s member orgs (${here.map((o) => o.name).join(', ')})`);
   if (listed === undefined) {
-    const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, channel] });
+    const entry = refs === undefined ? channel : channelWithPeers(layout.spec, channel, peersNamedForChannel(channel.name, members, here, refs));
+    const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, entry] });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, bytes);
     replaceNetworkFile(layout.dir, next.text);
@@ -125,13 +131,15 @@ export async function joinChannel(dir: string, blockFile: string, progress: Prog
     // The latest config may list members the directory's listing (written from an older block) lacks.
     const stale = configFile !== undefined && listed !== layout.spec.channel && JSON.stringify(listed.orgs) !== JSON.stringify(channel.orgs);
     if (stale) {
-      const next = renderNetworkFile({ ...layout.spec, otherChannels: layout.spec.otherChannels.map((c) => (c.name === channel.name ? { ...c, orgs: channel.orgs } : c)) });
+      const next = renderNetworkFile({ ...layout.spec, otherChannels: layout.spec.otherChannels.map((c) => (c.name === channel.name ? channelWithMembers(layout.spec, c, channel.orgs) : c)) });
       replaceNetworkFile(layout.dir, next.text);
       progress(`channel ${channel.name}: members in ${NETWORK_FILE} updated from ${configFile}`);
     }
+    if (named !== undefined) recordPeersJoining(openNetwork(dir), channel.name, named, progress);
   }
   const updated = openNetwork(dir).forChannel(channel.name);
-  const peers = here.flatMap((org) => updated.peersOf(updated.spec.orgs.find((o) => o.mspId === org.mspId)!));
+  const onChannel = here.flatMap((org) => updated.peersOf(updated.spec.orgs.find((o) => o.mspId === org.mspId)!));
+  const peers = named === undefined ? onChannel : onChannel.filter((p) => named.includes(p.id));
   await joinEveryNode(updated, channel.name, progress, new Set(peers.map((p) => p.id)));
   return { channel: channel.name, genesisBlock: file, members: members.map((o) => o.name), nodes: peers.map((p) => p.id) };
 }

@@ -29,6 +29,7 @@ import {
 import { peersToWaitForUpdate } from './config-block-peers';
 import { broadcastConfigUpdate, waitForConfigBlock, waitForOrdererConfigBlock } from './config-update-submit';
 import { channelReader, openNetwork, readingPeer, type Progress } from './network-access';
+import { channelWithMembers } from './channel-peers';
 import { joinEveryNode, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import type { NetworkLayout } from './network-layout';
 import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
@@ -291,14 +292,19 @@ function networkFileStale(dir: string, channel: string, config: ParsedChannelCon
 /** `spec` with the channel as `config` has it. */
 function specSaying(spec: NetworkSpec, channel: string, config: ParsedChannelConfig): NetworkSpec {
   const members = new Set(config.applicationOrgs.map((o) => o.mspId));
-  const patch = ({ absoluteMaxBytes: _a, preferredMaxBytes: _p, ...c }: ChannelSpec, isDefault: boolean): ChannelSpec => ({
-    ...c,
-    batchTimeout: config.batchTimeout,
-    maxMessageCount: config.batchSize.maxMessageCount,
-    ...batchBytesOf(config.batchSize),
-    ...(!isDefault && (c.orgs !== undefined || members.size !== spec.orgs.length) ? { orgs: spec.orgs.filter((o) => members.has(o.mspId)).map((o) => o.name) } : {}),
-    ...capabilitiesSaying(c.capabilities, config),
-  });
+  const patch = ({ absoluteMaxBytes: _a, preferredMaxBytes: _p, ...c }: ChannelSpec, isDefault: boolean): ChannelSpec => {
+    const orgs = !isDefault && (c.orgs !== undefined || members.size !== spec.orgs.length) ? spec.orgs.filter((o) => members.has(o.mspId)).map((o) => o.name) : c.orgs;
+    // A `peers` list follows the members: an org that left takes its peers off, one that came puts all of its on.
+    const { orgs: _o, ...patched } = channelWithMembers(spec, c, orgs);
+    return {
+      ...patched,
+      batchTimeout: config.batchTimeout,
+      maxMessageCount: config.batchSize.maxMessageCount,
+      ...batchBytesOf(config.batchSize),
+      ...(orgs !== undefined ? { orgs } : {}),
+      ...capabilitiesSaying(c.capabilities, config),
+    };
+  };
   return spec.channel.name === channel
     ? { ...spec, channel: patch(spec.channel, true) }
     : { ...spec, otherChannels: spec.otherChannels.map((c) => (c.name === channel ? patch(c, false) : c)) };

@@ -44,9 +44,13 @@ export function channelReader(layout: NetworkLayout, peer: NodeLayout, channel: 
 export function channelPeer(layout: NetworkLayout, id: string): NodeLayout {
   const peer = layout.peers().find((p) => p.id === id);
   if (peer === undefined) {
-    throw new ConfigError('UNKNOWN_PEER', `--peer ${id}: channel ${layout.spec.channel.name} has no peer ${id}; its peers: ${layout.peers().map((p) => p.id).join(', ')}`, {
+    const channel = layout.spec.channel.name;
+    // A peer of a member org that network.yaml keeps off the channel is never its gateway: it serves no ledger of it.
+    const elsewhere = layout.spec.orgs.some((o) => layout.networkSpec.orgs.find((w) => w.name === o.name)?.peers.some((p) => `${p.name}.${o.domain}` === id));
+    throw new ConfigError('UNKNOWN_PEER', `--peer ${id}: ${elsewhere ? `${id} is not on channel ${channel} (network.yaml's peers for it)` : `channel ${channel} has no peer ${id}`}; its peers: ${layout.peers().map((p) => p.id).join(', ')}`, {
       field: '--peer',
       value: id,
+      ...(elsewhere && { suggestions: [`pick one of its peers, or join ${id} to it: weft channel join ${layout.dir} ${layout.genesisBlockFileOf(channel)} --peer ${id}`] }),
     });
   }
   return peer;
@@ -60,7 +64,7 @@ export function readingPeer(layout: NetworkLayout): NodeLayout {
 
 /**
  * The peer's ledger height and current block hash for a channel (qscc GetChainInfo), and, for a
- * peer that joined the channel from a snapshot, the snapshot's last block (`snapshotBlock`): the
+ * peer whose ledger starts after a snapshot (joined from it, or pruned to it), the snapshot's last block (`snapshotBlock`): the
  * peer holds no block at or below it (Fabric's `bootstrapping_snapshot_info.last_block_in_snapshot`).
  */
 export async function peerChainInfo(layout: NetworkLayout, peer: NodeLayout, channel: string): Promise<{ height: number; currentBlockHash: string; snapshotBlock?: number }> {

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ConfigError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
 import { portListenable } from '../free-ports';
-import { snapshotChannelOf, startAddedPeer, type AddedPeerStart } from './add-peer-start';
+import { orgChannelsOf, snapshotChannelOf, startAddedPeer, type AddedPeerStart } from './add-peer-start';
+import { peerIdOf, withChannelPeers } from './channel-peers';
 import { openNetwork, type Progress } from './network-access';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { writeNodeConfigs } from './network-init';
@@ -33,6 +34,8 @@ export interface AddPeerOptions extends HsmKeyFlags {
   readonly port?: number;
   /** Start it, install the org's chaincode packages and join its channels (unless `--no-start`). */
   readonly start: boolean;
+  /** `--channel`: the channels of its org it joins (network.yaml lists it on them, and off the others); default every one. */
+  readonly channels?: readonly string[];
   /** `--snapshot`: join that snapshot's channel from it instead of the genesis block. */
   readonly snapshot?: string;
   /** How long to wait for a snapshot import, and for the peer to catch up on each channel. */
@@ -79,9 +82,13 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
   const peer = await portsFor(network.spec, { name, host }, options.port, portFree);
   assertCaKeysHere(network, org, ['ca', 'tlsca'], `adding a peer to ${org.name}`);
   const token = addedPeerToken(network, org, options);
-  const snapshot = options.snapshot === undefined ? undefined : { dir: path.resolve(options.snapshot), channel: await snapshotChannelOf(network, options.snapshot, org) };
+  const channels = chosenChannels(network, org, options.channels);
+  const snapshot = options.snapshot === undefined ? undefined : { dir: path.resolve(options.snapshot), channel: await snapshotChannelOf(network, options.snapshot, org, channels) };
 
-  const next: NetworkSpec = { ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, peers: [...o.peers, peer] } : o)) };
+  const id = peerIdOf(org, peer);
+  const listed: NetworkSpec = { ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, peers: [...o.peers, peer] } : o)) };
+  // A channel it is not to join lists the peers that are on it, so that `network up` leaves the new one off.
+  const next = orgChannelsOf(network, org).reduce((s, c) => withChannelPeers(s, c.name, channels.includes(c.name) ? { add: [id] } : { remove: [id] }), listed);
   const rendered = renderNetworkFile(next);
   const after = new NetworkLayout(network.dir, rendered.spec);
   const added = after.peers().find((p) => p.id === `${name}.${org.domain}`)!;
@@ -136,6 +143,23 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
   }
   const start = await startAddedPeer(network.dir, added.id, { ...(snapshot !== undefined && { snapshot }), timeoutMs: options.timeoutMs ?? 600_000 }, progress);
   return start === undefined ? { ...base, started: false } : { ...base, ...start, started: true };
+}
+
+/** `--channel` (each a channel of the org, else `UNKNOWN_CHANNEL` or `CHANNEL_NOT_OF_ORG`), or every channel of the org. */
+function chosenChannels(network: NetworkLayout, org: PeerOrgSpec, refs: readonly string[] | undefined): string[] {
+  const ofOrg = orgChannelsOf(network, org).map((c) => c.name);
+  if (refs === undefined || refs.length === 0) return ofOrg;
+  for (const ref of refs) {
+    network.forChannel(ref);
+    if (!ofOrg.includes(ref)) {
+      throw new ConfigError('CHANNEL_NOT_OF_ORG', `--channel ${ref}: ${org.name} is not a member of channel ${ref}, so its peers cannot join it (${org.name}'s channels: ${ofOrg.join(', ')})`, {
+        field: '--channel',
+        value: ref,
+        suggestions: [`add ${org.name} to it first: weft channel update ${network.dir} --channel ${ref} --add-org ${org.name}`, `or pick among ${ofOrg.join(', ')}`],
+      });
+    }
+  }
+  return ofOrg.filter((c) => refs.includes(c));
 }
 
 /** `--org` as a peer org; the orderer org is refused by name, since it has orderers, not peers. */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, WeftError } from '../../../core/errors';
 import { PAUSED_LEDGER } from '../../../core/peer/peer-error';
@@ -17,6 +18,7 @@ import { keyHere, keyNotHere, orgsWithKeysHere } from './org-keys';
 import { assertEd25519FitsCapabilities, capabilitiesOf, mspHasEd25519Root, type ChannelCapabilitiesChoice } from './channel-capabilities';
 import { CAPABILITY_LEVELS } from './channel-config-flags';
 import { waitFor } from './node-processes';
+import { channelWithPeers, memberOrgsOf, namedPeers, peersNamedForChannel, withChannelPeers } from './channel-peers';
 import { replaceFile } from '../../../core/node/durable-files';
 
 /** An org of the network as a channel's application org: its MSP, its first peer as its anchor peer. */
@@ -112,7 +114,7 @@ export function renderNetworkFile(spec: NetworkSpec): { text: string; spec: Netw
 
 /**
  * Joins every orderer (channel participation API) and every peer of the layout (pass
- * `forChannel(channel)`: the member orgs' peers) that has not joined `channel` yet, from its
+ * `forChannel(channel)`: the member orgs' peers on the channel) that has not joined `channel` yet, from its
  * genesis block file, and waits until each of those peers holds the block. `among` limits it to
  * those nodes (the ones `network up` runs on this machine).
  */
@@ -173,9 +175,11 @@ export interface CreateChannelResult {
  * (`otherChannels`), then joins every orderer and the peers of the member orgs whose keys are here;
  * its capabilities are the default channel's as network.yaml records them, but for the levels
  * `channel.capabilities` names (refused below V3_0 when an org's CA is Ed25519, before anything is written);
- * an org whose keys are elsewhere joins its own peers with `weft channel join` and the block. Acts
- * as the orderer org's Admin, so it needs that key. The network must be up. Run again after a
- * failed join, it joins the nodes still missing from the same block.
+ * an org whose keys are elsewhere joins its own peers with `weft channel join` and the block.
+ * `channel.peers` (peer ids, `--peer`) joins only those of the peers here, and network.yaml lists
+ * them as the channel's (with every peer of the member orgs whose keys are elsewhere). Acts as the
+ * orderer org's Admin, so it needs that key. The network must be up. Run again after a failed
+ * join, it joins the nodes still missing from the same block.
  */
 export async function createChannel(dir: string, requested: ChannelSpec, progress: Progress): Promise<CreateChannelResult> {
   const layout = openNetwork(dir);
@@ -199,32 +203,47 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   }
   assertOrdererAdminHere(layout);
   const file = layout.genesisBlockFileOf(channel.name);
+  const members = memberOrgsOf(layout.spec, parsed.data);
+  const here = orgsWithKeysHere(layout);
   if (known === undefined) {
-    const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, parsed.data] });
+    const { peers: refs, ...unlisted } = parsed.data;
+    const listed = refs === undefined ? unlisted : channelWithPeers(layout.spec, unlisted, peersNamedForChannel(channel.name, members, here, refs));
+    const next = renderNetworkFile({ ...layout.spec, otherChannels: [...layout.spec.otherChannels, listed] });
     const chosen = capabilitiesOf(capabilities).channel;
     const chosenBy =
       requested.capabilities !== undefined
         ? { field: '--capabilities', said: `--capabilities channel=${chosen}` }
         : { field: 'channel.capabilities', said: `the default channel's capabilities in ${NETWORK_FILE} (channel=${chosen}), which a new channel takes but for the levels --capabilities names` };
-    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, next.spec).forChannel(channel.name), parsed.data, chosenBy);
+    const genesis = channelGenesisBlock(new NetworkLayout(layout.dir, next.spec).forChannel(channel.name), listed, chosenBy);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, genesis);
     replaceNetworkFile(layout.dir, next.text);
     progress(`channel ${channel.name}: genesis block written, listed in ${NETWORK_FILE}`);
   } else {
     progress(`channel ${channel.name} is already listed in ${NETWORK_FILE}: joining the nodes that lack it`);
+    if (parsed.data.peers !== undefined) recordPeersJoining(layout, channel.name, namedPeers(members.filter((o) => here.includes(o)), parsed.data.peers, '--peer', `the peers here of channel ${channel.name}`), progress);
   }
   const updated = openNetwork(dir).forChannel(channel.name);
-  const here = orgsWithKeysHere(updated);
-  const nodes = [...updated.orderers(), ...here.flatMap((org) => updated.peersOf(org))];
+  const nodes = [...updated.orderers(), ...orgsWithKeysHere(updated).flatMap((org) => updated.peersOf(org))];
   try {
     await joinEveryNode(updated, channel.name, progress, new Set(nodes.map((n) => n.id)));
   } catch (err) {
     throw notJoinedYet(err, updated, channel.name);
   }
-  const waitingFor = updated.spec.orgs.filter((org) => !here.includes(org)).map((org) => org.mspId);
+  const waitingFor = updated.spec.orgs.filter((org) => !here.some((h) => h.name === org.name)).map((org) => org.mspId);
   if (waitingFor.length > 0) progress(`${waitingFor.join(', ')} join their peers on their hosts: copy ${file} there and run weft channel join <dir> <that file>`);
   return { channel: channel.name, genesisBlock: file, nodes: nodes.map((n) => n.id), waitingFor };
+}
+
+/**
+ * Puts `ids` on channel `name` in network.yaml (its `peers`, where it lists some), so that `weft
+ * network up` keeps them joined: a peer joined by `--peer` is on the channel from then on.
+ */
+export function recordPeersJoining(layout: NetworkLayout, name: string, ids: readonly string[], progress: Progress): void {
+  const next = withChannelPeers(layout.networkSpec, name, { add: ids });
+  if (isDeepStrictEqual(next, layout.networkSpec)) return;
+  replaceNetworkFile(layout.dir, renderNetworkFile(next).text);
+  progress(`${NETWORK_FILE}: ${ids.join(', ')} listed on channel ${name}`);
 }
 
 /**

@@ -5,6 +5,7 @@ import { OrdererAdminClient } from '../client/orderer-admin';
 import { channelCapabilitiesStatus, type ChannelCapabilitiesStatus } from './channel-capabilities-status';
 import { caExpiries, type CaExpiry, type CertificateExpiry, nodeCertificateFiles, soonestExpiry, userCertificateFiles } from './certificate-expiry-report';
 import { openNetwork, peerChainInfo, type Progress } from './network-access';
+import { channelsOfPeer } from './channel-peers';
 import { joinEveryNode } from './network-channels';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { assertNoDrift } from './node-drift';
@@ -186,7 +187,7 @@ export interface NodeStatus {
   readonly healthy: boolean;
   /** Ledger height on the channel; undefined when the node is down or has not joined. */
   readonly height?: number;
-  /** A peer that joined the channel from a snapshot: the snapshot's last block (it holds only the blocks after it). */
+  /** A peer whose ledger starts after a snapshot (joined from it, or pruned to it): the snapshot's last block (it holds only the blocks after it). */
   readonly snapshotBlock?: number;
   /** The soonest expiry of its enrollment and TLS certificates; absent when this directory holds neither. */
   readonly certificate?: CertificateExpiry;
@@ -194,6 +195,8 @@ export interface NodeStatus {
   readonly pausedChannels?: string[];
   /** A node run from here: the bytes under its data directory (ledgers, snapshots, packages); absent before it first ran. */
   readonly dataBytes?: number;
+  /** A peer: the channels network.yaml puts it on (each channel's `peers`, else every peer of its member orgs). */
+  readonly channels?: string[];
 }
 
 /** A user that can sign from this directory. */
@@ -307,10 +310,13 @@ function withCertificate(certificate: CertificateExpiry | undefined): { certific
 export async function networkStatus(dir: string, channel?: string): Promise<NetworkStatus> {
   const whole = openNetwork(dir);
   const layout = whole.forChannel(channel);
-  const local = await hostsHere(layout);
+  const local = await hostsHere(whole);
   const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
-  const peers = await Promise.all(layout.peers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
-  const capabilities = await channelCapabilitiesStatus(layout, new Set(peers.filter((p) => p.running).map((p) => p.id)));
+  // Every peer of the channel's member orgs, those network.yaml keeps off it too (without a height there).
+  const peerNodes = layout.spec.orgs.flatMap((org) => whole.peersOf(whole.spec.orgs.find((o) => o.name === org.name)!));
+  const peers = await Promise.all(peerNodes.map(async (n) => ({ ...(await nodeStatus(layout, n, local.get(n.host)!)), channels: channelsOfPeer(whole.spec, n.id) })));
+  const onChannel = new Set(layout.peers().map((p) => p.id));
+  const capabilities = await channelCapabilitiesStatus(layout, new Set(peers.filter((p) => p.running && onChannel.has(p.id)).map((p) => p.id)));
   return {
     dir: layout.dir,
     channel: layout.spec.channel.name,

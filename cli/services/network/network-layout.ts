@@ -63,6 +63,17 @@ export function orgNamed(org: { readonly name: string; readonly mspId: string; r
 }
 
 /**
+ * The org with only its peers that `channel.peers` lists (every one when it lists none); the same
+ * object when nothing is left out. network.yaml's check leaves each member org one at least.
+ */
+function peersOnChannel(org: PeerOrgSpec, channel: ChannelSpec): PeerOrgSpec {
+  const listed = channel.peers;
+  if (listed === undefined) return org;
+  const peers = org.peers.filter((p) => listed.includes(`${p.name}.${org.domain}`));
+  return peers.length === org.peers.length ? org : { ...org, peers };
+}
+
+/**
  * Where everything of a network lives under its directory. Pure path arithmetic: the layout is a
  * function of network.yaml, so every command finds the same files without a second index.
  */
@@ -99,27 +110,31 @@ export class NetworkLayout {
   /**
    * The same network seen from `channel` (the default channel when undefined): commands that act on
    * one channel read `spec.channel` and get this one, and `spec.orgs` holds only its member orgs,
-   * so their peers and users are all the layout lists. Throws `UNKNOWN_CHANNEL` for a channel
+   * each with only its peers on the channel (its `peers`, when it lists them), so their peers and
+   * users are all the layout lists. Throws `UNKNOWN_CHANNEL` for a channel
    * network.yaml does not list.
    */
   forChannel(channel: string | undefined): NetworkLayout {
-    if (channel === undefined || channel === this.spec.channel.name) return this;
-    const chosen = this.spec.otherChannels.find((c) => c.name === channel);
+    const name = channel ?? this.spec.channel.name;
+    const same = name === this.spec.channel.name;
+    // The whole network's layout already is its default channel's, unless that channel names its peers.
+    if (same && (this.spec !== this.networkSpec || this.spec.channel.peers === undefined)) return this;
+    const chosen = same ? this.spec.channel : this.spec.otherChannels.find((c) => c.name === name);
     if (chosen === undefined) {
       const known = this.channels().map((c) => c.name);
       // A near spelling is far likelier a typo than a channel to create: offer it first.
-      const near = nearNames(channel, known);
-      throw new WeftError('UNKNOWN_CHANNEL', `channel ${channel} is not a channel of this network (it has: ${known.join(', ')})`, {
-        channel,
+      const near = nearNames(name, known);
+      throw new WeftError('UNKNOWN_CHANNEL', `channel ${name} is not a channel of this network (it has: ${known.join(', ')})`, {
+        channel: name,
         known,
         suggestions:
           near.length > 0
-            ? [`did you mean ${near.map((n) => `--channel ${n}`).join(' or ')}?`, `or create it with: weft channel create ${this.dir} ${channel}`]
-            : [`create it with: weft channel create ${this.dir} ${channel}`, `or pick one of: ${known.join(', ')}`],
+            ? [`did you mean ${near.map((n) => `--channel ${n}`).join(' or ')}?`, `or create it with: weft channel create ${this.dir} ${name}`]
+            : [`create it with: weft channel create ${this.dir} ${name}`, `or pick one of: ${known.join(', ')}`],
       });
     }
     const members = chosen.orgs === undefined ? this.networkSpec.orgs : this.networkSpec.orgs.filter((o) => chosen.orgs!.includes(o.name));
-    const spec = { ...this.networkSpec, orgs: members, channel: chosen, otherChannels: this.channels().filter((c) => c !== chosen) };
+    const spec = { ...this.networkSpec, orgs: members.map((org) => peersOnChannel(org, chosen)), channel: chosen, otherChannels: this.channels().filter((c) => c !== chosen) };
     return new NetworkLayout(this.dir, spec, this.networkSpec);
   }
 

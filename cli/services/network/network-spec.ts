@@ -8,6 +8,7 @@ import { LogSpecText } from '../../../core/node/config';
 import { formatZodIssues } from '../../../core/node/zod-issues';
 import { parseGoDuration } from '../../../core/protocol/go-duration';
 import { keystoreHasKey, nodeSignsInToken } from '../client/cli-token';
+import { nearNames } from '../near-names';
 import { ChannelCapabilitiesSpec } from './channel-capabilities';
 import { isLoopbackHost, NodeHost } from './node-hosts';
 
@@ -97,6 +98,13 @@ export const ChannelSpec = z
     preferredMaxBytes: z.number().int().positive().max(0xffffffff).optional(),
     /** Member orgs by name (`otherChannels` only; default every org): only their peers join. */
     orgs: z.array(z.string()).min(1, 'a channel needs at least one org').optional(),
+    /**
+     * The member orgs' peers on the channel, by id (`peer1.org1.example.com`), when not all of them
+     * (Fabric's operator joins each peer on its own: a busy channel on its own peers, an audit peer
+     * on one channel): only they join, and the CLI picks its gateway among them. Every member org
+     * keeps at least one. Absent: every peer of the member orgs.
+     */
+    peers: z.array(z.string()).min(1, 'a channel needs at least one peer; leave peers out for every peer of its orgs').optional(),
     /**
      * The capabilities the channel requires, by level, where not Weft's defaults (channel V3_0,
      * orderer V2_0, application V2_5): lower for a channel Fabric 2.x nodes join. The genesis block
@@ -192,6 +200,8 @@ export const NetworkSpec = z
         if (!orgNames.has(o)) ctx.addIssue({ code: 'custom', path: ['otherChannels', i, 'orgs'], message: `no org named ${o} (orgs: ${[...orgNames].join(', ')})` });
       }
     });
+    checkChannelPeers(spec, spec.channel, ['channel'], ctx);
+    spec.otherChannels.forEach((c, i) => checkChannelPeers(spec, c, ['otherChannels', i], ctx));
     // Ports belong to a machine: nodes on different hosts may listen on the same port (7051 on each of Fabric's hosts).
     const seen = new Map<string, string>();
     const claim = (host: string, p: number, who: string, where: (string | number)[]) => {
@@ -233,6 +243,44 @@ export const NetworkSpec = z
     });
   });
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
+
+/**
+ * A channel's `peers` must name peers of its member orgs, each once, and leave every member org at
+ * least one: commands acting on the channel for an org (approve, its gateway) go through its peers there.
+ */
+function checkChannelPeers(spec: Pick<NetworkSpec, 'orgs'>, channel: ChannelSpec, where: (string | number)[], ctx: z.RefinementCtx): void {
+  if (channel.peers === undefined) return;
+  const field = [...where, 'peers'];
+  const orgOfPeer = new Map<string, PeerOrgSpec>(spec.orgs.flatMap((org) => org.peers.map((p) => [`${p.name}.${org.domain}`, org] as const)));
+  const members = channel.orgs === undefined ? spec.orgs : spec.orgs.filter((o) => channel.orgs!.includes(o.name));
+  const seen = new Set<string>();
+  channel.peers.forEach((id, k) => {
+    if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [...field, k], message: `peer ${id} is listed twice on channel ${channel.name}` });
+    seen.add(id);
+    const org = orgOfPeer.get(id);
+    if (org === undefined) {
+      const near = nearNames(id, [...orgOfPeer.keys()]);
+      const hint = near.length > 0 ? `did you mean ${near.join(' or ')}?` : `the network's peers: ${[...orgOfPeer.keys()].join(', ')}`;
+      ctx.addIssue({ code: 'custom', path: [...field, k], message: `no peer ${id} in orgs (a peer id is <name>.<org domain>; ${hint}); add a peer with weft network add-peer` });
+    } else if (!members.includes(org)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...field, k],
+        message: `${id} is a peer of ${org.name}, which is not a member of channel ${channel.name} (members: ${members.map((o) => o.name).join(', ')}): remove it, or add ${org.name} to the channel first (weft channel update --add-org ${org.name})`,
+      });
+    }
+  });
+  for (const org of members) {
+    const ids = org.peers.map((p) => `${p.name}.${org.domain}`);
+    if (!ids.some((id) => seen.has(id))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: field,
+        message: `lists no peer of ${org.name}, a member of channel ${channel.name}: list at least one of ${ids.join(', ')}, or leave peers out for every peer of the member orgs`,
+      });
+    }
+  }
+}
 
 /**
  * The machine a node host stands for, as port clashes are counted: host names compare

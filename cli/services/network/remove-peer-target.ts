@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import { ConfigError, WeftError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { NETWORK_FILE, type PeerOrgSpec } from './network-spec';
+import { NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
 import { BACKUPS_DIR } from './node-revocation';
 import { mspOrgOf, orgMspStates, type MspOrg, type OrgMspState } from './org-msp-channels';
+import { channelPeerIds, peerIdOf } from './channel-peers';
 
 /** The peer `weft network remove-peer` retires, its org, and the network as it is to be without it. */
 export interface RemovalTarget {
@@ -54,7 +55,23 @@ export function removalTarget(network: NetworkLayout, ref: string, orgRef: strin
       ],
     });
   }
-  const nextSpec = { ...network.spec, orgs: network.spec.orgs.map((o) => (o === org ? { ...o, peers: o.peers.filter((p) => p !== spec) } : o)) };
+  const lastOn = network.channels().filter((c) => {
+    const on = channelPeerIds(network.spec, c);
+    return on.includes(id) && !org.peers.some((p) => p !== spec && on.includes(peerIdOf(org, p)));
+  });
+  if (lastOn.length > 0) {
+    const names = lastOn.map((c) => c.name);
+    throw new ConfigError('LAST_PEER_ON_CHANNEL', `--peer ${ref}: ${id} is ${org.name}'s only peer on ${names.join(', ')} in ${NETWORK_FILE}, whose peers each member org keeps one of. Nothing was changed`, {
+      field: '--peer',
+      value: ref,
+      suggestions: [
+        `join another peer of ${org.name} to it first: weft channel join ${network.dir} ${network.genesisBlockFileOf(names[0]!)} --peer <id>`,
+        `or take ${org.name} out of the channel: weft channel update ${network.dir} --channel ${names[0]} --remove-org ${org.name}`,
+      ],
+    });
+  }
+  const unlisted = (c: ChannelSpec): ChannelSpec => (c.peers === undefined ? c : { ...c, peers: c.peers.filter((p) => p !== id) });
+  const nextSpec = { ...network.spec, channel: unlisted(network.spec.channel), otherChannels: network.spec.otherChannels.map(unlisted), orgs: network.spec.orgs.map((o) => (o === org ? { ...o, peers: o.peers.filter((p) => p !== spec) } : o)) };
   const after = new NetworkLayout(network.dir, nextSpec);
   const afterOrg = nextSpec.orgs.find((o) => o.name === org.name)!;
   return { org, peer: network.peersOf(org).find((p) => p.id === id)!, name: spec.name, after, mspOrg: mspOrgOf(after, afterOrg) };

@@ -5,7 +5,9 @@ import { verifySnapshotFiles } from '../../../core/ledger/snapshot-metadata';
 import { toHex } from '../../../core/protocol/bytes';
 import { withPeerClient } from '../client/peer-client';
 import { channelPeer, openNetwork, peerAdmin, peerChainInfo, peerChannels, type Progress } from '../network/network-access';
-import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import { NetworkLayout, type NodeLayout } from '../network/network-layout';
+import { memberOrgsOf, namedPeers, withChannelPeers } from '../network/channel-peers';
+import { recordPeersJoining } from '../network/network-channels';
 import { isThisMachine } from '../network/node-hosts';
 import { orgsWithKeysHere } from '../network/org-keys';
 
@@ -40,7 +42,11 @@ export async function joinFromSnapshot(dir: string, snapshotDir: string, options
   const channel = meta.channelName;
   const snapshotHash = toHex(meta.snapshotHash);
   progress(`snapshot ${local}: channel ${channel}, block ${meta.lastBlockNumber}, snapshot_hash ${snapshotHash}: files match`);
-  const layout = openNetwork(dir).forChannel(channel);
+  const whole = openNetwork(dir);
+  const listed = whole.channels().find((c) => c.name === channel);
+  // A named peer network.yaml does not put on the channel yet joins it all the same, and is listed once it has.
+  const adding = listed === undefined ? [] : namedPeers(memberOrgsOf(whole.spec, listed), options.peers ?? [], '--peer', `channel ${channel}'s member orgs`);
+  const layout = new NetworkLayout(whole.dir, adding.length === 0 ? whole.spec : withChannelPeers(whole.spec, channel, { add: adding })).forChannel(channel);
   const named = options.peers !== undefined && options.peers.length > 0 ? options.peers.map((id) => channelPeer(layout, id)) : undefined;
   // Where each named peer reads the snapshot is settled before any peer is asked anything.
   if (named !== undefined) for (const peer of named) await snapshotPathFor(peer, local, options.peerPath);
@@ -56,6 +62,7 @@ export async function joinFromSnapshot(dir: string, snapshotDir: string, options
     progress(`${peer.id} joined ${channel} at height ${height}; it pulls the blocks after ${meta.lastBlockNumber} from the orderer`);
     nodes.push({ id: peer.id, height });
   }
+  if (named !== undefined) recordPeersJoining(whole, channel, named.map((p) => p.id), progress);
   return { channel, snapshotBlock: meta.lastBlockNumber, snapshotHash, nodes };
 }
 

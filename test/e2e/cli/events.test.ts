@@ -73,7 +73,8 @@ const lines = <T>(stdout: string): T[] =>
  * `weft chaincode events` and `weft block events` on one network of real processes (one org, two
  * peers, the kv-events chaincode): events printed as they commit, `--count`, JSON Lines, a
  * checkpoint file resumed by a second run, a peer restarted under a running watch, filtered blocks
- * with a valid and an MVCC-conflicting transaction, Ctrl-C.
+ * with a valid and an MVCC-conflicting transaction, Ctrl-C. Last, on the same network, peers kept
+ * on some channels only (network.yaml's channel `peers`): channel create --peer, peer unjoin, up.
  */
 describe('weft chaincode events / block events (real processes)', () => {
   let tmp: string;
@@ -219,4 +220,35 @@ describe('weft chaincode events / block events (real processes)', () => {
     expect(events.message).toContain(beyond);
     expect(events.message).toContain('stopped: 0 events (--timeout 2s elapsed)');
   }, 30_000);
+
+  // Last: it takes peer1 off mychannel, which the tests above watch through.
+  it("keeps each peer on the channels network.yaml puts it on: peer1 on a second channel only, across down and up; the CLI's gateway is always a peer of the channel", async () => {
+    const PEER0 = 'peer0.org1.example.com';
+    const created = json(await runCli(['channel', 'create', net, 'busy', '--peer', PEER1, '--json']));
+    expect(created.nodes).toEqual(['orderer.example.com', PEER1]);
+    json(await runCli(['chaincode', 'deploy', net, KV, '--name', 'kv', '--channel', 'busy', '--json']));
+    // Fabric's `peer node unjoin`, recorded: network up must not join peer1 to mychannel again.
+    json(await runCli(['network', 'down', net, '--node', PEER1, '--json']));
+    const unjoined = json(await runCli(['peer', 'unjoin', '--config', path.join(net, 'nodes', PEER1, 'peer.yaml'), '--channel', 'mychannel', '--json']));
+    expect(unjoined).toMatchObject({ channels: ['busy'], networkFileUpdated: true });
+    json(await runCli(['network', 'down', net, '--grace', '5', '--json']));
+    json(await runCli(['network', 'up', net, '--json']));
+    const listed = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { id: string; channels: string[]; listed?: string[] }[] };
+    expect(listed.nodes.filter((n) => n.id.startsWith('peer'))).toEqual([
+      { id: PEER0, kind: 'peer', channels: ['mychannel'], listed: ['mychannel'] },
+      { id: PEER1, kind: 'peer', channels: ['busy'], listed: ['busy'] },
+    ]);
+    const status = json(await runCli(['network', 'status', net, '--channel', 'busy', '--json'])) as { peers: { id: string; height?: number; channels: string[] }[] };
+    expect(status.peers.map((p) => [p.id, p.channels, p.height !== undefined])).toEqual([
+      [PEER0, ['mychannel'], false],
+      [PEER1, ['busy'], true],
+    ]);
+    // Each channel's invoke and query go through the org's peer on it: peer0 is Org1's first peer, but not on busy.
+    json(await runCli(['chaincode', 'invoke', net, '--name', 'kv', 'Put', 'where', 'mychannel', '--json']));
+    json(await runCli(['chaincode', 'invoke', net, '--channel', 'busy', '--name', 'kv', 'Put', 'where', 'busy', '--json']));
+    expect(json(await runCli(['chaincode', 'query', net, '--name', 'kv', 'Get', 'where', '--json'])).result).toBe('mychannel');
+    expect(json(await runCli(['chaincode', 'query', net, '--channel', 'busy', '--name', 'kv', 'Get', 'where', '--json'])).result).toBe('busy');
+    const refused = errorOf(await runCli(['chaincode', 'query', net, '--channel', 'busy', '--peer', PEER0, '--name', 'kv', 'Get', 'where', '--json']));
+    expect(refused).toMatchObject({ code: 'UNKNOWN_PEER', message: expect.stringContaining(`${PEER0} is not on channel busy`) });
+  }, 180_000);
 });

@@ -100,7 +100,7 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     expect(info.config.applicationOrgs).toContainEqual(expect.objectContaining({ mspId: 'Org3MSP', anchorPeers: [address] }));
 
     const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { id: string; channels: string[] }[] };
-    expect(list.nodes).toContainEqual({ id: 'peer0.org3.example.com', kind: 'peer', channels: ['mychannel'] });
+    expect(list.nodes).toContainEqual({ id: 'peer0.org3.example.com', kind: 'peer', channels: ['mychannel'], listed: ['mychannel'] });
     expect((await peers()).find((p) => p.id === 'peer0.org3.example.com')).toMatchObject({ mspId: 'Org3MSP', running: true, healthy: true, height: 2 });
     // The other nodes' configs were not touched: the peers reach Org3 through the channel config,
     // and (mutual TLS) they and the orderer take its TLS clients because the channel config names its CA.
@@ -202,7 +202,7 @@ describe('weft network add-org (2 orgs + 1, mutual TLS, real processes)', () => 
     fs.rmdirSync(logSpot);
     json(await runCli(['network', 'up', net, '--json']));
     const list = json(await runCli(['channel', 'list', net, '--json'])) as { nodes: { id: string; channels: string[] }[] };
-    expect(list.nodes).toContainEqual({ id: 'peer0.org5.example.com', kind: 'peer', channels: ['mychannel'] });
+    expect(list.nodes).toContainEqual({ id: 'peer0.org5.example.com', kind: 'peer', channels: ['mychannel'], listed: ['mychannel'] });
     expect((await peers()).find((p) => p.id === 'peer0.org5.example.com')).toMatchObject({ running: true, healthy: true });
   }, 120_000);
 

@@ -135,7 +135,7 @@ describe('weft network export: one directory per org (real processes)', () => {
     expect(info.height).toBeGreaterThanOrEqual(5); // genesis, two approvals, the commit, CreateAsset
     expect(info.configBlock).toBe(0);
     const list = json(await runCli(['channel', 'list', org2, '--json'])) as { nodes: unknown[] };
-    expect(list.nodes).toEqual([{ id: 'peer0.org2.example.com', kind: 'peer', channels: ['mychannel'] }]);
+    expect(list.nodes).toEqual([{ id: 'peer0.org2.example.com', kind: 'peer', channels: ['mychannel'], listed: ['mychannel'] }]);
 
     expect(errorOf(await runCli(['chaincode', 'invoke', org2, '--name', 'basic', '--org', 'Org1', 'CreateAsset', 'a2', 'blue', '1', 'Ann', '1', '--json']))).toMatchObject({
       code: 'KEY_NOT_HERE',
