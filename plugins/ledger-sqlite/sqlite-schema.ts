@@ -85,7 +85,9 @@ ${PVT_KEYS_DDL}
 /**
  * The state file: world state and declared indexes. Keys are TEXT compared with BINARY collation,
  * i.e. UTF-8 byte order, Fabric's key order. `j` exposes values that are JSON objects to rich
- * queries and expression indexes; VIRTUAL, so it costs nothing unless an index or a query reads it.
+ * queries and expression indexes; VIRTUAL, so it takes no space, but SQLite computes every
+ * generated column, stored or not, of each row an INSERT or UPDATE writes (an upsert of an existing
+ * key: twice), so every write of a value pays its `json_valid` (see `SqliteStateStore.apply`).
  */
 const STATE_DDL = `
 CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
