@@ -20,6 +20,7 @@ import { rangeConformance } from './conformance-ranges';
 import { simulatorConformance } from './conformance-simulator';
 import { snapshotConformance } from './conformance-snapshots';
 import { snapshotPvtConformance } from './conformance-snapshot-pvt';
+import { writeMetadataConformance } from './conformance-write-metadata';
 import type { ProviderFactory } from './conformance-fixture';
 
 export type { ProviderFactory };
@@ -27,6 +28,7 @@ export type { ProviderFactory };
 export function ledgerConformance(name: string, makeProvider: ProviderFactory): void {
   describe(`ledger conformance: ${name}`, () => {
     simulatorConformance(makeProvider);
+    writeMetadataConformance(makeProvider);
     blockConformance(makeProvider);
     queryConformance(makeProvider);
     rangeConformance(makeProvider);

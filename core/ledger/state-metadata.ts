@@ -1,5 +1,6 @@
 import { KVMetadataEntry, KVMetadataWrite } from '@hyperledger/fabric-protos/lib/ledger/rwset/kvrwset/kv_rwset_pb';
 import { LedgerError } from '../errors';
+import type { VersionedStateStore } from './versioned-state-store';
 
 /**
  * Key-level metadata (e.g. `VALIDATION_PARAMETER`, a key-level endorsement policy) as stored beside
@@ -31,4 +32,14 @@ export function decodeStateMetadata(bytes: Uint8Array | undefined): Record<strin
   const out: Record<string, Uint8Array> = {};
   for (const e of msg.getEntriesList()) out[e.getName()] = e.getValue_asU8();
   return out;
+}
+
+/**
+ * A key's committed metadata (Fabric's `GetStateMetadata`), without reading the key when the store
+ * knows its namespace holds none, as Fabric's `metadataHint` spares it: for a chaincode that never
+ * sets key-level metadata, one state read per written key at endorsement and again at validation.
+ */
+export function committedMetadata(state: Pick<VersionedStateStore, 'get' | 'namespaceHasMetadata'>, namespace: string, key: string): Uint8Array | undefined {
+  if (state.namespaceHasMetadata?.(namespace) === false) return undefined;
+  return state.get(namespace, key)?.metadata;
 }

@@ -5,7 +5,7 @@ import type { LedgerOptions } from './ledger-options';
 import { hashedKey, hashedNamespace, validateCollection } from './private-data';
 import { publicNamespace, QueryExecutorImpl } from './query-executor-impl';
 import { RwSetBuilder } from './rwset-builder';
-import { decodeStateMetadata } from './state-metadata';
+import { committedMetadata, decodeStateMetadata } from './state-metadata';
 import type { SimulationFootprint, TxSimulator } from './tx-simulator';
 import type { VersionedStateStore } from './versioned-state-store';
 
@@ -88,8 +88,8 @@ export class TxSimulatorImpl extends QueryExecutorImpl implements TxSimulator {
       },
       get writes() {
         writes ??= builder.writtenKeys().map(({ namespace, collection, key }) => {
-          const stored = collection === '' ? state.get(namespace, key) : state.get(hashedNamespace(namespace, collection), hashedKey(key));
-          return { namespace, collection, key, metadata: decodeStateMetadata(stored?.metadata) };
+          const committed = collection === '' ? committedMetadata(state, namespace, key) : committedMetadata(state, hashedNamespace(namespace, collection), hashedKey(key));
+          return { namespace, collection, key, metadata: decodeStateMetadata(committed) };
         });
         return writes;
       },

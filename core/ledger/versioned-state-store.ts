@@ -65,6 +65,14 @@ export interface VersionedStateStore {
   /** The committed value of a key, or undefined when absent. */
   get(namespace: string, key: string): VersionedValue | undefined;
   /**
+   * Fabric's `metadataHint`: false only when no committed key of `namespace` (a hashed namespace
+   * too) has metadata, so that its keys' metadata is known to be none without a {@link get}; true
+   * when one may have (it may stay true after that metadata is gone). Called through
+   * `committedMetadata` for every key a transaction writes, at endorsement and at validation:
+   * keep it an in-memory answer. Optional: without it every such key is read.
+   */
+  namespaceHasMetadata?(namespace: string): boolean;
+  /**
    * Keys in [startKey, endKey) in UTF-8 byte order (endKey '' = unbounded), at most `limit` rows.
    * Returns a materialized page, never an open cursor: chaincode interleaves other reads with
    * iteration, and an open cursor would block the connection.

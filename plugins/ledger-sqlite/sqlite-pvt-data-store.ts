@@ -27,6 +27,13 @@ export class SqlitePvtDataStore {
   private readonly deleteKey: Database.Statement;
   private readonly dropKeptKeys: Database.Statement;
   private readonly dropKept: Database.Statement;
+  /**
+   * No row has a block number at or above this one (a write rolled back may leave it higher than
+   * needed). Rows at or above the height are only those a rollback kept: once commits are past
+   * them, a commit neither looks for nor drops kept rows, and the ledger's read of what was kept for
+   * the block it commits costs no query.
+   */
+  private end: number;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO pvt_data (block_num, tx_num, ns, coll, rwset, expiring_block) VALUES (?, ?, ?, ?, ?, ?)');
@@ -46,6 +53,9 @@ export class SqlitePvtDataStore {
     this.deleteKey = db.prepare('DELETE FROM pvt_keys WHERE ns = ? AND coll = ? AND key_hash = ? AND block_num = ? AND tx_num = ?');
     this.dropKeptKeys = db.prepare('DELETE FROM pvt_keys WHERE block_num = ?');
     this.dropKept = db.prepare('DELETE FROM pvt_data WHERE block_num = ?');
+    // The primary key starts with block_num: one descent.
+    const highest = db.prepare('SELECT MAX(block_num) FROM pvt_data').pluck().get() as number | null;
+    this.end = highest === null ? 0 : highest + 1;
   }
 
   /**
@@ -55,8 +65,11 @@ export class SqlitePvtDataStore {
    */
   append(blockNum: number, data: readonly AppliedPvtCollection[] | undefined, purges: readonly PvtPurge[] | undefined): void {
     // Rows kept from before a rollback: the commit took what it could use of them into `data`.
-    this.dropKeptKeys.run(blockNum);
-    this.dropKept.run(blockNum);
+    if (blockNum < this.end) {
+      this.dropKeptKeys.run(blockNum);
+      this.dropKept.run(blockNum);
+    }
+    if (data !== undefined && data.length > 0) this.end = Math.max(this.end, blockNum + 1);
     for (const c of data ?? []) {
       this.insert.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
       for (const h of c.keyHashes) this.insertKey.run(c.namespace, c.collection, h, blockNum, c.txNum);
@@ -68,6 +81,7 @@ export class SqlitePvtDataStore {
 
   /** Inside the caller's transaction: keeps a collection with an already committed block (reconciliation), in place of any stored for the same transaction. */
   store(blockNum: number, c: AppliedPvtCollection): void {
+    this.end = Math.max(this.end, blockNum + 1);
     this.deleteRowKeys.run(blockNum, c.txNum, c.namespace, c.collection);
     this.replace.run(blockNum, c.txNum, c.namespace, c.collection, toBuffer(c.rwset), c.expiringBlock);
     for (const h of c.keyHashes) this.insertKey.run(c.namespace, c.collection, h, blockNum, c.txNum);
@@ -91,6 +105,7 @@ export class SqlitePvtDataStore {
   }
 
   get(blockNum: number): StoredPvtCollection[] {
+    if (blockNum >= this.end) return [];
     try {
       return (this.byBlock.all(blockNum) as [number, string, string, Buffer, number][]).map(([txNum, namespace, collection, rwset, expiringBlock]) => ({
         txNum,

@@ -83,6 +83,14 @@ ${PVT_KEYS_DDL}
 `;
 
 /**
+ * The namespaces (hashed ones too) whose keys have metadata, in one descent: Fabric's
+ * `metadataHint` (`SqliteStateStore.namespaceHasMetadata`). Partial, so a key without metadata
+ * costs a write nothing. Created in files of earlier builds at open; an earlier build opening a
+ * file that has it keeps it up to date, as SQLite maintains every index of a table it writes.
+ */
+const STATE_METADATA_NS_DDL = `CREATE INDEX IF NOT EXISTS state_metadata_ns ON state (ns) WHERE metadata IS NOT NULL;`;
+
+/**
  * The state file: world state and declared indexes. Keys are TEXT compared with BINARY collation,
  * i.e. UTF-8 byte order, Fabric's key order. `j` exposes values that are JSON objects to rich
  * queries and expression indexes; VIRTUAL, so it takes no space, but SQLite computes every
@@ -111,6 +119,7 @@ CREATE TABLE declared_indexes (
   definition TEXT NOT NULL,
   PRIMARY KEY (ns, ddoc, name)
 ) WITHOUT ROWID;
+${STATE_METADATA_NS_DDL}
 `;
 
 const LAYOUT: Record<LedgerFileKind, { ddl: string; savepoint: string }> = {
@@ -149,6 +158,7 @@ export function initSchema(db: Database.Database, file: string, channelId: strin
   if (holds !== channelId) throw corrupt(file, `it holds channel ${JSON.stringify(holds)}, expected ${JSON.stringify(channelId)}`);
   const is = meta.get('kind');
   if (is !== kind) throw corrupt(file, `it is a ${JSON.stringify(is)} database, expected the channel's ${kind} database`);
+  if (kind === 'state') db.exec(STATE_METADATA_NS_DDL);
   if (version < SCHEMA_VERSION) {
     db.transaction(() => {
       if (kind === 'blocks') {

@@ -103,6 +103,9 @@ export class SqliteStateStore implements VersionedStateStore {
   private readonly putWithMeta: Database.Statement;
   private readonly delStmt: Database.Statement;
   private readonly savepointStmt: Database.Statement;
+  private readonly metadataInNamespace: Database.Statement;
+  /** Per namespace asked about: whether a key may have metadata (see {@link namespaceHasMetadata}). */
+  private readonly metadataNamespaces = new Map<string, boolean>();
   private readonly queries = new Map<string, Database.Statement>();
   /** The length of the SQL of {@link queries}. */
   private cachedBytes = 0;
@@ -129,6 +132,8 @@ export class SqliteStateStore implements VersionedStateStore {
     this.putWithMeta = db.prepare('INSERT OR REPLACE INTO state (ns, key, value, block_num, tx_num, metadata) VALUES (?, ?, ?, ?, ?, ?)');
     this.delStmt = db.prepare('DELETE FROM state WHERE ns = ? AND key = ?');
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
+    // INDEXED BY: a file without the index fails here rather than scan a namespace per question.
+    this.metadataInNamespace = db.prepare('SELECT 1 FROM state INDEXED BY state_metadata_ns WHERE ns = ? AND metadata IS NOT NULL LIMIT 1').pluck();
     const declared = db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as DeclaredRow[];
     if (!this.rebuildIndexesOnNewFormat(declared)) {
       for (const d of declared) this.remember(d.ns, d.sql_name, definitionOf(d));
@@ -211,9 +216,28 @@ export class SqliteStateStore implements VersionedStateStore {
     return r === undefined ? undefined : toKV(r);
   }
 
+  /**
+   * Asks the partial index `state_metadata_ns` once per namespace (one descent), then answers from
+   * memory: {@link apply} marks a namespace as it writes metadata into it. A namespace whose
+   * metadata is all gone stays marked until the store is opened again, as Fabric's hint stays set.
+   */
+  namespaceHasMetadata(namespace: string): boolean {
+    let has = this.metadataNamespaces.get(namespace);
+    if (has !== undefined) return has;
+    try {
+      has = this.metadataInNamespace.get(namespace) !== undefined;
+    } catch (e) {
+      throw sqliteFailure('state metadata lookup', e, { namespace });
+    }
+    // Inside a transaction the answer may count writes that roll back.
+    if (!this.db.inTransaction) this.metadataNamespaces.set(namespace, has);
+    return has;
+  }
+
   /** Forgets every cached read: for writes to the `state` table that bypass {@link apply}. */
   clearCache(): void {
     this.cache.clear();
+    this.metadataNamespaces.clear();
   }
 
   getRange(namespace: string, startKey: string, endKey: string, options: RangeOptions): VersionedKV[] {
@@ -348,10 +372,13 @@ export class SqliteStateStore implements VersionedStateStore {
         committed = this.cache.get(cacheKey);
         this.cache.delete(cacheKey);
       }
+      // Before the write: a later update of the same key in this batch may keep this metadata.
+      if (u.metadata !== undefined && u.metadata.length > 0) this.metadataNamespaces.set(u.namespace, true);
       if (u.value === undefined) {
         this.delStmt.run(u.namespace, u.key);
-      } else if (u.metadata === undefined && (committed === undefined || committed === null)) {
-        // Unknown, or known absent: an upsert inserts a new key in one descent anyway.
+      } else if (u.metadata === undefined && (committed === undefined || committed === null) && this.metadataNamespaces.get(u.namespace) !== false) {
+        // Unknown, or known absent: an upsert inserts a new key in one descent anyway. In a
+        // namespace known to hold no metadata, the metadata to keep is known: none.
         this.putKeepMeta.run(u.namespace, u.key, toBuffer(u.value), u.version.blockNum, u.version.txNum);
       } else {
         // The update's own metadata (empty clears it), else the cached row's, kept as stored.

@@ -7,6 +7,7 @@ import type { ChannelLedgerStore, LedgerStoreProvider, StoreOnlinePruneResult } 
 import type { ExtraSnapshotFile, SnapshotBootstrap, SnapshotExport } from '../../ledger/snapshot';
 import type { ConfigHistoryEntry } from '../../ledger/snapshot-config-history';
 import { StateLock } from '../../ledger/state-lock';
+import { committedMetadata } from '../../ledger/state-metadata';
 import type { QueryExecutor, TxSimulator } from '../../ledger/tx-simulator';
 import type { VersionedValue } from '../../ledger/versioned-state-store';
 import type { CommitResult, OnlinePruneSteps, PeerLedger } from './peer-ledger';
@@ -79,6 +80,9 @@ export class KvPeerLedger implements PeerLedger {
   }
   getVersionedState(namespace: string, key: string): VersionedValue | undefined {
     return this.store.state.get(namespace, key);
+  }
+  getStateMetadata(namespace: string, key: string): Uint8Array | undefined {
+    return committedMetadata(this.store.state, namespace, key);
   }
   commit(block: Block, flags: Uint8Array, pvtData?: BlockPvtData): CommitResult {
     const result = this.ledger.commit(block, [...flags], pvtData);

@@ -55,6 +55,12 @@ export interface PeerLedger {
   /** A committed value with version and metadata (key-level policies), or undefined. */
   getVersionedState(namespace: string, key: string): VersionedValue | undefined;
   /**
+   * A key's committed metadata (Fabric's `GetStateMetadata`), undefined when it has none or is
+   * absent: for the validator's key-level policies, once per written key. Reads nothing when the
+   * store knows the namespace holds no metadata (`VersionedStateStore.namespaceHasMetadata`).
+   */
+  getStateMetadata(namespace: string, key: string): Uint8Array | undefined;
+  /**
    * Runs MVCC over the transactions still marked VALID in `flags` (in block order), writes the
    * final TRANSACTIONS_FILTER into the block and commits block, state, history and tx index in one
    * step, with this peer's private data of the block (`TxPvtReadWriteSet` bytes by transaction

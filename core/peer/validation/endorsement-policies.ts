@@ -86,7 +86,7 @@ export class EndorsementPolicies {
       }
       let needsChaincodePolicy = ns.invokedOnly === true;
       for (const key of new Set([...ns.keys, ...ns.metadataKeys])) {
-        const meta = decodeStateMetadata(ledger.getVersionedState(ns.namespace, key)?.metadata);
+        const meta = decodeStateMetadata(ledger.getStateMetadata(ns.namespace, key));
         const vp = meta?.[VALIDATION_PARAMETER];
         if (vp !== undefined && vp.length > 0) {
           const what = `key-level policy of ${ns.namespace}/${key}`;
@@ -136,7 +136,7 @@ export class EndorsementPolicies {
     let needsCollectionPolicy = false;
     const hashedNs = hashedNamespace(namespace, coll.collection);
     for (const keyHash of new Set([...coll.keyHashes, ...coll.metadataKeyHashes])) {
-      const vp = decodeStateMetadata(ledger.getVersionedState(hashedNs, keyHash)?.metadata)?.[VALIDATION_PARAMETER];
+      const vp = decodeStateMetadata(ledger.getStateMetadata(hashedNs, keyHash))?.[VALIDATION_PARAMETER];
       if (vp !== undefined && vp.length > 0) {
         const what = `key-level policy of ${namespace}/${coll.collection}/<hash ${keyHash.slice(0, 16)}…>`;
         const policy = compiled(() => this.signaturePolicy(vp, resources));
@@ -191,7 +191,7 @@ export class EndorsementPolicies {
     const policies: RequiredPolicy[] = [];
     let needsLifecycle = ns.invokedOnly === true;
     for (const key of new Set([...ns.keys, ...ns.metadataKeys])) {
-      const vp = decodeStateMetadata(ledger.getVersionedState(LIFECYCLE_NAMESPACE, key)?.metadata)?.[VALIDATION_PARAMETER];
+      const vp = decodeStateMetadata(ledger.getStateMetadata(LIFECYCLE_NAMESPACE, key))?.[VALIDATION_PARAMETER];
       if (vp === undefined || vp.length === 0) {
         needsLifecycle = true;
         continue;
