@@ -15,11 +15,10 @@ import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './netwo
 import { generatePeerOrg, writeNodeConfigs } from './network-init';
 import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
 import { NetworkLayout } from './network-layout';
-import { NETWORK_FILE, type NetworkSpec, type PeerOrgSpec } from './network-spec';
+import { NETWORK_FILE, peerIdOf, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
 import { isPrivateKey } from './org-keys';
 import { StagingDir } from './staging-dir';
-import { peerIdOf } from './channel-peers';
 
 /**
  * `weft network add-org` for a network whose orgs each keep their own directory (`weft network

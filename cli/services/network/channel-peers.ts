@@ -1,11 +1,6 @@
 import { ConfigError } from '../../../core/errors';
 import { nearNames } from '../near-names';
-import { NETWORK_FILE, type ChannelSpec, type NetworkSpec, type PeerOrgSpec, type PeerSpec } from './network-spec';
-
-/** A peer's id, as a channel's `peers` in network.yaml and every `--peer` name it: `peer1.org1.example.com`. */
-export function peerIdOf(org: Pick<PeerOrgSpec, 'domain'>, peer: Pick<PeerSpec, 'name'>): string {
-  return `${peer.name}.${org.domain}`;
-}
+import { NETWORK_FILE, peerIdOf, type ChannelSpec, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 
 /** The channel's member orgs in network order: those `orgs` names, or every org. */
 export function memberOrgsOf(spec: Pick<NetworkSpec, 'orgs'>, channel: ChannelSpec): PeerOrgSpec[] {

@@ -6,7 +6,7 @@ import { loadClientIdentity, type ClientIdentity } from '../client/client-identi
 import { withPeerClient } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { orgsWithKeysHere, signingKeyHere } from './org-keys';
-import { loadNetworkSpec } from './network-spec';
+import { loadNetworkSpec, peerIdOf } from './network-spec';
 
 export type Progress = (message: string) => void;
 
@@ -46,7 +46,7 @@ export function channelPeer(layout: NetworkLayout, id: string): NodeLayout {
   if (peer === undefined) {
     const channel = layout.spec.channel.name;
     // A peer of a member org that network.yaml keeps off the channel is never its gateway: it serves no ledger of it.
-    const elsewhere = layout.spec.orgs.some((o) => layout.networkSpec.orgs.find((w) => w.name === o.name)?.peers.some((p) => `${p.name}.${o.domain}` === id));
+    const elsewhere = layout.spec.orgs.some((o) => layout.networkSpec.orgs.find((w) => w.name === o.name)?.peers.some((p) => peerIdOf(o, p) === id));
     throw new ConfigError('UNKNOWN_PEER', `--peer ${id}: ${elsewhere ? `${id} is not on channel ${channel} (network.yaml's peers for it)` : `channel ${channel} has no peer ${id}`}; its peers: ${layout.peers().map((p) => p.id).join(', ')}`, {
       field: '--peer',
       value: id,

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { WeftError } from '../../../core/errors';
 import { nearNames } from '../near-names';
-import type { ChannelSpec, NetworkSpec, OrdererSpec, PeerOrgSpec, PeerSpec } from './network-spec';
+import { peerIdOf, type ChannelSpec, type NetworkSpec, type OrdererSpec, type PeerOrgSpec, type PeerSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
 
 /** One node of the network with every path derived from network.yaml and the directory. */
@@ -69,7 +69,7 @@ export function orgNamed(org: { readonly name: string; readonly mspId: string; r
 function peersOnChannel(org: PeerOrgSpec, channel: ChannelSpec): PeerOrgSpec {
   const listed = channel.peers;
   if (listed === undefined) return org;
-  const peers = org.peers.filter((p) => listed.includes(`${p.name}.${org.domain}`));
+  const peers = org.peers.filter((p) => listed.includes(peerIdOf(org, p)));
   return peers.length === org.peers.length ? org : { ...org, peers };
 }
 

@@ -84,6 +84,11 @@ export const PeerOrgSpec = z
   .strict();
 export type PeerOrgSpec = z.infer<typeof PeerOrgSpec>;
 
+/** A peer's id, as a channel's `peers` in network.yaml and every `--peer` name it: `peer1.org1.example.com`. */
+export function peerIdOf(org: Pick<PeerOrgSpec, 'domain'>, peer: Pick<PeerSpec, 'name'>): string {
+  return `${peer.name}.${org.domain}`;
+}
+
 /** An org made in this directory (init, add-org, new-org): its peers run from here, each with its operations port. */
 export const LocalPeerOrgSpec = PeerOrgSpec.extend({ peers: z.array(PeerSpec.required({ operationsPort: true })).min(1, 'an org needs at least one peer') });
 export type LocalPeerOrgSpec = z.infer<typeof LocalPeerOrgSpec>;
@@ -251,7 +256,7 @@ export type NetworkSpec = z.infer<typeof NetworkSpec>;
 function checkChannelPeers(spec: Pick<NetworkSpec, 'orgs'>, channel: ChannelSpec, where: (string | number)[], ctx: z.RefinementCtx): void {
   if (channel.peers === undefined) return;
   const field = [...where, 'peers'];
-  const orgOfPeer = new Map<string, PeerOrgSpec>(spec.orgs.flatMap((org) => org.peers.map((p) => [`${p.name}.${org.domain}`, org] as const)));
+  const orgOfPeer = new Map<string, PeerOrgSpec>(spec.orgs.flatMap((org) => org.peers.map((p) => [peerIdOf(org, p), org] as const)));
   const members = channel.orgs === undefined ? spec.orgs : spec.orgs.filter((o) => channel.orgs!.includes(o.name));
   const seen = new Set<string>();
   channel.peers.forEach((id, k) => {
@@ -271,7 +276,7 @@ function checkChannelPeers(spec: Pick<NetworkSpec, 'orgs'>, channel: ChannelSpec
     }
   });
   for (const org of members) {
-    const ids = org.peers.map((p) => `${p.name}.${org.domain}`);
+    const ids = org.peers.map((p) => peerIdOf(org, p));
     if (!ids.some((id) => seen.has(id))) {
       ctx.addIssue({
         code: 'custom',

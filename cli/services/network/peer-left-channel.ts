@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { channelPeerIds, withChannelPeers } from './channel-peers';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
-import { loadNetworkSpec, NETWORK_FILE } from './network-spec';
+import { loadNetworkSpec, NETWORK_FILE, peerIdOf } from './network-spec';
 
 /** What `weft peer unjoin` does to network.yaml once the ledger is gone: `record` writes it (undefined when nothing changes), `note` says what. */
 export interface LeavingRecord {
@@ -26,10 +26,10 @@ export function planLeaving(configFile: string, channel: string): LeavingRecord 
   const id = path.basename(nodeDir);
   const spec = loadNetworkSpec(dir);
   const entry = [spec.channel, ...spec.otherChannels].find((c) => c.name === channel);
-  const org = spec.orgs.find((o) => o.peers.some((p) => `${p.name}.${o.domain}` === id));
-  if (entry === undefined || org === undefined || !channelPeerIds(spec, entry).includes(id)) return undefined;
-  const onChannel = channelPeerIds(spec, entry);
-  const othersOfOrg = org.peers.map((p) => `${p.name}.${org.domain}`).filter((p) => p !== id && onChannel.includes(p));
+  const org = spec.orgs.find((o) => o.peers.some((p) => peerIdOf(o, p) === id));
+  const onChannel = entry === undefined ? [] : channelPeerIds(spec, entry);
+  if (org === undefined || !onChannel.includes(id)) return undefined;
+  const othersOfOrg = org.peers.map((p) => peerIdOf(org, p)).filter((p) => p !== id && onChannel.includes(p));
   if (othersOfOrg.length === 0) {
     return {
       note: `${id} is ${org.name}'s last peer on ${channel} in ${path.join(dir, NETWORK_FILE)}, which keeps it listed (each member org keeps one peer on a channel): weft network up joins it again. To keep ${org.name} off ${channel}, join another of its peers first (weft channel join ${dir} ${path.join(dir, 'channel-artifacts', `${channel}.block`)} --peer <id>), or remove ${org.name} from the channel (weft channel update --remove-org)`,

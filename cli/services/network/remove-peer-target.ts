@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import { ConfigError, WeftError } from '../../../core/errors';
 import { resolveOrg } from '../chaincode/org-args';
 import { NetworkLayout, type NodeLayout } from './network-layout';
-import { NETWORK_FILE, type ChannelSpec, type PeerOrgSpec } from './network-spec';
+import { NETWORK_FILE, peerIdOf, type ChannelSpec, type PeerOrgSpec } from './network-spec';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
 import { BACKUPS_DIR } from './node-revocation';
 import { mspOrgOf, orgMspStates, type MspOrg, type OrgMspState } from './org-msp-channels';
-import { channelPeerIds, peerIdOf } from './channel-peers';
+import { channelPeerIds } from './channel-peers';
 
 /** The peer `weft network remove-peer` retires, its org, and the network as it is to be without it. */
 export interface RemovalTarget {
