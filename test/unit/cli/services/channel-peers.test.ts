@@ -13,7 +13,7 @@ import { NetworkLayout } from '../../../../cli/services/network/network-layout';
 import { loadNetworkSpec, NETWORK_FILE, parseNetworkSpec, type NetworkSpec } from '../../../../cli/services/network/network-spec';
 import { planLeaving } from '../../../../cli/services/network/peer-left-channel';
 import { removalTarget } from '../../../../cli/services/network/remove-peer-target';
-import { WeftError } from '../../../../core/errors';
+import { refusal } from '../../../support/refusal';
 
 const P0 = 'peer0.org1.example.com';
 const P1 = 'peer1.org1.example.com';
@@ -24,16 +24,6 @@ const Q1 = 'peer1.org2.example.com';
 function twoByTwo(): NetworkSpec {
   const base = specFromOptions({ ...DEFAULT_INIT_OPTIONS, peersPerOrg: 2, basePort: 41700 });
   return parseNetworkSpec({ ...base, otherChannels: [{ ...base.channel, name: 'busy', orgs: ['Org1'] }] }, 'test');
-}
-
-function refusal(fn: () => unknown): WeftError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    return err as WeftError;
-  }
-  throw new Error('expected a refusal, got none');
 }
 
 describe("network.yaml: a channel's peers", () => {

@@ -4,24 +4,14 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml, stringify } from 'yaml';
 import { DEFAULT_INIT_OPTIONS, initNetwork, specFromOptions } from '../../../../cli/services/network/network-init';
-import { ConfigError, WeftError } from '../../../../core/errors';
+import { ConfigError } from '../../../../core/errors';
 import { loadNetworkSpec, NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec } from '../../../../cli/services/network/network-spec';
 import { networkStatus } from '../../../../cli/services/network/network-control';
 import { capabilitiesText } from '../../../../cli/services/network/channel-capabilities-status';
 import { checkJoiningOrg, usedPortsOn } from '../../../../cli/services/network/new-org-spec';
 import { nodeHealthy, operationsEndpoint } from '../../../../cli/services/network/node-processes';
 import { openNetwork } from '../../../../cli/services/network/network-access';
-
-/** The typed error `fn` throws (the test fails if it throws none or another kind). */
-function refusal(fn: () => unknown): WeftError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    return err as WeftError;
-  }
-  throw new Error('expected a refusal, got none');
-}
+import { refusal } from '../../../support/refusal';
 
 /** A Fabric org as add-org --definition records it from a printOrg JSON: peers on their own hosts, on Fabric's port, no operations port. */
 const fabricOrg = {
