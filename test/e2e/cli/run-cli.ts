@@ -18,9 +18,9 @@ export interface CliResult {
   readonly message: string;
 }
 
-/** A command's `--json` output; throws with its stderr when it failed. */
+/** A command's `--json` output; throws with what it printed when it failed (under `--json` its error is on stdout). */
 export function json(r: CliResult): Record<string, unknown> {
-  if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`weft exited ${r.code}: ${r.stderr}${r.stdout}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
