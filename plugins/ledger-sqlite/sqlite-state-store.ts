@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CouchRegex } from '../../core/ledger/couch-regex';
 import { selectorToRun } from '../../core/ledger/mango-index-use';
-import { jsonText, parseJsonKeepingIntegers } from '../../core/ledger/mango-selector';
-import { partialFilterFrom, type IndexDefinition, type RichQuery } from '../../core/ledger/rich-query';
+import type { IndexDefinition, RichQuery } from '../../core/ledger/rich-query';
 import type {
   RangeOptions,
   RichQueryOptions,
@@ -14,50 +12,15 @@ import type {
   VersionedValue,
 } from '../../core/ledger/versioned-state-store';
 import { couchCollationKeyOfJson } from './couch-collation';
-import { icuCollatorVersion } from './icu-root-collator';
-import { indexableFieldSql, sqlText } from './mango-field';
-import { chooseIndex, compileRichQuery, type CompiledQuery, type IndexChoice } from './mango-query';
-import { isBudgetError, keyOf } from './mango-sql';
+import { chooseIndex, compileRichQuery, type CompiledQuery } from './mango-query';
+import { isBudgetError } from './mango-sql';
 import { decodePosition, encodePosition } from './query-position';
 import { toBuffer } from './sqlite-bytes';
+import { SqliteDeclaredIndexes } from './sqlite-declared-indexes';
 import { sqliteFailure } from './sqlite-failure';
-import { buildInWorker, type IndexStatement } from './index-builder';
 
 /** A state row; a rich query's rows go on with the collation keys of the query's sort fields. */
 type Row = [key: string, value: Buffer, blockNum: number, txNum: number, metadata: Buffer | null, ...sortKeys: (Buffer | null)[]];
-
-/** A declared index as queries see it. */
-interface DeclaredIndex extends IndexChoice {
-  readonly definition: IndexDefinition;
-}
-
-/**
- * `declared_indexes.definition`: the fields, or with a partial filter `{fields, partial_filter_selector}`.
- * The filter only decides what a query that asks for the index by `use_index` answers
- * (mango-index-use.ts); the SQLite index itself covers the whole namespace, so a query's own
- * conditions always decide which rows it returns.
- */
-function storedDefinition(index: IndexDefinition): string {
-  return jsonText(index.partialFilter === undefined ? index.fields : { fields: index.fields, partial_filter_selector: index.partialFilter.source });
-}
-
-function definitionOf(row: DeclaredRow): IndexDefinition {
-  const stored = parseJsonKeepingIntegers(row.definition);
-  const ddoc = row.ddoc === '' ? undefined : row.ddoc;
-  if (Array.isArray(stored)) return { ddoc, name: row.name, fields: stored as IndexDefinition['fields'] };
-  const { fields, partial_filter_selector: source } = stored as { fields: IndexDefinition['fields']; partial_filter_selector: unknown };
-  const partialFilter = partialFilterFrom(source, `declared index ${row.ddoc}/${row.name} of ${row.ns}`);
-  return { ddoc, name: row.name, fields, ...(partialFilter === undefined ? {} : { partialFilter }) };
-}
-
-/** A row of `declared_indexes`. */
-interface DeclaredRow {
-  ns: string;
-  ddoc: string;
-  name: string;
-  sql_name: string;
-  definition: string;
-}
 
 const COLUMNS = 'key, value, block_num, tx_num, metadata';
 const QUERY_CACHE = 256;
@@ -67,14 +30,6 @@ const QUERY_CACHE = 256;
  * integer segments spells that path out, tens of KB.
  */
 const QUERY_CACHE_BYTES = 4 * 1024 * 1024;
-/**
- * What declared indexes hold: CouchDB collation keys (couch-collation.ts) under one ICU collator
- * version, each index over its own namespace's rows only (a partial index, so another chaincode's
- * writes neither compute its keys nor update it). When the collator changes (a Node.js release
- * with another ICU) or this format does, every declared index is built again: stored keys no
- * longer sort as the function computes them, or the index covers the wrong rows.
- */
-const INDEX_FORMAT = 'couch-key-2 ns-partial';
 /** Larger values are read from SQLite every time, so the cache's memory stays ≤ entries × 4 KiB. */
 const CACHED_VALUE_MAX_BYTES = 4096;
 
@@ -109,8 +64,7 @@ export class SqliteStateStore implements VersionedStateStore {
   private readonly queries = new Map<string, Database.Statement>();
   /** The length of the SQL of {@link queries}. */
   private cachedBytes = 0;
-  /** Declared indexes per namespace, for {@link chooseIndex} and `use_index`. */
-  private readonly indexes = new Map<string, DeclaredIndex[]>();
+  private readonly declaredIndexes: SqliteDeclaredIndexes;
   /** `ns \u0000 key` → committed value, `null` for an absent key; oldest entries leave first. */
   private readonly cache = new Map<string, VersionedValue | null>();
 
@@ -134,47 +88,11 @@ export class SqliteStateStore implements VersionedStateStore {
     this.savepointStmt = db.prepare("SELECT value FROM meta WHERE name = 'state_savepoint'").pluck();
     // INDEXED BY: a file without the index fails here rather than scan a namespace per question.
     this.metadataInNamespace = db.prepare('SELECT 1 FROM state INDEXED BY state_metadata_ns WHERE ns = ? AND metadata IS NOT NULL LIMIT 1').pluck();
-    const declared = db.prepare('SELECT ns, ddoc, name, sql_name, definition FROM declared_indexes ORDER BY ns, ddoc, name').all() as DeclaredRow[];
-    if (!this.rebuildIndexesOnNewFormat(declared)) {
-      for (const d of declared) this.remember(d.ns, d.sql_name, definitionOf(d));
-    }
-  }
-
-  /**
-   * Builds every declared index again when the collation its keys were stored under has changed
-   * or the index format (see {@link INDEX_FORMAT}); returns whether it did (then the indexes are
-   * remembered already).
-   */
-  private rebuildIndexesOnNewFormat(declared: readonly DeclaredRow[]): boolean {
-    const collation = `${INDEX_FORMAT} icu-root ${icuCollatorVersion()}`;
-    const stored = this.db.prepare("SELECT value FROM meta WHERE name = 'collation'").pluck().get() as string | undefined;
-    if (stored === collation) return false;
-    this.db.transaction(() => {
-      const forget = this.db.prepare('DELETE FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?');
-      for (const d of declared) {
-        this.db.exec(`DROP INDEX IF EXISTS ${d.sql_name}`);
-        forget.run(d.ns, d.ddoc, d.name);
-        const index = definitionOf(d);
-        for (const s of this.indexPlan(d.ns, index)?.statements ?? []) this.run(s);
-        this.remember(d.ns, indexSqlName(d.ns, d.ddoc, index), index);
-      }
-      this.db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('collation', ?)").run(collation);
-    })();
-    return true;
-  }
-
-  private run(statement: IndexStatement): void {
-    if (typeof statement === 'string') this.db.exec(statement);
-    else this.db.prepare(statement.sql).run(...(statement.params ?? []));
-  }
-
-  /** Lets queries use a built index, in place of the one it `replaced` (dropped with its build). */
-  private remember(namespace: string, sqlName: string, definition: IndexDefinition, replaced?: string): void {
-    this.queries.clear();
-    this.cachedBytes = 0;
-    const list = (this.indexes.get(namespace) ?? []).filter((ix) => ix.sqlName !== sqlName && ix.sqlName !== replaced);
-    list.push({ sqlName, firstField: definition.fields[0].path, paths: definition.fields.map((f) => f.path), definition });
-    this.indexes.set(namespace, list);
+    // A compiled statement may seek an index by name (INDEXED BY): none outlives a change of them.
+    this.declaredIndexes = new SqliteDeclaredIndexes(db, () => {
+      this.queries.clear();
+      this.cachedBytes = 0;
+    });
   }
 
   private prepareQuery(sql: string): Database.Statement {
@@ -257,7 +175,7 @@ export class SqliteStateStore implements VersionedStateStore {
   executeQuery(namespace: string, query: RichQuery, options: RichQueryOptions): RichQueryRows {
     const sortFields = query.sort?.length ?? 0;
     const after = options.after === undefined ? undefined : decodePosition(options.after, sortFields);
-    const declared = this.indexes.get(namespace) ?? [];
+    const declared = this.declaredIndexes.of(namespace);
     const run: RichQuery = { ...query, selector: selectorToRun(query, declared.map((d) => d.definition)) };
     let index = chooseIndex(run, declared);
     let compiled: CompiledQuery;
@@ -292,12 +210,7 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 
   declareIndex(namespace: string, index: IndexDefinition): void {
-    const plan = this.indexPlan(namespace, index);
-    if (plan === undefined) return;
-    this.db.transaction(() => {
-      for (const s of plan.statements) this.run(s);
-    })();
-    this.remember(namespace, plan.sqlName, index, plan.replaced);
+    this.declaredIndexes.declare(namespace, index);
   }
 
   /**
@@ -305,45 +218,8 @@ export class SqliteStateStore implements VersionedStateStore {
    * `buildInWorker`): the caller must keep this store's commits out until it settles. Queries use
    * the index once it is built.
    */
-  async declareIndexInBackground(namespace: string, index: IndexDefinition): Promise<void> {
-    const plan = this.indexPlan(namespace, index);
-    if (plan === undefined) return;
-    await buildInWorker(this.db.name, plan.statements);
-    this.remember(namespace, plan.sqlName, index, plan.replaced);
-  }
-
-  /**
-   * The statements that (re)create a declared index over the fields' collation keys and record it,
-   * dropping the one it replaces; undefined when this very index is declared already. A change of
-   * its partial filter alone only records it: the SQLite index does not depend on it.
-   */
-  private indexPlan(namespace: string, index: IndexDefinition): { sqlName: string; replaced?: string; statements: IndexStatement[] } | undefined {
-    const ddoc = index.ddoc ?? '';
-    const row = this.db.prepare('SELECT sql_name, definition FROM declared_indexes WHERE ns = ? AND ddoc = ? AND name = ?').get(namespace, ddoc, index.name) as
-      | { sql_name: string; definition: string }
-      | undefined;
-    const existing = row?.sql_name;
-    const sqlName = indexSqlName(namespace, ddoc, index);
-    // Bound, as the ddoc and name are the index file's own text (a NUL in one cut exec'd SQL short).
-    const recordIt: IndexStatement = {
-      sql: 'INSERT OR REPLACE INTO declared_indexes (ns, ddoc, name, sql_name, definition) VALUES (?, ?, ?, ?, ?)',
-      params: [namespace, ddoc, index.name, sqlName, storedDefinition(index)],
-    };
-    if (existing === sqlName) return row?.definition === storedDefinition(index) ? undefined : { sqlName, statements: [recordIt] };
-    // `ns` stays the first column, constant as it is here: with the state key after the fields, the
-    // index then gives the query's order (fields, then key) without a sort.
-    const columns = ['ns', ...index.fields.map((f) => `${keyOf(indexableFieldSql(f.path))}${f.direction === 'desc' ? ' DESC' : ''}`)].join(', ');
-    return {
-      sqlName,
-      replaced: existing,
-      statements: [
-        ...(existing === undefined ? [] : [`DROP INDEX IF EXISTS ${existing}`]),
-        // SQLite binds no parameter in an index's definition; the namespace is validated and the
-        // paths' segments hold no quote or control character (parseFieldPath), and sqlText refuses a NUL.
-        `CREATE INDEX IF NOT EXISTS ${sqlName} ON state (${columns}) WHERE ns = ${sqlText(namespace)}`,
-        recordIt,
-      ],
-    };
+  declareIndexInBackground(namespace: string, index: IndexDefinition): Promise<void> {
+    return this.declaredIndexes.declareInBackground(namespace, index);
   }
 
   savepoint(): number {
@@ -389,11 +265,6 @@ export class SqliteStateStore implements VersionedStateStore {
   }
 }
 
-/** The SQL name of a declared index: a hash of what it is, so a changed definition gets a new index. */
-function indexSqlName(namespace: string, ddoc: string, index: IndexDefinition): string {
-  const what = `${INDEX_FORMAT}\u0000${namespace}\u0000${ddoc}\u0000${index.name}\u0000${JSON.stringify(index.fields)}`;
-  return 'ix_' + createHash('sha256').update(what).digest('hex').slice(0, 24);
-}
 
 const regexCache = new Map<string, CouchRegex | undefined>();
 

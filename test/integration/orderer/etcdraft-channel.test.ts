@@ -18,6 +18,7 @@ import { SoloConsenter } from '../../../plugins/orderer-solo';
 import { encodeTime } from '../../../plugins/msp-x509/crypto-material/certificate-builder';
 import { FabricPolicyProvider } from '../../../plugins/policy-fabric';
 import { reissue } from '../../unit/plugins/msp-x509/cert-forge';
+import { refusal } from '../../support/refusal';
 import { configUpdate } from '../peer/config-updates';
 import { clientSigner, generateMaterial, genesisBlock, ordererAdminSigner, tmpDir, txEnvelope, type Material } from './orderer-fixture';
 
@@ -79,16 +80,6 @@ describe('etcdraft channels on the single orderer', () => {
     batchSize: { maxMessageCount: 2, absoluteMaxBytes: 1024 * 1024, preferredMaxBytes: 512 * 1024 },
   });
 
-  function refusal(fn: () => unknown): OrdererError {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(OrdererError);
-      return err as OrdererError;
-    }
-    throw new Error('expected a refusal');
-  }
-
   async function heightReaches(channel: string, height: number): Promise<void> {
     const support = registrar.require(channel).support;
     while (support.height() < height) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -100,7 +91,7 @@ describe('etcdraft channels on the single orderer', () => {
     ['metadata that is not etcdraft.ConfigMetadata', () => Buffer.from('raft-meta'), /failed to unmarshal consensus metadata: .*cannot decode/],
     ['no Raft options', () => new ConfigMetadata().serializeBinary(), /etcdraft options have not been provided/],
   ])('refuses a join block with %s and writes nothing', (_what, metadata, why) => {
-    const err = refusal(() => registrar.join(genesisBlock(m, 'raft', raft(metadata()))));
+    const err = refusal(() => registrar.join(genesisBlock(m, 'raft', raft(metadata()))), OrdererError);
     expect(err.code).toBe('ORDERER_BAD_JOIN_BLOCK');
     expect(err.message).toMatch(/^channel raft: \/Channel\/Orderer\/ConsensusType\.metadata|^channel raft: failed to unmarshal/);
     expect(err.message).toMatch(why);

@@ -11,25 +11,13 @@ import { joinNetwork } from '../../../../cli/services/network/network-join';
 import { createOwnOrg } from '../../../../cli/services/network/network-new-org';
 import { checkJoiningOrg } from '../../../../cli/services/network/new-org-spec';
 import { layOutOrgDefinition, readOrgDefinition, type OrgDefinition } from '../../../../cli/services/network/org-definition';
-import { WeftError } from '../../../../core/errors';
+import { refusal } from '../../../support/refusal';
 
 function filesUnder(dir: string): string[] {
   return fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
-}
-
-/** The typed error `fn` throws (the test fails if it throws none or another kind). */
-function refusal(fn: () => unknown): { code: string; message: string; details: Record<string, unknown> } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    const e = err as WeftError;
-    return { code: e.code, message: e.message, details: e.details as Record<string, unknown> };
-  }
-  throw new Error('expected a refusal, got none');
 }
 
 const quiet = (): void => undefined;

@@ -10,19 +10,7 @@ import { checkJoiningOrg } from '../../../../cli/services/network/new-org-spec';
 import { definitionAnchorPeers, layOutOrgDefinition, orgGroupOf, readOrgDefinition, type OrgDefinition } from '../../../../cli/services/network/org-definition';
 import { orgGroupJson } from '../../../../cli/services/network/org-group-json';
 import { definitionFromPrintOrg, type PrintOrgOptions } from '../../../../cli/services/network/printorg-definition';
-import { WeftError } from '../../../../core/errors';
-
-/** The typed error `fn` throws (the test fails if it throws none or another kind). */
-function refusal(fn: () => unknown): { code: string; message: string; details: Record<string, unknown> } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    const e = err as WeftError;
-    return { code: e.code, message: e.message, details: e.details as Record<string, unknown> };
-  }
-  throw new Error('expected a refusal, got none');
-}
+import { refusal } from '../../../support/refusal';
 
 const quiet = (): void => undefined;
 

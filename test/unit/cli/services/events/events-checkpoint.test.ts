@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkpointers } from '@hyperledger/fabric-gateway';
-import { WeftError } from '../../../../../core/errors';
 import {
   CHECKPOINT_HEADER_FORMAT,
   type CheckpointScope,
@@ -11,19 +10,10 @@ import {
   parseCheckpointState,
   planCheckpoint,
 } from '../../../../../cli/services/events/events-checkpoint';
+import { refusal } from '../../../../support/refusal';
 
 const KV: CheckpointScope = { stream: 'chaincode', channel: 'mychannel', chaincode: 'kv' };
 const BLOCKS: CheckpointScope = { stream: 'block', channel: 'mychannel' };
-
-function codeOf(fn: () => unknown): { code: string; details: Record<string, unknown>; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeftError);
-    return err as WeftError;
-  }
-  throw new Error('expected a throw');
-}
 
 /** The files of a folder, with their text: what "nothing changed" compares. */
 const snapshot = (dir: string): Record<string, string> => Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
@@ -67,7 +57,7 @@ describe('events checkpoint files', () => {
     await (await planCheckpoint(file, KV).open()).checkpointTransaction(3n, 'tx-b');
     const before = snapshot(dir);
     for (const scope of [{ ...KV, chaincode: 'other' }, { ...KV, channel: 'otherchannel' }, BLOCKS]) {
-      const err = codeOf(() => planCheckpoint(file, scope));
+      const err = refusal(() => planCheckpoint(file, scope));
       expect(err).toMatchObject({ code: 'CHECKPOINT_MISMATCH', details: { field: '--checkpoint', checkpoint: KV, expected: scope } });
       expect(err.message).toContain('nothing was changed');
     }
@@ -77,25 +67,25 @@ describe('events checkpoint files', () => {
   it('refuses a state file that is not the client\'s JSON, or a header that is not Weft\'s, as CHECKPOINT_CORRUPT', () => {
     for (const text of ['{"blockNumber":', '[1,2]', '{"blockNumber":12}', '{"blockNumber":"-1"}', '{"blockNumber":"5","transactionId":7}']) {
       fs.writeFileSync(file, text);
-      expect(codeOf(() => planCheckpoint(file, KV))).toMatchObject({ code: 'CHECKPOINT_CORRUPT', details: { field: '--checkpoint', file } });
+      expect(refusal(() => planCheckpoint(file, KV))).toMatchObject({ code: 'CHECKPOINT_CORRUPT', details: { field: '--checkpoint', file } });
     }
     fs.writeFileSync(file, '');
     for (const header of ['not json', '{"format":"something-else"}', 'null']) {
       fs.writeFileSync(checkpointHeaderPath(file), header);
-      expect(codeOf(() => planCheckpoint(file, KV)).code).toBe('CHECKPOINT_CORRUPT');
+      expect(refusal(() => planCheckpoint(file, KV)).code).toBe('CHECKPOINT_CORRUPT');
     }
   });
 
   it('refuses a checkpoint that cannot be read (a folder in its place) as CHECKPOINT_UNREADABLE', () => {
     fs.mkdirSync(file);
-    expect(codeOf(() => planCheckpoint(file, KV))).toMatchObject({ code: 'CHECKPOINT_UNREADABLE', details: { field: '--checkpoint' } });
+    expect(refusal(() => planCheckpoint(file, KV))).toMatchObject({ code: 'CHECKPOINT_UNREADABLE', details: { field: '--checkpoint' } });
   });
 
   it('adopts an application\'s header-less checkpoint, but not a chaincode position for a block stream', async () => {
     fs.writeFileSync(file, JSON.stringify({ blockNumber: '7', transactionId: 'tx-c' }));
     const plan = planCheckpoint(file, KV);
     expect(plan).toMatchObject({ adopted: true, state: { blockNumber: 7n, transactionId: 'tx-c' } });
-    expect(codeOf(() => planCheckpoint(file, BLOCKS)).code).toBe('CHECKPOINT_MISMATCH');
+    expect(refusal(() => planCheckpoint(file, BLOCKS)).code).toBe('CHECKPOINT_MISMATCH');
     await plan.open();
     expect(JSON.parse(fs.readFileSync(checkpointHeaderPath(file), 'utf8'))).toMatchObject(KV);
     expect(planCheckpoint(file, KV).adopted).toBe(false);
@@ -106,6 +96,6 @@ describe('events checkpoint files', () => {
     expect(parseCheckpointState('{}', file)).toEqual({});
     expect(parseCheckpointState('{"blockNumber":"9007199254740993"}', file)).toEqual({ blockNumber: 9007199254740993n });
     expect(() => checkCheckpointHeader({ format: CHECKPOINT_HEADER_FORMAT, ...BLOCKS }, BLOCKS, file)).not.toThrow();
-    expect(codeOf(() => checkCheckpointHeader({ format: CHECKPOINT_HEADER_FORMAT, ...BLOCKS }, KV, file)).message).toContain('stream, chaincode differ');
+    expect(refusal(() => checkCheckpointHeader({ format: CHECKPOINT_HEADER_FORMAT, ...BLOCKS }, KV, file)).message).toContain('stream, chaincode differ');
   });
 });
