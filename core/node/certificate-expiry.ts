@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger';
+import { shellWord } from './shell-word';
 
 /** The certificates a node runs on, as the gauge's `kind` label names them. */
 export type CertificateKind = 'enrollment' | 'tls_server' | 'tls_client';
@@ -94,7 +95,7 @@ export function renewalAdvice(kind: CertificateKind, options: Pick<ExpiryTrackin
   const node = options.logger.bindings().node;
   const renew = (dir: string): string => `weft network renew ${dir} --node ${typeof node === 'string' ? node : '<node id>'}`;
   const networkDir = options.mspDir === undefined ? undefined : weftNetworkDir(options.mspDir);
-  if (networkDir !== undefined) return `renew it with ${renew(networkDir)}, which also has this node reload it`;
+  if (networkDir !== undefined) return `renew it with ${renew(shellWord(networkDir))}, which also has this node reload it`;
   const reenroll = kind === 'enrollment' ? 'fabric-ca-client reenroll, into its MSP folder' : 'fabric-ca-client reenroll --enrollment.profile tls, into its TLS files';
   const endpoint = options.registry === undefined ? '' : ', or POST /reload-certificates on its operations endpoint';
   return `renew it with ${renew('<network dir>')} (which also has this node reload it), or with the org's CA (${reenroll}) and then reload it: kill -HUP ${process.pid}${endpoint}`;

@@ -5,6 +5,7 @@ import { newOrgMaking } from '../../services/network/org-making';
 import type { PreparedAddOrg, RecordedAddOrg } from '../../services/network/add-org-across';
 import { addOrg, type AddOrgResult } from '../../services/network/network-add-org';
 import { ConfigError } from '../../../core/errors';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkAddOrg extends WeftCommand {
   static override summary = "Add a new org to a running network and its default channel: Fabric's \"Adding an Org to a Channel\" tutorial in one command, or in three across org directories.";
@@ -103,10 +104,10 @@ export default class NetworkAddOrg extends WeftCommand {
     };
     const result = await addOrg(args.dir, options, (m) => this.progress(m));
     if ('file' in result) {
-      const source = result.definition === undefined ? `--org-dir ${result.orgDir}` : `--definition ${result.definition}`;
+      const source = result.definition === undefined ? `--org-dir ${shellWord(String(result.orgDir))}` : `--definition ${shellWord(result.definition)}`;
       this.log(`${result.org} (${result.mspId}): ${result.definition === undefined ? `its directory is ${result.orgDir}` : `defined in ${result.definition}`}; the config update adding it to ${result.channel} is in ${result.file}, signed by ${result.signedBy.join(', ') || 'nobody yet'}`);
-      if (result.stillToSign.length > 0) this.log(`next: the Admins of ${result.stillToSign.join(', ')} run weft channel sign-update <their dir> ${result.file} --org <their org>`);
-      this.log(`then: weft network add-org <a member's dir> --from-file ${result.file} ${source}`);
+      if (result.stillToSign.length > 0) this.log(`next: the Admins of ${result.stillToSign.join(', ')} run weft channel sign-update <their dir> ${shellWord(result.file)} --org <their org>`);
+      this.log(`then: weft network add-org <a member's dir> --from-file ${shellWord(result.file)} ${source}`);
       return result;
     }
     if ('recorded' in result) {
@@ -116,7 +117,7 @@ export default class NetworkAddOrg extends WeftCommand {
     }
     this.log(`${result.org} (${result.mspId}) added to the network and channel ${result.channel}${result.configBlock === undefined ? '' : ` (config block ${result.configBlock})`}, signed by ${result.signedBy.join(', ')}`);
     for (const p of result.peers) this.log(`  peer    ${p.id.padEnd(28)} ${p.address}${result.started.includes(p.id) ? '  (running, joined)' : ''}`);
-    if (result.started.length === 0) this.log(`next: weft network up ${args.dir} starts ${result.org}'s peers and joins them to ${result.channel}`);
+    if (result.started.length === 0) this.log(`next: weft network up ${shellWord(args.dir)} starts ${result.org}'s peers and joins them to ${result.channel}`);
     return result;
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { hsmKeyFlags, hsmKeyOptions, networkDirArg } from '../../common-flags';
 import { addPeer, type AddPeerResult } from '../../services/network/network-add-peer';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkAddPeer extends WeftCommand {
   static override summary = "Add a peer to an org of the network: issue its certificates from the org's CAs, start it, join its channels and catch it up.";
@@ -54,7 +55,7 @@ export default class NetworkAddPeer extends WeftCommand {
     );
     this.log(`${result.peer.id} (${result.mspId}) at ${result.peer.address} (operations ${result.peer.operationsAddress}), serial ${result.peer.serialNumber}`);
     for (const c of result.channels ?? []) this.log(`  ${c.channel}: joined from the ${c.joinedFrom}, height ${c.height} (the other peers: ${c.othersHeight})`);
-    if (!result.started) this.log(`next: weft network up ${args.dir} --node ${result.peer.id}`);
+    if (!result.started) this.log(`next: weft network up ${shellWord(args.dir)} --node ${result.peer.id}`);
     return result;
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { hsmKeyFlags, hsmKeyOptions, networkDirArg } from '../../common-flags';
 import { addUsers, type AddUsersResult } from '../../services/network/network-users';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkAddUser extends WeftCommand {
   static override summary = "Issue new client users of an org from its CA (fabric-ca-client register + enroll in one step) and list them in network.yaml.";
@@ -28,7 +29,7 @@ export default class NetworkAddUser extends WeftCommand {
     const { args, flags } = await this.parse(NetworkAddUser);
     const result = await addUsers(args.dir, { org: flags.org, names: flags.name, ...hsmKeyOptions(flags) }, (m) => this.progress(m));
     for (const u of result.users) this.log(`${u.id} (${result.mspId}) issued, serial ${u.serialNumber}: ${u.certPath}`);
-    this.log(`next: weft chaincode invoke ${args.dir} <function> ... -n <chaincode> --org ${result.org} --user ${result.users[0]!.name}`);
+    this.log(`next: weft chaincode invoke ${shellWord(args.dir)} <function> ... -n <chaincode> --org ${result.org} --user ${result.users[0]!.name}`);
     return result;
   }
 }

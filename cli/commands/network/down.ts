@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { networkDown, type DownResult } from '../../services/network/network-control';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkDown extends WeftCommand {
   static override summary = "Stop the network's nodes running on this machine: gracefully (SIGTERM), then by force (SIGKILL).";
@@ -19,7 +20,7 @@ export default class NetworkDown extends WeftCommand {
     const { args, flags } = await this.parse(NetworkDown);
     const result = await networkDown(args.dir, flags.grace * 1000, (m) => this.progress(m), flags.node);
     const stopped = result.nodes.filter((n) => n.result !== 'not-running').length;
-    this.log(stopped === 0 ? 'no node was running' : `stopped ${stopped} nodes; data is kept (weft network up ${args.dir} restarts them)`);
+    this.log(stopped === 0 ? 'no node was running' : `stopped ${stopped} nodes; data is kept (weft network up ${shellWord(args.dir)} restarts them)`);
     return result;
   }
 }

@@ -4,6 +4,7 @@ import { hsmKeyFlags, hsmKeyOptions, intermediateCaFlag, keyAlgorithmFlag } from
 import { DEFAULT_INIT_OPTIONS, initNetwork, initNetworkFromFile, type InitResult } from '../../services/network/network-init';
 import { isLoopbackHost } from '../../services/network/node-hosts';
 import { CONSENSUS_TYPES } from '../../services/network/network-spec';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkInit extends WeftCommand {
   static override summary = 'Create a network directory: network.yaml, crypto material, node configs and genesis blocks.';
@@ -94,8 +95,8 @@ export default class NetworkInit extends WeftCommand {
     if (result.signingKeyToken !== undefined) {
       this.log(`signing keys in PKCS#11 token "${result.signingKeyToken.label}": the nodes need WEFT_PKCS11_PIN set where they start; the CLI's users sign there with WEFT_PKCS11_LIBRARY and WEFT_PKCS11_LABEL set too`);
     }
-    if (flags['chaincode-debug'] === true) this.log(`chaincode debugging on (development only): once a chaincode is deployed, weft chaincode debug ${args.dir} --name <chaincode> prints where to attach`);
-    this.log(spread ? `next: give each host a copy of ${args.dir} (weft network export ${args.dir} <out> --org <org> holds one org's keys only), then run weft network up there` : `next: weft network up ${args.dir}`);
+    if (flags['chaincode-debug'] === true) this.log(`chaincode debugging on (development only): once a chaincode is deployed, weft chaincode debug ${shellWord(args.dir)} --name <chaincode> prints where to attach`);
+    this.log(spread ? `next: give each host a copy of ${args.dir} (weft network export ${shellWord(args.dir)} <out> --org <org> holds one org's keys only), then run weft network up there` : `next: weft network up ${shellWord(args.dir)}`);
     return result;
   }
 }

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { hsmKeyOptions } from '../../common-flags';
 import { joinNetwork, type JoinResult } from '../../services/network/network-join';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkJoin extends WeftCommand {
   static override summary = "Complete a new org's directory (weft network new-org) from a member's certificates-only export, so weft network up starts and joins its peers.";
@@ -25,7 +26,7 @@ export default class NetworkJoin extends WeftCommand {
     const { args, flags } = await this.parse(NetworkJoin);
     const result = joinNetwork(args.dir, flags.from, (m) => this.progress(m), hsmKeyOptions(flags));
     this.log(`${result.org} (${result.mspId}) has the network's view in ${result.dir}: channel ${result.channel}, peers ${result.peers.join(', ')}`);
-    this.log(`next: weft network up ${result.dir}`);
+    this.log(`next: weft network up ${shellWord(result.dir)}`);
     return result;
   }
 }

@@ -5,6 +5,7 @@ import { networkDirArg } from '../../common-flags';
 import { renewMember, type RenewResult } from '../../services/network/network-renew';
 import { recoverExpiredNetwork, type NetworkRecovery } from '../../services/network/expired-network-recovery';
 import { renewOrgCas, type RenewCaResult } from '../../services/network/org-ca-renewal';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkRenew extends WeftCommand {
   static override summary = "Re-issue a node's or user's enrollment and TLS certificates from its org's CAs (fabric-ca-client reenroll), with new keys; or an org's CA certificates (before they expire, or recovering an expired CA, TLS CA or both in place).";
@@ -71,7 +72,7 @@ export default class NetworkRenew extends WeftCommand {
       for (const c of r.cas) this.log(`${c.mspId} ${c.which} ${c.fileName}: serial ${c.serialNumber}, valid until ${c.notAfter} (was ${c.previousNotAfter})`);
       for (const m of r.members) this.log(`${m.id}: re-issued from ${m.enrollment.notBefore}, valid until ${m.enrollment.notAfter}`);
       if (r.started.length > 0) this.log(`started: ${r.started.join(', ')}`);
-      if (r.leftStopped.length > 0) this.log(`left stopped (stopped before the recovery; weft network up ${args.dir} --node <id>): ${r.leftStopped.join(', ')}`);
+      if (r.leftStopped.length > 0) this.log(`left stopped (stopped before the recovery; weft network up ${shellWord(args.dir)} --node <id>): ${r.leftStopped.join(', ')}`);
       for (const c of r.channels) this.log(`channel ${c.channel}: ${c.mspId}'s roots replaced (signed and submitted by its Admin)`);
       this.log(r.nothingToDo ? 'every CA and TLS CA was recovered already: nothing changed' : `${r.cas.length} CA certificate(s) re-issued, ${r.files.length} file(s) replaced, ${r.members.length} member(s) re-issued, ${r.channels.length} channel update(s)`);
       return r;
@@ -81,7 +82,7 @@ export default class NetworkRenew extends WeftCommand {
       if (other !== undefined || flags.org === undefined) {
         throw new ConfigError('RENEW_TARGET', other === undefined ? "--ca/--tls-ca renew an org's CA: name it with --org" : `--ca/--tls-ca renew an org's CA, ${other} a member: run them one at a time`, {
           field: other ?? '--org',
-          suggestions: [`weft network renew ${args.dir} --org Org1 --ca --tls-ca`],
+          suggestions: [`weft network renew ${shellWord(args.dir)} --org Org1 --ca --tls-ca`],
         });
       }
       const renewed = await renewOrgCas(args.dir, { org: flags.org, ca: flags.ca, tlsCa: flags['tls-ca'], rootCa: flags['root-ca'], tlsRootCa: flags['tls-root-ca'], days: flags.days, restart: flags.restart }, (m) => this.progress(m));
@@ -93,7 +94,7 @@ export default class NetworkRenew extends WeftCommand {
         if (recovery.stopped !== undefined && recovery.stopped.length > 0) this.log(`stopped for the recovery: ${recovery.stopped.join(', ')}`);
         for (const m of recovery.members) this.log(`${m.id}: re-issued${m.enrollment.notBefore === undefined ? '' : ` from ${m.enrollment.notBefore}`}, valid until ${m.enrollment.notAfter}${m.reloaded === true ? ', reloaded' : ''}`);
         if (recovery.started.length > 0) this.log(`started: ${recovery.started.join(', ')}`);
-        if (recovery.leftStopped.length > 0) this.log(`left stopped (stopped before the recovery; weft network up ${args.dir} --node <id>): ${recovery.leftStopped.join(', ')}`);
+        if (recovery.leftStopped.length > 0) this.log(`left stopped (stopped before the recovery; weft network up ${shellWord(args.dir)} --node <id>): ${recovery.leftStopped.join(', ')}`);
         const recovered = flags.ca && flags['tls-ca'] ? 'CA and TLS CA were' : flags['tls-ca'] ? 'TLS CA was' : 'CA was';
         if (recovery.nothingToDo) this.log(`${renewed.mspId}'s ${recovered} recovered already: nothing changed`);
       }
@@ -109,7 +110,7 @@ export default class NetworkRenew extends WeftCommand {
     if (result.restarted) this.log(`${result.id} restarted with its new certificates`);
     if (result.reloaded) this.log(`${result.id} reloaded its new certificates, no restart`);
     if (result.revoked !== undefined) this.log(`earlier certificate(s) ${result.revoked.serialNumbers.join(', ')} revoked on ${result.mspId}'s CRL number ${result.revoked.crlNumber}`);
-    if (result.restartNeeded) this.log(`next: weft network down ${args.dir} --node ${result.id} && weft network up ${args.dir} --node ${result.id}`);
+    if (result.restartNeeded) this.log(`next: weft network down ${shellWord(args.dir)} --node ${result.id} && weft network up ${shellWord(args.dir)} --node ${result.id}`);
     return result;
   }
 }

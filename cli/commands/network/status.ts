@@ -8,6 +8,7 @@ import { EXPIRY_SOON_DAYS } from '../../services/network/certificate-expiry-repo
 import { mebibytes } from '../../services/network/data-dir-bytes';
 import { expiryText } from '../../services/network/expiry-text';
 import { networkStatus, type NetworkStatus } from '../../services/network/network-control';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkStatusCommand extends WeftCommand {
   static override summary = "Show each channel's capabilities, each node (address, MSP, TLS root, operations, height, health), each user identity, and when their certificates and the CAs expire.";
@@ -27,10 +28,10 @@ export default class NetworkStatusCommand extends WeftCommand {
     for (const n of [...s.orderers, ...s.peers]) {
       // A node on another host, or run from another org's directory, has no process here to see: only whether it answers.
       const state = !n.running ? (n.onThisMachine && n.keysHere ? 'stopped' : 'no answer') : n.healthy ? 'healthy' : 'unhealthy';
-      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${n.dataBytes === undefined ? '' : `data ${mebibytes(n.dataBytes).padEnd(9)} `}${expiryText(n.certificate, `weft network renew ${args.dir} --node ${n.id}`)}${n.snapshotBlock === undefined ? '' : ` (${snapshotStart(n.snapshotBlock)})`}${n.pausedChannels === undefined ? '' : ` (paused: ${n.pausedChannels.join(', ')})`}${n.channels === undefined ? '' : ` on ${n.channels.join(', ') || 'no channel'}`}`);
+      this.log(`  ${n.kind.padEnd(7)} ${n.id.padEnd(28)} ${n.address.padEnd(16)} ${n.mspId.padEnd(11)} ${state.padEnd(9)} height ${String(n.height ?? '-').padEnd(5)} ${n.dataBytes === undefined ? '' : `data ${mebibytes(n.dataBytes).padEnd(9)} `}${expiryText(n.certificate, `weft network renew ${shellWord(args.dir)} --node ${n.id}`)}${n.snapshotBlock === undefined ? '' : ` (${snapshotStart(n.snapshotBlock)})`}${n.pausedChannels === undefined ? '' : ` (paused: ${n.pausedChannels.join(', ')})`}${n.channels === undefined ? '' : ` on ${n.channels.join(', ') || 'no channel'}`}`);
     }
     for (const u of s.users) {
-      const renew = `weft network renew ${args.dir} --org ${u.org} --user ${u.id.slice(0, u.id.indexOf('@'))}`;
+      const renew = `weft network renew ${shellWord(args.dir)} --org ${u.org} --user ${u.id.slice(0, u.id.indexOf('@'))}`;
       this.log(`  user    ${u.id.padEnd(28)} ${u.mspId.padEnd(11)} ${expiryText(u.certificate, renew)}  ${u.certPath}`);
     }
     // An org whose CA and TLS CA both expired is recovered by one run naming both (each alone needs the other).
@@ -38,7 +39,7 @@ export default class NetworkStatusCommand extends WeftCommand {
     // Every CA ended (weft network init makes them end together): no org's Admin can carry another's update, one run recovers them all.
     const allExpired = s.cas.length > 0 && s.cas.every((c) => c.state === 'expired');
     const recover = (c: (typeof s.cas)[number]): string =>
-      allExpired ? `weft network renew ${args.dir} --all-expired` : `weft network renew ${args.dir} --org ${c.org} ${bothExpired(c.org) ? '--ca --tls-ca' : ORG_CA_RENEW_FLAG[c.ca]}`;
+      allExpired ? `weft network renew ${shellWord(args.dir)} --all-expired` : `weft network renew ${shellWord(args.dir)} --org ${c.org} ${bothExpired(c.org) ? '--ca --tls-ca' : ORG_CA_RENEW_FLAG[c.ca]}`;
     for (const c of s.cas) this.log(`  ${c.ca.padEnd(7)} ${c.mspId.padEnd(28)} ${expiryText(c, recover(c))}`);
     this.log(`  keys here: ${s.orgKeysHere.length > 0 ? s.orgKeysHere.join(', ') : 'none (certificates only)'}`);
     return s;

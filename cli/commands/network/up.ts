@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { WeftCommand } from '../../base-command';
 import { networkUp, type UpResult } from '../../services/network/network-control';
+import { shellWord } from '../../../core/node/shell-word';
 
 export default class NetworkUp extends WeftCommand {
   static override summary = "Start a network's nodes in the background and join them to its channels.";
@@ -31,7 +32,7 @@ export default class NetworkUp extends WeftCommand {
       this.log(`  orderer ${o.id.padEnd(28)} ${o.address}  (admin ${o.adminAddress}${o.operationsAddress ? `, operations ${o.operationsAddress}` : ''})`);
     }
     for (const p of result.peers) this.log(`  peer    ${p.id.padEnd(28)} ${p.address}  (${p.mspId}, operations ${p.operationsAddress})`);
-    this.log(`details for client apps: weft network status ${args.dir} --json`);
+    this.log(`details for client apps: weft network status ${shellWord(args.dir)} --json`);
     return result;
   }
 }

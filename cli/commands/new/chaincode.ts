@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { shellWord } from '../../../core/node/shell-word';
 import { WeftCommand } from '../../base-command';
 import { scaffoldChaincode, type ScaffoldResult } from '../../services/scaffold/scaffold';
 
@@ -18,7 +19,7 @@ export default class NewChaincode extends WeftCommand {
     const { args, flags } = await this.parse(NewChaincode);
     const result = scaffoldChaincode(args.name, flags.lang as 'ts' | 'js', flags.dir);
     this.log(`created ${result.dir} (${result.files.length} files)`);
-    this.log(`next: cd ${result.dir} && npm install && npm test`);
+    this.log(`next: cd ${shellWord(result.dir)} && npm install && npm test`);
     return result;
   }
 }

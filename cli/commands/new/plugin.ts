@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { shellWord } from '../../../core/node/shell-word';
 import { SLOTS } from '../../../core/node/slots';
 import { WeftCommand } from '../../base-command';
 import { scaffoldPlugin, type ScaffoldResult } from '../../services/scaffold/scaffold';
@@ -16,7 +17,7 @@ export default class NewPlugin extends WeftCommand {
     const { args, flags } = await this.parse(NewPlugin);
     const result = scaffoldPlugin(args.name, flags.slot as (typeof SLOTS)[number], flags.dir);
     this.log(`created ${result.dir} (${result.files.length} files)`);
-    this.log(`next: cd ${result.dir} && npm install && npm test`);
+    this.log(`next: cd ${shellWord(result.dir)} && npm install && npm test`);
     return result;
   }
 }

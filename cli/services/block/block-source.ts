@@ -4,6 +4,7 @@ import { toHex } from '../../../core/protocol/bytes';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { channelPeer, channelReader, peerChainInfo, QSCC_ACCESS_DENIED, qsccRead, readingPeer } from '../network/network-access';
 import { ordererBlock } from './orderer-block-source';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** `newest`, `oldest`, `config` (the latest config block) or a block number. */
 export type BlockRef = 'newest' | 'oldest' | 'config' | number;
@@ -89,7 +90,7 @@ async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout)
   else number = ref;
   if (number >= height) {
     throw new WeftError('BLOCK_NOT_FOUND', `block ${number} does not exist yet: ${peer.id} holds ${heldBlocks(first, height)} of ${channel}`, {
-      suggestions: [height > first ? `weft block show ${layout.dir} newest` : `read the blocks from a peer that holds them: --peer <id> (${HOLDS_EVERY_BLOCK})`],
+      suggestions: [height > first ? `weft block show ${shellWord(layout.dir)} newest` : `read the blocks from a peer that holds them: --peer <id> (${HOLDS_EVERY_BLOCK})`],
     });
   }
   if (number < first) {
@@ -100,7 +101,7 @@ async function peerBlock(layout: NetworkLayout, ref: BlockRef, peer: NodeLayout)
       snapshotBlock,
       suggestions: [
         `read it from a peer that holds it: --peer <id> (${HOLDS_EVERY_BLOCK})`,
-        ...(height > first ? [`its blocks start at ${first}: weft block show ${layout.dir} oldest --peer ${peer.id}`] : []),
+        ...(height > first ? [`its blocks start at ${first}: weft block show ${shellWord(layout.dir)} oldest --peer ${peer.id}`] : []),
       ],
     });
   }

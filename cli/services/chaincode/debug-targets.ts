@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ChaincodeError } from '../../../core/errors';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** A chaincode's DevTools target on one peer, as the peer's `/json/list` names it. */
 export interface ChaincodeDebugTarget {
@@ -60,7 +61,7 @@ export async function chaincodeDebugInfo(layout: NetworkLayout, name: string, pe
     throw new ChaincodeError('CHAINCODE_DEBUG_OFF', `chaincode debugging is not enabled on ${peers.map((p) => p.id).join(', ')}: their configs set no plugins.runtime.options.inspector`, {
       field: 'plugins.runtime.options.inspector',
       suggestions: [
-        `add to ${path.relative(process.cwd(), node.configFile)}, under plugins.runtime.options: "inspector: { port: 9229 }" (a port of its own per peer), then restart the peer: weft network down ${layout.dir} && weft network up ${layout.dir}`,
+        `add to ${path.relative(process.cwd(), node.configFile)}, under plugins.runtime.options: "inspector: { port: 9229 }" (a port of its own per peer), then restart the peer: weft network down ${shellWord(layout.dir)} && weft network up ${shellWord(layout.dir)}`,
         'or make a development network with every peer in debug mode: weft network init <new dir> --chaincode-debug',
         'only on a development network: whoever reaches the port can run code in the peer',
       ],

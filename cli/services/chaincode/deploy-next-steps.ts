@@ -1,4 +1,5 @@
 import type { DeployResult } from './deploy';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** The flags of a `weft chaincode deploy` run that its suggested next commands must repeat. */
 export interface DeployFlagsGiven {
@@ -20,8 +21,8 @@ export function deployNextSteps(dir: string, result: DeployResult, given: Deploy
   if (result.committed) {
     // Until its Init ran, a chaincode deployed with --init-required answers every other call with an error.
     return given.initRequired
-      ? [`try: weft chaincode invoke ${dir}${channel} --name ${result.name} --is-init <function> [args...]`]
-      : [`try: weft chaincode query ${dir}${channel} --name ${result.name} <function> [args...]`];
+      ? [`try: weft chaincode invoke ${shellWord(dir)}${channel} --name ${result.name} --is-init <function> [args...]`]
+      : [`try: weft chaincode query ${shellWord(dir)}${channel} --name ${result.name} <function> [args...]`];
   }
   const same = [
     ...(given.policy === undefined ? [] : [`--policy "${given.policy}"`]),

@@ -2,6 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ChaincodeError, WeftError } from '../../../core/errors';
 import { grpcErrorText } from '../client/peer-client';
 import { ccaasServerCommand } from './ccaas-server-command';
+import { shellWord } from '../../../core/node/shell-word';
 
 interface GatewayErrorLike {
   readonly name?: string;
@@ -55,12 +56,12 @@ function deadlineSuggestions(dir: string): string[] {
  * What to try when the chaincode (or a system chaincode) refused the call. A refusal of the
  * caller's org or of an org's missing approval is not fixed by checking the function name.
  */
-function refusalSuggestions(chaincodeMessage: string, dir: string): string[] {
+function refusalSuggestions(chaincodeMessage: string, dirWord: string): string[] {
   const notAgreed = NOT_AGREED.exec(chaincodeMessage);
   if (notAgreed) {
     return [
-      `${notAgreed[1]} has not approved this definition; see each org's approval with: weft chaincode check-commit-readiness ${dir} --name <name> [the same --version, --sequence, --policy…]`,
-      `approve it as that org: weft chaincode approve ${dir} --org ${notAgreed[1]} --name <name> --package-id <id> [the same definition flags]`,
+      `${notAgreed[1]} has not approved this definition; see each org's approval with: weft chaincode check-commit-readiness ${dirWord} --name <name> [the same --version, --sequence, --policy…]`,
+      `approve it as that org: weft chaincode approve ${dirWord} --org ${notAgreed[1]} --name <name> --package-id <id> [the same definition flags]`,
     ];
   }
   const access = COLLECTION_ACCESS.exec(chaincodeMessage);
@@ -69,7 +70,7 @@ function refusalSuggestions(chaincodeMessage: string, dir: string): string[] {
   }
   // _lifecycle's refusals come framed so (a definition that differs from the committed one, a dropped collection): not a function name to check.
   if (LIFECYCLE_REFUSAL.test(chaincodeMessage)) {
-    return [`_lifecycle refused this definition: compare it with the committed one (weft chaincode query-committed ${dir} --name <name> --json) and with each org's approval (weft chaincode check-commit-readiness ${dir} --name <name>)`];
+    return [`_lifecycle refused this definition: compare it with the committed one (weft chaincode query-committed ${dirWord} --name <name> --json) and with each org's approval (weft chaincode check-commit-readiness ${dirWord} --name <name>)`];
   }
   return ['the chaincode refused the call: check the function name and arguments'];
 }
@@ -79,8 +80,11 @@ function refusalSuggestions(chaincodeMessage: string, dir: string): string[] {
  * WeftError that leads with the chaincode's own message, verbatim, and names the endorser that
  * produced it: never just "see attached details".
  */
-export function gatewayFailure(err: unknown, what: string, dir = '<dir>'): Error {
+export function gatewayFailure(err: unknown, what: string, dir?: string): Error {
   if (err instanceof WeftError) return err;
+  // Without the network's directory the commands name it `<dir>`, a placeholder to fill in, not a word to quote.
+  const dirWord = dir === undefined ? '<dir>' : shellWord(dir);
+  const where = dir ?? '<dir>';
   const e = err as GatewayErrorLike;
   if (typeof e?.message !== 'string') return new Error(String(err));
   const details = (e.details ?? []).map((d) => ({ ...d, message: grpcErrorText(d.message ?? '') }));
@@ -95,20 +99,20 @@ export function gatewayFailure(err: unknown, what: string, dir = '<dir>'): Error
   if (undefinedChaincode) {
     message = `${what} failed: the chaincode is not committed on this channel\n  ${lines.join('\n  ') || topMessage}`;
     suggestions = [
-      `see what is committed: weft chaincode query-committed ${dir} [--channel <channel>]`,
-      `deploy it: weft chaincode deploy ${dir} <project> --name <name>`,
+      `see what is committed: weft chaincode query-committed ${dirWord} [--channel <channel>]`,
+      `deploy it: weft chaincode deploy ${dirWord} <project> --name <name>`,
       'if it is deployed on another channel of the network, name it: --channel <channel>',
     ];
   } else if (chaincode) {
     const from = details.find((d) => d.message.includes(chaincode[2]!));
     message = `${what} failed: ${chaincode[2]} (chaincode status ${chaincode[1]}${from ? `, endorser ${from.mspId} ${from.address}` : ''})`;
-    suggestions = refusalSuggestions(chaincode[2]!, dir);
+    suggestions = refusalSuggestions(chaincode[2]!, dirWord);
   } else if (e.code === GrpcStatus.UNAVAILABLE) {
     message = `${what} failed: ${topMessage}`;
-    suggestions = [`is the network up? check with: weft network status ${dir}`];
+    suggestions = [`is the network up? check with: weft network status ${dirWord}`];
   } else {
     message = lines.length > 0 ? `${what} failed: ${topMessage}\n  ${lines.join('\n  ')}` : `${what} failed: ${topMessage}`;
-    suggestions = ccaasSuggestions(texts) ?? (e.code === GrpcStatus.DEADLINE_EXCEEDED ? deadlineSuggestions(dir) : ['run again with --verbose for the full error', `check the peer logs under ${dir}/logs`]);
+    suggestions = ccaasSuggestions(texts) ?? (e.code === GrpcStatus.DEADLINE_EXCEEDED ? deadlineSuggestions(where) : ['run again with --verbose for the full error', `check the peer logs under ${where}/logs`]);
   }
   return new ChaincodeError(
     'GATEWAY_FAILED',

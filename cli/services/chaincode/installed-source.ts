@@ -4,6 +4,7 @@ import { ChaincodeError } from '../../../core/errors';
 import { readChaincodePackage } from '../../../core/chaincode/chaincode-package';
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { installedPackage, queryInstalled } from './lifecycle';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** A package ID as `_lifecycle` gives it: `<label>:<sha256 hex>`. */
 const PACKAGE_ID = /^[A-Za-z0-9_.+-]+:[0-9a-f]{64}$/;
@@ -41,7 +42,7 @@ export async function installedPackageSource(layout: NetworkLayout, peers: reado
     installed: alike,
     suggestions: [
       ...(alike.length > 0 ? [`installed there: ${alike.join(', ')}`] : []),
-      `list every installed package: weft chaincode query-installed ${layout.dir} --org <org>`,
+      `list every installed package: weft chaincode query-installed ${shellWord(layout.dir)} --org <org>`,
       'or pass the project folder, or a package file made by weft chaincode package',
     ],
   });

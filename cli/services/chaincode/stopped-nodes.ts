@@ -4,6 +4,7 @@ import { gatewayPeerFor } from '../client/gateway-session';
 import type { NetworkLayout, NodeLayout, UserLayout } from '../network/network-layout';
 import { runsFromHere } from '../network/config-block-peers';
 import { runningPid } from '../network/node-processes';
+import { shellWord } from '../../../core/node/shell-word';
 
 // The Gateway's Submit when no orderer took the transaction (Fabric's gateway words it so).
 const NO_ORDERER = /no orderers could successfully process transaction/;
@@ -49,7 +50,7 @@ export async function namingStoppedNodes<T>(layout: NetworkLayout, dir: string, 
     const running = cause.length > 0 && cause[0]!.kind === 'peer' ? layout.peers().filter((p) => p.mspId === gateway.mspId && !isStopped(p)) : [];
     const startable = cause.length > 0 ? cause : others;
     const them = startable.length === 1 ? 'it' : 'them';
-    const start = `weft network up ${dir} ${startable.map((n) => `--node ${n.id}`).join(' ')}`;
+    const start = `weft network up ${shellWord(dir)} ${startable.map((n) => `--node ${n.id}`).join(' ')}`;
     const earlier = (Array.isArray(err.details.suggestions) ? (err.details.suggestions as string[]) : []).filter((s) => !s.startsWith('is the network up?'));
     throw new ChaincodeError(
       err.code,
@@ -59,7 +60,7 @@ export async function namingStoppedNodes<T>(layout: NetworkLayout, dir: string, 
         stoppedNodes: stopped.map((n) => n.id),
         suggestions: [
           ...(startable.length === 0 ? [] : [cause.length > 0 ? `start ${them}: ${start}` : `if the call needs ${them}, start ${them}: ${start}`]),
-          ...(noOrderer && cause.length === 0 ? [`try again in a few seconds; see the orderers with: weft network status ${dir}`] : []),
+          ...(noOrderer && cause.length === 0 ? [`try again in a few seconds; see the orderers with: weft network status ${shellWord(dir)}`] : []),
           ...running.map((p) => `meanwhile, send the call through another peer of ${p.mspId}: --peer ${p.id}`),
           ...(startable.length === 0 ? [] : [`see why ${them} stopped: ${startable.map((n) => n.logFile).join(', ')}`]),
           ...earlier,

@@ -9,6 +9,7 @@ import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import type { NetworkLayout, NodeLayout, UserLayout } from '../network/network-layout';
 import { gatewayFailure } from './gateway-errors';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface TransactOptions {
   readonly chaincode: string;
@@ -81,7 +82,7 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
  * Weft and what to do, from the validation code catalogue. `what` names the transaction (a lifecycle
  * function); `retries` is how many the command allowed, absent for a command without `--retry`.
  */
-export function invalidTransactionError(status: CommitStatus, attempts = 1, retries?: number, what?: string, dir = '<dir>'): ChaincodeError {
+export function invalidTransactionError(status: CommitStatus, attempts = 1, retries?: number, what?: string, dir?: string): ChaincodeError {
   const name = validationCodeName(status.code);
   const info = validationCodeInfo(status.code);
   const tries = attempts > 1 ? ` (attempt ${attempts} of ${(retries ?? 0) + 1})` : '';
@@ -94,7 +95,7 @@ export function invalidTransactionError(status: CommitStatus, attempts = 1, retr
         : 'let the CLI endorse again and resubmit: --retry <n> (for example --retry 3)',
     );
   }
-  suggestions.push(`inspect the block: weft block show ${dir} ${status.blockNumber}`);
+  suggestions.push(`inspect the block: weft block show ${dir === undefined ? '<dir>' : shellWord(dir)} ${status.blockNumber}`);
   return new ChaincodeError('TX_INVALID', `${what === undefined ? '' : `${what} `}transaction ${status.transactionId} was committed in block ${status.blockNumber} as invalid: ${name}${tries}. ${meaning}`, {
     transactionId: status.transactionId,
     blockNumber: status.blockNumber.toString(),

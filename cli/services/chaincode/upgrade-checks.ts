@@ -2,6 +2,7 @@ import type { CollectionConfigPackage } from '@hyperledger/fabric-protos/lib/pee
 import { ChaincodeError } from '../../../core/errors';
 import { describeCollections } from '../../../core/peer/lifecycle/collections';
 import type { CommittedDefinition, EndorsementPolicyRef } from './lifecycle';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** The policy a definition gets without `--policy` (see `validationParameter`). */
 const DEFAULT_POLICY = '/Channel/Application/Endorsement';
@@ -42,7 +43,7 @@ export function checkAgainstCommitted(
         dropped,
         suggestions: [
           `pass --collections-config <file> holding ${plural ? 'each of them' : 'it'} as committed (the file the last deploy used), with any new collection added`,
-          `see the committed collections: weft chaincode query-committed ${dir} --name ${o.name} --json`,
+          `see the committed collections: weft chaincode query-committed ${shellWord(dir)} --name ${o.name} --json`,
         ],
       },
     );

@@ -6,6 +6,7 @@ import { refuseRevokedServer, type TlsRevocations } from '../../../core/node/tls
 import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { keyHere, keyNotHere } from '../network/org-keys';
 import { nodeServerRevocations } from './server-revocation';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface ParticipationChannel {
   readonly name: string;
@@ -161,7 +162,7 @@ export class OrdererAdminClient {
       orderer: this.node.id,
       address: this.endpoint.address,
       socketError: code,
-      suggestions: [`is the network up? start it with: weft network up ${this.networkDir}`, `see the orderer's log: ${this.node.logFile}`],
+      suggestions: [`is the network up? start it with: weft network up ${shellWord(this.networkDir)}`, `see the orderer's log: ${this.node.logFile}`],
     });
   }
 

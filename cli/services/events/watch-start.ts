@@ -7,6 +7,7 @@ import type { NetworkLayout, NodeLayout } from '../network/network-layout';
 import { peerChainInfo } from '../network/network-access';
 import type { CheckpointPlan } from './events-checkpoint';
 import { PeerUnreachable } from './reconnecting-watch';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** What both watch commands print and ask for before the stream opens. */
 export interface WatchOutput {
@@ -28,7 +29,7 @@ export async function channelHeight(layout: NetworkLayout, peer: NodeLayout): Pr
         field: '--channel',
         channel,
         peer: peer.id,
-        suggestions: [`see the channels each peer has joined: weft channel list ${layout.dir}`, 'ask another peer with --peer <id>'],
+        suggestions: [`see the channels each peer has joined: weft channel list ${shellWord(layout.dir)}`, 'ask another peer with --peer <id>'],
       }, { cause: err });
     }
     throw err;

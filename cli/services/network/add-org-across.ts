@@ -4,21 +4,17 @@ import type { ConfigUpdate } from '@hyperledger/fabric-protos/lib/common/configt
 import { FabricMSPConfig, MSPConfig } from '@hyperledger/fabric-protos/lib/msp/msp_config_pb';
 import { ConfigError, WeftError } from '../../../core/errors';
 import { parseConfigBlock } from '../../../core/protocol/config-parse';
-import { unsignedConfigUpdate } from '../../../core/protocol/config-update-compute';
 import { fetchBlock } from '../block/block-source';
-import { isEmptyOrAbsent } from '../templates/render-tree';
-import { editChannelConfig } from './channel-config-edit';
 import { updateChannel } from './channel-update';
-import { missingSignatures, needsMet, readUpdateFile, signForPolicies, signerMspIds, unsignedOrgs, type PolicyNeed } from './config-update-signatures';
+import { missingSignatures, needsMet, readUpdateFile, signForPolicies, signerMspIds, type PolicyNeed } from './config-update-signatures';
 import { openNetwork, type Progress } from './network-access';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
-import { generatePeerOrg, writeNodeConfigs } from './network-init';
-import { discardNewSigningKeys, signingKeyTokenOf } from './member-token';
 import { NetworkLayout } from './network-layout';
 import { NETWORK_FILE, peerIdOf, type NetworkSpec, type PeerOrgSpec } from './network-spec';
-import { newOrgSpec, type NewOrgOptions } from './new-org-spec';
+import type { NewOrgOptions } from './new-org-spec';
 import { isPrivateKey } from './org-keys';
 import { StagingDir } from './staging-dir';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * `weft network add-org` for a network whose orgs each keep their own directory (`weft network
@@ -31,6 +27,9 @@ import { StagingDir } from './staging-dir';
  * and leaves its own directory unchanged. Every member directory later takes the new org's
  * certificates only, read from the new org's directory (a copy without its keys will do), as
  * Fabric's members take only the new org's MSP definition.
+ *
+ * Here: the options and results, and the `--from-file` step that submits and records; the
+ * `--output` step that prepares is add-org-prepare.ts.
  */
 
 export interface AddOrgAcrossOptions {
@@ -104,7 +103,7 @@ export function checkAcrossOptions(dir: string, options: AddOrgAcrossOptions & N
     if (given.length > 0) {
       throw new ConfigError('CONFLICTING_FLAGS', `--definition takes the new org as it defined itself: it takes no ${given.map(flagOf).join(', ')}`, {
         field: flagOf(given[0]!),
-        suggestions: [`weft network add-org ${dir} --definition ${options.definition} --output <update file>`],
+        suggestions: [`weft network add-org ${shellWord(dir)} --definition ${shellWord(options.definition)} --output <update file>`],
       });
     }
     return;
@@ -133,73 +132,12 @@ function flagOf(key: keyof NewOrgOptions | 'orgDir'): string {
 /** The commands of the flow, for help texts and error suggestions. */
 export function addOrgSequence(dir: string, name: string, orgDir: string, file: string): string[] {
   return [
-    `prepare and sign as the Admins here: weft network add-org ${dir} --name ${name} --org-dir ${orgDir} --output ${file} (${orgDir} becomes ${name}'s directory: its keys go there only)`,
-    `have the other orgs' Admins sign it in their directories: weft channel sign-update <their dir> ${file} --org <their org>`,
-    `submit it from any member's directory: weft network add-org <that dir> --from-file ${file} --org-dir ${orgDir}`,
-    `start ${name}'s peers, which join from the genesis block: weft network up ${orgDir}`,
-    `let the other member directories record ${name}: weft network add-org <dir> --from-file ${file} --org-dir ${orgDir} (the channel has it: nothing is submitted again)`,
+    `prepare and sign as the Admins here: weft network add-org ${shellWord(dir)} --name ${name} --org-dir ${shellWord(orgDir)} --output ${shellWord(file)} (${orgDir} becomes ${name}'s directory: its keys go there only)`,
+    `have the other orgs' Admins sign it in their directories: weft channel sign-update <their dir> ${shellWord(file)} --org <their org>`,
+    `submit it from any member's directory: weft network add-org <that dir> --from-file ${shellWord(file)} --org-dir ${shellWord(orgDir)}`,
+    `start ${name}'s peers, which join from the genesis block: weft network up ${shellWord(orgDir)}`,
+    `let the other member directories record ${name}: weft network add-org <dir> --from-file ${shellWord(file)} --org-dir ${shellWord(orgDir)} (the channel has it: nothing is submitted again)`,
   ];
-}
-
-/**
- * `--output`: the new org's directory made and the update, signed as the Admins here, written
- * to `output`. Nothing in `dir` changes: network.yaml lists the org once the channel has it.
- */
-export async function prepareAddOrg(dir: string, org: NewOrgOptions, output: string, orgDir: string, progress: Progress): Promise<PreparedAddOrg> {
-  const network = openNetwork(dir);
-  const channel = network.spec.channel.name;
-  const target = path.resolve(orgDir);
-  const file = path.resolve(output);
-  checkOrgDir(network, target);
-  const spec = await newOrgSpec(network.spec, org);
-  const token = signingKeyTokenOf(org);
-  const rendered = renderNetworkFile(withOrg(network.spec, spec));
-  const staging = new StagingDir(target);
-  let discardSigningKeys: (() => void) | undefined;
-  try {
-    progress(`generating ${spec.name}'s crypto material and node configs (${spec.mspId}, ${spec.domain}) in its own directory ${target}`);
-    const staged = new NetworkLayout(staging.dir, rendered.spec);
-    copyPublicMaterial(network, staging.dir);
-    fs.writeFileSync(path.join(staging.dir, NETWORK_FILE), rendered.text);
-    ({ discardSigningKeys } = await generatePeerOrg(spec, staging.dir, token, org));
-    const newPeers = staged.peersOf(spec);
-    writeNodeConfigs(staged, 'weft network add-org', new Set(newPeers.map((p) => p.id)), token);
-
-    const before = await fetchBlock(network, 'config');
-    const current = parseConfigBlock(before.bytes);
-    progress(`channel ${channel}: current config (sequence ${current.sequence}) in block ${before.number}`);
-    const { next } = editChannelConfig(network, current, { joiningOrgs: [applicationOrgOf(staged, spec)] });
-    const { envelope, update } = unsignedConfigUpdate(channel, current.config, next);
-    const { signed, policies } = signForPolicies(network, current, update, envelope);
-    if (signed.length > 0) progress(`signed as the Admin of ${signed.map((s) => s.mspId).join(', ')}`);
-
-    // The file appears only with the directory it needs: written aside, renamed once the directory is in place.
-    fs.writeFileSync(`${file}.tmp`, envelope.serializeBinary());
-    staging.commit();
-    fs.renameSync(`${file}.tmp`, file);
-    const stillToSign = unsignedOrgs(policies);
-    progress(`config update written to ${file}${stillToSign.length > 0 ? `; still to sign: ${stillToSign.join(', ')} (weft channel sign-update)` : ''}`);
-    return {
-      org: spec.name,
-      mspId: spec.mspId,
-      domain: spec.domain,
-      channel,
-      peers: newPeers.map((p) => ({ id: p.id, address: p.address, operationsAddress: p.operationsAddress })),
-      users: spec.users,
-      submitted: false,
-      file,
-      orgDir: target,
-      signedBy: signerMspIds(envelope),
-      policies,
-      stillToSign,
-    };
-  } catch (err) {
-    if (!staging.isCommitted()) discardNewSigningKeys([discardSigningKeys], progress);
-    throw err;
-  } finally {
-    fs.rmSync(`${file}.tmp`, { force: true });
-    staging.dispose();
-  }
 }
 
 /**
@@ -211,7 +149,7 @@ export async function recordAddOrg(dir: string, fromFile: string, orgDir: string
   const network = openNetwork(dir);
   const source = openNetwork(orgDir);
   const org = joiningOrg(network.spec, source.spec, source.dir);
-  return recordJoiningOrg(network, { layout: source, org, flag: `--org-dir ${source.dir}`, start: `weft network up ${source.dir}`, reported: { orgDir: source.dir } }, fromFile, progress);
+  return recordJoiningOrg(network, { layout: source, org, flag: `--org-dir ${shellWord(source.dir)}`, start: `weft network up ${shellWord(source.dir)}`, reported: { orgDir: source.dir } }, fromFile, progress);
 }
 
 /**
@@ -237,7 +175,7 @@ export async function recordJoiningOrg(network: NetworkLayout, source: JoiningOr
   const before = await fetchBlock(network, 'config');
   const current = parseConfigBlock(before.bytes);
   const onChannel = current.applicationOrgs.some((o) => o.mspId === org.mspId);
-  const again = `weft network add-org ${network.dir} --from-file ${fromFile} ${source.flag}`;
+  const again = `weft network add-org ${shellWord(network.dir)} --from-file ${shellWord(fromFile)} ${source.flag}`;
   let submitted: Pick<RecordedAddOrg, 'orderer' | 'configBlock' | 'signedBy'> = { signedBy: signerMspIds(envelope) };
   if (onChannel) {
     progress(`channel ${channel} has ${org.mspId} already (block ${before.number}): recording it here only`);
@@ -246,7 +184,7 @@ export async function recordJoiningOrg(network: NetworkLayout, source: JoiningOr
     const { policies } = signForPolicies(network, current, update, envelope);
     if (!needsMet(policies)) {
       throw missingSignatures(network, channel, current, policies, (unsigned) => [
-        `have the Admins of ${unsigned.join(', ')} sign it in their directories: weft channel sign-update <their dir> ${fromFile} --org <their org>`,
+        `have the Admins of ${unsigned.join(', ')} sign it in their directories: weft channel sign-update <their dir> ${shellWord(fromFile)} --org <their org>`,
         `then submit it again: ${again}`,
         `the network in ${network.dir} and ${NETWORK_FILE} are unchanged`,
       ]);
@@ -332,19 +270,6 @@ export function joiningOrg(here: NetworkSpec, there: NetworkSpec, orgDir: string
   return fresh[0]!;
 }
 
-/** The new org's directory must not exist yet (or be empty), and must not be inside the member's, whose keys are its own. */
-function checkOrgDir(network: NetworkLayout, target: string): void {
-  if (!isEmptyOrAbsent(target)) {
-    throw new ConfigError('TARGET_NOT_EMPTY', `--org-dir ${target} already exists and is not empty; the new org's directory is made fresh`, {
-      target,
-      suggestions: ['choose another directory for the new org', `remove ${target} first if it is an abandoned attempt`],
-    });
-  }
-  if (target === network.dir || target.startsWith(network.dir + path.sep)) {
-    throw new ConfigError('TARGET_INSIDE_NETWORK', `--org-dir ${target} is inside ${network.dir}: the new org's keys go in a directory of their own, beside it`, { target });
-  }
-}
-
 /**
  * Refuses an update file that does not add the org of `--org-dir` to the default channel with the
  * MSP (root certificates) that directory holds, so no org is recorded that the channel does not get.
@@ -377,12 +302,6 @@ export function copyCertificates(from: string, to: string, entries: readonly str
       fs.chmodSync(dest, fs.statSync(file).mode & 0o777);
     }
   }
-}
-
-/** What the new org's directory takes from a member's: every org's certificates and the channels' genesis blocks. */
-function copyPublicMaterial(network: NetworkLayout, to: string): void {
-  const blocks = network.channels().map((c) => path.relative(network.dir, network.genesisBlockFileOf(c.name)));
-  copyCertificates(network.dir, to, ['organizations', ...blocks]);
 }
 
 /** The org's certificates moved in from its directory (through a staging directory: all or nothing), then network.yaml lists it. */

@@ -16,6 +16,7 @@ import { NETWORK_FILE } from './network-spec';
 import { checkJoiningOrg } from './new-org-spec';
 import { definitionAnchorPeers, layOutOrgDefinition, ORG_DEFINITION_FILE, readOrgDefinition } from './org-definition';
 import { definitionFromPrintOrg, type PrintOrgOptions } from './printorg-definition';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * `weft network add-org <member dir> --definition <file>`: adds an org that made its own keys
@@ -44,7 +45,7 @@ export function refuseNewOrgDir(dir: string): void {
       dir: target,
       suggestions: [
         `hand ${path.join(target, ORG_DEFINITION_FILE)} (certificates only) to a member, who runs: weft network add-org <member dir> --definition <that file> --output <update file>`,
-        `once the channel has the org: weft network join ${target} --from <a member's public export>, then weft network up ${target}`,
+        `once the channel has the org: weft network join ${shellWord(target)} --from <a member's public export>, then weft network up ${shellWord(target)}`,
       ],
     });
   }
@@ -82,7 +83,7 @@ function openDefinition(network: NetworkLayout, file: string, printOrg: PrintOrg
     layout: new NetworkLayout(tmp, withOrg(network.spec, org)),
     org,
     anchorPeers: definitionAnchorPeers(definition),
-    flag: `--definition ${resolved}${flags.length > 0 ? ` ${printOrgArgs(printOrg)}` : ''}`,
+    flag: `--definition ${shellWord(resolved)}${flags.length > 0 ? ` ${printOrgArgs(printOrg)}` : ''}`,
     start: printed
       ? `${org.name} joins its own (Fabric) peers to ${channel} from its genesis block, as Fabric's tutorial does: peer channel fetch 0 ${channel}.block -c ${channel} -o ${network.orderers()[0]!.address}, then peer channel join -b ${channel}.block`
       : `weft network join <${org.name}'s dir> --from <a member's directory exported with weft network export --public>, then weft network up <${org.name}'s dir>`,
@@ -97,7 +98,7 @@ function printOrgFlags(printOrg: PrintOrgOptions): string[] {
 
 /** The flags again, for the commands a repeated step names. */
 function printOrgArgs(printOrg: PrintOrgOptions): string {
-  return [...(printOrg.peers ?? []).map((p) => `--peer ${p}`), ...(printOrg.domain !== undefined ? [`--domain ${printOrg.domain}`] : [])].join(' ');
+  return [...(printOrg.peers ?? []).map((p) => `--peer ${shellWord(p)}`), ...(printOrg.domain !== undefined ? [`--domain ${shellWord(printOrg.domain)}`] : [])].join(' ');
 }
 
 /**
@@ -180,7 +181,7 @@ export async function addFromDefinition(dir: string, file: string, progress: Pro
   try {
     const channel = network.spec.channel.name;
     const current = await currentConfig(network, progress);
-    const again = `weft network add-org ${network.dir} ${source.flag}`;
+    const again = `weft network add-org ${shellWord(network.dir)} ${source.flag}`;
     if (current.applicationOrgs.some((o) => o.mspId === org.mspId)) {
       // An earlier run was accepted and failed after: the channel has the org, it is only recorded here.
       progress(`channel ${channel} has ${org.mspId} already: recording it here only`);

@@ -12,6 +12,7 @@ import { channelsOfPeer, memberOrgsOf } from './channel-peers';
 import { isThisMachine } from './node-hosts';
 import { otherPeersHeight, waitForHeight } from './peer-catch-up';
 import { runningPid } from './node-processes';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** What starting a new peer did: the packages it was given and, per channel, how it joined and its height. */
 export interface AddedPeerStart {
@@ -38,8 +39,8 @@ export async function startAddedPeer(dir: string, id: string, options: { snapsho
   if (!networkRunsHere || !(await isThisMachine(peer.host))) {
     const start = networkRunsHere
       ? `${id} runs on ${peer.host}: copy the network directory there (weft network export --org ${org.name}) and run weft network up --node ${id}${options.snapshot === undefined ? '' : ' --no-join'} there`
-      : `the network does not run here: weft network up ${network.dir}${options.snapshot === undefined ? ` starts ${id} with the rest and joins it` : ` --no-join starts ${id} without joining it`}`;
-    progress(options.snapshot === undefined ? start : `${start}; then weft channel join ${network.dir} --snapshot ${options.snapshot.dir} --peer ${id}`);
+      : `the network does not run here: weft network up ${shellWord(network.dir)}${options.snapshot === undefined ? ` starts ${id} with the rest and joins it` : ` --no-join starts ${id} without joining it`}`;
+    progress(options.snapshot === undefined ? start : `${start}; then weft channel join ${shellWord(network.dir)} --snapshot ${shellWord(options.snapshot.dir)} --peer ${id}`);
     return undefined;
   }
   try {
@@ -57,7 +58,7 @@ export async function startAddedPeer(dir: string, id: string, options: { snapsho
     throw new WeftError('ADD_PEER_UNFINISHED', `${id} is in ${NETWORK_FILE} with its crypto material and config, but starting it did not finish: ${(err as Error).message}`, {
       peer: id,
       suggestions: [
-        `finish it: weft network up ${network.dir} --node ${id} starts it and joins it from the genesis blocks (${options.snapshot === undefined ? 'or' : 'then'} weft channel join ${network.dir} --snapshot <dir> --peer ${id} after up --no-join)`,
+        `finish it: weft network up ${shellWord(network.dir)} --node ${id} starts it and joins it from the genesis blocks (${options.snapshot === undefined ? 'or' : 'then'} weft channel join ${shellWord(network.dir)} --snapshot <dir> --peer ${id} after up --no-join)`,
         `see its log: ${peer.logFile}`,
         `do not run weft network add-peer for it again: ${NETWORK_FILE} lists it`,
       ],

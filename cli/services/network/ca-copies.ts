@@ -10,6 +10,7 @@ import type { OrgAuthority } from './org-authority';
 import { isPrivateKey } from './org-keys';
 import { runningPid } from './node-processes';
 import { reloadLocalMsps } from './node-reload';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** A CA certificate and the one it replaces (same subject and key): what renewing or recovering a CA puts in place. */
 export type CaReplacement = Pick<RenewedCa, 'certPem' | 'previousPem'>;
@@ -152,7 +153,7 @@ export async function takeReplacedCopies(dir: string, network: NetworkLayout, fi
   const r = await reloadLocalMsps(network, running, progress);
   const waiting = [...r.signalled, ...r.restartNeeded];
   if (waiting.length > 0) {
-    progress(`${waiting.join(', ')} run on the old copy until restarted (good until ${options.goodUntil}): weft network down ${dir} --node <id> && weft network up ${dir} --node <id>, or renew with --restart`);
+    progress(`${waiting.join(', ')} run on the old copy until restarted (good until ${options.goodUntil}): weft network down ${shellWord(dir)} --node <id> && weft network up ${shellWord(dir)} --node <id>, or renew with --restart`);
   }
   return { restarted: [], reloaded: r.reloaded, restartNeeded: waiting };
 }

@@ -13,6 +13,7 @@ import { applyConfigOps } from './channel-config-ops';
 import { applicationOrgOf } from './network-channels';
 import { NetworkLayout } from './network-layout';
 import type { PeerOrgSpec } from './network-spec';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * The changes `weft channel update` makes to a channel's config; orgs by name, MSP ID or domain.
@@ -80,8 +81,8 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
     throw new WeftError('CHANNEL_MEMBERSHIP_FIXED', `channel ${channel} is this network's default channel, which has every org of the network by definition: its members cannot change`, {
       channel,
       suggestions: [
-        `create a channel for some orgs with: weft channel create ${layout.dir} <name> --orgs <org,...>, then add or remove orgs there`,
-        `add a new org to the network (and so to this channel) with: weft network add-org ${layout.dir}`,
+        `create a channel for some orgs with: weft channel create ${shellWord(layout.dir)} <name> --orgs <org,...>, then add or remove orgs there`,
+        `add a new org to the network (and so to this channel) with: weft network add-org ${shellWord(layout.dir)}`,
       ],
     });
   }
@@ -93,7 +94,7 @@ export function editChannelConfig(layout: NetworkLayout, current: ParsedChannelC
     new WeftError('ORG_ALREADY_MEMBER', `${flag} ${name}: ${mspId} is already a member of channel ${channel}`, {
       channel,
       org: name,
-      suggestions: [`see the channel's members with: weft channel info ${layout.dir} --channel ${channel}`],
+      suggestions: [`see the channel's members with: weft channel info ${shellWord(layout.dir)} --channel ${channel}`],
     });
   const added = unique(addRefs.map((ref) => resolveOrg(network, ref)));
   const removed = unique(removeRefs.map((ref) => resolveOrg(network, ref)));
@@ -167,7 +168,7 @@ function refuseEd25519BelowV3(layout: NetworkLayout, root: ConfigGroup, members:
     ed25519.map((m) => ({ mspId: m.definition.mspId, source: 'its CA certificate' })),
     { field: ed25519[0]!.field, said: ed25519[0]!.said },
     channel,
-    [`raise the channel first, once every node on it is Fabric 3 or Weft: weft channel update ${layout.dir} --channel ${channel} --capability channel=V3_0`],
+    [`raise the channel first, once every node on it is Fabric 3 or Weft: weft channel update ${shellWord(layout.dir)} --channel ${channel} --capability channel=V3_0`],
   );
 }
 

@@ -36,6 +36,7 @@ import { batchBytesOf, NETWORK_FILE, type ChannelSpec, type NetworkSpec, type Pe
 import { capabilitiesChoiceOf, capabilitiesInConfig, capabilitiesOf, capabilityChoiceProblem, type ChannelCapabilitiesChoice } from './channel-capabilities';
 import { CAPABILITY_LEVELS } from './channel-config-flags';
 import { orgsWithKeysHere, signingKeyHere } from './org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface ChannelUpdateOptions {
   /** The channel (default: the network's default channel). */
@@ -142,7 +143,7 @@ export async function updateChannel(dir: string, options: ChannelUpdateOptions, 
       channel,
       cause: err instanceof WeftError ? err.code : undefined,
       suggestions: [
-        `see the channel's config as a peer has it: weft channel info ${layout.dir} --channel ${channel}`,
+        `see the channel's config as a peer has it: weft channel info ${shellWord(layout.dir)} --channel ${channel}`,
         `${NETWORK_FILE} may not say what the channel now is; weft channel join / weft network up join the peers still missing`,
       ],
     }, { cause: err });
@@ -189,7 +190,7 @@ function checkOptions(layout: NetworkLayout, options: ChannelUpdateOptions): voi
   const channel = layout.spec.channel.name;
   if (options.fromFile !== undefined && (changesSomething(options.change) || options.output !== undefined)) {
     throw new WeftError('CONFLICTING_FLAGS', '--from-file submits the update in the file as it is: it takes no change flags and no --output', {
-      suggestions: [`submit it alone: weft channel update ${layout.dir} --channel ${channel} --from-file ${options.fromFile}`],
+      suggestions: [`submit it alone: weft channel update ${shellWord(layout.dir)} --channel ${channel} --from-file ${shellWord(options.fromFile)}`],
     });
   }
   if (options.dryRun === true && options.output !== undefined) {
@@ -198,7 +199,7 @@ function checkOptions(layout: NetworkLayout, options: ChannelUpdateOptions): voi
   if (options.fromFile === undefined && !changesSomething(options.change)) {
     throw new WeftError('NOTHING_TO_UPDATE', `no change given for channel ${channel}`, {
       suggestions: [
-        `change the batch settings: weft channel update ${layout.dir} --channel ${channel} --batch-timeout 500ms --max-message-count 100`,
+        `change the batch settings: weft channel update ${shellWord(layout.dir)} --channel ${channel} --batch-timeout 500ms --max-message-count 100`,
         `change the members of a channel made by weft channel create: --add-org <org> or --remove-org <org>`,
         `change a policy, an ACL, a capability, anchor peers or orderer endpoints: --policy Application/Endorsement="ANY Endorsement", --add-policy Application/Org1Only="OR('Org1MSP.member')", --remove-policy Application/Org1Only, --acl qscc/GetTransactionByID=/Channel/Application/Writers, --capability application=V2_5, --anchor-peer Org1=peer0.org1.example.com:7051, --orderer-endpoint OrdererMSP=orderer.example.com:7050`,
         'or submit a signed update file: --from-file <file>',
@@ -345,7 +346,7 @@ async function joinAddedOrgs(dir: string, channel: string, added: readonly PeerO
 /** What an added org whose keys are elsewhere runs: its members are in the latest config block, not in the genesis block. */
 export function joinStep(layout: NetworkLayout, channel: string): string {
   return (
-    `write the latest config block with weft channel fetch ${layout.dir} config --channel ${channel} -o ${channel}-config.block, ` +
+    `write the latest config block with weft channel fetch ${shellWord(layout.dir)} config --channel ${channel} -o ${channel}-config.block, ` +
     `copy it and ${layout.genesisBlockFileOf(channel)} there, and run weft channel join <dir> ${channel}.block --config ${channel}-config.block`
   );
 }

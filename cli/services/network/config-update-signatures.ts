@@ -12,6 +12,7 @@ import type { Signer } from '../../../core/protocol/signer';
 import { loadClientIdentity } from '../client/client-identity';
 import type { NetworkLayout, UserLayout } from './network-layout';
 import { signingKeyHere } from './org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * Which admins a config update needs, as far as the CLI can tell before the orderer does: each
@@ -247,7 +248,7 @@ export function missingSignatures(
     suggestions: remedies?.(unsigned) ?? [
       `write the partly signed update to a file: rerun with --output <file>`,
       `have the Admins of ${unsigned.join(', ')} sign it in their directories: weft channel sign-update <their dir> <file> --org <org>`,
-      `then submit it: weft channel update ${layout.dir} --channel ${channel} --from-file <file>`,
+      `then submit it: weft channel update ${shellWord(layout.dir)} --channel ${channel} --from-file <file>`,
     ],
   });
 }

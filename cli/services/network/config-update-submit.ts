@@ -17,6 +17,7 @@ import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
 import { waitFor } from './node-processes';
 import { orgsWithKeysHere } from './org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -59,7 +60,7 @@ export async function broadcastConfigUpdate(layout: NetworkLayout, channel: stri
           orderer: orderer.id,
           status: answer.status,
           info: answer.info,
-          suggestions: [`see the orderer's log: ${orderer.logFile}`, `see the channel's current config: weft channel info ${layout.dir} --channel ${channel}`],
+          suggestions: [`see the orderer's log: ${orderer.logFile}`, `see the channel's current config: weft channel info ${shellWord(layout.dir)} --channel ${channel}`],
         });
       }
       return { orderer: orderer.id };

@@ -11,6 +11,7 @@ import { type ChannelConfigState, submitConfigEdit, waitForOrdererConfigBlock } 
 import type { Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import type { ChannelUpdated } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** A config block reaches the orderer's ledger well within this on any network the CLI drives. */
 const CONFIG_BLOCK_TIMEOUT_MS = 60_000;
@@ -79,7 +80,7 @@ async function configState(network: NetworkLayout, orderer: NodeLayout, channel:
 async function replaceConsenterCertificate(network: NetworkLayout, orderer: NodeLayout, state: ChannelConfigState, fromCert: Uint8Array, toCert: Uint8Array, what: string, progress: Progress): Promise<ChannelUpdated> {
   const channel = state.current.channelId;
   const rerun = network.channels().some((c) => c.name === channel)
-    ? `see the channel's consenter: weft channel info ${network.dir} --channel ${channel}`
+    ? `see the channel's consenter: weft channel info ${shellWord(network.dir)} --channel ${channel}`
     : `see whether ${orderer.id} took it: its log, ${orderer.logFile}`;
   const updated = await submitConfigEdit(network, state, withConsenterCertificate(state.current, fromCert, toCert), what, progress, { code: 'CONSENTER_ROTATION_UNCONFIRMED', rerun });
   let configBlock: number;

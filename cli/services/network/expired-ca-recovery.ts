@@ -24,6 +24,7 @@ import { orgAuthority } from './org-authority';
 import { endedBy } from './consenter-renewal';
 import { nodeKeysHere, signingKeyHere } from './org-keys';
 import { groupKeyOf, orgMspConfig, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** A config block reaches the orderer's ledger well within this on any network the CLI drives. */
 const CONFIG_BLOCK_TIMEOUT_MS = 60_000;
@@ -78,7 +79,7 @@ function assertAnOrdererRuns(dir: string, network: NetworkLayout, org: MspOrg): 
       org: org.name,
       orderers: orderers.map((o) => o.id),
       suggestions: [
-        `if one of them still runs elsewhere (an orderer keeps running, and its blocks keep verifying, after its certificate ends), run weft network renew ${dir} --org ${org.name} --ca where it is reachable`,
+        `if one of them still runs elsewhere (an orderer keeps running, and its blocks keep verifying, after its certificate ends), run weft network renew ${shellWord(dir)} --org ${org.name} --ca where it is reachable`,
         "otherwise the channels must be rebuilt from their blocks by hand: renew the orderer org's CA before it expires next time (weft network status flags it 30 days ahead)",
       ],
     },
@@ -232,7 +233,7 @@ export async function recoverExpiredCa(dir: string, network: NetworkLayout, org:
 
   const { channels, submitter } = await replaceInChannels(network, org, candidates, (msp) => withRenewedCa(msp, authority, 'ca', ca), {
     what: 'renewed CA certificate',
-    rerun: `weft network renew ${dir} --org ${org.name} --ca`,
+    rerun: `weft network renew ${shellWord(dir)} --org ${org.name} --ca`,
   }, progress);
 
   const contents = new Map(copiesOf(network, authority, ca).map((file) => [file, ca.certPem] as const));

@@ -9,6 +9,7 @@ import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { orgAuthority } from './org-authority';
 import type { MspOrg } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * The org's CA and TLS CA as both recoveries of them ({@link recoverExpiredCas}, and the orderer
@@ -46,7 +47,7 @@ export function bothCas(dir: string, network: NetworkLayout, org: MspOrg, reissu
         org,
         candidates,
         (msp) => withRenewedCa(withRenewedCa(msp, authority, 'ca', ca), authority, 'tlsca', tlsCa),
-        { what: 'renewed CA and TLS CA certificates', rerun: `weft network renew ${dir} --org ${org.name} --ca --tls-ca` },
+        { what: 'renewed CA and TLS CA certificates', rerun: `weft network renew ${shellWord(dir)} --org ${org.name} --ca --tls-ca` },
         progress,
       ),
     /** The result's `cas`: each of the two re-issued because it had ended. */
@@ -65,7 +66,7 @@ export function bothExpiredOneNamed(dir: string, org: MspOrg, named: '--ca' | '-
   return new ConfigError(
     'RENEW_TARGET',
     `${org.name}'s CA and TLS CA both expired: recovering either alone needs the other (members are re-issued from the CA and reach the nodes over TLS), so they are recovered together with --ca --tls-ca, not ${named} alone; nothing was changed`,
-    { field: named, suggestions: [`weft network renew ${dir} --org ${org.name} --ca --tls-ca`] },
+    { field: named, suggestions: [`weft network renew ${shellWord(dir)} --org ${org.name} --ca --tls-ca`] },
   );
 }
 

@@ -13,6 +13,7 @@ import { isThisMachine } from './node-hosts';
 import { orgAuthority } from './org-authority';
 import { nodeKeysHere } from './org-keys';
 import { assertOrgAdminHere, mspOrgOf, orgMspStates, resolveMspOrg, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 const DAY_MS = 86_400_000;
 
@@ -91,7 +92,7 @@ async function assertRecoverable(dir: string, network: NetworkLayout, cas: reado
     throw new ConfigError(
       'RENEW_TARGET',
       `--all-expired is for a network whose every CA and TLS CA expired; ${ended.map(name).join(', ')} did, ${cas.filter((c) => !c.ended).map(name).join(', ')} did not: recover each expired org alone (an unexpired Admin of another org carries its channel updates); nothing was changed`,
-      { field: '--all-expired', expired: ended.map(name), suggestions: expiredOrgs.map((o) => `weft network renew ${dir} --org ${o} --ca --tls-ca`) },
+      { field: '--all-expired', expired: ended.map(name), suggestions: expiredOrgs.map((o) => `weft network renew ${shellWord(dir)} --org ${o} --ca --tls-ca`) },
     );
   }
 }
@@ -177,7 +178,7 @@ export async function recoverExpiredNetwork(dir: string, options: { days?: numbe
       if (Buffer.from(msp.serializeBinary()).equals(Buffer.from(state.msp.serializeBinary()))) continue;
       const updated = await setOrgMsp(network, org, state, msp, 'renewed CA and TLS CA certificates (in place of the expired ones)', progress, {
         code: 'CA_RECOVERY_UNCONFIRMED',
-        rerun: `run weft network renew ${dir} --all-expired again: it finishes every channel`,
+        rerun: `run weft network renew ${shellWord(dir)} --all-expired again: it finishes every channel`,
       });
       channels.push({ ...updated, mspId: org.mspId });
     }

@@ -10,6 +10,7 @@ import { bringOthersOnto } from './expired-tls-ca-recovery';
 import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import type { MspOrg } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** Whether a run of the orderer org's recovery began changing things and stopped midway: the next `--ca --tls-ca` finishes it. */
 export function ordererRecoveryUnfinished(network: NetworkLayout, org: MspOrg): boolean {
@@ -33,7 +34,7 @@ function assertAnOrdererUp(dir: string, network: NetworkLayout, org: MspOrg, lef
       field: '--org',
       org: org.name,
       orderers: ids,
-      suggestions: [`start one on its re-issued certificates: weft network up ${dir} --node ${ids[0]}`, `then run weft network renew ${dir} --org ${org.name} --ca --tls-ca again: it finishes the channels`],
+      suggestions: [`start one on its re-issued certificates: weft network up ${shellWord(dir)} --node ${ids[0]}`, `then run weft network renew ${shellWord(dir)} --org ${org.name} --ca --tls-ca again: it finishes the channels`],
     },
   );
 }

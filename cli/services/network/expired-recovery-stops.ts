@@ -5,6 +5,7 @@ import type { Progress } from './network-access';
 import { networkDown, networkUp } from './network-control';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { runningPid } from './node-processes';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** The record's file: beside the nodes' pid files, so it lives and goes with the directory's processes. */
 const RECORD_FILE = 'renew-stopped.json';
@@ -27,7 +28,7 @@ function readRecord(network: NetworkLayout): StopRecord {
     throw new ConfigError('BAD_RECOVERY_RECORD', `${file}: expected the JSON record of the nodes a certificate recovery stopped, got text that does not parse (${(err as Error).message})`, {
       field: 'file',
       file,
-      suggestions: [`start the nodes it named with weft network up ${network.dir} --node <id>, then delete ${file}`],
+      suggestions: [`start the nodes it named with weft network up ${shellWord(network.dir)} --node <id>, then delete ${file}`],
     });
   }
   const entry = (v: unknown): boolean => typeof v === 'object' && v !== null && Array.isArray((v as { stopped?: unknown }).stopped) && (v as { stopped: unknown[] }).stopped.every((id) => typeof id === 'string');
@@ -104,6 +105,6 @@ export function nodesToStart(scope: readonly NodeLayout[], runningAtStart: reado
 export async function startPlanned(dir: string, plan: StartPlan, progress: Progress): Promise<void> {
   if (plan.start.length > 0) await networkUp(dir, progress, plan.start);
   if (plan.leftStopped.length > 0) {
-    progress(`${plan.leftStopped.join(', ')} ${plan.leftStopped.length === 1 ? 'was' : 'were'} stopped before the recovery: left stopped (start with weft network up ${dir} --node <id>)`);
+    progress(`${plan.leftStopped.join(', ')} ${plan.leftStopped.length === 1 ? 'was' : 'were'} stopped before the recovery: left stopped (start with weft network up ${shellWord(dir)} --node <id>)`);
   }
 }

@@ -10,6 +10,7 @@ import { runningPid } from './node-processes';
 import { orgAuthority } from './org-authority';
 import { nodeKeysHere } from './org-keys';
 import { orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * The nodes of the network that trust `org`'s TLS root and that this directory does not run: a
@@ -91,7 +92,7 @@ export async function recoverExpiredTlsCa(dir: string, network: NetworkLayout, o
     channels.push(
       await setOrgMsp(network, org, state, msp, 'renewed TLS CA certificate (in place of the expired one)', progress, {
         code: 'CA_RENEWAL_UNCONFIRMED',
-        rerun: `run weft network renew ${dir} --org ${org.name} --tls-ca again: it finishes every channel`,
+        rerun: `run weft network renew ${shellWord(dir)} --org ${org.name} --tls-ca again: it finishes every channel`,
       }),
     );
   }

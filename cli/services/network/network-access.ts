@@ -7,6 +7,7 @@ import { withPeerClient } from '../client/peer-client';
 import { NetworkLayout, type NodeLayout } from './network-layout';
 import { orgsWithKeysHere, signingKeyHere } from './org-keys';
 import { loadNetworkSpec, peerIdOf } from './network-spec';
+import { shellWord } from '../../../core/node/shell-word';
 
 export type Progress = (message: string) => void;
 
@@ -50,7 +51,7 @@ export function channelPeer(layout: NetworkLayout, id: string): NodeLayout {
     throw new ConfigError('UNKNOWN_PEER', `--peer ${id}: ${elsewhere ? `${id} is not on channel ${channel} (network.yaml's peers for it)` : `channel ${channel} has no peer ${id}`}; its peers: ${layout.peers().map((p) => p.id).join(', ')}`, {
       field: '--peer',
       value: id,
-      ...(elsewhere && { suggestions: [`pick one of its peers, or join ${id} to it: weft channel join ${layout.dir} ${layout.genesisBlockFileOf(channel)} --peer ${id}`] }),
+      ...(elsewhere && { suggestions: [`pick one of its peers, or join ${id} to it: weft channel join ${shellWord(layout.dir)} ${shellWord(layout.genesisBlockFileOf(channel))} --peer ${id}`] }),
     });
   }
   return peer;
@@ -103,7 +104,7 @@ export async function qsccRead(layout: NetworkLayout, peer: NodeLayout, channel:
         peer: peer.id,
         ...(policy !== undefined && { policy }),
         suggestions: [
-          `give ${resource} back its default (weft channel update reads the config from an orderer when a peer refuses): weft channel update ${layout.dir} --channel ${channel} --acl ${resource}=`,
+          `give ${resource} back its default (weft channel update reads the config from an orderer when a peer refuses): weft channel update ${shellWord(layout.dir)} --channel ${channel} --acl ${resource}=`,
           `or bind it to a policy one identity meets, e.g. --acl ${resource}=/Channel/Application/Readers or /Channel/Application/${reader.user.mspId}/Admins`,
         ],
       },

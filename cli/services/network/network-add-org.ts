@@ -8,7 +8,8 @@ import { missingSignatures, needsMet, signForPolicies, signerMspIds, type Policy
 import { peersToWaitForUpdate } from './config-block-peers';
 import { broadcastConfigUpdate, waitForConfigBlock } from './config-update-submit';
 import { openNetwork, type Progress } from './network-access';
-import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, type NewOrgSummary, prepareAddOrg, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { addOrgSequence, addOrgUnfinished, checkAcrossOptions, type NewOrgSummary, recordAddOrg, withOrg, type AddOrgAcrossOptions, type PreparedAddOrg, type RecordedAddOrg } from './add-org-across';
+import { prepareAddOrg } from './add-org-prepare';
 import { addOrgFromDefinition, refuseNewOrgDir } from './add-org-definition';
 import { applicationOrgOf, renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { networkUp } from './network-control';
@@ -22,6 +23,7 @@ import { runningPid } from './node-processes';
 import { ORG_DEFINITION_FILE } from './org-definition';
 import { orgsWithKeysHere } from './org-keys';
 import { StagingDir } from './staging-dir';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface AddOrgResult extends NewOrgSummary {
   /** The orderer that accepted the config update. */
@@ -135,7 +137,7 @@ async function settle(network: NetworkLayout, org: PeerOrgSpec, before: number, 
   const onThisMachine = (await Promise.all(peers.map((p) => isThisMachine(p.host)))).every(Boolean);
   const networkRunsHere = network.nodes().some((n) => runningPid(n) !== undefined);
   if (!networkRunsHere || !onThisMachine) {
-    progress(`start ${org.name}'s peers with: weft network up ${network.dir}${onThisMachine ? '' : ` on their hosts (${peers.map((p) => p.host).join(', ')})`}; they join ${network.spec.channel.name} then`);
+    progress(`start ${org.name}'s peers with: weft network up ${shellWord(network.dir)}${onThisMachine ? '' : ` on their hosts (${peers.map((p) => p.host).join(', ')})`}; they join ${network.spec.channel.name} then`);
     return { ...(configBlock !== undefined && { configBlock }), started: [] };
   }
   await networkUp(network.dir, progress, peers.map((p) => p.id));
@@ -148,7 +150,7 @@ function unsignedRemedies(network: NetworkLayout, org: PeerOrgSpec, unsigned: re
   return [
     `the Admins of ${unsigned.join(', ')} sign elsewhere; across directories, as Fabric's tutorial does it:`,
     ...addOrgSequence(network.dir, org.name, orgDir, path.join(path.dirname(network.dir), `add-${org.name.toLowerCase()}.pb`)),
-    `when ${org.name} is another party, it makes its own keys on its host (weft network new-org <its dir> --name ${org.name}) and hands over its definition: weft network add-org ${network.dir} --definition <its dir>/${ORG_DEFINITION_FILE} --output <file>`,
+    `when ${org.name} is another party, it makes its own keys on its host (weft network new-org <its dir> --name ${org.name}) and hands over its definition: weft network add-org ${shellWord(network.dir)} --definition <its dir>/${ORG_DEFINITION_FILE} --output <file>`,
     `the network in ${network.dir}, its ${NETWORK_FILE} and crypto material are unchanged`,
   ];
 }
@@ -163,12 +165,12 @@ function unfinished(network: NetworkLayout, org: PeerOrgSpec, staging: StagingDi
     err,
     inPlace
       ? [
-          `finish it: weft network up ${network.dir} starts ${org.name}'s peers and joins them to ${channel} (${NETWORK_FILE} and the crypto material already list ${org.name})`,
-          `then check: weft channel info ${network.dir} --org ${org.name}`,
+          `finish it: weft network up ${shellWord(network.dir)} starts ${org.name}'s peers and joins them to ${channel} (${NETWORK_FILE} and the crypto material already list ${org.name})`,
+          `then check: weft channel info ${shellWord(network.dir)} --org ${org.name}`,
           `do not run weft network add-org for ${org.name} again: the channel already has ${org.mspId}`,
         ]
       : [
-          `${org.name}'s crypto material is kept in ${staging.dir}: before anything else, move its organizations/ and nodes/ into ${network.dir}, add ${org.name} to ${NETWORK_FILE}, then run weft network up ${network.dir}`,
+          `${org.name}'s crypto material is kept in ${staging.dir}: before anything else, move its organizations/ and nodes/ into ${network.dir}, add ${org.name} to ${NETWORK_FILE}, then run weft network up ${shellWord(network.dir)}`,
         ],
   );
 }

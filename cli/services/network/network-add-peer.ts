@@ -18,6 +18,7 @@ import { addedPeerToken, discardNewSigningKeys, signingKeyTokenEntry, type HsmKe
 import { isLoopbackHost, NodeHost } from './node-hosts';
 import { orgAuthority } from './org-authority';
 import { StagingDir } from './staging-dir';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * What `weft network add-peer` is asked for. `hsmLibrary`/`hsmLabel` (`--hsm-library`/`--hsm-label`):
@@ -72,7 +73,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
   if (options.snapshot !== undefined && !options.start) {
     throw new ConfigError('SNAPSHOT_NEEDS_START', `--snapshot ${options.snapshot} with --no-start: a peer joins from a snapshot once it runs`, {
       field: '--snapshot',
-      suggestions: ['drop --no-start', `or add it now and join later: weft network up <dir> --node <peer> --no-join, then weft channel join <dir> --snapshot ${options.snapshot} --peer <peer>`],
+      suggestions: ['drop --no-start', `or add it now and join later: weft network up <dir> --node <peer> --no-join, then weft channel join <dir> --snapshot ${shellWord(options.snapshot)} --peer <peer>`],
     });
   }
   const network = openNetwork(dir);
@@ -138,7 +139,7 @@ export async function addPeer(dir: string, options: AddPeerOptions, progress: Pr
     restartNeeded: [],
   };
   if (!options.start) {
-    progress(`not started (--no-start): start it with weft network up ${network.dir} --node ${added.id}`);
+    progress(`not started (--no-start): start it with weft network up ${shellWord(network.dir)} --node ${added.id}`);
     return { ...base, started: false };
   }
   const start = await startAddedPeer(network.dir, added.id, { ...(snapshot !== undefined && { snapshot }), timeoutMs: options.timeoutMs ?? 600_000 }, progress);
@@ -155,7 +156,7 @@ function chosenChannels(network: NetworkLayout, org: PeerOrgSpec, refs: readonly
       throw new ConfigError('CHANNEL_NOT_OF_ORG', `--channel ${ref}: ${org.name} is not a member of channel ${ref}, so its peers cannot join it (${org.name}'s channels: ${ofOrg.join(', ')})`, {
         field: '--channel',
         value: ref,
-        suggestions: [`add ${org.name} to it first: weft channel update ${network.dir} --channel ${ref} --add-org ${org.name}`, `or pick among ${ofOrg.join(', ')}`],
+        suggestions: [`add ${org.name} to it first: weft channel update ${shellWord(network.dir)} --channel ${ref} --add-org ${org.name}`, `or pick among ${ofOrg.join(', ')}`],
       });
     }
   }

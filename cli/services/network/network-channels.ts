@@ -20,6 +20,7 @@ import { CAPABILITY_LEVELS } from './channel-config-flags';
 import { waitFor } from './node-processes';
 import { channelWithPeers, memberOrgsOf, namedPeers, peersNamedForChannel, withChannelPeers } from './channel-peers';
 import { replaceFile } from '../../../core/node/durable-files';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** An org of the network as a channel's application org: its MSP, its first peer as its anchor peer. */
 export function applicationOrgOf(layout: NetworkLayout, org: PeerOrgSpec): ApplicationOrgDefinition {
@@ -126,7 +127,7 @@ export async function joinEveryNode(layout: NetworkLayout, channel: string, prog
       channel,
       file,
       suggestions: [
-        `while a node still serves the channel, fetch block 0 back: weft channel fetch ${layout.dir} 0 --channel ${channel} -o ${file}`,
+        `while a node still serves the channel, fetch block 0 back: weft channel fetch ${shellWord(layout.dir)} 0 --channel ${channel} -o ${shellWord(file)}`,
         `or remove ${channel} from otherChannels in ${NETWORK_FILE}`,
       ],
     });
@@ -199,7 +200,7 @@ export async function createChannel(dir: string, requested: ChannelSpec, progres
   }
   const known = layout.channels().find((c) => c.name === channel.name);
   if (known === layout.spec.channel) {
-    throw new WeftError('CHANNEL_EXISTS', `channel ${channel.name} is this network's default channel`, { suggestions: [`see it with: weft channel info ${dir}`] });
+    throw new WeftError('CHANNEL_EXISTS', `channel ${channel.name} is this network's default channel`, { suggestions: [`see it with: weft channel info ${shellWord(dir)}`] });
   }
   assertOrdererAdminHere(layout);
   const file = layout.genesisBlockFileOf(channel.name);
@@ -256,7 +257,7 @@ function notJoinedYet(err: unknown, layout: NetworkLayout, channel: string): unk
   return new WeftError(err.code, `channel ${channel} is written (its genesis block, listed in ${NETWORK_FILE}) but not joined: ${err.message}`, {
     ...err.details,
     channel,
-    suggestions: [`start the network: weft network up ${layout.dir} joins every node to ${channel}`, `check it with: weft network status ${layout.dir}`],
+    suggestions: [`start the network: weft network up ${shellWord(layout.dir)} joins every node to ${channel}`, `check it with: weft network status ${shellWord(layout.dir)}`],
   }, { cause: err });
 }
 

@@ -13,6 +13,7 @@ import { dataDirBytes } from './data-dir-bytes';
 import { isThisMachine } from './node-hosts';
 import { nodeKeysHere, operationsClientOf, ordererAdminHere, orgsWithKeysHere, signingKeyHere } from './org-keys';
 import { assertDataDirFree, assertStillRunning, nodeHealthy, operationsEndpoint, runningPid, startNode, stopNode, waitFor } from './node-processes';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface UpResult {
   readonly channel: string;
@@ -43,7 +44,7 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
   if (stopped.length === 0) {
     const what = here.length === layout.nodes().length ? `the network in ${layout.dir} is` : `${here.map((n) => n.id).join(', ')} ${here.length === 1 ? 'is' : 'are'}`;
     throw new WeftError('NETWORK_ALREADY_UP', `${what} already up`, {
-      suggestions: [`see it with: weft network status ${dir}`, `restart it with: weft network down ${dir} && weft network up ${dir}`],
+      suggestions: [`see it with: weft network status ${shellWord(dir)}`, `restart it with: weft network down ${shellWord(dir)} && weft network up ${shellWord(dir)}`],
     });
   }
   assertNoDrift(layout, stopped);
@@ -68,7 +69,7 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
     }
     const ids = new Set(here.map((n) => n.id));
     if (join === true) for (const c of layout.channels()) await joinEveryNode(layout.forChannel(c.name), c.name, progress, ids);
-    else if (join === false) progress(`not joined to any channel (--no-join): join with weft channel join ${layout.dir} --snapshot <dir> or <genesis block>`);
+    else if (join === false) progress(`not joined to any channel (--no-join): join with weft channel join ${shellWord(layout.dir)} --snapshot <dir> or <genesis block>`);
     assertStillRunning(started);
     progress(
       here.length === layout.nodes().length
@@ -90,11 +91,22 @@ export async function networkUp(dir: string, progress: Progress, only?: readonly
   }
 }
 
-/** Whether each host of the network is this machine. */
-async function hostsHere(layout: NetworkLayout): Promise<Map<string, boolean>> {
+/** Whether each host of `nodes` is this machine, asked once a host. */
+async function hostsHere(nodes: readonly NodeLayout[]): Promise<Map<string, boolean>> {
   const local = new Map<string, boolean>();
-  for (const host of new Set(layout.nodes().map((n) => n.host))) local.set(host, await isThisMachine(host));
+  for (const host of new Set(nodes.map((n) => n.host))) local.set(host, await isThisMachine(host));
   return local;
+}
+
+/**
+ * The nodes run from this directory, in network order: those whose host is this machine and whose
+ * keys this directory holds (a `weft network export` copy runs its own orgs' nodes only), running
+ * or not. Only the hosts of nodes whose keys are here are asked about (each may be a DNS lookup).
+ */
+export async function nodesRunFromHere(layout: NetworkLayout): Promise<NodeLayout[]> {
+  const withKeys = layout.nodes().filter((n) => nodeKeysHere(layout, n));
+  const local = await hostsHere(withKeys);
+  return withKeys.filter((n) => local.get(n.host));
 }
 
 /** The nodes of `all` that `ids` names (`--node`), in network order; an unknown name is an error. */
@@ -104,16 +116,13 @@ export function namedNodes(layout: NetworkLayout, all: readonly NodeLayout[], id
     throw new WeftError('UNKNOWN_NODE', `the network has no node ${unknown.join(', ')}; its nodes: ${layout.nodes().map((n) => n.id).join(', ')}`, {
       field: '--node',
       value: unknown.join(','),
-      suggestions: [`list them with: weft network status ${layout.dir}`],
+      suggestions: [`list them with: weft network status ${shellWord(layout.dir)}`],
     });
   }
   return all.filter((n) => ids.includes(n.id));
 }
 
-/**
- * The nodes `only` names, or by default those whose host is this machine and whose keys this
- * directory holds (a `weft network export` copy runs its own orgs' nodes only).
- */
+/** The nodes `only` names, or by default {@link nodesRunFromHere}; refused when that is none. */
 async function nodesHere(layout: NetworkLayout, only: readonly string[] | undefined): Promise<NodeLayout[]> {
   const all = layout.nodes();
   if (only !== undefined && only.length > 0) {
@@ -127,10 +136,10 @@ async function nodesHere(layout: NetworkLayout, only: readonly string[] | undefi
     }
     return named;
   }
-  const local = await hostsHere(layout);
-  const onThisMachine = all.filter((n) => local.get(n.host));
-  const here = onThisMachine.filter((n) => nodeKeysHere(layout, n));
+  const here = await nodesRunFromHere(layout);
   if (here.length === 0) {
+    const local = await hostsHere(all);
+    const onThisMachine = all.filter((n) => local.get(n.host));
     const why =
       onThisMachine.length === 0
         ? `none of the network's nodes runs on this machine (their hosts: ${[...local.keys()].join(', ')})`
@@ -310,7 +319,7 @@ function withCertificate(certificate: CertificateExpiry | undefined): { certific
 export async function networkStatus(dir: string, channel?: string): Promise<NetworkStatus> {
   const whole = openNetwork(dir);
   const layout = whole.forChannel(channel);
-  const local = await hostsHere(whole);
+  const local = await hostsHere(whole.nodes());
   const orderers = await Promise.all(layout.orderers().map((n) => nodeStatus(layout, n, local.get(n.host)!)));
   // Every peer of the channel's member orgs, those network.yaml keeps off it too (without a height there).
   const peerNodes = layout.spec.orgs.flatMap((org) => whole.peersOf(whole.spec.orgs.find((o) => o.name === org.name)!));

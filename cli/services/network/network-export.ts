@@ -7,6 +7,7 @@ import { openNetwork, type Progress } from './network-access';
 import { type NetworkLayout, orgNamed } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
 import { isPrivateKey, ordererAdminHere, orgsWithKeysHere } from './org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface ExportResult {
   readonly dir: string;
@@ -78,7 +79,7 @@ function dirsUnder(dir: string): string[] {
 export function exportNetwork(dir: string, out: string, orgRefs: readonly string[], progress: Progress, options: { publicOnly?: boolean } = {}): ExportResult {
   const layout = openNetwork(dir);
   if (options.publicOnly === true && orgRefs.length > 0) {
-    throw new ConfigError('CONFLICTING_FLAGS', '--public exports certificates only: it takes no --org', { field: '--org', suggestions: [`weft network export ${dir} <out> --public`] });
+    throw new ConfigError('CONFLICTING_FLAGS', '--public exports certificates only: it takes no --org', { field: '--org', suggestions: [`weft network export ${shellWord(dir)} <out> --public`] });
   }
   // --public: the view a new org joins from (weft network join): no org's keys, no node to run.
   const orgs = options.publicOnly === true ? [] : resolveOrgs(layout, orgRefs);

@@ -17,6 +17,7 @@ import { NetworkLayout } from './network-layout';
 import { CONSENSUS_TYPES, NETWORK_FILE, parseNetworkSpec, readNetworkSpecFile, type NetworkSpec, type PeerOrgSpec } from './network-spec';
 import { nodeConfigs } from './node-configs';
 import { StagingDir } from './staging-dir';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** What `weft network init` accepts (its flags). */
 export const InitOptions = z
@@ -222,7 +223,7 @@ async function createNetwork(dir: string, specOf: () => NetworkSpec, onStep: (me
   if (!isEmptyOrAbsent(target)) {
     throw new ConfigError('TARGET_NOT_EMPTY', `${target} is not empty; weft network init never overwrites`, {
       dir: target,
-      suggestions: ['choose a new directory: weft network init <new-dir>', `or remove the old network first (weft network down ${dir} && rm -rf ${dir})`],
+      suggestions: ['choose a new directory: weft network init <new-dir>', `or remove the old network first (weft network down ${shellWord(dir)} && rm -rf ${shellWord(dir)})`],
     });
   }
   const spec = specOf();

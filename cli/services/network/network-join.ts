@@ -14,6 +14,7 @@ import { checkJoiningOrg } from './new-org-spec';
 import { ORG_DEFINITION_FILE, orgFolder, readOrgDefinition, type OrgDefinition } from './org-definition';
 import { keyHere } from './org-keys';
 import { StagingDir } from './staging-dir';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface JoinResult {
   readonly dir: string;
@@ -75,7 +76,7 @@ export function joinNetwork(dir: string, from: string, progress: Progress, keys:
     const entries = [...certificates.filter((e) => fs.existsSync(path.join(staging.dir, e))), ...peers.map((p) => path.relative(staging.dir, p.nodeDir))];
     for (const entry of entries) fs.rmSync(path.join(target, entry), { recursive: true, force: true });
     staging.commitInto(target, [...entries, NETWORK_FILE]);
-    progress(`${target} is ${org.name}'s network directory now (${rendered.spec.orgs.length} orgs, channel ${rendered.spec.channel.name}); start its peers with: weft network up ${target}`);
+    progress(`${target} is ${org.name}'s network directory now (${rendered.spec.orgs.length} orgs, channel ${rendered.spec.channel.name}); start its peers with: weft network up ${shellWord(target)}`);
     return {
       dir: target,
       org: org.name,
@@ -108,7 +109,7 @@ function ownDefinition(target: string): OrgDefinition {
   if (fs.existsSync(path.join(target, NETWORK_FILE))) {
     throw new ConfigError('ORG_ALREADY_JOINED', `${target} has a ${NETWORK_FILE} already: it is a network directory`, {
       field: 'dir',
-      suggestions: [`start its nodes with: weft network up ${target}`],
+      suggestions: [`start its nodes with: weft network up ${shellWord(target)}`],
     });
   }
   if (!fs.existsSync(path.join(target, ORG_DEFINITION_FILE))) {

@@ -3,6 +3,7 @@ import { WeftError } from '../../../core/errors';
 import { nearNames } from '../near-names';
 import { peerIdOf, type ChannelSpec, type NetworkSpec, type OrdererSpec, type PeerOrgSpec, type PeerSpec } from './network-spec';
 import { isLoopbackHost } from './node-hosts';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** One node of the network with every path derived from network.yaml and the directory. */
 export interface NodeLayout {
@@ -129,8 +130,8 @@ export class NetworkLayout {
         known,
         suggestions:
           near.length > 0
-            ? [`did you mean ${near.map((n) => `--channel ${n}`).join(' or ')}?`, `or create it with: weft channel create ${this.dir} ${name}`]
-            : [`create it with: weft channel create ${this.dir} ${name}`, `or pick one of: ${known.join(', ')}`],
+            ? [`did you mean ${near.map((n) => `--channel ${n}`).join(' or ')}?`, `or create it with: weft channel create ${shellWord(this.dir)} ${name}`]
+            : [`create it with: weft channel create ${shellWord(this.dir)} ${name}`, `or pick one of: ${known.join(', ')}`],
       });
     }
     const members = chosen.orgs === undefined ? this.networkSpec.orgs : this.networkSpec.orgs.filter((o) => chosen.orgs!.includes(o.name));

@@ -3,6 +3,7 @@ import type { CompletedSnapshot } from '../snapshot/snapshot-files';
 import { cancelSnapshot, pendingSnapshots, submitSnapshot, waitForSnapshot } from '../snapshot/snapshot-service';
 import { peerChainInfo, type Progress } from './network-access';
 import type { NetworkLayout, NodeLayout } from './network-layout';
+import { shellWord } from '../../../core/node/shell-word';
 
 const POLL_MS = 250;
 
@@ -115,7 +116,7 @@ async function withRequestsTakenBack(layout: NetworkLayout, peers: readonly Node
   }
   const what = `; snapshot requests cancelled: ${cancelled.join(', ') || 'none'}; left pending: ${pending.join(', ') || 'none'}`;
   const cause = err as Error;
-  const suggestions = pending.map((id) => `cancel it if nobody needs it: weft snapshot cancel ${layout.dir} --channel ${layout.spec.channel.name} --block ${block} --peer ${id}`);
+  const suggestions = pending.map((id) => `cancel it if nobody needs it: weft snapshot cancel ${shellWord(layout.dir)} --channel ${layout.spec.channel.name} --block ${block} --peer ${id}`);
   if (err instanceof WeftError) {
     const before = Array.isArray(err.details.suggestions) ? (err.details.suggestions as string[]) : [];
     return new WeftError(err.code, `${err.message}${what}`, { ...err.details, cancelled, pending, suggestions: [...before, ...suggestions] }, { cause: err });

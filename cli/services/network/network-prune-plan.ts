@@ -5,6 +5,7 @@ import type { NetworkLayout, NodeLayout } from './network-layout';
 import { isThisMachine } from './node-hosts';
 import { runningPid } from './node-processes';
 import { nodeKeysHere } from './org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** A peer `weft network prune` looks after, as it stands before anything is touched. */
 export interface PrunePlanPeer {
@@ -31,7 +32,7 @@ export async function prunePlan(layout: NetworkLayout, block: number, ids: reado
     if (runningPid(node) === undefined) {
       throw new WeftError('PEER_NOT_RUNNING', `${node.id} is not running: weft network prune asks each peer for its snapshot of ${channel} and waits for it to catch up after the prune`, {
         peer: node.id,
-        suggestions: [`start it: weft network up ${layout.dir} --node ${node.id}`, `or prune a stopped peer by hand: weft peer prune --config ${node.configFile} --channel ${channel} --block ${block}`],
+        suggestions: [`start it: weft network up ${shellWord(layout.dir)} --node ${node.id}`, `or prune a stopped peer by hand: weft peer prune --config ${shellWord(node.configFile)} --channel ${channel} --block ${block}`],
       });
     }
     plan.push({ node, ...(await peerChainInfo(layout, node, channel)) });
@@ -111,7 +112,7 @@ function assertSomePeerKeepsBlocks(layout: NetworkLayout, plan: readonly PrunePl
     {
       peers: plan.map((p) => p.node.id),
       suggestions: [
-        rest.length > 0 ? `keep ${keep.node.id} whole: weft network prune ${layout.dir} --channel ${layout.spec.channel.name} --block ${block} ${rest.join(' ')}` : `keep a peer whole: add one with weft network add-peer first`,
+        rest.length > 0 ? `keep ${keep.node.id} whole: weft network prune ${shellWord(layout.dir)} --channel ${layout.spec.channel.name} --block ${block} ${rest.join(' ')}` : `keep a peer whole: add one with weft network add-peer first`,
         '--all prunes every peer anyway (the orderer keeps every block: new peers still join from the genesis block)',
       ],
     },

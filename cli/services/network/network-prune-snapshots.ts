@@ -5,6 +5,7 @@ import type { Progress } from './network-access';
 import type { NetworkLayout } from './network-layout';
 import { snapshotsAt, type SnapshotWait } from './network-prune-ahead';
 import type { PrunePlanPeer } from './network-prune-plan';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * Each peer's completed snapshot of the layout's channel at `block`, taken where missing, and
@@ -31,7 +32,7 @@ export async function agreedSnapshots(layout: NetworkLayout, peers: readonly Pru
       value: block,
       peers: past.map((p) => p.node.id),
       suggestions: [
-        `prune at a coming block instead: weft network prune ${layout.dir} --channel ${channel} --block <n> with n above the last block; each peer takes its snapshot as n commits`,
+        `prune at a coming block instead: weft network prune ${shellWord(layout.dir)} --channel ${channel} --block <n> with n above the last block; each peer takes its snapshot as n commits`,
         'or pick a --block at which every peer has a snapshot (weft snapshot list)',
       ],
     });

@@ -8,6 +8,7 @@ import type { NetworkLayout, NodeLayout } from './network-layout';
 import { alreadyPruned, prunePlan, type PrunePlanPeer } from './network-prune-plan';
 import { agreedSnapshots } from './network-prune-snapshots';
 import { stopNode } from './node-processes';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** What `weft network prune` is asked for. */
 export interface NetworkPruneOptions {
@@ -159,11 +160,11 @@ async function step<T>(layout: NetworkLayout, peer: NodeLayout, name: Step, run:
 function failed(layout: NetworkLayout, peer: NodeLayout, name: Step, err: unknown): WeftError {
   const channel = layout.spec.channel.name;
   const next: Record<Step, string> = {
-    stop: `stop it by hand (weft network down ${layout.dir} --node ${peer.id}), then run weft network prune again`,
+    stop: `stop it by hand (weft network down ${shellWord(layout.dir)} --node ${peer.id}), then run weft network prune again`,
     prune: 'the prune wrote nothing: it runs on its old ledger; fix the cause, then run weft network prune again',
     'prune online': 'it still runs; a prune cut part way is finished at its next start (weft peer prune --peer, or a restart, completes it); fix the cause, then run weft network prune again',
-    start: `start it: weft network up ${layout.dir} --node ${peer.id}; then run weft network prune again for the peers left`,
-    'catch up': `it is pruned and running: check its height with weft network status ${layout.dir} --channel ${channel}, then run weft network prune again for the peers left`,
+    start: `start it: weft network up ${shellWord(layout.dir)} --node ${peer.id}; then run weft network prune again for the peers left`,
+    'catch up': `it is pruned and running: check its height with weft network status ${shellWord(layout.dir)} --channel ${channel}, then run weft network prune again for the peers left`,
   };
   return new WeftError('NETWORK_PRUNE_FAILED', `${peer.id}, step ${name}: ${(err as Error).message}`, {
     peer: peer.id,

@@ -15,6 +15,7 @@ import { anchorEdits, setAnchorPeers, type AnchorPeerReplaced } from './org-anch
 import { assertOrgAdminHere, type ChannelUpdated } from './org-msp-channels';
 import { revokeCertificates } from './org-revocation';
 import { assertOrderersRun, channelStates, removalRunsOf, removalTarget, type RemovalTarget } from './remove-peer-target';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** What `weft network remove-peer` is asked for. */
 export interface RemovePeerOptions {
@@ -104,7 +105,7 @@ export async function removePeer(dir: string, options: RemovePeerOptions, progre
     rerun: 'run weft network remove-peer again; nothing was changed',
   });
 
-  const rerun = `run the same command again: weft network remove-peer ${network.dir} --peer ${peer.id}${options.revoke ? '' : ' --no-revoke'} (each step skips what is done)`;
+  const rerun = `run the same command again: weft network remove-peer ${shellWord(network.dir)} --peer ${peer.id}${options.revoke ? '' : ' --no-revoke'} (each step skips what is done)`;
   const steps = [
     ...(anchors.length > 0 ? ['anchor peers'] : []),
     ...(options.revoke ? ['revocation'] : []),

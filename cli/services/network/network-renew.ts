@@ -16,6 +16,7 @@ import { assertOrgAdminHere, mspOrgOf, resolveMspOrg, type ChannelUpdated } from
 import { rotateConsenterCertificate } from './consenter-rotation';
 import { consenterRenewalOfServing } from './consenter-renewal';
 import { StagingDir } from './staging-dir';
+import { shellWord } from '../../../core/node/shell-word';
 
 
 const DAY_MS = 86_400_000;
@@ -227,7 +228,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   } else if (running) {
     reloaded = await reloadNode(target.node!, layout.spec.tls, progress);
     if (!reloaded) {
-      progress(`${target.id} runs on its old certificates until restarted: weft network down ${dir} --node ${target.id} && weft network up ${dir} --node ${target.id} (or renew with --restart)`);
+      progress(`${target.id} runs on its old certificates until restarted: weft network down ${shellWord(dir)} --node ${target.id} && weft network up ${shellWord(dir)} --node ${target.id} (or renew with --restart)`);
     }
   } else if (target.node !== undefined) {
     progress(`${target.id} does not run here: its next start (weft network up) uses the new certificates; where it runs elsewhere, copy ${target.memberDir} there and restart it`);
@@ -235,7 +236,7 @@ export async function renewMember(dir: string, options: RenewOptions, progress: 
   if (options.revokeOld === true && running && !restarted && !reloaded) {
     throw new ConfigError('REVOKE_OLD_NEEDS_RESTART', `--revoke-old: ${target.id} was renewed but did not take the new certificates live, and would go on signing with the certificate revoked; nothing was revoked`, {
       field: '--revoke-old',
-      suggestions: [`restart it (weft network down ${dir} --node ${target.id} && weft network up ${dir} --node ${target.id}), then: weft network revoke ${dir} --node ${target.id}`],
+      suggestions: [`restart it (weft network down ${shellWord(dir)} --node ${target.id} && weft network up ${shellWord(dir)} --node ${target.id}), then: weft network revoke ${shellWord(dir)} --node ${target.id}`],
     });
   }
   const revoked = options.revokeOld === true ? await revokeEarlierCertificates(layout, member, progress) : undefined;

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { WeftError } from '../../../core/errors';
 import type { NetworkLayout, NodeLayout } from './network-layout';
 import { NETWORK_FILE } from './network-spec';
+import { shellWord } from '../../../core/node/shell-word';
 
 const portOf = (address: unknown): string | undefined => (typeof address === 'string' ? address.slice(address.lastIndexOf(':') + 1) : undefined);
 
@@ -41,7 +42,7 @@ export function assertNoDrift(layout: NetworkLayout, nodes: readonly NodeLayout[
     if (drift === undefined) continue;
     throw new WeftError('NETWORK_FILE_EDITED', `${NETWORK_FILE} puts ${node.id} at ${node.address}, but ${drift}: hosts and ports are fixed when weft network init writes the certificates and node configs`, {
       node: node.id,
-      suggestions: [`make a network from the edited file: weft network init <new-dir> --from ${path.join(layout.dir, NETWORK_FILE)}`, `or put ${NETWORK_FILE} back as it was`],
+      suggestions: [`make a network from the edited file: weft network init <new-dir> --from ${shellWord(path.join(layout.dir, NETWORK_FILE))}`, `or put ${NETWORK_FILE} back as it was`],
     });
   }
 }

@@ -3,12 +3,12 @@ import type * as http from 'node:http';
 import { ConfigError, WeftError } from '../../../core/errors';
 import { LogSpec } from '../../../core/node/log-spec';
 import { openNetwork, type Progress } from './network-access';
-import { namedNodes } from './network-control';
+import { namedNodes, nodesRunFromHere } from './network-control';
 import type { NetworkLayout, NodeLayout, UserLayout } from './network-layout';
-import { isThisMachine } from './node-hosts';
 import { type OperationsClient, operationsEndpoint, operationsRequest, runningPid } from './node-processes';
 import { resolveMspOrg } from './org-msp-channels';
 import { nodeKeysHere, operationsClientOf } from './org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** One node's logging spec, as its `GET /logspec` answers it (normalized: `name=level` entries sorted, then the bare level). */
 export interface NodeLogSpec {
@@ -96,8 +96,7 @@ async function selectNodes(layout: NetworkLayout, request: LogSpecRequest): Prom
     const mspId = resolveMspOrg(layout, request.org).mspId;
     return { nodes: layout.nodes().filter((n) => n.mspId === mspId), notRunning: [] };
   }
-  const here: NodeLayout[] = [];
-  for (const node of layout.nodes()) if (nodeKeysHere(layout, node) && (await isThisMachine(node.host))) here.push(node);
+  const here = await nodesRunFromHere(layout);
   const running = here.filter((n) => runningPid(n) !== undefined);
   if (here.length === 0) {
     throw new WeftError('NO_NODES_HERE', `no node of the network in ${layout.dir} runs from this directory: none is on this machine with its keys here`, {
@@ -106,7 +105,7 @@ async function selectNodes(layout: NetworkLayout, request: LogSpecRequest): Prom
   }
   if (running.length === 0) {
     throw new WeftError('NODE_NOT_RUNNING', `none of the nodes run from ${layout.dir} is running (${here.map((n) => n.id).join(', ')})`, {
-      suggestions: [`start them: weft network up ${layout.dir}`],
+      suggestions: [`start them: weft network up ${shellWord(layout.dir)}`],
     });
   }
   return { nodes: running, notRunning: here.filter((n) => !running.includes(n)).map((n) => n.id) };
@@ -186,12 +185,12 @@ function notAnswering(layout: NetworkLayout, node: NodeLayout, err: Error | unde
   if (pid === undefined && nodeKeysHere(layout, node)) {
     return new WeftError('NODE_NOT_RUNNING', `${node.id} is not running: no process of it runs from this directory, and nothing answers at ${urlOf(node)} (${why})`, {
       node: node.id,
-      suggestions: [`start it: weft network up ${layout.dir} --node ${node.id} (on its host)`, `see the network: weft network status ${layout.dir}`],
+      suggestions: [`start it: weft network up ${shellWord(layout.dir)} --node ${node.id} (on its host)`, `see the network: weft network status ${shellWord(layout.dir)}`],
     });
   }
   return new WeftError('NODE_NOT_ANSWERING', `${node.id} does not answer at ${urlOf(node)} (${why})${pid === undefined ? '' : `, though its process runs here (pid ${pid})`}`, {
     node: node.id,
-    suggestions: pid === undefined ? [`is it running on ${node.host}? see: weft network status ${layout.dir}`] : [`read its log: ${node.logFile}`],
+    suggestions: pid === undefined ? [`is it running on ${node.host}? see: weft network status ${shellWord(layout.dir)}`] : [`read its log: ${node.logFile}`],
   });
 }
 
@@ -205,7 +204,7 @@ function answerError(layout: NetworkLayout, node: NodeLayout, client: Operations
       status: 401,
       suggestions: [
         `it takes client certificates of the CAs its config (${node.configFile}) lists under operations' clientRootCAs: ${node.mspId}'s TLS CA`,
-        `after a TLS CA renewal, restart it: weft network down ${layout.dir} --node ${node.id} && weft network up ${layout.dir} --node ${node.id}`,
+        `after a TLS CA renewal, restart it: weft network down ${shellWord(layout.dir)} --node ${node.id} && weft network up ${shellWord(layout.dir)} --node ${node.id}`,
       ],
     });
   }

@@ -11,6 +11,7 @@ import { runningPid, servesCurrentTlsCertificate } from './node-processes';
 import { assertOrgAdminHere, resolveMspOrg, type ChannelUpdated, type MspOrg } from './org-msp-channels';
 import type { LocalMspReloads } from './node-reload';
 import { revokeCertificates } from './org-revocation';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** Where `weft network renew` keeps the folders it replaced, under the network directory: outside `organizations/`, so no export copies the old keys. */
 export const BACKUPS_DIR = 'backups';
@@ -142,7 +143,7 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
     throw new ConfigError('NOTHING_TO_REVOKE', `${member.field} ${member.id}: no earlier certificate of it in ${path.join(network.dir, BACKUPS_DIR)}: only one weft network renew replaced is revoked this way`, {
       field: member.field,
       value: member.id,
-      suggestions: [`renew it and revoke the old one at once: weft network renew ${network.dir} ${member.field} ${member.id} --revoke-old`],
+      suggestions: [`renew it and revoke the old one at once: weft network renew ${shellWord(network.dir)} ${member.field} ${member.id} --revoke-old`],
     });
   }
   await assertNotRunningOnOld(member, certFile);
@@ -160,8 +161,8 @@ export async function revokeEarlierCertificates(network: NetworkLayout, member: 
       },
       rerun:
         member.node !== undefined
-          ? `run weft network revoke ${network.dir} --node ${member.id} once the peers answer`
-          : `run weft network renew ${network.dir} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers answer: it renews once more and revokes every earlier certificate`,
+          ? `run weft network revoke ${shellWord(network.dir)} --node ${member.id} once the peers answer`
+          : `run weft network renew ${shellWord(network.dir)} --org ${member.org.name} --user ${member.id.split('@')[0]} --revoke-old again once the peers answer: it renews once more and revokes every earlier certificate`,
       tlsCertificates,
     },
   );

@@ -15,6 +15,7 @@ import { openNetwork, type Progress } from './network-access';
 import { assertCaKeysHere } from './network-users';
 import { orgAuthority } from './org-authority';
 import { assertOrgAdminHere, orgMspStates, resolveMspOrg, setOrgMsp, type ChannelUpdated, type MspOrg } from './org-msp-channels';
+import { shellWord } from '../../../core/node/shell-word';
 
 const DAY_MS = 86_400_000;
 
@@ -55,7 +56,7 @@ function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Dat
   const why =
     elsewhere.length > 0
       ? `weft network renew recovers an expired TLS CA in place only when every node trusting it runs from this directory, and ${ids} do${elsewhere.length === 1 ? 'es' : ''} not (keys elsewhere, or on another host)`
-      : `recover it with weft network renew ${dir} --org ${org.name} --tls-ca (--ca --tls-ca when the CA expired too)`;
+      : `recover it with weft network renew ${shellWord(dir)} --org ${org.name} --tls-ca (--ca --tls-ca when the CA expired too)`;
   throw new ConfigError(
     'CA_EXPIRED',
     `${org.name}'s TLS CA (${ca.fileName}) expired on ${end.toISOString()}: every TLS certificate it issued ended with it, and TLS checks a chain at the current time, root included, so no node of ${org.mspId} can serve or dial over TLS, and every node that trusts ${org.mspId}'s TLS root refuses even a renewed certificate until it holds the renewed root, on whichever host it runs${context}. ${why}; nothing was changed`,
@@ -68,7 +69,7 @@ function assertTlsCaNotExpired(dir: string, org: MspOrg, ca: RenewedCa, now: Dat
         `stop ${org.name}'s nodes and every node that trusts its TLS root (peer.ordererTlsRootCertFiles, mutual-TLS client roots)${elsewhere.length > 0 ? `, ${ids} included` : ''}`,
         `re-issue the TLS CA certificate for its key (same subject and SKI) and every TLS certificate it issued, and copy the new root over every copy under organizations/ and on the other hosts`,
         `start the nodes, then replace the root in each channel's ${org.mspId} tls_root_certs with a config update (weft channel update --from-file) signed by ${org.mspId}'s Admin`,
-        `renew a TLS CA before it expires next time: weft network status lists one within 30 days of its end, and weft network renew ${dir} --org ${org.name} --tls-ca then needs no restart`,
+        `renew a TLS CA before it expires next time: weft network status lists one within 30 days of its end, and weft network renew ${shellWord(dir)} --org ${org.name} --tls-ca then needs no restart`,
       ],
     },
   );
@@ -105,7 +106,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
   if (roots.length > 0 && !intermediate) {
     throw new ConfigError('RENEW_TARGET', `${org.name} issues from its root CAs (no intermediate): its roots are renewed with --ca and --tls-ca`, {
       field: ORG_CA_RENEW_FLAG[roots[0]!],
-      suggestions: [`weft network renew ${dir} --org ${org.name} ${roots.map((r) => (r === 'rootca' ? '--ca' : '--tls-ca')).join(' ')}`],
+      suggestions: [`weft network renew ${shellWord(dir)} --org ${org.name} ${roots.map((r) => (r === 'rootca' ? '--ca' : '--tls-ca')).join(' ')}`],
     });
   }
   assertCaKeysHere(network, org.peerOrg ?? network.spec.ordererOrg, which, `renewing ${org.name}'s ${which.join(' and ')}`);
@@ -143,12 +144,12 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     // Its members are re-issued from the CA and its Admin signs the channel updates: an expired CA comes first, or with it (--ca --tls-ca).
     if (ended(enrollmentCa)) {
       if (ended(tlsCa)) throw bothExpiredOneNamed(dir, org, '--tls-ca');
-      throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired, and with it its members' certificates: recover it first (--ca); nothing was changed`, { field: '--tls-ca', suggestions: [`weft network renew ${dir} --org ${org.name} --ca`] });
+      throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired, and with it its members' certificates: recover it first (--ca); nothing was changed`, { field: '--tls-ca', suggestions: [`weft network renew ${shellWord(dir)} --org ${org.name} --ca`] });
     }
     if (ca !== undefined) {
       throw new ConfigError('RENEW_TARGET', `${org.name}'s TLS CA expired (or its members' TLS certificates did): recover it alone first (--tls-ca), then renew its CA (--ca); nothing was changed`, {
         field: '--ca',
-        suggestions: [`weft network renew ${dir} --org ${org.name} --tls-ca`, `then: weft network renew ${dir} --org ${org.name} --ca`],
+        suggestions: [`weft network renew ${shellWord(dir)} --org ${org.name} --tls-ca`, `then: weft network renew ${shellWord(dir)} --org ${org.name} --ca`],
       });
     }
     return recoverExpiredTlsCa(dir, network, org, tlsCa, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);
@@ -160,7 +161,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     if (ended(currentTlsCa) && !ended(ca) && elsewhere.length === 0) {
       throw new ConfigError('RENEW_TARGET', `${org.name}'s TLS CA expired, and with it its members' TLS certificates: recover it first (--tls-ca), then renew its CA (--ca); nothing was changed`, {
         field: '--ca',
-        suggestions: [`weft network renew ${dir} --org ${org.name} --tls-ca`],
+        suggestions: [`weft network renew ${shellWord(dir)} --org ${org.name} --tls-ca`],
       });
     }
     if (ended(currentTlsCa) && ended(ca) && elsewhere.length === 0) throw bothExpiredOneNamed(dir, org, '--ca');
@@ -172,7 +173,7 @@ export async function renewOrgCas(dir: string, options: RenewCaOptions, progress
     if (tlsCa !== undefined) {
       throw new ConfigError('RENEW_TARGET', `${org.name}'s CA expired (or its members' certificates did): recover it alone first (--ca), then renew its TLS CA (--tls-ca); nothing was changed`, {
         field: '--tls-ca',
-        suggestions: [`weft network renew ${dir} --org ${org.name} --ca`, `then: weft network renew ${dir} --org ${org.name} --tls-ca`],
+        suggestions: [`weft network renew ${shellWord(dir)} --org ${org.name} --ca`, `then: weft network renew ${shellWord(dir)} --org ${org.name} --tls-ca`],
       });
     }
     return recoverExpiredCa(dir, network, org, ca, { ...(options.restart !== undefined && { restart: options.restart }) }, progress);

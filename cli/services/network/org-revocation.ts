@@ -14,6 +14,7 @@ import { mspOrgOf, orgMspStates, setOrgMsp, type ChannelUpdated, type MspOrg } f
 import { replaceFile } from '../../../core/node/durable-files';
 import { type LocalMspReloads, reloadLocalMsps } from './node-reload';
 import { mspFolderCrls } from '../client/server-revocation';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** The CRL file `weft network revoke` writes into an MSP folder's `crls/` (one per org CA; each new one lists every serial the last did). */
 export const CRL_FILE = 'crl.pem';
@@ -63,7 +64,7 @@ export async function revokeUser(dir: string, options: { org: string; user: stri
     throw new ConfigError(options.user.toLowerCase() === 'admin' ? 'CANNOT_REVOKE_ADMIN' : 'UNKNOWN_USER', `--user ${options.user}: ${o.name}'s one user is its Admin, which cannot be revoked (it signs ${o.mspId}'s config changes)`, {
       field: '--user',
       value: options.user,
-      suggestions: [`revoke an orderer's earlier certificates with --node <orderer>; renew the Admin with weft network renew ${dir} --org ${o.name} --user Admin --revoke-old`],
+      suggestions: [`revoke an orderer's earlier certificates with --node <orderer>; renew the Admin with weft network renew ${shellWord(dir)} --org ${o.name} --user Admin --revoke-old`],
     });
   }
   const org = resolveOrg(network, options.org);

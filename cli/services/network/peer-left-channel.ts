@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { channelPeerIds, withChannelPeers } from './channel-peers';
 import { renderNetworkFile, replaceNetworkFile } from './network-channels';
 import { loadNetworkSpec, NETWORK_FILE, peerIdOf } from './network-spec';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** What `weft peer unjoin` does to network.yaml once the ledger is gone: `record` writes it (undefined when nothing changes), `note` says what. */
 export interface LeavingRecord {
@@ -32,7 +33,7 @@ export function planLeaving(configFile: string, channel: string): LeavingRecord 
   const othersOfOrg = org.peers.map((p) => peerIdOf(org, p)).filter((p) => p !== id && onChannel.includes(p));
   if (othersOfOrg.length === 0) {
     return {
-      note: `${id} is ${org.name}'s last peer on ${channel} in ${path.join(dir, NETWORK_FILE)}, which keeps it listed (each member org keeps one peer on a channel): weft network up joins it again. To keep ${org.name} off ${channel}, join another of its peers first (weft channel join ${dir} ${path.join(dir, 'channel-artifacts', `${channel}.block`)} --peer <id>), or remove ${org.name} from the channel (weft channel update --remove-org)`,
+      note: `${id} is ${org.name}'s last peer on ${channel} in ${path.join(dir, NETWORK_FILE)}, which keeps it listed (each member org keeps one peer on a channel): weft network up joins it again. To keep ${org.name} off ${channel}, join another of its peers first (weft channel join ${shellWord(dir)} ${shellWord(path.join(dir, 'channel-artifacts', `${channel}.block`))} --peer <id>), or remove ${org.name} from the channel (weft channel update --remove-org)`,
     };
   }
   const next = withChannelPeers(spec, channel, { remove: [id] });

@@ -9,6 +9,7 @@ import { runningPid } from './node-processes';
 import { BACKUPS_DIR } from './node-revocation';
 import { mspOrgOf, orgMspStates, type MspOrg, type OrgMspState } from './org-msp-channels';
 import { channelPeerIds } from './channel-peers';
+import { shellWord } from '../../../core/node/shell-word';
 
 /** The peer `weft network remove-peer` retires, its org, and the network as it is to be without it. */
 export interface RemovalTarget {
@@ -49,9 +50,9 @@ export function removalTarget(network: NetworkLayout, ref: string, orgRef: strin
       field: '--peer',
       value: ref,
       suggestions: [
-        `to replace it, add its successor first, then remove it: weft network add-peer ${network.dir} --org ${org.name}, then weft network remove-peer ${network.dir} --peer ${id}`,
-        `to stop it only: weft network down ${network.dir} --node ${id}`,
-        `to take ${org.name} out of a channel: weft channel update ${network.dir} --channel <name> --remove-org ${org.name} (channels made by weft channel create)`,
+        `to replace it, add its successor first, then remove it: weft network add-peer ${shellWord(network.dir)} --org ${org.name}, then weft network remove-peer ${shellWord(network.dir)} --peer ${id}`,
+        `to stop it only: weft network down ${shellWord(network.dir)} --node ${id}`,
+        `to take ${org.name} out of a channel: weft channel update ${shellWord(network.dir)} --channel <name> --remove-org ${org.name} (channels made by weft channel create)`,
       ],
     });
   }
@@ -65,8 +66,8 @@ export function removalTarget(network: NetworkLayout, ref: string, orgRef: strin
       field: '--peer',
       value: ref,
       suggestions: [
-        `join another peer of ${org.name} to it first: weft channel join ${network.dir} ${network.genesisBlockFileOf(names[0]!)} --peer <id>`,
-        `or take ${org.name} out of the channel: weft channel update ${network.dir} --channel ${names[0]} --remove-org ${org.name}`,
+        `join another peer of ${org.name} to it first: weft channel join ${shellWord(network.dir)} ${shellWord(network.genesisBlockFileOf(names[0]!))} --peer <id>`,
+        `or take ${org.name} out of the channel: weft channel update ${shellWord(network.dir)} --channel ${names[0]} --remove-org ${org.name}`,
       ],
     });
   }
@@ -85,7 +86,7 @@ function unknownPeer(network: NetworkLayout, ref: string, orgs: readonly PeerOrg
   return new ConfigError('UNKNOWN_PEER', `--peer ${ref}: no peer of that name in ${NETWORK_FILE}${why}; the peers are: ${listed.join(', ')}`, {
     field: '--peer',
     value: ref,
-    suggestions: [`see them with: weft network status ${network.dir}`],
+    suggestions: [`see them with: weft network status ${shellWord(network.dir)}`],
   });
 }
 
@@ -123,6 +124,6 @@ export async function channelStates(target: RemovalTarget, why: string): Promise
 
 function notRunning(network: NetworkLayout, what: string): WeftError {
   return new WeftError('NETWORK_NOT_RUNNING', `the network is not running: ${what}. Nothing was changed`, {
-    suggestions: [`start it: weft network up ${network.dir}, then run weft network remove-peer again`],
+    suggestions: [`start it: weft network up ${shellWord(network.dir)}, then run weft network remove-peer again`],
   });
 }

@@ -10,6 +10,7 @@ import { signedSnapshotRequest } from '../snapshot/snapshot-requests';
 import { loadPeerConfig, snapshotsRootDir } from '../../../core/peer/peer-config';
 import { PeerError } from '../../../core/peer/peer-error';
 import { PeerLedgerAdmin, type PrunedChannel } from '../../../core/peer/peer-ledger-admin';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface PruneRequest {
   readonly channel: string;
@@ -81,7 +82,7 @@ function pruneCallError(peer: NodeLayout, err: grpc.ServiceError): WeftError {
   if (err.code === grpc.status.UNIMPLEMENTED || (err.code === grpc.status.UNKNOWN && err.details.includes('cannot be pruned while the peer runs'))) {
     return new WeftError('PRUNE_ONLINE_UNSUPPORTED', `peer ${peer.id} cannot prune while it runs: ${err.details || 'weft.peer.Prune is not served'}`, {
       peer: peer.id,
-      suggestions: [`stop it and prune it in place: weft peer prune --config ${peer.configFile} ...`, 'or let weft network prune stop, prune and start it'],
+      suggestions: [`stop it and prune it in place: weft peer prune --config ${shellWord(peer.configFile)} ...`, 'or let weft network prune stop, prune and start it'],
     });
   }
   if (err.code === grpc.status.UNKNOWN) return new WeftError('PRUNE_REFUSED', `peer ${peer.id} refused the prune: ${err.details}`, { peer: peer.id });

@@ -10,6 +10,7 @@ import { memberOrgsOf, namedPeers, withChannelPeers } from '../network/channel-p
 import { recordPeersJoining } from '../network/network-channels';
 import { isThisMachine } from '../network/node-hosts';
 import { orgsWithKeysHere } from '../network/org-keys';
+import { shellWord } from '../../../core/node/shell-word';
 
 export interface SnapshotJoinOptions {
   /** Peer ids (`--peer`); default the member orgs' peers whose keys are here and that have not joined. */
@@ -75,7 +76,7 @@ async function peersToJoin(layout: NetworkLayout, named: readonly NodeLayout[] |
       if ((await peerChannels(layout, peer)).includes(channel)) {
         throw new WeftError('PEER_ALREADY_JOINED', `${peer.id} has already joined ${channel}: a peer joins a channel from a snapshot only when it holds no ledger of it`, {
           peer: peer.id,
-          suggestions: [`to start it over from the snapshot, stop it and remove its ledger first: weft peer unjoin --config ${peer.configFile} --channel ${channel}`],
+          suggestions: [`to start it over from the snapshot, stop it and remove its ledger first: weft peer unjoin --config ${shellWord(peer.configFile)} --channel ${channel}`],
         });
       }
     }
@@ -86,7 +87,7 @@ async function peersToJoin(layout: NetworkLayout, named: readonly NodeLayout[] |
   for (const peer of candidates) if (!(await peerChannels(layout, peer)).includes(channel)) missing.push(peer);
   if (missing.length === 0) {
     throw new WeftError('PEER_ALREADY_JOINED', `every peer of ${candidates.length === 0 ? 'no org' : 'the orgs'} whose keys are here has already joined ${channel}`, {
-      suggestions: [`start a new peer without joining it: weft network up ${layout.dir} --node <peer> --no-join, then join it with --peer <peer>`],
+      suggestions: [`start a new peer without joining it: weft network up ${shellWord(layout.dir)} --node <peer> --no-join, then join it with --peer <peer>`],
     });
   }
   return missing;
@@ -99,7 +100,7 @@ async function snapshotPathFor(peer: NodeLayout, local: string, peerPath: string
   throw new ConfigError('SNAPSHOT_NOT_ON_PEER_HOST', `${peer.id} runs on ${peer.host}, not on this machine: it cannot read ${local}`, {
     field: '--peer-path',
     peer: peer.id,
-    suggestions: [`copy the snapshot directory to ${peer.host} (e.g. scp -r ${local} ${peer.host}:/var/weft/snapshots/), then pass that path: --peer-path /var/weft/snapshots/${path.basename(local)}`],
+    suggestions: [`copy the snapshot directory to ${peer.host} (e.g. scp -r ${shellWord(local)} ${peer.host}:/var/weft/snapshots/), then pass that path: --peer-path ${shellWord(`/var/weft/snapshots/${path.basename(local)}`)}`],
   });
 }
 

@@ -1,4 +1,5 @@
 import { WeftError } from '../../../core/errors';
+import { shellWord } from '../../../core/node/shell-word';
 
 /**
  * What a peer that still lists a snapshot request for `block` is doing, at `height`: waiting for the
@@ -12,11 +13,11 @@ export function snapshotWaitText(peerId: string, block: number, height: number):
 /** `--wait` ran out while the peer still listed the request for `block`: why, as the height tells it, and what to do. */
 export function snapshotWaitTimeout(dir: string, channel: string, peer: { readonly id: string; readonly logFile: string }, block: number, height: number, timeoutMs: number): WeftError {
   const seconds = timeoutMs / 1000;
-  const cancel = `cancel it with: weft snapshot cancel ${dir} --block ${block} --peer ${peer.id}`;
+  const cancel = `cancel it with: weft snapshot cancel ${shellWord(dir)} --block ${block} --peer ${peer.id}`;
   if (height > block) {
     return new WeftError('SNAPSHOT_WAIT_TIMEOUT', `${peer.id} was still writing its snapshot of block ${block} of ${channel} after ${seconds}s (block ${block} committed, height ${height}); the request stays pending until the snapshot is written`, {
       peer: peer.id,
-      suggestions: [`wait longer with --timeout, or see when it is done: weft snapshot list ${dir} --peer ${peer.id}`, `see its progress in the peer's log: ${peer.logFile}`],
+      suggestions: [`wait longer with --timeout, or see when it is done: weft snapshot list ${shellWord(dir)} --peer ${peer.id}`, `see its progress in the peer's log: ${peer.logFile}`],
     });
   }
   return new WeftError('SNAPSHOT_WAIT_TIMEOUT', `${peer.id} had not reached block ${block} of ${channel} after ${seconds}s (height ${height}); the request stays pending`, {
