@@ -25,11 +25,20 @@ export function deployNextSteps(dir: string, result: DeployResult, given: Deploy
       : [`try: weft chaincode query ${shellWord(dir)}${channel} --name ${result.name} <function> [args...]`];
   }
   const same = [
-    ...(given.policy === undefined ? [] : [`--policy "${given.policy}"`]),
+    ...(given.policy === undefined ? [] : [`--policy ${policyWord(given.policy)}`]),
     ...(given.initRequired ? ['--init-required'] : []),
     ...(given.collectionsConfig === undefined ? [] : ['--collections-config <same file>']),
   ];
   return [
     `next, on ${result.waitingFor.length === 1 ? 'its host' : 'their hosts'}: weft chaincode deploy <dir> <same source>${channel} --name ${result.name} --version ${result.version} --sequence ${result.sequence}${same.map((f) => ` ${f}`).join('')}`,
   ];
+}
+
+/**
+ * A policy as one shell word: double-quoted as Fabric's docs write it (`"OR('Org1MSP.member')"`,
+ * whose single quotes need no escaping there), unless it holds a character a shell expands or
+ * ends inside double quotes.
+ */
+function policyWord(policy: string): string {
+  return /["$`\\!]/.test(policy) ? shellWord(policy) : `"${policy}"`;
 }

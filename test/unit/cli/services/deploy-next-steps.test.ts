@@ -29,4 +29,10 @@ describe('deployNextSteps', () => {
       `next, on its host: weft chaincode deploy <dir> <same source> --channel trade --name assets --version 1.0 --sequence 1 --policy "OR('Org1MSP.peer')" --init-required --collections-config <same file>`,
     ]);
   });
+
+  it('repeats a policy a shell would expand inside double quotes as one single-quoted word', () => {
+    const waiting: DeployResult = { ...base, committed: false, waitingFor: ['Org2MSP'] };
+    const [step] = deployNextSteps('./net', waiting, { policy: `OR('Org1MSP.peer') $HOME "x"`, initRequired: false });
+    expect(step).toMatch(/ --policy 'OR\('\\''Org1MSP\.peer'\\''\) \$HOME "x"'$/);
+  });
 });
