@@ -52,6 +52,11 @@ function deadlineSuggestions(dir: string): string[] {
   ];
 }
 
+/** The network directory in a suggested command: without one, `<dir>`, a placeholder to fill in, not a word to quote. */
+export function commandDir(dir: string | undefined): string {
+  return dir === undefined ? '<dir>' : shellWord(dir);
+}
+
 /**
  * What to try when the chaincode (or a system chaincode) refused the call. A refusal of the
  * caller's org or of an org's missing approval is not fixed by checking the function name.
@@ -82,8 +87,7 @@ function refusalSuggestions(chaincodeMessage: string, dirWord: string): string[]
  */
 export function gatewayFailure(err: unknown, what: string, dir?: string): Error {
   if (err instanceof WeftError) return err;
-  // Without the network's directory the commands name it `<dir>`, a placeholder to fill in, not a word to quote.
-  const dirWord = dir === undefined ? '<dir>' : shellWord(dir);
+  const dirWord = commandDir(dir);
   const where = dir ?? '<dir>';
   const e = err as GatewayErrorLike;
   if (typeof e?.message !== 'string') return new Error(String(err));

@@ -8,8 +8,7 @@ import { validationCodeInfo, validationCodeName } from '../../../core/protocol/v
 import { loadClientIdentity } from '../client/client-identity';
 import { GatewaySession } from '../client/gateway-session';
 import type { NetworkLayout, NodeLayout, UserLayout } from '../network/network-layout';
-import { gatewayFailure } from './gateway-errors';
-import { shellWord } from '../../../core/node/shell-word';
+import { commandDir, gatewayFailure } from './gateway-errors';
 
 export interface TransactOptions {
   readonly chaincode: string;
@@ -95,7 +94,7 @@ export function invalidTransactionError(status: CommitStatus, attempts = 1, retr
         : 'let the CLI endorse again and resubmit: --retry <n> (for example --retry 3)',
     );
   }
-  suggestions.push(`inspect the block: weft block show ${dir === undefined ? '<dir>' : shellWord(dir)} ${status.blockNumber}`);
+  suggestions.push(`inspect the block: weft block show ${commandDir(dir)} ${status.blockNumber}`);
   return new ChaincodeError('TX_INVALID', `${what === undefined ? '' : `${what} `}transaction ${status.transactionId} was committed in block ${status.blockNumber} as invalid: ${name}${tries}. ${meaning}`, {
     transactionId: status.transactionId,
     blockNumber: status.blockNumber.toString(),
